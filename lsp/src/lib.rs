@@ -1,0 +1,1 @@
+//! Language server for `.wf` files (filled by the LSP issue).

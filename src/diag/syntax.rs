@@ -1,0 +1,1 @@
+//! Constructors for syntax diagnostics (codes `E0001`–`E0099`).

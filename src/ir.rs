@@ -1,0 +1,1 @@
+//! The typed IR the checker produces and later phases (plan, run, ide) consume.

@@ -1,0 +1,14 @@
+//! `wfc` — a typed workflow language and its toolchain.
+//!
+//! Data flows one way: [`syntax`] (pest parser → tree with spans) →
+//! [`check`] (names, types, graph; lowers to [`ir`]) → `plan` → `run`.
+//! [`diag`] holds the one diagnostic value every phase reports; [`fmt`] prints
+//! a tree back in canonical layout.
+
+pub mod analysis;
+pub mod check;
+pub mod diag;
+pub mod fmt;
+pub mod ir;
+pub mod span;
+pub mod syntax;

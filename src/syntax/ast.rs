@@ -1,0 +1,403 @@
+//! The syntax tree: what the user wrote, with an owned byte span on every node.
+//!
+//! The tree is close to the source (it keeps parentheses and string literals as
+//! written) so that the formatter can print it back. Names are not resolved here;
+//! that is the checker's job (`check`), which lowers this tree to `ir`.
+//! Comments are not in the tree: they are kept beside it in
+//! [`super::Parsed::comments`], and the formatter puts them back by position.
+
+use crate::span::Span;
+
+/// An identifier as written (letters, digits, `_`, and `-` inside).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A parsed `.wf` file: one workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct File {
+    pub workflow: Workflow,
+    pub span: Span,
+}
+
+/// `workflow NAME { ITEM* }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workflow {
+    pub name: Ident,
+    pub items: Vec<Item>,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+/// Anything that can stand in a workflow body or a block body.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// A workflow header setting: `description "…"`, `concurrency 4`, `timeout 1h`.
+    /// (Any `NAME EXPR` at item level; the checker knows which names exist.)
+    Setting(Field),
+    /// `param NAME: TYPE [in CONSTRAINT] [= DEFAULT]` or `secret NAME: …`.
+    Param(Param),
+    /// `env { KEY = EXPR … }` at workflow level.
+    Env(MapBlock),
+    /// `defaults { FIELD … }`: step fields applied to every step that does not set them.
+    Defaults(Defaults),
+    Step(Step),
+    If(If),
+    ForEach(ForEach),
+    Parallel(Parallel),
+    /// Workflow-level `on failure { … }`, `on success { … }`, `finally { … }`.
+    Handler(Handler),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Setting(f) => f.span,
+            Item::Param(p) => p.span,
+            Item::Env(m) => m.span,
+            Item::Defaults(d) => d.span,
+            Item::Step(s) => s.span,
+            Item::If(i) => i.span,
+            Item::ForEach(f) => f.span,
+            Item::Parallel(p) => p.span,
+            Item::Handler(h) => h.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// `##` documentation comment lines directly above, without the `##`.
+    pub doc: Option<String>,
+    pub secret: bool,
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub constraint: Option<Constraint>,
+    pub default: Option<Expr>,
+    pub span: Span,
+}
+
+/// A type as written: `string`, `list<int>`, `map<string>`, `int?`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeExpr {
+    pub name: Ident,
+    /// Type arguments (`list<T>`, `map<T>`).
+    pub args: Vec<TypeExpr>,
+    pub optional: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Constraint {
+    pub kind: ConstraintKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConstraintKind {
+    /// `in ["a", "b"]` — the list expression (an `ExprKind::List`).
+    OneOf(Expr),
+    /// `in 1..20` — inclusive.
+    Range { lo: Expr, hi: Expr },
+}
+
+/// `{ KEY = EXPR … }` as in `env { … }` and `headers { … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapBlock {
+    pub entries: Vec<MapEntry>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapEntry {
+    pub key: Key,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// A map key: a bare name or a quoted string (`"Content-Type"`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Key {
+    /// The key's text (unquoted, unescaped).
+    pub name: String,
+    pub quoted: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Defaults {
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+/// `step NAME: KIND { FIELD … }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub doc: Option<String>,
+    pub name: Ident,
+    pub kind: Ident,
+    pub fields: Vec<Field>,
+    /// The span of `{ … }`.
+    pub body_span: Span,
+    pub span: Span,
+}
+
+/// One field of a step (or of `defaults`, or a workflow setting).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The field's name as the checker looks it up: the keyword as written
+    /// (`run`, `timeout`, …) or, for multi-word forms, a canonical name:
+    /// `depends on`, `on failure rollback`, `on fail`. Its span covers the keyword(s).
+    pub name: Ident,
+    pub value: FieldValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldValue {
+    /// A bare flag: `optional`.
+    Flag,
+    /// `NAME EXPR`: `run "…"`, `timeout 5m`, `expect [200, 201]`, and keyword
+    /// values such as `pull missing` (an `ExprKind::Name`; the checker reads it as a keyword).
+    Expr(Expr),
+    /// `NAME { KEY = EXPR … }`: `env`, `headers`.
+    Map(MapBlock),
+    /// `depends on a, b`.
+    DependsOn(Vec<Ident>),
+    /// `retry N [backoff D [exponential|linear] [max D]]`.
+    Retry(Retry),
+    /// `outputs { name: type, … }`.
+    Outputs(Vec<OutputDecl>),
+    /// `on failure rollback { ITEM … }` — a compensation (normally steps).
+    Rollback(Block),
+    /// `on fail abort|pause|continue` (gates).
+    OnFail(Ident),
+    /// `mount SOURCE at TARGET` (docker).
+    Mount { source: Expr, target: Expr },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retry {
+    pub count: Expr,
+    pub backoff: Option<Expr>,
+    /// `exponential` or `linear`, as written (the checker validates it).
+    pub strategy: Option<Ident>,
+    pub max: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub span: Span,
+}
+
+/// The body of `if`, `for each`, `parallel`, handlers and rollbacks: an optional
+/// leading `depends on` that applies to everything inside, then items.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub depends_on: Option<DependsOn>,
+    pub items: Vec<Item>,
+    /// The span of `{ … }`.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DependsOn {
+    pub names: Vec<Ident>,
+    pub span: Span,
+}
+
+/// `if C { … } else if C { … } else { … }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct If {
+    /// One entry per `if` / `else if`, in order.
+    pub branches: Vec<IfBranch>,
+    pub else_block: Option<Block>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IfBranch {
+    pub cond: Expr,
+    pub block: Block,
+    pub span: Span,
+}
+
+/// `for each VAR in EXPR [parallel [N]] { … }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForEach {
+    pub var: Ident,
+    pub iter: Expr,
+    /// `Some(None)` for `parallel`, `Some(Some(n))` for `parallel n`.
+    pub parallel: Option<Option<Expr>>,
+    pub block: Block,
+    pub span: Span,
+}
+
+/// `parallel [NAME] [wait all|any] { … }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parallel {
+    pub name: Option<Ident>,
+    /// The mode as written (`all`/`any`; the checker validates it). None = all.
+    pub wait: Option<Ident>,
+    pub block: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HandlerKind {
+    Failure,
+    Success,
+    Finally,
+}
+
+impl HandlerKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            HandlerKind::Failure => "on failure",
+            HandlerKind::Success => "on success",
+            HandlerKind::Finally => "finally",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handler {
+    pub kind: HandlerKind,
+    pub block: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Str(StrLit),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// A duration literal, in milliseconds (`500ms`, `30s`, `1h30m`).
+    Duration(u64),
+    List(Vec<Expr>),
+    /// `{ key: value, … }` in expression position.
+    Map(Vec<MapEntry>),
+    /// A name: a param, a loop variable, a step, `failed`, or (in keyword
+    /// positions such as `pull missing`) a keyword.
+    Name(Ident),
+    /// `base.field` — step outputs (`test.outputs.coverage`), map keys.
+    Field(Box<Expr>, Ident),
+    /// `base[index]`
+    Index(Box<Expr>, Box<Expr>),
+    /// `name(args)`
+    Call(Ident, Vec<Expr>),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `( expr )`, kept so the formatter can print it back.
+    Paren(Box<Expr>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrLit {
+    pub parts: Vec<StrPart>,
+    /// `"""…"""` (dedented multi-line) rather than `"…"`.
+    pub triple: bool,
+}
+
+impl StrLit {
+    /// The text if the literal has no interpolation.
+    pub fn as_plain(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                StrPart::Text(t, _) => out.push_str(t),
+                StrPart::Interp(_) => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrPart {
+    /// Literal text, escapes resolved and (for `"""`) dedented; the span is the
+    /// raw source text it came from.
+    Text(String, Span),
+    /// `${expr}`; the expression's own span is inside the braces.
+    Interp(Expr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "||",
+            BinaryOp::And => "&&",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::In => "in",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+        }
+    }
+
+    /// Binding strength: higher binds tighter.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq | BinaryOp::Ne => 3,
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::In => 4,
+            BinaryOp::Add | BinaryOp::Sub => 5,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 6,
+        }
+    }
+}
+
+/// A comment kept beside the tree for the formatter (and `##` docs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comment {
+    /// The text after `#` (or `##`), without the line break.
+    pub text: String,
+    /// `##` documentation comment.
+    pub doc: bool,
+    /// Covers the whole comment including the `#`.
+    pub span: Span,
+}
