@@ -1,0 +1,190 @@
+//! The workflow, its items, and blocks: `if`/`else`, `for each`, `parallel`,
+//! handlers and rollbacks.
+//!
+//! Every block is printed over several lines (`{`, one item per line at one
+//! more level of indentation, `}`), except an empty block without comments,
+//! which is `{}`. A block's leading `depends on` is its first line.
+
+use super::expr::{expr, type_expr};
+use super::fields::{fields, map_block, step};
+use super::printer::Printer;
+use crate::span::Span;
+use crate::syntax::ast::{Block, ConstraintKind, Defaults, Item, Param, Workflow};
+
+/// The offset of the first `{` at or after `from` (or `from` itself).
+pub(super) fn open_brace(src: &str, from: usize) -> usize {
+    src.get(from..)
+        .and_then(|rest| rest.find('{'))
+        .map_or(from, |i| from + i)
+}
+
+/// The offset of the `}` that ends `span` (the last one inside it).
+pub(super) fn close_brace(src: &str, span: Span) -> usize {
+    let range = span.range();
+    src.get(range.clone())
+        .and_then(|text| text.rfind('}'))
+        .map_or(range.end.saturating_sub(1), |i| range.start + i)
+}
+
+/// Prints ` {`, the body and `}` (leaving the `}` line open), or ` {}` when the
+/// body is empty and no comment is inside.
+pub(super) fn block_form(
+    p: &mut Printer,
+    open: usize,
+    close: usize,
+    first: Option<usize>,
+    body: impl FnOnce(&mut Printer),
+) {
+    if first.is_none() && !p.comment_before(close) {
+        p.push(" {}");
+        p.advance(close + 1);
+        return;
+    }
+    p.push(" {");
+    p.open_block(open, first.unwrap_or(close));
+    body(p);
+    p.close_block(close);
+}
+
+pub(super) fn workflow(p: &mut Printer, wf: &Workflow) {
+    let src = p.src;
+    let open = open_brace(src, wf.name.span.end as usize);
+    let close = close_brace(src, wf.span);
+    let (start, end) = (wf.span.start as usize, wf.span.end as usize);
+    p.node(start, end, open, None, |p| {
+        p.push("workflow ");
+        p.push(&wf.name.name);
+        let first = wf.items.first().map(|i| i.span().start as usize);
+        block_form(p, open, close, first, |p| items(p, &wf.items, close));
+    });
+}
+
+/// Items one per line; `close` is the offset of the enclosing `}`.
+pub(super) fn items(p: &mut Printer, items: &[Item], close: usize) {
+    for (i, it) in items.iter().enumerate() {
+        let next = items.get(i + 1).map_or(close, |n| n.span().start as usize);
+        item(p, it, Some(next));
+    }
+}
+
+fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
+    let src = p.src;
+    let span = it.span();
+    let (start, end) = (span.start as usize, span.end as usize);
+    match it {
+        Item::Setting(f) => super::fields::field(p, f, next),
+        Item::Param(param) => {
+            let text = param_line(param, src);
+            p.node(start, end, end, next, |p| p.push(&text));
+        }
+        Item::Env(m) => map_block(p, "env", start, end, m, next),
+        Item::Defaults(d) => defaults(p, d, next),
+        Item::Step(s) => step(p, s, next),
+        Item::If(i) => {
+            let Some(first) = i.branches.first() else {
+                return;
+            };
+            p.node(start, end, first.block.span.start as usize, next, |p| {
+                for (k, branch) in i.branches.iter().enumerate() {
+                    p.push(if k == 0 { "if " } else { " else if " });
+                    p.push(&expr(&branch.cond, src));
+                    block(p, &branch.block);
+                }
+                if let Some(b) = &i.else_block {
+                    p.push(" else");
+                    block(p, b);
+                }
+            });
+        }
+        Item::ForEach(f) => {
+            p.node(start, end, f.block.span.start as usize, next, |p| {
+                p.push(&format!("for each {} in {}", f.var.name, expr(&f.iter, src)));
+                match &f.parallel {
+                    None => {}
+                    Some(None) => p.push(" parallel"),
+                    Some(Some(n)) => p.push(&format!(" parallel {}", expr(n, src))),
+                }
+                block(p, &f.block);
+            });
+        }
+        Item::Parallel(par) => {
+            p.node(start, end, par.block.span.start as usize, next, |p| {
+                p.push("parallel");
+                if let Some(name) = &par.name {
+                    p.push(" ");
+                    p.push(&name.name);
+                }
+                if let Some(mode) = &par.wait {
+                    p.push(" wait ");
+                    p.push(&mode.name);
+                }
+                block(p, &par.block);
+            });
+        }
+        Item::Handler(h) => {
+            p.node(start, end, h.block.span.start as usize, next, |p| {
+                p.push(h.kind.keyword());
+                block(p, &h.block);
+            });
+        }
+    }
+}
+
+/// `param NAME: TYPE [in CONSTRAINT] [= DEFAULT]` (or `secret …`) on one line.
+fn param_line(param: &Param, src: &str) -> String {
+    let mut line = format!(
+        "{} {}: {}",
+        if param.secret { "secret" } else { "param" },
+        param.name.name,
+        type_expr(&param.ty)
+    );
+    if let Some(c) = &param.constraint {
+        line.push_str(" in ");
+        match &c.kind {
+            ConstraintKind::OneOf(list) => line.push_str(&expr(list, src)),
+            ConstraintKind::Range { lo, hi } => {
+                line.push_str(&format!("{}..{}", expr(lo, src), expr(hi, src)));
+            }
+        }
+    }
+    if let Some(default) = &param.default {
+        line.push_str(" = ");
+        line.push_str(&expr(default, src));
+    }
+    line
+}
+
+fn defaults(p: &mut Printer, d: &Defaults, next: Option<usize>) {
+    let src = p.src;
+    let (start, end) = (d.span.start as usize, d.span.end as usize);
+    let open = open_brace(src, start);
+    let close = close_brace(src, d.span);
+    p.node(start, end, open, next, |p| {
+        p.push("defaults");
+        let first = d.fields.first().map(|f| f.span.start as usize);
+        block_form(p, open, close, first, |p| fields(p, &d.fields, close));
+    });
+}
+
+/// ` { [depends on …] ITEM… }` — the body of a control-flow block.
+pub(super) fn block(p: &mut Printer, b: &Block) {
+    let open = b.span.start as usize;
+    let close = close_brace(p.src, b.span);
+    let first_item = b.items.first().map(|i| i.span().start as usize);
+    let first = b
+        .depends_on
+        .as_ref()
+        .map(|d| d.span.start as usize)
+        .or(first_item);
+    block_form(p, open, close, first, |p| {
+        if let Some(dep) = &b.depends_on {
+            let (start, end) = (dep.span.start as usize, dep.span.end as usize);
+            let names: Vec<&str> = dep.names.iter().map(|n| n.name.as_str()).collect();
+            let text = format!("depends on {}", names.join(", "));
+            p.node(start, end, end, Some(first_item.unwrap_or(close)), |p| {
+                p.push(&text)
+            });
+        }
+        items(p, &b.items, close);
+    });
+}
