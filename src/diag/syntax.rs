@@ -1,1 +1,111 @@
-//! Constructors for syntax diagnostics (codes `E0001`–`E0099`).
+//! Constructors for syntax diagnostics (codes `E0001`–`E0099`): one function
+//! per code, so each code's wording lives here and nowhere else.
+
+use super::Diagnostic;
+use crate::span::Span;
+
+/// E0001: the parser expected something else here.
+pub fn unexpected(at: Span, expected: &str, found: &str, help: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error("E0001", format!("expected {expected}, found {found}"))
+        .primary(at, format!("expected {expected} here"));
+    match help {
+        Some(h) => d.help(h),
+        None => d.help("check the syntax near here against docs/language.md"),
+    }
+}
+
+/// E0002: a string that is never closed.
+pub fn unterminated_string(open: Span, triple: bool, end: Span) -> Diagnostic {
+    let (quote, help) = if triple {
+        ("\"\"\"", "close the string with `\"\"\"`")
+    } else {
+        (
+            "\"",
+            "close the string with `\"` before the end of the line; use `\"\"\"…\"\"\"` for text over several lines",
+        )
+    };
+    Diagnostic::error("E0002", "unterminated string")
+        .primary(
+            open,
+            format!("this string is opened with `{quote}` but never closed"),
+        )
+        .secondary(end, "the string runs to here")
+        .help(help)
+}
+
+/// E0003: `{`, `[` or `(` never closed.
+pub fn unclosed_delimiter(open: Span, delim: char, suspect: Option<Span>) -> Diagnostic {
+    let close = closing(delim);
+    let mut d = Diagnostic::error("E0003", format!("unclosed `{delim}`"))
+        .primary(open, format!("this `{delim}` is never closed"));
+    if let Some(s) = suspect {
+        d = d.secondary(
+            s,
+            format!("perhaps this `{delim}` is the one missing its `{close}`: the indentation of its closing `{close}` does not match"),
+        );
+    }
+    d.help(format!("add a `{close}` where the block ends"))
+}
+
+/// E0008: a closing delimiter that does not match what is open.
+pub fn mismatched_delimiter(close: Span, found: char, open: Option<(Span, char)>) -> Diagnostic {
+    match open {
+        Some((open_span, delim)) => Diagnostic::error(
+            "E0008",
+            format!("mismatched `{found}`: expected `{}`", closing(delim)),
+        )
+        .primary(
+            close,
+            format!("this `{found}` does not close the `{delim}`"),
+        )
+        .secondary(open_span, format!("`{delim}` opened here"))
+        .help(format!(
+            "close the `{delim}` with `{}` first, or remove the stray `{found}`",
+            closing(delim)
+        )),
+        None => Diagnostic::error("E0008", format!("unmatched `{found}`"))
+            .primary(close, "nothing is open here to close")
+            .help(format!(
+                "remove this `{found}`, or add the opening one it belongs to"
+            )),
+    }
+}
+
+fn closing(delim: char) -> char {
+    match delim {
+        '{' => '}',
+        '[' => ']',
+        '(' => ')',
+        _ => delim,
+    }
+}
+
+/// E0004: a number or duration that does not fit.
+pub fn number_out_of_range(at: Span, what: &str) -> Diagnostic {
+    Diagnostic::error("E0004", format!("{what} is too large"))
+        .primary(at, "this does not fit in 64 bits")
+        .help("use a smaller value")
+}
+
+/// E0005: an unknown escape sequence in a string.
+pub fn invalid_escape(at: Span, text: &str) -> Diagnostic {
+    Diagnostic::error("E0005", format!("unknown escape sequence `{text}`"))
+        .primary(at, "not a valid escape")
+        .help(
+            "valid escapes are \\n \\t \\r \\\\ \\\" \\$ and \\u{HEX}; write \\\\ for a backslash",
+        )
+}
+
+/// E0006: a map key that is not a plain name or plain string.
+pub fn interpolated_key(at: Span) -> Diagnostic {
+    Diagnostic::error("E0006", "a map key cannot contain `${…}`")
+        .primary(at, "interpolation in a key")
+        .help("keys are fixed names; compute the value instead")
+}
+
+/// E0007: nesting deeper than the parser accepts.
+pub fn too_deep(at: Span, limit: usize) -> Diagnostic {
+    Diagnostic::error("E0007", format!("nesting is deeper than {limit} levels"))
+        .primary(at, "too deeply nested here")
+        .help("split the expression or block into smaller parts")
+}

@@ -1,0 +1,220 @@
+//! pest errors → plain-words diagnostics.
+//!
+//! pest knows which rules and tokens it tried at the furthest position. Users
+//! should never see rule names, so each rule maps to words ("a name", "a
+//! string", "`{`"), noise (operators that could continue an expression) is
+//! dropped when something more useful is expected, and the rule being parsed
+//! picks a help line showing the form it expects.
+
+use super::parser::Rule;
+use crate::diag::{self, Diagnostic};
+use crate::span::Span;
+use pest::error::{Error, ErrorVariant, InputLocation};
+use std::collections::BTreeSet;
+
+/// What a user calls the thing a rule parses; `None` for rules that are noise.
+fn describe(rule: Rule) -> Option<&'static str> {
+    use Rule::*;
+    Some(match rule {
+        EOI => "the end of the file",
+        ident | name | field_head | flag_field | strategy | ident_list => "a name",
+        expr | string | triple_string | int | float | duration | boolean | list | map_lit
+        | call | paren | not | neg | range_bound | retry_operand => "a value",
+        type_expr => "a type",
+        block | step_body | map_block => "`{`",
+        map_assign | key => "`KEY = value`",
+        map_entry => "`key: value`",
+        output_decl => "`name: type`",
+        constraint => "`in`",
+        expr_field | map_field | depends_field | retry_field | outputs_field | rollback_field
+        | on_fail_field | mount_field => "a field",
+        setting | param | env_item | defaults | handler | step | if_item | for_each | parallel => {
+            "an item (`step`, `param`, `if`, `for each`, `parallel`, …)"
+        }
+        kw_workflow | workflow => "`workflow`",
+        kw_step => "`step`",
+        kw_param => "`param`",
+        kw_secret => "`secret`",
+        kw_if => "`if`",
+        kw_else | else_if | else_block => "`else`",
+        kw_for => "`for`",
+        kw_each => "`each`",
+        kw_in | in_op => "`in`",
+        kw_parallel | parallel_spec => "`parallel`",
+        kw_wait | wait_mode => "`wait`",
+        kw_on => "`on`",
+        kw_failure => "`failure`",
+        kw_success => "`success`",
+        kw_finally => "`finally`",
+        kw_fail => "`fail`",
+        kw_rollback => "`rollback`",
+        kw_depends | depends_kw | block_depends => "`depends on`",
+        kw_backoff | backoff => "`backoff`",
+        kw_max | retry_max => "`max`",
+        kw_at => "`at`",
+        optional_mark => "`?`",
+        _ => return None,
+    })
+}
+
+/// Operators and postfixes: they could always continue an expression, so they
+/// are mentioned only when nothing else was expected.
+fn is_continuation(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        or | and
+            | eq
+            | ne
+            | le
+            | ge
+            | lt
+            | gt
+            | in_op
+            | add
+            | sub
+            | mul
+            | div
+            | rem
+            | member
+            | index
+    )
+}
+
+/// The form of the construct being parsed, for the help line.
+fn form_help(rule: Rule) -> Option<&'static str> {
+    use Rule::*;
+    Some(match rule {
+        file | workflow => "a file holds one workflow: `workflow NAME { … }`",
+        step | step_body => "a step is written `step NAME: KIND { FIELD VALUE … }`, e.g. `step test: shell { run \"cargo test\" }`",
+        param | type_expr | constraint | range | range_bound => {
+            "a parameter is written `param NAME: TYPE [in [..] | in LO..HI] [= DEFAULT]`"
+        }
+        retry_field | backoff | retry_max | retry_operand | strategy => {
+            "retry is written on one line: `retry 3 backoff 5s exponential max 1m`"
+        }
+        depends_field | depends_kw | block_depends | ident_list => {
+            "dependencies are written `depends on a, b`"
+        }
+        for_each | parallel_spec => "a loop is written `for each NAME in LIST [parallel [N]] { … }`",
+        parallel | wait_mode => "a parallel block is written `parallel [NAME] [wait all|any] { … }`",
+        if_item | else_if | else_block => "a condition is written `if EXPR { … } else if EXPR { … } else { … }`",
+        map_block | map_assign | key | env_item | map_field => "a map block is written `{ KEY = value … }`",
+        map_lit | map_entry => "a map value is written `{ key: value, … }`",
+        outputs_field | output_decl => "outputs are declared `outputs { name: type, … }`",
+        mount_field => "a mount is written `mount \"SRC\" at \"/DST\"`",
+        on_fail_field | on_fail_kw => "a gate's failure mode is `on fail abort`, `on fail pause` or `on fail continue`",
+        rollback_field | rollback_kw => "a compensation is written `on failure rollback { step … }`",
+        handler | handler_kw => "handlers are `on failure { … }`, `on success { … }` and `finally { … }`",
+        expr_field | field_head | setting => "a field's value starts on the same line as its name: `timeout 5m`",
+        interp => "an interpolation is written `${expr}`",
+        _ => return None,
+    })
+}
+
+/// Converts a pest failure into one diagnostic.
+pub fn from_pest(err: &Error<Rule>, text: &str) -> Diagnostic {
+    let pos = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    let mut continuation = false;
+    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
+        for r in positives {
+            if is_continuation(*r) {
+                continuation = true;
+            } else if let Some(w) = describe(*r) {
+                words.insert(w.to_string());
+            }
+        }
+    }
+    let mut help = None;
+    if let Some(attempts) = err.parse_attempts() {
+        for tok in attempts.expected_tokens() {
+            // Display gives the literal text of a token (pest does not export
+            // the token type itself).
+            let t = tok.to_string();
+            let t = t.trim();
+            if t.is_empty() || t == "#" || t == "BUILTIN_RULE" || t.contains("..") {
+                continue;
+            }
+            if is_operator_token(t) {
+                continuation = true;
+                continue;
+            }
+            words.insert(format!("`{t}`"));
+        }
+        help = attempts
+            .call_stacks
+            .iter()
+            .find_map(|cs| cs.parent.and_then(form_help));
+    }
+    if help.is_none() {
+        if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
+            help = positives.iter().find_map(|r| form_help(*r));
+        }
+    }
+    if words.is_empty() && continuation {
+        words.insert("an operator".into());
+    }
+    let expected = join_words(words.into_iter().collect());
+    let found = found_at(text, pos);
+    let at = Span::new(pos, pos + found.1);
+    diag::syntax::unexpected(at, &expected, &found.0, help)
+}
+
+fn is_operator_token(t: &str) -> bool {
+    matches!(
+        t,
+        "||" | "&&"
+            | "=="
+            | "!="
+            | "<="
+            | ">="
+            | "<"
+            | ">"
+            | "+"
+            | "-"
+            | "*"
+            | "/"
+            | "%"
+            | "."
+            | "["
+    )
+}
+
+fn join_words(mut words: Vec<String>) -> String {
+    // "a name" before punctuation reads better; keep a stable order otherwise.
+    words.sort_by_key(|w| (w.starts_with('`'), w.clone()));
+    match words.len() {
+        0 => "something else".to_string(),
+        1 => words.remove(0),
+        _ => {
+            let last = words.pop().unwrap_or_default();
+            format!("{} or {}", words.join(", "), last)
+        }
+    }
+}
+
+/// A short description of the text at `pos` and its byte length.
+fn found_at(text: &str, pos: usize) -> (String, usize) {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some(c) = rest.chars().next() else {
+        return ("the end of the file".to_string(), 0);
+    };
+    if c == '\n' || c == '\r' {
+        return ("the end of the line".to_string(), 0);
+    }
+    if c.is_alphanumeric() || c == '_' {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        return (format!("`{word}`"), word.len());
+    }
+    if c == '"' {
+        return ("a string".to_string(), 1);
+    }
+    (format!("`{c}`"), c.len_utf8())
+}

@@ -1,0 +1,939 @@
+//! pest pairs → syntax tree.
+//!
+//! The grammar (`grammar/wf.pest`) decides what parses; this module only
+//! builds [`ast`] nodes from the pairs. Problems the grammar cannot see (a
+//! number too large, an unknown escape) are collected as diagnostics while
+//! building, and the tree is still produced.
+
+use super::ast::*;
+use super::strings;
+use crate::diag::{self, Diagnostic};
+use crate::span::Span;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::cell::RefCell;
+use std::sync::LazyLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/wf.pest"]
+pub struct WfParser;
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::or, Assoc::Left))
+        .op(Op::infix(Rule::and, Assoc::Left))
+        .op(Op::infix(Rule::eq, Assoc::Left) | Op::infix(Rule::ne, Assoc::Left))
+        .op(Op::infix(Rule::lt, Assoc::Left)
+            | Op::infix(Rule::le, Assoc::Left)
+            | Op::infix(Rule::gt, Assoc::Left)
+            | Op::infix(Rule::ge, Assoc::Left)
+            | Op::infix(Rule::in_op, Assoc::Left))
+        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left)
+            | Op::infix(Rule::div, Assoc::Left)
+            | Op::infix(Rule::rem, Assoc::Left))
+        .op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
+        .op(Op::postfix(Rule::member) | Op::postfix(Rule::index))
+});
+
+/// Builds the tree from a successful parse of `Rule::file`.
+pub struct Builder {
+    diags: RefCell<Vec<Diagnostic>>,
+}
+
+/// The children of a pair, without comments.
+fn kids(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT)
+}
+
+fn span(pair: &Pair<'_, Rule>) -> Span {
+    pair.as_span().into()
+}
+
+fn ident(pair: Pair<'_, Rule>) -> Ident {
+    // `field_head`, `name`, `strategy` and `ident` all wrap (or are) an identifier.
+    match pair.as_rule() {
+        Rule::ident | Rule::strategy => Ident {
+            name: pair.as_str().to_string(),
+            span: span(&pair),
+        },
+        _ => {
+            let inner = kids(pair.clone()).find(|p| p.as_rule() == Rule::ident);
+            match inner {
+                Some(p) => ident(p),
+                None => Ident {
+                    name: pair.as_str().trim().to_string(),
+                    span: span(&pair),
+                },
+            }
+        }
+    }
+}
+
+/// An identifier named by a fixed keyword form (`depends on`) over `pair`'s span.
+fn keyword(pair: &Pair<'_, Rule>, canonical: &str) -> Ident {
+    Ident {
+        name: canonical.to_string(),
+        span: span(pair),
+    }
+}
+
+impl Builder {
+    pub fn new() -> Builder {
+        Builder {
+            diags: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diags.into_inner()
+    }
+
+    fn report(&self, d: Diagnostic) {
+        self.diags.borrow_mut().push(d);
+    }
+
+    pub fn file(&self, pairs: Pairs<'_, Rule>) -> Option<File> {
+        let file = pairs.into_iter().next()?;
+        let sp = span(&file);
+        let wf = kids(file).find(|p| p.as_rule() == Rule::workflow)?;
+        Some(File {
+            workflow: self.workflow(wf),
+            span: sp,
+        })
+    }
+
+    fn workflow(&self, pair: Pair<'_, Rule>) -> Workflow {
+        let sp = span(&pair);
+        let mut it = kids(pair).filter(|p| p.as_rule() != Rule::kw_workflow);
+        let name = it.next().map(ident).unwrap_or_else(|| Ident {
+            name: String::new(),
+            span: sp,
+        });
+        Workflow {
+            name,
+            items: it.filter_map(|p| self.item(p)).collect(),
+            doc: None,
+            span: sp,
+        }
+    }
+
+    fn item(&self, pair: Pair<'_, Rule>) -> Option<Item> {
+        Some(match pair.as_rule() {
+            Rule::setting => Item::Setting(self.expr_field(pair)),
+            Rule::param => Item::Param(self.param(pair)),
+            Rule::env_item => {
+                let block = kids(pair).find(|p| p.as_rule() == Rule::map_block)?;
+                Item::Env(self.map_block(block))
+            }
+            Rule::defaults => {
+                let sp = span(&pair);
+                Item::Defaults(Defaults {
+                    fields: kids(pair).filter_map(|p| self.field(p)).collect(),
+                    span: sp,
+                })
+            }
+            Rule::step => Item::Step(self.step(pair)),
+            Rule::if_item => Item::If(self.if_item(pair)),
+            Rule::for_each => Item::ForEach(self.for_each(pair)),
+            Rule::parallel => Item::Parallel(self.parallel(pair)),
+            Rule::handler => Item::Handler(self.handler(pair)),
+            _ => return None,
+        })
+    }
+
+    fn param(&self, pair: Pair<'_, Rule>) -> Param {
+        let sp = span(&pair);
+        let mut secret = false;
+        let mut name = None;
+        let mut ty = None;
+        let mut constraint = None;
+        let mut default = None;
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::kw_secret => secret = true,
+                Rule::ident => name = Some(ident(p)),
+                Rule::type_expr => ty = Some(self.type_expr(p)),
+                Rule::constraint => constraint = Some(self.constraint(p)),
+                Rule::expr => default = Some(self.expr(p)),
+                _ => {}
+            }
+        }
+        let name = name.unwrap_or_else(|| Ident {
+            name: String::new(),
+            span: sp,
+        });
+        let ty = ty.unwrap_or_else(|| TypeExpr {
+            name: name.clone(),
+            args: Vec::new(),
+            optional: false,
+            span: sp,
+        });
+        Param {
+            doc: None,
+            secret,
+            name,
+            ty,
+            constraint,
+            default,
+            span: sp,
+        }
+    }
+
+    fn type_expr(&self, pair: Pair<'_, Rule>) -> TypeExpr {
+        let sp = span(&pair);
+        let mut name = None;
+        let mut args = Vec::new();
+        let mut optional = false;
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::ident => name = Some(ident(p)),
+                Rule::type_expr => args.push(self.type_expr(p)),
+                Rule::optional_mark => optional = true,
+                _ => {}
+            }
+        }
+        TypeExpr {
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span: sp,
+            }),
+            args,
+            optional,
+            span: sp,
+        }
+    }
+
+    fn constraint(&self, pair: Pair<'_, Rule>) -> Constraint {
+        let sp = span(&pair);
+        let inner = kids(pair).find(|p| matches!(p.as_rule(), Rule::range | Rule::list));
+        let kind = match inner {
+            Some(p) if p.as_rule() == Rule::range => {
+                let mut bounds = kids(p).map(|b| self.range_bound(b));
+                let lo = bounds.next();
+                let hi = bounds.next();
+                match (lo, hi) {
+                    (Some(lo), Some(hi)) => ConstraintKind::Range { lo, hi },
+                    _ => ConstraintKind::OneOf(self.invalid(sp)),
+                }
+            }
+            Some(p) => ConstraintKind::OneOf(self.primary(p)),
+            None => ConstraintKind::OneOf(self.invalid(sp)),
+        };
+        Constraint { kind, span: sp }
+    }
+
+    fn range_bound(&self, pair: Pair<'_, Rule>) -> Expr {
+        let sp = span(&pair);
+        let mut neg = false;
+        let mut value = None;
+        for p in kids(pair) {
+            if p.as_rule() == Rule::neg {
+                neg = true;
+            } else {
+                value = Some(self.primary(p));
+            }
+        }
+        let value = value.unwrap_or_else(|| self.invalid(sp));
+        if neg {
+            Expr {
+                kind: ExprKind::Unary(UnaryOp::Neg, Box::new(value)),
+                span: sp,
+            }
+        } else {
+            value
+        }
+    }
+
+    fn map_block(&self, pair: Pair<'_, Rule>) -> MapBlock {
+        let sp = span(&pair);
+        MapBlock {
+            entries: kids(pair)
+                .filter(|p| p.as_rule() == Rule::map_assign)
+                .map(|p| self.map_entry(p))
+                .collect(),
+            span: sp,
+        }
+    }
+
+    /// `key = expr` (map blocks) or `key: expr` (map literals).
+    fn map_entry(&self, pair: Pair<'_, Rule>) -> MapEntry {
+        let sp = span(&pair);
+        let mut key = None;
+        let mut value = None;
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::key => key = Some(self.key(p)),
+                Rule::expr => value = Some(self.expr(p)),
+                _ => {}
+            }
+        }
+        MapEntry {
+            key: key.unwrap_or(Key {
+                name: String::new(),
+                quoted: false,
+                span: sp,
+            }),
+            value: value.unwrap_or_else(|| self.invalid(sp)),
+            span: sp,
+        }
+    }
+
+    fn key(&self, pair: Pair<'_, Rule>) -> Key {
+        let sp = span(&pair);
+        let Some(inner) = kids(pair).next() else {
+            return Key {
+                name: String::new(),
+                quoted: false,
+                span: sp,
+            };
+        };
+        if inner.as_rule() == Rule::ident {
+            return Key {
+                name: inner.as_str().to_string(),
+                quoted: false,
+                span: sp,
+            };
+        }
+        let lit = self.string(inner, false);
+        let name = lit.as_plain().unwrap_or_else(|| {
+            self.report(diag::syntax::interpolated_key(sp));
+            String::new()
+        });
+        Key {
+            name,
+            quoted: true,
+            span: sp,
+        }
+    }
+
+    fn step(&self, pair: Pair<'_, Rule>) -> Step {
+        let sp = span(&pair);
+        let mut idents = Vec::new();
+        let mut fields = Vec::new();
+        let mut body_span = sp;
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::ident => idents.push(ident(p)),
+                Rule::step_body => {
+                    body_span = span(&p);
+                    fields = kids(p).filter_map(|f| self.field(f)).collect();
+                }
+                _ => {}
+            }
+        }
+        let mut idents = idents.into_iter();
+        let blank = Ident {
+            name: String::new(),
+            span: sp,
+        };
+        Step {
+            doc: None,
+            name: idents.next().unwrap_or_else(|| blank.clone()),
+            kind: idents.next().unwrap_or(blank),
+            fields,
+            body_span,
+            span: sp,
+        }
+    }
+
+    fn field(&self, pair: Pair<'_, Rule>) -> Option<Field> {
+        let sp = span(&pair);
+        let rule = pair.as_rule();
+        let field = match rule {
+            Rule::expr_field => self.expr_field(pair),
+            Rule::flag_field => Field {
+                name: ident(pair),
+                value: FieldValue::Flag,
+                span: sp,
+            },
+            Rule::map_field => {
+                let mut it = kids(pair);
+                let name = it.next().map(ident)?;
+                let block = it.find(|p| p.as_rule() == Rule::map_block)?;
+                Field {
+                    name,
+                    value: FieldValue::Map(self.map_block(block)),
+                    span: sp,
+                }
+            }
+            Rule::depends_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let names = it
+                    .find(|p| p.as_rule() == Rule::ident_list)
+                    .map(|l| self.ident_list(l))
+                    .unwrap_or_default();
+                Field {
+                    name: keyword(&kw, "depends on"),
+                    value: FieldValue::DependsOn(names),
+                    span: sp,
+                }
+            }
+            Rule::retry_field => self.retry(pair),
+            Rule::outputs_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let decls = it
+                    .filter(|p| p.as_rule() == Rule::output_decl)
+                    .map(|d| {
+                        let dsp = span(&d);
+                        let mut name = None;
+                        let mut ty = None;
+                        for p in kids(d) {
+                            match p.as_rule() {
+                                Rule::ident => name = Some(ident(p)),
+                                Rule::type_expr => ty = Some(self.type_expr(p)),
+                                _ => {}
+                            }
+                        }
+                        let name = name.unwrap_or(Ident {
+                            name: String::new(),
+                            span: dsp,
+                        });
+                        let ty = ty.unwrap_or_else(|| TypeExpr {
+                            name: name.clone(),
+                            args: Vec::new(),
+                            optional: false,
+                            span: dsp,
+                        });
+                        OutputDecl {
+                            name,
+                            ty,
+                            span: dsp,
+                        }
+                    })
+                    .collect();
+                Field {
+                    name: keyword(&kw, "outputs"),
+                    value: FieldValue::Outputs(decls),
+                    span: sp,
+                }
+            }
+            Rule::rollback_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let block = it.find(|p| p.as_rule() == Rule::block)?;
+                Field {
+                    name: keyword(&kw, "on failure rollback"),
+                    value: FieldValue::Rollback(self.block(block)),
+                    span: sp,
+                }
+            }
+            Rule::on_fail_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let mode = it.next().map(ident)?;
+                Field {
+                    name: keyword(&kw, "on fail"),
+                    value: FieldValue::OnFail(mode),
+                    span: sp,
+                }
+            }
+            Rule::mount_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let mut exprs = it.filter(|p| p.as_rule() == Rule::expr);
+                let source = self.expr(exprs.next()?);
+                let target = self.expr(exprs.next()?);
+                Field {
+                    name: keyword(&kw, "mount"),
+                    value: FieldValue::Mount { source, target },
+                    span: sp,
+                }
+            }
+            _ => return None,
+        };
+        Some(field)
+    }
+
+    /// `NAME EXPR` (step fields and workflow settings).
+    fn expr_field(&self, pair: Pair<'_, Rule>) -> Field {
+        let sp = span(&pair);
+        let mut name = None;
+        let mut value = None;
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::field_head => name = Some(ident(p)),
+                Rule::expr => value = Some(self.expr(p)),
+                _ => {}
+            }
+        }
+        Field {
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span: sp,
+            }),
+            value: FieldValue::Expr(value.unwrap_or_else(|| self.invalid(sp))),
+            span: sp,
+        }
+    }
+
+    fn retry(&self, pair: Pair<'_, Rule>) -> Field {
+        let sp = span(&pair);
+        let mut kw = Span::point(sp.start as usize);
+        let mut count = None;
+        let mut backoff = None;
+        let mut strategy = None;
+        let mut max = None;
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::kw_retry => kw = span(&p),
+                Rule::retry_operand => count = Some(self.retry_operand(p)),
+                Rule::backoff => {
+                    for b in kids(p) {
+                        match b.as_rule() {
+                            Rule::retry_operand => backoff = Some(self.retry_operand(b)),
+                            Rule::strategy => strategy = Some(ident(b)),
+                            _ => {}
+                        }
+                    }
+                }
+                Rule::retry_max => {
+                    max = kids(p)
+                        .find(|b| b.as_rule() == Rule::retry_operand)
+                        .map(|b| self.retry_operand(b));
+                }
+                _ => {}
+            }
+        }
+        Field {
+            name: Ident {
+                name: "retry".into(),
+                span: kw,
+            },
+            value: FieldValue::Retry(Retry {
+                count: count.unwrap_or_else(|| self.invalid(sp)),
+                backoff,
+                strategy,
+                max,
+                span: sp,
+            }),
+            span: sp,
+        }
+    }
+
+    fn retry_operand(&self, pair: Pair<'_, Rule>) -> Expr {
+        let sp = span(&pair);
+        match kids(pair).next() {
+            Some(p) => self.primary(p),
+            None => self.invalid(sp),
+        }
+    }
+
+    fn ident_list(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {
+        kids(pair)
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(ident)
+            .collect()
+    }
+
+    fn block(&self, pair: Pair<'_, Rule>) -> Block {
+        let sp = span(&pair);
+        let mut depends_on = None;
+        let mut items = Vec::new();
+        for p in kids(pair) {
+            if p.as_rule() == Rule::block_depends {
+                let dsp = span(&p);
+                let names = kids(p)
+                    .find(|l| l.as_rule() == Rule::ident_list)
+                    .map(|l| self.ident_list(l))
+                    .unwrap_or_default();
+                depends_on = Some(DependsOn { names, span: dsp });
+            } else if let Some(item) = self.item(p) {
+                items.push(item);
+            }
+        }
+        Block {
+            depends_on,
+            items,
+            span: sp,
+        }
+    }
+
+    fn if_item(&self, pair: Pair<'_, Rule>) -> If {
+        let sp = span(&pair);
+        let mut branches = Vec::new();
+        let mut else_block = None;
+        let mut cond = None;
+        let mut start = sp.start as usize;
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::expr => cond = Some(self.expr(p)),
+                Rule::block => {
+                    let block = self.block(p);
+                    let bsp = Span::new(start, block.span.end as usize);
+                    branches.push(IfBranch {
+                        cond: cond.take().unwrap_or_else(|| self.invalid(bsp)),
+                        block,
+                        span: bsp,
+                    });
+                }
+                Rule::else_if => {
+                    let esp = span(&p);
+                    let mut c = None;
+                    let mut b = None;
+                    for q in kids(p) {
+                        match q.as_rule() {
+                            Rule::expr => c = Some(self.expr(q)),
+                            Rule::block => b = Some(self.block(q)),
+                            _ => {}
+                        }
+                    }
+                    if let Some(block) = b {
+                        branches.push(IfBranch {
+                            cond: c.unwrap_or_else(|| self.invalid(esp)),
+                            block,
+                            span: esp,
+                        });
+                    }
+                }
+                Rule::else_block => {
+                    else_block = kids(p)
+                        .find(|q| q.as_rule() == Rule::block)
+                        .map(|q| self.block(q));
+                }
+                _ => {}
+            }
+            start = sp.start as usize;
+        }
+        If {
+            branches,
+            else_block,
+            span: sp,
+        }
+    }
+
+    fn for_each(&self, pair: Pair<'_, Rule>) -> ForEach {
+        let sp = span(&pair);
+        let mut var = None;
+        let mut iter = None;
+        let mut parallel = None;
+        let mut block = None;
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::ident => var = Some(ident(p)),
+                Rule::expr => iter = Some(self.expr(p)),
+                Rule::parallel_spec => {
+                    parallel = Some(
+                        kids(p)
+                            .find(|q| matches!(q.as_rule(), Rule::int | Rule::name))
+                            .map(|q| self.primary(q)),
+                    );
+                }
+                Rule::block => block = Some(self.block(p)),
+                _ => {}
+            }
+        }
+        ForEach {
+            var: var.unwrap_or(Ident {
+                name: String::new(),
+                span: sp,
+            }),
+            iter: iter.unwrap_or_else(|| self.invalid(sp)),
+            parallel,
+            block: block.unwrap_or(Block {
+                depends_on: None,
+                items: Vec::new(),
+                span: sp,
+            }),
+            span: sp,
+        }
+    }
+
+    fn parallel(&self, pair: Pair<'_, Rule>) -> Parallel {
+        let sp = span(&pair);
+        let mut name = None;
+        let mut wait = None;
+        let mut block = None;
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::ident => name = Some(ident(p)),
+                Rule::wait_mode => {
+                    wait = kids(p).find(|q| q.as_rule() == Rule::ident).map(ident);
+                }
+                Rule::block => block = Some(self.block(p)),
+                _ => {}
+            }
+        }
+        Parallel {
+            name,
+            wait,
+            block: block.unwrap_or(Block {
+                depends_on: None,
+                items: Vec::new(),
+                span: sp,
+            }),
+            span: sp,
+        }
+    }
+
+    fn handler(&self, pair: Pair<'_, Rule>) -> Handler {
+        let sp = span(&pair);
+        let text = pair.as_str();
+        let kind = if text.starts_with("finally") {
+            HandlerKind::Finally
+        } else if text
+            .trim_start_matches("on")
+            .trim_start()
+            .starts_with("success")
+        {
+            HandlerKind::Success
+        } else {
+            HandlerKind::Failure
+        };
+        let block = kids(pair)
+            .find(|p| p.as_rule() == Rule::block)
+            .map(|p| self.block(p))
+            .unwrap_or(Block {
+                depends_on: None,
+                items: Vec::new(),
+                span: sp,
+            });
+        Handler {
+            kind,
+            block,
+            span: sp,
+        }
+    }
+
+    // ------------------------------------------------------- expressions ---
+
+    pub fn expr(&self, pair: Pair<'_, Rule>) -> Expr {
+        let pairs = pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT);
+        PRATT
+            .map_primary(|p| self.primary(p))
+            .map_prefix(|op, rhs| {
+                let op_kind = if op.as_rule() == Rule::not {
+                    UnaryOp::Not
+                } else {
+                    UnaryOp::Neg
+                };
+                let sp = span(&op).join(rhs.span);
+                Expr {
+                    kind: ExprKind::Unary(op_kind, Box::new(rhs)),
+                    span: sp,
+                }
+            })
+            .map_postfix(|lhs, op| {
+                let sp = lhs.span.join(span(&op));
+                let kind = if op.as_rule() == Rule::member {
+                    let name = kids(op).next().map(ident).unwrap_or(Ident {
+                        name: String::new(),
+                        span: sp,
+                    });
+                    ExprKind::Field(Box::new(lhs), name)
+                } else {
+                    let index = kids(op)
+                        .next()
+                        .map(|p| self.expr(p))
+                        .unwrap_or_else(|| self.invalid(sp));
+                    ExprKind::Index(Box::new(lhs), Box::new(index))
+                };
+                Expr { kind, span: sp }
+            })
+            .map_infix(|lhs, op, rhs| {
+                let op = match op.as_rule() {
+                    Rule::or => BinaryOp::Or,
+                    Rule::and => BinaryOp::And,
+                    Rule::eq => BinaryOp::Eq,
+                    Rule::ne => BinaryOp::Ne,
+                    Rule::lt => BinaryOp::Lt,
+                    Rule::le => BinaryOp::Le,
+                    Rule::gt => BinaryOp::Gt,
+                    Rule::ge => BinaryOp::Ge,
+                    Rule::in_op => BinaryOp::In,
+                    Rule::add => BinaryOp::Add,
+                    Rule::sub => BinaryOp::Sub,
+                    Rule::mul => BinaryOp::Mul,
+                    Rule::div => BinaryOp::Div,
+                    _ => BinaryOp::Rem,
+                };
+                let sp = lhs.span.join(rhs.span);
+                Expr {
+                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    span: sp,
+                }
+            })
+            .parse(pairs)
+    }
+
+    fn primary(&self, pair: Pair<'_, Rule>) -> Expr {
+        let sp = span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::string => ExprKind::Str(self.string(pair, false)),
+            Rule::triple_string => ExprKind::Str(self.string(pair, true)),
+            Rule::int => match pair.as_str().parse::<i64>() {
+                Ok(n) => ExprKind::Int(n),
+                Err(_) => {
+                    self.report(diag::syntax::number_out_of_range(sp, "this number"));
+                    ExprKind::Int(0)
+                }
+            },
+            Rule::float => ExprKind::Float(pair.as_str().parse::<f64>().unwrap_or(0.0)),
+            Rule::duration => match parse_duration(pair.as_str()) {
+                Some(ms) => ExprKind::Duration(ms),
+                None => {
+                    self.report(diag::syntax::number_out_of_range(sp, "this duration"));
+                    ExprKind::Duration(0)
+                }
+            },
+            Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
+            Rule::list => ExprKind::List(
+                kids(pair)
+                    .filter(|p| p.as_rule() == Rule::expr)
+                    .map(|p| self.expr(p))
+                    .collect(),
+            ),
+            Rule::map_lit => ExprKind::Map(
+                kids(pair)
+                    .filter(|p| p.as_rule() == Rule::map_entry)
+                    .map(|p| self.map_entry(p))
+                    .collect(),
+            ),
+            Rule::call => {
+                let mut it = kids(pair);
+                let name = it.next().map(ident).unwrap_or(Ident {
+                    name: String::new(),
+                    span: sp,
+                });
+                ExprKind::Call(
+                    name,
+                    it.filter(|p| p.as_rule() == Rule::expr)
+                        .map(|p| self.expr(p))
+                        .collect(),
+                )
+            }
+            Rule::name | Rule::ident => ExprKind::Name(ident(pair)),
+            Rule::paren => {
+                let inner = kids(pair)
+                    .find(|p| p.as_rule() == Rule::expr)
+                    .map(|p| self.expr(p))
+                    .unwrap_or_else(|| self.invalid(sp));
+                ExprKind::Paren(Box::new(inner))
+            }
+            Rule::expr => return self.expr(pair),
+            _ => return self.invalid(sp),
+        };
+        Expr { kind, span: sp }
+    }
+
+    /// A placeholder for a part the grammar guarantees but the tree could not
+    /// find (never expected; keeps the builder total instead of panicking).
+    fn invalid(&self, sp: Span) -> Expr {
+        Expr {
+            kind: ExprKind::Name(Ident {
+                name: String::new(),
+                span: sp,
+            }),
+            span: sp,
+        }
+    }
+
+    fn string(&self, pair: Pair<'_, Rule>, triple: bool) -> StrLit {
+        // Literal runs between interpolations, with their source spans.
+        let mut pieces: Vec<(String, Span)> = vec![(String::new(), Span::point(0))];
+        let mut interps = Vec::new();
+        let mut first_piece = true;
+        for p in kids(pair) {
+            let psp = span(&p);
+            match p.as_rule() {
+                Rule::interp => {
+                    let e = kids(p)
+                        .find(|q| q.as_rule() == Rule::expr)
+                        .map(|q| self.expr(q))
+                        .unwrap_or_else(|| self.invalid(psp));
+                    interps.push(e);
+                    pieces.push((String::new(), Span::point(psp.end as usize)));
+                    first_piece = false;
+                    continue;
+                }
+                Rule::escape | Rule::dollar_escape => {
+                    let ch = strings::unescape(p.as_str()).unwrap_or_else(|| {
+                        self.report(diag::syntax::invalid_escape(psp, p.as_str()));
+                        '\u{FFFD}'
+                    });
+                    push_text(&mut pieces, &ch.to_string(), psp, first_piece);
+                }
+                _ => push_text(&mut pieces, p.as_str(), psp, first_piece),
+            }
+            first_piece = false;
+        }
+        if triple {
+            let texts: Vec<String> = pieces.iter().map(|(t, _)| t.clone()).collect();
+            for ((t, _), d) in pieces.iter_mut().zip(strings::dedent(&texts)) {
+                *t = d;
+            }
+        }
+        let mut parts = Vec::new();
+        let mut interps = interps.into_iter();
+        for (i, (text, sp)) in pieces.into_iter().enumerate() {
+            if i > 0 {
+                if let Some(e) = interps.next() {
+                    parts.push(StrPart::Interp(e));
+                }
+            }
+            if !text.is_empty() {
+                parts.push(StrPart::Text(text, sp));
+            }
+        }
+        StrLit { parts, triple }
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+fn push_text(pieces: &mut [(String, Span)], text: &str, sp: Span, first: bool) {
+    if let Some((t, s)) = pieces.last_mut() {
+        if t.is_empty() && (first || s.is_empty()) {
+            *s = sp;
+        } else {
+            *s = s.join(sp);
+        }
+        t.push_str(text);
+    }
+}
+
+/// Parses `1h30m`, `500ms`, … into milliseconds; `None` on overflow.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let mut total: u64 = 0;
+    let mut num: u64 = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if let Some(d) = c.to_digit(10) {
+            num = num.checked_mul(10)?.checked_add(d as u64)?;
+            continue;
+        }
+        let unit: u64 = match c {
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                1
+            }
+            's' => 1_000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            _ => return None,
+        };
+        total = total.checked_add(num.checked_mul(unit)?)?;
+        num = 0;
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(500));
+        assert_eq!(parse_duration("1h30m"), Some(5_400_000));
+        assert_eq!(parse_duration("2d"), Some(172_800_000));
+        assert_eq!(parse_duration("99999999999999999999s"), None);
+    }
+}

@@ -1,0 +1,252 @@
+//! A light scan of strings, comments and delimiters, independent of the grammar.
+//!
+//! pest reports where parsing stopped, which for an unclosed `{` or string is
+//! the end of the file. This scan finds where the culprit was *opened*, so the
+//! diagnostic can point there. It also bounds nesting depth before the
+//! recursive-descent parser runs, so no input can exhaust the stack.
+
+use crate::diag::{self, Diagnostic};
+use crate::span::Span;
+
+/// Maximum nesting of `{ [ ( ${` accepted.
+pub const MAX_DEPTH: usize = 128;
+
+#[derive(Clone, Copy)]
+enum Frame {
+    Delim(char, usize),
+    /// `${` inside a string; on `}` the scan returns to the string.
+    Interp(usize, StrKind),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum StrKind {
+    Plain,
+    Triple,
+}
+
+/// Scans `text` and returns the first structural problem, if any.
+pub fn scan(text: &str) -> Option<Diagnostic> {
+    Scanner {
+        b: text.as_bytes(),
+        i: 0,
+        stack: Vec::new(),
+        suspect: None,
+    }
+    .run()
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+    stack: Vec<Frame>,
+    /// The first `{` whose closing `}` starts a line at another indentation.
+    suspect: Option<Span>,
+}
+
+impl Scanner<'_> {
+    fn run(mut self) -> Option<Diagnostic> {
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            match c {
+                b'#' => self.skip_comment(),
+                b'"' => {
+                    if let Some(d) = self.string() {
+                        return Some(d);
+                    }
+                }
+                b'{' | b'[' | b'(' => {
+                    if self.stack.len() >= MAX_DEPTH {
+                        return Some(diag::syntax::too_deep(
+                            Span::new(self.i, self.i + 1),
+                            MAX_DEPTH,
+                        ));
+                    }
+                    self.stack.push(Frame::Delim(c as char, self.i));
+                    self.i += 1;
+                }
+                b'}' | b']' | b')' => {
+                    if let Some(d) = self.close(c as char) {
+                        return Some(d);
+                    }
+                }
+                _ => self.i += 1,
+            }
+        }
+        let open = self.stack.iter().rev().find_map(|f| match *f {
+            Frame::Delim(c, at) => Some((c, at)),
+            Frame::Interp(..) => None,
+        })?;
+        let suspect = self.suspect.filter(|s| s.start as usize != open.1);
+        Some(diag::syntax::unclosed_delimiter(
+            Span::new(open.1, open.1 + 1),
+            open.0,
+            suspect,
+        ))
+    }
+
+    fn skip_comment(&mut self) {
+        while self.i < self.b.len() && self.b[self.i] != b'\n' {
+            self.i += 1;
+        }
+    }
+
+    fn close(&mut self, c: char) -> Option<Diagnostic> {
+        let here = Span::new(self.i, self.i + 1);
+        match self.stack.pop() {
+            Some(Frame::Interp(_, kind)) if c == '}' => {
+                self.i += 1;
+                // Back inside the string the interpolation belongs to.
+                return self.string_body(kind, None);
+            }
+            Some(Frame::Delim(open, at)) if matches(open, c) => {
+                if open == '{' && self.suspect.is_none() && self.starts_line(self.i) {
+                    let open_indent = self.indent_of_line(at);
+                    let close_indent = self.indent_of_line(self.i);
+                    if open_indent != close_indent {
+                        self.suspect = Some(Span::new(at, at + 1));
+                    }
+                }
+                self.i += 1;
+                None
+            }
+            Some(Frame::Delim(open, at)) => Some(diag::syntax::mismatched_delimiter(
+                here,
+                c,
+                Some((Span::new(at, at + 1), open)),
+            )),
+            Some(Frame::Interp(at, _)) => Some(diag::syntax::mismatched_delimiter(
+                here,
+                c,
+                Some((Span::new(at, at + 2), '{')),
+            )),
+            None => Some(diag::syntax::mismatched_delimiter(here, c, None)),
+        }
+    }
+
+    /// At an opening quote: a plain or triple string.
+    fn string(&mut self) -> Option<Diagnostic> {
+        let start = self.i;
+        if self.b[self.i..].starts_with(b"\"\"\"") {
+            self.i += 3;
+            self.string_body(StrKind::Triple, Some(start))
+        } else {
+            self.i += 1;
+            self.string_body(StrKind::Plain, Some(start))
+        }
+    }
+
+    /// Scans string text up to its end or an interpolation. `start` is the
+    /// opening quote when known (not when resuming after `${…}`).
+    fn string_body(&mut self, kind: StrKind, start: Option<usize>) -> Option<Diagnostic> {
+        let open = start.unwrap_or(self.i);
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            match c {
+                // In a triple-quoted string only `\$` escapes; other backslashes are text.
+                b'\\' if kind == StrKind::Plain || self.b.get(self.i + 1) == Some(&b'$') => {
+                    self.i += 2
+                }
+                b'$' if self.b.get(self.i + 1) == Some(&b'{') => {
+                    if self.stack.len() >= MAX_DEPTH {
+                        return Some(diag::syntax::too_deep(
+                            Span::new(self.i, self.i + 2),
+                            MAX_DEPTH,
+                        ));
+                    }
+                    self.stack.push(Frame::Interp(self.i, kind));
+                    self.i += 2;
+                    return None;
+                }
+                b'"' if kind == StrKind::Plain => {
+                    self.i += 1;
+                    return None;
+                }
+                b'"' if self.b[self.i..].starts_with(b"\"\"\"") => {
+                    self.i += 3;
+                    return None;
+                }
+                b'\n' | b'\r' if kind == StrKind::Plain => {
+                    return Some(diag::syntax::unterminated_string(
+                        Span::new(open, open + 1),
+                        false,
+                        Span::point(self.i),
+                    ));
+                }
+                _ => self.i += 1,
+            }
+        }
+        let width = if kind == StrKind::Triple { 3 } else { 1 };
+        let end = self.b.len();
+        Some(diag::syntax::unterminated_string(
+            Span::new(open, (open + width).min(end)),
+            kind == StrKind::Triple,
+            Span::point(end),
+        ))
+    }
+
+    fn line_start(&self, at: usize) -> usize {
+        self.b[..at]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1)
+    }
+
+    fn starts_line(&self, at: usize) -> bool {
+        self.b[self.line_start(at)..at]
+            .iter()
+            .all(|c| *c == b' ' || *c == b'\t')
+    }
+
+    fn indent_of_line(&self, at: usize) -> usize {
+        let s = self.line_start(at);
+        self.b[s..]
+            .iter()
+            .take_while(|c| **c == b' ' || **c == b'\t')
+            .count()
+    }
+}
+
+fn matches(open: char, close: char) -> bool {
+    matches!((open, close), ('{', '}') | ('[', ']') | ('(', ')'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_and_start(text: &str) -> Option<(&'static str, u32)> {
+        scan(text).map(|d| (d.code, d.primary_span().unwrap().start))
+    }
+
+    #[test]
+    fn balanced_text_has_no_problem() {
+        assert_eq!(code_and_start("workflow x { a \"${b[1]}\" # }\n }"), None);
+        assert_eq!(
+            code_and_start("x \"\"\"\n  a \"quoted\" ${ {a: 1}.a }\n\"\"\""),
+            None
+        );
+    }
+
+    #[test]
+    fn unterminated_string_points_at_its_quote() {
+        assert_eq!(code_and_start("a {\n run \"echo\n}"), Some(("E0002", 9)));
+        assert_eq!(code_and_start("a \"\"\" never"), Some(("E0002", 2)));
+    }
+
+    #[test]
+    fn unclosed_brace_points_at_the_suspect() {
+        let text = "w {\n  s {\n    r\n  t { }\n}\n";
+        let d = scan(text).unwrap();
+        assert_eq!(d.code, "E0003");
+        assert_eq!(d.primary_span().unwrap().start, 2);
+        assert_eq!(d.labels[1].span.start, 8);
+    }
+
+    #[test]
+    fn mismatched_and_too_deep() {
+        assert_eq!(code_and_start("( ]"), Some(("E0008", 2)));
+        assert_eq!(code_and_start("}"), Some(("E0008", 0)));
+        let deep = "[".repeat(MAX_DEPTH + 1);
+        assert_eq!(code_and_start(&deep), Some(("E0007", MAX_DEPTH as u32)));
+    }
+}

@@ -1,0 +1,38 @@
+//! Parser tests: the language sketch parses; syntax errors are in plain words
+//! at the right place.
+
+use wfc::syntax::ast::*;
+use wfc::syntax::parse;
+
+fn parse_ok(text: &str) -> File {
+    let parsed = parse(text);
+    assert!(
+        parsed.diagnostics.is_empty(),
+        "unexpected diagnostics: {:#?}",
+        parsed.diagnostics
+    );
+    parsed.file.expect("a tree")
+}
+
+#[test]
+fn the_language_sketch_parses() {
+    let text = std::fs::read_to_string("tests/parse/sketch.wf").unwrap();
+    let file = parse_ok(&text);
+    let wf = &file.workflow;
+    assert_eq!(wf.name.name, "deploy");
+    let steps: Vec<&str> = wf
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Step(s) => Some(s.name.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(steps, ["lint", "test", "coverage_ok", "build", "announce"]);
+    let params = wf
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Param(_)))
+        .count();
+    assert_eq!(params, 6);
+}
