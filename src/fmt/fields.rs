@@ -8,7 +8,7 @@
 //! `, `-separated) stays inline; anything else is one entry per line.
 
 use super::expr::{expr, map_assign, type_expr};
-use super::items::{block, block_form, close_brace, open_brace};
+use super::items::{block, block_form, open_brace};
 use super::printer::{Printer, MAX_WIDTH};
 use crate::syntax::ast::{Field, FieldValue, MapBlock, OutputDecl, Step};
 
@@ -20,7 +20,7 @@ pub(super) fn step(p: &mut Printer, s: &Step, next: Option<usize>) {
     let src = p.src;
     let (start, end) = (s.span.start as usize, s.span.end as usize);
     let open = s.body_span.start as usize;
-    let close = close_brace(src, s.body_span);
+    let close = p.close_brace(s.body_span);
     p.node(start, end, open, next, |p| {
         let head = format!("step {}: {}", s.name.name, s.kind.name);
         p.push(&head);
@@ -111,7 +111,7 @@ pub(super) fn map_block(
 ) {
     let src = p.src;
     let open = open_brace(src, start);
-    let close = close_brace(src, m.span);
+    let close = p.close_brace(m.span);
     p.node(start, end, open, next, |p| {
         p.push(keyword);
         if let [only] = m.entries.as_slice() {
@@ -125,7 +125,10 @@ pub(super) fn map_block(
         let first = m.entries.first().map(|e| e.span.start as usize);
         block_form(p, open, close, first, |p| {
             for (i, entry) in m.entries.iter().enumerate() {
-                let next = m.entries.get(i + 1).map_or(close, |n| n.span.start as usize);
+                let next = m
+                    .entries
+                    .get(i + 1)
+                    .map_or(close, |n| n.span.start as usize);
                 let (s, e) = (entry.span.start as usize, entry.span.end as usize);
                 let text = map_assign(entry, src);
                 p.node(s, e, e, Some(next), |p| p.push(&text));
@@ -140,7 +143,7 @@ fn outputs(p: &mut Printer, f: &Field, decls: &[OutputDecl], next: Option<usize>
     let src = p.src;
     let (start, end) = (f.span.start as usize, f.span.end as usize);
     let open = open_brace(src, f.name.span.end as usize);
-    let close = close_brace(src, f.span);
+    let close = p.close_brace(f.span);
     let decl = |d: &OutputDecl| format!("{}: {}", d.name.name, type_expr(&d.ty));
     p.node(start, end, open, next, |p| {
         p.push("outputs");

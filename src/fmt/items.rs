@@ -8,7 +8,6 @@
 use super::expr::{expr, type_expr};
 use super::fields::{fields, map_block, step};
 use super::printer::Printer;
-use crate::span::Span;
 use crate::syntax::ast::{Block, ConstraintKind, Defaults, Item, Param, Workflow};
 
 /// The offset of the first `{` at or after `from` (or `from` itself).
@@ -16,14 +15,6 @@ pub(super) fn open_brace(src: &str, from: usize) -> usize {
     src.get(from..)
         .and_then(|rest| rest.find('{'))
         .map_or(from, |i| from + i)
-}
-
-/// The offset of the `}` that ends `span` (the last one inside it).
-pub(super) fn close_brace(src: &str, span: Span) -> usize {
-    let range = span.range();
-    src.get(range.clone())
-        .and_then(|text| text.rfind('}'))
-        .map_or(range.end.saturating_sub(1), |i| range.start + i)
 }
 
 /// Prints ` {`, the body and `}` (leaving the `}` line open), or ` {}` when the
@@ -49,7 +40,7 @@ pub(super) fn block_form(
 pub(super) fn workflow(p: &mut Printer, wf: &Workflow) {
     let src = p.src;
     let open = open_brace(src, wf.name.span.end as usize);
-    let close = close_brace(src, wf.span);
+    let close = p.close_brace(wf.span);
     let (start, end) = (wf.span.start as usize, wf.span.end as usize);
     p.node(start, end, open, None, |p| {
         p.push("workflow ");
@@ -98,7 +89,11 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
         }
         Item::ForEach(f) => {
             p.node(start, end, f.block.span.start as usize, next, |p| {
-                p.push(&format!("for each {} in {}", f.var.name, expr(&f.iter, src)));
+                p.push(&format!(
+                    "for each {} in {}",
+                    f.var.name,
+                    expr(&f.iter, src)
+                ));
                 match &f.parallel {
                     None => {}
                     Some(None) => p.push(" parallel"),
@@ -158,7 +153,7 @@ fn defaults(p: &mut Printer, d: &Defaults, next: Option<usize>) {
     let src = p.src;
     let (start, end) = (d.span.start as usize, d.span.end as usize);
     let open = open_brace(src, start);
-    let close = close_brace(src, d.span);
+    let close = p.close_brace(d.span);
     p.node(start, end, open, next, |p| {
         p.push("defaults");
         let first = d.fields.first().map(|f| f.span.start as usize);
@@ -169,7 +164,7 @@ fn defaults(p: &mut Printer, d: &Defaults, next: Option<usize>) {
 /// ` { [depends on …] ITEM… }` — the body of a control-flow block.
 pub(super) fn block(p: &mut Printer, b: &Block) {
     let open = b.span.start as usize;
-    let close = close_brace(p.src, b.span);
+    let close = p.close_brace(b.span);
     let first_item = b.items.first().map(|i| i.span().start as usize);
     let first = b
         .depends_on

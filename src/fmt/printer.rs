@@ -17,6 +17,7 @@
 //! Blank lines between items are kept but collapsed to one; none is printed
 //! right after `{` or before `}`.
 
+use crate::span::Span;
 use crate::syntax::ast::Comment;
 
 /// Columns a one-line form may take before it is printed over several lines.
@@ -173,7 +174,8 @@ impl<'a> Printer<'a> {
             // moved comments go above them.
             let mut split = lead.len();
             if !node_blank {
-                while split > 0 && lead[split - 1].0.doc && (split == lead.len() || !lead[split].1) {
+                while split > 0 && lead[split - 1].0.doc && (split == lead.len() || !lead[split].1)
+                {
                     split -= 1;
                 }
             }
@@ -200,7 +202,11 @@ impl<'a> Printer<'a> {
         self.last_end = self.last_end.max(end);
         let Some(c) = self.peek() else { return };
         let start = c.span.start as usize;
-        let same_line = start >= end && self.src.get(end..start).is_some_and(|gap| !gap.contains('\n'));
+        let same_line = start >= end
+            && self
+                .src
+                .get(end..start)
+                .is_some_and(|gap| !gap.contains('\n'));
         if same_line && next.map_or(true, |n| start < n) {
             let text = self.comment_text(c);
             while self.out.ends_with(' ') {
@@ -211,6 +217,39 @@ impl<'a> Printer<'a> {
             self.next += 1;
             self.last_end = c.span.end as usize;
         }
+    }
+
+    /// The end of the node spanning `start..end` without the whitespace and
+    /// comments the parser may count at its end (pest's implicit skipping
+    /// after the last element of a rule).
+    pub(super) fn tight_end(&self, start: usize, end: usize) -> usize {
+        let bytes = self.src.as_bytes();
+        let mut pos = end.min(bytes.len());
+        loop {
+            while pos > start && bytes[pos - 1].is_ascii_whitespace() {
+                pos -= 1;
+            }
+            // A comment that ends at (or just after, by its own trailing blanks) `pos`.
+            let i = self
+                .comments
+                .partition_point(|c| (c.span.start as usize) < pos);
+            match i.checked_sub(1).map(|i| self.comments[i]) {
+                Some(c) if c.span.start as usize >= start && c.span.end as usize >= pos => {
+                    pos = c.span.start as usize;
+                }
+                _ => return pos,
+            }
+        }
+    }
+
+    /// The offset of the `}` that ends `span` (the last one inside it).
+    pub(super) fn close_brace(&self, span: Span) -> usize {
+        let start = span.start as usize;
+        let end = self.tight_end(start, span.end as usize);
+        self.src
+            .get(start..end)
+            .and_then(|text| text.rfind('}'))
+            .map_or(end.saturating_sub(1), |i| start + i)
     }
 
     /// Records that the source up to `pos` has been printed.
@@ -261,7 +300,8 @@ impl<'a> Printer<'a> {
         next: Option<usize>,
         print: impl FnOnce(&mut Self),
     ) {
-        self.leading(start, hoist_to);
+        let end = self.tight_end(start, end);
+        self.leading(start, hoist_to.min(end));
         self.open_line();
         print(self);
         self.trailing(end, next);
