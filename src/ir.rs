@@ -1,1 +1,549 @@
 //! The typed IR the checker produces and later phases (plan, run, ide) consume.
+//!
+//! Names are resolved to ids ([`ParamId`], [`StepId`], [`BlockId`]), every
+//! expression carries its [`Type`], and dependencies are explicit: the ones the
+//! user wrote ([`Step::depends_on`], [`Block::depends_on`]) and the ones implied
+//! by reading another step's output ([`Step::implied`], [`Block::implied`]).
+//! Spans travel through everything so later phases can point at the source.
+//!
+//! The IR is always produced, even for a file with errors: things that were
+//! wrong become `Invalid` placeholders ([`Type::Invalid`], [`ExprKind::Invalid`],
+//! [`StepKind::Invalid`]) so that tools such as the language server can still
+//! work on the rest of the file.
+
+use crate::span::Span;
+use std::fmt;
+
+pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
+
+/// Index into [`Workflow::params`].
+pub type ParamId = usize;
+/// Index into [`Workflow::steps`].
+pub type StepId = usize;
+/// Index into [`Workflow::blocks`].
+pub type BlockId = usize;
+
+/// A value type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Type {
+    String,
+    Int,
+    Float,
+    Bool,
+    Duration,
+    List(Box<Type>),
+    Map(Box<Type>),
+    /// Dynamic: accepted anywhere; field access and indexing give `json`.
+    Json,
+    /// A value that may not exist (`T?`): an output of a step inside an `if`
+    /// or a `wait any` member, read from outside.
+    Optional(Box<Type>),
+    /// The type of something that was wrong (already reported); never reported again.
+    Invalid,
+}
+
+impl Type {
+    pub fn list(t: Type) -> Type {
+        Type::List(Box::new(t))
+    }
+
+    pub fn map(t: Type) -> Type {
+        Type::Map(Box::new(t))
+    }
+
+    /// `T?` (never `T??`; `Invalid?` stays `Invalid`).
+    pub fn optional(t: Type) -> Type {
+        match t {
+            Type::Optional(_) | Type::Invalid => t,
+            t => Type::Optional(Box::new(t)),
+        }
+    }
+
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, Type::Invalid)
+    }
+
+    /// Whether `Invalid` appears anywhere in the type.
+    pub fn contains_invalid(&self) -> bool {
+        match self {
+            Type::Invalid => true,
+            Type::List(t) | Type::Map(t) | Type::Optional(t) => t.contains_invalid(),
+            _ => false,
+        }
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Type::Int | Type::Float)
+    }
+
+    /// A scalar that reads naturally as text (`${…}` interpolation, env values).
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Type::String | Type::Int | Type::Float | Type::Bool | Type::Duration | Type::Json
+        )
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::String => f.write_str("string"),
+            Type::Int => f.write_str("int"),
+            Type::Float => f.write_str("float"),
+            Type::Bool => f.write_str("bool"),
+            Type::Duration => f.write_str("duration"),
+            Type::List(t) => write!(f, "list<{t}>"),
+            Type::Map(t) => write!(f, "map<{t}>"),
+            Type::Json => f.write_str("json"),
+            Type::Optional(t) => write!(f, "{t}?"),
+            Type::Invalid => f.write_str("{invalid}"),
+        }
+    }
+}
+
+/// A checked workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workflow {
+    pub name: String,
+    pub name_span: Span,
+    pub doc: Option<String>,
+    pub description: Option<String>,
+    pub concurrency: Option<u32>,
+    pub timeout_ms: Option<u64>,
+    pub params: Vec<Param>,
+    /// Workflow-level `env { KEY = EXPR }`, in source order.
+    pub env: Vec<(String, Expr)>,
+    /// `defaults { … }` as written (already applied to every step).
+    pub defaults: Defaults,
+    /// Every step, including those in blocks, rollbacks and handlers; `StepId` = index.
+    pub steps: Vec<Step>,
+    /// Every block (if branches, loops, parallel blocks, handlers, rollbacks); `BlockId` = index.
+    pub blocks: Vec<Block>,
+    /// The main graph's top-level nodes in source order (handlers are in `handlers`).
+    pub root: Vec<Node>,
+    /// Workflow-level `on failure` / `on success` / `finally` blocks (kind [`BlockKind::Handler`]).
+    pub handlers: Vec<BlockId>,
+    /// Every use of a param, step, block, loop variable or output, in source order.
+    pub references: Vec<Reference>,
+    pub span: Span,
+}
+
+impl Workflow {
+    /// The handler block for `kind`, if the workflow has one.
+    pub fn handler(&self, kind: HandlerKind) -> Option<BlockId> {
+        self.handlers
+            .iter()
+            .copied()
+            .find(|&b| self.blocks[b].kind == BlockKind::Handler(kind))
+    }
+
+    pub fn step_named(&self, name: &str) -> Option<StepId> {
+        self.steps.iter().position(|s| s.name == name)
+    }
+
+    pub fn param_named(&self, name: &str) -> Option<ParamId> {
+        self.params.iter().position(|p| p.name == name)
+    }
+
+    /// The blocks enclosing `block`, innermost first, starting with `block` itself.
+    pub fn block_chain(&self, block: Option<BlockId>) -> Vec<BlockId> {
+        let mut out = Vec::new();
+        let mut cur = block;
+        while let Some(b) = cur {
+            out.push(b);
+            cur = self.blocks[b].parent;
+        }
+        out
+    }
+
+    /// Every step inside `block`, at any depth (rollbacks of those steps excluded), in id order.
+    pub fn steps_in(&self, block: BlockId) -> Vec<StepId> {
+        let mut out = Vec::new();
+        self.collect_steps(&self.blocks[block].members, &mut out);
+        out.sort_unstable();
+        out
+    }
+
+    fn collect_steps(&self, nodes: &[Node], out: &mut Vec<StepId>) {
+        for node in nodes {
+            match *node {
+                Node::Step(s) => out.push(s),
+                Node::Block(b) => self.collect_steps(&self.blocks[b].members, out),
+            }
+        }
+    }
+}
+
+/// `defaults { timeout … retry … estimate … }`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Defaults {
+    pub timeout_ms: Option<u64>,
+    pub retry: Option<Retry>,
+    pub estimate_ms: Option<u64>,
+}
+
+/// A node of a body: a step or a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Node {
+    Step(StepId),
+    Block(BlockId),
+}
+
+/// A use of a named thing, for go-to-definition, references and rename.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    /// The span of the name as used (for an output, the output's name).
+    pub span: Span,
+    pub target: Symbol,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Symbol {
+    Param(ParamId),
+    Step(StepId),
+    Block(BlockId),
+    /// The variable of the `for each` block.
+    LoopVar(BlockId),
+    /// An output of a step: `declared` for `s.outputs.NAME`, else a kind output (`s.stdout`).
+    Output {
+        step: StepId,
+        name: String,
+        declared: bool,
+    },
+}
+
+/// `param NAME: TYPE [in …] [= DEFAULT]` or `secret …`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub name_span: Span,
+    pub ty: Type,
+    pub ty_span: Span,
+    pub secret: bool,
+    pub constraint: Option<Constraint>,
+    pub default: Option<Expr>,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Constraint {
+    /// `in [a, b, c]`
+    OneOf(Vec<Expr>),
+    /// `in lo..hi`, inclusive.
+    Range(Expr, Expr),
+}
+
+/// The kind of a step; [`crate::check::kinds`] describes each one's fields and outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    Shell,
+    Http,
+    Docker,
+    Slack,
+    Webhook,
+    Email,
+    Gate,
+    /// An unknown kind (already reported); its fields are not checked.
+    Invalid,
+}
+
+impl StepKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::Shell => "shell",
+            StepKind::Http => "http",
+            StepKind::Docker => "docker",
+            StepKind::Slack => "slack",
+            StepKind::Webhook => "webhook",
+            StepKind::Email => "email",
+            StepKind::Gate => "gate",
+            StepKind::Invalid => "{invalid}",
+        }
+    }
+}
+
+/// Where a step runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// In the main graph (possibly inside `if`, `for each`, `parallel`).
+    Main,
+    /// In the `on failure rollback { … }` of another step.
+    Rollback { of: StepId },
+    /// In a workflow-level handler.
+    Handler(HandlerKind),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub id: StepId,
+    pub name: String,
+    pub name_span: Span,
+    pub kind: StepKind,
+    pub kind_span: Span,
+    pub span: Span,
+    /// The innermost enclosing block (None = top level).
+    pub parent: Option<BlockId>,
+    pub role: Role,
+    /// `depends on …` as written, resolved.
+    pub depends_on: Vec<Dep>,
+    /// Steps whose outputs this step reads (deduplicated, in first-use order);
+    /// only steps in the same graph (main graph, or the same handler/rollback body).
+    pub implied: Vec<StepId>,
+    /// The kind's own fields (`run`, `image`, `get`, `message`, …), typed.
+    pub fields: Vec<StepField>,
+    /// After applying `defaults`.
+    pub retry: Option<Retry>,
+    /// After applying `defaults`.
+    pub timeout_ms: Option<u64>,
+    /// After applying `defaults`.
+    pub estimate_ms: Option<u64>,
+    pub optional: bool,
+    /// Declared `outputs { name: type }`.
+    pub outputs: Vec<OutputDecl>,
+    /// Every step of this step's `on failure rollback { … }`, in id order.
+    pub rollback: Vec<StepId>,
+    pub rollback_block: Option<BlockId>,
+    /// Gate `on fail` mode (gates with `check` only; default abort).
+    pub on_fail: Option<OnFail>,
+    pub doc: Option<String>,
+}
+
+impl Step {
+    pub fn field(&self, name: &str) -> Option<&StepField> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub ty: Type,
+}
+
+/// A resolved `depends on` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dep {
+    pub target: DepTarget,
+    /// The span of the name in `depends on`.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DepTarget {
+    Step(StepId),
+    /// A named `parallel` block: stands for every step in it.
+    Block(BlockId),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepField {
+    pub name: String,
+    pub value: FieldValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldValue {
+    Expr(Expr),
+    /// `env { KEY = EXPR }`, `headers { … }`.
+    Map(Vec<(String, Expr)>),
+    /// `mount SOURCE at TARGET`.
+    Mount {
+        source: Expr,
+        target: Expr,
+    },
+    /// A keyword value such as `pull missing`.
+    Keyword(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backoff {
+    Exponential,
+    Linear,
+}
+
+/// `retry COUNT [backoff D [STRATEGY] [max D]]`; `count` retries = `count + 1` attempts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retry {
+    pub count: u32,
+    pub backoff_ms: Option<u64>,
+    pub strategy: Backoff,
+    pub max_ms: Option<u64>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnFail {
+    Abort,
+    Pause,
+    Continue,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    All,
+    Any,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub id: BlockId,
+    pub kind: BlockKind,
+    pub parent: Option<BlockId>,
+    pub members: Vec<Node>,
+    /// The block's leading `depends on` (applies to everything inside).
+    pub depends_on: Vec<Dep>,
+    /// Steps whose outputs the block's header reads (if condition, loop list, parallel count).
+    pub implied: Vec<StepId>,
+    /// For if branches: from `if`/`else` to the closing brace; otherwise the whole block.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlockKind {
+    /// One branch of an `if` chain. `chain` numbers the chains in the file;
+    /// `index` is the branch's position in it; `cond` is None for `else`.
+    IfBranch {
+        cond: Option<Expr>,
+        chain: usize,
+        index: usize,
+    },
+    /// `for each VAR in ITER [parallel [N]]`.
+    ForEach {
+        var: String,
+        var_span: Span,
+        /// The element type (the type of `var` inside the loop).
+        var_ty: Type,
+        iter: Expr,
+        parallel: Option<Option<Expr>>,
+    },
+    Parallel {
+        name: Option<String>,
+        name_span: Option<Span>,
+        wait: Wait,
+    },
+    Handler(HandlerKind),
+    Rollback {
+        of: StepId,
+    },
+}
+
+/// A typed expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+    /// Derived from a secret (masked at run time; warned about in command lines).
+    pub tainted: bool,
+}
+
+impl Expr {
+    pub fn invalid(span: Span) -> Expr {
+        Expr {
+            kind: ExprKind::Invalid,
+            ty: Type::Invalid,
+            span,
+            tainted: false,
+        }
+    }
+
+    /// The literal boolean value, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.kind {
+            ExprKind::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The literal string value, if this is one (no interpolation).
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ExprKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// Milliseconds.
+    Duration(u64),
+    List(Vec<Expr>),
+    Map(Vec<(String, Expr)>),
+    /// A string with `${…}` interpolation.
+    Interp(Vec<InterpPart>),
+    Param(ParamId),
+    LoopVar(BlockId),
+    /// `step.field` (`field` = `stdout`, `status`, …) or `step.outputs.NAME`
+    /// (`field` = `outputs`, `output` = `Some(NAME)`).
+    StepOutput {
+        step: StepId,
+        field: String,
+        output: Option<String>,
+    },
+    /// `failed.step` / `failed.error` (in workflow `on failure` only).
+    Failed(FailedField),
+    Call(Func, Vec<Expr>),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    Index(Box<Expr>, Box<Expr>),
+    /// A member of a map or json value: `m.key`.
+    Field(Box<Expr>, String),
+    Invalid,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InterpPart {
+    Text(String),
+    Expr(Expr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailedField {
+    /// The name of the step that failed.
+    Step,
+    /// Its error message.
+    Error,
+}
+
+/// A built-in function; [`crate::check::exprs::FUNCTIONS`] has signatures and docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Func {
+    Env,
+    Len,
+    Contains,
+    Lower,
+    Upper,
+    Trim,
+    Json,
+    Default,
+    Raw,
+    Join,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_display_like_the_source() {
+        assert_eq!(Type::list(Type::String).to_string(), "list<string>");
+        assert_eq!(Type::optional(Type::Int).to_string(), "int?");
+        assert_eq!(
+            Type::optional(Type::optional(Type::Int)).to_string(),
+            "int?"
+        );
+        assert_eq!(
+            Type::map(Type::list(Type::Bool)).to_string(),
+            "map<list<bool>>"
+        );
+    }
+}

@@ -1,2 +1,246 @@
 //! The checker: resolves names, infers and checks types, validates step kinds
 //! and the dependency graph, and lowers the tree to [`crate::ir`].
+//!
+//! It runs in passes over one [`Checker`]:
+//! 1. [`scope`] collects every step, block and param (so names may be used
+//!    before they are declared — the body is a graph, not a script) and
+//!    lowers params;
+//! 2. [`steps`] checks workflow settings, `defaults`, block headers and every
+//!    step's fields against the kind table in [`kinds`], typing expressions
+//!    with [`exprs`] (which records implied dependencies);
+//! 3. [`graph`] checks dependencies: cycles, `parallel` members, regions;
+//! 4. [`lints`] reports warnings (unused params, dead branches, `raw()`,
+//!    secrets in command lines and notifications).
+//!
+//! Errors never cascade: a bad expression gets [`Type::Invalid`], and nothing
+//! involving `Invalid` is reported again.
+
+pub mod exprs;
+mod graph;
+pub mod kinds;
+mod lints;
+mod scope;
+mod steps;
+pub mod types;
+
+use crate::diag::{self, Diagnostic};
+use crate::ir::{self, BlockId, BlockKind, ParamId, Reference, StepId, Symbol, Type, Workflow};
+use crate::span::Span;
+use crate::syntax::ast;
+use std::collections::HashMap;
+
+/// The checker's result: always an IR (with `Invalid` placeholders where
+/// things were wrong) and every problem found, sorted by position.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub ir: Workflow,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Checks a parsed file and lowers it to the typed IR.
+pub fn check(file: &ast::File) -> Checked {
+    let mut c = Checker::new(&file.workflow, file.span);
+    c.collect(&file.workflow);
+    c.lower_params();
+    c.check_items();
+    c.check_blocks();
+    c.check_steps();
+    c.check_graph();
+    c.lint();
+    let mut diagnostics = c.diags;
+    diag::sort(&mut diagnostics);
+    Checked {
+        ir: c.wf,
+        diagnostics,
+    }
+}
+
+/// A step or named block, as found by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Named {
+    Step(StepId),
+    Block(BlockId),
+}
+
+/// Where a block came from, for the passes after collection.
+#[derive(Clone, Copy)]
+pub(crate) enum BlockSrc<'a> {
+    If(Option<&'a ast::Expr>, &'a ast::Block),
+    ForEach(&'a ast::ForEach),
+    Parallel(&'a ast::Parallel),
+    Other(&'a ast::Block),
+}
+
+impl<'a> BlockSrc<'a> {
+    fn block(self) -> &'a ast::Block {
+        match self {
+            BlockSrc::If(_, b) | BlockSrc::Other(b) => b,
+            BlockSrc::ForEach(f) => &f.block,
+            BlockSrc::Parallel(p) => &p.block,
+        }
+    }
+}
+
+/// Where an expression is being typed.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Ctx {
+    /// The innermost block around the expression (None = top level).
+    pub block: Option<BlockId>,
+    /// The step whose field this is.
+    pub step: Option<StepId>,
+    /// Steps are not in scope here (param defaults, workflow env): where we are.
+    pub params_only: Option<&'static str>,
+    /// In a param's default: only params with a smaller id are visible.
+    pub param_limit: Option<ParamId>,
+}
+
+/// One layer of control flow between a step and a reader of its outputs.
+#[derive(Clone, Debug)]
+pub(crate) enum Lift {
+    /// The output may not exist (the text says why).
+    Optional(String),
+    /// The step is in this loop; outside it the output is a list.
+    List(Span),
+}
+
+pub(crate) struct Checker<'a> {
+    pub wf: Workflow,
+    pub diags: Vec<Diagnostic>,
+    /// The source of each step, by id.
+    pub step_src: Vec<&'a ast::Step>,
+    /// The source of each block, by id.
+    pub block_src: Vec<BlockSrc<'a>>,
+    /// A short span naming each block (`parallel probes`, `for each x`, `if`).
+    pub block_header: Vec<Span>,
+    /// Steps and named `parallel` blocks by name (first definition wins).
+    pub names: HashMap<String, (Named, Span)>,
+    pub param_names: HashMap<String, ParamId>,
+    pub param_src: Vec<&'a ast::Param>,
+    pub settings: Vec<&'a ast::Field>,
+    pub env_src: Vec<&'a ast::MapBlock>,
+    pub defaults_src: Vec<&'a ast::Field>,
+    /// Output reads made while typing the current expression(s): (step, span).
+    pub reads: Vec<(StepId, Span)>,
+    /// Implied dependencies with the span of their first read, per step / block.
+    pub step_reads: Vec<Vec<(StepId, Span)>>,
+    pub block_reads: Vec<Vec<(StepId, Span)>>,
+    /// Why a step-output expression (by span) has an optional or list type.
+    pub lifts: HashMap<Span, Vec<Lift>>,
+    pub if_chains: usize,
+}
+
+impl<'a> Checker<'a> {
+    fn new(w: &ast::Workflow, span: Span) -> Checker<'a> {
+        Checker {
+            wf: Workflow {
+                name: w.name.name.clone(),
+                name_span: w.name.span,
+                doc: w.doc.clone(),
+                description: None,
+                concurrency: None,
+                timeout_ms: None,
+                params: Vec::new(),
+                env: Vec::new(),
+                defaults: ir::Defaults::default(),
+                steps: Vec::new(),
+                blocks: Vec::new(),
+                root: Vec::new(),
+                handlers: Vec::new(),
+                references: Vec::new(),
+                span,
+            },
+            diags: Vec::new(),
+            step_src: Vec::new(),
+            block_src: Vec::new(),
+            block_header: Vec::new(),
+            names: HashMap::new(),
+            param_names: HashMap::new(),
+            param_src: Vec::new(),
+            settings: Vec::new(),
+            env_src: Vec::new(),
+            defaults_src: Vec::new(),
+            reads: Vec::new(),
+            step_reads: Vec::new(),
+            block_reads: Vec::new(),
+            lifts: HashMap::new(),
+            if_chains: 0,
+        }
+    }
+
+    pub fn report(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    pub fn reference(&mut self, span: Span, target: Symbol) {
+        self.wf.references.push(Reference { span, target });
+    }
+
+    /// Runs `f` with diagnostics discarded (for values we cannot check, such as
+    /// the fields of an unknown step kind), keeping references.
+    pub fn quietly<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let n = self.diags.len();
+        let out = f(self);
+        self.diags.truncate(n);
+        out
+    }
+
+    /// The rollback or handler block `block` is in (None = the main graph).
+    pub fn region_of(&self, block: Option<BlockId>) -> Option<BlockId> {
+        self.wf.block_chain(block).into_iter().find(|&b| {
+            matches!(
+                self.wf.blocks[b].kind,
+                BlockKind::Handler(_) | BlockKind::Rollback { .. }
+            )
+        })
+    }
+
+    /// How a region is named in messages.
+    pub fn region_name(&self, region: Option<BlockId>) -> String {
+        match region.map(|b| &self.wf.blocks[b].kind) {
+            Some(BlockKind::Rollback { of }) => {
+                format!("the rollback of `{}`", self.wf.steps[*of].name)
+            }
+            Some(BlockKind::Handler(k)) => format!("`{}`", k.keyword()),
+            _ => "the main graph".to_string(),
+        }
+    }
+
+    /// The name of a step or block, for messages.
+    pub fn node_name(&self, named: Named) -> String {
+        match named {
+            Named::Step(s) => self.wf.steps[s].name.clone(),
+            Named::Block(b) => self.block_name(b),
+        }
+    }
+
+    pub fn block_name(&self, b: BlockId) -> String {
+        match &self.wf.blocks[b].kind {
+            BlockKind::Parallel {
+                name: Some(name), ..
+            } => name.clone(),
+            BlockKind::Parallel { .. } => "parallel".into(),
+            BlockKind::ForEach { var, .. } => format!("for each {var}"),
+            BlockKind::IfBranch { cond: None, .. } => "else".into(),
+            BlockKind::IfBranch { .. } => "if".into(),
+            BlockKind::Handler(k) => k.keyword().into(),
+            BlockKind::Rollback { .. } => "rollback".into(),
+        }
+    }
+
+    /// Every name a step-or-block lookup could suggest.
+    pub fn step_names(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.names.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+
+    pub fn type_of_param(&self, p: ParamId) -> Type {
+        self.wf.params[p].ty.clone()
+    }
+}

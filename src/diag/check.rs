@@ -1,1 +1,871 @@
 //! Constructors for checker diagnostics (codes `E0100`–`E0999`, warnings `W0100`–`W0999`).
+//!
+//! One function per code; all of the checker's wording lives here.
+//! `docs/diagnostics.md` explains every code with an example and the fix, and
+//! `tests/check/` has one fixture per code.
+
+use super::Diagnostic;
+use crate::span::Span;
+
+/// Adds "did you mean" help and a fix when there is a suggestion, else `fallback` help.
+fn suggest(d: Diagnostic, span: Span, suggestion: Option<&str>, fallback: String) -> Diagnostic {
+    match suggestion {
+        Some(s) => {
+            d.help(format!("did you mean `{s}`?"))
+                .fix(span, s, format!("replace with `{s}`"))
+        }
+        None => d.help(fallback),
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+// ---- workflow items and settings -------------------------------------------------
+
+/// E0100: a workflow-level setting that does not exist.
+pub fn unknown_setting(
+    span: Span,
+    name: &str,
+    suggestion: Option<&str>,
+    known: &[&str],
+) -> Diagnostic {
+    let d = Diagnostic::error("E0100", format!("unknown workflow setting `{name}`"))
+        .primary(span, "not a workflow setting");
+    suggest(
+        d,
+        span,
+        suggestion,
+        format!("workflow settings are {}", list(known)),
+    )
+}
+
+/// E0118: an item in a place where it is not allowed (a `param` inside a block, …).
+pub fn misplaced_item(span: Span, what: &str, place: &str) -> Diagnostic {
+    Diagnostic::error("E0118", format!("{what} is not allowed {place}"))
+        .primary(span, format!("{what} here"))
+        .help(format!("move the {what} to the top level of the workflow"))
+}
+
+/// E0119: a workflow handler (`on failure`, …) given twice.
+pub fn duplicate_handler(span: Span, first: Span, keyword: &str) -> Diagnostic {
+    Diagnostic::error("E0119", format!("`{keyword}` is given twice"))
+        .primary(span, "second handler")
+        .secondary(first, "first given here")
+        .help(format!(
+            "merge the steps into one `{keyword} {{ … }}` block"
+        ))
+}
+
+// ---- step kinds and fields -------------------------------------------------------
+
+/// E0101: `step x: KIND` with an unknown kind.
+pub fn unknown_kind(
+    span: Span,
+    name: &str,
+    suggestion: Option<&str>,
+    kinds: &[&str],
+) -> Diagnostic {
+    let d = Diagnostic::error("E0101", format!("unknown step kind `{name}`"))
+        .primary(span, "not a step kind");
+    suggest(
+        d,
+        span,
+        suggestion,
+        format!("step kinds are {}", list(kinds)),
+    )
+}
+
+/// E0102: a field the step's kind does not have.
+pub fn unknown_field(
+    span: Span,
+    field: &str,
+    kind: &str,
+    suggestion: Option<&str>,
+    fields: &[&str],
+) -> Diagnostic {
+    let d = Diagnostic::error("E0102", format!("`{kind}` steps have no field `{field}`"))
+        .primary(span, format!("unknown field for `{kind}`"));
+    suggest(
+        d,
+        span,
+        suggestion,
+        format!("`{kind}` fields are {}", list(fields)),
+    )
+}
+
+/// E0103: required fields missing (labels the step name).
+pub fn missing_fields(
+    name_span: Span,
+    step: &str,
+    kind: &str,
+    missing: &[(&str, &str)],
+    one_of: bool,
+) -> Diagnostic {
+    let names: Vec<&str> = missing.iter().map(|(n, _)| *n).collect();
+    let (message, help) = if one_of {
+        (
+            format!("`{kind}` step `{step}` needs one of {}", list(&names)),
+            format!("add one, e.g. `{} {}`", missing[0].0, missing[0].1),
+        )
+    } else {
+        let plural = if missing.len() == 1 { "" } else { "s" };
+        let adds: Vec<String> = missing
+            .iter()
+            .map(|(n, ex)| format!("`{n} {ex}`"))
+            .collect();
+        (
+            format!(
+                "`{kind}` step `{step}` is missing required field{plural} {}",
+                list(&names)
+            ),
+            format!("add {}", adds.join(" and ")),
+        )
+    };
+    Diagnostic::error("E0103", message)
+        .primary(name_span, format!("missing {}", names.join(", ")))
+        .help(help)
+}
+
+/// E0104: a field (or setting, or map value) given a value of the wrong type.
+pub fn wrong_field_type(
+    span: Span,
+    field: &str,
+    expected: &str,
+    found: &str,
+    help: Option<String>,
+) -> Diagnostic {
+    Diagnostic::error(
+        "E0104",
+        format!("`{field}` expects {expected}, found {found}"),
+    )
+    .primary(span, format!("this is {found}"))
+    .help(help.unwrap_or_else(|| format!("give `{field}` a value of type {expected}")))
+}
+
+/// E0105: a field given twice (labels both).
+pub fn duplicate_field(span: Span, first: Span, name: &str) -> Diagnostic {
+    Diagnostic::error("E0105", format!("`{name}` is given more than once"))
+        .primary(span, "given again here")
+        .secondary(first, "first given here")
+        .help(format!("keep one `{name}`"))
+}
+
+/// E0106: an `expect` status code outside 100..599.
+pub fn status_out_of_range(span: Span, code: i64) -> Diagnostic {
+    Diagnostic::error("E0106", format!("`{code}` is not an HTTP status code"))
+        .primary(span, "outside 100..599")
+        .help("HTTP status codes are between 100 and 599, e.g. `expect 200` or `expect [200, 204]`")
+}
+
+/// E0107: a field `defaults {}` does not take.
+pub fn not_in_defaults(
+    span: Span,
+    name: &str,
+    allowed: &[&str],
+    suggestion: Option<&str>,
+) -> Diagnostic {
+    let d = Diagnostic::error("E0107", format!("`{name}` cannot be set in `defaults`"))
+        .primary(span, "not a default");
+    suggest(
+        d,
+        span,
+        suggestion,
+        format!(
+            "`defaults` accepts only {}; set `{name}` on each step",
+            list(allowed)
+        ),
+    )
+}
+
+fn bad_keyword(
+    code: &'static str,
+    what: &str,
+    span: Span,
+    found: &str,
+    suggestion: Option<&str>,
+    allowed: &[&str],
+) -> Diagnostic {
+    let d = Diagnostic::error(code, format!("invalid {what} `{found}`"))
+        .primary(span, format!("expected {}", allowed.join(", ")));
+    suggest(
+        d,
+        span,
+        suggestion,
+        format!("{what} is one of {}", list(allowed)),
+    )
+}
+
+/// E0108: `pull` with something other than always/missing/never.
+pub fn invalid_pull(
+    span: Span,
+    found: &str,
+    suggestion: Option<&str>,
+    allowed: &[&str],
+) -> Diagnostic {
+    bad_keyword("E0108", "`pull` mode", span, found, suggestion, allowed)
+}
+
+/// E0109: `on fail` with something other than abort/pause/continue.
+pub fn invalid_on_fail(
+    span: Span,
+    found: &str,
+    suggestion: Option<&str>,
+    allowed: &[&str],
+) -> Diagnostic {
+    bad_keyword("E0109", "`on fail` mode", span, found, suggestion, allowed)
+}
+
+/// E0110: a retry strategy other than exponential/linear.
+pub fn invalid_strategy(
+    span: Span,
+    found: &str,
+    suggestion: Option<&str>,
+    allowed: &[&str],
+) -> Diagnostic {
+    bad_keyword("E0110", "retry strategy", span, found, suggestion, allowed)
+}
+
+/// E0111: a `wait` mode other than all/any.
+pub fn invalid_wait(
+    span: Span,
+    found: &str,
+    suggestion: Option<&str>,
+    allowed: &[&str],
+) -> Diagnostic {
+    bad_keyword("E0111", "`wait` mode", span, found, suggestion, allowed)
+}
+
+/// E0112: a gate with neither `check` nor `approval`.
+pub fn gate_needs_check(name_span: Span, step: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0112",
+        format!("gate `{step}` has neither `check` nor `approval`"),
+    )
+    .primary(name_span, "this gate decides nothing")
+    .help("add `check CONDITION` (a bool expression) or `approval \"who approves\"`")
+}
+
+/// E0113: two fields that exclude each other (gate `check` + `approval`, two HTTP methods).
+pub fn conflicting_fields(
+    span: Span,
+    other: Span,
+    field: &str,
+    other_field: &str,
+    kind: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        "E0113",
+        format!("a `{kind}` step takes `{other_field}` or `{field}`, not both"),
+    )
+    .primary(span, format!("`{field}` here"))
+    .secondary(other, format!("`{other_field}` here"))
+    .help(format!(
+        "remove `{field}` or `{other_field}` (or split this into two steps)"
+    ))
+}
+
+/// E0114: `outputs {}` on a kind that has no declared outputs.
+pub fn outputs_not_supported(span: Span, kind: &str, builtin: &[&str]) -> Diagnostic {
+    Diagnostic::error("E0114", format!("`{kind}` steps cannot declare outputs"))
+        .primary(span, "`outputs` is only for `shell` and `docker` steps")
+        .help(format!(
+            "a `{kind}` step's outputs are fixed: {}",
+            list(builtin)
+        ))
+}
+
+/// E0115: a number outside its allowed range (`concurrency 0`, `retry -1`, `parallel 0`).
+pub fn out_of_range(span: Span, what: &str, value: i64, min: i64) -> Diagnostic {
+    Diagnostic::error(
+        "E0115",
+        format!("{what} must be at least {min}, found {value}"),
+    )
+    .primary(span, format!("must be >= {min}"))
+    .help(format!("use a {what} of {min} or more"))
+}
+
+/// E0116: a field that needs a literal value was given a computed one.
+pub fn not_constant(span: Span, field: &str, example: &str) -> Diagnostic {
+    Diagnostic::error("E0116", format!("`{field}` must be a literal value"))
+        .primary(span, "computed values are not allowed here")
+        .help(format!(
+            "write the value directly, e.g. `{field} {example}`"
+        ))
+}
+
+/// E0117: an output declared twice in `outputs {}`.
+pub fn duplicate_output(span: Span, first: Span, name: &str) -> Diagnostic {
+    Diagnostic::error("E0117", format!("output `{name}` is declared twice"))
+        .primary(span, "declared again here")
+        .secondary(first, "first declared here")
+        .help(format!("keep one declaration of `{name}`"))
+}
+
+// ---- names and types -------------------------------------------------------------
+
+/// E0120: two steps (or named blocks) with the same name.
+pub fn duplicate_step(span: Span, first: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0120",
+        format!("the name `{name}` is used by two steps or blocks"),
+    )
+    .primary(span, "defined again here")
+    .secondary(first, "first defined here")
+    .help(format!(
+        "rename one of them; step and block names are unique in a workflow (e.g. `{name}_2`)"
+    ))
+}
+
+/// E0121: two params with the same name.
+pub fn duplicate_param(span: Span, first: Span, name: &str) -> Diagnostic {
+    Diagnostic::error("E0121", format!("param `{name}` is declared twice"))
+        .primary(span, "declared again here")
+        .secondary(first, "first declared here")
+        .help("remove one of the declarations, or rename it")
+}
+
+/// E0122: a step (or block) with the same name as a param.
+pub fn name_clash(span: Span, param: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0122",
+        format!("step `{name}` has the same name as a param"),
+    )
+    .primary(span, "step named here")
+    .secondary(param, "param declared here")
+    .help(format!(
+        "rename the step or the param; `{name}` in an expression must mean one thing"
+    ))
+}
+
+/// E0123: a type name that does not exist.
+pub fn unknown_type(
+    span: Span,
+    name: &str,
+    suggestion: Option<&str>,
+    known: &[&str],
+) -> Diagnostic {
+    let d =
+        Diagnostic::error("E0123", format!("unknown type `{name}`")).primary(span, "not a type");
+    suggest(d, span, suggestion, format!("types are {}", list(known)))
+}
+
+/// E0124: type arguments missing or given where none are taken.
+pub fn wrong_type_args(span: Span, name: &str, expected: usize, found: usize) -> Diagnostic {
+    let (label, help) = match expected {
+        0 => (
+            "takes no type argument".to_string(),
+            format!("write `{name}`"),
+        ),
+        _ => (
+            format!("needs {expected} type argument"),
+            format!("write `{name}<T>`, e.g. `{name}<string>`"),
+        ),
+    };
+    Diagnostic::error(
+        "E0124",
+        format!("`{name}` takes {expected} type argument(s), found {found}"),
+    )
+    .primary(span, label)
+    .help(help)
+}
+
+/// E0125: a key given twice in a map (`env {}`, `headers {}`, `{ … }`).
+pub fn duplicate_key(span: Span, first: Span, key: &str) -> Diagnostic {
+    Diagnostic::error("E0125", format!("key `{key}` is given twice"))
+        .primary(span, "given again here")
+        .secondary(first, "first given here")
+        .help(format!("keep one `{key}`"))
+}
+
+// ---- dependencies ----------------------------------------------------------------
+
+/// E0130: `depends on` a name that is no step or block.
+pub fn unknown_dependency(span: Span, name: &str, suggestion: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error("E0130", format!("`depends on` names unknown step `{name}`"))
+        .primary(span, "no step or block has this name");
+    suggest(
+        d,
+        span,
+        suggestion,
+        "`depends on` takes names of steps and named `parallel` blocks".into(),
+    )
+}
+
+/// How a step came to depend on itself.
+#[derive(Clone, Copy, Debug)]
+pub enum SelfDep<'a> {
+    /// `depends on` its own name.
+    Explicit,
+    /// Reads its own output.
+    Output,
+    /// Depends on a block that contains it.
+    Enclosing(&'a str),
+}
+
+/// E0131: a step (or block) that depends on itself.
+pub fn self_dependency(span: Span, name: &str, how: SelfDep) -> Diagnostic {
+    let (message, label, help) = match how {
+        SelfDep::Explicit => (
+            format!("`{name}` depends on itself"),
+            "a step cannot wait for itself".to_string(),
+            "remove this name from `depends on`".to_string(),
+        ),
+        SelfDep::Output => (
+            format!("step `{name}` reads its own output"),
+            "the output does not exist until the step has finished".to_string(),
+            "read the value in a later step instead".to_string(),
+        ),
+        SelfDep::Enclosing(block) => (
+            format!("`{name}` depends on `{block}`, which contains it"),
+            format!("`{name}` is inside `{block}`"),
+            format!("a block finishes only when its members do; depend on steps before `{block}` instead"),
+        ),
+    };
+    Diagnostic::error("E0131", message)
+        .primary(span, label)
+        .help(help)
+}
+
+/// One edge of a dependency cycle, for [`dependency_cycle`].
+#[derive(Clone, Debug)]
+pub struct CycleEdge {
+    pub from: String,
+    pub to: String,
+    pub span: Span,
+    /// The edge comes from reading `to`'s output rather than `depends on`.
+    pub implied: bool,
+}
+
+/// E0132: a dependency cycle; labels every edge.
+pub fn dependency_cycle(edges: &[CycleEdge]) -> Diagnostic {
+    let mut names: Vec<&str> = edges.iter().map(|e| e.from.as_str()).collect();
+    names.push(&edges[0].from);
+    let path = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(" → ");
+    let mut d = Diagnostic::error("E0132", format!("dependency cycle: {path}"));
+    for (i, e) in edges.iter().enumerate() {
+        let label = if e.implied {
+            format!("`{}` reads an output of `{}`", e.from, e.to)
+        } else {
+            format!("`{}` depends on `{}`", e.from, e.to)
+        };
+        d = if i == 0 {
+            d.primary(e.span, label)
+        } else {
+            d.secondary(e.span, label)
+        };
+    }
+    d.help("steps in a cycle can never start; remove one of these dependencies")
+}
+
+/// E0133: two members of one `parallel` block depend on each other.
+pub fn parallel_member_dependency(
+    span: Span,
+    from: &str,
+    to: &str,
+    block: Span,
+    implied: bool,
+) -> Diagnostic {
+    let how = if implied {
+        "reads an output of"
+    } else {
+        "depends on"
+    };
+    Diagnostic::error(
+        "E0133",
+        format!("`{from}` {how} `{to}`, but both are members of the same `parallel` block"),
+    )
+    .primary(span, format!("`{from}` would wait for `{to}`"))
+    .secondary(block, "members of this block run at the same time")
+    .help(format!(
+        "move `{to}` before the `parallel` block, or move `{from}` after it"
+    ))
+}
+
+/// E0134: a dependency on (or an output read of) a step in another rollback or handler.
+pub fn cross_region(span: Span, target: &str, region: &str, via_output: bool) -> Diagnostic {
+    let what = if via_output {
+        "the outputs of"
+    } else {
+        "a dependency on"
+    };
+    Diagnostic::error("E0134", format!("step `{target}` runs in {region}; {what} it is not allowed here"))
+        .primary(span, format!("`{target}` is in {region}"))
+        .help("steps in rollbacks and handlers run after the main graph; only steps in the same body can depend on each other")
+}
+
+// ---- expressions -----------------------------------------------------------------
+
+/// E0140: an unknown name in an expression or `${}` interpolation.
+pub fn unknown_name(span: Span, name: &str, suggestion: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error("E0140", format!("unknown name `{name}`"))
+        .primary(span, "not a param, loop variable or step");
+    suggest(
+        d,
+        span,
+        suggestion,
+        format!("declare it: `param {name}: string`"),
+    )
+}
+
+/// E0141: a loop variable used outside its `for each`.
+pub fn loop_var_out_of_scope(span: Span, name: &str, declared: Span) -> Diagnostic {
+    Diagnostic::error("E0141", format!("loop variable `{name}` is used outside its `for each` loop"))
+        .primary(span, "not in scope here")
+        .secondary(declared, format!("`{name}` exists only inside this loop"))
+        .help("move this use inside the loop, or read the loop's step outputs, which are lists outside it")
+}
+
+/// E0142: an unknown output of a step (`test.stdot`), or unknown `failed.x`.
+pub fn unknown_output(
+    span: Span,
+    owner: &str,
+    field: &str,
+    suggestion: Option<&str>,
+    fields: &[&str],
+) -> Diagnostic {
+    let d = Diagnostic::error("E0142", format!("`{owner}` has no output `{field}`"))
+        .primary(span, "unknown output");
+    suggest(
+        d,
+        span,
+        suggestion,
+        format!("`{owner}` has {}", list(fields)),
+    )
+}
+
+/// E0143: `step.outputs.NAME` where NAME is not declared.
+pub fn undeclared_output(
+    span: Span,
+    step: &str,
+    name: &str,
+    suggestion: Option<&str>,
+    decl: Option<Span>,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        "E0143",
+        format!("step `{step}` declares no output `{name}`"),
+    )
+    .primary(span, "not in the step's `outputs { … }`");
+    if let Some(decl) = decl {
+        d = d.secondary(decl, "declared outputs");
+    }
+    suggest(
+        d,
+        span,
+        suggestion,
+        format!("declare it in `{step}`: `outputs {{ {name}: string }}`"),
+    )
+}
+
+/// E0144: `failed.step` / `failed.error` outside workflow `on failure`.
+pub fn failed_outside_handler(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "E0144",
+        "`failed` is only available in the workflow's `on failure` handler",
+    )
+    .primary(span, "not inside `on failure { … }`")
+    .help("move this step into `on failure { … }` to report which step failed")
+}
+
+/// E0145: a step read where steps are not in scope (param defaults, workflow `env`),
+/// or a param read in an earlier param's default.
+pub fn not_available_here(span: Span, name: &str, what: &str, place: &str) -> Diagnostic {
+    Diagnostic::error("E0145", format!("{what} `{name}` cannot be used in {place}"))
+        .primary(span, format!("not available in {place}"))
+        .help(format!("{place} are computed before any step runs; use params declared above, literals or `env(\"NAME\")`"))
+}
+
+/// E0146: an unknown function.
+pub fn unknown_function(
+    span: Span,
+    name: &str,
+    suggestion: Option<&str>,
+    known: &[&str],
+) -> Diagnostic {
+    let d = Diagnostic::error("E0146", format!("unknown function `{name}`"))
+        .primary(span, "not a function");
+    suggest(
+        d,
+        span,
+        suggestion,
+        format!("functions are {}", list(known)),
+    )
+}
+
+/// E0147: a function called with the wrong number of arguments.
+pub fn wrong_arg_count(
+    span: Span,
+    name: &str,
+    signature: &str,
+    expected: usize,
+    found: usize,
+) -> Diagnostic {
+    let s = if expected == 1 { "" } else { "s" };
+    Diagnostic::error(
+        "E0147",
+        format!("`{name}` takes {expected} argument{s}, found {found}"),
+    )
+    .primary(span, format!("expected {expected} argument{s}"))
+    .help(format!("the signature is `{signature}`"))
+}
+
+/// E0148: a function argument of the wrong type.
+pub fn wrong_arg_type(
+    span: Span,
+    name: &str,
+    signature: &str,
+    expected: &str,
+    found: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        "E0148",
+        format!("`{name}` expects {expected} here, found {found}"),
+    )
+    .primary(span, format!("this is {found}"))
+    .help(format!("the signature is `{signature}`"))
+}
+
+/// E0149: a condition (`if`, gate `check`) that is not a bool.
+pub fn condition_not_bool(span: Span, what: &str, found: &str) -> Diagnostic {
+    Diagnostic::error("E0149", format!("{what} must be a bool, found {found}"))
+        .primary(span, format!("this is {found}"))
+        .help("compare it to something, e.g. `x == \"value\"` or `n > 0`")
+}
+
+/// E0150: a binary operator applied to types it does not take.
+pub fn binary_mismatch(
+    span: Span,
+    op: &str,
+    lhs: &str,
+    rhs: &str,
+    lhs_span: Span,
+    rhs_span: Span,
+    help: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        "E0150",
+        format!("`{op}` cannot be applied to {lhs} and {rhs}"),
+    )
+    .primary(span, format!("{lhs} {op} {rhs}"))
+    .secondary(lhs_span, lhs.to_string())
+    .secondary(rhs_span, rhs.to_string())
+    .help(help.to_string())
+}
+
+/// E0151: a unary operator applied to a type it does not take.
+pub fn unary_mismatch(span: Span, op: &str, found: &str, expected: &str) -> Diagnostic {
+    Diagnostic::error("E0151", format!("`{op}` cannot be applied to {found}"))
+        .primary(span, format!("this is {found}"))
+        .help(format!("`{op}` takes {expected}"))
+}
+
+/// E0152: `for each` over something that is not a list.
+pub fn not_a_list(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error("E0152", format!("`for each` needs a list, found {found}"))
+        .primary(span, format!("this is {found}"))
+        .help("loop over a list, e.g. a `list<string>` param or `[\"a\", \"b\"]`")
+}
+
+/// E0153: an optional value (`T?`) used where a `T` is needed.
+pub fn optional_used(span: Span, found: &str, expected: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0153",
+        format!("expected {expected}, found optional {found}"),
+    )
+    .primary(span, format!("this may not exist: {why}"))
+    .help("give a fallback with `default(x, fallback)`, or read it inside the same block")
+}
+
+/// E0154: a loop step's output (a list outside its loop) used as a single value.
+pub fn loop_output_used(
+    span: Span,
+    step: &str,
+    found: &str,
+    expected: &str,
+    loop_span: Span,
+) -> Diagnostic {
+    Diagnostic::error("E0154", format!("expected {expected}, found {found}: `{step}` runs once per loop iteration"))
+        .primary(span, format!("outside the loop this is {found}, one value per iteration"))
+        .secondary(loop_span, format!("`{step}` is inside this loop"))
+        .help("index one iteration (`x[0]`), combine them (`join(x, \",\")`, `len(x)`), or use the value inside the loop")
+}
+
+/// E0155: a step or block name used as a value.
+pub fn not_a_value(span: Span, name: &str, kind: &str, example: &str) -> Diagnostic {
+    Diagnostic::error("E0155", format!("{kind} `{name}` is not a value"))
+        .primary(span, "read one of its outputs instead")
+        .help(format!("e.g. `{name}.{example}`"))
+}
+
+/// E0156: `.field` on a value that has no fields.
+pub fn no_fields(span: Span, ty: &str, field: &str) -> Diagnostic {
+    Diagnostic::error("E0156", format!("{ty} has no field `{field}`"))
+        .primary(span, format!("`.{field}` on {ty}"))
+        .help("only maps, json values and steps have fields")
+}
+
+/// E0157: indexing a value that is not a list, map or json, or with the wrong index type.
+pub fn bad_index(span: Span, ty: &str, index_ty: &str, expected: Option<&str>) -> Diagnostic {
+    match expected {
+        None => Diagnostic::error("E0157", format!("{ty} cannot be indexed"))
+            .primary(span, format!("this is {ty}"))
+            .help("only lists (`xs[0]`), maps (`m[\"key\"]`) and json values can be indexed"),
+        Some(exp) => Diagnostic::error(
+            "E0157",
+            format!("{ty} is indexed by {exp}, found {index_ty}"),
+        )
+        .primary(span, format!("this is {index_ty}"))
+        .help(format!("use {exp} as the index")),
+    }
+}
+
+/// E0159: `step.outputs` without an output name.
+pub fn bare_outputs(span: Span, step: &str) -> Diagnostic {
+    Diagnostic::error("E0159", format!("`{step}.outputs` needs an output name"))
+        .primary(span, "which output?")
+        .help(format!("write `{step}.outputs.NAME`"))
+}
+
+/// E0160: a param default that does not match the param's type.
+pub fn default_type(
+    span: Span,
+    param: &str,
+    expected: &str,
+    found: &str,
+    ty_span: Span,
+) -> Diagnostic {
+    Diagnostic::error(
+        "E0160",
+        format!("default of `{param}` is {found}, but the param is {expected}"),
+    )
+    .primary(span, format!("this is {found}"))
+    .secondary(ty_span, format!("declared {expected} here"))
+    .help(format!(
+        "give a default of type {expected}, or change the param's type"
+    ))
+}
+
+/// E0161: a param default outside its `in` constraint.
+pub fn default_violates_constraint(span: Span, param: &str, constraint: Span) -> Diagnostic {
+    Diagnostic::error(
+        "E0161",
+        format!("default of `{param}` is not allowed by its constraint"),
+    )
+    .primary(span, "not in the allowed values")
+    .secondary(constraint, "allowed values")
+    .help("pick a default that satisfies the constraint, or widen the constraint")
+}
+
+/// E0162: a constraint value of the wrong type (or a range on a non-number).
+pub fn constraint_type(span: Span, param_ty: &str, found: &str, range: bool) -> Diagnostic {
+    let help = if range {
+        "ranges `in lo..hi` are for int, float and duration params; use `in [\"a\", \"b\"]` for a set".to_string()
+    } else {
+        format!("every allowed value must be {param_ty}")
+    };
+    Diagnostic::error(
+        "E0162",
+        format!("constraint value is {found}, but the param is {param_ty}"),
+    )
+    .primary(span, format!("this is {found}"))
+    .help(help)
+}
+
+/// E0163: a list literal whose elements have different types.
+pub fn mixed_list(span: Span, found: &str, expected: &str, first: Span) -> Diagnostic {
+    Diagnostic::error(
+        "E0163",
+        format!("list elements must have one type: found {found} after {expected}"),
+    )
+    .primary(span, format!("this is {found}"))
+    .secondary(first, format!("this is {expected}"))
+    .help("make every element the same type")
+}
+
+/// E0164: a list or map interpolated into text.
+pub fn cannot_interpolate(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error("E0164", format!("{found} cannot be interpolated into text"))
+        .primary(span, format!("this is {found}"))
+        .help("interpolate a single value; for a list use `${join(xs, \" \")}`")
+}
+
+/// E0165: a param default that reads a param declared later (or itself).
+pub fn param_order(span: Span, name: &str, declared: Span) -> Diagnostic {
+    Diagnostic::error(
+        "E0165",
+        format!("param `{name}` is used before it is declared"),
+    )
+    .primary(span, "not declared yet")
+    .secondary(declared, "declared here")
+    .help("a default may read only params declared above it; move this param below it")
+}
+
+// ---- warnings --------------------------------------------------------------------
+
+/// W0100: a param nothing reads.
+pub fn unused_param(span: Span, name: &str, secret: bool) -> Diagnostic {
+    let what = if secret { "secret" } else { "param" };
+    Diagnostic::warning("W0100", format!("{what} `{name}` is never used"))
+        .primary(span, "declared here, never read")
+        .help(format!(
+            "remove it, or use it in a step (e.g. `${{{name}}}`)"
+        ))
+}
+
+/// W0101: `raw()` given a value from outside the file.
+pub fn raw_external(span: Span, source: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "W0101",
+        format!("`raw()` splices {source} into the command unescaped"),
+    )
+    .primary(span, "could change the command's structure")
+    .help(
+        "drop `raw()` so the value is shell-escaped, or validate it with an `in [...]` constraint",
+    )
+}
+
+/// W0102: an `if` branch that can never run.
+pub fn dead_branch(span: Span, after_true: Option<Span>) -> Diagnostic {
+    let d = Diagnostic::warning("W0102", "this branch can never run");
+    match after_true {
+        None => d
+            .primary(span, "the condition is always false")
+            .help("remove the branch, or make its condition depend on a param or step output"),
+        Some(t) => d
+            .primary(span, "an earlier branch always runs")
+            .secondary(t, "this condition is always true")
+            .help("remove the later branches, or the constant condition"),
+    }
+}
+
+/// W0103: a secret (or a value derived from one) in a `run` command line.
+pub fn secret_in_command(span: Span, secret: &str, declared: Span) -> Diagnostic {
+    Diagnostic::warning(
+        "W0103",
+        format!("secret `{secret}` is passed on the command line"),
+    )
+    .primary(span, "visible to every user of the machine through `ps`")
+    .secondary(declared, "declared secret here")
+    .help(format!(
+        "pass it through `env {{ {} = {secret} }}` and read the variable in the command",
+        secret.to_uppercase()
+    ))
+}
+
+/// W0104: a secret (or a value derived from one) in a notification's text.
+pub fn secret_in_notification(span: Span, secret: &str, field: &str, declared: Span) -> Diagnostic {
+    Diagnostic::warning("W0104", format!("secret `{secret}` is sent in `{field}`"))
+        .primary(span, "the recipients will see the secret")
+        .secondary(declared, "declared secret here")
+        .help("leave secrets out of notification text")
+}

@@ -1,0 +1,926 @@
+//! Expression typing: resolves names (params, loop variables, step outputs,
+//! `failed.*`), types every node, propagates secret taint, and records the
+//! output reads that imply dependencies. Also the built-in function table.
+
+use super::types::{self, Fit};
+use super::{Checker, Ctx, Lift};
+use crate::diag::{self, check as dc, Diagnostic};
+use crate::ir::{self, BinaryOp, Expr, ExprKind, FailedField, Func, InterpPart, Type, UnaryOp};
+use crate::span::Span;
+use crate::syntax::ast;
+use std::collections::HashMap;
+
+/// A built-in function: its signature and documentation.
+#[derive(Clone, Copy, Debug)]
+pub struct FuncInfo {
+    pub func: Func,
+    pub name: &'static str,
+    pub signature: &'static str,
+    pub arity: usize,
+    pub doc: &'static str,
+}
+
+/// Every built-in function.
+pub static FUNCTIONS: &[FuncInfo] = &[
+    FuncInfo { func: Func::Env, name: "env", signature: "env(name: string) -> string", arity: 1, doc: "The value of an environment variable of the machine running `wfc` (empty if unset)." },
+    FuncInfo { func: Func::Len, name: "len", signature: "len(x: string | list<T> | map<T>) -> int", arity: 1, doc: "The length of a string (in characters), a list or a map." },
+    FuncInfo { func: Func::Contains, name: "contains", signature: "contains(s: string, sub: string) -> bool | contains(xs: list<T>, x: T) -> bool", arity: 2, doc: "Whether a string contains a substring, or a list contains an element." },
+    FuncInfo { func: Func::Lower, name: "lower", signature: "lower(s: string) -> string", arity: 1, doc: "The string in lower case." },
+    FuncInfo { func: Func::Upper, name: "upper", signature: "upper(s: string) -> string", arity: 1, doc: "The string in upper case." },
+    FuncInfo { func: Func::Trim, name: "trim", signature: "trim(s: string) -> string", arity: 1, doc: "The string without leading and trailing whitespace." },
+    FuncInfo { func: Func::Json, name: "json", signature: "json(s: string) -> json", arity: 1, doc: "Parses a string as JSON." },
+    FuncInfo { func: Func::Default, name: "default", signature: "default(x: T?, fallback: T) -> T", arity: 2, doc: "The optional value `x` if it exists, else `fallback`." },
+    FuncInfo { func: Func::Raw, name: "raw", signature: "raw(s: string) -> string", arity: 1, doc: "Splices text into a command unescaped (shell syntax is kept); use only with trusted text." },
+    FuncInfo { func: Func::Join, name: "join", signature: "join(xs: list<string>, sep: string) -> string", arity: 2, doc: "The list's elements joined with a separator." },
+];
+
+/// The function named `name`.
+pub fn function(name: &str) -> Option<&'static FuncInfo> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// The table entry for `func`.
+pub fn function_info(func: Func) -> &'static FuncInfo {
+    FUNCTIONS
+        .iter()
+        .find(|f| f.func == func)
+        .expect("every Func is in FUNCTIONS")
+}
+
+fn expr(kind: ExprKind, ty: Type, span: Span, tainted: bool) -> Expr {
+    Expr {
+        kind,
+        ty,
+        span,
+        tainted,
+    }
+}
+
+impl Checker<'_> {
+    /// Types an expression.
+    pub(crate) fn lower_expr(&mut self, e: &ast::Expr, ctx: &Ctx) -> Expr {
+        let span = e.span;
+        match &e.kind {
+            ast::ExprKind::Str(s) => self.lower_str(s, span, ctx),
+            ast::ExprKind::Int(i) => expr(ExprKind::Int(*i), Type::Int, span, false),
+            ast::ExprKind::Float(f) => expr(ExprKind::Float(*f), Type::Float, span, false),
+            ast::ExprKind::Bool(b) => expr(ExprKind::Bool(*b), Type::Bool, span, false),
+            ast::ExprKind::Duration(d) => expr(ExprKind::Duration(*d), Type::Duration, span, false),
+            ast::ExprKind::List(items) => self.lower_list(items, span, ctx),
+            ast::ExprKind::Map(entries) => {
+                let mut seen: HashMap<&str, Span> = HashMap::new();
+                let mut out = Vec::new();
+                let mut ty: Option<Type> = None;
+                for en in entries {
+                    if let Some(&first) = seen.get(en.key.name.as_str()) {
+                        self.report(dc::duplicate_key(en.key.span, first, &en.key.name));
+                    }
+                    seen.insert(&en.key.name, en.key.span);
+                    let v = self.lower_expr(&en.value, ctx);
+                    ty = Some(match ty {
+                        None => v.ty.clone(),
+                        Some(t) => types::unify(&t, &v.ty).unwrap_or(Type::Json),
+                    });
+                    out.push((en.key.name.clone(), v));
+                }
+                let tainted = out.iter().any(|(_, v)| v.tainted);
+                let ty = Type::map(ty.unwrap_or(Type::Json));
+                expr(ExprKind::Map(out), ty, span, tainted)
+            }
+            ast::ExprKind::Name(id) => self.lower_name(id, span, ctx),
+            ast::ExprKind::Field(base, field) => self.lower_field(base, field, span, ctx),
+            ast::ExprKind::Index(base, index) => {
+                let b = self.lower_expr(base, ctx);
+                let i = self.lower_expr(index, ctx);
+                let tainted = b.tainted || i.tainted;
+                let ty = self.index_type(&b, &i);
+                expr(ExprKind::Index(Box::new(b), Box::new(i)), ty, span, tainted)
+            }
+            ast::ExprKind::Call(name, args) => self.lower_call(name, args, span, ctx),
+            ast::ExprKind::Unary(op, inner) => {
+                let x = self.lower_expr(inner, ctx);
+                let ty = self.unary_type(*op, &x, span);
+                let tainted = x.tainted;
+                expr(ExprKind::Unary(*op, Box::new(x)), ty, span, tainted)
+            }
+            ast::ExprKind::Binary(op, l, r) => {
+                let l = self.lower_expr(l, ctx);
+                let r = self.lower_expr(r, ctx);
+                let ty = self.binary_type(*op, &l, &r, span);
+                let tainted = l.tainted || r.tainted;
+                expr(
+                    ExprKind::Binary(*op, Box::new(l), Box::new(r)),
+                    ty,
+                    span,
+                    tainted,
+                )
+            }
+            ast::ExprKind::Paren(inner) => {
+                let mut x = self.lower_expr(inner, ctx);
+                if let Some(l) = self.lifts.remove(&x.span) {
+                    self.lifts.insert(span, l);
+                }
+                x.span = span;
+                x
+            }
+        }
+    }
+
+    fn lower_str(&mut self, s: &ast::StrLit, span: Span, ctx: &Ctx) -> Expr {
+        if let Some(text) = s.as_plain() {
+            return expr(ExprKind::Str(text), Type::String, span, false);
+        }
+        let mut parts = Vec::new();
+        let mut tainted = false;
+        for part in &s.parts {
+            match part {
+                ast::StrPart::Text(t, _) => parts.push(InterpPart::Text(t.clone())),
+                ast::StrPart::Interp(e) => {
+                    let x = self.lower_expr(e, ctx);
+                    self.require_text(&x);
+                    tainted |= x.tainted;
+                    parts.push(InterpPart::Expr(x));
+                }
+            }
+        }
+        expr(ExprKind::Interp(parts), Type::String, span, tainted)
+    }
+
+    /// Checks that a value can be interpolated into text.
+    pub(crate) fn require_text(&mut self, x: &Expr) -> bool {
+        if x.ty.is_scalar() || x.ty.is_invalid() {
+            return true;
+        }
+        if let Type::Optional(inner) = &x.ty {
+            if inner.is_scalar() {
+                let why = self.optional_reason(x.span);
+                self.report(dc::optional_used(
+                    x.span,
+                    &x.ty.to_string(),
+                    &inner.to_string(),
+                    &why,
+                ));
+                return false;
+            }
+        }
+        if let Some(d) = self.loop_list_misuse(x, &Type::String) {
+            self.report(d);
+            return false;
+        }
+        self.report(dc::cannot_interpolate(x.span, &x.ty.to_string()));
+        false
+    }
+
+    fn lower_list(&mut self, items: &[ast::Expr], span: Span, ctx: &Ctx) -> Expr {
+        let mut out: Vec<Expr> = Vec::new();
+        let mut ty: Option<(Type, Span)> = None;
+        for item in items {
+            let x = self.lower_expr(item, ctx);
+            if !x.ty.is_invalid() {
+                ty = match ty {
+                    None => Some((x.ty.clone(), x.span)),
+                    Some((t, first)) => match types::unify(&t, &x.ty) {
+                        Some(u) => Some((u, first)),
+                        None => {
+                            let d =
+                                dc::mixed_list(x.span, &x.ty.to_string(), &t.to_string(), first);
+                            self.report(d);
+                            Some((Type::Invalid, first))
+                        }
+                    },
+                };
+            }
+            out.push(x);
+        }
+        let tainted = out.iter().any(|x| x.tainted);
+        let elem = ty.map(|(t, _)| t).unwrap_or(Type::Json);
+        let ty = if elem.is_invalid() {
+            Type::Invalid
+        } else {
+            Type::list(elem)
+        };
+        expr(ExprKind::List(out), ty, span, tainted)
+    }
+
+    /// The loop variables in scope at `block`, innermost first.
+    fn loop_var(&self, name: &str, block: Option<ir::BlockId>) -> Option<ir::BlockId> {
+        self.wf.block_chain(block).into_iter().find(|&b| {
+            matches!(&self.wf.blocks[b].kind, ir::BlockKind::ForEach { var, .. } if var == name)
+        })
+    }
+
+    fn visible_param(&self, name: &str, ctx: &Ctx) -> Option<ir::ParamId> {
+        self.param_names
+            .get(name)
+            .copied()
+            .filter(|&p| ctx.param_limit.is_none_or(|limit| p < limit))
+    }
+
+    fn in_failure_handler(&self, ctx: &Ctx) -> bool {
+        self.wf
+            .block_chain(ctx.block)
+            .into_iter()
+            .any(|b| self.wf.blocks[b].kind == ir::BlockKind::Handler(ast::HandlerKind::Failure))
+    }
+
+    fn lower_name(&mut self, id: &ast::Ident, span: Span, ctx: &Ctx) -> Expr {
+        let name = id.name.as_str();
+        if let Some(b) = self.loop_var(name, ctx.block) {
+            self.reference(id.span, ir::Symbol::LoopVar(b));
+            let ir::BlockKind::ForEach { var_ty, iter, .. } = &self.wf.blocks[b].kind else {
+                unreachable!()
+            };
+            return expr(ExprKind::LoopVar(b), var_ty.clone(), span, iter.tainted);
+        }
+        if let Some(&p) = self.param_names.get(name) {
+            if ctx.param_limit.is_some_and(|limit| p >= limit) {
+                let declared = self.wf.params[p].name_span;
+                self.report(dc::param_order(span, name, declared));
+                return Expr::invalid(span);
+            }
+            self.reference(id.span, ir::Symbol::Param(p));
+            let secret = self.wf.params[p].secret;
+            return expr(ExprKind::Param(p), self.type_of_param(p), span, secret);
+        }
+        if let Some(&(named, _)) = self.names.get(name) {
+            if let Some(place) = ctx.params_only {
+                self.report(dc::not_available_here(span, name, "step", place));
+                return Expr::invalid(span);
+            }
+            let d = match named {
+                super::Named::Step(s) => {
+                    self.reference(id.span, ir::Symbol::Step(s));
+                    let example = super::kinds::kind_info(self.wf.steps[s].kind)
+                        .and_then(|k| k.outputs.first())
+                        .map_or("stdout", |o| o.name);
+                    dc::not_a_value(span, name, "step", example)
+                }
+                super::Named::Block(b) => {
+                    self.reference(id.span, ir::Symbol::Block(b));
+                    dc::not_a_value(
+                        span,
+                        name,
+                        "block",
+                        "MEMBER.OUTPUT (an output of one of its steps)",
+                    )
+                    .help("read an output of one of its steps instead, e.g. `step_name.status`")
+                }
+            };
+            self.report(d);
+            return Expr::invalid(span);
+        }
+        if name == "failed" {
+            let d = if self.in_failure_handler(ctx) {
+                dc::not_a_value(span, name, "handler value", "error")
+            } else {
+                dc::failed_outside_handler(span)
+            };
+            self.report(d);
+            return Expr::invalid(span);
+        }
+        self.report(self.unknown_name(id, ctx));
+        Expr::invalid(span)
+    }
+
+    fn unknown_name(&self, id: &ast::Ident, ctx: &Ctx) -> Diagnostic {
+        let name = id.name.as_str();
+        for b in &self.wf.blocks {
+            if let ir::BlockKind::ForEach { var, var_span, .. } = &b.kind {
+                if var == name {
+                    return dc::loop_var_out_of_scope(id.span, name, *var_span);
+                }
+            }
+        }
+        let mut candidates: Vec<&str> = Vec::new();
+        for b in self.wf.block_chain(ctx.block) {
+            if let ir::BlockKind::ForEach { var, .. } = &self.wf.blocks[b].kind {
+                candidates.push(var);
+            }
+        }
+        for p in &self.wf.params {
+            if self.visible_param(&p.name, ctx).is_some() {
+                candidates.push(&p.name);
+            }
+        }
+        if ctx.params_only.is_none() {
+            candidates.extend(self.step_names());
+        }
+        let s = diag::did_you_mean(name, candidates);
+        dc::unknown_name(id.span, name, s)
+    }
+
+    /// `base.field`: step outputs, `failed.*`, or a member of a map/json value.
+    fn lower_field(&mut self, base: &ast::Expr, field: &ast::Ident, span: Span, ctx: &Ctx) -> Expr {
+        // `step.outputs.NAME`
+        if let ast::ExprKind::Field(inner, outputs) = &base.kind {
+            if outputs.name == "outputs" {
+                if let Some(step) = self.step_ref(inner, ctx) {
+                    return self.declared_output(step, inner, field, span, ctx);
+                }
+            }
+        }
+        if let Some(step) = self.step_ref(base, ctx) {
+            return self.kind_output(step, base, field, span, ctx);
+        }
+        if let ast::ExprKind::Name(id) = &base.kind {
+            if id.name == "failed" && self.is_free(&id.name, ctx) {
+                if !self.in_failure_handler(ctx) {
+                    self.report(dc::failed_outside_handler(span));
+                    return Expr::invalid(span);
+                }
+                let f = match field.name.as_str() {
+                    "step" => FailedField::Step,
+                    "error" => FailedField::Error,
+                    other => {
+                        let s = diag::did_you_mean(other, ["step", "error"]);
+                        self.report(dc::unknown_output(
+                            field.span,
+                            "failed",
+                            other,
+                            s,
+                            &["step", "error"],
+                        ));
+                        return Expr::invalid(span);
+                    }
+                };
+                return expr(ExprKind::Failed(f), Type::String, span, false);
+            }
+        }
+        let b = self.lower_expr(base, ctx);
+        let tainted = b.tainted;
+        let ty = match &b.ty {
+            Type::Invalid => Type::Invalid,
+            Type::Json => Type::Json,
+            Type::Map(t) => (**t).clone(),
+            Type::Optional(inner) if matches!(**inner, Type::Map(_) | Type::Json) => {
+                let why = self.optional_reason(b.span);
+                self.report(dc::optional_used(
+                    b.span,
+                    &b.ty.to_string(),
+                    &inner.to_string(),
+                    &why,
+                ));
+                Type::Invalid
+            }
+            other => {
+                self.report(dc::no_fields(field.span, &other.to_string(), &field.name));
+                Type::Invalid
+            }
+        };
+        expr(
+            ExprKind::Field(Box::new(b), field.name.clone()),
+            ty,
+            span,
+            tainted,
+        )
+    }
+
+    /// Whether `name` is not a loop variable, param or step (so it may be `failed`).
+    fn is_free(&self, name: &str, ctx: &Ctx) -> bool {
+        self.loop_var(name, ctx.block).is_none()
+            && !self.param_names.contains_key(name)
+            && !self.names.contains_key(name)
+    }
+
+    /// If `e` is a bare name that means a step here, that step (its reference recorded).
+    fn step_ref(&mut self, e: &ast::Expr, ctx: &Ctx) -> Option<ir::StepId> {
+        let ast::ExprKind::Name(id) = &e.kind else {
+            return None;
+        };
+        if self.loop_var(&id.name, ctx.block).is_some() || self.param_names.contains_key(&id.name) {
+            return None;
+        }
+        match self.names.get(&id.name) {
+            Some(&(super::Named::Step(s), _)) if ctx.params_only.is_none() => {
+                self.reference(id.span, ir::Symbol::Step(s));
+                Some(s)
+            }
+            _ => None,
+        }
+    }
+
+    fn kind_output(
+        &mut self,
+        step: ir::StepId,
+        base: &ast::Expr,
+        field: &ast::Ident,
+        span: Span,
+        ctx: &Ctx,
+    ) -> Expr {
+        let Some(info) = super::kinds::kind_info(self.wf.steps[step].kind) else {
+            return Expr::invalid(span);
+        };
+        let name = self.wf.steps[step].name.clone();
+        if field.name == "outputs" && info.declares_outputs {
+            self.report(dc::bare_outputs(span, &name));
+            return Expr::invalid(span);
+        }
+        let Some(out) = info.output(&field.name) else {
+            let mut fields: Vec<&str> = info.outputs.iter().map(|o| o.name).collect();
+            if info.declares_outputs {
+                fields.push("outputs");
+            }
+            let s = diag::did_you_mean(&field.name, fields.iter().copied());
+            self.report(dc::unknown_output(
+                field.span,
+                &name,
+                &field.name,
+                s,
+                &fields,
+            ));
+            return Expr::invalid(span);
+        };
+        self.reference(
+            field.span,
+            ir::Symbol::Output {
+                step,
+                name: field.name.clone(),
+                declared: false,
+            },
+        );
+        let kind = ExprKind::StepOutput {
+            step,
+            field: field.name.clone(),
+            output: None,
+        };
+        self.read_output(step, kind, out.ty.ty(), span, base.span, ctx)
+    }
+
+    fn declared_output(
+        &mut self,
+        step: ir::StepId,
+        base: &ast::Expr,
+        field: &ast::Ident,
+        span: Span,
+        ctx: &Ctx,
+    ) -> Expr {
+        let s = &self.wf.steps[step];
+        let Some(info) = super::kinds::kind_info(s.kind) else {
+            return Expr::invalid(span);
+        };
+        if !info.declares_outputs {
+            let name = s.name.clone();
+            let fields: Vec<&str> = info.outputs.iter().map(|o| o.name).collect();
+            let outputs_span = Span::new(base.span.end as usize + 1, field.span.start as usize - 1);
+            self.report(dc::unknown_output(
+                outputs_span,
+                &name,
+                "outputs",
+                None,
+                &fields,
+            ));
+            return Expr::invalid(span);
+        }
+        // Declared outputs are lowered with the step's fields; read them from the source
+        // so that steps checked later are already known here.
+        let decls = declared_outputs(self.step_src[step]);
+        let Some((_, ty)) = decls.iter().find(|(n, _)| n.name == field.name) else {
+            let name = s.name.clone();
+            let names: Vec<&str> = decls.iter().map(|(n, _)| n.name.as_str()).collect();
+            let sugg = diag::did_you_mean(&field.name, names.iter().copied());
+            let decl = self.step_src[step]
+                .fields
+                .iter()
+                .find(|f| f.name.name == "outputs")
+                .map(|f| f.span);
+            self.report(dc::undeclared_output(
+                field.span,
+                &name,
+                &field.name,
+                sugg,
+                decl,
+            ));
+            return Expr::invalid(span);
+        };
+        let ty = self.quietly(|c| types::lower(ty, &mut c.diags));
+        self.reference(
+            field.span,
+            ir::Symbol::Output {
+                step,
+                name: field.name.clone(),
+                declared: true,
+            },
+        );
+        let kind = ExprKind::StepOutput {
+            step,
+            field: "outputs".into(),
+            output: Some(field.name.clone()),
+        };
+        self.read_output(step, kind, ty, span, base.span, ctx)
+    }
+
+    /// Types a read of a step's output from `ctx` and records the implied dependency.
+    fn read_output(
+        &mut self,
+        step: ir::StepId,
+        kind: ExprKind,
+        ty: Type,
+        span: Span,
+        name_span: Span,
+        ctx: &Ctx,
+    ) -> Expr {
+        let name = self.wf.steps[step].name.clone();
+        if ctx.step == Some(step) {
+            self.report(dc::self_dependency(span, &name, dc::SelfDep::Output));
+            return Expr::invalid(span);
+        }
+        let target_loc = self.wf.steps[step].parent;
+        let target_region = self.region_of(target_loc);
+        let reader_chain = self.wf.block_chain(ctx.block);
+        if let Some(r) = target_region {
+            if !reader_chain.contains(&r) {
+                let region = self.region_name(target_region);
+                self.report(dc::cross_region(name_span, &name, &region, true));
+                return Expr::invalid(span);
+            }
+        }
+        let reader_region = self.region_of(ctx.block);
+        if reader_region == target_region {
+            self.reads.push((step, span));
+        }
+        // Lift through the blocks between the step and the reader, innermost first.
+        let mut lifts = Vec::new();
+        let mut ty = ty;
+        for b in self.wf.block_chain(target_loc) {
+            if reader_chain.contains(&b) {
+                break;
+            }
+            match &self.wf.blocks[b].kind {
+                ir::BlockKind::IfBranch { .. } => {
+                    ty = Type::optional(ty);
+                    lifts.push(Lift::Optional(format!(
+                        "`{name}` runs only when its `if` branch is taken"
+                    )));
+                }
+                ir::BlockKind::Parallel {
+                    wait: ir::Wait::Any,
+                    ..
+                } => {
+                    ty = Type::optional(ty);
+                    lifts.push(Lift::Optional(format!(
+                        "`{name}` is in a `wait any` block and may be cancelled"
+                    )));
+                }
+                ir::BlockKind::ForEach { .. } => {
+                    ty = Type::list(ty);
+                    lifts.push(Lift::List(self.block_header[b]));
+                }
+                _ => {}
+            }
+        }
+        if let Some(r) = reader_region {
+            let failure_or_finally = matches!(
+                self.wf.blocks[r].kind,
+                ir::BlockKind::Handler(ast::HandlerKind::Failure | ast::HandlerKind::Finally)
+            );
+            if failure_or_finally && target_region != Some(r) {
+                ty = Type::optional(ty);
+                lifts.push(Lift::Optional(format!(
+                    "`{name}` may not have run when the handler runs"
+                )));
+            }
+        }
+        if !lifts.is_empty() {
+            self.lifts.insert(span, lifts);
+        }
+        expr(kind, ty, span, false)
+    }
+
+    pub(crate) fn optional_reason(&self, span: Span) -> String {
+        self.lifts
+            .get(&span)
+            .and_then(|l| {
+                l.iter().rev().find_map(|l| match l {
+                    Lift::Optional(why) => Some(why.clone()),
+                    Lift::List(_) => None,
+                })
+            })
+            .unwrap_or_else(|| "it is optional".into())
+    }
+
+    /// E0154 if `x` is a loop step's output (a list outside the loop) used as a `want`.
+    pub(crate) fn loop_list_misuse(&self, x: &Expr, want: &Type) -> Option<Diagnostic> {
+        let ExprKind::StepOutput { step, .. } = &x.kind else {
+            return None;
+        };
+        let lifts = self.lifts.get(&x.span)?;
+        let Some(Lift::List(loop_span)) = lifts.last() else {
+            return None;
+        };
+        let Type::List(elem) = &x.ty else { return None };
+        if types::fits(elem, want) == Fit::No || matches!(want, Type::List(_)) {
+            return None;
+        }
+        let name = &self.wf.steps[*step].name;
+        Some(dc::loop_output_used(
+            x.span,
+            name,
+            &x.ty.to_string(),
+            &want.to_string(),
+            *loop_span,
+        ))
+    }
+
+    /// Checks that `x` can be used where a `want` is needed; on a mismatch reports
+    /// E0153 (optional), E0154 (loop output) or the diagnostic `mismatch(expected, found)` builds.
+    pub(crate) fn require(
+        &mut self,
+        x: &Expr,
+        want: &Type,
+        mismatch: impl FnOnce(&str, &str) -> Diagnostic,
+    ) -> bool {
+        match types::fits(&x.ty, want) {
+            Fit::Yes => true,
+            Fit::Optional => {
+                let why = self.optional_reason(x.span);
+                self.report(dc::optional_used(
+                    x.span,
+                    &x.ty.to_string(),
+                    &want.to_string(),
+                    &why,
+                ));
+                false
+            }
+            Fit::No => {
+                let d = self
+                    .loop_list_misuse(x, want)
+                    .unwrap_or_else(|| mismatch(&want.to_string(), &x.ty.to_string()));
+                self.report(d);
+                false
+            }
+        }
+    }
+
+    fn index_type(&mut self, b: &Expr, i: &Expr) -> Type {
+        if b.ty.is_invalid() || i.ty.is_invalid() {
+            return Type::Invalid;
+        }
+        let (elem, want) = match &b.ty {
+            Type::Json => return Type::Json,
+            Type::List(t) => ((**t).clone(), Type::Int),
+            Type::Map(t) => ((**t).clone(), Type::String),
+            Type::Optional(inner)
+                if matches!(**inner, Type::List(_) | Type::Map(_) | Type::Json) =>
+            {
+                let why = self.optional_reason(b.span);
+                self.report(dc::optional_used(
+                    b.span,
+                    &b.ty.to_string(),
+                    &inner.to_string(),
+                    &why,
+                ));
+                return Type::Invalid;
+            }
+            other => {
+                self.report(dc::bad_index(b.span, &other.to_string(), "", None));
+                return Type::Invalid;
+            }
+        };
+        let bt = b.ty.to_string();
+        let ok = self.require(i, &want, |exp, found| {
+            dc::bad_index(i.span, &bt, found, Some(exp))
+        });
+        if ok {
+            elem
+        } else {
+            Type::Invalid
+        }
+    }
+
+    fn unary_type(&mut self, op: UnaryOp, x: &Expr, span: Span) -> Type {
+        let (symbol, ok, expected): (&str, fn(&Type) -> bool, &str) = match op {
+            UnaryOp::Not => ("!", |t| *t == Type::Bool, "bool"),
+            UnaryOp::Neg => (
+                "-",
+                |t| t.is_numeric() || *t == Type::Duration,
+                "int, float or duration",
+            ),
+        };
+        match &x.ty {
+            Type::Invalid => Type::Invalid,
+            Type::Json => {
+                if op == UnaryOp::Not {
+                    Type::Bool
+                } else {
+                    Type::Json
+                }
+            }
+            t if ok(t) => t.clone(),
+            Type::Optional(inner) if ok(inner) => {
+                let why = self.optional_reason(x.span);
+                self.report(dc::optional_used(
+                    x.span,
+                    &x.ty.to_string(),
+                    &inner.to_string(),
+                    &why,
+                ));
+                Type::Invalid
+            }
+            t => {
+                let _ = span;
+                self.report(dc::unary_mismatch(x.span, symbol, &t.to_string(), expected));
+                Type::Invalid
+            }
+        }
+    }
+
+    /// Strips `?` from an operand that must exist (reporting E0153); None if invalid.
+    fn operand(&mut self, x: &Expr, other: &Type) -> Option<Type> {
+        match &x.ty {
+            Type::Invalid => None,
+            Type::Optional(inner) => {
+                let why = self.optional_reason(x.span);
+                let want = if other.is_invalid() || matches!(other, Type::Optional(_)) {
+                    inner.to_string()
+                } else {
+                    other.to_string()
+                };
+                self.report(dc::optional_used(x.span, &x.ty.to_string(), &want, &why));
+                None
+            }
+            t => Some(t.clone()),
+        }
+    }
+
+    fn binary_type(&mut self, op: BinaryOp, l: &Expr, r: &Expr, span: Span) -> Type {
+        use BinaryOp::*;
+        use Type::*;
+        if l.ty.is_invalid() || r.ty.is_invalid() {
+            return Invalid;
+        }
+        if matches!(op, Eq | Ne) {
+            if types::unify(&l.ty, &r.ty).is_some() {
+                return Bool;
+            }
+        }
+        let (Some(a), Some(b)) = (self.operand(l, &r.ty), self.operand(r, &l.ty)) else {
+            return Invalid;
+        };
+        let result = match (op, &a, &b) {
+            (_, Json, Json) => Some(if matches!(op, Add | Sub | Mul | Div | Rem) {
+                Json
+            } else {
+                Bool
+            }),
+            (Or | And, Bool | Json, Bool | Json) => Some(Bool),
+            (Eq | Ne, _, _) => types::unify(&a, &b).map(|_| Bool),
+            (Lt | Le | Gt | Ge, x, y)
+                if (x.is_numeric() || *x == Json) && (y.is_numeric() || *y == Json) =>
+            {
+                Some(Bool)
+            }
+            (Lt | Le | Gt | Ge, x, y) if x == y && matches!(x, String | Duration) => Some(Bool),
+            (Lt | Le | Gt | Ge, Json, String | Duration)
+            | (Lt | Le | Gt | Ge, String | Duration, Json) => Some(Bool),
+            (In, x, List(e)) => types::unify(x, e).map(|_| Bool),
+            (In, String | Json, String | Map(_)) | (In, _, Json) => Some(Bool),
+            (Add, String, String) => Some(String),
+            (Add | Sub, Duration, Duration) => Some(Duration),
+            (Add, List(x), List(y)) => types::unify(x, y).map(Type::list),
+            (Add | Sub | Mul | Div | Rem, Int, Int) => Some(Int),
+            (Add | Sub | Mul | Div | Rem, x, y) if x.is_numeric() && y.is_numeric() => Some(Float),
+            (Add | Sub | Mul | Div | Rem, Json, t) | (Add | Sub | Mul | Div | Rem, t, Json) => {
+                Some(t.clone())
+            }
+            _ => None,
+        };
+        if let Some(t) = result {
+            return t;
+        }
+        // A loop output on one side of a scalar operation says why it is a list.
+        for (x, other) in [(l, &b), (r, &a)] {
+            if let Some(d) = self.loop_list_misuse(x, other) {
+                self.report(d);
+                return Invalid;
+            }
+        }
+        let help = match (op, &a, &b) {
+            (Add, String, _) | (Add, _, String) => "to build text, use interpolation: \"${a}${b}\"",
+            (Eq | Ne, _, _) => "compare values of the same type",
+            (Or | And, _, _) => "`&&` and `||` take bools",
+            (In, _, _) => "`x in xs` needs a list of x's type (or a string/map on the right)",
+            (Lt | Le | Gt | Ge, _, _) => "compare two numbers, two durations or two strings",
+            _ => "arithmetic takes two numbers (int widens to float), or two durations for + and -",
+        };
+        let d = dc::binary_mismatch(
+            span,
+            op.symbol(),
+            &a.to_string(),
+            &b.to_string(),
+            l.span,
+            r.span,
+            help,
+        );
+        self.report(d);
+        Invalid
+    }
+
+    fn lower_call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span, ctx: &Ctx) -> Expr {
+        let xs: Vec<Expr> = args.iter().map(|a| self.lower_expr(a, ctx)).collect();
+        let tainted = xs.iter().any(|x| x.tainted);
+        let Some(info) = function(&name.name) else {
+            let names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+            let s = diag::did_you_mean(&name.name, names.iter().copied());
+            self.report(dc::unknown_function(name.span, &name.name, s, &names));
+            return Expr::invalid(span);
+        };
+        if xs.len() != info.arity {
+            self.report(dc::wrong_arg_count(
+                span,
+                info.name,
+                info.signature,
+                info.arity,
+                xs.len(),
+            ));
+            return expr(ExprKind::Call(info.func, xs), Type::Invalid, span, tainted);
+        }
+        let ty = self.call_type(info, &xs);
+        expr(ExprKind::Call(info.func, xs), ty, span, tainted)
+    }
+
+    fn call_type(&mut self, info: &FuncInfo, xs: &[Expr]) -> Type {
+        let arg = |c: &mut Self, x: &Expr, want: &Type| {
+            c.require(x, want, |exp, found| {
+                dc::wrong_arg_type(x.span, info.name, info.signature, exp, found)
+            })
+        };
+        let ok = match info.func {
+            Func::Env | Func::Lower | Func::Upper | Func::Trim | Func::Json | Func::Raw => {
+                arg(self, &xs[0], &Type::String)
+            }
+            Func::Join => {
+                let a = arg(self, &xs[0], &Type::list(Type::String));
+                arg(self, &xs[1], &Type::String) && a
+            }
+            Func::Len => match &xs[0].ty {
+                Type::String | Type::List(_) | Type::Map(_) | Type::Json | Type::Invalid => true,
+                Type::Optional(inner)
+                    if matches!(**inner, Type::String | Type::List(_) | Type::Map(_)) =>
+                {
+                    let why = self.optional_reason(xs[0].span);
+                    let (found, want) = (xs[0].ty.to_string(), inner.to_string());
+                    self.report(dc::optional_used(xs[0].span, &found, &want, &why));
+                    false
+                }
+                t => {
+                    let found = t.to_string();
+                    let d = dc::wrong_arg_type(
+                        xs[0].span,
+                        info.name,
+                        info.signature,
+                        "a string, list or map",
+                        &found,
+                    );
+                    self.report(d);
+                    false
+                }
+            },
+            Func::Contains => match &xs[0].ty {
+                Type::List(elem) => {
+                    let elem = (**elem).clone();
+                    arg(self, &xs[1], &elem)
+                }
+                Type::Json | Type::Invalid => true,
+                _ => {
+                    let a = arg(self, &xs[0], &Type::String);
+                    arg(self, &xs[1], &Type::String) && a
+                }
+            },
+            Func::Default => {
+                let inner = types::non_optional(&xs[0].ty).clone();
+                return match types::fits(&xs[1].ty, &inner) {
+                    Fit::Yes => types::unify(&inner, &xs[1].ty).unwrap_or(inner),
+                    _ => {
+                        arg(self, &xs[1], &inner);
+                        Type::Invalid
+                    }
+                };
+            }
+        };
+        if !ok {
+            return Type::Invalid;
+        }
+        match info.func {
+            Func::Env | Func::Lower | Func::Upper | Func::Trim | Func::Raw | Func::Join => {
+                Type::String
+            }
+            Func::Json => Type::Json,
+            Func::Len => Type::Int,
+            Func::Contains => Type::Bool,
+            Func::Default => unreachable!(),
+        }
+    }
+}
+
+/// The `outputs { name: type }` declarations of a step, from its source.
+pub(crate) fn declared_outputs(s: &ast::Step) -> Vec<(&ast::Ident, &ast::TypeExpr)> {
+    s.fields
+        .iter()
+        .filter_map(|f| match &f.value {
+            ast::FieldValue::Outputs(decls) => Some(decls),
+            _ => None,
+        })
+        .flatten()
+        .map(|d| (&d.name, &d.ty))
+        .collect()
+}

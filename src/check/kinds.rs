@@ -1,0 +1,461 @@
+//! The step-kind table: every kind's fields (name, type, required, repeatable,
+//! doc) and outputs (name, type, doc), plus the fields every step takes, the
+//! fields `defaults {}` accepts and the workflow settings.
+//!
+//! This is public data: the checker validates steps against it, and the
+//! language server reads it for hover and completion.
+
+use crate::ir::{StepKind, Type};
+
+/// What a field's value must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    /// A string expression.
+    Str,
+    /// An int expression.
+    Int,
+    /// A literal duration (`30s`).
+    Duration,
+    /// A bool expression.
+    Bool,
+    /// Any expression (sent as JSON).
+    Json,
+    /// `{ KEY = EXPR … }` with scalar values.
+    Map,
+    /// A string or a list of strings.
+    StrOrList,
+    /// An HTTP status code or a list of them (100..599).
+    StatusCodes,
+    /// One of a fixed set of bare keywords.
+    Keyword(&'static [&'static str]),
+    /// `mount SOURCE at TARGET` (two strings).
+    Mount,
+    /// A bare flag with no value.
+    Flag,
+    /// `depends on a, b`.
+    DependsOn,
+    /// `retry N [backoff D [exponential|linear] [max D]]`.
+    Retry,
+    /// `outputs { name: type }`.
+    Outputs,
+    /// `on failure rollback { … }`.
+    Rollback,
+    /// `on fail abort|pause|continue`.
+    OnFail,
+}
+
+impl FieldType {
+    /// How the value is described in messages and hovers.
+    pub fn describe(self) -> String {
+        match self {
+            FieldType::Str => "string".into(),
+            FieldType::Int => "int".into(),
+            FieldType::Duration => "duration".into(),
+            FieldType::Bool => "bool".into(),
+            FieldType::Json => "json".into(),
+            FieldType::Map => "map block `{ KEY = value }`".into(),
+            FieldType::StrOrList => "string or list<string>".into(),
+            FieldType::StatusCodes => "int or list<int> (HTTP status codes)".into(),
+            FieldType::Keyword(words) => format!("one of {}", words.join(", ")),
+            FieldType::Mount => "`SOURCE at TARGET`".into(),
+            FieldType::Flag => "flag (no value)".into(),
+            FieldType::DependsOn => "list of step or block names".into(),
+            FieldType::Retry => "`N [backoff D [exponential|linear] [max D]]`".into(),
+            FieldType::Outputs => "`{ name: type }`".into(),
+            FieldType::Rollback => "block of steps".into(),
+            FieldType::OnFail => "abort, pause or continue".into(),
+        }
+    }
+
+    /// An example value for help lines (`run "…"`).
+    pub fn example(self) -> &'static str {
+        match self {
+            FieldType::Str => "\"…\"",
+            FieldType::Int => "1",
+            FieldType::Duration => "30s",
+            FieldType::Bool => "true",
+            FieldType::Json => "{ key: \"value\" }",
+            FieldType::Map => "{ KEY = \"value\" }",
+            FieldType::StrOrList => "\"…\"",
+            FieldType::StatusCodes => "200",
+            FieldType::Keyword(words) => words[0],
+            FieldType::Mount => "\".\" at \"/src\"",
+            FieldType::Flag => "",
+            FieldType::DependsOn => "other_step",
+            FieldType::Retry => "3 backoff 1s",
+            FieldType::Outputs => "{ name: string }",
+            FieldType::Rollback => "{ step … }",
+            FieldType::OnFail => "abort",
+        }
+    }
+}
+
+/// One field of a step kind (or a common field, or a workflow setting).
+#[derive(Clone, Copy, Debug)]
+pub struct FieldInfo {
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub required: bool,
+    /// May be given more than once (only `mount`).
+    pub repeatable: bool,
+    pub doc: &'static str,
+}
+
+/// One output of a step kind.
+#[derive(Clone, Copy, Debug)]
+pub struct OutputInfo {
+    pub name: &'static str,
+    pub ty: OutputType,
+    pub doc: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputType {
+    String,
+    Int,
+    Bool,
+    Json,
+    MapOfString,
+}
+
+impl OutputType {
+    pub fn ty(self) -> Type {
+        match self {
+            OutputType::String => Type::String,
+            OutputType::Int => Type::Int,
+            OutputType::Bool => Type::Bool,
+            OutputType::Json => Type::Json,
+            OutputType::MapOfString => Type::map(Type::String),
+        }
+    }
+}
+
+/// A step kind: its fields and outputs.
+#[derive(Clone, Copy, Debug)]
+pub struct KindInfo {
+    pub kind: StepKind,
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub fields: &'static [FieldInfo],
+    pub outputs: &'static [OutputInfo],
+    /// Takes `outputs { name: type }` (read as `step.outputs.NAME`).
+    pub declares_outputs: bool,
+    /// Exactly one of these fields must be given (empty: no such rule).
+    pub one_of: &'static [&'static str],
+}
+
+impl KindInfo {
+    /// The kind's own field `name`, or a common field.
+    pub fn field(&self, name: &str) -> Option<&'static FieldInfo> {
+        self.fields
+            .iter()
+            .chain(COMMON_FIELDS)
+            .find(|f| f.name == name)
+    }
+
+    pub fn output(&self, name: &str) -> Option<&'static OutputInfo> {
+        self.outputs.iter().find(|o| o.name == name)
+    }
+
+    /// Every field name this kind accepts (own fields, then common ones).
+    pub fn field_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.fields.iter().chain(COMMON_FIELDS).map(|f| f.name)
+    }
+}
+
+const fn field(name: &'static str, ty: FieldType, doc: &'static str) -> FieldInfo {
+    FieldInfo {
+        name,
+        ty,
+        required: false,
+        repeatable: false,
+        doc,
+    }
+}
+
+const fn required(name: &'static str, ty: FieldType, doc: &'static str) -> FieldInfo {
+    FieldInfo {
+        name,
+        ty,
+        required: true,
+        repeatable: false,
+        doc,
+    }
+}
+
+const fn output(name: &'static str, ty: OutputType, doc: &'static str) -> OutputInfo {
+    OutputInfo { name, ty, doc }
+}
+
+/// `pull` keywords for docker.
+pub const PULL_MODES: &[&str] = &["always", "missing", "never"];
+/// `on fail` modes for gates.
+pub const ON_FAIL_MODES: &[&str] = &["abort", "pause", "continue"];
+/// Retry backoff strategies.
+pub const STRATEGIES: &[&str] = &["exponential", "linear"];
+/// `parallel … wait` modes.
+pub const WAIT_MODES: &[&str] = &["all", "any"];
+/// HTTP method fields (exactly one per `http` step).
+pub const HTTP_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head"];
+
+const PROCESS_OUTPUTS: &[OutputInfo] = &[
+    output(
+        "stdout",
+        OutputType::String,
+        "Everything the command wrote to standard output.",
+    ),
+    output(
+        "stderr",
+        OutputType::String,
+        "Everything the command wrote to standard error.",
+    ),
+    output(
+        "exit_code",
+        OutputType::Int,
+        "The command's exit status (0 on success).",
+    ),
+];
+
+/// Fields every step takes.
+pub static COMMON_FIELDS: &[FieldInfo] = &[
+    field(
+        "depends on",
+        FieldType::DependsOn,
+        "Steps or parallel blocks that must succeed before this step starts.",
+    ),
+    field(
+        "timeout",
+        FieldType::Duration,
+        "How long one attempt may run before it is killed.",
+    ),
+    field(
+        "retry",
+        FieldType::Retry,
+        "Retries after a failure: `retry 3` = up to 4 attempts, with optional backoff.",
+    ),
+    field(
+        "estimate",
+        FieldType::Duration,
+        "Expected duration, used by the plan when there is no history.",
+    ),
+    field(
+        "optional",
+        FieldType::Flag,
+        "The step's failure does not fail the run.",
+    ),
+    field(
+        "on failure rollback",
+        FieldType::Rollback,
+        "Compensation steps that run if the workflow fails after this step ran.",
+    ),
+];
+
+/// The fields `defaults { … }` accepts.
+pub const DEFAULTS_FIELDS: &[&str] = &["timeout", "retry", "estimate"];
+
+/// Workflow settings (`description`, `concurrency`, `timeout` at workflow level).
+pub static SETTINGS: &[FieldInfo] = &[
+    field(
+        "description",
+        FieldType::Str,
+        "One line describing the workflow.",
+    ),
+    field(
+        "concurrency",
+        FieldType::Int,
+        "At most this many steps run at once (default: CPU count).",
+    ),
+    field(
+        "timeout",
+        FieldType::Duration,
+        "The longest the whole run may take.",
+    ),
+];
+
+/// Every step kind.
+pub static KINDS: &[KindInfo] = &[
+    KindInfo {
+        kind: StepKind::Shell,
+        name: "shell",
+        doc: "Runs a command line through a shell on the local machine.",
+        fields: &[
+            required("run", FieldType::Str, "The command line; `${…}` values are shell-escaped."),
+            field("shell", FieldType::Str, "The shell to run it with (default \"sh\", or \"bash\", …)."),
+            field("workdir", FieldType::Str, "The directory to run in."),
+            field("env", FieldType::Map, "Environment variables for the command: `env { KEY = value }`."),
+            field("outputs", FieldType::Outputs, "Values the command writes as `name=value` lines to the file named by $WF_OUTPUTS."),
+        ],
+        outputs: PROCESS_OUTPUTS,
+        declares_outputs: true,
+        one_of: &[],
+    },
+    KindInfo {
+        kind: StepKind::Http,
+        name: "http",
+        doc: "Sends one HTTP request and checks the response status.",
+        fields: &[
+            field("get", FieldType::Str, "Send a GET request to this URL."),
+            field("post", FieldType::Str, "Send a POST request to this URL."),
+            field("put", FieldType::Str, "Send a PUT request to this URL."),
+            field("patch", FieldType::Str, "Send a PATCH request to this URL."),
+            field("delete", FieldType::Str, "Send a DELETE request to this URL."),
+            field("head", FieldType::Str, "Send a HEAD request to this URL."),
+            field("headers", FieldType::Map, "Request headers: `headers { \"Content-Type\" = \"text/plain\" }`."),
+            field("body", FieldType::Str, "The request body as text."),
+            field("json", FieldType::Json, "The request body as JSON (any expression)."),
+            field("expect", FieldType::StatusCodes, "The accepted status code(s) (default: any 2xx)."),
+        ],
+        outputs: &[
+            output("status", OutputType::Int, "The response status code."),
+            output("body", OutputType::String, "The response body as text."),
+            output("json", OutputType::Json, "The response body parsed as JSON."),
+            output("headers", OutputType::MapOfString, "The response headers."),
+        ],
+        declares_outputs: false,
+        one_of: HTTP_METHODS,
+    },
+    KindInfo {
+        kind: StepKind::Docker,
+        name: "docker",
+        doc: "Runs a container from an image.",
+        fields: &[
+            required("image", FieldType::Str, "The image to run, e.g. \"rust:1.83\"."),
+            field("run", FieldType::Str, "The command line to run inside the container."),
+            field("entrypoint", FieldType::StrOrList, "Overrides the image's entrypoint."),
+            field("env", FieldType::Map, "Environment variables for the container: `env { KEY = value }`."),
+            FieldInfo {
+                name: "mount",
+                ty: FieldType::Mount,
+                required: false,
+                repeatable: true,
+                doc: "Bind-mounts a host path into the container: `mount \".\" at \"/src\"` (repeatable).",
+            },
+            field("workdir", FieldType::Str, "The working directory inside the container."),
+            field("pull", FieldType::Keyword(PULL_MODES), "When to pull the image: always, missing (default) or never."),
+            field("network", FieldType::Str, "The container network: \"none\" (default), \"host\" or a network name."),
+            field("outputs", FieldType::Outputs, "Values the command writes as `name=value` lines to the file named by $WF_OUTPUTS."),
+        ],
+        outputs: PROCESS_OUTPUTS,
+        declares_outputs: true,
+        one_of: &[],
+    },
+    KindInfo {
+        kind: StepKind::Slack,
+        name: "slack",
+        doc: "Posts a message to a Slack incoming webhook.",
+        fields: &[
+            required("webhook", FieldType::Str, "The incoming-webhook URL (normally a secret)."),
+            required("message", FieldType::Str, "The message text."),
+            field("channel", FieldType::Str, "Overrides the webhook's default channel."),
+        ],
+        outputs: &[output("delivered", OutputType::Bool, "Whether Slack accepted the message.")],
+        declares_outputs: false,
+        one_of: &[],
+    },
+    KindInfo {
+        kind: StepKind::Webhook,
+        name: "webhook",
+        doc: "Calls a generic webhook URL.",
+        fields: &[
+            required("url", FieldType::Str, "The URL to call."),
+            field("method", FieldType::Str, "The HTTP method (default \"POST\")."),
+            field("body", FieldType::Str, "The request body as text."),
+            field("json", FieldType::Json, "The request body as JSON (any expression)."),
+            field("headers", FieldType::Map, "Request headers: `headers { KEY = value }`."),
+        ],
+        outputs: &[
+            output("status", OutputType::Int, "The response status code."),
+            output("body", OutputType::String, "The response body as text."),
+        ],
+        declares_outputs: false,
+        one_of: &[],
+    },
+    KindInfo {
+        kind: StepKind::Email,
+        name: "email",
+        doc: "Sends an email through an SMTP server.",
+        fields: &[
+            required("to", FieldType::StrOrList, "The recipient address, or a list of them."),
+            required("subject", FieldType::Str, "The subject line."),
+            required("body", FieldType::Str, "The message text."),
+            required("smtp", FieldType::Str, "The SMTP server URL, e.g. \"smtp://localhost:2525\" or \"smtp+starttls://host:587\"."),
+            field("from", FieldType::Str, "The sender address."),
+            field("username", FieldType::Str, "The SMTP user name."),
+            field("password", FieldType::Str, "The SMTP password (normally a secret)."),
+        ],
+        outputs: &[output("delivered", OutputType::Bool, "Whether the server accepted the message.")],
+        declares_outputs: false,
+        one_of: &[],
+    },
+    KindInfo {
+        kind: StepKind::Gate,
+        name: "gate",
+        doc: "Stops the run unless a condition holds (`check`) or a person approves it (`approval`).",
+        fields: &[
+            field("check", FieldType::Bool, "The condition that must be true for the run to go on."),
+            field("on fail", FieldType::OnFail, "What a failed check does: abort (default), pause or continue."),
+            field("approval", FieldType::Str, "Who must approve (`wfc approve RUN STEP`) before the run goes on."),
+        ],
+        outputs: &[
+            output("passed", OutputType::Bool, "Whether the check held or the approval was given."),
+            output("approved_by", OutputType::String, "Who approved (empty for a check)."),
+        ],
+        declares_outputs: false,
+        one_of: &["check", "approval"],
+    },
+];
+
+/// The kind named `name`.
+pub fn kind_named(name: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+/// The table entry for `kind` (None for `Invalid`).
+pub fn kind_info(kind: StepKind) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|k| k.kind == kind)
+}
+
+/// A workflow setting.
+pub fn setting(name: &str) -> Option<&'static FieldInfo> {
+    SETTINGS.iter().find(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_and_field_is_documented() {
+        for kind in KINDS {
+            assert!(!kind.doc.is_empty(), "{}", kind.name);
+            assert_eq!(kind_info(kind.kind).unwrap().name, kind.name);
+            for f in kind.fields.iter().chain(COMMON_FIELDS) {
+                assert!(f.doc.ends_with('.'), "{}.{}", kind.name, f.name);
+            }
+            for o in kind.outputs {
+                assert!(o.doc.ends_with('.'), "{}.{}", kind.name, o.name);
+            }
+            for name in kind.one_of {
+                assert!(kind.field(name).is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn lookups() {
+        assert_eq!(kind_named("docker").unwrap().kind, StepKind::Docker);
+        assert!(kind_named("Docker").is_none());
+        let docker = kind_named("docker").unwrap();
+        assert!(docker.field("mount").unwrap().repeatable);
+        assert!(docker.field("depends on").is_some());
+        assert_eq!(
+            kind_named("http")
+                .unwrap()
+                .output("headers")
+                .unwrap()
+                .ty
+                .ty(),
+            Type::map(Type::String)
+        );
+    }
+}
