@@ -1,1 +1,47 @@
 //! One call that runs the front end on a file: parse, then check.
+//!
+//! The CLI, the plan compiler and the language server all start here, so
+//! they report exactly the same diagnostics.
+
+use crate::check::{self, Checked};
+use crate::diag::{self, Diagnostic};
+use crate::span::SourceFile;
+use crate::syntax::{self, Parsed};
+
+pub struct Analysis {
+    pub source: SourceFile,
+    pub parsed: Parsed,
+    /// `None` when the file did not parse.
+    pub checked: Option<Checked>,
+}
+
+impl Analysis {
+    /// Parse and check diagnostics together, sorted by position.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut all = self.parsed.diagnostics.clone();
+        if let Some(c) = &self.checked {
+            all.extend(c.diagnostics.iter().cloned());
+        }
+        diag::sort(&mut all);
+        all
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.parsed.diagnostics.iter().any(Diagnostic::is_error)
+            || self
+                .checked
+                .as_ref()
+                .is_some_and(|c| c.diagnostics.iter().any(Diagnostic::is_error))
+    }
+}
+
+pub fn analyze(name: impl Into<String>, text: impl Into<String>) -> Analysis {
+    let source = SourceFile::new(name, text);
+    let parsed = syntax::parse(&source.text);
+    let checked = parsed.file.as_ref().map(check::check);
+    Analysis {
+        source,
+        parsed,
+        checked,
+    }
+}

@@ -7,8 +7,10 @@
 
 pub mod analysis;
 pub mod check;
+pub mod cli;
 pub mod diag;
 pub mod fmt;
 pub mod ir;
 pub mod span;
 pub mod syntax;
+pub mod testing;

@@ -36,3 +36,29 @@ fn the_language_sketch_parses() {
         .count();
     assert_eq!(params, 6);
 }
+
+/// Every `.wf` file the project ships parses without diagnostics.
+#[test]
+fn shipped_workflows_parse() {
+    let mut count = 0;
+    for dir in ["examples", "std", "tests/parse"] {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "wf") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let parsed = parse(&text);
+                assert!(
+                    parsed.file.is_some() && parsed.diagnostics.is_empty(),
+                    "{}: {:#?}",
+                    path.display(),
+                    parsed.diagnostics
+                );
+                count += 1;
+            }
+        }
+    }
+    assert!(count > 0);
+}

@@ -12,6 +12,9 @@ use crate::span::Span;
 use pest::error::{Error, ErrorVariant, InputLocation};
 use std::collections::BTreeSet;
 
+const ITEM: &str = "an item (`step`, `param`, `if`, `for each`, `parallel`, …)";
+const FIELD: &str = "a field";
+
 /// What a user calls the thing a rule parses; `None` for rules that are noise.
 fn describe(rule: Rule) -> Option<&'static str> {
     use Rule::*;
@@ -27,9 +30,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         output_decl => "`name: type`",
         constraint => "`in`",
         expr_field | map_field | depends_field | retry_field | outputs_field | rollback_field
-        | on_fail_field | mount_field => "a field",
+        | on_fail_field | mount_field => FIELD,
         setting | param | env_item | defaults | handler | step | if_item | for_each | parallel => {
-            "an item (`step`, `param`, `if`, `for each`, `parallel`, …)"
+            ITEM
         }
         kw_workflow | workflow => "`workflow`",
         kw_step => "`step`",
@@ -39,7 +42,6 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_else | else_if | else_block => "`else`",
         kw_for => "`for`",
         kw_each => "`each`",
-        kw_in | in_op => "`in`",
         kw_parallel | parallel_spec => "`parallel`",
         kw_wait | wait_mode => "`wait`",
         kw_on => "`on`",
@@ -81,34 +83,51 @@ fn is_continuation(rule: Rule) -> bool {
     )
 }
 
-/// The form of the construct being parsed, for the help line.
-fn form_help(rule: Rule) -> Option<&'static str> {
-    use Rule::*;
-    Some(match rule {
-        file | workflow => "a file holds one workflow: `workflow NAME { … }`",
-        step | step_body => "a step is written `step NAME: KIND { FIELD VALUE … }`, e.g. `step test: shell { run \"cargo test\" }`",
-        param | type_expr | constraint | range | range_bound => {
-            "a parameter is written `param NAME: TYPE [in [..] | in LO..HI] [= DEFAULT]`"
-        }
-        retry_field | backoff | retry_max | retry_operand | strategy => {
-            "retry is written on one line: `retry 3 backoff 5s exponential max 1m`"
-        }
-        depends_field | depends_kw | block_depends | ident_list => {
-            "dependencies are written `depends on a, b`"
-        }
-        for_each | parallel_spec => "a loop is written `for each NAME in LIST [parallel [N]] { … }`",
-        parallel | wait_mode => "a parallel block is written `parallel [NAME] [wait all|any] { … }`",
-        if_item | else_if | else_block => "a condition is written `if EXPR { … } else if EXPR { … } else { … }`",
-        map_block | map_assign | key | env_item | map_field => "a map block is written `{ KEY = value … }`",
-        map_lit | map_entry => "a map value is written `{ key: value, … }`",
-        outputs_field | output_decl => "outputs are declared `outputs { name: type, … }`",
-        mount_field => "a mount is written `mount \"SRC\" at \"/DST\"`",
-        on_fail_field | on_fail_kw => "a gate's failure mode is `on fail abort`, `on fail pause` or `on fail continue`",
-        rollback_field | rollback_kw => "a compensation is written `on failure rollback { step … }`",
-        handler | handler_kw => "handlers are `on failure { … }`, `on success { … }` and `finally { … }`",
-        expr_field | field_head | setting => "a field's value starts on the same line as its name: `timeout 5m`",
-        interp => "an interpolation is written `${expr}`",
+/// The form of a construct, by the word that starts its line, for the help line.
+fn form_help(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "workflow" => "a file holds one workflow: `workflow NAME { … }`",
+        "step" => "a step is written `step NAME: KIND { FIELD VALUE … }`, e.g. `step test: shell { run \"cargo test\" }`",
+        "param" | "secret" => "a parameter is written `param NAME: TYPE [in [..] | in LO..HI] [= DEFAULT]`",
+        "retry" => "retry is written on one line: `retry 3 backoff 5s exponential max 1m`",
+        "depends" => "dependencies are written `depends on a, b`",
+        "for" => "a loop is written `for each NAME in LIST [parallel [N]] { … }`",
+        "parallel" => "a parallel block is written `parallel [NAME] [wait all|any] { … }`",
+        "if" | "else" | "}" => "a condition is written `if EXPR { … } else if EXPR { … } else { … }`",
+        "env" | "headers" => "a map block is written `{ KEY = value … }`",
+        "outputs" => "outputs are declared `outputs { name: type, … }`",
+        "mount" => "a mount is written `mount \"SRC\" at \"/DST\"`",
+        "on" => "write `on fail abort|pause|continue` (gates), `on failure rollback { … }` (steps), or `on failure|success { … }` (workflow handlers)",
+        "finally" => "a handler is written `finally { … }`",
         _ => return None,
+    })
+}
+
+/// The first word of the line holding `pos`, or of the line before when that
+/// one does not start with a known construct.
+fn context_help(text: &str, pos: usize) -> Option<&'static str> {
+    let pos = pos.min(text.len());
+    let line_end = text[pos..].find('\n').map_or(text.len(), |e| pos + e);
+    let before = text.get(..line_end).unwrap_or("");
+    let mut lines = before.rsplit('\n');
+    let first_word = |line: &str| -> String {
+        line.trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '}')
+            .collect()
+    };
+    let current = lines.next().map(first_word).unwrap_or_default();
+    if let Some(h) = form_help(&current) {
+        return Some(h);
+    }
+    let previous = lines
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(first_word)
+        .unwrap_or_default();
+    form_help(&previous).or(if current.is_empty() {
+        None
+    } else {
+        Some("a field's value starts on the same line as its name: `timeout 5m`")
     })
 }
 
@@ -129,32 +148,41 @@ pub fn from_pest(err: &Error<Rule>, text: &str) -> Diagnostic {
             }
         }
     }
-    let mut help = None;
+    let mut punctuation = BTreeSet::new();
     if let Some(attempts) = err.parse_attempts() {
         for tok in attempts.expected_tokens() {
             // Display gives the literal text of a token (pest does not export
             // the token type itself).
             let t = tok.to_string();
-            let t = t.trim();
-            if t.is_empty() || t == "#" || t == "BUILTIN_RULE" || t.contains("..") {
-                continue;
-            }
+            let t = t.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
             if is_operator_token(t) {
                 continuation = true;
-                continue;
+            } else if !t.is_empty() && !t.contains("..") && t != "#" && t != "BUILTIN_RULE" {
+                // Keywords and identifier characters are named by their rules.
+                if !t.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    punctuation.insert(t.to_string());
+                }
             }
-            words.insert(format!("`{t}`"));
-        }
-        help = attempts
-            .call_stacks
-            .iter()
-            .find_map(|cs| cs.parent.and_then(form_help));
-    }
-    if help.is_none() {
-        if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
-            help = positives.iter().find_map(|r| form_help(*r));
         }
     }
+    // Tokens that only start a value add nothing to "a value".
+    if words.contains("a value") {
+        punctuation
+            .retain(|t| !matches!(t.as_str(), "!" | "\"" | "\"\"\"" | "(" | "[" | "{" | "-"));
+    }
+    words.extend(punctuation.into_iter().map(|t| format!("`{t}`")));
+    // A broad expectation says it all; the keywords that start it are noise.
+    let help = if words.contains("`workflow`") {
+        form_help("workflow")
+    } else if words.contains(ITEM) {
+        words.retain(|w| w == ITEM || w == "`}`");
+        Some("a workflow body holds params, settings (`timeout 1h`), `env`, `defaults`, steps, `if`, `for each`, `parallel` and `on failure`/`on success`/`finally` handlers")
+    } else if words.contains(FIELD) {
+        words.retain(|w| w == FIELD || w == "`}`");
+        Some("a step holds fields, one per line: `NAME VALUE` with the value on the same line as the name (`timeout 5m`), or a flag such as `optional`")
+    } else {
+        context_help(text, pos)
+    };
     if words.is_empty() && continuation {
         words.insert("an operator".into());
     }

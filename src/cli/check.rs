@@ -1,0 +1,99 @@
+//! `wfc check FILE...`
+
+use super::{read_input, Format};
+use crate::analysis;
+use crate::diag::{json, render, Diagnostic, Severity};
+use clap::{Args, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Workflow files to check (`-` reads standard input).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// `text` (miette reports on stderr) or `json` (an array on stdout).
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// Treat these as errors: `warnings`.
+    #[arg(long, value_enum)]
+    deny: Vec<Deny>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Deny {
+    Warnings,
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let deny_warnings = args.deny.contains(&Deny::Warnings);
+    let color = render::use_color(std::io::stderr().is_terminal());
+    let mut failed = false;
+    let mut unreadable = false;
+    let mut json_out = Vec::new();
+    for path in &args.files {
+        let (name, text) = match read_input(path) {
+            Ok(x) => x,
+            Err(msg) => {
+                eprintln!("{msg}");
+                unreadable = true;
+                continue;
+            }
+        };
+        let analysis = analysis::analyze(name, text);
+        let diags = analysis.diagnostics();
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let warnings = diags.len() - errors;
+        failed |= errors > 0 || (deny_warnings && warnings > 0);
+        match args.format {
+            Format::Json => {
+                json_out.extend(diags.iter().map(|d| json::to_json(d, &analysis.source)));
+            }
+            Format::Text => {
+                for d in &diags {
+                    eprint!(
+                        "{}",
+                        render::render(&promote(d, deny_warnings), &analysis.source, color)
+                    );
+                    eprintln!();
+                }
+                eprintln!("{}", summary(&analysis.source.name, errors, warnings));
+            }
+        }
+    }
+    if args.format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json_out).unwrap_or_else(|_| "[]".into())
+        );
+    }
+    if unreadable {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// With `--deny warnings`, warnings are shown as errors.
+fn promote(d: &Diagnostic, deny: bool) -> Diagnostic {
+    let mut d = d.clone();
+    if deny {
+        d.severity = Severity::Error;
+    }
+    d
+}
+
+fn summary(name: &str, errors: usize, warnings: usize) -> String {
+    fn plural(n: usize, word: &str) -> String {
+        format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+    }
+    match (errors, warnings) {
+        (0, 0) => format!("{name}: ok"),
+        (0, w) => format!("{name}: {}", plural(w, "warning")),
+        (e, 0) => format!("{name}: {}", plural(e, "error")),
+        (e, w) => format!("{name}: {}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}

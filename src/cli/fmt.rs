@@ -1,0 +1,107 @@
+//! `wfc fmt [--check] FILE|DIR...`
+
+use super::{read_input, usage_error};
+use crate::diag::render;
+use crate::span::SourceFile;
+use clap::Args;
+use similar::TextDiff;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct FmtArgs {
+    /// Files or folders (every `.wf` below them); `-` formats stdin to stdout.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Change nothing: print a unified diff and exit 1 if a file is not formatted.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: FmtArgs) -> ExitCode {
+    let mut files = Vec::new();
+    for p in &args.paths {
+        if p.is_dir() {
+            collect_wf(p, &mut files);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if files.is_empty() {
+        return usage_error("error: no .wf files found");
+    }
+    let color = render::use_color(std::io::stderr().is_terminal());
+    let mut unformatted = 0;
+    let mut broken = false;
+    for path in &files {
+        let (name, text) = match read_input(path) {
+            Ok(x) => x,
+            Err(msg) => {
+                eprintln!("{msg}");
+                broken = true;
+                continue;
+            }
+        };
+        let formatted = match crate::fmt::format_source(&text) {
+            Ok(f) => f,
+            Err(diags) => {
+                let source = SourceFile::new(&name, text.clone());
+                for d in &diags {
+                    eprintln!("{}", render::render(d, &source, color));
+                }
+                eprintln!("{name}: not formatted: fix the syntax errors first");
+                broken = true;
+                continue;
+            }
+        };
+        if path.as_os_str() == "-" {
+            print!("{formatted}");
+            continue;
+        }
+        if formatted == text {
+            continue;
+        }
+        unformatted += 1;
+        if args.check {
+            let diff = TextDiff::from_lines(&text, &formatted);
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&name, &format!("{name} (formatted)"))
+            );
+        } else if let Err(e) = std::fs::write(path, &formatted) {
+            eprintln!("error: cannot write {name}: {e}");
+            broken = true;
+        } else {
+            eprintln!("formatted {name}");
+        }
+    }
+    if args.check && unformatted > 0 {
+        eprintln!("{unformatted} file(s) not formatted; run `wfc fmt` on them");
+    }
+    if broken {
+        ExitCode::from(2)
+    } else if args.check && unformatted > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Every `.wf` file below `dir`, in a stable order.
+fn collect_wf(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            collect_wf(&p, out);
+        } else if p.extension().is_some_and(|e| e == "wf") {
+            out.push(p);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The command line: clap definitions and dispatch. `main.rs` only calls [`main`].
+//!
+//! Exit codes (documented in README): 0 success, 1 problems found (or the run
+//! failed), 2 bad invocation or unreadable input, 3 the workflow has errors
+//! (commands that need a valid workflow), 130 cancelled.
+
+mod check;
+mod fmt;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "wfc",
+    version,
+    about = "A typed workflow language: check, plan, run and format .wf files",
+    long_about = None,
+    after_help = "Examples:\n  wfc check deploy.wf\n  wfc fmt --check examples/\n  wfc completions bash > /etc/bash_completion.d/wfc"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and type-check workflows; report every problem.
+    #[command(
+        after_help = "Examples:\n  wfc check deploy.wf\n  wfc check --format json examples/*.wf\n  wfc check --deny warnings ci.wf\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
+    )]
+    Check(check::CheckArgs),
+    /// Format workflows in the canonical layout, keeping every comment.
+    #[command(
+        after_help = "Examples:\n  wfc fmt deploy.wf            # rewrite in place\n  wfc fmt examples/            # every .wf file below a folder\n  wfc fmt --check examples/    # print a diff, exit 1 if anything is unformatted\n  cat x.wf | wfc fmt -         # stdin to stdout"
+    )]
+    Fmt(fmt::FmtArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  wfc completions bash > ~/.local/share/bash-completion/completions/wfc\n  wfc completions zsh > ~/.zfunc/_wfc\n  wfc completions fish > ~/.config/fish/completions/wfc.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// Output format of diagnostics and reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Completions { shell } => {
+            let shell = match shell {
+                Shell::Bash => clap_complete::Shell::Bash,
+                Shell::Zsh => clap_complete::Shell::Zsh,
+                Shell::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(shell, &mut Cli::command(), "wfc", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Reads a file for a command; `-` is standard input.
+fn read_input(path: &PathBuf) -> Result<(String, String), String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("error: cannot read standard input: {e}"))?;
+        return Ok(("<stdin>".to_string(), text));
+    }
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(|t| (name.clone(), t))
+            .map_err(|_| format!("error: {name} is not UTF-8 text")),
+        Err(e) => Err(format!("error: cannot read {name}: {e}")),
+    }
+}
+
+/// Exit code 2: bad invocation or unreadable input.
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("{msg}");
+    ExitCode::from(2)
+}
