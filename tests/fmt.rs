@@ -208,3 +208,48 @@ fn similar_asserts(path: &Path, left: &str, right: &str) {
         panic!("{} differs:\n{diff}", name(path));
     }
 }
+
+/// `text` with a comment at the end of every line (`# tN`) or on its own line
+/// above every line (`# oN`). Lines inside `"""` strings get one too; there it
+/// is string text, not a comment, which the properties do not mind.
+fn sprinkle(text: &str, own_line: bool) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if own_line {
+            out.push_str(&format!("# o{i}\n{line}\n"));
+        } else {
+            out.push_str(&format!("{line}  # t{i}\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn comments_anywhere_are_kept_and_stable() {
+    let mut checked = 0;
+    for (path, text) in corpus() {
+        for own_line in [false, true] {
+            let input = sprinkle(&text, own_line);
+            let parsed = parse(&input);
+            if parsed.file.is_none() || parsed.diagnostics.iter().any(|d| d.is_error()) {
+                continue;
+            }
+            checked += 1;
+            let once = fmt(&path, &input);
+            assert_eq!(
+                comment_texts(&input),
+                comment_texts(&once),
+                "comments of {} ({})",
+                name(&path),
+                if own_line { "own-line" } else { "trailing" }
+            );
+            similar_asserts(&path, &once, &fmt(&path, &once));
+            similar_asserts(
+                &path,
+                &tree_without_spans(&path, &input),
+                &tree_without_spans(&path, &once),
+            );
+        }
+    }
+    assert!(checked > 0);
+}

@@ -9,115 +9,163 @@
 use crate::span::Span;
 use crate::syntax::ast::{Expr, ExprKind, Key, MapEntry, TypeExpr, UnaryOp};
 
+/// Where rendered text goes: a one-line [`Line`], or the printer itself, which
+/// may spread a list or map literal holding comments over several lines.
+pub(super) trait Sink<'a> {
+    fn src(&self) -> &'a str;
+    fn text(&mut self, text: &str);
+    /// Prints `e` over several lines if it should be; says whether it did.
+    fn broken(&mut self, _e: &Expr) -> bool {
+        false
+    }
+}
+
+/// Text on one line.
+pub(super) struct Line<'a> {
+    pub(super) src: &'a str,
+    pub(super) out: String,
+}
+
+impl<'a> Line<'a> {
+    pub(super) fn new(src: &'a str) -> Line<'a> {
+        Line {
+            src,
+            out: String::new(),
+        }
+    }
+}
+
+impl<'a> Sink<'a> for Line<'a> {
+    fn src(&self) -> &'a str {
+        self.src
+    }
+    fn text(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+}
+
 /// The source text of `span`, if the span lies inside `src` on char boundaries.
 pub(super) fn verbatim(src: &str, span: Span) -> Option<&str> {
-    src.get(span.range()).filter(|s| !s.is_empty())
+    src.get(span.range())
+        .map(str::trim_end)
+        .filter(|s| !s.is_empty())
 }
 
-/// Renders an expression in canonical spacing.
+/// Renders an expression on one line in canonical spacing.
 pub(super) fn expr(e: &Expr, src: &str) -> String {
-    let mut out = String::new();
-    write_expr(&mut out, e, src);
-    out
+    let mut line = Line::new(src);
+    write_expr(&mut line, e);
+    line.out
 }
 
-fn write_expr(out: &mut String, e: &Expr, src: &str) {
+/// Writes an expression in canonical spacing.
+pub(super) fn write_expr<'a, S: Sink<'a>>(out: &mut S, e: &Expr) {
+    if out.broken(e) {
+        return;
+    }
+    let src = out.src();
     match &e.kind {
         ExprKind::Str(lit) => match verbatim(src, e.span) {
-            Some(text) => out.push_str(text),
+            Some(text) => out.text(text),
             // Not expected from the parser; print the plain text re-escaped.
             None => {
-                out.push('"');
+                let mut text = String::from('"');
                 for ch in lit.as_plain().unwrap_or_default().chars() {
                     match ch {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\n' => out.push_str("\\n"),
-                        '$' => out.push_str("\\$"),
-                        c => out.push(c),
+                        '"' => text.push_str("\\\""),
+                        '\\' => text.push_str("\\\\"),
+                        '\n' => text.push_str("\\n"),
+                        '$' => text.push_str("\\$"),
+                        c => text.push(c),
                     }
                 }
-                out.push('"');
+                text.push('"');
+                out.text(&text);
             }
         },
-        ExprKind::Int(n) => push_verbatim(out, src, e.span, || n.to_string()),
-        ExprKind::Float(x) => push_verbatim(out, src, e.span, || format!("{x:?}")),
-        ExprKind::Duration(ms) => push_verbatim(out, src, e.span, || format!("{ms}ms")),
-        ExprKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        ExprKind::Int(n) => push_verbatim(out, e.span, || n.to_string()),
+        ExprKind::Float(x) => push_verbatim(out, e.span, || format!("{x:?}")),
+        ExprKind::Duration(ms) => push_verbatim(out, e.span, || format!("{ms}ms")),
+        ExprKind::Bool(b) => out.text(if *b { "true" } else { "false" }),
         ExprKind::List(items) => {
-            out.push('[');
-            write_list(out, items, src);
-            out.push(']');
+            out.text("[");
+            write_list(out, items);
+            out.text("]");
         }
         ExprKind::Map(entries) => {
             if entries.is_empty() {
-                out.push_str("{}");
+                out.text("{}");
             } else {
-                out.push_str("{ ");
+                out.text("{ ");
                 for (i, entry) in entries.iter().enumerate() {
                     if i > 0 {
-                        out.push_str(", ");
+                        out.text(", ");
                     }
-                    out.push_str(&key(&entry.key, src));
-                    out.push_str(": ");
-                    write_expr(out, &entry.value, src);
+                    write_entry(out, entry);
                 }
-                out.push_str(" }");
+                out.text(" }");
             }
         }
-        ExprKind::Name(id) => out.push_str(&id.name),
+        ExprKind::Name(id) => out.text(&id.name),
         ExprKind::Field(base, field) => {
-            write_expr(out, base, src);
-            out.push('.');
-            out.push_str(&field.name);
+            write_expr(out, base);
+            out.text(".");
+            out.text(&field.name);
         }
         ExprKind::Index(base, index) => {
-            write_expr(out, base, src);
-            out.push('[');
-            write_expr(out, index, src);
-            out.push(']');
+            write_expr(out, base);
+            out.text("[");
+            write_expr(out, index);
+            out.text("]");
         }
         ExprKind::Call(name, args) => {
-            out.push_str(&name.name);
-            out.push('(');
-            write_list(out, args, src);
-            out.push(')');
+            out.text(&name.name);
+            out.text("(");
+            write_list(out, args);
+            out.text(")");
         }
         ExprKind::Unary(op, operand) => {
-            out.push(match op {
-                UnaryOp::Not => '!',
-                UnaryOp::Neg => '-',
+            out.text(match op {
+                UnaryOp::Not => "!",
+                UnaryOp::Neg => "-",
             });
-            write_expr(out, operand, src);
+            write_expr(out, operand);
         }
         ExprKind::Binary(op, lhs, rhs) => {
-            write_expr(out, lhs, src);
-            out.push(' ');
-            out.push_str(op.symbol());
-            out.push(' ');
-            write_expr(out, rhs, src);
+            write_expr(out, lhs);
+            out.text(" ");
+            out.text(op.symbol());
+            out.text(" ");
+            write_expr(out, rhs);
         }
         ExprKind::Paren(inner) => {
-            out.push('(');
-            write_expr(out, inner, src);
-            out.push(')');
+            out.text("(");
+            write_expr(out, inner);
+            out.text(")");
         }
     }
 }
 
-fn push_verbatim(out: &mut String, src: &str, span: Span, fallback: impl FnOnce() -> String) {
-    match verbatim(src, span) {
-        Some(text) => out.push_str(text),
-        None => out.push_str(&fallback()),
+/// `key: value`, one entry of a map literal.
+pub(super) fn write_entry<'a, S: Sink<'a>>(out: &mut S, entry: &MapEntry) {
+    out.text(&key(&entry.key, out.src()));
+    out.text(": ");
+    write_expr(out, &entry.value);
+}
+
+fn push_verbatim<'a, S: Sink<'a>>(out: &mut S, span: Span, fallback: impl FnOnce() -> String) {
+    match verbatim(out.src(), span) {
+        Some(text) => out.text(text),
+        None => out.text(&fallback()),
     }
 }
 
-fn write_list(out: &mut String, items: &[Expr], src: &str) {
+fn write_list<'a, S: Sink<'a>>(out: &mut S, items: &[Expr]) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
-            out.push_str(", ");
+            out.text(", ");
         }
-        write_expr(out, item, src);
+        write_expr(out, item);
     }
 }
 
@@ -134,8 +182,17 @@ pub(super) fn key(k: &Key, src: &str) -> String {
 }
 
 /// `KEY = value`, one entry of a map block (`env { … }`, `headers { … }`).
+pub(super) fn write_assign<'a, S: Sink<'a>>(out: &mut S, entry: &MapEntry) {
+    out.text(&key(&entry.key, out.src()));
+    out.text(" = ");
+    write_expr(out, &entry.value);
+}
+
+/// `KEY = value` on one line.
 pub(super) fn map_assign(entry: &MapEntry, src: &str) -> String {
-    format!("{} = {}", key(&entry.key, src), expr(&entry.value, src))
+    let mut line = Line::new(src);
+    write_assign(&mut line, entry);
+    line.out
 }
 
 /// A type as written: `string`, `list<int>`, `map<string>?`.

@@ -7,10 +7,11 @@
 //! `outputs` follow the same rule: a single entry (or a short `outputs` list,
 //! `, `-separated) stays inline; anything else is one entry per line.
 
-use super::expr::{expr, map_assign, type_expr};
+use super::expr::{map_assign, type_expr, write_assign, write_expr, Line, Sink};
 use super::items::{block, block_form, open_brace};
+use super::lists::hoist_limit;
 use super::printer::{Printer, MAX_WIDTH};
-use crate::syntax::ast::{Field, FieldValue, MapBlock, OutputDecl, Step};
+use crate::syntax::ast::{Expr, Field, FieldValue, MapBlock, OutputDecl, Step};
 
 fn fits(p: &Printer, line: &str) -> bool {
     !line.contains('\n') && p.column() + line.chars().count() <= MAX_WIDTH
@@ -49,7 +50,6 @@ pub(super) fn fields(p: &mut Printer, list: &[Field], close: usize) {
 
 /// A field (or workflow setting) as a line-level node.
 pub(super) fn field(p: &mut Printer, f: &Field, next: Option<usize>) {
-    let src = p.src;
     let (start, end) = (f.span.start as usize, f.span.end as usize);
     match &f.value {
         FieldValue::Map(m) => map_block(p, &f.name.name, start, end, m, next),
@@ -61,42 +61,76 @@ pub(super) fn field(p: &mut Printer, f: &Field, next: Option<usize>) {
             });
         }
         _ => {
-            let text = simple_field(f, src).unwrap_or_default();
-            p.node(start, end, end, next, |p| p.push(&text));
+            let hoist = hoist_limit(p, &field_exprs(f), end);
+            p.node(start, end, hoist, next, |p| {
+                write_simple(p, f);
+            });
         }
     }
 }
 
 /// The one-line text of a field that is not a map, `outputs` or rollback.
 fn simple_field(f: &Field, src: &str) -> Option<String> {
-    let name = &f.name.name;
-    Some(match &f.value {
-        FieldValue::Flag => name.clone(),
-        FieldValue::Expr(e) => format!("{name} {}", expr(e, src)),
+    let mut line = Line::new(src);
+    write_simple(&mut line, f).then_some(line.out)
+}
+
+/// The expressions of a field printed on one line.
+fn field_exprs(f: &Field) -> Vec<&Expr> {
+    match &f.value {
+        FieldValue::Expr(e) => vec![e],
+        FieldValue::Mount { source, target } => vec![source, target],
+        FieldValue::Retry(r) => [Some(&r.count), r.backoff.as_ref(), r.max.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Writes a field that is not a map, `outputs` or rollback; false for those.
+fn write_simple<'a, S: Sink<'a>>(out: &mut S, f: &Field) -> bool {
+    match &f.value {
+        FieldValue::Flag => out.text(&f.name.name),
+        FieldValue::Expr(e) => {
+            out.text(&f.name.name);
+            out.text(" ");
+            write_expr(out, e);
+        }
         FieldValue::DependsOn(names) => {
             let names: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
-            format!("depends on {}", names.join(", "))
+            out.text("depends on ");
+            out.text(&names.join(", "));
         }
         FieldValue::Retry(r) => {
-            let mut text = format!("retry {}", expr(&r.count, src));
+            out.text("retry ");
+            write_expr(out, &r.count);
             if let Some(backoff) = &r.backoff {
-                text.push_str(&format!(" backoff {}", expr(backoff, src)));
+                out.text(" backoff ");
+                write_expr(out, backoff);
             }
             if let Some(strategy) = &r.strategy {
-                text.push(' ');
-                text.push_str(&strategy.name);
+                out.text(" ");
+                out.text(&strategy.name);
             }
             if let Some(max) = &r.max {
-                text.push_str(&format!(" max {}", expr(max, src)));
+                out.text(" max ");
+                write_expr(out, max);
             }
-            text
         }
-        FieldValue::OnFail(action) => format!("on fail {}", action.name),
+        FieldValue::OnFail(action) => {
+            out.text("on fail ");
+            out.text(&action.name);
+        }
         FieldValue::Mount { source, target } => {
-            format!("mount {} at {}", expr(source, src), expr(target, src))
+            out.text("mount ");
+            write_expr(out, source);
+            out.text(" at ");
+            write_expr(out, target);
         }
-        FieldValue::Map(_) | FieldValue::Outputs(_) | FieldValue::Rollback(_) => return None,
-    })
+        FieldValue::Map(_) | FieldValue::Outputs(_) | FieldValue::Rollback(_) => return false,
+    }
+    true
 }
 
 /// `KEYWORD { KEY = EXPR … }` spanning `start..end`: inline with one entry
@@ -130,8 +164,8 @@ pub(super) fn map_block(
                     .get(i + 1)
                     .map_or(close, |n| n.span.start as usize);
                 let (s, e) = (entry.span.start as usize, entry.span.end as usize);
-                let text = map_assign(entry, src);
-                p.node(s, e, e, Some(next), |p| p.push(&text));
+                let hoist = hoist_limit(p, &[&entry.value], e);
+                p.node(s, e, hoist, Some(next), |p| write_assign(p, entry));
             }
         });
     });

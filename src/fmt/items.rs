@@ -5,10 +5,11 @@
 //! more level of indentation, `}`), except an empty block without comments,
 //! which is `{}`. A block's leading `depends on` is its first line.
 
-use super::expr::{expr, type_expr};
+use super::expr::{expr, type_expr, write_expr, Sink};
 use super::fields::{fields, map_block, step};
+use super::lists::hoist_limit;
 use super::printer::Printer;
-use crate::syntax::ast::{Block, ConstraintKind, Defaults, Item, Param, Workflow};
+use crate::syntax::ast::{Block, ConstraintKind, Defaults, Expr, Item, Param, Workflow};
 
 /// The offset of the first `{` at or after `from` (or `from` itself).
 pub(super) fn open_brace(src: &str, from: usize) -> usize {
@@ -65,8 +66,8 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
     match it {
         Item::Setting(f) => super::fields::field(p, f, next),
         Item::Param(param) => {
-            let text = param_line(param, src);
-            p.node(start, end, end, next, |p| p.push(&text));
+            let hoist = hoist_limit(p, &param_exprs(param), end);
+            p.node(start, end, hoist, next, |p| write_param(p, param));
         }
         Item::Env(m) => map_block(p, "env", start, end, m, next),
         Item::Defaults(d) => defaults(p, d, next),
@@ -125,28 +126,40 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
     }
 }
 
-/// `param NAME: TYPE [in CONSTRAINT] [= DEFAULT]` (or `secret …`) on one line.
-fn param_line(param: &Param, src: &str) -> String {
-    let mut line = format!(
-        "{} {}: {}",
-        if param.secret { "secret" } else { "param" },
-        param.name.name,
-        type_expr(&param.ty)
-    );
+/// `param NAME: TYPE [in CONSTRAINT] [= DEFAULT]` (or `secret …`).
+fn write_param<'a, S: Sink<'a>>(out: &mut S, param: &Param) {
+    out.text(if param.secret { "secret " } else { "param " });
+    out.text(&param.name.name);
+    out.text(": ");
+    out.text(&type_expr(&param.ty));
     if let Some(c) = &param.constraint {
-        line.push_str(" in ");
+        out.text(" in ");
         match &c.kind {
-            ConstraintKind::OneOf(list) => line.push_str(&expr(list, src)),
+            ConstraintKind::OneOf(list) => write_expr(out, list),
             ConstraintKind::Range { lo, hi } => {
-                line.push_str(&format!("{}..{}", expr(lo, src), expr(hi, src)));
+                write_expr(out, lo);
+                out.text("..");
+                write_expr(out, hi);
             }
         }
     }
     if let Some(default) = &param.default {
-        line.push_str(" = ");
-        line.push_str(&expr(default, src));
+        out.text(" = ");
+        write_expr(out, default);
     }
-    line
+}
+
+/// The expressions of a param, in source order.
+fn param_exprs(param: &Param) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    if let Some(c) = &param.constraint {
+        match &c.kind {
+            ConstraintKind::OneOf(list) => out.push(list),
+            ConstraintKind::Range { lo, hi } => out.extend([lo, hi]),
+        }
+    }
+    out.extend(param.default.as_ref());
+    out
 }
 
 fn defaults(p: &mut Printer, d: &Defaults, next: Option<usize>) {

@@ -14,11 +14,13 @@
 //!
 //! Modules: `printer` (lines, indentation, comments), `items` (the workflow,
 //! blocks, control flow, params), `fields` (steps, fields, maps, outputs),
-//! `expr` (expressions and types).
+//! `expr` (expressions and types), `lists` (list and map literals
+//! holding comments, over several lines).
 
 mod expr;
 mod fields;
 mod items;
+mod lists;
 mod printer;
 
 use crate::diag::Diagnostic;

@@ -244,12 +244,28 @@ impl<'a> Printer<'a> {
 
     /// The offset of the `}` that ends `span` (the last one inside it).
     pub(super) fn close_brace(&self, span: Span) -> usize {
+        self.close_delim(span, '}')
+    }
+
+    /// The offset of the `delim` that ends `span` (the last one inside it).
+    pub(super) fn close_delim(&self, span: Span, delim: char) -> usize {
         let start = span.start as usize;
         let end = self.tight_end(start, span.end as usize);
         self.src
             .get(start..end)
-            .and_then(|text| text.rfind('}'))
+            .and_then(|text| text.rfind(delim))
             .map_or(end.saturating_sub(1), |i| start + i)
+    }
+
+    /// Whether a comment not yet printed starts inside `from..to`.
+    pub(super) fn comment_in(&self, from: usize, to: usize) -> bool {
+        let first = self
+            .comments
+            .partition_point(|c| (c.span.start as usize) < from)
+            .max(self.next);
+        self.comments
+            .get(first)
+            .is_some_and(|c| (c.span.start as usize) < to)
     }
 
     /// Records that the source up to `pos` has been printed.
@@ -281,10 +297,15 @@ impl<'a> Printer<'a> {
     /// Prints the comments left before the `}` at source offset `close`, then
     /// the `}` itself, leaving its line open (for `} else {` or a trailing comment).
     pub(super) fn close_block(&mut self, close: usize) {
+        self.close_with(close, "}");
+    }
+
+    /// Like [`Printer::close_block`], for any closing delimiter (`]` too).
+    pub(super) fn close_with(&mut self, close: usize, delim: &str) {
         self.own_line_comments_before(close);
         self.indent -= 1;
         self.open_line();
-        self.push("}");
+        self.push(delim);
         self.last_end = close + 1;
         self.fresh = false;
     }
