@@ -79,7 +79,7 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
             p.node(start, end, first.block.span.start as usize, next, |p| {
                 for (k, branch) in i.branches.iter().enumerate() {
                     p.push(if k == 0 { "if " } else { " else if " });
-                    p.push(&expr(&branch.cond, src));
+                    write_expr(p, &branch.cond);
                     block(p, &branch.block);
                 }
                 if let Some(b) = &i.else_block {
@@ -90,11 +90,8 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
         }
         Item::ForEach(f) => {
             p.node(start, end, f.block.span.start as usize, next, |p| {
-                p.push(&format!(
-                    "for each {} in {}",
-                    f.var.name,
-                    expr(&f.iter, src)
-                ));
+                p.push(&format!("for each {} in ", f.var.name));
+                write_expr(p, &f.iter);
                 match &f.parallel {
                     None => {}
                     Some(None) => p.push(" parallel"),

@@ -1,8 +1,9 @@
-//! List and map literals that hold comments, spread over several lines.
+//! List and map literals spread over several lines.
 //!
 //! An expression is normally printed on one line. A list or map literal with a
-//! comment inside is printed one element per line instead, each followed by a
-//! `,`, so its comments stay beside the elements they were written with:
+//! comment inside, or one that would take the line past 100 columns, is printed
+//! one element per line instead, each followed by a `,` (and its comments stay
+//! beside the elements they were written with):
 //!
 //! ```text
 //! param regions: list<string> = [
@@ -14,8 +15,8 @@
 //! Comments elsewhere inside a one-line node are moved above the node (see
 //! `printer`); [`hoist_limit`] says where that stops.
 
-use super::expr::{write_entry, write_expr, Sink};
-use super::printer::Printer;
+use super::expr::{expr, write_entry, write_expr, Sink};
+use super::printer::{Printer, MAX_WIDTH};
 use crate::span::Span;
 use crate::syntax::ast::{Expr, ExprKind};
 
@@ -36,7 +37,10 @@ impl<'a> Sink<'a> for Printer<'a> {
         };
         let open = e.span.start as usize;
         let close = self.close_delim(e.span, close_delim);
-        if !self.comment_before(close) {
+        let empty = matches!(&e.kind, ExprKind::List(v) if v.is_empty())
+            || matches!(&e.kind, ExprKind::Map(v) if v.is_empty());
+        let too_wide = || self.line_width() + expr(e, self.src).chars().count() > MAX_WIDTH;
+        if !self.comment_before(close) && (empty || !too_wide()) {
             return false;
         }
         let spans: Vec<Span> = match &e.kind {

@@ -70,6 +70,12 @@ impl<'a> Printer<'a> {
         self.indent * INDENT.len()
     }
 
+    /// The width in columns of the line being printed, so far.
+    pub(super) fn line_width(&self) -> usize {
+        let start = self.out.rfind('\n').map_or(0, |i| i + 1);
+        self.out[start..].chars().count()
+    }
+
     fn peek(&self) -> Option<&'a Comment> {
         self.comments.get(self.next).copied()
     }
