@@ -26,14 +26,17 @@ fn fixtures() -> Vec<(String, String)> {
 /// Parses and checks; returns the codes and the rendering.
 fn run(name: &str, text: &str) -> (Vec<&'static str>, String) {
     let parsed = wfc::syntax::parse(text);
-    assert!(
-        parsed.diagnostics.is_empty(),
-        "{name}: syntax errors: {:?}",
-        parsed.diagnostics
-    );
+    let source = SourceFile::new(format!("{name}.wf"), text);
+    if !parsed.diagnostics.is_empty() {
+        let rendered: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| render(d, &source, false))
+            .collect();
+        panic!("{name}: syntax errors:\n{}", rendered.join("\n"));
+    }
     let file = parsed.file.expect("parsed");
     let checked = wfc::check::check(&file);
-    let source = SourceFile::new(format!("{name}.wf"), text);
     let rendered = checked
         .diagnostics
         .iter()
@@ -119,4 +122,116 @@ fn ir_records_implied_dependencies_and_references() {
         "defaults apply"
     );
     assert_eq!(wf.steps[lint].timeout_ms, Some(600_000));
+}
+
+/// The types of every `step.output` read in one step's fields, as `name.field: type`.
+fn output_reads(wf: &wfc::ir::Workflow, step: &str) -> Vec<String> {
+    use wfc::ir::{Expr, ExprKind, FieldValue, InterpPart};
+    fn walk(wf: &wfc::ir::Workflow, e: &Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::StepOutput {
+                step,
+                field,
+                output,
+            } => {
+                let name = &wf.steps[*step].name;
+                let field = output
+                    .as_ref()
+                    .map_or(field.clone(), |o| format!("outputs.{o}"));
+                out.push(format!("{name}.{field}: {}", e.ty));
+            }
+            ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().for_each(|x| walk(wf, x, out)),
+            ExprKind::Map(kv) => kv.iter().for_each(|(_, x)| walk(wf, x, out)),
+            ExprKind::Interp(parts) => parts.iter().for_each(|p| {
+                if let InterpPart::Expr(x) = p {
+                    walk(wf, x, out)
+                }
+            }),
+            ExprKind::Unary(_, x) | ExprKind::Field(x, _) => walk(wf, x, out),
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+                walk(wf, a, out);
+                walk(wf, b, out);
+            }
+            _ => {}
+        }
+    }
+    let s = &wf.steps[wf.step_named(step).unwrap()];
+    let mut out = Vec::new();
+    for f in &s.fields {
+        match &f.value {
+            FieldValue::Expr(x) => walk(wf, x, &mut out),
+            FieldValue::Map(kv) => kv.iter().for_each(|(_, x)| walk(wf, x, &mut out)),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn outputs_are_typed_through_control_flow() {
+    let text = std::fs::read_to_string("tests/check/ok-every-construct.wf").unwrap();
+    let file = wfc::syntax::parse(&text).file.unwrap();
+    let checked = wfc::check::check(&file);
+    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+    let wf = &checked.ir;
+    assert_eq!(
+        output_reads(wf, "after"),
+        ["approve.approved_by: string", "approve.passed: bool"]
+    );
+    assert_eq!(
+        output_reads(wf, "approved"),
+        ["approve.approved_by: string?", "dev_note.exit_code: int?"]
+    );
+    assert_eq!(
+        output_reads(wf, "summary"),
+        [
+            "ship.stdout: list<string>",
+            "ship.exit_code: list<int>",
+            "ship.stdout: list<string>",
+            "inner.stdout: list<list<string>>"
+        ]
+    );
+    assert_eq!(output_reads(wf, "eu_only"), ["ship.stdout: string"]);
+    assert_eq!(output_reads(wf, "inner"), ["ship.stderr: string"]);
+    assert_eq!(output_reads(wf, "unship"), ["ship.exit_code: int"]);
+    assert_eq!(
+        output_reads(wf, "notify"),
+        ["probe_eu.status: int?", "a.stdout: string"]
+    );
+    assert_eq!(output_reads(wf, "alert"), ["build.stdout: string?"]);
+    assert_eq!(
+        output_reads(wf, "done"),
+        ["mail.delivered: bool", "build.stdout: string"]
+    );
+
+    let id = |n: &str| wf.step_named(n).unwrap();
+    let implied = |n: &str| wf.steps[id(n)].implied.clone();
+    assert_eq!(implied("ship"), [id("container"), id("build")]);
+    assert_eq!(
+        implied("alert"),
+        Vec::<usize>::new(),
+        "handlers do not wait for the main graph"
+    );
+    assert_eq!(implied("alert2"), [id("alert")]);
+    assert_eq!(
+        implied("unship"),
+        Vec::<usize>::new(),
+        "a rollback reads its step without an edge"
+    );
+    assert_eq!(
+        wf.steps[id("unship")].role,
+        wfc::ir::Role::Rollback { of: id("ship") }
+    );
+    assert_eq!(wf.steps[id("ship")].rollback, [id("unship")]);
+    // `else if` waits for what the first condition reads (nothing here), and the
+    // gate reads api and build.
+    assert_eq!(implied("quality"), [id("api"), id("build")]);
+    let lint_defaults = &wf.steps[id("head")];
+    assert_eq!(lint_defaults.timeout_ms, Some(600_000));
+    assert_eq!(
+        lint_defaults.retry.as_ref().unwrap().strategy,
+        wfc::ir::Backoff::Linear
+    );
+    assert_eq!(wf.concurrency, Some(2));
+    assert_eq!(wf.description.as_deref(), Some("every construct"));
 }

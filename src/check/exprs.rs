@@ -235,6 +235,7 @@ impl Checker<'_> {
         if let Some(&p) = self.param_names.get(name) {
             if ctx.param_limit.is_some_and(|limit| p >= limit) {
                 let declared = self.wf.params[p].name_span;
+                self.reference(id.span, ir::Symbol::Param(p));
                 self.report(dc::param_order(span, name, declared));
                 return Expr::invalid(span);
             }
@@ -306,6 +307,10 @@ impl Checker<'_> {
             candidates.extend(self.step_names());
         }
         let s = diag::did_you_mean(name, candidates);
+        if let Some(&p) = s.and_then(|s| self.param_names.get(s)) {
+            // The typo was meant for this param: do not also call it unused.
+            self.suggested_params.borrow_mut().insert(p);
+        }
         dc::unknown_name(id.span, name, s)
     }
 
@@ -802,15 +807,7 @@ impl Checker<'_> {
             (Lt | Le | Gt | Ge, _, _) => "compare two numbers, two durations or two strings",
             _ => "arithmetic takes two numbers (int widens to float), or two durations for + and -",
         };
-        let d = dc::binary_mismatch(
-            span,
-            op.symbol(),
-            &a.to_string(),
-            &b.to_string(),
-            l.span,
-            r.span,
-            help,
-        );
+        let d = dc::binary_mismatch(span, op.symbol(), &a.to_string(), &b.to_string(), help);
         self.report(d);
         Invalid
     }

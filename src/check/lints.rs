@@ -81,7 +81,8 @@ impl Checker<'_> {
                 .references
                 .iter()
                 .any(|r| r.target == Symbol::Param(i));
-            if !used && self.param_names.get(&p.name) == Some(&i) {
+            let suggested = self.suggested_params.borrow().contains(&i);
+            if !used && !suggested && self.param_names.get(&p.name) == Some(&i) {
                 self.diags
                     .push(dc::unused_param(p.name_span, &p.name, p.secret));
             }
@@ -94,7 +95,9 @@ impl Checker<'_> {
             let BlockKind::IfBranch { cond, chain, .. } = &b.kind else {
                 continue;
             };
-            let head = cond.as_ref().map_or(b.span, |c| c.span);
+            // For `else`, the opening brace of its block.
+            let brace = Span::new(b.span.start as usize, b.span.start as usize + 1);
+            let head = cond.as_ref().map_or(brace, |c| c.span);
             if let Some(&(_, t)) = always.iter().find(|(c, _)| c == chain) {
                 self.diags.push(dc::dead_branch(head, Some(t)));
                 continue;

@@ -133,6 +133,8 @@ pub(crate) struct Checker<'a> {
     /// Why a step-output expression (by span) has an optional or list type.
     pub lifts: HashMap<Span, Vec<Lift>>,
     pub if_chains: usize,
+    /// Params suggested for a misspelt name (not reported as unused).
+    pub suggested_params: std::cell::RefCell<std::collections::HashSet<ParamId>>,
 }
 
 impl<'a> Checker<'a> {
@@ -170,6 +172,7 @@ impl<'a> Checker<'a> {
             block_reads: Vec::new(),
             lifts: HashMap::new(),
             if_chains: 0,
+            suggested_params: Default::default(),
         }
     }
 

@@ -60,30 +60,12 @@ impl<'a> Checker<'a> {
                         self.collect_items(&h.block.items, Some(b), Role::Handler(h.kind), false);
                     self.wf.blocks[b].members = members;
                 }
-                Item::Setting(f) => self.report(dc::misplaced_item(
-                    f.name.span,
-                    "a workflow setting",
-                    "inside a block",
-                )),
-                Item::Param(p) => {
-                    let what = if p.secret { "a `secret`" } else { "a `param`" };
-                    self.report(dc::misplaced_item(p.name.span, what, "inside a block"))
-                }
-                Item::Env(m) => self.report(dc::misplaced_item(
-                    header(m.span, "env"),
-                    "a workflow `env` block",
-                    "inside a block",
-                )),
-                Item::Defaults(d) => self.report(dc::misplaced_item(
-                    header(d.span, "defaults"),
-                    "a `defaults` block",
-                    "inside a block",
-                )),
-                Item::Handler(h) => self.report(dc::misplaced_item(
-                    header(h.span, h.kind.keyword()),
-                    &format!("an `{}` handler", h.kind.keyword()),
-                    "inside a block",
-                )),
+                // The parser accepts these only at the top level of a workflow.
+                Item::Setting(_)
+                | Item::Param(_)
+                | Item::Env(_)
+                | Item::Defaults(_)
+                | Item::Handler(_) => {}
                 Item::Step(s) => nodes.push(Node::Step(self.collect_step(s, parent, role))),
                 Item::If(i) => {
                     let chain = self.if_chains;

@@ -160,7 +160,7 @@ impl Checker<'_> {
     }
 
     fn lower_retry(&mut self, r: &ast::Retry, ctx: &Ctx) -> Option<ir::Retry> {
-        let count = self.const_int("retry", "a retry count", &r.count, 0, ctx);
+        let count = self.const_int("retry", "the retry count", &r.count, 0, ctx);
         let backoff = r
             .backoff
             .as_ref()
@@ -368,7 +368,7 @@ impl Checker<'_> {
                                 if v < 1 {
                                     self.report(dc::out_of_range(
                                         x.span,
-                                        "a `parallel` count",
+                                        "the `parallel` count",
                                         v,
                                         1,
                                     ));
@@ -461,7 +461,8 @@ impl Checker<'_> {
                 |k| k.field(name),
             );
             let Some(fi) = field_info else {
-                if let Some(k) = info {
+                let outputs = matches!(f.value, FieldValue::Outputs(_));
+                if let Some(k) = info.filter(|_| !outputs) {
                     let names: Vec<&str> = k.field_names().collect();
                     let sugg = diag::did_you_mean(name, names.iter().copied());
                     self.report(dc::unknown_field(f.name.span, name, k.name, sugg, &names));

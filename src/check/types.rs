@@ -16,13 +16,30 @@ pub const TYPE_NAMES: &[(&str, usize)] = &[
     ("json", 0),
 ];
 
+/// Type names from other languages, for "did you mean".
+const ALIASES: &[(&str, &str)] = &[
+    ("integer", "int"),
+    ("str", "string"),
+    ("text", "string"),
+    ("boolean", "bool"),
+    ("number", "float"),
+    ("double", "float"),
+    ("array", "list"),
+    ("dict", "map"),
+    ("object", "map"),
+];
+
 /// Lowers a written type, reporting unknown names and wrong type arguments.
 /// Errors give `Type::Invalid`.
 pub fn lower(t: &TypeExpr, diags: &mut Vec<Diagnostic>) -> Type {
     let name = t.name.name.as_str();
     let Some(&(_, arity)) = TYPE_NAMES.iter().find(|(n, _)| *n == name) else {
         let names: Vec<&str> = TYPE_NAMES.iter().map(|(n, _)| *n).collect();
-        let suggestion = diag::did_you_mean(name, names.iter().copied());
+        let suggestion = ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == name)
+            .map(|(_, t)| *t)
+            .or_else(|| diag::did_you_mean(name, names.iter().copied()));
         diags.push(dc::unknown_type(t.name.span, name, suggestion, &names));
         return Type::Invalid;
     };

@@ -45,13 +45,6 @@ pub fn unknown_setting(
     )
 }
 
-/// E0118: an item in a place where it is not allowed (a `param` inside a block, …).
-pub fn misplaced_item(span: Span, what: &str, place: &str) -> Diagnostic {
-    Diagnostic::error("E0118", format!("{what} is not allowed {place}"))
-        .primary(span, format!("{what} here"))
-        .help(format!("move the {what} to the top level of the workflow"))
-}
-
 /// E0119: a workflow handler (`on failure`, …) given twice.
 pub fn duplicate_handler(span: Span, first: Span, keyword: &str) -> Diagnostic {
     Diagnostic::error("E0119", format!("`{keyword}` is given twice"))
@@ -261,7 +254,7 @@ pub fn conflicting_fields(
 ) -> Diagnostic {
     Diagnostic::error(
         "E0113",
-        format!("a `{kind}` step takes `{other_field}` or `{field}`, not both"),
+        format!("`{kind}` steps take `{other_field}` or `{field}`, not both"),
     )
     .primary(span, format!("`{field}` here"))
     .secondary(other, format!("`{other_field}` here"))
@@ -275,7 +268,7 @@ pub fn outputs_not_supported(span: Span, kind: &str, builtin: &[&str]) -> Diagno
     Diagnostic::error("E0114", format!("`{kind}` steps cannot declare outputs"))
         .primary(span, "`outputs` is only for `shell` and `docker` steps")
         .help(format!(
-            "a `{kind}` step's outputs are fixed: {}",
+            "`{kind}` steps have fixed outputs: {}",
             list(builtin)
         ))
 }
@@ -287,7 +280,7 @@ pub fn out_of_range(span: Span, what: &str, value: i64, min: i64) -> Diagnostic 
         format!("{what} must be at least {min}, found {value}"),
     )
     .primary(span, format!("must be >= {min}"))
-    .help(format!("use a {what} of {min} or more"))
+    .help(format!("use {min} or more"))
 }
 
 /// E0116: a field that needs a literal value was given a computed one.
@@ -357,22 +350,21 @@ pub fn unknown_type(
 
 /// E0124: type arguments missing or given where none are taken.
 pub fn wrong_type_args(span: Span, name: &str, expected: usize, found: usize) -> Diagnostic {
-    let (label, help) = match expected {
+    let (message, label, help) = match expected {
         0 => (
-            "takes no type argument".to_string(),
+            format!("`{name}` takes no type arguments, found {found}"),
+            "takes no type arguments".to_string(),
             format!("write `{name}`"),
         ),
         _ => (
-            format!("needs {expected} type argument"),
+            format!("`{name}` takes one type argument, found {found}"),
+            "needs one type argument".to_string(),
             format!("write `{name}<T>`, e.g. `{name}<string>`"),
         ),
     };
-    Diagnostic::error(
-        "E0124",
-        format!("`{name}` takes {expected} type argument(s), found {found}"),
-    )
-    .primary(span, label)
-    .help(help)
+    Diagnostic::error("E0124", message)
+        .primary(span, label)
+        .help(help)
 }
 
 /// E0125: a key given twice in a map (`env {}`, `headers {}`, `{ … }`).
@@ -643,22 +635,12 @@ pub fn condition_not_bool(span: Span, what: &str, found: &str) -> Diagnostic {
 }
 
 /// E0150: a binary operator applied to types it does not take.
-pub fn binary_mismatch(
-    span: Span,
-    op: &str,
-    lhs: &str,
-    rhs: &str,
-    lhs_span: Span,
-    rhs_span: Span,
-    help: &str,
-) -> Diagnostic {
+pub fn binary_mismatch(span: Span, op: &str, lhs: &str, rhs: &str, help: &str) -> Diagnostic {
     Diagnostic::error(
         "E0150",
         format!("`{op}` cannot be applied to {lhs} and {rhs}"),
     )
-    .primary(span, format!("{lhs} {op} {rhs}"))
-    .secondary(lhs_span, lhs.to_string())
-    .secondary(rhs_span, rhs.to_string())
+    .primary(span, format!("this is {lhs} {op} {rhs}"))
     .help(help.to_string())
 }
 
@@ -680,7 +662,7 @@ pub fn not_a_list(span: Span, found: &str) -> Diagnostic {
 pub fn optional_used(span: Span, found: &str, expected: &str, why: &str) -> Diagnostic {
     Diagnostic::error(
         "E0153",
-        format!("expected {expected}, found optional {found}"),
+        format!("expected {expected}, found {found} (a value that may not exist)"),
     )
     .primary(span, format!("this may not exist: {why}"))
     .help("give a fallback with `default(x, fallback)`, or read it inside the same block")
