@@ -164,7 +164,7 @@ fn formatting_keeps_every_comment_once() {
 }
 
 #[test]
-fn formatted_files_have_no_trailing_whitespace_or_tabs_outside_literals() {
+fn formatted_files_have_one_final_newline_and_no_trailing_blanks() {
     for (path, text) in corpus() {
         let out = fmt(&path, &text);
         assert!(
