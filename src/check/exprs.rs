@@ -213,7 +213,7 @@ impl Checker<'_> {
         self.param_names
             .get(name)
             .copied()
-            .filter(|&p| ctx.param_limit.is_none_or(|limit| p < limit))
+            .filter(|&p| ctx.param_limit.map_or(true, |limit| p < limit))
     }
 
     fn in_failure_handler(&self, ctx: &Ctx) -> bool {
@@ -753,10 +753,8 @@ impl Checker<'_> {
         if l.ty.is_invalid() || r.ty.is_invalid() {
             return Invalid;
         }
-        if matches!(op, Eq | Ne) {
-            if types::unify(&l.ty, &r.ty).is_some() {
-                return Bool;
-            }
+        if matches!(op, Eq | Ne) && types::unify(&l.ty, &r.ty).is_some() {
+            return Bool;
         }
         let (Some(a), Some(b)) = (self.operand(l, &r.ty), self.operand(r, &l.ty)) else {
             return Invalid;

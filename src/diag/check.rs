@@ -138,7 +138,7 @@ pub fn wrong_field_type(
         format!("`{field}` expects {expected}, found {found}"),
     )
     .primary(span, format!("this is {found}"))
-    .help(help.unwrap_or_else(|| format!("give `{field}` a value of type {expected}")))
+    .help(help.unwrap_or_else(|| format!("`{field}` takes {expected}")))
 }
 
 /// E0105: a field given twice (labels both).
