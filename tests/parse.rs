@@ -62,3 +62,19 @@ fn shipped_workflows_parse() {
     }
     assert!(count > 0);
 }
+
+/// Spans end at a node's last token, not at whitespace or comments after it.
+#[test]
+fn spans_are_tight() {
+    let text = "workflow w {\n  description \"x\"   # trailing\n\n  # own\n  param p: int = 3 # c\n  step s: shell {\n    run \"a\"  # r\n    depends on t, u  # d\n  }\n  step t: shell { run \"b\" }\n  step u: shell { run \"c\" }\n}\n";
+    let file = parse_ok(text);
+    let slice = |sp: wfc::span::Span| &text[sp.range()];
+    let items = &file.workflow.items;
+    assert_eq!(slice(items[0].span()), "description \"x\"");
+    assert_eq!(slice(items[1].span()), "param p: int = 3");
+    let Item::Step(s) = &items[2] else { panic!() };
+    assert!(slice(s.span).ends_with('}'));
+    assert_eq!(slice(s.fields[0].span), "run \"a\"");
+    assert_eq!(slice(s.fields[1].span), "depends on t, u");
+    assert_eq!(slice(file.workflow.span).chars().last(), Some('}'));
+}

@@ -5,9 +5,14 @@ use super::Diagnostic;
 use crate::span::Span;
 
 /// E0001: the parser expected something else here.
+/// An empty `expected` means nothing in particular was expected instead.
 pub fn unexpected(at: Span, expected: &str, found: &str, help: Option<&str>) -> Diagnostic {
-    let d = Diagnostic::error("E0001", format!("expected {expected}, found {found}"))
-        .primary(at, format!("expected {expected} here"));
+    let d = if expected.is_empty() {
+        Diagnostic::error("E0001", format!("unexpected {found}")).primary(at, "not expected here")
+    } else {
+        Diagnostic::error("E0001", format!("expected {expected}, found {found}"))
+            .primary(at, format!("expected {expected} here"))
+    };
     match help {
         Some(h) => d.help(h),
         None => d.help("check the syntax near here against docs/language.md"),
@@ -33,18 +38,32 @@ pub fn unterminated_string(open: Span, triple: bool, end: Span) -> Diagnostic {
         .help(help)
 }
 
-/// E0003: `{`, `[` or `(` never closed.
-pub fn unclosed_delimiter(open: Span, delim: char, suspect: Option<Span>) -> Diagnostic {
+/// E0003: `{`, `[` or `(` never closed. `suspect` is an inner `{` whose
+/// closing `}` is indented differently from it: the likelier culprit, so it
+/// takes the primary label. `stopped` is a closer of an outer delimiter found
+/// where this one should have been closed.
+pub fn unclosed_delimiter(
+    open: Span,
+    delim: char,
+    suspect: Option<Span>,
+    stopped: Option<Span>,
+) -> Diagnostic {
     let close = closing(delim);
-    let mut d = Diagnostic::error("E0003", format!("unclosed `{delim}`"))
-        .primary(open, format!("this `{delim}` is never closed"));
-    if let Some(s) = suspect {
-        d = d.secondary(
-            s,
-            format!("perhaps this `{delim}` is the one missing its `{close}`: the indentation of its closing `{close}` does not match"),
-        );
-    }
-    d.help(format!("add a `{close}` where the block ends"))
+    let d = Diagnostic::error("E0003", format!("unclosed `{delim}`"));
+    let d = match suspect {
+        Some(s) => d
+            .primary(s, format!("this `{delim}` is probably missing its `{close}`"))
+            .secondary(
+                open,
+                format!("so this `{delim}` is never closed: the `{close}` meant for it closes the one above"),
+            ),
+        None => d.primary(open, format!("this `{delim}` is never closed")),
+    };
+    let d = match stopped {
+        Some(at) => d.secondary(at, format!("expected `{close}` before this")),
+        None => d,
+    };
+    d.help(format!("add a `{close}` where it ends"))
 }
 
 /// E0008: a closing delimiter that does not match what is open.

@@ -93,7 +93,7 @@ fn form_help(word: &str) -> Option<&'static str> {
         "depends" => "dependencies are written `depends on a, b`",
         "for" => "a loop is written `for each NAME in LIST [parallel [N]] { … }`",
         "parallel" => "a parallel block is written `parallel [NAME] [wait all|any] { … }`",
-        "if" | "else" | "}" => "a condition is written `if EXPR { … } else if EXPR { … } else { … }`",
+        "if" | "else" => "a condition is written `if EXPR { … } else if EXPR { … } else { … }`",
         "env" | "headers" => "a map block is written `{ KEY = value … }`",
         "outputs" => "outputs are declared `outputs { name: type, … }`",
         "mount" => "a mount is written `mount \"SRC\" at \"/DST\"`",
@@ -186,10 +186,32 @@ pub fn from_pest(err: &Error<Rule>, text: &str) -> Diagnostic {
     if words.is_empty() && continuation {
         words.insert("an operator".into());
     }
-    let expected = join_words(words.into_iter().collect());
     let found = found_at(text, pos);
+    // Words tried only inside a negative lookahead ("not a keyword here") come
+    // back as expected tokens; the very token found cannot be what was expected.
+    let words: Vec<String> = words
+        .into_iter()
+        .filter(|w| {
+            *w != found.0 && !(is_reserved_field_word(w) && is_reserved_field_word(&found.0))
+        })
+        .collect();
+    let expected = join_words(words);
     let at = Span::new(pos, pos + found.1);
     diag::syntax::unexpected(at, &expected, &found.0, help)
+}
+
+fn is_reserved_field_word(w: &str) -> bool {
+    matches!(
+        w,
+        "`depends on`"
+            | "`depends`"
+            | "`on`"
+            | "`retry`"
+            | "`backoff`"
+            | "`max`"
+            | "`outputs`"
+            | "`mount`"
+    )
 }
 
 fn is_operator_token(t: &str) -> bool {
@@ -216,7 +238,7 @@ fn join_words(mut words: Vec<String>) -> String {
     // "a name" before punctuation reads better; keep a stable order otherwise.
     words.sort_by_key(|w| (w.starts_with('`'), w.clone()));
     match words.len() {
-        0 => "something else".to_string(),
+        0 => String::new(),
         1 => words.remove(0),
         _ => {
             let last = words.pop().unwrap_or_default();

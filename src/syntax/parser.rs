@@ -46,8 +46,40 @@ fn kids(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT)
 }
 
+/// A node's span, without the whitespace and comments pest consumed after its
+/// last token while trying an optional or repeated part that did not match.
 fn span(pair: &Pair<'_, Rule>) -> Span {
-    pair.as_span().into()
+    Span::new(pair.as_span().start(), trimmed_end(pair))
+}
+
+fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
+    let whole = pair.as_span();
+    let last = pair
+        .clone()
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::COMMENT)
+        .last();
+    let Some(last) = last else {
+        return whole.end();
+    };
+    // After the last child only literal tokens (`}`, `)`, …), whitespace and
+    // comments can follow; keep up to the last literal token.
+    let tail_start = last.as_span().end();
+    let mut end = trimmed_end(&last);
+    let tail = &whole.get_input()[tail_start..whole.end()];
+    let mut chars = tail.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c == '#' {
+            for (_, c2) in chars.by_ref() {
+                if c2 == '\n' {
+                    break;
+                }
+            }
+        } else if !c.is_whitespace() && c != '\u{FEFF}' {
+            end = tail_start + i + c.len_utf8();
+        }
+    }
+    end
 }
 
 fn ident(pair: Pair<'_, Rule>) -> Ident {

@@ -81,6 +81,7 @@ impl Scanner<'_> {
             Span::new(open.1, open.1 + 1),
             open.0,
             suspect,
+            None,
         ))
     }
 
@@ -108,6 +109,20 @@ impl Scanner<'_> {
                 }
                 self.i += 1;
                 None
+            }
+            // The closer belongs to an outer delimiter: this one was left open.
+            Some(Frame::Delim(open, at))
+                if self
+                    .stack
+                    .iter()
+                    .any(|f| matches!(*f, Frame::Delim(o, _) if matches(o, c))) =>
+            {
+                Some(diag::syntax::unclosed_delimiter(
+                    Span::new(at, at + 1),
+                    open,
+                    None,
+                    Some(here),
+                ))
             }
             Some(Frame::Delim(open, at)) => Some(diag::syntax::mismatched_delimiter(
                 here,
@@ -238,13 +253,15 @@ mod tests {
         let text = "w {\n  s {\n    r\n  t { }\n}\n";
         let d = scan(text).unwrap();
         assert_eq!(d.code, "E0003");
-        assert_eq!(d.primary_span().unwrap().start, 2);
-        assert_eq!(d.labels[1].span.start, 8);
+        // The inner `{` whose `}` is missing is the primary suspect.
+        assert_eq!(d.primary_span().unwrap().start, 8);
+        assert_eq!(d.labels[1].span.start, 2);
     }
 
     #[test]
     fn mismatched_and_too_deep() {
         assert_eq!(code_and_start("( ]"), Some(("E0008", 2)));
+        assert_eq!(code_and_start("{ [ }"), Some(("E0003", 2)));
         assert_eq!(code_and_start("}"), Some(("E0008", 0)));
         let deep = "[".repeat(MAX_DEPTH + 1);
         assert_eq!(code_and_start(&deep), Some(("E0007", MAX_DEPTH as u32)));

@@ -1,0 +1,43 @@
+//! One fixture per syntax diagnostic: `tests/syntax/<CODE>-<case>.wf`.
+//! The rendered diagnostics are pinned with insta; the file name's code must
+//! be the code reported.
+
+use wfc::diag::render::render;
+use wfc::span::SourceFile;
+use wfc::syntax::parse;
+
+#[test]
+fn syntax_fixtures() {
+    let mut paths: Vec<_> = std::fs::read_dir("tests/syntax")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wf"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty());
+    for path in paths {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parsed = parse(&text);
+        let code = name.split('-').next().unwrap();
+        assert!(
+            parsed.diagnostics.iter().any(|d| d.code == code),
+            "{name}: expected {code}, got {:?}",
+            parsed
+                .diagnostics
+                .iter()
+                .map(|d| d.code)
+                .collect::<Vec<_>>()
+        );
+        let file = SourceFile::new(format!("{name}.wf"), text);
+        let rendered: String = parsed
+            .diagnostics
+            .iter()
+            .map(|d| render(d, &file, false))
+            .collect::<Vec<_>>()
+            .join("\n");
+        insta::with_settings!({ snapshot_path => "syntax/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, rendered);
+        });
+    }
+}
