@@ -213,7 +213,7 @@ impl Checker<'_> {
         self.param_names
             .get(name)
             .copied()
-            .filter(|&p| ctx.param_limit.map_or(true, |limit| p < limit))
+            .filter(|&p| ctx.param_limit.is_none_or(|limit| p < limit))
     }
 
     fn in_failure_handler(&self, ctx: &Ctx) -> bool {
@@ -320,7 +320,7 @@ impl Checker<'_> {
         if let ast::ExprKind::Field(inner, outputs) = &base.kind {
             if outputs.name == "outputs" {
                 if let Some(step) = self.step_ref(inner, ctx) {
-                    return self.declared_output(step, inner, field, span, ctx);
+                    return self.declared_output(step, (inner, outputs), field, span, ctx);
                 }
             }
         }
@@ -454,7 +454,7 @@ impl Checker<'_> {
     fn declared_output(
         &mut self,
         step: ir::StepId,
-        base: &ast::Expr,
+        (base, outputs): (&ast::Expr, &ast::Ident),
         field: &ast::Ident,
         span: Span,
         ctx: &Ctx,
@@ -466,7 +466,7 @@ impl Checker<'_> {
         if !info.declares_outputs {
             let name = s.name.clone();
             let fields: Vec<&str> = info.outputs.iter().map(|o| o.name).collect();
-            let outputs_span = Span::new(base.span.end as usize + 1, field.span.start as usize - 1);
+            let outputs_span = outputs.span;
             self.report(dc::unknown_output(
                 outputs_span,
                 &name,

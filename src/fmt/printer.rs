@@ -213,7 +213,7 @@ impl<'a> Printer<'a> {
                 .src
                 .get(end..start)
                 .is_some_and(|gap| !gap.contains('\n'));
-        if same_line && next.map_or(true, |n| start < n) {
+        if same_line && next.is_none_or(|n| start < n) {
             let text = self.comment_text(c);
             while self.out.ends_with(' ') {
                 self.out.pop();

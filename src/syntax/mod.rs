@@ -16,6 +16,7 @@ use crate::span::LineIndex;
 use ast::{Comment, Item};
 use parser::{Rule, WfParser};
 use pest::Parser;
+use std::collections::HashMap;
 
 /// The result of parsing one file. `file` is `None` only when the text has a
 /// syntax error; `diagnostics` then says where and why.
@@ -98,55 +99,68 @@ fn syntax_error(text: &str) -> Diagnostic {
 /// Attaches `##` comments on the lines directly above a param, step or the
 /// workflow as their documentation.
 fn attach_docs(file: &mut ast::File, comments: &[Comment], text: &str) {
-    let lines = LineIndex::new(text);
-    let docs: Vec<(usize, &Comment)> = comments
-        .iter()
-        .filter(|c| c.doc)
-        .map(|c| (lines.line_of(c.span.start as usize), c))
-        .collect();
-    let doc_for = |start: u32| -> Option<String> {
-        let mut line = lines.line_of(start as usize);
+    let docs = DocLines {
+        lines: LineIndex::new(text),
+        docs: HashMap::new(),
+    };
+    let docs = DocLines {
+        docs: comments
+            .iter()
+            .filter(|c| c.doc)
+            .map(|c| (docs.lines.line_of(c.span.start as usize), c))
+            .collect(),
+        ..docs
+    };
+    file.workflow.doc = docs.above(file.workflow.span.start);
+    visit_items(&mut file.workflow.items, &docs);
+}
+
+struct DocLines<'a> {
+    lines: LineIndex,
+    /// `##` comments by 0-based line.
+    docs: HashMap<usize, &'a Comment>,
+}
+
+impl DocLines<'_> {
+    /// The `##` lines directly above the line holding `start`, joined.
+    fn above(&self, start: u32) -> Option<String> {
+        let mut line = self.lines.line_of(start as usize);
         let mut found = Vec::new();
         while line > 0 {
             line -= 1;
-            match docs.iter().find(|(l, _)| *l == line) {
-                Some((_, c)) => found.push(c.text.trim().to_string()),
+            match self.docs.get(&line) {
+                Some(c) => found.push(c.text.trim().to_string()),
                 None => break,
             }
         }
-        if found.is_empty() {
-            return None;
-        }
         found.reverse();
-        Some(found.join("\n"))
-    };
-    file.workflow.doc = doc_for(file.workflow.span.start);
-    visit_items(&mut file.workflow.items, &doc_for);
+        (!found.is_empty()).then(|| found.join("\n"))
+    }
 }
 
-fn visit_items(items: &mut [Item], doc_for: &dyn Fn(u32) -> Option<String>) {
+fn visit_items(items: &mut [Item], docs: &DocLines<'_>) {
     for item in items {
         match item {
-            Item::Param(p) => p.doc = doc_for(p.span.start),
+            Item::Param(p) => p.doc = docs.above(p.span.start),
             Item::Step(s) => {
-                s.doc = doc_for(s.span.start);
+                s.doc = docs.above(s.span.start);
                 for f in &mut s.fields {
                     if let ast::FieldValue::Rollback(b) = &mut f.value {
-                        visit_items(&mut b.items, doc_for);
+                        visit_items(&mut b.items, docs);
                     }
                 }
             }
             Item::If(i) => {
                 for b in &mut i.branches {
-                    visit_items(&mut b.block.items, doc_for);
+                    visit_items(&mut b.block.items, docs);
                 }
                 if let Some(b) = &mut i.else_block {
-                    visit_items(&mut b.items, doc_for);
+                    visit_items(&mut b.items, docs);
                 }
             }
-            Item::ForEach(f) => visit_items(&mut f.block.items, doc_for),
-            Item::Parallel(p) => visit_items(&mut p.block.items, doc_for),
-            Item::Handler(h) => visit_items(&mut h.block.items, doc_for),
+            Item::ForEach(f) => visit_items(&mut f.block.items, docs),
+            Item::Parallel(p) => visit_items(&mut p.block.items, docs),
+            Item::Handler(h) => visit_items(&mut h.block.items, docs),
             Item::Setting(_) | Item::Env(_) | Item::Defaults(_) => {}
         }
     }

@@ -97,7 +97,7 @@ impl Scanner<'_> {
             Some(Frame::Interp(_, kind)) if c == '}' => {
                 self.i += 1;
                 // Back inside the string the interpolation belongs to.
-                return self.string_body(kind, None);
+                self.string_body(kind, None)
             }
             Some(Frame::Delim(open, at)) if matches(open, c) => {
                 if open == '{' && self.suspect.is_none() && self.starts_line(self.i) {
