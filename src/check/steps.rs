@@ -5,7 +5,8 @@
 use super::kinds::{self, FieldInfo, FieldType, KindInfo};
 use super::types;
 use super::{BlockSrc, Checker, Ctx, Named};
-use crate::diag::{self, check as dc};
+use crate::diag;
+use crate::diag::check::{self as dc, SelfDep};
 use crate::ir::{self, Backoff, BlockKind, Expr, ExprKind, OnFail, StepField, Type, UnaryOp, Wait};
 use crate::span::Span;
 use crate::syntax::ast::{self, FieldValue};
@@ -396,7 +397,15 @@ impl Checker<'_> {
                 _ => {}
             }
             self.wf.blocks[b].kind = kind;
-            let reads = std::mem::take(&mut self.reads);
+            let mut reads = std::mem::take(&mut self.reads);
+            reads.retain(|&(s, span)| {
+                let inside = self.wf.block_chain(self.wf.steps[s].parent).contains(&b);
+                if inside {
+                    let (step, block) = (self.wf.steps[s].name.clone(), self.block_name(b));
+                    self.report(dc::self_dependency(span, &step, SelfDep::Header(&block)));
+                }
+                !inside
+            });
             self.add_block_reads(b, &reads);
             if let Some(d) = &src.block().depends_on {
                 let deps = self.resolve_deps(&d.names, Named::Block(b), Some(b));

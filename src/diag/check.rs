@@ -398,6 +398,8 @@ pub enum SelfDep<'a> {
     Output,
     /// Depends on a block that contains it.
     Enclosing(&'a str),
+    /// The header of a block (an `if` condition, a loop list) reads a step inside the block.
+    Header(&'a str),
 }
 
 /// E0131: a step (or block) that depends on itself.
@@ -417,6 +419,11 @@ pub fn self_dependency(span: Span, name: &str, how: SelfDep) -> Diagnostic {
             format!("`{name}` depends on `{block}`, which contains it"),
             format!("`{name}` is inside `{block}`"),
             format!("a block finishes only when its members do; depend on steps before `{block}` instead"),
+        ),
+        SelfDep::Header(block) => (
+            format!("`{block}` reads an output of `{name}`, which runs inside it"),
+            format!("`{name}` cannot run before `{block}` is decided"),
+            format!("read a step that runs before the `{block}` block"),
         ),
     };
     Diagnostic::error("E0131", message)
