@@ -514,7 +514,7 @@ pub enum FailedField {
     Error,
 }
 
-/// A built-in function; [`crate::check::exprs::FUNCTIONS`] has signatures and docs.
+/// A built-in function; [`crate::check::functions::FUNCTIONS`] has signatures and docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Func {
     Env,

@@ -16,6 +16,7 @@
 //! involving `Invalid` is reported again.
 
 pub mod exprs;
+pub mod functions;
 mod graph;
 pub mod kinds;
 mod lints;

@@ -1,0 +1,151 @@
+//! The built-in functions: their table (signatures and docs, public for the
+//! language server) and how calls are typed.
+
+use super::exprs::expr;
+use super::types::{self, Fit};
+use super::{Checker, Ctx};
+use crate::diag::{self, check as dc};
+use crate::ir::{Expr, ExprKind, Func, Type};
+use crate::span::Span;
+use crate::syntax::ast;
+
+/// A built-in function: its signature and documentation.
+#[derive(Clone, Copy, Debug)]
+pub struct FuncInfo {
+    pub func: Func,
+    pub name: &'static str,
+    pub signature: &'static str,
+    pub arity: usize,
+    pub doc: &'static str,
+}
+
+/// Every built-in function.
+pub static FUNCTIONS: &[FuncInfo] = &[
+    FuncInfo { func: Func::Env, name: "env", signature: "env(name: string) -> string", arity: 1, doc: "The value of an environment variable of the machine running `wfc` (empty if unset)." },
+    FuncInfo { func: Func::Len, name: "len", signature: "len(x: string | list<T> | map<T>) -> int", arity: 1, doc: "The length of a string (in characters), a list or a map." },
+    FuncInfo { func: Func::Contains, name: "contains", signature: "contains(s: string, sub: string) -> bool | contains(xs: list<T>, x: T) -> bool", arity: 2, doc: "Whether a string contains a substring, or a list contains an element." },
+    FuncInfo { func: Func::Lower, name: "lower", signature: "lower(s: string) -> string", arity: 1, doc: "The string in lower case." },
+    FuncInfo { func: Func::Upper, name: "upper", signature: "upper(s: string) -> string", arity: 1, doc: "The string in upper case." },
+    FuncInfo { func: Func::Trim, name: "trim", signature: "trim(s: string) -> string", arity: 1, doc: "The string without leading and trailing whitespace." },
+    FuncInfo { func: Func::Json, name: "json", signature: "json(s: string) -> json", arity: 1, doc: "Parses a string as JSON." },
+    FuncInfo { func: Func::Default, name: "default", signature: "default(x: T?, fallback: T) -> T", arity: 2, doc: "The optional value `x` if it exists, else `fallback`." },
+    FuncInfo { func: Func::Raw, name: "raw", signature: "raw(s: string) -> string", arity: 1, doc: "Splices text into a command unescaped (shell syntax is kept); use only with trusted text." },
+    FuncInfo { func: Func::Join, name: "join", signature: "join(xs: list<string>, sep: string) -> string", arity: 2, doc: "The list's elements joined with a separator." },
+];
+
+/// The function named `name`.
+pub fn function(name: &str) -> Option<&'static FuncInfo> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// The table entry for `func`.
+pub fn function_info(func: Func) -> &'static FuncInfo {
+    FUNCTIONS
+        .iter()
+        .find(|f| f.func == func)
+        .expect("every Func is in FUNCTIONS")
+}
+
+impl Checker<'_> {
+    pub(crate) fn lower_call(
+        &mut self,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        ctx: &Ctx,
+    ) -> Expr {
+        let xs: Vec<Expr> = args.iter().map(|a| self.lower_expr(a, ctx)).collect();
+        let tainted = xs.iter().any(|x| x.tainted);
+        let Some(info) = function(&name.name) else {
+            let names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+            let s = diag::did_you_mean(&name.name, names.iter().copied());
+            self.report(dc::unknown_function(name.span, &name.name, s, &names));
+            return Expr::invalid(span);
+        };
+        if xs.len() != info.arity {
+            self.report(dc::wrong_arg_count(
+                span,
+                info.name,
+                info.signature,
+                info.arity,
+                xs.len(),
+            ));
+            return expr(ExprKind::Call(info.func, xs), Type::Invalid, span, tainted);
+        }
+        let ty = self.call_type(info, &xs);
+        expr(ExprKind::Call(info.func, xs), ty, span, tainted)
+    }
+
+    fn call_type(&mut self, info: &FuncInfo, xs: &[Expr]) -> Type {
+        let arg = |c: &mut Self, x: &Expr, want: &Type| {
+            c.require(x, want, |exp, found| {
+                dc::wrong_arg_type(x.span, info.name, info.signature, exp, found)
+            })
+        };
+        let ok = match info.func {
+            Func::Env | Func::Lower | Func::Upper | Func::Trim | Func::Json | Func::Raw => {
+                arg(self, &xs[0], &Type::String)
+            }
+            Func::Join => {
+                let a = arg(self, &xs[0], &Type::list(Type::String));
+                arg(self, &xs[1], &Type::String) && a
+            }
+            Func::Len => match &xs[0].ty {
+                Type::String | Type::List(_) | Type::Map(_) | Type::Json | Type::Invalid => true,
+                Type::Optional(inner)
+                    if matches!(**inner, Type::String | Type::List(_) | Type::Map(_)) =>
+                {
+                    let why = self.optional_reason(xs[0].span);
+                    let (found, want) = (xs[0].ty.to_string(), inner.to_string());
+                    self.report(dc::optional_used(xs[0].span, &found, &want, &why));
+                    false
+                }
+                t => {
+                    let found = t.to_string();
+                    let d = dc::wrong_arg_type(
+                        xs[0].span,
+                        info.name,
+                        info.signature,
+                        "a string, list or map",
+                        &found,
+                    );
+                    self.report(d);
+                    false
+                }
+            },
+            Func::Contains => match &xs[0].ty {
+                Type::List(elem) => {
+                    let elem = (**elem).clone();
+                    arg(self, &xs[1], &elem)
+                }
+                Type::Json | Type::Invalid => true,
+                _ => {
+                    let a = arg(self, &xs[0], &Type::String);
+                    arg(self, &xs[1], &Type::String) && a
+                }
+            },
+            Func::Default => {
+                let inner = types::non_optional(&xs[0].ty).clone();
+                return match types::fits(&xs[1].ty, &inner) {
+                    Fit::Yes => types::unify(&inner, &xs[1].ty).unwrap_or(inner),
+                    _ => {
+                        arg(self, &xs[1], &inner);
+                        Type::Invalid
+                    }
+                };
+            }
+        };
+        if !ok {
+            return Type::Invalid;
+        }
+        match info.func {
+            Func::Env | Func::Lower | Func::Upper | Func::Trim | Func::Raw | Func::Join => {
+                Type::String
+            }
+            Func::Json => Type::Json,
+            Func::Len => Type::Int,
+            Func::Contains => Type::Bool,
+            Func::Default => unreachable!(),
+        }
+    }
+}
