@@ -1,0 +1,245 @@
+//! End-to-end tests of the `wfc` binary through a small builder: files in a
+//! temporary folder, arguments, environment, then assertions on exit code and output.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+struct Wfc {
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+    stdin: Option<String>,
+    env: Vec<(String, String)>,
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Wfc {
+    fn new() -> Wfc {
+        Wfc {
+            dir: tempfile::tempdir().unwrap(),
+            args: Vec::new(),
+            stdin: None,
+            env: vec![("NO_COLOR".into(), "1".into())],
+        }
+    }
+
+    fn file(self, name: &str, text: &str) -> Wfc {
+        std::fs::write(self.dir.path().join(name), text).unwrap();
+        self
+    }
+
+    fn args(mut self, args: &[&str]) -> Wfc {
+        self.args.extend(args.iter().map(|s| s.to_string()));
+        self
+    }
+
+    fn stdin(mut self, text: &str) -> Wfc {
+        self.stdin = Some(text.to_string());
+        self
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self) -> Out {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wfc"));
+        cmd.args(&self.args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some(text) = &self.stdin {
+            stdin.write_all(text.as_bytes()).unwrap();
+        }
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+const GOOD: &str = "workflow ci {\n  step test: shell { run \"cargo test\" }\n}\n";
+const BROKEN: &str = "workflow ci {\n  step test: shel {\n    run \"cargo test\"\n  }\n  step b: shell {\n    run \"x\"\n    depends on tset\n  }\n}\n";
+const WARNS: &str =
+    "workflow ci {\n  param unused: int = 3\n  step test: shell { run \"cargo test\" }\n}\n";
+
+#[test]
+fn check_clean_file_exits_zero() {
+    let out = Wfc::new()
+        .file("ci.wf", GOOD)
+        .args(&["check", "ci.wf"])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("ci.wf: ok"));
+}
+
+#[test]
+fn check_reports_every_error_with_location_and_help() {
+    let out = Wfc::new()
+        .file("ci.wf", BROKEN)
+        .args(&["check", "ci.wf"])
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("[ci.wf:2:14]"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("did you mean `shell`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `test`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("ci.wf: 2 errors"), "{}", out.stderr);
+    // NO_COLOR: no escape sequences.
+    assert!(!out.stderr.contains('\u{1b}'));
+}
+
+#[test]
+fn check_json_gives_offsets_lines_and_columns() {
+    let out = Wfc::new()
+        .file("ci.wf", BROKEN)
+        .args(&["check", "--format", "json", "ci.wf"])
+        .run();
+    assert_eq!(out.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let first = &v[0];
+    assert_eq!(first["code"], "E0101");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["file"], "ci.wf");
+    let label = &first["labels"][0];
+    assert_eq!(label["line"], 2);
+    assert_eq!(label["column"], 14);
+    assert_eq!(label["offset"], BROKEN.find("shel ").unwrap());
+    assert_eq!(label["length"], 4);
+    assert!(first["help"].as_str().unwrap().contains("shell"));
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let t = Wfc::new().file("ci.wf", WARNS);
+    let out = t.args(&["check", "ci.wf"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("1 warning"), "{}", out.stderr);
+    let t = Wfc::new().file("ci.wf", WARNS);
+    let out = t.args(&["check", "--deny", "warnings", "ci.wf"]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
+
+#[test]
+fn check_unreadable_file_exits_two() {
+    let out = Wfc::new().args(&["check", "missing.wf"]).run();
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("cannot read missing.wf"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn check_syntax_error_points_at_the_opening() {
+    let text = "workflow ci {\n  step a: shell {\n    run \"echo\n  }\n}\n";
+    let out = Wfc::new()
+        .file("ci.wf", text)
+        .args(&["check", "ci.wf"])
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("unterminated string"), "{}", out.stderr);
+    assert!(out.stderr.contains("[ci.wf:3:9]"), "{}", out.stderr);
+}
+
+#[test]
+fn fmt_rewrites_in_place_and_check_shows_a_diff() {
+    let messy = "workflow ci {\n      step test: shell {   run \"cargo test\"   }\n\n\n\n}\n";
+    let t = Wfc::new()
+        .file("ci.wf", messy)
+        .args(&["fmt", "--check", "ci.wf"]);
+    let out = t.run();
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("--- ci.wf"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("+  step test: shell { run \"cargo test\" }"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(std::fs::read_to_string(t.path("ci.wf")).unwrap(), messy);
+
+    let t = Wfc::new().file("ci.wf", messy).args(&["fmt", "ci.wf"]);
+    let out = t.run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let formatted = std::fs::read_to_string(t.path("ci.wf")).unwrap();
+    assert_eq!(formatted, GOOD);
+    let out = Wfc::new()
+        .file("ci.wf", &formatted)
+        .args(&["fmt", "--check", "ci.wf"])
+        .run();
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn fmt_reads_stdin_and_refuses_broken_files() {
+    let out = Wfc::new()
+        .args(&["fmt", "-"])
+        .stdin("workflow ci {\n step test: shell { run \"cargo test\" } }")
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, GOOD);
+    let out = Wfc::new()
+        .file("bad.wf", "workflow ci {")
+        .args(&["fmt", "bad.wf"])
+        .run();
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("unclosed `{`"), "{}", out.stderr);
+}
+
+#[test]
+fn version_help_and_completions() {
+    let out = Wfc::new().args(&["--version"]).run();
+    assert!(out.stdout.starts_with("wfc "));
+    let out = Wfc::new().args(&["check", "--help"]).run();
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("Examples:"));
+    for shell in ["bash", "zsh", "fish"] {
+        let out = Wfc::new().args(&["completions", shell]).run();
+        assert_eq!(out.code, 0);
+        assert!(out.stdout.contains("check"), "{shell}");
+    }
+    let out = Wfc::new().args(&["bogus"]).run();
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn the_shipped_examples_check_clean() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files = Vec::new();
+    for dir in ["examples", "std"] {
+        for e in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "wf") {
+                files.push(p.display().to_string());
+            }
+        }
+    }
+    let mut args = vec!["check", "--deny", "warnings"];
+    args.extend(files.iter().map(String::as_str));
+    let out = Wfc::new().args(&args).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
