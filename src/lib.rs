@@ -11,6 +11,7 @@ pub mod cli;
 pub mod diag;
 pub mod fmt;
 pub mod ir;
+pub mod plan;
 pub mod span;
 pub mod syntax;
 pub mod testing;

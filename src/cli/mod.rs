@@ -6,6 +6,7 @@
 
 mod check;
 mod fmt;
+mod plan;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -36,6 +37,16 @@ enum Command {
         after_help = "Examples:\n  wfc fmt deploy.wf            # rewrite in place\n  wfc fmt examples/            # every .wf file below a folder\n  wfc fmt --check examples/    # print a diff, exit 1 if anything is unformatted\n  cat x.wf | wfc fmt -         # stdin to stdout"
     )]
     Fmt(fmt::FmtArgs),
+    /// Show what a run will do: steps in order, what is skipped and why, how long it takes.
+    #[command(
+        after_help = "Examples:\n  wfc plan examples/deploy.wf --param version=1.2.3\n  wfc plan examples/deploy.wf -p env=prod -p version=1.2.3 -p regions=eu-west,us-east\n  wfc plan deploy.wf --params-file prod.json --jobs 8\n  wfc plan deploy.wf -p version=1.2.3 --format json | jq .critical_path\n  wfc plan deploy.wf -p version=1.2.3 --format dot | dot -Tsvg > plan.svg\n\nExit status: 0 planned, 2 bad params or unreadable file, 3 the workflow has errors."
+    )]
+    Plan(plan::PlanArgs),
+    /// Run a workflow (`--dry-run` shows the plan, as `wfc plan` does).
+    #[command(
+        after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n\nExit status: 0 success, 1 the run failed, 2 bad params or unreadable file, 3 the workflow has errors."
+    )]
+    Run(plan::RunArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  wfc completions bash > ~/.local/share/bash-completion/completions/wfc\n  wfc completions zsh > ~/.zfunc/_wfc\n  wfc completions fish > ~/.config/fish/completions/wfc.fish"
@@ -66,6 +77,8 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Run(args) => plan::run_workflow(args),
         Command::Completions { shell } => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

@@ -1,0 +1,163 @@
+//! `wfc plan FILE` and `wfc run --dry-run FILE`: bind params, compile the
+//! plan and show it as text, JSON, DOT or Mermaid.
+
+use super::read_input;
+use crate::analysis;
+use crate::diag::{render, Diagnostic};
+use crate::plan::{self, render as prender, DefaultEstimator, ParamInput};
+use crate::span::SourceFile;
+use clap::{Args, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// What `wfc plan` and `wfc run` share: the workflow and its params.
+#[derive(Args, Clone, Debug)]
+pub struct PlanInput {
+    /// The workflow file (`-` reads standard input).
+    pub file: PathBuf,
+    /// Set a param: `--param name=value` (repeatable). The value is read by the
+    /// param's declared type: `3`, `2.5`, `true`, `30s`, `a,b` or `["a","b"]`, `{"k":"v"}`.
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Read params from a JSON object (`--param` wins over it).
+    #[arg(long, value_name = "FILE")]
+    pub params_file: Option<PathBuf>,
+    /// Workers for the estimate (default: the workflow's `concurrency`, else the CPU count).
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+}
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub input: PlanInput,
+    /// `text` (for people), `json` (for tools, see docs/plan.md), `dot` (Graphviz) or `mermaid`.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: PlanFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    #[default]
+    Text,
+    Json,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: PlanInput,
+    /// Show the plan (exactly as `wfc plan` does) and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With `--dry-run`: the plan's format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: PlanFormat,
+}
+
+pub fn run(args: PlanArgs) -> ExitCode {
+    match compile(&args.input) {
+        Ok((plan, wf, source)) => {
+            print!("{}", show(&plan, &wf, &source, args.format));
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+/// `wfc run`: with `--dry-run`, the plan; the interpreter is not there yet.
+pub fn run_workflow(args: RunArgs) -> ExitCode {
+    if args.dry_run {
+        return run(PlanArgs {
+            input: args.input,
+            format: args.format,
+        });
+    }
+    match compile(&args.input) {
+        Ok(_) => {
+            eprintln!("error: the interpreter is not available in this build; `wfc run --dry-run` shows the plan");
+            ExitCode::from(2)
+        }
+        Err(code) => code,
+    }
+}
+
+/// Renders a plan in `format`.
+pub fn show(
+    plan: &plan::Plan,
+    wf: &crate::ir::Workflow,
+    source: &SourceFile,
+    format: PlanFormat,
+) -> String {
+    match format {
+        PlanFormat::Text => {
+            prender::text::render(plan, wf, render::use_color(std::io::stdout().is_terminal()))
+        }
+        PlanFormat::Json => prender::json::render(plan, wf, Some(source)),
+        PlanFormat::Dot => prender::dot::render(plan, wf),
+        PlanFormat::Mermaid => prender::mermaid::render(plan, wf),
+    }
+}
+
+/// Reads, checks, binds and compiles; on failure prints why and returns the
+/// exit code (2 bad input or params, 3 the workflow has errors).
+pub fn compile(
+    input: &PlanInput,
+) -> Result<(plan::Plan, crate::ir::Workflow, SourceFile), ExitCode> {
+    let color = render::use_color(std::io::stderr().is_terminal());
+    let (name, text) = read_input(&input.file).map_err(|msg| {
+        eprintln!("{msg}");
+        ExitCode::from(2)
+    })?;
+    let analysis = analysis::analyze(name, text);
+    if analysis.has_errors() {
+        let diags: Vec<Diagnostic> = analysis
+            .diagnostics()
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect();
+        eprint!("{}", render::render_all(&diags, &analysis.source, color));
+        eprintln!(
+            "{}: {} error{}; fix {} before planning",
+            analysis.source.name,
+            diags.len(),
+            if diags.len() == 1 { "" } else { "s" },
+            if diags.len() == 1 { "it" } else { "them" }
+        );
+        return Err(ExitCode::from(3));
+    }
+    let Some(checked) = analysis.checked else {
+        return Err(ExitCode::from(3));
+    };
+    let fail = |diags: &[Diagnostic]| {
+        eprint!("{}", render::render_all(diags, &analysis.source, color));
+        ExitCode::from(2)
+    };
+    let mut params = ParamInput::default();
+    let mut bad = Vec::new();
+    for p in &input.params {
+        if let Err(d) = params.push_assignment(p) {
+            bad.push(d);
+        }
+    }
+    if !bad.is_empty() {
+        return Err(fail(&bad));
+    }
+    if let Some(path) = &input.params_file {
+        let (fname, text) = read_input(path).map_err(|msg| {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        })?;
+        params.file = Some((fname, text));
+    }
+    let options = plan::Options {
+        jobs: input.jobs.map(|j| j as usize),
+    };
+    match plan::plan(&checked.ir, &params, options, &DefaultEstimator) {
+        Ok(p) => Ok((p, checked.ir, analysis.source)),
+        Err(diags) => Err(fail(&diags)),
+    }
+}

@@ -1,0 +1,80 @@
+//! How long a step is expected to take, behind a small trait so that a
+//! history-based estimator (from past runs) can replace or wrap the default.
+//!
+//! [`DefaultEstimator`] uses the step's `estimate` (its own, or from
+//! `defaults { estimate … }`), else a fixed default per kind:
+//!
+//! | kind | default |
+//! | --- | --- |
+//! | `shell` | 30s |
+//! | `docker` | 1m |
+//! | `http`, `webhook`, `slack`, `email` | 2s |
+//! | `gate` with `check` | 0s |
+//! | `gate` with `approval` | 10m |
+
+use super::PlannedStep;
+use crate::ir::StepKind;
+use serde::Serialize;
+
+/// An expected duration and where it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Estimate {
+    pub ms: u64,
+    pub source: EstimateSource,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EstimateSource {
+    /// `estimate` on the step or in `defaults`.
+    Declared,
+    /// The kind's documented default.
+    Default,
+    /// Past runs.
+    History,
+}
+
+impl EstimateSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            EstimateSource::Declared => "declared",
+            EstimateSource::Default => "default",
+            EstimateSource::History => "history",
+        }
+    }
+}
+
+/// Gives each planned step its expected duration.
+pub trait Estimator {
+    fn estimate(&self, step: &PlannedStep, declared_ms: Option<u64>) -> Estimate;
+}
+
+/// `estimate` when declared, else [`default_ms`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DefaultEstimator;
+
+impl Estimator for DefaultEstimator {
+    fn estimate(&self, step: &PlannedStep, declared_ms: Option<u64>) -> Estimate {
+        match declared_ms {
+            Some(ms) => Estimate {
+                ms,
+                source: EstimateSource::Declared,
+            },
+            None => Estimate {
+                ms: default_ms(step.kind, step.fields.iter().any(|f| f.name == "approval")),
+                source: EstimateSource::Default,
+            },
+        }
+    }
+}
+
+/// The documented default for a kind (see the module docs).
+pub fn default_ms(kind: StepKind, approval: bool) -> u64 {
+    match kind {
+        StepKind::Shell | StepKind::Invalid => 30_000,
+        StepKind::Docker => 60_000,
+        StepKind::Http | StepKind::Webhook | StepKind::Slack | StepKind::Email => 2_000,
+        StepKind::Gate if approval => 600_000,
+        StepKind::Gate => 0,
+    }
+}

@@ -1,0 +1,433 @@
+//! Evaluation of IR expressions at plan time, and constant folding.
+//!
+//! [`eval`] computes an expression's value from the bound params and the loop
+//! items in scope; it answers [`Eval::Unknown`] when the value needs the run
+//! (a step output, `failed.…`, a loop variable of a loop unrolled at run
+//! time). `&&` and `||` short-circuit on a known side, so `fast || x.ok` is
+//! known when `fast` is `true`.
+//!
+//! [`fold`] rewrites an expression with everything known replaced by
+//! literals, keeping what the run must compute. Two things are never folded
+//! into literals: values derived from a secret (they stay references to the
+//! secret param, so no rendering of the plan can show them), and the parts of
+//! a `${…}` interpolation (each stays a separate part so the interpreter can
+//! escape it for its shell quoting context).
+
+use super::value::Value;
+use crate::ir::{
+    BinaryOp, BlockId, Expr, ExprKind, Func, InterpPart, ParamId, StepId, Type, UnaryOp, Workflow,
+};
+
+/// What expressions can see at plan time.
+pub struct Scope<'a> {
+    pub wf: &'a Workflow,
+    /// Every param's bound value, by id (`None` while binding, for later params).
+    pub params: &'a [Option<Value>],
+    /// Loop variables bound to this instance's items, innermost last.
+    pub loops: &'a [(BlockId, Value)],
+    /// Steps that do not exist in the plan (pruned): their outputs are `null`.
+    pub pruned: &'a dyn Fn(StepId) -> bool,
+}
+
+/// The result of evaluating at plan time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Eval {
+    Known(Value),
+    /// Decided at run time.
+    Unknown,
+    /// Known to fail (division by zero, index out of range, …).
+    Error(String),
+}
+
+use Eval::{Error, Known, Unknown};
+
+macro_rules! known {
+    ($e:expr) => {
+        match $e {
+            Known(v) => v,
+            other => return other,
+        }
+    };
+}
+
+pub fn eval(e: &Expr, s: &Scope) -> Eval {
+    match &e.kind {
+        ExprKind::Str(x) => Known(Value::Str(x.clone())),
+        ExprKind::Int(i) => Known(Value::Int(*i)),
+        ExprKind::Float(f) => Known(Value::Float(*f)),
+        ExprKind::Bool(b) => Known(Value::Bool(*b)),
+        ExprKind::Duration(ms) => Known(Value::Duration(*ms)),
+        ExprKind::List(xs) => {
+            let mut out = Vec::with_capacity(xs.len());
+            for x in xs {
+                out.push(known!(eval(x, s)));
+            }
+            Known(Value::List(out))
+        }
+        ExprKind::Map(m) => {
+            let mut out = Vec::with_capacity(m.len());
+            for (k, v) in m {
+                out.push((k.clone(), known!(eval(v, s))));
+            }
+            Known(Value::Map(out))
+        }
+        ExprKind::Interp(parts) => {
+            let mut out = String::new();
+            for p in parts {
+                match p {
+                    InterpPart::Text(t) => out.push_str(t),
+                    InterpPart::Expr(x) => out.push_str(&known!(eval(x, s)).to_text()),
+                }
+            }
+            Known(Value::Str(out))
+        }
+        ExprKind::Param(p) => param(*p, s),
+        ExprKind::LoopVar(b) => match s.loops.iter().rev().find(|(lb, _)| lb == b) {
+            Some((_, v)) => Known(v.clone()),
+            None => Unknown,
+        },
+        ExprKind::StepOutput { step, .. } => {
+            if (s.pruned)(*step) {
+                Known(Value::Null)
+            } else {
+                Unknown
+            }
+        }
+        ExprKind::Failed(_) | ExprKind::Invalid => Unknown,
+        ExprKind::Call(f, args) => call(*f, args, s),
+        ExprKind::Unary(op, x) => unary(*op, known!(eval(x, s))),
+        ExprKind::Binary(op, l, r) => binary(*op, l, r, s),
+        ExprKind::Index(b, i) => {
+            let b = eval(b, s);
+            let i = known!(eval(i, s));
+            index(known!(b), &i)
+        }
+        ExprKind::Field(b, name) => index(known!(eval(b, s)), &Value::Str(name.clone())),
+    }
+}
+
+fn param(p: ParamId, s: &Scope) -> Eval {
+    match s.params.get(p) {
+        Some(Some(v)) => Known(v.clone()),
+        _ => Unknown,
+    }
+}
+
+fn truthy(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
+    if f == Func::Default {
+        // `default(x, y)`: x unless it does not exist.
+        let [x, y] = args else {
+            return Unknown;
+        };
+        return match eval(x, s) {
+            Known(Value::Null) => eval(y, s),
+            other => other,
+        };
+    }
+    let mut vs = Vec::with_capacity(args.len());
+    for a in args {
+        vs.push(known!(eval(a, s)));
+    }
+    let text = |i: usize| match vs.get(i) {
+        Some(Value::Str(x)) => Some(x.clone()),
+        Some(v) => Some(v.to_text()),
+        None => None,
+    };
+    match f {
+        Func::Env => match text(0) {
+            Some(name) => Known(Value::Str(std::env::var(name).unwrap_or_default())),
+            None => Unknown,
+        },
+        Func::Len => match vs.first() {
+            Some(Value::Str(x)) => Known(Value::Int(x.chars().count() as i64)),
+            Some(Value::List(x)) => Known(Value::Int(x.len() as i64)),
+            Some(Value::Map(x)) => Known(Value::Int(x.len() as i64)),
+            _ => Unknown,
+        },
+        Func::Contains => match (vs.first(), vs.get(1)) {
+            (Some(Value::Str(a)), Some(Value::Str(b))) => {
+                Known(Value::Bool(a.contains(b.as_str())))
+            }
+            (Some(Value::List(xs)), Some(x)) => Known(Value::Bool(xs.iter().any(|y| equal(y, x)))),
+            _ => Unknown,
+        },
+        Func::Lower => text(0).map_or(Unknown, |x| Known(Value::Str(x.to_lowercase()))),
+        Func::Upper => text(0).map_or(Unknown, |x| Known(Value::Str(x.to_uppercase()))),
+        Func::Trim => text(0).map_or(Unknown, |x| Known(Value::Str(x.trim().to_string()))),
+        Func::Raw => text(0).map_or(Unknown, |x| Known(Value::Str(x))),
+        Func::Json => match text(0) {
+            Some(x) => match serde_json::from_str::<serde_json::Value>(&x) {
+                Ok(j) => Known(Value::from_json(&j)),
+                Err(e) => Error(format!("json(): not JSON: {e}")),
+            },
+            None => Unknown,
+        },
+        Func::Join => match (vs.first(), text(1)) {
+            (Some(Value::List(xs)), Some(sep)) => {
+                let parts: Vec<String> = xs.iter().map(Value::to_text).collect();
+                Known(Value::Str(parts.join(&sep)))
+            }
+            _ => Unknown,
+        },
+        Func::Default => unreachable!("handled above"),
+    }
+}
+
+fn unary(op: UnaryOp, v: Value) -> Eval {
+    match (op, v) {
+        (UnaryOp::Not, Value::Bool(b)) => Known(Value::Bool(!b)),
+        (UnaryOp::Neg, Value::Int(i)) => Known(Value::Int(-i)),
+        (UnaryOp::Neg, Value::Float(f)) => Known(Value::Float(-f)),
+        _ => Unknown,
+    }
+}
+
+/// Equality with int/float mixing.
+pub fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equal(a, b))
+        }
+        _ => a == b,
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Int(x), Value::Float(y)) => (*x as f64).partial_cmp(y),
+        (Value::Float(x), Value::Int(y)) => x.partial_cmp(&(*y as f64)),
+        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn binary(op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Eval {
+    if matches!(op, BinaryOp::And | BinaryOp::Or) {
+        // Short-circuit on whichever side is known (expressions have no effects).
+        let stop = op == BinaryOp::Or;
+        let lv = eval(l, s);
+        if let Known(v) = &lv {
+            if truthy(v) == Some(stop) {
+                return Known(Value::Bool(stop));
+            }
+        }
+        let rv = eval(r, s);
+        if let Known(v) = &rv {
+            if truthy(v) == Some(stop) {
+                return Known(Value::Bool(stop));
+            }
+        }
+        return match (lv, rv) {
+            (Known(a), Known(b)) => match (truthy(&a), truthy(&b)) {
+                (Some(_), Some(_)) => Known(Value::Bool(!stop)),
+                _ => Unknown,
+            },
+            (Error(e), _) | (_, Error(e)) => Error(e),
+            _ => Unknown,
+        };
+    }
+    let a = known!(eval(l, s));
+    let b = known!(eval(r, s));
+    use std::cmp::Ordering::*;
+    use Value::*;
+    let cmp = |want: &[std::cmp::Ordering]| match compare(&a, &b) {
+        Some(o) => Known(Bool(want.contains(&o))),
+        None => Unknown,
+    };
+    match op {
+        BinaryOp::Eq => Known(Bool(equal(&a, &b))),
+        BinaryOp::Ne => Known(Bool(!equal(&a, &b))),
+        BinaryOp::Lt => cmp(&[Less]),
+        BinaryOp::Le => cmp(&[Less, Equal]),
+        BinaryOp::Gt => cmp(&[Greater]),
+        BinaryOp::Ge => cmp(&[Greater, Equal]),
+        BinaryOp::In => match (&a, &b) {
+            (x, List(xs)) => Known(Bool(xs.iter().any(|y| equal(x, y)))),
+            (Str(k), Map(m)) => Known(Bool(m.iter().any(|(mk, _)| mk == k))),
+            (Str(sub), Str(x)) => Known(Bool(x.contains(sub.as_str()))),
+            _ => Unknown,
+        },
+        BinaryOp::Add => match (a, b) {
+            (Int(x), Int(y)) => x
+                .checked_add(y)
+                .map_or(Error("integer overflow".into()), |v| Known(Int(v))),
+            (Str(x), Str(y)) => Known(Str(x + &y)),
+            (Duration(x), Duration(y)) => Known(Duration(x.saturating_add(y))),
+            (List(mut x), List(y)) => {
+                x.extend(y);
+                Known(List(x))
+            }
+            (x, y) => float_op(&x, &y, |p, q| p + q),
+        },
+        BinaryOp::Sub => match (a, b) {
+            (Int(x), Int(y)) => x
+                .checked_sub(y)
+                .map_or(Error("integer overflow".into()), |v| Known(Int(v))),
+            (Duration(x), Duration(y)) => Known(Duration(x.saturating_sub(y))),
+            (x, y) => float_op(&x, &y, |p, q| p - q),
+        },
+        BinaryOp::Mul => match (a, b) {
+            (Int(x), Int(y)) => x
+                .checked_mul(y)
+                .map_or(Error("integer overflow".into()), |v| Known(Int(v))),
+            (x, y) => float_op(&x, &y, |p, q| p * q),
+        },
+        BinaryOp::Div | BinaryOp::Rem => match (a, b) {
+            (Int(_), Int(0)) => Error("division by zero".into()),
+            (Int(x), Int(y)) if op == BinaryOp::Div => Known(Int(x.wrapping_div(y))),
+            (Int(x), Int(y)) => Known(Int(x.wrapping_rem(y))),
+            (x, y) if op == BinaryOp::Div => float_op(&x, &y, |p, q| p / q),
+            (x, y) => float_op(&x, &y, |p, q| p % q),
+        },
+        BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
+    }
+}
+
+fn float_op(a: &Value, b: &Value, f: impl Fn(f64, f64) -> f64) -> Eval {
+    let num = |v: &Value| match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(x) => Some(*x),
+        _ => None,
+    };
+    match (num(a), num(b)) {
+        (Some(x), Some(y)) => Known(Value::Float(f(x, y))),
+        _ => Unknown,
+    }
+}
+
+fn index(base: Value, i: &Value) -> Eval {
+    match (&base, i) {
+        (Value::List(xs), Value::Int(n)) => {
+            match usize::try_from(*n).ok().and_then(|n| xs.get(n)) {
+                Some(v) => Known(v.clone()),
+                None => Error(format!(
+                    "index {n} is out of range (the list has {} elements)",
+                    xs.len()
+                )),
+            }
+        }
+        (Value::Map(m), Value::Str(k)) => match m.iter().find(|(mk, _)| mk == k) {
+            Some((_, v)) => Known(v.clone()),
+            None => Error(format!("the map has no key {k:?}")),
+        },
+        (Value::Null, _) => Known(Value::Null),
+        _ => Unknown,
+    }
+}
+
+/// The expression with everything known at plan time replaced by literals.
+/// See the module docs for what is kept.
+pub fn fold(e: &Expr, s: &Scope) -> Expr {
+    match &e.kind {
+        ExprKind::Interp(parts) => {
+            let parts = parts
+                .iter()
+                .map(|p| match p {
+                    InterpPart::Text(t) => InterpPart::Text(t.clone()),
+                    InterpPart::Expr(x) => InterpPart::Expr(fold(x, s)),
+                })
+                .collect();
+            return with_kind(e, ExprKind::Interp(parts));
+        }
+        // `raw(…)` marks unescaped shell text: keep the marker.
+        ExprKind::Call(Func::Raw, args) => {
+            return with_kind(
+                e,
+                ExprKind::Call(Func::Raw, args.iter().map(|a| fold(a, s)).collect()),
+            );
+        }
+        _ => {}
+    }
+    if !e.tainted && !e.ty.contains_invalid() {
+        if let Known(v) = eval(e, s) {
+            if let Some(lit) = v.to_expr(&concrete(&e.ty, &v), e.span) {
+                return lit;
+            }
+        }
+    }
+    let f = |x: &Expr| Box::new(fold(x, s));
+    let kind = match &e.kind {
+        ExprKind::List(xs) => ExprKind::List(xs.iter().map(|x| fold(x, s)).collect()),
+        ExprKind::Map(m) => ExprKind::Map(m.iter().map(|(k, v)| (k.clone(), fold(v, s))).collect()),
+        ExprKind::Call(func, args) => {
+            ExprKind::Call(*func, args.iter().map(|a| fold(a, s)).collect())
+        }
+        ExprKind::Unary(op, x) => ExprKind::Unary(*op, f(x)),
+        ExprKind::Binary(op, l, r) => return fold_binary(e, *op, l, r, s),
+        ExprKind::Index(b, i) => ExprKind::Index(f(b), f(i)),
+        ExprKind::Field(b, name) => ExprKind::Field(f(b), name.clone()),
+        // A secret param stays a reference; everything else is a leaf.
+        other => other.clone(),
+    };
+    with_kind(e, kind)
+}
+
+/// `true && x` is `x`; `false || x` is `x`; otherwise both sides folded.
+fn fold_binary(e: &Expr, op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Expr {
+    let (l, r) = (fold(l, s), fold(r, s));
+    if matches!(op, BinaryOp::And | BinaryOp::Or) {
+        let identity = op == BinaryOp::And;
+        if l.as_bool() == Some(identity) {
+            return r;
+        }
+        if r.as_bool() == Some(identity) {
+            return l;
+        }
+    }
+    with_kind(e, ExprKind::Binary(op, Box::new(l), Box::new(r)))
+}
+
+fn with_kind(e: &Expr, kind: ExprKind) -> Expr {
+    Expr {
+        kind,
+        ty: e.ty.clone(),
+        span: e.span,
+        tainted: e.tainted,
+    }
+}
+
+/// The type a folded literal gets: `json` values take the type of what they hold.
+fn concrete(ty: &Type, v: &Value) -> Type {
+    match ty {
+        Type::Json | Type::Optional(_) => match v {
+            Value::Str(_) => Type::String,
+            Value::Int(_) => Type::Int,
+            Value::Float(_) => Type::Float,
+            Value::Bool(_) => Type::Bool,
+            Value::Duration(_) => Type::Duration,
+            _ => Type::Json,
+        },
+        t => t.clone(),
+    }
+}
+
+/// Calls `f` on every step-output reference in `e` (the run-time reads).
+pub fn step_reads(e: &Expr, f: &mut impl FnMut(StepId)) {
+    match &e.kind {
+        ExprKind::StepOutput { step, .. } => f(*step),
+        ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().for_each(|x| step_reads(x, f)),
+        ExprKind::Map(m) => m.iter().for_each(|(_, x)| step_reads(x, f)),
+        ExprKind::Interp(parts) => parts.iter().for_each(|p| {
+            if let InterpPart::Expr(x) = p {
+                step_reads(x, f)
+            }
+        }),
+        ExprKind::Unary(_, x) | ExprKind::Field(x, _) => step_reads(x, f),
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+            step_reads(a, f);
+            step_reads(b, f);
+        }
+        _ => {}
+    }
+}

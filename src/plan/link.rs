@@ -1,0 +1,231 @@
+//! Linking a walked graph: fields folded with each instance's items,
+//! `depends on` of steps and blocks expanded to instances (the same iteration
+//! of shared loops, every iteration of the others), implied edges from output
+//! reads and run-time conditions, output references resolved, sequential
+//! iterations chained, then transitive reduction and estimates.
+
+use super::compile::Builder;
+use super::eval::{self, Scope};
+use super::*;
+use crate::ir::{BlockKind, Role};
+
+impl Builder<'_> {
+    /// Instances of `t` that an instance with loop path `path` refers to:
+    /// the same iteration of every loop both are in, every iteration of the others.
+    pub(crate) fn matching(&self, t: StepId, path: &[(BlockId, usize)]) -> Vec<InstanceId> {
+        let Some(all) = self.inst_of.get(&t) else {
+            return Vec::new();
+        };
+        all.iter()
+            .copied()
+            .filter(|&i| {
+                self.ctx_of[i].loops.iter().all(|&(b, it, ..)| {
+                    path.iter()
+                        .find(|(pb, _)| *pb == b)
+                        .is_none_or(|&(_, pit)| pit == it)
+                })
+            })
+            .collect()
+    }
+
+    /// How a read of `t` from `path` resolves.
+    fn resolve(&self, t: StepId, path: &[(BlockId, usize)]) -> RefTarget {
+        let found = self.matching(t, path);
+        let in_other_loop = self
+            .wf
+            .block_chain(self.wf.steps[t].parent)
+            .iter()
+            .any(|b| {
+                matches!(self.wf.blocks[*b].kind, BlockKind::ForEach { .. })
+                    && !path.iter().any(|(pb, _)| pb == b)
+            });
+        match found.as_slice() {
+            [] => RefTarget::Absent,
+            [one] if !in_other_loop => RefTarget::One(*one),
+            _ => RefTarget::List(found),
+        }
+    }
+
+    /// Folds fields, expands dependencies, resolves output reads, chains
+    /// sequential iterations, reduces edges and estimates every instance.
+    /// `main` is the main graph when this is a handler or rollback.
+    pub(crate) fn link(&mut self, main: Option<&Builder>, estimator: &dyn Estimator) {
+        let wf = self.wf;
+        let present: Vec<bool> = (0..wf.steps.len())
+            .map(|t| {
+                let local = matches!(wf.steps[t].role, Role::Main) == main.is_none();
+                let b = if local { Some(&*self) } else { main };
+                b.is_some_and(|b| b.inst_of.get(&t).is_some_and(|v| !v.is_empty()))
+            })
+            .collect();
+        let pruned = |t: StepId| !present[t];
+        for i in 0..self.graph.steps.len() {
+            let ctx = &self.ctx_of[i];
+            let path = ctx.path();
+            let items = ctx.items();
+            let scope = self.scope(&items, &pruned);
+            let fields = self.graph.steps[i]
+                .fields
+                .iter()
+                .map(|f| crate::ir::StepField {
+                    name: f.name.clone(),
+                    span: f.span,
+                    value: fold_field(&f.value, &scope),
+                })
+                .collect::<Vec<_>>();
+            let step = &wf.steps[self.graph.steps[i].step];
+            // Dependencies: the step's own, its blocks', and run-time condition reads.
+            let mut targets: Vec<(StepId, EdgeKind)> = Vec::new();
+            let dep_steps = |d: &crate::ir::Dep| match d.target {
+                crate::ir::DepTarget::Step(s) => vec![s],
+                crate::ir::DepTarget::Block(b) => wf.steps_in(b),
+            };
+            for d in &step.depends_on {
+                targets.extend(dep_steps(d).into_iter().map(|s| (s, EdgeKind::Explicit)));
+            }
+            targets.extend(step.implied.iter().map(|&s| (s, EdgeKind::Implied)));
+            for b in wf.block_chain(step.parent) {
+                let block = &wf.blocks[b];
+                if matches!(
+                    block.kind,
+                    BlockKind::Handler(_) | BlockKind::Rollback { .. }
+                ) {
+                    break;
+                }
+                for d in &block.depends_on {
+                    targets.extend(dep_steps(d).into_iter().map(|s| (s, EdgeKind::Block)));
+                }
+                targets.extend(block.implied.iter().map(|&s| (s, EdgeKind::Implied)));
+            }
+            let mut read_steps = Vec::new();
+            if let Some(c) = &self.graph.steps[i].condition {
+                eval::step_reads(c, &mut |s| read_steps.push(s));
+            }
+            targets.extend(read_steps.iter().map(|&s| (s, EdgeKind::Implied)));
+            for f in &fields {
+                field_reads(&f.value, &mut |s| read_steps.push(s));
+            }
+            let mut deps: Vec<Dep> = Vec::new();
+            for (t, why) in targets {
+                if matches!(wf.steps[t].role, Role::Main) != main.is_none() {
+                    continue; // outputs of main-graph steps read from a handler: no edge
+                }
+                deps.extend(
+                    self.matching(t, &path)
+                        .into_iter()
+                        .filter(|&d| d != i)
+                        .map(|on| Dep { on, why }),
+                );
+            }
+            deps.sort_by_key(|d| (d.on, d.why));
+            deps.dedup_by_key(|d| d.on);
+            // Output references.
+            read_steps.sort_unstable();
+            read_steps.dedup();
+            let reads = read_steps
+                .into_iter()
+                .map(|t| {
+                    let is_main = matches!(wf.steps[t].role, Role::Main) && main.is_some();
+                    let target = match (is_main, main) {
+                        (true, Some(m)) => m.resolve(t, &path),
+                        _ => self.resolve(t, &path),
+                    };
+                    OutputRef {
+                        step: t,
+                        main: is_main,
+                        target,
+                    }
+                })
+                .collect();
+            let condition = self.graph.steps[i]
+                .condition
+                .as_ref()
+                .map(|c| eval::fold(c, &scope));
+            let ps = &mut self.graph.steps[i];
+            ps.fields = fields;
+            ps.deps = deps;
+            ps.reads = reads;
+            ps.condition = condition;
+        }
+        self.chain_sequential();
+        reduce::reduce(&mut self.graph);
+        for ps in &mut self.graph.steps {
+            ps.estimate = estimator.estimate(ps, wf.steps[ps.step].estimate_ms);
+        }
+    }
+
+    /// In a loop without `parallel`, the first steps of each iteration wait for
+    /// the last steps of the previous one.
+    fn chain_sequential(&mut self) {
+        for g in 0..self.graph.groups.len() {
+            let GroupKind::ForEach {
+                iterations: Some(its),
+                parallel: None,
+                ..
+            } = &self.graph.groups[g].kind
+            else {
+                continue;
+            };
+            let its = its.clone();
+            for w in its.windows(2) {
+                let (prev, next) = (&w[0], &w[1]);
+                let sinks: Vec<InstanceId> = prev
+                    .iter()
+                    .copied()
+                    .filter(|&p| {
+                        !prev
+                            .iter()
+                            .any(|&q| self.graph.steps[q].deps.iter().any(|d| d.on == p))
+                    })
+                    .collect();
+                for &n in next {
+                    let inside = self.graph.steps[n]
+                        .deps
+                        .iter()
+                        .any(|d| next.contains(&d.on));
+                    if !inside {
+                        let deps = &mut self.graph.steps[n].deps;
+                        for &s in &sinks {
+                            if !deps.iter().any(|d| d.on == s) {
+                                deps.push(Dep {
+                                    on: s,
+                                    why: EdgeKind::Sequence,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn fold_field(v: &crate::ir::FieldValue, scope: &Scope) -> crate::ir::FieldValue {
+    use crate::ir::FieldValue as F;
+    match v {
+        F::Expr(e) => F::Expr(eval::fold(e, scope)),
+        F::Map(m) => F::Map(
+            m.iter()
+                .map(|(k, e)| (k.clone(), eval::fold(e, scope)))
+                .collect(),
+        ),
+        F::Mount { source, target } => F::Mount {
+            source: eval::fold(source, scope),
+            target: eval::fold(target, scope),
+        },
+        F::Keyword(k) => F::Keyword(k.clone()),
+    }
+}
+
+fn field_reads(v: &crate::ir::FieldValue, f: &mut impl FnMut(StepId)) {
+    use crate::ir::FieldValue as F;
+    match v {
+        F::Expr(e) => eval::step_reads(e, f),
+        F::Map(m) => m.iter().for_each(|(_, e)| eval::step_reads(e, f)),
+        F::Mount { source, target } => {
+            eval::step_reads(source, f);
+            eval::step_reads(target, f);
+        }
+        F::Keyword(_) => {}
+    }
+}

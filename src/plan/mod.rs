@@ -1,0 +1,273 @@
+//! The plan compiler: a checked workflow and its params become the
+//! [`Plan`] that `wfc plan` shows and `wfc run` executes — one compiler, so
+//! what the plan shows is what runs.
+//!
+//! The pipeline:
+//! 1. [`params`] binds `--param` / `--params-file` / defaults by declared type;
+//! 2. [`compile`] walks the IR with those values ([`eval`] folds constants):
+//!    prunes `if` branches decided at plan time, unrolls `for each` over
+//!    known lists (`ship[eu-west]`), expands block dependencies, adds implied
+//!    edges and chains sequential iterations; [`reduce`] removes edges
+//!    implied by others (transitive reduction);
+//! 3. [`estimate`] gives each step an expected duration (behind the
+//!    [`Estimator`] trait, so run history can plug in) and [`schedule`]
+//!    computes the critical path, a list-scheduled total for N workers and
+//!    the lower bound, with the priority the interpreter's scheduler uses;
+//! 4. [`render`] shows the plan as text, JSON, Graphviz DOT or Mermaid.
+//!
+//! Spans travel into the plan, so a failure at run time can point at source.
+
+pub mod compile;
+pub mod errors;
+pub mod estimate;
+pub mod eval;
+mod link;
+pub mod params;
+pub mod reduce;
+pub mod render;
+pub mod schedule;
+pub mod value;
+
+pub use estimate::{DefaultEstimator, Estimate, EstimateSource, Estimator};
+pub use params::{bind, BoundParam, ParamInput, ParamSource};
+pub use schedule::{priorities, Schedule};
+pub use value::Value;
+
+use crate::diag::Diagnostic;
+use crate::ir::{
+    BlockId, Expr, HandlerKind, OnFail, OutputDecl, Retry, StepField, StepId, StepKind, Wait,
+    Workflow,
+};
+use crate::span::Span;
+
+/// Index into [`Graph::steps`].
+pub type InstanceId = usize;
+/// Index into [`Graph::groups`].
+pub type GroupId = usize;
+
+/// A compiled workflow: everything the interpreter needs, nothing it must
+/// re-derive from the syntax tree.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub workflow: String,
+    pub description: Option<String>,
+    /// Every param with its bound value (secrets included: renderers mask them).
+    pub params: Vec<BoundParam>,
+    /// Workflow-level `env { }`, folded.
+    pub env: Vec<(String, Expr)>,
+    pub concurrency: Option<u32>,
+    pub timeout_ms: Option<u64>,
+    /// The main graph.
+    pub main: Graph,
+    /// `on failure` / `on success` / `finally`, each its own graph.
+    pub handlers: Vec<HandlerPlan>,
+    /// What was left out at plan time, and why.
+    pub pruned: Vec<Pruned>,
+    /// Estimates, critical path and totals of the main graph.
+    pub schedule: Schedule,
+}
+
+impl Plan {
+    pub fn handler(&self, kind: HandlerKind) -> Option<&Graph> {
+        self.handlers
+            .iter()
+            .find(|h| h.kind == kind)
+            .map(|h| &h.graph)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct HandlerPlan {
+    pub kind: HandlerKind,
+    pub graph: Graph,
+}
+
+/// A graph of step instances (the main graph, a handler, or a rollback).
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    /// In source order (loop instances in item order); dependencies point backwards or forwards.
+    pub steps: Vec<PlannedStep>,
+    /// `parallel` blocks and `for each` loops, outermost first.
+    pub groups: Vec<Group>,
+}
+
+impl Graph {
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    pub fn named(&self, name: &str) -> Option<InstanceId> {
+        self.steps.iter().position(|s| s.name == name)
+    }
+
+    /// The dependency lists as plain indices (for scheduling and tests).
+    pub fn deps(&self) -> Vec<Vec<InstanceId>> {
+        self.steps
+            .iter()
+            .map(|s| s.deps.iter().map(|d| d.on).collect())
+            .collect()
+    }
+
+    /// Edge count after reduction.
+    pub fn edge_count(&self) -> usize {
+        self.steps.iter().map(|s| s.deps.len()).sum()
+    }
+}
+
+/// One step instance: a step, or one iteration of a step inside `for each`.
+#[derive(Clone, Debug)]
+pub struct PlannedStep {
+    /// Instance name: `ship`, `ship[eu-west]`, `build[linux][x86_64]`.
+    pub name: String,
+    /// The IR step this is an instance of.
+    pub step: StepId,
+    pub kind: StepKind,
+    pub span: Span,
+    /// The kind's fields with params and loop items folded in. Reads of step
+    /// outputs and secrets stay expressions, evaluated at run time.
+    pub fields: Vec<StepField>,
+    /// What this instance waits for (after transitive reduction).
+    pub deps: Vec<Dep>,
+    /// A condition decided at run time (from `if` branches whose conditions
+    /// read step outputs); the step is skipped when it is false.
+    pub condition: Option<Expr>,
+    pub retry: Option<Retry>,
+    pub timeout_ms: Option<u64>,
+    pub estimate: Estimate,
+    pub optional: bool,
+    pub on_fail: Option<OnFail>,
+    pub outputs: Vec<OutputDecl>,
+    /// Loop variables bound for this instance, outermost first: (loop, var, item).
+    pub items: Vec<(BlockId, String, Value)>,
+    /// The innermost group (parallel block or loop) holding it.
+    pub group: Option<GroupId>,
+    /// The `wait any` block it is a member of: a dependency on it is
+    /// satisfied when the block succeeds (its first member succeeds).
+    pub wait_any: Option<GroupId>,
+    /// How each step this instance reads outputs of resolves (see [`OutputRef`]).
+    pub reads: Vec<OutputRef>,
+    /// The compensation registered by this instance (its `on failure rollback`).
+    pub rollback: Option<Box<Graph>>,
+    pub doc: Option<String>,
+}
+
+/// A dependency edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dep {
+    pub on: InstanceId,
+    pub why: EdgeKind,
+}
+
+/// Why an edge exists (explicit wins when several reasons hold).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EdgeKind {
+    /// `depends on` of the step.
+    Explicit,
+    /// `depends on` of an enclosing block.
+    Block,
+    /// Reads an output (or a run-time condition reads one).
+    Implied,
+    /// The previous iteration of a sequential `for each`.
+    Sequence,
+}
+
+impl EdgeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EdgeKind::Explicit => "explicit",
+            EdgeKind::Block => "block",
+            EdgeKind::Implied => "implied",
+            EdgeKind::Sequence => "sequence",
+        }
+    }
+}
+
+/// How a step named in an instance's expressions resolves at run time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputRef {
+    pub step: StepId,
+    /// `true`: in the main graph (read from a handler or rollback).
+    pub main: bool,
+    pub target: RefTarget,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefTarget {
+    /// One instance (the same iteration, or a step outside loops).
+    One(InstanceId),
+    /// A list, one element per instance in item order (a loop read from outside).
+    List(Vec<InstanceId>),
+    /// Pruned at plan time: the value does not exist.
+    Absent,
+}
+
+/// A `parallel` block or a `for each` loop (one per outer iteration).
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// `probes`, `parallel`, `for each region in regions`.
+    pub name: String,
+    pub block: BlockId,
+    pub kind: GroupKind,
+    pub parent: Option<GroupId>,
+    /// Every instance inside, at any depth.
+    pub members: Vec<InstanceId>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum GroupKind {
+    Parallel {
+        wait: Wait,
+    },
+    ForEach {
+        var: String,
+        /// The list, folded; a literal when it was unrolled.
+        iter: Expr,
+        /// Instances of each iteration; `None` when the list is known only at
+        /// run time (the body is then planned once, as a template named `x[*]`).
+        iterations: Option<Vec<Vec<InstanceId>>>,
+        /// `None`: one at a time (iterations chained); `Some(None)`: all at
+        /// once; `Some(Some(n))`: at most `n` iterations at once.
+        parallel: Option<Option<u32>>,
+    },
+}
+
+/// Something left out at plan time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pruned {
+    /// The steps left out (instance names).
+    pub steps: Vec<String>,
+    /// Why, in words: "`env == \"prod\"` is false".
+    pub reason: String,
+    pub span: Span,
+}
+
+/// Plan options.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Workers for the estimate (`--jobs`); default: `concurrency`, else CPUs.
+    pub jobs: Option<usize>,
+}
+
+/// Binds params, compiles and schedules: the whole pipeline after checking.
+pub fn plan(
+    wf: &Workflow,
+    input: &ParamInput,
+    options: Options,
+    estimator: &dyn Estimator,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let params = params::bind(wf, input)?;
+    let jobs = options.jobs.unwrap_or_else(|| default_jobs(wf));
+    compile::compile(wf, params, jobs, estimator)
+}
+
+/// `concurrency`, else the CPU count.
+pub fn default_jobs(wf: &Workflow) -> usize {
+    wf.concurrency.map(|c| c as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    })
+}

@@ -1,0 +1,203 @@
+//! IR expressions written back as source text, for plans and messages.
+//!
+//! Secrets never appear: a folded plan keeps secret-derived values as
+//! references (`slack_url`), which print as their names; a tainted literal,
+//! should one ever reach here, prints as `***`.
+
+use crate::ir::{Expr, ExprKind, FailedField, Func, InterpPart, UnaryOp, Workflow};
+use crate::plan::value::{format_duration, format_float};
+
+pub const MASK: &str = "***";
+
+/// The expression as source: `env == "prod"`, `test.outputs.coverage >= 80.0`.
+pub fn show(wf: &Workflow, e: &Expr) -> String {
+    let mut out = String::new();
+    write(wf, e, 0, &mut out);
+    out
+}
+
+/// A string-valued expression as the text it stands for: literals as their
+/// content, `${…}` kept around what is only known at run time.
+pub fn show_text(wf: &Workflow, e: &Expr) -> String {
+    if e.tainted && is_literal(e) {
+        return MASK.into();
+    }
+    match &e.kind {
+        ExprKind::Str(s) => s.clone(),
+        ExprKind::Interp(parts) => {
+            let mut out = String::new();
+            for p in parts {
+                match p {
+                    InterpPart::Text(t) => out.push_str(t),
+                    InterpPart::Expr(x) if is_literal(x) && !x.tainted => {
+                        out.push_str(&literal_text(x))
+                    }
+                    InterpPart::Expr(x) => {
+                        out.push_str("${");
+                        out.push_str(&show(wf, x));
+                        out.push('}');
+                    }
+                }
+            }
+            out
+        }
+        _ if is_literal(e) => literal_text(e),
+        _ => format!("${{{}}}", show(wf, e)),
+    }
+}
+
+fn is_literal(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Str(_)
+        | ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Duration(_) => true,
+        ExprKind::List(xs) => xs.iter().all(is_literal),
+        ExprKind::Map(m) => m.iter().all(|(_, v)| is_literal(v)),
+        _ => false,
+    }
+}
+
+/// A literal as interpolation inserts it (lists and maps as JSON).
+fn literal_text(e: &Expr) -> String {
+    match crate::plan::Value::of_literal(e) {
+        Some(v) => v.to_text(),
+        None => String::new(),
+    }
+}
+
+pub fn func_name(f: Func) -> &'static str {
+    match f {
+        Func::Env => "env",
+        Func::Len => "len",
+        Func::Contains => "contains",
+        Func::Lower => "lower",
+        Func::Upper => "upper",
+        Func::Trim => "trim",
+        Func::Json => "json",
+        Func::Default => "default",
+        Func::Raw => "raw",
+        Func::Join => "join",
+    }
+}
+
+fn write(wf: &Workflow, e: &Expr, parent_prec: u8, out: &mut String) {
+    if e.tainted && is_literal(e) {
+        out.push_str(MASK);
+        return;
+    }
+    match &e.kind {
+        ExprKind::Str(s) => out.push_str(&quote(s)),
+        ExprKind::Int(i) => out.push_str(&i.to_string()),
+        ExprKind::Float(f) => out.push_str(&format_float(*f)),
+        ExprKind::Bool(b) => out.push_str(&b.to_string()),
+        ExprKind::Duration(ms) => out.push_str(&format_duration(*ms)),
+        ExprKind::List(xs) => {
+            out.push('[');
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write(wf, x, 0, out);
+            }
+            out.push(']');
+        }
+        ExprKind::Map(m) => {
+            out.push_str("{ ");
+            for (i, (k, v)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push_str(": ");
+                write(wf, v, 0, out);
+            }
+            out.push_str(" }");
+        }
+        ExprKind::Interp(_) => out.push_str(&quote(&show_text(wf, e))),
+        ExprKind::Param(p) => out.push_str(&wf.params[*p].name),
+        ExprKind::LoopVar(b) => match &wf.blocks[*b].kind {
+            crate::ir::BlockKind::ForEach { var, .. } => out.push_str(var),
+            _ => out.push('?'),
+        },
+        ExprKind::StepOutput {
+            step,
+            field,
+            output,
+        } => {
+            out.push_str(&wf.steps[*step].name);
+            out.push('.');
+            out.push_str(field);
+            if let Some(o) = output {
+                out.push('.');
+                out.push_str(o);
+            }
+        }
+        ExprKind::Failed(FailedField::Step) => out.push_str("failed.step"),
+        ExprKind::Failed(FailedField::Error) => out.push_str("failed.error"),
+        ExprKind::Call(f, args) => {
+            out.push_str(func_name(*f));
+            out.push('(');
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write(wf, a, 0, out);
+            }
+            out.push(')');
+        }
+        ExprKind::Unary(op, x) => {
+            out.push_str(match op {
+                UnaryOp::Not => "!",
+                UnaryOp::Neg => "-",
+            });
+            write(wf, x, 7, out);
+        }
+        ExprKind::Binary(op, l, r) => {
+            let prec = op.precedence();
+            let paren = prec < parent_prec;
+            if paren {
+                out.push('(');
+            }
+            write(wf, l, prec, out);
+            out.push(' ');
+            out.push_str(op.symbol());
+            out.push(' ');
+            write(wf, r, prec + 1, out);
+            if paren {
+                out.push(')');
+            }
+        }
+        ExprKind::Index(b, i) => {
+            write(wf, b, 8, out);
+            out.push('[');
+            write(wf, i, 0, out);
+            out.push(']');
+        }
+        ExprKind::Field(b, name) => {
+            write(wf, b, 8, out);
+            out.push('.');
+            out.push_str(name);
+        }
+        ExprKind::Invalid => out.push('?'),
+    }
+}
+
+/// A string literal in source form.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,216 @@
+//! Estimates over the graph: the critical path, a list-scheduled total for N
+//! workers, and the lower bound `max(critical path, total work / N)`.
+//!
+//! **The scheduling rule** (shared with the interpreter through
+//! [`priorities`]): when a worker is free, start the ready step with the
+//! longest *remaining path* — its own estimate plus the longest chain of
+//! estimates of the steps that wait for it — ties going to the step that
+//! comes first in the plan. A `for each … parallel N` loop never has more
+//! than N iterations running at once.
+
+use super::reduce::depths;
+use super::{Graph, GroupKind, InstanceId};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Schedule {
+    pub jobs: usize,
+    /// Where `jobs` came from: "workflow concurrency", "workers".
+    pub jobs_source: String,
+    /// Each instance's estimate (ms).
+    pub estimate_ms: Vec<u64>,
+    /// Longest remaining path from each instance, its own estimate included (ms).
+    pub priority: Vec<u64>,
+    /// Stage of each instance: 0 for steps that wait for nothing, else one
+    /// more than the deepest dependency. Steps of one stage can run together.
+    pub stage: Vec<usize>,
+    /// The longest path by estimate, in order.
+    pub critical_path: Vec<InstanceId>,
+    pub critical_ms: u64,
+    /// Estimated total with `jobs` workers (list scheduling).
+    pub total_ms: u64,
+    /// `max(critical_ms, ceil(work_ms / jobs))`.
+    pub lower_bound_ms: u64,
+    /// Sum of every estimate (one worker).
+    pub serial_ms: u64,
+    /// When each instance starts in the simulated schedule.
+    pub start_ms: Vec<u64>,
+}
+
+/// The longest remaining path from each node, its own estimate included:
+/// the priority of the list scheduler (here and in the interpreter).
+pub fn priorities(deps: &[Vec<InstanceId>], est: &[u64]) -> Vec<u64> {
+    let (_, order) = depths(deps);
+    let mut prio: Vec<u64> = est.to_vec();
+    let mut best_after = vec![0u64; deps.len()];
+    for &v in order.iter().rev() {
+        prio[v] = est[v] + best_after[v];
+        for &d in &deps[v] {
+            best_after[d] = best_after[d].max(prio[v]);
+        }
+    }
+    prio
+}
+
+/// The critical path: from the root with the highest priority, follow the
+/// dependent with the highest priority (ties: the earliest in the plan).
+pub fn critical_path(deps: &[Vec<InstanceId>], prio: &[u64]) -> Vec<InstanceId> {
+    let n = deps.len();
+    let mut dependents = vec![Vec::new(); n];
+    for (v, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            dependents[d].push(v);
+        }
+    }
+    let best = |it: &mut dyn Iterator<Item = InstanceId>| it.max_by_key(|&v| (prio[v], Reverse(v)));
+    let mut path = Vec::new();
+    let mut cur = best(&mut (0..n).filter(|&v| deps[v].is_empty()));
+    while let Some(v) = cur {
+        path.push(v);
+        cur = best(&mut dependents[v].iter().copied());
+    }
+    path
+}
+
+/// A limit on concurrently running iterations: (iteration of each member, limit).
+pub struct Limit {
+    pub iteration: Vec<(InstanceId, usize)>,
+    pub limit: usize,
+}
+
+/// Simulates list scheduling; returns (makespan, start times).
+pub fn list_schedule(
+    deps: &[Vec<InstanceId>],
+    est: &[u64],
+    prio: &[u64],
+    jobs: usize,
+    limits: &[Limit],
+) -> (u64, Vec<u64>) {
+    let n = deps.len();
+    let jobs = jobs.max(1);
+    let mut dependents = vec![Vec::new(); n];
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    for (v, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            dependents[d].push(v);
+        }
+    }
+    // Per instance: (limit index, iteration) of every limited loop it is in.
+    let mut in_limits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    let mut running_in: Vec<Vec<usize>> = Vec::with_capacity(limits.len());
+    let mut active: Vec<usize> = vec![0; limits.len()];
+    for (li, l) in limits.iter().enumerate() {
+        let iters = l.iteration.iter().map(|&(_, it)| it + 1).max().unwrap_or(0);
+        running_in.push(vec![0; iters]);
+        for &(v, it) in &l.iteration {
+            in_limits[v].push((li, it));
+        }
+    }
+    let mut ready: BinaryHeap<(u64, Reverse<InstanceId>)> = (0..n)
+        .filter(|&v| waiting[v] == 0)
+        .map(|v| (prio[v], Reverse(v)))
+        .collect();
+    let mut running: BinaryHeap<Reverse<(u64, InstanceId)>> = BinaryHeap::new();
+    let mut start = vec![0u64; n];
+    let mut now = 0u64;
+    let mut end = 0u64;
+    let mut blocked = Vec::new();
+    loop {
+        while running.len() < jobs {
+            let Some((p, Reverse(v))) = ready.pop() else {
+                break;
+            };
+            let allowed = in_limits[v]
+                .iter()
+                .all(|&(li, it)| running_in[li][it] > 0 || active[li] < limits[li].limit);
+            if !allowed {
+                blocked.push((p, Reverse(v)));
+                continue;
+            }
+            for &(li, it) in &in_limits[v] {
+                if running_in[li][it] == 0 {
+                    active[li] += 1;
+                }
+                running_in[li][it] += 1;
+            }
+            start[v] = now;
+            running.push(Reverse((now + est[v], v)));
+        }
+        ready.extend(blocked.drain(..));
+        let Some(Reverse((t, v))) = running.pop() else {
+            break;
+        };
+        now = t;
+        end = end.max(t);
+        let mut finished = vec![v];
+        while let Some(&Reverse((t2, w))) = running.peek() {
+            if t2 != t {
+                break;
+            }
+            running.pop();
+            finished.push(w);
+        }
+        for v in finished {
+            for &(li, it) in &in_limits[v] {
+                running_in[li][it] -= 1;
+                if running_in[li][it] == 0 {
+                    active[li] -= 1;
+                }
+            }
+            for &w in &dependents[v] {
+                waiting[w] -= 1;
+                if waiting[w] == 0 {
+                    ready.push((prio[w], Reverse(w)));
+                }
+            }
+        }
+    }
+    (end, start)
+}
+
+/// Everything above, for one graph.
+pub fn schedule(g: &Graph, jobs: usize, jobs_source: &str) -> Schedule {
+    let deps = g.deps();
+    let est: Vec<u64> = g.steps.iter().map(|s| s.estimate.ms).collect();
+    let prio = priorities(&deps, &est);
+    let (stage, _) = depths(&deps);
+    let critical_path = critical_path(&deps, &prio);
+    let critical_ms = critical_path.first().map_or(0, |&v| prio[v]);
+    let limits: Vec<Limit> = g
+        .groups
+        .iter()
+        .filter_map(|grp| match &grp.kind {
+            GroupKind::ForEach {
+                iterations: Some(its),
+                parallel: Some(Some(n)),
+                ..
+            } => Some(Limit {
+                iteration: its
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, members)| members.iter().map(move |&m| (m, i)))
+                    .collect(),
+                limit: *n as usize,
+            }),
+            _ => None,
+        })
+        .collect();
+    let (total_ms, start_ms) = list_schedule(&deps, &est, &prio, jobs, &limits);
+    let serial_ms: u64 = est.iter().sum();
+    let jobs = jobs.max(1);
+    let lower_bound_ms = critical_ms.max(serial_ms.div_ceil(jobs as u64));
+    Schedule {
+        jobs,
+        jobs_source: jobs_source.to_string(),
+        estimate_ms: est,
+        priority: prio,
+        stage,
+        critical_path,
+        critical_ms,
+        total_ms,
+        lower_bound_ms,
+        serial_ms,
+        start_ms,
+    }
+}
