@@ -154,6 +154,23 @@ impl Checker<'_> {
                 }
             });
         }
+        // `run VALUE` where the whole command comes from outside the file is
+        // as unsafe as `raw(VALUE)`.
+        for st in &self.wf.steps {
+            if !matches!(st.kind, StepKind::Shell | StepKind::Docker) {
+                continue;
+            }
+            for f in &st.fields {
+                if let (true, FieldValue::Expr(x)) = (f.name == "run", &f.value) {
+                    if matches!(x.kind, ExprKind::Str(_) | ExprKind::Interp(_)) {
+                        continue;
+                    }
+                    if let Some(src) = self.external_source(x) {
+                        out.push(dc::command_from_outside(x.span, &src));
+                    }
+                }
+            }
+        }
         self.diags.extend(out);
     }
 

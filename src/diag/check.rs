@@ -823,6 +823,18 @@ pub fn raw_external(span: Span, source: &str) -> Diagnostic {
     )
 }
 
+/// W0105: a whole `run` command taken from outside the file.
+pub fn command_from_outside(span: Span, source: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "W0105",
+        format!("the whole command is {source}, run as shell code"),
+    )
+    .primary(span, "whoever sets this value chooses the command")
+    .help(
+        "write the command in the file and interpolate only its arguments: `run \"tool ${value}\"`",
+    )
+}
+
 /// W0102: an `if` branch that can never run.
 pub fn dead_branch(span: Span, after_true: Option<Span>) -> Diagnostic {
     let d = Diagnostic::warning("W0102", "this branch can never run");

@@ -106,6 +106,13 @@ pub fn number_out_of_range(at: Span, what: &str) -> Diagnostic {
         .help("use a smaller value")
 }
 
+/// E0009: duration units out of order or repeated.
+pub fn duration_unit_order(at: Span) -> Diagnostic {
+    Diagnostic::error("E0009", "duration units out of order")
+        .primary(at, "units must go from largest to smallest, each once")
+        .help("write durations like `1h30m` or `1m30s500ms` (units: d, h, m, s, ms)")
+}
+
 /// E0005: an unknown escape sequence in a string.
 pub fn invalid_escape(at: Span, text: &str) -> Diagnostic {
     Diagnostic::error("E0005", format!("unknown escape sequence `{text}`"))
