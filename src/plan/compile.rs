@@ -60,7 +60,11 @@ pub fn compile(
         let Some(rb) = step.rollback_block else {
             continue;
         };
-        let ctx = main.ctx_of[i].clone();
+        // The loop items stay in scope; groups and conditions belong to the main graph.
+        let ctx = Ctx {
+            loops: main.ctx_of[i].loops.clone(),
+            ..Ctx::default()
+        };
         let mut b = Builder::new(wf, &values);
         b.walk(&wf.blocks[rb].members, &ctx, &mut out);
         b.link(Some(&main), estimator);
@@ -183,7 +187,10 @@ impl<'a> Builder<'a> {
                     BlockKind::ForEach { .. } => self.walk_loop(b, ctx, out),
                     BlockKind::Parallel { name, wait, .. } => {
                         let name = name.clone().unwrap_or_else(|| "parallel".into());
-                        let name = format!("{name}{}", ctx.suffix());
+                        let name = match ctx.suffix() {
+                            s if s.is_empty() => name,
+                            s => format!("{name} {s}"),
+                        };
                         let g = self.open_group(name, b, GroupKind::Parallel { wait: *wait }, ctx);
                         let mut inner = ctx.clone();
                         inner.group = Some(g);
@@ -352,7 +359,11 @@ impl<'a> Builder<'a> {
                 _ => Some(None),
             },
         };
-        let name = format!("for each {var} in {}{}", show(self.wf, iter), ctx.suffix());
+        let name = format!("for each {var} in {}", show(self.wf, iter));
+        let name = match ctx.suffix() {
+            s if s.is_empty() => name,
+            s => format!("{name} {s}"),
+        };
         let folded = eval::fold(iter, &scope);
         match eval::eval(iter, &scope) {
             Eval::Known(Value::List(list)) => {

@@ -41,10 +41,8 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
             cluster(&mut o, plan, wf, gi, &hot, &mut placed, 1);
         }
     }
-    for i in 0..g.len() {
-        if !placed[i] {
-            node(&mut o, plan, wf, i, &hot, 1);
-        }
+    for (i, _) in placed.iter().enumerate().filter(|(_, p)| !**p) {
+        node(&mut o, plan, wf, i, &hot, 1);
     }
     for (i, s) in g.steps.iter().enumerate() {
         for d in &s.deps {

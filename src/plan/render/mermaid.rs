@@ -21,10 +21,8 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
             subgraph(&mut o, plan, wf, gi, &mut placed, 1);
         }
     }
-    for i in 0..g.len() {
-        if !placed[i] {
-            node(&mut o, plan, wf, i, 1);
-        }
+    for (i, _) in placed.iter().enumerate().filter(|(_, p)| !**p) {
+        node(&mut o, plan, wf, i, 1);
     }
     let mut edge = 0;
     let mut hot_edges = Vec::new();
