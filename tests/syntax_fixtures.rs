@@ -41,3 +41,26 @@ fn syntax_fixtures() {
         });
     }
 }
+
+/// Every code constructed in src/diag/syntax.rs has a fixture.
+#[test]
+fn every_syntax_code_has_a_fixture() {
+    let src = std::fs::read_to_string("src/diag/syntax.rs").unwrap();
+    let fixtures: Vec<String> = std::fs::read_dir("tests/syntax")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    let mut codes: Vec<&str> = src
+        .match_indices("\"E00")
+        .map(|(i, _)| &src[i + 1..i + 6])
+        .collect();
+    codes.sort();
+    codes.dedup();
+    assert!(codes.len() >= 9, "{codes:?}");
+    for code in codes {
+        assert!(
+            fixtures.iter().any(|f| f.starts_with(code)),
+            "no fixture for {code}"
+        );
+    }
+}
