@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod fmt;
+pub mod ide;
 pub mod ir;
 pub mod plan;
 pub mod span;

@@ -6,6 +6,7 @@
 
 mod check;
 mod fmt;
+mod lsp;
 mod plan;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -47,6 +48,11 @@ enum Command {
         after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n\nExit status: 0 success, 1 the run failed, 2 bad params or unreadable file, 3 the workflow has errors."
     )]
     Run(plan::RunArgs),
+    /// Start the language server (LSP over stdio) for editors.
+    #[command(
+        after_help = "Editors start it for you: see editors/vscode and editors/nvim.\n\nExample (Neovim):\n  vim.lsp.start({ name = \"wfc\", cmd = { \"wfc\", \"lsp\" } })"
+    )]
+    Lsp(lsp::LspArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  wfc completions bash > ~/.local/share/bash-completion/completions/wfc\n  wfc completions zsh > ~/.zfunc/_wfc\n  wfc completions fish > ~/.config/fish/completions/wfc.fish"
@@ -77,6 +83,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Lsp(args) => lsp::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Run(args) => plan::run_workflow(args),
         Command::Completions { shell } => {

@@ -1,0 +1,291 @@
+//! What is being typed at the cursor, from the tolerant lexer.
+//!
+//! [`at`] looks at the brace frame around the cursor and the words of the
+//! statement before it (`step x:`, `depends on a,`, `param p:`, `build.`) and
+//! names the [`Context`] that completion answers.
+
+use super::lexer::{ident_end, FrameKind, Lexed, Tok};
+use crate::check::kinds;
+use std::ops::Range;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// Inside a string's text or a comment: nothing to offer.
+    Nothing,
+    /// At the top of the file: `workflow`.
+    FileStart,
+    /// Where an item may start in a workflow body (`in_workflow`) or a block.
+    ItemStart { in_workflow: bool },
+    /// After `step NAME:`.
+    StepKind,
+    /// Where a field of the enclosing step may start.
+    StepField,
+    /// Where a field of `defaults { }` may start.
+    DefaultsField,
+    /// After `depends on` (names already listed are left out).
+    DependsOn { listed: Vec<String> },
+    /// Where a type is expected (`param p:`, `outputs { n: … }`, `list<`).
+    Type,
+    /// After `NAME.`: the outputs of step `NAME` (or `failed.`).
+    Member { base: String },
+    /// After `NAME.outputs.`: the declared outputs of step `NAME`.
+    DeclaredOutputs { step: String },
+    /// One of a fixed set of keyword values.
+    Value(&'static [&'static str]),
+    /// Where an expression may start.
+    Expr,
+}
+
+/// The context at the cursor and what the completion replaces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub context: Context,
+    /// The word typed so far (up to the cursor).
+    pub replace: Range<usize>,
+    /// The enclosing step's name and kind, if any.
+    pub step: Option<(String, String)>,
+    /// Field names the enclosing step already has.
+    pub present: Vec<String>,
+    /// Loop variables in scope, innermost first.
+    pub loop_vars: Vec<String>,
+    /// Inside the workflow's `on failure { }` (`failed` is in scope).
+    pub in_failure_handler: bool,
+    /// Whether `{` follows on the cursor's line (snippets then leave out the body).
+    pub brace_follows: bool,
+}
+
+pub fn at(text: &str, lexed: &Lexed, offset: usize) -> Cursor {
+    let offset = offset.min(text.len());
+    let bytes = text.as_bytes();
+    let mut start = offset;
+    while start > 0
+        && (bytes[start - 1].is_ascii_alphanumeric() || matches!(bytes[start - 1], b'_' | b'-'))
+    {
+        start -= 1;
+    }
+    // `a-` is not a name yet: keep `-` only inside.
+    while start < offset && !(bytes[start].is_ascii_alphabetic() || bytes[start] == b'_') {
+        start += 1;
+    }
+    if ident_end(bytes, start) < offset && start < offset {
+        start = offset;
+    }
+    let frame = lexed.frame_at(offset);
+    let chain: Vec<&FrameKind> = lexed.chain(frame).map(|f| &f.kind).collect();
+    let line_end = text[offset..].find('\n').map_or(text.len(), |e| offset + e);
+    let mut cursor = Cursor {
+        context: Context::Nothing,
+        replace: start..offset,
+        step: chain.iter().find_map(|k| match k {
+            FrameKind::Step { name, kind } => Some((name.clone(), kind.clone())),
+            _ => None,
+        }),
+        present: Vec::new(),
+        loop_vars: chain
+            .iter()
+            .filter_map(|k| match k {
+                FrameKind::ForEach { var } => Some(var.clone()),
+                _ => None,
+            })
+            .collect(),
+        in_failure_handler: chain.contains(&&FrameKind::FailureHandler),
+        brace_follows: text[offset..line_end].contains('{'),
+    };
+    // Inside a string's text or a comment?
+    if let Some(t) = lexed.token_at(offset) {
+        let inside_str = t.kind == Tok::Str
+            && t.span.start < offset
+            && (offset < t.span.end || !closes_string(&text[t.span.clone()]));
+        let inside_comment = t.kind == Tok::Comment && t.span.start < offset;
+        if inside_str || inside_comment {
+            return cursor;
+        }
+    }
+    if let Some(FrameKind::Step { .. }) = chain.first() {
+        cursor.present = fields_present(text, lexed, frame);
+    }
+    let words = statement_before(text, lexed, frame, start);
+    let w: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+    cursor.context = classify(&w, chain[0], &words);
+    cursor
+}
+
+/// Whether a string token's text ends its string (`"…"` or `"""…"""`).
+fn closes_string(s: &str) -> bool {
+    if s.starts_with("\"\"\"") {
+        s.len() >= 6 && s.ends_with("\"\"\"")
+    } else {
+        s.len() >= 2 && s.ends_with('"') && !s.ends_with("\\\"")
+            || (!s.starts_with('"') && s.ends_with('"'))
+    }
+}
+
+/// The words of the statement before `end` in `frame`, with their token kinds.
+fn statement_before<'t>(
+    text: &'t str,
+    lexed: &Lexed,
+    frame: usize,
+    end: usize,
+) -> Vec<(&'t str, Tok)> {
+    let n = lexed.tokens.partition_point(|t| t.span.end <= end);
+    let mut out = Vec::new();
+    let mut i = n;
+    let mut last_start = end;
+    while i > 0 {
+        let t = &lexed.tokens[i - 1];
+        if t.kind == Tok::Comment {
+            i -= 1;
+            continue;
+        }
+        if t.frame != frame || text[t.span.end..last_start].contains('\n') {
+            break;
+        }
+        out.push((&text[t.span.clone()], t.kind));
+        last_start = t.span.start;
+        i -= 1;
+        if t.starts_statement {
+            break;
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
+    // Member access anywhere: `build.` and `build.outputs.`
+    match w {
+        [.., base, ".", "outputs", "."] => {
+            return Context::DeclaredOutputs {
+                step: base.to_string(),
+            }
+        }
+        [.., base, "."] if is_name(base) => {
+            return Context::Member {
+                base: base.to_string(),
+            }
+        }
+        [.., _, "."] => return Context::Nothing,
+        _ => {}
+    }
+    if matches!(w.last(), Some(&"<")) {
+        return Context::Type;
+    }
+    match frame {
+        FrameKind::File => {
+            if w.is_empty() {
+                Context::FileStart
+            } else {
+                Context::Nothing
+            }
+        }
+        FrameKind::Workflow
+        | FrameKind::Block
+        | FrameKind::ForEach { .. }
+        | FrameKind::FailureHandler => {
+            let w = match w {
+                ["}", rest @ ..] => rest,
+                w => w,
+            };
+            match w {
+                [] => Context::ItemStart {
+                    in_workflow: *frame == FrameKind::Workflow,
+                },
+                ["step", _, ":"] => Context::StepKind,
+                ["step", ..] | ["param" | "secret"] | ["param" | "secret", _] => Context::Nothing,
+                ["depends", "on", rest @ ..] => depends(rest),
+                ["param" | "secret", _, ":", rest @ ..]
+                    if !rest.iter().any(|x| matches!(*x, "in" | "=")) =>
+                {
+                    Context::Type
+                }
+                ["parallel", .., "wait"] => Context::Value(kinds::WAIT_MODES),
+                ["for", "each", _, "in", ..] | ["if", ..] | ["else", "if", ..] => Context::Expr,
+                ["for", ..] | ["parallel", ..] | ["else"] | ["on"] | ["env" | "defaults"] => {
+                    Context::Nothing
+                }
+                _ if *frame == FrameKind::Workflow && w.len() == 1 => Context::Expr,
+                _ => Context::Expr,
+            }
+        }
+        FrameKind::Step { .. } => match w {
+            [] => Context::StepField,
+            ["depends", "on", rest @ ..] => depends(rest),
+            ["pull"] => Context::Value(kinds::PULL_MODES),
+            ["on", "fail"] => Context::Value(kinds::ON_FAIL_MODES),
+            ["retry", _, "backoff", _] => Context::Value(kinds::STRATEGIES),
+            ["retry", ..] | ["on", ..] | ["timeout" | "estimate", ..] | ["outputs" | "mount"] => {
+                Context::Nothing
+            }
+            // `get "…"  expect 200`: a complete field, then a new one.
+            [_, .., _] if ends_value(words) => Context::StepField,
+            _ => Context::Expr,
+        },
+        FrameKind::Defaults => {
+            if w.is_empty() {
+                Context::DefaultsField
+            } else {
+                Context::Nothing
+            }
+        }
+        FrameKind::Outputs => match w {
+            [.., _, ":"] => Context::Type,
+            _ => Context::Nothing,
+        },
+        FrameKind::Map => match w {
+            [.., "=" | ":" | "," | "(" | "["] | [_, "=" | ":", ..] => Context::Expr,
+            _ => Context::Nothing,
+        },
+        FrameKind::Interp => Context::Expr,
+    }
+}
+
+fn depends(rest: &[&str]) -> Context {
+    // `depends on a, b` then a space: the list is complete.
+    let listed: Vec<String> = rest
+        .iter()
+        .filter(|x| **x != ",")
+        .map(|x| x.to_string())
+        .collect();
+    if rest.last().is_some_and(|x| *x != ",") {
+        return Context::Nothing;
+    }
+    Context::DependsOn { listed }
+}
+
+fn ends_value(words: &[(&str, Tok)]) -> bool {
+    matches!(
+        words.last(),
+        Some((_, Tok::Str | Tok::Number)) | Some(("]" | ")" | "}", _))
+    )
+}
+
+fn is_name(s: &str) -> bool {
+    s.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+}
+
+/// The field names present in step frame `frame` (multi-word forms joined).
+fn fields_present(text: &str, lexed: &Lexed, frame: usize) -> Vec<String> {
+    let span = &lexed.frames[frame].span;
+    let first = lexed.token_after(span.start);
+    let toks = &lexed.tokens[first..];
+    let mut out = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if t.span.start >= span.end {
+            break;
+        }
+        if t.frame != frame || !t.starts_statement || t.kind != Tok::Ident {
+            continue;
+        }
+        let word = &text[t.span.clone()];
+        let next = toks.get(i + 1).map_or("", |n| &text[n.span.clone()]);
+        out.push(match (word, next) {
+            ("depends", _) => "depends on".to_string(),
+            ("on", "fail") => "on fail".to_string(),
+            ("on", _) => "on failure rollback".to_string(),
+            _ => word.to_string(),
+        });
+    }
+    out
+}

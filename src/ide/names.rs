@@ -1,0 +1,144 @@
+//! Names declared in the text, found from the tolerant lexer's tokens.
+//!
+//! Completion needs the params, steps and blocks of the text being typed,
+//! which usually does not parse; these patterns (`param NAME: TYPE`,
+//! `step NAME: KIND`, `parallel NAME`, `outputs { NAME: TYPE }`) are found
+//! lexically, so names declared a moment ago are offered at once.
+
+use super::lexer::{FrameKind, Lexed, Tok};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Names {
+    pub params: Vec<ParamName>,
+    pub steps: Vec<StepName>,
+    /// Named `parallel` blocks.
+    pub blocks: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamName {
+    pub name: String,
+    /// The type as written.
+    pub ty: String,
+    pub secret: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepName {
+    pub name: String,
+    pub kind: String,
+    /// `outputs { name: type }` as written.
+    pub outputs: Vec<(String, String)>,
+    /// Byte offset of the name.
+    pub at: usize,
+}
+
+impl Names {
+    pub fn step(&self, name: &str) -> Option<&StepName> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+}
+
+pub fn collect(text: &str, lexed: &Lexed) -> Names {
+    let toks: Vec<_> = lexed
+        .tokens
+        .iter()
+        .filter(|t| t.kind != Tok::Comment)
+        .collect();
+    let word = |i: usize| toks.get(i).map_or("", |t| &text[t.span.clone()]);
+    let mut names = Names::default();
+    for (i, t) in toks.iter().enumerate() {
+        if t.kind != Tok::Ident || !t.starts_statement {
+            continue;
+        }
+        match word(i) {
+            kw @ ("param" | "secret") if toks.get(i + 1).is_some_and(|n| n.kind == Tok::Ident) => {
+                let mut ty = String::new();
+                if word(i + 2) == ":" {
+                    let mut j = i + 3;
+                    while j < toks.len()
+                        && !toks[j].starts_statement
+                        && !matches!(word(j), "in" | "=")
+                    {
+                        ty.push_str(word(j));
+                        j += 1;
+                    }
+                }
+                names.params.push(ParamName {
+                    name: word(i + 1).to_string(),
+                    ty,
+                    secret: kw == "secret",
+                });
+            }
+            "step" if toks.get(i + 1).is_some_and(|n| n.kind == Tok::Ident) => {
+                let kind = if word(i + 2) == ":"
+                    && toks.get(i + 3).is_some_and(|k| k.kind == Tok::Ident)
+                {
+                    word(i + 3).to_string()
+                } else {
+                    String::new()
+                };
+                names.steps.push(StepName {
+                    name: word(i + 1).to_string(),
+                    kind,
+                    outputs: Vec::new(),
+                    at: toks[i + 1].span.start,
+                });
+            }
+            "parallel" => {
+                if let Some(n) = toks.get(i + 1) {
+                    if n.kind == Tok::Ident && word(i + 1) != "wait" {
+                        names.blocks.push(word(i + 1).to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Declared outputs: `NAME : TYPE` inside `outputs { … }` inside a step.
+    let mut by_frame: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    for (i, t) in toks.iter().enumerate() {
+        if lexed.frames[t.frame].kind == FrameKind::Outputs {
+            by_frame.entry(t.frame).or_default().push(i);
+        }
+    }
+    for (f, frame) in lexed.frames.iter().enumerate() {
+        if frame.kind != FrameKind::Outputs {
+            continue;
+        }
+        let Some(FrameKind::Step { name, .. }) = frame.parent.map(|p| &lexed.frames[p].kind) else {
+            continue;
+        };
+        let inside = by_frame.remove(&f).unwrap_or_default();
+        let mut outputs = Vec::new();
+        let mut k = 0;
+        while k < inside.len() {
+            let i = inside[k];
+            if toks[i].kind == Tok::Ident && word(i + 1) == ":" {
+                let mut ty = String::new();
+                let mut j = i + 2;
+                while j < toks.len()
+                    && toks[j].frame == f
+                    && !matches!(word(j), "," | "}")
+                    && !(toks[j].starts_statement && j > i + 2)
+                {
+                    ty.push_str(word(j));
+                    j += 1;
+                }
+                outputs.push((word(i).to_string(), ty));
+                k = inside.partition_point(|&x| x < j);
+            } else {
+                k += 1;
+            }
+        }
+        if let Some(s) = names
+            .steps
+            .iter_mut()
+            .rev()
+            .find(|s| s.name == *name && s.at < frame.span.start)
+        {
+            s.outputs.extend(outputs);
+        }
+    }
+    names
+}
