@@ -13,6 +13,7 @@ pub mod fmt;
 pub mod ide;
 pub mod ir;
 pub mod plan;
+pub mod run;
 pub mod span;
 pub mod syntax;
 pub mod testing;

@@ -1,0 +1,452 @@
+//! The `docker` executor: one container through the Docker Engine API (bollard).
+//!
+//! The engine is found the way the `docker` CLI finds it: `DOCKER_HOST`
+//! (`unix://…`, `tcp://…`, `http://…`) or the local default socket. A rootful
+//! Podman API service works too (`scripts/start-docker-api`).
+//!
+//! Steps: make sure the image is there ([`PullPolicy`]), create the container,
+//! start it, stream its logs, wait for it, remove it. The container gets only
+//! the workflow's and the step's `env` (not wfc's environment), the bind
+//! `mounts`, the `workdir`, and the network named by `network` (`none` by
+//! default: no network; `host` to reach services on the machine). `run` is a
+//! shell command: without `entrypoint` the container runs `sh -c RUN` (the
+//! image's own entrypoint, if any, still runs first, as with `docker run`);
+//! with `entrypoint` the container runs `ENTRYPOINT… RUN`, the command handed
+//! over as one argument. Without `run`, the image's default command runs.
+//!
+//! Declared outputs: a host directory is mounted at `/wfc-outputs` and
+//! `WF_OUTPUTS=/wfc-outputs/outputs` is set, as for `shell` steps.
+//! Outputs: `stdout`, `stderr`, `exit_code`, as for `shell`.
+//!
+//! On cancellation or timeout the container is stopped (SIGTERM, then SIGKILL
+//! after the grace period) and removed; it is removed in every other case as
+//! well, and in the background if the step's future is dropped.
+
+use super::output::OutputPipe;
+use super::shell::OutputsFile;
+use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
+use bollard::container::LogOutput;
+use bollard::errors::Error as DockerError;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateImageOptions, LogsOptions, RemoveContainerOptions, StopContainerOptions,
+};
+use bollard::Docker;
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the outputs directory is mounted in the container.
+pub const OUTPUTS_MOUNT: &str = "/wfc-outputs";
+
+/// When to pull the image.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PullPolicy {
+    /// Pull before every run.
+    Always,
+    /// Pull only when the image is not present locally (the default).
+    #[default]
+    Missing,
+    /// Never pull; a missing image is an error.
+    Never,
+}
+
+/// `mount SOURCE at TARGET`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mount {
+    /// A host path; relative paths are taken from wfc's working directory.
+    pub source: PathBuf,
+    /// The path in the container.
+    pub target: String,
+    pub read_only: bool,
+}
+
+/// An evaluated `docker` step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DockerSpec {
+    pub image: String,
+    pub run: Option<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub workflow_env: Vec<(String, String)>,
+    pub env: Vec<(String, String)>,
+    pub mounts: Vec<Mount>,
+    pub workdir: Option<String>,
+    pub pull: PullPolicy,
+    /// `None` means `"none"`.
+    pub network: Option<String>,
+}
+
+impl DockerSpec {
+    /// Runs `sh -c run` in `image`, pulling only when missing, without network.
+    pub fn new(image: impl Into<String>, run: impl Into<String>) -> Self {
+        DockerSpec {
+            image: image.into(),
+            run: Some(run.into()),
+            entrypoint: None,
+            workflow_env: Vec::new(),
+            env: Vec::new(),
+            mounts: Vec::new(),
+            workdir: None,
+            pull: PullPolicy::Missing,
+            network: None,
+        }
+    }
+}
+
+/// The engine address, for messages.
+fn engine_address() -> String {
+    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned())
+}
+
+/// Connects once per executor (and checks the engine answers).
+async fn connect(ex: &Executor) -> Result<&Docker, String> {
+    ex.docker
+        .get_or_try_init(|| async {
+            let unreachable = |e: &dyn std::fmt::Display| {
+                format!(
+                    "cannot reach the Docker engine at {}: {e}; start Docker (or a Podman API \
+                     service) or set DOCKER_HOST to its address",
+                    engine_address()
+                )
+            };
+            let docker = Docker::connect_with_defaults()
+                .map_err(|e| unreachable(&e))?
+                // Waiting for a long step is one request: no client-side limit.
+                .with_timeout(Duration::from_secs(60 * 60 * 24 * 365));
+            match tokio::time::timeout(Duration::from_secs(10), docker.ping()).await {
+                Ok(Ok(_)) => Ok(docker),
+                Ok(Err(e)) => Err(unreachable(&e)),
+                Err(_) => Err(unreachable(&"no answer within 10s")),
+            }
+        })
+        .await
+}
+
+pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> Outcome {
+    let prepared = tokio::select! {
+        r = prepare(ex, spec) => r,
+        stop = ctx.stopped() => return Outcome::stopped(stop),
+    };
+    let (docker, body, outputs) = match prepared {
+        Ok(p) => p,
+        Err(e) => return Outcome::failed(e),
+    };
+    let id = match docker.create_container(None, body).await {
+        Ok(r) => r.id,
+        Err(e) => {
+            return Outcome::failed(format!("cannot create the container: {}", api_error(&e)))
+        }
+    };
+    let mut cleanup = Cleanup {
+        docker: docker.clone(),
+        id: Some(id.clone()),
+    };
+    if let Err(e) = docker.start_container(&id, None).await {
+        cleanup.remove().await;
+        return Outcome::failed(format!("cannot start the container: {}", api_error(&e)));
+    }
+
+    let cap = ex.opts.capture_cap;
+    let mut out = OutputPipe::new(Stream::Stdout, ctx.sink.clone(), &ctx.masker, cap);
+    let mut err = OutputPipe::new(Stream::Stderr, ctx.sink.clone(), &ctx.masker, cap);
+    let logs_opts = LogsOptions {
+        follow: true,
+        stdout: true,
+        stderr: true,
+        ..Default::default()
+    };
+    let mut logs = docker.logs(&id, Some(logs_opts));
+    let mut wait = docker.wait_container(&id, None);
+    let work = async {
+        let read_logs = async {
+            while let Some(item) = logs.next().await {
+                match item {
+                    Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
+                        out.feed(&message)
+                    }
+                    Ok(LogOutput::StdErr { message }) => err.feed(&message),
+                    Ok(LogOutput::StdIn { .. }) => {}
+                    Err(_) => break,
+                }
+            }
+        };
+        let (_, waited) = tokio::join!(read_logs, wait.next());
+        waited
+    };
+    let result = tokio::select! {
+        waited = work => Ok(waited),
+        stop = ctx.stopped() => Err(stop),
+    };
+    if result.is_err() {
+        let grace = i32::try_from(ex.opts.kill_grace.as_secs().max(1)).unwrap_or(10);
+        let opts = StopContainerOptions {
+            t: Some(grace),
+            signal: None,
+        };
+        let _ = docker.stop_container(&id, Some(opts)).await;
+    }
+    cleanup.remove().await;
+    let (stdout, _) = out.finish();
+    let (stderr, err_last) = err.finish();
+
+    let mut outcome = match result {
+        Err(stop) => Outcome::stopped(stop),
+        Ok(waited) => exit_outcome(waited, &err_last),
+    };
+    if let Some(code) = outcome.exit_code {
+        outcome.output("exit_code", code);
+    }
+    outcome.output("stdout", stdout.text.trim_end_matches('\n'));
+    outcome.output("stderr", stderr.text.trim_end_matches('\n'));
+    outcome.stdout = stdout;
+    outcome.stderr = stderr;
+    if outcome.status == Status::Succeeded {
+        match outputs.file().read() {
+            Ok(declared) => outcome.declared = declared,
+            Err(e) => {
+                outcome.status = Status::Failed;
+                outcome.error = Some(e);
+            }
+        }
+    }
+    outcome
+}
+
+fn exit_outcome(
+    waited: Option<Result<bollard::models::ContainerWaitResponse, DockerError>>,
+    stderr_last: &str,
+) -> Outcome {
+    let code = match waited {
+        Some(Ok(r)) => r.status_code,
+        Some(Err(DockerError::DockerContainerWaitError { code, .. })) => code,
+        Some(Err(e)) => {
+            return Outcome::failed(format!(
+                "waiting for the container failed: {}",
+                api_error(&e)
+            ))
+        }
+        None => return Outcome::failed("the engine ended the wait without an exit code"),
+    };
+    let mut o = if code == 0 {
+        Outcome::new(Status::Succeeded)
+    } else {
+        let mut msg = format!("exit code {code}");
+        if code == 127 {
+            msg.push_str(" (command not found in the image)");
+        }
+        if !stderr_last.is_empty() {
+            msg.push_str(": ");
+            msg.push_str(&excerpt(stderr_last, 200));
+        }
+        Outcome::failed(msg)
+    };
+    o.exit_code = Some(code);
+    o
+}
+
+/// Connects, checks the image and mounts, and builds the container's config.
+async fn prepare<'a>(
+    ex: &'a Executor,
+    spec: &DockerSpec,
+) -> Result<(&'a Docker, ContainerCreateBody, OutputsDir), String> {
+    let docker = connect(ex).await?;
+    ensure_image(docker, &spec.image, spec.pull).await?;
+    let outputs =
+        OutputsDir::create().map_err(|e| format!("cannot create the outputs directory: {e}"))?;
+    let mut binds = vec![format!("{}:{OUTPUTS_MOUNT}", outputs.dir.display())];
+    for m in &spec.mounts {
+        let source = std::path::absolute(&m.source)
+            .map_err(|e| format!("mount source `{}`: {e}", m.source.display()))?;
+        if !source.exists() {
+            return Err(format!(
+                "mount source `{}` does not exist on this machine",
+                source.display()
+            ));
+        }
+        let ro = if m.read_only { ":ro" } else { "" };
+        binds.push(format!("{}:{}{ro}", source.display(), m.target));
+    }
+    let mut env: Vec<String> = spec
+        .workflow_env
+        .iter()
+        .chain(&spec.env)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    env.push(format!("WF_OUTPUTS={OUTPUTS_MOUNT}/outputs"));
+    let (entrypoint, cmd) = match (&spec.entrypoint, &spec.run) {
+        (Some(ep), Some(run)) => (Some(ep.clone()), Some(vec![run.clone()])),
+        (Some(ep), None) => (Some(ep.clone()), None),
+        (None, Some(run)) => (None, Some(vec!["sh".into(), "-c".into(), run.clone()])),
+        (None, None) => (None, None),
+    };
+    let body = ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        cmd,
+        entrypoint,
+        env: Some(env),
+        working_dir: spec.workdir.clone(),
+        labels: Some(HashMap::from([("wfc.step".to_owned(), "true".to_owned())])),
+        attach_stdin: Some(false),
+        open_stdin: Some(false),
+        tty: Some(false),
+        host_config: Some(HostConfig {
+            binds: Some(binds),
+            network_mode: Some(spec.network.clone().unwrap_or_else(|| "none".to_owned())),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    Ok((docker, body, outputs))
+}
+
+async fn ensure_image(docker: &Docker, image: &str, pull: PullPolicy) -> Result<(), String> {
+    let present = match docker.inspect_image(image).await {
+        Ok(_) => true,
+        Err(DockerError::DockerResponseServerError {
+            status_code: 404, ..
+        }) => false,
+        Err(e) => return Err(format!("cannot inspect image `{image}`: {}", api_error(&e))),
+    };
+    match (pull, present) {
+        (PullPolicy::Never, false) => Err(format!(
+            "image `{image}` is not present on the engine and `pull never` forbids pulling it: \
+             pull or build it first, or use `pull missing`"
+        )),
+        (PullPolicy::Never, true) | (PullPolicy::Missing, true) => Ok(()),
+        (PullPolicy::Always, _) | (PullPolicy::Missing, false) => {
+            pull_image(docker, image).await.map_err(|e| {
+                let why = if present {
+                    "pulling"
+                } else {
+                    "it is not present on the engine and pulling"
+                };
+                format!(
+                    "image `{image}`: {why} it failed: {e}; check the name and that the engine \
+                     can reach the registry, or load the image locally and use `pull missing`"
+                )
+            })
+        }
+    }
+}
+
+async fn pull_image(docker: &Docker, image: &str) -> Result<(), String> {
+    let (repo, tag) = split_reference(image);
+    let opts = CreateImageOptions {
+        from_image: Some(repo.to_owned()),
+        tag: Some(tag.to_owned()),
+        ..Default::default()
+    };
+    let mut progress = docker.create_image(Some(opts), None, None);
+    while let Some(item) = progress.next().await {
+        item.map_err(|e| api_error(&e))?;
+    }
+    Ok(())
+}
+
+/// `repo[:tag|@digest]` → (repo, tag or digest); the tag defaults to `latest`.
+fn split_reference(image: &str) -> (&str, &str) {
+    if let Some((repo, digest)) = image.split_once('@') {
+        return (repo, digest);
+    }
+    let name_start = image.rfind('/').map_or(0, |i| i + 1);
+    match image[name_start..].rfind(':') {
+        Some(i) => (&image[..name_start + i], &image[name_start + i + 1..]),
+        None => (image, "latest"),
+    }
+}
+
+fn api_error(e: &DockerError) -> String {
+    match e {
+        DockerError::DockerResponseServerError { message, .. } => message.trim().to_owned(),
+        e => super::error_chain(e),
+    }
+}
+
+/// Removes the container: now ([`Cleanup::remove`]) or, if the step's future
+/// is dropped first, in the background.
+struct Cleanup {
+    docker: Docker,
+    id: Option<String>,
+}
+
+impl Cleanup {
+    async fn remove(&mut self) {
+        if let Some(id) = self.id.take() {
+            let _ = self.docker.remove_container(&id, Some(force())).await;
+        }
+    }
+}
+
+fn force() -> RemoveContainerOptions {
+    RemoveContainerOptions {
+        force: true,
+        v: true,
+        ..Default::default()
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let (Some(id), Ok(rt)) = (self.id.take(), tokio::runtime::Handle::try_current()) {
+            let docker = self.docker.clone();
+            rt.spawn(async move {
+                let _ = docker.remove_container(&id, Some(force())).await;
+            });
+        }
+    }
+}
+
+/// A host directory for `WF_OUTPUTS`, writable by any container user.
+struct OutputsDir {
+    dir: PathBuf,
+    file: OutputsFile,
+}
+
+impl OutputsDir {
+    fn create() -> std::io::Result<Self> {
+        use std::os::unix::fs::PermissionsExt;
+        let file = OutputsFile::create()?;
+        let dir = file.0.with_extension("d");
+        std::fs::create_dir(&dir)?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))?;
+        let path = dir.join("outputs");
+        std::fs::write(&path, b"")?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666))?;
+        Ok(OutputsDir {
+            dir,
+            file: OutputsFile(path),
+        })
+    }
+
+    fn file(&self) -> &OutputsFile {
+        &self.file
+    }
+}
+
+impl Drop for OutputsDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.file.0);
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_reference;
+
+    #[test]
+    fn references() {
+        assert_eq!(split_reference("busybox"), ("busybox", "latest"));
+        assert_eq!(split_reference("rust:1.83"), ("rust", "1.83"));
+        assert_eq!(
+            split_reference("localhost:5000/a/b"),
+            ("localhost:5000/a/b", "latest")
+        );
+        assert_eq!(
+            split_reference("localhost:5000/a/b:v2"),
+            ("localhost:5000/a/b", "v2")
+        );
+        assert_eq!(split_reference("x@sha256:abc"), ("x", "sha256:abc"));
+    }
+}

@@ -1,0 +1,246 @@
+//! The `shell` executor: `SHELL -c COMMAND` in its own process group.
+//!
+//! The process gets wfc's environment, then the workflow's `env`, then the
+//! step's `env` (later wins), then `WF_OUTPUTS`: the path of a fresh, empty
+//! file where the step writes its declared outputs (`name=value` lines, see
+//! [`super::output::parse_outputs`]). Stdin is closed. The `workdir` must exist.
+//!
+//! Stdout and stderr are streamed line by line to the sink and captured
+//! (see [`super::output`]). Outputs: `stdout` and `stderr` (the captured text
+//! with trailing newlines removed, as `$(…)` does), `exit_code`.
+//!
+//! The step fails when the exit code is not 0 (the message names the code and
+//! the last line of stderr) or when the outputs file is malformed. On
+//! cancellation or timeout the whole process group gets SIGTERM, then SIGKILL
+//! after the grace period ([`super::ExecOptions::kill_grace`]). When the shell
+//! exits by itself, processes it left running in its group are killed too, so
+//! a step never leaves anything behind (and its output pipes close). See
+//! [`super::process`] for how steps die with wfc.
+
+use super::output::{parse_outputs, OutputPipe};
+use super::process::{signal_group, supervised};
+use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
+use nix::sys::signal::Signal;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio_util::sync::CancellationToken;
+
+/// How long output pipes may stay open after the process exited (a process
+/// that left the group may still hold them) before reading stops.
+const DRAIN_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// An evaluated `shell` step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShellSpec {
+    /// The command, already rendered with [`crate::run::quote`].
+    pub command: String,
+    /// The shell: `sh`, `bash`, or a path; run as `SHELL -c COMMAND`.
+    pub shell: String,
+    /// The workflow's `env { … }`, applied first.
+    pub workflow_env: Vec<(String, String)>,
+    /// The step's `env { … }`, applied over the workflow's.
+    pub env: Vec<(String, String)>,
+    /// Where to run (default: wfc's working directory).
+    pub workdir: Option<PathBuf>,
+}
+
+impl ShellSpec {
+    /// A `sh` step running `command` with no extra env.
+    pub fn new(command: impl Into<String>) -> Self {
+        ShellSpec {
+            command: command.into(),
+            shell: "sh".to_owned(),
+            workflow_env: Vec::new(),
+            env: Vec::new(),
+            workdir: None,
+        }
+    }
+}
+
+pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> Outcome {
+    if let Some(dir) = &spec.workdir {
+        if !dir.is_dir() {
+            return Outcome::failed(format!(
+                "workdir `{}` does not exist or is not a directory",
+                dir.display()
+            ));
+        }
+    }
+    if !shell_exists(&spec.shell) {
+        return Outcome::failed(format!(
+            "shell `{}` not found on PATH: install it or choose another with `shell \"sh\"`",
+            spec.shell
+        ));
+    }
+    let outputs_file = match OutputsFile::create() {
+        Ok(f) => f,
+        Err(e) => return Outcome::failed(format!("cannot create the outputs file: {e}")),
+    };
+    let mut cmd = supervised(spec.shell.as_ref(), ["-c", spec.command.as_str()]);
+    cmd.envs(spec.workflow_env.iter().map(|(k, v)| (k, v)))
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .env("WF_OUTPUTS", &outputs_file.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(dir) = &spec.workdir {
+        cmd.current_dir(dir);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return Outcome::failed(format!("cannot start `{}`: {e}", spec.shell)),
+    };
+    let leader = child.id().expect("a just-spawned child has a pid");
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let exited = CancellationToken::new();
+    let cap = ex.opts.capture_cap;
+    let out_pipe = OutputPipe::new(Stream::Stdout, ctx.sink.clone(), &ctx.masker, cap);
+    let err_pipe = OutputPipe::new(Stream::Stderr, ctx.sink.clone(), &ctx.masker, cap);
+
+    let waiter = async {
+        let result = tokio::select! {
+            status = child.wait() => Ok(status),
+            stop = ctx.stopped() => Err(stop),
+        };
+        let result = match result {
+            Ok(status) => Ok(status),
+            Err(stop) => {
+                signal_group(leader, Signal::SIGTERM);
+                let _ = tokio::time::timeout(ex.opts.kill_grace, child.wait()).await;
+                signal_group(leader, Signal::SIGKILL);
+                let _ = child.wait().await;
+                Err(stop)
+            }
+        };
+        // Whatever the shell left running in its group goes with it.
+        signal_group(leader, Signal::SIGKILL);
+        exited.cancel();
+        result
+    };
+    let (result, (stdout, out_last), (stderr, err_last)) = tokio::join!(
+        waiter,
+        pump(stdout, out_pipe, &exited),
+        pump(stderr, err_pipe, &exited),
+    );
+    let _ = out_last;
+
+    let mut outcome = match result {
+        Err(stop) => Outcome::stopped(stop),
+        Ok(Err(e)) => Outcome::failed(format!("waiting for the step's process failed: {e}")),
+        Ok(Ok(status)) => exit_outcome(status, &err_last),
+    };
+    if let Some(code) = outcome.exit_code {
+        outcome.output("exit_code", code);
+    }
+    outcome.output("stdout", stdout.text.trim_end_matches('\n'));
+    outcome.output("stderr", stderr.text.trim_end_matches('\n'));
+    outcome.stdout = stdout;
+    outcome.stderr = stderr;
+    if outcome.status == Status::Succeeded {
+        match outputs_file.read() {
+            Ok(declared) => outcome.declared = declared,
+            Err(e) => {
+                outcome.status = Status::Failed;
+                outcome.error = Some(e);
+            }
+        }
+    }
+    outcome
+}
+
+fn exit_outcome(status: std::process::ExitStatus, stderr_last: &str) -> Outcome {
+    use std::os::unix::process::ExitStatusExt;
+    match status.code() {
+        Some(0) => {
+            let mut o = Outcome::new(Status::Succeeded);
+            o.exit_code = Some(0);
+            o
+        }
+        Some(code) => {
+            let mut msg = format!("exit code {code}");
+            if code == 127 {
+                msg.push_str(" (command not found)");
+            }
+            if !stderr_last.is_empty() {
+                msg.push_str(": ");
+                msg.push_str(&excerpt(stderr_last, 200));
+            }
+            let mut o = Outcome::failed(msg);
+            o.exit_code = Some(i64::from(code));
+            o
+        }
+        None => {
+            let sig = status.signal().unwrap_or(0);
+            let mut o = Outcome::failed(format!("killed by signal {sig}"));
+            o.exit_code = Some(128 + i64::from(sig));
+            o
+        }
+    }
+}
+
+/// Reads `src` into `pipe` until EOF, or until [`DRAIN_TIMEOUT`] after `exited`.
+pub(crate) async fn pump(
+    mut src: impl AsyncRead + Unpin,
+    mut pipe: OutputPipe,
+    exited: &CancellationToken,
+) -> (super::Captured, String) {
+    let mut buf = vec![0u8; 16 * 1024];
+    let drain_deadline = async {
+        exited.cancelled().await;
+        tokio::time::sleep(DRAIN_TIMEOUT).await;
+    };
+    tokio::pin!(drain_deadline);
+    loop {
+        tokio::select! {
+            n = src.read(&mut buf) => match n {
+                Ok(0) | Err(_) => break,
+                Ok(n) => pipe.feed(&buf[..n]),
+            },
+            _ = &mut drain_deadline => break,
+        }
+    }
+    pipe.finish()
+}
+
+fn shell_exists(shell: &str) -> bool {
+    if shell.contains('/') {
+        return Path::new(shell).is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(shell).is_file()))
+}
+
+/// A fresh empty file for `$WF_OUTPUTS`, removed on drop.
+pub(crate) struct OutputsFile(pub(crate) PathBuf);
+
+impl OutputsFile {
+    pub(crate) fn create() -> std::io::Result<Self> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path =
+            std::env::temp_dir().join(format!("wfc-outputs-{}-{n}-{nanos:x}", std::process::id()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(OutputsFile(path))
+    }
+
+    pub(crate) fn read(&self) -> Result<std::collections::BTreeMap<String, String>, String> {
+        let text = std::fs::read(&self.0)
+            .map_err(|e| format!("cannot read the outputs file `{}`: {e}", self.0.display()))?;
+        parse_outputs(&String::from_utf8_lossy(&text))
+    }
+}
+
+impl Drop for OutputsFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}

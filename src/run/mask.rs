@@ -1,0 +1,324 @@
+//! Secret masking: every secret value becomes `***` in text wfc writes.
+//!
+//! A [`Masker`] is built once per run from the secret values (params declared
+//! `secret` and values derived from them). Besides each exact value it masks
+//! forms a secret commonly takes on its way to the terminal — derived forms are
+//! only registered when at least [`MIN_DERIVED_LEN`] bytes long, so that a short
+//! fragment does not blank out ordinary text:
+//!
+//! - the value without surrounding whitespace (a secret read from a file with
+//!   its trailing newline);
+//! - each line of a multi-line value (a private key printed line by line);
+//! - its single-quoted shell form (`'\''` for each `'`), as it appears in a
+//!   rendered command line;
+//! - its JSON string form (escaped quotes, backslashes, control characters);
+//! - its percent-encoded form (in URLs and form bodies);
+//! - its standard base64 form.
+//!
+//! Matching is on bytes. Every occurrence of every pattern is found, overlapping
+//! ones included; covered byte ranges are merged and each merged run becomes one
+//! `***`, so two overlapping secrets never leave a fragment of either visible.
+//!
+//! [`StreamMasker`] masks output that arrives in chunks (a process's stdout): a
+//! secret split across two chunks is still masked. It holds back at most
+//! `max_len - 1` bytes (the longest pattern minus one), and releases everything
+//! up to the last newline at once when no pattern contains a newline, so
+//! line-by-line output is not delayed.
+
+use std::sync::Arc;
+
+/// The text a secret is replaced with.
+pub const MASK: &str = "***";
+
+/// Derived forms shorter than this are not masked (exact values always are).
+pub const MIN_DERIVED_LEN: usize = 4;
+
+/// Masks a fixed set of secret values; cheap to clone (shared patterns).
+#[derive(Clone, Debug, Default)]
+pub struct Masker {
+    inner: Arc<Patterns>,
+}
+
+#[derive(Debug, Default)]
+struct Patterns {
+    /// Longest first, deduplicated, none empty.
+    patterns: Vec<Vec<u8>>,
+    /// `first[b]`: some pattern starts with byte `b`.
+    first: Vec<bool>,
+    max_len: usize,
+    has_newline: bool,
+}
+
+impl Masker {
+    /// A masker for these secret values (empty values are ignored).
+    pub fn new<I, S>(secrets: I) -> Masker
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        for s in secrets {
+            let s = s.as_ref();
+            if s.is_empty() {
+                continue;
+            }
+            patterns.push(s.as_bytes().to_vec());
+            for d in derived_forms(s) {
+                if d.len() >= MIN_DERIVED_LEN {
+                    patterns.push(d.into_bytes());
+                }
+            }
+        }
+        patterns.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        patterns.dedup();
+        let mut first = vec![false; 256];
+        for p in &patterns {
+            first[p[0] as usize] = true;
+        }
+        Masker {
+            inner: Arc::new(Patterns {
+                max_len: patterns.first().map_or(0, Vec::len),
+                has_newline: patterns.iter().any(|p| p.contains(&b'\n')),
+                patterns,
+                first,
+            }),
+        }
+    }
+
+    /// True when there is nothing to mask.
+    pub fn is_empty(&self) -> bool {
+        self.inner.patterns.is_empty()
+    }
+
+    /// The length in bytes of the longest pattern.
+    pub fn max_len(&self) -> usize {
+        self.inner.max_len
+    }
+
+    /// `text` with every secret replaced by `***`.
+    pub fn mask(&self, text: &str) -> String {
+        if self.is_empty() {
+            return text.to_owned();
+        }
+        let out = self.mask_bytes(text.as_bytes());
+        // Whole UTF-8 sequences (patterns are valid UTF-8) were replaced by ASCII.
+        String::from_utf8(out).expect("masking keeps UTF-8 valid")
+    }
+
+    /// `bytes` with every secret replaced by `***`.
+    pub fn mask_bytes(&self, bytes: &[u8]) -> Vec<u8> {
+        let ranges = self.covered(bytes);
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut pos = 0;
+        for (start, end) in ranges {
+            out.extend_from_slice(&bytes[pos..start]);
+            out.extend_from_slice(MASK.as_bytes());
+            pos = end;
+        }
+        out.extend_from_slice(&bytes[pos..]);
+        out
+    }
+
+    /// A masker for a stream of chunks.
+    pub fn stream(&self) -> StreamMasker {
+        StreamMasker {
+            masker: self.clone(),
+            pending: Vec::new(),
+            masked_prefix: 0,
+        }
+    }
+
+    /// Merged, sorted byte ranges covered by some occurrence of some pattern.
+    fn covered(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
+        let p = &*self.inner;
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for (i, &b) in bytes.iter().enumerate() {
+            if !p.first[b as usize] {
+                continue;
+            }
+            // Longest first: the first match at `i` covers the others at `i`.
+            if let Some(pat) = p.patterns.iter().find(|pat| bytes[i..].starts_with(pat)) {
+                let end = i + pat.len();
+                match ranges.last_mut() {
+                    Some(last) if i <= last.1 => last.1 = last.1.max(end),
+                    _ => ranges.push((i, end)),
+                }
+            }
+        }
+        ranges
+    }
+}
+
+/// The forms of `s` besides itself worth masking (may include short ones).
+fn derived_forms(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let trimmed = s.trim();
+    if trimmed != s {
+        out.push(trimmed.to_owned());
+    }
+    if s.contains('\n') {
+        out.extend(
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    if s.contains('\'') {
+        out.push(s.replace('\'', "'\\''"));
+    }
+    let json = serde_json::to_string(s).expect("strings serialize");
+    let json = &json[1..json.len() - 1];
+    if json != s {
+        out.push(json.to_owned());
+    }
+    let pct = percent_encode(s);
+    if pct != s {
+        out.push(pct);
+    }
+    out.push(base64(s.as_bytes()));
+    out
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = (chunk[0] as u32) << 16
+            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+            | *chunk.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Masks a stream of chunks; see the module docs.
+#[derive(Clone, Debug)]
+pub struct StreamMasker {
+    masker: Masker,
+    /// Bytes received but not yet released.
+    pending: Vec<u8>,
+    /// How many leading bytes of `pending` were already released (as part of a `***`).
+    masked_prefix: usize,
+}
+
+impl StreamMasker {
+    /// Feeds a chunk; returns the masked bytes that are now safe to release.
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<u8> {
+        self.pending.extend_from_slice(chunk);
+        let p = &*self.masker.inner;
+        if p.patterns.is_empty() {
+            return std::mem::take(&mut self.pending);
+        }
+        // A match starting before `cut` lies entirely in `pending`.
+        let mut cut = self.pending.len().saturating_sub(p.max_len - 1);
+        if !p.has_newline {
+            if let Some(nl) = self.pending.iter().rposition(|&b| b == b'\n') {
+                cut = cut.max(nl + 1);
+            }
+        }
+        self.release(cut)
+    }
+
+    /// Releases whatever is held back (at the end of the stream).
+    pub fn finish(mut self) -> Vec<u8> {
+        let len = self.pending.len();
+        self.release(len)
+    }
+
+    /// Releases `pending[..cut]`, masked; keeps `pending[cut..]`.
+    fn release(&mut self, cut: usize) -> Vec<u8> {
+        let ranges = self.masker.covered(&self.pending);
+        let mut out = Vec::new();
+        let mut pos = self.masked_prefix.min(cut);
+        let mut released_to = pos;
+        for (start, end) in ranges {
+            if start >= cut {
+                break;
+            }
+            if end <= pos {
+                continue;
+            }
+            if start > pos {
+                out.extend_from_slice(&self.pending[pos..start]);
+            }
+            if start >= self.masked_prefix {
+                out.extend_from_slice(MASK.as_bytes());
+            } // else: continues a `***` already released
+            pos = end;
+            released_to = end;
+        }
+        if pos < cut {
+            out.extend_from_slice(&self.pending[pos..cut]);
+            released_to = cut;
+        }
+        let keep_from = cut.min(self.pending.len());
+        self.masked_prefix = released_to
+            .max(self.masked_prefix)
+            .saturating_sub(keep_from);
+        self.pending.drain(..keep_from);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_and_derived_forms() {
+        let m = Masker::new(["hunter2!", "", "it's a secret"]);
+        assert_eq!(m.mask("pw=hunter2! ok"), "pw=*** ok");
+        assert_eq!(m.mask("url?p=hunter2%21"), "url?p=***");
+        assert_eq!(m.mask("echo 'it'\\''s a secret'"), "echo '***'");
+        assert_eq!(m.mask(&format!("b64 {}", base64(b"hunter2!"))), "b64 ***");
+        assert_eq!(m.mask("nothing here"), "nothing here");
+        let key = Masker::new(["-----BEGIN-----\nAAAAbbbbCCCC\n-----END-----\n"]);
+        assert_eq!(key.mask("line: AAAAbbbbCCCC"), "line: ***");
+        assert_eq!(key.mask("\"a\\nb\""), "\"a\\nb\"");
+    }
+
+    #[test]
+    fn overlapping_secrets_merge() {
+        let m = Masker::new(["abcd", "cdef"]);
+        assert_eq!(m.mask("xabcdefy"), "x***y");
+        assert_eq!(m.mask("abcdabcd"), "***");
+    }
+
+    #[test]
+    fn base64_matches_known_values() {
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn stream_split_secret_and_newline_flush() {
+        let m = Masker::new(["supersecret"]);
+        let mut s = m.stream();
+        let mut out = s.push(b"line one\nsuper");
+        assert_eq!(out, b"line one\n");
+        out.extend(s.push(b"secret tail\n"));
+        out.extend(s.finish());
+        assert_eq!(String::from_utf8(out).unwrap(), "line one\n*** tail\n");
+    }
+}

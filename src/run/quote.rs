@@ -1,0 +1,644 @@
+//! Injection-safe `${…}` interpolation into shell commands.
+//!
+//! A `run` command is a template: literal text written in the `.wf` file and
+//! interpolated values. [`ShellCommand`] builds the final command string piece
+//! by piece. It scans the literal text the way a POSIX shell reads it (quotes,
+//! backslashes, `$(…)`, `${…}`, backquotes, comments, here-documents) so that
+//! it knows the quoting context each value lands in, and escapes the value for
+//! that context:
+//!
+//! | context | example | what is emitted for the value `it's` |
+//! | --- | --- | --- |
+//! | bare word | `echo ${x}` | `'it'\''s'` |
+//! | inside `"…"` | `echo "a ${x}"` | `"'it'\''s'"` (close, single-quote, reopen) |
+//! | inside `'…'` | `echo 'a ${x}'` | `it'\''s` |
+//! | in a `# comment` | `true # ${x}` | the value with CR/LF turned into spaces |
+//!
+//! In every context the value reaches the program as exactly its own bytes
+//! and can never end a quote, start a command, expand a variable or a glob.
+//! `${raw(…)}` values ([`ShellCommand::raw`]) are spliced unescaped and scanned
+//! like literal text.
+//!
+//! Contexts where no escaping is both safe and faithful are refused with a
+//! [`QuoteError`] rather than guessed: inside a here-document (or as its
+//! delimiter), inside backquotes, inside a `${…}` parameter expansion, inside
+//! `$'…'`, and right after an unescaped backslash. The fix for all of them is to
+//! pass the value through the step's `env { … }` and use `"$NAME"`.
+//!
+//! Two small rewrites keep the meaning obvious: a `$` written right before a
+//! value (`$${price}`) is emitted as `\$`, a literal dollar sign, instead of
+//! letting `$'…'` or `$"…"` take a shell-specific meaning; and values containing
+//! a NUL byte are refused (no shell argument can hold one).
+//!
+//! Known limits of the scanner: a `)` of a `case` pattern inside `$(…)` ends the
+//! substitution early; arithmetic `$((…))` is read as a nested substitution.
+
+use std::fmt;
+
+/// One piece of a command template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Segment<'a> {
+    /// Literal text from the `.wf` file.
+    Text(&'a str),
+    /// An interpolated value, escaped for its context.
+    Value(&'a str),
+    /// A `${raw(…)}` value, spliced as shell text.
+    Raw(&'a str),
+}
+
+/// Where in the shell's grammar the next character of the command stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// An unquoted word (top level or inside `$(…)`).
+    Bare,
+    /// Inside `"…"`.
+    DoubleQuoted,
+    /// Inside `'…'`.
+    SingleQuoted,
+    /// Inside a `# comment`.
+    Comment,
+    /// Inside `$'…'` (bash / POSIX 2024 escapes).
+    DollarSingleQuoted,
+    /// Inside `` `…` ``.
+    Backquoted,
+    /// Inside a `${…}` parameter expansion.
+    ParamExpansion,
+    /// Inside a here-document body, or where its delimiter word goes.
+    HereDocument,
+    /// Right after an unescaped `\`: the next character would be escaped.
+    AfterBackslash,
+}
+
+impl Context {
+    fn describe(self) -> &'static str {
+        match self {
+            Context::Bare => "a bare word",
+            Context::DoubleQuoted => "double quotes",
+            Context::SingleQuoted => "single quotes",
+            Context::Comment => "a comment",
+            Context::DollarSingleQuoted => "$'…' quotes",
+            Context::Backquoted => "a `…` command substitution",
+            Context::ParamExpansion => "a ${…} parameter expansion",
+            Context::HereDocument => "a here-document",
+            Context::AfterBackslash => "the position right after a backslash",
+        }
+    }
+}
+
+/// A value that cannot be interpolated safely where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuoteError {
+    /// The context the value would have landed in.
+    pub context: Context,
+    /// Index of the offending segment (for [`render`]) or of the value (for [`ShellCommand`]).
+    pub index: usize,
+    /// True when the value was refused for holding a NUL byte.
+    pub nul: bool,
+}
+
+impl fmt::Display for QuoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.nul {
+            return f.write_str(
+                "an interpolated value contains a NUL byte, which no shell argument can hold",
+            );
+        }
+        write!(
+            f,
+            "cannot interpolate a value safely inside {} of a shell command; \
+             pass it through the step's `env {{ NAME = … }}` and write \"$NAME\" instead",
+            self.context.describe()
+        )
+    }
+}
+
+impl std::error::Error for QuoteError {}
+
+/// Builds a command from a template; see the module docs.
+#[derive(Clone, Debug)]
+pub struct ShellCommand {
+    out: String,
+    scan: Scanner,
+    values: usize,
+}
+
+impl Default for ShellCommand {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ShellCommand {
+    pub fn new() -> Self {
+        ShellCommand {
+            out: String::new(),
+            scan: Scanner::new(),
+            values: 0,
+        }
+    }
+
+    /// Appends literal template text.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        for c in text.chars() {
+            self.scan.feed(c);
+        }
+        self.out.push_str(text);
+        self
+    }
+
+    /// Appends `${raw(…)}` text: unescaped, and scanned like literal text.
+    pub fn raw(&mut self, text: &str) -> &mut Self {
+        self.values += 1;
+        self.text(text)
+    }
+
+    /// Appends a value escaped for the current context.
+    pub fn value(&mut self, value: &str) -> Result<&mut Self, QuoteError> {
+        let index = self.values;
+        self.values += 1;
+        let context = self.context();
+        let err = |nul| QuoteError {
+            context,
+            index,
+            nul,
+        };
+        if value.contains('\0') {
+            return Err(err(true));
+        }
+        match context {
+            Context::Bare | Context::DoubleQuoted => {
+                if self.scan.dollar {
+                    // `$${x}`: make the written `$` a literal dollar sign.
+                    self.out.pop();
+                    self.out.push_str("\\$");
+                }
+                let dq = context == Context::DoubleQuoted;
+                if dq {
+                    self.out.push('"');
+                }
+                push_single_quoted(&mut self.out, value);
+                if dq {
+                    self.out.push('"');
+                }
+            }
+            Context::SingleQuoted => self.out.push_str(&value.replace('\'', "'\\''")),
+            Context::Comment => self.out.push_str(&value.replace(['\n', '\r'], " ")),
+            _ => return Err(err(false)),
+        }
+        self.scan.after_value();
+        Ok(self)
+    }
+
+    /// The context the next character (or value) lands in.
+    pub fn context(&self) -> Context {
+        self.scan.context()
+    }
+
+    /// The command built so far.
+    pub fn as_str(&self) -> &str {
+        &self.out
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// Renders a whole template; the error's `index` is the offending segment's.
+pub fn render(segments: &[Segment<'_>]) -> Result<String, QuoteError> {
+    let mut cmd = ShellCommand::new();
+    for (i, seg) in segments.iter().enumerate() {
+        match *seg {
+            Segment::Text(t) => {
+                cmd.text(t);
+            }
+            Segment::Raw(t) => {
+                cmd.raw(t);
+            }
+            Segment::Value(v) => {
+                cmd.value(v).map_err(|e| QuoteError { index: i, ..e })?;
+            }
+        }
+    }
+    Ok(cmd.finish())
+}
+
+/// `value` as one single-quoted shell word (`''` for the empty string).
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    push_single_quoted(&mut out, value);
+    out
+}
+
+fn push_single_quoted(out: &mut String, value: &str) {
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frame {
+    /// Top level (`subst: false`) or inside `$(…)`; `parens` counts open `(`.
+    Bare {
+        subst: bool,
+        parens: u32,
+    },
+    Double,
+    Single,
+    DollarSingle,
+    /// `${…}`; `depth` counts nested `{`.
+    Brace {
+        depth: u32,
+    },
+    Backtick,
+    Comment,
+}
+
+/// Reading the delimiter word after `<<` / `<<-`.
+#[derive(Clone, Debug, Default)]
+struct Delim {
+    strip_tabs: bool,
+    word: String,
+    started: bool,
+    quote: Option<char>,
+    escape: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Scanner {
+    stack: Vec<Frame>,
+    /// The previous character was an unescaped backslash.
+    escape: bool,
+    /// The previous character was an unescaped `$` that starts an expansion.
+    dollar: bool,
+    /// At the start of a word (a `#` here starts a comment).
+    word_start: bool,
+    /// Consecutive unquoted `<` just read.
+    lt: u8,
+    delim: Option<Delim>,
+    /// Here-documents announced on the current line: (delimiter, strip tabs).
+    pending: Vec<(String, bool)>,
+    /// Inside here-document bodies: the delimiters still to meet, and the current line.
+    body: Vec<(String, bool)>,
+    line: String,
+}
+
+impl Scanner {
+    fn new() -> Self {
+        Scanner {
+            stack: vec![Frame::Bare {
+                subst: false,
+                parens: 0,
+            }],
+            escape: false,
+            dollar: false,
+            word_start: true,
+            lt: 0,
+            delim: None,
+            pending: Vec::new(),
+            body: Vec::new(),
+            line: String::new(),
+        }
+    }
+
+    fn top(&self) -> Frame {
+        *self
+            .stack
+            .last()
+            .expect("the scanner's stack is never empty")
+    }
+
+    fn context(&self) -> Context {
+        if !self.body.is_empty() || self.delim.is_some() || self.lt == 2 {
+            return Context::HereDocument;
+        }
+        match self.top() {
+            Frame::Single => Context::SingleQuoted,
+            Frame::Comment => Context::Comment,
+            Frame::DollarSingle => Context::DollarSingleQuoted,
+            Frame::Backtick => Context::Backquoted,
+            _ if self.escape => Context::AfterBackslash,
+            Frame::Brace { .. } => Context::ParamExpansion,
+            Frame::Bare { .. } => Context::Bare,
+            Frame::Double => Context::DoubleQuoted,
+        }
+    }
+
+    fn after_value(&mut self) {
+        self.dollar = false;
+        self.lt = 0;
+        if matches!(self.top(), Frame::Bare { .. }) {
+            self.word_start = false;
+        }
+    }
+
+    fn feed(&mut self, c: char) {
+        if !self.body.is_empty() {
+            return self.feed_body(c);
+        }
+        if self.delim.is_some() {
+            if self.feed_delim(c) {
+                return;
+            }
+        } else if self.lt == 2 && c != '<' && matches!(self.top(), Frame::Bare { .. }) {
+            // `<<` (not `<<<`): a here-document operator; its delimiter follows.
+            self.lt = 0;
+            self.delim = Some(Delim {
+                strip_tabs: c == '-',
+                ..Delim::default()
+            });
+            if c == '-' || self.feed_delim(c) {
+                return;
+            }
+        }
+        let dollar = std::mem::replace(&mut self.dollar, false);
+        if c != '<' {
+            self.lt = 0;
+        }
+        match self.top() {
+            Frame::Comment => {
+                if c == '\n' {
+                    self.stack.pop();
+                    self.newline();
+                }
+            }
+            Frame::Single => {
+                if c == '\'' {
+                    self.stack.pop();
+                }
+            }
+            Frame::DollarSingle | Frame::Backtick => {
+                let close = if self.top() == Frame::Backtick {
+                    '`'
+                } else {
+                    '\''
+                };
+                if self.escape {
+                    self.escape = false;
+                } else if c == '\\' {
+                    self.escape = true;
+                } else if c == close {
+                    self.stack.pop();
+                }
+            }
+            Frame::Double => {
+                if self.escape {
+                    self.escape = false;
+                    return;
+                }
+                match c {
+                    '\\' => self.escape = true,
+                    '"' => {
+                        self.stack.pop();
+                    }
+                    '`' => self.stack.push(Frame::Backtick),
+                    '$' => self.dollar = !dollar,
+                    '(' if dollar => self.push_subst(),
+                    '{' if dollar => self.stack.push(Frame::Brace { depth: 0 }),
+                    _ => {}
+                }
+            }
+            Frame::Brace { depth } => {
+                if self.escape {
+                    self.escape = false;
+                    return;
+                }
+                match c {
+                    '\\' => self.escape = true,
+                    '\'' => self.stack.push(Frame::Single),
+                    '"' => self.stack.push(Frame::Double),
+                    '`' => self.stack.push(Frame::Backtick),
+                    '$' => self.dollar = !dollar,
+                    '(' if dollar => self.push_subst(),
+                    '{' if dollar => self.stack.push(Frame::Brace { depth: 0 }),
+                    '{' => self.set_top(Frame::Brace { depth: depth + 1 }),
+                    '}' if depth == 0 => {
+                        self.stack.pop();
+                    }
+                    '}' => self.set_top(Frame::Brace { depth: depth - 1 }),
+                    _ => {}
+                }
+            }
+            Frame::Bare { subst, parens } => self.feed_bare(c, dollar, subst, parens),
+        }
+    }
+
+    fn feed_bare(&mut self, c: char, dollar: bool, subst: bool, parens: u32) {
+        if self.escape {
+            self.escape = false;
+            self.word_start = false;
+            return;
+        }
+        let mut word_start = false;
+        match c {
+            '\\' => self.escape = true,
+            '\'' if dollar => self.stack.push(Frame::DollarSingle),
+            '\'' => self.stack.push(Frame::Single),
+            '"' => self.stack.push(Frame::Double),
+            '`' => self.stack.push(Frame::Backtick),
+            '$' => self.dollar = !dollar,
+            '(' if dollar => {
+                self.push_subst();
+                word_start = true;
+            }
+            '{' if dollar => self.stack.push(Frame::Brace { depth: 0 }),
+            '(' => {
+                self.set_top(Frame::Bare {
+                    subst,
+                    parens: parens + 1,
+                });
+                word_start = true;
+            }
+            ')' if parens > 0 => {
+                self.set_top(Frame::Bare {
+                    subst,
+                    parens: parens - 1,
+                });
+                word_start = true;
+            }
+            ')' if subst => {
+                self.stack.pop();
+            }
+            '#' if self.word_start => self.stack.push(Frame::Comment),
+            '\n' => {
+                self.newline();
+                return;
+            }
+            '<' => {
+                self.lt = self.lt.saturating_add(1);
+                word_start = true;
+            }
+            ' ' | '\t' | ';' | '&' | '|' | '>' | ')' => word_start = true,
+            _ => {}
+        }
+        self.word_start = word_start;
+    }
+
+    fn push_subst(&mut self) {
+        self.stack.push(Frame::Bare {
+            subst: true,
+            parens: 0,
+        });
+    }
+
+    fn set_top(&mut self, frame: Frame) {
+        *self.stack.last_mut().expect("never empty") = frame;
+    }
+
+    /// An unquoted newline: here-documents announced on this line start.
+    fn newline(&mut self) {
+        self.word_start = true;
+        if !self.pending.is_empty() {
+            self.body = std::mem::take(&mut self.pending);
+            self.body.reverse(); // popped from the end, first announced first
+        }
+    }
+
+    fn feed_body(&mut self, c: char) {
+        if c != '\n' {
+            self.line.push(c);
+            return;
+        }
+        let (delim, strip) = self.body.last().expect("in a body").clone();
+        let line = if strip {
+            self.line.trim_start_matches('\t')
+        } else {
+            &self.line
+        };
+        if line == delim {
+            self.body.pop();
+        }
+        self.line.clear();
+    }
+
+    /// Feeds one character of a here-document delimiter word; false when the
+    /// word ended before `c` (which is then read normally).
+    fn feed_delim(&mut self, c: char) -> bool {
+        let d = self.delim.as_mut().expect("reading a delimiter");
+        if d.escape {
+            d.escape = false;
+            d.word.push(c);
+            return true;
+        }
+        if let Some(q) = d.quote {
+            if c == q {
+                d.quote = None;
+            } else {
+                d.word.push(c);
+            }
+            return true;
+        }
+        match c {
+            ' ' | '\t' if !d.started => true,
+            '\\' => {
+                d.started = true;
+                d.escape = true;
+                true
+            }
+            '\'' | '"' => {
+                d.started = true;
+                d.quote = Some(c);
+                true
+            }
+            ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')' => {
+                let d = self.delim.take().expect("reading a delimiter");
+                self.pending.push((d.word, d.strip_tabs));
+                false
+            }
+            _ => {
+                d.started = true;
+                d.word.push(c);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(text: &str) -> Context {
+        let mut c = ShellCommand::new();
+        c.text(text);
+        c.context()
+    }
+
+    #[test]
+    fn contexts() {
+        assert_eq!(ctx("echo "), Context::Bare);
+        assert_eq!(ctx("echo \"a "), Context::DoubleQuoted);
+        assert_eq!(ctx("echo 'a \" "), Context::SingleQuoted);
+        assert_eq!(ctx("echo \"a 'b "), Context::DoubleQuoted);
+        assert_eq!(ctx("echo \\' "), Context::Bare);
+        assert_eq!(ctx("echo \"\\\" "), Context::DoubleQuoted);
+        assert_eq!(ctx("echo \"$(echo "), Context::Bare);
+        assert_eq!(ctx("echo \"$(echo 'x' \""), Context::DoubleQuoted);
+        assert_eq!(ctx("echo \"$(echo (a) ) "), Context::DoubleQuoted);
+        assert_eq!(ctx("echo $((1 + "), Context::Bare);
+        assert_eq!(ctx("echo `"), Context::Backquoted);
+        assert_eq!(ctx("echo ${A:-"), Context::ParamExpansion);
+        assert_eq!(ctx("echo ${A:-x} "), Context::Bare);
+        assert_eq!(ctx("echo $'a"), Context::DollarSingleQuoted);
+        assert_eq!(ctx("echo \\"), Context::AfterBackslash);
+        assert_eq!(ctx("echo a # "), Context::Comment);
+        assert_eq!(ctx("echo a#"), Context::Bare);
+        assert_eq!(ctx("echo a # c\necho "), Context::Bare);
+        assert_eq!(ctx("cat <<"), Context::HereDocument);
+        assert_eq!(ctx("cat <<EOF "), Context::Bare);
+        assert_eq!(ctx("cat <<EOF\n"), Context::HereDocument);
+        assert_eq!(ctx("cat <<-'E F'\n\tE F\n"), Context::Bare);
+        assert_eq!(ctx("cat <<A <<B\nA\n"), Context::HereDocument);
+        assert_eq!(ctx("cat <<A <<B\nA\nB\necho "), Context::Bare);
+        assert_eq!(ctx("cat <<< "), Context::Bare);
+        assert_eq!(ctx("echo $$ "), Context::Bare);
+    }
+
+    #[test]
+    fn escapes_per_context() {
+        let r = |t: &[Segment]| render(t).unwrap();
+        use Segment::{Raw, Text, Value};
+        assert_eq!(r(&[Text("echo "), Value("it's")]), "echo 'it'\\''s'");
+        assert_eq!(
+            r(&[Text("echo \"a "), Value("$x"), Text("\"")]),
+            "echo \"a \"'$x'\"\""
+        );
+        assert_eq!(
+            r(&[Text("echo 'a "), Value("'"), Text("'")]),
+            "echo 'a '\\'''"
+        );
+        assert_eq!(r(&[Text("echo "), Value("")]), "echo ''");
+        assert_eq!(r(&[Text("echo $"), Value("5")]), "echo \\$'5'");
+        assert_eq!(r(&[Text("true # "), Value("a\nb")]), "true # a b");
+        assert_eq!(
+            r(&[Text("echo "), Raw("$HOME"), Text(" "), Value("x")]),
+            "echo $HOME 'x'"
+        );
+        assert_eq!(quote("a b"), "'a b'");
+    }
+
+    #[test]
+    fn refuses_unsafe_contexts() {
+        use Segment::{Text, Value};
+        for t in [
+            "echo `x ",
+            "echo ${A:-",
+            "cat <<EOF\n",
+            "echo $'",
+            "echo \\",
+            "cat <<",
+        ] {
+            let e = render(&[Text(t), Value("v")]).unwrap_err();
+            assert_eq!(e.index, 1, "{t}");
+            assert!(e.to_string().contains("env {"), "{e}");
+        }
+        let e = render(&[Text("echo "), Value("a\0b")]).unwrap_err();
+        assert!(e.nul && e.to_string().contains("NUL"));
+    }
+}
