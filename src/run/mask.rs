@@ -125,6 +125,7 @@ impl Masker {
             masker: self.clone(),
             pending: Vec::new(),
             masked_prefix: 0,
+            tail_masked: false,
         }
     }
 
@@ -218,6 +219,8 @@ pub struct StreamMasker {
     pending: Vec<u8>,
     /// How many leading bytes of `pending` were already released (as part of a `***`).
     masked_prefix: usize,
+    /// The last byte released was part of a `***`.
+    tail_masked: bool,
 }
 
 impl StreamMasker {
@@ -244,12 +247,12 @@ impl StreamMasker {
         self.release(len)
     }
 
-    /// Releases `pending[..cut]`, masked; keeps `pending[cut..]`.
+    /// Releases `pending[..cut]`, masked (and the whole of a mask that
+    /// crosses `cut`); keeps `pending[cut..]`.
     fn release(&mut self, cut: usize) -> Vec<u8> {
         let ranges = self.masker.covered(&self.pending);
         let mut out = Vec::new();
-        let mut pos = self.masked_prefix.min(cut);
-        let mut released_to = pos;
+        let mut pos = self.masked_prefix;
         for (start, end) in ranges {
             if start >= cut {
                 break;
@@ -259,23 +262,28 @@ impl StreamMasker {
             }
             if start > pos {
                 out.extend_from_slice(&self.pending[pos..start]);
+                self.tail_masked = false;
             }
-            if start >= self.masked_prefix {
+            // A range overlapping or touching the `***` just released continues it.
+            if !(self.tail_masked && start <= pos) {
                 out.extend_from_slice(MASK.as_bytes());
-            } // else: continues a `***` already released
+            }
+            self.tail_masked = true;
             pos = end;
-            released_to = end;
         }
         if pos < cut {
             out.extend_from_slice(&self.pending[pos..cut]);
-            released_to = cut;
+            self.tail_masked = false;
+            pos = cut;
         }
-        let keep_from = cut.min(self.pending.len());
-        self.masked_prefix = released_to
-            .max(self.masked_prefix)
-            .saturating_sub(keep_from);
-        self.pending.drain(..keep_from);
+        self.masked_prefix = pos - cut;
+        self.pending.drain(..cut);
         out
+    }
+
+    /// How many received bytes are held back, not yet released.
+    pub fn held_back(&self) -> usize {
+        self.pending.len() - self.masked_prefix
     }
 }
 

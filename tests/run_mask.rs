@@ -1,0 +1,116 @@
+//! Property tests for `wfc::run::mask`: no secret survives masking, text
+//! without secrets is unchanged, and streaming in any chunking gives exactly
+//! the same bytes as masking the whole text at once, holding back at most
+//! `max_len - 1` bytes.
+
+use proptest::prelude::*;
+use wfc::run::mask::{Masker, MASK};
+
+/// Secrets from a small alphabet, so they overlap with each other and the text.
+fn secret() -> impl Strategy<Value = String> {
+    "[abc\\n'é]{1,12}"
+}
+
+fn filler() -> impl Strategy<Value = String> {
+    "[abcxyz \\n'é]{0,20}"
+}
+
+/// Text made of filler and secrets, and the positions where to cut it.
+fn scenario() -> impl Strategy<Value = (Vec<String>, String, Vec<usize>)> {
+    (
+        prop::collection::vec(secret(), 1..4),
+        prop::collection::vec(filler(), 1..6),
+    )
+        .prop_flat_map(|(secrets, fillers)| {
+            let n = secrets.len();
+            let picks = prop::collection::vec(0..n, fillers.len());
+            (
+                Just(secrets),
+                Just(fillers),
+                picks,
+                prop::collection::vec(0usize..200, 0..8),
+            )
+                .prop_map(|(secrets, fillers, picks, cuts)| {
+                    let mut text = String::new();
+                    for (f, p) in fillers.iter().zip(&picks) {
+                        text.push_str(f);
+                        text.push_str(&secrets[*p]);
+                    }
+                    (secrets, text, cuts)
+                })
+        })
+}
+
+fn chunked(masker: &Masker, text: &[u8], cuts: &[usize]) -> Vec<u8> {
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (text.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut stream = masker.stream();
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for c in cuts.into_iter().chain([text.len()]) {
+        out.extend(stream.push(&text[prev..c]));
+        assert!(
+            stream.held_back() < masker.max_len().max(1),
+            "held back {} bytes, longest pattern {}",
+            stream.held_back(),
+            masker.max_len()
+        );
+        prev = c;
+    }
+    out.extend(stream.finish());
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_secret_survives((secrets, text, _cuts) in scenario()) {
+        let m = Masker::new(&secrets);
+        let masked = m.mask(&text);
+        for s in &secrets {
+            prop_assert!(!masked.contains(s.as_str()), "{s:?} in {masked:?}");
+        }
+    }
+
+    #[test]
+    fn streaming_equals_whole((secrets, text, cuts) in scenario()) {
+        let m = Masker::new(&secrets);
+        let whole = m.mask_bytes(text.as_bytes());
+        let streamed = chunked(&m, text.as_bytes(), &cuts);
+        prop_assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&whole));
+    }
+
+    #[test]
+    fn byte_by_byte_equals_whole((secrets, text, _cuts) in scenario()) {
+        let m = Masker::new(&secrets);
+        let cuts: Vec<usize> = (0..text.len()).collect();
+        let streamed = chunked(&m, text.as_bytes(), &cuts);
+        prop_assert_eq!(streamed, m.mask_bytes(text.as_bytes()));
+    }
+
+    #[test]
+    fn text_without_secrets_is_unchanged(
+        text in "[xyz \\n]{0,40}",
+        secrets in prop::collection::vec("a[abc\\n'é]{0,11}", 0..3),
+    ) {
+        let m = Masker::new(&secrets);
+        prop_assert_eq!(m.mask(&text), text.clone());
+        prop_assert_eq!(chunked(&m, text.as_bytes(), &[3, 7, 20]), text.into_bytes());
+    }
+}
+
+#[test]
+fn lines_are_not_delayed_when_no_secret_spans_lines() {
+    let m = Masker::new(["a-very-long-secret-value"]);
+    let mut s = m.stream();
+    assert_eq!(s.push(b"progress 1\n"), b"progress 1\n");
+    assert_eq!(s.push(b"tail without newline"), b"");
+    assert_eq!(s.finish(), b"tail without newline");
+}
+
+#[test]
+fn mask_marker_is_three_stars() {
+    assert_eq!(MASK, "***");
+    assert_eq!(Masker::new(["pw"]).mask("pw"), "***");
+}
