@@ -18,12 +18,24 @@
 //!
 //! Cost: setting the death signal needs a `pre_exec` hook, and Rust's std only
 //! uses `posix_spawn` (vfork-like) when there is none; with the hook it uses
-//! `fork`, whose cost grows with the parent's memory. `tests/run_spawn_cost.rs`
-//! measures it (`cargo test --test run_spawn_cost -- --ignored --nocapture`);
-//! on the 2-core development VM, spawning `/bin/true` and waiting took about
-//! 0.55 ms with posix_spawn and 0.65 ms with fork + hook for a small parent,
-//! and 0.6 ms vs 2.3 ms with 1 GiB of touched heap — well under a millisecond
-//! or two per step, next to the shell's own start-up, so safety wins.
+//! `fork`, whose cost grows with the parent's resident memory (page tables are
+//! copied). `tests/run_spawn_cost.rs` measures spawn + wait of `/bin/true`
+//! (`cargo test --test run_spawn_cost -- --ignored --nocapture`); medians on
+//! the 2-core development VM (debug build, shared machine):
+//!
+//! | parent's touched heap | posix_spawn | fork + pre_exec |
+//! | --- | --- | --- |
+//! | small (a few MiB) | 0.73 ms | 0.91 ms |
+//! | 64 MiB | 0.73 ms | 3.3 ms |
+//! | 1 GiB | 0.76 ms | 48 ms |
+//!
+//! wfc stays small (captures are capped at 1 MiB per stream), so the price is
+//! a fraction of a millisecond to a few milliseconds per step — next to the
+//! shell's own start-up and a step's run time — and buys a race-free guarantee
+//! that steps die with wfc. Should wfc ever hold gigabytes, the alternative
+//! is to keep `posix_spawn` and run the supervisor under util-linux's
+//! `setpriv --pdeathsig HUP` (which leaves a small window between spawn and
+//! prctl, and depends on an external tool).
 
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;

@@ -1,0 +1,55 @@
+//! What the `pre_exec` hook behind `PR_SET_PDEATHSIG` costs per spawn.
+//!
+//! Without a hook Rust's std spawns with `posix_spawn` (vfork-like); with one
+//! it must `fork`, whose cost grows with the parent's address space. This
+//! measures spawn + wait of `/bin/true` both ways, with a small heap and with
+//! 1 GiB of touched heap. It is a measurement, not a check, so it is ignored
+//! by default:
+//!
+//! ```text
+//! cargo test --test run_spawn_cost -- --ignored --nocapture
+//! ```
+//!
+//! The figures are quoted in `src/run/exec/process.rs`.
+
+use std::time::{Duration, Instant};
+use tokio::process::Command;
+use wfc::run::exec::process::die_with_parent;
+
+async fn median_spawn(n: usize, hook: bool) -> Duration {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut cmd = Command::new("/bin/true");
+        cmd.process_group(0);
+        if hook {
+            die_with_parent(&mut cmd);
+        }
+        let t = Instant::now();
+        let status = cmd.status().await.expect("/bin/true runs");
+        times.push(t.elapsed());
+        assert!(status.success());
+    }
+    times.sort();
+    times[n / 2]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn spawn_cost_with_and_without_pre_exec() {
+    let n = 300;
+    for (label, heap_mib) in [
+        ("small parent", 0usize),
+        ("64 MiB touched heap", 64),
+        ("1 GiB touched heap", 1024),
+    ] {
+        let heap: Vec<u8> = vec![1u8; heap_mib << 20];
+        let plain = median_spawn(n, false).await;
+        let hooked = median_spawn(n, true).await;
+        println!(
+            "{label}: posix_spawn {:.3} ms, fork + pre_exec {:.3} ms (median of {n})",
+            plain.as_secs_f64() * 1e3,
+            hooked.as_secs_f64() * 1e3,
+        );
+        drop(heap);
+    }
+}
