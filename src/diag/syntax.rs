@@ -8,7 +8,11 @@ use crate::span::Span;
 /// An empty `expected` means nothing in particular was expected instead.
 pub fn unexpected(at: Span, expected: &str, found: &str, help: Option<&str>) -> Diagnostic {
     let d = if expected.is_empty() {
-        Diagnostic::error("E0001", format!("unexpected {found}")).primary(at, "not expected here")
+        Diagnostic::error(
+            "E0001",
+            format!("unexpected {}", found.trim_start_matches("the ")),
+        )
+        .primary(at, "not expected here")
     } else {
         Diagnostic::error("E0001", format!("expected {expected}, found {found}"))
             .primary(at, format!("expected {expected} here"))

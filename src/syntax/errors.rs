@@ -195,6 +195,15 @@ pub fn from_pest(err: &Error<Rule>, text: &str) -> Diagnostic {
             *w != found.0 && !(is_reserved_field_word(w) && is_reserved_field_word(&found.0))
         })
         .collect();
+    // A file with nothing but comments and blanks lacks its workflow.
+    let blank = text.lines().all(|l| {
+        l.trim_start_matches('\u{FEFF}').trim().is_empty() || l.trim_start().starts_with('#')
+    });
+    let (words, help) = if blank {
+        (vec!["`workflow`".to_string()], form_help("workflow"))
+    } else {
+        (words, help)
+    };
     let expected = join_words(words);
     let at = Span::new(pos, pos + found.1);
     diag::syntax::unexpected(at, &expected, &found.0, help)
