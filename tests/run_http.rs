@@ -289,7 +289,7 @@ async fn slack_posts_text_and_channel_and_never_leaks_the_url() {
     assert_eq!(o.status, Status::Succeeded, "{:?}", o.error);
     assert_eq!(o.outputs["delivered"], true);
     let r = srv.requests().pop().unwrap();
-    assert_eq!(r.method, "POST");
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/slack/ok"));
     assert_eq!(r.headers["content-type"], "application/json");
     let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(
