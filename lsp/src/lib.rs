@@ -20,6 +20,7 @@
 //! tested alone: this crate's tests drive the server with a stub engine; the
 //! `wfc` tests drive the real engine directly and through this server.
 
+pub mod client;
 mod convert;
 pub mod engine;
 pub mod lines;
@@ -42,7 +43,47 @@ where
     let engine = Arc::new(engine);
     let (service, socket) =
         LspService::new(move |client| Backend::new(client, engine.clone(), options.clone()));
-    Server::new(input, output, socket).serve(service).await;
+    let exit = Arc::new(tokio::sync::Notify::new());
+    let service = ExitWatch {
+        inner: service,
+        exit: exit.clone(),
+    };
+    // tower-lsp notices `exit` only when the next message arrives; stop at once.
+    tokio::select! {
+        () = Server::new(input, output, socket).serve(service) => {}
+        () = exit.notified() => {}
+    }
+}
+
+/// Passes requests through, and signals when the client sends `exit`.
+struct ExitWatch<S> {
+    inner: S,
+    exit: Arc<tokio::sync::Notify>,
+}
+
+impl<S> tower::Service<tower_lsp::jsonrpc::Request> for ExitWatch<S>
+where
+    S: tower::Service<tower_lsp::jsonrpc::Request>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: tower_lsp::jsonrpc::Request) -> S::Future {
+        let exit = req.method() == "exit";
+        let future = self.inner.call(req);
+        if exit {
+            self.exit.notify_one();
+        }
+        future
+    }
 }
 
 /// Serves the protocol on standard input and output (what `wfc lsp` runs).
@@ -58,5 +99,8 @@ pub fn serve_stdio<E: Engine>(engine: E) -> std::io::Result<()> {
         tokio::io::stdin(),
         tokio::io::stdout(),
     ));
+    // Reading stdin occupies a blocking thread that only returns when the
+    // client closes the pipe; after `exit` the process must not wait for it.
+    rt.shutdown_background();
     Ok(())
 }

@@ -27,10 +27,14 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            debounce: Duration::from_millis(30),
+            debounce: Duration::from_millis(15),
         }
     }
 }
+
+/// At most this many completion items are sent; the list is then marked
+/// incomplete, so the editor asks again as the user types more of the word.
+const MAX_COMPLETIONS: usize = 200;
 
 /// One open document.
 struct Document {
@@ -290,10 +294,20 @@ impl<E: Engine> LanguageServer for Backend<E> {
         Ok(self
             .query(&pos.text_document.uri, move |s| {
                 let doc = s.doc();
-                let items = s.analysis.completion(doc.offset(at));
+                let mut items = s.analysis.completion(doc.offset(at));
+                let is_incomplete = items.len() > MAX_COMPLETIONS;
+                if is_incomplete {
+                    items.sort_by(|a, b| {
+                        let key = |c: &crate::engine::CompletionItem| {
+                            c.sort_key.clone().unwrap_or_else(|| c.label.clone())
+                        };
+                        key(a).cmp(&key(b))
+                    });
+                    items.truncate(MAX_COMPLETIONS);
+                }
                 let items = items.into_iter().map(|c| doc.completion(c, at)).collect();
                 CompletionResponse::List(CompletionList {
-                    is_incomplete: false,
+                    is_incomplete,
                     items,
                 })
             })

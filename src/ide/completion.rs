@@ -39,10 +39,20 @@ pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
             .collect(),
         Context::Expr => expression(doc, &cursor),
     };
+    // Keep the items that could match the word typed so far (the editor
+    // filters too; this keeps long lists short).
+    let typed = doc.text()[cursor.replace.clone()].to_ascii_lowercase();
+    items.retain(|i| fuzzy_match(&typed, &i.label));
     for item in &mut items {
         item.replace = Some(cursor.replace.clone());
     }
     items
+}
+
+/// Whether the characters of `typed` appear in order in `label` (ignoring case).
+fn fuzzy_match(typed: &str, label: &str) -> bool {
+    let mut chars = label.chars().map(|c| c.to_ascii_lowercase());
+    typed.chars().all(|t| chars.any(|c| c == t))
 }
 
 fn snippet(label: &str, kind: K, body: &str, doc: &str) -> CompletionItem {
@@ -266,14 +276,20 @@ pub fn field_snippet(f: &FieldInfo, n: &mut usize) -> String {
 fn depends_on(doc: &Doc, cursor: &Cursor, listed: &[String]) -> Vec<CompletionItem> {
     let names = doc.names();
     let me = cursor.step.as_ref().map(|(n, _)| n.as_str());
+    let here = cursor.replace.start;
     let mut items = Vec::new();
-    for (i, s) in names.steps.iter().enumerate() {
+    for s in &names.steps {
         if Some(s.name.as_str()) == me || listed.contains(&s.name) {
             continue;
         }
         let mut item = CompletionItem::new(&s.name, K::Step);
         item.detail = Some(format!("{} step", s.kind));
-        item.sort_key = Some(format!("0{i:06}"));
+        // The nearest steps above come first: the likeliest dependencies.
+        item.sort_key = Some(if s.at < here {
+            format!("0{:010}", here - s.at)
+        } else {
+            format!("1{:010}", s.at)
+        });
         items.push(item);
     }
     for b in names.blocks.iter().filter(|b| !listed.contains(b)) {
