@@ -19,11 +19,29 @@ impl Analysis {
     /// Parse and check diagnostics together, sorted by position.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut all = self.parsed.diagnostics.clone();
+        let recovered = !self.parsed.diagnostics.is_empty();
         if let Some(c) = &self.checked {
-            all.extend(c.diagnostics.iter().cloned());
+            all.extend(
+                c.diagnostics
+                    .iter()
+                    .filter(|d| !recovered || !self.caused_by_recovery(d))
+                    .cloned(),
+            );
         }
         diag::sort(&mut all);
         all
+    }
+
+    /// Checker reports that only follow from items left out by syntax-error
+    /// recovery: uses of names those items declared, and params whose only
+    /// uses were in them.
+    fn caused_by_recovery(&self, d: &Diagnostic) -> bool {
+        d.code == "W0100"
+            || self
+                .parsed
+                .recovered_names
+                .iter()
+                .any(|n| d.message.contains(&format!("`{n}`")))
     }
 
     pub fn has_errors(&self) -> bool {

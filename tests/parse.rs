@@ -78,3 +78,35 @@ fn spans_are_tight() {
     assert_eq!(slice(s.fields[1].span), "depends on t, u");
     assert_eq!(slice(file.workflow.span).chars().last(), Some('}'));
 }
+
+/// Each broken item is reported, and the rest of the file still has a tree.
+#[test]
+fn syntax_errors_are_all_reported_and_the_rest_is_kept() {
+    let text = "workflow ci {\n  step a: shell { run \"x\" }\n  step b shell {\n    run \"y\"\n  }\n  step c: shell {\n    run \"z\" = 1\n  }\n  step d: shell {\n    run \"w\"\n    depends on a, b\n  }\n  param p: int =\n}\n";
+    let parsed = parse(text);
+    let lines: Vec<u32> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let at = d.primary_span().unwrap().start as usize;
+            text[..at].matches('\n').count() as u32 + 1
+        })
+        .collect();
+    assert_eq!(lines, [3, 7, 14], "{:#?}", parsed.diagnostics);
+    let file = parsed.file.expect("a tree of the rest");
+    let steps: Vec<&str> = file
+        .workflow
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Step(s) => Some(s.name.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(steps, ["a", "d"]);
+    assert_eq!(parsed.recovered_names, ["b", "c", "p"]);
+    // `d` depends on the left-out `b`: not reported as unknown.
+    let analysis = wfc::analysis::analyze("ci.wf", text);
+    let codes: Vec<&str> = analysis.diagnostics().iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["E0001", "E0001", "E0001"]);
+}

@@ -8,6 +8,7 @@
 pub mod ast;
 mod errors;
 pub mod parser;
+mod recover;
 pub mod scan;
 pub mod strings;
 
@@ -15,16 +16,21 @@ use crate::diag::Diagnostic;
 use crate::span::LineIndex;
 use ast::{Comment, Item};
 use parser::{Rule, WfParser};
+use pest::iterators::Pairs;
 use pest::Parser;
 use std::collections::HashMap;
 
-/// The result of parsing one file. `file` is `None` only when the text has a
-/// syntax error; `diagnostics` then says where and why.
+/// The result of parsing one file. With syntax errors, `diagnostics` holds
+/// each of them and `file` is the tree of the rest of the file (the items
+/// holding errors left out), or `None` when no tree could be recovered.
 #[derive(Clone, Debug)]
 pub struct Parsed {
     pub file: Option<ast::File>,
     pub comments: Vec<Comment>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Names declared in the items left out by error recovery (steps, params,
+    /// blocks), so later phases can tell a use of them from a real unknown name.
+    pub recovered_names: Vec<String>,
 }
 
 pub fn parse(text: &str) -> Parsed {
@@ -32,10 +38,61 @@ pub fn parse(text: &str) -> Parsed {
     if let Some(d) = scan::scan(text).filter(|d| d.code == "E0007") {
         return failed(d);
     }
-    let pairs = match WfParser::parse(Rule::file, text) {
-        Ok(pairs) => pairs,
-        Err(_) => return failed(syntax_error(text)),
-    };
+    match WfParser::parse(Rule::file, text) {
+        Ok(pairs) => build(pairs, text, Vec::new()),
+        Err(_) => recover(text),
+    }
+}
+
+/// Collects the syntax errors of a broken file by blanking out the item that
+/// holds each error and parsing again; the tree of what remains is kept (the
+/// language server works on it while the user types).
+fn recover(text: &str) -> Parsed {
+    const MAX_ERRORS: usize = 20;
+    let mut errors = vec![syntax_error(text)];
+    let mut current = text.to_string();
+    let mut names = Vec::new();
+    loop {
+        let last = &errors[errors.len() - 1];
+        // Unbalanced text has no reliable item boundaries.
+        if matches!(last.code, "E0002" | "E0003" | "E0007" | "E0008") || errors.len() >= MAX_ERRORS
+        {
+            break;
+        }
+        let Some(pos) = last.primary_span().map(|s| s.start as usize) else {
+            break;
+        };
+        let Some(range) = recover::item_around(&current, pos) else {
+            break;
+        };
+        names.extend(recover::declared_names(&current[range.0..range.1]));
+        current = recover::blank(&current, range);
+        match WfParser::parse(Rule::file, &current) {
+            Ok(pairs) => {
+                let mut parsed = build(pairs, &current, errors);
+                parsed.recovered_names = names;
+                return parsed;
+            }
+            Err(_) => {
+                let next = syntax_error(&current);
+                if next.primary_span() == last.primary_span() {
+                    break;
+                }
+                errors.push(next);
+            }
+        }
+    }
+    Parsed {
+        file: None,
+        comments: Vec::new(),
+        diagnostics: errors,
+        recovered_names: names,
+    }
+}
+
+/// Builds the tree of text known to parse; `errors` are the syntax errors
+/// already found (when `text` is a recovered copy of the user's file).
+fn build(pairs: Pairs<'_, Rule>, text: &str, errors: Vec<Diagnostic>) -> Parsed {
     let comments: Vec<Comment> = pairs
         .clone()
         .flatten()
@@ -54,7 +111,8 @@ pub fn parse(text: &str) -> Parsed {
         .collect();
     let builder = parser::Builder::new();
     let mut file = builder.file(pairs);
-    let diagnostics = builder.into_diagnostics();
+    let mut diagnostics = errors;
+    diagnostics.extend(builder.into_diagnostics());
     if let Some(f) = file.as_mut() {
         attach_docs(f, &comments, text);
     }
@@ -62,6 +120,7 @@ pub fn parse(text: &str) -> Parsed {
         file,
         comments,
         diagnostics,
+        recovered_names: Vec::new(),
     }
 }
 
@@ -70,6 +129,7 @@ fn failed(d: Diagnostic) -> Parsed {
         file: None,
         comments: Vec::new(),
         diagnostics: vec![d],
+        recovered_names: Vec::new(),
     }
 }
 
