@@ -1,7 +1,8 @@
 //! The `docker` executor: one container through the Docker Engine API (bollard).
 //!
 //! The engine is found the way the `docker` CLI finds it: `DOCKER_HOST`
-//! (`unix://…`, `tcp://…`, `http://…`) or the local default socket. A rootful
+//! (`unix://…`, `tcp://…`, `http://…`) or the local default socket, unless
+//! [`super::ExecOptions::docker_host`] names one. A rootful
 //! Podman API service works too (`scripts/start-docker-api`).
 //!
 //! Steps: make sure the image is there ([`PullPolicy`]), create the container,
@@ -94,23 +95,27 @@ impl DockerSpec {
     }
 }
 
-/// The engine address, for messages.
-fn engine_address() -> String {
-    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned())
+/// The engine's address: the option, `DOCKER_HOST`, or the default socket.
+fn engine_address(ex: &Executor) -> String {
+    ex.opts
+        .docker_host
+        .clone()
+        .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned())
 }
 
 /// Connects once per executor (and checks the engine answers).
 async fn connect(ex: &Executor) -> Result<&Docker, String> {
     ex.docker
         .get_or_try_init(|| async {
+            let address = engine_address(ex);
             let unreachable = |e: &dyn std::fmt::Display| {
                 format!(
-                    "cannot reach the Docker engine at {}: {e}; start Docker (or a Podman API \
-                     service) or set DOCKER_HOST to its address",
-                    engine_address()
+                    "cannot reach the Docker engine at {address}: {e}; start Docker (or a \
+                     Podman API service) or set DOCKER_HOST to its address"
                 )
             };
-            let docker = Docker::connect_with_defaults()
+            let docker = Docker::connect_with_host(&address)
                 .map_err(|e| unreachable(&e))?
                 // Waiting for a long step is one request: no client-side limit.
                 .with_timeout(Duration::from_secs(60 * 60 * 24 * 365));

@@ -266,6 +266,9 @@ pub struct ExecOptions {
     pub kill_grace: Duration,
     /// Bytes kept of an HTTP response body (the head).
     pub body_cap: usize,
+    /// The Docker engine's address (`unix:///…`, `tcp://…`); `None` means
+    /// `DOCKER_HOST`, else the local default socket.
+    pub docker_host: Option<String>,
 }
 
 impl Default for ExecOptions {
@@ -274,6 +277,7 @@ impl Default for ExecOptions {
             capture_cap: DEFAULT_CAPTURE_CAP,
             kill_grace: DEFAULT_KILL_GRACE,
             body_cap: DEFAULT_BODY_CAP,
+            docker_host: None,
         }
     }
 }
