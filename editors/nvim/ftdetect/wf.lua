@@ -1,0 +1,2 @@
+-- .wf files are wfc workflows.
+vim.filetype.add({ extension = { wf = "wf" } })

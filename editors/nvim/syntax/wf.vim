@@ -1,0 +1,52 @@
+" Syntax highlighting for wfc workflow files (.wf).
+" The language server adds semantic highlighting on top (names resolved).
+if exists("b:current_syntax")
+  finish
+endif
+
+syn keyword wfStorage workflow param secret step env defaults nextgroup=wfName skipwhite
+syn keyword wfKeyword if else for each in parallel wait finally depends on failure success rollback fail at backoff max outputs
+syn keyword wfBoolean true false
+syn keyword wfType string int float bool duration json list map contained containedin=wfTypeAnn
+" (`contains` cannot be a :syn-keyword, so functions are a match.)
+syn match   wfFunction "\<\(env\|len\|contains\|lower\|upper\|trim\|json\|default\|raw\|join\)\>\ze\s*("
+syn match   wfName "\<[A-Za-z_][A-Za-z0-9_-]*\>" contained
+syn match   wfStepDecl "\<step\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*[A-Za-z_][A-Za-z0-9_-]*" contains=wfStorage,wfStepName,wfKind
+syn match   wfStepName "\(step\s\+\)\@<=[A-Za-z_][A-Za-z0-9_-]*" contained
+syn match   wfKind ":\s*\zs[A-Za-z_][A-Za-z0-9_-]*" contained
+syn match   wfTypeAnn "\(\<\(param\|secret\)\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*\)\@<=[A-Za-z<>, ?]\+" contains=wfType
+syn match   wfField "^\s*\zs\(run\|shell\|workdir\|image\|entrypoint\|mount\|pull\|network\|get\|post\|put\|patch\|delete\|head\|headers\|body\|expect\|webhook\|message\|channel\|url\|method\|to\|subject\|smtp\|from\|username\|password\|check\|approval\|timeout\|retry\|estimate\|optional\|description\|concurrency\)\>"
+syn match   wfDuration "\<\(\d\+\(ms\|s\|m\|h\|d\)\)\+\>"
+syn match   wfNumber "\<\d\+\(\.\d\+\)\=\>"
+syn match   wfOperator "==\|!=\|<=\|>=\|&&\|||\|\.\."
+syn region  wfInterp matchgroup=wfInterpDelim start="\${" end="}" contained contains=wfFunction,wfNumber,wfBoolean,wfInnerString,wfOperator
+syn match   wfEscape "\\\(u{\x\+}\|.\)" contained
+syn region  wfInnerString start=+"+ skip=+\\"+ end=+"+ contained contains=wfEscape
+syn region  wfString start=+"+ skip=+\\\\\|\\"+ end=+"\|$+ contains=wfEscape,wfInterp
+syn region  wfTripleString start=+"""+ end=+"""+ contains=wfInterp
+syn match   wfComment "#.*$" contains=wfTodo
+syn match   wfDocComment "##.*$"
+syn keyword wfTodo TODO FIXME XXX contained
+
+hi def link wfStorage      StorageClass
+hi def link wfKeyword      Keyword
+hi def link wfBoolean      Boolean
+hi def link wfType         Type
+hi def link wfKind         Type
+hi def link wfFunction     Function
+hi def link wfStepName     Function
+hi def link wfName         Identifier
+hi def link wfField        Identifier
+hi def link wfDuration     Number
+hi def link wfNumber       Number
+hi def link wfOperator     Operator
+hi def link wfInterpDelim  Special
+hi def link wfEscape       SpecialChar
+hi def link wfString       String
+hi def link wfInnerString  String
+hi def link wfTripleString String
+hi def link wfComment      Comment
+hi def link wfDocComment   SpecialComment
+hi def link wfTodo         Todo
+
+let b:current_syntax = "wf"
