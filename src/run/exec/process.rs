@@ -10,7 +10,9 @@
 //! SIGKILLs the whole process group — the user's shell and everything it
 //! started. (PDEATHSIG alone would only reach the direct child: grandchildren
 //! would be re-parented and live on.) Processes that leave the group (`setsid`,
-//! daemons) escape this; only cgroups could catch those.
+//! daemons) escape this; only cgroups could catch those. Running as the
+//! supervisor's background job, the step's shell starts with SIGINT and SIGQUIT
+//! ignored (POSIX rule for asynchronous lists); wfc never sends those.
 //!
 //! The death signal fires when the *thread* that spawned the child exits, so
 //! steps must be spawned from long-lived threads: tokio worker threads (the
