@@ -332,3 +332,26 @@ fn sigkill_of_wfc_kills_the_step_tree() {
         );
     }
 }
+
+#[tokio::test]
+async fn lines_can_go_to_a_channel() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let ctx =
+        StepContext::new(CancellationToken::new()).with_sink(wfc::run::exec::channel_sink(tx));
+    let spec = StepSpec::Shell(ShellSpec::new("echo a; echo b >&2"));
+    let o = executor().run(&spec, &ctx).await;
+    assert!(o.is_success());
+    drop(ctx);
+    let mut got = Vec::new();
+    while let Some(line) = rx.recv().await {
+        got.push((line.stream, line.text));
+    }
+    got.sort_by_key(|(s, _)| *s == Stream::Stderr);
+    assert_eq!(
+        got,
+        [
+            (Stream::Stdout, "a".to_owned()),
+            (Stream::Stderr, "b".to_owned())
+        ]
+    );
+}
