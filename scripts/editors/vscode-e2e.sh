@@ -29,9 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== grammar tests and vsce package"
-(cd editors/vscode && npm install -q --no-audit --no-fund >&2 \
-  && npx --no-install vscode-tmgrammar-test "test/**/*.test.wf" \
-  && npx --no-install vsce package --no-yarn --allow-missing-repository -o "$tmp/wfc.vsix" >&2)
+VSIX="$(scripts/editors/vscode-package.sh "$tmp")"
 
 mkdir -p "$tmp/ws"
 cat > "$tmp/ws/deploy.wf" <<'WF'
@@ -50,7 +48,7 @@ workflow deploy {
 WF
 PORT="${VSCODE_E2E_PORT:-$((20000 + RANDOM % 20000))}"
 echo "== code-server on port $PORT"
-eval "$(scripts/editors/start-code-server.sh "$CS_ENTRY" "$tmp/wfc.vsix" "$tmp/ws" "$PORT" \
+eval "$(scripts/editors/start-code-server.sh "$CS_ENTRY" "$VSIX" "$tmp/ws" "$PORT" \
   "{\"wfc.server.path\": \"$WFC\"}")"
 echo "== headless Chromium"
 shot="${VSCODE_E2E_SCREENSHOT:-$tmp/vscode-e2e.png}"
