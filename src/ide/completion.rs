@@ -279,7 +279,9 @@ fn depends_on(doc: &Doc, cursor: &Cursor, listed: &[String]) -> Vec<CompletionIt
     let here = cursor.replace.start;
     let mut items = Vec::new();
     for s in &names.steps {
-        if Some(s.name.as_str()) == me || listed.contains(&s.name) {
+        // Steps of handlers and rollbacks cannot be waited for from the main graph.
+        let other_region = s.in_region && !cursor.in_region;
+        if Some(s.name.as_str()) == me || listed.contains(&s.name) || other_region {
             continue;
         }
         let mut item = CompletionItem::new(&s.name, K::Step);

@@ -50,6 +50,8 @@ pub struct Cursor {
     pub loop_vars: Vec<String>,
     /// Inside the workflow's `on failure { }` (`failed` is in scope).
     pub in_failure_handler: bool,
+    /// Inside a handler or a rollback (outside the main graph).
+    pub in_region: bool,
     /// Whether `{` follows on the cursor's line (snippets then leave out the body).
     pub brace_follows: bool,
 }
@@ -89,6 +91,9 @@ pub fn at(text: &str, lexed: &Lexed, offset: usize) -> Cursor {
             })
             .collect(),
         in_failure_handler: chain.contains(&&FrameKind::FailureHandler),
+        in_region: chain
+            .iter()
+            .any(|k| matches!(k, FrameKind::FailureHandler | FrameKind::Region)),
         brace_follows: text[offset..line_end].contains('{'),
     };
     // Inside a string's text or a comment?
@@ -181,7 +186,8 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
         FrameKind::Workflow
         | FrameKind::Block
         | FrameKind::ForEach { .. }
-        | FrameKind::FailureHandler => {
+        | FrameKind::FailureHandler
+        | FrameKind::Region => {
             let w = match w {
                 ["}", rest @ ..] => rest,
                 w => w,

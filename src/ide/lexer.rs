@@ -53,6 +53,9 @@ pub enum FrameKind {
     },
     /// `on failure { … }` at workflow level.
     FailureHandler,
+    /// `on success { … }`, `finally { … }` and `on failure rollback { … }`:
+    /// bodies outside the main graph.
+    Region,
     Defaults,
     /// `outputs { name: type }`
     Outputs,
@@ -236,9 +239,8 @@ impl Lexer<'_> {
             ["outputs"] => FrameKind::Outputs,
             ["defaults"] => FrameKind::Defaults,
             ["on", "failure"] if *parent == FrameKind::Workflow => FrameKind::FailureHandler,
-            ["on", ..] | ["finally"] | ["if", ..] | ["else", ..] | ["parallel", ..] => {
-                FrameKind::Block
-            }
+            ["on", "failure", "rollback"] | ["on", "success"] | ["finally"] => FrameKind::Region,
+            ["on", ..] | ["if", ..] | ["else", ..] | ["parallel", ..] => FrameKind::Block,
             ["for", "each", var, ..] => FrameKind::ForEach {
                 var: var.to_string(),
             },

@@ -31,6 +31,8 @@ pub struct StepName {
     pub outputs: Vec<(String, String)>,
     /// Byte offset of the name.
     pub at: usize,
+    /// In a handler or a rollback (not in the main graph).
+    pub in_region: bool,
 }
 
 impl Names {
@@ -83,6 +85,9 @@ pub fn collect(text: &str, lexed: &Lexed) -> Names {
                     kind,
                     outputs: Vec::new(),
                     at: toks[i + 1].span.start,
+                    in_region: lexed
+                        .chain(t.frame)
+                        .any(|f| matches!(f.kind, FrameKind::FailureHandler | FrameKind::Region)),
                 });
             }
             "parallel" => {
