@@ -8,6 +8,7 @@ mod check;
 mod fmt;
 mod lsp;
 mod plan;
+mod run;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -45,9 +46,9 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Run a workflow (`--dry-run` shows the plan, as `wfc plan` does).
     #[command(
-        after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n\nExit status: 0 success, 1 the run failed, 2 bad params or unreadable file, 3 the workflow has errors."
+        after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n  wfc run deploy.wf -p version=1.2.3 --keep-going --output report.json\n  wfc run deploy.wf -p env=prod -p version=1.2.3 --approve approve\n\nExit status: 0 success, 1 the run failed, 2 bad params or unreadable file, 3 the workflow has errors, 130 cancelled."
     )]
-    Run(plan::RunArgs),
+    Run(run::RunArgs),
     /// Start the language server (LSP over stdio) for editors.
     #[command(
         after_help = "Editors start it for you: see editors/vscode and editors/nvim.\n\nExample (Neovim):\n  vim.lsp.start({ name = \"wfc\", cmd = { \"wfc\", \"lsp\" } })"
@@ -85,7 +86,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Plan(args) => plan::run(args),
-        Command::Run(args) => plan::run_workflow(args),
+        Command::Run(args) => run::run(args),
         Command::Completions { shell } => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

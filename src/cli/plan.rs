@@ -1,5 +1,5 @@
-//! `wfc plan FILE` and `wfc run --dry-run FILE`: bind params, compile the
-//! plan and show it as text, JSON, DOT or Mermaid.
+//! `wfc plan FILE` (and `wfc run --dry-run FILE`, see [`super::run`]): bind
+//! params, compile the plan and show it as text, JSON, DOT or Mermaid.
 
 use super::read_input;
 use crate::analysis;
@@ -46,40 +46,11 @@ pub enum PlanFormat {
     Mermaid,
 }
 
-#[derive(Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub input: PlanInput,
-    /// Show the plan (exactly as `wfc plan` does) and run nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// With `--dry-run`: the plan's format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: PlanFormat,
-}
-
 pub fn run(args: PlanArgs) -> ExitCode {
     match compile(&args.input) {
         Ok((plan, wf, source)) => {
             print!("{}", show(&plan, &wf, &source, args.format));
             ExitCode::SUCCESS
-        }
-        Err(code) => code,
-    }
-}
-
-/// `wfc run`: with `--dry-run`, the plan; the interpreter is not there yet.
-pub fn run_workflow(args: RunArgs) -> ExitCode {
-    if args.dry_run {
-        return run(PlanArgs {
-            input: args.input,
-            format: args.format,
-        });
-    }
-    match compile(&args.input) {
-        Ok(_) => {
-            eprintln!("error: the interpreter is not available in this build; `wfc run --dry-run` shows the plan");
-            ExitCode::from(2)
         }
         Err(code) => code,
     }

@@ -1,14 +1,38 @@
-//! The interpreter's execution layer: everything below the scheduler.
+//! The interpreter: runs a compiled [`crate::plan::Plan`].
 //!
+//! The execution layer:
 //! - [`quote`] renders `run` commands with injection-safe `${…}` interpolation.
 //! - [`mask`] replaces secret values by `***` in text wfc writes, streamed or not.
 //! - [`exec`] runs one evaluated step (shell, docker, http, slack, webhook,
 //!   email) under a cancellation token and a timeout, and reports its outcome.
 //!
-//! The scheduler (walking a compiled plan, retries, dependencies, handlers)
-//! sits on top: it evaluates each step's fields to an [`exec::StepSpec`] and
-//! calls an [`exec::Execute`] implementation.
+//! On top of it, the scheduler:
+//! - [`values`] evaluates plan expressions at run time (step outputs,
+//!   `failed.…`, secrets) and turns outcomes into output values; [`spec`]
+//!   builds an [`exec::StepSpec`] from a planned step;
+//! - [`state`] and [`scheduler`] run one graph (dependencies, priorities,
+//!   `--jobs`, loop limits, `wait any`, skips, stop on failure);
+//!   [`attempt`] is one step's task (retries from [`retry`], timeouts);
+//!   [`gates`] decides gates and waits for approvals;
+//! - [`runner`] runs the whole thing: main graph, compensations, handlers;
+//! - [`record`] is what the run reports ([`record::Recorder`]), to the
+//!   terminal ([`progress`]), a JSON file ([`report`]) and later the run store;
+//!   [`signals`] turns Ctrl-C into cancellation.
 
+pub mod attempt;
 pub mod exec;
+pub mod gates;
 pub mod mask;
+pub mod progress;
 pub mod quote;
+pub mod record;
+pub mod report;
+pub mod retry;
+pub mod runner;
+pub mod scheduler;
+pub mod signals;
+pub mod spec;
+pub mod state;
+pub mod values;
+
+pub use runner::{RunOptions, RunResult, Runner};

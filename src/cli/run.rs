@@ -1,0 +1,127 @@
+//! `wfc run FILE`: compile the plan, run it, show it happening, report.
+//!
+//! Exit codes: 0 the run succeeded, 1 it failed, 2 bad invocation or params,
+//! 3 the workflow has errors, 130 cancelled (Ctrl-C).
+
+use super::plan::{self as plan_cmd, PlanArgs, PlanFormat, PlanInput};
+use crate::diag::render;
+use crate::run::exec::Executor;
+use crate::run::gates::CliApprovals;
+use crate::run::progress::Display;
+use crate::run::record::Recorders;
+use crate::run::report::ReportWriter;
+use crate::run::{signals, RunOptions, Runner};
+use clap::Args;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: PlanInput,
+    /// Show the plan (exactly as `wfc plan` does) and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With `--dry-run`: the plan's format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: PlanFormat,
+    /// After a step fails, keep running the branches that do not depend on it.
+    #[arg(short = 'k', long)]
+    pub keep_going: bool,
+    /// Write a JSON report of the run (schema in docs/run.md).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Approve this gate in advance (`approval`, or a check with `on fail pause`);
+    /// repeatable; `all` approves every gate.
+    #[arg(long, value_name = "STEP")]
+    pub approve: Vec<String>,
+    /// Plain lines (prefixed with the step name) even on a terminal.
+    #[arg(long)]
+    pub plain: bool,
+}
+
+pub fn run(args: RunArgs) -> ExitCode {
+    if args.dry_run {
+        return plan_cmd::run(PlanArgs {
+            input: args.input,
+            format: args.format,
+        });
+    }
+    let (plan, wf, source) = match plan_cmd::compile(&args.input) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let file = source.name.clone();
+    drop(source);
+    let live = std::io::stdout().is_terminal() && !args.plain;
+    let color = render::use_color(std::io::stdout().is_terminal() && !args.plain);
+    let mut names: Vec<&str> = plan.main.steps.iter().map(|s| s.name.as_str()).collect();
+    for h in &plan.handlers {
+        names.extend(h.graph.steps.iter().map(|s| s.name.as_str()));
+    }
+    let display = Display::new(live, color, &names);
+    let report = ReportWriter::new(args.output.clone());
+    let recorders = Recorders(vec![Box::new(display.clone()), Box::new(report.clone())]);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let approver = std::env::var("USER").unwrap_or_else(|_| "wfc run --approve".into());
+    let opts = RunOptions {
+        run_id: new_run_id(),
+        file,
+        jobs: plan.schedule.jobs,
+        keep_going: args.keep_going,
+    };
+    let result = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let force = CancellationToken::new();
+        if let Err(e) = signals::install(cancel.clone(), force.clone()) {
+            eprintln!("warning: cannot handle Ctrl-C: {e}");
+        }
+        let mut runner = Runner::new(
+            &plan,
+            &wf,
+            Arc::new(Executor::default()),
+            Arc::new(CliApprovals {
+                steps: args.approve.clone(),
+                by: approver,
+            }),
+            Box::new(recorders),
+            Some(Arc::new(display)),
+            opts,
+        );
+        runner.run(cancel, force).await
+    });
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    if let Some(e) = report.write_error() {
+        eprintln!("error: {e}");
+    }
+    ExitCode::from(result.status.exit_code())
+}
+
+/// `20240501-123456-3fa9`: UTC time of the start and 16 random bits.
+pub fn new_run_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let now = std::time::SystemTime::now();
+    let ts = crate::run::record::timestamp(now);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    let digits: String = ts.chars().filter(char::is_ascii_digit).take(14).collect();
+    format!(
+        "{}-{}-{:04x}",
+        &digits[..8],
+        &digits[8..],
+        h.finish() & 0xffff
+    )
+}

@@ -1,0 +1,402 @@
+//! What a person sees while a run goes: live progress on a terminal, plain
+//! lines elsewhere, and a summary table at the end.
+//!
+//! - **Terminal** (stdout is a TTY): an `indicatif` display — one line per
+//!   running step with its elapsed time and attempt, an overall bar of the
+//!   main graph below them; step output and step results scroll above.
+//! - **Plain** (CI logs, pipes): one line per event, each prefixed with the
+//!   step's name (`build     | compiling…`), nothing redrawn.
+//!
+//! Both are the same [`Display`]: a [`Recorder`] for the run's events and a
+//! [`LineOutput`] for the steps' output lines (called from worker threads,
+//! hence the lock). Everything shown is already masked.
+
+use super::exec::{LineSink, Stream};
+use super::record::{
+    Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
+};
+use super::runner::LineOutput;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// At most this many rows in the summary table; beyond, only the steps that
+/// did not succeed are listed.
+const FULL_TABLE: usize = 40;
+
+/// The run's display; clone it to hand it out as recorder and line output.
+#[derive(Clone)]
+pub struct Display {
+    inner: Arc<Mutex<Inner>>,
+}
+
+struct Inner {
+    live: Option<Live>,
+    color: bool,
+    /// Width the step names are padded to in plain lines.
+    width: usize,
+    rows: Vec<Row>,
+    index: HashMap<(GraphName, String), usize>,
+    main_total: usize,
+    main_done: usize,
+}
+
+struct Live {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    bars: HashMap<(GraphName, String), ProgressBar>,
+}
+
+struct Row {
+    graph: GraphName,
+    name: String,
+    status: Option<StepStatus>,
+    attempts: u32,
+    duration: Duration,
+    optional: bool,
+}
+
+impl Display {
+    /// `live`: draw with indicatif (stdout is a terminal). `names`: every
+    /// instance name, to align plain lines.
+    pub fn new(live: bool, color: bool, names: &[&str]) -> Self {
+        let width = names
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(4)
+            .min(24);
+        let live = live.then(|| {
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout());
+            let overall = multi.add(ProgressBar::new(0));
+            overall.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30.cyan/blue} {pos}/{len} steps · {elapsed} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            overall.enable_steady_tick(Duration::from_millis(200));
+            Live {
+                multi,
+                overall,
+                bars: HashMap::new(),
+            }
+        });
+        Display {
+            inner: Arc::new(Mutex::new(Inner {
+                live,
+                color,
+                width,
+                rows: Vec::new(),
+                index: HashMap::new(),
+                main_total: 0,
+                main_done: 0,
+            })),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        f(&mut self.inner.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Inner {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// Prints a line above the live display, or plainly.
+    fn say(&self, line: &str) {
+        match &self.live {
+            Some(l) => l.multi.suspend(|| println!("{line}")),
+            None => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+
+    fn prefix(&self, key: &StepKey) -> String {
+        let name = &key.name;
+        let pad = self.width.saturating_sub(name.chars().count());
+        format!("{name}{} |", " ".repeat(pad))
+    }
+
+    fn row(&mut self, key: &StepKey) -> &mut Row {
+        let k = (key.graph.clone(), key.name.clone());
+        let i = *self.index.entry(k).or_insert_with(|| {
+            self.rows.push(Row {
+                graph: key.graph.clone(),
+                name: key.name.clone(),
+                status: None,
+                attempts: 0,
+                duration: Duration::ZERO,
+                optional: false,
+            });
+            self.rows.len() - 1
+        });
+        &mut self.rows[i]
+    }
+
+    fn status_word(&self, s: StepStatus, optional: bool) -> String {
+        let (code, word) = match s {
+            StepStatus::Succeeded => ("32", "✓ succeeded"),
+            StepStatus::Failed => ("31", "✗ failed"),
+            StepStatus::TimedOut => ("31", "✗ timed out"),
+            StepStatus::Cancelled => ("33", "⊘ cancelled"),
+            StepStatus::Skipped => ("2", "- skipped"),
+            StepStatus::NotRun => ("2", "· not run"),
+        };
+        let word = if optional && s.is_failure() {
+            format!("{word} (optional)")
+        } else {
+            word.to_owned()
+        };
+        self.paint(code, &word)
+    }
+}
+
+impl Recorder for Display {
+    fn run_started(&mut self, run: &RunInfo) {
+        self.with(|d| {
+            d.main_total = run.steps;
+            if let Some(l) = &d.live {
+                l.overall.set_length(run.steps as u64);
+            }
+            d.say(&format!(
+                "{} {} · {} · {} steps · {} jobs",
+                d.paint("1", "run"),
+                run.run_id,
+                run.workflow,
+                run.steps,
+                run.jobs
+            ));
+        });
+    }
+
+    fn attempt_started(&mut self, step: &StepKey, attempt: u32, _at: std::time::SystemTime) {
+        self.with(|d| {
+            d.row(step).attempts = attempt;
+            let label = if attempt > 1 {
+                format!("attempt {attempt}")
+            } else {
+                String::new()
+            };
+            match &mut d.live {
+                Some(l) => {
+                    let k = (step.graph.clone(), step.name.clone());
+                    let bar = l.bars.entry(k).or_insert_with(|| {
+                        let b = l
+                            .multi
+                            .insert_before(&l.overall, ProgressBar::new_spinner());
+                        b.set_style(
+                            ProgressStyle::with_template("{spinner} {prefix} {elapsed:>4} {msg}")
+                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                        );
+                        b.set_prefix(step.name.clone());
+                        b.enable_steady_tick(Duration::from_millis(120));
+                        b
+                    });
+                    bar.set_message(label);
+                }
+                None => {
+                    let p = d.prefix(step);
+                    let what = if attempt > 1 {
+                        format!("started ({label})")
+                    } else {
+                        "started".into()
+                    };
+                    d.say(&format!("{p} {}", d.paint("2", &what)));
+                }
+            }
+        });
+    }
+
+    fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
+        if a.status == StepStatus::Succeeded || a.status == StepStatus::Cancelled {
+            return;
+        }
+        self.with(|d| {
+            let p = d.prefix(step);
+            let err = a.error.as_deref().unwrap_or("failed");
+            d.say(&format!(
+                "{p} {} {err}",
+                d.paint("33", &format!("attempt {} failed:", a.number))
+            ));
+        });
+    }
+
+    fn waiting(&mut self, step: &StepKey, why: &str) {
+        self.with(|d| {
+            if let Some(l) = &d.live {
+                if let Some(b) = l.bars.get(&(step.graph.clone(), step.name.clone())) {
+                    b.set_message(why.to_owned());
+                }
+            }
+            let p = d.prefix(step);
+            d.say(&format!("{p} {}", d.paint("2", why)));
+        });
+    }
+
+    fn step_skipped(&mut self, _step: &StepKey, _reason: &str) {}
+
+    fn step_ended(&mut self, step: &StepKey, e: &StepEnd) {
+        self.with(|d| {
+            {
+                let row = d.row(step);
+                row.status = Some(e.status);
+                row.attempts = e.attempts;
+                row.duration = e.duration;
+                row.optional = e.optional;
+            }
+            if step.graph == GraphName::Main {
+                d.main_done += 1;
+            }
+            if let Some(l) = &mut d.live {
+                if let Some(b) = l.bars.remove(&(step.graph.clone(), step.name.clone())) {
+                    b.finish_and_clear();
+                    l.multi.remove(&b);
+                }
+                if step.graph == GraphName::Main {
+                    l.overall.set_position(d.main_done as u64);
+                }
+            }
+            let p = d.prefix(step);
+            let mut line = format!("{p} {}", d.status_word(e.status, e.optional));
+            if e.started_at.is_some() {
+                line.push_str(&format!(" in {}", human(e.duration)));
+            }
+            if e.status != StepStatus::Succeeded {
+                if let Some(err) = &e.error {
+                    line.push_str(": ");
+                    line.push_str(err);
+                }
+            }
+            d.say(&line);
+        });
+    }
+
+    fn phase(&mut self, name: &str) {
+        self.with(|d| d.say(&d.paint("1", &format!("── {name} ──"))));
+    }
+
+    fn run_ended(&mut self, end: &RunEnd) {
+        self.with(|d| {
+            if let Some(l) = d.live.take() {
+                l.overall.finish_and_clear();
+                let _ = l.multi.clear();
+            }
+            d.say(&summary_table(d));
+            let (code, word) = match end.status {
+                RunStatus::Succeeded => ("1;32", "succeeded"),
+                RunStatus::Failed => ("1;31", "failed"),
+                RunStatus::Cancelled => ("1;33", "cancelled"),
+            };
+            let mut line = format!(
+                "{} in {}",
+                d.paint(code, &format!("run {word}")),
+                human(end.duration)
+            );
+            if let Some((s, e)) = &end.failed {
+                line.push_str(&format!(" — `{s}`: {e}"));
+            }
+            d.say(&line);
+        });
+    }
+}
+
+impl LineOutput for Display {
+    fn sink(&self, step: &StepKey) -> LineSink {
+        let this = self.clone();
+        let key = step.clone();
+        Arc::new(move |stream: Stream, text: &str| {
+            this.with(|d| {
+                let p = d.prefix(&key);
+                let text = if stream == Stream::Stderr && d.color {
+                    d.paint("2", text)
+                } else {
+                    text.to_owned()
+                };
+                d.say(&format!("{p} {text}"));
+            });
+        })
+    }
+}
+
+fn summary_table(d: &Inner) -> String {
+    let rows: Vec<&Row> = if d.rows.len() <= FULL_TABLE {
+        d.rows.iter().collect()
+    } else {
+        d.rows
+            .iter()
+            .filter(|r| r.status != Some(StepStatus::Succeeded))
+            .collect()
+    };
+    let name = |r: &Row| match &r.graph {
+        GraphName::Main => r.name.clone(),
+        GraphName::Rollback(of) => format!("{} (rollback of {of})", r.name),
+        g => format!("{} ({})", r.name, g.id().replace('_', " ")),
+    };
+    let w = rows
+        .iter()
+        .map(|r| name(r).chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut out = format!(
+        "\n{:<w$}  {:<22}  {:>8}  {:>9}\n",
+        "STEP", "STATUS", "ATTEMPTS", "DURATION"
+    );
+    for r in &rows {
+        let status = r.status.map_or("running".to_owned(), |s| {
+            let plain = match s {
+                StepStatus::Failed | StepStatus::TimedOut if r.optional => {
+                    format!("{} (optional)", s.name())
+                }
+                _ => s.name().to_owned(),
+            };
+            let code = match s {
+                StepStatus::Succeeded => "32",
+                StepStatus::Failed | StepStatus::TimedOut => "31",
+                StepStatus::Cancelled => "33",
+                _ => "2",
+            };
+            // Pad before painting so escape codes do not break the columns.
+            d.paint(code, &format!("{plain:<22}"))
+        });
+        out.push_str(&format!(
+            "{:<w$}  {status}  {:>8}  {:>9}\n",
+            name(r),
+            r.attempts,
+            human(r.duration)
+        ));
+    }
+    let shown = rows.len();
+    if shown < d.rows.len() {
+        out.push_str(&format!(
+            "({} more steps succeeded; --output FILE writes the full report)\n",
+            d.rows.len() - shown
+        ));
+    }
+    out
+}
+
+/// `120ms`, `3.4s`, `2m05s`, `1h02m`.
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if ms < 3_600_000 {
+        format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
+    } else {
+        format!("{}h{:02}m", ms / 3_600_000, ms % 3_600_000 / 60_000)
+    }
+}

@@ -1,0 +1,669 @@
+//! The scheduler: runs one graph (the main graph, a compensation, a
+//! handler) to the end.
+//!
+//! One loop owns all the state ([`Topology`], outputs, per-step records);
+//! steps run as tokio tasks ([`super::attempt`]) that report back through a
+//! channel, so nothing is shared or locked. The loop:
+//!
+//! 1. starts ready steps, highest remaining critical path first
+//!    ([`crate::plan::priorities`], the rule `wfc plan` simulates), while
+//!    fewer than `jobs` run and the run is not stopping, and while the
+//!    step's `for each … parallel N` has a free iteration slot;
+//! 2. starting a step evaluates its run-time `if` (false: skipped) and its
+//!    fields; gates with `check` are decided on the spot;
+//! 3. waits for an event: a step ended, the run was cancelled (Ctrl-C), or
+//!    the workflow's `timeout` expired;
+//! 4. a step that ended tells its dependents (success counts down, a skip or
+//!    an optional failure skips them, a failure leaves them not run); a
+//!    required failure stops new starts unless `--keep-going`, and always
+//!    stops new iterations of its loop; the first success in a `wait any`
+//!    block cancels the other members (their processes are killed).
+
+use super::attempt::{self, AttemptResult, Event, Job};
+use super::exec::Status;
+use super::record::{Attempt, GraphName, StepEnd, StepKey, StepStatus};
+use super::runner::Runner;
+use super::spec::{prepare, GateSpec, Prepared};
+use super::state::{Admit, Resolution, State, Topology};
+use super::values::{map, Evaluator};
+use crate::ir::OnFail;
+use crate::plan::{Graph, GroupKind, InstanceId, Value};
+use std::cmp::Reverse;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// How a graph treats failures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The main graph: a required failure fails the run and stops new
+    /// starts (unless `keep_going`).
+    Main { keep_going: bool },
+    /// A compensation or handler: failures are reported, nothing stops.
+    Sub,
+}
+
+/// What a graph's run left behind.
+pub struct GraphOutcome {
+    pub status: Vec<StepStatus>,
+    pub outputs: Vec<Option<Value>>,
+    /// Steps that started, in order of completion.
+    pub completion: Vec<InstanceId>,
+    /// The first required failure: (instance name, error).
+    pub failure: Option<(String, String)>,
+    pub cancelled: bool,
+}
+
+struct StepRun {
+    attempts: u32,
+    started: Option<(SystemTime, Instant)>,
+    last: Option<Box<AttemptResult>>,
+    cancel: Option<CancellationToken>,
+}
+
+struct GraphRun<'g> {
+    graph: &'g Graph,
+    name: GraphName,
+    mode: Mode,
+    topo: Topology,
+    outputs: Vec<Option<Value>>,
+    steps: Vec<StepRun>,
+    running: usize,
+    completion: Vec<InstanceId>,
+    failure: Option<(String, String)>,
+    stopping: bool,
+    cancelled: bool,
+    timed_out: bool,
+}
+
+impl Runner<'_> {
+    /// Runs `graph` to the end. `cancel` stops it (running steps are
+    /// cancelled, nothing new starts); `deadline` is the workflow timeout.
+    pub(crate) async fn run_graph(
+        &mut self,
+        graph: &Graph,
+        name: GraphName,
+        mode: Mode,
+        cancel: &CancellationToken,
+        deadline: Option<tokio::time::Instant>,
+        failed: Option<(&str, &str)>,
+    ) -> GraphOutcome {
+        let prio = if name == GraphName::Main && self.plan.schedule.priority.len() == graph.len() {
+            self.plan.schedule.priority.clone()
+        } else {
+            let est: Vec<u64> = graph.steps.iter().map(|s| s.estimate.ms).collect();
+            crate::plan::priorities(&graph.deps(), &est)
+        };
+        let mut g = GraphRun {
+            graph,
+            name,
+            mode,
+            topo: Topology::new(graph, prio),
+            outputs: vec![None; graph.len()],
+            steps: (0..graph.len())
+                .map(|_| StepRun {
+                    attempts: 0,
+                    started: None,
+                    last: None,
+                    cancel: None,
+                })
+                .collect(),
+            running: 0,
+            completion: Vec::new(),
+            failure: None,
+            stopping: false,
+            cancelled: false,
+            timed_out: false,
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut blocked: Vec<InstanceId> = Vec::new();
+        let jobs = self.opts.jobs.max(1);
+        loop {
+            while !g.stopping && g.running < jobs {
+                let Some((_, Reverse(v))) = g.topo.ready.pop() else {
+                    break;
+                };
+                if g.topo.state[v] != State::Pending {
+                    continue;
+                }
+                match g.topo.loop_admits(v) {
+                    Admit::Never => {
+                        self.not_run(&mut g, v, "an earlier iteration of its loop failed");
+                        continue;
+                    }
+                    Admit::Later => {
+                        blocked.push(v);
+                        continue;
+                    }
+                    Admit::Now => {}
+                }
+                self.start(&mut g, v, &tx, failed);
+            }
+            if g.running == 0 {
+                if g.stopping || (g.topo.ready.is_empty() && blocked.is_empty()) {
+                    break;
+                }
+                if g.topo.ready.is_empty() {
+                    // Nothing runs and only loop-limited steps are left:
+                    // start the best one regardless, rather than wait forever.
+                    blocked.sort_by_key(|&v| (Reverse(g.topo.prio[v]), v));
+                    let v = blocked.remove(0);
+                    self.start(&mut g, v, &tx, failed);
+                }
+                for v in blocked.drain(..) {
+                    g.topo.ready.push((g.topo.prio[v], Reverse(v)));
+                }
+                continue;
+            }
+            let timeout = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                ev = rx.recv() => {
+                    let mut freed = false;
+                    if let Some(ev) = ev {
+                        freed |= self.handle(&mut g, ev);
+                    }
+                    while let Ok(ev) = rx.try_recv() {
+                        freed |= self.handle(&mut g, ev);
+                    }
+                    if freed {
+                        for v in blocked.drain(..) {
+                            g.topo.ready.push((g.topo.prio[v], Reverse(v)));
+                        }
+                    }
+                }
+                _ = cancel.cancelled(), if !g.cancelled => {
+                    g.cancelled = true;
+                    g.stopping = true;
+                    cancel_running(&g);
+                }
+                _ = timeout, if !g.timed_out => {
+                    g.timed_out = true;
+                    g.stopping = true;
+                    let limit = self.plan.timeout_ms.unwrap_or(0);
+                    let running = (0..g.graph.len()).find(|&v| g.topo.state[v] == State::Running);
+                    if g.failure.is_none() {
+                        let step = running.map_or_else(|| self.plan.workflow.clone(), |v| g.graph.steps[v].name.clone());
+                        g.failure = Some((step, format!(
+                            "the workflow's timeout ({}) expired",
+                            crate::plan::value::format_duration(limit)
+                        )));
+                    }
+                    cancel_running(&g);
+                }
+            }
+        }
+        // Whatever never started.
+        for v in 0..g.graph.len() {
+            if g.topo.state[v] == State::Pending {
+                let why = self.why_not_run(&g, v);
+                self.not_run(&mut g, v, &why);
+            }
+        }
+        GraphOutcome {
+            status: g
+                .topo
+                .state
+                .iter()
+                .map(|s| match s {
+                    State::Done(st) => *st,
+                    _ => StepStatus::NotRun,
+                })
+                .collect(),
+            outputs: g.outputs,
+            completion: g.completion,
+            failure: g.failure,
+            cancelled: g.cancelled,
+        }
+    }
+
+    fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {
+        StepKey {
+            graph: g.name.clone(),
+            name: g.graph.steps[v].name.clone(),
+            kind: g.graph.steps[v].kind.name(),
+        }
+    }
+
+    /// Starts `v`: its condition, its fields, then a task (or an immediate result).
+    fn start(
+        &mut self,
+        g: &mut GraphRun,
+        v: InstanceId,
+        tx: &mpsc::UnboundedSender<Event>,
+        failed: Option<(&str, &str)>,
+    ) {
+        let graph = g.graph;
+        let step = &graph.steps[v];
+        if in_runtime_loop(graph, v) {
+            let msg = "`for each` over a list known only at run time is not supported yet: \
+                       give the loop a list that depends only on params";
+            return self.fail_now(g, v, msg.into());
+        }
+        let (cond, prepared, derived) = {
+            let main = match &g.name {
+                GraphName::Main => &g.outputs,
+                _ => &self.main_outputs,
+            };
+            let mut ev = Evaluator::new(
+                self.wf,
+                &self.params,
+                &step.items,
+                &step.reads,
+                main,
+                &g.outputs,
+                failed,
+            );
+            let cond = step.condition.as_ref().map(|c| ev.eval(c));
+            let go = matches!(cond, None | Some(Ok(Value::Bool(true))));
+            let prepared = go.then(|| prepare(step, &mut ev, &self.workflow_env));
+            (cond, prepared, ev.take_derived())
+        };
+        self.secrets.add(derived);
+        match cond {
+            None | Some(Ok(Value::Bool(true))) => {}
+            Some(Ok(Value::Bool(false))) => {
+                let c = step.condition.as_ref().expect("a condition was evaluated");
+                let why = format!("`{}` is false", crate::plan::render::expr::show(self.wf, c));
+                return self.skip(g, v, &why);
+            }
+            Some(Ok(other)) => {
+                let msg = format!("the condition gave `{}`, not a bool", other.literal());
+                return self.fail_now(g, v, msg);
+            }
+            Some(Err(e)) => return self.fail_now(g, v, format!("evaluating the condition: {e}")),
+        }
+        let prepared = match prepared {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return self.fail_now(g, v, self.secrets.masker().mask(&e)),
+            None => return,
+        };
+        let key = self.key(g, v);
+        let job = Job {
+            id: v,
+            retry: step.retry.clone(),
+            timeout: step.timeout_ms.map(Duration::from_millis),
+            declared: step.outputs.clone(),
+            cancel: CancellationToken::new(),
+            masker: self.secrets.masker(),
+            sink: self.lines.as_ref().map(|l| l.sink(&key)),
+            tx: tx.clone(),
+        };
+        g.topo.start(v);
+        g.running += 1;
+        g.steps[v].started = Some((SystemTime::now(), Instant::now()));
+        g.steps[v].cancel = Some(job.cancel.clone());
+        match prepared {
+            Prepared::Exec(spec) => {
+                tokio::spawn(attempt::run_step(self.exec.clone(), spec, job));
+            }
+            Prepared::Gate(GateSpec::Approval { who }) => self.approval(&key.name, &who, job),
+            Prepared::Gate(GateSpec::Check { passed, on_fail }) => {
+                let check = step
+                    .fields
+                    .iter()
+                    .find(|f| f.name == "check")
+                    .and_then(|f| match &f.value {
+                        crate::ir::FieldValue::Expr(e) => {
+                            Some(crate::plan::render::expr::show(self.wf, e))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let (status, error) = match (passed, on_fail) {
+                    (true, _) | (false, OnFail::Continue) => (Status::Succeeded, None),
+                    (false, OnFail::Abort) => (
+                        Status::Failed,
+                        Some(format!("the check `{check}` is false")),
+                    ),
+                    (false, OnFail::Pause) => return self.approval(&key.name, "", job),
+                };
+                let result = AttemptResult {
+                    status,
+                    error,
+                    exit_code: None,
+                    duration: Duration::ZERO,
+                    outputs: Some(map([
+                        ("passed", Value::Bool(passed)),
+                        ("approved_by", Value::Str(String::new())),
+                    ])),
+                };
+                self.immediate(g, v, result);
+            }
+        }
+    }
+
+    /// Waits for an approval of gate `name` in a task.
+    fn approval(&self, name: &str, who: &str, job: Job) {
+        let wait = self.approvals.wait(&self.opts.run_id, name);
+        let how = self.approvals.how(&self.opts.run_id, name);
+        let msg = super::gates::waiting_message(who, &how, job.timeout);
+        tokio::spawn(attempt::wait_approval(wait, job, msg));
+    }
+
+    /// Ends a started step with `result` without a task.
+    fn immediate(&mut self, g: &mut GraphRun, v: InstanceId, result: AttemptResult) {
+        let at = SystemTime::now();
+        self.handle(
+            g,
+            Event::AttemptStarted {
+                id: v,
+                attempt: 1,
+                at,
+            },
+        );
+        let ended = Event::AttemptEnded {
+            id: v,
+            attempt: 1,
+            at,
+            result: Box::new(result),
+        };
+        self.handle(g, ended);
+        self.handle(g, Event::Done { id: v });
+    }
+
+    /// A step that fails before it can start (a bad field, a failed condition).
+    fn fail_now(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
+        g.topo.start(v);
+        g.running += 1;
+        g.steps[v].started = Some((SystemTime::now(), Instant::now()));
+        let result = AttemptResult {
+            status: Status::Failed,
+            error: Some(error),
+            exit_code: None,
+            duration: Duration::ZERO,
+            outputs: None,
+        };
+        self.immediate(g, v, result);
+    }
+
+    /// Handles one event; returns whether a loop iteration slot was freed.
+    fn handle(&mut self, g: &mut GraphRun, ev: Event) -> bool {
+        match ev {
+            Event::AttemptStarted { id, attempt, at } => {
+                g.steps[id].attempts = attempt;
+                let key = self.key(g, id);
+                self.recorder.attempt_started(&key, attempt, at);
+                false
+            }
+            Event::Waiting { id, why } => {
+                let key = self.key(g, id);
+                self.recorder.waiting(&key, &why);
+                false
+            }
+            Event::AttemptEnded {
+                id,
+                attempt,
+                at,
+                result,
+            } => {
+                let key = self.key(g, id);
+                let masker = self.secrets.masker();
+                let record = Attempt {
+                    number: attempt,
+                    status: step_status(result.status),
+                    started_at: at,
+                    duration: result.duration,
+                    exit_code: result.exit_code,
+                    error: result.error.as_deref().map(|e| masker.mask(e)),
+                    outputs: super::report::masked_json(result.outputs.as_ref(), &masker),
+                };
+                self.recorder.attempt_ended(&key, &record);
+                g.steps[id].last = Some(result);
+                false
+            }
+            Event::Done { id } => self.finish(g, id),
+        }
+    }
+
+    /// A started step is over: record it, then tell its dependents.
+    fn finish(&mut self, g: &mut GraphRun, v: InstanceId) -> bool {
+        g.running = g.running.saturating_sub(1);
+        g.steps[v].cancel = None;
+        let last = g.steps[v].last.take();
+        let mut status = last
+            .as_ref()
+            .map_or(StepStatus::Cancelled, |r| step_status(r.status));
+        let mut error = last.as_ref().and_then(|r| r.error.clone());
+        let any = g.topo.any_of[v];
+        if status == StepStatus::Cancelled {
+            if let Some(a) = any {
+                if g.topo.any[a].decided == Some(Resolution::Succeeded) {
+                    error = Some(format!(
+                        "cancelled: another member of `{}` succeeded first",
+                        g.topo.any[a].name
+                    ));
+                }
+            }
+        }
+        if let Some(r) = &last {
+            g.outputs[v] = r.outputs.clone();
+        }
+        let freed = g.topo.end(v, status);
+        g.completion.push(v);
+        let step = &g.graph.steps[v];
+        let masker = self.secrets.masker();
+        error = error.map(|e| masker.mask(&e));
+        let (started_at, duration) = match g.steps[v].started {
+            Some((t, i)) => (Some(t), i.elapsed()),
+            None => (None, Duration::ZERO),
+        };
+        if status == StepStatus::Cancelled && g.steps[v].attempts == 0 {
+            status = StepStatus::NotRun;
+        }
+        let key = self.key(g, v);
+        self.recorder.step_ended(
+            &key,
+            &StepEnd {
+                status,
+                attempts: g.steps[v].attempts,
+                started_at,
+                duration,
+                exit_code: last.as_ref().and_then(|r| r.exit_code),
+                error: error.clone(),
+                outputs: super::report::masked_json(g.outputs[v].as_ref(), &masker),
+                optional: step.optional,
+            },
+        );
+        let failure = status.is_failure();
+        if let Some(a) = any {
+            if let Some((node, how)) = g.topo.member_ended(v, status) {
+                self.group_decided(g, a, node, how, v, error.as_deref());
+            }
+            return freed;
+        }
+        let how = match status {
+            StepStatus::Succeeded => Resolution::Succeeded,
+            StepStatus::Skipped => Resolution::Skipped,
+            _ if failure && step.optional => Resolution::Skipped,
+            _ => Resolution::Failed,
+        };
+        if failure && !step.optional {
+            self.required_failed(g, v, error.unwrap_or_default());
+        }
+        self.resolve(g, v, how);
+        freed
+    }
+
+    fn required_failed(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
+        g.topo.break_loops(v);
+        if let Mode::Main { keep_going } = g.mode {
+            if g.failure.is_none() {
+                g.failure = Some((g.graph.steps[v].name.clone(), error));
+            }
+            if !keep_going {
+                g.stopping = true;
+            }
+        }
+    }
+
+    /// A `wait any` block was decided by member `v`.
+    fn group_decided(
+        &mut self,
+        g: &mut GraphRun,
+        a: usize,
+        node: usize,
+        how: Resolution,
+        v: InstanceId,
+        error: Option<&str>,
+    ) {
+        let members = g.topo.any[a].members.clone();
+        let name = g.topo.any[a].name.clone();
+        if how == Resolution::Succeeded {
+            let winner = g.graph.steps[v].name.clone();
+            for &m in &members {
+                match g.topo.state[m] {
+                    State::Running => {
+                        if let Some(t) = &g.steps[m].cancel {
+                            t.cancel();
+                        }
+                    }
+                    State::Pending => {
+                        g.topo.member_ended(m, StepStatus::Skipped);
+                        self.skip_quiet(g, m, &format!("`{winner}` succeeded first in `{name}`"));
+                    }
+                    State::Done(_) => {}
+                }
+            }
+        }
+        if how == Resolution::Failed {
+            let msg = format!(
+                "every member of `{name}` failed; the last: {}",
+                error.unwrap_or("failed")
+            );
+            self.required_failed(g, v, msg);
+        }
+        self.resolve(g, node, how);
+    }
+
+    fn resolve(&mut self, g: &mut GraphRun, node: usize, how: Resolution) {
+        let skipped = g.topo.resolve(node, how);
+        for (w, cause) in skipped {
+            let cause_name = if cause < g.topo.n {
+                let c = &g.graph.steps[cause];
+                match g.topo.state[cause] {
+                    State::Done(s) if s.is_failure() => {
+                        format!("optional step `{}` failed", c.name)
+                    }
+                    _ => format!("`{}` was skipped", c.name),
+                }
+            } else {
+                format!("`{}` was skipped", g.topo.any[cause - g.topo.n].name)
+            };
+            self.record_skip(g, w, &cause_name);
+        }
+    }
+
+    /// Skips a pending step and its dependents (its `if` is false).
+    fn skip(&mut self, g: &mut GraphRun, v: InstanceId, why: &str) {
+        g.topo.end(v, StepStatus::Skipped);
+        self.record_skip(g, v, why);
+        match g.topo.member_ended(v, StepStatus::Skipped) {
+            Some((node, how)) => {
+                let a = g.topo.any_of[v].unwrap_or(0);
+                self.group_decided(g, a, node, how, v, None);
+            }
+            None if g.topo.any_of[v].is_none() => self.resolve(g, v, Resolution::Skipped),
+            None => {}
+        }
+    }
+
+    /// Skips a pending `wait any` member whose block is already decided.
+    fn skip_quiet(&mut self, g: &mut GraphRun, v: InstanceId, why: &str) {
+        g.topo.end(v, StepStatus::Skipped);
+        self.record_skip(g, v, why);
+    }
+
+    fn record_skip(&mut self, g: &GraphRun, v: InstanceId, why: &str) {
+        let key = self.key(g, v);
+        self.recorder.step_skipped(&key, why);
+        self.recorder.step_ended(
+            &key,
+            &ended(StepStatus::Skipped, why, g.graph.steps[v].optional),
+        );
+    }
+
+    fn not_run(&mut self, g: &mut GraphRun, v: InstanceId, why: &str) {
+        g.topo.end(v, StepStatus::NotRun);
+        let key = self.key(g, v);
+        self.recorder.step_ended(
+            &key,
+            &ended(StepStatus::NotRun, why, g.graph.steps[v].optional),
+        );
+    }
+
+    fn why_not_run(&self, g: &GraphRun, v: InstanceId) -> String {
+        let failed_dep = g.graph.steps[v]
+            .deps
+            .iter()
+            .find_map(|d| match g.topo.state[d.on] {
+                State::Done(s)
+                    if s.is_failure() || s == StepStatus::Cancelled || s == StepStatus::NotRun =>
+                {
+                    Some(g.graph.steps[d.on].name.clone())
+                }
+                _ => None,
+            });
+        match failed_dep {
+            Some(d) if !g.cancelled => format!("`{d}` did not succeed"),
+            _ if g.cancelled => "the run was cancelled".into(),
+            _ => match &g.failure {
+                Some((s, _)) => format!("the run stopped after `{s}` failed"),
+                None => "the run stopped".into(),
+            },
+        }
+    }
+}
+
+fn ended(status: StepStatus, why: &str, optional: bool) -> StepEnd {
+    StepEnd {
+        status,
+        attempts: 0,
+        started_at: None,
+        duration: Duration::ZERO,
+        exit_code: None,
+        error: Some(why.to_owned()),
+        outputs: serde_json::Value::Null,
+        optional,
+    }
+}
+
+fn cancel_running(g: &GraphRun) {
+    for s in &g.steps {
+        if let Some(t) = &s.cancel {
+            t.cancel();
+        }
+    }
+}
+
+fn step_status(s: Status) -> StepStatus {
+    match s {
+        Status::Succeeded => StepStatus::Succeeded,
+        Status::Failed => StepStatus::Failed,
+        Status::TimedOut => StepStatus::TimedOut,
+        Status::Cancelled => StepStatus::Cancelled,
+    }
+}
+
+/// Whether `v` is inside a loop whose list is known only at run time.
+fn in_runtime_loop(g: &Graph, v: InstanceId) -> bool {
+    let mut cur = g.steps[v].group;
+    while let Some(gi) = cur {
+        let grp = &g.groups[gi];
+        if matches!(
+            grp.kind,
+            GroupKind::ForEach {
+                iterations: None,
+                ..
+            }
+        ) {
+            return true;
+        }
+        cur = grp.parent;
+    }
+    false
+}

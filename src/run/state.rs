@@ -1,0 +1,296 @@
+//! The bookkeeping of one graph's execution: who waits for whom, what is
+//! ready, which `wait any` blocks and `for each … parallel N` loops hold what.
+//!
+//! Dependency targets are *nodes*: one per step instance, plus one per
+//! `parallel … wait any` block. A dependency on a member of a `wait any`
+//! block is a dependency on the block's node, which resolves when the first
+//! member succeeds (or when every member failed). Each step counts the
+//! distinct nodes it still waits for; when a node resolves, its dependents
+//! are told: success counts down, a skip skips them (transitively), a
+//! failure leaves them waiting for good (they end as *not run*).
+
+use super::record::StepStatus;
+use crate::ir::Wait;
+use crate::plan::{Graph, GroupKind, InstanceId};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Where a step instance stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Waiting for dependencies (or for a worker).
+    Pending,
+    Running,
+    Done(StepStatus),
+}
+
+/// How a node resolved, as its dependents see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    Succeeded,
+    Skipped,
+    Failed,
+}
+
+/// Whether a step's loops let it start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admit {
+    Now,
+    /// Its loop already runs its `parallel N` iterations.
+    Later,
+    /// Its loop is broken (an iteration failed) and its iteration has not
+    /// started: it must not run.
+    Never,
+}
+
+/// A `wait any` block.
+#[derive(Debug)]
+pub struct AnyGroup {
+    pub name: String,
+    pub members: Vec<InstanceId>,
+    pub decided: Option<Resolution>,
+    /// Members that have not ended yet.
+    pub open: usize,
+}
+
+/// A `for each … parallel N` loop with its limit, or a loop to stop on failure.
+#[derive(Debug)]
+pub struct LoopState {
+    pub limit: Option<usize>,
+    /// Per iteration: started, members not yet ended.
+    pub started: Vec<bool>,
+    pub open: Vec<usize>,
+    /// Iterations started and not yet ended.
+    pub active: usize,
+    /// A required step of an iteration failed: no new iteration starts.
+    pub broken: bool,
+}
+
+/// The topology and progress of one graph.
+pub struct Topology {
+    pub n: usize,
+    pub state: Vec<State>,
+    /// Distinct dependency nodes each step still waits for.
+    pub waiting: Vec<u32>,
+    /// Per node (steps, then `wait any` blocks): the steps waiting for it.
+    pub dependents: Vec<Vec<InstanceId>>,
+    /// For each step, the `wait any` block it is a member of (index into `any`).
+    pub any_of: Vec<Option<usize>>,
+    pub any: Vec<AnyGroup>,
+    /// For each step: (loop index, iteration) of every unrolled loop holding it.
+    pub loops_of: Vec<Vec<(usize, usize)>>,
+    pub loops: Vec<LoopState>,
+    pub prio: Vec<u64>,
+    pub ready: BinaryHeap<(u64, Reverse<InstanceId>)>,
+}
+
+impl Topology {
+    pub fn new(g: &Graph, prio: Vec<u64>) -> Topology {
+        let n = g.steps.len();
+        let mut any = Vec::new();
+        let mut any_index = vec![None; g.groups.len()];
+        let mut loops = Vec::new();
+        let mut loops_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        for (gi, grp) in g.groups.iter().enumerate() {
+            match &grp.kind {
+                GroupKind::Parallel { wait: Wait::Any } => {
+                    any_index[gi] = Some(any.len());
+                    any.push(AnyGroup {
+                        name: grp.name.clone(),
+                        members: grp.members.clone(),
+                        decided: None,
+                        open: grp.members.len(),
+                    });
+                }
+                GroupKind::ForEach {
+                    iterations: Some(its),
+                    parallel,
+                    ..
+                } => {
+                    let li = loops.len();
+                    for (it, members) in its.iter().enumerate() {
+                        for &m in members {
+                            loops_of[m].push((li, it));
+                        }
+                    }
+                    loops.push(LoopState {
+                        limit: match parallel {
+                            Some(Some(k)) => Some((*k as usize).max(1)),
+                            _ => None,
+                        },
+                        started: vec![false; its.len()],
+                        open: its.iter().map(Vec::len).collect(),
+                        active: 0,
+                        broken: false,
+                    });
+                }
+                _ => {}
+            }
+        }
+        let any_of: Vec<Option<usize>> = g
+            .steps
+            .iter()
+            .map(|s| {
+                s.wait_any
+                    .and_then(|gi| any_index.get(gi).copied().flatten())
+            })
+            .collect();
+        let mut dependents = vec![Vec::new(); n + any.len()];
+        let mut waiting = vec![0u32; n];
+        let mut nodes = Vec::new();
+        for (v, s) in g.steps.iter().enumerate() {
+            nodes.clear();
+            for d in &s.deps {
+                let node = match any_of[d.on] {
+                    Some(a) if any_of[v] != Some(a) => n + a,
+                    _ => d.on,
+                };
+                if !nodes.contains(&node) {
+                    nodes.push(node);
+                }
+            }
+            waiting[v] = nodes.len() as u32;
+            for &node in &nodes {
+                dependents[node].push(v);
+            }
+        }
+        let ready = (0..n)
+            .filter(|&v| waiting[v] == 0)
+            .map(|v| (prio[v], Reverse(v)))
+            .collect();
+        Topology {
+            n,
+            state: vec![State::Pending; n],
+            waiting,
+            dependents,
+            any_of,
+            any,
+            loops_of,
+            loops,
+            prio,
+            ready,
+        }
+    }
+
+    /// Whether `v` may start now under its loops' limits.
+    pub fn loop_admits(&self, v: InstanceId) -> Admit {
+        for &(li, it) in &self.loops_of[v] {
+            let l = &self.loops[li];
+            if l.started[it] {
+                continue;
+            }
+            if l.broken {
+                return Admit::Never;
+            }
+            if l.limit.is_some_and(|k| l.active >= k) {
+                return Admit::Later;
+            }
+        }
+        Admit::Now
+    }
+
+    /// Marks `v` started (its iterations become active).
+    pub fn start(&mut self, v: InstanceId) {
+        self.state[v] = State::Running;
+        for &(li, it) in &self.loops_of[v] {
+            let l = &mut self.loops[li];
+            if !l.started[it] {
+                l.started[it] = true;
+                l.active += 1;
+            }
+        }
+    }
+
+    /// Marks `v` ended; returns whether a loop slot was freed.
+    pub fn end(&mut self, v: InstanceId, status: StepStatus) -> bool {
+        let was_open = !matches!(self.state[v], State::Done(_));
+        self.state[v] = State::Done(status);
+        let mut freed = false;
+        if was_open {
+            for &(li, it) in &self.loops_of[v] {
+                let l = &mut self.loops[li];
+                l.open[it] = l.open[it].saturating_sub(1);
+                if l.open[it] == 0 && l.started[it] {
+                    l.active = l.active.saturating_sub(1);
+                    freed = true;
+                }
+            }
+        }
+        freed
+    }
+
+    /// Stops new iterations of every loop holding `v`.
+    pub fn break_loops(&mut self, v: InstanceId) {
+        for &(li, _) in &self.loops_of[v] {
+            self.loops[li].broken = true;
+        }
+    }
+
+    /// Tells the dependents of `node` how it resolved. Returns the steps
+    /// that became skipped as a result (transitively), with the name of the
+    /// node that caused it; steps that became ready go to `ready`.
+    pub fn resolve(&mut self, node: usize, how: Resolution) -> Vec<(InstanceId, usize)> {
+        let mut skipped = Vec::new();
+        let mut work = vec![(node, how)];
+        while let Some((node, how)) = work.pop() {
+            let deps = std::mem::take(&mut self.dependents[node]);
+            for &w in &deps {
+                if self.state[w] != State::Pending {
+                    continue;
+                }
+                match how {
+                    Resolution::Succeeded => {
+                        self.waiting[w] = self.waiting[w].saturating_sub(1);
+                        if self.waiting[w] == 0 {
+                            self.ready.push((self.prio[w], Reverse(w)));
+                        }
+                    }
+                    Resolution::Skipped => {
+                        self.end(w, StepStatus::Skipped);
+                        skipped.push((w, node));
+                        if let Some(res) = self.member_ended(w, StepStatus::Skipped) {
+                            work.push(res);
+                        } else if self.any_of[w].is_none() {
+                            work.push((w, Resolution::Skipped));
+                        }
+                    }
+                    Resolution::Failed => {}
+                }
+            }
+            self.dependents[node] = deps;
+        }
+        skipped
+    }
+
+    /// Records that a `wait any` member ended; returns the block's node and
+    /// resolution when this decides the block.
+    pub fn member_ended(
+        &mut self,
+        v: InstanceId,
+        status: StepStatus,
+    ) -> Option<(usize, Resolution)> {
+        let a = self.any_of[v]?;
+        let g = &mut self.any[a];
+        g.open = g.open.saturating_sub(1);
+        if g.decided.is_some() {
+            return None;
+        }
+        if status == StepStatus::Succeeded {
+            g.decided = Some(Resolution::Succeeded);
+            return Some((self.n + a, Resolution::Succeeded));
+        }
+        if g.open == 0 {
+            let failed = g.members.iter().any(|&m| {
+                matches!(self.state[m], State::Done(s) if s.is_failure() || s == StepStatus::Cancelled)
+            });
+            let how = if failed {
+                Resolution::Failed
+            } else {
+                Resolution::Skipped
+            };
+            g.decided = Some(how);
+            return Some((self.n + a, how));
+        }
+        None
+    }
+}
