@@ -4,7 +4,7 @@
 # 4.100.3 = VS Code 1.100.3) with `wfc.server.path` set to this build of wfc,
 # opens a broken .wf file in headless Chromium, and checks that the file is
 # highlighted by the grammar and that the server's diagnostics reach the
-# Problems panel.
+# Problems panel, then accepts the "did you mean" quick fix and checks that the problems clear.
 # Usage: scripts/editors/vscode-e2e.sh        (exit 0 = passed)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -53,7 +53,7 @@ eval "$(scripts/editors/start-code-server.sh "$CS_ENTRY" "$VSIX" "$tmp/ws" "$POR
 echo "== headless Chromium"
 shot="${VSCODE_E2E_SCREENSHOT:-$tmp/vscode-e2e.png}"
 NODE_PATH="$DEPS/e2e-node/node_modules" timeout 180 node scripts/editors/vscode-e2e.js \
-  "$CODE_SERVER_URL" deploy.wf "$shot" > "$tmp/result.json" || {
+  "$CODE_SERVER_URL" deploy.wf "$shot" --quick-fix 9:5 > "$tmp/result.json" || {
   echo "vscode-e2e: FAILED (browser run)"; cat "$tmp/result.json"; tail -20 "$CODE_SERVER_STATE/server.log"; exit 1; }
 python3 - "$tmp/result.json" <<'PY'
 import json, sys
@@ -70,8 +70,14 @@ tokens = dict((t, c) for t, c in r.get("tokens") or [] if t.strip())
 kw, plain = tokens.get("workflow"), tokens.get("{")
 if not kw or kw == plain:
     fail("`workflow` is not highlighted differently from `{`: %r" % tokens)
+actions = r.get("actions") or []
+if not any("replace with `run`" in a for a in actions):
+    fail("the quick fix is not offered: %r" % actions)
+if r.get("after_fix"):
+    fail("problems left after accepting the quick fix: %r" % r["after_fix"])
 if (r.get("language") or "").strip() not in ("wfc workflow", "wf"):
     fail("the editor's language is %r" % r.get("language"))
-print("vscode-e2e: passed (VS Code 1.100.3 via code-server: grammar highlighting, %d problems from wfc lsp, diagnostics in %d ms)"
-      % (len(r["problems"]), r["ms"].get("diagnostics", -1)))
+print("vscode-e2e: passed (VS Code 1.100.3 via code-server: grammar highlighting, %d problems from wfc lsp"
+      " in %d ms, quick fix accepted, problems cleared in %d ms)"
+      % (len(r["problems"]), r["ms"].get("diagnostics", -1), r["ms"].get("fixed", -1)))
 PY
