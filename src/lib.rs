@@ -15,5 +15,6 @@ pub mod ir;
 pub mod plan;
 pub mod run;
 pub mod span;
+pub mod store;
 pub mod syntax;
 pub mod testing;

@@ -1,0 +1,93 @@
+//! Estimates from history: the median of a step instance's recent
+//! successful durations, when the store has any; the step's `estimate` (or
+//! its kind's default) otherwise. `wfc plan` marks each estimate with where
+//! it came from (`history`, `declared`, `default`).
+
+use crate::plan::{DefaultEstimator, Estimate, EstimateSource, Estimator, PlannedStep};
+use rusqlite::{params, Connection};
+use std::collections::HashMap;
+
+/// Successful durations kept per step (the most recent ones).
+pub const RECENT: usize = 10;
+/// Runs of the workflow looked at.
+const RUNS: i64 = 100;
+
+/// Medians of recent successful durations, by step instance name.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryEstimator {
+    medians: HashMap<String, u64>,
+}
+
+impl HistoryEstimator {
+    /// Reads the history of `workflow`.
+    pub fn load(conn: &Connection, workflow: &str) -> rusqlite::Result<Self> {
+        let mut q = conn.prepare(
+            "SELECT s.name, s.duration_ms FROM steps s JOIN runs r ON r.id = s.run_id
+             WHERE s.graph = 'main' AND s.status = 'succeeded' AND s.duration_ms IS NOT NULL
+               AND r.id IN (SELECT id FROM runs WHERE workflow = ?1 ORDER BY started_at DESC LIMIT ?2)
+             ORDER BY r.started_at DESC",
+        )?;
+        let mut seen: HashMap<String, Vec<u64>> = HashMap::new();
+        let rows = q.query_map(params![workflow, RUNS], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (name, ms) = row?;
+            let v = seen.entry(name).or_default();
+            if v.len() < RECENT {
+                v.push(ms.max(0) as u64);
+            }
+        }
+        Ok(HistoryEstimator {
+            medians: seen
+                .into_iter()
+                .map(|(k, mut v)| {
+                    v.sort_unstable();
+                    (k, median(&v))
+                })
+                .collect(),
+        })
+    }
+
+    /// Steps with history.
+    pub fn len(&self) -> usize {
+        self.medians.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.medians.is_empty()
+    }
+}
+
+/// The median of sorted values (the mean of the middle two for an even count).
+pub fn median(sorted: &[u64]) -> u64 {
+    match sorted.len() {
+        0 => 0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
+    }
+}
+
+impl Estimator for HistoryEstimator {
+    fn estimate(&self, step: &PlannedStep, declared_ms: Option<u64>) -> Estimate {
+        match self.medians.get(&step.name) {
+            Some(&ms) => Estimate {
+                ms,
+                source: EstimateSource::History,
+            },
+            None => DefaultEstimator.estimate(step, declared_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[1, 2, 3]), 2);
+        assert_eq!(median(&[1, 2, 3, 10]), 2);
+        assert_eq!(median(&[]), 0);
+    }
+}

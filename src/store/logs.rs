@@ -1,0 +1,143 @@
+//! Step logs: one file per step instance, `logs/RUN/STEP.log` under the
+//! state directory (compensation and handler steps: `logs/RUN/GRAPH.STEP.log`),
+//! every attempt appended after a `── attempt N ──` line.
+//!
+//! [`LogOutput`] is the [`LineOutput`] the runner gives each step's live
+//! lines to: it appends them to the step's file (one `write` per line, so
+//! a crash loses at most the line being written) and passes them on to the
+//! terminal display when there is one. Lines arrive already masked.
+//! The store keeps each step's log path (`steps.log_path`, relative to the
+//! state directory).
+
+use crate::run::exec::{LineSink, Stream};
+use crate::run::record::{timestamp, GraphName, StepKey};
+use crate::run::runner::LineOutput;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+/// A step's log file, relative to the state directory.
+pub fn relative_path(run_id: &str, step: &StepKey) -> PathBuf {
+    let file = match &step.graph {
+        GraphName::Main => format!("{}.log", safe(&step.name)),
+        other => format!("{}.{}.log", other.id(), safe(&step.name)),
+    };
+    Path::new("logs").join(safe(run_id)).join(file)
+}
+
+/// A file-name-safe version of a name (`/` and control characters become `_`).
+fn safe(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if s.starts_with('.') {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
+
+fn open_append(path: &Path) -> std::io::Result<File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// Appends the line that starts attempt `n`.
+pub fn append_header(path: &Path, n: u32, at: SystemTime) {
+    if let Ok(mut f) = open_append(path) {
+        let _ = writeln!(f, "── attempt {n} · {} ──", timestamp(at));
+    }
+}
+
+/// Writes each step's lines to its log file, then to `inner`.
+pub struct LogOutput {
+    root: PathBuf,
+    run_id: String,
+    inner: Option<Arc<dyn LineOutput>>,
+}
+
+impl LogOutput {
+    /// Logs of run `run_id` under the state directory `root`.
+    pub fn new(root: &Path, run_id: &str, inner: Option<Arc<dyn LineOutput>>) -> Self {
+        LogOutput {
+            root: root.to_path_buf(),
+            run_id: run_id.to_owned(),
+            inner,
+        }
+    }
+}
+
+impl LineOutput for LogOutput {
+    fn sink(&self, step: &StepKey) -> LineSink {
+        let path = self.root.join(relative_path(&self.run_id, step));
+        let file = open_append(&path).ok().map(Mutex::new);
+        let inner = self.inner.as_ref().map(|o| o.sink(step));
+        Arc::new(move |stream: Stream, text: &str| {
+            if let Some(f) = &file {
+                let mut line = String::with_capacity(text.len() + 1);
+                line.push_str(text);
+                line.push('\n');
+                if let Ok(mut f) = f.lock() {
+                    let _ = f.write_all(line.as_bytes());
+                }
+            }
+            if let Some(s) = &inner {
+                s(stream, text);
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_safe_and_per_graph() {
+        let k = |graph, name: &str| StepKey {
+            graph,
+            name: name.into(),
+            kind: "shell",
+        };
+        assert_eq!(
+            relative_path("r1", &k(GraphName::Main, "ship[eu/west]")),
+            Path::new("logs/r1/ship[eu_west].log")
+        );
+        assert_eq!(
+            relative_path("r1", &k(GraphName::Rollback("ship".into()), "unship")),
+            Path::new("logs/r1/rollback.unship.log")
+        );
+    }
+
+    #[test]
+    fn lines_are_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = LogOutput::new(dir.path(), "r", None);
+        let key = StepKey {
+            graph: GraphName::Main,
+            name: "a".into(),
+            kind: "shell",
+        };
+        let path = dir.path().join(relative_path("r", &key));
+        append_header(&path, 1, SystemTime::UNIX_EPOCH);
+        let sink = out.sink(&key);
+        sink(Stream::Stdout, "hello");
+        sink(Stream::Stderr, "oops");
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            text,
+            "── attempt 1 · 1970-01-01T00:00:00.000Z ──\nhello\noops\n"
+        );
+    }
+}

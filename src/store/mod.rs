@@ -1,0 +1,220 @@
+//! The run store: every run wfc starts, kept in an embedded SQLite database
+//! so that nothing a run did is lost and nothing that succeeded runs twice.
+//!
+//! Layout of the state directory (`.wfc/` in the working directory;
+//! `--state-dir` or `WFC_STATE_DIR` move it):
+//!
+//! ```text
+//! .wfc/runs.db              the database (WAL mode: runs.db-wal, runs.db-shm beside it)
+//! .wfc/logs/RUN/STEP.log    each step's output lines, every attempt appended
+//! ```
+//!
+//! - [`schema`] — tables and versioned migrations;
+//! - [`recorder`] — [`StoreRecorder`], a [`crate::run::record::Recorder`]
+//!   that commits every state change before the run goes on;
+//! - [`logs`] — step log files, a [`crate::run::runner::LineOutput`] that
+//!   writes them (and passes lines on to the terminal);
+//! - [`query`] — history and one run's detail (`wfc history`, `wfc status`);
+//! - [`stats`] — per workflow and per step figures (`wfc stats`);
+//! - [`estimate`] — a history-based [`crate::plan::Estimator`];
+//! - [`control`] — what other processes ask of a run (cancel, approvals),
+//!   the heartbeat, and marking crashed runs as interrupted;
+//! - [`resume`] — plan fingerprints and what a resumed run restores.
+//!
+//! Connections: WAL journal (readers never block the writer, so `wfc status`
+//! works while runs write), `busy_timeout` of 10 s (several wfc processes
+//! take turns at the write lock instead of failing), `synchronous = NORMAL`.
+//! With WAL, NORMAL never corrupts the database and loses nothing when the
+//! *process* dies (SIGKILL, a panic): a commit is in the WAL file, in the
+//! OS page cache, before `COMMIT` returns. Only a power loss or kernel crash
+//! may lose the last commits (never consistency). FULL would add an fsync
+//! per state change — milliseconds each on many disks, which would dominate
+//! short steps — for protection against an event the crash model (wfc being
+//! killed) does not need.
+
+pub mod control;
+pub mod estimate;
+pub mod logs;
+pub mod query;
+pub mod recorder;
+pub mod resume;
+pub mod schema;
+pub mod stats;
+
+pub use estimate::HistoryEstimator;
+pub use recorder::StoreRecorder;
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// The default state directory, relative to the working directory.
+pub const DEFAULT_DIR: &str = ".wfc";
+/// The environment variable that moves it.
+pub const ENV_VAR: &str = "WFC_STATE_DIR";
+/// How long a writer waits for another process's write lock.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open store.
+pub struct Store {
+    pub conn: Connection,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).finish()
+    }
+}
+
+/// `--state-dir`, else `$WFC_STATE_DIR`, else `.wfc`.
+pub fn state_dir(flag: Option<&Path>) -> PathBuf {
+    match flag {
+        Some(p) => p.to_path_buf(),
+        None => std::env::var_os(ENV_VAR)
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from),
+    }
+}
+
+impl Store {
+    /// Opens (creating it and the directory if needed) and migrates the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the state directory {}: {e}", dir.display()))?;
+        let path = dir.join("runs.db");
+        let conn = connect(&path)?;
+        let mut store = Store {
+            conn,
+            dir: dir.to_path_buf(),
+        };
+        schema::migrate(&mut store.conn).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(store)
+    }
+
+    /// Opens an existing store for reading; `Ok(None)` when there is none
+    /// (no run was ever recorded there). Still migrates an old schema, and
+    /// marks crashed runs (see [`control::reap`]).
+    pub fn open_existing(dir: &Path) -> Result<Option<Store>, String> {
+        if !dir.join("runs.db").exists() {
+            return Ok(None);
+        }
+        let store = Store::open(dir)?;
+        control::reap(&store.conn).map_err(|e| e.to_string())?;
+        Ok(Some(store))
+    }
+
+    /// A second connection to the same database (for a task of its own).
+    pub fn reopen(&self) -> Result<Store, String> {
+        Ok(Store {
+            conn: connect(&self.dir.join("runs.db"))?,
+            dir: self.dir.clone(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The folder of a run's step logs.
+    pub fn log_dir(&self, run_id: &str) -> PathBuf {
+        self.dir.join("logs").join(run_id)
+    }
+}
+
+/// Opens a connection with the store's settings (see the module docs).
+fn connect(path: &Path) -> Result<Connection, String> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| format!("cannot open the run store {}: {e}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
+        .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
+        .map_err(|e| format!("cannot set up the run store {}: {e}", path.display()))?;
+    Ok(conn)
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn ms(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Now, in milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    ms(SystemTime::now())
+}
+
+/// An RFC 3339 timestamp of milliseconds since the epoch.
+pub fn stamp(ms: i64) -> String {
+    crate::run::record::timestamp(SystemTime::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64))
+}
+
+/// A new run id: `YYYYMMDD-HHMMSS-xxxx` (sortable by start, short to type,
+/// unique across processes: the suffix mixes the pid and the clock).
+pub fn new_run_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let now = SystemTime::now();
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = crate::run::record::civil((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_i64(ms(now));
+    h.write_u128(
+        now.duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}-{:04x}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        h.finish() & 0xffff
+    )
+}
+
+/// A hash of a file's text (FNV-1a 64, hex): enough to notice a change.
+pub fn file_hash(text: &str) -> String {
+    format!("{:016x}", fnv(text.as_bytes()))
+}
+
+/// FNV-1a, 64 bits.
+pub fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_are_unique_and_sortable() {
+        let a = new_run_id();
+        let b = new_run_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "20240501-123456-abcd".len());
+    }
+
+    #[test]
+    fn opens_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let mode: String = s
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(schema::version(&s.conn).unwrap(), schema::VERSION);
+    }
+}

@@ -1,0 +1,256 @@
+//! Reading runs back: the history (`wfc history`) and one run in detail
+//! (`wfc status`), as plain data the CLI renders as text or JSON.
+
+use super::{now_ms, stamp};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::Value as J;
+
+/// One run, as `wfc history` lists it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunRow {
+    pub id: String,
+    pub workflow: String,
+    pub status: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    /// So far, for a run still going; every session of a resumed run counted.
+    pub duration_seconds: f64,
+    pub file: String,
+    /// 1, plus one per `wfc resume`.
+    pub sessions: i64,
+    pub steps: i64,
+    pub failed_step: Option<String>,
+    pub failed_error: Option<String>,
+    pub params: J,
+    #[serde(skip)]
+    pub pid: i64,
+    #[serde(skip)]
+    pub started_ms: i64,
+}
+
+const RUN_COLUMNS: &str =
+    "id, workflow, status, started_at, ended_at, duration_ms, file, session, steps,
+     failed_step, failed_error, params, pid, prior_ms, session_started_at";
+
+fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
+    let started: i64 = r.get(3)?;
+    let ended: Option<i64> = r.get(4)?;
+    let duration: Option<i64> = r.get(5)?;
+    let prior: i64 = r.get(13)?;
+    let session_start: Option<i64> = r.get(14)?;
+    let ms =
+        duration.unwrap_or_else(|| prior + (now_ms() - session_start.unwrap_or(started)).max(0));
+    let params: String = r.get(11)?;
+    Ok(RunRow {
+        id: r.get(0)?,
+        workflow: r.get(1)?,
+        status: r.get(2)?,
+        started_at: stamp(started),
+        ended_at: ended.map(stamp),
+        duration_seconds: ms as f64 / 1000.0,
+        file: r.get(6)?,
+        sessions: r.get(7)?,
+        steps: r.get(8)?,
+        failed_step: r.get(9)?,
+        failed_error: r.get(10)?,
+        params: serde_json::from_str(&params).unwrap_or(J::Null),
+        pid: r.get(12)?,
+        started_ms: started,
+    })
+}
+
+/// Runs, newest first, of one workflow or all; at most `limit`.
+pub fn history(
+    conn: &Connection,
+    workflow: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<RunRow>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM runs WHERE (?1 IS NULL OR workflow = ?1)
+         ORDER BY started_at DESC, id DESC LIMIT ?2"
+    );
+    let mut q = conn.prepare(&sql)?;
+    let rows = q.query_map(params![workflow, limit as i64], run_row)?;
+    rows.collect()
+}
+
+/// One run.
+pub fn run(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunRow>> {
+    conn.query_row(
+        &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+        [id],
+        run_row,
+    )
+    .optional()
+}
+
+/// One attempt of a step.
+#[derive(Clone, Debug, Serialize)]
+pub struct AttemptRow {
+    /// Which start of the run it belongs to (1, then one more per resume).
+    pub session: i64,
+    pub number: i64,
+    pub status: String,
+    pub started_at: String,
+    pub duration_seconds: Option<f64>,
+    pub exit_code: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// A step of a run, as `wfc status` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepRow {
+    pub name: String,
+    /// `main`, `rollback`, `on_failure`, `on_success`, `finally`.
+    pub graph: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<String>,
+    pub kind: String,
+    /// As recorded, or `pending` for a plan step that has not started.
+    pub status: String,
+    /// Attempts across every session.
+    pub attempts: i64,
+    pub started_at: Option<String>,
+    pub duration_seconds: Option<f64>,
+    pub exit_code: Option<i64>,
+    pub error: Option<String>,
+    /// Why it waits (a retry backoff, an approval).
+    pub waiting: Option<String>,
+    pub outputs: J,
+    pub log: Option<String>,
+    pub attempt_log: Vec<AttemptRow>,
+}
+
+/// A run with all its steps: recorded ones in the order they were first
+/// seen, then the plan's steps that never started (`pending`).
+#[derive(Clone, Debug, Serialize)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: RunRow,
+    pub step_list: Vec<StepRow>,
+}
+
+/// Run `id` in detail.
+pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>> {
+    let Some(run) = run(conn, id)? else {
+        return Ok(None);
+    };
+    let mut attempts: std::collections::HashMap<(String, String, String), Vec<AttemptRow>> =
+        std::collections::HashMap::new();
+    {
+        let mut q = conn.prepare(
+            "SELECT graph, rollback_of, step, session, number, status, started_at, duration_ms, exit_code, error
+             FROM attempts WHERE run_id = ?1 ORDER BY session, number",
+        )?;
+        let rows = q.query_map([id], |r| {
+            Ok((
+                (r.get(0)?, r.get(1)?, r.get(2)?),
+                AttemptRow {
+                    session: r.get(3)?,
+                    number: r.get(4)?,
+                    status: r.get(5)?,
+                    started_at: stamp(r.get(6)?),
+                    duration_seconds: r.get::<_, Option<i64>>(7)?.map(|d| d as f64 / 1000.0),
+                    exit_code: r.get(8)?,
+                    error: r.get(9)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (k, a) = row?;
+            attempts.entry(k).or_default().push(a);
+        }
+    }
+    let mut steps = Vec::new();
+    {
+        let mut q = conn.prepare(
+            "SELECT graph, rollback_of, name, kind, status, attempts, started_at, duration_ms, exit_code,
+                    error, detail, outputs, log_path
+             FROM steps WHERE run_id = ?1 ORDER BY CASE graph WHEN 'main' THEN 0 ELSE 1 END, seq",
+        )?;
+        let rows = q.query_map([id], |r| {
+            let graph: String = r.get(0)?;
+            let of: String = r.get(1)?;
+            let name: String = r.get(2)?;
+            let outputs: Option<String> = r.get(11)?;
+            Ok(StepRow {
+                rollback_of: (!of.is_empty()).then(|| of.clone()),
+                kind: r.get(3)?,
+                status: r.get(4)?,
+                attempts: r.get(5)?,
+                started_at: r.get::<_, Option<i64>>(6)?.map(stamp),
+                duration_seconds: r.get::<_, Option<i64>>(7)?.map(|d| d as f64 / 1000.0),
+                exit_code: r.get(8)?,
+                error: r.get(9)?,
+                waiting: r.get(10)?,
+                outputs: outputs
+                    .and_then(|o| serde_json::from_str(&o).ok())
+                    .unwrap_or(J::Null),
+                log: r.get(12)?,
+                attempt_log: attempts
+                    .remove(&(graph.clone(), of, name.clone()))
+                    .unwrap_or_default(),
+                name,
+                graph,
+            })
+        })?;
+        for row in rows {
+            let mut s = row?;
+            if !s.attempt_log.is_empty() {
+                s.attempts = s.attempt_log.len() as i64;
+            }
+            steps.push(s);
+        }
+    }
+    // Plan steps never started.
+    let plan: Option<String> = conn
+        .query_row("SELECT plan FROM runs WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if let Some(plan) = plan.and_then(|p| serde_json::from_str::<J>(&p).ok()) {
+        let main_count = steps.iter().take_while(|s| s.graph == "main").count();
+        let mut pending = Vec::new();
+        for s in plan["steps"].as_array().into_iter().flatten() {
+            let name = s["name"].as_str().unwrap_or_default();
+            if !steps.iter().any(|r| r.graph == "main" && r.name == name) {
+                pending.push(StepRow {
+                    name: name.to_owned(),
+                    graph: "main".into(),
+                    rollback_of: None,
+                    kind: s["kind"].as_str().unwrap_or_default().to_owned(),
+                    status: "pending".into(),
+                    attempts: 0,
+                    started_at: None,
+                    duration_seconds: None,
+                    exit_code: None,
+                    error: None,
+                    waiting: None,
+                    outputs: J::Null,
+                    log: None,
+                    attempt_log: Vec::new(),
+                });
+            }
+        }
+        let tail = steps.split_off(main_count);
+        steps.extend(pending);
+        steps.extend(tail);
+    }
+    Ok(Some(RunDetail {
+        run,
+        step_list: steps,
+    }))
+}
+
+/// Recent events of a run, oldest first: (time, kind, step, detail).
+pub fn events(
+    conn: &Connection,
+    id: &str,
+) -> rusqlite::Result<Vec<(String, String, Option<String>, Option<String>)>> {
+    let mut q =
+        conn.prepare("SELECT at, kind, step, detail FROM events WHERE run_id = ?1 ORDER BY id")?;
+    let rows = q.query_map([id], |r| {
+        Ok((stamp(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    rows.collect()
+}

@@ -1,0 +1,273 @@
+//! `wfc resume`: what a resumed run may reuse, and whether it may resume.
+//!
+//! Each run records its plan's **fingerprints**: for every main-graph
+//! instance, its definition as the plan JSON shows it (kind, fields with
+//! params folded in, dependencies, condition, retry, timeout, items,
+//! rollback), without what does not change what the step does (estimates,
+//! line numbers, schedule). A resume recompiles the workflow file with the
+//! run's params and compares:
+//!
+//! - a step that **succeeded** must still be in the plan with the same
+//!   definition: its outputs are restored, not recomputed, so a change would
+//!   make the run a mix of two workflows. Otherwise the resume is refused,
+//!   saying which steps changed and how;
+//! - every other step (failed, interrupted, never started) runs from the
+//!   new plan: fixing the step that failed and resuming is the point;
+//! - changes are listed either way, so the user sees what the resume uses.
+
+use super::fnv;
+use crate::ir::Workflow;
+use crate::plan::Plan;
+use rusqlite::{params, Connection};
+use serde_json::{json, Map, Value as J};
+use std::collections::BTreeMap;
+
+/// Keys of a step's plan JSON that do not change what it does.
+const VOLATILE: &[&str] = &[
+    "estimate_seconds",
+    "estimate_source",
+    "stage",
+    "start_seconds",
+    "line",
+    "summary",
+];
+
+fn strip(v: &mut J) {
+    match v {
+        J::Object(m) => {
+            for k in VOLATILE {
+                m.remove(*k);
+            }
+            m.values_mut().for_each(strip);
+        }
+        J::Array(xs) => xs.iter_mut().for_each(strip),
+        _ => {}
+    }
+}
+
+/// The plan's fingerprints, as stored in `runs.plan`:
+/// `{"steps": [{"name", "kind", "fp", "def"}]}` in plan order.
+pub fn fingerprints(plan: &Plan, wf: &Workflow) -> J {
+    let full = crate::plan::render::json::to_json(plan, wf, None);
+    let steps: Vec<J> = full
+        .get("steps")
+        .and_then(J::as_array)
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|s| {
+                    let mut def = s.clone();
+                    strip(&mut def);
+                    let fp = format!("{:016x}", fnv(def.to_string().as_bytes()));
+                    json!({ "name": s["name"], "kind": s["kind"], "fp": fp, "def": def })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({ "steps": steps })
+}
+
+/// Names of the gates in stored fingerprints (for `wfc approve`).
+pub fn gates(plan_json: &str) -> Vec<String> {
+    let Ok(v) = serde_json::from_str::<J>(plan_json) else {
+        return Vec::new();
+    };
+    v["steps"]
+        .as_array()
+        .map(|xs| {
+            xs.iter()
+                .filter(|s| s["kind"] == "gate")
+                .filter_map(|s| s["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// How the plan changed between the recorded run and now.
+#[derive(Debug, Default)]
+pub struct PlanDiff {
+    /// Changes that forbid the resume (to steps that succeeded).
+    pub blocking: Vec<String>,
+    /// Changes the resume takes in (to steps that will run again, or new steps).
+    pub other: Vec<String>,
+}
+
+impl PlanDiff {
+    pub fn is_empty(&self) -> bool {
+        self.blocking.is_empty() && self.other.is_empty()
+    }
+}
+
+fn by_name(v: &J) -> BTreeMap<String, J> {
+    v["steps"]
+        .as_array()
+        .map(|xs| {
+            xs.iter()
+                .filter_map(|s| Some((s["name"].as_str()?.to_owned(), s.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What differs between two step definitions, as `path: old → new` lines.
+fn describe(old: &J, new: &J, path: &str, out: &mut Vec<String>) {
+    match (old, new) {
+        (J::Object(a), J::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                let null = J::Null;
+                describe(
+                    a.get(k).unwrap_or(&null),
+                    b.get(k).unwrap_or(&null),
+                    &p,
+                    out,
+                );
+            }
+        }
+        (a, b) if a != b => {
+            let short = |v: &J| {
+                let t = v.to_string();
+                if t.chars().count() > 60 {
+                    format!("{}…", t.chars().take(59).collect::<String>())
+                } else {
+                    t
+                }
+            };
+            out.push(format!("{path}: {} → {}", short(a), short(b)));
+        }
+        _ => {}
+    }
+}
+
+/// Compares the recorded fingerprints with the new plan's; `succeeded` are
+/// the steps whose outputs the resume would restore.
+pub fn compare(recorded: &J, now: &J, succeeded: &[String]) -> PlanDiff {
+    let (old, new) = (by_name(recorded), by_name(now));
+    let mut diff = PlanDiff::default();
+    for (name, o) in &old {
+        let done = succeeded.contains(name);
+        match new.get(name) {
+            None => {
+                let msg = format!("step `{name}` is no longer in the plan");
+                if done {
+                    diff.blocking
+                        .push(format!("{msg}, but it already succeeded"));
+                } else {
+                    diff.other.push(msg);
+                }
+            }
+            Some(n) if n["fp"] != o["fp"] => {
+                let mut what = Vec::new();
+                describe(&o["def"], &n["def"], "", &mut what);
+                let msg = format!("step `{name}` changed ({})", what.join("; "));
+                if done {
+                    diff.blocking
+                        .push(format!("{msg}, but it already succeeded"));
+                } else {
+                    diff.other
+                        .push(format!("{msg}; it runs with the new definition"));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for name in new.keys().filter(|n| !old.contains_key(*n)) {
+        diff.other
+            .push(format!("step `{name}` is new; it will run"));
+    }
+    diff
+}
+
+/// The main-graph steps of run `id` that succeeded, with their outputs.
+pub fn succeeded(conn: &Connection, id: &str) -> rusqlite::Result<Vec<(String, J)>> {
+    let mut q = conn.prepare(
+        "SELECT name, outputs FROM steps WHERE run_id = ?1 AND graph = 'main' AND status = 'succeeded' ORDER BY seq",
+    )?;
+    let rows = q.query_map(params![id], |r| {
+        let name: String = r.get(0)?;
+        let out: Option<String> = r.get(1)?;
+        Ok((
+            name,
+            out.and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or(J::Null),
+        ))
+    })?;
+    rows.collect()
+}
+
+/// What a resume needs from the record of run `id`.
+#[derive(Debug)]
+pub struct Recorded {
+    pub workflow: String,
+    pub file: String,
+    pub file_hash: String,
+    pub status: String,
+    /// Non-secret params as given (secrets are `***` and come from the
+    /// environment or `--param` again).
+    pub params: Map<String, J>,
+    pub jobs: usize,
+    pub plan: Option<J>,
+}
+
+/// Reads run `id`'s record.
+pub fn recorded(conn: &Connection, id: &str) -> rusqlite::Result<Recorded> {
+    conn.query_row(
+        "SELECT workflow, file, file_hash, status, params, jobs, plan FROM runs WHERE id = ?1",
+        [id],
+        |r| {
+            let params: String = r.get(4)?;
+            let plan: Option<String> = r.get(6)?;
+            Ok(Recorded {
+                workflow: r.get(0)?,
+                file: r.get(1)?,
+                file_hash: r.get(2)?,
+                status: r.get(3)?,
+                params: serde_json::from_str(&params).unwrap_or_default(),
+                jobs: r.get::<_, i64>(5)?.max(1) as usize,
+                plan: plan.and_then(|p| serde_json::from_str(&p).ok()),
+            })
+        },
+    )
+}
+
+/// Forgets rejections of gates that will run again (a resumed gate waits for
+/// a new decision); approvals stay.
+pub fn clear_rejections(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM approvals WHERE run_id = ?1 AND decision = 'rejected'",
+        [id],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fp(steps: &[(&str, &str)]) -> J {
+        json!({ "steps": steps.iter().map(|(n, run)| {
+            let def = json!({ "name": n, "fields": { "run": run } });
+            json!({ "name": n, "kind": "shell", "fp": format!("{:x}", fnv(def.to_string().as_bytes())), "def": def })
+        }).collect::<Vec<_>>() })
+    }
+
+    #[test]
+    fn changes_to_succeeded_steps_block() {
+        let old = fp(&[("a", "echo a"), ("b", "false")]);
+        let new = fp(&[("a", "echo A"), ("b", "true"), ("c", "echo c")]);
+        let d = compare(&old, &new, &["a".into()]);
+        assert_eq!(
+            d.blocking,
+            ["step `a` changed (fields.run: \"echo a\" → \"echo A\"), but it already succeeded"]
+        );
+        assert_eq!(d.other.len(), 2, "{:?}", d.other);
+        let d = compare(&old, &new, &[]);
+        assert!(d.blocking.is_empty());
+        assert!(compare(&old, &old, &["a".into()]).is_empty());
+    }
+}

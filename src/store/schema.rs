@@ -1,0 +1,215 @@
+//! The store's schema and its migrations.
+//!
+//! The version lives in SQLite's `PRAGMA user_version`. [`migrate`] brings a
+//! database of any earlier version (0 = empty) up to [`VERSION`], one step at a
+//! time, each step in its own transaction together with the version bump, so a
+//! crash mid-migration leaves the previous version intact. Migrations are
+//! append-only: a released step is never edited, a change is a new step.
+//!
+//! - **v1** — runs, steps (final state per step instance), attempts, events,
+//!   approvals.
+//! - **v2** — resume and cancel: `runs.session` (how many times the run was
+//!   started: 1, then +1 per `wfc resume`), `runs.plan` (the plan's step
+//!   fingerprints, to refuse a resume against a changed plan), `runs.cancel_requested_at`
+//!   (`wfc cancel` from another process), `runs.host`, `runs.session_started_at`
+//!   and `runs.prior_ms` (time spent in earlier sessions); attempts get a
+//!   `session` column and move to a table keyed by it (a table rebuild:
+//!   SQLite cannot change a primary key in place); steps get `log_path`
+//!   and `detail` (why a step waits).
+//!
+//! Times are integer milliseconds since the Unix epoch; JSON columns hold
+//! masked values only (secrets are `***` before anything reaches the store).
+
+use rusqlite::{Connection, Transaction};
+
+/// The schema version this build writes.
+pub const VERSION: i64 = 2;
+
+/// Version 1, exactly as released (kept verbatim: tests build v1 files with it).
+pub const V1: &str = r#"
+CREATE TABLE runs (
+    id           TEXT PRIMARY KEY,
+    workflow     TEXT NOT NULL,
+    file         TEXT NOT NULL,
+    file_hash    TEXT NOT NULL,
+    params       TEXT NOT NULL,            -- JSON object, secrets masked
+    status       TEXT NOT NULL,            -- running | succeeded | failed | cancelled | interrupted
+    jobs         INTEGER NOT NULL,
+    steps        INTEGER NOT NULL,         -- main-graph instances
+    pid          INTEGER NOT NULL,
+    started_at   INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    ended_at     INTEGER,
+    duration_ms  INTEGER,
+    failed_step  TEXT,
+    failed_error TEXT
+);
+CREATE INDEX runs_by_workflow ON runs (workflow, started_at);
+CREATE INDEX runs_by_status ON runs (status);
+
+CREATE TABLE steps (
+    run_id      TEXT NOT NULL REFERENCES runs (id),
+    graph       TEXT NOT NULL,             -- main | rollback | on_failure | on_success | finally
+    rollback_of TEXT NOT NULL DEFAULT '',  -- the main-graph step of a rollback
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    seq         INTEGER NOT NULL,          -- first seen order
+    status      TEXT NOT NULL,             -- running | waiting | succeeded | failed | timed_out | cancelled | skipped | not_run | interrupted
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    started_at  INTEGER,
+    duration_ms INTEGER,
+    exit_code   INTEGER,
+    error       TEXT,
+    outputs     TEXT,                      -- JSON, masked
+    optional    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, graph, rollback_of, name)
+);
+
+CREATE TABLE attempts (
+    run_id      TEXT NOT NULL REFERENCES runs (id),
+    graph       TEXT NOT NULL,
+    rollback_of TEXT NOT NULL DEFAULT '',
+    step        TEXT NOT NULL,
+    number      INTEGER NOT NULL,
+    status      TEXT NOT NULL,             -- running, then as steps.status
+    started_at  INTEGER NOT NULL,
+    duration_ms INTEGER,
+    exit_code   INTEGER,
+    error       TEXT,
+    outputs     TEXT,
+    PRIMARY KEY (run_id, graph, rollback_of, step, number)
+);
+
+CREATE TABLE events (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    at     INTEGER NOT NULL,
+    kind   TEXT NOT NULL,
+    step   TEXT,
+    detail TEXT
+);
+CREATE INDEX events_by_run ON events (run_id, id);
+
+CREATE TABLE approvals (
+    run_id   TEXT NOT NULL REFERENCES runs (id),
+    step     TEXT NOT NULL,
+    decision TEXT NOT NULL,                -- approved | rejected
+    by       TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (run_id, step)
+);
+"#;
+
+/// Version 2 (see the module docs).
+const V2: &str = r#"
+ALTER TABLE runs ADD COLUMN session INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE runs ADD COLUMN plan TEXT;
+ALTER TABLE runs ADD COLUMN cancel_requested_at INTEGER;
+ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN session_started_at INTEGER;
+ALTER TABLE runs ADD COLUMN prior_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET session_started_at = started_at;
+
+ALTER TABLE steps ADD COLUMN log_path TEXT;
+ALTER TABLE steps ADD COLUMN detail TEXT;
+
+CREATE TABLE attempts2 (
+    run_id      TEXT NOT NULL REFERENCES runs (id),
+    graph       TEXT NOT NULL,
+    rollback_of TEXT NOT NULL DEFAULT '',
+    step        TEXT NOT NULL,
+    session     INTEGER NOT NULL,
+    number      INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    duration_ms INTEGER,
+    exit_code   INTEGER,
+    error       TEXT,
+    outputs     TEXT,
+    PRIMARY KEY (run_id, graph, rollback_of, step, session, number)
+);
+INSERT INTO attempts2 (run_id, graph, rollback_of, step, session, number, status,
+                       started_at, duration_ms, exit_code, error, outputs)
+    SELECT run_id, graph, rollback_of, step, 1, number, status,
+           started_at, duration_ms, exit_code, error, outputs FROM attempts;
+DROP TABLE attempts;
+ALTER TABLE attempts2 RENAME TO attempts;
+CREATE INDEX attempts_by_step ON attempts (graph, step, status);
+"#;
+
+/// The migration steps, in order: `STEPS[i]` goes from version `i` to `i + 1`.
+const STEPS: &[&str] = &[V1, V2];
+
+/// The database's schema version.
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Brings the schema up to [`VERSION`]; returns the version it found.
+/// A database newer than this build is refused (an older wfc must not
+/// write to it).
+pub fn migrate(conn: &mut Connection) -> Result<i64, String> {
+    let found = version(conn).map_err(|e| e.to_string())?;
+    if found > VERSION {
+        return Err(format!(
+            "the run store has schema version {found}, newer than this wfc understands ({VERSION}); upgrade wfc"
+        ));
+    }
+    for v in found..VERSION {
+        // IMMEDIATE: take the write lock first, so two processes opening an
+        // old store at once migrate it once (the second sees the new version).
+        let tx = Transaction::new(conn, rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| e.to_string())?;
+        let now = version(&tx).map_err(|e| e.to_string())?;
+        if now > v {
+            tx.commit().map_err(|e| e.to_string())?;
+            continue;
+        }
+        tx.execute_batch(STEPS[v as usize])
+            .and_then(|()| tx.execute_batch(&format!("PRAGMA user_version = {}", v + 1)))
+            .and_then(|()| tx.commit())
+            .map_err(|e| format!("migrating the run store to version {}: {e}", v + 1))?;
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_to_latest_and_idempotent() {
+        let mut c = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut c).unwrap(), 0);
+        assert_eq!(version(&c).unwrap(), VERSION);
+        assert_eq!(migrate(&mut c).unwrap(), VERSION);
+    }
+
+    #[test]
+    fn v1_rows_survive() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch(V1).unwrap();
+        c.execute_batch("PRAGMA user_version = 1").unwrap();
+        c.execute_batch(
+            "INSERT INTO runs VALUES ('r1','w','w.wf','h','{}','failed',1,1,1,0,0,5,5,'a','boom');
+             INSERT INTO attempts VALUES ('r1','main','','a',1,'failed',0,5,1,'boom',NULL);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut c).unwrap(), 1);
+        let (session, n): (i64, i64) = c
+            .query_row(
+                "SELECT r.session, a.session FROM runs r JOIN attempts a ON a.run_id = r.id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((session, n), (1, 1));
+    }
+
+    #[test]
+    fn newer_is_refused() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch("PRAGMA user_version = 99").unwrap();
+        assert!(migrate(&mut c).unwrap_err().contains("newer"));
+    }
+}

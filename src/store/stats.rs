@@ -1,0 +1,234 @@
+//! `wfc stats`: how runs of a workflow go, and where their time goes.
+//!
+//! Per workflow: runs by outcome, success rate, p50/p95 run duration. Per
+//! main-graph step instance: how many runs it ended in, its success rate,
+//! p50/p95 of its successful durations, retries (attempts beyond the first,
+//! across sessions), how often it was *flaky* (failed at least once in a run
+//! where it finally succeeded, or failed in some runs and not in others), and
+//! its share of all step time. Percentiles are nearest-rank.
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Figures for one workflow.
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkflowStats {
+    pub workflow: String,
+    pub runs: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub interrupted: usize,
+    pub running: usize,
+    /// Succeeded / finished runs (running ones left out), 0–1.
+    pub success_rate: Option<f64>,
+    pub p50_seconds: Option<f64>,
+    pub p95_seconds: Option<f64>,
+    pub steps: Vec<StepStats>,
+    /// Up to 3 step names, flakiest first (only steps that were flaky).
+    pub flakiest: Vec<String>,
+    /// Up to 3 step names, most total time first.
+    pub slowest: Vec<String>,
+}
+
+/// Figures for one step instance.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepStats {
+    pub name: String,
+    pub kind: String,
+    /// Runs in which the step ended (succeeded, failed, timed out, cancelled, interrupted).
+    pub runs: usize,
+    pub succeeded: usize,
+    pub success_rate: f64,
+    pub p50_seconds: Option<f64>,
+    pub p95_seconds: Option<f64>,
+    /// Attempts beyond the first, over all runs.
+    pub retries: usize,
+    /// Runs where it succeeded only after a failed attempt.
+    pub flaky_runs: usize,
+    /// Its share of all step time (0–1).
+    pub time_share: f64,
+    #[serde(skip)]
+    total_ms: i64,
+}
+
+/// Nearest-rank percentile of sorted values.
+pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+fn secs(ms: Option<i64>) -> Option<f64> {
+    ms.map(|m| m as f64 / 1000.0)
+}
+
+/// Stats of every workflow (or one), over its `last` most recent runs (all when `None`).
+pub fn stats(
+    conn: &Connection,
+    workflow: Option<&str>,
+    last: Option<usize>,
+) -> rusqlite::Result<Vec<WorkflowStats>> {
+    let names: Vec<String> = {
+        let mut q = conn.prepare(
+            "SELECT workflow FROM runs WHERE (?1 IS NULL OR workflow = ?1) GROUP BY workflow ORDER BY workflow",
+        )?;
+        let rows = q.query_map(params![workflow], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    names
+        .iter()
+        .map(|w| one(conn, w, last.unwrap_or(usize::MAX / 2)))
+        .collect()
+}
+
+fn one(conn: &Connection, workflow: &str, last: usize) -> rusqlite::Result<WorkflowStats> {
+    let mut q = conn.prepare(
+        "SELECT id, status, duration_ms FROM runs WHERE workflow = ?1 ORDER BY started_at DESC LIMIT ?2",
+    )?;
+    let runs: Vec<(String, String, Option<i64>)> = q
+        .query_map(params![workflow, last as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let count = |s: &str| runs.iter().filter(|r| r.1 == s).count();
+    let finished = runs.iter().filter(|r| r.1 != "running").count();
+    let mut durations: Vec<i64> = runs
+        .iter()
+        .filter(|r| r.1 == "succeeded")
+        .filter_map(|r| r.2)
+        .collect();
+    durations.sort_unstable();
+    let oldest = runs.len();
+    let mut sq = conn.prepare(
+        "SELECT s.name, s.kind, s.status, s.duration_ms,
+                (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
+                   AND a.rollback_of = '' AND a.step = s.name),
+                (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
+                   AND a.rollback_of = '' AND a.step = s.name AND a.status IN ('failed', 'timed_out'))
+         FROM steps s
+         WHERE s.graph = 'main' AND s.status IN ('succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted')
+           AND s.run_id IN (SELECT id FROM runs WHERE workflow = ?1 ORDER BY started_at DESC LIMIT ?2)
+         ORDER BY s.seq",
+    )?;
+    struct Acc {
+        kind: String,
+        runs: usize,
+        succeeded: usize,
+        ok_ms: Vec<i64>,
+        total_ms: i64,
+        retries: usize,
+        flaky: usize,
+        order: usize,
+    }
+    let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
+    let rows = sq.query_map(params![workflow, oldest as i64], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })?;
+    for row in rows {
+        let (name, kind, status, ms, attempts, failed_attempts) = row?;
+        let n = acc.len();
+        let a = acc.entry(name).or_insert(Acc {
+            kind,
+            runs: 0,
+            succeeded: 0,
+            ok_ms: Vec::new(),
+            total_ms: 0,
+            retries: 0,
+            flaky: 0,
+            order: n,
+        });
+        a.runs += 1;
+        a.retries += (attempts.max(1) - 1) as usize;
+        a.total_ms += ms.unwrap_or(0);
+        if status == "succeeded" {
+            a.succeeded += 1;
+            if let Some(ms) = ms {
+                a.ok_ms.push(ms);
+            }
+            if failed_attempts > 0 {
+                a.flaky += 1;
+            }
+        }
+    }
+    let all_ms: i64 = acc.values().map(|a| a.total_ms).sum();
+    let mut steps: Vec<(usize, StepStats)> = acc
+        .into_iter()
+        .map(|(name, mut a)| {
+            a.ok_ms.sort_unstable();
+            let s = StepStats {
+                name,
+                kind: a.kind,
+                runs: a.runs,
+                succeeded: a.succeeded,
+                success_rate: a.succeeded as f64 / a.runs.max(1) as f64,
+                p50_seconds: secs(percentile(&a.ok_ms, 50.0)),
+                p95_seconds: secs(percentile(&a.ok_ms, 95.0)),
+                retries: a.retries,
+                flaky_runs: a.flaky,
+                time_share: if all_ms > 0 {
+                    a.total_ms as f64 / all_ms as f64
+                } else {
+                    0.0
+                },
+                total_ms: a.total_ms,
+            };
+            (a.order, s)
+        })
+        .collect();
+    steps.sort_by_key(|(o, _)| *o);
+    let steps: Vec<StepStats> = steps.into_iter().map(|(_, s)| s).collect();
+    // Flakiness: runs with a failure that were not plain successes, relative to runs.
+    let flakiness = |s: &StepStats| {
+        let failed_runs = s.runs - s.succeeded;
+        let mixed = if s.succeeded > 0 { failed_runs } else { 0 };
+        (s.flaky_runs + mixed) as f64 / s.runs.max(1) as f64
+    };
+    let mut flaky: Vec<&StepStats> = steps.iter().filter(|s| flakiness(s) > 0.0).collect();
+    flaky.sort_by(|a, b| {
+        flakiness(b)
+            .total_cmp(&flakiness(a))
+            .then(b.retries.cmp(&a.retries))
+    });
+    let mut slow: Vec<&StepStats> = steps.iter().filter(|s| s.total_ms > 0).collect();
+    slow.sort_by(|a, b| b.total_ms.cmp(&a.total_ms));
+    Ok(WorkflowStats {
+        workflow: workflow.to_owned(),
+        runs: runs.len(),
+        succeeded: count("succeeded"),
+        failed: count("failed"),
+        cancelled: count("cancelled"),
+        interrupted: count("interrupted"),
+        running: count("running"),
+        success_rate: (finished > 0).then(|| count("succeeded") as f64 / finished as f64),
+        p50_seconds: secs(percentile(&durations, 50.0)),
+        p95_seconds: secs(percentile(&durations, 95.0)),
+        flakiest: flaky.iter().take(3).map(|s| s.name.clone()).collect(),
+        slowest: slow.iter().take(3).map(|s| s.name.clone()).collect(),
+        steps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank() {
+        let v: Vec<i64> = (1..=20).collect();
+        assert_eq!(percentile(&v, 50.0), Some(10));
+        assert_eq!(percentile(&v, 95.0), Some(19));
+        assert_eq!(percentile(&[7], 95.0), Some(7));
+        assert_eq!(percentile(&[], 50.0), None);
+    }
+}
