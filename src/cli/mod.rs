@@ -5,10 +5,16 @@
 //! (commands that need a valid workflow), 130 cancelled.
 
 mod check;
+mod control;
 mod fmt;
+mod history;
+mod logs;
 mod lsp;
 mod plan;
+mod resume;
 mod run;
+mod stats;
+mod status;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -49,6 +55,44 @@ enum Command {
         after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n  wfc run deploy.wf -p version=1.2.3 --keep-going --output report.json\n  wfc run deploy.wf -p env=prod -p version=1.2.3 --approve approve\n\nExit status: 0 success, 1 the run failed, 2 bad params or unreadable file, 3 the workflow has errors, 130 cancelled."
     )]
     Run(run::RunArgs),
+    /// List recorded runs, newest first.
+    #[command(
+        after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --format json | jq '.[0].status'"
+    )]
+    History(history::HistoryArgs),
+    /// Show one run: every step's state, attempts and durations.
+    #[command(
+        after_help = "RUN is a run id, a unique prefix of one, or `last`.\n\nExamples:\n  wfc status last\n  wfc status 20240501-123456-3fa9 --attempts\n  wfc status last --format json"
+    )]
+    Status(status::StatusArgs),
+    /// Print a run's step logs (`--follow` to keep printing).
+    #[command(
+        after_help = "Examples:\n  wfc logs last\n  wfc logs last build\n  wfc logs 20240501-123456-3fa9 --follow"
+    )]
+    Logs(logs::LogsArgs),
+    /// Continue a failed, cancelled or interrupted run; steps that succeeded are not run again.
+    #[command(
+        after_help = "Examples:\n  wfc resume last\n  wfc resume 20240501-123456-3fa9 -p deploy_token=$TOKEN\n\nExit status: as `wfc run`; 2 when the run cannot be resumed (it is running, it succeeded, or the file changed a step that succeeded)."
+    )]
+    Resume(resume::ResumeArgs),
+    /// Ask a run (in another terminal) to cancel, as Ctrl-C would.
+    #[command(
+        after_help = "Examples:\n  wfc cancel last\n  wfc cancel 20240501-123456-3fa9 --wait"
+    )]
+    Cancel(control::CancelArgs),
+    /// Approve an approval gate of a run (or a check gate paused by `on fail pause`).
+    #[command(
+        after_help = "Examples:\n  wfc approve 20240501-123456-3fa9 approve\n  wfc approve last 'approve[eu-west]' --as alice"
+    )]
+    Approve(control::DecideArgs),
+    /// Reject an approval gate of a run (the gate fails).
+    #[command(after_help = "Example:\n  wfc reject last approve --as bob")]
+    Reject(control::DecideArgs),
+    /// Runs, success rates, p50/p95 durations, retries, flakiest and slowest steps.
+    #[command(
+        after_help = "Examples:\n  wfc stats\n  wfc stats deploy --last 50\n  wfc stats --format json"
+    )]
+    Stats(stats::StatsArgs),
     /// Start the language server (LSP over stdio) for editors.
     #[command(
         after_help = "Editors start it for you: see editors/vscode and editors/nvim.\n\nExample (Neovim):\n  vim.lsp.start({ name = \"wfc\", cmd = { \"wfc\", \"lsp\" } })"
@@ -87,6 +131,14 @@ pub fn main() -> ExitCode {
         Command::Lsp(args) => lsp::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Run(args) => run::run(args),
+        Command::History(args) => history::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Logs(args) => logs::run(args),
+        Command::Resume(args) => resume::run(args),
+        Command::Cancel(args) => control::cancel(args),
+        Command::Approve(args) => control::decide(args, crate::store::control::Decision::Approved),
+        Command::Reject(args) => control::decide(args, crate::store::control::Decision::Rejected),
+        Command::Stats(args) => stats::run(args),
         Command::Completions { shell } => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

@@ -26,6 +26,9 @@ pub struct PlanInput {
     /// Workers for the estimate (default: the workflow's `concurrency`, else the CPU count).
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+    /// The run store: estimates come from its history when it has some.
+    #[command(flatten)]
+    pub store: super::history::StoreArgs,
 }
 
 #[derive(Args)]
@@ -127,7 +130,12 @@ pub fn compile(
     let options = plan::Options {
         jobs: input.jobs.map(|j| j as usize),
     };
-    match plan::plan(&checked.ir, &params, options, &DefaultEstimator) {
+    let history = crate::store::estimate::from_store(&input.store.dir(), &checked.ir.name);
+    let estimator: &dyn plan::Estimator = match &history {
+        Some(h) => h,
+        None => &DefaultEstimator,
+    };
+    match plan::plan(&checked.ir, &params, options, estimator) {
         Ok(p) => Ok((p, checked.ir, analysis.source)),
         Err(diags) => Err(fail(&diags)),
     }

@@ -6,11 +6,13 @@
 use super::plan::{self as plan_cmd, PlanArgs, PlanFormat, PlanInput};
 use crate::diag::render;
 use crate::run::exec::Executor;
-use crate::run::gates::CliApprovals;
+use crate::run::gates::{Approvals, CliApprovals};
 use crate::run::progress::Display;
 use crate::run::record::Recorders;
 use crate::run::report::ReportWriter;
+use crate::run::runner::LineOutput;
 use crate::run::{signals, RunOptions, Runner};
+use crate::store::session::RunSession;
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -42,6 +44,22 @@ pub struct RunArgs {
     /// Plain lines (prefixed with the step name) even on a terminal.
     #[arg(long)]
     pub plain: bool,
+    /// Do not record the run in the run store (no history, logs or resume).
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+/// How to run a compiled plan (`wfc run`, `wfc resume`).
+pub struct Launch {
+    pub keep_going: bool,
+    pub output: Option<PathBuf>,
+    pub approve: Vec<String>,
+    pub plain: bool,
+    /// The state directory to record the run in (`None`: not recorded).
+    pub store: Option<PathBuf>,
+    /// `wfc resume`: the run to continue and its main-graph steps that
+    /// succeeded, with their outputs.
+    pub resume: Option<(String, Vec<(String, crate::plan::Value)>)>,
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
@@ -55,8 +73,41 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
+    let launch = Launch {
+        keep_going: args.keep_going,
+        output: args.output,
+        approve: args.approve,
+        plain: args.plain,
+        store: (!args.no_store).then(|| args.input.store.dir()),
+        resume: None,
+    };
+    execute(&plan, &wf, &source, launch)
+}
+
+/// Runs a compiled plan; the exit code is the run's.
+pub fn execute(
+    plan: &crate::plan::Plan,
+    wf: &crate::ir::Workflow,
+    source: &crate::span::SourceFile,
+    args: Launch,
+) -> ExitCode {
     let file = source.name.clone();
-    drop(source);
+    let run_id = match &args.resume {
+        Some((id, _)) => id.clone(),
+        None => new_run_id(),
+    };
+    let mut session = match &args.store {
+        Some(dir) => {
+            match RunSession::open(dir, &run_id, plan, wf, &source.text, args.resume.is_some()) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    eprintln!("error: {e}\n(`--no-store` runs without recording the run)");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        None => None,
+    };
     let live = std::io::stdout().is_terminal() && !args.plain;
     let color = render::use_color(std::io::stdout().is_terminal() && !args.plain);
     let mut names: Vec<&str> = plan.main.steps.iter().map(|s| s.name.as_str()).collect();
@@ -65,7 +116,10 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     let display = Display::new(live, color, &names);
     let report = ReportWriter::new(args.output.clone());
-    let recorders = Recorders(vec![Box::new(display.clone()), Box::new(report.clone())]);
+    let mut recorders = Recorders(vec![Box::new(display.clone()), Box::new(report.clone())]);
+    if let Some(s) = &mut session {
+        recorders.0.insert(0, s.recorder());
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -78,7 +132,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let approver = std::env::var("USER").unwrap_or_else(|_| "wfc run --approve".into());
     let opts = RunOptions {
-        run_id: new_run_id(),
+        run_id: run_id.clone(),
         file,
         jobs: plan.schedule.jobs,
         keep_going: args.keep_going,
@@ -89,20 +143,37 @@ pub fn run(args: RunArgs) -> ExitCode {
         if let Err(e) = signals::install(cancel.clone(), force.clone()) {
             eprintln!("warning: cannot handle Ctrl-C: {e}");
         }
+        let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
+            steps: args.approve.clone(),
+            by: approver,
+        });
+        let mut lines: Arc<dyn LineOutput> = Arc::new(display);
+        let mut _watch = None;
+        if let Some(s) = &session {
+            approvals = s.approvals(approvals);
+            lines = s.lines(Some(lines));
+            _watch = s
+                .watch(cancel.clone())
+                .map_err(|e| eprintln!("warning: `wfc cancel` cannot reach this run: {e}"))
+                .ok();
+        }
         let mut runner = Runner::new(
-            &plan,
-            &wf,
+            plan,
+            wf,
             Arc::new(Executor::default()),
-            Arc::new(CliApprovals {
-                steps: args.approve.clone(),
-                by: approver,
-            }),
+            approvals,
             Box::new(recorders),
-            Some(Arc::new(display)),
+            Some(lines),
             opts,
         );
+        if let Some((_, restored)) = args.resume {
+            runner.restore(restored);
+        }
         runner.run(cancel, force).await
     });
+    if session.is_some() && result.status != crate::run::record::RunStatus::Succeeded {
+        eprintln!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it");
+    }
     runtime.shutdown_timeout(Duration::from_millis(200));
     if let Some(e) = report.write_error() {
         eprintln!("error: {e}");

@@ -95,6 +95,9 @@ pub struct Runner<'p> {
     pub(crate) secrets: Secrets,
     pub(crate) workflow_env: Vec<(String, String)>,
     pub(crate) main_outputs: Vec<Option<Value>>,
+    /// Main-graph steps that succeeded in an earlier session of the run
+    /// (`wfc resume`), with their outputs: not run again.
+    pub(crate) restored: Vec<(String, Value)>,
 }
 
 impl<'p> Runner<'p> {
@@ -129,7 +132,15 @@ impl<'p> Runner<'p> {
             secrets: Secrets::new(secret_values),
             workflow_env: Vec::new(),
             main_outputs: Vec::new(),
+            restored: Vec::new(),
         }
+    }
+
+    /// Resumes a run: these main-graph steps (by instance name) succeeded
+    /// before, with these outputs. They count as succeeded from the start
+    /// and are not run again; their dependents see the restored outputs.
+    pub fn restore(&mut self, steps: Vec<(String, Value)>) {
+        self.restored = steps;
     }
 
     /// The run's masker (secret params and values derived from them so far).

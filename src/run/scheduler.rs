@@ -115,6 +115,13 @@ impl Runner<'_> {
             cancelled: false,
             timed_out: false,
         };
+        if g.name == GraphName::Main {
+            for (step, value) in std::mem::take(&mut self.restored) {
+                if let Some(v) = graph.named(&step) {
+                    self.restored_step(&mut g, v, value);
+                }
+            }
+        }
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut blocked: Vec<InstanceId> = Vec::new();
         let jobs = self.opts.jobs.max(1);
@@ -487,6 +494,26 @@ impl Runner<'_> {
         }
         self.resolve(g, v, how);
         freed
+    }
+
+    /// A step that succeeded in an earlier session (`wfc resume`): done,
+    /// with its outputs, before anything starts; nothing is recorded again.
+    fn restored_step(&mut self, g: &mut GraphRun, v: InstanceId, outputs: Value) {
+        if g.topo.state[v] != State::Pending {
+            return;
+        }
+        g.topo.start(v);
+        g.outputs[v] = Some(outputs);
+        g.completion.push(v);
+        g.topo.end(v, StepStatus::Succeeded);
+        match g.topo.any_of[v] {
+            Some(a) => {
+                if let Some((node, how)) = g.topo.member_ended(v, StepStatus::Succeeded) {
+                    self.group_decided(g, a, node, how, v, None);
+                }
+            }
+            None => self.resolve(g, v, Resolution::Succeeded),
+        }
     }
 
     fn required_failed(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {

@@ -364,6 +364,27 @@ impl Approvals for StoreApprovals {
     }
 }
 
+/// The first of several sources of approvals to decide (`wfc run --approve`
+/// and the store); the last one says how to approve.
+pub struct AnyApprovals(pub Vec<Arc<dyn Approvals>>);
+
+impl Approvals for AnyApprovals {
+    fn wait(&self, run_id: &str, step: &str) -> BoxFuture<'static, Option<String>> {
+        let waits: Vec<_> = self.0.iter().map(|a| a.wait(run_id, step)).collect();
+        if waits.is_empty() {
+            return Box::pin(std::future::pending());
+        }
+        Box::pin(async move { futures::future::select_all(waits).await.0 })
+    }
+
+    fn how(&self, run_id: &str, step: &str) -> String {
+        self.0
+            .last()
+            .map(|a| a.how(run_id, step))
+            .unwrap_or_default()
+    }
+}
+
 /// The running wfc's side: heartbeat and cancel requests, on a thread of its
 /// own (with its own connection). Stops when dropped.
 pub struct Watch {

@@ -59,6 +59,15 @@ impl HistoryEstimator {
     }
 }
 
+/// The history of `workflow` in the store in `dir`, when there is any
+/// (no store, an unreadable one, or no successful step: `None`).
+pub fn from_store(dir: &std::path::Path, workflow: &str) -> Option<HistoryEstimator> {
+    let store = super::Store::open_existing(dir).ok()??;
+    HistoryEstimator::load(&store.conn, workflow)
+        .ok()
+        .filter(|h| !h.is_empty())
+}
+
 /// The median of sorted values (the mean of the middle two for an even count).
 pub fn median(sorted: &[u64]) -> u64 {
     match sorted.len() {

@@ -19,7 +19,8 @@
 //! - [`estimate`] — a history-based [`crate::plan::Estimator`];
 //! - [`control`] — what other processes ask of a run (cancel, approvals),
 //!   the heartbeat, and marking crashed runs as interrupted;
-//! - [`resume`] — plan fingerprints and what a resumed run restores.
+//! - [`resume`] — plan fingerprints and what a resumed run restores;
+//! - [`session`] — what `wfc run` / `wfc resume` plug into the interpreter.
 //!
 //! Connections: WAL journal (readers never block the writer, so `wfc status`
 //! works while runs write), `busy_timeout` of 10 s (several wfc processes
@@ -39,6 +40,7 @@ pub mod query;
 pub mod recorder;
 pub mod resume;
 pub mod schema;
+pub mod session;
 pub mod stats;
 
 pub use estimate::HistoryEstimator;
@@ -153,32 +155,6 @@ pub fn stamp(ms: i64) -> String {
     crate::run::record::timestamp(SystemTime::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64))
 }
 
-/// A new run id: `YYYYMMDD-HHMMSS-xxxx` (sortable by start, short to type,
-/// unique across processes: the suffix mixes the pid and the clock).
-pub fn new_run_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let now = SystemTime::now();
-    let secs = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (y, m, d) = crate::run::record::civil((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.write_i64(ms(now));
-    h.write_u128(
-        now.duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    format!(
-        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}-{:04x}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        h.finish() & 0xffff
-    )
-}
-
 /// A hash of a file's text (FNV-1a 64, hex): enough to notice a change.
 pub fn file_hash(text: &str) -> String {
     format!("{:016x}", fnv(text.as_bytes()))
@@ -197,14 +173,6 @@ pub fn fnv(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn run_ids_are_unique_and_sortable() {
-        let a = new_run_id();
-        let b = new_run_id();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), "20240501-123456-abcd".len());
-    }
 
     #[test]
     fn opens_in_wal_mode() {

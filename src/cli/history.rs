@@ -1,0 +1,150 @@
+//! `wfc history [WORKFLOW]`: recorded runs, newest first. Also what every
+//! run-store command shares: the `--state-dir` option and opening the store.
+
+use super::Format;
+use crate::run::progress::human;
+use crate::store::{self, control, query, Store};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Where the run store is (every store command takes it).
+#[derive(Args, Clone, Debug, Default)]
+pub struct StoreArgs {
+    /// The state directory holding the run store and step logs (default: `.wfc`
+    /// in the working directory).
+    #[arg(long, value_name = "DIR", env = "WFC_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    pub fn dir(&self) -> PathBuf {
+        store::state_dir(self.state_dir.as_deref())
+    }
+
+    /// Opens the store for a command that reads it; prints why not and
+    /// returns the exit code when there is none.
+    pub fn open(&self) -> Result<Store, ExitCode> {
+        let dir = self.dir();
+        match Store::open_existing(&dir) {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => {
+                eprintln!(
+                    "error: no runs recorded in {} yet (`wfc run FILE` records runs there; `--state-dir` or $WFC_STATE_DIR point elsewhere)",
+                    dir.display()
+                );
+                Err(ExitCode::from(2))
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Err(ExitCode::from(1))
+            }
+        }
+    }
+
+    /// Opens the store and resolves a run id (a unique prefix, or `last`).
+    pub fn open_run(&self, typed: &str) -> Result<(Store, String), ExitCode> {
+        let store = self.open()?;
+        match control::find_run(&store.conn, typed) {
+            Ok(id) => Ok((store, id)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Err(ExitCode::from(2))
+            }
+        }
+    }
+}
+
+/// Prints a store error and returns exit code 1.
+pub fn store_error(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: the run store: {e}");
+    ExitCode::from(1)
+}
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// Only runs of this workflow (its name, as in `workflow NAME { … }`).
+    pub workflow: Option<String>,
+    /// At most this many runs.
+    #[arg(short = 'n', long, default_value_t = 20)]
+    pub limit: usize,
+    /// `text` or `json` (an array of runs: id, workflow, status, started_at, duration_seconds, …).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub fn run(args: HistoryArgs) -> ExitCode {
+    let store = match args.store.open() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let runs = match query::history(&store.conn, args.workflow.as_deref(), args.limit) {
+        Ok(r) => r,
+        Err(e) => return store_error(e),
+    };
+    if args.format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&runs).unwrap_or_default()
+        );
+        return ExitCode::SUCCESS;
+    }
+    if runs.is_empty() {
+        match &args.workflow {
+            Some(w) => println!("no runs of `{w}` recorded"),
+            None => println!("no runs recorded"),
+        }
+        return ExitCode::SUCCESS;
+    }
+    print!("{}", table(&runs));
+    ExitCode::SUCCESS
+}
+
+/// Seconds as `human` durations.
+pub fn dur(secs: f64) -> String {
+    human(Duration::from_secs_f64(secs.max(0.0)))
+}
+
+fn table(runs: &[query::RunRow]) -> String {
+    let w = runs
+        .iter()
+        .map(|r| r.workflow.chars().count())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let mut out = format!(
+        "{:<20}  {:<w$}  {:<11}  {:<19}  {:>9}  NOTE\n",
+        "RUN", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION"
+    );
+    for r in runs {
+        let mut note = String::new();
+        if let Some(s) = &r.failed_step {
+            note = format!("failed at {s}");
+        }
+        if r.sessions > 1 {
+            if !note.is_empty() {
+                note.push_str("; ");
+            }
+            note.push_str(&format!("resumed {}×", r.sessions - 1));
+        }
+        let started = r
+            .started_at
+            .get(..19)
+            .unwrap_or(&r.started_at)
+            .replace('T', " ");
+        let line = format!(
+            "{:<20}  {:<w$}  {:<11}  {:<19}  {:>9}  {note}",
+            r.id,
+            r.workflow,
+            r.status,
+            started,
+            dur(r.duration_seconds)
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,156 @@
+//! `wfc logs RUN [STEP] [--follow]`: the output of a run's steps, from the
+//! log files beside the store (`.wfc/logs/RUN/STEP.log`).
+//!
+//! Without STEP every step's log is printed in the order the steps started,
+//! each under a `==> STEP <==` header. `--follow` keeps printing what the
+//! steps write (new steps as they start, each line prefixed with its step
+//! when several are followed) until the run is no longer running.
+
+use super::history::{store_error, StoreArgs};
+use crate::store::control::{self, POLL};
+use crate::store::Store;
+use clap::Args;
+use rusqlite::params;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct LogsArgs {
+    /// The run: its id, a unique prefix of it, or `last`.
+    pub run: String,
+    /// Only this step (an instance name such as `ship[eu-west]`).
+    pub step: Option<String>,
+    /// Keep printing new output until the run ends.
+    #[arg(short, long)]
+    pub follow: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// (step label, file) of a run's logs, in the order the steps started.
+fn log_files(
+    store: &Store,
+    id: &str,
+    step: Option<&str>,
+) -> rusqlite::Result<Vec<(String, PathBuf)>> {
+    let mut q = store.conn.prepare(
+        "SELECT name, graph, log_path FROM steps WHERE run_id = ?1 AND log_path IS NOT NULL
+           AND (?2 IS NULL OR name = ?2) ORDER BY started_at, seq",
+    )?;
+    let rows = q.query_map(params![id, step], |r| {
+        let name: String = r.get(0)?;
+        let graph: String = r.get(1)?;
+        let path: String = r.get(2)?;
+        let label = if graph == "main" {
+            name
+        } else {
+            format!("{name} ({})", graph.replace('_', " "))
+        };
+        Ok((label, store.dir().join(path)))
+    })?;
+    rows.collect()
+}
+
+pub fn run(args: LogsArgs) -> ExitCode {
+    let (store, id) = match args.store.open_run(&args.run) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if let Some(step) = &args.step {
+        let known: bool = store
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2)
+                    OR instr(COALESCE((SELECT plan FROM runs WHERE id = ?1), ''), ?3) > 0",
+                params![
+                    id,
+                    step,
+                    format!("\"name\":{}", serde_json::Value::from(step.as_str()))
+                ],
+                |r| r.get(0),
+            )
+            .unwrap_or(false);
+        if !known {
+            eprintln!("error: run {id} has no step `{step}` (`wfc status {id}` lists its steps)");
+            return ExitCode::from(2);
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let mut offsets: Vec<(String, PathBuf, u64)> = Vec::new();
+    let mut printed_any = false;
+    loop {
+        let files = match log_files(&store, &id, args.step.as_deref()) {
+            Ok(f) => f,
+            Err(e) => return store_error(e),
+        };
+        for (label, path) in files {
+            if !offsets.iter().any(|(_, p, _)| p == &path) {
+                offsets.push((label, path, 0));
+            }
+        }
+        let several = args.step.is_none();
+        for (label, path, offset) in &mut offsets {
+            let Some(text) = read_from(path, offset) else {
+                continue;
+            };
+            if text.is_empty() {
+                continue;
+            }
+            let _ = if args.follow && several {
+                text.lines()
+                    .try_for_each(|l| writeln!(out, "{label} | {l}"))
+            } else if several {
+                writeln!(
+                    out,
+                    "{}==> {label} <==",
+                    if printed_any { "\n" } else { "" }
+                )
+                .and_then(|()| out.write_all(text.as_bytes()))
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            printed_any = true;
+        }
+        let _ = out.flush();
+        if !args.follow {
+            break;
+        }
+        let _ = control::reap(&store.conn);
+        match control::run_status(&store.conn, &id) {
+            Ok(Some(s)) if s == "running" => std::thread::sleep(POLL),
+            _ => {
+                // One last read for lines written just before the end.
+                for (label, path, offset) in &mut offsets {
+                    if let Some(text) = read_from(path, offset) {
+                        let _ = text.lines().try_for_each(|l| {
+                            if args.step.is_none() {
+                                writeln!(out, "{label} | {l}")
+                            } else {
+                                writeln!(out, "{l}")
+                            }
+                        });
+                    }
+                }
+                break;
+            }
+        }
+    }
+    if !printed_any && !args.follow {
+        eprintln!("(no output recorded)");
+    }
+    ExitCode::SUCCESS
+}
+
+/// What was appended to `path` since `offset` (whole lines only when
+/// following; a partial last line waits for its newline).
+fn read_from(path: &PathBuf, offset: &mut u64) -> Option<String> {
+    let mut f = std::fs::File::open(path).ok()?;
+    f.seek(SeekFrom::Start(*offset)).ok()?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf).ok()?;
+    let end = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    buf.truncate(end);
+    *offset += end as u64;
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}

@@ -1,0 +1,198 @@
+//! `wfc resume RUN`: continue a failed, cancelled or interrupted run with
+//! the same params and the same plan.
+//!
+//! 1. The run must not be running (a crashed one is first marked
+//!    interrupted) and must not have succeeded.
+//! 2. The workflow file is compiled again with the run's recorded params
+//!    (written to `logs/RUN/params.json` in the state directory and read as
+//!    a params file); secrets are not in the store, so they come from their
+//!    defaults (the environment) or `--param` again.
+//! 3. The new plan is compared with the recorded one
+//!    ([`crate::store::resume::compare`]): a change to a step that
+//!    succeeded refuses the resume, naming the step and what changed.
+//! 4. The run goes on under the same id, as a new session: the steps that
+//!    succeeded are restored with their outputs and not run again; failed,
+//!    interrupted and never-started steps run.
+
+use super::history::{store_error, StoreArgs};
+use super::plan::{self as plan_cmd, PlanInput};
+use super::run::{execute, Launch};
+use crate::plan::Value;
+use crate::store::resume;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct ResumeArgs {
+    /// The run: its id, a unique prefix of it, or `last`.
+    pub run: String,
+    /// Set a secret param again (secrets are never stored): `--param name=value`.
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The workflow file, when it has moved since the run (default: the recorded path).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// After a step fails, keep running the branches that do not depend on it.
+    #[arg(short = 'k', long)]
+    pub keep_going: bool,
+    /// Write a JSON report of this session.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Approve this gate in advance; repeatable; `all` approves every gate.
+    #[arg(long, value_name = "STEP")]
+    pub approve: Vec<String>,
+    /// Plain lines (prefixed with the step name) even on a terminal.
+    #[arg(long)]
+    pub plain: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+fn refuse(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+pub fn run(args: ResumeArgs) -> ExitCode {
+    let (store, id) = match args.store.open_run(&args.run) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let rec = match resume::recorded(&store.conn, &id) {
+        Ok(r) => r,
+        Err(e) => return store_error(e),
+    };
+    match rec.status.as_str() {
+        "running" => {
+            return refuse(&format!(
+                "run {id} is still running; `wfc cancel {id}` stops it (then resume it)"
+            ))
+        }
+        "succeeded" => return refuse(&format!("run {id} succeeded; there is nothing to resume")),
+        _ => {}
+    }
+    // The recorded params, as a params file; secrets (`***`) are left out.
+    let mut given = serde_json::Map::new();
+    for (k, v) in &rec.params {
+        if v.as_str() != Some(crate::run::mask::MASK) {
+            given.insert(k.clone(), v.clone());
+        }
+    }
+    for p in &args.params {
+        let name = p.split_once('=').map_or(p.as_str(), |(n, _)| n.trim());
+        if given.contains_key(name) {
+            return refuse(&format!(
+                "`--param {name}`: a resumed run keeps its params; only secrets (not stored) can be given again"
+            ));
+        }
+    }
+    let params_path = store.log_dir(&id).join("params.json");
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(given)).unwrap_or_default();
+    if let Err(e) = std::fs::create_dir_all(store.log_dir(&id))
+        .and_then(|()| std::fs::write(&params_path, text))
+    {
+        return store_error(format!("cannot write {}: {e}", params_path.display()));
+    }
+    let input = PlanInput {
+        file: args
+            .file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&rec.file)),
+        params: args.params.clone(),
+        params_file: Some(params_path),
+        jobs: u32::try_from(rec.jobs).ok(),
+        store: args.store.clone(),
+    };
+    if !input.file.exists() && input.file.as_os_str() != "-" {
+        return refuse(&format!(
+            "the workflow file {} of run {id} is not there (run from the directory it ran in, or give `--file PATH`)",
+            input.file.display()
+        ));
+    }
+    let (plan, wf, source) = match plan_cmd::compile(&input) {
+        Ok(x) => x,
+        Err(code) => {
+            eprintln!("error: run {id} cannot be resumed: its workflow no longer compiles with the run's params");
+            return code;
+        }
+    };
+    if plan.workflow != rec.workflow {
+        return refuse(&format!(
+            "{} now holds workflow `{}`, not `{}` (run {id})",
+            input.file.display(),
+            plan.workflow,
+            rec.workflow
+        ));
+    }
+    let succeeded = match resume::succeeded(&store.conn, &id) {
+        Ok(s) => s,
+        Err(e) => return store_error(e),
+    };
+    let names: Vec<String> = succeeded.iter().map(|(n, _)| n.clone()).collect();
+    let changed = crate::store::file_hash(&source.text) != rec.file_hash;
+    if let Some(recorded) = &rec.plan {
+        let now = resume::fingerprints(&plan, &wf);
+        let diff = resume::compare(recorded, &now, &names);
+        if !diff.blocking.is_empty() {
+            let mut msg = format!(
+                "run {id} cannot be resumed: {} changed in a way that invalidates the recorded plan:\n",
+                input.file.display()
+            );
+            for line in diff.blocking.iter().chain(&diff.other) {
+                msg.push_str(&format!("  - {line}\n"));
+            }
+            msg.push_str("steps that succeeded keep their recorded outputs, so their definition must not change; restore the file, or start a new run with `wfc run`");
+            return refuse(&msg);
+        }
+        if changed {
+            if diff.is_empty() {
+                eprintln!(
+                    "wfc: {} changed since the run, but not its plan",
+                    input.file.display()
+                );
+            } else {
+                eprintln!(
+                    "wfc: {} changed since the run; the resume takes in:",
+                    input.file.display()
+                );
+                for line in &diff.other {
+                    eprintln!("  - {line}");
+                }
+            }
+        }
+    } else if changed {
+        return refuse(&format!(
+            "run {id} was recorded without its plan and {} changed since; start a new run",
+            input.file.display()
+        ));
+    }
+    if let Err(e) = resume::clear_rejections(&store.conn, &id) {
+        return store_error(e);
+    }
+    let restored: Vec<(String, Value)> = succeeded
+        .into_iter()
+        .filter(|(n, _)| plan.main.named(n).is_some())
+        .map(|(n, j)| (n, Value::from_json(&j)))
+        .collect();
+    eprintln!(
+        "wfc: resuming run {id} ({}): {} of {} steps succeeded before and are not run again",
+        rec.status,
+        restored.len(),
+        plan.main.len()
+    );
+    drop(store);
+    execute(
+        &plan,
+        &wf,
+        &source,
+        Launch {
+            keep_going: args.keep_going,
+            output: args.output,
+            approve: args.approve,
+            plain: args.plain,
+            store: Some(args.store.dir()),
+            resume: Some((id, restored)),
+        },
+    )
+}

@@ -1,0 +1,132 @@
+//! `wfc stats [WORKFLOW]`: per workflow and per step — runs, success rate,
+//! p50/p95 durations, retries, the flakiest and the slowest steps.
+
+use super::history::{dur, store_error, StoreArgs};
+use super::Format;
+use crate::store::stats::{self, WorkflowStats};
+use clap::Args;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct StatsArgs {
+    /// Only this workflow.
+    pub workflow: Option<String>,
+    /// Only the most recent N runs of each workflow.
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+    /// `text`, or `json` (an array of workflows, each with its `steps`).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub fn run(args: StatsArgs) -> ExitCode {
+    let store = match args.store.open() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let all = match stats::stats(&store.conn, args.workflow.as_deref(), args.last) {
+        Ok(s) => s,
+        Err(e) => return store_error(e),
+    };
+    if args.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    if all.is_empty() {
+        println!(
+            "no runs recorded{}",
+            args.workflow
+                .map(|w| format!(" of `{w}`"))
+                .unwrap_or_default()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let text: Vec<String> = all.iter().map(render).collect();
+    print!("{}", text.join("\n"));
+    ExitCode::SUCCESS
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map(dur).unwrap_or_else(|| "-".into())
+}
+
+/// The text form of one workflow's stats.
+pub fn render(s: &WorkflowStats) -> String {
+    let mut o = format!("Workflow {}\n", s.workflow);
+    let mut outcomes = vec![format!("{} succeeded", s.succeeded)];
+    for (n, what) in [
+        (s.failed, "failed"),
+        (s.cancelled, "cancelled"),
+        (s.interrupted, "interrupted"),
+        (s.running, "running"),
+    ] {
+        if n > 0 {
+            outcomes.push(format!("{n} {what}"));
+        }
+    }
+    o.push_str(&format!(
+        "  runs      {} ({})\n  success   {}\n  duration  p50 {} · p95 {} (successful runs)\n",
+        s.runs,
+        outcomes.join(", "),
+        s.success_rate.map(pct).unwrap_or_else(|| "-".into()),
+        opt(s.p50_seconds),
+        opt(s.p95_seconds)
+    ));
+    if !s.slowest.is_empty() {
+        let shares: Vec<String> = s
+            .slowest
+            .iter()
+            .filter_map(|n| s.steps.iter().find(|x| &x.name == n))
+            .map(|x| format!("{} ({} of step time)", x.name, pct(x.time_share)))
+            .collect();
+        o.push_str(&format!("  slowest   {}\n", shares.join(", ")));
+    }
+    if !s.flakiest.is_empty() {
+        let flaky: Vec<String> = s
+            .flakiest
+            .iter()
+            .filter_map(|n| s.steps.iter().find(|x| &x.name == n))
+            .map(|x| {
+                format!(
+                    "{} ({} retries; {} of {} runs succeeded, {} only after a retry)",
+                    x.name, x.retries, x.succeeded, x.runs, x.flaky_runs
+                )
+            })
+            .collect();
+        o.push_str(&format!("  flakiest  {}\n", flaky.join(", ")));
+    }
+    if s.steps.is_empty() {
+        return o;
+    }
+    let w = s
+        .steps
+        .iter()
+        .map(|x| x.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    o.push_str(&format!(
+        "\n  {:<w$}  {:<6}  {:>5}  {:>7}  {:>8}  {:>8}  {:>7}  {:>5}\n",
+        "STEP", "KIND", "RUNS", "SUCCESS", "P50", "P95", "RETRIES", "TIME"
+    ));
+    for x in &s.steps {
+        o.push_str(&format!(
+            "  {:<w$}  {:<6}  {:>5}  {:>7}  {:>8}  {:>8}  {:>7}  {:>5}\n",
+            x.name,
+            x.kind,
+            x.runs,
+            pct(x.success_rate),
+            opt(x.p50_seconds),
+            opt(x.p95_seconds),
+            x.retries,
+            pct(x.time_share)
+        ));
+    }
+    o
+}

@@ -1,0 +1,188 @@
+//! `wfc status RUN`: one run in detail — every step's state, attempts and
+//! durations, what it waits for, and what to do next (approve, cancel, resume).
+
+use super::history::{dur, store_error, StoreArgs};
+use super::Format;
+use crate::store::control::shell_word;
+use crate::store::query::{self, RunDetail, StepRow};
+use clap::Args;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct StatusArgs {
+    /// The run: its id, a unique prefix of it, or `last`.
+    pub run: String,
+    /// `text`, or `json` (the run with `step_list`, each step with its `attempt_log`).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Also list each attempt of each step.
+    #[arg(short, long)]
+    pub attempts: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+pub fn run(args: StatusArgs) -> ExitCode {
+    let (store, id) = match args.store.open_run(&args.run) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let detail = match query::detail(&store.conn, &id) {
+        Ok(Some(d)) => d,
+        Ok(None) => return store_error(format!("run {id} vanished")),
+        Err(e) => return store_error(e),
+    };
+    if args.format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&detail).unwrap_or_default()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let flag = state_dir_flag(&args.store);
+    print!("{}", render(&detail, args.attempts, &flag));
+    ExitCode::SUCCESS
+}
+
+/// ` --state-dir DIR` when the store is not where a bare `wfc` looks.
+pub fn state_dir_flag(args: &StoreArgs) -> String {
+    match &args.state_dir {
+        Some(d) if std::env::var_os(crate::store::ENV_VAR).is_none() => {
+            format!(" --state-dir {}", shell_word(&d.display().to_string()))
+        }
+        _ => String::new(),
+    }
+}
+
+fn step_name(s: &StepRow) -> String {
+    match (&s.graph[..], &s.rollback_of) {
+        ("main", _) => s.name.clone(),
+        (_, Some(of)) => format!("{} (rollback of {of})", s.name),
+        (g, None) => format!("{} ({})", s.name, g.replace('_', " ")),
+    }
+}
+
+/// The text form.
+pub fn render(d: &RunDetail, attempts: bool, flag: &str) -> String {
+    let r = &d.run;
+    let mut o = String::new();
+    o.push_str(&format!("Run {} — {} ({})\n", r.id, r.workflow, r.file));
+    let mut status = r.status.clone();
+    if let Some(s) = &r.failed_step {
+        status.push_str(&format!(
+            " at `{s}`: {}",
+            r.failed_error.as_deref().unwrap_or("")
+        ));
+    }
+    o.push_str(&format!("  status    {status}\n"));
+    o.push_str(&format!(
+        "  started   {}{}\n",
+        r.started_at,
+        match &r.ended_at {
+            Some(e) => format!(" · ended {e}"),
+            None => String::new(),
+        }
+    ));
+    let sessions = if r.sessions > 1 {
+        format!(
+            " over {} sessions (resumed {}×)",
+            r.sessions,
+            r.sessions - 1
+        )
+    } else {
+        String::new()
+    };
+    o.push_str(&format!(
+        "  duration  {}{sessions}\n",
+        dur(r.duration_seconds)
+    ));
+    if let Some(p) = r.params.as_object().filter(|p| !p.is_empty()) {
+        let shown: Vec<String> = p
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}={s}"),
+                other => format!("{k}={other}"),
+            })
+            .collect();
+        o.push_str(&format!("  params    {}\n", shown.join(" ")));
+    }
+    let w = d
+        .step_list
+        .iter()
+        .map(|s| step_name(s).chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    o.push_str(&format!(
+        "\n  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  NOTE\n",
+        "STEP", "KIND", "STATUS", "ATTEMPTS", "DURATION"
+    ));
+    let mut waiting_gates = Vec::new();
+    for s in &d.step_list {
+        let note = match (&s.waiting, &s.error) {
+            (Some(w), _) => w.clone(),
+            (None, Some(e)) if s.status != "succeeded" => e.clone(),
+            _ if s.status == "succeeded" && s.attempts > 1 => {
+                format!("after {} attempts", s.attempts)
+            }
+            _ => String::new(),
+        };
+        if s.status == "waiting" && s.kind == "gate" {
+            waiting_gates.push(s.name.clone());
+        }
+        let line = format!(
+            "  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  {}",
+            step_name(s),
+            s.kind,
+            s.status,
+            s.attempts,
+            s.duration_seconds.map(dur).unwrap_or_default(),
+            first_line(&note)
+        );
+        o.push_str(line.trim_end());
+        o.push('\n');
+        if attempts {
+            for a in &s.attempt_log {
+                let line = format!(
+                    "  {:<w$}    attempt {} (session {}) {} · {}{}{}",
+                    "",
+                    a.number,
+                    a.session,
+                    a.status,
+                    a.duration_seconds.map(dur).unwrap_or_default(),
+                    a.exit_code
+                        .map(|c| format!(" · exit {c}"))
+                        .unwrap_or_default(),
+                    a.error
+                        .as_deref()
+                        .map(|e| format!(" · {}", first_line(e)))
+                        .unwrap_or_default()
+                );
+                o.push_str(line.trim_end());
+                o.push('\n');
+            }
+        }
+    }
+    let id = &r.id;
+    o.push('\n');
+    for g in &waiting_gates {
+        let g = shell_word(g);
+        o.push_str(&format!(
+            "Waiting for approval: wfc approve{flag} {id} {g}   (or: wfc reject{flag} {id} {g})\n"
+        ));
+    }
+    match r.status.as_str() {
+        "running" => o.push_str(&format!(
+            "Follow it with `wfc logs{flag} {id} --follow`; cancel it with `wfc cancel{flag} {id}`.\n"
+        )),
+        "failed" | "cancelled" | "interrupted" => o.push_str(&format!(
+            "Continue it with `wfc resume{flag} {id}` (steps that succeeded are not run again).\n"
+        )),
+        _ => {}
+    }
+    o
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}

@@ -1,0 +1,84 @@
+//! What `wfc run` and `wfc resume` plug into the interpreter to record a run:
+//! a [`RunSession`] gives the recorder, the line output that writes step
+//! logs, the approvals that wait on the store, and the watch thread that
+//! beats the heartbeat and turns `wfc cancel` into a cancellation.
+
+use super::control::{AnyApprovals, StoreApprovals, Watch};
+use super::logs::LogOutput;
+use super::recorder::{RunMeta, StoreRecorder};
+use super::Store;
+use crate::ir::Workflow;
+use crate::plan::Plan;
+use crate::run::gates::Approvals;
+use crate::run::record::Recorder;
+use crate::run::runner::LineOutput;
+use std::path::Path;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// One start (or resumption) of a recorded run.
+pub struct RunSession {
+    store: Store,
+    run_id: String,
+    recorder: Option<StoreRecorder>,
+}
+
+impl RunSession {
+    /// Opens the store in `dir` for run `run_id` of `plan` (the workflow
+    /// file's text is `source`); `resume`: continue that recorded run.
+    pub fn open(
+        dir: &Path,
+        run_id: &str,
+        plan: &Plan,
+        wf: &Workflow,
+        source: &str,
+        resume: bool,
+    ) -> Result<RunSession, String> {
+        let store = Store::open(dir)?;
+        let _ = super::control::reap(&store.conn);
+        let meta = RunMeta {
+            file_hash: super::file_hash(source),
+            plan: super::resume::fingerprints(plan, wf).to_string(),
+        };
+        let recorder = if resume {
+            StoreRecorder::resuming(&store, run_id, meta)?
+        } else {
+            StoreRecorder::new(&store, run_id, meta)?
+        };
+        Ok(RunSession {
+            store,
+            run_id: run_id.to_owned(),
+            recorder: Some(recorder),
+        })
+    }
+
+    /// The recorder (once).
+    pub fn recorder(&mut self) -> Box<dyn Recorder> {
+        match self.recorder.take() {
+            Some(r) => Box::new(r),
+            None => Box::new(crate::run::record::NoRecorder),
+        }
+    }
+
+    /// Step lines go to the log files, then to `display`.
+    pub fn lines(&self, display: Option<Arc<dyn LineOutput>>) -> Arc<dyn LineOutput> {
+        Arc::new(LogOutput::new(self.store.dir(), &self.run_id, display))
+    }
+
+    /// Gates wait for `cli` (`--approve`) or for `wfc approve`.
+    pub fn approvals(&self, cli: Arc<dyn Approvals>) -> Arc<dyn Approvals> {
+        Arc::new(AnyApprovals(vec![
+            cli,
+            Arc::new(StoreApprovals::new(self.store.dir())),
+        ]))
+    }
+
+    /// Starts the heartbeat and the cancel watch (stops when dropped).
+    pub fn watch(&self, cancel: CancellationToken) -> Result<Watch, String> {
+        Watch::start(&self.store, &self.run_id, cancel)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
