@@ -5,9 +5,10 @@
 
 use super::plan::{self as plan_cmd, PlanArgs, PlanFormat, PlanInput};
 use crate::diag::render;
-use crate::run::exec::Executor;
+use crate::run::exec::{ExecOptions, Executor};
 use crate::run::gates::{Approvals, CliApprovals};
 use crate::run::progress::Display;
+use crate::run::reaper::Reaper;
 use crate::run::record::Recorders;
 use crate::run::report::ReportWriter;
 use crate::run::runner::LineOutput;
@@ -115,12 +116,28 @@ pub fn execute(
         names.extend(h.graph.steps.iter().map(|s| s.name.as_str()));
     }
     let display = Display::new(live, color, &names);
-    let report = ReportWriter::new(args.output.clone());
-    let mut recorders = Recorders(vec![Box::new(display.clone()), Box::new(report.clone())]);
+    // The report costs memory per step: only collect it when asked for.
+    let report = args.output.clone().map(|o| ReportWriter::new(Some(o)));
+    let mut recorders = Recorders(vec![Box::new(display.clone())]);
+    if let Some(r) = &report {
+        recorders.0.push(Box::new(r.clone()));
+    }
     if let Some(s) = &mut session {
         recorders.0.insert(0, s.recorder());
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // See `run::reaper`: one per run instead of a supervisor per step.
+    let reaper = match Reaper::start(&run_id) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("warning: cannot start the process reaper ({e}); steps run under per-step supervisors");
+            None
+        }
+    };
+    let exec = Executor::new(ExecOptions {
+        supervise: reaper.is_none(),
+        ..ExecOptions::default()
+    });
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -160,7 +177,7 @@ pub fn execute(
         let mut runner = Runner::new(
             plan,
             wf,
-            Arc::new(Executor::default()),
+            Arc::new(exec),
             approvals,
             Box::new(recorders),
             Some(lines),
@@ -175,7 +192,10 @@ pub fn execute(
         eprintln!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it");
     }
     runtime.shutdown_timeout(Duration::from_millis(200));
-    if let Some(e) = report.write_error() {
+    if let Some(r) = reaper {
+        r.finish();
+    }
+    if let Some(e) = report.and_then(|r| r.write_error()) {
         eprintln!("error: {e}");
     }
     ExitCode::from(result.status.exit_code())

@@ -17,7 +17,8 @@
 //! - [`runner`] runs the whole thing: main graph, compensations, handlers;
 //! - [`record`] is what the run reports ([`record::Recorder`]), to the
 //!   terminal ([`progress`]), a JSON file ([`report`]) and later the run store;
-//!   [`signals`] turns Ctrl-C into cancellation.
+//!   [`signals`] turns Ctrl-C into cancellation; [`reaper`] makes sure step
+//!   processes die with wfc.
 
 pub mod attempt;
 pub mod exec;
@@ -25,6 +26,7 @@ pub mod gates;
 pub mod mask;
 pub mod progress;
 pub mod quote;
+pub mod reaper;
 pub mod record;
 pub mod report;
 pub mod retry;

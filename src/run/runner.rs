@@ -280,6 +280,8 @@ impl<'p> Runner<'p> {
                 Err(why) => return Some(format!("workflow env `{k}`: {why}")),
             }
         }
+        // Marks every step process as this run's (see `run::reaper`).
+        out.push((super::reaper::MARKER.to_owned(), self.opts.run_id.clone()));
         let derived = ev.take_derived();
         self.secrets.add(derived);
         self.workflow_env = out;

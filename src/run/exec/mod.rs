@@ -269,6 +269,12 @@ pub struct ExecOptions {
     /// The Docker engine's address (`unix:///…`, `tcp://…`); `None` means
     /// `DOCKER_HOST`, else the local default socket.
     pub docker_host: Option<String>,
+    /// Start `shell` steps under the per-step supervisor that makes them die
+    /// with wfc (the default, see [`process`]). `false` spawns `SHELL -c RUN`
+    /// directly — one process, started with `posix_spawn` — and leaves the
+    /// cleanup after a killed wfc to the caller (`wfc run` has a reaper:
+    /// `crate::run::reaper`).
+    pub supervise: bool,
 }
 
 impl Default for ExecOptions {
@@ -278,6 +284,7 @@ impl Default for ExecOptions {
             kill_grace: DEFAULT_KILL_GRACE,
             body_cap: DEFAULT_BODY_CAP,
             docker_host: None,
+            supervise: true,
         }
     }
 }

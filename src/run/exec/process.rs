@@ -67,6 +67,22 @@ where
     cmd
 }
 
+/// A command that runs `program args…` directly, as the leader of a new
+/// process group with stdin closed — without the supervisor, and without a
+/// `pre_exec` hook, so std can start it with `posix_spawn`. Whoever uses it
+/// must make sure the process does not outlive wfc some other way.
+pub fn direct<I, S>(program: &OsStr, args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .process_group(0);
+    cmd
+}
+
 /// Sends `signal` to every process of the group led by `leader`; a group that
 /// no longer exists is not an error.
 pub fn signal_group(leader: u32, signal: Signal) {

@@ -18,7 +18,7 @@
 //! [`super::process`] for how steps die with wfc.
 
 use super::output::{parse_outputs, OutputPipe};
-use super::process::{signal_group, supervised};
+use super::process::{direct, signal_group, supervised};
 use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
 use nix::sys::signal::Signal;
 use std::path::{Path, PathBuf};
@@ -79,7 +79,12 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         Ok(f) => f,
         Err(e) => return Outcome::failed(format!("cannot create the outputs file: {e}")),
     };
-    let mut cmd = supervised(spec.shell.as_ref(), ["-c", spec.command.as_str()]);
+    let args = ["-c", spec.command.as_str()];
+    let mut cmd = if ex.opts.supervise {
+        supervised(spec.shell.as_ref(), args)
+    } else {
+        direct(spec.shell.as_ref(), args)
+    };
     cmd.envs(spec.workflow_env.iter().map(|(k, v)| (k, v)))
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .env("WF_OUTPUTS", &outputs_file.0)
