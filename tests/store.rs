@@ -1,0 +1,387 @@
+//! The run store through its library API: migrations (from an empty
+//! directory and from a v1 file), the recorder and the queries on known
+//! data (history, status, stats, history estimates), crash reaping,
+//! approvals, and several writers sharing one store.
+
+use serde_json::json;
+use std::time::{Duration, SystemTime};
+use wfc::run::record::{
+    Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
+};
+use wfc::store::recorder::{RunMeta, StoreRecorder};
+use wfc::store::{control, query, schema, stats, HistoryEstimator, Store};
+
+fn key(name: &str) -> StepKey {
+    StepKey {
+        graph: GraphName::Main,
+        name: name.into(),
+        kind: "shell",
+    }
+}
+
+fn info(id: &str, workflow: &str, at: SystemTime) -> RunInfo {
+    RunInfo {
+        run_id: id.into(),
+        workflow: workflow.into(),
+        file: format!("{workflow}.wf"),
+        params: vec![
+            ("env".into(), json!("prod")),
+            ("token".into(), json!("***")),
+        ],
+        jobs: 2,
+        steps: 3,
+        started_at: at,
+    }
+}
+
+/// Records one step with the given attempt outcomes (durations in ms).
+fn step(r: &mut StoreRecorder, name: &str, at: SystemTime, attempts: &[(StepStatus, u64)]) {
+    let k = key(name);
+    let mut t = at;
+    for (i, (status, ms)) in attempts.iter().enumerate() {
+        let n = i as u32 + 1;
+        r.attempt_started(&k, n, t);
+        r.attempt_ended(
+            &k,
+            &Attempt {
+                number: n,
+                status: *status,
+                started_at: t,
+                duration: Duration::from_millis(*ms),
+                exit_code: Some(i64::from(*status != StepStatus::Succeeded)),
+                error: (*status != StepStatus::Succeeded).then(|| "boom".into()),
+                outputs: json!({ "n": n }),
+            },
+        );
+        t += Duration::from_millis(*ms);
+    }
+    let (last, ms) = *attempts.last().unwrap();
+    r.step_ended(
+        &k,
+        &StepEnd {
+            status: last,
+            attempts: attempts.len() as u32,
+            started_at: Some(at),
+            duration: Duration::from_millis(ms),
+            exit_code: Some(0),
+            error: None,
+            outputs: json!({ "n": attempts.len() }),
+            optional: false,
+        },
+    );
+}
+
+/// Five runs of `deploy` with known figures:
+/// - `build`: 100, 200, 300, 400, 500 ms, always first time;
+/// - `test`: succeeds after one failed attempt in runs 2 and 4 (retries 2);
+/// - `ship`: fails in run 5 (the run fails there).
+fn known_history(store: &Store) {
+    let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    for i in 0..5u64 {
+        let id = format!("run-{i}");
+        let at = t0 + Duration::from_secs(i * 60);
+        let mut r = StoreRecorder::new(store, &id, RunMeta::default()).unwrap();
+        r.run_started(&info(&id, "deploy", at));
+        step(
+            &mut r,
+            "build",
+            at,
+            &[(StepStatus::Succeeded, 100 * (i + 1))],
+        );
+        let test: &[(StepStatus, u64)] = if i == 1 || i == 3 {
+            &[(StepStatus::Failed, 50), (StepStatus::Succeeded, 1000)]
+        } else {
+            &[(StepStatus::Succeeded, 1000)]
+        };
+        step(&mut r, "test", at, test);
+        let ship = if i == 4 {
+            StepStatus::Failed
+        } else {
+            StepStatus::Succeeded
+        };
+        step(&mut r, "ship", at, &[(ship, 10)]);
+        let status = if i == 4 {
+            RunStatus::Failed
+        } else {
+            RunStatus::Succeeded
+        };
+        r.run_ended(&RunEnd {
+            status,
+            duration: Duration::from_millis(2000 + i * 100),
+            ended_at: at + Duration::from_secs(2),
+            failed: (i == 4).then(|| ("ship".into(), "boom".into())),
+        });
+    }
+}
+
+#[test]
+fn migrates_an_empty_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/state");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
+    assert!(path.join("runs.db").exists());
+    // Opening again is a no-op.
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
+}
+
+#[test]
+fn migrates_a_v1_file() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let c = rusqlite::Connection::open(dir.path().join("runs.db")).unwrap();
+        c.execute_batch(schema::V1).unwrap();
+        c.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO runs VALUES ('old-1','deploy','deploy.wf','h','{\"env\":\"prod\"}','failed',
+                                      2,2,1,1700000000000,1700000001000,1700000001000,1000,'b','exit 1');
+             INSERT INTO steps (run_id, graph, name, kind, seq, status, attempts, started_at, duration_ms, outputs)
+                 VALUES ('old-1','main','a','shell',0,'succeeded',1,1700000000000,400,'{\"x\":1}');
+             INSERT INTO attempts VALUES ('old-1','main','','a',1,'succeeded',1700000000000,400,0,NULL,NULL);
+             INSERT INTO approvals VALUES ('old-1','gate','approved','alice',1700000000500);",
+        )
+        .unwrap();
+    }
+    let store = Store::open_existing(dir.path()).unwrap().unwrap();
+    assert_eq!(schema::version(&store.conn).unwrap(), 2);
+    let runs = query::history(&store.conn, None, 10).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].id, "old-1");
+    assert_eq!(runs[0].sessions, 1);
+    assert_eq!(runs[0].duration_seconds, 1.0);
+    let d = query::detail(&store.conn, "old-1").unwrap().unwrap();
+    assert_eq!(d.step_list[0].attempt_log[0].session, 1);
+    assert_eq!(d.step_list[0].outputs, json!({ "x": 1 }));
+    assert_eq!(
+        control::decision(&store.conn, "old-1", "gate").unwrap(),
+        Some(Ok("alice".into()))
+    );
+    // A resumed session of a migrated run.
+    let r = StoreRecorder::resuming(&store, "old-1", RunMeta::default()).unwrap();
+    assert_eq!(r.session(), 2);
+}
+
+#[test]
+fn history_status_and_stats_on_known_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    known_history(&store);
+
+    let h = query::history(&store.conn, Some("deploy"), 3).unwrap();
+    let ids: Vec<&str> = h.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["run-4", "run-3", "run-2"], "newest first, limited");
+    assert_eq!(h[0].status, "failed");
+    assert_eq!(h[0].failed_step.as_deref(), Some("ship"));
+    assert_eq!(h[0].duration_seconds, 2.4);
+    assert_eq!(h[0].params, json!({ "env": "prod", "token": "***" }));
+    assert!(query::history(&store.conn, Some("other"), 3)
+        .unwrap()
+        .is_empty());
+
+    let d = query::detail(&store.conn, "run-1").unwrap().unwrap();
+    let test = d.step_list.iter().find(|s| s.name == "test").unwrap();
+    assert_eq!(test.status, "succeeded");
+    assert_eq!(test.attempts, 2);
+    assert_eq!(test.attempt_log[0].status, "failed");
+    assert_eq!(test.attempt_log[0].error.as_deref(), Some("boom"));
+    assert_eq!(test.log.as_deref(), Some("logs/run-1/test.log"));
+
+    let all = stats::stats(&store.conn, None, None).unwrap();
+    assert_eq!(all.len(), 1);
+    let s = &all[0];
+    assert_eq!((s.runs, s.succeeded, s.failed), (5, 4, 1));
+    assert_eq!(s.success_rate, Some(0.8));
+    // Successful runs: 2.0, 2.1, 2.2, 2.3 s.
+    assert_eq!(s.p50_seconds, Some(2.1));
+    assert_eq!(s.p95_seconds, Some(2.3));
+    let build = s.steps.iter().find(|x| x.name == "build").unwrap();
+    assert_eq!((build.runs, build.succeeded, build.retries), (5, 5, 0));
+    assert_eq!(build.p50_seconds, Some(0.3));
+    assert_eq!(build.p95_seconds, Some(0.5));
+    let test = s.steps.iter().find(|x| x.name == "test").unwrap();
+    assert_eq!((test.retries, test.flaky_runs), (2, 2));
+    let ship = s.steps.iter().find(|x| x.name == "ship").unwrap();
+    assert_eq!(ship.success_rate, 0.8);
+    assert_eq!(s.flakiest, ["test", "ship"]);
+    assert_eq!(s.slowest[0], "test", "5 s of 6.55 s of step time");
+    assert!((test.time_share - 5.0 / 6.55).abs() < 1e-9);
+    // Only the 2 most recent runs.
+    let recent = stats::stats(&store.conn, Some("deploy"), Some(2)).unwrap();
+    assert_eq!(recent[0].runs, 2);
+
+    let est = HistoryEstimator::load(&store.conn, "deploy").unwrap();
+    assert_eq!(est.len(), 3, "build, test and ship have successes");
+}
+
+#[test]
+fn history_estimates_feed_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    known_history(&store);
+    let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 1m }\n  step lint: shell { run \"lint\" estimate 5s }\n}\n";
+    let a = wfc::analysis::analyze("deploy.wf", src);
+    let wf = a.checked.expect("checks").ir;
+    let est = wfc::store::estimate::from_store(dir.path(), "deploy").unwrap();
+    let plan = wfc::plan::plan(
+        &wf,
+        &wfc::plan::ParamInput::default(),
+        wfc::plan::Options { jobs: Some(1) },
+        &est,
+    )
+    .unwrap();
+    let build = &plan.main.steps[plan.main.named("build").unwrap()];
+    assert_eq!(build.estimate.ms, 300, "the median of 100..500");
+    assert_eq!(build.estimate.source, wfc::plan::EstimateSource::History);
+    let lint = &plan.main.steps[plan.main.named("lint").unwrap()];
+    assert_eq!(lint.estimate.source, wfc::plan::EstimateSource::Declared);
+}
+
+#[test]
+fn a_dead_process_run_is_reaped_as_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut r = StoreRecorder::new(&store, "crashed", RunMeta::default()).unwrap();
+    r.run_started(&info("crashed", "w", SystemTime::now()));
+    step(
+        &mut r,
+        "a",
+        SystemTime::now(),
+        &[(StepStatus::Succeeded, 5)],
+    );
+    r.attempt_started(&key("b"), 1, SystemTime::now());
+    r.waiting(&key("b"), "retrying in 1.0s");
+    // Pretend the run belongs to a process that has exited.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    store
+        .conn
+        .execute("UPDATE runs SET pid = ?1", [dead])
+        .unwrap();
+    assert_eq!(control::reap(&store.conn).unwrap(), ["crashed"]);
+    let d = query::detail(&store.conn, "crashed").unwrap().unwrap();
+    assert_eq!(d.run.status, "interrupted");
+    let b = d.step_list.iter().find(|s| s.name == "b").unwrap();
+    assert_eq!(b.status, "interrupted");
+    assert_eq!(b.attempt_log[0].status, "interrupted");
+    assert_eq!(d.step_list[0].status, "succeeded");
+    // Idempotent; and a live run (this process) is left alone.
+    assert!(control::reap(&store.conn).unwrap().is_empty());
+    let mut live = StoreRecorder::new(&store, "live", RunMeta::default()).unwrap();
+    live.run_started(&info("live", "w", SystemTime::now()));
+    assert!(control::reap(&store.conn).unwrap().is_empty());
+    let ok: String = store
+        .conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}
+
+#[test]
+fn run_ids_resolve_by_prefix_and_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    known_history(&store);
+    assert_eq!(control::find_run(&store.conn, "run-3").unwrap(), "run-3");
+    assert_eq!(control::find_run(&store.conn, "last").unwrap(), "run-4");
+    assert!(control::find_run(&store.conn, "run-")
+        .unwrap_err()
+        .contains("several"));
+    assert!(control::find_run(&store.conn, "nope")
+        .unwrap_err()
+        .contains("no run"));
+}
+
+#[test]
+fn several_writers_share_one_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let path = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                let store = Store::open(&path).unwrap();
+                let id = format!("par-{t}");
+                let mut r = StoreRecorder::new(&store, &id, RunMeta::default()).unwrap();
+                r.run_started(&info(&id, "par", SystemTime::now()));
+                for i in 0..100 {
+                    step(
+                        &mut r,
+                        &format!("s{i}"),
+                        SystemTime::now(),
+                        &[(StepStatus::Succeeded, 1)],
+                    );
+                }
+                r.run_ended(&RunEnd {
+                    status: RunStatus::Succeeded,
+                    duration: Duration::from_millis(5),
+                    ended_at: SystemTime::now(),
+                    failed: None,
+                });
+                // A reader in the middle of it all.
+                query::history(&store.conn, None, 10).unwrap().len()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert!(t.join().unwrap() >= 1);
+    }
+    let n: i64 = store
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM steps WHERE status = 'succeeded'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 400);
+    let s = stats::stats(&store.conn, Some("par"), None).unwrap();
+    assert_eq!(s[0].succeeded, 4);
+}
+
+#[test]
+fn approvals_are_checked_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let plan = json!({ "steps": [
+        { "name": "build", "kind": "shell", "fp": "1", "def": {} },
+        { "name": "approve", "kind": "gate", "fp": "2", "def": {} }
+    ] })
+    .to_string();
+    let mut r = StoreRecorder::new(
+        &store,
+        "g",
+        RunMeta {
+            file_hash: "h".into(),
+            plan,
+        },
+    )
+    .unwrap();
+    r.run_started(&info("g", "w", SystemTime::now()));
+    use control::Decision::{Approved, Rejected};
+    let err = control::decide(&store.conn, "g", "build", Approved, "me").unwrap_err();
+    assert!(
+        err.contains("no gate `build`") && err.contains("approve"),
+        "{err}"
+    );
+    control::decide(&store.conn, "g", "approve", Rejected, "bob").unwrap();
+    assert_eq!(
+        control::decision(&store.conn, "g", "approve").unwrap(),
+        Some(Err("bob".into()))
+    );
+    control::decide(&store.conn, "g", "approve", Approved, "alice").unwrap();
+    let again = control::decide(&store.conn, "g", "approve", Approved, "carol").unwrap_err();
+    assert!(again.contains("already approved by alice"), "{again}");
+    control::request_cancel(&store.conn, "g").unwrap();
+    let asked: Option<i64> = store
+        .conn
+        .query_row(
+            "SELECT cancel_requested_at FROM runs WHERE id = 'g'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(asked.is_some());
+}
