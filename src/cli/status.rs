@@ -18,6 +18,9 @@ pub struct StatusArgs {
     /// Also list each attempt of each step.
     #[arg(short, long)]
     pub attempts: bool,
+    /// Print the run's event log (every recorded state change) instead.
+    #[arg(long)]
+    pub events: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }

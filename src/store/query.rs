@@ -242,15 +242,32 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
     }))
 }
 
-/// Recent events of a run, oldest first: (time, kind, step, detail).
-pub fn events(
-    conn: &Connection,
-    id: &str,
-) -> rusqlite::Result<Vec<(String, String, Option<String>, Option<String>)>> {
+/// One recorded event.
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    pub at: String,
+    /// `run_started`, `attempt_started`, `attempt_ended`, `waiting`,
+    /// `step_skipped`, `step_ended`, `phase`, `run_ended`, `run_resumed`,
+    /// `run_interrupted`, `cancel_requested`, `approved`, `rejected`.
+    pub kind: String,
+    pub step: Option<String>,
+    pub detail: J,
+}
+
+/// A run's events, oldest first.
+pub fn events(conn: &Connection, id: &str) -> rusqlite::Result<Vec<Event>> {
     let mut q =
         conn.prepare("SELECT at, kind, step, detail FROM events WHERE run_id = ?1 ORDER BY id")?;
     let rows = q.query_map([id], |r| {
-        Ok((stamp(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
+        let detail: Option<String> = r.get(3)?;
+        Ok(Event {
+            at: stamp(r.get(0)?),
+            kind: r.get(1)?,
+            step: r.get(2)?,
+            detail: detail
+                .and_then(|d| serde_json::from_str(&d).ok())
+                .unwrap_or(J::Null),
+        })
     })?;
     rows.collect()
 }

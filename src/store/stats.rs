@@ -201,7 +201,7 @@ fn one(conn: &Connection, workflow: &str, last: usize) -> rusqlite::Result<Workf
             .then(b.retries.cmp(&a.retries))
     });
     let mut slow: Vec<&StepStats> = steps.iter().filter(|s| s.total_ms > 0).collect();
-    slow.sort_by(|a, b| b.total_ms.cmp(&a.total_ms));
+    slow.sort_by_key(|s| std::cmp::Reverse(s.total_ms));
     Ok(WorkflowStats {
         workflow: workflow.to_owned(),
         runs: runs.len(),
