@@ -11,7 +11,7 @@
 
 use super::record::StepStatus;
 use crate::ir::Wait;
-use crate::plan::{Graph, GroupKind, InstanceId};
+use crate::plan::{EdgeKind, Graph, GroupKind, InstanceId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -72,8 +72,9 @@ pub struct Topology {
     pub state: Vec<State>,
     /// Distinct dependency nodes each step still waits for.
     pub waiting: Vec<u32>,
-    /// Per node (steps, then `wait any` blocks): the steps waiting for it.
-    pub dependents: Vec<Vec<InstanceId>>,
+    /// Per node (steps, then `wait any` blocks): the steps waiting for it,
+    /// and whether the edge is *hard* (see [`Topology::resolve`]).
+    pub dependents: Vec<Vec<(InstanceId, bool)>>,
     /// For each step, the `wait any` block it is a member of (index into `any`).
     pub any_of: Vec<Option<usize>>,
     pub any: Vec<AnyGroup>,
@@ -137,7 +138,7 @@ impl Topology {
             .collect();
         let mut dependents = vec![Vec::new(); n + any.len()];
         let mut waiting = vec![0u32; n];
-        let mut nodes = Vec::new();
+        let mut nodes: Vec<(usize, bool)> = Vec::new();
         for (v, s) in g.steps.iter().enumerate() {
             nodes.clear();
             for d in &s.deps {
@@ -145,13 +146,15 @@ impl Topology {
                     Some(a) if any_of[v] != Some(a) => n + a,
                     _ => d.on,
                 };
-                if !nodes.contains(&node) {
-                    nodes.push(node);
-                }
+                let hard = d.why != EdgeKind::Implied;
+                nodes.push((node, hard));
             }
+            // One entry per node; hard if any edge to it is.
+            nodes.sort_unstable_by_key(|&(node, hard)| (node, !hard));
+            nodes.dedup_by_key(|&mut (node, _)| node);
             waiting[v] = nodes.len() as u32;
-            for &node in &nodes {
-                dependents[node].push(v);
+            for &(node, hard) in &nodes {
+                dependents[node].push((v, hard));
             }
         }
         let ready = (0..n)
@@ -227,17 +230,26 @@ impl Topology {
     }
 
     /// Tells the dependents of `node` how it resolved. Returns the steps
-    /// that became skipped as a result (transitively), with the name of the
-    /// node that caused it; steps that became ready go to `ready`.
+    /// that became skipped as a result (transitively), with the node that
+    /// caused it; steps that became ready go to `ready`.
+    ///
+    /// A skip skips dependents through *hard* edges (`depends on`, blocks,
+    /// sequence). A dependency that only comes from reading an output is
+    /// soft: the output is optional (`T?`) there, so the reader still runs
+    /// and reads it as absent (`default(x, fallback)`).
     pub fn resolve(&mut self, node: usize, how: Resolution) -> Vec<(InstanceId, usize)> {
         let mut skipped = Vec::new();
         let mut work = vec![(node, how)];
         while let Some((node, how)) = work.pop() {
             let deps = std::mem::take(&mut self.dependents[node]);
-            for &w in &deps {
+            for &(w, hard) in &deps {
                 if self.state[w] != State::Pending {
                     continue;
                 }
+                let how = match how {
+                    Resolution::Skipped if !hard => Resolution::Succeeded,
+                    other => other,
+                };
                 match how {
                     Resolution::Succeeded => {
                         self.waiting[w] = self.waiting[w].saturating_sub(1);
