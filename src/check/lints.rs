@@ -162,7 +162,10 @@ impl Checker<'_> {
             }
             for f in &st.fields {
                 if let (true, FieldValue::Expr(x)) = (f.name == "run", &f.value) {
-                    if matches!(x.kind, ExprKind::Str(_) | ExprKind::Interp(_)) {
+                    // Literal text is the file's own; a non-string is already a type error.
+                    if matches!(x.kind, ExprKind::Str(_) | ExprKind::Interp(_))
+                        || x.ty != ir::Type::String
+                    {
                         continue;
                     }
                     if let Some(src) = self.external_source(x) {
