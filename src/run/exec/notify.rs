@@ -47,7 +47,13 @@ pub(crate) async fn slack(ex: &Executor, spec: &SlackSpec) -> Outcome {
     if let Some(ch) = &spec.channel {
         payload["channel"] = ch.clone().into();
     }
-    let hide_url = |m: String| m.replace(&spec.webhook, "<slack webhook>");
+    let hide_url = |m: String| {
+        if spec.webhook.is_empty() {
+            m
+        } else {
+            m.replace(&spec.webhook, "<slack webhook>")
+        }
+    };
     let body = Body::Json(payload);
     let mut outcome = match send(ex, "POST", &spec.webhook, &[], Some(&body)).await {
         Err(e) => Outcome::failed(format!("posting to Slack failed: {}", hide_url(e))),
