@@ -58,7 +58,7 @@ fn main() {
         let run_at = mid + text[mid..].find("    run \"").expect("a run field");
         let mut change = Vec::new();
         for v in 0..runs {
-            let version = v as i32 + 2;
+            let version = v + 2;
             let replacement = if v % 2 == 0 {
                 "    rnu \""
             } else {
