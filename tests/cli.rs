@@ -243,3 +243,21 @@ fn the_shipped_examples_check_clean() {
     let out = Wfc::new().args(&args).run();
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// The README's main job: the quickstart example runs for real, end to end.
+#[test]
+fn the_quickstart_example_runs() {
+    let example = format!("{}/examples/quickstart.wf", env!("CARGO_MANIFEST_DIR"));
+    let t = Wfc::new().args(&["run", &example, "--param", "env=prod", "--no-store"]);
+    let out = t.run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let summary = std::fs::read_to_string(t.path("target/quickstart/summary.txt")).unwrap();
+    assert_eq!(summary.trim(), "3 regions, 27 bytes");
+    for region in ["eu-west", "us-east", "ap-south"] {
+        assert!(t.path("target/quickstart/regions").join(region).is_file());
+    }
+    // us-east failed once and was retried; prod ran the smoke test.
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(all.contains("retrying"), "{all}");
+    assert!(all.contains("smoke"), "{all}");
+}
