@@ -14,6 +14,7 @@ pub mod ide;
 pub mod ir;
 pub mod plan;
 pub mod run;
+pub mod shell;
 pub mod span;
 pub mod store;
 pub mod syntax;

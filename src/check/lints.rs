@@ -154,6 +154,20 @@ impl Checker<'_> {
                 }
             });
         }
+        // `${…}` where no escaping is both safe and faithful (backquotes,
+        // here-documents, …) is refused at run time: say so now.
+        for st in &self.wf.steps {
+            if !matches!(st.kind, StepKind::Shell | StepKind::Docker) {
+                continue;
+            }
+            for f in &st.fields {
+                if let (true, FieldValue::Expr(x)) = (f.name == "run", &f.value) {
+                    if let Some(d) = unquotable_interpolation(x) {
+                        out.push(d);
+                    }
+                }
+            }
+        }
         // `run VALUE` where the whole command comes from outside the file is
         // as unsafe as `raw(VALUE)`.
         for st in &self.wf.steps {
@@ -237,4 +251,30 @@ impl Checker<'_> {
         }
         self.diags.extend(out);
     }
+}
+
+/// The first `${…}` of a `run` command that stands where the shell quoting
+/// of [`crate::shell`] refuses to interpolate. A `raw(…)` splice ends the
+/// scan: its text, unknown here, may change the context.
+fn unquotable_interpolation(run: &Expr) -> Option<crate::diag::Diagnostic> {
+    let ExprKind::Interp(parts) = &run.kind else {
+        return None;
+    };
+    let mut cmd = crate::shell::ShellCommand::new();
+    for part in parts {
+        match part {
+            InterpPart::Text(t) => {
+                cmd.text(t);
+            }
+            InterpPart::Expr(e) => {
+                if matches!(e.kind, ExprKind::Call(Func::Raw, _)) {
+                    return None;
+                }
+                if let Err(err) = cmd.value("x") {
+                    return Some(dc::unquotable_interpolation(e.span, err.context.describe()));
+                }
+            }
+        }
+    }
+    None
 }

@@ -25,7 +25,8 @@ pub mod exec;
 pub mod gates;
 pub mod mask;
 pub mod progress;
-pub mod quote;
+/// Shell quoting lives below both the checker and the interpreter.
+pub use crate::shell as quote;
 pub mod reaper;
 pub mod record;
 pub mod report;

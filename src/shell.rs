@@ -70,7 +70,7 @@ pub enum Context {
 }
 
 impl Context {
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             Context::Bare => "a bare word",
             Context::DoubleQuoted => "double quotes",
