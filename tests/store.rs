@@ -140,7 +140,8 @@ fn migrates_a_v1_file() {
              INSERT INTO steps (run_id, graph, name, kind, seq, status, attempts, started_at, duration_ms, outputs)
                  VALUES ('old-1','main','a','shell',0,'succeeded',1,1700000000000,400,'{\"x\":1}');
              INSERT INTO attempts VALUES ('old-1','main','','a',1,'succeeded',1700000000000,400,0,NULL,NULL);
-             INSERT INTO approvals VALUES ('old-1','gate','approved','alice',1700000000500);",
+             INSERT INTO approvals VALUES ('old-1','gate','approved','alice',1700000000500);
+             INSERT INTO events (run_id, at, kind) VALUES ('old-1', 1, 'run_started'), ('old-1', 2, 'run_ended');",
         )
         .unwrap();
     }
@@ -158,6 +159,12 @@ fn migrates_a_v1_file() {
         control::decision(&store.conn, "old-1", "gate").unwrap(),
         Some(Ok("alice".into()))
     );
+    let kinds: Vec<String> = query::events(&store.conn, "old-1")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["run_started", "run_ended"]);
     // A resumed session of a migrated run.
     let r = StoreRecorder::resuming(&store, "old-1", RunMeta::default()).unwrap();
     assert_eq!(r.session(), 2);
@@ -384,4 +391,22 @@ fn approvals_are_checked_and_recorded() {
         )
         .unwrap();
     assert!(asked.is_some());
+}
+
+#[test]
+fn recording_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut r = StoreRecorder::new(&store, "cost", RunMeta::default()).unwrap();
+    r.run_started(&info("cost", "w", SystemTime::now()));
+    let t = std::time::Instant::now();
+    for i in 0..1000 {
+        step(
+            &mut r,
+            &format!("s{i}"),
+            SystemTime::now(),
+            &[(StepStatus::Succeeded, 1)],
+        );
+    }
+    eprintln!("1000 steps recorded in {:?}", t.elapsed());
 }

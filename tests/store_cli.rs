@@ -212,7 +212,7 @@ const CHAIN: &str = r#"workflow chain {
     outputs { value: int }
   }
   step b: shell {
-    run "echo b >> ${dir}/count/b; echo $$ > ${dir}/b.pid; if [ -f ${dir}/go ]; then exit 0; fi; exec sleep 30"
+    run "echo b >> ${dir}/count/b; echo running b; echo $$ > ${dir}/b.pid; if [ -f ${dir}/go ]; then exit 0; fi; exec sleep 30"
     depends on a
   }
   step c: shell {

@@ -7,7 +7,7 @@
 //! - **Approvals**: `wfc approve RUN GATE` / `wfc reject RUN GATE` insert a
 //!   row in `approvals`; a waiting gate polls for it ([`StoreApprovals`]).
 //! - **Liveness**: the running wfc refreshes `runs.heartbeat_at` every
-//!   [`HEARTBEAT`]. [`reap`] (run at the start of every store command) marks
+//!   [`HEARTBEAT`] (and checkpoints the WAL, so the recorder never has to). [`reap`] (run at the start of every store command) marks
 //!   a `running` run `interrupted` when its process is gone (same host, pid
 //!   dead) or its heartbeat is older than [`STALE`] (another host, or a
 //!   recycled pid): its `running` steps and attempts become `interrupted`,
@@ -18,7 +18,6 @@ use crate::run::gates::Approvals;
 use futures::future::BoxFuture;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -111,7 +110,10 @@ pub fn interrupt(conn: &Connection, id: &str) -> rusqlite::Result<()> {
             [id],
         )?;
         tx.execute(
-            "INSERT INTO events (run_id, at, kind, detail) VALUES (?1, ?2, 'run_interrupted', NULL)",
+            &format!(
+                "INSERT INTO events (run_id, seq, at, kind) VALUES (?1, {}, ?2, 'run_interrupted')",
+                super::schema::NEXT_EVENT
+            ),
             params![id, now_ms()],
         )?;
     }
@@ -184,7 +186,10 @@ pub fn request_cancel(conn: &Connection, id: &str) -> Result<(), String> {
         ));
     }
     conn.execute(
-        "INSERT INTO events (run_id, at, kind, detail) VALUES (?1, ?2, 'cancel_requested', NULL)",
+        &format!(
+            "INSERT INTO events (run_id, seq, at, kind) VALUES (?1, {}, ?2, 'cancel_requested')",
+            super::schema::NEXT_EVENT
+        ),
         params![id, now_ms()],
     )
     .map_err(|e| e.to_string())?;
@@ -277,7 +282,7 @@ pub fn decide(
     )
     .map_err(s)?;
     conn.execute(
-        "INSERT INTO events (run_id, at, kind, step, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        &format!("INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, {}, ?2, ?3, ?4, ?5)", super::schema::NEXT_EVENT),
         params![
             id,
             now_ms(),
@@ -388,7 +393,8 @@ impl Approvals for AnyApprovals {
 /// The running wfc's side: heartbeat and cancel requests, on a thread of its
 /// own (with its own connection). Stops when dropped.
 pub struct Watch {
-    stop: Arc<AtomicBool>,
+    /// Dropping it wakes the thread at once (no wait for the next poll).
+    stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -401,15 +407,14 @@ impl Watch {
         cancel: CancellationToken,
     ) -> Result<Watch, String> {
         let conn = store.reopen()?.conn;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let (stop, stopped) = std::sync::mpsc::channel();
         let id = run_id.to_owned();
         let thread = std::thread::Builder::new()
             .name("wfc-store-watch".into())
-            .spawn(move || watch(&conn, &id, &cancel, &flag))
+            .spawn(move || watch(&conn, &id, &cancel, &stopped))
             .map_err(|e| e.to_string())?;
         Ok(Watch {
-            stop,
+            stop: Some(stop),
             thread: Some(thread),
         })
     }
@@ -417,17 +422,21 @@ impl Watch {
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn watch(conn: &Connection, id: &str, cancel: &CancellationToken, stop: &AtomicBool) {
+fn watch(
+    conn: &Connection,
+    id: &str,
+    cancel: &CancellationToken,
+    stop: &std::sync::mpsc::Receiver<()>,
+) {
     let mut last_beat = std::time::Instant::now();
-    while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(POLL);
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
         if !cancel.is_cancelled() {
             let asked: Option<Option<i64>> = conn
                 .query_row(
@@ -448,6 +457,8 @@ fn watch(conn: &Connection, id: &str, cancel: &CancellationToken, stop: &AtomicB
                 "UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'running'",
                 params![id, now_ms()],
             );
+            // The run's recorder leaves checkpoints to this thread.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         }
     }
 }

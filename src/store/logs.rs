@@ -1,10 +1,11 @@
 //! Step logs: one file per step instance, `logs/RUN/STEP.log` under the
 //! state directory (compensation and handler steps: `logs/RUN/GRAPH.STEP.log`),
-//! every attempt appended after a `── attempt N ──` line.
+//! every attempt's lines after a `── attempt N · TIME ──` line; a step that
+//! prints nothing has no file.
 //!
 //! [`LogOutput`] is the [`LineOutput`] the runner gives each step's live
-//! lines to: it appends them to the step's file (one `write` per line, so
-//! a crash loses at most the line being written) and passes them on to the
+//! lines to: it appends them to the step's file, opened at the first line
+//! (one `write` per line, so a crash loses at most the line being written) and passes them on to the
 //! terminal display when there is one. Lines arrive already masked.
 //! The store keeps each step's log path (`steps.log_path`, relative to the
 //! state directory).
@@ -12,6 +13,7 @@
 use crate::run::exec::{LineSink, Stream};
 use crate::run::record::{timestamp, GraphName, StepKey};
 use crate::run::runner::LineOutput;
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,10 +55,22 @@ fn open_append(path: &Path) -> std::io::Result<File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
 
-/// Appends the line that starts attempt `n`.
-pub fn append_header(path: &Path, n: u32, at: SystemTime) {
-    if let Ok(mut f) = open_append(path) {
-        let _ = writeln!(f, "── attempt {n} · {} ──", timestamp(at));
+/// Attempt headers not yet written, by log file: the recorder notes each
+/// attempt's start, and the sink writes the `── attempt N ──` line before the
+/// attempt's first output line. A step that prints nothing gets no file.
+#[derive(Clone, Default)]
+pub struct Headers(Arc<Mutex<HashMap<PathBuf, (u32, SystemTime)>>>);
+
+impl Headers {
+    /// Attempt `n` of the step logging to `path` started at `at`.
+    pub fn attempt(&self, path: PathBuf, n: u32, at: SystemTime) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(path, (n, at));
+        }
+    }
+
+    fn take(&self, path: &Path) -> Option<(u32, SystemTime)> {
+        self.0.lock().ok()?.remove(path)
     }
 }
 
@@ -64,15 +78,22 @@ pub fn append_header(path: &Path, n: u32, at: SystemTime) {
 pub struct LogOutput {
     root: PathBuf,
     run_id: String,
+    headers: Headers,
     inner: Option<Arc<dyn LineOutput>>,
 }
 
 impl LogOutput {
     /// Logs of run `run_id` under the state directory `root`.
-    pub fn new(root: &Path, run_id: &str, inner: Option<Arc<dyn LineOutput>>) -> Self {
+    pub fn new(
+        root: &Path,
+        run_id: &str,
+        headers: Headers,
+        inner: Option<Arc<dyn LineOutput>>,
+    ) -> Self {
         LogOutput {
             root: root.to_path_buf(),
             run_id: run_id.to_owned(),
+            headers,
             inner,
         }
     }
@@ -80,15 +101,24 @@ impl LogOutput {
 
 impl LineOutput for LogOutput {
     fn sink(&self, step: &StepKey) -> LineSink {
-        let path = self.root.join(relative_path(&self.run_id, step));
-        let file = open_append(&path).ok().map(Mutex::new);
+        let rel = relative_path(&self.run_id, step);
+        let path = self.root.join(&rel);
+        // Opened at the first line: most short steps print nothing.
+        let file: Mutex<Option<File>> = Mutex::new(None);
+        let headers = self.headers.clone();
         let inner = self.inner.as_ref().map(|o| o.sink(step));
         Arc::new(move |stream: Stream, text: &str| {
-            if let Some(f) = &file {
-                let mut line = String::with_capacity(text.len() + 1);
-                line.push_str(text);
-                line.push('\n');
-                if let Ok(mut f) = f.lock() {
+            let mut line = String::with_capacity(text.len() + 64);
+            if let Some((n, at)) = headers.take(&rel) {
+                line.push_str(&header(n, at));
+            }
+            line.push_str(text);
+            line.push('\n');
+            if let Ok(mut f) = file.lock() {
+                if f.is_none() {
+                    *f = open_append(&path).ok();
+                }
+                if let Some(f) = f.as_mut() {
                     let _ = f.write_all(line.as_bytes());
                 }
             }
@@ -97,6 +127,10 @@ impl LineOutput for LogOutput {
             }
         })
     }
+}
+
+fn header(n: u32, at: SystemTime) -> String {
+    format!("── attempt {n} · {} ──\n", timestamp(at))
 }
 
 #[cfg(test)]
@@ -123,15 +157,17 @@ mod tests {
     #[test]
     fn lines_are_appended() {
         let dir = tempfile::tempdir().unwrap();
-        let out = LogOutput::new(dir.path(), "r", None);
+        let headers = Headers::default();
+        let out = LogOutput::new(dir.path(), "r", headers.clone(), None);
         let key = StepKey {
             graph: GraphName::Main,
             name: "a".into(),
             kind: "shell",
         };
         let path = dir.path().join(relative_path("r", &key));
-        append_header(&path, 1, SystemTime::UNIX_EPOCH);
         let sink = out.sink(&key);
+        assert!(!path.exists(), "no output, no file");
+        headers.attempt(relative_path("r", &key), 1, SystemTime::UNIX_EPOCH);
         sink(Stream::Stdout, "hello");
         sink(Stream::Stderr, "oops");
         let text = std::fs::read_to_string(path).unwrap();

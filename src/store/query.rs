@@ -257,7 +257,7 @@ pub struct Event {
 /// A run's events, oldest first.
 pub fn events(conn: &Connection, id: &str) -> rusqlite::Result<Vec<Event>> {
     let mut q =
-        conn.prepare("SELECT at, kind, step, detail FROM events WHERE run_id = ?1 ORDER BY id")?;
+        conn.prepare("SELECT at, kind, step, detail FROM events WHERE run_id = ?1 ORDER BY seq")?;
     let rows = q.query_map([id], |r| {
         let detail: Option<String> = r.get(3)?;
         Ok(Event {

@@ -18,7 +18,6 @@ use super::{ms, now_ms};
 use crate::run::record::{Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 /// What the store keeps about a run besides what [`RunInfo`] says.
@@ -40,21 +39,30 @@ pub struct StoreRecorder {
     /// Time spent in earlier sessions.
     prior_ms: i64,
     next_seq: i64,
-    log_root: PathBuf,
+    headers: logs::Headers,
+    /// Attempt ends not yet written: each goes into the next transaction
+    /// (the step's end follows at once), one commit fewer per step on the
+    /// path between a step ending and its dependents starting.
+    pending: Vec<(StepKey, Attempt)>,
     warned: bool,
 }
 
 impl StoreRecorder {
     /// A recorder for a new run (`run_started` inserts it).
     pub fn new(store: &super::Store, run_id: &str, meta: RunMeta) -> Result<Self, String> {
+        let conn = store.reopen()?.conn;
+        // Checkpoints (which fsync) run on the watch thread, off the
+        // scheduler's path; this is only a backstop (~40 MB of WAL).
+        let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
         Ok(StoreRecorder {
-            conn: store.reopen()?.conn,
+            conn,
             run_id: run_id.to_owned(),
             meta,
             session: 1,
             prior_ms: 0,
             next_seq: 0,
-            log_root: store.dir().to_path_buf(),
+            headers: logs::Headers::default(),
+            pending: Vec::new(),
             warned: false,
         })
     }
@@ -81,6 +89,11 @@ impl StoreRecorder {
         Ok(r)
     }
 
+    /// The attempt headers this recorder notes, for the [`logs::LogOutput`] of the run.
+    pub fn headers(&self) -> logs::Headers {
+        self.headers.clone()
+    }
+
     pub fn session(&self) -> i64 {
         self.session
     }
@@ -95,7 +108,11 @@ impl StoreRecorder {
             run_id: &self.run_id,
             session: self.session,
         };
+        let pending = std::mem::take(&mut self.pending);
         let result = self.conn.transaction().and_then(|tx| {
+            for (step, a) in &pending {
+                attempt_end(&tx, &ctx, step, a)?;
+            }
             f(&tx, &ctx)?;
             tx.commit()
         });
@@ -122,7 +139,10 @@ impl Ctx<'_> {
         detail: serde_json::Value,
     ) -> rusqlite::Result<()> {
         tx.prepare_cached(
-            "INSERT INTO events (run_id, at, kind, step, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &format!(
+            "INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, {}, ?2, ?3, ?4, ?5)",
+            super::schema::NEXT_EVENT
+        ),
         )?
         .execute(params![
             self.run_id,
@@ -139,6 +159,38 @@ impl Ctx<'_> {
     }
 }
 
+/// Records an attempt's end.
+fn attempt_end(
+    tx: &rusqlite::Transaction,
+    c: &Ctx,
+    step: &StepKey,
+    a: &Attempt,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE attempts SET status = ?7, duration_ms = ?8, exit_code = ?9, error = ?10, outputs = ?11
+         WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4 AND session = ?5 AND number = ?6",
+    )?
+    .execute(params![
+        c.run_id,
+        step.graph.id(),
+        rollback_of(step),
+        step.name,
+        c.session,
+        a.number,
+        a.status.name(),
+        a.duration.as_millis() as i64,
+        a.exit_code,
+        a.error,
+        json_text(&a.outputs)
+    ])?;
+    c.event(
+        tx,
+        "attempt_ended",
+        Some(step),
+        json!({ "attempt": a.number, "status": a.status.name(), "error": a.error }),
+    )
+}
+
 /// The `rollback_of` column of a step key.
 fn rollback_of(key: &StepKey) -> &str {
     match &key.graph {
@@ -149,6 +201,14 @@ fn rollback_of(key: &StepKey) -> &str {
 
 fn json_text(v: &serde_json::Value) -> Option<String> {
     (!v.is_null()).then(|| v.to_string())
+}
+
+impl Drop for StoreRecorder {
+    fn drop(&mut self) {
+        if !self.pending.is_empty() {
+            self.write("an attempt's end", |_, _| Ok(()));
+        }
+    }
 }
 
 impl Recorder for StoreRecorder {
@@ -190,7 +250,7 @@ impl Recorder for StoreRecorder {
         self.next_seq += 1;
         let log = logs::relative_path(&self.run_id, step);
         // The log file tells where each attempt starts.
-        logs::append_header(&self.log_root.join(&log), attempt, at);
+        self.headers.attempt(log.clone(), attempt, at);
         self.write("an attempt's start", |tx, c| {
             tx.prepare_cached(
                 "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
@@ -212,16 +272,8 @@ impl Recorder for StoreRecorder {
     }
 
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
-        self.write("an attempt's end", |tx, c| {
-            tx.prepare_cached(
-                "UPDATE attempts SET status = ?7, duration_ms = ?8, exit_code = ?9, error = ?10, outputs = ?11
-                 WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4 AND session = ?5 AND number = ?6",
-            )?
-            .execute(params![c.run_id, step.graph.id(), rollback_of(step), step.name, c.session, a.number,
-                             a.status.name(), a.duration.as_millis() as i64, a.exit_code, a.error,
-                             json_text(&a.outputs)])?;
-            c.event(tx, "attempt_ended", Some(step), json!({ "attempt": a.number, "status": a.status.name(), "error": a.error }))
-        });
+        // Written with the next event (the step's end, a retry's wait, …).
+        self.pending.push((step.clone(), a.clone()));
     }
 
     fn waiting(&mut self, step: &StepKey, why: &str) {

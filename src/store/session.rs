@@ -21,6 +21,7 @@ pub struct RunSession {
     store: Store,
     run_id: String,
     recorder: Option<StoreRecorder>,
+    headers: super::logs::Headers,
 }
 
 impl RunSession {
@@ -48,6 +49,7 @@ impl RunSession {
         Ok(RunSession {
             store,
             run_id: run_id.to_owned(),
+            headers: recorder.headers(),
             recorder: Some(recorder),
         })
     }
@@ -62,7 +64,12 @@ impl RunSession {
 
     /// Step lines go to the log files, then to `display`.
     pub fn lines(&self, display: Option<Arc<dyn LineOutput>>) -> Arc<dyn LineOutput> {
-        Arc::new(LogOutput::new(self.store.dir(), &self.run_id, display))
+        Arc::new(LogOutput::new(
+            self.store.dir(),
+            &self.run_id,
+            self.headers.clone(),
+            display,
+        ))
     }
 
     /// Gates wait for `cli` (`--approve`) or for `wfc approve`.
