@@ -275,6 +275,12 @@ fn kill_while_a_step_runs_then_resume() {
         assert!(h[0].get(k).is_some(), "history lacks {k}");
     }
     assert_eq!(h[0]["workflow"], "chain");
+    // The event log tells the story, interruption included.
+    let ev = env.wfc(&["status", &id, "--events"]);
+    let ev = String::from_utf8_lossy(&ev.stdout);
+    for kind in ["run_started", "run_interrupted", "run_resumed", "run_ended"] {
+        assert!(ev.contains(kind), "no {kind} in:\n{ev}");
+    }
     // Logs of both sessions are kept.
     let logs = env.wfc(&["logs", &id, "b"]);
     let text = String::from_utf8_lossy(&logs.stdout);

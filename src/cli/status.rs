@@ -35,6 +35,9 @@ pub fn run(args: StatusArgs) -> ExitCode {
         Ok(None) => return store_error(format!("run {id} vanished")),
         Err(e) => return store_error(e),
     };
+    if args.events {
+        return events(&store, &id, args.format);
+    }
     if args.format == Format::Json {
         println!(
             "{}",
@@ -44,6 +47,32 @@ pub fn run(args: StatusArgs) -> ExitCode {
     }
     let flag = state_dir_flag(&args.store);
     print!("{}", render(&detail, args.attempts, &flag));
+    ExitCode::SUCCESS
+}
+
+/// `--events`: the run's event log.
+fn events(store: &crate::store::Store, id: &str, format: Format) -> ExitCode {
+    let events = match query::events(&store.conn, id) {
+        Ok(e) => e,
+        Err(e) => return store_error(e),
+    };
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&events).unwrap_or_default()
+        );
+        return ExitCode::SUCCESS;
+    }
+    for e in events {
+        let detail = if e.detail.is_null() {
+            String::new()
+        } else {
+            e.detail.to_string()
+        };
+        let step = e.step.unwrap_or_default();
+        let line = format!("{}  {:<16} {step:<20} {detail}", e.at, e.kind);
+        println!("{}", line.trim_end());
+    }
     ExitCode::SUCCESS
 }
 
