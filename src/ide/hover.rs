@@ -142,24 +142,7 @@ fn quoted(names: &[&str]) -> String {
 
 /// `90000` → `1m30s`.
 pub fn duration(ms: u64) -> String {
-    if ms == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    let mut rest = ms;
-    for (unit, size) in [
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1000),
-        ("ms", 1),
-    ] {
-        if rest >= size {
-            let _ = write!(out, "{}{unit}", rest / size);
-            rest %= size;
-        }
-    }
-    out
+    crate::syntax::duration::format(ms)
 }
 
 fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {

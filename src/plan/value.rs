@@ -184,61 +184,12 @@ pub fn format_float(f: f64) -> String {
 
 /// A duration in the source's compact form: `500ms`, `40s`, `4m`, `1h30m`, `1d2h`.
 pub fn format_duration(ms: u64) -> String {
-    if ms == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    let mut rest = ms;
-    for (unit, size) in [
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1_000),
-    ] {
-        if rest >= size {
-            out.push_str(&format!("{}{unit}", rest / size));
-            rest %= size;
-        }
-    }
-    if rest > 0 {
-        out.push_str(&format!("{rest}ms"));
-    }
-    out
+    crate::syntax::duration::format(ms)
 }
 
 /// Parses a duration in the source's form (`500ms`, `30s`, `1h30m`, `1d`).
 pub fn parse_duration(s: &str) -> Option<u64> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    let mut total: u64 = 0;
-    while i < bytes.len() {
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if start == i {
-            return None;
-        }
-        let n: u64 = s[start..i].parse().ok()?;
-        let ustart = i;
-        while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
-            i += 1;
-        }
-        let size = match &s[ustart..i] {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            _ => return None,
-        };
-        total = total.checked_add(n.checked_mul(size)?)?;
-    }
-    Some(total)
+    crate::syntax::duration::parse(s.trim()).ok()
 }
 
 #[cfg(test)]

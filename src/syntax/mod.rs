@@ -6,6 +6,7 @@
 //! string or brace was opened ([`scan`]).
 
 pub mod ast;
+pub mod duration;
 mod errors;
 pub mod parser;
 mod recover;

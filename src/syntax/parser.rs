@@ -809,7 +809,7 @@ impl Builder {
                     self.report(diag::syntax::number_out_of_range(sp, "this duration"));
                     ExprKind::Duration(0)
                 }
-                Err(DurationError::Order) => {
+                Err(DurationError::Order | DurationError::Malformed) => {
                     self.report(diag::syntax::duration_unit_order(sp));
                     ExprKind::Duration(0)
                 }
@@ -934,67 +934,4 @@ fn push_text(pieces: &mut [(String, Span)], text: &str, sp: Span, first: bool) {
     }
 }
 
-/// Why a duration literal is invalid.
-#[derive(Debug, PartialEq, Eq)]
-pub enum DurationError {
-    Overflow,
-    /// Units must go from largest to smallest, each at most once (`1h30m`, not `30m1h`).
-    Order,
-}
-
-/// Parses `1h30m`, `500ms`, … into milliseconds.
-pub fn parse_duration(text: &str) -> Result<u64, DurationError> {
-    let mut total: u64 = 0;
-    let mut num: u64 = 0;
-    let mut last_unit = u64::MAX;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if let Some(d) = c.to_digit(10) {
-            num = num
-                .checked_mul(10)
-                .and_then(|n| n.checked_add(d as u64))
-                .ok_or(DurationError::Overflow)?;
-            continue;
-        }
-        let unit: u64 = match c {
-            'm' if chars.peek() == Some(&'s') => {
-                chars.next();
-                1
-            }
-            's' => 1_000,
-            'm' => 60_000,
-            'h' => 3_600_000,
-            'd' => 86_400_000,
-            _ => return Err(DurationError::Order),
-        };
-        if unit >= last_unit {
-            return Err(DurationError::Order);
-        }
-        last_unit = unit;
-        total = num
-            .checked_mul(unit)
-            .and_then(|n| total.checked_add(n))
-            .ok_or(DurationError::Overflow)?;
-        num = 0;
-    }
-    Ok(total)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{parse_duration, DurationError};
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("500ms"), Ok(500));
-        assert_eq!(parse_duration("1h30m"), Ok(5_400_000));
-        assert_eq!(parse_duration("1m30s500ms"), Ok(90_500));
-        assert_eq!(parse_duration("2d"), Ok(172_800_000));
-        assert_eq!(
-            parse_duration("99999999999999999999s"),
-            Err(DurationError::Overflow)
-        );
-        assert_eq!(parse_duration("30s1h"), Err(DurationError::Order));
-        assert_eq!(parse_duration("1m1m"), Err(DurationError::Order));
-    }
-}
+pub use super::duration::{parse as parse_duration, DurationError};
