@@ -24,6 +24,7 @@ use nix::sys::signal::Signal;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::sync::CancellationToken;
@@ -69,21 +70,21 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
             ));
         }
     }
-    if !shell_exists(&spec.shell) {
+    let Some(shell_path) = resolve_shell(&spec.shell) else {
         return Outcome::failed(format!(
             "shell `{}` not found on PATH: install it or choose another with `shell \"sh\"`",
             spec.shell
         ));
-    }
+    };
     let outputs_file = match OutputsFile::create() {
         Ok(f) => f,
         Err(e) => return Outcome::failed(format!("cannot create the outputs file: {e}")),
     };
     let args = ["-c", spec.command.as_str()];
     let mut cmd = if ex.opts.supervise {
-        supervised(spec.shell.as_ref(), args)
+        supervised(shell_path.as_os_str(), args)
     } else {
-        direct(spec.shell.as_ref(), args)
+        direct(shell_path.as_os_str(), args)
     };
     cmd.envs(spec.workflow_env.iter().map(|(k, v)| (k, v)))
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
@@ -210,12 +211,24 @@ pub(crate) async fn pump(
     pipe.finish()
 }
 
-fn shell_exists(shell: &str) -> bool {
+/// The shell's path: as given when it names a path, else the first match on
+/// `PATH`. Found paths are remembered, so a run of many steps searches `PATH`
+/// (and the spawn does not search it again) once per shell instead of once per
+/// step; a shell not found is looked up again next time (it may be installed).
+fn resolve_shell(shell: &str) -> Option<PathBuf> {
+    static FOUND: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
     if shell.contains('/') {
-        return Path::new(shell).is_file();
+        return Path::new(shell).is_file().then(|| PathBuf::from(shell));
     }
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(shell).is_file()))
+    let mut found = FOUND.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, path)) = found.iter().find(|(name, _)| name == shell) {
+        return Some(path.clone());
+    }
+    let path = std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(shell))
+        .find(|p| p.is_file())?;
+    found.push((shell.to_owned(), path.clone()));
+    Some(path)
 }
 
 /// A fresh empty file for `$WF_OUTPUTS`, removed on drop.
