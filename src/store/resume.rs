@@ -30,6 +30,8 @@ const VOLATILE: &[&str] = &[
     "start_seconds",
     "line",
     "summary",
+    // The same dependencies as `depends_on`, with why each exists.
+    "edges",
 ];
 
 fn strip(v: &mut J) {
@@ -48,22 +50,18 @@ fn strip(v: &mut J) {
 /// The plan's fingerprints, as stored in `runs.plan`:
 /// `{"steps": [{"name", "kind", "fp", "def"}]}` in plan order.
 pub fn fingerprints(plan: &Plan, wf: &Workflow) -> J {
-    let full = crate::plan::render::json::to_json(plan, wf, None);
-    let steps: Vec<J> = full
-        .get("steps")
-        .and_then(J::as_array)
-        .map(|steps| {
-            steps
-                .iter()
-                .map(|s| {
-                    let mut def = s.clone();
-                    strip(&mut def);
-                    let fp = format!("{:016x}", fnv(def.to_string().as_bytes()));
-                    json!({ "name": s["name"], "kind": s["kind"], "fp": fp, "def": def })
-                })
-                .collect()
+    // Step by step: the whole plan's JSON at once costs hundreds of MB on
+    // workflows with tens of thousands of edges.
+    let g = &plan.main;
+    let steps: Vec<J> = (0..g.len())
+        .map(|i| {
+            let mut def = crate::plan::render::json::step_value(wf, g, i);
+            strip(&mut def);
+            let fp = format!("{:016x}", fnv(def.to_string().as_bytes()));
+            let (name, kind) = (def["name"].clone(), def["kind"].clone());
+            json!({ "name": name, "kind": kind, "fp": fp, "def": def })
         })
-        .unwrap_or_default();
+        .collect();
     json!({ "steps": steps })
 }
 

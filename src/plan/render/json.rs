@@ -176,6 +176,13 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
     serde_json::to_value(out).unwrap_or(J::Null)
 }
 
+/// One step of `g` as [`to_json`] shows it, without the schedule (`stage`,
+/// `start_seconds`) or line numbers: for callers that need steps one at a
+/// time without building the whole plan's JSON (run-store fingerprints).
+pub fn step_value(wf: &Workflow, g: &Graph, i: usize) -> J {
+    serde_json::to_value(step(wf, g, i, None, &|_| None)).unwrap_or(J::Null)
+}
+
 /// Pretty-printed, with a final newline.
 pub fn render(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> String {
     let mut s = serde_json::to_string_pretty(&to_json(plan, wf, source)).unwrap_or_default();
