@@ -26,7 +26,7 @@ use std::process::ExitCode;
     version,
     about = "A typed workflow language: check, plan, run and format .wf files",
     long_about = None,
-    after_help = "Examples:\n  wfc check deploy.wf\n  wfc fmt --check examples/\n  wfc completions bash > /etc/bash_completion.d/wfc"
+    after_help = "Examples:\n  wfc check deploy.wf\n  wfc plan deploy.wf --param env=prod\n  wfc run deploy.wf --param env=prod\n  wfc history\n  wfc resume last\n  wfc fmt --check examples/\n  wfc completions bash > /etc/bash_completion.d/wfc"
 )]
 pub struct Cli {
     #[command(subcommand)]
