@@ -341,3 +341,18 @@ async fn error_messages_are_masked() {
         "{e}"
     );
 }
+
+/// An empty URL (an unset secret, typically) says so instead of a URL parser error.
+#[tokio::test]
+async fn an_empty_url_says_what_is_missing() {
+    use wfc::run::exec::{Executor, SlackSpec, StepContext, StepSpec};
+    let spec = StepSpec::Slack(SlackSpec {
+        webhook: String::new(),
+        message: "hi".into(),
+        channel: None,
+    });
+    let ex = Executor::new(Default::default());
+    let out = ex.run(&spec, &StepContext::new(Default::default())).await;
+    let err = out.error.unwrap();
+    assert!(err.contains("the URL is empty"), "{err}");
+}

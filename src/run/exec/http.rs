@@ -123,6 +123,13 @@ pub(crate) async fn send(
 ) -> Result<Response, String> {
     let method = Method::from_bytes(method.to_uppercase().as_bytes())
         .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+    if url.trim().is_empty() {
+        // Typically a param or secret whose `env("…")` default found no variable.
+        return Err(
+            "the URL is empty: is the param or secret that gives it set (e.g. its environment variable)?"
+                .to_owned(),
+        );
+    }
     let what = format!("{method} {url}");
     let mut map = HeaderMap::new();
     for (k, v) in headers {
