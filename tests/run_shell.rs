@@ -355,3 +355,14 @@ async fn lines_can_go_to_a_channel() {
         ]
     );
 }
+
+/// A step that declares no outputs writes them to /dev/null: no file is made.
+#[tokio::test]
+async fn steps_without_outputs_write_to_dev_null() {
+    let mut spec = ShellSpec::new("echo \"$WF_OUTPUTS\"; echo x=1 >> \"$WF_OUTPUTS\"");
+    spec.outputs_file = false;
+    let o = run(spec).await;
+    assert_eq!(o.status, Status::Succeeded, "{:?}", o.error);
+    assert_eq!(o.stdout.text, "/dev/null\n");
+    assert!(o.declared.is_empty());
+}

@@ -50,6 +50,7 @@ pub fn prepare(
             }
             s.workflow_env = workflow_env.to_vec();
             s.env = f.map(ev, "env")?;
+            s.outputs_file = !step.outputs.is_empty();
             StepSpec::Shell(s)
         }
         StepKind::Docker => {

@@ -3,7 +3,8 @@
 //! The process gets wfc's environment, then the workflow's `env`, then the
 //! step's `env` (later wins), then `WF_OUTPUTS`: the path of a fresh, empty
 //! file where the step writes its declared outputs (`name=value` lines, see
-//! [`super::output::parse_outputs`]). Stdin is closed. The `workdir` must exist.
+//! [`super::output::parse_outputs`]), or `/dev/null` when it declares none
+//! ([`ShellSpec::outputs_file`]). Stdin is closed. The `workdir` must exist.
 //!
 //! Stdout and stderr are streamed line by line to the sink and captured
 //! (see [`super::output`]). Outputs: `stdout` and `stderr` (the captured text
@@ -46,6 +47,10 @@ pub struct ShellSpec {
     pub env: Vec<(String, String)>,
     /// Where to run (default: wfc's working directory).
     pub workdir: Option<PathBuf>,
+    /// Give the step a fresh `$WF_OUTPUTS` file to read back. `false` (a step
+    /// that declares no outputs) points it at `/dev/null` instead: writes still
+    /// work, and no file is created, read and removed for the step.
+    pub outputs_file: bool,
 }
 
 impl ShellSpec {
@@ -57,6 +62,7 @@ impl ShellSpec {
             workflow_env: Vec::new(),
             env: Vec::new(),
             workdir: None,
+            outputs_file: true,
         }
     }
 }
@@ -76,10 +82,17 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
             spec.shell
         ));
     };
-    let outputs_file = match OutputsFile::create() {
-        Ok(f) => f,
-        Err(e) => return Outcome::failed(format!("cannot create the outputs file: {e}")),
+    let outputs_file = if spec.outputs_file {
+        match OutputsFile::create() {
+            Ok(f) => Some(f),
+            Err(e) => return Outcome::failed(format!("cannot create the outputs file: {e}")),
+        }
+    } else {
+        None
     };
+    let outputs_path = outputs_file
+        .as_ref()
+        .map_or_else(|| PathBuf::from("/dev/null"), |f| f.0.clone());
     let args = ["-c", spec.command.as_str()];
     let mut cmd = if ex.opts.supervise {
         supervised(shell_path.as_os_str(), args)
@@ -88,7 +101,7 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     };
     cmd.envs(spec.workflow_env.iter().map(|(k, v)| (k, v)))
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .env("WF_OUTPUTS", &outputs_file.0)
+        .env("WF_OUTPUTS", &outputs_path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(dir) = &spec.workdir {
@@ -145,7 +158,7 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     outcome.output("stderr", stderr.text.trim_end_matches('\n'));
     outcome.stdout = stdout;
     outcome.stderr = stderr;
-    if outcome.status == Status::Succeeded {
+    if let (Status::Succeeded, Some(outputs_file)) = (outcome.status, &outputs_file) {
         match outputs_file.read() {
             Ok(declared) => outcome.declared = declared,
             Err(e) => {
