@@ -1,7 +1,7 @@
 //! Checker fixtures: `tests/check/<CODE>-<case>.wf` must report `<CODE>`;
 //! `tests/check/ok-<case>.wf` must report nothing. Each fixture's source and
 //! rendered diagnostics are pinned with insta (`tests/check/snapshots`).
-//! Also: every constructor in `src/diag/check.rs` has a fixture.
+//! Also: every constructor in `src/diag/check.rs` (and `check/`) has a fixture.
 
 use std::collections::BTreeSet;
 use wfc::diag::render::render;
@@ -77,7 +77,9 @@ fn check_fixtures() {
 /// Every diagnostic code constructed in `src/diag/check.rs` has a fixture named after it.
 #[test]
 fn every_code_has_a_fixture() {
-    let source = std::fs::read_to_string("src/diag/check.rs").unwrap();
+    let source = ["src/diag/check.rs", "src/diag/check/exprs.rs"]
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .join("\n");
     let mut codes = BTreeSet::new();
     for quote in source.split('"').skip(1).step_by(2) {
         let b = quote.as_bytes();

@@ -6,35 +6,16 @@
 //! building, and the tree is still produced.
 
 use super::ast::*;
-use super::strings;
 use crate::diag::{self, Diagnostic};
 use crate::span::Span;
 use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
 use std::cell::RefCell;
-use std::sync::LazyLock;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/wf.pest"]
 pub struct WfParser;
 
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::or, Assoc::Left))
-        .op(Op::infix(Rule::and, Assoc::Left))
-        .op(Op::infix(Rule::eq, Assoc::Left) | Op::infix(Rule::ne, Assoc::Left))
-        .op(Op::infix(Rule::lt, Assoc::Left)
-            | Op::infix(Rule::le, Assoc::Left)
-            | Op::infix(Rule::gt, Assoc::Left)
-            | Op::infix(Rule::ge, Assoc::Left)
-            | Op::infix(Rule::in_op, Assoc::Left))
-        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-        .op(Op::infix(Rule::mul, Assoc::Left)
-            | Op::infix(Rule::div, Assoc::Left)
-            | Op::infix(Rule::rem, Assoc::Left))
-        .op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
-        .op(Op::postfix(Rule::member) | Op::postfix(Rule::index))
-});
+mod exprs;
 
 /// Builds the tree from a successful parse of `Rule::file`.
 pub struct Builder {
@@ -728,209 +709,11 @@ impl Builder {
             span: sp,
         }
     }
-
-    // ------------------------------------------------------- expressions ---
-
-    pub fn expr(&self, pair: Pair<'_, Rule>) -> Expr {
-        let pairs = pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT);
-        PRATT
-            .map_primary(|p| self.primary(p))
-            .map_prefix(|op, rhs| {
-                let op_kind = if op.as_rule() == Rule::not {
-                    UnaryOp::Not
-                } else {
-                    UnaryOp::Neg
-                };
-                let sp = span(&op).join(rhs.span);
-                Expr {
-                    kind: ExprKind::Unary(op_kind, Box::new(rhs)),
-                    span: sp,
-                }
-            })
-            .map_postfix(|lhs, op| {
-                let sp = lhs.span.join(span(&op));
-                let kind = if op.as_rule() == Rule::member {
-                    let name = kids(op).next().map(ident).unwrap_or(Ident {
-                        name: String::new(),
-                        span: sp,
-                    });
-                    ExprKind::Field(Box::new(lhs), name)
-                } else {
-                    let index = kids(op)
-                        .next()
-                        .map(|p| self.expr(p))
-                        .unwrap_or_else(|| self.invalid(sp));
-                    ExprKind::Index(Box::new(lhs), Box::new(index))
-                };
-                Expr { kind, span: sp }
-            })
-            .map_infix(|lhs, op, rhs| {
-                let op = match op.as_rule() {
-                    Rule::or => BinaryOp::Or,
-                    Rule::and => BinaryOp::And,
-                    Rule::eq => BinaryOp::Eq,
-                    Rule::ne => BinaryOp::Ne,
-                    Rule::lt => BinaryOp::Lt,
-                    Rule::le => BinaryOp::Le,
-                    Rule::gt => BinaryOp::Gt,
-                    Rule::ge => BinaryOp::Ge,
-                    Rule::in_op => BinaryOp::In,
-                    Rule::add => BinaryOp::Add,
-                    Rule::sub => BinaryOp::Sub,
-                    Rule::mul => BinaryOp::Mul,
-                    Rule::div => BinaryOp::Div,
-                    _ => BinaryOp::Rem,
-                };
-                let sp = lhs.span.join(rhs.span);
-                Expr {
-                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                    span: sp,
-                }
-            })
-            .parse(pairs)
-    }
-
-    fn primary(&self, pair: Pair<'_, Rule>) -> Expr {
-        let sp = span(&pair);
-        let kind = match pair.as_rule() {
-            Rule::string => ExprKind::Str(self.string(pair, false)),
-            Rule::triple_string => ExprKind::Str(self.string(pair, true)),
-            Rule::int => match pair.as_str().parse::<i64>() {
-                Ok(n) => ExprKind::Int(n),
-                Err(_) => {
-                    self.report(diag::syntax::number_out_of_range(sp, "this number"));
-                    ExprKind::Int(0)
-                }
-            },
-            Rule::float => ExprKind::Float(pair.as_str().parse::<f64>().unwrap_or(0.0)),
-            Rule::duration => match parse_duration(pair.as_str()) {
-                Ok(ms) => ExprKind::Duration(ms),
-                Err(DurationError::Overflow) => {
-                    self.report(diag::syntax::number_out_of_range(sp, "this duration"));
-                    ExprKind::Duration(0)
-                }
-                Err(DurationError::Order | DurationError::Malformed) => {
-                    self.report(diag::syntax::duration_unit_order(sp));
-                    ExprKind::Duration(0)
-                }
-            },
-            Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
-            Rule::list => ExprKind::List(
-                kids(pair)
-                    .filter(|p| p.as_rule() == Rule::expr)
-                    .map(|p| self.expr(p))
-                    .collect(),
-            ),
-            Rule::map_lit => ExprKind::Map(
-                kids(pair)
-                    .filter(|p| p.as_rule() == Rule::map_entry)
-                    .map(|p| self.map_entry(p))
-                    .collect(),
-            ),
-            Rule::call => {
-                let mut it = kids(pair);
-                let name = it.next().map(ident).unwrap_or(Ident {
-                    name: String::new(),
-                    span: sp,
-                });
-                ExprKind::Call(
-                    name,
-                    it.filter(|p| p.as_rule() == Rule::expr)
-                        .map(|p| self.expr(p))
-                        .collect(),
-                )
-            }
-            Rule::name | Rule::ident => ExprKind::Name(ident(pair)),
-            Rule::paren => {
-                let inner = kids(pair)
-                    .find(|p| p.as_rule() == Rule::expr)
-                    .map(|p| self.expr(p))
-                    .unwrap_or_else(|| self.invalid(sp));
-                ExprKind::Paren(Box::new(inner))
-            }
-            Rule::expr => return self.expr(pair),
-            _ => return self.invalid(sp),
-        };
-        Expr { kind, span: sp }
-    }
-
-    /// A placeholder for a part the grammar guarantees but the tree could not
-    /// find (never expected; keeps the builder total instead of panicking).
-    fn invalid(&self, sp: Span) -> Expr {
-        Expr {
-            kind: ExprKind::Name(Ident {
-                name: String::new(),
-                span: sp,
-            }),
-            span: sp,
-        }
-    }
-
-    fn string(&self, pair: Pair<'_, Rule>, triple: bool) -> StrLit {
-        // Literal runs between interpolations, with their source spans.
-        let mut pieces: Vec<(String, Span)> = vec![(String::new(), Span::point(0))];
-        let mut interps = Vec::new();
-        let mut first_piece = true;
-        for p in kids(pair) {
-            let psp = span(&p);
-            match p.as_rule() {
-                Rule::interp => {
-                    let e = kids(p)
-                        .find(|q| q.as_rule() == Rule::expr)
-                        .map(|q| self.expr(q))
-                        .unwrap_or_else(|| self.invalid(psp));
-                    interps.push(e);
-                    pieces.push((String::new(), Span::point(psp.end as usize)));
-                    first_piece = false;
-                    continue;
-                }
-                Rule::escape | Rule::dollar_escape => {
-                    let ch = strings::unescape(p.as_str()).unwrap_or_else(|| {
-                        self.report(diag::syntax::invalid_escape(psp, p.as_str()));
-                        '\u{FFFD}'
-                    });
-                    push_text(&mut pieces, &ch.to_string(), psp, first_piece);
-                }
-                _ => push_text(&mut pieces, p.as_str(), psp, first_piece),
-            }
-            first_piece = false;
-        }
-        if triple {
-            let texts: Vec<String> = pieces.iter().map(|(t, _)| t.clone()).collect();
-            for ((t, _), d) in pieces.iter_mut().zip(strings::dedent(&texts)) {
-                *t = d;
-            }
-        }
-        let mut parts = Vec::new();
-        let mut interps = interps.into_iter();
-        for (i, (text, sp)) in pieces.into_iter().enumerate() {
-            if i > 0 {
-                if let Some(e) = interps.next() {
-                    parts.push(StrPart::Interp(e));
-                }
-            }
-            if !text.is_empty() {
-                parts.push(StrPart::Text(text, sp));
-            }
-        }
-        StrLit { parts, triple }
-    }
 }
 
 impl Default for Builder {
     fn default() -> Self {
         Builder::new()
-    }
-}
-
-fn push_text(pieces: &mut [(String, Span)], text: &str, sp: Span, first: bool) {
-    if let Some((t, s)) = pieces.last_mut() {
-        if t.is_empty() && (first || s.is_empty()) {
-            *s = sp;
-        } else {
-            *s = s.join(sp);
-        }
-        t.push_str(text);
     }
 }
 
