@@ -245,9 +245,11 @@ fn docker_steps_run_in_a_real_engine() {
     };
     let c = Case::new(&format!(
         r#"workflow d {{
+          timeout 3m
           param who: string = "it's me; $(id)"
           step box: docker {{
             image "{image}"
+            timeout 90s
             run "echo hello ${{who}}; echo n=5 >> $WF_OUTPUTS"
             outputs {{ n: int }}
           }}

@@ -176,8 +176,28 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
                 }
             }
         };
-        let (_, waited) = tokio::join!(read_logs, wait.next());
-        waited
+        tokio::pin!(read_logs);
+        // Whichever ends first, the other gets a bounded time: an engine may
+        // keep a followed log stream, or the wait, open after the container
+        // has exited (seen with Podman), and the step must not hang on it.
+        tokio::select! {
+            waited = wait.next() => {
+                let _ = tokio::time::timeout(LOG_DRAIN, &mut read_logs).await;
+                waited
+            }
+            () = &mut read_logs => {
+                match tokio::time::timeout(WAIT_AFTER_LOGS, wait.next()).await {
+                    Ok(waited) => waited,
+                    Err(_) => match exited_code(&docker, &id).await {
+                        Some(code) => Some(Ok(bollard::models::ContainerWaitResponse {
+                            status_code: code,
+                            error: None,
+                        })),
+                        None => wait.next().await,
+                    },
+                }
+            }
+        }
     };
     let result = tokio::select! {
         waited = work => Ok(waited),
@@ -216,6 +236,21 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
         }
     }
     outcome
+}
+
+/// How long the log stream may stay open once the container has exited.
+const LOG_DRAIN: Duration = Duration::from_secs(2);
+/// How long to wait for the engine's wait response once the logs have ended,
+/// before asking the container's state directly.
+const WAIT_AFTER_LOGS: Duration = Duration::from_secs(2);
+
+/// The exit code of a container that is no longer running, from its state.
+async fn exited_code(docker: &Docker, id: &str) -> Option<i64> {
+    let state = docker.inspect_container(id, None).await.ok()?.state?;
+    if state.running == Some(true) {
+        return None;
+    }
+    state.exit_code
 }
 
 fn exit_outcome(
