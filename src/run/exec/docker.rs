@@ -188,7 +188,7 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
             () = &mut read_logs => {
                 match tokio::time::timeout(WAIT_AFTER_LOGS, wait.next()).await {
                     Ok(waited) => waited,
-                    Err(_) => match exited_code(&docker, &id).await {
+                    Err(_) => match exited_code(docker, &id).await {
                         Some(code) => Some(Ok(bollard::models::ContainerWaitResponse {
                             status_code: code,
                             error: None,
