@@ -4,8 +4,8 @@
 //! condition are dashed (the step may be skipped).
 
 use super::{human, summary};
-use crate::ir::{Wait, Workflow};
-use crate::plan::{GroupKind, Plan};
+use crate::ir::Workflow;
+use crate::plan::Plan;
 use std::fmt::Write;
 
 pub fn render(plan: &Plan, wf: &Workflow) -> String {
@@ -81,19 +81,7 @@ fn cluster(
     let g = &plan.main;
     let grp = &g.groups[gi];
     let pad = "  ".repeat(depth);
-    let label = match &grp.kind {
-        GroupKind::Parallel { wait: Wait::Any } => format!("{} (wait any)", grp.name),
-        GroupKind::Parallel { wait: Wait::All } => format!("{} (parallel)", grp.name),
-        GroupKind::ForEach { parallel: None, .. } => format!("{} (one at a time)", grp.name),
-        GroupKind::ForEach {
-            parallel: Some(None),
-            ..
-        } => format!("{} (parallel)", grp.name),
-        GroupKind::ForEach {
-            parallel: Some(Some(n)),
-            ..
-        } => format!("{} (parallel {n})", grp.name),
-    };
+    let label = super::group_label(grp);
     let _ = writeln!(o, "{pad}subgraph cluster_{gi} {{");
     let _ = writeln!(
         o,

@@ -106,3 +106,22 @@ pub fn human(ms: u64) -> String {
 pub fn dep_names<'a>(g: &'a Graph, s: &PlannedStep) -> Vec<&'a str> {
     s.deps.iter().map(|d| g.steps[d.on].name.as_str()).collect()
 }
+
+/// A cluster's caption in the graph renderings: its name and how its members run.
+pub(super) fn group_label(grp: &crate::plan::Group) -> String {
+    use crate::ir::Wait;
+    use crate::plan::GroupKind;
+    match &grp.kind {
+        GroupKind::Parallel { wait: Wait::Any } => format!("{} (wait any)", grp.name),
+        GroupKind::Parallel { wait: Wait::All } => format!("{} (parallel)", grp.name),
+        GroupKind::ForEach { parallel: None, .. } => format!("{} (one at a time)", grp.name),
+        GroupKind::ForEach {
+            parallel: Some(None),
+            ..
+        } => format!("{} (parallel)", grp.name),
+        GroupKind::ForEach {
+            parallel: Some(Some(n)),
+            ..
+        } => format!("{} (parallel {n})", grp.name),
+    }
+}
