@@ -33,18 +33,8 @@ pub struct ResumeArgs {
     /// The workflow file, when it has moved since the run (default: the recorded path).
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// After a step fails, keep running the branches that do not depend on it.
-    #[arg(short = 'k', long)]
-    pub keep_going: bool,
-    /// Write a JSON report of this session.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Approve this gate in advance; repeatable; `all` approves every gate.
-    #[arg(long, value_name = "STEP")]
-    pub approve: Vec<String>,
-    /// Plain lines (prefixed with the step name) even on a terminal.
-    #[arg(long)]
-    pub plain: bool,
+    #[command(flatten)]
+    pub exec: super::run::ExecArgs,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -187,10 +177,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         &wf,
         &source,
         Launch {
-            keep_going: args.keep_going,
-            output: args.output,
-            approve: args.approve,
-            plain: args.plain,
+            exec: args.exec,
             store: Some(args.store.dir()),
             resume: Some((id, restored)),
         },

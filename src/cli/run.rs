@@ -32,6 +32,16 @@ pub struct RunArgs {
     /// With `--dry-run`: the plan's format.
     #[arg(long, value_enum, default_value_t)]
     pub format: PlanFormat,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Do not record the run in the run store (no history, logs or resume).
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+/// How a run behaves and shows itself: the options `wfc run` and `wfc resume` share.
+#[derive(Args)]
+pub struct ExecArgs {
     /// After a step fails, keep running the branches that do not depend on it.
     #[arg(short = 'k', long)]
     pub keep_going: bool,
@@ -45,17 +55,11 @@ pub struct RunArgs {
     /// Plain lines (prefixed with the step name) even on a terminal.
     #[arg(long)]
     pub plain: bool,
-    /// Do not record the run in the run store (no history, logs or resume).
-    #[arg(long)]
-    pub no_store: bool,
 }
 
 /// How to run a compiled plan (`wfc run`, `wfc resume`).
 pub struct Launch {
-    pub keep_going: bool,
-    pub output: Option<PathBuf>,
-    pub approve: Vec<String>,
-    pub plain: bool,
+    pub exec: ExecArgs,
     /// The state directory to record the run in (`None`: not recorded).
     pub store: Option<PathBuf>,
     /// `wfc resume`: the run to continue and its main-graph steps that
@@ -75,10 +79,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let launch = Launch {
-        keep_going: args.keep_going,
-        output: args.output,
-        approve: args.approve,
-        plain: args.plain,
+        exec: args.exec,
         store: (!args.no_store).then(|| args.input.store.dir()),
         resume: None,
     };
@@ -109,15 +110,15 @@ pub fn execute(
         }
         None => None,
     };
-    let live = std::io::stdout().is_terminal() && !args.plain;
-    let color = render::use_color(std::io::stdout().is_terminal() && !args.plain);
+    let live = std::io::stdout().is_terminal() && !args.exec.plain;
+    let color = render::use_color(std::io::stdout().is_terminal() && !args.exec.plain);
     let mut names: Vec<&str> = plan.main.steps.iter().map(|s| s.name.as_str()).collect();
     for h in &plan.handlers {
         names.extend(h.graph.steps.iter().map(|s| s.name.as_str()));
     }
     let display = Display::new(live, color, &names);
     // The report costs memory per step: only collect it when asked for.
-    let report = args.output.clone().map(|o| ReportWriter::new(Some(o)));
+    let report = args.exec.output.clone().map(|o| ReportWriter::new(Some(o)));
     let mut recorders = Recorders(vec![Box::new(display.clone())]);
     if let Some(r) = &report {
         recorders.0.push(Box::new(r.clone()));
@@ -152,7 +153,7 @@ pub fn execute(
         run_id: run_id.clone(),
         file,
         jobs: plan.schedule.jobs,
-        keep_going: args.keep_going,
+        keep_going: args.exec.keep_going,
     };
     let result = runtime.block_on(async {
         let cancel = CancellationToken::new();
@@ -161,7 +162,7 @@ pub fn execute(
             eprintln!("warning: cannot handle Ctrl-C: {e}");
         }
         let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
-            steps: args.approve.clone(),
+            steps: args.exec.approve.clone(),
             by: approver,
         });
         let mut lines: Arc<dyn LineOutput> = Arc::new(display);
