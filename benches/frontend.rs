@@ -5,22 +5,9 @@
 //! time per step (linear growth shows as a flat per-step figure). Under
 //! `cargo test` (no `--bench` flag) it runs once on a small workflow, as a smoke test.
 
-use std::time::{Duration, Instant};
 use wfc::analysis::analyze;
 use wfc::syntax::parse;
-use wfc::testing::large_workflow;
-
-fn time<F: FnMut()>(runs: usize, mut f: F) -> (Duration, Duration) {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    (times[times.len() / 2], times[0])
-}
+use wfc::testing::{large_workflow, time_runs as time};
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");

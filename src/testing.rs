@@ -1,6 +1,7 @@
 //! Generators of large workflows, shared by benchmarks and scale tests.
 
 use std::fmt::Write;
+use std::time::{Duration, Instant};
 
 /// A workflow of about `steps` steps (≈5 lines each) that checks clean and
 /// mixes what real workflows hold: chains, fan-outs with joins, `for each`
@@ -88,4 +89,18 @@ pub fn large_workflow(steps: usize) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// Runs `f` `runs` times (at least once) and returns the median and the
+/// fastest wall time, for the benchmarks.
+pub fn time_runs<F: FnMut()>(runs: usize, mut f: F) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..runs.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    (times[times.len() / 2], times[0])
 }
