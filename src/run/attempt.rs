@@ -57,7 +57,7 @@ pub struct Job {
     pub tx: UnboundedSender<Event>,
 }
 
-/// Runs `spec` with retries.
+/// Runs `spec` with retries. The caller has recorded attempt 1 as started.
 pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
     let attempts = retry::attempts(job.retry.as_ref());
     for k in 1..=attempts {
@@ -84,11 +84,14 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             break;
         }
         let at = SystemTime::now();
-        let _ = job.tx.send(Event::AttemptStarted {
-            id: job.id,
-            attempt: k,
-            at,
-        });
+        // The scheduler records the first attempt as it starts the step.
+        if k > 1 {
+            let _ = job.tx.send(Event::AttemptStarted {
+                id: job.id,
+                attempt: k,
+                at,
+            });
+        }
         let mut ctx = StepContext::new(job.cancel.clone()).with_masker(job.masker.clone());
         ctx.timeout = job.timeout;
         ctx.sink = job.sink.clone();

@@ -167,6 +167,11 @@ pub trait Recorder: Send {
     /// A run phase begins: `"rollback"`, `"on failure"`, `"finally"`, … (for display).
     fn phase(&mut self, _name: &str) {}
     fn run_ended(&mut self, _end: &RunEnd) {}
+    /// Makes everything recorded so far durable. The scheduler calls it
+    /// before it acts on what it recorded (starting the steps a success
+    /// unblocks) and before it waits, so a recorder may batch the events of
+    /// one scheduler turn into one write.
+    fn flush(&mut self) {}
 }
 
 /// Records nothing.
@@ -206,6 +211,9 @@ impl Recorder for Recorders {
     }
     fn run_ended(&mut self, end: &RunEnd) {
         self.0.iter_mut().for_each(|r| r.run_ended(end));
+    }
+    fn flush(&mut self) {
+        self.0.iter_mut().for_each(|r| r.flush());
     }
 }
 

@@ -162,6 +162,9 @@ impl Runner<'_> {
                 }
                 continue;
             }
+            // One write for this turn: what happened, and the steps just
+            // started, before they run and before waiting.
+            self.recorder.flush();
             let timeout = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -211,6 +214,7 @@ impl Runner<'_> {
                 self.not_run(&mut g, v, &why);
             }
         }
+        self.recorder.flush();
         GraphOutcome {
             status: g
                 .topo
@@ -306,6 +310,17 @@ impl Runner<'_> {
         g.steps[v].cancel = Some(job.cancel.clone());
         match prepared {
             Prepared::Exec(spec) => {
+                // Recorded here, not by the task: the record then goes out
+                // with this turn's flush, before the process starts.
+                let at = SystemTime::now();
+                self.handle(
+                    g,
+                    Event::AttemptStarted {
+                        id: v,
+                        attempt: 1,
+                        at,
+                    },
+                );
                 tokio::spawn(attempt::run_step(self.exec.clone(), spec, job));
             }
             Prepared::Gate(GateSpec::Approval { who }) => self.approval(&key.name, &who, job),

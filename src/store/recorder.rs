@@ -1,13 +1,17 @@
 //! [`StoreRecorder`]: the run store as a [`Recorder`].
 //!
-//! Every event is one SQLite transaction, committed before the method
-//! returns. The scheduler calls recorders synchronously from its loop, so a
-//! state change is in the store before the scheduler acts on it: a step is
-//! recorded as succeeded (with its outputs) before any step that depends on
-//! it starts, and the run is recorded as ended before wfc exits. A crash at
-//! any instant leaves the store with a prefix of the run's history: steps
-//! `running` then (turned `interrupted` by [`super::control::reap`]), every
-//! step before them final.
+//! Events are queued and written in one SQLite transaction per
+//! [`Recorder::flush`], which the scheduler calls once per turn of its loop:
+//! after handling what happened and recording the steps it is about to start,
+//! before it starts them and before it waits. So a state change is in the
+//! store before the scheduler acts on it: a step is recorded as succeeded
+//! (with its outputs) before any step that depends on it starts, a step is
+//! recorded as running before its process starts, and the run's start and
+//! end are written at once. A crash at any instant leaves the store with a
+//! prefix of the run's history: steps `running` then (turned `interrupted` by
+//! [`super::control::reap`]), every step before them final. One commit per
+//! turn instead of one per event is what keeps the store's cost per step
+//! small: a commit writes every page it touched to the WAL.
 //!
 //! A write that fails (a full disk, a store locked longer than the busy
 //! timeout) is reported once on stderr and the run goes on: losing the
@@ -40,12 +44,14 @@ pub struct StoreRecorder {
     prior_ms: i64,
     next_seq: i64,
     headers: logs::Headers,
-    /// Attempt ends not yet written: each goes into the next transaction
-    /// (the step's end follows at once), one commit fewer per step on the
-    /// path between a step ending and its dependents starting.
-    pending: Vec<(StepKey, Attempt)>,
+    /// Writes not yet committed, in order, each with what it records (for
+    /// the warning if the commit fails).
+    queue: Vec<(&'static str, Write)>,
     warned: bool,
 }
+
+/// One queued write.
+type Write = Box<dyn FnOnce(&rusqlite::Transaction, &Ctx) -> rusqlite::Result<()> + Send>;
 
 impl StoreRecorder {
     /// A recorder for a new run (`run_started` inserts it).
@@ -62,7 +68,7 @@ impl StoreRecorder {
             prior_ms: 0,
             next_seq: 0,
             headers: logs::Headers::default(),
-            pending: Vec::new(),
+            queue: Vec::new(),
             warned: false,
         })
     }
@@ -98,22 +104,31 @@ impl StoreRecorder {
         self.session
     }
 
-    /// Runs `f` in one committed transaction; reports a failure once.
+    /// Queues `f` for the next [`Recorder::flush`].
     fn write(
         &mut self,
-        what: &str,
-        f: impl FnOnce(&rusqlite::Transaction, &Ctx) -> rusqlite::Result<()>,
+        what: &'static str,
+        f: impl FnOnce(&rusqlite::Transaction, &Ctx) -> rusqlite::Result<()> + Send + 'static,
     ) {
+        self.queue.push((what, Box::new(f)));
+    }
+
+    /// Commits the queue in one transaction; reports a failure once.
+    fn commit(&mut self) {
+        if self.queue.is_empty() {
+            return;
+        }
         let ctx = Ctx {
-            run_id: &self.run_id,
+            run_id: self.run_id.clone(),
             session: self.session,
         };
-        let pending = std::mem::take(&mut self.pending);
+        let mut what = "";
+        let queue = std::mem::take(&mut self.queue);
         let result = self.conn.transaction().and_then(|tx| {
-            for (step, a) in &pending {
-                attempt_end(&tx, &ctx, step, a)?;
+            for (w, f) in queue {
+                what = w;
+                f(&tx, &ctx)?;
             }
-            f(&tx, &ctx)?;
             tx.commit()
         });
         if let Err(e) = result {
@@ -125,12 +140,12 @@ impl StoreRecorder {
     }
 }
 
-struct Ctx<'a> {
-    run_id: &'a str,
+struct Ctx {
+    run_id: String,
     session: i64,
 }
 
-impl Ctx<'_> {
+impl Ctx {
     fn event(
         &self,
         tx: &rusqlite::Transaction,
@@ -205,9 +220,7 @@ fn json_text(v: &serde_json::Value) -> Option<String> {
 
 impl Drop for StoreRecorder {
     fn drop(&mut self) {
-        if !self.pending.is_empty() {
-            self.write("an attempt's end", |_, _| Ok(()));
-        }
+        self.commit();
     }
 }
 
@@ -221,7 +234,8 @@ impl Recorder for StoreRecorder {
         let (session, prior) = (self.session, self.prior_ms);
         let host = hostname();
         let pid = std::process::id();
-        self.write("the run's start", |tx, c| {
+        let run = run.clone();
+        self.write("the run's start", move |tx, c| {
             if session == 1 {
                 tx.execute(
                     "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
@@ -243,6 +257,7 @@ impl Recorder for StoreRecorder {
                 c.event(tx, "run_resumed", None, json!({ "pid": pid, "session": session }))
             }
         });
+        self.commit();
     }
 
     fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
@@ -251,7 +266,8 @@ impl Recorder for StoreRecorder {
         let log = logs::relative_path(&self.run_id, step);
         // The log file tells where each attempt starts.
         self.headers.attempt(log.clone(), attempt, at);
-        self.write("an attempt's start", |tx, c| {
+        let step = step.clone();
+        self.write("an attempt's start", move |tx, c| {
             tx.prepare_cached(
                 "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
@@ -260,24 +276,27 @@ impl Recorder for StoreRecorder {
                      started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
                      log_path = excluded.log_path",
             )?
-            .execute(params![c.run_id, step.graph.id(), rollback_of(step), step.name, step.kind, seq,
+            .execute(params![c.run_id, step.graph.id(), rollback_of(&step), step.name, step.kind, seq,
                              attempt, ms(at), log.to_string_lossy()])?;
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
             )?
-            .execute(params![c.run_id, step.graph.id(), rollback_of(step), step.name, c.session, attempt, ms(at)])?;
-            c.event(tx, "attempt_started", Some(step), json!({ "attempt": attempt }))
+            .execute(params![c.run_id, step.graph.id(), rollback_of(&step), step.name, c.session, attempt, ms(at)])?;
+            c.event(tx, "attempt_started", Some(&step), json!({ "attempt": attempt }))
         });
     }
 
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
-        // Written with the next event (the step's end, a retry's wait, …).
-        self.pending.push((step.clone(), a.clone()));
+        let (step, a) = (step.clone(), a.clone());
+        self.write("an attempt's end", move |tx, c| {
+            attempt_end(tx, c, &step, &a)
+        });
     }
 
     fn waiting(&mut self, step: &StepKey, why: &str) {
-        self.write("a wait", |tx, c| {
+        let (step, why) = (step.clone(), why.to_owned());
+        self.write("a wait", move |tx, c| {
             tx.prepare_cached(
                 "UPDATE steps SET status = 'waiting', detail = ?5
                  WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND name = ?4",
@@ -285,24 +304,26 @@ impl Recorder for StoreRecorder {
             .execute(params![
                 c.run_id,
                 step.graph.id(),
-                rollback_of(step),
+                rollback_of(&step),
                 step.name,
                 why
             ])?;
-            c.event(tx, "waiting", Some(step), json!({ "why": why }))
+            c.event(tx, "waiting", Some(&step), json!({ "why": why }))
         });
     }
 
     fn step_skipped(&mut self, step: &StepKey, reason: &str) {
-        self.write("a skip", |tx, c| {
-            c.event(tx, "step_skipped", Some(step), json!({ "why": reason }))
+        let (step, reason) = (step.clone(), reason.to_owned());
+        self.write("a skip", move |tx, c| {
+            c.event(tx, "step_skipped", Some(&step), json!({ "why": reason }))
         });
     }
 
     fn step_ended(&mut self, step: &StepKey, e: &StepEnd) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.write("a step's end", |tx, c| {
+        let (step, e) = (step.clone(), e.clone());
+        self.write("a step's end", move |tx, c| {
             tx.prepare_cached(
                 "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at,
                                     duration_ms, exit_code, error, outputs, optional)
@@ -314,23 +335,25 @@ impl Recorder for StoreRecorder {
                      error = excluded.error, outputs = excluded.outputs,
                      optional = excluded.optional, detail = NULL",
             )?
-            .execute(params![c.run_id, step.graph.id(), rollback_of(step), step.name, step.kind, seq,
+            .execute(params![c.run_id, step.graph.id(), rollback_of(&step), step.name, step.kind, seq,
                              e.status.name(), e.attempts, e.started_at.map(ms),
                              e.duration.as_millis() as i64, e.exit_code, e.error, json_text(&e.outputs),
                              e.optional])?;
-            c.event(tx, "step_ended", Some(step), json!({ "status": e.status.name() }))
+            c.event(tx, "step_ended", Some(&step), json!({ "status": e.status.name() }))
         });
     }
 
     fn phase(&mut self, name: &str) {
-        self.write("a phase", |tx, c| {
+        let name = name.to_owned();
+        self.write("a phase", move |tx, c| {
             c.event(tx, "phase", None, json!({ "phase": name }))
         });
     }
 
     fn run_ended(&mut self, end: &RunEnd) {
         let total = self.prior_ms + end.duration.as_millis() as i64;
-        self.write("the run's end", |tx, c| {
+        let end = end.clone();
+        self.write("the run's end", move |tx, c| {
             let (fs, fe) = match &end.failed {
                 Some((s, e)) => (Some(s.as_str()), Some(e.as_str())),
                 None => (None, None),
@@ -348,6 +371,11 @@ impl Recorder for StoreRecorder {
                 json!({ "status": end.status.name() }),
             )
         });
+        self.commit();
+    }
+
+    fn flush(&mut self) {
+        self.commit();
     }
 }
 

@@ -1,0 +1,92 @@
+//! Run-store benchmark: what recording costs per step.
+//!
+//! `cargo bench --bench store` records 5,000 one-attempt steps into a fresh
+//! store the way the scheduler does (start, attempt end, step end), flushing
+//! once per step (one scheduler turn per step, as on a chain) and once per
+//! event (the worst case: every event in its own turn), and prints the
+//! median time per step. The store's
+//! directory is under `$TMPDIR`. Under `cargo test` it records 50 steps.
+
+use serde_json::json;
+use std::time::{Duration, Instant, SystemTime};
+use wfc::run::record::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
+use wfc::store::recorder::{RunMeta, StoreRecorder};
+use wfc::store::Store;
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let (steps, runs) = if full { (5_000, 5) } else { (50, 1) };
+    println!("{:<22} {:>8} {:>12}", "flush", "steps", "µs/step");
+    for per_event in [false, true] {
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let store = Store::open(dir.path()).expect("opens");
+            let mut r = StoreRecorder::new(&store, "bench", RunMeta::default()).expect("recorder");
+            r.run_started(&RunInfo {
+                run_id: "bench".into(),
+                workflow: "bench".into(),
+                file: "bench.wf".into(),
+                params: Vec::new(),
+                jobs: 2,
+                steps,
+                started_at: SystemTime::now(),
+            });
+            let t = Instant::now();
+            for i in 0..steps {
+                record(&mut r, &format!("s{i}"), per_event);
+            }
+            times.push(t.elapsed());
+        }
+        times.sort();
+        let per = times[times.len() / 2].as_secs_f64() * 1e6 / steps as f64;
+        let label = if per_event {
+            "once per event"
+        } else {
+            "once per step (turn)"
+        };
+        println!("{label:<22} {steps:>8} {per:>12.1}");
+    }
+}
+
+fn record(r: &mut StoreRecorder, name: &str, per_event: bool) {
+    let key = StepKey {
+        graph: GraphName::Main,
+        name: name.into(),
+        kind: "shell",
+    };
+    let at = SystemTime::now();
+    let flush = |r: &mut StoreRecorder| {
+        if per_event {
+            r.flush();
+        }
+    };
+    r.attempt_started(&key, 1, at);
+    flush(r);
+    r.attempt_ended(
+        &key,
+        &Attempt {
+            number: 1,
+            status: StepStatus::Succeeded,
+            started_at: at,
+            duration: Duration::from_millis(1),
+            exit_code: Some(0),
+            error: None,
+            outputs: json!({ "exit_code": 0 }),
+        },
+    );
+    r.step_ended(
+        &key,
+        &StepEnd {
+            status: StepStatus::Succeeded,
+            attempts: 1,
+            started_at: Some(at),
+            duration: Duration::from_millis(1),
+            exit_code: Some(0),
+            error: None,
+            outputs: json!({ "exit_code": 0 }),
+            optional: false,
+        },
+    );
+    r.flush();
+}
