@@ -53,10 +53,25 @@ impl Analysis {
     }
 }
 
+/// Parses and checks, with the table of references (for the language server).
 pub fn analyze(name: impl Into<String>, text: impl Into<String>) -> Analysis {
+    analyze_with(name, text, check::check)
+}
+
+/// [`analyze`] without the table of references (see [`check::check_lean`]):
+/// for `wfc check`, `plan` and `run`.
+pub fn analyze_lean(name: impl Into<String>, text: impl Into<String>) -> Analysis {
+    analyze_with(name, text, check::check_lean)
+}
+
+fn analyze_with(
+    name: impl Into<String>,
+    text: impl Into<String>,
+    check: fn(&crate::syntax::ast::File) -> Checked,
+) -> Analysis {
     let source = SourceFile::new(name, text);
     let parsed = syntax::parse(&source.text);
-    let checked = parsed.file.as_ref().map(check::check);
+    let checked = parsed.file.as_ref().map(check);
     Analysis {
         source,
         parsed,

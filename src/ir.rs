@@ -130,6 +130,21 @@ pub struct Workflow {
 }
 
 impl Workflow {
+    /// Drops the spare capacity the checker's pushes left: a workflow of
+    /// thousands of steps would otherwise carry up to twice its size.
+    pub fn shrink_to_fit(&mut self) {
+        self.steps.shrink_to_fit();
+        self.blocks.shrink_to_fit();
+        self.references.shrink_to_fit();
+        for s in &mut self.steps {
+            s.depends_on.shrink_to_fit();
+            s.implied.shrink_to_fit();
+            s.fields.shrink_to_fit();
+            s.outputs.shrink_to_fit();
+            s.rollback.shrink_to_fit();
+        }
+    }
+
     /// The handler block for `kind`, if the workflow has one.
     pub fn handler(&self, kind: HandlerKind) -> Option<BlockId> {
         self.handlers
@@ -350,10 +365,10 @@ pub enum FieldValue {
     Expr(Expr),
     /// `env { KEY = EXPR }`, `headers { … }`.
     Map(Vec<(String, Expr)>),
-    /// `mount SOURCE at TARGET`.
+    /// `mount SOURCE at TARGET` (boxed: a field is as big as its largest variant).
     Mount {
-        source: Expr,
-        target: Expr,
+        source: Box<Expr>,
+        target: Box<Expr>,
     },
     /// A keyword value such as `pull missing`.
     Keyword(String),

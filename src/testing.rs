@@ -104,3 +104,50 @@ pub fn time_runs<F: FnMut()>(runs: usize, mut f: F) -> (Duration, Duration) {
     times.sort();
     (times[times.len() / 2], times[0])
 }
+
+/// The shapes `scripts/bench-run` times: `steps` trivial shell steps
+/// (`: > out/NAME`) as a chain, a fan-out with a join, or layers of 20 that
+/// each depend on the whole previous layer.
+pub fn shell_dag(shape: &str, steps: usize) -> String {
+    const LAYER: usize = 20;
+    let mut out = String::with_capacity(steps * 80);
+    out.push_str("workflow bench {\n");
+    let mut step = |name: &str, deps: &[String]| {
+        let _ = writeln!(out, "  step {name}: shell {{\n    run \": > out/{name}\"");
+        if !deps.is_empty() {
+            let _ = writeln!(out, "    depends on {}", deps.join(", "));
+        }
+        out.push_str("  }\n");
+    };
+    match shape {
+        "chain" => {
+            for i in 0..steps {
+                let deps: Vec<String> =
+                    (i > 0).then(|| format!("s{}", i - 1)).into_iter().collect();
+                step(&format!("s{i}"), &deps);
+            }
+        }
+        "fanout" => {
+            step("root", &[]);
+            let n = steps.saturating_sub(2);
+            for i in 0..n {
+                step(&format!("s{i}"), &["root".to_owned()]);
+            }
+            step("join", &(0..n).map(|i| format!("s{i}")).collect::<Vec<_>>());
+        }
+        "layers" => {
+            for i in 0..steps {
+                let (layer, pos) = (i / LAYER, i % LAYER);
+                let deps: Vec<String> = if layer == 0 {
+                    Vec::new()
+                } else {
+                    (0..LAYER).map(|j| format!("l{}_{j}", layer - 1)).collect()
+                };
+                step(&format!("l{layer}_{pos}"), &deps);
+            }
+        }
+        other => panic!("unknown shape `{other}` (chain, fanout, layers)"),
+    }
+    out.push_str("}\n");
+    out
+}

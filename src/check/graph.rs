@@ -20,7 +20,19 @@ struct Edge {
 impl Checker<'_> {
     /// Every dependency the user wrote or implied, at the node that states it.
     fn own_edges(&self) -> Vec<Edge> {
-        let mut edges = Vec::new();
+        let count = self
+            .wf
+            .steps
+            .iter()
+            .map(|s| s.depends_on.len() + self.step_reads[s.id].len())
+            .chain(
+                self.wf
+                    .blocks
+                    .iter()
+                    .map(|b| b.depends_on.len() + self.block_reads[b.id].len()),
+            )
+            .sum();
+        let mut edges = Vec::with_capacity(count);
         let target = |t: DepTarget| match t {
             DepTarget::Step(s) => Named::Step(s),
             DepTarget::Block(b) => Named::Block(b),

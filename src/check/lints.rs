@@ -4,7 +4,7 @@
 
 use super::Checker;
 use crate::diag::check as dc;
-use crate::ir::{self, BlockKind, Expr, ExprKind, FieldValue, Func, InterpPart, StepKind, Symbol};
+use crate::ir::{self, BlockKind, Expr, ExprKind, FieldValue, Func, InterpPart, StepKind};
 use crate::span::Span;
 
 /// Calls `f` on `e` and every expression inside it.
@@ -58,7 +58,7 @@ fn all_exprs(wf: &ir::Workflow) -> Vec<&Expr> {
             match &f.value {
                 FieldValue::Expr(x) => out.push(x),
                 FieldValue::Map(kv) => out.extend(kv.iter().map(|(_, x)| x)),
-                FieldValue::Mount { source, target } => out.extend([source, target]),
+                FieldValue::Mount { source, target } => out.extend([&**source, &**target]),
                 FieldValue::Keyword(_) => {}
             }
         }
@@ -76,11 +76,7 @@ impl Checker<'_> {
 
     fn unused_params(&mut self) {
         for (i, p) in self.wf.params.iter().enumerate() {
-            let used = self
-                .wf
-                .references
-                .iter()
-                .any(|r| r.target == Symbol::Param(i));
+            let used = self.used_params.get(i).copied().unwrap_or(false);
             let suggested = self.suggested_params.borrow().contains(&i);
             if !used && !suggested && self.param_names.get(&p.name) == Some(&i) {
                 self.diags

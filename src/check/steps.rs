@@ -630,7 +630,10 @@ impl Checker<'_> {
                         dc::wrong_field_type(x.span, name, exp, found, None)
                     });
                 }
-                Some(ir::FieldValue::Mount { source, target })
+                Some(ir::FieldValue::Mount {
+                    source: Box::new(source),
+                    target: Box::new(target),
+                })
             }
             (FieldType::Keyword(words), FieldValue::Expr(e)) => {
                 let (found, plain) = match &e.kind {

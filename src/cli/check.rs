@@ -41,7 +41,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 continue;
             }
         };
-        let analysis = analysis::analyze(name, text);
+        let analysis = analysis::analyze_lean(name, text);
         let diags = analysis.diagnostics();
         let errors = diags.iter().filter(|d| d.is_error()).count();
         let warnings = diags.len() - errors;

@@ -86,7 +86,7 @@ pub fn compile(
         eprintln!("{msg}");
         ExitCode::from(2)
     })?;
-    let analysis = analysis::analyze(name, text);
+    let analysis = analysis::analyze_lean(name, text);
     if analysis.has_errors() {
         let diags: Vec<Diagnostic> = analysis
             .diagnostics()
@@ -103,11 +103,17 @@ pub fn compile(
         );
         return Err(ExitCode::from(3));
     }
-    let Some(checked) = analysis.checked else {
+    // From here on only the IR is needed: the syntax tree goes before
+    // planning, which keeps the peak memory of a big workflow down.
+    let analysis::Analysis {
+        source, checked, ..
+    } = analysis;
+    let Some(checked) = checked else {
         return Err(ExitCode::from(3));
     };
+    let ir = checked.ir;
     let fail = |diags: &[Diagnostic]| {
-        eprint!("{}", render::render_all(diags, &analysis.source, color));
+        eprint!("{}", render::render_all(diags, &source, color));
         ExitCode::from(2)
     };
     let mut params = ParamInput::default();
@@ -130,13 +136,13 @@ pub fn compile(
     let options = plan::Options {
         jobs: input.jobs.map(|j| j as usize),
     };
-    let history = crate::store::estimate::from_store(&input.store.dir(), &checked.ir.name);
+    let history = crate::store::estimate::from_store(&input.store.dir(), &ir.name);
     let estimator: &dyn plan::Estimator = match &history {
         Some(h) => h,
         None => &DefaultEstimator,
     };
-    match plan::plan(&checked.ir, &params, options, estimator) {
-        Ok(p) => Ok((p, checked.ir, analysis.source)),
+    match plan::plan(&ir, &params, options, estimator) {
+        Ok(p) => Ok((p, ir, source)),
         Err(diags) => Err(fail(&diags)),
     }
 }

@@ -78,6 +78,10 @@ pub fn compile(
     } else {
         "workers"
     };
+    main.graph.shrink_to_fit();
+    for h in &mut handlers {
+        h.graph.shrink_to_fit();
+    }
     let schedule = schedule::schedule(&main.graph, jobs, jobs_source);
     Ok(Plan {
         workflow: wf.name.clone(),

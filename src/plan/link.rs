@@ -210,8 +210,8 @@ fn fold_field(v: &crate::ir::FieldValue, scope: &Scope) -> crate::ir::FieldValue
                 .collect(),
         ),
         F::Mount { source, target } => F::Mount {
-            source: eval::fold(source, scope),
-            target: eval::fold(target, scope),
+            source: Box::new(eval::fold(source, scope)),
+            target: Box::new(eval::fold(target, scope)),
         },
         F::Keyword(k) => F::Keyword(k.clone()),
     }

@@ -92,6 +92,23 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// Drops the spare capacity compilation left (see [`Workflow::shrink_to_fit`]).
+    pub fn shrink_to_fit(&mut self) {
+        self.steps.shrink_to_fit();
+        self.groups.shrink_to_fit();
+        for s in &mut self.steps {
+            s.name.shrink_to_fit();
+            s.fields.shrink_to_fit();
+            s.deps.shrink_to_fit();
+            s.outputs.shrink_to_fit();
+            s.items.shrink_to_fit();
+            s.reads.shrink_to_fit();
+            if let Some(rb) = &mut s.rollback {
+                rb.shrink_to_fit();
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.steps.len()
     }

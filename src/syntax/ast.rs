@@ -38,7 +38,9 @@ pub enum Item {
     /// (Any `NAME EXPR` at item level; the checker knows which names exist.)
     Setting(Field),
     /// `param NAME: TYPE [in CONSTRAINT] [= DEFAULT]` or `secret NAME: …`.
-    Param(Param),
+    /// (Boxed, as the rare large variants below: an item or field is as big
+    /// as its largest variant, and a workflow holds thousands of them.)
+    Param(Box<Param>),
     /// `env { KEY = EXPR … }` at workflow level.
     Env(MapBlock),
     /// `defaults { FIELD … }`: step fields applied to every step that does not set them.
@@ -167,7 +169,7 @@ pub enum FieldValue {
     /// `depends on a, b`.
     DependsOn(Vec<Ident>),
     /// `retry N [backoff D [exponential|linear] [max D]]`.
-    Retry(Retry),
+    Retry(Box<Retry>),
     /// `outputs { name: type, … }`.
     Outputs(Vec<OutputDecl>),
     /// `on failure rollback { ITEM … }` — a compensation (normally steps).
@@ -175,7 +177,10 @@ pub enum FieldValue {
     /// `on fail abort|pause|continue` (gates).
     OnFail(Ident),
     /// `mount SOURCE at TARGET` (docker).
-    Mount { source: Expr, target: Expr },
+    Mount {
+        source: Box<Expr>,
+        target: Box<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -6,6 +6,7 @@
 //! string or brace was opened ([`scan`]).
 
 pub mod ast;
+mod by_item;
 pub mod duration;
 mod errors;
 pub mod parser;
@@ -39,6 +40,16 @@ pub fn parse(text: &str) -> Parsed {
     if let Some(d) = scan::scan(text).filter(|d| d.code == "E0007") {
         return failed(d);
     }
+    if let Some(parsed) = by_item::parse(text) {
+        return parsed;
+    }
+    parse_whole(text)
+}
+
+/// [`parse`] in one pest run over the whole file: the path for files that do
+/// not split into items, and for every file with a syntax error (its
+/// diagnostics and recovery work on the whole text).
+fn parse_whole(text: &str) -> Parsed {
     match WfParser::parse(Rule::file, text) {
         Ok(pairs) => build(pairs, text, Vec::new()),
         Err(_) => recover(text),
@@ -94,22 +105,7 @@ fn recover(text: &str) -> Parsed {
 /// Builds the tree of text known to parse; `errors` are the syntax errors
 /// already found (when `text` is a recovered copy of the user's file).
 fn build(pairs: Pairs<'_, Rule>, text: &str, errors: Vec<Diagnostic>) -> Parsed {
-    let comments: Vec<Comment> = pairs
-        .clone()
-        .flatten()
-        .filter(|p| p.as_rule() == Rule::COMMENT)
-        .map(|p| {
-            let raw = p.as_str();
-            let doc = raw.starts_with("##");
-            let body = raw.trim_start_matches('#');
-            let body = if doc { body } else { &raw[1..] };
-            Comment {
-                text: body.trim_end_matches('\r').to_string(),
-                doc,
-                span: p.as_span().into(),
-            }
-        })
-        .collect();
+    let comments = comments_of(&pairs, 0);
     let builder = parser::Builder::new();
     let mut file = builder.file(pairs);
     let mut diagnostics = errors;
@@ -123,6 +119,27 @@ fn build(pairs: Pairs<'_, Rule>, text: &str, errors: Vec<Diagnostic>) -> Parsed 
         diagnostics,
         recovered_names: Vec::new(),
     }
+}
+
+/// The comments among `pairs`, parsed from the text that starts at `base`.
+fn comments_of(pairs: &Pairs<'_, Rule>, base: usize) -> Vec<Comment> {
+    pairs
+        .clone()
+        .flatten()
+        .filter(|p| p.as_rule() == Rule::COMMENT)
+        .map(|p| {
+            let raw = p.as_str();
+            let doc = raw.starts_with("##");
+            let body = raw.trim_start_matches('#');
+            let body = if doc { body } else { &raw[1..] };
+            let sp = p.as_span();
+            Comment {
+                text: body.trim_end_matches('\r').to_string(),
+                doc,
+                span: crate::span::Span::new(base + sp.start(), base + sp.end()),
+            }
+        })
+        .collect()
 }
 
 fn failed(d: Diagnostic) -> Parsed {
@@ -159,7 +176,7 @@ fn syntax_error(text: &str) -> Diagnostic {
 
 /// Attaches `##` comments on the lines directly above a param, step or the
 /// workflow as their documentation.
-fn attach_docs(file: &mut ast::File, comments: &[Comment], text: &str) {
+pub(crate) fn attach_docs(file: &mut ast::File, comments: &[Comment], text: &str) {
     let docs = DocLines {
         lines: LineIndex::new(text),
         docs: HashMap::new(),

@@ -22,6 +22,13 @@ pub struct Builder {
     diags: RefCell<Vec<Diagnostic>>,
 }
 
+/// `v` without spare capacity. Vectors collected from filtered iterators grow
+/// by doubling from 4; a tree of thousands of steps would carry that slack.
+pub(crate) fn tight<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
+}
+
 /// The children of a pair, without comments.
 fn kids(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT)
@@ -30,7 +37,23 @@ fn kids(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 /// A node's span, without the whitespace and comments pest consumed after its
 /// last token while trying an optional or repeated part that did not match.
 fn span(pair: &Pair<'_, Rule>) -> Span {
-    Span::new(pair.as_span().start(), trimmed_end(pair))
+    let base = BASE.get();
+    Span::new(base + pair.as_span().start(), base + trimmed_end(pair))
+}
+
+thread_local! {
+    /// Where the text pest is parsing starts in the file: 0 for a whole file,
+    /// the item's offset when parsing item by item ([`with_base`]).
+    static BASE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` with every span built shifted by `base`: for pairs parsed from
+/// the slice of the file that starts at `base`.
+pub(crate) fn with_base<T>(base: usize, f: impl FnOnce() -> T) -> T {
+    let old = BASE.replace(base);
+    let out = f();
+    BASE.set(old);
+    out
 }
 
 fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
@@ -116,6 +139,11 @@ impl Builder {
         })
     }
 
+    /// The items of an `items_only` parse.
+    pub fn items(&self, pairs: Pairs<'_, Rule>) -> Vec<Item> {
+        pairs.flat_map(kids).filter_map(|p| self.item(p)).collect()
+    }
+
     fn workflow(&self, pair: Pair<'_, Rule>) -> Workflow {
         let sp = span(&pair);
         let mut it = kids(pair).filter(|p| p.as_rule() != Rule::kw_workflow);
@@ -125,7 +153,7 @@ impl Builder {
         });
         Workflow {
             name,
-            items: it.filter_map(|p| self.item(p)).collect(),
+            items: tight(it.filter_map(|p| self.item(p)).collect()),
             doc: None,
             span: sp,
         }
@@ -134,7 +162,7 @@ impl Builder {
     fn item(&self, pair: Pair<'_, Rule>) -> Option<Item> {
         Some(match pair.as_rule() {
             Rule::setting => Item::Setting(self.expr_field(pair)),
-            Rule::param => Item::Param(self.param(pair)),
+            Rule::param => Item::Param(Box::new(self.param(pair))),
             Rule::env_item => {
                 let block = kids(pair).find(|p| p.as_rule() == Rule::map_block)?;
                 Item::Env(self.map_block(block))
@@ -330,7 +358,7 @@ impl Builder {
                 Rule::ident => idents.push(ident(p)),
                 Rule::step_body => {
                     body_span = span(&p);
-                    fields = kids(p).filter_map(|f| self.field(f)).collect();
+                    fields = tight(kids(p).filter_map(|f| self.field(f)).collect());
                 }
                 _ => {}
             }
@@ -451,7 +479,10 @@ impl Builder {
                 let target = self.expr(exprs.next()?);
                 Field {
                     name: keyword(&kw, "mount"),
-                    value: FieldValue::Mount { source, target },
+                    value: FieldValue::Mount {
+                        source: Box::new(source),
+                        target: Box::new(target),
+                    },
                     span: sp,
                 }
             }
@@ -515,13 +546,13 @@ impl Builder {
                 name: "retry".into(),
                 span: kw,
             },
-            value: FieldValue::Retry(Retry {
+            value: FieldValue::Retry(Box::new(Retry {
                 count: count.unwrap_or_else(|| self.invalid(sp)),
                 backoff,
                 strategy,
                 max,
                 span: sp,
-            }),
+            })),
             span: sp,
         }
     }
@@ -535,10 +566,12 @@ impl Builder {
     }
 
     fn ident_list(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {
-        kids(pair)
-            .filter(|p| p.as_rule() == Rule::ident)
-            .map(ident)
-            .collect()
+        tight(
+            kids(pair)
+                .filter(|p| p.as_rule() == Rule::ident)
+                .map(ident)
+                .collect(),
+        )
     }
 
     fn block(&self, pair: Pair<'_, Rule>) -> Block {
@@ -559,7 +592,7 @@ impl Builder {
         }
         Block {
             depends_on,
-            items,
+            items: tight(items),
             span: sp,
         }
     }

@@ -211,10 +211,13 @@ impl Builder {
                 }
             }
             if !text.is_empty() {
-                parts.push(StrPart::Text(text, sp));
+                parts.push(StrPart::Text(text.into_boxed_str().into(), sp));
             }
         }
-        StrLit { parts, triple }
+        StrLit {
+            parts: super::tight(parts),
+            triple,
+        }
     }
 }
 
