@@ -467,3 +467,43 @@ fn the_report_describes_every_step() {
     assert_eq!(cc["status"], "not_run");
     assert_eq!(cc["attempts"], 0);
 }
+
+/// Outputs are kept only for steps something reads (see `Runner::kept_outputs`):
+/// a later step (`c` reads `b`), a rollback (`a`'s reads `a`) and a workflow
+/// handler (reads `d`) each read theirs.
+#[test]
+fn outputs_read_later_by_steps_rollbacks_and_handlers_are_there() {
+    let c = Case::new(
+        r#"workflow keep {
+          step a: shell {
+            run "echo from-a"
+            on failure rollback {
+              step undo_a: shell { run "echo undo ${a.stdout} >> log" }
+            }
+          }
+          step b: shell {
+            run "echo from-b"
+            depends on a
+          }
+          step d: shell { run "echo from-d" }
+          step unread: shell { run "echo nobody reads me" }
+          step c: shell {
+            run "echo c ${b.stdout} >> log; exit 1"
+            depends on unread, d
+          }
+          on failure {
+            step alert: shell { run "echo alert ${default(d.stdout, "-")} >> log" }
+          }
+        }"#,
+    );
+    let r = c.run(&["--jobs", "1", "--output", "report.json"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(
+        c.lines("log"),
+        ["c from-b", "undo from-a", "alert from-d"],
+        "{r}"
+    );
+    // Unread outputs are still recorded in the report.
+    let report = std::fs::read_to_string(c.dir.path().join("report.json")).unwrap();
+    assert!(report.contains("nobody reads me"), "{report}");
+}

@@ -106,8 +106,11 @@ pub fn compile(
     // From here on only the IR is needed: the syntax tree goes before
     // planning, which keeps the peak memory of a big workflow down.
     let analysis::Analysis {
-        source, checked, ..
+        source,
+        parsed,
+        checked,
     } = analysis;
+    drop(parsed);
     let Some(checked) = checked else {
         return Err(ExitCode::from(3));
     };

@@ -122,7 +122,8 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     let names: Vec<String> = succeeded.iter().map(|(n, _)| n.clone()).collect();
     let changed = crate::store::file_hash(&source.text) != rec.file_hash;
     if let Some(recorded) = &rec.plan {
-        let now = resume::fingerprints(&plan, &wf);
+        let now: serde_json::Value =
+            serde_json::from_str(&resume::fingerprints(&plan, &wf)).expect("fingerprints are JSON");
         let diff = resume::compare(recorded, &now, &names);
         if !diff.blocking.is_empty() {
             let mut msg = format!(

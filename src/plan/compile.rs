@@ -10,7 +10,7 @@ use super::eval::{self, Eval, Scope};
 use super::render::expr::show;
 use super::value::Value;
 use super::*;
-use crate::ir::{BinaryOp, BlockKind, ExprKind, Node, Type, UnaryOp};
+use crate::ir::{BinaryOp, BlockKind, ExprKind, Node, Role, Type, UnaryOp};
 use std::collections::HashMap;
 
 /// Compiles a workflow with bound params into a plan scheduled for `jobs` workers.
@@ -39,6 +39,11 @@ pub fn compile(
         .collect();
 
     let mut main = Builder::new(wf, &values);
+    // One instance per main-graph step, unless loops unroll: room up front
+    // saves the growth slack of thousands of instances.
+    let in_main = wf.steps.iter().filter(|s| s.role == Role::Main).count();
+    main.graph.steps.reserve_exact(in_main);
+    main.ctx_of.reserve_exact(in_main);
     main.walk(&wf.root, &Ctx::default(), &mut out);
     main.link(None, estimator);
     let mut handlers = Vec::new();

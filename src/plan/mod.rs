@@ -109,6 +109,27 @@ impl Graph {
         }
     }
 
+    /// Flags, in `read`, the instances whose outputs a step of this graph
+    /// reads: with `main`, its reads of the main graph (from a handler or a
+    /// rollback), else its reads of itself. Outputs nobody reads need not be
+    /// kept while the run goes on.
+    pub fn mark_reads(&self, main: bool, read: &mut [bool]) {
+        let mut mark = |i: InstanceId| {
+            if let Some(r) = read.get_mut(i) {
+                *r = true;
+            }
+        };
+        for s in &self.steps {
+            for r in s.reads.iter().filter(|r| r.main == main) {
+                match &r.target {
+                    RefTarget::One(i) => mark(*i),
+                    RefTarget::List(xs) => xs.iter().copied().for_each(&mut mark),
+                    RefTarget::Absent => {}
+                }
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.steps.len()
     }

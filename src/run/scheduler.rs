@@ -67,6 +67,8 @@ struct GraphRun<'g> {
     mode: Mode,
     topo: Topology,
     outputs: Vec<Option<Value>>,
+    /// Whose outputs to keep once recorded: those some expression reads.
+    keep: Vec<bool>,
     steps: Vec<StepRun>,
     running: usize,
     completion: Vec<InstanceId>,
@@ -94,12 +96,14 @@ impl Runner<'_> {
             let est: Vec<u64> = graph.steps.iter().map(|s| s.estimate.ms).collect();
             crate::plan::priorities(&graph.deps(), &est)
         };
+        let keep = self.kept_outputs(graph, &name);
         let mut g = GraphRun {
             graph,
             name,
             mode,
             topo: Topology::new(graph, prio),
             outputs: vec![None; graph.len()],
+            keep,
             steps: (0..graph.len())
                 .map(|_| StepRun {
                     attempts: 0,
@@ -462,8 +466,10 @@ impl Runner<'_> {
                 }
             }
         }
-        if let Some(r) = &last {
-            g.outputs[v] = r.outputs.clone();
+        let outputs = last.as_ref().and_then(|r| r.outputs.as_ref());
+        let recorded = super::report::masked_json(outputs, &self.secrets.masker());
+        if g.keep[v] {
+            g.outputs[v] = outputs.cloned();
         }
         let freed = g.topo.end(v, status);
         g.completion.push(v);
@@ -487,7 +493,7 @@ impl Runner<'_> {
                 duration,
                 exit_code: last.as_ref().and_then(|r| r.exit_code),
                 error: error.clone(),
-                outputs: super::report::masked_json(g.outputs[v].as_ref(), &masker),
+                outputs: recorded,
                 optional: step.optional,
             },
         );
