@@ -60,6 +60,9 @@ impl StoreRecorder {
         // Checkpoints (which fsync) run on the watch thread, off the
         // scheduler's path; this is only a backstop (~40 MB of WAL).
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
+        // The recorder touches a few pages per turn: a small page cache
+        // (SQLite's default is 2 MiB per connection) is plenty.
+        let _ = conn.pragma_update(None, "cache_size", -256);
         Ok(StoreRecorder {
             conn,
             run_id: run_id.to_owned(),
@@ -230,7 +233,9 @@ impl Recorder for StoreRecorder {
             run.params.iter().cloned().collect();
         let params = serde_json::Value::Object(params).to_string();
         let started = ms(run.started_at);
-        let meta = self.meta.clone();
+        // Written once: the fingerprints (megabytes on big plans) need not
+        // stay in memory for the rest of the run.
+        let meta = std::mem::take(&mut self.meta);
         let (session, prior) = (self.session, self.prior_ms);
         let host = hostname();
         let pid = std::process::id();
