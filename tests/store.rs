@@ -366,7 +366,7 @@ fn approvals_are_checked_and_recorded() {
         "g",
         RunMeta {
             file_hash: "h".into(),
-            plan,
+            plan: plan.into(),
         },
     )
     .unwrap();

@@ -58,19 +58,25 @@ pub fn run(args: LogsArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Some(step) = &args.step {
-        let known: bool = store
+        let started: bool = store
             .conn
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2)
-                    OR instr(COALESCE((SELECT plan FROM runs WHERE id = ?1), ''), ?3) > 0",
-                params![
-                    id,
-                    step,
-                    format!("\"name\":{}", serde_json::Value::from(step.as_str()))
-                ],
+                "SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2)",
+                params![id, step],
                 |r| r.get(0),
             )
             .unwrap_or(false);
+        let planned = || {
+            let plan = crate::store::resume::read_plan(&store.conn, &id)
+                .ok()
+                .flatten();
+            plan.is_some_and(|p| {
+                p["steps"]
+                    .as_array()
+                    .is_some_and(|xs| xs.iter().any(|s| s["name"] == step.as_str()))
+            })
+        };
+        let known = started || planned();
         if !known {
             eprintln!("error: run {id} has no step `{step}` (`wfc status {id}` lists its steps)");
             return ExitCode::from(2);

@@ -221,15 +221,14 @@ pub fn decide(
     by: &str,
 ) -> Result<(), String> {
     let s = |e: rusqlite::Error| e.to_string();
-    let run: Option<(String, Option<String>)> = conn
-        .query_row("SELECT status, plan FROM runs WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+    let status: Option<String> = conn
+        .query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
         .optional()
         .map_err(s)?;
-    let Some((status, plan)) = run else {
+    let Some(status) = status else {
         return Err(format!("no run `{id}` in the store"));
     };
+    let plan = super::resume::read_plan(conn, id).map_err(s)?;
     if status == "succeeded" {
         return Err(format!(
             "run {id} already succeeded; there is nothing left to approve"

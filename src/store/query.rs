@@ -204,11 +204,7 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
         }
     }
     // Plan steps never started.
-    let plan: Option<String> = conn
-        .query_row("SELECT plan FROM runs WHERE id = ?1", [id], |r| r.get(0))
-        .optional()?
-        .flatten();
-    if let Some(plan) = plan.and_then(|p| serde_json::from_str::<J>(&p).ok()) {
+    if let Some(plan) = super::resume::read_plan(conn, id)? {
         let main_count = steps.iter().take_while(|s| s.graph == "main").count();
         let mut pending = Vec::new();
         for s in plan["steps"].as_array().into_iter().flatten() {

@@ -29,8 +29,8 @@ use std::time::SystemTime;
 pub struct RunMeta {
     /// [`super::file_hash`] of the workflow file.
     pub file_hash: String,
-    /// The plan's fingerprints ([`super::resume::fingerprints`]) as JSON.
-    pub plan: String,
+    /// The plan's fingerprints as stored ([`super::resume::stored_fingerprints`]).
+    pub plan: Vec<u8>,
 }
 
 /// Records a run into the store.
@@ -60,9 +60,6 @@ impl StoreRecorder {
         // Checkpoints (which fsync) run on the watch thread, off the
         // scheduler's path; this is only a backstop (~40 MB of WAL).
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
-        // The recorder touches a few pages per turn: a small page cache
-        // (SQLite's default is 2 MiB per connection) is plenty.
-        let _ = conn.pragma_update(None, "cache_size", -256);
         Ok(StoreRecorder {
             conn,
             run_id: run_id.to_owned(),

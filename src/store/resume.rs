@@ -47,14 +47,35 @@ fn strip(v: &mut J) {
     }
 }
 
-/// The plan's fingerprints, as stored in `runs.plan` (JSON text):
+/// The plan's fingerprints as JSON text:
 /// `{"steps": [{"name", "kind", "fp", "def"}]}` in plan order.
 pub fn fingerprints(plan: &Plan, wf: &Workflow) -> String {
-    // Written out step by step: holding every step's JSON tree at once took
-    // 35 MB on a chain of 5,000 steps (and hundreds of MB for the whole
-    // plan's JSON on workflows with tens of thousands of edges).
+    let mut out = Vec::new();
+    write_fingerprints(plan, wf, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// The fingerprints as stored in `runs.plan`: the JSON of [`fingerprints`],
+/// gzip-compressed (a chain of 5,000 steps: 1.4 MB of JSON, ~60 KB stored).
+/// Runs recorded before compression hold the JSON as text; [`read_plan`]
+/// takes both.
+pub fn stored_fingerprints(plan: &Plan, wf: &Workflow) -> Vec<u8> {
+    use flate2::write::GzEncoder;
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    write_fingerprints(plan, wf, &mut gz).expect("writing to memory");
+    gz.finish().expect("writing to memory")
+}
+
+/// Writes the fingerprints step by step: holding every step's JSON at once
+/// took 35 MB on a chain of 5,000 steps, and the SQLite copies of a big text
+/// value several MB more.
+fn write_fingerprints(
+    plan: &Plan,
+    wf: &Workflow,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let g = &plan.main;
-    let mut out = String::from("{\"steps\":[");
+    out.write_all(b"{\"steps\":[")?;
     for i in 0..g.len() {
         let mut def = crate::plan::render::json::step_value(wf, g, i);
         strip(&mut def);
@@ -62,25 +83,43 @@ pub fn fingerprints(plan: &Plan, wf: &Workflow) -> String {
         let fp = format!("{:016x}", fnv(text.as_bytes()));
         let entry = json!({ "name": def["name"], "kind": def["kind"], "fp": fp });
         if i > 0 {
-            out.push(',');
+            out.write_all(b",")?;
         }
         // `{"fp":…,"kind":…,"name":…` + `,"def":` + the definition + `}`.
         let head = entry.to_string();
-        out.push_str(&head[..head.len() - 1]);
-        out.push_str(",\"def\":");
-        out.push_str(&text);
-        out.push('}');
+        out.write_all(&head.as_bytes()[..head.len() - 1])?;
+        out.write_all(b",\"def\":")?;
+        out.write_all(text.as_bytes())?;
+        out.write_all(b"}")?;
     }
-    out.push_str("]}");
-    out
+    out.write_all(b"]}")
 }
 
-/// Names of the gates in stored fingerprints (for `wfc approve`).
-pub fn gates(plan_json: &str) -> Vec<String> {
-    let Ok(v) = serde_json::from_str::<J>(plan_json) else {
-        return Vec::new();
-    };
-    v["steps"]
+/// Run `id`'s recorded fingerprints (`None`: no such run, no plan recorded,
+/// or unreadable).
+pub fn read_plan(conn: &Connection, id: &str) -> rusqlite::Result<Option<J>> {
+    use rusqlite::OptionalExtension;
+    let v: Option<rusqlite::types::Value> = conn
+        .query_row("SELECT plan FROM runs WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    Ok(v.and_then(decode_plan))
+}
+
+fn decode_plan(v: rusqlite::types::Value) -> Option<J> {
+    use rusqlite::types::Value as V;
+    match v {
+        V::Text(t) => serde_json::from_str(&t).ok(),
+        V::Blob(b) if b.starts_with(&[0x1f, 0x8b]) => {
+            serde_json::from_reader(flate2::read::GzDecoder::new(&b[..])).ok()
+        }
+        V::Blob(b) => serde_json::from_slice(&b).ok(),
+        _ => None,
+    }
+}
+
+/// Names of the gates in recorded fingerprints (for `wfc approve`).
+pub fn gates(plan: &J) -> Vec<String> {
+    plan["steps"]
         .as_array()
         .map(|xs| {
             xs.iter()
@@ -229,7 +268,7 @@ pub fn recorded(conn: &Connection, id: &str) -> rusqlite::Result<Recorded> {
         [id],
         |r| {
             let params: String = r.get(4)?;
-            let plan: Option<String> = r.get(6)?;
+            let plan: rusqlite::types::Value = r.get(6)?;
             Ok(Recorded {
                 workflow: r.get(0)?,
                 file: r.get(1)?,
@@ -237,7 +276,7 @@ pub fn recorded(conn: &Connection, id: &str) -> rusqlite::Result<Recorded> {
                 status: r.get(3)?,
                 params: serde_json::from_str(&params).unwrap_or_default(),
                 jobs: r.get::<_, i64>(5)?.max(1) as usize,
-                plan: plan.and_then(|p| serde_json::from_str(&p).ok()),
+                plan: decode_plan(plan),
             })
         },
     )
@@ -262,6 +301,43 @@ mod tests {
             let def = json!({ "name": n, "fields": { "run": run } });
             json!({ "name": n, "kind": "shell", "fp": format!("{:x}", fnv(def.to_string().as_bytes())), "def": def })
         }).collect::<Vec<_>>() })
+    }
+
+    /// New runs store the fingerprints compressed; runs recorded before
+    /// store them as JSON text. Both read back as the same JSON.
+    #[test]
+    fn fingerprints_read_back_compressed_or_as_text() {
+        let text = crate::testing::shell_dag("chain", 300);
+        let a = crate::analysis::analyze_lean("w.wf", text);
+        let wf = a.checked.unwrap().ir;
+        let plan = crate::plan::plan(
+            &wf,
+            &crate::plan::ParamInput::default(),
+            crate::plan::Options { jobs: Some(2) },
+            &crate::plan::DefaultEstimator,
+        )
+        .unwrap();
+        let json: J = serde_json::from_str(&fingerprints(&plan, &wf)).unwrap();
+        assert_eq!(json["steps"].as_array().unwrap().len(), 300);
+        let stored = stored_fingerprints(&plan, &wf);
+        assert!(
+            stored.len() * 5 < json.to_string().len(),
+            "{} bytes",
+            stored.len()
+        );
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE runs (id TEXT PRIMARY KEY, plan)")
+            .unwrap();
+        conn.execute("INSERT INTO runs VALUES ('new', ?1)", [&stored])
+            .unwrap();
+        conn.execute("INSERT INTO runs VALUES ('old', ?1)", [json.to_string()])
+            .unwrap();
+        conn.execute("INSERT INTO runs VALUES ('none', NULL)", [])
+            .unwrap();
+        assert_eq!(read_plan(&conn, "new").unwrap().as_ref(), Some(&json));
+        assert_eq!(read_plan(&conn, "old").unwrap().as_ref(), Some(&json));
+        assert_eq!(read_plan(&conn, "none").unwrap(), None);
+        assert_eq!(read_plan(&conn, "missing").unwrap(), None);
     }
 
     #[test]

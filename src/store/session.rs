@@ -39,7 +39,7 @@ impl RunSession {
         let _ = super::control::reap(&store.conn);
         let meta = RunMeta {
             file_hash: super::file_hash(source),
-            plan: super::resume::fingerprints(plan, wf),
+            plan: super::resume::stored_fingerprints(plan, wf),
         };
         let recorder = if resume {
             StoreRecorder::resuming(&store, run_id, meta)?
