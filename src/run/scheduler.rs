@@ -450,7 +450,7 @@ impl Runner<'_> {
     fn finish(&mut self, g: &mut GraphRun, v: InstanceId) -> bool {
         g.running = g.running.saturating_sub(1);
         g.steps[v].cancel = None;
-        let last = g.steps[v].last.take();
+        let mut last = g.steps[v].last.take();
         let mut status = last
             .as_ref()
             .map_or(StepStatus::Cancelled, |r| step_status(r.status));
@@ -466,10 +466,10 @@ impl Runner<'_> {
                 }
             }
         }
-        let outputs = last.as_ref().and_then(|r| r.outputs.as_ref());
-        let recorded = super::report::masked_json(outputs, &self.secrets.masker());
+        let outputs = last.as_mut().and_then(|r| r.outputs.take());
+        let recorded = super::report::masked_json(outputs.as_ref(), &self.secrets.masker());
         if g.keep[v] {
-            g.outputs[v] = outputs.cloned();
+            g.outputs[v] = outputs;
         }
         let freed = g.topo.end(v, status);
         g.completion.push(v);
