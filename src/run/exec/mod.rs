@@ -300,6 +300,8 @@ pub struct Executor {
     pub(crate) opts: ExecOptions,
     pub(crate) http: reqwest::Client,
     pub(crate) docker: tokio::sync::OnceCell<bollard::Docker>,
+    /// Shell steps whose process is running (see [`shell`]'s spawn).
+    pub(crate) live_shells: std::sync::atomic::AtomicUsize,
 }
 
 impl Default for Executor {
@@ -318,6 +320,7 @@ impl Executor {
             opts,
             http,
             docker: tokio::sync::OnceCell::new(),
+            live_shells: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
