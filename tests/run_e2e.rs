@@ -507,3 +507,24 @@ fn outputs_read_later_by_steps_rollbacks_and_handlers_are_there() {
     let report = std::fs::read_to_string(c.dir.path().join("report.json")).unwrap();
     assert!(report.contains("nobody reads me"), "{report}");
 }
+
+/// Past 40 steps the summary lists only the steps that did not succeed (the
+/// display drops the rows of succeeded steps as they end) and counts the rest.
+#[test]
+fn a_large_run_summarises_what_did_not_succeed() {
+    let mut wf = String::from("workflow many {\n");
+    for i in 0..45 {
+        wf.push_str(&format!("  step s{i}: shell {{ run \"true\" }}\n"));
+    }
+    wf.push_str("  step bad: shell {\n    run \"exit 3\"\n    optional\n  }\n}\n");
+    let c = Case::new(&wf);
+    let r = c.run(&["--jobs", "2"]);
+    assert_eq!(r.code, 0, "{r}");
+    let table = &r.stdout[r.stdout.find("STEP").expect("a summary table")..];
+    assert!(
+        table.contains("bad") && table.contains("failed (optional)"),
+        "{table}"
+    );
+    assert!(!table.contains("s44"), "{table}");
+    assert!(table.contains("(45 more steps succeeded"), "{table}");
+}

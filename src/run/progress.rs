@@ -39,6 +39,11 @@ struct Inner {
     width: usize,
     rows: Vec<Row>,
     index: HashMap<(GraphName, String), usize>,
+    /// More steps than the summary table lists in full: the rows of steps
+    /// that succeeded are dropped as they end (the table would not show
+    /// them), and only counted here.
+    large: bool,
+    succeeded_dropped: usize,
     main_total: usize,
     main_done: usize,
 }
@@ -91,6 +96,8 @@ impl Display {
                 width,
                 rows: Vec::new(),
                 index: HashMap::new(),
+                large: names.len() > FULL_TABLE,
+                succeeded_dropped: 0,
                 main_total: 0,
                 main_done: 0,
             })),
@@ -142,6 +149,19 @@ impl Inner {
             self.rows.len() - 1
         });
         &mut self.rows[i]
+    }
+
+    /// Forgets a succeeded step's row (see `large`).
+    fn drop_row(&mut self, key: &StepKey) {
+        let Some(i) = self.index.remove(&(key.graph.clone(), key.name.clone())) else {
+            return;
+        };
+        self.rows.swap_remove(i);
+        if let Some(moved) = self.rows.get(i) {
+            self.index
+                .insert((moved.graph.clone(), moved.name.clone()), i);
+        }
+        self.succeeded_dropped += 1;
     }
 
     fn status_word(&self, s: StepStatus, optional: bool) -> String {
@@ -255,6 +275,9 @@ impl Recorder for Display {
                 row.duration = e.duration;
                 row.optional = e.optional;
             }
+            if d.large && e.status == StepStatus::Succeeded {
+                d.drop_row(step);
+            }
             if step.graph == GraphName::Main {
                 d.main_done += 1;
             }
@@ -330,7 +353,8 @@ impl LineOutput for Display {
 }
 
 fn summary_table(d: &Inner) -> String {
-    let rows: Vec<&Row> = if d.rows.len() <= FULL_TABLE {
+    let total = d.rows.len() + d.succeeded_dropped;
+    let rows: Vec<&Row> = if total <= FULL_TABLE {
         d.rows.iter().collect()
     } else {
         d.rows
@@ -378,10 +402,10 @@ fn summary_table(d: &Inner) -> String {
         ));
     }
     let shown = rows.len();
-    if shown < d.rows.len() {
+    if shown < total {
         out.push_str(&format!(
             "({} more steps succeeded; --output FILE writes the full report)\n",
-            d.rows.len() - shown
+            total - shown
         ));
     }
     out
