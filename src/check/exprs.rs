@@ -360,7 +360,7 @@ impl Checker<'_> {
         if self.loop_var(&id.name, ctx.block).is_some() || self.param_names.contains_key(&id.name) {
             return None;
         }
-        match self.names.get(&id.name) {
+        match self.names.get(id.name.as_str()) {
             Some(&(super::Named::Step(s), _)) if ctx.params_only.is_none() => {
                 self.reference(id.span, ir::Symbol::Step(s));
                 Some(s)

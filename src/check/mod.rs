@@ -134,7 +134,7 @@ pub(crate) struct Checker<'a> {
     /// A short span naming each block (`parallel probes`, `for each x`, `if`).
     pub block_header: Vec<Span>,
     /// Steps and named `parallel` blocks by name (first definition wins).
-    pub names: HashMap<String, (Named, Span)>,
+    pub names: HashMap<&'a str, (Named, Span)>,
     pub param_names: HashMap<String, ParamId>,
     pub param_src: Vec<&'a ast::Param>,
     pub settings: Vec<&'a ast::Field>,
@@ -267,7 +267,7 @@ impl<'a> Checker<'a> {
 
     /// Every name a step-or-block lookup could suggest.
     pub fn step_names(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.names.keys().map(String::as_str).collect();
+        let mut v: Vec<&str> = self.names.keys().copied().collect();
         v.sort_unstable();
         v
     }

@@ -235,11 +235,11 @@ impl<'a> Checker<'a> {
         id
     }
 
-    fn register(&mut self, name: &ast::Ident, named: Named) {
-        match self.names.get(&name.name) {
+    fn register(&mut self, name: &'a ast::Ident, named: Named) {
+        match self.names.get(name.name.as_str()) {
             Some(&(_, first)) => self.report(dc::duplicate_step(name.span, first, &name.name)),
             None => {
-                self.names.insert(name.name.clone(), (named, name.span));
+                self.names.insert(&name.name, (named, name.span));
             }
         }
     }
@@ -252,7 +252,7 @@ impl<'a> Checker<'a> {
                 self.report(dc::duplicate_param(p.name.span, first, &p.name.name));
             } else {
                 self.param_names.insert(p.name.name.clone(), i);
-                if let Some(&(_, step)) = self.names.get(&p.name.name) {
+                if let Some(&(_, step)) = self.names.get(p.name.name.as_str()) {
                     self.report(dc::name_clash(step, p.name.span, &p.name.name));
                 }
             }
@@ -365,7 +365,7 @@ impl<'a> Checker<'a> {
         let mut deps = Vec::new();
         let my_region = self.region_of(location);
         for n in names {
-            let Some(&(target, _)) = self.names.get(&n.name) else {
+            let Some(&(target, _)) = self.names.get(n.name.as_str()) else {
                 let names = self.step_names();
                 let s = diag::did_you_mean(&n.name, names.iter().copied()).map(str::to_string);
                 self.report(dc::unknown_dependency(n.span, &n.name, s.as_deref()));
