@@ -316,15 +316,7 @@ impl Runner<'_> {
             Prepared::Exec(spec) => {
                 // Recorded here, not by the task: the record then goes out
                 // with this turn's flush, before the process starts.
-                let at = SystemTime::now();
-                self.handle(
-                    g,
-                    Event::AttemptStarted {
-                        id: v,
-                        attempt: 1,
-                        at,
-                    },
-                );
+                self.first_attempt(g, v);
                 tokio::spawn(attempt::run_step(self.exec.clone(), spec, job));
             }
             Prepared::Gate(GateSpec::Approval { who }) => self.approval(&key.name, &who, job),
@@ -371,8 +363,8 @@ impl Runner<'_> {
         tokio::spawn(attempt::wait_approval(wait, job, msg));
     }
 
-    /// Ends a started step with `result` without a task.
-    fn immediate(&mut self, g: &mut GraphRun, v: InstanceId, result: AttemptResult) {
+    /// Records that `v`'s first attempt starts now; returns when.
+    fn first_attempt(&mut self, g: &mut GraphRun, v: InstanceId) -> SystemTime {
         let at = SystemTime::now();
         self.handle(
             g,
@@ -382,6 +374,12 @@ impl Runner<'_> {
                 at,
             },
         );
+        at
+    }
+
+    /// Ends a started step with `result` without a task.
+    fn immediate(&mut self, g: &mut GraphRun, v: InstanceId, result: AttemptResult) {
+        let at = self.first_attempt(g, v);
         let ended = Event::AttemptEnded {
             id: v,
             attempt: 1,
