@@ -154,6 +154,7 @@ pub fn execute(
         file,
         jobs: plan.schedule.jobs,
         keep_going: args.exec.keep_going,
+        reaper_tag: reaper.as_ref().map(|r| r.tag().to_owned()),
     };
     let result = runtime.block_on(async {
         let cancel = CancellationToken::new();

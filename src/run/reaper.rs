@@ -8,11 +8,15 @@
 //! does not reach it), whose stdin is a pipe from wfc. wfc never writes to
 //! it until the run is over. If wfc dies in any way, the kernel closes the
 //! pipe, the reaper's `read` returns, and it SIGKILLs every process whose
-//! environment holds `WFC_RUN_ID=<this run>` — every step process and
-//! everything they started, including processes that left the step's
-//! process group (`setsid`, daemons), unless they cleared their environment.
-//! When the run ends normally wfc writes `done` and the reaper exits
-//! without looking.
+//! environment holds `WFC_REAPER_TAG=<this session's tag>` — every step
+//! process and everything they started, including processes that left the
+//! step's process group (`setsid`, daemons), unless they cleared their
+//! environment. When the run ends normally wfc writes `done` and the reaper
+//! exits without looking.
+//!
+//! The tag names one wfc process, not the run: `wfc resume` continues a run
+//! under the same run id, often while the killed session's reaper is still
+//! sweeping `/proc`, and that sweep must not take the new session's steps.
 //!
 //! Why not a supervisor per step (the executor's default)? It costs two
 //! extra process starts and a `fork` of wfc (a `pre_exec` hook rules out
@@ -23,8 +27,11 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 
-/// The environment variable that marks a run's processes.
-pub const MARKER: &str = "WFC_RUN_ID";
+/// The environment variable that tells a step which run it belongs to.
+pub const RUN_ID: &str = "WFC_RUN_ID";
+
+/// The environment variable that marks the processes of one wfc session.
+pub const TAG: &str = "WFC_REAPER_TAG";
 
 const SCRIPT: &str = r#"trap '' INT HUP TERM
 IFS= read -r line
@@ -33,7 +40,7 @@ round=0
 while [ $round -lt 5 ]; do
   found=
   for e in /proc/[0-9]*/environ; do
-    grep -qxzF "WFC_RUN_ID=$1" "$e" 2>/dev/null || continue
+    grep -qxzF "WFC_REAPER_TAG=$1" "$e" 2>/dev/null || continue
     p=${e#/proc/}
     kill -KILL "${p%/environ}" 2>/dev/null && found=1
   done
@@ -44,24 +51,36 @@ done"#;
 /// The reaper of one run; [`Reaper::finish`] it when the run is over.
 pub struct Reaper {
     child: Child,
+    tag: String,
 }
 
 impl Reaper {
-    /// Starts the reaper for the processes marked with `run_id`. Call it
-    /// before starting threads that spawn steps.
+    /// Starts the reaper for this session of run `run_id`; its steps must
+    /// carry [`TAG`]`=`[`Reaper::tag`]. Call it before starting threads
+    /// that spawn steps.
     pub fn start(run_id: &str) -> std::io::Result<Reaper> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let tag = format!("{run_id}.{}.{nanos:09}", std::process::id());
         let child = Command::new("/bin/sh")
             .arg("-c")
             .arg(SCRIPT)
             .arg("wfc-reaper")
-            .arg(run_id)
-            .env_remove(MARKER)
+            .arg(&tag)
+            .env_remove(RUN_ID)
+            .env_remove(TAG)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
             .spawn()?;
-        Ok(Reaper { child })
+        Ok(Reaper { child, tag })
+    }
+
+    /// The value of [`TAG`] that marks this session's processes.
+    pub fn tag(&self) -> &str {
+        &self.tag
     }
 
     /// The reaper's process id (for tests).
@@ -75,5 +94,45 @@ impl Reaper {
             let _ = stdin.write_all(b"done\n");
         }
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sleeper(tag: &str) -> Child {
+        Command::new("sleep")
+            .arg("30")
+            .env(TAG, tag)
+            .spawn()
+            .unwrap()
+    }
+
+    /// A resumed run shares its run id with the killed session; the old
+    /// session's reaper must take only its own processes.
+    #[test]
+    fn a_reaper_takes_its_own_session_and_spares_a_resumed_one() {
+        let old = Reaper::start("20261121-000000-abcd").unwrap();
+        let new = Reaper::start("20261121-000000-abcd").unwrap();
+        assert_ne!(old.tag(), new.tag());
+        let mut mine = sleeper(old.tag());
+        let mut other = sleeper(new.tag());
+        // wfc "dies": the pipe closes and the reaper sweeps.
+        let mut reaper = old.child;
+        drop(reaper.stdin.take());
+        assert!(reaper.wait().unwrap().success());
+        let killed = mine.wait().unwrap();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&killed),
+            Some(9)
+        );
+        assert!(
+            other.try_wait().unwrap().is_none(),
+            "the new session's step was killed"
+        );
+        new.finish();
+        other.kill().unwrap();
+        other.wait().unwrap();
     }
 }

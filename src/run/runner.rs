@@ -41,6 +41,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Let independent branches go on after a required failure.
     pub keep_going: bool,
+    /// The mark of this session's reaper, if there is one.
+    pub reaper_tag: Option<String>,
 }
 
 /// How the run ended.
@@ -280,8 +282,11 @@ impl<'p> Runner<'p> {
                 Err(why) => return Some(format!("workflow env `{k}`: {why}")),
             }
         }
-        // Marks every step process as this run's (see `run::reaper`).
-        out.push((super::reaper::MARKER.to_owned(), self.opts.run_id.clone()));
+        out.push((super::reaper::RUN_ID.to_owned(), self.opts.run_id.clone()));
+        // Marks every step process as this session's (see `run::reaper`).
+        if let Some(tag) = &self.opts.reaper_tag {
+            out.push((super::reaper::TAG.to_owned(), tag.clone()));
+        }
         let derived = ev.take_derived();
         self.secrets.add(derived);
         self.workflow_env = out;
