@@ -132,11 +132,31 @@ fn connect(path: &Path) -> Result<Connection, String> {
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| format!("cannot open the run store {}: {e}", path.display()))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
-    conn.pragma_update(None, "journal_mode", "WAL")
+    wal(&conn)
         .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
         .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
         .map_err(|e| format!("cannot set up the run store {}: {e}", path.display()))?;
     Ok(conn)
+}
+
+/// Switches the database to WAL (a no-op once it is). The switch needs an
+/// exclusive lock, and SQLite answers SQLITE_BUSY at once, without calling
+/// the busy handler, while another connection holds the new file open (four
+/// `wfc run` starting together on a new store): so this waits and retries,
+/// up to [`BUSY_TIMEOUT`].
+fn wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// Milliseconds since the Unix epoch.
@@ -184,5 +204,30 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "wal");
         assert_eq!(schema::version(&s.conn).unwrap(), schema::VERSION);
+    }
+
+    /// Several processes opening a new store at once (four `wfc run` started
+    /// together) all get it, in WAL mode.
+    #[test]
+    fn concurrent_opens_of_a_new_store_all_succeed() {
+        for _ in 0..30 {
+            let dir = tempfile::tempdir().unwrap();
+            let errors: Vec<String> = std::thread::scope(|s| {
+                let opens: Vec<_> = (0..6)
+                    .map(|_| s.spawn(|| Store::open(dir.path()).err()))
+                    .collect();
+                opens
+                    .into_iter()
+                    .filter_map(|h| h.join().unwrap())
+                    .collect()
+            });
+            assert!(errors.is_empty(), "{errors:?}");
+            let s = Store::open(dir.path()).unwrap();
+            let mode: String = s
+                .conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+        }
     }
 }
