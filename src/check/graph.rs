@@ -5,7 +5,7 @@
 
 use super::{Checker, Named};
 use crate::diag::check::{self as dc, CycleEdge};
-use crate::ir::{BlockId, BlockKind, DepTarget, StepId};
+use crate::ir::{BlockId, BlockKind, Dep, DepTarget, StepId};
 use crate::span::Span;
 
 /// One dependency as written or implied: `from` waits for `to`.
@@ -18,71 +18,25 @@ struct Edge {
 }
 
 impl Checker<'_> {
-    /// Every dependency the user wrote or implied, at the node that states it.
-    fn own_edges(&self) -> Vec<Edge> {
-        let count = self
-            .wf
-            .steps
-            .iter()
-            .map(|s| s.depends_on.len() + self.step_reads[s.id].len())
-            .chain(
-                self.wf
-                    .blocks
-                    .iter()
-                    .map(|b| b.depends_on.len() + self.block_reads[b.id].len()),
-            )
-            .sum();
-        let mut edges = Vec::with_capacity(count);
-        let target = |t: DepTarget| match t {
-            DepTarget::Step(s) => Named::Step(s),
-            DepTarget::Block(b) => Named::Block(b),
-        };
-        for s in &self.wf.steps {
-            let from = Named::Step(s.id);
-            for d in &s.depends_on {
-                edges.push(Edge {
-                    from,
-                    to: target(d.target),
-                    span: d.span,
-                    implied: false,
-                });
-            }
-            for &(t, span) in &self.step_reads[s.id] {
-                edges.push(Edge {
-                    from,
-                    to: Named::Step(t),
-                    span,
-                    implied: true,
-                });
-            }
-        }
-        for b in &self.wf.blocks {
-            let from = Named::Block(b.id);
-            for d in &b.depends_on {
-                edges.push(Edge {
-                    from,
-                    to: target(d.target),
-                    span: d.span,
-                    implied: false,
-                });
-            }
-            for &(t, span) in &self.block_reads[b.id] {
-                edges.push(Edge {
-                    from,
-                    to: Named::Step(t),
-                    span,
-                    implied: true,
-                });
-            }
-        }
-        edges
+    /// Every dependency the user wrote or implied, at the node that states it,
+    /// in a stable order (a cycle report finds an edge again by its index).
+    /// An iterator rather than a list: the layers of a large workflow have
+    /// ~100,000 edges, and a list of them was the check's largest allocation.
+    fn edges(&self) -> impl Iterator<Item = Edge> + '_ {
+        let steps = self.wf.steps.iter().flat_map(move |s| {
+            node_edges(Named::Step(s.id), &s.depends_on, &self.step_reads[s.id])
+        });
+        let blocks = self.wf.blocks.iter().flat_map(move |b| {
+            node_edges(Named::Block(b.id), &b.depends_on, &self.block_reads[b.id])
+        });
+        steps.chain(blocks)
     }
 
-    /// The steps a node stands for.
-    fn steps_of(&self, n: Named) -> Vec<StepId> {
+    /// Calls `f` with each step a node stands for.
+    fn each_step(&self, n: Named, mut f: impl FnMut(StepId)) {
         match n {
-            Named::Step(s) => vec![s],
-            Named::Block(b) => self.wf.steps_in(b),
+            Named::Step(s) => f(s),
+            Named::Block(b) => self.wf.steps_in(b).into_iter().for_each(f),
         }
     }
 
@@ -95,13 +49,21 @@ impl Checker<'_> {
     }
 
     pub(super) fn check_graph(&mut self) {
-        let edges = self.own_edges();
-        self.check_parallel_members(&edges);
-        self.check_cycles(&edges);
+        self.check_parallel_members();
+        self.check_cycles();
     }
 
-    fn check_parallel_members(&mut self, edges: &[Edge]) {
-        for e in edges {
+    fn check_parallel_members(&mut self) {
+        let any_parallel = self
+            .wf
+            .blocks
+            .iter()
+            .any(|b| matches!(b.kind, BlockKind::Parallel { .. }));
+        if !any_parallel {
+            return;
+        }
+        let mut found = Vec::new();
+        for e in self.edges() {
             let from_chain = self.chain_of(e.from);
             let to_chain = self.chain_of(e.to);
             // The innermost parallel block holding both ends.
@@ -124,42 +86,70 @@ impl Checker<'_> {
                 }
             };
             if member(&from_chain, e.from) != member(&to_chain, e.to) {
-                let (from, to) = (self.node_name(e.from), self.node_name(e.to));
-                let head = self.block_header[p];
-                self.report(dc::parallel_member_dependency(
-                    e.span, &from, &to, head, e.implied,
-                ));
+                found.push((e, p));
             }
+        }
+        for (e, p) in found {
+            let (from, to) = (self.node_name(e.from), self.node_name(e.to));
+            let head = self.block_header[p];
+            self.report(dc::parallel_member_dependency(
+                e.span, &from, &to, head, e.implied,
+            ));
         }
     }
 
-    fn check_cycles(&mut self, edges: &[Edge]) {
+    fn check_cycles(&mut self) {
         let n = self.wf.steps.len();
-        // Step-level adjacency: (to, edge index), with block edges inherited by members.
-        let mut adj: Vec<Vec<(StepId, usize)>> = vec![Vec::new(); n];
-        for (i, e) in edges.iter().enumerate() {
-            let targets = self.steps_of(e.to);
-            for from in self.steps_of(e.from) {
-                for &to in &targets {
-                    if from != to && !adj[from].iter().any(|&(t, _)| t == to) {
-                        adj[from].push((to, i));
-                    }
-                }
+        // Step-level adjacency: (to, edge index), with block edges inherited
+        // by members; the first edge between two steps stands for the rest.
+        let adj = {
+            let mut counts = vec![0u32; n];
+            for e in self.edges() {
+                let mut targets = 0u32;
+                self.each_step(e.to, |_| targets += 1);
+                self.each_step(e.from, |f| counts[f] += targets);
             }
+            let mut adj = Adjacency::with_counts(&counts);
+            for (i, e) in self.edges().enumerate() {
+                self.each_step(e.from, |from| {
+                    self.each_step(e.to, |to| {
+                        if from != to {
+                            adj.push(from, to, i);
+                        }
+                    });
+                });
+            }
+            adj.dedup();
+            adj
+        };
+        let paths: Vec<_> = tarjan(&adj)
+            .into_iter()
+            .filter(|scc| scc.len() >= 2)
+            .map(|scc| {
+                let start = *scc.iter().min().expect("non-empty");
+                cycle_path(&adj, &scc, start)
+            })
+            .collect();
+        drop(adj);
+        if paths.is_empty() {
+            return;
         }
-        for scc in tarjan(&adj) {
-            if scc.len() < 2 {
-                continue;
-            }
-            let start = *scc.iter().min().expect("non-empty");
-            let path = cycle_path(&adj, &scc, start);
+        // The edges the cycles go through, found again in one pass.
+        let wanted: std::collections::HashSet<usize> =
+            paths.iter().flatten().map(|&(_, _, ei)| ei).collect();
+        let found: std::collections::HashMap<usize, Edge> = self
+            .edges()
+            .enumerate()
+            .filter(|(i, _)| wanted.contains(i))
+            .collect();
+        for path in paths {
             let cycle: Vec<CycleEdge> = path
                 .iter()
                 .map(|&(from, to, ei)| CycleEdge {
                     from: self.wf.steps[from].name.clone(),
                     to: self.wf.steps[to].name.clone(),
-                    span: edges[ei].span,
-                    implied: edges[ei].implied,
+                    span: found[&ei].span,
+                    implied: found[&ei].implied,
                 })
                 .collect();
             self.report(dc::dependency_cycle(&cycle));
@@ -167,10 +157,97 @@ impl Checker<'_> {
     }
 }
 
+/// The edges a node states: written (`depends on`), then implied (reads).
+fn node_edges<'a>(
+    from: Named,
+    deps: &'a [Dep],
+    reads: &'a [(StepId, Span)],
+) -> impl Iterator<Item = Edge> + 'a {
+    let written = deps.iter().map(move |d| Edge {
+        from,
+        to: match d.target {
+            DepTarget::Step(s) => Named::Step(s),
+            DepTarget::Block(b) => Named::Block(b),
+        },
+        span: d.span,
+        implied: false,
+    });
+    let implied = reads.iter().map(move |&(t, span)| Edge {
+        from,
+        to: Named::Step(t),
+        span,
+        implied: true,
+    });
+    written.chain(implied)
+}
+
+/// A step-level graph in one flat list (compressed rows): ~8 bytes an edge,
+/// against ~26 for a `Vec` per step with its growth slack.
+struct Adjacency {
+    /// Row `v` is `hops[start[v]..start[v] + len[v]]`.
+    start: Vec<u32>,
+    len: Vec<u32>,
+    /// (to, edge index).
+    hops: Vec<(u32, u32)>,
+}
+
+impl Adjacency {
+    /// Room for `counts[v]` hops out of each step `v`.
+    fn with_counts(counts: &[u32]) -> Adjacency {
+        let mut start = Vec::with_capacity(counts.len());
+        let mut total = 0u32;
+        for &c in counts {
+            start.push(total);
+            total += c;
+        }
+        Adjacency {
+            start,
+            len: vec![0; counts.len()],
+            hops: vec![(0, 0); total as usize],
+        }
+    }
+
+    fn push(&mut self, from: usize, to: usize, edge: usize) {
+        let at = (self.start[from] + self.len[from]) as usize;
+        self.hops[at] = (to as u32, edge as u32);
+        self.len[from] += 1;
+    }
+
+    /// Keeps the first hop of each row to each target, in order.
+    fn dedup(&mut self) {
+        let mut seen = vec![u32::MAX; self.start.len()];
+        for v in 0..self.start.len() {
+            let (s, n) = (self.start[v] as usize, self.len[v] as usize);
+            let mut kept = 0;
+            for i in s..s + n {
+                let hop = self.hops[i];
+                if seen[hop.0 as usize] != v as u32 {
+                    seen[hop.0 as usize] = v as u32;
+                    self.hops[s + kept] = hop;
+                    kept += 1;
+                }
+            }
+            self.len[v] = kept as u32;
+        }
+    }
+
+    fn nodes(&self) -> usize {
+        self.start.len()
+    }
+
+    /// The hops out of `v`: (to, edge index).
+    fn row(&self, v: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let s = self.start[v] as usize;
+        self.hops[s..s + self.len[v] as usize]
+            .iter()
+            .map(|&(t, e)| (t as usize, e as usize))
+    }
+}
+
 /// Strongly connected components (Tarjan), each sorted.
-fn tarjan(adj: &[Vec<(usize, usize)>]) -> Vec<Vec<usize>> {
+fn tarjan(adj: &Adjacency) -> Vec<Vec<usize>> {
     struct State<'a> {
-        adj: &'a [Vec<(usize, usize)>],
+        adj: &'a Adjacency,
         index: Vec<Option<usize>>,
         low: Vec<usize>,
         on_stack: Vec<bool>,
@@ -184,7 +261,7 @@ fn tarjan(adj: &[Vec<(usize, usize)>]) -> Vec<Vec<usize>> {
         s.next += 1;
         s.stack.push(v);
         s.on_stack[v] = true;
-        for &(w, _) in &s.adj[v] {
+        for (w, _) in s.adj.row(v) {
             match s.index[w] {
                 None => {
                     visit(s, w);
@@ -207,7 +284,7 @@ fn tarjan(adj: &[Vec<(usize, usize)>]) -> Vec<Vec<usize>> {
             s.out.push(comp);
         }
     }
-    let n = adj.len();
+    let n = adj.nodes();
     let mut s = State {
         adj,
         index: vec![None; n],
@@ -227,16 +304,12 @@ fn tarjan(adj: &[Vec<(usize, usize)>]) -> Vec<Vec<usize>> {
 }
 
 /// A shortest cycle through `start` inside the component: (from, to, edge index) hops.
-fn cycle_path(
-    adj: &[Vec<(usize, usize)>],
-    scc: &[usize],
-    start: usize,
-) -> Vec<(usize, usize, usize)> {
+fn cycle_path(adj: &Adjacency, scc: &[usize], start: usize) -> Vec<(usize, usize, usize)> {
     use std::collections::{HashMap, VecDeque};
     let mut prev: HashMap<usize, (usize, usize)> = HashMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(v) = queue.pop_front() {
-        for &(w, ei) in &adj[v] {
+        for (w, ei) in adj.row(v) {
             if !scc.contains(&w) {
                 continue;
             }
@@ -267,7 +340,12 @@ mod tests {
     #[test]
     fn finds_cycles() {
         // 0 -> 1 -> 2 -> 0, 3 -> 0
-        let adj = vec![vec![(1, 0)], vec![(2, 1)], vec![(0, 2)], vec![(0, 3)]];
+        let mut adj = Adjacency::with_counts(&[2, 1, 1, 1]);
+        for (from, to, e) in [(0, 1, 0), (0, 1, 4), (1, 2, 1), (2, 0, 2), (3, 0, 3)] {
+            adj.push(from, to, e);
+        }
+        adj.dedup();
+        assert_eq!(adj.row(0).collect::<Vec<_>>(), [(1, 0)]);
         let sccs = tarjan(&adj);
         assert!(sccs.contains(&vec![0, 1, 2]));
         let path = cycle_path(&adj, &[0, 1, 2], 0);
