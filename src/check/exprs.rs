@@ -338,7 +338,7 @@ impl Checker<'_> {
             }
         };
         expr(
-            ExprKind::Field(Box::new(b), field.name.clone()),
+            ExprKind::Field(Box::new(b), field.name.to_string()),
             ty,
             span,
             tainted,
@@ -357,7 +357,9 @@ impl Checker<'_> {
         let ast::ExprKind::Name(id) = &e.kind else {
             return None;
         };
-        if self.loop_var(&id.name, ctx.block).is_some() || self.param_names.contains_key(&id.name) {
+        if self.loop_var(&id.name, ctx.block).is_some()
+            || self.param_names.contains_key(id.name.as_str())
+        {
             return None;
         }
         match self.names.get(id.name.as_str()) {
@@ -404,13 +406,13 @@ impl Checker<'_> {
             field.span,
             ir::Symbol::Output {
                 step,
-                name: field.name.clone(),
+                name: field.name.to_string(),
                 declared: false,
             },
         );
         let kind = ExprKind::StepOutput {
             step,
-            field: field.name.clone(),
+            field: field.name.to_string(),
             output: None,
         };
         self.read_output(step, kind, out.ty.ty(), span, base.span, ctx)
@@ -467,14 +469,14 @@ impl Checker<'_> {
             field.span,
             ir::Symbol::Output {
                 step,
-                name: field.name.clone(),
+                name: field.name.to_string(),
                 declared: true,
             },
         );
         let kind = ExprKind::StepOutput {
             step,
             field: "outputs".into(),
-            output: Some(field.name.clone()),
+            output: Some(field.name.to_string()),
         };
         self.read_output(step, kind, ty, span, base.span, ctx)
     }

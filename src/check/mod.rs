@@ -160,7 +160,7 @@ impl<'a> Checker<'a> {
     fn new(w: &ast::Workflow, span: Span) -> Checker<'a> {
         Checker {
             wf: Workflow {
-                name: w.name.name.clone(),
+                name: w.name.name.to_string(),
                 name_span: w.name.span,
                 doc: w.doc.clone(),
                 description: None,

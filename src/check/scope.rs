@@ -111,7 +111,7 @@ impl<'a> Checker<'a> {
                 Item::ForEach(f) => {
                     let b = self.new_block(
                         BlockKind::ForEach {
-                            var: f.var.name.clone(),
+                            var: f.var.name.to_string(),
                             var_span: f.var.span,
                             var_ty: Type::Invalid,
                             iter: ir::Expr::invalid(f.iter.span),
@@ -133,7 +133,7 @@ impl<'a> Checker<'a> {
                     };
                     let b = self.new_block(
                         BlockKind::Parallel {
-                            name: p.name.as_ref().map(|n| n.name.clone()),
+                            name: p.name.as_ref().map(|n| n.name.to_string()),
                             name_span: p.name.as_ref().map(|n| n.span),
                             wait: Wait::All,
                         },
@@ -191,7 +191,7 @@ impl<'a> Checker<'a> {
         };
         self.wf.steps.push(Step {
             id,
-            name: s.name.name.clone(),
+            name: s.name.name.to_string(),
             name_span: s.name.span,
             kind,
             kind_span: s.kind.span,
@@ -247,18 +247,18 @@ impl<'a> Checker<'a> {
     /// Lowers params: names, types, constraints and defaults.
     pub(super) fn lower_params(&mut self) {
         for (i, p) in self.param_src.clone().into_iter().enumerate() {
-            if let Some(&first) = self.param_names.get(&p.name.name) {
+            if let Some(&first) = self.param_names.get(p.name.name.as_str()) {
                 let first = self.wf.params[first].name_span;
                 self.report(dc::duplicate_param(p.name.span, first, &p.name.name));
             } else {
-                self.param_names.insert(p.name.name.clone(), i);
+                self.param_names.insert(p.name.name.to_string(), i);
                 if let Some(&(_, step)) = self.names.get(p.name.name.as_str()) {
                     self.report(dc::name_clash(step, p.name.span, &p.name.name));
                 }
             }
             let ty = types::lower(&p.ty, &mut self.diags);
             self.wf.params.push(ir::Param {
-                name: p.name.name.clone(),
+                name: p.name.name.to_string(),
                 name_span: p.name.span,
                 ty,
                 ty_span: p.ty.span,

@@ -613,7 +613,7 @@ impl Checker<'_> {
             seen.insert(&d.name.name, d.name.span);
             let ty = types::lower(&d.ty, &mut self.diags);
             self.wf.steps[id].outputs.push(ir::OutputDecl {
-                name: d.name.name.clone(),
+                name: d.name.name.to_string(),
                 name_span: d.name.span,
                 ty,
             });
@@ -643,7 +643,7 @@ impl Checker<'_> {
             }
             (FieldType::Keyword(words), FieldValue::Expr(e)) => {
                 let (found, plain) = match &e.kind {
-                    ast::ExprKind::Name(id) => (id.name.clone(), true),
+                    ast::ExprKind::Name(id) => (id.name.to_string(), true),
                     ast::ExprKind::Str(s) => (s.as_plain().unwrap_or_default(), false),
                     _ => (String::new(), false),
                 };

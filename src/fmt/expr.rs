@@ -197,7 +197,7 @@ pub(super) fn map_assign(entry: &MapEntry, src: &str) -> String {
 
 /// A type as written: `string`, `list<int>`, `map<string>?`.
 pub(super) fn type_expr(t: &TypeExpr) -> String {
-    let mut out = t.name.name.clone();
+    let mut out = t.name.name.to_string();
     if !t.args.is_empty() {
         out.push('<');
         let args: Vec<String> = t.args.iter().map(type_expr).collect();

@@ -90,7 +90,7 @@ fn ident(pair: Pair<'_, Rule>) -> Ident {
     // `field_head`, `name`, `strategy` and `ident` all wrap (or are) an identifier.
     match pair.as_rule() {
         Rule::ident | Rule::strategy => Ident {
-            name: pair.as_str().to_string(),
+            name: pair.as_str().into(),
             span: span(&pair),
         },
         _ => {
@@ -98,7 +98,7 @@ fn ident(pair: Pair<'_, Rule>) -> Ident {
             match inner {
                 Some(p) => ident(p),
                 None => Ident {
-                    name: pair.as_str().trim().to_string(),
+                    name: pair.as_str().trim().into(),
                     span: span(&pair),
                 },
             }
@@ -109,7 +109,7 @@ fn ident(pair: Pair<'_, Rule>) -> Ident {
 /// An identifier named by a fixed keyword form (`depends on`) over `pair`'s span.
 fn keyword(pair: &Pair<'_, Rule>, canonical: &str) -> Ident {
     Ident {
-        name: canonical.to_string(),
+        name: canonical.into(),
         span: span(pair),
     }
 }
@@ -148,7 +148,7 @@ impl Builder {
         let sp = span(&pair);
         let mut it = kids(pair).filter(|p| p.as_rule() != Rule::kw_workflow);
         let name = it.next().map(ident).unwrap_or_else(|| Ident {
-            name: String::new(),
+            name: Default::default(),
             span: sp,
         });
         Workflow {
@@ -201,7 +201,7 @@ impl Builder {
             }
         }
         let name = name.unwrap_or_else(|| Ident {
-            name: String::new(),
+            name: Default::default(),
             span: sp,
         });
         let ty = ty.unwrap_or_else(|| TypeExpr {
@@ -236,7 +236,7 @@ impl Builder {
         }
         TypeExpr {
             name: name.unwrap_or(Ident {
-                name: String::new(),
+                name: Default::default(),
                 span: sp,
             }),
             args,
@@ -365,7 +365,7 @@ impl Builder {
         }
         let mut idents = idents.into_iter();
         let blank = Ident {
-            name: String::new(),
+            name: Default::default(),
             span: sp,
         };
         Step {
@@ -429,7 +429,7 @@ impl Builder {
                             }
                         }
                         let name = name.unwrap_or(Ident {
-                            name: String::new(),
+                            name: Default::default(),
                             span: dsp,
                         });
                         let ty = ty.unwrap_or_else(|| TypeExpr {
@@ -505,7 +505,7 @@ impl Builder {
         }
         Field {
             name: name.unwrap_or(Ident {
-                name: String::new(),
+                name: Default::default(),
                 span: sp,
             }),
             value: FieldValue::Expr(value.unwrap_or_else(|| self.invalid(sp))),
@@ -673,7 +673,7 @@ impl Builder {
         }
         ForEach {
             var: var.unwrap_or(Ident {
-                name: String::new(),
+                name: Default::default(),
                 span: sp,
             }),
             iter: iter.unwrap_or_else(|| self.invalid(sp)),

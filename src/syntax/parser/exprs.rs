@@ -52,7 +52,7 @@ impl Builder {
                 let sp = lhs.span.join(span(&op));
                 let kind = if op.as_rule() == Rule::member {
                     let name = kids(op).next().map(ident).unwrap_or(Ident {
-                        name: String::new(),
+                        name: Default::default(),
                         span: sp,
                     });
                     ExprKind::Field(Box::new(lhs), name)
@@ -131,7 +131,7 @@ impl Builder {
             Rule::call => {
                 let mut it = kids(pair);
                 let name = it.next().map(ident).unwrap_or(Ident {
-                    name: String::new(),
+                    name: Default::default(),
                     span: sp,
                 });
                 ExprKind::Call(
@@ -160,7 +160,7 @@ impl Builder {
     pub(super) fn invalid(&self, sp: Span) -> Expr {
         Expr {
             kind: ExprKind::Name(Ident {
-                name: String::new(),
+                name: Default::default(),
                 span: sp,
             }),
             span: sp,
