@@ -32,11 +32,11 @@ impl Checker<'_> {
         steps.chain(blocks)
     }
 
-    /// Calls `f` with each step a node stands for.
-    fn each_step(&self, n: Named, mut f: impl FnMut(StepId)) {
+    /// The steps a node stands for (no allocation for a step).
+    fn steps_of(&self, n: Named) -> Steps {
         match n {
-            Named::Step(s) => f(s),
-            Named::Block(b) => self.wf.steps_in(b).into_iter().for_each(f),
+            Named::Step(s) => Steps::One([s]),
+            Named::Block(b) => Steps::Many(self.wf.steps_in(b)),
         }
     }
 
@@ -105,19 +105,19 @@ impl Checker<'_> {
         let adj = {
             let mut counts = vec![0u32; n];
             for e in self.edges() {
-                let mut targets = 0u32;
-                self.each_step(e.to, |_| targets += 1);
-                self.each_step(e.from, |f| counts[f] += targets);
+                let targets = self.steps_of(e.to).len() as u32;
+                for &from in self.steps_of(e.from).iter() {
+                    counts[from] += targets;
+                }
             }
             let mut adj = Adjacency::with_counts(&counts);
             for (i, e) in self.edges().enumerate() {
-                self.each_step(e.from, |from| {
-                    self.each_step(e.to, |to| {
-                        if from != to {
-                            adj.push(from, to, i);
-                        }
-                    });
-                });
+                let targets = self.steps_of(e.to);
+                for &from in self.steps_of(e.from).iter() {
+                    for &to in targets.iter().filter(|&&to| to != from) {
+                        adj.push(from, to, i);
+                    }
+                }
             }
             adj.dedup();
             adj
@@ -153,6 +153,22 @@ impl Checker<'_> {
                 })
                 .collect();
             self.report(dc::dependency_cycle(&cycle));
+        }
+    }
+}
+
+/// The steps of a node: one step, or a block's members.
+enum Steps {
+    One([StepId; 1]),
+    Many(Vec<StepId>),
+}
+
+impl std::ops::Deref for Steps {
+    type Target = [StepId];
+    fn deref(&self) -> &[StepId] {
+        match self {
+            Steps::One(s) => s,
+            Steps::Many(v) => v,
         }
     }
 }
