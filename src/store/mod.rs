@@ -202,15 +202,17 @@ pub fn fnv(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    fn journal_mode(s: &Store) -> String {
+        s.conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    }
+
     #[test]
     fn opens_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
-        let mode: String = s
-            .conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
+        assert_eq!(journal_mode(&s), "wal");
         assert_eq!(schema::version(&s.conn).unwrap(), schema::VERSION);
     }
 
@@ -230,12 +232,7 @@ mod tests {
                     .collect()
             });
             assert!(errors.is_empty(), "{errors:?}");
-            let s = Store::open(dir.path()).unwrap();
-            let mode: String = s
-                .conn
-                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-                .unwrap();
-            assert_eq!(mode, "wal");
+            assert_eq!(journal_mode(&Store::open(dir.path()).unwrap()), "wal");
         }
     }
 }
