@@ -83,11 +83,6 @@ impl Reaper {
         &self.tag
     }
 
-    /// The reaper's process id (for tests).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// The run is over and its steps are gone: the reaper exits quietly.
     pub fn finish(mut self) {
         if let Some(mut stdin) = self.child.stdin.take() {
