@@ -13,10 +13,11 @@
 //! The figures are quoted in `src/run/exec/process.rs`.
 
 use std::time::{Duration, Instant};
-use tokio::process::Command;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
 use wfc::run::exec::process::die_with_parent;
 
-async fn median_spawn(n: usize, hook: bool) -> Duration {
+fn median_spawn(n: usize, hook: bool) -> Duration {
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let mut cmd = Command::new("/bin/true");
@@ -25,7 +26,7 @@ async fn median_spawn(n: usize, hook: bool) -> Duration {
             die_with_parent(&mut cmd);
         }
         let t = Instant::now();
-        let status = cmd.status().await.expect("/bin/true runs");
+        let status = cmd.status().expect("/bin/true runs");
         times.push(t.elapsed());
         assert!(status.success());
     }
@@ -33,9 +34,9 @@ async fn median_spawn(n: usize, hook: bool) -> Duration {
     times[n / 2]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[test]
 #[ignore]
-async fn spawn_cost_with_and_without_pre_exec() {
+fn spawn_cost_with_and_without_pre_exec() {
     let n = 300;
     for (label, heap_mib) in [
         ("small parent", 0usize),
@@ -43,8 +44,8 @@ async fn spawn_cost_with_and_without_pre_exec() {
         ("1 GiB touched heap", 1024),
     ] {
         let heap: Vec<u8> = vec![1u8; heap_mib << 20];
-        let plain = median_spawn(n, false).await;
-        let hooked = median_spawn(n, true).await;
+        let plain = median_spawn(n, false);
+        let hooked = median_spawn(n, true);
         println!(
             "{label}: posix_spawn {:.3} ms, fork + pre_exec {:.3} ms (median of {n})",
             plain.as_secs_f64() * 1e3,

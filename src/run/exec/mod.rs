@@ -32,6 +32,7 @@ pub mod notify;
 pub mod output;
 pub mod process;
 pub mod shell;
+mod spawn;
 
 use crate::run::mask::Masker;
 use futures::future::BoxFuture;
@@ -302,6 +303,8 @@ pub struct Executor {
     pub(crate) docker: tokio::sync::OnceCell<bollard::Docker>,
     /// Shell steps whose process is running (see [`shell`]'s spawn).
     pub(crate) live_shells: std::sync::atomic::AtomicUsize,
+    /// The environment block shell steps start with (see [`spawn`]).
+    pub(crate) env: spawn::EnvCache,
 }
 
 impl Default for Executor {
@@ -321,6 +324,7 @@ impl Executor {
             http,
             docker: tokio::sync::OnceCell::new(),
             live_shells: std::sync::atomic::AtomicUsize::new(0),
+            env: spawn::EnvCache::default(),
         }
     }
 

@@ -42,7 +42,8 @@
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use std::ffi::OsStr;
-use tokio::process::Command;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
 
 /// The supervisor script: run `"$@"` in the background, wait for it, and
 /// SIGKILL the whole process group on SIGHUP (sent when wfc dies).

@@ -19,11 +19,11 @@
 //! [`super::process`] for how steps die with wfc.
 
 use super::output::{parse_outputs, OutputPipe};
-use super::process::{direct, signal_group, supervised};
+use super::process::signal_group;
+use super::spawn::{start, Launch};
 use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
 use nix::sys::signal::Signal;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -93,26 +93,27 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     let outputs_path = outputs_file
         .as_ref()
         .map_or_else(|| PathBuf::from("/dev/null"), |f| f.0.clone());
-    let args = ["-c", spec.command.as_str()];
-    let mut cmd = if ex.opts.supervise {
-        supervised(shell_path.as_os_str(), args)
-    } else {
-        direct(shell_path.as_os_str(), args)
+    let base = match ex.env.get(&spec.workflow_env) {
+        Ok(b) => b,
+        Err(e) => return Outcome::failed(format!("cannot set up the environment: {e}")),
     };
-    cmd.envs(spec.workflow_env.iter().map(|(k, v)| (k, v)))
-        .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .env("WF_OUTPUTS", &outputs_path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(dir) = &spec.workdir {
-        cmd.current_dir(dir);
-    }
+    let mut vars = spec.env.clone();
+    vars.push(("WF_OUTPUTS".to_owned(), outputs_path.display().to_string()));
+    let launch = Launch {
+        program: &shell_path,
+        args: &["-c", spec.command.as_str()],
+        base,
+        vars,
+        workdir: spec.workdir.as_deref(),
+        supervised: ex.opts.supervise,
+    };
     let live = LiveShell::new(&ex.live_shells);
-    let mut child = match spawn(cmd, live.others, ex.opts.supervise).await {
+    // Off this thread when other shells run: see "Where the spawn happens".
+    let mut child = match start(launch, live.others > 0).await {
         Ok(c) => c,
         Err(e) => return Outcome::failed(format!("cannot start `{}`: {e}", spec.shell)),
     };
-    let leader = child.id().expect("a just-spawned child has a pid");
+    let leader = child.id();
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
     let exited = CancellationToken::new();
@@ -171,30 +172,17 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     outcome
 }
 
-/// Starts the step's process.
-///
-/// `posix_spawn` blocks the calling thread until the child has called
-/// `exec` (vfork). While another step's process runs, the kernel tends to
-/// start the child on that busy CPU, where it waits for its turn (~0.5 ms
-/// median on the 2-core VM, `perf sched`) while the caller's CPU idles. So
-/// when other shells are running, the spawn happens on a blocking-pool
-/// thread and the scheduler's thread goes on (fan-out and layers of 5,000
-/// steps: -15% wall time). Alone (a chain), the hop to another thread would
-/// only add latency, so the spawn stays inline. Steps under a per-step
-/// supervisor spawn inline always: their death signal is tied to the
-/// spawning thread, which must live as long as the step.
-async fn spawn(
-    mut cmd: tokio::process::Command,
-    others: usize,
-    supervised: bool,
-) -> std::io::Result<tokio::process::Child> {
-    if supervised || others == 0 {
-        return cmd.spawn();
-    }
-    tokio::task::spawn_blocking(move || cmd.spawn())
-        .await
-        .unwrap_or_else(|e| Err(std::io::Error::other(e)))
-}
+// Where the spawn happens:
+// `posix_spawn` blocks the calling thread until the child has called
+// `exec` (vfork). While another step's process runs, the kernel tends to
+// start the child on that busy CPU, where it waits for its turn (~0.5 ms
+// median on the 2-core VM, `perf sched`) while the caller's CPU idles. So
+// when other shells are running, the spawn happens on a blocking-pool
+// thread and the scheduler's thread goes on (fan-out and layers of 5,000
+// steps: -15% wall time). Alone (a chain), the hop to another thread would
+// only add latency, so the spawn stays inline. Steps under a per-step
+// supervisor spawn inline always: their death signal is tied to the
+// spawning thread, which must live as long as the step.
 
 /// Counts a running shell step while it lives.
 struct LiveShell<'a> {
