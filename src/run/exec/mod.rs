@@ -301,8 +301,6 @@ pub struct Executor {
     pub(crate) opts: ExecOptions,
     pub(crate) http: reqwest::Client,
     pub(crate) docker: tokio::sync::OnceCell<bollard::Docker>,
-    /// Shell steps whose process is running (see [`shell`]'s spawn).
-    pub(crate) live_shells: std::sync::atomic::AtomicUsize,
     /// The environment block shell steps start with (see [`spawn`]).
     pub(crate) env: spawn::EnvCache,
 }
@@ -323,7 +321,6 @@ impl Executor {
             opts,
             http,
             docker: tokio::sync::OnceCell::new(),
-            live_shells: std::sync::atomic::AtomicUsize::new(0),
             env: spawn::EnvCache::default(),
         }
     }

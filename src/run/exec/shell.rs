@@ -24,7 +24,7 @@ use super::spawn::{start, Launch};
 use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
 use nix::sys::signal::Signal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -107,9 +107,7 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         workdir: spec.workdir.as_deref(),
         supervised: ex.opts.supervise,
     };
-    let live = LiveShell::new(&ex.live_shells);
-    // Off this thread when other shells run: see "Where the spawn happens".
-    let mut child = match start(launch, live.others > 0).await {
+    let mut child = match start(launch) {
         Ok(c) => c,
         Err(e) => return Outcome::failed(format!("cannot start `{}`: {e}", spec.shell)),
     };
@@ -170,38 +168,6 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         }
     }
     outcome
-}
-
-// Where the spawn happens:
-// `posix_spawn` blocks the calling thread until the child has called
-// `exec` (vfork). While another step's process runs, the kernel tends to
-// start the child on that busy CPU, where it waits for its turn (~0.5 ms
-// median on the 2-core VM, `perf sched`) while the caller's CPU idles. So
-// when other shells are running, the spawn happens on a blocking-pool
-// thread and the scheduler's thread goes on (fan-out and layers of 5,000
-// steps: -15% wall time). Alone (a chain), the hop to another thread would
-// only add latency, so the spawn stays inline. Steps under a per-step
-// supervisor spawn inline always: their death signal is tied to the
-// spawning thread, which must live as long as the step.
-
-/// Counts a running shell step while it lives.
-struct LiveShell<'a> {
-    count: &'a AtomicUsize,
-    /// How many were running when this one started.
-    others: usize,
-}
-
-impl<'a> LiveShell<'a> {
-    fn new(count: &'a AtomicUsize) -> Self {
-        let others = count.fetch_add(1, Ordering::Relaxed);
-        LiveShell { count, others }
-    }
-}
-
-impl Drop for LiveShell<'_> {
-    fn drop(&mut self) {
-        self.count.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 fn exit_outcome(status: std::process::ExitStatus, stderr_last: &str) -> Outcome {
