@@ -12,9 +12,9 @@
 //!
 //! The figures are quoted in `src/run/exec/process.rs`.
 
-use std::time::{Duration, Instant};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
+use std::time::{Duration, Instant};
 use wfc::run::exec::process::die_with_parent;
 
 fn median_spawn(n: usize, hook: bool) -> Duration {
