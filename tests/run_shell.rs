@@ -297,9 +297,22 @@ fn helper_run_a_step_forever() {
 
 #[test]
 fn sigkill_of_wfc_kills_the_step_tree() {
+    sigkill_kills_the_step_tree(std::process::Command::new(std::env::current_exe().unwrap()));
+}
+
+/// Under `nohup` wfc starts with SIGHUP ignored, which its children inherit:
+/// the supervisor must still get the death signal.
+#[test]
+fn sigkill_of_wfc_under_nohup_kills_the_step_tree() {
+    let mut nohup = std::process::Command::new("nohup");
+    nohup.arg(std::env::current_exe().unwrap());
+    sigkill_kills_the_step_tree(nohup);
+}
+
+fn sigkill_kills_the_step_tree(mut cmd: std::process::Command) {
     let dir = tempfile::tempdir().unwrap();
     let pids_file = dir.path().join("pids");
-    let mut helper = std::process::Command::new(std::env::current_exe().unwrap())
+    let mut helper = cmd
         .args([
             "--exact",
             "helper_run_a_step_forever",

@@ -98,18 +98,26 @@ pub fn group_alive(leader: u32) -> bool {
 }
 
 /// Makes the child receive SIGHUP when the spawning thread exits (Linux).
+///
+/// SIGHUP is set back to its default action in the child first: under
+/// `nohup` wfc starts with it ignored, an ignored signal stays ignored
+/// across `exec`, and a shell cannot trap a signal that was ignored when
+/// it started — the supervisor's trap would silently not be set.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 pub fn die_with_parent(cmd: &mut Command) {
+    use nix::sys::signal::{signal, SigHandler};
     let parent = nix::unistd::getpid();
     // SAFETY: the hook runs in the forked child before exec, where only
-    // async-signal-safe operations are allowed. It makes two raw system calls,
-    // prctl(2) and getppid(2), and on failure builds an `io::Error` from an errno
-    // value (no allocation, no locks). It captures only a `Pid` (a plain integer).
+    // async-signal-safe operations are allowed. It makes three raw system
+    // calls, signal(2) (setting SIG_DFL installs no handler), prctl(2) and
+    // getppid(2), and on failure builds an `io::Error` from an errno value (no
+    // allocation, no locks). It captures only a `Pid` (a plain integer).
     // The getppid check closes the race where wfc dies between fork and prctl:
     // the child is then already re-parented, so it refuses to run.
     unsafe {
         cmd.pre_exec(move || {
+            signal(Signal::SIGHUP, SigHandler::SigDfl)?;
             nix::sys::prctl::set_pdeathsig(Signal::SIGHUP)?;
             if nix::unistd::getppid() != parent {
                 return Err(nix::errno::Errno::ESRCH.into());
