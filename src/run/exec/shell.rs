@@ -20,9 +20,10 @@
 
 use super::output::{parse_outputs, OutputPipe};
 use super::process::signal_group;
-use super::spawn::{start, Launch};
+use super::spawn::{start, Launch, Var};
 use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
 use nix::sys::signal::Signal;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -97,8 +98,12 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         Ok(b) => b,
         Err(e) => return Outcome::failed(format!("cannot set up the environment: {e}")),
     };
-    let mut vars = spec.env.clone();
-    vars.push(("WF_OUTPUTS".to_owned(), outputs_path.display().to_string()));
+    let mut vars: Vec<Var> = spec
+        .env
+        .iter()
+        .map(|(k, v)| (OsStr::new(k), OsStr::new(v)))
+        .collect();
+    vars.push((OsStr::new("WF_OUTPUTS"), outputs_path.as_os_str()));
     let launch = Launch {
         program: &shell_path,
         args: &["-c", spec.command.as_str()],

@@ -42,7 +42,11 @@ pub(crate) struct EnvBlock {
 impl EnvBlock {
     /// wfc's environment now, with `overrides` applied in order (later wins).
     pub(crate) fn new(overrides: &[(String, String)]) -> io::Result<Self> {
-        let extra = entries(overrides)?;
+        let pairs: Vec<Var> = overrides
+            .iter()
+            .map(|(k, v)| (OsStr::new(k), OsStr::new(v)))
+            .collect();
+        let extra = entries(&pairs)?;
         let mut entries: Vec<CString> = std::env::vars_os()
             .filter(|(k, _)| !extra.iter().any(|e| key(e) == k.as_bytes()))
             .filter_map(|(k, v)| {
@@ -72,17 +76,27 @@ impl EnvBlock {
     }
 }
 
+/// An environment variable to set: (name, value).
+pub(crate) type Var<'a> = (&'a OsStr, &'a OsStr);
+
 /// `KEY=VALUE` strings for `vars`, the last of each key only.
-fn entries(vars: &[(String, String)]) -> io::Result<Vec<CString>> {
+fn entries(vars: &[Var<'_>]) -> io::Result<Vec<CString>> {
     let mut out: Vec<CString> = Vec::with_capacity(vars.len());
-    for (i, (k, v)) in vars.iter().enumerate() {
-        if vars[i + 1..].iter().any(|(later, _)| later == k) {
+    for (i, &(k, v)) in vars.iter().enumerate() {
+        if vars[i + 1..].iter().any(|&(later, _)| later == k) {
             continue;
         }
-        let kv = CString::new(format!("{k}={v}")).map_err(|_| {
+        let mut kv = Vec::with_capacity(k.len() + v.len() + 1);
+        kv.extend_from_slice(k.as_bytes());
+        kv.push(b'=');
+        kv.extend_from_slice(v.as_bytes());
+        let kv = CString::new(kv).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("environment variable `{k}` contains a NUL byte"),
+                format!(
+                    "environment variable `{}` contains a NUL byte",
+                    k.to_string_lossy()
+                ),
             )
         })?;
         out.push(kv);
@@ -124,13 +138,13 @@ pub(crate) struct Launch<'a> {
     /// wfc's environment and the workflow's `env { }`.
     pub base: Arc<EnvBlock>,
     /// The step's own variables, applied over `base` in order.
-    pub vars: Vec<(String, String)>,
+    pub vars: Vec<Var<'a>>,
     pub workdir: Option<&'a Path>,
     /// Under the per-step supervisor ([`process::supervised`]).
     pub supervised: bool,
 }
 
-/// The parts of a started process that cross threads (see [`start`]).
+/// A started process, by either way of starting it.
 struct Started {
     pid: Pid,
     stdout: OwnedFd,
@@ -152,15 +166,17 @@ pub(crate) fn start(launch: Launch<'_>) -> io::Result<StepProcess> {
     } else {
         let invalid =
             |what: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("NUL byte in {what}"));
-        let program = CString::new(launch.program.as_os_str().as_bytes())
-            .map_err(|_| invalid("the program"))?;
+        // args[0] is the program, which is also the path to run.
         let mut args = Vec::with_capacity(launch.args.len() + 1);
-        args.push(program.clone());
+        args.push(
+            CString::new(launch.program.as_os_str().as_bytes())
+                .map_err(|_| invalid("the program"))?,
+        );
         for a in launch.args {
             args.push(CString::new(*a).map_err(|_| invalid("an argument"))?);
         }
         let vars = entries(&launch.vars)?;
-        with_posix_spawn(&program, &args, &launch.base.with(&vars))?
+        with_posix_spawn(&args, &launch.base.with(&vars))?
     };
     StepProcess::new(started)
 }
@@ -168,7 +184,7 @@ pub(crate) fn start(launch: Launch<'_>) -> io::Result<StepProcess> {
 /// `posix_spawn` with stdin on `/dev/null`, stdout and stderr on new pipes,
 /// as the leader of a new process group, with signals as a fresh process
 /// has them (wfc ignores SIGPIPE, which a child would otherwise inherit).
-fn with_posix_spawn(program: &CStr, args: &[CString], env: &[&CStr]) -> io::Result<Started> {
+fn with_posix_spawn(args: &[CString], env: &[&CStr]) -> io::Result<Started> {
     let (out_r, out_w) = pipe()?;
     let (err_r, err_w) = pipe()?;
     let mut actions = PosixSpawnFileActions::init()?;
@@ -186,7 +202,7 @@ fn with_posix_spawn(program: &CStr, args: &[CString], env: &[&CStr]) -> io::Resu
     let mut default = SigSet::empty();
     default.add(Signal::SIGPIPE);
     attr.set_sigdefault(&default)?;
-    let pid = posix_spawn(program, &actions, &attr, args, env)?;
+    let pid = posix_spawn(args[0].as_c_str(), &actions, &attr, args, env)?;
     Ok(Started {
         pid,
         stdout: out_r,
@@ -205,7 +221,7 @@ fn std_command(launch: &Launch<'_>) -> std::process::Command {
     };
     cmd.env_clear()
         .envs(launch.base.entries.iter().map(|e| split(e)))
-        .envs(launch.vars.iter().map(|(k, v)| (k, v)))
+        .envs(launch.vars.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(dir) = launch.workdir {
@@ -347,10 +363,17 @@ mod tests {
             .collect()
     }
 
+    fn os<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<Var<'a>> {
+        pairs
+            .iter()
+            .map(|&(k, v)| (OsStr::new(k), OsStr::new(v)))
+            .collect()
+    }
+
     #[test]
     fn later_variables_win_and_replace_inherited_ones() {
         let base = EnvBlock::new(&vars(&[("PATH", "/wf"), ("A", "1"), ("A", "2")])).unwrap();
-        let extra = entries(&vars(&[("B", "x"), ("A", "3")])).unwrap();
+        let extra = entries(&os(&[("B", "x"), ("A", "3")])).unwrap();
         let env: Vec<String> = base
             .with(&extra)
             .iter()
@@ -372,7 +395,7 @@ mod tests {
 
     #[test]
     fn a_nul_byte_in_a_variable_is_an_error_naming_it() {
-        let e = entries(&vars(&[("BAD", "a\0b")])).unwrap_err();
+        let e = entries(&os(&[("BAD", "a\0b")])).unwrap_err();
         assert!(e.to_string().contains("`BAD`"), "{e}");
     }
 
@@ -395,7 +418,7 @@ mod tests {
         (out, err, status)
     }
 
-    fn launch<'a>(script: &'a [&'a str], vars: Vec<(String, String)>) -> Launch<'a> {
+    fn launch<'a>(script: &'a [&'a str], vars: Vec<Var<'a>>) -> Launch<'a> {
         Launch {
             program: Path::new("/bin/sh"),
             args: script,
@@ -420,7 +443,7 @@ mod tests {
 
     #[tokio::test]
     async fn posix_spawn_and_std_start_the_same_process() {
-        let step = vars(&[("WFC_T_STEP", "s")]);
+        let step = os(&[("WFC_T_STEP", "s")]);
         let tmp = tempfile::tempdir().unwrap();
         let cwd = std::env::current_dir().unwrap();
         for (supervised, workdir) in [(false, None), (true, None), (false, Some(tmp.path()))] {
