@@ -129,6 +129,70 @@ pub struct Workflow {
     pub span: Span,
 }
 
+/// The names an expression refers to by id: all that writing one back as
+/// source text needs (see `plan::render::expr`).
+pub trait Names {
+    fn param_name(&self, p: ParamId) -> &str;
+    fn step_name(&self, s: StepId) -> &str;
+    /// The variable of a `for each` block; `None` for other blocks.
+    fn loop_var(&self, b: BlockId) -> Option<&str>;
+}
+
+impl Names for Workflow {
+    fn param_name(&self, p: ParamId) -> &str {
+        &self.params[p].name
+    }
+    fn step_name(&self, s: StepId) -> &str {
+        &self.steps[s].name
+    }
+    fn loop_var(&self, b: BlockId) -> Option<&str> {
+        match &self.blocks[b].kind {
+            BlockKind::ForEach { var, .. } => Some(var),
+            _ => None,
+        }
+    }
+}
+
+/// A workflow's names without the rest of it. A run keeps this instead of
+/// the IR once its plan is compiled (the plan carries everything else): on a
+/// chain of 5,000 steps the IR is ~2.4 MB, this ~0.2 MB.
+#[derive(Clone, Debug, Default)]
+pub struct NameTable {
+    params: Vec<Box<str>>,
+    steps: Vec<Box<str>>,
+    loops: Vec<Option<Box<str>>>,
+}
+
+impl From<&Workflow> for NameTable {
+    fn from(wf: &Workflow) -> Self {
+        NameTable {
+            params: wf.params.iter().map(|p| p.name.as_str().into()).collect(),
+            steps: wf.steps.iter().map(|s| s.name.as_str().into()).collect(),
+            loops: (0..wf.blocks.len())
+                .map(|b| wf.loop_var(b).map(Into::into))
+                .collect(),
+        }
+    }
+}
+
+impl NameTable {
+    pub fn param_count(&self) -> usize {
+        self.params.len()
+    }
+}
+
+impl Names for NameTable {
+    fn param_name(&self, p: ParamId) -> &str {
+        &self.params[p]
+    }
+    fn step_name(&self, s: StepId) -> &str {
+        &self.steps[s]
+    }
+    fn loop_var(&self, b: BlockId) -> Option<&str> {
+        self.loops[b].as_deref()
+    }
+}
+
 impl Workflow {
     /// Drops the spare capacity the checker's pushes left: a workflow of
     /// thousands of steps would otherwise carry up to twice its size.

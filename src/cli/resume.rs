@@ -175,8 +175,8 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     drop(store);
     execute(
         &plan,
-        &wf,
-        &source,
+        wf,
+        source,
         Launch {
             exec: args.exec,
             store: Some(args.store.dir()),

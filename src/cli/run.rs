@@ -83,14 +83,15 @@ pub fn run(args: RunArgs) -> ExitCode {
         store: (!args.no_store).then(|| args.input.store.dir()),
         resume: None,
     };
-    execute(&plan, &wf, &source, launch)
+    execute(&plan, wf, source, launch)
 }
 
-/// Runs a compiled plan; the exit code is the run's.
+/// Runs a compiled plan; the exit code is the run's. The IR and the source
+/// go once the run is recorded: the plan carries what the run needs.
 pub fn execute(
     plan: &crate::plan::Plan,
-    wf: &crate::ir::Workflow,
-    source: &crate::span::SourceFile,
+    wf: crate::ir::Workflow,
+    source: crate::span::SourceFile,
     args: Launch,
 ) -> ExitCode {
     let file = source.name.clone();
@@ -100,7 +101,7 @@ pub fn execute(
     };
     let mut session = match &args.store {
         Some(dir) => {
-            match RunSession::open(dir, &run_id, plan, wf, &source.text, args.resume.is_some()) {
+            match RunSession::open(dir, &run_id, plan, &wf, &source.text, args.resume.is_some()) {
                 Ok(s) => Some(s),
                 Err(e) => {
                     eprintln!("error: {e}\n(`--no-store` runs without recording the run)");
@@ -110,6 +111,8 @@ pub fn execute(
         }
         None => None,
     };
+    let ir_names = crate::ir::NameTable::from(&wf);
+    drop((wf, source));
     let live = std::io::stdout().is_terminal() && !args.exec.plain;
     let color = render::use_color(std::io::stdout().is_terminal() && !args.exec.plain);
     let mut names: Vec<&str> = plan.main.steps.iter().map(|s| s.name.as_str()).collect();
@@ -178,7 +181,7 @@ pub fn execute(
         }
         let mut runner = Runner::new(
             plan,
-            wf,
+            ir_names,
             Arc::new(exec),
             approvals,
             Box::new(recorders),

@@ -27,7 +27,6 @@ pub fn compile(
     let mut out = Out::default();
     let never = |_| false;
     let scope = Scope {
-        wf,
         params: &values,
         loops: &[],
         pruned: &never,
@@ -164,7 +163,6 @@ impl<'a> Builder<'a> {
         pruned: &'s dyn Fn(StepId) -> bool,
     ) -> Scope<'s> {
         Scope {
-            wf: self.wf,
             params: self.values,
             loops,
             pruned,

@@ -15,12 +15,11 @@
 
 use super::value::Value;
 use crate::ir::{
-    BinaryOp, BlockId, Expr, ExprKind, Func, InterpPart, ParamId, StepId, Type, UnaryOp, Workflow,
+    BinaryOp, BlockId, Expr, ExprKind, Func, InterpPart, ParamId, StepId, Type, UnaryOp,
 };
 
 /// What expressions can see at plan time.
 pub struct Scope<'a> {
-    pub wf: &'a Workflow,
     /// Every param's bound value, by id (`None` while binding, for later params).
     pub params: &'a [Option<Value>],
     /// Loop variables bound to this instance's items, innermost last.

@@ -116,7 +116,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                     _ => "in the params file".to_string(),
                 };
                 match g.parse(&p.ty) {
-                    Ok(v) => match check_constraint(wf, p, &v, &values) {
+                    Ok(v) => match check_constraint(p, &v, &values) {
                         Ok(()) => (v, source),
                         Err(allowed) => {
                             diags.push(errors::not_allowed(p, &origin, &shown(p, &v), &allowed));
@@ -133,7 +133,6 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                 Some(d) => {
                     let none = |_| false;
                     let scope = Scope {
-                        wf,
                         params: &values,
                         loops: &[],
                         pruned: &none,
@@ -334,15 +333,9 @@ fn coerce(ty: &Type, v: Value) -> Value {
 }
 
 /// `Err(allowed)` when `v` breaks the param's `in` constraint.
-fn check_constraint(
-    wf: &Workflow,
-    p: &Param,
-    v: &Value,
-    values: &[Option<Value>],
-) -> Result<(), String> {
+fn check_constraint(p: &Param, v: &Value, values: &[Option<Value>]) -> Result<(), String> {
     let none = |_| false;
     let scope = Scope {
-        wf,
         params: values,
         loops: &[],
         pruned: &none,

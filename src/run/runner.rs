@@ -19,7 +19,7 @@ use super::gates::Approvals;
 use super::mask::Masker;
 use super::record::{GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepKey};
 use super::scheduler::Mode;
-use crate::ir::{HandlerKind, Workflow};
+use crate::ir::{HandlerKind, NameTable};
 use crate::plan::{Graph, Plan, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -86,7 +86,8 @@ impl Secrets {
 /// Runs one plan.
 pub struct Runner<'p> {
     pub(crate) plan: &'p Plan,
-    pub(crate) wf: &'p Workflow,
+    /// What rendering a condition or check back to source needs of the IR.
+    pub(crate) names: NameTable,
     pub(crate) exec: Arc<dyn Execute>,
     pub(crate) approvals: Arc<dyn Approvals>,
     pub(crate) recorder: Box<dyn Recorder>,
@@ -105,14 +106,14 @@ pub struct Runner<'p> {
 impl<'p> Runner<'p> {
     pub fn new(
         plan: &'p Plan,
-        wf: &'p Workflow,
+        names: NameTable,
         exec: Arc<dyn Execute>,
         approvals: Arc<dyn Approvals>,
         recorder: Box<dyn Recorder>,
         lines: Option<Arc<dyn LineOutput>>,
         opts: RunOptions,
     ) -> Self {
-        let mut params = vec![None; wf.params.len()];
+        let mut params = vec![None; names.param_count()];
         let mut secret_values = Vec::new();
         for p in &plan.params {
             if p.id < params.len() {
@@ -124,7 +125,7 @@ impl<'p> Runner<'p> {
         }
         Runner {
             plan,
-            wf,
+            names,
             exec,
             approvals,
             recorder,
@@ -274,7 +275,7 @@ impl<'p> Runner<'p> {
 
     /// Evaluates the workflow's `env { }` (params only, decided before any step).
     fn eval_workflow_env(&mut self) -> Option<String> {
-        let mut ev = super::values::Evaluator::new(self.wf, &self.params, &[], &[], &[], &[], None);
+        let mut ev = super::values::Evaluator::new(&self.params, &[], &[], &[], &[], None);
         let mut out = Vec::with_capacity(self.plan.env.len());
         for (k, e) in &self.plan.env {
             match ev.text(e) {

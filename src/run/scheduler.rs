@@ -265,7 +265,6 @@ impl Runner<'_> {
                 _ => &self.main_outputs,
             };
             let mut ev = Evaluator::new(
-                self.wf,
                 &self.params,
                 &step.items,
                 &step.reads,
@@ -283,7 +282,10 @@ impl Runner<'_> {
             None | Some(Ok(Value::Bool(true))) => {}
             Some(Ok(Value::Bool(false))) => {
                 let c = step.condition.as_ref().expect("a condition was evaluated");
-                let why = format!("`{}` is false", crate::plan::render::expr::show(self.wf, c));
+                let why = format!(
+                    "`{}` is false",
+                    crate::plan::render::expr::show(&self.names, c)
+                );
                 return self.skip(g, v, &why);
             }
             Some(Ok(other)) => {
@@ -327,7 +329,7 @@ impl Runner<'_> {
                     .find(|f| f.name == "check")
                     .and_then(|f| match &f.value {
                         crate::ir::FieldValue::Expr(e) => {
-                            Some(crate::plan::render::expr::show(self.wf, e))
+                            Some(crate::plan::render::expr::show(&self.names, e))
                         }
                         _ => None,
                     })

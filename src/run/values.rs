@@ -34,7 +34,6 @@ pub type Outputs = [Option<Value>];
 /// Everything one instance's expressions can see at run time.
 pub struct Evaluator<'a> {
     pub scope_params: &'a [Option<Value>],
-    pub wf: &'a crate::ir::Workflow,
     /// The instance's loop items.
     pub items: &'a [(BlockId, String, Value)],
     /// How each step it reads resolves.
@@ -52,7 +51,6 @@ pub struct Evaluator<'a> {
 impl<'a> Evaluator<'a> {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        wf: &'a crate::ir::Workflow,
         params: &'a [Option<Value>],
         items: &'a [(BlockId, String, Value)],
         reads: &'a [OutputRef],
@@ -62,7 +60,6 @@ impl<'a> Evaluator<'a> {
     ) -> Self {
         Evaluator {
             scope_params: params,
-            wf,
             items,
             reads,
             main,
@@ -141,7 +138,6 @@ impl<'a> Evaluator<'a> {
     fn eval_in(&self, e: &Expr, bound: &[(BlockId, Value)]) -> Result<Value, String> {
         let never = |_| false;
         let scope = Scope {
-            wf: self.wf,
             params: self.scope_params,
             loops: bound,
             pruned: &never,

@@ -4,13 +4,13 @@
 //! references (`slack_url`), which print as their names; a tainted literal,
 //! should one ever reach here, prints as `***`.
 
-use crate::ir::{Expr, ExprKind, FailedField, Func, InterpPart, UnaryOp, Workflow};
+use crate::ir::{Expr, ExprKind, FailedField, Func, InterpPart, Names, UnaryOp};
 use crate::plan::value::{format_duration, format_float};
 
 pub const MASK: &str = "***";
 
 /// The expression as source: `env == "prod"`, `test.outputs.coverage >= 80.0`.
-pub fn show(wf: &Workflow, e: &Expr) -> String {
+pub fn show(wf: &dyn Names, e: &Expr) -> String {
     let mut out = String::new();
     write(wf, e, 0, &mut out);
     out
@@ -18,7 +18,7 @@ pub fn show(wf: &Workflow, e: &Expr) -> String {
 
 /// A string-valued expression as the text it stands for: literals as their
 /// content, `${…}` kept around what is only known at run time.
-pub fn show_text(wf: &Workflow, e: &Expr) -> String {
+pub fn show_text(wf: &dyn Names, e: &Expr) -> String {
     if e.tainted && is_literal(e) {
         return MASK.into();
     }
@@ -82,7 +82,7 @@ pub fn func_name(f: Func) -> &'static str {
     }
 }
 
-fn write(wf: &Workflow, e: &Expr, parent_prec: u8, out: &mut String) {
+fn write(wf: &dyn Names, e: &Expr, parent_prec: u8, out: &mut String) {
     if e.tainted && is_literal(e) {
         out.push_str(MASK);
         return;
@@ -116,17 +116,14 @@ fn write(wf: &Workflow, e: &Expr, parent_prec: u8, out: &mut String) {
             out.push_str(" }");
         }
         ExprKind::Interp(_) => out.push_str(&quote(&show_text(wf, e))),
-        ExprKind::Param(p) => out.push_str(&wf.params[*p].name),
-        ExprKind::LoopVar(b) => match &wf.blocks[*b].kind {
-            crate::ir::BlockKind::ForEach { var, .. } => out.push_str(var),
-            _ => out.push('?'),
-        },
+        ExprKind::Param(p) => out.push_str(wf.param_name(*p)),
+        ExprKind::LoopVar(b) => out.push_str(wf.loop_var(*b).unwrap_or("?")),
         ExprKind::StepOutput {
             step,
             field,
             output,
         } => {
-            out.push_str(&wf.steps[*step].name);
+            out.push_str(wf.step_name(*step));
             out.push('.');
             out.push_str(field);
             if let Some(o) = output {
