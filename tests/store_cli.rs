@@ -581,9 +581,45 @@ fn resume_refuses_a_changed_succeeded_step_and_takes_a_fixed_failing_one() {
     assert!(err.contains("echo A"), "says how: {err}");
     // Fixing `b`, which failed: taken in.
     std::fs::write(env.path().join("flow.wf"), wf.replace("; exit 1", "")).unwrap();
-    let text = env.resume_ok(&id);
+    let report = env.path().join("report.json");
+    let out = env.wfc(&[
+        "resume",
+        &id,
+        "--plain",
+        "-o",
+        &report.display().to_string(),
+    ]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    let report: J = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let step = |n: &str| {
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("no `{n}` in the report: {report}"))
+    };
+    assert_eq!(step("a")["restored"], true);
+    assert_eq!(step("a")["status"], "succeeded");
+    assert_eq!(step("b")["attempts"], 1);
     assert!(text.contains("step `b` changed"), "{text}");
     assert_eq!((env.count("a"), env.count("b")), (1, 2));
+    // The step not run again is shown as such, live and in the summary.
+    assert!(
+        text.contains("a | ✓ restored: succeeded in an earlier session"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("a ") && l.contains("succeeded (earlier)")),
+        "{text}"
+    );
     // A succeeded run has nothing to resume.
     assert_eq!(env.wfc(&["resume", &id]).status.code(), Some(2));
 }

@@ -61,6 +61,8 @@ struct Row {
     attempts: u32,
     duration: Duration,
     optional: bool,
+    /// Succeeded in an earlier session of the run (`wfc resume`).
+    restored: bool,
 }
 
 impl Display {
@@ -145,6 +147,7 @@ impl Inner {
                 attempts: 0,
                 duration: Duration::ZERO,
                 optional: false,
+                restored: false,
             });
             self.rows.len() - 1
         });
@@ -305,6 +308,30 @@ impl Recorder for Display {
         });
     }
 
+    fn step_restored(&mut self, step: &StepKey) {
+        self.with(|d| {
+            {
+                let row = d.row(step);
+                row.status = Some(StepStatus::Succeeded);
+                row.restored = true;
+            }
+            if d.large {
+                d.drop_row(step);
+            }
+            if step.graph == GraphName::Main {
+                d.main_done += 1;
+            }
+            if let Some(l) = &d.live {
+                l.overall.set_position(d.main_done as u64);
+            }
+            let p = d.prefix(step);
+            let word = d.paint("32", "✓ restored");
+            d.say(&format!(
+                "{p} {word}: succeeded in an earlier session, not run again"
+            ));
+        });
+    }
+
     fn phase(&mut self, name: &str) {
         self.with(|d| d.say(&d.paint("1", &format!("── {name} ──"))));
     }
@@ -383,6 +410,7 @@ fn summary_table(d: &Inner) -> String {
                 StepStatus::Failed | StepStatus::TimedOut if r.optional => {
                     format!("{} (optional)", s.name())
                 }
+                StepStatus::Succeeded if r.restored => "succeeded (earlier)".to_owned(),
                 _ => s.name().to_owned(),
             };
             let code = match s {

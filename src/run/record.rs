@@ -164,6 +164,10 @@ pub trait Recorder: Send {
     fn waiting(&mut self, _step: &StepKey, _why: &str) {}
     fn step_skipped(&mut self, _step: &StepKey, _reason: &str) {}
     fn step_ended(&mut self, _step: &StepKey, _end: &StepEnd) {}
+    /// A step that succeeded in an earlier session of the run (`wfc resume`)
+    /// and is not run again: for the display and the report (the store
+    /// recorded it then).
+    fn step_restored(&mut self, _step: &StepKey) {}
     /// A run phase begins: `"rollback"`, `"on failure"`, `"finally"`, … (for display).
     fn phase(&mut self, _name: &str) {}
     fn run_ended(&mut self, _end: &RunEnd) {}
@@ -205,6 +209,9 @@ impl Recorder for Recorders {
     }
     fn step_ended(&mut self, step: &StepKey, end: &StepEnd) {
         self.0.iter_mut().for_each(|r| r.step_ended(step, end));
+    }
+    fn step_restored(&mut self, step: &StepKey) {
+        self.0.iter_mut().for_each(|r| r.step_restored(step));
     }
     fn phase(&mut self, name: &str) {
         self.0.iter_mut().for_each(|r| r.phase(name));

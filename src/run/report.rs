@@ -6,7 +6,9 @@
 //! it receives is already masked.
 
 use super::mask::Masker;
-use super::record::{timestamp, Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey};
+use super::record::{
+    timestamp, Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus,
+};
 use crate::plan::Value;
 use serde_json::{json, Map, Value as J};
 use std::collections::HashMap;
@@ -159,6 +161,16 @@ impl Recorder for ReportWriter {
                 "exit_code": e.exit_code,
                 "error": e.error,
                 "outputs": e.outputs,
+            }));
+        });
+    }
+
+    fn step_restored(&mut self, step: &StepKey) {
+        self.with(|r| {
+            r.step(step).end = Some(json!({
+                "status": StepStatus::Succeeded.name(),
+                "restored": true,
+                "attempts": 0,
             }));
         });
     }

@@ -524,6 +524,8 @@ impl Runner<'_> {
             return;
         }
         g.topo.start(v);
+        let key = self.key(g, v);
+        self.recorder.step_restored(&key);
         g.outputs[v] = Some(outputs);
         g.completion.push(v);
         g.topo.end(v, StepStatus::Succeeded);
