@@ -251,6 +251,10 @@ fn compensations_run_in_reverse_order_of_completion_then_handlers() {
     );
     assert!(!log.contains(&"never".to_string()) && !log.contains(&"undo_never".to_string()));
     assert!(r.stdout.contains("── rollback ──"), "{r}");
+    // Plain lines line up, rollback steps' names included.
+    let columns: std::collections::BTreeSet<usize> =
+        r.stdout.lines().filter_map(|l| l.find(" | ")).collect();
+    assert_eq!(columns.len(), 1, "{r}");
 }
 
 #[test]

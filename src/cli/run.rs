@@ -119,6 +119,9 @@ pub fn execute(
     for h in &plan.handlers {
         names.extend(h.graph.steps.iter().map(|s| s.name.as_str()));
     }
+    for rb in plan.main.steps.iter().filter_map(|s| s.rollback.as_ref()) {
+        names.extend(rb.steps.iter().map(|s| s.name.as_str()));
+    }
     let display = Display::new(live, color, &names);
     // The report costs memory per step: only collect it when asked for.
     let report = args.exec.output.clone().map(|o| ReportWriter::new(Some(o)));
