@@ -164,7 +164,14 @@ impl Env {
 
     /// `wfc resume ID` to the end; asserts it succeeds.
     fn resume_ok(&self, id: &str) -> String {
-        let out = self.wfc(&["resume", id, "--plain"]);
+        self.resume_ok_with(id, &[])
+    }
+
+    /// [`Self::resume_ok`] with more arguments.
+    fn resume_ok_with(&self, id: &str, more: &[&str]) -> String {
+        let mut args = vec!["resume", id, "--plain"];
+        args.extend_from_slice(more);
+        let out = self.wfc(&args);
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -582,19 +589,7 @@ fn resume_refuses_a_changed_succeeded_step_and_takes_a_fixed_failing_one() {
     // Fixing `b`, which failed: taken in.
     std::fs::write(env.path().join("flow.wf"), wf.replace("; exit 1", "")).unwrap();
     let report = env.path().join("report.json");
-    let out = env.wfc(&[
-        "resume",
-        &id,
-        "--plain",
-        "-o",
-        &report.display().to_string(),
-    ]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
+    let text = env.resume_ok_with(&id, &["-o", &report.display().to_string()]);
     let report: J = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let step = |n: &str| {
         report["steps"]
