@@ -154,6 +154,20 @@ impl Inner {
         &mut self.rows[i]
     }
 
+    /// A step has ended with `status`: it counts on the overall bar (main
+    /// graph), and a large run forgets its row if it succeeded.
+    fn count_done(&mut self, step: &StepKey, status: StepStatus) {
+        if self.large && status == StepStatus::Succeeded {
+            self.drop_row(step);
+        }
+        if step.graph == GraphName::Main {
+            self.main_done += 1;
+            if let Some(l) = &self.live {
+                l.overall.set_position(self.main_done as u64);
+            }
+        }
+    }
+
     /// Forgets a succeeded step's row (see `large`).
     fn drop_row(&mut self, key: &StepKey) {
         let Some(i) = self.index.remove(&(key.graph.clone(), key.name.clone())) else {
@@ -278,21 +292,13 @@ impl Recorder for Display {
                 row.duration = e.duration;
                 row.optional = e.optional;
             }
-            if d.large && e.status == StepStatus::Succeeded {
-                d.drop_row(step);
-            }
-            if step.graph == GraphName::Main {
-                d.main_done += 1;
-            }
             if let Some(l) = &mut d.live {
                 if let Some(b) = l.bars.remove(&(step.graph.clone(), step.name.clone())) {
                     b.finish_and_clear();
                     l.multi.remove(&b);
                 }
-                if step.graph == GraphName::Main {
-                    l.overall.set_position(d.main_done as u64);
-                }
             }
+            d.count_done(step, e.status);
             let p = d.prefix(step);
             let mut line = format!("{p} {}", d.status_word(e.status, e.optional));
             if e.started_at.is_some() {
@@ -315,15 +321,7 @@ impl Recorder for Display {
                 row.status = Some(StepStatus::Succeeded);
                 row.restored = true;
             }
-            if d.large {
-                d.drop_row(step);
-            }
-            if step.graph == GraphName::Main {
-                d.main_done += 1;
-            }
-            if let Some(l) = &d.live {
-                l.overall.set_position(d.main_done as u64);
-            }
+            d.count_done(step, StepStatus::Succeeded);
             let p = d.prefix(step);
             let word = d.paint("32", "✓ restored");
             d.say(&format!(
