@@ -402,12 +402,50 @@ pub struct OutputDecl {
     pub ty: Type,
 }
 
-/// A resolved `depends on` entry.
-#[derive(Clone, Debug, PartialEq)]
+/// A resolved `depends on` entry, in 12 bytes: a workflow of 5,000 steps
+/// in layers of 20 holds 100,000 of them (1.2 MB, not 2.4).
+#[derive(Clone, Copy, PartialEq)]
 pub struct Dep {
-    pub target: DepTarget,
+    /// The target's id, with [`Dep::BLOCK`] set for a block.
+    target: u32,
     /// The span of the name in `depends on`.
     pub span: Span,
+}
+
+impl Dep {
+    const BLOCK: u32 = 1 << 31;
+
+    pub fn new(target: DepTarget, span: Span) -> Dep {
+        let id = |i: usize| {
+            u32::try_from(i)
+                .ok()
+                .filter(|&i| i < Dep::BLOCK)
+                .expect("fewer than 2^31 steps and blocks")
+        };
+        let target = match target {
+            DepTarget::Step(s) => id(s),
+            DepTarget::Block(b) => id(b) | Dep::BLOCK,
+        };
+        Dep { target, span }
+    }
+
+    pub fn target(&self) -> DepTarget {
+        let id = (self.target & !Dep::BLOCK) as usize;
+        if self.target & Dep::BLOCK == 0 {
+            DepTarget::Step(id)
+        } else {
+            DepTarget::Block(id)
+        }
+    }
+}
+
+impl std::fmt::Debug for Dep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dep")
+            .field("target", &self.target())
+            .field("span", &self.span)
+            .finish()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

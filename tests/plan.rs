@@ -131,7 +131,7 @@ fn deps_of<'a>(p: &'a Plan, name: &str) -> Vec<&'a str> {
     p.main.steps[i]
         .deps
         .iter()
-        .map(|d| p.main.steps[d.on].name.as_str())
+        .map(|d| p.main.steps[d.on()].name.as_str())
         .collect()
 }
 
@@ -229,7 +229,7 @@ fn handlers_and_rollbacks_are_sub_plans() {
     assert_eq!(rb.steps[0].name, "unship[us]");
     let fin = p.handler(wfc::ir::HandlerKind::Finally).unwrap();
     assert_eq!(fin.steps.len(), 2);
-    assert_eq!(fin.steps[1].deps[0].on, 0);
+    assert_eq!(fin.steps[1].deps[0].on(), 0);
     assert!(p.handler(wfc::ir::HandlerKind::Failure).is_some());
 }
 

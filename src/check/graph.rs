@@ -181,7 +181,7 @@ fn node_edges<'a>(
 ) -> impl Iterator<Item = Edge> + 'a {
     let written = deps.iter().map(move |d| Edge {
         from,
-        to: match d.target {
+        to: match d.target() {
             DepTarget::Step(s) => Named::Step(s),
             DepTarget::Block(b) => Named::Block(b),
         },

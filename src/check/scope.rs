@@ -358,17 +358,17 @@ impl<'a> Checker<'a> {
     /// Resolves `depends on` names written at `location` (a step's parent, or a block itself).
     pub(super) fn resolve_deps(
         &mut self,
-        names: &[ast::Ident],
+        names: &'a ast::IdentList,
         me: Named,
         location: Option<BlockId>,
     ) -> Vec<Dep> {
-        let mut deps = Vec::new();
+        let mut deps = Vec::with_capacity(names.len());
         let my_region = self.region_of(location);
-        for n in names {
-            let Some(&(target, _)) = self.names.get(n.name.as_str()) else {
+        for n in names.iter() {
+            let Some(&(target, _)) = self.names.get(n.name) else {
                 let names = self.step_names();
-                let s = diag::did_you_mean(&n.name, names.iter().copied()).map(str::to_string);
-                self.report(dc::unknown_dependency(n.span, &n.name, s.as_deref()));
+                let s = diag::did_you_mean(n.name, names.iter().copied()).map(str::to_string);
+                self.report(dc::unknown_dependency(n.span, n.name, s.as_deref()));
                 continue;
             };
             let (sym, dep_target, target_loc) = match target {
@@ -399,13 +399,10 @@ impl<'a> Checker<'a> {
             let target_region = self.region_of(target_loc);
             if target_region != my_region {
                 let region = self.region_name(target_region);
-                self.report(dc::cross_region(n.span, &n.name, &region, false));
+                self.report(dc::cross_region(n.span, n.name, &region, false));
                 continue;
             }
-            deps.push(Dep {
-                target: dep_target,
-                span: n.span,
-            });
+            deps.push(Dep::new(dep_target, n.span));
         }
         deps
     }

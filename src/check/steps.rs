@@ -493,7 +493,12 @@ impl Checker<'_> {
             match (fi.ty, &f.value) {
                 (FieldType::DependsOn, FieldValue::DependsOn(names)) => {
                     let deps = self.resolve_deps(names, Named::Step(id), ctx.block);
-                    self.wf.steps[id].depends_on.extend(deps);
+                    let mine = &mut self.wf.steps[id].depends_on;
+                    if mine.is_empty() {
+                        *mine = deps; // no copy: the usual case, one `depends on`
+                    } else {
+                        mine.extend(deps);
+                    }
                 }
                 (FieldType::Duration, FieldValue::Expr(e)) => {
                     let v = self.const_duration(name, e, &ctx);

@@ -260,7 +260,7 @@ fn step_markdown(doc: &Doc, w: &Workflow, id: usize) -> Option<String> {
     let deps: Vec<String> = s
         .depends_on
         .iter()
-        .map(|d| match d.target {
+        .map(|d| match d.target() {
             DepTarget::Step(t) => w.steps[t].name.clone(),
             DepTarget::Block(b) => match &w.blocks[b].kind {
                 BlockKind::Parallel { name: Some(n), .. } => n.clone(),

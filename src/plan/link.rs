@@ -76,7 +76,7 @@ impl Builder<'_> {
             let step = &wf.steps[self.graph.steps[i].step];
             // Dependencies: the step's own, its blocks', and run-time condition reads.
             let mut targets: Vec<(StepId, EdgeKind)> = Vec::new();
-            let dep_steps = |d: &crate::ir::Dep| match d.target {
+            let dep_steps = |d: &crate::ir::Dep| match d.target() {
                 crate::ir::DepTarget::Step(s) => vec![s],
                 crate::ir::DepTarget::Block(b) => wf.steps_in(b),
             };
@@ -114,11 +114,11 @@ impl Builder<'_> {
                     self.matching(t, &path)
                         .into_iter()
                         .filter(|&d| d != i)
-                        .map(|on| Dep { on, why }),
+                        .map(|on| Dep::new(on, why)),
                 );
             }
-            deps.sort_by_key(|d| (d.on, d.why));
-            deps.dedup_by_key(|d| d.on);
+            deps.sort_by_key(|d| (d.on(), d.why));
+            deps.dedup_by_key(|d| d.on());
             // Without the growth slack now: 100,000 edges held 3.2 MB, not 1.6.
             deps.shrink_to_fit();
             // Output references.
@@ -177,22 +177,19 @@ impl Builder<'_> {
                     .filter(|&p| {
                         !prev
                             .iter()
-                            .any(|&q| self.graph.steps[q].deps.iter().any(|d| d.on == p))
+                            .any(|&q| self.graph.steps[q].deps.iter().any(|d| d.on() == p))
                     })
                     .collect();
                 for &n in next {
                     let inside = self.graph.steps[n]
                         .deps
                         .iter()
-                        .any(|d| next.contains(&d.on));
+                        .any(|d| next.contains(&d.on()));
                     if !inside {
                         let deps = &mut self.graph.steps[n].deps;
                         for &s in &sinks {
-                            if !deps.iter().any(|d| d.on == s) {
-                                deps.push(Dep {
-                                    on: s,
-                                    why: EdgeKind::Sequence,
-                                });
+                            if !deps.iter().any(|d| d.on() == s) {
+                                deps.push(Dep::new(s, EdgeKind::Sequence));
                             }
                         }
                     }

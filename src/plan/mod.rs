@@ -25,6 +25,7 @@ mod link;
 pub mod params;
 pub mod reduce;
 pub mod render;
+pub mod rows;
 pub mod schedule;
 pub mod value;
 
@@ -146,8 +147,16 @@ impl Graph {
     pub fn deps(&self) -> Vec<Vec<InstanceId>> {
         self.steps
             .iter()
-            .map(|s| s.deps.iter().map(|d| d.on).collect())
+            .map(|s| s.deps.iter().map(|d| d.on()).collect())
             .collect()
+    }
+
+    /// The dependencies as compressed rows (for scheduling: a quarter of
+    /// the memory of [`Graph::deps`]).
+    pub fn dep_rows(&self) -> rows::Rows {
+        rows::Rows::build(self.steps.len(), |v| {
+            self.steps[v].deps.iter().map(|d| d.on())
+        })
     }
 
     /// Edge count after reduction.
@@ -193,11 +202,24 @@ pub struct PlannedStep {
     pub doc: Option<String>,
 }
 
-/// A dependency edge.
+/// A dependency edge. The instance is kept as a `u32`: a plan of 5,000
+/// steps in layers of 20 holds 100,000 of these (0.8 MB instead of 1.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dep {
-    pub on: InstanceId,
+    on: u32,
     pub why: EdgeKind,
+}
+
+impl Dep {
+    pub fn new(on: InstanceId, why: EdgeKind) -> Dep {
+        let on = u32::try_from(on).expect("fewer than 2^32 step instances");
+        Dep { on, why }
+    }
+
+    /// The instance this edge waits for.
+    pub fn on(&self) -> InstanceId {
+        self.on as InstanceId
+    }
 }
 
 /// Why an edge exists (explicit wins when several reasons hold).

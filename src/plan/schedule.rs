@@ -9,6 +9,7 @@
 //! than N iterations running at once.
 
 use super::reduce::depths;
+use super::rows::Rows;
 use super::{Graph, GroupKind, InstanceId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -40,13 +41,13 @@ pub struct Schedule {
 
 /// The longest remaining path from each node, its own estimate included:
 /// the priority of the list scheduler (here and in the interpreter).
-pub fn priorities(deps: &[Vec<InstanceId>], est: &[u64]) -> Vec<u64> {
+pub fn priorities(deps: &Rows, est: &[u64]) -> Vec<u64> {
     let (_, order) = depths(deps);
     let mut prio: Vec<u64> = est.to_vec();
     let mut best_after = vec![0u64; deps.len()];
     for &v in order.iter().rev() {
         prio[v] = est[v] + best_after[v];
-        for &d in &deps[v] {
+        for d in deps.row(v) {
             best_after[d] = best_after[d].max(prio[v]);
         }
     }
@@ -55,20 +56,15 @@ pub fn priorities(deps: &[Vec<InstanceId>], est: &[u64]) -> Vec<u64> {
 
 /// The critical path: from the root with the highest priority, follow the
 /// dependent with the highest priority (ties: the earliest in the plan).
-pub fn critical_path(deps: &[Vec<InstanceId>], prio: &[u64]) -> Vec<InstanceId> {
+pub fn critical_path(deps: &Rows, prio: &[u64]) -> Vec<InstanceId> {
     let n = deps.len();
-    let mut dependents = vec![Vec::new(); n];
-    for (v, ds) in deps.iter().enumerate() {
-        for &d in ds {
-            dependents[d].push(v);
-        }
-    }
+    let dependents = deps.transpose();
     let best = |it: &mut dyn Iterator<Item = InstanceId>| it.max_by_key(|&v| (prio[v], Reverse(v)));
     let mut path = Vec::new();
-    let mut cur = best(&mut (0..n).filter(|&v| deps[v].is_empty()));
+    let mut cur = best(&mut (0..n).filter(|&v| deps.row(v).len() == 0));
     while let Some(v) = cur {
         path.push(v);
-        cur = best(&mut dependents[v].iter().copied());
+        cur = best(&mut dependents.row(v));
     }
     path
 }
@@ -81,7 +77,7 @@ pub struct Limit {
 
 /// Simulates list scheduling; returns (makespan, start times).
 pub fn list_schedule(
-    deps: &[Vec<InstanceId>],
+    deps: &Rows,
     est: &[u64],
     prio: &[u64],
     jobs: usize,
@@ -89,13 +85,8 @@ pub fn list_schedule(
 ) -> (u64, Vec<u64>) {
     let n = deps.len();
     let jobs = jobs.max(1);
-    let mut dependents = vec![Vec::new(); n];
-    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
-    for (v, ds) in deps.iter().enumerate() {
-        for &d in ds {
-            dependents[d].push(v);
-        }
-    }
+    let dependents = deps.transpose();
+    let mut waiting: Vec<usize> = (0..n).map(|v| deps.row(v).len()).collect();
     // Per instance: (limit index, iteration) of every limited loop it is in.
     let mut in_limits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
     let mut running_in: Vec<Vec<usize>> = Vec::with_capacity(limits.len());
@@ -158,7 +149,7 @@ pub fn list_schedule(
                     active[li] -= 1;
                 }
             }
-            for &w in &dependents[v] {
+            for w in dependents.row(v) {
                 waiting[w] -= 1;
                 if waiting[w] == 0 {
                     ready.push((prio[w], Reverse(w)));
@@ -171,7 +162,7 @@ pub fn list_schedule(
 
 /// Everything above, for one graph.
 pub fn schedule(g: &Graph, jobs: usize, jobs_source: &str) -> Schedule {
-    let deps = g.deps();
+    let deps = g.dep_rows();
     let est: Vec<u64> = g.steps.iter().map(|s| s.estimate.ms).collect();
     let prio = priorities(&deps, &est);
     let (stage, _) = depths(&deps);

@@ -94,7 +94,7 @@ impl Runner<'_> {
             self.plan.schedule.priority.clone()
         } else {
             let est: Vec<u64> = graph.steps.iter().map(|s| s.estimate.ms).collect();
-            crate::plan::priorities(&graph.deps(), &est)
+            crate::plan::priorities(&graph.dep_rows(), &est)
         };
         let keep = self.kept_outputs(graph, &name);
         let mut g = GraphRun {
@@ -650,11 +650,11 @@ impl Runner<'_> {
         let failed_dep = g.graph.steps[v]
             .deps
             .iter()
-            .find_map(|d| match g.topo.state[d.on] {
+            .find_map(|d| match g.topo.state[d.on()] {
                 State::Done(s)
                     if s.is_failure() || s == StepStatus::Cancelled || s == StepStatus::NotRun =>
                 {
-                    Some(g.graph.steps[d.on].name.clone())
+                    Some(g.graph.steps[d.on()].name.clone())
                 }
                 _ => None,
             });

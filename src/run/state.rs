@@ -142,9 +142,9 @@ impl Topology {
         for (v, s) in g.steps.iter().enumerate() {
             nodes.clear();
             for d in &s.deps {
-                let node = match any_of[d.on] {
+                let node = match any_of[d.on()] {
                     Some(a) if any_of[v] != Some(a) => n + a,
-                    _ => d.on,
+                    _ => d.on(),
                 };
                 let hard = d.why != EdgeKind::Implied;
                 nodes.push((node, hard));

@@ -20,6 +20,65 @@ pub struct Ident {
     pub span: Span,
 }
 
+/// Names separated by commas (`depends on a, b`), stored compactly: the
+/// names back to back in one string, and their spans. A workflow of 5,000
+/// steps in layers of 20 names 100,000 dependencies: 1.6 MB this way, twice
+/// that as `Ident`s, and the tree is alive while the checker builds the IR.
+#[derive(Clone, Default, PartialEq)]
+pub struct IdentList {
+    /// The names, separated by `\n` (never part of a name).
+    text: Box<str>,
+    spans: Box<[Span]>,
+}
+
+/// One name of an [`IdentList`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IdentRef<'a> {
+    pub name: &'a str,
+    pub span: Span,
+}
+
+impl IdentList {
+    pub fn iter(&self) -> impl Iterator<Item = IdentRef<'_>> + '_ {
+        self.text
+            .split('\n')
+            .zip(self.spans.iter())
+            .map(|(name, &span)| IdentRef { name, span })
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+}
+
+impl FromIterator<Ident> for IdentList {
+    fn from_iter<I: IntoIterator<Item = Ident>>(idents: I) -> Self {
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for (i, id) in idents.into_iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(&id.name);
+            spans.push(id.span);
+        }
+        IdentList {
+            text: text.into_boxed_str(),
+            spans: spans.into_boxed_slice(),
+        }
+    }
+}
+
+impl std::fmt::Debug for IdentList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// A parsed `.wf` file: one workflow.
 #[derive(Clone, Debug, PartialEq)]
 pub struct File {
@@ -172,7 +231,7 @@ pub enum FieldValue {
     /// `NAME { KEY = EXPR … }`: `env`, `headers`.
     Map(MapBlock),
     /// `depends on a, b`.
-    DependsOn(Vec<Ident>),
+    DependsOn(IdentList),
     /// `retry N [backoff D [exponential|linear] [max D]]`.
     Retry(Box<Retry>),
     /// `outputs { name: type, … }`.
@@ -217,7 +276,7 @@ pub struct Block {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DependsOn {
-    pub names: Vec<Ident>,
+    pub names: IdentList,
     pub span: Span,
 }
 

@@ -565,13 +565,11 @@ impl Builder {
         }
     }
 
-    fn ident_list(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {
-        tight(
-            kids(pair)
-                .filter(|p| p.as_rule() == Rule::ident)
-                .map(ident)
-                .collect(),
-        )
+    fn ident_list(&self, pair: Pair<'_, Rule>) -> IdentList {
+        kids(pair)
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(ident)
+            .collect()
     }
 
     fn block(&self, pair: Pair<'_, Rule>) -> Block {

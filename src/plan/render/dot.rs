@@ -47,10 +47,10 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
     for (i, s) in g.steps.iter().enumerate() {
         for d in &s.deps {
             let mut attrs = Vec::new();
-            if hot[i] && hot[d.on] && adjacent(&sch.critical_path, d.on, i) {
+            if hot[i] && hot[d.on()] && adjacent(&sch.critical_path, d.on(), i) {
                 attrs.push("color=red, penwidth=2".to_string());
             }
-            if s.condition.is_some() || g.steps[d.on].condition.is_some() {
+            if s.condition.is_some() || g.steps[d.on()].condition.is_some() {
                 attrs.push("style=dashed".to_string());
             }
             let attrs = if attrs.is_empty() {
@@ -58,7 +58,7 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
             } else {
                 format!(" [{}]", attrs.join(", "))
             };
-            let _ = writeln!(o, "  n{} -> n{i}{attrs};", d.on);
+            let _ = writeln!(o, "  n{} -> n{i}{attrs};", d.on());
         }
     }
     o.push_str("}\n");

@@ -274,12 +274,16 @@ fn step(
         step: wf.steps[s.step].name.clone(),
         kind: s.kind.name(),
         summary: summary(wf, s),
-        depends_on: s.deps.iter().map(|d| g.steps[d.on].name.clone()).collect(),
+        depends_on: s
+            .deps
+            .iter()
+            .map(|d| g.steps[d.on()].name.clone())
+            .collect(),
         edges: s
             .deps
             .iter()
             .map(|d| EdgeJson {
-                on: g.steps[d.on].name.clone(),
+                on: g.steps[d.on()].name.clone(),
                 why: d.why.name(),
             })
             .collect(),

@@ -28,16 +28,16 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
     let mut hot_edges = Vec::new();
     for (i, s) in g.steps.iter().enumerate() {
         for d in &s.deps {
-            let arrow = if s.condition.is_some() || g.steps[d.on].condition.is_some() {
+            let arrow = if s.condition.is_some() || g.steps[d.on()].condition.is_some() {
                 "-.->"
             } else {
                 "-->"
             };
-            let _ = writeln!(o, "  n{} {arrow} n{i}", d.on);
+            let _ = writeln!(o, "  n{} {arrow} n{i}", d.on());
             if sch
                 .critical_path
                 .windows(2)
-                .any(|w| w[0] == d.on && w[1] == i)
+                .any(|w| w[0] == d.on() && w[1] == i)
             {
                 hot_edges.push(edge.to_string());
             }

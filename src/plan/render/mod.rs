@@ -104,7 +104,10 @@ pub fn human(ms: u64) -> String {
 
 /// Names of an instance's dependencies.
 pub fn dep_names<'a>(g: &'a Graph, s: &PlannedStep) -> Vec<&'a str> {
-    s.deps.iter().map(|d| g.steps[d.on].name.as_str()).collect()
+    s.deps
+        .iter()
+        .map(|d| g.steps[d.on()].name.as_str())
+        .collect()
 }
 
 /// A cluster's caption in the graph renderings: its name and how its members run.
