@@ -459,8 +459,8 @@ impl<'a> Builder<'a> {
             span: step.span,
             fields: step.fields.clone(),
             deps: Vec::new(),
-            condition,
-            retry: step.retry.clone(),
+            condition: condition.map(Box::new),
+            retry: step.retry.clone().map(Box::new),
             timeout_ms: step.timeout_ms,
             estimate: Estimate {
                 ms: 0,

@@ -142,7 +142,7 @@ impl Builder<'_> {
             let condition = self.graph.steps[i]
                 .condition
                 .as_ref()
-                .map(|c| eval::fold(c, &scope));
+                .map(|c| Box::new(eval::fold(c, &scope)));
             let ps = &mut self.graph.steps[i];
             ps.fields = fields;
             ps.deps = deps;

@@ -181,8 +181,10 @@ pub struct PlannedStep {
     pub deps: Vec<Dep>,
     /// A condition decided at run time (from `if` branches whose conditions
     /// read step outputs); the step is skipped when it is false.
-    pub condition: Option<Expr>,
-    pub retry: Option<Retry>,
+    /// (Boxed, as `retry`: most steps have neither, and a plan holds
+    /// thousands of steps.)
+    pub condition: Option<Box<Expr>>,
+    pub retry: Option<Box<Retry>>,
     pub timeout_ms: Option<u64>,
     pub estimate: Estimate,
     pub optional: bool,

@@ -302,7 +302,7 @@ impl Runner<'_> {
         let key = self.key(g, v);
         let job = Job {
             id: v,
-            retry: step.retry.clone(),
+            retry: step.retry.as_deref().cloned(),
             timeout: step.timeout_ms.map(Duration::from_millis),
             declared: step.outputs.clone(),
             cancel: CancellationToken::new(),

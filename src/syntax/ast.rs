@@ -111,8 +111,8 @@ pub enum Item {
     Defaults(Defaults),
     Step(Step),
     If(If),
-    ForEach(ForEach),
-    Parallel(Parallel),
+    ForEach(Box<ForEach>),
+    Parallel(Box<Parallel>),
     /// Workflow-level `on failure { … }`, `on success { … }`, `finally { … }`.
     Handler(Handler),
 }

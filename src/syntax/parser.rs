@@ -176,8 +176,8 @@ impl Builder {
             }
             Rule::step => Item::Step(self.step(pair)),
             Rule::if_item => Item::If(self.if_item(pair)),
-            Rule::for_each => Item::ForEach(self.for_each(pair)),
-            Rule::parallel => Item::Parallel(self.parallel(pair)),
+            Rule::for_each => Item::ForEach(Box::new(self.for_each(pair))),
+            Rule::parallel => Item::Parallel(Box::new(self.parallel(pair))),
             Rule::handler => Item::Handler(self.handler(pair)),
             _ => return None,
         })
