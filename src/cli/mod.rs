@@ -7,6 +7,7 @@
 mod check;
 mod control;
 mod fmt;
+mod heap;
 mod history;
 mod logs;
 mod lsp;

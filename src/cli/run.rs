@@ -99,9 +99,18 @@ pub fn execute(
         Some((id, _)) => id.clone(),
         None => new_run_id(),
     };
-    let mut session = match &args.store {
-        Some(dir) => {
-            match RunSession::open(dir, &run_id, plan, &wf, &source.text, args.resume.is_some()) {
+    // The IR and the source go before the store opens: the front end's
+    // peak and the store's connection are not held at once.
+    let meta = args
+        .store
+        .as_ref()
+        .map(|_| RunSession::meta(plan, &wf, &source.text));
+    let ir_names = crate::ir::NameTable::from(&wf);
+    drop((wf, source));
+    super::heap::release_free_memory();
+    let mut session = match (&args.store, meta) {
+        (Some(dir), Some(meta)) => {
+            match RunSession::open(dir, &run_id, meta, args.resume.is_some()) {
                 Ok(s) => Some(s),
                 Err(e) => {
                     eprintln!("error: {e}\n(`--no-store` runs without recording the run)");
@@ -109,10 +118,8 @@ pub fn execute(
                 }
             }
         }
-        None => None,
+        _ => None,
     };
-    let ir_names = crate::ir::NameTable::from(&wf);
-    drop((wf, source));
     let live = std::io::stdout().is_terminal() && !args.exec.plain;
     let color = render::use_color(std::io::stdout().is_terminal() && !args.exec.plain);
     let mut names: Vec<&str> = plan.main.steps.iter().map(|s| s.name.as_str()).collect();

@@ -25,22 +25,26 @@ pub struct RunSession {
 }
 
 impl RunSession {
-    /// Opens the store in `dir` for run `run_id` of `plan` (the workflow
-    /// file's text is `source`); `resume`: continue that recorded run.
+    /// What the store keeps about the run besides the plan's own record:
+    /// taken before [`RunSession::open`], so the IR and the source can go
+    /// before the store's connection and caches come.
+    pub fn meta(plan: &Plan, wf: &Workflow, source: &str) -> RunMeta {
+        RunMeta {
+            file_hash: super::file_hash(source),
+            plan: super::resume::stored_fingerprints(plan, wf),
+        }
+    }
+
+    /// Opens the store in `dir` for run `run_id` (its [`RunSession::meta`]);
+    /// `resume`: continue that recorded run.
     pub fn open(
         dir: &Path,
         run_id: &str,
-        plan: &Plan,
-        wf: &Workflow,
-        source: &str,
+        meta: RunMeta,
         resume: bool,
     ) -> Result<RunSession, String> {
         let store = Store::open(dir)?;
         let _ = super::control::reap(&store.conn);
-        let meta = RunMeta {
-            file_hash: super::file_hash(source),
-            plan: super::resume::stored_fingerprints(plan, wf),
-        };
         let recorder = if resume {
             StoreRecorder::resuming(&store, run_id, meta)?
         } else {
