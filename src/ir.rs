@@ -372,8 +372,9 @@ pub struct Step {
     pub implied: Vec<StepId>,
     /// The kind's own fields (`run`, `image`, `get`, `message`, …), typed.
     pub fields: Vec<StepField>,
-    /// After applying `defaults`.
-    pub retry: Option<Retry>,
+    /// After applying `defaults` (boxed: most steps have none, and a
+    /// workflow holds thousands of steps).
+    pub retry: Option<Box<Retry>>,
     /// After applying `defaults`.
     pub timeout_ms: Option<u64>,
     /// After applying `defaults`.

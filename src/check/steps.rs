@@ -560,7 +560,7 @@ impl Checker<'_> {
         let (dt, dr, de) = (d.timeout_ms, d.retry.clone(), d.estimate_ms);
         let step = &mut self.wf.steps[id];
         step.timeout_ms = timeout.or(dt);
-        step.retry = retry.or(dr);
+        step.retry = retry.or(dr).map(Box::new);
         step.estimate_ms = estimate.or(de);
     }
 

@@ -460,7 +460,7 @@ impl<'a> Builder<'a> {
             fields: step.fields.clone(),
             deps: Vec::new(),
             condition: condition.map(Box::new),
-            retry: step.retry.clone().map(Box::new),
+            retry: step.retry.clone(),
             timeout_ms: step.timeout_ms,
             estimate: Estimate {
                 ms: 0,

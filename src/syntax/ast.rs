@@ -470,3 +470,37 @@ pub struct Comment {
     /// Covers the whole comment including the `#`.
     pub span: Span,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ident(name: &str, start: usize) -> Ident {
+        Ident {
+            name: name.into(),
+            span: Span::new(start, start + name.len()),
+        }
+    }
+
+    #[test]
+    fn ident_lists_give_back_their_names_and_spans() {
+        let list: IdentList = [ident("build", 3), ident("test-unit", 10)]
+            .into_iter()
+            .collect();
+        let back: Vec<(&str, Span)> = list.iter().map(|n| (n.name, n.span)).collect();
+        assert_eq!(
+            back,
+            [("build", Span::new(3, 8)), ("test-unit", Span::new(10, 19))]
+        );
+        assert_eq!(list.len(), 2);
+        assert_eq!(format!("{list:?}").matches("IdentRef").count(), 2);
+    }
+
+    #[test]
+    fn an_empty_ident_list_has_no_names() {
+        let list: IdentList = std::iter::empty().collect();
+        assert!(list.is_empty());
+        assert_eq!(list.iter().count(), 0);
+        assert_eq!(list, IdentList::default());
+    }
+}
