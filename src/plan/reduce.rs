@@ -15,18 +15,11 @@ use super::rows::Rows;
 use super::{Graph, InstanceId};
 
 /// Longest-path depth of each node from a root (0 for roots), in a DAG
-/// given as dependency rows; also a topological order (dependencies first).
-pub fn depths(deps: &Rows) -> (Vec<usize>, Vec<InstanceId>) {
-    depths_by(deps.len(), |v| deps.row(v))
-}
-
-/// [`depths`] with the dependencies of node `v` given by `deps_of(v)`.
-pub fn depths_by<I: Iterator<Item = InstanceId>>(
-    n: usize,
-    deps_of: impl Fn(usize) -> I,
-) -> (Vec<usize>, Vec<InstanceId>) {
-    let mut indeg: Vec<usize> = (0..n).map(|v| deps_of(v).count()).collect();
-    let dependents = Rows::reversed(n, &deps_of);
+/// given by the dependents of each node; also a topological order
+/// (dependencies first).
+pub fn depths(dependents: &Rows) -> (Vec<usize>, Vec<InstanceId>) {
+    let n = dependents.len();
+    let mut indeg = dependents.in_degrees();
     let mut order: Vec<InstanceId> = (0..n).filter(|&v| indeg[v] == 0).collect();
     let mut depth = vec![0usize; n];
     let mut i = 0;
@@ -47,7 +40,7 @@ pub fn depths_by<I: Iterator<Item = InstanceId>>(
 pub fn reduce(g: &mut Graph) {
     let n = g.steps.len();
     let deps_of = |v: usize| g.steps[v].deps.iter().map(|d| d.on());
-    let (depth, _) = depths_by(n, deps_of);
+    let (depth, _) = depths(&g.dependents());
     let through: Vec<bool> = g.steps.iter().map(|s| s.wait_any.is_none()).collect();
     let mut mark = vec![0u32; n];
     let mut stamp = 0u32;

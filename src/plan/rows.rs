@@ -1,10 +1,10 @@
 //! [`Rows`]: a graph's adjacency lists as compressed rows.
 //!
 //! One flat array of `u32` node ids and the offset where each node's row
-//! starts, instead of a vector per node. On 5,000 steps in layers of 20
-//! (100,000 edges) a vector per node cost 0.8 MB for the dependencies and
-//! 1.6 MB for the dependents (with growth slack), at the peak of planning;
-//! rows cost 0.4 MB each.
+//! starts, instead of a vector per node. Scheduling walks the dependents of
+//! each instance; on 5,000 steps in layers of 20 (100,000 edges) a vector per
+//! node cost 0.8 MB for the dependencies and 1.6 MB for the dependents (with
+//! growth slack), at the peak of planning. The dependents as rows cost 0.4 MB.
 
 use super::InstanceId;
 
@@ -21,34 +21,17 @@ fn id(v: usize) -> u32 {
 }
 
 impl Rows {
-    /// The rows of `n` nodes, node `v`'s given by `row(v)` (called once per node).
-    pub fn build<I: IntoIterator<Item = InstanceId>>(n: usize, row: impl Fn(usize) -> I) -> Rows {
-        let mut start = Vec::with_capacity(n + 1);
-        let mut flat = Vec::new();
-        start.push(0);
-        for v in 0..n {
-            flat.extend(row(v).into_iter().map(id));
-            start.push(id(flat.len()));
-        }
-        flat.shrink_to_fit();
-        Rows { start, flat }
-    }
-
-    /// The reversed graph: `w` is in row `v` of the result when `v` is in row `w`
-    /// here (the dependents of each node, given its dependencies). Each row
-    /// lists its nodes in increasing order.
-    pub fn transpose(&self) -> Rows {
-        Rows::reversed(self.len(), |v| self.row(v))
-    }
-
-    /// The transpose of `Rows::build(n, row)`, without building that first.
+    /// The reversed graph of `n` nodes whose edges out of `v` are `edges(v)`
+    /// (called twice per node): `w` is in row `v` of the result when `v` is
+    /// in `edges(w)`. Given each node's dependencies, these are its
+    /// dependents, each row in increasing order.
     pub fn reversed<I: IntoIterator<Item = InstanceId>>(
         n: usize,
-        row: impl Fn(usize) -> I,
+        edges: impl Fn(usize) -> I,
     ) -> Rows {
         let mut start = vec![0u32; n + 1];
         for v in 0..n {
-            for d in row(v) {
+            for d in edges(v) {
                 start[d + 1] += 1;
             }
         }
@@ -58,12 +41,22 @@ impl Rows {
         let mut next = start.clone();
         let mut flat = vec![0u32; start[n] as usize];
         for v in 0..n {
-            for d in row(v) {
+            for d in edges(v) {
                 flat[next[d] as usize] = id(v);
                 next[d] += 1;
             }
         }
         Rows { start, flat }
+    }
+
+    /// How many times each node appears in the rows: given the dependents
+    /// of each node, how many dependencies each has.
+    pub fn in_degrees(&self) -> Vec<usize> {
+        let mut deg = vec![0usize; self.len()];
+        for &w in &self.flat {
+            deg[w as usize] += 1;
+        }
+        deg
     }
 
     /// Number of nodes.
@@ -87,22 +80,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_and_their_transpose() {
+    fn dependents_from_dependencies() {
         let deps = [vec![], vec![0], vec![0, 1], vec![2]];
-        let rows = Rows::build(deps.len(), |v| deps[v].iter().copied());
+        let rows = Rows::reversed(deps.len(), |v| deps[v].iter().copied());
         assert_eq!(rows.len(), 4);
-        let back: Vec<Vec<usize>> = (0..4).map(|v| rows.row(v).collect()).collect();
-        assert_eq!(back, deps);
-        let t = rows.transpose();
-        let dependents: Vec<Vec<usize>> = (0..4).map(|v| t.row(v).collect()).collect();
+        let dependents: Vec<Vec<usize>> = (0..4).map(|v| rows.row(v).collect()).collect();
         assert_eq!(dependents, vec![vec![1, 2], vec![2], vec![3], vec![]]);
-        assert_eq!(t.transpose(), rows);
+        assert_eq!(rows.in_degrees(), [0, 1, 2, 1]);
+        // Reversed twice: the dependencies again.
+        let back = Rows::reversed(4, |v| rows.row(v));
+        let deps_again: Vec<Vec<usize>> = (0..4).map(|v| back.row(v).collect()).collect();
+        assert_eq!(deps_again, deps);
     }
 
     #[test]
     fn no_nodes() {
-        let rows = Rows::build(0, |_| Vec::new());
+        let rows = Rows::reversed(0, |_| Vec::new());
         assert!(rows.is_empty());
-        assert!(rows.transpose().is_empty());
+        assert!(rows.in_degrees().is_empty());
     }
 }

@@ -41,27 +41,25 @@ pub struct Schedule {
 
 /// The longest remaining path from each node, its own estimate included:
 /// the priority of the list scheduler (here and in the interpreter).
-pub fn priorities(deps: &Rows, est: &[u64]) -> Vec<u64> {
-    let (_, order) = depths(deps);
+/// `dependents`: the instances that wait for each one ([`Graph::dependents`]).
+pub fn priorities(dependents: &Rows, est: &[u64]) -> Vec<u64> {
+    let (_, order) = depths(dependents);
     let mut prio: Vec<u64> = est.to_vec();
-    let mut best_after = vec![0u64; deps.len()];
     for &v in order.iter().rev() {
-        prio[v] = est[v] + best_after[v];
-        for d in deps.row(v) {
-            best_after[d] = best_after[d].max(prio[v]);
-        }
+        let after = dependents.row(v).map(|w| prio[w]).max().unwrap_or(0);
+        prio[v] = est[v] + after;
     }
     prio
 }
 
 /// The critical path: from the root with the highest priority, follow the
 /// dependent with the highest priority (ties: the earliest in the plan).
-pub fn critical_path(deps: &Rows, prio: &[u64]) -> Vec<InstanceId> {
-    let n = deps.len();
-    let dependents = deps.transpose();
+pub fn critical_path(dependents: &Rows, prio: &[u64]) -> Vec<InstanceId> {
+    let n = dependents.len();
+    let indeg = dependents.in_degrees();
     let best = |it: &mut dyn Iterator<Item = InstanceId>| it.max_by_key(|&v| (prio[v], Reverse(v)));
     let mut path = Vec::new();
-    let mut cur = best(&mut (0..n).filter(|&v| deps.row(v).len() == 0));
+    let mut cur = best(&mut (0..n).filter(|&v| indeg[v] == 0));
     while let Some(v) = cur {
         path.push(v);
         cur = best(&mut dependents.row(v));
@@ -77,16 +75,15 @@ pub struct Limit {
 
 /// Simulates list scheduling; returns (makespan, start times).
 pub fn list_schedule(
-    deps: &Rows,
+    dependents: &Rows,
     est: &[u64],
     prio: &[u64],
     jobs: usize,
     limits: &[Limit],
 ) -> (u64, Vec<u64>) {
-    let n = deps.len();
+    let n = dependents.len();
     let jobs = jobs.max(1);
-    let dependents = deps.transpose();
-    let mut waiting: Vec<usize> = (0..n).map(|v| deps.row(v).len()).collect();
+    let mut waiting = dependents.in_degrees();
     // Per instance: (limit index, iteration) of every limited loop it is in.
     let mut in_limits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
     let mut running_in: Vec<Vec<usize>> = Vec::with_capacity(limits.len());
@@ -162,11 +159,11 @@ pub fn list_schedule(
 
 /// Everything above, for one graph.
 pub fn schedule(g: &Graph, jobs: usize, jobs_source: &str) -> Schedule {
-    let deps = g.dep_rows();
+    let dependents = g.dependents();
     let est: Vec<u64> = g.steps.iter().map(|s| s.estimate.ms).collect();
-    let prio = priorities(&deps, &est);
-    let (stage, _) = depths(&deps);
-    let critical_path = critical_path(&deps, &prio);
+    let prio = priorities(&dependents, &est);
+    let (stage, _) = depths(&dependents);
+    let critical_path = critical_path(&dependents, &prio);
     let critical_ms = critical_path.first().map_or(0, |&v| prio[v]);
     let limits: Vec<Limit> = g
         .groups
@@ -187,7 +184,7 @@ pub fn schedule(g: &Graph, jobs: usize, jobs_source: &str) -> Schedule {
             _ => None,
         })
         .collect();
-    let (total_ms, start_ms) = list_schedule(&deps, &est, &prio, jobs, &limits);
+    let (total_ms, start_ms) = list_schedule(&dependents, &est, &prio, jobs, &limits);
     let serial_ms: u64 = est.iter().sum();
     let jobs = jobs.max(1);
     let lower_bound_ms = critical_ms.max(serial_ms.div_ceil(jobs as u64));

@@ -94,7 +94,7 @@ impl Runner<'_> {
             self.plan.schedule.priority.clone()
         } else {
             let est: Vec<u64> = graph.steps.iter().map(|s| s.estimate.ms).collect();
-            crate::plan::priorities(&graph.dep_rows(), &est)
+            crate::plan::priorities(&graph.dependents(), &est)
         };
         let keep = self.kept_outputs(graph, &name);
         let mut g = GraphRun {
