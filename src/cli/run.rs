@@ -101,24 +101,22 @@ pub fn execute(
     };
     // The IR and the source go before the store opens: the front end's
     // peak and the store's connection are not held at once.
-    let meta = args
+    let store = args
         .store
         .as_ref()
-        .map(|_| RunSession::meta(plan, &wf, &source.text));
+        .map(|dir| (dir, RunSession::meta(plan, &wf, &source.text)));
     let ir_names = crate::ir::NameTable::from(&wf);
     drop((wf, source));
     super::heap::release_free_memory();
-    let mut session = match (&args.store, meta) {
-        (Some(dir), Some(meta)) => {
-            match RunSession::open(dir, &run_id, meta, args.resume.is_some()) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    eprintln!("error: {e}\n(`--no-store` runs without recording the run)");
-                    return ExitCode::from(2);
-                }
+    let mut session = match store {
+        Some((dir, meta)) => match RunSession::open(dir, &run_id, meta, args.resume.is_some()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("error: {e}\n(`--no-store` runs without recording the run)");
+                return ExitCode::from(2);
             }
-        }
-        _ => None,
+        },
+        None => None,
     };
     let live = std::io::stdout().is_terminal() && !args.exec.plain;
     let color = render::use_color(std::io::stdout().is_terminal() && !args.exec.plain);
