@@ -1,4 +1,5 @@
-//! Generators of large workflows, shared by benchmarks and scale tests.
+//! Generators of large workflows, shared by benchmarks and scale tests, and
+//! helpers the end-to-end test crates share.
 
 use std::fmt::Write;
 use std::time::{Duration, Instant};
@@ -150,4 +151,14 @@ pub fn shell_dag(shape: &str, steps: usize) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// The entry of step `name` in a `wfc run --output` report (panics, showing
+/// the report, when there is none).
+pub fn report_step(report: &serde_json::Value, name: &str) -> serde_json::Value {
+    report["steps"]
+        .as_array()
+        .and_then(|steps| steps.iter().find(|s| s["name"] == name))
+        .cloned()
+        .unwrap_or_else(|| panic!("no `{name}` in the report: {report}"))
 }
