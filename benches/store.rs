@@ -4,21 +4,27 @@
 //! store the way the scheduler does (start, attempt end, step end), flushing
 //! once per step (one scheduler turn per step, as on a chain) and once per
 //! event (the worst case: every event in its own turn), and prints the
-//! median time per step. The store's
-//! directory is under `$TMPDIR`. Under `cargo test` it records 50 steps.
+//! median time per step of the two halves of the work: the scheduler's
+//! (appending each turn to the journal) and the fold's (applying the
+//! journal to SQLite; here all of it at once, at the end — on a real run the
+//! watch thread folds every 200 ms). The store's directory is under
+//! `$TMPDIR`. Under `cargo test` it records 50 steps.
 
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime};
 use wfc::run::record::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
 use wfc::store::recorder::{RunMeta, StoreRecorder};
-use wfc::store::Store;
+use wfc::store::{journal, Store};
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (steps, runs) = if full { (5_000, 5) } else { (50, 1) };
-    println!("{:<22} {:>8} {:>12}", "flush", "steps", "µs/step");
+    println!(
+        "{:<22} {:>8} {:>16} {:>14}",
+        "flush", "steps", "journal µs/step", "fold µs/step"
+    );
     for per_event in [false, true] {
-        let mut times = Vec::new();
+        let (mut times, mut folds) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             let dir = tempfile::tempdir().expect("a temp dir");
             let store = Store::open(dir.path()).expect("opens");
@@ -37,15 +43,22 @@ fn main() {
                 record(&mut r, &format!("s{i}"), per_event);
             }
             times.push(t.elapsed());
+            let t = Instant::now();
+            let turns = journal::fold(&store.conn, "bench").expect("folds");
+            folds.push(t.elapsed());
+            assert!(turns >= steps, "every turn folded");
         }
-        times.sort();
-        let per = times[times.len() / 2].as_secs_f64() * 1e6 / steps as f64;
+        let median = |v: &mut Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2].as_secs_f64() * 1e6 / steps as f64
+        };
+        let (per, fold) = (median(&mut times), median(&mut folds));
         let label = if per_event {
             "once per event"
         } else {
             "once per step (turn)"
         };
-        println!("{label:<22} {steps:>8} {per:>12.1}");
+        println!("{label:<22} {steps:>8} {per:>16.1} {fold:>14.1}");
     }
 }
 

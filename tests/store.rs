@@ -148,7 +148,7 @@ fn migrates_a_v1_file() {
         .unwrap();
     }
     let store = Store::open_existing(dir.path()).unwrap().unwrap();
-    assert_eq!(schema::version(&store.conn).unwrap(), 2);
+    assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
     let runs = query::history(&store.conn, None, 10).unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].id, "old-1");

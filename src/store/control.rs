@@ -7,7 +7,8 @@
 //! - **Approvals**: `wfc approve RUN GATE` / `wfc reject RUN GATE` insert a
 //!   row in `approvals`; a waiting gate polls for it ([`StoreApprovals`]).
 //! - **Liveness**: the running wfc refreshes `runs.heartbeat_at` every
-//!   [`HEARTBEAT`] (and checkpoints the WAL, so the recorder never has to). [`reap`] (run at the start of every store command) marks
+//!   [`HEARTBEAT`] (and checkpoints the WAL, so the recorder never has
+//!   to); it folds the run's journal into the store every [`POLL`]. [`reap`] (run at the start of every store command) marks
 //!   a `running` run `interrupted` when its process is gone (same host, pid
 //!   dead) or its heartbeat is older than [`STALE`] (another host, or a
 //!   recycled pid): its `running` steps and attempts become `interrupted`,
@@ -60,7 +61,7 @@ fn is_zombie(pid: i32) -> bool {
 pub fn reap(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let host = super::recorder::hostname();
     let now = now_ms();
-    let mut dead = Vec::new();
+    let (mut dead, mut live) = (Vec::new(), Vec::new());
     {
         let mut q =
             conn.prepare("SELECT id, pid, host, heartbeat_at FROM runs WHERE status = 'running'")?;
@@ -78,18 +79,27 @@ pub fn reap(conn: &Connection) -> rusqlite::Result<Vec<String>> {
             let gone = h == host && pid as u32 != std::process::id() && !pid_alive(pid);
             if stale || gone {
                 dead.push(id);
+            } else {
+                live.push(id);
             }
         }
     }
     for id in &dead {
         interrupt(conn, id)?;
     }
+    // What a live run has journaled, so the caller reads the present.
+    for id in &live {
+        let _ = super::journal::fold(conn, id);
+    }
     Ok(dead)
 }
 
-/// Marks one run interrupted (if it is still `running`).
+/// Marks one run interrupted (if it is still `running`), after folding in
+/// what its journal holds.
 pub fn interrupt(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    super::journal::fold_in(&tx, id)?;
+    tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
     let n = tx.execute(
         "UPDATE runs SET status = 'interrupted', ended_at = heartbeat_at,
                 duration_ms = prior_ms + MAX(0, heartbeat_at - COALESCE(session_started_at, started_at))
@@ -117,7 +127,9 @@ pub fn interrupt(conn: &Connection, id: &str) -> rusqlite::Result<()> {
             params![id, now_ms()],
         )?;
     }
-    tx.commit()
+    tx.commit()?;
+    super::journal::remove(conn, id);
+    Ok(())
 }
 
 /// A run's status, if it exists.
@@ -406,6 +418,8 @@ impl Watch {
         cancel: CancellationToken,
     ) -> Result<Watch, String> {
         let conn = store.reopen()?.conn;
+        // A fold touches the ends of three tables: ~10 pages.
+        let _ = conn.pragma_update(None, "cache_size", -64);
         let (stop, stopped) = std::sync::mpsc::channel();
         let id = run_id.to_owned();
         let thread = std::thread::Builder::new()
@@ -450,6 +464,9 @@ fn watch(
                 cancel.cancel();
             }
         }
+        // Often, so the run's end has little left to fold, and the work
+        // falls in the gaps between steps rather than after the last one.
+        let _ = super::journal::fold(conn, id);
         if last_beat.elapsed() >= HEARTBEAT {
             last_beat = std::time::Instant::now();
             let _ = conn.execute(

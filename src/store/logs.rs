@@ -69,6 +69,13 @@ impl Headers {
         }
     }
 
+    /// The attempt logging to `path` ended: a header not written by now
+    /// never will be (most steps print nothing; kept, the headers of a
+    /// big run's steps would add up: ~110 bytes each).
+    pub fn ended(&self, path: &Path) {
+        self.take(path);
+    }
+
     fn take(&self, path: &Path) -> Option<(u32, SystemTime)> {
         self.0.lock().ok()?.remove(path)
     }

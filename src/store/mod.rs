@@ -10,8 +10,9 @@
 //! ```
 //!
 //! - [`schema`] — tables and versioned migrations;
+//! - [`journal`] — the running run's record file and how it is folded in;
 //! - [`recorder`] — [`StoreRecorder`], a [`crate::run::record::Recorder`]
-//!   that commits every state change before the run goes on;
+//!   that journals every state change before the run goes on;
 //! - [`logs`] — step log files, a [`crate::run::runner::LineOutput`] that
 //!   writes them (and passes lines on to the terminal);
 //! - [`query`] — history and one run's detail (`wfc history`, `wfc status`);
@@ -35,6 +36,7 @@
 
 pub mod control;
 pub mod estimate;
+pub mod journal;
 pub mod logs;
 pub mod query;
 pub mod recorder;

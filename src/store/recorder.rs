@@ -1,26 +1,30 @@
 //! [`StoreRecorder`]: the run store as a [`Recorder`].
 //!
-//! Events are queued and written in one SQLite transaction per
-//! [`Recorder::flush`], which the scheduler calls once per turn of its loop:
-//! after handling what happened and recording the steps it is about to start,
-//! before it starts them and before it waits. So a state change is in the
-//! store before the scheduler acts on it: a step is recorded as succeeded
-//! (with its outputs) before any step that depends on it starts, a step is
-//! recorded as running before its process starts, and the run's start and
-//! end are written at once. A crash at any instant leaves the store with a
-//! prefix of the run's history: steps `running` then (turned `interrupted` by
-//! [`super::control::reap`]), every step before them final. One commit per
-//! turn instead of one per event is what keeps the store's cost per step
-//! small: a commit writes every page it touched to the WAL.
+//! The run's start is written to the database at once. Every later state
+//! change becomes a [`Record`], queued, and each [`Recorder::flush`] — which
+//! the scheduler calls once per turn of its loop, after handling what
+//! happened and recording the steps it is about to start, before it starts
+//! them and before it waits — appends the turn's records to the run's
+//! [`journal`](super::journal) in one write. So a state change is recorded
+//! before the scheduler acts on it: a step is recorded as succeeded (with
+//! its outputs) before any step that depends on it starts, and as running
+//! before its process starts. A crash at any instant leaves a prefix of the
+//! run's history: steps `running` then (turned `interrupted` by
+//! [`super::control::reap`]), every step before them final.
+//!
+//! The journal reaches the database in folds (see [`super::journal`]); the
+//! run's end folds the rest and records the end in one transaction, then
+//! deletes the file.
 //!
 //! A write that fails (a full disk, a store locked longer than the busy
 //! timeout) is reported once on stderr and the run goes on: losing the
 //! record is better than killing a deploy halfway.
 
+use super::journal::{self, Journal, Key, Record};
 use super::logs;
 use super::{ms, now_ms};
 use crate::run::record::{Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::json;
 use std::time::SystemTime;
 
@@ -44,14 +48,12 @@ pub struct StoreRecorder {
     prior_ms: i64,
     next_seq: i64,
     headers: logs::Headers,
-    /// Writes not yet committed, in order, each with what it records (for
-    /// the warning if the commit fails).
-    queue: Vec<(&'static str, Write)>,
+    /// The run's journal, from its start on.
+    journal: Option<Journal>,
+    /// This turn's records.
+    queue: Vec<Record>,
     warned: bool,
 }
-
-/// One queued write.
-type Write = Box<dyn FnOnce(&rusqlite::Transaction, &Ctx) -> rusqlite::Result<()> + Send>;
 
 impl StoreRecorder {
     /// A recorder for a new run (`run_started` inserts it).
@@ -68,6 +70,7 @@ impl StoreRecorder {
             prior_ms: 0,
             next_seq: 0,
             headers: logs::Headers::default(),
+            journal: None,
             queue: Vec::new(),
             warned: false,
         })
@@ -104,106 +107,49 @@ impl StoreRecorder {
         self.session
     }
 
-    /// Queues `f` for the next [`Recorder::flush`].
-    fn write(
-        &mut self,
-        what: &'static str,
-        f: impl FnOnce(&rusqlite::Transaction, &Ctx) -> rusqlite::Result<()> + Send + 'static,
-    ) {
-        self.queue.push((what, Box::new(f)));
+    /// Reports a failure to record `what`, once.
+    fn warn(&mut self, what: &str, e: &dyn std::fmt::Display) {
+        if !std::mem::replace(&mut self.warned, true) {
+            eprintln!("wfc: warning: the run store could not record {what}: {e} (the run goes on; its record may be incomplete)");
+        }
     }
 
-    /// Commits the queue in one transaction; reports a failure once.
-    fn commit(&mut self) {
+    /// Appends this turn's records to the journal.
+    fn append(&mut self) {
         if self.queue.is_empty() {
             return;
         }
-        let ctx = Ctx {
-            run_id: self.run_id.clone(),
-            session: self.session,
-        };
-        let mut what = "";
         let queue = std::mem::take(&mut self.queue);
-        let result = self.conn.transaction().and_then(|tx| {
-            for (w, f) in queue {
-                what = w;
-                f(&tx, &ctx)?;
-            }
-            tx.commit()
-        });
+        let result = match &mut self.journal {
+            Some(j) => j.append(&queue),
+            None => Err(std::io::Error::other("the run's start was not recorded")),
+        };
         if let Err(e) = result {
-            if !self.warned {
-                self.warned = true;
-                eprintln!("wfc: warning: the run store could not record {what}: {e} (the run goes on; its record may be incomplete)");
-            }
+            self.warn(queue[0].what(), &e);
+        }
+        // Keep the allocation for the next turn.
+        self.queue = queue;
+        self.queue.clear();
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction; reports a failure once.
+    fn write(&mut self, what: &str, f: impl FnOnce(&Transaction) -> rusqlite::Result<()>) -> bool {
+        let result =
+            Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)
+                .and_then(|tx| f(&tx).and_then(|()| tx.commit()));
+        if let Err(e) = &result {
+            self.warn(what, e);
+        }
+        result.is_ok()
+    }
+
+    fn key(&self, step: &StepKey) -> Key {
+        Key {
+            graph: step.graph.id().to_owned(),
+            rollback_of: rollback_of(step).to_owned(),
+            name: step.name.clone(),
         }
     }
-}
-
-struct Ctx {
-    run_id: String,
-    session: i64,
-}
-
-impl Ctx {
-    fn event(
-        &self,
-        tx: &rusqlite::Transaction,
-        kind: &str,
-        step: Option<&StepKey>,
-        detail: serde_json::Value,
-    ) -> rusqlite::Result<()> {
-        tx.prepare_cached(
-            &format!(
-            "INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, {}, ?2, ?3, ?4, ?5)",
-            super::schema::NEXT_EVENT
-        ),
-        )?
-        .execute(params![
-            self.run_id,
-            now_ms(),
-            kind,
-            step.map(|s| s.name.as_str()),
-            if detail.is_null() {
-                None
-            } else {
-                Some(detail.to_string())
-            },
-        ])?;
-        Ok(())
-    }
-}
-
-/// Records an attempt's end.
-fn attempt_end(
-    tx: &rusqlite::Transaction,
-    c: &Ctx,
-    step: &StepKey,
-    a: &Attempt,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "UPDATE attempts SET status = ?7, duration_ms = ?8, exit_code = ?9, error = ?10, outputs = ?11
-         WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4 AND session = ?5 AND number = ?6",
-    )?
-    .execute(params![
-        c.run_id,
-        step.graph.id(),
-        rollback_of(step),
-        step.name,
-        c.session,
-        a.number,
-        a.status.name(),
-        a.duration.as_millis() as i64,
-        a.exit_code,
-        a.error,
-        json_text(&a.outputs)
-    ])?;
-    c.event(
-        tx,
-        "attempt_ended",
-        Some(step),
-        json!({ "attempt": a.number, "status": a.status.name(), "error": a.error }),
-    )
 }
 
 /// The `rollback_of` column of a step key.
@@ -220,7 +166,7 @@ fn json_text(v: &serde_json::Value) -> Option<String> {
 
 impl Drop for StoreRecorder {
     fn drop(&mut self) {
-        self.commit();
+        self.append();
     }
 }
 
@@ -236,17 +182,29 @@ impl Recorder for StoreRecorder {
         let (session, prior) = (self.session, self.prior_ms);
         let host = hostname();
         let pid = std::process::id();
-        let run = run.clone();
-        self.write("the run's start", move |tx, c| {
+        let id = self.run_id.clone();
+        // The journal exists (empty) before the run's row says `running`, so
+        // a fold never misses a line; `journal.batch` restarts with it.
+        let path = self
+            .conn
+            .path()
+            .map(|db| journal::path(std::path::Path::new(db), &id));
+        match path.map(Journal::create) {
+            Some(Ok(j)) => self.journal = Some(j),
+            Some(Err(e)) => self.warn("the run's journal", &e),
+            None => {}
+        }
+        let _ = self.write("the run's start", |tx| {
+            tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
             if session == 1 {
                 tx.execute(
                     "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
                                        started_at, heartbeat_at, session, plan, host, session_started_at, prior_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?9, 1, ?10, ?11, ?9, 0)",
-                    params![c.run_id, run.workflow, run.file, meta.file_hash, params, run.jobs as i64,
+                    params![id, run.workflow, run.file, meta.file_hash, params, run.jobs as i64,
                             run.steps as i64, pid, started, meta.plan, host],
                 )?;
-                c.event(tx, "run_started", None, json!({ "pid": pid, "file": run.file }))
+                journal::event(tx, &id, now_ms(), "run_started", None, json!({ "pid": pid, "file": run.file }))
             } else {
                 tx.execute(
                     "UPDATE runs SET status = 'running', pid = ?2, heartbeat_at = ?3, session = ?4,
@@ -254,12 +212,14 @@ impl Recorder for StoreRecorder {
                             ended_at = NULL, duration_ms = NULL, failed_step = NULL, failed_error = NULL,
                             cancel_requested_at = NULL, jobs = ?9
                      WHERE id = ?1",
-                    params![c.run_id, pid, started, session, meta.file_hash, meta.plan, host, prior, run.jobs as i64],
+                    params![id, pid, started, session, meta.file_hash, meta.plan, host, prior, run.jobs as i64],
                 )?;
-                c.event(tx, "run_resumed", None, json!({ "pid": pid, "session": session }))
+                journal::event(tx, &id, now_ms(), "run_resumed", None, json!({ "pid": pid, "session": session }))
             }
         });
-        self.commit();
+        // The plan's fingerprints went through the page cache; nothing else
+        // is written here until the run's end.
+        let _ = self.conn.execute_batch("PRAGMA shrink_memory");
     }
 
     fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
@@ -268,94 +228,82 @@ impl Recorder for StoreRecorder {
         let log = logs::relative_path(&self.run_id, step);
         // The log file tells where each attempt starts.
         self.headers.attempt(log.clone(), attempt, at);
-        let step = step.clone();
-        self.write("an attempt's start", move |tx, c| {
-            tx.prepare_cached(
-                "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
-                 ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-                     status = 'running', attempts = excluded.attempts, detail = NULL,
-                     started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
-                     log_path = excluded.log_path",
-            )?
-            .execute(params![c.run_id, step.graph.id(), rollback_of(&step), step.name, step.kind, seq,
-                             attempt, ms(at), log.to_string_lossy()])?;
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
-            )?
-            .execute(params![c.run_id, step.graph.id(), rollback_of(&step), step.name, c.session, attempt, ms(at)])?;
-            c.event(tx, "attempt_started", Some(&step), json!({ "attempt": attempt }))
-        });
+        let record = Record::AttemptStarted {
+            key: self.key(step),
+            kind: step.kind.to_owned(),
+            seq,
+            attempt,
+            at: ms(at),
+            log: log.to_string_lossy().into_owned(),
+        };
+        self.queue.push(record);
     }
 
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
-        let (step, a) = (step.clone(), a.clone());
-        self.write("an attempt's end", move |tx, c| {
-            attempt_end(tx, c, &step, &a)
-        });
+        self.headers.ended(&logs::relative_path(&self.run_id, step));
+        let record = Record::AttemptEnded {
+            key: self.key(step),
+            attempt: a.number,
+            status: a.status.name().to_owned(),
+            duration_ms: a.duration.as_millis() as i64,
+            exit_code: a.exit_code,
+            error: a.error.clone(),
+            outputs: json_text(&a.outputs),
+            at: now_ms(),
+        };
+        self.queue.push(record);
     }
 
     fn waiting(&mut self, step: &StepKey, why: &str) {
-        let (step, why) = (step.clone(), why.to_owned());
-        self.write("a wait", move |tx, c| {
-            tx.prepare_cached(
-                "UPDATE steps SET status = 'waiting', detail = ?5
-                 WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND name = ?4",
-            )?
-            .execute(params![
-                c.run_id,
-                step.graph.id(),
-                rollback_of(&step),
-                step.name,
-                why
-            ])?;
-            c.event(tx, "waiting", Some(&step), json!({ "why": why }))
-        });
+        let record = Record::Waiting {
+            key: self.key(step),
+            why: why.to_owned(),
+            at: now_ms(),
+        };
+        self.queue.push(record);
     }
 
     fn step_skipped(&mut self, step: &StepKey, reason: &str) {
-        let (step, reason) = (step.clone(), reason.to_owned());
-        self.write("a skip", move |tx, c| {
-            c.event(tx, "step_skipped", Some(&step), json!({ "why": reason }))
+        self.queue.push(Record::Skipped {
+            step: step.name.clone(),
+            why: reason.to_owned(),
+            at: now_ms(),
         });
     }
 
     fn step_ended(&mut self, step: &StepKey, e: &StepEnd) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let (step, e) = (step.clone(), e.clone());
-        self.write("a step's end", move |tx, c| {
-            tx.prepare_cached(
-                "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at,
-                                    duration_ms, exit_code, error, outputs, optional)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-                     status = excluded.status, attempts = excluded.attempts,
-                     started_at = COALESCE(excluded.started_at, started_at),
-                     duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
-                     error = excluded.error, outputs = excluded.outputs,
-                     optional = excluded.optional, detail = NULL",
-            )?
-            .execute(params![c.run_id, step.graph.id(), rollback_of(&step), step.name, step.kind, seq,
-                             e.status.name(), e.attempts, e.started_at.map(ms),
-                             e.duration.as_millis() as i64, e.exit_code, e.error, json_text(&e.outputs),
-                             e.optional])?;
-            c.event(tx, "step_ended", Some(&step), json!({ "status": e.status.name() }))
-        });
+        let record = Record::StepEnded {
+            key: self.key(step),
+            kind: step.kind.to_owned(),
+            seq,
+            status: e.status.name().to_owned(),
+            attempts: e.attempts,
+            started_at: e.started_at.map(ms),
+            duration_ms: e.duration.as_millis() as i64,
+            exit_code: e.exit_code,
+            error: e.error.clone(),
+            outputs: json_text(&e.outputs),
+            optional: e.optional,
+            at: now_ms(),
+        };
+        self.queue.push(record);
     }
 
     fn phase(&mut self, name: &str) {
-        let name = name.to_owned();
-        self.write("a phase", move |tx, c| {
-            c.event(tx, "phase", None, json!({ "phase": name }))
+        self.queue.push(Record::Phase {
+            name: name.to_owned(),
+            at: now_ms(),
         });
     }
 
     fn run_ended(&mut self, end: &RunEnd) {
+        self.append();
         let total = self.prior_ms + end.duration.as_millis() as i64;
-        let end = end.clone();
-        self.write("the run's end", move |tx, c| {
+        let id = self.run_id.clone();
+        let ended = self.write("the run's end", |tx| {
+            journal::fold_in(tx, &id)?;
             let (fs, fe) = match &end.failed {
                 Some((s, e)) => (Some(s.as_str()), Some(e.as_str())),
                 None => (None, None),
@@ -364,20 +312,28 @@ impl Recorder for StoreRecorder {
                 "UPDATE runs SET status = ?2, ended_at = ?3, duration_ms = ?4, failed_step = ?5,
                         failed_error = ?6, heartbeat_at = ?3
                  WHERE id = ?1",
-                params![c.run_id, end.status.name(), ms(end.ended_at), total, fs, fe],
+                params![id, end.status.name(), ms(end.ended_at), total, fs, fe],
             )?;
-            c.event(
+            tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
+            journal::event(
                 tx,
+                &id,
+                now_ms(),
                 "run_ended",
                 None,
                 json!({ "status": end.status.name() }),
             )
         });
-        self.commit();
+        // Everything in it is in the store now (if this failed, the run
+        // stays `running` until the reaper folds the journal).
+        if ended {
+            journal::remove(&self.conn, &self.run_id);
+        }
+        self.journal = None;
     }
 
     fn flush(&mut self) {
-        self.commit();
+        self.append();
     }
 }
 

@@ -20,13 +20,16 @@
 //!   their key: one b-tree each instead of a table plus its key index (plus
 //!   `sqlite_sequence`), so recording a step writes half as many pages.
 //!
+//! - **v3** — `journal`: how far each running run's journal file has been
+//!   applied (see [`super::journal`]).
+//!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
 
 use rusqlite::{Connection, Transaction};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Version 1, exactly as released (kept verbatim: tests build v1 files with it).
 pub const V1: &str = r#"
@@ -177,11 +180,20 @@ DROP TABLE events;
 ALTER TABLE events2 RENAME TO events;
 "#;
 
+/// Version 3 (see the module docs).
+const V3: &str = r#"
+CREATE TABLE journal (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+    batch  INTEGER NOT NULL,               -- the last journal line applied
+    bytes  INTEGER NOT NULL                -- the journal bytes applied (where the next line starts)
+) WITHOUT ROWID;
+"#;
+
 /// The next event number of a run (SQL, `?1` = the run id).
 pub const NEXT_EVENT: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1)";
 
 /// The migration steps, in order: `STEPS[i]` goes from version `i` to `i + 1`.
-const STEPS: &[&str] = &[V1, V2];
+const STEPS: &[&str] = &[V1, V2, V3];
 
 /// The database's schema version.
 pub fn version(conn: &Connection) -> rusqlite::Result<i64> {

@@ -1,0 +1,591 @@
+//! The run's journal: how a running run records its steps, and how the
+//! records reach the database.
+//!
+//! The store must hold every state change before the scheduler acts on it
+//! (see [`super::recorder`]): a step recorded as running before its process
+//! starts, as succeeded before its dependents start. Committing an SQLite
+//! transaction on every turn of the scheduler did that, but cost ~150 µs a
+//! step of the scheduler's CPU: seven statements, then every page they
+//! touched (3–6 a turn, as B-tree pages split) written to the WAL.
+//!
+//! So each turn's records ([`Record`]) are appended to a journal file,
+//! `journal/RUN.jsonl` beside `runs.db`, in one `write`: one JSON line per
+//! turn, numbered from 1. That write is the durability point, as the commit
+//! was: the line is in the OS page cache before the scheduler acts, so it
+//! survives wfc being killed.
+//!
+//! [`fold`] applies the lines the database does not have yet, in one
+//! transaction that also stores the number of the last line applied (table
+//! `journal`): each line is applied exactly once, whoever folds, however
+//! often. Many turns to a transaction is what makes this cheap: a page
+//! touched by a hundred steps is written once. Folds happen
+//! - every second on the running wfc's watch thread ([`super::control`]),
+//! - at the start of every store command (`wfc status` sees the present),
+//! - at the run's end, in the transaction that records the end, after which
+//!   the file is deleted;
+//! - after a crash, when [`super::control::interrupt`] marks the run
+//!   interrupted: a torn last line (wfc killed mid-write) is a turn that
+//!   never happened, since the scheduler had not acted on it.
+
+use super::schema::NEXT_EVENT;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, Seek as _, Write as _};
+use std::path::{Path, PathBuf};
+
+/// A step instance in the store's key: `(graph, rollback_of, name)`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Key {
+    #[serde(rename = "g")]
+    pub graph: String,
+    #[serde(rename = "of", default, skip_serializing_if = "String::is_empty")]
+    pub rollback_of: String,
+    #[serde(rename = "s")]
+    pub name: String,
+}
+
+/// One state change of a running run. `at` (ms since the epoch) is when it
+/// happened, not when it is applied.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "r", rename_all = "snake_case")]
+pub enum Record {
+    AttemptStarted {
+        key: Key,
+        kind: String,
+        seq: i64,
+        attempt: u32,
+        at: i64,
+        log: String,
+    },
+    AttemptEnded {
+        key: Key,
+        attempt: u32,
+        status: String,
+        duration_ms: i64,
+        exit_code: Option<i64>,
+        error: Option<String>,
+        outputs: Option<String>,
+        at: i64,
+    },
+    Waiting {
+        key: Key,
+        why: String,
+        at: i64,
+    },
+    Skipped {
+        step: String,
+        why: String,
+        at: i64,
+    },
+    StepEnded {
+        key: Key,
+        kind: String,
+        seq: i64,
+        status: String,
+        attempts: u32,
+        started_at: Option<i64>,
+        duration_ms: i64,
+        exit_code: Option<i64>,
+        error: Option<String>,
+        outputs: Option<String>,
+        optional: bool,
+        at: i64,
+    },
+    Phase {
+        name: String,
+        at: i64,
+    },
+}
+
+impl Record {
+    /// What the record is, for a warning when it cannot be stored.
+    pub fn what(&self) -> &'static str {
+        match self {
+            Record::AttemptStarted { .. } => "an attempt's start",
+            Record::AttemptEnded { .. } => "an attempt's end",
+            Record::Waiting { .. } => "a wait",
+            Record::Skipped { .. } => "a skip",
+            Record::StepEnded { .. } => "a step's end",
+            Record::Phase { .. } => "a phase",
+        }
+    }
+
+    /// Writes the record into run `run_id`, session `session`.
+    pub fn apply(
+        &self,
+        tx: &Transaction,
+        run_id: &str,
+        session: i64,
+        events: &mut Events,
+    ) -> rusqlite::Result<()> {
+        match self {
+            Record::AttemptStarted {
+                key,
+                kind,
+                seq,
+                attempt,
+                at,
+                log,
+            } => {
+                tx.prepare_cached(
+                    "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
+                     ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
+                         status = 'running', attempts = excluded.attempts, detail = NULL,
+                         started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
+                         log_path = excluded.log_path",
+                )?
+                .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
+                )?
+                .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt, at])?;
+                events.add(
+                    tx,
+                    run_id,
+                    *at,
+                    "attempt_started",
+                    Some(&key.name),
+                    serde_json::json!({ "attempt": attempt }),
+                )
+            }
+            Record::AttemptEnded {
+                key,
+                attempt,
+                status,
+                duration_ms,
+                exit_code,
+                error,
+                outputs,
+                at,
+            } => {
+                tx.prepare_cached(
+                    "UPDATE attempts SET status = ?7, duration_ms = ?8, exit_code = ?9, error = ?10, outputs = ?11
+                     WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4 AND session = ?5 AND number = ?6",
+                )?
+                .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt,
+                                 status, duration_ms, exit_code, error, outputs])?;
+                events.add(
+                    tx,
+                    run_id,
+                    *at,
+                    "attempt_ended",
+                    Some(&key.name),
+                    serde_json::json!({ "attempt": attempt, "status": status, "error": error }),
+                )
+            }
+            Record::Waiting { key, why, at } => {
+                tx.prepare_cached(
+                    "UPDATE steps SET status = 'waiting', detail = ?5
+                     WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND name = ?4",
+                )?
+                .execute(params![
+                    run_id,
+                    key.graph,
+                    key.rollback_of,
+                    key.name,
+                    why
+                ])?;
+                events.add(
+                    tx,
+                    run_id,
+                    *at,
+                    "waiting",
+                    Some(&key.name),
+                    serde_json::json!({ "why": why }),
+                )
+            }
+            Record::Skipped { step, why, at } => events.add(
+                tx,
+                run_id,
+                *at,
+                "step_skipped",
+                Some(step),
+                serde_json::json!({ "why": why }),
+            ),
+            Record::StepEnded {
+                key,
+                kind,
+                seq,
+                status,
+                attempts,
+                started_at,
+                duration_ms,
+                exit_code,
+                error,
+                outputs,
+                optional,
+                at,
+            } => {
+                tx.prepare_cached(
+                    "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at,
+                                        duration_ms, exit_code, error, outputs, optional)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
+                         status = excluded.status, attempts = excluded.attempts,
+                         started_at = COALESCE(excluded.started_at, started_at),
+                         duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
+                         error = excluded.error, outputs = excluded.outputs,
+                         optional = excluded.optional, detail = NULL",
+                )?
+                .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, status, attempts,
+                                 started_at, duration_ms, exit_code, error, outputs, optional])?;
+                events.add(
+                    tx,
+                    run_id,
+                    *at,
+                    "step_ended",
+                    Some(&key.name),
+                    serde_json::json!({ "status": status }),
+                )
+            }
+            Record::Phase { name, at } => events.add(
+                tx,
+                run_id,
+                *at,
+                "phase",
+                None,
+                serde_json::json!({ "phase": name }),
+            ),
+        }
+    }
+}
+
+/// Appends one event to run `run_id`'s log (outside a fold).
+pub fn event(
+    tx: &Transaction,
+    run_id: &str,
+    at: i64,
+    kind: &str,
+    step: Option<&str>,
+    detail: serde_json::Value,
+) -> rusqlite::Result<()> {
+    Events::next(tx, run_id)?.add(tx, run_id, at, kind, step, detail)
+}
+
+/// One line of the journal: a scheduler turn's records.
+#[derive(Deserialize)]
+struct Turn {
+    n: u64,
+    records: Vec<Record>,
+}
+
+#[derive(Serialize)]
+struct TurnRef<'a> {
+    n: u64,
+    records: &'a [Record],
+}
+
+/// The journal file of run `run_id` in the store whose database is `db`.
+pub fn path(db: &Path, run_id: &str) -> PathBuf {
+    db.with_file_name("journal").join(format!("{run_id}.jsonl"))
+}
+
+/// The journal of a running run, open for appending.
+pub struct Journal {
+    file: std::fs::File,
+    path: PathBuf,
+    /// The last turn written.
+    n: u64,
+    buf: Vec<u8>,
+}
+
+impl Journal {
+    /// Creates (empties) the journal at `path`.
+    pub fn create(path: PathBuf) -> std::io::Result<Journal> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = std::fs::File::create(&path)?;
+        Ok(Journal {
+            file,
+            path,
+            n: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Appends the next turn, in one write.
+    pub fn append(&mut self, records: &[Record]) -> std::io::Result<()> {
+        self.n += 1;
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, &TurnRef { n: self.n, records })?;
+        self.buf.push(b'\n');
+        self.file.write_all(&self.buf)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Applies, inside `tx`, what run `run_id`'s journal holds beyond what the
+/// store has, if the run is `running`. Returns how many turns it applied.
+/// Reading starts where the last fold stopped (`journal.bytes`). Only whole
+/// lines count: a line without its newline is being written (or was torn by
+/// a crash).
+pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
+    let Some(db) = tx.path().filter(|p| !p.is_empty()).map(PathBuf::from) else {
+        return Ok(0);
+    };
+    let Ok(file) = std::fs::File::open(path(&db, run_id)) else {
+        return Ok(0);
+    };
+    let row: Option<(i64, i64, i64, String)> = tx
+        .query_row(
+            "SELECT COALESCE(j.batch, 0), COALESCE(j.bytes, 0), r.session, r.status
+             FROM runs r LEFT JOIN journal j ON j.run_id = r.id WHERE r.id = ?1",
+            [run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((done, offset, session, status)) = row else {
+        return Ok(0);
+    };
+    if status != "running" {
+        return Ok(0);
+    }
+    let mut reader = std::io::BufReader::new(file);
+    if reader
+        .seek(std::io::SeekFrom::Start(offset as u64))
+        .is_err()
+    {
+        return Ok(0);
+    }
+    let mut events = Events::next(tx, run_id)?;
+    let (mut line, mut applied, mut last, mut at) = (Vec::new(), 0, done, offset);
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(n) if n > 0 && line.ends_with(b"\n") => {}
+            _ => break,
+        }
+        let Ok(turn) = serde_json::from_slice::<Turn>(&line) else {
+            break;
+        };
+        at += line.len() as i64;
+        if turn.n as i64 <= last {
+            continue;
+        }
+        for r in &turn.records {
+            r.apply(tx, run_id, session, &mut events)?;
+        }
+        last = turn.n as i64;
+        applied += 1;
+    }
+    if applied > 0 {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![run_id, last, at])?;
+    }
+    Ok(applied)
+}
+
+/// The numbers of the events a fold appends: looked up once, since the
+/// fold's transaction holds the write lock.
+pub struct Events(i64);
+
+impl Events {
+    pub fn next(tx: &Transaction, run_id: &str) -> rusqlite::Result<Events> {
+        tx.query_row(&format!("SELECT {NEXT_EVENT}"), [run_id], |r| r.get(0))
+            .map(Events)
+    }
+
+    /// Appends an event to run `run_id`'s log.
+    pub fn add(
+        &mut self,
+        tx: &Transaction,
+        run_id: &str,
+        at: i64,
+        kind: &str,
+        step: Option<&str>,
+        detail: serde_json::Value,
+    ) -> rusqlite::Result<()> {
+        tx.prepare_cached(
+            "INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            run_id,
+            self.0,
+            at,
+            kind,
+            step,
+            (!detail.is_null()).then(|| detail.to_string()),
+        ])?;
+        self.0 += 1;
+        Ok(())
+    }
+}
+
+/// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding
+/// the same run take turns, and the second finds nothing left to apply.
+pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let n = fold_in(&tx, run_id)?;
+    tx.commit()?;
+    Ok(n)
+}
+
+/// Deletes run `run_id`'s journal (once everything in it is in the store).
+pub fn remove(conn: &Connection, run_id: &str) {
+    if let Some(db) = conn.path().filter(|p| !p.is_empty()) {
+        let _ = std::fs::remove_file(path(Path::new(db), run_id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, super::super::Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open(dir.path()).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid, started_at, heartbeat_at)
+                 VALUES ('r1', 'w', 'w.wf', 'h', '{}', 'running', 1, 2, 1, 0, 0)",
+            )
+            .unwrap();
+        (dir, store)
+    }
+
+    fn key(name: &str) -> Key {
+        Key {
+            graph: "main".into(),
+            rollback_of: String::new(),
+            name: name.into(),
+        }
+    }
+
+    fn started(name: &str, seq: i64) -> Record {
+        Record::AttemptStarted {
+            key: key(name),
+            kind: "shell".into(),
+            seq,
+            attempt: 1,
+            at: 10,
+            log: format!("logs/r1/{name}.log"),
+        }
+    }
+
+    fn ended(name: &str, seq: i64) -> Record {
+        Record::StepEnded {
+            key: key(name),
+            kind: "shell".into(),
+            seq,
+            status: "succeeded".into(),
+            attempts: 1,
+            started_at: Some(10),
+            duration_ms: 5,
+            exit_code: Some(0),
+            error: None,
+            outputs: Some(r#"{"v":"1"}"#.into()),
+            optional: false,
+            at: 15,
+        }
+    }
+
+    fn statuses(conn: &Connection) -> Vec<(String, String)> {
+        let mut q = conn
+            .prepare("SELECT name, status FROM steps WHERE run_id = 'r1' ORDER BY seq")
+            .unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn events(conn: &Connection) -> i64 {
+        conn.query_row("SELECT COUNT(*) FROM events WHERE run_id = 'r1'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn folds_each_turn_once_in_order() {
+        let (dir, store) = store();
+        let mut j = Journal::create(path(&dir.path().join("runs.db"), "r1")).unwrap();
+        j.append(&[started("a", 0)]).unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        assert_eq!(statuses(&store.conn), [("a".into(), "running".into())]);
+        j.append(&[ended("a", 1), started("b", 2)]).unwrap();
+        // A second connection (another process) folds what is new, once.
+        let other = store.reopen().unwrap();
+        assert_eq!(fold(&other.conn, "r1").unwrap(), 1);
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 0);
+        assert_eq!(
+            statuses(&store.conn),
+            [
+                ("a".into(), "succeeded".into()),
+                ("b".into(), "running".into())
+            ]
+        );
+        assert_eq!(events(&store.conn), 3);
+    }
+
+    #[test]
+    fn a_fold_reads_on_from_where_the_last_stopped() {
+        let (dir, store) = store();
+        let p = path(&dir.path().join("runs.db"), "r1");
+        let mut j = Journal::create(p.clone()).unwrap();
+        j.append(&[started("a", 0)]).unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        // Line 1 is not read again: garbling it changes nothing.
+        let len = std::fs::metadata(&p).unwrap().len() as usize;
+        std::fs::write(&p, vec![b'x'; len]).unwrap();
+        let mut j = Journal {
+            file: std::fs::OpenOptions::new().append(true).open(&p).unwrap(),
+            path: p,
+            n: 1,
+            buf: Vec::new(),
+        };
+        j.append(&[ended("a", 1)]).unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        assert_eq!(statuses(&store.conn), [("a".into(), "succeeded".into())]);
+    }
+
+    #[test]
+    fn a_line_without_its_newline_waits() {
+        let (dir, store) = store();
+        let p = path(&dir.path().join("runs.db"), "r1");
+        let mut j = Journal::create(p.clone()).unwrap();
+        j.append(&[started("a", 0)]).unwrap();
+        // Being written (or torn by a crash): even a line that parses is
+        // not applied until its newline is there.
+        let line = br#"{"n":2,"records":[{"r":"phase","name":"finally","at":20}]}"#;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(line).unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        assert_eq!(events(&store.conn), 1);
+        f.write_all(b"\n").unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        assert_eq!(events(&store.conn), 2);
+    }
+
+    #[test]
+    fn an_ended_run_is_not_folded_again() {
+        let (dir, store) = store();
+        let mut j = Journal::create(path(&dir.path().join("runs.db"), "r1")).unwrap();
+        j.append(&[started("a", 0)]).unwrap();
+        store
+            .conn
+            .execute_batch("UPDATE runs SET status = 'failed' WHERE id = 'r1'")
+            .unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 0);
+        assert!(statuses(&store.conn).is_empty());
+        remove(&store.conn, "r1");
+        assert!(!j.path().exists());
+    }
+
+    #[test]
+    fn records_round_trip_through_json() {
+        let r = vec![started("a", 0), ended("a", 1)];
+        let buf = serde_json::to_vec(&TurnRef { n: 7, records: &r }).unwrap();
+        let t: Turn = serde_json::from_slice(&buf).unwrap();
+        assert_eq!((t.n, t.records), (7, r));
+    }
+}
