@@ -7,6 +7,7 @@
 //! ```text
 //! .wfc/runs.db              the database (WAL mode: runs.db-wal, runs.db-shm beside it)
 //! .wfc/logs/RUN/STEP.log    each step's output lines, every attempt appended
+//! .wfc/journal/RUN.jsonl    a running run's state changes not yet in runs.db
 //! ```
 //!
 //! - [`schema`] — tables and versioned migrations;
