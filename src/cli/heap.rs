@@ -22,3 +22,24 @@ pub fn release_free_memory() {
 /// Other allocators manage this themselves.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn release_free_memory() {}
+
+/// Makes threads started from now on share the main malloc arena.
+///
+/// glibc gives each thread that allocates an arena of its own (64 MiB of
+/// address space, touched in 132 KiB steps that stay resident). A run's
+/// other threads — the store's watch thread, which folds the journal every
+/// 200 ms, and tokio's blocking pool — allocate little and rarely at once,
+/// so a shared arena costs no measurable contention. Layers of 5,000 steps,
+/// peak RSS: 20.5–20.9 → 20.1–20.3 MiB.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn one_arena() {
+    // SAFETY: mallopt takes no pointers; it sets a tunable under the
+    // allocator's lock.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn one_arena() {}

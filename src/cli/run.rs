@@ -108,6 +108,7 @@ pub fn execute(
     let ir_names = crate::ir::NameTable::from(&wf);
     drop((wf, source));
     super::heap::release_free_memory();
+    super::heap::one_arena();
     let mut session = match store {
         Some((dir, meta)) => match RunSession::open(dir, &run_id, meta, args.resume.is_some()) {
             Ok(s) => Some(s),
