@@ -118,7 +118,8 @@ impl Record {
         session: i64,
         events: &mut Events,
     ) -> rusqlite::Result<()> {
-        match self {
+        // Each record writes its rows, then one event.
+        let (at, kind, step, detail) = match self {
             Record::AttemptStarted {
                 key,
                 kind,
@@ -141,9 +142,7 @@ impl Record {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
                 )?
                 .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt, at])?;
-                events.add(
-                    tx,
-                    run_id,
+                (
                     *at,
                     "attempt_started",
                     Some(&key.name),
@@ -166,9 +165,7 @@ impl Record {
                 )?
                 .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt,
                                  status, duration_ms, exit_code, error, outputs])?;
-                events.add(
-                    tx,
-                    run_id,
+                (
                     *at,
                     "attempt_ended",
                     Some(&key.name),
@@ -187,18 +184,14 @@ impl Record {
                     key.name,
                     why
                 ])?;
-                events.add(
-                    tx,
-                    run_id,
+                (
                     *at,
                     "waiting",
                     Some(&key.name),
                     serde_json::json!({ "why": why }),
                 )
             }
-            Record::Skipped { step, why, at } => events.add(
-                tx,
-                run_id,
+            Record::Skipped { step, why, at } => (
                 *at,
                 "step_skipped",
                 Some(step),
@@ -231,37 +224,19 @@ impl Record {
                 )?
                 .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, status, attempts,
                                  started_at, duration_ms, exit_code, error, outputs, optional])?;
-                events.add(
-                    tx,
-                    run_id,
+                (
                     *at,
                     "step_ended",
                     Some(&key.name),
                     serde_json::json!({ "status": status }),
                 )
             }
-            Record::Phase { name, at } => events.add(
-                tx,
-                run_id,
-                *at,
-                "phase",
-                None,
-                serde_json::json!({ "phase": name }),
-            ),
-        }
+            Record::Phase { name, at } => {
+                (*at, "phase", None, serde_json::json!({ "phase": name }))
+            }
+        };
+        events.add(tx, run_id, at, kind, step.map(String::as_str), detail)
     }
-}
-
-/// Appends one event to run `run_id`'s log (outside a fold).
-pub fn event(
-    tx: &Transaction,
-    run_id: &str,
-    at: i64,
-    kind: &str,
-    step: Option<&str>,
-    detail: serde_json::Value,
-) -> rusqlite::Result<()> {
-    Events::next(tx, run_id)?.add(tx, run_id, at, kind, step, detail)
 }
 
 /// One line of the journal: a scheduler turn's records.
@@ -288,6 +263,8 @@ pub struct Journal {
     path: PathBuf,
     /// The last turn written.
     n: u64,
+    /// The bytes written, all whole lines.
+    len: u64,
     buf: Vec<u8>,
 }
 
@@ -302,17 +279,27 @@ impl Journal {
             file,
             path,
             n: 0,
+            len: 0,
             buf: Vec::new(),
         })
     }
 
     /// Appends the next turn, in one write.
     pub fn append(&mut self, records: &[Record]) -> std::io::Result<()> {
-        self.n += 1;
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, &TurnRef { n: self.n, records })?;
+        let n = self.n + 1;
+        serde_json::to_writer(&mut self.buf, &TurnRef { n, records })?;
         self.buf.push(b'\n');
-        self.file.write_all(&self.buf)
+        if let Err(e) = self.file.write_all(&self.buf) {
+            // A line cut short (a full disk) would run into the next one, and
+            // a fold stops at the first line that does not parse: cut it off.
+            let _ = self.file.set_len(self.len);
+            let _ = self.file.seek(std::io::SeekFrom::Start(self.len));
+            return Err(e);
+        }
+        self.n = n;
+        self.len += self.buf.len() as u64;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -383,8 +370,8 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     Ok(applied)
 }
 
-/// The numbers of the events a fold appends: looked up once, since the
-/// fold's transaction holds the write lock.
+/// The numbers of the events a transaction appends: looked up once, since
+/// the transaction holds the write lock.
 pub struct Events(i64);
 
 impl Events {
@@ -541,6 +528,7 @@ mod tests {
             file: std::fs::OpenOptions::new().append(true).open(&p).unwrap(),
             path: p,
             n: 1,
+            len: len as u64,
             buf: Vec::new(),
         };
         j.append(&[ended("a", 1)]).unwrap();

@@ -204,7 +204,7 @@ impl Recorder for StoreRecorder {
                     params![id, run.workflow, run.file, meta.file_hash, params, run.jobs as i64,
                             run.steps as i64, pid, started, meta.plan, host],
                 )?;
-                journal::event(tx, &id, now_ms(), "run_started", None, json!({ "pid": pid, "file": run.file }))
+                journal::Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_started", None, json!({ "pid": pid, "file": run.file }))
             } else {
                 tx.execute(
                     "UPDATE runs SET status = 'running', pid = ?2, heartbeat_at = ?3, session = ?4,
@@ -214,7 +214,7 @@ impl Recorder for StoreRecorder {
                      WHERE id = ?1",
                     params![id, pid, started, session, meta.file_hash, meta.plan, host, prior, run.jobs as i64],
                 )?;
-                journal::event(tx, &id, now_ms(), "run_resumed", None, json!({ "pid": pid, "session": session }))
+                journal::Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_resumed", None, json!({ "pid": pid, "session": session }))
             }
         });
         // The plan's fingerprints went through the page cache; nothing else
@@ -315,7 +315,7 @@ impl Recorder for StoreRecorder {
                 params![id, end.status.name(), ms(end.ended_at), total, fs, fe],
             )?;
             tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
-            journal::event(
+            journal::Events::next(tx, &id)?.add(
                 tx,
                 &id,
                 now_ms(),
