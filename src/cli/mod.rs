@@ -14,6 +14,7 @@ mod lsp;
 mod plan;
 mod resume;
 mod run;
+mod sched;
 mod stats;
 mod status;
 

@@ -109,6 +109,7 @@ pub fn execute(
     drop((wf, source));
     super::heap::release_free_memory();
     super::heap::one_arena();
+    super::sched::short_slice_for_this_thread();
     let mut session = match store {
         Some((dir, meta)) => match RunSession::open(dir, &run_id, meta, args.resume.is_some()) {
             Ok(s) => Some(s),
