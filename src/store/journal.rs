@@ -252,9 +252,11 @@ struct TurnRef<'a> {
     records: &'a [Record],
 }
 
-/// The journal file of run `run_id` in the store whose database is `db`.
-pub fn path(db: &Path, run_id: &str) -> PathBuf {
-    db.with_file_name("journal").join(format!("{run_id}.jsonl"))
+/// The journal file of run `run_id`, beside the database `conn` has open
+/// (`None` for an in-memory database).
+pub fn path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
+    let db = Path::new(conn.path().filter(|p| !p.is_empty())?);
+    Some(db.with_file_name("journal").join(format!("{run_id}.jsonl")))
 }
 
 /// The journal of a running run, open for appending.
@@ -313,10 +315,7 @@ impl Journal {
 /// lines count: a line without its newline is being written (or was torn by
 /// a crash).
 pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
-    let Some(db) = tx.path().filter(|p| !p.is_empty()).map(PathBuf::from) else {
-        return Ok(0);
-    };
-    let Ok(file) = std::fs::File::open(path(&db, run_id)) else {
+    let Some(Ok(file)) = path(tx, run_id).map(std::fs::File::open) else {
         return Ok(0);
     };
     let row: Option<(i64, i64, i64, String)> = tx
@@ -417,8 +416,8 @@ pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
 
 /// Deletes run `run_id`'s journal (once everything in it is in the store).
 pub fn remove(conn: &Connection, run_id: &str) {
-    if let Some(db) = conn.path().filter(|p| !p.is_empty()) {
-        let _ = std::fs::remove_file(path(Path::new(db), run_id));
+    if let Some(p) = path(conn, run_id) {
+        let _ = std::fs::remove_file(p);
     }
 }
 
@@ -494,8 +493,8 @@ mod tests {
 
     #[test]
     fn folds_each_turn_once_in_order() {
-        let (dir, store) = store();
-        let mut j = Journal::create(path(&dir.path().join("runs.db"), "r1")).unwrap();
+        let (_dir, store) = store();
+        let mut j = Journal::create(path(&store.conn, "r1").unwrap()).unwrap();
         j.append(&[started("a", 0)]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
         assert_eq!(statuses(&store.conn), [("a".into(), "running".into())]);
@@ -516,8 +515,8 @@ mod tests {
 
     #[test]
     fn a_fold_reads_on_from_where_the_last_stopped() {
-        let (dir, store) = store();
-        let p = path(&dir.path().join("runs.db"), "r1");
+        let (_dir, store) = store();
+        let p = path(&store.conn, "r1").unwrap();
         let mut j = Journal::create(p.clone()).unwrap();
         j.append(&[started("a", 0)]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
@@ -538,8 +537,8 @@ mod tests {
 
     #[test]
     fn a_line_without_its_newline_waits() {
-        let (dir, store) = store();
-        let p = path(&dir.path().join("runs.db"), "r1");
+        let (_dir, store) = store();
+        let p = path(&store.conn, "r1").unwrap();
         let mut j = Journal::create(p.clone()).unwrap();
         j.append(&[started("a", 0)]).unwrap();
         // Being written (or torn by a crash): even a line that parses is
@@ -556,8 +555,8 @@ mod tests {
 
     #[test]
     fn an_ended_run_is_not_folded_again() {
-        let (dir, store) = store();
-        let mut j = Journal::create(path(&dir.path().join("runs.db"), "r1")).unwrap();
+        let (_dir, store) = store();
+        let mut j = Journal::create(path(&store.conn, "r1").unwrap()).unwrap();
         j.append(&[started("a", 0)]).unwrap();
         store
             .conn

@@ -185,11 +185,7 @@ impl Recorder for StoreRecorder {
         let id = self.run_id.clone();
         // The journal exists (empty) before the run's row says `running`, so
         // a fold never misses a line; `journal.batch` restarts with it.
-        let path = self
-            .conn
-            .path()
-            .map(|db| journal::path(std::path::Path::new(db), &id));
-        match path.map(Journal::create) {
+        match journal::path(&self.conn, &id).map(Journal::create) {
             Some(Ok(j)) => self.journal = Some(j),
             Some(Err(e)) => self.warn("the run's journal", &e),
             None => {}
