@@ -119,16 +119,14 @@ impl StoreRecorder {
         if self.queue.is_empty() {
             return;
         }
-        let queue = std::mem::take(&mut self.queue);
         let result = match &mut self.journal {
-            Some(j) => j.append(&queue),
+            Some(j) => j.append(&self.queue),
             None => Err(std::io::Error::other("the run's start was not recorded")),
         };
         if let Err(e) = result {
-            self.warn(queue[0].what(), &e);
+            let what = self.queue[0].what();
+            self.warn(what, &e);
         }
-        // Keep the allocation for the next turn.
-        self.queue = queue;
         self.queue.clear();
     }
 
