@@ -33,6 +33,7 @@ pub mod output;
 pub mod process;
 pub mod shell;
 mod spawn;
+mod vfork;
 
 use crate::run::mask::Masker;
 use futures::future::BoxFuture;

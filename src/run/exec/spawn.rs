@@ -6,24 +6,24 @@
 //! of a login shell that was ~12% of wfc's own CPU on trivial steps (`perf`),
 //! and a chain of 1,000 such steps ran 50–60 ms faster under `env -i`.
 //! So the common case — a step under the run's reaper, without `workdir` —
-//! is started here with `posix_spawn` and an environment block built once
-//! per run ([`EnvBlock`]: wfc's environment with the workflow's `env { }`
-//! over it), to which each spawn adds only the step's own variables.
+//! is started here ([`super::vfork`]: `clone` with `CLONE_VFORK`, a leaner
+//! `posix_spawn`) with an environment block built once per run
+//! ([`EnvBlock`]: wfc's environment with the workflow's `env { }` over it),
+//! to which each spawn adds only the step's own variables.
 //!
-//! Steps that need what `posix_spawn` cannot do portably — a `pre_exec`
-//! hook (the per-step supervisor of [`super::process`]) or a working
-//! directory — are started with std's `Command` instead. Either way the
+//! Steps that need more — a `pre_exec` hook (the per-step supervisor of
+//! [`super::process`]) or a working directory — are started with std's
+//! `Command` instead. Either way the
 //! result is a [`StepProcess`]: the pid, the read ends of the stdout and
 //! stderr pipes, and a pidfd that tells the runtime when the process exits.
 
-use super::process;
-use nix::spawn::{posix_spawn, PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags};
-use nix::sys::signal::{SigSet, Signal};
+use super::{process, vfork};
+use nix::sys::signal::Signal;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::ffi::{CStr, CString, OsStr};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -33,7 +33,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::net::unix::pipe;
 
 /// wfc's environment with the workflow's `env { }` applied, as the
-/// `KEY=VALUE` strings `posix_spawn` takes.
+/// `KEY=VALUE` strings `execve` takes.
 #[derive(Debug)]
 pub(crate) struct EnvBlock {
     entries: Vec<CString>,
@@ -149,13 +149,15 @@ struct Started {
     pid: Pid,
     stdout: OwnedFd,
     stderr: OwnedFd,
+    /// A pidfd the start already gave (`None`: one is opened).
+    pidfd: Option<OwnedFd>,
 }
 
 /// Starts the process, on this thread.
 ///
-/// `posix_spawn` blocks the thread until the child has called `exec`
-/// (vfork). Handing the spawn to a blocking-pool thread while other steps
-/// ran used to pay (−10 to −15% on fan-outs of 5,000, when std's spawn also
+/// The start blocks the thread until the child has called `exec` (vfork).
+/// Handing the spawn to a blocking-pool thread while other steps ran used to
+/// pay (−10 to −15% on fan-outs of 5,000, when std's spawn also
 /// copied the environment); with the spawn this cheap the hop costs more
 /// than it saves (fan-out of 5,000: 2.33 s inline, 2.71 s handed off;
 /// layers even). A supervised step must be started here anyway: its death
@@ -176,37 +178,23 @@ pub(crate) fn start(launch: Launch<'_>) -> io::Result<StepProcess> {
             args.push(CString::new(*a).map_err(|_| invalid("an argument"))?);
         }
         let vars = entries(&launch.vars)?;
-        with_posix_spawn(&args, &launch.base.with(&vars))?
+        with_vfork(&args, &launch.base.with(&vars))?
     };
     StepProcess::new(started)
 }
 
-/// `posix_spawn` with stdin on `/dev/null`, stdout and stderr on new pipes,
-/// as the leader of a new process group, with signals as a fresh process
-/// has them (wfc ignores SIGPIPE, which a child would otherwise inherit).
-fn with_posix_spawn(args: &[CString], env: &[&CStr]) -> io::Result<Started> {
+/// Starts the process ([`vfork::spawn`]) with stdin on `/dev/null` and
+/// stdout and stderr on new pipes.
+fn with_vfork(args: &[CString], env: &[&CStr]) -> io::Result<Started> {
     let (out_r, out_w) = pipe()?;
     let (err_r, err_w) = pipe()?;
-    let mut actions = PosixSpawnFileActions::init()?;
-    actions.add_dup2(dev_null()?.as_raw_fd(), 0)?;
-    actions.add_dup2(out_w.as_raw_fd(), 1)?;
-    actions.add_dup2(err_w.as_raw_fd(), 2)?;
-    let mut attr = PosixSpawnAttr::init()?;
-    attr.set_flags(
-        PosixSpawnFlags::POSIX_SPAWN_SETPGROUP
-            | PosixSpawnFlags::POSIX_SPAWN_SETSIGMASK
-            | PosixSpawnFlags::POSIX_SPAWN_SETSIGDEF,
-    )?;
-    attr.set_pgroup(Pid::from_raw(0))?;
-    attr.set_sigmask(&SigSet::empty())?;
-    let mut default = SigSet::empty();
-    default.add(Signal::SIGPIPE);
-    attr.set_sigdefault(&default)?;
-    let pid = posix_spawn(args[0].as_c_str(), &actions, &attr, args, env)?;
+    let args: Vec<&CStr> = args.iter().map(CString::as_c_str).collect();
+    let child = vfork::spawn(&args, env, [dev_null()?, &out_w, &err_w])?;
     Ok(Started {
-        pid,
+        pid: Pid::from_raw(child.pid),
         stdout: out_r,
         stderr: err_r,
+        pidfd: child.pidfd,
     })
 }
 
@@ -242,6 +230,7 @@ fn with_std(mut cmd: std::process::Command) -> io::Result<Started> {
         pid,
         stdout: nonblocking(out.into())?,
         stderr: nonblocking(err.into())?,
+        pidfd: None,
     })
 }
 
@@ -289,7 +278,10 @@ impl StepProcess {
     fn new(s: Started) -> io::Result<Self> {
         let child = rustix::process::Pid::from_raw(s.pid.as_raw())
             .ok_or_else(|| io::Error::other("the child has no pid"))?;
-        let pidfd = rustix::process::pidfd_open(child, rustix::process::PidfdFlags::empty())?;
+        let pidfd = match s.pidfd {
+            Some(fd) => fd,
+            None => rustix::process::pidfd_open(child, rustix::process::PidfdFlags::empty())?,
+        };
         let process = StepProcess {
             pid: s.pid,
             exited: watch(pidfd)?,
