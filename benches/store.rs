@@ -8,7 +8,9 @@
 //! (appending each turn to the journal) and the fold's (applying the
 //! journal to SQLite; here all of it at once, at the end — on a real run the
 //! watch thread folds every 200 ms). The store's directory is under
-//! `$TMPDIR`. Under `cargo test` it records 50 steps.
+//! `$TMPDIR`. It also times what a run's start adds to the front end: the
+//! plan's fingerprints (`store::resume::stored_fingerprints`, for
+//! `wfc resume`). Under `cargo test` it records 50 steps.
 
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime};
@@ -60,6 +62,37 @@ fn main() {
         };
         println!("{label:<22} {steps:>8} {per:>16.1} {fold:>14.1}");
     }
+    fingerprints(steps, runs);
+}
+
+/// Median time to fingerprint a generated plan of `steps` steps.
+fn fingerprints(steps: usize, runs: usize) {
+    use wfc::plan::{self, DefaultEstimator, Options, ParamInput};
+    let a = wfc::analysis::analyze("bench.wf", wfc::testing::large_workflow(steps));
+    let wf = &a.checked.as_ref().expect("checks").ir;
+    let p = plan::plan(
+        wf,
+        &ParamInput::default(),
+        Options { jobs: Some(2) },
+        &DefaultEstimator,
+    )
+    .expect("plans");
+    let mut times: Vec<Duration> = (0..runs.max(3))
+        .map(|_| {
+            let t = Instant::now();
+            let stored = wfc::store::resume::stored_fingerprints(&p, wf);
+            assert!(!stored.is_empty());
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    println!(
+        "fingerprints of {} planned steps (run start): {:.1} ms, {:.1} µs/step",
+        p.main.len(),
+        median.as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e6 / p.main.len() as f64
+    );
 }
 
 fn record(r: &mut StoreRecorder, name: &str, per_event: bool) {

@@ -59,10 +59,23 @@ pub fn fingerprints(plan: &Plan, wf: &Workflow) -> String {
 /// gzip-compressed (a chain of 5,000 steps: 1.4 MB of JSON, ~60 KB stored).
 /// Runs recorded before compression hold the JSON as text; [`read_plan`]
 /// takes both.
+///
+/// The encoder is fed through a buffer: flate2 zeroes its 32 KiB output
+/// buffer on every `write`, and the fingerprints come in four small writes a
+/// step. Unbuffered, that memset was half the fingerprints' time
+/// (`cargo bench --bench store`, 5,179 steps: 41 ms, buffered 19 ms), all
+/// of it before the run's first step.
 pub fn stored_fingerprints(plan: &Plan, wf: &Workflow) -> Vec<u8> {
     use flate2::write::GzEncoder;
-    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    write_fingerprints(plan, wf, &mut gz).expect("writing to memory");
+    use std::io::Write;
+    let gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, gz);
+    write_fingerprints(plan, wf, &mut out).expect("writing to memory");
+    out.flush().expect("writing to memory");
+    let gz = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .expect("flushed");
     gz.finish().expect("writing to memory")
 }
 
