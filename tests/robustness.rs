@@ -185,3 +185,51 @@ proptest! {
         exercise(&text);
     }
 }
+
+/// Codes of the diagnostics of `text`, after rendering every one of them.
+fn codes_rendered(text: &str) -> Vec<&'static str> {
+    let analysis = analyze("input.wf", text);
+    let diags = analysis.diagnostics();
+    let shown = wfc::diag::render::render_all(&diags, &analysis.source, false);
+    assert!(diags.is_empty() || !shown.is_empty());
+    diags.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn long_operator_chains_are_an_error_not_a_stack_overflow() {
+    // Each of these overflowed the stack: the Pratt parser and the passes
+    // over the tree recurse once per operator.
+    let n = 100_000;
+    for value in [
+        vec!["1"; n].join(" + "),
+        format!("{}1", "-".repeat(n)),
+        format!("{}true", "! ".repeat(n)),
+        format!("x{}", ".y".repeat(n)),
+    ] {
+        let text = format!("workflow w {{\n  param p: int = {value}\n}}\n");
+        exercise(&text);
+        let codes = codes_rendered(&text);
+        assert!(codes.contains(&"E0007"), "{codes:?} for {}…", &value[..20]);
+        assert!(!codes.contains(&"E0140"), "no follow-on error: {codes:?}");
+    }
+    // At the limit, an expression is fine (in a test thread's 2 MiB stack).
+    let most = vec!["1"; wfc::syntax::MAX_OPERATORS].join(" + ");
+    let text = format!("workflow w {{\n  param p: int = {most}\n  step s: shell {{\n    run \"echo ${{p}}\"\n  }}\n}}\n");
+    exercise(&text);
+    assert_eq!(codes_rendered(&text), Vec::<&str>::new());
+}
+
+#[test]
+fn a_diagnostic_on_a_very_long_line_names_its_place_instead_of_drawing_it() {
+    // miette panicked drawing a label past column 65,535.
+    let text = format!(
+        "workflow w {{\n  param p: string = \"{}\" + nope\n}}\n",
+        "a".repeat(70_000)
+    );
+    let analysis = analyze("input.wf", text.as_str());
+    let diags = analysis.diagnostics();
+    let shown = wfc::diag::render::render_all(&diags, &analysis.source, false);
+    assert!(shown.contains("unknown name `nope`"), "{shown}");
+    assert!(shown.contains("at input.wf:2:70026"), "{shown}");
+    assert!(shown.contains("the line is too long to show"), "{shown}");
+}

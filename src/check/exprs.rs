@@ -190,6 +190,11 @@ impl Checker<'_> {
 
     fn lower_name(&mut self, id: &ast::Ident, span: Span, ctx: &Ctx) -> Expr {
         let name = id.name.as_str();
+        if name.is_empty() {
+            // The parser's stand-in for an expression it reported and could
+            // not build (`Builder::invalid`): nothing more to say.
+            return Expr::invalid(span);
+        }
         if let Some(b) = self.loop_var(name, ctx.block) {
             self.reference(id.span, ir::Symbol::LoopVar(b));
             let ir::BlockKind::ForEach { var_ty, iter, .. } = &self.wf.blocks[b].kind else {

@@ -70,6 +70,11 @@ pub fn use_color(is_terminal: bool) -> bool {
 
 /// Renders one diagnostic as miette's graphical report (a `file:line:col`
 /// header, the labelled source lines and the help line).
+///
+/// A label on a line longer than [`MAX_SHOWN_LINE`] characters (a generated
+/// or minified file) is not drawn: the report names its `file:line:col`
+/// instead. (miette pads to the label's column, and panics past column
+/// 65,535.)
 pub fn render(diag: &Diagnostic, file: &SourceFile, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
@@ -79,6 +84,30 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_context_lines(1);
+    let long = diag
+        .labels
+        .iter()
+        .find(|l| on_long_line(file, l.span.start));
+    let without_labels;
+    let diag = match long {
+        Some(label) => {
+            let at = file.line_col(label.span.start as usize);
+            let mut d = diag.clone();
+            let what = if label.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", label.message)
+            };
+            d.message = format!(
+                "{}\nat {}:{}:{}{what} (the line is too long to show)",
+                d.message, file.name, at.line, at.column
+            );
+            d.labels.clear();
+            without_labels = d;
+            &without_labels
+        }
+        None => diag,
+    };
     let report = Report {
         diag,
         source: NamedSource::new(&file.name, file.text.clone()),
@@ -87,6 +116,23 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, color: bool) -> String {
     // Writing into a String cannot fail.
     let _ = handler.render_report(&mut out, &report);
     out
+}
+
+/// Lines longer than this (in bytes) are not drawn in a report.
+pub const MAX_SHOWN_LINE: usize = 2_000;
+
+fn on_long_line(file: &SourceFile, offset: u32) -> bool {
+    let text = file.text.as_bytes();
+    let at = (offset as usize).min(text.len());
+    let start = text[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = text[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| at + i);
+    end - start > MAX_SHOWN_LINE
 }
 
 /// Renders all diagnostics followed by a one-line summary.

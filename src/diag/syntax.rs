@@ -139,3 +139,13 @@ pub fn too_deep(at: Span, limit: usize) -> Diagnostic {
         .primary(at, "too deeply nested here")
         .help("split the expression or block into smaller parts")
 }
+
+/// E0007: an expression with more operators than the parser accepts.
+pub fn too_many_operators(at: Span, limit: usize) -> Diagnostic {
+    Diagnostic::error(
+        "E0007",
+        format!("this expression has more than {limit} operators (nested expressions included)"),
+    )
+    .primary(at, "too long")
+    .help("split it: compute parts in steps or params and combine those")
+}

@@ -14,6 +14,8 @@ mod recover;
 pub mod scan;
 pub mod strings;
 
+pub use parser::MAX_OPERATORS;
+
 use crate::diag::Diagnostic;
 use crate::span::LineIndex;
 use ast::{Comment, Item};

@@ -16,10 +16,14 @@ use std::cell::RefCell;
 pub struct WfParser;
 
 mod exprs;
+pub use exprs::MAX_OPERATORS;
 
 /// Builds the tree from a successful parse of `Rule::file`.
 pub struct Builder {
     diags: RefCell<Vec<Diagnostic>>,
+    /// Operators of the expressions being built, nested ones included
+    /// (see [`MAX_OPERATORS`]).
+    expr_depth: std::cell::Cell<usize>,
 }
 
 /// `v` without spare capacity. Vectors collected from filtered iterators grow
@@ -118,6 +122,7 @@ impl Builder {
     pub fn new() -> Builder {
         Builder {
             diags: RefCell::new(Vec::new()),
+            expr_depth: std::cell::Cell::new(0),
         }
     }
 

@@ -29,10 +29,62 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::postfix(Rule::member) | Op::postfix(Rule::index))
 });
 
+/// The most operators an expression may have, counting those of the
+/// expressions nested in it (in parentheses, lists, calls, indexes, `${…}`)
+/// along the way. The grammar reads `1 + 1 + …` as a flat list, but the
+/// Pratt parser, and every later pass over the tree, recurse once per
+/// operator: a generated `1 + 1 + …` of some thousands of terms overflowed
+/// the stack. Real expressions stay far below.
+pub const MAX_OPERATORS: usize = 256;
+
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::not
+            | Rule::neg
+            | Rule::member
+            | Rule::index
+            | Rule::or
+            | Rule::and
+            | Rule::eq
+            | Rule::ne
+            | Rule::lt
+            | Rule::le
+            | Rule::gt
+            | Rule::ge
+            | Rule::in_op
+            | Rule::add
+            | Rule::sub
+            | Rule::mul
+            | Rule::div
+            | Rule::rem
+    )
+}
+
 impl Builder {
     // ------------------------------------------------------- expressions ---
 
     pub fn expr(&self, pair: Pair<'_, Rule>) -> Expr {
+        let sp = span(&pair);
+        let ops = pair
+            .clone()
+            .into_inner()
+            .filter(|p| is_operator(p.as_rule()))
+            .count()
+            + 1;
+        let outer = self.expr_depth.get();
+        if outer + ops > MAX_OPERATORS {
+            self.report(diag::syntax::too_many_operators(sp, MAX_OPERATORS));
+            return self.invalid(sp);
+        }
+        self.expr_depth.set(outer + ops);
+        let e = self.fold(pair);
+        self.expr_depth.set(outer);
+        e
+    }
+
+    /// The expression's operators applied in precedence order.
+    fn fold(&self, pair: Pair<'_, Rule>) -> Expr {
         let pairs = pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT);
         PRATT
             .map_primary(|p| self.primary(p))
