@@ -19,7 +19,7 @@
 //! `journal`): each line is applied exactly once, whoever folds, however
 //! often. Many turns to a transaction is what makes this cheap: a page
 //! touched by a hundred steps is written once. Folds happen
-//! - every second on the running wfc's watch thread ([`super::control`]),
+//! - every 200 ms on the running wfc's watch thread ([`super::control`]),
 //! - at the start of every store command (`wfc status` sees the present),
 //! - at the run's end, in the transaction that records the end, after which
 //!   the file is deleted;
@@ -110,7 +110,8 @@ impl Record {
         }
     }
 
-    /// Writes the record into run `run_id`, session `session`.
+    /// Writes the record into run `run_id`, session `session`: its rows,
+    /// then its event.
     pub fn apply(
         &self,
         tx: &Transaction,
@@ -118,8 +119,63 @@ impl Record {
         session: i64,
         events: &mut Events,
     ) -> rusqlite::Result<()> {
-        // Each record writes its rows, then one event.
+        self.rows(tx, run_id, session)?;
+        self.event(tx, run_id, events)
+    }
+
+    /// Appends the record's event to the run's log.
+    pub fn event(
+        &self,
+        tx: &Transaction,
+        run_id: &str,
+        events: &mut Events,
+    ) -> rusqlite::Result<()> {
+        use serde_json::json;
         let (at, kind, step, detail) = match self {
+            Record::AttemptStarted {
+                key, attempt, at, ..
+            } => (
+                *at,
+                "attempt_started",
+                Some(&key.name),
+                json!({ "attempt": attempt }),
+            ),
+            Record::AttemptEnded {
+                key,
+                attempt,
+                status,
+                error,
+                at,
+                ..
+            } => (
+                *at,
+                "attempt_ended",
+                Some(&key.name),
+                json!({ "attempt": attempt, "status": status, "error": error }),
+            ),
+            Record::Waiting { key, why, at } => {
+                (*at, "waiting", Some(&key.name), json!({ "why": why }))
+            }
+            Record::Skipped { step, why, at } => {
+                (*at, "step_skipped", Some(step), json!({ "why": why }))
+            }
+            Record::StepEnded {
+                key, status, at, ..
+            } => (
+                *at,
+                "step_ended",
+                Some(&key.name),
+                json!({ "status": status }),
+            ),
+            Record::Phase { name, at } => (*at, "phase", None, json!({ "phase": name })),
+        };
+        events.add(tx, run_id, at, kind, step.map(String::as_str), detail)
+    }
+
+    /// Writes the record's rows (`steps`, `attempts`); a skip and a phase
+    /// have none.
+    pub fn rows(&self, tx: &Transaction, run_id: &str, session: i64) -> rusqlite::Result<()> {
+        match self {
             Record::AttemptStarted {
                 key,
                 kind,
@@ -142,12 +198,6 @@ impl Record {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
                 )?
                 .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt, at])?;
-                (
-                    *at,
-                    "attempt_started",
-                    Some(&key.name),
-                    serde_json::json!({ "attempt": attempt }),
-                )
             }
             Record::AttemptEnded {
                 key,
@@ -157,7 +207,7 @@ impl Record {
                 exit_code,
                 error,
                 outputs,
-                at,
+                ..
             } => {
                 tx.prepare_cached(
                     "UPDATE attempts SET status = ?7, duration_ms = ?8, exit_code = ?9, error = ?10, outputs = ?11
@@ -165,14 +215,8 @@ impl Record {
                 )?
                 .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt,
                                  status, duration_ms, exit_code, error, outputs])?;
-                (
-                    *at,
-                    "attempt_ended",
-                    Some(&key.name),
-                    serde_json::json!({ "attempt": attempt, "status": status, "error": error }),
-                )
             }
-            Record::Waiting { key, why, at } => {
+            Record::Waiting { key, why, .. } => {
                 tx.prepare_cached(
                     "UPDATE steps SET status = 'waiting', detail = ?5
                      WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND name = ?4",
@@ -184,59 +228,58 @@ impl Record {
                     key.name,
                     why
                 ])?;
-                (
-                    *at,
-                    "waiting",
-                    Some(&key.name),
-                    serde_json::json!({ "why": why }),
-                )
             }
-            Record::Skipped { step, why, at } => (
-                *at,
-                "step_skipped",
-                Some(step),
-                serde_json::json!({ "why": why }),
-            ),
-            Record::StepEnded {
-                key,
-                kind,
-                seq,
-                status,
-                attempts,
-                started_at,
-                duration_ms,
-                exit_code,
-                error,
-                outputs,
-                optional,
-                at,
-            } => {
-                tx.prepare_cached(
-                    "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at,
-                                        duration_ms, exit_code, error, outputs, optional)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                     ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-                         status = excluded.status, attempts = excluded.attempts,
-                         started_at = COALESCE(excluded.started_at, started_at),
-                         duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
-                         error = excluded.error, outputs = excluded.outputs,
-                         optional = excluded.optional, detail = NULL",
-                )?
-                .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, status, attempts,
-                                 started_at, duration_ms, exit_code, error, outputs, optional])?;
-                (
-                    *at,
-                    "step_ended",
-                    Some(&key.name),
-                    serde_json::json!({ "status": status }),
-                )
-            }
-            Record::Phase { name, at } => {
-                (*at, "phase", None, serde_json::json!({ "phase": name }))
-            }
-        };
-        events.add(tx, run_id, at, kind, step.map(String::as_str), detail)
+            Record::StepEnded { .. } => step_ended(tx, run_id, self, None, None)?,
+            Record::Skipped { .. } | Record::Phase { .. } => {}
+        }
+        Ok(())
     }
+}
+
+/// Writes a step's end (`record`, a [`Record::StepEnded`]) into its `steps`
+/// row. When its last attempt started in the same batch
+/// ([`super::coalesce`]), `log` is that attempt's log path and `first_start`
+/// the start of its first attempt, if that was it (the row may not exist).
+pub(super) fn step_ended(
+    tx: &Transaction,
+    run_id: &str,
+    record: &Record,
+    log: Option<&str>,
+    first_start: Option<i64>,
+) -> rusqlite::Result<()> {
+    let Record::StepEnded {
+        key,
+        kind,
+        seq,
+        status,
+        attempts,
+        started_at,
+        duration_ms,
+        exit_code,
+        error,
+        outputs,
+        optional,
+        ..
+    } = record
+    else {
+        return Ok(());
+    };
+    let started_at = started_at.or(first_start);
+    tx.prepare_cached(
+        "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at,
+                            duration_ms, exit_code, error, outputs, optional, log_path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
+             status = excluded.status, attempts = excluded.attempts,
+             started_at = COALESCE(excluded.started_at, started_at),
+             duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
+             error = excluded.error, outputs = excluded.outputs,
+             optional = excluded.optional, detail = NULL,
+             log_path = COALESCE(excluded.log_path, log_path)",
+    )?
+    .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, status, attempts,
+                     started_at, duration_ms, exit_code, error, outputs, optional, log])?;
+    Ok(())
 }
 
 /// One line of the journal: a scheduler turn's records.
@@ -339,7 +382,7 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     {
         return Ok(0);
     }
-    let mut events = Events::next(tx, run_id)?;
+    let mut batch = super::coalesce::Batch::new(tx, run_id, session)?;
     let (mut line, mut applied, mut last, mut at) = (Vec::new(), 0, done, offset);
     loop {
         line.clear();
@@ -354,12 +397,13 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
         if turn.n as i64 <= last {
             continue;
         }
-        for r in &turn.records {
-            r.apply(tx, run_id, session, &mut events)?;
+        for r in turn.records {
+            batch.push(r)?;
         }
         last = turn.n as i64;
         applied += 1;
     }
+    batch.finish()?;
     if applied > 0 {
         tx.prepare_cached(
             "INSERT OR REPLACE INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3)",

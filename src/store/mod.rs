@@ -35,6 +35,7 @@
 //! short steps — for protection against an event the crash model (wfc being
 //! killed) does not need.
 
+mod coalesce;
 pub mod control;
 pub mod estimate;
 pub mod journal;
