@@ -12,7 +12,7 @@
 //! start still held is written as it stands before any other record of its
 //! step that is not merged into it, and at the end of the batch.
 
-use super::journal::{step_ended, Events, Key, Record};
+use super::journal::{attempt_started_step, step_ended, Events, Key, Record};
 use rusqlite::{params, Transaction};
 
 /// An attempt's start not yet written, and its end once seen.
@@ -135,36 +135,10 @@ impl<'t, 'c> Batch<'t, 'c> {
         match &p.end {
             None => p.start.rows(self.tx, self.run_id, self.session),
             Some(end) => {
-                self.step_row_of(&p.start)?;
+                attempt_started_step(self.tx, self.run_id, &p.start)?;
                 self.attempt(&p.start, end)
             }
         }
-    }
-
-    /// The `steps` row an attempt's start writes (without its attempt row).
-    fn step_row_of(&mut self, start: &Record) -> rusqlite::Result<()> {
-        let Record::AttemptStarted {
-            key,
-            kind,
-            seq,
-            attempt,
-            at,
-            log,
-        } = start
-        else {
-            return Ok(());
-        };
-        self.tx
-            .prepare_cached(
-                "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
-                 ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-                     status = 'running', attempts = excluded.attempts, detail = NULL,
-                     started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
-                     log_path = excluded.log_path",
-            )?
-            .execute(params![self.run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
-        Ok(())
     }
 
     /// One attempt, started and ended, in one insert.
@@ -199,28 +173,8 @@ impl<'t, 'c> Batch<'t, 'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::journal::tests::{key, store};
     use rusqlite::{Connection, TransactionBehavior};
-
-    fn store() -> (tempfile::TempDir, crate::store::Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(dir.path()).unwrap();
-        store
-            .conn
-            .execute_batch(
-                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid, started_at, heartbeat_at)
-                 VALUES ('r1', 'w', 'w.wf', 'h', '{}', 'running', 1, 4, 1, 0, 0)",
-            )
-            .unwrap();
-        (dir, store)
-    }
-
-    fn key(name: &str) -> Key {
-        Key {
-            graph: "main".into(),
-            rollback_of: String::new(),
-            name: name.into(),
-        }
-    }
 
     fn start(name: &str, attempt: u32, at: i64) -> Record {
         Record::AttemptStarted {

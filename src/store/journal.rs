@@ -177,22 +177,9 @@ impl Record {
     pub fn rows(&self, tx: &Transaction, run_id: &str, session: i64) -> rusqlite::Result<()> {
         match self {
             Record::AttemptStarted {
-                key,
-                kind,
-                seq,
-                attempt,
-                at,
-                log,
+                key, attempt, at, ..
             } => {
-                tx.prepare_cached(
-                    "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
-                     ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-                         status = 'running', attempts = excluded.attempts, detail = NULL,
-                         started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
-                         log_path = excluded.log_path",
-                )?
-                .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
+                attempt_started_step(tx, run_id, self)?;
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
@@ -234,6 +221,36 @@ impl Record {
         }
         Ok(())
     }
+}
+
+/// Writes the `steps` row of an attempt's start (`record`, a
+/// [`Record::AttemptStarted`]): the step is running.
+pub(super) fn attempt_started_step(
+    tx: &Transaction,
+    run_id: &str,
+    record: &Record,
+) -> rusqlite::Result<()> {
+    let Record::AttemptStarted {
+        key,
+        kind,
+        seq,
+        attempt,
+        at,
+        log,
+    } = record
+    else {
+        return Ok(());
+    };
+    tx.prepare_cached(
+        "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
+         ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
+             status = 'running', attempts = excluded.attempts, detail = NULL,
+             started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
+             log_path = excluded.log_path",
+    )?
+    .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
+    Ok(())
 }
 
 /// Writes a step's end (`record`, a [`Record::StepEnded`]) into its `steps`
@@ -466,10 +483,11 @@ pub fn remove(conn: &Connection, run_id: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, super::super::Store) {
+    /// A store holding one running run, `r1`.
+    pub(in crate::store) fn store() -> (tempfile::TempDir, super::super::Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = super::super::Store::open(dir.path()).unwrap();
         store
@@ -482,7 +500,7 @@ mod tests {
         (dir, store)
     }
 
-    fn key(name: &str) -> Key {
+    pub(in crate::store) fn key(name: &str) -> Key {
         Key {
             graph: "main".into(),
             rollback_of: String::new(),
