@@ -297,7 +297,9 @@ mod tests {
                 .unwrap();
             let mut events = Events::next(&tx, "r1").unwrap();
             for r in records {
-                r.apply(&tx, "r1", 1, &mut events).unwrap();
+                // Each record on its own: its rows, then its event.
+                r.rows(&tx, "r1", 1).unwrap();
+                r.event(&tx, "r1", &mut events).unwrap();
             }
             tx.commit().unwrap();
             let tx =

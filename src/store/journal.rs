@@ -110,19 +110,6 @@ impl Record {
         }
     }
 
-    /// Writes the record into run `run_id`, session `session`: its rows,
-    /// then its event.
-    pub fn apply(
-        &self,
-        tx: &Transaction,
-        run_id: &str,
-        session: i64,
-        events: &mut Events,
-    ) -> rusqlite::Result<()> {
-        self.rows(tx, run_id, session)?;
-        self.event(tx, run_id, events)
-    }
-
     /// Appends the record's event to the run's log.
     pub fn event(
         &self,
