@@ -312,6 +312,8 @@ fn sigkill_of_wfc_under_nohup_kills_the_step_tree() {
 fn sigkill_kills_the_step_tree(mut cmd: std::process::Command) {
     let dir = tempfile::tempdir().unwrap();
     let pids_file = dir.path().join("pids");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
     let mut helper = cmd
         .args([
             "--exact",
@@ -320,6 +322,7 @@ fn sigkill_kills_the_step_tree(mut cmd: std::process::Command) {
             "--nocapture",
         ])
         .env(HELPER_ENV, &pids_file)
+        .env("TMPDIR", &tmp)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -344,6 +347,33 @@ fn sigkill_kills_the_step_tree(mut cmd: std::process::Command) {
             "pid {pid} outlived the killed wfc"
         );
     }
+    assert_eq!(
+        entries(&tmp).len(),
+        1,
+        "the killed wfc left no scratch directory"
+    );
+    // The next run removes it, and its own when it ends.
+    let wf = dir.path().join("next.wf");
+    std::fs::write(
+        &wf,
+        "workflow next {\n  step a: shell {\n    run \"echo x=1 >> $WF_OUTPUTS\"\n    outputs { x: int }\n  }\n}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wfc"))
+        .args(["run", "--no-store"])
+        .arg(&wf)
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(entries(&tmp), Vec::<String>::new());
+}
+
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
 #[tokio::test]

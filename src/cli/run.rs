@@ -207,6 +207,7 @@ pub fn execute(
         eprintln!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it");
     }
     runtime.shutdown_timeout(Duration::from_millis(200));
+    crate::run::exec::scratch::remove();
     if let Some(r) = reaper {
         r.finish();
     }

@@ -35,7 +35,10 @@ pub fn install(cancel: CancellationToken, force: CancellationToken) -> std::io::
                     eprintln!("\nwfc: cancelling compensations and handlers too — Ctrl-C again to exit at once");
                     force.cancel();
                 }
-                _ => std::process::exit(130),
+                _ => {
+                    crate::run::exec::scratch::remove();
+                    std::process::exit(130)
+                }
             }
         }
     });

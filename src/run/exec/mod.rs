@@ -31,6 +31,7 @@ pub mod http;
 pub mod notify;
 pub mod output;
 pub mod process;
+pub mod scratch;
 pub mod shell;
 mod spawn;
 mod vfork;

@@ -265,14 +265,11 @@ fn resolve_shell(shell: &str) -> Option<PathBuf> {
 pub(crate) struct OutputsFile(pub(crate) PathBuf);
 
 impl OutputsFile {
+    /// A new file in wfc's scratch directory (see [`super::scratch`]).
     pub(crate) fn create() -> std::io::Result<Self> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path =
-            std::env::temp_dir().join(format!("wfc-outputs-{}-{n}-{nanos:x}", std::process::id()));
+        let path = super::scratch::dir()?.join(format!("outputs-{n}"));
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
