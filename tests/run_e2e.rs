@@ -340,6 +340,25 @@ fn exit_codes_for_bad_params_and_bad_workflows() {
     assert_eq!(bad.run(&[]).code, 3);
 }
 
+/// A loop over a list known only at run time cannot run yet: the run is
+/// refused before any step has run, not after the steps before the loop.
+#[test]
+fn a_loop_over_a_run_time_list_is_refused_before_anything_runs() {
+    let c = Case::new(
+        r#"workflow w {
+  step discover: shell {
+    run "echo ran > discovered; echo 'names=[\"a\"]' >> $WF_OUTPUTS"
+    outputs { names: list<string> }
+  }
+  for each n in discover.outputs.names { step work: shell { run "echo ${n}" } }
+}"#,
+    );
+    let r = c.run(&[]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(r.stderr.contains("E0408"), "{r}");
+    assert!(!c.path("discovered").exists(), "a step ran: {r}");
+}
+
 #[test]
 fn ctrl_c_cancels_runs_compensations_and_finally_and_exits_130() {
     let c = Case::new(

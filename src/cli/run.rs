@@ -94,6 +94,9 @@ pub fn execute(
     source: crate::span::SourceFile,
     args: Launch,
 ) -> ExitCode {
+    if let Err(code) = refuse_runtime_loops(plan, &source) {
+        return code;
+    }
     let file = source.name.clone();
     let run_id = match &args.resume {
         Some((id, _)) => id.clone(),
@@ -215,6 +218,30 @@ pub fn execute(
         eprintln!("error: {e}");
     }
     ExitCode::from(result.status.exit_code())
+}
+
+/// A plan with a `for each` over a run-time list cannot run yet: say so
+/// before any step runs (exit 3, as for other errors in the workflow).
+fn refuse_runtime_loops(
+    plan: &crate::plan::Plan,
+    source: &crate::span::SourceFile,
+) -> Result<(), ExitCode> {
+    let diags: Vec<_> = plan
+        .runtime_loops()
+        .into_iter()
+        .filter_map(|grp| match &grp.kind {
+            crate::plan::GroupKind::ForEach { iter, .. } => {
+                Some(crate::plan::errors::runtime_loop(iter.span))
+            }
+            crate::plan::GroupKind::Parallel { .. } => None,
+        })
+        .collect();
+    if diags.is_empty() {
+        return Ok(());
+    }
+    let color = render::use_color(std::io::stderr().is_terminal());
+    eprint!("{}", render::render_all(&diags, source, color));
+    Err(ExitCode::from(3))
 }
 
 /// `20240501-123456-3fa9`: UTC time of the start and 16 random bits.

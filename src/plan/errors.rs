@@ -90,6 +90,19 @@ pub fn eval_failed(span: crate::span::Span, what_: &str, why: &str) -> Diagnosti
         .help("this expression depends only on params, so it is evaluated when planning")
 }
 
+/// E0408: `wfc run` of a `for each` whose list is known only at run time.
+pub fn runtime_loop(list: crate::span::Span) -> Diagnostic {
+    Diagnostic::error(
+        "E0408",
+        "`wfc run` cannot run a `for each` over a list known only at run time yet",
+    )
+    .primary(list, "this list is known only once the run reaches it")
+    .help(
+        "give the loop a list computed from params (`--param`), or loop inside one step's \
+         command; nothing was run",
+    )
+}
+
 fn shorten(s: &str) -> String {
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(60).collect::<String>())

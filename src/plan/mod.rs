@@ -69,6 +69,28 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The `for each` loops, in every graph, whose list is known only at run
+    /// time (planned once, as a template), in source order.
+    pub fn runtime_loops(&self) -> Vec<&Group> {
+        let mut graphs: Vec<&Graph> = vec![&self.main];
+        graphs.extend(self.handlers.iter().map(|h| &h.graph));
+        let mut out: Vec<&Group> = Vec::new();
+        while let Some(g) = graphs.pop() {
+            graphs.extend(g.steps.iter().filter_map(|s| s.rollback.as_deref()));
+            out.extend(g.groups.iter().filter(|grp| {
+                matches!(
+                    grp.kind,
+                    GroupKind::ForEach {
+                        iterations: None,
+                        ..
+                    }
+                )
+            }));
+        }
+        out.sort_by_key(|grp| grp.span.start);
+        out
+    }
+
     pub fn handler(&self, kind: HandlerKind) -> Option<&Graph> {
         self.handlers
             .iter()
