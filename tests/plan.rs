@@ -221,6 +221,40 @@ fn runtime_conditions_are_kept() {
     assert!(p.main.named("heal").is_none() && p.main.named("fail_fast").is_some());
 }
 
+/// A run-time loop's template, unrolled once its list is known: copies named
+/// and bound per item, the template left as a join of its copies.
+#[test]
+fn a_template_unrolls_into_named_copies_joined_by_the_template() {
+    use wfc::plan::{expand, GroupKind, Value};
+    let (p, _) = plan_text("runtime.wf", &fixture("runtime.wf"), &[]).unwrap();
+    let mut g = p.main.clone();
+    let t = g.named("shard[*]").unwrap();
+    let group = g.steps[t].group.unwrap();
+    assert_eq!(expand::unsupported(&g, group), None);
+    let items = [Value::Str("a".into()), Value::Str("b".into())];
+    let added = expand::expand(&mut g, group, &items);
+    let (a, b) = (g.named("shard[a]").unwrap(), g.named("shard[b]").unwrap());
+    assert_eq!(added.copies, vec![(t, vec![a, b])]);
+    assert_eq!(g.steps[b].items.last().unwrap().2, Value::Str("b".into()));
+    let list = g.named("list").unwrap();
+    assert!(
+        g.steps[a].deps.iter().any(|d| d.on() == list),
+        "copies keep the template's deps"
+    );
+    let joined: Vec<usize> = g.steps[t].deps.iter().map(|d| d.on()).collect();
+    assert!(joined.contains(&a) && joined.contains(&b), "{joined:?}");
+    let GroupKind::ForEach {
+        iterations,
+        parallel,
+        ..
+    } = &g.groups[group].kind
+    else {
+        panic!("not a loop")
+    };
+    assert_eq!(iterations.as_deref(), Some(&[vec![a], vec![b]][..]));
+    assert_eq!(*parallel, Some(Some(3)));
+}
+
 #[test]
 fn handlers_and_rollbacks_are_sub_plans() {
     let (p, _) = plan_text("handlers.wf", &fixture("handlers.wf"), &[]).unwrap();

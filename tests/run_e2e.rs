@@ -340,17 +340,71 @@ fn exit_codes_for_bad_params_and_bad_workflows() {
     assert_eq!(bad.run(&[]).code, 3);
 }
 
-/// A loop over a list known only at run time cannot run yet: the run is
-/// refused before any step has run, not after the steps before the loop.
+/// Loops over lists a step wrote are unrolled when the run reaches them:
+/// `parallel N`, a failed iteration stopping a sequential loop, compensations
+/// with their own item, an empty list, outputs read as a list in item order.
 #[test]
-fn a_loop_over_a_run_time_list_is_refused_before_anything_runs() {
+fn loops_over_run_time_lists_unroll_when_the_list_is_known() {
+    let c = fixture("runtime_loops.wf");
+    let r = c.run(&["--jobs", "4", "--keep-going", "--output", "report.json"]);
+    assert_eq!(r.code, 1, "{r}");
+    let par = c.lines("par.log");
+    assert_eq!(par.len(), 8, "{r}");
+    assert_eq!(most_running(&par), 2, "parallel 2: {par:?}");
+    let mut after = c.lines("after.log");
+    after.sort();
+    assert_eq!(
+        after,
+        ["w1:2", "w2:2", "w3:2", "w4:2"],
+        "each iteration reads its own outputs"
+    );
+    assert_eq!(c.read("report.txt").trim(), "w1|w2|w3|w4 4");
+    assert_eq!(
+        c.read("finally.txt").trim(),
+        "w1,w2,w3,w4",
+        "a handler reads them too"
+    );
+    assert_eq!(
+        c.lines("seq.log"),
+        ["one", "two"],
+        "a failed iteration stops the next"
+    );
+    assert_eq!(c.lines("undo.log"), ["undo two", "undo one"]);
+    assert!(!c.path("none.log").exists());
+    assert_eq!(c.read("after_none.txt").trim(), "ran");
+    assert!(
+        r.stdout.contains("seq[three]") && r.stdout.contains("not run"),
+        "{r}"
+    );
+    assert!(r.stdout.contains("undo[two]"), "{r}");
+    assert!(!r.stdout.contains("[*]"), "a template was shown: {r}");
+    let report = c.report();
+    let names: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"par[w4]") && names.contains(&"after_par[w1]"),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.contains("[*]")), "{names:?}");
+}
+
+/// A run-time loop the scheduler cannot unroll is refused before any step
+/// runs, not when the run reaches it.
+#[test]
+fn an_unsupported_run_time_loop_is_refused_before_anything_runs() {
     let c = Case::new(
         r#"workflow w {
   step discover: shell {
     run "echo ran > discovered; echo 'names=[\"a\"]' >> $WF_OUTPUTS"
     outputs { names: list<string> }
   }
-  for each n in discover.outputs.names { step work: shell { run "echo ${n}" } }
+  for each n in discover.outputs.names {
+    parallel { step work: shell { run "echo ${n}" } }
+  }
 }"#,
     );
     let r = c.run(&[]);

@@ -72,31 +72,6 @@ impl Checker<'_> {
         self.dead_branches();
         self.raw_calls();
         self.secret_sinks();
-        self.runtime_loops();
-    }
-
-    /// W0106: a `for each` whose list is known only at run time, which
-    /// `wfc run` refuses (E0408) before any step runs.
-    fn runtime_loops(&mut self) {
-        for b in &self.wf.blocks {
-            let BlockKind::ForEach { iter, .. } = &b.kind else {
-                continue;
-            };
-            let mut source = None;
-            walk(iter, &mut |x| {
-                source = source.take().or(match &x.kind {
-                    ExprKind::StepOutput { step, .. } => Some(format!(
-                        "the output of step `{}`",
-                        self.wf.steps[*step].name
-                    )),
-                    ExprKind::Failed(_) => Some("the failure".to_owned()),
-                    _ => None,
-                });
-            });
-            if let Some(source) = source {
-                self.diags.push(dc::runtime_loop(iter.span, &source));
-            }
-        }
     }
 
     fn unused_params(&mut self) {

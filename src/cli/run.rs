@@ -220,8 +220,9 @@ pub fn execute(
     ExitCode::from(result.status.exit_code())
 }
 
-/// A plan with a `for each` over a run-time list cannot run yet: say so
-/// before any step runs (exit 3, as for other errors in the workflow).
+/// A `for each` over a run-time list that the scheduler could not unroll
+/// (see [`crate::plan::expand::unsupported`]): said before any step runs
+/// (exit 3, as for other errors in the workflow).
 fn refuse_runtime_loops(
     plan: &crate::plan::Plan,
     source: &crate::span::SourceFile,
@@ -229,11 +230,14 @@ fn refuse_runtime_loops(
     let diags: Vec<_> = plan
         .runtime_loops()
         .into_iter()
-        .filter_map(|grp| match &grp.kind {
-            crate::plan::GroupKind::ForEach { iter, .. } => {
-                Some(crate::plan::errors::runtime_loop(iter.span))
+        .filter_map(|(graph, gi)| {
+            let why = crate::plan::expand::unsupported(graph, gi)?;
+            match &graph.groups[gi].kind {
+                crate::plan::GroupKind::ForEach { iter, .. } => {
+                    Some(crate::plan::errors::runtime_loop(iter.span, why))
+                }
+                crate::plan::GroupKind::Parallel { .. } => None,
             }
-            crate::plan::GroupKind::Parallel { .. } => None,
         })
         .collect();
     if diags.is_empty() {

@@ -539,20 +539,6 @@ pub fn unquotable_interpolation(span: Span, context: &str) -> Diagnostic {
     .help("pass the value through the step's `env { NAME = … }` and write \"$NAME\" in the command")
 }
 
-/// W0106: a `for each` over a list known only at run time.
-pub fn runtime_loop(span: Span, source: &str) -> Diagnostic {
-    Diagnostic::warning(
-        "W0106",
-        "`wfc run` cannot run a `for each` over a list known only at run time yet",
-    )
-    .primary(span, format!("this list reads {source}"))
-    .help(
-        "`wfc plan` shows the loop as a template (`NAME[*]`), but `wfc run` refuses the workflow \
-         (E0408) before any step runs: give the loop a list computed from params, or loop inside \
-         one step's command",
-    )
-}
-
 /// W0105: a whole `run` command taken from outside the file.
 pub fn command_from_outside(span: Span, source: &str) -> Diagnostic {
     Diagnostic::warning(

@@ -482,7 +482,8 @@ impl<'a> Builder<'a> {
 }
 
 /// Instance suffixes: the items as text when they are distinct strings, else indices.
-fn suffixes(items: &[Value]) -> Vec<String> {
+/// Instance-name suffixes of a loop's items (`eu-west`, else `0`, `1`, …).
+pub(crate) fn suffixes(items: &[Value]) -> Vec<String> {
     let texts: Vec<Option<&str>> = items
         .iter()
         .map(|v| match v {

@@ -90,16 +90,16 @@ pub fn eval_failed(span: crate::span::Span, what_: &str, why: &str) -> Diagnosti
         .help("this expression depends only on params, so it is evaluated when planning")
 }
 
-/// E0408: `wfc run` of a `for each` whose list is known only at run time.
-pub fn runtime_loop(list: crate::span::Span) -> Diagnostic {
+/// E0408: a `for each` over a run-time list that `wfc run` cannot unroll.
+pub fn runtime_loop(list: crate::span::Span, why: &str) -> Diagnostic {
     Diagnostic::error(
         "E0408",
-        "`wfc run` cannot run a `for each` over a list known only at run time yet",
+        format!("`wfc run` cannot run this loop over a list known only at run time: {why}"),
     )
     .primary(list, "this list is known only once the run reaches it")
     .help(
-        "give the loop a list computed from params (`--param`), or loop inside one step's \
-         command; nothing was run",
+        "move the inner block into a loop of its own, give the loop a list computed from params, \
+         or loop inside one step's command; nothing was run",
     )
 }
 

@@ -98,6 +98,13 @@ impl Builder<'_> {
                 targets.extend(block.implied.iter().map(|&s| (s, EdgeKind::Implied)));
             }
             let mut read_steps = Vec::new();
+            // A loop's list read at run time: the scheduler evaluates it with
+            // the reads of the loop's (template) steps.
+            for b in wf.block_chain(step.parent) {
+                if let BlockKind::ForEach { iter, .. } = &wf.blocks[b].kind {
+                    eval::step_reads(iter, &mut |s| read_steps.push(s));
+                }
+            }
             if let Some(c) = &self.graph.steps[i].condition {
                 eval::step_reads(c, &mut |s| read_steps.push(s));
             }
@@ -169,29 +176,32 @@ impl Builder<'_> {
                 continue;
             };
             let its = its.clone();
-            for w in its.windows(2) {
-                let (prev, next) = (&w[0], &w[1]);
-                let sinks: Vec<InstanceId> = prev
+            chain(&mut self.graph, &its);
+        }
+    }
+}
+
+/// Chains iterations: the first steps of each wait (a `Sequence` edge) for
+/// the last steps of the one before.
+pub(crate) fn chain(graph: &mut Graph, its: &[Vec<InstanceId>]) {
+    for w in its.windows(2) {
+        let (prev, next) = (&w[0], &w[1]);
+        let sinks: Vec<InstanceId> = prev
+            .iter()
+            .copied()
+            .filter(|&p| {
+                !prev
                     .iter()
-                    .copied()
-                    .filter(|&p| {
-                        !prev
-                            .iter()
-                            .any(|&q| self.graph.steps[q].deps.iter().any(|d| d.on() == p))
-                    })
-                    .collect();
-                for &n in next {
-                    let inside = self.graph.steps[n]
-                        .deps
-                        .iter()
-                        .any(|d| next.contains(&d.on()));
-                    if !inside {
-                        let deps = &mut self.graph.steps[n].deps;
-                        for &s in &sinks {
-                            if !deps.iter().any(|d| d.on() == s) {
-                                deps.push(Dep::new(s, EdgeKind::Sequence));
-                            }
-                        }
+                    .any(|&q| graph.steps[q].deps.iter().any(|d| d.on() == p))
+            })
+            .collect();
+        for &n in next {
+            let inside = graph.steps[n].deps.iter().any(|d| next.contains(&d.on()));
+            if !inside {
+                let deps = &mut graph.steps[n].deps;
+                for &s in &sinks {
+                    if !deps.iter().any(|d| d.on() == s) {
+                        deps.push(Dep::new(s, EdgeKind::Sequence));
                     }
                 }
             }

@@ -186,6 +186,8 @@ impl<'p> Runner<'p> {
         let plan = self.plan;
         let main = match env_failure {
             Some(e) => super::scheduler::GraphOutcome {
+                grown: None,
+                copies: Vec::new(),
                 status: Vec::new(),
                 outputs: vec![None; plan.main.len()],
                 completion: Vec::new(),
@@ -214,19 +216,23 @@ impl<'p> Runner<'p> {
         };
         self.main_outputs = main.outputs;
         let failed = main.failure;
+        // The main graph as run: with run-time loops unrolled, if any.
+        let grown = main.grown;
+        let copies = main.copies;
+        let main_graph = grown.as_deref().unwrap_or(&plan.main);
         if status != RunStatus::Succeeded {
             let with_rollback: Vec<usize> = main
                 .completion
                 .iter()
                 .rev()
                 .copied()
-                .filter(|&v| plan.main.steps[v].rollback.is_some())
+                .filter(|&v| main_graph.steps[v].rollback.is_some())
                 .collect();
             if !with_rollback.is_empty() {
                 self.recorder.phase("rollback");
             }
             for v in with_rollback {
-                let step = &plan.main.steps[v];
+                let step = &main_graph.steps[v];
                 if let Some(rb) = &step.rollback {
                     let name = GraphName::Rollback(step.name.clone());
                     self.run_graph(rb, name, Mode::Sub, &force, None, None)
@@ -242,6 +248,13 @@ impl<'p> Runner<'p> {
         let failed_ref = failed.as_ref().map(|(s, e)| (s.as_str(), e.as_str()));
         for kind in handler.into_iter().chain([HandlerKind::Finally]) {
             if let Some(graph) = plan.handler(kind) {
+                // Its reads of unrolled loops' outputs, pointed at the copies.
+                let reread = (!copies.is_empty()).then(|| {
+                    let mut g = graph.clone();
+                    crate::plan::expand::reread(&mut g, &copies, true);
+                    g
+                });
+                let graph = reread.as_ref().unwrap_or(graph);
                 self.recorder.phase(match kind {
                     HandlerKind::Failure => "on failure",
                     HandlerKind::Success => "on success",

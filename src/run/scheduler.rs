@@ -29,6 +29,7 @@ use super::values::{map, Evaluator};
 use crate::ir::OnFail;
 use crate::plan::{Graph, GroupKind, InstanceId, Value};
 use std::cmp::Reverse;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -45,6 +46,11 @@ pub enum Mode {
 
 /// What a graph's run left behind.
 pub struct GraphOutcome {
+    /// The graph as run, when unrolling run-time loops grew it (its instance
+    /// ids extend the plan's).
+    pub grown: Option<Arc<Graph>>,
+    /// Each unrolled template with its copies (for readers in other graphs).
+    pub copies: Vec<(InstanceId, Vec<InstanceId>)>,
     pub status: Vec<StepStatus>,
     pub outputs: Vec<Option<Value>>,
     /// Steps that started, in order of completion.
@@ -54,6 +60,9 @@ pub struct GraphOutcome {
     pub cancelled: bool,
 }
 
+mod unroll;
+
+#[derive(Default)]
 struct StepRun {
     attempts: u32,
     started: Option<(SystemTime, Instant)>,
@@ -61,8 +70,32 @@ struct StepRun {
     cancel: Option<CancellationToken>,
 }
 
+/// The graph a [`GraphRun`] runs: the plan's, or its copy grown by unrolling
+/// run-time loops. Cheap to clone, so a step's fields can be read while the
+/// run's state changes.
+#[derive(Clone)]
+enum GraphRef<'g> {
+    Plan(&'g Graph),
+    Grown(Arc<Graph>),
+}
+
+impl std::ops::Deref for GraphRef<'_> {
+    type Target = Graph;
+    fn deref(&self) -> &Graph {
+        match self {
+            GraphRef::Plan(g) => g,
+            GraphRef::Grown(g) => g,
+        }
+    }
+}
+
 struct GraphRun<'g> {
-    graph: &'g Graph,
+    graph: GraphRef<'g>,
+    /// The templates of unrolled run-time loops: joins of their copies, never
+    /// run or recorded themselves (empty until a loop is unrolled).
+    joins: Vec<bool>,
+    /// Each unrolled template with its copies.
+    copies: Vec<(InstanceId, Vec<InstanceId>)>,
     name: GraphName,
     mode: Mode,
     topo: Topology,
@@ -98,7 +131,9 @@ impl Runner<'_> {
         };
         let keep = self.kept_outputs(graph, &name);
         let mut g = GraphRun {
-            graph,
+            graph: GraphRef::Plan(graph),
+            joins: Vec::new(),
+            copies: Vec::new(),
             name,
             mode,
             topo: Topology::new(graph, prio),
@@ -213,13 +248,20 @@ impl Runner<'_> {
         }
         // Whatever never started.
         for v in 0..g.graph.len() {
-            if g.topo.state[v] == State::Pending {
+            if is_join(&g, v) {
+                g.topo.end(v, StepStatus::NotRun);
+            } else if g.topo.state[v] == State::Pending {
                 let why = self.why_not_run(&g, v);
                 self.not_run(&mut g, v, &why);
             }
         }
         self.recorder.flush();
         GraphOutcome {
+            grown: match &g.graph {
+                GraphRef::Grown(grown) => Some(grown.clone()),
+                GraphRef::Plan(_) => None,
+            },
+            copies: std::mem::take(&mut g.copies),
             status: g
                 .topo
                 .state
@@ -252,13 +294,14 @@ impl Runner<'_> {
         tx: &mpsc::UnboundedSender<Event>,
         failed: Option<(&str, &str)>,
     ) {
-        let graph = g.graph;
-        let step = &graph.steps[v];
-        if in_runtime_loop(graph, v) {
-            let msg = "`for each` over a list known only at run time is not supported yet: \
-                       give the loop a list that depends only on params";
-            return self.fail_now(g, v, msg.into());
+        if is_join(g, v) {
+            return self.join(g, v);
         }
+        if let Some(group) = runtime_loop(&g.graph, v) {
+            return self.unroll(g, v, group, failed);
+        }
+        let graph = g.graph.clone();
+        let step = &graph.steps[v];
         let (cond, prepared, derived) = {
             let main = match &g.name {
                 GraphName::Main => &g.outputs,
@@ -592,6 +635,11 @@ impl Runner<'_> {
 
     fn resolve(&mut self, g: &mut GraphRun, node: usize, how: Resolution) {
         let skipped = g.topo.resolve(node, how);
+        self.report_skips(g, skipped);
+    }
+
+    /// Records steps a skip reached, each with what caused it.
+    fn report_skips(&mut self, g: &mut GraphRun, skipped: Vec<(InstanceId, usize)>) {
         for (w, cause) in skipped {
             let cause_name = if cause < g.topo.n {
                 let c = &g.graph.steps[cause];
@@ -629,6 +677,9 @@ impl Runner<'_> {
     }
 
     fn record_skip(&mut self, g: &GraphRun, v: InstanceId, why: &str) {
+        if is_join(g, v) {
+            return;
+        }
         let key = self.key(g, v);
         self.recorder.step_skipped(&key, why);
         self.recorder.step_ended(
@@ -639,6 +690,9 @@ impl Runner<'_> {
 
     fn not_run(&mut self, g: &mut GraphRun, v: InstanceId, why: &str) {
         g.topo.end(v, StepStatus::NotRun);
+        if is_join(g, v) {
+            return;
+        }
         let key = self.key(g, v);
         self.recorder.step_ended(
             &key,
@@ -699,8 +753,8 @@ fn step_status(s: Status) -> StepStatus {
     }
 }
 
-/// Whether `v` is inside a loop whose list is known only at run time.
-fn in_runtime_loop(g: &Graph, v: InstanceId) -> bool {
+/// The innermost loop holding `v` whose list is known only at run time.
+fn runtime_loop(g: &Graph, v: InstanceId) -> Option<crate::plan::GroupId> {
     let mut cur = g.steps[v].group;
     while let Some(gi) = cur {
         let grp = &g.groups[gi];
@@ -711,9 +765,13 @@ fn in_runtime_loop(g: &Graph, v: InstanceId) -> bool {
                 ..
             }
         ) {
-            return true;
+            return Some(gi);
         }
         cur = grp.parent;
     }
-    false
+    None
+}
+
+fn is_join(g: &GraphRun, v: InstanceId) -> bool {
+    g.joins.get(v).copied().unwrap_or(false)
 }

@@ -44,7 +44,7 @@ pub enum Admit {
 }
 
 /// A `wait any` block.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AnyGroup {
     pub name: String,
     pub members: Vec<InstanceId>,
@@ -54,7 +54,7 @@ pub struct AnyGroup {
 }
 
 /// A `for each … parallel N` loop with its limit, or a loop to stop on failure.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LoopState {
     pub limit: Option<usize>,
     /// Per iteration: started, members not yet ended.
@@ -81,6 +81,8 @@ pub struct Topology {
     /// For each step: (loop index, iteration) of every unrolled loop holding it.
     pub loops_of: Vec<Vec<(usize, usize)>>,
     pub loops: Vec<LoopState>,
+    /// The group of each of `loops`.
+    pub loop_group: Vec<usize>,
     pub prio: Vec<u64>,
     pub ready: BinaryHeap<(u64, Reverse<InstanceId>)>,
 }
@@ -91,6 +93,7 @@ impl Topology {
         let mut any = Vec::new();
         let mut any_index = vec![None; g.groups.len()];
         let mut loops = Vec::new();
+        let mut loop_group = Vec::new();
         let mut loops_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         for (gi, grp) in g.groups.iter().enumerate() {
             match &grp.kind {
@@ -109,6 +112,7 @@ impl Topology {
                     ..
                 } => {
                     let li = loops.len();
+                    loop_group.push(gi);
                     for (it, members) in its.iter().enumerate() {
                         for &m in members {
                             loops_of[m].push((li, it));
@@ -170,9 +174,54 @@ impl Topology {
             any,
             loops_of,
             loops,
+            loop_group,
             prio,
             ready,
         }
+    }
+
+    /// The topology of `g`, a grown copy of the graph this topology was
+    /// built for (a run-time loop unrolled: instances appended, edges added
+    /// to the loop's templates), with where every old instance, `wait any`
+    /// block and loop stands carried over. Returns it with the new instances
+    /// that a skip already reached (with its cause), as [`Topology::resolve`].
+    pub fn regrown(&self, g: &Graph, prio: Vec<u64>) -> (Topology, Vec<(InstanceId, usize)>) {
+        let mut t = Topology::new(g, prio);
+        t.state[..self.n].copy_from_slice(&self.state);
+        for (a, old) in t.any.iter_mut().zip(&self.any) {
+            a.decided = old.decided;
+            a.open = old.open;
+        }
+        for (li, group) in t.loop_group.iter().enumerate() {
+            if let Some(old) = self.loop_group.iter().position(|x| x == group) {
+                t.loops[li] = self.loops[old].clone();
+            }
+        }
+        // Tell every dependent again how each node resolved: old pending
+        // steps count down exactly as they did, new ones catch up.
+        let mut skipped = Vec::new();
+        for v in 0..self.n {
+            let how = match self.state[v] {
+                State::Done(StepStatus::Succeeded) => Resolution::Succeeded,
+                State::Done(StepStatus::Skipped) => Resolution::Skipped,
+                // As the scheduler resolves an optional step's failure.
+                State::Done(s) if s.is_failure() && g.steps[v].optional => Resolution::Skipped,
+                _ => continue,
+            };
+            if t.any_of[v].is_none() {
+                skipped.extend(t.resolve(v, how));
+            }
+        }
+        for a in 0..t.any.len() {
+            if let Some(how) = t.any[a].decided {
+                skipped.extend(t.resolve(t.n + a, how));
+            }
+        }
+        t.ready = (0..t.n)
+            .filter(|&v| t.state[v] == State::Pending && t.waiting[v] == 0)
+            .map(|v| (t.prio[v], Reverse(v)))
+            .collect();
+        (t, skipped)
     }
 
     /// Whether `v` may start now under its loops' limits.

@@ -1,0 +1,98 @@
+//! Run-time loops in the scheduler: a `for each` whose list is known only
+//! once the run reaches it is unrolled when its first template step is ready
+//! (see [`crate::plan::expand`]); the templates then wait as joins.
+
+use super::{GraphRef, GraphRun, StepRun};
+use crate::plan::expand;
+use crate::plan::{GroupId, GroupKind, InstanceId, Value};
+use crate::run::record::{GraphName, StepStatus};
+use crate::run::runner::Runner;
+use crate::run::state::Resolution;
+use crate::run::values::Evaluator;
+use std::sync::Arc;
+
+impl Runner<'_> {
+    /// A template whose copies all ended: it succeeds without running or
+    /// being recorded, and its dependents go on.
+    pub(super) fn join(&mut self, g: &mut GraphRun, v: InstanceId) {
+        if g.topo.waiting[v] > 0 {
+            return; // queued before its loop was unrolled
+        }
+        g.topo.start(v);
+        g.topo.end(v, StepStatus::Succeeded);
+        // Not in `completion`: compensations belong to the copies.
+        self.resolve(g, v, Resolution::Succeeded);
+    }
+
+    /// Template `v` of run-time loop `group` is ready: evaluates the loop's
+    /// list, unrolls the loop into the graph and carries the run over.
+    pub(super) fn unroll(
+        &mut self,
+        g: &mut GraphRun,
+        v: InstanceId,
+        group: GroupId,
+        failed: Option<(&str, &str)>,
+    ) {
+        if let Some(why) = expand::unsupported(&g.graph, group) {
+            let msg = format!("cannot unroll a loop over a list known only at run time: {why}");
+            return self.fail_now(g, v, msg);
+        }
+        let list = {
+            let graph = g.graph.clone();
+            let step = &graph.steps[v];
+            let GroupKind::ForEach { iter, .. } = &graph.groups[group].kind else {
+                return;
+            };
+            let main = match &g.name {
+                GraphName::Main => &g.outputs,
+                _ => &self.main_outputs,
+            };
+            let mut ev = Evaluator::new(
+                &self.params,
+                &step.items,
+                &step.reads,
+                main,
+                &g.outputs,
+                failed,
+            );
+            let list = ev.eval(iter);
+            self.secrets.add(ev.take_derived());
+            list
+        };
+        let items = match list {
+            Ok(Value::List(items)) => items,
+            Ok(other) => {
+                let msg = format!("the loop's list gave `{}`, not a list", other.literal());
+                return self.fail_now(g, v, msg);
+            }
+            Err(e) => return self.fail_now(g, v, format!("evaluating the loop's list: {e}")),
+        };
+        if let GraphRef::Plan(plan) = g.graph {
+            g.graph = GraphRef::Grown(Arc::new(plan.clone()));
+        }
+        let GraphRef::Grown(grown) = &mut g.graph else {
+            return;
+        };
+        let graph = Arc::make_mut(grown);
+        let old = graph.len();
+        let added = expand::expand(graph, group, &items);
+        let n = graph.len();
+        let mut prio = g.topo.prio.clone();
+        prio.resize(n, 0);
+        g.outputs.resize(n, None);
+        g.keep.resize(n, false);
+        g.joins.resize(n, false);
+        for (t, copies) in &added.copies {
+            g.joins[*t] = true;
+            for &c in copies {
+                prio[c] = prio[*t];
+                g.keep[c] = g.keep[*t];
+            }
+        }
+        g.steps.extend((old..n).map(|_| StepRun::default()));
+        g.copies.extend(added.copies);
+        let (topo, skipped) = g.topo.regrown(&g.graph, prio);
+        g.topo = topo;
+        self.report_skips(g, skipped);
+    }
+}
