@@ -611,6 +611,39 @@ fn resume_refuses_a_changed_succeeded_step_and_takes_a_fixed_failing_one() {
     assert_eq!(env.wfc(&["resume", &id]).status.code(), Some(2));
 }
 
+/// Iterations of a loop over a run-time list that succeeded are restored by
+/// `wfc resume` once the loop is unrolled again; the failed one runs again.
+#[test]
+fn resume_restores_the_iterations_of_a_run_time_loop() {
+    let wf = r#"workflow rt {
+  param dir: string
+  step discover: shell {
+    run "echo 'xs=[\"a\",\"b\",\"c\"]' >> $WF_OUTPUTS"
+    outputs { xs: list<string> }
+  }
+  for each x in discover.outputs.xs {
+    step work: shell { run "echo ${x} >> ${dir}/count/${x}; test ${x} != b || test -e ${dir}/fixed" }
+  }
+}
+"#;
+    let env = Env::new(wf);
+    let out = env.spawn_run(&[]).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let id = env.run_id();
+    env.touch("fixed");
+    let text = env.resume_ok(&id);
+    assert_eq!(
+        (env.count("a"), env.count("b"), env.count("c")),
+        (1, 2, 1),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("work[a] ") && l.contains("succeeded (earlier)")),
+        "{text}"
+    );
+}
+
 #[test]
 fn store_commands_without_a_store_and_state_dir() {
     let env = Env::new(CHAIN);

@@ -119,7 +119,18 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return store_error(e),
     };
-    let names: Vec<String> = succeeded.iter().map(|(n, _)| n.clone()).collect();
+    // An iteration of a run-time loop is checked as its template (`work[*]`).
+    let planned = |n: &str| {
+        plan.main.named(n).is_some()
+            || template_name(n).is_some_and(|t| plan.main.named(&t).is_some())
+    };
+    let names: Vec<String> = succeeded
+        .iter()
+        .map(|(n, _)| match template_name(n) {
+            Some(t) if plan.main.named(n).is_none() => t,
+            _ => n.clone(),
+        })
+        .collect();
     let changed = crate::store::file_hash(&source.text) != rec.file_hash;
     if let Some(recorded) = &rec.plan {
         let now: serde_json::Value =
@@ -163,7 +174,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     }
     let restored: Vec<(String, Value)> = succeeded
         .into_iter()
-        .filter(|(n, _)| plan.main.named(n).is_some())
+        .filter(|(n, _)| planned(n))
         .map(|(n, j)| (n, Value::from_json(&j)))
         .collect();
     eprintln!(
@@ -183,4 +194,11 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             resume: Some((id, restored)),
         },
     )
+}
+
+/// The template an instance of a run-time loop was copied from: its last
+/// `[item]` suffix made `[*]` (`work[a]` → `work[*]`).
+fn template_name(name: &str) -> Option<String> {
+    let open = name.strip_suffix(']')?.rfind('[')?;
+    Some(format!("{}[*]", &name[..open]))
 }

@@ -96,6 +96,9 @@ struct GraphRun<'g> {
     joins: Vec<bool>,
     /// Each unrolled template with its copies.
     copies: Vec<(InstanceId, Vec<InstanceId>)>,
+    /// Steps that succeeded in an earlier session (`wfc resume`) and are not
+    /// in the plan: iterations of run-time loops, restored when unrolled.
+    restore_later: Vec<(String, Value)>,
     name: GraphName,
     mode: Mode,
     topo: Topology,
@@ -134,6 +137,7 @@ impl Runner<'_> {
             graph: GraphRef::Plan(graph),
             joins: Vec::new(),
             copies: Vec::new(),
+            restore_later: Vec::new(),
             name,
             mode,
             topo: Topology::new(graph, prio),
@@ -156,8 +160,10 @@ impl Runner<'_> {
         };
         if g.name == GraphName::Main {
             for (step, value) in std::mem::take(&mut self.restored) {
-                if let Some(v) = graph.named(&step) {
-                    self.restored_step(&mut g, v, value);
+                match graph.named(&step) {
+                    Some(v) => self.restored_step(&mut g, v, value),
+                    // An iteration of a run-time loop, restored once unrolled.
+                    None => g.restore_later.push((step, value)),
                 }
             }
         }

@@ -90,9 +90,19 @@ impl Runner<'_> {
             }
         }
         g.steps.extend((old..n).map(|_| StepRun::default()));
-        g.copies.extend(added.copies);
         let (topo, skipped) = g.topo.regrown(&g.graph, prio);
         g.topo = topo;
         self.report_skips(g, skipped);
+        // Iterations that succeeded before a `wfc resume` are not run again.
+        for (_, copies) in &added.copies {
+            for &c in copies {
+                let name = &g.graph.steps[c].name;
+                if let Some(i) = g.restore_later.iter().position(|(n, _)| n == name) {
+                    let (_, value) = g.restore_later.swap_remove(i);
+                    self.restored_step(g, c, value);
+                }
+            }
+        }
+        g.copies.extend(added.copies);
     }
 }
