@@ -392,6 +392,28 @@ fn loops_over_run_time_lists_unroll_when_the_list_is_known() {
     assert!(!names.iter().any(|n| n.contains("[*]")), "{names:?}");
 }
 
+#[test]
+fn blocks_and_loops_inside_a_run_time_loop_are_copied_per_iteration() {
+    let c = fixture("runtime_nested.wf");
+    let r = c.run(&["--jobs", "4"]);
+    assert_eq!(r.code, 0, "{r}");
+    let sorted = |name: &str| {
+        let mut v = c.lines(name);
+        v.sort();
+        v
+    };
+    assert_eq!(sorted("any.log"), ["fast a", "fast b"], "{r}");
+    assert!(
+        r.stdout
+            .contains("another member of `probes [a]` succeeded first"),
+        "{r}"
+    );
+    assert_eq!(sorted("sized.log"), ["a1", "a2", "b1", "b2"]);
+    assert_eq!(sorted("leaf.log"), ["a1", "a2", "b1", "b2"]);
+    assert!(r.stdout.contains("leaf[b][b2]"), "{r}");
+    assert_eq!(c.read("last.txt").trim(), "4 4");
+}
+
 /// A run-time loop the scheduler cannot unroll is refused before any step
 /// runs, not when the run reaches it.
 #[test]
@@ -402,8 +424,9 @@ fn an_unsupported_run_time_loop_is_refused_before_anything_runs() {
     run "echo ran > discovered; echo 'names=[\"a\"]' >> $WF_OUTPUTS"
     outputs { names: list<string> }
   }
-  for each n in discover.outputs.names {
-    parallel { step work: shell { run "echo ${n}" } }
+  parallel wait any {
+    for each n in discover.outputs.names { step work: shell { run "echo ${n}" } }
+    step other: shell { run "true" }
   }
 }"#,
     );

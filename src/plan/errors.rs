@@ -98,8 +98,8 @@ pub fn runtime_loop(list: crate::span::Span, why: &str) -> Diagnostic {
     )
     .primary(list, "this list is known only once the run reaches it")
     .help(
-        "move the inner block into a loop of its own, give the loop a list computed from params, \
-         or loop inside one step's command; nothing was run",
+        "move the loop out of the `wait any` block (wrap what races in a step), or give the loop a \
+         list computed from params; nothing was run",
     )
 }
 

@@ -10,9 +10,9 @@
 //! whoever depended on the template (or read its outputs as a list) now waits
 //! for (or reads) the copies.
 //!
-//! Supported: a loop whose body holds only steps (no `parallel` block or
-//! loop inside) and that is not itself inside a run-time loop or a
-//! `wait any` block; [`unsupported`] says why another cannot run.
+//! Blocks and loops inside the body are copied per iteration as well; a
+//! run-time loop inside is unrolled in its turn, once per copy. A loop inside
+//! a `wait any` block cannot be unrolled ([`unsupported`]).
 
 use super::link::chain;
 use super::{Dep, EdgeKind, Graph, GroupId, GroupKind, InstanceId, RefTarget, Value};
@@ -34,35 +34,29 @@ impl Expansion {
     }
 }
 
-/// Why the run-time loop `group` cannot be unrolled by [`expand`], if so.
-pub fn unsupported(graph: &Graph, group: GroupId) -> Option<&'static str> {
-    let inside = |g: GroupId| {
-        let mut cur = graph.groups[g].parent;
-        while let Some(p) = cur {
-            if p == group {
-                return true;
-            }
-            cur = graph.groups[p].parent;
-        }
-        false
-    };
-    if (0..graph.groups.len()).any(inside) {
-        return Some("its body holds a `parallel` block or a loop");
-    }
-    let mut cur = graph.groups[group].parent;
+/// Whether group `g` lies inside group `outer`.
+fn within(graph: &Graph, g: GroupId, outer: GroupId) -> bool {
+    let mut cur = graph.groups[g].parent;
     while let Some(p) = cur {
-        match &graph.groups[p].kind {
-            GroupKind::ForEach {
-                iterations: None, ..
-            } => return Some("it is inside another loop over a run-time list"),
-            GroupKind::Parallel {
-                wait: crate::ir::Wait::Any,
-            } => return Some("it is inside a `parallel … wait any` block"),
-            _ => {}
+        if p == outer {
+            return true;
         }
         cur = graph.groups[p].parent;
     }
-    None
+    false
+}
+
+/// Why the run-time loop `group` cannot be unrolled by [`expand`], if so.
+pub fn unsupported(graph: &Graph, group: GroupId) -> Option<&'static str> {
+    let inside_wait_any = (0..graph.groups.len()).any(|g| {
+        matches!(
+            graph.groups[g].kind,
+            GroupKind::Parallel {
+                wait: crate::ir::Wait::Any
+            }
+        ) && within(graph, group, g)
+    });
+    inside_wait_any.then_some("it is inside a `parallel … wait any` block")
 }
 
 /// Unrolls the run-time loop `group` over `items` (see the module docs).
@@ -75,6 +69,10 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
         GroupKind::Parallel { .. } => return Expansion::default(),
     };
     let templates = graph.groups[group].members.clone();
+    // Blocks and loops inside the body: copied per iteration too.
+    let inner: Vec<GroupId> = (0..graph.groups.len())
+        .filter(|&g| within(graph, g, group))
+        .collect();
     let suffixes = super::compile::suffixes(items);
     let mut copies: Vec<(InstanceId, Vec<InstanceId>)> =
         templates.iter().map(|&t| (t, Vec::new())).collect();
@@ -82,11 +80,15 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
     for (item, suffix) in items.iter().zip(&suffixes) {
         let first = graph.steps.len();
         let copy_of = |t: InstanceId| templates.iter().position(|&x| x == t).map(|i| first + i);
+        let gfirst = graph.groups.len();
+        let group_of = |g: GroupId| inner.iter().position(|&x| x == g).map_or(g, |i| gfirst + i);
         let mut added = Vec::with_capacity(templates.len());
         for &t in &templates {
             let mut s = graph.steps[t].clone();
             s.name = s.name.replacen("[*]", &format!("[{suffix}]"), 1);
             s.items.push((block, var.clone(), item.clone()));
+            s.group = s.group.map(group_of);
+            s.wait_any = s.wait_any.map(group_of);
             if let Some(rb) = &mut s.rollback {
                 // The compensation sees this iteration's item too.
                 for r in &mut rb.steps {
@@ -117,6 +119,22 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
         }
         let ids: Vec<InstanceId> = (first..first + added.len()).collect();
         graph.steps.extend(added);
+        for &g in &inner {
+            let mut copy = graph.groups[g].clone();
+            copy.name = copy.name.replacen("[*]", &format!("[{suffix}]"), 1);
+            copy.parent = copy.parent.map(group_of);
+            copy.members = copy.members.iter().filter_map(|&m| copy_of(m)).collect();
+            if let GroupKind::ForEach {
+                iterations: Some(its),
+                ..
+            } = &mut copy.kind
+            {
+                for it in its.iter_mut() {
+                    *it = it.iter().filter_map(|&m| copy_of(m)).collect();
+                }
+            }
+            graph.groups.push(copy);
+        }
         for (k, &c) in ids.iter().enumerate() {
             copies[k].1.push(c);
         }
@@ -125,8 +143,16 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
     if sequential {
         chain(graph, &iterations);
     }
-    // The templates become joins of their copies.
+    // The templates' inner blocks and loops are left empty, and the
+    // templates become joins of their copies.
+    for &g in &inner {
+        graph.groups[g].members.clear();
+        if let GroupKind::ForEach { iterations, .. } = &mut graph.groups[g].kind {
+            *iterations = Some(Vec::new());
+        }
+    }
     for (t, cs) in &copies {
+        graph.steps[*t].wait_any = None;
         let deps = &mut graph.steps[*t].deps;
         deps.retain(|d| !templates.contains(&d.on()));
         deps.extend(cs.iter().map(|&c| Dep::new(c, EdgeKind::Block)));

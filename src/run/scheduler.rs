@@ -759,9 +759,11 @@ fn step_status(s: Status) -> StepStatus {
     }
 }
 
-/// The innermost loop holding `v` whose list is known only at run time.
+/// The outermost loop holding `v` whose list is known only at run time and
+/// not unrolled yet (an inner one's list may read the outer one's item).
 fn runtime_loop(g: &Graph, v: InstanceId) -> Option<crate::plan::GroupId> {
     let mut cur = g.steps[v].group;
+    let mut found = None;
     while let Some(gi) = cur {
         let grp = &g.groups[gi];
         if matches!(
@@ -771,11 +773,11 @@ fn runtime_loop(g: &Graph, v: InstanceId) -> Option<crate::plan::GroupId> {
                 ..
             }
         ) {
-            return Some(gi);
+            found = Some(gi);
         }
         cur = grp.parent;
     }
-    None
+    found
 }
 
 fn is_join(g: &GraphRun, v: InstanceId) -> bool {
