@@ -284,6 +284,27 @@ impl Runner<'_> {
         }
     }
 
+    /// What `step`'s expressions see: params, its items, outputs so far.
+    fn evaluator<'a>(
+        &'a self,
+        g: &'a GraphRun,
+        step: &'a crate::plan::PlannedStep,
+        failed: Option<(&'a str, &'a str)>,
+    ) -> Evaluator<'a> {
+        let main = match &g.name {
+            GraphName::Main => &g.outputs,
+            _ => &self.main_outputs,
+        };
+        Evaluator::new(
+            &self.params,
+            &step.items,
+            &step.reads,
+            main,
+            &g.outputs,
+            failed,
+        )
+    }
+
     fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {
         StepKey {
             graph: g.name.clone(),
@@ -309,18 +330,7 @@ impl Runner<'_> {
         let graph = g.graph.clone();
         let step = &graph.steps[v];
         let (cond, prepared, derived) = {
-            let main = match &g.name {
-                GraphName::Main => &g.outputs,
-                _ => &self.main_outputs,
-            };
-            let mut ev = Evaluator::new(
-                &self.params,
-                &step.items,
-                &step.reads,
-                main,
-                &g.outputs,
-                failed,
-            );
+            let mut ev = self.evaluator(g, step, failed);
             let cond = step.condition.as_ref().map(|c| ev.eval(c));
             let go = matches!(cond, None | Some(Ok(Value::Bool(true))));
             let prepared = go.then(|| prepare(step, &mut ev, &self.workflow_env));

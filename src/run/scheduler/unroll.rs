@@ -5,10 +5,9 @@
 use super::{GraphRef, GraphRun, StepRun};
 use crate::plan::expand;
 use crate::plan::{GroupId, GroupKind, InstanceId, Value};
-use crate::run::record::{GraphName, StepStatus};
+use crate::run::record::StepStatus;
 use crate::run::runner::Runner;
 use crate::run::state::Resolution;
-use crate::run::values::Evaluator;
 use std::sync::Arc;
 
 impl Runner<'_> {
@@ -43,18 +42,7 @@ impl Runner<'_> {
             let GroupKind::ForEach { iter, .. } = &graph.groups[group].kind else {
                 return;
             };
-            let main = match &g.name {
-                GraphName::Main => &g.outputs,
-                _ => &self.main_outputs,
-            };
-            let mut ev = Evaluator::new(
-                &self.params,
-                &step.items,
-                &step.reads,
-                main,
-                &g.outputs,
-                failed,
-            );
+            let mut ev = self.evaluator(g, step, failed);
             let list = ev.eval(iter);
             self.secrets.add(ev.take_derived());
             list
