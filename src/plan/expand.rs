@@ -15,23 +15,13 @@
 //! a `wait any` block cannot be unrolled ([`unsupported`]).
 
 use super::link::chain;
-use super::{Dep, EdgeKind, Graph, GroupId, GroupKind, InstanceId, RefTarget, Value};
+use super::{Dep, EdgeKind, Graph, GroupId, GroupKind, InstanceId, OutputRef, RefTarget, Value};
 
 /// What [`expand`] added.
 #[derive(Debug, Default, PartialEq)]
 pub struct Expansion {
     /// Per template (in the loop's member order): its copies, in item order.
     pub copies: Vec<(InstanceId, Vec<InstanceId>)>,
-}
-
-impl Expansion {
-    /// The template an added instance is a copy of.
-    pub fn template_of(&self, v: InstanceId) -> Option<InstanceId> {
-        self.copies
-            .iter()
-            .find(|(_, cs)| cs.contains(&v))
-            .map(|(t, _)| *t)
-    }
 }
 
 /// Whether group `g` lies inside group `outer`.
@@ -94,13 +84,7 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
                 for r in &mut rb.steps {
                     r.name = r.name.replacen("[*]", &format!("[{suffix}]"), 1);
                     r.items.push((block, var.clone(), item.clone()));
-                    for read in r.reads.iter_mut().filter(|read| read.main) {
-                        if let RefTarget::One(x) = read.target {
-                            if let Some(c) = copy_of(x) {
-                                read.target = RefTarget::One(c);
-                            }
-                        }
-                    }
+                    retarget(&mut r.reads, true, &copy_of);
                 }
             }
             for d in &mut s.deps {
@@ -108,13 +92,7 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
                     *d = Dep::new(c, d.why);
                 }
             }
-            for r in &mut s.reads {
-                if let RefTarget::One(x) = r.target {
-                    if let Some(c) = copy_of(x) {
-                        r.target = RefTarget::One(c);
-                    }
-                }
-            }
+            retarget(&mut s.reads, false, &copy_of);
             added.push(s);
         }
         let ids: Vec<InstanceId> = (first..first + added.len()).collect();
@@ -169,6 +147,21 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
         *its = Some(iterations);
     }
     Expansion { copies }
+}
+
+/// Points reads of one template (in `main` or not) at its copy in this iteration.
+fn retarget(
+    reads: &mut [OutputRef],
+    main: bool,
+    copy_of: &impl Fn(InstanceId) -> Option<InstanceId>,
+) {
+    for r in reads.iter_mut().filter(|r| r.main == main) {
+        if let RefTarget::One(x) = r.target {
+            if let Some(c) = copy_of(x) {
+                r.target = RefTarget::One(c);
+            }
+        }
+    }
 }
 
 /// Points reads of templates' outputs as lists (`work.stdout` outside the
