@@ -254,9 +254,7 @@ impl Runner<'_> {
         }
         // Whatever never started.
         for v in 0..g.graph.len() {
-            if is_join(&g, v) {
-                g.topo.end(v, StepStatus::NotRun);
-            } else if g.topo.state[v] == State::Pending {
+            if g.topo.state[v] == State::Pending {
                 let why = self.why_not_run(&g, v);
                 self.not_run(&mut g, v, &why);
             }
