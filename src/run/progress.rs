@@ -162,7 +162,10 @@ impl Inner {
         }
         if step.graph == GraphName::Main {
             self.main_done += 1;
+            // A loop over a run-time list adds steps the plan did not count.
+            self.main_total = self.main_total.max(self.main_done);
             if let Some(l) = &self.live {
+                l.overall.set_length(self.main_total as u64);
                 l.overall.set_position(self.main_done as u64);
             }
         }
