@@ -6,7 +6,8 @@
 //! Podman API service works too (`scripts/start-docker-api`).
 //!
 //! Steps: make sure the image is there ([`PullPolicy`]), create the container,
-//! start it, stream its logs, wait for it, remove it. The container gets only
+//! start it, stream its logs, wait for it, complete its logs from the log read
+//! after it exited (a followed stream can end early), remove it. The container gets only
 //! the workflow's and the step's `env` (not wfc's environment), the bind
 //! `mounts`, the `workdir`, and the network named by `network` (`none` by
 //! default: no network; `host` to reach services on the machine). `run` is a
@@ -161,19 +162,13 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
         stderr: true,
         ..Default::default()
     };
-    let mut logs = docker.logs(&id, Some(logs_opts));
+    let mut logs = docker.logs(&id, Some(logs_opts.clone()));
     let mut wait = docker.wait_container(&id, None);
+    let mut seen = Seen::default();
     let work = async {
         let read_logs = async {
-            while let Some(item) = logs.next().await {
-                match item {
-                    Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
-                        out.feed(&message)
-                    }
-                    Ok(LogOutput::StdErr { message }) => err.feed(&message),
-                    Ok(LogOutput::StdIn { .. }) => {}
-                    Err(_) => break,
-                }
+            while let Some(Ok(item)) = logs.next().await {
+                seen.feed(item, &mut out, &mut err);
             }
         };
         tokio::pin!(read_logs);
@@ -211,6 +206,25 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
         };
         let _ = docker.stop_container(&id, Some(opts)).await;
     }
+    if result.is_ok() {
+        // A followed log stream can end before the log does (Podman's
+        // k8s-file driver, containers/podman#21914); the log read once the
+        // container has exited is complete, so take what was missed from it.
+        let rest = docker.logs(
+            &id,
+            Some(LogsOptions {
+                follow: false,
+                ..logs_opts
+            }),
+        );
+        let catch_up = rest.for_each(|item| {
+            if let Ok(item) = item {
+                seen.replay(item, &mut out, &mut err);
+            }
+            async {}
+        });
+        let _ = tokio::time::timeout(LOG_CATCH_UP, catch_up).await;
+    }
     cleanup.remove().await;
     let (stdout, _) = out.finish();
     let (stderr, err_last) = err.finish();
@@ -238,8 +252,56 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
     outcome
 }
 
-/// How long the log stream may stay open once the container has exited.
-const LOG_DRAIN: Duration = Duration::from_secs(2);
+/// How many bytes of each stream have been fed, so that the complete log,
+/// read again from its start, supplies only what the followed stream missed.
+#[derive(Debug, Default)]
+struct Seen {
+    out: usize,
+    err: usize,
+    /// Bytes of each stream passed over so far while replaying.
+    replayed_out: usize,
+    replayed_err: usize,
+}
+
+impl Seen {
+    /// Feeds a chunk of the followed stream.
+    fn feed(&mut self, item: LogOutput, out: &mut OutputPipe, err: &mut OutputPipe) {
+        match item {
+            LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                self.out += message.len();
+                out.feed(&message);
+            }
+            LogOutput::StdErr { message } => {
+                self.err += message.len();
+                err.feed(&message);
+            }
+            LogOutput::StdIn { .. } => {}
+        }
+    }
+
+    /// Feeds the part of a chunk of the complete log not fed yet.
+    fn replay(&mut self, item: LogOutput, out: &mut OutputPipe, err: &mut OutputPipe) {
+        let (message, seen, replayed, pipe) = match item {
+            LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                (message, &mut self.out, &mut self.replayed_out, out)
+            }
+            LogOutput::StdErr { message } => (message, &mut self.err, &mut self.replayed_err, err),
+            LogOutput::StdIn { .. } => return,
+        };
+        let start = *replayed;
+        *replayed += message.len();
+        if *replayed > *seen {
+            pipe.feed(&message[(*seen).saturating_sub(start)..]);
+            *seen = *replayed;
+        }
+    }
+}
+
+/// How long the followed log stream may stay open once the container has
+/// exited; whatever it has not delivered by then is read from the complete log.
+const LOG_DRAIN: Duration = Duration::from_millis(250);
+/// How long reading the complete log of an exited container may take.
+const LOG_CATCH_UP: Duration = Duration::from_secs(10);
 /// How long to wait for the engine's wait response once the logs have ended,
 /// before asking the container's state directly.
 const WAIT_AFTER_LOGS: Duration = Duration::from_secs(2);
@@ -473,7 +535,59 @@ impl Drop for OutputsDir {
 
 #[cfg(test)]
 mod tests {
-    use super::split_reference;
+    use super::{split_reference, LogOutput, OutputPipe, Seen, Stream};
+    use crate::run::mask::Masker;
+
+    fn out(text: &str) -> LogOutput {
+        LogOutput::StdOut {
+            message: text.as_bytes().to_vec().into(),
+        }
+    }
+
+    fn err(text: &str) -> LogOutput {
+        LogOutput::StdErr {
+            message: text.as_bytes().to_vec().into(),
+        }
+    }
+
+    #[test]
+    fn the_complete_log_supplies_only_what_the_followed_stream_missed() {
+        let masker = Masker::default();
+        let mut o = OutputPipe::new(Stream::Stdout, None, &masker, 1 << 20);
+        let mut e = OutputPipe::new(Stream::Stderr, None, &masker, 1 << 20);
+        let mut seen = Seen::default();
+        // The followed stream ended in the middle of a stdout chunk.
+        seen.feed(out("one\n"), &mut o, &mut e);
+        seen.feed(err("warn\n"), &mut o, &mut e);
+        seen.feed(out("tw"), &mut o, &mut e);
+        for item in [
+            out("one\n"),
+            err("warn\n"),
+            out("two\n"),
+            out("three\n"),
+            err("oops\n"),
+        ] {
+            seen.replay(item, &mut o, &mut e);
+        }
+        assert_eq!(o.finish().0.text, "one\ntwo\nthree\n");
+        assert_eq!(e.finish().0.text, "warn\noops\n");
+    }
+
+    #[test]
+    fn a_complete_followed_stream_gets_nothing_twice() {
+        let masker = Masker::default();
+        let mut o = OutputPipe::new(Stream::Stdout, None, &masker, 1 << 20);
+        let mut e = OutputPipe::new(Stream::Stderr, None, &masker, 1 << 20);
+        let mut seen = Seen::default();
+        for item in [out("a\n"), err("b\n"), out("c\n")] {
+            seen.feed(item, &mut o, &mut e);
+        }
+        for item in [out("a\n"), err("b\n"), out("c\n")] {
+            seen.replay(item, &mut o, &mut e);
+        }
+        assert_eq!(o.finish().0.text, "a\nc\n");
+        assert_eq!(e.finish().0.text, "b\n");
+    }
 
     #[test]
     fn references() {
