@@ -7,11 +7,11 @@
 //!
 //! Steps: make sure the image is there ([`PullPolicy`]), create the container,
 //! start it, stream its logs, wait for it, complete its logs from the log read
-//! after it exited (a followed stream can end early), remove it. The
-//! container gets only the workflow's and the step's `env` (not wfc's
-//! environment), the bind `mounts`, the `workdir`, and the network named by
-//! `network` (`none` by default: no network; `host` to reach services on the
-//! machine). `run` is a shell command: without `entrypoint` the container runs `sh -c RUN` (the
+//! after it exited (a followed stream can end early), remove it. The container
+//! gets only the workflow's and the step's `env` (not wfc's environment), the
+//! bind `mounts`, the `workdir`, and the network named by `network` (`none` by
+//! default: no network; `host` to reach services on the machine). `run` is a
+//! shell command: without `entrypoint` the container runs `sh -c RUN` (the
 //! image's own entrypoint, if any, still runs first, as with `docker run`);
 //! with `entrypoint` the container runs `ENTRYPOINT… RUN`, the command handed
 //! over as one argument. Without `run`, the image's default command runs.
