@@ -25,6 +25,7 @@
 //! - Captured output keeps the last [`ExecOptions::capture_cap`] bytes
 //!   (1 MiB by default) of each stream; [`Captured::dropped`] counts the rest.
 
+mod direct;
 pub mod docker;
 pub mod email;
 pub mod http;

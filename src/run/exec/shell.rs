@@ -1,5 +1,8 @@
 //! The `shell` executor: `SHELL -c COMMAND` in its own process group.
 //!
+//! A simple command under `sh` starts its program directly, with what `sh`
+//! would have given it ([`super::direct`]).
+//!
 //! The process gets wfc's environment, then the workflow's `env`, then the
 //! step's `env` (later wins), then `WF_OUTPUTS`: the path of a fresh, empty
 //! file where the step writes its declared outputs (`name=value` lines, see
@@ -20,7 +23,7 @@
 
 use super::output::{parse_outputs, OutputPipe};
 use super::process::signal_group;
-use super::spawn::{start, Launch, Var};
+use super::spawn::{start, EnvBlock, Launch, Var};
 use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
 use nix::sys::signal::Signal;
 use std::ffi::OsStr;
@@ -104,15 +107,31 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         .map(|(k, v)| (OsStr::new(k), OsStr::new(v)))
         .collect();
     vars.push((OsStr::new("WF_OUTPUTS"), outputs_path.as_os_str()));
-    let launch = Launch {
+    let shell_launch = Launch {
         program: &shell_path,
+        arg0: None,
         args: &["-c", spec.command.as_str()],
-        base,
-        vars,
+        base: base.clone(),
+        vars: vars.clone(),
         workdir: spec.workdir.as_deref(),
         supervised: ex.opts.supervise,
     };
-    let mut child = match start(launch) {
+    let started = match without_shell(spec, &base, &vars) {
+        // Should the direct start fail, the shell runs the command.
+        Some((program, words, pwd)) => {
+            vars.push((OsStr::new("PWD"), &pwd));
+            start(Launch {
+                program: &program,
+                arg0: Some(words[0]),
+                args: &words[1..],
+                vars,
+                ..shell_launch.clone()
+            })
+            .or_else(|_| start(shell_launch))
+        }
+        None => start(shell_launch),
+    };
+    let mut child = match started {
         Ok(c) => c,
         Err(e) => return Outcome::failed(format!("cannot start `{}`: {e}", spec.shell)),
     };
@@ -239,6 +258,29 @@ pub(crate) async fn pump(
         }
     }
     pipe.finish()
+}
+
+/// The program, words and `PWD` to run the step's command with, when `sh`
+/// would only start one program with plain words (see [`super::direct`]).
+fn without_shell<'a>(
+    spec: &'a ShellSpec,
+    base: &EnvBlock,
+    vars: &[Var<'_>],
+) -> Option<(PathBuf, Vec<&'a str>, std::ffi::OsString)> {
+    if spec.shell != "sh" {
+        return None;
+    }
+    let var = |name: &str| {
+        let set = vars.iter().rev().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        set.or_else(|| base.var(name))
+    };
+    let cwd = match &spec.workdir {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir().ok()?,
+    };
+    let direct = super::direct::plan(&spec.command, var("PATH"), &cwd)?;
+    let pwd = super::direct::shell_pwd(var("PWD"), &cwd)?;
+    Some((direct.program, direct.words, pwd))
 }
 
 /// The shell's path: as given when it names a path, else the first match on

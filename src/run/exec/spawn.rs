@@ -25,6 +25,7 @@ use std::ffi::{CStr, CString, OsStr};
 use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
@@ -60,6 +61,14 @@ impl EnvBlock {
             .collect();
         entries.extend(extra);
         Ok(EnvBlock { entries })
+    }
+
+    /// The value of `name` in the block.
+    pub(crate) fn var(&self, name: &str) -> Option<&OsStr> {
+        self.entries
+            .iter()
+            .find(|e| key(e) == name.as_bytes())
+            .map(|e| split(e).1)
     }
 
     /// The block with `extra` (already deduplicated, see [`entries`]) over it.
@@ -132,8 +141,12 @@ impl EnvCache {
 }
 
 /// What to start: `program args…` with the environment and directory given.
+#[derive(Clone)]
 pub(crate) struct Launch<'a> {
     pub program: &'a Path,
+    /// The program's `argv[0]`, when not `program` itself (a name found on
+    /// `PATH`, as typed).
+    pub arg0: Option<&'a str>,
     pub args: &'a [&'a str],
     /// wfc's environment and the workflow's `env { }`.
     pub base: Arc<EnvBlock>,
@@ -168,28 +181,29 @@ pub(crate) fn start(launch: Launch<'_>) -> io::Result<StepProcess> {
     } else {
         let invalid =
             |what: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("NUL byte in {what}"));
-        // args[0] is the program, which is also the path to run.
+        let program = launch.program.as_os_str().as_bytes();
+        let program = CString::new(program).map_err(|_| invalid("the program"))?;
         let mut args = Vec::with_capacity(launch.args.len() + 1);
-        args.push(
-            CString::new(launch.program.as_os_str().as_bytes())
-                .map_err(|_| invalid("the program"))?,
-        );
+        args.push(match launch.arg0 {
+            Some(arg0) => CString::new(arg0).map_err(|_| invalid("the program"))?,
+            None => program.clone(),
+        });
         for a in launch.args {
             args.push(CString::new(*a).map_err(|_| invalid("an argument"))?);
         }
         let vars = entries(&launch.vars)?;
-        with_vfork(&args, &launch.base.with(&vars))?
+        with_vfork(&program, &args, &launch.base.with(&vars))?
     };
     StepProcess::new(started)
 }
 
 /// Starts the process ([`vfork::spawn`]) with stdin on `/dev/null` and
 /// stdout and stderr on new pipes.
-fn with_vfork(args: &[CString], env: &[&CStr]) -> io::Result<Started> {
+fn with_vfork(program: &CStr, args: &[CString], env: &[&CStr]) -> io::Result<Started> {
     let (out_r, out_w) = pipe()?;
     let (err_r, err_w) = pipe()?;
     let args: Vec<&CStr> = args.iter().map(CString::as_c_str).collect();
-    let child = vfork::spawn(&args, env, [dev_null()?, &out_w, &err_w])?;
+    let child = vfork::spawn(program, &args, env, [dev_null()?, &out_w, &err_w])?;
     Ok(Started {
         pid: Pid::from_raw(child.pid),
         stdout: out_r,
@@ -203,9 +217,14 @@ fn std_command(launch: &Launch<'_>) -> std::process::Command {
     let program = launch.program.as_os_str();
     let args = launch.args.iter().map(OsStr::new);
     let mut cmd = if launch.supervised {
-        process::supervised(program, args)
+        // The supervisor shell runs "$@": a name it finds on PATH as `sh` would.
+        process::supervised(launch.arg0.map_or(program, OsStr::new), args)
     } else {
-        process::direct(program, args)
+        let mut cmd = process::direct(program, args);
+        if let Some(arg0) = launch.arg0 {
+            cmd.arg0(arg0);
+        }
+        cmd
     };
     cmd.env_clear()
         .envs(launch.base.entries.iter().map(|e| split(e)))
@@ -413,6 +432,7 @@ mod tests {
     fn launch<'a>(script: &'a [&'a str], vars: Vec<Var<'a>>) -> Launch<'a> {
         Launch {
             program: Path::new("/bin/sh"),
+            arg0: None,
             args: script,
             base: Arc::new(EnvBlock::new(&[("WFC_T_BASE".into(), "b".into())]).unwrap()),
             vars,

@@ -60,12 +60,17 @@ struct Plan {
     err: c_int,
 }
 
-/// Starts `args[0]` with `args` and `env`, its stdin, stdout and stderr from
-/// `stdio`, as the leader of a new process group.
-pub(crate) fn spawn(args: &[&CStr], env: &[&CStr], stdio: [&OwnedFd; 3]) -> io::Result<Child> {
-    let Some(program) = args.first() else {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no program"));
-    };
+/// Starts `program` with `args` (`argv[0]` first) and `env`, its stdin,
+/// stdout and stderr from `stdio`, as the leader of a new process group.
+pub(crate) fn spawn(
+    program: &CStr,
+    args: &[&CStr],
+    env: &[&CStr],
+    stdio: [&OwnedFd; 3],
+) -> io::Result<Child> {
+    if args.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no argv[0]"));
+    }
     let argv = nul_terminated(args);
     let envp = nul_terminated(env);
     // A source descriptor among 0–2 would be overwritten by an earlier
@@ -207,7 +212,7 @@ mod tests {
         let w = OwnedFd::from(w);
         let null = OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
         let args = [c"/bin/cat", c"/proc/self/status"];
-        let child = spawn(&args, &[c"A=1"], [&null, &w, &w]).expect("spawns");
+        let child = spawn(args[0], &args, &[c"A=1"], [&null, &w, &w]).expect("spawns");
         drop(w);
         let mut out = String::new();
         r.read_to_string(&mut out).unwrap();
@@ -258,7 +263,7 @@ mod tests {
         let w = OwnedFd::from(w);
         let null = OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
         let args = [c"/bin/cat", c"/proc/self/stat"];
-        let child = spawn(&args, &[], [&null, &w, &w]).unwrap();
+        let child = spawn(args[0], &args, &[], [&null, &w, &w]).unwrap();
         drop(w);
         let mut stat = String::new();
         r.read_to_string(&mut stat).unwrap();
@@ -273,13 +278,18 @@ mod tests {
     fn a_failed_exec_reports_its_errno() {
         let null = OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
         let not_exec = CString::new("/dev/null").unwrap();
-        let e = spawn(&[&not_exec], &[], [&null, &null, &null])
+        let e = spawn(&not_exec, &[&not_exec], &[], [&null, &null, &null])
             .err()
             .unwrap();
         assert_eq!(e.raw_os_error(), Some(libc::EACCES), "{e}");
-        let e = spawn(&[c"/nonexistent/wfc-prog"], &[], [&null, &null, &null])
-            .err()
-            .unwrap();
+        let e = spawn(
+            c"/nonexistent/wfc-prog",
+            &[c"/nonexistent/wfc-prog"],
+            &[],
+            [&null, &null, &null],
+        )
+        .err()
+        .unwrap();
         assert_eq!(e.kind(), io::ErrorKind::NotFound, "{e}");
     }
 
