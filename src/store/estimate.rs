@@ -99,4 +99,47 @@ mod tests {
         assert_eq!(median(&[1, 2, 3, 10]), 2);
         assert_eq!(median(&[]), 0);
     }
+
+    #[test]
+    fn the_recent_successes_of_the_main_graph_count() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        // Twelve runs of `deploy` (run i: `build` took i ms), an older run
+        // where `rare` succeeded, another workflow, and rows that do not count.
+        let run = |id: &str, wf: &str, at: i64| {
+            conn.execute(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps,
+                                   pid, started_at, heartbeat_at)
+                 VALUES (?1, ?2, 'f', 'h', '{}', 'succeeded', 1, 1, 1, ?3, ?3)",
+                params![id, wf, at],
+            )
+            .unwrap();
+        };
+        let step = |id: &str, graph: &str, name: &str, status: &str, ms: i64| {
+            conn.execute(
+                "INSERT INTO steps (run_id, graph, name, kind, seq, status, duration_ms)
+                 VALUES (?1, ?2, ?3, 'shell', 0, ?4, ?5)",
+                params![id, graph, name, status, ms],
+            )
+            .unwrap();
+        };
+        run("old", "deploy", 0);
+        step("old", "main", "rare", "succeeded", 7);
+        for i in 1..=12 {
+            let id = format!("r{i}");
+            run(&id, "deploy", i);
+            step(&id, "main", "build", "succeeded", i);
+            step(&id, "main", "flaky", "failed", 1000);
+            step(&id, "finally", "cleanup", "succeeded", 5);
+        }
+        run("x", "other", 99);
+        step("x", "main", "build", "succeeded", 5000);
+        let h = HistoryEstimator::load(&conn, "deploy").unwrap();
+        // The ten newest: 3..=12.
+        assert_eq!(h.medians.get("build"), Some(&7));
+        assert_eq!(h.medians.get("rare"), Some(&7));
+        assert_eq!(h.medians.get("flaky"), None);
+        assert_eq!(h.medians.get("cleanup"), None);
+        assert_eq!(h.len(), 2);
+    }
 }
