@@ -274,13 +274,15 @@ fn without_shell<'a>(
         let set = vars.iter().rev().find(|(k, _)| *k == name).map(|(_, v)| *v);
         set.or_else(|| base.var(name))
     };
+    // The words first: most commands that are not simple fail here, cheaply.
+    let words = super::direct::simple_words(&spec.command)?;
     let cwd = match &spec.workdir {
         Some(dir) => dir.clone(),
         None => std::env::current_dir().ok()?,
     };
-    let direct = super::direct::plan(&spec.command, var("PATH"), &cwd)?;
+    let program = super::direct::find_program(words[0], var("PATH")?, &cwd)?;
     let pwd = super::direct::shell_pwd(var("PWD"), &cwd)?;
-    Some((direct.program, direct.words, pwd))
+    Some((program, words, pwd))
 }
 
 /// The shell's path: as given when it names a path, else the first match on
