@@ -261,3 +261,45 @@ fn the_quickstart_example_runs() {
     assert!(all.contains("retrying"), "{all}");
     assert!(all.contains("smoke"), "{all}");
 }
+
+/// `wfc plan big.wf | head`: when the reader goes, wfc ends as `cat` would
+/// (SIGPIPE), without a panic message; so does `wfc run --dry-run`.
+#[test]
+fn printing_commands_end_quietly_when_the_reader_goes() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut wf = String::from("workflow big {\n");
+    for i in 0..3000 {
+        wf.push_str(&format!("  step s{i}: shell {{ run \"true\" }}\n"));
+    }
+    wf.push_str("}\n");
+    std::fs::write(dir.path().join("big.wf"), wf).unwrap();
+    for args in [&["plan", "big.wf"][..], &["run", "big.wf", "--dry-run"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wfc"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(13), "{args:?}: {status:?}\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

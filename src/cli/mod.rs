@@ -11,6 +11,7 @@ mod heap;
 mod history;
 mod logs;
 mod lsp;
+mod pipe;
 mod plan;
 mod resume;
 mod run;
@@ -127,6 +128,20 @@ pub enum Format {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Check(_)
+            | Command::Fmt(_)
+            | Command::Plan(_)
+            | Command::History(_)
+            | Command::Status(_)
+            | Command::Logs(_)
+            | Command::Stats(_)
+            | Command::Completions { .. }
+    ) || matches!(&cli.command, Command::Run(args) if args.dry_run)
+    {
+        pipe::end_on_broken_pipe();
+    }
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
