@@ -247,6 +247,39 @@ fn history_estimates_feed_the_plan() {
     assert_eq!(lint.estimate.source, wfc::plan::EstimateSource::Declared);
 }
 
+/// `wfc run` takes the history after compiling (`Plan::reestimate`), once
+/// the IR is gone: the plan is the one compiling with it would give.
+#[test]
+fn history_taken_after_compiling_gives_the_same_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    known_history(&store);
+    // `build` is short by its declaration, long by its history: the
+    // critical path moves from `lint` to `build` with the history.
+    let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 10ms }\n  step lint: shell { run \"lint\" estimate 200ms }\n  step ship: shell { run \"ship\" depends on build, lint\n    on failure rollback { step undo_ship: shell { run \"undo\" } } }\n  finally { step tidy: shell { run \"tidy\" } }\n}\n";
+    let a = wfc::analysis::analyze("deploy.wf", src);
+    let wf = a.checked.expect("checks").ir;
+    let est = wfc::store::estimate::from_store(dir.path(), "deploy").unwrap();
+    let compile = |e: &dyn wfc::plan::Estimator| {
+        wfc::plan::plan(
+            &wf,
+            &wfc::plan::ParamInput::default(),
+            wfc::plan::Options { jobs: Some(1) },
+            e,
+        )
+        .unwrap()
+    };
+    let with = compile(&est);
+    let mut later = compile(&wfc::plan::DefaultEstimator);
+    let before = later.schedule.critical_path.clone();
+    later.reestimate(&|name| est.median(name));
+    let json = |p: &wfc::plan::Plan| wfc::plan::render::json::render(p, &wf, None);
+    assert_eq!(json(&later), json(&with));
+    assert_ne!(later.schedule.critical_path, before);
+    let build = later.main.named("build").unwrap();
+    assert_eq!(later.schedule.critical_path[0], build);
+}
+
 #[test]
 fn a_dead_process_run_is_reaped_as_interrupted() {
     let dir = tempfile::tempdir().unwrap();

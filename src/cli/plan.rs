@@ -51,7 +51,8 @@ pub enum PlanFormat {
 
 pub fn run(args: PlanArgs) -> ExitCode {
     match compile(&args.input) {
-        Ok((plan, wf, source)) => {
+        Ok((mut plan, wf, source)) => {
+            with_history(&mut plan, &args.input.store.dir());
             print!("{}", show(&plan, &wf, &source, args.format));
             ExitCode::SUCCESS
         }
@@ -139,13 +140,18 @@ pub fn compile(
     let options = plan::Options {
         jobs: input.jobs.map(|j| j as usize),
     };
-    let history = crate::store::estimate::from_store(&input.store.dir(), &ir.name);
-    let estimator: &dyn plan::Estimator = match &history {
-        Some(h) => h,
-        None => &DefaultEstimator,
-    };
-    match plan::plan(&ir, &params, options, estimator) {
+    // History estimates come later ([`with_history`]), once the caller can
+    // drop the IR: the store's connection and the front end's peak apart.
+    match plan::plan(&ir, &params, options, &DefaultEstimator) {
         Ok(p) => Ok((p, ir, source)),
         Err(diags) => Err(fail(&diags)),
+    }
+}
+
+/// Takes the run store's history estimates (see [`crate::store::estimate`])
+/// into a compiled plan.
+pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
+    if let Some(h) = crate::store::estimate::from_store(state_dir, &plan.workflow) {
+        plan.reestimate(&|name| h.median(name));
     }
 }

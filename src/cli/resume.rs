@@ -100,7 +100,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             input.file.display()
         ));
     }
-    let (plan, wf, source) = match plan_cmd::compile(&input) {
+    let (mut plan, wf, source) = match plan_cmd::compile(&input) {
         Ok(x) => x,
         Err(code) => {
             eprintln!("error: run {id} cannot be resumed: its workflow no longer compiles with the run's params");
@@ -185,12 +185,13 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     );
     drop(store);
     execute(
-        &plan,
+        &mut plan,
         wf,
         source,
         Launch {
             exec: args.exec,
             store: Some(args.store.dir()),
+            history: args.store.dir(),
             resume: Some((id, restored)),
         },
     )

@@ -62,6 +62,9 @@ pub struct Launch {
     pub exec: ExecArgs,
     /// The state directory to record the run in (`None`: not recorded).
     pub store: Option<PathBuf>,
+    /// The state directory whose history gives the steps' estimates (read
+    /// also when the run is not recorded).
+    pub history: PathBuf,
     /// `wfc resume`: the run to continue and its main-graph steps that
     /// succeeded, with their outputs.
     pub resume: Option<(String, Vec<(String, crate::plan::Value)>)>,
@@ -74,22 +77,23 @@ pub fn run(args: RunArgs) -> ExitCode {
             format: args.format,
         });
     }
-    let (plan, wf, source) = match plan_cmd::compile(&args.input) {
+    let (mut plan, wf, source) = match plan_cmd::compile(&args.input) {
         Ok(x) => x,
         Err(code) => return code,
     };
     let launch = Launch {
         exec: args.exec,
         store: (!args.no_store).then(|| args.input.store.dir()),
+        history: args.input.store.dir(),
         resume: None,
     };
-    execute(&plan, wf, source, launch)
+    execute(&mut plan, wf, source, launch)
 }
 
 /// Runs a compiled plan; the exit code is the run's. The IR and the source
 /// go once the run is recorded: the plan carries what the run needs.
 pub fn execute(
-    plan: &crate::plan::Plan,
+    plan: &mut crate::plan::Plan,
     wf: crate::ir::Workflow,
     source: crate::span::SourceFile,
     args: Launch,
@@ -110,6 +114,8 @@ pub fn execute(
         .map(|dir| (dir, RunSession::meta(plan, &wf, &source.text)));
     let ir_names = crate::ir::NameTable::from(&wf);
     drop((wf, source));
+    plan_cmd::with_history(plan, &args.history);
+    let plan = &*plan;
     super::heap::release_free_memory();
     super::heap::one_arena();
     super::sched::short_slice_for_this_thread();

@@ -78,3 +78,35 @@ pub fn default_ms(kind: StepKind, approval: bool) -> u64 {
         StepKind::Gate => 0,
     }
 }
+
+impl super::Plan {
+    /// Takes the estimates `known` has (by step instance name: the run
+    /// store's history) over the compiled ones, in every graph, and schedules
+    /// the main graph again. Done after compiling, so that the history is
+    /// read once the front end's memory is gone (`wfc run`).
+    pub fn reestimate(&mut self, known: &dyn Fn(&str) -> Option<u64>) {
+        fn apply(g: &mut super::Graph, known: &dyn Fn(&str) -> Option<u64>) -> bool {
+            let mut changed = false;
+            for s in &mut g.steps {
+                if let Some(ms) = known(&s.name) {
+                    s.estimate = Estimate {
+                        ms,
+                        source: EstimateSource::History,
+                    };
+                    changed = true;
+                }
+                if let Some(rb) = &mut s.rollback {
+                    apply(rb, known);
+                }
+            }
+            changed
+        }
+        for h in &mut self.handlers {
+            apply(&mut h.graph, known);
+        }
+        if apply(&mut self.main, known) {
+            let s = &self.schedule;
+            self.schedule = super::schedule::schedule(&self.main, s.jobs, &s.jobs_source.clone());
+        }
+    }
+}

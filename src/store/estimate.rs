@@ -73,6 +73,11 @@ impl HistoryEstimator {
         })
     }
 
+    /// The median of `step`'s recent successful durations (ms), if any.
+    pub fn median(&self, step: &str) -> Option<u64> {
+        self.medians.get(step).copied()
+    }
+
     /// Steps with history.
     pub fn len(&self) -> usize {
         self.medians.len()
