@@ -7,7 +7,8 @@
 //! the shell's own start, its fork, and the relay of the exit status).
 //!
 //! The shortcut is taken only where the result is the same as the shell's:
-//! - the step's shell is `sh`;
+//! - the step's shell is `sh`, and wfc's environment holds no exported bash
+//!   function (`BASH_FUNC_…`, which a `sh` that is bash would define);
 //! - the command holds nothing but words of letters, digits and
 //!   `-_./,:+@%=` separated by spaces or tabs (so no quoting, expansion,
 //!   redirection, globbing, comment, or a second command);

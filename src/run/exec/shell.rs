@@ -276,6 +276,12 @@ fn without_shell<'a>(
     };
     // The words first: most commands that are not simple fail here, cheaply.
     let words = super::direct::simple_words(&spec.command)?;
+    // A bash function exported under the program's name would run instead
+    // of the program where `sh` is bash.
+    let bash_function = |k: &OsStr| k.as_encoded_bytes().starts_with(b"BASH_FUNC_");
+    if base.has_prefix("BASH_FUNC_") || vars.iter().any(|(k, _)| bash_function(k)) {
+        return None;
+    }
     let cwd = match &spec.workdir {
         Some(dir) => dir.clone(),
         None => std::env::current_dir().ok()?,

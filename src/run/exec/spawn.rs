@@ -63,6 +63,13 @@ impl EnvBlock {
         Ok(EnvBlock { entries })
     }
 
+    /// Whether a variable's name starts with `prefix`.
+    pub(crate) fn has_prefix(&self, prefix: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|e| key(e).starts_with(prefix.as_bytes()))
+    }
+
     /// The value of `name` in the block.
     pub(crate) fn var(&self, name: &str) -> Option<&OsStr> {
         self.entries
