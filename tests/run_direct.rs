@@ -59,6 +59,10 @@ async fn no_shell_runs_between_wfc_and_a_simple_command() {
         me,
         "under the shell, its parent is sh"
     );
+    // An exported bash function could stand for the program: the shell runs.
+    spec.env = vec![("BASH_FUNC_parent%%".into(), "() { echo function; }".into())];
+    let o = run_with(&spec, "sh", false).await;
+    assert_ne!(o.stdout.text.trim(), me, "with a bash function, sh runs");
 }
 
 #[tokio::test]
