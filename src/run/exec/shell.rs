@@ -107,21 +107,23 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         .map(|(k, v)| (OsStr::new(k), OsStr::new(v)))
         .collect();
     vars.push((OsStr::new("WF_OUTPUTS"), outputs_path.as_os_str()));
+    let direct = without_shell(spec, &base, &vars);
     let shell_launch = Launch {
         program: &shell_path,
         arg0: None,
         args: &["-c", spec.command.as_str()],
-        base: base.clone(),
-        vars: vars.clone(),
+        base,
+        vars,
         workdir: spec.workdir.as_deref(),
         supervised: ex.opts.supervise,
     };
-    let started = match without_shell(spec, &base, &vars) {
+    let started = match &direct {
         // Should the direct start fail, the shell runs the command.
         Some((program, words, pwd)) => {
-            vars.push((OsStr::new("PWD"), &pwd));
+            let mut vars = shell_launch.vars.clone();
+            vars.push((OsStr::new("PWD"), pwd));
             start(Launch {
-                program: &program,
+                program,
                 arg0: Some(words[0]),
                 args: &words[1..],
                 vars,
