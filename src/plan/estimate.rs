@@ -106,7 +106,7 @@ impl super::Plan {
         }
         if apply(&mut self.main, known) {
             let s = &self.schedule;
-            self.schedule = super::schedule::schedule(&self.main, s.jobs, &s.jobs_source.clone());
+            self.schedule = super::schedule::schedule(&self.main, s.jobs, &s.jobs_source);
         }
     }
 }
