@@ -5,6 +5,10 @@
 //! [`diag`] holds the one diagnostic value every phase reports; [`fmt`] prints
 //! a tree back in canonical layout.
 
+// pest is built without its `std` feature (see Cargo.toml): its generated
+// parser then names `::alloc`.
+extern crate alloc;
+
 pub mod analysis;
 pub mod check;
 pub mod cli;

@@ -220,6 +220,54 @@ fn long_operator_chains_are_an_error_not_a_stack_overflow() {
 }
 
 #[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    // pest runs without its stack probe: the scan's depth bound is all that
+    // stands between these and a stack overflow.
+    let n = 200_000;
+    for (what, value) in [
+        (
+            "type",
+            format!("{}string{}", "list<".repeat(n), ">".repeat(n)),
+        ),
+        (
+            "list",
+            format!("list<int> = {}{}", "[".repeat(n), "]".repeat(n)),
+        ),
+        (
+            "call",
+            format!("int = {}1{}", "len(".repeat(n), ")".repeat(n)),
+        ),
+        (
+            "interpolation",
+            format!("string = {}{}", "\"${".repeat(n), "}\"".repeat(n)),
+        ),
+    ] {
+        let text = format!("workflow w {{\n  param p: {value}\n}}\n");
+        exercise(&text);
+        let codes = codes_rendered(&text);
+        assert!(codes.contains(&"E0007"), "{what}: {codes:?}");
+    }
+    // At the limit, in a test thread's 2 MiB stack (an unoptimized build
+    // uses the most stack per level).
+    let depth = wfc::syntax::MAX_DEPTH;
+    for value in [
+        format!("{}string{}", "list<".repeat(depth), ">".repeat(depth)),
+        format!(
+            "list<int> = {}{}",
+            "[".repeat(depth - 1),
+            "]".repeat(depth - 1)
+        ),
+        format!("int = {}1{}", "(".repeat(depth - 1), ")".repeat(depth - 1)),
+    ] {
+        let text = format!("workflow w {{\n  param p: {value}\n}}\n");
+        exercise(&text);
+        let codes = codes_rendered(&text);
+        assert!(!codes.contains(&"E0007"), "{codes:?}");
+        assert!(!codes.contains(&"E0001"), "{codes:?}");
+    }
+}
+
+#[test]
 fn a_diagnostic_on_a_very_long_line_names_its_place_instead_of_drawing_it() {
     // miette panicked drawing a label past column 65,535.
     let text = format!(

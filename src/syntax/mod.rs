@@ -15,6 +15,7 @@ pub mod scan;
 pub mod strings;
 
 pub use parser::MAX_OPERATORS;
+pub use scan::MAX_DEPTH;
 
 use crate::diag::Diagnostic;
 use crate::span::LineIndex;

@@ -3,7 +3,13 @@
 //! pest reports where parsing stopped, which for an unclosed `{` or string is
 //! the end of the file. This scan finds where the culprit was *opened*, so the
 //! diagnostic can point there. It also bounds nesting depth before the
-//! recursive-descent parser runs, so no input can exhaust the stack.
+//! recursive-descent parser runs, so no input can exhaust the stack: pest is
+//! built without its own stack probe (it cost a fifth of the parse), so this
+//! bound is what keeps deep input from overflowing the stack.
+//!
+//! Where the scan stops early (an unterminated string, a mismatched closer),
+//! the text after it is never parsed: no rule can match past that point, and
+//! recovery stops at these errors.
 
 use crate::diag::{self, Diagnostic};
 use crate::span::Span;
@@ -30,6 +36,7 @@ pub fn scan(text: &str) -> Option<Diagnostic> {
         b: text.as_bytes(),
         i: 0,
         stack: Vec::new(),
+        angles: 0,
         suspect: None,
     }
     .run()
@@ -39,6 +46,9 @@ struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
     stack: Vec<Frame>,
+    /// Unclosed `<` of the type being read (`list<map<…`): the grammar
+    /// recurses on each. See [`Scanner::angle`].
+    angles: usize,
     /// The first `{` whose closing `}` starts a line at another indentation.
     suspect: Option<Span>,
 }
@@ -69,7 +79,17 @@ impl Scanner<'_> {
                         return Some(d);
                     }
                 }
-                _ => self.i += 1,
+                b'<' | b'>' => {
+                    if let Some(d) = self.angle(c) {
+                        return Some(d);
+                    }
+                }
+                // What a type may hold besides `<` and `>`: names, `,`, `?`.
+                c if c.is_ascii_alphanumeric() || b"_- \t\r\n,?".contains(&c) => self.i += 1,
+                _ => {
+                    self.angles = 0;
+                    self.i += 1;
+                }
             }
         }
         let open = self.stack.iter().rev().find_map(|f| match *f {
@@ -83,6 +103,25 @@ impl Scanner<'_> {
             suspect,
             None,
         ))
+    }
+
+    /// Counts type nesting. A type holds only names, `<`, `>`, `,`, `?`,
+    /// spaces and comments, so any other character ends a run of it (strings
+    /// and brackets included). Comparisons (`a < b`) count too: more than
+    /// [`MAX_DEPTH`] unclosed `<` in a run of names is an error either way.
+    fn angle(&mut self, c: u8) -> Option<Diagnostic> {
+        if c == b'>' {
+            self.angles = self.angles.saturating_sub(1);
+        } else if self.angles >= MAX_DEPTH {
+            return Some(diag::syntax::too_deep(
+                Span::new(self.i, self.i + 1),
+                MAX_DEPTH,
+            ));
+        } else {
+            self.angles += 1;
+        }
+        self.i += 1;
+        None
     }
 
     fn skip_comment(&mut self) {
@@ -265,5 +304,20 @@ mod tests {
         assert_eq!(code_and_start("}"), Some(("E0008", 0)));
         let deep = "[".repeat(MAX_DEPTH + 1);
         assert_eq!(code_and_start(&deep), Some(("E0007", MAX_DEPTH as u32)));
+    }
+
+    #[test]
+    fn type_nesting_is_bounded() {
+        let deep = |n: usize| format!("param x: {}string{}", "list<".repeat(n), ">".repeat(n));
+        assert_eq!(code_and_start(&deep(MAX_DEPTH)), None);
+        let too_deep = deep(MAX_DEPTH + 1);
+        let last = too_deep.rfind('<').unwrap() as u32;
+        assert_eq!(code_and_start(&too_deep), Some(("E0007", last)));
+        // With spaces, `?`, commas and comments in between, still one type.
+        let spaced = "map<string, list < int? > # c\n".repeat(MAX_DEPTH) + "x <";
+        assert_eq!(code_and_start(&spaced).map(|d| d.0), Some("E0007"));
+        // Closed types, comparisons apart, and strings do not add up.
+        let many = "a < b\n x: list<int>\n \"<\" (c < d) ".repeat(4 * MAX_DEPTH);
+        assert_eq!(code_and_start(&many), None);
     }
 }
