@@ -62,6 +62,14 @@ pub(crate) fn with_base<T>(base: usize, f: impl FnOnce() -> T) -> T {
 
 fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
     let whole = pair.as_span();
+    // Most pairs end on a token: the last character is not blank, and no
+    // comment (which runs to the end of its line) is on the last line. The
+    // walk below, down the chain of last children, is for the rest.
+    let text = whole.as_str();
+    let last_line = text.rsplit('\n').next().unwrap_or(text);
+    if text.ends_with(|c: char| !c.is_whitespace() && c != '\u{FEFF}') && !last_line.contains('#') {
+        return whole.end();
+    }
     let last = pair
         .clone()
         .into_inner()
