@@ -220,7 +220,7 @@ fn history_status_and_stats_on_known_data() {
     let recent = stats::stats(&store.conn, Some("deploy"), Some(2)).unwrap();
     assert_eq!(recent[0].runs, 2);
 
-    let est = HistoryEstimator::load(&store.conn, "deploy").unwrap();
+    let est = HistoryEstimator::load(&store.conn, "deploy", None).unwrap();
     assert_eq!(est.len(), 3, "build, test and ship have successes");
 }
 
@@ -232,7 +232,7 @@ fn history_estimates_feed_the_plan() {
     let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 1m }\n  step lint: shell { run \"lint\" estimate 5s }\n}\n";
     let a = wfc::analysis::analyze("deploy.wf", src);
     let wf = a.checked.expect("checks").ir;
-    let est = wfc::store::estimate::from_store(dir.path(), "deploy").unwrap();
+    let est = wfc::store::estimate::from_store(dir.path(), "deploy", None).unwrap();
     let plan = wfc::plan::plan(
         &wf,
         &wfc::plan::ParamInput::default(),
@@ -259,7 +259,7 @@ fn history_taken_after_compiling_gives_the_same_plan() {
     let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 10ms }\n  step lint: shell { run \"lint\" estimate 200ms }\n  step ship: shell { run \"ship\" depends on build, lint\n    on failure rollback { step undo_ship: shell { run \"undo\" } } }\n  finally { step tidy: shell { run \"tidy\" } }\n}\n";
     let a = wfc::analysis::analyze("deploy.wf", src);
     let wf = a.checked.expect("checks").ir;
-    let est = wfc::store::estimate::from_store(dir.path(), "deploy").unwrap();
+    let est = wfc::store::estimate::from_store(dir.path(), "deploy", None).unwrap();
     let compile = |e: &dyn wfc::plan::Estimator| {
         wfc::plan::plan(
             &wf,

@@ -151,7 +151,12 @@ pub fn compile(
 /// Takes the run store's history estimates (see [`crate::store::estimate`])
 /// into a compiled plan.
 pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
-    if let Some(h) = crate::store::estimate::from_store(state_dir, &plan.workflow) {
+    // Only main-graph steps have history (see `store::estimate`).
+    let names: std::collections::HashSet<&str> =
+        plan.main.steps.iter().map(|s| s.name.as_str()).collect();
+    let history = crate::store::estimate::from_store(state_dir, &plan.workflow, Some(&names));
+    drop(names);
+    if let Some(h) = history {
         plan.reestimate(&|name| h.median(name));
     }
 }
