@@ -692,3 +692,29 @@ fn store_commands_without_a_store_and_state_dir() {
         .unwrap();
     assert!(String::from_utf8_lossy(&text.stdout).contains("(history)"));
 }
+
+#[test]
+fn a_run_orders_its_steps_by_history_estimates() {
+    // Two independent steps, one worker. With equal (default) estimates the
+    // one declared first goes first; once the history says `slow` takes
+    // longer, `slow` goes first (highest remaining critical path first).
+    let env = Env::new(
+        "workflow order {\n  step quick: shell {\n    run \"echo quick >> order\"\n  }\n  step slow: shell {\n    run \"sleep 0.3; echo slow >> order\"\n  }\n}\n",
+    );
+    let order = || std::fs::read_to_string(env.path().join("order")).unwrap();
+    for expected in ["quick\nslow\n", "slow\nquick\n"] {
+        let _ = std::fs::remove_file(env.path().join("order"));
+        let out = env.wfc(&["run", "flow.wf", "--plain", "--jobs", "1"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(order(), expected);
+    }
+    // --no-store reads the history too (it records nothing).
+    let _ = std::fs::remove_file(env.path().join("order"));
+    let out = env.wfc(&["run", "flow.wf", "--plain", "--jobs", "1", "--no-store"]);
+    assert!(out.status.success());
+    assert_eq!(order(), "slow\nquick\n");
+}
