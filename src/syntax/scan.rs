@@ -106,9 +106,11 @@ impl Scanner<'_> {
     }
 
     /// Counts type nesting. A type holds only names, `<`, `>`, `,`, `?`,
-    /// spaces and comments, so any other character ends a run of it (strings
-    /// and brackets included). Comparisons (`a < b`) count too: more than
-    /// [`MAX_DEPTH`] unclosed `<` in a run of names is an error either way.
+    /// spaces and comments, so an operator or `:` ends a run of it. Strings
+    /// and brackets do not (their arms above leave the count alone): the
+    /// count can only be too high there, never too low. Comparisons
+    /// (`a < b`) count too: more than [`MAX_DEPTH`] unclosed `<` in a run of
+    /// names is an error either way.
     fn angle(&mut self, c: u8) -> Option<Diagnostic> {
         if c == b'>' {
             self.angles = self.angles.saturating_sub(1);
