@@ -57,6 +57,9 @@ impl Scanner<'_> {
     fn run(mut self) -> Option<Diagnostic> {
         while self.i < self.b.len() {
             let c = self.b[self.i];
+            if !in_type(c) {
+                self.angles = 0;
+            }
             match c {
                 b'#' => self.skip_comment(),
                 b'"' => {
@@ -84,12 +87,7 @@ impl Scanner<'_> {
                         return Some(d);
                     }
                 }
-                // What a type may hold besides `<` and `>`: names, `,`, `?`.
-                c if c.is_ascii_alphanumeric() || b"_- \t\r\n,?".contains(&c) => self.i += 1,
-                _ => {
-                    self.angles = 0;
-                    self.i += 1;
-                }
+                _ => self.i += 1,
             }
         }
         let open = self.stack.iter().rev().find_map(|f| match *f {
@@ -105,12 +103,9 @@ impl Scanner<'_> {
         ))
     }
 
-    /// Counts type nesting. A type holds only names, `<`, `>`, `,`, `?`,
-    /// spaces and comments, so an operator or `:` ends a run of it. Strings
-    /// and brackets do not (their arms above leave the count alone): the
-    /// count can only be too high there, never too low. Comparisons
-    /// (`a < b`) count too: more than [`MAX_DEPTH`] unclosed `<` in a run of
-    /// names is an error either way.
+    /// Counts type nesting (see [`in_type`]). Comparisons (`a < b`) count
+    /// too: more than [`MAX_DEPTH`] unclosed `<` in a run of names is an
+    /// error either way.
     fn angle(&mut self, c: u8) -> Option<Diagnostic> {
         if c == b'>' {
             self.angles = self.angles.saturating_sub(1);
@@ -262,6 +257,14 @@ impl Scanner<'_> {
     }
 }
 
+/// Whether `c` can stand in a type (`map<string, list<int>?>`): names,
+/// `<`, `>`, `,`, `?`, spaces and comments. Any other character (an
+/// operator, `:`, a quote, a bracket) ends the type, and the parser's
+/// recursion on its `<` with it, so the count starts again.
+fn in_type(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"_- \t\r\n,?<>#".contains(&c)
+}
+
 fn matches(open: char, close: char) -> bool {
     matches!((open, close), ('{', '}') | ('[', ']') | ('(', ')'))
 }
@@ -321,5 +324,7 @@ mod tests {
         // Closed types, comparisons apart, and strings do not add up.
         let many = "a < b\n x: list<int>\n \"<\" (c < d) ".repeat(4 * MAX_DEPTH);
         assert_eq!(code_and_start(&many), None);
+        let broken = "list<\"s\" list<(x) list<[y] ".repeat(MAX_DEPTH);
+        assert_eq!(code_and_start(&broken), None);
     }
 }
