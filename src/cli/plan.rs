@@ -152,10 +152,8 @@ pub fn compile(
 /// Takes the run store's history estimates (see [`crate::store::estimate`])
 /// into a compiled plan.
 pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
-    // Only main-graph steps have history (see `store::estimate`).
-    let names: HashSet<&str> = plan.main.steps.iter().map(|s| s.name.as_str()).collect();
-    let history = crate::store::estimate::from_store(state_dir, &plan.workflow, Some(&names));
-    drop(names);
+    let names = plan.main.steps.iter().map(|s| s.name.as_str());
+    let history = read_history(names, &plan.workflow, state_dir);
     apply_history(plan, history);
 }
 
@@ -169,11 +167,10 @@ pub fn history_later(
     state_dir: &std::path::Path,
 ) -> impl FnOnce(&mut plan::Plan) + use<> {
     let names: Vec<String> = plan.main.steps.iter().map(|s| s.name.clone()).collect();
-    let workflow = plan.workflow.clone();
-    let dir = state_dir.to_owned();
+    let (workflow, dir) = (plan.workflow.clone(), state_dir.to_owned());
     let reading = std::thread::Builder::new()
         .name("wfc-history".into())
-        .spawn(move || load_history(names, workflow, dir));
+        .spawn(move || read_history(names.iter().map(String::as_str), &workflow, &dir));
     let state_dir = state_dir.to_owned();
     move |plan: &mut plan::Plan| match reading {
         Ok(thread) => apply_history(plan, thread.join().ok().flatten()),
@@ -182,14 +179,15 @@ pub fn history_later(
     }
 }
 
-/// [`with_history`]'s reading, of main-graph steps `names`.
-fn load_history(
-    names: Vec<String>,
-    workflow: String,
-    dir: std::path::PathBuf,
+/// The history of main-graph steps `names`: only those have any (see
+/// `store::estimate`).
+fn read_history<'a>(
+    names: impl Iterator<Item = &'a str>,
+    workflow: &str,
+    dir: &std::path::Path,
 ) -> Option<crate::store::estimate::HistoryEstimator> {
-    let only: HashSet<&str> = names.iter().map(String::as_str).collect();
-    crate::store::estimate::from_store(&dir, &workflow, Some(&only))
+    let only: HashSet<&str> = names.collect();
+    crate::store::estimate::from_store(dir, workflow, Some(&only))
 }
 
 fn apply_history(plan: &mut plan::Plan, history: Option<crate::store::estimate::HistoryEstimator>) {

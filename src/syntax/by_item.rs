@@ -8,8 +8,8 @@
 //! brace depth 1); the header and the closing brace are parsed with the body
 //! left out (blanking it instead cost a tenth of the parse: pest skips
 //! whitespace a character at a time). Every span is shifted back to the
-//! file's offsets ([`super::parser::with_base`], [`past_body`]), so the result is the tree, comments and
-//! diagnostics of a whole-file parse. Any piece that does not parse (a
+//! file's offsets ([`super::parser::with_base`], [`past_body`]), so the
+//! result is the tree, comments and diagnostics of a whole-file parse. Any piece that does not parse (a
 //! syntax error anywhere) gives `None`, and the caller parses the whole file,
 //! whose errors and recovery are reported as always.
 
