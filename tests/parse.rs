@@ -110,3 +110,50 @@ fn syntax_errors_are_all_reported_and_the_rest_is_kept() {
     let codes: Vec<&str> = analysis.diagnostics().iter().map(|d| d.code).collect();
     assert_eq!(codes, ["E0001", "E0001", "E0001"]);
 }
+
+/// Strings and comments take every character but their delimiters (the
+/// grammar lists them as ranges, so each must be checked).
+#[test]
+fn strings_and_comments_take_every_other_character() {
+    let plain: String = (1u8..0x80)
+        .map(char::from)
+        .filter(|c| !matches!(c, '"' | '\\' | '\n' | '\r'))
+        .chain("$ $x é → 😀".chars())
+        .collect();
+    let triple = "a \"quoted\" \"\" b \\n c \\\\ $ #\n  ${ no: it is `\\$`{ }é\t→";
+    let comment = "# all of it: \" \\ $ ${ \r lone CR é → 😀\t";
+    let text = format!(
+        "workflow w {{\n  description \"{plain}\"\n  step s: shell {{\n    run \"\"\"{}\"\"\" {comment}\r\n  }}\n}}\n",
+        triple.replace("${", "\\${"),
+    );
+    let parsed = parse(&text);
+    assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
+    let file = parsed.file.unwrap();
+    let Item::Setting(setting) = &file.workflow.items[0] else {
+        panic!("a setting first")
+    };
+    let FieldValue::Expr(Expr {
+        kind: ExprKind::Str(s),
+        ..
+    }) = &setting.value
+    else {
+        panic!("a string")
+    };
+    assert_eq!(s.as_plain().as_deref(), Some(plain.as_str()));
+    let Item::Step(step) = &file.workflow.items[1] else {
+        panic!("a step")
+    };
+    let FieldValue::Expr(Expr {
+        kind: ExprKind::Str(s),
+        ..
+    }) = &step.fields[0].value
+    else {
+        panic!("a string")
+    };
+    assert_eq!(
+        s.as_plain().as_deref(),
+        Some(triple.replace("\\$", "$").as_str())
+    );
+    let texts: Vec<&str> = parsed.comments.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(texts, [&comment[1..]]);
+}

@@ -62,13 +62,26 @@ pub(crate) fn with_base<T>(base: usize, f: impl FnOnce() -> T) -> T {
 
 fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
     let whole = pair.as_span();
-    // Most pairs end on a token: the last character is not blank, and no
-    // comment (which runs to the end of its line) is on the last line. The
-    // walk below, down the chain of last children, is for the rest.
-    let text = whole.as_str();
-    let last_line = text.rsplit('\n').next().unwrap_or(text);
-    if text.ends_with(|c: char| !c.is_whitespace() && c != '\u{FEFF}') && !last_line.contains('#') {
-        return whole.end();
+    // Most pairs end on a token, followed by blanks at most (a repetition that
+    // matched nothing leaves the whitespace skipped before it in the span):
+    // when no comment (which runs to the end of its line) is on the last line
+    // with text, the end is the end of that text. The walk below, down the
+    // chain of last children, is for the rest.
+    let b = whole.as_str().as_bytes();
+    let mut n = b.len();
+    while n > 0 && matches!(b[n - 1], b' ' | b'\t' | b'\r' | b'\n') {
+        n -= 1;
+    }
+    // (Bytes: this runs for every node. A BOM or other non-ASCII last
+    // character takes the walk.)
+    if n > 0 && b[n - 1].is_ascii() {
+        let line = b[..n]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1);
+        if !b[line..n].contains(&b'#') {
+            return whole.start() + n;
+        }
     }
     let last = pair
         .clone()
