@@ -193,6 +193,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             store: Some(args.store.dir()),
             history: args.store.dir(),
             resume: Some((id, restored)),
+            started: None,
         },
     )
 }

@@ -68,6 +68,9 @@ pub struct Launch {
     /// `wfc resume`: the run to continue and its main-graph steps that
     /// succeeded, with their outputs.
     pub resume: Option<(String, Vec<(String, crate::plan::Value)>)>,
+    /// A new run's id, and its reaper if already being started (`None`:
+    /// a new id, or the resumed run's, and the reaper starts in `execute`).
+    pub started: Option<(String, Option<ReaperStart>)>,
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
@@ -77,18 +80,40 @@ pub fn run(args: RunArgs) -> ExitCode {
             format: args.format,
         });
     }
+    // The reaper (a `/bin/sh`) starts on a thread while the file compiles:
+    // the spawn waits for its `exec`, which waited for a CPU when it came
+    // after compiling (~1–3 ms before the first step).
+    let run_id = new_run_id();
+    // The thread shares the main malloc arena (see `heap::one_arena`), as
+    // the later ones do: an arena it made would outlive it, for them.
+    super::heap::one_arena();
+    let reaper = {
+        let run_id = run_id.clone();
+        std::thread::Builder::new()
+            .name("wfc-reaper-start".into())
+            .spawn(move || Reaper::start(&run_id))
+            .ok()
+    };
     let (mut plan, wf, source) = match plan_cmd::compile(&args.input) {
         Ok(x) => x,
-        Err(code) => return code,
+        Err(code) => {
+            // Dropping the reaper finishes it.
+            drop(reaper.map(|t| t.join()));
+            return code;
+        }
     };
     let launch = Launch {
         exec: args.exec,
         store: (!args.no_store).then(|| args.input.store.dir()),
         history: args.input.store.dir(),
         resume: None,
+        started: Some((run_id, reaper)),
     };
     execute(&mut plan, wf, source, launch)
 }
+
+/// A reaper being started on a thread.
+type ReaperStart = std::thread::JoinHandle<std::io::Result<Reaper>>;
 
 /// Plans of up to this many steps read their history on a thread (see
 /// [`execute`]).
@@ -106,9 +131,11 @@ pub fn execute(
         return code;
     }
     let file = source.name.clone();
-    let run_id = match &args.resume {
-        Some((id, _)) => id.clone(),
-        None => new_run_id(),
+    // (A reaper dropped on a return before the run finishes it too.)
+    let (run_id, reaper_started) = match (&args.resume, args.started) {
+        (Some((id, _)), _) => (id.clone(), None),
+        (None, Some((id, start))) => (id, start.and_then(|t| t.join().ok())),
+        (None, None) => (new_run_id(), None),
     };
     // The IR and the source go before the store opens: the front end's
     // peak and the store's connection are not held at once.
@@ -160,7 +187,7 @@ pub fn execute(
         recorders.0.insert(0, s.recorder());
     }
     // See `run::reaper`: one per run instead of a supervisor per step.
-    let reaper = match Reaper::start(&run_id) {
+    let reaper = match reaper_started.unwrap_or_else(|| Reaper::start(&run_id)) {
         Ok(r) => Some(r),
         Err(e) => {
             eprintln!("warning: cannot start the process reaper ({e}); steps run under per-step supervisors");

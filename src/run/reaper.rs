@@ -49,8 +49,10 @@ while [ $round -lt 5 ]; do
 done"#;
 
 /// The reaper of one run; [`Reaper::finish`] it when the run is over.
+/// Dropping it finishes it too.
 pub struct Reaper {
-    child: Child,
+    /// `None` once finished.
+    child: Option<Child>,
     tag: String,
 }
 
@@ -75,7 +77,10 @@ impl Reaper {
             .stderr(Stdio::null())
             .process_group(0)
             .spawn()?;
-        Ok(Reaper { child, tag })
+        Ok(Reaper {
+            child: Some(child),
+            tag,
+        })
     }
 
     /// The value of [`TAG`] that marks this session's processes.
@@ -84,11 +89,20 @@ impl Reaper {
     }
 
     /// The run is over and its steps are gone: the reaper exits quietly.
-    pub fn finish(mut self) {
-        if let Some(mut stdin) = self.child.stdin.take() {
+    pub fn finish(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        if let Some(mut stdin) = child.stdin.take() {
             let _ = stdin.write_all(b"done\n");
         }
-        let _ = self.child.wait();
+        let _ = child.wait();
     }
 }
 
@@ -114,7 +128,8 @@ mod tests {
         let mut mine = sleeper(old.tag());
         let mut other = sleeper(new.tag());
         // wfc "dies": the pipe closes and the reaper sweeps.
-        let mut reaper = old.child;
+        let mut old = old;
+        let mut reaper = old.child.take().unwrap();
         drop(reaper.stdin.take());
         assert!(reaper.wait().unwrap().success());
         let killed = mine.wait().unwrap();
