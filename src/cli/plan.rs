@@ -7,7 +7,6 @@ use crate::diag::{render, Diagnostic};
 use crate::plan::{self, render as prender, DefaultEstimator, ParamInput};
 use crate::span::SourceFile;
 use clap::{Args, ValueEnum};
-use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -186,7 +185,7 @@ fn read_history<'a>(
     workflow: &str,
     dir: &std::path::Path,
 ) -> Option<crate::store::estimate::HistoryEstimator> {
-    let only: HashSet<&str> = names.collect();
+    let only: rustc_hash::FxHashSet<&str> = names.collect();
     crate::store::estimate::from_store(dir, workflow, Some(&only))
 }
 
