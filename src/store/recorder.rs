@@ -98,6 +98,11 @@ impl StoreRecorder {
         Ok(r)
     }
 
+    /// What [`Recorder::run_started`] records besides the run's info.
+    pub fn set_meta(&mut self, meta: RunMeta) {
+        self.meta = meta;
+    }
+
     /// The attempt headers this recorder notes, for the [`logs::LogOutput`] of the run.
     pub fn headers(&self) -> logs::Headers {
         self.headers.clone()

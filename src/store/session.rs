@@ -26,8 +26,9 @@ pub struct RunSession {
 
 impl RunSession {
     /// What the store keeps about the run besides the plan's own record:
-    /// taken before [`RunSession::open`], so the IR and the source can go
-    /// before the store's connection and caches come.
+    /// for a big plan taken before [`RunSession::open`], so the IR and the
+    /// source can go before the store's connection and caches come; for a
+    /// small one while the store opens ([`RunSession::set_meta`]).
     pub fn meta(plan: &Plan, wf: &Workflow, source: &str) -> RunMeta {
         RunMeta {
             file_hash: super::file_hash(source),
@@ -56,6 +57,14 @@ impl RunSession {
             headers: recorder.headers(),
             recorder: Some(recorder),
         })
+    }
+
+    /// What the run's start records (when [`RunSession::open`] was given
+    /// none yet).
+    pub fn set_meta(&mut self, meta: RunMeta) {
+        if let Some(r) = &mut self.recorder {
+            r.set_meta(meta);
+        }
     }
 
     /// The recorder (once).
