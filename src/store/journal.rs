@@ -48,6 +48,7 @@ pub struct Key {
 /// happened, not when it is applied.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "r", rename_all = "snake_case")]
+#[serde(try_from = "super::record_read::Flat")]
 pub enum Record {
     AttemptStarted {
         key: Key,
@@ -117,15 +118,25 @@ impl Record {
         run_id: &str,
         events: &mut Events,
     ) -> rusqlite::Result<()> {
-        use serde_json::json;
-        let (at, kind, step, detail) = match self {
+        let (at, kind, step, detail) = self.event_parts();
+        events.add_text(tx, run_id, at, kind, step, Some(&detail))
+    }
+
+    /// The record's event: time, kind, step and detail (JSON text, keys in
+    /// order, as `serde_json::Value` prints them; written directly, since
+    /// building a `Value` for each event cost more than the text).
+    fn event_parts(&self) -> (i64, &'static str, Option<&str>, String) {
+        fn text<T: Serialize + ?Sized>(v: &T) -> String {
+            serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+        }
+        match self {
             Record::AttemptStarted {
                 key, attempt, at, ..
             } => (
                 *at,
                 "attempt_started",
                 Some(&key.name),
-                json!({ "attempt": attempt }),
+                format!("{{\"attempt\":{attempt}}}"),
             ),
             Record::AttemptEnded {
                 key,
@@ -138,25 +149,36 @@ impl Record {
                 *at,
                 "attempt_ended",
                 Some(&key.name),
-                json!({ "attempt": attempt, "status": status, "error": error }),
+                format!(
+                    "{{\"attempt\":{attempt},\"error\":{},\"status\":{}}}",
+                    text(error),
+                    text(status)
+                ),
             ),
-            Record::Waiting { key, why, at } => {
-                (*at, "waiting", Some(&key.name), json!({ "why": why }))
-            }
-            Record::Skipped { step, why, at } => {
-                (*at, "step_skipped", Some(step), json!({ "why": why }))
-            }
+            Record::Waiting { key, why, at } => (
+                *at,
+                "waiting",
+                Some(&key.name),
+                format!("{{\"why\":{}}}", text(why)),
+            ),
+            Record::Skipped { step, why, at } => (
+                *at,
+                "step_skipped",
+                Some(step),
+                format!("{{\"why\":{}}}", text(why)),
+            ),
             Record::StepEnded {
                 key, status, at, ..
             } => (
                 *at,
                 "step_ended",
                 Some(&key.name),
-                json!({ "status": status }),
+                format!("{{\"status\":{}}}", text(status)),
             ),
-            Record::Phase { name, at } => (*at, "phase", None, json!({ "phase": name })),
-        };
-        events.add(tx, run_id, at, kind, step.map(String::as_str), detail)
+            Record::Phase { name, at } => {
+                (*at, "phase", None, format!("{{\"phase\":{}}}", text(name)))
+            }
+        }
     }
 
     /// Writes the record's rows (`steps`, `attempts`); a skip and a phase
@@ -437,17 +459,24 @@ impl Events {
         step: Option<&str>,
         detail: serde_json::Value,
     ) -> rusqlite::Result<()> {
+        let detail = (!detail.is_null()).then(|| detail.to_string());
+        self.add_text(tx, run_id, at, kind, step, detail.as_deref())
+    }
+
+    /// [`Events::add`] with the detail as JSON text.
+    pub fn add_text(
+        &mut self,
+        tx: &Transaction,
+        run_id: &str,
+        at: i64,
+        kind: &str,
+        step: Option<&str>,
+        detail: Option<&str>,
+    ) -> rusqlite::Result<()> {
         tx.prepare_cached(
             "INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![
-            run_id,
-            self.0,
-            at,
-            kind,
-            step,
-            (!detail.is_null()).then(|| detail.to_string()),
-        ])?;
+        .execute(params![run_id, self.0, at, kind, step, detail])?;
         self.0 += 1;
         Ok(())
     }
@@ -531,6 +560,69 @@ pub(super) mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect()
+    }
+
+    /// The detail text of each event is what `json!` printed before.
+    #[test]
+    fn event_details_read_as_json_values_did() {
+        use serde_json::json;
+        let k = key("a \"b\"");
+        let cases = [
+            (started("a", 0), json!({ "attempt": 1 })),
+            (
+                Record::AttemptEnded {
+                    key: k.clone(),
+                    attempt: 2,
+                    status: "failed".into(),
+                    duration_ms: 1,
+                    exit_code: Some(1),
+                    error: Some("exit code 1: \"x\"\n".into()),
+                    outputs: None,
+                    at: 1,
+                },
+                json!({ "attempt": 2, "status": "failed", "error": "exit code 1: \"x\"\n" }),
+            ),
+            (
+                Record::AttemptEnded {
+                    key: k.clone(),
+                    attempt: 1,
+                    status: "succeeded".into(),
+                    duration_ms: 1,
+                    exit_code: None,
+                    error: None,
+                    outputs: None,
+                    at: 1,
+                },
+                json!({ "attempt": 1, "status": "succeeded", "error": null }),
+            ),
+            (
+                Record::Waiting {
+                    key: k.clone(),
+                    why: "approval by é".into(),
+                    at: 2,
+                },
+                json!({ "why": "approval by é" }),
+            ),
+            (
+                Record::Skipped {
+                    step: "s".into(),
+                    why: "no".into(),
+                    at: 3,
+                },
+                json!({ "why": "no" }),
+            ),
+            (ended("a", 1), json!({ "status": "succeeded" })),
+            (
+                Record::Phase {
+                    name: "finally".into(),
+                    at: 4,
+                },
+                json!({ "phase": "finally" }),
+            ),
+        ];
+        for (record, value) in cases {
+            assert_eq!(record.event_parts().3, value.to_string());
+        }
     }
 
     fn events(conn: &Connection) -> i64 {

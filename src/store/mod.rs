@@ -41,6 +41,7 @@ pub mod estimate;
 pub mod journal;
 pub mod logs;
 pub mod query;
+mod record_read;
 pub mod recorder;
 pub mod resume;
 pub mod schema;
