@@ -13,6 +13,7 @@
 use crate::run::exec::{LineSink, Stream};
 use crate::run::record::{timestamp, GraphName, StepKey};
 use crate::run::runner::LineOutput;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -20,31 +21,38 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-/// A step's log file, relative to the state directory.
+/// A step's log file, relative to the state directory. (Built as one
+/// string: it is made twice for every step of a run.)
 pub fn relative_path(run_id: &str, step: &StepKey) -> PathBuf {
-    let file = match &step.graph {
-        GraphName::Main => format!("{}.log", safe(&step.name)),
-        other => format!("{}.{}.log", other.id(), safe(&step.name)),
-    };
-    Path::new("logs").join(safe(run_id)).join(file)
+    let (run, name) = (safe(run_id), safe(&step.name));
+    let mut path = String::with_capacity(16 + run.len() + name.len());
+    path.push_str("logs/");
+    path.push_str(&run);
+    path.push('/');
+    if step.graph != GraphName::Main {
+        path.push_str(step.graph.id());
+        path.push('.');
+    }
+    path.push_str(&name);
+    path.push_str(".log");
+    PathBuf::from(path)
 }
 
-/// A file-name-safe version of a name (`/` and control characters become `_`).
-fn safe(name: &str) -> String {
+/// A file-name-safe version of a name (`/` and control characters become
+/// `_`, and a leading `.` gets a `_` before it).
+fn safe(name: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c == '/' || c == '\\' || c.is_control();
+    if !name.starts_with('.') && !name.contains(unsafe_char) {
+        return Cow::Borrowed(name);
+    }
     let s: String = name
         .chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
+        .map(|c| if unsafe_char(c) { '_' } else { c })
         .collect();
     if s.starts_with('.') {
-        format!("_{s}")
+        Cow::Owned(format!("_{s}"))
     } else {
-        s
+        Cow::Owned(s)
     }
 }
 
@@ -158,6 +166,16 @@ mod tests {
         assert_eq!(
             relative_path("r1", &k(GraphName::Rollback("ship".into()), "unship")),
             Path::new("logs/r1/rollback.unship.log")
+        );
+        assert_eq!(
+            relative_path(
+                "r/2",
+                &k(
+                    GraphName::Handler(crate::syntax::ast::HandlerKind::Finally),
+                    ".hidden\tstep"
+                )
+            ),
+            Path::new("logs/r_2/finally._.hidden_step.log")
         );
     }
 
