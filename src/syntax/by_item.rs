@@ -2,8 +2,8 @@
 //!
 //! pest builds a queue of every token of its input before the tree is built
 //! from it: for a workflow of 5,000 steps that queue is ~12 MB, more than
-//! the tree itself. Parsing the workflow body in pieces of whole items, a
-//! few KiB each ([`PIECE_LEN`]), keeps the queue to a piece's tokens. The items are found the way error
+//! the tree itself. Parsing each item of the workflow body on its own keeps
+//! the queue to one item's tokens. The items are found the way error
 //! recovery finds them ([`super::recover::item_starts`]: lines that start at
 //! brace depth 1); the header and the closing brace are parsed with the body
 //! left out (blanking it instead cost a tenth of the parse: pest skips
@@ -20,12 +20,6 @@ use pest::Parser;
 
 /// Files smaller than this are parsed whole: splitting buys nothing there.
 const MIN_LEN: usize = 64 * 1024;
-
-/// Items are parsed in pieces of about this size: each parse starts pest
-/// afresh (its queue and stacks grow again from empty, its `item*` tries
-/// every kind of item at the piece's end), which for one item at a time cost
-/// a sixth of the parse; the queue of a piece stays small.
-const PIECE_LEN: usize = 8 * 1024;
 
 pub(super) fn parse(text: &str) -> Option<Parsed> {
     if text.len() < MIN_LEN {
@@ -62,7 +56,8 @@ pub(super) fn parse_items(text: &str) -> Option<Parsed> {
     {
         *span = past_body(*span, first, body);
     }
-    for (start, end) in pieces(&starts, close) {
+    let ends = starts.iter().skip(1).copied().chain([close]);
+    for (start, end) in starts.iter().copied().zip(ends) {
         let slice = &text[start..end];
         let pairs = WfParser::parse(Rule::items_only, slice).ok()?;
         comments.extend(comments_of(&pairs, start));
@@ -80,21 +75,6 @@ pub(super) fn parse_items(text: &str) -> Option<Parsed> {
         comments,
         diagnostics: builder.into_diagnostics(),
         recovered_names: Vec::new(),
-    })
-}
-
-/// The pieces parsed one at a time: runs of whole items of about
-/// [`PIECE_LEN`] bytes, from `starts` (the items' starts) to `close`.
-fn pieces(starts: &[usize], close: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut from = 0;
-    std::iter::from_fn(move || {
-        let start = *starts.get(from)?;
-        let next = starts[from + 1..]
-            .iter()
-            .position(|&s| s - start >= PIECE_LEN)
-            .map_or(starts.len(), |i| from + 1 + i);
-        from = next;
-        Some((start, starts.get(next).copied().unwrap_or(close)))
     })
 }
 
@@ -217,34 +197,6 @@ mod tests {
             assert_eq!(format!("{:?}", items.file), format!("{:?}", whole.file));
             assert_eq!(items.comments, whole.comments);
         }
-    }
-
-    #[test]
-    fn pieces_are_runs_of_whole_items_covering_the_body() {
-        let starts: Vec<usize> = (0..100).map(|i| 10 + i * 1000).collect();
-        let close = 100_010;
-        let cut: Vec<_> = pieces(&starts, close).collect();
-        assert_eq!(cut.first().map(|p| p.0), Some(10));
-        assert_eq!(cut.last().map(|p| p.1), Some(close));
-        for w in cut.windows(2) {
-            assert_eq!(w[0].1, w[1].0, "contiguous");
-        }
-        for &(start, end) in &cut {
-            assert!(starts.contains(&start));
-            assert!(end - start >= PIECE_LEN || end == close);
-            assert!(
-                end - start < PIECE_LEN + 1000,
-                "cut at the first start past the size"
-            );
-        }
-        // Items of 1,000 bytes: as many to a piece as reach PIECE_LEN.
-        assert_eq!(cut.len(), starts.len().div_ceil(PIECE_LEN.div_ceil(1000)));
-        // A single item, and an item longer than a piece.
-        assert_eq!(pieces(&[5], 9).collect::<Vec<_>>(), [(5, 9)]);
-        assert_eq!(
-            pieces(&[0, 20_000, 20_001], 20_002).collect::<Vec<_>>(),
-            [(0, 20_000), (20_000, 20_002)]
-        );
     }
 
     #[test]
