@@ -23,3 +23,4 @@ pub mod span;
 pub mod store;
 pub mod syntax;
 pub mod testing;
+pub mod timings;

@@ -620,3 +620,62 @@ fn a_large_run_summarises_what_did_not_succeed() {
     assert!(!table.contains("s44"), "{table}");
     assert!(table.contains("(45 more steps succeeded"), "{table}");
 }
+
+#[test]
+fn wfc_timings_prints_each_phase_in_order_and_only_when_asked() {
+    let c = Case::new(
+        r#"workflow timed {
+          step a: shell { run "echo a > out" }
+          step b: shell { run "echo b >> out"  depends on a }
+        }"#,
+    );
+    let quiet = c.run(&[]);
+    assert_eq!(quiet.code, 0, "{quiet}");
+    assert!(!quiet.stderr.contains("wfc: timing"), "{quiet}");
+
+    let r = c.run_env(&[], &[("WFC_TIMINGS", "1")]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("out"), ["a", "b"]);
+    let marks: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("wfc: timing: "))
+        .collect();
+    let phase = |m: &&str| m.split("ms").last().unwrap_or_default().trim().to_owned();
+    let names: Vec<String> = marks
+        .iter()
+        .filter(|m| !m.starts_with("cpu"))
+        .map(phase)
+        .collect();
+    let order = [
+        "front end (parse, check)",
+        "plan",
+        "first step starting",
+        "run ended",
+        "finished",
+    ];
+    let at = |want: &str| {
+        names
+            .iter()
+            .position(|n| n == want)
+            .unwrap_or_else(|| panic!("no `{want}` mark in {names:?}"))
+    };
+    for pair in order.windows(2) {
+        assert!(
+            at(pair[0]) < at(pair[1]),
+            "{pair:?} out of order: {names:?}"
+        );
+    }
+    // Times since the start only grow.
+    let since: Vec<f64> = marks
+        .iter()
+        .filter(|m| !m.starts_with("cpu"))
+        .map(|m| m.split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
+    assert!(since.windows(2).all(|w| w[0] <= w[1]), "{since:?}");
+    let cpu = marks.last().expect("a cpu line");
+    assert!(
+        cpu.starts_with("cpu ") && cpu.contains(" ms wfc, ") && cpu.ends_with(" ms steps"),
+        "{cpu}"
+    );
+}

@@ -127,6 +127,7 @@ pub enum Format {
 }
 
 pub fn main() -> ExitCode {
+    crate::timings::init();
     let cli = Cli::parse();
     if matches!(
         cli.command,

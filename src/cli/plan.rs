@@ -88,6 +88,7 @@ pub fn compile(
         ExitCode::from(2)
     })?;
     let analysis = analysis::analyze_lean(name, text);
+    crate::timings::mark("front end (parse, check)");
     if analysis.has_errors() {
         let diags: Vec<Diagnostic> = analysis
             .diagnostics()
@@ -142,7 +143,9 @@ pub fn compile(
     };
     // History estimates come later ([`with_history`]), once the caller can
     // drop the IR: the store's connection and the front end's peak apart.
-    match plan::plan(&ir, &params, options, &DefaultEstimator) {
+    let planned = plan::plan(&ir, &params, options, &DefaultEstimator);
+    crate::timings::mark("plan");
+    match planned {
         Ok(p) => Ok((p, ir, source)),
         Err(diags) => Err(fail(&diags)),
     }

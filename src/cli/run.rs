@@ -161,8 +161,10 @@ pub fn execute(
             .store
             .as_ref()
             .map(|_| RunSession::meta(plan, &wf, &source.text));
+        crate::timings::mark("fingerprints");
         drop((wf, source));
         plan_cmd::with_history(plan, &args.history);
+        crate::timings::mark("history read");
         let opened = args
             .store
             .as_ref()
@@ -170,6 +172,7 @@ pub fn execute(
             .map(|(dir, meta)| RunSession::open(dir, &run_id, meta, resume));
         (opened, None)
     };
+    crate::timings::mark("store opened");
     super::heap::release_free_memory();
     super::sched::short_slice_for_this_thread();
     let mut session = match opened {
@@ -225,6 +228,7 @@ pub fn execute(
     if let Some(history) = history {
         history(plan);
     }
+    crate::timings::mark("history applied");
     let plan = &*plan;
     let approver = std::env::var("USER").unwrap_or_else(|_| "wfc run --approve".into());
     let opts = RunOptions {
@@ -246,6 +250,7 @@ pub fn execute(
         });
         let mut lines: Arc<dyn LineOutput> = Arc::new(display);
         let mut _watch = None;
+        crate::timings::mark("runtime, signals");
         if let Some(s) = &session {
             approvals = s.approvals(approvals);
             lines = s.lines(Some(lines));
@@ -271,6 +276,7 @@ pub fn execute(
     if session.is_some() && result.status != crate::run::record::RunStatus::Succeeded {
         eprintln!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it");
     }
+    crate::timings::mark("run ended");
     runtime.shutdown_timeout(Duration::from_millis(200));
     crate::run::exec::scratch::remove();
     if let Some(r) = reaper {
@@ -279,6 +285,8 @@ pub fn execute(
     if let Some(e) = report.and_then(|r| r.write_error()) {
         eprintln!("error: {e}");
     }
+    crate::timings::mark("finished");
+    crate::timings::mark_cpu();
     ExitCode::from(result.status.exit_code())
 }
 
@@ -298,6 +306,7 @@ fn open_beside_meta(
             .name("wfc-fingerprint".into())
             .spawn_scoped(s, || RunSession::meta(plan, wf, source));
         let opened = RunSession::open(dir, run_id, Default::default(), resume);
+        crate::timings::mark("store: session");
         let meta = match meta {
             Ok(t) => t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
             Err(_) => RunSession::meta(plan, wf, source),

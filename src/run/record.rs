@@ -190,8 +190,10 @@ pub struct Recorders(pub Vec<Box<dyn Recorder>>);
 impl Recorder for Recorders {
     fn run_started(&mut self, run: &RunInfo) {
         self.0.iter_mut().for_each(|r| r.run_started(run));
+        crate::timings::mark("run recorded as started");
     }
     fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
+        crate::timings::mark_first_step();
         self.0
             .iter_mut()
             .for_each(|r| r.attempt_started(step, attempt, at));

@@ -45,7 +45,9 @@ impl RunSession {
         resume: bool,
     ) -> Result<RunSession, String> {
         let store = Store::open(dir)?;
+        crate::timings::mark("store: open");
         let _ = super::control::reap(&store.conn);
+        crate::timings::mark("store: reap");
         let recorder = if resume {
             StoreRecorder::resuming(&store, run_id, meta)?
         } else {
