@@ -718,3 +718,56 @@ fn a_run_orders_its_steps_by_history_estimates() {
     assert!(out.status.success());
     assert_eq!(order(), "slow\nquick\n");
 }
+
+#[test]
+fn a_run_that_does_not_compile_leaves_the_store_as_it_was() {
+    // A file with errors records nothing, creates no store where none is,
+    // and leaves an existing one as it was.
+    let env = Env::new(CHAIN);
+    std::fs::write(
+        env.path().join("broken.wf"),
+        "workflow broken {\n  step a: shel { }\n}\n",
+    )
+    .unwrap();
+    let out = env.wfc(&["run", "broken.wf", "--plain"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(!env.path().join(".wfc").exists(), "no store is created");
+
+    env.touch("go");
+    let dir = env.path().display().to_string();
+    let p = format!("dir={dir}");
+    let first = env.wfc(&["run", "flow.wf", "--plain", "-p", &p]);
+    assert!(first.status.success(), "{first:?}");
+    let out = env.wfc(&["run", "broken.wf", "--plain"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let runs = |env: &Env| -> i64 {
+        env.conn()
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(runs(&env), 1, "the broken file's run is not recorded");
+
+    // The next good run is recorded whole, with its fingerprints.
+    let second = env.wfc(&["run", "flow.wf", "--plain", "-p", &p]);
+    assert!(second.status.success(), "{second:?}");
+    assert_eq!(runs(&env), 2);
+    let id = env.run_id();
+    let steps: Vec<(String, String)> = env
+        .conn()
+        .prepare("SELECT name, status FROM steps WHERE run_id = ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let want = ["a", "b", "c"].map(|s| (s.to_owned(), "succeeded".to_owned()));
+    assert_eq!(steps, want);
+    let plan: Option<Vec<u8>> = env
+        .conn()
+        .query_row("SELECT plan FROM runs WHERE id = ?1", [&id], |r| r.get(0))
+        .unwrap();
+    assert!(
+        plan.is_some_and(|p| !p.is_empty()),
+        "the fingerprints are recorded"
+    );
+}
