@@ -228,7 +228,7 @@ pub fn execute(
     if let Some(history) = history {
         history(plan);
     }
-    crate::timings::mark("history applied");
+    crate::timings::mark("ready to run");
     let plan = &*plan;
     let approver = std::env::var("USER").unwrap_or_else(|_| "wfc run --approve".into());
     let opts = RunOptions {
