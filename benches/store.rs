@@ -6,8 +6,9 @@
 //! event (the worst case: every event in its own turn), and prints the
 //! median time per step of the two halves of the work: the scheduler's
 //! (appending each turn to the journal) and the fold's (applying the
-//! journal to SQLite; here all of it at once, at the end — on a real run the
-//! watch thread folds every 200 ms). The store's directory is under
+//! journal to SQLite, on a connection of its own as the watch thread's: all
+//! of it at once at the end, and every 400 steps as the watch thread does on
+//! a fan-out of trivial steps). The store's directory is under
 //! `$TMPDIR`. It also times what a run's start adds to the front end: the
 //! plan's fingerprints (`store::resume::stored_fingerprints`, for
 //! `wfc resume`). Under `cargo test` it records 50 steps.
@@ -18,6 +19,13 @@ use wfc::run::record::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, 
 use wfc::store::recorder::{RunMeta, StoreRecorder};
 use wfc::store::{journal, Store};
 
+/// How many steps a fold of the watch thread finds (every 200 ms; a fan-out
+/// of trivial steps ends ~2,000 a second on the development VM).
+const FOLD_EVERY: usize = 400;
+
+/// The watch thread's page cache (`store::control`), in KiB when negative.
+const WATCH_CACHE: i64 = -64;
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (steps, runs) = if full { (5_000, 5) } else { (50, 1) };
@@ -25,11 +33,15 @@ fn main() {
         "{:<22} {:>8} {:>16} {:>14}",
         "flush", "steps", "journal µs/step", "fold µs/step"
     );
-    for per_event in [false, true] {
+    // (flush once per event?, fold every this many steps; 0: once, at the end)
+    for (per_event, every) in [(false, 0), (true, 0), (false, FOLD_EVERY)] {
         let (mut times, mut folds) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             let dir = tempfile::tempdir().expect("a temp dir");
             let store = Store::open(dir.path()).expect("opens");
+            // The watch thread folds on a connection of its own.
+            let watch = store.reopen().expect("reopens");
+            let _ = watch.conn.pragma_update(None, "cache_size", WATCH_CACHE);
             let mut r = StoreRecorder::new(&store, "bench", RunMeta::default()).expect("recorder");
             r.run_started(&RunInfo {
                 run_id: "bench".into(),
@@ -40,14 +52,24 @@ fn main() {
                 steps,
                 started_at: SystemTime::now(),
             });
-            let t = Instant::now();
+            let (mut recording, mut folding, mut turns) = (Duration::ZERO, Duration::ZERO, 0);
+            let mut t = Instant::now();
             for i in 0..steps {
                 record(&mut r, &format!("s{i}"), per_event);
+                if every > 0 && (i + 1) % every == 0 {
+                    recording += t.elapsed();
+                    t = Instant::now();
+                    turns += journal::fold(&watch.conn, "bench").expect("folds");
+                    folding += t.elapsed();
+                    t = Instant::now();
+                }
             }
-            times.push(t.elapsed());
+            recording += t.elapsed();
             let t = Instant::now();
-            let turns = journal::fold(&store.conn, "bench").expect("folds");
-            folds.push(t.elapsed());
+            turns += journal::fold(&watch.conn, "bench").expect("folds");
+            folding += t.elapsed();
+            times.push(recording);
+            folds.push(folding);
             assert!(turns >= steps, "every turn folded");
         }
         let median = |v: &mut Vec<Duration>| {
@@ -55,10 +77,10 @@ fn main() {
             v[v.len() / 2].as_secs_f64() * 1e6 / steps as f64
         };
         let (per, fold) = (median(&mut times), median(&mut folds));
-        let label = if per_event {
-            "once per event"
-        } else {
-            "once per step (turn)"
+        let label = match (per_event, every) {
+            (true, _) => "once per event".to_owned(),
+            (false, 0) => "once per step (turn)".to_owned(),
+            (false, n) => format!("per step, fold per {n}"),
         };
         println!("{label:<22} {steps:>8} {per:>16.1} {fold:>14.1}");
     }
