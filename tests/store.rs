@@ -429,3 +429,96 @@ fn approvals_are_checked_and_recorded() {
         .unwrap();
     assert!(asked.is_some());
 }
+
+/// The plan's fingerprints from a thread (`StoreRecorder::plan_later`):
+/// recorded with the run's start when they are there by then, else at the
+/// first turn after they come, at once when a step waits (a gate: `wfc
+/// approve` checks against them), and with the run's end at the latest.
+#[test]
+fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let plan_of = |id: &str| -> Option<Vec<u8>> {
+        store
+            .conn
+            .query_row("SELECT plan FROM runs WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap()
+    };
+    let recorder = |id: &str| {
+        let mut r = StoreRecorder::new(&store, id, RunMeta::default()).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        r.plan_later(rx);
+        (r, tx)
+    };
+    let end = |r: &mut StoreRecorder| {
+        r.run_ended(&RunEnd {
+            status: RunStatus::Succeeded,
+            ended_at: SystemTime::now(),
+            duration: Duration::from_millis(5),
+            failed: None,
+        })
+    };
+
+    // There before the start: recorded with it.
+    let (mut r, tx) = recorder("early");
+    tx.send(b"early plan".to_vec()).unwrap();
+    r.run_started(&info("early", "w", SystemTime::now()));
+    assert_eq!(plan_of("early").as_deref(), Some(&b"early plan"[..]));
+
+    // Later: absent until a turn after it came.
+    let (mut r, tx) = recorder("later");
+    r.run_started(&info("later", "w", SystemTime::now()));
+    step(
+        &mut r,
+        "a",
+        SystemTime::now(),
+        &[(StepStatus::Succeeded, 5)],
+    );
+    assert_eq!(plan_of("later").filter(|p| !p.is_empty()), None);
+    tx.send(b"later plan".to_vec()).unwrap();
+    step(
+        &mut r,
+        "b",
+        SystemTime::now(),
+        &[(StepStatus::Succeeded, 5)],
+    );
+    assert_eq!(plan_of("later").as_deref(), Some(&b"later plan"[..]));
+
+    // A waiting step waits for them (here: from a thread, 50 ms on).
+    let (mut r, tx) = recorder("gated");
+    r.run_started(&info("gated", "w", SystemTime::now()));
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        tx.send(b"gated plan".to_vec()).unwrap();
+    });
+    r.attempt_started(&key("ok"), 1, SystemTime::now());
+    r.waiting(&key("ok"), "waiting for approval");
+    r.flush();
+    assert_eq!(plan_of("gated").as_deref(), Some(&b"gated plan"[..]));
+    sender.join().unwrap();
+
+    // Not before the end: the end waits for them.
+    let (mut r, tx) = recorder("short");
+    r.run_started(&info("short", "w", SystemTime::now()));
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        tx.send(b"short plan".to_vec()).unwrap();
+    });
+    end(&mut r);
+    assert_eq!(plan_of("short").as_deref(), Some(&b"short plan"[..]));
+    sender.join().unwrap();
+
+    // A thread gone without them: the run ends without a plan.
+    let (mut r, tx) = recorder("lost");
+    r.run_started(&info("lost", "w", SystemTime::now()));
+    drop(tx);
+    end(&mut r);
+    assert_eq!(plan_of("lost").filter(|p| !p.is_empty()), None);
+    let status: String = store
+        .conn
+        .query_row("SELECT status FROM runs WHERE id = 'lost'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "succeeded");
+}

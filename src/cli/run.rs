@@ -13,6 +13,7 @@ use crate::run::record::Recorders;
 use crate::run::report::ReportWriter;
 use crate::run::runner::LineOutput;
 use crate::run::{signals, RunOptions, Runner};
+use crate::store::recorder::RunMeta;
 use crate::store::session::RunSession;
 use clap::Args;
 use std::io::IsTerminal;
@@ -141,16 +142,23 @@ pub fn execute(
     let resume = args.resume.is_some();
     super::heap::one_arena();
     let small = plan.main.steps.len() <= HISTORY_ON_A_THREAD;
+    // A small plan's IR stays for its fingerprints, taken on a thread
+    // while the run starts.
+    let mut kept_ir = None;
     let (opened, history) = if small {
-        // A small plan's history is read, and its fingerprints taken, on
-        // threads while the store opens and the reaper starts: ~2 ms sooner
-        // to the first step at 220 steps, ~7 ms at 1,000.
+        // A small plan's history is read on a thread while the store opens
+        // and the reaper starts: ~2 ms sooner to the first step at 220
+        // steps, ~7 ms at 1,000.
         let history = plan_cmd::history_later(plan, &args.history);
-        let opened = args
-            .store
-            .as_ref()
-            .map(|dir| open_beside_meta(dir, &run_id, resume, plan, &wf, &source.text));
-        drop((wf, source));
+        let opened = args.store.as_ref().map(|dir| {
+            let meta = RunMeta {
+                file_hash: crate::store::file_hash(&source.text),
+                plan: Vec::new(),
+            };
+            RunSession::open(dir, &run_id, meta, resume)
+        });
+        drop(source);
+        kept_ir = Some(wf);
         (opened, Some(history))
     } else {
         // A big plan's IR and source go before the store opens (the front
@@ -199,9 +207,16 @@ pub fn execute(
     if let Some(r) = &report {
         recorders.0.push(Box::new(r.clone()));
     }
+    let mut fingerprints: Option<(crate::ir::Workflow, _)> = None;
     if let Some(s) = &mut session {
+        if let Some(wf) = kept_ir.take() {
+            let (tx, rx) = std::sync::mpsc::channel();
+            s.plan_later(rx);
+            fingerprints = Some((wf, tx));
+        }
         recorders.0.insert(0, s.recorder());
     }
+    drop(kept_ir);
     // See `run::reaper`: one per run instead of a supervisor per step.
     let reaper = match reaper_started.unwrap_or_else(|| Reaper::start(&run_id)) {
         Ok(r) => Some(r),
@@ -238,40 +253,46 @@ pub fn execute(
         keep_going: args.exec.keep_going,
         reaper_tag: reaper.as_ref().map(|r| r.tag().to_owned()),
     };
-    let result = runtime.block_on(async {
-        let cancel = CancellationToken::new();
-        let force = CancellationToken::new();
-        if let Err(e) = signals::install(cancel.clone(), force.clone()) {
-            eprintln!("warning: cannot handle Ctrl-C: {e}");
+    let (fp_ir, fp_tx) = fingerprints.unzip();
+    let result = std::thread::scope(|scope| {
+        if let (Some(wf), Some(tx)) = (&fp_ir, fp_tx) {
+            take_fingerprints(scope, plan, wf, tx);
         }
-        let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
-            steps: args.exec.approve.clone(),
-            by: approver,
-        });
-        let mut lines: Arc<dyn LineOutput> = Arc::new(display);
-        let mut _watch = None;
-        crate::timings::mark("runtime, signals");
-        if let Some(s) = &session {
-            approvals = s.approvals(approvals);
-            lines = s.lines(Some(lines));
-            _watch = s
-                .watch(cancel.clone())
-                .map_err(|e| eprintln!("warning: `wfc cancel` cannot reach this run: {e}"))
-                .ok();
-        }
-        let mut runner = Runner::new(
-            plan,
-            ir_names,
-            Arc::new(exec),
-            approvals,
-            Box::new(recorders),
-            Some(lines),
-            opts,
-        );
-        if let Some((_, restored)) = args.resume {
-            runner.restore(restored);
-        }
-        runner.run(cancel, force).await
+        runtime.block_on(async {
+            let cancel = CancellationToken::new();
+            let force = CancellationToken::new();
+            if let Err(e) = signals::install(cancel.clone(), force.clone()) {
+                eprintln!("warning: cannot handle Ctrl-C: {e}");
+            }
+            let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
+                steps: args.exec.approve.clone(),
+                by: approver,
+            });
+            let mut lines: Arc<dyn LineOutput> = Arc::new(display);
+            let mut _watch = None;
+            crate::timings::mark("runtime, signals");
+            if let Some(s) = &session {
+                approvals = s.approvals(approvals);
+                lines = s.lines(Some(lines));
+                _watch = s
+                    .watch(cancel.clone())
+                    .map_err(|e| eprintln!("warning: `wfc cancel` cannot reach this run: {e}"))
+                    .ok();
+            }
+            let mut runner = Runner::new(
+                plan,
+                ir_names,
+                Arc::new(exec),
+                approvals,
+                Box::new(recorders),
+                Some(lines),
+                opts,
+            );
+            if let Some((_, restored)) = args.resume {
+                runner.restore(restored);
+            }
+            runner.run(cancel, force).await
+        })
     });
     if session.is_some() && result.status != crate::run::record::RunStatus::Succeeded {
         eprintln!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it");
@@ -290,32 +311,27 @@ pub fn execute(
     ExitCode::from(result.status.exit_code())
 }
 
-/// Opens the store for the run while another thread takes the plan's
-/// fingerprints (~26,000 instructions a step: each step's plan JSON is
-/// built, stripped and printed), which the run's start records.
-fn open_beside_meta(
-    dir: &std::path::Path,
-    run_id: &str,
-    resume: bool,
-    plan: &crate::plan::Plan,
-    wf: &crate::ir::Workflow,
-    source: &str,
-) -> Result<RunSession, String> {
-    std::thread::scope(|s| {
-        let meta = std::thread::Builder::new()
-            .name("wfc-fingerprint".into())
-            .spawn_scoped(s, || RunSession::meta(plan, wf, source));
-        let opened = RunSession::open(dir, run_id, Default::default(), resume);
-        crate::timings::mark("store: session");
-        let meta = match meta {
-            Ok(t) => t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            Err(_) => RunSession::meta(plan, wf, source),
-        };
-        opened.map(|mut session| {
-            session.set_meta(meta);
-            session
-        })
-    })
+/// Takes the plan's fingerprints (~26,000 instructions a step: each step's
+/// plan JSON is built, stripped and printed) on a thread of `scope` and
+/// sends them to the run's recorder, which records them once they come.
+fn take_fingerprints<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    plan: &'s crate::plan::Plan,
+    wf: &'s crate::ir::Workflow,
+    tx: std::sync::mpsc::Sender<Vec<u8>>,
+) {
+    use crate::store::resume::stored_fingerprints;
+    let sent = tx.clone();
+    let started = std::thread::Builder::new()
+        .name("wfc-fingerprint".into())
+        .spawn_scoped(scope, move || {
+            let _ = sent.send(stored_fingerprints(plan, wf));
+            crate::timings::mark("fingerprints (recorded at the next turn)");
+        });
+    if started.is_err() {
+        // No thread to be had: the run's start waits for them instead.
+        let _ = tx.send(stored_fingerprints(plan, wf));
+    }
 }
 
 /// A `for each` over a run-time list that the scheduler could not unroll

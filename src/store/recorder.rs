@@ -26,6 +26,7 @@ use super::{ms, now_ms};
 use crate::run::record::{Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::json;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::SystemTime;
 
 /// What the store keeps about a run besides what [`RunInfo`] says.
@@ -53,6 +54,9 @@ pub struct StoreRecorder {
     /// This turn's records.
     queue: Vec<Record>,
     warned: bool,
+    /// The plan's fingerprints when a thread is still taking them
+    /// ([`StoreRecorder::plan_later`]).
+    plan_later: Option<Receiver<Vec<u8>>>,
 }
 
 impl StoreRecorder {
@@ -73,6 +77,7 @@ impl StoreRecorder {
             journal: None,
             queue: Vec::new(),
             warned: false,
+            plan_later: None,
         })
     }
 
@@ -98,9 +103,50 @@ impl StoreRecorder {
         Ok(r)
     }
 
-    /// What [`Recorder::run_started`] records besides the run's info.
-    pub fn set_meta(&mut self, meta: RunMeta) {
-        self.meta = meta;
+    /// The plan's fingerprints come from `rx` instead of the [`RunMeta`]:
+    /// a thread takes them while the run starts, so its first step does
+    /// not wait for them. They are recorded at the first turn after they
+    /// come, before a step waits (for `wfc approve`, which checks gate names
+    /// against them), at the latest with the run's end. Until then the run
+    /// has no recorded plan, which `wfc resume` (after wfc was killed) takes
+    /// as it does a run recorded before plans were: it resumes only an
+    /// unchanged file.
+    pub fn plan_later(&mut self, rx: Receiver<Vec<u8>>) {
+        self.plan_later = Some(rx);
+    }
+
+    /// The fingerprints from the thread, if they came (`wait`: wait for
+    /// them). `None` also when the thread is gone without sending them.
+    fn fingerprints(&mut self, wait: bool) -> Option<Vec<u8>> {
+        let rx = self.plan_later.as_ref()?;
+        let got = if wait {
+            rx.recv().map_err(|_| TryRecvError::Disconnected)
+        } else {
+            rx.try_recv()
+        };
+        match got {
+            Ok(plan) => {
+                self.plan_later = None;
+                Some(plan)
+            }
+            Err(TryRecvError::Disconnected) => {
+                self.plan_later = None;
+                None
+            }
+            Err(TryRecvError::Empty) => None,
+        }
+    }
+
+    /// Records the fingerprints once the thread has sent them (`wait`:
+    /// waits for them).
+    fn record_plan(&mut self, wait: bool) {
+        if let Some(plan) = self.fingerprints(wait) {
+            let id = self.run_id.clone();
+            self.write("the run's plan", |tx| {
+                tx.execute("UPDATE runs SET plan = ?2 WHERE id = ?1", params![id, plan])
+                    .map(drop)
+            });
+        }
     }
 
     /// The attempt headers this recorder notes, for the [`logs::LogOutput`] of the run.
@@ -131,6 +177,16 @@ impl StoreRecorder {
         if let Err(e) = result {
             let what = self.queue[0].what();
             self.warn(what, &e);
+        }
+        // After the turn's line: the scheduler's own records come first. A
+        // step that waits (a gate) may wait for `wfc approve`, which checks
+        // the gate's name against the recorded plan: it is there by then.
+        if self.plan_later.is_some() {
+            let waits = self
+                .queue
+                .iter()
+                .any(|r| matches!(r, Record::Waiting { .. }));
+            self.record_plan(waits);
         }
         self.queue.clear();
     }
@@ -181,7 +237,10 @@ impl Recorder for StoreRecorder {
         let started = ms(run.started_at);
         // Written once: the fingerprints (megabytes on big plans) need not
         // stay in memory for the rest of the run.
-        let meta = std::mem::take(&mut self.meta);
+        let mut meta = std::mem::take(&mut self.meta);
+        if let Some(plan) = self.fingerprints(false) {
+            meta.plan = plan;
+        }
         let (session, prior) = (self.session, self.prior_ms);
         let host = hostname();
         let pid = std::process::id();
@@ -301,8 +360,13 @@ impl Recorder for StoreRecorder {
         self.append();
         let total = self.prior_ms + end.duration.as_millis() as i64;
         let id = self.run_id.clone();
+        // A run shorter than its fingerprints waits for them here.
+        let plan = self.fingerprints(true);
         let ended = self.write("the run's end", |tx| {
             journal::fold_in(tx, &id)?;
+            if let Some(plan) = plan {
+                tx.execute("UPDATE runs SET plan = ?2 WHERE id = ?1", params![id, plan])?;
+            }
             let (fs, fe) = match &end.failed {
                 Some((s, e)) => (Some(s.as_str()), Some(e.as_str())),
                 None => (None, None),

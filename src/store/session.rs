@@ -25,10 +25,11 @@ pub struct RunSession {
 }
 
 impl RunSession {
-    /// What the store keeps about the run besides the plan's own record:
-    /// for a big plan taken before [`RunSession::open`], so the IR and the
-    /// source can go before the store's connection and caches come; for a
-    /// small one while the store opens ([`RunSession::set_meta`]).
+    /// What the store keeps about the run besides the plan's own record.
+    /// A big plan's is taken before [`RunSession::open`], so the IR and the
+    /// source can go before the store's connection and caches come; a small
+    /// one's fingerprints are taken on a thread while the run starts
+    /// ([`RunSession::plan_later`]).
     pub fn meta(plan: &Plan, wf: &Workflow, source: &str) -> RunMeta {
         RunMeta {
             file_hash: super::file_hash(source),
@@ -61,11 +62,11 @@ impl RunSession {
         })
     }
 
-    /// What the run's start records (when [`RunSession::open`] was given
-    /// none yet).
-    pub fn set_meta(&mut self, meta: RunMeta) {
+    /// The plan's fingerprints will come from `rx` (see
+    /// [`StoreRecorder::plan_later`]). Before [`RunSession::recorder`].
+    pub fn plan_later(&mut self, rx: std::sync::mpsc::Receiver<Vec<u8>>) {
         if let Some(r) = &mut self.recorder {
-            r.set_meta(meta);
+            r.plan_later(rx);
         }
     }
 
