@@ -23,9 +23,6 @@ use wfc::store::{journal, Store};
 /// of trivial steps ends ~2,000 a second on the development VM).
 const FOLD_EVERY: usize = 400;
 
-/// The watch thread's page cache (`store::control`), in KiB when negative.
-const WATCH_CACHE: i64 = -64;
-
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (steps, runs) = if full { (5_000, 5) } else { (50, 1) };
@@ -40,8 +37,7 @@ fn main() {
             let dir = tempfile::tempdir().expect("a temp dir");
             let store = Store::open(dir.path()).expect("opens");
             // The watch thread folds on a connection of its own.
-            let watch = store.reopen().expect("reopens");
-            let _ = watch.conn.pragma_update(None, "cache_size", WATCH_CACHE);
+            let watch = journal::folding_connection(&store).expect("reopens");
             let mut r = StoreRecorder::new(&store, "bench", RunMeta::default()).expect("recorder");
             r.run_started(&RunInfo {
                 run_id: "bench".into(),
@@ -59,14 +55,14 @@ fn main() {
                 if every > 0 && (i + 1) % every == 0 {
                     recording += t.elapsed();
                     t = Instant::now();
-                    turns += journal::fold(&watch.conn, "bench").expect("folds");
+                    turns += journal::fold(&watch, "bench").expect("folds");
                     folding += t.elapsed();
                     t = Instant::now();
                 }
             }
             recording += t.elapsed();
             let t = Instant::now();
-            turns += journal::fold(&watch.conn, "bench").expect("folds");
+            turns += journal::fold(&watch, "bench").expect("folds");
             folding += t.elapsed();
             times.push(recording);
             folds.push(folding);

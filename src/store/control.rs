@@ -417,9 +417,7 @@ impl Watch {
         run_id: &str,
         cancel: CancellationToken,
     ) -> Result<Watch, String> {
-        let conn = store.reopen()?.conn;
-        // A fold touches the ends of three tables: ~10 pages.
-        let _ = conn.pragma_update(None, "cache_size", -64);
+        let conn = super::journal::folding_connection(store)?;
         let (stop, stopped) = std::sync::mpsc::channel();
         let id = run_id.to_owned();
         let thread = std::thread::Builder::new()

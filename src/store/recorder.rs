@@ -66,6 +66,9 @@ impl StoreRecorder {
         // Checkpoints (which fsync) run on the watch thread, off the
         // scheduler's path; this is only a backstop (~40 MB of WAL).
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
+        // Every row it writes belongs to the run it inserted (see
+        // `journal::folding_connection`): no foreign-key lookups.
+        let _ = conn.pragma_update(None, "foreign_keys", "OFF");
         Ok(StoreRecorder {
             conn,
             run_id: run_id.to_owned(),
