@@ -8,7 +8,8 @@
 //! (appending each turn to the journal) and the fold's (applying the
 //! journal to SQLite, on a connection of its own as the watch thread's: all
 //! of it at once at the end, and every 400 steps as the watch thread does on
-//! a fan-out of trivial steps). The store's directory is under
+//! a fan-out of trivial steps; and so again in a store that already holds
+//! eight such runs, as a store in use does). The store's directory is under
 //! `$TMPDIR`. It also times what a run's start adds to the front end: the
 //! plan's fingerprints (`store::resume::stored_fingerprints`, for
 //! `wfc resume`). Under `cargo test` it records 50 steps.
@@ -23,64 +24,101 @@ use wfc::store::{journal, Store};
 /// of trivial steps ends ~2,000 a second on the development VM).
 const FOLD_EVERY: usize = 400;
 
+/// Runs already in the store for the last row: a store in use holds many.
+const EARLIER_RUNS: usize = 8;
+
+/// One configuration of the benchmark.
+#[derive(Clone, Copy)]
+struct Case {
+    /// Flush once per event (else once per step).
+    per_event: bool,
+    /// Fold every this many steps (0: once, at the end).
+    every: usize,
+    /// Runs recorded in the store before the timed ones.
+    earlier: usize,
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (steps, runs) = if full { (5_000, 5) } else { (50, 1) };
     println!(
-        "{:<22} {:>8} {:>16} {:>14}",
+        "{:<34} {:>8} {:>16} {:>14}",
         "flush", "steps", "journal µs/step", "fold µs/step"
     );
-    // (flush once per event?, fold every this many steps; 0: once, at the end)
-    for (per_event, every) in [(false, 0), (true, 0), (false, FOLD_EVERY)] {
+    let cases = [
+        (false, 0, 0),
+        (true, 0, 0),
+        (false, FOLD_EVERY, 0),
+        (false, FOLD_EVERY, EARLIER_RUNS),
+    ];
+    for (per_event, every, earlier) in cases {
+        let case = Case {
+            per_event,
+            every,
+            earlier,
+        };
         let (mut times, mut folds) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             let dir = tempfile::tempdir().expect("a temp dir");
             let store = Store::open(dir.path()).expect("opens");
-            // The watch thread folds on a connection of its own.
-            let watch = journal::folding_connection(&store).expect("reopens");
-            let mut r = StoreRecorder::new(&store, "bench", RunMeta::default()).expect("recorder");
-            r.run_started(&RunInfo {
-                run_id: "bench".into(),
-                workflow: "bench".into(),
-                file: "bench.wf".into(),
-                params: Vec::new(),
-                jobs: 2,
-                steps,
-                started_at: SystemTime::now(),
-            });
-            let (mut recording, mut folding, mut turns) = (Duration::ZERO, Duration::ZERO, 0);
-            let mut t = Instant::now();
-            for i in 0..steps {
-                record(&mut r, &format!("s{i}"), per_event);
-                if every > 0 && (i + 1) % every == 0 {
-                    recording += t.elapsed();
-                    t = Instant::now();
-                    turns += journal::fold(&watch, "bench").expect("folds");
-                    folding += t.elapsed();
-                    t = Instant::now();
-                }
+            for k in 0..case.earlier {
+                record_run(&store, &format!("earlier-{k}"), steps, case);
             }
-            recording += t.elapsed();
-            let t = Instant::now();
-            turns += journal::fold(&watch, "bench").expect("folds");
-            folding += t.elapsed();
+            let (recording, folding) = record_run(&store, "bench", steps, case);
             times.push(recording);
             folds.push(folding);
-            assert!(turns >= steps, "every turn folded");
         }
         let median = |v: &mut Vec<Duration>| {
             v.sort();
             v[v.len() / 2].as_secs_f64() * 1e6 / steps as f64
         };
         let (per, fold) = (median(&mut times), median(&mut folds));
-        let label = match (per_event, every) {
+        let mut label = match (per_event, every) {
             (true, _) => "once per event".to_owned(),
             (false, 0) => "once per step (turn)".to_owned(),
             (false, n) => format!("per step, fold per {n}"),
         };
-        println!("{label:<22} {steps:>8} {per:>16.1} {fold:>14.1}");
+        if earlier > 0 {
+            label.push_str(&format!(", {earlier} runs in"));
+        }
+        println!("{label:<34} {steps:>8} {per:>16.1} {fold:>14.1}");
     }
     fingerprints(steps, runs);
+}
+
+/// Records run `id` of `steps` steps; returns the time spent recording
+/// (the journal) and folding.
+fn record_run(store: &Store, id: &str, steps: usize, case: Case) -> (Duration, Duration) {
+    // The watch thread folds on a connection of its own.
+    let watch = journal::folding_connection(store).expect("reopens");
+    let mut r = StoreRecorder::new(store, id, RunMeta::default()).expect("recorder");
+    r.run_started(&RunInfo {
+        run_id: id.into(),
+        workflow: "bench".into(),
+        file: "bench.wf".into(),
+        params: Vec::new(),
+        jobs: 2,
+        steps,
+        started_at: SystemTime::now(),
+    });
+    let (mut recording, mut folding, mut turns) = (Duration::ZERO, Duration::ZERO, 0);
+    let mut t = Instant::now();
+    for i in 0..steps {
+        record(&mut r, &format!("s{i}"), case.per_event);
+        if case.every > 0 && (i + 1) % case.every == 0 {
+            recording += t.elapsed();
+            t = Instant::now();
+            turns += journal::fold(&watch, id).expect("folds");
+            folding += t.elapsed();
+            t = Instant::now();
+        }
+    }
+    recording += t.elapsed();
+    let t = Instant::now();
+    turns += journal::fold(&watch, id).expect("folds");
+    folding += t.elapsed();
+    assert!(turns >= steps, "every turn folded");
+    (recording, folding)
 }
 
 /// Median time to fingerprint a generated plan of `steps` steps.
