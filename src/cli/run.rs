@@ -143,7 +143,7 @@ pub fn execute(
     super::heap::one_arena();
     let small = plan.main.steps.len() <= HISTORY_ON_A_THREAD;
     // A small plan's IR stays for its fingerprints, taken on a thread
-    // while the run starts.
+    // while the run starts (the IR goes with the thread).
     let mut kept_ir = None;
     let (opened, history) = if small {
         // A small plan's history is read on a thread while the store opens
@@ -253,9 +253,8 @@ pub fn execute(
         keep_going: args.exec.keep_going,
         reaper_tag: reaper.as_ref().map(|r| r.tag().to_owned()),
     };
-    let (fp_ir, fp_tx) = fingerprints.unzip();
     let result = std::thread::scope(|scope| {
-        if let (Some(wf), Some(tx)) = (&fp_ir, fp_tx) {
+        if let Some((wf, tx)) = fingerprints {
             take_fingerprints(scope, plan, wf, tx);
         }
         runtime.block_on(async {
@@ -314,23 +313,24 @@ pub fn execute(
 /// Takes the plan's fingerprints (~26,000 instructions a step: each step's
 /// plan JSON is built, stripped and printed) on a thread of `scope` and
 /// sends them to the run's recorder, which records them once they come.
+/// The IR goes with the thread. Without a thread the run is recorded
+/// without them (as when wfc is killed before they come).
 fn take_fingerprints<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
     plan: &'s crate::plan::Plan,
-    wf: &'s crate::ir::Workflow,
+    wf: crate::ir::Workflow,
     tx: std::sync::mpsc::Sender<Vec<u8>>,
 ) {
-    use crate::store::resume::stored_fingerprints;
-    let sent = tx.clone();
     let started = std::thread::Builder::new()
         .name("wfc-fingerprint".into())
         .spawn_scoped(scope, move || {
-            let _ = sent.send(stored_fingerprints(plan, wf));
+            let taken = crate::store::resume::stored_fingerprints(plan, &wf);
+            drop(wf);
+            let _ = tx.send(taken);
             crate::timings::mark("fingerprints (recorded at the next turn)");
         });
-    if started.is_err() {
-        // No thread to be had: the run's start waits for them instead.
-        let _ = tx.send(stored_fingerprints(plan, wf));
+    if let Err(e) = started {
+        eprintln!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged");
     }
 }
 
