@@ -90,7 +90,7 @@ fn main() {
 /// (the journal) and folding.
 fn record_run(store: &Store, id: &str, steps: usize, case: Case) -> (Duration, Duration) {
     // The watch thread folds on a connection of its own.
-    let watch = journal::folding_connection(store).expect("reopens");
+    let watch = journal::folding_connection(store.dir()).expect("reopens");
     let mut r = StoreRecorder::new(store, id, RunMeta::default()).expect("recorder");
     r.run_started(&RunInfo {
         run_id: id.into(),

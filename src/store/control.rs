@@ -410,14 +410,10 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// Watches run `run_id`: refreshes its heartbeat, and cancels `cancel`
-    /// when `wfc cancel` asks.
-    pub fn start(
-        store: &super::Store,
-        run_id: &str,
-        cancel: CancellationToken,
-    ) -> Result<Watch, String> {
-        let conn = super::journal::folding_connection(store)?;
+    /// Watches run `run_id` of the store in `dir`: refreshes its heartbeat,
+    /// and cancels `cancel` when `wfc cancel` asks.
+    pub fn start(dir: &Path, run_id: &str, cancel: CancellationToken) -> Result<Watch, String> {
+        let conn = super::journal::folding_connection(dir)?;
         let (stop, stopped) = std::sync::mpsc::channel();
         let id = run_id.to_owned();
         let thread = std::thread::Builder::new()

@@ -113,9 +113,15 @@ impl Store {
 
     /// A second connection to the same database (for a task of its own).
     pub fn reopen(&self) -> Result<Store, String> {
+        Store::at(&self.dir)
+    }
+
+    /// A connection to the store in `dir`, which this process has opened
+    /// (and so migrated) before.
+    pub fn at(dir: &Path) -> Result<Store, String> {
         Ok(Store {
-            conn: connect(&self.dir.join("runs.db"))?,
-            dir: self.dir.clone(),
+            conn: connect(&dir.join("runs.db"))?,
+            dir: dir.to_path_buf(),
         })
     }
 

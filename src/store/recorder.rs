@@ -60,16 +60,22 @@ pub struct StoreRecorder {
 }
 
 impl StoreRecorder {
-    /// A recorder for a new run (`run_started` inserts it).
+    /// A recorder for a new run (`run_started` inserts it), on a connection
+    /// of its own.
     pub fn new(store: &super::Store, run_id: &str, meta: RunMeta) -> Result<Self, String> {
-        let conn = store.reopen()?.conn;
+        Ok(StoreRecorder::on(store.reopen()?, run_id, meta))
+    }
+
+    /// [`StoreRecorder::new`] on `store`'s connection, which it takes.
+    pub fn on(store: super::Store, run_id: &str, meta: RunMeta) -> Self {
+        let conn = store.conn;
         // Checkpoints (which fsync) run on the watch thread, off the
         // scheduler's path; this is only a backstop (~40 MB of WAL).
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
         // Every row it writes belongs to the run it inserted (see
         // `journal::folding_connection`): no foreign-key lookups.
         let _ = conn.pragma_update(None, "foreign_keys", "OFF");
-        Ok(StoreRecorder {
+        StoreRecorder {
             conn,
             run_id: run_id.to_owned(),
             meta,
@@ -81,13 +87,18 @@ impl StoreRecorder {
             queue: Vec::new(),
             warned: false,
             plan_later: None,
-        })
+        }
     }
 
     /// A recorder that continues run `run_id` (`wfc resume`): `run_started`
     /// starts a new session of it instead of inserting a run.
     pub fn resuming(store: &super::Store, run_id: &str, meta: RunMeta) -> Result<Self, String> {
-        let mut r = StoreRecorder::new(store, run_id, meta)?;
+        StoreRecorder::resuming_on(store.reopen()?, run_id, meta)
+    }
+
+    /// [`StoreRecorder::resuming`] on `store`'s connection, which it takes.
+    pub fn resuming_on(store: super::Store, run_id: &str, meta: RunMeta) -> Result<Self, String> {
+        let mut r = StoreRecorder::on(store, run_id, meta);
         let row: Option<(i64, Option<i64>, i64)> = r
             .conn
             .query_row(
