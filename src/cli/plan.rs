@@ -181,6 +181,52 @@ pub fn history_later(
     }
 }
 
+/// [`history_later`] started sooner: the history's store is opened on a
+/// thread while the file compiles (~1 ms of the critical case's start), and
+/// the step names follow once the plan has them. Only for small files: the
+/// connection would otherwise sit beside the front end's peak.
+pub struct EarlyHistory {
+    names: std::sync::mpsc::Sender<(String, Vec<String>)>,
+    reading: std::thread::JoinHandle<Option<crate::store::estimate::HistoryEstimator>>,
+}
+
+impl EarlyHistory {
+    /// Files up to this size (~1,000 steps of the benchmark's shapes).
+    pub const MAX_FILE: u64 = 64 * 1024;
+
+    /// Starts opening the store in `state_dir` for `file`'s history, if
+    /// `file` is small and the store exists.
+    pub fn start(file: &std::path::Path, state_dir: &std::path::Path) -> Option<EarlyHistory> {
+        let small = std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() <= Self::MAX_FILE);
+        if !small || !state_dir.join("runs.db").exists() {
+            return None;
+        }
+        let (names, asked) = std::sync::mpsc::channel::<(String, Vec<String>)>();
+        let dir = state_dir.to_owned();
+        let reading = std::thread::Builder::new()
+            .name("wfc-history".into())
+            .spawn(move || {
+                let store = crate::store::Store::open_existing(&dir).ok()??;
+                // No names: the plan was big after all, or did not compile.
+                let (workflow, names) = asked.recv().ok()?;
+                let only: rustc_hash::FxHashSet<&str> = names.iter().map(String::as_str).collect();
+                crate::store::estimate::HistoryEstimator::load(&store.conn, &workflow, Some(&only))
+                    .ok()
+                    .filter(|h| !h.is_empty())
+            })
+            .ok()?;
+        Some(EarlyHistory { names, reading })
+    }
+
+    /// [`history_later`] for `plan`, on the store opened meanwhile.
+    pub fn read(self, plan: &plan::Plan) -> impl FnOnce(&mut plan::Plan) + use<> {
+        let names = plan.main.steps.iter().map(|s| s.name.clone()).collect();
+        let _ = self.names.send((plan.workflow.clone(), names));
+        let reading = self.reading;
+        move |plan: &mut plan::Plan| apply_history(plan, reading.join().ok().flatten())
+    }
+}
+
 /// The history of main-graph steps `names`: only those have any (see
 /// `store::estimate`).
 fn read_history<'a>(

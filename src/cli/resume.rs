@@ -192,6 +192,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             exec: args.exec,
             store: Some(args.store.dir()),
             history: args.store.dir(),
+            early_history: None,
             resume: Some((id, restored)),
             started: None,
         },

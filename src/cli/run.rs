@@ -72,6 +72,8 @@ pub struct Launch {
     /// A new run's id, and its reaper if already being started (`None`:
     /// a new id, or the resumed run's, and the reaper starts in `execute`).
     pub started: Option<(String, Option<ReaperStart>)>,
+    /// The history's store, if being opened while the file compiled.
+    pub early_history: Option<plan_cmd::EarlyHistory>,
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
@@ -95,6 +97,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             .spawn(move || Reaper::start(&run_id))
             .ok()
     };
+    let early_history = plan_cmd::EarlyHistory::start(&args.input.file, &args.input.store.dir());
     let (mut plan, wf, source) = match plan_cmd::compile(&args.input) {
         Ok(x) => x,
         Err(code) => {
@@ -109,6 +112,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         history: args.input.store.dir(),
         resume: None,
         started: Some((run_id, reaper)),
+        early_history,
     };
     execute(&mut plan, wf, source, launch)
 }
@@ -149,7 +153,10 @@ pub fn execute(
         // A small plan's history is read on a thread while the store opens
         // and the reaper starts: ~2 ms sooner to the first step at 220
         // steps, ~7 ms at 1,000.
-        let history = plan_cmd::history_later(plan, &args.history);
+        let history: Box<dyn FnOnce(&mut crate::plan::Plan)> = match args.early_history {
+            Some(early) => Box::new(early.read(plan)),
+            None => Box::new(plan_cmd::history_later(plan, &args.history)),
+        };
         let opened = args.store.as_ref().map(|dir| {
             let meta = RunMeta {
                 file_hash: crate::store::file_hash(&source.text),
@@ -164,7 +171,9 @@ pub fn execute(
         // A big plan's IR and source go before the store opens (the front
         // end's peak and the store's connection are not held at once), and
         // its history is read first, alone: beside the run's store
-        // connection it added ~1 MiB to the peak at 5,000 steps.
+        // connection it added ~1 MiB to the peak at 5,000 steps. (A small
+        // file may unroll to a big plan: its early connection goes.)
+        drop(args.early_history);
         let meta = args
             .store
             .as_ref()
