@@ -771,3 +771,45 @@ fn a_run_that_does_not_compile_leaves_the_store_as_it_was() {
         "the fingerprints are recorded"
     );
 }
+
+/// The run's priorities come from the history of earlier runs (for a small
+/// file the store is opened while the file compiles): with one worker, the
+/// step that took longest last time starts first.
+#[test]
+fn the_history_of_earlier_runs_orders_the_next_run() {
+    let wf = r#"workflow order {
+  param dir: string
+  step quick: shell { run "echo quick >> ${dir}/count/order" }
+  step slow: shell { run "sleep 0.3; echo slow >> ${dir}/count/order" }
+}
+"#;
+    let env = Env::new(wf);
+    let order = || {
+        let path = env.path().join("count").join("order");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        text.lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    for _ in 0..2 {
+        let out = env.spawn_run(&["--jobs", "1"]).wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Equal default estimates: declaration order; then the history's.
+    let runs = std::fs::read_to_string(env.path().join("count").join("order")).unwrap();
+    assert_eq!(
+        runs.lines().collect::<Vec<_>>(),
+        ["quick", "slow", "slow", "quick"]
+    );
+    std::fs::remove_file(env.path().join("count").join("order")).unwrap();
+    // Without the store the history is still read.
+    let out = env
+        .spawn_run(&["--jobs", "1", "--no-store"])
+        .wait_with_output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(order(), ["slow", "quick"]);
+}
