@@ -1,0 +1,176 @@
+//! The run store's commands end to end, through the real `wfc` binary:
+//! concurrent runs sharing one store, `history`, `stats` and `status` with
+//! and without a store and `--state-dir`, history estimates ordering a run,
+//! and a run that does not compile leaving the store as it was.
+
+#[path = "store/env.rs"]
+mod env;
+
+use env::{Env, CHAIN};
+use serde_json::Value as J;
+use std::process::Child;
+
+#[test]
+fn concurrent_runs_share_one_store() {
+    let mut wf = String::from("workflow wide {\n  param dir: string\n");
+    for i in 0..15 {
+        wf.push_str(&format!(
+            "  step s{i}: shell {{ run \"echo x >> ${{dir}}/count/s{i}\" }}\n"
+        ));
+    }
+    wf.push_str("}\n");
+    let env = Env::new(&wf);
+    let children: Vec<Child> = (0..4).map(|_| env.spawn_run(&["-j", "2"])).collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
+    }
+    let h = env.json(&["history", "wide", "--format", "json"]);
+    let runs = h.as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    assert!(runs.iter().all(|r| r["status"] == "succeeded"));
+    let s = env.json(&["stats", "--format", "json"]);
+    assert_eq!(s[0]["runs"], 4);
+    assert_eq!(s[0]["steps"].as_array().unwrap().len(), 15);
+    assert!(s[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["runs"] == 4));
+    assert_eq!(env.count("s0"), 4);
+}
+
+#[test]
+fn store_commands_without_a_store_and_state_dir() {
+    let env = Env::new(CHAIN);
+    let out = env.wfc(&["history"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no runs recorded"));
+    env.touch("go");
+    let dir = env.path().display().to_string();
+    let other = env.path().join("elsewhere");
+    let out = env
+        .cmd(&["run", "flow.wf", "--plain", "-p", &format!("dir={dir}")])
+        .env("WFC_STATE_DIR", &other)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(other.join("runs.db").exists() && !env.path().join(".wfc").exists());
+    let h = env.wfc(&["history", "--state-dir", &other.display().to_string()]);
+    assert!(String::from_utf8_lossy(&h.stdout).contains("succeeded"));
+    // --no-store records nothing.
+    let out = env.wfc(&[
+        "run",
+        "flow.wf",
+        "--plain",
+        "--no-store",
+        "-p",
+        &format!("dir={dir}"),
+    ]);
+    assert!(out.status.success());
+    assert!(!env.path().join(".wfc").exists());
+    // With history, `wfc plan` says where estimates come from.
+    let plan = env
+        .cmd(&["plan", "flow.wf", "-p", "dir=x", "--format", "json"])
+        .env("WFC_STATE_DIR", &other)
+        .output()
+        .unwrap();
+    let plan: J = serde_json::from_slice(&plan.stdout).unwrap();
+    assert!(plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["estimate_source"] == "history"));
+    let text = env
+        .cmd(&["plan", "flow.wf", "-p", "dir=x"])
+        .env("WFC_STATE_DIR", &other)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("(history)"));
+}
+
+#[test]
+fn a_run_orders_its_steps_by_history_estimates() {
+    // Two independent steps, one worker. With equal (default) estimates the
+    // one declared first goes first; once the history says `slow` takes
+    // longer, `slow` goes first (highest remaining critical path first).
+    // (A file this small has its history store opened while it compiles:
+    // `cli::plan::EarlyHistory`.)
+    let env = Env::new(
+        "workflow order {\n  step quick: shell {\n    run \"echo quick >> order\"\n  }\n  step slow: shell {\n    run \"sleep 0.3; echo slow >> order\"\n  }\n}\n",
+    );
+    let order = || std::fs::read_to_string(env.path().join("order")).unwrap();
+    for expected in ["quick\nslow\n", "slow\nquick\n"] {
+        let _ = std::fs::remove_file(env.path().join("order"));
+        let out = env.wfc(&["run", "flow.wf", "--plain", "--jobs", "1"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(order(), expected);
+    }
+    // --no-store reads the history too (it records nothing).
+    let _ = std::fs::remove_file(env.path().join("order"));
+    let out = env.wfc(&["run", "flow.wf", "--plain", "--jobs", "1", "--no-store"]);
+    assert!(out.status.success());
+    assert_eq!(order(), "slow\nquick\n");
+}
+
+#[test]
+fn a_run_that_does_not_compile_leaves_the_store_as_it_was() {
+    // A file with errors records nothing, creates no store where none is,
+    // and leaves an existing one as it was.
+    let env = Env::new(CHAIN);
+    std::fs::write(
+        env.path().join("broken.wf"),
+        "workflow broken {\n  step a: shel { }\n}\n",
+    )
+    .unwrap();
+    let out = env.wfc(&["run", "broken.wf", "--plain"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(!env.path().join(".wfc").exists(), "no store is created");
+
+    env.touch("go");
+    let dir = env.path().display().to_string();
+    let p = format!("dir={dir}");
+    let first = env.wfc(&["run", "flow.wf", "--plain", "-p", &p]);
+    assert!(first.status.success(), "{first:?}");
+    let out = env.wfc(&["run", "broken.wf", "--plain"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let runs = |env: &Env| -> i64 {
+        env.conn()
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(runs(&env), 1, "the broken file's run is not recorded");
+
+    // The next good run is recorded whole, with its fingerprints.
+    let second = env.wfc(&["run", "flow.wf", "--plain", "-p", &p]);
+    assert!(second.status.success(), "{second:?}");
+    assert_eq!(runs(&env), 2);
+    let id = env.run_id();
+    let steps: Vec<(String, String)> = env
+        .conn()
+        .prepare("SELECT name, status FROM steps WHERE run_id = ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let want = ["a", "b", "c"].map(|s| (s.to_owned(), "succeeded".to_owned()));
+    assert_eq!(steps, want);
+    let plan: Option<Vec<u8>> = env
+        .conn()
+        .query_row("SELECT plan FROM runs WHERE id = ?1", [&id], |r| r.get(0))
+        .unwrap();
+    assert!(
+        plan.is_some_and(|p| !p.is_empty()),
+        "the fingerprints are recorded"
+    );
+}
