@@ -100,7 +100,7 @@ fn a_run_orders_its_steps_by_history_estimates() {
     // one declared first goes first; once the history says `slow` takes
     // longer, `slow` goes first (highest remaining critical path first).
     // (A file this small has its history store opened while it compiles:
-    // `cli::plan::EarlyHistory`.)
+    // `cli::plan::HistoryReader::early`.)
     let env = Env::new(
         "workflow order {\n  step quick: shell {\n    run \"echo quick >> order\"\n  }\n  step slow: shell {\n    run \"sleep 0.3; echo slow >> order\"\n  }\n}\n",
     );

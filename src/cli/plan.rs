@@ -159,46 +159,36 @@ pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
     apply_history(plan, history);
 }
 
-/// [`with_history`] in two halves: the reading starts now on another thread,
-/// and the returned function waits for it and takes it into the plan. `wfc
-/// run` starts the run's other preparations in between (recording the plan,
-/// opening the store, starting the reaper): reading the history is ~2 ms for
-/// a workflow of 220 steps with ten runs, and grows with the steps.
-pub fn history_later(
-    plan: &plan::Plan,
-    state_dir: &std::path::Path,
-) -> impl FnOnce(&mut plan::Plan) + use<> {
-    let names: Vec<String> = plan.main.steps.iter().map(|s| s.name.clone()).collect();
-    let (workflow, dir) = (plan.workflow.clone(), state_dir.to_owned());
-    let reading = std::thread::Builder::new()
-        .name("wfc-history".into())
-        .spawn(move || read_history(names.iter().map(String::as_str), &workflow, &dir));
-    let state_dir = state_dir.to_owned();
-    move |plan: &mut plan::Plan| match reading {
-        Ok(thread) => apply_history(plan, thread.join().ok().flatten()),
-        // No thread could be started: read it here.
-        Err(_) => with_history(plan, &state_dir),
-    }
-}
-
-/// [`history_later`] started sooner: the history's store is opened on a
-/// thread while the file compiles (~1 ms of the critical case's start), and
-/// the step names follow once the plan has them. Only for small files: the
-/// connection would otherwise sit beside the front end's peak.
-pub struct EarlyHistory {
+/// [`with_history`] in two halves, for `wfc run`: the history's store is
+/// opened on a thread ([`HistoryReader::open`]), the step names follow once
+/// planned ([`HistoryReader::read`]), and the returned function waits for
+/// the reading and takes it into the plan. The run's other preparations go
+/// on in between (opening the run's store, starting the reaper): reading
+/// the history is ~2 ms for a workflow of 220 steps with ten runs, and grows
+/// with the steps.
+pub struct HistoryReader {
     names: std::sync::mpsc::Sender<(String, Vec<String>)>,
     reading: std::thread::JoinHandle<Option<crate::store::estimate::HistoryEstimator>>,
 }
 
-impl EarlyHistory {
-    /// Files up to this size (~1,000 steps of the benchmark's shapes).
-    pub const MAX_FILE: u64 = 64 * 1024;
+impl HistoryReader {
+    /// Files up to this size (~1,000 steps of the benchmark's shapes) have
+    /// their history's store opened while they compile ([`HistoryReader::early`]).
+    pub const EARLY_MAX_FILE: u64 = 64 * 1024;
 
-    /// Starts opening the store in `state_dir` for `file`'s history, if
-    /// `file` is small and the store exists.
-    pub fn start(file: &std::path::Path, state_dir: &std::path::Path) -> Option<EarlyHistory> {
-        let small = std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() <= Self::MAX_FILE);
-        if !small || !state_dir.join("runs.db").exists() {
+    /// [`HistoryReader::open`] while `file` compiles, if it is small: ~1 ms
+    /// sooner to the critical case's first step. A big file's connection
+    /// would sit beside the front end's peak.
+    pub fn early(file: &std::path::Path, state_dir: &std::path::Path) -> Option<HistoryReader> {
+        let small =
+            std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() <= Self::EARLY_MAX_FILE);
+        small.then(|| Self::open(state_dir)).flatten()
+    }
+
+    /// Opens the store in `state_dir` on a thread, which then waits for the
+    /// step names (`None`: no store there, or no thread to be had).
+    pub fn open(state_dir: &std::path::Path) -> Option<HistoryReader> {
+        if !state_dir.join("runs.db").exists() {
             return None;
         }
         let (names, asked) = std::sync::mpsc::channel::<(String, Vec<String>)>();
@@ -209,16 +199,14 @@ impl EarlyHistory {
                 let store = crate::store::Store::open_existing(&dir).ok()??;
                 // No names: the plan was big after all, or did not compile.
                 let (workflow, names) = asked.recv().ok()?;
-                let only: rustc_hash::FxHashSet<&str> = names.iter().map(String::as_str).collect();
-                crate::store::estimate::HistoryEstimator::load(&store.conn, &workflow, Some(&only))
-                    .ok()
-                    .filter(|h| !h.is_empty())
+                let only = names.iter().map(String::as_str).collect();
+                crate::store::estimate::from_open_store(&store, &workflow, Some(&only))
             })
             .ok()?;
-        Some(EarlyHistory { names, reading })
+        Some(HistoryReader { names, reading })
     }
 
-    /// [`history_later`] for `plan`, on the store opened meanwhile.
+    /// Reads `plan`'s history; the returned function takes it into the plan.
     pub fn read(self, plan: &plan::Plan) -> impl FnOnce(&mut plan::Plan) + use<> {
         let names = plan.main.steps.iter().map(|s| s.name.clone()).collect();
         let _ = self.names.send((plan.workflow.clone(), names));

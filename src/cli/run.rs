@@ -73,7 +73,7 @@ pub struct Launch {
     /// a new id, or the resumed run's, and the reaper starts in `execute`).
     pub started: Option<(String, Option<ReaperStart>)>,
     /// The history's store, if being opened while the file compiled.
-    pub early_history: Option<plan_cmd::EarlyHistory>,
+    pub early_history: Option<plan_cmd::HistoryReader>,
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
@@ -97,7 +97,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             .spawn(move || Reaper::start(&run_id))
             .ok()
     };
-    let early_history = plan_cmd::EarlyHistory::start(&args.input.file, &args.input.store.dir());
+    let early_history = plan_cmd::HistoryReader::early(&args.input.file, &args.input.store.dir());
     let (mut plan, wf, source) = match plan_cmd::compile(&args.input) {
         Ok(x) => x,
         Err(code) => {
@@ -148,14 +148,21 @@ pub fn execute(
     let small = plan.main.steps.len() <= HISTORY_ON_A_THREAD;
     // A small plan's IR stays for its fingerprints, taken on a thread
     // while the run starts (the IR goes with the thread).
-    let mut kept_ir = None;
+    let mut kept_ir: Option<crate::ir::Workflow> = None;
     let (opened, history) = if small {
         // A small plan's history is read on a thread while the store opens
         // and the reaper starts: ~2 ms sooner to the first step at 220
         // steps, ~7 ms at 1,000.
-        let history: Box<dyn FnOnce(&mut crate::plan::Plan)> = match args.early_history {
-            Some(early) => Box::new(early.read(plan)),
-            None => Box::new(plan_cmd::history_later(plan, &args.history)),
+        let reader = args
+            .early_history
+            .or_else(|| plan_cmd::HistoryReader::open(&args.history));
+        let history: Box<dyn FnOnce(&mut crate::plan::Plan)> = match reader {
+            Some(reader) => Box::new(reader.read(plan)),
+            // No store (nothing to read), or no thread: read it when needed.
+            None => {
+                let dir = args.history.clone();
+                Box::new(move |plan: &mut crate::plan::Plan| plan_cmd::with_history(plan, &dir))
+            }
         };
         let opened = args.store.as_ref().map(|dir| {
             let meta = RunMeta {
@@ -216,16 +223,15 @@ pub fn execute(
     if let Some(r) = &report {
         recorders.0.push(Box::new(r.clone()));
     }
-    let mut fingerprints: Option<(crate::ir::Workflow, _)> = None;
+    // (Not recorded: the IR goes here.)
+    let fingerprints = kept_ir.zip(session.as_mut()).map(|(wf, s)| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        s.plan_later(rx);
+        (wf, tx)
+    });
     if let Some(s) = &mut session {
-        if let Some(wf) = kept_ir.take() {
-            let (tx, rx) = std::sync::mpsc::channel();
-            s.plan_later(rx);
-            fingerprints = Some((wf, tx));
-        }
         recorders.0.insert(0, s.recorder());
     }
-    drop(kept_ir);
     // See `run::reaper`: one per run instead of a supervisor per step.
     let reaper = match reaper_started.unwrap_or_else(|| Reaper::start(&run_id)) {
         Ok(r) => Some(r),

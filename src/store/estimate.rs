@@ -109,6 +109,15 @@ pub fn from_store(
     only: Option<&FxHashSet<&str>>,
 ) -> Option<HistoryEstimator> {
     let store = super::Store::open_existing(dir).ok()??;
+    from_open_store(&store, workflow, only)
+}
+
+/// [`from_store`] on a store already open.
+pub fn from_open_store(
+    store: &super::Store,
+    workflow: &str,
+    only: Option<&FxHashSet<&str>>,
+) -> Option<HistoryEstimator> {
     HistoryEstimator::load(&store.conn, workflow, only)
         .ok()
         .filter(|h| !h.is_empty())
