@@ -139,15 +139,12 @@ impl StoreRecorder {
             rx.try_recv()
         };
         match got {
-            Ok(plan) => {
-                self.plan_later = None;
-                Some(plan)
-            }
-            Err(TryRecvError::Disconnected) => {
-                self.plan_later = None;
-                None
-            }
             Err(TryRecvError::Empty) => None,
+            // Here, or never.
+            got => {
+                self.plan_later = None;
+                got.ok()
+            }
         }
     }
 
@@ -156,10 +153,7 @@ impl StoreRecorder {
     fn record_plan(&mut self, wait: bool) {
         if let Some(plan) = self.fingerprints(wait) {
             let id = self.run_id.clone();
-            self.write("the run's plan", |tx| {
-                tx.execute("UPDATE runs SET plan = ?2 WHERE id = ?1", params![id, plan])
-                    .map(drop)
-            });
+            self.write("the run's plan", |tx| store_plan(tx, &id, &plan));
         }
     }
 
@@ -378,8 +372,8 @@ impl Recorder for StoreRecorder {
         let plan = self.fingerprints(true);
         let ended = self.write("the run's end", |tx| {
             journal::fold_in(tx, &id)?;
-            if let Some(plan) = plan {
-                tx.execute("UPDATE runs SET plan = ?2 WHERE id = ?1", params![id, plan])?;
+            if let Some(plan) = &plan {
+                store_plan(tx, &id, plan)?;
             }
             let (fs, fe) = match &end.failed {
                 Some((s, e)) => (Some(s.as_str()), Some(e.as_str())),
@@ -412,6 +406,12 @@ impl Recorder for StoreRecorder {
     fn flush(&mut self) {
         self.append();
     }
+}
+
+/// Records run `id`'s fingerprints (taken after its row was inserted).
+fn store_plan(tx: &Transaction, id: &str, plan: &[u8]) -> rusqlite::Result<()> {
+    tx.execute("UPDATE runs SET plan = ?2 WHERE id = ?1", params![id, plan])
+        .map(drop)
 }
 
 /// This machine's name (for telling whether a run's pid can be checked here).
