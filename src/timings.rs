@@ -47,11 +47,38 @@ pub fn mark_first_step() {
     }
 }
 
+/// CPU time of the threads that ended, by name (see [`thread_ended`]).
+static THREADS: Mutex<Vec<(&'static str, f64)>> = Mutex::new(Vec::new());
+
+/// The calling thread's CPU time so far, in ms.
+fn thread_cpu_ms() -> f64 {
+    use nix::time::{clock_gettime, ClockId};
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map_or(0.0, |t| t.tv_sec() as f64 * 1e3 + t.tv_nsec() as f64 / 1e6)
+}
+
+/// Notes the CPU time of the calling thread `name`, at its end, for the
+/// final `cpu` line (which threads cost what).
+pub fn thread_ended(name: &'static str) {
+    if ON.load(Ordering::Relaxed) {
+        let ms = thread_cpu_ms();
+        THREADS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name, ms));
+    }
+}
+
 /// The CPU time wfc itself (all its threads) and its reaped children used,
-/// with the final mark.
+/// with the final mark; then the calling (main) thread's and each ended
+/// thread's that noted it.
 pub fn mark_cpu() {
     if !ON.load(Ordering::Relaxed) {
         return;
+    }
+    let mut threads = format!("main {:.1}", thread_cpu_ms());
+    for (name, ms) in THREADS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        threads.push_str(&format!(", {name} {ms:.1}"));
     }
     use nix::sys::resource::{getrusage, UsageWho};
     let cpu = |who| {
@@ -63,4 +90,5 @@ pub fn mark_cpu() {
     };
     let (own, children) = (cpu(UsageWho::RUSAGE_SELF), cpu(UsageWho::RUSAGE_CHILDREN));
     eprintln!("wfc: timing: cpu {own:.1} ms wfc, {children:.1} ms steps");
+    eprintln!("wfc: timing: threads (cpu ms): {threads}");
 }

@@ -343,6 +343,7 @@ fn take_fingerprints<'s>(
             drop(wf);
             let _ = tx.send(taken);
             crate::timings::mark("fingerprints (recorded at the next turn)");
+            crate::timings::thread_ended("fingerprints");
         });
     if let Err(e) = started {
         eprintln!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged");

@@ -471,6 +471,7 @@ fn watch(
             let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         }
     }
+    crate::timings::thread_ended("watch");
 }
 
 #[cfg(test)]
