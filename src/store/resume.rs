@@ -19,33 +19,8 @@ use super::fnv;
 use crate::ir::Workflow;
 use crate::plan::Plan;
 use rusqlite::{params, Connection};
-use serde_json::{json, Map, Value as J};
+use serde_json::{Map, Value as J};
 use std::collections::BTreeMap;
-
-/// Keys of a step's plan JSON that do not change what it does.
-const VOLATILE: &[&str] = &[
-    "estimate_seconds",
-    "estimate_source",
-    "stage",
-    "start_seconds",
-    "line",
-    "summary",
-    // The same dependencies as `depends_on`, with why each exists.
-    "edges",
-];
-
-fn strip(v: &mut J) {
-    match v {
-        J::Object(m) => {
-            for k in VOLATILE {
-                m.remove(*k);
-            }
-            m.values_mut().for_each(strip);
-        }
-        J::Array(xs) => xs.iter_mut().for_each(strip),
-        _ => {}
-    }
-}
 
 /// The plan's fingerprints as JSON text:
 /// `{"steps": [{"name", "kind", "fp", "def"}]}` in plan order.
@@ -63,8 +38,9 @@ pub fn fingerprints(plan: &Plan, wf: &Workflow) -> String {
 /// The encoder is fed through a buffer: flate2 zeroes its 32 KiB output
 /// buffer on every `write`, and the fingerprints come in four small writes a
 /// step. Unbuffered, that memset was half the fingerprints' time
-/// (`cargo bench --bench store`, 5,179 steps: 41 ms, buffered 19 ms), all
-/// of it before the run's first step.
+/// (`cargo bench --bench store`, 5,179 steps: 41 ms, buffered 19 ms; with
+/// the definitions written directly instead of through a `Value`, 6.7 ms),
+/// all of it before a big plan's first step.
 pub fn stored_fingerprints(plan: &Plan, wf: &Workflow) -> Vec<u8> {
     use flate2::write::GzEncoder;
     use std::io::Write;
@@ -88,21 +64,23 @@ fn write_fingerprints(
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     let g = &plan.main;
+    let mut text = Vec::new();
     out.write_all(b"{\"steps\":[")?;
     for i in 0..g.len() {
-        let mut def = crate::plan::render::json::step_value(wf, g, i);
-        strip(&mut def);
-        let text = def.to_string();
-        let fp = format!("{:016x}", fnv(text.as_bytes()));
-        let entry = json!({ "name": def["name"], "kind": def["kind"], "fp": fp });
+        let def = crate::plan::render::json::step_definition(wf, g, i);
+        text.clear();
+        serde_json::to_writer(&mut text, &def)?;
         if i > 0 {
             out.write_all(b",")?;
         }
-        // `{"fp":…,"kind":…,"name":…` + `,"def":` + the definition + `}`.
-        let head = entry.to_string();
-        out.write_all(&head.as_bytes()[..head.len() - 1])?;
+        // `{"fp":…,"kind":…,"name":…,"def":…}` (the first three in the
+        // order a `Value` prints them, as recorded since the first build).
+        write!(out, "{{\"fp\":\"{:016x}\",\"kind\":", fnv(&text))?;
+        serde_json::to_writer(&mut *out, def.kind())?;
+        out.write_all(b",\"name\":")?;
+        serde_json::to_writer(&mut *out, def.name())?;
         out.write_all(b",\"def\":")?;
-        out.write_all(text.as_bytes())?;
+        out.write_all(&text)?;
         out.write_all(b"}")?;
     }
     out.write_all(b"]}")
@@ -308,12 +286,76 @@ pub fn clear_rejections(conn: &Connection, id: &str) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn fp(steps: &[(&str, &str)]) -> J {
         json!({ "steps": steps.iter().map(|(n, run)| {
             let def = json!({ "name": n, "fields": { "run": run } });
             json!({ "name": n, "kind": "shell", "fp": format!("{:x}", fnv(def.to_string().as_bytes())), "def": def })
         }).collect::<Vec<_>>() })
+    }
+
+    /// Each step's definition is written directly; its text must be exactly
+    /// that of its plan JSON `Value` with the volatile keys stripped (what
+    /// earlier builds recorded), or every recorded step would look changed.
+    #[test]
+    fn definitions_print_as_the_stripped_plan_json_did() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = vec![
+            crate::testing::large_workflow(300),
+            crate::testing::shell_dag("layers", 60),
+        ];
+        for dir in ["examples", "tests", "std"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).unwrap().flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|x| x == "wf") {
+                        texts.push(std::fs::read_to_string(&p).unwrap());
+                    }
+                }
+            }
+        }
+        let (mut steps, mut rollbacks, mut retries, mut items) = (0, 0, 0, 0);
+        for text in texts {
+            let Some(checked) = crate::analysis::analyze_lean("w.wf", text).checked else {
+                continue;
+            };
+            let wf = checked.ir;
+            let mut params = crate::plan::ParamInput::default();
+            params.cli.push(("env".into(), "prod".into()));
+            let opts = crate::plan::Options { jobs: Some(2) };
+            let Ok(plan) = crate::plan::plan(&wf, &params, opts, &crate::plan::DefaultEstimator)
+            else {
+                continue;
+            };
+            let g = &plan.main;
+            // The whole record as earlier builds wrote it.
+            let mut recorded = Vec::new();
+            for i in 0..g.len() {
+                let mut want = crate::plan::render::json::step_value(&wf, g, i);
+                crate::plan::render::json::strip_volatile(&mut want);
+                let def = crate::plan::render::json::step_definition(&wf, g, i);
+                assert_eq!(serde_json::to_string(&def).unwrap(), want.to_string());
+                let fp = format!("{:016x}", fnv(want.to_string().as_bytes()));
+                let head =
+                    json!({ "name": want["name"], "kind": want["kind"], "fp": fp }).to_string();
+                recorded.push(format!("{},\"def\":{want}}}", &head[..head.len() - 1]));
+                steps += 1;
+                rollbacks += usize::from(g.steps[i].rollback.is_some());
+                retries += usize::from(g.steps[i].retry.is_some());
+                items += usize::from(!g.steps[i].items.is_empty());
+            }
+            let recorded = format!("{{\"steps\":[{}]}}", recorded.join(","));
+            assert_eq!(fingerprints(&plan, &wf), recorded);
+        }
+        assert!(steps > 300, "{steps} steps compared");
+        assert!(
+            rollbacks >= 3 && retries > 3 && items > 3,
+            "{rollbacks} rollbacks, {retries} retries, {items} loop steps"
+        );
     }
 
     /// New runs store the fingerprints compressed; runs recorded before

@@ -176,11 +176,129 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
     serde_json::to_value(out).unwrap_or(J::Null)
 }
 
+/// Keys of a step's plan JSON that do not change what it does: estimates,
+/// the schedule, line numbers, the summary, and `edges` (the same
+/// dependencies as `depends_on`, with why each exists). The run store's
+/// fingerprints leave them out, wherever they stand.
+pub const VOLATILE: &[&str] = &[
+    "estimate_seconds",
+    "estimate_source",
+    "stage",
+    "start_seconds",
+    "line",
+    "summary",
+    "edges",
+];
+
+/// Removes the [`VOLATILE`] keys from every object in `v`.
+pub fn strip_volatile(v: &mut J) {
+    match v {
+        J::Object(m) => strip_map(m),
+        J::Array(xs) => xs.iter_mut().for_each(strip_volatile),
+        _ => {}
+    }
+}
+
+fn strip_map(m: &mut Map<String, J>) {
+    for k in VOLATILE {
+        m.remove(*k);
+    }
+    m.values_mut().for_each(strip_volatile);
+}
+
+/// One step of `g` as [`to_json`] shows it, without the [`VOLATILE`] keys:
+/// the definition the run store fingerprints. Its JSON text is exactly that
+/// of the step's plan JSON with those keys stripped, keys in order (as a
+/// `serde_json::Value` prints them), so fingerprints recorded by earlier
+/// builds still compare equal; it is written directly, since building each
+/// step's `Value`, stripping and printing it cost ~49,000 instructions a
+/// step, before a big plan's first step.
+pub fn step_definition<'a>(wf: &'a Workflow, g: &'a Graph, i: usize) -> StepDefinition<'a> {
+    let s: &PlannedStep = &g.steps[i];
+    let mut fields = fields(wf, s);
+    strip_map(&mut fields);
+    let mut items = items(s);
+    strip_map(&mut items);
+    StepDefinition {
+        condition: s.condition.as_ref().map(|c| show(wf, c)),
+        depends_on: s
+            .deps
+            .iter()
+            .map(|d| g.steps[d.on()].name.as_str())
+            .collect(),
+        fields,
+        group: s.group.map(|grp| g.groups[grp].name.as_str()),
+        items,
+        kind: s.kind.name(),
+        name: &s.name,
+        optional: s.optional,
+        retry: s.retry.as_deref().map(retry),
+        rollback: s
+            .rollback
+            .as_ref()
+            .map(|rb| (0..rb.len()).map(|j| step_definition(wf, rb, j)).collect())
+            .unwrap_or_default(),
+        step: &wf.steps[s.step].name,
+        timeout_seconds: s.timeout_ms.map(seconds),
+    }
+}
+
+/// See [`step_definition`]. The fields are those of [`StepJson`] without the
+/// volatile ones, in the order of their names.
+#[derive(Serialize)]
+pub struct StepDefinition<'a> {
+    condition: Option<String>,
+    depends_on: Vec<&'a str>,
+    fields: Map<String, J>,
+    group: Option<&'a str>,
+    items: Map<String, J>,
+    kind: &'static str,
+    name: &'a str,
+    optional: bool,
+    retry: Option<RetryDefinition>,
+    rollback: Vec<StepDefinition<'a>>,
+    step: &'a str,
+    timeout_seconds: Option<f64>,
+}
+
+impl StepDefinition<'_> {
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+}
+
+/// [`RetryJson`]'s fields in the order of their names.
+#[derive(Serialize)]
+struct RetryDefinition {
+    backoff_seconds: Option<f64>,
+    count: u32,
+    max_seconds: Option<f64>,
+    strategy: &'static str,
+}
+
+fn retry(r: &crate::ir::Retry) -> RetryDefinition {
+    let RetryJson {
+        count,
+        backoff_seconds,
+        strategy,
+        max_seconds,
+    } = retry_json(r);
+    RetryDefinition {
+        backoff_seconds,
+        count,
+        max_seconds,
+        strategy,
+    }
+}
+
 /// One step of `g` as [`to_json`] shows it, without the schedule (`stage`,
-/// `start_seconds`), line numbers or `edges`: for callers that need steps one
-/// at a time without building the whole plan's JSON (run-store fingerprints,
-/// which drop `edges` anyway). The edges of a join of 5,000 steps made a
-/// 3.2 MB value, the peak of that run's memory.
+/// `start_seconds`), line numbers or `edges` (the reference that
+/// [`step_definition`] is tested against).
+#[cfg(test)]
 pub fn step_value(wf: &Workflow, g: &Graph, i: usize) -> J {
     fn drop_edges(s: &mut StepJson) {
         s.edges = Vec::new();
@@ -248,27 +366,6 @@ fn step(
     line: &dyn Fn(u32) -> Option<u32>,
 ) -> StepJson {
     let s: &PlannedStep = &g.steps[i];
-    let mut fields = Map::new();
-    for f in &s.fields {
-        let v = match &f.value {
-            FieldValue::Map(m) => J::Object(
-                m.iter()
-                    .map(|(k, e)| (k.clone(), J::String(show_text(wf, e))))
-                    .collect(),
-            ),
-            v => J::String(field_text(wf, v)),
-        };
-        if f.name == "mount" {
-            if let J::Array(xs) = fields
-                .entry("mount")
-                .or_insert_with(|| J::Array(Vec::new()))
-            {
-                xs.push(v);
-            }
-        } else {
-            fields.insert(f.name.clone(), v);
-        }
-    }
     StepJson {
         name: s.name.clone(),
         step: wf.steps[s.step].name.clone(),
@@ -292,24 +389,12 @@ fn step(
         estimate_source: s.estimate.source.name(),
         stage: plan.map(|p| p.schedule.stage[i] + 1),
         start_seconds: plan.map(|p| seconds(p.schedule.start_ms[i])),
-        retry: s.retry.as_ref().map(|r| RetryJson {
-            count: r.count,
-            backoff_seconds: r.backoff_ms.map(seconds),
-            strategy: match r.strategy {
-                crate::ir::Backoff::Exponential => "exponential",
-                crate::ir::Backoff::Linear => "linear",
-            },
-            max_seconds: r.max_ms.map(seconds),
-        }),
+        retry: s.retry.as_deref().map(retry_json),
         timeout_seconds: s.timeout_ms.map(seconds),
         optional: s.optional,
         group: s.group.map(|grp| g.groups[grp].name.clone()),
-        items: s
-            .items
-            .iter()
-            .map(|(_, var, v)| (var.clone(), v.to_json()))
-            .collect(),
-        fields,
+        items: items(s),
+        fields: fields(wf, s),
         rollback: s
             .rollback
             .as_ref()
@@ -317,4 +402,50 @@ fn step(
             .unwrap_or_default(),
         line: line(s.span.start),
     }
+}
+
+fn retry_json(r: &crate::ir::Retry) -> RetryJson {
+    RetryJson {
+        count: r.count,
+        backoff_seconds: r.backoff_ms.map(seconds),
+        strategy: match r.strategy {
+            crate::ir::Backoff::Exponential => "exponential",
+            crate::ir::Backoff::Linear => "linear",
+        },
+        max_seconds: r.max_ms.map(seconds),
+    }
+}
+
+/// A step's loop variables and their values.
+fn items(s: &PlannedStep) -> Map<String, J> {
+    s.items
+        .iter()
+        .map(|(_, var, v)| (var.clone(), v.to_json()))
+        .collect()
+}
+
+/// A step's fields as text (a map field as an object; `mount`s as a list).
+fn fields(wf: &Workflow, s: &PlannedStep) -> Map<String, J> {
+    let mut fields = Map::new();
+    for f in &s.fields {
+        let v = match &f.value {
+            FieldValue::Map(m) => J::Object(
+                m.iter()
+                    .map(|(k, e)| (k.clone(), J::String(show_text(wf, e))))
+                    .collect(),
+            ),
+            v => J::String(field_text(wf, v)),
+        };
+        if f.name == "mount" {
+            if let J::Array(xs) = fields
+                .entry("mount")
+                .or_insert_with(|| J::Array(Vec::new()))
+            {
+                xs.push(v);
+            }
+        } else {
+            fields.insert(f.name.clone(), v);
+        }
+    }
+    fields
 }
