@@ -644,7 +644,7 @@ fn wfc_timings_prints_each_phase_in_order_and_only_when_asked() {
     let phase = |m: &&str| m.split("ms").last().unwrap_or_default().trim().to_owned();
     let names: Vec<String> = marks
         .iter()
-        .filter(|m| !m.starts_with("cpu"))
+        .filter(|m| !m.starts_with("cpu") && !m.starts_with("threads"))
         .map(phase)
         .collect();
     let order = [
@@ -669,13 +669,18 @@ fn wfc_timings_prints_each_phase_in_order_and_only_when_asked() {
     // Times since the start only grow.
     let since: Vec<f64> = marks
         .iter()
-        .filter(|m| !m.starts_with("cpu"))
+        .filter(|m| !m.starts_with("cpu") && !m.starts_with("threads"))
         .map(|m| m.split_whitespace().next().unwrap().parse().unwrap())
         .collect();
     assert!(since.windows(2).all(|w| w[0] <= w[1]), "{since:?}");
-    let cpu = marks.last().expect("a cpu line");
+    let [.., cpu, threads] = marks.as_slice() else {
+        panic!("no cpu lines: {marks:?}");
+    };
     assert!(
         cpu.starts_with("cpu ") && cpu.contains(" ms wfc, ") && cpu.ends_with(" ms steps"),
         "{cpu}"
     );
+    // The scheduler's thread (then each helper that ended: none here,
+    // without a store).
+    assert!(threads.starts_with("threads (cpu ms): main "), "{threads}");
 }
