@@ -6,13 +6,15 @@
 //! an update and an upsert at the end. Here an attempt's start waits until
 //! the batch shows its end: the attempt is inserted once with its outcome,
 //! and, when the step's end follows, the step's row is written once too —
-//! seven statements a step become five (the three events stay).
+//! seven statements a step become two, with the events of the whole batch
+//! packed into one row ([`super::events`]).
 //!
 //! The result is the same rows as applying each record in turn: an attempt
 //! start still held is written as it stands before any other record of its
 //! step that is not merged into it, and at the end of the batch.
 
-use super::journal::{attempt_started_step, step_ended, Events, Key, Record};
+use super::events::{Events, Packed};
+use super::journal::{attempt_started_step, step_ended, Key, Record};
 use rusqlite::{params, Transaction};
 
 /// An attempt's start not yet written, and its end once seen.
@@ -27,6 +29,8 @@ pub struct Batch<'t, 'c> {
     run_id: &'t str,
     session: i64,
     events: Events,
+    /// The batch's events, written as one row at its end.
+    packed: Packed,
     /// In the order the starts came; few at a time (the running steps).
     pending: Vec<(Key, Pending)>,
 }
@@ -38,13 +42,14 @@ impl<'t, 'c> Batch<'t, 'c> {
             run_id,
             session,
             events: Events::next(tx, run_id)?,
+            packed: Packed::default(),
             pending: Vec::new(),
         })
     }
 
     /// Applies `record`: its event now, its rows now or merged later.
     pub fn push(&mut self, record: Record) -> rusqlite::Result<()> {
-        record.event(self.tx, self.run_id, &mut self.events)?;
+        record.pack(&mut self.packed);
         match &record {
             Record::AttemptStarted { key, .. } => {
                 let key = key.clone();
@@ -110,7 +115,8 @@ impl<'t, 'c> Batch<'t, 'c> {
         for (_, p) in std::mem::take(&mut self.pending) {
             self.write(p)?;
         }
-        Ok(())
+        let packed = std::mem::take(&mut self.packed);
+        packed.write(self.tx, self.run_id, &mut self.events)
     }
 
     fn held(&mut self, key: &Key) -> Option<&mut Pending> {
@@ -223,7 +229,6 @@ mod tests {
         for q in [
             "SELECT * FROM steps ORDER BY name",
             "SELECT * FROM attempts ORDER BY step, number",
-            "SELECT * FROM events ORDER BY seq",
         ] {
             let mut st = conn.prepare(q).unwrap();
             let n = st.column_count();
@@ -239,6 +244,9 @@ mod tests {
                 .unwrap();
             out.extend(rows.map(|r| r.unwrap().join("|")));
         }
+        // The events as the log reads them (a batch packs its own).
+        let events = crate::store::query::events(conn, "r1").unwrap();
+        out.extend(events.iter().map(|e| format!("{e:?}")));
         out
     }
 
@@ -313,6 +321,16 @@ mod tests {
         }
         let (want, got) = (dump(&one_by_one.conn), dump(&batched.conn));
         assert_eq!(got, want);
+        // Each batch's events are one row.
+        let rows: i64 = batched
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM events WHERE kind = 'events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(rows, 2);
         assert!(want.len() > 20, "the tables hold the records: {want:#?}");
     }
 }

@@ -27,7 +27,7 @@
 //!   interrupted: a torn last line (wfc killed mid-write) is a turn that
 //!   never happened, since the scheduler had not acted on it.
 
-use super::schema::NEXT_EVENT;
+pub use super::events::Events;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Seek as _, Write as _};
@@ -120,6 +120,12 @@ impl Record {
     ) -> rusqlite::Result<()> {
         let (at, kind, step, detail) = self.event_parts();
         events.add_text(tx, run_id, at, kind, step, Some(&detail))
+    }
+
+    /// Adds the record's event to a fold's packed events.
+    pub fn pack(&self, packed: &mut super::events::Packed) {
+        let (at, kind, step, detail) = self.event_parts();
+        packed.push(at, kind, step, &detail);
     }
 
     /// The record's event: time, kind, step and detail (JSON text, keys in
@@ -439,49 +445,6 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     Ok(applied)
 }
 
-/// The numbers of the events a transaction appends: looked up once, since
-/// the transaction holds the write lock.
-pub struct Events(i64);
-
-impl Events {
-    pub fn next(tx: &Transaction, run_id: &str) -> rusqlite::Result<Events> {
-        tx.query_row(&format!("SELECT {NEXT_EVENT}"), [run_id], |r| r.get(0))
-            .map(Events)
-    }
-
-    /// Appends an event to run `run_id`'s log.
-    pub fn add(
-        &mut self,
-        tx: &Transaction,
-        run_id: &str,
-        at: i64,
-        kind: &str,
-        step: Option<&str>,
-        detail: serde_json::Value,
-    ) -> rusqlite::Result<()> {
-        let detail = (!detail.is_null()).then(|| detail.to_string());
-        self.add_text(tx, run_id, at, kind, step, detail.as_deref())
-    }
-
-    /// [`Events::add`] with the detail as JSON text.
-    pub fn add_text(
-        &mut self,
-        tx: &Transaction,
-        run_id: &str,
-        at: i64,
-        kind: &str,
-        step: Option<&str>,
-        detail: Option<&str>,
-    ) -> rusqlite::Result<()> {
-        tx.prepare_cached(
-            "INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![run_id, self.0, at, kind, step, detail])?;
-        self.0 += 1;
-        Ok(())
-    }
-}
-
 /// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding
 /// the same run take turns, and the second finds nothing left to apply.
 pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
@@ -644,11 +607,8 @@ pub(super) mod tests {
         }
     }
 
-    fn events(conn: &Connection) -> i64 {
-        conn.query_row("SELECT COUNT(*) FROM events WHERE run_id = 'r1'", [], |r| {
-            r.get(0)
-        })
-        .unwrap()
+    fn events(conn: &Connection) -> usize {
+        crate::store::query::events(conn, "r1").unwrap().len()
     }
 
     #[test]

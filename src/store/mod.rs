@@ -38,6 +38,7 @@
 mod coalesce;
 pub mod control;
 pub mod estimate;
+pub mod events;
 pub mod journal;
 pub mod logs;
 pub mod query;

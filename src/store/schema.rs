@@ -22,6 +22,9 @@
 //!
 //! - **v3** — `journal`: how far each running run's journal file has been
 //!   applied (see [`super::journal`]).
+//! - **v4** — no new table: a fold's events may be packed into one `events`
+//!   row (see [`super::events`]), which an older wfc would show as one odd
+//!   event; the version keeps it from reading or writing such a store.
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -29,7 +32,7 @@
 use rusqlite::{Connection, Transaction};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// Version 1, exactly as released (kept verbatim: tests build v1 files with it).
 pub const V1: &str = r#"
@@ -189,11 +192,14 @@ CREATE TABLE journal (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 4 (see the module docs): the version alone.
+const V4: &str = "";
+
 /// The next event number of a run (SQL, `?1` = the run id).
 pub const NEXT_EVENT: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1)";
 
 /// The migration steps, in order: `STEPS[i]` goes from version `i` to `i + 1`.
-const STEPS: &[&str] = &[V1, V2, V3];
+const STEPS: &[&str] = &[V1, V2, V3, V4];
 
 /// The database's schema version.
 pub fn version(conn: &Connection) -> rusqlite::Result<i64> {

@@ -1,0 +1,187 @@
+//! A run's event log (table `events`): what happened, in order, for
+//! `wfc status --events`.
+//!
+//! Each event is a row numbered per run (`seq`), except those of a fold: a
+//! fold's events (three a step: an attempt's start and end, the step's end)
+//! are packed into one row of kind `events`, whose detail is the JSON array
+//! `[[at, kind, step, detail], …]`. A b-tree insert of an event cost about a
+//! third of a fold (`cargo bench --bench store`); packed, a fold writes one
+//! row however many steps it holds. [`unpack`] gives the events back, and the
+//! log reads as if each had its own row. (Schema v4: an older wfc could not
+//! read packed rows, so it refuses the store.)
+
+use super::schema::NEXT_EVENT;
+use rusqlite::{params, Transaction};
+use serde_json::Value as J;
+use std::fmt::Write as _;
+
+/// The kind of a row that holds a fold's events.
+pub const PACKED: &str = "events";
+
+/// The numbers of the events a transaction appends: looked up once, since
+/// the transaction holds the write lock.
+pub struct Events(i64);
+
+impl Events {
+    pub fn next(tx: &Transaction, run_id: &str) -> rusqlite::Result<Events> {
+        tx.query_row(&format!("SELECT {NEXT_EVENT}"), [run_id], |r| r.get(0))
+            .map(Events)
+    }
+
+    /// Appends an event to run `run_id`'s log.
+    pub fn add(
+        &mut self,
+        tx: &Transaction,
+        run_id: &str,
+        at: i64,
+        kind: &str,
+        step: Option<&str>,
+        detail: J,
+    ) -> rusqlite::Result<()> {
+        let detail = (!detail.is_null()).then(|| detail.to_string());
+        self.add_text(tx, run_id, at, kind, step, detail.as_deref())
+    }
+
+    /// [`Events::add`] with the detail as JSON text.
+    pub fn add_text(
+        &mut self,
+        tx: &Transaction,
+        run_id: &str,
+        at: i64,
+        kind: &str,
+        step: Option<&str>,
+        detail: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        tx.prepare_cached(
+            "INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![run_id, self.0, at, kind, step, detail])?;
+        self.0 += 1;
+        Ok(())
+    }
+}
+
+/// A fold's events, gathered to be written as one row.
+#[derive(Default)]
+pub struct Packed {
+    /// The first event, written as it is when it stays the only one.
+    first: Option<(i64, &'static str, Option<String>, String)>,
+    /// The array's elements so far, comma-separated.
+    text: String,
+    count: usize,
+}
+
+impl Packed {
+    /// Adds an event (`detail`: JSON text; `kind`: a plain identifier).
+    pub fn push(&mut self, at: i64, kind: &'static str, step: Option<&str>, detail: &str) {
+        if self.first.is_none() {
+            self.first = Some((at, kind, step.map(str::to_owned), detail.to_owned()));
+        } else {
+            self.text.push(',');
+        }
+        let _ = write!(self.text, "[{at},\"{kind}\",");
+        match step.map(serde_json::to_string) {
+            Some(Ok(s)) => self.text.push_str(&s),
+            _ => self.text.push_str("null"),
+        }
+        self.text.push(',');
+        self.text.push_str(detail);
+        self.text.push(']');
+        self.count += 1;
+    }
+
+    /// Writes the events: none, one row as it is, or one packed row.
+    pub fn write(
+        self,
+        tx: &Transaction,
+        run_id: &str,
+        events: &mut Events,
+    ) -> rusqlite::Result<()> {
+        let Some((at, kind, step, detail)) = self.first else {
+            return Ok(());
+        };
+        if self.count == 1 {
+            return events.add_text(tx, run_id, at, kind, step.as_deref(), Some(&detail));
+        }
+        let packed = format!("[{}]", self.text);
+        events.add_text(tx, run_id, at, PACKED, None, Some(&packed))
+    }
+}
+
+/// The events a packed row holds, in order: `(at, kind, step, detail)`.
+/// `None` when the detail is not such an array.
+pub fn unpack(detail: &str) -> Option<Vec<(i64, String, Option<String>, J)>> {
+    serde_json::from_str(detail).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::journal::tests::store;
+    use rusqlite::TransactionBehavior;
+
+    fn write(conn: &rusqlite::Connection, events: &[(i64, &'static str, Option<&str>, &str)]) {
+        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).unwrap();
+        let mut packed = Packed::default();
+        for (at, kind, step, detail) in events {
+            packed.push(*at, kind, *step, detail);
+        }
+        let mut numbers = Events::next(&tx, "r1").unwrap();
+        packed.write(&tx, "r1", &mut numbers).unwrap();
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn a_lone_event_has_its_row_and_several_share_one() {
+        let (_dir, store) = store();
+        write(&store.conn, &[]);
+        write(&store.conn, &[(1, "phase", None, r#"{"phase":"main"}"#)]);
+        write(
+            &store.conn,
+            &[
+                (2, "attempt_started", Some("a \"q\" é"), r#"{"attempt":1}"#),
+                (3, "step_skipped", Some("s[\"x\"]"), r#"{"why":"no"}"#),
+                (4, "phase", None, r#"{"phase":"finally"}"#),
+            ],
+        );
+        let rows: Vec<String> = store
+            .conn
+            .prepare("SELECT kind FROM events WHERE run_id = 'r1' ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows, ["phase", PACKED]);
+        let log = crate::store::query::events(&store.conn, "r1").unwrap();
+        let got: Vec<_> = log
+            .iter()
+            .map(|e| (e.kind.as_str(), e.step.as_deref(), e.detail.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("phase", None, r#"{"phase":"main"}"#.to_owned()),
+                (
+                    "attempt_started",
+                    Some("a \"q\" é"),
+                    r#"{"attempt":1}"#.to_owned()
+                ),
+                (
+                    "step_skipped",
+                    Some("s[\"x\"]"),
+                    r#"{"why":"no"}"#.to_owned()
+                ),
+                ("phase", None, r#"{"phase":"finally"}"#.to_owned()),
+            ]
+        );
+        assert_eq!(log[1].at, crate::store::stamp(2));
+        assert_eq!(log[3].at, crate::store::stamp(4));
+    }
+
+    #[test]
+    fn a_row_of_that_kind_that_is_not_packed_reads_as_itself() {
+        assert!(unpack(r#"{"not":"an array"}"#).is_none());
+        assert_eq!(unpack("[]").unwrap().len(), 0);
+    }
+}
