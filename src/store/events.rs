@@ -108,9 +108,12 @@ impl Packed {
     }
 }
 
-/// The events a packed row holds, in order: `(at, kind, step, detail)`.
-/// `None` when the detail is not such an array.
-pub fn unpack(detail: &str) -> Option<Vec<(i64, String, Option<String>, J)>> {
+/// One event of a packed row: `(at, kind, step, detail)`.
+pub type Unpacked = (i64, String, Option<String>, J);
+
+/// The events a packed row holds, in order. `None` when the detail is not
+/// such an array.
+pub fn unpack(detail: &str) -> Option<Vec<Unpacked>> {
     serde_json::from_str(detail).ok()
 }
 
