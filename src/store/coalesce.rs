@@ -50,6 +50,9 @@ impl<'t, 'c> Batch<'t, 'c> {
     /// Applies `record`: its event now, its rows now or merged later.
     pub fn push(&mut self, record: Record) -> rusqlite::Result<()> {
         record.pack(&mut self.packed);
+        if self.packed.full() {
+            std::mem::take(&mut self.packed).write(self.tx, self.run_id, &mut self.events)?;
+        }
         match &record {
             Record::AttemptStarted { key, .. } => {
                 let key = key.clone();
@@ -248,6 +251,46 @@ mod tests {
         let events = crate::store::query::events(conn, "r1").unwrap();
         out.extend(events.iter().map(|e| format!("{e:?}")));
         out
+    }
+
+    /// A big batch's events go in rows of at most `PACK`, in order.
+    #[test]
+    fn a_big_batch_packs_its_events_in_bounded_rows() {
+        let (_dir, store) = store();
+        let tx = Transaction::new_unchecked(&store.conn, TransactionBehavior::Immediate).unwrap();
+        let mut batch = Batch::new(&tx, "r1", 1).unwrap();
+        let names: Vec<String> = (0..200).map(|i| format!("s{i:03}")).collect();
+        for (i, name) in names.iter().enumerate() {
+            let at = i as i64;
+            for r in [
+                start(name, 1, at),
+                end(name, 1, "succeeded", at),
+                step_end(name, "succeeded", 1, Some(at), at),
+            ] {
+                batch.push(r).unwrap();
+            }
+        }
+        batch.finish().unwrap();
+        tx.commit().unwrap();
+        let rows: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            rows as usize,
+            600_usize.div_ceil(crate::store::events::PACK)
+        );
+        let log = crate::store::query::events(&store.conn, "r1").unwrap();
+        assert_eq!(log.len(), 600);
+        let steps: Vec<&str> = log
+            .iter()
+            .step_by(3)
+            .map(|e| e.step.as_deref().unwrap())
+            .collect();
+        assert_eq!(steps, names);
+        assert!(log
+            .chunks(3)
+            .all(|c| c[0].kind == "attempt_started" && c[2].kind == "step_ended"));
     }
 
     #[test]

@@ -18,6 +18,11 @@ use std::fmt::Write as _;
 /// The kind of a row that holds a fold's events.
 pub const PACKED: &str = "events";
 
+/// Events a packed row holds at most: its text (~25 KB) and SQLite's copies
+/// of it stay small beside the run's memory (a whole fold's events are
+/// ~130 KB of text at 400 steps).
+pub const PACK: usize = 256;
+
 /// The numbers of the events a transaction appends: looked up once, since
 /// the transaction holds the write lock.
 pub struct Events(i64);
@@ -61,7 +66,7 @@ impl Events {
     }
 }
 
-/// A fold's events, gathered to be written as one row.
+/// A fold's events, gathered to be written as one row (up to [`PACK`]).
 #[derive(Default)]
 pub struct Packed {
     /// The first event, written as it is when it stays the only one.
@@ -76,6 +81,7 @@ impl Packed {
     pub fn push(&mut self, at: i64, kind: &'static str, step: Option<&str>, detail: &str) {
         if self.first.is_none() {
             self.first = Some((at, kind, step.map(str::to_owned), detail.to_owned()));
+            self.text.push('[');
         } else {
             self.text.push(',');
         }
@@ -90,21 +96,26 @@ impl Packed {
         self.count += 1;
     }
 
+    /// Whether it holds as many events as a row takes.
+    pub fn full(&self) -> bool {
+        self.count >= PACK
+    }
+
     /// Writes the events: none, one row as it is, or one packed row.
     pub fn write(
-        self,
+        mut self,
         tx: &Transaction,
         run_id: &str,
         events: &mut Events,
     ) -> rusqlite::Result<()> {
-        let Some((at, kind, step, detail)) = self.first else {
+        let Some((at, kind, step, detail)) = self.first.take() else {
             return Ok(());
         };
         if self.count == 1 {
             return events.add_text(tx, run_id, at, kind, step.as_deref(), Some(&detail));
         }
-        let packed = format!("[{}]", self.text);
-        events.add_text(tx, run_id, at, PACKED, None, Some(&packed))
+        self.text.push(']');
+        events.add_text(tx, run_id, at, PACKED, None, Some(&self.text))
     }
 }
 
