@@ -57,6 +57,8 @@ pub(super) fn parse_items(text: &str) -> Option<Parsed> {
         *span = past_body(*span, first, body);
     }
     let ends = starts.iter().skip(1).copied().chain([close]);
+    // Most pieces hold one item: no doubling of a vector of thousands.
+    file.workflow.items.reserve_exact(starts.len());
     for (start, end) in starts.iter().copied().zip(ends) {
         let slice = &text[start..end];
         let pairs = WfParser::parse(Rule::items_only, slice).ok()?;
