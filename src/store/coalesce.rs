@@ -51,7 +51,7 @@ impl<'t, 'c> Batch<'t, 'c> {
     pub fn push(&mut self, record: Record) -> rusqlite::Result<()> {
         record.pack(&mut self.packed);
         if self.packed.full() {
-            std::mem::take(&mut self.packed).write(self.tx, self.run_id, &mut self.events)?;
+            self.packed.write(self.tx, self.run_id, &mut self.events)?;
         }
         match &record {
             Record::AttemptStarted { key, .. } => {
@@ -118,8 +118,7 @@ impl<'t, 'c> Batch<'t, 'c> {
         for (_, p) in std::mem::take(&mut self.pending) {
             self.write(p)?;
         }
-        let packed = std::mem::take(&mut self.packed);
-        packed.write(self.tx, self.run_id, &mut self.events)
+        self.packed.write(self.tx, self.run_id, &mut self.events)
     }
 
     fn held(&mut self, key: &Key) -> Option<&mut Pending> {

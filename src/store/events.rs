@@ -101,21 +101,27 @@ impl Packed {
         self.count >= PACK
     }
 
-    /// Writes the events: none, one row as it is, or one packed row.
+    /// Writes the events gathered so far — none, one row as it is, or one
+    /// packed row — and starts over.
     pub fn write(
-        mut self,
+        &mut self,
         tx: &Transaction,
         run_id: &str,
         events: &mut Events,
     ) -> rusqlite::Result<()> {
-        let Some((at, kind, step, detail)) = self.first.take() else {
+        let Packed {
+            first,
+            mut text,
+            count,
+        } = std::mem::take(self);
+        let Some((at, kind, step, detail)) = first else {
             return Ok(());
         };
-        if self.count == 1 {
+        if count == 1 {
             return events.add_text(tx, run_id, at, kind, step.as_deref(), Some(&detail));
         }
-        self.text.push(']');
-        events.add_text(tx, run_id, at, PACKED, None, Some(&self.text))
+        text.push(']');
+        events.add_text(tx, run_id, at, PACKED, None, Some(&text))
     }
 }
 

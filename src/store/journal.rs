@@ -27,7 +27,6 @@
 //!   interrupted: a torn last line (wfc killed mid-write) is a turn that
 //!   never happened, since the scheduler had not acted on it.
 
-pub use super::events::Events;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Seek as _, Write as _};
@@ -111,12 +110,14 @@ impl Record {
         }
     }
 
-    /// Appends the record's event to the run's log.
+    /// Appends the record's event to the run's log on its own (the
+    /// reference a fold's packed events are tested against).
+    #[cfg(test)]
     pub fn event(
         &self,
         tx: &Transaction,
         run_id: &str,
-        events: &mut Events,
+        events: &mut super::events::Events,
     ) -> rusqlite::Result<()> {
         let (at, kind, step, detail) = self.event_parts();
         events.add_text(tx, run_id, at, kind, step, Some(&detail))

@@ -20,6 +20,7 @@
 //! timeout) is reported once on stderr and the run goes on: losing the
 //! record is better than killing a deploy halfway.
 
+use super::events::Events;
 use super::journal::{self, Journal, Key, Record};
 use super::logs;
 use super::{ms, now_ms};
@@ -270,7 +271,7 @@ impl Recorder for StoreRecorder {
                     params![id, run.workflow, run.file, meta.file_hash, params, run.jobs as i64,
                             run.steps as i64, pid, started, meta.plan, host],
                 )?;
-                journal::Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_started", None, json!({ "pid": pid, "file": run.file }))
+                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_started", None, json!({ "pid": pid, "file": run.file }))
             } else {
                 tx.execute(
                     "UPDATE runs SET status = 'running', pid = ?2, heartbeat_at = ?3, session = ?4,
@@ -280,7 +281,7 @@ impl Recorder for StoreRecorder {
                      WHERE id = ?1",
                     params![id, pid, started, session, meta.file_hash, meta.plan, host, prior, run.jobs as i64],
                 )?;
-                journal::Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_resumed", None, json!({ "pid": pid, "session": session }))
+                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_resumed", None, json!({ "pid": pid, "session": session }))
             }
         });
         // The plan's fingerprints went through the page cache; nothing else
@@ -386,7 +387,7 @@ impl Recorder for StoreRecorder {
                 params![id, end.status.name(), ms(end.ended_at), total, fs, fe],
             )?;
             tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
-            journal::Events::next(tx, &id)?.add(
+            Events::next(tx, &id)?.add(
                 tx,
                 &id,
                 now_ms(),

@@ -76,12 +76,14 @@ struct EdgeJson {
     why: &'static str,
 }
 
+/// Fields in the order of their names: [`StepDefinition`] prints it as it
+/// is, as a `Value` would (the plan JSON goes through one, which orders them).
 #[derive(Serialize)]
 struct RetryJson {
-    count: u32,
     backoff_seconds: Option<f64>,
-    strategy: &'static str,
+    count: u32,
     max_seconds: Option<f64>,
+    strategy: &'static str,
 }
 
 #[derive(Serialize)]
@@ -232,7 +234,7 @@ pub fn step_definition<'a>(wf: &'a Workflow, g: &'a Graph, i: usize) -> StepDefi
         kind: s.kind.name(),
         name: &s.name,
         optional: s.optional,
-        retry: s.retry.as_deref().map(retry),
+        retry: s.retry.as_deref().map(retry_json),
         rollback: s
             .rollback
             .as_ref()
@@ -255,7 +257,7 @@ pub struct StepDefinition<'a> {
     kind: &'static str,
     name: &'a str,
     optional: bool,
-    retry: Option<RetryDefinition>,
+    retry: Option<RetryJson>,
     rollback: Vec<StepDefinition<'a>>,
     step: &'a str,
     timeout_seconds: Option<f64>,
@@ -268,30 +270,6 @@ impl StepDefinition<'_> {
 
     pub fn kind(&self) -> &'static str {
         self.kind
-    }
-}
-
-/// [`RetryJson`]'s fields in the order of their names.
-#[derive(Serialize)]
-struct RetryDefinition {
-    backoff_seconds: Option<f64>,
-    count: u32,
-    max_seconds: Option<f64>,
-    strategy: &'static str,
-}
-
-fn retry(r: &crate::ir::Retry) -> RetryDefinition {
-    let RetryJson {
-        count,
-        backoff_seconds,
-        strategy,
-        max_seconds,
-    } = retry_json(r);
-    RetryDefinition {
-        backoff_seconds,
-        count,
-        max_seconds,
-        strategy,
     }
 }
 
