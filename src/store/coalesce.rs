@@ -18,13 +18,13 @@ use super::journal::{attempt_started_step, step_ended, Key, Record};
 use rusqlite::{params, Transaction};
 
 /// An attempt's start not yet written, and its end once seen.
-struct Pending {
-    start: Record,
-    end: Option<Record>,
+struct Pending<'a> {
+    start: Record<'a>,
+    end: Option<Record<'a>>,
 }
 
 /// The records of one fold, written as they come or held to be merged.
-pub struct Batch<'t, 'c> {
+pub struct Batch<'t, 'c, 'a> {
     tx: &'t Transaction<'c>,
     run_id: &'t str,
     session: i64,
@@ -32,10 +32,10 @@ pub struct Batch<'t, 'c> {
     /// The batch's events, written as one row at its end.
     packed: Packed,
     /// In the order the starts came; few at a time (the running steps).
-    pending: Vec<(Key, Pending)>,
+    pending: Vec<(Key<'a>, Pending<'a>)>,
 }
 
-impl<'t, 'c> Batch<'t, 'c> {
+impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
     pub fn new(tx: &'t Transaction<'c>, run_id: &'t str, session: i64) -> rusqlite::Result<Self> {
         Ok(Batch {
             tx,
@@ -48,15 +48,14 @@ impl<'t, 'c> Batch<'t, 'c> {
     }
 
     /// Applies `record`: its event now, its rows now or merged later.
-    pub fn push(&mut self, record: Record) -> rusqlite::Result<()> {
+    pub fn push(&mut self, record: Record<'a>) -> rusqlite::Result<()> {
         record.pack(&mut self.packed);
         if self.packed.full() {
             self.packed.write(self.tx, self.run_id, &mut self.events)?;
         }
-        match &record {
+        match record {
             Record::AttemptStarted { key, .. } => {
-                let key = key.clone();
-                self.flush(&key)?;
+                self.flush(key)?;
                 self.pending.push((
                     key,
                     Pending {
@@ -68,7 +67,7 @@ impl<'t, 'c> Batch<'t, 'c> {
             Record::AttemptEnded { key, attempt, .. } => {
                 let held = self.held(key).filter(|p| {
                     p.end.is_none()
-                        && matches!(p.start, Record::AttemptStarted { attempt: a, .. } if a == *attempt)
+                        && matches!(p.start, Record::AttemptStarted { attempt: a, .. } if a == attempt)
                 });
                 match held {
                     Some(p) => p.end = Some(record),
@@ -79,7 +78,7 @@ impl<'t, 'c> Batch<'t, 'c> {
                 }
             }
             Record::StepEnded { key, .. } => {
-                let at = self.pending.iter().position(|(k, _)| k == key);
+                let at = self.pending.iter().position(|(k, _)| *k == key);
                 match at.map(|i| self.pending.remove(i).1) {
                     Some(Pending {
                         start,
@@ -104,8 +103,7 @@ impl<'t, 'c> Batch<'t, 'c> {
                 }
             }
             Record::Waiting { key, .. } => {
-                let key = key.clone();
-                self.flush(&key)?;
+                self.flush(key)?;
                 record.rows(self.tx, self.run_id, self.session)?;
             }
             Record::Skipped { .. } | Record::Phase { .. } => {}
@@ -121,16 +119,16 @@ impl<'t, 'c> Batch<'t, 'c> {
         self.packed.write(self.tx, self.run_id, &mut self.events)
     }
 
-    fn held(&mut self, key: &Key) -> Option<&mut Pending> {
+    fn held(&mut self, key: Key<'_>) -> Option<&mut Pending<'a>> {
         self.pending
             .iter_mut()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| *k == key)
             .map(|(_, p)| p)
     }
 
     /// Writes the held start of `key`'s step, if any, as it stands.
-    fn flush(&mut self, key: &Key) -> rusqlite::Result<()> {
-        if let Some(i) = self.pending.iter().position(|(k, _)| k == key) {
+    fn flush(&mut self, key: Key<'_>) -> rusqlite::Result<()> {
+        if let Some(i) = self.pending.iter().position(|(k, _)| *k == key) {
             let (_, p) = self.pending.remove(i);
             self.write(p)?;
         }
@@ -139,7 +137,7 @@ impl<'t, 'c> Batch<'t, 'c> {
 
     /// A held start as its records would have written it: the step's row,
     /// and the attempt with its end when seen.
-    fn write(&mut self, p: Pending) -> rusqlite::Result<()> {
+    fn write(&mut self, p: Pending<'a>) -> rusqlite::Result<()> {
         match &p.end {
             None => p.start.rows(self.tx, self.run_id, self.session),
             Some(end) => {
@@ -150,7 +148,7 @@ impl<'t, 'c> Batch<'t, 'c> {
     }
 
     /// One attempt, started and ended, in one insert.
-    fn attempt(&mut self, start: &Record, end: &Record) -> rusqlite::Result<()> {
+    fn attempt(&mut self, start: &Record<'_>, end: &Record<'_>) -> rusqlite::Result<()> {
         let (
             Record::AttemptStarted { key, at, .. },
             Record::AttemptEnded {
@@ -184,42 +182,53 @@ mod tests {
     use crate::store::journal::tests::{key, store};
     use rusqlite::{Connection, TransactionBehavior};
 
-    fn start(name: &str, attempt: u32, at: i64) -> Record {
+    /// A string for a record to borrow for the rest of the test.
+    fn leak(s: String) -> &'static str {
+        Box::leak(s.into_boxed_str())
+    }
+
+    fn start(name: &'static str, attempt: u32, at: i64) -> Record<'static> {
         Record::AttemptStarted {
             key: key(name),
-            kind: "shell".into(),
+            kind: "shell",
             seq: i64::from(name.as_bytes()[0]),
             attempt,
             at,
-            log: format!("logs/r1/{name}.{attempt}.log"),
+            log: leak(format!("logs/r1/{name}.{attempt}.log")),
         }
     }
 
-    fn end(name: &str, attempt: u32, status: &str, at: i64) -> Record {
+    fn end(name: &'static str, attempt: u32, status: &'static str, at: i64) -> Record<'static> {
         Record::AttemptEnded {
             key: key(name),
             attempt,
-            status: status.into(),
+            status,
             duration_ms: 3,
             exit_code: Some(i64::from(status != "succeeded")),
-            error: (status != "succeeded").then(|| "exit code 1".into()),
-            outputs: Some(format!(r#"{{"a":{attempt}}}"#)),
+            error: (status != "succeeded").then_some("exit code 1"),
+            outputs: Some(leak(format!(r#"{{"a":{attempt}}}"#))),
             at,
         }
     }
 
-    fn step_end(name: &str, status: &str, attempts: u32, started: Option<i64>, at: i64) -> Record {
+    fn step_end(
+        name: &'static str,
+        status: &'static str,
+        attempts: u32,
+        started: Option<i64>,
+        at: i64,
+    ) -> Record<'static> {
         Record::StepEnded {
             key: key(name),
-            kind: "shell".into(),
+            kind: "shell",
             seq: i64::from(name.as_bytes()[0]),
-            status: status.into(),
+            status,
             attempts,
             started_at: started,
             duration_ms: 9,
             exit_code: Some(0),
             error: None,
-            outputs: Some("{}".into()),
+            outputs: Some("{}"),
             optional: false,
             at,
         }
@@ -258,8 +267,8 @@ mod tests {
         let (_dir, store) = store();
         let tx = Transaction::new_unchecked(&store.conn, TransactionBehavior::Immediate).unwrap();
         let mut batch = Batch::new(&tx, "r1", 1).unwrap();
-        let names: Vec<String> = (0..200).map(|i| format!("s{i:03}")).collect();
-        for (i, name) in names.iter().enumerate() {
+        let names: Vec<&str> = (0..200).map(|i| leak(format!("s{i:03}"))).collect();
+        for (i, &name) in names.iter().enumerate() {
             let at = i as i64;
             for r in [
                 start(name, 1, at),
@@ -302,7 +311,7 @@ mod tests {
         let folds = vec![
             vec![
                 Record::Phase {
-                    name: "main".into(),
+                    name: "main",
                     at: 1,
                 },
                 start("a", 1, 2),
@@ -312,15 +321,15 @@ mod tests {
                 start("w", 1, 6),
                 Record::Waiting {
                     key: key("w"),
-                    why: "approval".into(),
+                    why: "approval",
                     at: 7,
                 },
                 end("a", 2, "succeeded", 8),
                 step_end("a", "succeeded", 2, Some(2), 8),
                 step_end("c", "cancelled", 1, Some(2), 9),
                 Record::Skipped {
-                    step: "s".into(),
-                    why: "no".into(),
+                    step: "s",
+                    why: "no",
                     at: 9,
                 },
                 start("d", 1, 9),
@@ -356,7 +365,7 @@ mod tests {
                 Transaction::new_unchecked(&batched.conn, TransactionBehavior::Immediate).unwrap();
             let mut batch = Batch::new(&tx, "r1", 1).unwrap();
             for r in records {
-                batch.push(r.clone()).unwrap();
+                batch.push(*r).unwrap();
             }
             batch.finish().unwrap();
             tx.commit().unwrap();

@@ -9,95 +9,102 @@
 //! touched (3–6 a turn, as B-tree pages split) written to the WAL.
 //!
 //! So each turn's records ([`Record`]) are appended to a journal file,
-//! `journal/RUN.jsonl` beside `runs.db`, in one `write`: one JSON line per
-//! turn, numbered from 1. That write is the durability point, as the commit
-//! was: the line is in the OS page cache before the scheduler acts, so it
-//! survives wfc being killed.
+//! `journal/RUN.wfj` beside `runs.db`, in one `write`: one frame per turn
+//! ([`wire`]), numbered from 1. That write is the durability point, as the
+//! commit was: the frame is in the OS page cache before the scheduler acts,
+//! so it survives wfc being killed.
 //!
-//! [`fold`] applies the lines the database does not have yet, in one
-//! transaction that also stores the number of the last line applied (table
-//! `journal`): each line is applied exactly once, whoever folds, however
-//! often. Many turns to a transaction is what makes this cheap: a page
-//! touched by a hundred steps is written once. Folds happen
+//! [`fold`] applies the turns the database does not have yet, in one
+//! transaction that also stores the number of the last turn applied and the
+//! bytes read (table `journal`): each turn is applied exactly once, whoever
+//! folds, however often. Many turns to a transaction is what makes this
+//! cheap: a page touched by a hundred steps is written once. Folds happen
 //! - every 200 ms on the running wfc's watch thread ([`super::control`]),
 //! - at the start of every store command (`wfc status` sees the present),
 //! - at the run's end, in the transaction that records the end, after which
 //!   the file is deleted;
 //! - after a crash, when [`super::control::interrupt`] marks the run
-//!   interrupted: a torn last line (wfc killed mid-write) is a turn that
+//!   interrupted: a torn last frame (wfc killed mid-write) is a turn that
 //!   never happened, since the scheduler had not acted on it.
 
+use super::wire;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, Seek as _, Write as _};
+use std::io::{Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 
 /// A step instance in the store's key: `(graph, rollback_of, name)`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Key {
-    #[serde(rename = "g")]
-    pub graph: String,
-    #[serde(rename = "of", default, skip_serializing_if = "String::is_empty")]
-    pub rollback_of: String,
-    #[serde(rename = "s")]
-    pub name: String,
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Key<'a> {
+    pub graph: &'a str,
+    /// Empty outside a rollback graph.
+    pub rollback_of: &'a str,
+    pub name: &'a str,
 }
 
 /// One state change of a running run. `at` (ms since the epoch) is when it
-/// happened, not when it is applied.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "r", rename_all = "snake_case")]
-#[serde(try_from = "super::record_read::Flat")]
-pub enum Record {
+/// happened, not when it is applied. The strings are borrowed: from the
+/// scheduler's own data when written, from the bytes read when folded.
+/// Variants and fields are the journal's format ([`wire`]).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Record<'a> {
     AttemptStarted {
-        key: Key,
-        kind: String,
+        #[serde(borrow)]
+        key: Key<'a>,
+        kind: &'a str,
         seq: i64,
         attempt: u32,
         at: i64,
-        log: String,
+        log: &'a str,
     },
     AttemptEnded {
-        key: Key,
+        #[serde(borrow)]
+        key: Key<'a>,
         attempt: u32,
-        status: String,
+        status: &'a str,
         duration_ms: i64,
         exit_code: Option<i64>,
-        error: Option<String>,
-        outputs: Option<String>,
+        #[serde(borrow)]
+        error: Option<&'a str>,
+        #[serde(borrow)]
+        outputs: Option<&'a str>,
         at: i64,
     },
     Waiting {
-        key: Key,
-        why: String,
+        #[serde(borrow)]
+        key: Key<'a>,
+        why: &'a str,
         at: i64,
     },
     Skipped {
-        step: String,
-        why: String,
+        step: &'a str,
+        why: &'a str,
         at: i64,
     },
     StepEnded {
-        key: Key,
-        kind: String,
+        #[serde(borrow)]
+        key: Key<'a>,
+        kind: &'a str,
         seq: i64,
-        status: String,
+        status: &'a str,
         attempts: u32,
         started_at: Option<i64>,
         duration_ms: i64,
         exit_code: Option<i64>,
-        error: Option<String>,
-        outputs: Option<String>,
+        #[serde(borrow)]
+        error: Option<&'a str>,
+        #[serde(borrow)]
+        outputs: Option<&'a str>,
         optional: bool,
         at: i64,
     },
     Phase {
-        name: String,
+        name: &'a str,
         at: i64,
     },
 }
 
-impl Record {
+impl Record<'_> {
     /// What the record is, for a warning when it cannot be stored.
     pub fn what(&self) -> &'static str {
         match self {
@@ -142,7 +149,7 @@ impl Record {
             } => (
                 *at,
                 "attempt_started",
-                Some(&key.name),
+                Some(key.name),
                 format!("{{\"attempt\":{attempt}}}"),
             ),
             Record::AttemptEnded {
@@ -155,7 +162,7 @@ impl Record {
             } => (
                 *at,
                 "attempt_ended",
-                Some(&key.name),
+                Some(key.name),
                 format!(
                     "{{\"attempt\":{attempt},\"error\":{},\"status\":{}}}",
                     text(error),
@@ -165,13 +172,13 @@ impl Record {
             Record::Waiting { key, why, at } => (
                 *at,
                 "waiting",
-                Some(&key.name),
+                Some(key.name),
                 format!("{{\"why\":{}}}", text(why)),
             ),
             Record::Skipped { step, why, at } => (
                 *at,
                 "step_skipped",
-                Some(step),
+                Some(*step),
                 format!("{{\"why\":{}}}", text(why)),
             ),
             Record::StepEnded {
@@ -179,7 +186,7 @@ impl Record {
             } => (
                 *at,
                 "step_ended",
-                Some(&key.name),
+                Some(key.name),
                 format!("{{\"status\":{}}}", text(status)),
             ),
             Record::Phase { name, at } => {
@@ -244,7 +251,7 @@ impl Record {
 pub(super) fn attempt_started_step(
     tx: &Transaction,
     run_id: &str,
-    record: &Record,
+    record: &Record<'_>,
 ) -> rusqlite::Result<()> {
     let Record::AttemptStarted {
         key,
@@ -276,7 +283,7 @@ pub(super) fn attempt_started_step(
 pub(super) fn step_ended(
     tx: &Transaction,
     run_id: &str,
-    record: &Record,
+    record: &Record<'_>,
     log: Option<&str>,
     first_start: Option<i64>,
 ) -> rusqlite::Result<()> {
@@ -315,24 +322,18 @@ pub(super) fn step_ended(
     Ok(())
 }
 
-/// One line of the journal: a scheduler turn's records.
-#[derive(Deserialize)]
-struct Turn {
-    n: u64,
-    records: Vec<Record>,
-}
-
-#[derive(Serialize)]
-struct TurnRef<'a> {
-    n: u64,
-    records: &'a [Record],
-}
-
 /// The journal file of run `run_id`, beside the database `conn` has open
 /// (`None` for an in-memory database).
 pub fn path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
     let db = Path::new(conn.path().filter(|p| !p.is_empty())?);
-    Some(db.with_file_name("journal").join(format!("{run_id}.jsonl")))
+    Some(db.with_file_name("journal").join(format!("{run_id}.wfj")))
+}
+
+/// Where a wfc of schema v4 or older kept the journal, as JSON lines (read
+/// by [`super::record_read`]: a run such a wfc left running when it was
+/// killed is folded by the next).
+fn legacy_path(journal: &Path) -> PathBuf {
+    journal.with_extension("jsonl")
 }
 
 /// The journal of a running run, open for appending.
@@ -341,9 +342,8 @@ pub struct Journal {
     path: PathBuf,
     /// The last turn written.
     n: u64,
-    /// The bytes written, all whole lines.
+    /// The bytes written, all whole frames.
     len: u64,
-    buf: Vec<u8>,
 }
 
 impl Journal {
@@ -358,25 +358,22 @@ impl Journal {
             path,
             n: 0,
             len: 0,
-            buf: Vec::new(),
         })
     }
 
-    /// Appends the next turn, in one write.
-    pub fn append(&mut self, records: &[Record]) -> std::io::Result<()> {
-        self.buf.clear();
+    /// Appends `turn` as the next frame, in one write.
+    pub fn append(&mut self, turn: &mut wire::Turn) -> std::io::Result<()> {
         let n = self.n + 1;
-        serde_json::to_writer(&mut self.buf, &TurnRef { n, records })?;
-        self.buf.push(b'\n');
-        if let Err(e) = self.file.write_all(&self.buf) {
-            // A line cut short (a full disk) would run into the next one, and
-            // a fold stops at the first line that does not parse: cut it off.
+        let frame = turn.frame(n);
+        if let Err(e) = self.file.write_all(frame) {
+            // A frame cut short (a full disk) would hide the ones after it:
+            // cut it off.
             let _ = self.file.set_len(self.len);
             let _ = self.file.seek(std::io::SeekFrom::Start(self.len));
             return Err(e);
         }
         self.n = n;
-        self.len += self.buf.len() as u64;
+        self.len += frame.len() as u64;
         Ok(())
     }
 
@@ -387,12 +384,19 @@ impl Journal {
 
 /// Applies, inside `tx`, what run `run_id`'s journal holds beyond what the
 /// store has, if the run is `running`. Returns how many turns it applied.
-/// Reading starts where the last fold stopped (`journal.bytes`). Only whole
-/// lines count: a line without its newline is being written (or was torn by
-/// a crash).
+/// Reading starts where the last fold stopped (`journal.bytes`) and stops
+/// before the first frame that is not whole ([`wire::frame`]): it is being
+/// written, or was torn by a crash.
 pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
-    let Some(Ok(file)) = path(tx, run_id).map(std::fs::File::open) else {
+    let Some(path) = path(tx, run_id) else {
         return Ok(0);
+    };
+    let (file, legacy) = match std::fs::File::open(&path) {
+        Ok(f) => (f, false),
+        Err(_) => match std::fs::File::open(legacy_path(&path)) {
+            Ok(f) => (f, true),
+            Err(_) => return Ok(0),
+        },
     };
     let row: Option<(i64, i64, i64, String)> = tx
         .query_row(
@@ -408,35 +412,44 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     if status != "running" {
         return Ok(0);
     }
-    let mut reader = std::io::BufReader::new(file);
-    if reader
-        .seek(std::io::SeekFrom::Start(offset as u64))
-        .is_err()
+    // What was written since: ~70 bytes a step, read at once; the records
+    // borrow from it.
+    let mut bytes = Vec::new();
+    let mut file = file;
+    if file.seek(std::io::SeekFrom::Start(offset as u64)).is_err()
+        || file.read_to_end(&mut bytes).is_err()
     {
         return Ok(0);
     }
+    let lines = match legacy {
+        true => super::record_read::lines(&bytes),
+        false => Vec::new(),
+    };
     let mut batch = super::coalesce::Batch::new(tx, run_id, session)?;
-    let (mut line, mut applied, mut last, mut at) = (Vec::new(), 0, done, offset);
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(n) if n > 0 && line.ends_with(b"\n") => {}
-            _ => break,
+    let mut folded = Folded {
+        applied: 0,
+        last: done,
+        at: offset,
+    };
+    if legacy {
+        for line in &lines {
+            // Every record of a line read has what its kind needs.
+            let records = line.records.iter().filter_map(|r| r.record());
+            folded.turn(line.n, line.len, records, &mut batch)?;
         }
-        let Ok(turn) = serde_json::from_slice::<Turn>(&line) else {
-            break;
-        };
-        at += line.len() as i64;
-        if turn.n as i64 <= last {
-            continue;
+    } else {
+        let (mut rest, mut records) = (&bytes[..], Vec::new());
+        while let Some(frame) = wire::frame(rest) {
+            records.clear();
+            if wire::records(frame.records, &mut records).is_none() {
+                break;
+            }
+            folded.turn(frame.n, frame.len, records.iter().copied(), &mut batch)?;
+            rest = &rest[frame.len..];
         }
-        for r in turn.records {
-            batch.push(r)?;
-        }
-        last = turn.n as i64;
-        applied += 1;
     }
     batch.finish()?;
+    let Folded { applied, last, at } = folded;
     if applied > 0 {
         tx.prepare_cached(
             "INSERT OR REPLACE INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3)",
@@ -444,6 +457,38 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
         .execute(params![run_id, last, at])?;
     }
     Ok(applied)
+}
+
+/// How far a fold got.
+struct Folded {
+    /// Turns applied.
+    applied: usize,
+    /// The number of the last turn applied.
+    last: i64,
+    /// The journal's bytes read.
+    at: i64,
+}
+
+impl Folded {
+    /// Applies turn `n` (`len` bytes of the journal) unless it was before.
+    fn turn<'a>(
+        &mut self,
+        n: u64,
+        len: usize,
+        records: impl Iterator<Item = Record<'a>>,
+        batch: &mut super::coalesce::Batch<'_, '_, 'a>,
+    ) -> rusqlite::Result<()> {
+        self.at += len as i64;
+        if n as i64 <= self.last {
+            return Ok(());
+        }
+        for r in records {
+            batch.push(r)?;
+        }
+        self.last = n as i64;
+        self.applied += 1;
+        Ok(())
+    }
 }
 
 /// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding
@@ -477,6 +522,7 @@ pub fn folding_connection(dir: &Path) -> Result<Connection, String> {
 /// Deletes run `run_id`'s journal (once everything in it is in the store).
 pub fn remove(conn: &Connection, run_id: &str) {
     if let Some(p) = path(conn, run_id) {
+        let _ = std::fs::remove_file(legacy_path(&p));
         let _ = std::fs::remove_file(p);
     }
 }
@@ -499,40 +545,49 @@ pub(super) mod tests {
         (dir, store)
     }
 
-    pub(in crate::store) fn key(name: &str) -> Key {
+    pub(in crate::store) fn key(name: &str) -> Key<'_> {
         Key {
-            graph: "main".into(),
-            rollback_of: String::new(),
-            name: name.into(),
+            graph: "main",
+            rollback_of: "",
+            name,
         }
     }
 
-    fn started(name: &str, seq: i64) -> Record {
+    fn started(name: &'static str, seq: i64) -> Record<'static> {
         Record::AttemptStarted {
             key: key(name),
-            kind: "shell".into(),
+            kind: "shell",
             seq,
             attempt: 1,
             at: 10,
-            log: format!("logs/r1/{name}.log"),
+            log: "logs/r1/step.log",
         }
     }
 
-    fn ended(name: &str, seq: i64) -> Record {
+    fn ended(name: &'static str, seq: i64) -> Record<'static> {
         Record::StepEnded {
             key: key(name),
-            kind: "shell".into(),
+            kind: "shell",
             seq,
-            status: "succeeded".into(),
+            status: "succeeded",
             attempts: 1,
             started_at: Some(10),
             duration_ms: 5,
             exit_code: Some(0),
             error: None,
-            outputs: Some(r#"{"v":"1"}"#.into()),
+            outputs: Some(r#"{"v":"1"}"#),
             optional: false,
             at: 15,
         }
+    }
+
+    /// Appends one turn of `records`.
+    fn append(j: &mut Journal, records: &[Record<'_>]) {
+        let mut turn = wire::Turn::default();
+        for r in records {
+            turn.push(r);
+        }
+        j.append(&mut turn).unwrap();
     }
 
     fn statuses(conn: &Connection) -> Vec<(String, String)> {
@@ -554,12 +609,12 @@ pub(super) mod tests {
             (started("a", 0), json!({ "attempt": 1 })),
             (
                 Record::AttemptEnded {
-                    key: k.clone(),
+                    key: k,
                     attempt: 2,
-                    status: "failed".into(),
+                    status: "failed",
                     duration_ms: 1,
                     exit_code: Some(1),
-                    error: Some("exit code 1: \"x\"\n".into()),
+                    error: Some("exit code 1: \"x\"\n"),
                     outputs: None,
                     at: 1,
                 },
@@ -567,9 +622,9 @@ pub(super) mod tests {
             ),
             (
                 Record::AttemptEnded {
-                    key: k.clone(),
+                    key: k,
                     attempt: 1,
-                    status: "succeeded".into(),
+                    status: "succeeded",
                     duration_ms: 1,
                     exit_code: None,
                     error: None,
@@ -580,16 +635,16 @@ pub(super) mod tests {
             ),
             (
                 Record::Waiting {
-                    key: k.clone(),
-                    why: "approval by é".into(),
+                    key: k,
+                    why: "approval by é",
                     at: 2,
                 },
                 json!({ "why": "approval by é" }),
             ),
             (
                 Record::Skipped {
-                    step: "s".into(),
-                    why: "no".into(),
+                    step: "s",
+                    why: "no",
                     at: 3,
                 },
                 json!({ "why": "no" }),
@@ -597,7 +652,7 @@ pub(super) mod tests {
             (ended("a", 1), json!({ "status": "succeeded" })),
             (
                 Record::Phase {
-                    name: "finally".into(),
+                    name: "finally",
                     at: 4,
                 },
                 json!({ "phase": "finally" }),
@@ -616,10 +671,10 @@ pub(super) mod tests {
     fn folds_each_turn_once_in_order() {
         let (_dir, store) = store();
         let mut j = Journal::create(path(&store.conn, "r1").unwrap()).unwrap();
-        j.append(&[started("a", 0)]).unwrap();
+        append(&mut j, &[started("a", 0)]);
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
         assert_eq!(statuses(&store.conn), [("a".into(), "running".into())]);
-        j.append(&[ended("a", 1), started("b", 2)]).unwrap();
+        append(&mut j, &[ended("a", 1), started("b", 2)]);
         // A second connection (another process) folds what is new, once.
         let other = store.reopen().unwrap();
         assert_eq!(fold(&other.conn, "r1").unwrap(), 1);
@@ -639,9 +694,9 @@ pub(super) mod tests {
         let (_dir, store) = store();
         let p = path(&store.conn, "r1").unwrap();
         let mut j = Journal::create(p.clone()).unwrap();
-        j.append(&[started("a", 0)]).unwrap();
+        append(&mut j, &[started("a", 0)]);
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
-        // Line 1 is not read again: garbling it changes nothing.
+        // Turn 1 is not read again: garbling it changes nothing.
         let len = std::fs::metadata(&p).unwrap().len() as usize;
         std::fs::write(&p, vec![b'x'; len]).unwrap();
         let mut j = Journal {
@@ -649,36 +704,68 @@ pub(super) mod tests {
             path: p,
             n: 1,
             len: len as u64,
-            buf: Vec::new(),
         };
-        j.append(&[ended("a", 1)]).unwrap();
+        append(&mut j, &[ended("a", 1)]);
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
         assert_eq!(statuses(&store.conn), [("a".into(), "succeeded".into())]);
     }
 
     #[test]
-    fn a_line_without_its_newline_waits() {
+    fn a_frame_not_whole_waits() {
         let (_dir, store) = store();
         let p = path(&store.conn, "r1").unwrap();
         let mut j = Journal::create(p.clone()).unwrap();
-        j.append(&[started("a", 0)]).unwrap();
-        // Being written (or torn by a crash): even a line that parses is
-        // not applied until its newline is there.
-        let line = br#"{"n":2,"records":[{"r":"phase","name":"finally","at":20}]}"#;
+        append(&mut j, &[started("a", 0)]);
+        // Being written (or torn by a crash): a frame is not applied until
+        // all of it is there.
+        let mut turn = wire::Turn::default();
+        turn.push(&Record::Phase {
+            name: "finally",
+            at: 20,
+        });
+        let frame = turn.frame(2).to_vec();
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
-        f.write_all(line).unwrap();
+        f.write_all(&frame[..frame.len() - 1]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
         assert_eq!(events(&store.conn), 1);
-        f.write_all(b"\n").unwrap();
+        f.write_all(&frame[frame.len() - 1..]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
         assert_eq!(events(&store.conn), 2);
+    }
+
+    /// A run that a wfc of schema v4 left running, with its journal in
+    /// JSON lines, is folded as it was: a torn last line waits.
+    #[test]
+    fn a_v4_journal_is_folded() {
+        let (_dir, store) = store();
+        let p = path(&store.conn, "r1").unwrap();
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let lines = concat!(
+            r#"{"n":1,"records":[{"r":"attempt_started","key":{"g":"main","s":"a"},"kind":"shell","seq":0,"attempt":1,"at":10,"log":"logs/r1/a.log"}]}"#,
+            "\n",
+            r#"{"n":2,"records":[{"r":"step_ended","key":{"g":"main","s":"a"},"kind":"shell","seq":1,"status":"succeeded","attempts":1,"started_at":10,"duration_ms":5,"exit_code":0,"error":null,"outputs":"{}","optional":false,"at":15},{"r":"attempt_started","key":{"g":"main","s":"b"},"kind":"shell","seq":2,"attempt":1,"at":15,"log":"logs/r1/b.log"}]}"#,
+            "\n",
+            r#"{"n":3,"records":[{"r":"phase","name":"fin"#,
+        );
+        std::fs::write(legacy_path(&p), lines).unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 2);
+        assert_eq!(
+            statuses(&store.conn),
+            [
+                ("a".into(), "succeeded".into()),
+                ("b".into(), "running".into())
+            ]
+        );
+        assert_eq!(events(&store.conn), 3);
+        remove(&store.conn, "r1");
+        assert!(!legacy_path(&p).exists());
     }
 
     #[test]
     fn an_ended_run_is_not_folded_again() {
         let (_dir, store) = store();
         let mut j = Journal::create(path(&store.conn, "r1").unwrap()).unwrap();
-        j.append(&[started("a", 0)]).unwrap();
+        append(&mut j, &[started("a", 0)]);
         store
             .conn
             .execute_batch("UPDATE runs SET status = 'failed' WHERE id = 'r1'")
@@ -687,13 +774,5 @@ pub(super) mod tests {
         assert!(statuses(&store.conn).is_empty());
         remove(&store.conn, "r1");
         assert!(!j.path().exists());
-    }
-
-    #[test]
-    fn records_round_trip_through_json() {
-        let r = vec![started("a", 0), ended("a", 1)];
-        let buf = serde_json::to_vec(&TurnRef { n: 7, records: &r }).unwrap();
-        let t: Turn = serde_json::from_slice(&buf).unwrap();
-        assert_eq!((t.n, t.records), (7, r));
     }
 }

@@ -7,11 +7,12 @@
 //! ```text
 //! .wfc/runs.db              the database (WAL mode: runs.db-wal, runs.db-shm beside it)
 //! .wfc/logs/RUN/STEP.log    each step's output lines, every attempt appended
-//! .wfc/journal/RUN.jsonl    a running run's state changes not yet in runs.db
+//! .wfc/journal/RUN.wfj      a running run's state changes not yet in runs.db
 //! ```
 //!
 //! - [`schema`] — tables and versioned migrations;
-//! - [`journal`] — the running run's record file and how it is folded in;
+//! - [`journal`] — the running run's record file and how it is folded in
+//!   ([`wire`]: its frames);
 //! - [`recorder`] — [`StoreRecorder`], a [`crate::run::record::Recorder`]
 //!   that journals every state change before the run goes on;
 //! - [`logs`] — step log files, a [`crate::run::runner::LineOutput`] that
@@ -48,6 +49,7 @@ pub mod resume;
 pub mod schema;
 pub mod session;
 pub mod stats;
+pub mod wire;
 
 pub use estimate::HistoryEstimator;
 pub use recorder::StoreRecorder;

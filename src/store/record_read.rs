@@ -1,21 +1,31 @@
-//! Reading a journal [`Record`] back, fast.
+//! Reading a journal written as JSON lines (`RUN.jsonl`), as wfc did until
+//! schema v5: a run such a wfc left running when it was killed is folded by
+//! the next wfc ([`super::journal::fold_in`]), so nothing it recorded is
+//! lost. Since v5 the journal is binary ([`super::wire`]).
 //!
-//! `Record` is written as an internally tagged enum (`{"r": "step_ended",
-//! …}`). serde reads such an enum by first buffering every field of the
-//! object into its own generic form, then reading the variant from that
-//! buffer: a fourth of folding the journal went there. A flat struct with
-//! every variant's fields reads the same text in one pass; the variant is
-//! then built from it. The text format is unchanged.
+//! Each line was `{"n": TURN, "records": [RECORD, …]}`, a record an
+//! internally tagged object (`{"r": "step_ended", …}`). A flat struct with
+//! every variant's fields reads one in one pass (serde's tagged enums first
+//! buffer every field); the [`Record`] borrows its strings from it.
 
 use super::journal::{Key, Record};
 use serde::Deserialize;
+
+/// A step's key as JSON wrote it.
+#[derive(Deserialize)]
+struct FlatKey {
+    g: String,
+    #[serde(default)]
+    of: String,
+    s: String,
+}
 
 /// Every field any variant has; which ones are present depends on `r`.
 #[derive(Deserialize)]
 pub(super) struct Flat {
     r: Tag,
     at: i64,
-    key: Option<Key>,
+    key: Option<FlatKey>,
     kind: Option<String>,
     seq: Option<i64>,
     attempt: Option<u32>,
@@ -44,59 +54,94 @@ enum Tag {
     Phase,
 }
 
-impl TryFrom<Flat> for Record {
-    type Error = String;
+/// One whole line: a turn.
+#[derive(Deserialize)]
+pub(super) struct Line {
+    pub n: u64,
+    pub records: Vec<Flat>,
+    /// Its length in the file, newline included.
+    #[serde(skip)]
+    pub len: usize,
+}
 
-    fn try_from(f: Flat) -> Result<Record, String> {
-        fn need<T>(v: Option<T>, field: &str) -> Result<T, String> {
-            v.ok_or_else(|| format!("missing field `{field}`"))
+/// The journal's whole lines, up to the first that does not read (or has a
+/// record missing a field its kind needs): one without its newline is being
+/// written, or was torn by a crash.
+pub(super) fn lines(bytes: &[u8]) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for text in bytes.split_inclusive(|b| *b == b'\n') {
+        if !text.ends_with(b"\n") {
+            break;
         }
-        let at = f.at;
-        Ok(match f.r {
+        let Ok(mut line) = serde_json::from_slice::<Line>(text) else {
+            break;
+        };
+        if line.records.iter().any(|r| r.record().is_none()) {
+            break;
+        }
+        line.len = text.len();
+        lines.push(line);
+    }
+    lines
+}
+
+impl Flat {
+    /// The record, if it has every field its kind needs.
+    pub fn record(&self) -> Option<Record<'_>> {
+        fn s(v: &Option<String>) -> Option<&str> {
+            v.as_deref()
+        }
+        let key = self.key.as_ref().map(|k| Key {
+            graph: &k.g,
+            rollback_of: &k.of,
+            name: &k.s,
+        });
+        let at = self.at;
+        Some(match self.r {
             Tag::AttemptStarted => Record::AttemptStarted {
-                key: need(f.key, "key")?,
-                kind: need(f.kind, "kind")?,
-                seq: need(f.seq, "seq")?,
-                attempt: need(f.attempt, "attempt")?,
+                key: key?,
+                kind: s(&self.kind)?,
+                seq: self.seq?,
+                attempt: self.attempt?,
                 at,
-                log: need(f.log, "log")?,
+                log: s(&self.log)?,
             },
             Tag::AttemptEnded => Record::AttemptEnded {
-                key: need(f.key, "key")?,
-                attempt: need(f.attempt, "attempt")?,
-                status: need(f.status, "status")?,
-                duration_ms: need(f.duration_ms, "duration_ms")?,
-                exit_code: f.exit_code,
-                error: f.error,
-                outputs: f.outputs,
+                key: key?,
+                attempt: self.attempt?,
+                status: s(&self.status)?,
+                duration_ms: self.duration_ms?,
+                exit_code: self.exit_code,
+                error: s(&self.error),
+                outputs: s(&self.outputs),
                 at,
             },
             Tag::Waiting => Record::Waiting {
-                key: need(f.key, "key")?,
-                why: need(f.why, "why")?,
+                key: key?,
+                why: s(&self.why)?,
                 at,
             },
             Tag::Skipped => Record::Skipped {
-                step: need(f.step, "step")?,
-                why: need(f.why, "why")?,
+                step: s(&self.step)?,
+                why: s(&self.why)?,
                 at,
             },
             Tag::StepEnded => Record::StepEnded {
-                key: need(f.key, "key")?,
-                kind: need(f.kind, "kind")?,
-                seq: need(f.seq, "seq")?,
-                status: need(f.status, "status")?,
-                attempts: need(f.attempts, "attempts")?,
-                started_at: f.started_at,
-                duration_ms: need(f.duration_ms, "duration_ms")?,
-                exit_code: f.exit_code,
-                error: f.error,
-                outputs: f.outputs,
-                optional: need(f.optional, "optional")?,
+                key: key?,
+                kind: s(&self.kind)?,
+                seq: self.seq?,
+                status: s(&self.status)?,
+                attempts: self.attempts?,
+                started_at: self.started_at,
+                duration_ms: self.duration_ms?,
+                exit_code: self.exit_code,
+                error: s(&self.error),
+                outputs: s(&self.outputs),
+                optional: self.optional?,
                 at,
             },
             Tag::Phase => Record::Phase {
-                name: need(f.name, "name")?,
+                name: s(&self.name)?,
                 at,
             },
         })
@@ -107,84 +152,38 @@ impl TryFrom<Flat> for Record {
 mod tests {
     use super::*;
 
-    fn key() -> Key {
-        Key {
-            graph: "rollback".into(),
-            rollback_of: "deploy".into(),
-            name: "undo \"it\"".into(),
-        }
-    }
+    /// Lines as wfc 0.1 of schema v4 wrote them (`serde_json` of the
+    /// tagged records), every variant with its optional fields set and unset.
+    const V4: &str = r#"{"n":1,"records":[{"r":"attempt_started","key":{"g":"rollback","of":"deploy","s":"undo \"it\" é"},"kind":"shell","seq":3,"attempt":2,"at":1795369187402,"log":"logs/r/undo.log"},{"r":"waiting","key":{"g":"rollback","of":"deploy","s":"undo \"it\" é"},"why":"approval","at":11},{"r":"skipped","step":"s","why":"`if` was false","at":12},{"r":"phase","name":"rollback","at":-13}]}
+{"n":2,"records":[{"r":"attempt_ended","key":{"g":"rollback","of":"deploy","s":"undo \"it\" é"},"attempt":1,"status":"failed","duration_ms":5,"exit_code":null,"error":null,"outputs":null,"at":14},{"r":"step_ended","key":{"g":"rollback","s":"undo \"it\" é"},"kind":"http","seq":4,"status":"succeeded","attempts":2,"started_at":null,"duration_ms":6,"exit_code":null,"error":null,"outputs":null,"optional":false,"at":15},{"r":"attempt_ended","key":{"g":"rollback","of":"deploy","s":"undo \"it\" é"},"attempt":1,"status":"failed","duration_ms":5,"exit_code":-3,"error":"exit code 3: no","outputs":"{\"stdout\":\"é\\n\"}","at":14},{"r":"step_ended","key":{"g":"rollback","s":"undo \"it\" é"},"kind":"http","seq":4,"status":"succeeded","attempts":2,"started_at":9,"duration_ms":6,"exit_code":0,"error":"e","outputs":"{}","optional":true,"at":15}]}
+"#;
 
-    /// Every variant, with its optional fields set and unset, reads back
-    /// as written.
     #[test]
-    fn every_record_reads_back_as_written() {
-        let mut records = vec![
-            Record::AttemptStarted {
-                key: key(),
-                kind: "shell".into(),
-                seq: 3,
-                attempt: 2,
-                at: 10,
-                log: "logs/r/undo.log".into(),
-            },
-            Record::Waiting {
-                key: key(),
-                why: "approval".into(),
-                at: 11,
-            },
-            Record::Skipped {
-                step: "s".into(),
-                why: "`if` was false".into(),
-                at: 12,
-            },
-            Record::Phase {
-                name: "rollback".into(),
-                at: 13,
-            },
-        ];
-        for some in [false, true] {
-            let opt = |s: &str| some.then(|| s.to_owned());
-            records.push(Record::AttemptEnded {
-                key: key(),
-                attempt: 1,
-                status: "failed".into(),
-                duration_ms: 5,
-                exit_code: some.then_some(3),
-                error: opt("exit code 3: no"),
-                outputs: opt("{\"stdout\":\"é\\n\"}"),
-                at: 14,
-            });
-            records.push(Record::StepEnded {
-                key: Key {
-                    rollback_of: String::new(),
-                    ..key()
-                },
-                kind: "http".into(),
-                seq: 4,
-                status: "succeeded".into(),
-                attempts: 2,
-                started_at: some.then_some(9),
-                duration_ms: 6,
-                exit_code: some.then_some(0),
-                error: opt("e"),
-                outputs: opt("{}"),
-                optional: some,
-                at: 15,
-            });
-        }
-        for r in records {
-            let text = serde_json::to_string(&r).unwrap();
-            let back: Record = serde_json::from_str(&text).unwrap();
-            assert_eq!(back, r, "{text}");
-        }
+    fn v4_lines_read_as_the_records_they_were() {
+        let lines = lines(V4.as_bytes());
+        let read: Vec<Record> = lines
+            .iter()
+            .flat_map(|l| l.records.iter().filter_map(Flat::record))
+            .collect();
+        assert_eq!(read, crate::store::wire::tests::every_record());
+        let ns: Vec<_> = lines.iter().map(|l| l.n).collect();
+        assert_eq!(ns, [1, 2]);
+        assert_eq!(lines.iter().map(|l| l.len).sum::<usize>(), V4.len());
     }
 
     #[test]
-    fn a_record_missing_a_field_is_refused() {
-        let text = r#"{"r":"step_ended","key":{"g":"main","s":"a"},"at":1}"#;
-        assert!(serde_json::from_str::<Record>(text).is_err());
-        let text = r#"{"r":"no_such_record","at":1}"#;
-        assert!(serde_json::from_str::<Record>(text).is_err());
+    fn reading_stops_at_a_line_that_does_not_read() {
+        let first = V4.lines().next().unwrap();
+        // Without its newline, a record missing a field, an unknown record.
+        for bad in [
+            first.to_owned(),
+            r#"{"n":2,"records":[{"r":"step_ended","key":{"g":"main","s":"a"},"at":1}]}"#
+                .to_owned()
+                + "\n",
+            r#"{"n":2,"records":[{"r":"no_such_record","at":1}]}"#.to_owned() + "\n",
+        ] {
+            let text = format!("{first}\n{bad}{first}\n");
+            assert_eq!(lines(text.as_bytes()).len(), 1, "{bad}");
+        }
     }
 }

@@ -23,6 +23,7 @@
 use super::events::Events;
 use super::journal::{self, Journal, Key, Record};
 use super::logs;
+use super::wire::Turn;
 use super::{ms, now_ms};
 use crate::run::record::{Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -52,8 +53,8 @@ pub struct StoreRecorder {
     headers: logs::Headers,
     /// The run's journal, from its start on.
     journal: Option<Journal>,
-    /// This turn's records.
-    queue: Vec<Record>,
+    /// This turn's records, encoded as they come.
+    turn: Turn,
     warned: bool,
     /// The plan's fingerprints when a thread is still taking them
     /// ([`StoreRecorder::plan_later`]).
@@ -85,7 +86,7 @@ impl StoreRecorder {
             next_seq: 0,
             headers: logs::Headers::default(),
             journal: None,
-            queue: Vec::new(),
+            turn: Turn::default(),
             warned: false,
             plan_later: None,
         }
@@ -176,28 +177,24 @@ impl StoreRecorder {
 
     /// Appends this turn's records to the journal.
     fn append(&mut self) {
-        if self.queue.is_empty() {
+        let Some(what) = self.turn.first() else {
             return;
-        }
+        };
         let result = match &mut self.journal {
-            Some(j) => j.append(&self.queue),
+            Some(j) => j.append(&mut self.turn),
             None => Err(std::io::Error::other("the run's start was not recorded")),
         };
         if let Err(e) = result {
-            let what = self.queue[0].what();
             self.warn(what, &e);
         }
-        // After the turn's line: the scheduler's own records come first. A
+        // After the turn's frame: the scheduler's own records come first. A
         // step that waits (a gate) may wait for `wfc approve`, which checks
         // the gate's name against the recorded plan: it is there by then.
         if self.plan_later.is_some() {
-            let waits = self
-                .queue
-                .iter()
-                .any(|r| matches!(r, Record::Waiting { .. }));
+            let waits = self.turn.waits();
             self.record_plan(waits);
         }
-        self.queue.clear();
+        self.turn.clear();
     }
 
     /// Runs `f` in one IMMEDIATE transaction; reports a failure once.
@@ -210,13 +207,13 @@ impl StoreRecorder {
         }
         result.is_ok()
     }
+}
 
-    fn key(&self, step: &StepKey) -> Key {
-        Key {
-            graph: step.graph.id().to_owned(),
-            rollback_of: rollback_of(step).to_owned(),
-            name: step.name.clone(),
-        }
+fn key(step: &StepKey) -> Key<'_> {
+    Key {
+        graph: step.graph.id(),
+        rollback_of: rollback_of(step),
+        name: &step.name,
     }
 }
 
@@ -295,45 +292,42 @@ impl Recorder for StoreRecorder {
         let log = logs::relative_path(&self.run_id, step);
         // The log file tells where each attempt starts.
         self.headers.attempt(log.clone(), attempt, at);
-        let record = Record::AttemptStarted {
-            key: self.key(step),
-            kind: step.kind.to_owned(),
+        self.turn.push(&Record::AttemptStarted {
+            key: key(step),
+            kind: step.kind,
             seq,
             attempt,
             at: ms(at),
-            log: log.to_string_lossy().into_owned(),
-        };
-        self.queue.push(record);
+            log: &log.to_string_lossy(),
+        });
     }
 
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
         self.headers.ended(&logs::relative_path(&self.run_id, step));
-        let record = Record::AttemptEnded {
-            key: self.key(step),
+        self.turn.push(&Record::AttemptEnded {
+            key: key(step),
             attempt: a.number,
-            status: a.status.name().to_owned(),
+            status: a.status.name(),
             duration_ms: a.duration.as_millis() as i64,
             exit_code: a.exit_code,
-            error: a.error.clone(),
-            outputs: json_text(&a.outputs),
+            error: a.error.as_deref(),
+            outputs: json_text(&a.outputs).as_deref(),
             at: now_ms(),
-        };
-        self.queue.push(record);
+        });
     }
 
     fn waiting(&mut self, step: &StepKey, why: &str) {
-        let record = Record::Waiting {
-            key: self.key(step),
-            why: why.to_owned(),
+        self.turn.push(&Record::Waiting {
+            key: key(step),
+            why,
             at: now_ms(),
-        };
-        self.queue.push(record);
+        });
     }
 
     fn step_skipped(&mut self, step: &StepKey, reason: &str) {
-        self.queue.push(Record::Skipped {
-            step: step.name.clone(),
-            why: reason.to_owned(),
+        self.turn.push(&Record::Skipped {
+            step: &step.name,
+            why: reason,
             at: now_ms(),
         });
     }
@@ -341,28 +335,24 @@ impl Recorder for StoreRecorder {
     fn step_ended(&mut self, step: &StepKey, e: &StepEnd) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let record = Record::StepEnded {
-            key: self.key(step),
-            kind: step.kind.to_owned(),
+        self.turn.push(&Record::StepEnded {
+            key: key(step),
+            kind: step.kind,
             seq,
-            status: e.status.name().to_owned(),
+            status: e.status.name(),
             attempts: e.attempts,
             started_at: e.started_at.map(ms),
             duration_ms: e.duration.as_millis() as i64,
             exit_code: e.exit_code,
-            error: e.error.clone(),
-            outputs: json_text(&e.outputs),
+            error: e.error.as_deref(),
+            outputs: json_text(&e.outputs).as_deref(),
             optional: e.optional,
             at: now_ms(),
-        };
-        self.queue.push(record);
+        });
     }
 
     fn phase(&mut self, name: &str) {
-        self.queue.push(Record::Phase {
-            name: name.to_owned(),
-            at: now_ms(),
-        });
+        self.turn.push(&Record::Phase { name, at: now_ms() });
     }
 
     fn run_ended(&mut self, end: &RunEnd) {

@@ -25,6 +25,11 @@
 //! - **v4** — no new table: a fold's events may be packed into one `events`
 //!   row (see [`super::events`]), which an older wfc would show as one odd
 //!   event; the version keeps it from reading or writing such a store.
+//! - **v5** — no new table: a running run's journal is binary frames,
+//!   `journal/RUN.wfj` ([`super::wire`]), not JSON lines (`RUN.jsonl`). An
+//!   older wfc would not find it, and would mark a live run's record
+//!   interrupted without what it holds; a wfc of v5 folds a `.jsonl`
+//!   journal left by an older one.
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -32,7 +37,7 @@
 use rusqlite::{Connection, Transaction};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// Version 1, exactly as released (kept verbatim: tests build v1 files with it).
 pub const V1: &str = r#"
@@ -195,11 +200,14 @@ CREATE TABLE journal (
 /// Version 4 (see the module docs): the version alone.
 const V4: &str = "";
 
+/// Version 5 (see the module docs): the version alone.
+const V5: &str = "";
+
 /// The next event number of a run (SQL, `?1` = the run id).
 pub const NEXT_EVENT: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1)";
 
 /// The migration steps, in order: `STEPS[i]` goes from version `i` to `i + 1`.
-const STEPS: &[&str] = &[V1, V2, V3, V4];
+const STEPS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The database's schema version.
 pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
