@@ -141,7 +141,7 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
     {
         let mut q = conn.prepare(
             "SELECT graph, rollback_of, step, session, number, status, started_at, duration_ms, exit_code, error
-             FROM attempts WHERE run_id = ?1 ORDER BY session, number",
+             FROM attempt_log WHERE run_id = ?1 ORDER BY session, number",
         )?;
         let rows = q.query_map([id], |r| {
             Ok((

@@ -25,11 +25,15 @@
 //! - **v4** — no new table: a fold's events may be packed into one `events`
 //!   row (see [`super::events`]), which an older wfc would show as one odd
 //!   event; the version keeps it from reading or writing such a store.
-//! - **v5** — no new table: a running run's journal is binary frames,
-//!   `journal/RUN.wfj` ([`super::wire`]), not JSON lines (`RUN.jsonl`). An
-//!   older wfc would not find it, and would mark a live run's record
-//!   interrupted without what it holds; a wfc of v5 folds a `.jsonl`
-//!   journal left by an older one.
+//! - **v5** — a running run's journal is binary frames, `journal/RUN.wfj`
+//!   ([`super::wire`]), not JSON lines (`RUN.jsonl`): an older wfc would
+//!   not find it, and would mark a live run's record interrupted without
+//!   what it holds (a wfc of v5 folds a `.jsonl` journal left by an older
+//!   one). And a main-graph step that succeeded at its first attempt of the
+//!   run's first session has no `attempts` row when that attempt is all its
+//!   `steps` row says (most steps: it halves what a fold inserts); the view
+//!   `attempt_log` gives every attempt, those included, and is what readers
+//!   read.
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -200,8 +204,20 @@ CREATE TABLE journal (
 /// Version 4 (see the module docs): the version alone.
 const V4: &str = "";
 
-/// Version 5 (see the module docs): the version alone.
-const V5: &str = "";
+/// Version 5 (see the module docs).
+const V5: &str = r#"
+CREATE VIEW attempt_log AS
+SELECT run_id, graph, rollback_of, step, session, number, status, started_at, duration_ms,
+       exit_code, error, outputs
+FROM attempts
+UNION ALL
+SELECT run_id, graph, rollback_of, name, 1, 1, status, started_at, duration_ms,
+       exit_code, error, outputs
+FROM steps s
+WHERE graph = 'main' AND status = 'succeeded' AND attempts = 1
+  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = s.run_id AND a.graph = s.graph
+                    AND a.rollback_of = s.rollback_of AND a.step = s.name);
+"#;
 
 /// The next event number of a run (SQL, `?1` = the run id).
 pub const NEXT_EVENT: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1)";
