@@ -263,4 +263,57 @@ pub(crate) mod tests {
         let f = frame(&junk).unwrap();
         assert!(super::records(f.records, &mut Vec::new()).is_none());
     }
+
+    mod properties {
+        use super::super::*;
+        use crate::store::journal::Key;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            /// Whatever bytes a journal holds (a crash, a disk gone bad),
+            /// reading it stops or reads records; it never panics.
+            #[test]
+            fn any_bytes_read_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+                let mut rest = &bytes[..];
+                while let Some(f) = frame(rest) {
+                    let _ = records(f.records, &mut Vec::new());
+                    rest = &rest[f.len..];
+                }
+                // The same bytes inside a sound frame: the records may not read.
+                let mut turn = Turn::default();
+                turn.buf.extend(&bytes);
+                let framed = turn.frame(1).to_vec();
+                let f = frame(&framed).expect("a whole frame");
+                let _ = records(f.records, &mut Vec::new());
+            }
+
+            /// Any names, errors and numbers read back as written.
+            #[test]
+            fn records_round_trip(
+                name in ".*", error in proptest::option::of(".*"), at in any::<i64>(),
+                code in proptest::option::of(any::<i64>()), n in any::<u64>(),
+            ) {
+                let key = Key { graph: "rollback", rollback_of: &name, name: &name };
+                let written = [
+                    Record::Waiting { key, why: &name, at },
+                    Record::AttemptEnded {
+                        key, attempt: 7, status: "failed", duration_ms: at, exit_code: code,
+                        error: error.as_deref(), outputs: error.as_deref(), at,
+                    },
+                ];
+                let mut turn = Turn::default();
+                for r in &written {
+                    turn.push(r);
+                }
+                let bytes = turn.frame(n).to_vec();
+                let f = frame(&bytes).expect("a whole frame");
+                prop_assert_eq!(f.n, n);
+                let mut read = Vec::new();
+                prop_assert!(records(f.records, &mut read).is_some());
+                prop_assert_eq!(&read[..], &written[..]);
+            }
+        }
+    }
 }
