@@ -667,6 +667,13 @@ pub(super) mod tests {
         crate::store::query::events(conn, "r1").unwrap().len()
     }
 
+    /// What a journal of `a` ended and `b` started leaves.
+    fn a_succeeded_b_runs(conn: &Connection) {
+        let want = [("a", "succeeded"), ("b", "running")].map(|(s, t)| (s.into(), t.into()));
+        assert_eq!(statuses(conn), want);
+        assert_eq!(events(conn), 3);
+    }
+
     #[test]
     fn folds_each_turn_once_in_order() {
         let (_dir, store) = store();
@@ -679,14 +686,7 @@ pub(super) mod tests {
         let other = store.reopen().unwrap();
         assert_eq!(fold(&other.conn, "r1").unwrap(), 1);
         assert_eq!(fold(&store.conn, "r1").unwrap(), 0);
-        assert_eq!(
-            statuses(&store.conn),
-            [
-                ("a".into(), "succeeded".into()),
-                ("b".into(), "running".into())
-            ]
-        );
-        assert_eq!(events(&store.conn), 3);
+        a_succeeded_b_runs(&store.conn);
     }
 
     #[test]
@@ -749,14 +749,7 @@ pub(super) mod tests {
         );
         std::fs::write(legacy_path(&p), lines).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 2);
-        assert_eq!(
-            statuses(&store.conn),
-            [
-                ("a".into(), "succeeded".into()),
-                ("b".into(), "running".into())
-            ]
-        );
-        assert_eq!(events(&store.conn), 3);
+        a_succeeded_b_runs(&store.conn);
         remove(&store.conn, "r1");
         assert!(!legacy_path(&p).exists());
     }
