@@ -105,6 +105,18 @@ pub enum Record<'a> {
 }
 
 impl Record<'_> {
+    /// When it happened (ms since the epoch).
+    pub fn at(&self) -> i64 {
+        match self {
+            Record::AttemptStarted { at, .. }
+            | Record::AttemptEnded { at, .. }
+            | Record::Waiting { at, .. }
+            | Record::Skipped { at, .. }
+            | Record::StepEnded { at, .. }
+            | Record::Phase { at, .. } => *at,
+        }
+    }
+
     /// What the record is, for a warning when it cannot be stored.
     pub fn what(&self) -> &'static str {
         match self {
@@ -430,6 +442,7 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
         applied: 0,
         last: done,
         at: offset,
+        latest: 0,
     };
     if legacy {
         for line in &lines {
@@ -449,12 +462,22 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
         }
     }
     batch.finish()?;
-    let Folded { applied, last, at } = folded;
+    let Folded {
+        applied,
+        last,
+        at,
+        latest,
+    } = folded;
     if applied > 0 {
         tx.prepare_cached(
             "INSERT OR REPLACE INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![run_id, last, at])?;
+        // A record is a sign of life as good as a heartbeat: a run killed
+        // between two heartbeats (one a second) is marked interrupted with
+        // the time of its last record, not of its last heartbeat.
+        tx.prepare_cached("UPDATE runs SET heartbeat_at = MAX(heartbeat_at, ?2) WHERE id = ?1")?
+            .execute(params![run_id, latest])?;
     }
     Ok(applied)
 }
@@ -467,6 +490,8 @@ struct Folded {
     last: i64,
     /// The journal's bytes read.
     at: i64,
+    /// The time of the latest record applied.
+    latest: i64,
 }
 
 impl Folded {
@@ -483,6 +508,7 @@ impl Folded {
             return Ok(());
         }
         for r in records {
+            self.latest = self.latest.max(r.at());
             batch.push(r)?;
         }
         self.last = n as i64;
@@ -687,6 +713,28 @@ pub(super) mod tests {
         assert_eq!(fold(&other.conn, "r1").unwrap(), 1);
         assert_eq!(fold(&store.conn, "r1").unwrap(), 0);
         a_succeeded_b_runs(&store.conn);
+    }
+
+    /// A run killed before its first heartbeat is interrupted at its last
+    /// record, and its running step has run until then.
+    #[test]
+    fn a_fold_carries_the_heartbeat_to_the_last_record() {
+        let (_dir, store) = store();
+        let mut j = Journal::create(path(&store.conn, "r1").unwrap()).unwrap();
+        append(&mut j, &[started("a", 0), ended("a", 1)]);
+        append(&mut j, &[started("b", 2)]);
+        // (`started` is at 10, `ended` at 15: b, started at 10, ran to 15.)
+        super::super::control::interrupt(&store.conn, "r1").unwrap();
+        let (status, ended, b): (String, i64, i64) = store
+            .conn
+            .query_row(
+                "SELECT r.status, r.ended_at, s.duration_ms FROM runs r JOIN steps s
+                 ON s.run_id = r.id AND s.name = 'b' WHERE r.id = 'r1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((status.as_str(), ended, b), ("interrupted", 15, 5));
     }
 
     #[test]
