@@ -425,9 +425,10 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
         return Ok(0);
     }
     // What was written since: ~70 bytes a step, read at once; the records
-    // borrow from it.
-    let mut bytes = Vec::new();
+    // borrow from it. Sized once, not grown by doubling.
     let mut file = file;
+    let size = file.metadata().map_or(0, |m| m.len());
+    let mut bytes = Vec::with_capacity(size.saturating_sub(offset as u64) as usize);
     if file.seek(std::io::SeekFrom::Start(offset as u64)).is_err()
         || file.read_to_end(&mut bytes).is_err()
     {
