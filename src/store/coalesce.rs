@@ -14,7 +14,7 @@
 //! step that is not merged into it, and at the end of the batch.
 
 use super::events::{Events, Packed};
-use super::journal::{attempt_started_step, step_ended, Key, Record};
+use super::record::{attempt_started_step, step_ended, Key, Record};
 use rusqlite::{params, Transaction};
 
 /// An attempt's start not yet written, and its end once seen.
@@ -224,7 +224,8 @@ impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::journal::tests::{key, store};
+    use crate::store::journal::tests::store;
+    use crate::store::record::tests::key;
     use rusqlite::{Connection, TransactionBehavior};
 
     /// A string for a record to borrow for the rest of the test.

@@ -12,7 +12,7 @@
 //!
 //! - [`schema`] — tables and versioned migrations;
 //! - [`journal`] — the running run's record file and how it is folded in
-//!   ([`wire`]: its frames);
+//!   ([`record`]: what it holds and the rows each writes; [`wire`]: its frames);
 //! - [`recorder`] — [`StoreRecorder`], a [`crate::run::record::Recorder`]
 //!   that journals every state change before the run goes on;
 //! - [`logs`] — step log files, a [`crate::run::runner::LineOutput`] that
@@ -43,6 +43,7 @@ pub mod events;
 pub mod journal;
 pub mod logs;
 pub mod query;
+pub mod record;
 mod record_read;
 pub mod recorder;
 pub mod resume;

@@ -8,7 +8,7 @@
 //! every variant's fields reads one in one pass (serde's tagged enums first
 //! buffer every field); the [`Record`] borrows its strings from it.
 
-use super::journal::{Key, Record};
+use super::record::{Key, Record};
 use serde::Deserialize;
 
 /// A step's key as JSON wrote it.

@@ -21,8 +21,9 @@
 //! record is better than killing a deploy halfway.
 
 use super::events::Events;
-use super::journal::{self, Journal, Key, Record};
+use super::journal::{self, Journal};
 use super::logs;
+use super::record::{Key, Record};
 use super::wire::Turn;
 use super::{ms, now_ms};
 use crate::run::record::{Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey};

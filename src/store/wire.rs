@@ -26,7 +26,7 @@
 //! [`Record`]'s variants and fields are the format: change them only with
 //! a new schema version.
 
-use super::journal::Record;
+use super::record::Record;
 
 /// The bytes before a frame's records: `len`, `crc`, `n`.
 pub const HEADER: usize = 16;
@@ -132,7 +132,7 @@ pub fn records<'a>(mut bytes: &'a [u8], into: &mut Vec<Record<'a>>) -> Option<()
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::store::journal::Key;
+    use crate::store::record::Key;
 
     fn key() -> Key<'static> {
         Key {
@@ -266,7 +266,7 @@ pub(crate) mod tests {
 
     mod properties {
         use super::super::*;
-        use crate::store::journal::Key;
+        use crate::store::record::Key;
         use proptest::prelude::*;
 
         proptest! {

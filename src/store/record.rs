@@ -1,0 +1,412 @@
+//! One state change of a running run, as the journal holds it ([`Record`]),
+//! and the rows it writes in the store (`steps`, `attempts`) and its event.
+//! The journal ([`super::journal`]) carries records from the scheduler to
+//! the folds; [`super::coalesce`] merges a fold's records into fewer rows.
+
+use rusqlite::{params, Transaction};
+use serde::{Deserialize, Serialize};
+
+/// A step instance in the store's key: `(graph, rollback_of, name)`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Key<'a> {
+    pub graph: &'a str,
+    /// Empty outside a rollback graph.
+    pub rollback_of: &'a str,
+    pub name: &'a str,
+}
+
+/// One state change of a running run. `at` (ms since the epoch) is when it
+/// happened, not when it is applied. The strings are borrowed: from the
+/// scheduler's own data when written, from the bytes read when folded.
+/// Variants and fields are the journal's format ([`super::wire`]).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Record<'a> {
+    AttemptStarted {
+        #[serde(borrow)]
+        key: Key<'a>,
+        kind: &'a str,
+        seq: i64,
+        attempt: u32,
+        at: i64,
+        log: &'a str,
+    },
+    AttemptEnded {
+        #[serde(borrow)]
+        key: Key<'a>,
+        attempt: u32,
+        status: &'a str,
+        duration_ms: i64,
+        exit_code: Option<i64>,
+        #[serde(borrow)]
+        error: Option<&'a str>,
+        #[serde(borrow)]
+        outputs: Option<&'a str>,
+        at: i64,
+    },
+    Waiting {
+        #[serde(borrow)]
+        key: Key<'a>,
+        why: &'a str,
+        at: i64,
+    },
+    Skipped {
+        step: &'a str,
+        why: &'a str,
+        at: i64,
+    },
+    StepEnded {
+        #[serde(borrow)]
+        key: Key<'a>,
+        kind: &'a str,
+        seq: i64,
+        status: &'a str,
+        attempts: u32,
+        started_at: Option<i64>,
+        duration_ms: i64,
+        exit_code: Option<i64>,
+        #[serde(borrow)]
+        error: Option<&'a str>,
+        #[serde(borrow)]
+        outputs: Option<&'a str>,
+        optional: bool,
+        at: i64,
+    },
+    Phase {
+        name: &'a str,
+        at: i64,
+    },
+}
+
+impl Record<'_> {
+    /// When it happened (ms since the epoch).
+    pub fn at(&self) -> i64 {
+        match self {
+            Record::AttemptStarted { at, .. }
+            | Record::AttemptEnded { at, .. }
+            | Record::Waiting { at, .. }
+            | Record::Skipped { at, .. }
+            | Record::StepEnded { at, .. }
+            | Record::Phase { at, .. } => *at,
+        }
+    }
+
+    /// What the record is, for a warning when it cannot be stored.
+    pub fn what(&self) -> &'static str {
+        match self {
+            Record::AttemptStarted { .. } => "an attempt's start",
+            Record::AttemptEnded { .. } => "an attempt's end",
+            Record::Waiting { .. } => "a wait",
+            Record::Skipped { .. } => "a skip",
+            Record::StepEnded { .. } => "a step's end",
+            Record::Phase { .. } => "a phase",
+        }
+    }
+
+    /// Appends the record's event to the run's log on its own (the
+    /// reference a fold's packed events are tested against).
+    #[cfg(test)]
+    pub fn event(
+        &self,
+        tx: &Transaction,
+        run_id: &str,
+        events: &mut super::events::Events,
+    ) -> rusqlite::Result<()> {
+        let (at, kind, step, detail) = self.event_parts();
+        events.add_text(tx, run_id, at, kind, step, Some(&detail))
+    }
+
+    /// Adds the record's event to a fold's packed events.
+    pub fn pack(&self, packed: &mut super::events::Packed) {
+        let (at, kind, step, detail) = self.event_parts();
+        packed.push(at, kind, step, &detail);
+    }
+
+    /// The record's event: time, kind, step and detail (JSON text, keys in
+    /// order, as `serde_json::Value` prints them; written directly, since
+    /// building a `Value` for each event cost more than the text).
+    fn event_parts(&self) -> (i64, &'static str, Option<&str>, String) {
+        fn text<T: Serialize + ?Sized>(v: &T) -> String {
+            serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+        }
+        match self {
+            Record::AttemptStarted {
+                key, attempt, at, ..
+            } => (
+                *at,
+                "attempt_started",
+                Some(key.name),
+                format!("{{\"attempt\":{attempt}}}"),
+            ),
+            Record::AttemptEnded {
+                key,
+                attempt,
+                status,
+                error,
+                at,
+                ..
+            } => (
+                *at,
+                "attempt_ended",
+                Some(key.name),
+                format!(
+                    "{{\"attempt\":{attempt},\"error\":{},\"status\":{}}}",
+                    text(error),
+                    text(status)
+                ),
+            ),
+            Record::Waiting { key, why, at } => (
+                *at,
+                "waiting",
+                Some(key.name),
+                format!("{{\"why\":{}}}", text(why)),
+            ),
+            Record::Skipped { step, why, at } => (
+                *at,
+                "step_skipped",
+                Some(*step),
+                format!("{{\"why\":{}}}", text(why)),
+            ),
+            Record::StepEnded {
+                key, status, at, ..
+            } => (
+                *at,
+                "step_ended",
+                Some(key.name),
+                format!("{{\"status\":{}}}", text(status)),
+            ),
+            Record::Phase { name, at } => {
+                (*at, "phase", None, format!("{{\"phase\":{}}}", text(name)))
+            }
+        }
+    }
+
+    /// Writes the record's rows (`steps`, `attempts`); a skip and a phase
+    /// have none.
+    pub fn rows(&self, tx: &Transaction, run_id: &str, session: i64) -> rusqlite::Result<()> {
+        match self {
+            Record::AttemptStarted {
+                key, attempt, at, ..
+            } => {
+                attempt_started_step(tx, run_id, self)?;
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
+                )?
+                .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt, at])?;
+            }
+            Record::AttemptEnded {
+                key,
+                attempt,
+                status,
+                duration_ms,
+                exit_code,
+                error,
+                outputs,
+                ..
+            } => {
+                tx.prepare_cached(
+                    "UPDATE attempts SET status = ?7, duration_ms = ?8, exit_code = ?9, error = ?10, outputs = ?11
+                     WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4 AND session = ?5 AND number = ?6",
+                )?
+                .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt,
+                                 status, duration_ms, exit_code, error, outputs])?;
+            }
+            Record::Waiting { key, why, .. } => {
+                tx.prepare_cached(
+                    "UPDATE steps SET status = 'waiting', detail = ?5
+                     WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND name = ?4",
+                )?
+                .execute(params![
+                    run_id,
+                    key.graph,
+                    key.rollback_of,
+                    key.name,
+                    why
+                ])?;
+            }
+            Record::StepEnded { .. } => step_ended(tx, run_id, self, None, None)?,
+            Record::Skipped { .. } | Record::Phase { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+/// Writes the `steps` row of an attempt's start (`record`, a
+/// [`Record::AttemptStarted`]): the step is running.
+pub(super) fn attempt_started_step(
+    tx: &Transaction,
+    run_id: &str,
+    record: &Record<'_>,
+) -> rusqlite::Result<()> {
+    let Record::AttemptStarted {
+        key,
+        kind,
+        seq,
+        attempt,
+        at,
+        log,
+    } = record
+    else {
+        return Ok(());
+    };
+    tx.prepare_cached(
+        "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
+         ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
+             status = 'running', attempts = excluded.attempts, detail = NULL,
+             started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
+             log_path = excluded.log_path",
+    )?
+    .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
+    Ok(())
+}
+
+/// Writes a step's end (`record`, a [`Record::StepEnded`]) into its `steps`
+/// row. When its last attempt started in the same batch
+/// ([`super::coalesce`]), `log` is that attempt's log path and `first_start`
+/// the start of its first attempt, if that was it (the row may not exist).
+pub(super) fn step_ended(
+    tx: &Transaction,
+    run_id: &str,
+    record: &Record<'_>,
+    log: Option<&str>,
+    first_start: Option<i64>,
+) -> rusqlite::Result<()> {
+    let Record::StepEnded {
+        key,
+        kind,
+        seq,
+        status,
+        attempts,
+        started_at,
+        duration_ms,
+        exit_code,
+        error,
+        outputs,
+        optional,
+        ..
+    } = record
+    else {
+        return Ok(());
+    };
+    let started_at = started_at.or(first_start);
+    tx.prepare_cached(
+        "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at,
+                            duration_ms, exit_code, error, outputs, optional, log_path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
+             status = excluded.status, attempts = excluded.attempts,
+             started_at = COALESCE(excluded.started_at, started_at),
+             duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
+             error = excluded.error, outputs = excluded.outputs,
+             optional = excluded.optional, detail = NULL,
+             log_path = COALESCE(excluded.log_path, log_path)",
+    )?
+    .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, status, attempts,
+                     started_at, duration_ms, exit_code, error, outputs, optional, log])?;
+    Ok(())
+}
+
+#[cfg(test)]
+pub(in crate::store) mod tests {
+    use super::*;
+
+    pub(in crate::store) fn key(name: &str) -> Key<'_> {
+        Key {
+            graph: "main",
+            rollback_of: "",
+            name,
+        }
+    }
+
+    pub(in crate::store) fn started(name: &'static str, seq: i64) -> Record<'static> {
+        Record::AttemptStarted {
+            key: key(name),
+            kind: "shell",
+            seq,
+            attempt: 1,
+            at: 10,
+            log: "logs/r1/step.log",
+        }
+    }
+
+    pub(in crate::store) fn ended(name: &'static str, seq: i64) -> Record<'static> {
+        Record::StepEnded {
+            key: key(name),
+            kind: "shell",
+            seq,
+            status: "succeeded",
+            attempts: 1,
+            started_at: Some(10),
+            duration_ms: 5,
+            exit_code: Some(0),
+            error: None,
+            outputs: Some(r#"{"v":"1"}"#),
+            optional: false,
+            at: 15,
+        }
+    }
+
+    /// The detail text of each event is what `json!` printed before.
+    #[test]
+    fn event_details_read_as_json_values_did() {
+        use serde_json::json;
+        let k = key("a \"b\"");
+        let cases = [
+            (started("a", 0), json!({ "attempt": 1 })),
+            (
+                Record::AttemptEnded {
+                    key: k,
+                    attempt: 2,
+                    status: "failed",
+                    duration_ms: 1,
+                    exit_code: Some(1),
+                    error: Some("exit code 1: \"x\"\n"),
+                    outputs: None,
+                    at: 1,
+                },
+                json!({ "attempt": 2, "status": "failed", "error": "exit code 1: \"x\"\n" }),
+            ),
+            (
+                Record::AttemptEnded {
+                    key: k,
+                    attempt: 1,
+                    status: "succeeded",
+                    duration_ms: 1,
+                    exit_code: None,
+                    error: None,
+                    outputs: None,
+                    at: 1,
+                },
+                json!({ "attempt": 1, "status": "succeeded", "error": null }),
+            ),
+            (
+                Record::Waiting {
+                    key: k,
+                    why: "approval by é",
+                    at: 2,
+                },
+                json!({ "why": "approval by é" }),
+            ),
+            (
+                Record::Skipped {
+                    step: "s",
+                    why: "no",
+                    at: 3,
+                },
+                json!({ "why": "no" }),
+            ),
+            (ended("a", 1), json!({ "status": "succeeded" })),
+            (
+                Record::Phase {
+                    name: "finally",
+                    at: 4,
+                },
+                json!({ "phase": "finally" }),
+            ),
+        ];
+        for (record, value) in cases {
+            assert_eq!(record.event_parts().3, value.to_string());
+        }
+    }
+}
