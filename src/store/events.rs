@@ -33,22 +33,8 @@ impl Events {
             .map(Events)
     }
 
-    /// Appends an event to run `run_id`'s log.
+    /// Appends an event to run `run_id`'s log (`detail`: JSON text).
     pub fn add(
-        &mut self,
-        tx: &Transaction,
-        run_id: &str,
-        at: i64,
-        kind: &str,
-        step: Option<&str>,
-        detail: J,
-    ) -> rusqlite::Result<()> {
-        let detail = (!detail.is_null()).then(|| detail.to_string());
-        self.add_text(tx, run_id, at, kind, step, detail.as_deref())
-    }
-
-    /// [`Events::add`] with the detail as JSON text.
-    pub fn add_text(
         &mut self,
         tx: &Transaction,
         run_id: &str,
@@ -118,10 +104,10 @@ impl Packed {
             return Ok(());
         };
         if count == 1 {
-            return events.add_text(tx, run_id, at, kind, step.as_deref(), Some(&detail));
+            return events.add(tx, run_id, at, kind, step.as_deref(), Some(&detail));
         }
         text.push(']');
-        events.add_text(tx, run_id, at, PACKED, None, Some(&text))
+        events.add(tx, run_id, at, PACKED, None, Some(&text))
     }
 }
 

@@ -112,7 +112,7 @@ impl Record<'_> {
         events: &mut super::events::Events,
     ) -> rusqlite::Result<()> {
         let (at, kind, step, detail) = self.event_parts();
-        events.add_text(tx, run_id, at, kind, step, Some(&detail))
+        events.add(tx, run_id, at, kind, step, Some(&detail))
     }
 
     /// Adds the record's event to a fold's packed events.

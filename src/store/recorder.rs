@@ -269,7 +269,7 @@ impl Recorder for StoreRecorder {
                     params![id, run.workflow, run.file, meta.file_hash, params, run.jobs as i64,
                             run.steps as i64, pid, started, meta.plan, host],
                 )?;
-                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_started", None, json!({ "pid": pid, "file": run.file }))
+                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file }).to_string()))
             } else {
                 tx.execute(
                     "UPDATE runs SET status = 'running', pid = ?2, heartbeat_at = ?3, session = ?4,
@@ -279,7 +279,7 @@ impl Recorder for StoreRecorder {
                      WHERE id = ?1",
                     params![id, pid, started, session, meta.file_hash, meta.plan, host, prior, run.jobs as i64],
                 )?;
-                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_resumed", None, json!({ "pid": pid, "session": session }))
+                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session }).to_string()))
             }
         });
         // The plan's fingerprints went through the page cache; nothing else
@@ -384,7 +384,7 @@ impl Recorder for StoreRecorder {
                 now_ms(),
                 "run_ended",
                 None,
-                json!({ "status": end.status.name() }),
+                Some(&json!({ "status": end.status.name() }).to_string()),
             )
         });
         // Everything in it is in the store now (if this failed, the run
