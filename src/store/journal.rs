@@ -102,7 +102,7 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     let Some(path) = path(tx, run_id) else {
         return Ok(0);
     };
-    let (file, legacy) = match std::fs::File::open(&path) {
+    let (mut file, legacy) = match std::fs::File::open(&path) {
         Ok(f) => (f, false),
         Err(_) => match std::fs::File::open(legacy_path(&path)) {
             Ok(f) => (f, true),
@@ -125,7 +125,6 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     }
     // What was written since: ~70 bytes a step, read at once; the records
     // borrow from it. Sized once, not grown by doubling.
-    let mut file = file;
     let size = file.metadata().map_or(0, |m| m.len());
     let mut bytes = Vec::with_capacity(size.saturating_sub(offset as u64) as usize);
     if file.seek(std::io::SeekFrom::Start(offset as u64)).is_err()
@@ -273,11 +272,7 @@ pub(super) mod tests {
 
     /// Appends one turn of `records`.
     fn append(j: &mut Journal, records: &[Record<'_>]) {
-        let mut turn = wire::Turn::default();
-        for r in records {
-            turn.push(r);
-        }
-        j.append(&mut turn).unwrap();
+        j.append(&mut wire::Turn::of(records)).unwrap();
     }
 
     fn statuses(conn: &Connection) -> Vec<(String, String)> {
@@ -367,12 +362,11 @@ pub(super) mod tests {
         append(&mut j, &[started("a", 0)]);
         // Being written (or torn by a crash): a frame is not applied until
         // all of it is there.
-        let mut turn = wire::Turn::default();
-        turn.push(&Record::Phase {
+        let phase = Record::Phase {
             name: "finally",
             at: 20,
-        });
-        let frame = turn.frame(2).to_vec();
+        };
+        let frame = wire::Turn::of(&[phase]).frame(2).to_vec();
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(&frame[..frame.len() - 1]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);

@@ -61,6 +61,16 @@ impl Turn {
             .expect("a record always encodes (no maps, no sequences of unknown length)");
     }
 
+    /// A turn of `records` (tests build journals so).
+    #[cfg(test)]
+    pub fn of(records: &[Record<'_>]) -> Turn {
+        let mut turn = Turn::default();
+        for r in records {
+            turn.push(r);
+        }
+        turn
+    }
+
     pub fn is_empty(&self) -> bool {
         self.first.is_none()
     }
@@ -202,11 +212,7 @@ pub(crate) mod tests {
     }
 
     fn framed(n: u64, records: &[Record<'_>]) -> Vec<u8> {
-        let mut turn = Turn::default();
-        for r in records {
-            turn.push(r);
-        }
-        turn.frame(n).to_vec()
+        Turn::of(records).frame(n).to_vec()
     }
 
     #[test]
@@ -303,11 +309,7 @@ pub(crate) mod tests {
                         error: error.as_deref(), outputs: error.as_deref(), at,
                     },
                 ];
-                let mut turn = Turn::default();
-                for r in &written {
-                    turn.push(r);
-                }
-                let bytes = turn.frame(n).to_vec();
+                let bytes = Turn::of(&written).frame(n).to_vec();
                 let f = frame(&bytes).expect("a whole frame");
                 prop_assert_eq!(f.n, n);
                 let mut read = Vec::new();
