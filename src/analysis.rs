@@ -70,7 +70,9 @@ fn analyze_with(
     check: fn(&crate::syntax::ast::File) -> Checked,
 ) -> Analysis {
     let source = SourceFile::new(name, text);
+    crate::timings::mark("source read");
     let parsed = syntax::parse(&source.text);
+    crate::timings::mark("parse");
     let checked = parsed.file.as_ref().map(check);
     Analysis {
         source,

@@ -648,7 +648,9 @@ fn wfc_timings_prints_each_phase_in_order_and_only_when_asked() {
         .map(phase)
         .collect();
     let order = [
-        "front end (parse, check)",
+        "source read",
+        "parse",
+        "check",
         "plan",
         "first step starting",
         "run ended",

@@ -88,7 +88,7 @@ pub fn compile(
         ExitCode::from(2)
     })?;
     let analysis = analysis::analyze_lean(name, text);
-    crate::timings::mark("front end (parse, check)");
+    crate::timings::mark("check");
     if analysis.has_errors() {
         let diags: Vec<Diagnostic> = analysis
             .diagnostics()
