@@ -28,7 +28,7 @@ use crate::diag::{self, Diagnostic};
 use crate::ir::{self, BlockId, BlockKind, ParamId, Reference, StepId, Symbol, Type, Workflow};
 use crate::span::Span;
 use crate::syntax::ast;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// The checker's result: always an IR (with `Invalid` placeholders where
 /// things were wrong) and every problem found, sorted by position.
@@ -134,8 +134,8 @@ pub(crate) struct Checker<'a> {
     /// A short span naming each block (`parallel probes`, `for each x`, `if`).
     pub block_header: Vec<Span>,
     /// Steps and named `parallel` blocks by name (first definition wins).
-    pub names: HashMap<&'a str, (Named, Span)>,
-    pub param_names: HashMap<String, ParamId>,
+    pub names: FxHashMap<&'a str, (Named, Span)>,
+    pub param_names: FxHashMap<String, ParamId>,
     pub param_src: Vec<&'a ast::Param>,
     pub settings: Vec<&'a ast::Field>,
     pub env_src: Vec<&'a ast::MapBlock>,
@@ -146,7 +146,7 @@ pub(crate) struct Checker<'a> {
     pub step_reads: Vec<Vec<(StepId, Span)>>,
     pub block_reads: Vec<Vec<(StepId, Span)>>,
     /// Why a step-output expression (by span) has an optional or list type.
-    pub lifts: HashMap<Span, Vec<Lift>>,
+    pub lifts: FxHashMap<Span, Vec<Lift>>,
     pub if_chains: usize,
     /// Whether to fill [`Workflow::references`].
     pub keep_references: bool,
@@ -180,8 +180,8 @@ impl<'a> Checker<'a> {
             step_src: Vec::new(),
             block_src: Vec::new(),
             block_header: Vec::new(),
-            names: HashMap::new(),
-            param_names: HashMap::new(),
+            names: FxHashMap::default(),
+            param_names: FxHashMap::default(),
             param_src: Vec::new(),
             settings: Vec::new(),
             env_src: Vec::new(),
@@ -189,7 +189,7 @@ impl<'a> Checker<'a> {
             reads: Vec::new(),
             step_reads: Vec::new(),
             block_reads: Vec::new(),
-            lifts: HashMap::new(),
+            lifts: FxHashMap::default(),
             if_chains: 0,
             keep_references: true,
             used_params: Vec::new(),

@@ -380,13 +380,15 @@ impl<'a> Checker<'a> {
                 ),
             };
             self.reference(n.span, sym);
-            let me_name = self.node_name(me);
+            // (Named only for a diagnostic: 100,000 dependencies need none.)
             if target == me {
+                let me_name = self.node_name(me);
                 self.report(dc::self_dependency(n.span, &me_name, SelfDep::Explicit));
                 continue;
             }
             if let Named::Block(b) = target {
                 if self.wf.block_chain(location).contains(&b) {
+                    let me_name = self.node_name(me);
                     let bn = self.block_name(b);
                     self.report(dc::self_dependency(
                         n.span,

@@ -10,7 +10,7 @@ use crate::diag::check::{self as dc, SelfDep};
 use crate::ir::{self, Backoff, BlockKind, Expr, ExprKind, OnFail, StepField, Type, UnaryOp, Wait};
 use crate::span::Span;
 use crate::syntax::ast::{self, FieldValue};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// How a field value is described when its shape is wrong.
 fn shape(v: &FieldValue) -> &'static str {
@@ -44,7 +44,7 @@ impl Checker<'_> {
     /// Reports a second occurrence of a field; true if `name` was already seen.
     fn duplicate<'s>(
         &mut self,
-        seen: &mut HashMap<&'s str, Span>,
+        seen: &mut FxHashMap<&'s str, Span>,
         name: &'s str,
         span: Span,
     ) -> bool {
@@ -212,7 +212,7 @@ impl Checker<'_> {
         entries: &[&ast::MapEntry],
         ctx: &Ctx,
     ) -> Vec<(String, Expr)> {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
         let mut out = Vec::new();
         for en in entries {
             if let Some(&first) = seen.get(en.key.name.as_str()) {
@@ -230,7 +230,7 @@ impl Checker<'_> {
     /// Workflow settings, workflow `env` and `defaults`.
     pub(super) fn check_items(&mut self) {
         let ctx = Ctx::default();
-        let mut seen = HashMap::new();
+        let mut seen = FxHashMap::default();
         for f in self.settings.clone() {
             let name = f.name.name.as_str();
             let Some(info) = kinds::setting(name) else {
@@ -286,7 +286,7 @@ impl Checker<'_> {
             params_only: Some("`defaults`"),
             ..Ctx::default()
         };
-        let mut seen = HashMap::new();
+        let mut seen = FxHashMap::default();
         for f in self.defaults_src.clone() {
             let name = f.name.name.as_str();
             if !kinds::DEFAULTS_FIELDS.contains(&name) {
@@ -465,7 +465,7 @@ impl Checker<'_> {
             ..Ctx::default()
         };
         let info = kinds::kind_info(self.wf.steps[id].kind);
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
         let mut timeout = None;
         let mut retry = None;
         let mut estimate = None;
@@ -564,7 +564,7 @@ impl Checker<'_> {
         step.estimate_ms = estimate.or(de);
     }
 
-    fn check_required(&mut self, id: usize, k: &KindInfo, seen: &HashMap<&str, Span>) {
+    fn check_required(&mut self, id: usize, k: &KindInfo, seen: &FxHashMap<&str, Span>) {
         let step = &self.wf.steps[id];
         let (name, name_span) = (step.name.clone(), step.name_span);
         let missing: Vec<(&str, &str)> = k
@@ -609,7 +609,7 @@ impl Checker<'_> {
         if !kinds::kind_info(self.wf.steps[id].kind).is_some_and(|k| k.declares_outputs) {
             return;
         }
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
         for d in decls {
             if let Some(&first) = seen.get(d.name.name.as_str()) {
                 self.report(dc::duplicate_output(d.name.span, first, &d.name.name));
