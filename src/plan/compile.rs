@@ -11,7 +11,7 @@ use super::render::expr::show;
 use super::value::Value;
 use super::*;
 use crate::ir::{BinaryOp, BlockKind, ExprKind, Node, Role, Type, UnaryOp};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Compiles a workflow with bound params into a plan scheduled for `jobs` workers.
 pub fn compile(
@@ -141,7 +141,7 @@ pub(crate) struct Builder<'a> {
     pub(crate) values: &'a [Option<Value>],
     pub(crate) graph: Graph,
     /// Instances of each IR step in this graph.
-    pub(crate) inst_of: HashMap<StepId, Vec<InstanceId>>,
+    pub(crate) inst_of: FxHashMap<StepId, Vec<InstanceId>>,
     /// Each instance's context (loops and conditions).
     pub(crate) ctx_of: Vec<Ctx>,
 }
@@ -152,7 +152,7 @@ impl<'a> Builder<'a> {
             wf,
             values,
             graph: Graph::default(),
-            inst_of: HashMap::new(),
+            inst_of: FxHashMap::default(),
             ctx_of: Vec::new(),
         }
     }

@@ -12,25 +12,25 @@ use crate::ir::{BlockKind, Role};
 impl Builder<'_> {
     /// Instances of `t` that an instance with loop path `path` refers to:
     /// the same iteration of every loop both are in, every iteration of the others.
-    pub(crate) fn matching(&self, t: StepId, path: &[(BlockId, usize)]) -> Vec<InstanceId> {
-        let Some(all) = self.inst_of.get(&t) else {
-            return Vec::new();
-        };
-        all.iter()
-            .copied()
-            .filter(|&i| {
-                self.ctx_of[i].loops.iter().all(|&(b, it, ..)| {
-                    path.iter()
-                        .find(|(pb, _)| *pb == b)
-                        .is_none_or(|&(_, pit)| pit == it)
-                })
+    /// (An iterator: a plan of layers of 5,000 steps asks 100,000 times.)
+    pub(crate) fn matching<'s>(
+        &'s self,
+        t: StepId,
+        path: &'s [(BlockId, usize)],
+    ) -> impl Iterator<Item = InstanceId> + 's {
+        let all = self.inst_of.get(&t).map_or(&[][..], Vec::as_slice);
+        all.iter().copied().filter(move |&i| {
+            self.ctx_of[i].loops.iter().all(|&(b, it, ..)| {
+                path.iter()
+                    .find(|(pb, _)| *pb == b)
+                    .is_none_or(|&(_, pit)| pit == it)
             })
-            .collect()
+        })
     }
 
     /// How a read of `t` from `path` resolves.
     fn resolve(&self, t: StepId, path: &[(BlockId, usize)]) -> RefTarget {
-        let found = self.matching(t, path);
+        let found: Vec<InstanceId> = self.matching(t, path).collect();
         let in_other_loop = self
             .wf
             .block_chain(self.wf.steps[t].parent)
@@ -76,12 +76,15 @@ impl Builder<'_> {
             let step = &wf.steps[self.graph.steps[i].step];
             // Dependencies: the step's own, its blocks', and run-time condition reads.
             let mut targets: Vec<(StepId, EdgeKind)> = Vec::new();
-            let dep_steps = |d: &crate::ir::Dep| match d.target() {
-                crate::ir::DepTarget::Step(s) => vec![s],
-                crate::ir::DepTarget::Block(b) => wf.steps_in(b),
+            // (A step's target pushed as is: no vector a dependency.)
+            let add_dep = |targets: &mut Vec<_>, d: &crate::ir::Dep, why| match d.target() {
+                crate::ir::DepTarget::Step(s) => targets.push((s, why)),
+                crate::ir::DepTarget::Block(b) => {
+                    targets.extend(wf.steps_in(b).into_iter().map(|s| (s, why)));
+                }
             };
             for d in &step.depends_on {
-                targets.extend(dep_steps(d).into_iter().map(|s| (s, EdgeKind::Explicit)));
+                add_dep(&mut targets, d, EdgeKind::Explicit);
             }
             targets.extend(step.implied.iter().map(|&s| (s, EdgeKind::Implied)));
             for b in wf.block_chain(step.parent) {
@@ -93,7 +96,7 @@ impl Builder<'_> {
                     break;
                 }
                 for d in &block.depends_on {
-                    targets.extend(dep_steps(d).into_iter().map(|s| (s, EdgeKind::Block)));
+                    add_dep(&mut targets, d, EdgeKind::Block);
                 }
                 targets.extend(block.implied.iter().map(|&s| (s, EdgeKind::Implied)));
             }
@@ -119,7 +122,6 @@ impl Builder<'_> {
                 }
                 deps.extend(
                     self.matching(t, &path)
-                        .into_iter()
                         .filter(|&d| d != i)
                         .map(|on| Dep::new(on, why)),
                 );
