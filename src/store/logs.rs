@@ -13,8 +13,9 @@
 use crate::run::exec::{LineSink, Stream};
 use crate::run::record::{timestamp, GraphName, StepKey};
 use crate::run::runner::LineOutput;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,14 +67,16 @@ fn open_append(path: &Path) -> std::io::Result<File> {
 /// Attempt headers not yet written, by log file: the recorder notes each
 /// attempt's start, and the sink writes the `── attempt N ──` line before the
 /// attempt's first output line. A step that prints nothing gets no file.
+/// (Keyed by the path's bytes, hashed with Fx: `Path`'s own hash walks its
+/// components, twice a step on the scheduler's thread.)
 #[derive(Clone, Default)]
-pub struct Headers(Arc<Mutex<HashMap<PathBuf, (u32, SystemTime)>>>);
+pub struct Headers(Arc<Mutex<FxHashMap<OsString, (u32, SystemTime)>>>);
 
 impl Headers {
     /// Attempt `n` of the step logging to `path` started at `at`.
     pub fn attempt(&self, path: PathBuf, n: u32, at: SystemTime) {
         if let Ok(mut m) = self.0.lock() {
-            m.insert(path, (n, at));
+            m.insert(path.into_os_string(), (n, at));
         }
     }
 
@@ -85,7 +88,7 @@ impl Headers {
     }
 
     fn take(&self, path: &Path) -> Option<(u32, SystemTime)> {
-        self.0.lock().ok()?.remove(path)
+        self.0.lock().ok()?.remove(path.as_os_str())
     }
 }
 
