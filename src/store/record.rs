@@ -347,6 +347,37 @@ pub(in crate::store) mod tests {
         }
     }
 
+    /// The records' bytes in a journal frame (postcard) stay those of the
+    /// v5 journal: a killed run's journal is folded by the next wfc.
+    #[test]
+    fn journal_bytes_of_ends_stay_v5() {
+        let attempt = Record::AttemptEnded {
+            key: key("a"),
+            attempt: 2,
+            status: "failed",
+            duration_ms: 300,
+            exit_code: Some(1),
+            error: Some("e"),
+            outputs: None,
+            at: 7,
+        };
+        let hex = |r: &Record<'_>| -> String {
+            postcard::to_allocvec(r)
+                .unwrap()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        assert_eq!(
+            hex(&attempt),
+            "01046d61696e00016102066661696c6564d8040102010165000e"
+        );
+        assert_eq!(
+            hex(&ended("s", 3)),
+            "04046d61696e000173057368656c6c06097375636365656465640101140a01000001097b2276223a2231227d001e"
+        );
+    }
+
     /// The detail text of each event is what `json!` printed before.
     #[test]
     fn event_details_read_as_json_values_did() {
