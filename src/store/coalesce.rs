@@ -161,21 +161,13 @@ impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
                 key, attempt, at, ..
             },
             Record::AttemptEnded {
-                status,
-                duration_ms,
-                exit_code,
-                error,
-                outputs,
-                ..
+                status, outcome, ..
             },
             Record::StepEnded {
                 status: step_status,
                 attempts,
                 started_at,
-                duration_ms: step_ms,
-                exit_code: step_code,
-                error: step_error,
-                outputs: step_outputs,
+                outcome: step_outcome,
                 ..
             },
         ) = (start, end, step)
@@ -188,8 +180,7 @@ impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
             && *status == "succeeded"
             && step_status == status
             && started_at.unwrap_or(*at) == *at
-            && (duration_ms, exit_code, error, outputs)
-                == (step_ms, step_code, step_error, step_outputs)
+            && outcome == step_outcome
     }
 
     /// One attempt, started and ended, in one insert.
@@ -199,10 +190,7 @@ impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
             Record::AttemptEnded {
                 attempt,
                 status,
-                duration_ms,
-                exit_code,
-                error,
-                outputs,
+                outcome: o,
                 ..
             },
         ) = (start, end)
@@ -216,7 +204,7 @@ impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![self.run_id, key.graph, key.rollback_of, key.name, self.session, attempt,
-                             status, at, duration_ms, exit_code, error, outputs])?;
+                             status, at, o.duration_ms, o.exit_code, o.error, o.outputs])?;
         Ok(())
     }
 }
@@ -226,6 +214,7 @@ mod tests {
     use super::*;
     use crate::store::journal::tests::store;
     use crate::store::record::tests::key;
+    use crate::store::record::Outcome;
     use rusqlite::{Connection, TransactionBehavior};
 
     /// A string for a record to borrow for the rest of the test.
@@ -249,10 +238,12 @@ mod tests {
             key: key(name),
             attempt,
             status,
-            duration_ms: 3,
-            exit_code: Some(i64::from(status != "succeeded")),
-            error: (status != "succeeded").then_some("exit code 1"),
-            outputs: Some(leak(format!(r#"{{"a":{attempt}}}"#))),
+            outcome: Outcome {
+                duration_ms: 3,
+                exit_code: Some(i64::from(status != "succeeded")),
+                error: (status != "succeeded").then_some("exit code 1"),
+                outputs: Some(leak(format!(r#"{{"a":{attempt}}}"#))),
+            },
             at,
         }
     }
@@ -271,10 +262,12 @@ mod tests {
             status,
             attempts,
             started_at: started,
-            duration_ms: 9,
-            exit_code: Some(0),
-            error: None,
-            outputs: Some("{}"),
+            outcome: Outcome {
+                duration_ms: 9,
+                exit_code: Some(0),
+                error: None,
+                outputs: Some("{}"),
+            },
             optional: false,
             at,
         }
@@ -391,10 +384,12 @@ mod tests {
                     key: key("g"),
                     attempt: 1,
                     status: "succeeded",
-                    duration_ms: 9,
-                    exit_code: Some(0),
-                    error: None,
-                    outputs: Some("{}"),
+                    outcome: Outcome {
+                        duration_ms: 9,
+                        exit_code: Some(0),
+                        error: None,
+                        outputs: Some("{}"),
+                    },
                     at: 11,
                 },
                 step_end("g", "succeeded", 1, Some(11), 11),

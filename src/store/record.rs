@@ -15,6 +15,19 @@ pub struct Key<'a> {
     pub name: &'a str,
 }
 
+/// How an attempt or a step ended, beside its status: what the `attempts`
+/// and `steps` rows share. (postcard writes a nested struct's fields in
+/// line: the journal's bytes are those of the four fields in place.)
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Outcome<'a> {
+    pub duration_ms: i64,
+    pub exit_code: Option<i64>,
+    #[serde(borrow)]
+    pub error: Option<&'a str>,
+    #[serde(borrow)]
+    pub outputs: Option<&'a str>,
+}
+
 /// One state change of a running run. `at` (ms since the epoch) is when it
 /// happened, not when it is applied. The strings are borrowed: from the
 /// scheduler's own data when written, from the bytes read when folded.
@@ -35,12 +48,8 @@ pub enum Record<'a> {
         key: Key<'a>,
         attempt: u32,
         status: &'a str,
-        duration_ms: i64,
-        exit_code: Option<i64>,
         #[serde(borrow)]
-        error: Option<&'a str>,
-        #[serde(borrow)]
-        outputs: Option<&'a str>,
+        outcome: Outcome<'a>,
         at: i64,
     },
     Waiting {
@@ -62,12 +71,8 @@ pub enum Record<'a> {
         status: &'a str,
         attempts: u32,
         started_at: Option<i64>,
-        duration_ms: i64,
-        exit_code: Option<i64>,
         #[serde(borrow)]
-        error: Option<&'a str>,
-        #[serde(borrow)]
-        outputs: Option<&'a str>,
+        outcome: Outcome<'a>,
         optional: bool,
         at: i64,
     },
@@ -141,16 +146,15 @@ impl Record<'_> {
                 key,
                 attempt,
                 status,
-                error,
+                outcome,
                 at,
-                ..
             } => (
                 *at,
                 "attempt_ended",
                 Some(key.name),
                 format!(
                     "{{\"attempt\":{attempt},\"error\":{},\"status\":{}}}",
-                    text(error),
+                    text(&outcome.error),
                     text(status)
                 ),
             ),
@@ -198,10 +202,7 @@ impl Record<'_> {
                 key,
                 attempt,
                 status,
-                duration_ms,
-                exit_code,
-                error,
-                outputs,
+                outcome: o,
                 ..
             } => {
                 tx.prepare_cached(
@@ -209,7 +210,7 @@ impl Record<'_> {
                      WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4 AND session = ?5 AND number = ?6",
                 )?
                 .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt,
-                                 status, duration_ms, exit_code, error, outputs])?;
+                                 status, o.duration_ms, o.exit_code, o.error, o.outputs])?;
             }
             Record::Waiting { key, why, .. } => {
                 tx.prepare_cached(
@@ -279,10 +280,7 @@ pub(super) fn step_ended(
         status,
         attempts,
         started_at,
-        duration_ms,
-        exit_code,
-        error,
-        outputs,
+        outcome: o,
         optional,
         ..
     } = record
@@ -303,7 +301,7 @@ pub(super) fn step_ended(
              log_path = COALESCE(excluded.log_path, log_path)",
     )?
     .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, status, attempts,
-                     started_at, duration_ms, exit_code, error, outputs, optional, log])?;
+                     started_at, o.duration_ms, o.exit_code, o.error, o.outputs, optional, log])?;
     Ok(())
 }
 
@@ -338,10 +336,12 @@ pub(in crate::store) mod tests {
             status: "succeeded",
             attempts: 1,
             started_at: Some(10),
-            duration_ms: 5,
-            exit_code: Some(0),
-            error: None,
-            outputs: Some(r#"{"v":"1"}"#),
+            outcome: Outcome {
+                duration_ms: 5,
+                exit_code: Some(0),
+                error: None,
+                outputs: Some(r#"{"v":"1"}"#),
+            },
             optional: false,
             at: 15,
         }
@@ -355,10 +355,12 @@ pub(in crate::store) mod tests {
             key: key("a"),
             attempt: 2,
             status: "failed",
-            duration_ms: 300,
-            exit_code: Some(1),
-            error: Some("e"),
-            outputs: None,
+            outcome: Outcome {
+                duration_ms: 300,
+                exit_code: Some(1),
+                error: Some("e"),
+                outputs: None,
+            },
             at: 7,
         };
         let hex = |r: &Record<'_>| -> String {
@@ -390,10 +392,12 @@ pub(in crate::store) mod tests {
                     key: k,
                     attempt: 2,
                     status: "failed",
-                    duration_ms: 1,
-                    exit_code: Some(1),
-                    error: Some("exit code 1: \"x\"\n"),
-                    outputs: None,
+                    outcome: Outcome {
+                        duration_ms: 1,
+                        exit_code: Some(1),
+                        error: Some("exit code 1: \"x\"\n"),
+                        outputs: None,
+                    },
                     at: 1,
                 },
                 json!({ "attempt": 2, "status": "failed", "error": "exit code 1: \"x\"\n" }),
@@ -403,10 +407,12 @@ pub(in crate::store) mod tests {
                     key: k,
                     attempt: 1,
                     status: "succeeded",
-                    duration_ms: 1,
-                    exit_code: None,
-                    error: None,
-                    outputs: None,
+                    outcome: Outcome {
+                        duration_ms: 1,
+                        exit_code: None,
+                        error: None,
+                        outputs: None,
+                    },
                     at: 1,
                 },
                 json!({ "attempt": 1, "status": "succeeded", "error": null }),

@@ -8,7 +8,7 @@
 //! every variant's fields reads one in one pass (serde's tagged enums first
 //! buffer every field); the [`Record`] borrows its strings from it.
 
-use super::record::{Key, Record};
+use super::record::{Key, Outcome, Record};
 use serde::Deserialize;
 
 /// A step's key as JSON wrote it.
@@ -86,6 +86,16 @@ pub(super) fn lines(bytes: &[u8]) -> Vec<Line> {
 }
 
 impl Flat {
+    /// The outcome of an end, if it has its duration.
+    fn outcome(&self) -> Option<Outcome<'_>> {
+        Some(Outcome {
+            duration_ms: self.duration_ms?,
+            exit_code: self.exit_code,
+            error: self.error.as_deref(),
+            outputs: self.outputs.as_deref(),
+        })
+    }
+
     /// The record, if it has every field its kind needs.
     pub fn record(&self) -> Option<Record<'_>> {
         fn s(v: &Option<String>) -> Option<&str> {
@@ -110,10 +120,7 @@ impl Flat {
                 key: key?,
                 attempt: self.attempt?,
                 status: s(&self.status)?,
-                duration_ms: self.duration_ms?,
-                exit_code: self.exit_code,
-                error: s(&self.error),
-                outputs: s(&self.outputs),
+                outcome: self.outcome()?,
                 at,
             },
             Tag::Waiting => Record::Waiting {
@@ -133,10 +140,7 @@ impl Flat {
                 status: s(&self.status)?,
                 attempts: self.attempts?,
                 started_at: self.started_at,
-                duration_ms: self.duration_ms?,
-                exit_code: self.exit_code,
-                error: s(&self.error),
-                outputs: s(&self.outputs),
+                outcome: self.outcome()?,
                 optional: self.optional?,
                 at,
             },

@@ -23,7 +23,7 @@
 use super::events::Events;
 use super::journal::{self, Journal};
 use super::logs;
-use super::record::{Key, Record};
+use super::record::{Key, Outcome, Record};
 use super::wire::Turn;
 use super::{ms, now_ms};
 use crate::run::record::{Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey};
@@ -309,10 +309,12 @@ impl Recorder for StoreRecorder {
             key: key(step),
             attempt: a.number,
             status: a.status.name(),
-            duration_ms: a.duration.as_millis() as i64,
-            exit_code: a.exit_code,
-            error: a.error.as_deref(),
-            outputs: json_text(&a.outputs).as_deref(),
+            outcome: Outcome {
+                duration_ms: a.duration.as_millis() as i64,
+                exit_code: a.exit_code,
+                error: a.error.as_deref(),
+                outputs: json_text(&a.outputs).as_deref(),
+            },
             at: now_ms(),
         });
     }
@@ -343,10 +345,12 @@ impl Recorder for StoreRecorder {
             status: e.status.name(),
             attempts: e.attempts,
             started_at: e.started_at.map(ms),
-            duration_ms: e.duration.as_millis() as i64,
-            exit_code: e.exit_code,
-            error: e.error.as_deref(),
-            outputs: json_text(&e.outputs).as_deref(),
+            outcome: Outcome {
+                duration_ms: e.duration.as_millis() as i64,
+                exit_code: e.exit_code,
+                error: e.error.as_deref(),
+                outputs: json_text(&e.outputs).as_deref(),
+            },
             optional: e.optional,
             at: now_ms(),
         });

@@ -142,7 +142,7 @@ pub fn records<'a>(mut bytes: &'a [u8], into: &mut Vec<Record<'a>>) -> Option<()
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::store::record::Key;
+    use crate::store::record::{Key, Outcome};
 
     fn key() -> Key<'static> {
         Key {
@@ -184,10 +184,12 @@ pub(crate) mod tests {
                 key: key(),
                 attempt: 1,
                 status: "failed",
-                duration_ms: 5,
-                exit_code: some.then_some(-3),
-                error: opt("exit code 3: no"),
-                outputs: opt("{\"stdout\":\"é\\n\"}"),
+                outcome: Outcome {
+                    duration_ms: 5,
+                    exit_code: some.then_some(-3),
+                    error: opt("exit code 3: no"),
+                    outputs: opt("{\"stdout\":\"é\\n\"}"),
+                },
                 at: 14,
             });
             records.push(Record::StepEnded {
@@ -200,10 +202,12 @@ pub(crate) mod tests {
                 status: "succeeded",
                 attempts: 2,
                 started_at: some.then_some(9),
-                duration_ms: 6,
-                exit_code: some.then_some(0),
-                error: opt("e"),
-                outputs: opt("{}"),
+                outcome: Outcome {
+                    duration_ms: 6,
+                    exit_code: some.then_some(0),
+                    error: opt("e"),
+                    outputs: opt("{}"),
+                },
                 optional: some,
                 at: 15,
             });
@@ -272,7 +276,7 @@ pub(crate) mod tests {
 
     mod properties {
         use super::super::*;
-        use crate::store::record::Key;
+        use crate::store::record::{Key, Outcome};
         use proptest::prelude::*;
 
         proptest! {
@@ -305,8 +309,12 @@ pub(crate) mod tests {
                 let written = [
                     Record::Waiting { key, why: &name, at },
                     Record::AttemptEnded {
-                        key, attempt: 7, status: "failed", duration_ms: at, exit_code: code,
-                        error: error.as_deref(), outputs: error.as_deref(), at,
+                        key, attempt: 7, status: "failed",
+                        outcome: Outcome {
+                            duration_ms: at, exit_code: code,
+                            error: error.as_deref(), outputs: error.as_deref(),
+                        },
+                        at,
                     },
                 ];
                 let bytes = Turn::of(&written).frame(n).to_vec();
