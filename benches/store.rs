@@ -12,7 +12,9 @@
 //! eight such runs, as a store in use does). The store's directory is under
 //! `$TMPDIR`. It also times what a run's start adds to the front end: the
 //! plan's fingerprints (`store::resume::stored_fingerprints`, for
-//! `wfc resume`). Under `cargo test` it records 50 steps.
+//! `wfc resume`), and what reading the history takes before the scheduler
+//! can rank steps (`store::estimate`: ten earlier runs of the workflow).
+//! Under `cargo test` it records 50 steps.
 
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime};
@@ -84,6 +86,44 @@ fn main() {
         println!("{label:<34} {steps:>8} {per:>16.1} {fold:>14.1}");
     }
     fingerprints(steps, runs);
+    history(steps, runs);
+}
+
+/// Median time to read the history of a workflow of `steps` steps from a
+/// store holding [`estimate::RECENT`] earlier runs of it, as `wfc run` does
+/// before a big plan's first step.
+fn history(steps: usize, runs: usize) {
+    use rustc_hash::FxHashSet;
+    use wfc::store::estimate::{self, HistoryEstimator};
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = Store::open(dir.path()).expect("opens");
+    let case = Case {
+        per_event: false,
+        every: 0,
+        earlier: 0,
+    };
+    for k in 0..estimate::RECENT {
+        record_run(&store, &format!("run-{k}"), steps, case);
+    }
+    let names: Vec<String> = (0..steps).map(|i| format!("s{i}")).collect();
+    let only: FxHashSet<&str> = names.iter().map(String::as_str).collect();
+    let mut times: Vec<Duration> = (0..runs.max(3))
+        .map(|_| {
+            let t = Instant::now();
+            let h = HistoryEstimator::load(&store.conn, "bench", Some(&only)).expect("reads");
+            let took = t.elapsed();
+            assert_eq!(h.len(), steps);
+            took
+        })
+        .collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    println!(
+        "history of {steps} steps, {} runs (run start): {:.1} ms, {:.2} µs/step",
+        estimate::RECENT,
+        median.as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e6 / steps as f64
+    );
 }
 
 /// Records run `id` of `steps` steps; returns the time spent recording

@@ -6,11 +6,37 @@
 use crate::plan::{DefaultEstimator, Estimate, EstimateSource, Estimator, PlannedStep};
 use rusqlite::{params, Connection};
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
 
 /// Successful durations kept per step (the most recent ones).
 pub const RECENT: usize = 10;
 /// Runs of the workflow looked at.
 const RUNS: i64 = 100;
+
+/// Up to [`RECENT`] durations of one step, newest first, in place.
+#[derive(Default)]
+struct Recent {
+    ms: [u64; RECENT],
+    len: usize,
+}
+
+impl Recent {
+    /// Adds an older duration, if there is room; true when that fills it.
+    fn push(&mut self, ms: u64) -> bool {
+        if self.len == RECENT {
+            return false;
+        }
+        self.ms[self.len] = ms;
+        self.len += 1;
+        self.len == RECENT
+    }
+
+    fn median(&mut self) -> u64 {
+        let v = &mut self.ms[..self.len];
+        v.sort_unstable();
+        median(v)
+    }
+}
 
 /// Medians of recent successful durations, by step instance name.
 #[derive(Clone, Debug, Default)]
@@ -45,7 +71,10 @@ impl HistoryEstimator {
              WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''
                AND status = 'succeeded' AND duration_ms IS NOT NULL",
         )?;
-        let mut seen: FxHashMap<String, Vec<u64>> = FxHashMap::default();
+        // Keyed by the plan's own names when given: a step's first row
+        // allocates nothing.
+        let mut seen: FxHashMap<Cow<'_, str>, Recent> = FxHashMap::default();
+        seen.reserve(only.map_or(0, FxHashSet::len));
         let mut short = 0; // steps seen with fewer than RECENT durations
         for id in &ids {
             let known = seen.len();
@@ -54,19 +83,22 @@ impl HistoryEstimator {
                 let name = row.get_ref(0)?.as_str()?;
                 let ms = row.get::<_, i64>(1)?.max(0) as u64;
                 // A step seen before passed `only` then.
-                let v = match seen.get_mut(name) {
-                    Some(v) => v,
-                    None if only.is_some_and(|o| !o.contains(name)) => continue,
+                let recent = match seen.get_mut(name) {
+                    Some(r) => r,
                     None => {
+                        let key = match only {
+                            Some(o) => match o.get(name) {
+                                Some(&n) => Cow::Borrowed(n),
+                                None => continue,
+                            },
+                            None => Cow::Owned(name.to_owned()),
+                        };
                         short += 1;
-                        seen.entry(name.to_owned()).or_default()
+                        seen.entry(key).or_default()
                     }
                 };
-                if v.len() < RECENT {
-                    v.push(ms);
-                    if v.len() == RECENT {
-                        short -= 1;
-                    }
+                if recent.push(ms) {
+                    short -= 1;
                 }
             }
             let all = only.is_some_and(|o| short == 0 && seen.len() == o.len());
@@ -77,10 +109,7 @@ impl HistoryEstimator {
         Ok(HistoryEstimator {
             medians: seen
                 .into_iter()
-                .map(|(k, mut v)| {
-                    v.sort_unstable();
-                    (k, median(&v))
-                })
+                .map(|(k, mut r)| (k.into_owned(), r.median()))
                 .collect(),
         })
     }
