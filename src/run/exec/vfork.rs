@@ -128,10 +128,11 @@ fn owned(fd: RawFd) -> OwnedFd {
 /// has reset [`CAUGHT`]; the mask is restored once the child has called `exec`.
 #[allow(unsafe_code)]
 fn clone(plan: &mut Plan, stack_top: *mut c_void, pidfd: &mut c_int) -> io::Result<c_int> {
-    // SAFETY: `pthread_sigmask` only touches the sets given. `clone` runs `child` on `stack_top`, a stack no one else uses while this
-    // thread is suspended (CLONE_VFORK); `plan`, the strings it points to and
-    // `pidfd` outlive the call, since the parent resumes only once the child
-    // has called `exec` or exited.
+    // SAFETY: `pthread_sigmask` only touches the sets given. `clone` runs
+    // `child` on `stack_top`, a stack no one else uses while this thread is
+    // suspended (CLONE_VFORK); `plan`, the strings it points to and `pidfd`
+    // outlive the call, since the parent resumes only once the child has
+    // called `exec` or exited.
     unsafe {
         let all = blocked_while_cloning();
         let mut old = MaybeUninit::<libc::sigset_t>::uninit();
@@ -160,8 +161,8 @@ fn clone(plan: &mut Plan, stack_top: *mut c_void, pidfd: &mut c_int) -> io::Resu
 /// a busy run), it was queued and delivered to another of wfc's threads
 /// (the store's watch thread, waking it from its sleep) or to this one
 /// once it unblocked: ~2,200 deliveries in a fan-out of 5,000 steps (`perf`,
-/// `signal:signal_deliver`; none now), ~40 ms of its wall time. The child
-/// gets no SIGCHLD before `exec`: it has no children.
+/// `signal:signal_deliver`; none now), which cost that run ~40 ms of wall
+/// time. The child gets no SIGCHLD before `exec`: it has no children.
 #[allow(unsafe_code)]
 fn blocked_while_cloning() -> libc::sigset_t {
     // SAFETY: `sigfillset` initializes the set; `sigdelset` edits it.
