@@ -81,6 +81,12 @@ impl Secrets {
     pub fn masker(&self) -> Masker {
         self.masker.clone()
     }
+
+    /// How many secret values there are: it changes exactly when the
+    /// masker does.
+    pub fn count(&self) -> usize {
+        self.values.len()
+    }
 }
 
 /// Runs one plan.

@@ -69,8 +69,17 @@ mod unroll;
 struct StepRun {
     attempts: u32,
     started: Option<(SystemTime, Instant)>,
-    last: Option<Box<AttemptResult>>,
+    last: Option<Box<Last>>,
     cancel: Option<CancellationToken>,
+}
+
+/// A step's last attempt, and its outputs as recorded for it (masked JSON),
+/// with the count of secrets they were masked against: the step's end
+/// records the same JSON unless a secret came since.
+struct Last {
+    result: AttemptResult,
+    recorded: serde_json::Value,
+    secrets: usize,
 }
 
 /// The graph a [`GraphRun`] runs: the plan's, or its copy grown by unrolling
@@ -499,7 +508,11 @@ impl Runner<'_> {
                     outputs: super::report::masked_json(result.outputs.as_ref(), &masker),
                 };
                 self.recorder.attempt_ended(&key, &record);
-                g.steps[id].last = Some(result);
+                g.steps[id].last = Some(Box::new(Last {
+                    result: *result,
+                    recorded: record.outputs,
+                    secrets: self.secrets.count(),
+                }));
                 false
             }
             Event::Done { id } => self.finish(g, id),
@@ -510,7 +523,14 @@ impl Runner<'_> {
     fn finish(&mut self, g: &mut GraphRun, v: InstanceId) -> bool {
         g.running = g.running.saturating_sub(1);
         g.steps[v].cancel = None;
-        let mut last = g.steps[v].last.take();
+        let (mut last, recorded) = match g.steps[v].last.take().map(|l| *l) {
+            Some(Last {
+                result,
+                recorded,
+                secrets,
+            }) => (Some(result), Some((secrets, recorded))),
+            None => (None, None),
+        };
         let mut status = last
             .as_ref()
             .map_or(StepStatus::Cancelled, |r| step_status(r.status));
@@ -527,7 +547,10 @@ impl Runner<'_> {
             }
         }
         let outputs = last.as_mut().and_then(|r| r.outputs.take());
-        let recorded = super::report::masked_json(outputs.as_ref(), &self.secrets.masker());
+        let recorded = match recorded {
+            Some((secrets, json)) if secrets == self.secrets.count() => json,
+            _ => super::report::masked_json(outputs.as_ref(), &self.secrets.masker()),
+        };
         if g.keep[v] {
             g.outputs[v] = outputs;
         }
