@@ -13,6 +13,7 @@ mod logs;
 mod lsp;
 mod pipe;
 mod plan;
+mod plan_cache;
 mod resume;
 mod run;
 mod sched;

@@ -82,11 +82,31 @@ pub fn show(
 pub fn compile(
     input: &PlanInput,
 ) -> Result<(plan::Plan, crate::ir::Workflow, SourceFile), ExitCode> {
-    let color = render::use_color(std::io::stderr().is_terminal());
-    let (name, text) = read_input(&input.file).map_err(|msg| {
+    let (name, text) = read(input)?;
+    compile_text(input, name, text).map(|c| (c.plan, c.ir, c.source))
+}
+
+/// The workflow file of `input`, named as given, and its text (exit code 2
+/// and the reason printed when it cannot be read).
+pub fn read(input: &PlanInput) -> Result<(String, String), ExitCode> {
+    read_input(&input.file).map_err(|msg| {
         eprintln!("{msg}");
         ExitCode::from(2)
-    })?;
+    })
+}
+
+/// A compiled workflow: its plan, its IR and source, and the environment
+/// variables planning read (for the plan cache).
+pub struct Compiled {
+    pub plan: plan::Plan,
+    pub ir: crate::ir::Workflow,
+    pub source: SourceFile,
+    pub env: Vec<plan::inputs::EnvRead>,
+}
+
+/// [`compile`] of the file's text, read already.
+pub fn compile_text(input: &PlanInput, name: String, text: String) -> Result<Compiled, ExitCode> {
+    let color = render::use_color(std::io::stderr().is_terminal());
     let analysis = analysis::analyze_lean(name, text);
     crate::timings::mark("check");
     if analysis.has_errors() {
@@ -143,10 +163,16 @@ pub fn compile(
     };
     // History estimates come later ([`with_history`]), once the caller can
     // drop the IR: the store's connection and the front end's peak apart.
-    let planned = plan::plan(&ir, &params, options, &DefaultEstimator);
+    let (planned, env) =
+        plan::inputs::record(|| plan::plan(&ir, &params, options, &DefaultEstimator));
     crate::timings::mark("plan");
     match planned {
-        Ok(p) => Ok((p, ir, source)),
+        Ok(plan) => Ok(Compiled {
+            plan,
+            ir,
+            source,
+            env,
+        }),
         Err(diags) => Err(fail(&diags)),
     }
 }

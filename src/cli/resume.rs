@@ -16,7 +16,7 @@
 
 use super::history::{store_error, StoreArgs};
 use super::plan::{self as plan_cmd, PlanInput};
-use super::run::{execute, Launch};
+use super::run::{execute, Front, Launch};
 use crate::plan::Value;
 use crate::store::resume;
 use clap::Args;
@@ -186,8 +186,12 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     drop(store);
     execute(
         &mut plan,
-        wf,
-        source,
+        Front::Compiled {
+            names: crate::ir::NameTable::from(&wf),
+            wf: Box::new(wf),
+            source,
+            cache: None,
+        },
         Launch {
             exec: args.exec,
             store: Some(args.store.dir()),

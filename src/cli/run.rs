@@ -4,7 +4,9 @@
 //! 3 the workflow has errors, 130 cancelled (Ctrl-C).
 
 use super::plan::{self as plan_cmd, PlanArgs, PlanFormat, PlanInput};
+use super::plan_cache::{Cache, Pending};
 use crate::diag::render;
+use crate::ir::NameTable;
 use crate::run::exec::{ExecOptions, Executor};
 use crate::run::gates::{Approvals, CliApprovals};
 use crate::run::progress::Display;
@@ -38,6 +40,10 @@ pub struct RunArgs {
     /// Do not record the run in the run store (no history, logs or resume).
     #[arg(long)]
     pub no_store: bool,
+    /// Compile the workflow even if the plan cache holds its plan (the
+    /// entry is then written anew); see docs/run.md.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// How a run behaves and shows itself: the options `wfc run` and `wfc resume` share.
@@ -98,7 +104,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             .ok()
     };
     let early_history = plan_cmd::HistoryReader::early(&args.input.file, &args.input.store.dir());
-    let (mut plan, wf, source) = match plan_cmd::compile(&args.input) {
+    let (mut plan, front) = match front_end(&args) {
         Ok(x) => x,
         Err(code) => {
             // Dropping the reaper finishes it.
@@ -114,7 +120,54 @@ pub fn run(args: RunArgs) -> ExitCode {
         started: Some((run_id, reaper)),
         early_history,
     };
-    execute(&mut plan, wf, source, launch)
+    execute(&mut plan, front, launch)
+}
+
+/// The plan of `args`' workflow: from the plan cache when nothing it was
+/// compiled from changed, else compiled (and its cache entry started).
+fn front_end(args: &RunArgs) -> Result<(crate::plan::Plan, Front), ExitCode> {
+    let (name, text) = plan_cmd::read(&args.input)?;
+    let cache = Cache::new(&args.input, &text, &args.input.store.dir(), !args.no_store);
+    let warm = cache.as_ref().filter(|_| !args.no_cache);
+    if let Some(warm) = warm.and_then(|c| c.load(!args.no_store)) {
+        crate::timings::mark("plan cache read");
+        let front = Front::Cached {
+            names: warm.names,
+            fingerprints: warm.fingerprints,
+            file_hash: warm.file_hash,
+            file: warm.file,
+        };
+        return Ok((warm.plan, front));
+    }
+    let mut c = plan_cmd::compile_text(&args.input, name, text)?;
+    let names = NameTable::from(&c.ir);
+    let cache = cache.and_then(|cache| cache.pending(&mut c.plan, &names, &c.env));
+    let front = Front::Compiled {
+        wf: Box::new(c.ir),
+        source: c.source,
+        names,
+        cache,
+    };
+    Ok((c.plan, front))
+}
+
+/// Where a run's plan came from, and what the run needs besides it.
+pub enum Front {
+    /// Compiled now: the IR and the source, and the plan's cache entry to
+    /// finish once the fingerprints are taken.
+    Compiled {
+        wf: Box<crate::ir::Workflow>,
+        source: crate::span::SourceFile,
+        names: NameTable,
+        cache: Option<Pending>,
+    },
+    /// Read from the plan cache (see [`super::plan_cache`]).
+    Cached {
+        names: NameTable,
+        fingerprints: Option<Vec<u8>>,
+        file_hash: String,
+        file: String,
+    },
 }
 
 /// A reaper being started on a thread.
@@ -126,30 +179,30 @@ const HISTORY_ON_A_THREAD: usize = 1_000;
 
 /// Runs a compiled plan; the exit code is the run's. The IR and the source
 /// go once the run is recorded: the plan carries what the run needs.
-pub fn execute(
-    plan: &mut crate::plan::Plan,
-    wf: crate::ir::Workflow,
-    source: crate::span::SourceFile,
-    args: Launch,
-) -> ExitCode {
-    if let Err(code) = refuse_runtime_loops(plan, &source) {
-        return code;
+pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> ExitCode {
+    if let Front::Compiled { source, .. } = &front {
+        if let Err(code) = refuse_runtime_loops(plan, source) {
+            return code;
+        }
     }
-    let file = source.name.clone();
     // (A reaper dropped on a return before the run finishes it too.)
     let (run_id, reaper_started) = match (&args.resume, args.started) {
         (Some((id, _)), _) => (id.clone(), None),
         (None, Some((id, start))) => (id, start.and_then(|t| t.join().ok())),
         (None, None) => (new_run_id(), None),
     };
-    let ir_names = crate::ir::NameTable::from(&wf);
     let resume = args.resume.is_some();
     super::heap::one_arena();
     let small = plan.main.steps.len() <= HISTORY_ON_A_THREAD;
-    // A small plan's IR stays for its fingerprints, taken on a thread
-    // while the run starts (the IR goes with the thread).
-    let mut kept_ir: Option<crate::ir::Workflow> = None;
-    let (opened, history) = if small {
+    let open = |meta: RunMeta| {
+        let dir = args.store.as_ref()?;
+        Some(RunSession::open(dir, &run_id, meta, resume))
+    };
+    // A small compiled plan's IR stays for its fingerprints, taken on a
+    // thread while the run starts (the IR goes with the thread, and the
+    // plan's cache entry is finished there).
+    let mut kept_ir: Option<(crate::ir::Workflow, Option<Pending>)> = None;
+    let (file, ir_names, opened, history) = if small {
         // A small plan's history is read on a thread while the store opens
         // and the reaper starts: ~2 ms sooner to the first step at 220
         // steps, ~7 ms at 1,000.
@@ -164,16 +217,39 @@ pub fn execute(
                 Box::new(move |plan: &mut crate::plan::Plan| plan_cmd::with_history(plan, &dir))
             }
         };
-        let opened = args.store.as_ref().map(|dir| {
-            let meta = RunMeta {
-                file_hash: crate::store::file_hash(&source.text),
-                plan: Vec::new(),
-            };
-            RunSession::open(dir, &run_id, meta, resume)
-        });
-        drop(source);
-        kept_ir = Some(wf);
-        (opened, Some(history))
+        match front {
+            Front::Compiled {
+                wf,
+                source,
+                names,
+                cache,
+            } => {
+                let opened = open(RunMeta {
+                    file_hash: crate::store::file_hash(&source.text),
+                    plan: Vec::new(),
+                });
+                if opened.is_some() {
+                    kept_ir = Some((*wf, cache));
+                } else if let Some(cache) = cache {
+                    cache.finish(None);
+                }
+                (source.name, names, opened, Some(history))
+            }
+            Front::Cached {
+                names,
+                fingerprints,
+                file_hash,
+                file,
+            } => {
+                let plan = fingerprints.unwrap_or_default();
+                (
+                    file,
+                    names,
+                    open(RunMeta { file_hash, plan }),
+                    Some(history),
+                )
+            }
+        }
     } else {
         // A big plan's IR and source go before the store opens (the front
         // end's peak and the store's connection are not held at once), and
@@ -181,20 +257,39 @@ pub fn execute(
         // connection it added ~1 MiB to the peak at 5,000 steps. (A small
         // file may unroll to a big plan: its early connection goes.)
         drop(args.early_history);
-        let meta = args
-            .store
-            .as_ref()
-            .map(|_| RunSession::meta(plan, &wf, &source.text));
-        crate::timings::mark("fingerprints");
-        drop((wf, source));
+        let (file, names, meta) = match front {
+            Front::Compiled {
+                wf,
+                source,
+                names,
+                cache,
+            } => {
+                let meta = args
+                    .store
+                    .as_ref()
+                    .map(|_| RunSession::meta(plan, &wf, &source.text));
+                crate::timings::mark("fingerprints");
+                if let Some(cache) = cache {
+                    cache.finish(meta.as_ref().map(|m| &m.plan[..]));
+                }
+                (source.name, names, meta)
+            }
+            Front::Cached {
+                names,
+                fingerprints,
+                file_hash,
+                file,
+            } => {
+                let meta = args.store.as_ref().map(|_| RunMeta {
+                    file_hash,
+                    plan: fingerprints.unwrap_or_default(),
+                });
+                (file, names, meta)
+            }
+        };
         plan_cmd::with_history(plan, &args.history);
         crate::timings::mark("history read");
-        let opened = args
-            .store
-            .as_ref()
-            .zip(meta)
-            .map(|(dir, meta)| RunSession::open(dir, &run_id, meta, resume));
-        (opened, None)
+        (file, names, meta.and_then(open), None)
     };
     crate::timings::mark("store opened");
     super::heap::release_free_memory();
@@ -224,10 +319,10 @@ pub fn execute(
         recorders.0.push(Box::new(r.clone()));
     }
     // (Not recorded: the IR goes here.)
-    let fingerprints = kept_ir.zip(session.as_mut()).map(|(wf, s)| {
+    let fingerprints = kept_ir.zip(session.as_mut()).map(|((wf, cache), s)| {
         let (tx, rx) = std::sync::mpsc::channel();
         s.plan_later(rx);
-        (wf, tx)
+        (wf, cache, tx)
     });
     if let Some(s) = &mut session {
         recorders.0.insert(0, s.recorder());
@@ -269,8 +364,8 @@ pub fn execute(
         reaper_tag: reaper.as_ref().map(|r| r.tag().to_owned()),
     };
     let result = std::thread::scope(|scope| {
-        if let Some((wf, tx)) = fingerprints {
-            take_fingerprints(scope, plan, wf, tx);
+        if let Some((wf, cache, tx)) = fingerprints {
+            take_fingerprints(scope, plan, wf, cache, tx);
         }
         runtime.block_on(async {
             let cancel = CancellationToken::new();
@@ -334,6 +429,7 @@ fn take_fingerprints<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
     plan: &'s crate::plan::Plan,
     wf: crate::ir::Workflow,
+    cache: Option<Pending>,
     tx: std::sync::mpsc::Sender<Vec<u8>>,
 ) {
     let started = std::thread::Builder::new()
@@ -341,6 +437,9 @@ fn take_fingerprints<'s>(
         .spawn_scoped(scope, move || {
             let taken = crate::store::resume::stored_fingerprints(plan, &wf);
             drop(wf);
+            if let Some(cache) = cache {
+                cache.finish(Some(&taken));
+            }
             let _ = tx.send(taken);
             crate::timings::mark("fingerprints (recorded at the next turn)");
             crate::timings::thread_ended("fingerprints");

@@ -14,7 +14,7 @@ use crate::diag::{self, Diagnostic};
 use crate::ir::{Constraint, ExprKind, Func, Param, ParamId, Type, Workflow};
 
 /// Where a bound value came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ParamSource {
     /// `--param`.
     Cli,
@@ -38,7 +38,7 @@ impl ParamSource {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BoundParam {
     pub id: ParamId,
     pub name: String,
@@ -142,7 +142,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                             match args.first().and_then(|a| a.as_str()) {
                                 Some(var) => ParamSource::Env {
                                     var: var.to_string(),
-                                    set: std::env::var_os(var).is_some(),
+                                    set: super::inputs::is_set(var),
                                 },
                                 None => ParamSource::Default,
                             }
@@ -219,6 +219,30 @@ impl Given {
             Given::Json(j) => from_json(j, ty),
         }
     }
+}
+
+/// The value [`bind`] gave secret `p` from the same `input` and
+/// environment: for a plan kept without its secrets' values (the plan
+/// cache). `None` for a default other than `env("VAR")`, which only the
+/// IR could evaluate again.
+pub fn rebind(p: &BoundParam, input: &ParamInput) -> Option<Value> {
+    let given = match &p.source {
+        ParamSource::Cli => {
+            let (_, text) = input.cli.iter().rev().find(|(n, _)| *n == p.name)?;
+            Given::Text(text.clone())
+        }
+        ParamSource::File => {
+            let (_, text) = input.file.as_ref()?;
+            let json: serde_json::Value = serde_json::from_str(text).ok()?;
+            Given::Json(json.get(&p.name)?.clone())
+        }
+        ParamSource::Env { var, .. } => {
+            let text = std::env::var(var).unwrap_or_default();
+            return Some(coerce(&p.ty, Value::Str(text)));
+        }
+        ParamSource::Default => return None,
+    };
+    given.parse(&p.ty).ok()
 }
 
 /// Parses a command-line value by the declared type.
