@@ -23,8 +23,13 @@ const FOLDS: &str = r#"workflow folds {
 }
 "#;
 
-/// `wfc run flow.wf -p dir=… ARGS` with the phase marks on; the run must succeed.
+/// `wfc run flow.wf -p dir=… ARGS` with the phase marks on, and
+/// `WFC_CACHE_TEST_VAR=var`, `WFC_CACHE_TEST_KEY=k3y-var`; the run must succeed.
 fn run(env: &Env, args: &[&str], var: &str) -> Output {
+    run_with(env, args, var, &format!("k3y-{var}"))
+}
+
+fn run_with(env: &Env, args: &[&str], var: &str, key: &str) -> Output {
     let dir = format!("dir={}", env.path().display());
     let mut all = vec!["run", "flow.wf", "--plain", "-p", &dir];
     all.extend_from_slice(args);
@@ -32,7 +37,7 @@ fn run(env: &Env, args: &[&str], var: &str) -> Output {
         .cmd(&all)
         .env("WFC_TIMINGS", "1")
         .env("WFC_CACHE_TEST_VAR", var)
-        .env("WFC_CACHE_TEST_KEY", format!("k3y-{var}"))
+        .env("WFC_CACHE_TEST_KEY", key)
         .output()
         .unwrap();
     assert!(
@@ -109,20 +114,61 @@ fn secrets_are_bound_again_never_written() {
     let wf = FOLDS.replace(
         "  step write: shell {\n",
         "  secret token: string\n  secret key: string = env(\"WFC_CACHE_TEST_KEY\")\n  step write: shell {\n    env { TOKEN = token, KEY = key }\n",
-    ).replace("> ${dir}/out.txt", "> ${dir}/out.txt; echo $TOKEN-$KEY >> ${dir}/out.txt");
+    ).replace("> ${dir}/out.txt", "> ${dir}/out.txt; echo $TOKEN-$KEY >> ${dir}/out.txt; echo said $TOKEN");
     let env = Env::new(&wf);
     assert!(!hit(&run(&env, &["-p", "token=s3cr3t-1"], "one")));
-    assert!(hit(&run(&env, &["-p", "token=s3cr3t-1"], "one")));
+    let out = run(&env, &["-p", "token=s3cr3t-1"], "one");
+    assert!(hit(&out));
+    // Masked as in any run.
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("said ***") && !shown.contains("s3cr3t"),
+        "{shown}"
+    );
     assert_eq!(written(&env), "plain-one-aaa\ns3cr3t-1-k3y-one\n");
-    // Another secret on the command line, or in the environment.
-    assert!(!hit(&run(&env, &["-p", "token=s3cr3t-2"], "one")));
+    // Another secret on the command line, or in the environment: bound
+    // again, from the same entry.
+    assert!(hit(&run(&env, &["-p", "token=s3cr3t-2"], "one")));
     assert_eq!(written(&env), "plain-one-aaa\ns3cr3t-2-k3y-one\n");
+    assert!(hit(&run_with(
+        &env,
+        &["-p", "token=s3cr3t-2"],
+        "one",
+        "k3y-new"
+    )));
+    assert_eq!(written(&env), "plain-one-aaa\ns3cr3t-2-k3y-new\n");
+    // A variable a non-secret param read: compiled again.
     assert!(!hit(&run(&env, &["-p", "token=s3cr3t-2"], "two")));
-    assert!(hit(&run(&env, &["-p", "token=s3cr3t-2"], "two")));
     assert_eq!(written(&env), "plain-two-aaa\ns3cr3t-2-k3y-two\n");
     let entry = std::fs::read(entries(&env).pop().unwrap()).unwrap();
     let text = String::from_utf8_lossy(&entry);
     assert!(!text.contains("s3cr3t") && !text.contains("k3y"), "{text}");
+    // Nor any hash of them: the CRC-32 of `--param token=…` is not there
+    // (the FNV-1a beside it in a digest is not either, the same way).
+    let crc = crc32fast::hash(b"token=s3cr3t-2").to_le_bytes();
+    assert!(!entry.windows(4).any(|w| w == crc));
+}
+
+#[test]
+fn secrets_from_a_params_file_or_with_a_set_of_values_are_not_cached() {
+    let wf = FOLDS.replace(
+        "  step write: shell {\n",
+        "  secret token: string\n  step write: shell {\n    env { TOKEN = token }\n",
+    );
+    let env = Env::new(&wf);
+    let params = env.path().join("params.json");
+    std::fs::write(&params, r#"{"token": "s3cr3t"}"#).unwrap();
+    let file = params.display().to_string();
+    run(&env, &["--params-file", &file], "x");
+    assert!(!hit(&run(&env, &["--params-file", &file], "x")));
+    assert!(entries(&env).is_empty());
+    let env = Env::new(&wf.replace(
+        "secret token: string",
+        "secret token: string in [\"a\", \"b\"]",
+    ));
+    run(&env, &["-p", "token=a"], "x");
+    assert!(!hit(&run(&env, &["-p", "token=a"], "x")));
+    assert!(entries(&env).is_empty());
 }
 
 #[test]

@@ -39,10 +39,34 @@ struct Key {
     file: String,
     cwd: String,
     source: Digest,
-    params: Vec<Digest>,
+    /// Each `--param`: its name and, unless it is a secret's, a digest.
+    params: Vec<(String, Option<Digest>)>,
     params_file: Option<(String, Digest)>,
     jobs: Option<u32>,
     cpus: usize,
+}
+
+impl Key {
+    /// Whether `other` is this key, its params aside.
+    fn same_but_params(&self, other: &Key) -> bool {
+        self.wfc == other.wfc
+            && self.file == other.file
+            && self.cwd == other.cwd
+            && self.source == other.source
+            && self.params_file == other.params_file
+            && self.jobs == other.jobs
+            && self.cpus == other.cpus
+    }
+
+    /// The params as an entry keeps them for `plan`: a secret's without
+    /// its digest (a digest of a short secret could be searched for).
+    fn params_of(&self, plan: &Plan) -> Vec<(String, Option<Digest>)> {
+        let secret = |n: &str| plan.params.iter().any(|p| p.secret && p.name == n);
+        self.params
+            .iter()
+            .map(|(n, d)| (n.clone(), if secret(n) { None } else { *d }))
+            .collect()
+    }
 }
 
 /// Length, FNV-1a 64 and CRC-32 of some text.
@@ -112,10 +136,11 @@ impl Cache {
             file: input.file.display().to_string(),
             cwd,
             source: Digest::of(text.as_bytes()),
-            params: input
-                .params
+            params: params
+                .cli
                 .iter()
-                .map(|p| Digest::of(p.as_bytes()))
+                .zip(&input.params)
+                .map(|((name, _), given)| (name.clone(), Some(Digest::of(given.as_bytes()))))
                 .collect(),
             params_file,
             jobs: input.jobs,
@@ -143,7 +168,8 @@ impl Cache {
         }
         let rest = &body[MAGIC.len()..];
         let (key, rest) = postcard::take_from_bytes::<Key>(rest).ok()?;
-        if key != self.key {
+        // (The params once the plan says which are secrets.)
+        if !self.key.same_but_params(&key) {
             return None;
         }
         let (env, rest) = postcard::take_from_bytes::<Vec<EnvRead>>(rest).ok()?;
@@ -151,8 +177,13 @@ impl Cache {
             return None;
         }
         let (mut plan, rest) = postcard::take_from_bytes::<Plan>(rest).ok()?;
+        if self.key.params_of(&plan) != key.params {
+            return None;
+        }
         for p in plan.params.iter_mut().filter(|p| p.secret) {
-            p.value = crate::plan::params::rebind(p, &self.params)?;
+            if !crate::plan::params::rebind(p, &self.params) {
+                return None;
+            }
         }
         let (names, rest) = postcard::take_from_bytes::<NameTable>(rest).ok()?;
         let (fingerprints, rest) = postcard::take_from_bytes::<Option<Vec<u8>>>(rest).ok()?;
@@ -170,13 +201,27 @@ impl Cache {
     /// which are bound again from the same params at each read (`None`:
     /// a secret's value came from a default other than `env("VAR")`, so
     /// the plan is not cached; or the file cannot be written).
-    pub fn pending(self, plan: &mut Plan, names: &NameTable, env: &[EnvRead]) -> Option<Pending> {
-        let rebind = |p: &crate::plan::params::BoundParam| {
-            !p.secret || crate::plan::params::rebind(p, &self.params).is_some()
+    pub fn pending(
+        mut self,
+        plan: &mut Plan,
+        ir: &crate::ir::Workflow,
+        names: &NameTable,
+        env: &[EnvRead],
+    ) -> Option<Pending> {
+        // A secret is bound again from `--param` or `env("VAR")` only: a
+        // params file's digest would be one of its value; an `in` set is
+        // checked at binding, not again.
+        let rebinds = |p: &crate::plan::params::BoundParam| {
+            use crate::plan::ParamSource;
+            !p.secret
+                || (matches!(p.source, ParamSource::Cli | ParamSource::Env { .. })
+                    && ir.params.get(p.id).is_some_and(|d| d.constraint.is_none())
+                    && crate::plan::params::rebind(&mut p.clone(), &self.params))
         };
-        if !plan.params.iter().all(rebind) {
+        if !plan.params.iter().all(rebinds) {
             return None;
         }
+        self.key.params = self.key.params_of(plan);
         let mut secrets = Vec::new();
         for p in plan.params.iter_mut().filter(|p| p.secret) {
             secrets.push(std::mem::replace(&mut p.value, Value::Null));
@@ -351,7 +396,7 @@ mod tests {
                 .expect("the example compiles");
             let cache = Cache::new(&input, &text, state.path(), true).unwrap();
             let names = NameTable::from(&c.ir);
-            let Some(pending) = cache.pending(&mut c.plan, &names, &c.env) else {
+            let Some(pending) = cache.pending(&mut c.plan, &c.ir, &names, &c.env) else {
                 continue; // a secret with a computed default
             };
             pending.finish(Some(b"fingerprints"));

@@ -141,7 +141,7 @@ fn front_end(args: &RunArgs) -> Result<(crate::plan::Plan, Front), ExitCode> {
     }
     let mut c = plan_cmd::compile_text(&args.input, name, text)?;
     let names = NameTable::from(&c.ir);
-    let cache = cache.and_then(|cache| cache.pending(&mut c.plan, &names, &c.env));
+    let cache = cache.and_then(|cache| cache.pending(&mut c.plan, &c.ir, &names, &c.env));
     let front = Front::Compiled {
         wf: Box::new(c.ir),
         source: c.source,

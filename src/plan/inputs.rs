@@ -49,6 +49,15 @@ pub fn record<R>(f: impl FnOnce() -> R) -> (R, Vec<EnvRead>) {
     (out, reads.unwrap_or_default())
 }
 
+/// Runs `f` without noting its reads (a secret's default: see
+/// `params::rebind`).
+pub fn unrecorded<R>(f: impl FnOnce() -> R) -> R {
+    let outer = READS.with(|r| r.borrow_mut().take());
+    let out = f();
+    READS.with(|r| *r.borrow_mut() = outer);
+    out
+}
+
 /// `std::env::var(name)`, noted.
 pub fn var(name: &str) -> Option<String> {
     note(name);
@@ -91,5 +100,10 @@ mod tests {
         assert!(reads.iter().all(EnvRead::unchanged));
         let ((), none) = record(|| ());
         assert!(none.is_empty());
+        let ((), hidden) = record(|| {
+            unrecorded(|| var("PATH"));
+            var(name);
+        });
+        assert_eq!(hidden.len(), 1);
     }
 }

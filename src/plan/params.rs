@@ -137,19 +137,29 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                         loops: &[],
                         pruned: &none,
                     };
-                    let source = match &d.kind {
-                        ExprKind::Call(Func::Env, args) => {
-                            match args.first().and_then(|a| a.as_str()) {
-                                Some(var) => ParamSource::Env {
-                                    var: var.to_string(),
-                                    set: super::inputs::is_set(var),
-                                },
-                                None => ParamSource::Default,
+                    let default = || {
+                        let source = match &d.kind {
+                            ExprKind::Call(Func::Env, args) => {
+                                match args.first().and_then(|a| a.as_str()) {
+                                    Some(var) => ParamSource::Env {
+                                        var: var.to_string(),
+                                        set: super::inputs::is_set(var),
+                                    },
+                                    None => ParamSource::Default,
+                                }
                             }
-                        }
-                        _ => ParamSource::Default,
+                            _ => ParamSource::Default,
+                        };
+                        (source, eval::eval(d, &scope))
                     };
-                    match eval::eval(d, &scope) {
+                    // A secret's value is bound again at each read of a
+                    // cached plan (`rebind`): no hash of it is kept.
+                    let (source, evaluated) = if p.secret {
+                        super::inputs::unrecorded(default)
+                    } else {
+                        default()
+                    };
+                    match evaluated {
                         Eval::Known(v) => (coerce(&p.ty, v), source),
                         Eval::Error(why) => {
                             diags.push(errors::eval_failed(d.span, "the default", &why));
@@ -221,28 +231,42 @@ impl Given {
     }
 }
 
-/// The value [`bind`] gave secret `p` from the same `input` and
+/// Binds secret `p` again as [`bind`] did from the same `input` and
 /// environment: for a plan kept without its secrets' values (the plan
-/// cache). `None` for a default other than `env("VAR")`, which only the
-/// IR could evaluate again.
-pub fn rebind(p: &BoundParam, input: &ParamInput) -> Option<Value> {
-    let given = match &p.source {
-        ParamSource::Cli => {
-            let (_, text) = input.cli.iter().rev().find(|(n, _)| *n == p.name)?;
-            Given::Text(text.clone())
-        }
+/// cache). False for a default other than `env("VAR")`, which only the IR
+/// could evaluate again, or a value that no longer parses.
+pub fn rebind(p: &mut BoundParam, input: &ParamInput) -> bool {
+    let given = match &mut p.source {
+        ParamSource::Cli => match input.cli.iter().rev().find(|(n, _)| *n == p.name) {
+            Some((_, text)) => Given::Text(text.clone()),
+            None => return false,
+        },
         ParamSource::File => {
-            let (_, text) = input.file.as_ref()?;
-            let json: serde_json::Value = serde_json::from_str(text).ok()?;
-            Given::Json(json.get(&p.name)?.clone())
+            let json = input
+                .file
+                .as_ref()
+                .and_then(|(_, text)| serde_json::from_str::<serde_json::Value>(text).ok());
+            match json.as_ref().and_then(|j| j.get(&p.name)) {
+                Some(v) => Given::Json(v.clone()),
+                None => return false,
+            }
         }
-        ParamSource::Env { var, .. } => {
-            let text = std::env::var(var).unwrap_or_default();
-            return Some(coerce(&p.ty, Value::Str(text)));
+        ParamSource::Env { var, set } => {
+            // (As `eval` reads it: not set, or not UTF-8, is "".)
+            *set = std::env::var_os(&*var).is_some();
+            let text = std::env::var(&*var).unwrap_or_default();
+            p.value = coerce(&p.ty, Value::Str(text));
+            return true;
         }
-        ParamSource::Default => return None,
+        ParamSource::Default => return false,
     };
-    given.parse(&p.ty).ok()
+    match given.parse(&p.ty) {
+        Ok(v) => {
+            p.value = v;
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// Parses a command-line value by the declared type.
