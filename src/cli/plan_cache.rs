@@ -6,16 +6,19 @@
 //! An entry is one file in the state directory's `plans/`, one per workflow
 //! file (and working directory): the latest compile of it wins. It is used
 //! only when everything the compile read is as it was: the file's text
-//! (length, FNV-1a and CRC-32), the `--param`s, the params file's text,
-//! `--jobs` and the CPU count (the default workers), the environment
-//! variables that `env(…)` read at plan time (their hashes: values are not
-//! kept), and the `wfc` binary itself (its version, size, modification
-//! time and inode). Params are kept as hashes too. Secrets' values are
-//! never written: a cached plan binds them again from the same params and
-//! environment when it is read. A plan that `wfc run` refuses is not
-//! written. A CRC-32 over
-//! the whole entry catches a torn or damaged file, which is then compiled
-//! over. Any failure to read or write an entry only means compiling.
+//! (length, FNV-1a and CRC-32), the `--param`s and the params file's text
+//! (hashed the same way), `--jobs` and the CPU count (the default workers),
+//! the environment variables that `env(…)` read at plan time (hashes, not
+//! values), and the `wfc` binary itself (its version, size, modification
+//! time and inode). Secrets are never written, nor any hash of them (one of
+//! a short secret could be searched for): a secret's value, its `--param`'s
+//! digest and the variable its `env("VAR")` default reads are left out, and
+//! the secret is bound again from them at each read
+//! ([`crate::plan::params::rebind`]). A plan whose secrets cannot be bound
+//! so (from a params file or another default, or checked against an `in`
+//! set) is not written, nor one that `wfc run` refuses. A CRC-32 over the
+//! whole entry catches a torn or damaged file, which is then compiled over.
+//! Any failure to read or write an entry only means compiling.
 //!
 //! The entry keeps the plan as compiled, before history estimates: those
 //! are read at every run. It also keeps the names a run needs from the IR
