@@ -417,6 +417,48 @@ mod tests {
         assert!(seen >= 5, "{seen} examples compiled and cached");
     }
 
+    /// An entry changed anywhere, even with its CRC-32 made to match, reads
+    /// back as a plan or as nothing: never a panic.
+    #[test]
+    fn changed_entries_never_panic() {
+        let state = tempfile::tempdir().unwrap();
+        let file = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/quickstart.wf"
+        ));
+        let text = std::fs::read_to_string(file).unwrap();
+        let input = input(file, &[]);
+        let mut c = super::super::plan::compile_text(&input, "f".into(), text.clone()).unwrap();
+        let cache = Cache::new(&input, &text, state.path(), true).unwrap();
+        let path = cache.path.clone();
+        let names = NameTable::from(&c.ir);
+        cache
+            .pending(&mut c.plan, &c.ir, &names, &c.env)
+            .unwrap()
+            .finish(None);
+        let whole = std::fs::read(&path).unwrap();
+        let cache = Cache::new(&input, &text, state.path(), true).unwrap();
+        assert!(cache.decode(&whole).is_some());
+        let body = whole.len() - 4;
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for i in 0..2_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut bytes = whole.clone();
+            let at = (seed as usize) % body;
+            bytes[at] ^= (seed >> 32) as u8 | 1;
+            if i % 2 == 0 {
+                bytes.truncate(body - (seed as usize >> 40) % body);
+            } else {
+                bytes.truncate(body);
+            }
+            let crc = crc32fast::hash(&bytes).to_le_bytes();
+            bytes.extend_from_slice(&crc);
+            let _ = cache.decode(&bytes);
+        }
+    }
+
     #[test]
     fn no_entry_for_standard_input_or_a_missing_state_dir_under_no_store() {
         let state = tempfile::tempdir().unwrap();
