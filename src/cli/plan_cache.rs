@@ -156,6 +156,11 @@ impl Cache {
         Some(Cache { path, key, params })
     }
 
+    /// [`crate::store::file_hash`] of the file, from the key's digest.
+    pub fn file_hash(&self) -> String {
+        crate::store::hex(self.key.source.1)
+    }
+
     /// The cached plan, if the entry matches; with `fingerprints`, only
     /// one that has them.
     pub fn load(&self, fingerprints: bool) -> Option<Warm> {
@@ -194,7 +199,7 @@ impl Cache {
             plan,
             names,
             fingerprints,
-            file_hash: format!("{:016x}", self.key.source.1),
+            file_hash: self.file_hash(),
             file: self.key.file.clone(),
         })
     }

@@ -131,7 +131,8 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             _ => n.clone(),
         })
         .collect();
-    let changed = crate::store::file_hash(&source.text) != rec.file_hash;
+    let file_hash = crate::store::file_hash(&source.text);
+    let changed = file_hash != rec.file_hash;
     if let Some(recorded) = &rec.plan {
         let now: serde_json::Value =
             serde_json::from_str(&resume::fingerprints(&plan, &wf)).expect("fingerprints are JSON");
@@ -190,6 +191,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             names: crate::ir::NameTable::from(&wf),
             wf: Box::new(wf),
             source,
+            file_hash: Some(file_hash),
             cache: None,
         },
         Launch {

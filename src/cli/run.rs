@@ -139,6 +139,7 @@ fn front_end(args: &RunArgs) -> Result<(crate::plan::Plan, Front), ExitCode> {
         };
         return Ok((warm.plan, front));
     }
+    let file_hash = cache.as_ref().map(Cache::file_hash);
     let mut c = plan_cmd::compile_text(&args.input, name, text)?;
     let names = NameTable::from(&c.ir);
     let cache = cache.and_then(|cache| cache.pending(&mut c.plan, &c.ir, &names, &c.env));
@@ -146,6 +147,7 @@ fn front_end(args: &RunArgs) -> Result<(crate::plan::Plan, Front), ExitCode> {
         wf: Box::new(c.ir),
         source: c.source,
         names,
+        file_hash,
         cache,
     };
     Ok((c.plan, front))
@@ -159,6 +161,8 @@ pub enum Front {
         wf: Box<crate::ir::Workflow>,
         source: crate::span::SourceFile,
         names: NameTable,
+        /// [`crate::store::file_hash`] of the source, if taken already.
+        file_hash: Option<String>,
         cache: Option<Pending>,
     },
     /// Read from the plan cache (see [`super::plan_cache`]).
@@ -180,11 +184,35 @@ const HISTORY_ON_A_THREAD: usize = 1_000;
 /// Runs a compiled plan; the exit code is the run's. The IR and the source
 /// go once the run is recorded: the plan carries what the run needs.
 pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> ExitCode {
-    if let Front::Compiled { source, .. } = &front {
-        if let Err(code) = refuse_runtime_loops(plan, source) {
-            return code;
+    // The file's name and names, and what the store records of it: a
+    // compiled plan's fingerprints are taken from its IR (kept for that,
+    // with its cache entry to finish), a cached one's were stored.
+    let (file, ir_names, file_hash, compiled, fingerprints) = match front {
+        Front::Compiled {
+            wf,
+            source,
+            names,
+            file_hash,
+            cache,
+        } => {
+            if let Err(code) = refuse_runtime_loops(plan, &source) {
+                return code;
+            }
+            // (Only a recorded run needs the hash.)
+            let hash = match (file_hash, &args.store) {
+                (Some(h), _) => h,
+                (None, Some(_)) => crate::store::file_hash(&source.text),
+                (None, None) => String::new(),
+            };
+            (source.name, names, hash, Some((*wf, cache)), None)
         }
-    }
+        Front::Cached {
+            names,
+            fingerprints,
+            file_hash,
+            file,
+        } => (file, names, file_hash, None, fingerprints),
+    };
     // (A reaper dropped on a return before the run finishes it too.)
     let (run_id, reaper_started) = match (&args.resume, args.started) {
         (Some((id, _)), _) => (id.clone(), None),
@@ -194,15 +222,19 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     let resume = args.resume.is_some();
     super::heap::one_arena();
     let small = plan.main.steps.len() <= HISTORY_ON_A_THREAD;
-    let open = |meta: RunMeta| {
+    let open = |fingerprints: Option<Vec<u8>>| {
         let dir = args.store.as_ref()?;
+        let meta = RunMeta {
+            file_hash,
+            plan: fingerprints.unwrap_or_default(),
+        };
         Some(RunSession::open(dir, &run_id, meta, resume))
     };
     // A small compiled plan's IR stays for its fingerprints, taken on a
     // thread while the run starts (the IR goes with the thread, and the
     // plan's cache entry is finished there).
     let mut kept_ir: Option<(crate::ir::Workflow, Option<Pending>)> = None;
-    let (file, ir_names, opened, history) = if small {
+    let (opened, history) = if small {
         // A small plan's history is read on a thread while the store opens
         // and the reaper starts: ~2 ms sooner to the first step at 220
         // steps, ~7 ms at 1,000.
@@ -217,79 +249,37 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
                 Box::new(move |plan: &mut crate::plan::Plan| plan_cmd::with_history(plan, &dir))
             }
         };
-        match front {
-            Front::Compiled {
-                wf,
-                source,
-                names,
-                cache,
-            } => {
-                let opened = open(RunMeta {
-                    file_hash: crate::store::file_hash(&source.text),
-                    plan: Vec::new(),
-                });
-                if opened.is_some() {
-                    kept_ir = Some((*wf, cache));
-                } else if let Some(cache) = cache {
-                    cache.finish(None);
-                }
-                (source.name, names, opened, Some(history))
-            }
-            Front::Cached {
-                names,
-                fingerprints,
-                file_hash,
-                file,
-            } => {
-                let plan = fingerprints.unwrap_or_default();
-                (
-                    file,
-                    names,
-                    open(RunMeta { file_hash, plan }),
-                    Some(history),
-                )
-            }
+        let opened = open(fingerprints);
+        match compiled {
+            Some(kept) if opened.is_some() => kept_ir = Some(kept),
+            Some((_, Some(cache))) => cache.finish(None),
+            _ => {}
         }
+        (opened, Some(history))
     } else {
-        // A big plan's IR and source go before the store opens (the front
-        // end's peak and the store's connection are not held at once), and
-        // its history is read first, alone: beside the run's store
-        // connection it added ~1 MiB to the peak at 5,000 steps. (A small
-        // file may unroll to a big plan: its early connection goes.)
+        // A big plan's IR goes before the store opens (the front end's peak
+        // and the store's connection are not held at once), and its history
+        // is read first, alone: beside the run's store connection it added
+        // ~1 MiB to the peak at 5,000 steps. (A small file may unroll to a
+        // big plan: its early connection goes.)
         drop(args.early_history);
-        let (file, names, meta) = match front {
-            Front::Compiled {
-                wf,
-                source,
-                names,
-                cache,
-            } => {
-                let meta = args
+        let fingerprints = match compiled {
+            Some((wf, cache)) => {
+                let taken = args
                     .store
                     .as_ref()
-                    .map(|_| RunSession::meta(plan, &wf, &source.text));
+                    .map(|_| crate::store::resume::stored_fingerprints(plan, &wf));
                 crate::timings::mark("fingerprints");
                 if let Some(cache) = cache {
-                    cache.finish(meta.as_ref().map(|m| &m.plan[..]));
+                    cache.finish(taken.as_deref());
                 }
-                (source.name, names, meta)
+                taken
             }
-            Front::Cached {
-                names,
-                fingerprints,
-                file_hash,
-                file,
-            } => {
-                let meta = args.store.as_ref().map(|_| RunMeta {
-                    file_hash,
-                    plan: fingerprints.unwrap_or_default(),
-                });
-                (file, names, meta)
-            }
+            None => fingerprints,
         };
         plan_cmd::with_history(plan, &args.history);
         crate::timings::mark("history read");
-        (file, names, meta.and_then(open), None)
+        (open(fingerprints), None)
     };
     crate::timings::mark("store opened");
     super::heap::release_free_memory();

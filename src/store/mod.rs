@@ -200,7 +200,12 @@ pub fn stamp(ms: i64) -> String {
 
 /// A hash of a file's text (FNV-1a 64, hex): enough to notice a change.
 pub fn file_hash(text: &str) -> String {
-    format!("{:016x}", fnv(text.as_bytes()))
+    hex(fnv(text.as_bytes()))
+}
+
+/// A [`fnv`] hash as [`file_hash`] writes it.
+pub fn hex(hash: u64) -> String {
+    format!("{hash:016x}")
 }
 
 /// FNV-1a, 64 bits.

@@ -7,8 +7,6 @@ use super::control::{AnyApprovals, StoreApprovals, Watch};
 use super::logs::LogOutput;
 use super::recorder::{RunMeta, StoreRecorder};
 use super::Store;
-use crate::ir::Workflow;
-use crate::plan::Plan;
 use crate::run::gates::Approvals;
 use crate::run::record::Recorder;
 use crate::run::runner::LineOutput;
@@ -26,19 +24,7 @@ pub struct RunSession {
 }
 
 impl RunSession {
-    /// What the store keeps about the run besides the plan's own record.
-    /// A big plan's is taken before [`RunSession::open`], so the IR and the
-    /// source can go before the store's connection and caches come; a small
-    /// one's fingerprints are taken on a thread while the run starts
-    /// ([`RunSession::plan_later`]).
-    pub fn meta(plan: &Plan, wf: &Workflow, source: &str) -> RunMeta {
-        RunMeta {
-            file_hash: super::file_hash(source),
-            plan: super::resume::stored_fingerprints(plan, wf),
-        }
-    }
-
-    /// Opens the store in `dir` for run `run_id` (its [`RunSession::meta`]);
+    /// Opens the store in `dir` for run `run_id` (its [`RunMeta`]);
     /// `resume`: continue that recorded run.
     pub fn open(
         dir: &Path,
