@@ -81,10 +81,17 @@ impl EnvBlock {
     /// The block with `extra` (already deduplicated, see [`entries`]) over it.
     fn with<'a>(&'a self, extra: &'a [CString]) -> Vec<&'a CStr> {
         let mut out = Vec::with_capacity(self.entries.len() + extra.len());
+        // Each step, for each of wfc's variables: its name is `k` when it
+        // starts with `k=` (no scan for its `=`; ~4k instructions a step).
+        let keys: Vec<&[u8]> = extra.iter().map(|x| key(x)).collect();
+        let named = |e: &CStr, k: &[u8]| {
+            let b = e.to_bytes();
+            b.get(k.len()) == Some(&b'=') && b.starts_with(k)
+        };
         out.extend(
             self.entries
                 .iter()
-                .filter(|e| !extra.iter().any(|x| key(x) == key(e)))
+                .filter(|e| !keys.iter().any(|k| named(e, k)))
                 .map(CString::as_c_str),
         );
         out.extend(extra.iter().map(CString::as_c_str));
@@ -390,7 +397,14 @@ mod tests {
 
     #[test]
     fn later_variables_win_and_replace_inherited_ones() {
-        let base = EnvBlock::new(&vars(&[("PATH", "/wf"), ("A", "1"), ("A", "2")])).unwrap();
+        let base = EnvBlock::new(&vars(&[
+            ("PATH", "/wf"),
+            ("A", "1"),
+            ("A", "2"),
+            ("AB", "kept"),
+            ("B_", "kept"),
+        ]))
+        .unwrap();
         let extra = entries(&os(&[("B", "x"), ("A", "3")])).unwrap();
         let env: Vec<String> = base
             .with(&extra)
@@ -406,6 +420,8 @@ mod tests {
             ["A=3"]
         );
         assert!(env.contains(&"B=x".to_owned()));
+        // A name that starts with another's is another name.
+        assert!(env.contains(&"AB=kept".to_owned()) && env.contains(&"B_=kept".to_owned()));
         // Everything else wfc has is passed on.
         let home = std::env::var("HOME").unwrap_or_default();
         assert!(env.contains(&format!("HOME={home}")) || home.is_empty());
