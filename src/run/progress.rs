@@ -17,6 +17,7 @@ use super::record::{
 };
 use super::runner::LineOutput;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -38,7 +39,9 @@ struct Inner {
     /// Width the step names are padded to in plain lines.
     width: usize,
     rows: Vec<Row>,
-    index: HashMap<(GraphName, String), usize>,
+    /// Each row's place in `rows`, by graph then name: looked up (twice a
+    /// step) without building a key.
+    index: FxHashMap<GraphName, FxHashMap<String, usize>>,
     /// More steps than the summary table lists in full: the rows of steps
     /// that succeeded are dropped as they end (the table would not show
     /// them), and only counted here.
@@ -97,7 +100,7 @@ impl Display {
                 color,
                 width,
                 rows: Vec::new(),
-                index: HashMap::new(),
+                index: FxHashMap::default(),
                 large: names.len() > FULL_TABLE,
                 succeeded_dropped: 0,
                 main_total: 0,
@@ -113,10 +116,21 @@ impl Display {
 
 impl Inner {
     fn paint(&self, code: &str, text: &str) -> String {
+        let mut out = String::new();
+        self.paint_into(&mut out, code, text);
+        out
+    }
+
+    /// [`Inner::paint`] appended to `out`.
+    fn paint_into(&self, out: &mut String, code: &str, text: &str) {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            out.push_str("\x1b[");
+            out.push_str(code);
+            out.push('m');
+            out.push_str(text);
+            out.push_str("\x1b[0m");
         } else {
-            text.to_owned()
+            out.push_str(text);
         }
     }
 
@@ -126,31 +140,46 @@ impl Inner {
             Some(l) => l.multi.suspend(|| println!("{line}")),
             None => {
                 let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{line}");
+                let _ = out.write_all(line.as_bytes());
+                let _ = out.write_all(b"\n");
             }
         }
     }
 
+    /// `name   |`, with room for the rest of a line.
     fn prefix(&self, key: &StepKey) -> String {
         let name = &key.name;
         let pad = self.width.saturating_sub(name.chars().count());
-        format!("{name}{} |", " ".repeat(pad))
+        let mut p = String::with_capacity(name.len() + pad + 48);
+        p.push_str(name);
+        p.extend(std::iter::repeat_n(' ', pad));
+        p.push_str(" |");
+        p
     }
 
     fn row(&mut self, key: &StepKey) -> &mut Row {
-        let k = (key.graph.clone(), key.name.clone());
-        let i = *self.index.entry(k).or_insert_with(|| {
-            self.rows.push(Row {
-                graph: key.graph.clone(),
-                name: key.name.clone(),
-                status: None,
-                attempts: 0,
-                duration: Duration::ZERO,
-                optional: false,
-                restored: false,
-            });
-            self.rows.len() - 1
-        });
+        let found = self
+            .index
+            .get(&key.graph)
+            .and_then(|m| m.get(key.name.as_str()));
+        let i = match found {
+            Some(&i) => i,
+            None => {
+                self.rows.push(Row {
+                    graph: key.graph.clone(),
+                    name: key.name.clone(),
+                    status: None,
+                    attempts: 0,
+                    duration: Duration::ZERO,
+                    optional: false,
+                    restored: false,
+                });
+                let i = self.rows.len() - 1;
+                let names = self.index.entry(key.graph.clone()).or_default();
+                names.insert(key.name.clone(), i);
+                i
+            }
+        };
         &mut self.rows[i]
     }
 
@@ -173,26 +202,32 @@ impl Inner {
 
     /// Forgets a succeeded step's row (see `large`).
     fn drop_row(&mut self, key: &StepKey) {
-        let Some(i) = self.index.remove(&(key.graph.clone(), key.name.clone())) else {
+        let names = self.index.get_mut(&key.graph);
+        let Some(i) = names.and_then(|m| m.remove(key.name.as_str())) else {
             return;
         };
         self.rows.swap_remove(i);
         if let Some(moved) = self.rows.get(i) {
-            self.index
-                .insert((moved.graph.clone(), moved.name.clone()), i);
+            let names = self.index.get_mut(&moved.graph);
+            if let Some(at) = names.and_then(|m| m.get_mut(moved.name.as_str())) {
+                *at = i;
+            }
         }
         self.succeeded_dropped += 1;
     }
 
+    /// [`Inner::status_word`] appended to `out`.
+    fn status_into(&self, out: &mut String, s: StepStatus, optional: bool) {
+        if optional && s.is_failure() {
+            out.push_str(&self.status_word(s, optional));
+            return;
+        }
+        let (code, word) = status_look(s);
+        self.paint_into(out, code, word);
+    }
+
     fn status_word(&self, s: StepStatus, optional: bool) -> String {
-        let (code, word) = match s {
-            StepStatus::Succeeded => ("32", "✓ succeeded"),
-            StepStatus::Failed => ("31", "✗ failed"),
-            StepStatus::TimedOut => ("31", "✗ timed out"),
-            StepStatus::Cancelled => ("33", "⊘ cancelled"),
-            StepStatus::Skipped => ("2", "- skipped"),
-            StepStatus::NotRun => ("2", "· not run"),
-        };
+        let (code, word) = status_look(s);
         let word = if optional && s.is_failure() {
             format!("{word} (optional)")
         } else {
@@ -246,13 +281,13 @@ impl Recorder for Display {
                     bar.set_message(label);
                 }
                 None => {
-                    let p = d.prefix(step);
-                    let what = if attempt > 1 {
-                        format!("started ({label})")
-                    } else {
-                        "started".into()
-                    };
-                    d.say(&format!("{p} {}", d.paint("2", &what)));
+                    let mut line = d.prefix(step);
+                    line.push(' ');
+                    match attempt {
+                        1 => d.paint_into(&mut line, "2", "started"),
+                        _ => d.paint_into(&mut line, "2", &format!("started ({label})")),
+                    }
+                    d.say(&line);
                 }
             }
         });
@@ -302,10 +337,12 @@ impl Recorder for Display {
                 }
             }
             d.count_done(step, e.status);
-            let p = d.prefix(step);
-            let mut line = format!("{p} {}", d.status_word(e.status, e.optional));
+            let mut line = d.prefix(step);
+            line.push(' ');
+            d.status_into(&mut line, e.status, e.optional);
             if e.started_at.is_some() {
-                line.push_str(&format!(" in {}", human(e.duration)));
+                line.push_str(" in ");
+                human_into(&mut line, e.duration);
             }
             if e.status != StepStatus::Succeeded {
                 if let Some(err) = &e.error {
@@ -442,14 +479,34 @@ fn summary_table(d: &Inner) -> String {
 
 /// `120ms`, `3.4s`, `2m05s`, `1h02m`.
 pub fn human(d: Duration) -> String {
+    let mut out = String::new();
+    human_into(&mut out, d);
+    out
+}
+
+/// [`human`] appended to `out`.
+fn human_into(out: &mut String, d: Duration) {
+    use std::fmt::Write as _;
     let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms}ms")
+    let _ = if ms < 1000 {
+        write!(out, "{ms}ms")
     } else if ms < 60_000 {
-        format!("{:.1}s", d.as_secs_f64())
+        write!(out, "{:.1}s", d.as_secs_f64())
     } else if ms < 3_600_000 {
-        format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
+        write!(out, "{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
     } else {
-        format!("{}h{:02}m", ms / 3_600_000, ms % 3_600_000 / 60_000)
+        write!(out, "{}h{:02}m", ms / 3_600_000, ms % 3_600_000 / 60_000)
+    };
+}
+
+/// A status's colour code and word.
+fn status_look(s: StepStatus) -> (&'static str, &'static str) {
+    match s {
+        StepStatus::Succeeded => ("32", "✓ succeeded"),
+        StepStatus::Failed => ("31", "✗ failed"),
+        StepStatus::TimedOut => ("31", "✗ timed out"),
+        StepStatus::Cancelled => ("33", "⊘ cancelled"),
+        StepStatus::Skipped => ("2", "- skipped"),
+        StepStatus::NotRun => ("2", "· not run"),
     }
 }
