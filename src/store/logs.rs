@@ -42,6 +42,12 @@ pub fn relative_path(run_id: &str, step: &StepKey) -> PathBuf {
 /// A file-name-safe version of a name (`/` and control characters become
 /// `_`, and a leading `.` gets a `_` before it).
 fn safe(name: &str) -> Cow<'_, str> {
+    // Most names are printable ASCII: checked a byte at a time (the char
+    // test below decodes UTF-8 and asks Unicode; three times a step).
+    let plain = |b: &u8| (b' '..0x7f).contains(b) && *b != b'/' && *b != b'\\';
+    if !name.starts_with('.') && name.as_bytes().iter().all(plain) {
+        return Cow::Borrowed(name);
+    }
     let unsafe_char = |c: char| c == '/' || c == '\\' || c.is_control();
     if !name.starts_with('.') && !name.contains(unsafe_char) {
         return Cow::Borrowed(name);
@@ -94,7 +100,8 @@ impl Headers {
 
 /// Writes each step's lines to its log file, then to `inner`.
 pub struct LogOutput {
-    root: PathBuf,
+    /// Shared by the sinks: a step's full path is made only if it prints.
+    root: Arc<Path>,
     run_id: String,
     headers: Headers,
     inner: Option<Arc<dyn LineOutput>>,
@@ -109,7 +116,7 @@ impl LogOutput {
         inner: Option<Arc<dyn LineOutput>>,
     ) -> Self {
         LogOutput {
-            root: root.to_path_buf(),
+            root: Arc::from(root),
             run_id: run_id.to_owned(),
             headers,
             inner,
@@ -120,7 +127,7 @@ impl LogOutput {
 impl LineOutput for LogOutput {
     fn sink(&self, step: &StepKey) -> LineSink {
         let rel = relative_path(&self.run_id, step);
-        let path = self.root.join(&rel);
+        let root = self.root.clone();
         // Opened at the first line: most short steps print nothing.
         let file: Mutex<Option<File>> = Mutex::new(None);
         let headers = self.headers.clone();
@@ -134,7 +141,7 @@ impl LineOutput for LogOutput {
             line.push('\n');
             if let Ok(mut f) = file.lock() {
                 if f.is_none() {
-                    *f = open_append(&path).ok();
+                    *f = open_append(&root.join(&rel)).ok();
                 }
                 if let Some(f) = f.as_mut() {
                     let _ = f.write_all(line.as_bytes());

