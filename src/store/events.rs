@@ -13,7 +13,8 @@
 use super::schema::NEXT_EVENT;
 use rusqlite::{params, Transaction};
 use serde_json::Value as J;
-use std::fmt::Write as _;
+use std::io::Write as _;
+use std::ops::Range;
 
 /// The kind of a row that holds a fold's events.
 pub const PACKED: &str = "events";
@@ -55,30 +56,39 @@ impl Events {
 /// A fold's events, gathered to be written as one row (up to [`PACK`]).
 #[derive(Default)]
 pub struct Packed {
-    /// The first event, written as it is when it stays the only one.
-    first: Option<(i64, &'static str, Option<String>, String)>,
-    /// The array's elements so far, comma-separated.
-    text: String,
+    /// The first event, written as it is when it stays the only one: its
+    /// detail is `text[detail]`.
+    first: Option<(i64, &'static str, Option<String>, Range<usize>)>,
+    /// The array's elements so far, comma-separated (UTF-8: JSON text).
+    text: Vec<u8>,
     count: usize,
 }
 
 impl Packed {
-    /// Adds an event (`detail`: JSON text; `kind`: a plain identifier).
-    pub fn push(&mut self, at: i64, kind: &'static str, step: Option<&str>, detail: &str) {
-        if self.first.is_none() {
-            self.first = Some((at, kind, step.map(str::to_owned), detail.to_owned()));
-            self.text.push('[');
-        } else {
-            self.text.push(',');
-        }
+    /// Adds an event (`kind`: a plain identifier), its detail written by
+    /// `detail` (JSON text) in place.
+    pub fn push(
+        &mut self,
+        at: i64,
+        kind: &'static str,
+        step: Option<&str>,
+        detail: impl FnOnce(&mut Vec<u8>),
+    ) {
+        let first = self.first.is_none();
+        self.text.push(if first { b'[' } else { b',' });
         let _ = write!(self.text, "[{at},\"{kind}\",");
-        match step.map(serde_json::to_string) {
-            Some(Ok(s)) => self.text.push_str(&s),
-            _ => self.text.push_str("null"),
+        match step.map(|s| serde_json::to_writer(&mut self.text, s)) {
+            Some(Ok(())) => {}
+            _ => self.text.extend_from_slice(b"null"),
         }
-        self.text.push(',');
-        self.text.push_str(detail);
-        self.text.push(']');
+        self.text.push(b',');
+        let start = self.text.len();
+        detail(&mut self.text);
+        if first {
+            let range = start..self.text.len();
+            self.first = Some((at, kind, step.map(str::to_owned), range));
+        }
+        self.text.push(b']');
         self.count += 1;
     }
 
@@ -95,16 +105,15 @@ impl Packed {
         run_id: &str,
         events: &mut Events,
     ) -> rusqlite::Result<()> {
-        let Packed {
-            first,
-            mut text,
-            count,
-        } = std::mem::take(self);
+        let Packed { first, text, count } = std::mem::take(self);
         let Some((at, kind, step, detail)) = first else {
             return Ok(());
         };
+        // Only JSON text went in.
+        let mut text =
+            String::from_utf8(text).map_err(|e| rusqlite::Error::Utf8Error(e.utf8_error()))?;
         if count == 1 {
-            return events.add(tx, run_id, at, kind, step.as_deref(), Some(&detail));
+            return events.add(tx, run_id, at, kind, step.as_deref(), Some(&text[detail]));
         }
         text.push(']');
         events.add(tx, run_id, at, PACKED, None, Some(&text))
@@ -130,7 +139,9 @@ mod tests {
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).unwrap();
         let mut packed = Packed::default();
         for (at, kind, step, detail) in events {
-            packed.push(*at, kind, *step, detail);
+            packed.push(*at, kind, *step, |out| {
+                out.extend_from_slice(detail.as_bytes())
+            });
         }
         let mut numbers = Events::next(&tx, "r1").unwrap();
         packed.write(&tx, "r1", &mut numbers).unwrap();

@@ -122,66 +122,74 @@ impl Record<'_> {
 
     /// Adds the record's event to a fold's packed events.
     pub fn pack(&self, packed: &mut super::events::Packed) {
-        let (at, kind, step, detail) = self.event_parts();
-        packed.push(at, kind, step, &detail);
+        let (at, kind, step) = self.event_head();
+        packed.push(at, kind, step, |out| self.write_detail(out));
     }
 
-    /// The record's event: time, kind, step and detail (JSON text, keys in
-    /// order, as `serde_json::Value` prints them; written directly, since
-    /// building a `Value` for each event cost more than the text).
+    /// The record's event: time, kind, step and detail.
+    #[cfg(test)]
     fn event_parts(&self) -> (i64, &'static str, Option<&str>, String) {
-        fn text<T: Serialize + ?Sized>(v: &T) -> String {
-            serde_json::to_string(v).unwrap_or_else(|_| "null".into())
-        }
+        let (at, kind, step) = self.event_head();
+        let mut detail = Vec::new();
+        self.write_detail(&mut detail);
+        let detail = String::from_utf8(detail).expect("JSON text");
+        (at, kind, step, detail)
+    }
+
+    /// The record's event's time, kind and step.
+    fn event_head(&self) -> (i64, &'static str, Option<&str>) {
         match self {
-            Record::AttemptStarted {
-                key, attempt, at, ..
-            } => (
-                *at,
-                "attempt_started",
-                Some(key.name),
-                format!("{{\"attempt\":{attempt}}}"),
-            ),
+            Record::AttemptStarted { key, at, .. } => (*at, "attempt_started", Some(key.name)),
+            Record::AttemptEnded { key, at, .. } => (*at, "attempt_ended", Some(key.name)),
+            Record::Waiting { key, at, .. } => (*at, "waiting", Some(key.name)),
+            Record::Skipped { step, at, .. } => (*at, "step_skipped", Some(*step)),
+            Record::StepEnded { key, at, .. } => (*at, "step_ended", Some(key.name)),
+            Record::Phase { at, .. } => (*at, "phase", None),
+        }
+    }
+
+    /// Appends the record's event's detail to `out`: JSON text, keys in
+    /// order, as `serde_json::Value` prints them. Written in place, three
+    /// times a step in a fold (a `Value`, or a `String` per event, cost
+    /// more than the text).
+    fn write_detail(&self, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        fn text<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+            if serde_json::to_writer(&mut *out, v).is_err() {
+                out.extend_from_slice(b"null");
+            }
+        }
+        // Writes to a `Vec` do not fail.
+        let _ = match self {
+            Record::AttemptStarted { attempt, .. } => write!(out, "{{\"attempt\":{attempt}}}"),
             Record::AttemptEnded {
-                key,
                 attempt,
                 status,
                 outcome,
-                at,
-            } => (
-                *at,
-                "attempt_ended",
-                Some(key.name),
-                format!(
-                    "{{\"attempt\":{attempt},\"error\":{},\"status\":{}}}",
-                    text(&outcome.error),
-                    text(status)
-                ),
-            ),
-            Record::Waiting { key, why, at } => (
-                *at,
-                "waiting",
-                Some(key.name),
-                format!("{{\"why\":{}}}", text(why)),
-            ),
-            Record::Skipped { step, why, at } => (
-                *at,
-                "step_skipped",
-                Some(*step),
-                format!("{{\"why\":{}}}", text(why)),
-            ),
-            Record::StepEnded {
-                key, status, at, ..
-            } => (
-                *at,
-                "step_ended",
-                Some(key.name),
-                format!("{{\"status\":{}}}", text(status)),
-            ),
-            Record::Phase { name, at } => {
-                (*at, "phase", None, format!("{{\"phase\":{}}}", text(name)))
+                ..
+            } => {
+                let _ = write!(out, "{{\"attempt\":{attempt},\"error\":");
+                text(out, &outcome.error);
+                out.extend_from_slice(b",\"status\":");
+                text(out, status);
+                out.write_all(b"}")
             }
-        }
+            Record::Waiting { why, .. } | Record::Skipped { why, .. } => {
+                out.extend_from_slice(b"{\"why\":");
+                text(out, why);
+                out.write_all(b"}")
+            }
+            Record::StepEnded { status, .. } => {
+                out.extend_from_slice(b"{\"status\":");
+                text(out, status);
+                out.write_all(b"}")
+            }
+            Record::Phase { name, .. } => {
+                out.extend_from_slice(b"{\"phase\":");
+                text(out, name);
+                out.write_all(b"}")
+            }
+        };
     }
 
     /// Writes the record's rows (`steps`, `attempts`); a skip and a phase
