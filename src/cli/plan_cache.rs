@@ -273,10 +273,54 @@ impl Pending {
             let sink = postcard::serialize_with_flavor(&fingerprints, sink).ok()?;
             sink.end()
         });
+        let added = !self.path.exists();
         if done.is_some() && std::fs::rename(&self.tmp, &self.path).is_ok() {
             crate::timings::mark("plan cache written");
+            if added {
+                prune(&self.path);
+            }
         }
     }
+}
+
+/// A temporary entry file this old is a wfc's that was killed writing it.
+const ABANDONED: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes, beside the entry `keep`, the entries of workflow files that are
+/// gone (deleted, renamed) and abandoned temporary files. Called when an
+/// entry is added rather than replaced: the only time `plans/` grows.
+fn prune(keep: &Path) {
+    let Some(entries) = keep.parent().and_then(|d| std::fs::read_dir(d).ok()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let stale = match path.extension().and_then(|e| e.to_str()) {
+            _ if path == keep => false,
+            Some("plan") => entry_file(&path).is_some_and(|f| !f.exists()),
+            Some("tmp") => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > ABANDONED),
+            _ => false,
+        };
+        if stale {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// The workflow file of the entry at `path`, from its key (`None`: not an
+/// entry this wfc reads).
+fn entry_file(path: &Path) -> Option<PathBuf> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let file = std::fs::File::open(path).ok()?;
+    file.take(64 * 1024).read_to_end(&mut head).ok()?;
+    let (key, _) = postcard::take_from_bytes::<Key>(head.strip_prefix(MAGIC)?).ok()?;
+    Some(Path::new(&key.cwd).join(key.file))
 }
 
 impl Drop for Pending {
@@ -462,6 +506,47 @@ mod tests {
             bytes.extend_from_slice(&crc);
             let _ = cache.decode(&bytes);
         }
+    }
+
+    /// Adding an entry removes those of files that are gone and abandoned
+    /// temporary files; it leaves the others, and a temporary file being
+    /// written.
+    #[test]
+    fn an_added_entry_prunes_those_of_files_that_are_gone() {
+        let (state, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/quickstart.wf"
+        ))
+        .unwrap();
+        let add = |name: &str| {
+            let file = work.path().join(name);
+            std::fs::write(&file, &text).unwrap();
+            let input = input(&file, &[]);
+            let mut c = super::super::plan::compile_text(&input, "f".into(), text.clone()).unwrap();
+            let cache = Cache::new(&input, &text, state.path(), true).unwrap();
+            let path = cache.path.clone();
+            let names = NameTable::from(&c.ir);
+            let pending = cache.pending(&mut c.plan, &c.ir, &names, &c.env).unwrap();
+            pending.finish(None);
+            assert!(path.exists());
+            (file, path)
+        };
+        let (gone, gone_entry) = add("a.wf");
+        let (_, kept_entry) = add("b.wf");
+        let plans = gone_entry.parent().unwrap();
+        let tmp = |name: &str, age: u64| {
+            let path = plans.join(name);
+            let f = std::fs::File::create(&path).unwrap();
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age);
+            f.set_modified(when).unwrap();
+            path
+        };
+        let (abandoned, writing) = (tmp("0.1.tmp", 7200), tmp("0.2.tmp", 5));
+        std::fs::remove_file(gone).unwrap();
+        let (_, new_entry) = add("c.wf");
+        assert!(!gone_entry.exists() && !abandoned.exists());
+        assert!(kept_entry.exists() && new_entry.exists() && writing.exists());
     }
 
     #[test]
