@@ -49,6 +49,14 @@ struct Inner {
     succeeded_dropped: usize,
     main_total: usize,
     main_done: usize,
+    /// Plain lines of this turn not written yet (see [`Inner::say_later`]).
+    held: String,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.write_held();
+    }
 }
 
 struct Live {
@@ -105,6 +113,7 @@ impl Display {
                 succeeded_dropped: 0,
                 main_total: 0,
                 main_done: 0,
+                held: String::new(),
             })),
         }
     }
@@ -134,15 +143,34 @@ impl Inner {
         }
     }
 
-    /// Prints a line above the live display, or plainly.
-    fn say(&self, line: &str) {
+    /// Prints a line above the live display, or plainly after the lines
+    /// held so far.
+    fn say(&mut self, line: &str) {
         match &self.live {
             Some(l) => l.multi.suspend(|| println!("{line}")),
             None => {
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(line.as_bytes());
-                let _ = out.write_all(b"\n");
+                self.held.push_str(line);
+                self.held.push('\n');
+                self.write_held();
             }
+        }
+    }
+
+    /// [`Inner::say`] at the end of the scheduler's turn ([`Recorder::flush`]),
+    /// when plain: a turn's step lines (one step's end, the next one's start)
+    /// go out in one `write`, not one each.
+    fn say_later(&mut self, line: &str) {
+        if self.live.is_some() {
+            return self.say(line);
+        }
+        self.held.push_str(line);
+        self.held.push('\n');
+    }
+
+    fn write_held(&mut self) {
+        if !self.held.is_empty() {
+            let _ = std::io::stdout().lock().write_all(self.held.as_bytes());
+            self.held.clear();
         }
     }
 
@@ -287,7 +315,7 @@ impl Recorder for Display {
                         1 => d.paint_into(&mut line, "2", "started"),
                         _ => d.paint_into(&mut line, "2", &format!("started ({label})")),
                     }
-                    d.say(&line);
+                    d.say_later(&line);
                 }
             }
         });
@@ -300,7 +328,7 @@ impl Recorder for Display {
         self.with(|d| {
             let p = d.prefix(step);
             let err = a.error.as_deref().unwrap_or("failed");
-            d.say(&format!(
+            d.say_later(&format!(
                 "{p} {} {err}",
                 d.paint("33", &format!("attempt {} failed:", a.number))
             ));
@@ -315,7 +343,7 @@ impl Recorder for Display {
                 }
             }
             let p = d.prefix(step);
-            d.say(&format!("{p} {}", d.paint("2", why)));
+            d.say_later(&format!("{p} {}", d.paint("2", why)));
         });
     }
 
@@ -350,7 +378,7 @@ impl Recorder for Display {
                     line.push_str(err);
                 }
             }
-            d.say(&line);
+            d.say_later(&line);
         });
     }
 
@@ -396,6 +424,10 @@ impl Recorder for Display {
             }
             d.say(&line);
         });
+    }
+
+    fn flush(&mut self) {
+        self.with(Inner::write_held);
     }
 }
 
