@@ -83,7 +83,7 @@ pub fn compile(
     input: &PlanInput,
 ) -> Result<(plan::Plan, crate::ir::Workflow, SourceFile), ExitCode> {
     let (name, text) = read(input)?;
-    compile_text(input, name, text).map(|c| (c.plan, c.ir, c.source))
+    compile_text(input, name, text, None).map(|c| (c.plan, c.ir, c.source))
 }
 
 /// The workflow file of `input`, named as given, and its text (exit code 2
@@ -104,8 +104,16 @@ pub struct Compiled {
     pub env: Vec<plan::inputs::EnvRead>,
 }
 
-/// [`compile`] of the file's text, read already.
-pub fn compile_text(input: &PlanInput, name: String, text: String) -> Result<Compiled, ExitCode> {
+/// [`compile`] of the file's text, read already. `params_file`: the params
+/// file's name and text when the caller read them already (the plan cache
+/// keys its entry by that text, so the plan must be compiled from it, not
+/// from a second read that may see the file changed).
+pub fn compile_text(
+    input: &PlanInput,
+    name: String,
+    text: String,
+    params_file: Option<(String, String)>,
+) -> Result<Compiled, ExitCode> {
     let color = render::use_color(std::io::stderr().is_terminal());
     let analysis = analysis::analyze_lean(name, text);
     crate::timings::mark("check");
@@ -151,13 +159,14 @@ pub fn compile_text(input: &PlanInput, name: String, text: String) -> Result<Com
     if !bad.is_empty() {
         return Err(fail(&bad));
     }
-    if let Some(path) = &input.params_file {
-        let (fname, text) = read_input(path).map_err(|msg| {
+    params.file = match (params_file, &input.params_file) {
+        (Some(read), _) => Some(read),
+        (None, Some(path)) => Some(read_input(path).map_err(|msg| {
             eprintln!("{msg}");
             ExitCode::from(2)
-        })?;
-        params.file = Some((fname, text));
-    }
+        })?),
+        (None, None) => None,
+    };
     let options = plan::Options {
         jobs: input.jobs.map(|j| j as usize),
     };

@@ -156,6 +156,12 @@ impl Cache {
         Some(Cache { path, key, params })
     }
 
+    /// The params file's name and text as the key hashed them (the compile
+    /// reads them from here: see [`super::plan::compile_text`]).
+    pub fn params_file(&self) -> Option<(String, String)> {
+        self.params.file.clone()
+    }
+
     /// [`crate::store::file_hash`] of the file, from the key's digest.
     pub fn file_hash(&self) -> String {
         crate::store::hex(self.key.source.1)
@@ -440,7 +446,7 @@ mod tests {
             let text = std::fs::read_to_string(&file).unwrap();
             let compile = |params: &[&str]| {
                 let input = input(&file, params);
-                let c = super::super::plan::compile_text(&input, "f".into(), text.clone());
+                let c = super::super::plan::compile_text(&input, "f".into(), text.clone(), None);
                 c.ok().map(|c| (input, c))
             };
             let (input, mut c) = compile(&[])
@@ -477,7 +483,8 @@ mod tests {
         ));
         let text = std::fs::read_to_string(file).unwrap();
         let input = input(file, &[]);
-        let mut c = super::super::plan::compile_text(&input, "f".into(), text.clone()).unwrap();
+        let mut c =
+            super::super::plan::compile_text(&input, "f".into(), text.clone(), None).unwrap();
         let cache = Cache::new(&input, &text, state.path(), true).unwrap();
         let path = cache.path.clone();
         let names = NameTable::from(&c.ir);
@@ -523,7 +530,8 @@ mod tests {
             let file = work.path().join(name);
             std::fs::write(&file, &text).unwrap();
             let input = input(&file, &[]);
-            let mut c = super::super::plan::compile_text(&input, "f".into(), text.clone()).unwrap();
+            let mut c =
+                super::super::plan::compile_text(&input, "f".into(), text.clone(), None).unwrap();
             let cache = Cache::new(&input, &text, state.path(), true).unwrap();
             let path = cache.path.clone();
             let names = NameTable::from(&c.ir);
@@ -547,6 +555,26 @@ mod tests {
         let (_, new_entry) = add("c.wf");
         assert!(!gone_entry.exists() && !abandoned.exists());
         assert!(kept_entry.exists() && new_entry.exists() && writing.exists());
+    }
+
+    /// The compile takes the params file's text that the key hashed, not a
+    /// second read: a file changed in between cannot give an entry keyed by
+    /// one text and compiled from another.
+    #[test]
+    fn the_compile_uses_the_params_file_the_key_hashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "workflow w {\n  param word: string\n  step s: shell {\n    run \"echo ${word}\"\n  }\n}\n";
+        let (file, params) = (dir.path().join("w.wf"), dir.path().join("p.json"));
+        std::fs::write(&file, text).unwrap();
+        std::fs::write(&params, r#"{"word": "one"}"#).unwrap();
+        let mut input = input(&file, &[]);
+        input.params_file = Some(params.clone());
+        let cache = Cache::new(&input, text, dir.path(), true).unwrap();
+        std::fs::write(&params, r#"{"word": "two"}"#).unwrap();
+        let read = cache.params_file();
+        let c = super::super::plan::compile_text(&input, "w".into(), text.into(), read).unwrap();
+        let word = c.plan.params.iter().find(|p| p.name == "word").unwrap();
+        assert_eq!(word.value, Value::Str("one".into()));
     }
 
     #[test]

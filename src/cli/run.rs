@@ -140,7 +140,8 @@ fn front_end(args: &RunArgs) -> Result<(crate::plan::Plan, Front), ExitCode> {
         return Ok((warm.plan, front));
     }
     let file_hash = cache.as_ref().map(Cache::file_hash);
-    let mut c = plan_cmd::compile_text(&args.input, name, text)?;
+    let params_file = cache.as_ref().and_then(Cache::params_file);
+    let mut c = plan_cmd::compile_text(&args.input, name, text, params_file)?;
     let names = NameTable::from(&c.ir);
     let cache = cache.and_then(|cache| cache.pending(&mut c.plan, &c.ir, &names, &c.env));
     let front = Front::Compiled {
