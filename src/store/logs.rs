@@ -42,14 +42,14 @@ pub fn relative_path(run_id: &str, step: &StepKey) -> PathBuf {
 /// A file-name-safe version of a name (`/` and control characters become
 /// `_`, and a leading `.` gets a `_` before it).
 fn safe(name: &str) -> Cow<'_, str> {
-    // Most names are printable ASCII: checked a byte at a time (the char
-    // test below decodes UTF-8 and asks Unicode; three times a step).
-    let plain = |b: &u8| (b' '..0x7f).contains(b) && *b != b'/' && *b != b'\\';
-    if !name.starts_with('.') && name.as_bytes().iter().all(plain) {
-        return Cow::Borrowed(name);
-    }
     let unsafe_char = |c: char| c == '/' || c == '\\' || c.is_control();
-    if !name.starts_with('.') && !name.contains(unsafe_char) {
+    // Most names are ASCII: checked a byte at a time (the char test decodes
+    // UTF-8 and asks Unicode; three times a step).
+    let clean = match name.is_ascii() {
+        true => name.bytes().all(|b| !unsafe_char(char::from(b))),
+        false => !name.contains(unsafe_char),
+    };
+    if clean && !name.starts_with('.') {
         return Cow::Borrowed(name);
     }
     let s: String = name
