@@ -686,3 +686,29 @@ fn wfc_timings_prints_each_phase_in_order_and_only_when_asked() {
     // without a store).
     assert!(threads.starts_with("threads (cpu ms): main "), "{threads}");
 }
+
+/// More steps at once than the limit on open files allows: the step that
+/// cannot start fails with what to do, and the run fails rather than hangs.
+#[test]
+fn too_many_steps_for_the_open_file_limit_say_what_to_do() {
+    let steps: Vec<String> = (0..30)
+        .map(|n| format!(r#"step s{n}: shell {{ run "sleep 0.3" }}"#))
+        .collect();
+    let c = Case::new(&format!("workflow wide {{\n{}\n}}", steps.join("\n")));
+    let out = std::process::Command::new("sh")
+        .current_dir(c.path(""))
+        .args([
+            "-c",
+            "ulimit -n 48 && exec \"$0\" run w.wf --plain --no-store --jobs 30",
+        ])
+        .arg(env!("CARGO_BIN_EXE_wfc"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("lower `--jobs` or raise `ulimit -n`"),
+        "{stdout}"
+    );
+}

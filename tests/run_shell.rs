@@ -102,6 +102,32 @@ async fn a_non_zero_exit_fails_with_the_code_and_last_stderr_line() {
     assert!(o.error.unwrap().contains("command not found"));
 }
 
+/// The step ends when its process exits, not when its output ends: a process
+/// that closes both early is waited for, and what it wrote before is kept.
+/// Output written just before the exit, more than a pipe holds, is all read.
+#[tokio::test]
+async fn the_step_ends_with_its_process_not_its_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("late");
+    let mut spec = ShellSpec::new(
+        "echo early; echo warn >&2; exec >&- 2>&-; sleep 0.3; : > \"$MARK\"; exit 4",
+    );
+    spec.env = vec![("MARK".into(), mark.display().to_string())];
+    let o = run(spec).await;
+    assert_eq!(o.exit_code, Some(4), "{:?}", o.error);
+    assert!(mark.exists(), "the step ended before its process did");
+    assert_eq!(o.stdout.text, "early\n");
+    assert_eq!(o.stderr.text, "warn\n");
+
+    let o = run(ShellSpec::new(
+        "head -c 300000 /dev/zero | tr '\\0' x; echo; echo end >&2",
+    ))
+    .await;
+    assert_eq!(o.status, Status::Succeeded, "{:?}", o.error);
+    assert_eq!(o.stdout.text.trim_end().len(), 300_000);
+    assert_eq!(o.stderr.text, "end\n");
+}
+
 #[tokio::test]
 async fn env_layers_workdir_and_shell_choice() {
     let dir = tempfile::tempdir().unwrap();

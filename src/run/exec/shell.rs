@@ -23,7 +23,7 @@
 
 use super::output::{parse_outputs, OutputPipe};
 use super::process::signal_group;
-use super::spawn::{start, EnvBlock, Launch, Var};
+use super::spawn::{close_later, start, EnvBlock, Launch, Var};
 use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
 use nix::sys::signal::Signal;
 use std::ffi::OsStr;
@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::AsyncReadExt;
+use tokio::net::unix::pipe::Receiver;
 use tokio_util::sync::CancellationToken;
 
 /// How long output pipes may stay open after the process exited (a process
@@ -135,11 +136,19 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     };
     let mut child = match started {
         Ok(c) => c,
-        Err(e) => return Outcome::failed(format!("cannot start `{}`: {e}", spec.shell)),
+        Err(e) => {
+            let mut msg = format!("cannot start `{}`: {e}", spec.shell);
+            if e.raw_os_error() == Some(libc::EMFILE) {
+                msg.push_str(
+                    "; each running step holds 3 to 5 descriptors: lower `--jobs` or raise `ulimit -n`",
+                );
+            }
+            return Outcome::failed(msg);
+        }
     };
     let leader = child.id();
-    let stdout = child.stdout.take().expect("piped");
-    let stderr = child.stderr.take().expect("piped");
+    let mut out_rx = child.stdout.take().expect("piped");
+    let mut err_rx = child.stderr.take().expect("piped");
     let exited = CancellationToken::new();
     let cap = ex.opts.capture_cap;
     let out_pipe = OutputPipe::new(Stream::Stdout, ctx.sink.clone(), &ctx.masker, cap);
@@ -167,10 +176,11 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     };
     let (result, (stdout, out_last), (stderr, err_last)) = tokio::join!(
         waiter,
-        pump(stdout, out_pipe, &exited),
-        pump(stderr, err_pipe, &exited),
+        pump(&mut out_rx, out_pipe, &exited),
+        pump(&mut err_rx, err_pipe, &exited),
     );
     let _ = out_last;
+    close_later(child, [out_rx, err_rx]);
 
     let mut outcome = match result {
         Err(stop) => Outcome::stopped(stop),
@@ -228,38 +238,88 @@ fn exit_outcome(status: std::process::ExitStatus, stderr_last: &str) -> Outcome 
 
 /// Reads `src` into `pipe` until EOF, or until [`DRAIN_TIMEOUT`] after `exited`.
 pub(crate) async fn pump(
-    mut src: impl AsyncRead + Unpin,
+    src: &mut Receiver,
     mut pipe: OutputPipe,
     exited: &CancellationToken,
 ) -> (super::Captured, String) {
-    // Most steps print little or nothing: read into a small buffer inside
-    // the task, and take a big one from the heap only for a step that fills
-    // it. (Two 16 KiB buffers per step made malloc consolidate its free
-    // lists on every step: ~7% of wfc's own time on trivial steps.)
-    let mut small = [0u8; 1024];
-    let mut big: Vec<u8> = Vec::new();
-    let drain_deadline = async {
-        exited.cancelled().await;
-        tokio::time::sleep(DRAIN_TIMEOUT).await;
-    };
-    tokio::pin!(drain_deadline);
+    let mut buf = ReadBuf::default();
+    // While the process runs, read what it writes as it comes.
     loop {
-        let buf: &mut [u8] = if big.is_empty() { &mut small } else { &mut big };
-        let len = buf.len();
         tokio::select! {
-            n = src.read(buf) => match n {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    pipe.feed(&buf[..n]);
-                    if n == len && big.is_empty() {
-                        big = vec![0u8; 16 * 1024];
-                    }
-                }
+            n = src.read(buf.get()) => match n {
+                Ok(0) | Err(_) => return pipe.finish(),
+                Ok(n) => buf.feed(&mut pipe, n),
             },
-            _ = &mut drain_deadline => break,
+            () = exited.cancelled() => break,
+        }
+    }
+    // Once it is reaped, wfc has let go of its write ends: unless something
+    // the process left running holds them, what is left is in the pipe, then
+    // its end. Read that now rather than after the runtime's next turn
+    // reports the pipe readable (the step's end waits on this).
+    loop {
+        match rustix::io::read(&*src, buf.get()) {
+            Ok(0) => return pipe.finish(),
+            Ok(n) => buf.feed(&mut pipe, n),
+            Err(rustix::io::Errno::AGAIN) => break,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return pipe.finish(),
+        }
+    }
+    let deadline = tokio::time::sleep(DRAIN_TIMEOUT);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            n = src.read(buf.get()) => match n {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.feed(&mut pipe, n),
+            },
+            () = &mut deadline => break,
         }
     }
     pipe.finish()
+}
+
+/// The buffer [`pump`] reads into. Most steps print little or nothing: read
+/// into a small buffer inside the task, and take a big one from the heap only
+/// for a step that fills it. (Two 16 KiB buffers per step made malloc
+/// consolidate its free lists on every step: ~7% of wfc's own time on
+/// trivial steps.)
+struct ReadBuf {
+    small: [u8; 1024],
+    big: Vec<u8>,
+}
+
+impl Default for ReadBuf {
+    fn default() -> Self {
+        ReadBuf {
+            small: [0; 1024],
+            big: Vec::new(),
+        }
+    }
+}
+
+impl ReadBuf {
+    fn get(&mut self) -> &mut [u8] {
+        if self.big.is_empty() {
+            &mut self.small
+        } else {
+            &mut self.big
+        }
+    }
+
+    /// Gives `pipe` the `n` bytes just read; a read that filled the small
+    /// buffer moves on to the big one.
+    fn feed(&mut self, pipe: &mut OutputPipe, n: usize) {
+        if self.big.is_empty() {
+            pipe.feed(&self.small[..n]);
+            if n == self.small.len() {
+                self.big = vec![0u8; 16 * 1024];
+            }
+        } else {
+            pipe.feed(&self.big[..n]);
+        }
+    }
 }
 
 /// The program, words and `PWD` to run the step's command with, when `sh`
