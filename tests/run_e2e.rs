@@ -712,3 +712,42 @@ fn too_many_steps_for_the_open_file_limit_say_what_to_do() {
         "{stdout}"
     );
 }
+
+/// A descriptor wfc inherited open (as under `make`'s jobserver, or
+/// `wfc run … 7>file`) is open in its steps too; wfc's own are not.
+#[test]
+fn steps_inherit_what_wfc_inherited_and_nothing_of_wfcs_own() {
+    let c = Case::new(
+        r#"workflow fds {
+          step a: shell { run "echo through-7 >&7; ls /proc/self/fd > fds" }
+        }"#,
+    );
+    let out = std::process::Command::new("sh")
+        .current_dir(c.path(""))
+        .args([
+            "-c",
+            "exec 7>seven && exec \"$0\" run w.wf --plain --no-store",
+        ])
+        .arg(env!("CARGO_BIN_EXE_wfc"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(c.read("seven"), "through-7\n");
+    // The same as `ls` under a shell that opened 7 itself (with whatever
+    // this test inherited).
+    let plain = std::process::Command::new("sh")
+        .current_dir(c.path(""))
+        .args(["-c", "exec 7>/dev/null && ls /proc/self/fd"])
+        .output()
+        .unwrap();
+    let fds = |text: &str| {
+        let mut v: Vec<i32> = text.lines().filter_map(|l| l.parse().ok()).collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(
+        fds(&c.read("fds")),
+        fds(&String::from_utf8_lossy(&plain.stdout)),
+        "the step's descriptors against a plain shell's"
+    );
+}

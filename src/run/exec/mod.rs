@@ -49,6 +49,7 @@ pub use email::EmailSpec;
 pub use http::{Body, HttpSpec};
 pub use notify::{SlackSpec, WebhookSpec};
 pub use shell::ShellSpec;
+pub(crate) use spawn::close_leftovers;
 
 /// Default cap on each captured stream: 1 MiB (the tail is kept).
 pub const DEFAULT_CAPTURE_CAP: usize = 1024 * 1024;

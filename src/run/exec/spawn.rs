@@ -21,6 +21,7 @@ use super::{process, vfork};
 use nix::sys::signal::Signal;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
+use std::cell::RefCell;
 use std::ffi::{CStr, CString, OsStr};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -210,7 +211,9 @@ pub(crate) fn start(launch: Launch<'_>) -> io::Result<StepProcess> {
         let vars = entries(&launch.vars)?;
         with_vfork(&program, &args, &launch.base.with(&vars))?
     };
-    StepProcess::new(started)
+    let process = StepProcess::new(started);
+    close_leftovers();
+    process
 }
 
 /// Starts the process ([`vfork::spawn`]) with stdin on `/dev/null` and
@@ -401,23 +404,28 @@ fn watch(pidfd: OwnedFd) -> io::Result<AsyncFd<OwnedFd>> {
         .map_err(io::Error::from)
 }
 
-/// Lets go of a reaped step's process (its pidfd) and its pipes' read ends
-/// after the runtime's next turn rather than now. Each is taken out of the
-/// runtime's epoll set and closed: six system calls (~25 µs on the
-/// development VM) that, done at once, came between a step's end and the
-/// start of the steps waiting on it. Deferred, they run once those have
-/// started, while wfc would wait anyway.
+/// A reaped step's process (its pidfd) and its pipes' read ends.
+type Leftover = (StepProcess, [pipe::Receiver; 2]);
+
+thread_local! {
+    /// What [`close_later`] keeps until the next start on this thread.
+    static LEFTOVERS: RefCell<Vec<Leftover>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Lets go of a reaped step's process and pipes after the next start rather
+/// than now. Each descriptor is taken out of the runtime's epoll set and
+/// closed: six system calls (~25 µs on the development VM) that, done at
+/// once, came between a step's end and the start of the steps waiting on it.
+/// [`start`] closes them once it has started its process (and
+/// [`close_leftovers`] at the end of a graph's run).
 pub(crate) fn close_later(process: StepProcess, pipes: [pipe::Receiver; 2]) {
-    tokio::spawn(async move {
-        // `yield_now` has the runtime run this task again only after its next
-        // poll of the I/O driver, which comes when its queue is empty. The
-        // first such poll comes before the scheduler's turn (that queues the
-        // next steps' tasks after this one); the second, once those tasks
-        // have started their processes.
-        tokio::task::yield_now().await;
-        tokio::task::yield_now().await;
-        drop((process, pipes));
-    });
+    LEFTOVERS.with_borrow_mut(|l| l.push((process, pipes)));
+}
+
+/// Closes what [`close_later`] kept on this thread.
+pub(crate) fn close_leftovers() {
+    // Taken out first: nothing is dropped while the cell is borrowed.
+    drop(LEFTOVERS.with_borrow_mut(std::mem::take));
 }
 
 impl Drop for StepProcess {
