@@ -361,22 +361,30 @@ mod tests {
     /// once, though the child still runs. (On one CPU, where the parent's
     /// wake-up takes the CPU from the child in the middle of its `exec`.)
     #[test]
+    #[allow(unsafe_code)]
     fn the_child_holds_none_of_the_parents_other_descriptors() {
-        use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
         let null = OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
         let args = [c"/bin/sleep", c"10"];
-        let this = nix::unistd::Pid::from_raw(0);
-        let all = sched_getaffinity(this).unwrap();
-        let mut one = CpuSet::new();
-        let first = (0..CpuSet::count()).find(|&c| all.is_set(c).unwrap_or(false));
-        one.set(first.unwrap()).unwrap();
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        // SAFETY: the sets are plain bit masks of `size` bytes, read and
+        // written by the calls and macros given them.
+        let (all, one) = unsafe {
+            let mut all: libc::cpu_set_t = std::mem::zeroed();
+            assert_eq!(libc::sched_getaffinity(0, size, &mut all), 0);
+            let mut one: libc::cpu_set_t = std::mem::zeroed();
+            let first = (0..libc::CPU_SETSIZE as usize).find(|&c| libc::CPU_ISSET(c, &all));
+            libc::CPU_SET(first.unwrap(), &mut one);
+            (all, one)
+        };
+        // SAFETY: as above; 0 is this thread.
+        let pin = |set: &libc::cpu_set_t| unsafe { libc::sched_setaffinity(0, size, set) };
         // Without the early close, about one start in three failed this.
         for _ in 0..20 {
             let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
-            sched_setaffinity(this, &one).unwrap();
+            assert_eq!(pin(&one), 0);
             let child = spawn(args[0], &args, &[], [&null, &null, &null]);
             drop(w);
-            sched_setaffinity(this, &all).unwrap();
+            assert_eq!(pin(&all), 0);
             let child = nix::unistd::Pid::from_raw(child.unwrap().pid);
             rustix::io::ioctl_fionbio(&r, true).unwrap();
             let n = rustix::io::read(&r, &mut [0u8; 8]);
