@@ -695,21 +695,11 @@ fn too_many_steps_for_the_open_file_limit_say_what_to_do() {
         .map(|n| format!(r#"step s{n}: shell {{ run "sleep 0.3" }}"#))
         .collect();
     let c = Case::new(&format!("workflow wide {{\n{}\n}}", steps.join("\n")));
-    let out = std::process::Command::new("sh")
-        .current_dir(c.path(""))
-        .args([
-            "-c",
-            "ulimit -n 48 && exec \"$0\" run w.wf --plain --no-store --jobs 30",
-        ])
-        .arg(env!("CARGO_BIN_EXE_wfc"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let r = c.run_after("ulimit -n 48", "--jobs 30");
+    assert_eq!(r.code, 1, "{r}");
     assert!(
-        stdout.contains("lower `--jobs` or raise `ulimit -n`"),
-        "{stdout}"
+        r.stdout.contains("lower `--jobs` or raise `ulimit -n`"),
+        "{r}"
     );
 }
 
@@ -722,16 +712,8 @@ fn steps_inherit_what_wfc_inherited_and_nothing_of_wfcs_own() {
           step a: shell { run "echo through-7 >&7; ls /proc/self/fd > fds" }
         }"#,
     );
-    let out = std::process::Command::new("sh")
-        .current_dir(c.path(""))
-        .args([
-            "-c",
-            "exec 7>seven && exec \"$0\" run w.wf --plain --no-store",
-        ])
-        .arg(env!("CARGO_BIN_EXE_wfc"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let r = c.run_after("exec 7>seven", "");
+    assert_eq!(r.code, 0, "{r}");
     assert_eq!(c.read("seven"), "through-7\n");
     // The same as `ls` under a shell that opened 7 itself (with whatever
     // this test inherited).

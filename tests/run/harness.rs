@@ -20,6 +20,16 @@ pub struct Done {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Done {
+    fn from(out: std::process::Output) -> Done {
+        Done {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl fmt::Display for Done {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -69,11 +79,22 @@ impl Case {
             .envs(env.iter().copied())
             .output()
             .unwrap();
-        Done {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Done::from(out)
+    }
+
+    /// `wfc run w.wf --plain --no-store ARGS` started by a shell that first
+    /// runs `setup` (`ulimit -n 48`, `exec 7>file`): what wfc inherits.
+    pub fn run_after(&self, setup: &str, args: &str) -> Done {
+        let script = format!("{setup} && exec \"$0\" run w.wf --plain --no-store {args}");
+        let out = Command::new("sh")
+            .current_dir(self.dir.path())
+            .args(["-c", &script])
+            .arg(env!("CARGO_BIN_EXE_wfc"))
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        Done::from(out)
     }
 
     /// Starts a run in the background (stdout and stderr piped).
