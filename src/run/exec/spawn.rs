@@ -5,15 +5,13 @@
 //! variable is added; a step adds at least `WF_OUTPUTS`. With the 39 variables
 //! of a login shell that was ~12% of wfc's own CPU on trivial steps (`perf`),
 //! and a chain of 1,000 such steps ran 50–60 ms faster under `env -i`.
-//! So the common case — a step under the run's reaper, without `workdir` —
-//! is started here ([`super::vfork`]: `clone` with `CLONE_VFORK`, a leaner
+//! So a step under the run's reaper (the default) is started here ([`super::vfork`]: `clone` with `CLONE_VFORK`, a leaner
 //! `posix_spawn`) with an environment block built once per run
 //! ([`EnvBlock`]: wfc's environment with the workflow's `env { }` over it),
 //! to which each spawn adds only the step's own variables.
 //!
-//! Steps that need more — a `pre_exec` hook (the per-step supervisor of
-//! [`super::process`]) or a working directory — are started with std's
-//! `Command` instead. Either way the
+//! A step that needs a `pre_exec` hook (the per-step supervisor of
+//! [`super::process`]) is started with std's `Command` instead. Either way the
 //! result is a [`StepProcess`]: the pid, the read ends of the stdout and
 //! stderr pipes, and a pidfd that tells the runtime when the process exits.
 
@@ -167,6 +165,7 @@ pub(crate) struct Launch<'a> {
     pub base: Arc<EnvBlock>,
     /// The step's own variables, applied over `base` in order.
     pub vars: Vec<Var<'a>>,
+    /// The directory to run in (default: wfc's).
     pub workdir: Option<&'a Path>,
     /// Under the per-step supervisor ([`process::supervised`]).
     pub supervised: bool,
@@ -193,7 +192,7 @@ struct Started {
 /// layers even). A supervised step must be started here anyway: its death
 /// signal is tied to the spawning thread.
 pub(crate) fn start(launch: Launch<'_>) -> io::Result<StepProcess> {
-    let started = if launch.supervised || launch.workdir.is_some() {
+    let started = if launch.supervised {
         with_std(std_command(&launch))?
     } else {
         let invalid =
@@ -209,7 +208,11 @@ pub(crate) fn start(launch: Launch<'_>) -> io::Result<StepProcess> {
             args.push(CString::new(*a).map_err(|_| invalid("an argument"))?);
         }
         let vars = entries(&launch.vars)?;
-        with_vfork(&program, &args, &launch.base.with(&vars))?
+        let dir = launch
+            .workdir
+            .map(|d| CString::new(d.as_os_str().as_bytes()));
+        let dir = dir.transpose().map_err(|_| invalid("the workdir"))?;
+        with_vfork(&program, &args, &launch.base.with(&vars), dir.as_deref())?
     };
     let process = StepProcess::new(started);
     close_leftovers();
@@ -227,11 +230,16 @@ pub(crate) fn start(launch: Launch<'_>) -> io::Result<StepProcess> {
 /// tracepoints, a chain of 1,000: 2.6 wakes a step, ~53 µs from the first to
 /// the last). Kept, only the exit wakes wfc — unless descriptors run short
 /// ([`room_for`]).
-fn with_vfork(program: &CStr, args: &[CString], env: &[&CStr]) -> io::Result<Started> {
+fn with_vfork(
+    program: &CStr,
+    args: &[CString],
+    env: &[&CStr],
+    dir: Option<&CStr>,
+) -> io::Result<Started> {
     let (out_r, out_w) = pipe()?;
     let (err_r, err_w) = pipe()?;
     let args: Vec<&CStr> = args.iter().map(CString::as_c_str).collect();
-    let child = vfork::spawn(program, &args, env, [dev_null()?, &out_w, &err_w])?;
+    let child = vfork::spawn(program, &args, env, [dev_null()?, &out_w, &err_w], dir)?;
     Ok(Started {
         pid: Pid::from_raw(child.pid),
         stdout: out_r,
@@ -253,7 +261,7 @@ fn room_for(newest: &OwnedFd) -> bool {
     u64::try_from(newest.as_raw_fd()).is_ok_and(|fd| fd < *quarter)
 }
 
-/// std's `Command`, for a supervisor or a working directory.
+/// std's `Command`, for a supervisor.
 fn std_command(launch: &Launch<'_>) -> std::process::Command {
     let program = launch.program.as_os_str();
     let args = launch.args.iter().map(OsStr::new);
