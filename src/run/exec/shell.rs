@@ -139,9 +139,8 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         Err(e) => {
             let mut msg = format!("cannot start `{}`: {e}", spec.shell);
             if e.raw_os_error() == Some(libc::EMFILE) {
-                msg.push_str(
-                    "; each running step holds 3 to 5 descriptors: lower `--jobs` or raise `ulimit -n`",
-                );
+                msg.push_str("; each running step holds 3 to 5 descriptors: ");
+                msg.push_str("lower `--jobs` or raise `ulimit -n`");
             }
             return Outcome::failed(msg);
         }

@@ -5,10 +5,11 @@
 //! variable is added; a step adds at least `WF_OUTPUTS`. With the 39 variables
 //! of a login shell that was ~12% of wfc's own CPU on trivial steps (`perf`),
 //! and a chain of 1,000 such steps ran 50–60 ms faster under `env -i`.
-//! So a step under the run's reaper (the default) is started here ([`super::vfork`]: `clone` with `CLONE_VFORK`, a leaner
-//! `posix_spawn`) with an environment block built once per run
-//! ([`EnvBlock`]: wfc's environment with the workflow's `env { }` over it),
-//! to which each spawn adds only the step's own variables.
+//! So a step under the run's reaper (the default) is started here
+//! ([`super::vfork`]: `clone` with `CLONE_VFORK`, a leaner `posix_spawn`,
+//! which also changes to the step's `workdir`) with an environment block
+//! built once per run ([`EnvBlock`]: wfc's environment with the workflow's
+//! `env { }` over it), to which each spawn adds only the step's own variables.
 //!
 //! A step that needs a `pre_exec` hook (the per-step supervisor of
 //! [`super::process`]) is started with std's `Command` instead. Either way the
