@@ -149,8 +149,7 @@ impl Inner {
         match &self.live {
             Some(l) => l.multi.suspend(|| println!("{line}")),
             None => {
-                self.held.push_str(line);
-                self.held.push('\n');
+                self.hold(line);
                 self.write_held();
             }
         }
@@ -163,6 +162,10 @@ impl Inner {
         if self.live.is_some() {
             return self.say(line);
         }
+        self.hold(line);
+    }
+
+    fn hold(&mut self, line: &str) {
         self.held.push_str(line);
         self.held.push('\n');
     }

@@ -45,9 +45,10 @@ fn safe(name: &str) -> Cow<'_, str> {
     let unsafe_char = |c: char| c == '/' || c == '\\' || c.is_control();
     // Most names are ASCII: checked a byte at a time (the char test decodes
     // UTF-8 and asks Unicode; three times a step).
-    let clean = match name.is_ascii() {
-        true => name.bytes().all(|b| !unsafe_char(char::from(b))),
-        false => !name.contains(unsafe_char),
+    let clean = if name.is_ascii() {
+        name.bytes().all(|b| !unsafe_char(char::from(b)))
+    } else {
+        !name.contains(unsafe_char)
     };
     if clean && !name.starts_with('.') {
         return Cow::Borrowed(name);

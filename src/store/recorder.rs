@@ -230,9 +230,10 @@ fn rollback_of(key: &StepKey) -> &str {
 /// a `Vec` directly: `Display` goes through `fmt::Write` a piece at a time,
 /// ~3k instructions for a step's usual three outputs, twice a step.
 fn json_text(v: &serde_json::Value) -> Option<String> {
-    match v.is_null() {
-        true => None,
-        false => serde_json::to_string(v).ok(),
+    if v.is_null() {
+        None
+    } else {
+        serde_json::to_string(v).ok()
     }
 }
 

@@ -243,14 +243,8 @@ pub(crate) async fn pump(
 ) -> (super::Captured, String) {
     let mut buf = ReadBuf::default();
     // While the process runs, read what it writes as it comes.
-    loop {
-        tokio::select! {
-            n = src.read(buf.get()) => match n {
-                Ok(0) | Err(_) => return pipe.finish(),
-                Ok(n) => buf.feed(&mut pipe, n),
-            },
-            () = exited.cancelled() => break,
-        }
+    if read_until(src, &mut buf, &mut pipe, exited.cancelled()).await {
+        return pipe.finish();
     }
     // Once it is reaped, wfc has let go of its write ends: unless something
     // the process left running holds them, what is left is in the pipe, then
@@ -265,18 +259,28 @@ pub(crate) async fn pump(
             Err(_) => return pipe.finish(),
         }
     }
-    let deadline = tokio::time::sleep(DRAIN_TIMEOUT);
-    tokio::pin!(deadline);
+    read_until(src, &mut buf, &mut pipe, tokio::time::sleep(DRAIN_TIMEOUT)).await;
+    pipe.finish()
+}
+
+/// Reads `src` into `pipe` as it turns readable until its end (`true`) or
+/// until `stop` completes (`false`).
+async fn read_until(
+    src: &mut Receiver,
+    buf: &mut ReadBuf,
+    pipe: &mut OutputPipe,
+    stop: impl std::future::Future<Output = ()>,
+) -> bool {
+    tokio::pin!(stop);
     loop {
         tokio::select! {
             n = src.read(buf.get()) => match n {
-                Ok(0) | Err(_) => break,
-                Ok(n) => buf.feed(&mut pipe, n),
+                Ok(0) | Err(_) => return true,
+                Ok(n) => buf.feed(pipe, n),
             },
-            () = &mut deadline => break,
+            () = &mut stop => return false,
         }
     }
-    pipe.finish()
 }
 
 /// The buffer [`pump`] reads into. Most steps print little or nothing: read
