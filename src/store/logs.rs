@@ -15,28 +15,49 @@ use crate::run::record::{timestamp, GraphName, StepKey};
 use crate::run::runner::LineOutput;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-/// A step's log file, relative to the state directory. (Built as one
-/// string: it is made twice for every step of a run.)
-pub fn relative_path(run_id: &str, step: &StepKey) -> PathBuf {
-    let (run, name) = (safe(run_id), safe(&step.name));
-    let mut path = String::with_capacity(16 + run.len() + name.len());
-    path.push_str("logs/");
-    path.push_str(&run);
-    path.push('/');
-    if step.graph != GraphName::Main {
-        path.push_str(step.graph.id());
-        path.push('.');
+/// The log files of one run, relative to the state directory: `logs/RUN/`
+/// made once, since every step of the run shares it. (A step's path is made
+/// three times a step — the attempt's start and end, the step's sink — so
+/// the run id's check and the prefix's allocation are not repeated.)
+#[derive(Clone, Debug)]
+pub struct LogPaths {
+    prefix: String,
+}
+
+impl LogPaths {
+    pub fn new(run_id: &str) -> Self {
+        LogPaths {
+            prefix: format!("logs/{}/", safe(run_id)),
+        }
     }
-    path.push_str(&name);
-    path.push_str(".log");
-    PathBuf::from(path)
+
+    /// `step`'s log file.
+    pub fn of(&self, step: &StepKey) -> String {
+        let mut path = String::new();
+        self.write(step, &mut path);
+        path
+    }
+
+    /// `step`'s log file, in `path` (emptied first: a buffer kept for it
+    /// allocates nothing).
+    pub fn write(&self, step: &StepKey, path: &mut String) {
+        let name = safe(&step.name);
+        path.clear();
+        path.reserve(self.prefix.len() + name.len() + 16);
+        path.push_str(&self.prefix);
+        if step.graph != GraphName::Main {
+            path.push_str(step.graph.id());
+            path.push('.');
+        }
+        path.push_str(&name);
+        path.push_str(".log");
+    }
 }
 
 /// A file-name-safe version of a name (`/` and control characters become
@@ -74,28 +95,28 @@ fn open_append(path: &Path) -> std::io::Result<File> {
 /// Attempt headers not yet written, by log file: the recorder notes each
 /// attempt's start, and the sink writes the `── attempt N ──` line before the
 /// attempt's first output line. A step that prints nothing gets no file.
-/// (Keyed by the path's bytes, hashed with Fx: `Path`'s own hash walks its
-/// components, twice a step on the scheduler's thread.)
+/// (Keyed by the path as a string, hashed with Fx: `Path`'s own hash walks
+/// its components, twice a step on the scheduler's thread.)
 #[derive(Clone, Default)]
-pub struct Headers(Arc<Mutex<FxHashMap<OsString, (u32, SystemTime)>>>);
+pub struct Headers(Arc<Mutex<FxHashMap<String, (u32, SystemTime)>>>);
 
 impl Headers {
     /// Attempt `n` of the step logging to `path` started at `at`.
-    pub fn attempt(&self, path: PathBuf, n: u32, at: SystemTime) {
+    pub fn attempt(&self, path: String, n: u32, at: SystemTime) {
         if let Ok(mut m) = self.0.lock() {
-            m.insert(path.into_os_string(), (n, at));
+            m.insert(path, (n, at));
         }
     }
 
     /// The attempt logging to `path` ended: a header not written by now
     /// never will be (most steps print nothing; kept, the headers of a
     /// big run's steps would add up: ~110 bytes each).
-    pub fn ended(&self, path: &Path) {
+    pub fn ended(&self, path: &str) {
         self.take(path);
     }
 
-    fn take(&self, path: &Path) -> Option<(u32, SystemTime)> {
-        self.0.lock().ok()?.remove(path.as_os_str())
+    fn take(&self, path: &str) -> Option<(u32, SystemTime)> {
+        self.0.lock().ok()?.remove(path)
     }
 }
 
@@ -103,7 +124,7 @@ impl Headers {
 pub struct LogOutput {
     /// Shared by the sinks: a step's full path is made only if it prints.
     root: Arc<Path>,
-    run_id: String,
+    paths: LogPaths,
     headers: Headers,
     inner: Option<Arc<dyn LineOutput>>,
 }
@@ -118,7 +139,7 @@ impl LogOutput {
     ) -> Self {
         LogOutput {
             root: Arc::from(root),
-            run_id: run_id.to_owned(),
+            paths: LogPaths::new(run_id),
             headers,
             inner,
         }
@@ -127,7 +148,7 @@ impl LogOutput {
 
 impl LineOutput for LogOutput {
     fn sink(&self, step: &StepKey) -> LineSink {
-        let rel = relative_path(&self.run_id, step);
+        let rel = self.paths.of(step);
         let root = self.root.clone();
         // Opened at the first line: most short steps print nothing.
         let file: Mutex<Option<File>> = Mutex::new(None);
@@ -170,23 +191,21 @@ mod tests {
             name: name.into(),
             kind: "shell",
         };
+        let r1 = LogPaths::new("r1");
         assert_eq!(
-            relative_path("r1", &k(GraphName::Main, "ship[eu/west]")),
-            Path::new("logs/r1/ship[eu_west].log")
+            r1.of(&k(GraphName::Main, "ship[eu/west]")),
+            "logs/r1/ship[eu_west].log"
         );
+        // Written into a buffer that held a longer path before.
+        let mut path = String::from("logs/r1/a-much-longer-name-than-the-next.log");
+        r1.write(&k(GraphName::Rollback("ship".into()), "unship"), &mut path);
+        assert_eq!(path, "logs/r1/rollback.unship.log");
         assert_eq!(
-            relative_path("r1", &k(GraphName::Rollback("ship".into()), "unship")),
-            Path::new("logs/r1/rollback.unship.log")
-        );
-        assert_eq!(
-            relative_path(
-                "r/2",
-                &k(
-                    GraphName::Handler(crate::syntax::ast::HandlerKind::Finally),
-                    ".hidden\tstep"
-                )
-            ),
-            Path::new("logs/r_2/finally._.hidden_step.log")
+            LogPaths::new("r/2").of(&k(
+                GraphName::Handler(crate::syntax::ast::HandlerKind::Finally),
+                ".hidden\tstep"
+            )),
+            "logs/r_2/finally._.hidden_step.log"
         );
     }
 
@@ -200,10 +219,11 @@ mod tests {
             name: "a".into(),
             kind: "shell",
         };
-        let path = dir.path().join(relative_path("r", &key));
+        let rel = LogPaths::new("r").of(&key);
+        let path = dir.path().join(&rel);
         let sink = out.sink(&key);
         assert!(!path.exists(), "no output, no file");
-        headers.attempt(relative_path("r", &key), 1, SystemTime::UNIX_EPOCH);
+        headers.attempt(rel, 1, SystemTime::UNIX_EPOCH);
         sink(Stream::Stdout, "hello");
         sink(Stream::Stderr, "oops");
         let text = std::fs::read_to_string(path).unwrap();

@@ -52,6 +52,9 @@ pub struct StoreRecorder {
     prior_ms: i64,
     next_seq: i64,
     headers: logs::Headers,
+    logs: logs::LogPaths,
+    /// The path [`Recorder::attempt_ended`] looks up, kept to reuse its memory.
+    scratch: String,
     /// The run's journal, from its start on.
     journal: Option<Journal>,
     /// This turn's records, encoded as they come.
@@ -86,6 +89,8 @@ impl StoreRecorder {
             prior_ms: 0,
             next_seq: 0,
             headers: logs::Headers::default(),
+            logs: logs::LogPaths::new(run_id),
+            scratch: String::new(),
             journal: None,
             turn: Turn::default(),
             warned: false,
@@ -297,21 +302,22 @@ impl Recorder for StoreRecorder {
     fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let log = logs::relative_path(&self.run_id, step);
-        // The log file tells where each attempt starts.
-        self.headers.attempt(log.clone(), attempt, at);
+        let log = self.logs.of(step);
         self.turn.push(&Record::AttemptStarted {
             key: key(step),
             kind: step.kind,
             seq,
             attempt,
             at: ms(at),
-            log: &log.to_string_lossy(),
+            log: &log,
         });
+        // The log file tells where each attempt starts.
+        self.headers.attempt(log, attempt, at);
     }
 
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
-        self.headers.ended(&logs::relative_path(&self.run_id, step));
+        self.logs.write(step, &mut self.scratch);
+        self.headers.ended(&self.scratch);
         self.turn.push(&Record::AttemptEnded {
             key: key(step),
             attempt: a.number,
