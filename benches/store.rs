@@ -63,10 +63,12 @@ fn main() {
         for _ in 0..runs {
             let dir = tempfile::tempdir().expect("a temp dir");
             let store = Store::open(dir.path()).expect("opens");
+            // Run ids as wfc makes them: the start time first, so the
+            // newest run sorts last (the store's keys begin with it).
             for k in 0..case.earlier {
-                record_run(&store, &format!("earlier-{k}"), steps, case);
+                record_run(&store, &format!("20261101-0000{k:02}-e{k:03}"), steps, case);
             }
-            let (recording, folding) = record_run(&store, "bench", steps, case);
+            let (recording, folding) = record_run(&store, "20261102-000000-b000", steps, case);
             times.push(recording);
             folds.push(folding);
         }
