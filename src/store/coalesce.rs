@@ -14,8 +14,9 @@
 //! step that is not merged into it, and at the end of the batch.
 
 use super::events::{Events, Packed};
-use super::record::{attempt_started_step, step_ended, Key, Record};
+use super::record::{attempt_started_step, steps_ended, Key, Record, StepEnd};
 use rusqlite::{params, Transaction};
+use rustc_hash::FxHashSet;
 
 /// An attempt's start not yet written, and its end once seen.
 struct Pending<'a> {
@@ -33,6 +34,11 @@ pub struct Batch<'t, 'c, 'a> {
     packed: Packed,
     /// In the order the starts came; few at a time (the running steps).
     pending: Vec<(Key<'a>, Pending<'a>)>,
+    /// Steps' ends merged with their attempts, written together, in the
+    /// order of their keys ([`steps_ended`]), at the batch's end or before
+    /// another record of one of those steps.
+    ended: Vec<StepEnd<'a>>,
+    ended_keys: FxHashSet<Key<'a>>,
 }
 
 impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
@@ -44,11 +50,16 @@ impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
             events: Events::next(tx, run_id)?,
             packed: Packed::default(),
             pending: Vec::new(),
+            ended: Vec::new(),
+            ended_keys: FxHashSet::default(),
         })
     }
 
     /// Applies `record`: its event now, its rows now or merged later.
     pub fn push(&mut self, record: Record<'a>) -> rusqlite::Result<()> {
+        if record.key().is_some_and(|k| self.ended_keys.contains(&k)) {
+            self.write_ended()?;
+        }
         record.pack(&mut self.packed);
         if self.packed.full() {
             self.packed.write(self.tx, self.run_id, &mut self.events)?;
@@ -95,7 +106,8 @@ impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
                         };
                         // A first attempt's start is the step's start.
                         let first = (*attempt == 1).then_some(*at);
-                        step_ended(self.tx, self.run_id, &record, Some(log), first)?;
+                        self.ended.push((record, Some(log), first));
+                        self.ended_keys.insert(key);
                     }
                     Some(p) => {
                         self.write(p)?;
@@ -118,7 +130,15 @@ impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
         for (_, p) in std::mem::take(&mut self.pending) {
             self.write(p)?;
         }
+        self.write_ended()?;
         self.packed.write(self.tx, self.run_id, &mut self.events)
+    }
+
+    fn write_ended(&mut self) -> rusqlite::Result<()> {
+        steps_ended(self.tx, self.run_id, &mut self.ended)?;
+        self.ended.clear();
+        self.ended_keys.clear();
+        Ok(())
     }
 
     fn held(&mut self, key: Key<'_>) -> Option<&mut Pending<'a>> {
@@ -215,6 +235,7 @@ mod tests {
     use crate::store::journal::tests::store;
     use crate::store::record::tests::key;
     use crate::store::record::Outcome;
+    use crate::store::Store;
     use rusqlite::{Connection, TransactionBehavior};
 
     /// A string for a record to borrow for the rest of the test.
@@ -340,6 +361,78 @@ mod tests {
             .all(|c| c[0].kind == "attempt_started" && c[2].kind == "step_ended"));
     }
 
+    /// Applies `folds` to one store record by record, and to another a
+    /// [`Batch`] a fold.
+    fn fold_both_ways(folds: &[Vec<Record<'static>>]) -> [(tempfile::TempDir, Store); 2] {
+        let (a, one_by_one) = store();
+        let (b, batched) = store();
+        for records in folds {
+            let tx = Transaction::new_unchecked(&one_by_one.conn, TransactionBehavior::Immediate)
+                .unwrap();
+            let mut events = Events::next(&tx, "r1").unwrap();
+            for r in records {
+                // Each record on its own: its rows, then its event.
+                r.rows(&tx, "r1", 1).unwrap();
+                r.event(&tx, "r1", &mut events).unwrap();
+            }
+            tx.commit().unwrap();
+            let tx =
+                Transaction::new_unchecked(&batched.conn, TransactionBehavior::Immediate).unwrap();
+            let mut batch = Batch::new(&tx, "r1", 1).unwrap();
+            for r in records {
+                batch.push(*r).unwrap();
+            }
+            batch.finish().unwrap();
+            tx.commit().unwrap();
+        }
+        [(a, one_by_one), (b, batched)]
+    }
+
+    /// A big batch writes its steps' ends many to a statement, in the order
+    /// of their keys: the same rows as one by one, whether the step's row
+    /// was there (started in the fold before) or not, and whatever the order
+    /// the steps ended in.
+    #[test]
+    fn a_big_batch_of_ends_leaves_the_rows_that_one_by_one_leaves() {
+        // 100 steps: more than two statements' worth and a remainder. Named
+        // so that the order they end in is not their keys' order.
+        let names: Vec<&'static str> = (0..100)
+            .map(|i| leak(format!("s{}", (i * 37) % 100)))
+            .collect();
+        let (early, late) = names.split_at(40);
+        let mut first = Vec::new();
+        for (i, &n) in early.iter().enumerate() {
+            first.push(start(n, 1, i as i64));
+        }
+        let mut second = Vec::new();
+        for (i, &n) in names.iter().rev().enumerate() {
+            let at = 100 + i as i64;
+            if late.contains(&n) {
+                second.push(start(n, 1, at));
+            }
+            second.push(end(n, 1, "succeeded", at));
+            second.push(step_end(n, "succeeded", 1, None, at));
+        }
+        // A record of a step after its end, in the same batch as its start
+        // and end: the end is written before it, as one by one.
+        second.push(Record::Waiting {
+            key: key(late[0]),
+            why: "approval",
+            at: 300,
+        });
+        let [(_a, one_by_one), (_b, batched)] = fold_both_ways(&[first, second]);
+        let (want, got) = (dump(&one_by_one.conn), dump(&batched.conn));
+        assert_eq!(got, want);
+        let waiting: String = batched
+            .conn
+            .query_row("SELECT status FROM steps WHERE name = ?1", [late[0]], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(waiting, "waiting");
+        assert!(want.len() >= 100, "{want:#?}");
+    }
+
     #[test]
     fn a_batch_leaves_the_rows_that_applying_each_record_leaves() {
         // Two folds: a step retried and ended within the first; one that
@@ -404,27 +497,7 @@ mod tests {
                 step_end("f", "succeeded", 2, None, 15),
             ],
         ];
-        let (_a, one_by_one) = store();
-        let (_b, batched) = store();
-        for records in &folds {
-            let tx = Transaction::new_unchecked(&one_by_one.conn, TransactionBehavior::Immediate)
-                .unwrap();
-            let mut events = Events::next(&tx, "r1").unwrap();
-            for r in records {
-                // Each record on its own: its rows, then its event.
-                r.rows(&tx, "r1", 1).unwrap();
-                r.event(&tx, "r1", &mut events).unwrap();
-            }
-            tx.commit().unwrap();
-            let tx =
-                Transaction::new_unchecked(&batched.conn, TransactionBehavior::Immediate).unwrap();
-            let mut batch = Batch::new(&tx, "r1", 1).unwrap();
-            for r in records {
-                batch.push(*r).unwrap();
-            }
-            batch.finish().unwrap();
-            tx.commit().unwrap();
-        }
+        let [(_a, one_by_one), (_b, batched)] = fold_both_ways(&folds);
         let (want, got) = (dump(&one_by_one.conn), dump(&batched.conn));
         assert_eq!(got, want);
         // Each batch's events are one row.

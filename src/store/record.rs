@@ -7,7 +7,7 @@ use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 
 /// A step instance in the store's key: `(graph, rollback_of, name)`.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub struct Key<'a> {
     pub graph: &'a str,
     /// Empty outside a rollback graph.
@@ -80,6 +80,20 @@ pub enum Record<'a> {
         name: &'a str,
         at: i64,
     },
+}
+
+impl<'a> Record<'a> {
+    /// The step this record is about (`None` for a skip, which names only
+    /// the step, and a phase).
+    pub fn key(&self) -> Option<Key<'a>> {
+        match self {
+            Record::AttemptStarted { key, .. }
+            | Record::AttemptEnded { key, .. }
+            | Record::Waiting { key, .. }
+            | Record::StepEnded { key, .. } => Some(*key),
+            Record::Skipped { .. } | Record::Phase { .. } => None,
+        }
+    }
 }
 
 impl Record<'_> {
@@ -270,16 +284,91 @@ pub(super) fn attempt_started_step(
     Ok(())
 }
 
-/// Writes a step's end (`record`, a [`Record::StepEnded`]) into its `steps`
-/// row. When its last attempt started in the same batch
-/// ([`super::coalesce`]), `log` is that attempt's log path and `first_start`
-/// the start of its first attempt, if that was it (the row may not exist).
+/// A step's end to write: a [`Record::StepEnded`], and when its last attempt
+/// started in the same batch ([`super::coalesce`]), that attempt's log path
+/// and the start of its first attempt, if that was it (the row may not
+/// exist).
+pub(super) type StepEnd<'a> = (Record<'a>, Option<&'a str>, Option<i64>);
+
+/// The statement that writes steps' ends, `$rows` of them: the columns,
+/// and what an existing row (the step's start, folded earlier) keeps.
+macro_rules! step_ends_sql {
+    ($rows:expr) => {
+        concat!(
+            "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts,
+                                started_at, duration_ms, exit_code, error, outputs, optional, log_path)
+             VALUES ",
+            $rows,
+            " ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
+                 status = excluded.status, attempts = excluded.attempts,
+                 started_at = COALESCE(excluded.started_at, started_at),
+                 duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
+                 error = excluded.error, outputs = excluded.outputs,
+                 optional = excluded.optional, detail = NULL,
+                 log_path = COALESCE(excluded.log_path, log_path)"
+        )
+    };
+}
+const STEP_END_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// Rows a statement of [`steps_ended`] writes.
+const STEP_ENDS_AT_ONCE: usize = 32;
+
+/// Writes a step's end into its `steps` row (see [`StepEnd`]).
 pub(super) fn step_ended(
     tx: &Transaction,
     run_id: &str,
     record: &Record<'_>,
     log: Option<&str>,
     first_start: Option<i64>,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(step_ends_sql!(
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))?;
+    bind_step_end(&mut stmt, 0, run_id, &(*record, log, first_start))?;
+    stmt.raw_execute().map(drop)
+}
+
+/// Writes many steps' ends, [`STEP_ENDS_AT_ONCE`] to a statement, in the
+/// order of their keys (`ends` is sorted here). A run's id sorts after every
+/// earlier run's (it starts with its start time), so a new run's rows go at
+/// the end of the table, and in one statement SQLite's cursor, left on the
+/// row it just wrote, needs no search from the tree's root for the next:
+/// a fold of a fresh run's steps in the order they ended went through the
+/// whole tree for every row.
+pub(super) fn steps_ended(
+    tx: &Transaction,
+    run_id: &str,
+    ends: &mut [StepEnd<'_>],
+) -> rusqlite::Result<()> {
+    ends.sort_unstable_by_key(|(r, ..)| r.key().map(|k| (k.graph, k.rollback_of, k.name)));
+    let mut chunks = ends.chunks_exact(STEP_ENDS_AT_ONCE);
+    if chunks.len() > 0 {
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            let one = step_ends_sql!("ROWS");
+            one.replace("ROWS", &vec![STEP_END_ROW; STEP_ENDS_AT_ONCE].join(", "))
+        });
+        let mut stmt = tx.prepare_cached(sql)?;
+        for chunk in chunks.by_ref() {
+            for (i, end) in chunk.iter().enumerate() {
+                bind_step_end(&mut stmt, i * 15, run_id, end)?;
+            }
+            stmt.raw_execute()?;
+        }
+    }
+    for (record, log, first) in chunks.remainder() {
+        step_ended(tx, run_id, record, *log, *first)?;
+    }
+    Ok(())
+}
+
+/// Binds a step's end to the 15 parameters after the `at`th.
+fn bind_step_end(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    at: usize,
+    run_id: &str,
+    (record, log, first_start): &StepEnd<'_>,
 ) -> rusqlite::Result<()> {
     let Record::StepEnded {
         key,
@@ -293,23 +382,29 @@ pub(super) fn step_ended(
         ..
     } = record
     else {
-        return Ok(());
+        return Err(rusqlite::Error::InvalidParameterCount(0, 15));
     };
-    let started_at = started_at.or(first_start);
-    tx.prepare_cached(
-        "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at,
-                            duration_ms, exit_code, error, outputs, optional, log_path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-         ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-             status = excluded.status, attempts = excluded.attempts,
-             started_at = COALESCE(excluded.started_at, started_at),
-             duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
-             error = excluded.error, outputs = excluded.outputs,
-             optional = excluded.optional, detail = NULL,
-             log_path = COALESCE(excluded.log_path, log_path)",
-    )?
-    .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, status, attempts,
-                     started_at, o.duration_ms, o.exit_code, o.error, o.outputs, optional, log])?;
+    let started_at = started_at.or(*first_start);
+    let values: [&dyn rusqlite::ToSql; 15] = [
+        &run_id,
+        &key.graph,
+        &key.rollback_of,
+        &key.name,
+        kind,
+        seq,
+        status,
+        attempts,
+        &started_at,
+        &o.duration_ms,
+        &o.exit_code,
+        &o.error,
+        &o.outputs,
+        optional,
+        log,
+    ];
+    for (i, v) in values.into_iter().enumerate() {
+        stmt.raw_bind_parameter(at + i + 1, v)?;
+    }
     Ok(())
 }
 
