@@ -7,11 +7,14 @@
 //! the batch shows its end: the attempt is inserted once with its outcome,
 //! and, when the step's end follows, the step's row is written once too —
 //! seven statements a step become two, with the events of the whole batch
-//! packed into one row ([`super::events`]).
+//! packed into one row ([`super::events`]). Those steps' rows are written at
+//! the batch's end, sorted by key, many to a statement
+//! ([`super::record::steps_ended`]); most steps' attempts need no row.
 //!
 //! The result is the same rows as applying each record in turn: an attempt
 //! start still held is written as it stands before any other record of its
-//! step that is not merged into it, and at the end of the batch.
+//! step that is not merged into it, and at the end of the batch; a step's
+//! end held is written before any later record of its step.
 
 use super::events::{Events, Packed};
 use super::record::{attempt_started_step, steps_ended, Key, Record, StepEnd};
@@ -134,6 +137,7 @@ impl<'t, 'c, 'a> Batch<'t, 'c, 'a> {
         self.packed.write(self.tx, self.run_id, &mut self.events)
     }
 
+    /// Writes the steps' ends held.
     fn write_ended(&mut self) -> rusqlite::Result<()> {
         steps_ended(self.tx, self.run_id, &mut self.ended)?;
         self.ended.clear();

@@ -309,7 +309,12 @@ macro_rules! step_ends_sql {
         )
     };
 }
-const STEP_END_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/// One step's end in [`step_ends_sql`]: its 15 values.
+macro_rules! step_end_row {
+    () => {
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    };
+}
 
 /// Rows a statement of [`steps_ended`] writes.
 const STEP_ENDS_AT_ONCE: usize = 32;
@@ -322,9 +327,7 @@ pub(super) fn step_ended(
     log: Option<&str>,
     first_start: Option<i64>,
 ) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(step_ends_sql!(
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))?;
+    let mut stmt = tx.prepare_cached(step_ends_sql!(step_end_row!()))?;
     bind_step_end(&mut stmt, 0, run_id, &(*record, log, first_start))?;
     stmt.raw_execute().map(drop)
 }
@@ -347,7 +350,7 @@ pub(super) fn steps_ended(
         static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let sql = SQL.get_or_init(|| {
             let one = step_ends_sql!("ROWS");
-            one.replace("ROWS", &vec![STEP_END_ROW; STEP_ENDS_AT_ONCE].join(", "))
+            one.replace("ROWS", &[step_end_row!(); STEP_ENDS_AT_ONCE].join(", "))
         });
         let mut stmt = tx.prepare_cached(sql)?;
         for chunk in chunks.by_ref() {
@@ -382,7 +385,11 @@ fn bind_step_end(
         ..
     } = record
     else {
-        return Err(rusqlite::Error::InvalidParameterCount(0, 15));
+        // Only a step's end is ever given: a statement of several must not
+        // run with one row's values unbound.
+        return Err(rusqlite::Error::ToSqlConversionFailure(
+            "a step's end was expected".into(),
+        ));
     };
     let started_at = started_at.or(*first_start);
     let values: [&dyn rusqlite::ToSql; 15] = [
