@@ -1,15 +1,15 @@
 //! The checker: resolves names, infers and checks types, validates step kinds
 //! and the dependency graph, and lowers the tree to [`crate::ir`].
 //!
-//! It runs in passes over one [`Checker`]:
-//! 1. [`scope`] collects every step, block and param (so names may be used
+//! It runs in passes over one `Checker`:
+//! 1. `scope` collects every step, block and param (so names may be used
 //!    before they are declared — the body is a graph, not a script) and
 //!    lowers params;
-//! 2. [`steps`] checks workflow settings, `defaults`, block headers and every
+//! 2. `steps` checks workflow settings, `defaults`, block headers and every
 //!    step's fields against the kind table in [`kinds`], typing expressions
 //!    with [`exprs`] (which records implied dependencies);
-//! 3. [`graph`] checks dependencies: cycles, `parallel` members, regions;
-//! 4. [`lints`] reports warnings (unused params, dead branches, `raw()`,
+//! 3. `graph` checks dependencies: cycles, `parallel` members, regions;
+//! 4. `lints` reports warnings (unused params, dead branches, `raw()`,
 //!    secrets in command lines and notifications).
 //!
 //! Errors never cascade: a bad expression gets [`Type::Invalid`], and nothing

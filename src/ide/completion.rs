@@ -1,4 +1,4 @@
-//! Completion: what may be typed at the cursor, by [`context`](super::context).
+//! Completion: what may be typed at the cursor, by [`context`].
 //!
 //! Keywords where an item may start, step kinds after `step x:`, the fields
 //! of the step's kind (and one snippet with all its required fields), names

@@ -1,9 +1,9 @@
 //! The walk over the IR that builds a [`Graph`]: dead-branch pruning of `if`
 //! chains decided at plan time, `for each` unrolling over known lists,
 //! `parallel` groups and run-time conditions. Dependencies and output
-//! references are resolved by [`super::link`] once every instance exists.
+//! references are resolved by `super::link` once every instance exists.
 //!
-//! [`compile`] drives the whole thing for a workflow: the main graph, each
+//! [`compile()`] drives the whole thing for a workflow: the main graph, each
 //! instance's rollback, the handlers, then estimates and the schedule.
 
 use super::eval::{self, Eval, Scope};

@@ -12,7 +12,7 @@
 //! 2. starting a step evaluates its run-time `if` (false: skipped) and its
 //!    fields; gates with `check` are decided on the spot; the first ready
 //!    step of a loop over a run-time list unrolls the loop instead
-//!    ([`unroll`]);
+//!    (`unroll`);
 //! 3. waits for an event: a step ended, the run was cancelled (Ctrl-C), or
 //!    the workflow's `timeout` expired;
 //! 4. a step that ended tells its dependents (success counts down, a skip or

@@ -49,7 +49,7 @@ pub struct HistoryEstimator {
 impl HistoryEstimator {
     /// Reads the history of `workflow`: its runs newest first, each run's
     /// steps by the steps table's key, until every step seen has [`RECENT`]
-    /// durations and a run brought no step not seen yet, or [`RUNS`] runs.
+    /// durations and a run brought no step not seen yet, or `RUNS` runs.
     /// With `only`, steps not named there are not looked at: a step renamed
     /// or removed since would otherwise keep the reading going to the
     /// hundredth run at every plan.

@@ -1,7 +1,7 @@
 //! One state change of a running run, as the journal holds it ([`Record`]),
 //! and the rows it writes in the store (`steps`, `attempts`) and its event.
 //! The journal ([`super::journal`]) carries records from the scheduler to
-//! the folds; [`super::coalesce`] merges a fold's records into fewer rows.
+//! the folds; `super::coalesce` merges a fold's records into fewer rows.
 
 use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};

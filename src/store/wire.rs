@@ -15,7 +15,7 @@
 //! acted on it; reading stops there.
 //!
 //! Until schema v5 the journal was JSON lines (`RUN.jsonl`, read by
-//! [`super::record_read`]). Writing each record's field names and parsing
+//! `super::record_read`). Writing each record's field names and parsing
 //! them back cost more than the rest of recording a step: ~12,000
 //! instructions a step to write a turn on the scheduler's thread and
 //! ~25,000 to read it on the watch thread (callgrind, fan-out of 1,000).

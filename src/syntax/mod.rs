@@ -2,7 +2,7 @@
 //!
 //! [`parse`] runs the pest grammar (`grammar/wf.pest`), builds the tree
 //! ([`parser`]), attaches `##` doc comments, and turns any failure into a
-//! diagnostic in plain words ([`errors`]) — pointing at where an unclosed
+//! diagnostic in plain words (`errors`) — pointing at where an unclosed
 //! string or brace was opened ([`scan`]).
 
 pub mod ast;

@@ -1,7 +1,7 @@
 //! pest pairs → syntax tree.
 //!
 //! The grammar (`grammar/wf.pest`) decides what parses; this module only
-//! builds [`ast`] nodes from the pairs. Problems the grammar cannot see (a
+//! builds [`ast`](crate::syntax::ast) nodes from the pairs. Problems the grammar cannot see (a
 //! number too large, an unknown escape) are collected as diagnostics while
 //! building, and the tree is still produced.
 

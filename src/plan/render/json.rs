@@ -245,7 +245,7 @@ pub fn step_definition<'a>(wf: &'a Workflow, g: &'a Graph, i: usize) -> StepDefi
     }
 }
 
-/// See [`step_definition`]. The fields are those of [`StepJson`] without the
+/// See [`step_definition`]. The fields are those of `StepJson` without the
 /// volatile ones, in the order of their names.
 #[derive(Serialize)]
 pub struct StepDefinition<'a> {

@@ -1,4 +1,4 @@
-//! Renderings of a [`Plan`]: [`text`] for people (the default of `wfc plan`),
+//! Renderings of a [`Plan`](crate::plan::Plan): [`text`] for people (the default of `wfc plan`),
 //! [`json`] for tools (a documented, stable contract: docs/plan.md), and the
 //! graph as Graphviz [`dot`] or [`mermaid`].
 //!

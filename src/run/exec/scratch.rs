@@ -45,7 +45,7 @@ pub(crate) fn dir() -> io::Result<PathBuf> {
 }
 
 /// Removes this process's scratch directory, if it made one. Called when a
-/// run ends; a later [`dir`] makes a fresh one.
+/// run ends; a later `dir` makes a fresh one.
 pub fn remove() {
     let mut scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(s) = scratch.take() {

@@ -1,7 +1,7 @@
 //! The `shell` executor: `SHELL -c COMMAND` in its own process group.
 //!
 //! A simple command under `sh` starts its program directly, with what `sh`
-//! would have given it ([`super::direct`]).
+//! would have given it (`super::direct`).
 //!
 //! The process gets wfc's environment, then the workflow's `env`, then the
 //! step's `env` (later wins), then `WF_OUTPUTS`: the path of a fresh, empty
