@@ -167,8 +167,12 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
     let mut seen = Seen::default();
     let work = async {
         let read_logs = async {
-            while let Some(Ok(item)) = logs.next().await {
-                seen.feed(item, &mut out, &mut err);
+            loop {
+                match logs.next().await {
+                    Some(Ok(item)) => seen.feed(item, &mut out, &mut err),
+                    Some(Err(e)) => break seen.engine_failed(api_error(&e)),
+                    None => break seen.read_ended(),
+                }
             }
         };
         tokio::pin!(read_logs);
@@ -217,14 +221,20 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
                 ..logs_opts
             }),
         );
-        let catch_up = rest.for_each(|item| {
-            if let Ok(item) = item {
-                seen.replay(item, &mut out, &mut err);
+        seen.read_begins();
+        let catch_up = async {
+            let mut rest = rest;
+            loop {
+                match rest.next().await {
+                    Some(Ok(item)) => seen.replay(item, &mut out, &mut err),
+                    Some(Err(e)) => break seen.engine_failed(api_error(&e)),
+                    None => break seen.read_ended(),
+                }
             }
-            async {}
-        });
+        };
         let _ = tokio::time::timeout(LOG_CATCH_UP, catch_up).await;
     }
+    let lost_log = result.is_ok().then(|| seen.lost()).flatten();
     cleanup.remove().await;
     let (stdout, _) = out.finish();
     let (stderr, err_last) = err.finish();
@@ -240,6 +250,15 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
     outcome.output("stderr", stderr.text.trim_end_matches('\n'));
     outcome.stdout = stdout;
     outcome.stderr = stderr;
+    if let (Status::Succeeded, Some(why)) = (outcome.status, lost_log) {
+        // The container succeeded, but what it printed cannot be told whole:
+        // handing a cut `stdout` on as if complete would lose data silently.
+        outcome.status = Status::Failed;
+        outcome.error = Some(format!(
+            "the engine could not deliver the container's whole log ({why}); \
+             its output would be incomplete"
+        ));
+    }
     if outcome.status == Status::Succeeded {
         match outputs.file().read() {
             Ok(declared) => outcome.declared = declared,
@@ -253,7 +272,14 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
 }
 
 /// How many bytes of each stream have been fed, so that the complete log,
-/// read again from its start, supplies only what the followed stream missed.
+/// read again from its start, supplies only what the followed stream missed;
+/// and whether either read got the log to its end.
+///
+/// The container has no TTY, so its output comes in stdout and stderr frames.
+/// Unframed text (bollard's `Console`) is the engine's, not the container's:
+/// an engine that fails in the middle of a log read writes its error into the
+/// body (Podman, when the read races the container's exit:
+/// `{"cause":"no such process","message":"failed to obtain logs …"}`).
 #[derive(Debug, Default)]
 struct Seen {
     out: usize,
@@ -261,13 +287,19 @@ struct Seen {
     /// Bytes of each stream passed over so far while replaying.
     replayed_out: usize,
     replayed_err: usize,
+    /// The first read to reach the log's end without an engine error.
+    whole: bool,
+    /// What the engine reported in place of the log, first report kept.
+    engine_error: Option<String>,
+    /// An engine error since the current read began.
+    read_failed: bool,
 }
 
 impl Seen {
     /// Feeds a chunk of the followed stream.
     fn feed(&mut self, item: LogOutput, out: &mut OutputPipe, err: &mut OutputPipe) {
         match item {
-            LogOutput::StdOut { message } | LogOutput::Console { message } => {
+            LogOutput::StdOut { message } => {
                 self.out += message.len();
                 out.feed(&message);
             }
@@ -275,6 +307,7 @@ impl Seen {
                 self.err += message.len();
                 err.feed(&message);
             }
+            LogOutput::Console { message } => self.engine_failed(engine_message(&message)),
             LogOutput::StdIn { .. } => {}
         }
     }
@@ -282,10 +315,9 @@ impl Seen {
     /// Feeds the part of a chunk of the complete log not fed yet.
     fn replay(&mut self, item: LogOutput, out: &mut OutputPipe, err: &mut OutputPipe) {
         let (message, seen, replayed, pipe) = match item {
-            LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                (message, &mut self.out, &mut self.replayed_out, out)
-            }
+            LogOutput::StdOut { message } => (message, &mut self.out, &mut self.replayed_out, out),
             LogOutput::StdErr { message } => (message, &mut self.err, &mut self.replayed_err, err),
+            LogOutput::Console { message } => return self.engine_failed(engine_message(&message)),
             LogOutput::StdIn { .. } => return,
         };
         let start = *replayed;
@@ -294,6 +326,46 @@ impl Seen {
             pipe.feed(&message[(*seen).saturating_sub(start)..]);
             *seen = *replayed;
         }
+    }
+
+    /// The engine reported an error in place of (the rest of) the log.
+    fn engine_failed(&mut self, why: String) {
+        self.read_failed = true;
+        self.engine_error.get_or_insert(why);
+    }
+
+    /// A read of the log begins (the followed stream, or the complete log's).
+    fn read_begins(&mut self) {
+        self.read_failed = false;
+    }
+
+    /// A read reached the log's end: it had the whole log if the engine
+    /// reported no error in it.
+    fn read_ended(&mut self) {
+        self.whole |= !self.read_failed;
+    }
+
+    /// Why the output may be incomplete: no read reached the log's end
+    /// without the engine reporting an error. `None` when one did, or when no
+    /// read failed (a read cut short by a timeout is not known to be cut).
+    fn lost(&self) -> Option<String> {
+        if self.whole {
+            return None;
+        }
+        self.engine_error.clone()
+    }
+}
+
+/// The engine's error text from unframed bytes in a log stream: the
+/// `message` of a JSON error body, else the text itself.
+fn engine_message(raw: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        message: String,
+    }
+    match serde_json::from_slice::<Body>(raw) {
+        Ok(body) => body.message.trim().to_owned(),
+        Err(_) => excerpt(String::from_utf8_lossy(raw).trim(), 200),
     }
 }
 
@@ -587,6 +659,59 @@ mod tests {
         }
         assert_eq!(o.finish().0.text, "a\nc\n");
         assert_eq!(e.finish().0.text, "b\n");
+    }
+
+    /// What Podman writes into a log stream that races the container's exit.
+    fn engine_error() -> LogOutput {
+        LogOutput::Console {
+            message: br#"{"cause":"no such process","message":"failed to obtain logs for Container 'faddee': read /proc/21955/cgroup: no such process","response":500}
+"#
+            .to_vec()
+            .into(),
+        }
+    }
+
+    #[test]
+    fn an_engine_error_in_the_followed_stream_is_not_output_and_the_complete_log_mends_it() {
+        let masker = Masker::default();
+        let mut o = OutputPipe::new(Stream::Stdout, None, &masker, 1 << 20);
+        let mut e = OutputPipe::new(Stream::Stderr, None, &masker, 1 << 20);
+        let mut seen = Seen::default();
+        seen.read_begins();
+        seen.feed(engine_error(), &mut o, &mut e);
+        seen.read_ended();
+        assert!(
+            seen.lost().is_some(),
+            "the followed stream alone is not whole"
+        );
+        seen.read_begins();
+        for item in [out("hello\n"), err("oops\n"), out("bye\n")] {
+            seen.replay(item, &mut o, &mut e);
+        }
+        seen.read_ended();
+        assert_eq!(seen.lost(), None);
+        assert_eq!(o.finish().0.text, "hello\nbye\n");
+        assert_eq!(e.finish().0.text, "oops\n");
+    }
+
+    #[test]
+    fn a_log_no_read_got_whole_is_reported_with_the_engines_message() {
+        let masker = Masker::default();
+        let mut o = OutputPipe::new(Stream::Stdout, None, &masker, 1 << 20);
+        let mut e = OutputPipe::new(Stream::Stderr, None, &masker, 1 << 20);
+        let mut seen = Seen::default();
+        seen.read_begins();
+        seen.feed(out("hel"), &mut o, &mut e);
+        seen.feed(engine_error(), &mut o, &mut e);
+        seen.read_ended();
+        seen.read_begins();
+        seen.replay(engine_error(), &mut o, &mut e);
+        seen.read_ended();
+        assert_eq!(
+            seen.lost().as_deref(),
+            Some("failed to obtain logs for Container 'faddee': read /proc/21955/cgroup: no such process")
+        );
+        assert_eq!(o.finish().0.text, "hel");
     }
 
     #[test]
