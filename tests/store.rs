@@ -247,6 +247,61 @@ fn history_estimates_feed_the_plan() {
     assert_eq!(lint.estimate.source, wfc::plan::EstimateSource::Declared);
 }
 
+/// Each run's first session packs its successful main-graph durations into
+/// one `durations` row; the estimates from those rows are the ones its
+/// `steps` rows give. A resumed session deletes the row: it does not see
+/// the earlier sessions' steps end.
+#[test]
+fn packed_durations_give_the_estimates_the_steps_rows_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    known_history(&store);
+    let rows = |store: &Store| -> i64 {
+        store
+            .conn
+            .query_row("SELECT COUNT(*) FROM durations", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(rows(&store), 5);
+    let medians = |store: &Store| {
+        let h = HistoryEstimator::load(&store.conn, "deploy", None).unwrap();
+        ["build", "test", "ship"].map(|s| h.median(s))
+    };
+    let packed = medians(&store);
+    assert_eq!(packed, [Some(300), Some(1000), Some(10)]);
+    store.conn.execute("DELETE FROM durations", []).unwrap();
+    assert_eq!(medians(&store), packed);
+
+    let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_001_000);
+    let mut r = StoreRecorder::new(&store, "again", RunMeta::default()).unwrap();
+    r.run_started(&info("again", "deploy", t0));
+    step(&mut r, "build", t0, &[(StepStatus::Succeeded, 50)]);
+    r.run_ended(&RunEnd {
+        status: RunStatus::Failed,
+        duration: Duration::from_millis(100),
+        ended_at: t0,
+        failed: Some(("ship".into(), "boom".into())),
+    });
+    drop(r);
+    assert_eq!(rows(&store), 1);
+    let mut r = StoreRecorder::resuming(&store, "again", RunMeta::default()).unwrap();
+    r.run_started(&info("again", "deploy", t0 + Duration::from_secs(5)));
+    assert_eq!(rows(&store), 0, "a resumed session forgets the run's row");
+    step(&mut r, "verify", t0, &[(StepStatus::Succeeded, 7)]);
+    r.run_ended(&RunEnd {
+        status: RunStatus::Succeeded,
+        duration: Duration::from_millis(100),
+        ended_at: t0 + Duration::from_secs(6),
+        failed: None,
+    });
+    drop(r);
+    assert_eq!(rows(&store), 0, "nor does its end write one");
+    // Read from its `steps` rows: both sessions' steps count.
+    let h = HistoryEstimator::load(&store.conn, "deploy", None).unwrap();
+    assert_eq!(h.median("build"), Some(250), "50 and 100..=500");
+    assert_eq!(h.median("verify"), Some(7), "the second session's");
+}
+
 /// `wfc run` takes the history after compiling (`Plan::reestimate`), once
 /// the IR is gone: the plan is the one compiling with it would give.
 #[test]

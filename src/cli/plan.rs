@@ -191,6 +191,7 @@ pub fn compile_text(
 pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
     let names = plan.main.steps.iter().map(|s| s.name.as_str());
     let history = read_history(names, &plan.workflow, state_dir);
+    crate::timings::mark("history: estimates");
     apply_history(plan, history);
 }
 

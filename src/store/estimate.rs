@@ -38,6 +38,50 @@ impl Recent {
     }
 }
 
+/// The durations read so far, run after run, newest first.
+struct Reading<'a> {
+    only: Option<&'a FxHashSet<&'a str>>,
+    /// Keyed by the plan's own names when given: a step's first duration
+    /// allocates nothing.
+    seen: FxHashMap<Cow<'a, str>, Recent>,
+    /// Steps seen with fewer than [`RECENT`] durations.
+    short: usize,
+}
+
+impl Reading<'_> {
+    /// Takes an older duration of step `name`.
+    fn take(&mut self, name: &str, ms: u64) {
+        // A step seen before passed `only` then.
+        let recent = match self.seen.get_mut(name) {
+            Some(r) => r,
+            None => {
+                let key = match self.only {
+                    Some(o) => match o.get(name) {
+                        Some(&n) => Cow::Borrowed(n),
+                        None => return,
+                    },
+                    None => Cow::Owned(name.to_owned()),
+                };
+                self.short += 1;
+                self.seen.entry(key).or_default()
+            }
+        };
+        if recent.push(ms) {
+            self.short -= 1;
+        }
+    }
+
+    /// Whether older runs would change nothing, after a run that began with
+    /// `known` steps seen: every step looked for has [`RECENT`] durations,
+    /// or every step seen has and the run brought no new one.
+    fn done(&self, known: usize) -> bool {
+        let all = self
+            .only
+            .is_some_and(|o| self.short == 0 && self.seen.len() == o.len());
+        all || (self.short == 0 && self.seen.len() == known)
+    }
+}
+
 /// Medians of recent successful durations, by step instance name.
 #[derive(Clone, Debug, Default)]
 pub struct HistoryEstimator {
@@ -66,48 +110,36 @@ impl HistoryEstimator {
         let ids: Vec<String> = runs
             .query_map(params![workflow, RUNS], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        let mut packed = conn.prepare(super::durations::SELECT)?;
         let mut steps = conn.prepare(
             "SELECT name, duration_ms FROM steps
              WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''
                AND status = 'succeeded' AND duration_ms IS NOT NULL",
         )?;
-        // Keyed by the plan's own names when given: a step's first row
-        // allocates nothing.
-        let mut seen: FxHashMap<Cow<'_, str>, Recent> = FxHashMap::default();
-        seen.reserve(only.map_or(0, FxHashSet::len));
-        let mut short = 0; // steps seen with fewer than RECENT durations
+        let mut reading = Reading {
+            only,
+            seen: FxHashMap::default(),
+            short: 0,
+        };
+        reading.seen.reserve(only.map_or(0, FxHashSet::len));
         for id in &ids {
-            let known = seen.len();
-            let mut rows = steps.query([id])?;
-            while let Some(row) = rows.next()? {
-                let name = row.get_ref(0)?.as_str()?;
-                let ms = row.get::<_, i64>(1)?.max(0) as u64;
-                // A step seen before passed `only` then.
-                let recent = match seen.get_mut(name) {
-                    Some(r) => r,
-                    None => {
-                        let key = match only {
-                            Some(o) => match o.get(name) {
-                                Some(&n) => Cow::Borrowed(n),
-                                None => continue,
-                            },
-                            None => Cow::Owned(name.to_owned()),
-                        };
-                        short += 1;
-                        seen.entry(key).or_default()
-                    }
-                };
-                if recent.push(ms) {
-                    short -= 1;
+            let known = reading.seen.len();
+            // The run's packed row, else (an older run, or one that did not
+            // end in its first session) its `steps` rows.
+            if !super::durations::each(&mut packed, id, |name, ms| reading.take(name, ms))? {
+                let mut rows = steps.query([id])?;
+                while let Some(row) = rows.next()? {
+                    let name = row.get_ref(0)?.as_str()?;
+                    reading.take(name, row.get::<_, i64>(1)?.max(0) as u64);
                 }
             }
-            let all = only.is_some_and(|o| short == 0 && seen.len() == o.len());
-            if all || (short == 0 && seen.len() == known) {
+            if reading.done(known) {
                 break;
             }
         }
         Ok(HistoryEstimator {
-            medians: seen
+            medians: reading
+                .seen
                 .into_iter()
                 .map(|(k, mut r)| (k.into_owned(), r.median()))
                 .collect(),
@@ -239,6 +271,40 @@ mod tests {
         assert_eq!(h.medians.get("build"), Some(&7));
         assert_eq!(h.medians.get("seldom"), Some(&3));
         assert_eq!(h.medians.get("rare"), Some(&7));
+    }
+
+    #[test]
+    fn a_runs_packed_row_is_read_instead_of_its_steps_rows() {
+        let conn = store(false);
+        let mut d = crate::store::durations::Durations::default();
+        d.push("build", 1000); // its `steps` row says 12
+        d.push("new", 4);
+        let tx = conn.unchecked_transaction().unwrap();
+        d.store(&tx, "r12").unwrap();
+        tx.commit().unwrap();
+        let h = HistoryEstimator::load(&conn, "deploy", None).unwrap();
+        assert_eq!(h.medians.get("new"), Some(&4));
+        // 1000 and 11..=3; with r12's `steps` row read too, 1000, 12..=4 (8).
+        assert_eq!(h.medians.get("build"), Some(&7));
+    }
+
+    #[test]
+    fn a_damaged_packed_row_gives_what_precedes_the_damage() {
+        let conn = store(false);
+        let mut d = crate::store::durations::Durations::default();
+        d.push("lone", 9);
+        let tx = conn.unchecked_transaction().unwrap();
+        d.store(&tx, "r12").unwrap();
+        // A name's length past the row's end.
+        tx.execute(
+            "UPDATE durations SET packed = CAST(packed || x'7f41' AS BLOB) WHERE run_id = 'r12'",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let h = HistoryEstimator::load(&conn, "deploy", None).unwrap();
+        assert_eq!(h.medians.get("lone"), Some(&9));
+        assert_eq!(h.medians.get("build"), Some(&6), "11..=2: r12 gave none");
     }
 
     #[test]

@@ -38,6 +38,7 @@
 
 mod coalesce;
 pub mod control;
+pub mod durations;
 pub mod estimate;
 pub mod events;
 pub mod journal;

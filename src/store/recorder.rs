@@ -20,13 +20,16 @@
 //! timeout) is reported once on stderr and the run goes on: losing the
 //! record is better than killing a deploy halfway.
 
+use super::durations::{self, Durations};
 use super::events::Events;
 use super::journal::{self, Journal};
 use super::logs;
 use super::record::{Key, Outcome, Record};
 use super::wire::Turn;
 use super::{ms, now_ms};
-use crate::run::record::{Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey};
+use crate::run::record::{
+    Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus,
+};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::json;
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -63,6 +66,8 @@ pub struct StoreRecorder {
     /// The plan's fingerprints when a thread is still taking them
     /// ([`StoreRecorder::plan_later`]).
     plan_later: Option<Receiver<Vec<u8>>>,
+    /// The main-graph steps that succeeded, for the run's `durations` row.
+    durations: Durations,
 }
 
 impl StoreRecorder {
@@ -95,6 +100,7 @@ impl StoreRecorder {
             turn: Turn::default(),
             warned: false,
             plan_later: None,
+            durations: Durations::default(),
         }
     }
 
@@ -291,6 +297,7 @@ impl Recorder for StoreRecorder {
                      WHERE id = ?1",
                     params![id, pid, started, session, meta.file_hash, meta.plan, host, prior, run.jobs as i64],
                 )?;
+                durations::forget(tx, &id)?;
                 Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session }).to_string()))
             }
         });
@@ -351,6 +358,10 @@ impl Recorder for StoreRecorder {
     fn step_ended(&mut self, step: &StepKey, e: &StepEnd) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        let duration_ms = e.duration.as_millis() as i64;
+        if e.status == StepStatus::Succeeded && step.graph == GraphName::Main {
+            self.durations.push(&step.name, duration_ms);
+        }
         self.turn.push(&Record::StepEnded {
             key: key(step),
             kind: step.kind,
@@ -359,7 +370,7 @@ impl Recorder for StoreRecorder {
             attempts: e.attempts,
             started_at: e.started_at.map(ms),
             outcome: Outcome {
-                duration_ms: e.duration.as_millis() as i64,
+                duration_ms,
                 exit_code: e.exit_code,
                 error: e.error.as_deref(),
                 outputs: json_text(&e.outputs).as_deref(),
@@ -379,10 +390,15 @@ impl Recorder for StoreRecorder {
         let id = self.run_id.clone();
         // A run shorter than its fingerprints waits for them here.
         let plan = self.fingerprints(true);
+        // Only the first session saw all of the run's steps end.
+        let durations = (self.session == 1).then(|| std::mem::take(&mut self.durations));
         let ended = self.write("the run's end", |tx| {
             journal::fold_in(tx, &id)?;
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
+            }
+            if let Some(d) = &durations {
+                d.store(tx, &id)?;
             }
             let (fs, fe) = match &end.failed {
                 Some((s, e)) => (Some(s.as_str()), Some(e.as_str())),

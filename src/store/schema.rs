@@ -34,6 +34,10 @@
 //!   `steps` row says (most steps: it halves what a fold inserts); the view
 //!   `attempt_log` gives every attempt, those included, and is what readers
 //!   read.
+//! - **v6** — `durations`: one row per run of its main-graph steps that
+//!   succeeded and their durations, packed (see [`super::durations`]); the
+//!   history estimates read it instead of ten runs' `steps` rows. An older
+//!   wfc resuming a run would leave its row stale.
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -41,7 +45,7 @@
 use rusqlite::{Connection, Transaction};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 /// Version 1, exactly as released (kept verbatim: tests build v1 files with it).
 pub const V1: &str = r#"
@@ -219,11 +223,19 @@ WHERE graph = 'main' AND status = 'succeeded' AND attempts = 1
                     AND a.rollback_of = s.rollback_of AND a.step = s.name);
 "#;
 
+/// Version 6 (see the module docs).
+const V6: &str = r#"
+CREATE TABLE durations (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+    packed BLOB NOT NULL                   -- succeeded main-graph steps: (name, ms) in postcard
+);
+"#;
+
 /// The next event number of a run (SQL, `?1` = the run id).
 pub const NEXT_EVENT: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1)";
 
 /// The migration steps, in order: `STEPS[i]` goes from version `i` to `i + 1`.
-const STEPS: &[&str] = &[V1, V2, V3, V4, V5];
+const STEPS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The database's schema version.
 pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
