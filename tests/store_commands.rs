@@ -167,7 +167,9 @@ fn a_run_that_does_not_compile_leaves_the_store_as_it_was() {
     assert_eq!(steps, want);
     let plan: Option<Vec<u8>> = env
         .conn()
-        .query_row("SELECT plan FROM runs WHERE id = ?1", [&id], |r| r.get(0))
+        .query_row("SELECT plan FROM plans WHERE run_id = ?1", [&id], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert!(
         plan.is_some_and(|p| !p.is_empty()),

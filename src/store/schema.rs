@@ -37,7 +37,18 @@
 //! - **v6** — `durations`: one row per run of its main-graph steps that
 //!   succeeded and their durations, packed (see [`super::durations`]); the
 //!   history estimates read it instead of ten runs' `steps` rows. An older
-//!   wfc resuming a run would leave its row stale.
+//!   wfc resuming a run would leave its row stale. And `plans`: a run's
+//!   plan fingerprints move out of `runs.plan` (dropped) into a table of
+//!   their own. SQLite rewrites a whole row on every `UPDATE`, and a run's
+//!   row is updated at every fold (its heartbeat) and its end: with the
+//!   fingerprints in it (35 KB at 1,000 steps, 180 KB at 5,000), each of
+//!   those read and wrote them again, in overflow pages. And `events` is
+//!   rebuilt as a rowid table (its key an index beside it): a fold's
+//!   packed row (v4) is up to ~25 KB, and in a `WITHOUT ROWID` table a
+//!   search that compares its key with such a row reads all of the row's
+//!   overflow pages first; each fold's two searches (the next number, the
+//!   insert) read several packed rows whole, ~330 page reads at the end of
+//!   a run of 1,000 steps.
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -229,6 +240,27 @@ CREATE TABLE durations (
     run_id TEXT PRIMARY KEY REFERENCES runs (id),
     packed BLOB NOT NULL                   -- succeeded main-graph steps: (name, ms) in postcard
 );
+CREATE TABLE plans (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+    plan   BLOB NOT NULL                   -- the plan's fingerprints (gzip'd JSON; JSON text before v3)
+);
+INSERT INTO plans (run_id, plan)
+    SELECT id, plan FROM runs WHERE plan IS NOT NULL AND length(plan) > 0;
+ALTER TABLE runs DROP COLUMN plan;
+
+CREATE TABLE events2 (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    seq    INTEGER NOT NULL,               -- per run, from 1
+    at     INTEGER NOT NULL,
+    kind   TEXT NOT NULL,
+    step   TEXT,
+    detail TEXT,
+    PRIMARY KEY (run_id, seq)
+);
+INSERT INTO events2 (run_id, seq, at, kind, step, detail)
+    SELECT run_id, seq, at, kind, step, detail FROM events;
+DROP TABLE events;
+ALTER TABLE events2 RENAME TO events;
 "#;
 
 /// The next event number of a run (SQL, `?1` = the run id).
@@ -301,6 +333,52 @@ mod tests {
             )
             .unwrap();
         assert_eq!((session, n), (1, 1));
+    }
+
+    #[test]
+    fn v6_moves_the_fingerprints_out_of_runs() {
+        let mut c = Connection::open_in_memory().unwrap();
+        for step in &STEPS[..5] {
+            c.execute_batch(step).unwrap();
+        }
+        c.execute_batch(
+            "PRAGMA user_version = 5;
+             INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                               started_at, heartbeat_at, plan)
+             VALUES ('a','w','w.wf','h','{}','succeeded',1,1,1,0,0, x'1f8b00'),
+                    ('b','w','w.wf','h','{}','succeeded',1,1,1,0,0, '{\"steps\":[]}'),
+                    ('c','w','w.wf','h','{}','succeeded',1,1,1,0,0, NULL),
+                    ('d','w','w.wf','h','{}','succeeded',1,1,1,0,0, x'');",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut c).unwrap(), 5);
+        let plans: Vec<(String, rusqlite::types::Value)> = c
+            .prepare("SELECT run_id, plan FROM plans ORDER BY run_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        use rusqlite::types::Value as V;
+        assert_eq!(
+            plans,
+            [
+                ("a".into(), V::Blob(vec![0x1f, 0x8b, 0])),
+                ("b".into(), V::Text("{\"steps\":[]}".into()))
+            ]
+        );
+        let columns: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'plan'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(columns, 0);
+        let runs: i64 = c
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(runs, 4);
     }
 
     #[test]
