@@ -19,7 +19,7 @@
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime};
 use wfc::run::record::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
-use wfc::store::recorder::{RunMeta, StoreRecorder};
+use wfc::store::recorder::{lock, RunMeta, StoreRecorder};
 use wfc::store::{journal, Store};
 
 /// How many steps a fold of the watch thread finds (every 200 ms; a fan-out
@@ -131,9 +131,9 @@ fn history(steps: usize, runs: usize) {
 /// Records run `id` of `steps` steps; returns the time spent recording
 /// (the journal) and folding.
 fn record_run(store: &Store, id: &str, steps: usize, case: Case) -> (Duration, Duration) {
-    // The watch thread folds on a connection of its own.
-    let watch = journal::folding_connection(store.dir()).expect("reopens");
+    // The watch thread folds on the recorder's connection.
     let mut r = StoreRecorder::new(store, id, RunMeta::default()).expect("recorder");
+    let watch = r.connection();
     r.run_started(&RunInfo {
         run_id: id.into(),
         workflow: "bench".into(),
@@ -150,14 +150,14 @@ fn record_run(store: &Store, id: &str, steps: usize, case: Case) -> (Duration, D
         if case.every > 0 && (i + 1) % case.every == 0 {
             recording += t.elapsed();
             t = Instant::now();
-            turns += journal::fold(&watch, id).expect("folds");
+            turns += journal::fold(&lock(&watch), id).expect("folds");
             folding += t.elapsed();
             t = Instant::now();
         }
     }
     recording += t.elapsed();
     let t = Instant::now();
-    turns += journal::fold(&watch, id).expect("folds");
+    turns += journal::fold(&lock(&watch), id).expect("folds");
     folding += t.elapsed();
     assert!(turns >= steps, "every turn folded");
     (recording, folding)

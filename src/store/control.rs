@@ -401,8 +401,9 @@ impl Approvals for AnyApprovals {
     }
 }
 
-/// The running wfc's side: heartbeat and cancel requests, on a thread of its
-/// own (with its own connection). Stops when dropped.
+/// The running wfc's side: heartbeat, cancel requests and the journal's
+/// folds, on a thread of its own (on the run recorder's connection). Stops
+/// when dropped.
 pub struct Watch {
     /// Dropping it wakes the thread at once (no wait for the next poll).
     stop: Option<std::sync::mpsc::Sender<()>>,
@@ -410,10 +411,14 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// Watches run `run_id` of the store in `dir`: refreshes its heartbeat,
-    /// and cancels `cancel` when `wfc cancel` asks.
-    pub fn start(dir: &Path, run_id: &str, cancel: CancellationToken) -> Result<Watch, String> {
-        let conn = super::journal::folding_connection(dir)?;
+    /// Watches run `run_id` on `conn`, the run recorder's connection
+    /// ([`super::recorder::StoreRecorder::connection`]): folds its journal,
+    /// refreshes its heartbeat, and cancels `cancel` when `wfc cancel` asks.
+    pub fn start_on(
+        conn: super::recorder::Shared,
+        run_id: &str,
+        cancel: CancellationToken,
+    ) -> Result<Watch, String> {
         let (stop, stopped) = std::sync::mpsc::channel();
         let id = run_id.to_owned();
         let thread = std::thread::Builder::new()
@@ -437,13 +442,14 @@ impl Drop for Watch {
 }
 
 fn watch(
-    conn: &Connection,
+    conn: &super::recorder::Shared,
     id: &str,
     cancel: &CancellationToken,
     stop: &std::sync::mpsc::Receiver<()>,
 ) {
     let mut last_beat = std::time::Instant::now();
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
+        let conn = super::recorder::lock(conn);
         if !cancel.is_cancelled() {
             let asked: Option<Option<i64>> = conn
                 .query_row(
@@ -460,7 +466,7 @@ fn watch(
         }
         // Often, so the run's end has little left to fold, and the work
         // falls in the gaps between steps rather than after the last one.
-        let _ = super::journal::fold(conn, id);
+        let _ = super::journal::fold(&conn, id);
         if last_beat.elapsed() >= HEARTBEAT {
             last_beat = std::time::Instant::now();
             let _ = conn.execute(

@@ -1,7 +1,8 @@
 //! What `wfc run` and `wfc resume` plug into the interpreter to record a run:
 //! a [`RunSession`] gives the recorder, the line output that writes step
 //! logs, the approvals that wait on the store, and the watch thread that
-//! beats the heartbeat and turns `wfc cancel` into a cancellation.
+//! folds the journal, beats the heartbeat and turns `wfc cancel` into a
+//! cancellation (on the recorder's connection).
 
 use super::control::{AnyApprovals, StoreApprovals, Watch};
 use super::logs::LogOutput;
@@ -20,6 +21,8 @@ pub struct RunSession {
     dir: std::path::PathBuf,
     run_id: String,
     recorder: Option<StoreRecorder>,
+    /// The recorder's connection, which the watch thread shares.
+    conn: super::recorder::Shared,
     headers: super::logs::Headers,
 }
 
@@ -49,6 +52,7 @@ impl RunSession {
             dir,
             run_id: run_id.to_owned(),
             headers: recorder.headers(),
+            conn: recorder.connection(),
             recorder: Some(recorder),
         })
     }
@@ -89,6 +93,6 @@ impl RunSession {
 
     /// Starts the heartbeat and the cancel watch (stops when dropped).
     pub fn watch(&self, cancel: CancellationToken) -> Result<Watch, String> {
-        Watch::start(&self.dir, &self.run_id, cancel)
+        Watch::start_on(self.conn.clone(), &self.run_id, cancel)
     }
 }
