@@ -225,25 +225,6 @@ pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
     Ok(n)
 }
 
-/// A connection of its own for a running run's folds (the watch thread's).
-///
-/// - The store's page cache (256 KiB). A run's `steps` and `attempts` rows
-///   go in by name, not in the order they are written, so a fold touches
-///   leaf pages all over the run's part of those trees: with 64 KiB, the
-///   fold of a fan-out of 5,000 took 13 µs a step in a new store and
-///   22 µs in one holding eight such runs (pages spilled to the WAL and were
-///   read back); with 256 KiB, 11 µs in both (`cargo bench --bench store`).
-/// - No foreign-key checks: every row a fold writes belongs to the run it
-///   has just read from `runs`, in the same transaction. The check looked
-///   the run up in `runs` for every row (three to five a step): ~1.7 µs of
-///   the fold's ~13 µs a step.
-pub fn folding_connection(dir: &Path) -> Result<Connection, String> {
-    let conn = super::Store::at(dir)?.conn;
-    conn.pragma_update(None, "foreign_keys", "OFF")
-        .map_err(|e| e.to_string())?;
-    Ok(conn)
-}
-
 /// Deletes run `run_id`'s journal (once everything in it is in the store).
 pub fn remove(conn: &Connection, run_id: &str) {
     if let Some(p) = path(conn, run_id) {
