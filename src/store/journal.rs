@@ -9,10 +9,11 @@
 //! touched (3–6 a turn, as B-tree pages split) written to the WAL.
 //!
 //! So each turn's records ([`Record`]) are appended to a journal file,
-//! `journal/RUN.wfj` beside `runs.db`, in one `write`: one frame per turn
-//! ([`wire`]), numbered from 1. That write is the durability point, as the
-//! commit was: the frame is in the OS page cache before the scheduler acts,
-//! so it survives wfc being killed.
+//! `journal/RUN.wfj` beside `runs.db`, at once: one frame per turn
+//! ([`wire`]), numbered from 1, copied into a shared mapping of the file
+//! (`appender.rs`; a `write` where the file cannot be mapped). That
+//! copy is the durability point, as the commit was: the frame is in the OS
+//! page cache before the scheduler acts, so it survives wfc being killed.
 //!
 //! [`fold`] applies the turns the database does not have yet, in one
 //! transaction that also stores the number of the last turn applied and the
@@ -30,7 +31,7 @@
 use super::record::Record;
 use super::wire;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
-use std::io::{Read as _, Seek as _, Write as _};
+use std::io::{Read as _, Seek as _};
 use std::path::{Path, PathBuf};
 
 /// The journal file of run `run_id`, beside the database `conn` has open
@@ -49,12 +50,10 @@ fn legacy_path(journal: &Path) -> PathBuf {
 
 /// The journal of a running run, open for appending.
 pub struct Journal {
-    file: std::fs::File,
+    file: super::appender::Appender,
     path: PathBuf,
     /// The last turn written.
     n: u64,
-    /// The bytes written, all whole frames.
-    len: u64,
 }
 
 impl Journal {
@@ -63,28 +62,26 @@ impl Journal {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let file = std::fs::File::create(&path)?;
+        // Read too: a shared mapping of it needs both.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)?;
         Ok(Journal {
-            file,
+            file: super::appender::Appender::new(file, 0),
             path,
             n: 0,
-            len: 0,
         })
     }
 
-    /// Appends `turn` as the next frame, in one write.
+    /// Appends `turn` as the next frame, at once, whole or not at all
+    /// (`appender.rs`).
     pub fn append(&mut self, turn: &mut wire::Turn) -> std::io::Result<()> {
         let n = self.n + 1;
-        let frame = turn.frame(n);
-        if let Err(e) = self.file.write_all(frame) {
-            // A frame cut short (a full disk) would hide the ones after it:
-            // cut it off.
-            let _ = self.file.set_len(self.len);
-            let _ = self.file.seek(std::io::SeekFrom::Start(self.len));
-            return Err(e);
-        }
+        self.file.append(turn.frame(n))?;
         self.n = n;
-        self.len += frame.len() as u64;
         Ok(())
     }
 
@@ -322,13 +319,18 @@ pub(super) mod tests {
         append(&mut j, &[started("a", 0)]);
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
         // Turn 1 is not read again: garbling it changes nothing.
+        drop(j);
         let len = std::fs::metadata(&p).unwrap().len() as usize;
         std::fs::write(&p, vec![b'x'; len]).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&p)
+            .unwrap();
         let mut j = Journal {
-            file: std::fs::OpenOptions::new().append(true).open(&p).unwrap(),
+            file: super::super::appender::Appender::new(file, len as u64),
             path: p,
             n: 1,
-            len: len as u64,
         };
         append(&mut j, &[ended("a", 1)]);
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
@@ -348,6 +350,9 @@ pub(super) mod tests {
             at: 20,
         };
         let frame = wire::Turn::of(&[phase]).frame(2).to_vec();
+        // Its reserved tail cut off, so this frame follows turn 1.
+        drop(j);
+        use std::io::Write as _;
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(&frame[..frame.len() - 1]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);

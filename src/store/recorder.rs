@@ -5,7 +5,7 @@
 //! the scheduler calls once per turn of its loop, after handling what
 //! happened and recording the steps it is about to start, before it starts
 //! them and before it waits — appends the turn's records to the run's
-//! [`journal`] in one write. So a state change is recorded
+//! [`journal`] at once, as one frame. So a state change is recorded
 //! before the scheduler acts on it: a step is recorded as succeeded (with
 //! its outputs) before any step that depends on it starts, and as running
 //! before its process starts. A crash at any instant leaves a prefix of the

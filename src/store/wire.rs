@@ -1,6 +1,6 @@
 //! How a journal turn is laid out in `journal/RUN.wfj`.
 //!
-//! Each turn of the scheduler is one frame, written with one `write`:
+//! Each turn of the scheduler is one frame, appended at once (`appender.rs`):
 //!
 //! ```text
 //! len   u32 LE   bytes after these eight
