@@ -13,7 +13,6 @@
 use super::schema::NEXT_EVENT;
 use rusqlite::{params, Transaction};
 use serde_json::Value as J;
-use std::io::Write as _;
 use std::ops::Range;
 
 /// The kind of a row that holds a fold's events.
@@ -76,7 +75,12 @@ impl Packed {
     ) {
         let first = self.first.is_none();
         self.text.push(if first { b'[' } else { b',' });
-        let _ = write!(self.text, "[{at},\"{kind}\",");
+        self.text.push(b'[');
+        self.text
+            .extend_from_slice(itoa::Buffer::new().format(at).as_bytes());
+        self.text.extend_from_slice(b",\"");
+        self.text.extend_from_slice(kind.as_bytes());
+        self.text.extend_from_slice(b"\",");
         match step.map(|s| serde_json::to_writer(&mut self.text, s)) {
             Some(Ok(())) => {}
             _ => self.text.extend_from_slice(b"null"),

@@ -165,7 +165,8 @@ impl Record<'_> {
     /// Appends the record's event's detail to `out`: JSON text, keys in
     /// order, as `serde_json::Value` prints them. Written in place, three
     /// times a step in a fold (a `Value`, or a `String` per event, cost
-    /// more than the text).
+    /// more than the text; so did `write!`'s formatting machinery for the
+    /// numbers).
     fn write_detail(&self, out: &mut Vec<u8>) {
         use std::io::Write as _;
         fn text<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
@@ -175,14 +176,20 @@ impl Record<'_> {
         }
         // Writes to a `Vec` do not fail.
         let _ = match self {
-            Record::AttemptStarted { attempt, .. } => write!(out, "{{\"attempt\":{attempt}}}"),
+            Record::AttemptStarted { attempt, .. } => {
+                out.extend_from_slice(b"{\"attempt\":");
+                out.extend_from_slice(itoa::Buffer::new().format(*attempt).as_bytes());
+                out.write_all(b"}")
+            }
             Record::AttemptEnded {
                 attempt,
                 status,
                 outcome,
                 ..
             } => {
-                let _ = write!(out, "{{\"attempt\":{attempt},\"error\":");
+                out.extend_from_slice(b"{\"attempt\":");
+                out.extend_from_slice(itoa::Buffer::new().format(*attempt).as_bytes());
+                out.extend_from_slice(b",\"error\":");
                 text(out, &outcome.error);
                 out.extend_from_slice(b",\"status\":");
                 text(out, status);
