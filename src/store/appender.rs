@@ -44,6 +44,18 @@ struct Window {
 }
 
 impl Appender {
+    /// Creates (empties) the file at `path` to append to. Opened for reading
+    /// too: a shared writable mapping needs both.
+    pub fn create(path: &std::path::Path) -> io::Result<Self> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        Ok(Appender::new(file, 0))
+    }
+
     /// Appends to `file` (opened for reading and writing) after its first
     /// `len` bytes.
     pub fn new(file: File, len: u64) -> Self {
@@ -122,21 +134,11 @@ impl Drop for Appender {
 mod tests {
     use super::*;
 
-    fn open(path: &std::path::Path) -> File {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .unwrap()
-    }
-
     #[test]
     fn appends_across_windows_and_reads_back_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let mut a = Appender::new(open(&path), 0);
+        let mut a = Appender::create(&path).unwrap();
         let mut expect = Vec::new();
         // Frames of awkward sizes, past two windows, one bigger than a window.
         for i in 0..3000u32 {
@@ -166,7 +168,7 @@ mod tests {
     fn falls_back_to_writes_when_it_cannot_map() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let mut a = Appender::new(open(&path), 0);
+        let mut a = Appender::create(&path).unwrap();
         a.unmappable = true;
         a.append(b"one ").unwrap();
         a.append(b"two").unwrap();

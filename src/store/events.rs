@@ -15,6 +15,12 @@ use rusqlite::{params, Transaction};
 use serde_json::Value as J;
 use std::ops::Range;
 
+/// Appends `n` to event JSON text (`itoa`: `write!`'s formatting machinery
+/// cost more than the rest of an event's number).
+pub(super) fn push_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
 /// The kind of a row that holds a fold's events.
 pub const PACKED: &str = "events";
 
@@ -76,8 +82,7 @@ impl Packed {
         let first = self.first.is_none();
         self.text.push(if first { b'[' } else { b',' });
         self.text.push(b'[');
-        self.text
-            .extend_from_slice(itoa::Buffer::new().format(at).as_bytes());
+        push_int(&mut self.text, at);
         self.text.extend_from_slice(b",\"");
         self.text.extend_from_slice(kind.as_bytes());
         self.text.extend_from_slice(b"\",");

@@ -62,15 +62,8 @@ impl Journal {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        // Read too: a shared mapping of it needs both.
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)?;
         Ok(Journal {
-            file: super::appender::Appender::new(file, 0),
+            file: super::appender::Appender::create(&path)?,
             path,
             n: 0,
         })

@@ -165,8 +165,7 @@ impl Record<'_> {
     /// Appends the record's event's detail to `out`: JSON text, keys in
     /// order, as `serde_json::Value` prints them. Written in place, three
     /// times a step in a fold (a `Value`, or a `String` per event, cost
-    /// more than the text; so did `write!`'s formatting machinery for the
-    /// numbers).
+    /// more than the text; numbers go by [`super::events::push_int`]).
     fn write_detail(&self, out: &mut Vec<u8>) {
         use std::io::Write as _;
         fn text<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
@@ -178,7 +177,7 @@ impl Record<'_> {
         let _ = match self {
             Record::AttemptStarted { attempt, .. } => {
                 out.extend_from_slice(b"{\"attempt\":");
-                out.extend_from_slice(itoa::Buffer::new().format(*attempt).as_bytes());
+                super::events::push_int(out, *attempt);
                 out.write_all(b"}")
             }
             Record::AttemptEnded {
@@ -188,7 +187,7 @@ impl Record<'_> {
                 ..
             } => {
                 out.extend_from_slice(b"{\"attempt\":");
-                out.extend_from_slice(itoa::Buffer::new().format(*attempt).as_bytes());
+                super::events::push_int(out, *attempt);
                 out.extend_from_slice(b",\"error\":");
                 text(out, &outcome.error);
                 out.extend_from_slice(b",\"status\":");
