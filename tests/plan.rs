@@ -230,7 +230,6 @@ fn a_template_unrolls_into_named_copies_joined_by_the_template() {
     let mut g = p.main.clone();
     let t = g.named("shard[*]").unwrap();
     let group = g.steps[t].group.unwrap();
-    assert_eq!(expand::unsupported(&g, group), None);
     let items = [Value::Str("a".into()), Value::Str("b".into())];
     let added = expand::expand(&mut g, group, &items);
     let (a, b) = (g.named("shard[a]").unwrap(), g.named("shard[b]").unwrap());
@@ -253,6 +252,39 @@ fn a_template_unrolls_into_named_copies_joined_by_the_template() {
     };
     assert_eq!(iterations.as_deref(), Some(&[vec![a], vec![b]][..]));
     assert_eq!(*parallel, Some(Some(3)));
+}
+
+/// Unrolled inside `wait any`, the copies take the template's place among
+/// the block's members (they race); the template, a join, leaves the race.
+#[test]
+fn a_template_in_a_race_unrolls_into_racing_copies() {
+    use wfc::plan::{expand, Value};
+    let src = r#"workflow w {
+  step list: shell {
+    run "true"
+    outputs { names: list<string> }
+  }
+  parallel race wait any {
+    for each n in list.outputs.names { step work: shell { run "echo ${n}" } }
+    step other: shell { run "true" }
+  }
+}"#;
+    let (p, _) = plan_text("race.wf", src, &[]).unwrap();
+    let mut g = p.main.clone();
+    let t = g.named("work[*]").unwrap();
+    let other = g.named("other").unwrap();
+    let (lp, race) = (g.steps[t].group.unwrap(), g.steps[t].wait_any.unwrap());
+    assert_eq!(g.groups[race].members, [t, other]);
+    let items = [Value::Str("a".into()), Value::Str("b".into())];
+    expand::expand(&mut g, lp, &items);
+    let (a, b) = (g.named("work[a]").unwrap(), g.named("work[b]").unwrap());
+    assert_eq!(g.groups[race].members, [a, b, other]);
+    assert_eq!(g.steps[a].wait_any, Some(race));
+    assert_eq!(g.steps[t].wait_any, None, "the join is not a member");
+    // An empty list leaves only the other member.
+    let mut g = p.main.clone();
+    expand::expand(&mut g, lp, &[]);
+    assert_eq!(g.groups[race].members, [other]);
 }
 
 #[test]

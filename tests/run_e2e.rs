@@ -414,26 +414,147 @@ fn blocks_and_loops_inside_a_run_time_loop_are_copied_per_iteration() {
     assert_eq!(c.read("last.txt").trim(), "4 4");
 }
 
-/// A run-time loop the scheduler cannot unroll is refused before any step
-/// runs, not when the run reaches it.
+/// A race with a loop over a list known only at run time: `discover` runs
+/// first, then each item's iteration races `other`. `$1` is appended to
+/// each iteration's command: `exit 0` lets it succeed.
+fn run_time_race(items: &str, other: &str, iteration_ends: &str) -> Case {
+    Case::new(&format!(
+        r#"workflow w {{
+  step discover: shell {{
+    run "echo 'names={items}' >> $WF_OUTPUTS"
+    outputs {{ names: list<string> }}
+  }}
+  parallel race wait any {{
+    for each n in discover.outputs.names parallel {{
+      step work: shell {{ run "echo $$ > pid.${{n}}; sleep ${{n}}; echo ${{n}} >> ran; {iteration_ends}" }}
+    }}
+    step other: shell {{ run "echo $$ > pid.other; {other}" }}
+  }}
+  step after: shell {{
+    run "echo after >> ran"
+    depends on race
+  }}
+}}"#
+    ))
+}
+
+fn status(rep: &serde_json::Value, name: &str) -> String {
+    wfc::testing::report_step(rep, name)["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The iterations of a run-time loop inside `wait any` are members of the
+/// race: the first to succeed wins, and the other iterations and members
+/// are cancelled, their processes killed.
 #[test]
-fn an_unsupported_run_time_loop_is_refused_before_anything_runs() {
+fn a_run_time_loop_races_inside_wait_any() {
+    let c = run_time_race(r#"[\"3\", \"0.2\", \"2\"]"#, "sleep 30", "exit 0");
+    let t = Instant::now();
+    let r = c.run(&["--jobs", "5", "--output", "report.json"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(t.elapsed() < Duration::from_secs(10), "{r}");
+    assert_eq!(c.lines("ran"), ["0.2", "after"], "{r}");
+    for loser in ["3", "2", "other"] {
+        let pid: i32 = c.read(&format!("pid.{loser}")).trim().parse().unwrap();
+        assert!(wait_dead(pid, Duration::from_secs(3)), "{loser} survived");
+    }
+    let rep = c.report();
+    assert_eq!(status(&rep, "work[0.2]"), "succeeded");
+    for loser in ["work[3]", "work[2]", "other"] {
+        assert_eq!(status(&rep, loser), "cancelled", "{loser}: {rep}");
+    }
+    assert_eq!(status(&rep, "after"), "succeeded");
+}
+
+/// When every iteration and every other member fails, the race fails and
+/// so does the run; what depends on the race is not run.
+#[test]
+fn a_race_of_run_time_iterations_that_all_fail_fails_the_run() {
+    let c = run_time_race(r#"[\"0.1\", \"0.2\"]"#, "sleep 0.4; exit 1", "exit 1");
+    let r = c.run(&["--jobs", "4", "--output", "report.json"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(c.lines("ran").len(), 2, "only the iterations ran: {r}");
+    assert!(r.stdout.contains("every member of `race` failed"), "{r}");
+    assert!(r.stdout.contains("not run: `race` did not succeed"), "{r}");
+    let rep = c.report();
+    assert_eq!(status(&rep, "work[0.1]"), "failed");
+    assert_eq!(status(&rep, "work[0.2]"), "failed");
+    assert_eq!(status(&rep, "after"), "not_run");
+}
+
+/// An empty run-time list leaves the race to its other members.
+#[test]
+fn an_empty_run_time_loop_leaves_the_race_to_the_other_members() {
+    let c = run_time_race("[]", "true", "exit 0");
+    let r = c.run(&[]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("ran"), ["after"], "{r}");
+    let c = run_time_race("[]", "exit 1", "exit 0");
+    let r = c.run(&[]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(c.lines("ran").is_empty(), "{r}");
+}
+
+/// A race won before the loop's list is known: the loop is never unrolled.
+#[test]
+fn a_race_won_before_its_loop_is_reached_never_unrolls_it() {
     let c = Case::new(
         r#"workflow w {
   step discover: shell {
-    run "echo ran > discovered; echo 'names=[\"a\"]' >> $WF_OUTPUTS"
+    run "sleep 0.5; echo 'names=[\"a\"]' >> $WF_OUTPUTS"
     outputs { names: list<string> }
   }
-  parallel wait any {
-    for each n in discover.outputs.names { step work: shell { run "echo ${n}" } }
+  parallel race wait any {
+    for each n in discover.outputs.names { step work: shell { run "echo ${n} >> ran" } }
     step other: shell { run "true" }
   }
+  step after: shell { run "echo after >> ran"  depends on race }
 }"#,
     );
-    let r = c.run(&[]);
-    assert_eq!(r.code, 3, "{r}");
-    assert!(r.stderr.contains("E0408"), "{r}");
-    assert!(!c.path("discovered").exists(), "a step ran: {r}");
+    let r = c.run(&["--jobs", "2"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("ran"), ["after"], "{r}");
+    assert!(!r.stdout.contains("work[a]"), "{r}");
+}
+
+/// A sequential loop inside `wait any`: a failed iteration stops the next
+/// ones (they end as not run), and the race is still decided. Until the
+/// twenty-third session the later iterations waited for good, the race was
+/// never decided, and a run whose members all failed ended "succeeded".
+#[test]
+fn a_failed_iteration_in_a_race_stops_its_loop_and_the_race_is_decided() {
+    let wf = |other: &str| {
+        format!(
+            r#"workflow w {{
+  param names: list<string> = ["a", "b", "c"]
+  parallel race wait any {{
+    for each n in names {{
+      step work: shell {{ run "echo ${{n}} >> ran; [ ${{n}} = b ]" }}
+    }}
+    step other: shell {{ run "sleep 0.3; {other}" }}
+  }}
+  step after: shell {{ run "echo after >> ran"  depends on race }}
+}}"#
+        )
+    };
+    let c = Case::new(&wf("exit 1"));
+    let r = c.run(&["--output", "report.json"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(c.lines("ran"), ["a"], "{r}");
+    let rep = c.report();
+    assert_eq!(status(&rep, "work[a]"), "failed");
+    assert_eq!(status(&rep, "work[b]"), "not_run");
+    assert_eq!(status(&rep, "work[c]"), "not_run");
+    assert_eq!(status(&rep, "after"), "not_run");
+    assert_eq!(rep["status"], "failed", "{rep}");
+
+    let c = Case::new(&wf("true"));
+    let r = c.run(&["--output", "report.json"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("ran"), ["a", "after"], "{r}");
+    assert_eq!(status(&c.report(), "work[b]"), "not_run");
 }
 
 #[test]

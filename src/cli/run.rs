@@ -196,9 +196,6 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             file_hash,
             cache,
         } => {
-            if let Err(code) = refuse_runtime_loops(plan, &source) {
-                return code;
-            }
             // (Only a recorded run needs the hash.)
             let hash = match (file_hash, &args.store) {
                 (Some(h), _) => h,
@@ -438,34 +435,6 @@ fn take_fingerprints<'s>(
     if let Err(e) = started {
         eprintln!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged");
     }
-}
-
-/// A `for each` over a run-time list that the scheduler could not unroll
-/// (see [`crate::plan::expand::unsupported`]): said before any step runs
-/// (exit 3, as for other errors in the workflow).
-fn refuse_runtime_loops(
-    plan: &crate::plan::Plan,
-    source: &crate::span::SourceFile,
-) -> Result<(), ExitCode> {
-    let diags: Vec<_> = plan
-        .runtime_loops()
-        .into_iter()
-        .filter_map(|(graph, gi)| {
-            let why = crate::plan::expand::unsupported(graph, gi)?;
-            match &graph.groups[gi].kind {
-                crate::plan::GroupKind::ForEach { iter, .. } => {
-                    Some(crate::plan::errors::runtime_loop(iter.span, why))
-                }
-                crate::plan::GroupKind::Parallel { .. } => None,
-            }
-        })
-        .collect();
-    if diags.is_empty() {
-        return Ok(());
-    }
-    let color = render::use_color(std::io::stderr().is_terminal());
-    eprint!("{}", render::render_all(&diags, source, color));
-    Err(ExitCode::from(3))
 }
 
 /// `20240501-123456-3fa9`: UTC time of the start and 16 random bits.

@@ -90,19 +90,6 @@ pub fn eval_failed(span: crate::span::Span, what_: &str, why: &str) -> Diagnosti
         .help("this expression depends only on params, so it is evaluated when planning")
 }
 
-/// E0408: a `for each` over a run-time list that `wfc run` cannot unroll.
-pub fn runtime_loop(list: crate::span::Span, why: &str) -> Diagnostic {
-    Diagnostic::error(
-        "E0408",
-        format!("`wfc run` cannot run this loop over a list known only at run time: {why}"),
-    )
-    .primary(list, "this list is known only once the run reaches it")
-    .help(
-        "move the loop out of the `wait any` block (wrap what races in a step), or give the loop a \
-         list computed from params; nothing was run",
-    )
-}
-
 fn shorten(s: &str) -> String {
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(60).collect::<String>())

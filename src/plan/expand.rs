@@ -11,8 +11,9 @@
 //! for (or reads) the copies.
 //!
 //! Blocks and loops inside the body are copied per iteration as well; a
-//! run-time loop inside is unrolled in its turn, once per copy. A loop inside
-//! a `wait any` block cannot be unrolled ([`unsupported`]).
+//! run-time loop inside is unrolled in its turn, once per copy. Inside a
+//! `parallel` block (a `wait any` race), the copies take the templates'
+//! place among the block's members: every iteration's steps race.
 
 use super::link::chain;
 use super::{Dep, EdgeKind, Graph, GroupId, GroupKind, InstanceId, OutputRef, RefTarget, Value};
@@ -25,7 +26,8 @@ pub struct Expansion {
 }
 
 /// Whether group `g` lies inside group `outer`.
-fn within(graph: &Graph, g: GroupId, outer: GroupId) -> bool {
+/// Whether group `g` lies inside group `outer`.
+pub fn within(graph: &Graph, g: GroupId, outer: GroupId) -> bool {
     let mut cur = graph.groups[g].parent;
     while let Some(p) = cur {
         if p == outer {
@@ -36,21 +38,7 @@ fn within(graph: &Graph, g: GroupId, outer: GroupId) -> bool {
     false
 }
 
-/// Why the run-time loop `group` cannot be unrolled by [`expand`], if so.
-pub fn unsupported(graph: &Graph, group: GroupId) -> Option<&'static str> {
-    let inside_wait_any = (0..graph.groups.len()).any(|g| {
-        matches!(
-            graph.groups[g].kind,
-            GroupKind::Parallel {
-                wait: crate::ir::Wait::Any
-            }
-        ) && within(graph, group, g)
-    });
-    inside_wait_any.then_some("it is inside a `parallel … wait any` block")
-}
-
 /// Unrolls the run-time loop `group` over `items` (see the module docs).
-/// The caller checked [`unsupported`].
 pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
     let (block, var, sequential) = match &graph.groups[group].kind {
         GroupKind::ForEach { var, parallel, .. } => {
@@ -134,6 +122,19 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
         let deps = &mut graph.steps[*t].deps;
         deps.retain(|d| !templates.contains(&d.on()));
         deps.extend(cs.iter().map(|&c| Dep::new(c, EdgeKind::Block)));
+    }
+    // The blocks around the loop count the copies as members instead.
+    for g in 0..graph.groups.len() {
+        if matches!(graph.groups[g].kind, GroupKind::Parallel { .. }) && within(graph, group, g) {
+            let members = std::mem::take(&mut graph.groups[g].members);
+            graph.groups[g].members = members
+                .into_iter()
+                .flat_map(|m| match copies.iter().find(|(t, _)| *t == m) {
+                    Some((_, cs)) => cs.clone(),
+                    None => vec![m],
+                })
+                .collect();
+        }
     }
     // Readers of a template's outputs as a list read its copies.
     reread(graph, &copies, false);

@@ -71,32 +71,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The `for each` loops, in every graph, whose list is known only at run
-    /// time (planned once, as a template), in source order.
-    pub fn runtime_loops(&self) -> Vec<(&Graph, GroupId)> {
-        let mut graphs: Vec<&Graph> = vec![&self.main];
-        graphs.extend(self.handlers.iter().map(|h| &h.graph));
-        let mut out: Vec<(&Graph, GroupId)> = Vec::new();
-        while let Some(g) = graphs.pop() {
-            graphs.extend(g.steps.iter().filter_map(|s| s.rollback.as_deref()));
-            out.extend(
-                (0..g.groups.len())
-                    .filter(|&gi| {
-                        matches!(
-                            g.groups[gi].kind,
-                            GroupKind::ForEach {
-                                iterations: None,
-                                ..
-                            }
-                        )
-                    })
-                    .map(|gi| (g, gi)),
-            );
-        }
-        out.sort_by_key(|(g, gi)| g.groups[*gi].span.start);
-        out
-    }
-
     pub fn handler(&self, kind: HandlerKind) -> Option<&Graph> {
         self.handlers
             .iter()

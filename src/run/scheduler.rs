@@ -192,7 +192,12 @@ impl Runner<'_> {
                 }
                 match g.topo.loop_admits(v) {
                     Admit::Never => {
-                        self.not_run(&mut g, v, "an earlier iteration of its loop failed");
+                        let why = "an earlier iteration of its loop failed";
+                        if let Some((a, node, how)) = self.not_run(&mut g, v, why) {
+                            self.group_decided(&mut g, a, node, how, v, Some(why));
+                        } else if g.topo.any_of[v].is_some() {
+                            self.strand(&mut g, v);
+                        }
                         continue;
                     }
                     Admit::Later => {
@@ -270,7 +275,8 @@ impl Runner<'_> {
         for v in 0..g.graph.len() {
             if g.topo.state[v] == State::Pending {
                 let why = self.why_not_run(&g, v);
-                self.not_run(&mut g, v, &why);
+                // The run is over: a block this decides has no one to tell.
+                let _ = self.not_run(&mut g, v, &why);
             }
         }
         self.recorder.flush();
@@ -584,8 +590,15 @@ impl Runner<'_> {
         );
         let failure = status.is_failure();
         if let Some(a) = any {
+            if failure {
+                // Its iteration failed: no new one of its loops in the block.
+                g.topo.break_loops_in(&g.graph, v, a);
+            }
             if let Some((node, how)) = g.topo.member_ended(v, status) {
                 self.group_decided(g, a, node, how, v, error.as_deref());
+            } else if status != StepStatus::Succeeded {
+                // The block still races; what in it needed `v` cannot run.
+                self.strand(g, v);
             }
             return freed;
         }
@@ -678,6 +691,14 @@ impl Runner<'_> {
     fn resolve(&mut self, g: &mut GraphRun, node: usize, how: Resolution) {
         let skipped = g.topo.resolve(node, how);
         self.report_skips(g, skipped);
+        // Blocks whose last open member a skip reached, after a failed one.
+        for a in std::mem::take(&mut g.topo.failed_blocks) {
+            let name = &g.topo.any[a].name;
+            let msg = format!("every member of `{name}` failed or was skipped");
+            if let Some(&m) = g.topo.any[a].members.first() {
+                self.required_failed(g, m, msg);
+            }
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 
 use super::record::StepStatus;
 use crate::ir::Wait;
-use crate::plan::{EdgeKind, Graph, GroupKind, InstanceId};
+use crate::plan::{EdgeKind, Graph, GroupId, GroupKind, InstanceId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -47,6 +47,8 @@ pub enum Admit {
 #[derive(Clone, Debug)]
 pub struct AnyGroup {
     pub name: String,
+    /// The block's group in the graph.
+    pub group: GroupId,
     pub members: Vec<InstanceId>,
     pub decided: Option<Resolution>,
     /// Members that have not ended yet.
@@ -85,6 +87,9 @@ pub struct Topology {
     pub loop_group: Vec<usize>,
     pub prio: Vec<u64>,
     pub ready: BinaryHeap<(u64, Reverse<InstanceId>)>,
+    /// `wait any` blocks that [`Topology::resolve`] decided as failed (their
+    /// last open member was skipped): the caller fails the run for them.
+    pub failed_blocks: Vec<usize>,
 }
 
 impl Topology {
@@ -101,6 +106,7 @@ impl Topology {
                     any_index[gi] = Some(any.len());
                     any.push(AnyGroup {
                         name: grp.name.clone(),
+                        group: gi,
                         members: grp.members.clone(),
                         decided: None,
                         open: grp.members.len(),
@@ -177,6 +183,7 @@ impl Topology {
             loop_group,
             prio,
             ready,
+            failed_blocks: Vec::new(),
         }
     }
 
@@ -188,9 +195,17 @@ impl Topology {
     pub fn regrown(&self, g: &Graph, prio: Vec<u64>) -> (Topology, Vec<(InstanceId, usize)>) {
         let mut t = Topology::new(g, prio);
         t.state[..self.n].copy_from_slice(&self.state);
+        // A block's members may have changed (an unrolled loop's templates
+        // gave way to their copies): its open members are counted again.
         for (a, old) in t.any.iter_mut().zip(&self.any) {
             a.decided = old.decided;
-            a.open = old.open;
+        }
+        for a in &mut t.any {
+            a.open = a
+                .members
+                .iter()
+                .filter(|&&m| !matches!(t.state[m], State::Done(_)))
+                .count();
         }
         for (li, group) in t.loop_group.iter().enumerate() {
             if let Some(old) = self.loop_group.iter().position(|x| x == group) {
@@ -278,6 +293,18 @@ impl Topology {
         }
     }
 
+    /// Stops new iterations of the loops holding `v` inside `wait any` block
+    /// `a`: a failed member fails its iteration, but not the loops around
+    /// the block, which only a failed block fails.
+    pub fn break_loops_in(&mut self, g: &Graph, v: InstanceId, a: usize) {
+        let block = self.any[a].group;
+        for &(li, _) in &self.loops_of[v] {
+            if crate::plan::expand::within(g, self.loop_group[li], block) {
+                self.loops[li].broken = true;
+            }
+        }
+    }
+
     /// Tells the dependents of `node` how it resolved. Returns the steps
     /// that became skipped as a result (transitively), with the node that
     /// caused it; steps that became ready go to `ready`.
@@ -309,10 +336,15 @@ impl Topology {
                     Resolution::Skipped => {
                         self.end(w, StepStatus::Skipped);
                         skipped.push((w, node));
-                        if let Some(res) = self.member_ended(w, StepStatus::Skipped) {
-                            work.push(res);
-                        } else if self.any_of[w].is_none() {
-                            work.push((w, Resolution::Skipped));
+                        // A member's own dependents are in its block (the
+                        // others wait for the block's node): they are
+                        // skipped too.
+                        work.push((w, Resolution::Skipped));
+                        if let Some((node, how)) = self.member_ended(w, StepStatus::Skipped) {
+                            if how == Resolution::Failed {
+                                self.failed_blocks.push(node - self.n);
+                            }
+                            work.push((node, how));
                         }
                     }
                     Resolution::Failed => {}
@@ -340,7 +372,14 @@ impl Topology {
             g.decided = Some(Resolution::Succeeded);
             return Some((self.n + a, Resolution::Succeeded));
         }
-        if g.open == 0 {
+        self.settle(a)
+    }
+
+    /// Decides `wait any` block `a` if it is undecided and has no open
+    /// member left: failed if a member failed or was cancelled, else skipped.
+    pub fn settle(&mut self, a: usize) -> Option<(usize, Resolution)> {
+        let g = &mut self.any[a];
+        if g.decided.is_none() && g.open == 0 {
             let failed = g.members.iter().any(|&m| {
                 matches!(self.state[m], State::Done(s) if s.is_failure() || s == StepStatus::Cancelled)
             });

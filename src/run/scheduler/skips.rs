@@ -37,8 +37,8 @@ impl Runner<'_> {
                 let a = g.topo.any_of[v].unwrap_or(0);
                 self.group_decided(g, a, node, how, v, None);
             }
-            None if g.topo.any_of[v].is_none() => self.resolve(g, v, Resolution::Skipped),
-            None => {}
+            // A member's dependents are in its block: skipped too.
+            None => self.resolve(g, v, Resolution::Skipped),
         }
     }
 
@@ -60,30 +60,78 @@ impl Runner<'_> {
         );
     }
 
-    pub(super) fn not_run(&mut self, g: &mut GraphRun, v: InstanceId, why: &str) {
+    /// Ends a pending step as not run. For a `wait any` member, returns the
+    /// block (its index and node) and how it is decided, if this decides it.
+    pub(super) fn not_run(
+        &mut self,
+        g: &mut GraphRun,
+        v: InstanceId,
+        why: &str,
+    ) -> Option<(usize, usize, Resolution)> {
         g.topo.end(v, StepStatus::NotRun);
-        if is_join(g, v) {
-            return;
+        if !is_join(g, v) {
+            let key = self.key(g, v);
+            self.recorder.step_ended(
+                &key,
+                &ended(StepStatus::NotRun, why, g.graph.steps[v].optional),
+            );
         }
-        let key = self.key(g, v);
-        self.recorder.step_ended(
-            &key,
-            &ended(StepStatus::NotRun, why, g.graph.steps[v].optional),
-        );
+        let a = g.topo.any_of[v]?;
+        let (node, how) = g.topo.member_ended(v, StepStatus::NotRun)?;
+        Some((a, node, how))
+    }
+
+    /// `wait any` member `v` ended without succeeding while its block still
+    /// races: the members after it in the block (a sequential loop's next
+    /// iterations) cannot run. They end as not run, each counted against
+    /// the block, which is decided when none is left open.
+    pub(super) fn strand(&mut self, g: &mut GraphRun, v: InstanceId) {
+        let mut work = vec![v];
+        while let Some(u) = work.pop() {
+            let why = format!("`{}` did not succeed", g.graph.steps[u].name);
+            let next: Vec<InstanceId> = g.topo.dependents[u]
+                .iter()
+                // A failure counts no edge down, hard or soft.
+                .filter(|&&(w, _)| w < g.topo.n && g.topo.state[w] == State::Pending)
+                .map(|&(w, _)| w)
+                .collect();
+            for w in next {
+                if g.topo.state[w] != State::Pending {
+                    continue;
+                }
+                if let Some((a, node, how)) = self.not_run(g, w, &why) {
+                    self.group_decided(g, a, node, how, w, Some(&why));
+                }
+                work.push(w);
+            }
+        }
     }
 
     pub(super) fn why_not_run(&self, g: &GraphRun, v: InstanceId) -> String {
+        let unsuccessful = |d: InstanceId| {
+            matches!(g.topo.state[d], State::Done(s)
+                if s.is_failure() || s == StepStatus::Cancelled || s == StepStatus::NotRun)
+        };
+        // Named as the user wrote it: a run-time loop's template by the copy
+        // that failed, a member of a `wait any` block by the block.
+        let name = |d: InstanceId| {
+            let d = if is_join(g, d) {
+                let copies = g.graph.steps[d].deps.iter().map(|x| x.on());
+                copies.clone().find(|&c| unsuccessful(c)).unwrap_or(d)
+            } else {
+                d
+            };
+            match g.topo.any_of[d] {
+                Some(a) if g.topo.any_of[v] != Some(a) => g.topo.any[a].name.clone(),
+                _ => g.graph.steps[d].name.clone(),
+            }
+        };
         let failed_dep = g.graph.steps[v]
             .deps
             .iter()
-            .find_map(|d| match g.topo.state[d.on()] {
-                State::Done(s)
-                    if s.is_failure() || s == StepStatus::Cancelled || s == StepStatus::NotRun =>
-                {
-                    Some(g.graph.steps[d.on()].name.clone())
-                }
-                _ => None,
-            });
+            .map(|d| d.on())
+            .find(|&d| unsuccessful(d))
+            .map(name);
         match failed_dep {
             Some(d) if !g.cancelled => format!("`{d}` did not succeed"),
             _ if g.cancelled => "the run was cancelled".into(),

@@ -32,10 +32,6 @@ impl Runner<'_> {
         group: GroupId,
         failed: Option<(&str, &str)>,
     ) {
-        if let Some(why) = expand::unsupported(&g.graph, group) {
-            let msg = format!("cannot unroll a loop over a list known only at run time: {why}");
-            return self.fail_now(g, v, msg);
-        }
         let list = {
             let graph = g.graph.clone();
             let step = &graph.steps[v];
@@ -81,6 +77,12 @@ impl Runner<'_> {
         let (topo, skipped) = g.topo.regrown(&g.graph, prio);
         g.topo = topo;
         self.report_skips(g, skipped);
+        // A race whose loop had no items may have no member left to wait for.
+        for a in 0..g.topo.any.len() {
+            if let Some((node, how)) = g.topo.settle(a) {
+                self.group_decided(g, a, node, how, v, Some("the loop had no items"));
+            }
+        }
         // Iterations that succeeded before a `wfc resume` are not run again.
         for (_, copies) in &added.copies {
             for &c in copies {
