@@ -557,6 +557,119 @@ fn a_failed_iteration_in_a_race_stops_its_loop_and_the_race_is_decided() {
     assert_eq!(status(&c.report(), "work[b]"), "not_run");
 }
 
+/// Statuses of every step of the report, by name.
+fn statuses(c: &Case) -> std::collections::BTreeMap<String, String> {
+    let rep = c.report();
+    rep["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// When only loop-limited steps are left, the scheduler starts one past
+/// its loop's limit rather than wait forever; it must not start one a
+/// decided race skipped, nor one of a loop a failed iteration broke (both
+/// did until the twenty-third session: a step reported skipped then ran).
+#[test]
+fn a_loop_held_by_a_dead_iteration_starts_nothing_skipped_or_broken() {
+    let body = r#"for each i in ["a", "b", "c"] parallel 1 {
+      step s: shell { run "echo s${i} >> ran; sleep 0.1; [ ${i} = a ] && exit $FAIL; true" }
+      step t: shell { run "echo t${i} >> ran"  depends on s }
+    }"#;
+    // A race: `s[a]` fails, `o` wins; the rest of the loop must not run.
+    let c = Case::new(&format!(
+        "workflow w {{\n  parallel p wait any {{\n    {body}\n    step o: shell {{ run \"sleep 0.3; echo o >> ran\" }}\n  }}\n  step after: shell {{ run \"echo after >> ran\"  depends on p }}\n}}"
+    ));
+    let r = c.run_env(&["--output", "report.json"], &[("FAIL", "1")]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("ran"), ["sa", "o", "after"], "{r}");
+    let st = statuses(&c);
+    assert_eq!(st["s[b]"], "skipped", "{st:?}");
+    // --keep-going: the broken loop starts no new iteration.
+    let c = Case::new(&format!("workflow w {{\n  {body}\n}}"));
+    let r = c.run_env(
+        &["--keep-going", "--output", "report.json"],
+        &[("FAIL", "1")],
+    );
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(c.lines("ran"), ["sa"], "{r}");
+    let st = statuses(&c);
+    assert_eq!(
+        (st["s[b]"].as_str(), st["s[c]"].as_str()),
+        ("not_run", "not_run")
+    );
+}
+
+/// An `if` not taken in one iteration of a sequential loop skips that
+/// iteration's branch only: the next iterations run (a sequence edge orders
+/// iterations; it is not a `depends on`).
+#[test]
+fn a_branch_not_taken_in_one_iteration_does_not_skip_the_next() {
+    let c = Case::new(
+        r#"workflow w {
+  for each i in ["a", "b", "c"] {
+    step s: shell { run "echo s${i} >> ran; echo \"go=${i != "b"}\" >> $WF_OUTPUTS"
+      outputs { go: bool } }
+    if s.outputs.go {
+      step t: shell { run "echo t${i} >> ran" }
+    }
+  }
+}"#,
+    );
+    let r = c.run(&["--output", "report.json"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("ran"), ["sa", "ta", "sb", "sc", "tc"], "{r}");
+    assert_eq!(statuses(&c)["t[b]"], "skipped");
+}
+
+/// A condition or a run-time loop's list that reads an output of an
+/// optional step that failed has no value: the branch or the loop is
+/// skipped, and the run succeeds (it failed with "the condition gave
+/// `null`, not a bool"). A loop in a branch not taken is skipped without
+/// evaluating its list (a list that cannot be evaluated failed the run).
+#[test]
+fn branches_and_loops_over_missing_outputs_are_skipped_not_failed() {
+    let c = Case::new(
+        r#"workflow w {
+  step top: shell {
+    run "echo 'go=true' >> $WF_OUTPUTS; echo 'l=[\"x\"]' >> $WF_OUTPUTS; exit 1"
+    outputs { go: bool  l: list<string> }
+    optional
+  }
+  if top.outputs.go {
+    step t: shell { run "echo t >> ran" }
+  }
+  for each i in top.outputs.l {
+    step each: shell { run "echo each >> ran" }
+  }
+  step flag: shell {
+    run "echo notjson; echo 'go=false' >> $WF_OUTPUTS"
+    outputs { go: bool }
+  }
+  if flag.outputs.go {
+    for each i in json(flag.stdout).items {
+      step never: shell { run "echo never >> ran" }
+    }
+  }
+  step after: shell { run "echo after >> ran"  depends on flag }
+}"#,
+    );
+    let r = c.run(&["--output", "report.json"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("ran"), ["after"], "{r}");
+    let st = statuses(&c);
+    assert_eq!(st["top"], "failed");
+    assert_eq!(st["t"], "skipped", "{st:?}");
+    assert!(r.stdout.contains("`top` did not succeed"), "{r}");
+}
+
 #[test]
 fn ctrl_c_cancels_runs_compensations_and_finally_and_exits_130() {
     let c = Case::new(

@@ -213,11 +213,20 @@ impl Runner<'_> {
                     break;
                 }
                 if g.topo.ready.is_empty() {
-                    // Nothing runs and only loop-limited steps are left:
-                    // start the best one regardless, rather than wait forever.
+                    // Nothing runs and only loop-limited steps are left (an
+                    // iteration that will never end holds its slot: a step
+                    // of it failed): start the best one regardless, rather
+                    // than wait forever. Not one a skip or a decided race
+                    // ended meanwhile, nor one of a loop an iteration broke.
+                    blocked.retain(|&v| g.topo.state[v] == State::Pending);
                     blocked.sort_by_key(|&v| (Reverse(g.topo.prio[v]), v));
-                    let v = blocked.remove(0);
-                    self.start(&mut g, v, &tx, failed);
+                    if let Some(pos) = blocked
+                        .iter()
+                        .position(|&v| g.topo.loop_admits(v) != Admit::Never)
+                    {
+                        let v = blocked.remove(pos);
+                        self.start(&mut g, v, &tx, failed);
+                    }
                 }
                 for v in blocked.drain(..) {
                     g.topo.ready.push((g.topo.prio[v], Reverse(v)));
@@ -323,6 +332,45 @@ impl Runner<'_> {
         )
     }
 
+    /// Why `v`'s branch is not taken, given its condition's value: false,
+    /// or no value at all because a step whose output it reads did not
+    /// succeed (an optional one failed, or it was skipped).
+    fn not_taken(
+        &self,
+        g: &GraphRun,
+        v: InstanceId,
+        cond: &Result<Value, String>,
+    ) -> Option<String> {
+        let step = &g.graph.steps[v];
+        let shown = || {
+            let c = step.condition.as_ref().expect("a condition was evaluated");
+            crate::plan::render::expr::show(&self.names, c)
+        };
+        match cond {
+            Ok(Value::Bool(false)) => Some(format!("`{}` is false", shown())),
+            Ok(Value::Null) => self
+                .unsuccessful_producer(g, v)
+                .map(|p| format!("`{}` has no value: `{p}` did not succeed", shown())),
+            _ => None,
+        }
+    }
+
+    /// A step of this graph whose output `v` reads and that ended without
+    /// succeeding, if any.
+    fn unsuccessful_producer(&self, g: &GraphRun, v: InstanceId) -> Option<String> {
+        g.graph.steps[v].reads.iter().find_map(|r| match r.target {
+            crate::plan::RefTarget::One(x) if !r.main || g.name == GraphName::Main => {
+                match g.topo.state.get(x) {
+                    Some(State::Done(s)) if *s != StepStatus::Succeeded => {
+                        Some(g.graph.steps[x].name.clone())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+    }
+
     fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {
         StepKey {
             graph: g.name.clone(),
@@ -343,6 +391,15 @@ impl Runner<'_> {
             return self.join(g, v);
         }
         if let Some(group) = runtime_loop(&g.graph, v) {
+            // The loop's branch may not be taken: its condition is tried
+            // without the item (one that needs the item decides per copy).
+            let step = &g.graph.steps[v];
+            if let Some(c) = &step.condition {
+                let cond = self.evaluator(g, step, failed).eval(c);
+                if let Some(why) = self.not_taken(g, v, &cond) {
+                    return self.skip(g, v, &why);
+                }
+            }
             return self.unroll(g, v, group, failed);
         }
         let graph = g.graph.clone();
@@ -355,16 +412,11 @@ impl Runner<'_> {
             (cond, prepared, ev.take_derived())
         };
         self.secrets.add(derived);
+        if let Some(why) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {
+            return self.skip(g, v, &why);
+        }
         match cond {
             None | Some(Ok(Value::Bool(true))) => {}
-            Some(Ok(Value::Bool(false))) => {
-                let c = step.condition.as_ref().expect("a condition was evaluated");
-                let why = format!(
-                    "`{}` is false",
-                    crate::plan::render::expr::show(&self.names, c)
-                );
-                return self.skip(g, v, &why);
-            }
             Some(Ok(other)) => {
                 let msg = format!("the condition gave `{}`, not a bool", other.literal());
                 return self.fail_now(g, v, msg);

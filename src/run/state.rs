@@ -156,7 +156,10 @@ impl Topology {
                     Some(a) if any_of[v] != Some(a) => n + a,
                     _ => d.on(),
                 };
-                let hard = d.why != EdgeKind::Implied;
+                // A sequence edge only orders a sequential loop's iterations:
+                // an iteration whose steps were skipped (an `if` not taken,
+                // an optional failure) is over, and the next one runs.
+                let hard = !matches!(d.why, EdgeKind::Implied | EdgeKind::Sequence);
                 nodes.push((node, hard));
             }
             // One entry per node; hard if any edge to it is.

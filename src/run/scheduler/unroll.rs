@@ -45,6 +45,16 @@ impl Runner<'_> {
         };
         let items = match list {
             Ok(Value::List(items)) => items,
+            // The step the list comes from did not succeed (an optional
+            // one that failed): the loop is skipped, as its readers are.
+            Ok(Value::Null) if self.unsuccessful_producer(g, v).is_some() => {
+                let p = self.unsuccessful_producer(g, v).unwrap_or_default();
+                return self.skip(
+                    g,
+                    v,
+                    &format!("its list has no value: `{p}` did not succeed"),
+                );
+            }
             Ok(other) => {
                 let msg = format!("the loop's list gave `{}`, not a list", other.literal());
                 return self.fail_now(g, v, msg);
