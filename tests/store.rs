@@ -567,6 +567,31 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
     assert_eq!(plan_of("short").as_deref(), Some(&b"short plan"[..]));
     sender.join().unwrap();
 
+    // While a long step runs there is no turn: the watch thread records
+    // them (CI saw a run killed then lose its plan, and its pending steps).
+    let (mut r, tx) = recorder("watched");
+    r.run_started(&info("watched", "w", SystemTime::now()));
+    r.attempt_started(&key("long"), 1, SystemTime::now());
+    r.flush();
+    let watch = control::Watch::start_on(
+        r.connection(),
+        "watched",
+        tokio_util::sync::CancellationToken::new(),
+        r.late_plan(),
+    )
+    .unwrap();
+    assert_eq!(plan_of("watched"), None);
+    tx.send(b"watched plan".to_vec()).unwrap();
+    let t = std::time::Instant::now();
+    while plan_of("watched").is_none() && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(plan_of("watched").as_deref(), Some(&b"watched plan"[..]));
+    drop(watch);
+    // The run's end does not wait for what the watch thread took.
+    end(&mut r);
+    assert_eq!(plan_of("watched").as_deref(), Some(&b"watched plan"[..]));
+
     // A thread gone without them: the run ends without a plan.
     let (mut r, tx) = recorder("lost");
     r.run_started(&info("lost", "w", SystemTime::now()));

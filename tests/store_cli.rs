@@ -26,7 +26,15 @@ fn kill_while_a_step_runs_then_resume() {
     wait_for(Duration::from_secs(10), || {
         env.path().join("b.pid").exists()
     });
-    std::thread::sleep(Duration::from_millis(100));
+    // The plan's fingerprints come from a thread; under load they may come
+    // after `b` started, with no scheduler turn until it ends: the store's
+    // watch thread records them within its 200 ms (`c` is listed from them).
+    wait_for(Duration::from_secs(5), || {
+        let st = env.json(&["status", &id, "--format", "json"]);
+        st["step_list"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|s| s["name"] == "c"))
+    });
     let pid: i32 = std::fs::read_to_string(env.path().join("b.pid"))
         .unwrap()
         .trim()

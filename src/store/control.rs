@@ -413,17 +413,19 @@ pub struct Watch {
 impl Watch {
     /// Watches run `run_id` on `conn`, the run recorder's connection
     /// ([`super::recorder::StoreRecorder::connection`]): folds its journal,
-    /// refreshes its heartbeat, and cancels `cancel` when `wfc cancel` asks.
+    /// refreshes its heartbeat, cancels `cancel` when `wfc cancel` asks, and
+    /// records the plan's fingerprints when they come from their thread.
     pub fn start_on(
         conn: super::recorder::Shared,
         run_id: &str,
         cancel: CancellationToken,
+        late_plan: super::recorder::LatePlan,
     ) -> Result<Watch, String> {
         let (stop, stopped) = std::sync::mpsc::channel();
         let id = run_id.to_owned();
         let thread = std::thread::Builder::new()
             .name("wfc-store-watch".into())
-            .spawn(move || watch(&conn, &id, &cancel, &stopped))
+            .spawn(move || watch(&conn, &id, &cancel, &late_plan, &stopped))
             .map_err(|e| e.to_string())?;
         Ok(Watch {
             stop: Some(stop),
@@ -445,11 +447,12 @@ fn watch(
     conn: &super::recorder::Shared,
     id: &str,
     cancel: &CancellationToken,
+    late_plan: &super::recorder::LatePlan,
     stop: &std::sync::mpsc::Receiver<()>,
 ) {
     let mut last_beat = std::time::Instant::now();
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
-        let conn = super::recorder::lock(conn);
+        let mut conn = super::recorder::lock(conn);
         if !cancel.is_cancelled() {
             let asked: Option<Option<i64>> = conn
                 .query_row(
@@ -467,6 +470,8 @@ fn watch(
         // Often, so the run's end has little left to fold, and the work
         // falls in the gaps between steps rather than after the last one.
         let _ = super::journal::fold(&conn, id);
+        // Not left for the scheduler's next turn, which a long step delays.
+        let _ = late_plan.record(&mut conn, id);
         if last_beat.elapsed() >= HEARTBEAT {
             last_beat = std::time::Instant::now();
             let _ = conn.execute(

@@ -66,8 +66,8 @@ pub struct StoreRecorder {
     turn: Turn,
     warned: bool,
     /// The plan's fingerprints when a thread is still taking them
-    /// ([`StoreRecorder::plan_later`]).
-    plan_later: Option<Receiver<Vec<u8>>>,
+    /// ([`StoreRecorder::plan_later`]), shared with the watch thread.
+    plan_later: LatePlan,
     /// The main-graph steps that succeeded, for the run's `durations` row.
     durations: Durations,
 }
@@ -106,7 +106,7 @@ impl StoreRecorder {
             journal: None,
             turn: Turn::default(),
             warned: false,
-            plan_later: None,
+            plan_later: LatePlan::default(),
             durations: Durations::default(),
         }
     }
@@ -145,27 +145,29 @@ impl StoreRecorder {
     /// has no recorded plan, which `wfc resume` (after wfc was killed) takes
     /// as it does a run recorded before plans were: it resumes only an
     /// unchanged file.
+    ///
+    /// The watch thread records them too, within its 200 ms, if they come
+    /// while the scheduler waits (a long step: no turn until it ends, and a
+    /// crash then would lose the plan); whoever receives them records them.
     pub fn plan_later(&mut self, rx: Receiver<Vec<u8>>) {
-        self.plan_later = Some(rx);
+        *self.plan_later.slot() = Some(rx);
+    }
+
+    /// The fingerprints still to come, for the watch thread.
+    pub fn late_plan(&self) -> LatePlan {
+        self.plan_later.clone()
     }
 
     /// The fingerprints from the thread, if they came (`wait`: wait for
-    /// them). `None` also when the thread is gone without sending them.
+    /// them). `None` also when the thread is gone without sending them, or
+    /// the watch thread took them.
     fn fingerprints(&mut self, wait: bool) -> Option<Vec<u8>> {
-        let rx = self.plan_later.as_ref()?;
-        let got = if wait {
-            rx.recv().map_err(|_| TryRecvError::Disconnected)
-        } else {
-            rx.try_recv()
-        };
-        match got {
-            Err(TryRecvError::Empty) => None,
-            // Here, or never.
-            got => {
-                self.plan_later = None;
-                got.ok()
-            }
+        if wait {
+            // Taken out first: the wait holds no lock the watch thread takes.
+            let rx = self.plan_later.slot().take()?;
+            return rx.recv().ok();
         }
+        self.plan_later.try_take()
     }
 
     /// Records the fingerprints once the thread has sent them (`wait`:
@@ -219,7 +221,7 @@ impl StoreRecorder {
         // After the turn's frame: the scheduler's own records come first. A
         // step that waits (a gate) may wait for `wfc approve`, which checks
         // the gate's name against the recorded plan: it is there by then.
-        if self.plan_later.is_some() {
+        if self.plan_later.pending() {
             let waits = self.turn.waits();
             self.record_plan(waits);
         }
@@ -461,6 +463,44 @@ impl Recorder for StoreRecorder {
 
     fn flush(&mut self) {
         self.append();
+    }
+}
+
+/// The receiving end of the fingerprints' thread, while they have not come
+/// (see [`StoreRecorder::plan_later`]).
+#[derive(Clone, Default)]
+pub struct LatePlan(Arc<Mutex<Option<Receiver<Vec<u8>>>>>);
+
+impl LatePlan {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Receiver<Vec<u8>>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn pending(&self) -> bool {
+        self.slot().is_some()
+    }
+
+    /// The fingerprints if they came; the receiver is dropped once they
+    /// came or the thread is gone (here, or never).
+    fn try_take(&self) -> Option<Vec<u8>> {
+        let mut slot = self.slot();
+        match slot.as_ref()?.try_recv() {
+            Err(TryRecvError::Empty) => None,
+            got => {
+                *slot = None;
+                got.ok()
+            }
+        }
+    }
+
+    /// Records the fingerprints on `conn` if they came (the watch thread).
+    pub fn record(&self, conn: &mut Connection, id: &str) -> rusqlite::Result<()> {
+        let Some(plan) = self.try_take() else {
+            return Ok(());
+        };
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        store_plan(&tx, id, &plan)?;
+        tx.commit()
     }
 }
 

@@ -23,6 +23,8 @@ pub struct RunSession {
     recorder: Option<StoreRecorder>,
     /// The recorder's connection, which the watch thread shares.
     conn: super::recorder::Shared,
+    /// The plan's fingerprints still to come, which the watch thread records.
+    late_plan: super::recorder::LatePlan,
     headers: super::logs::Headers,
 }
 
@@ -53,6 +55,7 @@ impl RunSession {
             run_id: run_id.to_owned(),
             headers: recorder.headers(),
             conn: recorder.connection(),
+            late_plan: recorder.late_plan(),
             recorder: Some(recorder),
         })
     }
@@ -93,6 +96,11 @@ impl RunSession {
 
     /// Starts the heartbeat and the cancel watch (stops when dropped).
     pub fn watch(&self, cancel: CancellationToken) -> Result<Watch, String> {
-        Watch::start_on(self.conn.clone(), &self.run_id, cancel)
+        Watch::start_on(
+            self.conn.clone(),
+            &self.run_id,
+            cancel,
+            self.late_plan.clone(),
+        )
     }
 }
