@@ -158,9 +158,10 @@ fn unrolling_names_instances_and_chains_sequential_iterations() {
     let (p, _) = plan_text("unroll.wf", &fixture("unroll.wf"), &[]).unwrap();
     assert!(p.main.named("ship[us-east]").is_some());
     assert!(p.main.named("pkg[macos][arm64]").is_some());
-    // Int items are named by position; iteration 2 waits for iteration 1's last step.
-    assert_eq!(deps_of(&p, "migrate[1]"), ["verify[0]"]);
-    assert_eq!(deps_of(&p, "verify[1]"), ["migrate[1]"]);
+    // Int items are named by value, as interpolated (`shards` is [1, 2]);
+    // iteration 2 waits for iteration 1's last step.
+    assert_eq!(deps_of(&p, "migrate[2]"), ["verify[1]"]);
+    assert_eq!(deps_of(&p, "verify[2]"), ["migrate[2]"]);
     let (p, _) = plan_text("unroll.wf", &fixture("unroll.wf"), &["regions="]).unwrap();
     assert!(p.main.named("ship[eu-west]").is_none());
     assert!(p.pruned.iter().any(|x| x.reason.contains("is empty")));

@@ -484,19 +484,21 @@ impl<'a> Builder<'a> {
 /// Instance suffixes: the items as text when they are distinct strings, else indices.
 /// Instance-name suffixes of a loop's items (`eu-west`, else `0`, `1`, …).
 pub(crate) fn suffixes(items: &[Value]) -> Vec<String> {
-    let texts: Vec<Option<&str>> = items
+    // Scalars as an interpolation writes them (`train[0.01]`, `shard[3]`);
+    // lists, maps, empty or bracketed texts and repeats fall back to positions.
+    let texts: Vec<Option<String>> = items
         .iter()
         .map(|v| match v {
-            Value::Str(s) if !s.is_empty() && !s.contains(['[', ']']) => Some(s.as_str()),
-            _ => None,
+            Value::Null | Value::List(_) | Value::Map(_) => None,
+            scalar => Some(scalar.to_text()).filter(|s| !s.is_empty() && !s.contains(['[', ']'])),
         })
         .collect();
     let mut seen = std::collections::HashSet::new();
-    if texts.iter().all(|t| t.is_some_and(|t| seen.insert(t))) {
-        texts
-            .into_iter()
-            .map(|t| t.unwrap_or_default().to_string())
-            .collect()
+    if texts
+        .iter()
+        .all(|t| t.as_ref().is_some_and(|t| seen.insert(t)))
+    {
+        texts.into_iter().map(Option::unwrap_or_default).collect()
     } else {
         (0..items.len()).map(|i| i.to_string()).collect()
     }
