@@ -549,12 +549,52 @@ fn a_failed_iteration_in_a_race_stops_its_loop_and_the_race_is_decided() {
     assert_eq!(status(&rep, "work[c]"), "not_run");
     assert_eq!(status(&rep, "after"), "not_run");
     assert_eq!(rep["status"], "failed", "{rep}");
+    assert_eq!(rep["failed"]["step"], "other", "{rep}");
+
+    // With the loop alone in the race, the block is decided when `work[c]`
+    // ends not run: the blame goes to `work[a]`, which failed (it went to
+    // `work[c]`, which never ran).
+    let c = Case::new(
+        r#"workflow w {
+  parallel race wait any {
+    for each n in ["a", "b", "c"] { step work: shell { run "exit 1" } }
+  }
+}"#,
+    );
+    let r = c.run(&["--output", "report.json"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(c.report()["failed"]["step"], "work[a]", "{r}");
 
     let c = Case::new(&wf("true"));
     let r = c.run(&["--output", "report.json"]);
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(c.lines("ran"), ["a", "after"], "{r}");
     assert_eq!(status(&c.report(), "work[b]"), "not_run");
+}
+
+/// A member waiting out its retry backoff when another member wins was
+/// cancelled, not failed: its retry might have succeeded.
+#[test]
+fn a_race_member_in_its_retry_backoff_is_cancelled_by_the_winner() {
+    let c = Case::new(
+        r#"workflow w {
+  parallel p wait any {
+    step x: shell { run "echo x >> ran; exit 1"  retry 3 backoff 5s }
+    step y: shell { run "sleep 0.3; echo y >> ran" }
+  }
+}"#,
+    );
+    let t = Instant::now();
+    let r = c.run(&["--output", "report.json"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "the backoff was waited out"
+    );
+    assert_eq!(c.lines("ran"), ["x", "y"], "{r}");
+    let rep = c.report();
+    assert_eq!(status(&rep, "x"), "cancelled", "{rep}");
+    assert_eq!(wfc::testing::report_step(&rep, "x")["attempts"], 1);
 }
 
 /// Statuses of every step of the report, by name.

@@ -582,7 +582,7 @@ impl Runner<'_> {
     /// A started step is over: record it, then tell its dependents.
     fn finish(&mut self, g: &mut GraphRun, v: InstanceId) -> bool {
         g.running = g.running.saturating_sub(1);
-        g.steps[v].cancel = None;
+        let cancelled = g.steps[v].cancel.take().is_some_and(|t| t.is_cancelled());
         let (mut last, recorded) = match g.steps[v].last.take().map(|l| *l) {
             Some(Last {
                 result,
@@ -595,6 +595,15 @@ impl Runner<'_> {
             .as_ref()
             .map_or(StepStatus::Cancelled, |r| step_status(r.status));
         let mut error = last.as_ref().and_then(|r| r.error.clone());
+        if cancelled && status.is_failure() {
+            // Cancelled in its retry backoff: it did not fail for good.
+            status = StepStatus::Cancelled;
+            let n = g.steps[v].attempts;
+            error = Some(format!(
+                "cancelled before a retry (attempt {n}: {})",
+                error.unwrap_or_else(|| "failed".into())
+            ));
+        }
         let any = g.topo.any_of[v];
         if status == StepStatus::Cancelled {
             if let Some(a) = any {
@@ -731,11 +740,26 @@ impl Runner<'_> {
             }
         }
         if how == Resolution::Failed {
-            let msg = format!(
-                "every member of `{name}` failed; the last: {}",
-                error.unwrap_or("failed")
-            );
-            self.required_failed(g, v, msg);
+            // The step blamed ran: `v` may be one that could not run
+            // (a sequential loop's next iteration), not the last failure.
+            let ran = |m: InstanceId| matches!(g.topo.state[m], State::Done(s) if s.is_failure() || s == StepStatus::Cancelled);
+            let blame = if ran(v) {
+                Some(v)
+            } else {
+                g.completion
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|&m| members.contains(&m) && ran(m))
+            };
+            let msg = match blame {
+                Some(b) if b == v => format!(
+                    "every member of `{name}` failed; the last: {}",
+                    error.unwrap_or("failed")
+                ),
+                _ => format!("every member of `{name}` failed"),
+            };
+            self.required_failed(g, blame.unwrap_or(v), msg);
         }
         self.resolve(g, node, how);
     }

@@ -395,7 +395,18 @@ mod tests {
             assert_eq!(pin(&all), 0);
             let child = nix::unistd::Pid::from_raw(child.unwrap().pid);
             rustix::io::ioctl_fionbio(&r, true).unwrap();
-            let n = rustix::io::read(&r, &mut [0u8; 8]);
+            // Other tests of this binary start children on other threads,
+            // and one holds a copy of `w` from its fork to its exec: wait
+            // out that instant (the child here sleeps 10 s, so a copy it
+            // kept would still fail this).
+            let mut n = rustix::io::read(&r, &mut [0u8; 8]);
+            for _ in 0..100 {
+                if n != Err(rustix::io::Errno::AGAIN) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                n = rustix::io::read(&r, &mut [0u8; 8]);
+            }
             let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
             let _ = nix::sys::wait::waitpid(child, None);
             assert_eq!(
