@@ -62,6 +62,7 @@ pub struct GraphOutcome {
     pub cancelled: bool,
 }
 
+mod race;
 mod skips;
 mod unroll;
 
@@ -330,45 +331,6 @@ impl Runner<'_> {
             &g.outputs,
             failed,
         )
-    }
-
-    /// Why `v`'s branch is not taken, given its condition's value: false,
-    /// or no value at all because a step whose output it reads did not
-    /// succeed (an optional one failed, or it was skipped).
-    fn not_taken(
-        &self,
-        g: &GraphRun,
-        v: InstanceId,
-        cond: &Result<Value, String>,
-    ) -> Option<String> {
-        let step = &g.graph.steps[v];
-        let shown = || {
-            let c = step.condition.as_ref().expect("a condition was evaluated");
-            crate::plan::render::expr::show(&self.names, c)
-        };
-        match cond {
-            Ok(Value::Bool(false)) => Some(format!("`{}` is false", shown())),
-            Ok(Value::Null) => self
-                .unsuccessful_producer(g, v)
-                .map(|p| format!("`{}` has no value: `{p}` did not succeed", shown())),
-            _ => None,
-        }
-    }
-
-    /// A step of this graph whose output `v` reads and that ended without
-    /// succeeding, if any.
-    fn unsuccessful_producer(&self, g: &GraphRun, v: InstanceId) -> Option<String> {
-        g.graph.steps[v].reads.iter().find_map(|r| match r.target {
-            crate::plan::RefTarget::One(x) if !r.main || g.name == GraphName::Main => {
-                match g.topo.state.get(x) {
-                    Some(State::Done(s)) if *s != StepStatus::Succeeded => {
-                        Some(g.graph.steps[x].name.clone())
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        })
     }
 
     fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {
@@ -708,60 +670,6 @@ impl Runner<'_> {
                 g.stopping = true;
             }
         }
-    }
-
-    /// A `wait any` block was decided by member `v`.
-    fn group_decided(
-        &mut self,
-        g: &mut GraphRun,
-        a: usize,
-        node: usize,
-        how: Resolution,
-        v: InstanceId,
-        error: Option<&str>,
-    ) {
-        let members = g.topo.any[a].members.clone();
-        let name = g.topo.any[a].name.clone();
-        if how == Resolution::Succeeded {
-            let winner = g.graph.steps[v].name.clone();
-            for &m in &members {
-                match g.topo.state[m] {
-                    State::Running => {
-                        if let Some(t) = &g.steps[m].cancel {
-                            t.cancel();
-                        }
-                    }
-                    State::Pending => {
-                        g.topo.member_ended(m, StepStatus::Skipped);
-                        self.skip_quiet(g, m, &format!("`{winner}` succeeded first in `{name}`"));
-                    }
-                    State::Done(_) => {}
-                }
-            }
-        }
-        if how == Resolution::Failed {
-            // The step blamed ran: `v` may be one that could not run
-            // (a sequential loop's next iteration), not the last failure.
-            let ran = |m: InstanceId| matches!(g.topo.state[m], State::Done(s) if s.is_failure() || s == StepStatus::Cancelled);
-            let blame = if ran(v) {
-                Some(v)
-            } else {
-                g.completion
-                    .iter()
-                    .rev()
-                    .copied()
-                    .find(|&m| members.contains(&m) && ran(m))
-            };
-            let msg = match blame {
-                Some(b) if b == v => format!(
-                    "every member of `{name}` failed; the last: {}",
-                    error.unwrap_or("failed")
-                ),
-                _ => format!("every member of `{name}` failed"),
-            };
-            self.required_failed(g, blame.unwrap_or(v), msg);
-        }
-        self.resolve(g, node, how);
     }
 
     fn resolve(&mut self, g: &mut GraphRun, node: usize, how: Resolution) {

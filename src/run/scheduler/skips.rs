@@ -3,7 +3,8 @@
 //! or a dependency did not succeed). Each is recorded with why.
 
 use super::{is_join, GraphRun};
-use crate::plan::InstanceId;
+use crate::plan::{InstanceId, Value};
+use crate::run::record::GraphName;
 use crate::run::record::{StepEnd, StepStatus};
 use crate::run::runner::Runner;
 use crate::run::state::{Resolution, State};
@@ -140,6 +141,45 @@ impl Runner<'_> {
                 None => "the run stopped".into(),
             },
         }
+    }
+
+    /// Why `v`'s branch is not taken, given its condition's value: false,
+    /// or no value at all because a step whose output it reads did not
+    /// succeed (an optional one failed, or it was skipped).
+    pub(super) fn not_taken(
+        &self,
+        g: &GraphRun,
+        v: InstanceId,
+        cond: &Result<Value, String>,
+    ) -> Option<String> {
+        let step = &g.graph.steps[v];
+        let shown = || {
+            let c = step.condition.as_ref().expect("a condition was evaluated");
+            crate::plan::render::expr::show(&self.names, c)
+        };
+        match cond {
+            Ok(Value::Bool(false)) => Some(format!("`{}` is false", shown())),
+            Ok(Value::Null) => self
+                .unsuccessful_producer(g, v)
+                .map(|p| format!("`{}` has no value: `{p}` did not succeed", shown())),
+            _ => None,
+        }
+    }
+
+    /// A step of this graph whose output `v` reads and that ended without
+    /// succeeding, if any.
+    pub(super) fn unsuccessful_producer(&self, g: &GraphRun, v: InstanceId) -> Option<String> {
+        g.graph.steps[v].reads.iter().find_map(|r| match r.target {
+            crate::plan::RefTarget::One(x) if !r.main || g.name == GraphName::Main => {
+                match g.topo.state.get(x) {
+                    Some(State::Done(s)) if *s != StepStatus::Succeeded => {
+                        Some(g.graph.steps[x].name.clone())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
     }
 }
 
