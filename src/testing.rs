@@ -92,6 +92,38 @@ pub fn large_workflow(steps: usize) -> String {
     out
 }
 
+/// `levels` nested sequential loops over two items each around two steps
+/// (`s` reads a step before the loops, `t` reads `s`), and a step after them
+/// reading every `t`: 2^levels iterations, the shape that made plan
+/// compilation quadratic.
+pub fn nested_loops(levels: usize) -> String {
+    let mut out = String::from("workflow nested {\n  step pre: shell { run \"true\" }\n");
+    for i in 0..levels {
+        let _ = writeln!(
+            out,
+            "{:w$}for each x{i} in [\"a\", \"b\"] {{",
+            "",
+            w = 2 * (i + 1)
+        );
+    }
+    let w = 2 * (levels + 1);
+    let _ = writeln!(
+        out,
+        "{:w$}step s: shell {{ run \"echo ${{pre.stdout}}\" }}",
+        ""
+    );
+    let _ = writeln!(
+        out,
+        "{:w$}step t: shell {{ run \"echo ${{s.stdout}}\" }}",
+        ""
+    );
+    for i in (0..levels).rev() {
+        let _ = writeln!(out, "{:w$}}}", "", w = 2 * (i + 1));
+    }
+    out.push_str("  step post: shell { run \"echo ${len(t.stdout)}\" }\n}\n");
+    out
+}
+
 /// Runs `f` `runs` times (at least once) and returns the median and the
 /// fastest wall time, for the benchmarks.
 pub fn time_runs<F: FnMut()>(runs: usize, mut f: F) -> (Duration, Duration) {

@@ -176,6 +176,36 @@ fn block_dependencies_expand_to_members() {
 }
 
 #[test]
+fn nested_sequential_loops_plan_in_linear_time() {
+    // 13 levels: 8,192 iterations of two steps. Compilation was quadratic in
+    // instances (every instance of one outer iteration waited for every one
+    // of the previous, then reduction and the text renderer walked them all):
+    // 12 levels took 85 s, 13 over 120 s; a linear compiler takes well under
+    // a second. The figures per size are `cargo bench --bench plan`'s.
+    let text = wfc::testing::nested_loops(13);
+    let (p, wf) = plan_text("nested.wf", &text, &[]).unwrap();
+    let out = render::text::render(&p, &wf, false);
+    let iterations = 1 << 13;
+    assert_eq!(p.main.len(), 2 * iterations + 2);
+    // One chain: pre, then s and t of each iteration in item order, then post.
+    assert_eq!(
+        deps_of(&p, "s[a][a][a][a][a][a][a][a][a][a][a][a][a]"),
+        ["pre"]
+    );
+    assert_eq!(
+        deps_of(&p, "s[b][a][a][a][a][a][a][a][a][a][a][a][a]"),
+        ["t[a][b][b][b][b][b][b][b][b][b][b][b][b]"]
+    );
+    assert_eq!(
+        deps_of(&p, "post"),
+        ["t[b][b][b][b][b][b][b][b][b][b][b][b][b]"]
+    );
+    assert_eq!(p.main.edge_count(), 2 * iterations + 1);
+    assert_eq!(p.schedule.critical_path.len(), 2 * iterations + 2);
+    assert!(out.contains(&format!("stage {}", 2 * iterations + 2)));
+}
+
+#[test]
 fn implied_edges_follow_iterations() {
     let (p, _) = plan_text("implied.wf", &fixture("implied.wf"), &[]).unwrap();
     assert_eq!(deps_of(&p, "scan[web]"), ["image[web]"]);

@@ -5,8 +5,9 @@
 //! For each step with several dependencies, the dependencies are visited by
 //! decreasing depth (longest path from a root); a search from each marks what
 //! it reaches, and a dependency already marked is redundant. The search never
-//! goes below the shallowest dependency, so on real workflows it touches a
-//! few nodes per step (linear in steps + edges); the worst case is O(V·E).
+//! goes below the shallowest dependency not reached yet, and stops once every
+//! dependency is reached, so on real workflows it touches a few nodes per
+//! step (linear in steps + edges); the worst case is O(V·E).
 //!
 //! Paths through a member of a `wait any` block do not count (the block may
 //! succeed through another member), and edges to such members are kept.
@@ -43,6 +44,7 @@ pub fn reduce(g: &mut Graph) {
     let (depth, _) = depths(&g.dependents());
     let through: Vec<bool> = g.steps.iter().map(|s| s.wait_any.is_none()).collect();
     let mut mark = vec![0u32; n];
+    let mut want = vec![0u32; n];
     let mut stamp = 0u32;
     let mut stack = Vec::new();
     // Applied at the end: the search reads the lists as they are. (Dropping
@@ -55,9 +57,17 @@ pub fn reduce(g: &mut Graph) {
         stamp += 1;
         let mut order: Vec<InstanceId> = deps_of(v).collect();
         order.sort_by_key(|&d| (std::cmp::Reverse(depth[d]), d));
-        let floor = order.iter().map(|&d| depth[d]).min().unwrap_or(0);
-        let mut redundant = Vec::new();
+        order.dedup();
         for &d in &order {
+            want[d] = stamp;
+        }
+        // Dependencies not reached yet: once none is left, every later one is
+        // redundant and the search stops. The shallowest of them bounds it
+        // (a path down to a node only meets nodes deeper than it).
+        let mut left = order.len();
+        let mut shallowest = order.len() - 1;
+        let mut redundant = Vec::new();
+        'deps: for &d in &order {
             if mark[d] == stamp {
                 if through[d] {
                     redundant.push(d);
@@ -65,14 +75,26 @@ pub fn reduce(g: &mut Graph) {
                 continue;
             }
             mark[d] = stamp;
+            left -= 1;
             if !through[d] {
                 continue;
             }
+            stack.clear();
             stack.push(d);
             while let Some(x) = stack.pop() {
+                if left == 0 {
+                    continue 'deps;
+                }
+                while mark[order[shallowest]] == stamp && shallowest > 0 {
+                    shallowest -= 1;
+                }
+                let floor = depth[order[shallowest]];
                 for y in deps_of(x) {
                     if mark[y] != stamp && depth[y] >= floor {
                         mark[y] = stamp;
+                        if want[y] == stamp {
+                            left -= 1;
+                        }
                         if through[y] {
                             stack.push(y);
                         }

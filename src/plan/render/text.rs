@@ -106,9 +106,13 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
         .map(|s| s.name.chars().count())
         .max()
         .unwrap_or(0);
-    for stage in 0..stages {
+    // Bucketed once: a chain has as many stages as steps.
+    let mut by_stage: Vec<Vec<usize>> = vec![Vec::new(); stages];
+    for i in 0..g.len() {
+        by_stage[sch.stage[i]].push(i);
+    }
+    for (stage, mut members) in by_stage.into_iter().enumerate() {
         let _ = writeln!(o, "  {}", st.bold(&format!("stage {}", stage + 1)));
-        let mut members: Vec<usize> = (0..g.len()).filter(|&i| sch.stage[i] == stage).collect();
         members.sort_by_key(|&i| (std::cmp::Reverse(sch.priority[i]), i));
         for i in members {
             step_lines(&mut o, &st, wf, g, &g.steps[i], on_path[i], w, "    ");
