@@ -236,6 +236,26 @@ impl Workflow {
         out
     }
 
+    /// The blocks around a step or block in `parent`, innermost first, up to
+    /// its region (a handler or a rollback, whose own dependencies are not
+    /// those of what is inside).
+    pub fn region_chain(&self, parent: Option<BlockId>) -> impl Iterator<Item = BlockId> + '_ {
+        self.block_chain(parent).into_iter().take_while(|&b| {
+            !matches!(
+                self.blocks[b].kind,
+                BlockKind::Handler(_) | BlockKind::Rollback { .. }
+            )
+        })
+    }
+
+    /// The steps a `depends on` entry names (a block stands for its steps).
+    pub fn dep_steps(&self, d: &Dep, f: &mut impl FnMut(StepId)) {
+        match d.target() {
+            DepTarget::Step(s) => f(s),
+            DepTarget::Block(b) => self.steps_in(b).into_iter().for_each(f),
+        }
+    }
+
     /// Every step inside `block`, at any depth (rollbacks of those steps excluded), in id order.
     pub fn steps_in(&self, block: BlockId) -> Vec<StepId> {
         let mut out = Vec::new();
@@ -463,6 +483,21 @@ pub struct StepField {
     pub span: Span,
 }
 
+impl FieldValue {
+    /// [`Expr::guarded_reads`] over every expression of the value.
+    pub fn guarded_reads(&self, f: &mut impl FnMut(StepId, bool)) {
+        match self {
+            FieldValue::Expr(e) => e.guarded_reads(f),
+            FieldValue::Map(m) => m.iter().for_each(|(_, e)| e.guarded_reads(f)),
+            FieldValue::Mount { source, target } => {
+                source.guarded_reads(f);
+                target.guarded_reads(f);
+            }
+            FieldValue::Keyword(_) => {}
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum FieldValue {
     Expr(Expr),
@@ -574,6 +609,39 @@ impl Expr {
         match self.kind {
             ExprKind::Bool(b) => Some(b),
             _ => None,
+        }
+    }
+
+    /// Calls `f` on every step-output read in the expression, with whether
+    /// it is *guarded*: inside the first argument of `default(…)`, which
+    /// gives a fallback when the step did not succeed.
+    pub fn guarded_reads(&self, f: &mut impl FnMut(StepId, bool)) {
+        self.walk_reads(false, f)
+    }
+
+    fn walk_reads(&self, guarded: bool, f: &mut impl FnMut(StepId, bool)) {
+        match &self.kind {
+            ExprKind::StepOutput { step, .. } => f(*step, guarded),
+            ExprKind::Call(Func::Default, xs) => {
+                for (i, x) in xs.iter().enumerate() {
+                    x.walk_reads(guarded || i == 0, f);
+                }
+            }
+            ExprKind::List(xs) | ExprKind::Call(_, xs) => {
+                xs.iter().for_each(|x| x.walk_reads(guarded, f))
+            }
+            ExprKind::Map(m) => m.iter().for_each(|(_, x)| x.walk_reads(guarded, f)),
+            ExprKind::Interp(parts) => parts.iter().for_each(|p| {
+                if let InterpPart::Expr(x) = p {
+                    x.walk_reads(guarded, f)
+                }
+            }),
+            ExprKind::Unary(_, x) | ExprKind::Field(x, _) => x.walk_reads(guarded, f),
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+                a.walk_reads(guarded, f);
+                b.walk_reads(guarded, f);
+            }
+            _ => {}
         }
     }
 

@@ -75,7 +75,11 @@ pub fn eval(e: &Expr, s: &Scope) -> Eval {
             for p in parts {
                 match p {
                     InterpPart::Text(t) => out.push_str(t),
-                    InterpPart::Expr(x) => out.push_str(&known!(eval(x, s)).to_text()),
+                    InterpPart::Expr(x) => match known!(eval(x, s)) {
+                        // Never rendered as empty text.
+                        Value::Null => return Error("an interpolated value has no value".into()),
+                        v => out.push_str(&v.to_text()),
+                    },
                 }
             }
             Known(Value::Str(out))
@@ -170,6 +174,9 @@ fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
         },
         Func::Join => match (vs.first(), text(1)) {
             (Some(Value::List(xs)), Some(sep)) => {
+                if let Some(i) = xs.iter().position(|x| *x == Value::Null) {
+                    return Error(format!("join(): element {i} of the list has no value"));
+                }
                 let parts: Vec<String> = xs.iter().map(Value::to_text).collect();
                 Known(Value::Str(parts.join(&sep)))
             }

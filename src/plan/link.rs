@@ -89,31 +89,47 @@ impl Builder<'_> {
                 })
                 .collect::<Vec<_>>();
             let step = &wf.steps[self.graph.steps[i].step];
-            // Dependencies: the step's own, its blocks', and run-time condition reads.
-            let mut targets: Vec<(StepId, EdgeKind)> = Vec::new();
-            // (A step's target pushed as is: no vector a dependency.)
-            let add_dep = |targets: &mut Vec<_>, d: &crate::ir::Dep, why| match d.target() {
-                crate::ir::DepTarget::Step(s) => targets.push((s, why)),
-                crate::ir::DepTarget::Block(b) => {
-                    targets.extend(wf.steps_in(b).into_iter().map(|s| (s, why)));
+            // Reads in the step's fields, its blocks' headers and its
+            // run-time condition: one outside `default(…)` anywhere makes the
+            // edge to that step a dependency; guarded only, it just orders.
+            let mut unguarded = rustc_hash::FxHashSet::default();
+            let mut note = |s: StepId, guarded: bool| {
+                if !guarded {
+                    unguarded.insert(s);
                 }
             };
-            for d in &step.depends_on {
-                add_dep(&mut targets, d, EdgeKind::Explicit);
+            for f in &step.fields {
+                f.value.guarded_reads(&mut note);
             }
-            targets.extend(step.implied.iter().map(|&s| (s, EdgeKind::Implied)));
-            for b in wf.block_chain(step.parent) {
+            for b in wf.region_chain(step.parent) {
+                match &wf.blocks[b].kind {
+                    BlockKind::IfBranch { cond: Some(c), .. } => c.guarded_reads(&mut note),
+                    BlockKind::ForEach { iter, .. } => iter.guarded_reads(&mut note),
+                    _ => {}
+                }
+            }
+            if let Some(c) = &self.graph.steps[i].condition {
+                c.guarded_reads(&mut note);
+            }
+            let read_kind = |s: StepId| {
+                if unguarded.contains(&s) {
+                    EdgeKind::Implied
+                } else {
+                    EdgeKind::After
+                }
+            };
+            // Dependencies: the step's own, its blocks', and run-time condition reads.
+            let mut targets: Vec<(StepId, EdgeKind)> = Vec::new();
+            for d in &step.depends_on {
+                wf.dep_steps(d, &mut |s| targets.push((s, EdgeKind::Explicit)));
+            }
+            targets.extend(step.implied.iter().map(|&s| (s, read_kind(s))));
+            for b in wf.region_chain(step.parent) {
                 let block = &wf.blocks[b];
-                if matches!(
-                    block.kind,
-                    BlockKind::Handler(_) | BlockKind::Rollback { .. }
-                ) {
-                    break;
-                }
                 for d in &block.depends_on {
-                    add_dep(&mut targets, d, EdgeKind::Block);
+                    wf.dep_steps(d, &mut |s| targets.push((s, EdgeKind::Block)));
                 }
-                targets.extend(block.implied.iter().map(|&s| (s, EdgeKind::Implied)));
+                targets.extend(block.implied.iter().map(|&s| (s, read_kind(s))));
             }
             let mut read_steps = Vec::new();
             // A loop's list read at run time: the scheduler evaluates it with
@@ -126,20 +142,29 @@ impl Builder<'_> {
             if let Some(c) = &self.graph.steps[i].condition {
                 eval::step_reads(c, &mut |s| read_steps.push(s));
             }
-            targets.extend(read_steps.iter().map(|&s| (s, EdgeKind::Implied)));
+            targets.extend(read_steps.iter().map(|&s| (s, read_kind(s))));
             for f in &fields {
                 field_reads(&f.value, &mut |s| read_steps.push(s));
             }
+            // A step absent from the plan (its branch pruned, its loop's list
+            // empty) satisfies its dependents, and ordering passes through
+            // it: they wait for what it would have waited for.
             let mut deps: Vec<Dep> = Vec::new();
-            for (t, why) in targets {
+            let mut passed = rustc_hash::FxHashSet::default();
+            while let Some((t, why)) = targets.pop() {
                 if matches!(wf.steps[t].role, Role::Main) != main.is_none() {
                     continue; // outputs of main-graph steps read from a handler: no edge
                 }
-                deps.extend(
-                    self.matching(t, &path)
-                        .filter(|&d| d != i)
-                        .map(|on| Dep::new(on, why)),
-                );
+                let mut present = false;
+                for on in self.matching(t, &path) {
+                    present = true;
+                    if on != i {
+                        deps.push(Dep::new(on, why));
+                    }
+                }
+                if !present && passed.insert((t, why)) {
+                    ir_targets(wf, t, &mut |u| targets.push((u, why)));
+                }
             }
             deps.sort_by_key(|d| (d.on(), d.why));
             deps.dedup_by_key(|d| d.on());
@@ -230,6 +255,21 @@ pub(crate) fn chain(graph: &mut Graph, its: &[Vec<InstanceId>]) {
                 }
             }
         }
+    }
+}
+
+/// Every step `t` waits for: its `depends on` and reads, and its blocks'.
+fn ir_targets(wf: &Workflow, t: StepId, f: &mut impl FnMut(StepId)) {
+    let step = &wf.steps[t];
+    for d in &step.depends_on {
+        wf.dep_steps(d, &mut *f);
+    }
+    step.implied.iter().copied().for_each(&mut *f);
+    for b in wf.region_chain(step.parent) {
+        for d in &wf.blocks[b].depends_on {
+            wf.dep_steps(d, &mut *f);
+        }
+        wf.blocks[b].implied.iter().copied().for_each(&mut *f);
     }
 }
 

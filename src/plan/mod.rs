@@ -239,6 +239,9 @@ pub enum EdgeKind {
     Implied,
     /// The previous iteration of a sequential `for each`.
     Sequence,
+    /// Reads outputs only through `default(…)`: waits for the step to end,
+    /// however it ends (the fallback stands in when it did not succeed).
+    After,
 }
 
 impl EdgeKind {
@@ -248,7 +251,15 @@ impl EdgeKind {
             EdgeKind::Block => "block",
             EdgeKind::Implied => "implied",
             EdgeKind::Sequence => "sequence",
+            EdgeKind::After => "after",
         }
+    }
+
+    /// Whether the edge only orders: it is satisfied however the step it
+    /// waits for ends (a sequential loop's next iteration; a guarded read).
+    /// Any other edge needs the step to succeed or be absent.
+    pub fn orders_only(self) -> bool {
+        matches!(self, EdgeKind::Sequence | EdgeKind::After)
     }
 }
 

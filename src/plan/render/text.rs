@@ -167,7 +167,7 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
             o,
             "\n{} {}",
             st.bold("Decided at run time"),
-            st.dim("(skipped when false, with everything that depends on them)")
+            st.dim("(absent when false: what depends on them runs without them)")
         );
         let w = conditional
             .iter()
@@ -234,6 +234,12 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
     let _ = writeln!(o, "\n{}", st.bold("Pruned at plan time"));
     if plan.pruned.is_empty() {
         let _ = writeln!(o, "  {}", st.dim("nothing"));
+    } else {
+        let _ = writeln!(
+            o,
+            "  {}",
+            st.dim("(absent: what depends on them runs after what they would have waited for)")
+        );
     }
     for p in &plan.pruned {
         let _ = writeln!(
