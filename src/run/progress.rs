@@ -425,6 +425,25 @@ impl Recorder for Display {
             if let Some((s, e)) = &end.failed {
                 line.push_str(&format!(" — `{s}`: {e}"));
             }
+            if end.status == RunStatus::Succeeded {
+                // A success with work left undone says so.
+                let main = d.rows.iter().filter(|r| r.graph == GraphName::Main);
+                let count = |f: &dyn Fn(StepStatus) -> bool| {
+                    main.clone().filter(|r| r.status.is_some_and(f)).count()
+                };
+                let failed = count(&|s| s.is_failure());
+                let not_run = count(&|s| s == StepStatus::NotRun);
+                let mut notes = Vec::new();
+                if failed > 0 {
+                    notes.push(format!("{} failed", plural(failed, "optional step")));
+                }
+                if not_run > 0 {
+                    notes.push(format!("{} not run", plural(not_run, "step")));
+                }
+                if !notes.is_empty() {
+                    line.push_str(&format!(" ({})", notes.join(", ")));
+                }
+            }
             d.say(&line);
         });
     }
@@ -543,5 +562,14 @@ fn status_look(s: StepStatus) -> (&'static str, &'static str) {
         StepStatus::Cancelled => ("33", "⊘ cancelled"),
         StepStatus::Skipped => ("2", "- skipped"),
         StepStatus::NotRun => ("2", "· not run"),
+    }
+}
+
+/// `1 step`, `2 steps`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }

@@ -15,8 +15,9 @@
 //!    (`unroll`);
 //! 3. waits for an event: a step ended, the run was cancelled (Ctrl-C), or
 //!    the workflow's `timeout` expired;
-//! 4. a step that ended tells its dependents (success counts down, a skip or
-//!    an optional failure skips them, a failure leaves them not run); a
+//! 4. a step that ended tells its dependents (a success or an absent step
+//!    counts down; a failure, even an optional one, ends them as not run,
+//!    but for edges that only order — see [`super::state`]); a
 //!    required failure stops new starts unless `--keep-going`, and always
 //!    stops new iterations of its loop; the first success in a `wait any`
 //!    block cancels the other members (their processes are killed).
@@ -193,12 +194,7 @@ impl Runner<'_> {
                 }
                 match g.topo.loop_admits(v) {
                     Admit::Never => {
-                        let why = "an earlier iteration of its loop failed";
-                        if let Some((a, node, how)) = self.not_run(&mut g, v, why) {
-                            self.group_decided(&mut g, a, node, how, v, Some(why));
-                        } else if g.topo.any_of[v].is_some() {
-                            self.strand(&mut g, v);
-                        }
+                        self.cannot_run(&mut g, v, "an earlier iteration of its loop failed");
                         continue;
                     }
                     Admit::Later => {
@@ -331,6 +327,7 @@ impl Runner<'_> {
             &g.outputs,
             failed,
         )
+        .with_names(&self.names)
     }
 
     fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {
@@ -621,20 +618,16 @@ impl Runner<'_> {
                 self.group_decided(g, a, node, how, v, error.as_deref());
             } else if status != StepStatus::Succeeded {
                 // The block still races; what in it needed `v` cannot run.
-                self.strand(g, v);
+                self.resolve(g, v, Resolution::of(status));
             }
             return freed;
         }
-        let how = match status {
-            StepStatus::Succeeded => Resolution::Succeeded,
-            StepStatus::Skipped => Resolution::Skipped,
-            _ if failure && step.optional => Resolution::Skipped,
-            _ => Resolution::Failed,
-        };
         if failure && !step.optional {
             self.required_failed(g, v, error.unwrap_or_default());
         }
-        self.resolve(g, v, how);
+        // An optional step's failure does not fail the run, but what
+        // depends on it does not run either.
+        self.resolve(g, v, Resolution::of(status));
         freed
     }
 
@@ -673,12 +666,12 @@ impl Runner<'_> {
     }
 
     fn resolve(&mut self, g: &mut GraphRun, node: usize, how: Resolution) {
-        let skipped = g.topo.resolve(node, how);
-        self.report_skips(g, skipped);
-        // Blocks whose last open member a skip reached, after a failed one.
+        let ended = g.topo.resolve(node, how);
+        self.report_not_run(g, ended);
+        // Blocks whose last open member could not run, after a failed one.
         for a in std::mem::take(&mut g.topo.failed_blocks) {
             let name = &g.topo.any[a].name;
-            let msg = format!("every member of `{name}` failed or was skipped");
+            let msg = format!("every member of `{name}` failed or could not run");
             if let Some(&m) = g.topo.any[a].members.first() {
                 self.required_failed(g, m, msg);
             }

@@ -59,10 +59,7 @@ pub fn prepare(
             let mut s = DockerSpec::new(image, "");
             s.run = run;
             s.entrypoint = match f.expr("entrypoint") {
-                Some(e) => Some(match ev.eval(e)? {
-                    Value::List(xs) => xs.iter().map(Value::to_text).collect(),
-                    v => vec![v.to_text()],
-                }),
+                Some(e) => Some(super::values::texts(ev.eval(e)?)?),
                 None => None,
             };
             s.workflow_env = workflow_env.to_vec();
@@ -132,10 +129,7 @@ pub fn prepare(
             StepSpec::Webhook(s)
         }
         StepKind::Email => {
-            let to = match ev.eval(f.req("to")?)? {
-                Value::List(xs) => xs.iter().map(Value::to_text).collect(),
-                v => vec![v.to_text()],
-            };
+            let to = super::values::texts(ev.eval(f.req("to")?)?)?;
             let mut s = EmailSpec::new(
                 ev.text(f.req("smtp")?)?,
                 "",

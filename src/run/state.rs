@@ -4,14 +4,18 @@
 //! Dependency targets are *nodes*: one per step instance, plus one per
 //! `parallel … wait any` block. A dependency on a member of a `wait any`
 //! block is a dependency on the block's node, which resolves when the first
-//! member succeeds (or when every member failed). Each step counts the
-//! distinct nodes it still waits for; when a node resolves, its dependents
-//! are told: success counts down, a skip skips them (transitively), a
-//! failure leaves them waiting for good (they end as *not run*).
+//! member succeeds (or when every member ended without succeeding). Each
+//! step counts the distinct nodes it still waits for; when a node resolves,
+//! its dependents are told. A success, or an *absent* step (its branch not
+//! taken), counts every dependent down: ordering passes through an absent
+//! step. A step that failed, was cancelled or did not run ends its
+//! dependents as *not run*, transitively, except over edges that only order
+//! (a read guarded by `default(…)`, a sequential loop's iterations), which
+//! count down as for a success.
 
 use super::record::StepStatus;
 use crate::ir::Wait;
-use crate::plan::{EdgeKind, Graph, GroupId, GroupKind, InstanceId};
+use crate::plan::{Graph, GroupId, GroupKind, InstanceId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -28,8 +32,29 @@ pub enum State {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolution {
     Succeeded,
-    Skipped,
+    /// Its branch was not taken (a block: every member's).
+    Absent,
+    /// It ran and failed (a block: a member ran, none succeeded).
     Failed,
+    /// It could not run, or was cancelled, without failing itself.
+    NotRun,
+}
+
+impl Resolution {
+    /// How a step that ended with `status` resolves.
+    pub fn of(status: StepStatus) -> Resolution {
+        match status {
+            StepStatus::Succeeded => Resolution::Succeeded,
+            StepStatus::Skipped => Resolution::Absent,
+            s if s.is_failure() => Resolution::Failed,
+            _ => Resolution::NotRun,
+        }
+    }
+
+    /// Whether a dependency on the node is satisfied.
+    pub fn satisfies(self) -> bool {
+        matches!(self, Resolution::Succeeded | Resolution::Absent)
+    }
 }
 
 /// Whether a step's loops let it start.
@@ -88,7 +113,7 @@ pub struct Topology {
     pub prio: Vec<u64>,
     pub ready: BinaryHeap<(u64, Reverse<InstanceId>)>,
     /// `wait any` blocks that [`Topology::resolve`] decided as failed (their
-    /// last open member was skipped): the caller fails the run for them.
+    /// last open member could not run): the caller fails the run for them.
     pub failed_blocks: Vec<usize>,
 }
 
@@ -156,10 +181,11 @@ impl Topology {
                     Some(a) if any_of[v] != Some(a) => n + a,
                     _ => d.on(),
                 };
-                // A sequence edge only orders a sequential loop's iterations:
-                // an iteration whose steps were skipped (an `if` not taken,
-                // an optional failure) is over, and the next one runs.
-                let hard = !matches!(d.why, EdgeKind::Implied | EdgeKind::Sequence);
+                // An edge that only orders is satisfied however the step
+                // ended: a sequential loop's next iteration runs after an
+                // optional failure in the last; a guarded read runs with
+                // its fallback.
+                let hard = !d.why.orders_only();
                 nodes.push((node, hard));
             }
             // One entry per node; hard if any edge to it is.
@@ -194,7 +220,8 @@ impl Topology {
     /// built for (a run-time loop unrolled: instances appended, edges added
     /// to the loop's templates), with where every old instance, `wait any`
     /// block and loop stands carried over. Returns it with the new instances
-    /// that a skip already reached (with its cause), as [`Topology::resolve`].
+    /// that a failure upstream already ended as not run (with its cause), as
+    /// [`Topology::resolve`].
     pub fn regrown(&self, g: &Graph, prio: Vec<u64>) -> (Topology, Vec<(InstanceId, usize)>) {
         let mut t = Topology::new(g, prio);
         t.state[..self.n].copy_from_slice(&self.state);
@@ -217,29 +244,25 @@ impl Topology {
         }
         // Tell every dependent again how each node resolved: old pending
         // steps count down exactly as they did, new ones catch up.
-        let mut skipped = Vec::new();
+        let mut not_run = Vec::new();
         for v in 0..self.n {
-            let how = match self.state[v] {
-                State::Done(StepStatus::Succeeded) => Resolution::Succeeded,
-                State::Done(StepStatus::Skipped) => Resolution::Skipped,
-                // As the scheduler resolves an optional step's failure.
-                State::Done(s) if s.is_failure() && g.steps[v].optional => Resolution::Skipped,
-                _ => continue,
+            let State::Done(status) = self.state[v] else {
+                continue;
             };
             if t.any_of[v].is_none() {
-                skipped.extend(t.resolve(v, how));
+                not_run.extend(t.resolve(v, Resolution::of(status)));
             }
         }
         for a in 0..t.any.len() {
             if let Some(how) = t.any[a].decided {
-                skipped.extend(t.resolve(t.n + a, how));
+                not_run.extend(t.resolve(t.n + a, how));
             }
         }
         t.ready = (0..t.n)
             .filter(|&v| t.state[v] == State::Pending && t.waiting[v] == 0)
             .map(|v| (t.prio[v], Reverse(v)))
             .collect();
-        (t, skipped)
+        (t, not_run)
     }
 
     /// Whether `v` may start now under its loops' limits.
@@ -309,15 +332,10 @@ impl Topology {
     }
 
     /// Tells the dependents of `node` how it resolved. Returns the steps
-    /// that became skipped as a result (transitively), with the node that
+    /// that ended as not run as a result (transitively), with the node that
     /// caused it; steps that became ready go to `ready`.
-    ///
-    /// A skip skips dependents through *hard* edges (`depends on`, blocks,
-    /// sequence). A dependency that only comes from reading an output is
-    /// soft: the output is optional (`T?`) there, so the reader still runs
-    /// and reads it as absent (`default(x, fallback)`).
     pub fn resolve(&mut self, node: usize, how: Resolution) -> Vec<(InstanceId, usize)> {
-        let mut skipped = Vec::new();
+        let mut not_run = Vec::new();
         let mut work = vec![(node, how)];
         while let Some((node, how)) = work.pop() {
             let deps = std::mem::take(&mut self.dependents[node]);
@@ -325,37 +343,28 @@ impl Topology {
                 if self.state[w] != State::Pending {
                     continue;
                 }
-                let how = match how {
-                    Resolution::Skipped if !hard => Resolution::Succeeded,
-                    other => other,
-                };
-                match how {
-                    Resolution::Succeeded => {
-                        self.waiting[w] = self.waiting[w].saturating_sub(1);
-                        if self.waiting[w] == 0 {
-                            self.ready.push((self.prio[w], Reverse(w)));
-                        }
+                if how.satisfies() || !hard {
+                    self.waiting[w] = self.waiting[w].saturating_sub(1);
+                    if self.waiting[w] == 0 {
+                        self.ready.push((self.prio[w], Reverse(w)));
                     }
-                    Resolution::Skipped => {
-                        self.end(w, StepStatus::Skipped);
-                        skipped.push((w, node));
-                        // A member's own dependents are in its block (the
-                        // others wait for the block's node): they are
-                        // skipped too.
-                        work.push((w, Resolution::Skipped));
-                        if let Some((node, how)) = self.member_ended(w, StepStatus::Skipped) {
-                            if how == Resolution::Failed {
-                                self.failed_blocks.push(node - self.n);
-                            }
-                            work.push((node, how));
-                        }
+                    continue;
+                }
+                self.end(w, StepStatus::NotRun);
+                not_run.push((w, node));
+                // A member's own dependents are in its block (the others
+                // wait for the block's node): they cannot run either.
+                work.push((w, Resolution::NotRun));
+                if let Some((node, how)) = self.member_ended(w, StepStatus::NotRun) {
+                    if how == Resolution::Failed {
+                        self.failed_blocks.push(node - self.n);
                     }
-                    Resolution::Failed => {}
+                    work.push((node, how));
                 }
             }
             self.dependents[node] = deps;
         }
-        skipped
+        not_run
     }
 
     /// Records that a `wait any` member ended; returns the block's node and
@@ -379,17 +388,22 @@ impl Topology {
     }
 
     /// Decides `wait any` block `a` if it is undecided and has no open
-    /// member left: failed if a member failed or was cancelled, else skipped.
+    /// member left: failed if a member failed or was cancelled, not run if
+    /// a member could not run, else absent.
     pub fn settle(&mut self, a: usize) -> Option<(usize, Resolution)> {
         let g = &mut self.any[a];
         if g.decided.is_none() && g.open == 0 {
-            let failed = g.members.iter().any(|&m| {
-                matches!(self.state[m], State::Done(s) if s.is_failure() || s == StepStatus::Cancelled)
-            });
-            let how = if failed {
+            let ended = |f: fn(StepStatus) -> bool| {
+                g.members
+                    .iter()
+                    .any(|&m| matches!(self.state[m], State::Done(s) if f(s)))
+            };
+            let how = if ended(|s| s.is_failure() || s == StepStatus::Cancelled) {
                 Resolution::Failed
+            } else if ended(|s| s == StepStatus::NotRun) {
+                Resolution::NotRun
             } else {
-                Resolution::Skipped
+                Resolution::Absent
             };
             g.decided = Some(how);
             return Some((self.n + a, how));

@@ -14,7 +14,7 @@
 //! is evaluated, its string value is collected so the run's masker can hide
 //! it as well as the secret params themselves ([`Evaluator::take_derived`]).
 
-use crate::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Type};
+use crate::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Names, Type};
 use crate::plan::eval::{self, Eval, Scope};
 use crate::plan::{OutputRef, RefTarget, Value};
 use crate::run::exec::Outcome;
@@ -45,6 +45,8 @@ pub struct Evaluator<'a> {
     pub local: &'a Outputs,
     /// `failed.step` and `failed.error`, in `on failure`.
     pub failed: Option<(&'a str, &'a str)>,
+    /// Names for messages about expressions (see [`Evaluator::with_names`]).
+    names: Option<&'a dyn Names>,
     derived: Vec<String>,
 }
 
@@ -65,7 +67,34 @@ impl<'a> Evaluator<'a> {
             main,
             local,
             failed,
+            names: None,
             derived: Vec::new(),
+        }
+    }
+
+    /// Names expressions in errors by their source text.
+    pub fn with_names(mut self, names: &'a dyn Names) -> Self {
+        self.names = Some(names);
+        self
+    }
+
+    /// `x` as an error about a value that does not exist: never rendered as
+    /// empty text.
+    fn missing(&self, x: &Expr) -> String {
+        match self.names {
+            Some(n) => format!(
+                "`${{{}}}` has no value",
+                crate::plan::render::expr::show(n, x)
+            ),
+            None => "an interpolated value has no value".into(),
+        }
+    }
+
+    /// `x`'s value as text; an error if it has none.
+    fn present_text(&mut self, x: &Expr) -> Result<String, String> {
+        match self.eval(x)? {
+            Value::Null => Err(self.missing(x)),
+            v => Ok(v.to_text()),
         }
     }
 
@@ -97,7 +126,7 @@ impl<'a> Evaluator<'a> {
             for p in parts {
                 match p {
                     InterpPart::Text(t) => out.push_str(t),
-                    InterpPart::Expr(x) => out.push_str(&self.eval(x)?.to_text()),
+                    InterpPart::Expr(x) => out.push_str(&self.present_text(x)?),
                 }
             }
             if e.tainted {
@@ -105,7 +134,7 @@ impl<'a> Evaluator<'a> {
             }
             return Ok(out);
         }
-        Ok(self.eval(e)?.to_text())
+        self.present_text(e)
     }
 
     /// Renders a `run` command: literal text as written, each `${…}` escaped
@@ -122,11 +151,11 @@ impl<'a> Evaluator<'a> {
                 }
                 InterpPart::Expr(x) => match &x.kind {
                     ExprKind::Call(Func::Raw, args) if args.len() == 1 => {
-                        let v = self.eval(&args[0])?.to_text();
+                        let v = self.present_text(&args[0])?;
                         cmd.raw(&v);
                     }
                     _ => {
-                        let v = self.eval(x)?.to_text();
+                        let v = self.present_text(x)?;
                         cmd.value(&v).map_err(|err| err.to_string())?;
                     }
                 },
@@ -158,7 +187,7 @@ impl<'a> Evaluator<'a> {
                 field,
                 output,
             } => {
-                let v = self.output(*step, field, output.as_deref());
+                let v = absent_list(self.output(*step, field, output.as_deref()), &e.ty);
                 return self.synthetic(e, v, bound);
             }
             ExprKind::Failed(f) => {
@@ -239,6 +268,35 @@ impl<'a> Evaluator<'a> {
             RefTarget::List(ids) => Value::List(ids.iter().map(|&id| one(id)).collect()),
             RefTarget::Absent => Value::Null,
         }
+    }
+}
+
+/// A loop's outputs read where the whole loop may not have run (`list<T>?`):
+/// when no iteration has them (the loop was absent, or never unrolled), they
+/// do not exist, rather than being a list of values that do not exist.
+fn absent_list(v: Value, ty: &Type) -> Value {
+    match (&v, ty) {
+        (Value::List(xs), Type::Optional(inner))
+            if matches!(&**inner, Type::List(e) if !matches!(**e, Type::Optional(_)))
+                && !xs.is_empty()
+                && xs.iter().all(|x| *x == Value::Null) =>
+        {
+            Value::Null
+        }
+        _ => v,
+    }
+}
+
+/// Each element of a list as text (a docker command's words, mail
+/// recipients): an error for one that does not exist.
+pub fn texts(v: Value) -> Result<Vec<String>, String> {
+    let one = |x: Value| match x {
+        Value::Null => Err("a value in the list has no value".to_string()),
+        x => Ok(x.to_text()),
+    };
+    match v {
+        Value::List(xs) => xs.into_iter().map(one).collect(),
+        v => one(v).map(|t| vec![t]),
     }
 }
 

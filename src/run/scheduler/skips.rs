@@ -1,6 +1,6 @@
-//! Steps that end without running: skipped (their `if` was false, or a
-//! skip or an optional failure reached them) or not run (the run stopped,
-//! or a dependency did not succeed). Each is recorded with why.
+//! Steps that end without running: skipped, i.e. absent (their `if` was
+//! false), or not run (the run stopped, a dependency failed or did not run,
+//! their loop broke). Each is recorded with why.
 
 use super::{is_join, GraphRun};
 use crate::plan::{InstanceId, Value};
@@ -11,25 +11,35 @@ use crate::run::state::{Resolution, State};
 use std::time::Duration;
 
 impl Runner<'_> {
-    /// Records steps a skip reached, each with what caused it.
-    pub(super) fn report_skips(&mut self, g: &mut GraphRun, skipped: Vec<(InstanceId, usize)>) {
-        for (w, cause) in skipped {
-            let cause_name = if cause < g.topo.n {
-                let c = &g.graph.steps[cause];
-                match g.topo.state[cause] {
-                    State::Done(s) if s.is_failure() => {
-                        format!("optional step `{}` failed", c.name)
-                    }
-                    _ => format!("`{}` was skipped", c.name),
+    /// Records steps that a failure upstream ended as not run, each with
+    /// what caused it.
+    pub(super) fn report_not_run(&mut self, g: &mut GraphRun, ended: Vec<(InstanceId, usize)>) {
+        for (w, cause) in ended {
+            let why = if cause < g.topo.n {
+                let c = joined_cause(g, cause);
+                let name = &g.graph.steps[c].name;
+                match g.topo.state[c] {
+                    State::Done(StepStatus::Failed) => format!("`{name}` failed"),
+                    State::Done(StepStatus::TimedOut) => format!("`{name}` timed out"),
+                    State::Done(StepStatus::Cancelled) => format!("`{name}` was cancelled"),
+                    _ => format!("`{name}` did not run"),
                 }
             } else {
-                format!("`{}` was skipped", g.topo.any[cause - g.topo.n].name)
+                let a = &g.topo.any[cause - g.topo.n];
+                match a.decided {
+                    Some(Resolution::Failed) => format!("every member of `{}` failed", a.name),
+                    _ => format!("no member of `{}` ran", a.name),
+                }
             };
-            self.record_skip(g, w, &cause_name);
+            self.record_not_run(g, w, &why);
+            if super::runtime_loop(&g.graph, w).is_some() && !is_join(g, w) {
+                never_unrolled(g, w);
+            }
         }
     }
 
-    /// Skips a pending step and its dependents (its `if` is false).
+    /// Ends a pending step as absent (its `if` is false): its dependents
+    /// go on as if it had succeeded.
     pub(super) fn skip(&mut self, g: &mut GraphRun, v: InstanceId, why: &str) {
         g.topo.end(v, StepStatus::Skipped);
         self.record_skip(g, v, why);
@@ -38,9 +48,28 @@ impl Runner<'_> {
                 let a = g.topo.any_of[v].unwrap_or(0);
                 self.group_decided(g, a, node, how, v, None);
             }
-            // A member's dependents are in its block: skipped too.
-            None => self.resolve(g, v, Resolution::Skipped),
+            None => self.resolve(g, v, Resolution::Absent),
         }
+    }
+
+    /// Ends a pending step that must not run (its loop broke) as not run,
+    /// and tells its block and its dependents.
+    pub(super) fn cannot_run(&mut self, g: &mut GraphRun, v: InstanceId, why: &str) {
+        match self.not_run(g, v, why) {
+            Some((a, node, how)) => self.group_decided(g, a, node, how, v, Some(why)),
+            None => self.resolve(g, v, Resolution::NotRun),
+        }
+    }
+
+    fn record_not_run(&mut self, g: &GraphRun, v: InstanceId, why: &str) {
+        if is_join(g, v) {
+            return;
+        }
+        let key = self.key(g, v);
+        self.recorder.step_ended(
+            &key,
+            &ended(StepStatus::NotRun, why, g.graph.steps[v].optional),
+        );
     }
 
     /// Skips a pending `wait any` member whose block is already decided.
@@ -80,32 +109,6 @@ impl Runner<'_> {
         let a = g.topo.any_of[v]?;
         let (node, how) = g.topo.member_ended(v, StepStatus::NotRun)?;
         Some((a, node, how))
-    }
-
-    /// `wait any` member `v` ended without succeeding while its block still
-    /// races: the members after it in the block (a sequential loop's next
-    /// iterations) cannot run. They end as not run, each counted against
-    /// the block, which is decided when none is left open.
-    pub(super) fn strand(&mut self, g: &mut GraphRun, v: InstanceId) {
-        let mut work = vec![v];
-        while let Some(u) = work.pop() {
-            let why = format!("`{}` did not succeed", g.graph.steps[u].name);
-            let next: Vec<InstanceId> = g.topo.dependents[u]
-                .iter()
-                // A failure counts no edge down, hard or soft.
-                .filter(|&&(w, _)| w < g.topo.n && g.topo.state[w] == State::Pending)
-                .map(|&(w, _)| w)
-                .collect();
-            for w in next {
-                if g.topo.state[w] != State::Pending {
-                    continue;
-                }
-                if let Some((a, node, how)) = self.not_run(g, w, &why) {
-                    self.group_decided(g, a, node, how, w, Some(&why));
-                }
-                work.push(w);
-            }
-        }
     }
 
     pub(super) fn why_not_run(&self, g: &GraphRun, v: InstanceId) -> String {
@@ -193,5 +196,33 @@ fn ended(status: StepStatus, why: &str, optional: bool) -> StepEnd {
         error: Some(why.to_owned()),
         outputs: serde_json::Value::Null,
         optional,
+    }
+}
+
+/// The step to name for a failure at `v`: a run-time loop's template (a
+/// join of its copies, never run itself) by the copy that did not succeed.
+fn joined_cause(g: &GraphRun, v: InstanceId) -> InstanceId {
+    if !is_join(g, v) {
+        return v;
+    }
+    g.graph.steps[v]
+        .deps
+        .iter()
+        .map(|d| d.on())
+        .find(|&c| !matches!(g.topo.state[c], State::Done(s) if s == StepStatus::Succeeded || s == StepStatus::Skipped))
+        .unwrap_or(v)
+}
+
+/// Template `t` of a run-time loop will never be unrolled (what its list
+/// needs did not succeed): readers of its outputs as a list, here and in
+/// the handlers, read no iteration of it — not one that produced nothing.
+fn never_unrolled(g: &mut GraphRun, t: InstanceId) {
+    if let super::GraphRef::Plan(plan) = g.graph {
+        g.graph = super::GraphRef::Grown(std::sync::Arc::new(plan.clone()));
+    }
+    if let super::GraphRef::Grown(grown) = &mut g.graph {
+        let none = [(t, Vec::new())];
+        crate::plan::expand::reread(std::sync::Arc::make_mut(grown), &none, false);
+        g.copies.extend(none);
     }
 }

@@ -45,15 +45,14 @@ impl Runner<'_> {
         };
         let items = match list {
             Ok(Value::List(items)) => items,
-            // The step the list comes from did not succeed (an optional
-            // one that failed): the loop is skipped, as its readers are.
-            Ok(Value::Null) if self.unsuccessful_producer(g, v).is_some() => {
-                let p = self.unsuccessful_producer(g, v).unwrap_or_default();
-                return self.skip(
-                    g,
-                    v,
-                    &format!("its list has no value: `{p}` did not succeed"),
-                );
+            // Never a loop over nothing: a list that does not exist is an
+            // error, not zero iterations.
+            Ok(Value::Null) => {
+                let why = match self.unsuccessful_producer(g, v) {
+                    Some(p) => format!("`{p}` did not succeed"),
+                    None => "a value it reads does not exist".into(),
+                };
+                return self.fail_now(g, v, format!("the loop's list has no value: {why}"));
             }
             Ok(other) => {
                 let msg = format!("the loop's list gave `{}`, not a list", other.literal());
@@ -84,9 +83,9 @@ impl Runner<'_> {
             }
         }
         g.steps.extend((old..n).map(|_| StepRun::default()));
-        let (topo, skipped) = g.topo.regrown(&g.graph, prio);
+        let (topo, not_run) = g.topo.regrown(&g.graph, prio);
         g.topo = topo;
-        self.report_skips(g, skipped);
+        self.report_not_run(g, not_run);
         // A race whose loop had no items may have no member left to wait for.
         for a in 0..g.topo.any.len() {
             if let Some((node, how)) = g.topo.settle(a) {
