@@ -201,6 +201,21 @@ fn outputs_are_typed_through_control_flow() {
         ["probe_eu.status: int?", "a.stdout: string"]
     );
     assert_eq!(output_reads(wf, "alert"), ["build.stdout: string?"]);
+    // `api` is optional: its outputs may not exist, unless the reader waits
+    // for it with `depends on` (it then runs only if `api` succeeded).
+    assert_eq!(
+        output_reads(wf, "quality")[0],
+        "api.status: int?",
+        "read through default()"
+    );
+    assert_eq!(
+        output_reads(wf, "json_gate"),
+        [
+            "api.json: json",
+            "build.outputs.meta: json",
+            "api.headers: map<string>"
+        ]
+    );
     assert_eq!(
         output_reads(wf, "done"),
         ["mail.delivered: bool", "build.stdout: string"]

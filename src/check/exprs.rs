@@ -118,13 +118,7 @@ impl Checker<'_> {
         }
         if let Type::Optional(inner) = &x.ty {
             if inner.is_scalar() {
-                let why = self.optional_reason(x.span);
-                self.report(dc::optional_used(
-                    x.span,
-                    &x.ty.to_string(),
-                    &inner.to_string(),
-                    &why,
-                ));
+                self.report(self.optional_used(x.span, &x.ty.to_string(), &inner.to_string()));
                 return false;
             }
         }
@@ -328,13 +322,7 @@ impl Checker<'_> {
             Type::Json => Type::Json,
             Type::Map(t) => (**t).clone(),
             Type::Optional(inner) if matches!(**inner, Type::Map(_) | Type::Json) => {
-                let why = self.optional_reason(b.span);
-                self.report(dc::optional_used(
-                    b.span,
-                    &b.ty.to_string(),
-                    &inner.to_string(),
-                    &why,
-                ));
+                self.report(self.optional_used(b.span, &b.ty.to_string(), &inner.to_string()));
                 Type::Invalid
             }
             other => {
@@ -515,11 +503,20 @@ impl Checker<'_> {
         if reader_region == target_region {
             self.reads.push((step, span));
         }
-        // Lift through the blocks between the step and the reader, innermost first.
+        // Lift through the blocks between the step and the reader, innermost
+        // first; the step itself first of all, when it may fail quietly.
         let mut lifts = Vec::new();
         let mut ty = ty;
+        if let Some(why) = self.quiet_reason(step, ctx) {
+            ty = Type::optional(ty);
+            lifts.push(Lift::Quiet {
+                why,
+                step: name.clone(),
+            });
+        }
         for b in self.wf.block_chain(target_loc) {
-            if reader_chain.contains(&b) {
+            // A header reading a member of its own block is E0131 already.
+            if reader_chain.contains(&b) || ctx.header == Some(b) {
                 break;
             }
             match &self.wf.blocks[b].kind {
@@ -563,16 +560,43 @@ impl Checker<'_> {
         expr(kind, ty, span, false)
     }
 
-    pub(crate) fn optional_reason(&self, span: Span) -> String {
-        self.lifts
+    /// Why outputs of `step` may not exist for a reader at `ctx`, as far as
+    /// `step` may fail without failing the run (see [`super::quiet`]).
+    fn quiet_reason(&self, step: ir::StepId, ctx: &Ctx) -> Option<String> {
+        let q = self.quiet.as_ref()?;
+        let how = q.why.get(step)?.as_ref()?;
+        let in_own_rollback = self
+            .region_of(ctx.block)
+            .is_some_and(|r| self.wf.blocks[r].kind == ir::BlockKind::Rollback { of: step });
+        // A header reader waits for what its block waits for.
+        let block = ctx.header.or(ctx.block);
+        if in_own_rollback || q.waits_for(&self.wf, ctx.step, block, step) {
+            return None;
+        }
+        let name = &self.wf.steps[step].name;
+        Some(match how {
+            super::quiet::Quiet::Optional => {
+                format!("`{name}` is `optional`: the run goes on when it fails")
+            }
+            super::quiet::Quiet::After(t) => format!(
+                "`{name}` does not run when `{}` does not succeed, and the run goes on",
+                self.wf.steps[*t].name
+            ),
+        })
+    }
+
+    /// E0153 for the optional value at `span`, saying why it may not exist.
+    pub(crate) fn optional_used(&self, span: Span, found: &str, want: &str) -> Diagnostic {
+        // The outermost reason: the one the reader's place adds last.
+        let lift = self
+            .lifts
             .get(&span)
-            .and_then(|l| {
-                l.iter().rev().find_map(|l| match l {
-                    Lift::Optional(why) => Some(why.clone()),
-                    Lift::List(_) => None,
-                })
-            })
-            .unwrap_or_else(|| "it is optional".into())
+            .and_then(|l| l.iter().rev().find(|l| !matches!(l, Lift::List(_))));
+        match lift {
+            Some(Lift::Quiet { why, step }) => dc::quiet_output_used(span, found, want, why, step),
+            Some(Lift::Optional(why)) => dc::optional_used(span, found, want, why),
+            _ => dc::optional_used(span, found, want, "it is optional"),
+        }
     }
 
     /// E0154 if `x` is a loop step's output (a list outside the loop) used as a `want`.
@@ -609,13 +633,7 @@ impl Checker<'_> {
         match types::fits(&x.ty, want) {
             Fit::Yes => true,
             Fit::Optional => {
-                let why = self.optional_reason(x.span);
-                self.report(dc::optional_used(
-                    x.span,
-                    &x.ty.to_string(),
-                    &want.to_string(),
-                    &why,
-                ));
+                self.report(self.optional_used(x.span, &x.ty.to_string(), &want.to_string()));
                 false
             }
             Fit::No => {
@@ -639,13 +657,7 @@ impl Checker<'_> {
             Type::Optional(inner)
                 if matches!(**inner, Type::List(_) | Type::Map(_) | Type::Json) =>
             {
-                let why = self.optional_reason(b.span);
-                self.report(dc::optional_used(
-                    b.span,
-                    &b.ty.to_string(),
-                    &inner.to_string(),
-                    &why,
-                ));
+                self.report(self.optional_used(b.span, &b.ty.to_string(), &inner.to_string()));
                 return Type::Invalid;
             }
             other => {
@@ -684,13 +696,7 @@ impl Checker<'_> {
             }
             t if ok(t) => t.clone(),
             Type::Optional(inner) if ok(inner) => {
-                let why = self.optional_reason(x.span);
-                self.report(dc::optional_used(
-                    x.span,
-                    &x.ty.to_string(),
-                    &inner.to_string(),
-                    &why,
-                ));
+                self.report(self.optional_used(x.span, &x.ty.to_string(), &inner.to_string()));
                 Type::Invalid
             }
             t => {
@@ -706,13 +712,12 @@ impl Checker<'_> {
         match &x.ty {
             Type::Invalid => None,
             Type::Optional(inner) => {
-                let why = self.optional_reason(x.span);
                 let want = if other.is_invalid() || matches!(other, Type::Optional(_)) {
                     inner.to_string()
                 } else {
                     other.to_string()
                 };
-                self.report(dc::optional_used(x.span, &x.ty.to_string(), &want, &why));
+                self.report(self.optional_used(x.span, &x.ty.to_string(), &want));
                 None
             }
             t => Some(t.clone()),
@@ -725,7 +730,14 @@ impl Checker<'_> {
         if l.ty.is_invalid() || r.ty.is_invalid() {
             return Invalid;
         }
-        if matches!(op, Eq | Ne) && types::unify(&l.ty, &r.ty).is_some() {
+        // `T?` is compared only through `default(…)`, as everywhere else: a
+        // comparison with a value that may not exist would quietly be false.
+        let optional = |t: &Type| matches!(t, Optional(_));
+        if matches!(op, Eq | Ne)
+            && !optional(&l.ty)
+            && !optional(&r.ty)
+            && types::unify(&l.ty, &r.ty).is_some()
+        {
             return Bool;
         }
         let (Some(a), Some(b)) = (self.operand(l, &r.ty), self.operand(r, &l.ty)) else {

@@ -95,9 +95,8 @@ impl Checker<'_> {
                 Type::Optional(inner)
                     if matches!(**inner, Type::String | Type::List(_) | Type::Map(_)) =>
                 {
-                    let why = self.optional_reason(xs[0].span);
                     let (found, want) = (xs[0].ty.to_string(), inner.to_string());
-                    self.report(dc::optional_used(xs[0].span, &found, &want, &why));
+                    self.report(self.optional_used(xs[0].span, &found, &want));
                     false
                 }
                 t => {

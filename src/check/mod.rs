@@ -12,6 +12,10 @@
 //! 4. `lints` reports warnings (unused params, dead branches, `raw()`,
 //!    secrets in command lines and notifications).
 //!
+//! A file with `optional` steps is checked twice: [`quiet`] finds, on the
+//! first IR, the steps that may fail without failing the run, whose outputs
+//! the second check types as optional.
+//!
 //! Errors never cascade: a bad expression gets [`Type::Invalid`], and nothing
 //! involving `Invalid` is reported again.
 
@@ -20,6 +24,7 @@ pub mod functions;
 mod graph;
 pub mod kinds;
 mod lints;
+mod quiet;
 mod scope;
 mod steps;
 pub mod types;
@@ -58,8 +63,19 @@ pub fn check_lean(file: &ast::File) -> Checked {
 }
 
 fn check_with(file: &ast::File, references: bool) -> Checked {
+    let first = check_pass(file, references, None);
+    // Outputs of steps that may fail quietly are optional: known from the
+    // lowered IR, so a file with such steps is checked again knowing them.
+    match quiet::find(&first.ir) {
+        None => first,
+        Some(q) => check_pass(file, references, Some(q)),
+    }
+}
+
+fn check_pass(file: &ast::File, references: bool, quiet: Option<quiet::QuietSteps>) -> Checked {
     let mut c = Checker::new(&file.workflow, file.span);
     c.keep_references = references;
+    c.quiet = quiet;
     c.collect(&file.workflow);
     c.lower_params();
     c.check_items();
@@ -113,6 +129,8 @@ pub(crate) struct Ctx {
     pub params_only: Option<&'static str>,
     /// In a param's default: only params with a smaller id are visible.
     pub param_limit: Option<ParamId>,
+    /// The block whose header this is (an `if` condition, a loop's list).
+    pub header: Option<BlockId>,
 }
 
 /// One layer of control flow between a step and a reader of its outputs.
@@ -120,6 +138,9 @@ pub(crate) struct Ctx {
 pub(crate) enum Lift {
     /// The output may not exist (the text says why).
     Optional(String),
+    /// The step may fail while the run goes on (the text says why); the
+    /// step is named for the `depends on` a fix may add.
+    Quiet { why: String, step: String },
     /// The step is in this loop; outside it the output is a list.
     List(Span),
 }
@@ -150,6 +171,8 @@ pub(crate) struct Checker<'a> {
     pub if_chains: usize,
     /// Whether to fill [`Workflow::references`].
     pub keep_references: bool,
+    /// Steps that may fail without failing the run (second check only).
+    pub(crate) quiet: Option<quiet::QuietSteps>,
     /// Params read somewhere (for the unused-param lint).
     pub used_params: Vec<bool>,
     /// Params suggested for a misspelt name (not reported as unused).
@@ -192,6 +215,7 @@ impl<'a> Checker<'a> {
             lifts: FxHashMap::default(),
             if_chains: 0,
             keep_references: true,
+            quiet: None,
             used_params: Vec::new(),
             suggested_params: Default::default(),
         }

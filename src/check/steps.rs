@@ -325,6 +325,7 @@ impl Checker<'_> {
             let parent = self.wf.blocks[b].parent;
             let ctx = Ctx {
                 block: parent,
+                header: Some(b),
                 ..Ctx::default()
             };
             let mut kind = self.wf.blocks[b].kind.clone();

@@ -176,6 +176,25 @@ pub fn optional_used(span: Span, found: &str, expected: &str, why: &str) -> Diag
     .help("give a fallback with `default(x, fallback)`, or read it inside the same block")
 }
 
+/// E0153, for an output of a step that may fail without failing the run
+/// (`optional`, or depending on such a step): the fix may also wait for it.
+pub fn quiet_output_used(
+    span: Span,
+    found: &str,
+    expected: &str,
+    why: &str,
+    step: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        "E0153",
+        format!("expected {expected}, found {found} (a value that may not exist)"),
+    )
+    .primary(span, format!("this may not exist: {why}"))
+    .help(format!(
+        "give a fallback with `default(x, fallback)` (this then runs however `{step}` ended), or add `depends on {step}` (this then runs only if `{step}` succeeded)"
+    ))
+}
+
 /// E0154: a loop step's output (a list outside its loop) used as a single value.
 pub fn loop_output_used(
     span: Span,
