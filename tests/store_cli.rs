@@ -152,8 +152,45 @@ fn kill_during_compensation_then_resume() {
     assert_eq!(env.step_status("b").as_deref(), Some("failed"));
     assert_eq!(env.step_status("undo_a").as_deref(), Some("interrupted"));
     env.touch("go");
-    env.resume_ok(&id);
-    assert_eq!((env.count("a"), env.count("b")), (1, 2));
+    let text = env.resume_ok(&id);
+    // `undo_a` began to undo `a`: `a` runs again rather than being restored.
+    assert_eq!((env.count("a"), env.count("b")), (2, 2));
+    assert!(
+        text.contains("`a` succeeded before, but its compensation ran: it runs again"),
+        "{text}"
+    );
+}
+
+/// A step that succeeded, then was undone by its compensation when the run
+/// failed, is not restored by a resume: the resumed run used to succeed on
+/// a deployment that no longer existed.
+#[test]
+fn resume_runs_again_a_step_whose_compensation_ran() {
+    let wf = r#"workflow saga {
+  param dir: string
+  step deploy: shell {
+    run "echo up > ${dir}/deployed; echo d >> ${dir}/count/deploy"
+    on failure rollback {
+      step undeploy: shell { run "rm ${dir}/deployed" }
+    }
+  }
+  step verify: shell { run "echo v >> ${dir}/count/verify; test -f ${dir}/ok"  depends on deploy }
+  step use: shell { run "test -f ${dir}/deployed"  depends on verify }
+}
+"#;
+    let env = Env::new(wf);
+    let out = env.spawn_run(&[]).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!env.path().join("deployed").exists(), "the rollback ran");
+    let id = env.run_id();
+    env.touch("ok");
+    let text = env.resume_ok(&id);
+    assert_eq!((env.count("deploy"), env.count("verify")), (2, 2), "{text}");
+    assert!(env.path().join("deployed").exists(), "{text}");
+    assert!(
+        text.contains("`deploy` succeeded before, but its compensation ran: it runs again"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -115,7 +115,9 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             rec.workflow
         ));
     }
-    let succeeded = match resume::succeeded(&store.conn, &id) {
+    let (succeeded, compensated) = match resume::succeeded(&store.conn, &id)
+        .and_then(|s| Ok((s, resume::compensated(&store.conn, &id)?)))
+    {
         Ok(s) => s,
         Err(e) => return store_error(e),
     };
@@ -184,6 +186,9 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         restored.len(),
         plan.main.len()
     );
+    for name in &compensated {
+        eprintln!("wfc: `{name}` succeeded before, but its compensation ran: it runs again");
+    }
     drop(store);
     execute(
         &mut plan,

@@ -223,11 +223,21 @@ pub fn compare(recorded: &J, now: &J, succeeded: &[String]) -> PlanDiff {
     diff
 }
 
-/// The main-graph steps of run `id` that succeeded, with their outputs.
+/// A compensation of main-graph step `s` started since `s` last ran.
+const COMPENSATED: &str = "EXISTS (SELECT 1 FROM steps r
+    WHERE r.run_id = s.run_id AND r.graph = 'rollback' AND r.rollback_of = s.name
+      AND r.started_at IS NOT NULL AND r.started_at >= s.started_at)";
+
+/// The main-graph steps of run `id` that succeeded, with their outputs:
+/// what a resume restores. Not a step whose compensation ran since it last
+/// did (even in part): what it did was undone, and restoring it would
+/// succeed on work that no longer exists. Those run again.
 pub fn succeeded(conn: &Connection, id: &str) -> rusqlite::Result<Vec<(String, J)>> {
-    let mut q = conn.prepare(
-        "SELECT name, outputs FROM steps WHERE run_id = ?1 AND graph = 'main' AND status = 'succeeded' ORDER BY seq",
-    )?;
+    let mut q = conn.prepare(&format!(
+        "SELECT name, outputs FROM steps s
+         WHERE run_id = ?1 AND graph = 'main' AND status = 'succeeded' AND NOT {COMPENSATED}
+         ORDER BY seq"
+    ))?;
     let rows = q.query_map(params![id], |r| {
         let name: String = r.get(0)?;
         let out: Option<String> = r.get(1)?;
@@ -237,6 +247,18 @@ pub fn succeeded(conn: &Connection, id: &str) -> rusqlite::Result<Vec<(String, J
                 .unwrap_or(J::Null),
         ))
     })?;
+    rows.collect()
+}
+
+/// The main-graph steps of run `id` that succeeded and whose compensation
+/// ran since: a resume runs them again.
+pub fn compensated(conn: &Connection, id: &str) -> rusqlite::Result<Vec<String>> {
+    let mut q = conn.prepare(&format!(
+        "SELECT name FROM steps s
+         WHERE run_id = ?1 AND graph = 'main' AND status = 'succeeded' AND {COMPENSATED}
+         ORDER BY seq"
+    ))?;
+    let rows = q.query_map(params![id], |r| r.get(0))?;
     rows.collect()
 }
 
