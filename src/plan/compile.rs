@@ -268,7 +268,7 @@ impl<'a> Builder<'a> {
         collect_names(e, &mut |k| match k {
             ExprKind::Param(id) => {
                 let p = &self.wf.params[*id];
-                let v = if p.secret {
+                let v = if p.is_tainted() {
                     "***".into()
                 } else {
                     self.values[*id].as_ref().map_or("?".into(), Value::literal)
