@@ -194,3 +194,38 @@ fn a_param_computed_from_a_secret_is_a_secret() {
     let plan = shown(&all, "plan --format json");
     assert!(plan.contains("\"name\": \"size\",\n      \"secret\": true"), "{plan}");
 }
+#[test]
+fn a_loop_over_a_secret_list_names_its_instances_by_position() {
+    let e = Env::new(
+        r#"workflow per {
+  secret toks: list<string>
+  step list: shell { run "echo '[\"runtime-item\"]'" }
+  for each t in toks {
+    step use: shell {
+      run "echo using $T"
+      env { T = t }
+    }
+    if t == toks[0] {
+      step first: shell { run "echo first" }
+    }
+  }
+  for each t in toks + json(list.stdout) {
+    step late: shell {
+      run "echo late $T"
+      env { T = t }
+    }
+  }
+}
+"#,
+    );
+    let all = everything(&e, &["toks=LISTSECRET1,LISTSECRET2"], &[]);
+    assert_no_leak(&all, &["LISTSECRET1", "LISTSECRET2", "late[runtime-item]"]);
+    let plan = shown(&all, "plan --format text");
+    for name in ["use[0]", "use[1]", "first[0]", "late[*]"] {
+        assert!(plan.contains(name), "{name}: {plan}");
+    }
+    let run = shown(&all, "run stdout");
+    assert!(said(&run, "use[1]", "using ***"), "{run}");
+    assert!(said(&run, "late[2]", "late ***"), "{run}");
+}
+

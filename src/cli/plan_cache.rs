@@ -16,7 +16,8 @@
 //! the secret is bound again from them at each read
 //! ([`crate::plan::params::rebind`]). A plan whose secrets cannot be bound
 //! so (from a params file or another default, or checked against an `in`
-//! set) is not written, nor one that `wfc run` refuses. A CRC-32 over the
+//! set) is not written, nor one that unrolled a loop over a secret list
+//! (its items are in the plan), nor one that `wfc run` refuses. A CRC-32 over the
 //! whole entry catches a torn or damaged file, which is then compiled over.
 //! Any failure to read or write an entry only means compiling.
 //!
@@ -232,7 +233,7 @@ impl Cache {
                     && ir.params.get(p.id).is_some_and(|d| d.constraint.is_none())
                     && crate::plan::params::rebind(&mut p.clone(), &self.params))
         };
-        if !plan.params.iter().all(rebinds) {
+        if !plan.params.iter().all(rebinds) || holds_secret_items(plan, ir) {
             return None;
         }
         self.key.params = self.key.params_of(plan);
@@ -260,6 +261,24 @@ impl Cache {
         };
         pending.sink.is_some().then_some(pending)
     }
+}
+
+/// Whether an instance of `plan` is an iteration of a loop over a secret
+/// list: the item's value is in the plan, which is then not written.
+fn holds_secret_items(plan: &Plan, ir: &crate::ir::Workflow) -> bool {
+    use crate::ir::BlockKind;
+    fn holds(g: &crate::plan::Graph, secret: &dyn Fn(usize) -> bool) -> bool {
+        g.steps.iter().any(|s| {
+            s.items.iter().any(|(b, ..)| secret(*b))
+                || s.rollback.as_deref().is_some_and(|rb| holds(rb, secret))
+        })
+    }
+    let secret = |b: usize| {
+        ir.blocks
+            .get(b)
+            .is_some_and(|b| matches!(&b.kind, BlockKind::ForEach { iter, .. } if iter.tainted))
+    };
+    holds(&plan.main, &secret) || plan.handlers.iter().any(|h| holds(&h.graph, &secret))
 }
 
 /// An entry being written, to a file of its own: all but the fingerprints,

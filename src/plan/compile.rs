@@ -276,11 +276,16 @@ impl<'a> Builder<'a> {
                 parts.push(format!("{} = {v}", p.name));
             }
             ExprKind::LoopVar(b) => {
-                if let (BlockKind::ForEach { var, .. }, Some((_, v))) = (
+                if let (BlockKind::ForEach { var, iter, .. }, Some((_, v))) = (
                     &self.wf.blocks[*b].kind,
                     items.iter().find(|(lb, _)| lb == b),
                 ) {
-                    parts.push(format!("{var} = {}", v.literal()));
+                    let v = if iter.tainted {
+                        "***".into()
+                    } else {
+                        v.literal()
+                    };
+                    parts.push(format!("{var} = {v}"));
                 }
             }
             _ => {}
@@ -394,7 +399,7 @@ impl<'a> Builder<'a> {
                     },
                     ctx,
                 );
-                let names = suffixes(&list);
+                let names = suffixes(&list, iter.tainted);
                 for (i, (item, suffix)) in list.into_iter().zip(names).enumerate() {
                     let mut inner = ctx.clone();
                     inner.group = Some(g);
@@ -481,9 +486,12 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Instance suffixes: the items as text when they are distinct strings, else indices.
-/// Instance-name suffixes of a loop's items (`eu-west`, else `0`, `1`, …).
-pub(crate) fn suffixes(items: &[Value]) -> Vec<String> {
+/// Instance-name suffixes of a loop's items (`eu-west`, else `0`, `1`, …);
+/// positions only for the items of a `secret` list (names are never masked).
+pub(crate) fn suffixes(items: &[Value], secret: bool) -> Vec<String> {
+    if secret {
+        return (0..items.len()).map(|i| i.to_string()).collect();
+    }
     // Scalars as an interpolation writes them (`train[0.01]`, `shard[3]`);
     // lists, maps, empty or bracketed texts and repeats fall back to positions.
     let texts: Vec<Option<String>> = items
