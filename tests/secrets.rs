@@ -45,7 +45,10 @@ fn everything(e: &Env, params: &[&str], vars: &[(&str, &str)]) -> Vec<(String, V
         "run from the plan cache",
         with_params(&["run", "flow.wf", "--plain", "-k"]),
     );
-    shown("history", vec!["history".into(), "--format".into(), "json".into()]);
+    shown(
+        "history",
+        vec!["history".into(), "--format".into(), "json".into()],
+    );
     for format in ["text", "json"] {
         let args = ["status", "last", "--attempts", "--format", format];
         shown(&format!("status {format}"), args.map(String::from).to_vec());
@@ -139,14 +142,26 @@ fn assert_no_leak(outputs: &[(String, Vec<u8>)], secrets: &[&str]) {
                 if bytes.windows(form.len()).any(|w| w == form.as_bytes()) {
                     let text = String::from_utf8_lossy(bytes);
                     let at = text.find(&form).unwrap_or(0);
-                    let from = text[..at].char_indices().rev().nth(80).map_or(0, |(i, _)| i);
-                    let to = text[at..].char_indices().nth(120).map_or(text.len(), |(i, _)| at + i);
+                    let from = text[..at]
+                        .char_indices()
+                        .rev()
+                        .nth(80)
+                        .map_or(0, |(i, _)| i);
+                    let to = text[at..]
+                        .char_indices()
+                        .nth(120)
+                        .map_or(text.len(), |(i, _)| at + i);
                     leaks.push(format!("{form:?} in {place}: …{}…", &text[from..to]));
                 }
             }
         }
     }
-    assert!(leaks.is_empty(), "{} leaks:\n{}", leaks.len(), leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "{} leaks:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
 }
 
 /// The text `where` printed (stdout and stderr of one command).
@@ -192,7 +207,10 @@ fn a_param_computed_from_a_secret_is_a_secret() {
     assert!(said(&run, "show", "*** ***"), "{run}");
     // An int computed from a secret is masked in the plan as well.
     let plan = shown(&all, "plan --format json");
-    assert!(plan.contains("\"name\": \"size\",\n      \"secret\": true"), "{plan}");
+    assert!(
+        plan.contains("\"name\": \"size\",\n      \"secret\": true"),
+        "{plan}"
+    );
 }
 #[test]
 fn a_loop_over_a_secret_list_names_its_instances_by_position() {
@@ -229,3 +247,88 @@ fn a_loop_over_a_secret_list_names_its_instances_by_position() {
     assert!(said(&run, "late[2]", "late ***"), "{run}");
 }
 
+/// A server on 127.0.0.1 that answers every request with its head (request
+/// line and headers) as the body, as an echo service does; its port.
+fn echo_server() -> u16 {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                head.len()
+            );
+            let _ = conn.write_all(reply.as_bytes());
+            let _ = conn.write_all(&head);
+        }
+    });
+    port
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn encoded_forms_of_secrets_are_masked() {
+    let e = Env::new(
+        r#"workflow encoded {
+  secret tok: string = env("WFC_SECRETS_TOK")
+  secret host: string = env("WFC_SECRETS_HOST")
+  secret pw: string = env("WFC_SECRETS_PW")
+  param echo: int
+  param closed: int
+  # The error names the URL, percent-encoded.
+  step refused: http { get "http://127.0.0.1:${closed}/${tok}/x?q=${tok}" }
+  # The error names the host, lower-cased.
+  step unknown: http {
+    get "http://${host}.invalid/"
+    timeout 10s
+  }
+  # The server sees basic auth (base64) and the encoded path, and says so.
+  step echoed: http { get "http://user:${pw}@127.0.0.1:${echo}/${tok}" }
+  # A form-encoded secret in a step's output.
+  step form: shell {
+    run "printf '%s\\n' \"$T\" | sed -e 's/ /+/g' -e 's/\"/%22/g' -e 's#/#%2F#g' -e 's/</%3C/g'"
+    env { T = tok }
+  }
+  # A value computed at run time from an output that holds a secret.
+  step said: shell {
+    run "echo $T"
+    env { T = tok }
+  }
+  step shout: shell { run "echo ${upper(said.stdout)}" }
+}
+"#,
+    );
+    let echo = format!("echo={}", echo_server());
+    let closed = format!("closed={}", closed_port());
+    let vars = [
+        ("WFC_SECRETS_TOK", TOKEN),
+        ("WFC_SECRETS_HOST", "MyHostSecret"),
+        ("WFC_SECRETS_PW", "pass word"),
+    ];
+    let all = everything(&e, &[&echo, &closed], &vars);
+    let run = shown(&all, "run stdout");
+    assert!(said(&run, "echoed", "✓ succeeded"), "{run}");
+    assert!(said(&run, "form", "***"), "{run}");
+    assert_no_leak(
+        &all,
+        &[
+            TOKEN,
+            "MyHostSecret",
+            "pass word",
+            "user:pass word",
+            &TOKEN.to_uppercase(),
+        ],
+    );
+}

@@ -331,6 +331,7 @@ impl Runner<'_> {
             &g.outputs,
             failed,
         )
+        .with_masker(self.secrets.masker())
     }
 
     fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {
