@@ -303,3 +303,49 @@ fn printing_commands_end_quietly_when_the_reader_goes() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// An expression that depends only on params and fails — wherever the plan
+/// folds it — is a workflow error found when planning: `wfc plan` and
+/// `wfc run` exit 3 naming each one, and nothing runs.
+#[test]
+fn expressions_that_fail_at_plan_time_stop_everything() {
+    let wf = r#"workflow w {
+  param big: int = 9223372036854775807
+  param zero: int = 0
+  env { RATIO = "${10 % zero}" }
+  step first: shell { run "touch ran" }
+  step index: shell {
+    run "echo ${[1, 2][2]}"
+    depends on first
+  }
+  step overflow: shell {
+    run "echo hi"
+    env { N = "${big + 1}" }
+    depends on first
+  }
+  for each x in [[1], [2]][5] {
+    step each: shell { run "echo ${x}" }
+  }
+}
+"#;
+    for cmd in ["plan", "run"] {
+        let w = Wfc::new().file("w.wf", wf).args(&[cmd, "w.wf"]);
+        let out = w.run();
+        assert_eq!(out.code, 3, "{cmd}: {}", out.stderr);
+        assert!(!w.path("ran").exists(), "a step ran");
+        for (what, why) in [
+            ("10 % zero", "division by zero"),
+            ("[1, 2][2]", "index 2 is out of range"),
+            ("big + 1", "integer overflow"),
+            ("[[1], [2]][5]", "index 5 is out of range"),
+        ] {
+            let shown = out.stderr.lines().any(|l| l.contains(what));
+            assert!(
+                shown && out.stderr.contains(why),
+                "{what}: {why}\n{}",
+                out.stderr
+            );
+        }
+        assert_eq!(out.stderr.matches("E0407").count(), 4, "{}", out.stderr);
+    }
+}

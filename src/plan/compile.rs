@@ -24,17 +24,22 @@ pub fn compile(
     for p in &params {
         values[p.id] = Some(p.value.clone());
     }
-    let mut out = Out::default();
     let never = |_| false;
     let scope = Scope {
         params: &values,
         loops: &[],
         pruned: &never,
     };
+    let mut out = Out::default();
     let env = wf
         .env
         .iter()
-        .map(|(k, e)| (k.clone(), eval::fold(e, &scope)))
+        .map(|(k, e)| {
+            let mut failures = Vec::new();
+            let folded = eval::fold_checked(e, &scope, &mut failures);
+            out.failed(&format!("the workflow's `env` value `{k}`"), failures);
+            (k.clone(), folded)
+        })
         .collect();
 
     let mut main = Builder::new(wf, &values);
@@ -45,6 +50,7 @@ pub fn compile(
     main.ctx_of.reserve_exact(in_main);
     main.walk(&wf.root, &Ctx::default(), &mut out);
     main.link(None, estimator);
+    out.diags.append(&mut main.diags);
     let mut handlers = Vec::new();
     for &h in &wf.handlers {
         let BlockKind::Handler(kind) = wf.blocks[h].kind else {
@@ -53,6 +59,7 @@ pub fn compile(
         let mut b = Builder::new(wf, &values);
         b.walk(&wf.blocks[h].members, &Ctx::default(), &mut out);
         b.link(Some(&main), estimator);
+        out.diags.append(&mut b.diags);
         handlers.push(HandlerPlan {
             kind,
             graph: b.graph,
@@ -72,9 +79,14 @@ pub fn compile(
         let mut b = Builder::new(wf, &values);
         b.walk(&wf.blocks[rb].members, &ctx, &mut out);
         b.link(Some(&main), estimator);
+        out.diags.append(&mut b.diags);
         main.graph.steps[i].rollback = Some(Box::new(b.graph));
     }
     if !out.diags.is_empty() {
+        // (A failing expression in a loop fails in every iteration: once.)
+        let mut seen = std::collections::HashSet::new();
+        out.diags
+            .retain(|d| seen.insert(format!("{:?}{}", d.labels, d.message)));
         return Err(out.diags);
     }
     let jobs_source = if wf.concurrency.map(|c| c as usize) == Some(jobs) {
@@ -105,6 +117,15 @@ pub fn compile(
 struct Out {
     pruned: Vec<Pruned>,
     diags: Vec<Diagnostic>,
+}
+
+impl Out {
+    /// Reports the failures [`eval::fold_checked`] found in `what`.
+    fn failed(&mut self, what: &str, failures: Vec<(Span, String)>) {
+        let each = failures.into_iter();
+        self.diags
+            .extend(each.map(|(span, why)| errors::eval_failed(span, what, &why)));
+    }
 }
 
 /// Where the walk is.
@@ -144,6 +165,8 @@ pub(crate) struct Builder<'a> {
     pub(crate) inst_of: FxHashMap<StepId, Vec<InstanceId>>,
     /// Each instance's context (loops and conditions).
     pub(crate) ctx_of: Vec<Ctx>,
+    /// Expressions found to fail while linking (E0407).
+    pub(crate) diags: Vec<Diagnostic>,
 }
 
 impl<'a> Builder<'a> {
@@ -154,6 +177,7 @@ impl<'a> Builder<'a> {
             graph: Graph::default(),
             inst_of: FxHashMap::default(),
             ctx_of: Vec::new(),
+            diags: Vec::new(),
         }
     }
 
@@ -340,7 +364,9 @@ impl<'a> Builder<'a> {
                         continue;
                     }
                     Eval::Known(_) | Eval::Unknown => {
-                        let folded = eval::fold(c, &scope);
+                        let mut failures = Vec::new();
+                        let folded = eval::fold_checked(c, &scope, &mut failures);
+                        out.failed("this `if` condition", failures);
                         inner.conds.push(folded.clone());
                         earlier.push(folded);
                     }
@@ -376,7 +402,10 @@ impl<'a> Builder<'a> {
             s if s.is_empty() => name,
             s => format!("{name} {s}"),
         };
-        let folded = eval::fold(iter, &scope);
+        let mut failures = Vec::new();
+        let folded = eval::fold_checked(iter, &scope, &mut failures);
+        let failing = !failures.is_empty();
+        out.failed("this loop's list", failures);
         match eval::eval(iter, &scope) {
             Eval::Known(Value::List(list)) => {
                 if list.is_empty() {
@@ -418,8 +447,10 @@ impl<'a> Builder<'a> {
                 self.close_group(g);
             }
             Eval::Error(why) => {
-                out.diags
-                    .push(errors::eval_failed(iter.span, "this loop's list", &why))
+                if !failing {
+                    let d = errors::eval_failed(iter.span, "this loop's list", &why);
+                    out.diags.push(d);
+                }
             }
             _ => {
                 // Known only at run time: plan the body once, as a template.

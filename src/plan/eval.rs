@@ -17,6 +17,7 @@ use super::value::Value;
 use crate::ir::{
     BinaryOp, BlockId, Expr, ExprKind, Func, InterpPart, ParamId, StepId, Type, UnaryOp,
 };
+use crate::span::Span;
 
 /// What expressions can see at plan time.
 pub struct Scope<'a> {
@@ -328,53 +329,75 @@ fn index(base: Value, i: &Value) -> Eval {
 /// The expression with everything known at plan time replaced by literals.
 /// See the module docs for what is kept.
 pub fn fold(e: &Expr, s: &Scope) -> Expr {
+    fold_checked(e, s, &mut Vec::new())
+}
+
+/// [`fold`], noting in `failures` each part of `e` that is known to fail
+/// whenever it is evaluated (an index out of range, an overflow, …): the
+/// innermost failing expression's span and why. Values derived from a
+/// secret are evaluated for this too (never folded); their messages do not
+/// show them.
+pub fn fold_checked(e: &Expr, s: &Scope, failures: &mut Vec<(Span, String)>) -> Expr {
     match &e.kind {
         ExprKind::Interp(parts) => {
             let parts = parts
                 .iter()
                 .map(|p| match p {
                     InterpPart::Text(t) => InterpPart::Text(t.clone()),
-                    InterpPart::Expr(x) => InterpPart::Expr(fold(x, s)),
+                    InterpPart::Expr(x) => InterpPart::Expr(fold_checked(x, s, failures)),
                 })
                 .collect();
             return with_kind(e, ExprKind::Interp(parts));
         }
         // `raw(…)` marks unescaped shell text: keep the marker.
         ExprKind::Call(Func::Raw, args) => {
-            return with_kind(
-                e,
-                ExprKind::Call(Func::Raw, args.iter().map(|a| fold(a, s)).collect()),
-            );
+            let args = args.iter().map(|a| fold_checked(a, s, failures)).collect();
+            return with_kind(e, ExprKind::Call(Func::Raw, args));
         }
         _ => {}
     }
-    if !e.tainted && !e.ty.contains_invalid() {
-        if let Known(v) = eval(e, s) {
-            if let Some(lit) = v.to_expr(&concrete(&e.ty, &v), e.span) {
-                return lit;
+    let mut failed = None;
+    if !e.ty.contains_invalid() {
+        match eval(e, s) {
+            Known(v) if !e.tainted => {
+                if let Some(lit) = v.to_expr(&concrete(&e.ty, &v), e.span) {
+                    return lit;
+                }
             }
+            Error(why) => failed = Some(why),
+            _ => {}
         }
     }
-    let f = |x: &Expr| Box::new(fold(x, s));
+    let before = failures.len();
+    let mut f = |x: &Expr| fold_checked(x, s, failures);
     let kind = match &e.kind {
-        ExprKind::List(xs) => ExprKind::List(xs.iter().map(|x| fold(x, s)).collect()),
-        ExprKind::Map(m) => ExprKind::Map(m.iter().map(|(k, v)| (k.clone(), fold(v, s))).collect()),
-        ExprKind::Call(func, args) => {
-            ExprKind::Call(*func, args.iter().map(|a| fold(a, s)).collect())
+        ExprKind::List(xs) => ExprKind::List(xs.iter().map(f).collect()),
+        ExprKind::Map(m) => ExprKind::Map(m.iter().map(|(k, v)| (k.clone(), f(v))).collect()),
+        ExprKind::Call(func, args) => ExprKind::Call(*func, args.iter().map(f).collect()),
+        ExprKind::Unary(op, x) => ExprKind::Unary(*op, Box::new(f(x))),
+        ExprKind::Binary(op, l, r) => {
+            let folded = fold_binary(e, *op, f(l), f(r));
+            note(failures, before, e.span, failed);
+            return folded;
         }
-        ExprKind::Unary(op, x) => ExprKind::Unary(*op, f(x)),
-        ExprKind::Binary(op, l, r) => return fold_binary(e, *op, l, r, s),
-        ExprKind::Index(b, i) => ExprKind::Index(f(b), f(i)),
-        ExprKind::Field(b, name) => ExprKind::Field(f(b), name.clone()),
+        ExprKind::Index(b, i) => ExprKind::Index(Box::new(f(b)), Box::new(f(i))),
+        ExprKind::Field(b, name) => ExprKind::Field(Box::new(f(b)), name.clone()),
         // A secret param stays a reference; everything else is a leaf.
         other => other.clone(),
     };
+    note(failures, before, e.span, failed);
     with_kind(e, kind)
 }
 
+/// Notes `e`'s failure unless a part of it (noted since `before`) explains it.
+fn note(failures: &mut Vec<(Span, String)>, before: usize, span: Span, why: Option<String>) {
+    if let (Some(why), true) = (why, failures.len() == before) {
+        failures.push((span, why));
+    }
+}
+
 /// `true && x` is `x`; `false || x` is `x`; otherwise both sides folded.
-fn fold_binary(e: &Expr, op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Expr {
-    let (l, r) = (fold(l, s), fold(r, s));
+fn fold_binary(e: &Expr, op: BinaryOp, l: Expr, r: Expr) -> Expr {
     if matches!(op, BinaryOp::And | BinaryOp::Or) {
         let identity = op == BinaryOp::And;
         if l.as_bool() == Some(identity) {
