@@ -670,8 +670,8 @@ impl Checker<'_> {
             UnaryOp::Not => ("!", |t| *t == Type::Bool, "bool"),
             UnaryOp::Neg => (
                 "-",
-                |t| t.is_numeric() || *t == Type::Duration,
-                "int, float or duration",
+                |t| t.is_numeric(),
+                "int or float (a duration is never negative)",
             ),
         };
         match &x.ty {
