@@ -272,7 +272,8 @@ fn unquotable_interpolation(run: &Expr) -> Option<crate::diag::Diagnostic> {
                     return None;
                 }
                 if let Err(err) = cmd.value("x") {
-                    return Some(dc::unquotable_interpolation(e.span, err.context.describe()));
+                    let (context, instead) = (err.context.describe(), err.context.instead());
+                    return Some(dc::unquotable_interpolation(e.span, context, instead));
                 }
             }
         }

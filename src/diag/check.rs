@@ -529,14 +529,17 @@ pub fn raw_external(span: Span, source: &str) -> Diagnostic {
     )
 }
 
-/// E0166: `${…}` where a shell command cannot take a value safely.
-pub fn unquotable_interpolation(span: Span, context: &str) -> Diagnostic {
+/// E0166: `${…}` where a shell command cannot take a value safely;
+/// `instead`: how the command reads the value from the environment there.
+pub fn unquotable_interpolation(span: Span, context: &str, instead: &str) -> Diagnostic {
     Diagnostic::error(
         "E0166",
         format!("`${{…}}` inside {context} cannot be escaped safely"),
     )
     .primary(span, format!("this value would land inside {context}"))
-    .help("pass the value through the step's `env { NAME = … }` and write \"$NAME\" in the command")
+    .help(format!(
+        "pass the value through the step's `env {{ NAME = … }}` and write {instead} in the command"
+    ))
 }
 
 /// W0105: a whole `run` command taken from outside the file.
