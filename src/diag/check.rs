@@ -378,6 +378,33 @@ pub fn duplicate_key(span: Span, first: Span, key: &str) -> Diagnostic {
         .help(format!("keep one `{key}`"))
 }
 
+/// E0167: an `env { }` key that is not an environment variable name.
+pub fn bad_env_name(span: Span, key: &str) -> Diagnostic {
+    let mut fixed: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if fixed.starts_with(|c: char| c.is_ascii_digit()) {
+        fixed.insert(0, '_');
+    }
+    let shown = if key.is_empty() {
+        "an empty name".to_owned()
+    } else {
+        format!("`{key}`")
+    };
+    let help = if fixed.trim_matches('_').is_empty() {
+        "name it with letters, digits and `_`, not starting with a digit: `MY_VAR`".to_owned()
+    } else {
+        format!("name it with letters, digits and `_`, not starting with a digit: `{fixed}`")
+    };
+    Diagnostic::error(
+        "E0167",
+        format!("{shown} is not an environment variable name"),
+    )
+    .primary(span, "not of the form [A-Za-z_][A-Za-z0-9_]*")
+    .help(help)
+}
+
 // ---- dependencies ----------------------------------------------------------------
 
 /// E0130: `depends on` a name that is no step or block.
