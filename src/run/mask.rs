@@ -56,6 +56,9 @@ struct Patterns {
     /// (indices, longest first): the only ones a text byte `b` (in either
     /// case, or escaped as `%XY`) can start.
     by_first: Vec<Vec<u32>>,
+    /// `first[b]`: a match may start at a text byte `b` (the quick test
+    /// made at every byte).
+    first: Vec<bool>,
     /// The longest text a pattern can match: each byte written `%XY`.
     max_len: usize,
     has_newline: bool,
@@ -88,12 +91,19 @@ impl Masker {
             let i = u32::try_from(i).expect("fewer than 2^32 patterns");
             by_first[p[0].to_ascii_lowercase() as usize].push(i);
         }
+        let first = (0..=255u8)
+            .map(|b| {
+                let starts = |c: u8| !by_first[c.to_ascii_lowercase() as usize].is_empty();
+                starts(b) || (b == b'%' && !patterns.is_empty()) || (b == b'+' && starts(b' '))
+            })
+            .collect();
         Masker {
             inner: Arc::new(Patterns {
                 max_len: patterns.first().map_or(0, |p| 3 * p.len()),
                 has_newline: patterns.iter().any(|p| p.contains(&b'\n')),
                 patterns,
                 by_first,
+                first,
             }),
         }
     }
@@ -168,8 +178,7 @@ impl Masker {
     fn match_end(&self, bytes: &[u8], i: usize) -> Option<usize> {
         let p = &*self.inner;
         let b = bytes[i];
-        let literal = &p.by_first[b.to_ascii_lowercase() as usize];
-        if literal.is_empty() && b != b'%' && b != b'+' {
+        if !p.first[b as usize] {
             return None;
         }
         // (An escaped shorter pattern may reach further than a longer one.)
