@@ -331,6 +331,10 @@ fn expressions_that_fail_at_plan_time_stop_everything() {
   for each x in [[1], [2]][5] {
     step each: shell { run "echo ${x}" }
   }
+  if default(first.exit_code, 1 / zero) == 0 {
+    step two: shell { run "echo 2" }
+    step steps: shell { run "echo steps" }
+  }
 }
 "#;
     for cmd in ["plan", "run"] {
@@ -346,6 +350,7 @@ fn expressions_that_fail_at_plan_time_stop_everything() {
             ("1.0 / 0.0", "division by zero"),
             ("json(digits)", "12345678901234567890"),
             ("[[1], [2]][5]", "index 5 is out of range"),
+            ("1 / zero", "division by zero"),
         ] {
             let shown = out.stderr.lines().any(|l| l.contains(what));
             assert!(
@@ -354,7 +359,8 @@ fn expressions_that_fail_at_plan_time_stop_everything() {
                 out.stderr
             );
         }
-        assert_eq!(out.stderr.matches("E0407").count(), 7, "{}", out.stderr);
+        // (Once each, though the condition is on two steps.)
+        assert_eq!(out.stderr.matches("E0407").count(), 8, "{}", out.stderr);
     }
 }
 

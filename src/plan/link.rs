@@ -159,9 +159,11 @@ impl Builder<'_> {
                 .condition
                 .as_ref()
                 .map(|c| Box::new(eval::fold_checked(c, &scope, &mut failures)));
-            failed.extend(failures.into_iter().map(|(span, why)| {
-                super::errors::eval_failed(span, "the condition of its `if`", &why)
-            }));
+            failed.extend(
+                failures.into_iter().map(|(span, why)| {
+                    super::errors::eval_failed(span, "this `if` condition", &why)
+                }),
+            );
             let ps = &mut self.graph.steps[i];
             ps.fields = fields;
             ps.deps = deps;
