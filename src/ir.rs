@@ -326,6 +326,14 @@ pub struct Param {
     pub span: Span,
 }
 
+impl Param {
+    /// Secret, or computed from one: a param whose default reads a secret
+    /// (`param auth: string = "Bearer ${token}"`) is masked like a secret.
+    pub fn is_tainted(&self) -> bool {
+        self.secret || self.default.as_ref().is_some_and(|d| d.tainted)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Constraint {
     /// `in [a, b, c]`

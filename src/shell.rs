@@ -22,8 +22,10 @@
 //! Contexts where no escaping is both safe and faithful are refused with a
 //! [`QuoteError`] rather than guessed: inside a here-document (or as its
 //! delimiter), inside backquotes, inside a `${…}` parameter expansion, inside
-//! `$'…'`, and right after an unescaped backslash. The fix for all of them is to
-//! pass the value through the step's `env { … }` and use `"$NAME"`.
+//! `$'…'`, inside shell arithmetic (`$((…))`, `((…))`: the shell reads `'3'`
+//! there as an error, not a number), and right after an unescaped backslash.
+//! The fix for all of them is to pass the value through the step's `env { … }`
+//! and use `"$NAME"` (in arithmetic, `$NAME` or `NAME`).
 //!
 //! Two small rewrites keep the meaning obvious: a `$` written right before a
 //! value (`$${price}`) is emitted as `\$`, a literal dollar sign, instead of
@@ -31,7 +33,8 @@
 //! a NUL byte are refused (no shell argument can hold one).
 //!
 //! Known limits of the scanner: a `)` of a `case` pattern inside `$(…)` ends the
-//! substitution early; arithmetic `$((…))` is read as a nested substitution.
+//! substitution early; `$[…]` (old bash arithmetic), `let` and `[[ … -eq … ]]`
+//! are not recognised as arithmetic (in the last two a quoted number works).
 
 use std::fmt;
 
@@ -65,11 +68,22 @@ pub enum Context {
     ParamExpansion,
     /// Inside a here-document body, or where its delimiter word goes.
     HereDocument,
+    /// Inside shell arithmetic, `$((…))` or `((…))`.
+    Arithmetic,
     /// Right after an unescaped `\`: the next character would be escaped.
     AfterBackslash,
 }
 
 impl Context {
+    /// How to read a value passed through `env { NAME = … }` here.
+    pub fn instead(self) -> &'static str {
+        match self {
+            // `"$N"` is an error inside dash's arithmetic.
+            Context::Arithmetic => "`$NAME` (unquoted) or `NAME`",
+            _ => "\"$NAME\"",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Context::Bare => "a bare word",
@@ -80,6 +94,7 @@ impl Context {
             Context::Backquoted => "a `…` command substitution",
             Context::ParamExpansion => "a ${…} parameter expansion",
             Context::HereDocument => "a here-document",
+            Context::Arithmetic => "shell arithmetic (`$((…))` or `((…))`)",
             Context::AfterBackslash => "the position right after a backslash",
         }
     }
@@ -106,8 +121,9 @@ impl fmt::Display for QuoteError {
         write!(
             f,
             "cannot interpolate a value safely inside {} of a shell command; \
-             pass it through the step's `env {{ NAME = … }}` and write \"$NAME\" instead",
-            self.context.describe()
+             pass it through the step's `env {{ NAME = … }}` and write {} instead",
+            self.context.describe(),
+            self.context.instead()
         )
     }
 }
@@ -258,6 +274,20 @@ enum Frame {
     },
     Backtick,
     Comment,
+    /// `$((…))` or `((…))`; `parens` counts open `(` inside.
+    Arith {
+        parens: u32,
+    },
+}
+
+/// What the previous character opened, when a `(` right after it starts
+/// arithmetic instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Opened {
+    /// `$(`: with a second `(`, `$((`.
+    Subst,
+    /// An unquoted `(`: with a second one, `((`.
+    Paren,
 }
 
 /// Reading the delimiter word after `<<` / `<<-`.
@@ -287,6 +317,10 @@ struct Scanner {
     /// Inside here-document bodies: the delimiters still to meet, and the current line.
     body: Vec<(String, bool)>,
     line: String,
+    /// The previous character opened this (see [`Opened`]).
+    opened: Option<Opened>,
+    /// Arithmetic just ended at its first `)`: the next `)` is its second.
+    closing: bool,
 }
 
 impl Scanner {
@@ -304,6 +338,8 @@ impl Scanner {
             pending: Vec::new(),
             body: Vec::new(),
             line: String::new(),
+            opened: None,
+            closing: false,
         }
     }
 
@@ -318,20 +354,35 @@ impl Scanner {
         if !self.body.is_empty() || self.delim.is_some() || self.lt == 2 {
             return Context::HereDocument;
         }
-        match self.top() {
+        let context = match self.top() {
             Frame::Single => Context::SingleQuoted,
             Frame::Comment => Context::Comment,
             Frame::DollarSingle => Context::DollarSingleQuoted,
             Frame::Backtick => Context::Backquoted,
+            Frame::Arith { .. } => Context::Arithmetic,
             _ if self.escape => Context::AfterBackslash,
             Frame::Brace { .. } => Context::ParamExpansion,
             Frame::Bare { .. } => Context::Bare,
             Frame::Double => Context::DoubleQuoted,
+        };
+        // Quotes inside arithmetic are still arithmetic (a `$(…)` is not).
+        let in_arith = self.stack.iter().rev().find_map(|f| match f {
+            Frame::Arith { .. } => Some(true),
+            Frame::Bare { .. } => Some(false),
+            _ => None,
+        });
+        match context {
+            Context::DoubleQuoted | Context::SingleQuoted if in_arith == Some(true) => {
+                Context::Arithmetic
+            }
+            c => c,
         }
     }
 
     fn after_value(&mut self) {
         self.dollar = false;
+        self.opened = None;
+        self.closing = false;
         self.lt = 0;
         if matches!(self.top(), Frame::Bare { .. }) {
             self.word_start = false;
@@ -358,6 +409,10 @@ impl Scanner {
             }
         }
         let dollar = std::mem::replace(&mut self.dollar, false);
+        let opened = self.opened.take();
+        if std::mem::take(&mut self.closing) && c == ')' {
+            return;
+        }
         if c != '<' {
             self.lt = 0;
         }
@@ -425,11 +480,42 @@ impl Scanner {
                     _ => {}
                 }
             }
-            Frame::Bare { subst, parens } => self.feed_bare(c, dollar, subst, parens),
+            Frame::Arith { parens } => self.feed_arith(c, dollar, parens),
+            Frame::Bare { subst, parens } => self.feed_bare(c, dollar, opened, subst, parens),
         }
     }
 
-    fn feed_bare(&mut self, c: char, dollar: bool, subst: bool, parens: u32) {
+    fn feed_arith(&mut self, c: char, dollar: bool, parens: u32) {
+        if self.escape {
+            self.escape = false;
+            return;
+        }
+        match c {
+            '\\' => self.escape = true,
+            '\'' => self.stack.push(Frame::Single),
+            '"' => self.stack.push(Frame::Double),
+            '`' => self.stack.push(Frame::Backtick),
+            '$' => self.dollar = !dollar,
+            '(' if dollar => self.push_subst(),
+            '{' if dollar => self.stack.push(Frame::Brace { depth: 0 }),
+            '(' => self.set_top(Frame::Arith { parens: parens + 1 }),
+            ')' if parens > 0 => self.set_top(Frame::Arith { parens: parens - 1 }),
+            ')' => {
+                self.stack.pop();
+                self.closing = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn feed_bare(
+        &mut self,
+        c: char,
+        dollar: bool,
+        opened: Option<Opened>,
+        subst: bool,
+        parens: u32,
+    ) {
         if self.escape {
             self.escape = false;
             self.word_start = false;
@@ -437,6 +523,15 @@ impl Scanner {
         }
         let mut word_start = false;
         match c {
+            // `$((` and `((`: the `(` just read was arithmetic's first.
+            '(' if opened == Some(Opened::Subst) => self.set_top(Frame::Arith { parens: 0 }),
+            '(' if opened == Some(Opened::Paren) => {
+                self.set_top(Frame::Bare {
+                    subst,
+                    parens: parens - 1,
+                });
+                self.stack.push(Frame::Arith { parens: 0 });
+            }
             '\\' => self.escape = true,
             '\'' if dollar => self.stack.push(Frame::DollarSingle),
             '\'' => self.stack.push(Frame::Single),
@@ -453,6 +548,7 @@ impl Scanner {
                     subst,
                     parens: parens + 1,
                 });
+                self.opened = Some(Opened::Paren);
                 word_start = true;
             }
             ')' if parens > 0 => {
@@ -485,6 +581,7 @@ impl Scanner {
             subst: true,
             parens: 0,
         });
+        self.opened = Some(Opened::Subst);
     }
 
     fn set_top(&mut self, frame: Frame) {
@@ -581,7 +678,17 @@ mod tests {
         assert_eq!(ctx("echo \"$(echo "), Context::Bare);
         assert_eq!(ctx("echo \"$(echo 'x' \""), Context::DoubleQuoted);
         assert_eq!(ctx("echo \"$(echo (a) ) "), Context::DoubleQuoted);
-        assert_eq!(ctx("echo $((1 + "), Context::Bare);
+        assert_eq!(ctx("echo $((1 + "), Context::Arithmetic);
+        assert_eq!(ctx("(( 1 + "), Context::Arithmetic);
+        assert_eq!(ctx("echo \"$(( (1 + 2) * "), Context::Arithmetic);
+        assert_eq!(ctx("echo $(( \"x"), Context::Arithmetic);
+        assert_eq!(ctx("echo $(( $(wc -l "), Context::Bare);
+        assert_eq!(ctx("echo $(( $(wc -l) + 1 )) "), Context::Bare);
+        assert_eq!(ctx("echo \"$(( (1) ))\" "), Context::Bare);
+        assert_eq!(ctx("(( x )) && echo "), Context::Bare);
+        assert_eq!(ctx("echo $((1)) $( (echo "), Context::Bare);
+        assert_eq!(ctx("( (echo "), Context::Bare);
+        assert_eq!(ctx("echo $( (a) ) "), Context::Bare);
         assert_eq!(ctx("echo `"), Context::Backquoted);
         assert_eq!(ctx("echo ${A:-"), Context::ParamExpansion);
         assert_eq!(ctx("echo ${A:-x} "), Context::Bare);
@@ -633,6 +740,8 @@ mod tests {
             "echo $'",
             "echo \\",
             "cat <<",
+            "echo $(( 1 + ",
+            "(( ",
         ] {
             let e = render(&[Text(t), Value("v")]).unwrap_err();
             assert_eq!(e.index, 1, "{t}");

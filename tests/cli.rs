@@ -303,3 +303,104 @@ fn printing_commands_end_quietly_when_the_reader_goes() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// An expression that depends only on params and fails — wherever the plan
+/// folds it — is a workflow error found when planning: `wfc plan` and
+/// `wfc run` exit 3 naming each one, and nothing runs.
+#[test]
+fn expressions_that_fail_at_plan_time_stop_everything() {
+    let wf = r#"workflow w {
+  param big: int = 9223372036854775807
+  param zero: int = 0
+  param hour: duration = 1h
+  param digits: string = "[12345678901234567890]"
+  env { RATIO = "${10 % zero}" }
+  step first: shell { run "touch ran" }
+  step index: shell {
+    run "echo ${[1, 2][2]}"
+    depends on first
+  }
+  step overflow: shell {
+    run "echo hi"
+    env { N = "${big + 1}" }
+    depends on first
+  }
+  step late: shell { run "echo ${first.stdout} ${hour - 2h}" }
+  step ratio: shell { run "echo ${1.0 / 0.0}" }
+  step huge: shell { run "echo ${json(digits)}" }
+  for each x in [[1], [2]][5] {
+    step each: shell { run "echo ${x}" }
+  }
+  if default(first.exit_code, 1 / zero) == 0 {
+    step two: shell { run "echo 2" }
+    step steps: shell { run "echo steps" }
+  }
+}
+"#;
+    for cmd in ["plan", "run"] {
+        let w = Wfc::new().file("w.wf", wf).args(&[cmd, "w.wf"]);
+        let out = w.run();
+        assert_eq!(out.code, 3, "{cmd}: {}", out.stderr);
+        assert!(!w.path("ran").exists(), "a step ran");
+        for (what, why) in [
+            ("10 % zero", "division by zero"),
+            ("[1, 2][2]", "index 2 is out of range"),
+            ("big + 1", "integer overflow"),
+            ("hour - 2h", "negative"),
+            ("1.0 / 0.0", "division by zero"),
+            ("json(digits)", "12345678901234567890"),
+            ("[[1], [2]][5]", "index 5 is out of range"),
+            ("1 / zero", "division by zero"),
+        ] {
+            let shown = out.stderr.lines().any(|l| l.contains(what));
+            assert!(
+                shown && out.stderr.contains(why),
+                "{what}: {why}\n{}",
+                out.stderr
+            );
+        }
+        // (Once each, though the condition is on two steps.)
+        assert_eq!(out.stderr.matches("E0407").count(), 8, "{}", out.stderr);
+    }
+}
+
+/// Arithmetic that cannot give an exact value fails the step that needs
+/// it, at run time, with a message saying why: a negative duration, a float
+/// division by zero, an integer beyond 64 bits in JSON.
+#[test]
+fn inexact_arithmetic_fails_the_step_at_run_time() {
+    let wf = r#"workflow w {
+  step probe: shell {
+    run "echo d=10s >> $WF_OUTPUTS; echo f=0.0 >> $WF_OUTPUTS; echo '[12345678901234567890]'"
+    outputs {
+      d: duration
+      f: float
+    }
+  }
+  step wait: shell { run "echo ${probe.outputs.d - 1m}" }
+  step ratio: shell { run "echo ${1.5 / probe.outputs.f}" }
+  step huge: shell { run "echo ${json(probe.stdout)}" }
+  step after: shell {
+    run "touch after"
+    depends on wait
+  }
+}
+"#;
+    let w = Wfc::new()
+        .file("w.wf", wf)
+        .args(&["run", "w.wf", "--plain", "--no-store", "-k"]);
+    let out = w.run();
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    for (step, why) in [
+        ("wait", "negative duration: 10s - 1m"),
+        ("ratio", "division by zero"),
+        ("huge", "12345678901234567890 does not fit"),
+    ] {
+        let failed = out
+            .stdout
+            .lines()
+            .any(|l| l.starts_with(step) && l.contains("✗ failed") && l.contains(why));
+        assert!(failed, "{step}: {why}\n{}", out.stdout);
+    }
+    assert!(!w.path("after").exists());
+}

@@ -56,9 +56,13 @@ fn written(env: &Env) -> String {
     std::fs::read_to_string(env.path().join("out.txt")).unwrap()
 }
 
+/// The entries of the plan cache (not its key).
 fn entries(env: &Env) -> Vec<PathBuf> {
     match std::fs::read_dir(env.path().join(".wfc/plans")) {
-        Ok(d) => d.map(|e| e.unwrap().path()).collect(),
+        Ok(d) => d
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "plan"))
+            .collect(),
         Err(_) => Vec::new(),
     }
 }
@@ -126,16 +130,15 @@ fn secrets_are_bound_again_never_written() {
         "{shown}"
     );
     assert_eq!(written(&env), "plain-one-aaa\ns3cr3t-1-k3y-one\n");
-    // Another secret on the command line, or in the environment: bound
-    // again, from the same entry.
+    // Another secret on the command line, or in the environment: compiled
+    // again (a plan may depend on a secret), then bound again from the
+    // new entry.
+    assert!(!hit(&run(&env, &["-p", "token=s3cr3t-2"], "one")));
     assert!(hit(&run(&env, &["-p", "token=s3cr3t-2"], "one")));
     assert_eq!(written(&env), "plain-one-aaa\ns3cr3t-2-k3y-one\n");
-    assert!(hit(&run_with(
-        &env,
-        &["-p", "token=s3cr3t-2"],
-        "one",
-        "k3y-new"
-    )));
+    let key = |k| run_with(&env, &["-p", "token=s3cr3t-2"], "one", k);
+    assert!(!hit(&key("k3y-new")));
+    assert!(hit(&key("k3y-new")));
     assert_eq!(written(&env), "plain-one-aaa\ns3cr3t-2-k3y-new\n");
     // A variable a non-secret param read: compiled again.
     assert!(!hit(&run(&env, &["-p", "token=s3cr3t-2"], "two")));
@@ -169,6 +172,47 @@ fn secrets_from_a_params_file_or_with_a_set_of_values_are_not_cached() {
     run(&env, &["-p", "token=a"], "x");
     assert!(!hit(&run(&env, &["-p", "token=a"], "x")));
     assert!(entries(&env).is_empty());
+}
+
+/// A plan decided on a secret's value (here a branch it prunes) is planned
+/// again when the secret changes: the entry's key holds a keyed hash of
+/// each secret, never its value nor a plain hash of it, and the hash's key
+/// is readable by its owner only.
+#[test]
+fn a_plan_decided_on_a_secret_is_planned_again_when_the_secret_changes() {
+    let wf = r#"workflow tiers {
+  param dir: string
+  secret tier: string = env("WFC_CACHE_TEST_KEY")
+  if tier == "k3y-gold" {
+    step gold: shell { run "echo gold > ${dir}/out.txt" }
+  } else {
+    step plain: shell { run "echo plain > ${dir}/out.txt" }
+  }
+}
+"#;
+    let env = Env::new(wf);
+    assert!(!hit(&run_with(&env, &[], "x", "k3y-gold")));
+    assert_eq!(written(&env), "gold\n");
+    assert!(hit(&run_with(&env, &[], "x", "k3y-gold")));
+    assert!(!hit(&run_with(&env, &[], "x", "k3y-lead")));
+    assert_eq!(written(&env), "plain\n");
+    assert!(hit(&run_with(&env, &[], "x", "k3y-lead")));
+    assert_eq!(written(&env), "plain\n");
+    let entry = std::fs::read(entries(&env).pop().unwrap()).unwrap();
+    let secret = b"k3y-lead";
+    assert!(!entry.windows(secret.len()).any(|w| w == secret));
+    let crc = crc32fast::hash(secret).to_le_bytes();
+    let fnv = secret
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        })
+        .to_le_bytes();
+    assert!(!entry.windows(4).any(|w| w == crc));
+    assert!(!entry.windows(8).any(|w| w == fnv));
+    use std::os::unix::fs::PermissionsExt;
+    let key = std::fs::metadata(env.path().join(".wfc/plans/key")).unwrap();
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
 }
 
 #[test]

@@ -100,6 +100,46 @@ proptest! {
     }
 }
 
+/// `secret` with each byte written as chosen by `how`: as is (in the other
+/// ASCII case for an odd choice), as `%XY` or `%xy`, a space as `+`.
+fn encode(secret: &str, how: &[u8]) -> String {
+    let mut out = String::new();
+    for (i, &b) in secret.as_bytes().iter().enumerate() {
+        match how[i % how.len()] % 4 {
+            0 if b.is_ascii() => out.push(b as char),
+            1 if b.is_ascii() => out.push(b.to_ascii_uppercase() as char),
+            2 if b == b' ' => out.push('+'),
+            2 => out.push_str(&format!("%{b:02X}")),
+            _ => out.push_str(&format!("%{b:02x}")),
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// However a URL, a form or a host spelled a secret, it is masked, and
+    /// streamed in any chunking the same way.
+    #[test]
+    fn no_encoded_secret_survives(
+        secret in "[a-z0-9 /\"<>%+é]{1,12}",
+        how in prop::collection::vec(any::<u8>(), 1..12),
+        before in "[xyz ]{0,10}",
+        after in "[xyz ]{0,10}",
+        cuts in prop::collection::vec(0usize..200, 0..8),
+    ) {
+        let encoded = encode(&secret, &how);
+        let text = format!("{before}{encoded}{after}");
+        let m = Masker::new([&secret]);
+        let masked = m.mask(&text);
+        prop_assert!(masked.contains(MASK), "{encoded:?} in {masked:?}");
+        prop_assert!(!masked.contains(&encoded), "{encoded:?} in {masked:?}");
+        let streamed = chunked(&m, text.as_bytes(), &cuts);
+        prop_assert_eq!(String::from_utf8_lossy(&streamed), masked);
+    }
+}
+
 #[test]
 fn lines_are_not_delayed_when_no_secret_spans_lines() {
     let m = Masker::new(["a-very-long-secret-value"]);

@@ -204,8 +204,9 @@ impl Checker<'_> {
                 return Expr::invalid(span);
             }
             self.reference(id.span, ir::Symbol::Param(p));
-            let secret = self.wf.params[p].secret;
-            return expr(ExprKind::Param(p), self.type_of_param(p), span, secret);
+            // (Params are lowered in order: an earlier one's default is set.)
+            let tainted = self.wf.params[p].is_tainted();
+            return expr(ExprKind::Param(p), self.type_of_param(p), span, tainted);
         }
         if let Some(&(named, _)) = self.names.get(name) {
             if let Some(place) = ctx.params_only {
@@ -681,8 +682,8 @@ impl Checker<'_> {
             UnaryOp::Not => ("!", |t| *t == Type::Bool, "bool"),
             UnaryOp::Neg => (
                 "-",
-                |t| t.is_numeric() || *t == Type::Duration,
-                "int, float or duration",
+                |t| t.is_numeric(),
+                "int or float (a duration is never negative)",
             ),
         };
         match &x.ty {

@@ -208,6 +208,11 @@ impl Checker<'_> {
             if secret.is_none() {
                 secret = match &x.kind {
                     ExprKind::Param(p) if self.wf.params[*p].secret => Some(*p),
+                    // A param computed from a secret: the secret its default reads.
+                    ExprKind::Param(p) => match &self.wf.params[*p].default {
+                        Some(d) => self.taint_site(d).map(|(_, p)| p),
+                        None => None,
+                    },
                     ExprKind::LoopVar(b) => match &self.wf.blocks[*b].kind {
                         BlockKind::ForEach { iter, .. } => self.taint_site(iter).map(|(_, p)| p),
                         _ => None,
@@ -267,7 +272,8 @@ fn unquotable_interpolation(run: &Expr) -> Option<crate::diag::Diagnostic> {
                     return None;
                 }
                 if let Err(err) = cmd.value("x") {
-                    return Some(dc::unquotable_interpolation(e.span, err.context.describe()));
+                    let (context, instead) = (err.context.describe(), err.context.instead());
+                    return Some(dc::unquotable_interpolation(e.span, context, instead));
                 }
             }
         }

@@ -220,6 +220,9 @@ impl Checker<'_> {
             } else {
                 seen.insert(&en.key.name, en.key.span);
             }
+            if field == "env" && !is_env_name(&en.key.name) {
+                self.report(dc::bad_env_name(en.key.span, &en.key.name));
+            }
             let x = self.lower_expr(&en.value, ctx);
             self.scalar_value(&format!("{field}.{}", en.key.name), &x);
             out.push((en.key.name.clone(), x));
@@ -733,4 +736,14 @@ impl Checker<'_> {
             _ => {}
         }
     }
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`: what a process environment can name (`A=B`
+/// would set `A`; an empty name, nothing).
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

@@ -145,9 +145,12 @@ pub fn compile_text(
         return Err(ExitCode::from(3));
     };
     let ir = checked.ir;
+    // Bad params exit 2; an expression that fails whatever the params
+    // (E0407 alone) is an error of the workflow, as the checker's are.
     let fail = |diags: &[Diagnostic]| {
         eprint!("{}", render::render_all(diags, &source, color));
-        ExitCode::from(2)
+        let workflow = diags.iter().all(|d| d.code == plan::errors::EVAL_FAILED);
+        ExitCode::from(if workflow { 3 } else { 2 })
     };
     let mut params = ParamInput::default();
     let mut bad = Vec::new();

@@ -9,14 +9,17 @@
 //! (length, FNV-1a and CRC-32), the `--param`s and the params file's text
 //! (hashed the same way), `--jobs` and the CPU count (the default workers),
 //! the environment variables that `env(…)` read at plan time (hashes, not
-//! values), and the `wfc` binary itself (its version, size, modification
-//! time and inode). Secrets are never written, nor any hash of them (one of
-//! a short secret could be searched for): a secret's value, its `--param`'s
-//! digest and the variable its `env("VAR")` default reads are left out, and
-//! the secret is bound again from them at each read
-//! ([`crate::plan::params::rebind`]). A plan whose secrets cannot be bound
+//! values), the `wfc` binary itself (its version, size, modification time
+//! and inode), and every secret's value. Secrets are never written, nor any
+//! plain hash of them (one of a short secret could be searched for): a
+//! secret's value, its `--param`'s digest and the variable its `env("VAR")`
+//! default reads are left out, the secret is bound again from them at each
+//! read ([`crate::plan::params::rebind`]), and its value is checked against
+//! a keyed digest ([`secrets`]: HMAC-SHA256 under a key of the cache's own),
+//! so a plan decided on a secret is not used once it changed. A plan whose secrets cannot be bound
 //! so (from a params file or another default, or checked against an `in`
-//! set) is not written, nor one that `wfc run` refuses. A CRC-32 over the
+//! set) is not written, nor one that unrolled a loop over a secret list
+//! (its items are in the plan), nor one that `wfc run` refuses. A CRC-32 over the
 //! whole entry catches a torn or damaged file, which is then compiled over.
 //! Any failure to read or write an entry only means compiling.
 //!
@@ -24,6 +27,8 @@
 //! are read at every run. It also keeps the names a run needs from the IR
 //! and the run store's fingerprints of the plan, so a cached run records
 //! what a compiled one does.
+
+mod secrets;
 
 use super::plan::PlanInput;
 use crate::ir::NameTable;
@@ -33,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The entry file's first bytes (the last one is the format's version).
-const MAGIC: &[u8; 8] = b"WFCPLAN\x01";
+const MAGIC: &[u8; 8] = b"WFCPLAN\x02";
 
 /// What a compile read, besides the environment variables.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -47,6 +52,9 @@ struct Key {
     params_file: Option<(String, Digest)>,
     jobs: Option<u32>,
     cpus: usize,
+    /// Each secret's keyed digest ([`secrets::digests`]), checked once the
+    /// secrets are bound again.
+    secrets: Vec<(String, Vec<u8>)>,
 }
 
 impl Key {
@@ -148,6 +156,7 @@ impl Cache {
             params_file,
             jobs: input.jobs,
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            secrets: Vec::new(),
         };
         let name = format!("{}\0{}", key.cwd, key.file);
         let path = state_dir
@@ -199,6 +208,12 @@ impl Cache {
                 return None;
             }
         }
+        if plan.params.iter().any(|p| p.secret) {
+            let hk = secrets::key(self.path.parent()?, false)?;
+            if secrets::digests(&hk, &plan.params) != key.secrets {
+                return None;
+            }
+        }
         let (names, rest) = postcard::take_from_bytes::<NameTable>(rest).ok()?;
         let (fingerprints, rest) = postcard::take_from_bytes::<Option<Vec<u8>>>(rest).ok()?;
         rest.is_empty().then(|| Warm {
@@ -232,13 +247,17 @@ impl Cache {
                     && ir.params.get(p.id).is_some_and(|d| d.constraint.is_none())
                     && crate::plan::params::rebind(&mut p.clone(), &self.params))
         };
-        if !plan.params.iter().all(rebinds) {
+        if !plan.params.iter().all(rebinds) || holds_secret_items(plan, ir) {
             return None;
         }
         self.key.params = self.key.params_of(plan);
-        let mut secrets = Vec::new();
+        if plan.params.iter().any(|p| p.secret) {
+            let hk = secrets::key(self.path.parent()?, true)?;
+            self.key.secrets = secrets::digests(&hk, &plan.params);
+        }
+        let mut values = Vec::new();
         for p in plan.params.iter_mut().filter(|p| p.secret) {
-            secrets.push(std::mem::replace(&mut p.value, Value::Null));
+            values.push(std::mem::replace(&mut p.value, Value::Null));
         }
         let tmp = self
             .path
@@ -250,7 +269,7 @@ impl Cache {
             let sink = postcard::serialize_with_flavor(&*plan, sink).ok()?;
             postcard::serialize_with_flavor(names, sink).ok()
         });
-        for (p, v) in plan.params.iter_mut().filter(|p| p.secret).zip(secrets) {
+        for (p, v) in plan.params.iter_mut().filter(|p| p.secret).zip(values) {
             p.value = v;
         }
         let pending = Pending {
@@ -260,6 +279,24 @@ impl Cache {
         };
         pending.sink.is_some().then_some(pending)
     }
+}
+
+/// Whether an instance of `plan` is an iteration of a loop over a secret
+/// list: the item's value is in the plan, which is then not written.
+fn holds_secret_items(plan: &Plan, ir: &crate::ir::Workflow) -> bool {
+    use crate::ir::BlockKind;
+    fn holds(g: &crate::plan::Graph, secret: &dyn Fn(usize) -> bool) -> bool {
+        g.steps.iter().any(|s| {
+            s.items.iter().any(|(b, ..)| secret(*b))
+                || s.rollback.as_deref().is_some_and(|rb| holds(rb, secret))
+        })
+    }
+    let secret = |b: usize| {
+        ir.blocks
+            .get(b)
+            .is_some_and(|b| matches!(&b.kind, BlockKind::ForEach { iter, .. } if iter.tainted))
+    };
+    holds(&plan.main, &secret) || plan.handlers.iter().any(|h| holds(&h.graph, &secret))
 }
 
 /// An entry being written, to a file of its own: all but the fingerprints,

@@ -378,6 +378,33 @@ pub fn duplicate_key(span: Span, first: Span, key: &str) -> Diagnostic {
         .help(format!("keep one `{key}`"))
 }
 
+/// E0167: an `env { }` key that is not an environment variable name.
+pub fn bad_env_name(span: Span, key: &str) -> Diagnostic {
+    let mut fixed: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if fixed.starts_with(|c: char| c.is_ascii_digit()) {
+        fixed.insert(0, '_');
+    }
+    let shown = if key.is_empty() {
+        "an empty name".to_owned()
+    } else {
+        format!("`{key}`")
+    };
+    let help = if fixed.trim_matches('_').is_empty() {
+        "name it with letters, digits and `_`, not starting with a digit: `MY_VAR`".to_owned()
+    } else {
+        format!("name it with letters, digits and `_`, not starting with a digit: `{fixed}`")
+    };
+    Diagnostic::error(
+        "E0167",
+        format!("{shown} is not an environment variable name"),
+    )
+    .primary(span, "not of the form [A-Za-z_][A-Za-z0-9_]*")
+    .help(help)
+}
+
 // ---- dependencies ----------------------------------------------------------------
 
 /// E0130: `depends on` a name that is no step or block.
@@ -529,14 +556,17 @@ pub fn raw_external(span: Span, source: &str) -> Diagnostic {
     )
 }
 
-/// E0166: `${…}` where a shell command cannot take a value safely.
-pub fn unquotable_interpolation(span: Span, context: &str) -> Diagnostic {
+/// E0166: `${…}` where a shell command cannot take a value safely;
+/// `instead`: how the command reads the value from the environment there.
+pub fn unquotable_interpolation(span: Span, context: &str, instead: &str) -> Diagnostic {
     Diagnostic::error(
         "E0166",
         format!("`${{…}}` inside {context} cannot be escaped safely"),
     )
     .primary(span, format!("this value would land inside {context}"))
-    .help("pass the value through the step's `env { NAME = … }` and write \"$NAME\" in the command")
+    .help(format!(
+        "pass the value through the step's `env {{ NAME = … }}` and write {instead} in the command"
+    ))
 }
 
 /// W0105: a whole `run` command taken from outside the file.

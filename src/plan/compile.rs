@@ -24,17 +24,22 @@ pub fn compile(
     for p in &params {
         values[p.id] = Some(p.value.clone());
     }
-    let mut out = Out::default();
     let never = |_| false;
     let scope = Scope {
         params: &values,
         loops: &[],
         pruned: &never,
     };
+    let mut out = Out::default();
     let env = wf
         .env
         .iter()
-        .map(|(k, e)| (k.clone(), eval::fold(e, &scope)))
+        .map(|(k, e)| {
+            let mut failures = Vec::new();
+            let folded = eval::fold_checked(e, &scope, &mut failures);
+            out.failed(&format!("the workflow's `env` value `{k}`"), failures);
+            (k.clone(), folded)
+        })
         .collect();
 
     let mut main = Builder::new(wf, &values);
@@ -45,6 +50,7 @@ pub fn compile(
     main.ctx_of.reserve_exact(in_main);
     main.walk(&wf.root, &Ctx::default(), &mut out);
     main.link(None, estimator);
+    out.diags.append(&mut main.diags);
     let mut handlers = Vec::new();
     for &h in &wf.handlers {
         let BlockKind::Handler(kind) = wf.blocks[h].kind else {
@@ -53,6 +59,7 @@ pub fn compile(
         let mut b = Builder::new(wf, &values);
         b.walk(&wf.blocks[h].members, &Ctx::default(), &mut out);
         b.link(Some(&main), estimator);
+        out.diags.append(&mut b.diags);
         handlers.push(HandlerPlan {
             kind,
             graph: b.graph,
@@ -72,9 +79,14 @@ pub fn compile(
         let mut b = Builder::new(wf, &values);
         b.walk(&wf.blocks[rb].members, &ctx, &mut out);
         b.link(Some(&main), estimator);
+        out.diags.append(&mut b.diags);
         main.graph.steps[i].rollback = Some(Box::new(b.graph));
     }
     if !out.diags.is_empty() {
+        // (A failing expression in a loop fails in every iteration: once.)
+        let mut seen = std::collections::HashSet::new();
+        out.diags
+            .retain(|d| seen.insert(format!("{:?}{}", d.labels, d.message)));
         return Err(out.diags);
     }
     let jobs_source = if wf.concurrency.map(|c| c as usize) == Some(jobs) {
@@ -105,6 +117,15 @@ pub fn compile(
 struct Out {
     pruned: Vec<Pruned>,
     diags: Vec<Diagnostic>,
+}
+
+impl Out {
+    /// Reports the failures [`eval::fold_checked`] found in `what`.
+    fn failed(&mut self, what: &str, failures: Vec<(Span, String)>) {
+        let each = failures.into_iter();
+        self.diags
+            .extend(each.map(|(span, why)| errors::eval_failed(span, what, &why)));
+    }
 }
 
 /// Where the walk is.
@@ -144,6 +165,8 @@ pub(crate) struct Builder<'a> {
     pub(crate) inst_of: FxHashMap<StepId, Vec<InstanceId>>,
     /// Each instance's context (loops and conditions).
     pub(crate) ctx_of: Vec<Ctx>,
+    /// Expressions found to fail while linking (E0407).
+    pub(crate) diags: Vec<Diagnostic>,
 }
 
 impl<'a> Builder<'a> {
@@ -154,6 +177,7 @@ impl<'a> Builder<'a> {
             graph: Graph::default(),
             inst_of: FxHashMap::default(),
             ctx_of: Vec::new(),
+            diags: Vec::new(),
         }
     }
 
@@ -268,7 +292,7 @@ impl<'a> Builder<'a> {
         collect_names(e, &mut |k| match k {
             ExprKind::Param(id) => {
                 let p = &self.wf.params[*id];
-                let v = if p.secret {
+                let v = if p.is_tainted() {
                     "***".into()
                 } else {
                     self.values[*id].as_ref().map_or("?".into(), Value::literal)
@@ -276,11 +300,16 @@ impl<'a> Builder<'a> {
                 parts.push(format!("{} = {v}", p.name));
             }
             ExprKind::LoopVar(b) => {
-                if let (BlockKind::ForEach { var, .. }, Some((_, v))) = (
+                if let (BlockKind::ForEach { var, iter, .. }, Some((_, v))) = (
                     &self.wf.blocks[*b].kind,
                     items.iter().find(|(lb, _)| lb == b),
                 ) {
-                    parts.push(format!("{var} = {}", v.literal()));
+                    let v = if iter.tainted {
+                        "***".into()
+                    } else {
+                        v.literal()
+                    };
+                    parts.push(format!("{var} = {v}"));
                 }
             }
             _ => {}
@@ -335,7 +364,9 @@ impl<'a> Builder<'a> {
                         continue;
                     }
                     Eval::Known(_) | Eval::Unknown => {
-                        let folded = eval::fold(c, &scope);
+                        let mut failures = Vec::new();
+                        let folded = eval::fold_checked(c, &scope, &mut failures);
+                        out.failed("this `if` condition", failures);
                         inner.conds.push(folded.clone());
                         earlier.push(folded);
                     }
@@ -371,7 +402,10 @@ impl<'a> Builder<'a> {
             s if s.is_empty() => name,
             s => format!("{name} {s}"),
         };
-        let folded = eval::fold(iter, &scope);
+        let mut failures = Vec::new();
+        let folded = eval::fold_checked(iter, &scope, &mut failures);
+        let failing = !failures.is_empty();
+        out.failed("this loop's list", failures);
         match eval::eval(iter, &scope) {
             Eval::Known(Value::List(list)) => {
                 if list.is_empty() {
@@ -394,7 +428,7 @@ impl<'a> Builder<'a> {
                     },
                     ctx,
                 );
-                let names = suffixes(&list);
+                let names = suffixes(&list, iter.tainted);
                 for (i, (item, suffix)) in list.into_iter().zip(names).enumerate() {
                     let mut inner = ctx.clone();
                     inner.group = Some(g);
@@ -413,8 +447,10 @@ impl<'a> Builder<'a> {
                 self.close_group(g);
             }
             Eval::Error(why) => {
-                out.diags
-                    .push(errors::eval_failed(iter.span, "this loop's list", &why))
+                if !failing {
+                    let d = errors::eval_failed(iter.span, "this loop's list", &why);
+                    out.diags.push(d);
+                }
             }
             _ => {
                 // Known only at run time: plan the body once, as a template.
@@ -481,9 +517,12 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Instance suffixes: the items as text when they are distinct strings, else indices.
-/// Instance-name suffixes of a loop's items (`eu-west`, else `0`, `1`, …).
-pub(crate) fn suffixes(items: &[Value]) -> Vec<String> {
+/// Instance-name suffixes of a loop's items (`eu-west`, else `0`, `1`, …);
+/// positions only for the items of a `secret` list (names are never masked).
+pub(crate) fn suffixes(items: &[Value], secret: bool) -> Vec<String> {
+    if secret {
+        return (0..items.len()).map(|i| i.to_string()).collect();
+    }
     // Scalars as an interpolation writes them (`train[0.01]`, `shard[3]`);
     // lists, maps, empty or bracketed texts and repeats fall back to positions.
     let texts: Vec<Option<String>> = items

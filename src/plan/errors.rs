@@ -83,11 +83,16 @@ pub fn bad_assignment(arg: &str) -> Diagnostic {
     .help("write `--param name=value`, e.g. `--param version=1.2.3`")
 }
 
+/// The code of [`eval_failed`]: an error of the workflow, not of its params.
+pub const EVAL_FAILED: &str = "E0407";
+
 /// E0407: an expression decided at plan time fails (index out of range, …).
 pub fn eval_failed(span: crate::span::Span, what_: &str, why: &str) -> Diagnostic {
-    Diagnostic::error("E0407", format!("cannot plan: {what_} fails: {why}"))
+    Diagnostic::error(EVAL_FAILED, format!("cannot plan: {what_} fails: {why}"))
         .primary(span, why.to_string())
-        .help("this expression depends only on params, so it is evaluated when planning")
+        .help(
+            "this expression depends only on params, so it is evaluated when planning; nothing ran",
+        )
 }
 
 fn shorten(s: &str) -> String {

@@ -17,6 +17,7 @@ use super::value::Value;
 use crate::ir::{
     BinaryOp, BlockId, Expr, ExprKind, Func, InterpPart, ParamId, StepId, Type, UnaryOp,
 };
+use crate::span::Span;
 
 /// What expressions can see at plan time.
 pub struct Scope<'a> {
@@ -102,10 +103,11 @@ pub fn eval(e: &Expr, s: &Scope) -> Eval {
         ExprKind::Binary(op, l, r) => binary(*op, l, r, s),
         ExprKind::Index(b, i) => {
             let b = eval(b, s);
+            let shown = !i.tainted;
             let i = known!(eval(i, s));
-            index(known!(b), &i)
+            index(known!(b), &i, shown)
         }
-        ExprKind::Field(b, name) => index(known!(eval(b, s)), &Value::Str(name.clone())),
+        ExprKind::Field(b, name) => index(known!(eval(b, s)), &Value::Str(name.clone()), true),
     }
 }
 
@@ -167,7 +169,17 @@ fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
         Func::Raw => text(0).map_or(Unknown, |x| Known(Value::Str(x))),
         Func::Json => match text(0) {
             Some(x) => match serde_json::from_str::<serde_json::Value>(&x) {
-                Ok(j) => Known(Value::from_json(&j)),
+                Ok(j) => match inexact_integer(&x) {
+                    None => Known(Value::from_json(&j)),
+                    Some(n) if args[0].tainted => Error(format!(
+                        "json(): a number of {} digits does not fit in a 64-bit int, \
+                         nor exactly in a float",
+                        n.trim_start_matches('-').len()
+                    )),
+                    Some(n) => Error(format!(
+                        "json(): {n} does not fit in a 64-bit int, nor exactly in a float"
+                    )),
+                },
                 Err(e) => Error(format!("json(): not JSON: {e}")),
             },
             None => Unknown,
@@ -186,10 +198,43 @@ fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
     }
 }
 
+/// The first integer of JSON text `text` that is beyond an `i64` and not
+/// exactly a float either (`json()` would otherwise round it silently).
+fn inexact_integer(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    let (mut i, mut in_string) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'-' | b'0'..=b'9' if !in_string => {
+                let end = b[i..]
+                    .iter()
+                    .position(|c| !matches!(c, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                    .map_or(b.len(), |n| i + n);
+                let n = &text[i..end];
+                let integer = !n.contains(['.', 'e', 'E']);
+                // (An integer that is exactly a float prints back as itself.)
+                let exact = |n: &str| n.parse::<f64>().is_ok_and(|f| format!("{f:.0}") == n);
+                if integer && n.parse::<i64>().is_err() && !exact(n) {
+                    return Some(n);
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn unary(op: UnaryOp, v: Value) -> Eval {
     match (op, v) {
         (UnaryOp::Not, Value::Bool(b)) => Known(Value::Bool(!b)),
-        (UnaryOp::Neg, Value::Int(i)) => Known(Value::Int(-i)),
+        (UnaryOp::Neg, Value::Int(i)) => i
+            .checked_neg()
+            .map_or(Error("integer overflow".into()), |v| Known(Value::Int(v))),
         (UnaryOp::Neg, Value::Float(f)) => Known(Value::Float(-f)),
         _ => Unknown,
     }
@@ -269,54 +314,90 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Eval {
                 .checked_add(y)
                 .map_or(Error("integer overflow".into()), |v| Known(Int(v))),
             (Str(x), Str(y)) => Known(Str(x + &y)),
-            (Duration(x), Duration(y)) => Known(Duration(x.saturating_add(y))),
+            (Duration(x), Duration(y)) => x
+                .checked_add(y)
+                .map_or(Error("duration overflow".into()), |v| Known(Duration(v))),
             (List(mut x), List(y)) => {
                 x.extend(y);
                 Known(List(x))
             }
-            (x, y) => float_op(&x, &y, |p, q| p + q),
+            (x, y) => float_op(op, &x, &y),
         },
         BinaryOp::Sub => match (a, b) {
             (Int(x), Int(y)) => x
                 .checked_sub(y)
                 .map_or(Error("integer overflow".into()), |v| Known(Int(v))),
-            (Duration(x), Duration(y)) => Known(Duration(x.saturating_sub(y))),
-            (x, y) => float_op(&x, &y, |p, q| p - q),
+            (Duration(x), Duration(y)) => match x.checked_sub(y) {
+                Some(v) => Known(Duration(v)),
+                // (Durations are never negative: no `0s` for `1h - 2h`.)
+                None if l.tainted || r.tainted => Error("negative duration".into()),
+                None => Error(format!(
+                    "negative duration: {} - {}",
+                    Duration(x).to_text(),
+                    Duration(y).to_text()
+                )),
+            },
+            (x, y) => float_op(op, &x, &y),
         },
         BinaryOp::Mul => match (a, b) {
             (Int(x), Int(y)) => x
                 .checked_mul(y)
                 .map_or(Error("integer overflow".into()), |v| Known(Int(v))),
-            (x, y) => float_op(&x, &y, |p, q| p * q),
+            (x, y) => float_op(op, &x, &y),
         },
         BinaryOp::Div | BinaryOp::Rem => match (a, b) {
             (Int(_), Int(0)) => Error("division by zero".into()),
-            (Int(x), Int(y)) if op == BinaryOp::Div => Known(Int(x.wrapping_div(y))),
-            (Int(x), Int(y)) => Known(Int(x.wrapping_rem(y))),
-            (x, y) if op == BinaryOp::Div => float_op(&x, &y, |p, q| p / q),
-            (x, y) => float_op(&x, &y, |p, q| p % q),
+            (Int(x), Int(y)) => {
+                let v = if op == BinaryOp::Div {
+                    x.checked_div(y)
+                } else {
+                    x.checked_rem(y)
+                };
+                v.map_or(Error("integer overflow".into()), |v| Known(Int(v)))
+            }
+            (x, y) => float_op(op, &x, &y),
         },
         BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
     }
 }
 
-fn float_op(a: &Value, b: &Value, f: impl Fn(f64, f64) -> f64) -> Eval {
+/// Float arithmetic (an int operand widened): an error rather than an
+/// infinity or a NaN.
+fn float_op(op: BinaryOp, a: &Value, b: &Value) -> Eval {
     let num = |v: &Value| match v {
         Value::Int(i) => Some(*i as f64),
         Value::Float(x) => Some(*x),
         _ => None,
     };
-    match (num(a), num(b)) {
-        (Some(x), Some(y)) => Known(Value::Float(f(x, y))),
-        _ => Unknown,
+    let (Some(x), Some(y)) = (num(a), num(b)) else {
+        return Unknown;
+    };
+    let v = match op {
+        BinaryOp::Add => x + y,
+        BinaryOp::Sub => x - y,
+        BinaryOp::Mul => x * y,
+        _ if y == 0.0 => return Error("division by zero".into()),
+        BinaryOp::Div => x / y,
+        _ => x % y,
+    };
+    if v.is_finite() {
+        Known(Value::Float(v))
+    } else {
+        Error("the result is too large for a float".into())
     }
 }
 
-fn index(base: Value, i: &Value) -> Eval {
+/// `base[i]`; `shown`: the index may be named in an error (it is not
+/// derived from a secret).
+fn index(base: Value, i: &Value, shown: bool) -> Eval {
     match (&base, i) {
         (Value::List(xs), Value::Int(n)) => {
             match usize::try_from(*n).ok().and_then(|n| xs.get(n)) {
                 Some(v) => Known(v.clone()),
+                None if !shown => Error(format!(
+                    "the index is out of range (the list has {} elements)",
+                    xs.len()
+                )),
                 None => Error(format!(
                     "index {n} is out of range (the list has {} elements)",
                     xs.len()
@@ -325,6 +406,7 @@ fn index(base: Value, i: &Value) -> Eval {
         }
         (Value::Map(m), Value::Str(k)) => match m.iter().find(|(mk, _)| mk == k) {
             Some((_, v)) => Known(v.clone()),
+            None if !shown => Error("the map has no such key".into()),
             None => Error(format!("the map has no key {k:?}")),
         },
         (Value::Null, _) => Known(Value::Null),
@@ -335,53 +417,75 @@ fn index(base: Value, i: &Value) -> Eval {
 /// The expression with everything known at plan time replaced by literals.
 /// See the module docs for what is kept.
 pub fn fold(e: &Expr, s: &Scope) -> Expr {
+    fold_checked(e, s, &mut Vec::new())
+}
+
+/// [`fold`], noting in `failures` each part of `e` that is known to fail
+/// whenever it is evaluated (an index out of range, an overflow, …): the
+/// innermost failing expression's span and why. Values derived from a
+/// secret are evaluated for this too (never folded); their messages do not
+/// show them.
+pub fn fold_checked(e: &Expr, s: &Scope, failures: &mut Vec<(Span, String)>) -> Expr {
     match &e.kind {
         ExprKind::Interp(parts) => {
             let parts = parts
                 .iter()
                 .map(|p| match p {
                     InterpPart::Text(t) => InterpPart::Text(t.clone()),
-                    InterpPart::Expr(x) => InterpPart::Expr(fold(x, s)),
+                    InterpPart::Expr(x) => InterpPart::Expr(fold_checked(x, s, failures)),
                 })
                 .collect();
             return with_kind(e, ExprKind::Interp(parts));
         }
         // `raw(…)` marks unescaped shell text: keep the marker.
         ExprKind::Call(Func::Raw, args) => {
-            return with_kind(
-                e,
-                ExprKind::Call(Func::Raw, args.iter().map(|a| fold(a, s)).collect()),
-            );
+            let args = args.iter().map(|a| fold_checked(a, s, failures)).collect();
+            return with_kind(e, ExprKind::Call(Func::Raw, args));
         }
         _ => {}
     }
-    if !e.tainted && !e.ty.contains_invalid() {
-        if let Known(v) = eval(e, s) {
-            if let Some(lit) = v.to_expr(&concrete(&e.ty, &v), e.span) {
-                return lit;
+    let mut failed = None;
+    if !e.ty.contains_invalid() {
+        match eval(e, s) {
+            Known(v) if !e.tainted => {
+                if let Some(lit) = v.to_expr(&concrete(&e.ty, &v), e.span) {
+                    return lit;
+                }
             }
+            Error(why) => failed = Some(why),
+            _ => {}
         }
     }
-    let f = |x: &Expr| Box::new(fold(x, s));
+    let before = failures.len();
+    let mut f = |x: &Expr| fold_checked(x, s, failures);
     let kind = match &e.kind {
-        ExprKind::List(xs) => ExprKind::List(xs.iter().map(|x| fold(x, s)).collect()),
-        ExprKind::Map(m) => ExprKind::Map(m.iter().map(|(k, v)| (k.clone(), fold(v, s))).collect()),
-        ExprKind::Call(func, args) => {
-            ExprKind::Call(*func, args.iter().map(|a| fold(a, s)).collect())
+        ExprKind::List(xs) => ExprKind::List(xs.iter().map(f).collect()),
+        ExprKind::Map(m) => ExprKind::Map(m.iter().map(|(k, v)| (k.clone(), f(v))).collect()),
+        ExprKind::Call(func, args) => ExprKind::Call(*func, args.iter().map(f).collect()),
+        ExprKind::Unary(op, x) => ExprKind::Unary(*op, Box::new(f(x))),
+        ExprKind::Binary(op, l, r) => {
+            let folded = fold_binary(e, *op, f(l), f(r));
+            note(failures, before, e.span, failed);
+            return folded;
         }
-        ExprKind::Unary(op, x) => ExprKind::Unary(*op, f(x)),
-        ExprKind::Binary(op, l, r) => return fold_binary(e, *op, l, r, s),
-        ExprKind::Index(b, i) => ExprKind::Index(f(b), f(i)),
-        ExprKind::Field(b, name) => ExprKind::Field(f(b), name.clone()),
+        ExprKind::Index(b, i) => ExprKind::Index(Box::new(f(b)), Box::new(f(i))),
+        ExprKind::Field(b, name) => ExprKind::Field(Box::new(f(b)), name.clone()),
         // A secret param stays a reference; everything else is a leaf.
         other => other.clone(),
     };
+    note(failures, before, e.span, failed);
     with_kind(e, kind)
 }
 
+/// Notes `e`'s failure unless a part of it (noted since `before`) explains it.
+fn note(failures: &mut Vec<(Span, String)>, before: usize, span: Span, why: Option<String>) {
+    if let (Some(why), true) = (why, failures.len() == before) {
+        failures.push((span, why));
+    }
+}
+
 /// `true && x` is `x`; `false || x` is `x`; otherwise both sides folded.
-fn fold_binary(e: &Expr, op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Expr {
-    let (l, r) = (fold(l, s), fold(r, s));
+fn fold_binary(e: &Expr, op: BinaryOp, l: Expr, r: Expr) -> Expr {
     if matches!(op, BinaryOp::And | BinaryOp::Or) {
         let identity = op == BinaryOp::And;
         if l.as_bool() == Some(identity) {
@@ -435,5 +539,53 @@ pub fn step_reads(e: &Expr, f: &mut impl FnMut(StepId)) {
             step_reads(b, f);
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_integers_are_exact_or_an_error() {
+        assert_eq!(inexact_integer(r#"{"a": [1, -2, 3.5, 1e30]}"#), None);
+        // 2^63 and 10^20 are exactly floats; these are not.
+        assert_eq!(
+            inexact_integer("[9223372036854775808, 100000000000000000000]"),
+            None
+        );
+        assert_eq!(
+            inexact_integer(r#"{"id": 12345678901234567890}"#),
+            Some("12345678901234567890")
+        );
+        assert_eq!(
+            inexact_integer("-9223372036854775809"),
+            Some("-9223372036854775809")
+        );
+        assert_eq!(inexact_integer(r#"["12345678901234567890", "\"1"]"#), None);
+    }
+
+    #[test]
+    fn floats_never_become_infinite_or_nan() {
+        use Value::{Float, Int};
+        let div = |a, b| float_op(BinaryOp::Div, &a, &b);
+        assert_eq!(
+            div(Float(1.0), Float(0.0)),
+            Error("division by zero".into())
+        );
+        assert_eq!(div(Int(1), Float(-0.0)), Error("division by zero".into()));
+        assert_eq!(
+            float_op(BinaryOp::Rem, &Float(1.0), &Float(0.0)),
+            Error("division by zero".into())
+        );
+        assert!(matches!(
+            float_op(BinaryOp::Mul, &Float(1e308), &Int(10)),
+            Error(_)
+        ));
+        assert_eq!(div(Float(1.0), Int(4)), Known(Float(0.25)));
+        assert_eq!(
+            unary(UnaryOp::Neg, Int(i64::MIN)),
+            Error("integer overflow".into())
+        );
     }
 }

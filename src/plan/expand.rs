@@ -40,10 +40,18 @@ pub fn within(graph: &Graph, g: GroupId, outer: GroupId) -> bool {
 
 /// Unrolls the run-time loop `group` over `items` (see the module docs).
 pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
-    let (block, var, sequential) = match &graph.groups[group].kind {
-        GroupKind::ForEach { var, parallel, .. } => {
-            (graph.groups[group].block, var.clone(), parallel.is_none())
-        }
+    let (block, var, sequential, secret) = match &graph.groups[group].kind {
+        GroupKind::ForEach {
+            var,
+            parallel,
+            iter,
+            ..
+        } => (
+            graph.groups[group].block,
+            var.clone(),
+            parallel.is_none(),
+            iter.tainted,
+        ),
         GroupKind::Parallel { .. } => return Expansion::default(),
     };
     let templates = graph.groups[group].members.clone();
@@ -51,7 +59,7 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
     let inner: Vec<GroupId> = (0..graph.groups.len())
         .filter(|&g| within(graph, g, group))
         .collect();
-    let suffixes = super::compile::suffixes(items);
+    let suffixes = super::compile::suffixes(items, secret);
     let mut copies: Vec<(InstanceId, Vec<InstanceId>)> =
         templates.iter().map(|&t| (t, Vec::new())).collect();
     let mut iterations = Vec::with_capacity(items.len());

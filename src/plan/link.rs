@@ -79,15 +79,22 @@ impl Builder<'_> {
             let path = ctx.path();
             let items = ctx.items();
             let scope = self.scope(&items, &pruned);
+            let mut failures = Vec::new();
             let fields = self.graph.steps[i]
                 .fields
                 .iter()
                 .map(|f| crate::ir::StepField {
                     name: f.name.clone(),
                     span: f.span,
-                    value: fold_field(&f.value, &scope),
+                    value: fold_field(&f.value, &scope, &mut failures),
                 })
                 .collect::<Vec<_>>();
+            let name = &wf.steps[self.graph.steps[i].step].name;
+            let what = format!("a field of step `{name}`");
+            let mut failed: Vec<Diagnostic> = failures
+                .drain(..)
+                .map(|(span, why)| super::errors::eval_failed(span, &what, &why))
+                .collect();
             let step = &wf.steps[self.graph.steps[i].step];
             // Reads in the step's fields, its blocks' headers and its
             // run-time condition: one outside `default(…)` anywhere makes the
@@ -191,12 +198,18 @@ impl Builder<'_> {
             let condition = self.graph.steps[i]
                 .condition
                 .as_ref()
-                .map(|c| Box::new(eval::fold(c, &scope)));
+                .map(|c| Box::new(eval::fold_checked(c, &scope, &mut failures)));
+            failed.extend(
+                failures.into_iter().map(|(span, why)| {
+                    super::errors::eval_failed(span, "this `if` condition", &why)
+                }),
+            );
             let ps = &mut self.graph.steps[i];
             ps.fields = fields;
             ps.deps = deps;
             ps.reads = reads;
             ps.condition = condition;
+            self.diags.append(&mut failed);
         }
         self.chain_sequential();
         reduce::reduce(&mut self.graph);
@@ -273,18 +286,19 @@ fn ir_targets(wf: &Workflow, t: StepId, f: &mut impl FnMut(StepId)) {
     }
 }
 
-fn fold_field(v: &crate::ir::FieldValue, scope: &Scope) -> crate::ir::FieldValue {
+fn fold_field(
+    v: &crate::ir::FieldValue,
+    scope: &Scope,
+    failures: &mut Vec<(crate::span::Span, String)>,
+) -> crate::ir::FieldValue {
     use crate::ir::FieldValue as F;
+    let mut fold = |e: &Expr| eval::fold_checked(e, scope, failures);
     match v {
-        F::Expr(e) => F::Expr(eval::fold(e, scope)),
-        F::Map(m) => F::Map(
-            m.iter()
-                .map(|(k, e)| (k.clone(), eval::fold(e, scope)))
-                .collect(),
-        ),
+        F::Expr(e) => F::Expr(fold(e)),
+        F::Map(m) => F::Map(m.iter().map(|(k, e)| (k.clone(), fold(e))).collect()),
         F::Mount { source, target } => F::Mount {
-            source: Box::new(eval::fold(source, scope)),
-            target: Box::new(eval::fold(target, scope)),
+            source: Box::new(fold(source)),
+            target: Box::new(fold(target)),
         },
         F::Keyword(k) => F::Keyword(k.clone()),
     }

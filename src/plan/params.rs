@@ -44,7 +44,8 @@ pub struct BoundParam {
     pub name: String,
     pub ty: Type,
     pub value: Value,
-    /// Declared with `secret`: never shown; renderings print `***`.
+    /// Declared with `secret`, or its default computed from one: never
+    /// shown; renderings print `***`, the run masks it.
     pub secret: bool,
     pub source: ParamSource,
 }
@@ -124,7 +125,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                         }
                     },
                     Err(why) => {
-                        diags.push(errors::bad_value(p, &origin, &g.text(p.secret), &why));
+                        diags.push(errors::bad_value(p, &origin, &g.text(p.is_tainted()), &why));
                         continue;
                     }
                 }
@@ -154,7 +155,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                     };
                     // A secret's value is bound again at each read of a
                     // cached plan (`rebind`): no hash of it is kept.
-                    let (source, evaluated) = if p.secret {
+                    let (source, evaluated) = if p.is_tainted() {
                         super::inputs::unrecorded(default)
                     } else {
                         default()
@@ -180,7 +181,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
             name: p.name.clone(),
             ty: p.ty.clone(),
             value,
-            secret: p.secret,
+            secret: p.is_tainted(),
             source,
         });
     }
@@ -193,7 +194,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
 
 /// The value as a message may show it (never a secret).
 fn shown(p: &Param, v: &Value) -> String {
-    if p.secret {
+    if p.is_tainted() {
         "***".into()
     } else {
         v.literal()

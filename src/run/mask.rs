@@ -12,18 +12,27 @@
 //! - its single-quoted shell form (`'\''` for each `'`), as it appears in a
 //!   rendered command line;
 //! - its JSON string form (escaped quotes, backslashes, control characters);
-//! - its percent-encoded form (in URLs and form bodies);
-//! - its standard base64 form.
+//! - its standard base64 form, and for a URL with a user and password, the
+//!   base64 of `user:password` that basic authentication sends.
 //!
-//! Matching is on bytes. Every occurrence of every pattern is found, overlapping
-//! ones included; covered byte ranges are merged and each merged run becomes one
-//! `***`, so two overlapping secrets never leave a fragment of either visible.
+//! Matching is on bytes, and sees through the encodings a URL or a form
+//! gives a value: a `%XY` escape in the text matches the byte it stands for
+//! (in either case of hex digit), a `+` matches a space, and letters match
+//! in either ASCII case (a URL's host is lower-cased). So `Sec%20ret`,
+//! `sec+ret` and `SEC%20RET` are all masked for the secret `Sec ret`, however
+//! much or little of it an encoder escaped, without one pattern per encoding.
+//! Masking more than exact text is the safe side: a secret's case variants
+//! are masked too.
+//!
+//! Every occurrence of every pattern is found, overlapping ones included;
+//! covered byte ranges are merged and each merged run becomes one `***`, so
+//! two overlapping secrets never leave a fragment of either visible.
 //!
 //! [`StreamMasker`] masks output that arrives in chunks (a process's stdout): a
 //! secret split across two chunks is still masked. It holds back at most
-//! `max_len - 1` bytes (the longest pattern minus one), and releases everything
-//! up to the last newline at once when no pattern contains a newline, so
-//! line-by-line output is not delayed.
+//! `max_len - 1` bytes (the longest text a pattern can match, minus one), and
+//! releases everything up to the last newline at once when no pattern
+//! contains a newline, so line-by-line output is not delayed.
 
 use std::sync::Arc;
 
@@ -43,8 +52,14 @@ pub struct Masker {
 struct Patterns {
     /// Longest first, deduplicated, none empty.
     patterns: Vec<Vec<u8>>,
-    /// `first[b]`: some pattern starts with byte `b`.
+    /// `by_first[b]`: the patterns whose first byte is `b` in lower case
+    /// (indices, longest first): the only ones a text byte `b` (in either
+    /// case, or escaped as `%XY`) can start.
+    by_first: Vec<Vec<u32>>,
+    /// `first[b]`: a match may start at a text byte `b` (the quick test
+    /// made at every byte).
     first: Vec<bool>,
+    /// The longest text a pattern can match: each byte written `%XY`.
     max_len: usize,
     has_newline: bool,
 }
@@ -71,15 +86,23 @@ impl Masker {
         }
         patterns.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         patterns.dedup();
-        let mut first = vec![false; 256];
-        for p in &patterns {
-            first[p[0] as usize] = true;
+        let mut by_first = vec![Vec::new(); 256];
+        for (i, p) in patterns.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 2^32 patterns");
+            by_first[p[0].to_ascii_lowercase() as usize].push(i);
         }
+        let first = (0..=255u8)
+            .map(|b| {
+                let starts = |c: u8| !by_first[c.to_ascii_lowercase() as usize].is_empty();
+                starts(b) || (b == b'%' && !patterns.is_empty()) || (b == b'+' && starts(b' '))
+            })
+            .collect();
         Masker {
             inner: Arc::new(Patterns {
-                max_len: patterns.first().map_or(0, Vec::len),
+                max_len: patterns.first().map_or(0, |p| 3 * p.len()),
                 has_newline: patterns.iter().any(|p| p.contains(&b'\n')),
                 patterns,
+                by_first,
                 first,
             }),
         }
@@ -90,7 +113,7 @@ impl Masker {
         self.inner.patterns.is_empty()
     }
 
-    /// The length in bytes of the longest pattern.
+    /// The length in bytes of the longest text a pattern can match.
     pub fn max_len(&self) -> usize {
         self.inner.max_len
     }
@@ -101,8 +124,15 @@ impl Masker {
             return text.to_owned();
         }
         let out = self.mask_bytes(text.as_bytes());
-        // Whole UTF-8 sequences (patterns are valid UTF-8) were replaced by ASCII.
+        // Matches start and end on character boundaries: a pattern is
+        // valid UTF-8, and an escape stands for one byte of it.
         String::from_utf8(out).expect("masking keeps UTF-8 valid")
+    }
+
+    /// Whether `text` holds a secret (in any form [`Masker::mask`] masks).
+    pub fn finds(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        !self.is_empty() && (0..bytes.len()).any(|i| self.match_end(bytes, i).is_some())
     }
 
     /// `bytes` with every secret replaced by `***`.
@@ -131,15 +161,9 @@ impl Masker {
 
     /// Merged, sorted byte ranges covered by some occurrence of some pattern.
     fn covered(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
-        let p = &*self.inner;
         let mut ranges: Vec<(usize, usize)> = Vec::new();
-        for (i, &b) in bytes.iter().enumerate() {
-            if !p.first[b as usize] {
-                continue;
-            }
-            // Longest first: the first match at `i` covers the others at `i`.
-            if let Some(pat) = p.patterns.iter().find(|pat| bytes[i..].starts_with(pat)) {
-                let end = i + pat.len();
+        for i in 0..bytes.len() {
+            if let Some(end) = self.match_end(bytes, i) {
                 match ranges.last_mut() {
                     Some(last) if i <= last.1 => last.1 = last.1.max(end),
                     _ => ranges.push((i, end)),
@@ -148,6 +172,60 @@ impl Masker {
         }
         ranges
     }
+
+    /// The end of the longest match starting at `i`, if any.
+    #[inline]
+    fn match_end(&self, bytes: &[u8], i: usize) -> Option<usize> {
+        let p = &*self.inner;
+        let b = bytes[i];
+        if !p.first[b as usize] {
+            return None;
+        }
+        // (An escaped shorter pattern may reach further than a longer one.)
+        let mut end = None;
+        let mut try_from = |key: u8| {
+            for &k in &p.by_first[key.to_ascii_lowercase() as usize] {
+                end = end.max(match_at(&p.patterns[k as usize], bytes, i));
+            }
+        };
+        try_from(b);
+        match b {
+            b'%' => match escaped(bytes, i) {
+                Some(d) if !d.eq_ignore_ascii_case(&b'%') => try_from(d),
+                _ => {}
+            },
+            b'+' => try_from(b' '),
+            _ => {}
+        }
+        end
+    }
+}
+
+/// The byte a `%XY` escape at `text[i..]` stands for.
+#[inline]
+fn escaped(text: &[u8], i: usize) -> Option<u8> {
+    let hex = |k: usize| text.get(k).and_then(|&c| (c as char).to_digit(16));
+    Some((hex(i + 1)? << 4 | hex(i + 2)?) as u8)
+}
+
+/// Where a match of `pat` at `text[i..]` ends: each pattern byte is matched
+/// by itself in either ASCII case, by a `%XY` escape of it, or (a space) by
+/// `+`.
+fn match_at(pat: &[u8], text: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    for &want in pat {
+        let got = *text.get(j)?;
+        if got == b'%' && escaped(text, j).is_some_and(|d| d.eq_ignore_ascii_case(&want)) {
+            j += 3;
+            continue;
+        }
+        if got.eq_ignore_ascii_case(&want) || (got == b'+' && want == b' ') {
+            j += 1;
+        } else {
+            return None;
+        }
+    }
+    Some(j)
 }
 
 /// The forms of `s` besides itself worth masking (may include short ones).
@@ -173,24 +251,49 @@ fn derived_forms(s: &str) -> Vec<String> {
     if json != s {
         out.push(json.to_owned());
     }
-    let pct = percent_encode(s);
-    if pct != s {
-        out.push(pct);
-    }
     out.push(base64(s.as_bytes()));
+    out.extend(basic_auth(s).iter().map(|cred| base64(cred.as_bytes())));
     out
 }
 
-fn percent_encode(s: &str) -> String {
-    let mut out = String::new();
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+/// The `user:password` of each URL in `s` that has them, percent-decoded,
+/// as HTTP basic authentication sends it (base64-encoded).
+fn basic_auth(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in s.match_indices("://") {
+        let rest = &s[at + 3..];
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        let Some((userinfo, _host)) = authority.rsplit_once('@') else {
+            continue;
+        };
+        let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+        out.push(format!(
+            "{}:{}",
+            percent_decode(user),
+            percent_decode(password)
+        ));
     }
     out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |k: usize| b.get(k).and_then(|&c| (c as char).to_digit(16));
+        match (b[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi << 4 | lo) as u8);
+                i += 3;
+            }
+            (c, ..) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn base64(bytes: &[u8]) -> String {
@@ -296,12 +399,38 @@ mod tests {
         let m = Masker::new(["hunter2!", "", "it's a secret"]);
         assert_eq!(m.mask("pw=hunter2! ok"), "pw=*** ok");
         assert_eq!(m.mask("url?p=hunter2%21"), "url?p=***");
+        assert_eq!(m.mask("HUNTER2! it%27s+a%20SECRET"), "*** ***");
+        assert_eq!(m.mask("it%27s a secre"), "it%27s a secre");
         assert_eq!(m.mask("echo 'it'\\''s a secret'"), "echo '***'");
         assert_eq!(m.mask(&format!("b64 {}", base64(b"hunter2!"))), "b64 ***");
         assert_eq!(m.mask("nothing here"), "nothing here");
         let key = Masker::new(["-----BEGIN-----\nAAAAbbbbCCCC\n-----END-----\n"]);
         assert_eq!(key.mask("line: AAAAbbbbCCCC"), "line: ***");
         assert_eq!(key.mask("\"a\\nb\""), "\"a\\nb\"");
+    }
+
+    #[test]
+    fn encodings_of_urls_and_hosts() {
+        let m = Masker::new(["Sec ret/\"<ab", "MyHost", "https://bob:pa%20ss@x.example/"]);
+        assert_eq!(
+            m.mask("GET http://myhost:9/Sec%20ret/%22%3cab?q=Sec+ret%2F%22%3Cab"),
+            "GET http://***:9/***?q=***"
+        );
+        assert_eq!(
+            m.mask(&format!("Basic {}", base64(b"bob:pa ss"))),
+            "Basic ***"
+        );
+        assert_eq!(
+            basic_auth("a http://u@h/ b https://u:p%40@h:1/p"),
+            ["u:", "u:p@"]
+        );
+    }
+
+    #[test]
+    fn finds_reports_any_form() {
+        let m = Masker::new(["s3cr3t"]);
+        assert!(m.finds("a S3CR3T b") && m.finds("s%33cr3t") && !m.finds("s3cr"));
+        assert!(!Masker::default().finds("s3cr3t"));
     }
 
     #[test]

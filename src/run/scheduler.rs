@@ -328,6 +328,7 @@ impl Runner<'_> {
             failed,
         )
         .with_names(&self.names)
+        .with_masker(self.secrets.masker())
     }
 
     fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {

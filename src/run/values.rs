@@ -13,11 +13,16 @@
 //! Secrets: whenever an expression marked `tainted` (derived from a secret)
 //! is evaluated, its string value is collected so the run's masker can hide
 //! it as well as the secret params themselves ([`Evaluator::take_derived`]).
+//! The checker cannot know which step outputs will hold a secret (a step
+//! that prints its token), so taint is also decided here: an expression
+//! that reads an output in which the run's masker finds a secret is
+//! collected the same way (`upper(login.stdout)`).
 
 use crate::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Names, Type};
 use crate::plan::eval::{self, Eval, Scope};
 use crate::plan::{OutputRef, RefTarget, Value};
 use crate::run::exec::Outcome;
+use crate::run::mask::Masker;
 use crate::run::quote::ShellCommand;
 
 /// Synthetic loop-variable ids start here (far above any real block id).
@@ -47,6 +52,8 @@ pub struct Evaluator<'a> {
     pub failed: Option<(&'a str, &'a str)>,
     /// Names for messages about expressions (see [`Evaluator::with_names`]).
     names: Option<&'a dyn Names>,
+    /// The run's secrets so far: an output holding one taints what reads it.
+    masker: Option<Masker>,
     derived: Vec<String>,
 }
 
@@ -68,6 +75,7 @@ impl<'a> Evaluator<'a> {
             local,
             failed,
             names: None,
+            masker: None,
             derived: Vec::new(),
         }
     }
@@ -98,6 +106,13 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Treats what reads an output holding one of `masker`'s secrets as
+    /// derived from it.
+    pub fn with_masker(mut self, masker: Masker) -> Self {
+        self.masker = Some(masker);
+        self
+    }
+
     /// Secret-derived strings seen so far (to add to the masker).
     pub fn take_derived(&mut self) -> Vec<String> {
         std::mem::take(&mut self.derived)
@@ -107,13 +122,19 @@ impl<'a> Evaluator<'a> {
     pub fn eval(&mut self, e: &Expr) -> Result<Value, String> {
         let mut bound: Vec<(BlockId, Value)> =
             self.items.iter().map(|(b, _, v)| (*b, v.clone())).collect();
-        let v = if needs_run(e) {
+        let items = bound.len();
+        let (v, reads_secret) = if needs_run(e) {
             let e = self.substitute(e, &mut bound);
-            self.eval_in(&e, &bound)?
+            let read = &bound[items..];
+            let reads_secret = self
+                .masker
+                .as_ref()
+                .is_some_and(|m| read.iter().any(|(_, v)| holds_secret(m, v)));
+            (self.eval_in(&e, &bound)?, reads_secret)
         } else {
-            self.eval_in(e, &bound)?
+            (self.eval_in(e, &bound)?, false)
         };
-        if e.tainted {
+        if e.tainted || reads_secret {
             collect_strings(&v, &mut self.derived);
         }
         Ok(v)
@@ -327,6 +348,16 @@ fn needs_run(e: &Expr) -> bool {
         }),
         ExprKind::Unary(_, x) | ExprKind::Field(x, _) => needs_run(x),
         ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => needs_run(a) || needs_run(b),
+        _ => false,
+    }
+}
+
+/// Whether `masker` finds a secret in any text of `v`.
+fn holds_secret(masker: &Masker, v: &Value) -> bool {
+    match v {
+        Value::Str(s) => masker.finds(s),
+        Value::List(xs) => xs.iter().any(|x| holds_secret(masker, x)),
+        Value::Map(m) => m.iter().any(|(_, x)| holds_secret(masker, x)),
         _ => false,
     }
 }

@@ -219,7 +219,7 @@ pub fn step_definition<'a>(wf: &'a Workflow, g: &'a Graph, i: usize) -> StepDefi
     let s: &PlannedStep = &g.steps[i];
     let mut fields = fields(wf, s);
     strip_map(&mut fields);
-    let mut items = items(s);
+    let mut items = items(wf, s);
     strip_map(&mut items);
     StepDefinition {
         condition: s.condition.as_ref().map(|c| show(wf, c)),
@@ -371,7 +371,7 @@ fn step(
         timeout_seconds: s.timeout_ms.map(seconds),
         optional: s.optional,
         group: s.group.map(|grp| g.groups[grp].name.clone()),
-        items: items(s),
+        items: items(wf, s),
         fields: fields(wf, s),
         rollback: s
             .rollback
@@ -394,11 +394,18 @@ fn retry_json(r: &crate::ir::Retry) -> RetryJson {
     }
 }
 
-/// A step's loop variables and their values.
-fn items(s: &PlannedStep) -> Map<String, J> {
+/// A step's loop variables and their values (`***` for an item of a
+/// secret list).
+fn items(wf: &Workflow, s: &PlannedStep) -> Map<String, J> {
     s.items
         .iter()
-        .map(|(_, var, v)| (var.clone(), v.to_json()))
+        .map(|(b, var, v)| {
+            let secret = wf.blocks.get(*b).is_some_and(|block| {
+                matches!(&block.kind, crate::ir::BlockKind::ForEach { iter, .. } if iter.tainted)
+            });
+            let v = if secret { J::from(MASK) } else { v.to_json() };
+            (var.clone(), v)
+        })
         .collect()
 }
 
