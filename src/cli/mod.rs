@@ -187,6 +187,14 @@ fn read_input(path: &PathBuf) -> Result<(String, String), String> {
     }
 }
 
+/// Prints a diagnostic about the command line (it has no place in a file).
+fn print_diagnostic(d: &crate::diag::Diagnostic) {
+    use std::io::IsTerminal;
+    let color = crate::diag::render::use_color(std::io::stderr().is_terminal());
+    let none = crate::span::SourceFile::new("<command line>", String::new());
+    eprint!("{}", crate::diag::render::render(d, &none, color));
+}
+
 /// Exit code 2: bad invocation or unreadable input.
 fn usage_error(msg: &str) -> ExitCode {
     eprintln!("{msg}");

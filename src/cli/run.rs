@@ -211,6 +211,14 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             file,
         } => (file, names, file_hash, None, fingerprints),
     };
+    // Nothing runs for a report that cannot be written.
+    if let Some(path) = &args.exec.output {
+        if let Err(why) = ReportWriter::check_writable(path) {
+            let shown = path.display().to_string();
+            super::print_diagnostic(&crate::plan::errors::report_not_writable(&shown, &why));
+            return ExitCode::from(2);
+        }
+    }
     // (A reaper dropped on a return before the run finishes it too.)
     let (run_id, reaper_started) = match (&args.resume, args.started) {
         (Some((id, _)), _) => (id.clone(), None),
@@ -400,12 +408,17 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     if let Some(r) = reaper {
         r.finish();
     }
+    let mut code = result.status.exit_code();
     if let Some(e) = report.and_then(|r| r.write_error()) {
-        eprintln!("error: {e}");
+        // The report was asked for: a run without it is not a success.
+        eprintln!("error: {e}; without its report the run exits 1");
+        if code == 0 {
+            code = 1;
+        }
     }
     crate::timings::mark("finished");
     crate::timings::mark_cpu();
-    ExitCode::from(result.status.exit_code())
+    ExitCode::from(code)
 }
 
 /// Takes the plan's fingerprints (~1.3 µs a step, mostly printing each

@@ -1,0 +1,37 @@
+//! `wfc run`'s command line against the real binary: what it refuses before
+//! anything runs (a report that cannot be written, `--approve` of no gate,
+//! params-file mistakes), and what it must not report as a success.
+
+#[path = "run/harness.rs"]
+mod harness;
+
+use harness::Case;
+
+#[test]
+fn a_report_that_cannot_be_written_stops_the_run_before_it_starts() {
+    let c = Case::new(r#"workflow w { step a: shell { run "echo ran >> ran" } }"#);
+    let r = c.run(&["-o", "/nonexistent/r.json"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("E0412"), "{r}");
+    assert!(r.stderr.contains("/nonexistent/r.json"), "{r}");
+    assert!(r.stderr.contains("help:"), "{r}");
+    assert_eq!(c.read("ran"), "", "nothing ran");
+    // A directory is no report file either.
+    std::fs::create_dir(c.path("dir")).unwrap();
+    let r = c.run(&["-o", "dir"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(c.read("ran"), "", "nothing ran");
+    // The check leaves no file behind, and a writable path runs.
+    let r = c.run(&["-o", "report.json"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.report()["status"], "succeeded");
+}
+
+#[test]
+fn a_report_that_cannot_be_written_at_the_end_fails_the_run() {
+    let c = Case::new(r#"workflow w { step a: shell { run "rm -r out" } }"#);
+    std::fs::create_dir(c.path("out")).unwrap();
+    let r = c.run(&["-o", "out/r.json"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(r.stderr.contains("cannot write out/r.json"), "{r}");
+}
