@@ -176,3 +176,49 @@ fn a_run_that_does_not_compile_leaves_the_store_as_it_was() {
         "the fingerprints are recorded"
     );
 }
+
+/// A gate takes one decision: a second `wfc approve` / `wfc reject` of it,
+/// either way, is refused and names the first (none is silently lost).
+#[test]
+fn a_second_decision_on_a_gate_is_refused() {
+    let env = Env::new(
+        r#"workflow gated {
+  param dir: string
+  step ok: gate { approval "ops"  timeout 50ms }
+}
+"#,
+    );
+    let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    for (first, second) in [
+        ("approve", "reject"),
+        ("approve", "approve"),
+        ("reject", "approve"),
+    ] {
+        let out = env.spawn_run(&[]).wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "the gate timed out");
+        let id = env.run_id();
+        let out = env.wfc(&[first, &id, "ok", "--as", "alice"]);
+        assert!(out.status.success(), "{first}: {}", text(&out));
+        let out = env.wfc(&[second, &id, "ok", "--as", "bob"]);
+        assert_eq!(out.status.code(), Some(1), "{first} then {second}");
+        let done = if first == "approve" {
+            "approved"
+        } else {
+            "rejected"
+        };
+        let err = text(&out);
+        assert!(
+            err.contains(&format!("already {done} by alice at 20")),
+            "{first} then {second}: {err}"
+        );
+        let (d, by): (String, String) = env
+            .conn()
+            .query_row(
+                "SELECT decision, by FROM approvals WHERE run_id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((d.as_str(), by.as_str()), (done, "alice"));
+    }
+}
