@@ -35,3 +35,35 @@ fn a_report_that_cannot_be_written_at_the_end_fails_the_run() {
     assert_eq!(r.code, 1, "{r}");
     assert!(r.stderr.contains("cannot write out/r.json"), "{r}");
 }
+
+#[test]
+fn approve_must_name_a_gate_of_the_workflow() {
+    let c = Case::new(
+        r#"workflow w {
+          step a: shell { run "echo ran >> ran" }
+          for each region in ["eu", "us"] {
+            step approve: gate { approval "ops"  timeout 10ms }
+          }
+          step ship: shell { run "echo shipped >> ran"  depends on approve }
+        }"#,
+    );
+    let r = c.run(&["--approve", "aprove"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("E0410"), "{r}");
+    assert!(r.stderr.contains("`--approve aprove`"), "{r}");
+    assert!(r.stderr.contains("did you mean `approve`?"), "{r}");
+    assert_eq!(c.read("ran"), "", "nothing ran");
+    // A step that is no gate is refused too.
+    let r = c.run(&["--approve", "ship"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(c.read("ran"), "", "nothing ran");
+    // A gate, an instance of one, and `all` are taken.
+    for ok in [
+        &["--approve", "approve"][..],
+        &["--approve", "approve[eu]", "--approve", "approve[us]"],
+        &["--approve", "all"],
+    ] {
+        let r = c.run(ok);
+        assert_eq!(r.code, 0, "{ok:?}: {r}");
+    }
+}

@@ -211,6 +211,11 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             file,
         } => (file, names, file_hash, None, fingerprints),
     };
+    let unknown = crate::run::gates::unknown_approvals(plan, &args.exec.approve);
+    if !unknown.is_empty() {
+        unknown.iter().for_each(super::print_diagnostic);
+        return ExitCode::from(2);
+    }
     // Nothing runs for a report that cannot be written.
     if let Some(path) = &args.exec.output {
         if let Err(why) = ReportWriter::check_writable(path) {
