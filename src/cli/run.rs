@@ -14,7 +14,7 @@ use crate::run::reaper::Reaper;
 use crate::run::record::Recorders;
 use crate::run::report::ReportWriter;
 use crate::run::runner::LineOutput;
-use crate::run::{signals, RunOptions, Runner};
+use crate::run::{say, signals, RunOptions, Runner};
 use crate::store::recorder::RunMeta;
 use crate::store::session::RunSession;
 use clap::Args;
@@ -298,7 +298,9 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     let mut session = match opened {
         Some(Ok(s)) => Some(s),
         Some(Err(e)) => {
-            eprintln!("error: {e}\n(`--no-store` runs without recording the run)");
+            say::err(&format!(
+                "error: {e}\n(`--no-store` runs without recording the run)"
+            ));
             return ExitCode::from(2);
         }
         None => None,
@@ -332,7 +334,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     let reaper = match reaper_started.unwrap_or_else(|| Reaper::start(&run_id)) {
         Ok(r) => Some(r),
         Err(e) => {
-            eprintln!("warning: cannot start the process reaper ({e}); steps run under per-step supervisors");
+            say::err(&format!("warning: cannot start the process reaper ({e}); steps run under per-step supervisors"));
             None
         }
     };
@@ -346,7 +348,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say::err(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -372,7 +374,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             let cancel = CancellationToken::new();
             let force = CancellationToken::new();
             if let Err(e) = signals::install(cancel.clone(), force.clone()) {
-                eprintln!("warning: cannot handle Ctrl-C: {e}");
+                say::err(&format!("warning: cannot handle Ctrl-C: {e}"));
             }
             let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
                 steps: args.exec.approve.clone(),
@@ -386,7 +388,9 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
                 lines = s.lines(Some(lines));
                 _watch = s
                     .watch(cancel.clone())
-                    .map_err(|e| eprintln!("warning: `wfc cancel` cannot reach this run: {e}"))
+                    .map_err(|e| {
+                        say::err(&format!("warning: `wfc cancel` cannot reach this run: {e}"))
+                    })
                     .ok();
             }
             let mut runner = Runner::new(
@@ -405,7 +409,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
         })
     });
     if session.is_some() && result.status != crate::run::record::RunStatus::Succeeded {
-        eprintln!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it");
+        say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
     crate::timings::mark("run ended");
     runtime.shutdown_timeout(Duration::from_millis(200));
@@ -416,7 +420,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     let mut code = result.status.exit_code();
     if let Some(e) = report.and_then(|r| r.write_error()) {
         // The report was asked for: a run without it is not a success.
-        eprintln!("error: {e}; without its report the run exits 1");
+        say::err(&format!("error: {e}; without its report the run exits 1"));
         if code == 0 {
             code = 1;
         }
@@ -451,7 +455,7 @@ fn take_fingerprints<'s>(
             crate::timings::thread_ended("fingerprints");
         });
     if let Err(e) = started {
-        eprintln!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged");
+        say::err(&format!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged"));
     }
 }
 

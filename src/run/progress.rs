@@ -147,7 +147,7 @@ impl Inner {
     /// held so far.
     fn say(&mut self, line: &str) {
         match &self.live {
-            Some(l) => l.multi.suspend(|| println!("{line}")),
+            Some(l) => l.multi.suspend(|| super::say::out(line)),
             None => {
                 self.hold(line);
                 self.write_held();

@@ -473,7 +473,7 @@ fn watch(
                 .optional()
                 .unwrap_or(None);
             if matches!(asked, Some(Some(_))) {
-                eprintln!("\nwfc: `wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
+                crate::run::say::err("\nwfc: `wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
                 cancel.cancel();
             }
         }
