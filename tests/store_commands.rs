@@ -222,3 +222,60 @@ fn a_second_decision_on_a_gate_is_refused() {
         assert_eq!((d.as_str(), by.as_str()), (done, "alice"));
     }
 }
+
+/// `stdout` keeps its last 1 MiB: a cut stream is named in the step's
+/// record (report, `wfc status` and its JSON), and `json()` of it is an
+/// error naming the cap, not a parse error about what is left.
+#[test]
+fn a_truncated_stdout_is_recorded_and_json_of_it_names_the_cap() {
+    let env = Env::new(
+        r#"workflow big {
+  param dir: string
+  step produce: shell {
+    run "awk 'BEGIN { printf \"[\"; for (i = 0; i < 200000; i++) printf \"%d,\", i; print \"0]\" }'"
+  }
+  step consume: shell { run "echo ${len(json(produce.stdout))}" }
+}
+"#,
+    );
+    let out = env
+        .spawn_run(&["-o", "report.json"])
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let id = env.run_id();
+    let report: J =
+        serde_json::from_str(&std::fs::read_to_string(env.path().join("report.json")).unwrap())
+            .unwrap();
+    let step = |list: &J, name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let cut = &step(&report["steps"], "produce")["outputs"]["truncated"]["stdout"];
+    assert_eq!(cut["kept_bytes"], 1024 * 1024, "{cut}");
+    // `[`, each number and its comma, `0]` and the newline.
+    let total: u64 = 4
+        + (0..200_000u64)
+            .map(|i| i.to_string().len() as u64 + 1)
+            .sum::<u64>();
+    assert_eq!(cut["dropped_bytes"], total - 1024 * 1024, "{cut}");
+    let error = step(&report["steps"], "consume")["error"].to_string();
+    assert!(
+        error.contains("`stdout` was truncated to its last 1 MiB"),
+        "{error}"
+    );
+    let st = env.json(&["status", &id, "--format", "json"]);
+    assert_eq!(
+        step(&st["step_list"], "produce")["outputs"]["truncated"]["stdout"],
+        *cut
+    );
+    let text = String::from_utf8_lossy(&env.wfc(&["status", &id]).stdout).into_owned();
+    assert!(
+        text.contains("stdout truncated: only its last 1 MiB kept"),
+        "{text}"
+    );
+}

@@ -189,10 +189,7 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     if let Some(code) = outcome.exit_code {
         outcome.output("exit_code", code);
     }
-    outcome.output("stdout", stdout.text.trim_end_matches('\n'));
-    outcome.output("stderr", stderr.text.trim_end_matches('\n'));
-    outcome.stdout = stdout;
-    outcome.stderr = stderr;
+    outcome.streams(stdout, stderr, cap);
     if let (Status::Succeeded, Some(outputs_file)) = (outcome.status, &outputs_file) {
         match outputs_file.read() {
             Ok(declared) => outcome.declared = declared,
