@@ -67,3 +67,26 @@ fn approve_must_name_a_gate_of_the_workflow() {
         assert_eq!(r.code, 0, "{ok:?}: {r}");
     }
 }
+
+#[test]
+fn an_optional_param_without_a_default_is_absent_unless_given() {
+    let c = Case::new(
+        r#"workflow w {
+          param maybe: string?
+          param n: int?
+          step s: shell { run "echo ${default(maybe, "none")} ${default(n, -1)} >> out" }
+        }"#,
+    );
+    let r = c.run(&[]);
+    assert_eq!(r.code, 0, "{r}");
+    let r = c.run(&["-p", "maybe=x y", "-p", "n=4"]);
+    assert_eq!(r.code, 0, "{r}");
+    std::fs::write(c.path("p.json"), r#"{"maybe": null, "n": 5}"#).unwrap();
+    let r = c.run(&["--params-file", "p.json"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("out"), ["none -1", "x y 4", "none 5"]);
+    // Given, it is still checked by its type.
+    let r = c.run(&["-p", "n=four"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("E0403"), "{r}");
+}

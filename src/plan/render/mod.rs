@@ -18,7 +18,9 @@ use expr::{show, show_text, MASK};
 
 /// A bound param's value as shown: `***` for secrets.
 pub fn param_value(p: &BoundParam) -> String {
-    if p.secret {
+    if p.source == crate::plan::ParamSource::Unset {
+        "unset".into()
+    } else if p.secret {
         MASK.into()
     } else {
         p.value.literal()
