@@ -279,3 +279,36 @@ fn a_truncated_stdout_is_recorded_and_json_of_it_names_the_cap() {
         "{text}"
     );
 }
+
+/// Instances whose names become alike as file names (`l[a/b]`, `l[a_b]`)
+/// keep their own log files, and `wfc logs RUN STEP` finds each.
+#[test]
+fn instances_named_alike_keep_their_own_logs() {
+    let env = Env::new(
+        r#"workflow alike {
+  param dir: string
+  for each item in ["a/b", "a_b", "a\\b"] {
+    step l: shell { run "printf 'item=%s\\n' ${item}" }
+  }
+}
+"#,
+    );
+    let out = env.spawn_run(&[]).wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = env.run_id();
+    for item in ["a/b", "a_b", "a\\b"] {
+        let out = env.wfc(&["logs", &id, &format!("l[{item}]")]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("item=")).collect();
+        assert_eq!(lines, [format!("item={item}")], "{text}");
+    }
+}
