@@ -90,3 +90,53 @@ fn an_optional_param_without_a_default_is_absent_unless_given() {
     assert_eq!(r.code, 2, "{r}");
     assert!(r.stderr.contains("E0403"), "{r}");
 }
+
+/// The plan shows a `run` command exactly as the run runs it: each `${…}`
+/// quoted for its shell context (a hostile value stays one word).
+#[test]
+fn the_plan_shows_commands_quoted_as_they_run() {
+    let c = Case::new(
+        r#"workflow w {
+          param x: string
+          step s: shell {
+            run ": ${x} '${x}' \"${x}\"; tr '\\000' '\\n' < /proc/$$/cmdline > cmd"
+          }
+        }"#,
+    );
+    let x = "x=a b; rm -rf / $(id) 'q' \"d\"";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wfc"))
+        .current_dir(c.path("."))
+        .args(["plan", "w.wf", "--format", "json", "-p", x])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown = plan["steps"][0]["fields"]["run"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        shown.contains("'a b; rm -rf / $(id) '\\''q'\\'' \"d\"'"),
+        "{shown}"
+    );
+    let text = std::process::Command::new(env!("CARGO_BIN_EXE_wfc"))
+        .current_dir(c.path("."))
+        .args(["plan", "w.wf", "-p", x])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(": 'a b; rm -rf / $(id) '\\''q'\\''"),
+        "{text}"
+    );
+    let r = c.run(&["-p", x]);
+    assert_eq!(r.code, 0, "{r}");
+    // sh -c COMMAND: the command is the third word of the shell's command line.
+    let ran = c.read("cmd");
+    let words: Vec<&str> = ran.split('\n').collect();
+    assert_eq!(words[2], shown);
+}
