@@ -496,3 +496,43 @@ fn wfc_cancel_stops_a_run_whose_output_pipe_is_closed() {
     let st = env.json(&["status", &id, "--format", "json"]);
     assert_eq!(st["status"], "cancelled", "{st:#}");
 }
+
+/// After `kill -9` of wfc the reaper kills each running step's process
+/// group at once, before it sweeps `/proc` for the session's tag: a
+/// process of the step's group that cleared its environment (which the
+/// sweep cannot recognise) goes too.
+#[test]
+fn kill9_stops_the_running_steps_process_groups() {
+    let env = Env::new(
+        r#"workflow grouped {
+  param dir: string
+  step a: shell {
+    run "env -u WFC_REAPER_TAG sh -c 'echo $$ > ${dir}/stray.pid; exec sleep 30' & wait"
+  }
+}
+"#,
+    );
+    let mut child = env.spawn_run(&[]);
+    let pid_file = env.path().join("stray.pid");
+    wait_for(Duration::from_secs(10), || {
+        std::fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n'))
+    });
+    let stray: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    kill9(&mut child);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) && !pid_gone(stray) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let gone = pid_gone(stray);
+    if !gone {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(stray),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    assert!(gone, "the step's group outlived wfc");
+}

@@ -340,6 +340,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     };
     let exec = Executor::new(ExecOptions {
         supervise: reaper.is_none(),
+        groups: reaper.as_ref().and_then(Reaper::groups),
         ..ExecOptions::default()
     });
     let runtime = match tokio::runtime::Builder::new_current_thread()

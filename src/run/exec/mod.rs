@@ -340,6 +340,9 @@ pub struct ExecOptions {
     /// cleanup after a killed wfc to the caller (`wfc run` has a reaper:
     /// `crate::run::reaper`).
     pub supervise: bool,
+    /// Where shell steps record their process groups for the run's reaper
+    /// (`crate::run::reaper::Groups`), so a killed wfc's steps stop at once.
+    pub groups: Option<std::sync::Arc<crate::run::reaper::Groups>>,
 }
 
 impl Default for ExecOptions {
@@ -350,6 +353,7 @@ impl Default for ExecOptions {
             body_cap: DEFAULT_BODY_CAP,
             docker_host: None,
             supervise: true,
+            groups: None,
         }
     }
 }

@@ -146,6 +146,8 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         }
     };
     let leader = child.id();
+    // Freed when this returns: by then the group is killed (below).
+    let _group = ex.opts.groups.as_ref().and_then(|g| g.add(leader));
     let mut out_rx = child.stdout.take().expect("piped");
     let mut err_rx = child.stderr.take().expect("piped");
     let exited = CancellationToken::new();
