@@ -202,12 +202,22 @@ fn fmt_reads_stdin_and_refuses_broken_files() {
         .run();
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, GOOD);
-    let out = Wfc::new()
-        .file("bad.wf", "workflow ci {")
-        .args(&["fmt", "bad.wf"])
-        .run();
+    // A file with errors is "problems found", as for `wfc check`: exit 1
+    // with or without `--check`; a file that cannot be read is exit 2.
+    for args in [&["fmt", "bad.wf"][..], &["fmt", "--check", "bad.wf"]] {
+        let out = Wfc::new().file("bad.wf", "workflow ci {").args(args).run();
+        assert_eq!(out.code, 1, "{args:?}");
+        assert!(out.stderr.contains("unclosed `{`"), "{}", out.stderr);
+        let out = Wfc::new()
+            .file("bad.wf", "workflow ci {")
+            .args(&["check", "bad.wf"])
+            .run();
+        assert_eq!(out.code, 1);
+    }
+    let out = Wfc::new().args(&["fmt", "--check", "missing.wf"]).run();
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("unclosed `{`"), "{}", out.stderr);
+    let out = Wfc::new().args(&["check", "missing.wf"]).run();
+    assert_eq!(out.code, 2);
 }
 
 #[test]
