@@ -313,3 +313,18 @@ fn printing_commands_end_quietly_when_the_reader_goes() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// `--limit 0` used to list nothing and say "no runs recorded"; a count of
+/// runs to show must be at least 1.
+#[test]
+fn a_limit_of_zero_runs_is_refused() {
+    for args in [
+        &["history", "--limit", "0"][..],
+        &["history", "-n", "0"],
+        &["stats", "--last", "0"],
+    ] {
+        let out = Wfc::new().args(args).run();
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("must be at least 1"), "{}", out.stderr);
+    }
+}

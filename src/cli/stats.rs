@@ -11,8 +11,8 @@ use std::process::ExitCode;
 pub struct StatsArgs {
     /// Only this workflow.
     pub workflow: Option<String>,
-    /// Only the most recent N runs of each workflow.
-    #[arg(long, value_name = "N")]
+    /// Only the most recent N runs of each workflow (at least 1).
+    #[arg(long, value_name = "N", value_parser = super::history::at_least_one)]
     pub last: Option<usize>,
     /// `text`, or `json` (an array of workflows, each with its `steps`).
     #[arg(long, value_enum, default_value_t)]
