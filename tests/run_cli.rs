@@ -140,3 +140,24 @@ fn the_plan_shows_commands_quoted_as_they_run() {
     let words: Vec<&str> = ran.split('\n').collect();
     assert_eq!(words[2], shown);
 }
+
+#[test]
+fn a_key_given_twice_in_a_params_file_is_refused() {
+    let c = Case::new(
+        r#"workflow w {
+          param region: string
+          step s: shell { run "echo ${region} >> ran" }
+        }"#,
+    );
+    std::fs::write(
+        c.path("p.json"),
+        "{\n  \"region\": \"eu\",\n  \"region\": \"us\"\n}\n",
+    )
+    .unwrap();
+    let r = c.run(&["--params-file", "p.json"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("E0411"), "{r}");
+    assert!(r.stderr.contains("`region` more than once"), "{r}");
+    assert!(r.stderr.contains("help:"), "{r}");
+    assert_eq!(c.read("ran"), "", "nothing ran");
+}

@@ -89,7 +89,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
     // Given values, by param: (text or JSON, origin).
     let mut given: Vec<Option<(Given, ParamSource)>> = vec![None; wf.params.len()];
     if let Some((fname, text)) = &input.file {
-        match serde_json::from_str::<serde_json::Value>(text) {
+        match super::strict_json::parse(text) {
             Ok(serde_json::Value::Object(m)) => {
                 for (k, v) in m {
                     match wf.param_named(&k) {
@@ -99,7 +99,10 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                 }
             }
             Ok(_) => diags.push(errors::bad_params_file(fname, "it is not a JSON object")),
-            Err(e) => diags.push(errors::bad_params_file(
+            Err(super::strict_json::Refused::Duplicate(key)) => {
+                diags.push(errors::duplicate_params_key(fname, &key));
+            }
+            Err(super::strict_json::Refused::Invalid(e)) => diags.push(errors::bad_params_file(
                 fname,
                 &format!("invalid JSON: {e}"),
             )),
