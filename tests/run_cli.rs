@@ -161,3 +161,49 @@ fn a_key_given_twice_in_a_params_file_is_refused() {
     assert!(r.stderr.contains("help:"), "{r}");
     assert_eq!(c.read("ran"), "", "nothing ran");
 }
+
+/// On a terminal the first thing drawn is the `run …` line (a `0/0 steps`
+/// bar used to come first), and counts are in words (`1 step · 1 job`).
+#[test]
+fn the_live_display_starts_with_the_run_line() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("SKIPPED: no `script` to give wfc a terminal");
+        return;
+    }
+    let c = Case::new(r#"workflow one { step a: shell { run "sleep 0.3; echo hi" } }"#);
+    let cmd = format!("{} run w.wf --no-store -j 1", env!("CARGO_BIN_EXE_wfc"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(c.path("."))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let raw = String::from_utf8_lossy(&out.stdout);
+    // Without escape sequences, split where the terminal would start over.
+    let mut text = String::new();
+    let mut chars = raw.chars();
+    while let Some(ch) = chars.next() {
+        if ch == '\u{1b}' {
+            for e in chars.by_ref() {
+                if e.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            text.push(ch);
+        }
+    }
+    let first = text
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    assert!(first.starts_with("run "), "first drawn: {first:?}\n{text}");
+    assert!(first.ends_with("· 1 step · 1 job"), "{first:?}");
+    assert!(!text.contains("0/0 steps"), "{text}");
+}

@@ -86,7 +86,11 @@ pub fn run(args: FmtArgs) -> ExitCode {
         }
     }
     if args.check && unformatted > 0 {
-        eprintln!("{unformatted} file(s) not formatted; run `wfc fmt` on them");
+        eprintln!(
+            "{} not formatted; run `wfc fmt` on {}",
+            crate::words::count(unformatted as u64, "file"),
+            if unformatted == 1 { "it" } else { "them" }
+        );
     }
     if unusable {
         ExitCode::from(2)

@@ -4,6 +4,7 @@
 use super::history::{dur, store_error, StoreArgs};
 use super::Format;
 use crate::store::stats::{self, WorkflowStats};
+use crate::words::count;
 use clap::Args;
 use std::process::ExitCode;
 
@@ -94,8 +95,12 @@ pub fn render(s: &WorkflowStats) -> String {
             .filter_map(|n| s.steps.iter().find(|x| &x.name == n))
             .map(|x| {
                 format!(
-                    "{} ({} retries; {} of {} runs succeeded, {} only after a retry)",
-                    x.name, x.retries, x.succeeded, x.runs, x.flaky_runs
+                    "{} ({}; {} of {} succeeded, {} only after a retry)",
+                    x.name,
+                    count(x.retries as u64, "retry"),
+                    x.succeeded,
+                    count(x.runs as u64, "run"),
+                    x.flaky_runs
                 )
             })
             .collect();
