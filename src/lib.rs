@@ -24,3 +24,4 @@ pub mod store;
 pub mod syntax;
 pub mod testing;
 pub mod timings;
+pub mod words;

@@ -205,6 +205,16 @@ impl ShellCommand {
         Ok(self)
     }
 
+    /// Appends text that stands for a value known only later (a plan shows
+    /// `${build.stdout}` where the run inserts the value, quoted): kept as
+    /// is, and the context moves on as after a value.
+    pub fn placeholder(&mut self, shown: &str) -> &mut Self {
+        self.values += 1;
+        self.out.push_str(shown);
+        self.scan.after_value();
+        self
+    }
+
     /// The context the next character (or value) lands in.
     pub fn context(&self) -> Context {
         self.scan.context()

@@ -202,12 +202,22 @@ fn fmt_reads_stdin_and_refuses_broken_files() {
         .run();
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, GOOD);
-    let out = Wfc::new()
-        .file("bad.wf", "workflow ci {")
-        .args(&["fmt", "bad.wf"])
-        .run();
+    // A file with errors is "problems found", as for `wfc check`: exit 1
+    // with or without `--check`; a file that cannot be read is exit 2.
+    for args in [&["fmt", "bad.wf"][..], &["fmt", "--check", "bad.wf"]] {
+        let out = Wfc::new().file("bad.wf", "workflow ci {").args(args).run();
+        assert_eq!(out.code, 1, "{args:?}");
+        assert!(out.stderr.contains("unclosed `{`"), "{}", out.stderr);
+        let out = Wfc::new()
+            .file("bad.wf", "workflow ci {")
+            .args(&["check", "bad.wf"])
+            .run();
+        assert_eq!(out.code, 1);
+    }
+    let out = Wfc::new().args(&["fmt", "--check", "missing.wf"]).run();
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("unclosed `{`"), "{}", out.stderr);
+    let out = Wfc::new().args(&["check", "missing.wf"]).run();
+    assert_eq!(out.code, 2);
 }
 
 #[test]
@@ -403,4 +413,19 @@ fn inexact_arithmetic_fails_the_step_at_run_time() {
         assert!(failed, "{step}: {why}\n{}", out.stdout);
     }
     assert!(!w.path("after").exists());
+}
+
+/// `--limit 0` used to list nothing and say "no runs recorded"; a count of
+/// runs to show must be at least 1.
+#[test]
+fn a_limit_of_zero_runs_is_refused() {
+    for args in [
+        &["history", "--limit", "0"][..],
+        &["history", "-n", "0"],
+        &["stats", "--last", "0"],
+    ] {
+        let out = Wfc::new().args(args).run();
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("must be at least 1"), "{}", out.stderr);
+    }
 }

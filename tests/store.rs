@@ -471,9 +471,11 @@ fn approvals_are_checked_and_recorded() {
         control::decision(&store.conn, "g", "approve").unwrap(),
         Some(Err("bob".into()))
     );
-    control::decide(&store.conn, "g", "approve", Approved, "alice").unwrap();
-    let again = control::decide(&store.conn, "g", "approve", Approved, "carol").unwrap_err();
-    assert!(again.contains("already approved by alice"), "{again}");
+    // One decision per gate, either way.
+    let again = control::decide(&store.conn, "g", "approve", Approved, "alice").unwrap_err();
+    assert!(again.contains("already rejected by bob at "), "{again}");
+    let again = control::decide(&store.conn, "g", "approve", Rejected, "carol").unwrap_err();
+    assert!(again.contains("already rejected by bob"), "{again}");
     control::request_cancel(&store.conn, "g").unwrap();
     let asked: Option<i64> = store
         .conn

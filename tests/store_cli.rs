@@ -441,3 +441,135 @@ fn resume_restores_the_iterations_of_a_run_time_loop() {
         "{text}"
     );
 }
+
+/// `wfc run … 2>&1 | head -1` from a shell: a run whose stdout and stderr
+/// are one pipe, its reader gone after the first line. Returns the shell,
+/// the run's id and wfc's pid once step `a` runs; wfc's exit code goes to
+/// the file `code`.
+fn run_into_a_closed_pipe(env: &Env) -> (std::process::Child, String, i32) {
+    let script =
+        r#"{ "$0" run flow.wf --plain -p dir="$PWD" 2>&1; echo $? > code; } | head -1 > first"#;
+    let shell = std::process::Command::new("sh")
+        .args(["-c", script, env::WFC])
+        .current_dir(env.path())
+        .env_remove("WFC_STATE_DIR")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let id = env.run_id();
+    env.wait_step("a", "running");
+    // `head` has gone: the pipe has no reader.
+    wait_for(Duration::from_secs(10), || {
+        std::fs::read_to_string(env.path().join("first")).is_ok_and(|l| l.starts_with("run "))
+    });
+    let pid: i64 = env
+        .conn()
+        .query_row("SELECT pid FROM runs WHERE id = ?1", [&id], |r| r.get(0))
+        .unwrap();
+    (shell, id, pid as i32)
+}
+
+/// Waits for the shell of [`run_into_a_closed_pipe`] to end (at most 20 s;
+/// wfc is killed after that) and returns wfc's exit code.
+fn exit_code_within(env: &Env, shell: &mut std::process::Child, pid: i32) -> Option<i32> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if shell.try_wait().unwrap().is_some() {
+            let code = std::fs::read_to_string(env.path().join("code")).unwrap();
+            return code.trim().parse().ok();
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    let _ = shell.wait();
+    None
+}
+
+const CLOSED_PIPE: &str = r#"workflow piped {
+  param dir: string
+  step a: shell { run "echo one; echo two; while :; do echo more; sleep 0.05; done" }
+  finally {
+    step fin: shell { run "echo fin >> ${dir}/count/fin" }
+  }
+}
+"#;
+
+/// SIGTERM reaches a run whose output nobody reads any more: it cancels,
+/// `finally` runs and wfc exits 130 (a write to the closed pipe used to
+/// panic the signal handler's task, and wfc never exited).
+#[test]
+fn sigterm_cancels_a_run_whose_output_pipe_is_closed() {
+    let env = Env::new(CLOSED_PIPE);
+    let (mut shell, id, pid) = run_into_a_closed_pipe(&env);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(exit_code_within(&env, &mut shell, pid), Some(130));
+    assert_eq!(env.count("fin"), 1, "`finally` ran");
+    let st = env.json(&["status", &id, "--format", "json"]);
+    assert_eq!(st["status"], "cancelled", "{st:#}");
+}
+
+/// `wfc cancel` reaches such a run too (the store's watch thread used to
+/// die at its message: no heartbeat, the cancel never acted on).
+#[test]
+fn wfc_cancel_stops_a_run_whose_output_pipe_is_closed() {
+    let env = Env::new(CLOSED_PIPE);
+    let (mut shell, id, pid) = run_into_a_closed_pipe(&env);
+    let out = env.wfc(&["cancel", &id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(exit_code_within(&env, &mut shell, pid), Some(130));
+    assert_eq!(env.count("fin"), 1, "`finally` ran");
+    let st = env.json(&["status", &id, "--format", "json"]);
+    assert_eq!(st["status"], "cancelled", "{st:#}");
+}
+
+/// After `kill -9` of wfc the reaper kills each running step's process
+/// group at once, before it sweeps `/proc` for the session's tag: a
+/// process of the step's group that cleared its environment (which the
+/// sweep cannot recognise) goes too.
+#[test]
+fn kill9_stops_the_running_steps_process_groups() {
+    let env = Env::new(
+        r#"workflow grouped {
+  param dir: string
+  step a: shell {
+    run "env -u WFC_REAPER_TAG sh -c 'echo $$ > ${dir}/stray.pid; exec sleep 30' & wait"
+  }
+}
+"#,
+    );
+    let mut child = env.spawn_run(&[]);
+    let pid_file = env.path().join("stray.pid");
+    wait_for(Duration::from_secs(10), || {
+        std::fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n'))
+    });
+    let stray: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    kill9(&mut child);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) && !pid_gone(stray) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let gone = pid_gone(stray);
+    if !gone {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(stray),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    assert!(gone, "the step's group outlived wfc");
+}

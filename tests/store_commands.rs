@@ -176,3 +176,139 @@ fn a_run_that_does_not_compile_leaves_the_store_as_it_was() {
         "the fingerprints are recorded"
     );
 }
+
+/// A gate takes one decision: a second `wfc approve` / `wfc reject` of it,
+/// either way, is refused and names the first (none is silently lost).
+#[test]
+fn a_second_decision_on_a_gate_is_refused() {
+    let env = Env::new(
+        r#"workflow gated {
+  param dir: string
+  step ok: gate { approval "ops"  timeout 50ms }
+}
+"#,
+    );
+    let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    for (first, second) in [
+        ("approve", "reject"),
+        ("approve", "approve"),
+        ("reject", "approve"),
+    ] {
+        let out = env.spawn_run(&[]).wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "the gate timed out");
+        let id = env.run_id();
+        let out = env.wfc(&[first, &id, "ok", "--as", "alice"]);
+        assert!(out.status.success(), "{first}: {}", text(&out));
+        let out = env.wfc(&[second, &id, "ok", "--as", "bob"]);
+        assert_eq!(out.status.code(), Some(1), "{first} then {second}");
+        let done = if first == "approve" {
+            "approved"
+        } else {
+            "rejected"
+        };
+        let err = text(&out);
+        assert!(
+            err.contains(&format!("already {done} by alice at 20")),
+            "{first} then {second}: {err}"
+        );
+        let (d, by): (String, String) = env
+            .conn()
+            .query_row(
+                "SELECT decision, by FROM approvals WHERE run_id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((d.as_str(), by.as_str()), (done, "alice"));
+    }
+}
+
+/// `stdout` keeps its last 1 MiB: a cut stream is named in the step's
+/// record (report, `wfc status` and its JSON), and `json()` of it is an
+/// error naming the cap, not a parse error about what is left.
+#[test]
+fn a_truncated_stdout_is_recorded_and_json_of_it_names_the_cap() {
+    let env = Env::new(
+        r#"workflow big {
+  param dir: string
+  step produce: shell {
+    run "awk 'BEGIN { printf \"[\"; for (i = 0; i < 200000; i++) printf \"%d,\", i; print \"0]\" }'"
+  }
+  step consume: shell { run "echo ${len(json(produce.stdout))}" }
+}
+"#,
+    );
+    let out = env
+        .spawn_run(&["-o", "report.json"])
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let id = env.run_id();
+    let report: J =
+        serde_json::from_str(&std::fs::read_to_string(env.path().join("report.json")).unwrap())
+            .unwrap();
+    let step = |list: &J, name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let cut = &step(&report["steps"], "produce")["outputs"]["truncated"]["stdout"];
+    assert_eq!(cut["kept_bytes"], 1024 * 1024, "{cut}");
+    // `[`, each number and its comma, `0]` and the newline.
+    let total: u64 = 4
+        + (0..200_000u64)
+            .map(|i| i.to_string().len() as u64 + 1)
+            .sum::<u64>();
+    assert_eq!(cut["dropped_bytes"], total - 1024 * 1024, "{cut}");
+    let error = step(&report["steps"], "consume")["error"].to_string();
+    assert!(
+        error.contains("`stdout` was truncated to its last 1 MiB"),
+        "{error}"
+    );
+    let st = env.json(&["status", &id, "--format", "json"]);
+    assert_eq!(
+        step(&st["step_list"], "produce")["outputs"]["truncated"]["stdout"],
+        *cut
+    );
+    let text = String::from_utf8_lossy(&env.wfc(&["status", &id]).stdout).into_owned();
+    assert!(
+        text.contains("stdout truncated: only its last 1 MiB kept"),
+        "{text}"
+    );
+}
+
+/// Instances whose names become alike as file names (`l[a/b]`, `l[a_b]`)
+/// keep their own log files, and `wfc logs RUN STEP` finds each.
+#[test]
+fn instances_named_alike_keep_their_own_logs() {
+    let env = Env::new(
+        r#"workflow alike {
+  param dir: string
+  for each item in ["a/b", "a_b", "a\\b"] {
+    step l: shell { run "printf 'item=%s\\n' ${item}" }
+  }
+}
+"#,
+    );
+    let out = env.spawn_run(&[]).wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = env.run_id();
+    for item in ["a/b", "a_b", "a\\b"] {
+        let out = env.wfc(&["logs", &id, &format!("l[{item}]")]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("item=")).collect();
+        assert_eq!(lines, [format!("item={item}")], "{text}");
+    }
+}

@@ -87,9 +87,7 @@ fn promote(d: &Diagnostic, deny: bool) -> Diagnostic {
 }
 
 fn summary(name: &str, errors: usize, warnings: usize) -> String {
-    fn plural(n: usize, word: &str) -> String {
-        format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-    }
+    let plural = |n: usize, word: &str| crate::words::count(n as u64, word);
     match (errors, warnings) {
         (0, 0) => format!("{name}: ok"),
         (0, w) => format!("{name}: {}", plural(w, "warning")),

@@ -1,4 +1,8 @@
 //! `wfc fmt [--check] FILE|DIR...`
+//!
+//! Exit codes (README's table): 0 nothing to do, 1 problems found (a file
+//! with syntax errors; with `--check`, a file not formatted), 2 bad
+//! invocation or a file that cannot be read or written.
 
 use super::{read_input, usage_error};
 use crate::diag::render;
@@ -33,13 +37,16 @@ pub fn run(args: FmtArgs) -> ExitCode {
     }
     let color = render::use_color(std::io::stderr().is_terminal());
     let mut unformatted = 0;
-    let mut broken = false;
+    // Problems in the files (exit 1), and files that cannot be read or
+    // written (exit 2).
+    let mut syntax_errors = 0;
+    let mut unusable = false;
     for path in &files {
         let (name, text) = match read_input(path) {
             Ok(x) => x,
             Err(msg) => {
                 eprintln!("{msg}");
-                broken = true;
+                unusable = true;
                 continue;
             }
         };
@@ -51,7 +58,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
                     eprintln!("{}", render::render(d, &source, color));
                 }
                 eprintln!("{name}: not formatted: fix the syntax errors first");
-                broken = true;
+                syntax_errors += 1;
                 continue;
             }
         };
@@ -73,17 +80,21 @@ pub fn run(args: FmtArgs) -> ExitCode {
             );
         } else if let Err(e) = std::fs::write(path, &formatted) {
             eprintln!("error: cannot write {name}: {e}");
-            broken = true;
+            unusable = true;
         } else {
             eprintln!("formatted {name}");
         }
     }
     if args.check && unformatted > 0 {
-        eprintln!("{unformatted} file(s) not formatted; run `wfc fmt` on them");
+        eprintln!(
+            "{} not formatted; run `wfc fmt` on {}",
+            crate::words::count(unformatted as u64, "file"),
+            if unformatted == 1 { "it" } else { "them" }
+        );
     }
-    if broken {
+    if unusable {
         ExitCode::from(2)
-    } else if args.check && unformatted > 0 {
+    } else if syntax_errors > 0 || (args.check && unformatted > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -56,6 +56,16 @@ impl StoreArgs {
     }
 }
 
+/// A count of runs to show: a whole number, at least 1 (`--limit 0` would
+/// list nothing and look like an empty store).
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (it is how many runs to show)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
+}
+
 /// Prints a store error and returns exit code 1.
 pub fn store_error(e: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: the run store: {e}");
@@ -66,8 +76,8 @@ pub fn store_error(e: impl std::fmt::Display) -> ExitCode {
 pub struct HistoryArgs {
     /// Only runs of this workflow (its name, as in `workflow NAME { … }`).
     pub workflow: Option<String>,
-    /// At most this many runs.
-    #[arg(short = 'n', long, default_value_t = 20)]
+    /// At most this many runs (at least 1).
+    #[arg(short = 'n', long, default_value_t = 20, value_parser = at_least_one)]
     pub limit: usize,
     /// `text` or `json` (an array of runs: id, workflow, status, started_at, duration_seconds, …).
     #[arg(long, value_enum, default_value_t)]

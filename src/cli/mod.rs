@@ -1,7 +1,9 @@
 //! The command line: clap definitions and dispatch. `main.rs` only calls [`main`].
 //!
-//! Exit codes (documented in README): 0 success, 1 problems found (or the run
-//! failed), 2 bad invocation or unreadable input, 3 the workflow has errors
+//! Exit codes, one table for every command (README's): 0 success, 1 problems
+//! found (a file with errors for `check` and `fmt`, the run failed, a
+//! refused `cancel`/`approve`/`reject`, a store that cannot be read), 2 bad
+//! invocation or unreadable input (nothing ran), 3 the workflow has errors
 //! (commands that need a valid workflow), 130 cancelled.
 
 mod check;
@@ -46,7 +48,7 @@ enum Command {
     Check(check::CheckArgs),
     /// Format workflows in the canonical layout, keeping every comment.
     #[command(
-        after_help = "Examples:\n  wfc fmt deploy.wf            # rewrite in place\n  wfc fmt examples/            # every .wf file below a folder\n  wfc fmt --check examples/    # print a diff, exit 1 if anything is unformatted\n  cat x.wf | wfc fmt -         # stdin to stdout"
+        after_help = "Examples:\n  wfc fmt deploy.wf            # rewrite in place\n  wfc fmt examples/            # every .wf file below a folder\n  wfc fmt --check examples/    # print a diff, exit 1 if anything is unformatted\n  cat x.wf | wfc fmt -         # stdin to stdout\n\nExit status: 0 nothing to do, 1 a file has syntax errors (or, with --check, is not formatted), 2 unreadable or unwritable file."
     )]
     Fmt(fmt::FmtArgs),
     /// Show what a run will do: steps in order, what is skipped and why, how long it takes.
@@ -185,6 +187,14 @@ fn read_input(path: &PathBuf) -> Result<(String, String), String> {
             .map_err(|_| format!("error: {name} is not UTF-8 text")),
         Err(e) => Err(format!("error: cannot read {name}: {e}")),
     }
+}
+
+/// Prints a diagnostic about the command line (it has no place in a file).
+fn print_diagnostic(d: &crate::diag::Diagnostic) {
+    use std::io::IsTerminal;
+    let color = crate::diag::render::use_color(std::io::stderr().is_terminal());
+    let none = crate::span::SourceFile::new("<command line>", String::new());
+    eprint!("{}", crate::diag::render::render(d, &none, color));
 }
 
 /// Exit code 2: bad invocation or unreadable input.

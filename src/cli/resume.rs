@@ -181,10 +181,11 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         .map(|(n, j)| (n, Value::from_json(&j)))
         .collect();
     eprintln!(
-        "wfc: resuming run {id} ({}): {} of {} steps succeeded before and are not run again",
+        "wfc: resuming run {id} ({}): {} of {} succeeded before and {} not run again",
         rec.status,
         restored.len(),
-        plan.main.len()
+        crate::words::count(plan.main.len() as u64, "step"),
+        if restored.len() == 1 { "is" } else { "are" }
     );
     for name in &compensated {
         eprintln!("wfc: `{name}` succeeded before, but its compensation ran: it runs again");

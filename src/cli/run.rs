@@ -14,7 +14,7 @@ use crate::run::reaper::Reaper;
 use crate::run::record::Recorders;
 use crate::run::report::ReportWriter;
 use crate::run::runner::LineOutput;
-use crate::run::{signals, RunOptions, Runner};
+use crate::run::{say, signals, RunOptions, Runner};
 use crate::store::recorder::RunMeta;
 use crate::store::session::RunSession;
 use clap::Args;
@@ -211,6 +211,19 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             file,
         } => (file, names, file_hash, None, fingerprints),
     };
+    let unknown = crate::run::gates::unknown_approvals(plan, &args.exec.approve);
+    if !unknown.is_empty() {
+        unknown.iter().for_each(super::print_diagnostic);
+        return ExitCode::from(2);
+    }
+    // Nothing runs for a report that cannot be written.
+    if let Some(path) = &args.exec.output {
+        if let Err(why) = ReportWriter::check_writable(path) {
+            let shown = path.display().to_string();
+            super::print_diagnostic(&crate::plan::errors::report_not_writable(&shown, &why));
+            return ExitCode::from(2);
+        }
+    }
     // (A reaper dropped on a return before the run finishes it too.)
     let (run_id, reaper_started) = match (&args.resume, args.started) {
         (Some((id, _)), _) => (id.clone(), None),
@@ -285,7 +298,9 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     let mut session = match opened {
         Some(Ok(s)) => Some(s),
         Some(Err(e)) => {
-            eprintln!("error: {e}\n(`--no-store` runs without recording the run)");
+            say::err(&format!(
+                "error: {e}\n(`--no-store` runs without recording the run)"
+            ));
             return ExitCode::from(2);
         }
         None => None,
@@ -319,12 +334,13 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     let reaper = match reaper_started.unwrap_or_else(|| Reaper::start(&run_id)) {
         Ok(r) => Some(r),
         Err(e) => {
-            eprintln!("warning: cannot start the process reaper ({e}); steps run under per-step supervisors");
+            say::err(&format!("warning: cannot start the process reaper ({e}); steps run under per-step supervisors"));
             None
         }
     };
     let exec = Executor::new(ExecOptions {
         supervise: reaper.is_none(),
+        groups: reaper.as_ref().and_then(Reaper::groups),
         ..ExecOptions::default()
     });
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -333,7 +349,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say::err(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -359,7 +375,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             let cancel = CancellationToken::new();
             let force = CancellationToken::new();
             if let Err(e) = signals::install(cancel.clone(), force.clone()) {
-                eprintln!("warning: cannot handle Ctrl-C: {e}");
+                say::err(&format!("warning: cannot handle Ctrl-C: {e}"));
             }
             let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
                 steps: args.exec.approve.clone(),
@@ -373,7 +389,9 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
                 lines = s.lines(Some(lines));
                 _watch = s
                     .watch(cancel.clone())
-                    .map_err(|e| eprintln!("warning: `wfc cancel` cannot reach this run: {e}"))
+                    .map_err(|e| {
+                        say::err(&format!("warning: `wfc cancel` cannot reach this run: {e}"))
+                    })
                     .ok();
             }
             let mut runner = Runner::new(
@@ -392,7 +410,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
         })
     });
     if session.is_some() && result.status != crate::run::record::RunStatus::Succeeded {
-        eprintln!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it");
+        say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
     crate::timings::mark("run ended");
     runtime.shutdown_timeout(Duration::from_millis(200));
@@ -400,12 +418,17 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     if let Some(r) = reaper {
         r.finish();
     }
+    let mut code = result.status.exit_code();
     if let Some(e) = report.and_then(|r| r.write_error()) {
-        eprintln!("error: {e}");
+        // The report was asked for: a run without it is not a success.
+        say::err(&format!("error: {e}; without its report the run exits 1"));
+        if code == 0 {
+            code = 1;
+        }
     }
     crate::timings::mark("finished");
     crate::timings::mark_cpu();
-    ExitCode::from(result.status.exit_code())
+    ExitCode::from(code)
 }
 
 /// Takes the plan's fingerprints (~1.3 µs a step, mostly printing each
@@ -433,7 +456,7 @@ fn take_fingerprints<'s>(
             crate::timings::thread_ended("fingerprints");
         });
     if let Err(e) = started {
-        eprintln!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged");
+        say::err(&format!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged"));
     }
 }
 

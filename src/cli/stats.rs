@@ -4,6 +4,7 @@
 use super::history::{dur, store_error, StoreArgs};
 use super::Format;
 use crate::store::stats::{self, WorkflowStats};
+use crate::words::count;
 use clap::Args;
 use std::process::ExitCode;
 
@@ -11,8 +12,8 @@ use std::process::ExitCode;
 pub struct StatsArgs {
     /// Only this workflow.
     pub workflow: Option<String>,
-    /// Only the most recent N runs of each workflow.
-    #[arg(long, value_name = "N")]
+    /// Only the most recent N runs of each workflow (at least 1).
+    #[arg(long, value_name = "N", value_parser = super::history::at_least_one)]
     pub last: Option<usize>,
     /// `text`, or `json` (an array of workflows, each with its `steps`).
     #[arg(long, value_enum, default_value_t)]
@@ -94,8 +95,12 @@ pub fn render(s: &WorkflowStats) -> String {
             .filter_map(|n| s.steps.iter().find(|x| &x.name == n))
             .map(|x| {
                 format!(
-                    "{} ({} retries; {} of {} runs succeeded, {} only after a retry)",
-                    x.name, x.retries, x.succeeded, x.runs, x.flaky_runs
+                    "{} ({}; {} of {} succeeded, {} only after a retry)",
+                    x.name,
+                    count(x.retries as u64, "retry"),
+                    x.succeeded,
+                    count(x.runs as u64, "run"),
+                    x.flaky_runs
                 )
             })
             .collect();

@@ -159,6 +159,12 @@ pub fn render(d: &RunDetail, attempts: bool, flag: &str) -> String {
             }
             _ => String::new(),
         };
+        // A cut output is worth a note whatever else the step says.
+        let note = match crate::run::exec::truncation_note(&s.outputs) {
+            Some(cut) if note.is_empty() => cut,
+            Some(cut) => format!("{}; {cut}", first_line(&note)),
+            None => note,
+        };
         if s.status == "waiting" && s.kind == "gate" {
             waiting_gates.push(s.name.clone());
         }

@@ -523,11 +523,11 @@ pub fn parallel_member_dependency(
 /// E0134: a dependency on (or an output read of) a step in another rollback or handler.
 pub fn cross_region(span: Span, target: &str, region: &str, via_output: bool) -> Diagnostic {
     let what = if via_output {
-        "the outputs of"
+        "its outputs cannot be read from here"
     } else {
-        "a dependency on"
+        "a step here cannot depend on it"
     };
-    Diagnostic::error("E0134", format!("step `{target}` runs in {region}; {what} it is not allowed here"))
+    Diagnostic::error("E0134", format!("step `{target}` runs in {region}; {what}"))
         .primary(span, format!("`{target}` is in {region}"))
         .help("steps in rollbacks and handlers run after the main graph; only steps in the same body can depend on each other")
 }

@@ -252,9 +252,9 @@ fn step_markdown(doc: &Doc, w: &Workflow, id: usize) -> Option<String> {
     if let Some(r) = &s.retry {
         let _ = write!(
             md,
-            "\n- retry: {} (up to {} attempts)",
+            "\n- retry: {} (up to {})",
             r.count,
-            r.count + 1
+            crate::words::count(u64::from(r.count) + 1, "attempt")
         );
     }
     let deps: Vec<String> = s

@@ -95,6 +95,47 @@ pub fn eval_failed(span: crate::span::Span, what_: &str, why: &str) -> Diagnosti
         )
 }
 
+/// E0410: `--approve NAME` names no gate of the workflow.
+pub fn unknown_gate(name: &str, suggestion: Option<&str>, gates: &[String]) -> Diagnostic {
+    let mut help = match suggestion {
+        Some(s) => format!("did you mean `{s}`? "),
+        None => String::new(),
+    };
+    if gates.is_empty() {
+        help.push_str("this workflow has no gates to approve");
+    } else {
+        help.push_str(&format!(
+            "its gates: {} (or `--approve all`)",
+            gates.join(", ")
+        ));
+    }
+    Diagnostic::error(
+        "E0410",
+        format!("`--approve {name}` names no gate of the workflow; nothing ran"),
+    )
+    .help(help)
+}
+
+/// E0411: a key given twice in a params file (JSON keeps only the last).
+pub fn duplicate_params_key(file: &str, key: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0411",
+        format!("params file {file} gives `{key}` more than once"),
+    )
+    .help(format!(
+        "keep one `\"{key}\": …` in the file (JSON would silently keep only the last)"
+    ))
+}
+
+/// E0412: the `--output` report cannot be written where asked.
+pub fn report_not_writable(path: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0412",
+        format!("cannot write the report to {path}: {why}; nothing ran"),
+    )
+    .help("give `--output` a file in a directory that exists and that you can write")
+}
+
 fn shorten(s: &str) -> String {
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(60).collect::<String>())

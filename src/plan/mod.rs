@@ -29,6 +29,7 @@ pub mod reduce;
 pub mod render;
 pub mod rows;
 pub mod schedule;
+pub mod strict_json;
 pub mod value;
 
 pub use estimate::{DefaultEstimator, Estimate, EstimateSource, Estimator};

@@ -4,8 +4,11 @@
 //! `--params-file` (a JSON object), then the declared default (evaluated with
 //! the params declared before it in scope, so `env("X")` reads the
 //! environment — the usual source of secrets). Each value is parsed by the
-//! declared type and checked against the `in` set or range. Every problem is
-//! reported (not just the first), and nothing is planned if there is one.
+//! declared type and checked against the `in` set or range. An optional
+//! param (`T?`) without a default that is not given is bound to `null`
+//! (absent; reads of it need `default(…)`, as the checker says). Every
+//! problem is reported (not just the first), and nothing is planned if
+//! there is one.
 
 use super::errors;
 use super::eval::{self, Eval, Scope};
@@ -24,6 +27,8 @@ pub enum ParamSource {
     Default,
     /// A default of the form `env("VAR")`; `set` tells whether `VAR` is set.
     Env { var: String, set: bool },
+    /// An optional param (`T?`) without a default, not given: `null`.
+    Unset,
 }
 
 impl ParamSource {
@@ -34,6 +39,7 @@ impl ParamSource {
             ParamSource::Default => "default".into(),
             ParamSource::Env { var, set: true } => format!("${var}"),
             ParamSource::Env { var, set: false } => format!("${var}, not set"),
+            ParamSource::Unset => "optional, not given".into(),
         }
     }
 }
@@ -84,7 +90,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
     // Given values, by param: (text or JSON, origin).
     let mut given: Vec<Option<(Given, ParamSource)>> = vec![None; wf.params.len()];
     if let Some((fname, text)) = &input.file {
-        match serde_json::from_str::<serde_json::Value>(text) {
+        match super::strict_json::parse(text) {
             Ok(serde_json::Value::Object(m)) => {
                 for (k, v) in m {
                     match wf.param_named(&k) {
@@ -94,7 +100,10 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                 }
             }
             Ok(_) => diags.push(errors::bad_params_file(fname, "it is not a JSON object")),
-            Err(e) => diags.push(errors::bad_params_file(
+            Err(super::strict_json::Refused::Duplicate(key)) => {
+                diags.push(errors::duplicate_params_key(fname, &key));
+            }
+            Err(super::strict_json::Refused::Invalid(e)) => diags.push(errors::bad_params_file(
                 fname,
                 &format!("invalid JSON: {e}"),
             )),
@@ -169,6 +178,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                         Eval::Unknown => continue,
                     }
                 }
+                None if matches!(p.ty, Type::Optional(_)) => (Value::Null, ParamSource::Unset),
                 None => {
                     diags.push(errors::missing_param(p));
                     continue;
@@ -223,7 +233,10 @@ impl Given {
             Given::Text(t) => parse_text(t, ty),
             // A JSON string for a non-string type is read like a command-line value.
             Given::Json(serde_json::Value::String(s))
-                if !matches!(ty, Type::String | Type::Json) =>
+                if !matches!(
+                    crate::check::types::non_optional(ty),
+                    Type::String | Type::Json
+                ) =>
             {
                 parse_text(s, ty)
             }
@@ -259,7 +272,7 @@ pub fn rebind(p: &mut BoundParam, input: &ParamInput) -> bool {
             p.value = coerce(&p.ty, Value::Str(text));
             return true;
         }
-        ParamSource::Default => return false,
+        ParamSource::Default | ParamSource::Unset => return false,
     };
     match given.parse(&p.ty) {
         Ok(v) => {
@@ -315,7 +328,9 @@ pub fn parse_text(text: &str, ty: &Type) -> Result<Value, String> {
                     .map(Value::List)
             }
         }
-        Type::Map(_) | Type::Json | Type::Optional(_) | Type::Invalid => {
+        // `-p maybe=x` of a `string?` is the string `x`.
+        Type::Optional(inner) => parse_text(text, inner),
+        Type::Map(_) | Type::Json | Type::Invalid => {
             let j: serde_json::Value =
                 serde_json::from_str(t).map_err(|e| format!("invalid JSON: {e}"))?;
             from_json(&j, ty)
@@ -353,6 +368,7 @@ pub fn from_json(j: &serde_json::Value, ty: &Type) -> Result<Value, String> {
             .collect::<Result<Vec<_>, String>>()
             .map(Value::Map),
         (Type::Json | Type::Invalid, j) => Ok(Value::from_json(j)),
+        (Type::Optional(_), J::Null) => Ok(Value::Null),
         (Type::Optional(t), j) => from_json(j, t),
         _ => Err(wrong()),
     }

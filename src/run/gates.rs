@@ -9,6 +9,8 @@
 //! waiting (until its `timeout`, or until the run is cancelled).
 
 use super::exec::human;
+use crate::diag::Diagnostic;
+use crate::ir::StepKind;
 use futures::future::BoxFuture;
 use std::time::Duration;
 
@@ -52,6 +54,58 @@ impl Approvals for CliApprovals {
             "start the run with `--approve '{step}'` to approve it (`wfc approve RUN STEP` comes with the run store)"
         )
     }
+}
+
+/// `--approve` names that are no gate of `plan` (E0410 each): a name must
+/// be `all`, a gate's step name, or one of its instances (`approve[eu-west]`;
+/// any instance of a loop known only at run time, `approve[*]`). A step left
+/// out at plan time is let through: its gate may exist under other params.
+pub fn unknown_approvals(plan: &crate::plan::Plan, given: &[String]) -> Vec<Diagnostic> {
+    fn base(name: &str) -> &str {
+        name.split('[').next().unwrap_or(name)
+    }
+    fn collect<'p>(g: &'p crate::plan::Graph, out: &mut Vec<&'p str>) {
+        for s in &g.steps {
+            if s.kind == StepKind::Gate {
+                out.push(&s.name);
+            }
+            if let Some(rb) = &s.rollback {
+                collect(rb, out);
+            }
+        }
+    }
+    let mut gates = Vec::new();
+    collect(&plan.main, &mut gates);
+    for h in &plan.handlers {
+        collect(&h.graph, &mut gates);
+    }
+    let known = |name: &str| {
+        name == "all"
+            || gates.iter().any(|g| {
+                *g == name
+                    || base(g) == name
+                    || (g.contains("[*]") && base(g) == base(name) && name.contains('['))
+            })
+            || plan
+                .pruned
+                .iter()
+                .flat_map(|p| &p.steps)
+                .any(|p| p == name || base(p) == name)
+    };
+    let mut bases: Vec<String> = Vec::new();
+    for b in gates.iter().map(|g| base(g)) {
+        if !bases.iter().any(|x| x == b) {
+            bases.push(b.to_owned());
+        }
+    }
+    given
+        .iter()
+        .filter(|n| !known(n))
+        .map(|n| {
+            let suggestion = crate::diag::did_you_mean(base(n), bases.iter().map(String::as_str));
+            crate::plan::errors::unknown_gate(n, suggestion, &bases)
+        })
+        .collect()
 }
 
 /// The message for a gate that waits.

@@ -17,7 +17,8 @@
 //! - [`runner`] runs the whole thing: main graph, compensations, handlers;
 //! - [`record`] is what the run reports ([`record::Recorder`]), to the
 //!   terminal ([`progress`]), a JSON file ([`report`]) and later the run store;
-//!   [`signals`] turns Ctrl-C into cancellation; [`reaper`] makes sure step
+//!   [`signals`] turns Ctrl-C into cancellation; [`say`] writes wfc's own
+//!   messages without stopping the run when nobody reads them; [`reaper`] makes sure step
 //!   processes die with wfc.
 
 pub mod attempt;
@@ -32,6 +33,7 @@ pub mod record;
 pub mod report;
 pub mod retry;
 pub mod runner;
+pub mod say;
 pub mod scheduler;
 pub mod signals;
 pub mod spec;

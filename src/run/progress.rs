@@ -88,14 +88,15 @@ impl Display {
             .min(24);
         let live = live.then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout());
-            let overall = multi.add(ProgressBar::new(0));
+            // Drawn from the run's start on, below its `run …` line (a bar
+            // added now would draw `0/0 steps` before it).
+            let overall = ProgressBar::hidden();
             overall.set_style(
                 ProgressStyle::with_template(
                     "{bar:30.cyan/blue} {pos}/{len} steps · {elapsed} {msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            overall.enable_steady_tick(Duration::from_millis(200));
             Live {
                 multi,
                 overall,
@@ -147,7 +148,7 @@ impl Inner {
     /// held so far.
     fn say(&mut self, line: &str) {
         match &self.live {
-            Some(l) => l.multi.suspend(|| println!("{line}")),
+            Some(l) => l.multi.suspend(|| super::say::out(line)),
             None => {
                 self.hold(line);
                 self.write_held();
@@ -272,17 +273,19 @@ impl Recorder for Display {
     fn run_started(&mut self, run: &RunInfo) {
         self.with(|d| {
             d.main_total = run.steps;
-            if let Some(l) = &d.live {
-                l.overall.set_length(run.steps as u64);
-            }
             d.say(&format!(
-                "{} {} · {} · {} steps · {} jobs",
+                "{} {} · {} · {} · {}",
                 d.paint("1", "run"),
                 run.run_id,
                 run.workflow,
-                run.steps,
-                run.jobs
+                crate::words::count(run.steps as u64, "step"),
+                crate::words::count(run.jobs as u64, "job")
             ));
+            if let Some(l) = &d.live {
+                l.overall.set_length(run.steps as u64);
+                let overall = l.multi.add(l.overall.clone());
+                overall.enable_steady_tick(Duration::from_millis(200));
+            }
         });
     }
 

@@ -7,7 +7,9 @@
 //! `/bin/sh` process, in its own process group (a Ctrl-C at the terminal
 //! does not reach it), whose stdin is a pipe from wfc. wfc never writes to
 //! it until the run is over. If wfc dies in any way, the kernel closes the
-//! pipe, the reaper's `read` returns, and it SIGKILLs every process whose
+//! pipe, the reaper's `read` returns, and it first SIGKILLs the process
+//! group of every running step at once (wfc records them in a file shared
+//! with the reaper, see [`groups`]), then every process whose
 //! environment holds `WFC_REAPER_TAG=<this session's tag>` — every step
 //! process and everything they started, including processes that left the
 //! step's process group (`setsid`, daemons), unless they cleared their
@@ -23,9 +25,13 @@
 //! `posix_spawn`) on every step — about three times ninja's cost per step
 //! for trivial steps — where the reaper costs one process per run.
 
+mod groups;
+
+pub use groups::{GroupSlot, Groups};
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 
 /// The environment variable that tells a step which run it belongs to.
 pub const RUN_ID: &str = "WFC_RUN_ID";
@@ -36,6 +42,10 @@ pub const TAG: &str = "WFC_REAPER_TAG";
 const SCRIPT: &str = r#"trap '' INT HUP TERM
 IFS= read -r line
 [ "$line" = done ] && exit 0
+if [ -n "$2" ]; then
+  for g in $(cat "$2" 2>/dev/null); do kill -KILL -"$g" 2>/dev/null; done
+  rm -f "$2"
+fi
 round=0
 while [ $round -lt 5 ]; do
   found=
@@ -54,6 +64,9 @@ pub struct Reaper {
     /// `None` once finished.
     child: Option<Child>,
     tag: String,
+    /// The running steps' process groups (`None`: no file for them; the
+    /// sweep alone finds the steps).
+    groups: Option<Arc<Groups>>,
 }
 
 impl Reaper {
@@ -65,11 +78,22 @@ impl Reaper {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let tag = format!("{run_id}.{}.{nanos:09}", std::process::id());
+        // In the scratch directory: swept by a later wfc should both wfc
+        // and its reaper die.
+        let groups = super::exec::scratch::dir()
+            .and_then(|d| Groups::create(&d.join(format!("groups-{tag}"))))
+            .ok()
+            .map(Arc::new);
+        let groups_path = groups
+            .as_ref()
+            .map(|g| g.path().as_os_str().to_owned())
+            .unwrap_or_default();
         let child = Command::new("/bin/sh")
             .arg("-c")
             .arg(SCRIPT)
             .arg("wfc-reaper")
             .arg(&tag)
+            .arg(groups_path)
             .env_remove(RUN_ID)
             .env_remove(TAG)
             .stdin(Stdio::piped())
@@ -80,7 +104,13 @@ impl Reaper {
         Ok(Reaper {
             child: Some(child),
             tag,
+            groups,
         })
+    }
+
+    /// Where steps record their process groups (see [`groups`]).
+    pub fn groups(&self) -> Option<Arc<Groups>> {
+        self.groups.clone()
     }
 
     /// The value of [`TAG`] that marks this session's processes.

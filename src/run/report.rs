@@ -12,7 +12,7 @@ use super::record::{
 use crate::plan::Value;
 use serde_json::{json, Map, Value as J};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// A value as JSON with every string masked (`null` for none).
@@ -82,6 +82,31 @@ impl ReportWriter {
     /// The finished report (after the run ended).
     pub fn report(&self) -> Option<J> {
         self.inner.lock().expect("report lock").report.clone()
+    }
+
+    /// Whether the report can be written to `path` (`Err`: why not),
+    /// checked before a run starts so nothing runs for a report that cannot
+    /// be kept. A file that is not there is created and removed again; one
+    /// that is there is opened for writing and left as it is.
+    pub fn check_writable(path: &Path) -> Result<(), String> {
+        if path.is_dir() {
+            return Err("it is a directory".into());
+        }
+        let why = |e: std::io::Error| e.to_string();
+        if path.exists() {
+            return std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map(drop)
+                .map_err(why);
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(why)?;
+        let _ = std::fs::remove_file(path);
+        Ok(())
     }
 
     /// Why the file could not be written, if it could not.

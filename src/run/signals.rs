@@ -28,11 +28,11 @@ pub fn install(cancel: CancellationToken, force: CancellationToken) -> std::io::
             count += 1;
             match count {
                 1 => {
-                    eprintln!("\nwfc: cancelling the run (stopping running steps; compensations and `finally` still run) — Ctrl-C again to skip them");
+                    crate::run::say::err("\nwfc: cancelling the run (stopping running steps; compensations and `finally` still run) — Ctrl-C again to skip them");
                     cancel.cancel();
                 }
                 2 => {
-                    eprintln!("\nwfc: cancelling compensations and handlers too — Ctrl-C again to exit at once");
+                    crate::run::say::err("\nwfc: cancelling compensations and handlers too — Ctrl-C again to exit at once");
                     force.cancel();
                 }
                 _ => {

@@ -124,6 +124,9 @@ impl<'a> Evaluator<'a> {
             self.items.iter().map(|(b, _, v)| (*b, v.clone())).collect();
         let items = bound.len();
         let (v, reads_secret) = if needs_run(e) {
+            if let Some(why) = self.json_of_cut_stream(e) {
+                return Err(why);
+            }
             let e = self.substitute(e, &mut bound);
             let read = &bound[items..];
             let reads_secret = self
@@ -273,6 +276,59 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Why `e` cannot be evaluated if it takes `json()` of a `stdout` or
+    /// `stderr` that was cut to its capture cap: what is left is not the
+    /// whole text, and "not JSON: EOF while parsing" would not say why.
+    fn json_of_cut_stream(&self, e: &Expr) -> Option<String> {
+        let mut found = None;
+        walk(e, &mut |x| {
+            if let ExprKind::Call(Func::Json, args) = &x.kind {
+                for a in args {
+                    walk(a, &mut |r| {
+                        if let ExprKind::StepOutput {
+                            step,
+                            field,
+                            output: None,
+                        } = &r.kind
+                        {
+                            found = found.take().or_else(|| self.cut(*step, field));
+                        }
+                    });
+                }
+            }
+        });
+        found
+    }
+
+    /// The error for `json()` of `step.field` when that stream was cut.
+    fn cut(&self, step: usize, field: &str) -> Option<String> {
+        let r = self.reads.iter().find(|r| r.step == step)?;
+        let graph = if r.main { self.main } else { self.local };
+        let ids: &[usize] = match &r.target {
+            RefTarget::One(id) => std::slice::from_ref(id),
+            RefTarget::List(ids) => ids,
+            RefTarget::Absent => &[],
+        };
+        let size = |sizes: &Value, k: &str| match pick(sizes, k, None) {
+            Value::Int(n) => n.max(0) as u64,
+            _ => 0,
+        };
+        ids.iter().find_map(|&id| {
+            let outputs = graph.get(id)?.as_ref()?;
+            let sizes = pick(&pick(outputs, crate::run::exec::TRUNCATED, None), field, None);
+            if sizes == Value::Null {
+                return None;
+            }
+            let bytes = crate::run::exec::bytes;
+            Some(format!(
+                "json(): `{field}` was truncated to its last {} ({} dropped before it), so it is not the whole JSON; \
+                 have the step write the JSON to $WF_OUTPUTS as a declared `outputs {{ NAME: json }}` instead",
+                bytes(size(&sizes, "kept_bytes")),
+                bytes(size(&sizes, "dropped_bytes"))
+            ))
+        })
+    }
+
     /// The value of `step.field` (or `step.outputs.NAME`) for this instance:
     /// `null` where the step did not produce it.
     fn output(&self, step: usize, field: &str, output: Option<&str>) -> Value {
@@ -333,6 +389,28 @@ fn pick(outputs: &Value, field: &str, output: Option<&str>) -> Value {
     match output {
         Some(name) => get(&get(outputs, "outputs"), name),
         None => get(outputs, field),
+    }
+}
+
+/// Calls `f` on `e` and every expression inside it.
+fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().for_each(|x| walk(x, f)),
+        ExprKind::Map(m) => m.iter().for_each(|(_, x)| walk(x, f)),
+        ExprKind::Interp(parts) => {
+            for p in parts {
+                if let InterpPart::Expr(x) = p {
+                    walk(x, f);
+                }
+            }
+        }
+        ExprKind::Unary(_, x) | ExprKind::Field(x, _) => walk(x, f),
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+            walk(a, f);
+            walk(b, f);
+        }
+        _ => {}
     }
 }
 

@@ -272,26 +272,36 @@ pub fn decide(
             return Err(format!("gate `{step}` of run {id} has already passed"));
         }
     }
-    let prior: Option<(String, String)> = conn
-        .query_row(
-            "SELECT decision, by FROM approvals WHERE run_id = ?1 AND step = ?2",
-            params![id, step],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+    // One decision per gate: a second one (either way) is refused, never
+    // a silent replacement. The insert itself decides, so two deciders at
+    // once cannot both win.
+    let inserted = conn
+        .execute(
+            "INSERT INTO approvals (run_id, step, decision, by, at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (run_id, step) DO NOTHING",
+            params![id, step, decision.name(), by, now_ms()],
         )
-        .optional()
         .map_err(s)?;
-    if let Some((d, who)) = prior {
-        if d == decision.name() {
-            return Err(format!(
-                "gate `{step}` of run {id} was already {d} by {who}"
-            ));
-        }
+    if inserted == 0 {
+        let (d, who, at): (String, String, i64) = conn
+            .query_row(
+                "SELECT decision, by, at FROM approvals WHERE run_id = ?1 AND step = ?2",
+                params![id, step],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(s)?;
+        let when = crate::run::record::timestamp(
+            std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
+        );
+        let next = if d == "rejected" && status != "running" {
+            format!("; `wfc resume {id}` asks for a new decision")
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "gate `{step}` of run {id} was already {d} by {who} at {when}; a gate takes one decision{next}"
+        ));
     }
-    conn.execute(
-        "INSERT OR REPLACE INTO approvals (run_id, step, decision, by, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, step, decision.name(), by, now_ms()],
-    )
-    .map_err(s)?;
     conn.execute(
         &format!("INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, {}, ?2, ?3, ?4, ?5)", super::schema::NEXT_EVENT),
         params![
@@ -463,7 +473,7 @@ fn watch(
                 .optional()
                 .unwrap_or(None);
             if matches!(asked, Some(Some(_))) {
-                eprintln!("\nwfc: `wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
+                crate::run::say::err("\nwfc: `wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
                 cancel.cancel();
             }
         }

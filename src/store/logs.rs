@@ -1,5 +1,7 @@
 //! Step logs: one file per step instance, `logs/RUN/STEP.log` under the
-//! state directory (compensation and handler steps: `logs/RUN/GRAPH.STEP.log`),
+//! state directory (compensation and handler steps: `logs/RUN/GRAPH.STEP.log`;
+//! a name that is not a safe file name as it is gets a digest of itself,
+//! `l[a_b]~5b1f0c2d9e8a.log` for `l[a/b]`, so no two steps share a file),
 //! every attempt's lines after a `── attempt N · TIME ──` line; a step that
 //! prints nothing has no file.
 //!
@@ -60,8 +62,17 @@ impl LogPaths {
     }
 }
 
-/// A file-name-safe version of a name (`/` and control characters become
-/// `_`, and a leading `.` gets a `_` before it).
+/// Names longer than this many bytes are cut (with a digest of the whole
+/// name added): a file name has at most 255 bytes.
+const LONGEST: usize = 160;
+
+/// A file-name-safe version of a name: `/`, `\` and control characters
+/// become `_`, a leading `.` gets a `_` before it, a long name is cut. A
+/// name changed so ends in `~` and 12 hex digits of its digest, which keeps
+/// names apart that became alike (`l[a/b]`, `l[a\b]`; `l[a_b]` stays as it
+/// is). Step names never hold `~` outside a loop item's brackets, and an
+/// instance name ends with `]`, so no name that is kept as it is looks like
+/// one that was changed.
 fn safe(name: &str) -> Cow<'_, str> {
     let unsafe_char = |c: char| c == '/' || c == '\\' || c.is_control();
     // Most names are ASCII: checked a byte at a time (the char test decodes
@@ -71,18 +82,23 @@ fn safe(name: &str) -> Cow<'_, str> {
     } else {
         !name.contains(unsafe_char)
     };
-    if clean && !name.starts_with('.') {
+    if clean && !name.starts_with('.') && name.len() <= LONGEST {
         return Cow::Borrowed(name);
     }
-    let s: String = name
-        .chars()
-        .map(|c| if unsafe_char(c) { '_' } else { c })
-        .collect();
-    if s.starts_with('.') {
-        Cow::Owned(format!("_{s}"))
-    } else {
-        Cow::Owned(s)
+    let mut s = String::with_capacity(name.len().min(LONGEST) + 16);
+    if name.starts_with('.') {
+        s.push('_');
     }
+    for c in name.chars() {
+        if s.len() + c.len_utf8() > LONGEST {
+            break;
+        }
+        s.push(if unsafe_char(c) { '_' } else { c });
+    }
+    let digest = super::hex(super::fnv(name.as_bytes()));
+    s.push('~');
+    s.push_str(&digest[..12]);
+    Cow::Owned(s)
 }
 
 fn open_append(path: &Path) -> std::io::Result<File> {
@@ -192,8 +208,13 @@ mod tests {
             kind: "shell",
         };
         let r1 = LogPaths::new("r1");
+        let digest = |n: &str| crate::store::hex(crate::store::fnv(n.as_bytes()))[..12].to_owned();
         assert_eq!(
             r1.of(&k(GraphName::Main, "ship[eu/west]")),
+            format!("logs/r1/ship[eu_west]~{}.log", digest("ship[eu/west]"))
+        );
+        assert_eq!(
+            r1.of(&k(GraphName::Main, "ship[eu_west]")),
             "logs/r1/ship[eu_west].log"
         );
         // Written into a buffer that held a longer path before.
@@ -205,8 +226,34 @@ mod tests {
                 GraphName::Handler(crate::syntax::ast::HandlerKind::Finally),
                 ".hidden\tstep"
             )),
-            "logs/r_2/finally._.hidden_step.log"
+            format!(
+                "logs/r_2~{}/finally._.hidden_step~{}.log",
+                digest("r/2"),
+                digest(".hidden\tstep")
+            )
         );
+    }
+
+    #[test]
+    fn names_made_alike_keep_apart_and_long_ones_are_cut() {
+        let r = LogPaths::new("r");
+        let of = |name: &str| {
+            r.of(&StepKey {
+                graph: GraphName::Main,
+                name: name.into(),
+                kind: "shell",
+            })
+        };
+        let names = ["l[a/b]", "l[a\\b]", "l[a_b]", "l[a\nb]", "l[a\rb]"];
+        let mut paths: Vec<String> = names.iter().map(|n| of(n)).collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), names.len(), "{paths:?}");
+        let long = format!("l[{}]", "é".repeat(400));
+        let path = of(&long);
+        let file = path.rsplit('/').next().unwrap();
+        assert!(file.len() < 200, "{file}");
+        assert_ne!(of(&format!("l[{}x]", "é".repeat(400))), path);
     }
 
     #[test]

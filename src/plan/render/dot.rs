@@ -22,10 +22,10 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
         o,
         "  label={}; labelloc=t; fontname=\"Helvetica\";",
         quote(&format!(
-            "{}: {} with {} jobs (critical path {})",
+            "{}: {} with {} (critical path {})",
             plan.workflow,
             human(sch.total_ms),
-            sch.jobs,
+            crate::words::count(sch.jobs as u64, "job"),
             human(sch.critical_ms)
         ))
     );

@@ -46,6 +46,45 @@ pub fn show_text(wf: &dyn Names, e: &Expr) -> String {
     }
 }
 
+/// A `run` command as the interpreter will run it: each `${…}` known at
+/// plan time quoted for its shell context exactly as the run quotes it
+/// (`echo 'a b; rm -rf /'`), `${raw(…)}` spliced as is, and what only the run
+/// knows (step outputs, secrets) kept as `${…}`.
+pub fn command_text(wf: &dyn Names, e: &Expr) -> String {
+    let ExprKind::Interp(parts) = &e.kind else {
+        return show_text(wf, e);
+    };
+    let mut cmd = crate::shell::ShellCommand::new();
+    for p in parts {
+        let x = match p {
+            InterpPart::Text(t) => {
+                cmd.text(t);
+                continue;
+            }
+            InterpPart::Expr(x) => x,
+        };
+        let known = |x: &Expr| is_literal(x) && !x.tainted;
+        match &x.kind {
+            ExprKind::Call(Func::Raw, args) if args.len() == 1 && known(&args[0]) => {
+                cmd.raw(&literal_text(&args[0]));
+            }
+            _ if known(x) => {
+                // (A value the run could not quote fails the step; shown as written.)
+                let mut tried = cmd.clone();
+                if tried.value(&literal_text(x)).is_ok() {
+                    cmd = tried;
+                } else {
+                    cmd.placeholder(&format!("${{{}}}", show(wf, x)));
+                }
+            }
+            _ => {
+                cmd.placeholder(&format!("${{{}}}", show(wf, x)));
+            }
+        }
+    }
+    cmd.finish()
+}
+
 fn is_literal(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Str(_)

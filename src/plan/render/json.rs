@@ -5,7 +5,7 @@
 //! Secrets are `"***"`; expressions only known at run time are source text.
 
 use super::expr::{show, show_text, MASK};
-use super::{field_text, seconds, summary};
+use super::{seconds, step_field_text, summary};
 use crate::ir::{FieldValue, HandlerKind, Wait, Workflow};
 use crate::plan::{Graph, GroupKind, Plan, PlannedStep};
 use crate::span::SourceFile;
@@ -419,7 +419,7 @@ fn fields(wf: &Workflow, s: &PlannedStep) -> Map<String, J> {
                     .map(|(k, e)| (k.clone(), J::String(show_text(wf, e))))
                     .collect(),
             ),
-            v => J::String(field_text(wf, v)),
+            v => J::String(step_field_text(wf, s, &f.name, v)),
         };
         if f.name == "mount" {
             if let J::Array(xs) = fields

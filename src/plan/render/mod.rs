@@ -18,7 +18,9 @@ use expr::{show, show_text, MASK};
 
 /// A bound param's value as shown: `***` for secrets.
 pub fn param_value(p: &BoundParam) -> String {
-    if p.secret {
+    if p.source == crate::plan::ParamSource::Unset {
+        "unset".into()
+    } else if p.secret {
         MASK.into()
     } else {
         p.value.literal()
@@ -41,6 +43,17 @@ pub fn field_text(wf: &Workflow, v: &FieldValue) -> String {
     }
 }
 
+/// Field `name` of step `s` as text: a `shell` or `docker` `run` command as
+/// it will run ([`expr::command_text`]), others as [`field_text`].
+pub fn step_field_text(wf: &Workflow, s: &PlannedStep, name: &str, v: &FieldValue) -> String {
+    match (s.kind, name, v) {
+        (StepKind::Shell | StepKind::Docker, "run", FieldValue::Expr(e)) => {
+            expr::command_text(wf, e)
+        }
+        _ => field_text(wf, v),
+    }
+}
+
 fn field<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a FieldValue> {
     s.fields.iter().find(|f| f.name == name).map(|f| &f.value)
 }
@@ -48,9 +61,10 @@ fn field<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a FieldValue> {
 /// What the step does, in one line: the command, `GET url`, the image, …
 pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
     let text = |name: &str| field(s, name).map(|v| field_text(wf, v));
+    let run = || field(s, "run").map(|v| step_field_text(wf, s, "run", v));
     let full = match s.kind {
-        StepKind::Shell => text("run").unwrap_or_default(),
-        StepKind::Docker => match text("run") {
+        StepKind::Shell => run().unwrap_or_default(),
+        StepKind::Docker => match run() {
             Some(run) => format!("{}: {run}", text("image").unwrap_or_default()),
             None => text("image").unwrap_or_default(),
         },

@@ -55,7 +55,7 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
     let _ = writeln!(o, "{} {}", st.bold("Plan:"), st.bold(&title));
     let mut facts = vec![
         plural(g.len(), "step"),
-        format!("{} jobs ({})", sch.jobs, sch.jobs_source),
+        format!("{} ({})", plural(sch.jobs, "job"), sch.jobs_source),
     ];
     if let Some(t) = plan.timeout_ms {
         facts.push(format!("timeout {}", human(t)));
@@ -289,8 +289,10 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
             o,
             "{}",
             st.dim(&format!(
-                "{} without `estimate` use the default for their kind (docs/plan.md)",
-                plural(defaults, "step")
+                "{} without `estimate` {} the default for {} kind (docs/plan.md)",
+                plural(defaults, "step"),
+                if defaults == 1 { "uses" } else { "use" },
+                if defaults == 1 { "its" } else { "their" }
             ))
         );
     }
@@ -370,7 +372,7 @@ fn step_lines(
 }
 
 fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+    crate::words::count(n as u64, word)
 }
 
 fn capitalise(s: &str) -> String {

@@ -246,10 +246,7 @@ pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> 
     if let Some(code) = outcome.exit_code {
         outcome.output("exit_code", code);
     }
-    outcome.output("stdout", stdout.text.trim_end_matches('\n'));
-    outcome.output("stderr", stderr.text.trim_end_matches('\n'));
-    outcome.stdout = stdout;
-    outcome.stderr = stderr;
+    outcome.streams(stdout, stderr, cap);
     if let (Status::Succeeded, Some(why)) = (outcome.status, lost_log) {
         // The container succeeded, but what it printed cannot be told whole:
         // handing a cut `stdout` on as if complete would lose data silently.

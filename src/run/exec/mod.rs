@@ -246,6 +246,66 @@ impl Outcome {
     pub(crate) fn output(&mut self, name: &str, value: impl Into<serde_json::Value>) {
         self.outputs.insert(name.to_owned(), value.into());
     }
+
+    /// Takes the captured streams as the `stdout` and `stderr` outputs. A
+    /// stream cut to its last `cap` bytes is named under the `truncated`
+    /// output (`{"stdout": {"kept_bytes": …, "dropped_bytes": …}}`), which
+    /// the step's record shows and `json()` of the stream refuses with.
+    pub(crate) fn streams(&mut self, stdout: Captured, stderr: Captured, cap: usize) {
+        self.output("stdout", stdout.text.trim_end_matches('\n'));
+        self.output("stderr", stderr.text.trim_end_matches('\n'));
+        let mut cut = serde_json::Map::new();
+        for (name, c) in [("stdout", &stdout), ("stderr", &stderr)] {
+            if c.dropped > 0 {
+                let sizes = serde_json::json!({ "kept_bytes": cap, "dropped_bytes": c.dropped });
+                cut.insert(name.to_owned(), sizes);
+            }
+        }
+        if !cut.is_empty() {
+            self.output(TRUNCATED, cut);
+        }
+        self.stdout = stdout;
+        self.stderr = stderr;
+    }
+}
+
+/// The output naming the streams cut to their capture cap (see
+/// [`Outcome::streams`]); not a declared output: nothing reads it by name.
+pub const TRUNCATED: &str = "truncated";
+
+/// `1 MiB`, `64 KiB`, `1000 bytes`: a byte count for messages.
+pub fn bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    match n {
+        n if n >= KIB * KIB && n % (KIB * KIB) == 0 => format!("{} MiB", n / (KIB * KIB)),
+        n if n >= KIB * KIB => format!("{:.1} MiB", n as f64 / (KIB * KIB) as f64),
+        n if n >= KIB && n % KIB == 0 => format!("{} KiB", n / KIB),
+        n if n >= KIB => format!("{:.1} KiB", n as f64 / KIB as f64),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// What the `truncated` output of a step says, in words: `stdout: only
+/// the last 1 MiB kept (3.2 MiB dropped)`; `None` when nothing was cut.
+pub fn truncation_note(outputs: &serde_json::Value) -> Option<String> {
+    let cut = outputs.get(TRUNCATED)?.as_object()?;
+    let notes: Vec<String> = cut
+        .iter()
+        .map(|(stream, sizes)| {
+            let n = |k: &str| {
+                sizes
+                    .get(k)
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0)
+            };
+            format!(
+                "{stream} truncated: only its last {} kept ({} dropped)",
+                bytes(n("kept_bytes")),
+                bytes(n("dropped_bytes"))
+            )
+        })
+        .collect();
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// `1.5s`, `2m`, `250ms`: a duration for messages.
@@ -280,6 +340,9 @@ pub struct ExecOptions {
     /// cleanup after a killed wfc to the caller (`wfc run` has a reaper:
     /// `crate::run::reaper`).
     pub supervise: bool,
+    /// Where shell steps record their process groups for the run's reaper
+    /// (`crate::run::reaper::Groups`), so a killed wfc's steps stop at once.
+    pub groups: Option<std::sync::Arc<crate::run::reaper::Groups>>,
 }
 
 impl Default for ExecOptions {
@@ -290,6 +353,7 @@ impl Default for ExecOptions {
             body_cap: DEFAULT_BODY_CAP,
             docker_host: None,
             supervise: true,
+            groups: None,
         }
     }
 }

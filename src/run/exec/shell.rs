@@ -146,6 +146,8 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         }
     };
     let leader = child.id();
+    // Freed when this returns: by then the group is killed (below).
+    let _group = ex.opts.groups.as_ref().and_then(|g| g.add(leader));
     let mut out_rx = child.stdout.take().expect("piped");
     let mut err_rx = child.stderr.take().expect("piped");
     let exited = CancellationToken::new();
@@ -189,10 +191,7 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     if let Some(code) = outcome.exit_code {
         outcome.output("exit_code", code);
     }
-    outcome.output("stdout", stdout.text.trim_end_matches('\n'));
-    outcome.output("stderr", stderr.text.trim_end_matches('\n'));
-    outcome.stdout = stdout;
-    outcome.stderr = stderr;
+    outcome.streams(stdout, stderr, cap);
     if let (Status::Succeeded, Some(outputs_file)) = (outcome.status, &outputs_file) {
         match outputs_file.read() {
             Ok(declared) => outcome.declared = declared,

@@ -1,0 +1,26 @@
+//! wfc's own messages during a run, written so that a closed stdout or
+//! stderr (`wfc run w.wf 2>&1 | head -1`) never stops the run.
+//!
+//! `println!` and `eprintln!` panic when the write fails: SIGPIPE is
+//! ignored (Rust's runtime does so, and `wfc run` keeps it so), so a write
+//! to a pipe whose reader has gone fails with EPIPE. A panic there killed
+//! the task or thread that was writing — the signal handler (SIGTERM then
+//! never cancelled the run) or the store's watch thread (no heartbeat, no
+//! `wfc cancel`). These write what they can and drop the rest; the run's
+//! own record (the store, its logs, the report) is unaffected.
+
+use std::io::Write;
+
+/// Writes `line` and a newline to stderr; a failed write is dropped.
+pub fn err(line: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(line.as_bytes());
+    let _ = e.write_all(b"\n");
+}
+
+/// Writes `line` and a newline to stdout; a failed write is dropped.
+pub fn out(line: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(line.as_bytes());
+    let _ = o.write_all(b"\n");
+}
