@@ -1,13 +1,15 @@
 //! Skips, end to end: a step whose branch is not taken is *absent* — what
 //! depends on it runs, after what it would have waited for; a step that
 //! failed (optional) or did not run does not satisfy what depends on it; a
-//! read guarded by `default(…)` runs after the step however it ended; and an
-//! output that does not exist is never read as empty text.
+//! read guarded by `default(…)` runs after the step however it ended; an
+//! output that does not exist is never read as empty text; and a wait for
+//! approval ends when the run's outcome is decided without it.
 
 #[path = "run/harness.rs"]
 mod harness;
 
-use harness::Case;
+use harness::{wait_dead, Case};
+use std::time::Duration;
 
 fn status(c: &Case, name: &str) -> (String, String) {
     let s = wfc::testing::report_step(&c.report(), name);
@@ -214,4 +216,34 @@ fn an_output_that_does_not_exist_is_never_empty_text() {
     let (st, err) = status(&c, "use");
     assert_eq!(st, "failed");
     assert_eq!(err, "`${json(h.stdout).name}` has no value");
+}
+
+#[test]
+fn a_wait_for_approval_ends_when_a_required_step_fails() {
+    // The run has failed: no approval can change that, and wfc used to wait
+    // for one forever.
+    let c = Case::new(
+        r#"workflow w {
+  step gate: gate { approval "boss" }
+  step bad: shell { run "sleep 0.3; exit 1" }
+  finally {
+    step fin: shell { run "echo finally > fin" }
+  }
+}"#,
+    );
+    let child = c.spawn(&["--output", "report.json"]);
+    let pid = child.id() as i32;
+    if !wait_dead(pid, Duration::from_secs(20)) {
+        harness::signal(pid, nix::sys::signal::Signal::SIGKILL);
+        panic!("wfc still waits for an approval that cannot change the outcome");
+    }
+    let r = harness::Done::from(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(c.lines("fin"), ["finally"], "{r}");
+    let (st, err) = status(&c, "gate");
+    assert_eq!(st, "cancelled");
+    assert_eq!(
+        err,
+        "cancelled: the run failed while it waited for approval (`bad` failed)"
+    );
 }

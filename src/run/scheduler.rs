@@ -73,6 +73,8 @@ struct StepRun {
     started: Option<(SystemTime, Instant)>,
     last: Option<Box<Last>>,
     cancel: Option<CancellationToken>,
+    /// A gate waiting for a person (`approval`, or a check's `on fail pause`).
+    approval: bool,
 }
 
 /// A step's last attempt, and its outputs as recorded for it (masked JSON),
@@ -157,14 +159,7 @@ impl Runner<'_> {
             topo: Topology::new(graph, prio),
             outputs: vec![None; graph.len()],
             keep,
-            steps: (0..graph.len())
-                .map(|_| StepRun {
-                    attempts: 0,
-                    started: None,
-                    last: None,
-                    cancel: None,
-                })
-                .collect(),
+            steps: (0..graph.len()).map(|_| StepRun::default()).collect(),
             running: 0,
             completion: Vec::new(),
             failure: None,
@@ -410,7 +405,10 @@ impl Runner<'_> {
                 self.first_attempt(g, v);
                 tokio::spawn(attempt::run_step(self.exec.clone(), spec, job));
             }
-            Prepared::Gate(GateSpec::Approval { who }) => self.approval(&key.name, &who, job),
+            Prepared::Gate(GateSpec::Approval { who }) => {
+                g.steps[v].approval = true;
+                self.approval(&key.name, &who, job)
+            }
             Prepared::Gate(GateSpec::Check { passed, on_fail }) => {
                 let check = step
                     .fields
@@ -429,7 +427,10 @@ impl Runner<'_> {
                         Status::Failed,
                         Some(format!("the check `{check}` is false")),
                     ),
-                    (false, OnFail::Pause) => return self.approval(&key.name, "", job),
+                    (false, OnFail::Pause) => {
+                        g.steps[v].approval = true;
+                        return self.approval(&key.name, "", job);
+                    }
                 };
                 let result = AttemptResult {
                     status,
@@ -564,6 +565,13 @@ impl Runner<'_> {
                 error.unwrap_or_else(|| "failed".into())
             ));
         }
+        if status == StepStatus::Cancelled && g.steps[v].approval && !g.cancelled {
+            if let Some((failed, _)) = &g.failure {
+                error = Some(format!(
+                    "cancelled: the run failed while it waited for approval (`{failed}` failed)"
+                ));
+            }
+        }
         let any = g.topo.any_of[v];
         if status == StepStatus::Cancelled {
             if let Some(a) = any {
@@ -662,6 +670,12 @@ impl Runner<'_> {
             }
             if !keep_going {
                 g.stopping = true;
+                // The outcome is decided: no approval can change it now.
+                for s in g.steps.iter().filter(|s| s.approval) {
+                    if let Some(t) = &s.cancel {
+                        t.cancel();
+                    }
+                }
             }
         }
     }
