@@ -438,10 +438,10 @@ impl Recorder for Display {
                 let not_run = count(&|s| s == StepStatus::NotRun);
                 let mut notes = Vec::new();
                 if failed > 0 {
-                    notes.push(format!("{} failed", plural(failed, "optional step")));
+                    notes.push(format!("{} failed", crate::words::count(failed as u64, "optional step")));
                 }
                 if not_run > 0 {
-                    notes.push(format!("{} not run", plural(not_run, "step")));
+                    notes.push(format!("{} not run", crate::words::count(not_run as u64, "step")));
                 }
                 if !notes.is_empty() {
                     line.push_str(&format!(" ({})", notes.join(", ")));
@@ -568,11 +568,3 @@ fn status_look(s: StepStatus) -> (&'static str, &'static str) {
     }
 }
 
-/// `1 step`, `2 steps`.
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
