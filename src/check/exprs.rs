@@ -596,7 +596,7 @@ impl Checker<'_> {
         match lift {
             Some(Lift::Quiet { why, step }) => dc::quiet_output_used(span, found, want, why, step),
             Some(Lift::Optional(why)) => dc::optional_used(span, found, want, why),
-            _ => dc::optional_used(span, found, want, "it is optional"),
+            _ => dc::optional_value_used(span, found, want),
         }
     }
 

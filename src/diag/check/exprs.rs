@@ -176,6 +176,16 @@ pub fn optional_used(span: Span, found: &str, expected: &str, why: &str) -> Diag
     .help("give a fallback with `default(x, fallback)`, or read it inside the same block")
 }
 
+/// E0153, for an optional value that is not a step's output (a `T?` param).
+pub fn optional_value_used(span: Span, found: &str, expected: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0153",
+        format!("expected {expected}, found {found} (a value that may not exist)"),
+    )
+    .primary(span, "this may not exist: it is optional")
+    .help("give a fallback with `default(x, fallback)`")
+}
+
 /// E0153, for an output of a step that may fail without failing the run
 /// (`optional`, or depending on such a step): the fix may also wait for it.
 pub fn quiet_output_used(
