@@ -534,6 +534,40 @@ fn wfc_cancel_stops_a_run_whose_output_pipe_is_closed() {
     assert_eq!(st["status"], "cancelled", "{st:#}");
 }
 
+/// `wfc resume` into a closed pipe resumes all the same (its messages
+/// before the run used to panic on the failed write, and nothing resumed).
+#[test]
+fn resume_into_a_closed_pipe_still_resumes() {
+    let env = Env::new(
+        r#"workflow fix {
+  param dir: string
+  step a: shell { run "echo a >> ${dir}/count/a; test -f ${dir}/ok" }
+}
+"#,
+    );
+    let out = env.spawn_run(&[]).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let id = env.run_id();
+    env.touch("ok");
+    // The reader is gone before wfc writes a byte.
+    let script = format!(
+        "(sleep 0.3; \"{}\" resume {id} --plain; echo $? > code) 2>&1 | true",
+        env::WFC
+    );
+    let status = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(env.path())
+        .env_remove("WFC_STATE_DIR")
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let code = std::fs::read_to_string(env.path().join("code")).unwrap();
+    assert_eq!(code.trim(), "0");
+    assert_eq!(env.count("a"), 2);
+    let st = env.json(&["status", &id, "--format", "json"]);
+    assert_eq!(st["status"], "succeeded", "{st:#}");
+}
+
 /// After `kill -9` of wfc the reaper kills each running step's process
 /// group at once, before it sweeps `/proc` for the session's tag: a
 /// process of the step's group that cleared its environment (which the

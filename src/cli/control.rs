@@ -43,10 +43,10 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Err(e) = control::request_cancel(&store.conn, &id) {
-        eprintln!("error: {e}");
+        crate::run::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
     }
-    println!("asked run {id} to cancel");
+    crate::run::say::out(&format!("asked run {id} to cancel"));
     if !args.wait {
         return ExitCode::SUCCESS;
     }
@@ -56,14 +56,14 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         match control::run_status(&store.conn, &id) {
             Ok(Some(s)) if s == "running" => std::thread::sleep(control::POLL),
             Ok(Some(s)) => {
-                println!("run {id} is {s}");
+                crate::run::say::out(&format!("run {id} is {s}"));
                 return ExitCode::SUCCESS;
             }
             Ok(None) => return store_error(format!("run {id} vanished")),
             Err(e) => return store_error(e),
         }
     }
-    eprintln!("error: run {id} is still running after 60 s");
+    crate::run::say::err(&format!("error: run {id} is still running after 60 s"));
     ExitCode::from(1)
 }
 
@@ -78,7 +78,7 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
         .filter(|b| !b.trim().is_empty())
         .unwrap_or_else(|| "unknown".into());
     if let Err(e) = control::decide(&store.conn, &id, &args.gate, decision, &by) {
-        eprintln!("error: {e}");
+        crate::run::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
     }
     let status = control::run_status(&store.conn, &id)
@@ -87,12 +87,12 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
         .unwrap_or_default();
     let what = decision.name();
     if status == "running" {
-        println!("{what} gate `{}` of run {id} as {by}", args.gate);
+        crate::run::say::out(&format!("{what} gate `{}` of run {id} as {by}", args.gate));
     } else {
-        println!(
+        crate::run::say::out(&format!(
             "{what} gate `{}` of run {id} as {by}; the run is {status}: `wfc resume {id}` continues it",
             args.gate
-        );
+        ));
     }
     ExitCode::SUCCESS
 }

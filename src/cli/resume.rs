@@ -40,7 +40,7 @@ pub struct ResumeArgs {
 }
 
 fn refuse(msg: &str) -> ExitCode {
-    eprintln!("error: {msg}");
+    crate::run::say::err(&format!("error: {msg}"));
     ExitCode::from(2)
 }
 
@@ -103,7 +103,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     let (mut plan, wf, source) = match plan_cmd::compile(&input) {
         Ok(x) => x,
         Err(code) => {
-            eprintln!("error: run {id} cannot be resumed: its workflow no longer compiles with the run's params");
+            crate::run::say::err(&format!("error: run {id} cannot be resumed: its workflow no longer compiles with the run's params"));
             return code;
         }
     };
@@ -152,17 +152,17 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         }
         if changed {
             if diff.is_empty() {
-                eprintln!(
+                crate::run::say::err(&format!(
                     "wfc: {} changed since the run, but not its plan",
                     input.file.display()
-                );
+                ));
             } else {
-                eprintln!(
+                crate::run::say::err(&format!(
                     "wfc: {} changed since the run; the resume takes in:",
                     input.file.display()
-                );
+                ));
                 for line in &diff.other {
-                    eprintln!("  - {line}");
+                    crate::run::say::err(&format!("  - {line}"));
                 }
             }
         }
@@ -180,15 +180,17 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         .filter(|(n, _)| planned(n))
         .map(|(n, j)| (n, Value::from_json(&j)))
         .collect();
-    eprintln!(
+    crate::run::say::err(&format!(
         "wfc: resuming run {id} ({}): {} of {} succeeded before and {} not run again",
         rec.status,
         restored.len(),
         crate::words::count(plan.main.len() as u64, "step"),
         if restored.len() == 1 { "is" } else { "are" }
-    );
+    ));
     for name in &compensated {
-        eprintln!("wfc: `{name}` succeeded before, but its compensation ran: it runs again");
+        crate::run::say::err(&format!(
+            "wfc: `{name}` succeeded before, but its compensation ran: it runs again"
+        ));
     }
     drop(store);
     execute(

@@ -438,10 +438,16 @@ impl Recorder for Display {
                 let not_run = count(&|s| s == StepStatus::NotRun);
                 let mut notes = Vec::new();
                 if failed > 0 {
-                    notes.push(format!("{} failed", crate::words::count(failed as u64, "optional step")));
+                    notes.push(format!(
+                        "{} failed",
+                        crate::words::count(failed as u64, "optional step")
+                    ));
                 }
                 if not_run > 0 {
-                    notes.push(format!("{} not run", crate::words::count(not_run as u64, "step")));
+                    notes.push(format!(
+                        "{} not run",
+                        crate::words::count(not_run as u64, "step")
+                    ));
                 }
                 if !notes.is_empty() {
                     line.push_str(&format!(" ({})", notes.join(", ")));
@@ -567,4 +573,3 @@ fn status_look(s: StepStatus) -> (&'static str, &'static str) {
         StepStatus::NotRun => ("2", "· not run"),
     }
 }
-
