@@ -136,6 +136,31 @@ fn http_webhook_and_slack_steps_against_a_real_server() {
     );
 }
 
+/// A body that is not JSON has no `.json.name`: the step that needs it
+/// fails, naming what has no value (it used to run with "" and succeed).
+#[test]
+fn a_field_of_a_body_that_is_not_json_is_never_empty_text() {
+    let (base, _) = server();
+    let c = Case::new(
+        r#"workflow w {
+          param base: string
+          step fetch: http { get "${base}/text" }
+          step use: shell { run "echo id=${fetch.json.name} > out" }
+        }"#,
+    );
+    let r = c.run(&[
+        "--param",
+        &format!("base={base}"),
+        "--output",
+        "report.json",
+    ]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(!c.path("out").exists(), "{r}");
+    let use_ = wfc::testing::report_step(&c.report(), "use");
+    assert_eq!(use_["status"], "failed");
+    assert_eq!(use_["error"], "`${fetch.json.name}` has no value", "{r}");
+}
+
 #[test]
 fn email_steps_deliver_to_a_local_smtp_sink() {
     let dir = tempfile::tempdir().unwrap();
