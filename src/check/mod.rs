@@ -12,7 +12,7 @@
 //! 4. `lints` reports warnings (unused params, dead branches, `raw()`,
 //!    secrets in command lines and notifications).
 //!
-//! A file with `optional` steps is checked twice: [`quiet`] finds, on the
+//! A file with `optional` steps is checked twice: `quiet` finds, on the
 //! first IR, the steps that may fail without failing the run, whose outputs
 //! the second check types as optional.
 //!
@@ -24,6 +24,7 @@ pub mod functions;
 mod graph;
 pub mod kinds;
 mod lints;
+mod outputs;
 mod quiet;
 mod scope;
 mod steps;

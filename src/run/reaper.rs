@@ -9,7 +9,7 @@
 //! it until the run is over. If wfc dies in any way, the kernel closes the
 //! pipe, the reaper's `read` returns, and it first SIGKILLs the process
 //! group of every running step at once (wfc records them in a file shared
-//! with the reaper, see [`groups`]), then every process whose
+//! with the reaper, see `groups`), then every process whose
 //! environment holds `WFC_REAPER_TAG=<this session's tag>` — every step
 //! process and everything they started, including processes that left the
 //! step's process group (`setsid`, daemons), unless they cleared their
@@ -108,7 +108,7 @@ impl Reaper {
         })
     }
 
-    /// Where steps record their process groups (see [`groups`]).
+    /// Where steps record their process groups (see `groups`).
     pub fn groups(&self) -> Option<Arc<Groups>> {
         self.groups.clone()
     }

@@ -270,7 +270,7 @@ impl Outcome {
 }
 
 /// The output naming the streams cut to their capture cap (see
-/// [`Outcome::streams`]); not a declared output: nothing reads it by name.
+/// `Outcome::streams`); not a declared output: nothing reads it by name.
 pub const TRUNCATED: &str = "truncated";
 
 /// `1 MiB`, `64 KiB`, `1000 bytes`: a byte count for messages.
