@@ -1,6 +1,7 @@
 //! Expression typing: resolves names (params, loop variables, step outputs,
 //! `failed.*`), types every node, propagates secret taint, and records the
-//! output reads that imply dependencies. Calls are typed in [`super::functions`].
+//! output reads that imply dependencies (typed in [`super::outputs`]). Calls
+//! are typed in [`super::functions`].
 
 use super::types::{self, Fit};
 use super::{Checker, Ctx};
