@@ -620,6 +620,26 @@ impl Expr {
         }
     }
 
+    /// Calls `f` on the expression and every expression inside it, outer first.
+    pub fn walk<'e>(&'e self, f: &mut impl FnMut(&'e Expr)) {
+        f(self);
+        match &self.kind {
+            ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().for_each(|x| x.walk(f)),
+            ExprKind::Map(m) => m.iter().for_each(|(_, x)| x.walk(f)),
+            ExprKind::Interp(parts) => parts.iter().for_each(|p| {
+                if let InterpPart::Expr(x) = p {
+                    x.walk(f)
+                }
+            }),
+            ExprKind::Unary(_, x) | ExprKind::Field(x, _) => x.walk(f),
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            _ => {}
+        }
+    }
+
     /// Calls `f` on every step-output read in the expression, with whether
     /// it is *guarded*: inside the first argument of `default(…)`, which
     /// gives a fallback when the step did not succeed.

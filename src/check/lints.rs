@@ -7,28 +7,6 @@ use crate::diag::check as dc;
 use crate::ir::{self, BlockKind, Expr, ExprKind, FieldValue, Func, InterpPart, StepKind};
 use crate::span::Span;
 
-/// Calls `f` on `e` and every expression inside it.
-pub(crate) fn walk<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().for_each(|x| walk(x, f)),
-        ExprKind::Map(kv) => kv.iter().for_each(|(_, x)| walk(x, f)),
-        ExprKind::Interp(parts) => {
-            for p in parts {
-                if let InterpPart::Expr(x) = p {
-                    walk(x, f);
-                }
-            }
-        }
-        ExprKind::Unary(_, x) | ExprKind::Field(x, _) => walk(x, f),
-        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-            walk(a, f);
-            walk(b, f);
-        }
-        _ => {}
-    }
-}
-
 /// Every top-level expression of the workflow.
 fn all_exprs(wf: &ir::Workflow) -> Vec<&Expr> {
     let mut out: Vec<&Expr> = Vec::new();
@@ -109,7 +87,7 @@ impl Checker<'_> {
     /// Where a value comes from outside the file, described for W0101.
     fn external_source(&self, e: &Expr) -> Option<String> {
         let mut found = None;
-        walk(e, &mut |x| {
+        e.walk(&mut |x| {
             if found.is_some() {
                 return;
             }
@@ -140,7 +118,7 @@ impl Checker<'_> {
     fn raw_calls(&mut self) {
         let mut out = Vec::new();
         for e in all_exprs(&self.wf) {
-            walk(e, &mut |x| {
+            e.walk(&mut |x| {
                 if let ExprKind::Call(Func::Raw, args) = &x.kind {
                     if let Some(arg) = args.first() {
                         if let Some(src) = self.external_source(arg) {
@@ -204,7 +182,7 @@ impl Checker<'_> {
             _ => e.span,
         };
         let mut secret = None;
-        walk(e, &mut |x| {
+        e.walk(&mut |x| {
             if secret.is_none() {
                 secret = match &x.kind {
                     ExprKind::Param(p) if self.wf.params[*p].secret => Some(*p),

@@ -289,7 +289,7 @@ impl<'a> Builder<'a> {
     /// Why a condition has the value it has: the params it reads.
     fn because(&self, e: &Expr, items: &[(BlockId, Value)]) -> String {
         let mut parts = Vec::new();
-        collect_names(e, &mut |k| match k {
+        e.walk(&mut |x| match &x.kind {
             ExprKind::Param(id) => {
                 let p = &self.wf.params[*id];
                 let v = if p.is_tainted() {
@@ -540,25 +540,6 @@ pub(crate) fn suffixes(items: &[Value], secret: bool) -> Vec<String> {
         texts.into_iter().map(Option::unwrap_or_default).collect()
     } else {
         (0..items.len()).map(|i| i.to_string()).collect()
-    }
-}
-
-fn collect_names(e: &Expr, f: &mut impl FnMut(&ExprKind)) {
-    f(&e.kind);
-    match &e.kind {
-        ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().for_each(|x| collect_names(x, f)),
-        ExprKind::Map(m) => m.iter().for_each(|(_, x)| collect_names(x, f)),
-        ExprKind::Interp(parts) => parts.iter().for_each(|p| {
-            if let crate::ir::InterpPart::Expr(x) = p {
-                collect_names(x, f)
-            }
-        }),
-        ExprKind::Unary(_, x) | ExprKind::Field(x, _) => collect_names(x, f),
-        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-            collect_names(a, f);
-            collect_names(b, f);
-        }
-        _ => {}
     }
 }
 

@@ -524,22 +524,11 @@ fn concrete(ty: &Type, v: &Value) -> Type {
 
 /// Calls `f` on every step-output reference in `e` (the run-time reads).
 pub fn step_reads(e: &Expr, f: &mut impl FnMut(StepId)) {
-    match &e.kind {
-        ExprKind::StepOutput { step, .. } => f(*step),
-        ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().for_each(|x| step_reads(x, f)),
-        ExprKind::Map(m) => m.iter().for_each(|(_, x)| step_reads(x, f)),
-        ExprKind::Interp(parts) => parts.iter().for_each(|p| {
-            if let InterpPart::Expr(x) = p {
-                step_reads(x, f)
-            }
-        }),
-        ExprKind::Unary(_, x) | ExprKind::Field(x, _) => step_reads(x, f),
-        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-            step_reads(a, f);
-            step_reads(b, f);
+    e.walk(&mut |x| {
+        if let ExprKind::StepOutput { step, .. } = &x.kind {
+            f(*step)
         }
-        _ => {}
-    }
+    });
 }
 
 #[cfg(test)]

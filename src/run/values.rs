@@ -281,10 +281,10 @@ impl<'a> Evaluator<'a> {
     /// whole text, and "not JSON: EOF while parsing" would not say why.
     fn json_of_cut_stream(&self, e: &Expr) -> Option<String> {
         let mut found = None;
-        walk(e, &mut |x| {
+        e.walk(&mut |x| {
             if let ExprKind::Call(Func::Json, args) = &x.kind {
                 for a in args {
-                    walk(a, &mut |r| {
+                    a.walk(&mut |r| {
                         if let ExprKind::StepOutput {
                             step,
                             field,
@@ -389,28 +389,6 @@ fn pick(outputs: &Value, field: &str, output: Option<&str>) -> Value {
     match output {
         Some(name) => get(&get(outputs, "outputs"), name),
         None => get(outputs, field),
-    }
-}
-
-/// Calls `f` on `e` and every expression inside it.
-fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().for_each(|x| walk(x, f)),
-        ExprKind::Map(m) => m.iter().for_each(|(_, x)| walk(x, f)),
-        ExprKind::Interp(parts) => {
-            for p in parts {
-                if let InterpPart::Expr(x) = p {
-                    walk(x, f);
-                }
-            }
-        }
-        ExprKind::Unary(_, x) | ExprKind::Field(x, _) => walk(x, f),
-        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-            walk(a, f);
-            walk(b, f);
-        }
-        _ => {}
     }
 }
 
