@@ -188,13 +188,19 @@ impl ShellCommand {
                     self.out.pop();
                     self.out.push_str("\\$");
                 }
-                let dq = context == Context::DoubleQuoted;
-                if dq {
-                    self.out.push('"');
-                }
-                push_single_quoted(&mut self.out, value);
-                if dq {
-                    self.out.push('"');
+                if is_plain_word(value) {
+                    // Nothing in it means anything to the shell, here:
+                    // written as is, the command reads as the user wrote it.
+                    self.out.push_str(value);
+                } else {
+                    let dq = context == Context::DoubleQuoted;
+                    if dq {
+                        self.out.push('"');
+                    }
+                    push_single_quoted(&mut self.out, value);
+                    if dq {
+                        self.out.push('"');
+                    }
                 }
             }
             Context::SingleQuoted => self.out.push_str(&value.replace('\'', "'\\''")),
@@ -254,6 +260,16 @@ pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     push_single_quoted(&mut out, value);
     out
+}
+
+/// A non-empty value of letters, digits and `_ . , : / @ % + = -` only:
+/// none of them is special to `sh` unquoted or inside `"…"` (no blank,
+/// quote, `$`, backquote, backslash, glob, brace, `~`, `#` or operator).
+fn is_plain_word(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.,:/@%+=-".contains(&b))
 }
 
 fn push_single_quoted(out: &mut String, value: &str) {
@@ -731,12 +747,33 @@ mod tests {
             "echo 'a '\\'''"
         );
         assert_eq!(r(&[Text("echo "), Value("")]), "echo ''");
-        assert_eq!(r(&[Text("echo $"), Value("5")]), "echo \\$'5'");
+        assert_eq!(r(&[Text("echo $"), Value("5")]), "echo \\$5");
+        assert_eq!(r(&[Text("echo $"), Value("5 6")]), "echo \\$'5 6'");
         assert_eq!(r(&[Text("true # "), Value("a\nb")]), "true # a b");
         assert_eq!(
             r(&[Text("echo "), Raw("$HOME"), Text(" "), Value("x")]),
-            "echo $HOME 'x'"
+            "echo $HOME x"
         );
+        // Plain words go as they are; anything the shell could read more
+        // into is quoted.
+        assert_eq!(
+            r(&[
+                Text("deploy --region \""),
+                Value("eu-west-1"),
+                Text("\" v"),
+                Value("1.2.3")
+            ]),
+            "deploy --region \"eu-west-1\" v1.2.3"
+        );
+        for v in [
+            "~root", "a*", "{a,b}", "#x", "a b", "$HOME", "a;b", "[a]", "-n x",
+        ] {
+            assert_eq!(
+                r(&[Text("echo "), Value(v)]),
+                format!("echo {}", quote(v)),
+                "{v}"
+            );
+        }
         assert_eq!(quote("a b"), "'a b'");
     }
 
