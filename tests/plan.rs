@@ -208,6 +208,28 @@ fn nested_sequential_loops_plan_in_linear_time() {
 }
 
 #[test]
+fn a_loop_over_a_long_literal_list_plans_in_linear_size() {
+    // The group's name held the whole list, and the JSON repeats it for
+    // every instance: 8,192 items gave 735 MB of JSON (and walking the list
+    // once per instance made compilation quadratic).
+    let items: Vec<String> = (0..8192).map(|i| format!("\"i{i}\"")).collect();
+    let text = format!(
+        "workflow flat {{\n  for each x in [{}] {{\n    step s: shell {{ run \"true\" }}\n  }}\n}}\n",
+        items.join(", ")
+    );
+    let (p, wf) = plan_text("flat.wf", &text, &[]).unwrap();
+    assert_eq!(p.main.len(), 8192);
+    let name = &p.main.groups[0].name;
+    assert!(
+        name.starts_with("for each x in [\"i0\", ") && name.ends_with('…'),
+        "{name}"
+    );
+    assert!(name.chars().count() <= 80, "{name}");
+    let json = render::json::render(&p, &wf, None);
+    assert!(json.len() < 8 << 20, "{} bytes", json.len());
+}
+
+#[test]
 fn implied_edges_follow_iterations() {
     let (p, _) = plan_text("implied.wf", &fixture("implied.wf"), &[]).unwrap();
     assert_eq!(deps_of(&p, "scan[web]"), ["image[web]"]);

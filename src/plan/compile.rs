@@ -397,7 +397,10 @@ impl<'a> Builder<'a> {
                 _ => Some(None),
             },
         };
-        let name = format!("for each {var} in {}", show(self.wf, iter));
+        // Named as written, cut short: a literal list of thousands of items
+        // would be repeated in every instance's JSON.
+        let list = super::render::one_line(&show(self.wf, iter), 60);
+        let name = format!("for each {var} in {list}");
         let name = match ctx.suffix() {
             s if s.is_empty() => name,
             s => format!("{name} {s}"),

