@@ -26,6 +26,9 @@ impl Builder<'_> {
         let Some(&first) = all.first() else {
             return all.iter().copied();
         };
+        if self.ctx_of[first].loops.is_empty() {
+            return all.iter().copied(); // outside loops: its one instance
+        }
         let key: Vec<usize> = self.ctx_of[first]
             .loops
             .iter()
