@@ -1,6 +1,6 @@
 //! Expression typing: resolves names (params, loop variables, step outputs,
 //! `failed.*`), types every node, propagates secret taint, and records the
-//! output reads that imply dependencies (typed in [`super::outputs`]). Calls
+//! output reads that imply dependencies (typed in `check/outputs.rs`). Calls
 //! are typed in [`super::functions`].
 
 use super::types::{self, Fit};
