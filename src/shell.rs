@@ -486,18 +486,10 @@ impl Scanner {
                 }
             }
             Frame::Brace { depth } => {
-                if self.escape {
-                    self.escape = false;
+                if self.feed_nested(c, dollar) {
                     return;
                 }
                 match c {
-                    '\\' => self.escape = true,
-                    '\'' => self.stack.push(Frame::Single),
-                    '"' => self.stack.push(Frame::Double),
-                    '`' => self.stack.push(Frame::Backtick),
-                    '$' => self.dollar = !dollar,
-                    '(' if dollar => self.push_subst(),
-                    '{' if dollar => self.stack.push(Frame::Brace { depth: 0 }),
                     '{' => self.set_top(Frame::Brace { depth: depth + 1 }),
                     '}' if depth == 0 => {
                         self.stack.pop();
@@ -511,10 +503,13 @@ impl Scanner {
         }
     }
 
-    fn feed_arith(&mut self, c: char, dollar: bool, parens: u32) {
+    /// What `${…}` and arithmetic do alike: the character after a `\`,
+    /// quotes, a backquote, `$`, and the `$(` or `${` it opens. Returns
+    /// whether `c` was one of those.
+    fn feed_nested(&mut self, c: char, dollar: bool) -> bool {
         if self.escape {
             self.escape = false;
-            return;
+            return true;
         }
         match c {
             '\\' => self.escape = true,
@@ -524,6 +519,16 @@ impl Scanner {
             '$' => self.dollar = !dollar,
             '(' if dollar => self.push_subst(),
             '{' if dollar => self.stack.push(Frame::Brace { depth: 0 }),
+            _ => return false,
+        }
+        true
+    }
+
+    fn feed_arith(&mut self, c: char, dollar: bool, parens: u32) {
+        if self.feed_nested(c, dollar) {
+            return;
+        }
+        match c {
             '(' => self.set_top(Frame::Arith { parens: parens + 1 }),
             ')' if parens > 0 => self.set_top(Frame::Arith { parens: parens - 1 }),
             ')' => {
