@@ -289,7 +289,7 @@ fn keep_going_lets_independent_branches_finish() {
 }
 
 #[test]
-fn optional_failures_skip_dependents_and_gates_decide() {
+fn optional_failures_stop_dependents_and_gates_decide() {
     let c = Case::new(
         r#"workflow g {
           param min: int = 5
@@ -311,6 +311,10 @@ fn optional_failures_skip_dependents_and_gates_decide() {
         "{r}"
     );
     assert!(r.stdout.contains("failed (optional)"), "{r}");
+    assert!(
+        r.stdout.contains("after_soft | · not run: `soft` failed"),
+        "{r}"
+    );
 }
 
 #[test]
