@@ -5,9 +5,9 @@
 //! time per step (linear growth shows as a flat per-step figure). Under
 //! `cargo test` (no `--bench` flag) it runs once on a small workflow, as a smoke test.
 
-use wfc::analysis::analyze;
-use wfc::syntax::parse;
-use wfc::testing::{large_workflow, time_runs as time};
+use wfc_language::analysis::analyze;
+use wfc_language::syntax::parse;
+use wfc_testkit::{large_workflow, time_runs as time};
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");

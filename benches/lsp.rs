@@ -9,10 +9,10 @@
 
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use wfc::ide::WfEngine;
-use wfc::testing::large_workflow;
+use wfc_language::ide::WfEngine;
 use wfc_lsp::client::in_memory;
 use wfc_lsp::Options;
+use wfc_testkit::large_workflow;
 
 const URI: &str = "file:///bench/generated.wf";
 

@@ -8,7 +8,7 @@
 //! `cargo test` it masks 200 lines once.
 
 use std::time::{Duration, Instant};
-use wfc::run::mask::Masker;
+use wfc_run::mask::Masker;
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");

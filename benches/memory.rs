@@ -12,7 +12,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use wfc::plan::{self, DefaultEstimator, Options, ParamInput};
+use wfc_plan::{self as plan, DefaultEstimator, Options, ParamInput};
 
 struct Counting;
 
@@ -62,7 +62,7 @@ fn main() {
     );
     for shape in ["chain", "fanout", "layers"] {
         for &n in sizes {
-            let text = wfc::testing::shell_dag(shape, n);
+            let text = wfc_testkit::shell_dag(shape, n);
             let base = LIVE.load(Relaxed);
             let phases = measure(text);
             let cell = |(l, p): (f64, f64)| format!("{l:.1}/{p:.1}");
@@ -82,11 +82,11 @@ fn main() {
 /// The phases as `wfc run` goes through them.
 fn measure(text: String) -> [(f64, f64); 4] {
     start();
-    let source = wfc::span::SourceFile::new("bench.wf", text);
-    let parsed = wfc::syntax::parse(&source.text);
+    let source = wfc_language::span::SourceFile::new("bench.wf", text);
+    let parsed = wfc_language::syntax::parse(&source.text);
     let parse = end();
     start();
-    let checked = wfc::check::check_lean(parsed.file.as_ref().expect("parses"));
+    let checked = wfc_language::check::check_lean(parsed.file.as_ref().expect("parses"));
     assert!(!checked.has_errors());
     let check = end();
     // As `wfc run` does: the tree goes before planning.

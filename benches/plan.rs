@@ -9,9 +9,9 @@
 //! once quadratic. Under `cargo test` (no `--bench` flag) it runs once on a
 //! small workflow of each shape, as a smoke test.
 
-use wfc::analysis::analyze;
-use wfc::plan::{self, DefaultEstimator, Options, ParamInput};
-use wfc::testing::{large_workflow, nested_loops, time_runs as time};
+use wfc_language::analysis::analyze;
+use wfc_plan::{self as plan, DefaultEstimator, Options, ParamInput};
+use wfc_testkit::{large_workflow, nested_loops, time_runs as time};
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");

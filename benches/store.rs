@@ -18,9 +18,9 @@
 
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime};
-use wfc::run::record::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
-use wfc::store::recorder::{lock, RunMeta, StoreRecorder};
-use wfc::store::{journal, Store};
+use wfc_run::record::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
+use wfc_store::recorder::{lock, RunMeta, StoreRecorder};
+use wfc_store::{journal, Store};
 
 /// How many steps a fold of the watch thread finds (every 200 ms; a fan-out
 /// of trivial steps ends ~2,000 a second on the development VM).
@@ -96,7 +96,7 @@ fn main() {
 /// before a big plan's first step.
 fn history(steps: usize, runs: usize) {
     use rustc_hash::FxHashSet;
-    use wfc::store::estimate::{self, HistoryEstimator};
+    use wfc_store::estimate::{self, HistoryEstimator};
     let dir = tempfile::tempdir().expect("a temp dir");
     let store = Store::open(dir.path()).expect("opens");
     let case = Case {
@@ -165,8 +165,8 @@ fn record_run(store: &Store, id: &str, steps: usize, case: Case) -> (Duration, D
 
 /// Median time to fingerprint a generated plan of `steps` steps.
 fn fingerprints(steps: usize, runs: usize) {
-    use wfc::plan::{self, DefaultEstimator, Options, ParamInput};
-    let a = wfc::analysis::analyze("bench.wf", wfc::testing::large_workflow(steps));
+    use wfc_plan::{self as plan, DefaultEstimator, Options, ParamInput};
+    let a = wfc_language::analysis::analyze("bench.wf", wfc_testkit::large_workflow(steps));
     let wf = &a.checked.as_ref().expect("checks").ir;
     let p = plan::plan(
         wf,
@@ -178,7 +178,7 @@ fn fingerprints(steps: usize, runs: usize) {
     let mut times: Vec<Duration> = (0..runs.max(3))
         .map(|_| {
             let t = Instant::now();
-            let stored = wfc::store::resume::stored_fingerprints(&p, wf);
+            let stored = wfc_store::resume::stored_fingerprints(&p, wf);
             assert!(!stored.is_empty());
             t.elapsed()
         })

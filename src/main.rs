@@ -1,3 +1,7 @@
+//! `wfc`: the command line over the workflow crates (see ARCHITECTURE.md).
+
+mod cli;
+
 fn main() -> std::process::ExitCode {
-    wfc::cli::main()
+    cli::main()
 }

@@ -4,8 +4,8 @@
 //! Also: every constructor in `src/diag/check.rs` (and `check/`) has a fixture.
 
 use std::collections::BTreeSet;
-use wfc::diag::render::render;
-use wfc::span::SourceFile;
+use wfc_language::diag::render::render;
+use wfc_language::span::SourceFile;
 
 fn fixtures() -> Vec<(String, String)> {
     let mut paths: Vec<_> = std::fs::read_dir("tests/check")
@@ -25,7 +25,7 @@ fn fixtures() -> Vec<(String, String)> {
 
 /// Parses and checks; returns the codes and the rendering.
 fn run(name: &str, text: &str) -> (Vec<&'static str>, String) {
-    let parsed = wfc::syntax::parse(text);
+    let parsed = wfc_language::syntax::parse(text);
     let source = SourceFile::new(format!("{name}.wf"), text);
     if !parsed.diagnostics.is_empty() {
         let rendered: Vec<String> = parsed
@@ -36,7 +36,7 @@ fn run(name: &str, text: &str) -> (Vec<&'static str>, String) {
         panic!("{name}: syntax errors:\n{}", rendered.join("\n"));
     }
     let file = parsed.file.expect("parsed");
-    let checked = wfc::check::check(&file);
+    let checked = wfc_language::check::check(&file);
     let rendered = checked
         .diagnostics
         .iter()
@@ -77,9 +77,12 @@ fn check_fixtures() {
 /// Every diagnostic code constructed in `src/diag/check.rs` has a fixture named after it.
 #[test]
 fn every_code_has_a_fixture() {
-    let source = ["src/diag/check.rs", "src/diag/check/exprs.rs"]
-        .map(|f| std::fs::read_to_string(f).unwrap())
-        .join("\n");
+    let source = [
+        "crates/language/src/diag/check.rs",
+        "crates/language/src/diag/check/exprs.rs",
+    ]
+    .map(|f| std::fs::read_to_string(f).unwrap())
+    .join("\n");
     let mut codes = BTreeSet::new();
     for quote in source.split('"').skip(1).step_by(2) {
         let b = quote.as_bytes();
@@ -104,8 +107,8 @@ fn every_code_has_a_fixture() {
 #[test]
 fn ir_records_implied_dependencies_and_references() {
     let text = std::fs::read_to_string("tests/check/ok-deploy.wf").unwrap();
-    let file = wfc::syntax::parse(&text).file.unwrap();
-    let checked = wfc::check::check(&file);
+    let file = wfc_language::syntax::parse(&text).file.unwrap();
+    let checked = wfc_language::check::check(&file);
     assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
     let wf = &checked.ir;
     let gate = wf.step_named("coverage_ok").unwrap();
@@ -114,7 +117,7 @@ fn ir_records_implied_dependencies_and_references() {
     assert!(wf
         .references
         .iter()
-        .any(|r| r.target == wfc::ir::Symbol::Step(test)));
+        .any(|r| r.target == wfc_language::ir::Symbol::Step(test)));
     let ship = wf.step_named("ship").unwrap();
     assert_eq!(wf.steps[ship].retry.as_ref().unwrap().count, 3);
     let lint = wf.step_named("lint").unwrap();
@@ -127,9 +130,9 @@ fn ir_records_implied_dependencies_and_references() {
 }
 
 /// The types of every `step.output` read in one step's fields, as `name.field: type`.
-fn output_reads(wf: &wfc::ir::Workflow, step: &str) -> Vec<String> {
-    use wfc::ir::{Expr, ExprKind, FieldValue, InterpPart};
-    fn walk(wf: &wfc::ir::Workflow, e: &Expr, out: &mut Vec<String>) {
+fn output_reads(wf: &wfc_language::ir::Workflow, step: &str) -> Vec<String> {
+    use wfc_language::ir::{Expr, ExprKind, FieldValue, InterpPart};
+    fn walk(wf: &wfc_language::ir::Workflow, e: &Expr, out: &mut Vec<String>) {
         match &e.kind {
             ExprKind::StepOutput {
                 step,
@@ -172,8 +175,8 @@ fn output_reads(wf: &wfc::ir::Workflow, step: &str) -> Vec<String> {
 #[test]
 fn outputs_are_typed_through_control_flow() {
     let text = std::fs::read_to_string("tests/check/ok-every-construct.wf").unwrap();
-    let file = wfc::syntax::parse(&text).file.unwrap();
-    let checked = wfc::check::check(&file);
+    let file = wfc_language::syntax::parse(&text).file.unwrap();
+    let checked = wfc_language::check::check(&file);
     assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
     let wf = &checked.ir;
     assert_eq!(
@@ -237,7 +240,7 @@ fn outputs_are_typed_through_control_flow() {
     );
     assert_eq!(
         wf.steps[id("unship")].role,
-        wfc::ir::Role::Rollback { of: id("ship") }
+        wfc_language::ir::Role::Rollback { of: id("ship") }
     );
     assert_eq!(wf.steps[id("ship")].rollback, [id("unship")]);
     // `else if` waits for what the first condition reads (nothing here), and the
@@ -247,7 +250,7 @@ fn outputs_are_typed_through_control_flow() {
     assert_eq!(lint_defaults.timeout_ms, Some(600_000));
     assert_eq!(
         lint_defaults.retry.as_ref().unwrap().strategy,
-        wfc::ir::Backoff::Linear
+        wfc_language::ir::Backoff::Linear
     );
     assert_eq!(wf.concurrency, Some(2));
     assert_eq!(wf.description.as_deref(), Some("every construct"));

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use wfc::fmt::{format_file, format_source};
-use wfc::syntax::parse;
+use wfc_language::fmt::{format_file, format_source};
+use wfc_language::syntax::parse;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,7 +4,7 @@
 //! (completions, hovers, definitions, references, renames, code actions) are
 //! rendered as text and snapshotted with insta (`tests/snapshots/`).
 
-use wfc::ide::{CompletionItem, Doc};
+use wfc_language::ide::{CompletionItem, Doc};
 use wfc_lsp::Analysis;
 
 /// The text without its `$0` marker, and the marker's offset.
@@ -454,7 +454,7 @@ fn diagnostics_are_those_of_wfc_check() {
         .into_iter()
         .map(|x| (x.code, x.span))
         .collect();
-    let check = wfc::analysis::analyze("x.wf", text);
+    let check = wfc_language::analysis::analyze("x.wf", text);
     let theirs: Vec<(String, std::ops::Range<usize>)> = check
         .diagnostics()
         .iter()
@@ -480,7 +480,7 @@ fn diagnostics_are_those_of_wfc_check() {
 fn outline_folding_and_tokens() {
     let d = Doc::new("x.wf", DEPLOY);
     let mut out = String::new();
-    fn walk(s: &wfc::ide::Symbol, depth: usize, out: &mut String) {
+    fn walk(s: &wfc_language::ide::Symbol, depth: usize, out: &mut String) {
         out.push_str(&format!(
             "{}{:?} {} {}\n",
             "  ".repeat(depth),
@@ -526,7 +526,7 @@ fn outline_folding_and_tokens() {
 fn formatting_uses_wfc_fmt() {
     let text = "workflow w {\nstep a: shell {run \"x\"}\n}\n";
     let d = Doc::new("x.wf", text);
-    assert_eq!(d.format(), wfc::fmt::format_source(text).ok());
+    assert_eq!(d.format(), wfc_language::fmt::format_source(text).ok());
     assert!(d.format().unwrap().contains("  step a: shell"));
     assert_eq!(Doc::new("x.wf", "workflow {").format(), None);
 }

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 use std::time::Duration;
-use wfc::ide::WfEngine;
+use wfc_language::ide::WfEngine;
 use wfc_lsp::client::{in_memory, Client};
 use wfc_lsp::Options;
 
@@ -178,7 +178,7 @@ where
     let formatted = f[0]["newText"].as_str().unwrap();
     assert_eq!(
         Ok(formatted.to_string()),
-        wfc::fmt::format_source(&fixed).map_err(|_| ())
+        wfc_language::fmt::format_source(&fixed).map_err(|_| ())
     );
     let t = c
         .request("textDocument/semanticTokens/full", doc())

@@ -1,8 +1,8 @@
 //! Parser tests: the language sketch parses; syntax errors are in plain words
 //! at the right place.
 
-use wfc::syntax::ast::*;
-use wfc::syntax::parse;
+use wfc_language::syntax::ast::*;
+use wfc_language::syntax::parse;
 
 fn parse_ok(text: &str) -> File {
     let parsed = parse(text);
@@ -68,7 +68,7 @@ fn shipped_workflows_parse() {
 fn spans_are_tight() {
     let text = "workflow w {\n  description \"x\"   # trailing\n\n  # own\n  param p: int = 3 # c\n  step s: shell {\n    run \"a\"  # r\n    depends on t, u  # d\n  }\n  step t: shell { run \"b\" }\n  step u: shell { run \"c\" }\n}\n";
     let file = parse_ok(text);
-    let slice = |sp: wfc::span::Span| &text[sp.range()];
+    let slice = |sp: wfc_language::span::Span| &text[sp.range()];
     let items = &file.workflow.items;
     assert_eq!(slice(items[0].span()), "description \"x\"");
     assert_eq!(slice(items[1].span()), "param p: int = 3");
@@ -106,7 +106,7 @@ fn syntax_errors_are_all_reported_and_the_rest_is_kept() {
     assert_eq!(steps, ["a", "d"]);
     assert_eq!(parsed.recovered_names, ["b", "c", "p"]);
     // `d` depends on the left-out `b`: not reported as unknown.
-    let analysis = wfc::analysis::analyze("ci.wf", text);
+    let analysis = wfc_language::analysis::analyze("ci.wf", text);
     let codes: Vec<&str> = analysis.diagnostics().iter().map(|d| d.code).collect();
     assert_eq!(codes, ["E0001", "E0001", "E0001"]);
 }

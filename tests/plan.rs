@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use proptest::prelude::*;
-use wfc::analysis::analyze;
-use wfc::plan::{self, render, DefaultEstimator, Options, ParamInput, Plan};
+use wfc_language::analysis::analyze;
+use wfc_plan::{self as plan, render, DefaultEstimator, Options, ParamInput, Plan};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -35,7 +35,7 @@ fn plan_text(
     name: &str,
     text: &str,
     params: &[&str],
-) -> Result<(Plan, wfc::ir::Workflow), Vec<wfc::diag::Diagnostic>> {
+) -> Result<(Plan, wfc_language::ir::Workflow), Vec<wfc_language::diag::Diagnostic>> {
     let a = analyze(name, text);
     assert!(!a.has_errors(), "{name}: {:#?}", a.diagnostics());
     let wf = a.checked.unwrap().ir;
@@ -72,7 +72,7 @@ fn snapshot_all(path: &Path, stem: &str, cases: Vec<(String, Vec<String>)>) {
         let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let (p, wf) = plan_text(&path.display().to_string(), &text, &params)
             .unwrap_or_else(|d| panic!("{}: {case}: {d:#?}", path.display()));
-        let source = wfc::span::SourceFile::new(stem, text.clone());
+        let source = wfc_language::span::SourceFile::new(stem, text.clone());
         let txt = render::text::render(&p, &wf, false);
         let json = render::json::render(&p, &wf, Some(&source));
         insta::with_settings!({
@@ -184,7 +184,7 @@ fn nested_sequential_loops_plan_in_linear_time() {
     // of the previous, then reduction and the text renderer walked them all):
     // 12 levels took 85 s, 13 over 120 s; a linear compiler takes well under
     // a second. The figures per size are `cargo bench --bench plan`'s.
-    let text = wfc::testing::nested_loops(13);
+    let text = wfc_testkit::nested_loops(13);
     let (p, wf) = plan_text("nested.wf", &text, &[]).unwrap();
     let out = render::text::render(&p, &wf, false);
     let iterations = 1 << 13;
@@ -280,7 +280,7 @@ fn runtime_conditions_are_kept() {
 /// and bound per item, the template left as a join of its copies.
 #[test]
 fn a_template_unrolls_into_named_copies_joined_by_the_template() {
-    use wfc::plan::{expand, GroupKind, Value};
+    use wfc_plan::{expand, GroupKind, Value};
     let (p, _) = plan_text("runtime.wf", &fixture("runtime.wf"), &[]).unwrap();
     let mut g = p.main.clone();
     let t = g.named("shard[*]").unwrap();
@@ -313,7 +313,7 @@ fn a_template_unrolls_into_named_copies_joined_by_the_template() {
 /// the block's members (they race); the template, a join, leaves the race.
 #[test]
 fn a_template_in_a_race_unrolls_into_racing_copies() {
-    use wfc::plan::{expand, Value};
+    use wfc_plan::{expand, Value};
     let src = r#"workflow w {
   step list: shell {
     run "true"
@@ -348,10 +348,10 @@ fn handlers_and_rollbacks_are_sub_plans() {
     let ship = &p.main.steps[p.main.named("ship[us]").unwrap()];
     let rb = ship.rollback.as_ref().unwrap();
     assert_eq!(rb.steps[0].name, "unship[us]");
-    let fin = p.handler(wfc::ir::HandlerKind::Finally).unwrap();
+    let fin = p.handler(wfc_language::ir::HandlerKind::Finally).unwrap();
     assert_eq!(fin.steps.len(), 2);
     assert_eq!(fin.steps[1].deps[0].on(), 0);
-    assert!(p.handler(wfc::ir::HandlerKind::Failure).is_some());
+    assert!(p.handler(wfc_language::ir::HandlerKind::Failure).is_some());
 }
 
 #[test]
@@ -361,7 +361,7 @@ fn secrets_never_appear_in_any_rendering() {
     for params in [vec![], vec!["token=cli-s3cr3t-value"]] {
         let text = fixture("secrets.wf").replace("WFC_TEST_PLAN_TOKEN", "WFC_TEST_PLAN_TOKEN_SET");
         let (p, wf) = plan_text("secrets.wf", &text, &params).unwrap();
-        let source = wfc::span::SourceFile::new("secrets.wf", text);
+        let source = wfc_language::span::SourceFile::new("secrets.wf", text);
         for out in [
             render::text::render(&p, &wf, false),
             render::text::render(&p, &wf, true),
@@ -436,7 +436,7 @@ fn param_errors_name_the_param_and_what_is_allowed() {
 fn values_parse_by_declared_type() {
     use plan::params::parse_text;
     use plan::Value;
-    use wfc::ir::Type;
+    use wfc_language::ir::Type;
     assert_eq!(
         parse_text("a, b", &Type::list(Type::String)),
         Ok(Value::List(vec![

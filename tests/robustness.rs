@@ -3,7 +3,7 @@
 //! coverage-guided version of the same property.)
 
 use proptest::prelude::*;
-use wfc::analysis::analyze;
+use wfc_language::analysis::analyze;
 
 const TOKENS: &[&str] = &[
     "workflow",
@@ -148,8 +148,8 @@ fn apply(text: &str, m: &Mutation) -> String {
 fn exercise(text: &str) {
     let analysis = analyze("input.wf", text);
     let _ = analysis.diagnostics();
-    if let Ok(formatted) = wfc::fmt::format_source(text) {
-        let again = wfc::syntax::parse(&formatted);
+    if let Ok(formatted) = wfc_language::fmt::format_source(text) {
+        let again = wfc_language::syntax::parse(&formatted);
         assert!(
             again.file.is_some(),
             "formatted text does not parse:\n{formatted}\n{:?}",
@@ -190,7 +190,7 @@ proptest! {
 fn codes_rendered(text: &str) -> Vec<&'static str> {
     let analysis = analyze("input.wf", text);
     let diags = analysis.diagnostics();
-    let shown = wfc::diag::render::render_all(&diags, &analysis.source, false);
+    let shown = wfc_language::diag::render::render_all(&diags, &analysis.source, false);
     assert!(diags.is_empty() || !shown.is_empty());
     diags.iter().map(|d| d.code).collect()
 }
@@ -213,7 +213,7 @@ fn long_operator_chains_are_an_error_not_a_stack_overflow() {
         assert!(!codes.contains(&"E0140"), "no follow-on error: {codes:?}");
     }
     // At the limit, an expression is fine (in a test thread's 2 MiB stack).
-    let most = vec!["1"; wfc::syntax::MAX_OPERATORS].join(" + ");
+    let most = vec!["1"; wfc_language::syntax::MAX_OPERATORS].join(" + ");
     let text = format!("workflow w {{\n  param p: int = {most}\n  step s: shell {{\n    run \"echo ${{p}}\"\n  }}\n}}\n");
     exercise(&text);
     assert_eq!(codes_rendered(&text), Vec::<&str>::new());
@@ -249,7 +249,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     }
     // At the limit, in a test thread's 2 MiB stack (an unoptimized build
     // uses the most stack per level).
-    let depth = wfc::syntax::MAX_DEPTH;
+    let depth = wfc_language::syntax::MAX_DEPTH;
     for value in [
         format!("{}string{}", "list<".repeat(depth), ">".repeat(depth)),
         format!(
@@ -276,7 +276,7 @@ fn a_diagnostic_on_a_very_long_line_names_its_place_instead_of_drawing_it() {
     );
     let analysis = analyze("input.wf", text.as_str());
     let diags = analysis.diagnostics();
-    let shown = wfc::diag::render::render_all(&diags, &analysis.source, false);
+    let shown = wfc_language::diag::render::render_all(&diags, &analysis.source, false);
     assert!(shown.contains("unknown name `nope`"), "{shown}");
     assert!(shown.contains("at input.wf:2:70026"), "{shown}");
     assert!(shown.contains("the line is too long to show"), "{shown}");

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-use wfc::run::exec::{ExecOptions, Executor, Outcome, ShellSpec, Status, StepContext, StepSpec};
+use wfc_run::exec::{ExecOptions, Executor, Outcome, ShellSpec, Status, StepContext, StepSpec};
 
 async fn run_with(spec: &ShellSpec, shell: &str, supervise: bool) -> Outcome {
     let mut spec = spec.clone();

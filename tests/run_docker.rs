@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-use wfc::run::exec::{
+use wfc_run::exec::{
     DockerSpec, ExecOptions, Executor, Mount, Outcome, PullPolicy, Status, StepContext, StepSpec,
 };
 

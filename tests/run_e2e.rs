@@ -109,7 +109,7 @@ fn retries_count_attempts_and_back_off() {
     assert_eq!(c.lines("second").len(), 2);
     assert!(t.elapsed() >= Duration::from_millis(270), "backoff waited");
     let rep = c.report();
-    let step = |n: &str| wfc::testing::report_step(&rep, n);
+    let step = |n: &str| wfc_testkit::report_step(&rep, n);
     assert_eq!(step("always")["attempts"], 4);
     assert_eq!(step("always")["status"], "failed");
     assert_eq!(step("always")["exit_code"], 7);

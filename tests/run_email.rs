@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-use wfc::run::exec::{EmailSpec, Executor, Outcome, Status, StepContext, StepSpec};
+use wfc_run::exec::{EmailSpec, Executor, Outcome, Status, StepContext, StepSpec};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -10,10 +10,10 @@ use axum::Router;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-use wfc::run::exec::{
+use wfc_run::exec::{
     Body, Executor, HttpSpec, Outcome, SlackSpec, Status, StepContext, StepSpec, WebhookSpec,
 };
-use wfc::run::mask::Masker;
+use wfc_run::mask::Masker;
 
 #[derive(Clone, Debug)]
 struct Recorded {
@@ -345,7 +345,7 @@ async fn error_messages_are_masked() {
 /// An empty URL (an unset secret, typically) says so instead of a URL parser error.
 #[tokio::test]
 async fn an_empty_url_says_what_is_missing() {
-    use wfc::run::exec::{Executor, SlackSpec, StepContext, StepSpec};
+    use wfc_run::exec::{Executor, SlackSpec, StepContext, StepSpec};
     let spec = StepSpec::Slack(SlackSpec {
         webhook: String::new(),
         message: "hi".into(),

@@ -1,10 +1,10 @@
-//! Property tests for `wfc::run::mask`: no secret survives masking, text
+//! Property tests for `wfc_run::mask`: no secret survives masking, text
 //! without secrets is unchanged, and streaming in any chunking gives exactly
 //! the same bytes as masking the whole text at once, holding back at most
 //! `max_len - 1` bytes.
 
 use proptest::prelude::*;
-use wfc::run::mask::{Masker, MASK};
+use wfc_run::mask::{Masker, MASK};
 
 /// Secrets from a small alphabet, so they overlap with each other and the text.
 fn secret() -> impl Strategy<Value = String> {

@@ -1,4 +1,4 @@
-//! Injection tests for `wfc::run::quote`: hostile values are interpolated in
+//! Injection tests for `wfc_run::quote`: hostile values are interpolated in
 //! every supported quoting context, the command is executed with `sh -c`
 //! (dash on Debian) and `bash -c`, and the program must receive exactly the
 //! original bytes — and nothing else may run.
@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use std::path::Path;
 use std::process::Command;
-use wfc::run::quote::{render, Segment};
+use wfc_run::quote::{render, Segment};
 
 /// A template with `@` standing for the value, and what `printf` prints.
 struct Case {

@@ -34,7 +34,7 @@ fn run_time_race(items: &str, other: &str, iteration_ends: &str) -> Case {
 }
 
 fn status(rep: &serde_json::Value, name: &str) -> String {
-    wfc::testing::report_step(rep, name)["status"]
+    wfc_testkit::report_step(rep, name)["status"]
         .as_str()
         .unwrap_or_default()
         .to_owned()
@@ -192,7 +192,7 @@ fn a_race_member_in_its_retry_backoff_is_cancelled_by_the_winner() {
     assert_eq!(c.lines("ran"), ["x", "y"], "{r}");
     let rep = c.report();
     assert_eq!(status(&rep, "x"), "cancelled", "{rep}");
-    assert_eq!(wfc::testing::report_step(&rep, "x")["attempts"], 1);
+    assert_eq!(wfc_testkit::report_step(&rep, "x")["attempts"], 1);
 }
 
 /// Statuses of every step of the report, by name.

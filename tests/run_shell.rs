@@ -7,10 +7,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-use wfc::run::exec::{
+use wfc_run::exec::{
     ExecOptions, Executor, LineSink, Outcome, ShellSpec, Status, StepContext, StepSpec, Stream,
 };
-use wfc::run::mask::Masker;
+use wfc_run::mask::Masker;
 
 fn executor() -> Executor {
     Executor::new(ExecOptions {
@@ -405,8 +405,7 @@ fn entries(dir: &std::path::Path) -> Vec<String> {
 #[tokio::test]
 async fn lines_can_go_to_a_channel() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let ctx =
-        StepContext::new(CancellationToken::new()).with_sink(wfc::run::exec::channel_sink(tx));
+    let ctx = StepContext::new(CancellationToken::new()).with_sink(wfc_run::exec::channel_sink(tx));
     let spec = StepSpec::Shell(ShellSpec::new("echo a; echo b >&2"));
     let o = executor().run(&spec, &ctx).await;
     assert!(o.is_success());

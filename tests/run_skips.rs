@@ -12,7 +12,7 @@ use harness::{wait_dead, Case};
 use std::time::Duration;
 
 fn status(c: &Case, name: &str) -> (String, String) {
-    let s = wfc::testing::report_step(&c.report(), name);
+    let s = wfc_testkit::report_step(&c.report(), name);
     let text = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
     (text("status"), text("error"))
 }

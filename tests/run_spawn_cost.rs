@@ -15,7 +15,7 @@
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use wfc::run::exec::process::die_with_parent;
+use wfc_run::exec::process::die_with_parent;
 
 fn median_spawn(n: usize, hook: bool) -> Duration {
     let mut times = Vec::with_capacity(n);

@@ -6,11 +6,11 @@
 use rusqlite::OptionalExtension;
 use serde_json::json;
 use std::time::{Duration, SystemTime};
-use wfc::run::record::{
+use wfc_run::record::{
     Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
 };
-use wfc::store::recorder::{RunMeta, StoreRecorder};
-use wfc::store::{control, query, schema, stats, HistoryEstimator, Store};
+use wfc_store::recorder::{RunMeta, StoreRecorder};
+use wfc_store::{control, query, schema, stats, HistoryEstimator, Store};
 
 fn key(name: &str) -> StepKey {
     StepKey {
@@ -231,21 +231,21 @@ fn history_estimates_feed_the_plan() {
     let store = Store::open(dir.path()).unwrap();
     known_history(&store);
     let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 1m }\n  step lint: shell { run \"lint\" estimate 5s }\n}\n";
-    let a = wfc::analysis::analyze("deploy.wf", src);
+    let a = wfc_language::analysis::analyze("deploy.wf", src);
     let wf = a.checked.expect("checks").ir;
-    let est = wfc::store::estimate::from_store(dir.path(), "deploy", None).unwrap();
-    let plan = wfc::plan::plan(
+    let est = wfc_store::estimate::from_store(dir.path(), "deploy", None).unwrap();
+    let plan = wfc_plan::plan(
         &wf,
-        &wfc::plan::ParamInput::default(),
-        wfc::plan::Options { jobs: Some(1) },
+        &wfc_plan::ParamInput::default(),
+        wfc_plan::Options { jobs: Some(1) },
         &est,
     )
     .unwrap();
     let build = &plan.main.steps[plan.main.named("build").unwrap()];
     assert_eq!(build.estimate.ms, 300, "the median of 100..500");
-    assert_eq!(build.estimate.source, wfc::plan::EstimateSource::History);
+    assert_eq!(build.estimate.source, wfc_plan::EstimateSource::History);
     let lint = &plan.main.steps[plan.main.named("lint").unwrap()];
-    assert_eq!(lint.estimate.source, wfc::plan::EstimateSource::Declared);
+    assert_eq!(lint.estimate.source, wfc_plan::EstimateSource::Declared);
 }
 
 /// Each run's first session packs its successful main-graph durations into
@@ -313,23 +313,23 @@ fn history_taken_after_compiling_gives_the_same_plan() {
     // `build` is short by its declaration, long by its history: the
     // critical path moves from `lint` to `build` with the history.
     let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 10ms }\n  step lint: shell { run \"lint\" estimate 200ms }\n  step ship: shell { run \"ship\" depends on build, lint\n    on failure rollback { step undo_ship: shell { run \"undo\" } } }\n  finally { step tidy: shell { run \"tidy\" } }\n}\n";
-    let a = wfc::analysis::analyze("deploy.wf", src);
+    let a = wfc_language::analysis::analyze("deploy.wf", src);
     let wf = a.checked.expect("checks").ir;
-    let est = wfc::store::estimate::from_store(dir.path(), "deploy", None).unwrap();
-    let compile = |e: &dyn wfc::plan::Estimator| {
-        wfc::plan::plan(
+    let est = wfc_store::estimate::from_store(dir.path(), "deploy", None).unwrap();
+    let compile = |e: &dyn wfc_plan::Estimator| {
+        wfc_plan::plan(
             &wf,
-            &wfc::plan::ParamInput::default(),
-            wfc::plan::Options { jobs: Some(1) },
+            &wfc_plan::ParamInput::default(),
+            wfc_plan::Options { jobs: Some(1) },
             e,
         )
         .unwrap()
     };
     let with = compile(&est);
-    let mut later = compile(&wfc::plan::DefaultEstimator);
+    let mut later = compile(&wfc_plan::DefaultEstimator);
     let before = later.schedule.critical_path.clone();
     later.reestimate(&|name| est.median(name));
-    let json = |p: &wfc::plan::Plan| wfc::plan::render::json::render(p, &wf, None);
+    let json = |p: &wfc_plan::Plan| wfc_plan::render::json::render(p, &wf, None);
     assert_eq!(json(&later), json(&with));
     assert_ne!(later.schedule.critical_path, before);
     let build = later.main.named("build").unwrap();

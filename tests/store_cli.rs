@@ -389,7 +389,7 @@ fn resume_refuses_a_changed_succeeded_step_and_takes_a_fixed_failing_one() {
     let report = env.path().join("report.json");
     let text = env.resume_ok_with(&id, &["-o", &report.display().to_string()]);
     let report: J = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let step = |n: &str| wfc::testing::report_step(&report, n);
+    let step = |n: &str| wfc_testkit::report_step(&report, n);
     assert_eq!(step("a")["restored"], true);
     assert_eq!(step("a")["status"], "succeeded");
     assert_eq!(step("b")["attempts"], 1);

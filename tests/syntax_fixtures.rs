@@ -2,9 +2,9 @@
 //! The rendered diagnostics are pinned with insta; the file name's code must
 //! be the code reported.
 
-use wfc::diag::render::render;
-use wfc::span::SourceFile;
-use wfc::syntax::parse;
+use wfc_language::diag::render::render;
+use wfc_language::span::SourceFile;
+use wfc_language::syntax::parse;
 
 #[test]
 fn syntax_fixtures() {
@@ -45,7 +45,7 @@ fn syntax_fixtures() {
 /// Every code constructed in src/diag/syntax.rs has a fixture.
 #[test]
 fn every_syntax_code_has_a_fixture() {
-    let src = std::fs::read_to_string("src/diag/syntax.rs").unwrap();
+    let src = std::fs::read_to_string("crates/language/src/diag/syntax.rs").unwrap();
     let fixtures: Vec<String> = std::fs::read_dir("tests/syntax")
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())

@@ -8,9 +8,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let analysis = wfc::analysis::analyze("fuzz.wf", text);
+    let analysis = wfc_language::analysis::analyze("fuzz.wf", text);
     let _ = analysis.diagnostics();
-    if let Ok(formatted) = wfc::fmt::format_source(text) {
-        assert!(wfc::syntax::parse(&formatted).file.is_some());
+    if let Ok(formatted) = wfc_language::fmt::format_source(text) {
+        assert!(wfc_language::syntax::parse(&formatted).file.is_some());
     }
 });

@@ -1,12 +1,12 @@
 //! `wfc check FILE...`
 
 use super::{read_input, Format};
-use crate::analysis;
-use crate::diag::{json, render, Diagnostic, Severity};
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wfc_language::analysis;
+use wfc_language::diag::{json, render, Diagnostic, Severity};
 
 #[derive(Args)]
 pub struct CheckArgs {
@@ -87,7 +87,7 @@ fn promote(d: &Diagnostic, deny: bool) -> Diagnostic {
 }
 
 fn summary(name: &str, errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, word: &str| crate::words::count(n as u64, word);
+    let plural = |n: usize, word: &str| wfc_language::words::count(n as u64, word);
     match (errors, warnings) {
         (0, 0) => format!("{name}: ok"),
         (0, w) => format!("{name}: {}", plural(w, "warning")),

@@ -2,16 +2,16 @@
 //! run from another terminal, through the run store.
 //!
 //! Cancel asks the wfc running the run to cancel (it notices within
-//! [`crate::store::control::POLL`] and stops as on Ctrl-C); `--wait` waits
+//! [`wfc_store::control::POLL`] and stops as on Ctrl-C); `--wait` waits
 //! until it has. Approve and reject complete an `approval` gate (or a check
 //! gate paused by `on fail pause`); a gate of a run that is not running
 //! (interrupted, failed) keeps the decision for `wfc resume`.
 
 use super::history::{store_error, StoreArgs};
-use crate::store::control::{self, Decision};
 use clap::Args;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use wfc_store::control::{self, Decision};
 
 #[derive(Args)]
 pub struct CancelArgs {
@@ -43,10 +43,10 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Err(e) = control::request_cancel(&store.conn, &id) {
-        crate::run::say::err(&format!("error: {e}"));
+        wfc_run::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
     }
-    crate::run::say::out(&format!("asked run {id} to cancel"));
+    wfc_run::say::out(&format!("asked run {id} to cancel"));
     if !args.wait {
         return ExitCode::SUCCESS;
     }
@@ -56,14 +56,14 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         match control::run_status(&store.conn, &id) {
             Ok(Some(s)) if s == "running" => std::thread::sleep(control::POLL),
             Ok(Some(s)) => {
-                crate::run::say::out(&format!("run {id} is {s}"));
+                wfc_run::say::out(&format!("run {id} is {s}"));
                 return ExitCode::SUCCESS;
             }
             Ok(None) => return store_error(format!("run {id} vanished")),
             Err(e) => return store_error(e),
         }
     }
-    crate::run::say::err(&format!("error: run {id} is still running after 60 s"));
+    wfc_run::say::err(&format!("error: run {id} is still running after 60 s"));
     ExitCode::from(1)
 }
 
@@ -78,7 +78,7 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
         .filter(|b| !b.trim().is_empty())
         .unwrap_or_else(|| "unknown".into());
     if let Err(e) = control::decide(&store.conn, &id, &args.gate, decision, &by) {
-        crate::run::say::err(&format!("error: {e}"));
+        wfc_run::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
     }
     let status = control::run_status(&store.conn, &id)
@@ -87,9 +87,9 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
         .unwrap_or_default();
     let what = decision.name();
     if status == "running" {
-        crate::run::say::out(&format!("{what} gate `{}` of run {id} as {by}", args.gate));
+        wfc_run::say::out(&format!("{what} gate `{}` of run {id} as {by}", args.gate));
     } else {
-        crate::run::say::out(&format!(
+        wfc_run::say::out(&format!(
             "{what} gate `{}` of run {id} as {by}; the run is {status}: `wfc resume {id}` continues it",
             args.gate
         ));

@@ -5,13 +5,13 @@
 //! invocation or a file that cannot be read or written.
 
 use super::{read_input, usage_error};
-use crate::diag::render;
-use crate::span::SourceFile;
 use clap::Args;
 use similar::TextDiff;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use wfc_language::diag::render;
+use wfc_language::span::SourceFile;
 
 #[derive(Args)]
 pub struct FmtArgs {
@@ -50,7 +50,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
                 continue;
             }
         };
-        let formatted = match crate::fmt::format_source(&text) {
+        let formatted = match wfc_language::fmt::format_source(&text) {
             Ok(f) => f,
             Err(diags) => {
                 let source = SourceFile::new(&name, text.clone());
@@ -88,7 +88,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
     if args.check && unformatted > 0 {
         eprintln!(
             "{} not formatted; run `wfc fmt` on {}",
-            crate::words::count(unformatted as u64, "file"),
+            wfc_language::words::count(unformatted as u64, "file"),
             if unformatted == 1 { "it" } else { "them" }
         );
     }

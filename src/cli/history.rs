@@ -2,12 +2,12 @@
 //! run-store command shares: the `--state-dir` option and opening the store.
 
 use super::Format;
-use crate::run::progress::human;
-use crate::store::{self, control, query, Store};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use wfc_run::progress::human;
+use wfc_store::{self as store, control, query, Store};
 
 /// Where the run store is (every store command takes it).
 #[derive(Args, Clone, Debug, Default)]

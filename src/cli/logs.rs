@@ -7,13 +7,13 @@
 //! when several are followed) until the run is no longer running.
 
 use super::history::{store_error, StoreArgs};
-use crate::store::control::{self, POLL};
-use crate::store::Store;
 use clap::Args;
 use rusqlite::params;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wfc_store::control::{self, POLL};
+use wfc_store::Store;
 
 #[derive(Args)]
 pub struct LogsArgs {
@@ -67,7 +67,7 @@ pub fn run(args: LogsArgs) -> ExitCode {
             )
             .unwrap_or(false);
         let planned = || {
-            let plan = crate::store::resume::read_plan(&store.conn, &id)
+            let plan = wfc_store::resume::read_plan(&store.conn, &id)
                 .ok()
                 .flatten();
             plan.is_some_and(|p| {

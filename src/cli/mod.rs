@@ -130,7 +130,7 @@ pub enum Format {
 }
 
 pub fn main() -> ExitCode {
-    crate::timings::init();
+    wfc_language::timings::init();
     let cli = Cli::parse();
     if matches!(
         cli.command,
@@ -157,8 +157,8 @@ pub fn main() -> ExitCode {
         Command::Logs(args) => logs::run(args),
         Command::Resume(args) => resume::run(args),
         Command::Cancel(args) => control::cancel(args),
-        Command::Approve(args) => control::decide(args, crate::store::control::Decision::Approved),
-        Command::Reject(args) => control::decide(args, crate::store::control::Decision::Rejected),
+        Command::Approve(args) => control::decide(args, wfc_store::control::Decision::Approved),
+        Command::Reject(args) => control::decide(args, wfc_store::control::Decision::Rejected),
         Command::Stats(args) => stats::run(args),
         Command::Completions { shell } => {
             let shell = match shell {
@@ -190,11 +190,11 @@ fn read_input(path: &PathBuf) -> Result<(String, String), String> {
 }
 
 /// Prints a diagnostic about the command line (it has no place in a file).
-fn print_diagnostic(d: &crate::diag::Diagnostic) {
+fn print_diagnostic(d: &wfc_language::diag::Diagnostic) {
     use std::io::IsTerminal;
-    let color = crate::diag::render::use_color(std::io::stderr().is_terminal());
-    let none = crate::span::SourceFile::new("<command line>", String::new());
-    eprint!("{}", crate::diag::render::render(d, &none, color));
+    let color = wfc_language::diag::render::use_color(std::io::stderr().is_terminal());
+    let none = wfc_language::span::SourceFile::new("<command line>", String::new());
+    eprint!("{}", wfc_language::diag::render::render(d, &none, color));
 }
 
 /// Exit code 2: bad invocation or unreadable input.

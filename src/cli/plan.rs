@@ -2,14 +2,14 @@
 //! params, compile the plan and show it as text, JSON, DOT or Mermaid.
 
 use super::read_input;
-use crate::analysis;
-use crate::diag::{render, Diagnostic};
-use crate::plan::{self, render as prender, DefaultEstimator, ParamInput};
-use crate::span::SourceFile;
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wfc_language::analysis;
+use wfc_language::diag::{render, Diagnostic};
+use wfc_language::span::SourceFile;
+use wfc_plan::{self as plan, render as prender, DefaultEstimator, ParamInput};
 
 /// What `wfc plan` and `wfc run` share: the workflow and its params.
 #[derive(Args, Clone, Debug)]
@@ -63,7 +63,7 @@ pub fn run(args: PlanArgs) -> ExitCode {
 /// Renders a plan in `format`.
 pub fn show(
     plan: &plan::Plan,
-    wf: &crate::ir::Workflow,
+    wf: &wfc_language::ir::Workflow,
     source: &SourceFile,
     format: PlanFormat,
 ) -> String {
@@ -81,7 +81,7 @@ pub fn show(
 /// exit code (2 bad input or params, 3 the workflow has errors).
 pub fn compile(
     input: &PlanInput,
-) -> Result<(plan::Plan, crate::ir::Workflow, SourceFile), ExitCode> {
+) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
     let (name, text) = read(input)?;
     compile_text(input, name, text, None).map(|c| (c.plan, c.ir, c.source))
 }
@@ -99,7 +99,7 @@ pub fn read(input: &PlanInput) -> Result<(String, String), ExitCode> {
 /// variables planning read (for the plan cache).
 pub struct Compiled {
     pub plan: plan::Plan,
-    pub ir: crate::ir::Workflow,
+    pub ir: wfc_language::ir::Workflow,
     pub source: SourceFile,
     pub env: Vec<plan::inputs::EnvRead>,
 }
@@ -116,7 +116,7 @@ pub fn compile_text(
 ) -> Result<Compiled, ExitCode> {
     let color = render::use_color(std::io::stderr().is_terminal());
     let analysis = analysis::analyze_lean(name, text);
-    crate::timings::mark("check");
+    wfc_language::timings::mark("check");
     if analysis.has_errors() {
         let diags: Vec<Diagnostic> = analysis
             .diagnostics()
@@ -177,7 +177,7 @@ pub fn compile_text(
     // drop the IR: the store's connection and the front end's peak apart.
     let (planned, env) =
         plan::inputs::record(|| plan::plan(&ir, &params, options, &DefaultEstimator));
-    crate::timings::mark("plan");
+    wfc_language::timings::mark("plan");
     match planned {
         Ok(plan) => Ok(Compiled {
             plan,
@@ -189,12 +189,12 @@ pub fn compile_text(
     }
 }
 
-/// Takes the run store's history estimates (see [`crate::store::estimate`])
+/// Takes the run store's history estimates (see [`wfc_store::estimate`])
 /// into a compiled plan.
 pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
     let names = plan.main.steps.iter().map(|s| s.name.as_str());
     let history = read_history(names, &plan.workflow, state_dir);
-    crate::timings::mark("history: estimates");
+    wfc_language::timings::mark("history: estimates");
     apply_history(plan, history);
 }
 
@@ -207,7 +207,7 @@ pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
 /// with the steps.
 pub struct HistoryReader {
     names: std::sync::mpsc::Sender<(String, Vec<String>)>,
-    reading: std::thread::JoinHandle<Option<crate::store::estimate::HistoryEstimator>>,
+    reading: std::thread::JoinHandle<Option<wfc_store::estimate::HistoryEstimator>>,
 }
 
 impl HistoryReader {
@@ -239,11 +239,11 @@ impl HistoryReader {
         let reading = std::thread::Builder::new()
             .name("wfc-history".into())
             .spawn(move || {
-                let store = crate::store::Store::open_existing(&dir).ok()??;
+                let store = wfc_store::Store::open_existing(&dir).ok()??;
                 // No names: the plan was big after all, or did not compile.
                 let (workflow, names) = asked.recv().ok()?;
                 let only = names.iter().map(String::as_str).collect();
-                crate::store::estimate::from_open_store(&store, &workflow, Some(&only))
+                wfc_store::estimate::from_open_store(&store, &workflow, Some(&only))
             })
             .ok()?;
         Some(HistoryReader { names, reading })
@@ -264,12 +264,12 @@ fn read_history<'a>(
     names: impl Iterator<Item = &'a str>,
     workflow: &str,
     dir: &std::path::Path,
-) -> Option<crate::store::estimate::HistoryEstimator> {
+) -> Option<wfc_store::estimate::HistoryEstimator> {
     let only: rustc_hash::FxHashSet<&str> = names.collect();
-    crate::store::estimate::from_store(dir, workflow, Some(&only))
+    wfc_store::estimate::from_store(dir, workflow, Some(&only))
 }
 
-fn apply_history(plan: &mut plan::Plan, history: Option<crate::store::estimate::HistoryEstimator>) {
+fn apply_history(plan: &mut plan::Plan, history: Option<wfc_store::estimate::HistoryEstimator>) {
     if let Some(h) = history {
         plan.reestimate(&|name| h.median(name));
     }

@@ -14,7 +14,7 @@
 //! plain hash of them (one of a short secret could be searched for): a
 //! secret's value, its `--param`'s digest and the variable its `env("VAR")`
 //! default reads are left out, the secret is bound again from them at each
-//! read ([`crate::plan::params::rebind`]), and its value is checked against
+//! read ([`wfc_plan::params::rebind`]), and its value is checked against
 //! a keyed digest ([`secrets`]: HMAC-SHA256 under a key of the cache's own),
 //! so a plan decided on a secret is not used once it changed. A plan whose secrets cannot be bound
 //! so (from a params file or another default, or checked against an `in`
@@ -31,11 +31,11 @@
 mod secrets;
 
 use super::plan::PlanInput;
-use crate::ir::NameTable;
-use crate::plan::inputs::EnvRead;
-use crate::plan::{ParamInput, Plan, Value};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use wfc_language::ir::NameTable;
+use wfc_plan::inputs::EnvRead;
+use wfc_plan::{ParamInput, Plan, Value};
 
 /// The entry file's first bytes (the last one is the format's version).
 const MAGIC: &[u8; 8] = b"WFCPLAN\x02";
@@ -88,7 +88,7 @@ impl Digest {
     fn of(bytes: &[u8]) -> Digest {
         Digest(
             bytes.len() as u64,
-            crate::store::fnv(bytes),
+            wfc_store::fnv(bytes),
             crc32fast::hash(bytes),
         )
     }
@@ -108,7 +108,7 @@ pub struct Warm {
     pub names: NameTable,
     /// The run store's fingerprints of the plan (`None`: taken without the store).
     pub fingerprints: Option<Vec<u8>>,
-    /// [`crate::store::file_hash`] of the file.
+    /// [`wfc_store::file_hash`] of the file.
     pub file_hash: String,
     pub file: String,
 }
@@ -161,7 +161,7 @@ impl Cache {
         let name = format!("{}\0{}", key.cwd, key.file);
         let path = state_dir
             .join("plans")
-            .join(format!("{:016x}.plan", crate::store::fnv(name.as_bytes())));
+            .join(format!("{:016x}.plan", wfc_store::fnv(name.as_bytes())));
         Some(Cache { path, key, params })
     }
 
@@ -171,9 +171,9 @@ impl Cache {
         self.params.file.clone()
     }
 
-    /// [`crate::store::file_hash`] of the file, from the key's digest.
+    /// [`wfc_store::file_hash`] of the file, from the key's digest.
     pub fn file_hash(&self) -> String {
-        crate::store::hex(self.key.source.1)
+        wfc_store::hex(self.key.source.1)
     }
 
     /// The cached plan, if the entry matches; with `fingerprints`, only
@@ -204,7 +204,7 @@ impl Cache {
             return None;
         }
         for p in plan.params.iter_mut().filter(|p| p.secret) {
-            if !crate::plan::params::rebind(p, &self.params) {
+            if !wfc_plan::params::rebind(p, &self.params) {
                 return None;
             }
         }
@@ -233,19 +233,19 @@ impl Cache {
     pub fn pending(
         mut self,
         plan: &mut Plan,
-        ir: &crate::ir::Workflow,
+        ir: &wfc_language::ir::Workflow,
         names: &NameTable,
         env: &[EnvRead],
     ) -> Option<Pending> {
         // A secret is bound again from `--param` or `env("VAR")` only: a
         // params file's digest would be one of its value; an `in` set is
         // checked at binding, not again.
-        let rebinds = |p: &crate::plan::params::BoundParam| {
-            use crate::plan::ParamSource;
+        let rebinds = |p: &wfc_plan::params::BoundParam| {
+            use wfc_plan::ParamSource;
             !p.secret
                 || (matches!(p.source, ParamSource::Cli | ParamSource::Env { .. })
                     && ir.params.get(p.id).is_some_and(|d| d.constraint.is_none())
-                    && crate::plan::params::rebind(&mut p.clone(), &self.params))
+                    && wfc_plan::params::rebind(&mut p.clone(), &self.params))
         };
         if !plan.params.iter().all(rebinds) || holds_secret_items(plan, ir) {
             return None;
@@ -283,9 +283,9 @@ impl Cache {
 
 /// Whether an instance of `plan` is an iteration of a loop over a secret
 /// list: the item's value is in the plan, which is then not written.
-fn holds_secret_items(plan: &Plan, ir: &crate::ir::Workflow) -> bool {
-    use crate::ir::BlockKind;
-    fn holds(g: &crate::plan::Graph, secret: &dyn Fn(usize) -> bool) -> bool {
+fn holds_secret_items(plan: &Plan, ir: &wfc_language::ir::Workflow) -> bool {
+    use wfc_language::ir::BlockKind;
+    fn holds(g: &wfc_plan::Graph, secret: &dyn Fn(usize) -> bool) -> bool {
         g.steps.iter().any(|s| {
             s.items.iter().any(|(b, ..)| secret(*b))
                 || s.rollback.as_deref().is_some_and(|rb| holds(rb, secret))
@@ -318,7 +318,7 @@ impl Pending {
         });
         let added = !self.path.exists();
         if done.is_some() && std::fs::rename(&self.tmp, &self.path).is_ok() {
-            crate::timings::mark("plan cache written");
+            wfc_language::timings::mark("plan cache written");
             if added {
                 prune(&self.path);
             }
@@ -500,7 +500,7 @@ mod tests {
             assert_eq!(format!("{:?}", warm.plan), format!("{:?}", c.plan));
             assert_eq!(format!("{:?}", warm.names), format!("{names:?}"));
             assert_eq!(warm.fingerprints.as_deref(), Some(&b"fingerprints"[..]));
-            assert_eq!(warm.file_hash, crate::store::file_hash(&text));
+            assert_eq!(warm.file_hash, wfc_store::file_hash(&text));
             // Another text is another key.
             let other = Cache::new(&input, &format!("{text} "), state.path(), true).unwrap();
             assert!(other.load(false).is_none());

@@ -8,7 +8,7 @@
 //!    a params file); secrets are not in the store, so they come from their
 //!    defaults (the environment) or `--param` again.
 //! 3. The new plan is compared with the recorded one
-//!    ([`crate::store::resume::compare`]): a change to a step that
+//!    ([`wfc_store::resume::compare`]): a change to a step that
 //!    succeeded refuses the resume, naming the step and what changed.
 //! 4. The run goes on under the same id, as a new session: the steps that
 //!    succeeded are restored with their outputs and not run again; failed,
@@ -17,11 +17,11 @@
 use super::history::{store_error, StoreArgs};
 use super::plan::{self as plan_cmd, PlanInput};
 use super::run::{execute, Front, Launch};
-use crate::plan::Value;
-use crate::store::resume;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wfc_plan::Value;
+use wfc_store::resume;
 
 #[derive(Args)]
 pub struct ResumeArgs {
@@ -40,7 +40,7 @@ pub struct ResumeArgs {
 }
 
 fn refuse(msg: &str) -> ExitCode {
-    crate::run::say::err(&format!("error: {msg}"));
+    wfc_run::say::err(&format!("error: {msg}"));
     ExitCode::from(2)
 }
 
@@ -65,7 +65,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     // The recorded params, as a params file; secrets (`***`) are left out.
     let mut given = serde_json::Map::new();
     for (k, v) in &rec.params {
-        if v.as_str() != Some(crate::run::mask::MASK) {
+        if v.as_str() != Some(wfc_run::mask::MASK) {
             given.insert(k.clone(), v.clone());
         }
     }
@@ -103,7 +103,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     let (mut plan, wf, source) = match plan_cmd::compile(&input) {
         Ok(x) => x,
         Err(code) => {
-            crate::run::say::err(&format!("error: run {id} cannot be resumed: its workflow no longer compiles with the run's params"));
+            wfc_run::say::err(&format!("error: run {id} cannot be resumed: its workflow no longer compiles with the run's params"));
             return code;
         }
     };
@@ -133,7 +133,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             _ => n.clone(),
         })
         .collect();
-    let file_hash = crate::store::file_hash(&source.text);
+    let file_hash = wfc_store::file_hash(&source.text);
     let changed = file_hash != rec.file_hash;
     if let Some(recorded) = &rec.plan {
         let now: serde_json::Value =
@@ -152,17 +152,17 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         }
         if changed {
             if diff.is_empty() {
-                crate::run::say::err(&format!(
+                wfc_run::say::err(&format!(
                     "wfc: {} changed since the run, but not its plan",
                     input.file.display()
                 ));
             } else {
-                crate::run::say::err(&format!(
+                wfc_run::say::err(&format!(
                     "wfc: {} changed since the run; the resume takes in:",
                     input.file.display()
                 ));
                 for line in &diff.other {
-                    crate::run::say::err(&format!("  - {line}"));
+                    wfc_run::say::err(&format!("  - {line}"));
                 }
             }
         }
@@ -180,15 +180,15 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         .filter(|(n, _)| planned(n))
         .map(|(n, j)| (n, Value::from_json(&j)))
         .collect();
-    crate::run::say::err(&format!(
+    wfc_run::say::err(&format!(
         "wfc: resuming run {id} ({}): {} of {} succeeded before and {} not run again",
         rec.status,
         restored.len(),
-        crate::words::count(plan.main.len() as u64, "step"),
+        wfc_language::words::count(plan.main.len() as u64, "step"),
         if restored.len() == 1 { "is" } else { "are" }
     ));
     for name in &compensated {
-        crate::run::say::err(&format!(
+        wfc_run::say::err(&format!(
             "wfc: `{name}` succeeded before, but its compensation ran: it runs again"
         ));
     }
@@ -196,7 +196,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     execute(
         &mut plan,
         Front::Compiled {
-            names: crate::ir::NameTable::from(&wf),
+            names: wfc_language::ir::NameTable::from(&wf),
             wf: Box::new(wf),
             source,
             file_hash: Some(file_hash),

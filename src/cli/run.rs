@@ -5,18 +5,6 @@
 
 use super::plan::{self as plan_cmd, PlanArgs, PlanFormat, PlanInput};
 use super::plan_cache::{Cache, Pending};
-use crate::diag::render;
-use crate::ir::NameTable;
-use crate::run::exec::{ExecOptions, Executor};
-use crate::run::gates::{Approvals, CliApprovals};
-use crate::run::progress::Display;
-use crate::run::reaper::Reaper;
-use crate::run::record::Recorders;
-use crate::run::report::ReportWriter;
-use crate::run::runner::LineOutput;
-use crate::run::{say, signals, RunOptions, Runner};
-use crate::store::recorder::RunMeta;
-use crate::store::session::RunSession;
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -24,6 +12,18 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use wfc_language::diag::render;
+use wfc_language::ir::NameTable;
+use wfc_run::exec::{ExecOptions, Executor};
+use wfc_run::gates::{Approvals, CliApprovals};
+use wfc_run::progress::Display;
+use wfc_run::reaper::Reaper;
+use wfc_run::record::Recorders;
+use wfc_run::report::ReportWriter;
+use wfc_run::runner::LineOutput;
+use wfc_run::{say, signals, RunOptions, Runner};
+use wfc_store::recorder::RunMeta;
+use wfc_store::session::RunSession;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -74,7 +74,7 @@ pub struct Launch {
     pub history: PathBuf,
     /// `wfc resume`: the run to continue and its main-graph steps that
     /// succeeded, with their outputs.
-    pub resume: Option<(String, Vec<(String, crate::plan::Value)>)>,
+    pub resume: Option<(String, Vec<(String, wfc_plan::Value)>)>,
     /// A new run's id, and its reaper if already being started (`None`:
     /// a new id, or the resumed run's, and the reaper starts in `execute`).
     pub started: Option<(String, Option<ReaperStart>)>,
@@ -125,12 +125,12 @@ pub fn run(args: RunArgs) -> ExitCode {
 
 /// The plan of `args`' workflow: from the plan cache when nothing it was
 /// compiled from changed, else compiled (and its cache entry started).
-fn front_end(args: &RunArgs) -> Result<(crate::plan::Plan, Front), ExitCode> {
+fn front_end(args: &RunArgs) -> Result<(wfc_plan::Plan, Front), ExitCode> {
     let (name, text) = plan_cmd::read(&args.input)?;
     let cache = Cache::new(&args.input, &text, &args.input.store.dir(), !args.no_store);
     let warm = cache.as_ref().filter(|_| !args.no_cache);
     if let Some(warm) = warm.and_then(|c| c.load(!args.no_store)) {
-        crate::timings::mark("plan cache read");
+        wfc_language::timings::mark("plan cache read");
         let front = Front::Cached {
             names: warm.names,
             fingerprints: warm.fingerprints,
@@ -159,10 +159,10 @@ pub enum Front {
     /// Compiled now: the IR and the source, and the plan's cache entry to
     /// finish once the fingerprints are taken.
     Compiled {
-        wf: Box<crate::ir::Workflow>,
-        source: crate::span::SourceFile,
+        wf: Box<wfc_language::ir::Workflow>,
+        source: wfc_language::span::SourceFile,
         names: NameTable,
-        /// [`crate::store::file_hash`] of the source, if taken already.
+        /// [`wfc_store::file_hash`] of the source, if taken already.
         file_hash: Option<String>,
         cache: Option<Pending>,
     },
@@ -184,7 +184,7 @@ const HISTORY_ON_A_THREAD: usize = 1_000;
 
 /// Runs a compiled plan; the exit code is the run's. The IR and the source
 /// go once the run is recorded: the plan carries what the run needs.
-pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> ExitCode {
+pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCode {
     // The file's name and names, and what the store records of it: a
     // compiled plan's fingerprints are taken from its IR (kept for that,
     // with its cache entry to finish), a cached one's were stored.
@@ -199,7 +199,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             // (Only a recorded run needs the hash.)
             let hash = match (file_hash, &args.store) {
                 (Some(h), _) => h,
-                (None, Some(_)) => crate::store::file_hash(&source.text),
+                (None, Some(_)) => wfc_store::file_hash(&source.text),
                 (None, None) => String::new(),
             };
             (source.name, names, hash, Some((*wf, cache)), None)
@@ -211,7 +211,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             file,
         } => (file, names, file_hash, None, fingerprints),
     };
-    let unknown = crate::run::gates::unknown_approvals(plan, &args.exec.approve);
+    let unknown = wfc_run::gates::unknown_approvals(plan, &args.exec.approve);
     if !unknown.is_empty() {
         unknown.iter().for_each(super::print_diagnostic);
         return ExitCode::from(2);
@@ -220,7 +220,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     if let Some(path) = &args.exec.output {
         if let Err(why) = ReportWriter::check_writable(path) {
             let shown = path.display().to_string();
-            super::print_diagnostic(&crate::plan::errors::report_not_writable(&shown, &why));
+            super::print_diagnostic(&wfc_plan::errors::report_not_writable(&shown, &why));
             return ExitCode::from(2);
         }
     }
@@ -244,7 +244,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     // A small compiled plan's IR stays for its fingerprints, taken on a
     // thread while the run starts (the IR goes with the thread, and the
     // plan's cache entry is finished there).
-    let mut kept_ir: Option<(crate::ir::Workflow, Option<Pending>)> = None;
+    let mut kept_ir: Option<(wfc_language::ir::Workflow, Option<Pending>)> = None;
     let (opened, history) = if small {
         // A small plan's history is read on a thread while the store opens
         // and the reaper starts: ~2 ms sooner to the first step at 220
@@ -252,12 +252,12 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
         let reader = args
             .early_history
             .or_else(|| plan_cmd::HistoryReader::open(&args.history));
-        let history: Box<dyn FnOnce(&mut crate::plan::Plan)> = match reader {
+        let history: Box<dyn FnOnce(&mut wfc_plan::Plan)> = match reader {
             Some(reader) => Box::new(reader.read(plan)),
             // No store (nothing to read), or no thread: read it when needed.
             None => {
                 let dir = args.history.clone();
-                Box::new(move |plan: &mut crate::plan::Plan| plan_cmd::with_history(plan, &dir))
+                Box::new(move |plan: &mut wfc_plan::Plan| plan_cmd::with_history(plan, &dir))
             }
         };
         let opened = open(fingerprints);
@@ -279,8 +279,8 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
                 let taken = args
                     .store
                     .as_ref()
-                    .map(|_| crate::store::resume::stored_fingerprints(plan, &wf));
-                crate::timings::mark("fingerprints");
+                    .map(|_| wfc_store::resume::stored_fingerprints(plan, &wf));
+                wfc_language::timings::mark("fingerprints");
                 if let Some(cache) = cache {
                     cache.finish(taken.as_deref());
                 }
@@ -289,10 +289,10 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             None => fingerprints,
         };
         plan_cmd::with_history(plan, &args.history);
-        crate::timings::mark("history read");
+        wfc_language::timings::mark("history read");
         (open(fingerprints), None)
     };
-    crate::timings::mark("store opened");
+    wfc_language::timings::mark("store opened");
     super::heap::release_free_memory();
     super::sched::short_slice_for_this_thread();
     let mut session = match opened {
@@ -357,7 +357,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
     if let Some(history) = history {
         history(plan);
     }
-    crate::timings::mark("ready to run");
+    wfc_language::timings::mark("ready to run");
     let plan = &*plan;
     let approver = std::env::var("USER").unwrap_or_else(|_| "wfc run --approve".into());
     let opts = RunOptions {
@@ -383,7 +383,7 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             });
             let mut lines: Arc<dyn LineOutput> = Arc::new(display);
             let mut _watch = None;
-            crate::timings::mark("runtime, signals");
+            wfc_language::timings::mark("runtime, signals");
             if let Some(s) = &session {
                 approvals = s.approvals(approvals);
                 lines = s.lines(Some(lines));
@@ -409,12 +409,12 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             runner.run(cancel, force).await
         })
     });
-    if session.is_some() && result.status != crate::run::record::RunStatus::Succeeded {
+    if session.is_some() && result.status != wfc_run::record::RunStatus::Succeeded {
         say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
-    crate::timings::mark("run ended");
+    wfc_language::timings::mark("run ended");
     runtime.shutdown_timeout(Duration::from_millis(200));
-    crate::run::exec::scratch::remove();
+    wfc_run::exec::scratch::remove();
     if let Some(r) = reaper {
         r.finish();
     }
@@ -426,8 +426,8 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
             code = 1;
         }
     }
-    crate::timings::mark("finished");
-    crate::timings::mark_cpu();
+    wfc_language::timings::mark("finished");
+    wfc_language::timings::mark_cpu();
     ExitCode::from(code)
 }
 
@@ -438,22 +438,22 @@ pub fn execute(plan: &mut crate::plan::Plan, front: Front, args: Launch) -> Exit
 /// without them (as when wfc is killed before they come).
 fn take_fingerprints<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
-    plan: &'s crate::plan::Plan,
-    wf: crate::ir::Workflow,
+    plan: &'s wfc_plan::Plan,
+    wf: wfc_language::ir::Workflow,
     cache: Option<Pending>,
     tx: std::sync::mpsc::Sender<Vec<u8>>,
 ) {
     let started = std::thread::Builder::new()
         .name("wfc-fingerprint".into())
         .spawn_scoped(scope, move || {
-            let taken = crate::store::resume::stored_fingerprints(plan, &wf);
+            let taken = wfc_store::resume::stored_fingerprints(plan, &wf);
             drop(wf);
             if let Some(cache) = cache {
                 cache.finish(Some(&taken));
             }
             let _ = tx.send(taken);
-            crate::timings::mark("fingerprints (recorded at the next turn)");
-            crate::timings::thread_ended("fingerprints");
+            wfc_language::timings::mark("fingerprints (recorded at the next turn)");
+            wfc_language::timings::thread_ended("fingerprints");
         });
     if let Err(e) = started {
         say::err(&format!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged"));
@@ -464,7 +464,7 @@ fn take_fingerprints<'s>(
 pub fn new_run_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let now = std::time::SystemTime::now();
-    let ts = crate::run::record::timestamp(now);
+    let ts = wfc_run::record::timestamp(now);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u32(std::process::id());
     let digits: String = ts.chars().filter(char::is_ascii_digit).take(14).collect();

@@ -3,10 +3,10 @@
 
 use super::history::{dur, store_error, StoreArgs};
 use super::Format;
-use crate::store::stats::{self, WorkflowStats};
-use crate::words::count;
 use clap::Args;
 use std::process::ExitCode;
+use wfc_language::words::count;
+use wfc_store::stats::{self, WorkflowStats};
 
 #[derive(Args)]
 pub struct StatsArgs {

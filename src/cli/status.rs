@@ -3,10 +3,10 @@
 
 use super::history::{dur, store_error, StoreArgs};
 use super::Format;
-use crate::store::control::shell_word;
-use crate::store::query::{self, RunDetail, StepRow};
 use clap::Args;
 use std::process::ExitCode;
+use wfc_store::control::shell_word;
+use wfc_store::query::{self, RunDetail, StepRow};
 
 #[derive(Args)]
 pub struct StatusArgs {
@@ -51,7 +51,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
 }
 
 /// `--events`: the run's event log.
-fn events(store: &crate::store::Store, id: &str, format: Format) -> ExitCode {
+fn events(store: &wfc_store::Store, id: &str, format: Format) -> ExitCode {
     let events = match query::events(&store.conn, id) {
         Ok(e) => e,
         Err(e) => return store_error(e),
@@ -79,7 +79,7 @@ fn events(store: &crate::store::Store, id: &str, format: Format) -> ExitCode {
 /// ` --state-dir DIR` when the store is not where a bare `wfc` looks.
 pub fn state_dir_flag(args: &StoreArgs) -> String {
     match &args.state_dir {
-        Some(d) if std::env::var_os(crate::store::ENV_VAR).is_none() => {
+        Some(d) if std::env::var_os(wfc_store::ENV_VAR).is_none() => {
             format!(" --state-dir {}", shell_word(&d.display().to_string()))
         }
         _ => String::new(),
@@ -160,7 +160,7 @@ pub fn render(d: &RunDetail, attempts: bool, flag: &str) -> String {
             _ => String::new(),
         };
         // A cut output is worth a note whatever else the step says.
-        let note = match crate::run::exec::truncation_note(&s.outputs) {
+        let note = match wfc_run::exec::truncation_note(&s.outputs) {
             Some(cut) if note.is_empty() => cut,
             Some(cut) => format!("{}; {cut}", first_line(&note)),
             None => note,

@@ -156,7 +156,7 @@ fn a_field_of_a_body_that_is_not_json_is_never_empty_text() {
     ]);
     assert_eq!(r.code, 1, "{r}");
     assert!(!c.path("out").exists(), "{r}");
-    let use_ = wfc::testing::report_step(&c.report(), "use");
+    let use_ = wfc_testkit::report_step(&c.report(), "use");
     assert_eq!(use_["status"], "failed");
     assert_eq!(use_["error"], "`${fetch.json.name}` has no value", "{r}");
 }

@@ -8,8 +8,8 @@
 //! entry confirm a guess of a short secret with one hash per guess; without
 //! the key a digest tells nothing, and the key never leaves the file.
 
-use crate::plan::BoundParam;
 use std::path::Path;
+use wfc_plan::BoundParam;
 
 /// Length of the key and of a digest.
 const LEN: usize = 32;
@@ -71,13 +71,13 @@ pub fn digests(key: &ring::hmac::Key, params: &[BoundParam]) -> Vec<(String, Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{ParamSource, Value};
+    use wfc_plan::{ParamSource, Value};
 
     fn secret(v: &str) -> BoundParam {
         BoundParam {
             id: 0,
             name: "tok".into(),
-            ty: crate::ir::Type::String,
+            ty: wfc_language::ir::Type::String,
             value: Value::Str(v.into()),
             secret: true,
             source: ParamSource::Cli,

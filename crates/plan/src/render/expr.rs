@@ -1,0 +1,239 @@
+//! IR expressions written back as source text, for plans and messages.
+//!
+//! Secrets never appear: a folded plan keeps secret-derived values as
+//! references (`slack_url`), which print as their names; a tainted literal,
+//! should one ever reach here, prints as `***`.
+
+use crate::value::{format_duration, format_float};
+use wfc_language::ir::{Expr, ExprKind, FailedField, Func, InterpPart, Names, UnaryOp};
+
+pub const MASK: &str = "***";
+
+/// The expression as source: `env == "prod"`, `test.outputs.coverage >= 80.0`.
+pub fn show(wf: &dyn Names, e: &Expr) -> String {
+    let mut out = String::new();
+    write(wf, e, 0, &mut out);
+    out
+}
+
+/// A string-valued expression as the text it stands for: literals as their
+/// content, `${…}` kept around what is only known at run time.
+pub fn show_text(wf: &dyn Names, e: &Expr) -> String {
+    if e.tainted && is_literal(e) {
+        return MASK.into();
+    }
+    match &e.kind {
+        ExprKind::Str(s) => s.clone(),
+        ExprKind::Interp(parts) => {
+            let mut out = String::new();
+            for p in parts {
+                match p {
+                    InterpPart::Text(t) => out.push_str(t),
+                    InterpPart::Expr(x) if is_literal(x) && !x.tainted => {
+                        out.push_str(&literal_text(x))
+                    }
+                    InterpPart::Expr(x) => {
+                        out.push_str("${");
+                        out.push_str(&show(wf, x));
+                        out.push('}');
+                    }
+                }
+            }
+            out
+        }
+        _ if is_literal(e) => literal_text(e),
+        _ => format!("${{{}}}", show(wf, e)),
+    }
+}
+
+/// A `run` command as the interpreter will run it: each `${…}` known at
+/// plan time quoted for its shell context exactly as the run quotes it
+/// (`echo 'a b; rm -rf /'`), `${raw(…)}` spliced as is, and what only the run
+/// knows (step outputs, secrets) kept as `${…}`.
+pub fn command_text(wf: &dyn Names, e: &Expr) -> String {
+    let ExprKind::Interp(parts) = &e.kind else {
+        return show_text(wf, e);
+    };
+    let mut cmd = wfc_language::shell_syntax::ShellCommand::new();
+    for p in parts {
+        let x = match p {
+            InterpPart::Text(t) => {
+                cmd.text(t);
+                continue;
+            }
+            InterpPart::Expr(x) => x,
+        };
+        let known = |x: &Expr| is_literal(x) && !x.tainted;
+        match &x.kind {
+            ExprKind::Call(Func::Raw, args) if args.len() == 1 && known(&args[0]) => {
+                cmd.raw(&literal_text(&args[0]));
+            }
+            _ if known(x) => {
+                // (A value the run could not quote fails the step; shown as written.)
+                let mut tried = cmd.clone();
+                if tried.value(&literal_text(x)).is_ok() {
+                    cmd = tried;
+                } else {
+                    cmd.placeholder(&format!("${{{}}}", show(wf, x)));
+                }
+            }
+            _ => {
+                cmd.placeholder(&format!("${{{}}}", show(wf, x)));
+            }
+        }
+    }
+    cmd.finish()
+}
+
+fn is_literal(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Str(_)
+        | ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Duration(_) => true,
+        ExprKind::List(xs) => xs.iter().all(is_literal),
+        ExprKind::Map(m) => m.iter().all(|(_, v)| is_literal(v)),
+        _ => false,
+    }
+}
+
+/// A literal as interpolation inserts it (lists and maps as JSON).
+fn literal_text(e: &Expr) -> String {
+    match crate::Value::of_literal(e) {
+        Some(v) => v.to_text(),
+        None => String::new(),
+    }
+}
+
+pub fn func_name(f: Func) -> &'static str {
+    match f {
+        Func::Env => "env",
+        Func::Len => "len",
+        Func::Contains => "contains",
+        Func::Lower => "lower",
+        Func::Upper => "upper",
+        Func::Trim => "trim",
+        Func::Json => "json",
+        Func::Default => "default",
+        Func::Raw => "raw",
+        Func::Join => "join",
+    }
+}
+
+fn write(wf: &dyn Names, e: &Expr, parent_prec: u8, out: &mut String) {
+    if e.tainted && is_literal(e) {
+        out.push_str(MASK);
+        return;
+    }
+    match &e.kind {
+        ExprKind::Str(s) => out.push_str(&quote(s)),
+        ExprKind::Int(i) => out.push_str(&i.to_string()),
+        ExprKind::Float(f) => out.push_str(&format_float(*f)),
+        ExprKind::Bool(b) => out.push_str(&b.to_string()),
+        ExprKind::Duration(ms) => out.push_str(&format_duration(*ms)),
+        ExprKind::List(xs) => {
+            out.push('[');
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write(wf, x, 0, out);
+            }
+            out.push(']');
+        }
+        ExprKind::Map(m) => {
+            out.push_str("{ ");
+            for (i, (k, v)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push_str(": ");
+                write(wf, v, 0, out);
+            }
+            out.push_str(" }");
+        }
+        ExprKind::Interp(_) => out.push_str(&quote(&show_text(wf, e))),
+        ExprKind::Param(p) => out.push_str(wf.param_name(*p)),
+        ExprKind::LoopVar(b) => out.push_str(wf.loop_var(*b).unwrap_or("?")),
+        ExprKind::StepOutput {
+            step,
+            field,
+            output,
+        } => {
+            out.push_str(wf.step_name(*step));
+            out.push('.');
+            out.push_str(field);
+            if let Some(o) = output {
+                out.push('.');
+                out.push_str(o);
+            }
+        }
+        ExprKind::Failed(FailedField::Step) => out.push_str("failed.step"),
+        ExprKind::Failed(FailedField::Error) => out.push_str("failed.error"),
+        ExprKind::Call(f, args) => {
+            out.push_str(func_name(*f));
+            out.push('(');
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write(wf, a, 0, out);
+            }
+            out.push(')');
+        }
+        ExprKind::Unary(op, x) => {
+            out.push_str(match op {
+                UnaryOp::Not => "!",
+                UnaryOp::Neg => "-",
+            });
+            write(wf, x, 7, out);
+        }
+        ExprKind::Binary(op, l, r) => {
+            let prec = op.precedence();
+            let paren = prec < parent_prec;
+            if paren {
+                out.push('(');
+            }
+            write(wf, l, prec, out);
+            out.push(' ');
+            out.push_str(op.symbol());
+            out.push(' ');
+            write(wf, r, prec + 1, out);
+            if paren {
+                out.push(')');
+            }
+        }
+        ExprKind::Index(b, i) => {
+            write(wf, b, 8, out);
+            out.push('[');
+            write(wf, i, 0, out);
+            out.push(']');
+        }
+        ExprKind::Field(b, name) => {
+            write(wf, b, 8, out);
+            out.push('.');
+            out.push_str(name);
+        }
+        ExprKind::Invalid => out.push('?'),
+    }
+}
+
+/// A string literal in source form.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,144 @@
+//! Renderings of a [`Plan`](crate::Plan): [`text`] for people (the default of `wfc plan`),
+//! [`json`] for tools (a documented, stable contract: docs/plan.md), and the
+//! graph as Graphviz [`dot`] or [`mermaid`].
+//!
+//! Every renderer goes through the helpers here for values, so secrets are
+//! masked in one place: bound secret params print as `***`, and expressions
+//! derived from secrets stay references (see [`expr`]).
+
+pub mod dot;
+pub mod expr;
+pub mod json;
+pub mod mermaid;
+pub mod text;
+
+use super::{BoundParam, Graph, PlannedStep};
+use expr::{show, show_text, MASK};
+use wfc_language::ir::{FieldValue, StepKind, Workflow};
+
+/// A bound param's value as shown: `***` for secrets.
+pub fn param_value(p: &BoundParam) -> String {
+    if p.source == crate::ParamSource::Unset {
+        "unset".into()
+    } else if p.secret {
+        MASK.into()
+    } else {
+        p.value.literal()
+    }
+}
+
+/// One field's value as text.
+pub fn field_text(wf: &Workflow, v: &FieldValue) -> String {
+    match v {
+        FieldValue::Expr(e) => show_text(wf, e),
+        FieldValue::Map(m) => m
+            .iter()
+            .map(|(k, e)| format!("{k}={}", show_text(wf, e)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        FieldValue::Mount { source, target } => {
+            format!("{} at {}", show_text(wf, source), show_text(wf, target))
+        }
+        FieldValue::Keyword(k) => k.clone(),
+    }
+}
+
+/// Field `name` of step `s` as text: a `shell` or `docker` `run` command as
+/// it will run ([`expr::command_text`]), others as [`field_text`].
+pub fn step_field_text(wf: &Workflow, s: &PlannedStep, name: &str, v: &FieldValue) -> String {
+    match (s.kind, name, v) {
+        (StepKind::Shell | StepKind::Docker, "run", FieldValue::Expr(e)) => {
+            expr::command_text(wf, e)
+        }
+        _ => field_text(wf, v),
+    }
+}
+
+fn field<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a FieldValue> {
+    s.fields.iter().find(|f| f.name == name).map(|f| &f.value)
+}
+
+/// What the step does, in one line: the command, `GET url`, the image, …
+pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
+    let text = |name: &str| field(s, name).map(|v| field_text(wf, v));
+    let run = || field(s, "run").map(|v| step_field_text(wf, s, "run", v));
+    let full = match s.kind {
+        StepKind::Shell => run().unwrap_or_default(),
+        StepKind::Docker => match run() {
+            Some(run) => format!("{}: {run}", text("image").unwrap_or_default()),
+            None => text("image").unwrap_or_default(),
+        },
+        StepKind::Http => ["get", "post", "put", "patch", "delete", "head"]
+            .iter()
+            .find_map(|m| text(m).map(|url| format!("{} {url}", m.to_uppercase())))
+            .unwrap_or_default(),
+        StepKind::Webhook => format!(
+            "{} {}",
+            text("method").unwrap_or_else(|| "POST".into()),
+            text("url").unwrap_or_default()
+        ),
+        StepKind::Slack => text("message").unwrap_or_default(),
+        StepKind::Email => format!(
+            "to {}: {}",
+            text("to").unwrap_or_default(),
+            text("subject").unwrap_or_default()
+        ),
+        StepKind::Gate => match (field(s, "check"), text("approval")) {
+            (Some(FieldValue::Expr(e)), _) => format!("check {}", show(wf, e)),
+            (_, Some(who)) => format!("approval by {who}"),
+            _ => String::new(),
+        },
+        StepKind::Invalid => String::new(),
+    };
+    one_line(&full, 72)
+}
+
+/// The first non-empty line, cut to `max` characters; `…` marks anything left out.
+pub fn one_line(s: &str, max: usize) -> String {
+    let lines: Vec<&str> = s.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let first = lines.first().copied().unwrap_or("");
+    let cut = first.chars().count() > max;
+    let mut out: String = first.chars().take(max).collect();
+    if cut || lines.len() > 1 {
+        out = out.trim_end().to_string();
+        out.push_str(" …");
+    }
+    out
+}
+
+/// Seconds as JSON numbers (ms precision).
+pub fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// A duration for people: `40s`, `4m`, `1h30m`.
+pub fn human(ms: u64) -> String {
+    super::value::format_duration(ms)
+}
+
+/// Names of an instance's dependencies.
+pub fn dep_names<'a>(g: &'a Graph, s: &PlannedStep) -> Vec<&'a str> {
+    s.deps
+        .iter()
+        .map(|d| g.steps[d.on()].name.as_str())
+        .collect()
+}
+
+/// A cluster's caption in the graph renderings: its name and how its members run.
+pub(super) fn group_label(grp: &crate::Group) -> String {
+    use crate::GroupKind;
+    use wfc_language::ir::Wait;
+    match &grp.kind {
+        GroupKind::Parallel { wait: Wait::Any } => format!("{} (wait any)", grp.name),
+        GroupKind::Parallel { wait: Wait::All } => format!("{} (parallel)", grp.name),
+        GroupKind::ForEach { parallel: None, .. } => format!("{} (one at a time)", grp.name),
+        GroupKind::ForEach {
+            parallel: Some(None),
+            ..
+        } => format!("{} (parallel)", grp.name),
+        GroupKind::ForEach {
+            parallel: Some(Some(n)),
+            ..
+        } => format!("{} (parallel {n})", grp.name),
+    }
+}

@@ -1,0 +1,384 @@
+//! The plan for people: params, the steps stage by stage, groups, run-time
+//! conditions, rollbacks, handlers, what was pruned and why, the critical
+//! path and the estimated total. Coloured when asked (a terminal without
+//! `NO_COLOR`), plain otherwise; the order is always the same.
+
+use super::expr::show;
+use super::{dep_names, field_text, human, param_value, summary};
+use crate::{Graph, GroupKind, Plan, PlannedStep};
+use std::fmt::Write;
+use wfc_language::ir::{HandlerKind, Wait, Workflow};
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    fn hot(&self, s: &str) -> String {
+        self.paint("1;31", s)
+    }
+    fn warn(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn good(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    fn name(&self, s: &str) -> String {
+        self.paint("1;36", s)
+    }
+}
+
+pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
+    let st = Style { color };
+    let mut o = String::new();
+    let g = &plan.main;
+    let sch = &plan.schedule;
+
+    // Header.
+    let title = match &plan.description {
+        Some(d) => format!("{} — {d}", plan.workflow),
+        None => plan.workflow.clone(),
+    };
+    let _ = writeln!(o, "{} {}", st.bold("Plan:"), st.bold(&title));
+    let mut facts = vec![
+        plural(g.len(), "step"),
+        format!("{} ({})", plural(sch.jobs, "job"), sch.jobs_source),
+    ];
+    if let Some(t) = plan.timeout_ms {
+        facts.push(format!("timeout {}", human(t)));
+    }
+    let _ = writeln!(o, "{}", st.dim(&facts.join(" · ")));
+
+    // Params.
+    if !plan.params.is_empty() {
+        let _ = writeln!(o, "\n{}", st.bold("Params"));
+        let w = plan.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        for p in &plan.params {
+            let mut from = p.source.describe();
+            if p.secret {
+                from = format!("secret, {from}");
+            }
+            let _ = writeln!(
+                o,
+                "  {:w$}  {}  {}",
+                p.name,
+                param_value(p),
+                st.dim(&format!("({from})"))
+            );
+        }
+    }
+
+    // Steps by stage.
+    let stages = sch.stage.iter().copied().max().map_or(0, |m| m + 1);
+    let on_path: Vec<bool> = {
+        let mut v = vec![false; g.len()];
+        for &i in &sch.critical_path {
+            v[i] = true;
+        }
+        v
+    };
+    let _ = writeln!(
+        o,
+        "\n{} {}",
+        st.bold("Steps"),
+        st.dim(&format!(
+            "({} in {}; stages run in order, steps of a stage together; ★ critical path)",
+            plural(g.len(), "step"),
+            plural(stages, "stage")
+        ))
+    );
+    let w = g
+        .steps
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    // Bucketed once: a chain has as many stages as steps.
+    let mut by_stage: Vec<Vec<usize>> = vec![Vec::new(); stages];
+    for i in 0..g.len() {
+        by_stage[sch.stage[i]].push(i);
+    }
+    for (stage, mut members) in by_stage.into_iter().enumerate() {
+        let _ = writeln!(o, "  {}", st.bold(&format!("stage {}", stage + 1)));
+        members.sort_by_key(|&i| (std::cmp::Reverse(sch.priority[i]), i));
+        for i in members {
+            step_lines(&mut o, &st, wf, g, &g.steps[i], on_path[i], w, "    ");
+        }
+    }
+
+    // Groups.
+    if !g.groups.is_empty() {
+        let _ = writeln!(o, "\n{}", st.bold("Groups"));
+        for grp in &g.groups {
+            let how = match &grp.kind {
+                GroupKind::Parallel { wait: Wait::All } => "parallel, waits for all".to_string(),
+                GroupKind::Parallel { wait: Wait::Any } => {
+                    "parallel, wait any: the first success wins, the rest are cancelled".to_string()
+                }
+                GroupKind::ForEach {
+                    iterations,
+                    parallel,
+                    ..
+                } => {
+                    let n = match iterations {
+                        Some(its) => plural(its.len(), "iteration"),
+                        None => "iterations known at run time".to_string(),
+                    };
+                    let mode = match parallel {
+                        None => "one at a time; a failure stops the rest".to_string(),
+                        Some(None) => "all at once".to_string(),
+                        Some(Some(k)) => format!("{k} at a time"),
+                    };
+                    format!("{n}, {mode}")
+                }
+            };
+            let names: Vec<&str> = grp
+                .members
+                .iter()
+                .map(|&m| g.steps[m].name.as_str())
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {}  {}",
+                st.name(&grp.name),
+                st.dim(&format!("({how})"))
+            );
+            let _ = writeln!(o, "      {}", names.join(", "));
+        }
+    }
+
+    // Run-time conditions.
+    let conditional: Vec<&PlannedStep> = g.steps.iter().filter(|s| s.condition.is_some()).collect();
+    if !conditional.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{} {}",
+            st.bold("Decided at run time"),
+            st.dim("(absent when false: what depends on them runs without them)")
+        );
+        let w = conditional
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        for s in conditional {
+            if let Some(c) = &s.condition {
+                let pad = " ".repeat(w - s.name.chars().count());
+                let _ = writeln!(o, "  {}{pad}  if {}", st.name(&s.name), show(wf, c));
+            }
+        }
+    }
+
+    // Rollbacks.
+    let with_rollback: Vec<&PlannedStep> =
+        g.steps.iter().filter(|s| s.rollback.is_some()).collect();
+    if !with_rollback.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{} {}",
+            st.bold("Rollbacks"),
+            st.dim("(if the run fails, for the steps that ran, newest first)")
+        );
+        for s in with_rollback {
+            if let Some(rb) = &s.rollback {
+                let names: Vec<&str> = rb.steps.iter().map(|r| r.name.as_str()).collect();
+                let _ = writeln!(o, "  {} → {}", st.name(&s.name), names.join(", "));
+            }
+        }
+    }
+
+    // Handlers.
+    for kind in [
+        HandlerKind::Failure,
+        HandlerKind::Success,
+        HandlerKind::Finally,
+    ] {
+        if let Some(h) = plan.handler(kind) {
+            let when = match kind {
+                HandlerKind::Failure => "if the run fails, after the rollbacks",
+                HandlerKind::Success => "if the run succeeds",
+                HandlerKind::Finally => "at the end, in every case",
+            };
+            let _ = writeln!(
+                o,
+                "\n{} {}",
+                st.bold(&capitalise(kind.keyword())),
+                st.dim(&format!("({when})"))
+            );
+            let w = h
+                .steps
+                .iter()
+                .map(|s| s.name.chars().count())
+                .max()
+                .unwrap_or(0);
+            for s in &h.steps {
+                step_lines(&mut o, &st, wf, h, s, false, w, "  ");
+            }
+        }
+    }
+
+    // Pruned.
+    let _ = writeln!(o, "\n{}", st.bold("Pruned at plan time"));
+    if plan.pruned.is_empty() {
+        let _ = writeln!(o, "  {}", st.dim("nothing"));
+    } else {
+        let _ = writeln!(
+            o,
+            "  {}",
+            st.dim("(absent: what depends on them runs after what they would have waited for)")
+        );
+    }
+    for p in &plan.pruned {
+        let _ = writeln!(
+            o,
+            "  {}  {}",
+            st.warn(&p.steps.join(", ")),
+            st.dim(&format!("— {}", p.reason))
+        );
+    }
+
+    // Critical path and totals.
+    let path: Vec<String> = sch
+        .critical_path
+        .iter()
+        .map(|&i| g.steps[i].name.clone())
+        .collect();
+    let _ = writeln!(
+        o,
+        "\n{} {}",
+        st.bold("Critical path"),
+        st.dim(&format!("({})", human(sch.critical_ms)))
+    );
+    if path.is_empty() {
+        let _ = writeln!(o, "  {}", st.dim("no steps"));
+    } else {
+        let _ = writeln!(o, "  {}", st.hot(&path.join(" → ")));
+    }
+    let defaults = g
+        .steps
+        .iter()
+        .filter(|s| s.estimate.source == crate::EstimateSource::Default)
+        .count();
+    let _ = writeln!(
+        o,
+        "\n{} {} with {} {}",
+        st.bold("Estimated total:"),
+        st.good(&human(sch.total_ms)),
+        plural(sch.jobs, "job"),
+        st.dim(&format!(
+            "(lower bound {}, one at a time {})",
+            human(sch.lower_bound_ms),
+            human(sch.serial_ms)
+        ))
+    );
+    if defaults > 0 {
+        let _ = writeln!(
+            o,
+            "{}",
+            st.dim(&format!(
+                "{} without `estimate` {} the default for {} kind (docs/plan.md)",
+                plural(defaults, "step"),
+                if defaults == 1 { "uses" } else { "use" },
+                if defaults == 1 { "its" } else { "their" }
+            ))
+        );
+    }
+    o
+}
+
+#[allow(clippy::too_many_arguments)]
+fn step_lines(
+    o: &mut String,
+    st: &Style,
+    wf: &Workflow,
+    g: &Graph,
+    s: &PlannedStep,
+    hot: bool,
+    w: usize,
+    indent: &str,
+) {
+    let mark = if hot { st.hot("★") } else { " ".to_string() };
+    let pad = w.saturating_sub(s.name.chars().count());
+    let mut facts = vec![format!("{:6}", s.kind.name())];
+    let est = match s.estimate.source {
+        crate::EstimateSource::Declared => human(s.estimate.ms),
+        src => format!("{} ({})", human(s.estimate.ms), src.name()),
+    };
+    facts.push(format!("est {est}"));
+    if let Some(r) = &s.retry {
+        if r.count > 0 {
+            facts.push(format!("retry {}", r.count));
+        }
+    }
+    if let Some(t) = s.timeout_ms {
+        facts.push(format!("timeout {}", human(t)));
+    }
+    if s.optional {
+        facts.push("optional".into());
+    }
+    let name = if hot {
+        st.hot(&s.name)
+    } else {
+        st.name(&s.name)
+    };
+    let _ = writeln!(
+        o,
+        "{indent}{mark} {name}{}  {}",
+        " ".repeat(pad),
+        st.dim(&facts.join(" · "))
+    );
+    let sum = summary(wf, s);
+    if !sum.is_empty() {
+        let _ = writeln!(o, "{indent}    {sum}");
+    }
+    if let Some(f) = s.fields.iter().find(|f| f.name == "env") {
+        let _ = writeln!(
+            o,
+            "{indent}    {}",
+            st.dim(&super::one_line(
+                &format!("env {}", field_text(wf, &f.value)),
+                72
+            ))
+        );
+    }
+    let deps = dep_names(g, s);
+    if !deps.is_empty() {
+        let _ = writeln!(
+            o,
+            "{indent}    {}",
+            st.dim(&format!("after {}", deps.join(", ")))
+        );
+    }
+    if let Some(c) = &s.condition {
+        let _ = writeln!(
+            o,
+            "{indent}    {}",
+            st.warn(&format!("only if {}", show(wf, c)))
+        );
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    wfc_language::words::count(n as u64, word)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,190 @@
+//! One step's life on a worker: its attempts, the waits between them, and
+//! the wait for an approval.
+//!
+//! A task runs on the tokio pool and reports back to the scheduler through
+//! a channel ([`Event`]), ending with [`Event::Done`]. It never touches the
+//! run's state: the scheduler owns that, so it needs no locks.
+
+use super::exec::{Execute, LineSink, Outcome, Status, StepContext, StepSpec};
+use super::mask::Masker;
+use super::retry;
+use super::values::outcome_value;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+use wfc_language::ir::{OutputDecl, Retry};
+use wfc_plan::{InstanceId, Value};
+
+/// What a step task tells the scheduler.
+pub enum Event {
+    AttemptStarted {
+        id: InstanceId,
+        attempt: u32,
+        at: SystemTime,
+    },
+    AttemptEnded {
+        id: InstanceId,
+        attempt: u32,
+        at: SystemTime,
+        result: Box<AttemptResult>,
+    },
+    /// Waiting before a retry or for an approval.
+    Waiting { id: InstanceId, why: String },
+    /// The task is over; the last `AttemptEnded` holds its result.
+    Done { id: InstanceId },
+}
+
+/// The result of one attempt, outputs converted to values.
+pub struct AttemptResult {
+    pub status: Status,
+    pub error: Option<String>,
+    pub exit_code: Option<i64>,
+    pub duration: Duration,
+    /// `None` when the attempt produced no outputs (it could not start).
+    pub outputs: Option<Value>,
+}
+
+/// What a task needs besides the spec.
+pub struct Job {
+    pub id: InstanceId,
+    pub retry: Option<Retry>,
+    pub timeout: Option<Duration>,
+    pub declared: Vec<OutputDecl>,
+    pub cancel: CancellationToken,
+    pub masker: Masker,
+    pub sink: Option<LineSink>,
+    pub tx: UnboundedSender<Event>,
+}
+
+/// Runs `spec` with retries. The caller has recorded attempt 1 as started.
+pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
+    let attempts = retry::attempts(job.retry.as_ref());
+    for k in 1..=attempts {
+        if k > 1 {
+            let wait = job
+                .retry
+                .as_ref()
+                .map_or(Duration::ZERO, |r| retry::delay(r, k - 1));
+            if !wait.is_zero() {
+                let _ = job.tx.send(Event::Waiting {
+                    id: job.id,
+                    why: format!(
+                        "retrying in {:.1}s (attempt {k} of {attempts})",
+                        wait.as_secs_f64()
+                    ),
+                });
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = job.cancel.cancelled() => break,
+                }
+            }
+        }
+        if job.cancel.is_cancelled() {
+            break;
+        }
+        let at = SystemTime::now();
+        // The scheduler records the first attempt as it starts the step.
+        if k > 1 {
+            let _ = job.tx.send(Event::AttemptStarted {
+                id: job.id,
+                attempt: k,
+                at,
+            });
+        }
+        let mut ctx = StepContext::new(job.cancel.clone()).with_masker(job.masker.clone());
+        ctx.timeout = job.timeout;
+        ctx.sink = job.sink.clone();
+        let started = Instant::now();
+        let outcome = exec.execute(&spec, &ctx).await;
+        let result = convert(&outcome, &job.declared, &job.masker, started.elapsed());
+        let status = result.status;
+        let _ = job.tx.send(Event::AttemptEnded {
+            id: job.id,
+            attempt: k,
+            at,
+            result: Box::new(result),
+        });
+        if matches!(status, Status::Succeeded | Status::Cancelled) {
+            break;
+        }
+    }
+    let _ = job.tx.send(Event::Done { id: job.id });
+}
+
+fn convert(
+    outcome: &Outcome,
+    declared: &[OutputDecl],
+    masker: &Masker,
+    d: Duration,
+) -> AttemptResult {
+    let (value, bad_output) = outcome_value(outcome, declared);
+    let mut status = outcome.status;
+    let mut error = outcome.error.clone();
+    if let (Status::Succeeded, Some(why)) = (status, bad_output) {
+        status = Status::Failed;
+        error = Some(masker.mask(&why));
+    }
+    AttemptResult {
+        status,
+        error,
+        exit_code: outcome.exit_code,
+        duration: d,
+        outputs: Some(value),
+    }
+}
+
+/// Waits for an approval (gates), under the step's timeout and cancellation.
+pub async fn wait_approval(
+    approval: futures::future::BoxFuture<'static, Option<String>>,
+    job: Job,
+    message: String,
+) {
+    let at = SystemTime::now();
+    let _ = job.tx.send(Event::AttemptStarted {
+        id: job.id,
+        attempt: 1,
+        at,
+    });
+    let _ = job.tx.send(Event::Waiting {
+        id: job.id,
+        why: message,
+    });
+    let started = Instant::now();
+    let timeout = async {
+        match job.timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    let (status, error, by) = tokio::select! {
+        by = approval => match by {
+            Some(by) => (Status::Succeeded, None, by),
+            None => (Status::Failed, Some("the approval was refused".to_owned()), String::new()),
+        },
+        _ = timeout => (
+            Status::TimedOut,
+            Some(format!("no approval within {}", super::exec::human(job.timeout.unwrap_or_default()))),
+            String::new(),
+        ),
+        _ = job.cancel.cancelled() => (Status::Cancelled, Some("cancelled".to_owned()), String::new()),
+    };
+    let passed = status == Status::Succeeded;
+    let result = AttemptResult {
+        status,
+        error,
+        exit_code: None,
+        duration: started.elapsed(),
+        outputs: Some(super::values::map([
+            ("passed", Value::Bool(passed)),
+            ("approved_by", Value::Str(by)),
+        ])),
+    };
+    let _ = job.tx.send(Event::AttemptEnded {
+        id: job.id,
+        attempt: 1,
+        at,
+        result: Box::new(result),
+    });
+    let _ = job.tx.send(Event::Done { id: job.id });
+}

@@ -1,0 +1,144 @@
+//! Gates: a `check` the scheduler decides on the spot, or a wait for a person.
+//!
+//! A `check` that holds succeeds (`passed = true`). One that does not follows
+//! its `on fail`: `abort` fails the gate (and the run), `continue` succeeds
+//! with `passed = false`, `pause` waits for an approval like an `approval`
+//! gate. Waiting goes through the [`Approvals`] trait, so the run store can
+//! plug in `wfc approve RUN STEP`; until then [`CliApprovals`] approves the
+//! gates named with `wfc run --approve STEP` and leaves every other gate
+//! waiting (until its `timeout`, or until the run is cancelled).
+
+use super::exec::human;
+use futures::future::BoxFuture;
+use std::time::Duration;
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::StepKind;
+
+/// Where approvals come from.
+pub trait Approvals: Send + Sync {
+    /// Resolves with who approved `step` of run `run_id` (`None`: never).
+    fn wait(&self, run_id: &str, step: &str) -> BoxFuture<'static, Option<String>>;
+
+    /// How a person approves this gate, for the waiting message.
+    fn how(&self, run_id: &str, step: &str) -> String;
+}
+
+/// Approvals given on the command line (`--approve STEP`, `--approve all`).
+#[derive(Clone, Debug, Default)]
+pub struct CliApprovals {
+    pub steps: Vec<String>,
+    /// Recorded as `approved_by`.
+    pub by: String,
+}
+
+impl CliApprovals {
+    fn approves(&self, step: &str) -> bool {
+        self.steps
+            .iter()
+            .any(|s| s == "all" || s == step || step.split('[').next() == Some(s.as_str()))
+    }
+}
+
+impl Approvals for CliApprovals {
+    fn wait(&self, _run_id: &str, step: &str) -> BoxFuture<'static, Option<String>> {
+        if self.approves(step) {
+            let by = self.by.clone();
+            Box::pin(async move { Some(by) })
+        } else {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    fn how(&self, _run_id: &str, step: &str) -> String {
+        format!(
+            "start the run with `--approve '{step}'` to approve it (`wfc approve RUN STEP` comes with the run store)"
+        )
+    }
+}
+
+/// `--approve` names that are no gate of `plan` (E0410 each): a name must
+/// be `all`, a gate's step name, or one of its instances (`approve[eu-west]`;
+/// any instance of a loop known only at run time, `approve[*]`). A step left
+/// out at plan time is let through: its gate may exist under other params.
+pub fn unknown_approvals(plan: &wfc_plan::Plan, given: &[String]) -> Vec<Diagnostic> {
+    fn base(name: &str) -> &str {
+        name.split('[').next().unwrap_or(name)
+    }
+    fn collect<'p>(g: &'p wfc_plan::Graph, out: &mut Vec<&'p str>) {
+        for s in &g.steps {
+            if s.kind == StepKind::Gate {
+                out.push(&s.name);
+            }
+            if let Some(rb) = &s.rollback {
+                collect(rb, out);
+            }
+        }
+    }
+    let mut gates = Vec::new();
+    collect(&plan.main, &mut gates);
+    for h in &plan.handlers {
+        collect(&h.graph, &mut gates);
+    }
+    let known = |name: &str| {
+        name == "all"
+            || gates.iter().any(|g| {
+                *g == name
+                    || base(g) == name
+                    || (g.contains("[*]") && base(g) == base(name) && name.contains('['))
+            })
+            || plan
+                .pruned
+                .iter()
+                .flat_map(|p| &p.steps)
+                .any(|p| p == name || base(p) == name)
+    };
+    let mut bases: Vec<String> = Vec::new();
+    for b in gates.iter().map(|g| base(g)) {
+        if !bases.iter().any(|x| x == b) {
+            bases.push(b.to_owned());
+        }
+    }
+    given
+        .iter()
+        .filter(|n| !known(n))
+        .map(|n| {
+            let suggestion =
+                wfc_language::diag::did_you_mean(base(n), bases.iter().map(String::as_str));
+            wfc_plan::errors::unknown_gate(n, suggestion, &bases)
+        })
+        .collect()
+}
+
+/// The message for a gate that waits.
+pub fn waiting_message(who: &str, how: &str, timeout: Option<Duration>) -> String {
+    let who = if who.is_empty() {
+        String::new()
+    } else {
+        format!(" by {who}")
+    };
+    match timeout {
+        Some(t) => format!("waiting for approval{who} (up to {}): {how}", human(t)),
+        None => format!("waiting for approval{who}: {how}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_approvals_match_instances() {
+        let a = CliApprovals {
+            steps: vec!["approve".into()],
+            by: "me".into(),
+        };
+        assert!(a.approves("approve"));
+        assert!(a.approves("approve[eu-west]"));
+        assert!(!a.approves("approver"));
+        let all = CliApprovals {
+            steps: vec!["all".into()],
+            by: String::new(),
+        };
+        assert!(all.approves("anything"));
+    }
+}

@@ -1,0 +1,43 @@
+//! The interpreter: runs a compiled [`wfc_plan::Plan`].
+//!
+//! The execution layer:
+//! - [`quote`] renders `run` commands with injection-safe `${…}` interpolation.
+//! - [`mask`] replaces secret values by `***` in text wfc writes, streamed or not.
+//! - [`exec`] runs one evaluated step (shell, docker, http, slack, webhook,
+//!   email) under a cancellation token and a timeout, and reports its outcome.
+//!
+//! On top of it, the scheduler:
+//! - [`values`] evaluates plan expressions at run time (step outputs,
+//!   `failed.…`, secrets) and turns outcomes into output values; [`spec`]
+//!   builds an [`exec::StepSpec`] from a planned step;
+//! - [`state`] and [`scheduler`] run one graph (dependencies, priorities,
+//!   `--jobs`, loop limits, `wait any`, skips, stop on failure);
+//!   [`attempt`] is one step's task (retries from [`retry`], timeouts);
+//!   [`gates`] decides gates and waits for approvals;
+//! - [`runner`] runs the whole thing: main graph, compensations, handlers;
+//! - [`record`] is what the run reports ([`record::Recorder`]), to the
+//!   terminal ([`progress`]), a JSON file ([`report`]) and later the run store;
+//!   [`signals`] turns Ctrl-C into cancellation; [`say`] writes wfc's own
+//!   messages without stopping the run when nobody reads them; [`reaper`] makes sure step
+//!   processes die with wfc.
+
+pub mod attempt;
+pub mod exec;
+pub mod gates;
+pub mod mask;
+pub mod progress;
+/// Shell quoting lives below both the checker and the interpreter.
+pub use wfc_language::shell_syntax as quote;
+pub mod reaper;
+pub mod record;
+pub mod report;
+pub mod retry;
+pub mod runner;
+pub mod say;
+pub mod scheduler;
+pub mod signals;
+pub mod spec;
+pub mod state;
+pub mod values;
+
+pub use runner::{RunOptions, RunResult, Runner};

@@ -1,0 +1,269 @@
+//! What a run reports as it goes: the [`Recorder`] trait and its events.
+//!
+//! The scheduler calls a `Recorder` at every point worth keeping — the run
+//! starting, each attempt starting and ending (with its outputs), a step
+//! skipped or left out, each step's final state, the run ending. The terminal
+//! display ([`super::progress`]), the JSON report ([`super::report`]) and, in
+//! time, the run store are all recorders; [`Recorders`] fans events out to
+//! several. Everything a recorder receives is already masked: no secret value
+//! reaches one.
+
+use std::time::{Duration, SystemTime};
+use wfc_language::ir::HandlerKind;
+
+/// Which graph a step instance belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum GraphName {
+    Main,
+    /// The compensation registered by this main-graph instance.
+    Rollback(String),
+    Handler(HandlerKind),
+}
+
+impl GraphName {
+    /// `main`, `rollback`, `on_failure`, `on_success`, `finally` (the report's names).
+    pub fn id(&self) -> &'static str {
+        match self {
+            GraphName::Main => "main",
+            GraphName::Rollback(_) => "rollback",
+            GraphName::Handler(HandlerKind::Failure) => "on_failure",
+            GraphName::Handler(HandlerKind::Success) => "on_success",
+            GraphName::Handler(HandlerKind::Finally) => "finally",
+        }
+    }
+}
+
+/// A step instance, as recorders see it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StepKey {
+    pub graph: GraphName,
+    /// The instance name (`ship[eu-west]`).
+    pub name: String,
+    /// The kind (`shell`, `gate`, …).
+    pub kind: &'static str,
+}
+
+/// How a step (or one attempt) ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StepStatus {
+    Succeeded,
+    Failed,
+    TimedOut,
+    Cancelled,
+    /// Not run: its `if` was false, a dependency was skipped, or another
+    /// member of its `wait any` block won.
+    Skipped,
+    /// Never started: the run stopped first, or a dependency failed.
+    NotRun,
+}
+
+impl StepStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            StepStatus::Succeeded => "succeeded",
+            StepStatus::Failed => "failed",
+            StepStatus::TimedOut => "timed_out",
+            StepStatus::Cancelled => "cancelled",
+            StepStatus::Skipped => "skipped",
+            StepStatus::NotRun => "not_run",
+        }
+    }
+
+    /// A failure of the step itself (not a cancellation).
+    pub fn is_failure(self) -> bool {
+        matches!(self, StepStatus::Failed | StepStatus::TimedOut)
+    }
+}
+
+/// How the whole run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl RunStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// The process exit code: 0, 1, 130.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            RunStatus::Succeeded => 0,
+            RunStatus::Failed => 1,
+            RunStatus::Cancelled => 130,
+        }
+    }
+}
+
+/// The run, as it starts.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub run_id: String,
+    pub workflow: String,
+    pub file: String,
+    /// Params by name; secrets are `"***"`.
+    pub params: Vec<(String, serde_json::Value)>,
+    pub jobs: usize,
+    /// Main-graph instances.
+    pub steps: usize,
+    pub started_at: SystemTime,
+}
+
+/// One attempt that ended.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    /// 1-based.
+    pub number: u32,
+    pub status: StepStatus,
+    pub started_at: SystemTime,
+    pub duration: Duration,
+    pub exit_code: Option<i64>,
+    /// Masked.
+    pub error: Option<String>,
+    /// The attempt's outputs, masked (`null` when it produced none).
+    pub outputs: serde_json::Value,
+}
+
+/// A step's final state.
+#[derive(Clone, Debug)]
+pub struct StepEnd {
+    pub status: StepStatus,
+    pub attempts: u32,
+    pub started_at: Option<SystemTime>,
+    pub duration: Duration,
+    pub exit_code: Option<i64>,
+    /// Why it failed, or why it was skipped / not run (masked).
+    pub error: Option<String>,
+    pub outputs: serde_json::Value,
+    pub optional: bool,
+}
+
+/// The run's end.
+#[derive(Clone, Debug)]
+pub struct RunEnd {
+    pub status: RunStatus,
+    pub duration: Duration,
+    pub ended_at: SystemTime,
+    /// `failed.step` and `failed.error` (masked).
+    pub failed: Option<(String, String)>,
+}
+
+/// Receives the run's events; every method has a no-op default.
+pub trait Recorder: Send {
+    fn run_started(&mut self, _run: &RunInfo) {}
+    fn attempt_started(&mut self, _step: &StepKey, _attempt: u32, _at: SystemTime) {}
+    fn attempt_ended(&mut self, _step: &StepKey, _attempt: &Attempt) {}
+    /// Waiting before a retry, or for an approval (for display).
+    fn waiting(&mut self, _step: &StepKey, _why: &str) {}
+    fn step_skipped(&mut self, _step: &StepKey, _reason: &str) {}
+    fn step_ended(&mut self, _step: &StepKey, _end: &StepEnd) {}
+    /// A step that succeeded in an earlier session of the run (`wfc resume`)
+    /// and is not run again: for the display and the report (the store
+    /// recorded it then).
+    fn step_restored(&mut self, _step: &StepKey) {}
+    /// A run phase begins: `"rollback"`, `"on failure"`, `"finally"`, … (for display).
+    fn phase(&mut self, _name: &str) {}
+    fn run_ended(&mut self, _end: &RunEnd) {}
+    /// Makes everything recorded so far durable. The scheduler calls it
+    /// before it acts on what it recorded (starting the steps a success
+    /// unblocks) and before it waits, so a recorder may batch the events of
+    /// one scheduler turn into one write.
+    fn flush(&mut self) {}
+}
+
+/// Records nothing.
+pub struct NoRecorder;
+
+impl Recorder for NoRecorder {}
+
+/// Sends every event to each recorder in turn.
+#[derive(Default)]
+pub struct Recorders(pub Vec<Box<dyn Recorder>>);
+
+impl Recorder for Recorders {
+    fn run_started(&mut self, run: &RunInfo) {
+        self.0.iter_mut().for_each(|r| r.run_started(run));
+        wfc_language::timings::mark("run recorded as started");
+    }
+    fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
+        wfc_language::timings::mark_first_step();
+        self.0
+            .iter_mut()
+            .for_each(|r| r.attempt_started(step, attempt, at));
+    }
+    fn attempt_ended(&mut self, step: &StepKey, attempt: &Attempt) {
+        self.0
+            .iter_mut()
+            .for_each(|r| r.attempt_ended(step, attempt));
+    }
+    fn waiting(&mut self, step: &StepKey, why: &str) {
+        self.0.iter_mut().for_each(|r| r.waiting(step, why));
+    }
+    fn step_skipped(&mut self, step: &StepKey, reason: &str) {
+        self.0.iter_mut().for_each(|r| r.step_skipped(step, reason));
+    }
+    fn step_ended(&mut self, step: &StepKey, end: &StepEnd) {
+        self.0.iter_mut().for_each(|r| r.step_ended(step, end));
+    }
+    fn step_restored(&mut self, step: &StepKey) {
+        self.0.iter_mut().for_each(|r| r.step_restored(step));
+    }
+    fn phase(&mut self, name: &str) {
+        self.0.iter_mut().for_each(|r| r.phase(name));
+    }
+    fn run_ended(&mut self, end: &RunEnd) {
+        self.0.iter_mut().for_each(|r| r.run_ended(end));
+    }
+    fn flush(&mut self) {
+        self.0.iter_mut().for_each(|r| r.flush());
+    }
+}
+
+/// An RFC 3339 UTC timestamp with milliseconds: `2024-05-01T12:34:56.789Z`.
+pub fn timestamp(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, dd) = civil(days as i64);
+    format!(
+        "{y:04}-{m:02}-{dd:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
+pub fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_714_566_896_789);
+        assert_eq!(timestamp(t), "2024-05-01T12:34:56.789Z");
+        assert_eq!(civil(0), (1970, 1, 1));
+        assert_eq!(civil(11_016), (2000, 2, 29));
+    }
+}

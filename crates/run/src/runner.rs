@@ -1,0 +1,349 @@
+//! A whole run: the main graph, then — as the language orders it — the
+//! compensations, the handlers and `finally`.
+//!
+//! 1. The main graph runs ([`super::scheduler`]) under the workflow's
+//!    `timeout` and the run's cancellation (Ctrl-C).
+//! 2. If the run failed or was cancelled, the compensations (`on failure
+//!    rollback`) of every main-graph step that started run one after the
+//!    other, in reverse order of completion; each is a graph of its own.
+//! 3. `on failure` (with `failed.step` and `failed.error`) if the run failed,
+//!    `on success` if it succeeded; then `finally` in every case. Failing
+//!    compensations and handler steps are reported but never change the
+//!    run's result.
+//!
+//! Compensations and handlers still run after a first Ctrl-C; a second one
+//! cancels them too (the `force` token).
+
+use super::exec::{Execute, LineSink};
+use super::gates::Approvals;
+use super::mask::Masker;
+use super::record::{GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepKey};
+use super::scheduler::Mode;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio_util::sync::CancellationToken;
+use wfc_language::ir::{HandlerKind, NameTable};
+use wfc_plan::{Graph, Plan, Value};
+
+/// Where live output lines of steps go (the terminal display).
+pub trait LineOutput: Send + Sync {
+    /// A sink for the lines of `step` (already masked by the executor).
+    fn sink(&self, step: &StepKey) -> LineSink;
+}
+
+/// Run settings.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub run_id: String,
+    /// The workflow file, for the records.
+    pub file: String,
+    /// Steps at once.
+    pub jobs: usize,
+    /// Let independent branches go on after a required failure.
+    pub keep_going: bool,
+    /// The mark of this session's reaper, if there is one.
+    pub reaper_tag: Option<String>,
+}
+
+/// How the run ended.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub status: RunStatus,
+    pub failed: Option<(String, String)>,
+    pub duration: Duration,
+}
+
+/// The secret values of the run, and a masker for them (rebuilt when a new
+/// secret-derived value appears).
+pub struct Secrets {
+    values: Vec<String>,
+    masker: Masker,
+}
+
+impl Secrets {
+    pub fn new(values: Vec<String>) -> Self {
+        let masker = Masker::new(&values);
+        Secrets { values, masker }
+    }
+
+    pub fn add(&mut self, more: Vec<String>) {
+        let before = self.values.len();
+        for v in more {
+            if !self.values.contains(&v) {
+                self.values.push(v);
+            }
+        }
+        if self.values.len() != before {
+            self.masker = Masker::new(&self.values);
+        }
+    }
+
+    pub fn masker(&self) -> Masker {
+        self.masker.clone()
+    }
+
+    /// How many secret values there are: it changes exactly when the
+    /// masker does.
+    pub fn count(&self) -> usize {
+        self.values.len()
+    }
+}
+
+/// Runs one plan.
+pub struct Runner<'p> {
+    pub(crate) plan: &'p Plan,
+    /// What rendering a condition or check back to source needs of the IR.
+    pub(crate) names: NameTable,
+    pub(crate) exec: Arc<dyn Execute>,
+    pub(crate) approvals: Arc<dyn Approvals>,
+    pub(crate) recorder: Box<dyn Recorder>,
+    pub(crate) lines: Option<Arc<dyn LineOutput>>,
+    pub(crate) opts: RunOptions,
+    /// Param values by id (secrets included).
+    pub(crate) params: Vec<Option<Value>>,
+    pub(crate) secrets: Secrets,
+    pub(crate) workflow_env: Vec<(String, String)>,
+    pub(crate) main_outputs: Vec<Option<Value>>,
+    /// Main-graph steps that succeeded in an earlier session of the run
+    /// (`wfc resume`), with their outputs: not run again.
+    pub(crate) restored: Vec<(String, Value)>,
+}
+
+impl<'p> Runner<'p> {
+    pub fn new(
+        plan: &'p Plan,
+        names: NameTable,
+        exec: Arc<dyn Execute>,
+        approvals: Arc<dyn Approvals>,
+        recorder: Box<dyn Recorder>,
+        lines: Option<Arc<dyn LineOutput>>,
+        opts: RunOptions,
+    ) -> Self {
+        let mut params = vec![None; names.param_count()];
+        let mut secret_values = Vec::new();
+        for p in &plan.params {
+            if p.id < params.len() {
+                params[p.id] = Some(p.value.clone());
+            }
+            if p.secret {
+                collect_secret(&p.value, &mut secret_values);
+            }
+        }
+        Runner {
+            plan,
+            names,
+            exec,
+            approvals,
+            recorder,
+            lines,
+            opts,
+            params,
+            secrets: Secrets::new(secret_values),
+            workflow_env: Vec::new(),
+            main_outputs: Vec::new(),
+            restored: Vec::new(),
+        }
+    }
+
+    /// Resumes a run: these main-graph steps (by instance name) succeeded
+    /// before, with these outputs. They count as succeeded from the start
+    /// and are not run again; their dependents see the restored outputs.
+    pub fn restore(&mut self, steps: Vec<(String, Value)>) {
+        self.restored = steps;
+    }
+
+    /// The run's masker (secret params and values derived from them so far).
+    pub fn masker(&self) -> Masker {
+        self.secrets.masker()
+    }
+
+    /// Runs everything. `cancel` is the first Ctrl-C, `force` the second.
+    pub async fn run(&mut self, cancel: CancellationToken, force: CancellationToken) -> RunResult {
+        let started = Instant::now();
+        let info = RunInfo {
+            run_id: self.opts.run_id.clone(),
+            workflow: self.plan.workflow.clone(),
+            file: self.opts.file.clone(),
+            params: self
+                .plan
+                .params
+                .iter()
+                .map(|p| {
+                    let v = if p.secret {
+                        serde_json::Value::String(super::mask::MASK.into())
+                    } else {
+                        p.value.to_json()
+                    };
+                    (p.name.clone(), v)
+                })
+                .collect(),
+            jobs: self.opts.jobs,
+            steps: self.plan.main.len(),
+            started_at: SystemTime::now(),
+        };
+        self.recorder.run_started(&info);
+        let env_failure = self.eval_workflow_env();
+        // Cancelling the run also cancels whatever the handlers run after a
+        // second Ctrl-C; `force` alone drives the handler phase.
+        let deadline = self
+            .plan
+            .timeout_ms
+            .map(|ms| tokio::time::Instant::now() + Duration::from_millis(ms));
+        let plan = self.plan;
+        let main = match env_failure {
+            Some(e) => super::scheduler::GraphOutcome {
+                grown: None,
+                copies: Vec::new(),
+                status: Vec::new(),
+                outputs: vec![None; plan.main.len()],
+                completion: Vec::new(),
+                failure: Some(("env".into(), e)),
+                cancelled: false,
+            },
+            None => {
+                let keep_going = self.opts.keep_going;
+                self.run_graph(
+                    &plan.main,
+                    GraphName::Main,
+                    Mode::Main { keep_going },
+                    &cancel,
+                    deadline,
+                    None,
+                )
+                .await
+            }
+        };
+        let mut status = if main.cancelled {
+            RunStatus::Cancelled
+        } else if main.failure.is_some() {
+            RunStatus::Failed
+        } else {
+            RunStatus::Succeeded
+        };
+        self.main_outputs = main.outputs;
+        let failed = main.failure;
+        // The main graph as run: with run-time loops unrolled, if any.
+        let grown = main.grown;
+        let copies = main.copies;
+        let main_graph = grown.as_deref().unwrap_or(&plan.main);
+        if status != RunStatus::Succeeded {
+            let with_rollback: Vec<usize> = main
+                .completion
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&v| main_graph.steps[v].rollback.is_some())
+                .collect();
+            if !with_rollback.is_empty() {
+                self.recorder.phase("rollback");
+            }
+            for v in with_rollback {
+                let step = &main_graph.steps[v];
+                if let Some(rb) = &step.rollback {
+                    let name = GraphName::Rollback(step.name.clone());
+                    self.run_graph(rb, name, Mode::Sub, &force, None, None)
+                        .await;
+                }
+            }
+        }
+        let handler = match status {
+            RunStatus::Failed => Some(HandlerKind::Failure),
+            RunStatus::Succeeded => Some(HandlerKind::Success),
+            RunStatus::Cancelled => None,
+        };
+        let failed_ref = failed.as_ref().map(|(s, e)| (s.as_str(), e.as_str()));
+        for kind in handler.into_iter().chain([HandlerKind::Finally]) {
+            if let Some(graph) = plan.handler(kind) {
+                // Its reads of unrolled loops' outputs, pointed at the copies.
+                let reread = (!copies.is_empty()).then(|| {
+                    let mut g = graph.clone();
+                    wfc_plan::expand::reread(&mut g, &copies, true);
+                    g
+                });
+                let graph = reread.as_ref().unwrap_or(graph);
+                self.recorder.phase(match kind {
+                    HandlerKind::Failure => "on failure",
+                    HandlerKind::Success => "on success",
+                    HandlerKind::Finally => "finally",
+                });
+                let f = (kind == HandlerKind::Failure)
+                    .then_some(failed_ref)
+                    .flatten();
+                self.run_graph(graph, GraphName::Handler(kind), Mode::Sub, &force, None, f)
+                    .await;
+            }
+        }
+        if cancel.is_cancelled() && status == RunStatus::Succeeded {
+            status = RunStatus::Cancelled;
+        }
+        let duration = started.elapsed();
+        let masker = self.secrets.masker();
+        let failed = failed.map(|(s, e)| (s, masker.mask(&e)));
+        self.recorder.run_ended(&RunEnd {
+            status,
+            duration,
+            ended_at: SystemTime::now(),
+            failed: failed.clone(),
+        });
+        RunResult {
+            status,
+            failed,
+            duration,
+        }
+    }
+
+    /// Evaluates the workflow's `env { }` (params only, decided before any step).
+    fn eval_workflow_env(&mut self) -> Option<String> {
+        let mut ev = super::values::Evaluator::new(&self.params, &[], &[], &[], &[], None);
+        let mut out = Vec::with_capacity(self.plan.env.len());
+        for (k, e) in &self.plan.env {
+            match ev.text(e) {
+                Ok(v) => out.push((k.clone(), v)),
+                Err(why) => return Some(format!("workflow env `{k}`: {why}")),
+            }
+        }
+        out.push((super::reaper::RUN_ID.to_owned(), self.opts.run_id.clone()));
+        // Marks every step process as this session's (see `run::reaper`).
+        if let Some(tag) = &self.opts.reaper_tag {
+            out.push((super::reaper::TAG.to_owned(), tag.clone()));
+        }
+        let derived = ev.take_derived();
+        self.secrets.add(derived);
+        self.workflow_env = out;
+        None
+    }
+
+    /// Which instances of `graph` must keep their outputs for the rest of
+    /// the run: those read by its own steps, and for the main graph those
+    /// read from handlers and rollbacks. (Keeping every output cost ~0.5 KB a
+    /// step; the record and the report have their own copies.)
+    pub(crate) fn kept_outputs(&self, graph: &Graph, name: &GraphName) -> Vec<bool> {
+        let mut keep = vec![false; graph.len()];
+        graph.mark_reads(false, &mut keep);
+        if *name == GraphName::Main {
+            for h in &self.plan.handlers {
+                h.graph.mark_reads(true, &mut keep);
+            }
+            for s in &graph.steps {
+                if let Some(rb) = &s.rollback {
+                    rb.mark_reads(true, &mut keep);
+                }
+            }
+        }
+        keep
+    }
+}
+
+fn collect_secret(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::List(xs) => xs.iter().for_each(|x| collect_secret(x, out)),
+        Value::Map(m) => m.iter().for_each(|(_, x)| collect_secret(x, out)),
+        Value::Null => {}
+        other => {
+            let t = other.to_text();
+            if !t.is_empty() {
+                out.push(t);
+            }
+        }
+    }
+}

@@ -1,0 +1,737 @@
+//! The scheduler: runs one graph (the main graph, a compensation, a
+//! handler) to the end.
+//!
+//! One loop owns all the state ([`Topology`], outputs, per-step records);
+//! steps run as tokio tasks ([`super::attempt`]) that report back through a
+//! channel, so nothing is shared or locked. The loop:
+//!
+//! 1. starts ready steps, highest remaining critical path first
+//!    ([`wfc_plan::priorities`], the rule `wfc plan` simulates), while
+//!    fewer than `jobs` run and the run is not stopping, and while the
+//!    step's `for each … parallel N` has a free iteration slot;
+//! 2. starting a step evaluates its run-time `if` (false: skipped) and its
+//!    fields; gates with `check` are decided on the spot; the first ready
+//!    step of a loop over a run-time list unrolls the loop instead
+//!    (`unroll`);
+//! 3. waits for an event: a step ended, the run was cancelled (Ctrl-C), or
+//!    the workflow's `timeout` expired;
+//! 4. a step that ended tells its dependents (a success or an absent step
+//!    counts down; a failure, even an optional one, ends them as not run,
+//!    but for edges that only order — see [`super::state`]); a
+//!    required failure stops new starts unless `--keep-going`, and always
+//!    stops new iterations of its loop; the first success in a `wait any`
+//!    block cancels the other members (their processes are killed).
+
+use super::attempt::{self, AttemptResult, Event, Job};
+use super::exec::Status;
+use super::record::{Attempt, GraphName, StepEnd, StepKey, StepStatus};
+use super::runner::Runner;
+use super::spec::{prepare, GateSpec, Prepared};
+use super::state::{Admit, Resolution, State, Topology};
+use super::values::{map, Evaluator};
+use std::cmp::Reverse;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use wfc_language::ir::OnFail;
+use wfc_plan::{Graph, GroupKind, InstanceId, Value};
+
+/// How a graph treats failures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The main graph: a required failure fails the run and stops new
+    /// starts (unless `keep_going`).
+    Main { keep_going: bool },
+    /// A compensation or handler: failures are reported, nothing stops.
+    Sub,
+}
+
+/// What a graph's run left behind.
+pub struct GraphOutcome {
+    /// The graph as run, when unrolling run-time loops grew it (its instance
+    /// ids extend the plan's).
+    pub grown: Option<Arc<Graph>>,
+    /// Each unrolled template with its copies (for readers in other graphs).
+    pub copies: Vec<(InstanceId, Vec<InstanceId>)>,
+    pub status: Vec<StepStatus>,
+    pub outputs: Vec<Option<Value>>,
+    /// Steps that started, in order of completion.
+    pub completion: Vec<InstanceId>,
+    /// The first required failure: (instance name, error).
+    pub failure: Option<(String, String)>,
+    pub cancelled: bool,
+}
+
+mod race;
+mod skips;
+mod unroll;
+
+#[derive(Default)]
+struct StepRun {
+    attempts: u32,
+    started: Option<(SystemTime, Instant)>,
+    last: Option<Box<Last>>,
+    cancel: Option<CancellationToken>,
+    /// A gate waiting for a person (`approval`, or a check's `on fail pause`).
+    approval: bool,
+}
+
+/// A step's last attempt, and its outputs as recorded for it (masked JSON),
+/// with the count of secrets they were masked against: the step's end
+/// records the same JSON unless a secret came since.
+struct Last {
+    result: AttemptResult,
+    recorded: serde_json::Value,
+    secrets: usize,
+}
+
+/// The graph a [`GraphRun`] runs: the plan's, or its copy grown by unrolling
+/// run-time loops. Cheap to clone, so a step's fields can be read while the
+/// run's state changes.
+#[derive(Clone)]
+enum GraphRef<'g> {
+    Plan(&'g Graph),
+    Grown(Arc<Graph>),
+}
+
+impl std::ops::Deref for GraphRef<'_> {
+    type Target = Graph;
+    fn deref(&self) -> &Graph {
+        match self {
+            GraphRef::Plan(g) => g,
+            GraphRef::Grown(g) => g,
+        }
+    }
+}
+
+struct GraphRun<'g> {
+    graph: GraphRef<'g>,
+    /// The templates of unrolled run-time loops: joins of their copies, never
+    /// run or recorded themselves (empty until a loop is unrolled).
+    joins: Vec<bool>,
+    /// Each unrolled template with its copies.
+    copies: Vec<(InstanceId, Vec<InstanceId>)>,
+    /// Steps that succeeded in an earlier session (`wfc resume`) and are not
+    /// in the plan: iterations of run-time loops, restored when unrolled.
+    restore_later: Vec<(String, Value)>,
+    name: GraphName,
+    mode: Mode,
+    topo: Topology,
+    outputs: Vec<Option<Value>>,
+    /// Whose outputs to keep once recorded: those some expression reads.
+    keep: Vec<bool>,
+    steps: Vec<StepRun>,
+    running: usize,
+    completion: Vec<InstanceId>,
+    failure: Option<(String, String)>,
+    stopping: bool,
+    cancelled: bool,
+    timed_out: bool,
+}
+
+impl Runner<'_> {
+    /// Runs `graph` to the end. `cancel` stops it (running steps are
+    /// cancelled, nothing new starts); `deadline` is the workflow timeout.
+    pub(crate) async fn run_graph(
+        &mut self,
+        graph: &Graph,
+        name: GraphName,
+        mode: Mode,
+        cancel: &CancellationToken,
+        deadline: Option<tokio::time::Instant>,
+        failed: Option<(&str, &str)>,
+    ) -> GraphOutcome {
+        let prio = if name == GraphName::Main && self.plan.schedule.priority.len() == graph.len() {
+            self.plan.schedule.priority.clone()
+        } else {
+            let est: Vec<u64> = graph.steps.iter().map(|s| s.estimate.ms).collect();
+            wfc_plan::priorities(&graph.dependents(), &est)
+        };
+        let keep = self.kept_outputs(graph, &name);
+        let mut g = GraphRun {
+            graph: GraphRef::Plan(graph),
+            joins: Vec::new(),
+            copies: Vec::new(),
+            restore_later: Vec::new(),
+            name,
+            mode,
+            topo: Topology::new(graph, prio),
+            outputs: vec![None; graph.len()],
+            keep,
+            steps: (0..graph.len()).map(|_| StepRun::default()).collect(),
+            running: 0,
+            completion: Vec::new(),
+            failure: None,
+            stopping: false,
+            cancelled: false,
+            timed_out: false,
+        };
+        if g.name == GraphName::Main {
+            for (step, value) in std::mem::take(&mut self.restored) {
+                match graph.named(&step) {
+                    Some(v) => self.restored_step(&mut g, v, value),
+                    // An iteration of a run-time loop, restored once unrolled.
+                    None => g.restore_later.push((step, value)),
+                }
+            }
+        }
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut blocked: Vec<InstanceId> = Vec::new();
+        let jobs = self.opts.jobs.max(1);
+        loop {
+            while !g.stopping && g.running < jobs {
+                let Some((_, Reverse(v))) = g.topo.ready.pop() else {
+                    break;
+                };
+                if g.topo.state[v] != State::Pending {
+                    continue;
+                }
+                match g.topo.loop_admits(v) {
+                    Admit::Never => {
+                        self.cannot_run(&mut g, v, "an earlier iteration of its loop failed");
+                        continue;
+                    }
+                    Admit::Later => {
+                        blocked.push(v);
+                        continue;
+                    }
+                    Admit::Now => {}
+                }
+                self.start(&mut g, v, &tx, failed);
+            }
+            if g.running == 0 {
+                if g.stopping || (g.topo.ready.is_empty() && blocked.is_empty()) {
+                    break;
+                }
+                if g.topo.ready.is_empty() {
+                    // Nothing runs and only loop-limited steps are left (an
+                    // iteration that will never end holds its slot: a step
+                    // of it failed): start the best one regardless, rather
+                    // than wait forever. Not one a skip or a decided race
+                    // ended meanwhile, nor one of a loop an iteration broke.
+                    blocked.retain(|&v| g.topo.state[v] == State::Pending);
+                    blocked.sort_by_key(|&v| (Reverse(g.topo.prio[v]), v));
+                    if let Some(pos) = blocked
+                        .iter()
+                        .position(|&v| g.topo.loop_admits(v) != Admit::Never)
+                    {
+                        let v = blocked.remove(pos);
+                        self.start(&mut g, v, &tx, failed);
+                    }
+                }
+                for v in blocked.drain(..) {
+                    g.topo.ready.push((g.topo.prio[v], Reverse(v)));
+                }
+                continue;
+            }
+            // One write for this turn: what happened, and the steps just
+            // started, before they run and before waiting.
+            self.recorder.flush();
+            let timeout = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                ev = rx.recv() => {
+                    let mut freed = false;
+                    if let Some(ev) = ev {
+                        freed |= self.handle(&mut g, ev);
+                    }
+                    while let Ok(ev) = rx.try_recv() {
+                        freed |= self.handle(&mut g, ev);
+                    }
+                    if freed {
+                        for v in blocked.drain(..) {
+                            g.topo.ready.push((g.topo.prio[v], Reverse(v)));
+                        }
+                    }
+                }
+                _ = cancel.cancelled(), if !g.cancelled => {
+                    g.cancelled = true;
+                    g.stopping = true;
+                    cancel_running(&g);
+                }
+                _ = timeout, if !g.timed_out => {
+                    g.timed_out = true;
+                    g.stopping = true;
+                    let limit = self.plan.timeout_ms.unwrap_or(0);
+                    let running = (0..g.graph.len()).find(|&v| g.topo.state[v] == State::Running);
+                    if g.failure.is_none() {
+                        let step = running.map_or_else(|| self.plan.workflow.clone(), |v| g.graph.steps[v].name.clone());
+                        g.failure = Some((step, format!(
+                            "the workflow's timeout ({}) expired",
+                            wfc_plan::value::format_duration(limit)
+                        )));
+                    }
+                    cancel_running(&g);
+                }
+            }
+        }
+        // The last steps' descriptors, kept to be closed after a next start.
+        crate::exec::close_leftovers();
+        // Whatever never started.
+        for v in 0..g.graph.len() {
+            if g.topo.state[v] == State::Pending {
+                let why = self.why_not_run(&g, v);
+                // The run is over: a block this decides has no one to tell.
+                let _ = self.not_run(&mut g, v, &why);
+            }
+        }
+        self.recorder.flush();
+        GraphOutcome {
+            grown: match &g.graph {
+                GraphRef::Grown(grown) => Some(grown.clone()),
+                GraphRef::Plan(_) => None,
+            },
+            copies: std::mem::take(&mut g.copies),
+            status: g
+                .topo
+                .state
+                .iter()
+                .map(|s| match s {
+                    State::Done(st) => *st,
+                    _ => StepStatus::NotRun,
+                })
+                .collect(),
+            outputs: g.outputs,
+            completion: g.completion,
+            failure: g.failure,
+            cancelled: g.cancelled,
+        }
+    }
+
+    /// What `step`'s expressions see: params, its items, outputs so far.
+    fn evaluator<'a>(
+        &'a self,
+        g: &'a GraphRun,
+        step: &'a wfc_plan::PlannedStep,
+        failed: Option<(&'a str, &'a str)>,
+    ) -> Evaluator<'a> {
+        let main = match &g.name {
+            GraphName::Main => &g.outputs,
+            _ => &self.main_outputs,
+        };
+        Evaluator::new(
+            &self.params,
+            &step.items,
+            &step.reads,
+            main,
+            &g.outputs,
+            failed,
+        )
+        .with_names(&self.names)
+        .with_masker(self.secrets.masker())
+    }
+
+    fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {
+        StepKey {
+            graph: g.name.clone(),
+            name: g.graph.steps[v].name.clone(),
+            kind: g.graph.steps[v].kind.name(),
+        }
+    }
+
+    /// Starts `v`: its condition, its fields, then a task (or an immediate result).
+    fn start(
+        &mut self,
+        g: &mut GraphRun,
+        v: InstanceId,
+        tx: &mpsc::UnboundedSender<Event>,
+        failed: Option<(&str, &str)>,
+    ) {
+        if is_join(g, v) {
+            return self.join(g, v);
+        }
+        if let Some(group) = runtime_loop(&g.graph, v) {
+            // The loop's branch may not be taken: its condition is tried
+            // without the item (one that needs the item decides per copy).
+            let step = &g.graph.steps[v];
+            if let Some(c) = &step.condition {
+                let cond = self.evaluator(g, step, failed).eval(c);
+                if let Some(why) = self.not_taken(g, v, &cond) {
+                    return self.skip(g, v, &why);
+                }
+            }
+            return self.unroll(g, v, group, failed);
+        }
+        let graph = g.graph.clone();
+        let step = &graph.steps[v];
+        let (cond, prepared, derived) = {
+            let mut ev = self.evaluator(g, step, failed);
+            let cond = step.condition.as_ref().map(|c| ev.eval(c));
+            let go = matches!(cond, None | Some(Ok(Value::Bool(true))));
+            let prepared = go.then(|| prepare(step, &mut ev, &self.workflow_env));
+            (cond, prepared, ev.take_derived())
+        };
+        self.secrets.add(derived);
+        if let Some(why) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {
+            return self.skip(g, v, &why);
+        }
+        match cond {
+            None | Some(Ok(Value::Bool(true))) => {}
+            Some(Ok(other)) => {
+                let msg = format!("the condition gave `{}`, not a bool", other.literal());
+                return self.fail_now(g, v, msg);
+            }
+            Some(Err(e)) => return self.fail_now(g, v, format!("evaluating the condition: {e}")),
+        }
+        let prepared = match prepared {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return self.fail_now(g, v, self.secrets.masker().mask(&e)),
+            None => return,
+        };
+        let key = self.key(g, v);
+        let job = Job {
+            id: v,
+            retry: step.retry.as_deref().cloned(),
+            timeout: step.timeout_ms.map(Duration::from_millis),
+            declared: step.outputs.clone(),
+            cancel: CancellationToken::new(),
+            masker: self.secrets.masker(),
+            sink: self.lines.as_ref().map(|l| l.sink(&key)),
+            tx: tx.clone(),
+        };
+        g.topo.start(v);
+        g.running += 1;
+        g.steps[v].started = Some((SystemTime::now(), Instant::now()));
+        g.steps[v].cancel = Some(job.cancel.clone());
+        match prepared {
+            Prepared::Exec(spec) => {
+                // Recorded here, not by the task: the record then goes out
+                // with this turn's flush, before the process starts.
+                self.first_attempt(g, v);
+                tokio::spawn(attempt::run_step(self.exec.clone(), spec, job));
+            }
+            Prepared::Gate(GateSpec::Approval { who }) => {
+                g.steps[v].approval = true;
+                self.approval(&key.name, &who, job)
+            }
+            Prepared::Gate(GateSpec::Check { passed, on_fail }) => {
+                let check = step
+                    .fields
+                    .iter()
+                    .find(|f| f.name == "check")
+                    .and_then(|f| match &f.value {
+                        wfc_language::ir::FieldValue::Expr(e) => {
+                            Some(wfc_plan::render::expr::show(&self.names, e))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let (status, error) = match (passed, on_fail) {
+                    (true, _) | (false, OnFail::Continue) => (Status::Succeeded, None),
+                    (false, OnFail::Abort) => (
+                        Status::Failed,
+                        Some(format!("the check `{check}` is false")),
+                    ),
+                    (false, OnFail::Pause) => {
+                        g.steps[v].approval = true;
+                        return self.approval(&key.name, "", job);
+                    }
+                };
+                let result = AttemptResult {
+                    status,
+                    error,
+                    exit_code: None,
+                    duration: Duration::ZERO,
+                    outputs: Some(map([
+                        ("passed", Value::Bool(passed)),
+                        ("approved_by", Value::Str(String::new())),
+                    ])),
+                };
+                self.immediate(g, v, result);
+            }
+        }
+    }
+
+    /// Waits for an approval of gate `name` in a task.
+    fn approval(&self, name: &str, who: &str, job: Job) {
+        let wait = self.approvals.wait(&self.opts.run_id, name);
+        let how = self.approvals.how(&self.opts.run_id, name);
+        let msg = super::gates::waiting_message(who, &how, job.timeout);
+        tokio::spawn(attempt::wait_approval(wait, job, msg));
+    }
+
+    /// Records that `v`'s first attempt starts now; returns when.
+    fn first_attempt(&mut self, g: &mut GraphRun, v: InstanceId) -> SystemTime {
+        let at = SystemTime::now();
+        self.handle(
+            g,
+            Event::AttemptStarted {
+                id: v,
+                attempt: 1,
+                at,
+            },
+        );
+        at
+    }
+
+    /// Ends a started step with `result` without a task.
+    fn immediate(&mut self, g: &mut GraphRun, v: InstanceId, result: AttemptResult) {
+        let at = self.first_attempt(g, v);
+        let ended = Event::AttemptEnded {
+            id: v,
+            attempt: 1,
+            at,
+            result: Box::new(result),
+        };
+        self.handle(g, ended);
+        self.handle(g, Event::Done { id: v });
+    }
+
+    /// A step that fails before it can start (a bad field, a failed condition).
+    fn fail_now(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
+        g.topo.start(v);
+        g.running += 1;
+        g.steps[v].started = Some((SystemTime::now(), Instant::now()));
+        let result = AttemptResult {
+            status: Status::Failed,
+            error: Some(error),
+            exit_code: None,
+            duration: Duration::ZERO,
+            outputs: None,
+        };
+        self.immediate(g, v, result);
+    }
+
+    /// Handles one event; returns whether a loop iteration slot was freed.
+    fn handle(&mut self, g: &mut GraphRun, ev: Event) -> bool {
+        match ev {
+            Event::AttemptStarted { id, attempt, at } => {
+                g.steps[id].attempts = attempt;
+                let key = self.key(g, id);
+                self.recorder.attempt_started(&key, attempt, at);
+                false
+            }
+            Event::Waiting { id, why } => {
+                let key = self.key(g, id);
+                self.recorder.waiting(&key, &why);
+                false
+            }
+            Event::AttemptEnded {
+                id,
+                attempt,
+                at,
+                result,
+            } => {
+                let key = self.key(g, id);
+                let masker = self.secrets.masker();
+                let record = Attempt {
+                    number: attempt,
+                    status: step_status(result.status),
+                    started_at: at,
+                    duration: result.duration,
+                    exit_code: result.exit_code,
+                    error: result.error.as_deref().map(|e| masker.mask(e)),
+                    outputs: super::report::masked_json(result.outputs.as_ref(), &masker),
+                };
+                self.recorder.attempt_ended(&key, &record);
+                g.steps[id].last = Some(Box::new(Last {
+                    result: *result,
+                    recorded: record.outputs,
+                    secrets: self.secrets.count(),
+                }));
+                false
+            }
+            Event::Done { id } => self.finish(g, id),
+        }
+    }
+
+    /// A started step is over: record it, then tell its dependents.
+    fn finish(&mut self, g: &mut GraphRun, v: InstanceId) -> bool {
+        g.running = g.running.saturating_sub(1);
+        let cancelled = g.steps[v].cancel.take().is_some_and(|t| t.is_cancelled());
+        let (mut last, recorded) = match g.steps[v].last.take().map(|l| *l) {
+            Some(Last {
+                result,
+                recorded,
+                secrets,
+            }) => (Some(result), Some((secrets, recorded))),
+            None => (None, None),
+        };
+        let mut status = last
+            .as_ref()
+            .map_or(StepStatus::Cancelled, |r| step_status(r.status));
+        let mut error = last.as_ref().and_then(|r| r.error.clone());
+        if cancelled && status.is_failure() {
+            // Cancelled in its retry backoff: it did not fail for good.
+            status = StepStatus::Cancelled;
+            let n = g.steps[v].attempts;
+            error = Some(format!(
+                "cancelled before a retry (attempt {n}: {})",
+                error.unwrap_or_else(|| "failed".into())
+            ));
+        }
+        if status == StepStatus::Cancelled && g.steps[v].approval && !g.cancelled {
+            if let Some((failed, _)) = &g.failure {
+                error = Some(format!(
+                    "cancelled: the run failed while it waited for approval (`{failed}` failed)"
+                ));
+            }
+        }
+        let any = g.topo.any_of[v];
+        if status == StepStatus::Cancelled {
+            if let Some(a) = any {
+                if g.topo.any[a].decided == Some(Resolution::Succeeded) {
+                    error = Some(format!(
+                        "cancelled: another member of `{}` succeeded first",
+                        g.topo.any[a].name
+                    ));
+                }
+            }
+        }
+        let outputs = last.as_mut().and_then(|r| r.outputs.take());
+        let recorded = match recorded {
+            Some((secrets, json)) if secrets == self.secrets.count() => json,
+            _ => super::report::masked_json(outputs.as_ref(), &self.secrets.masker()),
+        };
+        if g.keep[v] {
+            g.outputs[v] = outputs;
+        }
+        let freed = g.topo.end(v, status);
+        g.completion.push(v);
+        let step = &g.graph.steps[v];
+        let masker = self.secrets.masker();
+        error = error.map(|e| masker.mask(&e));
+        let (started_at, duration) = match g.steps[v].started {
+            Some((t, i)) => (Some(t), i.elapsed()),
+            None => (None, Duration::ZERO),
+        };
+        if status == StepStatus::Cancelled && g.steps[v].attempts == 0 {
+            status = StepStatus::NotRun;
+        }
+        let key = self.key(g, v);
+        self.recorder.step_ended(
+            &key,
+            &StepEnd {
+                status,
+                attempts: g.steps[v].attempts,
+                started_at,
+                duration,
+                exit_code: last.as_ref().and_then(|r| r.exit_code),
+                error: error.clone(),
+                outputs: recorded,
+                optional: step.optional,
+            },
+        );
+        let failure = status.is_failure();
+        if let Some(a) = any {
+            if failure {
+                // Its iteration failed: no new one of its loops in the block.
+                g.topo.break_loops_in(&g.graph, v, a);
+            }
+            if let Some((node, how)) = g.topo.member_ended(v, status) {
+                self.group_decided(g, a, node, how, v, error.as_deref());
+            } else if status != StepStatus::Succeeded {
+                // The block still races; what in it needed `v` cannot run.
+                self.resolve(g, v, Resolution::of(status));
+            }
+            return freed;
+        }
+        if failure && !step.optional {
+            self.required_failed(g, v, error.unwrap_or_default());
+        }
+        // An optional step's failure does not fail the run, but what
+        // depends on it does not run either.
+        self.resolve(g, v, Resolution::of(status));
+        freed
+    }
+
+    /// A step that succeeded in an earlier session (`wfc resume`): done,
+    /// with its outputs, before anything starts; nothing is recorded again.
+    fn restored_step(&mut self, g: &mut GraphRun, v: InstanceId, outputs: Value) {
+        if g.topo.state[v] != State::Pending {
+            return;
+        }
+        g.topo.start(v);
+        let key = self.key(g, v);
+        self.recorder.step_restored(&key);
+        g.outputs[v] = Some(outputs);
+        g.completion.push(v);
+        g.topo.end(v, StepStatus::Succeeded);
+        match g.topo.any_of[v] {
+            Some(a) => {
+                if let Some((node, how)) = g.topo.member_ended(v, StepStatus::Succeeded) {
+                    self.group_decided(g, a, node, how, v, None);
+                }
+            }
+            None => self.resolve(g, v, Resolution::Succeeded),
+        }
+    }
+
+    fn required_failed(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
+        g.topo.break_loops(v);
+        if let Mode::Main { keep_going } = g.mode {
+            if g.failure.is_none() {
+                g.failure = Some((g.graph.steps[v].name.clone(), error));
+            }
+            if !keep_going {
+                g.stopping = true;
+                // The outcome is decided: no approval can change it now.
+                for s in g.steps.iter().filter(|s| s.approval) {
+                    if let Some(t) = &s.cancel {
+                        t.cancel();
+                    }
+                }
+            }
+        }
+    }
+
+    fn resolve(&mut self, g: &mut GraphRun, node: usize, how: Resolution) {
+        let ended = g.topo.resolve(node, how);
+        self.report_not_run(g, ended);
+        // Blocks whose last open member could not run, after a failed one.
+        for a in std::mem::take(&mut g.topo.failed_blocks) {
+            let name = &g.topo.any[a].name;
+            let msg = format!("every member of `{name}` failed or could not run");
+            if let Some(&m) = g.topo.any[a].members.first() {
+                self.required_failed(g, m, msg);
+            }
+        }
+    }
+}
+
+fn cancel_running(g: &GraphRun) {
+    for s in &g.steps {
+        if let Some(t) = &s.cancel {
+            t.cancel();
+        }
+    }
+}
+
+fn step_status(s: Status) -> StepStatus {
+    match s {
+        Status::Succeeded => StepStatus::Succeeded,
+        Status::Failed => StepStatus::Failed,
+        Status::TimedOut => StepStatus::TimedOut,
+        Status::Cancelled => StepStatus::Cancelled,
+    }
+}
+
+/// The outermost loop holding `v` whose list is known only at run time and
+/// not unrolled yet (an inner one's list may read the outer one's item).
+fn runtime_loop(g: &Graph, v: InstanceId) -> Option<wfc_plan::GroupId> {
+    let mut cur = g.steps[v].group;
+    let mut found = None;
+    while let Some(gi) = cur {
+        let grp = &g.groups[gi];
+        if matches!(
+            grp.kind,
+            GroupKind::ForEach {
+                iterations: None,
+                ..
+            }
+        ) {
+            found = Some(gi);
+        }
+        cur = grp.parent;
+    }
+    found
+}
+
+fn is_join(g: &GraphRun, v: InstanceId) -> bool {
+    g.joins.get(v).copied().unwrap_or(false)
+}

@@ -1,0 +1,46 @@
+//! Ctrl-C (SIGINT) and SIGTERM during a run.
+//!
+//! The first signal cancels the run gracefully: running steps are stopped
+//! (SIGTERM to their process groups, SIGKILL after a grace period), nothing
+//! new starts, compensations and `finally` still run, the run is recorded as
+//! cancelled and wfc exits with 130. The second signal also cancels the
+//! compensations and handlers. A third exits at once; the step processes go
+//! with wfc (they are set up to die with it, see `run::exec::process`).
+//!
+//! Step processes run in their own process groups, so a Ctrl-C typed at the
+//! terminal reaches wfc only: wfc decides how they stop.
+
+use tokio::signal::unix::{signal, SignalKind};
+use tokio_util::sync::CancellationToken;
+
+/// Listens for SIGINT and SIGTERM in a task; `cancel` fires on the first,
+/// `force` on the second.
+pub fn install(cancel: CancellationToken, force: CancellationToken) -> std::io::Result<()> {
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::spawn(async move {
+        let mut count = 0;
+        loop {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            count += 1;
+            match count {
+                1 => {
+                    crate::say::err("\nwfc: cancelling the run (stopping running steps; compensations and `finally` still run) — Ctrl-C again to skip them");
+                    cancel.cancel();
+                }
+                2 => {
+                    crate::say::err("\nwfc: cancelling compensations and handlers too — Ctrl-C again to exit at once");
+                    force.cancel();
+                }
+                _ => {
+                    crate::exec::scratch::remove();
+                    std::process::exit(130)
+                }
+            }
+        }
+    });
+    Ok(())
+}

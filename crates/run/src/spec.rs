@@ -1,0 +1,229 @@
+//! From a planned step to what runs: its fields evaluated (step outputs and
+//! secrets substituted) into an executor [`StepSpec`], or a [`GateSpec`] the
+//! scheduler decides itself.
+//!
+//! `run` commands of `shell` and `docker` steps are rendered with
+//! [`Evaluator::command`], which escapes every `${…}` for its shell quoting
+//! context; every other string field gets plain interpolation.
+
+use super::exec::{
+    Body, DockerSpec, EmailSpec, HttpSpec, Mount, PullPolicy, ShellSpec, SlackSpec, StepSpec,
+    WebhookSpec,
+};
+use super::values::Evaluator;
+use std::path::PathBuf;
+use wfc_language::ir::{Expr, FieldValue, OnFail, StepKind};
+use wfc_plan::{PlannedStep, Value};
+
+/// A gate, decided by the scheduler.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GateSpec {
+    /// `check EXPR` evaluated to `passed`, and what a false check does.
+    Check { passed: bool, on_fail: OnFail },
+    /// `approval "who"`: wait for someone to approve.
+    Approval { who: String },
+}
+
+/// A step ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Prepared {
+    Exec(StepSpec),
+    Gate(GateSpec),
+}
+
+/// Evaluates `step`'s fields. `workflow_env` is the workflow's `env { }`,
+/// already evaluated.
+pub fn prepare(
+    step: &PlannedStep,
+    ev: &mut Evaluator,
+    workflow_env: &[(String, String)],
+) -> Result<Prepared, String> {
+    let f = Fields { step };
+    let spec = match step.kind {
+        StepKind::Shell => {
+            let mut s = ShellSpec::new(ev.command(f.req("run")?)?);
+            if let Some(sh) = f.expr("shell") {
+                s.shell = ev.text(sh)?;
+            }
+            if let Some(w) = f.expr("workdir") {
+                s.workdir = Some(PathBuf::from(ev.text(w)?));
+            }
+            s.workflow_env = workflow_env.to_vec();
+            s.env = f.map(ev, "env")?;
+            s.outputs_file = !step.outputs.is_empty();
+            StepSpec::Shell(s)
+        }
+        StepKind::Docker => {
+            let image = ev.text(f.req("image")?)?;
+            let run = f.expr("run").map(|r| ev.command(r)).transpose()?;
+            let mut s = DockerSpec::new(image, "");
+            s.run = run;
+            s.entrypoint = match f.expr("entrypoint") {
+                Some(e) => Some(super::values::texts(ev.eval(e)?)?),
+                None => None,
+            };
+            s.workflow_env = workflow_env.to_vec();
+            s.env = f.map(ev, "env")?;
+            for field in step.fields.iter().filter(|x| x.name == "mount") {
+                if let FieldValue::Mount { source, target } = &field.value {
+                    s.mounts.push(Mount {
+                        source: PathBuf::from(ev.text(source)?),
+                        target: ev.text(target)?,
+                        read_only: false,
+                    });
+                }
+            }
+            s.workdir = f.expr("workdir").map(|w| ev.text(w)).transpose()?;
+            s.pull = match f.keyword("pull") {
+                Some("always") => PullPolicy::Always,
+                Some("never") => PullPolicy::Never,
+                _ => PullPolicy::Missing,
+            };
+            s.network = f.expr("network").map(|n| ev.text(n)).transpose()?;
+            StepSpec::Docker(s)
+        }
+        StepKind::Http => {
+            let (method, url) = ["get", "post", "put", "patch", "delete", "head"]
+                .iter()
+                .find_map(|m| f.expr(m).map(|e| (m.to_uppercase(), e)))
+                .ok_or("an http step needs one of get/post/put/patch/delete/head")?;
+            let mut s = HttpSpec::new(method, ev.text(url)?);
+            s.headers = f.map(ev, "headers")?;
+            s.body = body(&f, ev)?;
+            s.expect = match f.expr("expect") {
+                Some(e) => match ev.eval(e)? {
+                    Value::Int(i) => vec![status(i)?],
+                    Value::List(xs) => xs
+                        .iter()
+                        .map(|x| match x {
+                            Value::Int(i) => status(*i),
+                            other => Err(format!(
+                                "expect: `{}` is not a status code",
+                                other.literal()
+                            )),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    other => {
+                        return Err(format!(
+                            "expect: `{}` is not a status code",
+                            other.literal()
+                        ))
+                    }
+                },
+                None => Vec::new(),
+            };
+            StepSpec::Http(s)
+        }
+        StepKind::Slack => StepSpec::Slack(SlackSpec {
+            webhook: ev.text(f.req("webhook")?)?,
+            message: ev.text(f.req("message")?)?,
+            channel: f.expr("channel").map(|c| ev.text(c)).transpose()?,
+        }),
+        StepKind::Webhook => {
+            let mut s = WebhookSpec::new(ev.text(f.req("url")?)?);
+            if let Some(m) = f.expr("method") {
+                s.method = ev.text(m)?;
+            }
+            s.headers = f.map(ev, "headers")?;
+            s.body = body(&f, ev)?;
+            StepSpec::Webhook(s)
+        }
+        StepKind::Email => {
+            let to = super::values::texts(ev.eval(f.req("to")?)?)?;
+            let mut s = EmailSpec::new(
+                ev.text(f.req("smtp")?)?,
+                "",
+                ev.text(f.req("subject")?)?,
+                ev.text(f.req("body")?)?,
+            );
+            s.to = to;
+            s.from = f.expr("from").map(|x| ev.text(x)).transpose()?;
+            s.username = f.expr("username").map(|x| ev.text(x)).transpose()?;
+            s.password = f.expr("password").map(|x| ev.text(x)).transpose()?;
+            StepSpec::Email(s)
+        }
+        StepKind::Gate => {
+            if let Some(check) = f.expr("check") {
+                let passed = match ev.eval(check)? {
+                    Value::Bool(b) => b,
+                    other => {
+                        return Err(format!(
+                            "the gate's check gave `{}`, not true or false",
+                            other.literal()
+                        ))
+                    }
+                };
+                return Ok(Prepared::Gate(GateSpec::Check {
+                    passed,
+                    on_fail: step.on_fail.unwrap_or(OnFail::Abort),
+                }));
+            }
+            let who = match f.expr("approval") {
+                Some(a) => ev.text(a)?,
+                None => String::new(),
+            };
+            return Ok(Prepared::Gate(GateSpec::Approval { who }));
+        }
+        StepKind::Invalid => return Err("the step's kind is invalid".into()),
+    };
+    Ok(Prepared::Exec(spec))
+}
+
+fn status(i: i64) -> Result<u16, String> {
+    u16::try_from(i)
+        .ok()
+        .filter(|s| (100..=599).contains(s))
+        .ok_or_else(|| format!("expect: {i} is not an HTTP status code (100..599)"))
+}
+
+fn body(f: &Fields, ev: &mut Evaluator) -> Result<Option<Body>, String> {
+    if let Some(j) = f.expr("json") {
+        return Ok(Some(Body::Json(ev.eval(j)?.to_json())));
+    }
+    f.expr("body")
+        .map(|b| ev.text(b).map(Body::Text))
+        .transpose()
+}
+
+struct Fields<'a> {
+    step: &'a PlannedStep,
+}
+
+impl<'a> Fields<'a> {
+    fn value(&self, name: &str) -> Option<&'a FieldValue> {
+        self.step
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| &f.value)
+    }
+
+    fn expr(&self, name: &str) -> Option<&'a Expr> {
+        match self.value(name) {
+            Some(FieldValue::Expr(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn req(&self, name: &str) -> Result<&'a Expr, String> {
+        self.expr(name)
+            .ok_or_else(|| format!("the step has no `{name}` field"))
+    }
+
+    fn keyword(&self, name: &str) -> Option<&'a str> {
+        match self.value(name) {
+            Some(FieldValue::Keyword(k)) => Some(k),
+            _ => None,
+        }
+    }
+
+    fn map(&self, ev: &mut Evaluator, name: &str) -> Result<Vec<(String, String)>, String> {
+        match self.value(name) {
+            Some(FieldValue::Map(entries)) => entries
+                .iter()
+                .map(|(k, e)| Ok((k.clone(), ev.text(e)?)))
+                .collect(),
+            _ => Ok(Vec::new()),
+        }
+    }
+}

@@ -1,0 +1,515 @@
+//! What other processes ask of a run, and how the store learns that a run's
+//! process died.
+//!
+//! - **Cancel**: `wfc cancel RUN` sets `runs.cancel_requested_at`; the wfc
+//!   running the run polls its row every [`POLL`] ([`Watch`]) and cancels
+//!   gracefully, exactly as on a first Ctrl-C.
+//! - **Approvals**: `wfc approve RUN GATE` / `wfc reject RUN GATE` insert a
+//!   row in `approvals`; a waiting gate polls for it ([`StoreApprovals`]).
+//! - **Liveness**: the running wfc refreshes `runs.heartbeat_at` every
+//!   [`HEARTBEAT`] (and checkpoints the WAL, so the recorder never has
+//!   to); it folds the run's journal into the store every [`POLL`]. [`reap`] (run at the start of every store command) marks
+//!   a `running` run `interrupted` when its process is gone (same host, pid
+//!   dead) or its heartbeat is older than [`STALE`] (another host, or a
+//!   recycled pid): its `running` steps and attempts become `interrupted`,
+//!   and `wfc resume` can continue it.
+
+use super::now_ms;
+use futures::future::BoxFuture;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use wfc_run::gates::Approvals;
+
+/// How often a run checks for a cancel request, and a gate for a decision.
+pub const POLL: Duration = Duration::from_millis(200);
+/// How often a run refreshes its heartbeat.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A heartbeat older than this marks the run as interrupted even if a
+/// process with its pid exists.
+pub const STALE: Duration = Duration::from_secs(60);
+
+/// Whether process `pid` exists (on this machine).
+pub fn pid_alive(pid: i64) -> bool {
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) => !is_zombie(pid),
+        Err(nix::errno::Errno::EPERM) => true,
+        Err(_) => false,
+    }
+}
+
+/// A zombie (killed, not yet reaped by its parent) is dead for our purposes.
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
+/// Marks runs whose process is gone as `interrupted`; returns their ids.
+pub fn reap(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let host = super::recorder::hostname();
+    let now = now_ms();
+    let (mut dead, mut live) = (Vec::new(), Vec::new());
+    {
+        let mut q =
+            conn.prepare("SELECT id, pid, host, heartbeat_at FROM runs WHERE status = 'running'")?;
+        let rows = q.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, pid, h, beat) = row?;
+            let stale = now - beat > STALE.as_millis() as i64;
+            let gone = h == host && pid as u32 != std::process::id() && !pid_alive(pid);
+            if stale || gone {
+                dead.push(id);
+            } else {
+                live.push(id);
+            }
+        }
+    }
+    for id in &dead {
+        interrupt(conn, id)?;
+    }
+    // What a live run has journaled, so the caller reads the present.
+    for id in &live {
+        let _ = super::journal::fold(conn, id);
+    }
+    Ok(dead)
+}
+
+/// Marks one run interrupted (if it is still `running`), after folding in
+/// what its journal holds.
+pub fn interrupt(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    super::journal::fold_in(&tx, id)?;
+    tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
+    let n = tx.execute(
+        "UPDATE runs SET status = 'interrupted', ended_at = heartbeat_at,
+                duration_ms = prior_ms + MAX(0, heartbeat_at - COALESCE(session_started_at, started_at))
+         WHERE id = ?1 AND status = 'running'",
+        [id],
+    )?;
+    if n > 0 {
+        tx.execute(
+            "UPDATE steps SET status = 'interrupted', detail = NULL,
+                    duration_ms = MAX(0, (SELECT heartbeat_at FROM runs WHERE id = ?1) - started_at)
+             WHERE run_id = ?1 AND status IN ('running', 'waiting')",
+            [id],
+        )?;
+        tx.execute(
+            "UPDATE attempts SET status = 'interrupted',
+                    duration_ms = MAX(0, (SELECT heartbeat_at FROM runs WHERE id = ?1) - started_at)
+             WHERE run_id = ?1 AND status = 'running'",
+            [id],
+        )?;
+        tx.execute(
+            &format!(
+                "INSERT INTO events (run_id, seq, at, kind) VALUES (?1, {}, ?2, 'run_interrupted')",
+                super::schema::NEXT_EVENT
+            ),
+            params![id, now_ms()],
+        )?;
+    }
+    tx.commit()?;
+    super::journal::remove(conn, id);
+    Ok(())
+}
+
+/// A run's status, if it exists.
+pub fn run_status(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
+        .optional()
+}
+
+/// Resolves what the user typed to a run id: the exact id, a unique prefix,
+/// or `last` (the newest run).
+pub fn find_run(conn: &Connection, typed: &str) -> Result<String, String> {
+    if typed == "last" || typed == "latest" {
+        return conn
+            .query_row(
+                "SELECT id FROM runs ORDER BY started_at DESC, id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "no runs recorded yet".to_owned());
+    }
+    let mut q = conn
+        .prepare("SELECT id FROM runs WHERE id = ?1 OR id LIKE ?2 ESCAPE '\\' ORDER BY id LIMIT 5")
+        .map_err(|e| e.to_string())?;
+    let like = format!(
+        "{}%",
+        typed
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let ids: Vec<String> = q
+        .query_map(params![typed, like], |r| r.get(0))
+        .and_then(Iterator::collect)
+        .map_err(|e| e.to_string())?;
+    if ids.iter().any(|i| i == typed) {
+        return Ok(typed.to_owned());
+    }
+    match ids.len() {
+        0 => Err(format!(
+            "no run `{typed}` in the store (`wfc history` lists the runs)"
+        )),
+        1 => Ok(ids[0].clone()),
+        _ => Err(format!(
+            "`{typed}` matches several runs: {}",
+            ids.join(", ")
+        )),
+    }
+}
+
+/// `wfc cancel`: asks the run's process to cancel.
+pub fn request_cancel(conn: &Connection, id: &str) -> Result<(), String> {
+    let n = conn
+        .execute(
+            "UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?2)
+             WHERE id = ?1 AND status = 'running'",
+            params![id, now_ms()],
+        )
+        .map_err(|e| e.to_string())?;
+    if n == 0 {
+        let status = run_status(conn, id).map_err(|e| e.to_string())?;
+        return Err(format!(
+            "run {id} is not running (it is {}); nothing to cancel",
+            status.as_deref().unwrap_or("unknown")
+        ));
+    }
+    conn.execute(
+        &format!(
+            "INSERT INTO events (run_id, seq, at, kind) VALUES (?1, {}, ?2, 'cancel_requested')",
+            super::schema::NEXT_EVENT
+        ),
+        params![id, now_ms()],
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// An approval decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Approved,
+    Rejected,
+}
+
+impl Decision {
+    pub fn name(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::Rejected => "rejected",
+        }
+    }
+}
+
+/// `wfc approve` / `wfc reject`: records the decision for gate `step`.
+pub fn decide(
+    conn: &Connection,
+    id: &str,
+    step: &str,
+    decision: Decision,
+    by: &str,
+) -> Result<(), String> {
+    let s = |e: rusqlite::Error| e.to_string();
+    let status: Option<String> = conn
+        .query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
+        .optional()
+        .map_err(s)?;
+    let Some(status) = status else {
+        return Err(format!("no run `{id}` in the store"));
+    };
+    let plan = super::resume::read_plan(conn, id).map_err(s)?;
+    if status == "succeeded" {
+        return Err(format!(
+            "run {id} already succeeded; there is nothing left to approve"
+        ));
+    }
+    // The gate must be a step of the run's plan.
+    if let Some(plan) = plan {
+        let gates = super::resume::gates(&plan);
+        if !gates.iter().any(|g| g == step) {
+            let hint = if gates.is_empty() {
+                "the run has no gates".to_owned()
+            } else {
+                format!("its gates: {}", gates.join(", "))
+            };
+            return Err(format!("run {id} has no gate `{step}` ({hint})"));
+        }
+    }
+    let ended: Option<String> = conn
+        .query_row(
+            "SELECT status FROM steps WHERE run_id = ?1 AND graph = 'main' AND name = ?2
+               AND status NOT IN ('running', 'waiting', 'interrupted', 'not_run', 'cancelled')",
+            params![id, step],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(s)?;
+    if let Some(st) = ended {
+        if st == "succeeded" {
+            return Err(format!("gate `{step}` of run {id} has already passed"));
+        }
+    }
+    // One decision per gate: a second one (either way) is refused, never
+    // a silent replacement. The insert itself decides, so two deciders at
+    // once cannot both win.
+    let inserted = conn
+        .execute(
+            "INSERT INTO approvals (run_id, step, decision, by, at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (run_id, step) DO NOTHING",
+            params![id, step, decision.name(), by, now_ms()],
+        )
+        .map_err(s)?;
+    if inserted == 0 {
+        let (d, who, at): (String, String, i64) = conn
+            .query_row(
+                "SELECT decision, by, at FROM approvals WHERE run_id = ?1 AND step = ?2",
+                params![id, step],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(s)?;
+        let when = wfc_run::record::timestamp(
+            std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
+        );
+        let next = if d == "rejected" && status != "running" {
+            format!("; `wfc resume {id}` asks for a new decision")
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "gate `{step}` of run {id} was already {d} by {who} at {when}; a gate takes one decision{next}"
+        ));
+    }
+    conn.execute(
+        &format!("INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, {}, ?2, ?3, ?4, ?5)", super::schema::NEXT_EVENT),
+        params![
+            id,
+            now_ms(),
+            decision.name(),
+            step,
+            serde_json::json!({ "by": by }).to_string()
+        ],
+    )
+    .map_err(s)?;
+    Ok(())
+}
+
+/// The decision on a gate, if any: `Some(Ok(by))` approved, `Some(Err(by))` rejected.
+pub fn decision(
+    conn: &Connection,
+    id: &str,
+    step: &str,
+) -> rusqlite::Result<Option<Result<String, String>>> {
+    conn.query_row(
+        "SELECT decision, by FROM approvals WHERE run_id = ?1 AND step = ?2",
+        params![id, step],
+        |r| {
+            let d: String = r.get(0)?;
+            let by: String = r.get(1)?;
+            Ok(if d == "approved" { Ok(by) } else { Err(by) })
+        },
+    )
+    .optional()
+}
+
+/// Approval gates that wait on the store (`wfc approve RUN GATE`).
+pub struct StoreApprovals {
+    dir: PathBuf,
+    /// `--state-dir DIR` to show in commands, when the store is not the default one.
+    dir_flag: Option<String>,
+}
+
+impl StoreApprovals {
+    pub fn new(dir: &Path) -> Self {
+        let dir_flag = (dir != Path::new(super::DEFAULT_DIR)
+            && std::env::var_os(super::ENV_VAR).is_none())
+        .then(|| format!(" --state-dir {}", shell_word(&dir.display().to_string())));
+        StoreApprovals {
+            dir: dir.to_path_buf(),
+            dir_flag,
+        }
+    }
+}
+
+/// A word as typed at a shell prompt (quoted when it needs to be).
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+impl Approvals for StoreApprovals {
+    fn wait(&self, run_id: &str, step: &str) -> BoxFuture<'static, Option<String>> {
+        let (dir, run_id, step) = (self.dir.clone(), run_id.to_owned(), step.to_owned());
+        Box::pin(async move {
+            let Ok(store) = super::Store::open(&dir) else {
+                return std::future::pending().await;
+            };
+            loop {
+                match decision(&store.conn, &run_id, &step) {
+                    Ok(Some(Ok(by))) => return Some(by),
+                    Ok(Some(Err(_))) => return None,
+                    _ => {}
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        })
+    }
+
+    fn how(&self, run_id: &str, step: &str) -> String {
+        let flag = self.dir_flag.as_deref().unwrap_or("");
+        let step = shell_word(step);
+        format!("approve with `wfc approve{flag} {run_id} {step}` (or `wfc reject{flag} {run_id} {step}`)")
+    }
+}
+
+/// The first of several sources of approvals to decide (`wfc run --approve`
+/// and the store); the last one says how to approve.
+pub struct AnyApprovals(pub Vec<Arc<dyn Approvals>>);
+
+impl Approvals for AnyApprovals {
+    fn wait(&self, run_id: &str, step: &str) -> BoxFuture<'static, Option<String>> {
+        let waits: Vec<_> = self.0.iter().map(|a| a.wait(run_id, step)).collect();
+        if waits.is_empty() {
+            return Box::pin(std::future::pending());
+        }
+        Box::pin(async move { futures::future::select_all(waits).await.0 })
+    }
+
+    fn how(&self, run_id: &str, step: &str) -> String {
+        self.0
+            .last()
+            .map(|a| a.how(run_id, step))
+            .unwrap_or_default()
+    }
+}
+
+/// The running wfc's side: heartbeat, cancel requests and the journal's
+/// folds, on a thread of its own (on the run recorder's connection). Stops
+/// when dropped.
+pub struct Watch {
+    /// Dropping it wakes the thread at once (no wait for the next poll).
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watch {
+    /// Watches run `run_id` on `conn`, the run recorder's connection
+    /// ([`super::recorder::StoreRecorder::connection`]): folds its journal,
+    /// refreshes its heartbeat, cancels `cancel` when `wfc cancel` asks, and
+    /// records the plan's fingerprints when they come from their thread.
+    pub fn start_on(
+        conn: super::recorder::Shared,
+        run_id: &str,
+        cancel: CancellationToken,
+        late_plan: super::recorder::LatePlan,
+    ) -> Result<Watch, String> {
+        let (stop, stopped) = std::sync::mpsc::channel();
+        let id = run_id.to_owned();
+        let thread = std::thread::Builder::new()
+            .name("wfc-store-watch".into())
+            .spawn(move || watch(&conn, &id, &cancel, &late_plan, &stopped))
+            .map_err(|e| e.to_string())?;
+        Ok(Watch {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn watch(
+    conn: &super::recorder::Shared,
+    id: &str,
+    cancel: &CancellationToken,
+    late_plan: &super::recorder::LatePlan,
+    stop: &std::sync::mpsc::Receiver<()>,
+) {
+    let mut last_beat = std::time::Instant::now();
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
+        let mut conn = super::recorder::lock(conn);
+        if !cancel.is_cancelled() {
+            let asked: Option<Option<i64>> = conn
+                .query_row(
+                    "SELECT cancel_requested_at FROM runs WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .unwrap_or(None);
+            if matches!(asked, Some(Some(_))) {
+                wfc_run::say::err("\nwfc: `wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
+                cancel.cancel();
+            }
+        }
+        // Often, so the run's end has little left to fold, and the work
+        // falls in the gaps between steps rather than after the last one.
+        let _ = super::journal::fold(&conn, id);
+        // Not left for the scheduler's next turn, which a long step delays.
+        let _ = late_plan.record(&mut conn, id);
+        if last_beat.elapsed() >= HEARTBEAT {
+            last_beat = std::time::Instant::now();
+            let _ = conn.execute(
+                "UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'running'",
+                params![id, now_ms()],
+            );
+            // The run's recorder leaves checkpoints to this thread.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        }
+    }
+    wfc_language::timings::thread_ended("watch");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_quoted_when_needed() {
+        assert_eq!(shell_word("approve"), "approve");
+        assert_eq!(shell_word("approve[eu-west]"), "'approve[eu-west]'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn this_process_is_alive() {
+        assert!(pid_alive(i64::from(std::process::id())));
+        assert!(!pid_alive(0));
+        assert!(!pid_alive(i64::from(i32::MAX)));
+    }
+}

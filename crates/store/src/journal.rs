@@ -1,0 +1,393 @@
+//! The run's journal: how a running run records its steps, and how the
+//! records reach the database.
+//!
+//! The store must hold every state change before the scheduler acts on it
+//! (see [`super::recorder`]): a step recorded as running before its process
+//! starts, as succeeded before its dependents start. Committing an SQLite
+//! transaction on every turn of the scheduler did that, but cost ~150 µs a
+//! step of the scheduler's CPU: seven statements, then every page they
+//! touched (3–6 a turn, as B-tree pages split) written to the WAL.
+//!
+//! So each turn's records ([`Record`]) are appended to a journal file,
+//! `journal/RUN.wfj` beside `runs.db`, at once: one frame per turn
+//! ([`wire`]), numbered from 1, copied into a shared mapping of the file
+//! (`appender.rs`; a `write` where the file cannot be mapped). That
+//! copy is the durability point, as the commit was: the frame is in the OS
+//! page cache before the scheduler acts, so it survives wfc being killed.
+//!
+//! [`fold`] applies the turns the database does not have yet, in one
+//! transaction that also stores the number of the last turn applied and the
+//! bytes read (table `journal`): each turn is applied exactly once, whoever
+//! folds, however often. Many turns to a transaction is what makes this
+//! cheap: a page touched by a hundred steps is written once. Folds happen
+//! - every 200 ms on the running wfc's watch thread ([`super::control`]),
+//! - at the start of every store command (`wfc status` sees the present),
+//! - at the run's end, in the transaction that records the end, after which
+//!   the file is deleted;
+//! - after a crash, when [`super::control::interrupt`] marks the run
+//!   interrupted: a torn last frame (wfc killed mid-write) is a turn that
+//!   never happened, since the scheduler had not acted on it.
+
+use super::record::Record;
+use super::wire;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use std::io::{Read as _, Seek as _};
+use std::path::{Path, PathBuf};
+
+/// The journal file of run `run_id`, beside the database `conn` has open
+/// (`None` for an in-memory database).
+pub fn path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
+    let db = Path::new(conn.path().filter(|p| !p.is_empty())?);
+    Some(db.with_file_name("journal").join(format!("{run_id}.wfj")))
+}
+
+/// Where a wfc of schema v4 or older kept the journal, as JSON lines (read
+/// by [`super::record_read`]: a run such a wfc left running when it was
+/// killed is folded by the next).
+fn legacy_path(journal: &Path) -> PathBuf {
+    journal.with_extension("jsonl")
+}
+
+/// The journal of a running run, open for appending.
+pub struct Journal {
+    file: super::appender::Appender,
+    path: PathBuf,
+    /// The last turn written.
+    n: u64,
+}
+
+impl Journal {
+    /// Creates (empties) the journal at `path`.
+    pub fn create(path: PathBuf) -> std::io::Result<Journal> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        Ok(Journal {
+            file: super::appender::Appender::create(&path)?,
+            path,
+            n: 0,
+        })
+    }
+
+    /// Appends `turn` as the next frame, at once, whole or not at all
+    /// (`appender.rs`).
+    pub fn append(&mut self, turn: &mut wire::Turn) -> std::io::Result<()> {
+        let n = self.n + 1;
+        self.file.append(turn.frame(n))?;
+        self.n = n;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Applies, inside `tx`, what run `run_id`'s journal holds beyond what the
+/// store has, if the run is `running`. Returns how many turns it applied.
+/// Reading starts where the last fold stopped (`journal.bytes`) and stops
+/// before the first frame that is not whole ([`wire::frame`]): it is being
+/// written, or was torn by a crash.
+pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
+    let Some(path) = path(tx, run_id) else {
+        return Ok(0);
+    };
+    let (mut file, legacy) = match std::fs::File::open(&path) {
+        Ok(f) => (f, false),
+        Err(_) => match std::fs::File::open(legacy_path(&path)) {
+            Ok(f) => (f, true),
+            Err(_) => return Ok(0),
+        },
+    };
+    let row: Option<(i64, i64, i64, String)> = tx
+        .query_row(
+            "SELECT COALESCE(j.batch, 0), COALESCE(j.bytes, 0), r.session, r.status
+             FROM runs r LEFT JOIN journal j ON j.run_id = r.id WHERE r.id = ?1",
+            [run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((done, offset, session, status)) = row else {
+        return Ok(0);
+    };
+    if status != "running" {
+        return Ok(0);
+    }
+    // What was written since: ~70 bytes a step, read at once; the records
+    // borrow from it. Sized once, not grown by doubling.
+    let size = file.metadata().map_or(0, |m| m.len());
+    let mut bytes = Vec::with_capacity(size.saturating_sub(offset as u64) as usize);
+    if file.seek(std::io::SeekFrom::Start(offset as u64)).is_err()
+        || file.read_to_end(&mut bytes).is_err()
+    {
+        return Ok(0);
+    }
+    let lines = match legacy {
+        true => super::record_read::lines(&bytes),
+        false => Vec::new(),
+    };
+    let mut batch = super::coalesce::Batch::new(tx, run_id, session)?;
+    let mut folded = Folded {
+        applied: 0,
+        last: done,
+        at: offset,
+        latest: 0,
+    };
+    if legacy {
+        for line in &lines {
+            // Every record of a line read has what its kind needs.
+            let records = line.records.iter().filter_map(|r| r.record());
+            folded.turn(line.n, line.len, records, &mut batch)?;
+        }
+    } else {
+        let (mut rest, mut records) = (&bytes[..], Vec::new());
+        while let Some(frame) = wire::frame(rest) {
+            records.clear();
+            if wire::records(frame.records, &mut records).is_none() {
+                break;
+            }
+            folded.turn(frame.n, frame.len, records.iter().copied(), &mut batch)?;
+            rest = &rest[frame.len..];
+        }
+    }
+    batch.finish()?;
+    let Folded {
+        applied,
+        last,
+        at,
+        latest,
+    } = folded;
+    if applied > 0 {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![run_id, last, at])?;
+        // A record is a sign of life as good as a heartbeat: a run killed
+        // between two heartbeats (one a second) is marked interrupted with
+        // the time of its last record, not of its last heartbeat.
+        tx.prepare_cached("UPDATE runs SET heartbeat_at = MAX(heartbeat_at, ?2) WHERE id = ?1")?
+            .execute(params![run_id, latest])?;
+    }
+    Ok(applied)
+}
+
+/// How far a fold got.
+struct Folded {
+    /// Turns applied.
+    applied: usize,
+    /// The number of the last turn applied.
+    last: i64,
+    /// The journal's bytes read.
+    at: i64,
+    /// The time of the latest record applied.
+    latest: i64,
+}
+
+impl Folded {
+    /// Applies turn `n` (`len` bytes of the journal) unless it was before.
+    fn turn<'a>(
+        &mut self,
+        n: u64,
+        len: usize,
+        records: impl Iterator<Item = Record<'a>>,
+        batch: &mut super::coalesce::Batch<'_, '_, 'a>,
+    ) -> rusqlite::Result<()> {
+        self.at += len as i64;
+        if n as i64 <= self.last {
+            return Ok(());
+        }
+        for r in records {
+            self.latest = self.latest.max(r.at());
+            batch.push(r)?;
+        }
+        self.last = n as i64;
+        self.applied += 1;
+        Ok(())
+    }
+}
+
+/// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding
+/// the same run take turns, and the second finds nothing left to apply.
+pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let n = fold_in(&tx, run_id)?;
+    tx.commit()?;
+    Ok(n)
+}
+
+/// Deletes run `run_id`'s journal (once everything in it is in the store).
+pub fn remove(conn: &Connection, run_id: &str) {
+    if let Some(p) = path(conn, run_id) {
+        let _ = std::fs::remove_file(legacy_path(&p));
+        let _ = std::fs::remove_file(p);
+    }
+}
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::record::tests::{ended, started};
+
+    /// A store holding one running run, `r1`.
+    pub(crate) fn store() -> (tempfile::TempDir, super::super::Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open(dir.path()).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid, started_at, heartbeat_at)
+                 VALUES ('r1', 'w', 'w.wf', 'h', '{}', 'running', 1, 2, 1, 0, 0)",
+            )
+            .unwrap();
+        (dir, store)
+    }
+
+    /// Appends one turn of `records`.
+    fn append(j: &mut Journal, records: &[Record<'_>]) {
+        j.append(&mut wire::Turn::of(records)).unwrap();
+    }
+
+    fn statuses(conn: &Connection) -> Vec<(String, String)> {
+        let mut q = conn
+            .prepare("SELECT name, status FROM steps WHERE run_id = 'r1' ORDER BY seq")
+            .unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn events(conn: &Connection) -> usize {
+        crate::query::events(conn, "r1").unwrap().len()
+    }
+
+    /// What a journal of `a` ended and `b` started leaves.
+    fn a_succeeded_b_runs(conn: &Connection) {
+        let want = [("a", "succeeded"), ("b", "running")].map(|(s, t)| (s.into(), t.into()));
+        assert_eq!(statuses(conn), want);
+        assert_eq!(events(conn), 3);
+    }
+
+    #[test]
+    fn folds_each_turn_once_in_order() {
+        let (_dir, store) = store();
+        let mut j = Journal::create(path(&store.conn, "r1").unwrap()).unwrap();
+        append(&mut j, &[started("a", 0)]);
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        assert_eq!(statuses(&store.conn), [("a".into(), "running".into())]);
+        append(&mut j, &[ended("a", 1), started("b", 2)]);
+        // A second connection (another process) folds what is new, once.
+        let other = store.reopen().unwrap();
+        assert_eq!(fold(&other.conn, "r1").unwrap(), 1);
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 0);
+        a_succeeded_b_runs(&store.conn);
+    }
+
+    /// A run killed before its first heartbeat is interrupted at its last
+    /// record, and its running step has run until then.
+    #[test]
+    fn a_fold_carries_the_heartbeat_to_the_last_record() {
+        let (_dir, store) = store();
+        let mut j = Journal::create(path(&store.conn, "r1").unwrap()).unwrap();
+        append(&mut j, &[started("a", 0), ended("a", 1)]);
+        append(&mut j, &[started("b", 2)]);
+        // (`started` is at 10, `ended` at 15: b, started at 10, ran to 15.)
+        super::super::control::interrupt(&store.conn, "r1").unwrap();
+        let (status, ended, b): (String, i64, i64) = store
+            .conn
+            .query_row(
+                "SELECT r.status, r.ended_at, s.duration_ms FROM runs r JOIN steps s
+                 ON s.run_id = r.id AND s.name = 'b' WHERE r.id = 'r1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((status.as_str(), ended, b), ("interrupted", 15, 5));
+    }
+
+    #[test]
+    fn a_fold_reads_on_from_where_the_last_stopped() {
+        let (_dir, store) = store();
+        let p = path(&store.conn, "r1").unwrap();
+        let mut j = Journal::create(p.clone()).unwrap();
+        append(&mut j, &[started("a", 0)]);
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        // Turn 1 is not read again: garbling it changes nothing.
+        drop(j);
+        let len = std::fs::metadata(&p).unwrap().len() as usize;
+        std::fs::write(&p, vec![b'x'; len]).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&p)
+            .unwrap();
+        let mut j = Journal {
+            file: super::super::appender::Appender::new(file, len as u64),
+            path: p,
+            n: 1,
+        };
+        append(&mut j, &[ended("a", 1)]);
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        assert_eq!(statuses(&store.conn), [("a".into(), "succeeded".into())]);
+    }
+
+    #[test]
+    fn a_frame_not_whole_waits() {
+        let (_dir, store) = store();
+        let p = path(&store.conn, "r1").unwrap();
+        let mut j = Journal::create(p.clone()).unwrap();
+        append(&mut j, &[started("a", 0)]);
+        // Being written (or torn by a crash): a frame is not applied until
+        // all of it is there.
+        let phase = Record::Phase {
+            name: "finally",
+            at: 20,
+        };
+        let frame = wire::Turn::of(&[phase]).frame(2).to_vec();
+        // Its reserved tail cut off, so this frame follows turn 1.
+        drop(j);
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(&frame[..frame.len() - 1]).unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        assert_eq!(events(&store.conn), 1);
+        f.write_all(&frame[frame.len() - 1..]).unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
+        assert_eq!(events(&store.conn), 2);
+    }
+
+    /// A run that a wfc of schema v4 left running, with its journal in
+    /// JSON lines, is folded as it was: a torn last line waits.
+    #[test]
+    fn a_v4_journal_is_folded() {
+        let (_dir, store) = store();
+        let p = path(&store.conn, "r1").unwrap();
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let lines = concat!(
+            r#"{"n":1,"records":[{"r":"attempt_started","key":{"g":"main","s":"a"},"kind":"shell","seq":0,"attempt":1,"at":10,"log":"logs/r1/a.log"}]}"#,
+            "\n",
+            r#"{"n":2,"records":[{"r":"step_ended","key":{"g":"main","s":"a"},"kind":"shell","seq":1,"status":"succeeded","attempts":1,"started_at":10,"duration_ms":5,"exit_code":0,"error":null,"outputs":"{}","optional":false,"at":15},{"r":"attempt_started","key":{"g":"main","s":"b"},"kind":"shell","seq":2,"attempt":1,"at":15,"log":"logs/r1/b.log"}]}"#,
+            "\n",
+            r#"{"n":3,"records":[{"r":"phase","name":"fin"#,
+        );
+        std::fs::write(legacy_path(&p), lines).unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 2);
+        a_succeeded_b_runs(&store.conn);
+        remove(&store.conn, "r1");
+        assert!(!legacy_path(&p).exists());
+    }
+
+    #[test]
+    fn an_ended_run_is_not_folded_again() {
+        let (_dir, store) = store();
+        let mut j = Journal::create(path(&store.conn, "r1").unwrap()).unwrap();
+        append(&mut j, &[started("a", 0)]);
+        store
+            .conn
+            .execute_batch("UPDATE runs SET status = 'failed' WHERE id = 'r1'")
+            .unwrap();
+        assert_eq!(fold(&store.conn, "r1").unwrap(), 0);
+        assert!(statuses(&store.conn).is_empty());
+        remove(&store.conn, "r1");
+        assert!(!j.path().exists());
+    }
+}

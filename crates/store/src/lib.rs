@@ -1,0 +1,260 @@
+//! The run store: every run wfc starts, kept in an embedded SQLite database
+//! so that nothing a run did is lost and nothing that succeeded runs twice.
+//!
+//! Layout of the state directory (`.wfc/` in the working directory;
+//! `--state-dir` or `WFC_STATE_DIR` move it):
+//!
+//! ```text
+//! .wfc/runs.db              the database (WAL mode: runs.db-wal, runs.db-shm beside it)
+//! .wfc/logs/RUN/STEP.log    each step's output lines, every attempt appended
+//! .wfc/journal/RUN.wfj      a running run's state changes not yet in runs.db
+//! ```
+//!
+//! - [`schema`] — tables and versioned migrations;
+//! - [`journal`] — the running run's record file and how it is folded in
+//!   ([`record`]: what it holds and the rows each writes; [`wire`]: its frames);
+//! - [`recorder`] — [`StoreRecorder`], a [`wfc_run::record::Recorder`]
+//!   that journals every state change before the run goes on;
+//! - [`logs`] — step log files, a [`wfc_run::runner::LineOutput`] that
+//!   writes them (and passes lines on to the terminal);
+//! - [`query`] — history and one run's detail (`wfc history`, `wfc status`);
+//! - [`stats`] — per workflow and per step figures (`wfc stats`);
+//! - [`estimate`] — a history-based [`wfc_plan::Estimator`];
+//! - [`control`] — what other processes ask of a run (cancel, approvals),
+//!   the heartbeat, and marking crashed runs as interrupted;
+//! - [`resume`] — plan fingerprints and what a resumed run restores;
+//! - [`session`] — what `wfc run` / `wfc resume` plug into the interpreter.
+//!
+//! Connections: WAL journal (readers never block the writer, so `wfc status`
+//! works while runs write), `busy_timeout` of 10 s (several wfc processes
+//! take turns at the write lock instead of failing), `synchronous = NORMAL`.
+//! With WAL, NORMAL never corrupts the database and loses nothing when the
+//! *process* dies (SIGKILL, a panic): a commit is in the WAL file, in the
+//! OS page cache, before `COMMIT` returns. Only a power loss or kernel crash
+//! may lose the last commits (never consistency). FULL would add an fsync
+//! per state change — milliseconds each on many disks, which would dominate
+//! short steps — for protection against an event the crash model (wfc being
+//! killed) does not need.
+
+mod appender;
+mod coalesce;
+pub mod control;
+pub mod durations;
+pub mod estimate;
+pub mod events;
+pub mod journal;
+pub mod logs;
+pub mod query;
+pub mod record;
+mod record_read;
+pub mod recorder;
+pub mod resume;
+pub mod schema;
+pub mod session;
+pub mod stats;
+pub mod wire;
+
+pub use estimate::HistoryEstimator;
+pub use recorder::StoreRecorder;
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// The default state directory, relative to the working directory.
+pub const DEFAULT_DIR: &str = ".wfc";
+/// The environment variable that moves it.
+pub const ENV_VAR: &str = "WFC_STATE_DIR";
+/// How long a writer waits for another process's write lock.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open store.
+pub struct Store {
+    pub conn: Connection,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).finish()
+    }
+}
+
+/// `--state-dir`, else `$WFC_STATE_DIR`, else `.wfc`.
+pub fn state_dir(flag: Option<&Path>) -> PathBuf {
+    match flag {
+        Some(p) => p.to_path_buf(),
+        None => std::env::var_os(ENV_VAR)
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from),
+    }
+}
+
+impl Store {
+    /// Opens (creating it and the directory if needed) and migrates the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the state directory {}: {e}", dir.display()))?;
+        let path = dir.join("runs.db");
+        let conn = connect(&path)?;
+        let mut store = Store {
+            conn,
+            dir: dir.to_path_buf(),
+        };
+        schema::migrate(&mut store.conn).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(store)
+    }
+
+    /// Opens an existing store for reading; `Ok(None)` when there is none
+    /// (no run was ever recorded there). Still migrates an old schema, and
+    /// marks crashed runs (see [`control::reap`]).
+    pub fn open_existing(dir: &Path) -> Result<Option<Store>, String> {
+        if !dir.join("runs.db").exists() {
+            return Ok(None);
+        }
+        let store = Store::open(dir)?;
+        control::reap(&store.conn).map_err(|e| e.to_string())?;
+        Ok(Some(store))
+    }
+
+    /// A second connection to the same database (for a task of its own).
+    pub fn reopen(&self) -> Result<Store, String> {
+        Store::at(&self.dir)
+    }
+
+    /// A connection to the store in `dir`, which this process has opened
+    /// (and so migrated) before.
+    pub fn at(dir: &Path) -> Result<Store, String> {
+        Ok(Store {
+            conn: connect(&dir.join("runs.db"))?,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The folder of a run's step logs.
+    pub fn log_dir(&self, run_id: &str) -> PathBuf {
+        self.dir.join("logs").join(run_id)
+    }
+}
+
+/// Opens a connection with the store's settings (see the module docs).
+fn connect(path: &Path) -> Result<Connection, String> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| format!("cannot open the run store {}: {e}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+    wal(&conn)
+        .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
+        .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
+        .and_then(|()| conn.pragma_update(None, "cache_size", CACHE_SIZE))
+        .map_err(|e| format!("cannot set up the run store {}: {e}", path.display()))?;
+    Ok(conn)
+}
+
+/// The page cache of a connection: 256 KiB (SQLite's `cache_size` takes a
+/// negative figure as KiB). SQLite's default is 2 MiB per connection, and a
+/// run holds three (session, recorder, watch): at 5,000 steps the smaller
+/// cache takes 0.3–1 MiB off the peak RSS. A run appends to the ends of its
+/// tables and indexes, and reads come from the OS page cache just below.
+const CACHE_SIZE: i64 = -256;
+
+/// Switches the database to WAL (a no-op once it is). The switch needs an
+/// exclusive lock, and SQLite answers SQLITE_BUSY at once, without calling
+/// the busy handler, while another connection holds the new file open (four
+/// `wfc run` starting together on a new store): so this waits and retries,
+/// up to [`BUSY_TIMEOUT`].
+fn wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn ms(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Now, in milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    ms(SystemTime::now())
+}
+
+/// An RFC 3339 timestamp of milliseconds since the epoch.
+pub fn stamp(ms: i64) -> String {
+    wfc_run::record::timestamp(SystemTime::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64))
+}
+
+/// A hash of a file's text (FNV-1a 64, hex): enough to notice a change.
+pub fn file_hash(text: &str) -> String {
+    hex(fnv(text.as_bytes()))
+}
+
+/// A [`fnv`] hash as [`file_hash`] writes it.
+pub fn hex(hash: u64) -> String {
+    format!("{hash:016x}")
+}
+
+/// FNV-1a, 64 bits.
+pub fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal_mode(s: &Store) -> String {
+        s.conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn opens_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(journal_mode(&s), "wal");
+        assert_eq!(schema::version(&s.conn).unwrap(), schema::VERSION);
+    }
+
+    /// Several processes opening a new store at once (four `wfc run` started
+    /// together) all get it, in WAL mode.
+    #[test]
+    fn concurrent_opens_of_a_new_store_all_succeed() {
+        for _ in 0..30 {
+            let dir = tempfile::tempdir().unwrap();
+            let errors: Vec<String> = std::thread::scope(|s| {
+                let opens: Vec<_> = (0..6)
+                    .map(|_| s.spawn(|| Store::open(dir.path()).err()))
+                    .collect();
+                opens
+                    .into_iter()
+                    .filter_map(|h| h.join().unwrap())
+                    .collect()
+            });
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(journal_mode(&Store::open(dir.path()).unwrap()), "wal");
+        }
+    }
+}

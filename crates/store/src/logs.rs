@@ -1,0 +1,282 @@
+//! Step logs: one file per step instance, `logs/RUN/STEP.log` under the
+//! state directory (compensation and handler steps: `logs/RUN/GRAPH.STEP.log`;
+//! a name that is not a safe file name as it is gets a digest of itself,
+//! `l[a_b]~5b1f0c2d9e8a.log` for `l[a/b]`, so no two steps share a file),
+//! every attempt's lines after a `── attempt N · TIME ──` line; a step that
+//! prints nothing has no file.
+//!
+//! [`LogOutput`] is the [`LineOutput`] the runner gives each step's live
+//! lines to: it appends them to the step's file, opened at the first line
+//! (one `write` per line, so a crash loses at most the line being written) and passes them on to the
+//! terminal display when there is one. Lines arrive already masked.
+//! The store keeps each step's log path (`steps.log_path`, relative to the
+//! state directory).
+
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+use wfc_run::exec::{LineSink, Stream};
+use wfc_run::record::{timestamp, GraphName, StepKey};
+use wfc_run::runner::LineOutput;
+
+/// The log files of one run, relative to the state directory: `logs/RUN/`
+/// made once, since every step of the run shares it. (A step's path is made
+/// three times a step — the attempt's start and end, the step's sink — so
+/// the run id's check and the prefix's allocation are not repeated.)
+#[derive(Clone, Debug)]
+pub struct LogPaths {
+    prefix: String,
+}
+
+impl LogPaths {
+    pub fn new(run_id: &str) -> Self {
+        LogPaths {
+            prefix: format!("logs/{}/", safe(run_id)),
+        }
+    }
+
+    /// `step`'s log file.
+    pub fn of(&self, step: &StepKey) -> String {
+        let mut path = String::new();
+        self.write(step, &mut path);
+        path
+    }
+
+    /// `step`'s log file, in `path` (emptied first: a buffer kept for it
+    /// allocates nothing).
+    pub fn write(&self, step: &StepKey, path: &mut String) {
+        let name = safe(&step.name);
+        path.clear();
+        path.reserve(self.prefix.len() + name.len() + 16);
+        path.push_str(&self.prefix);
+        if step.graph != GraphName::Main {
+            path.push_str(step.graph.id());
+            path.push('.');
+        }
+        path.push_str(&name);
+        path.push_str(".log");
+    }
+}
+
+/// Names longer than this many bytes are cut (with a digest of the whole
+/// name added): a file name has at most 255 bytes.
+const LONGEST: usize = 160;
+
+/// A file-name-safe version of a name: `/`, `\` and control characters
+/// become `_`, a leading `.` gets a `_` before it, a long name is cut. A
+/// name changed so ends in `~` and 12 hex digits of its digest, which keeps
+/// names apart that became alike (`l[a/b]`, `l[a\b]`; `l[a_b]` stays as it
+/// is). Step names never hold `~` outside a loop item's brackets, and an
+/// instance name ends with `]`, so no name that is kept as it is looks like
+/// one that was changed.
+fn safe(name: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c == '/' || c == '\\' || c.is_control();
+    // Most names are ASCII: checked a byte at a time (the char test decodes
+    // UTF-8 and asks Unicode; three times a step).
+    let clean = if name.is_ascii() {
+        name.bytes().all(|b| !unsafe_char(char::from(b)))
+    } else {
+        !name.contains(unsafe_char)
+    };
+    if clean && !name.starts_with('.') && name.len() <= LONGEST {
+        return Cow::Borrowed(name);
+    }
+    let mut s = String::with_capacity(name.len().min(LONGEST) + 16);
+    if name.starts_with('.') {
+        s.push('_');
+    }
+    for c in name.chars() {
+        if s.len() + c.len_utf8() > LONGEST {
+            break;
+        }
+        s.push(if unsafe_char(c) { '_' } else { c });
+    }
+    let digest = super::hex(super::fnv(name.as_bytes()));
+    s.push('~');
+    s.push_str(&digest[..12]);
+    Cow::Owned(s)
+}
+
+fn open_append(path: &Path) -> std::io::Result<File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// Attempt headers not yet written, by log file: the recorder notes each
+/// attempt's start, and the sink writes the `── attempt N ──` line before the
+/// attempt's first output line. A step that prints nothing gets no file.
+/// (Keyed by the path as a string, hashed with Fx: `Path`'s own hash walks
+/// its components, twice a step on the scheduler's thread.)
+#[derive(Clone, Default)]
+pub struct Headers(Arc<Mutex<FxHashMap<String, (u32, SystemTime)>>>);
+
+impl Headers {
+    /// Attempt `n` of the step logging to `path` started at `at`.
+    pub fn attempt(&self, path: String, n: u32, at: SystemTime) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(path, (n, at));
+        }
+    }
+
+    /// The attempt logging to `path` ended: a header not written by now
+    /// never will be (most steps print nothing; kept, the headers of a
+    /// big run's steps would add up: ~110 bytes each).
+    pub fn ended(&self, path: &str) {
+        self.take(path);
+    }
+
+    fn take(&self, path: &str) -> Option<(u32, SystemTime)> {
+        self.0.lock().ok()?.remove(path)
+    }
+}
+
+/// Writes each step's lines to its log file, then to `inner`.
+pub struct LogOutput {
+    /// Shared by the sinks: a step's full path is made only if it prints.
+    root: Arc<Path>,
+    paths: LogPaths,
+    headers: Headers,
+    inner: Option<Arc<dyn LineOutput>>,
+}
+
+impl LogOutput {
+    /// Logs of run `run_id` under the state directory `root`.
+    pub fn new(
+        root: &Path,
+        run_id: &str,
+        headers: Headers,
+        inner: Option<Arc<dyn LineOutput>>,
+    ) -> Self {
+        LogOutput {
+            root: Arc::from(root),
+            paths: LogPaths::new(run_id),
+            headers,
+            inner,
+        }
+    }
+}
+
+impl LineOutput for LogOutput {
+    fn sink(&self, step: &StepKey) -> LineSink {
+        let rel = self.paths.of(step);
+        let root = self.root.clone();
+        // Opened at the first line: most short steps print nothing.
+        let file: Mutex<Option<File>> = Mutex::new(None);
+        let headers = self.headers.clone();
+        let inner = self.inner.as_ref().map(|o| o.sink(step));
+        Arc::new(move |stream: Stream, text: &str| {
+            let mut line = String::with_capacity(text.len() + 64);
+            if let Some((n, at)) = headers.take(&rel) {
+                line.push_str(&header(n, at));
+            }
+            line.push_str(text);
+            line.push('\n');
+            if let Ok(mut f) = file.lock() {
+                if f.is_none() {
+                    *f = open_append(&root.join(&rel)).ok();
+                }
+                if let Some(f) = f.as_mut() {
+                    let _ = f.write_all(line.as_bytes());
+                }
+            }
+            if let Some(s) = &inner {
+                s(stream, text);
+            }
+        })
+    }
+}
+
+fn header(n: u32, at: SystemTime) -> String {
+    format!("── attempt {n} · {} ──\n", timestamp(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_safe_and_per_graph() {
+        let k = |graph, name: &str| StepKey {
+            graph,
+            name: name.into(),
+            kind: "shell",
+        };
+        let r1 = LogPaths::new("r1");
+        let digest = |n: &str| crate::hex(crate::fnv(n.as_bytes()))[..12].to_owned();
+        assert_eq!(
+            r1.of(&k(GraphName::Main, "ship[eu/west]")),
+            format!("logs/r1/ship[eu_west]~{}.log", digest("ship[eu/west]"))
+        );
+        assert_eq!(
+            r1.of(&k(GraphName::Main, "ship[eu_west]")),
+            "logs/r1/ship[eu_west].log"
+        );
+        // Written into a buffer that held a longer path before.
+        let mut path = String::from("logs/r1/a-much-longer-name-than-the-next.log");
+        r1.write(&k(GraphName::Rollback("ship".into()), "unship"), &mut path);
+        assert_eq!(path, "logs/r1/rollback.unship.log");
+        assert_eq!(
+            LogPaths::new("r/2").of(&k(
+                GraphName::Handler(wfc_language::syntax::ast::HandlerKind::Finally),
+                ".hidden\tstep"
+            )),
+            format!(
+                "logs/r_2~{}/finally._.hidden_step~{}.log",
+                digest("r/2"),
+                digest(".hidden\tstep")
+            )
+        );
+    }
+
+    #[test]
+    fn names_made_alike_keep_apart_and_long_ones_are_cut() {
+        let r = LogPaths::new("r");
+        let of = |name: &str| {
+            r.of(&StepKey {
+                graph: GraphName::Main,
+                name: name.into(),
+                kind: "shell",
+            })
+        };
+        let names = ["l[a/b]", "l[a\\b]", "l[a_b]", "l[a\nb]", "l[a\rb]"];
+        let mut paths: Vec<String> = names.iter().map(|n| of(n)).collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), names.len(), "{paths:?}");
+        let long = format!("l[{}]", "é".repeat(400));
+        let path = of(&long);
+        let file = path.rsplit('/').next().unwrap();
+        assert!(file.len() < 200, "{file}");
+        assert_ne!(of(&format!("l[{}x]", "é".repeat(400))), path);
+    }
+
+    #[test]
+    fn lines_are_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        let headers = Headers::default();
+        let out = LogOutput::new(dir.path(), "r", headers.clone(), None);
+        let key = StepKey {
+            graph: GraphName::Main,
+            name: "a".into(),
+            kind: "shell",
+        };
+        let rel = LogPaths::new("r").of(&key);
+        let path = dir.path().join(&rel);
+        let sink = out.sink(&key);
+        assert!(!path.exists(), "no output, no file");
+        headers.attempt(rel, 1, SystemTime::UNIX_EPOCH);
+        sink(Stream::Stdout, "hello");
+        sink(Stream::Stderr, "oops");
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            text,
+            "── attempt 1 · 1970-01-01T00:00:00.000Z ──\nhello\noops\n"
+        );
+    }
+}

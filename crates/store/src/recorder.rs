@@ -1,0 +1,528 @@
+//! [`StoreRecorder`]: the run store as a [`Recorder`].
+//!
+//! The run's start is written to the database at once. Every later state
+//! change becomes a [`Record`], queued, and each [`Recorder::flush`] — which
+//! the scheduler calls once per turn of its loop, after handling what
+//! happened and recording the steps it is about to start, before it starts
+//! them and before it waits — appends the turn's records to the run's
+//! [`journal`] at once, as one frame. So a state change is recorded
+//! before the scheduler acts on it: a step is recorded as succeeded (with
+//! its outputs) before any step that depends on it starts, and as running
+//! before its process starts. A crash at any instant leaves a prefix of the
+//! run's history: steps `running` then (turned `interrupted` by
+//! [`super::control::reap`]), every step before them final.
+//!
+//! The journal reaches the database in folds (see [`super::journal`]); the
+//! run's end folds the rest and records the end in one transaction, then
+//! deletes the file.
+//!
+//! A write that fails (a full disk, a store locked longer than the busy
+//! timeout) is reported once on stderr and the run goes on: losing the
+//! record is better than killing a deploy halfway.
+
+use super::durations::{self, Durations};
+use super::events::Events;
+use super::journal::{self, Journal};
+use super::logs;
+use super::record::{Key, Outcome, Record};
+use super::wire::Turn;
+use super::{ms, now_ms};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::json;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+use wfc_run::record::{
+    Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus,
+};
+
+/// What the store keeps about a run besides what [`RunInfo`] says.
+#[derive(Clone, Debug, Default)]
+pub struct RunMeta {
+    /// [`super::file_hash`] of the workflow file.
+    pub file_hash: String,
+    /// The plan's fingerprints as stored ([`super::resume::stored_fingerprints`]).
+    pub plan: Vec<u8>,
+}
+
+/// Records a run into the store.
+pub struct StoreRecorder {
+    /// Shared with the run's watch thread ([`StoreRecorder::connection`]).
+    conn: Shared,
+    run_id: String,
+    meta: RunMeta,
+    /// 1 for a new run; the resumed session otherwise.
+    session: i64,
+    /// Time spent in earlier sessions.
+    prior_ms: i64,
+    next_seq: i64,
+    headers: logs::Headers,
+    logs: logs::LogPaths,
+    /// The path [`Recorder::attempt_ended`] looks up, kept to reuse its memory.
+    scratch: String,
+    /// The run's journal, from its start on.
+    journal: Option<Journal>,
+    /// This turn's records, encoded as they come.
+    turn: Turn,
+    warned: bool,
+    /// The plan's fingerprints when a thread is still taking them
+    /// ([`StoreRecorder::plan_later`]), shared with the watch thread.
+    plan_later: LatePlan,
+    /// The main-graph steps that succeeded, for the run's `durations` row.
+    durations: Durations,
+}
+
+impl StoreRecorder {
+    /// A recorder for a new run (`run_started` inserts it), on a connection
+    /// of its own.
+    pub fn new(store: &super::Store, run_id: &str, meta: RunMeta) -> Result<Self, String> {
+        Ok(StoreRecorder::on(store.reopen()?, run_id, meta))
+    }
+
+    /// [`StoreRecorder::new`] on `store`'s connection, which it takes.
+    pub fn on(store: super::Store, run_id: &str, meta: RunMeta) -> Self {
+        let conn = store.conn;
+        // Checkpoints (which fsync) run on the watch thread, off the
+        // scheduler's path; this is only a backstop (~40 MB of WAL).
+        let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
+        // Every row it and the watch thread's folds write belongs to the run
+        // it inserted, read from `runs` in the same transaction: no
+        // foreign-key lookups (the check looked the run up for every row,
+        // three to five a step: ~1.7 µs of a fold's ~13 µs a step). The
+        // store's 256 KiB page cache is what the folds need: a run's rows go
+        // in by name, so a fold touches leaf pages all over the run's part of
+        // the trees (with 64 KiB, 13 → 22 µs a step with eight earlier runs).
+        let _ = conn.pragma_update(None, "foreign_keys", "OFF");
+        StoreRecorder {
+            conn: Arc::new(Mutex::new(conn)),
+            run_id: run_id.to_owned(),
+            meta,
+            session: 1,
+            prior_ms: 0,
+            next_seq: 0,
+            headers: logs::Headers::default(),
+            logs: logs::LogPaths::new(run_id),
+            scratch: String::new(),
+            journal: None,
+            turn: Turn::default(),
+            warned: false,
+            plan_later: LatePlan::default(),
+            durations: Durations::default(),
+        }
+    }
+
+    /// A recorder that continues run `run_id` (`wfc resume`): `run_started`
+    /// starts a new session of it instead of inserting a run.
+    pub fn resuming(store: &super::Store, run_id: &str, meta: RunMeta) -> Result<Self, String> {
+        StoreRecorder::resuming_on(store.reopen()?, run_id, meta)
+    }
+
+    /// [`StoreRecorder::resuming`] on `store`'s connection, which it takes.
+    pub fn resuming_on(store: super::Store, run_id: &str, meta: RunMeta) -> Result<Self, String> {
+        let mut r = StoreRecorder::on(store, run_id, meta);
+        let row: Option<(i64, Option<i64>, i64)> = lock(&r.conn)
+            .query_row(
+                "SELECT session, duration_ms, (SELECT COALESCE(MAX(seq) + 1, 0) FROM steps WHERE run_id = ?1)
+                 FROM runs WHERE id = ?1",
+                [run_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| e.to_string())?;
+        let (session, duration, seq) =
+            row.ok_or_else(|| format!("no run `{run_id}` in the store"))?;
+        r.session = session + 1;
+        r.prior_ms = duration.unwrap_or(0);
+        r.next_seq = seq;
+        Ok(r)
+    }
+
+    /// The plan's fingerprints come from `rx` instead of the [`RunMeta`]:
+    /// a thread takes them while the run starts, so its first step does
+    /// not wait for them. They are recorded at the first turn after they
+    /// come, before a step waits (for `wfc approve`, which checks gate names
+    /// against them), at the latest with the run's end. Until then the run
+    /// has no recorded plan, which `wfc resume` (after wfc was killed) takes
+    /// as it does a run recorded before plans were: it resumes only an
+    /// unchanged file.
+    ///
+    /// The watch thread records them too, within its 200 ms, if they come
+    /// while the scheduler waits (a long step: no turn until it ends, and a
+    /// crash then would lose the plan); whoever receives them records them.
+    pub fn plan_later(&mut self, rx: Receiver<Vec<u8>>) {
+        *self.plan_later.slot() = Some(rx);
+    }
+
+    /// The fingerprints still to come, for the watch thread.
+    pub fn late_plan(&self) -> LatePlan {
+        self.plan_later.clone()
+    }
+
+    /// The fingerprints from the thread, if they came (`wait`: wait for
+    /// them). `None` also when the thread is gone without sending them, or
+    /// the watch thread took them.
+    fn fingerprints(&mut self, wait: bool) -> Option<Vec<u8>> {
+        if wait {
+            // Taken out first: the wait holds no lock the watch thread takes.
+            let rx = self.plan_later.slot().take()?;
+            return rx.recv().ok();
+        }
+        self.plan_later.try_take()
+    }
+
+    /// Records the fingerprints once the thread has sent them (`wait`:
+    /// waits for them).
+    fn record_plan(&mut self, wait: bool) {
+        if let Some(plan) = self.fingerprints(wait) {
+            let id = self.run_id.clone();
+            self.write("the run's plan", |tx| store_plan(tx, &id, &plan));
+        }
+    }
+
+    /// The recorder's connection, for the run's watch thread
+    /// ([`super::control::Watch::start_on`]) to fold the journal on. One
+    /// connection for both: a second cost ~0.4 ms to open before the first
+    /// step, and 256 KiB of page cache; and the run's end, written here after
+    /// the folds, finds their pages and statements ready in it (on a
+    /// connection that had only recorded the run's start, the end's fold and
+    /// rows read their b-tree pages one by one: ~2M instructions).
+    pub fn connection(&self) -> Shared {
+        Arc::clone(&self.conn)
+    }
+
+    /// The attempt headers this recorder notes, for the [`logs::LogOutput`] of the run.
+    pub fn headers(&self) -> logs::Headers {
+        self.headers.clone()
+    }
+
+    pub fn session(&self) -> i64 {
+        self.session
+    }
+
+    /// Reports a failure to record `what`, once.
+    fn warn(&mut self, what: &str, e: &dyn std::fmt::Display) {
+        if !std::mem::replace(&mut self.warned, true) {
+            wfc_run::say::err(&format!("wfc: warning: the run store could not record {what}: {e} (the run goes on; its record may be incomplete)"));
+        }
+    }
+
+    /// Appends this turn's records to the journal.
+    fn append(&mut self) {
+        let Some(what) = self.turn.first() else {
+            return;
+        };
+        let result = match &mut self.journal {
+            Some(j) => j.append(&mut self.turn),
+            None => Err(std::io::Error::other("the run's start was not recorded")),
+        };
+        if let Err(e) = result {
+            self.warn(what, &e);
+        }
+        // After the turn's frame: the scheduler's own records come first. A
+        // step that waits (a gate) may wait for `wfc approve`, which checks
+        // the gate's name against the recorded plan: it is there by then.
+        if self.plan_later.pending() {
+            let waits = self.turn.waits();
+            self.record_plan(waits);
+        }
+        self.turn.clear();
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction; reports a failure once.
+    fn write(&mut self, what: &str, f: impl FnOnce(&Transaction) -> rusqlite::Result<()>) -> bool {
+        let result = {
+            let conn = lock(&self.conn);
+            Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)
+                .and_then(|tx| f(&tx).and_then(|()| tx.commit()))
+        };
+        if let Err(e) = &result {
+            self.warn(what, e);
+        }
+        result.is_ok()
+    }
+}
+
+/// A connection the recorder and the watch thread take turns on.
+pub type Shared = Arc<Mutex<Connection>>;
+
+/// Locks `conn` (a thread that panicked holding it left it usable: SQLite
+/// rolls back a transaction left open).
+pub fn lock(conn: &Shared) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn key(step: &StepKey) -> Key<'_> {
+    Key {
+        graph: step.graph.id(),
+        rollback_of: rollback_of(step),
+        name: &step.name,
+    }
+}
+
+/// The `rollback_of` column of a step key.
+fn rollback_of(key: &StepKey) -> &str {
+    match &key.graph {
+        GraphName::Rollback(of) => of,
+        _ => "",
+    }
+}
+
+/// `v` as JSON text (`None` for null). Through `to_string`, which writes to
+/// a `Vec` directly: `Display` goes through `fmt::Write` a piece at a time,
+/// ~3k instructions for a step's usual three outputs, twice a step.
+fn json_text(v: &serde_json::Value) -> Option<String> {
+    if v.is_null() {
+        None
+    } else {
+        serde_json::to_string(v).ok()
+    }
+}
+
+impl Drop for StoreRecorder {
+    fn drop(&mut self) {
+        self.append();
+    }
+}
+
+impl Recorder for StoreRecorder {
+    fn run_started(&mut self, run: &RunInfo) {
+        let params: serde_json::Map<String, serde_json::Value> =
+            run.params.iter().cloned().collect();
+        let params = serde_json::Value::Object(params).to_string();
+        let started = ms(run.started_at);
+        // Written once: the fingerprints (megabytes on big plans) need not
+        // stay in memory for the rest of the run.
+        let mut meta = std::mem::take(&mut self.meta);
+        if let Some(plan) = self.fingerprints(false) {
+            meta.plan = plan;
+        }
+        let (session, prior) = (self.session, self.prior_ms);
+        let host = hostname();
+        let pid = std::process::id();
+        let id = self.run_id.clone();
+        // The journal exists (empty) before the run's row says `running`, so
+        // a fold never misses a line; `journal.batch` restarts with it.
+        let path = journal::path(&lock(&self.conn), &id);
+        match path.map(Journal::create) {
+            Some(Ok(j)) => self.journal = Some(j),
+            Some(Err(e)) => self.warn("the run's journal", &e),
+            None => {}
+        }
+        let _ = self.write("the run's start", |tx| {
+            tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
+            if session == 1 {
+                tx.execute(
+                    "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                                       started_at, heartbeat_at, session, host, session_started_at, prior_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?9, 1, ?10, ?9, 0)",
+                    params![id, run.workflow, run.file, meta.file_hash, params, run.jobs as i64,
+                            run.steps as i64, pid, started, host],
+                )?;
+                store_plan(tx, &id, &meta.plan)?;
+                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file }).to_string()))
+            } else {
+                tx.execute(
+                    "UPDATE runs SET status = 'running', pid = ?2, heartbeat_at = ?3, session = ?4,
+                            file_hash = ?5, host = ?6, session_started_at = ?3, prior_ms = ?7,
+                            ended_at = NULL, duration_ms = NULL, failed_step = NULL, failed_error = NULL,
+                            cancel_requested_at = NULL, jobs = ?8
+                     WHERE id = ?1",
+                    params![id, pid, started, session, meta.file_hash, host, prior, run.jobs as i64],
+                )?;
+                store_plan(tx, &id, &meta.plan)?;
+                durations::forget(tx, &id)?;
+                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session }).to_string()))
+            }
+        });
+        // The plan's fingerprints went through the page cache; nothing else
+        // is written here until the run's end.
+        let _ = lock(&self.conn).execute_batch("PRAGMA shrink_memory");
+    }
+
+    fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let log = self.logs.of(step);
+        self.turn.push(&Record::AttemptStarted {
+            key: key(step),
+            kind: step.kind,
+            seq,
+            attempt,
+            at: ms(at),
+            log: &log,
+        });
+        // The log file tells where each attempt starts.
+        self.headers.attempt(log, attempt, at);
+    }
+
+    fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
+        self.logs.write(step, &mut self.scratch);
+        self.headers.ended(&self.scratch);
+        self.turn.push(&Record::AttemptEnded {
+            key: key(step),
+            attempt: a.number,
+            status: a.status.name(),
+            outcome: Outcome {
+                duration_ms: a.duration.as_millis() as i64,
+                exit_code: a.exit_code,
+                error: a.error.as_deref(),
+                outputs: json_text(&a.outputs).as_deref(),
+            },
+            at: now_ms(),
+        });
+    }
+
+    fn waiting(&mut self, step: &StepKey, why: &str) {
+        self.turn.push(&Record::Waiting {
+            key: key(step),
+            why,
+            at: now_ms(),
+        });
+    }
+
+    fn step_skipped(&mut self, step: &StepKey, reason: &str) {
+        self.turn.push(&Record::Skipped {
+            step: &step.name,
+            why: reason,
+            at: now_ms(),
+        });
+    }
+
+    fn step_ended(&mut self, step: &StepKey, e: &StepEnd) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let duration_ms = e.duration.as_millis() as i64;
+        if e.status == StepStatus::Succeeded && step.graph == GraphName::Main {
+            self.durations.push(&step.name, duration_ms);
+        }
+        self.turn.push(&Record::StepEnded {
+            key: key(step),
+            kind: step.kind,
+            seq,
+            status: e.status.name(),
+            attempts: e.attempts,
+            started_at: e.started_at.map(ms),
+            outcome: Outcome {
+                duration_ms,
+                exit_code: e.exit_code,
+                error: e.error.as_deref(),
+                outputs: json_text(&e.outputs).as_deref(),
+            },
+            optional: e.optional,
+            at: now_ms(),
+        });
+    }
+
+    fn phase(&mut self, name: &str) {
+        self.turn.push(&Record::Phase { name, at: now_ms() });
+    }
+
+    fn run_ended(&mut self, end: &RunEnd) {
+        self.append();
+        let total = self.prior_ms + end.duration.as_millis() as i64;
+        let id = self.run_id.clone();
+        // A run shorter than its fingerprints waits for them here.
+        let plan = self.fingerprints(true);
+        // Only the first session saw all of the run's steps end.
+        let durations = (self.session == 1).then(|| std::mem::take(&mut self.durations));
+        let ended = self.write("the run's end", |tx| {
+            journal::fold_in(tx, &id)?;
+            if let Some(plan) = &plan {
+                store_plan(tx, &id, plan)?;
+            }
+            if let Some(d) = &durations {
+                d.store(tx, &id)?;
+            }
+            let (fs, fe) = match &end.failed {
+                Some((s, e)) => (Some(s.as_str()), Some(e.as_str())),
+                None => (None, None),
+            };
+            tx.execute(
+                "UPDATE runs SET status = ?2, ended_at = ?3, duration_ms = ?4, failed_step = ?5,
+                        failed_error = ?6, heartbeat_at = ?3
+                 WHERE id = ?1",
+                params![id, end.status.name(), ms(end.ended_at), total, fs, fe],
+            )?;
+            tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
+            Events::next(tx, &id)?.add(
+                tx,
+                &id,
+                now_ms(),
+                "run_ended",
+                None,
+                Some(&json!({ "status": end.status.name() }).to_string()),
+            )
+        });
+        // Everything in it is in the store now (if this failed, the run
+        // stays `running` until the reaper folds the journal).
+        if ended {
+            journal::remove(&lock(&self.conn), &self.run_id);
+        }
+        self.journal = None;
+    }
+
+    fn flush(&mut self) {
+        self.append();
+    }
+}
+
+/// The receiving end of the fingerprints' thread, while they have not come
+/// (see [`StoreRecorder::plan_later`]).
+#[derive(Clone, Default)]
+pub struct LatePlan(Arc<Mutex<Option<Receiver<Vec<u8>>>>>);
+
+impl LatePlan {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Receiver<Vec<u8>>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn pending(&self) -> bool {
+        self.slot().is_some()
+    }
+
+    /// The fingerprints if they came; the receiver is dropped once they
+    /// came or the thread is gone (here, or never).
+    fn try_take(&self) -> Option<Vec<u8>> {
+        let mut slot = self.slot();
+        match slot.as_ref()?.try_recv() {
+            Err(TryRecvError::Empty) => None,
+            got => {
+                *slot = None;
+                got.ok()
+            }
+        }
+    }
+
+    /// Records the fingerprints on `conn` if they came (the watch thread).
+    pub fn record(&self, conn: &mut Connection, id: &str) -> rusqlite::Result<()> {
+        let Some(plan) = self.try_take() else {
+            return Ok(());
+        };
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        store_plan(&tx, id, &plan)?;
+        tx.commit()
+    }
+}
+
+/// Records run `id`'s fingerprints; none (they come later, from a thread)
+/// leaves the run with no recorded plan, also when a session before
+/// recorded one.
+fn store_plan(tx: &Transaction, id: &str, plan: &[u8]) -> rusqlite::Result<()> {
+    if plan.is_empty() {
+        tx.execute("DELETE FROM plans WHERE run_id = ?1", [id])
+    } else {
+        tx.execute(
+            "INSERT OR REPLACE INTO plans (run_id, plan) VALUES (?1, ?2)",
+            params![id, plan],
+        )
+    }
+    .map(drop)
+}
+
+/// This machine's name (for telling whether a run's pid can be checked here).
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default()
+}

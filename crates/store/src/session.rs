@@ -1,0 +1,106 @@
+//! What `wfc run` and `wfc resume` plug into the interpreter to record a run:
+//! a [`RunSession`] gives the recorder, the line output that writes step
+//! logs, the approvals that wait on the store, and the watch thread that
+//! folds the journal, beats the heartbeat and turns `wfc cancel` into a
+//! cancellation (on the recorder's connection).
+
+use super::control::{AnyApprovals, StoreApprovals, Watch};
+use super::logs::LogOutput;
+use super::recorder::{RunMeta, StoreRecorder};
+use super::Store;
+use std::path::Path;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use wfc_run::gates::Approvals;
+use wfc_run::record::Recorder;
+use wfc_run::runner::LineOutput;
+
+/// One start (or resumption) of a recorded run.
+pub struct RunSession {
+    /// The store's directory (its connection went to the recorder).
+    dir: std::path::PathBuf,
+    run_id: String,
+    recorder: Option<StoreRecorder>,
+    /// The recorder's connection, which the watch thread shares.
+    conn: super::recorder::Shared,
+    /// The plan's fingerprints still to come, which the watch thread records.
+    late_plan: super::recorder::LatePlan,
+    headers: super::logs::Headers,
+}
+
+impl RunSession {
+    /// Opens the store in `dir` for run `run_id` (its [`RunMeta`]);
+    /// `resume`: continue that recorded run.
+    pub fn open(
+        dir: &Path,
+        run_id: &str,
+        meta: RunMeta,
+        resume: bool,
+    ) -> Result<RunSession, String> {
+        let store = Store::open(dir)?;
+        wfc_language::timings::mark("store: open");
+        let _ = super::control::reap(&store.conn);
+        wfc_language::timings::mark("store: reap");
+        let dir = store.dir().to_path_buf();
+        // The recorder takes the connection that opened the store: nothing
+        // else here needs one, and a connection of its own cost the run's
+        // start ~0.6 ms.
+        let recorder = if resume {
+            StoreRecorder::resuming_on(store, run_id, meta)?
+        } else {
+            StoreRecorder::on(store, run_id, meta)
+        };
+        Ok(RunSession {
+            dir,
+            run_id: run_id.to_owned(),
+            headers: recorder.headers(),
+            conn: recorder.connection(),
+            late_plan: recorder.late_plan(),
+            recorder: Some(recorder),
+        })
+    }
+
+    /// The plan's fingerprints will come from `rx` (see
+    /// [`StoreRecorder::plan_later`]). Before [`RunSession::recorder`].
+    pub fn plan_later(&mut self, rx: std::sync::mpsc::Receiver<Vec<u8>>) {
+        if let Some(r) = &mut self.recorder {
+            r.plan_later(rx);
+        }
+    }
+
+    /// The recorder (once).
+    pub fn recorder(&mut self) -> Box<dyn Recorder> {
+        match self.recorder.take() {
+            Some(r) => Box::new(r),
+            None => Box::new(wfc_run::record::NoRecorder),
+        }
+    }
+
+    /// Step lines go to the log files, then to `display`.
+    pub fn lines(&self, display: Option<Arc<dyn LineOutput>>) -> Arc<dyn LineOutput> {
+        Arc::new(LogOutput::new(
+            &self.dir,
+            &self.run_id,
+            self.headers.clone(),
+            display,
+        ))
+    }
+
+    /// Gates wait for `cli` (`--approve`) or for `wfc approve`.
+    pub fn approvals(&self, cli: Arc<dyn Approvals>) -> Arc<dyn Approvals> {
+        Arc::new(AnyApprovals(vec![
+            cli,
+            Arc::new(StoreApprovals::new(&self.dir)),
+        ]))
+    }
+
+    /// Starts the heartbeat and the cancel watch (stops when dropped).
+    pub fn watch(&self, cancel: CancellationToken) -> Result<Watch, String> {
+        Watch::start_on(
+            self.conn.clone(),
+            &self.run_id,
+            cancel,
+            self.late_plan.clone(),
+        )
+    }
+}
