@@ -1,12 +1,12 @@
 //! What `wfc run` asks of the kernel's CPU scheduler for its own thread.
 //!
-//! The scheduler thread starts each step with a `vfork`-style `clone` (as
-//! `posix_spawn` does; see `run::exec::vfork`): the child begins on wfc's
-//! CPU and, when the other CPUs are busy, stays there after `exec`. wfc is woken when the spawn completes, and on every step's exit,
-//! but the kernel (EEVDF, Linux 6.6+) lets the step it shares a CPU with run
-//! out its slice first: wfc then waits ~0.6 ms — the whole life of a short
-//! step — while another CPU may sit idle (`perf sched timehist`), and no
-//! step starts meanwhile. Layers of 5,000 trivial steps spent ~1 s so.
+//! The scheduler thread starts each step with `posix_spawn` (a `vfork`-style
+//! `clone`): the child begins on wfc's CPU and, when the other CPUs are
+//! busy, stays there after `exec`. wfc is woken when the spawn completes,
+//! and on every step's exit, but the kernel (EEVDF, Linux 6.6+) lets the step
+//! it shares a CPU with run out its slice first: wfc then waits ~0.6 ms —
+//! the whole life of a short step — while another CPU may sit idle (`perf
+//! sched timehist`), and no step starts meanwhile. Layers of 5,000 trivial steps spent ~1 s so.
 //!
 //! A thread may ask for a shorter slice (`sched_runtime`, Linux 6.12+, no
 //! privilege needed); a shorter slice is allowed to preempt on wake-up. wfc
