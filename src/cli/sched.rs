@@ -22,7 +22,7 @@ const SLICE_NS: u64 = 300_000;
 /// Asks a short slice for the calling thread if it runs under the default
 /// policy at nice 0 or above (reset-on-fork would also reset a negative
 /// nice for the steps); does nothing otherwise, or if the kernel refuses.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 pub fn short_slice_for_this_thread() {
     const SIZE: u32 = std::mem::size_of::<libc::sched_attr>() as u32;
@@ -40,10 +40,11 @@ pub fn short_slice_for_this_thread() {
     let _ = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr, 0) };
 }
 
-#[cfg(not(target_os = "linux"))]
+/// Nothing where wfc does not link `libc` (only Linux with glibc does).
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn short_slice_for_this_thread() {}
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
     /// The slice this thread and a child process run with (`/proc/…/sched`).
     fn slice(path: &str) -> Option<u64> {
