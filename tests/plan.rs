@@ -377,6 +377,28 @@ fn secrets_never_appear_in_any_rendering() {
     }
 }
 
+/// An `if` on a secret is decided at plan time by the secret's value, which
+/// the plan's reasons show as `***`.
+#[test]
+fn a_branch_on_a_secret_follows_its_value() {
+    let text = r#"workflow tiers {
+  secret tier: string
+  if tier == "gold" {
+    step gold: shell { run "echo gold" }
+  } else {
+    step plain: shell { run "echo plain" }
+  }
+}
+"#;
+    for (tier, kept) in [("gold", "gold"), ("s3cr3t-lead", "plain")] {
+        let (p, wf) = plan_text("tiers.wf", text, &[&format!("tier={tier}")]).unwrap();
+        assert_eq!(names(&p), [kept]);
+        let shown = render::text::render(&p, &wf, false);
+        assert!(shown.contains("(tier = ***)"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+}
+
 fn bind_err(params: &[&str]) -> String {
     let text = "workflow w {\n  param env: string in [\"staging\", \"prod\"] = \"staging\"\n  param version: string\n  param replicas: int in 1..20 = 3\n  param regions: list<string> = [\"eu\"]\n  param soak: duration = 30s\n  step s: shell { run \"echo ${env} ${version} ${replicas} ${len(regions)} ${soak}\" }\n}\n";
     match plan_text("w.wf", text, params) {

@@ -82,38 +82,10 @@ pub fn show(
 pub fn compile(
     input: &PlanInput,
 ) -> Result<(plan::Plan, crate::ir::Workflow, SourceFile), ExitCode> {
-    let (name, text) = read(input)?;
-    compile_text(input, name, text, None).map(|c| (c.plan, c.ir, c.source))
-}
-
-/// The workflow file of `input`, named as given, and its text (exit code 2
-/// and the reason printed when it cannot be read).
-pub fn read(input: &PlanInput) -> Result<(String, String), ExitCode> {
-    read_input(&input.file).map_err(|msg| {
+    let (name, text) = read_input(&input.file).map_err(|msg| {
         eprintln!("{msg}");
         ExitCode::from(2)
-    })
-}
-
-/// A compiled workflow: its plan, its IR and source, and the environment
-/// variables planning read (for the plan cache).
-pub struct Compiled {
-    pub plan: plan::Plan,
-    pub ir: crate::ir::Workflow,
-    pub source: SourceFile,
-    pub env: Vec<plan::inputs::EnvRead>,
-}
-
-/// [`compile`] of the file's text, read already. `params_file`: the params
-/// file's name and text when the caller read them already (the plan cache
-/// keys its entry by that text, so the plan must be compiled from it, not
-/// from a second read that may see the file changed).
-pub fn compile_text(
-    input: &PlanInput,
-    name: String,
-    text: String,
-    params_file: Option<(String, String)>,
-) -> Result<Compiled, ExitCode> {
+    })?;
     let color = render::use_color(std::io::stderr().is_terminal());
     let analysis = analysis::analyze_lean(name, text);
     crate::timings::mark("check");
@@ -162,29 +134,22 @@ pub fn compile_text(
     if !bad.is_empty() {
         return Err(fail(&bad));
     }
-    params.file = match (params_file, &input.params_file) {
-        (Some(read), _) => Some(read),
-        (None, Some(path)) => Some(read_input(path).map_err(|msg| {
+    params.file = match &input.params_file {
+        Some(path) => Some(read_input(path).map_err(|msg| {
             eprintln!("{msg}");
             ExitCode::from(2)
         })?),
-        (None, None) => None,
+        None => None,
     };
     let options = plan::Options {
         jobs: input.jobs.map(|j| j as usize),
     };
     // History estimates come later ([`with_history`]), once the caller can
     // drop the IR: the store's connection and the front end's peak apart.
-    let (planned, env) =
-        plan::inputs::record(|| plan::plan(&ir, &params, options, &DefaultEstimator));
+    let planned = plan::plan(&ir, &params, options, &DefaultEstimator);
     crate::timings::mark("plan");
     match planned {
-        Ok(plan) => Ok(Compiled {
-            plan,
-            ir,
-            source,
-            env,
-        }),
+        Ok(plan) => Ok((plan, ir, source)),
         Err(diags) => Err(fail(&diags)),
     }
 }
