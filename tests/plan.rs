@@ -7,6 +7,7 @@
 //! A fixture lists its cases in its header: `# case: NAME name=value …`
 //! (no case line: one case named `default` with no params).
 //! Update the snapshots with `INSTA_UPDATE=always cargo test --test plan`.
+//! The golden tests report every failing case, not just the first.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,13 +67,27 @@ fn cases(text: &str) -> Vec<(String, Vec<String>)> {
     }
 }
 
-fn snapshot_all(path: &Path, stem: &str, cases: Vec<(String, Vec<String>)>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    for (case, params) in cases {
+/// One golden case: `stem@case`, and the file and params it plans.
+type Golden = (String, (PathBuf, String, String, Vec<String>));
+
+fn golden(path: &Path, stem: &str, cases: Vec<(String, Vec<String>)>) -> Vec<Golden> {
+    cases
+        .into_iter()
+        .map(|(case, params)| {
+            let what = (path.to_owned(), stem.to_owned(), case.clone(), params);
+            (format!("{stem}@{case}"), what)
+        })
+        .collect()
+}
+
+/// Snapshots the text and JSON plan of every case, reporting each failing one.
+fn snapshot_all(cases: Vec<Golden>) {
+    wfc::testing::check_each(cases, |_, (path, stem, case, params)| {
+        let text = std::fs::read_to_string(&path).unwrap();
         let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let (p, wf) = plan_text(&path.display().to_string(), &text, &params)
             .unwrap_or_else(|d| panic!("{}: {case}: {d:#?}", path.display()));
-        let source = wfc::span::SourceFile::new(stem, text.clone());
+        let source = wfc::span::SourceFile::new(stem.as_str(), text.clone());
         let txt = render::text::render(&p, &wf, false);
         let json = render::json::render(&p, &wf, Some(&source));
         insta::with_settings!({
@@ -83,22 +98,25 @@ fn snapshot_all(path: &Path, stem: &str, cases: Vec<(String, Vec<String>)>) {
             insta::assert_snapshot!(format!("{stem}@{case}.txt"), txt);
             insta::assert_snapshot!(format!("{stem}@{case}.json"), json);
         });
-    }
+    });
 }
 
 #[test]
 fn golden_fixtures() {
     let files = wf_files(&root().join("tests/plan"));
     assert!(files.len() >= 8);
+    let mut all = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-        snapshot_all(&path, &stem, cases(&text));
+        all.extend(golden(&path, &stem, cases(&text)));
     }
+    snapshot_all(all);
 }
 
 #[test]
 fn golden_examples() {
+    let mut all = Vec::new();
     for path in wf_files(&root().join("examples")) {
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let cases = match stem.as_str() {
@@ -111,8 +129,9 @@ fn golden_examples() {
             ],
             _ => vec![("default".to_string(), Vec::new())],
         };
-        snapshot_all(&path, &format!("example-{stem}"), cases);
+        all.extend(golden(&path, &format!("example-{stem}"), cases));
     }
+    snapshot_all(all);
 }
 
 fn fixture(name: &str) -> String {
