@@ -617,10 +617,9 @@ fn dot_renders_in_graphviz() {
         .stderr(std::process::Stdio::piped())
         .spawn()
     else {
-        println!(
-            "skipped: Graphviz `dot` is not installed (scripts/install-test-deps installs it)"
+        return wfc::testing::skip(
+            "Graphviz `dot` is not installed (scripts/install-test-deps installs it)",
         );
-        return;
     };
     use std::io::Write;
     child
