@@ -8,7 +8,7 @@
 use crate::ir::{Expr, ExprKind, Type};
 use crate::span::Span;
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
     Str(String),
