@@ -10,10 +10,9 @@
 //!
 //! So each turn's records ([`Record`]) are appended to a journal file,
 //! `journal/RUN.wfj` beside `runs.db`, at once: one frame per turn
-//! ([`wire`]), numbered from 1, copied into a shared mapping of the file
-//! (`appender.rs`; a `write` where the file cannot be mapped). That
-//! copy is the durability point, as the commit was: the frame is in the OS
-//! page cache before the scheduler acts, so it survives wfc being killed.
+//! ([`wire`]), numbered from 1, one `write` each. That write is the
+//! durability point, as the commit was: the frame is in the OS page cache
+//! before the scheduler acts, so it survives wfc being killed.
 //!
 //! [`fold`] applies the turns the database does not have yet, in one
 //! transaction that also stores the number of the last turn applied and the
@@ -32,6 +31,7 @@ use super::record::Record;
 use super::wire;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::io::{Read as _, Seek as _};
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
 /// The journal file of run `run_id`, beside the database `conn` has open
@@ -50,8 +50,10 @@ fn legacy_path(journal: &Path) -> PathBuf {
 
 /// The journal of a running run, open for appending.
 pub struct Journal {
-    file: super::appender::Appender,
+    file: std::fs::File,
     path: PathBuf,
+    /// The bytes written (where the next frame goes).
+    len: u64,
     /// The last turn written.
     n: u64,
 }
@@ -62,18 +64,29 @@ impl Journal {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)?;
         Ok(Journal {
-            file: super::appender::Appender::create(&path)?,
+            file,
             path,
+            len: 0,
             n: 0,
         })
     }
 
-    /// Appends `turn` as the next frame, at once, whole or not at all
-    /// (`appender.rs`).
+    /// Appends `turn` as the next frame, at once, whole or not at all.
     pub fn append(&mut self, turn: &mut wire::Turn) -> std::io::Result<()> {
         let n = self.n + 1;
-        self.file.append(turn.frame(n))?;
+        let frame = turn.frame(n);
+        if let Err(e) = self.file.write_all_at(frame, self.len) {
+            // A frame cut short (a full disk) would hide the ones after it.
+            let _ = self.file.set_len(self.len);
+            return Err(e);
+        }
+        self.len += frame.len() as u64;
         self.n = n;
         Ok(())
     }
@@ -315,14 +328,11 @@ pub(super) mod tests {
         drop(j);
         let len = std::fs::metadata(&p).unwrap().len() as usize;
         std::fs::write(&p, vec![b'x'; len]).unwrap();
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&p)
-            .unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
         let mut j = Journal {
-            file: super::super::appender::Appender::new(file, len as u64),
+            file,
             path: p,
+            len: len as u64,
             n: 1,
         };
         append(&mut j, &[ended("a", 1)]);
@@ -343,7 +353,6 @@ pub(super) mod tests {
             at: 20,
         };
         let frame = wire::Turn::of(&[phase]).frame(2).to_vec();
-        // Its reserved tail cut off, so this frame follows turn 1.
         drop(j);
         use std::io::Write as _;
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();

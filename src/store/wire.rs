@@ -1,6 +1,6 @@
 //! How a journal turn is laid out in `journal/RUN.wfj`.
 //!
-//! Each turn of the scheduler is one frame, appended at once (`appender.rs`):
+//! Each turn of the scheduler is one frame, appended at once (one `write`):
 //!
 //! ```text
 //! len   u32 LE   bytes after these eight
