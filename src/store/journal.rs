@@ -41,13 +41,6 @@ pub fn path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
     Some(db.with_file_name("journal").join(format!("{run_id}.wfj")))
 }
 
-/// Where a wfc of schema v4 or older kept the journal, as JSON lines (read
-/// by [`super::record_read`]: a run such a wfc left running when it was
-/// killed is folded by the next).
-fn legacy_path(journal: &Path) -> PathBuf {
-    journal.with_extension("jsonl")
-}
-
 /// The journal of a running run, open for appending.
 pub struct Journal {
     file: std::fs::File,
@@ -105,12 +98,8 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     let Some(path) = path(tx, run_id) else {
         return Ok(0);
     };
-    let (mut file, legacy) = match std::fs::File::open(&path) {
-        Ok(f) => (f, false),
-        Err(_) => match std::fs::File::open(legacy_path(&path)) {
-            Ok(f) => (f, true),
-            Err(_) => return Ok(0),
-        },
+    let Ok(mut file) = std::fs::File::open(&path) else {
+        return Ok(0);
     };
     let row: Option<(i64, i64, i64, String)> = tx
         .query_row(
@@ -135,10 +124,6 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     {
         return Ok(0);
     }
-    let lines = match legacy {
-        true => super::record_read::lines(&bytes),
-        false => Vec::new(),
-    };
     let mut batch = super::coalesce::Batch::new(tx, run_id, session)?;
     let mut folded = Folded {
         applied: 0,
@@ -146,22 +131,14 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
         at: offset,
         latest: 0,
     };
-    if legacy {
-        for line in &lines {
-            // Every record of a line read has what its kind needs.
-            let records = line.records.iter().filter_map(|r| r.record());
-            folded.turn(line.n, line.len, records, &mut batch)?;
+    let (mut rest, mut records) = (&bytes[..], Vec::new());
+    while let Some(frame) = wire::frame(rest) {
+        records.clear();
+        if wire::records(frame.records, &mut records).is_none() {
+            break;
         }
-    } else {
-        let (mut rest, mut records) = (&bytes[..], Vec::new());
-        while let Some(frame) = wire::frame(rest) {
-            records.clear();
-            if wire::records(frame.records, &mut records).is_none() {
-                break;
-            }
-            folded.turn(frame.n, frame.len, records.iter().copied(), &mut batch)?;
-            rest = &rest[frame.len..];
-        }
+        folded.turn(frame.n, frame.len, records.iter().copied(), &mut batch)?;
+        rest = &rest[frame.len..];
     }
     batch.finish()?;
     let Folded {
@@ -231,7 +208,6 @@ pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
 /// Deletes run `run_id`'s journal (once everything in it is in the store).
 pub fn remove(conn: &Connection, run_id: &str) {
     if let Some(p) = path(conn, run_id) {
-        let _ = std::fs::remove_file(legacy_path(&p));
         let _ = std::fs::remove_file(p);
     }
 }
@@ -362,27 +338,6 @@ pub(super) mod tests {
         f.write_all(&frame[frame.len() - 1..]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
         assert_eq!(events(&store.conn), 2);
-    }
-
-    /// A run that a wfc of schema v4 left running, with its journal in
-    /// JSON lines, is folded as it was: a torn last line waits.
-    #[test]
-    fn a_v4_journal_is_folded() {
-        let (_dir, store) = store();
-        let p = path(&store.conn, "r1").unwrap();
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        let lines = concat!(
-            r#"{"n":1,"records":[{"r":"attempt_started","key":{"g":"main","s":"a"},"kind":"shell","seq":0,"attempt":1,"at":10,"log":"logs/r1/a.log"}]}"#,
-            "\n",
-            r#"{"n":2,"records":[{"r":"step_ended","key":{"g":"main","s":"a"},"kind":"shell","seq":1,"status":"succeeded","attempts":1,"started_at":10,"duration_ms":5,"exit_code":0,"error":null,"outputs":"{}","optional":false,"at":15},{"r":"attempt_started","key":{"g":"main","s":"b"},"kind":"shell","seq":2,"attempt":1,"at":15,"log":"logs/r1/b.log"}]}"#,
-            "\n",
-            r#"{"n":3,"records":[{"r":"phase","name":"fin"#,
-        );
-        std::fs::write(legacy_path(&p), lines).unwrap();
-        assert_eq!(fold(&store.conn, "r1").unwrap(), 2);
-        a_succeeded_b_runs(&store.conn);
-        remove(&store.conn, "r1");
-        assert!(!legacy_path(&p).exists());
     }
 
     #[test]

@@ -45,7 +45,6 @@ pub mod journal;
 pub mod logs;
 pub mod query;
 pub mod record;
-mod record_read;
 pub mod recorder;
 pub mod resume;
 pub mod schema;
