@@ -14,11 +14,12 @@
 //! durability point, as the commit was: the frame is in the OS page cache
 //! before the scheduler acts, so it survives wfc being killed.
 //!
-//! [`fold`] applies the turns the database does not have yet, in one
-//! transaction that also stores the number of the last turn applied and the
-//! bytes read (table `journal`): each turn is applied exactly once, whoever
-//! folds, however often. Many turns to a transaction is what makes this
-//! cheap: a page touched by a hundred steps is written once. Folds happen
+//! [`fold`] applies the turns the database does not have yet, record by
+//! record ([`Record::apply`]), in one transaction that also stores the
+//! number of the last turn applied and the bytes read (table `journal`):
+//! each turn is applied exactly once, whoever folds, however often. Many
+//! turns to a transaction is what makes this cheap: a page touched by a
+//! hundred steps is written to the WAL once. Folds happen
 //! - every 200 ms on the running wfc's watch thread ([`super::control`]),
 //! - at the start of every store command (`wfc status` sees the present),
 //! - at the run's end, in the transaction that records the end, after which
@@ -124,29 +125,25 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     {
         return Ok(0);
     }
-    let mut batch = super::coalesce::Batch::new(tx, run_id, session)?;
-    let mut folded = Folded {
-        applied: 0,
-        last: done,
-        at: offset,
-        latest: 0,
-    };
-    let (mut rest, mut records) = (&bytes[..], Vec::new());
+    let (mut applied, mut last, mut at, mut latest) = (0, done, offset, 0);
+    let (mut rest, mut records) = (&bytes[..], Vec::<Record>::new());
     while let Some(frame) = wire::frame(rest) {
         records.clear();
         if wire::records(frame.records, &mut records).is_none() {
             break;
         }
-        folded.turn(frame.n, frame.len, records.iter().copied(), &mut batch)?;
         rest = &rest[frame.len..];
+        at += frame.len as i64;
+        if frame.n as i64 <= last {
+            continue;
+        }
+        for r in &records {
+            latest = latest.max(r.at());
+            r.apply(tx, run_id, session)?;
+        }
+        last = frame.n as i64;
+        applied += 1;
     }
-    batch.finish()?;
-    let Folded {
-        applied,
-        last,
-        at,
-        latest,
-    } = folded;
     if applied > 0 {
         tx.prepare_cached(
             "INSERT OR REPLACE INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3)",
@@ -159,41 +156,6 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
             .execute(params![run_id, latest])?;
     }
     Ok(applied)
-}
-
-/// How far a fold got.
-struct Folded {
-    /// Turns applied.
-    applied: usize,
-    /// The number of the last turn applied.
-    last: i64,
-    /// The journal's bytes read.
-    at: i64,
-    /// The time of the latest record applied.
-    latest: i64,
-}
-
-impl Folded {
-    /// Applies turn `n` (`len` bytes of the journal) unless it was before.
-    fn turn<'a>(
-        &mut self,
-        n: u64,
-        len: usize,
-        records: impl Iterator<Item = Record<'a>>,
-        batch: &mut super::coalesce::Batch<'_, '_, 'a>,
-    ) -> rusqlite::Result<()> {
-        self.at += len as i64;
-        if n as i64 <= self.last {
-            return Ok(());
-        }
-        for r in records {
-            self.latest = self.latest.max(r.at());
-            batch.push(r)?;
-        }
-        self.last = n as i64;
-        self.applied += 1;
-        Ok(())
-    }
 }
 
 /// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding

@@ -36,7 +36,6 @@
 //! short steps — for protection against an event the crash model (wfc being
 //! killed) does not need.
 
-mod coalesce;
 pub mod control;
 pub mod durations;
 pub mod estimate;

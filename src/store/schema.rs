@@ -263,9 +263,6 @@ DROP TABLE events;
 ALTER TABLE events2 RENAME TO events;
 "#;
 
-/// The next event number of a run (SQL, `?1` = the run id).
-pub const NEXT_EVENT: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1)";
-
 /// The migration steps, in order: `STEPS[i]` goes from version `i` to `i + 1`.
 const STEPS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
