@@ -177,7 +177,11 @@ fn migrates_a_v6_store() {
     assert_eq!(attempts, 1);
     let d = query::detail(&store.conn, id).unwrap().unwrap();
     let flaky = d.step_list.iter().find(|s| s.name == "flaky").unwrap();
-    let statuses: Vec<&str> = flaky.attempt_log.iter().map(|a| a.status.as_str()).collect();
+    let statuses: Vec<&str> = flaky
+        .attempt_log
+        .iter()
+        .map(|a| a.status.as_str())
+        .collect();
     assert_eq!(statuses, ["failed", "succeeded"]);
     // Each event a row, numbered 1, 2, … in order (two sessions' worth).
     let resumed = "20261124-010157-d3e1";

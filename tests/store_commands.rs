@@ -329,7 +329,11 @@ fn a_v6_store_shows_what_it_showed() {
         .execute_batch(include_str!("store/v6/runs.sql"))
         .unwrap();
     let journal = state.join(format!("journal/{killed}.wfj"));
-    std::fs::write(&journal, include_bytes!("store/v6/20261124-010224-1346.wfj")).unwrap();
+    std::fs::write(
+        &journal,
+        include_bytes!("store/v6/20261124-010224-1346.wfj"),
+    )
+    .unwrap();
     let want: J = serde_json::from_str(include_str!("store/v6/expected.json")).unwrap();
 
     assert_eq!(env.json(&["history", "--format", "json"]), want["history"]);
@@ -341,7 +345,11 @@ fn a_v6_store_shows_what_it_showed() {
     assert_eq!(version, wfc::store::schema::VERSION);
     assert_eq!(env.json(&["stats", "--format", "json"]), want["stats"]);
     for (id, status) in want["status"].as_object().unwrap() {
-        assert_eq!(&env.json(&["status", id, "--format", "json"]), status, "{id}");
+        assert_eq!(
+            &env.json(&["status", id, "--format", "json"]),
+            status,
+            "{id}"
+        );
         let mut events = env.json(&["status", id, "--events", "--format", "json"]);
         if id == killed {
             // When it was reaped.

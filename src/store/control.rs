@@ -290,7 +290,15 @@ pub fn decide(
         ));
     }
     let detail = serde_json::json!({ "by": by }).to_string();
-    add_event(conn, id, now_ms(), decision.name(), Some(step), Some(&detail)).map_err(s)
+    add_event(
+        conn,
+        id,
+        now_ms(),
+        decision.name(),
+        Some(step),
+        Some(&detail),
+    )
+    .map_err(s)
 }
 
 /// The decision on a gate, if any: `Some(Ok(by))` approved, `Some(Err(by))` rejected.

@@ -119,9 +119,11 @@ impl Record<'_> {
     /// The record's event: its kind, step and detail.
     fn event(&self) -> (&'static str, Option<&str>, serde_json::Value) {
         match self {
-            Record::AttemptStarted { key, attempt, .. } => {
-                ("attempt_started", Some(key.name), json!({ "attempt": attempt }))
-            }
+            Record::AttemptStarted { key, attempt, .. } => (
+                "attempt_started",
+                Some(key.name),
+                json!({ "attempt": attempt }),
+            ),
             Record::AttemptEnded {
                 key,
                 attempt,
@@ -134,7 +136,9 @@ impl Record<'_> {
                 json!({ "attempt": attempt, "status": status, "error": outcome.error }),
             ),
             Record::Waiting { key, why, .. } => ("waiting", Some(key.name), json!({ "why": why })),
-            Record::Skipped { step, why, .. } => ("step_skipped", Some(*step), json!({ "why": why })),
+            Record::Skipped { step, why, .. } => {
+                ("step_skipped", Some(*step), json!({ "why": why }))
+            }
             Record::StepEnded { key, status, .. } => {
                 ("step_ended", Some(key.name), json!({ "status": status }))
             }
@@ -188,7 +192,13 @@ impl Record<'_> {
                     "UPDATE steps SET status = 'waiting', detail = ?5
                      WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND name = ?4",
                 )?
-                .execute(params![run_id, key.graph, key.rollback_of, key.name, why])?;
+                .execute(params![
+                    run_id,
+                    key.graph,
+                    key.rollback_of,
+                    key.name,
+                    why
+                ])?;
             }
             Record::StepEnded {
                 key,
@@ -282,10 +292,11 @@ pub(in crate::store) mod tests {
         }
     }
 
-    /// The records' bytes in a journal frame (postcard) stay those of the
-    /// v5 journal: a killed run's journal is folded by the next wfc.
+    /// The records' bytes in a journal frame (postcard) stay those earlier
+    /// builds wrote: the journal of a run killed under one is folded by the
+    /// next wfc.
     #[test]
-    fn journal_bytes_of_ends_stay_v5() {
+    fn journal_bytes_stay_those_earlier_builds_wrote() {
         let attempt = Record::AttemptEnded {
             key: key("a"),
             attempt: 2,

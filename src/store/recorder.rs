@@ -86,8 +86,8 @@ impl StoreRecorder {
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
         // Every row it and the watch thread's folds write belongs to the run
         // it inserted, read from `runs` in the same transaction: no
-        // foreign-key lookups (the check looked the run up for every row,
-        // three to five a step: ~1.7 µs of a fold's ~13 µs a step). The
+        // foreign-key lookups (the check looks the run up for every row a
+        // step writes: ~1.7 µs of a fold's ~13 µs a step). The
         // store's 256 KiB page cache is what the folds need: a run's rows go
         // in by name, so a fold touches leaf pages all over the run's part of
         // the trees (with 64 KiB, 13 → 22 µs a step with eight earlier runs).

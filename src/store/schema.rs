@@ -189,9 +189,12 @@ fn from_v6(tx: &Transaction) -> rusqlite::Result<()> {
     tx.execute_batch("DROP TABLE events_v6")
 }
 
+/// One event of a packed row of version 6: when, kind, step and detail.
+type PackedEvent = (i64, String, Option<String>, serde_json::Value);
+
 /// The events of a packed row of version 6, `None` when the text is not
 /// such a row (it is then an event of its own).
-fn unpack(detail: &str) -> Option<Vec<(i64, String, Option<String>, serde_json::Value)>> {
+fn unpack(detail: &str) -> Option<Vec<PackedEvent>> {
     serde_json::from_str(detail).ok()
 }
 
@@ -286,10 +289,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(migrate(&mut c).unwrap(), 6);
-        let rows: Vec<(i64, i64, String, Option<String>, Option<String>)> = c
-            .prepare("SELECT seq, at, kind, step, detail FROM events WHERE run_id = 'r' ORDER BY seq")
+        type Row = (i64, i64, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = c
+            .prepare(
+                "SELECT seq, at, kind, step, detail FROM events WHERE run_id = 'r' ORDER BY seq",
+            )
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
@@ -298,7 +306,13 @@ mod tests {
             rows,
             [
                 (1, 1, "run_started".into(), None, s(r#"{"pid":1}"#)),
-                (2, 2, "attempt_started".into(), s("a \"q\""), s(r#"{"attempt":1}"#)),
+                (
+                    2,
+                    2,
+                    "attempt_started".into(),
+                    s("a \"q\""),
+                    s(r#"{"attempt":1}"#)
+                ),
                 (3, 3, "phase".into(), None, s(r#"{"phase":"finally"}"#)),
                 (4, 4, "x".into(), s("b"), None),
                 (5, 5, "events".into(), None, s(r#"{"not":"packed"}"#)),
@@ -321,7 +335,10 @@ mod tests {
             let mut rows: Vec<String> = q
                 .query_map([], |r| {
                     (0..8)
-                        .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
+                        .map(|i| {
+                            r.get::<_, rusqlite::types::Value>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
                         .collect::<Result<Vec<_>, _>>()
                         .map(|v| v.join(" "))
                 })
@@ -335,9 +352,14 @@ mod tests {
                 )
                 .unwrap();
             rows.extend(
-                q.query_map([], |r| Ok(format!("{:?}", (r.get::<_, String>(0)?, r.get::<_, String>(1)?))))
-                    .unwrap()
-                    .map(Result::unwrap),
+                q.query_map([], |r| {
+                    Ok(format!(
+                        "{:?}",
+                        (r.get::<_, String>(0)?, r.get::<_, String>(1)?)
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap),
             );
             let without_rowid = "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name";
             rows.extend(
