@@ -5,15 +5,16 @@
 //! once per step (one scheduler turn per step, as on a chain) and once per
 //! event (the worst case: every event in its own turn), and prints the
 //! median time per step of the two halves of the work: the scheduler's
-//! (appending each turn to the journal) and the fold's (applying the
-//! journal to SQLite, on a connection of its own as the watch thread's: all
-//! of it at once at the end, and every 400 steps as the watch thread does on
-//! a fan-out of trivial steps; and so again in a store that already holds
-//! eight such runs, as a store in use does). The store's directory is under
-//! `$TMPDIR`. It also times what a run's start adds to the front end: the
-//! plan's fingerprints (`store::resume::stored_fingerprints`, for
-//! `wfc resume`), and what reading the history takes before the scheduler
-//! can rank steps (`store::estimate`: ten earlier runs of the workflow).
+//! (appending each turn to the journal, one `write` a turn) and the fold's
+//! (applying the journal's records to SQLite one by one, on the recorder's
+//! connection as the watch thread does: all of it at once at the end, and
+//! every 400 steps as the watch thread does on a fan-out of trivial steps;
+//! and so again in a store that already holds eight such runs, as a store
+//! in use does). The store's directory is under `$TMPDIR`. It also times
+//! what a run's start adds to the front end: the plan's fingerprints
+//! (`store::resume::stored_fingerprints`, for `wfc resume`), and what
+//! reading the history takes before the scheduler can rank steps
+//! (`store::estimate`: ten earlier runs of the workflow).
 //! Under `cargo test` it records 50 steps.
 
 use serde_json::json;

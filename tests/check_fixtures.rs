@@ -1,6 +1,7 @@
 //! Checker fixtures: `tests/check/<CODE>-<case>.wf` must report `<CODE>`;
 //! `tests/check/ok-<case>.wf` must report nothing. Each fixture's source and
 //! rendered diagnostics are pinned with insta (`tests/check/snapshots`).
+//! Every failing fixture is reported, not just the first.
 //! Also: every constructor in `src/diag/check.rs` (and `check/`) has a fixture.
 
 use std::collections::BTreeSet;
@@ -49,29 +50,25 @@ fn run(name: &str, text: &str) -> (Vec<&'static str>, String) {
 
 #[test]
 fn check_fixtures() {
-    let all = fixtures();
-    assert!(!all.is_empty());
-    let mut failures = Vec::new();
-    for (name, text) in &all {
-        let (codes, rendered) = run(name, text);
-        let expected = name.split('-').next().unwrap();
-        if expected == "ok" {
-            if !codes.is_empty() {
-                failures.push(format!(
-                    "{name}: expected no diagnostics, got {codes:?}\n{rendered}"
-                ));
-            }
-        } else if !codes.contains(&expected) {
-            failures.push(format!(
-                "{name}: expected {expected}, got {codes:?}\n{rendered}"
-            ));
-        }
+    wfc_testkit::check_each(fixtures(), |name, text| {
+        let (codes, rendered) = run(name, &text);
         let snapshot = format!("{text}\n---- diagnostics ----\n{rendered}");
         insta::with_settings!({ snapshot_path => "check/snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!(name.as_str(), snapshot);
+            insta::assert_snapshot!(name, snapshot);
         });
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+        let expected = name.split('-').next().unwrap();
+        if expected == "ok" {
+            assert!(
+                codes.is_empty(),
+                "expected no diagnostics, got {codes:?}\n{rendered}"
+            );
+        } else {
+            assert!(
+                codes.contains(&expected),
+                "expected {expected}, got {codes:?}\n{rendered}"
+            );
+        }
+    });
 }
 
 /// Every diagnostic code constructed in `src/diag/check.rs` has a fixture named after it.

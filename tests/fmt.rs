@@ -1,7 +1,7 @@
 //! `wfc fmt`: snapshots of every fixture in `tests/fmt/`, and three properties
 //! over every `.wf` file in the project (fixtures, `tests/check/`, `examples/`,
 //! `std/`): formatting is idempotent, keeps the tree (spans aside), and keeps
-//! every comment exactly once.
+//! every comment exactly once. Each test reports every file that fails it.
 //!
 //! Update the snapshots with `INSTA_UPDATE=always cargo test --test fmt` (or
 //! `cargo insta review`).
@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use wfc_language::fmt::{format_file, format_source};
 use wfc_language::syntax::parse;
+use wfc_testkit::check_each;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -67,6 +68,11 @@ fn corpus() -> Vec<(PathBuf, String)> {
     out
 }
 
+/// [`corpus`], each file named for [`check_each`].
+fn named_corpus() -> impl Iterator<Item = (String, (PathBuf, String))> {
+    corpus().into_iter().map(|(p, t)| (name(&p), (p, t)))
+}
+
 fn name(path: &Path) -> String {
     path.strip_prefix(root())
         .unwrap_or(path)
@@ -117,7 +123,8 @@ fn comment_texts(text: &str) -> BTreeMap<(bool, String), usize> {
 
 #[test]
 fn snapshots() {
-    for path in fixtures() {
+    let cases = fixtures().into_iter().map(|p| (name(&p), p));
+    check_each(cases, |_, path| {
         let text = std::fs::read_to_string(&path).unwrap();
         let out = fmt(&path, &text);
         let snapshot = path.file_stem().unwrap().to_string_lossy().to_string();
@@ -129,43 +136,43 @@ fn snapshots() {
         }, {
             insta::assert_snapshot!(snapshot, out);
         });
-    }
+    });
 }
 
 #[test]
 fn formatting_is_idempotent() {
-    for (path, text) in corpus() {
+    check_each(named_corpus(), |_, (path, text)| {
         let once = fmt(&path, &text);
         let twice = fmt(&path, &once);
         similar_asserts(&path, &once, &twice);
-    }
+    });
 }
 
 #[test]
 fn formatting_keeps_the_tree() {
-    for (path, text) in corpus() {
+    check_each(named_corpus(), |_, (path, text)| {
         let out = fmt(&path, &text);
         let before = tree_without_spans(&path, &text);
         let after = tree_without_spans(&path, &out);
         similar_asserts(&path, &before, &after);
-    }
+    });
 }
 
 #[test]
 fn formatting_keeps_every_comment_once() {
     let mut seen = 0;
-    for (path, text) in corpus() {
+    check_each(named_corpus(), |_, (path, text)| {
         let out = fmt(&path, &text);
         let before = comment_texts(&text);
         seen += before.values().sum::<usize>();
         assert_eq!(before, comment_texts(&out), "comments of {}", name(&path));
-    }
+    });
     assert!(seen > 0, "the corpus has comments");
 }
 
 #[test]
 fn formatted_files_have_one_final_newline_and_no_trailing_blanks() {
-    for (path, text) in corpus() {
+    check_each(named_corpus(), |_, (path, text)| {
         let out = fmt(&path, &text);
         assert!(
             out.ends_with('\n') && !out.ends_with("\n\n"),
@@ -179,7 +186,7 @@ fn formatted_files_have_one_final_newline_and_no_trailing_blanks() {
                 assert_eq!(line, line.trim_end(), "{}:{}", name(&path), i + 1);
             }
         }
-    }
+    });
 }
 
 #[test]
@@ -227,7 +234,7 @@ fn sprinkle(text: &str, own_line: bool) -> String {
 #[test]
 fn comments_anywhere_are_kept_and_stable() {
     let mut checked = 0;
-    for (path, text) in corpus() {
+    check_each(named_corpus(), |_, (path, text)| {
         for own_line in [false, true] {
             let input = sprinkle(&text, own_line);
             let parsed = parse(&input);
@@ -250,6 +257,6 @@ fn comments_anywhere_are_kept_and_stable() {
                 &tree_without_spans(&path, &once),
             );
         }
-    }
+    });
     assert!(checked > 0);
 }

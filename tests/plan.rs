@@ -7,6 +7,7 @@
 //! A fixture lists its cases in its header: `# case: NAME name=value …`
 //! (no case line: one case named `default` with no params).
 //! Update the snapshots with `INSTA_UPDATE=always cargo test --test plan`.
+//! The golden tests report every failing case, not just the first.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,13 +67,27 @@ fn cases(text: &str) -> Vec<(String, Vec<String>)> {
     }
 }
 
-fn snapshot_all(path: &Path, stem: &str, cases: Vec<(String, Vec<String>)>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    for (case, params) in cases {
+/// One golden case: `stem@case`, and the file and params it plans.
+type Golden = (String, (PathBuf, String, String, Vec<String>));
+
+fn golden(path: &Path, stem: &str, cases: Vec<(String, Vec<String>)>) -> Vec<Golden> {
+    cases
+        .into_iter()
+        .map(|(case, params)| {
+            let what = (path.to_owned(), stem.to_owned(), case.clone(), params);
+            (format!("{stem}@{case}"), what)
+        })
+        .collect()
+}
+
+/// Snapshots the text and JSON plan of every case, reporting each failing one.
+fn snapshot_all(cases: Vec<Golden>) {
+    wfc_testkit::check_each(cases, |_, (path, stem, case, params)| {
+        let text = std::fs::read_to_string(&path).unwrap();
         let params: Vec<&str> = params.iter().map(String::as_str).collect();
         let (p, wf) = plan_text(&path.display().to_string(), &text, &params)
             .unwrap_or_else(|d| panic!("{}: {case}: {d:#?}", path.display()));
-        let source = wfc_language::span::SourceFile::new(stem, text.clone());
+        let source = wfc_language::span::SourceFile::new(stem.as_str(), text.clone());
         let txt = render::text::render(&p, &wf, false);
         let json = render::json::render(&p, &wf, Some(&source));
         insta::with_settings!({
@@ -83,22 +98,25 @@ fn snapshot_all(path: &Path, stem: &str, cases: Vec<(String, Vec<String>)>) {
             insta::assert_snapshot!(format!("{stem}@{case}.txt"), txt);
             insta::assert_snapshot!(format!("{stem}@{case}.json"), json);
         });
-    }
+    });
 }
 
 #[test]
 fn golden_fixtures() {
     let files = wf_files(&root().join("tests/plan"));
     assert!(files.len() >= 8);
+    let mut all = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-        snapshot_all(&path, &stem, cases(&text));
+        all.extend(golden(&path, &stem, cases(&text)));
     }
+    snapshot_all(all);
 }
 
 #[test]
 fn golden_examples() {
+    let mut all = Vec::new();
     for path in wf_files(&root().join("examples")) {
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let cases = match stem.as_str() {
@@ -111,8 +129,9 @@ fn golden_examples() {
             ],
             _ => vec![("default".to_string(), Vec::new())],
         };
-        snapshot_all(&path, &format!("example-{stem}"), cases);
+        all.extend(golden(&path, &format!("example-{stem}"), cases));
     }
+    snapshot_all(all);
 }
 
 fn fixture(name: &str) -> String {
@@ -377,6 +396,28 @@ fn secrets_never_appear_in_any_rendering() {
     }
 }
 
+/// An `if` on a secret is decided at plan time by the secret's value, which
+/// the plan's reasons show as `***`.
+#[test]
+fn a_branch_on_a_secret_follows_its_value() {
+    let text = r#"workflow tiers {
+  secret tier: string
+  if tier == "gold" {
+    step gold: shell { run "echo gold" }
+  } else {
+    step plain: shell { run "echo plain" }
+  }
+}
+"#;
+    for (tier, kept) in [("gold", "gold"), ("s3cr3t-lead", "plain")] {
+        let (p, wf) = plan_text("tiers.wf", text, &[&format!("tier={tier}")]).unwrap();
+        assert_eq!(names(&p), [kept]);
+        let shown = render::text::render(&p, &wf, false);
+        assert!(shown.contains("(tier = ***)"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+}
+
 fn bind_err(params: &[&str]) -> String {
     let text = "workflow w {\n  param env: string in [\"staging\", \"prod\"] = \"staging\"\n  param version: string\n  param replicas: int in 1..20 = 3\n  param regions: list<string> = [\"eu\"]\n  param soak: duration = 30s\n  step s: shell { run \"echo ${env} ${version} ${replicas} ${len(regions)} ${soak}\" }\n}\n";
     match plan_text("w.wf", text, params) {
@@ -576,10 +617,9 @@ fn dot_renders_in_graphviz() {
         .stderr(std::process::Stdio::piped())
         .spawn()
     else {
-        println!(
-            "skipped: Graphviz `dot` is not installed (scripts/install-test-deps installs it)"
+        return wfc_testkit::skip(
+            "Graphviz `dot` is not installed (scripts/install-test-deps installs it)",
         );
-        return;
     };
     use std::io::Write;
     child

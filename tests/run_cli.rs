@@ -171,8 +171,7 @@ fn the_live_display_starts_with_the_run_line() {
         .output()
         .is_err()
     {
-        println!("SKIPPED: no `script` to give wfc a terminal");
-        return;
+        return wfc_testkit::skip("no `script` (util-linux) to give wfc a terminal");
     }
     let c = Case::new(r#"workflow one { step a: shell { run "sleep 0.3; echo hi" } }"#);
     let cmd = format!("{} run w.wf --no-store -j 1", env!("CARGO_BIN_EXE_wfc"));

@@ -5,7 +5,8 @@
 //! start a rootful Podman API service once per run with
 //! `scripts/start-docker-api` (which builds the busybox test image locally; no
 //! registry needed). When no engine can run here, each test prints
-//! `SKIPPED: …` with the reason and returns.
+//! `SKIPPED: …` with the reason and returns; under `CI=true` it fails instead
+//! (see `wfc_testkit::skip`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -54,7 +55,7 @@ fn engine() -> Option<&'static Engine> {
     match ENGINE.get_or_init(start_engine) {
         Ok(e) => Some(e),
         Err(why) => {
-            println!("SKIPPED: no Docker-API engine can run here: {why}");
+            wfc_testkit::skip(&format!("no Docker-API engine can run here: {why}"));
             None
         }
     }

@@ -4,7 +4,7 @@
 //! code. HTTP steps run against a server started by the test, email against
 //! the local SMTP sink (scripts/start-smtp-sink), docker against a
 //! Docker-API engine (scripts/start-docker-api); a test whose engine cannot
-//! run here prints `SKIPPED: …` and returns.
+//! run here prints `SKIPPED: …` and returns (under `CI=true` it fails).
 
 #[path = "run/harness.rs"]
 mod harness;

@@ -118,9 +118,9 @@ fn a_race_won_before_its_loop_is_reached_never_unrolls_it() {
 }
 
 /// A sequential loop inside `wait any`: a failed iteration stops the next
-/// ones (they end as not run), and the race is still decided. Until the
-/// twenty-third session the later iterations waited for good, the race was
-/// never decided, and a run whose members all failed ended "succeeded".
+/// ones (they end as not run), and the race is still decided (a regression
+/// left the later iterations waiting for good: the race was never decided,
+/// and a run whose members all failed ended "succeeded").
 #[test]
 fn a_failed_iteration_in_a_race_stops_its_loop_and_the_race_is_decided() {
     let wf = |other: &str| {
@@ -213,8 +213,8 @@ fn statuses(c: &Case) -> std::collections::BTreeMap<String, String> {
 
 /// When only loop-limited steps are left, the scheduler starts one past
 /// its loop's limit rather than wait forever; it must not start one a
-/// decided race skipped, nor one of a loop a failed iteration broke (both
-/// did until the twenty-third session: a step reported skipped then ran).
+/// decided race skipped, nor one of a loop a failed iteration broke (a
+/// regression did both: a step reported skipped then ran).
 #[test]
 fn a_loop_held_by_a_dead_iteration_starts_nothing_skipped_or_broken() {
     let body = r#"for each i in ["a", "b", "c"] parallel 1 {

@@ -42,10 +42,6 @@ fn everything(e: &Env, params: &[&str], vars: &[(&str, &str)]) -> Vec<(String, V
         with_params(&["run", "flow.wf", "--plain", "-k", "-o", "report.json"]),
     );
     shown(
-        "run from the plan cache",
-        with_params(&["run", "flow.wf", "--plain", "-k"]),
-    );
-    shown(
         "history",
         vec!["history".into(), "--format".into(), "json".into()],
     );

@@ -1,5 +1,5 @@
 //! The run store through its library API: migrations (from an empty
-//! directory and from a v1 file), the recorder and the queries on known
+//! directory and from a store of version 6), the recorder and the queries on known
 //! data (history, status, stats, history estimates), crash reaping,
 //! approvals, and several writers sharing one store.
 
@@ -130,46 +130,84 @@ fn migrates_an_empty_directory() {
     assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
 }
 
+/// A store older than version 6 is refused, saying what to do, and left
+/// as it is.
 #[test]
-fn migrates_a_v1_file() {
+fn a_store_older_than_v6_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("runs.db");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch("CREATE TABLE runs (id TEXT PRIMARY KEY); PRAGMA user_version = 5;")
+            .unwrap();
+    }
+    let e = Store::open_existing(dir.path()).unwrap_err();
+    assert!(
+        e.contains("runs.db: the run store was made by an older wfc (schema version 5)"),
+        "{e}"
+    );
+    assert!(e.contains("move the state directory away"), "{e}");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    assert_eq!(schema::version(&c).unwrap(), 5);
+}
+
+/// A store of version 6 keeps its runs, with every attempt and event a row
+/// of its own, and a migrated run resumes.
+#[test]
+fn migrates_a_v6_store() {
     let dir = tempfile::tempdir().unwrap();
     {
         let c = rusqlite::Connection::open(dir.path().join("runs.db")).unwrap();
-        c.execute_batch(schema::V1).unwrap();
-        c.execute_batch(
-            "PRAGMA user_version = 1;
-             INSERT INTO runs VALUES ('old-1','deploy','deploy.wf','h','{\"env\":\"prod\"}','failed',
-                                      2,2,1,1700000000000,1700000001000,1700000001000,1000,'b','exit 1');
-             INSERT INTO steps (run_id, graph, name, kind, seq, status, attempts, started_at, duration_ms, outputs)
-                 VALUES ('old-1','main','a','shell',0,'succeeded',1,1700000000000,400,'{\"x\":1}');
-             INSERT INTO attempts VALUES ('old-1','main','','a',1,'succeeded',1700000000000,400,0,NULL,NULL);
-             INSERT INTO approvals VALUES ('old-1','gate','approved','alice',1700000000500);
-             INSERT INTO events (run_id, at, kind) VALUES ('old-1', 1, 'run_started'), ('old-1', 2, 'run_ended');",
-        )
-        .unwrap();
+        c.execute_batch(include_str!("store/v6/runs.sql")).unwrap();
     }
-    let store = Store::open_existing(dir.path()).unwrap().unwrap();
+    let store = Store::open(dir.path()).unwrap();
     assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
     let runs = query::history(&store.conn, None, 10).unwrap();
-    assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].id, "old-1");
-    assert_eq!(runs[0].sessions, 1);
-    assert_eq!(runs[0].duration_seconds, 1.0);
-    let d = query::detail(&store.conn, "old-1").unwrap().unwrap();
-    assert_eq!(d.step_list[0].attempt_log[0].session, 1);
-    assert_eq!(d.step_list[0].outputs, json!({ "x": 1 }));
-    assert_eq!(
-        control::decision(&store.conn, "old-1", "gate").unwrap(),
-        Some(Ok("alice".into()))
-    );
-    let kinds: Vec<String> = query::events(&store.conn, "old-1")
+    assert_eq!(runs.len(), 5);
+    // `build` succeeded at its only attempt: version 6 had no row for it.
+    let id = "20261124-010203-33ee";
+    let attempts: i64 = store
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM attempts WHERE run_id = ?1 AND step = 'build'",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(attempts, 1);
+    let d = query::detail(&store.conn, id).unwrap().unwrap();
+    let flaky = d.step_list.iter().find(|s| s.name == "flaky").unwrap();
+    let statuses: Vec<&str> = flaky
+        .attempt_log
+        .iter()
+        .map(|a| a.status.as_str())
+        .collect();
+    assert_eq!(statuses, ["failed", "succeeded"]);
+    // Each event a row, numbered 1, 2, … in order (two sessions' worth).
+    let resumed = "20261124-010157-d3e1";
+    let (events, last): (i64, i64) = store
+        .conn
+        .query_row(
+            "SELECT COUNT(*), MAX(seq) FROM events WHERE run_id = ?1",
+            [resumed],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((events, last), (34, 34));
+    let kinds: Vec<String> = query::events(&store.conn, resumed)
         .unwrap()
         .into_iter()
         .map(|e| e.kind)
         .collect();
-    assert_eq!(kinds, ["run_started", "run_ended"]);
+    assert_eq!(kinds.first().map(String::as_str), Some("run_started"));
+    assert!(kinds.contains(&"run_resumed".to_owned()));
+    assert_eq!(kinds.last().map(String::as_str), Some("run_ended"));
+    assert_eq!(
+        control::decision(&store.conn, id, "ship").unwrap(),
+        Some(Ok("alice".into()))
+    );
     // A resumed session of a migrated run.
-    let r = StoreRecorder::resuming(&store, "old-1", RunMeta::default()).unwrap();
+    let r = StoreRecorder::resuming(&store, "20261124-010157-b436", RunMeta::default()).unwrap();
     assert_eq!(r.session(), 2);
 }
 

@@ -255,10 +255,11 @@ fn kill_at_random_instants_then_resume() {
         let delay = 30 + seed % 400;
         std::thread::sleep(Duration::from_millis(delay));
         kill9(&mut child);
-        if !env.path().join(".wfc/runs.db").exists() {
-            continue; // killed before the run was recorded: nothing to resume
-        }
-        let id = env.run_id();
+        // Killed before the run was recorded (even with the store open):
+        // nothing to resume.
+        let Some(id) = env.recorded_run() else {
+            continue;
+        };
         let st = env.json(&["status", &id, "--format", "json"]);
         if st["status"] == "succeeded" {
             continue;

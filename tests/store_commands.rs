@@ -312,3 +312,60 @@ fn instances_named_alike_keep_their_own_logs() {
         assert_eq!(lines, [format!("item={item}")], "{text}");
     }
 }
+
+/// A store that the wfc of schema version 6 made (`tests/store/v6/`) is
+/// migrated by the first command, and every command shows what that wfc
+/// showed: the history, the stats, each run's status and events. The run it
+/// left killed before its first fold has its journal folded and is marked
+/// interrupted as that wfc did, and it resumes.
+#[test]
+fn a_v6_store_shows_what_it_showed() {
+    let env = Env::new(CHAIN);
+    let state = env.path().join(".wfc");
+    let killed = "20261124-010224-1346";
+    std::fs::create_dir_all(state.join("journal")).unwrap();
+    rusqlite::Connection::open(state.join("runs.db"))
+        .unwrap()
+        .execute_batch(include_str!("store/v6/runs.sql"))
+        .unwrap();
+    let journal = state.join(format!("journal/{killed}.wfj"));
+    std::fs::write(
+        &journal,
+        include_bytes!("store/v6/20261124-010224-1346.wfj"),
+    )
+    .unwrap();
+    let want: J = serde_json::from_str(include_str!("store/v6/expected.json")).unwrap();
+
+    assert_eq!(env.json(&["history", "--format", "json"]), want["history"]);
+    assert!(!journal.exists(), "folded, then removed");
+    let version: i64 = env
+        .conn()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, wfc_store::schema::VERSION);
+    assert_eq!(env.json(&["stats", "--format", "json"]), want["stats"]);
+    for (id, status) in want["status"].as_object().unwrap() {
+        assert_eq!(
+            &env.json(&["status", id, "--format", "json"]),
+            status,
+            "{id}"
+        );
+        let mut events = env.json(&["status", id, "--events", "--format", "json"]);
+        if id == killed {
+            // When it was reaped.
+            let last = events.as_array_mut().unwrap().last_mut().unwrap();
+            assert_eq!(last["kind"], "run_interrupted");
+            last["at"] = J::Null;
+        }
+        assert_eq!(&events, &want["events"][id], "{id}");
+    }
+
+    // `b` is interrupted, `a` succeeded: `a` is restored, `b` runs.
+    std::fs::write(
+        env.path().join("slow.wf"),
+        "workflow slow {\n  step a: shell { run \"echo a; echo n=1 >> $WF_OUTPUTS\" outputs { n: int } }\n  step b: shell { run \"echo b\" depends on a }\n}\n",
+    )
+    .unwrap();
+    let out = env.resume_ok(killed);
+    assert!(out.contains("a | ✓ restored"), "{out}");
+}

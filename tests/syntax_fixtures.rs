@@ -1,6 +1,6 @@
 //! One fixture per syntax diagnostic: `tests/syntax/<CODE>-<case>.wf`.
 //! The rendered diagnostics are pinned with insta; the file name's code must
-//! be the code reported.
+//! be the code reported. Every failing fixture is reported, not just the first.
 
 use wfc_language::diag::render::render;
 use wfc_language::span::SourceFile;
@@ -14,15 +14,17 @@ fn syntax_fixtures() {
         .filter(|p| p.extension().is_some_and(|e| e == "wf"))
         .collect();
     paths.sort();
-    assert!(!paths.is_empty());
-    for path in paths {
+    let cases = paths.into_iter().map(|path| {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        (name, path)
+    });
+    wfc_testkit::check_each(cases, |name, path| {
         let text = std::fs::read_to_string(&path).unwrap();
         let parsed = parse(&text);
         let code = name.split('-').next().unwrap();
         assert!(
             parsed.diagnostics.iter().any(|d| d.code == code),
-            "{name}: expected {code}, got {:?}",
+            "expected {code}, got {:?}",
             parsed
                 .diagnostics
                 .iter()
@@ -39,7 +41,7 @@ fn syntax_fixtures() {
         insta::with_settings!({ snapshot_path => "syntax/snapshots", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(name, rendered);
         });
-    }
+    });
 }
 
 /// Every code constructed in src/diag/syntax.rs has a fixture.

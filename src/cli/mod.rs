@@ -15,7 +15,6 @@ mod logs;
 mod lsp;
 mod pipe;
 mod plan;
-mod plan_cache;
 mod resume;
 mod run;
 mod sched;

@@ -82,38 +82,10 @@ pub fn show(
 pub fn compile(
     input: &PlanInput,
 ) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
-    let (name, text) = read(input)?;
-    compile_text(input, name, text, None).map(|c| (c.plan, c.ir, c.source))
-}
-
-/// The workflow file of `input`, named as given, and its text (exit code 2
-/// and the reason printed when it cannot be read).
-pub fn read(input: &PlanInput) -> Result<(String, String), ExitCode> {
-    read_input(&input.file).map_err(|msg| {
+    let (name, text) = read_input(&input.file).map_err(|msg| {
         eprintln!("{msg}");
         ExitCode::from(2)
-    })
-}
-
-/// A compiled workflow: its plan, its IR and source, and the environment
-/// variables planning read (for the plan cache).
-pub struct Compiled {
-    pub plan: plan::Plan,
-    pub ir: wfc_language::ir::Workflow,
-    pub source: SourceFile,
-    pub env: Vec<plan::inputs::EnvRead>,
-}
-
-/// [`compile`] of the file's text, read already. `params_file`: the params
-/// file's name and text when the caller read them already (the plan cache
-/// keys its entry by that text, so the plan must be compiled from it, not
-/// from a second read that may see the file changed).
-pub fn compile_text(
-    input: &PlanInput,
-    name: String,
-    text: String,
-    params_file: Option<(String, String)>,
-) -> Result<Compiled, ExitCode> {
+    })?;
     let color = render::use_color(std::io::stderr().is_terminal());
     let analysis = analysis::analyze_lean(name, text);
     wfc_language::timings::mark("check");
@@ -162,29 +134,22 @@ pub fn compile_text(
     if !bad.is_empty() {
         return Err(fail(&bad));
     }
-    params.file = match (params_file, &input.params_file) {
-        (Some(read), _) => Some(read),
-        (None, Some(path)) => Some(read_input(path).map_err(|msg| {
+    params.file = match &input.params_file {
+        Some(path) => Some(read_input(path).map_err(|msg| {
             eprintln!("{msg}");
             ExitCode::from(2)
         })?),
-        (None, None) => None,
+        None => None,
     };
     let options = plan::Options {
         jobs: input.jobs.map(|j| j as usize),
     };
     // History estimates come later ([`with_history`]), once the caller can
     // drop the IR: the store's connection and the front end's peak apart.
-    let (planned, env) =
-        plan::inputs::record(|| plan::plan(&ir, &params, options, &DefaultEstimator));
+    let planned = plan::plan(&ir, &params, options, &DefaultEstimator);
     wfc_language::timings::mark("plan");
     match planned {
-        Ok(plan) => Ok(Compiled {
-            plan,
-            ir,
-            source,
-            env,
-        }),
+        Ok(plan) => Ok((plan, ir, source)),
         Err(diags) => Err(fail(&diags)),
     }
 }
@@ -213,9 +178,8 @@ pub struct HistoryReader {
 impl HistoryReader {
     /// Files up to this size (1,000 steps of the benchmark's shapes: 68 KB
     /// for a chain, 207 KB for layers) have their history's store opened
-    /// while they compile ([`HistoryReader::early`]). At 64 KiB none of them
-    /// did: first step of layers of 1,000 16.5 → 15.6 ms, of fan-out 12.2 →
-    /// 11.8 ms (medians of 12). Files of 5,000 steps (352 KB and more) stay
+    /// while they compile ([`HistoryReader::early`]), which starts their first
+    /// step ~0.5–1 ms sooner. Files of 5,000 steps (352 KB and more) stay
     /// out: their connection would sit beside the front end's peak.
     pub const EARLY_MAX_FILE: u64 = 256 * 1024;
 

@@ -195,12 +195,10 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     drop(store);
     execute(
         &mut plan,
-        Front::Compiled {
-            names: wfc_language::ir::NameTable::from(&wf),
-            wf: Box::new(wf),
+        Front {
+            wf,
             source,
             file_hash: Some(file_hash),
-            cache: None,
         },
         Launch {
             exec: args.exec,

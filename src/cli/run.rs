@@ -4,7 +4,6 @@
 //! 3 the workflow has errors, 130 cancelled (Ctrl-C).
 
 use super::plan::{self as plan_cmd, PlanArgs, PlanFormat, PlanInput};
-use super::plan_cache::{Cache, Pending};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -40,10 +39,6 @@ pub struct RunArgs {
     /// Do not record the run in the run store (no history, logs or resume).
     #[arg(long)]
     pub no_store: bool,
-    /// Compile the workflow even if the plan cache holds its plan (the
-    /// entry is then written anew); see docs/run.md.
-    #[arg(long)]
-    pub no_cache: bool,
 }
 
 /// How a run behaves and shows itself: the options `wfc run` and `wfc resume` share.
@@ -104,7 +99,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             .ok()
     };
     let early_history = plan_cmd::HistoryReader::early(&args.input.file, &args.input.store.dir());
-    let (mut plan, front) = match front_end(&args) {
+    let (mut plan, wf, source) = match plan_cmd::compile(&args.input) {
         Ok(x) => x,
         Err(code) => {
             // Dropping the reaper finishes it.
@@ -120,59 +115,21 @@ pub fn run(args: RunArgs) -> ExitCode {
         started: Some((run_id, reaper)),
         early_history,
     };
+    let front = Front {
+        wf,
+        source,
+        file_hash: None,
+    };
     execute(&mut plan, front, launch)
 }
 
-/// The plan of `args`' workflow: from the plan cache when nothing it was
-/// compiled from changed, else compiled (and its cache entry started).
-fn front_end(args: &RunArgs) -> Result<(wfc_plan::Plan, Front), ExitCode> {
-    let (name, text) = plan_cmd::read(&args.input)?;
-    let cache = Cache::new(&args.input, &text, &args.input.store.dir(), !args.no_store);
-    let warm = cache.as_ref().filter(|_| !args.no_cache);
-    if let Some(warm) = warm.and_then(|c| c.load(!args.no_store)) {
-        wfc_language::timings::mark("plan cache read");
-        let front = Front::Cached {
-            names: warm.names,
-            fingerprints: warm.fingerprints,
-            file_hash: warm.file_hash,
-            file: warm.file,
-        };
-        return Ok((warm.plan, front));
-    }
-    let file_hash = cache.as_ref().map(Cache::file_hash);
-    let params_file = cache.as_ref().and_then(Cache::params_file);
-    let mut c = plan_cmd::compile_text(&args.input, name, text, params_file)?;
-    let names = NameTable::from(&c.ir);
-    let cache = cache.and_then(|cache| cache.pending(&mut c.plan, &c.ir, &names, &c.env));
-    let front = Front::Compiled {
-        wf: Box::new(c.ir),
-        source: c.source,
-        names,
-        file_hash,
-        cache,
-    };
-    Ok((c.plan, front))
-}
-
-/// Where a run's plan came from, and what the run needs besides it.
-pub enum Front {
-    /// Compiled now: the IR and the source, and the plan's cache entry to
-    /// finish once the fingerprints are taken.
-    Compiled {
-        wf: Box<wfc_language::ir::Workflow>,
-        source: wfc_language::span::SourceFile,
-        names: NameTable,
-        /// [`wfc_store::file_hash`] of the source, if taken already.
-        file_hash: Option<String>,
-        cache: Option<Pending>,
-    },
-    /// Read from the plan cache (see [`super::plan_cache`]).
-    Cached {
-        names: NameTable,
-        fingerprints: Option<Vec<u8>>,
-        file_hash: String,
-        file: String,
-    },
+/// What a run needs of its compiled workflow besides the plan.
+pub struct Front {
+    /// The IR: the plan's fingerprints and the names the run shows come from it.
+    pub wf: wfc_language::ir::Workflow,
+    pub source: wfc_language::span::SourceFile,
+    /// [`wfc_store::file_hash`] of the source, if taken already.
+    pub file_hash: Option<String>,
 }
 
 /// A reaper being started on a thread.
@@ -185,32 +142,21 @@ const HISTORY_ON_A_THREAD: usize = 1_000;
 /// Runs a compiled plan; the exit code is the run's. The IR and the source
 /// go once the run is recorded: the plan carries what the run needs.
 pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCode {
-    // The file's name and names, and what the store records of it: a
-    // compiled plan's fingerprints are taken from its IR (kept for that,
-    // with its cache entry to finish), a cached one's were stored.
-    let (file, ir_names, file_hash, compiled, fingerprints) = match front {
-        Front::Compiled {
-            wf,
-            source,
-            names,
-            file_hash,
-            cache,
-        } => {
-            // (Only a recorded run needs the hash.)
-            let hash = match (file_hash, &args.store) {
-                (Some(h), _) => h,
-                (None, Some(_)) => wfc_store::file_hash(&source.text),
-                (None, None) => String::new(),
-            };
-            (source.name, names, hash, Some((*wf, cache)), None)
-        }
-        Front::Cached {
-            names,
-            fingerprints,
-            file_hash,
-            file,
-        } => (file, names, file_hash, None, fingerprints),
+    // The file's name and names, and what the store records of it (only a
+    // recorded run needs the hash); the source goes here.
+    let Front {
+        wf,
+        source,
+        file_hash,
+    } = front;
+    let file_hash = match (file_hash, &args.store) {
+        (Some(h), _) => h,
+        (None, Some(_)) => wfc_store::file_hash(&source.text),
+        (None, None) => String::new(),
     };
+    let file = source.name.clone();
+    drop(source);
+    let ir_names = NameTable::from(&wf);
     let unknown = wfc_run::gates::unknown_approvals(plan, &args.exec.approve);
     if !unknown.is_empty() {
         unknown.iter().for_each(super::print_diagnostic);
@@ -241,11 +187,9 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
         };
         Some(RunSession::open(dir, &run_id, meta, resume))
     };
-    // A small compiled plan's IR stays for its fingerprints, taken on a
-    // thread while the run starts (the IR goes with the thread, and the
-    // plan's cache entry is finished there).
-    let mut kept_ir: Option<(wfc_language::ir::Workflow, Option<Pending>)> = None;
-    let (opened, history) = if small {
+    // A small plan's IR stays for its fingerprints, taken on a thread while
+    // the run starts (the IR goes with the thread).
+    let (opened, history, kept_ir) = if small {
         // A small plan's history is read on a thread while the store opens
         // and the reaper starts: ~2 ms sooner to the first step at 220
         // steps, ~7 ms at 1,000.
@@ -260,13 +204,10 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
                 Box::new(move |plan: &mut wfc_plan::Plan| plan_cmd::with_history(plan, &dir))
             }
         };
-        let opened = open(fingerprints);
-        match compiled {
-            Some(kept) if opened.is_some() => kept_ir = Some(kept),
-            Some((_, Some(cache))) => cache.finish(None),
-            _ => {}
-        }
-        (opened, Some(history))
+        let opened = open(None);
+        // (Not recorded: the IR goes here.)
+        let kept_ir = opened.is_some().then_some(wf);
+        (opened, Some(history), kept_ir)
     } else {
         // A big plan's IR goes before the store opens (the front end's peak
         // and the store's connection are not held at once), and its history
@@ -274,23 +215,15 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
         // ~1 MiB to the peak at 5,000 steps. (A small file may unroll to a
         // big plan: its early connection goes.)
         drop(args.early_history);
-        let fingerprints = match compiled {
-            Some((wf, cache)) => {
-                let taken = args
-                    .store
-                    .as_ref()
-                    .map(|_| wfc_store::resume::stored_fingerprints(plan, &wf));
-                wfc_language::timings::mark("fingerprints");
-                if let Some(cache) = cache {
-                    cache.finish(taken.as_deref());
-                }
-                taken
-            }
-            None => fingerprints,
-        };
+        let fingerprints = args
+            .store
+            .as_ref()
+            .map(|_| wfc_store::resume::stored_fingerprints(plan, &wf));
+        wfc_language::timings::mark("fingerprints");
+        drop(wf);
         plan_cmd::with_history(plan, &args.history);
         wfc_language::timings::mark("history read");
-        (open(fingerprints), None)
+        (open(fingerprints), None, None)
     };
     wfc_language::timings::mark("store opened");
     super::heap::release_free_memory();
@@ -321,11 +254,10 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
     if let Some(r) = &report {
         recorders.0.push(Box::new(r.clone()));
     }
-    // (Not recorded: the IR goes here.)
-    let fingerprints = kept_ir.zip(session.as_mut()).map(|((wf, cache), s)| {
+    let fingerprints = kept_ir.zip(session.as_mut()).map(|(wf, s)| {
         let (tx, rx) = std::sync::mpsc::channel();
         s.plan_later(rx);
-        (wf, cache, tx)
+        (wf, tx)
     });
     if let Some(s) = &mut session {
         recorders.0.insert(0, s.recorder());
@@ -368,8 +300,8 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
         reaper_tag: reaper.as_ref().map(|r| r.tag().to_owned()),
     };
     let result = std::thread::scope(|scope| {
-        if let Some((wf, cache, tx)) = fingerprints {
-            take_fingerprints(scope, plan, wf, cache, tx);
+        if let Some((wf, tx)) = fingerprints {
+            take_fingerprints(scope, plan, wf, tx);
         }
         runtime.block_on(async {
             let cancel = CancellationToken::new();
@@ -440,7 +372,6 @@ fn take_fingerprints<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
     plan: &'s wfc_plan::Plan,
     wf: wfc_language::ir::Workflow,
-    cache: Option<Pending>,
     tx: std::sync::mpsc::Sender<Vec<u8>>,
 ) {
     let started = std::thread::Builder::new()
@@ -448,9 +379,6 @@ fn take_fingerprints<'s>(
         .spawn_scoped(scope, move || {
             let taken = wfc_store::resume::stored_fingerprints(plan, &wf);
             drop(wf);
-            if let Some(cache) = cache {
-                cache.finish(Some(&taken));
-            }
             let _ = tx.send(taken);
             wfc_language::timings::mark("fingerprints (recorded at the next turn)");
             wfc_language::timings::thread_ended("fingerprints");

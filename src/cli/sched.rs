@@ -1,20 +1,20 @@
 //! What `wfc run` asks of the kernel's CPU scheduler for its own thread.
 //!
-//! The scheduler thread starts each step with a `vfork`-style `clone` (as
-//! `posix_spawn` does; see `run::exec::vfork`): the child begins on wfc's
-//! CPU and, when the other CPUs are busy, stays there after `exec`. wfc is woken when the spawn completes, and on every step's exit,
-//! but the kernel (EEVDF, Linux 6.6+) lets the step it shares a CPU with run
-//! out its slice first: wfc then waits ~0.6 ms — the whole life of a short
-//! step — while another CPU may sit idle (`perf sched timehist`), and no
-//! step starts meanwhile. Layers of 5,000 trivial steps spent ~1 s so.
+//! The scheduler thread starts each step with `posix_spawn` (a `vfork`-style
+//! `clone`): the child begins on wfc's CPU and, when the other CPUs are
+//! busy, stays there after `exec`. wfc is woken when the spawn completes,
+//! and on every step's exit, but the kernel (EEVDF, Linux 6.6+) lets the step
+//! it shares a CPU with run out its slice first: wfc then waits ~0.6 ms —
+//! the whole life of a short step — while another CPU may sit idle (`perf
+//! sched timehist`), and no step starts meanwhile. Layers of 5,000 trivial steps spent ~1 s so.
 //!
 //! A thread may ask for a shorter slice (`sched_runtime`, Linux 6.12+, no
 //! privilege needed); a shorter slice is allowed to preempt on wake-up. wfc
 //! asks 300 µs for its scheduler thread only: `SCHED_FLAG_RESET_ON_FORK`
 //! gives every thread and process it starts the default again, so steps are
-//! scheduled exactly as before. Layers of 5,000: 3.65 → 2.69 s (medians of
-//! 5); 1,000 steps of any shape unchanged; 100 µs preempted too often.
-//! Older kernels ignore the runtime of a normal thread.
+//! scheduled as any process is. That takes ~1 s off layers of 5,000 (2.7 s
+//! instead of 3.65) and changes nothing at 1,000 steps of any shape; 100 µs
+//! preempts too often. Older kernels ignore the runtime of a normal thread.
 
 /// The slice wfc's scheduler thread asks for.
 const SLICE_NS: u64 = 300_000;
@@ -22,7 +22,7 @@ const SLICE_NS: u64 = 300_000;
 /// Asks a short slice for the calling thread if it runs under the default
 /// policy at nice 0 or above (reset-on-fork would also reset a negative
 /// nice for the steps); does nothing otherwise, or if the kernel refuses.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 pub fn short_slice_for_this_thread() {
     const SIZE: u32 = std::mem::size_of::<libc::sched_attr>() as u32;
@@ -40,10 +40,11 @@ pub fn short_slice_for_this_thread() {
     let _ = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr, 0) };
 }
 
-#[cfg(not(target_os = "linux"))]
+/// Nothing where wfc does not link `libc` (only Linux with glibc does).
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn short_slice_for_this_thread() {}
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
     /// The slice this thread and a child process run with (`/proc/…/sched`).
     fn slice(path: &str) -> Option<u64> {

@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use wfc_testkit::skip;
 
 #[derive(Clone, Default)]
 struct Seen {
@@ -178,16 +179,10 @@ fn email_steps_deliver_to_a_local_smtp_sink() {
             .find_map(|w| w.strip_prefix("SMTP_SINK_PID=").map(str::to_owned))
             .unwrap_or_default(),
         Ok(o) => {
-            println!(
-                "SKIPPED: the SMTP sink cannot run here: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-            return;
+            let why = String::from_utf8_lossy(&o.stderr);
+            return skip(&format!("the SMTP sink cannot run here: {}", why.trim()));
         }
-        Err(e) => {
-            println!("SKIPPED: cannot run scripts/start-smtp-sink: {e}");
-            return;
-        }
+        Err(e) => return skip(&format!("cannot run scripts/start-smtp-sink: {e}")),
     };
     struct Kill(String);
     impl Drop for Kill {
@@ -252,19 +247,20 @@ fn docker_steps_run_in_a_real_engine() {
                     {
                         Some(h) => h.to_owned(),
                         None => {
-                            return println!(
-                                "SKIPPED: unexpected output from start-docker-api: {text}"
-                            )
+                            return skip(&format!(
+                                "unexpected output from start-docker-api: {text}"
+                            ))
                         }
                     }
                 }
                 Ok(o) => {
-                    return println!(
-                        "SKIPPED: no Docker-API engine can run here: {}",
-                        String::from_utf8_lossy(&o.stderr).trim()
-                    )
+                    let why = String::from_utf8_lossy(&o.stderr);
+                    return skip(&format!(
+                        "no Docker-API engine can run here: {}",
+                        why.trim()
+                    ));
                 }
-                Err(e) => return println!("SKIPPED: cannot run scripts/start-docker-api: {e}"),
+                Err(e) => return skip(&format!("cannot run scripts/start-docker-api: {e}")),
             }
         }
     };

@@ -102,6 +102,21 @@ impl Env {
             .unwrap()
     }
 
+    /// The newest run's id, if one is recorded (no waiting: for a wfc that
+    /// is gone).
+    pub fn recorded_run(&self) -> Option<String> {
+        if !self.path().join(".wfc/runs.db").exists() {
+            return None;
+        }
+        self.conn()
+            .query_row(
+                "SELECT id FROM runs ORDER BY started_at DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .ok()
+    }
+
     /// A step's status in the store (`None`: not recorded yet).
     pub fn step_status(&self, step: &str) -> Option<String> {
         self.conn()

@@ -24,7 +24,7 @@ pub type StepId = usize;
 pub type BlockId = usize;
 
 /// A value type.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Type {
     String,
     Int,
@@ -156,7 +156,7 @@ impl Names for Workflow {
 /// A workflow's names without the rest of it. A run keeps this instead of
 /// the IR once its plan is compiled (the plan carries everything else): on a
 /// chain of 5,000 steps the IR is ~2.4 MB, this ~0.2 MB.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct NameTable {
     params: Vec<Box<str>>,
     steps: Vec<Box<str>>,
@@ -343,7 +343,7 @@ pub enum Constraint {
 }
 
 /// The kind of a step; [`crate::check::kinds`] describes each one's fields and outputs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StepKind {
     Shell,
     Http,
@@ -424,7 +424,7 @@ impl Step {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OutputDecl {
     pub name: String,
     pub name_span: Span,
@@ -484,7 +484,7 @@ pub enum DepTarget {
     Block(BlockId),
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StepField {
     pub name: String,
     pub value: FieldValue,
@@ -506,7 +506,7 @@ impl FieldValue {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum FieldValue {
     Expr(Expr),
     /// `env { KEY = EXPR }`, `headers { … }`.
@@ -520,14 +520,14 @@ pub enum FieldValue {
     Keyword(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backoff {
     Exponential,
     Linear,
 }
 
 /// `retry COUNT [backoff D [STRATEGY] [max D]]`; `count` retries = `count + 1` attempts.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Retry {
     pub count: u32,
     pub backoff_ms: Option<u64>,
@@ -536,14 +536,14 @@ pub struct Retry {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OnFail {
     Abort,
     Pause,
     Continue,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
     All,
     Any,
@@ -593,7 +593,7 @@ pub enum BlockKind {
 }
 
 /// A typed expression.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub ty: Type,
@@ -682,7 +682,7 @@ impl Expr {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Str(String),
     Int(i64),
@@ -714,13 +714,13 @@ pub enum ExprKind {
     Invalid,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum InterpPart {
     Text(String),
     Expr(Expr),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FailedField {
     /// The name of the step that failed.
     Step,
@@ -729,7 +729,7 @@ pub enum FailedField {
 }
 
 /// A built-in function; [`crate::check::functions::FUNCTIONS`] has signatures and docs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Func {
     Env,
     Len,

@@ -7,9 +7,7 @@
 use serde::Serialize;
 
 /// A half-open byte range `start..end` into a source file.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Span {
     pub start: u32,
     pub end: u32,

@@ -17,13 +17,13 @@ use serde::Serialize;
 use wfc_language::ir::StepKind;
 
 /// An expected duration and where it came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Estimate {
     pub ms: u64,
     pub source: EstimateSource,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EstimateSource {
     /// `estimate` on the step or in `defaults`.

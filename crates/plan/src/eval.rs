@@ -147,7 +147,7 @@ fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
     };
     match f {
         Func::Env => match text(0) {
-            Some(name) => Known(Value::Str(super::inputs::var(&name).unwrap_or_default())),
+            Some(name) => Known(Value::Str(std::env::var(name).unwrap_or_default())),
             None => Unknown,
         },
         Func::Len => match vs.first() {

@@ -22,7 +22,6 @@ pub mod errors;
 pub mod estimate;
 pub mod eval;
 pub mod expand;
-pub mod inputs;
 mod link;
 pub mod params;
 pub mod reduce;
@@ -51,7 +50,7 @@ pub type GroupId = usize;
 
 /// A compiled workflow: everything the interpreter needs, nothing it must
 /// re-derive from the syntax tree.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Plan {
     pub workflow: String,
     pub description: Option<String>,
@@ -80,14 +79,14 @@ impl Plan {
     }
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct HandlerPlan {
     pub kind: HandlerKind,
     pub graph: Graph,
 }
 
 /// A graph of step instances (the main graph, a handler, or a rollback).
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Graph {
     /// In source order (loop instances in item order); dependencies point backwards or forwards.
     pub steps: Vec<PlannedStep>,
@@ -169,7 +168,7 @@ impl Graph {
 }
 
 /// One step instance: a step, or one iteration of a step inside `for each`.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct PlannedStep {
     /// Instance name: `ship`, `ship[eu-west]`, `build[linux][x86_64]`.
     pub name: String,
@@ -209,7 +208,7 @@ pub struct PlannedStep {
 
 /// A dependency edge. The instance is kept as a `u32`: a plan of 5,000
 /// steps in layers of 20 holds 100,000 of these (0.8 MB instead of 1.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dep {
     on: u32,
     pub why: EdgeKind,
@@ -228,9 +227,7 @@ impl Dep {
 }
 
 /// Why an edge exists (explicit wins when several reasons hold).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EdgeKind {
     /// `depends on` of the step.
     Explicit,
@@ -265,7 +262,7 @@ impl EdgeKind {
 }
 
 /// How a step named in an instance's expressions resolves at run time.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputRef {
     pub step: StepId,
     /// `true`: in the main graph (read from a handler or rollback).
@@ -273,7 +270,7 @@ pub struct OutputRef {
     pub target: RefTarget,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RefTarget {
     /// One instance (the same iteration, or a step outside loops).
     One(InstanceId),
@@ -284,7 +281,7 @@ pub enum RefTarget {
 }
 
 /// A `parallel` block or a `for each` loop (one per outer iteration).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Group {
     /// `probes`, `parallel`, `for each region in regions`.
     pub name: String,
@@ -296,7 +293,7 @@ pub struct Group {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub enum GroupKind {
     Parallel {
         wait: Wait,
@@ -315,7 +312,7 @@ pub enum GroupKind {
 }
 
 /// Something left out at plan time.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Pruned {
     /// The steps left out (instance names).
     pub steps: Vec<String>,

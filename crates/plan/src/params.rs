@@ -17,7 +17,7 @@ use wfc_language::diag::{self, Diagnostic};
 use wfc_language::ir::{Constraint, ExprKind, Func, Param, ParamId, Type, Workflow};
 
 /// Where a bound value came from.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParamSource {
     /// `--param`.
     Cli,
@@ -44,7 +44,7 @@ impl ParamSource {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BoundParam {
     pub id: ParamId,
     pub name: String,
@@ -153,7 +153,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                                 match args.first().and_then(|a| a.as_str()) {
                                     Some(var) => ParamSource::Env {
                                         var: var.to_string(),
-                                        set: super::inputs::is_set(var),
+                                        set: std::env::var_os(var).is_some(),
                                     },
                                     None => ParamSource::Default,
                                 }
@@ -162,13 +162,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                         };
                         (source, eval::eval(d, &scope))
                     };
-                    // A secret's value is bound again at each read of a
-                    // cached plan (`rebind`): no hash of it is kept.
-                    let (source, evaluated) = if p.is_tainted() {
-                        super::inputs::unrecorded(default)
-                    } else {
-                        default()
-                    };
+                    let (source, evaluated) = default();
                     match evaluated {
                         Eval::Known(v) => (coerce(&p.ty, v), source),
                         Eval::Error(why) => {
@@ -242,44 +236,6 @@ impl Given {
             }
             Given::Json(j) => from_json(j, ty),
         }
-    }
-}
-
-/// Binds secret `p` again as [`bind`] did from the same `input` and
-/// environment: for a plan kept without its secrets' values (the plan
-/// cache). False for a default other than `env("VAR")`, which only the IR
-/// could evaluate again, or a value that no longer parses.
-pub fn rebind(p: &mut BoundParam, input: &ParamInput) -> bool {
-    let given = match &mut p.source {
-        ParamSource::Cli => match input.cli.iter().rev().find(|(n, _)| *n == p.name) {
-            Some((_, text)) => Given::Text(text.clone()),
-            None => return false,
-        },
-        ParamSource::File => {
-            let json = input
-                .file
-                .as_ref()
-                .and_then(|(_, text)| serde_json::from_str::<serde_json::Value>(text).ok());
-            match json.as_ref().and_then(|j| j.get(&p.name)) {
-                Some(v) => Given::Json(v.clone()),
-                None => return false,
-            }
-        }
-        ParamSource::Env { var, set } => {
-            // (As `eval` reads it: not set, or not UTF-8, is "".)
-            *set = std::env::var_os(&*var).is_some();
-            let text = std::env::var(&*var).unwrap_or_default();
-            p.value = coerce(&p.ty, Value::Str(text));
-            return true;
-        }
-        ParamSource::Default | ParamSource::Unset => return false,
-    };
-    match given.parse(&p.ty) {
-        Ok(v) => {
-            p.value = v;
-            true
-        }
-        Err(_) => false,
     }
 }
 

@@ -14,7 +14,7 @@ use super::{Graph, GroupKind, InstanceId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Schedule {
     pub jobs: usize,
     /// Where `jobs` came from: "workflow concurrency", "workers".

@@ -8,7 +8,7 @@
 use wfc_language::ir::{Expr, ExprKind, Type};
 use wfc_language::span::Span;
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
     Str(String),

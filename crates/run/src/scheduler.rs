@@ -270,8 +270,6 @@ impl Runner<'_> {
                 }
             }
         }
-        // The last steps' descriptors, kept to be closed after a next start.
-        crate::exec::close_leftovers();
         // Whatever never started.
         for v in 0..g.graph.len() {
             if g.topo.state[v] == State::Pending {

@@ -15,6 +15,7 @@
 //!   and `wfc resume` can continue it.
 
 use super::now_ms;
+use super::record::add_event;
 use futures::future::BoxFuture;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -119,13 +120,7 @@ pub fn interrupt(conn: &Connection, id: &str) -> rusqlite::Result<()> {
              WHERE run_id = ?1 AND status = 'running'",
             [id],
         )?;
-        tx.execute(
-            &format!(
-                "INSERT INTO events (run_id, seq, at, kind) VALUES (?1, {}, ?2, 'run_interrupted')",
-                super::schema::NEXT_EVENT
-            ),
-            params![id, now_ms()],
-        )?;
+        add_event(&tx, id, now_ms(), "run_interrupted", None, None)?;
     }
     tx.commit()?;
     super::journal::remove(conn, id);
@@ -197,15 +192,7 @@ pub fn request_cancel(conn: &Connection, id: &str) -> Result<(), String> {
             status.as_deref().unwrap_or("unknown")
         ));
     }
-    conn.execute(
-        &format!(
-            "INSERT INTO events (run_id, seq, at, kind) VALUES (?1, {}, ?2, 'cancel_requested')",
-            super::schema::NEXT_EVENT
-        ),
-        params![id, now_ms()],
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(())
+    add_event(conn, id, now_ms(), "cancel_requested", None, None).map_err(|e| e.to_string())
 }
 
 /// An approval decision.
@@ -302,18 +289,16 @@ pub fn decide(
             "gate `{step}` of run {id} was already {d} by {who} at {when}; a gate takes one decision{next}"
         ));
     }
-    conn.execute(
-        &format!("INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, {}, ?2, ?3, ?4, ?5)", super::schema::NEXT_EVENT),
-        params![
-            id,
-            now_ms(),
-            decision.name(),
-            step,
-            serde_json::json!({ "by": by }).to_string()
-        ],
+    let detail = serde_json::json!({ "by": by }).to_string();
+    add_event(
+        conn,
+        id,
+        now_ms(),
+        decision.name(),
+        Some(step),
+        Some(&detail),
     )
-    .map_err(s)?;
-    Ok(())
+    .map_err(s)
 }
 
 /// The decision on a gate, if any: `Some(Ok(by))` approved, `Some(Err(by))` rejected.

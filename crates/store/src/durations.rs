@@ -1,5 +1,5 @@
-//! A run's successful durations in one row: the `durations` table (schema
-//! v6), what the history estimates ([`super::estimate`]) read.
+//! A run's successful durations in one row: the `durations` table, what
+//! the history estimates ([`super::estimate`]) read.
 //!
 //! The same figures are in the run's `steps` rows, but reading them there
 //! walks every row of every recent run: at 5,000 steps, ten runs' rows are
@@ -11,8 +11,8 @@
 //! length and the bytes; a varint). The recorder of the run's first session
 //! writes it with the run's end; a resumed session deletes it at its start,
 //! since its recorder does not see the earlier sessions' steps. A run
-//! without the row (ended before v6, killed, or resumed) is read from its
-//! `steps` rows instead.
+//! without the row (recorded before the table existed, killed, or resumed)
+//! is read from its `steps` rows instead.
 
 use rusqlite::{params, Transaction};
 

@@ -10,16 +10,16 @@
 //!
 //! So each turn's records ([`Record`]) are appended to a journal file,
 //! `journal/RUN.wfj` beside `runs.db`, at once: one frame per turn
-//! ([`wire`]), numbered from 1, copied into a shared mapping of the file
-//! (`appender.rs`; a `write` where the file cannot be mapped). That
-//! copy is the durability point, as the commit was: the frame is in the OS
-//! page cache before the scheduler acts, so it survives wfc being killed.
+//! ([`wire`]), numbered from 1, one `write` each. That write is the
+//! durability point, as the commit was: the frame is in the OS page cache
+//! before the scheduler acts, so it survives wfc being killed.
 //!
-//! [`fold`] applies the turns the database does not have yet, in one
-//! transaction that also stores the number of the last turn applied and the
-//! bytes read (table `journal`): each turn is applied exactly once, whoever
-//! folds, however often. Many turns to a transaction is what makes this
-//! cheap: a page touched by a hundred steps is written once. Folds happen
+//! [`fold`] applies the turns the database does not have yet, record by
+//! record ([`Record::apply`]), in one transaction that also stores the
+//! number of the last turn applied and the bytes read (table `journal`):
+//! each turn is applied exactly once, whoever folds, however often. Many
+//! turns to a transaction is what makes this cheap: a page touched by a
+//! hundred steps is written to the WAL once. Folds happen
 //! - every 200 ms on the running wfc's watch thread ([`super::control`]),
 //! - at the start of every store command (`wfc status` sees the present),
 //! - at the run's end, in the transaction that records the end, after which
@@ -32,6 +32,7 @@ use super::record::Record;
 use super::wire;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::io::{Read as _, Seek as _};
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
 /// The journal file of run `run_id`, beside the database `conn` has open
@@ -41,17 +42,12 @@ pub fn path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
     Some(db.with_file_name("journal").join(format!("{run_id}.wfj")))
 }
 
-/// Where a wfc of schema v4 or older kept the journal, as JSON lines (read
-/// by [`super::record_read`]: a run such a wfc left running when it was
-/// killed is folded by the next).
-fn legacy_path(journal: &Path) -> PathBuf {
-    journal.with_extension("jsonl")
-}
-
 /// The journal of a running run, open for appending.
 pub struct Journal {
-    file: super::appender::Appender,
+    file: std::fs::File,
     path: PathBuf,
+    /// The bytes written (where the next frame goes).
+    len: u64,
     /// The last turn written.
     n: u64,
 }
@@ -62,18 +58,29 @@ impl Journal {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)?;
         Ok(Journal {
-            file: super::appender::Appender::create(&path)?,
+            file,
             path,
+            len: 0,
             n: 0,
         })
     }
 
-    /// Appends `turn` as the next frame, at once, whole or not at all
-    /// (`appender.rs`).
+    /// Appends `turn` as the next frame, at once, whole or not at all.
     pub fn append(&mut self, turn: &mut wire::Turn) -> std::io::Result<()> {
         let n = self.n + 1;
-        self.file.append(turn.frame(n))?;
+        let frame = turn.frame(n);
+        if let Err(e) = self.file.write_all_at(frame, self.len) {
+            // A frame cut short (a full disk) would hide the ones after it.
+            let _ = self.file.set_len(self.len);
+            return Err(e);
+        }
+        self.len += frame.len() as u64;
         self.n = n;
         Ok(())
     }
@@ -92,12 +99,8 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     let Some(path) = path(tx, run_id) else {
         return Ok(0);
     };
-    let (mut file, legacy) = match std::fs::File::open(&path) {
-        Ok(f) => (f, false),
-        Err(_) => match std::fs::File::open(legacy_path(&path)) {
-            Ok(f) => (f, true),
-            Err(_) => return Ok(0),
-        },
+    let Ok(mut file) = std::fs::File::open(&path) else {
+        return Ok(0);
     };
     let row: Option<(i64, i64, i64, String)> = tx
         .query_row(
@@ -122,41 +125,25 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     {
         return Ok(0);
     }
-    let lines = match legacy {
-        true => super::record_read::lines(&bytes),
-        false => Vec::new(),
-    };
-    let mut batch = super::coalesce::Batch::new(tx, run_id, session)?;
-    let mut folded = Folded {
-        applied: 0,
-        last: done,
-        at: offset,
-        latest: 0,
-    };
-    if legacy {
-        for line in &lines {
-            // Every record of a line read has what its kind needs.
-            let records = line.records.iter().filter_map(|r| r.record());
-            folded.turn(line.n, line.len, records, &mut batch)?;
+    let (mut applied, mut last, mut at, mut latest) = (0, done, offset, 0);
+    let (mut rest, mut records) = (&bytes[..], Vec::<Record>::new());
+    while let Some(frame) = wire::frame(rest) {
+        records.clear();
+        if wire::records(frame.records, &mut records).is_none() {
+            break;
         }
-    } else {
-        let (mut rest, mut records) = (&bytes[..], Vec::new());
-        while let Some(frame) = wire::frame(rest) {
-            records.clear();
-            if wire::records(frame.records, &mut records).is_none() {
-                break;
-            }
-            folded.turn(frame.n, frame.len, records.iter().copied(), &mut batch)?;
-            rest = &rest[frame.len..];
+        rest = &rest[frame.len..];
+        at += frame.len as i64;
+        if frame.n as i64 <= last {
+            continue;
         }
+        for r in &records {
+            latest = latest.max(r.at());
+            r.apply(tx, run_id, session)?;
+        }
+        last = frame.n as i64;
+        applied += 1;
     }
-    batch.finish()?;
-    let Folded {
-        applied,
-        last,
-        at,
-        latest,
-    } = folded;
     if applied > 0 {
         tx.prepare_cached(
             "INSERT OR REPLACE INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3)",
@@ -171,41 +158,6 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     Ok(applied)
 }
 
-/// How far a fold got.
-struct Folded {
-    /// Turns applied.
-    applied: usize,
-    /// The number of the last turn applied.
-    last: i64,
-    /// The journal's bytes read.
-    at: i64,
-    /// The time of the latest record applied.
-    latest: i64,
-}
-
-impl Folded {
-    /// Applies turn `n` (`len` bytes of the journal) unless it was before.
-    fn turn<'a>(
-        &mut self,
-        n: u64,
-        len: usize,
-        records: impl Iterator<Item = Record<'a>>,
-        batch: &mut super::coalesce::Batch<'_, '_, 'a>,
-    ) -> rusqlite::Result<()> {
-        self.at += len as i64;
-        if n as i64 <= self.last {
-            return Ok(());
-        }
-        for r in records {
-            self.latest = self.latest.max(r.at());
-            batch.push(r)?;
-        }
-        self.last = n as i64;
-        self.applied += 1;
-        Ok(())
-    }
-}
-
 /// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding
 /// the same run take turns, and the second finds nothing left to apply.
 pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
@@ -218,7 +170,6 @@ pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
 /// Deletes run `run_id`'s journal (once everything in it is in the store).
 pub fn remove(conn: &Connection, run_id: &str) {
     if let Some(p) = path(conn, run_id) {
-        let _ = std::fs::remove_file(legacy_path(&p));
         let _ = std::fs::remove_file(p);
     }
 }
@@ -315,14 +266,11 @@ pub(super) mod tests {
         drop(j);
         let len = std::fs::metadata(&p).unwrap().len() as usize;
         std::fs::write(&p, vec![b'x'; len]).unwrap();
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&p)
-            .unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
         let mut j = Journal {
-            file: super::super::appender::Appender::new(file, len as u64),
+            file,
             path: p,
+            len: len as u64,
             n: 1,
         };
         append(&mut j, &[ended("a", 1)]);
@@ -343,7 +291,6 @@ pub(super) mod tests {
             at: 20,
         };
         let frame = wire::Turn::of(&[phase]).frame(2).to_vec();
-        // Its reserved tail cut off, so this frame follows turn 1.
         drop(j);
         use std::io::Write as _;
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
@@ -353,27 +300,6 @@ pub(super) mod tests {
         f.write_all(&frame[frame.len() - 1..]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
         assert_eq!(events(&store.conn), 2);
-    }
-
-    /// A run that a wfc of schema v4 left running, with its journal in
-    /// JSON lines, is folded as it was: a torn last line waits.
-    #[test]
-    fn a_v4_journal_is_folded() {
-        let (_dir, store) = store();
-        let p = path(&store.conn, "r1").unwrap();
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        let lines = concat!(
-            r#"{"n":1,"records":[{"r":"attempt_started","key":{"g":"main","s":"a"},"kind":"shell","seq":0,"attempt":1,"at":10,"log":"logs/r1/a.log"}]}"#,
-            "\n",
-            r#"{"n":2,"records":[{"r":"step_ended","key":{"g":"main","s":"a"},"kind":"shell","seq":1,"status":"succeeded","attempts":1,"started_at":10,"duration_ms":5,"exit_code":0,"error":null,"outputs":"{}","optional":false,"at":15},{"r":"attempt_started","key":{"g":"main","s":"b"},"kind":"shell","seq":2,"attempt":1,"at":15,"log":"logs/r1/b.log"}]}"#,
-            "\n",
-            r#"{"n":3,"records":[{"r":"phase","name":"fin"#,
-        );
-        std::fs::write(legacy_path(&p), lines).unwrap();
-        assert_eq!(fold(&store.conn, "r1").unwrap(), 2);
-        a_succeeded_b_runs(&store.conn);
-        remove(&store.conn, "r1");
-        assert!(!legacy_path(&p).exists());
     }
 
     #[test]

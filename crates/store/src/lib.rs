@@ -10,9 +10,10 @@
 //! .wfc/journal/RUN.wfj      a running run's state changes not yet in runs.db
 //! ```
 //!
-//! - [`schema`] — tables and versioned migrations;
+//! - [`schema`] — the tables, and the migration from the version before;
 //! - [`journal`] — the running run's record file and how it is folded in
 //!   ([`record`]: what it holds and the rows each writes; [`wire`]: its frames);
+//! - [`durations`] — each run's successful durations in one row, for [`estimate`];
 //! - [`recorder`] — [`StoreRecorder`], a [`wfc_run::record::Recorder`]
 //!   that journals every state change before the run goes on;
 //! - [`logs`] — step log files, a [`wfc_run::runner::LineOutput`] that
@@ -36,17 +37,13 @@
 //! short steps — for protection against an event the crash model (wfc being
 //! killed) does not need.
 
-mod appender;
-mod coalesce;
 pub mod control;
 pub mod durations;
 pub mod estimate;
-pub mod events;
 pub mod journal;
 pub mod logs;
 pub mod query;
 pub mod record;
-mod record_read;
 pub mod recorder;
 pub mod resume;
 pub mod schema;

@@ -141,7 +141,7 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
     {
         let mut q = conn.prepare(
             "SELECT graph, rollback_of, step, session, number, status, started_at, duration_ms, exit_code, error
-             FROM attempt_log WHERE run_id = ?1 ORDER BY session, number",
+             FROM attempts WHERE run_id = ?1 ORDER BY session, number",
         )?;
         let rows = q.query_map([id], |r| {
             Ok((
@@ -250,36 +250,20 @@ pub struct Event {
     pub detail: J,
 }
 
-/// A run's events, oldest first (a fold's packed events one by one).
+/// A run's events, oldest first.
 pub fn events(conn: &Connection, id: &str) -> rusqlite::Result<Vec<Event>> {
     let mut q =
         conn.prepare("SELECT at, kind, step, detail FROM events WHERE run_id = ?1 ORDER BY seq")?;
-    let mut rows = q.query([id])?;
-    let mut out = Vec::new();
-    let json = |d: Option<String>| {
-        d.and_then(|d| serde_json::from_str(&d).ok())
-            .unwrap_or(J::Null)
-    };
-    while let Some(r) = rows.next()? {
-        let (at, kind, step, detail): (i64, String, Option<String>, Option<String>) =
-            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-        let packed = (kind == super::events::PACKED)
-            .then(|| detail.as_deref().and_then(super::events::unpack))
-            .flatten();
-        match packed {
-            Some(events) => out.extend(events.into_iter().map(|(at, kind, step, detail)| Event {
-                at: stamp(at),
-                kind,
-                step,
-                detail,
-            })),
-            None => out.push(Event {
-                at: stamp(at),
-                kind,
-                step,
-                detail: json(detail),
-            }),
-        }
-    }
-    Ok(out)
+    let rows = q.query_map([id], |r| {
+        let detail: Option<String> = r.get(3)?;
+        Ok(Event {
+            at: stamp(r.get(0)?),
+            kind: r.get(1)?,
+            step: r.get(2)?,
+            detail: detail
+                .and_then(|d| serde_json::from_str(&d).ok())
+                .unwrap_or(J::Null),
+        })
+    })?;
+    rows.collect()
 }

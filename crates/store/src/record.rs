@@ -1,10 +1,11 @@
 //! One state change of a running run, as the journal holds it ([`Record`]),
-//! and the rows it writes in the store (`steps`, `attempts`) and its event.
-//! The journal ([`super::journal`]) carries records from the scheduler to
-//! the folds; `super::coalesce` merges a fold's records into fewer rows.
+//! and what applying it writes in the store: its rows (`steps`, `attempts`)
+//! and its event (`events`). The journal ([`super::journal`]) carries
+//! records from the scheduler to the folds, which apply them in order.
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// A step instance in the store's key: `(graph, rollback_of, name)`.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
@@ -82,20 +83,6 @@ pub enum Record<'a> {
     },
 }
 
-impl<'a> Record<'a> {
-    /// The step this record is about (`None` for a skip, which names only
-    /// the step, and a phase).
-    pub fn key(&self) -> Option<Key<'a>> {
-        match self {
-            Record::AttemptStarted { key, .. }
-            | Record::AttemptEnded { key, .. }
-            | Record::Waiting { key, .. }
-            | Record::StepEnded { key, .. } => Some(*key),
-            Record::Skipped { .. } | Record::Phase { .. } => None,
-        }
-    }
-}
-
 impl Record<'_> {
     /// When it happened (ms since the epoch).
     pub fn at(&self) -> i64 {
@@ -121,105 +108,65 @@ impl Record<'_> {
         }
     }
 
-    /// Appends the record's event to the run's log on its own (the
-    /// reference a fold's packed events are tested against).
-    #[cfg(test)]
-    pub fn event(
-        &self,
-        tx: &Transaction,
-        run_id: &str,
-        events: &mut super::events::Events,
-    ) -> rusqlite::Result<()> {
-        let (at, kind, step, detail) = self.event_parts();
-        events.add(tx, run_id, at, kind, step, Some(&detail))
+    /// Applies the record to run `run_id` (in its session `session`): its
+    /// rows, then its event.
+    pub fn apply(&self, tx: &Transaction, run_id: &str, session: i64) -> rusqlite::Result<()> {
+        self.rows(tx, run_id, session)?;
+        let (kind, step, detail) = self.event();
+        add_event(tx, run_id, self.at(), kind, step, Some(&detail.to_string()))
     }
 
-    /// Adds the record's event to a fold's packed events.
-    pub fn pack(&self, packed: &mut super::events::Packed) {
-        let (at, kind, step) = self.event_head();
-        packed.push(at, kind, step, |out| self.write_detail(out));
-    }
-
-    /// The record's event: time, kind, step and detail.
-    #[cfg(test)]
-    fn event_parts(&self) -> (i64, &'static str, Option<&str>, String) {
-        let (at, kind, step) = self.event_head();
-        let mut detail = Vec::new();
-        self.write_detail(&mut detail);
-        let detail = String::from_utf8(detail).expect("JSON text");
-        (at, kind, step, detail)
-    }
-
-    /// The record's event's time, kind and step.
-    fn event_head(&self) -> (i64, &'static str, Option<&str>) {
+    /// The record's event: its kind, step and detail.
+    fn event(&self) -> (&'static str, Option<&str>, serde_json::Value) {
         match self {
-            Record::AttemptStarted { key, at, .. } => (*at, "attempt_started", Some(key.name)),
-            Record::AttemptEnded { key, at, .. } => (*at, "attempt_ended", Some(key.name)),
-            Record::Waiting { key, at, .. } => (*at, "waiting", Some(key.name)),
-            Record::Skipped { step, at, .. } => (*at, "step_skipped", Some(*step)),
-            Record::StepEnded { key, at, .. } => (*at, "step_ended", Some(key.name)),
-            Record::Phase { at, .. } => (*at, "phase", None),
-        }
-    }
-
-    /// Appends the record's event's detail to `out`: JSON text, keys in
-    /// order, as `serde_json::Value` prints them. Written in place, three
-    /// times a step in a fold (a `Value`, or a `String` per event, cost
-    /// more than the text; numbers go by [`super::events::push_int`]).
-    fn write_detail(&self, out: &mut Vec<u8>) {
-        use std::io::Write as _;
-        fn text<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
-            if serde_json::to_writer(&mut *out, v).is_err() {
-                out.extend_from_slice(b"null");
-            }
-        }
-        // Writes to a `Vec` do not fail.
-        let _ = match self {
-            Record::AttemptStarted { attempt, .. } => {
-                out.extend_from_slice(b"{\"attempt\":");
-                super::events::push_int(out, *attempt);
-                out.write_all(b"}")
-            }
+            Record::AttemptStarted { key, attempt, .. } => (
+                "attempt_started",
+                Some(key.name),
+                json!({ "attempt": attempt }),
+            ),
             Record::AttemptEnded {
+                key,
                 attempt,
                 status,
                 outcome,
                 ..
-            } => {
-                out.extend_from_slice(b"{\"attempt\":");
-                super::events::push_int(out, *attempt);
-                out.extend_from_slice(b",\"error\":");
-                text(out, &outcome.error);
-                out.extend_from_slice(b",\"status\":");
-                text(out, status);
-                out.write_all(b"}")
+            } => (
+                "attempt_ended",
+                Some(key.name),
+                json!({ "attempt": attempt, "status": status, "error": outcome.error }),
+            ),
+            Record::Waiting { key, why, .. } => ("waiting", Some(key.name), json!({ "why": why })),
+            Record::Skipped { step, why, .. } => {
+                ("step_skipped", Some(*step), json!({ "why": why }))
             }
-            Record::Waiting { why, .. } | Record::Skipped { why, .. } => {
-                out.extend_from_slice(b"{\"why\":");
-                text(out, why);
-                out.write_all(b"}")
+            Record::StepEnded { key, status, .. } => {
+                ("step_ended", Some(key.name), json!({ "status": status }))
             }
-            Record::StepEnded { status, .. } => {
-                out.extend_from_slice(b"{\"status\":");
-                text(out, status);
-                out.write_all(b"}")
-            }
-            Record::Phase { name, .. } => {
-                out.extend_from_slice(b"{\"phase\":");
-                text(out, name);
-                out.write_all(b"}")
-            }
-        };
+            Record::Phase { name, .. } => ("phase", None, json!({ "phase": name })),
+        }
     }
 
     /// Writes the record's rows (`steps`, `attempts`); a skip and a phase
     /// have none.
-    pub fn rows(&self, tx: &Transaction, run_id: &str, session: i64) -> rusqlite::Result<()> {
-        match self {
+    fn rows(&self, tx: &Transaction, run_id: &str, session: i64) -> rusqlite::Result<()> {
+        match *self {
             Record::AttemptStarted {
-                key, attempt, at, ..
+                key,
+                kind,
+                seq,
+                attempt,
+                at,
+                log,
             } => {
-                attempt_started_step(tx, run_id, self)?;
+                tx.prepare_cached(
+                    "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
+                     ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
+                         status = 'running', attempts = excluded.attempts, detail = NULL,
+                         started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
+                         log_path = excluded.log_path",
+                )?
+                .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
@@ -253,172 +200,54 @@ impl Record<'_> {
                     why
                 ])?;
             }
-            Record::StepEnded { .. } => step_ended(tx, run_id, self, None, None)?,
+            Record::StepEnded {
+                key,
+                kind,
+                seq,
+                status,
+                attempts,
+                started_at,
+                outcome: o,
+                optional,
+                ..
+            } => {
+                tx.prepare_cached(
+                    "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts,
+                                        started_at, duration_ms, exit_code, error, outputs, optional)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
+                         status = excluded.status, attempts = excluded.attempts,
+                         started_at = COALESCE(excluded.started_at, started_at),
+                         duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
+                         error = excluded.error, outputs = excluded.outputs,
+                         optional = excluded.optional, detail = NULL",
+                )?
+                .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, status,
+                                 attempts, started_at, o.duration_ms, o.exit_code, o.error,
+                                 o.outputs, optional])?;
+            }
             Record::Skipped { .. } | Record::Phase { .. } => {}
         }
         Ok(())
     }
 }
 
-/// Writes the `steps` row of an attempt's start (`record`, a
-/// [`Record::AttemptStarted`]): the step is running.
-pub(super) fn attempt_started_step(
-    tx: &Transaction,
+/// Appends an event to run `run_id`'s log (`detail`: JSON text), numbered
+/// after the run's last.
+pub fn add_event(
+    conn: &Connection,
     run_id: &str,
-    record: &Record<'_>,
+    at: i64,
+    kind: &str,
+    step: Option<&str>,
+    detail: Option<&str>,
 ) -> rusqlite::Result<()> {
-    let Record::AttemptStarted {
-        key,
-        kind,
-        seq,
-        attempt,
-        at,
-        log,
-    } = record
-    else {
-        return Ok(());
-    };
-    tx.prepare_cached(
-        "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
-         ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-             status = 'running', attempts = excluded.attempts, detail = NULL,
-             started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
-             log_path = excluded.log_path",
+    conn.prepare_cached(
+        "INSERT INTO events (run_id, seq, at, kind, step, detail)
+         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
-    Ok(())
-}
-
-/// A step's end to write: a [`Record::StepEnded`], and when its last attempt
-/// started in the same batch ([`super::coalesce`]), that attempt's log path
-/// and the start of its first attempt, if that was it (the row may not
-/// exist).
-pub(super) type StepEnd<'a> = (Record<'a>, Option<&'a str>, Option<i64>);
-
-/// The statement that writes steps' ends, `$rows` of them: the columns,
-/// and what an existing row (the step's start, folded earlier) keeps.
-macro_rules! step_ends_sql {
-    ($rows:expr) => {
-        concat!(
-            "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts,
-                                started_at, duration_ms, exit_code, error, outputs, optional, log_path)
-             VALUES ",
-            $rows,
-            " ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-                 status = excluded.status, attempts = excluded.attempts,
-                 started_at = COALESCE(excluded.started_at, started_at),
-                 duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
-                 error = excluded.error, outputs = excluded.outputs,
-                 optional = excluded.optional, detail = NULL,
-                 log_path = COALESCE(excluded.log_path, log_path)"
-        )
-    };
-}
-/// One step's end in [`step_ends_sql`]: its 15 values.
-macro_rules! step_end_row {
-    () => {
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    };
-}
-
-/// Rows a statement of [`steps_ended`] writes.
-const STEP_ENDS_AT_ONCE: usize = 32;
-
-/// Writes a step's end into its `steps` row (see [`StepEnd`]).
-pub(super) fn step_ended(
-    tx: &Transaction,
-    run_id: &str,
-    record: &Record<'_>,
-    log: Option<&str>,
-    first_start: Option<i64>,
-) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(step_ends_sql!(step_end_row!()))?;
-    bind_step_end(&mut stmt, 0, run_id, &(*record, log, first_start))?;
-    stmt.raw_execute().map(drop)
-}
-
-/// Writes many steps' ends, [`STEP_ENDS_AT_ONCE`] to a statement, in the
-/// order of their keys (`ends` is sorted here). A run's id sorts after every
-/// earlier run's (it starts with its start time), so a new run's rows go at
-/// the end of the table, and in one statement SQLite's cursor, left on the
-/// row it just wrote, needs no search from the tree's root for the next:
-/// a fold of a fresh run's steps in the order they ended went through the
-/// whole tree for every row.
-pub(super) fn steps_ended(
-    tx: &Transaction,
-    run_id: &str,
-    ends: &mut [StepEnd<'_>],
-) -> rusqlite::Result<()> {
-    ends.sort_unstable_by_key(|(r, ..)| r.key().map(|k| (k.graph, k.rollback_of, k.name)));
-    let mut chunks = ends.chunks_exact(STEP_ENDS_AT_ONCE);
-    if chunks.len() > 0 {
-        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let sql = SQL.get_or_init(|| {
-            let one = step_ends_sql!("ROWS");
-            one.replace("ROWS", &[step_end_row!(); STEP_ENDS_AT_ONCE].join(", "))
-        });
-        let mut stmt = tx.prepare_cached(sql)?;
-        for chunk in chunks.by_ref() {
-            for (i, end) in chunk.iter().enumerate() {
-                bind_step_end(&mut stmt, i * 15, run_id, end)?;
-            }
-            stmt.raw_execute()?;
-        }
-    }
-    for (record, log, first) in chunks.remainder() {
-        step_ended(tx, run_id, record, *log, *first)?;
-    }
-    Ok(())
-}
-
-/// Binds a step's end to the 15 parameters after the `at`th.
-fn bind_step_end(
-    stmt: &mut rusqlite::CachedStatement<'_>,
-    at: usize,
-    run_id: &str,
-    (record, log, first_start): &StepEnd<'_>,
-) -> rusqlite::Result<()> {
-    let Record::StepEnded {
-        key,
-        kind,
-        seq,
-        status,
-        attempts,
-        started_at,
-        outcome: o,
-        optional,
-        ..
-    } = record
-    else {
-        // Only a step's end is ever given: a statement of several must not
-        // run with one row's values unbound.
-        return Err(rusqlite::Error::ToSqlConversionFailure(
-            "a step's end was expected".into(),
-        ));
-    };
-    let started_at = started_at.or(*first_start);
-    let values: [&dyn rusqlite::ToSql; 15] = [
-        &run_id,
-        &key.graph,
-        &key.rollback_of,
-        &key.name,
-        kind,
-        seq,
-        status,
-        attempts,
-        &started_at,
-        &o.duration_ms,
-        &o.exit_code,
-        &o.error,
-        &o.outputs,
-        optional,
-        log,
-    ];
-    for (i, v) in values.into_iter().enumerate() {
-        stmt.raw_bind_parameter(at + i + 1, v)?;
-    }
-    Ok(())
+    .execute(params![run_id, at, kind, step, detail])
+    .map(drop)
 }
 
 #[cfg(test)]
@@ -463,10 +292,11 @@ pub(crate) mod tests {
         }
     }
 
-    /// The records' bytes in a journal frame (postcard) stay those of the
-    /// v5 journal: a killed run's journal is folded by the next wfc.
+    /// The records' bytes in a journal frame (postcard) stay those earlier
+    /// builds wrote: the journal of a run killed under one is folded by the
+    /// next wfc.
     #[test]
-    fn journal_bytes_of_ends_stay_v5() {
+    fn journal_bytes_stay_those_earlier_builds_wrote() {
         let attempt = Record::AttemptEnded {
             key: key("a"),
             attempt: 2,
@@ -494,72 +324,5 @@ pub(crate) mod tests {
             hex(&ended("s", 3)),
             "04046d61696e000173057368656c6c06097375636365656465640101140a01000001097b2276223a2231227d001e"
         );
-    }
-
-    /// The detail text of each event is what `json!` printed before.
-    #[test]
-    fn event_details_read_as_json_values_did() {
-        use serde_json::json;
-        let k = key("a \"b\"");
-        let cases = [
-            (started("a", 0), json!({ "attempt": 1 })),
-            (
-                Record::AttemptEnded {
-                    key: k,
-                    attempt: 2,
-                    status: "failed",
-                    outcome: Outcome {
-                        duration_ms: 1,
-                        exit_code: Some(1),
-                        error: Some("exit code 1: \"x\"\n"),
-                        outputs: None,
-                    },
-                    at: 1,
-                },
-                json!({ "attempt": 2, "status": "failed", "error": "exit code 1: \"x\"\n" }),
-            ),
-            (
-                Record::AttemptEnded {
-                    key: k,
-                    attempt: 1,
-                    status: "succeeded",
-                    outcome: Outcome {
-                        duration_ms: 1,
-                        exit_code: None,
-                        error: None,
-                        outputs: None,
-                    },
-                    at: 1,
-                },
-                json!({ "attempt": 1, "status": "succeeded", "error": null }),
-            ),
-            (
-                Record::Waiting {
-                    key: k,
-                    why: "approval by é",
-                    at: 2,
-                },
-                json!({ "why": "approval by é" }),
-            ),
-            (
-                Record::Skipped {
-                    step: "s",
-                    why: "no",
-                    at: 3,
-                },
-                json!({ "why": "no" }),
-            ),
-            (ended("a", 1), json!({ "status": "succeeded" })),
-            (
-                Record::Phase {
-                    name: "finally",
-                    at: 4,
-                },
-                json!({ "phase": "finally" }),
-            ),
-        ];
-        for (record, value) in cases {
-            assert_eq!(record.event_parts().3, value.to_string());
-        }
     }
 }

@@ -21,10 +21,9 @@
 //! record is better than killing a deploy halfway.
 
 use super::durations::{self, Durations};
-use super::events::Events;
 use super::journal::{self, Journal};
 use super::logs;
-use super::record::{Key, Outcome, Record};
+use super::record::{add_event, Key, Outcome, Record};
 use super::wire::Turn;
 use super::{ms, now_ms};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -87,8 +86,8 @@ impl StoreRecorder {
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
         // Every row it and the watch thread's folds write belongs to the run
         // it inserted, read from `runs` in the same transaction: no
-        // foreign-key lookups (the check looked the run up for every row,
-        // three to five a step: ~1.7 µs of a fold's ~13 µs a step). The
+        // foreign-key lookups (the check looks the run up for every row a
+        // step writes: ~1.7 µs of a fold's ~13 µs a step). The
         // store's 256 KiB page cache is what the folds need: a run's rows go
         // in by name, so a fold touches leaf pages all over the run's part of
         // the trees (with 64 KiB, 13 → 22 µs a step with eight earlier runs).
@@ -319,7 +318,7 @@ impl Recorder for StoreRecorder {
                             run.steps as i64, pid, started, host],
                 )?;
                 store_plan(tx, &id, &meta.plan)?;
-                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file }).to_string()))
+                add_event(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file }).to_string()))
             } else {
                 tx.execute(
                     "UPDATE runs SET status = 'running', pid = ?2, heartbeat_at = ?3, session = ?4,
@@ -331,7 +330,7 @@ impl Recorder for StoreRecorder {
                 )?;
                 store_plan(tx, &id, &meta.plan)?;
                 durations::forget(tx, &id)?;
-                Events::next(tx, &id)?.add(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session }).to_string()))
+                add_event(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session }).to_string()))
             }
         });
         // The plan's fingerprints went through the page cache; nothing else
@@ -444,7 +443,7 @@ impl Recorder for StoreRecorder {
                 params![id, end.status.name(), ms(end.ended_at), total, fs, fe],
             )?;
             tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
-            Events::next(tx, &id)?.add(
+            add_event(
                 tx,
                 &id,
                 now_ms(),

@@ -1,81 +1,53 @@
-//! The store's schema and its migrations.
+//! The store's schema, and the one migration it takes.
 //!
-//! The version lives in SQLite's `PRAGMA user_version`. [`migrate`] brings a
-//! database of any earlier version (0 = empty) up to [`VERSION`], one step at a
-//! time, each step in its own transaction together with the version bump, so a
-//! crash mid-migration leaves the previous version intact. Migrations are
-//! append-only: a released step is never edited, a change is a new step.
+//! The version lives in SQLite's `PRAGMA user_version`. A new store gets
+//! [`SCHEMA`] at [`VERSION`]; a store of version 6 (the last before it) is
+//! migrated; an older one is refused with what to do about it, and so is a
+//! newer one (an older wfc must not write to it). A change to the tables is
+//! a new version with its migration from the one before.
 //!
-//! - **v1** — runs, steps (final state per step instance), attempts, events,
-//!   approvals.
-//! - **v2** — resume and cancel: `runs.session` (how many times the run was
-//!   started: 1, then +1 per `wfc resume`), `runs.plan` (the plan's step
-//!   fingerprints, to refuse a resume against a changed plan), `runs.cancel_requested_at`
-//!   (`wfc cancel` from another process), `runs.host`, `runs.session_started_at`
-//!   and `runs.prior_ms` (time spent in earlier sessions); attempts get a
-//!   `session` column in their key; steps get `log_path` and `detail` (why a
-//!   step waits); events are numbered per run (`seq`) instead of by an
-//!   AUTOINCREMENT id. steps, attempts and events are rebuilt (SQLite cannot
-//!   change a primary key in place) as `WITHOUT ROWID` tables clustered on
-//!   their key: one b-tree each instead of a table plus its key index (plus
-//!   `sqlite_sequence`), so recording a step writes half as many pages.
-//!
-//! - **v3** — `journal`: how far each running run's journal file has been
-//!   applied (see [`super::journal`]).
-//! - **v4** — no new table: a fold's events may be packed into one `events`
-//!   row (see [`super::events`]), which an older wfc would show as one odd
-//!   event; the version keeps it from reading or writing such a store.
-//! - **v5** — a running run's journal is binary frames, `journal/RUN.wfj`
-//!   ([`super::wire`]), not JSON lines (`RUN.jsonl`): an older wfc would
-//!   not find it, and would mark a live run's record interrupted without
-//!   what it holds (a wfc of v5 folds a `.jsonl` journal left by an older
-//!   one). And a main-graph step that succeeded at its first attempt of the
-//!   run's first session has no `attempts` row when that attempt is all its
-//!   `steps` row says (most steps: it halves what a fold inserts); the view
-//!   `attempt_log` gives every attempt, those included, and is what readers
-//!   read.
-//! - **v6** — `durations`: one row per run of its main-graph steps that
-//!   succeeded and their durations, packed (see [`super::durations`]); the
-//!   history estimates read it instead of ten runs' `steps` rows. An older
-//!   wfc resuming a run would leave its row stale. And `plans`: a run's
-//!   plan fingerprints move out of `runs.plan` (dropped) into a table of
-//!   their own. SQLite rewrites a whole row on every `UPDATE`, and a run's
-//!   row is updated at every fold (its heartbeat) and its end: with the
-//!   fingerprints in it (35 KB at 1,000 steps, 180 KB at 5,000), each of
-//!   those read and wrote them again, in overflow pages. And `events` is
-//!   rebuilt as a rowid table (its key an index beside it): a fold's
-//!   packed row (v4) is up to ~25 KB, and in a `WITHOUT ROWID` table a
-//!   search that compares its key with such a row reads all of the row's
-//!   overflow pages first; each fold's two searches (the next number, the
-//!   insert) read several packed rows whole, ~330 page reads at the end of
-//!   a run of 1,000 steps.
+//! Version 7 against 6: every attempt has its `attempts` row (6 left out a
+//! main-graph step's only attempt when its `steps` row said all of it, and
+//! gave it back through the view `attempt_log`), and every event its
+//! `events` row (6 packed a fold's events into one row of kind `events`,
+//! its detail the JSON array `[[at, kind, step, detail], …]`). The
+//! migration writes those rows, numbering each run's events anew in order,
+//! and drops the view.
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 6;
+pub const VERSION: i64 = 7;
 
-/// Version 1, exactly as released (kept verbatim: tests build v1 files with it).
-pub const V1: &str = r#"
+/// The oldest version [`migrate`] brings up to [`VERSION`].
+pub const OLDEST: i64 = 6;
+
+/// The tables of a new store.
+pub const SCHEMA: &str = r#"
 CREATE TABLE runs (
-    id           TEXT PRIMARY KEY,
-    workflow     TEXT NOT NULL,
-    file         TEXT NOT NULL,
-    file_hash    TEXT NOT NULL,
-    params       TEXT NOT NULL,            -- JSON object, secrets masked
-    status       TEXT NOT NULL,            -- running | succeeded | failed | cancelled | interrupted
-    jobs         INTEGER NOT NULL,
-    steps        INTEGER NOT NULL,         -- main-graph instances
-    pid          INTEGER NOT NULL,
-    started_at   INTEGER NOT NULL,
-    heartbeat_at INTEGER NOT NULL,
-    ended_at     INTEGER,
-    duration_ms  INTEGER,
-    failed_step  TEXT,
-    failed_error TEXT
+    id                  TEXT PRIMARY KEY,
+    workflow            TEXT NOT NULL,
+    file                TEXT NOT NULL,
+    file_hash           TEXT NOT NULL,
+    params              TEXT NOT NULL,     -- JSON object, secrets masked
+    status              TEXT NOT NULL,     -- running | succeeded | failed | cancelled | interrupted
+    jobs                INTEGER NOT NULL,
+    steps               INTEGER NOT NULL,  -- main-graph instances
+    pid                 INTEGER NOT NULL,
+    started_at          INTEGER NOT NULL,
+    heartbeat_at        INTEGER NOT NULL,
+    ended_at            INTEGER,
+    duration_ms         INTEGER,           -- every session's
+    failed_step         TEXT,
+    failed_error        TEXT,
+    session             INTEGER NOT NULL DEFAULT 1,  -- 1, then one more per `wfc resume`
+    cancel_requested_at INTEGER,
+    host                TEXT NOT NULL DEFAULT '',
+    session_started_at  INTEGER,
+    prior_ms            INTEGER NOT NULL DEFAULT 0   -- time spent in earlier sessions
 );
 CREATE INDEX runs_by_workflow ON runs (workflow, started_at);
 CREATE INDEX runs_by_status ON runs (status);
@@ -95,14 +67,17 @@ CREATE TABLE steps (
     error       TEXT,
     outputs     TEXT,                      -- JSON, masked
     optional    INTEGER NOT NULL DEFAULT 0,
+    log_path    TEXT,
+    detail      TEXT,                      -- why it waits
     PRIMARY KEY (run_id, graph, rollback_of, name)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE attempts (
     run_id      TEXT NOT NULL REFERENCES runs (id),
     graph       TEXT NOT NULL,
     rollback_of TEXT NOT NULL DEFAULT '',
     step        TEXT NOT NULL,
+    session     INTEGER NOT NULL,
     number      INTEGER NOT NULL,
     status      TEXT NOT NULL,             -- running, then as steps.status
     started_at  INTEGER NOT NULL,
@@ -110,18 +85,18 @@ CREATE TABLE attempts (
     exit_code   INTEGER,
     error       TEXT,
     outputs     TEXT,
-    PRIMARY KEY (run_id, graph, rollback_of, step, number)
-);
+    PRIMARY KEY (run_id, graph, rollback_of, step, session, number)
+) WITHOUT ROWID;
 
 CREATE TABLE events (
-    id     INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id TEXT NOT NULL REFERENCES runs (id),
+    seq    INTEGER NOT NULL,               -- per run, from 1
     at     INTEGER NOT NULL,
     kind   TEXT NOT NULL,
     step   TEXT,
-    detail TEXT
-);
-CREATE INDEX events_by_run ON events (run_id, id);
+    detail TEXT,                           -- JSON
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE approvals (
     run_id   TEXT NOT NULL REFERENCES runs (id),
@@ -131,180 +106,151 @@ CREATE TABLE approvals (
     at       INTEGER NOT NULL,
     PRIMARY KEY (run_id, step)
 );
-"#;
 
-/// Version 2 (see the module docs).
-const V2: &str = r#"
-ALTER TABLE runs ADD COLUMN session INTEGER NOT NULL DEFAULT 1;
-ALTER TABLE runs ADD COLUMN plan TEXT;
-ALTER TABLE runs ADD COLUMN cancel_requested_at INTEGER;
-ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';
-ALTER TABLE runs ADD COLUMN session_started_at INTEGER;
-ALTER TABLE runs ADD COLUMN prior_ms INTEGER NOT NULL DEFAULT 0;
-UPDATE runs SET session_started_at = started_at;
-
-CREATE TABLE steps2 (
-    run_id      TEXT NOT NULL REFERENCES runs (id),
-    graph       TEXT NOT NULL,
-    rollback_of TEXT NOT NULL DEFAULT '',
-    name        TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    seq         INTEGER NOT NULL,
-    status      TEXT NOT NULL,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    started_at  INTEGER,
-    duration_ms INTEGER,
-    exit_code   INTEGER,
-    error       TEXT,
-    outputs     TEXT,
-    optional    INTEGER NOT NULL DEFAULT 0,
-    log_path    TEXT,
-    detail      TEXT,
-    PRIMARY KEY (run_id, graph, rollback_of, name)
-) WITHOUT ROWID;
-INSERT INTO steps2 (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at,
-                    duration_ms, exit_code, error, outputs, optional)
-    SELECT run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at,
-           duration_ms, exit_code, error, outputs, optional FROM steps;
-DROP TABLE steps;
-ALTER TABLE steps2 RENAME TO steps;
-
-CREATE TABLE attempts2 (
-    run_id      TEXT NOT NULL REFERENCES runs (id),
-    graph       TEXT NOT NULL,
-    rollback_of TEXT NOT NULL DEFAULT '',
-    step        TEXT NOT NULL,
-    session     INTEGER NOT NULL,
-    number      INTEGER NOT NULL,
-    status      TEXT NOT NULL,
-    started_at  INTEGER NOT NULL,
-    duration_ms INTEGER,
-    exit_code   INTEGER,
-    error       TEXT,
-    outputs     TEXT,
-    PRIMARY KEY (run_id, graph, rollback_of, step, session, number)
-) WITHOUT ROWID;
-INSERT INTO attempts2 (run_id, graph, rollback_of, step, session, number, status,
-                       started_at, duration_ms, exit_code, error, outputs)
-    SELECT run_id, graph, rollback_of, step, 1, number, status,
-           started_at, duration_ms, exit_code, error, outputs FROM attempts;
-DROP TABLE attempts;
-ALTER TABLE attempts2 RENAME TO attempts;
-
-CREATE TABLE events2 (
-    run_id TEXT NOT NULL REFERENCES runs (id),
-    seq    INTEGER NOT NULL,               -- per run, from 1
-    at     INTEGER NOT NULL,
-    kind   TEXT NOT NULL,
-    step   TEXT,
-    detail TEXT,
-    PRIMARY KEY (run_id, seq)
-) WITHOUT ROWID;
-INSERT INTO events2 (run_id, seq, at, kind, step, detail)
-    SELECT run_id, ROW_NUMBER() OVER (PARTITION BY run_id ORDER BY id), at, kind, step, detail
-    FROM events;
-DROP TABLE events;
-ALTER TABLE events2 RENAME TO events;
-"#;
-
-/// Version 3 (see the module docs).
-const V3: &str = r#"
 CREATE TABLE journal (
     run_id TEXT PRIMARY KEY REFERENCES runs (id),
-    batch  INTEGER NOT NULL,               -- the last journal line applied
-    bytes  INTEGER NOT NULL                -- the journal bytes applied (where the next line starts)
+    batch  INTEGER NOT NULL,               -- the last journal turn applied
+    bytes  INTEGER NOT NULL                -- the journal bytes applied (where the next turn starts)
 ) WITHOUT ROWID;
+
+CREATE TABLE durations (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+    packed BLOB NOT NULL                   -- succeeded main-graph steps: (name, ms) in postcard
+);
+
+CREATE TABLE plans (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+    plan   BLOB NOT NULL                   -- the plan's fingerprints (gzip'd JSON, or JSON text)
+);
 "#;
 
-/// Version 4 (see the module docs): the version alone.
-const V4: &str = "";
-
-/// Version 5 (see the module docs).
-const V5: &str = r#"
-CREATE VIEW attempt_log AS
-SELECT run_id, graph, rollback_of, step, session, number, status, started_at, duration_ms,
-       exit_code, error, outputs
-FROM attempts
-UNION ALL
+/// From version 6: the attempts `attempt_log` gave from `steps` rows get
+/// rows of their own, and `events` is made anew (its rows are written by
+/// [`from_v6`]).
+const FROM_V6: &str = r#"
+INSERT INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at,
+                      duration_ms, exit_code, error, outputs)
 SELECT run_id, graph, rollback_of, name, 1, 1, status, started_at, duration_ms,
        exit_code, error, outputs
 FROM steps s
 WHERE graph = 'main' AND status = 'succeeded' AND attempts = 1
   AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = s.run_id AND a.graph = s.graph
                     AND a.rollback_of = s.rollback_of AND a.step = s.name);
-"#;
+DROP VIEW attempt_log;
 
-/// Version 6 (see the module docs).
-const V6: &str = r#"
-CREATE TABLE durations (
-    run_id TEXT PRIMARY KEY REFERENCES runs (id),
-    packed BLOB NOT NULL                   -- succeeded main-graph steps: (name, ms) in postcard
-);
-CREATE TABLE plans (
-    run_id TEXT PRIMARY KEY REFERENCES runs (id),
-    plan   BLOB NOT NULL                   -- the plan's fingerprints (gzip'd JSON; JSON text before v3)
-);
-INSERT INTO plans (run_id, plan)
-    SELECT id, plan FROM runs WHERE plan IS NOT NULL AND length(plan) > 0;
-ALTER TABLE runs DROP COLUMN plan;
-
-CREATE TABLE events2 (
+ALTER TABLE events RENAME TO events_v6;
+CREATE TABLE events (
     run_id TEXT NOT NULL REFERENCES runs (id),
-    seq    INTEGER NOT NULL,               -- per run, from 1
+    seq    INTEGER NOT NULL,
     at     INTEGER NOT NULL,
     kind   TEXT NOT NULL,
     step   TEXT,
     detail TEXT,
     PRIMARY KEY (run_id, seq)
-);
-INSERT INTO events2 (run_id, seq, at, kind, step, detail)
-    SELECT run_id, seq, at, kind, step, detail FROM events;
-DROP TABLE events;
-ALTER TABLE events2 RENAME TO events;
+) WITHOUT ROWID;
 "#;
 
-/// The next event number of a run (SQL, `?1` = the run id).
-pub const NEXT_EVENT: &str = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1)";
+/// Version 6's `events` rows as rows of version 7: a packed row's events
+/// one by one, each run's numbered anew from 1 in order.
+fn from_v6(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch(FROM_V6)?;
+    let mut read =
+        tx.prepare("SELECT run_id, at, kind, step, detail FROM events_v6 ORDER BY run_id, seq")?;
+    let mut write = tx.prepare(
+        "INSERT INTO events (run_id, seq, at, kind, step, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let (mut run, mut seq) = (String::new(), 0);
+    let mut rows = read.query([])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        if id != run {
+            (run, seq) = (id, 0);
+        }
+        let (at, kind, step, detail): (i64, String, Option<String>, Option<String>) =
+            (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
+        let packed = (kind == "events")
+            .then(|| detail.as_deref().and_then(unpack))
+            .flatten();
+        match packed {
+            Some(events) => {
+                for (at, kind, step, detail) in events {
+                    seq += 1;
+                    let detail = (!detail.is_null()).then(|| detail.to_string());
+                    write.execute(params![run, seq, at, kind, step, detail])?;
+                }
+            }
+            None => {
+                seq += 1;
+                write.execute(params![run, seq, at, kind, step, detail])?;
+            }
+        }
+    }
+    drop(rows);
+    tx.execute_batch("DROP TABLE events_v6")
+}
 
-/// The migration steps, in order: `STEPS[i]` goes from version `i` to `i + 1`.
-const STEPS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+/// One event of a packed row of version 6: when, kind, step and detail.
+type PackedEvent = (i64, String, Option<String>, serde_json::Value);
+
+/// The events of a packed row of version 6, `None` when the text is not
+/// such a row (it is then an event of its own).
+fn unpack(detail: &str) -> Option<Vec<PackedEvent>> {
+    serde_json::from_str(detail).ok()
+}
 
 /// The database's schema version.
 pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
-/// Brings the schema up to [`VERSION`]; returns the version it found.
-/// A database newer than this build is refused (an older wfc must not
-/// write to it).
+/// Brings the schema up to [`VERSION`]: creates it in an empty database,
+/// migrates one of version [`OLDEST`], refuses others. Returns the version
+/// it found.
 pub fn migrate(conn: &mut Connection) -> Result<i64, String> {
     let found = version(conn).map_err(|e| e.to_string())?;
+    check(found)?;
+    if found == VERSION {
+        return Ok(found);
+    }
+    // IMMEDIATE: take the write lock first, so two processes opening an old
+    // (or new) store at once migrate it once; the second finds it done.
+    let tx = Transaction::new(conn, TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
+    let now = version(&tx).map_err(|e| e.to_string())?;
+    check(now)?;
+    let step = match now {
+        VERSION => Ok(()),
+        0 => tx.execute_batch(SCHEMA),
+        _ => from_v6(&tx),
+    };
+    step.and_then(|()| tx.execute_batch(&format!("PRAGMA user_version = {VERSION}")))
+        .and_then(|()| tx.commit())
+        .map_err(|e| format!("migrating the run store to version {VERSION}: {e}"))?;
+    Ok(found)
+}
+
+/// Refuses a version this build cannot bring up to [`VERSION`].
+fn check(found: i64) -> Result<(), String> {
     if found > VERSION {
         return Err(format!(
             "the run store has schema version {found}, newer than this wfc understands ({VERSION}); upgrade wfc"
         ));
     }
-    for v in found..VERSION {
-        // IMMEDIATE: take the write lock first, so two processes opening an
-        // old store at once migrate it once (the second sees the new version).
-        let tx = Transaction::new(conn, rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| e.to_string())?;
-        let now = version(&tx).map_err(|e| e.to_string())?;
-        if now > v {
-            tx.commit().map_err(|e| e.to_string())?;
-            continue;
-        }
-        tx.execute_batch(STEPS[v as usize])
-            .and_then(|()| tx.execute_batch(&format!("PRAGMA user_version = {}", v + 1)))
-            .and_then(|()| tx.commit())
-            .map_err(|e| format!("migrating the run store to version {}: {e}", v + 1))?;
+    if found > 0 && found < OLDEST {
+        return Err(format!(
+            "the run store was made by an older wfc (schema version {found}); this wfc migrates \
+             version {OLDEST} and later: move the state directory away to start a new history, \
+             or open it once with a wfc of schema version {OLDEST} first"
+        ));
     }
-    Ok(found)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A store of version 6, as that wfc made it.
+    const V6_STORE: &str = include_str!("../../../tests/store/v6/runs.sql");
 
     #[test]
     fn empty_to_latest_and_idempotent() {
@@ -315,76 +261,122 @@ mod tests {
     }
 
     #[test]
-    fn v1_rows_survive() {
-        let mut c = Connection::open_in_memory().unwrap();
-        c.execute_batch(V1).unwrap();
-        c.execute_batch("PRAGMA user_version = 1").unwrap();
-        c.execute_batch(
-            "INSERT INTO runs VALUES ('r1','w','w.wf','h','{}','failed',1,1,1,0,0,5,5,'a','boom');
-             INSERT INTO attempts VALUES ('r1','main','','a',1,'failed',0,5,1,'boom',NULL);",
-        )
-        .unwrap();
-        assert_eq!(migrate(&mut c).unwrap(), 1);
-        let (session, n): (i64, i64) = c
-            .query_row(
-                "SELECT r.session, a.session FROM runs r JOIN attempts a ON a.run_id = r.id",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        assert_eq!((session, n), (1, 1));
-    }
-
-    #[test]
-    fn v6_moves_the_fingerprints_out_of_runs() {
-        let mut c = Connection::open_in_memory().unwrap();
-        for step in &STEPS[..5] {
-            c.execute_batch(step).unwrap();
-        }
-        c.execute_batch(
-            "PRAGMA user_version = 5;
-             INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
-                               started_at, heartbeat_at, plan)
-             VALUES ('a','w','w.wf','h','{}','succeeded',1,1,1,0,0, x'1f8b00'),
-                    ('b','w','w.wf','h','{}','succeeded',1,1,1,0,0, '{\"steps\":[]}'),
-                    ('c','w','w.wf','h','{}','succeeded',1,1,1,0,0, NULL),
-                    ('d','w','w.wf','h','{}','succeeded',1,1,1,0,0, x'');",
-        )
-        .unwrap();
-        assert_eq!(migrate(&mut c).unwrap(), 5);
-        let plans: Vec<(String, rusqlite::types::Value)> = c
-            .prepare("SELECT run_id, plan FROM plans ORDER BY run_id")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        use rusqlite::types::Value as V;
-        assert_eq!(
-            plans,
-            [
-                ("a".into(), V::Blob(vec![0x1f, 0x8b, 0])),
-                ("b".into(), V::Text("{\"steps\":[]}".into()))
-            ]
-        );
-        let columns: i64 = c
-            .query_row(
-                "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'plan'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(columns, 0);
-        let runs: i64 = c
-            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(runs, 4);
-    }
-
-    #[test]
-    fn newer_is_refused() {
+    fn newer_and_older_are_refused() {
         let mut c = Connection::open_in_memory().unwrap();
         c.execute_batch("PRAGMA user_version = 99").unwrap();
         assert!(migrate(&mut c).unwrap_err().contains("newer"));
+        c.execute_batch("PRAGMA user_version = 5").unwrap();
+        let e = migrate(&mut c).unwrap_err();
+        assert!(e.contains("made by an older wfc (schema version 5)"), "{e}");
+        assert_eq!(version(&c).unwrap(), 5);
+    }
+
+    /// A packed row's events become rows in their order, between the rows
+    /// around them; a row of that kind that is not packed stays as it is.
+    #[test]
+    fn packed_events_become_rows() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch(V6_STORE).unwrap();
+        c.execute_batch(
+            r#"INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                                 started_at, heartbeat_at)
+               VALUES ('r', 'w', 'w.wf', 'h', '{}', 'failed', 1, 1, 1, 0, 0);
+               INSERT INTO events VALUES
+                 ('r', 1, 1, 'run_started', NULL, '{"pid":1}'),
+                 ('r', 2, 2, 'events', NULL, '[[2,"attempt_started","a \"q\"",{"attempt":1}],[3,"phase",null,{"phase":"finally"}],[4,"x","b",null]]'),
+                 ('r', 3, 5, 'events', NULL, '{"not":"packed"}'),
+                 ('r', 4, 6, 'run_ended', NULL, NULL);"#,
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut c).unwrap(), 6);
+        type Row = (i64, i64, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = c
+            .prepare(
+                "SELECT seq, at, kind, step, detail FROM events WHERE run_id = 'r' ORDER BY seq",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let s = |t: &str| Some(t.to_owned());
+        assert_eq!(
+            rows,
+            [
+                (1, 1, "run_started".into(), None, s(r#"{"pid":1}"#)),
+                (
+                    2,
+                    2,
+                    "attempt_started".into(),
+                    s("a \"q\""),
+                    s(r#"{"attempt":1}"#)
+                ),
+                (3, 3, "phase".into(), None, s(r#"{"phase":"finally"}"#)),
+                (4, 4, "x".into(), s("b"), None),
+                (5, 5, "events".into(), None, s(r#"{"not":"packed"}"#)),
+                (6, 6, "run_ended".into(), None, None),
+            ]
+        );
+    }
+
+    /// A migrated store has the tables, columns and keys of a new one.
+    #[test]
+    fn a_migrated_store_is_shaped_as_a_new_one() {
+        let shape = |c: &Connection| -> Vec<String> {
+            let mut q = c
+                .prepare(
+                    "SELECT m.type, m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk
+                     FROM sqlite_schema m, pragma_table_info(m.name) p
+                     WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
+                )
+                .unwrap();
+            let mut rows: Vec<String> = q
+                .query_map([], |r| {
+                    (0..8)
+                        .map(|i| {
+                            r.get::<_, rusqlite::types::Value>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(|v| v.join(" "))
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let mut q = c
+                .prepare(
+                    "SELECT name, tbl_name, type FROM sqlite_schema
+                     WHERE name NOT LIKE 'sqlite_%' AND type = 'index' ORDER BY name",
+                )
+                .unwrap();
+            rows.extend(
+                q.query_map([], |r| {
+                    Ok(format!(
+                        "{:?}",
+                        (r.get::<_, String>(0)?, r.get::<_, String>(1)?)
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap),
+            );
+            let without_rowid = "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name";
+            rows.extend(
+                c.prepare(without_rowid)
+                    .unwrap()
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .map(|n| format!("without rowid: {}", n.unwrap())),
+            );
+            rows
+        };
+        let mut new = Connection::open_in_memory().unwrap();
+        migrate(&mut new).unwrap();
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(V6_STORE).unwrap();
+        migrate(&mut old).unwrap();
+        assert_eq!(shape(&old), shape(&new));
+        assert!(shape(&new).len() > 60);
     }
 }

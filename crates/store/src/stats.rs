@@ -105,9 +105,9 @@ fn one(conn: &Connection, workflow: &str, last: usize) -> rusqlite::Result<Workf
     let oldest = runs.len();
     let mut sq = conn.prepare(
         "SELECT s.name, s.kind, s.status, s.duration_ms,
-                (SELECT COUNT(*) FROM attempt_log a WHERE a.run_id = s.run_id AND a.graph = 'main'
+                (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
                    AND a.rollback_of = '' AND a.step = s.name),
-                (SELECT COUNT(*) FROM attempt_log a WHERE a.run_id = s.run_id AND a.graph = 'main'
+                (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
                    AND a.rollback_of = '' AND a.step = s.name AND a.status IN ('failed', 'timed_out'))
          FROM steps s
          WHERE s.graph = 'main' AND s.status IN ('succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted')

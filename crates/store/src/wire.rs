@@ -1,6 +1,6 @@
 //! How a journal turn is laid out in `journal/RUN.wfj`.
 //!
-//! Each turn of the scheduler is one frame, appended at once (`appender.rs`):
+//! Each turn of the scheduler is one frame, appended at once (one `write`):
 //!
 //! ```text
 //! len   u32 LE   bytes after these eight
@@ -14,14 +14,9 @@
 //! (a power cut) is a turn that never happened, since the scheduler had not
 //! acted on it; reading stops there.
 //!
-//! Until schema v5 the journal was JSON lines (`RUN.jsonl`, read by
-//! `super::record_read`). Writing each record's field names and parsing
-//! them back cost more than the rest of recording a step: ~12,000
-//! instructions a step to write a turn on the scheduler's thread and
-//! ~25,000 to read it on the watch thread (callgrind, fan-out of 1,000).
 //! postcard writes each field as it is (integers as varints, strings with
-//! their length), and the records are read in place, borrowing their
-//! strings from the bytes read.
+//! their length), with no field names to write or parse, and the records
+//! are read in place, borrowing their strings from the bytes read.
 //!
 //! [`Record`]'s variants and fields are the format: change them only with
 //! a new schema version.

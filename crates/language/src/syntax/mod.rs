@@ -6,7 +6,6 @@
 //! string or brace was opened ([`scan`]).
 
 pub mod ast;
-mod by_item;
 pub mod duration;
 mod errors;
 pub mod parser;
@@ -43,16 +42,6 @@ pub fn parse(text: &str) -> Parsed {
     if let Some(d) = scan::scan(text).filter(|d| d.code == "E0007") {
         return failed(d);
     }
-    if let Some(parsed) = by_item::parse(text) {
-        return parsed;
-    }
-    parse_whole(text)
-}
-
-/// [`parse`] in one pest run over the whole file: the path for files that do
-/// not split into items, and for every file with a syntax error (its
-/// diagnostics and recovery work on the whole text).
-fn parse_whole(text: &str) -> Parsed {
     match WfParser::parse(Rule::file, text) {
         Ok(pairs) => build(pairs, text, Vec::new()),
         Err(_) => recover(text),
@@ -108,7 +97,7 @@ fn recover(text: &str) -> Parsed {
 /// Builds the tree of text known to parse; `errors` are the syntax errors
 /// already found (when `text` is a recovered copy of the user's file).
 fn build(pairs: Pairs<'_, Rule>, text: &str, errors: Vec<Diagnostic>) -> Parsed {
-    let comments = comments_of(&pairs, 0);
+    let comments = comments_of(&pairs);
     let builder = parser::Builder::new();
     let mut file = builder.file(pairs);
     let mut diagnostics = errors;
@@ -124,8 +113,8 @@ fn build(pairs: Pairs<'_, Rule>, text: &str, errors: Vec<Diagnostic>) -> Parsed 
     }
 }
 
-/// The comments among `pairs`, parsed from the text that starts at `base`.
-fn comments_of(pairs: &Pairs<'_, Rule>, base: usize) -> Vec<Comment> {
+/// The comments among `pairs`.
+fn comments_of(pairs: &Pairs<'_, Rule>) -> Vec<Comment> {
     pairs
         .clone()
         .flatten()
@@ -139,7 +128,7 @@ fn comments_of(pairs: &Pairs<'_, Rule>, base: usize) -> Vec<Comment> {
             Comment {
                 text: body.trim_end_matches('\r').to_string(),
                 doc,
-                span: crate::span::Span::new(base + sp.start(), base + sp.end()),
+                span: crate::span::Span::new(sp.start(), sp.end()),
             }
         })
         .collect()

@@ -41,23 +41,7 @@ fn kids(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 /// A node's span, without the whitespace and comments pest consumed after its
 /// last token while trying an optional or repeated part that did not match.
 fn span(pair: &Pair<'_, Rule>) -> Span {
-    let base = BASE.get();
-    Span::new(base + pair.as_span().start(), base + trimmed_end(pair))
-}
-
-thread_local! {
-    /// Where the text pest is parsing starts in the file: 0 for a whole file,
-    /// the item's offset when parsing item by item ([`with_base`]).
-    static BASE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// Runs `f` with every span built shifted by `base`: for pairs parsed from
-/// the slice of the file that starts at `base`.
-pub(crate) fn with_base<T>(base: usize, f: impl FnOnce() -> T) -> T {
-    let old = BASE.replace(base);
-    let out = f();
-    BASE.set(old);
-    out
+    Span::new(pair.as_span().start(), trimmed_end(pair))
 }
 
 fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
@@ -163,11 +147,6 @@ impl Builder {
             workflow: self.workflow(wf),
             span: sp,
         })
-    }
-
-    /// The items of an `items_only` parse.
-    pub fn items(&self, pairs: Pairs<'_, Rule>) -> Vec<Item> {
-        pairs.flat_map(kids).filter_map(|p| self.item(p)).collect()
     }
 
     fn workflow(&self, pair: Pair<'_, Rule>) -> Workflow {

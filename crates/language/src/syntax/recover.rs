@@ -53,7 +53,7 @@ pub fn declared_names(item: &str) -> Vec<String> {
 
 /// Offsets of the lines that start items at depth 1, and the offset of the
 /// `}` that closes the workflow (or the end of the text).
-pub(crate) fn item_starts(text: &str) -> Option<(usize, Vec<usize>)> {
+fn item_starts(text: &str) -> Option<(usize, Vec<usize>)> {
     let b = text.as_bytes();
     let mut depth: i64 = 0;
     let mut starts = Vec::new();

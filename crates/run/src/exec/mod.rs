@@ -35,7 +35,6 @@ pub mod process;
 pub mod scratch;
 pub mod shell;
 mod spawn;
-mod vfork;
 
 use crate::mask::Masker;
 use futures::future::BoxFuture;
@@ -49,7 +48,6 @@ pub use email::EmailSpec;
 pub use http::{Body, HttpSpec};
 pub use notify::{SlackSpec, WebhookSpec};
 pub use shell::ShellSpec;
-pub(crate) use spawn::close_leftovers;
 
 /// Default cap on each captured stream: 1 MiB (the tail is kept).
 pub const DEFAULT_CAPTURE_CAP: usize = 1024 * 1024;
@@ -313,9 +311,9 @@ pub(crate) fn human(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms}ms")
-    } else if ms % 60_000 == 0 {
+    } else if ms.is_multiple_of(60_000) {
         format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{:.1}s", d.as_secs_f64())
@@ -369,8 +367,6 @@ pub struct Executor {
     pub(crate) opts: ExecOptions,
     pub(crate) http: reqwest::Client,
     pub(crate) docker: tokio::sync::OnceCell<bollard::Docker>,
-    /// The environment block shell steps start with (see [`spawn`]).
-    pub(crate) env: spawn::EnvCache,
 }
 
 impl Default for Executor {
@@ -389,7 +385,6 @@ impl Executor {
             opts,
             http,
             docker: tokio::sync::OnceCell::new(),
-            env: spawn::EnvCache::default(),
         }
     }
 

@@ -21,9 +21,8 @@
 //! Cost: setting the death signal needs a `pre_exec` hook, and Rust's std only
 //! uses `posix_spawn` (vfork-like) when there is none; with the hook it uses
 //! `fork`, whose cost grows with the parent's resident memory (page tables are
-//! copied). `tests/run_spawn_cost.rs` measures spawn + wait of `/bin/true`
-//! (`cargo test --test run_spawn_cost -- --ignored --nocapture`); medians on
-//! the 2-core development VM (debug build, shared machine):
+//! copied). `cargo bench --bench spawn` measures spawn + wait of `/bin/true`;
+//! medians on a 2-core machine (debug build):
 //!
 //! | parent's touched heap | posix_spawn | fork + pre_exec |
 //! | --- | --- | --- |

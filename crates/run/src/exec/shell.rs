@@ -23,16 +23,16 @@
 
 use super::output::{parse_outputs, OutputPipe};
 use super::process::signal_group;
-use super::spawn::{close_later, start, EnvBlock, Launch, Var};
+use super::spawn::{start, Launch, Var};
 use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
 use nix::sys::signal::Signal;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
-use tokio::net::unix::pipe::Receiver;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::sync::CancellationToken;
 
 /// How long output pipes may stay open after the process exited (a process
@@ -98,22 +98,25 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     let outputs_path = outputs_file
         .as_ref()
         .map_or_else(|| PathBuf::from("/dev/null"), |f| f.0.clone());
-    let base = match ex.env.get(&spec.workflow_env) {
-        Ok(b) => b,
-        Err(e) => return Outcome::failed(format!("cannot set up the environment: {e}")),
-    };
     let mut vars: Vec<Var> = spec
-        .env
+        .workflow_env
         .iter()
+        .chain(&spec.env)
         .map(|(k, v)| (OsStr::new(k), OsStr::new(v)))
         .collect();
     vars.push((OsStr::new("WF_OUTPUTS"), outputs_path.as_os_str()));
-    let direct = without_shell(spec, &base, &vars);
+    let nul = |s: &OsStr| s.as_encoded_bytes().contains(&0);
+    if let Some((k, _)) = vars.iter().find(|(k, v)| nul(k) || nul(v)) {
+        return Outcome::failed(format!(
+            "cannot set up the environment: environment variable `{}` contains a NUL byte",
+            k.to_string_lossy()
+        ));
+    }
+    let direct = without_shell(spec, &vars);
     let shell_launch = Launch {
         program: &shell_path,
         arg0: None,
         args: &["-c", spec.command.as_str()],
-        base,
         vars,
         workdir: spec.workdir.as_deref(),
         supervised: ex.opts.supervise,
@@ -123,23 +126,23 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         Some((program, words, pwd)) => {
             let mut vars = shell_launch.vars.clone();
             vars.push((OsStr::new("PWD"), pwd));
-            start(Launch {
+            start(&Launch {
                 program,
                 arg0: Some(words[0]),
                 args: &words[1..],
                 vars,
                 ..shell_launch.clone()
             })
-            .or_else(|_| start(shell_launch))
+            .or_else(|_| start(&shell_launch))
         }
-        None => start(shell_launch),
+        None => start(&shell_launch),
     };
     let mut child = match started {
         Ok(c) => c,
         Err(e) => {
             let mut msg = format!("cannot start `{}`: {e}", spec.shell);
-            if e.raw_os_error() == Some(libc::EMFILE) {
-                msg.push_str("; each running step holds 3 to 5 descriptors: ");
+            if e.raw_os_error() == Some(nix::errno::Errno::EMFILE as i32) {
+                msg.push_str("; each running step holds 3 descriptors: ");
                 msg.push_str("lower `--jobs` or raise `ulimit -n`");
             }
             return Outcome::failed(msg);
@@ -181,7 +184,6 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         pump(&mut err_rx, err_pipe, &exited),
     );
     let _ = out_last;
-    close_later(child, [out_rx, err_rx]);
 
     let mut outcome = match result {
         Err(stop) => Outcome::stopped(stop),
@@ -236,7 +238,7 @@ fn exit_outcome(status: std::process::ExitStatus, stderr_last: &str) -> Outcome 
 
 /// Reads `src` into `pipe` until EOF, or until [`DRAIN_TIMEOUT`] after `exited`.
 pub(crate) async fn pump(
-    src: &mut Receiver,
+    src: &mut (impl AsyncRead + AsFd + Unpin),
     mut pipe: OutputPipe,
     exited: &CancellationToken,
 ) -> (super::Captured, String) {
@@ -245,10 +247,10 @@ pub(crate) async fn pump(
     if read_until(src, &mut buf, &mut pipe, exited.cancelled()).await {
         return pipe.finish();
     }
-    // Once it is reaped, wfc has let go of its write ends: unless something
-    // the process left running holds them, what is left is in the pipe, then
-    // its end. Read that now rather than after the runtime's next turn
-    // reports the pipe readable (the step's end waits on this).
+    // Once it has exited, unless something it left running holds the pipe,
+    // what is left is in the pipe, then its end. Read that now rather than
+    // after the runtime's next turn reports the pipe readable (the step's
+    // end waits on this).
     loop {
         match rustix::io::read(&*src, buf.get()) {
             Ok(0) => return pipe.finish(),
@@ -265,7 +267,7 @@ pub(crate) async fn pump(
 /// Reads `src` into `pipe` as it turns readable until its end (`true`) or
 /// until `stop` completes (`false`).
 async fn read_until(
-    src: &mut Receiver,
+    src: &mut (impl AsyncRead + Unpin),
     buf: &mut ReadBuf,
     pipe: &mut OutputPipe,
     stop: impl std::future::Future<Output = ()>,
@@ -328,30 +330,31 @@ impl ReadBuf {
 /// would only start one program with plain words (see [`super::direct`]).
 fn without_shell<'a>(
     spec: &'a ShellSpec,
-    base: &EnvBlock,
     vars: &[Var<'_>],
-) -> Option<(PathBuf, Vec<&'a str>, std::ffi::OsString)> {
+) -> Option<(PathBuf, Vec<&'a str>, OsString)> {
     if spec.shell != "sh" {
         return None;
     }
     let var = |name: &str| {
-        let set = vars.iter().rev().find(|(k, _)| *k == name).map(|(_, v)| *v);
-        set.or_else(|| base.var(name))
+        let set = vars.iter().rev().find(|(k, _)| *k == name);
+        set.map_or_else(|| std::env::var_os(name), |(_, v)| Some(v.into()))
     };
     // The words first: most commands that are not simple fail here, cheaply.
     let words = super::direct::simple_words(&spec.command)?;
     // A bash function exported under the program's name would run instead
     // of the program where `sh` is bash.
     let bash_function = |k: &OsStr| k.as_encoded_bytes().starts_with(b"BASH_FUNC_");
-    if base.has_prefix("BASH_FUNC_") || vars.iter().any(|(k, _)| bash_function(k)) {
+    if std::env::vars_os().any(|(k, _)| bash_function(&k))
+        || vars.iter().any(|(k, _)| bash_function(k))
+    {
         return None;
     }
     let cwd = match &spec.workdir {
         Some(dir) => dir.clone(),
         None => std::env::current_dir().ok()?,
     };
-    let program = super::direct::find_program(words[0], var("PATH")?, &cwd)?;
-    let pwd = super::direct::shell_pwd(var("PWD"), &cwd)?;
+    let program = super::direct::find_program(words[0], &var("PATH")?, &cwd)?;
+    let pwd = super::direct::shell_pwd(var("PWD").as_deref(), &cwd)?;
     Some((program, words, pwd))
 }
 
