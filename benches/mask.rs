@@ -68,7 +68,7 @@ fn log(n: usize, secret: &str) -> String {
             3 => format!("{{\"level\":\"info\",\"msg\":\"step {i} done\",\"elapsed_ms\":{i}}}"),
             4 if i % 50 == 4 => format!("export TOKEN={secret} # step {i}"),
             5 => format!("test tests::case_{i} ... ok"),
-            6 => format!("warning: unused variable `x{i}` at src/lib.rs:{i}:9"),
+            6 => format!("warning: unused variable `x{i}` at crates/language/src/lib.rs:{i}:9"),
             7 => format!("curl -s 'https://api.example.com/q?name=a%20b&page={i}&size=100'"),
             _ => format!("Downloaded dependency-{i} v1.{i}.{i} ({i} KB) in {i}ms"),
         };

@@ -4,7 +4,7 @@
 //! it must `fork`, whose cost grows with the parent's address space.
 //! `cargo bench --bench spawn` times spawn + wait of `/bin/true` both ways,
 //! 300 times each, with a small heap and with 64 MiB and 1 GiB of touched
-//! heap, and prints the medians (quoted in `src/run/exec/process.rs`). Under
+//! heap, and prints the medians (quoted in `crates/run/src/exec/process.rs`). Under
 //! `cargo test` it spawns 3 times each with a small heap.
 
 use std::os::unix::process::CommandExt;

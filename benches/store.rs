@@ -19,8 +19,8 @@
 
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime};
-use wfc_run::record::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
-use wfc_store::recorder::{lock, RunMeta, StoreRecorder};
+use wfc_run::recorder::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
+use wfc_store::store_recorder::{lock, RunMeta, StoreRecorder};
 use wfc_store::{journal, Store};
 
 /// How many steps a fold of the watch thread finds (every 200 ms; a fan-out
@@ -93,11 +93,11 @@ fn main() {
 }
 
 /// Median time to read the history of a workflow of `steps` steps from a
-/// store holding [`estimate::RECENT`] earlier runs of it, as `wfc run` does
+/// store holding [`history_estimator::RECENT`] earlier runs of it, as `wfc run` does
 /// before a big plan's first step.
 fn history(steps: usize, runs: usize) {
     use rustc_hash::FxHashSet;
-    use wfc_store::estimate::{self, HistoryEstimator};
+    use wfc_store::history_estimator::{self, HistoryEstimator};
     let dir = tempfile::tempdir().expect("a temp dir");
     let store = Store::open(dir.path()).expect("opens");
     let case = Case {
@@ -105,7 +105,7 @@ fn history(steps: usize, runs: usize) {
         every: 0,
         earlier: 0,
     };
-    for k in 0..estimate::RECENT {
+    for k in 0..history_estimator::RECENT {
         record_run(&store, &format!("run-{k}"), steps, case);
     }
     let names: Vec<String> = (0..steps).map(|i| format!("s{i}")).collect();
@@ -123,7 +123,7 @@ fn history(steps: usize, runs: usize) {
     let median = times[times.len() / 2];
     println!(
         "history of {steps} steps, {} runs (run start): {:.1} ms, {:.2} µs/step",
-        estimate::RECENT,
+        history_estimator::RECENT,
         median.as_secs_f64() * 1e3,
         median.as_secs_f64() * 1e6 / steps as f64
     );
@@ -179,7 +179,7 @@ fn fingerprints(steps: usize, runs: usize) {
     let mut times: Vec<Duration> = (0..runs.max(3))
         .map(|_| {
             let t = Instant::now();
-            let stored = wfc_store::resume::stored_fingerprints(&p, wf);
+            let stored = wfc_store::reuse::stored_fingerprints(&p, wf);
             assert!(!stored.is_empty());
             t.elapsed()
         })

@@ -2,7 +2,7 @@
 //! `tests/check/ok-<case>.wf` must report nothing. Each fixture's source and
 //! rendered diagnostics are pinned with insta (`tests/check/snapshots`).
 //! Every failing fixture is reported, not just the first.
-//! Also: every constructor in `src/diag/check.rs` (and `check/`) has a fixture.
+//! Also: every constructor in `crates/language/src/diag/check.rs` (and `check/`) has a fixture.
 
 use std::collections::BTreeSet;
 use wfc_language::diag::render::render;
@@ -71,7 +71,7 @@ fn check_fixtures() {
     });
 }
 
-/// Every diagnostic code constructed in `src/diag/check.rs` has a fixture named after it.
+/// Every diagnostic code constructed in `crates/language/src/diag/check.rs` has a fixture named after it.
 #[test]
 fn every_code_has_a_fixture() {
     let source = [

@@ -1,4 +1,4 @@
-//! Simple commands run without `sh` in between (`src/run/exec/direct.rs`),
+//! Simple commands run without `sh` in between (`crates/run/src/exec/direct.rs`),
 //! and with the shell's results: the same environment, `argv[0]`, `PATH`
 //! search, working directory and failures. Each case runs the command under
 //! `sh` (shortcut taken) and under `/bin/sh` (the same shell, named by path,

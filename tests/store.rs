@@ -6,10 +6,10 @@
 use rusqlite::OptionalExtension;
 use serde_json::json;
 use std::time::{Duration, SystemTime};
-use wfc_run::record::{
+use wfc_run::recorder::{
     Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
 };
-use wfc_store::recorder::{RunMeta, StoreRecorder};
+use wfc_store::store_recorder::{RunMeta, StoreRecorder};
 use wfc_store::{control, query, schema, stats, HistoryEstimator, Store};
 
 fn key(name: &str) -> StepKey {
@@ -271,7 +271,7 @@ fn history_estimates_feed_the_plan() {
     let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 1m }\n  step lint: shell { run \"lint\" estimate 5s }\n}\n";
     let a = wfc_language::analysis::analyze("deploy.wf", src);
     let wf = a.checked.expect("checks").ir;
-    let est = wfc_store::estimate::from_store(dir.path(), "deploy", None).unwrap();
+    let est = wfc_store::history_estimator::from_store(dir.path(), "deploy", None).unwrap();
     let plan = wfc_plan::plan(
         &wf,
         &wfc_plan::ParamInput::default(),
@@ -353,7 +353,7 @@ fn history_taken_after_compiling_gives_the_same_plan() {
     let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 10ms }\n  step lint: shell { run \"lint\" estimate 200ms }\n  step ship: shell { run \"ship\" depends on build, lint\n    on failure rollback { step undo_ship: shell { run \"undo\" } } }\n  finally { step tidy: shell { run \"tidy\" } }\n}\n";
     let a = wfc_language::analysis::analyze("deploy.wf", src);
     let wf = a.checked.expect("checks").ir;
-    let est = wfc_store::estimate::from_store(dir.path(), "deploy", None).unwrap();
+    let est = wfc_store::history_estimator::from_store(dir.path(), "deploy", None).unwrap();
     let compile = |e: &dyn wfc_plan::Estimator| {
         wfc_plan::plan(
             &wf,

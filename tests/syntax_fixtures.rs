@@ -44,7 +44,7 @@ fn syntax_fixtures() {
     });
 }
 
-/// Every code constructed in src/diag/syntax.rs has a fixture.
+/// Every code constructed in crates/language/src/diag/syntax.rs has a fixture.
 #[test]
 fn every_syntax_code_has_a_fixture() {
     let src = std::fs::read_to_string("crates/language/src/diag/syntax.rs").unwrap();

@@ -67,9 +67,7 @@ pub fn run(args: LogsArgs) -> ExitCode {
             )
             .unwrap_or(false);
         let planned = || {
-            let plan = wfc_store::resume::read_plan(&store.conn, &id)
-                .ok()
-                .flatten();
+            let plan = wfc_store::reuse::read_plan(&store.conn, &id).ok().flatten();
             plan.is_some_and(|p| {
                 p["steps"]
                     .as_array()

@@ -6,8 +6,8 @@
 //! invocation or unreadable input (nothing ran), 3 the workflow has errors
 //! (commands that need a valid workflow), 130 cancelled.
 
+mod act;
 mod check;
-mod control;
 mod fmt;
 mod heap;
 mod history;
@@ -84,15 +84,15 @@ enum Command {
     #[command(
         after_help = "Examples:\n  wfc cancel last\n  wfc cancel 20240501-123456-3fa9 --wait"
     )]
-    Cancel(control::CancelArgs),
+    Cancel(act::CancelArgs),
     /// Approve an approval gate of a run (or a check gate paused by `on fail pause`).
     #[command(
         after_help = "Examples:\n  wfc approve 20240501-123456-3fa9 approve\n  wfc approve last 'approve[eu-west]' --as alice"
     )]
-    Approve(control::DecideArgs),
+    Approve(act::DecideArgs),
     /// Reject an approval gate of a run (the gate fails).
     #[command(after_help = "Example:\n  wfc reject last approve --as bob")]
-    Reject(control::DecideArgs),
+    Reject(act::DecideArgs),
     /// Runs, success rates, p50/p95 durations, retries, flakiest and slowest steps.
     #[command(
         after_help = "Examples:\n  wfc stats\n  wfc stats deploy --last 50\n  wfc stats --format json"
@@ -155,9 +155,9 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Resume(args) => resume::run(args),
-        Command::Cancel(args) => control::cancel(args),
-        Command::Approve(args) => control::decide(args, wfc_store::control::Decision::Approved),
-        Command::Reject(args) => control::decide(args, wfc_store::control::Decision::Rejected),
+        Command::Cancel(args) => act::cancel(args),
+        Command::Approve(args) => act::decide(args, wfc_store::control::Decision::Approved),
+        Command::Reject(args) => act::decide(args, wfc_store::control::Decision::Rejected),
         Command::Stats(args) => stats::run(args),
         Command::Completions { shell } => {
             let shell = match shell {

@@ -154,7 +154,7 @@ pub fn compile(
     }
 }
 
-/// Takes the run store's history estimates (see [`wfc_store::estimate`])
+/// Takes the run store's history estimates (see [`wfc_store::history_estimator`])
 /// into a compiled plan.
 pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
     let names = plan.main.steps.iter().map(|s| s.name.as_str());
@@ -172,7 +172,7 @@ pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
 /// with the steps.
 pub struct HistoryReader {
     names: std::sync::mpsc::Sender<(String, Vec<String>)>,
-    reading: std::thread::JoinHandle<Option<wfc_store::estimate::HistoryEstimator>>,
+    reading: std::thread::JoinHandle<Option<wfc_store::history_estimator::HistoryEstimator>>,
 }
 
 impl HistoryReader {
@@ -207,7 +207,7 @@ impl HistoryReader {
                 // No names: the plan was big after all, or did not compile.
                 let (workflow, names) = asked.recv().ok()?;
                 let only = names.iter().map(String::as_str).collect();
-                wfc_store::estimate::from_open_store(&store, &workflow, Some(&only))
+                wfc_store::history_estimator::from_open_store(&store, &workflow, Some(&only))
             })
             .ok()?;
         Some(HistoryReader { names, reading })
@@ -228,12 +228,15 @@ fn read_history<'a>(
     names: impl Iterator<Item = &'a str>,
     workflow: &str,
     dir: &std::path::Path,
-) -> Option<wfc_store::estimate::HistoryEstimator> {
+) -> Option<wfc_store::history_estimator::HistoryEstimator> {
     let only: rustc_hash::FxHashSet<&str> = names.collect();
-    wfc_store::estimate::from_store(dir, workflow, Some(&only))
+    wfc_store::history_estimator::from_store(dir, workflow, Some(&only))
 }
 
-fn apply_history(plan: &mut plan::Plan, history: Option<wfc_store::estimate::HistoryEstimator>) {
+fn apply_history(
+    plan: &mut plan::Plan,
+    history: Option<wfc_store::history_estimator::HistoryEstimator>,
+) {
     if let Some(h) = history {
         plan.reestimate(&|name| h.median(name));
     }

@@ -8,7 +8,7 @@
 //!    a params file); secrets are not in the store, so they come from their
 //!    defaults (the environment) or `--param` again.
 //! 3. The new plan is compared with the recorded one
-//!    ([`wfc_store::resume::compare`]): a change to a step that
+//!    ([`wfc_store::reuse::compare`]): a change to a step that
 //!    succeeded refuses the resume, naming the step and what changed.
 //! 4. The run goes on under the same id, as a new session: the steps that
 //!    succeeded are restored with their outputs and not run again; failed,
@@ -21,7 +21,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wfc_plan::Value;
-use wfc_store::resume;
+use wfc_store::reuse;
 
 #[derive(Args)]
 pub struct ResumeArgs {
@@ -49,7 +49,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let rec = match resume::recorded(&store.conn, &id) {
+    let rec = match reuse::recorded(&store.conn, &id) {
         Ok(r) => r,
         Err(e) => return store_error(e),
     };
@@ -115,8 +115,8 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             rec.workflow
         ));
     }
-    let (succeeded, compensated) = match resume::succeeded(&store.conn, &id)
-        .and_then(|s| Ok((s, resume::compensated(&store.conn, &id)?)))
+    let (succeeded, compensated) = match reuse::succeeded(&store.conn, &id)
+        .and_then(|s| Ok((s, reuse::compensated(&store.conn, &id)?)))
     {
         Ok(s) => s,
         Err(e) => return store_error(e),
@@ -137,8 +137,8 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     let changed = file_hash != rec.file_hash;
     if let Some(recorded) = &rec.plan {
         let now: serde_json::Value =
-            serde_json::from_str(&resume::fingerprints(&plan, &wf)).expect("fingerprints are JSON");
-        let diff = resume::compare(recorded, &now, &names);
+            serde_json::from_str(&reuse::fingerprints(&plan, &wf)).expect("fingerprints are JSON");
+        let diff = reuse::compare(recorded, &now, &names);
         if !diff.blocking.is_empty() {
             let mut msg = format!(
                 "run {id} cannot be resumed: {} changed in a way that invalidates the recorded plan:\n",
@@ -172,7 +172,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             input.file.display()
         ));
     }
-    if let Err(e) = resume::clear_rejections(&store.conn, &id) {
+    if let Err(e) = reuse::clear_rejections(&store.conn, &id) {
         return store_error(e);
     }
     let restored: Vec<(String, Value)> = succeeded

@@ -17,12 +17,12 @@ use wfc_run::exec::{ExecOptions, Executor};
 use wfc_run::gates::{Approvals, CliApprovals};
 use wfc_run::progress::Display;
 use wfc_run::reaper::Reaper;
-use wfc_run::record::Recorders;
+use wfc_run::recorder::Recorders;
 use wfc_run::report::ReportWriter;
 use wfc_run::runner::LineOutput;
 use wfc_run::{say, signals, RunOptions, Runner};
-use wfc_store::recorder::RunMeta;
 use wfc_store::session::RunSession;
+use wfc_store::store_recorder::RunMeta;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -218,7 +218,7 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
         let fingerprints = args
             .store
             .as_ref()
-            .map(|_| wfc_store::resume::stored_fingerprints(plan, &wf));
+            .map(|_| wfc_store::reuse::stored_fingerprints(plan, &wf));
         wfc_language::timings::mark("fingerprints");
         drop(wf);
         plan_cmd::with_history(plan, &args.history);
@@ -341,7 +341,7 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
             runner.run(cancel, force).await
         })
     });
-    if session.is_some() && result.status != wfc_run::record::RunStatus::Succeeded {
+    if session.is_some() && result.status != wfc_run::recorder::RunStatus::Succeeded {
         say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
     wfc_language::timings::mark("run ended");
@@ -377,7 +377,7 @@ fn take_fingerprints<'s>(
     let started = std::thread::Builder::new()
         .name("wfc-fingerprint".into())
         .spawn_scoped(scope, move || {
-            let taken = wfc_store::resume::stored_fingerprints(plan, &wf);
+            let taken = wfc_store::reuse::stored_fingerprints(plan, &wf);
             drop(wf);
             let _ = tx.send(taken);
             wfc_language::timings::mark("fingerprints (recorded at the next turn)");
@@ -392,7 +392,7 @@ fn take_fingerprints<'s>(
 pub fn new_run_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let now = std::time::SystemTime::now();
-    let ts = wfc_run::record::timestamp(now);
+    let ts = wfc_run::recorder::timestamp(now);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u32(std::process::id());
     let digits: String = ts.chars().filter(char::is_ascii_digit).take(14).collect();

@@ -15,7 +15,7 @@
 //!   [`attempt`] is one step's task (retries from [`retry`], timeouts);
 //!   [`gates`] decides gates and waits for approvals;
 //! - [`runner`] runs the whole thing: main graph, compensations, handlers;
-//! - [`record`] is what the run reports ([`record::Recorder`]), to the
+//! - [`recorder`] is what the run reports ([`recorder::Recorder`]), to the
 //!   terminal ([`progress`]), a JSON file ([`report`]) and later the run store;
 //!   [`signals`] turns Ctrl-C into cancellation; [`say`] writes wfc's own
 //!   messages without stopping the run when nobody reads them; [`reaper`] makes sure step
@@ -29,7 +29,7 @@ pub mod progress;
 /// Shell quoting lives below both the checker and the interpreter.
 pub use wfc_language::shell_syntax as quote;
 pub mod reaper;
-pub mod record;
+pub mod recorder;
 pub mod report;
 pub mod retry;
 pub mod runner;

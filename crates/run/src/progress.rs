@@ -12,7 +12,7 @@
 //! hence the lock). Everything shown is already masked.
 
 use super::exec::{LineSink, Stream};
-use super::record::{
+use super::recorder::{
     Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
 };
 use super::runner::LineOutput;

@@ -6,7 +6,7 @@
 //! it receives is already masked.
 
 use super::mask::Masker;
-use super::record::{
+use super::recorder::{
     timestamp, Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus,
 };
 use serde_json::{json, Map, Value as J};

@@ -17,7 +17,7 @@
 use super::exec::{Execute, LineSink};
 use super::gates::Approvals;
 use super::mask::Masker;
-use super::record::{GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepKey};
+use super::recorder::{GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepKey};
 use super::scheduler::Mode;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};

@@ -24,7 +24,7 @@
 
 use super::attempt::{self, AttemptResult, Event, Job};
 use super::exec::Status;
-use super::record::{Attempt, GraphName, StepEnd, StepKey, StepStatus};
+use super::recorder::{Attempt, GraphName, StepEnd, StepKey, StepStatus};
 use super::runner::Runner;
 use super::spec::{prepare, GateSpec, Prepared};
 use super::state::{Admit, Resolution, State, Topology};

@@ -13,7 +13,7 @@
 //! (a read guarded by `default(…)`, a sequential loop's iterations), which
 //! count down as for a success.
 
-use super::record::StepStatus;
+use super::recorder::StepStatus;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use wfc_language::ir::Wait;

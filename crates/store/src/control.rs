@@ -60,7 +60,7 @@ fn is_zombie(pid: i32) -> bool {
 
 /// Marks runs whose process is gone as `interrupted`; returns their ids.
 pub fn reap(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    let host = super::recorder::hostname();
+    let host = super::store_recorder::hostname();
     let now = now_ms();
     let (mut dead, mut live) = (Vec::new(), Vec::new());
     {
@@ -227,7 +227,7 @@ pub fn decide(
     let Some(status) = status else {
         return Err(format!("no run `{id}` in the store"));
     };
-    let plan = super::resume::read_plan(conn, id).map_err(s)?;
+    let plan = super::reuse::read_plan(conn, id).map_err(s)?;
     if status == "succeeded" {
         return Err(format!(
             "run {id} already succeeded; there is nothing left to approve"
@@ -235,7 +235,7 @@ pub fn decide(
     }
     // The gate must be a step of the run's plan.
     if let Some(plan) = plan {
-        let gates = super::resume::gates(&plan);
+        let gates = super::reuse::gates(&plan);
         if !gates.iter().any(|g| g == step) {
             let hint = if gates.is_empty() {
                 "the run has no gates".to_owned()
@@ -277,7 +277,7 @@ pub fn decide(
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .map_err(s)?;
-        let when = wfc_run::record::timestamp(
+        let when = wfc_run::recorder::timestamp(
             std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
         );
         let next = if d == "rejected" && status != "running" {
@@ -407,14 +407,14 @@ pub struct Watch {
 
 impl Watch {
     /// Watches run `run_id` on `conn`, the run recorder's connection
-    /// ([`super::recorder::StoreRecorder::connection`]): folds its journal,
+    /// ([`super::store_recorder::StoreRecorder::connection`]): folds its journal,
     /// refreshes its heartbeat, cancels `cancel` when `wfc cancel` asks, and
     /// records the plan's fingerprints when they come from their thread.
     pub fn start_on(
-        conn: super::recorder::Shared,
+        conn: super::store_recorder::Shared,
         run_id: &str,
         cancel: CancellationToken,
-        late_plan: super::recorder::LatePlan,
+        late_plan: super::store_recorder::LatePlan,
     ) -> Result<Watch, String> {
         let (stop, stopped) = std::sync::mpsc::channel();
         let id = run_id.to_owned();
@@ -439,15 +439,15 @@ impl Drop for Watch {
 }
 
 fn watch(
-    conn: &super::recorder::Shared,
+    conn: &super::store_recorder::Shared,
     id: &str,
     cancel: &CancellationToken,
-    late_plan: &super::recorder::LatePlan,
+    late_plan: &super::store_recorder::LatePlan,
     stop: &std::sync::mpsc::Receiver<()>,
 ) {
     let mut last_beat = std::time::Instant::now();
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
-        let mut conn = super::recorder::lock(conn);
+        let mut conn = super::store_recorder::lock(conn);
         if !cancel.is_cancelled() {
             let asked: Option<Option<i64>> = conn
                 .query_row(

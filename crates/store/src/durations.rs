@@ -1,5 +1,5 @@
 //! A run's successful durations in one row: the `durations` table, what
-//! the history estimates ([`super::estimate`]) read.
+//! the history estimates ([`super::history_estimator`]) read.
 //!
 //! The same figures are in the run's `steps` rows, but reading them there
 //! walks every row of every recent run: at 5,000 steps, ten runs' rows are

@@ -2,7 +2,7 @@
 //! records reach the database.
 //!
 //! The store must hold every state change before the scheduler acts on it
-//! (see [`super::recorder`]): a step recorded as running before its process
+//! (see [`super::store_recorder`]): a step recorded as running before its process
 //! starts, as succeeded before its dependents start. Committing an SQLite
 //! transaction on every turn of the scheduler did that, but cost ~150 µs a
 //! step of the scheduler's CPU: seven statements, then every page they

@@ -13,17 +13,17 @@
 //! - [`schema`] — the tables, and the migration from the version before;
 //! - [`journal`] — the running run's record file and how it is folded in
 //!   ([`record`]: what it holds and the rows each writes; [`wire`]: its frames);
-//! - [`durations`] — each run's successful durations in one row, for [`estimate`];
-//! - [`recorder`] — [`StoreRecorder`], a [`wfc_run::record::Recorder`]
+//! - [`durations`] — each run's successful durations in one row, for [`history_estimator`];
+//! - [`store_recorder`] — [`StoreRecorder`], a [`wfc_run::recorder::Recorder`]
 //!   that journals every state change before the run goes on;
 //! - [`logs`] — step log files, a [`wfc_run::runner::LineOutput`] that
 //!   writes them (and passes lines on to the terminal);
 //! - [`query`] — history and one run's detail (`wfc history`, `wfc status`);
 //! - [`stats`] — per workflow and per step figures (`wfc stats`);
-//! - [`estimate`] — a history-based [`wfc_plan::Estimator`];
+//! - [`history_estimator`] — a history-based [`wfc_plan::Estimator`];
 //! - [`control`] — what other processes ask of a run (cancel, approvals),
 //!   the heartbeat, and marking crashed runs as interrupted;
-//! - [`resume`] — plan fingerprints and what a resumed run restores;
+//! - [`reuse`] — plan fingerprints and what a resumed run restores;
 //! - [`session`] — what `wfc run` / `wfc resume` plug into the interpreter.
 //!
 //! Connections: WAL journal (readers never block the writer, so `wfc status`
@@ -39,20 +39,20 @@
 
 pub mod control;
 pub mod durations;
-pub mod estimate;
+pub mod history_estimator;
 pub mod journal;
 pub mod logs;
 pub mod query;
 pub mod record;
-pub mod recorder;
-pub mod resume;
+pub mod reuse;
 pub mod schema;
 pub mod session;
 pub mod stats;
+pub mod store_recorder;
 pub mod wire;
 
-pub use estimate::HistoryEstimator;
-pub use recorder::StoreRecorder;
+pub use history_estimator::HistoryEstimator;
+pub use store_recorder::StoreRecorder;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -194,7 +194,7 @@ pub fn now_ms() -> i64 {
 
 /// An RFC 3339 timestamp of milliseconds since the epoch.
 pub fn stamp(ms: i64) -> String {
-    wfc_run::record::timestamp(SystemTime::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64))
+    wfc_run::recorder::timestamp(SystemTime::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64))
 }
 
 /// A hash of a file's text (FNV-1a 64, hex): enough to notice a change.

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use wfc_run::exec::{LineSink, Stream};
-use wfc_run::record::{timestamp, GraphName, StepKey};
+use wfc_run::recorder::{timestamp, GraphName, StepKey};
 use wfc_run::runner::LineOutput;
 
 /// The log files of one run, relative to the state directory: `logs/RUN/`

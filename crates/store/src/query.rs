@@ -204,7 +204,7 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
         }
     }
     // Plan steps never started.
-    if let Some(plan) = super::resume::read_plan(conn, id)? {
+    if let Some(plan) = super::reuse::read_plan(conn, id)? {
         let main_count = steps.iter().take_while(|s| s.graph == "main").count();
         let mut pending = Vec::new();
         for s in plan["steps"].as_array().into_iter().flatten() {

@@ -6,13 +6,13 @@
 
 use super::control::{AnyApprovals, StoreApprovals, Watch};
 use super::logs::LogOutput;
-use super::recorder::{RunMeta, StoreRecorder};
+use super::store_recorder::{RunMeta, StoreRecorder};
 use super::Store;
 use std::path::Path;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use wfc_run::gates::Approvals;
-use wfc_run::record::Recorder;
+use wfc_run::recorder::Recorder;
 use wfc_run::runner::LineOutput;
 
 /// One start (or resumption) of a recorded run.
@@ -22,9 +22,9 @@ pub struct RunSession {
     run_id: String,
     recorder: Option<StoreRecorder>,
     /// The recorder's connection, which the watch thread shares.
-    conn: super::recorder::Shared,
+    conn: super::store_recorder::Shared,
     /// The plan's fingerprints still to come, which the watch thread records.
-    late_plan: super::recorder::LatePlan,
+    late_plan: super::store_recorder::LatePlan,
     headers: super::logs::Headers,
 }
 
@@ -72,7 +72,7 @@ impl RunSession {
     pub fn recorder(&mut self) -> Box<dyn Recorder> {
         match self.recorder.take() {
             Some(r) => Box::new(r),
-            None => Box::new(wfc_run::record::NoRecorder),
+            None => Box::new(wfc_run::recorder::NoRecorder),
         }
     }
 

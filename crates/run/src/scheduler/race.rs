@@ -2,7 +2,7 @@
 //! decided (see [`crate::state::Topology::member_ended`]).
 
 use super::GraphRun;
-use crate::record::StepStatus;
+use crate::recorder::StepStatus;
 use crate::runner::Runner;
 use crate::state::{Resolution, State};
 use wfc_plan::InstanceId;

@@ -3,8 +3,8 @@
 //! their loop broke). Each is recorded with why.
 
 use super::{is_join, GraphRun};
-use crate::record::GraphName;
-use crate::record::{StepEnd, StepStatus};
+use crate::recorder::GraphName;
+use crate::recorder::{StepEnd, StepStatus};
 use crate::runner::Runner;
 use crate::state::{Resolution, State};
 use std::time::Duration;

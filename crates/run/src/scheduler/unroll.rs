@@ -3,7 +3,7 @@
 //! (see [`wfc_plan::expand`]); the templates then wait as joins.
 
 use super::{GraphRef, GraphRun, StepRun};
-use crate::record::StepStatus;
+use crate::recorder::StepStatus;
 use crate::runner::Runner;
 use crate::state::Resolution;
 use std::sync::Arc;

@@ -31,7 +31,7 @@ use serde_json::json;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
-use wfc_run::record::{
+use wfc_run::recorder::{
     Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus,
 };
 
@@ -40,7 +40,7 @@ use wfc_run::record::{
 pub struct RunMeta {
     /// [`super::file_hash`] of the workflow file.
     pub file_hash: String,
-    /// The plan's fingerprints as stored ([`super::resume::stored_fingerprints`]).
+    /// The plan's fingerprints as stored ([`super::reuse::stored_fingerprints`]).
     pub plan: Vec<u8>,
 }
 
