@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Local SMTP sink for wfc's email tests (needs `pip install aiosmtpd`).
 
-Started by scripts/start-smtp-sink (see there); tests/run_email.rs uses it.
+Started by scripts/start-smtp-sink (see there); crates/testkit's SmtpSink uses it.
 
 Every accepted message is written atomically to OUTDIR as
   NNNNNN.eml   - the raw message as received (DATA)

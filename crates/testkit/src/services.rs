@@ -1,0 +1,142 @@
+//! Servers the tests talk to, started by the repository's scripts: a
+//! Docker-API engine (`scripts/start-docker-api`, Podman), shared by every
+//! test of a process, and SMTP sinks (`scripts/start-smtp-sink`), one per
+//! test. Each start returns why it cannot run here instead of failing, for
+//! [`crate::skip`].
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The repository's root.
+pub fn repo() -> &'static Path {
+    // This crate is crates/testkit.
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// A free TCP port on 127.0.0.1 (free when asked: a server should bind it soon).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// A Docker-API engine with the test image.
+pub struct DockerEngine {
+    /// Its `DOCKER_HOST` (`unix:///…`).
+    pub host: String,
+    /// The test image (busybox), `WFC_TEST_IMAGE` or `localhost/wfc-test:latest`.
+    pub image: String,
+}
+
+/// The engine at `DOCKER_HOST` if that is set, else a Podman API service
+/// started once per process (the tests of one binary share it: two starts at
+/// once would race on its socket and image).
+pub fn docker_engine() -> Result<&'static DockerEngine, String> {
+    static ENGINE: OnceLock<Result<DockerEngine, String>> = OnceLock::new();
+    ENGINE
+        .get_or_init(start_docker_engine)
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn start_docker_engine() -> Result<DockerEngine, String> {
+    let image =
+        std::env::var("WFC_TEST_IMAGE").unwrap_or_else(|_| "localhost/wfc-test:latest".into());
+    if let Ok(host) = std::env::var("DOCKER_HOST") {
+        return Ok(DockerEngine { host, image });
+    }
+    let script = repo().join("scripts/start-docker-api");
+    let out = Command::new(&script)
+        .env("WFC_NO_INSTALL", "1")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "scripts/start-docker-api failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let host = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("DOCKER_HOST="))
+        .ok_or_else(|| format!("unexpected output from start-docker-api: {text}"))?;
+    Ok(DockerEngine {
+        host: host.to_owned(),
+        image,
+    })
+}
+
+/// A running SMTP sink (`scripts/smtp_sink.py`) that stores each message it
+/// receives in its own folder; killed on drop.
+pub struct SmtpSink {
+    pid: i32,
+    /// The port it listens on, on 127.0.0.1.
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    /// Starts a sink on a free port, with `args` for the script (`--tls`,
+    /// `--auth`, …), or explains why it cannot run here.
+    pub fn start(args: &[&str]) -> Result<SmtpSink, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let out = Command::new(repo().join("scripts/start-smtp-sink"))
+            .arg(port.to_string())
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run scripts/start-smtp-sink: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "scripts/start-smtp-sink failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let pid = text
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("SMTP_SINK_PID="))
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("unexpected output from start-smtp-sink: {text}"))?;
+        Ok(SmtpSink { pid, port, dir })
+    }
+
+    /// The envelopes (JSON) and raw messages received so far, oldest first.
+    pub fn messages(&self) -> Vec<(serde_json::Value, String)> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|json| {
+                let env = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+                let eml = std::fs::read_to_string(json.with_extension("eml")).unwrap();
+                (env, eml)
+            })
+            .collect()
+    }
+
+    /// The messages once there are `n` (or all there are after 5 s).
+    pub fn wait_messages(&self, n: usize) -> Vec<(serde_json::Value, String)> {
+        let start = Instant::now();
+        loop {
+            let m = self.messages();
+            if m.len() >= n || start.elapsed() > Duration::from_secs(5) {
+                return m;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.pid.to_string()).status();
+    }
+}

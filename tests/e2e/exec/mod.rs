@@ -1,0 +1,11 @@
+//! The executors in-process, against real processes and servers: `shell`
+//! (and simple commands run without a shell), `docker`, `email`, `http`;
+//! and what they rely on, quoting and masking.
+
+mod direct;
+mod docker;
+mod email;
+mod http;
+mod mask;
+mod quote;
+mod shell;

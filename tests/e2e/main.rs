@@ -1,0 +1,40 @@
+//! wfc end to end: the real `wfc` binary on workflows in temporary
+//! directories (through [`wfc_testkit::Case`]), and the executors and the
+//! run store against real processes, files and servers. One test binary,
+//! so the workspace is linked once for all of them:
+//!
+//! - `cli`: `wfc check`, `fmt`, `plan`, `--help`, exit codes.
+//! - `run`: `wfc run` — ordering, jobs, retries, timeouts, handlers,
+//!   signals, races, skips, steps that talk to servers, hostile values.
+//! - `exec`: each executor in-process (shell, direct, docker, email, http),
+//!   quoting and masking.
+//! - `store`: the run store through its library and through `wfc`: crash
+//!   and resume, cancel and approve from another process, history.
+//! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
+//!
+//! The tests run as threads of one process: a test gives environment to the
+//! processes it starts, never sets its own. A test whose component (Podman,
+//! the SMTP sink, Graphviz, …) cannot run here prints `SKIPPED: why` and
+//! passes, except under `CI=true` ([`wfc_testkit::skip`]).
+//! Run one area with `cargo test --test e2e run::` (or `exec::`, `store::`…).
+
+mod cli;
+mod exec;
+mod run;
+mod secrets;
+mod store;
+
+use wfc_testkit::Case;
+
+/// The `wfc` binary this test binary was built with.
+const WFC: &str = env!("CARGO_BIN_EXE_wfc");
+
+/// A fresh temporary directory to run [`WFC`] in.
+fn case() -> Case {
+    Case::new(WFC)
+}
+
+/// A case holding `text` as its workflow (`w.wf`).
+fn workflow(text: &str) -> Case {
+    case().workflow(text)
+}

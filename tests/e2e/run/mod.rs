@@ -1,0 +1,18 @@
+//! `wfc run` end to end: the real binary on fixture workflows (`tests/run/`)
+//! and small inline ones, asserting on what the steps leave behind — files,
+//! logs, surviving processes — on the report and on the exit code.
+
+mod cli;
+mod injection;
+mod races;
+mod services;
+mod skips;
+mod workflows;
+
+use wfc_testkit::Case;
+
+/// A case holding the fixture `tests/run/NAME` as its workflow.
+fn fixture(name: &str) -> Case {
+    let path = wfc_testkit::repo().join("tests/run").join(name);
+    super::workflow(&std::fs::read_to_string(path).unwrap())
+}

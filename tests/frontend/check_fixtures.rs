@@ -1,0 +1,254 @@
+//! Checker fixtures: `tests/check/<CODE>-<case>.wf` must report `<CODE>`;
+//! `tests/check/ok-<case>.wf` must report nothing. Each fixture's source and
+//! rendered diagnostics are pinned with insta (`tests/check/snapshots`).
+//! Every failing fixture is reported, not just the first.
+//! Also: every constructor in `crates/language/src/diag/check.rs` (and `check/`) has a fixture.
+
+use std::collections::BTreeSet;
+use wfc_language::diag::render::render;
+use wfc_language::span::SourceFile;
+
+fn fixtures() -> Vec<(String, String)> {
+    let mut paths: Vec<_> = std::fs::read_dir("tests/check")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wf"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().to_string();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect()
+}
+
+/// Parses and checks; returns the codes and the rendering.
+fn run(name: &str, text: &str) -> (Vec<&'static str>, String) {
+    let parsed = wfc_language::syntax::parse(text);
+    let source = SourceFile::new(format!("{name}.wf"), text);
+    if !parsed.diagnostics.is_empty() {
+        let rendered: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| render(d, &source, false))
+            .collect();
+        panic!("{name}: syntax errors:\n{}", rendered.join("\n"));
+    }
+    let file = parsed.file.expect("parsed");
+    let checked = wfc_language::check::check(&file);
+    let rendered = checked
+        .diagnostics
+        .iter()
+        .map(|d| render(d, &source, false))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let codes = checked.diagnostics.iter().map(|d| d.code).collect();
+    (codes, rendered)
+}
+
+#[test]
+fn check_fixtures() {
+    wfc_testkit::check_each(fixtures(), |name, text| {
+        let (codes, rendered) = run(name, &text);
+        let snapshot = format!("{text}\n---- diagnostics ----\n{rendered}");
+        insta::with_settings!({ snapshot_path => "../check/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, snapshot);
+        });
+        let expected = name.split('-').next().unwrap();
+        if expected == "ok" {
+            assert!(
+                codes.is_empty(),
+                "expected no diagnostics, got {codes:?}\n{rendered}"
+            );
+        } else {
+            assert!(
+                codes.contains(&expected),
+                "expected {expected}, got {codes:?}\n{rendered}"
+            );
+        }
+    });
+}
+
+/// Every diagnostic code constructed in `crates/language/src/diag/check.rs` has a fixture named after it.
+#[test]
+fn every_code_has_a_fixture() {
+    let source = [
+        "crates/language/src/diag/check.rs",
+        "crates/language/src/diag/check/exprs.rs",
+    ]
+    .map(|f| std::fs::read_to_string(f).unwrap())
+    .join("\n");
+    let mut codes = BTreeSet::new();
+    for quote in source.split('"').skip(1).step_by(2) {
+        let b = quote.as_bytes();
+        if b.len() == 5 && (b[0] == b'E' || b[0] == b'W') && b[1..].iter().all(u8::is_ascii_digit) {
+            codes.insert(quote.to_string());
+        }
+    }
+    assert!(codes.len() > 40, "found only {codes:?}");
+    let names: Vec<String> = fixtures().into_iter().map(|(n, _)| n).collect();
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|c| !names.iter().any(|n| n.starts_with(&format!("{c}-"))))
+        .collect();
+    assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
+    for n in &names {
+        let code = n.split('-').next().unwrap();
+        assert!(code == "ok" || codes.contains(code), "{n}: no such code");
+    }
+}
+
+/// The IR of the language sketch's example: names resolved, implied deps recorded.
+#[test]
+fn ir_records_implied_dependencies_and_references() {
+    let text = std::fs::read_to_string("tests/check/ok-deploy.wf").unwrap();
+    let file = wfc_language::syntax::parse(&text).file.unwrap();
+    let checked = wfc_language::check::check(&file);
+    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+    let wf = &checked.ir;
+    let gate = wf.step_named("coverage_ok").unwrap();
+    let test = wf.step_named("test").unwrap();
+    assert_eq!(wf.steps[gate].implied, vec![test]);
+    assert!(wf
+        .references
+        .iter()
+        .any(|r| r.target == wfc_language::ir::Symbol::Step(test)));
+    let ship = wf.step_named("ship").unwrap();
+    assert_eq!(wf.steps[ship].retry.as_ref().unwrap().count, 3);
+    let lint = wf.step_named("lint").unwrap();
+    assert_eq!(
+        wf.steps[lint].retry.as_ref().unwrap().count,
+        2,
+        "defaults apply"
+    );
+    assert_eq!(wf.steps[lint].timeout_ms, Some(600_000));
+}
+
+/// The types of every `step.output` read in one step's fields, as `name.field: type`.
+fn output_reads(wf: &wfc_language::ir::Workflow, step: &str) -> Vec<String> {
+    use wfc_language::ir::{Expr, ExprKind, FieldValue, InterpPart};
+    fn walk(wf: &wfc_language::ir::Workflow, e: &Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::StepOutput {
+                step,
+                field,
+                output,
+            } => {
+                let name = &wf.steps[*step].name;
+                let field = output
+                    .as_ref()
+                    .map_or(field.clone(), |o| format!("outputs.{o}"));
+                out.push(format!("{name}.{field}: {}", e.ty));
+            }
+            ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().for_each(|x| walk(wf, x, out)),
+            ExprKind::Map(kv) => kv.iter().for_each(|(_, x)| walk(wf, x, out)),
+            ExprKind::Interp(parts) => parts.iter().for_each(|p| {
+                if let InterpPart::Expr(x) = p {
+                    walk(wf, x, out)
+                }
+            }),
+            ExprKind::Unary(_, x) | ExprKind::Field(x, _) => walk(wf, x, out),
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+                walk(wf, a, out);
+                walk(wf, b, out);
+            }
+            _ => {}
+        }
+    }
+    let s = &wf.steps[wf.step_named(step).unwrap()];
+    let mut out = Vec::new();
+    for f in &s.fields {
+        match &f.value {
+            FieldValue::Expr(x) => walk(wf, x, &mut out),
+            FieldValue::Map(kv) => kv.iter().for_each(|(_, x)| walk(wf, x, &mut out)),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn outputs_are_typed_through_control_flow() {
+    let text = std::fs::read_to_string("tests/check/ok-every-construct.wf").unwrap();
+    let file = wfc_language::syntax::parse(&text).file.unwrap();
+    let checked = wfc_language::check::check(&file);
+    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+    let wf = &checked.ir;
+    assert_eq!(
+        output_reads(wf, "after"),
+        ["approve.approved_by: string", "approve.passed: bool"]
+    );
+    assert_eq!(
+        output_reads(wf, "approved"),
+        ["approve.approved_by: string?", "dev_note.exit_code: int?"]
+    );
+    assert_eq!(
+        output_reads(wf, "summary"),
+        [
+            "ship.stdout: list<string>",
+            "ship.exit_code: list<int>",
+            "ship.stdout: list<string>",
+            "inner.stdout: list<list<string>>"
+        ]
+    );
+    assert_eq!(output_reads(wf, "eu_only"), ["ship.stdout: string"]);
+    assert_eq!(output_reads(wf, "inner"), ["ship.stderr: string"]);
+    assert_eq!(output_reads(wf, "unship"), ["ship.exit_code: int"]);
+    assert_eq!(
+        output_reads(wf, "notify"),
+        ["probe_eu.status: int?", "a.stdout: string"]
+    );
+    assert_eq!(output_reads(wf, "alert"), ["build.stdout: string?"]);
+    // `api` is optional: its outputs may not exist, unless the reader waits
+    // for it with `depends on` (it then runs only if `api` succeeded).
+    assert_eq!(
+        output_reads(wf, "quality")[0],
+        "api.status: int?",
+        "read through default()"
+    );
+    assert_eq!(
+        output_reads(wf, "json_gate"),
+        [
+            "api.json: json",
+            "build.outputs.meta: json",
+            "api.headers: map<string>"
+        ]
+    );
+    assert_eq!(
+        output_reads(wf, "done"),
+        ["mail.delivered: bool", "build.stdout: string"]
+    );
+
+    let id = |n: &str| wf.step_named(n).unwrap();
+    let implied = |n: &str| wf.steps[id(n)].implied.clone();
+    assert_eq!(implied("ship"), [id("container"), id("build")]);
+    assert_eq!(
+        implied("alert"),
+        Vec::<usize>::new(),
+        "handlers do not wait for the main graph"
+    );
+    assert_eq!(implied("alert2"), [id("alert")]);
+    assert_eq!(
+        implied("unship"),
+        Vec::<usize>::new(),
+        "a rollback reads its step without an edge"
+    );
+    assert_eq!(
+        wf.steps[id("unship")].role,
+        wfc_language::ir::Role::Rollback { of: id("ship") }
+    );
+    assert_eq!(wf.steps[id("ship")].rollback, [id("unship")]);
+    // `else if` waits for what the first condition reads (nothing here), and the
+    // gate reads api and build.
+    assert_eq!(implied("quality"), [id("api"), id("build")]);
+    let lint_defaults = &wf.steps[id("head")];
+    assert_eq!(lint_defaults.timeout_ms, Some(600_000));
+    assert_eq!(
+        lint_defaults.retry.as_ref().unwrap().strategy,
+        wfc_language::ir::Backoff::Linear
+    );
+    assert_eq!(wf.concurrency, Some(2));
+    assert_eq!(wf.description.as_deref(), Some("every construct"));
+}

@@ -1,0 +1,567 @@
+//! Engine tests for the editor features, with cursor markers.
+//!
+//! Each case is a workflow text with `$0` where the cursor is; the results
+//! (completions, hovers, definitions, references, renames, code actions) are
+//! rendered as text and snapshotted with insta (`tests/frontend/snapshots/`).
+
+use wfc_language::ide::{CompletionItem, Doc};
+use wfc_lsp::Analysis;
+
+/// The text without its `$0` marker, and the marker's offset.
+fn cursor(src: &str) -> (String, usize) {
+    let at = src.find("$0").expect("a $0 cursor marker");
+    (src.replacen("$0", "", 1), at)
+}
+
+fn doc(src: &str) -> (Doc, usize) {
+    let (text, at) = cursor(src);
+    (Doc::new("test.wf", &text), at)
+}
+
+fn render_completions(items: &[CompletionItem]) -> String {
+    let mut items: Vec<&CompletionItem> = items.iter().collect();
+    items.sort_by(|a, b| {
+        let ka = a.sort_key.as_deref().unwrap_or(&a.label);
+        let kb = b.sort_key.as_deref().unwrap_or(&b.label);
+        ka.cmp(kb).then(a.label.cmp(&b.label))
+    });
+    items
+        .iter()
+        .map(|i| {
+            let mut line = format!("{} ({:?})", i.label, i.kind);
+            if let Some(d) = &i.detail {
+                line.push_str(&format!(" — {}", d.lines().next().unwrap_or("")));
+            }
+            if let Some(t) = &i.insert_text {
+                if *t != i.label {
+                    line.push_str(&format!("\n    insert: {}", t.replace('\n', "⏎")));
+                }
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn complete(src: &str) -> String {
+    let (d, at) = doc(src);
+    render_completions(&d.completion(at))
+}
+
+fn labels(src: &str) -> Vec<String> {
+    let (d, at) = doc(src);
+    let mut v: Vec<String> = d.completion(at).into_iter().map(|i| i.label).collect();
+    v.sort();
+    v
+}
+
+/// `line:col text` of a span (1-based), for readable snapshots.
+fn show(text: &str, span: &std::ops::Range<usize>) -> String {
+    let line = text[..span.start].matches('\n').count() + 1;
+    let col = span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("{line}:{col} `{}`", &text[span.clone()])
+}
+
+const DEPLOY: &str = r#"workflow deploy {
+  ## Which environment to deploy to.
+  param env: string in ["staging", "prod"] = "staging"
+  param version: string
+  param regions: list<string> = ["eu", "us"]
+
+  step lint: shell {
+    run "cargo clippy"
+    estimate 40s
+  }
+
+  ## Runs the whole test suite.
+  step test: shell {
+    run "cargo test"
+    outputs { coverage: float }
+  }
+
+  step build: docker {
+    image "rust:1.83"
+    run "cargo build --release --features ${env}"
+    depends on lint, test
+  }
+
+  for each region in regions parallel 2 {
+    step ship: shell {
+      run "deploy --version ${version} --region ${region}"
+      depends on build
+    }
+  }
+
+  parallel probes wait any {
+    depends on ship
+    step probe_eu: http { get "https://eu.example.com/health" }
+  }
+
+  step announce: slack {
+    webhook "https://hooks.example.com"
+    message "coverage ${test.outputs.coverage}, built ${build.stdout}"
+    depends on probes
+  }
+}
+"#;
+
+/// DEPLOY with `$0` inserted before the `n`-th occurrence of `needle` (plus `shift` bytes).
+fn at(needle: &str, n: usize, shift: usize) -> String {
+    let pos = DEPLOY.match_indices(needle).nth(n).expect("needle").0 + shift;
+    format!("{}$0{}", &DEPLOY[..pos], &DEPLOY[pos..])
+}
+
+// ---- completion ------------------------------------------------------------------
+
+#[test]
+fn completes_keywords_where_an_item_starts() {
+    insta::assert_snapshot!(complete("workflow w {\n  $0\n}\n"));
+}
+
+#[test]
+fn completes_step_kinds_after_step_name() {
+    insta::assert_snapshot!(complete("workflow w {\n  step build: $0\n}\n"));
+}
+
+#[test]
+fn completes_kind_name_without_body_when_brace_follows() {
+    let got = labels("workflow w {\n  step build: sh$0 {\n  }\n}\n");
+    assert!(got.contains(&"shell".to_string()), "{got:?}");
+    let (d, at) = doc("workflow w {\n  step build: sh$0 {\n  }\n}\n");
+    let shell = d
+        .completion(at)
+        .into_iter()
+        .find(|i| i.label == "shell")
+        .unwrap();
+    assert_eq!(shell.insert_text, None);
+    assert_eq!(shell.replace, Some(at - 2..at));
+}
+
+#[test]
+fn completes_fields_of_the_step_kind_with_required_snippet() {
+    insta::assert_snapshot!(complete(
+        "workflow w {\n  step mail: email {\n    to \"a@b.c\"\n    $0\n  }\n}\n"
+    ));
+}
+
+#[test]
+fn completes_fields_in_a_broken_file() {
+    // The file does not parse (unclosed step), completion still knows the kind.
+    let got = labels("workflow w {\n  step s: http {\n    get \"x\"\n    ex$0\n");
+    assert!(got.contains(&"expect".to_string()), "{got:?}");
+    assert!(
+        !got.iter().any(|l| l == "get"),
+        "present fields are left out: {got:?}"
+    );
+}
+
+#[test]
+fn completes_a_second_field_on_the_same_line() {
+    let got = labels("workflow w {\n  step s: http { get \"x\"  $0 }\n}\n");
+    assert!(got.contains(&"expect".to_string()), "{got:?}");
+}
+
+#[test]
+fn completes_names_after_depends_on() {
+    insta::assert_snapshot!(complete(&at("depends on lint, test", 0, 11)));
+}
+
+#[test]
+fn depends_on_leaves_out_listed_names_and_the_step_itself() {
+    let src = at("depends on lint, test", 0, 17);
+    let got = labels(&src);
+    assert!(!got.contains(&"lint".to_string()), "{got:?}");
+    assert!(!got.contains(&"build".to_string()), "{got:?}");
+    assert!(got.contains(&"probes".to_string()), "{got:?}");
+    assert!(got.contains(&"ship".to_string()), "{got:?}");
+}
+
+#[test]
+fn depends_on_while_typing_in_a_broken_file() {
+    let src = "workflow w {\n  step a: shell { run \"a\" }\n  step b: shell {\n    run \"b\"\n    depends on $0\n";
+    assert_eq!(labels(src), vec!["a"]);
+}
+
+#[test]
+fn completes_expression_names_inside_interpolation() {
+    insta::assert_snapshot!(complete(&at("${region}", 0, 2)));
+}
+
+#[test]
+fn loop_variable_is_not_offered_outside_its_loop() {
+    let got = labels(&at("${env}", 0, 2));
+    assert!(!got.contains(&"region".to_string()), "{got:?}");
+    assert!(got.contains(&"env".to_string()));
+    assert!(got.contains(&"len".to_string()));
+}
+
+#[test]
+fn completes_outputs_after_step_dot() {
+    insta::assert_snapshot!(complete(&at("test.outputs.coverage}", 0, 5)));
+}
+
+#[test]
+fn completes_declared_outputs_after_outputs_dot() {
+    assert_eq!(labels(&at("coverage}", 0, 0)), vec!["coverage"]);
+}
+
+#[test]
+fn completes_http_outputs() {
+    let src =
+        "workflow w {\n  step p: http { get \"x\" }\n  step q: shell { run \"${p.$0}\" }\n}\n";
+    assert_eq!(labels(src), vec!["body", "headers", "json", "status"]);
+}
+
+#[test]
+fn completes_param_types() {
+    insta::assert_snapshot!(complete("workflow w {\n  param n: $0\n}\n"));
+}
+
+#[test]
+fn completes_types_in_outputs_and_type_arguments() {
+    assert!(labels("workflow w {\n  param n: list<$0\n}\n").contains(&"int".to_string()));
+    let src = "workflow w {\n  step s: shell {\n    run \"x\"\n    outputs { n: $0 }\n  }\n}\n";
+    assert!(labels(src).contains(&"float".to_string()));
+}
+
+#[test]
+fn completes_keyword_values() {
+    let src = "workflow w {\n  step g: gate {\n    check true\n    on fail $0\n  }\n}\n";
+    assert_eq!(labels(src), vec!["abort", "continue", "pause"]);
+    let src = "workflow w {\n  step d: docker {\n    image \"x\"\n    pull $0\n  }\n}\n";
+    assert_eq!(labels(src), vec!["always", "missing", "never"]);
+}
+
+#[test]
+fn offers_failed_in_the_failure_handler() {
+    let src = "workflow w {\n  step a: shell { run \"a\" }\n  on failure {\n    step n: shell { run \"echo ${failed.$0}\" }\n  }\n}\n";
+    assert_eq!(labels(src), vec!["error", "step"]);
+}
+
+#[test]
+fn nothing_inside_string_text_or_comments() {
+    assert!(labels("workflow w {\n  step a: shell { run \"ec$0ho\" }\n}\n").is_empty());
+    assert!(labels("workflow w {\n  # a comm$0ent\n}\n").is_empty());
+}
+
+#[test]
+fn completes_workflow_at_file_start() {
+    assert_eq!(labels("$0"), vec!["workflow"]);
+}
+
+// ---- hover -----------------------------------------------------------------------
+
+fn hover(src: &str) -> String {
+    let (d, at) = doc(src);
+    match d.hover(at) {
+        Some(h) => format!("{}\n---\n{}", show(d.text(), &h.span), h.markdown),
+        None => "(no hover)".into(),
+    }
+}
+
+#[test]
+fn hover_param_shows_declaration_and_doc() {
+    insta::assert_snapshot!(hover(&at("${env}", 0, 3)));
+}
+
+#[test]
+fn hover_required_param() {
+    insta::assert_snapshot!(hover(&at("${version}", 0, 3)));
+}
+
+#[test]
+fn hover_step_shows_kind_summary_estimate_deps_outputs() {
+    insta::assert_snapshot!(hover(&at("lint, test", 0, 1)));
+    insta::assert_snapshot!("hover_step_with_deps", hover(&at("build:", 0, 1)));
+}
+
+#[test]
+fn hover_step_kind_and_field() {
+    insta::assert_snapshot!(hover(&at("docker {", 0, 2)));
+    insta::assert_snapshot!("hover_field_image", hover(&at("image", 0, 1)));
+}
+
+#[test]
+fn hover_output_and_declared_output() {
+    insta::assert_snapshot!(hover(&at("stdout}", 0, 2)));
+    insta::assert_snapshot!("hover_declared_output", hover(&at("coverage}", 0, 2)));
+}
+
+#[test]
+fn hover_function_loop_var_and_block() {
+    let src = "workflow w {\n  param xs: list<string> = [\"a\"]\n  step s: shell { run \"${le$0n(xs)}\" }\n}\n";
+    insta::assert_snapshot!(hover(src));
+    insta::assert_snapshot!("hover_loop_var", hover(&at("${region}", 0, 3)));
+    insta::assert_snapshot!("hover_block", hover(&at("depends on probes", 0, 12)));
+}
+
+#[test]
+fn hover_field_in_a_broken_file() {
+    let src = "workflow w {\n  step s: shell {\n    wor$0kdir \"/tmp\"\n";
+    assert!(
+        hover(src).contains("The directory to run in."),
+        "{}",
+        hover(src)
+    );
+}
+
+// ---- definition, references, rename ------------------------------------------------
+
+fn definition(src: &str) -> String {
+    let (d, at) = doc(src);
+    d.definition(at)
+        .map_or("(none)".into(), |s| show(d.text(), &s))
+}
+
+fn references(src: &str) -> String {
+    let (d, at) = doc(src);
+    d.references(at, true)
+        .iter()
+        .map(|s| show(d.text(), s))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn definition_of_steps_params_loop_vars_blocks_outputs() {
+    assert_eq!(definition(&at("lint, test", 0, 0)), "7:8 `lint`");
+    assert_eq!(definition(&at("${env}", 0, 2)), "3:9 `env`");
+    assert_eq!(definition(&at("${region}", 0, 2)), "24:12 `region`");
+    assert_eq!(
+        definition(&at("depends on probes", 0, 12)),
+        "31:12 `probes`"
+    );
+    assert_eq!(definition(&at("coverage}", 0, 1)), "15:15 `coverage`");
+    assert_eq!(definition(&at("test.outputs", 0, 1)), "13:8 `test`");
+    assert_eq!(definition(&at("regions parallel", 0, 1)), "5:9 `regions`");
+}
+
+#[test]
+fn references_of_a_step_include_depends_on_and_outputs() {
+    insta::assert_snapshot!(references(&at("step test", 0, 6)));
+}
+
+#[test]
+fn references_of_a_loop_variable() {
+    assert_eq!(
+        references(&at("region in", 0, 1)),
+        "24:12 `region`\n26:51 `region`"
+    );
+}
+
+fn rename(src: &str, new_name: &str) -> Result<String, String> {
+    let (d, at) = doc(src);
+    let mut edits = d.rename(at, new_name)?;
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    let mut text = d.text().to_string();
+    for e in edits {
+        text.replace_range(e.span, &e.new_text);
+    }
+    Ok(text)
+}
+
+#[test]
+fn rename_a_step_everywhere() {
+    let out = rename(&at("step test", 0, 6), "unit_tests").unwrap();
+    insta::assert_snapshot!(out);
+    // The renamed file checks clean, like the original.
+    assert!(!Doc::new("x.wf", &out).analysis.has_errors());
+    // Strings that merely contain the word are untouched.
+    assert!(out.contains("run \"cargo test\""));
+}
+
+#[test]
+fn rename_param_block_and_loop_variable() {
+    let out = rename(&at("${version}", 0, 2), "release").unwrap();
+    assert!(out.contains("param release: string") && out.contains("${release}"));
+    let out = rename(&at("parallel probes", 0, 10), "health").unwrap();
+    assert!(out.contains("parallel health wait any") && out.contains("depends on health"));
+    let out = rename(&at("${region}", 0, 2), "r").unwrap();
+    assert!(out.contains("for each r in regions") && out.contains("--region ${r}"));
+    assert!(!Doc::new("x.wf", &out).analysis.has_errors());
+}
+
+#[test]
+fn rename_refuses_bad_and_clashing_names() {
+    let src = at("step test", 0, 6);
+    assert!(rename(&src, "lint").unwrap_err().contains("already"));
+    assert!(rename(&src, "9lives")
+        .unwrap_err()
+        .contains("not a valid name"));
+    assert!(rename(&src, "step").unwrap_err().contains("keyword"));
+    assert!(rename(&src, "env").unwrap_err().contains("already"));
+    let (d, at) = doc(&at("stdout}", 0, 2));
+    assert!(d.prepare_rename(at).is_err());
+    let (d, at) = doc("workflow w {\n  step a$0: shell {\n");
+    assert!(d.prepare_rename(at).unwrap_err().contains("syntax error"));
+}
+
+#[test]
+fn prepare_rename_gives_the_name_span() {
+    let (d, at) = doc(&at("lint, test", 0, 2));
+    assert_eq!(
+        show(d.text(), &d.prepare_rename(at).unwrap()),
+        "21:16 `lint`"
+    );
+}
+
+// ---- code actions, diagnostics, outline, folding, tokens, formatting ---------------
+
+fn apply(text: &str, edits: &[wfc_lsp::TextEdit]) -> String {
+    let mut edits = edits.to_vec();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    let mut text = text.to_string();
+    for e in edits {
+        text.replace_range(e.span, &e.new_text);
+    }
+    text
+}
+
+#[test]
+fn did_you_mean_fix_as_code_action() {
+    let text = "workflow w {\n  step a: shell {\n    rnu \"echo\"\n  }\n}\n";
+    let d = Doc::new("x.wf", text);
+    let diags = d.diagnostics();
+    let i = diags.iter().position(|x| x.code == "E0102").expect("E0102");
+    assert!(diags[i].message.contains("help: did you mean `run`?"));
+    let actions = d.code_actions(diags[i].span.clone());
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0].title, "replace with `run`");
+    assert_eq!(actions[0].diagnostic, Some(i));
+    let fixed = apply(text, &actions[0].edits);
+    assert!(!Doc::new("x.wf", &fixed).analysis.has_errors(), "{fixed}");
+}
+
+#[test]
+fn add_missing_required_fields_code_action() {
+    let text = "workflow w {\n  step mail: email {\n    to \"ops@example.com\"\n  }\n  step s: slack {}\n}\n";
+    let d = Doc::new("x.wf", text);
+    let mut out = String::new();
+    for diag in d.diagnostics().iter().filter(|x| x.code == "E0103") {
+        for a in d.code_actions(diag.span.clone()) {
+            out.push_str(&format!("{}\n{}\n", a.title, apply(text, &a.edits)));
+        }
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn diagnostics_are_those_of_wfc_check() {
+    let text = "workflow w {\n  step a: shell { run \"x\" }\n  step a: shell { run \"y\" }\n  param unused: int = 1\n}\n";
+    let d = Doc::new("x.wf", text);
+    let ours: Vec<(String, std::ops::Range<usize>)> = d
+        .diagnostics()
+        .into_iter()
+        .map(|x| (x.code, x.span))
+        .collect();
+    let check = wfc_language::analysis::analyze("x.wf", text);
+    let theirs: Vec<(String, std::ops::Range<usize>)> = check
+        .diagnostics()
+        .iter()
+        .map(|x| {
+            let s = x.primary_span().unwrap();
+            (x.code.to_string(), s.start as usize..s.end as usize)
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+    let dup = d
+        .diagnostics()
+        .into_iter()
+        .find(|x| x.code == "E0120")
+        .expect("duplicate step");
+    assert_eq!(
+        dup.related.len(),
+        1,
+        "the first definition is a related location"
+    );
+}
+
+#[test]
+fn outline_folding_and_tokens() {
+    let d = Doc::new("x.wf", DEPLOY);
+    let mut out = String::new();
+    fn walk(s: &wfc_language::ide::Symbol, depth: usize, out: &mut String) {
+        out.push_str(&format!(
+            "{}{:?} {} {}\n",
+            "  ".repeat(depth),
+            s.kind,
+            s.name,
+            s.detail.clone().unwrap_or_default()
+        ));
+        for c in &s.children {
+            walk(c, depth + 1, out);
+        }
+    }
+    for s in d.symbols() {
+        walk(&s, 0, &mut out);
+    }
+    out.push_str("-- folds\n");
+    for f in d.folding_ranges() {
+        let a = show(DEPLOY, &(f.span.start..f.span.start + 1));
+        let b = show(DEPLOY, &(f.span.end - 1..f.span.end));
+        out.push_str(&format!(
+            "{a} .. {b}{}\n",
+            if f.comment { " comment" } else { "" }
+        ));
+    }
+    out.push_str("-- tokens of line 26\n");
+    let line26 = DEPLOY.match_indices('\n').nth(24).unwrap().0
+        ..DEPLOY.match_indices('\n').nth(25).unwrap().0;
+    for t in d
+        .semantic_tokens()
+        .iter()
+        .filter(|t| t.span.start > line26.start && t.span.end <= line26.end)
+    {
+        out.push_str(&format!(
+            "{:?}{} `{}`\n",
+            t.kind,
+            if t.declaration { " (decl)" } else { "" },
+            &DEPLOY[t.span.clone()]
+        ));
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn formatting_uses_wfc_fmt() {
+    let text = "workflow w {\nstep a: shell {run \"x\"}\n}\n";
+    let d = Doc::new("x.wf", text);
+    assert_eq!(d.format(), wfc_language::fmt::format_source(text).ok());
+    assert!(d.format().unwrap().contains("  step a: shell"));
+    assert_eq!(Doc::new("x.wf", "workflow {").format(), None);
+}
+
+#[test]
+fn every_query_survives_every_prefix_of_an_example() {
+    // Never panics: run every query at many offsets of truncated texts.
+    let text = std::fs::read_to_string("examples/deploy.wf").unwrap();
+    let cuts: Vec<usize> = (0..text.len())
+        .step_by(37)
+        .filter(|i| text.is_char_boundary(*i))
+        .collect();
+    for &cut in &cuts {
+        let d = Doc::new("x.wf", &text[..cut]);
+        let _ = (
+            d.diagnostics(),
+            d.symbols(),
+            d.semantic_tokens(),
+            d.folding_ranges(),
+            d.format(),
+        );
+        for at in (0..=cut).step_by(97) {
+            let _ = (
+                d.completion(at),
+                d.hover(at),
+                d.definition(at),
+                d.references(at, true),
+            );
+            let _ = (d.prepare_rename(at), d.code_actions(at..at));
+        }
+    }
+}
+
+#[test]
+fn depends_on_leaves_out_steps_of_handlers_and_rollbacks() {
+    let src = "workflow w {\n  step a: shell {\n    run \"a\"\n    on failure rollback {\n      step undo: shell { run \"u\" }\n    }\n  }\n  on success {\n    step tell: shell { run \"t\" }\n  }\n  step b: shell {\n    run \"b\"\n    depends on $0\n  }\n}\n";
+    assert_eq!(labels(src), vec!["a"]);
+}

@@ -1,0 +1,17 @@
+//! The front end and the plan compiler in-process: parsing, checking
+//! (fixtures in `tests/syntax/` and `tests/check/`), formatting (`tests/fmt/`),
+//! the editor features and the language server's protocol, plan compilation
+//! (`tests/plan/`), and robustness against any input. One test binary, so
+//! the workspace is linked once for all of them.
+//!
+//! Run one area with `cargo test --test frontend fmt::` (or `plan::`, `ide::`…);
+//! update snapshots with `INSTA_UPDATE=always` in front of that.
+
+mod check_fixtures;
+mod fmt;
+mod ide;
+mod ide_protocol;
+mod parse;
+mod plan;
+mod robustness;
+mod syntax_fixtures;
