@@ -18,6 +18,7 @@ mod plan;
 mod resume;
 mod run;
 mod sched;
+mod signals;
 mod stats;
 mod status;
 

@@ -100,7 +100,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             input.file.display()
         ));
     }
-    let (mut plan, wf, source) = match plan_cmd::compile(&input) {
+    let (plan, wf, source) = match plan_cmd::compile(&input) {
         Ok(x) => x,
         Err(code) => {
             wfc_run::say::err(&format!("error: run {id} cannot be resumed: its workflow no longer compiles with the run's params"));
@@ -194,7 +194,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     }
     drop(store);
     execute(
-        &mut plan,
+        plan,
         Front {
             wf,
             source,

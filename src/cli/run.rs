@@ -10,17 +10,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 use wfc_language::diag::render;
 use wfc_language::ir::NameTable;
-use wfc_run::exec::{ExecOptions, Executor};
+use wfc_run::exec::ExecOptions;
 use wfc_run::gates::{Approvals, CliApprovals};
 use wfc_run::progress::Display;
 use wfc_run::reaper::Reaper;
-use wfc_run::recorder::Recorders;
+use wfc_run::recorder::{Recorders, RunStatus};
 use wfc_run::report::ReportWriter;
 use wfc_run::runner::LineOutput;
-use wfc_run::{say, signals, RunOptions, Runner};
+use wfc_run::{say, RunManager, RunRequest, RunResult};
 use wfc_store::session::RunSession;
 use wfc_store::store_recorder::RunMeta;
 
@@ -84,22 +83,19 @@ pub fn run(args: RunArgs) -> ExitCode {
             format: args.format,
         });
     }
-    // The reaper (a `/bin/sh`) starts on a thread while the file compiles:
-    // the spawn waits for its `exec`, which waited for a CPU when it came
-    // after compiling (~1–3 ms before the first step).
+    // The run manager's reaper (a `/bin/sh`) starts on a thread while the
+    // file compiles: the spawn waits for its `exec`, which waited for a CPU
+    // when it came after compiling (~1–3 ms before the first step).
     let run_id = new_run_id();
     // The thread shares the main malloc arena (see `heap::one_arena`), as
     // the later ones do: an arena it made would outlive it, for them.
     super::heap::one_arena();
-    let reaper = {
-        let run_id = run_id.clone();
-        std::thread::Builder::new()
-            .name("wfc-reaper-start".into())
-            .spawn(move || Reaper::start(&run_id))
-            .ok()
-    };
+    let reaper = std::thread::Builder::new()
+        .name("wfc-reaper-start".into())
+        .spawn(Reaper::start)
+        .ok();
     let early_history = plan_cmd::HistoryReader::early(&args.input.file, &args.input.store.dir());
-    let (mut plan, wf, source) = match plan_cmd::compile(&args.input) {
+    let (plan, wf, source) = match plan_cmd::compile(&args.input) {
         Ok(x) => x,
         Err(code) => {
             // Dropping the reaper finishes it.
@@ -120,7 +116,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         source,
         file_hash: None,
     };
-    execute(&mut plan, front, launch)
+    execute(plan, front, launch)
 }
 
 /// What a run needs of its compiled workflow besides the plan.
@@ -139,9 +135,10 @@ type ReaperStart = std::thread::JoinHandle<std::io::Result<Reaper>>;
 /// [`execute`]).
 const HISTORY_ON_A_THREAD: usize = 1_000;
 
-/// Runs a compiled plan; the exit code is the run's. The IR and the source
-/// go once the run is recorded: the plan carries what the run needs.
-pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCode {
+/// Runs a compiled plan on a [`RunManager`] of its own; the exit code is
+/// the run's. The IR and the source go once the run is recorded: the plan
+/// carries what the run needs.
+pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode {
     // The file's name and names, and what the store records of it (only a
     // recorded run needs the hash); the source goes here.
     let Front {
@@ -157,7 +154,7 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
     let file = source.name.clone();
     drop(source);
     let ir_names = NameTable::from(&wf);
-    let unknown = wfc_run::gates::unknown_approvals(plan, &args.exec.approve);
+    let unknown = wfc_run::gates::unknown_approvals(&plan, &args.exec.approve);
     if !unknown.is_empty() {
         unknown.iter().for_each(super::print_diagnostic);
         return ExitCode::from(2);
@@ -197,7 +194,7 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
             .early_history
             .or_else(|| plan_cmd::HistoryReader::open(&args.history));
         let history: Box<dyn FnOnce(&mut wfc_plan::Plan)> = match reader {
-            Some(reader) => Box::new(reader.read(plan)),
+            Some(reader) => Box::new(reader.read(&plan)),
             // No store (nothing to read), or no thread: read it when needed.
             None => {
                 let dir = args.history.clone();
@@ -218,10 +215,10 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
         let fingerprints = args
             .store
             .as_ref()
-            .map(|_| wfc_store::reuse::stored_fingerprints(plan, &wf));
+            .map(|_| wfc_store::reuse::stored_fingerprints(&plan, &wf));
         wfc_language::timings::mark("fingerprints");
         drop(wf);
-        plan_cmd::with_history(plan, &args.history);
+        plan_cmd::with_history(&mut plan, &args.history);
         wfc_language::timings::mark("history read");
         (open(fingerprints), None, None)
     };
@@ -262,19 +259,16 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
     if let Some(s) = &mut session {
         recorders.0.insert(0, s.recorder());
     }
-    // See `run::reaper`: one per run instead of a supervisor per step.
-    let reaper = match reaper_started.unwrap_or_else(|| Reaper::start(&run_id)) {
+    // See `run::reaper`: one for the manager's runs instead of a
+    // supervisor per step.
+    let reaper = match reaper_started.unwrap_or_else(Reaper::start) {
         Ok(r) => Some(r),
         Err(e) => {
             say::err(&format!("warning: cannot start the process reaper ({e}); steps run under per-step supervisors"));
             None
         }
     };
-    let exec = Executor::new(ExecOptions {
-        supervise: reaper.is_none(),
-        groups: reaper.as_ref().and_then(Reaper::groups),
-        ..ExecOptions::default()
-    });
+    let manager = RunManager::with_reaper(reaper, ExecOptions::default());
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -287,69 +281,60 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
     };
     // The scheduler's priorities come from the estimates: history first.
     if let Some(history) = history {
-        history(plan);
+        history(&mut plan);
     }
     wfc_language::timings::mark("ready to run");
-    let plan = &*plan;
-    let approver = std::env::var("USER").unwrap_or_else(|_| "wfc run --approve".into());
-    let opts = RunOptions {
-        run_id: run_id.clone(),
-        file,
-        jobs: plan.schedule.jobs,
-        keep_going: args.exec.keep_going,
-        reaper_tag: reaper.as_ref().map(|r| r.tag().to_owned()),
-    };
-    let result = std::thread::scope(|scope| {
-        if let Some((wf, tx)) = fingerprints {
-            take_fingerprints(scope, plan, wf, tx);
-        }
-        runtime.block_on(async {
-            let cancel = CancellationToken::new();
-            let force = CancellationToken::new();
-            if let Err(e) = signals::install(cancel.clone(), force.clone()) {
-                say::err(&format!("warning: cannot handle Ctrl-C: {e}"));
-            }
-            let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
-                steps: args.exec.approve.clone(),
-                by: approver,
-            });
-            let mut lines: Arc<dyn LineOutput> = Arc::new(display);
-            let mut _watch = None;
-            wfc_language::timings::mark("runtime, signals");
-            if let Some(s) = &session {
-                approvals = s.approvals(approvals);
-                lines = s.lines(Some(lines));
-                _watch = s
-                    .watch(cancel.clone())
-                    .map_err(|e| {
-                        say::err(&format!("warning: `wfc cancel` cannot reach this run: {e}"))
-                    })
-                    .ok();
-            }
-            let mut runner = Runner::new(
-                plan,
-                ir_names,
-                Arc::new(exec),
-                approvals,
-                Box::new(recorders),
-                Some(lines),
-                opts,
-            );
-            if let Some((_, restored)) = args.resume {
-                runner.restore(restored);
-            }
-            runner.run(cancel, force).await
-        })
+    let plan = Arc::new(plan);
+    let fingerprinting = fingerprints.and_then(|(wf, tx)| take_fingerprints(&plan, wf, tx));
+    let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
+        steps: args.exec.approve.clone(),
+        by: std::env::var("USER").unwrap_or_else(|_| "wfc run --approve".into()),
     });
+    let mut lines: Arc<dyn LineOutput> = Arc::new(display);
+    let mut request = RunRequest::new(plan, ir_names, run_id.clone());
+    if let Some(s) = &session {
+        approvals = s.approvals(approvals);
+        lines = s.lines(Some(lines));
+        request.decisions = Some(s.decisions());
+    }
+    request.file = file;
+    request.keep_going = args.exec.keep_going;
+    request.recorder = Box::new(recorders);
+    request.lines = Some(lines);
+    request.approvals = Some(approvals);
+    if let Some((_, restored)) = args.resume {
+        request.restored = restored;
+    }
+    let result = runtime.block_on(async {
+        // The run's task first runs at `wait`: signals and the store's
+        // watch are in place before its first step.
+        let handle = match manager.start(request) {
+            Ok(h) => h,
+            Err(e) => return not_started(&e.to_string()),
+        };
+        if let Err(e) = super::signals::install(manager.clone(), run_id.clone()) {
+            say::err(&format!("warning: cannot handle Ctrl-C: {e}"));
+        }
+        wfc_language::timings::mark("runtime, signals");
+        let _watch = session.as_ref().and_then(|s| {
+            s.watch(handle.cancel_token())
+                .map_err(|e| say::err(&format!("warning: `wfc cancel` cannot reach this run: {e}")))
+                .ok()
+        });
+        handle.wait().await
+    });
+    if let Some(thread) = fingerprinting {
+        let _ = thread.join();
+    }
     if session.is_some() && result.status != wfc_run::recorder::RunStatus::Succeeded {
         say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
     wfc_language::timings::mark("run ended");
+    // The signal task holds a clone of the manager: the reaper finishes
+    // with the last one, once the runtime is down.
     runtime.shutdown_timeout(Duration::from_millis(200));
+    drop(manager);
     wfc_run::exec::scratch::remove();
-    if let Some(r) = reaper {
-        r.finish();
-    }
     let mut code = result.status.exit_code();
     if let Some(e) = report.and_then(|r| r.write_error()) {
         // The report was asked for: a run without it is not a success.
@@ -363,29 +348,40 @@ pub fn execute(plan: &mut wfc_plan::Plan, front: Front, args: Launch) -> ExitCod
     ExitCode::from(code)
 }
 
+/// A run the manager refused to start (its only run: never expected).
+fn not_started(why: &str) -> RunResult {
+    say::err(&format!("error: the run could not start: {why}"));
+    RunResult {
+        status: RunStatus::Failed,
+        failed: None,
+        duration: Duration::ZERO,
+    }
+}
+
 /// Takes the plan's fingerprints (~1.3 µs a step, mostly printing each
-/// step's definition and compressing it) on a thread of `scope` and
-/// sends them to the run's recorder, which records them once they come.
-/// The IR goes with the thread. Without a thread the run is recorded
-/// without them (as when wfc is killed before they come).
-fn take_fingerprints<'s>(
-    scope: &'s std::thread::Scope<'s, '_>,
-    plan: &'s wfc_plan::Plan,
+/// step's definition and compressing it) on a thread, which the caller
+/// joins once the run is over, and sends them to the run's recorder,
+/// which records them once they come. The IR goes with the thread.
+/// Without a thread the run is recorded without them (as when wfc is
+/// killed before they come).
+fn take_fingerprints(
+    plan: &Arc<wfc_plan::Plan>,
     wf: wfc_language::ir::Workflow,
     tx: std::sync::mpsc::Sender<Vec<u8>>,
-) {
+) -> Option<std::thread::JoinHandle<()>> {
+    let plan = plan.clone();
     let started = std::thread::Builder::new()
         .name("wfc-fingerprint".into())
-        .spawn_scoped(scope, move || {
-            let taken = wfc_store::reuse::stored_fingerprints(plan, &wf);
+        .spawn(move || {
+            let taken = wfc_store::reuse::stored_fingerprints(&plan, &wf);
             drop(wf);
             let _ = tx.send(taken);
             wfc_language::timings::mark("fingerprints (recorded at the next turn)");
             wfc_language::timings::thread_ended("fingerprints");
         });
-    if let Err(e) = started {
-        say::err(&format!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged"));
-    }
+    started
+        .map_err(|e| say::err(&format!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged")))
+        .ok()
 }
 
 /// `20240501-123456-3fa9`: UTC time of the start and 16 random bits.

@@ -81,6 +81,23 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             }
         }
         if job.cancel.is_cancelled() {
+            // The scheduler recorded attempt 1 as started with the step
+            // (a handler's step starts even after a forced cancel): it ends
+            // here, or its record would stay `running`.
+            if k == 1 {
+                let _ = job.tx.send(Event::AttemptEnded {
+                    id: job.id,
+                    attempt: 1,
+                    at: SystemTime::now(),
+                    result: Box::new(AttemptResult {
+                        status: Status::Cancelled,
+                        error: Some("cancelled".to_owned()),
+                        exit_code: None,
+                        duration: Duration::ZERO,
+                        outputs: None,
+                    }),
+                });
+            }
             break;
         }
         let at = SystemTime::now();

@@ -23,6 +23,16 @@ pub trait Approvals: Send + Sync {
     fn how(&self, run_id: &str, step: &str) -> String;
 }
 
+/// Where a decision taken in this process
+/// ([`crate::manager::RunManager::approve`] / `reject`) is recorded, so it is
+/// kept like one made with `wfc approve` (the run store implements it).
+pub trait DecisionLog: Send + Sync {
+    /// Records that `by` approved (`approved`) or rejected gate `step` of
+    /// run `run_id`. An error refuses the decision (a gate takes one
+    /// decision; no such gate): nothing is decided.
+    fn record(&self, run_id: &str, step: &str, approved: bool, by: &str) -> Result<(), String>;
+}
+
 /// Approvals given on the command line (`--approve STEP`, `--approve all`).
 #[derive(Clone, Debug, Default)]
 pub struct CliApprovals {
@@ -56,14 +66,18 @@ impl Approvals for CliApprovals {
     }
 }
 
-/// `--approve` names that are no gate of `plan` (E0410 each): a name must
-/// be `all`, a gate's step name, or one of its instances (`approve[eu-west]`;
-/// any instance of a loop known only at run time, `approve[*]`). A step left
-/// out at plan time is let through: its gate may exist under other params.
-pub fn unknown_approvals(plan: &wfc_plan::Plan, given: &[String]) -> Vec<Diagnostic> {
-    fn base(name: &str) -> &str {
-        name.split('[').next().unwrap_or(name)
-    }
+/// Whether `name` is a gate of `plan`: a gate's instance name
+/// (`approve[eu-west]`), or an instance of a gate in a loop known only at
+/// run time (`approve[*]` takes `approve[any]`).
+pub fn is_gate(plan: &wfc_plan::Plan, name: &str) -> bool {
+    let base = |n: &str| n.split('[').next().unwrap_or(n).to_owned();
+    gate_names(plan)
+        .iter()
+        .any(|g| *g == name || (g.ends_with("[*]") && name.contains('[') && base(g) == base(name)))
+}
+
+/// The instance names of every gate of `plan`: main graph, rollbacks, handlers.
+fn gate_names(plan: &wfc_plan::Plan) -> Vec<&str> {
     fn collect<'p>(g: &'p wfc_plan::Graph, out: &mut Vec<&'p str>) {
         for s in &g.steps {
             if s.kind == StepKind::Gate {
@@ -79,6 +93,18 @@ pub fn unknown_approvals(plan: &wfc_plan::Plan, given: &[String]) -> Vec<Diagnos
     for h in &plan.handlers {
         collect(&h.graph, &mut gates);
     }
+    gates
+}
+
+/// `--approve` names that are no gate of `plan` (E0410 each): a name must
+/// be `all`, a gate's step name, or one of its instances (`approve[eu-west]`;
+/// any instance of a loop known only at run time, `approve[*]`). A step left
+/// out at plan time is let through: its gate may exist under other params.
+pub fn unknown_approvals(plan: &wfc_plan::Plan, given: &[String]) -> Vec<Diagnostic> {
+    fn base(name: &str) -> &str {
+        name.split('[').next().unwrap_or(name)
+    }
+    let gates = gate_names(plan);
     let known = |name: &str| {
         name == "all"
             || gates.iter().any(|g| {

@@ -16,14 +16,20 @@
 //!   [`gates`] decides gates and waits for approvals;
 //! - [`runner`] runs the whole thing: main graph, compensations, handlers;
 //! - [`recorder`] is what the run reports ([`recorder::Recorder`]), to the
-//!   terminal ([`progress`]), a JSON file ([`report`]) and later the run store;
-//!   [`signals`] turns Ctrl-C into cancellation; [`say`] writes wfc's own
-//!   messages without stopping the run when nobody reads them; [`reaper`] makes sure step
-//!   processes die with wfc.
+//!   terminal ([`progress`]), a JSON file ([`report`]) and the run store;
+//!   [`say`] writes wfc's own messages without stopping the run when nobody
+//!   reads them; [`reaper`] makes sure step processes die with wfc.
+//!
+//! On top of the runner, the [`manager`]: a [`RunManager`] starts, cancels,
+//! approves and observes any number of concurrent runs in one process (one
+//! executor, one reaper, per-run cancellation, events to subscribe to).
+//! `wfc run` and `wfc resume` are thin clients of it; so is anything that
+//! serves runs.
 
 pub mod attempt;
 pub mod exec;
 pub mod gates;
+pub mod manager;
 pub mod mask;
 pub mod progress;
 /// Shell quoting lives below both the checker and the interpreter.
@@ -35,9 +41,9 @@ pub mod retry;
 pub mod runner;
 pub mod say;
 pub mod scheduler;
-pub mod signals;
 pub mod spec;
 pub mod state;
 pub mod values;
 
+pub use manager::{RunHandle, RunManager, RunRequest};
 pub use runner::{RunOptions, RunResult, Runner};

@@ -3,7 +3,8 @@
 //!
 //! `wfc run` starts shell steps directly (`SHELL -c RUN` with `posix_spawn`,
 //! one process per step: see [`super::exec::ExecOptions::supervise`]) and
-//! starts one **reaper** per run instead of one supervisor per step: a small
+//! its [`super::manager::RunManager`] starts one **reaper** for all its runs
+//! instead of one supervisor per step: a small
 //! `/bin/sh` process, in its own process group (a Ctrl-C at the terminal
 //! does not reach it), whose stdin is a pipe from wfc. wfc never writes to
 //! it until the run is over. If wfc dies in any way, the kernel closes the
@@ -16,9 +17,11 @@
 //! environment. When the run ends normally wfc writes `done` and the reaper
 //! exits without looking.
 //!
-//! The tag names one wfc process, not the run: `wfc resume` continues a run
-//! under the same run id, often while the killed session's reaper is still
-//! sweeping `/proc`, and that sweep must not take the new session's steps.
+//! The tag names one reaper (one run manager in one wfc process), never a
+//! run: `wfc resume` continues a run under the same run id, often while the
+//! killed session's reaper is still sweeping `/proc`, and that sweep must
+//! not take the new session's steps. Every run of the manager shares it, so
+//! a killed wfc takes all of its runs' steps with it, and nothing else.
 //!
 //! Why not a supervisor per step (the executor's default)? It costs two
 //! extra process starts and a `fork` of wfc (a `pre_exec` hook rules out
@@ -31,6 +34,7 @@ pub use groups::{GroupSlot, Groups};
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 /// The environment variable that tells a step which run it belongs to.
@@ -58,8 +62,8 @@ while [ $round -lt 5 ]; do
   round=$((round + 1))
 done"#;
 
-/// The reaper of one run; [`Reaper::finish`] it when the run is over.
-/// Dropping it finishes it too.
+/// The reaper of one run manager; [`Reaper::finish`] it when its runs are
+/// over. Dropping it finishes it too.
 pub struct Reaper {
     /// `None` once finished.
     child: Option<Child>,
@@ -70,14 +74,18 @@ pub struct Reaper {
 }
 
 impl Reaper {
-    /// Starts the reaper for this session of run `run_id`; its steps must
+    /// Starts a reaper with a tag of its own; the steps it guards must
     /// carry [`TAG`]`=`[`Reaper::tag`]. Call it before starting threads
     /// that spawn steps.
-    pub fn start(run_id: &str) -> std::io::Result<Reaper> {
+    pub fn start() -> std::io::Result<Reaper> {
+        // Unique among this process's reapers (the count) and across
+        // processes, even with a recycled pid (the time).
+        static STARTED: AtomicU32 = AtomicU32::new(0);
+        let nth = STARTED.fetch_add(1, Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let tag = format!("{run_id}.{}.{nanos:09}", std::process::id());
+            .map_or(0, |d| d.as_nanos());
+        let tag = format!("wfc.{}.{nth}.{nanos}", std::process::id());
         // In the scratch directory: swept by a later wfc should both wfc
         // and its reaper die.
         let groups = super::exec::scratch::dir()
@@ -118,7 +126,7 @@ impl Reaper {
         &self.tag
     }
 
-    /// The run is over and its steps are gone: the reaper exits quietly.
+    /// The runs are over and their steps are gone: the reaper exits quietly.
     pub fn finish(self) {
         drop(self);
     }
@@ -152,8 +160,8 @@ mod tests {
     /// session's reaper must take only its own processes.
     #[test]
     fn a_reaper_takes_its_own_session_and_spares_a_resumed_one() {
-        let old = Reaper::start("20261121-000000-abcd").unwrap();
-        let new = Reaper::start("20261121-000000-abcd").unwrap();
+        let old = Reaper::start().unwrap();
+        let new = Reaper::start().unwrap();
         assert_ne!(old.tag(), new.tag());
         let mut mine = sleeper(old.tag());
         let mut other = sleeper(new.tag());

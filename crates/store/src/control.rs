@@ -6,6 +6,8 @@
 //!   gracefully, exactly as on a first Ctrl-C.
 //! - **Approvals**: `wfc approve RUN GATE` / `wfc reject RUN GATE` insert a
 //!   row in `approvals`; a waiting gate polls for it ([`StoreApprovals`]).
+//!   A decision taken through the run manager in the run's own process is
+//!   recorded the same way ([`StoreDecisions`]).
 //! - **Liveness**: the running wfc refreshes `runs.heartbeat_at` every
 //!   [`HEARTBEAT`] (and checkpoints the WAL, so the recorder never has
 //!   to); it folds the run's journal into the store every [`POLL`]. [`reap`] (run at the start of every store command) marks
@@ -22,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use wfc_run::gates::Approvals;
+use wfc_run::gates::{Approvals, DecisionLog};
 
 /// How often a run checks for a cancel request, and a gate for a decision.
 pub const POLL: Duration = Duration::from_millis(200);
@@ -299,6 +301,25 @@ pub fn decide(
         Some(&detail),
     )
     .map_err(s)
+}
+
+/// Decisions taken through [`wfc_run::RunManager::approve`] and `reject`,
+/// recorded in the store in `dir` exactly as `wfc approve` records them
+/// (refused the same way: one decision a gate).
+pub struct StoreDecisions {
+    pub dir: PathBuf,
+}
+
+impl DecisionLog for StoreDecisions {
+    fn record(&self, run_id: &str, step: &str, approved: bool, by: &str) -> Result<(), String> {
+        let store = super::Store::open(&self.dir)?;
+        let decision = if approved {
+            Decision::Approved
+        } else {
+            Decision::Rejected
+        };
+        decide(&store.conn, run_id, step, decision, by)
+    }
 }
 
 /// The decision on a gate, if any: `Some(Ok(by))` approved, `Some(Err(by))` rejected.

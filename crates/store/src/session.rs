@@ -1,17 +1,18 @@
 //! What `wfc run` and `wfc resume` plug into the interpreter to record a run:
 //! a [`RunSession`] gives the recorder, the line output that writes step
-//! logs, the approvals that wait on the store, and the watch thread that
+//! logs, the approvals that wait on the store, the log of decisions taken
+//! through the run manager, and the watch thread that
 //! folds the journal, beats the heartbeat and turns `wfc cancel` into a
 //! cancellation (on the recorder's connection).
 
-use super::control::{AnyApprovals, StoreApprovals, Watch};
+use super::control::{AnyApprovals, StoreApprovals, StoreDecisions, Watch};
 use super::logs::LogOutput;
 use super::store_recorder::{RunMeta, StoreRecorder};
 use super::Store;
 use std::path::Path;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
-use wfc_run::gates::Approvals;
+use wfc_run::gates::{Approvals, DecisionLog};
 use wfc_run::recorder::Recorder;
 use wfc_run::runner::LineOutput;
 
@@ -92,6 +93,13 @@ impl RunSession {
             cli,
             Arc::new(StoreApprovals::new(&self.dir)),
         ]))
+    }
+
+    /// Where the run manager's decisions on this run's gates are recorded.
+    pub fn decisions(&self) -> Arc<dyn DecisionLog> {
+        Arc::new(StoreDecisions {
+            dir: self.dir.clone(),
+        })
     }
 
     /// Starts the heartbeat and the cancel watch (stops when dropped).

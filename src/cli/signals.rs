@@ -1,4 +1,6 @@
-//! Ctrl-C (SIGINT) and SIGTERM during a run.
+//! Ctrl-C (SIGINT) and SIGTERM during `wfc run` and `wfc resume`: signals
+//! are the process's, so the binary turns them into cancels of its run
+//! through the run manager.
 //!
 //! The first signal cancels the run gracefully: running steps are stopped
 //! (SIGTERM to their process groups, SIGKILL after a grace period), nothing
@@ -11,11 +13,12 @@
 //! terminal reaches wfc only: wfc decides how they stop.
 
 use tokio::signal::unix::{signal, SignalKind};
-use tokio_util::sync::CancellationToken;
+use wfc_run::say;
+use wfc_run::RunManager;
 
-/// Listens for SIGINT and SIGTERM in a task; `cancel` fires on the first,
-/// `force` on the second.
-pub fn install(cancel: CancellationToken, force: CancellationToken) -> std::io::Result<()> {
+/// Listens for SIGINT and SIGTERM in a task: the first cancels run
+/// `run_id` of `manager`, the second force-cancels it, the third exits.
+pub fn install(manager: RunManager, run_id: String) -> std::io::Result<()> {
     let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
     tokio::spawn(async move {
@@ -28,15 +31,16 @@ pub fn install(cancel: CancellationToken, force: CancellationToken) -> std::io::
             count += 1;
             match count {
                 1 => {
-                    crate::say::err("\nwfc: cancelling the run (stopping running steps; compensations and `finally` still run) — Ctrl-C again to skip them");
-                    cancel.cancel();
+                    say::err("\nwfc: cancelling the run (stopping running steps; compensations and `finally` still run) — Ctrl-C again to skip them");
+                    // (A run that has ended has nothing left to cancel.)
+                    let _ = manager.cancel(&run_id);
                 }
                 2 => {
-                    crate::say::err("\nwfc: cancelling compensations and handlers too — Ctrl-C again to exit at once");
-                    force.cancel();
+                    say::err("\nwfc: cancelling compensations and handlers too — Ctrl-C again to exit at once");
+                    let _ = manager.force_cancel(&run_id);
                 }
                 _ => {
-                    crate::exec::scratch::remove();
+                    wfc_run::exec::scratch::remove();
                     std::process::exit(130)
                 }
             }
