@@ -9,7 +9,6 @@
 
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use wfc_language::ide::WfEngine;
 use wfc_lsp::client::in_memory;
 use wfc_lsp::Options;
 use wfc_testkit::large_workflow;
@@ -41,7 +40,7 @@ fn main() {
     rt.block_on(async {
         let text = large_workflow(steps);
         let lines = text.lines().count();
-        let mut c = in_memory(WfEngine, Options::default());
+        let mut c = in_memory(Options::default());
         c.initialize().await;
         let t = Instant::now();
         c.open(URI, &text).await;

@@ -5,7 +5,7 @@
 //! `textDocument/publishDiagnostics`) until they are asked for.
 //! [`in_memory`] starts a server on an in-memory duplex stream.
 
-use crate::{serve, Engine, Options};
+use crate::{serve, Options};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -19,8 +19,7 @@ pub struct Client<R, W> {
 }
 
 /// A server on an in-memory stream (spawned on the current runtime) and a client for it.
-pub fn in_memory<E: Engine>(
-    engine: E,
+pub fn in_memory(
     options: Options,
 ) -> Client<
     tokio::io::ReadHalf<tokio::io::DuplexStream>,
@@ -28,7 +27,7 @@ pub fn in_memory<E: Engine>(
 > {
     let (client_end, server_end) = tokio::io::duplex(1 << 20);
     let (server_read, server_write) = tokio::io::split(server_end);
-    tokio::spawn(serve(engine, options, server_read, server_write));
+    tokio::spawn(serve(options, server_read, server_write));
     let (read, write) = tokio::io::split(client_end);
     Client::new(read, write)
 }

@@ -1,18 +1,20 @@
-//! Neutral engine values → protocol values (positions through [`LineIndex`]).
+//! The editor features' answers → protocol values: byte offsets become
+//! positions through [`LineIndex`], the language's kinds become the
+//! protocol's.
 
-use crate::engine::{self, CompletionKind, Severity, SymbolKind, TokenKind};
 use crate::lines::LineIndex;
 use tower_lsp::lsp_types as lsp;
+use wfc_language::ide::{self, CompletionKind, Severity, SymbolKind, TokenKind};
 
-/// The text and line index a conversion works against.
-pub struct Doc<'a> {
+/// Converts the answers about one text (and its line index) for `uri`.
+pub struct Converter<'a> {
     pub uri: &'a lsp::Url,
     pub text: &'a str,
     pub lines: &'a LineIndex,
 }
 
-impl Doc<'_> {
-    pub fn range(&self, span: &engine::Span) -> lsp::Range {
+impl Converter<'_> {
+    pub fn range(&self, span: &ide::ByteRange) -> lsp::Range {
         self.lines.range(self.text, span)
     }
 
@@ -20,11 +22,11 @@ impl Doc<'_> {
         self.lines.offset(self.text, pos)
     }
 
-    pub fn location(&self, span: &engine::Span) -> lsp::Location {
+    pub fn location(&self, span: &ide::ByteRange) -> lsp::Location {
         lsp::Location::new(self.uri.clone(), self.range(span))
     }
 
-    pub fn diagnostic(&self, d: &engine::Diagnostic) -> lsp::Diagnostic {
+    pub fn diagnostic(&self, d: &ide::Diagnostic) -> lsp::Diagnostic {
         let related = d
             .related
             .iter()
@@ -38,8 +40,6 @@ impl Doc<'_> {
             severity: Some(match d.severity {
                 Severity::Error => lsp::DiagnosticSeverity::ERROR,
                 Severity::Warning => lsp::DiagnosticSeverity::WARNING,
-                Severity::Information => lsp::DiagnosticSeverity::INFORMATION,
-                Severity::Hint => lsp::DiagnosticSeverity::HINT,
             }),
             code: Some(lsp::NumberOrString::String(d.code.clone())),
             source: Some("wfc".into()),
@@ -49,11 +49,11 @@ impl Doc<'_> {
         }
     }
 
-    pub fn edit(&self, e: &engine::TextEdit) -> lsp::TextEdit {
+    pub fn edit(&self, e: &ide::TextEdit) -> lsp::TextEdit {
         lsp::TextEdit::new(self.range(&e.span), e.new_text.clone())
     }
 
-    pub fn completion(&self, c: engine::CompletionItem, at: lsp::Position) -> lsp::CompletionItem {
+    pub fn completion(&self, c: ide::CompletionItem, at: lsp::Position) -> lsp::CompletionItem {
         let text = c.insert_text.clone().unwrap_or_else(|| c.label.clone());
         let range = match &c.replace {
             Some(span) => self.range(span),
@@ -83,7 +83,7 @@ impl Doc<'_> {
     }
 
     #[allow(deprecated)] // `deprecated` is a required field of DocumentSymbol
-    pub fn symbol(&self, s: engine::Symbol) -> lsp::DocumentSymbol {
+    pub fn symbol(&self, s: ide::Symbol) -> lsp::DocumentSymbol {
         lsp::DocumentSymbol {
             name: s.name,
             detail: s.detail,
@@ -102,7 +102,7 @@ impl Doc<'_> {
         }
     }
 
-    pub fn fold(&self, f: &engine::Fold) -> Option<lsp::FoldingRange> {
+    pub fn fold(&self, f: &ide::Fold) -> Option<lsp::FoldingRange> {
         let r = self.range(&f.span);
         // A fold ends on the line before its closing brace so that it stays visible.
         let end = if f.comment {
@@ -125,7 +125,7 @@ impl Doc<'_> {
     }
 
     /// Encodes tokens relative to each other, splitting multi-line ones per line.
-    pub fn semantic_tokens(&self, tokens: &[engine::Token]) -> Vec<lsp::SemanticToken> {
+    pub fn semantic_tokens(&self, tokens: &[ide::Token]) -> Vec<lsp::SemanticToken> {
         let mut out = Vec::with_capacity(tokens.len());
         let (mut prev_line, mut prev_col) = (0u32, 0u32);
         for t in tokens {

@@ -1,32 +1,25 @@
 //! `wfc-lsp`: the language server for `.wf` workflow files.
 //!
 //! A thin adapter between the Language Server Protocol (tower-lsp, over
-//! stdio or any byte stream) and a language [`Engine`]: it keeps the open
-//! documents (full-document sync), reanalyses them after a short debounce,
-//! publishes diagnostics, answers requests, and converts byte offsets to
-//! UTF-16 positions at the edge ([`lines`]). It never panics on behalf of the
-//! engine (a panicking query becomes an empty answer) and never blocks the
-//! message loop on a slow analysis (analyses run on the blocking pool).
+//! stdio or any byte stream) and the language crate's editor features
+//! ([`wfc_language::ide::Doc`]): it keeps the open documents (full-document
+//! sync), reanalyses them after a short debounce, publishes diagnostics,
+//! answers requests, and converts the answers to protocol types — byte
+//! offsets to UTF-16 positions ([`lines`]) — at the edge. It never panics on
+//! behalf of a query (a panicking one becomes an empty answer) and never
+//! blocks the message loop on a slow analysis (analyses run on the blocking
+//! pool).
 //!
-//! # Why the server does not depend on the compiler
-//!
-//! Users get the server from the `wfc` binary (`wfc lsp`), so one
-//! `cargo install` gives them both. That makes `wfc` depend on this package,
-//! and Cargo forbids the cycle `wfc-lsp → wfc → wfc-lsp`. So this package
-//! defines a small trait, [`Engine`] / [`Analysis`], in neutral types (byte
-//! offsets, strings, enums — no `lsp_types`), and the compiler implements it
-//! in `wfc::ide`, a pure engine over the same analysis as `wfc check`. The
-//! protocol lives here; the language knowledge lives there. Each side can be
-//! tested alone: this crate's tests drive the server with a stub engine; the
-//! `wfc` tests drive the real engine directly and through this server.
+//! The language knowledge lives in `wfc_language::ide`, which answers in
+//! plain values and knows nothing of the protocol; the protocol lives here.
+//! Users get the server from the `wfc` binary (`wfc lsp`), which calls
+//! [`serve_stdio`].
 
 pub mod client;
 mod convert;
-pub mod engine;
 pub mod lines;
 mod server;
 
-pub use engine::*;
 pub use server::{Backend, Options};
 
 use std::sync::Arc;
@@ -34,15 +27,12 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp::{LspService, Server};
 
 /// Serves the protocol on `input`/`output` until the client exits.
-pub async fn serve<E, I, O>(engine: E, options: Options, input: I, output: O)
+pub async fn serve<I, O>(options: Options, input: I, output: O)
 where
-    E: Engine,
     I: AsyncRead + Unpin,
     O: AsyncWrite,
 {
-    let engine = Arc::new(engine);
-    let (service, socket) =
-        LspService::new(move |client| Backend::new(client, engine.clone(), options.clone()));
+    let (service, socket) = LspService::new(move |client| Backend::new(client, options.clone()));
     let exit = Arc::new(tokio::sync::Notify::new());
     let service = ExitWatch {
         inner: service,
@@ -88,13 +78,12 @@ where
 
 /// Serves the protocol on standard input and output (what `wfc lsp` runs).
 /// Builds its own runtime; returns when the client exits.
-pub fn serve_stdio<E: Engine>(engine: E) -> std::io::Result<()> {
+pub fn serve_stdio() -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     rt.block_on(serve(
-        engine,
         Options::default(),
         tokio::io::stdin(),
         tokio::io::stdout(),

@@ -1,6 +1,7 @@
 //! Byte offsets ↔ LSP positions (0-based line, UTF-16 column).
 //!
-//! The engine speaks byte offsets; the protocol speaks UTF-16 code units.
+//! The language crate answers in byte offsets; the protocol speaks UTF-16
+//! code units.
 //! This is the one place that converts, at the edge of the server.
 
 use tower_lsp::lsp_types::{Position, Range};

@@ -3,12 +3,11 @@
 //! Every document keeps its latest text and the analysis of some version of
 //! it. A change stores the new text at once (in order, without awaiting) and
 //! schedules a diagnostics run after a short quiet period; a request first
-//! brings the analysis up to date with the current text. Analyses and engine
+//! brings the analysis up to date with the current text. Analyses and
 //! queries run on the blocking pool, so a slow one never stalls the message
-//! loop, and a panic inside the engine becomes an empty answer, not a crash.
+//! loop, and a panic inside a query becomes an empty answer, not a crash.
 
-use crate::convert::{self, Doc};
-use crate::engine::{Analysis, Engine};
+use crate::convert::{self, Converter};
 use crate::lines::LineIndex;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,6 +15,7 @@ use std::time::Duration;
 use tower_lsp::jsonrpc::{Error, Result};
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer};
+use wfc_language::ide;
 
 /// How the server behaves; [`Default`] is what `wfc lsp` uses.
 #[derive(Clone, Debug)]
@@ -43,39 +43,42 @@ struct Document {
     version: i32,
     /// Bumped on every change; analyses are tagged with the generation they are of.
     generation: u64,
-    analysis: Option<(u64, Arc<dyn Analysis>)>,
+    analysis: Option<(u64, Arc<ide::Doc>)>,
 }
 
 /// A consistent view of a document for one request.
 pub(crate) struct Snapshot {
     uri: Url,
-    text: Arc<str>,
     lines: Arc<LineIndex>,
-    analysis: Arc<dyn Analysis>,
+    /// The analysis of the text `lines` indexes.
+    analysis: Arc<ide::Doc>,
 }
 
 impl Snapshot {
-    fn doc(&self) -> Doc<'_> {
-        Doc {
+    fn text(&self) -> &str {
+        self.analysis.text()
+    }
+
+    fn convert(&self) -> Converter<'_> {
+        Converter {
             uri: &self.uri,
-            text: &self.text,
+            text: self.text(),
             lines: &self.lines,
         }
     }
 }
 
-pub struct Backend<E: Engine> {
+/// The tower-lsp language server: the open documents and their analyses.
+pub struct Backend {
     client: Client,
-    engine: Arc<E>,
     options: Options,
     docs: Arc<Mutex<HashMap<Url, Document>>>,
 }
 
-impl<E: Engine> Backend<E> {
-    pub fn new(client: Client, engine: Arc<E>, options: Options) -> Backend<E> {
+impl Backend {
+    pub fn new(client: Client, options: Options) -> Backend {
         Backend {
             client,
-            engine,
             options,
             docs: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -89,7 +92,7 @@ impl<E: Engine> Backend<E> {
 
     /// The analysis of the current text of `uri` (computed now if stale).
     async fn snapshot(&self, uri: &Url) -> Option<Snapshot> {
-        snapshot(&self.docs, &self.engine, uri).await
+        snapshot(&self.docs, uri).await
     }
 
     fn set_text(&self, uri: Url, text: String, version: i32) {
@@ -122,7 +125,6 @@ impl<E: Engine> Backend<E> {
     /// Publishes diagnostics for `uri` after `delay`, unless it changed meanwhile.
     fn schedule_diagnostics(&self, uri: Url, delay: Duration) {
         let docs = self.docs.clone();
-        let engine = self.engine.clone();
         let client = self.client.clone();
         let generation = self.docs().get(&uri).map(|d| d.generation);
         tokio::spawn(async move {
@@ -136,7 +138,7 @@ impl<E: Engine> Backend<E> {
             if current().map(|c| c.0) != generation {
                 return; // a newer change has its own run scheduled
             }
-            let Some(snap) = snapshot(&docs, &engine, &uri).await else {
+            let Some(snap) = snapshot(&docs, &uri).await else {
                 return;
             };
             let a = snap.analysis.clone();
@@ -149,15 +151,15 @@ impl<E: Engine> Backend<E> {
             if Some(now) != generation {
                 return;
             }
-            let doc = snap.doc();
-            let diags = diags.iter().map(|d| doc.diagnostic(d)).collect();
+            let convert = snap.convert();
+            let diags = diags.iter().map(|d| convert.diagnostic(d)).collect();
             client
                 .publish_diagnostics(uri.clone(), diags, Some(version))
                 .await;
         });
     }
 
-    /// Runs an engine query on a fresh snapshot, off the message loop.
+    /// Runs a query on a fresh snapshot, off the message loop.
     async fn query<T: Send + 'static>(
         &self,
         uri: &Url,
@@ -173,31 +175,26 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.ok()
 }
 
-async fn snapshot<E: Engine>(
-    docs: &Mutex<HashMap<Url, Document>>,
-    engine: &Arc<E>,
-    uri: &Url,
-) -> Option<Snapshot> {
+/// The analysis of the current text of `uri`: the stored one if it is of
+/// this text, else a new one (stored unless a newer one landed meanwhile).
+async fn snapshot(docs: &Mutex<HashMap<Url, Document>>, uri: &Url) -> Option<Snapshot> {
     let lock = || docs.lock().unwrap_or_else(|e| e.into_inner());
-    let (text, lines, generation, previous) = {
+    let (text, lines, generation) = {
         let docs = lock();
         let d = docs.get(uri)?;
         if let Some((g, a)) = &d.analysis {
             if *g == d.generation {
                 return Some(Snapshot {
                     uri: uri.clone(),
-                    text: d.text.clone(),
                     lines: d.lines.clone(),
                     analysis: a.clone(),
                 });
             }
         }
-        let previous = d.analysis.as_ref().map(|(_, a)| a.clone());
-        (d.text.clone(), d.lines.clone(), d.generation, previous)
+        (d.text.clone(), d.lines.clone(), d.generation)
     };
-    let engine = engine.clone();
-    let (name, input) = (uri.to_string(), text.clone());
-    let analysis = blocking(move || engine.analyze(&name, input, previous)).await?;
+    let name = uri.to_string();
+    let analysis = blocking(move || Arc::new(ide::Doc::analyze(&name, &text))).await?;
     {
         let mut docs = lock();
         if let Some(d) = docs.get_mut(uri) {
@@ -209,7 +206,6 @@ async fn snapshot<E: Engine>(
     }
     Some(Snapshot {
         uri: uri.clone(),
-        text,
         lines,
         analysis,
     })
@@ -249,7 +245,7 @@ fn capabilities() -> ServerCapabilities {
 }
 
 #[tower_lsp::async_trait]
-impl<E: Engine> LanguageServer for Backend<E> {
+impl LanguageServer for Backend {
     async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
         Ok(InitializeResult {
             capabilities: capabilities(),
@@ -293,19 +289,17 @@ impl<E: Engine> LanguageServer for Backend<E> {
         let at = pos.position;
         Ok(self
             .query(&pos.text_document.uri, move |s| {
-                let doc = s.doc();
-                let mut items = s.analysis.completion(doc.offset(at));
+                let convert = s.convert();
+                let mut items = s.analysis.completion(convert.offset(at));
                 let is_incomplete = items.len() > MAX_COMPLETIONS;
                 if is_incomplete {
-                    items.sort_by(|a, b| {
-                        let key = |c: &crate::engine::CompletionItem| {
-                            c.sort_key.clone().unwrap_or_else(|| c.label.clone())
-                        };
-                        key(a).cmp(&key(b))
-                    });
+                    items.sort_by(|a, b| a.sort_text().cmp(b.sort_text()));
                     items.truncate(MAX_COMPLETIONS);
                 }
-                let items = items.into_iter().map(|c| doc.completion(c, at)).collect();
+                let items = items
+                    .into_iter()
+                    .map(|c| convert.completion(c, at))
+                    .collect();
                 CompletionResponse::List(CompletionList {
                     is_incomplete,
                     items,
@@ -319,13 +313,13 @@ impl<E: Engine> LanguageServer for Backend<E> {
         let at = pos.position;
         Ok(self
             .query(&pos.text_document.uri, move |s| {
-                let doc = s.doc();
-                s.analysis.hover(doc.offset(at)).map(|h| Hover {
+                let convert = s.convert();
+                s.analysis.hover(convert.offset(at)).map(|h| Hover {
                     contents: HoverContents::Markup(MarkupContent {
                         kind: MarkupKind::Markdown,
                         value: h.markdown,
                     }),
-                    range: Some(doc.range(&h.span)),
+                    range: Some(convert.range(&h.span)),
                 })
             })
             .await
@@ -340,9 +334,9 @@ impl<E: Engine> LanguageServer for Backend<E> {
         let at = pos.position;
         Ok(self
             .query(&pos.text_document.uri, move |s| {
-                let doc = s.doc();
-                let span = s.analysis.definition(doc.offset(at))?;
-                Some(GotoDefinitionResponse::Scalar(doc.location(&span)))
+                let convert = s.convert();
+                let span = s.analysis.definition(convert.offset(at))?;
+                Some(GotoDefinitionResponse::Scalar(convert.location(&span)))
             })
             .await
             .flatten())
@@ -354,9 +348,9 @@ impl<E: Engine> LanguageServer for Backend<E> {
         let decl = p.context.include_declaration;
         Ok(self
             .query(&pos.text_document.uri, move |s| {
-                let doc = s.doc();
-                let spans = s.analysis.references(doc.offset(at), decl);
-                spans.iter().map(|sp| doc.location(sp)).collect()
+                let convert = s.convert();
+                let spans = s.analysis.references(convert.offset(at), decl);
+                spans.iter().map(|sp| convert.location(sp)).collect()
             })
             .await)
     }
@@ -368,10 +362,10 @@ impl<E: Engine> LanguageServer for Backend<E> {
         let at = p.position;
         let r = self
             .query(&p.text_document.uri, move |s| {
-                let doc = s.doc();
+                let convert = s.convert();
                 s.analysis
-                    .prepare_rename(doc.offset(at))
-                    .map(|span| PrepareRenameResponse::Range(doc.range(&span)))
+                    .prepare_rename(convert.offset(at))
+                    .map(|span| PrepareRenameResponse::Range(convert.range(&span)))
             })
             .await;
         match r {
@@ -387,9 +381,9 @@ impl<E: Engine> LanguageServer for Backend<E> {
         let uri = pos.text_document.uri.clone();
         let r = self
             .query(&pos.text_document.uri, move |s| {
-                let doc = s.doc();
-                let edits = s.analysis.rename(doc.offset(at), &p.new_name)?;
-                let edits = edits.iter().map(|e| doc.edit(e)).collect();
+                let convert = s.convert();
+                let edits = s.analysis.rename(convert.offset(at), &p.new_name)?;
+                let edits = edits.iter().map(|e| convert.edit(e)).collect();
                 Ok::<_, String>(WorkspaceEdit::new(HashMap::from([(uri, edits)])))
             })
             .await;
@@ -406,9 +400,11 @@ impl<E: Engine> LanguageServer for Backend<E> {
     ) -> Result<Option<DocumentSymbolResponse>> {
         Ok(self
             .query(&p.text_document.uri, |s| {
-                let doc = s.doc();
+                let convert = s.convert();
                 let symbols = s.analysis.symbols();
-                DocumentSymbolResponse::Nested(symbols.into_iter().map(|x| doc.symbol(x)).collect())
+                DocumentSymbolResponse::Nested(
+                    symbols.into_iter().map(|x| convert.symbol(x)).collect(),
+                )
             })
             .await)
     }
@@ -417,11 +413,11 @@ impl<E: Engine> LanguageServer for Backend<E> {
         Ok(self
             .query(&p.text_document.uri, |s| {
                 let formatted = s.analysis.format()?;
-                if formatted == *s.text {
+                if formatted == s.text() {
                     return Some(Vec::new());
                 }
-                let all = 0..s.text.len();
-                Some(vec![TextEdit::new(s.doc().range(&all), formatted)])
+                let all = 0..s.text().len();
+                Some(vec![TextEdit::new(s.convert().range(&all), formatted)])
             })
             .await
             .flatten())
@@ -436,7 +432,7 @@ impl<E: Engine> LanguageServer for Backend<E> {
                 let tokens = s.analysis.semantic_tokens();
                 SemanticTokensResult::Tokens(SemanticTokens {
                     result_id: None,
-                    data: s.doc().semantic_tokens(&tokens),
+                    data: s.convert().semantic_tokens(&tokens),
                 })
             })
             .await)
@@ -445,11 +441,11 @@ impl<E: Engine> LanguageServer for Backend<E> {
     async fn folding_range(&self, p: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         Ok(self
             .query(&p.text_document.uri, |s| {
-                let doc = s.doc();
+                let convert = s.convert();
                 s.analysis
                     .folding_ranges()
                     .iter()
-                    .filter_map(|f| doc.fold(f))
+                    .filter_map(|f| convert.fold(f))
                     .collect()
             })
             .await)
@@ -460,8 +456,8 @@ impl<E: Engine> LanguageServer for Backend<E> {
         let range = p.range;
         Ok(self
             .query(&p.text_document.uri, move |s| {
-                let doc = s.doc();
-                let span = doc.offset(range.start)..doc.offset(range.end);
+                let convert = s.convert();
+                let span = convert.offset(range.start)..convert.offset(range.end);
                 let actions = s.analysis.code_actions(span);
                 if actions.is_empty() {
                     return Vec::new();
@@ -470,12 +466,12 @@ impl<E: Engine> LanguageServer for Backend<E> {
                 actions
                     .into_iter()
                     .map(|a| {
-                        let edits = a.edits.iter().map(|e| doc.edit(e)).collect();
+                        let edits = a.edits.iter().map(|e| convert.edit(e)).collect();
                         let diagnostic = a.diagnostic.and_then(|i| diags.get(i));
                         CodeActionOrCommand::CodeAction(CodeAction {
                             title: a.title,
                             kind: Some(CodeActionKind::QUICKFIX),
-                            diagnostics: diagnostic.map(|d| vec![doc.diagnostic(d)]),
+                            diagnostics: diagnostic.map(|d| vec![convert.diagnostic(d)]),
                             edit: Some(WorkspaceEdit::new(HashMap::from([(uri.clone(), edits)]))),
                             is_preferred: a.preferred.then_some(true),
                             ..Default::default()
@@ -484,5 +480,22 @@ impl<E: Engine> LanguageServer for Backend<E> {
                     .collect()
             })
             .await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A query that panics (a bug in a feature) must cost one answer, not the
+    // server: `blocking` turns the panic into `None`, which every handler
+    // answers as "nothing here".
+    #[tokio::test]
+    async fn a_panicking_query_is_an_empty_answer() {
+        let answer: Option<usize> = blocking(|| panic!("a bug in a feature")).await;
+        assert_eq!(answer, None);
+        let doc = Arc::new(ide::Doc::analyze("t.wf", "workflow t {}\n"));
+        let outline = blocking(move || doc.symbols().len()).await;
+        assert_eq!(outline, Some(1), "the pool serves the next query");
     }
 }

@@ -1,7 +1,7 @@
 //! `wfc lsp`: the language server on stdin/stdout.
 //!
-//! The protocol side lives in the `wfc-lsp` package; the language side is
-//! [`wfc_language::ide::WfEngine`], built on the same analysis as `wfc check`.
+//! The server is the `wfc-lsp` crate; it answers from
+//! [`wfc_language::ide::Doc`], built on the same analysis as `wfc check`.
 
 use std::process::ExitCode;
 
@@ -14,7 +14,7 @@ pub struct LspArgs {
 }
 
 pub fn run(_args: LspArgs) -> ExitCode {
-    match wfc_lsp::serve_stdio(wfc_language::ide::WfEngine) {
+    match wfc_lsp::serve_stdio() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: cannot start the language server: {e}");

@@ -1,11 +1,10 @@
-//! Engine tests for the editor features, with cursor markers.
+//! Tests of the editor features (`wfc_language::ide`), with cursor markers.
 //!
 //! Each case is a workflow text with `$0` where the cursor is; the results
 //! (completions, hovers, definitions, references, renames, code actions) are
 //! rendered as text and snapshotted with insta (`tests/frontend/snapshots/`).
 
 use wfc_language::ide::{CompletionItem, Doc};
-use wfc_lsp::Analysis;
 
 /// The text without its `$0` marker, and the marker's offset.
 fn cursor(src: &str) -> (String, usize) {
@@ -15,7 +14,7 @@ fn cursor(src: &str) -> (String, usize) {
 
 fn doc(src: &str) -> (Doc, usize) {
     let (text, at) = cursor(src);
-    (Doc::new("test.wf", &text), at)
+    (Doc::analyze("test.wf", &text), at)
 }
 
 fn render_completions(items: &[CompletionItem]) -> String {
@@ -365,7 +364,7 @@ fn rename_a_step_everywhere() {
     let out = rename(&at("step test", 0, 6), "unit_tests").unwrap();
     insta::assert_snapshot!(out);
     // The renamed file checks clean, like the original.
-    assert!(!Doc::new("x.wf", &out).analysis.has_errors());
+    assert!(!Doc::analyze("x.wf", &out).analysis.has_errors());
     // Strings that merely contain the word are untouched.
     assert!(out.contains("run \"cargo test\""));
 }
@@ -378,7 +377,7 @@ fn rename_param_block_and_loop_variable() {
     assert!(out.contains("parallel health wait any") && out.contains("depends on health"));
     let out = rename(&at("${region}", 0, 2), "r").unwrap();
     assert!(out.contains("for each r in regions") && out.contains("--region ${r}"));
-    assert!(!Doc::new("x.wf", &out).analysis.has_errors());
+    assert!(!Doc::analyze("x.wf", &out).analysis.has_errors());
 }
 
 #[test]
@@ -407,7 +406,7 @@ fn prepare_rename_gives_the_name_span() {
 
 // ---- code actions, diagnostics, outline, folding, tokens, formatting ---------------
 
-fn apply(text: &str, edits: &[wfc_lsp::TextEdit]) -> String {
+fn apply(text: &str, edits: &[wfc_language::ide::TextEdit]) -> String {
     let mut edits = edits.to_vec();
     edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
     let mut text = text.to_string();
@@ -420,7 +419,7 @@ fn apply(text: &str, edits: &[wfc_lsp::TextEdit]) -> String {
 #[test]
 fn did_you_mean_fix_as_code_action() {
     let text = "workflow w {\n  step a: shell {\n    rnu \"echo\"\n  }\n}\n";
-    let d = Doc::new("x.wf", text);
+    let d = Doc::analyze("x.wf", text);
     let diags = d.diagnostics();
     let i = diags.iter().position(|x| x.code == "E0102").expect("E0102");
     assert!(diags[i].message.contains("help: did you mean `run`?"));
@@ -429,13 +428,16 @@ fn did_you_mean_fix_as_code_action() {
     assert_eq!(actions[0].title, "replace with `run`");
     assert_eq!(actions[0].diagnostic, Some(i));
     let fixed = apply(text, &actions[0].edits);
-    assert!(!Doc::new("x.wf", &fixed).analysis.has_errors(), "{fixed}");
+    assert!(
+        !Doc::analyze("x.wf", &fixed).analysis.has_errors(),
+        "{fixed}"
+    );
 }
 
 #[test]
 fn add_missing_required_fields_code_action() {
     let text = "workflow w {\n  step mail: email {\n    to \"ops@example.com\"\n  }\n  step s: slack {}\n}\n";
-    let d = Doc::new("x.wf", text);
+    let d = Doc::analyze("x.wf", text);
     let mut out = String::new();
     for diag in d.diagnostics().iter().filter(|x| x.code == "E0103") {
         for a in d.code_actions(diag.span.clone()) {
@@ -448,7 +450,7 @@ fn add_missing_required_fields_code_action() {
 #[test]
 fn diagnostics_are_those_of_wfc_check() {
     let text = "workflow w {\n  step a: shell { run \"x\" }\n  step a: shell { run \"y\" }\n  param unused: int = 1\n}\n";
-    let d = Doc::new("x.wf", text);
+    let d = Doc::analyze("x.wf", text);
     let ours: Vec<(String, std::ops::Range<usize>)> = d
         .diagnostics()
         .into_iter()
@@ -478,7 +480,7 @@ fn diagnostics_are_those_of_wfc_check() {
 
 #[test]
 fn outline_folding_and_tokens() {
-    let d = Doc::new("x.wf", DEPLOY);
+    let d = Doc::analyze("x.wf", DEPLOY);
     let mut out = String::new();
     fn walk(s: &wfc_language::ide::Symbol, depth: usize, out: &mut String) {
         out.push_str(&format!(
@@ -525,10 +527,10 @@ fn outline_folding_and_tokens() {
 #[test]
 fn formatting_uses_wfc_fmt() {
     let text = "workflow w {\nstep a: shell {run \"x\"}\n}\n";
-    let d = Doc::new("x.wf", text);
+    let d = Doc::analyze("x.wf", text);
     assert_eq!(d.format(), wfc_language::fmt::format_source(text).ok());
     assert!(d.format().unwrap().contains("  step a: shell"));
-    assert_eq!(Doc::new("x.wf", "workflow {").format(), None);
+    assert_eq!(Doc::analyze("x.wf", "workflow {").format(), None);
 }
 
 #[test]
@@ -540,7 +542,7 @@ fn every_query_survives_every_prefix_of_an_example() {
         .filter(|i| text.is_char_boundary(*i))
         .collect();
     for &cut in &cuts {
-        let d = Doc::new("x.wf", &text[..cut]);
+        let d = Doc::analyze("x.wf", &text[..cut]);
         let _ = (
             d.diagnostics(),
             d.symbols(),

@@ -1,11 +1,10 @@
-//! Protocol tests: the real engine behind the real server, driven as an
+//! Protocol tests: the real editor features behind the real server, driven as an
 //! editor drives it — over an in-memory stream, and over stdio of the
 //! `wfc lsp` binary. Initialize, open, change, diagnostics, every request,
 //! shutdown.
 
 use serde_json::{json, Value};
 use std::time::Duration;
-use wfc_language::ide::WfEngine;
 use wfc_lsp::client::{in_memory, Client};
 use wfc_lsp::Options;
 
@@ -193,7 +192,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_session_in_memory() {
-    let mut c = in_memory(WfEngine, Options::default());
+    let mut c = in_memory(Options::default());
     session(&mut c).await;
 }
 
@@ -219,7 +218,7 @@ async fn a_whole_session_with_the_wfc_lsp_binary_over_stdio() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_that_does_not_parse_still_gets_completion_and_syntax_diagnostics() {
-    let mut c = in_memory(WfEngine, Options::default());
+    let mut c = in_memory(Options::default());
     c.initialize().await;
     c.open(URI, "workflow w {\n  step a: shell {\n    ru\n")
         .await;

@@ -5,9 +5,9 @@
 //! related locations. Code actions: every fix a diagnostic carries ("did you
 //! mean" replacements), and "add the missing required fields" for E0103.
 
-use super::{span, CodeAction, Diagnostic, Doc, Span, TextEdit};
+use super::{span, ByteRange, CodeAction, Diagnostic, Doc, TextEdit};
 use crate::check::kinds::{self, FieldInfo};
-use crate::diag::{self, Severity};
+use crate::diag;
 use crate::syntax::ast;
 
 pub fn diagnostics(doc: &Doc) -> Vec<Diagnostic> {
@@ -22,10 +22,7 @@ fn convert(d: &diag::Diagnostic) -> Diagnostic {
     }
     Diagnostic {
         span: d.primary_span().map_or(0..0, span),
-        severity: match d.severity {
-            Severity::Error => wfc_lsp::Severity::Error,
-            Severity::Warning => wfc_lsp::Severity::Warning,
-        },
+        severity: d.severity,
         code: d.code.to_string(),
         message,
         related: d
@@ -37,11 +34,11 @@ fn convert(d: &diag::Diagnostic) -> Diagnostic {
     }
 }
 
-fn overlaps(a: &Span, b: &Span) -> bool {
+fn overlaps(a: &ByteRange, b: &ByteRange) -> bool {
     a.start <= b.end && b.start <= a.end
 }
 
-pub fn code_actions(doc: &Doc, range: Span) -> Vec<CodeAction> {
+pub fn code_actions(doc: &Doc, range: ByteRange) -> Vec<CodeAction> {
     let all = doc.analysis.diagnostics();
     let mut out = Vec::new();
     for (i, d) in all.iter().enumerate() {
@@ -75,7 +72,7 @@ pub fn code_actions(doc: &Doc, range: Span) -> Vec<CodeAction> {
 }
 
 /// The step (in the tree) whose name is at `name`.
-fn step_named_at<'a>(items: &'a [ast::Item], name: &Span) -> Option<&'a ast::Step> {
+fn step_named_at<'a>(items: &'a [ast::Item], name: &ByteRange) -> Option<&'a ast::Step> {
     for item in items {
         let found = match item {
             ast::Item::Step(s) if span(s.name.span) == *name => return Some(s),
@@ -102,7 +99,7 @@ fn step_named_at<'a>(items: &'a [ast::Item], name: &Span) -> Option<&'a ast::Ste
 }
 
 /// "Add the missing fields": inserts `FIELD EXAMPLE` lines before the step's `}`.
-fn add_missing_fields(doc: &Doc, name: &Span) -> Option<CodeAction> {
+fn add_missing_fields(doc: &Doc, name: &ByteRange) -> Option<CodeAction> {
     let file = doc.ast()?;
     let step = step_named_at(&file.workflow.items, name)?;
     let kind = kinds::KINDS.iter().find(|k| k.name == step.kind.name)?;

@@ -1,10 +1,11 @@
-//! The editor engine: completion, hover, navigation, rename, outline,
-//! highlighting, folding and code actions over one analysed document.
+//! The editor features: diagnostics, completion, hover, navigation, rename,
+//! outline, highlighting, folding and code actions over one analysed
+//! document ([`Doc`]).
 //!
-//! This is a pure engine (no protocol types, no I/O). It implements the
-//! [`wfc_lsp::Engine`] trait, and `wfc lsp` serves it through the
-//! `wfc-lsp` package, which speaks the protocol and converts byte offsets to
-//! editor positions at the edge. Diagnostics are exactly those of
+//! Pure queries: no protocol types, no I/O. Every answer is a plain value in
+//! byte offsets ([`types`]); the language server (`lsp/`, the `wfc-lsp`
+//! crate) holds `Doc`s, converts positions to the protocol's lines and
+//! UTF-16 columns, and speaks the protocol. Diagnostics are exactly those of
 //! `wfc check`: both come from [`crate::analysis::analyze`].
 //!
 //! Two views of the text serve different questions:
@@ -15,11 +16,11 @@
 //!   [`completion`]), folding and highlighting use it, with names declared in
 //!   the text found lexically ([`names`]).
 //!
-//! Modules: [`lexer`] (tokens and brace frames), [`names`] (lexical
-//! declarations), [`context`] (what is being typed at the cursor),
-//! [`completion`], [`hover`], [`navigation`] (definition, references,
-//! rename), [`outline`] (symbols, folding, semantic tokens), [`actions`]
-//! (diagnostics for the editor and code actions).
+//! Modules: [`types`] (the answers), [`lexer`] (tokens and brace frames),
+//! [`names`] (lexical declarations), [`context`] (what is being typed at the
+//! cursor), [`completion`], [`hover`], [`navigation`] (definition,
+//! references, rename), [`outline`] (symbols, folding, semantic tokens),
+//! [`actions`] (diagnostics for the editor and code actions).
 
 pub mod actions;
 pub mod completion;
@@ -29,34 +30,16 @@ pub mod lexer;
 pub mod names;
 pub mod navigation;
 pub mod outline;
+pub mod types;
 
 use crate::analysis::{analyze, Analysis};
 use crate::ir;
 use crate::syntax::ast;
-use std::sync::{Arc, OnceLock};
-use wfc_lsp as lsp;
+use std::sync::OnceLock;
 
-pub use wfc_lsp::{
-    CodeAction, CompletionItem, CompletionKind, Diagnostic, Fold, Hover, Span, Symbol, SymbolKind,
-    TextEdit, Token, TokenKind,
-};
+pub use types::*;
 
-/// The engine `wfc lsp` serves.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct WfEngine;
-
-impl lsp::Engine for WfEngine {
-    fn analyze(
-        &self,
-        uri: &str,
-        text: Arc<str>,
-        _previous: Option<Arc<dyn lsp::Analysis>>,
-    ) -> Arc<dyn lsp::Analysis> {
-        Arc::new(Doc::new(uri, &text))
-    }
-}
-
-/// One analysed version of a document.
+/// One analysed version of a document, and the editor's queries on it.
 pub struct Doc {
     pub analysis: Analysis,
     lexed: OnceLock<lexer::Lexed>,
@@ -64,7 +47,9 @@ pub struct Doc {
 }
 
 impl Doc {
-    pub fn new(name: &str, text: &str) -> Doc {
+    /// Analyses `text` (the whole document) as `wfc check` does; `name`
+    /// (a path or URI) is what diagnostics name the file.
+    pub fn analyze(name: &str, text: &str) -> Doc {
         Doc {
             analysis: analyze(name, text),
             lexed: OnceLock::new(),
@@ -72,6 +57,7 @@ impl Doc {
         }
     }
 
+    /// The text this is an analysis of.
     pub fn text(&self) -> &str {
         &self.analysis.source.text
     }
@@ -100,63 +86,67 @@ impl Doc {
     pub fn slice(&self, span: crate::span::Span) -> &str {
         self.analysis.source.slice(span)
     }
-}
 
-/// A compiler span as an engine span.
-pub(crate) fn span(s: crate::span::Span) -> Span {
-    s.start as usize..s.end as usize
-}
-
-impl lsp::Analysis for Doc {
-    fn text(&self) -> &str {
-        Doc::text(self)
-    }
-
-    fn diagnostics(&self) -> Vec<Diagnostic> {
+    /// Every diagnostic, sorted by position.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
         actions::diagnostics(self)
     }
 
-    fn completion(&self, offset: usize) -> Vec<CompletionItem> {
+    /// Completions at a byte offset.
+    pub fn completion(&self, offset: usize) -> Vec<CompletionItem> {
         completion::complete(self, offset)
     }
 
-    fn hover(&self, offset: usize) -> Option<Hover> {
+    pub fn hover(&self, offset: usize) -> Option<Hover> {
         hover::hover(self, offset)
     }
 
-    fn definition(&self, offset: usize) -> Option<Span> {
+    /// The declaration of the name at `offset`.
+    pub fn definition(&self, offset: usize) -> Option<ByteRange> {
         navigation::definition(self, offset)
     }
 
-    fn references(&self, offset: usize, include_declaration: bool) -> Vec<Span> {
+    /// Every use of the name at `offset` (and its declaration if asked).
+    pub fn references(&self, offset: usize, include_declaration: bool) -> Vec<ByteRange> {
         navigation::references(self, offset, include_declaration)
     }
 
-    fn prepare_rename(&self, offset: usize) -> Result<Span, String> {
+    /// The range of the renameable name at `offset`, or why it cannot be renamed.
+    pub fn prepare_rename(&self, offset: usize) -> Result<ByteRange, String> {
         navigation::prepare_rename(self, offset)
     }
 
-    fn rename(&self, offset: usize, new_name: &str) -> Result<Vec<TextEdit>, String> {
+    /// The edits that rename the name at `offset`, or why it cannot be renamed.
+    pub fn rename(&self, offset: usize, new_name: &str) -> Result<Vec<TextEdit>, String> {
         navigation::rename(self, offset, new_name)
     }
 
-    fn symbols(&self) -> Vec<Symbol> {
+    /// The outline.
+    pub fn symbols(&self) -> Vec<Symbol> {
         outline::symbols(self)
     }
 
-    fn semantic_tokens(&self) -> Vec<Token> {
+    /// Tokens for semantic highlighting, in text order, not overlapping.
+    pub fn semantic_tokens(&self) -> Vec<Token> {
         outline::semantic_tokens(self)
     }
 
-    fn folding_ranges(&self) -> Vec<Fold> {
+    pub fn folding_ranges(&self) -> Vec<Fold> {
         outline::folding_ranges(self)
     }
 
-    fn code_actions(&self, range: Span) -> Vec<CodeAction> {
+    /// Code actions for the diagnostics and the selection in `range`.
+    pub fn code_actions(&self, range: ByteRange) -> Vec<CodeAction> {
         actions::code_actions(self, range)
     }
 
-    fn format(&self) -> Option<String> {
+    /// The whole document formatted, or `None` when it cannot be (syntax errors).
+    pub fn format(&self) -> Option<String> {
         crate::fmt::format_source(self.text()).ok()
     }
+}
+
+/// A compiler span as a byte range.
+pub(crate) fn span(s: crate::span::Span) -> ByteRange {
+    s.start as usize..s.end as usize
 }

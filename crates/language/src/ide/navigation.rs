@@ -6,11 +6,11 @@
 //! exactly those spans (every use, nothing else) and refuses a new name that
 //! is not an identifier, is a keyword, or would collide with another name.
 
-use super::{span, Doc, Span, TextEdit};
+use super::{span, ByteRange, Doc, TextEdit};
 use crate::ir::{BlockKind, Symbol, Workflow};
 
 /// The symbol named at `offset` (a use or a declaration) and the name's span.
-pub fn symbol_at(w: &Workflow, offset: usize) -> Option<(Symbol, Span)> {
+pub fn symbol_at(w: &Workflow, offset: usize) -> Option<(Symbol, ByteRange)> {
     let hit = |s: crate::span::Span| s.contains(offset) && !s.is_empty();
     if let Some(r) = w
         .references
@@ -54,7 +54,7 @@ pub fn symbol_at(w: &Workflow, offset: usize) -> Option<(Symbol, Span)> {
 }
 
 /// Where `sym` is declared.
-pub fn declaration(w: &Workflow, sym: &Symbol) -> Option<Span> {
+pub fn declaration(w: &Workflow, sym: &Symbol) -> Option<ByteRange> {
     Some(match sym {
         Symbol::Param(p) => span(w.params.get(*p)?.name_span),
         Symbol::Step(s) => span(w.steps.get(*s)?.name_span),
@@ -82,15 +82,15 @@ pub fn declaration(w: &Workflow, sym: &Symbol) -> Option<Span> {
     })
 }
 
-pub fn definition(doc: &Doc, offset: usize) -> Option<Span> {
+pub fn definition(doc: &Doc, offset: usize) -> Option<ByteRange> {
     let w = doc.ir()?;
     let (sym, _) = symbol_at(w, offset)?;
     declaration(w, &sym)
 }
 
 /// The spans of every use of `sym`, in text order.
-fn uses(w: &Workflow, sym: &Symbol) -> Vec<Span> {
-    let mut out: Vec<Span> = w
+fn uses(w: &Workflow, sym: &Symbol) -> Vec<ByteRange> {
+    let mut out: Vec<ByteRange> = w
         .references
         .iter()
         .filter(|r| r.target == *sym)
@@ -101,7 +101,7 @@ fn uses(w: &Workflow, sym: &Symbol) -> Vec<Span> {
     out
 }
 
-pub fn references(doc: &Doc, offset: usize, include_declaration: bool) -> Vec<Span> {
+pub fn references(doc: &Doc, offset: usize, include_declaration: bool) -> Vec<ByteRange> {
     let Some(w) = doc.ir() else {
         return Vec::new();
     };
@@ -119,7 +119,7 @@ pub fn references(doc: &Doc, offset: usize, include_declaration: bool) -> Vec<Sp
     out
 }
 
-fn renameable(doc: &Doc, offset: usize) -> Result<(&Workflow, Symbol, Span), String> {
+fn renameable(doc: &Doc, offset: usize) -> Result<(&Workflow, Symbol, ByteRange), String> {
     let w = doc
         .ir()
         .ok_or("the file has a syntax error: fix it before renaming")?;
@@ -133,7 +133,7 @@ fn renameable(doc: &Doc, offset: usize) -> Result<(&Workflow, Symbol, Span), Str
     }
 }
 
-pub fn prepare_rename(doc: &Doc, offset: usize) -> Result<Span, String> {
+pub fn prepare_rename(doc: &Doc, offset: usize) -> Result<ByteRange, String> {
     renameable(doc, offset).map(|(_, _, at)| at)
 }
 

@@ -1,75 +1,27 @@
-//! The contract between the server and a language engine, in neutral types.
+//! What the editor features answer: plain values in byte offsets.
 //!
-//! Everything here is plain data: byte offsets into the document text (never
-//! lines or UTF-16 columns — the server converts at the edge), strings, and
-//! small enums. No `lsp_types` appear, so an engine does not depend on the
-//! protocol, and the protocol crate does not depend on the compiler.
+//! Positions are byte offsets into the document text, never lines or UTF-16
+//! columns: the language server converts them at its edge, as it converts
+//! these values to protocol types. Nothing here knows the protocol.
 
 use std::ops::Range;
-use std::sync::Arc;
 
-/// A half-open byte range into the document text.
-pub type Span = Range<usize>;
+pub use crate::diag::Severity;
 
-/// Builds analyses of documents. One engine serves every open document.
-pub trait Engine: Send + Sync + 'static {
-    /// Analyses `text` (the whole document). `previous` is the last analysis
-    /// of the same document, if any: an engine may carry knowledge over from
-    /// it (for example names declared in the last text that parsed) while the
-    /// user is in the middle of typing something that does not parse yet.
-    fn analyze(
-        &self,
-        uri: &str,
-        text: Arc<str>,
-        previous: Option<Arc<dyn Analysis>>,
-    ) -> Arc<dyn Analysis>;
-}
+/// A half-open range of byte offsets into the document text.
+pub type ByteRange = Range<usize>;
 
-/// One analysed version of a document. Every method is a pure query.
-pub trait Analysis: Send + Sync + 'static {
-    /// The text this analysis is of.
-    fn text(&self) -> &str;
-    /// Every diagnostic, sorted by position.
-    fn diagnostics(&self) -> Vec<Diagnostic>;
-    /// Completions at a byte offset.
-    fn completion(&self, offset: usize) -> Vec<CompletionItem>;
-    fn hover(&self, offset: usize) -> Option<Hover>;
-    /// The declaration of the name at `offset`.
-    fn definition(&self, offset: usize) -> Option<Span>;
-    /// Every use of the name at `offset` (and its declaration if asked).
-    fn references(&self, offset: usize, include_declaration: bool) -> Vec<Span>;
-    /// The span of the renameable name at `offset`, or why it cannot be renamed.
-    fn prepare_rename(&self, offset: usize) -> Result<Span, String>;
-    /// The edits that rename the name at `offset`, or why it cannot be renamed.
-    fn rename(&self, offset: usize, new_name: &str) -> Result<Vec<TextEdit>, String>;
-    /// The outline.
-    fn symbols(&self) -> Vec<Symbol>;
-    /// Tokens for semantic highlighting, in text order, not overlapping.
-    fn semantic_tokens(&self) -> Vec<Token>;
-    fn folding_ranges(&self) -> Vec<Fold>;
-    /// Code actions for the diagnostics and the selection in `range`.
-    fn code_actions(&self, range: Span) -> Vec<CodeAction>;
-    /// The whole document formatted, or `None` when it cannot be (syntax errors).
-    fn format(&self) -> Option<String>;
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    Error,
-    Warning,
-    Information,
-    Hint,
-}
-
+/// A diagnostic of `wfc check`, shaped for an editor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub span: Span,
+    pub span: ByteRange,
     pub severity: Severity,
     /// A stable code such as `E0102`.
     pub code: String,
+    /// The message, with the `help:` line appended.
     pub message: String,
     /// Secondary locations with what they mean.
-    pub related: Vec<(Span, String)>,
+    pub related: Vec<(ByteRange, String)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,7 +59,7 @@ pub struct CompletionItem {
     /// `insert_text` is a snippet with `${1:…}` placeholders.
     pub snippet: bool,
     /// The text the item replaces (the word typed so far); `None` = insert at the cursor.
-    pub replace: Option<Span>,
+    pub replace: Option<ByteRange>,
     /// Sorts before items with a greater key (the label when `None`).
     pub sort_key: Option<String>,
 }
@@ -125,6 +77,11 @@ impl CompletionItem {
             sort_key: None,
         }
     }
+
+    /// What the item sorts by: its sort key, else its label.
+    pub fn sort_text(&self) -> &str {
+        self.sort_key.as_deref().unwrap_or(&self.label)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,12 +89,12 @@ pub struct Hover {
     /// Markdown.
     pub markdown: String,
     /// What the hover is about.
-    pub span: Span,
+    pub span: ByteRange,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TextEdit {
-    pub span: Span,
+    pub span: ByteRange,
     pub new_text: String,
 }
 
@@ -150,15 +107,16 @@ pub enum SymbolKind {
     Handler,
 }
 
+/// An entry of the outline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Symbol {
     pub name: String,
     pub detail: Option<String>,
     pub kind: SymbolKind,
     /// The whole item.
-    pub span: Span,
+    pub span: ByteRange,
     /// The name (inside `span`).
-    pub selection: Span,
+    pub selection: ByteRange,
     pub children: Vec<Symbol>,
 }
 
@@ -187,17 +145,19 @@ pub enum TokenKind {
     Operator,
 }
 
+/// A token for semantic highlighting.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
-    pub span: Span,
+    pub span: ByteRange,
     pub kind: TokenKind,
     /// Where the name is declared (not a use).
     pub declaration: bool,
 }
 
+/// A foldable region.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fold {
-    pub span: Span,
+    pub span: ByteRange,
     /// A run of comments rather than a block.
     pub comment: bool,
 }
@@ -206,7 +166,7 @@ pub struct Fold {
 pub struct CodeAction {
     pub title: String,
     pub edits: Vec<TextEdit>,
-    /// The diagnostic it fixes: an index into [`Analysis::diagnostics`].
+    /// The diagnostic it fixes: an index into [`Doc::diagnostics`](super::Doc::diagnostics).
     pub diagnostic: Option<usize>,
     /// The fix to apply when the user asks for "the" fix.
     pub preferred: bool,
