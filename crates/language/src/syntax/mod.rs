@@ -235,3 +235,59 @@ fn visit_items(items: &mut [Item], docs: &DocLines<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ast::{FieldValue, Item};
+
+    /// Every `depends on` list of the file's top-level steps: names with
+    /// what their spans cover.
+    fn lists(text: &str) -> Vec<Vec<(String, String)>> {
+        let parsed = super::parse(text);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let file = parsed.file.expect("a tree");
+        let mut out = Vec::new();
+        for item in &file.workflow.items {
+            let Item::Step(step) = item else { continue };
+            for field in &step.fields {
+                if let FieldValue::DependsOn(names) = &field.value {
+                    out.push(
+                        names
+                            .iter()
+                            .map(|n| {
+                                let at = n.span.start as usize..n.span.end as usize;
+                                (n.name.to_owned(), text[at].to_owned())
+                            })
+                            .collect(),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn plain_and_commented_dependency_lists_give_the_same_names_and_spans() {
+        let step = |deps: &str| {
+            format!("workflow w {{\n  step a: shell {{ run \"x\" }}\n  step b: shell {{ run \"x\" }}\n  step c: shell {{ run \"x\" }}\n  step d: shell {{\n    run \"x\"\n    depends on {deps}\n  }}\n}}\n")
+        };
+        let want = |names: &[&str]| {
+            vec![names
+                .iter()
+                .map(|n| (n.to_string(), n.to_string()))
+                .collect::<Vec<_>>()]
+        };
+        // One token (blanks and commas only), over lines, with odd spacing.
+        assert_eq!(lists(&step("a,b , \n      c")), want(&["a", "b", "c"]));
+        assert_eq!(lists(&step("a-1x")).len(), 1);
+        // A comment inside or after the list: the general form, comments kept.
+        let commented = step("a, # first\n      b,\n      c # last");
+        assert_eq!(lists(&commented), want(&["a", "b", "c"]));
+        let comments: Vec<&str> = super::parse(&commented)
+            .comments
+            .iter()
+            .map(|c| &commented[c.span.start as usize..c.span.end as usize])
+            .collect();
+        assert_eq!(comments, ["# first", "# last"]);
+    }
+}

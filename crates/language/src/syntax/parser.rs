@@ -95,6 +95,28 @@ fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
     end
 }
 
+/// The names of a `plain_idents` token: names, blanks and commas only.
+fn plain_idents(pair: &Pair<'_, Rule>) -> IdentList {
+    let base = pair.as_span().start();
+    let text = pair.as_str();
+    let mut at = 0;
+    text.split(',')
+        .map(|piece| {
+            let start = at + (piece.len() - piece.trim_start_matches(is_blank).len());
+            at += piece.len() + 1;
+            let name = piece.trim_matches(is_blank);
+            Ident {
+                name: name.into(),
+                span: Span::new(base + start, base + start + name.len()),
+            }
+        })
+        .collect()
+}
+
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}')
+}
+
 fn ident(pair: Pair<'_, Rule>) -> Ident {
     // `field_head`, `name`, `strategy` and `ident` all wrap (or are) an identifier.
     match pair.as_rule() {
@@ -571,8 +593,11 @@ impl Builder {
     }
 
     fn ident_list(&self, pair: Pair<'_, Rule>) -> IdentList {
-        kids(pair)
-            .filter(|p| p.as_rule() == Rule::ident)
+        let mut kids = kids(pair).peekable();
+        if let Some(plain) = kids.next_if(|p| p.as_rule() == Rule::plain_idents) {
+            return plain_idents(&plain);
+        }
+        kids.filter(|p| p.as_rule() == Rule::ident)
             .map(ident)
             .collect()
     }
