@@ -5,56 +5,27 @@
 //! This is the one place that converts, at the edge of the server.
 
 use tower_lsp::lsp_types::{Position, Range};
+use wfc_language::span;
 
-/// Line starts of one text, for position conversion.
+/// Line starts of one text, for position conversion: the language crate's
+/// index, speaking the protocol's types.
 #[derive(Clone, Debug)]
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
+pub struct LineIndex(span::LineIndex);
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
+        LineIndex(span::LineIndex::new(text))
     }
 
     /// The position of a byte offset (clamped to the text and to a char boundary).
     pub fn position(&self, text: &str, offset: usize) -> Position {
-        let mut offset = offset.min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = match self.starts.binary_search(&offset) {
-            Ok(l) => l,
-            Err(next) => next - 1,
-        };
-        let start = self.starts[line];
-        let col: usize = text[start..offset].chars().map(char::len_utf16).sum();
-        Position::new(line as u32, col as u32)
+        let (line, col) = self.0.line_utf16(text, offset);
+        Position::new(line, col)
     }
 
     /// The byte offset of a position (clamped to its line; past the end → end of text).
     pub fn offset(&self, text: &str, pos: Position) -> usize {
-        let line = pos.line as usize;
-        if line >= self.starts.len() {
-            return text.len();
-        }
-        let start = self.starts[line];
-        let end = self.starts.get(line + 1).copied().unwrap_or(text.len());
-        let mut units = 0;
-        for (i, ch) in text[start..end].char_indices() {
-            if units >= pos.character as usize || ch == '\n' || ch == '\r' {
-                return start + i;
-            }
-            units += ch.len_utf16();
-        }
-        end
+        self.0.offset_utf16(text, pos.line, pos.character)
     }
 
     pub fn range(&self, text: &str, span: &std::ops::Range<usize>) -> Range {
@@ -66,8 +37,14 @@ impl LineIndex {
 
     /// The byte range of line `line`, without its line break.
     pub fn line_span(&self, text: &str, line: usize) -> std::ops::Range<usize> {
-        let start = self.starts.get(line).copied().unwrap_or(text.len());
-        let mut end = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let start_of = |l: usize| {
+            if l < self.0.line_count() {
+                self.0.line_start(l)
+            } else {
+                text.len()
+            }
+        };
+        let (start, mut end) = (start_of(line), start_of(line + 1));
         while end > start && matches!(text.as_bytes()[end - 1], b'\n' | b'\r') {
             end -= 1;
         }

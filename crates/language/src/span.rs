@@ -118,7 +118,8 @@ impl LineIndex {
         (line as u32, col as u32)
     }
 
-    /// The byte offset of a 0-based line and UTF-16 column (clamped to the line).
+    /// The byte offset of a 0-based line and UTF-16 column (clamped to the
+    /// line, before its line break).
     pub fn offset_utf16(&self, text: &str, line: u32, col: u32) -> usize {
         let line = line as usize;
         if line >= self.starts.len() {
@@ -132,7 +133,7 @@ impl LineIndex {
         };
         let mut units = 0u32;
         for (i, ch) in text[start..end].char_indices() {
-            if units >= col || ch == '\n' {
+            if units >= col || ch == '\n' || ch == '\r' {
                 return start + i;
             }
             units += ch.len_utf16() as u32;
