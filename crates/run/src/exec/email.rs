@@ -10,8 +10,9 @@
 //!
 //! Credentials come from `username` / `password`, or else from the URL's user
 //! info (`smtp://user:pass@host`, percent-decoded); with neither, no AUTH.
-//! Server certificates are checked against the Mozilla roots (webpki-roots)
-//! plus [`EmailSpec::extra_root_certs`]. The sender defaults to
+//! Server certificates are checked against the system's trust store (the
+//! platform TLS library, as for `http` steps) plus
+//! [`EmailSpec::extra_root_certs`]. The sender defaults to
 //! `wfc <wfc@localhost>`. Output: `delivered` (true once the server accepted
 //! the message). Errors name the server and what it said.
 
@@ -132,7 +133,7 @@ fn transport(spec: &EmailSpec) -> Result<(AsyncSmtpTransport<Tokio1Executor>, St
             params = params.add_root_certificate(cert);
         }
         let params = params
-            .build_rustls()
+            .build_native()
             .map_err(|e| format!("cannot set up TLS for {host}: {e}"))?;
         builder = builder.tls(if url.scheme() == "smtps" {
             Tls::Wrapper(params)
