@@ -15,7 +15,7 @@ use crate::span::Span;
 use std::fmt;
 
 mod settings;
-pub use settings::{RetryExprs, StepSettings, Until};
+pub use settings::{Backoff, Retry, RetryExprs, StepSettings, Until};
 
 pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
 
@@ -527,24 +527,6 @@ pub enum FieldValue {
     },
     /// A keyword value such as `pull missing`.
     Keyword(String),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backoff {
-    Exponential,
-    Linear,
-}
-
-/// `retry COUNT [backoff D [STRATEGY] [max D]]`; `count` retries = `count + 1` attempts.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Retry {
-    pub count: u32,
-    pub backoff_ms: Option<u64>,
-    pub strategy: Backoff,
-    pub max_ms: Option<u64>,
-    /// `within D`: the deadline of all attempts together.
-    pub within_ms: Option<u64>,
-    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

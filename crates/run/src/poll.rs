@@ -9,8 +9,8 @@
 use super::mask::Masker;
 use super::values::Evaluator;
 use std::time::{Duration, Instant};
-use wfc_language::ir::{BinaryOp, BlockId, Expr, ExprKind, StepId};
-use wfc_plan::{OutputRef, RefTarget, Value};
+use wfc_language::ir::{BinaryOp, BlockId, Expr, ExprKind, Names, StepId};
+use wfc_plan::{OutputRef, PlannedStep, PlannedUntil, RefTarget, Value};
 
 /// What a step's task needs to poll.
 pub struct Poll {
@@ -37,6 +37,26 @@ pub enum Verdict {
 }
 
 impl Poll {
+    /// What `step`'s task needs to poll under `u`.
+    pub fn new(
+        step: &PlannedStep,
+        u: &PlannedUntil,
+        params: &[Option<Value>],
+        names: &dyn Names,
+    ) -> Poll {
+        let show = |e| wfc_plan::render::expr::show(names, e);
+        Poll {
+            cond: u.cond.clone(),
+            step: step.step,
+            every: Duration::from_millis(u.every_ms),
+            within: Duration::from_millis(u.within_ms),
+            params: params.to_vec(),
+            items: step.items.clone(),
+            text: show(&u.cond),
+            probe: comparison_lhs(&u.cond).map(show),
+        }
+    }
+
     /// Evaluates the condition on `outputs` (the attempt's own).
     pub fn judge(&self, outputs: Option<&Value>, masker: &Masker) -> Verdict {
         let local = [outputs.cloned()];

@@ -387,7 +387,10 @@ impl Runner<'_> {
             id: v,
             retry: step.retry.as_deref().cloned(),
             timeout: step.timeout_ms.map(Duration::from_millis),
-            poll: step.until.as_deref().map(|u| self.poll(step, u)),
+            poll: step
+                .until
+                .as_deref()
+                .map(|u| Poll::new(step, u, &self.params, &self.names)),
             declared: step.outputs.clone(),
             cancel: CancellationToken::new(),
             masker: self.secrets.masker(),
@@ -444,21 +447,6 @@ impl Runner<'_> {
                 };
                 self.immediate(g, v, result);
             }
-        }
-    }
-
-    /// What `step`'s task needs to poll under `until`.
-    fn poll(&self, step: &wfc_plan::PlannedStep, u: &wfc_plan::PlannedUntil) -> Poll {
-        let show = |e| wfc_plan::render::expr::show(&self.names, e);
-        Poll {
-            cond: u.cond.clone(),
-            step: step.step,
-            every: Duration::from_millis(u.every_ms),
-            within: Duration::from_millis(u.within_ms),
-            params: self.params.clone(),
-            items: step.items.clone(),
-            text: show(&u.cond),
-            probe: super::poll::comparison_lhs(&u.cond).map(show),
         }
     }
 

@@ -7,8 +7,26 @@
 //! `timeout_ms`, …), and reports a value out of range there, naming the
 //! param it came from.
 
-use super::{Backoff, Expr};
+use super::Expr;
 use crate::span::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backoff {
+    Exponential,
+    Linear,
+}
+
+/// `retry COUNT [backoff D [STRATEGY] [max D]]`; `count` retries = `count + 1` attempts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retry {
+    pub count: u32,
+    pub backoff_ms: Option<u64>,
+    pub strategy: Backoff,
+    pub max_ms: Option<u64>,
+    /// `within D`: the deadline of all attempts together.
+    pub within_ms: Option<u64>,
+    pub span: Span,
+}
 
 /// A step's settings after `defaults` (the step's own, else the innermost
 /// block's, else the workflow's), as expressions.
