@@ -10,6 +10,7 @@
 use super::{Checker, Ctx};
 use crate::diag::check as dc;
 use crate::ir::{self, Backoff, Expr, ExprKind, RetryExprs, StepId, StepSettings, Type, UnaryOp};
+use crate::span::Span;
 use crate::syntax::ast;
 
 /// Where settings stand, for "not available here" messages.
@@ -156,6 +157,12 @@ impl Checker<'_> {
         u: &ast::Until,
         ctx: &Ctx,
     ) -> Option<ir::Until> {
+        if self.wf.steps[id].kind == ir::StepKind::Gate {
+            let name = self.wf.steps[id].name.clone();
+            let at = u.span.start as usize;
+            self.report(dc::until_on_gate(Span::new(at, at + "until".len()), &name));
+            return None;
+        }
         let before = self.reads.len();
         let cond_ctx = Ctx {
             own_outputs: true,

@@ -18,6 +18,13 @@ pub fn block_scope_not_at_top(span: Span, what: &str, member: Span) -> Diagnosti
     ))
 }
 
+/// E0191: `until` on a gate, which has no attempts to repeat.
+pub fn until_on_gate(span: Span, step: &str) -> Diagnostic {
+    Diagnostic::error("E0191", format!("gate `{step}` cannot poll with `until`"))
+        .primary(span, "on a gate")
+        .help("put `until` on the step that fetches the state (an `http` or `shell` step), and let the gate `check` its outputs")
+}
+
 /// E0192: an `until` condition that reads the outputs of another step.
 pub fn until_reads_other_step(span: Span, step: &str, other: &str) -> Diagnostic {
     Diagnostic::error(
