@@ -600,6 +600,12 @@ fn hovers_until_and_sleep_duration_and_highlights_the_keywords() {
         h.contains("until") && h.contains("`within` it fails"),
         "{h}"
     );
+    let (d, at) = doc(&POLL.replacen("step ready", "step rea$0dy", 1));
+    let h = d.hover(at).expect("a hover on the step").markdown;
+    assert!(
+        h.contains("until ready.status == 200 every 5s within 1m"),
+        "{h}"
+    );
     let (d, at) = doc(&POLL.replacen("duration pause", "dura$0tion pause", 1));
     let h = d.hover(at).expect("a hover on `duration`").markdown;
     assert!(h.contains("How long to wait"), "{h}");
