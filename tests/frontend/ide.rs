@@ -567,3 +567,61 @@ fn depends_on_leaves_out_steps_of_handlers_and_rollbacks() {
     let src = "workflow w {\n  step a: shell {\n    run \"a\"\n    on failure rollback {\n      step undo: shell { run \"u\" }\n    }\n  }\n  on success {\n    step tell: shell { run \"t\" }\n  }\n  step b: shell {\n    run \"b\"\n    depends on $0\n  }\n}\n";
     assert_eq!(labels(src), vec!["a"]);
 }
+
+// ---- polling, sleeping and block settings ------------------------------------------
+
+const POLL: &str = "workflow w {\n  param pause: duration = 1s\n  step ready: http {\n    get \"http://x/status\"\n    until ready.status == 200 every 5s within 1m\n  }\n  step nap: sleep { duration pause }\n}\n";
+
+#[test]
+fn completes_until_sleep_and_their_keywords() {
+    let src = "workflow w {\n  step ready: http {\n    get \"http://x\"\n    $0\n  }\n}\n";
+    assert!(labels(src).contains(&"until".to_string()));
+    assert!(labels("workflow w {\n  step nap: $0\n}\n").contains(&"sleep".to_string()));
+    let src = "workflow w {\n  step nap: sleep {\n    $0\n  }\n}\n";
+    assert!(labels(src).contains(&"duration".to_string()));
+    let src = "workflow w {\n  step r: http {\n    get \"http://x\"\n    until r.status == 200 $0\n  }\n}\n";
+    assert_eq!(labels(src), vec!["every"]);
+    let src = "workflow w {\n  step r: http {\n    get \"http://x\"\n    until r.status == 200 every 5s $0\n  }\n}\n";
+    assert_eq!(labels(src), vec!["within"]);
+    // A block's top offers `env` and `defaults`, which its members inherit.
+    let src = "workflow w {\n  for each x in [\"a\"] {\n    $0\n  }\n}\n";
+    let l = labels(src);
+    assert!(
+        l.contains(&"env".to_string()) && l.contains(&"defaults".to_string()),
+        "{l:?}"
+    );
+}
+
+#[test]
+fn hovers_until_and_sleep_duration_and_highlights_the_keywords() {
+    let (d, at) = doc(&POLL.replacen("until", "un$0til", 1));
+    let h = d.hover(at).expect("a hover on `until`").markdown;
+    assert!(
+        h.contains("until") && h.contains("`within` it fails"),
+        "{h}"
+    );
+    let (d, at) = doc(&POLL.replacen("step ready", "step rea$0dy", 1));
+    let h = d.hover(at).expect("a hover on the step").markdown;
+    assert!(
+        h.contains("until ready.status == 200 every 5s within 1m"),
+        "{h}"
+    );
+    let (d, at) = doc(&POLL.replacen("duration pause", "dura$0tion pause", 1));
+    let h = d.hover(at).expect("a hover on `duration`").markdown;
+    assert!(h.contains("How long to wait"), "{h}");
+    // `until` is a field (as `retry`), `every` and `within` its keywords.
+    let d = Doc::analyze("x.wf", POLL);
+    let kinds: Vec<String> = d
+        .semantic_tokens()
+        .iter()
+        .map(|t| format!("{:?} {}", t.kind, &POLL[t.span.clone()]))
+        .collect();
+    for k in [
+        "Field until",
+        "Keyword every",
+        "Keyword within",
+        "StepKind sleep",
+    ] {
+        assert!(kinds.contains(&k.to_string()), "no `{k}` in {kinds:?}");
+    }
+}

@@ -49,6 +49,15 @@ const TOKENS: &[&str] = &[
     "retry",
     "backoff",
     "max",
+    "within",
+    "until",
+    "every",
+    "sleep",
+    "duration",
+    "a.json.state",
+    "*",
+    "/",
+    "500ms",
     "outputs",
     "(",
     ")",
@@ -89,7 +98,7 @@ fn soup() -> impl Strategy<Value = String> {
 
 fn shipped_files() -> Vec<String> {
     let mut out = Vec::new();
-    for dir in ["examples", "std", "tests/parse"] {
+    for dir in ["examples", "std", "tests/parse", "tests/fmt", "tests/plan"] {
         if let Ok(entries) = std::fs::read_dir(dir) {
             for e in entries.flatten() {
                 if e.path().extension().is_some_and(|x| x == "wf") {

@@ -14,6 +14,9 @@
 use crate::span::Span;
 use std::fmt;
 
+mod settings;
+pub use settings::{Backoff, Retry, RetryExprs, StepSettings, Until};
+
 pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
 
 /// Index into [`Workflow::params`].
@@ -352,6 +355,8 @@ pub enum StepKind {
     Webhook,
     Email,
     Gate,
+    /// Waits for its `duration`.
+    Sleep,
     /// An unknown kind (already reported); its fields are not checked.
     Invalid,
 }
@@ -366,6 +371,7 @@ impl StepKind {
             StepKind::Webhook => "webhook",
             StepKind::Email => "email",
             StepKind::Gate => "gate",
+            StepKind::Sleep => "sleep",
             StepKind::Invalid => "{invalid}",
         }
     }
@@ -400,13 +406,16 @@ pub struct Step {
     pub implied: Vec<StepId>,
     /// The kind's own fields (`run`, `image`, `get`, `message`, …), typed.
     pub fields: Vec<StepField>,
-    /// After applying `defaults` (boxed: most steps have none, and a
-    /// workflow holds thousands of steps).
+    /// After applying `defaults`, when written as literals (boxed: most
+    /// steps have none, and a workflow holds thousands of steps).
     pub retry: Option<Box<Retry>>,
-    /// After applying `defaults`.
+    /// After applying `defaults`, when written as a literal.
     pub timeout_ms: Option<u64>,
-    /// After applying `defaults`.
+    /// After applying `defaults`, when written as a literal.
     pub estimate_ms: Option<u64>,
+    /// Every setting after `defaults` as an expression, literal or not, and
+    /// `until`: what the plan folds (None when the step has none).
+    pub settings: Option<Box<StepSettings>>,
     pub optional: bool,
     /// Declared `outputs { name: type }`.
     pub outputs: Vec<OutputDecl>,
@@ -518,22 +527,6 @@ pub enum FieldValue {
     },
     /// A keyword value such as `pull missing`.
     Keyword(String),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backoff {
-    Exponential,
-    Linear,
-}
-
-/// `retry COUNT [backoff D [STRATEGY] [max D]]`; `count` retries = `count + 1` attempts.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Retry {
-    pub count: u32,
-    pub backoff_ms: Option<u64>,
-    pub strategy: Backoff,
-    pub max_ms: Option<u64>,
-    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

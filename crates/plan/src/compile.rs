@@ -165,8 +165,10 @@ pub(crate) struct Builder<'a> {
     pub(crate) inst_of: FxHashMap<StepId, Vec<InstanceId>>,
     /// Each instance's context (loops and conditions).
     pub(crate) ctx_of: Vec<Ctx>,
-    /// Expressions found to fail while linking (E0407).
+    /// Expressions found to fail while linking (E0407), settings out of range.
     pub(crate) diags: Vec<Diagnostic>,
+    /// Each instance's `estimate` (its own or from `defaults`), folded.
+    pub(crate) declared_ms: Vec<Option<u64>>,
 }
 
 impl<'a> Builder<'a> {
@@ -178,6 +180,7 @@ impl<'a> Builder<'a> {
             inst_of: FxHashMap::default(),
             ctx_of: Vec::new(),
             diags: Vec::new(),
+            declared_ms: Vec::new(),
         }
     }
 
@@ -490,7 +493,9 @@ impl<'a> Builder<'a> {
                 v.clone().map(|v| (*b, var.clone(), v))
             })
             .collect();
+        let folded = self.fold_settings(s, ctx);
         let id = self.graph.steps.len();
+        self.declared_ms.push(folded.estimate_ms);
         self.graph.steps.push(PlannedStep {
             name: format!("{}{}", step.name, ctx.suffix()),
             step: s,
@@ -499,8 +504,9 @@ impl<'a> Builder<'a> {
             fields: step.fields.clone(),
             deps: Vec::new(),
             condition: condition.map(Box::new),
-            retry: step.retry.clone(),
-            timeout_ms: step.timeout_ms,
+            retry: folded.retry.map(Box::new),
+            timeout_ms: folded.timeout_ms,
+            until: folded.until.map(Box::new),
             estimate: Estimate {
                 ms: 0,
                 source: EstimateSource::Default,
@@ -517,6 +523,33 @@ impl<'a> Builder<'a> {
         });
         self.inst_of.entry(s).or_default().push(id);
         self.ctx_of.push(ctx.clone());
+    }
+}
+
+impl Builder<'_> {
+    /// Step `s`'s settings folded with this instance's params and items; a
+    /// `sleep` without `estimate` is expected to take its `duration`.
+    fn fold_settings(&mut self, s: StepId, ctx: &Ctx) -> super::settings::Folded {
+        let step = &self.wf.steps[s];
+        let items = ctx.items();
+        let never = |_| false;
+        let scope = self.scope(&items, &never);
+        let mut diags = Vec::new();
+        let mut folded = match &step.settings {
+            Some(settings) => super::settings::fold(self.wf, settings, &scope, &mut diags),
+            None => super::settings::Folded::default(),
+        };
+        if step.kind == wfc_language::ir::StepKind::Sleep && folded.estimate_ms.is_none() {
+            if let Some(wfc_language::ir::FieldValue::Expr(d)) =
+                step.field("duration").map(|f| &f.value)
+            {
+                if let Eval::Known(Value::Duration(ms)) = eval::eval(d, &scope) {
+                    folded.estimate_ms = Some(ms);
+                }
+            }
+        }
+        self.diags.append(&mut diags);
+        folded
     }
 }
 

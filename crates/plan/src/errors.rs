@@ -174,3 +174,11 @@ fn example(ty: &wfc_language::ir::Type) -> String {
         _ => "'{\"key\": 1}'".into(),
     }
 }
+
+/// E0195: a step setting folded at plan time is out of range (a negative
+/// retry count, a zero `within`, …); `from` names the params it came from.
+pub fn setting_out_of_range(span: wfc_language::span::Span, what_: &str, from: &str) -> Diagnostic {
+    Diagnostic::error("E0195", format!("cannot plan: {what_} ({from})"))
+        .primary(span, what_.to_string())
+        .help("give the param a value in range (`--param NAME=VALUE`); nothing ran")
+}

@@ -11,6 +11,7 @@
 //! | `http`, `webhook`, `slack`, `email` | 2s |
 //! | `gate` with `check` | 0s |
 //! | `gate` with `approval` | 10m |
+//! | `sleep` | its `duration` (as declared), else 0s |
 
 use super::PlannedStep;
 use serde::Serialize;
@@ -76,6 +77,8 @@ pub fn default_ms(kind: StepKind, approval: bool) -> u64 {
         StepKind::Http | StepKind::Webhook | StepKind::Slack | StepKind::Email => 2_000,
         StepKind::Gate if approval => 600_000,
         StepKind::Gate => 0,
+        // (Its `duration` when the plan knows it: declared.)
+        StepKind::Sleep => 0,
     }
 }
 

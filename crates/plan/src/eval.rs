@@ -343,10 +343,20 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Eval {
             (Int(x), Int(y)) => x
                 .checked_mul(y)
                 .map_or(Error("integer overflow".into()), |v| Known(Int(v))),
+            (Duration(d), Int(n)) | (Int(n), Duration(d)) => match u64::try_from(n) {
+                Ok(n) => d
+                    .checked_mul(n)
+                    .map_or(Error("duration overflow".into()), |v| Known(Duration(v))),
+                Err(_) => Error(format!("negative duration: a duration times {n}")),
+            },
             (x, y) => float_op(op, &x, &y),
         },
         BinaryOp::Div | BinaryOp::Rem => match (a, b) {
-            (Int(_), Int(0)) => Error("division by zero".into()),
+            (Int(_), Int(0)) | (Duration(_), Int(0)) => Error("division by zero".into()),
+            (Duration(d), Int(n)) if op == BinaryOp::Div => match u64::try_from(n) {
+                Ok(n) => Known(Duration(d / n)),
+                Err(_) => Error(format!("negative duration: a duration divided by {n}")),
+            },
             (Int(x), Int(y)) => {
                 let v = if op == BinaryOp::Div {
                     x.checked_div(y)

@@ -28,12 +28,14 @@ pub mod reduce;
 pub mod render;
 pub mod rows;
 pub mod schedule;
+pub mod settings;
 pub mod strict_json;
 pub mod value;
 
 pub use estimate::{DefaultEstimator, Estimate, EstimateSource, Estimator};
 pub use params::{bind, BoundParam, ParamInput, ParamSource};
 pub use schedule::{priorities, Schedule};
+pub use settings::PlannedUntil;
 pub use value::Value;
 
 use wfc_language::diag::Diagnostic;
@@ -188,6 +190,8 @@ pub struct PlannedStep {
     pub condition: Option<Box<Expr>>,
     pub retry: Option<Box<Retry>>,
     pub timeout_ms: Option<u64>,
+    /// `until … every … within`: re-run on success until the condition holds.
+    pub until: Option<Box<PlannedUntil>>,
     pub estimate: Estimate,
     pub optional: bool,
     pub on_fail: Option<OnFail>,

@@ -232,8 +232,8 @@ impl Builder<'_> {
         }
         self.chain_sequential();
         reduce::reduce(&mut self.graph);
-        for ps in &mut self.graph.steps {
-            ps.estimate = estimator.estimate(ps, wf.steps[ps.step].estimate_ms);
+        for (ps, &declared) in self.graph.steps.iter_mut().zip(&self.declared_ms) {
+            ps.estimate = estimator.estimate(ps, declared);
         }
     }
 

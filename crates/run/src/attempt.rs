@@ -7,6 +7,7 @@
 
 use super::exec::{Execute, LineSink, Outcome, Status, StepContext, StepSpec};
 use super::mask::Masker;
+use super::poll::{Deadlines, Poll, Verdict};
 use super::retry;
 use super::values::outcome_value;
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct Job {
     pub id: InstanceId,
     pub retry: Option<Retry>,
     pub timeout: Option<Duration>,
+    /// `until … every … within`.
+    pub poll: Option<Poll>,
     pub declared: Vec<OutputDecl>,
     pub cancel: CancellationToken,
     pub masker: Masker,
@@ -57,23 +60,30 @@ pub struct Job {
     pub tx: UnboundedSender<Event>,
 }
 
-/// Runs `spec` with retries. The caller has recorded attempt 1 as started.
+/// Runs `spec` with retries (and polls, under `until`). The caller has
+/// recorded attempt 1 as started.
+///
+/// Every run of the executor is one recorded attempt. A failed one is
+/// retried while the retry count and the retry `within` allow; one that
+/// succeeded is tried again, `every` apart, while the `until` condition
+/// does not hold and its `within` allows. Either deadline also cuts a
+/// running attempt.
 pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
     let attempts = retry::attempts(job.retry.as_ref());
-    for k in 1..=attempts {
-        if k > 1 {
-            let wait = job
-                .retry
-                .as_ref()
-                .map_or(Duration::ZERO, |r| retry::delay(r, k - 1));
+    let deadlines = Deadlines::new(
+        Instant::now(),
+        job.retry
+            .as_ref()
+            .and_then(|r| r.within_ms)
+            .map(Duration::from_millis),
+        job.poll.as_ref().map(|p| p.within),
+    );
+    let mut failures = 0;
+    let mut next: Option<(Duration, String)> = None;
+    for k in 1.. {
+        if let Some((wait, why)) = next.take() {
             if !wait.is_zero() {
-                let _ = job.tx.send(Event::Waiting {
-                    id: job.id,
-                    why: format!(
-                        "retrying in {:.1}s (attempt {k} of {attempts})",
-                        wait.as_secs_f64()
-                    ),
-                });
+                let _ = job.tx.send(Event::Waiting { id: job.id, why });
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = job.cancel.cancelled() => break,
@@ -110,23 +120,118 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             });
         }
         let mut ctx = StepContext::new(job.cancel.clone()).with_masker(job.masker.clone());
-        ctx.timeout = job.timeout;
+        let (limit, cut) = deadlines.attempt_limit(job.timeout);
+        ctx.timeout = limit;
         ctx.sink = job.sink.clone();
         let started = Instant::now();
         let outcome = exec.execute(&spec, &ctx).await;
-        let result = convert(&outcome, &job.declared, &job.masker, started.elapsed());
-        let status = result.status;
+        let mut result = convert(&outcome, &job.declared, &job.masker, started.elapsed());
+        if cut && result.status == Status::TimedOut {
+            result.error = Some(deadline_cut(&deadlines));
+        }
+        next = match result.status {
+            Status::Succeeded => job
+                .poll
+                .as_ref()
+                .and_then(|p| poll_again(p, &deadlines, k, &job.masker, &mut result)),
+            Status::Failed | Status::TimedOut => {
+                failures += 1;
+                retry_again(&job, &deadlines, failures, attempts, &mut result)
+            }
+            Status::Cancelled => None,
+        };
         let _ = job.tx.send(Event::AttemptEnded {
             id: job.id,
             attempt: k,
             at,
             result: Box::new(result),
         });
-        if matches!(status, Status::Succeeded | Status::Cancelled) {
+        if next.is_none() {
             break;
         }
     }
     let _ = job.tx.send(Event::Done { id: job.id });
+}
+
+/// Why an attempt was stopped at a deadline rather than its `timeout`.
+fn deadline_cut(d: &Deadlines) -> String {
+    let now = Instant::now();
+    match (d.retry, d.until) {
+        (Some((at, within)), _) if at <= now => format!(
+            "stopped at the retry deadline (`within {}` of all attempts)",
+            super::exec::human(within)
+        ),
+        (_, Some((_, within))) => format!(
+            "stopped at the `until` deadline (`within {}`): the condition never held",
+            super::exec::human(within)
+        ),
+        _ => "stopped at a deadline".to_owned(),
+    }
+}
+
+/// After try `k` succeeded: the wait before the next try when the
+/// condition does not hold yet, or `None` (done: it held, or it never will
+/// in time, and `result` says so).
+fn poll_again(
+    p: &Poll,
+    d: &Deadlines,
+    k: u32,
+    masker: &Masker,
+    result: &mut AttemptResult,
+) -> Option<(Duration, String)> {
+    let Verdict::NotYet(seen) = p.judge(result.outputs.as_ref(), masker) else {
+        return None;
+    };
+    if let Some(within) = d.until_passes(p.every) {
+        result.status = Status::Failed;
+        result.error = Some(format!(
+            "the condition never held within {} ({} {}; last: {seen})",
+            super::exec::human(within),
+            k,
+            if k == 1 { "try" } else { "tries" }
+        ));
+        return None;
+    }
+    // Recorded with the try: it ran, and what it saw.
+    result.error = Some(format!("the condition does not hold yet: {seen}"));
+    let why = format!(
+        "polling: `{}` does not hold yet; next try in {}",
+        p.text,
+        super::exec::human(p.every)
+    );
+    Some((p.every, why))
+}
+
+/// After the `failures`-th failed attempt: the wait before the next one, or
+/// `None` when the retries or their deadline are used up.
+fn retry_again(
+    job: &Job,
+    d: &Deadlines,
+    failures: u32,
+    attempts: u32,
+    result: &mut AttemptResult,
+) -> Option<(Duration, String)> {
+    if failures >= attempts {
+        return None;
+    }
+    let wait = job
+        .retry
+        .as_ref()
+        .map_or(Duration::ZERO, |r| retry::delay(r, failures));
+    if let Some(within) = d.retry_passes(wait).or_else(|| d.until_passes(wait)) {
+        let error = result.error.take().unwrap_or_else(|| "failed".into());
+        result.error = Some(format!(
+            "{error} (no retry: its deadline, `within {}`, has passed)",
+            super::exec::human(within)
+        ));
+        return None;
+    }
+    let why = format!(
+        "retrying in {:.1}s (attempt {} of {attempts})",
+        wait.as_secs_f64(),
+        failures + 1
+    );
+    Some((wait, why))
 }
 
 fn convert(

@@ -66,6 +66,7 @@ mod tests {
             backoff_ms: backoff,
             strategy,
             max_ms: max,
+            within_ms: None,
             span: Span::default(),
         }
     }

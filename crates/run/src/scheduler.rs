@@ -24,6 +24,7 @@
 
 use super::attempt::{self, AttemptResult, Event, Job};
 use super::exec::Status;
+use super::poll::Poll;
 use super::recorder::{Attempt, GraphName, StepEnd, StepKey, StepStatus};
 use super::runner::Runner;
 use super::spec::{prepare, GateSpec, Prepared};
@@ -386,6 +387,10 @@ impl Runner<'_> {
             id: v,
             retry: step.retry.as_deref().cloned(),
             timeout: step.timeout_ms.map(Duration::from_millis),
+            poll: step
+                .until
+                .as_deref()
+                .map(|u| Poll::new(step, u, &self.params, &self.names)),
             declared: step.outputs.clone(),
             cancel: CancellationToken::new(),
             masker: self.secrets.masker(),

@@ -164,6 +164,10 @@ pub fn prepare(
             };
             return Ok(Prepared::Gate(GateSpec::Approval { who }));
         }
+        StepKind::Sleep => match ev.eval(f.req("duration")?)? {
+            Value::Duration(ms) => StepSpec::Sleep(std::time::Duration::from_millis(ms)),
+            other => return Err(format!("duration: `{}` is not a duration", other.literal())),
+        },
         StepKind::Invalid => return Err("the step's kind is invalid".into()),
     };
     Ok(Prepared::Exec(spec))

@@ -5,7 +5,7 @@ if exists("b:current_syntax")
 endif
 
 syn keyword wfStorage workflow param secret step env defaults nextgroup=wfName skipwhite
-syn keyword wfKeyword if else for each in parallel wait finally depends on failure success rollback fail at backoff max outputs
+syn keyword wfKeyword if else for each in parallel wait finally depends on failure success rollback fail at backoff max within until every outputs
 syn keyword wfBoolean true false
 syn keyword wfType string int float bool duration json list map contained containedin=wfTypeAnn
 " (`contains` cannot be a :syn-keyword, so functions are a match.)
@@ -15,7 +15,7 @@ syn match   wfStepDecl "\<step\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*[A-Za-z_][A-Za-z
 syn match   wfStepName "\(step\s\+\)\@<=[A-Za-z_][A-Za-z0-9_-]*" contained
 syn match   wfKind ":\s*\zs[A-Za-z_][A-Za-z0-9_-]*" contained
 syn match   wfTypeAnn "\(\<\(param\|secret\)\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*\)\@<=[A-Za-z<>, ?]\+" contains=wfType
-syn match   wfField "^\s*\zs\(run\|shell\|workdir\|image\|entrypoint\|mount\|pull\|network\|get\|post\|put\|patch\|delete\|head\|headers\|body\|expect\|webhook\|message\|channel\|url\|method\|to\|subject\|smtp\|from\|username\|password\|check\|approval\|timeout\|retry\|estimate\|optional\|description\|concurrency\)\>"
+syn match   wfField "^\s*\zs\(run\|shell\|workdir\|image\|entrypoint\|mount\|pull\|network\|get\|post\|put\|patch\|delete\|head\|headers\|body\|expect\|webhook\|message\|channel\|url\|method\|to\|subject\|smtp\|from\|username\|password\|check\|approval\|timeout\|retry\|estimate\|duration\|optional\|description\|concurrency\)\>"
 syn match   wfDuration "\<\(\d\+\(ms\|s\|m\|h\|d\)\)\+\>"
 syn match   wfNumber "\<\d\+\(\.\d\+\)\=\>"
 syn match   wfOperator "==\|!=\|<=\|>=\|&&\|||\|\.\."

@@ -7,6 +7,7 @@ mod injection;
 mod races;
 mod services;
 mod skips;
+mod timing;
 mod workflows;
 
 use wfc_testkit::Case;

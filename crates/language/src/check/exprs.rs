@@ -481,6 +481,8 @@ impl Checker<'_> {
             (In, String | Json, String | Map(_)) | (In, _, Json) => Some(Bool),
             (Add, String, String) => Some(String),
             (Add | Sub, Duration, Duration) => Some(Duration),
+            // Scaled durations (`limit * 2`, `pause / 2`).
+            (Mul, Duration, Int) | (Mul, Int, Duration) | (Div, Duration, Int) => Some(Duration),
             (Add, List(x), List(y)) => types::unify(x, y).map(Type::list),
             (Add | Sub | Mul | Div | Rem, Int, Int) => Some(Int),
             (Add | Sub | Mul | Div | Rem, x, y) if x.is_numeric() && y.is_numeric() => Some(Float),

@@ -14,7 +14,7 @@ pub enum FieldType {
     Str,
     /// An int expression.
     Int,
-    /// A literal duration (`30s`).
+    /// A duration expression (`30s`, `limit * 2`).
     Duration,
     /// A bool expression.
     Bool,
@@ -42,6 +42,8 @@ pub enum FieldType {
     Rollback,
     /// `on fail abort|pause|continue`.
     OnFail,
+    /// `until COND every D within D`.
+    Until,
 }
 
 impl FieldType {
@@ -60,10 +62,11 @@ impl FieldType {
             FieldType::Mount => "`SOURCE at TARGET`".into(),
             FieldType::Flag => "flag (no value)".into(),
             FieldType::DependsOn => "list of step or block names".into(),
-            FieldType::Retry => "`N [backoff D [exponential|linear] [max D]]`".into(),
+            FieldType::Retry => "`N [backoff D [exponential|linear] [max D]] [within D]`".into(),
             FieldType::Outputs => "`{ name: type }`".into(),
             FieldType::Rollback => "block of steps".into(),
             FieldType::OnFail => "abort, pause or continue".into(),
+            FieldType::Until => "`COND every D within D`".into(),
         }
     }
 
@@ -86,6 +89,7 @@ impl FieldType {
             FieldType::Outputs => "{ name: string }",
             FieldType::Rollback => "{ step … }",
             FieldType::OnFail => "abort",
+            FieldType::Until => "ready.status == 200 every 5s within 5m",
         }
     }
 }
@@ -231,12 +235,17 @@ pub static COMMON_FIELDS: &[FieldInfo] = &[
     field(
         "retry",
         FieldType::Retry,
-        "Retries after a failure: `retry 3` = up to 4 attempts, with optional backoff.",
+        "Retries after a failure: `retry 3` = up to 4 attempts, with optional backoff; `within D` bounds them all.",
     ),
     field(
         "estimate",
         FieldType::Duration,
         "Expected duration, used by the plan when there is no history.",
+    ),
+    field(
+        "until",
+        FieldType::Until,
+        "Re-runs the step after it succeeded, `every` apart, until the condition over its own outputs holds; past `within` it fails.",
     ),
     field(
         "optional",
@@ -402,6 +411,15 @@ pub static KINDS: &[KindInfo] = &[
         ],
         declares_outputs: false,
         one_of: &["check", "approval"],
+    },
+    KindInfo {
+        kind: StepKind::Sleep,
+        name: "sleep",
+        doc: "Waits for a while (cancelled at once by Ctrl-C, `wfc cancel` or its `timeout`).",
+        fields: &[required("duration", FieldType::Duration, "How long to wait, e.g. `30s` or `pause * 2`.")],
+        outputs: &[],
+        declares_outputs: false,
+        one_of: &[],
     },
 ];
 

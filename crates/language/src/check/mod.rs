@@ -22,11 +22,13 @@
 pub mod exprs;
 pub mod functions;
 mod graph;
+mod inherit;
 pub mod kinds;
 mod lints;
 mod outputs;
 mod quiet;
 mod scope;
+mod settings;
 mod steps;
 pub mod types;
 
@@ -81,6 +83,7 @@ fn check_pass(file: &ast::File, references: bool, quiet: Option<quiet::QuietStep
     c.lower_params();
     c.check_items();
     c.check_blocks();
+    c.check_block_scopes();
     c.check_steps();
     c.check_graph();
     c.lint();
@@ -132,6 +135,8 @@ pub(crate) struct Ctx {
     pub param_limit: Option<ParamId>,
     /// The block whose header this is (an `if` condition, a loop's list).
     pub header: Option<BlockId>,
+    /// `step`'s own outputs may be read (its `until` condition).
+    pub own_outputs: bool,
 }
 
 /// One layer of control flow between a step and a reader of its outputs.
@@ -178,6 +183,8 @@ pub(crate) struct Checker<'a> {
     pub used_params: Vec<bool>,
     /// Params suggested for a misspelt name (not reported as unused).
     pub suggested_params: std::cell::RefCell<std::collections::HashSet<ParamId>>,
+    /// What blocks and the workflow's `defaults` set for their steps.
+    pub(crate) scopes: inherit::Scopes,
 }
 
 impl<'a> Checker<'a> {
@@ -219,6 +226,7 @@ impl<'a> Checker<'a> {
             quiet: None,
             used_params: Vec::new(),
             suggested_params: Default::default(),
+            scopes: Default::default(),
         }
     }
 

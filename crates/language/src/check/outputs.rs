@@ -161,6 +161,10 @@ impl Checker<'_> {
         ctx: &Ctx,
     ) -> Expr {
         let name = self.wf.steps[step].name.clone();
+        if ctx.step == Some(step) && ctx.own_outputs {
+            // An `until` condition: the attempt that just ended, as it is.
+            return expr(kind, ty, span, false);
+        }
         if ctx.step == Some(step) {
             self.report(dc::self_dependency(span, &name, dc::SelfDep::Output));
             return Expr::invalid(span);

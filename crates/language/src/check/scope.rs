@@ -63,7 +63,8 @@ impl<'a> Checker<'a> {
                         self.collect_items(&h.block.items, Some(b), Role::Handler(h.kind), false);
                     self.wf.blocks[b].members = members;
                 }
-                // The parser accepts these only at the top level of a workflow.
+                // Only at the top level of a workflow; a block's `env` and
+                // `defaults` are read by `inherit`.
                 Item::Setting(_)
                 | Item::Param(_)
                 | Item::Env(_)
@@ -204,6 +205,7 @@ impl<'a> Checker<'a> {
             retry: None,
             timeout_ms: None,
             estimate_ms: None,
+            settings: None,
             optional: false,
             outputs: Vec::new(),
             rollback: Vec::new(),

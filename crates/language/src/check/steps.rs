@@ -7,7 +7,7 @@ use super::types;
 use super::{BlockSrc, Checker, Ctx, Named};
 use crate::diag;
 use crate::diag::check::{self as dc, SelfDep};
-use crate::ir::{self, Backoff, BlockKind, Expr, ExprKind, OnFail, StepField, Type, UnaryOp, Wait};
+use crate::ir::{self, BlockKind, Expr, ExprKind, OnFail, StepField, Type, UnaryOp, Wait};
 use crate::span::Span;
 use crate::syntax::ast::{self, FieldValue};
 use rustc_hash::FxHashMap;
@@ -24,6 +24,7 @@ fn shape(v: &FieldValue) -> &'static str {
         FieldValue::Rollback(_) => "a block of steps",
         FieldValue::OnFail(_) => "an `on fail` mode",
         FieldValue::Mount { .. } => "a mount",
+        FieldValue::Until(_) => "an `until` clause",
     }
 }
 
@@ -160,33 +161,6 @@ impl Checker<'_> {
         }
     }
 
-    fn lower_retry(&mut self, r: &ast::Retry, ctx: &Ctx) -> Option<ir::Retry> {
-        let count = self.const_int("retry", "the retry count", &r.count, 0, ctx);
-        let backoff = r
-            .backoff
-            .as_ref()
-            .map(|b| self.const_duration("backoff", b, ctx));
-        let max = r.max.as_ref().map(|m| self.const_duration("max", m, ctx));
-        let mut strategy = Backoff::Exponential;
-        if let Some(s) = &r.strategy {
-            match s.name.as_str() {
-                "exponential" => {}
-                "linear" => strategy = Backoff::Linear,
-                other => {
-                    let d = keyword(s.span, other, kinds::STRATEGIES, dc::invalid_strategy);
-                    self.report(d.expect("not a strategy"));
-                }
-            }
-        }
-        Some(ir::Retry {
-            count: count? as u32,
-            backoff_ms: backoff.flatten(),
-            strategy,
-            max_ms: max.flatten(),
-            span: r.span,
-        })
-    }
-
     /// A value that can be put in an environment variable or header.
     fn scalar_value(&mut self, field: &str, x: &Expr) {
         if x.ty.is_scalar() || x.ty.is_invalid() {
@@ -206,7 +180,7 @@ impl Checker<'_> {
         self.report(d);
     }
 
-    fn lower_map(
+    pub(super) fn lower_map(
         &mut self,
         field: &str,
         entries: &[&ast::MapEntry],
@@ -289,37 +263,9 @@ impl Checker<'_> {
             params_only: Some("`defaults`"),
             ..Ctx::default()
         };
-        let mut seen = FxHashMap::default();
-        for f in self.defaults_src.clone() {
-            let name = f.name.name.as_str();
-            if !kinds::DEFAULTS_FIELDS.contains(&name) {
-                let sugg = diag::did_you_mean(name, kinds::DEFAULTS_FIELDS.iter().copied());
-                self.report(dc::not_in_defaults(
-                    f.name.span,
-                    name,
-                    kinds::DEFAULTS_FIELDS,
-                    sugg,
-                ));
-                self.lower_quietly(&f.value, &ctx);
-                continue;
-            }
-            if self.duplicate(&mut seen, name, f.name.span) {
-                continue;
-            }
-            match (name, &f.value) {
-                ("retry", FieldValue::Retry(r)) => {
-                    self.wf.defaults.retry = self.lower_retry(r, &ctx)
-                }
-                ("timeout", FieldValue::Expr(e)) => {
-                    self.wf.defaults.timeout_ms = self.const_duration(name, e, &ctx)
-                }
-                ("estimate", FieldValue::Expr(e)) => {
-                    self.wf.defaults.estimate_ms = self.const_duration(name, e, &ctx)
-                }
-                ("retry", _) => self.wrong_shape(f, FieldType::Retry),
-                _ => self.wrong_shape(f, FieldType::Duration),
-            }
-        }
+        let fields = self.defaults_src.clone();
+        let defaults = self.lower_defaults(&fields, &ctx);
+        self.set_workflow_defaults(defaults);
     }
 
     /// Block headers (conditions, loop lists, counts, wait modes) and block `depends on`.
@@ -470,9 +416,7 @@ impl Checker<'_> {
         };
         let info = kinds::kind_info(self.wf.steps[id].kind);
         let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
-        let mut timeout = None;
-        let mut retry = None;
-        let mut estimate = None;
+        let mut own = ir::StepSettings::default();
         for f in &src.fields {
             let name = f.name.name.as_str();
             let field_info = info.map_or_else(
@@ -504,15 +448,18 @@ impl Checker<'_> {
                         mine.extend(deps);
                     }
                 }
-                (FieldType::Duration, FieldValue::Expr(e)) => {
-                    let v = self.const_duration(name, e, &ctx);
-                    if name == "timeout" {
-                        timeout = v
-                    } else {
-                        estimate = v
-                    }
+                (FieldType::Duration, FieldValue::Expr(e)) if name == "timeout" => {
+                    own.timeout = self.setting(name, e, &Type::Duration, &ctx)
                 }
-                (FieldType::Retry, FieldValue::Retry(r)) => retry = self.lower_retry(r, &ctx),
+                (FieldType::Duration, FieldValue::Expr(e)) if name == "estimate" => {
+                    own.estimate = self.setting(name, e, &Type::Duration, &ctx)
+                }
+                (FieldType::Retry, FieldValue::Retry(r)) => {
+                    own.retry = self.lower_retry_exprs(r, &ctx)
+                }
+                (FieldType::Until, FieldValue::Until(u)) => {
+                    own.until = self.lower_until(id, u, &ctx)
+                }
                 (FieldType::Flag, FieldValue::Flag) => self.wf.steps[id].optional = true,
                 (FieldType::Rollback, FieldValue::Rollback(_)) => {}
                 (FieldType::Outputs, FieldValue::Outputs(decls)) => self.lower_outputs(id, decls),
@@ -560,12 +507,8 @@ impl Checker<'_> {
                 self.report(dc::outputs_not_supported(f.name.span, k.name, &builtin));
             }
         }
-        let d = &self.wf.defaults;
-        let (dt, dr, de) = (d.timeout_ms, d.retry.clone(), d.estimate_ms);
-        let step = &mut self.wf.steps[id];
-        step.timeout_ms = timeout.or(dt);
-        step.retry = retry.or(dr).map(Box::new);
-        step.estimate_ms = estimate.or(de);
+        self.set_settings(id, own);
+        self.inherit_env(id);
     }
 
     fn check_required(&mut self, id: usize, k: &KindInfo, seen: &FxHashMap<&str, Span>) {
@@ -701,6 +644,9 @@ impl Checker<'_> {
             }
             FieldType::Int => {
                 self.require(x, &Type::Int, mismatch);
+            }
+            FieldType::Duration => {
+                self.require(x, &Type::Duration, mismatch);
             }
             FieldType::Bool => {
                 self.require(x, &Type::Bool, |_, found| {

@@ -80,10 +80,16 @@ fn field_exprs(f: &Field) -> Vec<&Expr> {
     match &f.value {
         FieldValue::Expr(e) => vec![e],
         FieldValue::Mount { source, target } => vec![source, target],
-        FieldValue::Retry(r) => [Some(&r.count), r.backoff.as_ref(), r.max.as_ref()]
-            .into_iter()
-            .flatten()
-            .collect(),
+        FieldValue::Retry(r) => [
+            Some(&r.count),
+            r.backoff.as_ref(),
+            r.max.as_ref(),
+            r.within.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        FieldValue::Until(u) => vec![&u.cond, &u.every, &u.within],
         _ => Vec::new(),
     }
 }
@@ -117,6 +123,18 @@ fn write_simple<'a, S: Sink<'a>>(out: &mut S, f: &Field) -> bool {
                 out.text(" max ");
                 write_expr(out, max);
             }
+            if let Some(within) = &r.within {
+                out.text(" within ");
+                write_expr(out, within);
+            }
+        }
+        FieldValue::Until(u) => {
+            out.text("until ");
+            write_expr(out, &u.cond);
+            out.text(" every ");
+            write_expr(out, &u.every);
+            out.text(" within ");
+            write_expr(out, &u.within);
         }
         FieldValue::OnFail(action) => {
             out.text("on fail ");

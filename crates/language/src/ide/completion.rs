@@ -91,6 +91,26 @@ fn item_keywords(in_workflow: bool) -> Vec<CompletionItem> {
             "Steps that run concurrently; `wait any` succeeds with the first success.",
         ),
     ];
+    // At the top of any block too: its members inherit them.
+    let whose = if in_workflow {
+        "every step"
+    } else {
+        "every step in the block"
+    };
+    items.extend([
+        snippet(
+            "env",
+            K::Keyword,
+            "env {\n\t${1:KEY} = $0\n}",
+            &format!("Environment variables for {whose}."),
+        ),
+        snippet(
+            "defaults",
+            K::Keyword,
+            "defaults {\n\t$0\n}",
+            &format!("`timeout`, `retry` and `estimate` for {whose} that does not set them."),
+        ),
+    ]);
     if in_workflow {
         items.extend([
             snippet(
@@ -104,18 +124,6 @@ fn item_keywords(in_workflow: bool) -> Vec<CompletionItem> {
                 K::Keyword,
                 "secret ${1:name}: string = env(\"${2:VAR}\")",
                 "A parameter whose value is masked everywhere.",
-            ),
-            snippet(
-                "env",
-                K::Keyword,
-                "env {\n\t${1:KEY} = $0\n}",
-                "Environment variables for every step.",
-            ),
-            snippet(
-                "defaults",
-                K::Keyword,
-                "defaults {\n\t$0\n}",
-                "`timeout`, `retry` and `estimate` for every step that does not set them.",
             ),
             snippet(
                 "on failure",
@@ -270,6 +278,12 @@ pub fn field_snippet(f: &FieldInfo, n: &mut usize) -> String {
         FieldType::Outputs => format!("outputs {{ ${{{}:name}}: ${{{}:string}} }}", next(), next()),
         FieldType::Rollback => format!("on failure rollback {{\n\t${}\n}}", next()),
         FieldType::OnFail => format!("on fail ${{{}|abort,pause,continue|}}", next()),
+        FieldType::Until => format!(
+            "until ${{{}:condition}} every ${{{}:5s}} within ${{{}:5m}}",
+            next(),
+            next(),
+            next()
+        ),
     }
 }
 

@@ -219,6 +219,11 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
             ["pull"] => Context::Value(kinds::PULL_MODES),
             ["on", "fail"] => Context::Value(kinds::ON_FAIL_MODES),
             ["retry", _, "backoff", _] => Context::Value(kinds::STRATEGIES),
+            // `until COND every D within D`: the next keyword of the clause.
+            ["until", .., "every", _] => Context::Value(&["within"]),
+            ["until", ..] if ends_value(words) && !w.contains(&"every") => {
+                Context::Value(&["every"])
+            }
             ["retry", ..] | ["on", ..] | ["timeout" | "estimate", ..] | ["outputs" | "mount"] => {
                 Context::Nothing
             }

@@ -257,6 +257,24 @@ fn step_markdown(doc: &Doc, w: &Workflow, id: usize) -> Option<String> {
             crate::words::count(u64::from(r.count) + 1, "attempt")
         );
     }
+    // Settings written over params: as written (the plan shows their values).
+    if let Some(set) = s.settings.as_deref() {
+        let written = [
+            ("estimate", &set.estimate, s.estimate_ms.is_none()),
+            ("timeout", &set.timeout, s.timeout_ms.is_none()),
+        ];
+        for (name, e, unfolded) in written {
+            if let (Some(e), true) = (e, unfolded) {
+                let _ = write!(md, "\n- {name}: `{}`", doc.slice(e.span));
+            }
+        }
+        if let (Some(r), None) = (&set.retry, &s.retry) {
+            let _ = write!(md, "\n- retry: `{}`", doc.slice(r.count.span));
+        }
+        if let Some(u) = &set.until {
+            let _ = write!(md, "\n- `{}`", doc.slice(u.span));
+        }
+    }
     let deps: Vec<String> = s
         .depends_on
         .iter()

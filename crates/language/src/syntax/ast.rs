@@ -105,9 +105,10 @@ pub enum Item {
     /// (Boxed, as the rare large variants below: an item or field is as big
     /// as its largest variant, and a workflow holds thousands of them.)
     Param(Box<Param>),
-    /// `env { KEY = EXPR … }` at workflow level.
+    /// `env { KEY = EXPR … }` at workflow level or at the top of a block.
     Env(MapBlock),
-    /// `defaults { FIELD … }`: step fields applied to every step that does not set them.
+    /// `defaults { FIELD … }`: step fields applied to every step (of the
+    /// workflow, or of the block it heads) that does not set them.
     Defaults(Defaults),
     Step(Step),
     If(If),
@@ -245,6 +246,17 @@ pub enum FieldValue {
         source: Box<Expr>,
         target: Box<Expr>,
     },
+    /// `until EXPR every D within D` (any step).
+    Until(Box<Until>),
+}
+
+/// `until COND every D within D`: re-run a step that succeeded until `COND` holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Until {
+    pub cond: Expr,
+    pub every: Expr,
+    pub within: Expr,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -254,6 +266,8 @@ pub struct Retry {
     /// `exponential` or `linear`, as written (the checker validates it).
     pub strategy: Option<Ident>,
     pub max: Option<Expr>,
+    /// `within D`: a deadline for all attempts together.
+    pub within: Option<Expr>,
     pub span: Span,
 }
 

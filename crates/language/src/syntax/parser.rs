@@ -439,6 +439,7 @@ impl Builder {
                 }
             }
             Rule::retry_field => self.retry(pair),
+            Rule::until_field => self.until(pair),
             Rule::outputs_field => {
                 let mut it = kids(pair);
                 let kw = it.next()?;
@@ -547,6 +548,7 @@ impl Builder {
         let mut backoff = None;
         let mut strategy = None;
         let mut max = None;
+        let mut within = None;
         for p in kids(pair) {
             match p.as_rule() {
                 Rule::kw_retry => kw = span(&p),
@@ -565,6 +567,11 @@ impl Builder {
                         .find(|b| b.as_rule() == Rule::retry_operand)
                         .map(|b| self.retry_operand(b));
                 }
+                Rule::retry_within => {
+                    within = kids(p)
+                        .find(|b| b.as_rule() == Rule::retry_operand)
+                        .map(|b| self.retry_operand(b));
+                }
                 _ => {}
             }
         }
@@ -578,6 +585,7 @@ impl Builder {
                 backoff,
                 strategy,
                 max,
+                within,
                 span: sp,
             })),
             span: sp,
@@ -585,10 +593,36 @@ impl Builder {
     }
 
     fn retry_operand(&self, pair: Pair<'_, Rule>) -> Expr {
+        self.expr(pair)
+    }
+
+    /// `until COND every D within D`.
+    fn until(&self, pair: Pair<'_, Rule>) -> Field {
         let sp = span(&pair);
-        match kids(pair).next() {
-            Some(p) => self.primary(p),
-            None => self.invalid(sp),
+        let mut kw = Span::point(sp.start as usize);
+        let mut exprs = Vec::new();
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::kw_until => kw = span(&p),
+                Rule::expr => exprs.push(self.expr(p)),
+                _ => {}
+            }
+        }
+        let mut exprs = exprs.into_iter();
+        let mut next = || exprs.next().unwrap_or_else(|| self.invalid(sp));
+        let (cond, every, within) = (next(), next(), next());
+        Field {
+            name: Ident {
+                name: "until".into(),
+                span: kw,
+            },
+            value: FieldValue::Until(Box::new(Until {
+                cond,
+                every,
+                within,
+                span: sp,
+            })),
+            span: sp,
         }
     }
 

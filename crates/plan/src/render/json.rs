@@ -62,6 +62,8 @@ struct StepJson {
     start_seconds: Option<f64>,
     retry: Option<RetryJson>,
     timeout_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<UntilJson>,
     optional: bool,
     group: Option<String>,
     items: Map<String, J>,
@@ -84,6 +86,24 @@ struct RetryJson {
     count: u32,
     max_seconds: Option<f64>,
     strategy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    within_seconds: Option<f64>,
+}
+
+/// `until COND every D within D`.
+#[derive(Serialize)]
+struct UntilJson {
+    condition: String,
+    every_seconds: f64,
+    within_seconds: f64,
+}
+
+fn until_json(wf: &Workflow, s: &PlannedStep) -> Option<UntilJson> {
+    s.until.as_deref().map(|u| UntilJson {
+        condition: show(wf, &u.cond),
+        every_seconds: seconds(u.every_ms),
+        within_seconds: seconds(u.within_ms),
+    })
 }
 
 #[derive(Serialize)]
@@ -242,6 +262,7 @@ pub fn step_definition<'a>(wf: &'a Workflow, g: &'a Graph, i: usize) -> StepDefi
             .unwrap_or_default(),
         step: &wf.steps[s.step].name,
         timeout_seconds: s.timeout_ms.map(seconds),
+        until: until_json(wf, s),
     }
 }
 
@@ -261,6 +282,8 @@ pub struct StepDefinition<'a> {
     rollback: Vec<StepDefinition<'a>>,
     step: &'a str,
     timeout_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<UntilJson>,
 }
 
 impl StepDefinition<'_> {
@@ -368,6 +391,7 @@ fn step(
         start_seconds: plan.map(|p| seconds(p.schedule.start_ms[i])),
         retry: s.retry.as_deref().map(retry_json),
         timeout_seconds: s.timeout_ms.map(seconds),
+        until: until_json(wf, s),
         optional: s.optional,
         group: s.group.map(|grp| g.groups[grp].name.clone()),
         items: items(wf, s),
@@ -390,6 +414,7 @@ fn retry_json(r: &wfc_language::ir::Retry) -> RetryJson {
             wfc_language::ir::Backoff::Linear => "linear",
         },
         max_seconds: r.max_ms.map(seconds),
+        within_seconds: r.within_ms.map(seconds),
     }
 }
 

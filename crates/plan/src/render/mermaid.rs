@@ -100,6 +100,9 @@ fn node(o: &mut String, plan: &Plan, wf: &Workflow, i: usize, depth: usize) {
     if !sum.is_empty() {
         parts.push(esc(&sum));
     }
+    if let Some(until) = super::until_text(wf, s) {
+        parts.push(esc(&super::one_line(&until, 40)));
+    }
     let _ = writeln!(o, "{pad}n{i}[\"{}\"]", parts.join("<br/>"));
 }
 

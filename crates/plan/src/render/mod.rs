@@ -83,6 +83,7 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
             text("to").unwrap_or_default(),
             text("subject").unwrap_or_default()
         ),
+        StepKind::Sleep => format!("sleep {}", text("duration").unwrap_or_default()),
         StepKind::Gate => match (field(s, "check"), text("approval")) {
             (Some(FieldValue::Expr(e)), _) => format!("check {}", show(wf, e)),
             (_, Some(who)) => format!("approval by {who}"),
@@ -91,6 +92,17 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
         StepKind::Invalid => String::new(),
     };
     one_line(&full, 72)
+}
+
+/// `until COND every D within D` of a polling step, as every format shows it.
+pub fn until_text(wf: &Workflow, s: &PlannedStep) -> Option<String> {
+    let u = s.until.as_deref()?;
+    Some(format!(
+        "until {} every {} within {}",
+        show(wf, &u.cond),
+        crate::Value::Duration(u.every_ms).literal(),
+        crate::Value::Duration(u.within_ms).literal()
+    ))
 }
 
 /// The first non-empty line, cut to `max` characters; `…` marks anything left out.

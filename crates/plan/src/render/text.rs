@@ -319,8 +319,10 @@ fn step_lines(
     };
     facts.push(format!("est {est}"));
     if let Some(r) = &s.retry {
-        if r.count > 0 {
-            facts.push(format!("retry {}", r.count));
+        match (r.count, r.within_ms) {
+            (0, None) => {}
+            (n, None) => facts.push(format!("retry {n}")),
+            (n, Some(w)) => facts.push(format!("retry {n} within {}", human(w))),
         }
     }
     if let Some(t) = s.timeout_ms {
@@ -343,6 +345,9 @@ fn step_lines(
     let sum = summary(wf, s);
     if !sum.is_empty() {
         let _ = writeln!(o, "{indent}    {sum}");
+    }
+    if let Some(until) = super::until_text(wf, s) {
+        let _ = writeln!(o, "{indent}    {}", st.dim(&super::one_line(&until, 72)));
     }
     if let Some(f) = s.fields.iter().find(|f| f.name == "env") {
         let _ = writeln!(

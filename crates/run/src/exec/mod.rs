@@ -8,8 +8,9 @@
 //!
 //! Kinds: [`shell`] (a process group under `SHELL -c`), [`docker`] (a container
 //! through the Docker Engine API), [`http`] (one request, with `expect`),
-//! [`notify`] (slack and webhook), [`email`] (SMTP). `gate` steps need no
-//! executor: the scheduler decides them.
+//! [`notify`] (slack and webhook), [`email`] (SMTP); a `sleep` step waits
+//! (until cancelled or timed out). `gate` steps need no executor: the
+//! scheduler decides them.
 //!
 //! Conventions every executor follows:
 //! - It never panics on bad input and never returns early on error: every
@@ -65,6 +66,8 @@ pub enum StepSpec {
     Slack(SlackSpec),
     Webhook(WebhookSpec),
     Email(EmailSpec),
+    /// Waits this long (a `sleep` step).
+    Sleep(Duration),
 }
 
 impl StepSpec {
@@ -77,6 +80,7 @@ impl StepSpec {
             StepSpec::Slack(_) => "slack",
             StepSpec::Webhook(_) => "webhook",
             StepSpec::Email(_) => "email",
+            StepSpec::Sleep(_) => "sleep",
         }
     }
 }
@@ -402,6 +406,13 @@ impl Executor {
             StepSpec::Slack(s) => stoppable(ctx, notify::slack(self, s)).await,
             StepSpec::Webhook(s) => stoppable(ctx, notify::webhook(self, s)).await,
             StepSpec::Email(s) => stoppable(ctx, email::run(s)).await,
+            StepSpec::Sleep(d) => {
+                let wait = async {
+                    tokio::time::sleep(*d).await;
+                    Outcome::new(Status::Succeeded)
+                };
+                stoppable(ctx, wait).await
+            }
         };
         outcome.elapsed = start.elapsed();
         if let Some(e) = &outcome.error {

@@ -180,7 +180,7 @@ impl Builder {
                     .map(|p| self.map_entry(p))
                     .collect(),
             ),
-            Rule::call => {
+            Rule::call | Rule::retry_call => {
                 let mut it = kids(pair);
                 let name = it.next().map(ident).unwrap_or(Ident {
                     name: Default::default(),
@@ -194,7 +194,7 @@ impl Builder {
                 )
             }
             Rule::name | Rule::ident => ExprKind::Name(ident(pair)),
-            Rule::paren => {
+            Rule::paren | Rule::retry_paren => {
                 let inner = kids(pair)
                     .find(|p| p.as_rule() == Rule::expr)
                     .map(|p| self.expr(p))

@@ -1,0 +1,146 @@
+//! `until COND every D within D`: whether a step that succeeded is done,
+//! and deadlines — the `until`'s `within` and a retry's `within` — over the
+//! attempts of one step ([`super::attempt::run_step`]).
+//!
+//! The condition reads only the step's own outputs (the checker sees to
+//! it), so it is evaluated in the step's task on the outputs of the attempt
+//! that just ended, with the plan's evaluator ([`Evaluator`]).
+
+use super::mask::Masker;
+use super::values::Evaluator;
+use std::time::{Duration, Instant};
+use wfc_language::ir::{BinaryOp, BlockId, Expr, ExprKind, Names, StepId};
+use wfc_plan::{OutputRef, PlannedStep, PlannedUntil, RefTarget, Value};
+
+/// What a step's task needs to poll.
+pub struct Poll {
+    /// The condition, folded at plan time.
+    pub cond: Expr,
+    /// The step (IR id) whose outputs the condition reads.
+    pub step: StepId,
+    pub every: Duration,
+    pub within: Duration,
+    /// The run's params and the instance's loop items.
+    pub params: Vec<Option<Value>>,
+    pub items: Vec<(BlockId, String, Value)>,
+    /// The condition as written, and the operand whose value a failure
+    /// shows (the left side of a comparison), as written.
+    pub text: String,
+    pub probe: Option<String>,
+}
+
+/// How one try ended against the condition.
+pub enum Verdict {
+    Holds,
+    /// Not yet: what was seen (masked), for the record and the final error.
+    NotYet(String),
+}
+
+impl Poll {
+    /// What `step`'s task needs to poll under `u`.
+    pub fn new(
+        step: &PlannedStep,
+        u: &PlannedUntil,
+        params: &[Option<Value>],
+        names: &dyn Names,
+    ) -> Poll {
+        let show = |e| wfc_plan::render::expr::show(names, e);
+        Poll {
+            cond: u.cond.clone(),
+            step: step.step,
+            every: Duration::from_millis(u.every_ms),
+            within: Duration::from_millis(u.within_ms),
+            params: params.to_vec(),
+            items: step.items.clone(),
+            text: show(&u.cond),
+            probe: comparison_lhs(&u.cond).map(show),
+        }
+    }
+
+    /// Evaluates the condition on `outputs` (the attempt's own).
+    pub fn judge(&self, outputs: Option<&Value>, masker: &Masker) -> Verdict {
+        let local = [outputs.cloned()];
+        let reads = [OutputRef {
+            step: self.step,
+            main: false,
+            target: RefTarget::One(0),
+        }];
+        let mut ev = Evaluator::new(&self.params, &self.items, &reads, &local, &local, None);
+        let seen = match ev.eval(&self.cond) {
+            Ok(Value::Bool(true)) => return Verdict::Holds,
+            Ok(Value::Bool(false)) => match (&self.probe, comparison_lhs(&self.cond)) {
+                (Some(text), Some(lhs)) => match ev.eval(lhs) {
+                    Ok(v) => format!("`{text}` was {}", v.literal()),
+                    Err(e) => format!("`{text}`: {e}"),
+                },
+                _ => format!("`{}` was false", self.text),
+            },
+            Ok(other) => format!("`{}` gave {}, not a bool", self.text, other.literal()),
+            Err(e) => format!("`{}` could not be evaluated: {e}", self.text),
+        };
+        Verdict::NotYet(masker.mask(&seen))
+    }
+}
+
+/// The left operand of a comparison at the top of `e`.
+pub fn comparison_lhs(e: &Expr) -> Option<&Expr> {
+    match &e.kind {
+        ExprKind::Binary(
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge,
+            l,
+            _,
+        ) => Some(l),
+        _ => None,
+    }
+}
+
+/// The deadlines of one step's attempts, from when its first attempt started.
+pub struct Deadlines {
+    /// A retry's `within`: no attempt starts, and none runs, past it.
+    pub retry: Option<(Instant, Duration)>,
+    /// The `until`'s `within`.
+    pub until: Option<(Instant, Duration)>,
+}
+
+impl Deadlines {
+    pub fn new(
+        start: Instant,
+        retry_within: Option<Duration>,
+        until_within: Option<Duration>,
+    ) -> Self {
+        Deadlines {
+            retry: retry_within.map(|d| (start + d, d)),
+            until: until_within.map(|d| (start + d, d)),
+        }
+    }
+
+    /// The time an attempt starting now may take: the step's `timeout`,
+    /// cut to the nearest deadline; and whether a deadline cut it.
+    pub fn attempt_limit(&self, timeout: Option<Duration>) -> (Option<Duration>, bool) {
+        let now = Instant::now();
+        let left = [self.retry, self.until]
+            .into_iter()
+            .flatten()
+            .map(|(at, _)| at.saturating_duration_since(now))
+            .min();
+        match (timeout, left) {
+            (Some(t), Some(l)) if l < t => (Some(l), true),
+            (None, Some(l)) => (Some(l), true),
+            (t, _) => (t, false),
+        }
+    }
+
+    /// Whether a wait of `wait` from now ends past the retry deadline.
+    pub fn retry_passes(&self, wait: Duration) -> Option<Duration> {
+        self.retry
+            .filter(|(at, _)| Instant::now() + wait >= *at)
+            .map(|(_, d)| d)
+    }
+
+    /// Whether a wait of `wait` from now ends past the `until` deadline.
+    pub fn until_passes(&self, wait: Duration) -> Option<Duration> {
+        self.until
+            .filter(|(at, _)| Instant::now() + wait >= *at)
+            .map(|(_, d)| d)
+    }
+}
