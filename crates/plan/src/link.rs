@@ -150,6 +150,10 @@ impl Builder<'_> {
                 wf.dep_steps(d, &mut |s| targets.push((s, EdgeKind::Explicit)));
             }
             targets.extend(step.implied.iter().map(|&s| (s, read_kind(s))));
+            for d in &step.after {
+                wf.dep_steps(d, &mut |s| targets.push((s, EdgeKind::After)));
+            }
+            wf.sequence_preds(step.id, &mut |s| targets.push((s, EdgeKind::Previous)));
             for b in wf.region_chain(step.parent) {
                 let block = &wf.blocks[b];
                 for d in &block.depends_on {
@@ -290,12 +294,14 @@ pub(crate) fn chain(graph: &mut Graph, its: &[Vec<InstanceId>]) {
     }
 }
 
-/// Every step `t` waits for: its `depends on` and reads, and its blocks'.
+/// Every step `t` waits for: its `depends on`, `after` and reads, the member
+/// before it in its sequences, and its blocks' dependencies.
 fn ir_targets(wf: &Workflow, t: StepId, f: &mut impl FnMut(StepId)) {
     let step = &wf.steps[t];
-    for d in &step.depends_on {
+    for d in step.depends_on.iter().chain(&step.after) {
         wf.dep_steps(d, &mut *f);
     }
+    wf.sequence_preds(t, &mut *f);
     step.implied.iter().copied().for_each(&mut *f);
     for b in wf.region_chain(step.parent) {
         for d in &wf.blocks[b].depends_on {

@@ -24,6 +24,7 @@ pub mod functions;
 mod graph;
 pub mod kinds;
 mod lints;
+mod order;
 mod outputs;
 mod quiet;
 mod scope;
@@ -164,6 +165,8 @@ pub(crate) struct Checker<'a> {
     pub defaults_src: Vec<&'a ast::Field>,
     /// Output reads made while typing the current expression(s): (step, span).
     pub reads: Vec<(StepId, Span)>,
+    /// `x.status` reads made likewise: they order (`after x`), never depend.
+    pub status_reads: Vec<(StepId, Span)>,
     /// Implied dependencies with the span of their first read, per step / block.
     pub step_reads: Vec<Vec<(StepId, Span)>>,
     pub block_reads: Vec<Vec<(StepId, Span)>>,
@@ -211,6 +214,7 @@ impl<'a> Checker<'a> {
             env_src: Vec::new(),
             defaults_src: Vec::new(),
             reads: Vec::new(),
+            status_reads: Vec::new(),
             step_reads: Vec::new(),
             block_reads: Vec::new(),
             lifts: FxHashMap::default(),
@@ -282,6 +286,10 @@ impl<'a> Checker<'a> {
                 name: Some(name), ..
             } => name.clone(),
             BlockKind::Parallel { .. } => "parallel".into(),
+            BlockKind::Sequence {
+                name: Some(name), ..
+            } => name.clone(),
+            BlockKind::Sequence { .. } => "sequence".into(),
             BlockKind::ForEach { var, .. } => format!("for each {var}"),
             BlockKind::IfBranch { cond: None, .. } => "else".into(),
             BlockKind::IfBranch { .. } => "if".into(),

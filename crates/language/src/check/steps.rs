@@ -18,7 +18,7 @@ fn shape(v: &FieldValue) -> &'static str {
         FieldValue::Flag => "no value",
         FieldValue::Expr(_) => "a value",
         FieldValue::Map(_) => "a `{ KEY = value }` block",
-        FieldValue::DependsOn(_) => "a list of names",
+        FieldValue::DependsOn(_) | FieldValue::After(_) => "a list of names",
         FieldValue::Retry(_) => "a retry spec",
         FieldValue::Outputs(_) => "an `outputs { … }` block",
         FieldValue::Rollback(_) => "a block of steps",
@@ -443,8 +443,10 @@ impl Checker<'_> {
 
     /// Every step's fields.
     pub(super) fn check_steps(&mut self) {
+        self.status_reads.clear();
         for id in 0..self.wf.steps.len() {
             self.check_step(id);
+            self.add_status_reads(id);
             let reads = std::mem::take(&mut self.reads);
             for (s, span) in reads {
                 if !self.wf.steps[id].implied.contains(&s) {
@@ -512,6 +514,7 @@ impl Checker<'_> {
                         estimate = v
                     }
                 }
+                (FieldType::After, FieldValue::After(names)) => self.resolve_after(id, names),
                 (FieldType::Retry, FieldValue::Retry(r)) => retry = self.lower_retry(r, &ctx),
                 (FieldType::Flag, FieldValue::Flag) => self.wf.steps[id].optional = true,
                 (FieldType::Rollback, FieldValue::Rollback(_)) => {}

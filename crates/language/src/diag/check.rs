@@ -8,7 +8,9 @@ use super::Diagnostic;
 use crate::span::Span;
 
 mod exprs;
+mod order;
 pub use exprs::*;
+pub use order::*;
 
 /// Adds "did you mean" help and a fix when there is a suggestion, else `fallback` help.
 fn suggest(d: Diagnostic, span: Span, suggestion: Option<&str>, fallback: String) -> Diagnostic {

@@ -266,6 +266,7 @@ pub fn field_snippet(f: &FieldInfo, n: &mut usize) -> String {
         FieldType::Mount => format!("mount \"${{{}:.}}\" at \"${{{}:/src}}\"", next(), next()),
         FieldType::Flag => name.to_string(),
         FieldType::DependsOn => format!("depends on ${}", next()),
+        FieldType::After => format!("after ${}", next()),
         FieldType::Retry => format!("retry ${{{}:3}} backoff ${{{}:1s}}", next(), next()),
         FieldType::Outputs => format!("outputs {{ ${{{}:name}}: ${{{}:string}} }}", next(), next()),
         FieldType::Rollback => format!("on failure rollback {{\n\t${}\n}}", next()),

@@ -78,6 +78,11 @@ fn block_symbol(doc: &Doc, w: &Workflow, id: ir::BlockId) -> Symbol {
             SymbolKind::Block,
             name_span.map_or_else(|| header(8), span),
         ),
+        BlockKind::Sequence { name, name_span } => (
+            name.clone().unwrap_or_else(|| "sequence".into()),
+            SymbolKind::Block,
+            name_span.map_or_else(|| header(8), span),
+        ),
         BlockKind::ForEach {
             var,
             iter,
@@ -214,6 +219,9 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
         for b in &w.blocks {
             match &b.kind {
                 BlockKind::Parallel {
+                    name_span: Some(n), ..
+                }
+                | BlockKind::Sequence {
                     name_span: Some(n), ..
                 } => {
                     resolved.insert(n.start as usize, (TokenKind::Block, true));
