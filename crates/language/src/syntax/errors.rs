@@ -223,6 +223,7 @@ fn is_reserved_field_word(w: &str) -> bool {
             | "`max`"
             | "`outputs`"
             | "`mount`"
+            | "`after`"
     )
 }
 
