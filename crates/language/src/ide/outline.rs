@@ -276,7 +276,7 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
                     Some((TokenKind::Type, false))
                 } else if t.starts_statement
                     && matches!(frame, FrameKind::Step { .. } | FrameKind::Defaults)
-                    && !matches!(w, "depends" | "on")
+                    && !matches!(w, "depends" | "on" | "after")
                 {
                     Some((TokenKind::Field, false))
                 } else if KEYWORDS.contains(&w)
