@@ -15,6 +15,7 @@ use crate::span::Span;
 use std::fmt;
 
 mod order;
+pub use order::SequenceOrder;
 
 pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
 

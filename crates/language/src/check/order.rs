@@ -11,7 +11,7 @@ use super::{BlockSrc, Checker, Ctx, Named};
 use crate::diag;
 use crate::diag::check::{self as dc, SelfDep};
 use crate::ir::{BlockId, BlockKind, Dep, DepTarget, Expr, ExprKind, Node, Role, StepId, Symbol};
-use crate::ir::{Type, Workflow};
+use crate::ir::{SequenceOrder, Type, Workflow};
 use crate::span::Span;
 use crate::syntax::ast::{self, FieldValue};
 
@@ -171,8 +171,9 @@ impl<'a> Checker<'a> {
             }
         }
         let mut backwards = false;
+        let order = self.wf.sequence_order();
         for &(from, to, span) in edges {
-            let Some((q, i, j)) = shared_sequence(&self.wf, from, to) else {
+            let Some((q, i, j)) = shared_sequence(&self.wf, &order, from, to) else {
                 continue;
             };
             if i < j {
@@ -188,6 +189,13 @@ impl<'a> Checker<'a> {
         }
         for id in 0..self.wf.steps.len() {
             let src = self.step_src[id];
+            if !src
+                .fields
+                .iter()
+                .any(|f| matches!(f.value, FieldValue::After(_)))
+            {
+                continue;
+            }
             let depends: Vec<ast::IdentRef> = src
                 .fields
                 .iter()
@@ -214,7 +222,12 @@ impl<'a> Checker<'a> {
 
 /// The innermost sequence holding both `from` and `to` in different
 /// members, with their member indices.
-fn shared_sequence(wf: &Workflow, from: Named, to: Named) -> Option<(BlockId, usize, usize)> {
+fn shared_sequence(
+    wf: &Workflow,
+    order: &SequenceOrder,
+    from: Named,
+    to: Named,
+) -> Option<(BlockId, usize, usize)> {
     let chain = |n: Named| match n {
         Named::Step(s) => (Node::Step(s), wf.block_chain(wf.steps[s].parent)),
         Named::Block(b) => (Node::Block(b), wf.block_chain(wf.blocks[b].parent)),
@@ -237,8 +250,7 @@ fn shared_sequence(wf: &Workflow, from: Named, to: Named) -> Option<(BlockId, us
         member_node(from_node, &from_chain)?,
         member_node(to_node, &to_chain)?,
     );
-    let members = wf.sequence_members(q);
-    let i = members.iter().position(|m| m.contains(&fm))?;
-    let j = members.iter().position(|m| m.contains(&tm))?;
+    let i = order.member_index(q, fm)?;
+    let j = order.member_index(q, tm)?;
     (i != j).then_some((q, i, j))
 }
