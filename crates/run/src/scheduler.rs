@@ -169,7 +169,8 @@ impl Runner<'_> {
             timed_out: false,
         };
         if g.name == GraphName::Main {
-            for (step, value) in std::mem::take(&mut self.restored) {
+            let restored = finally::restorable(graph, std::mem::take(&mut self.restored));
+            for (step, value) in restored {
                 match graph.named(&step) {
                     Some(v) => self.restored_step(&mut g, v, value),
                     // An iteration of a run-time loop, restored once unrolled.

@@ -46,3 +46,29 @@ fn kill_inside_a_sequence_then_resume_continues_it() {
     let cleanup = std::fs::read_to_string(env.path().join("count/cleanup")).unwrap();
     assert_eq!(cleanup.trim(), "succeeded");
 }
+
+#[test]
+fn resume_runs_an_after_step_again_after_what_runs_again() {
+    // `b` fails until `go` exists; `cleanup` runs after it either way.
+    let env = Env::new(&SEQUENCE.replace("exec sleep 30", "exit 1"));
+    let out = env.spawn_run(&[]).wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let id = env.run_id();
+    let cleanup = std::fs::read_to_string(env.path().join("count/cleanup")).unwrap();
+    assert_eq!(cleanup.lines().collect::<Vec<_>>(), ["skipped"]);
+    env.touch("go");
+    let text = env.resume_ok(&id);
+    // `a` is not run again; `b` is, and `c` and `cleanup` follow it.
+    let counts = ["a", "b", "c", "cleanup"].map(|s| env.count(s));
+    assert_eq!(counts, [1, 2, 1, 2], "{text}");
+    let cleanup = std::fs::read_to_string(env.path().join("count/cleanup")).unwrap();
+    assert_eq!(
+        cleanup.lines().collect::<Vec<_>>(),
+        ["skipped", "succeeded"]
+    );
+}

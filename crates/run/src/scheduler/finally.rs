@@ -9,6 +9,10 @@
 //! for them can go. The second Ctrl-C, which cancels the handlers, cancels
 //! running `after` steps too and starts no more.
 //!
+//! On `wfc resume`, an `after` step that succeeded runs again when a step
+//! it waits for did not succeed before (that step runs again, so its
+//! `finally` must follow it again), and so does what depends on it.
+//!
 //! An `after` step never changes the run's outcome: a failure that stopped
 //! the run stays the run's failure, and a failing `after` step fails the run
 //! as any required step does.
@@ -18,7 +22,7 @@ use crate::runner::Runner;
 use crate::state::State;
 use std::cmp::Reverse;
 use tokio_util::sync::CancellationToken;
-use wfc_plan::{InstanceId, PlannedStep};
+use wfc_plan::{EdgeKind, Graph, InstanceId, PlannedStep, Value};
 
 impl Runner<'_> {
     /// The next ready step to start: any while the run goes on; once it is
@@ -67,4 +71,49 @@ impl Runner<'_> {
             CancellationToken::new()
         }
     }
+}
+
+/// The steps of an earlier session to restore (those that succeeded, by
+/// instance name), but an `after` step that waits for a step that runs
+/// again, and what depends on such a step.
+pub(super) fn restorable(graph: &Graph, restored: Vec<(String, Value)>) -> Vec<(String, Value)> {
+    if restored.is_empty() || !graph.steps.iter().any(|s| s.finally) {
+        return restored;
+    }
+    let index: rustc_hash::FxHashMap<&str, InstanceId> = graph
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    let mut kept = vec![false; graph.len()];
+    for (name, _) in &restored {
+        if let Some(&v) = index.get(name.as_str()) {
+            kept[v] = true;
+        }
+    }
+    let mut again = vec![false; graph.len()];
+    loop {
+        let mut changed = false;
+        for (v, s) in graph.steps.iter().enumerate() {
+            if !kept[v] || again[v] {
+                continue;
+            }
+            let redo = s.deps.iter().any(|d| {
+                let t = d.on();
+                again[t] || (s.finally && d.why == EdgeKind::After && !kept[t])
+            });
+            if redo {
+                again[v] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    restored
+        .into_iter()
+        .filter(|(name, _)| index.get(name.as_str()).is_none_or(|&v| !again[v]))
+        .collect()
 }
