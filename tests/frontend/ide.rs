@@ -625,3 +625,72 @@ fn hovers_until_and_sleep_duration_and_highlights_the_keywords() {
         assert!(kinds.contains(&k.to_string()), "no `{k}` in {kinds:?}");
     }
 }
+
+/// A release with a sequence, `after` and a `.status` read.
+const ORDER: &str = r#"workflow w {
+  step build: shell { run "make" }
+  sequence release {
+    step tag: shell { run "git tag" }
+    step push: shell { run "git push" }
+  }
+  step cleanup: shell {
+    run "echo ${push.status}"
+    after release
+  }
+}
+"#;
+
+#[test]
+fn completes_sequence_after_and_names_after_after() {
+    let src = "workflow w {\n  step a: shell { run \"a\" }\n  sequence s { step b: shell { run \"b\" } }\n  step c: shell {\n    run \"c\"\n    after $0\n";
+    // Steps and named blocks, the step itself left out.
+    assert_eq!(labels(src), vec!["a", "b", "s"]);
+    let items = labels("workflow w {\n  $0\n}\n");
+    assert!(items.contains(&"sequence".to_string()), "{items:?}");
+    let fields = labels("workflow w {\n  step a: shell {\n    $0\n  }\n}\n");
+    assert!(fields.contains(&"after".to_string()), "{fields:?}");
+    let outputs = labels(
+        "workflow w {\n  step a: shell { run \"a\" }\n  step b: shell { run \"${a.$0}\" }\n}\n",
+    );
+    assert!(outputs.contains(&"status".to_string()), "{outputs:?}");
+}
+
+#[test]
+fn hovers_status_and_a_sequence() {
+    let at = |needle: &str, shift: usize| {
+        let i = ORDER.find(needle).unwrap() + shift;
+        format!("{}$0{}", &ORDER[..i], &ORDER[i..])
+    };
+    let status = hover(&at("status}", 2));
+    assert!(status.contains("push.status: string"), "{status}");
+    assert!(status.contains("however the step ended"), "{status}");
+    let seq = hover(&at("release\n  }", 2));
+    assert!(seq.contains("sequence release"), "{seq}");
+    assert!(seq.contains("one after another"), "{seq}");
+}
+
+#[test]
+fn outlines_a_sequence_and_marks_its_keywords_and_name() {
+    let d = Doc::analyze("order.wf", ORDER);
+    let outline = d.symbols();
+    let seq = outline[0]
+        .children
+        .iter()
+        .find(|s| s.name == "release")
+        .expect("the sequence in the outline");
+    let members: Vec<&str> = seq.children.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(members, ["tag", "push"]);
+    let token = |word: &str| {
+        let at = ORDER.find(word).unwrap();
+        d.semantic_tokens()
+            .into_iter()
+            .find(|t| t.span.start == at)
+            .map(|t| format!("{:?}", t.kind))
+    };
+    assert_eq!(token("sequence").as_deref(), Some("Keyword"));
+    assert_eq!(token("after").as_deref(), Some("Keyword"));
+    // `after release` goes to the sequence's name.
+    let use_at = ORDER.find("after release").unwrap() + 8;
+    let def = d.definition(use_at).expect("a definition");
+    assert_eq!(&ORDER[def], "release");
+}

@@ -88,6 +88,10 @@ const TOKENS: &[&str] = &[
     "failed",
     "check",
     "approval",
+    "sequence",
+    "after",
+    "\"${a.status}\"",
+    "a.status",
     "é",
     "\u{0}",
 ];
@@ -192,6 +196,70 @@ proptest! {
             text = apply(&text, m);
         }
         exercise(&text);
+    }
+}
+
+/// A workflow of steps `s0…` spread over nested `sequence` blocks, with
+/// random `depends on`, `after` and `.status` reads between them: cycles,
+/// steps waiting for later members, a step after its own sequence.
+fn ordering_workflow() -> impl Strategy<Value = String> {
+    let step = (0..4usize, 0..3usize, 0..8usize, 0..8usize, 0..8usize);
+    prop::collection::vec(step, 1..8).prop_map(|steps| {
+        let n = steps.len();
+        let mut out = String::from("workflow w {\n");
+        let mut open = 0;
+        for (i, &(nest, how, dep, after, read)) in steps.iter().enumerate() {
+            // Open or close sequences to reach depth `nest % 3`.
+            let want = nest % 3;
+            while open < want {
+                out.push_str(&format!("sequence q{i}_{open} {{\n"));
+                open += 1;
+            }
+            while open > want {
+                out.push_str("}\n");
+                open -= 1;
+            }
+            let mut fields = format!("run \"echo ${{s{}.status}}\"", read % n);
+            if how == 1 {
+                fields.push_str(&format!("  depends on s{}", dep % n));
+            }
+            if how == 2 || after % 3 == 0 {
+                let target = if after % 5 == 0 {
+                    format!("q{}_0", after % n)
+                } else {
+                    format!("s{}", after % n)
+                };
+                fields.push_str(&format!("  after {target}"));
+            }
+            out.push_str(&format!("step s{i}: shell {{ {fields} }}\n"));
+        }
+        out.push_str(&"}\n".repeat(open));
+        out.push_str("}\n");
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    /// The checker never panics on ordering, and what it accepts plans into
+    /// an acyclic graph (every instance in the topological order).
+    #[test]
+    fn ordering_never_panics_and_what_checks_plans(text in ordering_workflow()) {
+        exercise(&text);
+        let analysis = analyze("input.wf", &text);
+        if !analysis.has_errors() {
+            let wf = analysis.checked.unwrap().ir;
+            let plan = wfc_plan::plan(
+                &wf,
+                &wfc_plan::ParamInput::default(),
+                wfc_plan::Options::default(),
+                &wfc_plan::DefaultEstimator,
+            );
+            let plan = plan.map_err(|d| format!("{text}\n{d:?}")).unwrap();
+            let (_, order) = wfc_plan::reduce::depths(&plan.main.dependents());
+            prop_assert_eq!(order.len(), plan.main.len(), "a cycle in the plan of\n{}", text);
+        }
     }
 }
 

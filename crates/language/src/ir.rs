@@ -16,6 +16,8 @@ use std::fmt;
 
 mod settings;
 pub use settings::{Backoff, Retry, RetryExprs, StepSettings, Until};
+mod order;
+pub use order::SequenceOrder;
 
 pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
 
@@ -205,6 +207,7 @@ impl Workflow {
         self.references.shrink_to_fit();
         for s in &mut self.steps {
             s.depends_on.shrink_to_fit();
+            s.after.shrink_to_fit();
             s.implied.shrink_to_fit();
             s.fields.shrink_to_fit();
             s.outputs.shrink_to_fit();
@@ -401,6 +404,9 @@ pub struct Step {
     pub role: Role,
     /// `depends on …` as written, resolved.
     pub depends_on: Vec<Dep>,
+    /// `after …` as written, resolved, then the steps whose `status` it
+    /// reads: it starts once each has ended, however it ended.
+    pub after: Vec<Dep>,
     /// Steps whose outputs this step reads (deduplicated, in first-use order);
     /// only steps in the same graph (main graph, or the same handler/rollback body).
     pub implied: Vec<StepId>,
@@ -489,7 +495,7 @@ impl std::fmt::Debug for Dep {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DepTarget {
     Step(StepId),
-    /// A named `parallel` block: stands for every step in it.
+    /// A named `parallel` or `sequence` block: stands for every step in it.
     Block(BlockId),
 }
 
@@ -583,6 +589,12 @@ pub enum BlockKind {
     Rollback {
         of: StepId,
     },
+    /// `sequence [NAME]`: each member starts once the one before succeeded
+    /// (or was absent).
+    Sequence {
+        name: Option<String>,
+        name_span: Option<Span>,
+    },
 }
 
 /// A typed expression.
@@ -643,6 +655,8 @@ impl Expr {
     fn walk_reads(&self, guarded: bool, f: &mut impl FnMut(StepId, bool)) {
         match &self.kind {
             ExprKind::StepOutput { step, .. } => f(*step, guarded),
+            // How a step ended exists however it ended: a read only orders.
+            ExprKind::StepStatus(step) => f(*step, true),
             ExprKind::Call(Func::Default, xs) => {
                 for (i, x) in xs.iter().enumerate() {
                     x.walk_reads(guarded || i == 0, f);
@@ -696,6 +710,10 @@ pub enum ExprKind {
         field: String,
         output: Option<String>,
     },
+    /// `step.status`: how the step ended (`"succeeded"`, `"failed"`,
+    /// `"skipped"`, `"cancelled"`). Reading it orders the reader after the
+    /// step, however the step ended; it never makes a dependency.
+    StepStatus(StepId),
     /// `failed.step` / `failed.error` (in workflow `on failure` only).
     Failed(FailedField),
     Call(Func, Vec<Expr>),

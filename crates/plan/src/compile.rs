@@ -234,6 +234,18 @@ impl<'a> Builder<'a> {
                         self.walk(&self.wf.blocks[b].members, &inner, out);
                         self.close_group(g);
                     }
+                    BlockKind::Sequence { name, .. } => {
+                        let name = name.clone().unwrap_or_else(|| "sequence".into());
+                        let name = match ctx.suffix() {
+                            s if s.is_empty() => name,
+                            s => format!("{name} {s}"),
+                        };
+                        let g = self.open_group(name, b, GroupKind::Sequence, ctx);
+                        let mut inner = ctx.clone();
+                        inner.group = Some(g);
+                        self.walk(&self.wf.blocks[b].members, &inner, out);
+                        self.close_group(g);
+                    }
                     BlockKind::Handler(_) | BlockKind::Rollback { .. } => {}
                 },
             }
@@ -517,6 +529,7 @@ impl<'a> Builder<'a> {
             items,
             group: ctx.group,
             wait_any: ctx.wait_any,
+            finally: !step.after.is_empty(),
             reads: Vec::new(),
             rollback: None,
             doc: step.doc.clone(),

@@ -97,6 +97,9 @@ pub fn eval(e: &Expr, s: &Scope) -> Eval {
                 Unknown
             }
         }
+        // A step pruned at plan time ends skipped; any other, at run time.
+        ExprKind::StepStatus(step) if (s.pruned)(*step) => Known(Value::Str("skipped".into())),
+        ExprKind::StepStatus(_) => Unknown,
         ExprKind::Failed(_) | ExprKind::Invalid => Unknown,
         ExprKind::Call(f, args) => call(*f, args, s),
         ExprKind::Unary(op, x) => unary(*op, known!(eval(x, s))),
@@ -535,7 +538,7 @@ fn concrete(ty: &Type, v: &Value) -> Type {
 /// Calls `f` on every step-output reference in `e` (the run-time reads).
 pub fn step_reads(e: &Expr, f: &mut impl FnMut(StepId)) {
     e.walk(&mut |x| {
-        if let ExprKind::StepOutput { step, .. } = &x.kind {
+        if let ExprKind::StepOutput { step, .. } | ExprKind::StepStatus(step) = &x.kind {
             f(*step)
         }
     });

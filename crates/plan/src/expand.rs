@@ -52,7 +52,7 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
             parallel.is_none(),
             iter.tainted,
         ),
-        GroupKind::Parallel { .. } => return Expansion::default(),
+        GroupKind::Parallel { .. } | GroupKind::Sequence => return Expansion::default(),
     };
     let templates = graph.groups[group].members.clone();
     // Blocks and loops inside the body: copied per iteration too.

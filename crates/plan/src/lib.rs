@@ -92,7 +92,7 @@ pub struct HandlerPlan {
 pub struct Graph {
     /// In source order (loop instances in item order); dependencies point backwards or forwards.
     pub steps: Vec<PlannedStep>,
-    /// `parallel` blocks and `for each` loops, outermost first.
+    /// `parallel` and `sequence` blocks and `for each` loops, outermost first.
     pub groups: Vec<Group>,
 }
 
@@ -203,6 +203,10 @@ pub struct PlannedStep {
     /// The `wait any` block it is a member of: a dependency on it is
     /// satisfied when the block succeeds (its first member succeeds).
     pub wait_any: Option<GroupId>,
+    /// It has `after` (or reads a `.status`): a local `finally`, it starts
+    /// even while the run is failing or cancelled, once what it waits for
+    /// has ended.
+    pub finally: bool,
     /// How each step this instance reads outputs of resolves (see [`OutputRef`]).
     pub reads: Vec<OutputRef>,
     /// The compensation registered by this instance (its `on failure rollback`).
@@ -241,9 +245,12 @@ pub enum EdgeKind {
     Implied,
     /// The previous iteration of a sequential `for each`.
     Sequence,
-    /// Reads outputs only through `default(…)`: waits for the step to end,
-    /// however it ends (the fallback stands in when it did not succeed).
+    /// `after`, a `.status` read, or reads outputs only through
+    /// `default(…)`: waits for the step to end, however it ends (the
+    /// fallback stands in when it did not succeed).
     After,
+    /// The member before it in a `sequence`: must succeed (or be absent).
+    Previous,
 }
 
 impl EdgeKind {
@@ -254,6 +261,7 @@ impl EdgeKind {
             EdgeKind::Implied => "implied",
             EdgeKind::Sequence => "sequence",
             EdgeKind::After => "after",
+            EdgeKind::Previous => "previous",
         }
     }
 
@@ -302,6 +310,8 @@ pub enum GroupKind {
     Parallel {
         wait: Wait,
     },
+    /// `sequence`: members one after another (`EdgeKind::Previous` edges).
+    Sequence,
     ForEach {
         var: String,
         /// The list, folded; a literal when it was unrolled.

@@ -7,7 +7,7 @@
 use super::compile::Builder;
 use super::eval::{self, Scope};
 use super::*;
-use wfc_language::ir::{BlockKind, Role};
+use wfc_language::ir::{BlockKind, Role, SequenceOrder};
 
 impl Builder<'_> {
     /// Instances of `t` that an instance with loop path `path` refers to:
@@ -81,6 +81,8 @@ impl Builder<'_> {
         // thousands of items, which every instance inside walked again
         // (quadratic: `wfc plan` of a flat loop of 8,192 items took 0.47 s,
         // 0.09 s with this).
+        // Each step's place in its sequences, found once for the graph.
+        let order = wf.sequence_order();
         let header_reads: Vec<Vec<(StepId, bool)>> = wf
             .blocks
             .iter()
@@ -150,6 +152,10 @@ impl Builder<'_> {
                 wf.dep_steps(d, &mut |s| targets.push((s, EdgeKind::Explicit)));
             }
             targets.extend(step.implied.iter().map(|&s| (s, read_kind(s))));
+            for d in &step.after {
+                wf.dep_steps(d, &mut |s| targets.push((s, EdgeKind::After)));
+            }
+            order.preds(wf, step.id, &mut |s| targets.push((s, EdgeKind::Previous)));
             for b in wf.region_chain(step.parent) {
                 let block = &wf.blocks[b];
                 for d in &block.depends_on {
@@ -189,7 +195,7 @@ impl Builder<'_> {
                     }
                 }
                 if !present && passed.insert((t, why)) {
-                    ir_targets(wf, t, &mut |u| targets.push((u, why)));
+                    ir_targets(wf, &order, t, &mut |u| targets.push((u, why)));
                 }
             }
             deps.sort_by_key(|d| (d.on(), d.why));
@@ -290,12 +296,14 @@ pub(crate) fn chain(graph: &mut Graph, its: &[Vec<InstanceId>]) {
     }
 }
 
-/// Every step `t` waits for: its `depends on` and reads, and its blocks'.
-fn ir_targets(wf: &Workflow, t: StepId, f: &mut impl FnMut(StepId)) {
+/// Every step `t` waits for: its `depends on`, `after` and reads, the member
+/// before it in its sequences, and its blocks' dependencies.
+fn ir_targets(wf: &Workflow, order: &SequenceOrder, t: StepId, f: &mut impl FnMut(StepId)) {
     let step = &wf.steps[t];
-    for d in &step.depends_on {
+    for d in step.depends_on.iter().chain(&step.after) {
         wf.dep_steps(d, &mut *f);
     }
+    order.preds(wf, t, &mut *f);
     step.implied.iter().copied().for_each(&mut *f);
     for b in wf.region_chain(step.parent) {
         for d in &wf.blocks[b].depends_on {

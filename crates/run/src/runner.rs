@@ -104,6 +104,11 @@ pub struct Runner<'p> {
     pub(crate) secrets: Secrets,
     pub(crate) workflow_env: Vec<(String, String)>,
     pub(crate) main_outputs: Vec<Option<Value>>,
+    /// How each main-graph step ended (for `x.status` in handlers).
+    pub(crate) main_status: Vec<super::recorder::StepStatus>,
+    /// The second Ctrl-C: it cancels `after` steps, which the first leaves
+    /// running as it leaves the handlers (see `scheduler::finally`).
+    pub(crate) force: CancellationToken,
     /// Main-graph steps that succeeded in an earlier session of the run
     /// (`wfc resume`), with their outputs: not run again.
     pub(crate) restored: Vec<(String, Value)>,
@@ -141,6 +146,8 @@ impl<'p> Runner<'p> {
             secrets: Secrets::new(secret_values),
             workflow_env: Vec::new(),
             main_outputs: Vec::new(),
+            main_status: Vec::new(),
+            force: CancellationToken::new(),
             restored: Vec::new(),
         }
     }
@@ -160,6 +167,7 @@ impl<'p> Runner<'p> {
     /// Runs everything. `cancel` is the first Ctrl-C, `force` the second.
     pub async fn run(&mut self, cancel: CancellationToken, force: CancellationToken) -> RunResult {
         let started = Instant::now();
+        self.force = force.clone();
         let info = RunInfo {
             run_id: self.opts.run_id.clone(),
             workflow: self.plan.workflow.clone(),
@@ -221,6 +229,7 @@ impl<'p> Runner<'p> {
             RunStatus::Succeeded
         };
         self.main_outputs = main.outputs;
+        self.main_status = main.status;
         let failed = main.failure;
         // The main graph as run: with run-time loops unrolled, if any.
         let grown = main.grown;

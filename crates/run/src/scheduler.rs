@@ -29,7 +29,7 @@ use super::recorder::{Attempt, GraphName, StepEnd, StepKey, StepStatus};
 use super::runner::Runner;
 use super::spec::{prepare, GateSpec, Prepared};
 use super::state::{Admit, Resolution, State, Topology};
-use super::values::{map, Evaluator};
+use super::values::{map, Ended, Evaluator};
 use std::cmp::Reverse;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -64,6 +64,7 @@ pub struct GraphOutcome {
     pub cancelled: bool,
 }
 
+mod finally;
 mod race;
 mod skips;
 mod unroll;
@@ -169,7 +170,8 @@ impl Runner<'_> {
             timed_out: false,
         };
         if g.name == GraphName::Main {
-            for (step, value) in std::mem::take(&mut self.restored) {
+            let restored = finally::restorable(graph, std::mem::take(&mut self.restored));
+            for (step, value) in restored {
                 match graph.named(&step) {
                     Some(v) => self.restored_step(&mut g, v, value),
                     // An iteration of a run-time loop, restored once unrolled.
@@ -181,8 +183,8 @@ impl Runner<'_> {
         let mut blocked: Vec<InstanceId> = Vec::new();
         let jobs = self.opts.jobs.max(1);
         loop {
-            while !g.stopping && g.running < jobs {
-                let Some((_, Reverse(v))) = g.topo.ready.pop() else {
+            while g.running < jobs {
+                let Some(v) = self.next_ready(&mut g) else {
                     break;
                 };
                 if g.topo.state[v] != State::Pending {
@@ -202,6 +204,9 @@ impl Runner<'_> {
                 self.start(&mut g, v, &tx, failed);
             }
             if g.running == 0 {
+                if g.stopping && self.wind_down(&mut g) {
+                    continue;
+                }
                 if g.stopping || (g.topo.ready.is_empty() && blocked.is_empty()) {
                     break;
                 }
@@ -313,6 +318,11 @@ impl Runner<'_> {
             GraphName::Main => &g.outputs,
             _ => &self.main_outputs,
         };
+        let local = Ended::States(&g.topo.state);
+        let main_ended = match &g.name {
+            GraphName::Main => local,
+            _ => Ended::Statuses(&self.main_status),
+        };
         Evaluator::new(
             &self.params,
             &step.items,
@@ -323,6 +333,7 @@ impl Runner<'_> {
         )
         .with_names(&self.names)
         .with_masker(self.secrets.masker())
+        .with_ended(main_ended, local)
     }
 
     fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {
@@ -392,7 +403,7 @@ impl Runner<'_> {
                 .as_deref()
                 .map(|u| Poll::new(step, u, &self.params, &self.names)),
             declared: step.outputs.clone(),
-            cancel: CancellationToken::new(),
+            cancel: self.step_token(step),
             masker: self.secrets.masker(),
             sink: self.lines.as_ref().map(|l| l.sink(&key)),
             tx: tx.clone(),
@@ -697,10 +708,13 @@ impl Runner<'_> {
     }
 }
 
+/// Cancels the running steps, but `after` steps (see [`finally`]).
 fn cancel_running(g: &GraphRun) {
-    for s in &g.steps {
+    for (v, s) in g.steps.iter().enumerate() {
         if let Some(t) = &s.cancel {
-            t.cancel();
+            if !g.graph.steps[v].finally {
+                t.cancel();
+            }
         }
     }
 }

@@ -177,8 +177,11 @@ impl Topology {
         for (v, s) in g.steps.iter().enumerate() {
             nodes.clear();
             for d in &s.deps {
+                // An `after` step waits for the member itself to end (a
+                // race's loser is cancelled), not for the race to be decided.
+                let own_end = s.finally && d.why == wfc_plan::EdgeKind::After;
                 let node = match any_of[d.on()] {
-                    Some(a) if any_of[v] != Some(a) => n + a,
+                    Some(a) if any_of[v] != Some(a) && !own_end => n + a,
                     _ => d.on(),
                 };
                 // An edge that only orders is satisfied however the step

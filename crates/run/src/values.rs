@@ -21,6 +21,7 @@
 use crate::exec::Outcome;
 use crate::mask::Masker;
 use crate::quote::ShellCommand;
+use crate::recorder::StepStatus;
 use wfc_language::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Names, Type};
 use wfc_plan::eval::{self, Eval, Scope};
 use wfc_plan::{OutputRef, RefTarget, Value};
@@ -54,6 +55,8 @@ pub struct Evaluator<'a> {
     names: Option<&'a dyn Names>,
     /// The run's secrets so far: an output holding one taints what reads it.
     masker: Option<Masker>,
+    /// How the steps of the main graph and of this graph ended, for `x.status`.
+    ended: Option<(Ended<'a>, Ended<'a>)>,
     derived: Vec<String>,
 }
 
@@ -76,6 +79,7 @@ impl<'a> Evaluator<'a> {
             failed,
             names: None,
             masker: None,
+            ended: None,
             derived: Vec::new(),
         }
     }
@@ -209,6 +213,10 @@ impl<'a> Evaluator<'a> {
                 output,
             } => {
                 let v = absent_list(self.output(*step, field, output.as_deref()), &e.ty);
+                return self.synthetic(e, v, bound);
+            }
+            ExprKind::StepStatus(step) => {
+                let v = self.status(*step);
                 return self.synthetic(e, v, bound);
             }
             ExprKind::Failed(f) => {
@@ -345,6 +353,67 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+impl<'a> Evaluator<'a> {
+    /// Reads `x.status` from how the steps of the main graph (`main`) and of
+    /// the instance's own graph (`local`) ended.
+    pub fn with_ended(mut self, main: Ended<'a>, local: Ended<'a>) -> Self {
+        self.ended = Some((main, local));
+        self
+    }
+
+    /// `step.status`: one text, or a list of them for a loop's instances.
+    fn status(&self, step: usize) -> Value {
+        let Some(r) = self.reads.iter().find(|r| r.step == step) else {
+            return Value::Str(status_text(None).into());
+        };
+        let one = |id: usize| {
+            let ended = self.ended.as_ref().and_then(|(main, local)| {
+                let graph = if r.main { main } else { local };
+                graph.get(id)
+            });
+            Value::Str(status_text(ended).into())
+        };
+        match &r.target {
+            RefTarget::One(id) => one(*id),
+            RefTarget::List(ids) => Value::List(ids.iter().map(|&id| one(id)).collect()),
+            RefTarget::Absent => Value::Str(status_text(None).into()),
+        }
+    }
+}
+
+/// How the instances of one graph ended so far.
+#[derive(Clone, Copy)]
+pub enum Ended<'a> {
+    /// A graph being run.
+    States(&'a [crate::state::State]),
+    /// A graph that has run (the main graph, read from a handler).
+    Statuses(&'a [StepStatus]),
+}
+
+impl Ended<'_> {
+    fn get(&self, id: usize) -> Option<StepStatus> {
+        match self {
+            Ended::States(s) => match s.get(id)? {
+                crate::state::State::Done(st) => Some(*st),
+                _ => None,
+            },
+            Ended::Statuses(s) => s.get(id).copied(),
+        }
+    }
+}
+
+/// `x.status` of a step that ended so: a timeout is a failure, and a step
+/// that did not run (its branch not taken, a dependency that failed, a
+/// `wait any` race lost before it started) was skipped.
+pub fn status_text(ended: Option<StepStatus>) -> &'static str {
+    match ended {
+        Some(StepStatus::Succeeded) => "succeeded",
+        Some(StepStatus::Failed | StepStatus::TimedOut) => "failed",
+        Some(StepStatus::Cancelled) => "cancelled",
+        Some(StepStatus::Skipped | StepStatus::NotRun) | None => "skipped",
+    }
+}
+
 /// A loop's outputs read where the whole loop may not have run (`list<T>?`):
 /// when no iteration has them (the loop was absent, or never unrolled), they
 /// do not exist, rather than being a list of values that do not exist.
@@ -392,7 +461,7 @@ fn pick(outputs: &Value, field: &str, output: Option<&str>) -> Value {
 /// Whether `e` reads anything only the run knows.
 fn needs_run(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::StepOutput { .. } | ExprKind::Failed(_) => true,
+        ExprKind::StepOutput { .. } | ExprKind::StepStatus(_) | ExprKind::Failed(_) => true,
         ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().any(needs_run),
         ExprKind::Map(m) => m.iter().any(|(_, x)| needs_run(x)),
         ExprKind::Interp(parts) => parts.iter().any(|p| match p {

@@ -5,7 +5,7 @@ if exists("b:current_syntax")
 endif
 
 syn keyword wfStorage workflow param secret step env defaults nextgroup=wfName skipwhite
-syn keyword wfKeyword if else for each in parallel wait finally depends on failure success rollback fail at backoff max within until every outputs
+syn keyword wfKeyword if else for each in parallel sequence after wait finally depends on failure success rollback fail at backoff max within until every outputs
 syn keyword wfBoolean true false
 syn keyword wfType string int float bool duration json list map contained containedin=wfTypeAnn
 " (`contains` cannot be a :syn-keyword, so functions are a match.)

@@ -4,6 +4,7 @@
 
 mod cli;
 mod injection;
+mod order;
 mod races;
 mod services;
 mod skips;

@@ -9,6 +9,7 @@
 mod cli;
 mod commands;
 mod library;
+mod order;
 mod polling;
 
 use serde_json::Value as J;

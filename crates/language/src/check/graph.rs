@@ -1,10 +1,12 @@
 //! The dependency graph: explicit (`depends on`) and implied (output reads)
 //! edges between steps, with block-level dependencies inherited by every step
-//! inside the block. Reports cycles (every edge labelled) and members of a
-//! `parallel` block that depend on each other.
+//! inside the block, and the edges that only order: `after` (and `.status`
+//! reads) and a `sequence`'s members, each after the one before. Reports
+//! cycles (every edge labelled) and members of a `parallel` block that depend
+//! on each other.
 
 use super::{Checker, Named};
-use crate::diag::check::{self as dc, CycleEdge};
+use crate::diag::check::{self as dc, CycleEdge, OrderEdge, OrderHow};
 use crate::ir::{BlockId, BlockKind, Dep, DepTarget, StepId};
 use crate::span::Span;
 
@@ -14,7 +16,7 @@ struct Edge {
     from: Named,
     to: Named,
     span: Span,
-    implied: bool,
+    how: OrderHow,
 }
 
 impl Checker<'_> {
@@ -22,14 +24,54 @@ impl Checker<'_> {
     /// in a stable order (a cycle report finds an edge again by its index).
     /// An iterator rather than a list: the layers of a large workflow have
     /// ~100,000 edges, and a list of them was the check's largest allocation.
-    fn edges(&self) -> impl Iterator<Item = Edge> + '_ {
+    /// With `sequences`, each member of a `sequence` waits for the one before.
+    fn edges(&self, sequences: bool) -> impl Iterator<Item = Edge> + '_ {
         let steps = self.wf.steps.iter().flat_map(move |s| {
-            node_edges(Named::Step(s.id), &s.depends_on, &self.step_reads[s.id])
+            let after = s.after.iter().map(move |d| Edge {
+                from: Named::Step(s.id),
+                to: named(d),
+                span: d.span,
+                how: OrderHow::After,
+            });
+            node_edges(Named::Step(s.id), &s.depends_on, &self.step_reads[s.id]).chain(after)
         });
         let blocks = self.wf.blocks.iter().flat_map(move |b| {
             node_edges(Named::Block(b.id), &b.depends_on, &self.block_reads[b.id])
         });
-        steps.chain(blocks)
+        let order = self
+            .wf
+            .blocks
+            .iter()
+            .filter(move |b| sequences && matches!(b.kind, BlockKind::Sequence { .. }))
+            .flat_map(move |b| self.sequence_edges(b.id));
+        steps.chain(blocks).chain(order)
+    }
+
+    /// Each member of sequence `q` waits for the member before it.
+    fn sequence_edges(&self, q: BlockId) -> Vec<Edge> {
+        let members = self.wf.sequence_members(q);
+        let mut out = Vec::new();
+        for w in members.windows(2) {
+            for &from in &w[1] {
+                for &to in &w[0] {
+                    let (from, span) = match from {
+                        crate::ir::Node::Step(s) => (Named::Step(s), self.wf.steps[s].name_span),
+                        crate::ir::Node::Block(b) => (Named::Block(b), self.block_header[b]),
+                    };
+                    let to = match to {
+                        crate::ir::Node::Step(s) => Named::Step(s),
+                        crate::ir::Node::Block(b) => Named::Block(b),
+                    };
+                    out.push(Edge {
+                        from,
+                        to,
+                        span,
+                        how: OrderHow::Sequence,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The steps a node stands for (no allocation for a step).
@@ -49,8 +91,21 @@ impl Checker<'_> {
     }
 
     pub(super) fn check_graph(&mut self) {
+        let any_sequence = self
+            .wf
+            .blocks
+            .iter()
+            .any(|b| matches!(b.kind, BlockKind::Sequence { .. }));
+        // (Collected only when there is a sequence: on a large workflow the
+        // edges are the check's largest allocation.)
+        let written: Vec<(Named, Named, Span)> = if any_sequence {
+            self.edges(false).map(|e| (e.from, e.to, e.span)).collect()
+        } else {
+            Vec::new()
+        };
+        let backwards = self.check_order(&written);
         self.check_parallel_members();
-        self.check_cycles();
+        self.check_cycles(!backwards);
     }
 
     fn check_parallel_members(&mut self) {
@@ -63,7 +118,7 @@ impl Checker<'_> {
             return;
         }
         let mut found = Vec::new();
-        for e in self.edges() {
+        for e in self.edges(false) {
             let from_chain = self.chain_of(e.from);
             let to_chain = self.chain_of(e.to);
             // The innermost parallel block holding both ends.
@@ -92,25 +147,26 @@ impl Checker<'_> {
         for (e, p) in found {
             let (from, to) = (self.node_name(e.from), self.node_name(e.to));
             let head = self.block_header[p];
+            let implied = e.how == OrderHow::Reads;
             self.report(dc::parallel_member_dependency(
-                e.span, &from, &to, head, e.implied,
+                e.span, &from, &to, head, implied,
             ));
         }
     }
 
-    fn check_cycles(&mut self) {
+    fn check_cycles(&mut self, sequences: bool) {
         let n = self.wf.steps.len();
         // Step-level adjacency, with block edges inherited by members.
         let adj = {
             let mut counts = vec![0u32; n];
-            for e in self.edges() {
+            for e in self.edges(sequences) {
                 let targets = self.steps_of(e.to).len() as u32;
                 for &from in self.steps_of(e.from).iter() {
                     counts[from] += targets;
                 }
             }
             let mut adj = Adjacency::with_counts(&counts);
-            for e in self.edges() {
+            for e in self.edges(sequences) {
                 let targets = self.steps_of(e.to);
                 for &from in self.steps_of(e.from).iter() {
                     for &to in targets.iter().filter(|&&to| to != from) {
@@ -138,7 +194,7 @@ impl Checker<'_> {
         // of `edges`) between its two steps, found in one more pass.
         let mut found: std::collections::HashMap<(usize, usize), Option<Edge>> =
             paths.iter().flatten().map(|&hop| (hop, None)).collect();
-        for e in self.edges() {
+        for e in self.edges(sequences) {
             let targets = self.steps_of(e.to);
             for &from in self.steps_of(e.from).iter() {
                 for &to in targets.iter() {
@@ -149,16 +205,36 @@ impl Checker<'_> {
             }
         }
         for path in paths {
-            let cycle: Vec<CycleEdge> = path
+            let hops: Vec<(usize, usize, Edge)> = path
                 .iter()
                 .map(|&(from, to)| {
-                    let e = found[&(from, to)].as_ref().expect("every hop is an edge");
-                    CycleEdge {
+                    let e = found[&(from, to)].expect("every hop is an edge");
+                    (from, to, e)
+                })
+                .collect();
+            let ordering = hops
+                .iter()
+                .any(|(.., e)| matches!(e.how, OrderHow::After | OrderHow::Sequence));
+            if ordering {
+                let cycle: Vec<OrderEdge> = hops
+                    .iter()
+                    .map(|&(from, to, e)| OrderEdge {
                         from: self.wf.steps[from].name.clone(),
                         to: self.wf.steps[to].name.clone(),
                         span: e.span,
-                        implied: e.implied,
-                    }
+                        how: e.how,
+                    })
+                    .collect();
+                self.report(dc::ordering_cycle(&cycle));
+                continue;
+            }
+            let cycle: Vec<CycleEdge> = hops
+                .iter()
+                .map(|&(from, to, e)| CycleEdge {
+                    from: self.wf.steps[from].name.clone(),
+                    to: self.wf.steps[to].name.clone(),
+                    span: e.span,
+                    implied: e.how == OrderHow::Reads,
                 })
                 .collect();
             self.report(dc::dependency_cycle(&cycle));
@@ -190,20 +266,25 @@ fn node_edges<'a>(
 ) -> impl Iterator<Item = Edge> + 'a {
     let written = deps.iter().map(move |d| Edge {
         from,
-        to: match d.target() {
-            DepTarget::Step(s) => Named::Step(s),
-            DepTarget::Block(b) => Named::Block(b),
-        },
+        to: named(d),
         span: d.span,
-        implied: false,
+        how: OrderHow::DependsOn,
     });
     let implied = reads.iter().map(move |&(t, span)| Edge {
         from,
         to: Named::Step(t),
         span,
-        implied: true,
+        how: OrderHow::Reads,
     });
     written.chain(implied)
+}
+
+/// What a resolved `depends on` or `after` entry names.
+fn named(d: &Dep) -> Named {
+    match d.target() {
+        DepTarget::Step(s) => Named::Step(s),
+        DepTarget::Block(b) => Named::Block(b),
+    }
 }
 
 /// A step-level graph in one flat list (compressed rows): 4 bytes an edge,

@@ -34,6 +34,8 @@ pub enum FieldType {
     Flag,
     /// `depends on a, b`.
     DependsOn,
+    /// `after a, b`.
+    After,
     /// `retry N [backoff D [exponential|linear] [max D]]`.
     Retry,
     /// `outputs { name: type }`.
@@ -61,7 +63,7 @@ impl FieldType {
             FieldType::Keyword(words) => format!("one of {}", words.join(", ")),
             FieldType::Mount => "`SOURCE at TARGET`".into(),
             FieldType::Flag => "flag (no value)".into(),
-            FieldType::DependsOn => "list of step or block names".into(),
+            FieldType::DependsOn | FieldType::After => "list of step or block names".into(),
             FieldType::Retry => "`N [backoff D [exponential|linear] [max D]] [within D]`".into(),
             FieldType::Outputs => "`{ name: type }`".into(),
             FieldType::Rollback => "block of steps".into(),
@@ -84,7 +86,7 @@ impl FieldType {
             FieldType::Keyword(words) => words[0],
             FieldType::Mount => "\".\" at \"/src\"",
             FieldType::Flag => "",
-            FieldType::DependsOn => "other_step",
+            FieldType::DependsOn | FieldType::After => "other_step",
             FieldType::Retry => "3 backoff 1s",
             FieldType::Outputs => "{ name: string }",
             FieldType::Rollback => "{ step … }",
@@ -226,6 +228,11 @@ pub static COMMON_FIELDS: &[FieldInfo] = &[
         "depends on",
         FieldType::DependsOn,
         "Steps or parallel blocks that must succeed before this step starts.",
+    ),
+    field(
+        "after",
+        FieldType::After,
+        "Steps or blocks that must have ended, however they ended (succeeded, failed, skipped or cancelled), before this step starts; it runs even while the run is failing.",
     ),
     field(
         "timeout",

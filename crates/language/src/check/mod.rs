@@ -25,6 +25,7 @@ mod graph;
 mod inherit;
 pub mod kinds;
 mod lints;
+mod order;
 mod outputs;
 mod quiet;
 mod scope;
@@ -169,6 +170,8 @@ pub(crate) struct Checker<'a> {
     pub defaults_src: Vec<&'a ast::Field>,
     /// Output reads made while typing the current expression(s): (step, span).
     pub reads: Vec<(StepId, Span)>,
+    /// `x.status` reads made likewise: they order (`after x`), never depend.
+    pub status_reads: Vec<(StepId, Span)>,
     /// Implied dependencies with the span of their first read, per step / block.
     pub step_reads: Vec<Vec<(StepId, Span)>>,
     pub block_reads: Vec<Vec<(StepId, Span)>>,
@@ -218,6 +221,7 @@ impl<'a> Checker<'a> {
             env_src: Vec::new(),
             defaults_src: Vec::new(),
             reads: Vec::new(),
+            status_reads: Vec::new(),
             step_reads: Vec::new(),
             block_reads: Vec::new(),
             lifts: FxHashMap::default(),
@@ -290,6 +294,10 @@ impl<'a> Checker<'a> {
                 name: Some(name), ..
             } => name.clone(),
             BlockKind::Parallel { .. } => "parallel".into(),
+            BlockKind::Sequence {
+                name: Some(name), ..
+            } => name.clone(),
+            BlockKind::Sequence { .. } => "sequence".into(),
             BlockKind::ForEach { var, .. } => format!("for each {var}"),
             BlockKind::IfBranch { cond: None, .. } => "else".into(),
             BlockKind::IfBranch { .. } => "if".into(),

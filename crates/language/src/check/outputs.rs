@@ -56,6 +56,9 @@ impl Checker<'_> {
             self.report(dc::bare_outputs(span, &name));
             return Expr::invalid(span);
         }
+        if field.name == "status" && info.output("status").is_none() {
+            return self.read_status(step, field, span, ctx);
+        }
         let Some(out) = info.output(&field.name) else {
             let mut fields: Vec<&str> = info.outputs.iter().map(|o| o.name).collect();
             if info.declares_outputs {

@@ -23,7 +23,7 @@ impl<'a> Checker<'a> {
         self.wf.root = root;
     }
 
-    fn collect_items(
+    pub(super) fn collect_items(
         &mut self,
         items: &'a [Item],
         parent: Option<BlockId>,
@@ -127,6 +127,7 @@ impl<'a> Checker<'a> {
                         self.collect_items(&f.block.items, Some(b), role, false);
                     nodes.push(Node::Block(b));
                 }
+                Item::Sequence(q) => nodes.push(self.collect_sequence(q, parent, role)),
                 Item::Parallel(p) => {
                     let head = match &p.name {
                         Some(n) => n.span,
@@ -155,7 +156,7 @@ impl<'a> Checker<'a> {
         nodes
     }
 
-    fn new_block(
+    pub(super) fn new_block(
         &mut self,
         kind: BlockKind,
         parent: Option<BlockId>,
@@ -200,6 +201,7 @@ impl<'a> Checker<'a> {
             parent,
             role,
             depends_on: Vec::new(),
+            after: Vec::new(),
             implied: Vec::new(),
             fields: Vec::new(),
             retry: None,
@@ -237,7 +239,7 @@ impl<'a> Checker<'a> {
         id
     }
 
-    fn register(&mut self, name: &'a ast::Ident, named: Named) {
+    pub(super) fn register(&mut self, name: &'a ast::Ident, named: Named) {
         match self.names.get(name.name.as_str()) {
             Some(&(_, first)) => self.report(dc::duplicate_step(name.span, first, &name.name)),
             None => {
@@ -413,7 +415,7 @@ impl<'a> Checker<'a> {
 }
 
 /// The span of a block's leading keyword(s), for labels.
-fn header(span: Span, keyword: &str) -> Span {
+pub(super) fn header(span: Span, keyword: &str) -> Span {
     Span::new(span.start as usize, span.start as usize + keyword.len())
 }
 

@@ -18,7 +18,7 @@ fn shape(v: &FieldValue) -> &'static str {
         FieldValue::Flag => "no value",
         FieldValue::Expr(_) => "a value",
         FieldValue::Map(_) => "a `{ KEY = value }` block",
-        FieldValue::DependsOn(_) => "a list of names",
+        FieldValue::DependsOn(_) | FieldValue::After(_) => "a list of names",
         FieldValue::Retry(_) => "a retry spec",
         FieldValue::Outputs(_) => "an `outputs { … }` block",
         FieldValue::Rollback(_) => "a block of steps",
@@ -389,8 +389,10 @@ impl Checker<'_> {
 
     /// Every step's fields.
     pub(super) fn check_steps(&mut self) {
+        self.status_reads.clear();
         for id in 0..self.wf.steps.len() {
             self.check_step(id);
+            self.add_status_reads(id);
             let reads = std::mem::take(&mut self.reads);
             for (s, span) in reads {
                 if !self.wf.steps[id].implied.contains(&s) {
@@ -460,6 +462,7 @@ impl Checker<'_> {
                 (FieldType::Until, FieldValue::Until(u)) => {
                     own.until = self.lower_until(id, u, &ctx)
                 }
+                (FieldType::After, FieldValue::After(names)) => self.resolve_after(id, names),
                 (FieldType::Flag, FieldValue::Flag) => self.wf.steps[id].optional = true,
                 (FieldType::Rollback, FieldValue::Rollback(_)) => {}
                 (FieldType::Outputs, FieldValue::Outputs(decls)) => self.lower_outputs(id, decls),

@@ -8,8 +8,10 @@ use super::Diagnostic;
 use crate::span::Span;
 
 mod exprs;
+mod order;
 mod timing;
 pub use exprs::*;
+pub use order::*;
 pub use timing::*;
 
 /// Adds "did you mean" help and a fix when there is a suggestion, else `fallback` help.

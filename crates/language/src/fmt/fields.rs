@@ -108,6 +108,11 @@ fn write_simple<'a, S: Sink<'a>>(out: &mut S, f: &Field) -> bool {
             out.text("depends on ");
             out.text(&names.join(", "));
         }
+        FieldValue::After(names) => {
+            let names: Vec<&str> = names.iter().map(|n| n.name).collect();
+            out.text("after ");
+            out.text(&names.join(", "));
+        }
         FieldValue::Retry(r) => {
             out.text("retry ");
             write_expr(out, &r.count);

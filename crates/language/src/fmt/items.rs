@@ -114,6 +114,16 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
                 block(p, &par.block);
             });
         }
+        Item::Sequence(seq) => {
+            p.node(start, end, seq.block.span.start as usize, next, |p| {
+                p.push("sequence");
+                if let Some(name) = &seq.name {
+                    p.push(" ");
+                    p.push(&name.name);
+                }
+                block(p, &seq.block);
+            });
+        }
         Item::Handler(h) => {
             p.node(start, end, h.block.span.start as usize, next, |p| {
                 p.push(h.kind.keyword());

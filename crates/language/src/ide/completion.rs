@@ -90,6 +90,12 @@ fn item_keywords(in_workflow: bool) -> Vec<CompletionItem> {
             "parallel ${1:name} wait ${2|all,any|} {\n\t$0\n}",
             "Steps that run concurrently; `wait any` succeeds with the first success.",
         ),
+        snippet(
+            "sequence",
+            K::Keyword,
+            "sequence ${1:name} {\n\t$0\n}",
+            "Steps or blocks that run one after another, in the order written; a failure stops the rest.",
+        ),
     ];
     // At the top of any block too: its members inherit them.
     let whose = if in_workflow {
@@ -274,6 +280,7 @@ pub fn field_snippet(f: &FieldInfo, n: &mut usize) -> String {
         FieldType::Mount => format!("mount \"${{{}:.}}\" at \"${{{}:/src}}\"", next(), next()),
         FieldType::Flag => name.to_string(),
         FieldType::DependsOn => format!("depends on ${}", next()),
+        FieldType::After => format!("after ${}", next()),
         FieldType::Retry => format!("retry ${{{}:3}} backoff ${{{}:1s}}", next(), next()),
         FieldType::Outputs => format!("outputs {{ ${{{}:name}}: ${{{}:string}} }}", next(), next()),
         FieldType::Rollback => format!("on failure rollback {{\n\t${}\n}}", next()),
@@ -368,6 +375,15 @@ fn members(doc: &Doc, cursor: &Cursor, base: &str) -> Vec<CompletionItem> {
             item
         })
         .collect();
+    if kind.output("status").is_none() {
+        let mut item = CompletionItem::new("status", K::Output);
+        item.detail = Some("string".into());
+        item.documentation = Some(
+            "How the step ended: succeeded, failed, cancelled or skipped. Reading it runs the reader after the step, however it ended."
+                .into(),
+        );
+        items.push(item);
+    }
     if kind.declares_outputs {
         let mut item = CompletionItem::new("outputs", K::Output);
         let declared: Vec<&str> = step.outputs.iter().map(|(n, _)| n.as_str()).collect();

@@ -199,6 +199,7 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
                 ["step", _, ":"] => Context::StepKind,
                 ["step", ..] | ["param" | "secret"] | ["param" | "secret", _] => Context::Nothing,
                 ["depends", "on", rest @ ..] => depends(rest),
+                ["sequence", ..] => Context::Nothing,
                 ["param" | "secret", _, ":", rest @ ..]
                     if !rest.iter().any(|x| matches!(*x, "in" | "=")) =>
                 {
@@ -215,7 +216,7 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
         }
         FrameKind::Step { .. } => match w {
             [] => Context::StepField,
-            ["depends", "on", rest @ ..] => depends(rest),
+            ["depends", "on", rest @ ..] | ["after", rest @ ..] => depends(rest),
             ["pull"] => Context::Value(kinds::PULL_MODES),
             ["on", "fail"] => Context::Value(kinds::ON_FAIL_MODES),
             ["retry", _, "backoff", _] => Context::Value(kinds::STRATEGIES),

@@ -165,6 +165,19 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
         Symbol::Step(id) => step_markdown(doc, w, *id)?,
         Symbol::Block(b) => {
             let block = w.blocks.get(*b)?;
+            if let BlockKind::Sequence { name, .. } = &block.kind {
+                let members: Vec<String> = w
+                    .steps_in(*b)
+                    .iter()
+                    .map(|s| w.steps[*s].name.clone())
+                    .collect();
+                let names: Vec<&str> = members.iter().map(String::as_str).collect();
+                return Some(format!(
+                    "```wf\nsequence {}\n```\n\nRuns {} one after another, in the order written; a failure stops the rest.",
+                    name.as_deref().unwrap_or(""),
+                    quoted(&names)
+                ));
+            }
             let BlockKind::Parallel { name, wait, .. } = &block.kind else {
                 return None;
             };
@@ -209,12 +222,22 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
                 )
             } else {
                 let k = kinds::kind_info(s.kind)?;
-                let o = k.output(name)?;
-                format!("```wf\n{}.{name}: {}\n```\n\n{}", s.name, o.ty.ty(), o.doc)
+                match k.output(name) {
+                    Some(o) => {
+                        format!("```wf\n{}.{name}: {}\n```\n\n{}", s.name, o.ty.ty(), o.doc)
+                    }
+                    None if name == "status" => {
+                        format!("```wf\n{}.status: string\n```\n\n{STATUS_DOC}", s.name)
+                    }
+                    None => return None,
+                }
             }
         }
     })
 }
+
+/// What `x.status` is, for hovers.
+const STATUS_DOC: &str = "How the step ended: `\"succeeded\"`, `\"failed\"` (a timeout too), `\"cancelled\"` or `\"skipped\"` (it did not run). Reading it orders the reader after the step, however the step ended (`after`), never a dependency.";
 
 /// The field that best sums a step up, by kind.
 const SUMMARY_FIELDS: &[&str] = &[

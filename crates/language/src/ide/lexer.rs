@@ -240,7 +240,9 @@ impl Lexer<'_> {
             ["defaults"] => FrameKind::Defaults,
             ["on", "failure"] if *parent == FrameKind::Workflow => FrameKind::FailureHandler,
             ["on", "failure", "rollback"] | ["on", "success"] | ["finally"] => FrameKind::Region,
-            ["on", ..] | ["if", ..] | ["else", ..] | ["parallel", ..] => FrameKind::Block,
+            ["on", ..] | ["if", ..] | ["else", ..] | ["parallel", ..] | ["sequence", ..] => {
+                FrameKind::Block
+            }
             ["for", "each", var, ..] => FrameKind::ForEach {
                 var: var.to_string(),
             },

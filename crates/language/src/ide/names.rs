@@ -90,7 +90,7 @@ pub fn collect(text: &str, lexed: &Lexed) -> Names {
                         .any(|f| matches!(f.kind, FrameKind::FailureHandler | FrameKind::Region)),
                 });
             }
-            "parallel" => {
+            "parallel" | "sequence" => {
                 if let Some(n) = toks.get(i + 1) {
                     if n.kind == Tok::Ident && word(i + 1) != "wait" {
                         names.blocks.push(word(i + 1).to_string());

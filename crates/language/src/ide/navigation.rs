@@ -43,6 +43,10 @@ pub fn symbol_at(w: &Workflow, offset: usize) -> Option<(Symbol, ByteRange)> {
             BlockKind::Parallel {
                 name_span: Some(ns),
                 ..
+            }
+            | BlockKind::Sequence {
+                name_span: Some(ns),
+                ..
             } if hit(*ns) => return Some((Symbol::Block(i), span(*ns))),
             BlockKind::ForEach { var_span, .. } if hit(*var_span) => {
                 return Some((Symbol::LoopVar(i), span(*var_span)))
@@ -59,7 +63,9 @@ pub fn declaration(w: &Workflow, sym: &Symbol) -> Option<ByteRange> {
         Symbol::Param(p) => span(w.params.get(*p)?.name_span),
         Symbol::Step(s) => span(w.steps.get(*s)?.name_span),
         Symbol::Block(b) => match &w.blocks.get(*b)?.kind {
-            BlockKind::Parallel { name_span, .. } => span((*name_span)?),
+            BlockKind::Parallel { name_span, .. } | BlockKind::Sequence { name_span, .. } => {
+                span((*name_span)?)
+            }
             _ => span(w.blocks[*b].span),
         },
         Symbol::LoopVar(b) => match &w.blocks.get(*b)?.kind {
@@ -140,7 +146,7 @@ pub fn prepare_rename(doc: &Doc, offset: usize) -> Result<ByteRange, String> {
 /// Words that cannot name anything.
 const RESERVED: &[&str] = &[
     "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
-    "depends", "on", "defaults", "finally", "true", "false", "failed",
+    "depends", "on", "defaults", "finally", "true", "false", "failed", "sequence", "after",
 ];
 
 fn is_identifier(s: &str) -> bool {
@@ -173,7 +179,9 @@ pub fn rename(doc: &Doc, offset: usize, new_name: &str) -> Result<Vec<TextEdit>,
             w.params.iter().any(|p| p.name == new_name)
                 || w.steps.iter().any(|s| s.name == new_name)
                 || w.blocks.iter().any(|b| match &b.kind {
-                    BlockKind::Parallel { name, .. } => name.as_deref() == Some(new_name),
+                    BlockKind::Parallel { name, .. } | BlockKind::Sequence { name, .. } => {
+                        name.as_deref() == Some(new_name)
+                    }
                     BlockKind::ForEach { var, .. } => var == new_name,
                     _ => false,
                 })

@@ -78,6 +78,11 @@ fn block_symbol(doc: &Doc, w: &Workflow, id: ir::BlockId) -> Symbol {
             SymbolKind::Block,
             name_span.map_or_else(|| header(8), span),
         ),
+        BlockKind::Sequence { name, name_span } => (
+            name.clone().unwrap_or_else(|| "sequence".into()),
+            SymbolKind::Block,
+            name_span.map_or_else(|| header(8), span),
+        ),
         BlockKind::ForEach {
             var,
             iter,
@@ -189,6 +194,7 @@ const KEYWORDS: &[&str] = &[
     "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
     "depends", "on", "env", "defaults", "finally", "failure", "success", "rollback", "fail",
     "true", "false", "at", "backoff", "max", "outputs", "until", "every", "within",
+    "sequence", "after",
 ];
 const TYPES: &[&str] = &[
     "string", "int", "float", "bool", "duration", "json", "list", "map",
@@ -214,6 +220,9 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
         for b in &w.blocks {
             match &b.kind {
                 BlockKind::Parallel {
+                    name_span: Some(n), ..
+                }
+                | BlockKind::Sequence {
                     name_span: Some(n), ..
                 } => {
                     resolved.insert(n.start as usize, (TokenKind::Block, true));
@@ -268,7 +277,7 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
                     Some((TokenKind::Type, false))
                 } else if t.starts_statement
                     && matches!(frame, FrameKind::Step { .. } | FrameKind::Defaults)
-                    && !matches!(w, "depends" | "on")
+                    && !matches!(w, "depends" | "on" | "after")
                 {
                     Some((TokenKind::Field, false))
                 } else if KEYWORDS.contains(&w)

@@ -114,6 +114,8 @@ pub enum Item {
     If(If),
     ForEach(Box<ForEach>),
     Parallel(Box<Parallel>),
+    /// `sequence [NAME] { … }`: members one after another.
+    Sequence(Box<Sequence>),
     /// Workflow-level `on failure { … }`, `on success { … }`, `finally { … }`.
     Handler(Handler),
 }
@@ -129,6 +131,7 @@ impl Item {
             Item::If(i) => i.span,
             Item::ForEach(f) => f.span,
             Item::Parallel(p) => p.span,
+            Item::Sequence(s) => s.span,
             Item::Handler(h) => h.span,
         }
     }
@@ -233,6 +236,8 @@ pub enum FieldValue {
     Map(MapBlock),
     /// `depends on a, b`.
     DependsOn(IdentList),
+    /// `after a, b`: starts once each has ended, in any state.
+    After(IdentList),
     /// `retry N [backoff D [exponential|linear] [max D]]`.
     Retry(Box<Retry>),
     /// `outputs { name: type, … }`.
@@ -327,6 +332,15 @@ pub struct Parallel {
     pub name: Option<Ident>,
     /// The mode as written (`all`/`any`; the checker validates it). None = all.
     pub wait: Option<Ident>,
+    pub block: Block,
+    pub span: Span,
+}
+
+/// `sequence [NAME] { … }`: the block's items run one after another, each
+/// once the one before succeeded (or was absent).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sequence {
+    pub name: Option<Ident>,
     pub block: Block,
     pub span: Span,
 }

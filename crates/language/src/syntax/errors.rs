@@ -29,11 +29,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         map_entry => "`key: value`",
         output_decl => "`name: type`",
         constraint => "`in`",
-        expr_field | map_field | depends_field | retry_field | outputs_field | rollback_field
-        | on_fail_field | mount_field => FIELD,
-        setting | param | env_item | defaults | handler | step | if_item | for_each | parallel => {
-            ITEM
-        }
+        expr_field | map_field | depends_field | after_field | retry_field | outputs_field
+        | rollback_field | on_fail_field | mount_field => FIELD,
+        setting | param | env_item | defaults | handler | step | if_item | for_each | parallel
+        | sequence => ITEM,
         kw_workflow | workflow => "`workflow`",
         kw_step => "`step`",
         kw_param => "`param`",
@@ -54,6 +53,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_backoff | backoff => "`backoff`",
         kw_max | retry_max => "`max`",
         kw_at => "`at`",
+        kw_sequence => "`sequence`",
+        kw_after => "`after`",
         optional_mark => "`?`",
         _ => return None,
     })
@@ -99,6 +100,8 @@ fn form_help(word: &str) -> Option<&'static str> {
         "mount" => "a mount is written `mount \"SRC\" at \"/DST\"`",
         "on" => "write `on fail abort|pause|continue` (gates), `on failure rollback { … }` (steps), or `on failure|success { … }` (workflow handlers)",
         "finally" => "a handler is written `finally { … }`",
+        "sequence" => "a sequence is written `sequence [NAME] { [depends on …] STEPS-OR-BLOCKS }`",
+        "after" => "write `after a, b` in a step: it starts once each has ended, however it ended",
         _ => return None,
     })
 }
@@ -220,6 +223,7 @@ fn is_reserved_field_word(w: &str) -> bool {
             | "`max`"
             | "`outputs`"
             | "`mount`"
+            | "`after`"
     )
 }
 

@@ -230,6 +230,7 @@ fn visit_items(items: &mut [Item], docs: &DocLines<'_>) {
             }
             Item::ForEach(f) => visit_items(&mut f.block.items, docs),
             Item::Parallel(p) => visit_items(&mut p.block.items, docs),
+            Item::Sequence(q) => visit_items(&mut q.block.items, docs),
             Item::Handler(h) => visit_items(&mut h.block.items, docs),
             Item::Setting(_) | Item::Env(_) | Item::Defaults(_) => {}
         }

@@ -16,6 +16,7 @@ use std::cell::RefCell;
 pub struct WfParser;
 
 mod exprs;
+mod order;
 pub use exprs::MAX_OPERATORS;
 
 /// Builds the tree from a successful parse of `Rule::file`.
@@ -205,6 +206,7 @@ impl Builder {
             Rule::if_item => Item::If(self.if_item(pair)),
             Rule::for_each => Item::ForEach(Box::new(self.for_each(pair))),
             Rule::parallel => Item::Parallel(Box::new(self.parallel(pair))),
+            Rule::sequence => Item::Sequence(Box::new(self.sequence(pair))),
             Rule::handler => Item::Handler(self.handler(pair)),
             _ => return None,
         })
@@ -438,6 +440,7 @@ impl Builder {
                     span: sp,
                 }
             }
+            Rule::after_field => self.after_field(pair)?,
             Rule::retry_field => self.retry(pair),
             Rule::until_field => self.until(pair),
             Rule::outputs_field => {

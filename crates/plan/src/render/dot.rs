@@ -53,6 +53,9 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
             if s.condition.is_some() || g.steps[d.on()].condition.is_some() {
                 attrs.push("style=dashed".to_string());
             }
+            if let Some(label) = super::edge_label(s, d) {
+                attrs.push(format!("label={}", quote(label)));
+            }
             let attrs = if attrs.is_empty() {
                 String::new()
             } else {

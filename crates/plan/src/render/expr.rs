@@ -170,6 +170,10 @@ fn write(wf: &dyn Names, e: &Expr, parent_prec: u8, out: &mut String) {
                 out.push_str(o);
             }
         }
+        ExprKind::StepStatus(step) => {
+            out.push_str(wf.step_name(*step));
+            out.push_str(".status");
+        }
         ExprKind::Failed(FailedField::Step) => out.push_str("failed.step"),
         ExprKind::Failed(FailedField::Error) => out.push_str("failed.error"),
         ExprKind::Call(f, args) => {

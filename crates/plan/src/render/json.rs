@@ -330,6 +330,7 @@ fn groups(g: &Graph) -> Vec<GroupJson> {
                     None,
                     None,
                 ),
+                GroupKind::Sequence => ("sequence", None, None, None),
                 GroupKind::ForEach {
                     iterations,
                     parallel,

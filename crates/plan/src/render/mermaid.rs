@@ -33,7 +33,8 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
             } else {
                 "-->"
             };
-            let _ = writeln!(o, "  n{} {arrow} n{i}", d.on());
+            let label = super::edge_label(s, d).map_or(String::new(), |l| format!("|{l}|"));
+            let _ = writeln!(o, "  n{} {arrow}{label} n{i}", d.on());
             if sch
                 .critical_path
                 .windows(2)

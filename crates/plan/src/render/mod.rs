@@ -136,6 +136,27 @@ pub fn dep_names<'a>(g: &'a Graph, s: &PlannedStep) -> Vec<&'a str> {
         .collect()
 }
 
+/// An edge as the text plan lists it: the step waited for, and what makes
+/// the edge when it is not a plain dependency (`sequence`, `after`).
+pub(super) fn edge_text(g: &Graph, s: &PlannedStep, d: &crate::Dep) -> String {
+    let name = &g.steps[d.on()].name;
+    match edge_label(s, d) {
+        Some("previous") => format!("{name} (previous in sequence)"),
+        Some(_) => format!("{name} (however it ends)"),
+        None => name.clone(),
+    }
+}
+
+/// The label of an edge in the graph renderings: `previous` (the member
+/// before in a `sequence`) or `after` (an `after` step's wait for an end).
+pub(super) fn edge_label(s: &PlannedStep, d: &crate::Dep) -> Option<&'static str> {
+    match d.why {
+        crate::EdgeKind::Previous => Some("previous"),
+        crate::EdgeKind::After if s.finally => Some("after"),
+        _ => None,
+    }
+}
+
 /// A cluster's caption in the graph renderings: its name and how its members run.
 pub(super) fn group_label(grp: &crate::Group) -> String {
     use crate::GroupKind;
@@ -143,6 +164,7 @@ pub(super) fn group_label(grp: &crate::Group) -> String {
     match &grp.kind {
         GroupKind::Parallel { wait: Wait::Any } => format!("{} (wait any)", grp.name),
         GroupKind::Parallel { wait: Wait::All } => format!("{} (parallel)", grp.name),
+        GroupKind::Sequence => format!("{} (sequence)", grp.name),
         GroupKind::ForEach { parallel: None, .. } => format!("{} (one at a time)", grp.name),
         GroupKind::ForEach {
             parallel: Some(None),

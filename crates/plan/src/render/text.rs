@@ -4,7 +4,7 @@
 //! `NO_COLOR`), plain otherwise; the order is always the same.
 
 use super::expr::show;
-use super::{dep_names, field_text, human, param_value, summary};
+use super::{field_text, human, param_value, summary};
 use crate::{Graph, GroupKind, Plan, PlannedStep};
 use std::fmt::Write;
 use wfc_language::ir::{HandlerKind, Wait, Workflow};
@@ -127,6 +127,9 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
                 GroupKind::Parallel { wait: Wait::All } => "parallel, waits for all".to_string(),
                 GroupKind::Parallel { wait: Wait::Any } => {
                     "parallel, wait any: the first success wins, the rest are cancelled".to_string()
+                }
+                GroupKind::Sequence => {
+                    "sequence: one after another; a failure stops the rest".to_string()
                 }
                 GroupKind::ForEach {
                     iterations,
@@ -359,7 +362,7 @@ fn step_lines(
             ))
         );
     }
-    let deps = dep_names(g, s);
+    let deps: Vec<String> = s.deps.iter().map(|d| super::edge_text(g, s, d)).collect();
     if !deps.is_empty() {
         let _ = writeln!(
             o,

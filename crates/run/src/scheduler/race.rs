@@ -32,6 +32,8 @@ impl Runner<'_> {
                     State::Pending => {
                         g.topo.member_ended(m, StepStatus::Skipped);
                         self.skip_quiet(g, m, &format!("`{winner}` succeeded first in `{name}`"));
+                        // Whoever waits for this member's own end (`after`) goes on.
+                        self.resolve(g, m, Resolution::Absent);
                     }
                     State::Done(_) => {}
                 }
