@@ -14,6 +14,9 @@
 use crate::span::Span;
 use std::fmt;
 
+mod context;
+pub use context::{Let, RunField};
+
 pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
 
 /// Index into [`Workflow::params`].
@@ -126,8 +129,13 @@ pub struct Workflow {
     pub handlers: Vec<BlockId>,
     /// Every use of a param, step, block, loop variable or output, in source order.
     pub references: Vec<Reference>,
+    /// Every `let`, in source order; `LetId` = index.
+    pub lets: Vec<Let>,
     pub span: Span,
 }
+
+/// Index into [`Workflow::lets`].
+pub type LetId = usize;
 
 /// The names an expression refers to by id: all that writing one back as
 /// source text needs (see `plan::render::expr`).
@@ -304,6 +312,7 @@ pub enum Symbol {
     Block(BlockId),
     /// The variable of the `for each` block.
     LoopVar(BlockId),
+    Let(LetId),
     /// An output of a step: `declared` for `s.outputs.NAME`, else a kind output (`s.stdout`).
     Output {
         step: StepId,
@@ -636,6 +645,11 @@ impl Expr {
                 a.walk(f);
                 b.walk(f);
             }
+            ExprKind::Cond(c, a, b) => {
+                c.walk(f);
+                a.walk(f);
+                b.walk(f);
+            }
             _ => {}
         }
     }
@@ -666,6 +680,11 @@ impl Expr {
             }),
             ExprKind::Unary(_, x) | ExprKind::Field(x, _) => x.walk_reads(guarded, f),
             ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+                a.walk_reads(guarded, f);
+                b.walk_reads(guarded, f);
+            }
+            ExprKind::Cond(c, a, b) => {
+                c.walk_reads(guarded, f);
                 a.walk_reads(guarded, f);
                 b.walk_reads(guarded, f);
             }
@@ -711,6 +730,10 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     /// A member of a map or json value: `m.key`.
     Field(Box<Expr>, String),
+    /// `cond ? then : otherwise`: only the chosen arm is evaluated.
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `run.id`, `run.status`, …: known only to the run.
+    Run(RunField),
     Invalid,
 }
 
@@ -741,6 +764,19 @@ pub enum Func {
     Default,
     Raw,
     Join,
+    StartsWith,
+    EndsWith,
+    Replace,
+    Split,
+    Slice,
+    Range,
+    Keys,
+    Values,
+    Coalesce,
+    String,
+    Int,
+    Float,
+    Matches,
 }
 
 #[cfg(test)]

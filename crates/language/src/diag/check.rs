@@ -8,7 +8,9 @@ use super::Diagnostic;
 use crate::span::Span;
 
 mod exprs;
+mod lets;
 pub use exprs::*;
+pub use lets::*;
 
 /// Adds "did you mean" help and a fix when there is a suggestion, else `fallback` help.
 fn suggest(d: Diagnostic, span: Span, suggestion: Option<&str>, fallback: String) -> Diagnostic {

@@ -162,6 +162,31 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
             }
             s
         }
+        Symbol::Let(l) => {
+            let l = w.lets.get(*l)?;
+            let mut s = format!("```wf\nlet {}: {}\n```", l.name, l.value.ty);
+            if let Some(d) = &l.doc {
+                let _ = write!(s, "\n\n{d}");
+            }
+            let mut runtime = false;
+            l.value.walk(&mut |x| {
+                runtime |= matches!(
+                    x.kind,
+                    crate::ir::ExprKind::StepOutput { .. }
+                        | crate::ir::ExprKind::Failed(_)
+                        | crate::ir::ExprKind::Run(_)
+                )
+            });
+            s.push_str(if runtime {
+                "\n\nComputed at run time, when the steps it reads have ended: whoever uses it waits for them."
+            } else {
+                "\n\nComputed at plan time (`wfc plan` shows its value)."
+            });
+            if l.value.tainted {
+                s.push_str("\n\nSecret: derived from a secret, masked as `***` everywhere.");
+            }
+            s
+        }
         Symbol::Step(id) => step_markdown(doc, w, *id)?,
         Symbol::Block(b) => {
             let block = w.blocks.get(*b)?;

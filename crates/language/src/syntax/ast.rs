@@ -115,6 +115,8 @@ pub enum Item {
     Parallel(Box<Parallel>),
     /// Workflow-level `on failure { … }`, `on success { … }`, `finally { … }`.
     Handler(Handler),
+    /// `let NAME = EXPR`, at workflow level or at the top of a block.
+    Let(Box<Let>),
 }
 
 impl Item {
@@ -129,6 +131,7 @@ impl Item {
             Item::ForEach(f) => f.span,
             Item::Parallel(p) => p.span,
             Item::Handler(h) => h.span,
+            Item::Let(l) => l.span,
         }
     }
 }
@@ -142,6 +145,16 @@ pub struct Param {
     pub ty: TypeExpr,
     pub constraint: Option<Constraint>,
     pub default: Option<Expr>,
+    pub span: Span,
+}
+
+/// `let NAME = EXPR`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    /// `##` documentation comment lines directly above, without the `##`.
+    pub doc: Option<String>,
+    pub name: Ident,
+    pub value: Expr,
     pub span: Span,
 }
 
@@ -371,6 +384,8 @@ pub enum ExprKind {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `( expr )`, kept so the formatter can print it back.
     Paren(Box<Expr>),
+    /// `cond ? then : otherwise`
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -387,7 +402,7 @@ impl StrLit {
         for part in &self.parts {
             match part {
                 StrPart::Text(t, _) => out.push_str(t),
-                StrPart::Interp(_) => return None,
+                StrPart::Interp(_) | StrPart::Shell(..) => return None,
             }
         }
         Some(out)
@@ -401,6 +416,10 @@ pub enum StrPart {
     Text(String, Span),
     /// `${expr}`; the expression's own span is inside the braces.
     Interp(Expr),
+    /// A shell parameter expansion such as `${NAME:-x}` (not a `.wf`
+    /// expression), as written; the span covers it from `$` to `}`. The
+    /// checker reports it.
+    Shell(String, Span),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

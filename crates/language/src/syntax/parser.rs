@@ -16,6 +16,7 @@ use std::cell::RefCell;
 pub struct WfParser;
 
 mod exprs;
+mod lets;
 pub use exprs::MAX_OPERATORS;
 
 /// Builds the tree from a successful parse of `Rule::file`.
@@ -206,6 +207,7 @@ impl Builder {
             Rule::for_each => Item::ForEach(Box::new(self.for_each(pair))),
             Rule::parallel => Item::Parallel(Box::new(self.parallel(pair))),
             Rule::handler => Item::Handler(self.handler(pair)),
+            Rule::let_item => Item::Let(Box::new(self.let_item(pair))),
             _ => return None,
         })
     }
