@@ -21,7 +21,12 @@ use crate::diag::{check as dc, Diagnostic};
 use crate::ir::{self, BlockId, Expr, ExprKind, LetId, Symbol};
 use crate::span::Span;
 use crate::syntax::ast;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// The most nodes a let's expression may have, lets it reads expanded
+/// (as a use is its expression, `let b = a + a` doubles `a`: a chain of such
+/// lets would grow without bound).
+pub const MAX_EXPANSION: usize = 4096;
 
 /// Where a let's own typing stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -39,13 +44,28 @@ pub(crate) struct Lets<'a> {
     src: Vec<&'a ast::Let>,
     state: Vec<State>,
     used: Vec<bool>,
+    /// The node count of each let's typed expression.
+    size: Vec<usize>,
     /// The let being typed, innermost last (for the path of a cycle).
     stack: Vec<LetId>,
     /// What each let's own typing reported: (code, primary span).
     reported: Vec<FxHashSet<(&'static str, Option<Span>)>>,
     /// Errors reported through a use, so several uses report one once.
     through_uses: FxHashSet<(&'static str, Option<Span>)>,
+    /// A run-time let typed for a user's place, with the reads it adds: a
+    /// let used twice by a let used twice… is typed once per place, not
+    /// once per path.
+    typed: FxHashMap<UseKey, (Expr, Vec<(ir::StepId, Span)>)>,
 }
+
+/// What typing a run-time let for a user depends on: the let and the place.
+type UseKey = (
+    LetId,
+    Option<BlockId>,
+    Option<ir::StepId>,
+    Option<BlockId>,
+    bool,
+);
 
 impl<'a> Checker<'a> {
     /// Registers a let of `block` (one place for every block: `collect`
@@ -71,6 +91,7 @@ impl<'a> Checker<'a> {
         self.lets.src.push(l);
         self.lets.state.push(State::Pending);
         self.lets.used.push(false);
+        self.lets.size.push(0);
         self.lets.reported.push(FxHashSet::default());
     }
 
@@ -156,6 +177,14 @@ impl<'a> Checker<'a> {
         self.lets.reported[id] = reported;
         self.lets.stack.pop();
         self.lets.state[id] = State::Done;
+        let mut size = 0;
+        value.walk(&mut |_| size += 1);
+        self.lets.size[id] = size;
+        if size > MAX_EXPANSION {
+            let l = &self.wf.lets[id];
+            let d = dc::let_too_large(l.name_span, &l.name, size, MAX_EXPANSION);
+            self.report(d);
+        }
         self.wf.lets[id].value = value;
     }
 
@@ -187,7 +216,7 @@ impl<'a> Checker<'a> {
         }
         self.lower_let_definition(id);
         let def = &self.wf.lets[id].value;
-        if def.ty.is_invalid() {
+        if def.ty.is_invalid() || self.lets.size[id] > MAX_EXPANSION {
             return Expr::invalid(span);
         }
         if let Some(place) = ctx.params_only {
@@ -215,6 +244,13 @@ impl<'a> Checker<'a> {
 
     /// A run-time let typed again in its user's place (see the module docs).
     fn relower_for_use(&mut self, id: LetId, span: Span, ctx: &Ctx) -> Expr {
+        let key = (id, ctx.block, ctx.step, ctx.header, ctx.command);
+        if let Some((e, reads)) = self.lets.typed.get(&key) {
+            let e = e.clone();
+            self.reads.extend_from_slice(reads);
+            return e;
+        }
+        let reads = self.reads.len();
         let src = self.lets.src[id];
         let ctx = Ctx {
             scope: Some(self.wf.lets[id].block),
@@ -238,6 +274,8 @@ impl<'a> Checker<'a> {
             self.diags
                 .push(d.secondary(span, format!("through `let {name}`, used here")));
         }
+        let added = self.reads[reads..].to_vec();
+        self.lets.typed.insert(key, (e.clone(), added));
         e
     }
 

@@ -45,6 +45,13 @@ pub fn let_cycle(span: Span, name: &str, through: &[String]) -> Diagnostic {
         .help("a let is computed once from params, other lets and step outputs; break the cycle")
 }
 
+/// E0183: a let whose expression, the lets it reads expanded, is too large.
+pub fn let_too_large(span: Span, name: &str, size: usize, max: usize) -> Diagnostic {
+    Diagnostic::error("E0183", format!("`let {name}` expands to more than {max} parts"))
+        .primary(span, format!("{size} parts, with the lets it reads written out"))
+        .help("a use of a let stands for its expression: lets that each read another twice double at every step; read a step output instead")
+}
+
 /// E0184: the arms of `cond ? a : b` have different types.
 pub fn cond_arms(span: Span, then_ty: &str, else_ty: &str, then_span: Span) -> Diagnostic {
     Diagnostic::error(
