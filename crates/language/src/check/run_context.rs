@@ -24,6 +24,11 @@ impl Checker<'_> {
         if id.name != "run" || !self.is_free(&id.name, ctx) {
             return None;
         }
+        if let Some(place) = ctx.params_only.filter(|_| ctx.param_limit.is_some()) {
+            let name = format!("run.{}", field.name);
+            self.report(dc::not_available_here(span, &name, "the run's", place));
+            return Some(Expr::invalid(span));
+        }
         let Some(f) = RunField::named(&field.name) else {
             let names: Vec<&str> = RunField::ALL.iter().map(|f| f.name()).collect();
             let s = diag::did_you_mean(&field.name, names.iter().copied());
