@@ -15,7 +15,9 @@ use crate::span::Span;
 use std::fmt;
 
 mod context;
+mod func;
 pub use context::{Let, RunField};
+pub use func::Func;
 
 pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
 
@@ -749,34 +751,6 @@ pub enum FailedField {
     Step,
     /// Its error message.
     Error,
-}
-
-/// A built-in function; [`crate::check::functions::FUNCTIONS`] has signatures and docs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Func {
-    Env,
-    Len,
-    Contains,
-    Lower,
-    Upper,
-    Trim,
-    Json,
-    Default,
-    Raw,
-    Join,
-    StartsWith,
-    EndsWith,
-    Replace,
-    Split,
-    Slice,
-    Range,
-    Keys,
-    Values,
-    Coalesce,
-    String,
-    Int,
-    Float,
-    Matches,
 }
 
 #[cfg(test)]

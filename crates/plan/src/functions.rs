@@ -263,7 +263,7 @@ mod tests {
     fn keys_and_values_keep_the_map_order() {
         let m = Map(vec![("b".into(), Int(1)), ("a".into(), Int(2))]);
         assert_eq!(
-            run(Func::Keys, &[m.clone()]),
+            run(Func::Keys, std::slice::from_ref(&m)),
             Known(List(vec![s("b"), s("a")]))
         );
         assert_eq!(run(Func::Values, &[m]), Known(List(vec![Int(1), Int(2)])));
