@@ -50,6 +50,14 @@ fn hover_on_a_new_function_shows_its_signature_and_doc() {
 }
 
 #[test]
+fn hover_on_a_run_field_shows_its_type_and_doc() {
+    let d = doc();
+    let h = d.hover(at("run.status", 0, 5)).expect("a hover");
+    assert!(h.markdown.contains("run.status: string"), "{}", h.markdown);
+    assert!(h.markdown.contains("In handlers"), "{}", h.markdown);
+}
+
+#[test]
 fn definition_references_and_rename_of_a_let() {
     let d = doc();
     let decl = at("let tag", 0, 4);

@@ -55,6 +55,14 @@ fn lexical(doc: &Doc, offset: usize) -> Option<Hover> {
             span: t.span.clone(),
         });
     }
+    if prev(1) == "." && prev(2) == "run" {
+        let f = crate::ir::RunField::named(word)?;
+        let ty = crate::check::run_field_type(f);
+        return Some(Hover {
+            markdown: format!("```wf\nrun.{}: {ty}\n```\n\n{}", f.name(), f.doc()),
+            span: t.span.clone(),
+        });
+    }
     if prev(1) == ":" && prev(3) == "step" {
         let k = KINDS.iter().find(|k| k.name == word)?;
         return Some(Hover {
