@@ -267,8 +267,14 @@ impl<'a> Checker<'a> {
         let name = self.wf.lets[id].name.clone();
         let found: Vec<Diagnostic> = self.diags.drain(diags..).collect();
         for d in found {
+            // (What the definition reported at a place is not reported
+            // again there, whatever the code: `${HOME}` in a let is E0140
+            // where written, and would be E0189 typed for a command.)
             let key = (d.code, d.primary_span());
-            if self.lets.reported[id].contains(&key) || !self.lets.through_uses.insert(key) {
+            let at_definition = self.lets.reported[id]
+                .iter()
+                .any(|(_, span)| *span == key.1);
+            if at_definition || !self.lets.through_uses.insert(key) {
                 continue;
             }
             self.diags
