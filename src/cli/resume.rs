@@ -207,6 +207,9 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             early_history: None,
             resume: Some((id, restored)),
             started: None,
+            first_started: u64::try_from(rec.started_ms)
+                .ok()
+                .map(|ms| std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)),
         },
     )
 }

@@ -74,6 +74,8 @@ pub struct Launch {
     pub started: Option<(String, Option<ReaperStart>)>,
     /// The history's store, if being opened while the file compiled.
     pub early_history: Option<plan_cmd::HistoryReader>,
+    /// `wfc resume`: when the run first started (`run.started` keeps it).
+    pub first_started: Option<std::time::SystemTime>,
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
@@ -110,6 +112,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         resume: None,
         started: Some((run_id, reaper)),
         early_history,
+        first_started: None,
     };
     let front = Front {
         wf,
@@ -305,6 +308,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     if let Some((_, restored)) = args.resume {
         request.restored = restored;
     }
+    request.started = args.first_started;
     let result = runtime.block_on(async {
         // The run's task first runs at `wait`: signals and the store's
         // watch are in place before its first step.

@@ -77,6 +77,7 @@ fn every_code_has_a_fixture() {
     let source = [
         "crates/language/src/diag/check.rs",
         "crates/language/src/diag/check/exprs.rs",
+        "crates/language/src/diag/check/lets.rs",
         "crates/language/src/diag/check/order.rs",
         "crates/language/src/diag/check/timing.rs",
     ]

@@ -94,6 +94,19 @@ const TOKENS: &[&str] = &[
     "a.status",
     "é",
     "\u{0}",
+    "let",
+    "?",
+    "\"${HOME:-x}\"",
+    "\"${#x}\"",
+    "\"${x%y}\"",
+    "run.id",
+    "run.status",
+    "starts_with",
+    "matches",
+    "\"(\"",
+    "coalesce",
+    "slice",
+    "range",
 ];
 
 fn soup() -> impl Strategy<Value = String> {
@@ -239,6 +252,84 @@ fn ordering_workflow() -> impl Strategy<Value = String> {
     })
 }
 
+/// An expression over lets `l0`…`l5`, a param, a step output, the run
+/// context and the new functions, possibly reading itself.
+fn let_expr() -> impl Strategy<Value = String> {
+    let leaf = prop::sample::select(vec![
+        "l0",
+        "l1",
+        "l2",
+        "l5",
+        "p",
+        "a.stdout",
+        "b.exit_code",
+        "run.id",
+        "run.status",
+        "run.failures",
+        "run.nope",
+        "failed.step",
+        "3",
+        "\"x\"",
+        "true",
+        "[1, 2]",
+        "{ k: 1 }",
+        "\"${l1}-${p}\"",
+        "\"${HOME}\"",
+        "\"${X:-y}\"",
+        "item",
+    ])
+    .prop_map(str::to_string);
+    leaf.prop_recursive(4, 24, 3, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(c, a, b)| format!("{c} ? {a} : {b}")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) + {b}")),
+            (
+                prop::sample::select(vec![
+                    "starts_with",
+                    "ends_with",
+                    "replace",
+                    "split",
+                    "slice",
+                    "range",
+                    "keys",
+                    "values",
+                    "coalesce",
+                    "string",
+                    "int",
+                    "float",
+                    "matches",
+                    "trim",
+                ]),
+                prop::collection::vec(inner, 0..4),
+            )
+                .prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
+        ]
+    })
+}
+
+/// Lets placed at workflow level, in blocks and in handlers, before or
+/// after steps, with duplicate names and cycles.
+fn let_workflow() -> impl Strategy<Value = String> {
+    let place = prop::sample::select(vec!["top", "if", "each", "handler", "after"]);
+    prop::collection::vec((0..6usize, let_expr(), place), 1..7).prop_map(|lets| {
+        let mut body = String::from(
+            "  param p: string = \"v\"\n  step a: shell { run \"echo a\" }\n  step b: shell { run \"echo ${l0}\" }\n",
+        );
+        for (n, e, place) in lets {
+            let l = format!("let l{n} = {e}");
+            body.push_str(&match place {
+                "top" => format!("  {l}\n"),
+                "if" => format!("  if p == \"v\" {{\n    {l}\n    step i{n}: shell {{ run \"echo ${{l{n}}}\" }}\n  }}\n"),
+                "each" => format!("  for each item in [p] {{\n    {l}\n    step e{n}: shell {{ run \"${{l{n}}}\" }}\n  }}\n"),
+                "handler" => format!("  finally {{\n    {l}\n    step h{n}: shell {{ run \"${{l{n}}}\" }}\n  }}\n"),
+                _ => format!("  if true {{\n    step x{n}: shell {{ run \"x\" }}\n    {l}\n  }}\n"),
+            });
+        }
+        format!("workflow w {{\n{body}}}\n")
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
 
@@ -259,6 +350,18 @@ proptest! {
             let plan = plan.map_err(|d| format!("{text}\n{d:?}")).unwrap();
             let (_, order) = wfc_plan::reduce::depths(&plan.main.dependents());
             prop_assert_eq!(order.len(), plan.main.len(), "a cycle in the plan of\n{}", text);
+        }
+    }
+
+    /// The checker, the formatter and the plan never panic on lets,
+    /// conditionals, the new functions and the run context.
+    #[test]
+    fn lets_and_conditionals_never_panic(text in let_workflow()) {
+        exercise(&text);
+        let analysis = analyze("input.wf", &text);
+        if let Some(checked) = analysis.checked.as_ref().filter(|c| !c.has_errors()) {
+            let input = wfc_plan::ParamInput::default();
+            let _ = wfc_plan::plan(&checked.ir, &input, wfc_plan::Options { jobs: Some(2) }, &wfc_plan::DefaultEstimator);
         }
     }
 }

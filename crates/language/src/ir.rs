@@ -18,6 +18,10 @@ mod settings;
 pub use settings::{Backoff, Retry, RetryExprs, StepSettings, Until};
 mod order;
 pub use order::SequenceOrder;
+mod context;
+mod func;
+pub use context::{Let, RunField};
+pub use func::Func;
 
 pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
 
@@ -131,8 +135,13 @@ pub struct Workflow {
     pub handlers: Vec<BlockId>,
     /// Every use of a param, step, block, loop variable or output, in source order.
     pub references: Vec<Reference>,
+    /// Every `let`, in source order; `LetId` = index.
+    pub lets: Vec<Let>,
     pub span: Span,
 }
+
+/// Index into [`Workflow::lets`].
+pub type LetId = usize;
 
 /// The names an expression refers to by id: all that writing one back as
 /// source text needs (see `plan::render::expr`).
@@ -310,6 +319,7 @@ pub enum Symbol {
     Block(BlockId),
     /// The variable of the `for each` block.
     LoopVar(BlockId),
+    Let(LetId),
     /// An output of a step: `declared` for `s.outputs.NAME`, else a kind output (`s.stdout`).
     Output {
         step: StepId,
@@ -641,6 +651,11 @@ impl Expr {
                 a.walk(f);
                 b.walk(f);
             }
+            ExprKind::Cond(c, a, b) => {
+                c.walk(f);
+                a.walk(f);
+                b.walk(f);
+            }
             _ => {}
         }
     }
@@ -673,6 +688,11 @@ impl Expr {
             }),
             ExprKind::Unary(_, x) | ExprKind::Field(x, _) => x.walk_reads(guarded, f),
             ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+                a.walk_reads(guarded, f);
+                b.walk_reads(guarded, f);
+            }
+            ExprKind::Cond(c, a, b) => {
+                c.walk_reads(guarded, f);
                 a.walk_reads(guarded, f);
                 b.walk_reads(guarded, f);
             }
@@ -722,6 +742,10 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     /// A member of a map or json value: `m.key`.
     Field(Box<Expr>, String),
+    /// `cond ? then : otherwise`: only the chosen arm is evaluated.
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `run.id`, `run.status`, …: known only to the run.
+    Run(RunField),
     Invalid,
 }
 
@@ -737,21 +761,6 @@ pub enum FailedField {
     Step,
     /// Its error message.
     Error,
-}
-
-/// A built-in function; [`crate::check::functions::FUNCTIONS`] has signatures and docs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Func {
-    Env,
-    Len,
-    Contains,
-    Lower,
-    Upper,
-    Trim,
-    Json,
-    Default,
-    Raw,
-    Join,
 }
 
 #[cfg(test)]

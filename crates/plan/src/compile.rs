@@ -41,6 +41,7 @@ pub fn compile(
             (k.clone(), folded)
         })
         .collect();
+    let lets = super::lets::plan_lets(wf, &scope);
 
     let mut main = Builder::new(wf, &values);
     // One instance per main-graph step, unless loops unroll: room up front
@@ -104,6 +105,7 @@ pub fn compile(
         description: wf.description.clone(),
         params,
         env,
+        lets,
         concurrency: wf.concurrency,
         timeout_ms: wf.timeout_ms,
         main: main.graph,

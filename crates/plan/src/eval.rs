@@ -100,7 +100,13 @@ pub fn eval(e: &Expr, s: &Scope) -> Eval {
         // A step pruned at plan time ends skipped; any other, at run time.
         ExprKind::StepStatus(step) if (s.pruned)(*step) => Known(Value::Str("skipped".into())),
         ExprKind::StepStatus(_) => Unknown,
-        ExprKind::Failed(_) | ExprKind::Invalid => Unknown,
+        ExprKind::Failed(_) | ExprKind::Run(_) | ExprKind::Invalid => Unknown,
+        // Only the chosen arm is evaluated.
+        ExprKind::Cond(c, a, b) => match known!(eval(c, s)) {
+            Value::Bool(true) => eval(a, s),
+            Value::Bool(false) => eval(b, s),
+            _ => Unknown,
+        },
         ExprKind::Call(f, args) => call(*f, args, s),
         ExprKind::Unary(op, x) => unary(*op, known!(eval(x, s))),
         ExprKind::Binary(op, l, r) => binary(*op, l, r, s),
@@ -138,6 +144,9 @@ fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
             Known(Value::Null) => eval(y, s),
             other => other,
         };
+    }
+    if f == Func::Coalesce {
+        return crate::functions::coalesce(args.iter().map(|a| eval(a, s)));
     }
     let mut vs = Vec::with_capacity(args.len());
     for a in args {
@@ -197,7 +206,8 @@ fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
             }
             _ => Unknown,
         },
-        Func::Default => unreachable!("handled above"),
+        Func::Default | Func::Coalesce => unreachable!("handled above"),
+        _ => crate::functions::call(f, &vs).unwrap_or(Unknown),
     }
 }
 
@@ -445,6 +455,15 @@ pub fn fold_checked(e: &Expr, s: &Scope, failures: &mut Vec<(Span, String)>) -> 
                 .iter()
                 .map(|p| match p {
                     InterpPart::Text(t) => InterpPart::Text(t.clone()),
+                    // A string inside (a let's value) is one value: folded whole.
+                    InterpPart::Expr(x) if matches!(x.kind, ExprKind::Interp(_)) && !x.tainted => {
+                        match eval(x, s) {
+                            Known(Value::Str(v)) => {
+                                InterpPart::Expr(with_kind(x, ExprKind::Str(v)))
+                            }
+                            _ => InterpPart::Expr(fold_checked(x, s, failures)),
+                        }
+                    }
                     InterpPart::Expr(x) => InterpPart::Expr(fold_checked(x, s, failures)),
                 })
                 .collect();
@@ -483,6 +502,25 @@ pub fn fold_checked(e: &Expr, s: &Scope, failures: &mut Vec<(Span, String)>) -> 
         }
         ExprKind::Index(b, i) => ExprKind::Index(Box::new(f(b)), Box::new(f(i))),
         ExprKind::Field(b, name) => ExprKind::Field(Box::new(f(b)), name.clone()),
+        ExprKind::Cond(c, a, b) => {
+            let c = f(c);
+            // A known condition leaves only its arm; with an unknown one,
+            // an arm that would fail may never be chosen: not a failure yet.
+            let kind = match c.as_bool() {
+                Some(true) => return fold_checked(a, s, failures),
+                Some(false) => return fold_checked(b, s, failures),
+                None => {
+                    let mut maybe = Vec::new();
+                    let (a, b) = (
+                        fold_checked(a, s, &mut maybe),
+                        fold_checked(b, s, &mut maybe),
+                    );
+                    ExprKind::Cond(Box::new(c), Box::new(a), Box::new(b))
+                }
+            };
+            note(failures, before, e.span, failed);
+            return with_kind(e, kind);
+        }
         // A secret param stays a reference; everything else is a leaf.
         other => other.clone(),
     };

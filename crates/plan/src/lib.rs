@@ -22,6 +22,8 @@ pub mod errors;
 pub mod estimate;
 pub mod eval;
 pub mod expand;
+pub mod functions;
+pub mod lets;
 mod link;
 pub mod params;
 pub mod reduce;
@@ -60,6 +62,8 @@ pub struct Plan {
     pub params: Vec<BoundParam>,
     /// Workflow-level `env { }`, folded.
     pub env: Vec<(String, Expr)>,
+    /// Every `let`, with its value where the plan knows it.
+    pub lets: Vec<lets::PlannedLet>,
     pub concurrency: Option<u32>,
     pub timeout_ms: Option<u64>,
     /// The main graph.

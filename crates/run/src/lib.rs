@@ -39,6 +39,7 @@ pub mod reaper;
 pub mod recorder;
 pub mod report;
 pub mod retry;
+pub mod run_context;
 pub mod runner;
 pub mod say;
 pub mod scheduler;

@@ -18,6 +18,7 @@ use super::exec::{Execute, LineSink};
 use super::gates::Approvals;
 use super::mask::Masker;
 use super::recorder::{GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepKey};
+use super::run_context::{MainEnded, RunContext};
 use super::scheduler::Mode;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -43,6 +44,10 @@ pub struct RunOptions {
     pub keep_going: bool,
     /// The mark of this session's reaper, if there is one.
     pub reaper_tag: Option<String>,
+    /// What started the run (`run.trigger`): `"manual"` for the CLI.
+    pub trigger: String,
+    /// When the run first started, if before this session (`wfc resume`).
+    pub started: Option<SystemTime>,
 }
 
 /// How the run ended.
@@ -112,6 +117,8 @@ pub struct Runner<'p> {
     /// Main-graph steps that succeeded in an earlier session of the run
     /// (`wfc resume`), with their outputs: not run again.
     pub(crate) restored: Vec<(String, Value)>,
+    /// What `run.…` reads.
+    pub(crate) context: RunContext,
 }
 
 impl<'p> Runner<'p> {
@@ -134,7 +141,15 @@ impl<'p> Runner<'p> {
                 collect_secret(&p.value, &mut secret_values);
             }
         }
+        let context = RunContext {
+            id: opts.run_id.clone(),
+            workflow: plan.workflow.clone(),
+            trigger: opts.trigger.clone(),
+            started: opts.started.unwrap_or_else(SystemTime::now),
+            ended: None,
+        };
         Runner {
+            context,
             plan,
             names,
             exec,
@@ -205,6 +220,7 @@ impl<'p> Runner<'p> {
                 status: Vec::new(),
                 outputs: vec![None; plan.main.len()],
                 completion: Vec::new(),
+                failures: vec![("env".into(), e.clone())],
                 failure: Some(("env".into(), e)),
                 cancelled: false,
             },
@@ -261,6 +277,20 @@ impl<'p> Runner<'p> {
             RunStatus::Cancelled => None,
         };
         let failed_ref = failed.as_ref().map(|(s, e)| (s.as_str(), e.as_str()));
+        let masker = self.secrets.masker();
+        self.context.ended = Some(MainEnded {
+            status: match status {
+                RunStatus::Succeeded => "succeeded",
+                RunStatus::Failed => "failed",
+                RunStatus::Cancelled => "cancelled",
+            },
+            duration: started.elapsed(),
+            failures: main
+                .failures
+                .iter()
+                .map(|(s, e)| (s.clone(), masker.mask(e)))
+                .collect(),
+        });
         for kind in handler.into_iter().chain([HandlerKind::Finally]) {
             if let Some(graph) = plan.handler(kind) {
                 // Its reads of unrolled loops' outputs, pointed at the copies.
@@ -303,7 +333,8 @@ impl<'p> Runner<'p> {
 
     /// Evaluates the workflow's `env { }` (params only, decided before any step).
     fn eval_workflow_env(&mut self) -> Option<String> {
-        let mut ev = super::values::Evaluator::new(&self.params, &[], &[], &[], &[], None);
+        let mut ev = super::values::Evaluator::new(&self.params, &[], &[], &[], &[], None)
+            .with_run(&self.context);
         let mut out = Vec::with_capacity(self.plan.env.len());
         for (k, e) in &self.plan.env {
             match ev.text(e) {

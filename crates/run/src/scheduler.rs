@@ -61,6 +61,8 @@ pub struct GraphOutcome {
     pub completion: Vec<InstanceId>,
     /// The first required failure: (instance name, error).
     pub failure: Option<(String, String)>,
+    /// Every step that failed (optional ones too): (instance name, error).
+    pub failures: Vec<(String, String)>,
     pub cancelled: bool,
 }
 
@@ -127,6 +129,7 @@ struct GraphRun<'g> {
     running: usize,
     completion: Vec<InstanceId>,
     failure: Option<(String, String)>,
+    failures: Vec<(String, String)>,
     stopping: bool,
     cancelled: bool,
     timed_out: bool,
@@ -165,6 +168,7 @@ impl Runner<'_> {
             running: 0,
             completion: Vec::new(),
             failure: None,
+            failures: Vec::new(),
             stopping: false,
             cancelled: false,
             timed_out: false,
@@ -303,6 +307,7 @@ impl Runner<'_> {
             outputs: g.outputs,
             completion: g.completion,
             failure: g.failure,
+            failures: g.failures,
             cancelled: g.cancelled,
         }
     }
@@ -334,6 +339,7 @@ impl Runner<'_> {
         .with_names(&self.names)
         .with_masker(self.secrets.masker())
         .with_ended(main_ended, local)
+        .with_run(&self.context)
     }
 
     fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {
@@ -632,6 +638,10 @@ impl Runner<'_> {
             },
         );
         let failure = status.is_failure();
+        if failure {
+            let e = error.clone().unwrap_or_default();
+            g.failures.push((step.name.clone(), e));
+        }
         if let Some(a) = any {
             if failure {
                 // Its iteration failed: no new one of its loops in the block.

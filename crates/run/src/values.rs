@@ -22,6 +22,7 @@ use crate::exec::Outcome;
 use crate::mask::Masker;
 use crate::quote::ShellCommand;
 use crate::recorder::StepStatus;
+use crate::run_context::RunContext;
 use wfc_language::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Names, Type};
 use wfc_plan::eval::{self, Eval, Scope};
 use wfc_plan::{OutputRef, RefTarget, Value};
@@ -53,6 +54,8 @@ pub struct Evaluator<'a> {
     pub failed: Option<(&'a str, &'a str)>,
     /// Names for messages about expressions (see [`Evaluator::with_names`]).
     names: Option<&'a dyn Names>,
+    /// What `run.…` reads (see [`Evaluator::with_run`]).
+    run: Option<&'a RunContext>,
     /// The run's secrets so far: an output holding one taints what reads it.
     masker: Option<Masker>,
     /// How the steps of the main graph and of this graph ended, for `x.status`.
@@ -78,6 +81,7 @@ impl<'a> Evaluator<'a> {
             local,
             failed,
             names: None,
+            run: None,
             masker: None,
             ended: None,
             derived: Vec::new(),
@@ -105,6 +109,12 @@ impl<'a> Evaluator<'a> {
             Value::Null => Err(self.missing(x)),
             v => Ok(v.to_text()),
         }
+    }
+
+    /// Gives `run.…` its values.
+    pub fn with_run(mut self, run: &'a RunContext) -> Self {
+        self.run = Some(run);
+        self
     }
 
     /// Treats what reads an output holding one of `masker`'s secrets as
@@ -227,6 +237,15 @@ impl<'a> Evaluator<'a> {
                 };
                 return self.synthetic(e, v, bound);
             }
+            ExprKind::Run(f) => {
+                let v = self.run.map_or(Value::Null, |r| r.value(*f));
+                return self.synthetic(e, v, bound);
+            }
+            ExprKind::Cond(c, a, b) => ExprKind::Cond(
+                Box::new(self.substitute(c, bound)),
+                Box::new(self.substitute(a, bound)),
+                Box::new(self.substitute(b, bound)),
+            ),
             ExprKind::List(xs) => {
                 ExprKind::List(xs.iter().map(|x| self.substitute(x, bound)).collect())
             }
@@ -461,7 +480,8 @@ fn pick(outputs: &Value, field: &str, output: Option<&str>) -> Value {
 /// Whether `e` reads anything only the run knows.
 fn needs_run(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::StepOutput { .. } | ExprKind::StepStatus(_) | ExprKind::Failed(_) => true,
+        ExprKind::StepOutput { .. } | ExprKind::StepStatus(_) | ExprKind::Failed(_) | ExprKind::Run(_) => true,
+        ExprKind::Cond(c, a, b) => needs_run(c) || needs_run(a) || needs_run(b),
         ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().any(needs_run),
         ExprKind::Map(m) => m.iter().any(|(_, x)| needs_run(x)),
         ExprKind::Interp(parts) => parts.iter().any(|p| match p {

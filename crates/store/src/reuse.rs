@@ -274,13 +274,15 @@ pub struct Recorded {
     pub params: Map<String, J>,
     pub jobs: usize,
     pub plan: Option<J>,
+    /// When the run first started, in ms since the epoch.
+    pub started_ms: i64,
 }
 
 /// Reads run `id`'s record.
 pub fn recorded(conn: &Connection, id: &str) -> rusqlite::Result<Recorded> {
     conn.query_row(
         "SELECT workflow, file, file_hash, status, params, jobs,
-                (SELECT plan FROM plans WHERE run_id = runs.id)
+                (SELECT plan FROM plans WHERE run_id = runs.id), started_at
          FROM runs WHERE id = ?1",
         [id],
         |r| {
@@ -294,6 +296,7 @@ pub fn recorded(conn: &Connection, id: &str) -> rusqlite::Result<Recorded> {
                 params: serde_json::from_str(&params).unwrap_or_default(),
                 jobs: r.get::<_, i64>(5)?.max(1) as usize,
                 plan: decode_plan(plan),
+                started_ms: r.get(7)?,
             })
         },
     )

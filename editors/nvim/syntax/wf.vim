@@ -4,12 +4,12 @@ if exists("b:current_syntax")
   finish
 endif
 
-syn keyword wfStorage workflow param secret step env defaults nextgroup=wfName skipwhite
+syn keyword wfStorage workflow param secret step env defaults let nextgroup=wfName skipwhite
 syn keyword wfKeyword if else for each in parallel sequence after wait finally depends on failure success rollback fail at backoff max within until every outputs
 syn keyword wfBoolean true false
 syn keyword wfType string int float bool duration json list map contained containedin=wfTypeAnn
 " (`contains` cannot be a :syn-keyword, so functions are a match.)
-syn match   wfFunction "\<\(env\|len\|contains\|lower\|upper\|trim\|json\|default\|raw\|join\)\>\ze\s*("
+syn match   wfFunction "\<\(env\|len\|contains\|lower\|upper\|trim\|json\|default\|raw\|join\|starts_with\|ends_with\|replace\|split\|slice\|range\|keys\|values\|coalesce\|string\|int\|float\|matches\)\>\ze\s*("
 syn match   wfName "\<[A-Za-z_][A-Za-z0-9_-]*\>" contained
 syn match   wfStepDecl "\<step\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*[A-Za-z_][A-Za-z0-9_-]*" contains=wfStorage,wfStepName,wfKind
 syn match   wfStepName "\(step\s\+\)\@<=[A-Za-z_][A-Za-z0-9_-]*" contained
@@ -18,7 +18,7 @@ syn match   wfTypeAnn "\(\<\(param\|secret\)\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*\)
 syn match   wfField "^\s*\zs\(run\|shell\|workdir\|image\|entrypoint\|mount\|pull\|network\|get\|post\|put\|patch\|delete\|head\|headers\|body\|expect\|webhook\|message\|channel\|url\|method\|to\|subject\|smtp\|from\|username\|password\|check\|approval\|timeout\|retry\|estimate\|duration\|optional\|description\|concurrency\)\>"
 syn match   wfDuration "\<\(\d\+\(ms\|s\|m\|h\|d\)\)\+\>"
 syn match   wfNumber "\<\d\+\(\.\d\+\)\=\>"
-syn match   wfOperator "==\|!=\|<=\|>=\|&&\|||\|\.\."
+syn match   wfOperator "==\|!=\|<=\|>=\|&&\|||\|\.\.\|?"
 syn region  wfInterp matchgroup=wfInterpDelim start="\${" end="}" contained contains=wfFunction,wfNumber,wfBoolean,wfInnerString,wfOperator
 syn match   wfEscape "\\\(u{\x\+}\|.\)" contained
 syn region  wfInnerString start=+"+ skip=+\\"+ end=+"+ contained contains=wfEscape

@@ -3,6 +3,7 @@
 //! logs, surviving processes — on the report and on the exit code.
 
 mod cli;
+mod expressions;
 mod injection;
 mod order;
 mod races;

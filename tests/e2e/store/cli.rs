@@ -591,3 +591,31 @@ fn kill9_stops_the_running_steps_process_groups() {
     }
     assert!(gone, "the step's group outlived wfc");
 }
+
+/// A resumed run is the same run: `run.id` and `run.started` in its
+/// handlers are those of the first session.
+#[test]
+fn resume_keeps_the_run_id_and_first_start() {
+    let wf = r#"workflow again {
+  param dir: string
+  step a: shell { run "test -f ${dir}/fixed" }
+  finally {
+    step ctx: shell { run "echo ${run.id} ${run.started} ${run.status} >> ${dir}/ctx" }
+  }
+}
+"#;
+    let env = Env::new(wf);
+    let out = env.spawn_run(&[]).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let id = env.run_id();
+    // A start taken anew would differ, to the second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    env.touch("fixed");
+    env.resume_ok_with(&id, &[]);
+    let ctx = std::fs::read_to_string(env.path().join("ctx")).unwrap();
+    let lines: Vec<Vec<&str>> = ctx.lines().map(|l| l.split(' ').collect()).collect();
+    assert_eq!(lines.len(), 2, "{ctx}");
+    assert_eq!(lines[0][0], id, "{ctx}");
+    assert_eq!(lines[0][..2], lines[1][..2], "{ctx}");
+    assert_eq!((lines[0][2], lines[1][2]), ("failed", "succeeded"), "{ctx}");
+}

@@ -81,6 +81,7 @@ impl Checker<'_> {
                     tainted,
                 )
             }
+            ast::ExprKind::Cond(c, a, b) => self.lower_cond(c, a, b, span, ctx),
             ast::ExprKind::Paren(inner) => {
                 let mut x = self.lower_expr(inner, ctx);
                 if let Some(l) = self.lifts.remove(&x.span) {
@@ -101,6 +102,10 @@ impl Checker<'_> {
         for part in &s.parts {
             match part {
                 ast::StrPart::Text(t, _) => parts.push(InterpPart::Text(t.clone())),
+                ast::StrPart::Shell(text, sp) => self.report(dc::shell_expansion(*sp, text, true)),
+                ast::StrPart::Interp(e) if self.shell_like(e, ctx) => {
+                    parts.push(InterpPart::Expr(Expr::invalid(e.span)));
+                }
                 ast::StrPart::Interp(e) => {
                     let x = self.lower_expr(e, ctx);
                     self.require_text(&x);
@@ -190,12 +195,15 @@ impl Checker<'_> {
             // not build (`Builder::invalid`): nothing more to say.
             return Expr::invalid(span);
         }
-        if let Some(b) = self.loop_var(name, ctx.block) {
+        if let Some(b) = self.loop_var(name, ctx.names_block()) {
             self.reference(id.span, ir::Symbol::LoopVar(b));
             let ir::BlockKind::ForEach { var_ty, iter, .. } = &self.wf.blocks[b].kind else {
                 unreachable!()
             };
             return expr(ExprKind::LoopVar(b), var_ty.clone(), span, iter.tainted);
+        }
+        if let Some(l) = self.let_named(name, ctx) {
+            return self.lower_let_use(l, id, span, ctx);
         }
         if let Some(&p) = self.param_names.get(name) {
             if ctx.param_limit.is_some_and(|limit| p >= limit) {
@@ -259,9 +267,17 @@ impl Checker<'_> {
             }
         }
         let mut candidates: Vec<&str> = Vec::new();
-        for b in self.wf.block_chain(ctx.block) {
+        for b in self.wf.block_chain(ctx.names_block()) {
             if let ir::BlockKind::ForEach { var, .. } = &self.wf.blocks[b].kind {
                 candidates.push(var);
+            }
+        }
+        let chain = self.wf.block_chain(ctx.names_block());
+        if ctx.param_limit.is_none() {
+            for l in &self.wf.lets {
+                if l.block.is_none_or(|b| chain.contains(&b)) {
+                    candidates.push(&l.name);
+                }
             }
         }
         for p in &self.wf.params {
@@ -276,6 +292,25 @@ impl Checker<'_> {
         if let Some(&p) = s.and_then(|s| self.param_names.get(s)) {
             // The typo was meant for this param: do not also call it unused.
             self.suggested_params.borrow_mut().insert(p);
+        }
+        if ctx.command
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            // `${HOME}` in a command: the shell's variable, most likely
+            // (or a param spelt in capitals).
+            let param = self
+                .wf
+                .params
+                .iter()
+                .position(|p| p.name.eq_ignore_ascii_case(name))
+                .filter(|&p| self.visible_param(&self.wf.params[p].name, ctx).is_some());
+            if let Some(p) = param {
+                self.suggested_params.borrow_mut().insert(p);
+            }
+            let param = param.map(|p| self.wf.params[p].name.as_str()).or(s);
+            return dc::env_var_in_command(id.span, name, param);
         }
         dc::unknown_name(id.span, name, s)
     }
@@ -292,6 +327,9 @@ impl Checker<'_> {
         }
         if let Some(step) = self.step_ref(base, ctx) {
             return self.kind_output(step, base, field, span, ctx);
+        }
+        if let Some(e) = self.run_context(base, field, span, ctx) {
+            return e;
         }
         if let ast::ExprKind::Name(id) = &base.kind {
             if id.name == "failed" && self.is_free(&id.name, ctx) {

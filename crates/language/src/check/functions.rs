@@ -31,7 +31,23 @@ pub static FUNCTIONS: &[FuncInfo] = &[
     FuncInfo { func: Func::Default, name: "default", signature: "default(x: T?, fallback: T) -> T", arity: 2, doc: "The optional value `x` if it exists, else `fallback`." },
     FuncInfo { func: Func::Raw, name: "raw", signature: "raw(s: string) -> string", arity: 1, doc: "Splices text into a command unescaped (shell syntax is kept); use only with trusted text." },
     FuncInfo { func: Func::Join, name: "join", signature: "join(xs: list<string>, sep: string) -> string", arity: 2, doc: "The list's elements joined with a separator." },
+    FuncInfo { func: Func::StartsWith, name: "starts_with", signature: "starts_with(s: string, prefix: string) -> bool", arity: 2, doc: "Whether the string starts with the prefix." },
+    FuncInfo { func: Func::EndsWith, name: "ends_with", signature: "ends_with(s: string, suffix: string) -> bool", arity: 2, doc: "Whether the string ends with the suffix." },
+    FuncInfo { func: Func::Replace, name: "replace", signature: "replace(s: string, from: string, to: string) -> string", arity: 3, doc: "The string with every occurrence of `from` replaced by `to`." },
+    FuncInfo { func: Func::Split, name: "split", signature: "split(s: string, sep: string) -> list<string>", arity: 2, doc: "The parts of the string between separators (`split(\"a,b\", \",\")` is `[\"a\", \"b\"]`); the separator may not be empty." },
+    FuncInfo { func: Func::Slice, name: "slice", signature: "slice(x: string | list<T>, start: int, end: int) -> string | list<T>", arity: 3, doc: "The characters or elements from `start` (inclusive) to `end` (exclusive); a negative index counts from the end, and indexes past either end are clamped." },
+    FuncInfo { func: Func::Range, name: "range", signature: "range(a: int, b: int) -> list<int>", arity: 2, doc: "The ints from `a` (inclusive) to `b` (exclusive): `range(1, 4)` is `[1, 2, 3]`; empty when `b <= a`." },
+    FuncInfo { func: Func::Keys, name: "keys", signature: "keys(m: map<T>) -> list<string>", arity: 1, doc: "The map's keys, in order." },
+    FuncInfo { func: Func::Values, name: "values", signature: "values(m: map<T>) -> list<T>", arity: 1, doc: "The map's values, in the order of its keys." },
+    FuncInfo { func: Func::Coalesce, name: "coalesce", signature: "coalesce(a: T?, b: T?, …) -> T", arity: VARIADIC, doc: "The first argument that exists and is not the empty string." },
+    FuncInfo { func: Func::String, name: "string", signature: "string(x: string | int | float | bool | duration | json) -> string", arity: 1, doc: "The value as text, as `${x}` would write it." },
+    FuncInfo { func: Func::Int, name: "int", signature: "int(x: string | int | float) -> int", arity: 1, doc: "The value as an int: text is parsed (surrounding blanks ignored), a float is truncated toward zero." },
+    FuncInfo { func: Func::Float, name: "float", signature: "float(x: string | int | float) -> float", arity: 1, doc: "The value as a float: text is parsed (surrounding blanks ignored)." },
+    FuncInfo { func: Func::Matches, name: "matches", signature: "matches(s: string, re: string) -> bool", arity: 2, doc: "Whether the regular expression (Rust `regex` syntax) matches somewhere in the string; anchor it with `^…$` to match the whole." },
 ];
+
+/// The arity of a function that takes one or more arguments.
+pub const VARIADIC: usize = 0;
 
 /// The function named `name`.
 pub fn function(name: &str) -> Option<&'static FuncInfo> {
@@ -62,12 +78,17 @@ impl Checker<'_> {
             self.report(dc::unknown_function(name.span, &name.name, s, &names));
             return Expr::invalid(span);
         };
-        if xs.len() != info.arity {
+        let arity_ok = if info.arity == VARIADIC {
+            !xs.is_empty()
+        } else {
+            xs.len() == info.arity
+        };
+        if !arity_ok {
             self.report(dc::wrong_arg_count(
                 span,
                 info.name,
                 info.signature,
-                info.arity,
+                info.arity.max(1),
                 xs.len(),
             ));
             return expr(ExprKind::Call(info.func, xs), Type::Invalid, span, tainted);
@@ -77,6 +98,9 @@ impl Checker<'_> {
     }
 
     fn call_type(&mut self, info: &FuncInfo, xs: &[Expr]) -> Type {
+        if let Some(ty) = self.new_call_type(info, xs) {
+            return ty;
+        }
         let arg = |c: &mut Self, x: &Expr, want: &Type| {
             c.require(x, want, |exp, found| {
                 dc::wrong_arg_type(x.span, info.name, info.signature, exp, found)
@@ -133,6 +157,7 @@ impl Checker<'_> {
                     }
                 };
             }
+            _ => unreachable!("typed by new_call_type"),
         };
         if !ok {
             return Type::Invalid;
@@ -144,7 +169,7 @@ impl Checker<'_> {
             Func::Json => Type::Json,
             Func::Len => Type::Int,
             Func::Contains => Type::Bool,
-            Func::Default => unreachable!(),
+            _ => unreachable!("typed by new_call_type"),
         }
     }
 }

@@ -19,19 +19,25 @@
 //! Errors never cascade: a bad expression gets [`Type::Invalid`], and nothing
 //! involving `Invalid` is reported again.
 
+mod calls;
+mod cond;
 pub mod exprs;
 pub mod functions;
 mod graph;
 mod inherit;
 pub mod kinds;
+mod lets;
 mod lints;
 mod order;
 mod outputs;
 mod quiet;
+mod run_context;
 mod scope;
 mod settings;
 mod steps;
 pub mod types;
+
+pub use run_context::run_field_type;
 
 use crate::diag::{self, Diagnostic};
 use crate::ir::{self, BlockId, BlockKind, ParamId, Reference, StepId, Symbol, Type, Workflow};
@@ -82,12 +88,15 @@ fn check_pass(file: &ast::File, references: bool, quiet: Option<quiet::QuietStep
     c.quiet = quiet;
     c.collect(&file.workflow);
     c.lower_params();
+    c.check_let_names();
     c.check_items();
     c.check_blocks();
     c.check_block_scopes();
     c.check_steps();
+    c.lower_lets();
     c.check_graph();
     c.lint();
+    c.lint_lets();
     let mut diagnostics = c.diags;
     diag::sort(&mut diagnostics);
     c.wf.shrink_to_fit();
@@ -138,6 +147,18 @@ pub(crate) struct Ctx {
     pub header: Option<BlockId>,
     /// `step`'s own outputs may be read (its `until` condition).
     pub own_outputs: bool,
+    /// Names are looked up as in this block rather than `block` (set while
+    /// a let's expression is typed for one of its users).
+    pub scope: Option<Option<BlockId>>,
+    /// In a `run` command (unknown upper-case names are environment variables).
+    pub command: bool,
+}
+
+impl Ctx {
+    /// The block whose loop variables and lets are visible.
+    pub fn names_block(&self) -> Option<BlockId> {
+        self.scope.unwrap_or(self.block)
+    }
 }
 
 /// One layer of control flow between a step and a reader of its outputs.
@@ -188,6 +209,8 @@ pub(crate) struct Checker<'a> {
     pub suggested_params: std::cell::RefCell<std::collections::HashSet<ParamId>>,
     /// What blocks and the workflow's `defaults` set for their steps.
     pub(crate) scopes: inherit::Scopes,
+    /// Lets: sources, and the checker's state of each (see `lets`).
+    pub(crate) lets: lets::Lets<'a>,
 }
 
 impl<'a> Checker<'a> {
@@ -208,6 +231,7 @@ impl<'a> Checker<'a> {
                 root: Vec::new(),
                 handlers: Vec::new(),
                 references: Vec::new(),
+                lets: Vec::new(),
                 span,
             },
             diags: Vec::new(),
@@ -231,6 +255,7 @@ impl<'a> Checker<'a> {
             used_params: Vec::new(),
             suggested_params: Default::default(),
             scopes: Default::default(),
+            lets: Default::default(),
         }
     }
 

@@ -16,7 +16,8 @@ use super::exprs::expr;
 impl Checker<'_> {
     /// Whether `name` is not a loop variable, param or step (so it may be `failed`).
     pub(super) fn is_free(&self, name: &str, ctx: &Ctx) -> bool {
-        self.loop_var(name, ctx.block).is_none()
+        self.loop_var(name, ctx.names_block()).is_none()
+            && self.let_named(name, ctx).is_none()
             && !self.param_names.contains_key(name)
             && !self.names.contains_key(name)
     }
@@ -26,7 +27,8 @@ impl Checker<'_> {
         let ast::ExprKind::Name(id) = &e.kind else {
             return None;
         };
-        if self.loop_var(&id.name, ctx.block).is_some()
+        if self.loop_var(&id.name, ctx.names_block()).is_some()
+            || self.let_named(&id.name, ctx).is_some()
             || self.param_names.contains_key(id.name.as_str())
         {
             return None;

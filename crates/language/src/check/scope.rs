@@ -31,8 +31,19 @@ impl<'a> Checker<'a> {
         top: bool,
     ) -> Vec<Node> {
         let mut nodes = Vec::new();
+        // The top-of-block rule for lets: the first step or block so far.
+        let mut first_member = None;
         for item in items {
+            if matches!(
+                item,
+                Item::Step(_) | Item::If(_) | Item::ForEach(_) | Item::Parallel(_)
+            ) && first_member.is_none()
+                && !top
+            {
+                first_member = Some(item.span());
+            }
             match item {
+                Item::Let(l) => self.collect_let(l, parent, first_member),
                 Item::Setting(f) if top => self.settings.push(f),
                 Item::Param(p) if top => self.param_src.push(p),
                 Item::Env(m) if top => self.env_src.push(m),
@@ -110,6 +121,9 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::ForEach(f) => {
+                    if f.var.name == "run" {
+                        self.report(dc::run_reserved(f.var.span, "loop variable"));
+                    }
                     let b = self.new_block(
                         BlockKind::ForEach {
                             var: f.var.name.to_string(),
@@ -240,6 +254,13 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn register(&mut self, name: &'a ast::Ident, named: Named) {
+        if name.name == "run" {
+            let what = match named {
+                Named::Step(_) => "step",
+                Named::Block(_) => "block",
+            };
+            self.report(dc::run_reserved(name.span, what));
+        }
         match self.names.get(name.name.as_str()) {
             Some(&(_, first)) => self.report(dc::duplicate_step(name.span, first, &name.name)),
             None => {
@@ -255,6 +276,9 @@ impl<'a> Checker<'a> {
                 let first = self.wf.params[first].name_span;
                 self.report(dc::duplicate_param(p.name.span, first, &p.name.name));
             } else {
+                if p.name.name == "run" {
+                    self.report(dc::run_reserved(p.name.span, "param"));
+                }
                 self.param_names.insert(p.name.name.to_string(), i);
                 if let Some(&(_, step)) = self.names.get(p.name.name.as_str()) {
                     self.report(dc::name_clash(step, p.name.span, &p.name.name));

@@ -484,7 +484,11 @@ impl Checker<'_> {
                     }
                 }
                 _ => {
-                    if let Some(value) = self.kind_field(fi, f, &ctx) {
+                    let fctx = Ctx {
+                        command: name == "run",
+                        ..ctx
+                    };
+                    if let Some(value) = self.kind_field(fi, f, &fctx) {
                         self.wf.steps[id].fields.push(StepField {
                             name: name.to_string(),
                             value,

@@ -8,9 +8,11 @@ use super::Diagnostic;
 use crate::span::Span;
 
 mod exprs;
+mod lets;
 mod order;
 mod timing;
 pub use exprs::*;
+pub use lets::*;
 pub use order::*;
 pub use timing::*;
 

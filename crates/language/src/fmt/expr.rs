@@ -143,6 +143,14 @@ pub(super) fn write_expr<'a, S: Sink<'a>>(out: &mut S, e: &Expr) {
             write_expr(out, inner);
             out.text(")");
         }
+        // (Looser than every operator: only a `Paren` puts one inside another.)
+        ExprKind::Cond(c, a, b) => {
+            write_expr(out, c);
+            out.text(" ? ");
+            write_expr(out, a);
+            out.text(" : ");
+            write_expr(out, b);
+        }
     }
 }
 

@@ -69,6 +69,13 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
             let hoist = hoist_limit(p, &param_exprs(param), end);
             p.node(start, end, hoist, next, |p| write_param(p, param));
         }
+        Item::Let(l) => {
+            let hoist = hoist_limit(p, &[&l.value], end);
+            p.node(start, end, hoist, next, |p| {
+                p.push(&format!("let {} = ", l.name.name));
+                write_expr(p, &l.value);
+            });
+        }
         Item::Env(m) => map_block(p, "env", start, end, m, next),
         Item::Defaults(d) => defaults(p, d, next),
         Item::Step(s) => step(p, s, next),

@@ -100,6 +100,9 @@ fn first_broken(p: &Printer, e: &Expr) -> Option<usize> {
         ExprKind::Call(_, args) => args.iter().find_map(|a| first_broken(p, a)),
         ExprKind::Unary(_, x) | ExprKind::Paren(x) => first_broken(p, x),
         ExprKind::Binary(_, l, r) => first_broken(p, l).or_else(|| first_broken(p, r)),
+        ExprKind::Cond(c, a, b) => first_broken(p, c)
+            .or_else(|| first_broken(p, a))
+            .or_else(|| first_broken(p, b)),
         ExprKind::Str(_)
         | ExprKind::Int(_)
         | ExprKind::Float(_)

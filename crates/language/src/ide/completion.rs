@@ -359,6 +359,9 @@ fn members(doc: &Doc, cursor: &Cursor, base: &str) -> Vec<CompletionItem> {
         })
         .collect();
     }
+    if base == "run" {
+        return run_fields(cursor);
+    }
     let Some(step) = doc.names().step(base) else {
         return Vec::new();
     };
@@ -429,6 +432,18 @@ fn expression(doc: &Doc, cursor: &Cursor) -> Vec<CompletionItem> {
         item.sort_key = Some(format!("1{}", p.name));
         items.push(item);
     }
+    if let Some(w) = doc.ir() {
+        for l in &w.lets {
+            let mut item = CompletionItem::new(&l.name, K::Param);
+            item.detail = Some(format!("let: {}", l.value.ty));
+            item.documentation = l.doc.clone();
+            item.sort_key = Some(format!("1{}", l.name));
+            items.push(item);
+        }
+    }
+    let mut run = CompletionItem::new("run", K::Keyword);
+    run.detail = Some("the run itself: run.id, run.workflow, run.trigger, run.started, …".into());
+    items.push(run);
     if cursor.in_failure_handler {
         let mut item = CompletionItem::new("failed", K::Keyword);
         item.detail = Some("the failure: failed.step, failed.error".into());
@@ -454,4 +469,18 @@ fn expression(doc: &Doc, cursor: &Cursor) -> Vec<CompletionItem> {
         items.push(item);
     }
     items
+}
+
+/// `run.` → the run context's fields (the handler-only ones in handlers).
+fn run_fields(cursor: &Cursor) -> Vec<CompletionItem> {
+    crate::ir::RunField::ALL
+        .into_iter()
+        .filter(|f| !f.handler_only() || cursor.in_region)
+        .map(|f| {
+            let mut item = CompletionItem::new(f.name(), K::Output);
+            item.detail = Some(crate::check::run_field_type(f).to_string());
+            item.documentation = Some(f.doc().to_string());
+            item
+        })
+        .collect()
 }

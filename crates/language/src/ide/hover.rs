@@ -55,6 +55,14 @@ fn lexical(doc: &Doc, offset: usize) -> Option<Hover> {
             span: t.span.clone(),
         });
     }
+    if prev(1) == "." && prev(2) == "run" {
+        let f = crate::ir::RunField::named(word)?;
+        let ty = crate::check::run_field_type(f);
+        return Some(Hover {
+            markdown: format!("```wf\nrun.{}: {ty}\n```\n\n{}", f.name(), f.doc()),
+            span: t.span.clone(),
+        });
+    }
     if prev(1) == ":" && prev(3) == "step" {
         let k = KINDS.iter().find(|k| k.name == word)?;
         return Some(Hover {
@@ -159,6 +167,31 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
             }
             if p.secret {
                 s.push_str("\n\nSecret: its value is masked as `***` everywhere.");
+            }
+            s
+        }
+        Symbol::Let(l) => {
+            let l = w.lets.get(*l)?;
+            let mut s = format!("```wf\nlet {}: {}\n```", l.name, l.value.ty);
+            if let Some(d) = &l.doc {
+                let _ = write!(s, "\n\n{d}");
+            }
+            let mut runtime = false;
+            l.value.walk(&mut |x| {
+                runtime |= matches!(
+                    x.kind,
+                    crate::ir::ExprKind::StepOutput { .. }
+                        | crate::ir::ExprKind::Failed(_)
+                        | crate::ir::ExprKind::Run(_)
+                )
+            });
+            s.push_str(if runtime {
+                "\n\nComputed at run time, when the steps it reads have ended: whoever uses it waits for them."
+            } else {
+                "\n\nComputed at plan time (`wfc plan` shows its value)."
+            });
+            if l.value.tainted {
+                s.push_str("\n\nSecret: derived from a secret, masked as `***` everywhere.");
             }
             s
         }

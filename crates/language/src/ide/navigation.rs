@@ -25,6 +25,11 @@ pub fn symbol_at(w: &Workflow, offset: usize) -> Option<(Symbol, ByteRange)> {
             return Some((Symbol::Param(i), span(p.name_span)));
         }
     }
+    for (i, l) in w.lets.iter().enumerate() {
+        if hit(l.name_span) {
+            return Some((Symbol::Let(i), span(l.name_span)));
+        }
+    }
     for (i, s) in w.steps.iter().enumerate() {
         if hit(s.name_span) {
             return Some((Symbol::Step(i), span(s.name_span)));
@@ -61,6 +66,7 @@ pub fn symbol_at(w: &Workflow, offset: usize) -> Option<(Symbol, ByteRange)> {
 pub fn declaration(w: &Workflow, sym: &Symbol) -> Option<ByteRange> {
     Some(match sym {
         Symbol::Param(p) => span(w.params.get(*p)?.name_span),
+        Symbol::Let(l) => span(w.lets.get(*l)?.name_span),
         Symbol::Step(s) => span(w.steps.get(*s)?.name_span),
         Symbol::Block(b) => match &w.blocks.get(*b)?.kind {
             BlockKind::Parallel { name_span, .. } | BlockKind::Sequence { name_span, .. } => {
@@ -131,9 +137,11 @@ fn renameable(doc: &Doc, offset: usize) -> Result<(&Workflow, Symbol, ByteRange)
         .ok_or("the file has a syntax error: fix it before renaming")?;
     let (sym, at) = symbol_at(w, offset).ok_or("there is no name to rename here")?;
     match sym {
-        Symbol::Param(_) | Symbol::Step(_) | Symbol::Block(_) | Symbol::LoopVar(_) => {
-            Ok((w, sym, at))
-        }
+        Symbol::Param(_)
+        | Symbol::Step(_)
+        | Symbol::Block(_)
+        | Symbol::LoopVar(_)
+        | Symbol::Let(_) => Ok((w, sym, at)),
         Symbol::Output { declared: true, .. } => Ok((w, sym, at)),
         Symbol::Output { .. } => Err("a step kind's outputs cannot be renamed".into()),
     }
@@ -147,6 +155,7 @@ pub fn prepare_rename(doc: &Doc, offset: usize) -> Result<ByteRange, String> {
 const RESERVED: &[&str] = &[
     "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
     "depends", "on", "defaults", "finally", "true", "false", "failed", "sequence", "after",
+    "let", "run",
 ];
 
 fn is_identifier(s: &str) -> bool {
@@ -177,6 +186,7 @@ pub fn rename(doc: &Doc, offset: usize, new_name: &str) -> Result<Vec<TextEdit>,
         Symbol::Output { step, .. } => w.steps[*step].outputs.iter().any(|o| o.name == new_name),
         _ => {
             w.params.iter().any(|p| p.name == new_name)
+                || w.lets.iter().any(|l| l.name == new_name)
                 || w.steps.iter().any(|s| s.name == new_name)
                 || w.blocks.iter().any(|b| match &b.kind {
                     BlockKind::Parallel { name, .. } | BlockKind::Sequence { name, .. } => {

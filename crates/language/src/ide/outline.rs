@@ -27,6 +27,7 @@ pub fn symbols(doc: &Doc) -> Vec<Symbol> {
         })
         .collect();
     children.extend(nodes(doc, w, &w.root));
+    children.extend(let_symbols(w, None));
     for &h in &w.handlers {
         children.push(block_symbol(doc, w, h));
     }
@@ -114,8 +115,28 @@ fn block_symbol(doc: &Doc, w: &Workflow, id: ir::BlockId) -> Symbol {
         kind,
         span: span(b.span),
         selection,
-        children: nodes(doc, w, &b.members),
+        children: {
+            let mut children = let_symbols(w, Some(id));
+            children.extend(nodes(doc, w, &b.members));
+            children
+        },
     }
+}
+
+/// The lets of a block (None: of the workflow), as variables.
+fn let_symbols(w: &Workflow, block: Option<ir::BlockId>) -> Vec<Symbol> {
+    w.lets
+        .iter()
+        .filter(|l| l.block == block)
+        .map(|l| Symbol {
+            name: l.name.clone(),
+            detail: Some(format!("let: {}", l.value.ty)),
+            kind: SymbolKind::Param,
+            span: span(l.span),
+            selection: span(l.name_span),
+            children: Vec::new(),
+        })
+        .collect()
 }
 
 /// Steps found by the lexer, when the text does not parse.
@@ -194,7 +215,7 @@ const KEYWORDS: &[&str] = &[
     "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
     "depends", "on", "env", "defaults", "finally", "failure", "success", "rollback", "fail",
     "true", "false", "at", "backoff", "max", "outputs", "until", "every", "within",
-    "sequence", "after",
+    "sequence", "after", "let",
 ];
 const TYPES: &[&str] = &[
     "string", "int", "float", "bool", "duration", "json", "list", "map",
@@ -210,6 +231,9 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
         }
         for p in &w.params {
             resolved.insert(p.name_span.start as usize, (TokenKind::Param, true));
+        }
+        for l in &w.lets {
+            resolved.insert(l.name_span.start as usize, (TokenKind::LoopVar, true));
         }
         for s in &w.steps {
             resolved.insert(s.name_span.start as usize, (TokenKind::Step, true));
@@ -306,7 +330,7 @@ fn symbol_kind(sym: &ir::Symbol) -> TokenKind {
         ir::Symbol::Param(_) => TokenKind::Param,
         ir::Symbol::Step(_) => TokenKind::Step,
         ir::Symbol::Block(_) => TokenKind::Block,
-        ir::Symbol::LoopVar(_) => TokenKind::LoopVar,
+        ir::Symbol::LoopVar(_) | ir::Symbol::Let(_) => TokenKind::LoopVar,
         ir::Symbol::Output { .. } => TokenKind::Output,
     }
 }

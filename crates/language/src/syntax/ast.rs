@@ -118,6 +118,8 @@ pub enum Item {
     Sequence(Box<Sequence>),
     /// Workflow-level `on failure { … }`, `on success { … }`, `finally { … }`.
     Handler(Handler),
+    /// `let NAME = EXPR`, at workflow level or at the top of a block.
+    Let(Box<Let>),
 }
 
 impl Item {
@@ -133,6 +135,7 @@ impl Item {
             Item::Parallel(p) => p.span,
             Item::Sequence(s) => s.span,
             Item::Handler(h) => h.span,
+            Item::Let(l) => l.span,
         }
     }
 }
@@ -146,6 +149,16 @@ pub struct Param {
     pub ty: TypeExpr,
     pub constraint: Option<Constraint>,
     pub default: Option<Expr>,
+    pub span: Span,
+}
+
+/// `let NAME = EXPR`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    /// `##` documentation comment lines directly above, without the `##`.
+    pub doc: Option<String>,
+    pub name: Ident,
+    pub value: Expr,
     pub span: Span,
 }
 
@@ -399,6 +412,8 @@ pub enum ExprKind {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `( expr )`, kept so the formatter can print it back.
     Paren(Box<Expr>),
+    /// `cond ? then : otherwise`
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -415,7 +430,7 @@ impl StrLit {
         for part in &self.parts {
             match part {
                 StrPart::Text(t, _) => out.push_str(t),
-                StrPart::Interp(_) => return None,
+                StrPart::Interp(_) | StrPart::Shell(..) => return None,
             }
         }
         Some(out)
@@ -429,6 +444,10 @@ pub enum StrPart {
     Text(String, Span),
     /// `${expr}`; the expression's own span is inside the braces.
     Interp(Expr),
+    /// A shell parameter expansion such as `${NAME:-x}` (not a `.wf`
+    /// expression), as written; the span covers it from `$` to `}`. The
+    /// checker reports it.
+    Shell(String, Span),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -31,11 +31,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         constraint => "`in`",
         expr_field | map_field | depends_field | after_field | retry_field | outputs_field
         | rollback_field | on_fail_field | mount_field => FIELD,
-        setting | param | env_item | defaults | handler | step | if_item | for_each | parallel
-        | sequence => ITEM,
+        setting | param | let_item | env_item | defaults | handler | step | if_item | for_each
+        | parallel | sequence => ITEM,
         kw_workflow | workflow => "`workflow`",
         kw_step => "`step`",
         kw_param => "`param`",
+        kw_let => "`let`",
         kw_secret => "`secret`",
         kw_if => "`if`",
         kw_else | else_if | else_block => "`else`",
@@ -81,6 +82,7 @@ fn is_continuation(rule: Rule) -> bool {
             | rem
             | member
             | index
+            | cond_tail
     )
 }
 
@@ -90,6 +92,7 @@ fn form_help(word: &str) -> Option<&'static str> {
         "workflow" => "a file holds one workflow: `workflow NAME { … }`",
         "step" => "a step is written `step NAME: KIND { FIELD VALUE … }`, e.g. `step test: shell { run \"cargo test\" }`",
         "param" | "secret" => "a parameter is written `param NAME: TYPE [in [..] | in LO..HI] [= DEFAULT]`",
+        "let" => "a let is written `let NAME = EXPR`, at workflow level or at the top of a block",
         "retry" => "retry is written on one line: `retry 3 backoff 5s exponential max 1m`",
         "depends" => "dependencies are written `depends on a, b`",
         "for" => "a loop is written `for each NAME in LIST [parallel [N]] { … }`",

@@ -212,6 +212,7 @@ fn visit_items(items: &mut [Item], docs: &DocLines<'_>) {
     for item in items {
         match item {
             Item::Param(p) => p.doc = docs.above(p.span.start),
+            Item::Let(l) => l.doc = docs.above(l.span.start),
             Item::Step(s) => {
                 s.doc = docs.above(s.span.start);
                 for f in &mut s.fields {

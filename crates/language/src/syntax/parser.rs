@@ -16,6 +16,7 @@ use std::cell::RefCell;
 pub struct WfParser;
 
 mod exprs;
+mod lets;
 mod order;
 pub use exprs::MAX_OPERATORS;
 
@@ -208,6 +209,7 @@ impl Builder {
             Rule::parallel => Item::Parallel(Box::new(self.parallel(pair))),
             Rule::sequence => Item::Sequence(Box::new(self.sequence(pair))),
             Rule::handler => Item::Handler(self.handler(pair)),
+            Rule::let_item => Item::Let(Box::new(self.let_item(pair))),
             _ => return None,
         })
     }

@@ -107,18 +107,7 @@ fn literal_text(e: &Expr) -> String {
 }
 
 pub fn func_name(f: Func) -> &'static str {
-    match f {
-        Func::Env => "env",
-        Func::Len => "len",
-        Func::Contains => "contains",
-        Func::Lower => "lower",
-        Func::Upper => "upper",
-        Func::Trim => "trim",
-        Func::Json => "json",
-        Func::Default => "default",
-        Func::Raw => "raw",
-        Func::Join => "join",
-    }
+    wfc_language::check::functions::function_info(f).name
 }
 
 fn write(wf: &dyn Names, e: &Expr, parent_prec: u8, out: &mut String) {
@@ -219,6 +208,25 @@ fn write(wf: &dyn Names, e: &Expr, parent_prec: u8, out: &mut String) {
             write(wf, b, 8, out);
             out.push('.');
             out.push_str(name);
+        }
+        ExprKind::Cond(c, a, b) => {
+            // Looser than every operator: parenthesised inside any of them.
+            let paren = parent_prec > 0;
+            if paren {
+                out.push('(');
+            }
+            write(wf, c, 1, out);
+            out.push_str(" ? ");
+            write(wf, a, 1, out);
+            out.push_str(" : ");
+            write(wf, b, 0, out);
+            if paren {
+                out.push(')');
+            }
+        }
+        ExprKind::Run(f) => {
+            out.push_str("run.");
+            out.push_str(f.name());
         }
         ExprKind::Invalid => out.push('?'),
     }

@@ -24,6 +24,8 @@ struct PlanJson {
     timeout_seconds: Option<f64>,
     params: Vec<ParamJson>,
     env: Map<String, J>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    lets: Vec<LetJson>,
     steps: Vec<StepJson>,
     groups: Vec<GroupJson>,
     handlers: Map<String, J>,
@@ -33,6 +35,34 @@ struct PlanJson {
     estimated_seconds: f64,
     lower_bound_seconds: f64,
     serial_seconds: f64,
+}
+
+/// A `let`: `value` when known at plan time (`***` for a secret), else
+/// `expr`, computed by the run or per iteration (`when`).
+#[derive(Serialize)]
+struct LetJson {
+    name: String,
+    when: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<J>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expr: Option<String>,
+}
+
+fn let_json(wf: &Workflow, l: &crate::lets::PlannedLet) -> LetJson {
+    use crate::lets::LetValue;
+    let (when, value, expr) = match &l.value {
+        LetValue::Known(v) => ("plan", Some(v.to_json()), None),
+        LetValue::Secret => ("plan", Some(J::String(MASK.into())), None),
+        LetValue::RunTime(e) => ("run", None, Some(show(wf, e))),
+        LetValue::PerIteration(e) => ("iteration", None, Some(show(wf, e))),
+    };
+    LetJson {
+        name: l.name.clone(),
+        when,
+        value,
+        expr,
+    }
 }
 
 #[derive(Serialize)]
@@ -171,6 +201,7 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
             .iter()
             .map(|(k, e)| (k.clone(), J::String(show_text(wf, e))))
             .collect(),
+        lets: plan.lets.iter().map(|l| let_json(wf, l)).collect(),
         steps: (0..g.len())
             .map(|i| step(wf, g, i, Some(plan), &line))
             .collect(),

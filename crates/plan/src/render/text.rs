@@ -81,6 +81,23 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
         }
     }
 
+    // Lets: their values, where the plan knows them.
+    if !plan.lets.is_empty() {
+        use crate::lets::LetValue;
+        let _ = writeln!(o, "\n{}", st.bold("Lets"));
+        let w = plan.lets.iter().map(|l| l.name.len()).max().unwrap_or(0);
+        for l in &plan.lets {
+            let (value, note) = match &l.value {
+                LetValue::Known(v) => (v.literal(), None),
+                LetValue::Secret => (super::expr::MASK.to_string(), Some("(secret)")),
+                LetValue::RunTime(e) => (show(wf, e), Some("(at run time)")),
+                LetValue::PerIteration(e) => (show(wf, e), Some("(each iteration)")),
+            };
+            let note = note.map(|n| format!("  {}", st.dim(n))).unwrap_or_default();
+            let _ = writeln!(o, "  {:w$}  {value}{note}", l.name);
+        }
+    }
+
     // Steps by stage.
     let stages = sch.stage.iter().copied().max().map_or(0, |m| m + 1);
     let on_path: Vec<bool> = {

@@ -88,6 +88,10 @@ pub struct RunRequest {
     /// `wfc resume`: main-graph steps that succeeded before, with their
     /// outputs (see [`Runner::restore`]).
     pub restored: Vec<(String, Value)>,
+    /// What started the run (`run.trigger`; default `"manual"`).
+    pub trigger: String,
+    /// When the run first started, for a resumed run (`run.started`).
+    pub started: Option<std::time::SystemTime>,
 }
 
 impl RunRequest {
@@ -105,6 +109,8 @@ impl RunRequest {
             approvals: None,
             decisions: None,
             restored: Vec::new(),
+            trigger: "manual".into(),
+            started: None,
         }
     }
 }
@@ -242,6 +248,8 @@ impl RunManager {
             jobs: request.jobs,
             keep_going: request.keep_going,
             reaper_tag: shared.reaper.as_ref().map(|r| r.tag().to_owned()),
+            trigger: request.trigger,
+            started: request.started,
         };
         let registered = Registered {
             shared: shared.clone(),

@@ -58,6 +58,7 @@ fn is_operator(rule: Rule) -> bool {
             | Rule::mul
             | Rule::div
             | Rule::rem
+            | Rule::cond_tail
     )
 }
 
@@ -78,14 +79,31 @@ impl Builder {
             return self.invalid(sp);
         }
         self.expr_depth.set(outer + ops);
-        let e = self.fold(pair);
+        let mut pairs: Vec<Pair<'_, Rule>> = kids(pair).collect();
+        let cond = pairs
+            .last()
+            .is_some_and(|p| p.as_rule() == Rule::cond_tail)
+            .then(|| pairs.pop())
+            .flatten();
+        let mut e = self.fold(pairs);
+        if let Some(tail) = cond {
+            // `e ? then : otherwise`: the operands are the tail's two exprs.
+            let mut arms = kids(tail)
+                .filter(|p| p.as_rule() == Rule::expr)
+                .map(|p| self.expr(p));
+            let then = arms.next().unwrap_or_else(|| self.invalid(sp));
+            let otherwise = arms.next().unwrap_or_else(|| self.invalid(sp));
+            e = Expr {
+                kind: ExprKind::Cond(Box::new(e), Box::new(then), Box::new(otherwise)),
+                span: sp,
+            };
+        }
         self.expr_depth.set(outer);
         e
     }
 
     /// The expression's operators applied in precedence order.
-    fn fold(&self, pair: Pair<'_, Rule>) -> Expr {
-        let pairs = pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT);
+    fn fold(&self, pairs: Vec<Pair<'_, Rule>>) -> Expr {
         PRATT
             .map_primary(|p| self.primary(p))
             .map_prefix(|op, rhs| {
@@ -140,7 +158,7 @@ impl Builder {
                     span: sp,
                 }
             })
-            .parse(pairs)
+            .parse(pairs.into_iter())
     }
 
     pub(super) fn primary(&self, pair: Pair<'_, Rule>) -> Expr {
@@ -223,6 +241,8 @@ impl Builder {
         // Literal runs between interpolations, with their source spans.
         let mut pieces: Vec<(String, Span)> = vec![(String::new(), Span::point(0))];
         let mut interps = Vec::new();
+        // Shell expansions, by the index of the piece that follows them.
+        let mut shells: Vec<(usize, Span, String)> = Vec::new();
         let mut first_piece = true;
         for p in kids(pair) {
             let psp = span(&p);
@@ -233,6 +253,12 @@ impl Builder {
                         .map(|q| self.expr(q))
                         .unwrap_or_else(|| self.invalid(psp));
                     interps.push(e);
+                    pieces.push((String::new(), Span::point(psp.end as usize)));
+                    first_piece = false;
+                    continue;
+                }
+                Rule::shell_expansion => {
+                    shells.push((pieces.len(), psp, p.as_str().to_string()));
                     pieces.push((String::new(), Span::point(psp.end as usize)));
                     first_piece = false;
                     continue;
@@ -258,8 +284,18 @@ impl Builder {
         let mut interps = interps.into_iter();
         for (i, (text, sp)) in pieces.into_iter().enumerate() {
             if i > 0 {
-                if let Some(e) = interps.next() {
-                    parts.push(StrPart::Interp(e));
+                // Each piece after the first follows an interpolation or a
+                // shell expansion.
+                match shells.iter().position(|(at, ..)| *at == i) {
+                    Some(k) => {
+                        let (_, sh, text) = shells.swap_remove(k);
+                        parts.push(StrPart::Shell(text, sh));
+                    }
+                    None => {
+                        if let Some(e) = interps.next() {
+                            parts.push(StrPart::Interp(e));
+                        }
+                    }
                 }
             }
             if !text.is_empty() {

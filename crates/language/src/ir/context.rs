@@ -1,0 +1,95 @@
+//! The IR of `let` and of the run context (`run.id`, `run.status`, …).
+
+use super::{BlockId, Expr};
+use crate::span::Span;
+
+/// A field of the run context: `run.NAME`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RunField {
+    /// The run's id (the store's).
+    Id,
+    /// The workflow's name.
+    Workflow,
+    /// What started the run: `"manual"` for `wfc run` and `wfc resume`.
+    Trigger,
+    /// When the run started, RFC 3339 in UTC.
+    Started,
+    /// In handlers: `"succeeded"`, `"failed"` or `"cancelled"`.
+    Status,
+    /// In handlers: how long the run has taken so far.
+    Duration,
+    /// In handlers: every step that failed, as `{ step, error }`.
+    Failures,
+}
+
+impl RunField {
+    /// Every field, in the order the docs list them.
+    pub const ALL: [RunField; 7] = [
+        RunField::Id,
+        RunField::Workflow,
+        RunField::Trigger,
+        RunField::Started,
+        RunField::Status,
+        RunField::Duration,
+        RunField::Failures,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RunField::Id => "id",
+            RunField::Workflow => "workflow",
+            RunField::Trigger => "trigger",
+            RunField::Started => "started",
+            RunField::Status => "status",
+            RunField::Duration => "duration",
+            RunField::Failures => "failures",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<RunField> {
+        RunField::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Known only once the main graph has ended: in handlers.
+    pub fn handler_only(self) -> bool {
+        matches!(
+            self,
+            RunField::Status | RunField::Duration | RunField::Failures
+        )
+    }
+
+    /// What the field holds, for hover and completion.
+    pub fn doc(self) -> &'static str {
+        match self {
+            RunField::Id => "The run's id, as `wfc history` and `wfc resume` name it.",
+            RunField::Workflow => "The workflow's name.",
+            RunField::Trigger => {
+                "What started the run: `\"manual\"` (`wfc run`, `wfc resume`); the server will use `\"schedule\"`, `\"webhook\"`, `\"change\"` and `\"api\"`."
+            }
+            RunField::Started => "When the run started, in RFC 3339 (UTC), e.g. `2026-05-01T09:30:00Z`.",
+            RunField::Status => {
+                "In handlers: how the main graph ended, `\"succeeded\"`, `\"failed\"` or `\"cancelled\"`."
+            }
+            RunField::Duration => "In handlers: how long the run has taken so far.",
+            RunField::Failures => {
+                "In handlers: every step that failed, as a list of `{ step, error }`."
+            }
+        }
+    }
+}
+
+/// `let NAME = EXPR`, as checked. Every use of a let is lowered to its
+/// expression (so implied dependencies, optional types and secret taint
+/// flow as if the expression were written there); this is the let itself,
+/// for the plan to show and the editor to navigate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    pub name: String,
+    pub name_span: Span,
+    /// The block whose scope it is in (None = the workflow).
+    pub block: Option<BlockId>,
+    /// Its expression, typed where it is written.
+    pub value: Expr,
+    pub doc: Option<String>,
+    pub span: Span,
+}

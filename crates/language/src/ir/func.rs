@@ -1,0 +1,29 @@
+//! The built-in functions, by name in the IR.
+
+/// A built-in function; [`crate::check::functions::FUNCTIONS`] has signatures and docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Func {
+    Env,
+    Len,
+    Contains,
+    Lower,
+    Upper,
+    Trim,
+    Json,
+    Default,
+    Raw,
+    Join,
+    StartsWith,
+    EndsWith,
+    Replace,
+    Split,
+    Slice,
+    Range,
+    Keys,
+    Values,
+    Coalesce,
+    String,
+    Int,
+    Float,
+    Matches,
+}

@@ -1,0 +1,105 @@
+//! What `run.id`, `run.workflow`, `run.trigger`, `run.started` and, in
+//! handlers, `run.status`, `run.duration` and `run.failures` evaluate to.
+
+use std::time::{Duration, SystemTime};
+use wfc_language::ir::RunField;
+use wfc_plan::Value;
+
+/// The run context of one run.
+#[derive(Clone, Debug)]
+pub struct RunContext {
+    /// The store's id of the run (a resumed run keeps its id).
+    pub id: String,
+    pub workflow: String,
+    /// `"manual"` for `wfc run` and `wfc resume`.
+    pub trigger: String,
+    /// When the run first started (a resumed run keeps its first start).
+    pub started: SystemTime,
+    /// Set when the main graph has ended, for the handlers.
+    pub ended: Option<MainEnded>,
+}
+
+/// How the main graph ended, as the handlers see it.
+#[derive(Clone, Debug)]
+pub struct MainEnded {
+    /// `"succeeded"`, `"failed"` or `"cancelled"`.
+    pub status: &'static str,
+    /// The run's time so far (this session's, when resumed).
+    pub duration: Duration,
+    /// Every step of the main graph that failed, with its error (masked).
+    pub failures: Vec<(String, String)>,
+}
+
+impl RunContext {
+    /// The value of `run.FIELD`; `null` for a handler's field before the
+    /// main graph ended (the checker allows them only in handlers).
+    pub fn value(&self, f: RunField) -> Value {
+        let text = |s: &str| Value::Str(s.to_owned());
+        match f {
+            RunField::Id => text(&self.id),
+            RunField::Workflow => text(&self.workflow),
+            RunField::Trigger => text(&self.trigger),
+            RunField::Started => text(&rfc3339(self.started)),
+            RunField::Status => self.ended.as_ref().map_or(Value::Null, |e| text(e.status)),
+            RunField::Duration => self.ended.as_ref().map_or(Value::Null, |e| {
+                Value::Duration(u64::try_from(e.duration.as_millis()).unwrap_or(u64::MAX))
+            }),
+            RunField::Failures => self.ended.as_ref().map_or(Value::Null, |e| {
+                Value::List(
+                    e.failures
+                        .iter()
+                        .map(|(step, error)| {
+                            Value::Map(vec![
+                                ("step".into(), text(step)),
+                                ("error".into(), text(error)),
+                            ])
+                        })
+                        .collect(),
+                )
+            }),
+        }
+    }
+}
+
+/// RFC 3339 in UTC to the second: `2026-05-01T09:30:00Z`.
+fn rfc3339(t: SystemTime) -> String {
+    let full = crate::recorder::timestamp(t);
+    // (`timestamp` adds milliseconds: `….789Z`.)
+    match full.rfind('.') {
+        Some(dot) => format!("{}Z", &full[..dot]),
+        None => full,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_values_and_handler_fields_wait_for_the_end() {
+        let mut c = RunContext {
+            id: "r1".into(),
+            workflow: "ci".into(),
+            trigger: "manual".into(),
+            started: SystemTime::UNIX_EPOCH + Duration::from_millis(1_000_123),
+            ended: None,
+        };
+        assert_eq!(c.value(RunField::Id), Value::Str("r1".into()));
+        assert_eq!(
+            c.value(RunField::Started),
+            Value::Str("1970-01-01T00:16:40Z".into())
+        );
+        assert_eq!(c.value(RunField::Status), Value::Null);
+        c.ended = Some(MainEnded {
+            status: "failed",
+            duration: Duration::from_millis(1500),
+            failures: vec![("build".into(), "exit code 2".into())],
+        });
+        assert_eq!(c.value(RunField::Status), Value::Str("failed".into()));
+        assert_eq!(c.value(RunField::Duration), Value::Duration(1500));
+        assert_eq!(
+            c.value(RunField::Failures).to_text(),
+            r#"[{"error":"exit code 2","step":"build"}]"#
+        );
+    }
+}
