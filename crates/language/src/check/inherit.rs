@@ -108,6 +108,8 @@ impl Checker<'_> {
                         defaults.extend(&d.fields);
                         ("defaults", d.span)
                     }
+                    // Lets share the block's top with `env`/`defaults`, in any order.
+                    Item::Let(_) => continue,
                     other => {
                         first_member.get_or_insert(other.span());
                         continue;
