@@ -480,7 +480,10 @@ fn pick(outputs: &Value, field: &str, output: Option<&str>) -> Value {
 /// Whether `e` reads anything only the run knows.
 fn needs_run(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::StepOutput { .. } | ExprKind::StepStatus(_) | ExprKind::Failed(_) | ExprKind::Run(_) => true,
+        ExprKind::StepOutput { .. }
+        | ExprKind::StepStatus(_)
+        | ExprKind::Failed(_)
+        | ExprKind::Run(_) => true,
         ExprKind::Cond(c, a, b) => needs_run(c) || needs_run(a) || needs_run(b),
         ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().any(needs_run),
         ExprKind::Map(m) => m.iter().any(|(_, x)| needs_run(x)),

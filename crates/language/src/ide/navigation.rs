@@ -154,8 +154,8 @@ pub fn prepare_rename(doc: &Doc, offset: usize) -> Result<ByteRange, String> {
 /// Words that cannot name anything.
 const RESERVED: &[&str] = &[
     "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
-    "depends", "on", "defaults", "finally", "true", "false", "failed", "sequence", "after",
-    "let", "run",
+    "depends", "on", "defaults", "finally", "true", "false", "failed", "sequence", "after", "let",
+    "run",
 ];
 
 fn is_identifier(s: &str) -> bool {

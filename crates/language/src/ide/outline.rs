@@ -214,8 +214,8 @@ pub fn folding_ranges(doc: &Doc) -> Vec<Fold> {
 const KEYWORDS: &[&str] = &[
     "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
     "depends", "on", "env", "defaults", "finally", "failure", "success", "rollback", "fail",
-    "true", "false", "at", "backoff", "max", "outputs", "until", "every", "within",
-    "sequence", "after", "let",
+    "true", "false", "at", "backoff", "max", "outputs", "until", "every", "within", "sequence",
+    "after", "let",
 ];
 const TYPES: &[&str] = &[
     "string", "int", "float", "bool", "duration", "json", "list", "map",
