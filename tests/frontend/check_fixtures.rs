@@ -201,14 +201,14 @@ fn outputs_are_typed_through_control_flow() {
     assert_eq!(output_reads(wf, "unship"), ["ship.exit_code: int"]);
     assert_eq!(
         output_reads(wf, "notify"),
-        ["probe_eu.status: int?", "a.stdout: string"]
+        ["probe_eu.status_code: int?", "a.stdout: string"]
     );
     assert_eq!(output_reads(wf, "alert"), ["build.stdout: string?"]);
     // `api` is optional: its outputs may not exist, unless the reader waits
     // for it with `depends on` (it then runs only if `api` succeeded).
     assert_eq!(
         output_reads(wf, "quality")[0],
-        "api.status: int?",
+        "api.status_code: int?",
         "read through default()"
     );
     assert_eq!(

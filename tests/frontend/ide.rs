@@ -208,7 +208,10 @@ fn completes_declared_outputs_after_outputs_dot() {
 fn completes_http_outputs() {
     let src =
         "workflow w {\n  step p: http { get \"x\" }\n  step q: shell { run \"${p.$0}\" }\n}\n";
-    assert_eq!(labels(src), vec!["body", "headers", "json", "status"]);
+    assert_eq!(
+        labels(src),
+        vec!["body", "headers", "json", "status", "status_code"]
+    );
 }
 
 #[test]
@@ -570,7 +573,7 @@ fn depends_on_leaves_out_steps_of_handlers_and_rollbacks() {
 
 // ---- polling, sleeping and block settings ------------------------------------------
 
-const POLL: &str = "workflow w {\n  param pause: duration = 1s\n  step ready: http {\n    get \"http://x/status\"\n    until ready.status == 200 every 5s within 1m\n  }\n  step nap: sleep { duration pause }\n}\n";
+const POLL: &str = "workflow w {\n  param pause: duration = 1s\n  step ready: http {\n    get \"http://x/status\"\n    until ready.status_code == 200 every 5s within 1m\n  }\n  step nap: sleep { duration pause }\n}\n";
 
 #[test]
 fn completes_until_sleep_and_their_keywords() {
@@ -579,9 +582,9 @@ fn completes_until_sleep_and_their_keywords() {
     assert!(labels("workflow w {\n  step nap: $0\n}\n").contains(&"sleep".to_string()));
     let src = "workflow w {\n  step nap: sleep {\n    $0\n  }\n}\n";
     assert!(labels(src).contains(&"duration".to_string()));
-    let src = "workflow w {\n  step r: http {\n    get \"http://x\"\n    until r.status == 200 $0\n  }\n}\n";
+    let src = "workflow w {\n  step r: http {\n    get \"http://x\"\n    until r.status_code == 200 $0\n  }\n}\n";
     assert_eq!(labels(src), vec!["every"]);
-    let src = "workflow w {\n  step r: http {\n    get \"http://x\"\n    until r.status == 200 every 5s $0\n  }\n}\n";
+    let src = "workflow w {\n  step r: http {\n    get \"http://x\"\n    until r.status_code == 200 every 5s $0\n  }\n}\n";
     assert_eq!(labels(src), vec!["within"]);
     // A block's top offers `env` and `defaults`, which its members inherit.
     let src = "workflow w {\n  for each x in [\"a\"] {\n    $0\n  }\n}\n";
@@ -603,7 +606,7 @@ fn hovers_until_and_sleep_duration_and_highlights_the_keywords() {
     let (d, at) = doc(&POLL.replacen("step ready", "step rea$0dy", 1));
     let h = d.hover(at).expect("a hover on the step").markdown;
     assert!(
-        h.contains("until ready.status == 200 every 5s within 1m"),
+        h.contains("until ready.status_code == 200 every 5s within 1m"),
         "{h}"
     );
     let (d, at) = doc(&POLL.replacen("duration pause", "dura$0tion pause", 1));

@@ -287,8 +287,8 @@ fn runtime_conditions_are_kept() {
         let s = &p.main.steps[p.main.named(n).unwrap()];
         s.condition.as_ref().map(|c| render::expr::show(&wf, c))
     };
-    assert_eq!(cond("heal").as_deref(), Some("probe.status == 503"));
-    assert_eq!(cond("report").as_deref(), Some("probe.status != 503"));
+    assert_eq!(cond("heal").as_deref(), Some("probe.status_code == 503"));
+    assert_eq!(cond("report").as_deref(), Some("probe.status_code != 503"));
     assert_eq!(cond("after"), None);
     assert!(p.main.named("fail_fast").is_none());
     assert!(p.main.named("shard[*]").is_some());

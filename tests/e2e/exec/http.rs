@@ -126,7 +126,7 @@ async fn get_gives_status_body_json_and_headers() {
     let srv = Server::start().await;
     let o = exec(StepSpec::Http(HttpSpec::new("get", srv.url("/echo")))).await;
     assert_eq!(o.status, Status::Succeeded, "{:?}", o.error);
-    assert_eq!(o.outputs["status"], 200);
+    assert_eq!(o.outputs["status_code"], 200);
     assert_eq!(o.outputs["json"]["method"], "GET");
     assert_eq!(o.outputs["body"], r#"{"got":"","method":"GET"}"#);
     assert_eq!(o.outputs["headers"]["x-test"], "a");
@@ -173,13 +173,13 @@ async fn expect_accepts_listed_statuses_and_reports_the_rest() {
     spec.expect = vec![200, 404];
     let o = exec(StepSpec::Http(spec.clone())).await;
     assert_eq!(o.status, Status::Succeeded);
-    assert_eq!(o.outputs["status"], 404);
+    assert_eq!(o.outputs["status_code"], 404);
     assert_eq!(o.outputs["json"], serde_json::Value::Null);
 
     spec.expect = vec![];
     let o = exec(StepSpec::Http(spec.clone())).await;
     assert_eq!(o.status, Status::Failed);
-    assert_eq!(o.outputs["status"], 404, "outputs are kept on failure");
+    assert_eq!(o.outputs["status_code"], 404, "outputs are kept on failure");
     let e = o.error.unwrap();
     let prefix = format!(
         "GET {}: expected status 2xx, got 404: nope 404 xxx",
@@ -258,7 +258,7 @@ async fn webhook_sends_method_headers_and_body() {
     spec.body = Some(Body::Text("payload".into()));
     let o = exec(StepSpec::Webhook(spec)).await;
     assert_eq!(o.status, Status::Succeeded, "{:?}", o.error);
-    assert_eq!(o.outputs["status"], 200);
+    assert_eq!(o.outputs["status_code"], 200);
     assert_eq!(o.outputs["body"], r#"{"got":"payload","method":"PUT"}"#);
     let r = srv.requests().pop().unwrap();
     assert_eq!((r.method.as_str(), r.body.as_str()), ("PUT", "payload"));
@@ -268,7 +268,7 @@ async fn webhook_sends_method_headers_and_body() {
     spec.body = Some(Body::Json(serde_json::json!(["a"])));
     let o = exec(StepSpec::Webhook(spec)).await;
     assert_eq!(o.status, Status::Failed);
-    assert_eq!(o.outputs["status"], 500);
+    assert_eq!(o.outputs["status_code"], 500);
     assert!(o
         .error
         .unwrap()

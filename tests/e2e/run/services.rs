@@ -80,10 +80,10 @@ fn http_webhook_and_slack_steps_against_a_real_server() {
           step notify: slack { webhook "${base}/slack"  message "deployed ${health.json.version}" }
           step text: http {
             post "${base}/hook"
-            body "status=${health.status}"
+            body "status=${health.status_code}"
             expect [201, 202]
           }
-          step show: shell { run "echo ${hook.status} ${notify.delivered} ${flaky.body} >> log" }
+          step show: shell { run "echo ${hook.status_code} ${notify.delivered} ${flaky.body} >> log" }
         }"#,
     );
     let r = c

@@ -91,7 +91,7 @@ impl FieldType {
             FieldType::Outputs => "{ name: string }",
             FieldType::Rollback => "{ step … }",
             FieldType::OnFail => "abort",
-            FieldType::Until => "ready.status == 200 every 5s within 5m",
+            FieldType::Until => "ready.status_code == 200 every 5s within 5m",
         }
     }
 }
@@ -322,7 +322,7 @@ pub static KINDS: &[KindInfo] = &[
             field("expect", FieldType::StatusCodes, "The accepted status code(s) (default: any 2xx)."),
         ],
         outputs: &[
-            output("status", OutputType::Int, "The response status code."),
+            output("status_code", OutputType::Int, "The HTTP response status code (`status` is how the step ended)."),
             output("body", OutputType::String, "The response body as text."),
             output("json", OutputType::Json, "The response body parsed as JSON."),
             output("headers", OutputType::MapOfString, "The response headers."),
@@ -380,7 +380,7 @@ pub static KINDS: &[KindInfo] = &[
             field("headers", FieldType::Map, "Request headers: `headers { KEY = value }`."),
         ],
         outputs: &[
-            output("status", OutputType::Int, "The response status code."),
+            output("status_code", OutputType::Int, "The HTTP response status code (`status` is how the step ended)."),
             output("body", OutputType::String, "The response body as text."),
         ],
         declares_outputs: false,
@@ -459,6 +459,8 @@ mod tests {
             }
             for o in kind.outputs {
                 assert!(o.doc.ends_with('.'), "{}.{}", kind.name, o.name);
+                // `status` is how any step ended, never a kind's own output.
+                assert_ne!(o.name, "status", "{}", kind.name);
             }
             for name in kind.one_of {
                 assert!(kind.field(name).is_some());

@@ -58,7 +58,7 @@ impl Checker<'_> {
             self.report(dc::bare_outputs(span, &name));
             return Expr::invalid(span);
         }
-        if field.name == "status" && info.output("status").is_none() {
+        if field.name == "status" {
             return self.read_status(step, field, span, ctx);
         }
         let Some(out) = info.output(&field.name) else {

@@ -378,15 +378,13 @@ fn members(doc: &Doc, cursor: &Cursor, base: &str) -> Vec<CompletionItem> {
             item
         })
         .collect();
-    if kind.output("status").is_none() {
-        let mut item = CompletionItem::new("status", K::Output);
-        item.detail = Some("string".into());
-        item.documentation = Some(
-            "How the step ended: succeeded, failed, cancelled or skipped. Reading it runs the reader after the step, however it ended."
-                .into(),
-        );
-        items.push(item);
-    }
+    let mut status = CompletionItem::new("status", K::Output);
+    status.detail = Some("string".into());
+    status.documentation = Some(
+        "How the step ended: succeeded, failed, cancelled or skipped. Reading it runs the reader after the step, however it ended."
+            .into(),
+    );
+    items.push(status);
     if kind.declares_outputs {
         let mut item = CompletionItem::new("outputs", K::Output);
         let declared: Vec<&str> = step.outputs.iter().map(|(n, _)| n.as_str()).collect();

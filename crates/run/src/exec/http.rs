@@ -96,7 +96,7 @@ pub(crate) async fn run(ex: &Executor, spec: &HttpSpec) -> Outcome {
         ))
     };
     let json = serde_json::from_str::<serde_json::Value>(&response.body).unwrap_or_default();
-    outcome.output("status", response.status);
+    outcome.output("status_code", response.status);
     outcome.output("body", response.body);
     outcome.output("json", json);
     outcome.output("headers", response.headers);

@@ -85,7 +85,7 @@ pub(crate) async fn webhook(ex: &Executor, spec: &WebhookSpec) -> Outcome {
                     &r,
                 ))
             };
-            outcome.output("status", r.status);
+            outcome.output("status_code", r.status);
             outcome.output("body", r.body);
             outcome
         }
