@@ -12,6 +12,7 @@ mod fmt;
 mod ide;
 mod ide_lets;
 mod ide_protocol;
+mod ide_status;
 mod parse;
 mod plan;
 mod robustness;

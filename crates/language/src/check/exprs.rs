@@ -395,6 +395,7 @@ impl Checker<'_> {
             Fit::No => {
                 let d = self
                     .loop_list_misuse(x, want)
+                    .or_else(|| self.status_as_code(x, want))
                     .unwrap_or_else(|| mismatch(&want.to_string(), &x.ty.to_string()));
                 self.report(d);
                 false
@@ -532,9 +533,11 @@ impl Checker<'_> {
         if let Some(t) = result {
             return t;
         }
-        // A loop output on one side of a scalar operation says why it is a list.
+        // A loop output on one side of a scalar operation says why it is a
+        // list; an http step's `status` beside a number, that it is no code.
         for (x, other) in [(l, &b), (r, &a)] {
-            if let Some(d) = self.loop_list_misuse(x, other) {
+            let misuse = self.loop_list_misuse(x, other);
+            if let Some(d) = misuse.or_else(|| self.status_as_code(x, other)) {
                 self.report(d);
                 return Invalid;
             }

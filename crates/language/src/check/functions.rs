@@ -152,6 +152,11 @@ impl Checker<'_> {
                 return match types::fits(&xs[1].ty, &inner) {
                     Fit::Yes => types::unify(&inner, &xs[1].ty).unwrap_or(inner),
                     _ => {
+                        // `default(probe.status, 0)`: the fallback is not at fault.
+                        if let Some(d) = self.status_as_code(&xs[0], &xs[1].ty) {
+                            self.report(d);
+                            return Type::Invalid;
+                        }
                         arg(self, &xs[1], &inner);
                         Type::Invalid
                     }

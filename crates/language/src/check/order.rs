@@ -9,9 +9,10 @@
 use super::scope::header;
 use super::{BlockSrc, Checker, Ctx, Named};
 use crate::diag;
-use crate::diag::check::{self as dc, SelfDep};
+use crate::diag::check::{self as dc, SelfDep, StatusAsCode};
+use crate::diag::Diagnostic;
 use crate::ir::{BlockId, BlockKind, Dep, DepTarget, Expr, ExprKind, Node, Role, StepId, Symbol};
-use crate::ir::{SequenceOrder, Type, Workflow};
+use crate::ir::{SequenceOrder, StepKind, Type, Workflow};
 use crate::span::Span;
 use crate::syntax::ast::{self, FieldValue};
 
@@ -106,6 +107,11 @@ impl<'a> Checker<'a> {
             },
         );
         let name = self.wf.steps[step].name.clone();
+        if ctx.step == Some(step) && ctx.own_outputs && has_status_code(self.wf.steps[step].kind) {
+            let d = dc::status_as_code(span, field.span, &name, StatusAsCode::Until);
+            self.report(d);
+            return Expr::invalid(span);
+        }
         if ctx.step == Some(step) {
             self.report(dc::self_dependency(span, &name, SelfDep::Output));
             return Expr::invalid(span);
@@ -145,6 +151,32 @@ impl<'a> Checker<'a> {
             span,
             tainted: false,
         }
+    }
+
+    /// E0176 when `x` is `x.status` of an `http` or `webhook` step and is
+    /// used with or as a number (`other`): the first-round meaning of
+    /// `status`, the response code, which is now `status_code`.
+    pub(super) fn status_as_code(&self, x: &Expr, other: &Type) -> Option<Diagnostic> {
+        let ExprKind::StepStatus(step) = x.kind else {
+            return None;
+        };
+        let s = &self.wf.steps[step];
+        let mut other = other;
+        while let Type::Optional(t) | Type::List(t) = other {
+            other = t;
+        }
+        if !has_status_code(s.kind) || !other.is_numeric() {
+            return None;
+        }
+        // `x.status` ends with the field's name (a step is read by a bare name).
+        let end = x.span.end as usize;
+        let field = Span::new(end - "status".len(), end);
+        Some(dc::status_as_code(
+            x.span,
+            field,
+            &s.name,
+            StatusAsCode::Number,
+        ))
     }
 
     /// The `x.status` reads of step `id`'s fields become `after x`.
@@ -253,4 +285,9 @@ fn shared_sequence(
     let i = order.member_index(q, fm)?;
     let j = order.member_index(q, tm)?;
     (i != j).then_some((q, i, j))
+}
+
+/// Whether steps of `kind` have an HTTP response code, `status_code`.
+fn has_status_code(kind: StepKind) -> bool {
+    matches!(kind, StepKind::Http | StepKind::Webhook)
 }

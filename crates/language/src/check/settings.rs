@@ -184,7 +184,7 @@ impl Checker<'_> {
         cond.walk(&mut |x| {
             own |= matches!(x.kind, ExprKind::StepOutput { step, .. } if step == id);
         });
-        if fine && !own && others.is_empty() {
+        if fine && !own && others.is_empty() && !cond.ty.is_invalid() {
             self.report(dc::until_reads_nothing(cond.span, &name));
         }
         let every = self.positive("every", "`every`", &u.every, ctx);

@@ -1,6 +1,7 @@
 //! Checker diagnostics about ordering (codes `E0170`–`E0174`, warnings
 //! `W0110`–`W0111`): `sequence` blocks, the `after` field and cycles through
-//! the edges they make. Re-exported from [`super`].
+//! the edges they make; and `x.status` read as an HTTP code (`E0176`).
+//! Re-exported from [`super`].
 
 use super::suggest;
 use crate::diag::Diagnostic;
@@ -111,6 +112,34 @@ pub fn after_cross_region(span: Span, target: &str, region: &str) -> Diagnostic 
     )
     .primary(span, format!("`{target}` is in {region}"))
     .help("handlers and rollbacks run after the main graph; `after` orders steps of the same body (a handler can read `x.status` of a main-graph step)")
+}
+
+/// How an http or webhook step's `status` was used as its response code.
+#[derive(Clone, Copy, Debug)]
+pub enum StatusAsCode {
+    /// As a number: `probe.status == 200`, `>= 400`, `+ 1`, an `int` field.
+    Number,
+    /// In the step's own `until`, where the step has succeeded.
+    Until,
+}
+
+/// E0176: `status` of an `http`/`webhook` step used as the HTTP response
+/// code, which is `status_code`; the fix renames the field. `field` is the
+/// `status` in `probe.status`.
+pub fn status_as_code(span: Span, field: Span, step: &str, how: StatusAsCode) -> Diagnostic {
+    let label = match how {
+        StatusAsCode::Number => format!("this is how `{step}` ended (a string), not a number"),
+        StatusAsCode::Until => format!("`{step}` has not ended while its `until` is checked"),
+    };
+    Diagnostic::error(
+        "E0176",
+        format!("`{step}.status` is how the step ended, not its HTTP response code"),
+    )
+    .primary(span, label)
+    .help(format!(
+        "the response code is `{step}.status_code`; `status` is \"succeeded\", \"failed\", \"cancelled\" or \"skipped\""
+    ))
+    .fix(field, "status_code", format!("use `{step}.status_code`"))
 }
 
 /// W0110: `after x` and `depends on x` in one step.
