@@ -178,7 +178,15 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     let restored: Vec<(String, Value)> = succeeded
         .into_iter()
         .filter(|(n, _)| planned(n))
-        .map(|(n, j)| (n, Value::from_json(&j)))
+        .map(|(n, j)| {
+            let kind = plan
+                .main
+                .named(&n)
+                .or_else(|| template_name(&n).and_then(|t| plan.main.named(&t)))
+                .map(|i| plan.main.steps[i].kind);
+            let j = status_code_of_old_runs(kind, j);
+            (n, Value::from_json(&j))
+        })
         .collect();
     wfc_run::say::err(&format!(
         "wfc: resuming run {id} ({}): {} of {} succeeded before and {} not run again",
@@ -219,4 +227,49 @@ pub fn run(args: ResumeArgs) -> ExitCode {
 fn template_name(name: &str) -> Option<String> {
     let open = name.strip_suffix(']')?.rfind('[')?;
     Some(format!("{}[*]", &name[..open]))
+}
+
+/// The outputs of an `http` or `webhook` step recorded before its response
+/// code was named `status_code` hold it as `status`; it is restored under
+/// the new name, so the steps that read it after the resume find it.
+fn status_code_of_old_runs(
+    kind: Option<wfc_language::ir::StepKind>,
+    mut outputs: serde_json::Value,
+) -> serde_json::Value {
+    use wfc_language::ir::StepKind;
+    if let (Some(StepKind::Http | StepKind::Webhook), Some(o)) = (kind, outputs.as_object_mut()) {
+        if !o.contains_key("status_code") {
+            if let Some(code) = o.remove("status") {
+                o.insert("status_code".into(), code);
+            }
+        }
+    }
+    outputs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_code_of_old_runs;
+    use serde_json::json;
+    use wfc_language::ir::StepKind;
+
+    #[test]
+    fn an_old_http_status_is_restored_as_status_code() {
+        let old = json!({ "status": 200, "body": "ok" });
+        let new = json!({ "status_code": 200, "body": "ok" });
+        assert_eq!(
+            status_code_of_old_runs(Some(StepKind::Http), old.clone()),
+            new
+        );
+        assert_eq!(
+            status_code_of_old_runs(Some(StepKind::Webhook), new.clone()),
+            new
+        );
+        // Only http and webhook steps ever had a `status` output.
+        let shell = json!({ "status": "x", "stdout": "" });
+        assert_eq!(
+            status_code_of_old_runs(Some(StepKind::Shell), shell.clone()),
+            shell
+        );
+    }
 }
