@@ -135,6 +135,28 @@ fn http_webhook_and_slack_steps_against_a_real_server() {
     );
 }
 
+/// `status` on http and webhook steps is how the step ended, as on every
+/// kind; the response code is `status_code`. A failed `optional` probe still
+/// lets its `status` reader run (the read is an `after`, not a dependency).
+#[test]
+fn http_status_is_how_the_step_ended_and_status_code_the_response_code() {
+    let (base, _) = server();
+    let c = workflow(
+        r#"workflow w {
+          param base: string
+          step probe: http { get "${base}/health" }
+          step hook: webhook { url "${base}/hook" }
+          step broken: http { get "${base}/fail"  optional }
+          step show: shell {
+            run "echo ${probe.status} ${probe.status_code} ${hook.status} ${hook.status_code} ${broken.status} > out"
+          }
+        }"#,
+    );
+    let r = c.run(&["--param", &format!("base={base}")]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("out"), ["succeeded 200 succeeded 201 failed"]);
+}
+
 /// A body that is not JSON has no `.json.name`: the step that needs it
 /// fails, naming what has no value (it used to run with "" and succeed).
 #[test]
