@@ -86,7 +86,7 @@ fn measure(text: String) -> [(f64, f64); 4] {
     let parsed = wfc_language::syntax::parse(&source.text);
     let parse = end();
     start();
-    let checked = wfc_language::check::check_lean(parsed.file.as_ref().expect("parses"));
+    let checked = wfc_language::check::check_lean(parsed.file.as_ref().expect("parses").first());
     assert!(!checked.has_errors());
     let check = end();
     // As `wfc run` does: the tree goes before planning.

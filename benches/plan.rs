@@ -47,7 +47,7 @@ fn row(label: &str, text: &str, runs: usize) {
     let mut shape = (0, 0);
     let (plan_med, plan_min) = time(runs, || {
         let a = analyze("generated.wf", text);
-        let wf = &a.checked.as_ref().unwrap().ir;
+        let wf = &a.module.as_ref().unwrap().first().ir;
         let p = plan::plan(
             wf,
             &ParamInput::default(),

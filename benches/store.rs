@@ -168,7 +168,7 @@ fn record_run(store: &Store, id: &str, steps: usize, case: Case) -> (Duration, D
 fn fingerprints(steps: usize, runs: usize) {
     use wfc_plan::{self as plan, DefaultEstimator, Options, ParamInput};
     let a = wfc_language::analysis::analyze("bench.wf", wfc_testkit::large_workflow(steps));
-    let wf = &a.checked.as_ref().expect("checks").ir;
+    let wf = &a.module.as_ref().expect("checks").first().ir;
     let p = plan::plan(
         wf,
         &ParamInput::default(),

@@ -93,6 +93,7 @@ impl Converter<'_> {
                 SymbolKind::Step => lsp::SymbolKind::FUNCTION,
                 SymbolKind::Block => lsp::SymbolKind::NAMESPACE,
                 SymbolKind::Handler => lsp::SymbolKind::EVENT,
+                SymbolKind::Output => lsp::SymbolKind::PROPERTY,
             },
             tags: None,
             deprecated: None,

@@ -13,6 +13,7 @@ mod heap;
 mod history;
 mod logs;
 mod lsp;
+mod pick;
 mod pipe;
 mod plan;
 mod resume;

@@ -1,5 +1,6 @@
-//! `wfc plan FILE` (and `wfc run --dry-run FILE`, see [`super::run`]): bind
-//! params, compile the plan and show it as text, JSON, DOT or Mermaid.
+//! `wfc plan FILE [WORKFLOW]` (and `wfc run --dry-run FILE`, see
+//! [`super::run`]): pick the workflow, bind params, compile the plan and
+//! show it as text, JSON, DOT or Mermaid.
 
 use super::read_input;
 use clap::{Args, ValueEnum};
@@ -16,6 +17,8 @@ use wfc_plan::{self as plan, render as prender, DefaultEstimator, ParamInput};
 pub struct PlanInput {
     /// The workflow file (`-` reads standard input).
     pub file: PathBuf,
+    /// Which workflow of the file (default: its first).
+    pub workflow: Option<String>,
     /// Set a param: `--param name=value` (repeatable). The value is read by the
     /// param's declared type: `3`, `2.5`, `true`, `30s`, `a,b` or `["a","b"]`, `{"k":"v"}`.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
@@ -89,12 +92,32 @@ pub fn compile(
     let color = render::use_color(std::io::stderr().is_terminal());
     let analysis = analysis::analyze_lean(name, text);
     wfc_language::timings::mark("check");
-    if analysis.has_errors() {
-        let diags: Vec<Diagnostic> = analysis
-            .diagnostics()
-            .into_iter()
-            .filter(Diagnostic::is_error)
-            .collect();
+    // Syntax errors first (the file's workflows are not all known), then
+    // the workflow asked for, then the errors that concern it.
+    let picked = match &analysis.module {
+        Some(m) if analysis.parsed.diagnostics.is_empty() => {
+            let file = &analysis.source.name;
+            match super::pick::workflow_index(m, input.workflow.as_deref(), file) {
+                Ok(i) => Some(i),
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    return Err(ExitCode::from(2));
+                }
+            }
+        }
+        _ => None,
+    };
+    let errors: Vec<Diagnostic> = match (picked, &analysis.module) {
+        (Some(i), Some(m)) => {
+            let mut all: Vec<Diagnostic> = m.diagnostics.clone();
+            all.extend(m.workflows[i].diagnostics.iter().cloned());
+            wfc_language::diag::sort(&mut all);
+            all
+        }
+        _ => analysis.diagnostics(),
+    };
+    if picked.is_none() || errors.iter().any(Diagnostic::is_error) {
+        let diags: Vec<Diagnostic> = errors.into_iter().filter(Diagnostic::is_error).collect();
         eprint!("{}", render::render_all(&diags, &analysis.source, color));
         eprintln!(
             "{}: {} error{}; fix {} before planning",
@@ -110,13 +133,13 @@ pub fn compile(
     let analysis::Analysis {
         source,
         parsed,
-        checked,
+        module,
     } = analysis;
     drop(parsed);
-    let Some(checked) = checked else {
+    let (Some(module), Some(i)) = (module, picked) else {
         return Err(ExitCode::from(3));
     };
-    let ir = checked.ir;
+    let ir = module.workflows.into_iter().nth(i).map(|c| c.ir).ok_or(ExitCode::from(3))?;
     // Bad params exit 2; an expression that fails whatever the params
     // (E0407 alone) is an error of the workflow, as the checker's are.
     let fail = |diags: &[Diagnostic]| {

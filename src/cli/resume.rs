@@ -89,6 +89,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             .file
             .clone()
             .unwrap_or_else(|| PathBuf::from(&rec.file)),
+        workflow: Some(rec.workflow.clone()),
         params: args.params.clone(),
         params_file: Some(params_path),
         jobs: u32::try_from(rec.jobs).ok(),

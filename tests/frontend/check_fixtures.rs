@@ -37,14 +37,13 @@ fn run(name: &str, text: &str) -> (Vec<&'static str>, String) {
         panic!("{name}: syntax errors:\n{}", rendered.join("\n"));
     }
     let file = parsed.file.expect("parsed");
-    let checked = wfc_language::check::check(&file);
-    let rendered = checked
-        .diagnostics
+    let diagnostics = wfc_language::check::check_module(&file).all_diagnostics();
+    let rendered = diagnostics
         .iter()
         .map(|d| render(d, &source, false))
         .collect::<Vec<_>>()
         .join("\n");
-    let codes = checked.diagnostics.iter().map(|d| d.code).collect();
+    let codes = diagnostics.iter().map(|d| d.code).collect();
     (codes, rendered)
 }
 
@@ -78,6 +77,7 @@ fn every_code_has_a_fixture() {
         "crates/language/src/diag/check.rs",
         "crates/language/src/diag/check/exprs.rs",
         "crates/language/src/diag/check/lets.rs",
+        "crates/language/src/diag/check/module.rs",
         "crates/language/src/diag/check/order.rs",
         "crates/language/src/diag/check/timing.rs",
     ]
@@ -108,7 +108,7 @@ fn every_code_has_a_fixture() {
 fn ir_records_implied_dependencies_and_references() {
     let text = std::fs::read_to_string("tests/check/ok-deploy.wf").unwrap();
     let file = wfc_language::syntax::parse(&text).file.unwrap();
-    let checked = wfc_language::check::check(&file);
+    let checked = wfc_language::check::check(file.first());
     assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
     let wf = &checked.ir;
     let gate = wf.step_named("coverage_ok").unwrap();
@@ -176,7 +176,7 @@ fn output_reads(wf: &wfc_language::ir::Workflow, step: &str) -> Vec<String> {
 fn outputs_are_typed_through_control_flow() {
     let text = std::fs::read_to_string("tests/check/ok-every-construct.wf").unwrap();
     let file = wfc_language::syntax::parse(&text).file.unwrap();
-    let checked = wfc_language::check::check(&file);
+    let checked = wfc_language::check::check(file.first());
     assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
     let wf = &checked.ir;
     assert_eq!(

@@ -18,7 +18,7 @@ fn parse_ok(text: &str) -> File {
 fn the_language_sketch_parses() {
     let text = std::fs::read_to_string("tests/parse/sketch.wf").unwrap();
     let file = parse_ok(&text);
-    let wf = &file.workflow;
+    let wf = &file.first();
     assert_eq!(wf.name.name, "deploy");
     let steps: Vec<&str> = wf
         .items
@@ -71,14 +71,14 @@ fn spans_are_tight() {
     let text = "workflow w {\n  description \"x\"   # trailing\n\n  # own\n  param p: int = 3 # c\n  step s: shell {\n    run \"a\"  # r\n    depends on t, u  # d\n  }\n  step t: shell { run \"b\" }\n  step u: shell { run \"c\" }\n}\n";
     let file = parse_ok(text);
     let slice = |sp: wfc_language::span::Span| &text[sp.range()];
-    let items = &file.workflow.items;
+    let items = &file.first().items;
     assert_eq!(slice(items[0].span()), "description \"x\"");
     assert_eq!(slice(items[1].span()), "param p: int = 3");
     let Item::Step(s) = &items[2] else { panic!() };
     assert!(slice(s.span).ends_with('}'));
     assert_eq!(slice(s.fields[0].span), "run \"a\"");
     assert_eq!(slice(s.fields[1].span), "depends on t, u");
-    assert_eq!(slice(file.workflow.span).chars().last(), Some('}'));
+    assert_eq!(slice(file.first().span).chars().last(), Some('}'));
 }
 
 /// Each broken item is reported, and the rest of the file still has a tree.
@@ -97,7 +97,7 @@ fn syntax_errors_are_all_reported_and_the_rest_is_kept() {
     assert_eq!(lines, [3, 7, 14], "{:#?}", parsed.diagnostics);
     let file = parsed.file.expect("a tree of the rest");
     let steps: Vec<&str> = file
-        .workflow
+        .first()
         .items
         .iter()
         .filter_map(|i| match i {
@@ -131,7 +131,7 @@ fn strings_and_comments_take_every_other_character() {
     let parsed = parse(&text);
     assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
     let file = parsed.file.unwrap();
-    let Item::Setting(setting) = &file.workflow.items[0] else {
+    let Item::Setting(setting) = &file.first().items[0] else {
         panic!("a setting first")
     };
     let FieldValue::Expr(Expr {
@@ -142,7 +142,7 @@ fn strings_and_comments_take_every_other_character() {
         panic!("a string")
     };
     assert_eq!(s.as_plain().as_deref(), Some(plain.as_str()));
-    let Item::Step(step) = &file.workflow.items[1] else {
+    let Item::Step(step) = &file.first().items[1] else {
         panic!("a step")
     };
     let FieldValue::Expr(Expr {

@@ -40,7 +40,7 @@ fn plan_text(
 ) -> Result<(Plan, wfc_language::ir::Workflow), Vec<wfc_language::diag::Diagnostic>> {
     let a = analyze(name, text);
     assert!(!a.has_errors(), "{name}: {:#?}", a.diagnostics());
-    let wf = a.checked.unwrap().ir;
+    let wf = a.module.unwrap().into_first().ir;
     let mut input = ParamInput::default();
     for p in params {
         input.push_assignment(p).map_err(|d| vec![d])?;
@@ -517,7 +517,7 @@ fn values_parse_by_declared_type() {
 fn params_file_and_cli_override() {
     let text = "workflow w {\n  param n: int = 1\n  param tags: list<string> = []\n  step s: shell { run \"echo ${n} ${len(tags)}\" }\n}\n";
     let a = analyze("w.wf", text);
-    let wf = a.checked.unwrap().ir;
+    let wf = a.module.unwrap().into_first().ir;
     let input = ParamInput {
         cli: vec![("n".into(), "7".into())],
         file: Some(("p.json".into(), r#"{"n": 3, "tags": ["x", "y"]}"#.into())),
@@ -698,7 +698,7 @@ proptest! {
         let text = dag_source(&deps, &est);
         let a = analyze("dag.wf", text);
         prop_assert!(!a.has_errors());
-        let wf = a.checked.unwrap().ir;
+        let wf = a.module.unwrap().into_first().ir;
         let p = plan::plan(&wf, &ParamInput::default(), Options { jobs: Some(jobs) }, &DefaultEstimator).unwrap();
         let g = &p.main;
         let s = &p.schedule;

@@ -340,7 +340,7 @@ proptest! {
         exercise(&text);
         let analysis = analyze("input.wf", &text);
         if !analysis.has_errors() {
-            let wf = analysis.checked.unwrap().ir;
+            let wf = analysis.module.unwrap().into_first().ir;
             let plan = wfc_plan::plan(
                 &wf,
                 &wfc_plan::ParamInput::default(),
@@ -359,7 +359,7 @@ proptest! {
     fn lets_and_conditionals_never_panic(text in let_workflow()) {
         exercise(&text);
         let analysis = analyze("input.wf", &text);
-        if let Some(checked) = analysis.checked.as_ref().filter(|c| !c.has_errors()) {
+        if let Some(checked) = analysis.module.as_ref().map(|m| m.first()).filter(|c| !c.has_errors()) {
             let input = wfc_plan::ParamInput::default();
             let _ = wfc_plan::plan(&checked.ir, &input, wfc_plan::Options { jobs: Some(2) }, &wfc_plan::DefaultEstimator);
         }

@@ -3,7 +3,7 @@
 //! The CLI, the plan compiler and the language server all start here, so
 //! they report exactly the same diagnostics.
 
-use crate::check::{self, Checked};
+use crate::check::{self, Module};
 use crate::diag::{self, Diagnostic};
 use crate::span::SourceFile;
 use crate::syntax::{self, Parsed};
@@ -11,8 +11,8 @@ use crate::syntax::{self, Parsed};
 pub struct Analysis {
     pub source: SourceFile,
     pub parsed: Parsed,
-    /// `None` when the file did not parse.
-    pub checked: Option<Checked>,
+    /// Every workflow of the file, checked; `None` when the file did not parse.
+    pub module: Option<Module>,
 }
 
 impl Analysis {
@@ -20,12 +20,11 @@ impl Analysis {
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut all = self.parsed.diagnostics.clone();
         let recovered = !self.parsed.diagnostics.is_empty();
-        if let Some(c) = &self.checked {
+        if let Some(m) = &self.module {
             all.extend(
-                c.diagnostics
-                    .iter()
+                m.all_diagnostics()
+                    .into_iter()
                     .filter(|d| !recovered || !self.caused_by_recovery(d))
-                    .cloned(),
             );
         }
         diag::sort(&mut all);
@@ -46,37 +45,39 @@ impl Analysis {
 
     pub fn has_errors(&self) -> bool {
         self.parsed.diagnostics.iter().any(Diagnostic::is_error)
-            || self
-                .checked
-                .as_ref()
-                .is_some_and(|c| c.diagnostics.iter().any(Diagnostic::is_error))
+            || self.module.as_ref().is_some_and(Module::has_errors)
+    }
+
+    /// The file's default (first) workflow, checked.
+    pub fn first(&self) -> Option<&check::Checked> {
+        self.module.as_ref().map(Module::first)
     }
 }
 
 /// Parses and checks, with the table of references (for the language server).
 pub fn analyze(name: impl Into<String>, text: impl Into<String>) -> Analysis {
-    analyze_with(name, text, check::check)
+    analyze_with(name, text, check::check_module)
 }
 
 /// [`analyze`] without the table of references (see [`check::check_lean`]):
 /// for `wfc check`, `plan` and `run`.
 pub fn analyze_lean(name: impl Into<String>, text: impl Into<String>) -> Analysis {
-    analyze_with(name, text, check::check_lean)
+    analyze_with(name, text, check::check_module_lean)
 }
 
 fn analyze_with(
     name: impl Into<String>,
     text: impl Into<String>,
-    check: fn(&crate::syntax::ast::File) -> Checked,
+    check: fn(&crate::syntax::ast::File) -> Module,
 ) -> Analysis {
     let source = SourceFile::new(name, text);
     crate::timings::mark("source read");
     let parsed = syntax::parse(&source.text);
     crate::timings::mark("parse");
-    let checked = parsed.file.as_ref().map(check);
+    let module = parsed.file.as_ref().map(check);
     Analysis {
         source,
         parsed,
-        checked,
+        module,
     }
 }

@@ -20,6 +20,8 @@ mod order;
 pub use order::SequenceOrder;
 mod context;
 mod func;
+mod outputs;
+pub use outputs::WorkflowOutput;
 pub use context::{Let, RunField};
 pub use func::Func;
 
@@ -137,6 +139,9 @@ pub struct Workflow {
     pub references: Vec<Reference>,
     /// Every `let`, in source order; `LetId` = index.
     pub lets: Vec<Let>,
+    /// The workflow's `outputs { … }`, in source order.
+    pub outputs: Vec<WorkflowOutput>,
+    /// The workflow's text, `workflow` to its closing `}`.
     pub span: Span,
 }
 

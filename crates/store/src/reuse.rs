@@ -349,7 +349,7 @@ mod tests {
         }
         let (mut steps, mut rollbacks, mut retries, mut items) = (0, 0, 0, 0);
         for text in texts {
-            let Some(checked) = wfc_language::analysis::analyze_lean("w.wf", text).checked else {
+            let Some(checked) = wfc_language::analysis::analyze_lean("w.wf", text).module.map(|m| m.into_first()) else {
                 continue;
             };
             let wf = checked.ir;
@@ -392,7 +392,7 @@ mod tests {
     fn fingerprints_read_back_compressed_or_as_text() {
         let text = wfc_testkit::shell_dag("chain", 300);
         let a = wfc_language::analysis::analyze_lean("w.wf", text);
-        let wf = a.checked.unwrap().ir;
+        let wf = a.module.unwrap().into_first().ir;
         let plan = wfc_plan::plan(
             &wf,
             &wfc_plan::ParamInput::default(),

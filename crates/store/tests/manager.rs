@@ -170,7 +170,7 @@ fn kinds() -> Vec<Kind> {
 fn compile(source: &str, params: &[String]) -> (wfc_plan::Plan, NameTable) {
     let analysis = wfc_language::analysis::analyze_lean("w.wf", source);
     assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics());
-    let ir = analysis.checked.expect("checked").ir;
+    let ir = analysis.module.expect("checked").into_first().ir;
     let mut input = wfc_plan::ParamInput::default();
     for p in params {
         input.push_assignment(p).unwrap();

@@ -271,7 +271,7 @@ fn history_estimates_feed_the_plan() {
     known_history(&store);
     let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 1m }\n  step lint: shell { run \"lint\" estimate 5s }\n}\n";
     let a = wfc_language::analysis::analyze("deploy.wf", src);
-    let wf = a.checked.expect("checks").ir;
+    let wf = a.module.expect("checks").into_first().ir;
     let est = wfc_store::history_estimator::from_store(dir.path(), "deploy", None).unwrap();
     let plan = wfc_plan::plan(
         &wf,
@@ -353,7 +353,7 @@ fn history_taken_after_compiling_gives_the_same_plan() {
     // critical path moves from `lint` to `build` with the history.
     let src = "workflow deploy {\n  step build: shell { run \"make\" estimate 10ms }\n  step lint: shell { run \"lint\" estimate 200ms }\n  step ship: shell { run \"ship\" depends on build, lint\n    on failure rollback { step undo_ship: shell { run \"undo\" } } }\n  finally { step tidy: shell { run \"tidy\" } }\n}\n";
     let a = wfc_language::analysis::analyze("deploy.wf", src);
-    let wf = a.checked.expect("checks").ir;
+    let wf = a.module.expect("checks").into_first().ir;
     let est = wfc_store::history_estimator::from_store(dir.path(), "deploy", None).unwrap();
     let compile = |e: &dyn wfc_plan::Estimator| {
         wfc_plan::plan(

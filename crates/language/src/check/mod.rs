@@ -28,6 +28,7 @@ mod inherit;
 pub mod kinds;
 mod lets;
 mod lints;
+mod module;
 mod order;
 mod outputs;
 mod quiet;
@@ -35,8 +36,10 @@ mod run_context;
 mod scope;
 mod settings;
 mod steps;
+mod workflow_outputs;
 pub mod types;
 
+pub use module::{check_module, check_module_lean, Module};
 pub use run_context::run_field_type;
 
 use crate::diag::{self, Diagnostic};
@@ -59,20 +62,21 @@ impl Checked {
     }
 }
 
-/// Checks a parsed file and lowers it to the typed IR, with the table of
+/// Checks one workflow and lowers it to the typed IR, with the table of
 /// references ([`Workflow::references`]) the language server navigates by.
-pub fn check(file: &ast::File) -> Checked {
+/// (A whole file is checked by [`check_module`].)
+pub fn check(file: &ast::Workflow) -> Checked {
     check_with(file, true)
 }
 
 /// [`check`] without collecting [`Workflow::references`] (left empty): what
 /// `wfc check`, `plan` and `run` do. A workflow of 5,000 steps in layers of
 /// 20 has 100,000 uses of step names; the table would be ~5 MB at the peak.
-pub fn check_lean(file: &ast::File) -> Checked {
+pub fn check_lean(file: &ast::Workflow) -> Checked {
     check_with(file, false)
 }
 
-fn check_with(file: &ast::File, references: bool) -> Checked {
+fn check_with(file: &ast::Workflow, references: bool) -> Checked {
     let first = check_pass(file, references, None);
     // Outputs of steps that may fail quietly are optional: known from the
     // lowered IR, so a file with such steps is checked again knowing them.
@@ -82,11 +86,11 @@ fn check_with(file: &ast::File, references: bool) -> Checked {
     }
 }
 
-fn check_pass(file: &ast::File, references: bool, quiet: Option<quiet::QuietSteps>) -> Checked {
-    let mut c = Checker::new(&file.workflow, file.span);
+fn check_pass(wf: &ast::Workflow, references: bool, quiet: Option<quiet::QuietSteps>) -> Checked {
+    let mut c = Checker::new(wf, wf.span);
     c.keep_references = references;
     c.quiet = quiet;
-    c.collect(&file.workflow);
+    c.collect(wf);
     c.lower_params();
     c.check_let_names();
     c.check_items();
@@ -94,6 +98,7 @@ fn check_pass(file: &ast::File, references: bool, quiet: Option<quiet::QuietStep
     c.check_block_scopes();
     c.check_steps();
     c.lower_lets();
+    c.lower_workflow_outputs();
     c.check_graph();
     c.lint();
     c.lint_lets();
@@ -188,6 +193,8 @@ pub(crate) struct Checker<'a> {
     pub param_src: Vec<&'a ast::Param>,
     pub settings: Vec<&'a ast::Field>,
     pub env_src: Vec<&'a ast::MapBlock>,
+    /// The workflow's `outputs { … }` blocks.
+    pub outputs_src: Vec<&'a ast::WorkflowOutputs>,
     pub defaults_src: Vec<&'a ast::Field>,
     /// Output reads made while typing the current expression(s): (step, span).
     pub reads: Vec<(StepId, Span)>,
@@ -232,6 +239,7 @@ impl<'a> Checker<'a> {
                 handlers: Vec::new(),
                 references: Vec::new(),
                 lets: Vec::new(),
+                outputs: Vec::new(),
                 span,
             },
             diags: Vec::new(),
@@ -243,6 +251,7 @@ impl<'a> Checker<'a> {
             param_src: Vec::new(),
             settings: Vec::new(),
             env_src: Vec::new(),
+            outputs_src: Vec::new(),
             defaults_src: Vec::new(),
             reads: Vec::new(),
             status_reads: Vec::new(),

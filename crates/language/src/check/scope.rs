@@ -47,6 +47,7 @@ impl<'a> Checker<'a> {
                 Item::Setting(f) if top => self.settings.push(f),
                 Item::Param(p) if top => self.param_src.push(p),
                 Item::Env(m) if top => self.env_src.push(m),
+                Item::Outputs(o) if top => self.outputs_src.push(o),
                 Item::Defaults(d) if top => self.defaults_src.extend(&d.fields),
                 Item::Handler(h) if top => {
                     if let Some(&first) = self
@@ -80,6 +81,7 @@ impl<'a> Checker<'a> {
                 | Item::Param(_)
                 | Item::Env(_)
                 | Item::Defaults(_)
+                | Item::Outputs(_)
                 | Item::Handler(_) => {}
                 Item::Step(s) => nodes.push(Node::Step(self.collect_step(s, parent, role))),
                 Item::If(i) => {

@@ -9,10 +9,12 @@ use crate::span::Span;
 
 mod exprs;
 mod lets;
+mod module;
 mod order;
 mod timing;
 pub use exprs::*;
 pub use lets::*;
+pub use module::*;
 pub use order::*;
 pub use timing::*;
 

@@ -131,6 +131,7 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
                 block(p, &seq.block);
             });
         }
+        Item::Outputs(o) => super::module::workflow_outputs(p, o, next),
         Item::Handler(h) => {
             p.node(start, end, h.block.span.start as usize, next, |p| {
                 p.push(h.kind.keyword());

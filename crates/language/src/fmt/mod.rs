@@ -12,7 +12,8 @@
 //! A file with syntax errors is left alone: [`format_source`] returns the
 //! parser's diagnostics instead.
 //!
-//! Modules: `printer` (lines, indentation, comments), `items` (the workflow,
+//! Modules: `module` (the file's workflows, a workflow's `outputs`),
+//! `printer` (lines, indentation, comments), `items` (the workflow,
 //! blocks, control flow, params), `fields` (steps, fields, maps, outputs),
 //! `expr` (expressions and types), `lists` (list and map literals
 //! holding comments, over several lines).
@@ -21,6 +22,7 @@ mod expr;
 mod fields;
 mod items;
 mod lists;
+mod module;
 mod printer;
 
 use crate::diag::Diagnostic;
@@ -42,6 +44,6 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
 /// and duration literals are printed verbatim from `source` by span).
 pub fn format_file(file: &ast::File, comments: &[ast::Comment], source: &str) -> String {
     let mut p = printer::Printer::new(source, comments);
-    items::workflow(&mut p, &file.workflow);
+    module::file(&mut p, file);
     p.finish()
 }

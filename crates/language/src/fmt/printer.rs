@@ -131,7 +131,7 @@ impl<'a> Printer<'a> {
         self.fresh = false;
     }
 
-    fn blank_line(&mut self) {
+    pub(super) fn blank_line(&mut self) {
         if !self.out.is_empty() && !self.out.ends_with("\n\n") {
             self.out.push('\n');
         }

@@ -101,7 +101,10 @@ fn step_named_at<'a>(items: &'a [ast::Item], name: &ByteRange) -> Option<&'a ast
 /// "Add the missing fields": inserts `FIELD EXAMPLE` lines before the step's `}`.
 fn add_missing_fields(doc: &Doc, name: &ByteRange) -> Option<CodeAction> {
     let file = doc.ast()?;
-    let step = step_named_at(&file.workflow.items, name)?;
+    let step = file
+        .workflows
+        .iter()
+        .find_map(|w| step_named_at(&w.items, name))?;
     let kind = kinds::KINDS.iter().find(|k| k.name == step.kind.name)?;
     let has = |n: &str| step.fields.iter().any(|f| f.name.name == n);
     let mut missing: Vec<&FieldInfo> = kind

@@ -32,7 +32,7 @@ pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
         Context::DependsOn { listed } => depends_on(doc, &cursor, listed),
         Context::Type => types(),
         Context::Member { base } => members(doc, &cursor, base),
-        Context::DeclaredOutputs { step } => declared_outputs(doc, step),
+        Context::DeclaredOutputs { step } => declared_outputs(doc, offset, step),
         Context::Value(values) => values
             .iter()
             .map(|v| CompletionItem::new(*v, K::Value))
@@ -295,7 +295,7 @@ pub fn field_snippet(f: &FieldInfo, n: &mut usize) -> String {
 }
 
 fn depends_on(doc: &Doc, cursor: &Cursor, listed: &[String]) -> Vec<CompletionItem> {
-    let names = doc.names();
+    let names = doc.names_at(cursor.replace.start);
     let me = cursor.step.as_ref().map(|(n, _)| n.as_str());
     let here = cursor.replace.start;
     let mut items = Vec::new();
@@ -362,7 +362,8 @@ fn members(doc: &Doc, cursor: &Cursor, base: &str) -> Vec<CompletionItem> {
     if base == "run" {
         return run_fields(cursor);
     }
-    let Some(step) = doc.names().step(base) else {
+    let names = doc.names_at(cursor.replace.start);
+    let Some(step) = names.step(base) else {
         return Vec::new();
     };
     let Some(kind) = kind_named(&step.kind) else {
@@ -396,8 +397,9 @@ fn members(doc: &Doc, cursor: &Cursor, base: &str) -> Vec<CompletionItem> {
     items
 }
 
-fn declared_outputs(doc: &Doc, step: &str) -> Vec<CompletionItem> {
-    let Some(step) = doc.names().step(step) else {
+fn declared_outputs(doc: &Doc, offset: usize, step: &str) -> Vec<CompletionItem> {
+    let names = doc.names_at(offset);
+    let Some(step) = names.step(step) else {
         return Vec::new();
     };
     step.outputs
@@ -411,7 +413,8 @@ fn declared_outputs(doc: &Doc, step: &str) -> Vec<CompletionItem> {
 }
 
 fn expression(doc: &Doc, cursor: &Cursor) -> Vec<CompletionItem> {
-    let names = doc.names();
+    let here = cursor.replace.start;
+    let names = doc.names_at(here);
     let mut items = Vec::new();
     for v in &cursor.loop_vars {
         let mut item = CompletionItem::new(v, K::LoopVar);
@@ -424,13 +427,13 @@ fn expression(doc: &Doc, cursor: &Cursor) -> Vec<CompletionItem> {
         let what = if p.secret { "secret" } else { "param" };
         item.detail = Some(format!("{what}: {}", p.ty));
         item.documentation = doc
-            .ir()
+            .ir_at(here)
             .and_then(|w| w.params.iter().find(|x| x.name == p.name))
             .and_then(|x| x.doc.clone());
         item.sort_key = Some(format!("1{}", p.name));
         items.push(item);
     }
-    if let Some(w) = doc.ir() {
+    if let Some(w) = doc.ir_at(here) {
         for l in &w.lets {
             let mut item = CompletionItem::new(&l.name, K::Param);
             item.detail = Some(format!("let: {}", l.value.ty));

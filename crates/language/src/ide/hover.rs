@@ -14,7 +14,7 @@ use crate::ir::{BlockKind, DepTarget, Symbol, Wait, Workflow};
 use std::fmt::Write;
 
 pub fn hover(doc: &Doc, offset: usize) -> Option<Hover> {
-    if let Some(w) = doc.ir() {
+    if let Some(w) = doc.ir_at(offset) {
         if let Some((sym, at)) = symbol_at(w, offset) {
             let markdown = symbol_markdown(doc, w, &sym)?;
             return Some(Hover { markdown, span: at });

@@ -9,8 +9,10 @@
 //! `wfc check`: both come from [`crate::analysis::analyze`].
 //!
 //! Two views of the text serve different questions:
-//! - the checker's IR (`analysis.checked`) knows what every name refers to —
-//!   hover, definition, references, rename and the outline use it;
+//! - the checker's IR (`analysis.module`, one per workflow of the file)
+//!   knows what every name refers to — hover, definition, references, rename
+//!   and the outline use it; a question about a place is answered from the
+//!   workflow around it ([`Doc::ir_at`]), so names never cross workflows;
 //! - a tolerant lexer ([`lexer`]) that never fails knows where the cursor is
 //!   even while the text does not parse — completion ([`context`],
 //!   [`completion`]), folding and highlighting use it, with names declared in
@@ -62,9 +64,20 @@ impl Doc {
         &self.analysis.source.text
     }
 
-    /// The checked workflow, when the text parsed.
-    pub fn ir(&self) -> Option<&ir::Workflow> {
-        self.analysis.checked.as_ref().map(|c| &c.ir)
+    /// Every checked workflow of the file, in file order (none when the
+    /// text did not parse).
+    pub fn irs(&self) -> impl Iterator<Item = &ir::Workflow> {
+        self.analysis
+            .module
+            .iter()
+            .flat_map(|m| m.workflows.iter().map(|c| &c.ir))
+    }
+
+    /// The checked workflow whose text holds `offset` (else the file's first).
+    pub fn ir_at(&self, offset: usize) -> Option<&ir::Workflow> {
+        self.irs()
+            .find(|w| (w.span.start as usize..=w.span.end as usize).contains(&offset))
+            .or_else(|| self.irs().next())
     }
 
     /// The syntax tree, when the text parsed.
@@ -79,7 +92,18 @@ impl Doc {
     /// Names declared in the text, found lexically (works on broken text).
     pub fn names(&self) -> &names::Names {
         self.names
-            .get_or_init(|| names::collect(self.text(), self.lexed()))
+            .get_or_init(|| names::collect(self.text(), self.lexed(), 0..usize::MAX))
+    }
+
+    /// The names declared in the workflow whose text holds `offset`, found
+    /// lexically: each workflow of a file is a scope of its own.
+    pub fn names_at(&self, offset: usize) -> std::borrow::Cow<'_, names::Names> {
+        match names::workflow_range(self.text(), self.lexed(), offset) {
+            None => std::borrow::Cow::Borrowed(self.names()),
+            Some(range) => {
+                std::borrow::Cow::Owned(names::collect(self.text(), self.lexed(), range))
+            }
+        }
     }
 
     /// The source text of a span.

@@ -41,11 +41,28 @@ impl Names {
     }
 }
 
-pub fn collect(text: &str, lexed: &Lexed) -> Names {
+/// The byte range of the workflow around `offset` when the text holds more
+/// than one (from its `workflow` keyword to the next one's), else `None`.
+pub fn workflow_range(text: &str, lexed: &Lexed, offset: usize) -> Option<std::ops::Range<usize>> {
+    let starts: Vec<usize> = lexed
+        .tokens
+        .iter()
+        .filter(|t| t.kind == Tok::Ident && t.starts_statement && &text[t.span.clone()] == "workflow")
+        .map(|t| t.span.start)
+        .collect();
+    if starts.len() < 2 {
+        return None;
+    }
+    let i = starts.iter().rposition(|&s| s <= offset).unwrap_or(0);
+    Some(starts[i]..starts.get(i + 1).copied().unwrap_or(usize::MAX))
+}
+
+/// The names declared by the tokens inside `range`.
+pub fn collect(text: &str, lexed: &Lexed, range: std::ops::Range<usize>) -> Names {
     let toks: Vec<_> = lexed
         .tokens
         .iter()
-        .filter(|t| t.kind != Tok::Comment)
+        .filter(|t| t.kind != Tok::Comment && range.contains(&t.span.start))
         .collect();
     let word = |i: usize| toks.get(i).map_or("", |t| &text[t.span.clone()]);
     let mut names = Names::default();

@@ -95,7 +95,7 @@ pub fn declaration(w: &Workflow, sym: &Symbol) -> Option<ByteRange> {
 }
 
 pub fn definition(doc: &Doc, offset: usize) -> Option<ByteRange> {
-    let w = doc.ir()?;
+    let w = doc.ir_at(offset)?;
     let (sym, _) = symbol_at(w, offset)?;
     declaration(w, &sym)
 }
@@ -114,7 +114,7 @@ fn uses(w: &Workflow, sym: &Symbol) -> Vec<ByteRange> {
 }
 
 pub fn references(doc: &Doc, offset: usize, include_declaration: bool) -> Vec<ByteRange> {
-    let Some(w) = doc.ir() else {
+    let Some(w) = doc.ir_at(offset) else {
         return Vec::new();
     };
     let Some((sym, _)) = symbol_at(w, offset) else {
@@ -133,7 +133,7 @@ pub fn references(doc: &Doc, offset: usize, include_declaration: bool) -> Vec<By
 
 fn renameable(doc: &Doc, offset: usize) -> Result<(&Workflow, Symbol, ByteRange), String> {
     let w = doc
-        .ir()
+        .ir_at(offset)
         .ok_or("the file has a syntax error: fix it before renaming")?;
     let (sym, at) = symbol_at(w, offset).ok_or("there is no name to rename here")?;
     match sym {

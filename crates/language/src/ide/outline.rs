@@ -1,7 +1,7 @@
 //! The outline (document symbols), folding ranges and semantic tokens.
 //!
-//! The outline follows the IR: the workflow, its params, then its steps and
-//! blocks nested as written. Folding and highlighting follow the tolerant
+//! The outline follows the IR: each workflow of the file, its params, then
+//! its steps and blocks nested as written. Folding and highlighting follow the tolerant
 //! lexer, so they keep working while the text does not parse; names are
 //! coloured by what the checker resolved them to when it can.
 
@@ -11,9 +11,14 @@ use crate::ir::{self, BlockKind, Node, Workflow};
 use std::collections::HashMap;
 
 pub fn symbols(doc: &Doc) -> Vec<Symbol> {
-    let Some(w) = doc.ir() else {
+    if doc.irs().next().is_none() {
         return lexical_symbols(doc);
-    };
+    }
+    doc.irs().map(|w| workflow_symbol(doc, w)).collect()
+}
+
+/// One workflow with its params, outputs, lets, steps and blocks.
+fn workflow_symbol(doc: &Doc, w: &Workflow) -> Symbol {
     let mut children: Vec<Symbol> = w
         .params
         .iter()
@@ -28,18 +33,26 @@ pub fn symbols(doc: &Doc) -> Vec<Symbol> {
         .collect();
     children.extend(nodes(doc, w, &w.root));
     children.extend(let_symbols(w, None));
+    children.extend(w.outputs.iter().map(|o| Symbol {
+        name: o.name.clone(),
+        detail: Some(format!("output: {}", o.ty)),
+        kind: SymbolKind::Output,
+        span: span(o.span),
+        selection: span(o.name_span),
+        children: Vec::new(),
+    }));
     for &h in &w.handlers {
         children.push(block_symbol(doc, w, h));
     }
     children.sort_by_key(|s| s.span.start);
-    vec![Symbol {
+    Symbol {
         name: w.name.clone(),
         detail: w.description.clone(),
         kind: SymbolKind::Workflow,
         span: span(w.span),
         selection: span(w.name_span),
         children,
-    }]
+    }
 }
 
 fn nodes(doc: &Doc, w: &Workflow, nodes: &[Node]) -> Vec<Symbol> {
@@ -225,7 +238,7 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
     let lexed = doc.lexed();
     let text = doc.text();
     let mut resolved: HashMap<usize, (TokenKind, bool)> = HashMap::new();
-    if let Some(w) = doc.ir() {
+    for w in doc.irs() {
         for r in &w.references {
             resolved.insert(r.span.start as usize, (symbol_kind(&r.target), false));
         }
@@ -234,6 +247,9 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
         }
         for l in &w.lets {
             resolved.insert(l.name_span.start as usize, (TokenKind::LoopVar, true));
+        }
+        for o in &w.outputs {
+            resolved.insert(o.name_span.start as usize, (TokenKind::Output, true));
         }
         for s in &w.steps {
             resolved.insert(s.name_span.start as usize, (TokenKind::Step, true));
@@ -259,7 +275,7 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
         }
     }
     let mut lexical: HashMap<&str, TokenKind> = HashMap::new();
-    if doc.ir().is_none() {
+    if doc.irs().next().is_none() {
         let names = doc.names();
         lexical.extend(names.blocks.iter().map(|b| (b.as_str(), TokenKind::Block)));
         lexical.extend(

@@ -105,6 +105,8 @@ pub enum SymbolKind {
     Step,
     Block,
     Handler,
+    /// A workflow's own output (`outputs { NAME: TYPE = EXPR }`).
+    Output,
 }
 
 /// An entry of the outline.

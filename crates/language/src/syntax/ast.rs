@@ -79,11 +79,33 @@ impl std::fmt::Debug for IdentList {
     }
 }
 
-/// A parsed `.wf` file: one workflow.
+/// A parsed `.wf` file: a module of one or more workflows, the first being
+/// the one `wfc run FILE` picks by default.
 #[derive(Clone, Debug, PartialEq)]
 pub struct File {
-    pub workflow: Workflow,
+    /// Never empty (the grammar asks for `workflow+`).
+    pub workflows: Vec<Workflow>,
     pub span: Span,
+}
+
+impl File {
+    /// The file's default workflow: its first.
+    pub fn first(&self) -> &Workflow {
+        &self.workflows[0]
+    }
+
+    /// The workflow named `name` (the first of that name).
+    pub fn workflow(&self, name: &str) -> Option<&Workflow> {
+        self.workflows.iter().find(|w| w.name.name == name)
+    }
+
+    /// The workflow whose text holds byte `offset` (else the first).
+    pub fn workflow_at(&self, offset: usize) -> &Workflow {
+        self.workflows
+            .iter()
+            .find(|w| (w.span.start as usize..=w.span.end as usize).contains(&offset))
+            .unwrap_or_else(|| self.first())
+    }
 }
 
 /// `workflow NAME { ITEM* }`
@@ -120,6 +142,8 @@ pub enum Item {
     Handler(Handler),
     /// `let NAME = EXPR`, at workflow level or at the top of a block.
     Let(Box<Let>),
+    /// `outputs { NAME: TYPE = EXPR … }` at workflow level.
+    Outputs(Box<WorkflowOutputs>),
 }
 
 impl Item {
@@ -136,8 +160,25 @@ impl Item {
             Item::Sequence(s) => s.span,
             Item::Handler(h) => h.span,
             Item::Let(l) => l.span,
+            Item::Outputs(o) => o.span,
         }
     }
+}
+
+/// A workflow's `outputs { NAME: TYPE = EXPR … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkflowOutputs {
+    pub outputs: Vec<WorkflowOutput>,
+    pub span: Span,
+}
+
+/// `NAME: TYPE = EXPR`: one output of a workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkflowOutput {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub value: Expr,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -166,7 +166,7 @@ fn syntax_error(text: &str) -> Diagnostic {
     }
 }
 
-/// Attaches `##` comments on the lines directly above a param, step or the
+/// Attaches `##` comments on the lines directly above a param, step or a
 /// workflow as their documentation.
 pub(crate) fn attach_docs(file: &mut ast::File, comments: &[Comment], text: &str) {
     let docs = DocLines {
@@ -181,8 +181,10 @@ pub(crate) fn attach_docs(file: &mut ast::File, comments: &[Comment], text: &str
             .collect(),
         ..docs
     };
-    file.workflow.doc = docs.above(file.workflow.span.start);
-    visit_items(&mut file.workflow.items, &docs);
+    for wf in &mut file.workflows {
+        wf.doc = docs.above(wf.span.start);
+        visit_items(&mut wf.items, &docs);
+    }
 }
 
 struct DocLines<'a> {
@@ -233,7 +235,7 @@ fn visit_items(items: &mut [Item], docs: &DocLines<'_>) {
             Item::Parallel(p) => visit_items(&mut p.block.items, docs),
             Item::Sequence(q) => visit_items(&mut q.block.items, docs),
             Item::Handler(h) => visit_items(&mut h.block.items, docs),
-            Item::Setting(_) | Item::Env(_) | Item::Defaults(_) => {}
+            Item::Setting(_) | Item::Env(_) | Item::Defaults(_) | Item::Outputs(_) => {}
         }
     }
 }
@@ -249,7 +251,7 @@ mod tests {
         assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
         let file = parsed.file.expect("a tree");
         let mut out = Vec::new();
-        for item in &file.workflow.items {
+        for item in &file.first().items {
             let Item::Step(step) = item else { continue };
             for field in &step.fields {
                 if let FieldValue::DependsOn(names) = &field.value {

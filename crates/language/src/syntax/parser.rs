@@ -8,7 +8,7 @@
 use super::ast::*;
 use crate::diag::{self, Diagnostic};
 use crate::span::Span;
-use pest::iterators::{Pair, Pairs};
+use pest::iterators::Pair;
 use std::cell::RefCell;
 
 #[derive(pest_derive::Parser)]
@@ -18,6 +18,7 @@ pub struct WfParser;
 mod blocks;
 mod exprs;
 mod lets;
+mod module;
 mod order;
 pub use exprs::MAX_OPERATORS;
 
@@ -164,16 +165,6 @@ impl Builder {
         self.diags.borrow_mut().push(d);
     }
 
-    pub fn file(&self, pairs: Pairs<'_, Rule>) -> Option<File> {
-        let file = pairs.into_iter().next()?;
-        let sp = span(&file);
-        let wf = kids(file).find(|p| p.as_rule() == Rule::workflow)?;
-        Some(File {
-            workflow: self.workflow(wf),
-            span: sp,
-        })
-    }
-
     fn workflow(&self, pair: Pair<'_, Rule>) -> Workflow {
         let sp = span(&pair);
         let mut it = kids(pair).filter(|p| p.as_rule() != Rule::kw_workflow);
@@ -211,6 +202,7 @@ impl Builder {
             Rule::sequence => Item::Sequence(Box::new(self.sequence(pair))),
             Rule::handler => Item::Handler(self.handler(pair)),
             Rule::let_item => Item::Let(Box::new(self.let_item(pair))),
+            Rule::workflow_outputs => Item::Outputs(Box::new(self.workflow_outputs(pair))),
             _ => return None,
         })
     }
