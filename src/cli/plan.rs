@@ -139,7 +139,12 @@ pub fn compile(
     let (Some(module), Some(i)) = (module, picked) else {
         return Err(ExitCode::from(3));
     };
-    let ir = module.workflows.into_iter().nth(i).map(|c| c.ir).ok_or(ExitCode::from(3))?;
+    let ir = module
+        .workflows
+        .into_iter()
+        .nth(i)
+        .map(|c| c.ir)
+        .ok_or(ExitCode::from(3))?;
     // Bad params exit 2; an expression that fails whatever the params
     // (E0407 alone) is an error of the workflow, as the checker's are.
     let fail = |diags: &[Diagnostic]| {

@@ -138,6 +138,17 @@ pub fn render(d: &RunDetail, attempts: bool, flag: &str) -> String {
             .collect();
         o.push_str(&format!("  params    {}\n", shown.join(" ")));
     }
+    if let Some(out) = d.outputs.as_ref().and_then(|o| o.as_object()) {
+        let w = out.keys().map(String::len).max().unwrap_or(0);
+        for (i, (k, v)) in out.iter().enumerate() {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let head = if i == 0 { "outputs " } else { "        " };
+            o.push_str(&format!("  {head}  {k:w$} = {v}\n"));
+        }
+    }
     let w = d
         .step_list
         .iter()

@@ -24,7 +24,7 @@ impl Analysis {
             all.extend(
                 m.all_diagnostics()
                     .into_iter()
-                    .filter(|d| !recovered || !self.caused_by_recovery(d))
+                    .filter(|d| !recovered || !self.caused_by_recovery(d)),
             );
         }
         diag::sort(&mut all);

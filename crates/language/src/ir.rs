@@ -21,9 +21,9 @@ pub use order::SequenceOrder;
 mod context;
 mod func;
 mod outputs;
-pub use outputs::WorkflowOutput;
 pub use context::{Let, RunField};
 pub use func::Func;
+pub use outputs::WorkflowOutput;
 
 pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
 

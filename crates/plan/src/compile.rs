@@ -52,6 +52,7 @@ pub fn compile(
     main.walk(&wf.root, &Ctx::default(), &mut out);
     main.link(None, estimator);
     out.diags.append(&mut main.diags);
+    let outputs = super::outputs::plan_outputs(&main, &mut out.diags);
     let mut handlers = Vec::new();
     for &h in &wf.handlers {
         let BlockKind::Handler(kind) = wf.blocks[h].kind else {
@@ -112,6 +113,7 @@ pub fn compile(
         handlers,
         pruned: out.pruned,
         schedule,
+        outputs,
     })
 }
 

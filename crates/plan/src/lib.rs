@@ -25,6 +25,7 @@ pub mod expand;
 pub mod functions;
 pub mod lets;
 mod link;
+pub mod outputs;
 pub mod params;
 pub mod reduce;
 pub mod render;
@@ -74,6 +75,8 @@ pub struct Plan {
     pub pruned: Vec<Pruned>,
     /// Estimates, critical path and totals of the main graph.
     pub schedule: Schedule,
+    /// The workflow's own outputs, evaluated when the run's steps are done.
+    pub outputs: Vec<outputs::PlannedOutput>,
 }
 
 impl Plan {

@@ -47,7 +47,7 @@ impl Builder<'_> {
     }
 
     /// How a read of `t` from `path` resolves.
-    fn resolve(&self, t: StepId, path: &[(BlockId, usize)]) -> RefTarget {
+    pub(crate) fn resolve(&self, t: StepId, path: &[(BlockId, usize)]) -> RefTarget {
         let found: Vec<InstanceId> = self.matching(t, path).collect();
         let in_other_loop = self
             .wf

@@ -46,6 +46,7 @@ pub mod scheduler;
 pub mod spec;
 pub mod state;
 pub mod values;
+pub mod workflow_outputs;
 
 pub use manager::{RunHandle, RunManager, RunRequest};
 pub use runner::{RunOptions, RunResult, Runner};

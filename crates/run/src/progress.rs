@@ -51,6 +51,8 @@ struct Inner {
     main_done: usize,
     /// Plain lines of this turn not written yet (see [`Inner::say_later`]).
     held: String,
+    /// The workflow's outputs (masked), shown after the run's last line.
+    outputs: Vec<(String, serde_json::Value)>,
 }
 
 impl Drop for Inner {
@@ -115,6 +117,7 @@ impl Display {
                 main_total: 0,
                 main_done: 0,
                 held: String::new(),
+                outputs: Vec::new(),
             })),
         }
     }
@@ -454,7 +457,14 @@ impl Recorder for Display {
                 }
             }
             d.say(&line);
+            if !d.outputs.is_empty() {
+                d.say(&outputs_block(&d.outputs));
+            }
         });
+    }
+
+    fn workflow_outputs(&mut self, outputs: &[(String, serde_json::Value)]) {
+        self.with(|d| d.outputs = outputs.to_vec());
     }
 
     fn flush(&mut self) {
@@ -572,4 +582,19 @@ fn status_look(s: StepStatus) -> (&'static str, &'static str) {
         StepStatus::Skipped => ("2", "- skipped"),
         StepStatus::NotRun => ("2", "· not run"),
     }
+}
+
+/// `outputs:` and one `  NAME = VALUE` line per output (strings bare, other
+/// values as JSON).
+fn outputs_block(outputs: &[(String, serde_json::Value)]) -> String {
+    let w = outputs.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut o = String::from("outputs:");
+    for (name, v) in outputs {
+        let text = match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        o.push_str(&format!("\n  {name:w$} = {text}"));
+    }
+    o
 }

@@ -170,6 +170,9 @@ pub trait Recorder: Send {
     fn step_restored(&mut self, _step: &StepKey) {}
     /// A run phase begins: `"rollback"`, `"on failure"`, `"finally"`, … (for display).
     fn phase(&mut self, _name: &str) {}
+    /// The workflow's own outputs (masked), once its main graph succeeded;
+    /// before [`Recorder::run_ended`].
+    fn workflow_outputs(&mut self, _outputs: &[(String, serde_json::Value)]) {}
     fn run_ended(&mut self, _end: &RunEnd) {}
     /// Makes everything recorded so far durable. The scheduler calls it
     /// before it acts on what it recorded (starting the steps a success
@@ -217,6 +220,9 @@ impl Recorder for Recorders {
     }
     fn phase(&mut self, name: &str) {
         self.0.iter_mut().for_each(|r| r.phase(name));
+    }
+    fn workflow_outputs(&mut self, outputs: &[(String, serde_json::Value)]) {
+        self.0.iter_mut().for_each(|r| r.workflow_outputs(outputs));
     }
     fn run_ended(&mut self, end: &RunEnd) {
         self.0.iter_mut().for_each(|r| r.run_ended(end));

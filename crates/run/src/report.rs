@@ -160,6 +160,13 @@ impl Recorder for ReportWriter {
         });
     }
 
+    fn workflow_outputs(&mut self, outputs: &[(String, serde_json::Value)]) {
+        self.with(|r| {
+            let map = outputs.iter().cloned().collect();
+            r.run.insert("outputs".into(), J::Object(map));
+        });
+    }
+
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
         self.with(|r| {
             r.step(step).attempts.push(json!({

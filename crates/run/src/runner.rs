@@ -246,10 +246,21 @@ impl<'p> Runner<'p> {
         };
         self.main_outputs = main.outputs;
         self.main_status = main.status;
-        let failed = main.failure;
+        let mut failed = main.failure;
         // The main graph as run: with run-time loops unrolled, if any.
         let grown = main.grown;
         let copies = main.copies;
+        // The workflow's outputs exist only for a run whose main graph
+        // succeeded; one that cannot be evaluated fails the run.
+        if status == RunStatus::Succeeded && !plan.outputs.is_empty() {
+            match self.eval_workflow_outputs(&copies) {
+                Ok(values) => self.recorder.workflow_outputs(&values),
+                Err(e) => {
+                    status = RunStatus::Failed;
+                    failed = Some(e);
+                }
+            }
+        }
         let main_graph = grown.as_deref().unwrap_or(&plan.main);
         if status != RunStatus::Succeeded {
             let with_rollback: Vec<usize> = main
@@ -367,6 +378,19 @@ impl<'p> Runner<'p> {
             for s in &graph.steps {
                 if let Some(rb) = &s.rollback {
                     rb.mark_reads(true, &mut keep);
+                }
+            }
+            // The workflow's outputs read the main graph once it is done.
+            for r in self.plan.outputs.iter().flat_map(|o| &o.reads) {
+                let targets = match &r.target {
+                    wfc_plan::RefTarget::One(i) => std::slice::from_ref(i),
+                    wfc_plan::RefTarget::List(xs) => xs.as_slice(),
+                    wfc_plan::RefTarget::Absent => &[],
+                };
+                for &i in targets {
+                    if let Some(k) = keep.get_mut(i) {
+                        *k = true;
+                    }
                 }
             }
         }

@@ -129,6 +129,9 @@ pub struct RunDetail {
     #[serde(flatten)]
     pub run: RunRow,
     pub step_list: Vec<StepRow>,
+    /// The workflow's outputs (masked), when its latest session succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<J>,
 }
 
 /// Run `id` in detail.
@@ -232,10 +235,30 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
         steps.extend(pending);
         steps.extend(tail);
     }
+    let outputs = outputs(conn, id)?;
     Ok(Some(RunDetail {
         run,
         step_list: steps,
+        outputs,
     }))
+}
+
+/// The workflow outputs of run `id`: the latest `outputs` event's, if its
+/// latest session recorded any (a session that failed records none, and
+/// then shows none).
+pub fn outputs(conn: &Connection, id: &str) -> rusqlite::Result<Option<J>> {
+    let last: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT kind, detail FROM events WHERE run_id = ?1 AND kind IN ('outputs', 'run_started', 'run_resumed')
+             ORDER BY seq DESC LIMIT 1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match last {
+        Some((kind, Some(detail))) if kind == "outputs" => serde_json::from_str(&detail).ok(),
+        _ => None,
+    })
 }
 
 /// One recorded event.

@@ -349,7 +349,10 @@ mod tests {
         }
         let (mut steps, mut rollbacks, mut retries, mut items) = (0, 0, 0, 0);
         for text in texts {
-            let Some(checked) = wfc_language::analysis::analyze_lean("w.wf", text).module.map(|m| m.into_first()) else {
+            let Some(checked) = wfc_language::analysis::analyze_lean("w.wf", text)
+                .module
+                .map(|m| m.into_first())
+            else {
                 continue;
             };
             let wf = checked.ir;

@@ -69,6 +69,8 @@ pub struct StoreRecorder {
     plan_later: LatePlan,
     /// The main-graph steps that succeeded, for the run's `durations` row.
     durations: Durations,
+    /// The workflow's outputs (masked JSON object), stored with the run's end.
+    outputs: Option<String>,
 }
 
 impl StoreRecorder {
@@ -107,6 +109,7 @@ impl StoreRecorder {
             warned: false,
             plan_later: LatePlan::default(),
             durations: Durations::default(),
+            outputs: None,
         }
     }
 
@@ -416,8 +419,14 @@ impl Recorder for StoreRecorder {
         self.turn.push(&Record::Phase { name, at: now_ms() });
     }
 
+    fn workflow_outputs(&mut self, outputs: &[(String, serde_json::Value)]) {
+        let map: serde_json::Map<_, _> = outputs.iter().cloned().collect();
+        self.outputs = Some(serde_json::Value::Object(map).to_string());
+    }
+
     fn run_ended(&mut self, end: &RunEnd) {
         self.append();
+        let outputs = self.outputs.take();
         let total = self.prior_ms + end.duration.as_millis() as i64;
         let id = self.run_id.clone();
         // A run shorter than its fingerprints waits for them here.
@@ -443,6 +452,11 @@ impl Recorder for StoreRecorder {
                 params![id, end.status.name(), ms(end.ended_at), total, fs, fe],
             )?;
             tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
+            // An event, not a column: a run's outputs are read by
+            // `wfc status`, the latest session's winning (see docs/store.md).
+            if let Some(o) = &outputs {
+                add_event(tx, &id, now_ms(), "outputs", None, Some(o))?;
+            }
             add_event(
                 tx,
                 &id,

@@ -36,8 +36,8 @@ mod run_context;
 mod scope;
 mod settings;
 mod steps;
-mod workflow_outputs;
 pub mod types;
+mod workflow_outputs;
 
 pub use module::{check_module, check_module_lean, Module};
 pub use run_context::run_field_type;

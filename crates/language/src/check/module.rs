@@ -26,7 +26,10 @@ impl Module {
 
     /// [`Module::first`], by value.
     pub fn into_first(self) -> Checked {
-        self.workflows.into_iter().next().expect("a module has a workflow")
+        self.workflows
+            .into_iter()
+            .next()
+            .expect("a module has a workflow")
     }
 
     /// The workflow named `name` (the first of that name).
@@ -55,7 +58,8 @@ impl Module {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error) || self.workflows.iter().any(|c| c.has_errors())
+        self.diagnostics.iter().any(Diagnostic::is_error)
+            || self.workflows.iter().any(|c| c.has_errors())
     }
 }
 
@@ -73,8 +77,15 @@ pub fn check_module_lean(file: &ast::File) -> Module {
 fn module(file: &ast::File, check: impl Fn(&ast::Workflow) -> Checked) -> Module {
     let mut diagnostics = Vec::new();
     for (i, w) in file.workflows.iter().enumerate() {
-        if let Some(first) = file.workflows[..i].iter().find(|f| f.name.name == w.name.name) {
-            diagnostics.push(dc::duplicate_workflow(w.name.span, first.name.span, &w.name.name));
+        if let Some(first) = file.workflows[..i]
+            .iter()
+            .find(|f| f.name.name == w.name.name)
+        {
+            diagnostics.push(dc::duplicate_workflow(
+                w.name.span,
+                first.name.span,
+                &w.name.name,
+            ));
         }
     }
     Module {

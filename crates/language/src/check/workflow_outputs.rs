@@ -23,7 +23,8 @@ impl Checker<'_> {
                 let value = self.lower_expr(&o.value, &Ctx::default());
                 let ty_span = o.ty.span;
                 if types::fits(&value.ty, &ty) == types::Fit::Optional {
-                    let d = dc::workflow_output_optional(value.span, &name, &ty.to_string(), ty_span);
+                    let d =
+                        dc::workflow_output_optional(value.span, &name, &ty.to_string(), ty_span);
                     self.report(d);
                 } else {
                     self.require(&value, &ty, |want, found| {

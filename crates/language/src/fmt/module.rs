@@ -26,7 +26,10 @@ pub(super) fn workflow_outputs(p: &mut Printer, o: &WorkflowOutputs, next: Optio
         let first = o.outputs.first().map(|d| d.span.start as usize);
         block_form(p, open, close, first, |p| {
             for (i, d) in o.outputs.iter().enumerate() {
-                let next = o.outputs.get(i + 1).map_or(close, |n| n.span.start as usize);
+                let next = o
+                    .outputs
+                    .get(i + 1)
+                    .map_or(close, |n| n.span.start as usize);
                 let (s, e) = (d.span.start as usize, d.span.end as usize);
                 let hoist = hoist_limit(p, &[&d.value], e);
                 p.node(s, e, hoist, Some(next), |p| {

@@ -47,7 +47,9 @@ pub fn workflow_range(text: &str, lexed: &Lexed, offset: usize) -> Option<std::o
     let starts: Vec<usize> = lexed
         .tokens
         .iter()
-        .filter(|t| t.kind == Tok::Ident && t.starts_statement && &text[t.span.clone()] == "workflow")
+        .filter(|t| {
+            t.kind == Tok::Ident && t.starts_statement && &text[t.span.clone()] == "workflow"
+        })
         .map(|t| t.span.start)
         .collect();
     if starts.len() < 2 {

@@ -64,6 +64,19 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
             let _ = writeln!(o, "  n{} -> n{i}{attrs};", d.on());
         }
     }
+    // The workflow's outputs: a note fed by the steps they read.
+    if !plan.outputs.is_empty() {
+        let mut lines = vec!["outputs".to_string()];
+        lines.extend(super::output_lines(plan, wf));
+        let _ = writeln!(
+            o,
+            "  outputs [shape=note, label={}];",
+            quote(&lines.join("\n"))
+        );
+        for i in super::output_sources(plan) {
+            let _ = writeln!(o, "  n{i} -> outputs [style=dotted];");
+        }
+    }
     o.push_str("}\n");
     o
 }

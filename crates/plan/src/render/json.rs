@@ -26,6 +26,8 @@ struct PlanJson {
     env: Map<String, J>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     lets: Vec<LetJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    outputs: Vec<OutputJson>,
     steps: Vec<StepJson>,
     groups: Vec<GroupJson>,
     handlers: Map<String, J>,
@@ -63,6 +65,15 @@ fn let_json(wf: &Workflow, l: &crate::lets::PlannedLet) -> LetJson {
         value,
         expr,
     }
+}
+
+/// A workflow output: its declared type and the expression the run evaluates.
+#[derive(Serialize)]
+struct OutputJson {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+    expr: String,
 }
 
 #[derive(Serialize)]
@@ -202,6 +213,15 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
             .map(|(k, e)| (k.clone(), J::String(show_text(wf, e))))
             .collect(),
         lets: plan.lets.iter().map(|l| let_json(wf, l)).collect(),
+        outputs: plan
+            .outputs
+            .iter()
+            .map(|x| OutputJson {
+                name: x.name.clone(),
+                ty: x.ty.to_string(),
+                expr: show(wf, &x.value),
+            })
+            .collect(),
         steps: (0..g.len())
             .map(|i| step(wf, g, i, Some(plan), &line))
             .collect(),

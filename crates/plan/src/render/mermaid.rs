@@ -45,6 +45,15 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
             edge += 1;
         }
     }
+    // The workflow's outputs: a note fed by the steps they read.
+    if !plan.outputs.is_empty() {
+        let mut lines = vec!["outputs".to_string()];
+        lines.extend(super::output_lines(plan, wf).iter().map(|l| esc(l)));
+        let _ = writeln!(o, "  outputs[/\"{}\"/]", lines.join("<br/>"));
+        for i in super::output_sources(plan) {
+            let _ = writeln!(o, "  n{i} -.-> outputs");
+        }
+    }
     let critical: Vec<String> = (0..g.len())
         .filter(|&i| hot[i])
         .map(|i| format!("n{i}"))

@@ -176,3 +176,33 @@ pub(super) fn group_label(grp: &crate::Group) -> String {
         } => format!("{} (parallel {n})", grp.name),
     }
 }
+
+/// The workflow's outputs, one `NAME: TYPE = EXPR` line each (for the graphs).
+pub(super) fn output_lines(plan: &crate::Plan, wf: &Workflow) -> Vec<String> {
+    plan.outputs
+        .iter()
+        .map(|x| {
+            one_line(
+                &format!("{}: {} = {}", x.name, x.ty, expr::show(wf, &x.value)),
+                60,
+            )
+        })
+        .collect()
+}
+
+/// The main-graph instances the workflow's outputs read, once each.
+pub(super) fn output_sources(plan: &crate::Plan) -> Vec<usize> {
+    let mut out: Vec<usize> = plan
+        .outputs
+        .iter()
+        .flat_map(|x| &x.reads)
+        .flat_map(|r| match &r.target {
+            crate::RefTarget::One(i) => vec![*i],
+            crate::RefTarget::List(xs) => xs.clone(),
+            crate::RefTarget::Absent => Vec::new(),
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}

@@ -98,6 +98,17 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
         }
     }
 
+    // The workflow's own outputs: computed when the run's steps are done.
+    if !plan.outputs.is_empty() {
+        let _ = writeln!(o, "\n{}", st.bold("Outputs"));
+        let w = plan.outputs.iter().map(|x| x.name.len()).max().unwrap_or(0);
+        let types: Vec<String> = plan.outputs.iter().map(|x| x.ty.to_string()).collect();
+        let tw = types.iter().map(String::len).max().unwrap_or(0);
+        for (x, ty) in plan.outputs.iter().zip(&types) {
+            let _ = writeln!(o, "  {:w$}  {ty:tw$}  = {}", x.name, show(wf, &x.value));
+        }
+    }
+
     // Steps by stage.
     let stages = sch.stage.iter().copied().max().map_or(0, |m| m + 1);
     let on_path: Vec<bool> = {

@@ -184,6 +184,9 @@ impl Recorder for Observed {
     fn phase(&mut self, name: &str) {
         self.inner.phase(name);
     }
+    fn workflow_outputs(&mut self, outputs: &[(String, serde_json::Value)]) {
+        self.inner.workflow_outputs(outputs);
+    }
     fn run_ended(&mut self, end: &RunEnd) {
         self.inner.run_ended(end);
         self.tell(|| RunEventKind::Ended {

@@ -6,20 +6,26 @@ use crate::span::Span;
 
 /// E0200: two workflows of one name in a file.
 pub fn duplicate_workflow(span: Span, first: Span, name: &str) -> Diagnostic {
-    Diagnostic::error("E0200", format!("workflow `{name}` is defined twice in this file"))
-        .primary(span, "defined again here")
-        .secondary(first, "first defined here")
-        .help(format!(
-            "rename one of them: `wfc run FILE {name}` must pick one workflow (e.g. `{name}_2`)"
-        ))
+    Diagnostic::error(
+        "E0200",
+        format!("workflow `{name}` is defined twice in this file"),
+    )
+    .primary(span, "defined again here")
+    .secondary(first, "first defined here")
+    .help(format!(
+        "rename one of them: `wfc run FILE {name}` must pick one workflow (e.g. `{name}_2`)"
+    ))
 }
 
 /// E0201: a workflow output declared twice.
 pub fn duplicate_workflow_output(span: Span, first: Span, name: &str) -> Diagnostic {
-    Diagnostic::error("E0201", format!("workflow output `{name}` is declared twice"))
-        .primary(span, "declared again here")
-        .secondary(first, "first declared here")
-        .help(format!("keep one declaration of `{name}`"))
+    Diagnostic::error(
+        "E0201",
+        format!("workflow output `{name}` is declared twice"),
+    )
+    .primary(span, "declared again here")
+    .secondary(first, "first declared here")
+    .help(format!("keep one declaration of `{name}`"))
 }
 
 /// E0202: a workflow output whose value does not fit its declared type.
@@ -47,7 +53,10 @@ pub fn workflow_output_optional(span: Span, name: &str, want: &str, ty_span: Spa
         "E0203",
         format!("workflow output `{name}` is declared `{want}` but its value may not exist"),
     )
-    .primary(span, format!("this is `{want}?`: a step it reads may not run or may fail"))
+    .primary(
+        span,
+        format!("this is `{want}?`: a step it reads may not run or may fail"),
+    )
     .secondary(ty_span, "declared type")
     .help(format!(
         "declare `{name}: {want}?`, or give a fallback with `default(x, fallback)`"
