@@ -11,6 +11,7 @@ mod check;
 mod fmt;
 mod heap;
 mod history;
+mod list;
 mod logs;
 mod lsp;
 mod pick;
@@ -52,14 +53,19 @@ enum Command {
         after_help = "Examples:\n  wfc fmt deploy.wf            # rewrite in place\n  wfc fmt examples/            # every .wf file below a folder\n  wfc fmt --check examples/    # print a diff, exit 1 if anything is unformatted\n  cat x.wf | wfc fmt -         # stdin to stdout\n\nExit status: 0 nothing to do, 1 a file has syntax errors (or, with --check, is not formatted), 2 unreadable or unwritable file."
     )]
     Fmt(fmt::FmtArgs),
+    /// List the workflows under files and folders: name, description, params, outputs.
+    #[command(
+        after_help = "Folders are searched for .wf files recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc list\n  wfc list ci/ deploy.wf\n  wfc list --format json | jq '.files[].workflows[].name'\n\nExit status: 0 listed, 1 a file has errors (it is listed with their count), 2 a path is unreadable."
+    )]
+    List(list::ListArgs),
     /// Show what a run will do: steps in order, what is skipped and why, how long it takes.
     #[command(
-        after_help = "Examples:\n  wfc plan examples/deploy.wf --param version=1.2.3\n  wfc plan examples/deploy.wf -p env=prod -p version=1.2.3 -p regions=eu-west,us-east\n  wfc plan deploy.wf --params-file prod.json --jobs 8\n  wfc plan deploy.wf -p version=1.2.3 --format json | jq .critical_path\n  wfc plan deploy.wf -p version=1.2.3 --format dot | dot -Tsvg > plan.svg\n\nExit status: 0 planned, 2 bad params or unreadable file, 3 the workflow has errors."
+        after_help = "Examples:\n  wfc plan examples/deploy.wf --param version=1.2.3\n  wfc plan examples/deploy.wf -p env=prod -p version=1.2.3 -p regions=eu-west,us-east\n  wfc plan deploy.wf --params-file prod.json --jobs 8\n  wfc plan ci.wf lint                # the file's workflow `lint` (default: its first)\n  wfc plan deploy.wf -p version=1.2.3 --format json | jq .critical_path\n  wfc plan deploy.wf -p version=1.2.3 --format dot | dot -Tsvg > plan.svg\n\nExit status: 0 planned, 2 bad params, unreadable file or no such workflow in the file, 3 the workflow has errors."
     )]
     Plan(plan::PlanArgs),
     /// Run a workflow (`--dry-run` shows the plan, as `wfc plan` does).
     #[command(
-        after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n  wfc run deploy.wf -p version=1.2.3 --keep-going --output report.json\n  wfc run deploy.wf -p env=prod -p version=1.2.3 --approve approve\n\nExit status: 0 success, 1 the run failed, 2 bad params or unreadable file, 3 the workflow has errors, 130 cancelled."
+        after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n  wfc run ci.wf release -p version=1.2.3   # the file's workflow `release`\n  wfc run deploy.wf -p version=1.2.3 --keep-going --output report.json\n  wfc run deploy.wf -p env=prod -p version=1.2.3 --approve approve\n\nExit status: 0 success, 1 the run failed, 2 bad params, unreadable file or no such workflow in the file, 3 the workflow has errors, 130 cancelled."
     )]
     Run(run::RunArgs),
     /// List recorded runs, newest first.
@@ -138,6 +144,7 @@ pub fn main() -> ExitCode {
         Command::Check(_)
             | Command::Fmt(_)
             | Command::Plan(_)
+            | Command::List(_)
             | Command::History(_)
             | Command::Status(_)
             | Command::Logs(_)
@@ -152,6 +159,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::List(args) => list::run(args),
         Command::Run(args) => run::run(args),
         Command::History(args) => history::run(args),
         Command::Status(args) => status::run(args),

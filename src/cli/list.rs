@@ -1,0 +1,270 @@
+//! `wfc list [PATH…]`: every workflow under the given files and folders —
+//! file, name, description, params, outputs and triggers — as a table or
+//! as JSON (`wfc-list/1`, see docs/language.md). A file with errors is
+//! listed with its error count, never skipped.
+
+use super::{read_input, Format};
+use clap::Args;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use wfc_language::analysis;
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{Constraint, ExprKind, Func, Param, Workflow};
+use wfc_plan::render::expr::show;
+
+/// The JSON form's schema name.
+pub const SCHEMA: &str = "wfc-list/1";
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// Files or folders (every `.wf` below them; default: the current folder).
+    paths: Vec<PathBuf>,
+    /// `text` (a table) or `json` (for tools).
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Serialize)]
+struct Listing {
+    schema: &'static str,
+    files: Vec<FileEntry>,
+}
+
+#[derive(Serialize)]
+struct FileEntry {
+    file: String,
+    /// Errors `wfc check` reports (its workflows are listed as far as known).
+    errors: usize,
+    workflows: Vec<WorkflowEntry>,
+}
+
+#[derive(Serialize)]
+struct WorkflowEntry {
+    name: String,
+    description: Option<String>,
+    params: Vec<ParamEntry>,
+    outputs: Vec<OutputEntry>,
+    /// What starts the workflow besides `wfc run` (none yet).
+    triggers: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ParamEntry {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+    secret: bool,
+    /// As written (`***` for a secret's literal default); `null` when required.
+    default: Option<String>,
+    /// `in [a, b]` or `in lo..hi`, as written.
+    constraint: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OutputEntry {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+}
+
+pub fn run(args: ListArgs) -> ExitCode {
+    let roots = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut files = Vec::new();
+    let mut unreadable = false;
+    for root in &roots {
+        if root.is_dir() {
+            collect(root, &mut files);
+        } else if root.exists() {
+            files.push(root.clone());
+        } else if root.as_os_str() == "-" {
+            files.push(root.clone());
+        } else {
+            eprintln!("error: {} does not exist", root.display());
+            unreadable = true;
+        }
+    }
+    let mut listing = Listing {
+        schema: SCHEMA,
+        files: Vec::new(),
+    };
+    for path in &files {
+        match read_input(path) {
+            Ok((name, text)) => listing.files.push(entry(name, text)),
+            Err(msg) => {
+                eprintln!("{msg}");
+                unreadable = true;
+            }
+        }
+    }
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&listing).unwrap_or_default()
+        ),
+        Format::Text => print!("{}", table(&listing)),
+    }
+    if unreadable {
+        ExitCode::from(2)
+    } else if listing.files.iter().any(|f| f.errors > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The `.wf` files below `dir`, sorted, skipping hidden folders, `target`
+/// and `node_modules` (build output and dependencies, not workflows).
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if p.is_dir() {
+            if !(name.starts_with('.') || name == "target" || name == "node_modules") {
+                collect(&p, out);
+            }
+        } else if p.extension().is_some_and(|e| e == "wf") {
+            // `./a.wf` is listed as `a.wf`.
+            out.push(p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p));
+        }
+    }
+}
+
+fn entry(name: String, text: String) -> FileEntry {
+    let analysis = analysis::analyze_lean(name, text);
+    let errors = analysis
+        .diagnostics()
+        .iter()
+        .filter(|d| Diagnostic::is_error(d))
+        .count();
+    let workflows = analysis
+        .module
+        .iter()
+        .flat_map(|m| &m.workflows)
+        .map(|c| workflow(&c.ir))
+        .collect();
+    FileEntry {
+        file: analysis.source.name.clone(),
+        errors,
+        workflows,
+    }
+}
+
+fn workflow(wf: &Workflow) -> WorkflowEntry {
+    WorkflowEntry {
+        name: wf.name.clone(),
+        // The `description` setting, else the first line of its `##` docs.
+        description: wf.description.clone().or_else(|| {
+            let doc = wf.doc.as_deref()?;
+            doc.lines().next().map(str::to_owned)
+        }),
+        params: wf.params.iter().map(|p| param(wf, p)).collect(),
+        outputs: wf
+            .outputs
+            .iter()
+            .map(|o| OutputEntry {
+                name: o.name.clone(),
+                ty: o.ty.to_string(),
+            })
+            .collect(),
+        triggers: Vec::new(),
+    }
+}
+
+fn param(wf: &Workflow, p: &Param) -> ParamEntry {
+    let default = p.default.as_ref().map(|d| {
+        // A secret's default is shown only when it says where the value
+        // comes from (`env("TOKEN")`), never when it is the value.
+        let from_env = matches!(&d.kind, ExprKind::Call(Func::Env, _));
+        if p.secret && !from_env {
+            wfc_plan::render::expr::MASK.to_string()
+        } else {
+            show(wf, d)
+        }
+    });
+    let constraint = p.constraint.as_ref().map(|c| match c {
+        Constraint::OneOf(xs) => {
+            let items: Vec<String> = xs.iter().map(|x| show(wf, x)).collect();
+            format!("in [{}]", items.join(", "))
+        }
+        Constraint::Range(lo, hi) => format!("in {}..{}", show(wf, lo), show(wf, hi)),
+    });
+    ParamEntry {
+        name: p.name.clone(),
+        ty: p.ty.to_string(),
+        secret: p.secret,
+        default,
+        constraint,
+    }
+}
+
+/// One line per workflow (`FILE  NAME  PARAMS  DESCRIPTION`), and a line per
+/// file with errors.
+fn table(l: &Listing) -> String {
+    let mut rows: Vec<[String; 4]> = vec![[
+        "FILE".into(),
+        "WORKFLOW".into(),
+        "PARAMS".into(),
+        "DESCRIPTION".into(),
+    ]];
+    for f in &l.files {
+        for w in &f.workflows {
+            let params: Vec<String> = w
+                .params
+                .iter()
+                .map(|p| {
+                    let secret = if p.secret { "secret " } else { "" };
+                    match &p.default {
+                        Some(d) => format!("{secret}{}: {} = {d}", p.name, p.ty),
+                        None => format!("{secret}{}: {}", p.name, p.ty),
+                    }
+                })
+                .collect();
+            rows.push([
+                f.file.clone(),
+                w.name.clone(),
+                params.join(", "),
+                w.description.clone().unwrap_or_default(),
+            ]);
+        }
+        if f.errors > 0 {
+            let n = wfc_language::words::count(f.errors as u64, "error");
+            rows.push([
+                f.file.clone(),
+                "-".into(),
+                String::new(),
+                format!("{n} (`wfc check {}` shows them)", f.file),
+            ]);
+        }
+    }
+    let widths: Vec<usize> = (0..3)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut o = String::new();
+    for r in &rows {
+        let line = format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        o.push_str(line.trim_end());
+        o.push('\n');
+    }
+    o
+}
