@@ -11,6 +11,7 @@
 //! - `store`: the run store through its library and through `wfc`: crash
 //!   and resume, cancel and approve from another process, history.
 //! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
+//! - `modules`: files of several workflows, workflow outputs, `wfc list`.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -20,6 +21,7 @@
 
 mod cli;
 mod exec;
+mod modules;
 mod run;
 mod secrets;
 mod store;

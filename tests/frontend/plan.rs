@@ -5,7 +5,8 @@
 //! total lies between the lower bound and the serial total).
 //!
 //! A fixture lists its cases in its header: `# case: NAME name=value …`
-//! (no case line: one case named `default` with no params).
+//! (no case line: one case named `default` with no params), and may pick a
+//! workflow of its file with `# workflow: NAME` (else its first).
 //! Update the snapshots with `INSTA_UPDATE=always cargo test --test frontend plan::`.
 //! The golden tests report every failing case, not just the first.
 
@@ -40,7 +41,12 @@ fn plan_text(
 ) -> Result<(Plan, wfc_language::ir::Workflow), Vec<wfc_language::diag::Diagnostic>> {
     let a = analyze(name, text);
     assert!(!a.has_errors(), "{name}: {:#?}", a.diagnostics());
-    let wf = a.module.unwrap().into_first().ir;
+    // `# workflow: NAME` picks a workflow of the file (else its first).
+    let module = a.module.unwrap();
+    let wf = match text.lines().find_map(|l| l.trim().strip_prefix("# workflow:")) {
+        Some(w) => module.into_workflow(w.trim()).expect("the fixture's workflow").ir,
+        None => module.into_first().ir,
+    };
     let mut input = ParamInput::default();
     for p in params {
         input.push_assignment(p).map_err(|d| vec![d])?;
