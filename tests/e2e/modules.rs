@@ -43,14 +43,25 @@ fn the_second_workflow_of_a_file_runs_by_name_and_resumes() {
     assert_eq!(c.lines("order"), ["second-b", "second-c"]);
     assert!(r.stdout.contains("outputs:"), "{r}");
     assert!(r.stdout.contains("greeting = hello world"), "{r}");
-    let st = c.wfc(["status", "last", "--format", "json"]).success().output().json();
+    let st = c
+        .wfc(["status", "last", "--format", "json"])
+        .success()
+        .output()
+        .json();
     assert_eq!(st["workflow"], "second");
     assert_eq!(st["outputs"]["greeting"], "hello world");
     assert_eq!(st["outputs"]["steps"], 2);
     let text = c.wfc(["status", "last"]).success().output();
-    assert!(text.stdout.contains("Run ") && text.stdout.contains("— second (two.wf)"), "{text}");
+    assert!(
+        text.stdout.contains("Run ") && text.stdout.contains("— second (two.wf)"),
+        "{text}"
+    );
     assert!(text.stdout.contains("greeting = hello world"), "{text}");
-    let hist = c.wfc(["history", "--format", "json"]).success().output().json();
+    let hist = c
+        .wfc(["history", "--format", "json"])
+        .success()
+        .output()
+        .json();
     assert_eq!(hist[0]["workflow"], "second");
 
     // Without a name: the file's first workflow.
@@ -62,10 +73,16 @@ fn the_second_workflow_of_a_file_runs_by_name_and_resumes() {
 #[test]
 fn a_failed_run_of_the_second_workflow_has_no_outputs_until_resumed() {
     let c = two();
-    let r = c.wfc(["run", "two.wf", "second", "--plain", "-p", "who=ann"]).output();
+    let r = c
+        .wfc(["run", "two.wf", "second", "--plain", "-p", "who=ann"])
+        .output();
     assert_eq!(r.code, 1, "{r}");
     assert!(!r.stdout.contains("outputs:"), "{r}");
-    let st = c.wfc(["status", "last", "--format", "json"]).success().output().json();
+    let st = c
+        .wfc(["status", "last", "--format", "json"])
+        .success()
+        .output()
+        .json();
     assert_eq!(st["status"], "failed");
     assert!(st.get("outputs").is_none(), "{st}");
     let id = st["id"].as_str().unwrap().to_owned();
@@ -75,7 +92,11 @@ fn a_failed_run_of_the_second_workflow_has_no_outputs_until_resumed() {
     assert!(r.stdout.contains("greeting = hello ann"), "{r}");
     // `b` succeeded before: not run again.
     assert_eq!(c.lines("order"), ["second-b", "second-c"]);
-    let st = c.wfc(["status", &id, "--format", "json"]).success().output().json();
+    let st = c
+        .wfc(["status", &id, "--format", "json"])
+        .success()
+        .output()
+        .json();
     assert_eq!(st["workflow"], "second");
     assert_eq!(st["sessions"], 2);
     assert_eq!(st["outputs"]["greeting"], "hello ann");
@@ -123,7 +144,10 @@ fn outputs_are_reported_and_stored_with_secrets_masked() {
     let report = c.report();
     assert_eq!(report["outputs"]["plain"], "visible");
     assert_eq!(report["outputs"]["header"], "***");
-    assert!(!report["outputs"]["session"].as_str().unwrap().contains(secret));
+    assert!(!report["outputs"]["session"]
+        .as_str()
+        .unwrap()
+        .contains(secret));
     let st = c.wfc(["status", "last"]).success().output();
     assert!(st.stdout.contains("plain   = visible"), "{st}");
     // The secret is nowhere wfc wrote.
@@ -185,7 +209,10 @@ fn list_shows_every_workflow_of_a_tree_and_counts_errors() {
               outputs { url: string = "https://${env}.example.com" }
             }"#,
         )
-        .file("deploy/broken.wf", "workflow broken {\n  step a: shell { run 1 }\n}\n")
+        .file(
+            "deploy/broken.wf",
+            "workflow broken {\n  step a: shell { run 1 }\n}\n",
+        )
         .file("target/skipped.wf", TWO)
         .file("node_modules/skipped.wf", TWO)
         .file(".hidden/skipped.wf", TWO)

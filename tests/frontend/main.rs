@@ -11,6 +11,7 @@ mod check_fixtures;
 mod fmt;
 mod ide;
 mod ide_lets;
+mod ide_modules;
 mod ide_protocol;
 mod ide_status;
 mod parse;

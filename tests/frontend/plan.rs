@@ -43,8 +43,16 @@ fn plan_text(
     assert!(!a.has_errors(), "{name}: {:#?}", a.diagnostics());
     // `# workflow: NAME` picks a workflow of the file (else its first).
     let module = a.module.unwrap();
-    let wf = match text.lines().find_map(|l| l.trim().strip_prefix("# workflow:")) {
-        Some(w) => module.into_workflow(w.trim()).expect("the fixture's workflow").ir,
+    let wf = match text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("# workflow:"))
+    {
+        Some(w) => {
+            module
+                .into_workflow(w.trim())
+                .expect("the fixture's workflow")
+                .ir
+        }
         None => module.into_first().ir,
     };
     let mut input = ParamInput::default();

@@ -149,6 +149,12 @@ fn item_keywords(in_workflow: bool) -> Vec<CompletionItem> {
                 "finally {\n\t$0\n}",
                 "Steps that run at the end, whatever happened.",
             ),
+            snippet(
+                "outputs",
+                K::Keyword,
+                "outputs {\n\t${1:name}: ${2:string} = $0\n}",
+                "What a run of the workflow yields: `NAME: TYPE = EXPR`, printed at the end, in the report and the store.",
+            ),
         ]);
         for s in kinds::SETTINGS {
             let mut n = 1;
