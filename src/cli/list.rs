@@ -79,9 +79,7 @@ pub fn run(args: ListArgs) -> ExitCode {
     for root in &roots {
         if root.is_dir() {
             collect(root, &mut files);
-        } else if root.exists() {
-            files.push(root.clone());
-        } else if root.as_os_str() == "-" {
+        } else if root.exists() || root.as_os_str() == "-" {
             files.push(root.clone());
         } else {
             eprintln!("error: {} does not exist", root.display());
