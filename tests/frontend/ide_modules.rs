@@ -70,6 +70,15 @@ fn hover_and_definition_stay_in_the_workflow_under_the_cursor() {
     let use_in_build = at("depends on compile", 0, "depends on ".len());
     let def = d.definition(use_in_build).expect("a definition");
     assert_eq!(def.start, at("step compile", 0, "step ".len()));
+    // The workflow's own output and its name.
+    let out = d.hover(at("shipped", 0, 1)).expect("a hover").markdown;
+    assert!(out.contains("shipped: string"), "{out}");
+    assert!(out.contains("workflow `ship`"), "{out}");
+    let name = d
+        .hover(at("workflow ship", 0, "workflow ".len()))
+        .expect("a hover")
+        .markdown;
+    assert!(name.contains("Ships."), "{name}");
     // An output read in ship's `outputs { … }`.
     let read = at("compile.outputs.v", 0, 1);
     assert_eq!(

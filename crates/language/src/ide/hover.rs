@@ -19,6 +19,9 @@ pub fn hover(doc: &Doc, offset: usize) -> Option<Hover> {
             let markdown = symbol_markdown(doc, w, &sym)?;
             return Some(Hover { markdown, span: at });
         }
+        if let Some(h) = workflow_hover(w, offset) {
+            return Some(h);
+        }
         if let Some(s) = w.steps.iter().find(|s| s.kind_span.contains(offset)) {
             let k = kinds::kind_info(s.kind)?;
             return Some(Hover {
@@ -28,6 +31,29 @@ pub fn hover(doc: &Doc, offset: usize) -> Option<Hover> {
         }
     }
     lexical(doc, offset)
+}
+
+/// The workflow's name (its description and docs) or one of its own outputs.
+fn workflow_hover(w: &Workflow, offset: usize) -> Option<Hover> {
+    if w.name_span.contains(offset) {
+        let mut md = format!("```wf\nworkflow {}\n```", w.name);
+        for text in w.description.iter().chain(&w.doc) {
+            let _ = write!(md, "\n\n{text}");
+        }
+        let _ = write!(md, "\n\n`wfc run FILE {}` runs it.", w.name);
+        return Some(Hover {
+            markdown: md,
+            span: span(w.name_span),
+        });
+    }
+    let o = w.outputs.iter().find(|o| o.name_span.contains(offset))?;
+    Some(Hover {
+        markdown: format!(
+            "```wf\n{}: {}\n```\n\nAn output of workflow `{}`: evaluated when its steps have succeeded; `wfc run` prints it, the report and `wfc status` keep it.",
+            o.name, o.ty, w.name
+        ),
+        span: span(o.name_span),
+    })
 }
 
 /// Fields, kinds and functions, found from the tokens (works on broken text).
