@@ -125,3 +125,18 @@ fn completion_offers_only_the_names_of_the_workflow_under_the_cursor() {
     assert!(!labels.contains(&"target".to_string()), "{labels:?}");
     assert!(!labels.contains(&"test".to_string()), "{labels:?}");
 }
+
+#[test]
+fn completion_in_a_workflow_output_offers_values() {
+    let src = SRC.replace("shipped: string = compile.outputs.v", "shipped: string = ");
+    let d = Doc::analyze("t.wf", &src);
+    let cursor = src.find("shipped: string = ").unwrap() + "shipped: string = ".len();
+    let labels: Vec<String> = d.completion(cursor).into_iter().map(|c| c.label).collect();
+    assert!(labels.contains(&"version".to_string()), "{labels:?}");
+    assert!(labels.contains(&"compile".to_string()), "{labels:?}");
+    let src = SRC.replace("compile.outputs.v }", "compile. }");
+    let d = Doc::analyze("t.wf", &src);
+    let cursor = src.find("compile. }").unwrap() + "compile.".len();
+    let labels: Vec<String> = d.completion(cursor).into_iter().map(|c| c.label).collect();
+    assert!(labels.contains(&"outputs".to_string()), "{labels:?}");
+}

@@ -240,6 +240,8 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
             }
         }
         FrameKind::Outputs => match w {
+            // A workflow's `NAME: TYPE = EXPR`: after `=`, a value.
+            _ if w.contains(&"=") => Context::Expr,
             [.., _, ":"] => Context::Type,
             _ => Context::Nothing,
         },
