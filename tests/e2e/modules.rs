@@ -231,3 +231,28 @@ fn list_shows_every_workflow_of_a_tree_and_counts_errors() {
     let r = c.wfc(["list", "ci.wf", "deploy/prod.wf"]).output();
     assert_eq!(r.code, 0, "{r}");
 }
+
+#[test]
+fn errors_stop_only_the_workflow_that_has_them() {
+    let c = case().file(
+        "two.wf",
+        r#"workflow broken {
+          step a: shell { run "echo ${nope}" }
+        }
+
+        workflow fine {
+          step b: shell { run "echo fine >> ran" }
+        }"#,
+    );
+    let r = c
+        .wfc(["run", "two.wf", "fine", "--plain", "--no-store"])
+        .output();
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("ran"), ["fine"]);
+    let r = c.wfc(["run", "two.wf", "--plain", "--no-store"]).output();
+    assert_eq!(r.code, 3, "{r}");
+    assert!(r.stderr.contains("E0140"), "{r}");
+    // `check` reports the file as a whole.
+    let r = c.wfc(["check", "two.wf"]).output();
+    assert_eq!(r.code, 1, "{r}");
+}
