@@ -261,3 +261,23 @@ fn on_a_terminal_it_asks_for_template_params_and_file() {
         .stdout_has("approve")
         .output();
 }
+
+#[test]
+fn escape_on_a_terminal_cancels_and_writes_nothing() {
+    use expectrl::process::unix::WaitStatus;
+    use expectrl::{Eof, Expect, Session};
+    let t = case();
+    let mut cmd = std::process::Command::new(WFC);
+    cmd.arg("new").current_dir(t.dir()).env("NO_COLOR", "1");
+    let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
+    s.set_expect_timeout(Some(Duration::from_secs(20)));
+    s.expect("Template:").expect("the template list");
+    s.send(ENTER).expect("a key");
+    s.expect("env (string):").expect("the first param");
+    s.send("\u{1b}").expect("escape");
+    s.expect("cancelled; nothing written").expect("the message");
+    s.expect(Eof).expect("the end");
+    let status = s.get_process().wait().expect("the exit status");
+    assert!(matches!(status, WaitStatus::Exited(_, 130)), "{status:?}");
+    assert_eq!(std::fs::read_dir(t.dir()).unwrap().count(), 0);
+}
