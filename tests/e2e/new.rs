@@ -171,6 +171,10 @@ fn an_unknown_template_suggests_a_near_name_and_lists_them() {
         .stderr_has("maintenance-window  Drain, patch")
         .output();
     assert!(!t.path("x.wf").exists());
+    t.wfc(["new", "ci.wf"])
+        .status(2)
+        .stderr_has("the template comes first: `wfc new TEMPLATE ci.wf`")
+        .output();
 }
 
 #[test]

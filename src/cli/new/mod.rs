@@ -92,6 +92,10 @@ fn unknown(name: &str) -> String {
     let names = TEMPLATES.iter().map(|t| t.name);
     let hint = match wfc_language::diag::did_you_mean(name, names) {
         Some(near) => format!("; did you mean `{near}`?"),
+        // `wfc new ci.wf`: a file where the template goes.
+        None if name.ends_with(".wf") => {
+            format!("; the template comes first: `wfc new TEMPLATE {name}`")
+        }
         None => String::new(),
     };
     format!(
