@@ -10,6 +10,8 @@
 //!   quoting and masking.
 //! - `store`: the run store through its library and through `wfc`: crash
 //!   and resume, cancel and approve from another process, history.
+//! - `new`: `wfc new` — every template made and run, the prompts on a
+//!   pseudo-terminal.
 //! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -20,6 +22,7 @@
 
 mod cli;
 mod exec;
+mod new;
 mod run;
 mod secrets;
 mod store;
