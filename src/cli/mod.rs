@@ -14,6 +14,7 @@ mod history;
 mod list;
 mod logs;
 mod lsp;
+mod new;
 mod pick;
 mod pipe;
 mod plan;
@@ -34,7 +35,7 @@ use std::process::ExitCode;
     version,
     about = "A typed workflow language: check, plan, run and format .wf files",
     long_about = None,
-    after_help = "Examples:\n  wfc check deploy.wf\n  wfc plan deploy.wf --param env=prod\n  wfc run deploy.wf --param env=prod\n  wfc history\n  wfc resume last\n  wfc fmt --check examples/\n  wfc completions bash > /etc/bash_completion.d/wfc"
+    after_help = "Examples:\n  wfc new deploy-api\n  wfc check deploy.wf\n  wfc plan deploy.wf --param env=prod\n  wfc run deploy.wf --param env=prod\n  wfc history\n  wfc resume last\n  wfc fmt --check examples/\n  wfc completions bash > /etc/bash_completion.d/wfc"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -43,6 +44,11 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a workflow from a built-in template (on a terminal, wfc asks).
+    #[command(
+        after_help = "Examples:\n  wfc new --list\n  wfc new deploy-api             # writes deploy-api.wf\n  wfc new test-suite ci/tests.wf\n  wfc new                        # on a terminal: pick a template, answer its params\n\nExit status: 0 written, 1 the file exists (pass --force), 2 unknown template or no template named off a terminal, 130 cancelled."
+    )]
+    New(new::NewArgs),
     /// Parse and type-check workflows; report every problem.
     #[command(
         after_help = "Examples:\n  wfc check deploy.wf\n  wfc check --format json examples/*.wf\n  wfc check --deny warnings ci.wf\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
@@ -158,6 +164,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::New(args) => new::run(args),
         Command::Plan(args) => plan::run(args),
         Command::List(args) => list::run(args),
         Command::Run(args) => run::run(args),

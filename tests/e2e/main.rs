@@ -10,6 +10,8 @@
 //!   quoting and masking.
 //! - `store`: the run store through its library and through `wfc`: crash
 //!   and resume, cancel and approve from another process, history.
+//! - `new`: `wfc new` — every template made and run, the prompts on a
+//!   pseudo-terminal.
 //! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
 //! - `modules`: files of several workflows, workflow outputs, `wfc list`.
 //!
@@ -22,6 +24,7 @@
 mod cli;
 mod exec;
 mod modules;
+mod new;
 mod run;
 mod secrets;
 mod store;

@@ -14,7 +14,11 @@
 //! environment holds `WFC_REAPER_TAG=<this session's tag>` — every step
 //! process and everything they started, including processes that left the
 //! step's process group (`setsid`, daemons), unless they cleared their
-//! environment. When the run ends normally wfc writes `done` and the reaper
+//! environment — together with the process group each of them leads. The
+//! group kill matters for a step started just before wfc died: its group is
+//! recorded only after the spawn returns, and in that window a child that
+//! cleared its environment would otherwise escape (a pid that is alive is
+//! never reused as another group's id, so the group is that process's own). When the run ends normally wfc writes `done` and the reaper
 //! exits without looking.
 //!
 //! The tag names one reaper (one run manager in one wfc process), never a
@@ -56,7 +60,9 @@ while [ $round -lt 5 ]; do
   for e in /proc/[0-9]*/environ; do
     grep -qxzF "WFC_REAPER_TAG=$1" "$e" 2>/dev/null || continue
     p=${e#/proc/}
-    kill -KILL "${p%/environ}" 2>/dev/null && found=1
+    p=${p%/environ}
+    kill -KILL -"$p" 2>/dev/null
+    kill -KILL "$p" 2>/dev/null && found=1
   done
   [ -n "$found" ] || exit 0
   round=$((round + 1))
@@ -182,5 +188,67 @@ mod tests {
         new.finish();
         other.kill().unwrap();
         other.wait().unwrap();
+    }
+
+    /// wfc dies after a step's spawn but before its group is recorded: a
+    /// child that cleared its environment (so the sweep cannot find it) but
+    /// stayed in the step's group dies with the step's tagged leader.
+    #[test]
+    fn the_sweep_takes_the_group_of_a_step_not_yet_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("stray.pid");
+        let mut reaper = Reaper::start().unwrap();
+        let mut step = Command::new("/bin/sh")
+            .arg("-c")
+            .arg("env -u WFC_REAPER_TAG sh -c 'echo $$ > \"$0\"; exec sleep 30' \"$0\" & wait")
+            .arg(&pid_file)
+            .env(TAG, reaper.tag())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let stray = loop {
+            if let Some(pid) = std::fs::read_to_string(&pid_file)
+                .ok()
+                .filter(|s| s.ends_with('\n'))
+                .and_then(|s| s.trim().parse::<i32>().ok())
+            {
+                break pid;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the step never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        // wfc "dies" with nothing in the groups file.
+        let mut child = reaper.child.take().unwrap();
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success());
+        step.wait().unwrap();
+        let alive = |pid: i32| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                !s.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while alive(stray) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let survived = alive(stray);
+        if survived {
+            let _ = Command::new("kill")
+                .arg("-9")
+                .arg(stray.to_string())
+                .status();
+        }
+        assert!(
+            !survived,
+            "the untagged child in the step's group outlived wfc"
+        );
     }
 }
