@@ -207,8 +207,21 @@ fn param(wf: &Workflow, p: &Param) -> ParamEntry {
     }
 }
 
-/// One line per workflow (`FILE  NAME  PARAMS  DESCRIPTION`), and a line per
-/// file with errors.
+/// The widest the table's PARAMS column gets.
+const PARAMS_WIDTH: usize = 40;
+
+/// `text` cut to `max` characters, ending in `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+/// One line per workflow (`FILE  NAME  PARAMS  DESCRIPTION`; `*` marks a
+/// required param), and a line per file with errors.
 fn table(l: &Listing) -> String {
     let mut rows: Vec<[String; 4]> = vec![[
         "FILE".into(),
@@ -218,21 +231,20 @@ fn table(l: &Listing) -> String {
     ]];
     for f in &l.files {
         for w in &f.workflows {
+            // Names only (a required one marked `*`): types, defaults and
+            // constraints are in `--format json`.
             let params: Vec<String> = w
                 .params
                 .iter()
-                .map(|p| {
-                    let secret = if p.secret { "secret " } else { "" };
-                    match &p.default {
-                        Some(d) => format!("{secret}{}: {} = {d}", p.name, p.ty),
-                        None => format!("{secret}{}: {}", p.name, p.ty),
-                    }
+                .map(|p| match &p.default {
+                    Some(_) => p.name.clone(),
+                    None => format!("{}*", p.name),
                 })
                 .collect();
             rows.push([
                 f.file.clone(),
                 w.name.clone(),
-                params.join(", "),
+                shorten(&params.join(", "), PARAMS_WIDTH),
                 w.description.clone().unwrap_or_default(),
             ]);
         }

@@ -226,6 +226,7 @@ fn list_shows_every_workflow_of_a_tree_and_counts_errors() {
     assert!(t.stdout.contains("deploy/broken.wf"), "{t}");
     assert!(t.stdout.contains("1 error"), "{t}");
     assert!(t.stdout.contains("Ship a release"), "{t}");
+    assert!(t.stdout.contains("env, replicas*, token, key"), "{t}");
     assert!(!t.stdout.contains("skipped"), "{t}");
     // Files named directly; all good: exit 0.
     let r = c.wfc(["list", "ci.wf", "deploy/prod.wf"]).output();
