@@ -1,7 +1,8 @@
 //! Protocol tests of the server over an in-memory stream, on real `.wf`
 //! text: capabilities, position conversion (UTF-16), the conversion of every
 //! answer to protocol values, debounced and versioned diagnostics, analyses
-//! that do not block the message loop, closing a document.
+//! that do not block the message loop, closing a document, a file of two
+//! workflows.
 //!
 //! What each feature answers is tested in `tests/ide.rs` (the language
 //! crate's `ide`, with cursor markers); here, that the server asks for it at
@@ -398,5 +399,25 @@ async fn closing_a_document_clears_its_diagnostics() {
     .await;
     let d = c.diagnostics(URI, None, WAIT).await.unwrap();
     assert_eq!(d, json!([]));
+    c.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_file_of_two_workflows_has_two_outlines_and_diagnostics_for_both() {
+    let text = "workflow build {\n  step a: shell { run \"make\"  depends on b }\n}\n\nworkflow ship {\n  step a: shell { run \"ship\" }\n  outputs { url: string = a.stdot }\n}\n";
+    let mut c = in_memory(Options::default());
+    c.initialize().await;
+    c.open(URI, text).await;
+    let diags = c.diagnostics(URI, Some(1), WAIT).await.unwrap();
+    // An unknown dependency in the first, an unknown output in the second.
+    assert_eq!(codes(&diags), ["E0130", "E0142"], "{diags}");
+    assert_eq!(diags[1]["range"]["start"]["line"], json!(6));
+    let r = c
+        .request("textDocument/documentSymbol", doc())
+        .await
+        .unwrap();
+    let names: Vec<&Value> = r.as_array().unwrap().iter().map(|s| &s["name"]).collect();
+    assert_eq!(names, [&json!("build"), &json!("ship")], "{r}");
+    assert_eq!(r[1]["children"][1]["name"], json!("url"), "{r}");
     c.shutdown().await;
 }
