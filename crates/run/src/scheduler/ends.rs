@@ -1,0 +1,164 @@
+//! How a started step's end is handled: recorded, then its dependents told
+//! (started, skipped, or failed with it), and a required failure stopping
+//! the graph.
+
+use super::*;
+
+impl Runner<'_> {
+    /// A started step is over: record it, then tell its dependents.
+    pub(super) fn finish(&mut self, g: &mut GraphRun, v: InstanceId) -> bool {
+        g.running = g.running.saturating_sub(1);
+        let cancelled = g.steps[v].cancel.take().is_some_and(|t| t.is_cancelled());
+        let (mut last, recorded) = match g.steps[v].last.take().map(|l| *l) {
+            Some(Last {
+                result,
+                recorded,
+                secrets,
+            }) => (Some(result), Some((secrets, recorded))),
+            None => (None, None),
+        };
+        let mut status = last
+            .as_ref()
+            .map_or(StepStatus::Cancelled, |r| step_status(r.status));
+        let mut error = last.as_ref().and_then(|r| r.error.clone());
+        if cancelled && status.is_failure() {
+            // Cancelled in its retry backoff: it did not fail for good.
+            status = StepStatus::Cancelled;
+            let n = g.steps[v].attempts;
+            error = Some(format!(
+                "cancelled before a retry (attempt {n}: {})",
+                error.unwrap_or_else(|| "failed".into())
+            ));
+        }
+        if status == StepStatus::Cancelled && g.steps[v].approval && !g.cancelled {
+            if let Some((failed, _)) = &g.failure {
+                error = Some(format!(
+                    "cancelled: the run failed while it waited for approval (`{failed}` failed)"
+                ));
+            }
+        }
+        let any = g.topo.any_of[v];
+        if status == StepStatus::Cancelled {
+            if let Some(a) = any {
+                if g.topo.any[a].decided == Some(Resolution::Succeeded) {
+                    error = Some(format!(
+                        "cancelled: another member of `{}` succeeded first",
+                        g.topo.any[a].name
+                    ));
+                }
+            }
+        }
+        let outputs = last.as_mut().and_then(|r| r.outputs.take());
+        let recorded = match recorded {
+            Some((secrets, json)) if secrets == self.secrets.count() => json,
+            _ => crate::report::masked_json(outputs.as_ref(), &self.secrets.masker()),
+        };
+        if g.keep[v] {
+            g.outputs[v] = outputs;
+        }
+        let freed = g.topo.end(v, status);
+        g.completion.push(v);
+        let step = &g.graph.steps[v];
+        let masker = self.secrets.masker();
+        error = error.map(|e| masker.mask(&e));
+        let (started_at, duration) = match g.steps[v].started {
+            Some((t, i)) => (Some(t), i.elapsed()),
+            None => (None, Duration::ZERO),
+        };
+        if status == StepStatus::Cancelled && g.steps[v].attempts == 0 {
+            status = StepStatus::NotRun;
+        }
+        let key = self.key(g, v);
+        self.recorder.step_ended(
+            &key,
+            &StepEnd {
+                status,
+                attempts: g.steps[v].attempts,
+                started_at,
+                duration,
+                exit_code: last.as_ref().and_then(|r| r.exit_code),
+                error: error.clone(),
+                outputs: recorded,
+                optional: step.optional,
+            },
+        );
+        let failure = status.is_failure();
+        if failure {
+            let e = error.clone().unwrap_or_default();
+            g.failures.push((step.name.clone(), e));
+        }
+        if let Some(a) = any {
+            if failure {
+                // Its iteration failed: no new one of its loops in the block.
+                g.topo.break_loops_in(&g.graph, v, a);
+            }
+            if let Some((node, how)) = g.topo.member_ended(v, status) {
+                self.group_decided(g, a, node, how, v, error.as_deref());
+            } else if status != StepStatus::Succeeded {
+                // The block still races; what in it needed `v` cannot run.
+                self.resolve(g, v, Resolution::of(status));
+            }
+            return freed;
+        }
+        if failure && !step.optional {
+            self.required_failed(g, v, error.unwrap_or_default());
+        }
+        // An optional step's failure does not fail the run, but what
+        // depends on it does not run either.
+        self.resolve(g, v, Resolution::of(status));
+        freed
+    }
+
+    /// A step that succeeded in an earlier session (`wfc resume`): done,
+    /// with its outputs, before anything starts; nothing is recorded again.
+    pub(super) fn restored_step(&mut self, g: &mut GraphRun, v: InstanceId, outputs: Value) {
+        if g.topo.state[v] != State::Pending {
+            return;
+        }
+        g.topo.start(v);
+        let key = self.key(g, v);
+        self.recorder.step_restored(&key);
+        g.outputs[v] = Some(outputs);
+        g.completion.push(v);
+        g.topo.end(v, StepStatus::Succeeded);
+        match g.topo.any_of[v] {
+            Some(a) => {
+                if let Some((node, how)) = g.topo.member_ended(v, StepStatus::Succeeded) {
+                    self.group_decided(g, a, node, how, v, None);
+                }
+            }
+            None => self.resolve(g, v, Resolution::Succeeded),
+        }
+    }
+
+    pub(super) fn required_failed(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
+        g.topo.break_loops(v);
+        if let Mode::Main { keep_going } = g.mode {
+            if g.failure.is_none() {
+                g.failure = Some((g.graph.steps[v].name.clone(), error));
+            }
+            if !keep_going {
+                g.stopping = true;
+                // The outcome is decided: no approval can change it now.
+                for s in g.steps.iter().filter(|s| s.approval) {
+                    if let Some(t) = &s.cancel {
+                        t.cancel();
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn resolve(&mut self, g: &mut GraphRun, node: usize, how: Resolution) {
+        let ended = g.topo.resolve(node, how);
+        self.report_not_run(g, ended);
+        // Blocks whose last open member could not run, after a failed one.
+        for a in std::mem::take(&mut g.topo.failed_blocks) {
+            let name = &g.topo.any[a].name;
+            let msg = format!("every member of `{name}` failed or could not run");
+            if let Some(&m) = g.topo.any[a].members.first() {
+                self.required_failed(g, m, msg);
+            }
+        }
+    }
+}
