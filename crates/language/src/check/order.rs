@@ -6,9 +6,8 @@
 //! (`graph.rs` walks the edges they make); here are collection, name
 //! resolution, typing of `status` and the checks of their own.
 
-use super::scope::header;
+use super::scope::{header, EdgeWord};
 use super::{BlockSrc, Checker, Ctx, Named};
-use crate::diag;
 use crate::diag::check::{self as dc, SelfDep, StatusAsCode};
 use crate::diag::Diagnostic;
 use crate::ir::{BlockId, BlockKind, Dep, DepTarget, Expr, ExprKind, Node, Role, StepId, Symbol};
@@ -48,43 +47,8 @@ impl<'a> Checker<'a> {
     /// `after a, b` of step `id`, resolved into [`crate::ir::Step::after`].
     pub(super) fn resolve_after(&mut self, id: StepId, names: &'a ast::IdentList) {
         let location = self.wf.steps[id].parent;
-        let my_region = self.region_of(location);
-        for n in names.iter() {
-            let Some(&(target, _)) = self.names.get(n.name) else {
-                let names = self.step_names();
-                let s = diag::did_you_mean(n.name, names.iter().copied()).map(str::to_string);
-                self.report(dc::unknown_after(n.span, n.name, s.as_deref()));
-                continue;
-            };
-            let (sym, dep, target_loc) = match target {
-                Named::Step(s) => (Symbol::Step(s), DepTarget::Step(s), self.wf.steps[s].parent),
-                Named::Block(b) => (
-                    Symbol::Block(b),
-                    DepTarget::Block(b),
-                    self.wf.blocks[b].parent,
-                ),
-            };
-            self.reference(n.span, sym);
-            let me = self.wf.steps[id].name.clone();
-            if target == Named::Step(id) {
-                self.report(dc::after_self(n.span, &me, None));
-                continue;
-            }
-            if let Named::Block(b) = target {
-                if self.wf.block_chain(location).contains(&b) {
-                    let block = self.block_name(b);
-                    self.report(dc::after_self(n.span, &me, Some(&block)));
-                    continue;
-                }
-            }
-            let target_region = self.region_of(target_loc);
-            if target_region != my_region {
-                let region = self.region_name(target_region);
-                self.report(dc::after_cross_region(n.span, n.name, &region));
-                continue;
-            }
-            self.wf.steps[id].after.push(Dep::new(dep, n.span));
-        }
+        let deps = self.resolve_edges(names, Named::Step(id), location, EdgeWord::After);
+        self.wf.steps[id].after.extend(deps);
     }
 
     /// `x.status`: how `x` ended, a `string` (a list of them for a loop's

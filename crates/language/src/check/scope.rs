@@ -392,13 +392,29 @@ impl<'a> Checker<'a> {
         me: Named,
         location: Option<BlockId>,
     ) -> Vec<Dep> {
+        self.resolve_edges(names, me, location, EdgeWord::DependsOn)
+    }
+
+    /// Resolves the names of a `depends on` or an `after` list: each must
+    /// name a step or block of the same region that neither is `me` nor
+    /// encloses it; the word picks the diagnostics.
+    pub(super) fn resolve_edges(
+        &mut self,
+        names: &'a ast::IdentList,
+        me: Named,
+        location: Option<BlockId>,
+        word: EdgeWord,
+    ) -> Vec<Dep> {
         let mut deps = Vec::with_capacity(names.len());
         let my_region = self.region_of(location);
         for n in names.iter() {
             let Some(&(target, _)) = self.names.get(n.name) else {
                 let names = self.step_names();
                 let s = diag::did_you_mean(n.name, names.iter().copied()).map(str::to_string);
-                self.report(dc::unknown_dependency(n.span, n.name, s.as_deref()));
+                self.report(match word {
+                    EdgeWord::DependsOn => dc::unknown_dependency(n.span, n.name, s.as_deref()),
+                    EdgeWord::After => dc::unknown_after(n.span, n.name, s.as_deref()),
+                });
                 continue;
             };
             let (sym, dep_target, target_loc) = match target {
@@ -413,31 +429,45 @@ impl<'a> Checker<'a> {
             // (Named only for a diagnostic: 100,000 dependencies need none.)
             if target == me {
                 let me_name = self.node_name(me);
-                self.report(dc::self_dependency(n.span, &me_name, SelfDep::Explicit));
+                self.report(match word {
+                    EdgeWord::DependsOn => dc::self_dependency(n.span, &me_name, SelfDep::Explicit),
+                    EdgeWord::After => dc::after_self(n.span, &me_name, None),
+                });
                 continue;
             }
             if let Named::Block(b) = target {
                 if self.wf.block_chain(location).contains(&b) {
                     let me_name = self.node_name(me);
                     let bn = self.block_name(b);
-                    self.report(dc::self_dependency(
-                        n.span,
-                        &me_name,
-                        SelfDep::Enclosing(&bn),
-                    ));
+                    self.report(match word {
+                        EdgeWord::DependsOn => {
+                            dc::self_dependency(n.span, &me_name, SelfDep::Enclosing(&bn))
+                        }
+                        EdgeWord::After => dc::after_self(n.span, &me_name, Some(&bn)),
+                    });
                     continue;
                 }
             }
             let target_region = self.region_of(target_loc);
             if target_region != my_region {
                 let region = self.region_name(target_region);
-                self.report(dc::cross_region(n.span, n.name, &region, false));
+                self.report(match word {
+                    EdgeWord::DependsOn => dc::cross_region(n.span, n.name, &region, false),
+                    EdgeWord::After => dc::after_cross_region(n.span, n.name, &region),
+                });
                 continue;
             }
             deps.push(Dep::new(dep_target, n.span));
         }
         deps
     }
+}
+
+/// Which list a name stands in, for its diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum EdgeWord {
+    DependsOn,
+    After,
 }
 
 /// The span of a block's leading keyword(s), for labels.
