@@ -481,27 +481,47 @@ pub struct CycleEdge {
 
 /// E0132: a dependency cycle; labels every edge.
 pub fn dependency_cycle(edges: &[CycleEdge]) -> Diagnostic {
-    let mut names: Vec<&str> = edges.iter().map(|e| e.from.as_str()).collect();
-    names.push(&edges[0].from);
-    let path = names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(" → ");
-    let mut d = Diagnostic::error("E0132", format!("dependency cycle: {path}"));
-    for (i, e) in edges.iter().enumerate() {
+    let labelled = edges.iter().map(|e| {
         let label = if e.implied {
             format!("`{}` reads an output of `{}`", e.from, e.to)
         } else {
             format!("`{}` depends on `{}`", e.from, e.to)
         };
+        (e.from.as_str(), e.span, label)
+    });
+    labelled_cycle(
+        "E0132",
+        "dependency cycle",
+        labelled,
+        "steps in a cycle can never start; remove one of these dependencies",
+    )
+}
+
+/// A cycle `a → b → … → a` from its edges (`from`, where, label): the
+/// first edge is the primary label, the others secondary.
+pub(crate) fn labelled_cycle<'e>(
+    code: &'static str,
+    what: &str,
+    edges: impl Iterator<Item = (&'e str, Span, String)>,
+    help: &str,
+) -> Diagnostic {
+    let edges: Vec<_> = edges.collect();
+    let mut names: Vec<&str> = edges.iter().map(|e| e.0).collect();
+    names.push(edges[0].0);
+    let path = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(" → ");
+    let mut d = Diagnostic::error(code, format!("{what}: {path}"));
+    for (i, (_, span, label)) in edges.into_iter().enumerate() {
         d = if i == 0 {
-            d.primary(e.span, label)
+            d.primary(span, label)
         } else {
-            d.secondary(e.span, label)
+            d.secondary(span, label)
         };
     }
-    d.help("steps in a cycle can never start; remove one of these dependencies")
+    d.help(help)
 }
 
 /// E0133: two members of one `parallel` block depend on each other.

@@ -60,15 +60,7 @@ pub struct OrderEdge {
 
 /// E0172: a cycle through `after` or `sequence` edges; labels every edge.
 pub fn ordering_cycle(edges: &[OrderEdge]) -> Diagnostic {
-    let mut names: Vec<&str> = edges.iter().map(|e| e.from.as_str()).collect();
-    names.push(&edges[0].from);
-    let path = names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(" → ");
-    let mut d = Diagnostic::error("E0172", format!("ordering cycle: {path}"));
-    for (i, e) in edges.iter().enumerate() {
+    let labelled = edges.iter().map(|e| {
         let (from, to) = (&e.from, &e.to);
         let label = match e.how {
             OrderHow::DependsOn => format!("`{from}` depends on `{to}`"),
@@ -76,13 +68,14 @@ pub fn ordering_cycle(edges: &[OrderEdge]) -> Diagnostic {
             OrderHow::After => format!("`{from}` runs after `{to}`"),
             OrderHow::Sequence => format!("`{from}` follows `{to}` in their sequence"),
         };
-        d = if i == 0 {
-            d.primary(e.span, label)
-        } else {
-            d.secondary(e.span, label)
-        };
-    }
-    d.help("steps in a cycle can never start; remove one of these edges, or reorder the sequence")
+        (from.as_str(), e.span, label)
+    });
+    super::labelled_cycle(
+        "E0172",
+        "ordering cycle",
+        labelled,
+        "steps in a cycle can never start; remove one of these edges, or reorder the sequence",
+    )
 }
 
 /// E0173: a member of a `sequence` waits for a member written after it.
