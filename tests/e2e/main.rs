@@ -34,6 +34,22 @@ use wfc_testkit::Case;
 /// The `wfc` binary this test binary was built with.
 const WFC: &str = env!("CARGO_BIN_EXE_wfc");
 
+/// Serves `app` on a free loopback port from a thread and runtime of its
+/// own (the tests are synchronous); returns its base URL.
+fn serve(app: axum::Router) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(format!("http://{}", l.local_addr().unwrap()))
+                .unwrap();
+            axum::serve(l, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
 /// A fresh temporary directory to run [`WFC`] in.
 fn case() -> Case {
     Case::new(WFC)

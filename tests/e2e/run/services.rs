@@ -45,22 +45,11 @@ async fn handle(
     }
 }
 
-/// Starts the server on a thread of its own; returns its base URL.
+/// Starts the server; returns its base URL and what it saw.
 fn server() -> (String, Seen) {
     let seen = Seen::default();
-    let state = seen.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let app = Router::new().fallback(any(handle)).with_state(state);
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}", l.local_addr().unwrap()))
-                .unwrap();
-            axum::serve(l, app).await.unwrap();
-        });
-    });
-    (rx.recv().unwrap(), seen)
+    let app = Router::new().fallback(any(handle)).with_state(seen.clone());
+    (crate::serve(app), seen)
 }
 
 #[test]

@@ -15,32 +15,21 @@ use std::time::{Duration, Instant};
 /// first N - 1 requests and `{"state":"ready"}` from the Nth on (one count
 /// per server); `/never` always answers `starting`.
 fn server() -> (String, Arc<AtomicU32>) {
+    async fn ready_after(State(h): State<Arc<AtomicU32>>, Path(n): Path<u32>) -> String {
+        let seen = h.fetch_add(1, Ordering::SeqCst) + 1;
+        let state = if seen >= n { "ready" } else { "starting" };
+        format!(r#"{{"state":"{state}","seen":{seen}}}"#)
+    }
+    async fn never(State(h): State<Arc<AtomicU32>>) -> String {
+        h.fetch_add(1, Ordering::SeqCst);
+        r#"{"state":"starting"}"#.into()
+    }
     let hits = Arc::new(AtomicU32::new(0));
-    let state = hits.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            async fn ready_after(State(h): State<Arc<AtomicU32>>, Path(n): Path<u32>) -> String {
-                let seen = h.fetch_add(1, Ordering::SeqCst) + 1;
-                let state = if seen >= n { "ready" } else { "starting" };
-                format!(r#"{{"state":"{state}","seen":{seen}}}"#)
-            }
-            async fn never(State(h): State<Arc<AtomicU32>>) -> String {
-                h.fetch_add(1, Ordering::SeqCst);
-                r#"{"state":"starting"}"#.into()
-            }
-            let app = Router::new()
-                .route("/ready-after/{n}", get(ready_after))
-                .route("/never", get(never))
-                .with_state(state);
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}", l.local_addr().unwrap()))
-                .unwrap();
-            axum::serve(l, app).await.unwrap();
-        });
-    });
-    (rx.recv().unwrap(), hits)
+    let app = Router::new()
+        .route("/ready-after/{n}", get(ready_after))
+        .route("/never", get(never))
+        .with_state(hits.clone());
+    (crate::serve(app), hits)
 }
 
 #[test]
