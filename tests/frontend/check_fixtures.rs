@@ -75,6 +75,7 @@ fn check_fixtures() {
 fn every_code_has_a_fixture() {
     let source = [
         "crates/language/src/diag/check.rs",
+        "crates/language/src/diag/check/calls.rs",
         "crates/language/src/diag/check/exprs.rs",
         "crates/language/src/diag/check/lets.rs",
         "crates/language/src/diag/check/module.rs",

@@ -17,10 +17,12 @@ mod settings;
 pub use settings::{Backoff, Retry, RetryExprs, StepSettings, Until};
 mod order;
 pub use order::SequenceOrder;
+mod call;
 mod context;
 mod func;
 mod outputs;
 mod types;
+pub use call::{Call, CallArg};
 pub use context::{Let, RunField};
 pub use func::Func;
 pub use outputs::WorkflowOutput;
@@ -65,6 +67,9 @@ pub struct Workflow {
     pub outputs: Vec<WorkflowOutput>,
     /// The workflow's text, `workflow` to its closing `}`.
     pub span: Span,
+    /// The file its spans point into, when that is an imported module's
+    /// (set by the loader; `None` for the file being checked).
+    pub file: Option<std::sync::Arc<str>>,
 }
 
 /// Index into [`Workflow::lets`].
@@ -297,6 +302,8 @@ pub enum StepKind {
     Gate,
     /// Waits for its `duration`.
     Sleep,
+    /// Runs another workflow ([`Step::call`]); the plan inlines it.
+    Call,
     /// An unknown kind (already reported); its fields are not checked.
     Invalid,
 }
@@ -312,6 +319,7 @@ impl StepKind {
             StepKind::Email => "email",
             StepKind::Gate => "gate",
             StepKind::Sleep => "sleep",
+            StepKind::Call => "call",
             StepKind::Invalid => "{invalid}",
         }
     }
@@ -368,6 +376,8 @@ pub struct Step {
     /// Gate `on fail` mode (gates with `check` only; default abort).
     pub on_fail: Option<OnFail>,
     pub doc: Option<String>,
+    /// A call step's target and arguments (boxed: rare).
+    pub call: Option<Box<Call>>,
 }
 
 impl Step {

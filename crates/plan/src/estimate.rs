@@ -79,6 +79,8 @@ pub fn default_ms(kind: StepKind, approval: bool) -> u64 {
         StepKind::Gate => 0,
         // (Its `duration` when the plan knows it: declared.)
         StepKind::Sleep => 0,
+        // Its callee's steps carry the time: the plan inlines them.
+        StepKind::Call => 0,
     }
 }
 

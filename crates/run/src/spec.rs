@@ -169,6 +169,8 @@ pub fn prepare(
             other => return Err(format!("duration: `{}` is not a duration", other.literal())),
         },
         StepKind::Invalid => return Err("the step's kind is invalid".into()),
+        // The plan inlines a call's callee; a call step never reaches a runner.
+        StepKind::Call => return Err("a call step is not run itself (the plan inlines it)".into()),
     };
     Ok(Prepared::Exec(spec))
 }

@@ -428,6 +428,15 @@ pub static KINDS: &[KindInfo] = &[
         declares_outputs: false,
         one_of: &[],
     },
+    KindInfo {
+        kind: StepKind::Call,
+        name: "call",
+        doc: "Runs another workflow as this step (`call W`, `call M`, `call M.W`): its fields are the callee's params, its outputs the callee's `outputs { … }`.",
+        fields: &[],
+        outputs: &[],
+        declares_outputs: true,
+        one_of: &[],
+    },
 ];
 
 /// The kind named `name`.

@@ -19,6 +19,8 @@
 //! Errors never cascade: a bad expression gets [`Type::Invalid`], and nothing
 //! involving `Invalid` is reported again.
 
+mod call_env;
+mod call_step;
 mod calls;
 mod cond;
 pub mod exprs;
@@ -39,7 +41,8 @@ mod steps;
 pub mod types;
 mod workflow_outputs;
 
-pub use module::{check_module, check_module_lean, Module};
+pub use call_env::{CallEnv, Callable, ModuleEntry, Resolved};
+pub use module::{check_module, check_module_lean, check_module_with, Module};
 pub use run_context::run_field_type;
 
 use crate::diag::{self, Diagnostic};
@@ -66,28 +69,34 @@ impl Checked {
 /// references ([`Workflow::references`]) the language server navigates by.
 /// (A whole file is checked by [`check_module`].)
 pub fn check(file: &ast::Workflow) -> Checked {
-    check_with(file, true)
+    check_with(file, true, &CallEnv::default())
 }
 
 /// [`check`] without collecting [`Workflow::references`] (left empty): what
 /// `wfc check`, `plan` and `run` do. A workflow of 5,000 steps in layers of
 /// 20 has 100,000 uses of step names; the table would be ~5 MB at the peak.
 pub fn check_lean(file: &ast::Workflow) -> Checked {
-    check_with(file, false)
+    check_with(file, false, &CallEnv::default())
 }
 
-fn check_with(file: &ast::Workflow, references: bool) -> Checked {
-    let first = check_pass(file, references, None);
+/// Checks one workflow whose call steps resolve through `env`.
+pub fn check_with(file: &ast::Workflow, references: bool, env: &CallEnv) -> Checked {
+    let first = check_pass(file, references, None, env);
     // Outputs of steps that may fail quietly are optional: known from the
     // lowered IR, so a file with such steps is checked again knowing them.
     match quiet::find(&first.ir) {
         None => first,
-        Some(q) => check_pass(file, references, Some(q)),
+        Some(q) => check_pass(file, references, Some(q), env),
     }
 }
 
-fn check_pass(wf: &ast::Workflow, references: bool, quiet: Option<quiet::QuietSteps>) -> Checked {
-    let mut c = Checker::new(wf, wf.span);
+fn check_pass(
+    wf: &ast::Workflow,
+    references: bool,
+    quiet: Option<quiet::QuietSteps>,
+    env: &CallEnv,
+) -> Checked {
+    let mut c = Checker::new(wf, wf.span, env);
     c.keep_references = references;
     c.quiet = quiet;
     c.collect(wf);
@@ -218,10 +227,12 @@ pub(crate) struct Checker<'a> {
     pub(crate) scopes: inherit::Scopes,
     /// Lets: sources, and the checker's state of each (see `lets`).
     pub(crate) lets: lets::Lets<'a>,
+    /// What call steps may call.
+    pub(crate) callees: &'a CallEnv,
 }
 
 impl<'a> Checker<'a> {
-    fn new(w: &ast::Workflow, span: Span) -> Checker<'a> {
+    fn new(w: &ast::Workflow, span: Span, callees: &'a CallEnv) -> Checker<'a> {
         Checker {
             wf: Workflow {
                 name: w.name.name.to_string(),
@@ -241,6 +252,7 @@ impl<'a> Checker<'a> {
                 lets: Vec::new(),
                 outputs: Vec::new(),
                 span,
+                file: None,
             },
             diags: Vec::new(),
             step_src: Vec::new(),
@@ -265,6 +277,7 @@ impl<'a> Checker<'a> {
             suggested_params: Default::default(),
             scopes: Default::default(),
             lets: Default::default(),
+            callees,
         }
     }
 

@@ -1,12 +1,14 @@
 //! A file as a module: each of its workflows checked in a scope of its own,
-//! and what concerns the file as a whole (two workflows of one name).
-//!
-//! Imports will extend this: a module is what an `import` binds, and a
-//! `call` looks a workflow up in one.
+//! callees before their callers (so a call is typed against the callee's
+//! checked params and outputs), and what concerns the file as a whole (two
+//! workflows of one name, workflows that call each other in a cycle).
 
-use super::{check_lean, check_with, Checked};
+use super::call_env::{CallEnv, Callable, ModuleEntry};
+use super::{check_with, Checked};
 use crate::diag::{self, check as dc, Diagnostic};
-use crate::syntax::ast;
+use crate::span::Span;
+use crate::syntax::ast::{self, CallTarget, FieldValue, Item};
+use std::sync::Arc;
 
 /// A checked file: every workflow's IR (in file order), and the
 /// diagnostics of the file as a whole.
@@ -14,7 +16,7 @@ use crate::syntax::ast;
 pub struct Module {
     /// Never empty; the first is the file's default workflow.
     pub workflows: Vec<Checked>,
-    /// Problems of the file rather than of one workflow (E0200).
+    /// Problems of the file rather than of one workflow (E0200, E0217).
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -66,21 +68,20 @@ impl Module {
 /// Checks every workflow of a file, with the tables of references (for the
 /// language server).
 pub fn check_module(file: &ast::File) -> Module {
-    module(file, |w| check_with(w, true))
+    check_module_with(file, true, Vec::new())
 }
 
 /// [`check_module`] without the tables of references: `wfc check`, `plan`, `run`.
 pub fn check_module_lean(file: &ast::File) -> Module {
-    module(file, check_lean)
+    check_module_with(file, false, Vec::new())
 }
 
-fn module(file: &ast::File, check: impl Fn(&ast::Workflow) -> Checked) -> Module {
+/// Checks a file whose imports bound `modules`.
+pub fn check_module_with(file: &ast::File, references: bool, modules: Vec<ModuleEntry>) -> Module {
     let mut diagnostics = Vec::new();
-    for (i, w) in file.workflows.iter().enumerate() {
-        if let Some(first) = file.workflows[..i]
-            .iter()
-            .find(|f| f.name.name == w.name.name)
-        {
+    let wfs = &file.workflows;
+    for (i, w) in wfs.iter().enumerate() {
+        if let Some(first) = wfs[..i].iter().find(|f| f.name.name == w.name.name) {
             diagnostics.push(dc::duplicate_workflow(
                 w.name.span,
                 first.name.span,
@@ -88,8 +89,168 @@ fn module(file: &ast::File, check: impl Fn(&ast::Workflow) -> Checked) -> Module
             ));
         }
     }
+    let calls = local_calls(file);
+    let cyclic = cycles(&calls, wfs, &mut diagnostics);
+    let called: Vec<bool> = (0..wfs.len())
+        .map(|j| calls.iter().flatten().any(|&(k, _)| k == j))
+        .collect();
+    let mut checked: Vec<Option<Checked>> = vec![None; wfs.len()];
+    let mut shared: Vec<Option<Arc<crate::ir::Workflow>>> = vec![None; wfs.len()];
+    // Callees first: each round checks the workflows whose callees are done
+    // (or are in a cycle with them, and so never callable from them).
+    while checked.iter().any(Option::is_none) {
+        let ready: Vec<usize> = (0..wfs.len())
+            .filter(|&i| checked[i].is_none())
+            .filter(|&i| {
+                calls[i].iter().all(|&(j, _)| {
+                    checked[j].is_some() || cyclic[i] == cyclic[j] && cyclic[i].is_some()
+                })
+            })
+            .collect();
+        // A cycle not yet broken by the rule above cannot happen (members of a
+        // cycle share its number); guard anyway by taking the first left.
+        let ready = if ready.is_empty() {
+            vec![checked.iter().position(Option::is_none).expect("one left")]
+        } else {
+            ready
+        };
+        for i in ready {
+            let env = CallEnv {
+                local: (0..wfs.len())
+                    .map(|j| Callable {
+                        name: wfs[j].name.name.to_string(),
+                        ir: shared[j]
+                            .clone()
+                            .filter(|_| !(cyclic[i].is_some() && cyclic[i] == cyclic[j])),
+                    })
+                    .collect(),
+                modules: modules.clone(),
+            };
+            let c = check_with(&wfs[i], references, &env);
+            if called[i] {
+                let mut ir = c.ir.clone();
+                ir.references = Vec::new();
+                shared[i] = Some(Arc::new(ir));
+            }
+            checked[i] = Some(c);
+        }
+    }
     Module {
-        workflows: file.workflows.iter().map(check).collect(),
+        workflows: checked.into_iter().map(|c| c.expect("checked")).collect(),
         diagnostics,
     }
+}
+
+/// For each workflow, the workflows of this file it calls: (callee, target span).
+fn local_calls(file: &ast::File) -> Vec<Vec<(usize, Span)>> {
+    let index = |name: &str| file.workflows.iter().position(|w| w.name.name == name);
+    file.workflows
+        .iter()
+        .map(|w| {
+            let mut targets = Vec::new();
+            targets_in(&w.items, &mut targets);
+            targets
+                .into_iter()
+                .filter_map(|t| match t.parts.as_slice() {
+                    [one] => index(&one.name).map(|j| (j, t.span)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Every call target in `items`, at any depth (blocks, handlers, rollbacks).
+pub(crate) fn targets_in<'a>(items: &'a [Item], out: &mut Vec<&'a CallTarget>) {
+    for item in items {
+        match item {
+            Item::Step(s) => {
+                out.extend(s.call.as_deref());
+                for f in &s.fields {
+                    if let FieldValue::Rollback(b) = &f.value {
+                        targets_in(&b.items, out);
+                    }
+                }
+            }
+            Item::If(i) => {
+                for b in &i.branches {
+                    targets_in(&b.block.items, out);
+                }
+                if let Some(e) = &i.else_block {
+                    targets_in(&e.items, out);
+                }
+            }
+            Item::ForEach(f) => targets_in(&f.block.items, out),
+            Item::Parallel(p) => targets_in(&p.block.items, out),
+            Item::Sequence(s) => targets_in(&s.block.items, out),
+            Item::Handler(h) => targets_in(&h.block.items, out),
+            _ => {}
+        }
+    }
+}
+
+/// Numbers the call cycles (E0217, reported once per cycle with each call
+/// labelled): for each workflow, the cycle it is in.
+fn cycles(
+    calls: &[Vec<(usize, Span)>],
+    wfs: &[ast::Workflow],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Option<usize>> {
+    let n = calls.len();
+    // reach[i][j]: i reaches j through calls (files hold a handful of workflows).
+    let mut reach = vec![vec![false; n]; n];
+    for (i, cs) in calls.iter().enumerate() {
+        for &(j, _) in cs {
+            reach[i][j] = true;
+        }
+    }
+    for k in 0..n {
+        let via = reach[k].clone();
+        for row in reach.iter_mut().filter(|r| r[k]) {
+            for (to, &v) in row.iter_mut().zip(&via) {
+                *to |= v;
+            }
+        }
+    }
+    let mut cycle: Vec<Option<usize>> = vec![None; n];
+    for i in 0..n {
+        if !reach[i][i] || cycle[i].is_some() {
+            continue;
+        }
+        for j in 0..n {
+            if reach[i][j] && reach[j][i] {
+                cycle[j] = Some(i);
+            }
+        }
+        // One path around the cycle, from `i`: each step to a member that
+        // leads back, until `i` again.
+        let mut edges = Vec::new();
+        let mut at = i;
+        let mut seen = vec![false; n];
+        loop {
+            let back = calls[at].iter().find(|&&(j, _)| j == i);
+            let on = || {
+                calls[at]
+                    .iter()
+                    .find(|&&(j, _)| cycle[j] == Some(i) && !seen[j])
+            };
+            let Some(&(next, span)) = back.or_else(on) else {
+                break;
+            };
+            seen[next] = true;
+            edges.push((
+                span,
+                format!(
+                    "`{}` calls `{}` here",
+                    wfs[at].name.name, wfs[next].name.name
+                ),
+            ));
+            at = next;
+            if at == i || edges.len() > n {
+                break;
+            }
+        }
+        diagnostics.push(dc::call_cycle(wfs[i].name.span, &wfs[i].name.name, &edges));
+    }
+    cycle
 }

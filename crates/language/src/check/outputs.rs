@@ -117,6 +117,9 @@ impl Checker<'_> {
             ));
             return Expr::invalid(span);
         }
+        if s.kind == ir::StepKind::Call {
+            return self.call_output(step, field, span, base.span, ctx);
+        }
         // Declared outputs are lowered with the step's fields; read them from the source
         // so that steps checked later are already known here.
         let decls = declared_outputs(self.step_src[step]);
@@ -153,6 +156,53 @@ impl Checker<'_> {
             output: Some(field.name.to_string()),
         };
         self.read_output(step, kind, ty, span, base.span, ctx)
+    }
+
+    /// `CALL.outputs.NAME`: an output of the callee (known at collection).
+    fn call_output(
+        &mut self,
+        step: ir::StepId,
+        field: &ast::Ident,
+        span: Span,
+        name_span: Span,
+        ctx: &Ctx,
+    ) -> Expr {
+        let s = &self.wf.steps[step];
+        let Some(callee) = s.call.as_ref().and_then(|c| c.callee.as_ref()) else {
+            return Expr::invalid(span);
+        };
+        let Some(out) = s.outputs.iter().find(|o| o.name == *field.name) else {
+            let names: Vec<&str> = s.outputs.iter().map(|o| o.name.as_str()).collect();
+            let sugg = diag::did_you_mean(&field.name, names.iter().copied());
+            let d = dc::unknown_output(field.span, &s.name, &field.name, sugg, &names).help(
+                if names.is_empty() {
+                    format!("workflow `{}` declares no `outputs {{ … }}`", callee.name)
+                } else {
+                    format!(
+                        "the outputs of workflow `{}`: {}",
+                        callee.name,
+                        names.join(", ")
+                    )
+                },
+            );
+            self.report(d);
+            return Expr::invalid(span);
+        };
+        let ty = out.ty.clone();
+        self.reference(
+            field.span,
+            ir::Symbol::Output {
+                step,
+                name: field.name.to_string(),
+                declared: true,
+            },
+        );
+        let kind = ExprKind::StepOutput {
+            step,
+            field: "outputs".into(),
+            output: Some(field.name.to_string()),
+        };
+        self.read_output(step, kind, ty, span, name_span, ctx)
     }
 
     /// Types a read of a step's output from `ctx` and records the implied dependency.

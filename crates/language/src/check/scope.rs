@@ -198,6 +198,12 @@ impl<'a> Checker<'a> {
 
     fn collect_step(&mut self, s: &'a ast::Step, parent: Option<BlockId>, role: Role) -> usize {
         let id = self.wf.steps.len();
+        let call = if s.kind.name == "call" {
+            self.resolve_call(s)
+        } else {
+            None
+        };
+        let outputs = call.as_deref().map(Self::call_outputs).unwrap_or_default();
         let kind = match kinds::kind_named(&s.kind.name) {
             Some(k) => k.kind,
             None => {
@@ -225,11 +231,12 @@ impl<'a> Checker<'a> {
             estimate_ms: None,
             settings: None,
             optional: false,
-            outputs: Vec::new(),
+            outputs,
             rollback: Vec::new(),
             rollback_block: None,
             on_fail: None,
             doc: s.doc.clone(),
+            call,
         });
         self.step_src.push(s);
         self.step_reads.push(Vec::new());

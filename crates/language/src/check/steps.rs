@@ -58,7 +58,7 @@ impl Checker<'_> {
     }
 
     /// Lowers a field value we cannot check (unknown field or kind), keeping references.
-    fn lower_quietly(&mut self, v: &FieldValue, ctx: &Ctx) {
+    pub(super) fn lower_quietly(&mut self, v: &FieldValue, ctx: &Ctx) {
         self.quietly(|c| match v {
             FieldValue::Expr(e) => {
                 c.lower_expr(e, ctx);
@@ -425,7 +425,14 @@ impl Checker<'_> {
                 || kinds::COMMON_FIELDS.iter().find(|c| c.name == name),
                 |k| k.field(name),
             );
-            let Some(fi) = field_info else {
+            let is_call = self.wf.steps[id].kind == ir::StepKind::Call;
+            let Some(fi) = field_info.filter(|f| !is_call || f.ty != FieldType::Outputs) else {
+                if is_call {
+                    if !self.duplicate(&mut seen, name, f.name.span) {
+                        self.call_arg(id, f, &ctx);
+                    }
+                    continue;
+                }
                 let outputs = matches!(f.value, FieldValue::Outputs(_));
                 if let Some(k) = info.filter(|_| !outputs) {
                     let names: Vec<&str> = k.field_names().collect();
@@ -504,6 +511,10 @@ impl Checker<'_> {
         if let Some(k) = info {
             self.check_required(id, k, &seen);
         }
+        if self.wf.steps[id].kind == ir::StepKind::Call {
+            let passed: Vec<&str> = seen.keys().copied().collect();
+            self.check_call_complete(id, &passed);
+        }
         if let Some(k) = info.filter(|k| !k.declares_outputs) {
             if let Some(f) = src
                 .fields
@@ -560,7 +571,9 @@ impl Checker<'_> {
     }
 
     fn lower_outputs(&mut self, id: usize, decls: &[ast::OutputDecl]) {
-        if !kinds::kind_info(self.wf.steps[id].kind).is_some_and(|k| k.declares_outputs) {
+        let kind = self.wf.steps[id].kind;
+        if kind == ir::StepKind::Call || !kinds::kind_info(kind).is_some_and(|k| k.declares_outputs)
+        {
             return;
         }
         let mut seen: FxHashMap<&str, Span> = FxHashMap::default();

@@ -7,11 +7,13 @@
 use super::Diagnostic;
 use crate::span::Span;
 
+mod calls;
 mod exprs;
 mod lets;
 mod module;
 mod order;
 mod timing;
+pub use calls::*;
 pub use exprs::*;
 pub use lets::*;
 pub use module::*;

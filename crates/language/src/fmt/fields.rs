@@ -23,7 +23,10 @@ pub(super) fn step(p: &mut Printer, s: &Step, next: Option<usize>) {
     let open = s.body_span.start as usize;
     let close = p.close_brace(s.body_span);
     p.node(start, end, open, next, |p| {
-        let head = format!("step {}: {}", s.name.name, s.kind.name);
+        let head = match &s.call {
+            Some(t) => format!("step {}: call {}", s.name.name, t.text()),
+            None => format!("step {}: {}", s.name.name, s.kind.name),
+        };
         p.push(&head);
         if let [only] = s.fields.as_slice() {
             if let Some(text) = simple_field(only, src) {

@@ -1,4 +1,5 @@
-//! The file level: its workflows one after another (one blank line between),
+//! The file level: its imports, one per line, then its workflows one after
+//! another (one blank line between),
 //! and a workflow's `outputs { NAME: TYPE = EXPR }`, one output per line.
 
 use super::expr::{type_expr, write_expr};
@@ -8,8 +9,24 @@ use super::printer::Printer;
 use crate::syntax::ast::{File, WorkflowOutputs};
 
 pub(super) fn file(p: &mut Printer, file: &File) {
+    let src = p.src;
+    for (i, im) in file.imports.iter().enumerate() {
+        let next = file
+            .imports
+            .get(i + 1)
+            .map(|n| n.span.start)
+            .unwrap_or(file.workflows[0].span.start) as usize;
+        let (start, end) = (im.span.start as usize, im.span.end as usize);
+        p.node(start, end, end, Some(next), |p| {
+            p.push("import ");
+            p.push(&src[im.path_span.range()]);
+            if let Some(a) = &im.alias {
+                p.push(&format!(" as {}", a.name));
+            }
+        });
+    }
     for (i, wf) in file.workflows.iter().enumerate() {
-        if i > 0 {
+        if i > 0 || !file.imports.is_empty() {
             p.blank_line();
         }
         workflow(p, wf);

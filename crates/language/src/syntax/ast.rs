@@ -83,6 +83,8 @@ impl std::fmt::Debug for IdentList {
 /// the one `wfc run FILE` picks by default.
 #[derive(Clone, Debug, PartialEq)]
 pub struct File {
+    /// `import "PATH" [as NAME]`, in file order.
+    pub imports: Vec<Import>,
     /// Never empty (the grammar asks for `workflow+`).
     pub workflows: Vec<Workflow>,
     pub span: Span,
@@ -105,6 +107,47 @@ impl File {
             .iter()
             .find(|w| (w.span.start as usize..=w.span.end as usize).contains(&offset))
             .unwrap_or_else(|| self.first())
+    }
+}
+
+/// `import "PATH" [as NAME]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Import {
+    /// The path as written (`None` when it has `${…}`: reported by the loader).
+    pub path: Option<String>,
+    pub path_span: Span,
+    /// `as NAME`.
+    pub alias: Option<Ident>,
+    pub span: Span,
+}
+
+impl Import {
+    /// The module name it binds: the alias, else the file's stem
+    /// (`"std/notify.wf"` → `notify`); `None` when the path has no stem.
+    pub fn module_name(&self) -> Option<String> {
+        if let Some(a) = &self.alias {
+            return Some(a.name.to_string());
+        }
+        let path = self.path.as_deref()?;
+        let file = path.rsplit('/').next()?;
+        let stem = file.strip_suffix(".wf").unwrap_or(file);
+        (!stem.is_empty()).then(|| stem.to_string())
+    }
+}
+
+/// `call W`, `call M` or `call M.W`: the target of a call step as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallTarget {
+    /// One name (`W` or `M`), or two (`M`, `W`).
+    pub parts: Vec<Ident>,
+    pub span: Span,
+}
+
+impl CallTarget {
+    /// The target as written: `rel.ship`.
+    pub fn text(&self) -> String {
+        let names: Vec<&str> = self.parts.iter().map(|p| &*p.name).collect();
+        names.join(".")
     }
 }
 
@@ -261,7 +304,10 @@ pub struct Defaults {
 pub struct Step {
     pub doc: Option<String>,
     pub name: Ident,
+    /// The kind as written (`shell`, …; `call` for a call step).
     pub kind: Ident,
+    /// A call step's target (boxed: rare, and a workflow holds thousands of steps).
+    pub call: Option<Box<CallTarget>>,
     pub fields: Vec<Field>,
     /// The span of `{ … }`.
     pub body_span: Span,

@@ -377,9 +377,18 @@ impl Builder {
         let mut idents = Vec::new();
         let mut fields = Vec::new();
         let mut body_span = sp;
+        let mut call = None;
         for p in kids(pair) {
             match p.as_rule() {
                 Rule::ident => idents.push(ident(p)),
+                Rule::call_kind => {
+                    let kw = kids(p.clone()).next().map(|k| span(&k)).unwrap_or(sp);
+                    idents.push(Ident {
+                        name: "call".into(),
+                        span: kw,
+                    });
+                    call = Some(Box::new(self.call_target(p)));
+                }
                 Rule::step_body => {
                     body_span = span(&p);
                     fields = tight(kids(p).filter_map(|f| self.field(f)).collect());
@@ -396,6 +405,7 @@ impl Builder {
             doc: None,
             name: idents.next().unwrap_or_else(|| blank.clone()),
             kind: idents.next().unwrap_or(blank),
+            call,
             fields,
             body_span,
             span: sp,

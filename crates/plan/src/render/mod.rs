@@ -84,6 +84,7 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
             text("subject").unwrap_or_default()
         ),
         StepKind::Sleep => format!("sleep {}", text("duration").unwrap_or_default()),
+        StepKind::Call => String::new(),
         StepKind::Gate => match (field(s, "check"), text("approval")) {
             (Some(FieldValue::Expr(e)), _) => format!("check {}", show(wf, e)),
             (_, Some(who)) => format!("approval by {who}"),

@@ -1,0 +1,37 @@
+//! A call step: another workflow run as one step of this one.
+
+use super::{Expr, ParamId, Workflow};
+use crate::span::Span;
+use std::sync::Arc;
+
+/// `step NAME: call TARGET { PARAM EXPR … }`, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// The target as written: `lint`, `notify`, `rel.ship`.
+    pub target: String,
+    pub target_span: Span,
+    /// The import the callee came through (`None`: a workflow of this file).
+    pub module: Option<String>,
+    /// The callee, checked; `None` when the target did not resolve or is in
+    /// a call cycle (both reported), so the plan has nothing to inline.
+    pub callee: Option<Arc<Workflow>>,
+    /// The params passed, as written, typed against the callee's params.
+    pub args: Vec<CallArg>,
+}
+
+/// `PARAM EXPR` in a call step's body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallArg {
+    /// The callee's param it binds.
+    pub param: ParamId,
+    pub name: String,
+    pub name_span: Span,
+    pub value: Expr,
+}
+
+impl Call {
+    /// The argument bound to the callee's param `p`, if one was passed.
+    pub fn arg(&self, p: ParamId) -> Option<&CallArg> {
+        self.args.iter().find(|a| a.param == p)
+    }
+}
