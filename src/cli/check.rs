@@ -5,7 +5,6 @@ use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wfc_language::analysis;
 use wfc_language::diag::{json, render, Diagnostic, Severity};
 
 #[derive(Args)]
@@ -41,7 +40,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 continue;
             }
         };
-        let analysis = analysis::analyze_lean(name, text);
+        let program = super::program::load(&name, text);
+        let imported = super::program::imported_errors(&program, color);
+        let analysis = &program.root().analysis;
         let diags = analysis.diagnostics();
         let errors = diags.iter().filter(|d| d.is_error()).count();
         let warnings = diags.len() - errors;
@@ -51,6 +52,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 json_out.extend(diags.iter().map(|d| json::to_json(d, &analysis.source)));
             }
             Format::Text => {
+                eprint!("{imported}");
                 for d in &diags {
                     eprint!(
                         "{}",

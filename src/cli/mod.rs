@@ -18,6 +18,7 @@ mod new;
 mod pick;
 mod pipe;
 mod plan;
+mod program;
 mod resume;
 mod run;
 mod sched;

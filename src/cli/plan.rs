@@ -90,7 +90,11 @@ pub fn compile(
         ExitCode::from(2)
     })?;
     let color = render::use_color(std::io::stderr().is_terminal());
-    let analysis = analysis::analyze_lean(name, text);
+    let program = super::program::load(&name, text);
+    let imported = super::program::imported_errors(&program, color);
+    let Some(analysis) = program.units.into_iter().next().map(|u| u.analysis) else {
+        return Err(ExitCode::from(3));
+    };
     wfc_language::timings::mark("check");
     // Syntax errors first (the file's workflows are not all known), then
     // the workflow asked for, then the errors that concern it.
@@ -110,6 +114,7 @@ pub fn compile(
     let errors: Vec<Diagnostic> = match (picked, &analysis.module) {
         (Some(i), Some(m)) => {
             let mut all: Vec<Diagnostic> = m.diagnostics.clone();
+            all.extend(analysis.import_diagnostics.iter().cloned());
             all.extend(m.workflows[i].diagnostics.iter().cloned());
             wfc_language::diag::sort(&mut all);
             all
@@ -118,6 +123,7 @@ pub fn compile(
     };
     if picked.is_none() || errors.iter().any(Diagnostic::is_error) {
         let diags: Vec<Diagnostic> = errors.into_iter().filter(Diagnostic::is_error).collect();
+        eprint!("{imported}");
         eprint!("{}", render::render_all(&diags, &analysis.source, color));
         eprintln!(
             "{}: {} error{}; fix {} before planning",
@@ -134,6 +140,7 @@ pub fn compile(
         source,
         parsed,
         module,
+        ..
     } = analysis;
     drop(parsed);
     let (Some(module), Some(i)) = (module, picked) else {

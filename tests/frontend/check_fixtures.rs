@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use wfc_language::diag::render::render;
+use wfc_language::program::{load, Disk};
 use wfc_language::span::SourceFile;
 
 fn fixtures() -> Vec<(String, String)> {
@@ -36,13 +37,21 @@ fn run(name: &str, text: &str) -> (Vec<&'static str>, String) {
             .collect();
         panic!("{name}: syntax errors:\n{}", rendered.join("\n"));
     }
-    let file = parsed.file.expect("parsed");
-    let diagnostics = wfc_language::check::check_module(&file).all_diagnostics();
-    let rendered = diagnostics
+    // Loaded as a program, so a fixture may import `modules/*.wf`.
+    let path = std::path::Path::new("tests/check").join(format!("{name}.wf"));
+    let program = load(&path, text.to_string(), &Disk, true);
+    let diagnostics = program.root().analysis.diagnostics();
+    let mut rendered: Vec<String> = program.units[1..]
         .iter()
-        .map(|d| render(d, &source, false))
-        .collect::<Vec<_>>()
-        .join("\n");
+        .flat_map(|u| {
+            let d = u.analysis.diagnostics();
+            d.iter()
+                .map(|d| render(d, &u.analysis.source, false))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    rendered.extend(diagnostics.iter().map(|d| render(d, &source, false)));
+    let rendered = rendered.join("\n");
     let codes = diagnostics.iter().map(|d| d.code).collect();
     (codes, rendered)
 }
@@ -77,6 +86,7 @@ fn every_code_has_a_fixture() {
         "crates/language/src/diag/check.rs",
         "crates/language/src/diag/check/calls.rs",
         "crates/language/src/diag/check/exprs.rs",
+        "crates/language/src/diag/check/imports.rs",
         "crates/language/src/diag/check/lets.rs",
         "crates/language/src/diag/check/module.rs",
         "crates/language/src/diag/check/order.rs",

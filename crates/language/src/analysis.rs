@@ -13,12 +13,15 @@ pub struct Analysis {
     pub parsed: Parsed,
     /// Every workflow of the file, checked; `None` when the file did not parse.
     pub module: Option<Module>,
+    /// Problems with the file's imports (see [`crate::program`]).
+    pub import_diagnostics: Vec<Diagnostic>,
 }
 
 impl Analysis {
     /// Parse and check diagnostics together, sorted by position.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut all = self.parsed.diagnostics.clone();
+        all.extend(self.import_diagnostics.iter().cloned());
         let recovered = !self.parsed.diagnostics.is_empty();
         if let Some(m) = &self.module {
             all.extend(
@@ -45,6 +48,7 @@ impl Analysis {
 
     pub fn has_errors(&self) -> bool {
         self.parsed.diagnostics.iter().any(Diagnostic::is_error)
+            || self.import_diagnostics.iter().any(Diagnostic::is_error)
             || self.module.as_ref().is_some_and(Module::has_errors)
     }
 
@@ -79,5 +83,19 @@ fn analyze_with(
         source,
         parsed,
         module,
+        import_diagnostics: Vec::new(),
+    }
+}
+
+/// Parses only: the checking is left to the caller (the program loader,
+/// which checks a file once its imports are checked).
+pub fn parse_only(name: impl Into<String>, text: impl Into<String>) -> Analysis {
+    let source = SourceFile::new(name, text);
+    let parsed = syntax::parse(&source.text);
+    Analysis {
+        source,
+        parsed,
+        module: None,
+        import_diagnostics: Vec::new(),
     }
 }

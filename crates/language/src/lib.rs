@@ -21,6 +21,7 @@ pub mod diag;
 pub mod fmt;
 pub mod ide;
 pub mod ir;
+pub mod program;
 pub mod shell_syntax;
 pub mod span;
 pub mod syntax;

@@ -33,6 +33,9 @@ pub struct ModuleEntry {
     pub name: String,
     /// Its workflows, in file order (the first is the module's default).
     pub workflows: Vec<Callable>,
+    /// It failed to load (reported at the import): calls into it resolve
+    /// to [`Resolved::Blocked`].
+    pub broken: bool,
 }
 
 /// What a call target resolved to.
@@ -65,7 +68,7 @@ impl CallEnv {
                     return found(None, c);
                 }
                 if let Some(m) = self.modules.iter().find(|m| m.name == *one.name) {
-                    return match m.workflows.first() {
+                    return match m.workflows.first().filter(|_| !m.broken) {
                         Some(c) => found(Some(&m.name), c),
                         None => Resolved::Blocked,
                     };
@@ -82,6 +85,9 @@ impl CallEnv {
                         m.span, &m.name, sugg, &names,
                     ));
                 };
+                if module.broken {
+                    return Resolved::Blocked;
+                }
                 match module.workflows.iter().find(|c| c.name == *w.name) {
                     Some(c) => found(Some(&module.name), c),
                     None => {

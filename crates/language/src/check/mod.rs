@@ -42,7 +42,7 @@ pub mod types;
 mod workflow_outputs;
 
 pub use call_env::{CallEnv, Callable, ModuleEntry, Resolved};
-pub use module::{check_module, check_module_lean, check_module_with, Module};
+pub use module::{call_targets, check_module, check_module_lean, check_module_with, Module};
 pub use run_context::run_field_type;
 
 use crate::diag::{self, Diagnostic};

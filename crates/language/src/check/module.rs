@@ -68,16 +68,22 @@ impl Module {
 /// Checks every workflow of a file, with the tables of references (for the
 /// language server).
 pub fn check_module(file: &ast::File) -> Module {
-    check_module_with(file, true, Vec::new())
+    check_module_with(file, true, Vec::new(), None)
 }
 
 /// [`check_module`] without the tables of references: `wfc check`, `plan`, `run`.
 pub fn check_module_lean(file: &ast::File) -> Module {
-    check_module_with(file, false, Vec::new())
+    check_module_with(file, false, Vec::new(), None)
 }
 
-/// Checks a file whose imports bound `modules`.
-pub fn check_module_with(file: &ast::File, references: bool, modules: Vec<ModuleEntry>) -> Module {
+/// Checks a file whose imports bound `modules`; `name` is the file's, when
+/// it is an imported one (set on each workflow's [`crate::ir::Workflow::file`]).
+pub fn check_module_with(
+    file: &ast::File,
+    references: bool,
+    modules: Vec<ModuleEntry>,
+    name: Option<Arc<str>>,
+) -> Module {
     let mut diagnostics = Vec::new();
     let wfs = &file.workflows;
     for (i, w) in wfs.iter().enumerate() {
@@ -126,7 +132,8 @@ pub fn check_module_with(file: &ast::File, references: bool, modules: Vec<Module
                     .collect(),
                 modules: modules.clone(),
             };
-            let c = check_with(&wfs[i], references, &env);
+            let mut c = check_with(&wfs[i], references, &env);
+            c.ir.file = name.clone();
             if called[i] {
                 let mut ir = c.ir.clone();
                 ir.references = Vec::new();
@@ -148,7 +155,7 @@ fn local_calls(file: &ast::File) -> Vec<Vec<(usize, Span)>> {
         .iter()
         .map(|w| {
             let mut targets = Vec::new();
-            targets_in(&w.items, &mut targets);
+            call_targets(&w.items, &mut targets);
             targets
                 .into_iter()
                 .filter_map(|t| match t.parts.as_slice() {
@@ -161,29 +168,29 @@ fn local_calls(file: &ast::File) -> Vec<Vec<(usize, Span)>> {
 }
 
 /// Every call target in `items`, at any depth (blocks, handlers, rollbacks).
-pub(crate) fn targets_in<'a>(items: &'a [Item], out: &mut Vec<&'a CallTarget>) {
+pub fn call_targets<'a>(items: &'a [Item], out: &mut Vec<&'a CallTarget>) {
     for item in items {
         match item {
             Item::Step(s) => {
                 out.extend(s.call.as_deref());
                 for f in &s.fields {
                     if let FieldValue::Rollback(b) = &f.value {
-                        targets_in(&b.items, out);
+                        call_targets(&b.items, out);
                     }
                 }
             }
             Item::If(i) => {
                 for b in &i.branches {
-                    targets_in(&b.block.items, out);
+                    call_targets(&b.block.items, out);
                 }
                 if let Some(e) = &i.else_block {
-                    targets_in(&e.items, out);
+                    call_targets(&e.items, out);
                 }
             }
-            Item::ForEach(f) => targets_in(&f.block.items, out),
-            Item::Parallel(p) => targets_in(&p.block.items, out),
-            Item::Sequence(s) => targets_in(&s.block.items, out),
-            Item::Handler(h) => targets_in(&h.block.items, out),
+            Item::ForEach(f) => call_targets(&f.block.items, out),
+            Item::Parallel(p) => call_targets(&p.block.items, out),
+            Item::Sequence(s) => call_targets(&s.block.items, out),
+            Item::Handler(h) => call_targets(&h.block.items, out),
             _ => {}
         }
     }

@@ -9,12 +9,14 @@ use crate::span::Span;
 
 mod calls;
 mod exprs;
+mod imports;
 mod lets;
 mod module;
 mod order;
 mod timing;
 pub use calls::*;
 pub use exprs::*;
+pub use imports::*;
 pub use lets::*;
 pub use module::*;
 pub use order::*;
