@@ -8,7 +8,6 @@ use clap::Args;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wfc_language::analysis;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{Constraint, ExprKind, Func, Param, Workflow};
 use wfc_plan::render::expr::show;
@@ -140,7 +139,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn entry(name: String, text: String) -> FileEntry {
-    let analysis = analysis::analyze_lean(name, text);
+    // With its imports, so a file that calls a module is not counted as broken.
+    let program = super::program::load(&name, text);
+    let analysis = &program.root().analysis;
     let errors = analysis
         .diagnostics()
         .iter()
