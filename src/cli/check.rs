@@ -49,6 +49,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
         failed |= errors > 0 || (deny_warnings && warnings > 0);
         match args.format {
             Format::Json => {
+                for u in &program.units[1..] {
+                    let a = &u.analysis;
+                    let errors = a.diagnostics().into_iter().filter(Diagnostic::is_error);
+                    json_out.extend(errors.map(|d| json::to_json(&d, &a.source)));
+                }
                 json_out.extend(diags.iter().map(|d| json::to_json(d, &analysis.source)));
             }
             Format::Text => {

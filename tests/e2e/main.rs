@@ -23,6 +23,7 @@
 
 mod cli;
 mod exec;
+mod imports;
 mod modules;
 mod new;
 mod run;
