@@ -174,10 +174,11 @@ pub fn compile(
     };
     // History estimates come later ([`with_history`]), once the caller can
     // drop the IR: the store's connection and the front end's peak apart.
-    let planned = plan::plan(&ir, &params, options, &DefaultEstimator);
+    // Calls are inlined first: the plan's ids are the merged workflow's.
+    let planned = plan::plan_with_calls(ir, &params, options, &DefaultEstimator);
     wfc_language::timings::mark("plan");
     match planned {
-        Ok(plan) => Ok((plan, ir, source)),
+        Ok((plan, ir)) => Ok((plan, ir, source)),
         Err(diags) => Err(fail(&diags)),
     }
 }

@@ -23,6 +23,7 @@ pub mod estimate;
 pub mod eval;
 pub mod expand;
 pub mod functions;
+pub mod inline;
 pub mod lets;
 mod link;
 pub mod outputs;
@@ -359,6 +360,31 @@ pub fn plan(
     let params = params::bind(wf, input)?;
     let jobs = options.jobs.unwrap_or_else(|| default_jobs(wf));
     compile::compile(wf, params, jobs, estimator)
+}
+
+/// [`plan`] for a workflow that may call others: the calls are inlined
+/// first ([`inline`]), an argument breaking its callee param's constraint
+/// is E0230, and the merged workflow comes back with the plan (the plan's
+/// step ids are its; render and run with it, not with `wf`).
+pub fn plan_with_calls(
+    wf: Workflow,
+    input: &ParamInput,
+    options: Options,
+    estimator: &dyn Estimator,
+) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
+    let inlined = inline::inline(wf)?;
+    let params = params::bind(&inlined.wf, input)?;
+    let mut values = vec![None; inlined.wf.params.len()];
+    for p in &params {
+        values[p.id] = Some(p.value.clone());
+    }
+    let bad = inline::check_args(&inlined, &values);
+    if !bad.is_empty() {
+        return Err(bad);
+    }
+    let jobs = options.jobs.unwrap_or_else(|| default_jobs(&inlined.wf));
+    let plan = compile::compile(&inlined.wf, params, jobs, estimator)?;
+    Ok((plan, inlined.wf))
 }
 
 /// `concurrency`, else the CPU count.
