@@ -63,23 +63,32 @@ pub fn inline(wf: Workflow) -> Result<Inlined, Vec<Diagnostic>> {
 
 /// Whether `wf` still has a call to inline.
 pub fn has_calls(wf: &Workflow) -> bool {
-    wf.steps
-        .iter()
-        .any(|s| s.kind == StepKind::Call && s.call.is_some())
+    wf.steps.iter().any(to_inline)
+}
+
+/// A call step with its callee: not inlined yet (a join has none).
+fn to_inline(s: &wfc_language::ir::Step) -> bool {
+    s.kind == StepKind::Call && s.call.as_ref().is_some_and(|c| c.callee.is_some())
 }
 
 fn inline_all(mut wf: Workflow, diags: &mut Vec<Diagnostic>) -> Inlined {
     let mut checks = Vec::new();
     let calls: Vec<StepId> = (0..wf.steps.len())
-        .filter(|&s| wf.steps[s].kind == StepKind::Call && wf.steps[s].call.is_some())
+        .filter(|&s| to_inline(&wf.steps[s]))
         .collect();
     for x in calls {
-        let call = wf.steps[x].call.take().expect("a call step");
-        let Some(callee) = call.callee.clone() else {
-            continue; // unresolved or cyclic: the checker reported it
+        let Some(mut call) = wf.steps[x].call.take() else {
+            continue;
+        };
+        let Some(callee) = call.callee.take() else {
+            continue;
         };
         let inner = inline_all((*callee).clone(), diags);
+        call.callee = Some(callee);
         splice(&mut wf, x, &call, inner, &mut checks, diags);
+        // The join keeps its target (for the plan to show), not its callee.
+        call.callee = None;
+        wf.steps[x].call = Some(call);
     }
     Inlined { wf, checks }
 }
@@ -110,10 +119,14 @@ fn splice(
     let body: Vec<StepId> = (0..callee.steps.len())
         .filter(|&s| callee.steps[s].role == Role::Main)
         .collect();
-    let required: Vec<(StepId, String)> = body
+    let required: Vec<join::Required> = body
         .iter()
         .filter(|&&s| !callee.steps[s].optional)
-        .map(|&s| (s + step_off, name(&callee.steps[s].name)))
+        .map(|&s| join::Required {
+            step: s + step_off,
+            name: name(&callee.steps[s].name),
+            may_skip: may_skip(callee, s),
+        })
         .collect();
     let rw = rewrite::Rewrite {
         callee,
@@ -272,6 +285,23 @@ fn splice(
             });
         }
     }
+}
+
+/// Whether step `s` of `wf` may end skipped without anything going wrong:
+/// inside an `if`, a loop (an empty list) or a `wait any` race. Any other
+/// step that did not run was stopped by a failure.
+fn may_skip(wf: &Workflow, s: StepId) -> bool {
+    wf.block_chain(wf.steps[s].parent).into_iter().any(|b| {
+        matches!(
+            wf.blocks[b].kind,
+            BlockKind::IfBranch { .. }
+                | BlockKind::ForEach { .. }
+                | BlockKind::Parallel {
+                    wait: wfc_language::ir::Wait::Any,
+                    ..
+                }
+        )
+    })
 }
 
 fn node(rw: &rewrite::Rewrite, n: Node) -> Node {

@@ -28,13 +28,23 @@ fn text(s: &str, span: Span) -> Expr {
     lit(ExprKind::Str(s.into()), Type::String, span)
 }
 
-/// The name of the first of `steps` that failed or was cancelled, else
-/// `""`: `contains(s.status, "failed") || … ? "ship.build" : …`
+/// A required (not optional) step of a callee, as the join checks it.
+pub struct Required {
+    pub step: StepId,
+    /// Its name in the merged workflow (`ship.build`).
+    pub name: String,
+    /// It may end skipped when all is well (see `super::may_skip`); any
+    /// other step that ended skipped was stopped by a failure.
+    pub may_skip: bool,
+}
+
+/// The name of the first of `steps` that failed, was cancelled or was
+/// stopped, else `""`: `contains(s.status, "failed") || … ? "ship.build" : …`
 /// (`contains` also holds for a loop's list of statuses).
-pub fn failed_step(steps: &[(StepId, String)], span: Span) -> Expr {
+pub fn failed_step(steps: &[Required], span: Span) -> Expr {
     let mut acc = text("", span);
-    for (s, name) in steps.iter().rev() {
-        let status = lit(ExprKind::StepStatus(*s), Type::String, span);
+    for r in steps.iter().rev() {
+        let status = lit(ExprKind::StepStatus(r.step), Type::String, span);
         let has = |word: &str| {
             lit(
                 ExprKind::Call(Func::Contains, vec![status.clone(), text(word, span)]),
@@ -42,17 +52,19 @@ pub fn failed_step(steps: &[(StepId, String)], span: Span) -> Expr {
                 span,
             )
         };
-        let cond = lit(
-            ExprKind::Binary(
-                BinaryOp::Or,
-                Box::new(has("failed")),
-                Box::new(has("cancelled")),
-            ),
-            Type::Bool,
-            span,
-        );
+        let or = |a: Expr, b: Expr| {
+            lit(
+                ExprKind::Binary(BinaryOp::Or, Box::new(a), Box::new(b)),
+                Type::Bool,
+                span,
+            )
+        };
+        let mut cond = or(has("failed"), has("cancelled"));
+        if !r.may_skip {
+            cond = or(cond, has("skipped"));
+        }
         acc = lit(
-            ExprKind::Cond(Box::new(cond), Box::new(text(name, span)), Box::new(acc)),
+            ExprKind::Cond(Box::new(cond), Box::new(text(&r.name, span)), Box::new(acc)),
             Type::String,
             span,
         );
