@@ -1,0 +1,205 @@
+//! Calls inlined by the plan: golden plans (text, JSON, DOT, Mermaid) of
+//! the fixtures in `tests/plan/calls/` (a call of a call, a call in a loop,
+//! a call with handlers and compensations, `depends on` a call), what the
+//! merged graph holds, and the plan-time errors of calls (E0230–E0233).
+//!
+//! A fixture lists its cases as `tests/plan/` fixtures do (`# case: NAME
+//! name=value …`). Update the snapshots with
+//! `INSTA_UPDATE=always cargo test --test frontend plan_calls::`.
+
+use std::path::PathBuf;
+
+use wfc_language::analysis::analyze;
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::Workflow;
+use wfc_plan::{self as plan, render, DefaultEstimator, Options, ParamInput, Plan};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Checks `text` and plans its first workflow, calls inlined, with 2 workers.
+fn plan_calls(text: &str, params: &[&str]) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
+    let a = analyze("calls.wf", text);
+    assert!(!a.has_errors(), "{:#?}", a.diagnostics());
+    let wf = a.module.unwrap().into_first().ir;
+    let mut input = ParamInput::default();
+    for p in params {
+        input.push_assignment(p).map_err(|d| vec![d])?;
+    }
+    plan::plan_with_calls(wf, &input, Options { jobs: Some(2) }, &DefaultEstimator)
+}
+
+fn codes(diags: &[Diagnostic]) -> Vec<&str> {
+    diags.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn golden_calls() {
+    let dir = root().join("tests/plan/calls");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wf"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    let mut cases = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let mut listed: Vec<(String, Vec<String>)> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("# case:"))
+            .map(|rest| {
+                let mut words = rest.split_whitespace().map(str::to_string);
+                (words.next().unwrap(), words.collect())
+            })
+            .collect();
+        if listed.is_empty() {
+            listed.push(("default".into(), Vec::new()));
+        }
+        for (case, params) in listed {
+            cases.push((format!("{stem}@{case}"), (text.clone(), stem.clone(), params)));
+        }
+    }
+    wfc_testkit::check_each(cases, |name, (text, stem, params)| {
+        let params: Vec<&str> = params.iter().map(String::as_str).collect();
+        let (p, wf) = plan_calls(&text, &params).unwrap_or_else(|d| panic!("{name}: {d:#?}"));
+        let source = wfc_language::span::SourceFile::new(stem.as_str(), text.clone());
+        insta::with_settings!({
+            snapshot_path => root().join("tests/plan/calls/snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{name}.txt"), render::text::render(&p, &wf, false));
+            insta::assert_snapshot!(format!("{name}.json"), render::json::render(&p, &wf, Some(&source)));
+            insta::assert_snapshot!(format!("{name}.dot"), render::dot::render(&p, &wf));
+            insta::assert_snapshot!(format!("{name}.mermaid"), render::mermaid::render(&p, &wf));
+        });
+    });
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/plan/calls").join(name)).unwrap()
+}
+
+fn deps<'a>(p: &'a Plan, name: &str) -> Vec<&'a str> {
+    let g = &p.main;
+    let i = g.named(name).unwrap_or_else(|| panic!("no step {name}"));
+    g.steps[i].deps.iter().map(|d| g.steps[d.on()].name.as_str()).collect()
+}
+
+#[test]
+fn a_call_of_a_call_is_one_graph_with_the_callees_estimates_on_the_critical_path() {
+    let (p, wf) = plan_calls(&fixture("call_of_call.wf"), &[]).unwrap();
+    let names: Vec<&str> = p.main.steps.iter().map(|s| s.name.as_str()).collect();
+    for n in ["ship.make.compile", "ship.make.test", "ship.make", "ship.push", "ship", "tell"] {
+        assert!(names.contains(&n), "{n} not in {names:?}");
+    }
+    // The innermost callee's param default and the argument built from
+    // the caller's param are both folded.
+    let compile = &p.main.steps[p.main.named("ship.make.compile").unwrap()];
+    let shown = render::summary(&wf, compile);
+    assert_eq!(shown, "make -j4 TAG=v1.2.3");
+    let path: Vec<&str> = p
+        .schedule
+        .critical_path
+        .iter()
+        .map(|&i| p.main.steps[i].name.as_str())
+        .collect();
+    assert_eq!(path[0], "ship.make.compile", "{path:?}");
+    // 2m + 1m + 20s + 1s: the callees' own estimates.
+    assert_eq!(p.schedule.critical_ms, 201_000);
+    // No call is left for the run to refuse.
+    assert!(p.main.steps.iter().all(|s| s.kind != wfc_language::ir::StepKind::Call
+        || s.fields.iter().any(|f| f.name == "failed")));
+}
+
+#[test]
+fn depends_on_a_call_waits_for_its_join_which_waits_for_every_step_of_it() {
+    let (p, _) = plan_calls(&fixture("depends_on_call.wf"), &[]).unwrap();
+    assert_eq!(deps(&p, "next"), ["x"]);
+    let mut join = deps(&p, "x");
+    join.sort_unstable();
+    assert_eq!(join, ["x.audit", "x.clippy", "x.fmt"]);
+    // Pruned in the callee by the caller's param: the join does not wait for it.
+    let (p, _) = plan_calls(&fixture("depends_on_call.wf"), &["env=dev"]).unwrap();
+    assert!(p.main.named("x.audit").is_none());
+    assert_eq!(p.pruned[0].steps, ["x.audit"]);
+}
+
+#[test]
+fn a_call_in_a_loop_is_planned_once_per_item() {
+    let (p, _) = plan_calls(&fixture("call_in_loop.wf"), &[]).unwrap();
+    assert_eq!(deps(&p, "d.check[us]"), ["d.up[us]"]);
+    let mut done = deps(&p, "done");
+    done.sort_unstable();
+    assert_eq!(done, ["d[eu]", "d[us]"]);
+    let (p, _) = plan_calls(&fixture("call_in_loop.wf"), &[r#"regions=["ap"]"#]).unwrap();
+    assert!(p.main.named("d.up[ap]").is_some());
+}
+
+#[test]
+fn handlers_of_a_callee_are_conditional_steps_and_its_compensations_stay() {
+    let (p, _) = plan_calls(&fixture("call_with_handlers.wf"), &[]).unwrap();
+    for h in ["x.alert", "x.cheer", "x.tidy"] {
+        let s = &p.main.steps[p.main.named(h).unwrap()];
+        assert!(s.optional && s.finally, "{h}");
+        assert_eq!(deps(&p, h), ["a", "x"], "{h}");
+    }
+    let up = &p.main.steps[p.main.named("x.up").unwrap()];
+    let rb = up.rollback.as_ref().expect("x.up keeps its compensation");
+    assert_eq!(rb.steps[0].name, "x.down");
+    // The caller's own handler is still the run's.
+    assert!(p.handler(wfc_language::ir::HandlerKind::Failure).is_some());
+}
+
+const CONSTRAINED: &str = r#"workflow main {
+  param target: string = "prod"
+  step x: call ship { env target }
+}
+workflow ship {
+  param env: string in ["dev", "prod"]
+  step s: shell { run "echo ${env}" }
+}
+"#;
+
+#[test]
+fn an_argument_outside_the_callees_constraint_is_e0230_at_plan_time() {
+    assert!(plan_calls(CONSTRAINED, &[]).is_ok());
+    let d = plan_calls(CONSTRAINED, &["target=qa"]).unwrap_err();
+    assert_eq!(codes(&d), ["E0230"]);
+    assert!(d[0].message.contains("`env` = \"qa\""), "{}", d[0].message);
+    // Pointed at the argument.
+    let at = d[0].labels[0].span;
+    assert_eq!(&CONSTRAINED[at.range()], "target");
+}
+
+#[test]
+fn settings_a_call_cannot_apply_are_errors() {
+    let on_call = r#"workflow main {
+  defaults { timeout 5m }
+  step x: call w { retry 2 }
+}
+workflow w { step s: shell { run "true" } }
+"#;
+    let d = plan_calls(on_call, &[]).unwrap_err();
+    // `retry` written on the call; the `defaults` timeout is not the call's.
+    assert_eq!(codes(&d), ["E0231"]);
+    let callee_timeout = r#"workflow main { step x: call w { } }
+workflow w {
+  timeout 1m
+  step s: shell { run "true" }
+}
+"#;
+    assert_eq!(codes(&plan_calls(callee_timeout, &[]).unwrap_err()), ["E0232"]);
+    let failed_error = r#"workflow main { step x: call w { } }
+workflow w {
+  step s: shell { run "true" }
+  on failure { step tell: shell { run "echo ${failed.error}" } }
+}
+"#;
+    assert_eq!(codes(&plan_calls(failed_error, &[]).unwrap_err()), ["E0233"]);
+}
