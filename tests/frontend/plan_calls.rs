@@ -61,7 +61,10 @@ fn golden_calls() {
             listed.push(("default".into(), Vec::new()));
         }
         for (case, params) in listed {
-            cases.push((format!("{stem}@{case}"), (text.clone(), stem.clone(), params)));
+            cases.push((
+                format!("{stem}@{case}"),
+                (text.clone(), stem.clone(), params),
+            ));
         }
     }
     wfc_testkit::check_each(cases, |name, (text, stem, params)| {
@@ -88,14 +91,25 @@ fn fixture(name: &str) -> String {
 fn deps<'a>(p: &'a Plan, name: &str) -> Vec<&'a str> {
     let g = &p.main;
     let i = g.named(name).unwrap_or_else(|| panic!("no step {name}"));
-    g.steps[i].deps.iter().map(|d| g.steps[d.on()].name.as_str()).collect()
+    g.steps[i]
+        .deps
+        .iter()
+        .map(|d| g.steps[d.on()].name.as_str())
+        .collect()
 }
 
 #[test]
 fn a_call_of_a_call_is_one_graph_with_the_callees_estimates_on_the_critical_path() {
     let (p, wf) = plan_calls(&fixture("call_of_call.wf"), &[]).unwrap();
     let names: Vec<&str> = p.main.steps.iter().map(|s| s.name.as_str()).collect();
-    for n in ["ship.make.compile", "ship.make.test", "ship.make", "ship.push", "ship", "tell"] {
+    for n in [
+        "ship.make.compile",
+        "ship.make.test",
+        "ship.make",
+        "ship.push",
+        "ship",
+        "tell",
+    ] {
         assert!(names.contains(&n), "{n} not in {names:?}");
     }
     // The innermost callee's param default and the argument built from
@@ -113,8 +127,12 @@ fn a_call_of_a_call_is_one_graph_with_the_callees_estimates_on_the_critical_path
     // 2m + 1m + 20s + 1s: the callees' own estimates.
     assert_eq!(p.schedule.critical_ms, 201_000);
     // No call is left for the run to refuse.
-    assert!(p.main.steps.iter().all(|s| s.kind != wfc_language::ir::StepKind::Call
-        || s.fields.iter().any(|f| f.name == "failed")));
+    assert!(p
+        .main
+        .steps
+        .iter()
+        .all(|s| s.kind != wfc_language::ir::StepKind::Call
+            || s.fields.iter().any(|f| f.name == "failed")));
 }
 
 #[test]
@@ -194,12 +212,18 @@ workflow w {
   step s: shell { run "true" }
 }
 "#;
-    assert_eq!(codes(&plan_calls(callee_timeout, &[]).unwrap_err()), ["E0232"]);
+    assert_eq!(
+        codes(&plan_calls(callee_timeout, &[]).unwrap_err()),
+        ["E0232"]
+    );
     let failed_error = r#"workflow main { step x: call w { } }
 workflow w {
   step s: shell { run "true" }
   on failure { step tell: shell { run "echo ${failed.error}" } }
 }
 "#;
-    assert_eq!(codes(&plan_calls(failed_error, &[]).unwrap_err()), ["E0233"]);
+    assert_eq!(
+        codes(&plan_calls(failed_error, &[]).unwrap_err()),
+        ["E0233"]
+    );
 }
