@@ -151,12 +151,12 @@ fn depends_on_a_call_waits_for_its_join_which_waits_for_every_step_of_it() {
 #[test]
 fn a_call_in_a_loop_is_planned_once_per_item() {
     let (p, _) = plan_calls(&fixture("call_in_loop.wf"), &[]).unwrap();
-    assert_eq!(deps(&p, "d.check[us]"), ["d.up[us]"]);
+    assert_eq!(deps(&p, "d[us].check"), ["d[us].up"]);
     let mut done = deps(&p, "done");
     done.sort_unstable();
     assert_eq!(done, ["d[eu]", "d[us]"]);
     let (p, _) = plan_calls(&fixture("call_in_loop.wf"), &[r#"regions=["ap"]"#]).unwrap();
-    assert!(p.main.named("d.up[ap]").is_some());
+    assert!(p.main.named("d[ap].up").is_some());
 }
 
 #[test]
@@ -226,4 +226,26 @@ workflow w {
         codes(&plan_calls(failed_error, &[]).unwrap_err()),
         ["E0233"]
     );
+}
+
+#[test]
+fn loop_items_follow_the_name_they_repeat() {
+    let text = r#"workflow main {
+  for each r in ["eu", "us"] {
+    step d: call inner { region r }
+  }
+}
+workflow inner {
+  param region: string
+  for each k in [1, 2] {
+    step w: call leaf { }
+  }
+}
+workflow leaf { step s: shell { run "true" } }
+"#;
+    let (p, _) = plan_calls(text, &[]).unwrap();
+    let names: Vec<&str> = p.main.steps.iter().map(|s| s.name.as_str()).collect();
+    for n in ["d[eu].w[1].s", "d[eu].w[2]", "d[us].w[2].s", "d[us]"] {
+        assert!(names.contains(&n), "{n} not in {names:?}");
+    }
 }

@@ -173,6 +173,8 @@ pub(crate) struct Builder<'a> {
     pub(crate) diags: Vec<Diagnostic>,
     /// Each instance's `estimate` (its own or from `defaults`), folded.
     pub(crate) declared_ms: Vec<Option<u64>>,
+    /// Where loop items go in the names of inlined calls' steps.
+    join_loops: super::inline::names::JoinLoops,
 }
 
 impl<'a> Builder<'a> {
@@ -185,6 +187,7 @@ impl<'a> Builder<'a> {
             ctx_of: Vec::new(),
             diags: Vec::new(),
             declared_ms: Vec::new(),
+            join_loops: Default::default(),
         }
     }
 
@@ -512,8 +515,15 @@ impl<'a> Builder<'a> {
         let folded = self.fold_settings(s, ctx);
         let id = self.graph.steps.len();
         self.declared_ms.push(folded.estimate_ms);
+        let name = if step.name.contains('.') && !ctx.loops.is_empty() {
+            let suffixes: Vec<&str> = ctx.loops.iter().map(|(.., s)| s.as_str()).collect();
+            self.join_loops
+                .instance_name(self.wf, &step.name, &suffixes)
+        } else {
+            format!("{}{}", step.name, ctx.suffix())
+        };
         self.graph.steps.push(PlannedStep {
-            name: format!("{}{}", step.name, ctx.suffix()),
+            name,
             step: s,
             kind: step.kind,
             span: step.span,

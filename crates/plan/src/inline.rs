@@ -6,7 +6,7 @@
 //! - The callee's steps and blocks are appended (ids offset) inside a
 //!   wrapper block standing where X stood: X's `depends on`, reads, `if`
 //!   and loop apply to all of them (a call in `for each` gives
-//!   `X.build[eu]`).
+//!   `X[eu].build`: see `names`).
 //! - X stays as the *join*: a step that waits for every callee step (an
 //!   `after` edge) and then, without running anything, fails if one of them
 //!   failed, else yields the callee's outputs as its own. So `depends on
@@ -20,6 +20,7 @@
 //!   the caller's params are bound ([`check_args`]).
 
 mod join;
+pub(crate) mod names;
 mod rewrite;
 
 use crate::errors;
