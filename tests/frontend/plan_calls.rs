@@ -195,37 +195,97 @@ fn an_argument_outside_the_callees_constraint_is_e0230_at_plan_time() {
     assert_eq!(&CONSTRAINED[at.range()], "target");
 }
 
+/// Each plan-time code of calls has a fixture in `tests/plan/calls/errors/`
+/// (`# params: …` gives params), planned to exactly that code, and the
+/// CLI exits with the code's status (2: the params; 3: the workflow).
 #[test]
-fn settings_a_call_cannot_apply_are_errors() {
-    let on_call = r#"workflow main {
-  defaults { timeout 5m }
-  step x: call w { retry 2 }
+fn every_call_error_has_a_fixture() {
+    let dir = root().join("tests/plan/calls/errors");
+    let source = std::fs::read_to_string(root().join("crates/plan/src/errors/calls.rs")).unwrap();
+    let mut seen = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let path = e.path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let code = name.split('-').next().unwrap().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let params: Vec<&str> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# params:"))
+            .map_or(Vec::new(), |p| p.split_whitespace().collect());
+        let d = plan_calls(&text, &params).expect_err(&name);
+        assert_eq!(codes(&d), [code.as_str()], "{name}: {d:#?}");
+        assert!(!d[0].labels.is_empty() && d[0].help.is_some(), "{name}");
+        let mut args = vec!["plan".to_string(), path.display().to_string()];
+        for p in &params {
+            args.push("--param".into());
+            args.push(p.to_string());
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wfc"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let want = if wfc_plan::errors::of_the_workflow(&code) {
+            3
+        } else {
+            2
+        };
+        assert_eq!(out.status.code(), Some(want), "{name}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&code),
+            "{name}"
+        );
+        seen.push(code);
+    }
+    seen.sort();
+    for code in ["E0230", "E0231", "E0232", "E0233"] {
+        assert!(
+            source.contains(&format!("\"{code}\"")),
+            "{code} not in errors/calls.rs"
+        );
+        assert!(seen.iter().any(|c| c == code), "no fixture for {code}");
+    }
+}
+
+#[test]
+fn a_setting_from_defaults_is_not_the_calls_own() {
+    let text = r#"workflow main {
+  defaults { timeout 5m  retry 1 }
+  step x: call w { }
 }
 workflow w { step s: shell { run "true" } }
 "#;
-    let d = plan_calls(on_call, &[]).unwrap_err();
-    // `retry` written on the call; the `defaults` timeout is not the call's.
-    assert_eq!(codes(&d), ["E0231"]);
-    let callee_timeout = r#"workflow main { step x: call w { } }
+    assert!(plan_calls(text, &[]).is_ok());
+}
+
+/// A callee from another file (an import) has spans into that file: every
+/// inlined span becomes the call's, so nothing points into the wrong text.
+#[test]
+fn spans_of_a_callee_from_another_file_are_the_calls() {
+    let text = r#"workflow main {
+  step x: call w { }
+}
 workflow w {
-  timeout 1m
-  step s: shell { run "true" }
+  step s: shell { run "echo s" }
+  step t: shell { run "echo ${s.stdout}"  depends on s }
 }
 "#;
-    assert_eq!(
-        codes(&plan_calls(callee_timeout, &[]).unwrap_err()),
-        ["E0232"]
-    );
-    let failed_error = r#"workflow main { step x: call w { } }
-workflow w {
-  step s: shell { run "true" }
-  on failure { step tell: shell { run "echo ${failed.error}" } }
-}
-"#;
-    assert_eq!(
-        codes(&plan_calls(failed_error, &[]).unwrap_err()),
-        ["E0233"]
-    );
+    let a = analyze("calls.wf", text);
+    let mut wf = a.module.unwrap().into_first().ir;
+    let call = wf.steps[0].call.as_mut().unwrap();
+    let mut callee = Workflow::clone(call.callee.as_ref().unwrap());
+    callee.file = Some("lib/other.wf".into());
+    call.callee = Some(std::sync::Arc::new(callee));
+    let site = wf.steps[0].span;
+    let merged = plan::inline::inline(wf).unwrap().wf;
+    for s in merged.steps.iter().filter(|s| s.name.starts_with("x.")) {
+        assert_eq!((s.span, s.name_span), (site, site), "{}", s.name);
+        for f in &s.fields {
+            if let wfc_language::ir::FieldValue::Expr(e) = &f.value {
+                e.walk(&mut |x| assert_eq!(x.span, site, "{}", s.name));
+            }
+        }
+        assert!(s.depends_on.iter().all(|d| d.span == site));
+    }
 }
 
 #[test]

@@ -84,7 +84,16 @@ fn inline_all(mut wf: Workflow, diags: &mut Vec<Diagnostic>) -> Inlined {
         let Some(callee) = call.callee.take() else {
             continue;
         };
-        let inner = inline_all((*callee).clone(), diags);
+        let mut found = Vec::new();
+        let inner = inline_all((*callee).clone(), &mut found);
+        if callee.file.is_some() {
+            // Spans into another file would point at the wrong text here.
+            let site = wf.steps[x].span;
+            for d in &mut found {
+                d.labels.iter_mut().for_each(|l| l.span = site);
+            }
+        }
+        diags.append(&mut found);
         call.callee = Some(callee);
         splice(&mut wf, x, &call, inner, &mut checks, diags);
         // The join keeps its target (for the plan to show), not its callee.

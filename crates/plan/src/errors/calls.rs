@@ -1,6 +1,12 @@
 //! Plan-time errors of inlined calls (`E0230`–`E0239`).
 
 use wfc_language::diag::Diagnostic;
+
+/// Whether `code` is an error of the workflow whatever its params (as the
+/// checker's are), not of the params given.
+pub fn of_the_workflow(code: &str) -> bool {
+    matches!(code, super::EVAL_FAILED | "E0231" | "E0232" | "E0233")
+}
 use wfc_language::span::Span;
 
 /// E0230: an argument whose plan-time value breaks the callee param's `in`
