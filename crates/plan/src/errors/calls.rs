@@ -24,7 +24,7 @@ pub fn call_arg_not_allowed(
     )
     .primary(span, format!("must be {allowed}"))
     .help(format!(
-        "pass a value {allowed} (check the params this argument is computed from); nothing ran"
+        "pass a value that is {allowed} (check the params it is computed from); nothing ran"
     ))
 }
 
