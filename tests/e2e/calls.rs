@@ -190,3 +190,62 @@ fn kill_inside_a_callee_then_resume() {
     );
     assert_eq!(text.matches("── attempt 1").count(), 2, "{text}");
 }
+
+/// An argument is a value wherever the callee interpolates it: shell
+/// syntax in it never runs, however it was built.
+#[test]
+fn an_argument_never_becomes_code_in_the_callee() {
+    let c = workflow(
+        r#"workflow main {
+  param evil: string = "x; touch pwned"
+  step a: call note { text evil }
+  step b: call note { text "y $(touch pwned2) ${evil}" }
+}
+workflow note {
+  param text: string
+  step w: shell { run "echo ${text} >> said" }
+}
+"#,
+    );
+    let r = c.run(&["--jobs", "1"]);
+    assert_eq!(r.code, 0, "{r}");
+    let mut said = c.lines("said");
+    said.sort();
+    assert_eq!(said, ["x; touch pwned", "y $(touch pwned2) x; touch pwned"]);
+    assert!(!c.path("pwned").exists() && !c.path("pwned2").exists());
+}
+
+/// A failure elsewhere stops the run before the call's steps start: the
+/// call is not reported as succeeded for work that never happened.
+#[test]
+fn a_call_stopped_by_a_failure_elsewhere_does_not_succeed() {
+    let c = workflow(
+        r#"workflow main {
+  step bad: shell { run "exit 1" }
+  step slow: shell { run "sleep 0.3" }
+  step x: call inner { depends on slow }
+}
+workflow inner {
+  step b: shell { run "echo b >> ran" }
+}
+"#,
+    );
+    let r = c.wfc(["run", "w.wf", "--plain"]).output();
+    assert_eq!(r.code, 1, "{r}");
+    assert!(c.lines("ran").is_empty());
+    let st = c
+        .wfc(["status", "last", "--format", "json"])
+        .success()
+        .output()
+        .json();
+    let status = |name: &str| {
+        st["step_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .map(|s| s["status"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(status("x.b").as_deref(), Some("not_run"), "{st:#}");
+    assert_ne!(status("x").as_deref(), Some("succeeded"), "{st:#}");
+}

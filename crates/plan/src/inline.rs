@@ -62,11 +62,6 @@ pub fn inline(wf: Workflow) -> Result<Inlined, Vec<Diagnostic>> {
     }
 }
 
-/// Whether `wf` still has a call to inline.
-pub fn has_calls(wf: &Workflow) -> bool {
-    wf.steps.iter().any(to_inline)
-}
-
 /// A call step with its callee: not inlined yet (a join has none).
 fn to_inline(s: &wfc_language::ir::Step) -> bool {
     s.kind == StepKind::Call && s.call.as_ref().is_some_and(|c| c.callee.is_some())
