@@ -309,3 +309,21 @@ workflow leaf { step s: shell { run "true" } }
         assert!(names.contains(&n), "{n} not in {names:?}");
     }
 }
+
+#[test]
+fn a_callees_handlers_may_not_read_what_only_the_run_s_end_knows() {
+    let text = r#"workflow main { step x: call w { } }
+workflow w {
+  step s: shell { run "true" }
+  finally { step tell: shell { run "echo ${len(run.failures)} ${run.status}" } }
+}
+"#;
+    let d = plan_calls(text, &[]).unwrap_err();
+    assert_eq!(codes(&d), ["E0233"]);
+    assert!(d[0].message.contains("`run.failures`"), "{}", d[0].message);
+    // `run.status` alone is the call's.
+    let ok = text.replace("${len(run.failures)} ", "");
+    let (p, wf) = plan_calls(&ok, &[]).unwrap();
+    let tell = &p.main.steps[p.main.named("x.tell").unwrap()];
+    assert_eq!(render::summary(&wf, tell), "echo ${x.status}");
+}

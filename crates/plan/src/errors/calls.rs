@@ -55,16 +55,20 @@ pub fn callee_timeout(span: Span, call: &str, callee: &str) -> Diagnostic {
     ))
 }
 
-/// E0233: the callee's `on failure` reads `failed.error`, which an inlined
-/// call does not have yet (`failed.step` works).
-pub fn callee_failed_error(span: Span, call: &str, callee: &str) -> Diagnostic {
+/// E0233: the callee's handlers read `failed.error`, `run.duration` or
+/// `run.failures`, which an inlined call does not have yet (`failed.step`
+/// and `run.status` are the call's).
+pub fn callee_reads_run_end(span: Span, call: &str, callee: &str, what: &str) -> Diagnostic {
     Diagnostic::error(
         "E0233",
         format!(
-            "call `{call}`: `{callee}`'s `on failure` reads `failed.error`, \
+            "call `{call}`: `{callee}`'s handlers read `{what}`, \
              which is not available inside a call yet"
         ),
     )
     .primary(span, "read here")
-    .help("use `failed.step` (the step of the call that failed) and its logs")
+    .help(
+        "use `failed.step` (the step of the call that failed) or `run.status` (how the \
+         call ended), and the step's logs",
+    )
 }

@@ -5,8 +5,8 @@ use super::rewrite::Rewrite;
 use crate::errors;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{
-    BinaryOp, Expr, ExprKind, FailedField, FieldValue, Func, HandlerKind, Role, Step, StepField,
-    StepId, StepKind, Type, Workflow,
+    BinaryOp, Expr, ExprKind, FailedField, FieldValue, Func, HandlerKind, Role, RunField, Step,
+    StepField, StepId, StepKind, Type, Workflow,
 };
 use wfc_language::span::Span;
 
@@ -125,9 +125,9 @@ pub fn workflow_env(rw: &Rewrite, step: &mut Step) {
 }
 
 /// What a call cannot do yet: E0231 for `retry`, `timeout`, `until` or
-/// `estimate` written on the call step itself (from `defaults` they are
-/// left to the callee's steps), E0232 for a callee with a `timeout`,
-/// E0233 for `failed.error` in the callee's `on failure`.
+/// `estimate` written on the call step itself (from the caller's `defaults`
+/// they are not the call's: the join runs nothing to retry or time out), E0232 for a callee with a `timeout`,
+/// E0233 for `failed.error`, `run.duration` or `run.failures` in its handlers.
 pub fn refuse_unsupported(site: &Step, callee: &Workflow, diags: &mut Vec<Diagnostic>) {
     let own = |s: Span| s.start >= site.span.start && s.end <= site.span.end;
     if let Some(st) = site.settings.as_deref() {
@@ -146,26 +146,35 @@ pub fn refuse_unsupported(site: &Step, callee: &Workflow, diags: &mut Vec<Diagno
     if callee.timeout_ms.is_some() {
         diags.push(errors::callee_timeout(site.span, &site.name, &callee.name));
     }
-    for s in callee
+    let handlers = callee
         .steps
         .iter()
-        .filter(|s| matches!(s.role, Role::Handler(_)))
-    {
+        .filter(|s| matches!(s.role, Role::Handler(_)));
+    for s in handlers {
         let mut found = None;
         for f in &s.fields {
             walk_field(&f.value, &mut |e| {
-                if matches!(e.kind, ExprKind::Failed(FailedField::Error)) {
-                    found.get_or_insert(e.span);
-                }
+                let what = match e.kind {
+                    ExprKind::Failed(FailedField::Error) => "failed.error",
+                    ExprKind::Run(RunField::Duration) => "run.duration",
+                    ExprKind::Run(RunField::Failures) => "run.failures",
+                    _ => return,
+                };
+                found.get_or_insert((e.span, what));
             });
         }
-        if found.is_some() {
+        if let Some((span, what)) = found {
             let span = if callee.file.is_some() {
                 site.span
             } else {
-                found.unwrap_or(site.span)
+                span
             };
-            diags.push(errors::callee_failed_error(span, &site.name, &callee.name));
+            diags.push(errors::callee_reads_run_end(
+                span,
+                &site.name,
+                &callee.name,
+                what,
+            ));
             break;
         }
     }
