@@ -327,3 +327,17 @@ workflow w {
     let tell = &p.main.steps[p.main.named("x.tell").unwrap()];
     assert_eq!(render::summary(&wf, tell), "echo ${x.status}");
 }
+
+/// Hover on a call step names the steps the plan makes of it: the names
+/// `wfc status` and `wfc logs` show.
+#[test]
+fn hover_on_a_call_names_its_inlined_steps() {
+    let text = fixture("call_of_call.wf");
+    let d = wfc_language::ide::Doc::analyze("calls.wf", &text);
+    let at = text.find("step ship").unwrap() + "step ".len();
+    let md = d.hover(at).expect("a hover").markdown;
+    assert!(
+        md.contains("runs as its steps, inlined: `ship.make`, `ship.push`"),
+        "{md}"
+    );
+}
