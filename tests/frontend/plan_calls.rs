@@ -341,3 +341,23 @@ fn hover_on_a_call_names_its_inlined_steps() {
         "{md}"
     );
 }
+
+#[test]
+fn a_pruned_call_lists_its_steps_by_the_names_they_would_have_had() {
+    let text = r#"workflow main {
+  param on: bool = false
+  for each r in ["eu", "us"] {
+    if on {
+      step d: call inner { }
+    }
+  }
+}
+workflow inner {
+  for each k in [1, 2] { step w: shell { run "true" } }
+  step z: shell { run "true" }
+}
+"#;
+    let (p, _) = plan_calls(text, &[]).unwrap();
+    assert!(p.main.is_empty());
+    assert_eq!(p.pruned[0].steps, ["d[eu]", "d[eu].w[*]", "d[eu].z"]);
+}

@@ -284,13 +284,22 @@ impl<'a> Builder<'a> {
         let mut names = Vec::new();
         for s in self.wf.steps_in(b) {
             let mut name = format!("{}{suffix}", self.wf.steps[s].name);
+            let mut inner = 0;
             for lb in self.wf.block_chain(self.wf.steps[s].parent) {
                 if lb == b {
                     break;
                 }
                 if matches!(self.wf.blocks[lb].kind, BlockKind::ForEach { .. }) {
                     name.push_str("[*]");
+                    inner += 1;
                 }
+            }
+            if self.wf.steps[s].name.contains('.') && !(ctx.loops.is_empty() && inner == 0) {
+                let mut items: Vec<&str> = ctx.loops.iter().map(|(.., s)| s.as_str()).collect();
+                items.extend(std::iter::repeat_n("*", inner));
+                name = self
+                    .join_loops
+                    .instance_name(self.wf, &self.wf.steps[s].name, &items);
             }
             names.push(name);
         }

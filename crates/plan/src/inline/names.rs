@@ -3,15 +3,16 @@
 //! loop inside the callee `d.up[eu][1]` (outer loops first, as everywhere).
 
 use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 use wfc_language::ir::{BlockKind, Workflow};
 
 /// How many loops enclose each join (call step), by name, found once.
 #[derive(Default)]
-pub(crate) struct JoinLoops(FxHashMap<String, usize>);
+pub(crate) struct JoinLoops(RefCell<FxHashMap<String, usize>>);
 
 impl JoinLoops {
-    fn depth(&mut self, wf: &Workflow, join: &str) -> usize {
-        if let Some(&d) = self.0.get(join) {
+    fn depth(&self, wf: &Workflow, join: &str) -> usize {
+        if let Some(&d) = self.0.borrow().get(join) {
             return d;
         }
         let d = wf.step_named(join).map_or(0, |s| {
@@ -20,13 +21,13 @@ impl JoinLoops {
                 .filter(|&b| matches!(wf.blocks[b].kind, BlockKind::ForEach { .. }))
                 .count()
         });
-        self.0.insert(join.to_string(), d);
+        self.0.borrow_mut().insert(join.to_string(), d);
         d
     }
 
     /// `name` with the loop suffixes (`eu`, outermost first) placed after
     /// the part of the name each loop repeats.
-    pub(crate) fn instance_name(&mut self, wf: &Workflow, name: &str, suffixes: &[&str]) -> String {
+    pub(crate) fn instance_name(&self, wf: &Workflow, name: &str, suffixes: &[&str]) -> String {
         let mut out = String::with_capacity(name.len() + 8 * suffixes.len());
         let mut used = 0;
         // (Step names are identifiers: a `.` is only ever an inlined call's.)
