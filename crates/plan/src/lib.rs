@@ -3,6 +3,8 @@
 //! what the plan shows is what runs.
 //!
 //! The pipeline:
+//! 0. [`inline`] replaces each call step by its callee's steps
+//!    ([`plan_with_calls`]);
 //! 1. [`params`] binds `--param` / `--params-file` / defaults by declared type;
 //! 2. [`compile`] walks the IR with those values ([`eval`] folds constants):
 //!    prunes `if` branches decided at plan time, unrolls `for each` over
@@ -351,6 +353,8 @@ pub struct Options {
 }
 
 /// Binds params, compiles and schedules: the whole pipeline after checking.
+/// A workflow with calls goes through [`plan_with_calls`]: here a call
+/// step is left as it is, and the run refuses it.
 pub fn plan(
     wf: &Workflow,
     input: &ParamInput,
