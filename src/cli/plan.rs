@@ -153,10 +153,11 @@ pub fn compile(
         .map(|c| c.ir)
         .ok_or(ExitCode::from(3))?;
     // Bad params exit 2; an expression that fails whatever the params
-    // (E0407 alone) is an error of the workflow, as the checker's are.
+    // (E0407, or a call's E0231–E0233, alone) is an error of the
+    // workflow, as the checker's are.
     let fail = |diags: &[Diagnostic]| {
         eprint!("{}", render::render_all(diags, &source, color));
-        let workflow = diags.iter().all(|d| d.code == plan::errors::EVAL_FAILED);
+        let workflow = diags.iter().all(|d| plan::errors::of_the_workflow(d.code));
         ExitCode::from(if workflow { 3 } else { 2 })
     };
     let mut params = ParamInput::default();
@@ -181,10 +182,11 @@ pub fn compile(
     };
     // History estimates come later ([`with_history`]), once the caller can
     // drop the IR: the store's connection and the front end's peak apart.
-    let planned = plan::plan(&ir, &params, options, &DefaultEstimator);
+    // Calls are inlined first: the plan's ids are the merged workflow's.
+    let planned = plan::plan_with_calls(ir, &params, options, &DefaultEstimator);
     wfc_language::timings::mark("plan");
     match planned {
-        Ok(plan) => Ok((plan, ir, source)),
+        Ok((plan, ir)) => Ok((plan, ir, source)),
         Err(diags) => Err(fail(&diags)),
     }
 }

@@ -14,6 +14,7 @@
 //!   pseudo-terminal.
 //! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
 //! - `modules`: files of several workflows, workflow outputs, `wfc list`.
+//! - `calls`: calls inlined — outputs, sagas, status, logs and resume.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -21,6 +22,7 @@
 //! passes, except under `CI=true` ([`wfc_testkit::skip`]).
 //! Run one area with `cargo test --test e2e run::` (or `exec::`, `store::`…).
 
+mod calls;
 mod cli;
 mod exec;
 mod imports;

@@ -2,7 +2,7 @@
 //! secret reaches values in roundabout ways (a param computed from it, a
 //! loop over a secret list, a URL that percent-encodes it, a host that
 //! lowercases it, basic auth that base64-encodes it, a step output that
-//! holds it), neither the secret nor any of its encodings may appear in
+//! holds it, a call's params), neither the secret nor any of its encodings may appear in
 //! anything wfc shows or writes: `wfc plan` in every format, the run's
 //! terminal output and report, `wfc history` / `wfc status` / `wfc logs`,
 //! and the bytes of every file of the state directory (gzip members
@@ -311,4 +311,37 @@ fn encoded_forms_of_secrets_are_masked() {
             &TOKEN.to_uppercase(),
         ],
     );
+}
+
+/// A call inlines its callee: a secret passed into a callee's `secret`
+/// param, and a callee secret's own default, stay secrets in everything
+/// wfc shows or writes about the caller's run.
+#[test]
+fn secrets_through_a_call_stay_secrets() {
+    let e = Env::new(
+        r#"workflow caller {
+  secret tok: string = env("WFC_SECRETS_TOK")
+  outputs { auth: string = x.outputs.auth }
+  step x: call inner { key tok }
+}
+workflow inner {
+  secret key: string
+  secret other: string = env("WFC_SECRETS_OTHER")
+  outputs { auth: string = "Bearer ${key}" }
+  step use: shell {
+    run "echo $K $O"
+    env {
+      K = key
+      O = other
+    }
+  }
+}
+"#,
+    );
+    let other = "0ther-S3cret-value";
+    let vars = [("WFC_SECRETS_TOK", TOKEN), ("WFC_SECRETS_OTHER", other)];
+    let all = everything(&e, &[], &vars);
+    assert_no_leak(&all, &[TOKEN, other]);
+    let run = shown(&all, "run stdout");
+    assert!(said(&run, "x.use", "*** ***"), "{run}");
 }

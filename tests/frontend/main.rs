@@ -16,5 +16,6 @@ mod ide_protocol;
 mod ide_status;
 mod parse;
 mod plan;
+mod plan_calls;
 mod robustness;
 mod syntax_fixtures;

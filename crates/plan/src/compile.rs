@@ -173,6 +173,8 @@ pub(crate) struct Builder<'a> {
     pub(crate) diags: Vec<Diagnostic>,
     /// Each instance's `estimate` (its own or from `defaults`), folded.
     pub(crate) declared_ms: Vec<Option<u64>>,
+    /// Where loop items go in the names of inlined calls' steps.
+    join_loops: super::inline::names::JoinLoops,
 }
 
 impl<'a> Builder<'a> {
@@ -185,6 +187,7 @@ impl<'a> Builder<'a> {
             ctx_of: Vec::new(),
             diags: Vec::new(),
             declared_ms: Vec::new(),
+            join_loops: Default::default(),
         }
     }
 
@@ -281,13 +284,22 @@ impl<'a> Builder<'a> {
         let mut names = Vec::new();
         for s in self.wf.steps_in(b) {
             let mut name = format!("{}{suffix}", self.wf.steps[s].name);
+            let mut inner = 0;
             for lb in self.wf.block_chain(self.wf.steps[s].parent) {
                 if lb == b {
                     break;
                 }
                 if matches!(self.wf.blocks[lb].kind, BlockKind::ForEach { .. }) {
                     name.push_str("[*]");
+                    inner += 1;
                 }
+            }
+            if self.wf.steps[s].name.contains('.') && !(ctx.loops.is_empty() && inner == 0) {
+                let mut items: Vec<&str> = ctx.loops.iter().map(|(.., s)| s.as_str()).collect();
+                items.extend(std::iter::repeat_n("*", inner));
+                name = self
+                    .join_loops
+                    .instance_name(self.wf, &self.wf.steps[s].name, &items);
             }
             names.push(name);
         }
@@ -512,8 +524,15 @@ impl<'a> Builder<'a> {
         let folded = self.fold_settings(s, ctx);
         let id = self.graph.steps.len();
         self.declared_ms.push(folded.estimate_ms);
+        let name = if step.name.contains('.') && !ctx.loops.is_empty() {
+            let suffixes: Vec<&str> = ctx.loops.iter().map(|(.., s)| s.as_str()).collect();
+            self.join_loops
+                .instance_name(self.wf, &step.name, &suffixes)
+        } else {
+            format!("{}{}", step.name, ctx.suffix())
+        };
         self.graph.steps.push(PlannedStep {
-            name: format!("{}{}", step.name, ctx.suffix()),
+            name,
             step: s,
             kind: step.kind,
             span: step.span,

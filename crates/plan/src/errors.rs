@@ -3,6 +3,9 @@
 //! Parameter problems point at the param's declaration, so the message shows
 //! what the workflow allows right next to what was given.
 
+mod calls;
+pub use calls::*;
+
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::Param;
 

@@ -3,6 +3,8 @@
 //! what the plan shows is what runs.
 //!
 //! The pipeline:
+//! 0. [`inline`] replaces each call step by its callee's steps
+//!    ([`plan_with_calls`]);
 //! 1. [`params`] binds `--param` / `--params-file` / defaults by declared type;
 //! 2. [`compile`] walks the IR with those values ([`eval`] folds constants):
 //!    prunes `if` branches decided at plan time, unrolls `for each` over
@@ -23,6 +25,7 @@ pub mod estimate;
 pub mod eval;
 pub mod expand;
 pub mod functions;
+pub mod inline;
 pub mod lets;
 mod link;
 pub mod outputs;
@@ -350,6 +353,8 @@ pub struct Options {
 }
 
 /// Binds params, compiles and schedules: the whole pipeline after checking.
+/// A workflow with calls goes through [`plan_with_calls`]: here a call
+/// step is left as it is, and the run refuses it.
 pub fn plan(
     wf: &Workflow,
     input: &ParamInput,
@@ -359,6 +364,31 @@ pub fn plan(
     let params = params::bind(wf, input)?;
     let jobs = options.jobs.unwrap_or_else(|| default_jobs(wf));
     compile::compile(wf, params, jobs, estimator)
+}
+
+/// [`plan`] for a workflow that may call others: the calls are inlined
+/// first ([`inline`]), an argument breaking its callee param's constraint
+/// is E0230, and the merged workflow comes back with the plan (the plan's
+/// step ids are its; render and run with it, not with `wf`).
+pub fn plan_with_calls(
+    wf: Workflow,
+    input: &ParamInput,
+    options: Options,
+    estimator: &dyn Estimator,
+) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
+    let inlined = inline::inline(wf)?;
+    let params = params::bind(&inlined.wf, input)?;
+    let mut values = vec![None; inlined.wf.params.len()];
+    for p in &params {
+        values[p.id] = Some(p.value.clone());
+    }
+    let bad = inline::check_args(&inlined, &values);
+    if !bad.is_empty() {
+        return Err(bad);
+    }
+    let jobs = options.jobs.unwrap_or_else(|| default_jobs(&inlined.wf));
+    let plan = compile::compile(&inlined.wf, params, jobs, estimator)?;
+    Ok((plan, inlined.wf))
 }
 
 /// `concurrency`, else the CPU count.

@@ -354,7 +354,11 @@ fn coerce(ty: &Type, v: Value) -> Value {
 }
 
 /// `Err(allowed)` when `v` breaks the param's `in` constraint.
-fn check_constraint(p: &Param, v: &Value, values: &[Option<Value>]) -> Result<(), String> {
+pub(crate) fn check_constraint(
+    p: &Param,
+    v: &Value,
+    values: &[Option<Value>],
+) -> Result<(), String> {
     let none = |_| false;
     let scope = Scope {
         params: values,

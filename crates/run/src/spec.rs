@@ -29,6 +29,31 @@ pub enum GateSpec {
 pub enum Prepared {
     Exec(StepSpec),
     Gate(GateSpec),
+    /// An inlined call's join: its steps all succeeded; the callee's
+    /// outputs, as the call step's (a map).
+    Join(Value),
+}
+
+/// A call step, once the plan inlined it, runs nothing: it fails when one
+/// of its callee's steps did (its `failed` field names it), else it yields
+/// the callee's outputs.
+fn join(f: &Fields, ev: &mut Evaluator) -> Result<Value, String> {
+    let Some(failed) = f.expr("failed") else {
+        // Not inlined: nothing would run the callee.
+        return Err("a call step is not run itself (the plan inlines it)".into());
+    };
+    let failed = ev.text(failed)?;
+    if !failed.is_empty() {
+        return Err(format!("step `{failed}` of the call did not succeed"));
+    }
+    let mut outputs = Vec::new();
+    if let Some(FieldValue::Map(m)) = f.value("outputs") {
+        for (name, e) in m {
+            outputs.push((name.clone(), ev.eval(e)?));
+        }
+    }
+    // Read as `X.outputs.NAME`, as a step's declared outputs are.
+    Ok(Value::Map(vec![("outputs".into(), Value::Map(outputs))]))
 }
 
 /// Evaluates `step`'s fields. `workflow_env` is the workflow's `env { }`,
@@ -169,8 +194,7 @@ pub fn prepare(
             other => return Err(format!("duration: `{}` is not a duration", other.literal())),
         },
         StepKind::Invalid => return Err("the step's kind is invalid".into()),
-        // The plan inlines a call's callee; a call step never reaches a runner.
-        StepKind::Call => return Err("a call step is not run itself (the plan inlines it)".into()),
+        StepKind::Call => return join(&f, ev).map(Prepared::Join),
     };
     Ok(Prepared::Exec(spec))
 }

@@ -399,5 +399,25 @@ fn step_markdown(doc: &Doc, w: &Workflow, id: usize) -> Option<String> {
     if s.optional {
         md.push_str("\n- optional: its failure does not fail the run");
     }
+    if let Some(callee) = s.call.as_ref().and_then(|c| c.callee.as_deref()) {
+        md.push_str(&inlined_names(&s.name, callee));
+    }
     Some(md.trim_end().to_string())
+}
+
+/// What the plan names a call's steps (`ship.build`, …): the names that
+/// `wfc logs` and `wfc status` show.
+fn inlined_names(call: &str, callee: &Workflow) -> String {
+    const SHOWN: usize = 6;
+    let main = callee
+        .steps
+        .iter()
+        .filter(|t| t.role == crate::ir::Role::Main);
+    let names: Vec<String> = main.map(|t| format!("{call}.{}", t.name)).collect();
+    let shown: Vec<&str> = names.iter().take(SHOWN).map(String::as_str).collect();
+    let mut md = format!("\n- runs as its steps, inlined: {}", quoted(&shown));
+    if names.len() > SHOWN {
+        let _ = write!(md, " and {} more", names.len() - SHOWN);
+    }
+    md
 }

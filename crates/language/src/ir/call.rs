@@ -13,7 +13,8 @@ pub struct Call {
     /// The import the callee came through (`None`: a workflow of this file).
     pub module: Option<String>,
     /// The callee, checked; `None` when the target did not resolve or is in
-    /// a call cycle (both reported), so the plan has nothing to inline.
+    /// a call cycle (both reported), so the plan has nothing to inline;
+    /// also once the plan inlined it (the step is then the call's join).
     pub callee: Option<Arc<Workflow>>,
     /// The params passed, as written, typed against the callee's params.
     pub args: Vec<CallArg>,

@@ -84,7 +84,10 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
             text("subject").unwrap_or_default()
         ),
         StepKind::Sleep => format!("sleep {}", text("duration").unwrap_or_default()),
-        StepKind::Call => String::new(),
+        StepKind::Call => wf.steps[s.step]
+            .call
+            .as_ref()
+            .map_or_else(String::new, |c| format!("call {}", c.target)),
         StepKind::Gate => match (field(s, "check"), text("approval")) {
             (Some(FieldValue::Expr(e)), _) => format!("check {}", show(wf, e)),
             (_, Some(who)) => format!("approval by {who}"),
