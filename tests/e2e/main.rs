@@ -14,6 +14,7 @@
 //!   pseudo-terminal.
 //! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
 //! - `modules`: files of several workflows, workflow outputs, `wfc list`.
+//! - `stdlib`: the std library's modules, each run for real, and callers.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -28,6 +29,7 @@ mod modules;
 mod new;
 mod run;
 mod secrets;
+mod stdlib;
 mod store;
 
 use wfc_testkit::Case;
