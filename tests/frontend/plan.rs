@@ -134,6 +134,12 @@ fn golden_examples() {
     let mut all = Vec::new();
     for path in wf_files(&root().join("examples")) {
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        // Callers of other files' workflows (release-with-std) are planned
+        // once the plan inlines calls (issue 33 item 4); they are checked in
+        // e2e `stdlib::`.
+        if std::fs::read_to_string(&path).unwrap().contains("\nimport ") {
+            continue;
+        }
         let cases = match stem.as_str() {
             "deploy" => vec![
                 ("staging".to_string(), vec!["version=1.2.3".to_string()]),
