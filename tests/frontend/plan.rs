@@ -137,7 +137,10 @@ fn golden_examples() {
         // Callers of other files' workflows (release-with-std) are planned
         // once the plan inlines calls (issue 33 item 4); they are checked in
         // e2e `stdlib::`.
-        if std::fs::read_to_string(&path).unwrap().contains("\nimport ") {
+        if std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\nimport ")
+        {
             continue;
         }
         let cases = match stem.as_str() {
