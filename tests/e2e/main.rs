@@ -15,6 +15,7 @@
 //! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
 //! - `modules`: files of several workflows, workflow outputs, `wfc list`.
 //! - `calls`: calls inlined — outputs, sagas, status, logs and resume.
+//! - `stdlib`: the std library's modules, each run for real, and callers.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -30,6 +31,7 @@ mod modules;
 mod new;
 mod run;
 mod secrets;
+mod stdlib;
 mod store;
 
 use wfc_testkit::Case;
