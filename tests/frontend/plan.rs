@@ -15,6 +15,7 @@ use std::process::Command;
 
 use proptest::prelude::*;
 use wfc_language::analysis::analyze;
+use wfc_language::program::{load, Disk};
 use wfc_plan::{self as plan, render, DefaultEstimator, Options, ParamInput, Plan};
 use wfc_testkit::Case;
 
@@ -39,8 +40,14 @@ fn plan_text(
     text: &str,
     params: &[&str],
 ) -> Result<(Plan, wfc_language::ir::Workflow), Vec<wfc_language::diag::Diagnostic>> {
-    let a = analyze(name, text);
-    assert!(!a.has_errors(), "{name}: {:#?}", a.diagnostics());
+    // As a program: an example may import modules (paths relative to it, or std/).
+    let program = load(Path::new(name), text.to_string(), &Disk, false);
+    assert!(
+        !program.has_errors(),
+        "{name}: {:#?}",
+        program.root().analysis.diagnostics()
+    );
+    let a = program.units.into_iter().next().unwrap().analysis;
     // `# workflow: NAME` picks a workflow of the file (else its first).
     let module = a.module.unwrap();
     let wf = match text
@@ -60,8 +67,7 @@ fn plan_text(
         input.push_assignment(p).map_err(|d| vec![d])?;
     }
     let jobs = wf.concurrency.map_or(2, |c| c as usize);
-    let p = plan::plan(&wf, &input, Options { jobs: Some(jobs) }, &DefaultEstimator)?;
-    Ok((p, wf))
+    plan::plan_with_calls(wf, &input, Options { jobs: Some(jobs) }, &DefaultEstimator)
 }
 
 /// `(case name, params)` from `# case:` lines.
@@ -142,6 +148,7 @@ fn golden_examples() {
                     vec!["env=prod".to_string(), "version=1.2.3".to_string()],
                 ),
             ],
+            "release-with-std" => vec![("default".to_string(), vec!["version=1.4.0".to_string()])],
             _ => vec![("default".to_string(), Vec::new())],
         };
         all.extend(golden(&path, &format!("example-{stem}"), cases));

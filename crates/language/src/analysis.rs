@@ -91,7 +91,9 @@ fn analyze_with(
 /// which checks a file once its imports are checked).
 pub fn parse_only(name: impl Into<String>, text: impl Into<String>) -> Analysis {
     let source = SourceFile::new(name, text);
+    crate::timings::mark("source read");
     let parsed = syntax::parse(&source.text);
+    crate::timings::mark("parse");
     Analysis {
         source,
         parsed,
