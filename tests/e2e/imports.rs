@@ -113,3 +113,85 @@ fn list_counts_no_errors_in_a_file_that_calls_a_module() {
     assert_eq!(files.len(), 2, "{json}");
     assert!(files.iter().all(|f| f["errors"] == 0), "{json}");
 }
+
+/// The issue's "done when": start from `wfc new deploy-api`, factor a step
+/// repeated per region into a second workflow called twice, and import
+/// `std/notify.wf` instead of copying it — checked with warnings denied,
+/// planned as one graph, and run.
+#[test]
+fn a_newcomer_factors_a_step_into_a_call_and_imports_std() {
+    let c = case();
+    c.wfc(["new", "deploy-api", "deploy.wf"]).success().output();
+    let mut text = format!("import \"std/notify.wf\"\n\n{}", c.read("deploy.wf"));
+    let end = text.rfind('}').expect("the workflow's closing brace");
+    text.insert_str(
+        end,
+        r#"
+  step verify_eu: call verify { out out  region "eu-west"  depends on record }
+  step verify_us: call verify { out out  region "us-east"  depends on record }
+  step tell: call notify {
+    text "deployed ${release}: ${verify_eu.outputs.replicas} + ${verify_us.outputs.replicas} replicas"
+    after verify_eu, verify_us
+  }
+"#,
+    );
+    text.push_str(
+        r#"
+## Checks what one region runs.
+workflow verify {
+  param out: string
+  param region: string
+  outputs { replicas: string = trim(count.stdout) }
+  step count: shell { run "cat ${out}/regions/${region}.replicas" }
+}
+"#,
+    );
+    c.write("deploy.wf", &text);
+    c.wfc(["fmt", "deploy.wf"]).success().output();
+    let r = c.wfc(["check", "--deny", "warnings", "deploy.wf"]).output();
+    assert_eq!(r.code, 0, "{r}\n{}", c.read("deploy.wf"));
+    let plan = c
+        .wfc(["plan", "deploy.wf", "--format", "json"])
+        .success()
+        .output()
+        .json();
+    let names: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    for n in ["verify_eu.count", "verify_us.count", "verify_eu", "tell"] {
+        assert!(names.contains(&n), "{n} not in {names:?}");
+    }
+    // With no channel configured, notify's steps are pruned at plan time,
+    // under the names they would have had.
+    let pruned = plan["pruned"].to_string();
+    assert!(
+        pruned.contains("tell.hook") && pruned.contains("tell.mail"),
+        "{pruned}"
+    );
+    let r = c
+        .wfc(["run", "deploy.wf", "--plain"])
+        .env_remove("SLACK_WEBHOOK_URL")
+        .output();
+    assert_eq!(r.code, 0, "{r}");
+    let st = c
+        .wfc(["status", "last", "--format", "json"])
+        .success()
+        .output()
+        .json();
+    let ok: Vec<&str> = st["step_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "succeeded")
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(ok.contains(&"verify_eu.count"), "{st}");
+    assert!(ok.contains(&"verify_us.count"), "{st}");
+    assert_eq!(
+        c.read("wfc-out/deploy-api/regions/eu-west.replicas").trim(),
+        "2"
+    );
+}
