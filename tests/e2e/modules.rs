@@ -257,3 +257,29 @@ fn errors_stop_only_the_workflow_that_has_them() {
     let r = c.wfc(["check", "two.wf"]).output();
     assert_eq!(r.code, 1, "{r}");
 }
+
+/// A workflow output reading `x.status` sees how `x` ended (it read
+/// "skipped" for every step once: the outputs' evaluator had no statuses).
+#[test]
+fn a_workflow_output_reads_how_a_step_ended() {
+    let c = case().workflow(
+        r#"workflow w {
+  step a: shell { run "true" }
+  step b: shell { run "false"  optional }
+  outputs {
+    a_status: string = a.status
+    b_status: string = b.status
+  }
+}
+"#,
+    );
+    let r = c.wfc(["run", "w.wf", "--plain"]).output();
+    assert_eq!(r.code, 0, "{r}");
+    let st = c
+        .wfc(["status", "last", "--format", "json"])
+        .success()
+        .output()
+        .json();
+    assert_eq!(st["outputs"]["a_status"], "succeeded", "{st}");
+    assert_eq!(st["outputs"]["b_status"], "failed", "{st}");
+}

@@ -31,6 +31,10 @@ impl Runner<'_> {
                 None,
             )
             .with_names(&self.names)
+            .with_ended(
+                crate::values::Ended::Statuses(&self.main_status),
+                crate::values::Ended::Statuses(&self.main_status),
+            )
             .with_run(&self.context)
             .with_masker(self.secrets.masker());
             let value = ev.eval(&o.value).map_err(|why| {
