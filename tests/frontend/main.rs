@@ -17,5 +17,6 @@ mod ide_status;
 mod parse;
 mod plan;
 mod plan_calls;
+mod plan_props;
 mod robustness;
 mod syntax_fixtures;

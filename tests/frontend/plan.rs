@@ -1,8 +1,7 @@
 //! The plan compiler: golden plans (text and JSON) for every example and for
 //! the fixtures in `tests/plan/` (one per pass), parameter binding errors,
-//! secret masking in every rendering, the CLI, and property tests on random
-//! DAGs (the critical path is a real path and the longest; the estimated
-//! total lies between the lower bound and the serial total).
+//! secret masking in every rendering and the CLI (property tests on random
+//! DAGs are in `plan_props`).
 //!
 //! A fixture lists its cases in its header: `# case: NAME name=value …`
 //! (no case line: one case named `default` with no params), and may pick a
@@ -13,7 +12,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use proptest::prelude::*;
 use wfc_language::analysis::analyze;
 use wfc_language::program::{load, Disk};
 use wfc_plan::{self as plan, render, DefaultEstimator, Options, ParamInput, Plan};
@@ -665,115 +663,4 @@ fn dot_renders_in_graphviz() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
-}
-
-// ---- properties on random DAGs ----
-
-/// A workflow whose step `i` depends on some earlier steps, with estimates.
-fn random_dag() -> impl Strategy<Value = (Vec<Vec<usize>>, Vec<u64>, usize)> {
-    (1usize..24).prop_flat_map(|n| {
-        let deps = (0..n)
-            .map(|i| proptest::sample::subsequence((0..i).collect::<Vec<_>>(), 0..=i.min(4)))
-            .collect::<Vec<_>>();
-        (deps, proptest::collection::vec(0u64..120, n), 1usize..5)
-    })
-}
-
-fn dag_source(deps: &[Vec<usize>], est: &[u64]) -> String {
-    let mut s = String::from("workflow dag {\n");
-    for (i, ds) in deps.iter().enumerate() {
-        s.push_str(&format!(
-            "  step s{i}: shell {{\n    run \"true\"\n    estimate {}s\n",
-            est[i]
-        ));
-        if !ds.is_empty() {
-            let names: Vec<String> = ds.iter().map(|d| format!("s{d}")).collect();
-            s.push_str(&format!("    depends on {}\n", names.join(", ")));
-        }
-        s.push_str("  }\n");
-    }
-    s.push_str("}\n");
-    s
-}
-
-fn reach(deps: &[Vec<usize>]) -> Vec<Vec<bool>> {
-    let n = deps.len();
-    let mut r = vec![vec![false; n]; n];
-    for v in 0..n {
-        let mut stack = deps[v].clone();
-        while let Some(x) = stack.pop() {
-            if !r[v][x] {
-                r[v][x] = true;
-                stack.extend(deps[x].iter().copied());
-            }
-        }
-    }
-    r
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
-
-    #[test]
-    fn schedule_properties((deps, est, jobs) in random_dag()) {
-        let text = dag_source(&deps, &est);
-        let a = analyze("dag.wf", text);
-        prop_assert!(!a.has_errors());
-        let wf = a.module.unwrap().into_first().ir;
-        let p = plan::plan(&wf, &ParamInput::default(), Options { jobs: Some(jobs) }, &DefaultEstimator).unwrap();
-        let g = &p.main;
-        let s = &p.schedule;
-        let ms: Vec<u64> = est.iter().map(|e| e * 1000).collect();
-        // Instances are in source order, so index i is step s{i}.
-        let reduced = g.deps();
-        // Reduction keeps reachability and leaves no redundant edge.
-        let (r0, r1) = (reach(&deps), reach(&reduced));
-        prop_assert_eq!(&r0, &r1);
-        for (v, ds) in reduced.iter().enumerate() {
-            for &d in ds {
-                prop_assert!(!ds.iter().any(|&o| o != d && r0[o][d]), "edge s{} -> s{} is redundant", v, d);
-            }
-        }
-        // The critical path is a real path from a root to a sink…
-        let cp = &s.critical_path;
-        prop_assert!(!cp.is_empty());
-        prop_assert!(reduced[cp[0]].is_empty());
-        for w in cp.windows(2) {
-            prop_assert!(reduced[w[1]].contains(&w[0]));
-        }
-        prop_assert!(!reduced.iter().any(|ds| ds.contains(cp.last().unwrap())));
-        prop_assert_eq!(cp.iter().map(|&i| ms[i]).sum::<u64>(), s.critical_ms);
-        // …and no path is longer (longest path by DP over the original edges).
-        let mut longest = vec![0u64; deps.len()];
-        for v in 0..deps.len() {
-            longest[v] = ms[v] + deps[v].iter().map(|&d| longest[d]).max().unwrap_or(0);
-        }
-        prop_assert_eq!(s.critical_ms, longest.iter().copied().max().unwrap_or(0));
-        // Totals.
-        prop_assert!(s.lower_bound_ms <= s.total_ms, "{} > {}", s.lower_bound_ms, s.total_ms);
-        prop_assert!(s.total_ms <= s.serial_ms);
-        prop_assert_eq!(s.serial_ms, ms.iter().sum::<u64>());
-        if jobs == 1 {
-            prop_assert_eq!(s.total_ms, s.serial_ms);
-        }
-        // The simulated schedule respects every dependency and the worker count.
-        for (v, ds) in deps.iter().enumerate() {
-            for &d in ds {
-                prop_assert!(s.start_ms[v] >= s.start_ms[d] + ms[d]);
-            }
-        }
-        let mut events: Vec<(u64, i32)> = Vec::new();
-        for (v, &d) in ms.iter().enumerate() {
-            if d > 0 {
-                events.push((s.start_ms[v], 1));
-                events.push((s.start_ms[v] + d, -1));
-            }
-        }
-        events.sort();
-        let mut running = 0;
-        for (_, d) in events {
-            running += d;
-            prop_assert!(running <= jobs as i32);
-        }
-    }
 }
