@@ -17,8 +17,10 @@
 
 pub mod client;
 mod convert;
+mod imports;
 pub mod lines;
 mod server;
+pub mod workspace;
 
 pub use server::{Backend, Options};
 
