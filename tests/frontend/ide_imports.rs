@@ -317,3 +317,65 @@ async fn imported_files_diagnostics_are_published_and_edits_recheck_importers() 
     assert!(found.is_ok(), "the importer was re-checked with the buffer");
     c.shutdown().await;
 }
+
+/// Files in memory, as the loader reads them.
+struct Memory(Vec<(&'static str, &'static str)>);
+
+impl wfc_language::program::Sources for Memory {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        let found = self.0.iter().find(|(p, _)| Path::new(p) == path);
+        found
+            .map(|(_, t)| t.to_string())
+            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+    }
+}
+
+#[test]
+fn the_outline_and_highlighting_show_imports_and_calls() {
+    use wfc_language::ide::{Doc, TokenKind};
+    use wfc_language::program::FileKey;
+    let files = Memory(vec![("/p/lib/release.wf", RELEASE)]);
+    let doc = Doc::analyze_program(FileKey::Path("/p/main.wf".into()), MAIN, &files);
+    assert!(doc.diagnostics().is_empty(), "{:?}", doc.diagnostics());
+
+    let outline = doc.symbols();
+    let steps: Vec<(&str, &str)> = outline[0]
+        .children
+        .iter()
+        .map(|s| (s.name.as_str(), s.detail.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(steps, [("ship", "call rel.ship"), ("tell", "call notify")]);
+
+    let tokens = doc.semantic_tokens();
+    let kind_at = |needle: &str, nth: usize| {
+        let at = MAIN.match_indices(needle).nth(nth).unwrap().0;
+        tokens
+            .iter()
+            .find(|t| t.span.start == at)
+            .map(|t| t.kind)
+            .unwrap_or_else(|| panic!("no token at {needle:?}"))
+    };
+    assert_eq!(kind_at("import", 0), TokenKind::Keyword);
+    assert_eq!(kind_at("as rel", 0), TokenKind::Keyword);
+    assert_eq!(kind_at("call", 0), TokenKind::StepKind);
+    assert_eq!(kind_at("rel.ship", 0), TokenKind::Block, "the module");
+    assert_eq!(kind_at("ship {", 0), TokenKind::Function, "the workflow");
+    assert_eq!(kind_at("notify {", 0), TokenKind::Block, "a module called");
+    assert_eq!(kind_at("version", 0), TokenKind::Param, "a callee's param");
+
+    // Rename stays within the file: a call's target is not an output to rename,
+    // and renaming the calling step renames its uses only.
+    let target = MAIN.find("rel.ship").unwrap() + 4;
+    assert!(doc.prepare_rename(target).is_err());
+    let step = MAIN.find("ship:").unwrap();
+    let edits = doc.rename(step, "release").unwrap();
+    let mut renamed = MAIN.to_string();
+    for e in edits.iter().rev() {
+        renamed.replace_range(e.span.clone(), &e.new_text);
+    }
+    assert!(
+        renamed.contains("step release: call rel.ship {"),
+        "{renamed}"
+    );
+    assert!(renamed.contains("${release.outputs.url}"), "{renamed}");
+}

@@ -256,11 +256,12 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
         }
         for s in &w.steps {
             resolved.insert(s.name_span.start as usize, (TokenKind::Step, true));
-            if let Some(c) = &s.call {
-                call_tokens(c, &mut resolved);
-            }
             for o in &s.outputs {
                 resolved.insert(o.name_span.start as usize, (TokenKind::Output, true));
+            }
+            // After the outputs: a call's outputs are the callee's, spanned at its target.
+            if let Some(c) = &s.call {
+                call_tokens(c, &mut resolved);
             }
         }
         for b in &w.blocks {
