@@ -286,3 +286,25 @@ fn target_before_body(doc: &Doc, offset: usize) -> Option<String> {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     ok.then(|| target.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::import_path_at;
+
+    #[test]
+    fn an_import_path_is_completed_only_inside_its_quotes() {
+        let text = "import \"lib/re\nimport \"a.wf\" as a\nimports \"x";
+        assert_eq!(
+            import_path_at(text, 14),
+            Some(8..14),
+            "after `import \"lib/re`"
+        );
+        assert_eq!(import_path_at(text, 8), Some(8..8), "right after the quote");
+        assert_eq!(import_path_at(text, 33), None, "after the closing quote");
+        assert_eq!(
+            import_path_at(text, text.len()),
+            None,
+            "`imports` is not `import`"
+        );
+    }
+}
