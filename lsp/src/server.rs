@@ -387,6 +387,8 @@ impl LanguageServer for Backend {
     async fn did_open(&self, p: DidOpenTextDocumentParams) {
         let uri = p.text_document.uri;
         self.set_text(uri.clone(), p.text_document.text, p.text_document.version);
+        // Its importers read it from disk so far; the buffer may differ.
+        self.recheck_importers(&uri);
         self.schedule_diagnostics(uri, Duration::ZERO);
     }
 
