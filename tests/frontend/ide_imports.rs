@@ -39,6 +39,7 @@ workflow deploy {
     version "1.2.3"
   }
   step tell: call notify { text "shipped ${ship.outputs.url}" }
+  step tidy: call cleanup {}
 }
 
 workflow cleanup {
@@ -344,7 +345,19 @@ fn the_outline_and_highlighting_show_imports_and_calls() {
         .iter()
         .map(|s| (s.name.as_str(), s.detail.as_deref().unwrap_or("")))
         .collect();
-    assert_eq!(steps, [("ship", "call rel.ship"), ("tell", "call notify")]);
+    assert_eq!(
+        steps,
+        [
+            ("ship", "call rel.ship"),
+            ("tell", "call notify"),
+            ("tidy", "call cleanup")
+        ]
+    );
+    // A workflow of this file: its definition is here.
+    let call = MAIN.find("call cleanup").unwrap() + 6;
+    let decl = MAIN.find("workflow cleanup").unwrap() + 9;
+    let place = doc.definition_place(call).unwrap();
+    assert_eq!((place.file, place.span), (None, decl..decl + 7));
 
     let tokens = doc.semantic_tokens();
     let kind_at = |needle: &str, nth: usize| {
