@@ -3,7 +3,9 @@
 //! A thin adapter between the Language Server Protocol (tower-lsp, over
 //! stdio or any byte stream) and the language crate's editor features
 //! ([`wfc_language::ide::Doc`]): it keeps the open documents (full-document
-//! sync), reanalyses them after a short debounce, publishes diagnostics,
+//! sync), reanalyses them after a short debounce — each with the files it
+//! imports, read from the open buffers before the disk ([`workspace`]) —
+//! publishes diagnostics (the imported files' on their own URIs),
 //! answers requests, and converts the answers to protocol types — byte
 //! offsets to UTF-16 positions ([`lines`]) — at the edge. It never panics on
 //! behalf of a query (a panicking one becomes an empty answer) and never
@@ -17,8 +19,10 @@
 
 pub mod client;
 mod convert;
+mod imports;
 pub mod lines;
 mod server;
+pub mod workspace;
 
 pub use server::{Backend, Options};
 

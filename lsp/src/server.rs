@@ -8,8 +8,11 @@
 //! loop, and a panic inside a query becomes an empty answer, not a crash.
 
 use crate::convert::{self, Converter};
+use crate::imports::{self, Published};
 use crate::lines::LineIndex;
+use crate::workspace::{self, OpenFiles};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_lsp::jsonrpc::{Error, Result};
@@ -22,12 +25,16 @@ use wfc_language::ide;
 pub struct Options {
     /// The quiet period after a change before diagnostics are recomputed.
     pub debounce: Duration,
+    /// Where std modules are written for go to definition
+    /// ([`workspace::default_std_dir`]); `None`: definitions stop at std.
+    pub std_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             debounce: Duration::from_millis(15),
+            std_dir: workspace::default_std_dir(),
         }
     }
 }
@@ -49,6 +56,7 @@ struct Document {
 /// A consistent view of a document for one request.
 pub(crate) struct Snapshot {
     uri: Url,
+    std_dir: Option<Arc<Path>>,
     lines: Arc<LineIndex>,
     /// The analysis of the text `lines` indexes.
     analysis: Arc<ide::Doc>,
@@ -66,6 +74,17 @@ impl Snapshot {
             lines: &self.lines,
         }
     }
+
+    /// A place of the definition answer, in whichever file it is.
+    fn location(&self, place: &ide::Place) -> Option<Location> {
+        let Some(key) = &place.file else {
+            return Some(self.convert().location(&place.span));
+        };
+        let text = self.analysis.file_text(key)?;
+        let uri = workspace::uri_of(key, self.std_dir.as_deref())?;
+        let range = LineIndex::new(text).range(text, &place.span);
+        Some(Location::new(uri, range))
+    }
 }
 
 /// The tower-lsp language server: the open documents and their analyses.
@@ -73,14 +92,19 @@ pub struct Backend {
     client: Client,
     options: Options,
     docs: Arc<Mutex<HashMap<Url, Document>>>,
+    std_dir: Option<Arc<Path>>,
+    /// The imported files each open document published diagnostics for.
+    published: Arc<Mutex<Published>>,
 }
 
 impl Backend {
     pub fn new(client: Client, options: Options) -> Backend {
         Backend {
             client,
+            std_dir: options.std_dir.as_deref().map(Arc::from),
             options,
             docs: Arc::new(Mutex::new(HashMap::new())),
+            published: Arc::default(),
         }
     }
 
@@ -92,7 +116,7 @@ impl Backend {
 
     /// The analysis of the current text of `uri` (computed now if stale).
     async fn snapshot(&self, uri: &Url) -> Option<Snapshot> {
-        snapshot(&self.docs, uri).await
+        snapshot(&self.docs, uri, self.std_dir.clone()).await
     }
 
     fn set_text(&self, uri: Url, text: String, version: i32) {
@@ -126,6 +150,8 @@ impl Backend {
     fn schedule_diagnostics(&self, uri: Url, delay: Duration) {
         let docs = self.docs.clone();
         let client = self.client.clone();
+        let std_dir = self.std_dir.clone();
+        let published = self.published.clone();
         let generation = self.docs().get(&uri).map(|d| d.generation);
         tokio::spawn(async move {
             if !delay.is_zero() {
@@ -138,11 +164,15 @@ impl Backend {
             if current().map(|c| c.0) != generation {
                 return; // a newer change has its own run scheduled
             }
-            let Some(snap) = snapshot(&docs, &uri).await else {
+            let Some(snap) = snapshot(&docs, &uri, std_dir.clone()).await else {
                 return;
             };
             let a = snap.analysis.clone();
-            let Some(diags) = blocking(move || a.diagnostics()).await else {
+            let work = move || {
+                let imported = imports::imported_diagnostics(&a, std_dir.as_deref());
+                (a.diagnostics(), imported)
+            };
+            let Some((diags, imported)) = blocking(work).await else {
                 return;
             };
             let Some((now, version)) = current() else {
@@ -156,7 +186,37 @@ impl Backend {
             client
                 .publish_diagnostics(uri.clone(), diags, Some(version))
                 .await;
+            publish_imported(&client, &docs, &published, &uri, imported).await;
         });
+    }
+
+    /// Marks the open documents that import `changed` stale and schedules
+    /// their diagnostics: what they call may have changed.
+    fn recheck_importers(&self, changed: &Url) {
+        let Ok(path) = changed.to_file_path() else {
+            return;
+        };
+        let key = wfc_language::program::FileKey::Path(path);
+        let importers: Vec<Url> = {
+            let mut docs = self.docs();
+            docs.iter_mut()
+                .filter(|(u, d)| {
+                    *u != changed
+                        && d.analysis.as_ref().is_some_and(|(_, a)| {
+                            a.imported
+                                .as_ref()
+                                .is_some_and(|i| i.units().iter().any(|u| u.key == key))
+                        })
+                })
+                .map(|(u, d)| {
+                    d.generation += 1;
+                    u.clone()
+                })
+                .collect()
+        };
+        for uri in importers {
+            self.schedule_diagnostics(uri, self.options.debounce);
+        }
     }
 
     /// Runs a query on a fresh snapshot, off the message loop.
@@ -170,6 +230,23 @@ impl Backend {
     }
 }
 
+/// In an import's path: the `.wf` files it could name, beside the document.
+fn import_files(s: &Snapshot, offset: usize) -> Vec<ide::CompletionItem> {
+    let Some(replace) = ide::calls::import_path_at(s.text(), offset) else {
+        return Vec::new();
+    };
+    let Ok(path) = s.uri.to_file_path() else {
+        return Vec::new();
+    };
+    let typed = &s.text()[replace.clone()];
+    let mut items = workspace::import_files(&path, typed);
+    items.retain(|i| i.label.starts_with(typed));
+    for item in &mut items {
+        item.replace = Some(replace.clone());
+    }
+    items
+}
+
 /// Runs `f` on the blocking pool; `None` if it panicked.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     tokio::task::spawn_blocking(f).await.ok()
@@ -177,24 +254,35 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 /// The analysis of the current text of `uri`: the stored one if it is of
 /// this text, else a new one (stored unless a newer one landed meanwhile).
-async fn snapshot(docs: &Mutex<HashMap<Url, Document>>, uri: &Url) -> Option<Snapshot> {
+async fn snapshot(
+    docs: &Mutex<HashMap<Url, Document>>,
+    uri: &Url,
+    std_dir: Option<Arc<Path>>,
+) -> Option<Snapshot> {
     let lock = || docs.lock().unwrap_or_else(|e| e.into_inner());
-    let (text, lines, generation) = {
+    let (text, lines, generation, open) = {
         let docs = lock();
         let d = docs.get(uri)?;
         if let Some((g, a)) = &d.analysis {
             if *g == d.generation {
                 return Some(Snapshot {
                     uri: uri.clone(),
+                    std_dir,
                     lines: d.lines.clone(),
                     analysis: a.clone(),
                 });
             }
         }
-        (d.text.clone(), d.lines.clone(), d.generation)
+        // Imports read the editor's buffers before the disk.
+        let open = docs
+            .iter()
+            .filter_map(|(u, d)| Some((u.to_file_path().ok()?, d.text.clone())))
+            .collect();
+        (d.text.clone(), d.lines.clone(), d.generation, open)
     };
-    let name = uri.to_string();
-    let analysis = blocking(move || Arc::new(ide::Doc::analyze(&name, &text))).await?;
+    let key = workspace::key_of(uri, std_dir.as_deref());
+    let analysis =
+        blocking(move || Arc::new(ide::Doc::analyze_program(key, &text, &OpenFiles(open)))).await?;
     {
         let mut docs = lock();
         if let Some(d) = docs.get_mut(uri) {
@@ -206,9 +294,43 @@ async fn snapshot(docs: &Mutex<HashMap<Url, Document>>, uri: &Url) -> Option<Sna
     }
     Some(Snapshot {
         uri: uri.clone(),
+        std_dir,
         lines,
         analysis,
     })
+}
+
+/// Publishes the diagnostics of the files `importer` imports (those not open:
+/// an open file publishes its own), and clears the ones no importer imports
+/// any more.
+async fn publish_imported(
+    client: &Client,
+    docs: &Mutex<HashMap<Url, Document>>,
+    published: &Mutex<Published>,
+    importer: &Url,
+    imported: Vec<(Url, Vec<Diagnostic>)>,
+) {
+    let (publish, clear) = {
+        let docs = docs.lock().unwrap_or_else(|e| e.into_inner());
+        let publish: Vec<_> = imported
+            .into_iter()
+            .filter(|(u, _)| !docs.contains_key(u))
+            .collect();
+        let urls = publish.iter().map(|(u, _)| u.clone()).collect();
+        let mut published = published.lock().unwrap_or_else(|e| e.into_inner());
+        let clear: Vec<Url> = published
+            .replace(importer, urls)
+            .into_iter()
+            .filter(|u| !docs.contains_key(u))
+            .collect();
+        (publish, clear)
+    };
+    for (uri, diags) in publish {
+        client.publish_diagnostics(uri, diags, None).await;
+    }
+    for uri in clear {
+        client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
 }
 
 fn capabilities() -> ServerCapabilities {
@@ -265,6 +387,8 @@ impl LanguageServer for Backend {
     async fn did_open(&self, p: DidOpenTextDocumentParams) {
         let uri = p.text_document.uri;
         self.set_text(uri.clone(), p.text_document.text, p.text_document.version);
+        // Its importers read it from disk so far; the buffer may differ.
+        self.recheck_importers(&uri);
         self.schedule_diagnostics(uri, Duration::ZERO);
     }
 
@@ -275,13 +399,21 @@ impl LanguageServer for Backend {
         };
         let uri = p.text_document.uri;
         self.set_text(uri.clone(), change.text, p.text_document.version);
+        self.recheck_importers(&uri);
         self.schedule_diagnostics(uri, self.options.debounce);
     }
 
     async fn did_close(&self, p: DidCloseTextDocumentParams) {
         let uri = p.text_document.uri;
         self.docs().remove(&uri);
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        self.client
+            .publish_diagnostics(uri.clone(), Vec::new(), None)
+            .await;
+        // Its importers read it from disk again; what it imported is no
+        // longer published for by it.
+        self.recheck_importers(&uri);
+        let no_imports = Vec::new();
+        publish_imported(&self.client, &self.docs, &self.published, &uri, no_imports).await;
     }
 
     async fn completion(&self, p: CompletionParams) -> Result<Option<CompletionResponse>> {
@@ -290,7 +422,9 @@ impl LanguageServer for Backend {
         Ok(self
             .query(&pos.text_document.uri, move |s| {
                 let convert = s.convert();
-                let mut items = s.analysis.completion(convert.offset(at));
+                let offset = convert.offset(at);
+                let mut items = s.analysis.completion(offset);
+                items.extend(import_files(s, offset));
                 let is_incomplete = items.len() > MAX_COMPLETIONS;
                 if is_incomplete {
                     items.sort_by(|a, b| a.sort_text().cmp(b.sort_text()));
@@ -334,9 +468,8 @@ impl LanguageServer for Backend {
         let at = pos.position;
         Ok(self
             .query(&pos.text_document.uri, move |s| {
-                let convert = s.convert();
-                let span = s.analysis.definition(convert.offset(at))?;
-                Some(GotoDefinitionResponse::Scalar(convert.location(&span)))
+                let place = s.analysis.definition_place(s.convert().offset(at))?;
+                Some(GotoDefinitionResponse::Scalar(s.location(&place)?))
             })
             .await
             .flatten())

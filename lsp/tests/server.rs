@@ -321,7 +321,10 @@ async fn a_code_action_carries_the_diagnostic_it_fixes() {
 #[tokio::test]
 async fn rapid_changes_are_debounced_and_versioned() {
     let debounce = Duration::from_millis(100);
-    let mut c = in_memory(Options { debounce });
+    let mut c = in_memory(Options {
+        debounce,
+        ..Options::default()
+    });
     c.initialize().await;
     c.open(URI, "workflow w {\n}\n").await;
     assert_eq!(c.diagnostics(URI, Some(1), WAIT).await.unwrap(), json!([]));

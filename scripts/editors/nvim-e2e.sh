@@ -39,4 +39,30 @@ echo "$diags" | grep -q 'did you mean `run`' || fail "no did-you-mean help"
 echo "$diags" | grep -Eq '"source": ?"wfc"' || fail "diagnostics not from wfc"
 resp="$(echo "$out" | grep '^RESPONSE ')" || fail "no definition response"
 echo "$resp" | grep -Eq '"start": ?\{"character": ?7, ?"line": ?3\}' || fail "definition not at step lint"
-echo "nvim-e2e: passed (Neovim $("$NVIM" --version | head -1 | cut -d' ' -f2): diagnostics from wfc lsp, definition)"
+
+# Across files: go to definition on `rel.ship` in main.wf lands on
+# `workflow ship` in lib/release.wf (line 1, column 9).
+mkdir -p "$dir/lib"
+cat > "$dir/lib/release.wf" <<'WF'
+## Ships a release.
+workflow ship {
+  param version: string
+  step tag: shell { run "git tag ${version}" }
+}
+WF
+cat > "$dir/main.wf" <<'WF'
+import "lib/release.wf" as rel
+
+workflow deploy {
+  step ship: call rel.ship { version "1.2.3" }
+}
+WF
+out="$(LSP_FILE="$dir/main.wf" LSP_TIMEOUT_MS=20000 \
+  LSP_REQUEST=textDocument/definition LSP_POS=3:23 \
+  timeout 90 "$NVIM" --headless -u editors/nvim/test/init.lua -i NONE -n \
+  -c 'luafile scripts/editors/nvim-lsp-diagnostics.lua')" || {
+  echo "nvim-e2e: FAILED (exit $?)"; echo "$out"; exit 1; }
+resp="$(echo "$out" | grep '^RESPONSE ')" || fail "no cross-file definition response"
+echo "$resp" | grep -q 'lib/release.wf' || fail "definition not in lib/release.wf: $resp"
+echo "$resp" | grep -Eq '"start": ?\{"character": ?9, ?"line": ?1\}' || fail "definition not at workflow ship: $resp"
+echo "nvim-e2e: passed (Neovim $("$NVIM" --version | head -1 | cut -d' ' -f2): diagnostics from wfc lsp, definition, definition across files)"

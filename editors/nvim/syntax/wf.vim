@@ -11,9 +11,16 @@ syn keyword wfType string int float bool duration json list map contained contai
 " (`contains` cannot be a :syn-keyword, so functions are a match.)
 syn match   wfFunction "\<\(env\|len\|contains\|lower\|upper\|trim\|json\|default\|raw\|join\|starts_with\|ends_with\|replace\|split\|slice\|range\|keys\|values\|coalesce\|string\|int\|float\|matches\)\>\ze\s*("
 syn match   wfName "\<[A-Za-z_][A-Za-z0-9_-]*\>" contained
-syn match   wfStepDecl "\<step\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*[A-Za-z_][A-Za-z0-9_-]*" contains=wfStorage,wfStepName,wfKind
+syn match   wfStepDecl "\<step\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*[A-Za-z_][A-Za-z0-9_-]*" contains=wfStorage,wfStepName,wfKind,wfCallKind
 syn match   wfStepName "\(step\s\+\)\@<=[A-Za-z_][A-Za-z0-9_-]*" contained
 syn match   wfKind ":\s*\zs[A-Za-z_][A-Za-z0-9_-]*" contained
+" `step x: call rel.ship`: `call` a keyword, the target a workflow (`rel.` its module).
+syn match   wfCallKind ":\s*\zscall\>" contained
+syn match   wfCallTarget "\(\<call\s\+\)\@<=[A-Za-z_][A-Za-z0-9_-]*\(\.[A-Za-z_][A-Za-z0-9_-]*\)\=" contains=wfCallModule
+syn match   wfCallModule "[A-Za-z_][A-Za-z0-9_-]*\ze\." contained
+" `import "lib/release.wf" as rel`
+syn match   wfImport "^\s*\zsimport\>"
+syn match   wfImport "\(\"\s\+\)\@<=as\>\ze\s\+[A-Za-z_]" nextgroup=wfName skipwhite
 syn match   wfTypeAnn "\(\<\(param\|secret\)\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*\)\@<=[A-Za-z<>, ?]\+" contains=wfType
 syn match   wfField "^\s*\zs\(run\|shell\|workdir\|image\|entrypoint\|mount\|pull\|network\|get\|post\|put\|patch\|delete\|head\|headers\|body\|expect\|webhook\|message\|channel\|url\|method\|to\|subject\|smtp\|from\|username\|password\|check\|approval\|timeout\|retry\|estimate\|duration\|optional\|description\|concurrency\)\>"
 syn match   wfDuration "\<\(\d\+\(ms\|s\|m\|h\|d\)\)\+\>"
@@ -33,6 +40,10 @@ hi def link wfKeyword      Keyword
 hi def link wfBoolean      Boolean
 hi def link wfType         Type
 hi def link wfKind         Type
+hi def link wfCallKind     Keyword
+hi def link wfCallTarget   Function
+hi def link wfCallModule   Include
+hi def link wfImport       Include
 hi def link wfFunction     Function
 hi def link wfStepName     Function
 hi def link wfName         Identifier

@@ -14,6 +14,22 @@ pub fn diagnostics(doc: &Doc) -> Vec<Diagnostic> {
     doc.analysis.diagnostics().iter().map(convert).collect()
 }
 
+/// The diagnostics of every file the document imports (transitively), each
+/// in its own file's offsets.
+pub fn imported_diagnostics(doc: &Doc) -> Vec<(crate::program::FileKey, Vec<Diagnostic>)> {
+    let Some(imported) = &doc.imported else {
+        return Vec::new();
+    };
+    imported
+        .units()
+        .iter()
+        .map(|u| {
+            let diags = u.analysis.diagnostics().iter().map(convert).collect();
+            (u.key.clone(), diags)
+        })
+        .collect()
+}
+
 fn convert(d: &diag::Diagnostic) -> Diagnostic {
     let mut message = d.message.clone();
     if let Some(h) = &d.help {

@@ -5,6 +5,7 @@
 //! in expressions and `${…}`, step and block names after `depends on`,
 //! outputs after `step.` and `step.outputs.`, functions, and types.
 
+use super::calls;
 use super::context::{self, Context, Cursor};
 use super::{CompletionItem, CompletionKind as K, Doc};
 use crate::check::functions::FUNCTIONS;
@@ -12,6 +13,15 @@ use crate::check::kinds::{self, FieldInfo, FieldType, KindInfo, COMMON_FIELDS, K
 
 /// Completions at byte `offset`.
 pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
+    if let Some(replace) = calls::import_path_at(doc.text(), offset) {
+        let mut items = calls::std_modules();
+        let typed = &doc.text()[replace.clone()];
+        items.retain(|i| i.label.starts_with(typed));
+        for item in &mut items {
+            item.replace = Some(replace.clone());
+        }
+        return items;
+    }
     let cursor = context::at(doc.text(), doc.lexed(), offset);
     let mut items = match &cursor.context {
         Context::Nothing => Vec::new(),
@@ -23,7 +33,14 @@ pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
         )],
         Context::ItemStart { in_workflow } => item_keywords(*in_workflow),
         Context::StepKind => step_kinds(&cursor),
-        Context::StepField => step_fields(&cursor),
+        Context::StepField => {
+            let mut items = step_fields(&cursor);
+            if cursor.step.as_ref().is_some_and(|(_, k)| k == "call") {
+                items.extend(calls::params(doc, &cursor, offset));
+            }
+            items
+        }
+        Context::CallTarget { module } => calls::targets(doc, module.as_deref(), offset),
         Context::DefaultsField => kinds::DEFAULTS_FIELDS
             .iter()
             .filter_map(|name| COMMON_FIELDS.iter().find(|f| f.name == *name))
@@ -192,6 +209,9 @@ fn step_kinds(cursor: &Cursor) -> Vec<CompletionItem> {
         .map(|k| {
             let mut item = if cursor.brace_follows {
                 CompletionItem::new(k.name, K::StepKind)
+            } else if k.kind == crate::ir::StepKind::Call {
+                // Its fields are the callee's params: completed once the target is typed.
+                snippet(k.name, K::StepKind, "call ${1:target} {\n\t$0\n}", "")
             } else {
                 let mut n = 1;
                 let body: Vec<String> = required_fields(k)

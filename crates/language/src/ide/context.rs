@@ -30,6 +30,8 @@ pub enum Context {
     Member { base: String },
     /// After `NAME.outputs.`: the declared outputs of step `NAME`.
     DeclaredOutputs { step: String },
+    /// After `step NAME: call` (`module: None`) or `call M.`: a call target.
+    CallTarget { module: Option<String> },
     /// One of a fixed set of keyword values.
     Value(&'static [&'static str]),
     /// Where an expression may start.
@@ -159,6 +161,11 @@ fn statement_before<'t>(
 fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
     // Member access anywhere: `build.` and `build.outputs.`
     match w {
+        ["step", _, ":", "call", module, "."] => {
+            return Context::CallTarget {
+                module: Some(module.to_string()),
+            }
+        }
         [.., base, ".", "outputs", "."] => {
             return Context::DeclaredOutputs {
                 step: base.to_string(),
@@ -197,6 +204,7 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
                     in_workflow: *frame == FrameKind::Workflow,
                 },
                 ["step", _, ":"] => Context::StepKind,
+                ["step", _, ":", "call"] => Context::CallTarget { module: None },
                 ["step", ..] | ["param" | "secret"] | ["param" | "secret", _] => Context::Nothing,
                 ["depends", "on", rest @ ..] => depends(rest),
                 ["sequence", ..] => Context::Nothing,

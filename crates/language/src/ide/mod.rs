@@ -25,9 +25,11 @@
 //! [`actions`] (diagnostics for the editor and code actions).
 
 pub mod actions;
+pub mod calls;
 pub mod completion;
 pub mod context;
 pub mod hover;
+pub mod imports;
 pub mod lexer;
 pub mod names;
 pub mod navigation;
@@ -36,9 +38,11 @@ pub mod types;
 
 use crate::analysis::{analyze, Analysis};
 use crate::ir;
+use crate::program::{self, FileKey, Sources};
 use crate::syntax::ast;
 use std::sync::OnceLock;
 
+pub use imports::{Callee, Imported, Place};
 pub use types::*;
 
 /// One analysed version of a document, and the editor's queries on it.
@@ -46,6 +50,8 @@ pub struct Doc {
     pub analysis: Analysis,
     lexed: OnceLock<lexer::Lexed>,
     names: OnceLock<names::Names>,
+    /// The files it imports, when analysed as a program ([`Doc::analyze_program`]).
+    pub imported: Option<Imported>,
 }
 
 impl Doc {
@@ -56,6 +62,25 @@ impl Doc {
             analysis: analyze(name, text),
             lexed: OnceLock::new(),
             names: OnceLock::new(),
+            imported: None,
+        }
+    }
+
+    /// Analyses `text` as the root of a program: its imports are loaded
+    /// from `sources` (std from the embedded library) and checked first, so
+    /// calls are checked against their callees and navigation crosses files.
+    pub fn analyze_program(key: FileKey, text: &str, sources: &dyn Sources) -> Doc {
+        let mut program = program::load_file(key.clone(), text.to_string(), sources, true);
+        let root = program.units.remove(0);
+        Doc {
+            analysis: root.analysis,
+            lexed: OnceLock::new(),
+            names: OnceLock::new(),
+            imported: Some(Imported {
+                key,
+                imports: root.imports,
+                units: program.units,
+            }),
         }
     }
 
@@ -116,18 +141,34 @@ impl Doc {
         actions::diagnostics(self)
     }
 
+    /// The diagnostics of each file this document imports, in its own offsets.
+    pub fn imported_diagnostics(&self) -> Vec<(FileKey, Vec<Diagnostic>)> {
+        actions::imported_diagnostics(self)
+    }
+
     /// Completions at a byte offset.
     pub fn completion(&self, offset: usize) -> Vec<CompletionItem> {
         completion::complete(self, offset)
     }
 
     pub fn hover(&self, offset: usize) -> Option<Hover> {
-        hover::hover(self, offset)
+        calls::hover(self, offset).or_else(|| hover::hover(self, offset))
     }
 
     /// The declaration of the name at `offset`.
     pub fn definition(&self, offset: usize) -> Option<ByteRange> {
         navigation::definition(self, offset)
+    }
+
+    /// The definition of the name at `offset`, in this file or another file
+    /// of the program (a call's target or param, an import's path).
+    pub fn definition_place(&self, offset: usize) -> Option<Place> {
+        calls::definition(self, offset).or_else(|| {
+            Some(Place {
+                file: None,
+                span: self.definition(offset)?,
+            })
+        })
     }
 
     /// Every use of the name at `offset` (and its declaration if asked).

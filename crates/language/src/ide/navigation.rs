@@ -142,6 +142,10 @@ fn renameable(doc: &Doc, offset: usize) -> Result<(&Workflow, Symbol, ByteRange)
         | Symbol::Block(_)
         | Symbol::LoopVar(_)
         | Symbol::Let(_) => Ok((w, sym, at)),
+        // A call's outputs are the callee's: declared (and renamed) in its file.
+        Symbol::Output { step, .. } if w.steps[step].call.is_some() => {
+            Err("a called workflow's outputs are renamed where it declares them".into())
+        }
         Symbol::Output { declared: true, .. } => Ok((w, sym, at)),
         Symbol::Output { .. } => Err("a step kind's outputs cannot be renamed".into()),
     }

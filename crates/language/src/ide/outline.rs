@@ -72,7 +72,10 @@ fn step_symbol(doc: &Doc, w: &Workflow, id: ir::StepId) -> Symbol {
         .map_or_else(Vec::new, |b| vec![block_symbol(doc, w, b)]);
     Symbol {
         name: s.name.clone(),
-        detail: Some(doc.slice(s.kind_span).to_string()),
+        detail: Some(match &s.call {
+            Some(c) => format!("call {}", c.target),
+            None => doc.slice(s.kind_span).to_string(),
+        }),
         kind: SymbolKind::Step,
         span: span(s.span),
         selection: span(s.name_span),
@@ -228,7 +231,7 @@ const KEYWORDS: &[&str] = &[
     "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
     "depends", "on", "env", "defaults", "finally", "failure", "success", "rollback", "fail",
     "true", "false", "at", "backoff", "max", "outputs", "until", "every", "within", "sequence",
-    "after", "let",
+    "after", "let", "import", "as",
 ];
 const TYPES: &[&str] = &[
     "string", "int", "float", "bool", "duration", "json", "list", "map",
@@ -255,6 +258,10 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
             resolved.insert(s.name_span.start as usize, (TokenKind::Step, true));
             for o in &s.outputs {
                 resolved.insert(o.name_span.start as usize, (TokenKind::Output, true));
+            }
+            // After the outputs: a call's outputs are the callee's, spanned at its target.
+            if let Some(c) = &s.call {
+                call_tokens(c, &mut resolved);
             }
         }
         for b in &w.blocks {
@@ -339,6 +346,26 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
         }
     }
     out
+}
+
+/// A call's target (`rel` a module, `ship` a workflow) and its param names.
+fn call_tokens(c: &ir::Call, resolved: &mut HashMap<usize, (TokenKind, bool)>) {
+    let start = c.target_span.start as usize;
+    match c.target.split_once('.') {
+        Some((module, _)) => {
+            resolved.insert(start, (TokenKind::Block, false));
+            resolved.insert(start + module.len() + 1, (TokenKind::Function, false));
+        }
+        None if c.module.is_some() => {
+            resolved.insert(start, (TokenKind::Block, false));
+        }
+        None => {
+            resolved.insert(start, (TokenKind::Function, false));
+        }
+    }
+    for a in &c.args {
+        resolved.insert(a.name_span.start as usize, (TokenKind::Param, false));
+    }
 }
 
 fn symbol_kind(sym: &ir::Symbol) -> TokenKind {

@@ -83,6 +83,12 @@ impl Program {
 /// Loads `root` (whose text is `text`) and everything it imports, checked;
 /// `references` keeps the tables the language server navigates by.
 pub fn load(root: &Path, text: String, sources: &dyn Sources, references: bool) -> Program {
+    load_file(FileKey::Path(root.to_path_buf()), text, sources, references)
+}
+
+/// [`load`] with the root named by its key: an editor opens a std module as
+/// `FileKey::Std`, so its imports resolve as std's.
+pub fn load_file(root: FileKey, text: String, sources: &dyn Sources, references: bool) -> Program {
     let mut l = Loader {
         sources,
         references,
@@ -91,7 +97,7 @@ pub fn load(root: &Path, text: String, sources: &dyn Sources, references: bool) 
         stack: Vec::new(),
         cycles: Vec::new(),
     };
-    l.load(FileKey::Path(root.to_path_buf()), text);
+    l.load(root, text);
     Program {
         units: l.units.into_iter().map(|u| u.expect("loaded")).collect(),
     }
