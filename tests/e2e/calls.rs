@@ -249,3 +249,38 @@ workflow inner {
     assert_eq!(status("x.b").as_deref(), Some("not_run"), "{st:#}");
     assert_ne!(status("x").as_deref(), Some("succeeded"), "{st:#}");
 }
+
+/// `timeout` on a call bounds all of the call's steps, from the start of
+/// its first: the step running at the deadline is stopped, the ones after
+/// it never start, and the callee's `on failure` still runs.
+#[test]
+fn a_calls_timeout_bounds_its_steps() {
+    for (call, callee) in [("timeout 1s", ""), ("", "timeout 1s")] {
+        let c = workflow(&format!(
+            r#"workflow main {{
+  step slow: call work {{ {call} }}
+  step later: shell {{ run "echo ran >> later"  after slow }}
+}}
+
+workflow work {{
+  {callee}
+  step first: shell {{ run "sleep 0.3; echo first >> order" }}
+  step second: shell {{ run "sleep 5; echo second >> order"  depends on first }}
+  step third: shell {{ run "echo third >> order"  depends on second }}
+  on failure {{
+    step cleanup: shell {{ run "echo cleanup >> order" }}
+  }}
+}}
+"#
+        ));
+        let r = c.wfc(["run", "w.wf", "--plain"]).output();
+        assert_eq!(r.code, 1, "{call}{callee}: {r}");
+        assert!(
+            r.all().contains("the call `slow`'s timeout (1s) expired"),
+            "{call}{callee}: {r}"
+        );
+        // `second` was stopped before it wrote; `third` never started.
+        assert_eq!(c.lines("order"), ["first", "cleanup"], "{r}");
+        assert_eq!(c.lines("later"), ["ran"], "{r}");
+    }
+}

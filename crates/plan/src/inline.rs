@@ -110,6 +110,7 @@ fn splice(
     let callee = &inner.wf;
     let site = wf.steps[x].clone();
     join::refuse_unsupported(&site, callee, diags);
+    join::call_timeout(&mut wf.steps[x], callee);
     let step_off = wf.steps.len();
     let block_off = wf.blocks.len();
     let wrapper = block_off + callee.blocks.len();

@@ -7,7 +7,7 @@
 
 use super::exec::{Execute, LineSink, Outcome, Status, StepContext, StepSpec};
 use super::mask::Masker;
-use super::poll::{Deadlines, Poll, Verdict};
+use super::poll::{CallLimit, Deadlines, Poll, Verdict};
 use super::retry;
 use super::values::outcome_value;
 use std::sync::Arc;
@@ -54,6 +54,8 @@ pub struct Job {
     /// `until … every … within`.
     pub poll: Option<Poll>,
     pub declared: Vec<OutputDecl>,
+    /// The deadline of the call the step is inside, if that call has a timeout.
+    pub call: Option<CallLimit>,
     pub cancel: CancellationToken,
     pub masker: Masker,
     pub sink: Option<LineSink>,
@@ -70,7 +72,7 @@ pub struct Job {
 /// running attempt.
 pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
     let attempts = retry::attempts(job.retry.as_ref());
-    let deadlines = Deadlines::new(
+    let mut deadlines = Deadlines::new(
         Instant::now(),
         job.retry
             .as_ref()
@@ -78,6 +80,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             .map(Duration::from_millis),
         job.poll.as_ref().map(|p| p.within),
     );
+    deadlines.call = job.call.clone();
     let mut failures = 0;
     let mut next: Option<(Duration, String)> = None;
     for k in 1.. {
@@ -156,6 +159,9 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
 /// Why an attempt was stopped at a deadline rather than its `timeout`.
 fn deadline_cut(d: &Deadlines) -> String {
     let now = Instant::now();
+    if let Some(c) = d.call.as_ref().filter(|c| c.at <= now) {
+        return format!("stopped: {}", c.reason());
+    }
     match (d.retry, d.until) {
         (Some((at, within)), _) if at <= now => format!(
             "stopped at the retry deadline (`within {}` of all attempts)",
@@ -218,6 +224,11 @@ fn retry_again(
         .retry
         .as_ref()
         .map_or(Duration::ZERO, |r| retry::delay(r, failures));
+    if let Some(c) = d.call_passes(wait) {
+        let error = result.error.take().unwrap_or_else(|| "failed".into());
+        result.error = Some(format!("{error} (no retry: {})", c.reason()));
+        return None;
+    }
     if let Some(within) = d.retry_passes(wait).or_else(|| d.until_passes(wait)) {
         let error = result.error.take().unwrap_or_else(|| "failed".into());
         result.error = Some(format!(

@@ -100,6 +100,29 @@ pub struct Deadlines {
     pub retry: Option<(Instant, Duration)>,
     /// The `until`'s `within`.
     pub until: Option<(Instant, Duration)>,
+    /// The `timeout` of a call the step is inside (the nearest deadline of all).
+    pub call: Option<CallLimit>,
+}
+
+/// A call's `timeout` (or its callee's workflow `timeout`), as a deadline
+/// for the steps inside it: the clock starts with the call's first step.
+#[derive(Clone, Debug)]
+pub struct CallLimit {
+    pub at: Instant,
+    pub timeout: Duration,
+    /// The call step's name (`ship`, `d[eu]`).
+    pub call: String,
+}
+
+impl CallLimit {
+    /// How a step stopped (or never started) at this deadline says so.
+    pub fn reason(&self) -> String {
+        format!(
+            "the call `{}`'s timeout ({}) expired",
+            self.call,
+            super::exec::human(self.timeout)
+        )
+    }
 }
 
 impl Deadlines {
@@ -111,6 +134,7 @@ impl Deadlines {
         Deadlines {
             retry: retry_within.map(|d| (start + d, d)),
             until: until_within.map(|d| (start + d, d)),
+            call: None,
         }
     }
 
@@ -118,7 +142,8 @@ impl Deadlines {
     /// cut to the nearest deadline; and whether a deadline cut it.
     pub fn attempt_limit(&self, timeout: Option<Duration>) -> (Option<Duration>, bool) {
         let now = Instant::now();
-        let left = [self.retry, self.until]
+        let call = self.call.as_ref().map(|c| (c.at, c.timeout));
+        let left = [self.retry, self.until, call]
             .into_iter()
             .flatten()
             .map(|(at, _)| at.saturating_duration_since(now))
@@ -135,6 +160,11 @@ impl Deadlines {
         self.retry
             .filter(|(at, _)| Instant::now() + wait >= *at)
             .map(|(_, d)| d)
+    }
+
+    /// The call's deadline, when a wait of `wait` from now ends past it.
+    pub fn call_passes(&self, wait: Duration) -> Option<&CallLimit> {
+        self.call.as_ref().filter(|c| Instant::now() + wait >= c.at)
     }
 
     /// Whether a wait of `wait` from now ends past the `until` deadline.

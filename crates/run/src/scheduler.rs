@@ -66,6 +66,7 @@ pub struct GraphOutcome {
     pub cancelled: bool,
 }
 
+mod calls;
 mod ends;
 mod finally;
 mod race;
@@ -134,6 +135,8 @@ struct GraphRun<'g> {
     stopping: bool,
     cancelled: bool,
     timed_out: bool,
+    /// When each timed call's first step started (see `calls`).
+    call_clock: rustc_hash::FxHashMap<InstanceId, Instant>,
 }
 
 impl Runner<'_> {
@@ -173,6 +176,7 @@ impl Runner<'_> {
             stopping: false,
             cancelled: false,
             timed_out: false,
+            call_clock: Default::default(),
         };
         if g.name == GraphName::Main {
             let restored = finally::restorable(graph, std::mem::take(&mut self.restored));
@@ -400,8 +404,13 @@ impl Runner<'_> {
             Some(Err(e)) => return self.fail_now(g, v, self.secrets.masker().mask(&e)),
             None => return,
         };
+        let call = match self.call_limit(g, v) {
+            Ok(c) => c,
+            Err(why) => return self.fail_now(g, v, why),
+        };
         let key = self.key(g, v);
         let job = Job {
+            call,
             id: v,
             retry: step.retry.as_deref().cloned(),
             timeout: step.timeout_ms.map(Duration::from_millis),

@@ -5,7 +5,7 @@ use wfc_language::diag::Diagnostic;
 /// Whether `code` is an error of the workflow whatever its params (as the
 /// checker's are), not of the params given.
 pub fn of_the_workflow(code: &str) -> bool {
-    matches!(code, super::EVAL_FAILED | "E0231" | "E0232" | "E0233")
+    matches!(code, super::EVAL_FAILED | "E0231" | "E0233")
 }
 use wfc_language::span::Span;
 
@@ -28,7 +28,7 @@ pub fn call_arg_not_allowed(
     ))
 }
 
-/// E0231: `retry`, `timeout`, `until` or `estimate` written on a call step.
+/// E0231: `retry`, `until` or `estimate` written on a call step.
 pub fn call_setting(span: Span, call: &str, what: &str) -> Diagnostic {
     Diagnostic::error(
         "E0231",
@@ -38,20 +38,6 @@ pub fn call_setting(span: Span, call: &str, what: &str) -> Diagnostic {
     .help(format!(
         "a call runs as its callee's steps: put `{what}` on those steps \
          (or in the callee's `defaults`)"
-    ))
-}
-
-/// E0232: the callee has a workflow `timeout`, which does not bound a call yet.
-pub fn callee_timeout(span: Span, call: &str, callee: &str) -> Diagnostic {
-    Diagnostic::error(
-        "E0232",
-        format!(
-            "call `{call}`: workflow `{callee}` has a `timeout`, which a call cannot apply yet"
-        ),
-    )
-    .primary(span, "calls it")
-    .help(format!(
-        "give `{callee}`'s steps their own `timeout` (e.g. in its `defaults`) instead"
     ))
 }
 

@@ -110,6 +110,42 @@ pub fn fields(rw: &Rewrite, callee: &Workflow, span: Span) -> Vec<StepField> {
     out
 }
 
+/// The call's `timeout`: the one written on the call step (a `timeout` from
+/// the caller's `defaults` is each step's, not the call's), bounded by the
+/// callee's workflow `timeout`. The run applies it to the call's steps,
+/// from the start of the first one.
+pub fn call_timeout(join: &mut Step, callee: &Workflow) {
+    let span = join.span;
+    let own = |s: Span| s.start >= span.start && s.end <= span.end;
+    join.timeout_ms = None;
+    let settings = join.settings.get_or_insert_with(Default::default);
+    settings.timeout = settings.timeout.take().filter(|e| own(e.span));
+    if let Some(ms) = callee.timeout_ms {
+        let theirs = lit(ExprKind::Duration(ms), Type::Duration, span);
+        settings.timeout = Some(match settings.timeout.take() {
+            None => theirs,
+            // The nearer of the two.
+            Some(mine) => lit(
+                ExprKind::Cond(
+                    Box::new(lit(
+                        ExprKind::Binary(
+                            BinaryOp::Lt,
+                            Box::new(mine.clone()),
+                            Box::new(theirs.clone()),
+                        ),
+                        Type::Bool,
+                        span,
+                    )),
+                    Box::new(mine),
+                    Box::new(theirs),
+                ),
+                Type::Duration,
+                span,
+            ),
+        });
+    }
+}
+
 /// The callee's workflow `env`, given to each of its shell and docker steps.
 pub fn workflow_env(rw: &Rewrite, step: &mut Step) {
     if rw.callee.env.is_empty() || !matches!(step.kind, StepKind::Shell | StepKind::Docker) {
@@ -124,15 +160,14 @@ pub fn workflow_env(rw: &Rewrite, step: &mut Step) {
     super::prepend_env(step, env, rw.span(step.span));
 }
 
-/// What a call cannot do yet: E0231 for `retry`, `timeout`, `until` or
-/// `estimate` written on the call step itself (from the caller's `defaults`
-/// they are not the call's: the join runs nothing to retry or time out), E0232 for a callee with a `timeout`,
-/// E0233 for `failed.error`, `run.duration` or `run.failures` in its handlers.
+/// What a call cannot do yet: E0231 for `retry`, `until` or `estimate`
+/// written on the call step itself (from the caller's `defaults` they are
+/// not the call's: the join runs nothing to retry), E0233 for
+/// `failed.error`, `run.duration` or `run.failures` in its handlers.
 pub fn refuse_unsupported(site: &Step, callee: &Workflow, diags: &mut Vec<Diagnostic>) {
     let own = |s: Span| s.start >= site.span.start && s.end <= site.span.end;
     if let Some(st) = site.settings.as_deref() {
         let written = [
-            ("timeout", st.timeout.as_ref().map(|e| e.span)),
             ("estimate", st.estimate.as_ref().map(|e| e.span)),
             ("retry", st.retry.as_ref().map(|r| r.span)),
             ("until", st.until.as_ref().map(|u| u.span)),
@@ -142,9 +177,6 @@ pub fn refuse_unsupported(site: &Step, callee: &Workflow, diags: &mut Vec<Diagno
                 diags.push(errors::call_setting(span, &site.name, what));
             }
         }
-    }
-    if callee.timeout_ms.is_some() {
-        diags.push(errors::callee_timeout(site.span, &site.name, &callee.name));
     }
     let handlers = callee
         .steps
