@@ -284,3 +284,27 @@ workflow work {{
         assert_eq!(c.lines("later"), ["ran"], "{r}");
     }
 }
+
+/// A call step's own `on failure rollback` is registered when the call
+/// succeeds, and runs when a later step fails the run.
+#[test]
+fn a_calls_own_rollback_runs_when_a_later_step_fails() {
+    let c = workflow(
+        r#"workflow main {
+  step ship: call work {
+    on failure rollback {
+      step unship: shell { run "echo unship >> order" }
+    }
+  }
+  step boom: shell { run "exit 1"  depends on ship }
+}
+
+workflow work {
+  step first: shell { run "echo first >> order" }
+}
+"#,
+    );
+    let r = c.wfc(["run", "w.wf", "--plain"]).output();
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(c.lines("order"), ["first", "unship"], "{r}");
+}
