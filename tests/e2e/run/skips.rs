@@ -240,3 +240,30 @@ fn a_wait_for_approval_ends_when_a_required_step_fails() {
         "cancelled: the run failed while it waited for approval (`bad` failed)"
     );
 }
+
+/// A member or element of an output that may not exist may not exist
+/// either: `default(x.outputs.data.id, …)` reads the fallback when `x` did not run,
+/// and the real value when it did.
+#[test]
+fn a_member_of_an_output_that_may_not_exist_takes_its_default() {
+    let c = workflow(
+        r#"workflow w {
+  param go: bool = false
+  if go {
+    step x: shell {
+      run "echo 'data={\"id\": 7, \"tags\": [\"a\"]}' >> $WF_OUTPUTS"
+      outputs { data: json }
+    }
+  }
+  step y: shell {
+    run "echo ${default(x.outputs.data.id, 0)} ${default(x.outputs.data.tags[0], "none")} >> seen"
+    after x
+  }
+}"#,
+    );
+    let r = c.run(&[]);
+    assert_eq!(r.code, 0, "{r}");
+    let r = c.run(&["-p", "go=true"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("seen"), ["0 none", "7 a"], "{r}");
+}

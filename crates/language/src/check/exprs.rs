@@ -60,6 +60,7 @@ impl Checker<'_> {
                 let i = self.lower_expr(index, ctx);
                 let tainted = b.tainted || i.tainted;
                 let ty = self.index_type(&b, &i);
+                self.inherit_lift(b.span, span);
                 expr(ExprKind::Index(Box::new(b), Box::new(i)), ty, span, tainted)
             }
             ast::ExprKind::Call(name, args) => self.lower_call(name, args, span, ctx),
@@ -361,15 +362,20 @@ impl Checker<'_> {
             Type::Invalid => Type::Invalid,
             Type::Json => Type::Json,
             Type::Map(t) => (**t).clone(),
+            // A member of a value that may not exist may not exist either
+            // (it is null when the value is): `default(x.json.id, 0)`.
             Type::Optional(inner) if matches!(**inner, Type::Map(_) | Type::Json) => {
-                self.report(self.optional_used(b.span, &b.ty.to_string(), &inner.to_string()));
-                Type::Invalid
+                Type::optional(match &**inner {
+                    Type::Map(t) => (**t).clone(),
+                    _ => Type::Json,
+                })
             }
             other => {
                 self.report(dc::no_fields(field.span, &other.to_string(), &field.name));
                 Type::Invalid
             }
         };
+        self.inherit_lift(b.span, span);
         expr(
             ExprKind::Field(Box::new(b), field.name.to_string()),
             ty,
@@ -403,6 +409,13 @@ impl Checker<'_> {
         }
     }
 
+    /// Why `from` may not exist explains `to` too (a member or element of it).
+    fn inherit_lift(&mut self, from: Span, to: Span) {
+        if let Some(why) = self.lifts.get(&from).cloned() {
+            self.lifts.entry(to).or_insert(why);
+        }
+    }
+
     fn index_type(&mut self, b: &Expr, i: &Expr) -> Type {
         if b.ty.is_invalid() || i.ty.is_invalid() {
             return Type::Invalid;
@@ -411,11 +424,22 @@ impl Checker<'_> {
             Type::Json => return Type::Json,
             Type::List(t) => ((**t).clone(), Type::Int),
             Type::Map(t) => ((**t).clone(), Type::String),
+            // As for a member: an element of a value that may not exist.
             Type::Optional(inner)
                 if matches!(**inner, Type::List(_) | Type::Map(_) | Type::Json) =>
             {
-                self.report(self.optional_used(b.span, &b.ty.to_string(), &inner.to_string()));
-                return Type::Invalid;
+                let (elem, want) = match &**inner {
+                    Type::List(t) => ((**t).clone(), Type::Int),
+                    Type::Map(t) => ((**t).clone(), Type::String),
+                    _ => return Type::optional(Type::Json),
+                };
+                let bt = b.ty.to_string();
+                if !self.require(i, &want, |exp, found| {
+                    dc::bad_index(i.span, &bt, found, Some(exp))
+                }) {
+                    return Type::Invalid;
+                }
+                return Type::optional(elem);
             }
             other => {
                 self.report(dc::bad_index(b.span, &other.to_string(), "", None));
