@@ -95,6 +95,9 @@ pub struct Backend {
     std_dir: Option<Arc<Path>>,
     /// The imported files each open document published diagnostics for.
     published: Arc<Mutex<Published>>,
+    /// The client watches files for us (`workspace/didChangeWatchedFiles`
+    /// with dynamic registration): set at `initialize`.
+    watch_files: std::sync::atomic::AtomicBool,
 }
 
 impl Backend {
@@ -105,6 +108,7 @@ impl Backend {
             options,
             docs: Arc::new(Mutex::new(HashMap::new())),
             published: Arc::default(),
+            watch_files: Default::default(),
         }
     }
 
@@ -368,7 +372,15 @@ fn capabilities() -> ServerCapabilities {
 
 #[tower_lsp::async_trait]
 impl LanguageServer for Backend {
-    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
+    async fn initialize(&self, p: InitializeParams) -> Result<InitializeResult> {
+        let watch = p
+            .capabilities
+            .workspace
+            .and_then(|w| w.did_change_watched_files)
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        self.watch_files
+            .store(watch, std::sync::atomic::Ordering::Relaxed);
         Ok(InitializeResult {
             capabilities: capabilities(),
             server_info: Some(ServerInfo {
@@ -378,7 +390,35 @@ impl LanguageServer for Backend {
         })
     }
 
-    async fn initialized(&self, _: InitializedParams) {}
+    /// Asks the client to tell us when `.wf` files change on disk (another
+    /// program, a `git checkout`): open documents importing one are re-checked.
+    async fn initialized(&self, _: InitializedParams) {
+        if !self.watch_files.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/*.wf".into()),
+                kind: None,
+            }],
+        };
+        let registration = Registration {
+            id: "wfc-watch-wf".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        // A client that refuses leaves us with editor buffers only.
+        let _ = self.client.register_capability(vec![registration]).await;
+    }
+
+    async fn did_change_watched_files(&self, p: DidChangeWatchedFilesParams) {
+        for change in p.changes {
+            // An open buffer is what its importers read, not the disk.
+            if !self.docs().contains_key(&change.uri) {
+                self.recheck_importers(&change.uri);
+            }
+        }
+    }
 
     async fn shutdown(&self) -> Result<()> {
         Ok(())

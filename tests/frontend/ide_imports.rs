@@ -4,7 +4,8 @@
 //! import paths lead into the imported file or a read-only copy of the std
 //! module; completion offers targets, modules' workflows, callee params and
 //! import paths; imported files' diagnostics are published on their URIs,
-//! and a change to an open imported file re-checks its importers.
+//! and a change to an imported file (an open buffer, or on disk) re-checks
+//! its importers.
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -316,6 +317,41 @@ async fn imported_files_diagnostics_are_published_and_edits_recheck_importers() 
     })
     .await;
     assert!(found.is_ok(), "the importer was re-checked with the buffer");
+    c.shutdown().await;
+}
+
+/// A file changed on disk by another program (`workspace/didChangeWatchedFiles`,
+/// which the server registers for `**/*.wf` when the client can watch)
+/// re-checks the open documents that import it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_disk_rechecks_importers() {
+    let p = Project::new(&[]);
+    let main = p.uri("main.wf");
+    let mut c = in_memory(p.options());
+    c.initialize().await;
+    c.open(&main, MAIN).await;
+    let d = c.diagnostics(&main, Some(1), WAIT).await.unwrap();
+    assert!(
+        !d.as_array().unwrap().iter().any(|d| d["code"] == "E0212"),
+        "{d}"
+    );
+    std::fs::write(p.path("lib/release.wf"), RELEASE.replace("version", "tag")).unwrap();
+    let release = p.uri("lib/release.wf");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": release, "type": 2 }] }),
+    )
+    .await;
+    let found = tokio::time::timeout(WAIT, async {
+        loop {
+            let d = c.diagnostics(&main, Some(1), WAIT).await.unwrap();
+            if d.as_array().unwrap().iter().any(|d| d["code"] == "E0212") {
+                return d;
+            }
+        }
+    })
+    .await;
+    assert!(found.is_ok(), "the importer was re-checked from the disk");
     c.shutdown().await;
 }
 
