@@ -142,20 +142,7 @@ impl Checker<'_> {
             return Expr::invalid(span);
         };
         let ty = self.quietly(|c| types::lower(ty, &mut c.diags));
-        self.reference(
-            field.span,
-            ir::Symbol::Output {
-                step,
-                name: field.name.to_string(),
-                declared: true,
-            },
-        );
-        let kind = ExprKind::StepOutput {
-            step,
-            field: "outputs".into(),
-            output: Some(field.name.to_string()),
-        };
-        self.read_output(step, kind, ty, span, base.span, ctx)
+        self.read_declared(step, field, ty, span, base.span, ctx)
     }
 
     /// `CALL.outputs.NAME`: an output of the callee (known at collection).
@@ -189,18 +176,32 @@ impl Checker<'_> {
             return Expr::invalid(span);
         };
         let ty = out.ty.clone();
+        self.read_declared(step, field, ty, span, name_span, ctx)
+    }
+
+    /// `STEP.outputs.NAME` of type `ty`: recorded as a reference, then read.
+    fn read_declared(
+        &mut self,
+        step: ir::StepId,
+        field: &ast::Ident,
+        ty: Type,
+        span: Span,
+        name_span: Span,
+        ctx: &Ctx,
+    ) -> Expr {
+        let name = field.name.to_string();
         self.reference(
             field.span,
             ir::Symbol::Output {
                 step,
-                name: field.name.to_string(),
+                name: name.clone(),
                 declared: true,
             },
         );
         let kind = ExprKind::StepOutput {
             step,
             field: "outputs".into(),
-            output: Some(field.name.to_string()),
+            output: Some(name),
         };
         self.read_output(step, kind, ty, span, name_span, ctx)
     }
