@@ -111,6 +111,8 @@ pub struct Runner<'p> {
     pub(crate) main_outputs: Vec<Option<Value>>,
     /// How each main-graph step ended (for `x.status` in handlers).
     pub(crate) main_status: Vec<super::recorder::StepStatus>,
+    /// Some call has a `timeout` (else starting a step looks for none).
+    pub(crate) timed_calls: bool,
     /// The second Ctrl-C: it cancels `after` steps, which the first leaves
     /// running as it leaves the handlers (see `scheduler::finally`).
     pub(crate) force: CancellationToken,
@@ -162,6 +164,10 @@ impl<'p> Runner<'p> {
             workflow_env: Vec::new(),
             main_outputs: Vec::new(),
             main_status: Vec::new(),
+            timed_calls: std::iter::once(&plan.main)
+                .chain(plan.handlers.iter().map(|h| &h.graph))
+                .flat_map(|g| &g.steps)
+                .any(|s| s.kind == wfc_language::ir::StepKind::Call && s.timeout_ms.is_some()),
             force: CancellationToken::new(),
             restored: Vec::new(),
         }

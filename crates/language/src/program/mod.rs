@@ -127,7 +127,7 @@ impl Loader<'_> {
         let mut imports = Vec::new();
         let mut modules: Vec<(ModuleEntry, Span)> = Vec::new();
         let mut diags = Vec::new();
-        if let Some(file) = a.parsed.file.clone() {
+        if let Some(file) = &a.parsed.file {
             let mut bound = Vec::new();
             for im in &file.imports {
                 let loaded = self.import(&key, im, &mut diags);
@@ -165,11 +165,11 @@ impl Loader<'_> {
                 };
                 modules.push((entry, im.span));
             }
-            unused_imports(&file, &bound, &a.source.text, &mut diags);
+            unused_imports(file, &bound, &a.source.text, &mut diags);
             let file_name = (slot > 0).then(|| Arc::<str>::from(name.as_str()));
             let entries = modules.into_iter().map(|(m, _)| m).collect();
             a.module = Some(check::check_module_with(
-                &file,
+                file,
                 self.references,
                 entries,
                 file_name,

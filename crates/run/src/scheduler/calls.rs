@@ -19,6 +19,9 @@ impl Runner<'_> {
         g: &mut GraphRun,
         v: InstanceId,
     ) -> Result<Option<CallLimit>, String> {
+        if !self.timed_calls {
+            return Ok(None);
+        }
         let graph = g.graph.clone();
         let step = &graph.steps[v];
         if step.finally || step.kind == StepKind::Call {
