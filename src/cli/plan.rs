@@ -153,7 +153,7 @@ pub fn compile(
         .map(|c| c.ir)
         .ok_or(ExitCode::from(3))?;
     // Bad params exit 2; an expression that fails whatever the params
-    // (E0407, or a call's E0231–E0233, alone) is an error of the
+    // (E0407, or a call's E0231, alone) is an error of the
     // workflow, as the checker's are.
     let fail = |diags: &[Diagnostic]| {
         eprint!("{}", render::render_all(diags, &source, color));

@@ -15,6 +15,7 @@
 //! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
 //! - `modules`: files of several workflows, workflow outputs, `wfc list`.
 //! - `calls`: calls inlined — outputs, sagas, status, logs and resume.
+//! - `call_settings`: `retry` on a call, and what its handlers read of its end.
 //! - `stdlib`: the std library's modules, each run for real, and callers.
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -23,6 +24,7 @@
 //! passes, except under `CI=true` ([`wfc_testkit::skip`]).
 //! Run one area with `cargo test --test e2e run::` (or `exec::`, `store::`…).
 
+mod call_settings;
 mod calls;
 mod cli;
 mod exec;

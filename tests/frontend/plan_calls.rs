@@ -1,7 +1,7 @@
 //! Calls inlined by the plan: golden plans (text, JSON, DOT, Mermaid) of
 //! the fixtures in `tests/plan/calls/` (a call of a call, a call in a loop,
 //! a call with handlers and compensations, `depends on` a call), what the
-//! merged graph holds, and the plan-time errors of calls (E0230–E0233).
+//! merged graph holds, and the plan-time errors of calls (E0230, E0231).
 //!
 //! A fixture lists its cases as `tests/plan/` fixtures do (`# case: NAME
 //! name=value …`). Update the snapshots with
@@ -237,7 +237,7 @@ fn every_call_error_has_a_fixture() {
         seen.push(code);
     }
     seen.sort();
-    for code in ["E0230", "E0231", "E0233"] {
+    for code in ["E0230", "E0231"] {
         assert!(
             source.contains(&format!("\"{code}\"")),
             "{code} not in errors/calls.rs"
@@ -310,54 +310,48 @@ workflow leaf { step s: shell { run "true" } }
     }
 }
 
+/// In a callee's handlers, `failed.error`, `run.duration` and
+/// `run.failures` read what the join recorded, through `default(…)` so the
+/// read only orders; `run.status` is the join's status.
 #[test]
-fn a_callees_handlers_may_not_read_what_only_the_run_s_end_knows() {
+fn a_callees_handlers_read_how_the_call_ended() {
     let text = r#"workflow main { step x: call w { } }
 workflow w {
   step s: shell { run "true" }
-  finally { step tell: shell { run "echo ${len(run.failures)} ${run.status}" } }
+  on failure {
+    step tell: shell { run "echo ${failed.error} ${run.duration}" }
+    step count: shell { run "echo ${len(run.failures)} ${run.status}" }
+  }
 }
 "#;
-    let d = plan_calls(text, &[]).unwrap_err();
-    assert_eq!(codes(&d), ["E0233"]);
-    assert!(d[0].message.contains("`run.failures`"), "{}", d[0].message);
-    // `run.status` alone is the call's.
-    let ok = text.replace("${len(run.failures)} ", "");
-    let (p, wf) = plan_calls(&ok, &[]).unwrap();
-    let tell = &p.main.steps[p.main.named("x.tell").unwrap()];
-    assert_eq!(render::summary(&wf, tell), "echo ${x.status}");
-}
-
-/// Hover on a call step names the steps the plan makes of it: the names
-/// `wfc status` and `wfc logs` show.
-#[test]
-fn hover_on_a_call_names_its_inlined_steps() {
-    let text = fixture("call_of_call.wf");
-    let d = wfc_language::ide::Doc::analyze("calls.wf", &text);
-    let at = text.find("step ship").unwrap() + "step ".len();
-    let md = d.hover(at).expect("a hover").markdown;
-    assert!(
-        md.contains("runs as its steps, inlined: `ship.make`, `ship.push`"),
-        "{md}"
+    let (p, wf) = plan_calls(text, &[]).unwrap();
+    let summary = |name: &str| render::summary(&wf, &p.main.steps[p.main.named(name).unwrap()]);
+    assert_eq!(
+        summary("x.tell"),
+        r#"echo ${default(x.error, "")} ${default(x.duration, 0s)}"#
+    );
+    assert_eq!(
+        summary("x.count"),
+        "echo ${len(default(x.failures, []))} ${x.status}"
     );
 }
 
+/// `retry` on a call is each callee step's that sets none of its own; the
+/// join itself retries nothing.
 #[test]
-fn a_pruned_call_lists_its_steps_by_the_names_they_would_have_had() {
-    let text = r#"workflow main {
-  param on: bool = false
-  for each r in ["eu", "us"] {
-    if on {
-      step d: call inner { }
-    }
-  }
-}
-workflow inner {
-  for each k in [1, 2] { step w: shell { run "true" } }
-  step z: shell { run "true" }
+fn retry_on_a_call_is_its_steps_that_set_none() {
+    let text = r#"workflow main { step x: call w { retry 3 backoff 1s } }
+workflow w {
+  step a: shell { run "true" }
+  step b: shell { run "true"  retry 1 }
 }
 "#;
     let (p, _) = plan_calls(text, &[]).unwrap();
-    assert!(p.main.is_empty());
-    assert_eq!(p.pruned[0].steps, ["d[eu]", "d[eu].w[*]", "d[eu].z"]);
+    let count = |name: &str| {
+        let s = &p.main.steps[p.main.named(name).unwrap()];
+        s.retry.as_ref().map(|r| r.count)
+    };
+    assert_eq!(count("x.a"), Some(3));
+    assert_eq!(count("x.b"), Some(1));
+    assert_eq!(count("x"), None);
 }

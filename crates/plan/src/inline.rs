@@ -109,7 +109,7 @@ fn splice(
 ) {
     let callee = &inner.wf;
     let site = wf.steps[x].clone();
-    join::refuse_unsupported(&site, callee, diags);
+    join::refuse_unsupported(&site, diags);
     join::call_timeout(&mut wf.steps[x], callee);
     let step_off = wf.steps.len();
     let block_off = wf.blocks.len();
@@ -244,6 +244,9 @@ fn splice(
             Role::Rollback { .. } => {}
         }
         join::workflow_env(&rw, &mut step);
+        if s.role == Role::Main {
+            join::inherit_retry(&site, &mut step);
+        }
         // Reads of the caller's steps, through the arguments: implied
         // dependencies when they are in the same graph.
         if !matches!(s.role, Role::Rollback { .. }) {

@@ -435,16 +435,7 @@ impl Runner<'_> {
                 self.first_attempt(g, v);
                 tokio::spawn(attempt::run_step(self.exec.clone(), spec, job));
             }
-            Prepared::Join(outputs) => {
-                let result = AttemptResult {
-                    status: Status::Succeeded,
-                    error: None,
-                    exit_code: None,
-                    duration: Duration::ZERO,
-                    outputs: Some(outputs),
-                };
-                self.immediate(g, v, result);
-            }
+            Prepared::Join { failed, outputs } => self.call_ended(g, v, failed, outputs),
             Prepared::Gate(GateSpec::Approval { who }) => {
                 g.steps[v].approval = true;
                 self.approval(&key.name, &who, job)

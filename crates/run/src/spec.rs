@@ -29,22 +29,28 @@ pub enum GateSpec {
 pub enum Prepared {
     Exec(StepSpec),
     Gate(GateSpec),
-    /// An inlined call's join: its steps all succeeded; the callee's
-    /// outputs, as the call step's (a map).
-    Join(Value),
+    /// An inlined call's join: the step of the call that did not succeed
+    /// (`None`: all did), and the callee's outputs as the call step's (a map).
+    Join {
+        failed: Option<String>,
+        outputs: Value,
+    },
 }
 
 /// A call step, once the plan inlined it, runs nothing: it fails when one
 /// of its callee's steps did (its `failed` field names it), else it yields
 /// the callee's outputs.
-fn join(f: &Fields, ev: &mut Evaluator) -> Result<Value, String> {
+fn join(f: &Fields, ev: &mut Evaluator) -> Result<Prepared, String> {
     let Some(failed) = f.expr("failed") else {
         // Not inlined: nothing would run the callee.
         return Err("a call step is not run itself (the plan inlines it)".into());
     };
     let failed = ev.text(failed)?;
     if !failed.is_empty() {
-        return Err(format!("step `{failed}` of the call did not succeed"));
+        return Ok(Prepared::Join {
+            failed: Some(failed),
+            outputs: Value::Map(Vec::new()),
+        });
     }
     let mut outputs = Vec::new();
     if let Some(FieldValue::Map(m)) = f.value("outputs") {
@@ -53,7 +59,10 @@ fn join(f: &Fields, ev: &mut Evaluator) -> Result<Value, String> {
         }
     }
     // Read as `X.outputs.NAME`, as a step's declared outputs are.
-    Ok(Value::Map(vec![("outputs".into(), Value::Map(outputs))]))
+    Ok(Prepared::Join {
+        failed: None,
+        outputs: Value::Map(vec![("outputs".into(), Value::Map(outputs))]),
+    })
 }
 
 /// Evaluates `step`'s fields. `workflow_env` is the workflow's `env { }`,
@@ -194,7 +203,7 @@ pub fn prepare(
             other => return Err(format!("duration: `{}` is not a duration", other.literal())),
         },
         StepKind::Invalid => return Err("the step's kind is invalid".into()),
-        StepKind::Call => return join(&f, ev).map(Prepared::Join),
+        StepKind::Call => return join(&f, ev),
     };
     Ok(Prepared::Exec(spec))
 }

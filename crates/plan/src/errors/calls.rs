@@ -5,7 +5,7 @@ use wfc_language::diag::Diagnostic;
 /// Whether `code` is an error of the workflow whatever its params (as the
 /// checker's are), not of the params given.
 pub fn of_the_workflow(code: &str) -> bool {
-    matches!(code, super::EVAL_FAILED | "E0231" | "E0233")
+    matches!(code, super::EVAL_FAILED | "E0231")
 }
 use wfc_language::span::Span;
 
@@ -28,33 +28,19 @@ pub fn call_arg_not_allowed(
     ))
 }
 
-/// E0231: `retry`, `until` or `estimate` written on a call step.
+/// E0231: `until` or `estimate` written on a call step.
 pub fn call_setting(span: Span, call: &str, what: &str) -> Diagnostic {
+    let help = match what {
+        "until" => {
+            "a call is not re-run as a whole: put `until` on the callee's step that \
+             polls (a callee param can carry the condition's value)"
+        }
+        _ => "a call's estimate is its steps': put `estimate` on those steps",
+    };
     Diagnostic::error(
         "E0231",
-        format!("`{what}` on call step `{call}` is not supported yet"),
+        format!("`{what}` is not supported on call step `{call}`"),
     )
     .primary(span, "written on a call")
-    .help(format!(
-        "a call runs as its callee's steps: put `{what}` on those steps \
-         (or in the callee's `defaults`)"
-    ))
-}
-
-/// E0233: the callee's handlers read `failed.error`, `run.duration` or
-/// `run.failures`, which an inlined call does not have yet (`failed.step`
-/// and `run.status` are the call's).
-pub fn callee_reads_run_end(span: Span, call: &str, callee: &str, what: &str) -> Diagnostic {
-    Diagnostic::error(
-        "E0233",
-        format!(
-            "call `{call}`: `{callee}`'s handlers read `{what}`, \
-             which is not available inside a call yet"
-        ),
-    )
-    .primary(span, "read here")
-    .help(
-        "use `failed.step` (the step of the call that failed) or `run.status` (how the \
-         call ended), and the step's logs",
-    )
+    .help(help)
 }

@@ -5,8 +5,8 @@ use super::rewrite::Rewrite;
 use crate::errors;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{
-    BinaryOp, Expr, ExprKind, FailedField, FieldValue, Func, HandlerKind, Role, RunField, Step,
-    StepField, StepId, StepKind, Type, Workflow,
+    BinaryOp, Expr, ExprKind, FieldValue, Func, HandlerKind, Step, StepField, StepId, StepKind,
+    Type, Workflow,
 };
 use wfc_language::span::Span;
 
@@ -14,6 +14,13 @@ use wfc_language::span::Span;
 pub const FAILED_FIELD: &str = "failed";
 /// The join's field with the callee's outputs, as the call step's.
 pub const OUTPUTS_FIELD: &str = "outputs";
+/// What the run records on the join, for the callee's handlers:
+/// `failed.error` (the error of the step that failed), `run.duration` (the
+/// call's, from its first step's start) and `run.failures` (its steps that
+/// failed, optional ones too).
+pub const ERROR_FIELD: &str = "error";
+pub const DURATION_FIELD: &str = "duration";
+pub const FAILURES_FIELD: &str = "failures";
 
 fn lit(kind: ExprKind, ty: Type, span: Span) -> Expr {
     Expr {
@@ -119,6 +126,8 @@ pub fn call_timeout(join: &mut Step, callee: &Workflow) {
     let own = |s: Span| s.start >= span.start && s.end <= span.end;
     join.timeout_ms = None;
     let settings = join.settings.get_or_insert_with(Default::default);
+    // The join runs nothing: its steps retry (`inherit_retry`).
+    settings.retry = None;
     settings.timeout = settings.timeout.take().filter(|e| own(e.span));
     if let Some(ms) = callee.timeout_ms {
         let theirs = lit(ExprKind::Duration(ms), Type::Duration, span);
@@ -160,66 +169,42 @@ pub fn workflow_env(rw: &Rewrite, step: &mut Step) {
     super::prepend_env(step, env, rw.span(step.span));
 }
 
-/// What a call cannot do yet: E0231 for `retry`, `until` or `estimate`
-/// written on the call step itself (from the caller's `defaults` they are
-/// not the call's: the join runs nothing to retry), E0233 for
-/// `failed.error`, `run.duration` or `run.failures` in its handlers.
-pub fn refuse_unsupported(site: &Step, callee: &Workflow, diags: &mut Vec<Diagnostic>) {
-    let own = |s: Span| s.start >= site.span.start && s.end <= site.span.end;
-    if let Some(st) = site.settings.as_deref() {
-        let written = [
-            ("estimate", st.estimate.as_ref().map(|e| e.span)),
-            ("retry", st.retry.as_ref().map(|r| r.span)),
-            ("until", st.until.as_ref().map(|u| u.span)),
-        ];
-        for (what, span) in written {
-            if let Some(span) = span.filter(|&s| own(s)) {
-                diags.push(errors::call_setting(span, &site.name, what));
-            }
-        }
+/// A `retry` written on the call step is each of the callee's steps' that
+/// sets none of its own (nor in the callee's `defaults`): as for a block's
+/// `defaults`, the innermost wins. A call is one graph with its caller, so a
+/// failed step is retried where it failed; the call is not re-run whole.
+pub fn inherit_retry(site: &Step, step: &mut Step) {
+    let Some(retry) = site.settings.as_deref().and_then(|s| s.retry.as_ref()) else {
+        return;
+    };
+    if !own(site, retry.span) || step.kind == StepKind::Call {
+        return;
     }
-    let handlers = callee
-        .steps
-        .iter()
-        .filter(|s| matches!(s.role, Role::Handler(_)));
-    for s in handlers {
-        let mut found = None;
-        for f in &s.fields {
-            walk_field(&f.value, &mut |e| {
-                let what = match e.kind {
-                    ExprKind::Failed(FailedField::Error) => "failed.error",
-                    ExprKind::Run(RunField::Duration) => "run.duration",
-                    ExprKind::Run(RunField::Failures) => "run.failures",
-                    _ => return,
-                };
-                found.get_or_insert((e.span, what));
-            });
-        }
-        if let Some((span, what)) = found {
-            let span = if callee.file.is_some() {
-                site.span
-            } else {
-                span
-            };
-            diags.push(errors::callee_reads_run_end(
-                span,
-                &site.name,
-                &callee.name,
-                what,
-            ));
-            break;
-        }
+    let settings = step.settings.get_or_insert_with(Default::default);
+    if settings.retry.is_none() {
+        settings.retry = Some(retry.clone());
     }
 }
 
-fn walk_field<'e>(v: &'e FieldValue, f: &mut impl FnMut(&'e Expr)) {
-    match v {
-        FieldValue::Expr(e) => e.walk(f),
-        FieldValue::Map(m) => m.iter().for_each(|(_, e)| e.walk(f)),
-        FieldValue::Mount { source, target } => {
-            source.walk(f);
-            target.walk(f);
+/// Whether `span` was written on the call step itself (not inherited from
+/// the caller's `defaults`, which are each step's, not the call's).
+fn own(site: &Step, span: Span) -> bool {
+    span.start >= site.span.start && span.end <= site.span.end
+}
+
+/// What a call cannot do: E0231 for `until` or `estimate` written on the
+/// call step itself (a call is not re-run whole, and its estimate is its
+/// steps').
+pub fn refuse_unsupported(site: &Step, diags: &mut Vec<Diagnostic>) {
+    if let Some(st) = site.settings.as_deref() {
+        let written = [
+            ("estimate", st.estimate.as_ref().map(|e| e.span)),
+            ("until", st.until.as_ref().map(|u| u.span)),
+        ];
+        for (what, span) in written {
+            if let Some(span) = span.filter(|&s| own(site, s)) {
+                diags.push(errors::call_setting(span, &site.name, what));
+            }
         }
-        FieldValue::Keyword(_) => {}
     }
 }

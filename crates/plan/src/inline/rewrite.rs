@@ -3,7 +3,7 @@
 //! replaced by the argument the call passed (or the param's default).
 
 use wfc_language::ir::{
-    Call, Dep, DepTarget, Expr, ExprKind, FailedField, FieldValue, InterpPart, RetryExprs,
+    Call, Dep, DepTarget, Expr, ExprKind, FailedField, FieldValue, Func, InterpPart, RetryExprs,
     RunField, StepField, StepId, StepSettings, Until, Workflow,
 };
 use wfc_language::span::Span;
@@ -64,6 +64,15 @@ impl Rewrite<'_> {
             // its steps; how "the run" ended is how the call did.
             ExprKind::Failed(FailedField::Step) => return self.failed_step.clone(),
             ExprKind::Run(RunField::Status) => ExprKind::StepStatus(self.join),
+            ExprKind::Failed(FailedField::Error) => {
+                return self.join_end(super::join::ERROR_FIELD, e, ExprKind::Str(String::new()))
+            }
+            ExprKind::Run(RunField::Duration) => {
+                return self.join_end(super::join::DURATION_FIELD, e, ExprKind::Duration(0))
+            }
+            ExprKind::Run(RunField::Failures) => {
+                return self.join_end(super::join::FAILURES_FIELD, e, ExprKind::List(Vec::new()))
+            }
             ExprKind::List(xs) => ExprKind::List(xs.iter().map(|x| self.expr(x)).collect()),
             ExprKind::Call(f, xs) => ExprKind::Call(*f, xs.iter().map(|x| self.expr(x)).collect()),
             ExprKind::Map(m) => {
@@ -99,6 +108,32 @@ impl Rewrite<'_> {
             span,
             tainted: e.tainted,
         }
+    }
+
+    /// `failed.error`, `run.duration` or `run.failures` in the callee's
+    /// handlers: what the join recorded of how the call ended, read as
+    /// `default(X.FIELD, EMPTY)` so the read only orders (the handler runs
+    /// after the join however it ended).
+    fn join_end(&self, field: &str, e: &Expr, empty: ExprKind) -> Expr {
+        let span = self.span(e.span);
+        let at = |kind, ty| Expr {
+            kind,
+            ty,
+            span,
+            tainted: false,
+        };
+        let read = at(
+            ExprKind::StepOutput {
+                step: self.join,
+                field: field.into(),
+                output: None,
+            },
+            e.ty.clone(),
+        );
+        at(
+            ExprKind::Call(Func::Default, vec![read, at(empty, e.ty.clone())]),
+            e.ty.clone(),
+        )
     }
 
     /// A read of callee param `p`: the argument (caller terms already),
