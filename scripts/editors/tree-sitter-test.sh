@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests the tree-sitter grammar (editors/tree-sitter-wf) with the tree-sitter
-# CLI: generates the parser from grammar.js, runs the corpus tests
+# CLI: checks that the committed parser (src/) is what grammar.js generates,
+# runs the corpus tests
 # (test/corpus/*.txt: every construct, with its expected tree) and the
 # highlight tests (test/highlight/*.wf: captures under `^`), parses every
 # examples/, std/ and templates/ workflow (none may hold an ERROR or MISSING
@@ -14,7 +15,15 @@ ROOT="$PWD"
 TS="${TS_CLI:-$(scripts/editors/install-tree-sitter.sh)}"
 fail() { echo "tree-sitter-test: FAILED: $1"; exit 1; }
 cd editors/tree-sitter-wf
-"$TS" generate || fail "tree-sitter generate"
+# The generated parser is committed (Helix and Zed build from src/ without
+# generating): it must be what grammar.js gives. Generated in a copy, so a
+# stale one is reported, not silently replaced.
+gen="$(mktemp -d /tmp/wfc-tree-sitter.XXXXXX)"
+trap 'rm -rf "$gen"' EXIT
+cp -r grammar.js tree-sitter.json package.json src "$gen/"
+(cd "$gen" && "$TS" generate) || fail "tree-sitter generate"
+diff -r -q src "$gen/src" ||
+  fail "src/ is not what grammar.js generates: run \`npx tree-sitter generate\` in editors/tree-sitter-wf and commit src/"
 "$TS" test || fail "corpus or highlight tests (test/)"
 files=("$ROOT"/examples/*.wf "$ROOT"/std/*.wf "$ROOT"/templates/*.wf)
 out="$("$TS" parse --quiet "${files[@]}" 2>&1)" || true
