@@ -5,7 +5,7 @@
 # npm's package downloads its binary from GitHub in a postinstall script;
 # where that fails (a network without GitHub, or npm refusing install
 # scripts), the same version is built from crates.io (`cargo install
-# tree-sitter-cli --locked`, ~10 min, cached in ~/.cache/wfc-test-deps) and
+# tree-sitter-cli --locked`, without QuickJS: `generate` runs on node; ~10 min, cached in ~/.cache/wfc-test-deps) and
 # linked where the npm package expects its binary.
 # Usage: TS=$(scripts/editors/install-tree-sitter.sh)
 set -euo pipefail
@@ -21,7 +21,7 @@ fi
 if ! "$bin" --version >/dev/null 2>&1; then
   root="$DEPS/tree-sitter-cli-$VER"
   if [ ! -x "$root/bin/tree-sitter" ]; then
-    CARGO_INCREMENTAL=0 cargo install tree-sitter-cli --version "$VER" --locked --root "$root" >&2
+    CARGO_INCREMENTAL=0 cargo install tree-sitter-cli --version "$VER" --locked --no-default-features --root "$root" >&2
   fi
   ln -sfn "$root/bin/tree-sitter" "$bin"
 fi
