@@ -2,6 +2,5 @@
 -- README), with the plugin from this folder and the server from $WFC.
 local plugin = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h:h")
 vim.opt.runtimepath:prepend(plugin)
-vim.cmd("filetype plugin on")
-vim.cmd("syntax on")
-require("wfc").setup({ cmd = { os.getenv("WFC") or "wfc", "lsp" } })
+vim.lsp.config("wfc", { cmd = { os.getenv("WFC") or "wfc", "lsp" } })
+vim.lsp.enable("wfc")

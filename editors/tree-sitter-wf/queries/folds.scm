@@ -1,0 +1,11 @@
+; Folds: workflows, steps, blocks, multi-line strings.
+[
+  (workflow)
+  (step)
+  (block)
+  (map_block)
+  (outputs)
+  (defaults)
+  (trigger)
+  (triple_string)
+] @fold

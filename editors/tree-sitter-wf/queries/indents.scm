@@ -1,0 +1,13 @@
+; Indentation (Helix): one level inside every brace pair.
+[
+  (workflow)
+  (step)
+  (block)
+  (map_block)
+  (map)
+  (outputs)
+  (defaults)
+  (trigger)
+] @indent
+
+"}" @outdent
