@@ -115,7 +115,7 @@ enum Command {
     Stats(stats::StatsArgs),
     /// Start the language server (LSP over stdio) for editors.
     #[command(
-        after_help = "Editors start it for you: see editors/vscode and editors/nvim.\n\nExample (Neovim):\n  vim.lsp.start({ name = \"wfc\", cmd = { \"wfc\", \"lsp\" } })"
+        after_help = "Editors start it for you: see editors/README.md (VS Code, Neovim, Helix, Zed).\n\nExample (Neovim 0.11, with editors/nvim on the runtimepath):\n  vim.lsp.enable(\"wfc\")"
     )]
     Lsp(lsp::LspArgs),
     /// Print a shell completion script.
