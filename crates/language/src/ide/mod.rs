@@ -84,6 +84,29 @@ impl Doc {
         }
     }
 
+    /// The text alone, lexed but not parsed or checked: what an editor
+    /// answers from (completion's context, highlighting, folding) while the
+    /// analysis of its newest text is still running, or when it failed.
+    pub fn lexical(name: &str, text: &str) -> Doc {
+        let parsed = crate::syntax::Parsed {
+            file: None,
+            comments: Vec::new(),
+            diagnostics: Vec::new(),
+            recovered_names: Vec::new(),
+        };
+        Doc {
+            analysis: Analysis {
+                source: crate::span::SourceFile::new(name, text),
+                parsed,
+                module: None,
+                import_diagnostics: Vec::new(),
+            },
+            lexed: OnceLock::new(),
+            names: OnceLock::new(),
+            imported: None,
+        }
+    }
+
     /// The text this is an analysis of.
     pub fn text(&self) -> &str {
         &self.analysis.source.text
