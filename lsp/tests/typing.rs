@@ -253,9 +253,12 @@ async fn delta_tokens_apply_to_the_full_tokens() {
 async fn a_line_of_400k_tokens_gets_answers() {
     // A list of 200k strings: 400k tokens on one line.
     let items: Vec<String> = (0..200_000).map(|i| format!("\"{}\"", i % 1000)).collect();
+    // And 15k maps on another: each `{` looks at the words before it.
+    let maps: Vec<String> = (0..15_000).map(|i| format!("{{a: {i}}}")).collect();
     let text = format!(
-        "workflow long {{\n  param xs: list<string> = [{}]\n  step a: shell {{ run \"echo ${{join(xs, \" \")}}\" }}\n}}\n",
-        items.join(", ")
+        "workflow long {{\n  param xs: list<string> = [{}]\n  param ms: list<map<int>> = [{}]\n  step a: shell {{ run \"echo ${{join(xs, \" \")}} ${{len(ms)}}\" }}\n}}\n",
+        items.join(", "),
+        maps.join(", ")
     );
     let line_len = text.lines().nth(1).unwrap().len();
     let started = Instant::now();
@@ -279,7 +282,7 @@ async fn a_line_of_400k_tokens_gets_answers() {
         ("textDocument/hover", at(1, 9)),
         ("textDocument/hover", at(1, line_len - 3)),
         ("textDocument/completion", at(1, line_len - 1)),
-        ("textDocument/definition", at(2, 31)),
+        ("textDocument/definition", at(3, 31)),
         ("textDocument/references", {
             let mut p = at(1, 9);
             p["context"] = json!({"includeDeclaration": true});
