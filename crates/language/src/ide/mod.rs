@@ -20,7 +20,8 @@
 //!
 //! Modules: [`types`] (the answers), [`lexer`] (tokens and brace frames),
 //! [`names`] (lexical declarations), [`context`] (what is being typed at the
-//! cursor), [`completion`], [`hover`], [`navigation`] (definition,
+//! cursor), [`completion`], [`hover`] (and [`hover_words`]: keywords, the
+//! run context, imports), [`navigation`] (definition,
 //! references, rename), [`outline`] (symbols, folding, semantic tokens),
 //! [`actions`] (diagnostics for the editor and code actions).
 
@@ -29,6 +30,7 @@ pub mod calls;
 pub mod completion;
 pub mod context;
 pub mod hover;
+pub mod hover_words;
 pub mod imports;
 pub mod lexer;
 pub mod names;
@@ -175,7 +177,9 @@ impl Doc {
     }
 
     pub fn hover(&self, offset: usize) -> Option<Hover> {
-        calls::hover(self, offset).or_else(|| hover::hover(self, offset))
+        calls::hover(self, offset)
+            .or_else(|| hover::hover(self, offset))
+            .or_else(|| hover_words::hover(self, offset))
     }
 
     /// The declaration of the name at `offset`.
