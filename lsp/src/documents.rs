@@ -8,7 +8,7 @@
 //! then analyses the newest text on the blocking pool. Changes that arrive
 //! meanwhile do not start another analysis: they mark the running one stale
 //! and, unless it must finish to keep the publishes coming (no publish for
-//! half of `max_wait`), cancel it at its next checkpoint (after the parse,
+//! a quarter of `max_wait`), cancel it at its next checkpoint (after the parse,
 //! after the imports). When it ends the worker publishes it — if it is newer
 //! than what was published, so versions only ever go forward — and analyses
 //! the newest text next.
@@ -34,6 +34,12 @@ use tower_lsp::lsp_types::{Diagnostic, SemanticToken, Url};
 use tower_lsp::Client;
 use wfc_language::ide;
 use wfc_language::program::Sources;
+
+/// Semantic tokens as sent, under their result id.
+pub(crate) type SentTokens = (String, Arc<Vec<SemanticToken>>);
+
+/// Diagnostics of a document and of each file it imports (on its URI).
+type AllDiagnostics = (Vec<Diagnostic>, Vec<(Url, Vec<Diagnostic>)>);
 
 /// One analysed version of a document.
 pub(crate) struct Analysed {
@@ -88,7 +94,7 @@ struct Document {
     published: u64,
     last_publish: Option<Instant>,
     /// The semantic tokens last sent, by result id (for delta requests).
-    sent_tokens: Option<(String, Arc<Vec<SemanticToken>>)>,
+    sent_tokens: Option<SentTokens>,
 }
 
 /// What the server shares with its workers.
@@ -308,7 +314,7 @@ impl Shared {
         &self,
         uri: &Url,
         now: Arc<Vec<SemanticToken>>,
-    ) -> (Option<(String, Arc<Vec<SemanticToken>>)>, String) {
+    ) -> (Option<SentTokens>, String) {
         let id = self.next().to_string();
         let mut docs = lock(&self.docs);
         let Some(d) = docs.get_mut(uri) else {
@@ -341,14 +347,17 @@ impl Shared {
             return Next::Sleep(due);
         }
         let cancel = Arc::new(AtomicBool::new(false));
+        // Protected after a quarter of max_wait without a publish: the next
+        // publish then comes within max_wait even when the analysis takes
+        // most of the rest (a publish is one analysis plus a key away).
         let protected = d
             .last_publish
-            .is_none_or(|t| now.duration_since(t) >= self.options.max_wait / 2);
+            .is_none_or(|t| now.duration_since(t) >= self.options.max_wait / 4);
         d.running = Some(Running {
             cancel: cancel.clone(),
             protected,
         });
-        Next::Analyse(Job {
+        Next::Analyse(Box::new(Job {
             uri: uri.clone(),
             key: workspace::key_of(uri, self.std_dir.as_deref()),
             text: d.text.clone(),
@@ -357,7 +366,7 @@ impl Shared {
             open: OpenFiles(open),
             cancel,
             std_dir: self.std_dir.clone(),
-        })
+        }))
     }
 
     /// Stores a finished analysis; what to publish, if it is newer than
@@ -423,7 +432,7 @@ impl Shared {
 enum Next {
     Exit,
     Sleep(Instant),
-    Analyse(Job),
+    Analyse(Box<Job>),
 }
 
 /// One analysis to run: the text of one generation and the open buffers.
@@ -463,7 +472,7 @@ struct Finished {
     analysed: Arc<Analysed>,
     /// Its diagnostics and its imported files'; `None` when the analysis
     /// panicked (the text is then served lexed only, and nothing published).
-    diagnostics: Option<(Vec<Diagnostic>, Vec<(Url, Vec<Diagnostic>)>)>,
+    diagnostics: Option<AllDiagnostics>,
 }
 
 struct Publish {

@@ -42,7 +42,7 @@ impl Default for Options {
         Options {
             debounce: Duration::from_millis(15),
             max_wait: Duration::from_secs(1),
-            completion_wait: Duration::from_millis(30),
+            completion_wait: Duration::from_millis(20),
             std_dir: workspace::default_std_dir(),
         }
     }
