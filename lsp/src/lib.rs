@@ -4,13 +4,14 @@
 //! stdio or any byte stream) and the language crate's editor features
 //! ([`wfc_language::ide::Doc`]): it keeps the open documents (full-document
 //! sync), reanalyses them after a short debounce — each with the files it
-//! imports, read from the open buffers before the disk ([`workspace`]) —
+//! imports, read from the open buffers before the disk ([`workspace`]),
+//! one analysis per document at a time, the newest text winning —
 //! publishes diagnostics (the imported files' on their own URIs),
-//! answers requests, and converts the answers to protocol types — byte
-//! offsets to UTF-16 positions ([`lines`]) — at the edge. It never panics on
-//! behalf of a query (a panicking one becomes an empty answer) and never
-//! blocks the message loop on a slow analysis (analyses run on the blocking
-//! pool).
+//! answers requests from the last finished analysis, and converts the
+//! answers to protocol types — byte offsets to UTF-16 positions ([`lines`])
+//! — at the edge. It never panics on behalf of a query (a panicking one
+//! becomes an empty answer) and never blocks the message loop on a slow
+//! analysis (analyses run on the blocking pool).
 //!
 //! The language knowledge lives in `wfc_language::ide`, which answers in
 //! plain values and knows nothing of the protocol; the protocol lives here.
@@ -19,9 +20,11 @@
 
 pub mod client;
 mod convert;
+mod documents;
 mod imports;
 pub mod lines;
 mod server;
+mod tokens;
 pub mod workspace;
 
 pub use server::{Backend, Options};

@@ -3,29 +3,62 @@
 //! The language crate answers in byte offsets; the protocol speaks UTF-16
 //! code units.
 //! This is the one place that converts, at the edge of the server.
+//!
+//! Converting an offset to a position costs two binary searches, never a
+//! scan of its line: the index keeps every character whose UTF-8 and UTF-16
+//! lengths differ, with a running sum of the difference. A request that
+//! converts every token of a 400k-token line stays linear in the document.
 
 use tower_lsp::lsp_types::{Position, Range};
 use wfc_language::span;
 
-/// Line starts of one text, for position conversion: the language crate's
-/// index, speaking the protocol's types.
+/// Line starts of one text and its wide characters, for position
+/// conversion: the language crate's index, speaking the protocol's types.
 #[derive(Clone, Debug)]
-pub struct LineIndex(span::LineIndex);
+pub struct LineIndex {
+    lines: span::LineIndex,
+    /// Each non-ASCII character: its byte offset, and the sum of
+    /// `len_utf8 - len_utf16` of the wide characters before it and itself.
+    wide: Vec<(u32, u32)>,
+}
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        LineIndex(span::LineIndex::new(text))
+        let mut wide = Vec::new();
+        let mut extra = 0u32;
+        if !text.is_ascii() {
+            for (i, ch) in text.char_indices().filter(|(_, c)| !c.is_ascii()) {
+                extra += (ch.len_utf8() - ch.len_utf16()) as u32;
+                wide.push((i as u32, extra));
+            }
+        }
+        LineIndex {
+            lines: span::LineIndex::new(text),
+            wide,
+        }
+    }
+
+    /// The sum of `len_utf8 - len_utf16` over the characters before `offset`.
+    fn extra_before(&self, offset: usize) -> usize {
+        let k = self.wide.partition_point(|&(at, _)| (at as usize) < offset);
+        k.checked_sub(1).map_or(0, |k| self.wide[k].1 as usize)
     }
 
     /// The position of a byte offset (clamped to the text and to a char boundary).
     pub fn position(&self, text: &str, offset: usize) -> Position {
-        let (line, col) = self.0.line_utf16(text, offset);
-        Position::new(line, col)
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.lines.line_of(offset);
+        let start = self.lines.line_start(line);
+        let col = offset - start - (self.extra_before(offset) - self.extra_before(start));
+        Position::new(line as u32, col as u32)
     }
 
     /// The byte offset of a position (clamped to its line; past the end → end of text).
     pub fn offset(&self, text: &str, pos: Position) -> usize {
-        self.0.offset_utf16(text, pos.line, pos.character)
+        self.lines.offset_utf16(text, pos.line, pos.character)
     }
 
     pub fn range(&self, text: &str, span: &std::ops::Range<usize>) -> Range {
@@ -38,8 +71,8 @@ impl LineIndex {
     /// The byte range of line `line`, without its line break.
     pub fn line_span(&self, text: &str, line: usize) -> std::ops::Range<usize> {
         let start_of = |l: usize| {
-            if l < self.0.line_count() {
-                self.0.line_start(l)
+            if l < self.lines.line_count() {
+                self.lines.line_start(l)
             } else {
                 text.len()
             }
@@ -70,5 +103,22 @@ mod tests {
         assert_eq!(idx.offset(text, Position::new(1, 99)), x + 1);
         assert_eq!(idx.offset(text, Position::new(9, 0)), text.len());
         assert_eq!(idx.line_span(text, 1), x - 2..x + 1);
+    }
+
+    // The index's sums must agree with counting the line's characters, at
+    // every offset (inside a character too: it clamps back to its start).
+    #[test]
+    fn positions_agree_with_counting_characters() {
+        let text = "ab😀ç\n€x😀😀 y\n\nzç";
+        let idx = LineIndex::new(text);
+        let reference = span::LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            let (line, col) = reference.line_utf16(text, offset);
+            assert_eq!(
+                idx.position(text, offset),
+                Position::new(line, col),
+                "offset {offset}"
+            );
+        }
     }
 }

@@ -1,19 +1,19 @@
-//! The tower-lsp backend: document store, debounced reanalysis, requests.
+//! The tower-lsp backend: the requests and notifications of the protocol.
 //!
-//! Every document keeps its latest text and the analysis of some version of
-//! it. A change stores the new text at once (in order, without awaiting) and
-//! schedules a diagnostics run after a short quiet period; a request first
-//! brings the analysis up to date with the current text. Analyses and
-//! queries run on the blocking pool, so a slow one never stalls the message
+//! The documents, their analyses and when diagnostics are published live in
+//! [`crate::documents`]: one analysis per document at a time, the newest
+//! text wins, requests are answered from the last finished analysis.
+//! Queries run on the blocking pool, so a slow one never stalls the message
 //! loop, and a panic inside a query becomes an empty answer, not a crash.
 
-use crate::convert::{self, Converter};
-use crate::imports::{self, Published};
+use crate::convert;
+use crate::documents::{Shared, Snapshot};
 use crate::lines::LineIndex;
-use crate::workspace::{self, OpenFiles};
+use crate::tokens;
+use crate::workspace;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_lsp::jsonrpc::{Error, Result};
 use tower_lsp::lsp_types::*;
@@ -25,6 +25,13 @@ use wfc_language::ide;
 pub struct Options {
     /// The quiet period after a change before diagnostics are recomputed.
     pub debounce: Duration,
+    /// While changes keep coming, diagnostics are recomputed at least this
+    /// often: the quiet period is cut short when the oldest unpublished
+    /// change is this old.
+    pub max_wait: Duration,
+    /// How long completion waits for the analysis of the text being typed
+    /// before it answers from that text's lexer alone.
+    pub completion_wait: Duration,
     /// Where std modules are written for go to definition
     /// ([`workspace::default_std_dir`]); `None`: definitions stop at std.
     pub std_dir: Option<PathBuf>,
@@ -34,6 +41,8 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             debounce: Duration::from_millis(15),
+            max_wait: Duration::from_secs(1),
+            completion_wait: Duration::from_millis(20),
             std_dir: workspace::default_std_dir(),
         }
     }
@@ -43,44 +52,13 @@ impl Default for Options {
 /// incomplete, so the editor asks again as the user types more of the word.
 const MAX_COMPLETIONS: usize = 200;
 
-/// One open document.
-struct Document {
-    text: Arc<str>,
-    lines: Arc<LineIndex>,
-    version: i32,
-    /// Bumped on every change; analyses are tagged with the generation they are of.
-    generation: u64,
-    analysis: Option<(u64, Arc<ide::Doc>)>,
-}
-
-/// A consistent view of a document for one request.
-pub(crate) struct Snapshot {
-    uri: Url,
-    std_dir: Option<Arc<Path>>,
-    lines: Arc<LineIndex>,
-    /// The analysis of the text `lines` indexes.
-    analysis: Arc<ide::Doc>,
-}
-
 impl Snapshot {
-    fn text(&self) -> &str {
-        self.analysis.text()
-    }
-
-    fn convert(&self) -> Converter<'_> {
-        Converter {
-            uri: &self.uri,
-            text: self.text(),
-            lines: &self.lines,
-        }
-    }
-
     /// A place of the definition answer, in whichever file it is.
     fn location(&self, place: &ide::Place) -> Option<Location> {
         let Some(key) = &place.file else {
             return Some(self.convert().location(&place.span));
         };
-        let text = self.analysis.file_text(key)?;
+        let text = self.doc().file_text(key)?;
         let uri = workspace::uri_of(key, self.std_dir.as_deref())?;
         let range = LineIndex::new(text).range(text, &place.span);
         Some(Location::new(uri, range))
@@ -89,148 +67,78 @@ impl Snapshot {
 
 /// The tower-lsp language server: the open documents and their analyses.
 pub struct Backend {
-    client: Client,
-    options: Options,
-    docs: Arc<Mutex<HashMap<Url, Document>>>,
-    std_dir: Option<Arc<Path>>,
-    /// The imported files each open document published diagnostics for.
-    published: Arc<Mutex<Published>>,
+    shared: Arc<Shared>,
     /// The client watches files for us (`workspace/didChangeWatchedFiles`
     /// with dynamic registration): set at `initialize`.
     watch_files: std::sync::atomic::AtomicBool,
 }
 
+/// Which analysis a request is answered from.
+enum From {
+    /// The last finished one (the first is waited for).
+    Cache,
+    /// The one of the current text, waited for: the answer edits it.
+    Current,
+    /// The current text's if it lands within a moment, else the current
+    /// text lexed only.
+    Lexer,
+}
+
 impl Backend {
     pub fn new(client: Client, options: Options) -> Backend {
         Backend {
-            client,
-            std_dir: options.std_dir.as_deref().map(Arc::from),
-            options,
-            docs: Arc::new(Mutex::new(HashMap::new())),
-            published: Arc::default(),
+            shared: Arc::new(Shared::new(client, options)),
             watch_files: Default::default(),
         }
     }
 
-    fn docs(&self) -> std::sync::MutexGuard<'_, HashMap<Url, Document>> {
-        // A panic while holding the lock cannot leave a document half-written
-        // (every update is a plain assignment), so a poisoned lock is usable.
-        self.docs.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The analysis of the current text of `uri` (computed now if stale).
-    async fn snapshot(&self, uri: &Url) -> Option<Snapshot> {
-        snapshot(&self.docs, uri, self.std_dir.clone()).await
-    }
-
-    fn set_text(&self, uri: Url, text: String, version: i32) {
-        let text: Arc<str> = text.into();
-        let lines = Arc::new(LineIndex::new(&text));
-        let mut docs = self.docs();
-        match docs.get_mut(&uri) {
-            Some(d) if d.version > version => {} // an out-of-order older change
-            Some(d) => {
-                d.text = text;
-                d.lines = lines;
-                d.version = version;
-                d.generation += 1;
-            }
-            None => {
-                docs.insert(
-                    uri,
-                    Document {
-                        text,
-                        lines,
-                        version,
-                        generation: 1,
-                        analysis: None,
-                    },
-                );
-            }
-        }
-    }
-
-    /// Publishes diagnostics for `uri` after `delay`, unless it changed meanwhile.
-    fn schedule_diagnostics(&self, uri: Url, delay: Duration) {
-        let docs = self.docs.clone();
-        let client = self.client.clone();
-        let std_dir = self.std_dir.clone();
-        let published = self.published.clone();
-        let generation = self.docs().get(&uri).map(|d| d.generation);
-        tokio::spawn(async move {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            let current = || {
-                let docs = docs.lock().unwrap_or_else(|e| e.into_inner());
-                docs.get(&uri).map(|d| (d.generation, d.version))
-            };
-            if current().map(|c| c.0) != generation {
-                return; // a newer change has its own run scheduled
-            }
-            let Some(snap) = snapshot(&docs, &uri, std_dir.clone()).await else {
-                return;
-            };
-            let a = snap.analysis.clone();
-            let work = move || {
-                let imported = imports::imported_diagnostics(&a, std_dir.as_deref());
-                (a.diagnostics(), imported)
-            };
-            let Some((diags, imported)) = blocking(work).await else {
-                return;
-            };
-            let Some((now, version)) = current() else {
-                return;
-            };
-            if Some(now) != generation {
-                return;
-            }
-            let convert = snap.convert();
-            let diags = diags.iter().map(|d| convert.diagnostic(d)).collect();
-            client
-                .publish_diagnostics(uri.clone(), diags, Some(version))
-                .await;
-            publish_imported(&client, &docs, &published, &uri, imported).await;
-        });
-    }
-
-    /// Marks the open documents that import `changed` stale and schedules
-    /// their diagnostics: what they call may have changed.
-    fn recheck_importers(&self, changed: &Url) {
-        let Ok(path) = changed.to_file_path() else {
-            return;
-        };
-        let key = wfc_language::program::FileKey::Path(path);
-        let importers: Vec<Url> = {
-            let mut docs = self.docs();
-            docs.iter_mut()
-                .filter(|(u, d)| {
-                    *u != changed
-                        && d.analysis.as_ref().is_some_and(|(_, a)| {
-                            a.imported
-                                .as_ref()
-                                .is_some_and(|i| i.units().iter().any(|u| u.key == key))
-                        })
-                })
-                .map(|(u, d)| {
-                    d.generation += 1;
-                    u.clone()
-                })
-                .collect()
-        };
-        for uri in importers {
-            self.schedule_diagnostics(uri, self.options.debounce);
-        }
-    }
-
-    /// Runs a query on a fresh snapshot, off the message loop.
+    /// Runs a query on a snapshot, off the message loop.
     async fn query<T: Send + 'static>(
         &self,
         uri: &Url,
+        from: From,
         f: impl FnOnce(&Snapshot) -> T + Send + 'static,
     ) -> Option<T> {
-        let snap = self.snapshot(uri).await?;
+        let snap = match from {
+            From::Cache => self.shared.snapshot(uri).await?,
+            From::Current => self.shared.current(uri).await?,
+            From::Lexer => self.shared.completion_snapshot(uri).await?,
+        };
         blocking(move || f(&snap)).await
+    }
+
+    /// Semantic tokens from the cache, computed once per analysis; with
+    /// `previous`, as the edit from the tokens sent under that result id.
+    async fn tokens(
+        &self,
+        uri: &Url,
+        previous: Option<String>,
+    ) -> Option<SemanticTokensFullDeltaResult> {
+        let now = self
+            .query(uri, From::Cache, |s| {
+                s.analysed
+                    .tokens
+                    .get_or_init(|| {
+                        let tokens = s.doc().semantic_tokens();
+                        Arc::new(s.convert().semantic_tokens(&tokens))
+                    })
+                    .clone()
+            })
+            .await?;
+        let (sent, result_id) = self.shared.swap_sent_tokens(uri, now.clone());
+        let result_id = Some(result_id);
+        match (previous, sent) {
+            (Some(p), Some((id, old))) if p == id => {
+                let edits = blocking(move || tokens::delta(&old, &now)).await?;
+                Some(SemanticTokensFullDeltaResult::TokensDelta(
+                    SemanticTokensDelta { result_id, edits },
+                ))
+            }
+            _ => Some(SemanticTokensFullDeltaResult::Tokens(SemanticTokens {
+                result_id,
+                data: now.to_vec(),
+            })),
+        }
     }
 }
 
@@ -252,89 +160,10 @@ fn import_files(s: &Snapshot, offset: usize) -> Vec<ide::CompletionItem> {
 }
 
 /// Runs `f` on the blocking pool; `None` if it panicked.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
     tokio::task::spawn_blocking(f).await.ok()
-}
-
-/// The analysis of the current text of `uri`: the stored one if it is of
-/// this text, else a new one (stored unless a newer one landed meanwhile).
-async fn snapshot(
-    docs: &Mutex<HashMap<Url, Document>>,
-    uri: &Url,
-    std_dir: Option<Arc<Path>>,
-) -> Option<Snapshot> {
-    let lock = || docs.lock().unwrap_or_else(|e| e.into_inner());
-    let (text, lines, generation, open) = {
-        let docs = lock();
-        let d = docs.get(uri)?;
-        if let Some((g, a)) = &d.analysis {
-            if *g == d.generation {
-                return Some(Snapshot {
-                    uri: uri.clone(),
-                    std_dir,
-                    lines: d.lines.clone(),
-                    analysis: a.clone(),
-                });
-            }
-        }
-        // Imports read the editor's buffers before the disk.
-        let open = docs
-            .iter()
-            .filter_map(|(u, d)| Some((u.to_file_path().ok()?, d.text.clone())))
-            .collect();
-        (d.text.clone(), d.lines.clone(), d.generation, open)
-    };
-    let key = workspace::key_of(uri, std_dir.as_deref());
-    let analysis =
-        blocking(move || Arc::new(ide::Doc::analyze_program(key, &text, &OpenFiles(open)))).await?;
-    {
-        let mut docs = lock();
-        if let Some(d) = docs.get_mut(uri) {
-            let newer = d.analysis.as_ref().is_some_and(|(g, _)| *g > generation);
-            if !newer {
-                d.analysis = Some((generation, analysis.clone()));
-            }
-        }
-    }
-    Some(Snapshot {
-        uri: uri.clone(),
-        std_dir,
-        lines,
-        analysis,
-    })
-}
-
-/// Publishes the diagnostics of the files `importer` imports (those not open:
-/// an open file publishes its own), and clears the ones no importer imports
-/// any more.
-async fn publish_imported(
-    client: &Client,
-    docs: &Mutex<HashMap<Url, Document>>,
-    published: &Mutex<Published>,
-    importer: &Url,
-    imported: Vec<(Url, Vec<Diagnostic>)>,
-) {
-    let (publish, clear) = {
-        let docs = docs.lock().unwrap_or_else(|e| e.into_inner());
-        let publish: Vec<_> = imported
-            .into_iter()
-            .filter(|(u, _)| !docs.contains_key(u))
-            .collect();
-        let urls = publish.iter().map(|(u, _)| u.clone()).collect();
-        let mut published = published.lock().unwrap_or_else(|e| e.into_inner());
-        let clear: Vec<Url> = published
-            .replace(importer, urls)
-            .into_iter()
-            .filter(|u| !docs.contains_key(u))
-            .collect();
-        (publish, clear)
-    };
-    for (uri, diags) in publish {
-        client.publish_diagnostics(uri, diags, None).await;
-    }
-    for uri in clear {
-        client.publish_diagnostics(uri, Vec::new(), None).await;
-    }
 }
 
 fn capabilities() -> ServerCapabilities {
@@ -361,7 +190,7 @@ fn capabilities() -> ServerCapabilities {
         semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
             SemanticTokensOptions {
                 legend: convert::legend(),
-                full: Some(SemanticTokensFullOptions::Bool(true)),
+                full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
                 range: None,
                 work_done_progress_options: Default::default(),
             },
@@ -408,14 +237,18 @@ impl LanguageServer for Backend {
             register_options: serde_json::to_value(options).ok(),
         };
         // A client that refuses leaves us with editor buffers only.
-        let _ = self.client.register_capability(vec![registration]).await;
+        let _ = self
+            .shared
+            .client
+            .register_capability(vec![registration])
+            .await;
     }
 
     async fn did_change_watched_files(&self, p: DidChangeWatchedFilesParams) {
         for change in p.changes {
             // An open buffer is what its importers read, not the disk.
-            if !self.docs().contains_key(&change.uri) {
-                self.recheck_importers(&change.uri);
+            if !self.shared.is_open(&change.uri) {
+                self.shared.recheck_importers(&change.uri);
             }
         }
     }
@@ -426,10 +259,10 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, p: DidOpenTextDocumentParams) {
         let uri = p.text_document.uri;
-        self.set_text(uri.clone(), p.text_document.text, p.text_document.version);
+        let (text, version) = (p.text_document.text, p.text_document.version);
+        self.shared.set_text(uri.clone(), text, version, true);
         // Its importers read it from disk so far; the buffer may differ.
-        self.recheck_importers(&uri);
-        self.schedule_diagnostics(uri, Duration::ZERO);
+        self.shared.recheck_importers(&uri);
     }
 
     async fn did_change(&self, p: DidChangeTextDocumentParams) {
@@ -438,32 +271,33 @@ impl LanguageServer for Backend {
             return;
         };
         let uri = p.text_document.uri;
-        self.set_text(uri.clone(), change.text, p.text_document.version);
-        self.recheck_importers(&uri);
-        self.schedule_diagnostics(uri, self.options.debounce);
+        let version = p.text_document.version;
+        self.shared
+            .set_text(uri.clone(), change.text, version, false);
+        self.shared.recheck_importers(&uri);
     }
 
     async fn did_close(&self, p: DidCloseTextDocumentParams) {
         let uri = p.text_document.uri;
-        self.docs().remove(&uri);
-        self.client
+        self.shared.close(&uri);
+        self.shared
+            .client
             .publish_diagnostics(uri.clone(), Vec::new(), None)
             .await;
         // Its importers read it from disk again; what it imported is no
         // longer published for by it.
-        self.recheck_importers(&uri);
-        let no_imports = Vec::new();
-        publish_imported(&self.client, &self.docs, &self.published, &uri, no_imports).await;
+        self.shared.recheck_importers(&uri);
+        self.shared.publish_imported(&uri, Vec::new()).await;
     }
 
     async fn completion(&self, p: CompletionParams) -> Result<Option<CompletionResponse>> {
         let pos = p.text_document_position;
         let at = pos.position;
         Ok(self
-            .query(&pos.text_document.uri, move |s| {
+            .query(&pos.text_document.uri, From::Lexer, move |s| {
                 let convert = s.convert();
                 let offset = convert.offset(at);
-                let mut items = s.analysis.completion(offset);
+                let mut items = s.doc().completion(offset);
                 items.extend(import_files(s, offset));
                 let is_incomplete = items.len() > MAX_COMPLETIONS;
                 if is_incomplete {
@@ -486,9 +320,9 @@ impl LanguageServer for Backend {
         let pos = p.text_document_position_params;
         let at = pos.position;
         Ok(self
-            .query(&pos.text_document.uri, move |s| {
+            .query(&pos.text_document.uri, From::Cache, move |s| {
                 let convert = s.convert();
-                s.analysis.hover(convert.offset(at)).map(|h| Hover {
+                s.doc().hover(convert.offset(at)).map(|h| Hover {
                     contents: HoverContents::Markup(MarkupContent {
                         kind: MarkupKind::Markdown,
                         value: h.markdown,
@@ -507,8 +341,8 @@ impl LanguageServer for Backend {
         let pos = p.text_document_position_params;
         let at = pos.position;
         Ok(self
-            .query(&pos.text_document.uri, move |s| {
-                let place = s.analysis.definition_place(s.convert().offset(at))?;
+            .query(&pos.text_document.uri, From::Cache, move |s| {
+                let place = s.doc().definition_place(s.convert().offset(at))?;
                 Some(GotoDefinitionResponse::Scalar(s.location(&place)?))
             })
             .await
@@ -520,9 +354,9 @@ impl LanguageServer for Backend {
         let at = pos.position;
         let decl = p.context.include_declaration;
         Ok(self
-            .query(&pos.text_document.uri, move |s| {
+            .query(&pos.text_document.uri, From::Cache, move |s| {
                 let convert = s.convert();
-                let spans = s.analysis.references(convert.offset(at), decl);
+                let spans = s.doc().references(convert.offset(at), decl);
                 spans.iter().map(|sp| convert.location(sp)).collect()
             })
             .await)
@@ -534,9 +368,9 @@ impl LanguageServer for Backend {
     ) -> Result<Option<PrepareRenameResponse>> {
         let at = p.position;
         let r = self
-            .query(&p.text_document.uri, move |s| {
+            .query(&p.text_document.uri, From::Current, move |s| {
                 let convert = s.convert();
-                s.analysis
+                s.doc()
                     .prepare_rename(convert.offset(at))
                     .map(|span| PrepareRenameResponse::Range(convert.range(&span)))
             })
@@ -553,9 +387,9 @@ impl LanguageServer for Backend {
         let at = pos.position;
         let uri = pos.text_document.uri.clone();
         let r = self
-            .query(&pos.text_document.uri, move |s| {
+            .query(&pos.text_document.uri, From::Current, move |s| {
                 let convert = s.convert();
-                let edits = s.analysis.rename(convert.offset(at), &p.new_name)?;
+                let edits = s.doc().rename(convert.offset(at), &p.new_name)?;
                 let edits = edits.iter().map(|e| convert.edit(e)).collect();
                 Ok::<_, String>(WorkspaceEdit::new(HashMap::from([(uri, edits)])))
             })
@@ -572,9 +406,9 @@ impl LanguageServer for Backend {
         p: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
         Ok(self
-            .query(&p.text_document.uri, |s| {
+            .query(&p.text_document.uri, From::Cache, |s| {
                 let convert = s.convert();
-                let symbols = s.analysis.symbols();
+                let symbols = s.doc().symbols();
                 DocumentSymbolResponse::Nested(
                     symbols.into_iter().map(|x| convert.symbol(x)).collect(),
                 )
@@ -584,8 +418,8 @@ impl LanguageServer for Backend {
 
     async fn formatting(&self, p: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
         Ok(self
-            .query(&p.text_document.uri, |s| {
-                let formatted = s.analysis.format()?;
+            .query(&p.text_document.uri, From::Lexer, |s| {
+                let formatted = s.doc().format()?;
                 if formatted == s.text() {
                     return Some(Vec::new());
                 }
@@ -600,22 +434,25 @@ impl LanguageServer for Backend {
         &self,
         p: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        Ok(self
-            .query(&p.text_document.uri, |s| {
-                let tokens = s.analysis.semantic_tokens();
-                SemanticTokensResult::Tokens(SemanticTokens {
-                    result_id: None,
-                    data: s.convert().semantic_tokens(&tokens),
-                })
-            })
-            .await)
+        Ok(match self.tokens(&p.text_document.uri, None).await {
+            Some(SemanticTokensFullDeltaResult::Tokens(t)) => Some(SemanticTokensResult::Tokens(t)),
+            _ => None,
+        })
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        p: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        let previous = Some(p.previous_result_id);
+        Ok(self.tokens(&p.text_document.uri, previous).await)
     }
 
     async fn folding_range(&self, p: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         Ok(self
-            .query(&p.text_document.uri, |s| {
+            .query(&p.text_document.uri, From::Cache, |s| {
                 let convert = s.convert();
-                s.analysis
+                s.doc()
                     .folding_ranges()
                     .iter()
                     .filter_map(|f| convert.fold(f))
@@ -628,14 +465,14 @@ impl LanguageServer for Backend {
         let uri = p.text_document.uri.clone();
         let range = p.range;
         Ok(self
-            .query(&p.text_document.uri, move |s| {
+            .query(&p.text_document.uri, From::Current, move |s| {
                 let convert = s.convert();
                 let span = convert.offset(range.start)..convert.offset(range.end);
-                let actions = s.analysis.code_actions(span);
+                let actions = s.doc().code_actions(span);
                 if actions.is_empty() {
                     return Vec::new();
                 }
-                let diags = s.analysis.diagnostics();
+                let diags = s.doc().diagnostics();
                 actions
                     .into_iter()
                     .map(|a| {

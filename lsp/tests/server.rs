@@ -168,6 +168,8 @@ async fn every_request_answers_in_protocol_terms() {
     );
     assert_eq!(build["insertTextFormat"], json!(1), "plain text");
     c.change(URI, 3, SHIP).await;
+    // Requests answer from the last finished analysis: wait for this one's.
+    c.diagnostics(URI, Some(3), WAIT).await.unwrap();
 
     // References of `build`, with and without its declaration.
     for (declaration, count) in [(true, 2), (false, 1)] {
@@ -230,6 +232,7 @@ async fn every_request_answers_in_protocol_terms() {
         .unwrap();
     assert_eq!(r, json!([]), "already formatted: no edit");
     c.change(URI, 5, SHIP).await;
+    c.diagnostics(URI, Some(5), WAIT).await.unwrap();
 
     // Semantic tokens: the string over two lines is one token per line
     // (type 7 in the legend); the step's declaration has the modifier.

@@ -114,6 +114,8 @@ where
         .collect();
     assert_eq!(labels, ["lint", "build"]);
     c.change(URI, 4, &fixed).await;
+    // Requests answer from the last finished analysis: wait for this one's.
+    c.diagnostics(URI, Some(4), WAIT).await.unwrap();
 
     // Hover a step name in `depends on`.
     let h = c.request("textDocument/hover", at(9, 16)).await.unwrap();

@@ -153,6 +153,10 @@ struct Lexer<'a> {
     line_fresh: bool,
     /// Where the string being lexed opened (its first text token starts there).
     str_start: Option<usize>,
+    /// The token that starts the current statement: a `{` looks only at
+    /// the statement's first words, never scans back (a line of many
+    /// braces would cost quadratic time).
+    statement: usize,
 }
 
 pub fn lex(text: &str) -> Lexed {
@@ -163,6 +167,7 @@ pub fn lex(text: &str) -> Lexed {
         open: vec![0],
         line_fresh: true,
         str_start: None,
+        statement: 0,
     };
     lx.out.frames.push(Frame {
         kind: FrameKind::File,
@@ -182,6 +187,9 @@ impl Lexer<'_> {
     fn push(&mut self, kind: Tok, span: Range<usize>) {
         let starts = self.line_fresh;
         self.line_fresh = false;
+        if starts {
+            self.statement = self.out.tokens.len();
+        }
         self.out.tokens.push(Token {
             kind,
             span,
@@ -216,10 +224,11 @@ impl Lexer<'_> {
             .open
             .last()
             .map_or(&FrameKind::File, |&f| &self.out.frames[f].kind);
-        let start = toks.iter().rposition(|t| t.starts_statement).unwrap_or(0);
-        let words: Vec<&str> = toks[start.min(toks.len())..]
+        // The longest pattern below is an optional `}` and four words.
+        let words: Vec<&str> = toks[self.statement.min(toks.len())..]
             .iter()
             .filter(|t| t.kind != Tok::Comment)
+            .take(5)
             .map(|t| &self.text[t.span.clone()])
             .collect();
         let words = match words.as_slice() {

@@ -20,7 +20,8 @@
 //!
 //! Modules: [`types`] (the answers), [`lexer`] (tokens and brace frames),
 //! [`names`] (lexical declarations), [`context`] (what is being typed at the
-//! cursor), [`completion`], [`hover`], [`navigation`] (definition,
+//! cursor), [`completion`], [`hover`] (and [`hover_words`]: keywords, the
+//! run context, imports), [`navigation`] (definition,
 //! references, rename), [`outline`] (symbols, folding, semantic tokens),
 //! [`actions`] (diagnostics for the editor and code actions).
 
@@ -29,6 +30,7 @@ pub mod calls;
 pub mod completion;
 pub mod context;
 pub mod hover;
+pub mod hover_words;
 pub mod imports;
 pub mod lexer;
 pub mod names;
@@ -81,6 +83,29 @@ impl Doc {
                 imports: root.imports,
                 units: program.units,
             }),
+        }
+    }
+
+    /// The text alone, lexed but not parsed or checked: what an editor
+    /// answers from (completion's context, highlighting, folding) while the
+    /// analysis of its newest text is still running, or when it failed.
+    pub fn lexical(name: &str, text: &str) -> Doc {
+        let parsed = crate::syntax::Parsed {
+            file: None,
+            comments: Vec::new(),
+            diagnostics: Vec::new(),
+            recovered_names: Vec::new(),
+        };
+        Doc {
+            analysis: Analysis {
+                source: crate::span::SourceFile::new(name, text),
+                parsed,
+                module: None,
+                import_diagnostics: Vec::new(),
+            },
+            lexed: OnceLock::new(),
+            names: OnceLock::new(),
+            imported: None,
         }
     }
 
@@ -152,7 +177,9 @@ impl Doc {
     }
 
     pub fn hover(&self, offset: usize) -> Option<Hover> {
-        calls::hover(self, offset).or_else(|| hover::hover(self, offset))
+        calls::hover(self, offset)
+            .or_else(|| hover::hover(self, offset))
+            .or_else(|| hover_words::hover(self, offset))
     }
 
     /// The declaration of the name at `offset`.

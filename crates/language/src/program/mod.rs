@@ -22,6 +22,13 @@ use std::sync::Arc;
 /// Where the program's files come from (the disk; an editor adds its open buffers).
 pub trait Sources {
     fn read(&self, path: &Path) -> std::io::Result<String>;
+
+    /// Whether the caller no longer wants the program (an editor's text
+    /// changed meanwhile): the loader then skips the checks still to come,
+    /// and the program it returns is of no use.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// Files as they are on disk.
@@ -127,7 +134,9 @@ impl Loader<'_> {
         let mut imports = Vec::new();
         let mut modules: Vec<(ModuleEntry, Span)> = Vec::new();
         let mut diags = Vec::new();
-        if let Some(file) = &a.parsed.file {
+        // Checkpoints: after the parse and after the imports, before checking.
+        let file = a.parsed.file.as_ref().filter(|_| !self.sources.cancelled());
+        if let Some(file) = file {
             let mut bound = Vec::new();
             for im in &file.imports {
                 let loaded = self.import(&key, im, &mut diags);
@@ -168,12 +177,8 @@ impl Loader<'_> {
             unused_imports(file, &bound, &a.source.text, &mut diags);
             let file_name = (slot > 0).then(|| Arc::<str>::from(name.as_str()));
             let entries = modules.into_iter().map(|(m, _)| m).collect();
-            a.module = Some(check::check_module_with(
-                file,
-                self.references,
-                entries,
-                file_name,
-            ));
+            a.module = (!self.sources.cancelled())
+                .then(|| check::check_module_with(file, self.references, entries, file_name));
         }
         a.import_diagnostics = diags;
         self.stack.pop();

@@ -242,10 +242,14 @@ impl Scanner<'_> {
             .map_or(0, |p| p + 1)
     }
 
+    /// Only blanks before `at` on its line: looks back over them and no
+    /// further (a `}` ending a long line must not cost the whole line).
     fn starts_line(&self, at: usize) -> bool {
-        self.b[self.line_start(at)..at]
+        self.b[..at]
             .iter()
-            .all(|c| *c == b' ' || *c == b'\t')
+            .rev()
+            .find(|c| **c != b' ' && **c != b'\t')
+            .is_none_or(|c| *c == b'\n')
     }
 
     fn indent_of_line(&self, at: usize) -> usize {
