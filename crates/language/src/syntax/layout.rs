@@ -125,10 +125,23 @@ impl<'a> Layout<'a> {
                 .count();
             let content = start + indent;
             let rest = text[content..end].trim_end_matches('\r');
-            let word: &str = rest
-                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                .next()
-                .unwrap_or("");
+            let word = first_word(rest);
+            // `}` written before an item by a repair (`} parallel {`): the
+            // item starts the line, at its own column.
+            let after_closers = rest.trim_start_matches(['}', ' ', '\t']);
+            let closed_item =
+                after_closers.len() < rest.len() && ITEM_WORDS.contains(&first_word(after_closers));
+            let (indent, content, rest, word) = if closed_item {
+                let column = indent + rest.len() - after_closers.len();
+                (
+                    column,
+                    start + column,
+                    after_closers,
+                    first_word(after_closers),
+                )
+            } else {
+                (indent, content, rest, word)
+            };
             let kind = if start < inside_until || rest.is_empty() || rest.starts_with('#') {
                 Kind::Blank
             } else if let Some(after) = rest.strip_prefix('}') {
@@ -152,7 +165,11 @@ impl<'a> Layout<'a> {
                 indent,
                 kind,
                 scan_from,
-                lead: rest.chars().take_while(|&c| c == '}').count() as i64,
+                lead: if closed_item {
+                    text[start..content].matches('}').count() as i64
+                } else {
+                    rest.chars().take_while(|&c| c == '}').count() as i64
+                },
                 open_string: scan.open_string,
                 braces: scan.braces,
                 comment: scan.comment,
@@ -306,10 +323,15 @@ impl<'a> Layout<'a> {
         let declares = ["step", "parallel", "sequence", "if", "for", "on", "finally"]
             .iter()
             .any(|w| word.starts_with(w));
+        // Something written after the `{` on its own line (`outputs { n: int`).
+        let l = self.lines[a];
+        let holds = self.text[l.content..l.end]
+            .rsplit_once('{')
+            .is_some_and(|(_, r)| !r.trim().is_empty() && !r.trim().starts_with('#'));
         (spots.len() >= closer.len()).then(|| Repair {
             range,
             scope: self.scope(a, range),
-            keeps: last > a || declares,
+            keeps: last > a || declares || holds,
             edit: Edit::Close(spots.into_iter().zip(closer.chars()).collect()),
             stop: next.map(|n| self.lines[n].content),
         })
@@ -335,6 +357,9 @@ impl<'a> Layout<'a> {
     fn blanks_after(&self, last: usize, next: Option<usize>) -> Vec<usize> {
         let stop = next.map_or(self.lines.len(), |n| n + 1);
         let mut spots = Vec::new();
+        // Line breaks last: writing over one joins two lines, and the
+        // layout of the joined line no longer tells where items start.
+        let mut breaks = Vec::new();
         for j in last..stop {
             let l = self.lines[j];
             let body = if j == last {
@@ -349,10 +374,12 @@ impl<'a> Layout<'a> {
                 && !l.comment
                 && l.end < self.text.len()
             {
-                spots.push(l.end);
+                breaks.push(l.end);
             }
         }
         spots.sort_unstable();
+        breaks.sort_unstable();
+        spots.extend(breaks);
         spots
     }
 
@@ -367,15 +394,30 @@ impl<'a> Layout<'a> {
             return out;
         }
         match fault {
+            // A half-typed import path names no file: blank the import.
+            Fault::String { triple: false, .. } if import => {}
             Fault::String { at, triple: false } => {
+                // The quote goes over the string's last character, so the
+                // line stays a line (over a line break, it would take in
+                // the next one); over the line break when that cannot be.
                 let end = self.lines[line].end;
-                if end < self.text.len() && end > at {
+                let b = self.text.as_bytes();
+                let last = self.text[..end]
+                    .trim_end_matches('\r')
+                    .len()
+                    .saturating_sub(1);
+                let spot = if last > at + 1 && b[last].is_ascii() && b[last - 1] != b'\\' {
+                    Some(last)
+                } else {
+                    (end < self.text.len() && end > at).then_some(end)
+                };
+                if let Some(spot) = spot {
                     let range = self.range(line, line);
                     out.push(Repair {
                         range,
                         scope: self.scope(line, range),
                         keeps: true,
-                        edit: Edit::Close(vec![(end, '"')]),
+                        edit: Edit::Close(vec![(spot, '"')]),
                         stop: None,
                     });
                 }
@@ -442,6 +484,10 @@ impl<'a> Layout<'a> {
             };
             match l.kind {
                 Kind::Item => {
+                    // What a `}` before the item closes (see `closed_item`).
+                    for _ in 0..l.lead {
+                        open.pop();
+                    }
                     if let Some(at) = stale(&open, l.indent) {
                         return Some(at);
                     }
@@ -453,7 +499,12 @@ impl<'a> Layout<'a> {
                 }
                 _ => {}
             }
-            for_each_brace(b, l.scan_from, l.end, |at, c| {
+            let from = if l.kind == Kind::Item {
+                l.content
+            } else {
+                l.scan_from
+            };
+            for_each_brace(b, from.max(l.scan_from), l.end, |at, c| {
                 if c == b'{' {
                     open.push((at, l.indent));
                 } else {
@@ -463,6 +514,13 @@ impl<'a> Layout<'a> {
         }
         None
     }
+}
+
+/// The word a line's text starts with.
+fn first_word(rest: &str) -> &str {
+    rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .next()
+        .unwrap_or("")
 }
 
 struct LineScan {
@@ -576,7 +634,8 @@ mod tests {
             panic!("{repair:?}")
         };
         assert_eq!(writes.len(), 1);
-        assert!(TEXT[writes[0].0..].starts_with("\n  step b"));
+        // Over the next item's indentation, not its line break.
+        assert!(TEXT[writes[0].0..].starts_with("  step b"));
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub(super) fn recover(text: &str) -> Parsed {
         let fault = match WfParser::parse(Rule::file, &current) {
             Ok(pairs) => {
                 let reported = errors.len();
+                diag::sort(&mut errors);
                 let mut parsed = build(pairs, &current, errors);
                 // What the tree builder finds inside a repaired item (a bad
                 // escape in a string closed early) follows from the repair.
@@ -79,6 +80,7 @@ pub(super) fn recover(text: &str) -> Parsed {
     if errors.is_empty() {
         errors.push(syntax_error(text));
     }
+    diag::sort(&mut errors);
     Parsed {
         file: None,
         comments: Vec::new(),
@@ -123,8 +125,9 @@ fn next_fault(text: &str) -> Option<usize> {
 }
 
 /// The best of the repairs proposed for `fault`: one that makes the text
-/// parse (a close before a blank, then the smallest), else the smallest
-/// whose next error lies past every repair tried, else the enclosing items.
+/// parse (a close that keeps the item's contents first, then the
+/// smallest), else the smallest after which the next error lies outside
+/// it, else the same among the enclosing items.
 fn choose(text: &str, layout: &Layout<'_>, fault: Fault) -> Option<Repair> {
     let mut tried: Vec<(Repair, Option<usize>)> = Vec::new();
     for round in [layout.repairs(fault), layout.enclosing(fault.at())] {
@@ -144,10 +147,14 @@ fn choose(text: &str, layout: &Layout<'_>, fault: Fault) -> Option<Repair> {
         {
             return Some(r.clone());
         }
-        let reach = tried.iter().map(|(r, _)| r.range.1).max().unwrap_or(0);
+        // The next error is another one when it moved out of the repaired
+        // text: past it, or before it (the scan reports an open string
+        // before an earlier error).
         if let Some((r, _)) = tried
             .iter()
-            .filter(|(_, n)| n.is_some_and(|n| n >= reach && n > fault.at()))
+            .filter(|(r, n)| {
+                n.is_some_and(|n| n != fault.at() && (n >= r.range.1 || n < r.range.0))
+            })
             .min_by_key(|(r, _)| rank(r))
         {
             return Some(r.clone());
@@ -156,7 +163,7 @@ fn choose(text: &str, layout: &Layout<'_>, fault: Fault) -> Option<Repair> {
     // Nothing fixes it: the repair that lets the parse go furthest.
     tried
         .into_iter()
-        .filter(|(_, n)| n.is_some_and(|n| n > fault.at()))
+        .filter(|(_, n)| n.is_some_and(|n| n != fault.at()))
         .max_by_key(|(r, n)| (*n, std::cmp::Reverse(r.range.1 - r.range.0)))
         .map(|(r, _)| r)
 }
@@ -248,5 +255,53 @@ mod tests {
         assert_eq!(blanked.lines().count(), text.lines().count());
         assert!(!blanked.contains("step b"));
         assert_eq!(declared_names(&text[s..e]), ["b"]);
+    }
+
+    #[test]
+    fn a_one_line_block_missing_its_brace_is_closed_where_its_line_ends() {
+        let text = "workflow w {\n  step a: shell {\n    run \"x\"\n    outputs { n: int, m: int\n    depends on b\n  }\n  step b: shell { run \"y\" }\n}\n";
+        let parsed = super::super::parse(text);
+        let codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E0003"], "{:#?}", parsed.diagnostics);
+        let file = parsed.file.expect("a tree");
+        let Some(super::super::ast::Item::Step(a)) = file.first().items.first() else {
+            panic!("step a first")
+        };
+        assert_eq!(a.fields.len(), 3, "{:#?}", a.fields);
+    }
+
+    /// The example of grammar/README.md's Recovery section.
+    #[test]
+    fn each_broken_item_costs_only_itself() {
+        let text = "workflow ci {\n  param foo:\n  step build: shell {\n    run \"make\"\n    depends on\n  }\n  step test: shell {\n    run \"cargo test\"\n  parallel checks {\n    step lint: shell { run \"cargo clippy }\n    step unit: shell { run \"cargo test\" }\n  }\n}\n";
+        let parsed = super::super::parse(text);
+        let lines: Vec<(usize, &str)> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let at = d.primary_span().unwrap().start as usize;
+                (text[..at].matches('\n').count() + 1, d.code)
+            })
+            .collect();
+        eprintln!("{:#?}", parsed.diagnostics);
+        assert_eq!(
+            lines,
+            [(2, "E0001"), (5, "E0001"), (7, "E0003"), (10, "E0002")]
+        );
+        let mut steps = Vec::new();
+        for item in &parsed.file.expect("a tree").first().items {
+            match item {
+                super::super::ast::Item::Step(s) => steps.push(s.name.name.clone()),
+                super::super::ast::Item::Parallel(p) => {
+                    for i in &p.block.items {
+                        if let super::super::ast::Item::Step(s) = i {
+                            steps.push(s.name.name.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(steps, ["build", "test", "lint", "unit"]);
     }
 }
