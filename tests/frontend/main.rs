@@ -19,5 +19,8 @@ mod parse;
 mod plan;
 mod plan_calls;
 mod plan_props;
+mod recovery;
+mod recovery_corpus;
+mod recovery_fixtures;
 mod robustness;
 mod syntax_fixtures;

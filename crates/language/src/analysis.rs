@@ -34,11 +34,17 @@ impl Analysis {
         all
     }
 
-    /// Checker reports that only follow from items left out by syntax-error
-    /// recovery: uses of names those items declared, and params whose only
-    /// uses were in them.
+    /// Checker reports that only follow from syntax-error recovery: reports
+    /// inside an item it repaired, uses of names the items it left out
+    /// declared, and params whose only uses were in them.
     fn caused_by_recovery(&self, d: &Diagnostic) -> bool {
         d.code == "W0100"
+            || d.primary_span().is_some_and(|s| {
+                self.parsed
+                    .recovered_spans
+                    .iter()
+                    .any(|r| r.start <= s.start && s.end <= r.end)
+            })
             || self
                 .parsed
                 .recovered_names

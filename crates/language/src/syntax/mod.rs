@@ -8,6 +8,7 @@
 pub mod ast;
 pub mod duration;
 mod errors;
+mod layout;
 pub mod parser;
 mod recover;
 pub mod scan;
@@ -35,6 +36,9 @@ pub struct Parsed {
     /// Names declared in the items left out by error recovery (steps, params,
     /// blocks), so later phases can tell a use of them from a real unknown name.
     pub recovered_names: Vec<String>,
+    /// The items (or statements) holding syntax errors, as repaired by
+    /// error recovery: the checker's reports inside them are held back.
+    pub recovered_spans: Vec<crate::span::Span>,
 }
 
 pub fn parse(text: &str) -> Parsed {
@@ -44,53 +48,7 @@ pub fn parse(text: &str) -> Parsed {
     }
     match WfParser::parse(Rule::file, text) {
         Ok(pairs) => build(pairs, text, Vec::new()),
-        Err(_) => recover(text),
-    }
-}
-
-/// Collects the syntax errors of a broken file by blanking out the item that
-/// holds each error and parsing again; the tree of what remains is kept (the
-/// language server works on it while the user types).
-fn recover(text: &str) -> Parsed {
-    const MAX_ERRORS: usize = 20;
-    let mut errors = vec![syntax_error(text)];
-    let mut current = text.to_string();
-    let mut names = Vec::new();
-    loop {
-        let last = &errors[errors.len() - 1];
-        // Unbalanced text has no reliable item boundaries.
-        if matches!(last.code, "E0002" | "E0003" | "E0007" | "E0008") || errors.len() >= MAX_ERRORS
-        {
-            break;
-        }
-        let Some(pos) = last.primary_span().map(|s| s.start as usize) else {
-            break;
-        };
-        let Some(range) = recover::item_around(&current, pos) else {
-            break;
-        };
-        names.extend(recover::declared_names(&current[range.0..range.1]));
-        current = recover::blank(&current, range);
-        match WfParser::parse(Rule::file, &current) {
-            Ok(pairs) => {
-                let mut parsed = build(pairs, &current, errors);
-                parsed.recovered_names = names;
-                return parsed;
-            }
-            Err(_) => {
-                let next = syntax_error(&current);
-                if next.primary_span() == last.primary_span() {
-                    break;
-                }
-                errors.push(next);
-            }
-        }
-    }
-    Parsed {
-        file: None,
-        comments: Vec::new(),
-        diagnostics: errors,
-        recovered_names: names,
+        Err(_) => recover::recover(text),
     }
 }
 
@@ -110,6 +68,7 @@ fn build(pairs: Pairs<'_, Rule>, text: &str, errors: Vec<Diagnostic>) -> Parsed 
         comments,
         diagnostics,
         recovered_names: Vec::new(),
+        recovered_spans: Vec::new(),
     }
 }
 
@@ -140,6 +99,7 @@ fn failed(d: Diagnostic) -> Parsed {
         comments: Vec::new(),
         diagnostics: vec![d],
         recovered_names: Vec::new(),
+        recovered_spans: Vec::new(),
     }
 }
 

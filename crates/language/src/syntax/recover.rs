@@ -1,25 +1,215 @@
-//! Error recovery by excision.
+//! Local error recovery: an error costs only the item it is in.
 //!
 //! pest stops at the first syntax error. To report the errors after it, and
 //! to give the language server a tree of everything else while the user is
-//! typing, the parser blanks out the top-level item holding the error (spaces,
-//! keeping line breaks so every offset stays where it was) and parses again.
-//! The items are found by brace depth: an item of the workflow body starts on
-//! a line that begins at depth 1.
+//! typing, [`recover`] repairs the text around each error and parses again:
+//! it closes an unclosed `{` or string where its item ends (so the item
+//! keeps what it holds), or blanks the statement or item holding the error
+//! (spaces, keeping line breaks so every offset stays where it was). Where
+//! an item ends is read from the layout ([`super::layout`]): at the next
+//! line that starts an item at the same or lower indentation. Of the
+//! repairs proposed, the one that lets the parse go furthest wins, the most
+//! local first; one error is reported per broken item, never the cascade
+//! that follows from it.
 
-/// The byte range of the workflow-body item around `pos`, or `None` when
-/// `pos` is not inside one (the workflow header, or unbalanced text).
-pub fn item_around(text: &str, pos: usize) -> Option<(usize, usize)> {
-    let starts = item_starts(text)?;
-    let (close, starts) = starts;
-    let start = *starts.iter().rev().find(|&&s| s <= pos)?;
-    let end = starts
-        .iter()
-        .copied()
-        .find(|&s| s > pos)
-        .unwrap_or(close)
-        .max(start);
-    (start < end).then_some((start, end))
+use super::layout::{Edit, Fault, Layout, Repair};
+use super::parser::{Rule, WfParser};
+use super::{build, errors, scan, syntax_error, Parsed};
+use crate::diag::{self, Diagnostic};
+use crate::span::Span;
+use pest::Parser;
+
+/// Repairs (and so errors) at most, before giving up on a tree.
+const MAX_REPAIRS: usize = 20;
+
+/// Reports each syntax error of `text` (which does not parse) and the tree
+/// of the rest, or no tree when no repair lets it parse.
+pub(super) fn recover(text: &str) -> Parsed {
+    let mut current = text.to_string();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut broken: Vec<(usize, usize)> = Vec::new();
+    let mut scopes: Vec<(usize, usize)> = Vec::new();
+    let mut names = Vec::new();
+    for _ in 0..MAX_REPAIRS {
+        let fault = match WfParser::parse(Rule::file, &current) {
+            Ok(pairs) => {
+                let reported = errors.len();
+                diag::sort(&mut errors);
+                let mut parsed = build(pairs, &current, errors);
+                // What the tree builder finds inside a repaired item (a bad
+                // escape in a string closed early) follows from the repair.
+                let mut i = 0;
+                parsed.diagnostics.retain(|d| {
+                    i += 1;
+                    i <= reported
+                        || !d
+                            .primary_span()
+                            .is_some_and(|s| inside(&scopes, s.start as usize))
+                });
+                parsed.recovered_names = names;
+                parsed.recovered_spans = scopes.iter().map(|r| Span::new(r.0, r.1)).collect();
+                return parsed;
+            }
+            Err(e) => match locate(&current, &e) {
+                Some(f) => f,
+                None => break,
+            },
+        };
+        let layout = Layout::new(&current);
+        let Some(repair) = choose(&current, &layout, fault) else {
+            if !inside(&scopes, fault.at()) || errors.is_empty() {
+                errors.push(syntax_error(&current));
+            }
+            break;
+        };
+        // What follows from an item already broken is not another error.
+        if !inside(&scopes, fault.at()) {
+            errors.push(diagnose(&current, fault, &repair));
+        }
+        let repaired = apply(&current, &repair);
+        if repaired == current {
+            break;
+        }
+        if repair.edit == Edit::Blank {
+            names.extend(declared_names(&current[repair.range.0..repair.range.1]));
+        }
+        broken.push(repair.range);
+        scopes.push(repair.scope);
+        current = repaired;
+    }
+    if errors.is_empty() {
+        errors.push(syntax_error(text));
+    }
+    diag::sort(&mut errors);
+    Parsed {
+        file: None,
+        comments: Vec::new(),
+        diagnostics: errors,
+        recovered_names: names,
+        recovered_spans: Vec::new(),
+    }
+}
+
+fn inside(ranges: &[(usize, usize)], pos: usize) -> bool {
+    ranges.iter().any(|&(s, e)| s <= pos && pos < e)
+}
+
+/// Where `text` fails: the structural scan knows where an unclosed string or
+/// brace was opened (the layout, which `{` was left open), pest where the
+/// parse stopped. `None` for what no repair helps (nesting too deep).
+fn locate(text: &str, err: &pest::error::Error<Rule>) -> Option<Fault> {
+    if let Some(d) = scan::scan(text) {
+        let at = d.primary_span()?.start as usize;
+        return match d.code {
+            "E0002" => Some(Fault::String {
+                at,
+                triple: text[at..].starts_with("\"\"\""),
+            }),
+            "E0003" if text[at..].starts_with('{') => Some(Fault::Brace {
+                at: Layout::new(text).unclosed_brace().unwrap_or(at),
+            }),
+            "E0007" => None,
+            _ => Some(Fault::At(at)),
+        };
+    }
+    Some(Fault::At(match err.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }))
+}
+
+/// How far a repair lets the parse go: `None` when the text then parses.
+fn next_fault(text: &str) -> Option<usize> {
+    let err = WfParser::parse(Rule::file, text).err()?;
+    Some(locate(text, &err).map_or(0, Fault::at))
+}
+
+/// The best of the repairs proposed for `fault`: one that makes the text
+/// parse (a close that keeps the item's contents first, then the
+/// smallest), else the smallest after which the next error lies outside
+/// it, else the same among the enclosing items.
+fn choose(text: &str, layout: &Layout<'_>, fault: Fault) -> Option<Repair> {
+    let mut tried: Vec<(Repair, Option<usize>)> = Vec::new();
+    for round in [layout.repairs(fault), layout.enclosing(fault.at())] {
+        for r in round {
+            if tried.iter().any(|(t, _)| *t == r) {
+                continue;
+            }
+            let next = next_fault(&apply(text, &r));
+            tried.push((r, next));
+        }
+        // A close that keeps the item's contents first, then the smallest.
+        let rank = |r: &Repair| (!r.keeps, r.range.1 - r.range.0, r.edit != Edit::Blank);
+        if let Some((r, _)) = tried
+            .iter()
+            .filter(|(_, n)| n.is_none())
+            .min_by_key(|(r, _)| rank(r))
+        {
+            return Some(r.clone());
+        }
+        // The next error is another one when it moved out of the repaired
+        // text: past it, or before it (the scan reports an open string
+        // before an earlier error).
+        if let Some((r, _)) = tried
+            .iter()
+            .filter(|(r, n)| {
+                n.is_some_and(|n| n != fault.at() && (n >= r.range.1 || n < r.range.0))
+            })
+            .min_by_key(|(r, _)| rank(r))
+        {
+            return Some(r.clone());
+        }
+    }
+    // Nothing fixes it: the repair that lets the parse go furthest.
+    tried
+        .into_iter()
+        .filter(|(_, n)| n.is_some_and(|n| n != fault.at()))
+        .max_by_key(|(r, n)| (*n, std::cmp::Reverse(r.range.1 - r.range.0)))
+        .map(|(r, _)| r)
+}
+
+fn apply(text: &str, repair: &Repair) -> String {
+    match &repair.edit {
+        Edit::Blank => blank(text, repair.range),
+        Edit::Close(writes) => {
+            let mut bytes = text.as_bytes().to_vec();
+            for &(at, c) in writes {
+                // Only blanks (one byte each) are written over.
+                bytes[at] = c as u8;
+            }
+            String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+        }
+    }
+}
+
+/// The diagnostic for `fault`, repaired by `repair`. An unclosed `{` points
+/// at the one the layout found; an error that shows on the line after a
+/// half-written one is reported where that line ends.
+fn diagnose(text: &str, fault: Fault, repair: &Repair) -> Diagnostic {
+    match fault {
+        Fault::Brace { at } => diag::syntax::unclosed_delimiter(
+            Span::new(at, at + 1),
+            '{',
+            None,
+            repair.stop.map(|s| Span::new(s, s + 1)),
+        ),
+        Fault::String { .. } => syntax_error(text),
+        Fault::At(at) => {
+            let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+            if repair.range.1 <= line_start {
+                // The repaired item ends before the error's line: the
+                // error is that the item stopped short. Parse up to its end.
+                let cut = text[..repair.range.1].trim_end_matches(['\n', '\r']).len();
+                pest::set_error_detail(true);
+                let err = WfParser::parse(Rule::file, &text[..cut]).err();
+                pest::set_error_detail(false);
+                if let Some(e) = err {
+                    return errors::from_pest(&e, text);
+                }
+            }
+            syntax_error(text)
+        }
+    }
 }
 
 /// Replaces `range` with spaces, keeping line breaks (and every offset).
@@ -51,101 +241,67 @@ pub fn declared_names(item: &str) -> Vec<String> {
         .collect()
 }
 
-/// Offsets of the lines that start items at depth 1, and the offset of the
-/// `}` that closes the workflow (or the end of the text).
-fn item_starts(text: &str) -> Option<(usize, Vec<usize>)> {
-    let b = text.as_bytes();
-    let mut depth: i64 = 0;
-    let mut starts = Vec::new();
-    let mut close = text.len();
-    let mut i = 0;
-    let mut line_start = true;
-    while i < b.len() {
-        let c = b[i];
-        if line_start && c != b' ' && c != b'\t' && c != b'\r' && c != b'\n' {
-            line_start = false;
-            if depth == 1 && c != b'}' && c != b'#' {
-                // The item starts at the beginning of its line.
-                let ls = text[..i].rfind('\n').map_or(0, |p| p + 1);
-                starts.push(ls);
-            }
-        }
-        match c {
-            b'\n' => line_start = true,
-            b'#' => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                i = skip_string(b, i);
-                continue;
-            }
-            b'{' | b'[' | b'(' => depth += 1,
-            b'}' | b']' | b')' => {
-                depth -= 1;
-                if depth == 0 && c == b'}' {
-                    close = text[..i].rfind('\n').map_or(i, |p| p + 1);
-                }
-                if depth < 0 {
-                    return None;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Some((close, starts))
-}
-
-/// The offset just past the string starting at `i` (or the end of its line
-/// for an unterminated plain string).
-fn skip_string(b: &[u8], i: usize) -> usize {
-    if b[i..].starts_with(b"\"\"\"") {
-        let mut j = i + 3;
-        while j < b.len() {
-            if b[j..].starts_with(b"\"\"\"") {
-                return j + 3;
-            }
-            j += 1;
-        }
-        return b.len();
-    }
-    let mut j = i + 1;
-    while j < b.len() {
-        match b[j] {
-            b'\\' => j += 2,
-            b'"' => return j + 1,
-            b'\n' => return j,
-            _ => j += 1,
-        }
-    }
-    b.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn finds_the_item_around_an_error() {
-        let text = "workflow w {\n  step a: shell { run \"x\" }\n  step b: shell {\n    run \"y\" bogus:\n  }\n  step c: shell { run \"z\" }\n}\n";
-        let pos = text.find("bogus").unwrap();
-        let (s, e) = item_around(text, pos).unwrap();
-        assert_eq!(
-            &text[s..e],
-            "  step b: shell {\n    run \"y\" bogus:\n  }\n"
-        );
+    fn blanking_keeps_every_offset() {
+        let text = "workflow w {\n  step b: shell { run \"é\" }\n}\n";
+        let s = text.find("  step").unwrap();
+        let e = text.rfind('}').unwrap();
         let blanked = blank(text, (s, e));
         assert_eq!(blanked.len(), text.len());
-        assert!(blanked.contains("step c"));
+        assert_eq!(blanked.lines().count(), text.lines().count());
         assert!(!blanked.contains("step b"));
+        assert_eq!(declared_names(&text[s..e]), ["b"]);
     }
 
     #[test]
-    fn header_errors_have_no_item() {
-        let text = "workflow {\n  step a: shell { run \"x\" }\n}\n";
-        assert_eq!(item_around(text, 9), None);
+    fn a_one_line_block_missing_its_brace_is_closed_where_its_line_ends() {
+        let text = "workflow w {\n  step a: shell {\n    run \"x\"\n    outputs { n: int, m: int\n    depends on b\n  }\n  step b: shell { run \"y\" }\n}\n";
+        let parsed = super::super::parse(text);
+        let codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E0003"], "{:#?}", parsed.diagnostics);
+        let file = parsed.file.expect("a tree");
+        let Some(super::super::ast::Item::Step(a)) = file.first().items.first() else {
+            panic!("step a first")
+        };
+        assert_eq!(a.fields.len(), 3, "{:#?}", a.fields);
+    }
+
+    /// The example of grammar/README.md's Recovery section.
+    #[test]
+    fn each_broken_item_costs_only_itself() {
+        let text = "workflow ci {\n  param foo:\n  step build: shell {\n    run \"make\"\n    depends on\n  }\n  step test: shell {\n    run \"cargo test\"\n  parallel checks {\n    step lint: shell { run \"cargo clippy }\n    step unit: shell { run \"cargo test\" }\n  }\n}\n";
+        let parsed = super::super::parse(text);
+        let lines: Vec<(usize, &str)> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let at = d.primary_span().unwrap().start as usize;
+                (text[..at].matches('\n').count() + 1, d.code)
+            })
+            .collect();
+        eprintln!("{:#?}", parsed.diagnostics);
+        assert_eq!(
+            lines,
+            [(2, "E0001"), (5, "E0001"), (7, "E0003"), (10, "E0002")]
+        );
+        let mut steps = Vec::new();
+        for item in &parsed.file.expect("a tree").first().items {
+            match item {
+                super::super::ast::Item::Step(s) => steps.push(s.name.name.clone()),
+                super::super::ast::Item::Parallel(p) => {
+                    for i in &p.block.items {
+                        if let super::super::ast::Item::Step(s) = i {
+                            steps.push(s.name.name.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(steps, ["build", "test", "lint", "unit"]);
     }
 }
