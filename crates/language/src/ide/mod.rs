@@ -95,6 +95,7 @@ impl Doc {
             comments: Vec::new(),
             diagnostics: Vec::new(),
             recovered_names: Vec::new(),
+            recovered_spans: Vec::new(),
         };
         Doc {
             analysis: Analysis {
