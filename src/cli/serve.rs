@@ -93,8 +93,9 @@ pub struct KeysArgs {
     /// The API keys file (default: keys.json in the state directory).
     #[arg(long, value_name = "FILE", env = "WFC_KEYS_FILE", global = true)]
     keys_file: Option<PathBuf>,
-    #[command(flatten)]
-    store: StoreArgs,
+    /// The state directory (default: `.wfc` in the working directory).
+    #[arg(long, value_name = "DIR", env = "WFC_STATE_DIR", global = true)]
+    state_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -120,7 +121,8 @@ enum RoleArg {
 }
 
 pub fn keys(args: KeysArgs) -> ExitCode {
-    let path = keys::path(&args.store.dir(), args.keys_file.as_deref());
+    let state_dir = wfc_store::state_dir(args.state_dir.as_deref());
+    let path = keys::path(&state_dir, args.keys_file.as_deref());
     let done = match args.command {
         KeysCommand::Add { name, role } => {
             let role = match role {

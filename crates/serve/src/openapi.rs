@@ -4,7 +4,7 @@
 
 use crate::api::{runs, workflows};
 use crate::catalog::{OutputInfo, ParamInfo, WorkflowInfo};
-use crate::problem::Problem;
+use crate::problem::ProblemBody as Problem;
 use axum::response::Html;
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

@@ -10,24 +10,33 @@ use utoipa::ToSchema;
 /// The media type of every error the API answers.
 pub const MEDIA_TYPE: &str = "application/problem+json";
 
-/// An error answer.
-#[derive(Debug, Serialize, ToSchema)]
+/// An error answer: its code says its status and title.
+#[derive(Debug)]
 pub struct Problem {
-    /// `about:blank`, or a link to the code's documentation.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
+    pub code: Code,
     pub detail: String,
-    /// The API's code for this kind of error (`API001`…).
-    pub code: &'static str,
     /// A workflow's or its params' diagnostics (`wfc check --format json`'s form).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<Object>)]
     pub diagnostics: Vec<serde_json::Value>,
-    /// Seconds to wait before trying again (429, 503).
-    #[serde(skip)]
+    /// Seconds to wait before trying again (429, 503): `Retry-After`.
     pub retry_after: Option<u64>,
+}
+
+/// A [`Problem`] as its body shows it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemBody<'a> {
+    /// Always `about:blank`: `code` says what went wrong.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: &'a str,
+    /// The API's code for this kind of error (`API001`…, docs/serve.md).
+    pub code: &'static str,
+    /// The checker's or the params' diagnostics, with their codes and places.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub diagnostics: &'a [serde_json::Value],
 }
 
 /// The API's error codes, each with its status and title.
@@ -99,13 +108,22 @@ impl Code {
 impl Problem {
     pub fn new(code: Code, detail: impl Into<String>) -> Problem {
         Problem {
-            kind: "about:blank".into(),
-            title: code.title().into(),
-            status: code.status().as_u16(),
+            code,
             detail: detail.into(),
-            code: code.id(),
             diagnostics: Vec::new(),
             retry_after: None,
+        }
+    }
+
+    /// Its body.
+    pub fn body(&self) -> ProblemBody<'_> {
+        ProblemBody {
+            kind: "about:blank",
+            title: self.code.title(),
+            status: self.code.status().as_u16(),
+            detail: &self.detail,
+            code: self.code.id(),
+            diagnostics: &self.diagnostics,
         }
     }
 
@@ -117,8 +135,8 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let status = self.code.status();
+        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
         let mut r = (status, body).into_response();
         let h = r.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));

@@ -3,7 +3,7 @@
 
 use super::{find_run, with_store, App};
 use crate::auth::Caller;
-use crate::problem::{Code, Problem};
+use crate::problem::{Code, Problem, ProblemBody};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -47,7 +47,7 @@ pub struct RunPage {
 
 /// Lists runs, newest first, filtered, a page at a time.
 #[utoipa::path(get, path = "/api/v1/runs", operation_id = "listRuns", tag = "runs", params(RunsQuery),
-    responses((status = 200, body = RunPage), (status = 400, body = Problem)),
+    responses((status = 200, body = RunPage), (status = 400, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(app): State<App>,
@@ -144,7 +144,7 @@ fn cursor(text: &str) -> Result<(i64, String), Problem> {
 /// masked), as `wfc status --format json` shows it, with its `trigger`.
 #[utoipa::path(get, path = "/api/v1/runs/{id}", operation_id = "getRun", tag = "runs",
     params(("id" = String, Path, description = "a run id, a unique prefix of one, or `last`")),
-    responses((status = 200, body = Object), (status = 404, body = Problem)),
+    responses((status = 200, body = Object), (status = 404, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn detail(
     State(app): State<App>,
@@ -167,7 +167,7 @@ pub async fn detail(
 /// The log of step `step` of a run (every attempt, as `wfc logs RUN STEP`).
 #[utoipa::path(get, path = "/api/v1/runs/{id}/logs/{step}", operation_id = "getStepLog", tag = "runs",
     params(("id" = String, Path, description = "the run"), ("step" = String, Path, description = "the step (an instance name such as `ship[eu-west]`)")),
-    responses((status = 200, body = String, content_type = "text/plain"), (status = 404, body = Problem)),
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 404, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn logs(
     State(app): State<App>,
@@ -208,7 +208,7 @@ pub struct Accepted {
 /// the store, as `wfc cancel` asks.
 #[utoipa::path(post, path = "/api/v1/runs/{id}/cancel", operation_id = "cancelRun", tag = "runs",
     params(("id" = String, Path, description = "the run")),
-    responses((status = 202, body = Accepted), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 202, body = Accepted), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn cancel(
     State(app): State<App>,
@@ -236,7 +236,7 @@ pub async fn cancel(
 /// Approves a gate (an `approval` step, or a check paused by `on fail pause`).
 #[utoipa::path(post, path = "/api/v1/runs/{id}/gates/{gate}/approve", operation_id = "approveGate", tag = "runs",
     params(("id" = String, Path, description = "the run"), ("gate" = String, Path, description = "the gate step")),
-    responses((status = 200, body = Accepted), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 200, body = Accepted), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn approve(
     State(app): State<App>,
@@ -249,7 +249,7 @@ pub async fn approve(
 /// Rejects a gate: it fails.
 #[utoipa::path(post, path = "/api/v1/runs/{id}/gates/{gate}/reject", operation_id = "rejectGate", tag = "runs",
     params(("id" = String, Path, description = "the run"), ("gate" = String, Path, description = "the gate step")),
-    responses((status = 200, body = Accepted), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 200, body = Accepted), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn reject(
     State(app): State<App>,

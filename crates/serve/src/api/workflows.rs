@@ -3,7 +3,7 @@
 use super::App;
 use crate::auth::Caller;
 use crate::catalog::{self, WorkflowInfo};
-use crate::problem::{Code, Problem};
+use crate::problem::{Code, Problem, ProblemBody};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ pub struct WorkflowList {
 
 /// Lists the served workflows with their params (types, defaults, constraints).
 #[utoipa::path(get, path = "/api/v1/workflows", operation_id = "listWorkflows", tag = "workflows",
-    responses((status = 200, body = WorkflowList), (status = 401, body = Problem)),
+    responses((status = 200, body = WorkflowList), (status = 401, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn list(State(app): State<App>) -> Json<WorkflowList> {
     Json(WorkflowList {
@@ -42,7 +42,7 @@ pub struct Validation {
 /// codes, spans and help. Imports resolve from the server's working folder.
 #[utoipa::path(post, path = "/api/v1/validate", operation_id = "validate", tag = "workflows",
     request_body(content = String, content_type = "text/plain", description = "a .wf file"),
-    responses((status = 200, body = Validation), (status = 401, body = Problem)),
+    responses((status = 200, body = Validation), (status = 401, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn validate(State(_app): State<App>, body: String) -> Result<Json<Validation>, Problem> {
     let checked = tokio::task::spawn_blocking(move || catalog::check("<posted>", body))
@@ -81,8 +81,8 @@ pub struct StartedRun {
     params(("name" = String, Path, description = "the workflow"), StartQuery),
     request_body(content = Object, description = "params by name", content_type = "application/json"),
     responses((status = 202, body = StartedRun), (status = 200, body = StartedRun),
-        (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 503, body = Problem)),
+        (status = 400, body = ProblemBody), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 503, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn start(
     State(app): State<App>,
