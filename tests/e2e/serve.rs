@@ -385,6 +385,34 @@ async fn bad_params_get_400_with_the_codes_and_start_nothing() {
         v["diagnostics"][0]["labels"][0]["line"].as_u64().is_some(),
         "{v}"
     );
+    // A posted file imports served files only: nothing else of the machine
+    // is read, nor quoted back.
+    let private = server.path("private.wf");
+    std::fs::write(
+        &private,
+        "workflow private { step x: shell { run \"echo pw-2718281828\" } }\n",
+    )
+    .unwrap();
+    let posted = format!(
+        "import \"{}\" as p\nimport \"./flows/hello.wf\" as h\nworkflow x {{\n  step a: shell {{ run \"true\" }}\n}}\n",
+        private.display()
+    );
+    let r = http
+        .post(server.url("/validate"))
+        .bearer_auth(&server.reader)
+        .body(posted)
+        .send()
+        .await
+        .unwrap();
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("pw-2718281828"), "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["valid"], false, "{v}");
+    assert_eq!(
+        v["diagnostics"].as_array().unwrap().len(),
+        1,
+        "only the private import fails: {v}"
+    );
 }
 
 #[tokio::test]

@@ -75,7 +75,12 @@ pub struct Checked {
 
 /// Loads and checks `text` as the file `name`, with its imports.
 pub fn check(name: &str, text: String) -> Checked {
-    let program: Program = program::load(Path::new(name), text, &Disk, false);
+    check_with(name, text, &Disk)
+}
+
+/// [`check`], reading imports from `sources`.
+pub fn check_with(name: &str, text: String, sources: &dyn program::Sources) -> Checked {
+    let program: Program = program::load(Path::new(name), text, sources, false);
     let mut errors = Vec::new();
     let mut rendered = String::new();
     for u in &program.units {
@@ -101,6 +106,37 @@ pub fn check(name: &str, text: String) -> Checked {
         workflows,
         errors,
         rendered,
+    }
+}
+
+/// Only the `.wf` files under some folders: what a posted file may
+/// import, so that validating one never reads (and quotes back in its
+/// diagnostics) any other file of the server's machine.
+pub struct UnderRoots(Vec<PathBuf>);
+
+impl UnderRoots {
+    pub fn new(roots: &[PathBuf]) -> UnderRoots {
+        UnderRoots(
+            roots
+                .iter()
+                .filter_map(|r| std::fs::canonicalize(r).ok())
+                .collect(),
+        )
+    }
+}
+
+impl program::Sources for UnderRoots {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        let real = std::fs::canonicalize(path)?;
+        let served = real.extension().is_some_and(|e| e == "wf")
+            && self.0.iter().any(|root| real.starts_with(root));
+        if !served {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "a posted file may import only the served workflow files",
+            ));
+        }
+        std::fs::read_to_string(real)
     }
 }
 
