@@ -6,7 +6,7 @@
 use super::{read_input, Format};
 use clap::Args;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{Constraint, ExprKind, Func, Param, Workflow};
@@ -73,17 +73,11 @@ pub fn run(args: ListArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let mut files = Vec::new();
-    let mut unreadable = false;
-    for root in &roots {
-        if root.is_dir() {
-            collect(root, &mut files);
-        } else if root.exists() || root.as_os_str() == "-" {
-            files.push(root.clone());
-        } else {
-            eprintln!("error: {} does not exist", root.display());
-            unreadable = true;
-        }
+    let found = wfc_serve::discover::workflow_files(&roots);
+    let files = found.files;
+    let mut unreadable = !found.missing.is_empty();
+    for root in &found.missing {
+        eprintln!("error: {} does not exist", root.display());
     }
     let mut listing = Listing {
         schema: SCHEMA,
@@ -111,30 +105,6 @@ pub fn run(args: ListArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
-}
-
-/// The `.wf` files below `dir`, sorted, skipping hidden folders, `target`
-/// and `node_modules` (build output and dependencies, not workflows).
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if p.is_dir() {
-            if !(name.starts_with('.') || name == "target" || name == "node_modules") {
-                collect(&p, out);
-            }
-        } else if p.extension().is_some_and(|e| e == "wf") {
-            // `./a.wf` is listed as `a.wf`.
-            out.push(p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p));
-        }
     }
 }
 

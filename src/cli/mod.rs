@@ -22,6 +22,7 @@ mod program;
 mod resume;
 mod run;
 mod sched;
+mod serve;
 mod signals;
 mod stats;
 mod status;
@@ -113,6 +114,16 @@ enum Command {
         after_help = "Examples:\n  wfc stats\n  wfc stats deploy --last 50\n  wfc stats --format json"
     )]
     Stats(stats::StatsArgs),
+    /// Serve the workflows under PATHs over a REST API (API keys required).
+    #[command(
+        after_help = "Every API request needs `Authorization: Bearer KEY` (`wfc keys add NAME --role operator`). See docs/serve.md.\n\nExamples:\n  wfc keys add ci --role operator       # prints the key once\n  wfc serve examples/\n  wfc serve --listen 0.0.0.0:8080 --max-runs 4 --log-format json deploy/\n  curl -H \"Authorization: Bearer $KEY\" localhost:7878/api/v1/workflows\n  curl -H \"Authorization: Bearer $KEY\" -d '{\"version\":\"1.2.3\"}' 'localhost:7878/api/v1/workflows/deploy/runs?wait=30s'\n\nExit status: 0 stopped by SIGTERM/SIGINT (runs drained), 2 bad flags, unreadable paths or keys file, or the address is taken."
+    )]
+    Serve(serve::ServeArgs),
+    /// Make, list and revoke the API keys of `wfc serve`.
+    #[command(
+        after_help = "Keys are stored as SHA-256 hashes in keys.json in the state directory (--keys-file moves it).\n\nExamples:\n  wfc keys add dashboard               # a read key\n  wfc keys add ci --role operator      # may start, cancel and approve runs\n  wfc keys list\n  wfc keys revoke dashboard"
+    )]
+    Keys(serve::KeysArgs),
     /// Start the language server (LSP over stdio) for editors.
     #[command(
         after_help = "Editors start it for you: see editors/README.md (VS Code, Neovim, Helix, Zed).\n\nExample (Neovim 0.11, with editors/nvim on the runtimepath):\n  vim.lsp.enable(\"wfc\")"
@@ -165,6 +176,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Keys(args) => serve::keys(args),
         Command::New(args) => new::run(args),
         Command::Plan(args) => plan::run(args),
         Command::List(args) => list::run(args),

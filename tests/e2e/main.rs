@@ -17,6 +17,8 @@
 //! - `calls`: calls inlined — outputs, sagas, status, logs and resume.
 //! - `call_settings`: `retry` on a call, and what its handlers read of its end.
 //! - `stdlib`: the std library's modules, each run for real, and callers.
+//! - `serve`: `wfc serve` over real HTTP — keys, runs, params, rate limits,
+//!   the OpenAPI document, reloading files, draining on SIGTERM.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -33,6 +35,7 @@ mod modules;
 mod new;
 mod run;
 mod secrets;
+mod serve;
 mod stdlib;
 mod store;
 

@@ -29,11 +29,11 @@ pub struct RunRow {
     pub started_ms: i64,
 }
 
-const RUN_COLUMNS: &str =
+pub(crate) const RUN_COLUMNS: &str =
     "id, workflow, status, started_at, ended_at, duration_ms, file, session, steps,
      failed_step, failed_error, params, pid, prior_ms, session_started_at";
 
-fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
+pub(crate) fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
     let started: i64 = r.get(3)?;
     let ended: Option<i64> = r.get(4)?;
     let duration: Option<i64> = r.get(5)?;

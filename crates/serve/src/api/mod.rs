@@ -1,0 +1,77 @@
+//! The REST API under `/api/v1`: its router, its state and the helpers its
+//! handlers share. Every route but the document and its page needs a key
+//! ([`crate::auth`]); errors are problem+json ([`crate::problem`]).
+
+pub mod runs;
+pub mod workflows;
+
+use crate::auth::{self, Gate};
+use crate::catalog::Catalog;
+use crate::launch::Launcher;
+use crate::problem::{Code, Problem};
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+use wfc_store::Store;
+
+/// What every handler reads.
+#[derive(Clone)]
+pub struct App {
+    pub catalog: Arc<Catalog>,
+    pub launcher: Launcher,
+}
+
+/// The API's prefix.
+pub const PREFIX: &str = "/api/v1";
+
+/// The whole API: authenticated routes, the OpenAPI document and its page,
+/// a body size limit of `max_body` bytes.
+pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
+    let authed = Router::new()
+        .route("/workflows", get(workflows::list))
+        .route("/workflows/{name}/runs", post(workflows::start))
+        .route("/validate", post(workflows::validate))
+        .route("/runs", get(runs::list))
+        .route("/runs/{id}", get(runs::detail))
+        .route("/runs/{id}/logs/{step}", get(runs::logs))
+        .route("/runs/{id}/cancel", post(runs::cancel))
+        .route("/runs/{id}/gates/{gate}/approve", post(runs::approve))
+        .route("/runs/{id}/gates/{gate}/reject", post(runs::reject))
+        .route("/stats", get(runs::stats))
+        .route_layer(axum::middleware::from_fn_with_state(gate, auth::check))
+        .with_state(app);
+    let open = Router::new()
+        .route("/openapi.json", get(crate::openapi::document))
+        .route("/docs", get(crate::openapi::page));
+    Router::new()
+        .nest(PREFIX, authed.merge(open))
+        .fallback(not_found)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+async fn not_found(uri: axum::http::Uri) -> Problem {
+    Problem::new(Code::NotFound, format!("no route {}", uri.path()))
+}
+
+/// Runs `f` on the run store, on a blocking thread.
+pub async fn with_store<T: Send + 'static>(
+    app: &App,
+    f: impl FnOnce(&Store) -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    let dir = app.launcher.state_dir.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = Store::open_existing(&dir)
+            .map_err(Problem::store)?
+            .ok_or_else(|| Problem::new(Code::NotFound, "no runs recorded yet"))?;
+        f(&store)
+    })
+    .await
+    .map_err(Problem::store)?
+}
+
+/// The run `typed` names (an id, a unique prefix, or `last`).
+pub fn find_run(store: &Store, typed: &str) -> Result<String, Problem> {
+    wfc_store::control::find_run(&store.conn, typed).map_err(|e| Problem::new(Code::NotFound, e))
+}

@@ -1,0 +1,346 @@
+//! `/runs…` and `/stats`: the run store read back (what `wfc history`,
+//! `status`, `logs` and `stats` show), and cancel and gate decisions.
+
+use super::{find_run, with_store, App};
+use crate::auth::Caller;
+use crate::problem::{Code, Problem, ProblemBody};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use wfc_store::control::{self, Decision};
+use wfc_store::listing::{self, Filter};
+
+/// The most runs one page holds.
+pub const MAX_LIMIT: usize = 500;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunsQuery {
+    /// `running`, `succeeded`, `failed`, `cancelled` or `interrupted`.
+    pub status: Option<String>,
+    pub workflow: Option<String>,
+    /// What started the run: `api`, `manual` (`wfc run`)…
+    pub trigger: Option<String>,
+    /// Runs started at or after (RFC 3339, or ms since the epoch).
+    pub since: Option<String>,
+    /// Runs started before (RFC 3339, or ms since the epoch).
+    pub until: Option<String>,
+    /// Runs per page (default 50, at most 500).
+    pub limit: Option<usize>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// A page of runs, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct RunPage {
+    /// Each as `wfc history --format json` shows it, with its `trigger`.
+    #[schema(value_type = Vec<Object>)]
+    pub runs: Vec<serde_json::Value>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Lists runs, newest first, filtered, a page at a time.
+#[utoipa::path(get, path = "/api/v1/runs", operation_id = "listRuns", tag = "runs", params(RunsQuery),
+    responses((status = 200, body = RunPage), (status = 400, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Query(q): Query<RunsQuery>,
+) -> Result<Json<RunPage>, Problem> {
+    let filter = Filter {
+        status: q.status,
+        workflow: q.workflow,
+        trigger: q.trigger,
+        since_ms: q.since.as_deref().map(|t| time(t, "since")).transpose()?,
+        until_ms: q.until.as_deref().map(|t| time(t, "until")).transpose()?,
+        after: q.cursor.as_deref().map(cursor).transpose()?,
+        limit: q.limit.unwrap_or(50).clamp(1, MAX_LIMIT),
+    };
+    let dir = app.launcher.state_dir.clone();
+    // An empty store lists no runs (not a 404).
+    if !dir.join("runs.db").exists() {
+        return Ok(Json(RunPage {
+            runs: Vec::new(),
+            next_cursor: None,
+        }));
+    }
+    let page = with_store(&app, move |s| {
+        listing::list(&s.conn, &filter).map_err(Problem::store)
+    })
+    .await?;
+    let runs = page
+        .runs
+        .into_iter()
+        .map(|(row, trigger)| with_trigger(serde_json::to_value(row).unwrap_or_default(), trigger))
+        .collect();
+    Ok(Json(RunPage {
+        runs,
+        next_cursor: page.next.map(|(ms, id)| format!("{ms}:{id}")),
+    }))
+}
+
+fn with_trigger(mut v: serde_json::Value, trigger: String) -> serde_json::Value {
+    if let Some(o) = v.as_object_mut() {
+        o.insert("trigger".into(), trigger.into());
+    }
+    v
+}
+
+/// `2024-05-01T12:00:00Z` or milliseconds since the epoch.
+fn time(text: &str, what: &str) -> Result<i64, Problem> {
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(ms);
+    }
+    utc_ms(text).ok_or_else(|| {
+            Problem::new(
+                Code::BadRequest,
+                format!("`{what}={text}` is not a time: use RFC 3339 (2024-05-01T12:00:00Z) or ms since the epoch"),
+            )
+        })
+}
+
+/// Milliseconds since the epoch of `YYYY-MM-DDTHH:MM:SS[.fff]Z` (UTC, as
+/// the store's timestamps are written).
+fn utc_ms(text: &str) -> Option<i64> {
+    let t = text.strip_suffix('Z')?;
+    let (date, clock) = t.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|x| x.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
+    let mut c = hms.splitn(3, ':').map(|x| x.parse::<i64>().ok());
+    let (h, min, sec) = (c.next()??, c.next()??, c.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let ms: i64 = format!("{:0<3}", frac).get(..3)?.parse().ok()?;
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + h) * 60 + min) * 60_000 + sec * 1000 + ms)
+}
+
+fn cursor(text: &str) -> Result<(i64, String), Problem> {
+    text.split_once(':')
+        .and_then(|(ms, id)| Some((ms.parse().ok()?, id.to_owned())))
+        .ok_or_else(|| {
+            Problem::new(
+                Code::BadRequest,
+                format!("`cursor={text}` is not a cursor this API gave"),
+            )
+        })
+}
+
+/// One run: its steps with their attempts, durations and outputs (secrets
+/// masked), as `wfc status --format json` shows it, with its `trigger`.
+#[utoipa::path(get, path = "/api/v1/runs/{id}", operation_id = "getRun", tag = "runs",
+    params(("id" = String, Path, description = "a run id, a unique prefix of one, or `last`")),
+    responses((status = 200, body = Object), (status = 404, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn detail(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    with_store(&app, move |s| {
+        let id = find_run(s, &id)?;
+        let d = wfc_store::query::detail(&s.conn, &id)
+            .map_err(Problem::store)?
+            .ok_or_else(|| Problem::new(Code::NotFound, format!("run {id} vanished")))?;
+        let trigger = listing::trigger(&s.conn, &id).map_err(Problem::store)?;
+        Ok(Json(with_trigger(
+            serde_json::to_value(d).unwrap_or_default(),
+            trigger,
+        )))
+    })
+    .await
+}
+
+/// The log of step `step` of a run (every attempt, as `wfc logs RUN STEP`).
+#[utoipa::path(get, path = "/api/v1/runs/{id}/logs/{step}", operation_id = "getStepLog", tag = "runs",
+    params(("id" = String, Path, description = "the run"), ("step" = String, Path, description = "the step (an instance name such as `ship[eu-west]`)")),
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 404, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn logs(
+    State(app): State<App>,
+    Path((id, step)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let text = with_store(&app, move |s| {
+        let id = find_run(s, &id)?;
+        let mut q = s
+            .conn
+            .prepare("SELECT log_path FROM steps WHERE run_id = ?1 AND name = ?2 AND log_path IS NOT NULL ORDER BY started_at, seq")
+            .map_err(Problem::store)?;
+        let paths: Vec<String> = q
+            .query_map([&id, &step], |r| r.get(0))
+            .and_then(Iterator::collect)
+            .map_err(Problem::store)?;
+        if paths.is_empty() {
+            return Err(Problem::new(Code::NotFound, format!("run {id} has no log of a step `{step}`")));
+        }
+        let mut text = String::new();
+        for p in paths {
+            text.push_str(&std::fs::read_to_string(s.dir().join(p)).unwrap_or_default());
+        }
+        Ok(text)
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+/// What was asked of a run.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    pub id: String,
+    pub detail: String,
+}
+
+/// Cancels a run gracefully: running steps stop, compensations and
+/// `finally` run. A run of another process (`wfc run`) is asked through
+/// the store, as `wfc cancel` asks.
+#[utoipa::path(post, path = "/api/v1/runs/{id}/cancel", operation_id = "cancelRun", tag = "runs",
+    params(("id" = String, Path, description = "the run")),
+    responses((status = 202, body = Accepted), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn cancel(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    caller.operator()?;
+    let manager = app.launcher.manager.clone();
+    let id = with_store(&app, move |s| {
+        let id = find_run(s, &id)?;
+        if manager.cancel(&id).is_err() {
+            control::request_cancel(&s.conn, &id).map_err(|e| Problem::new(Code::Conflict, e))?;
+        }
+        Ok(id)
+    })
+    .await?;
+    tracing::info!(run = %id, by = %caller.name, "cancel asked through the API");
+    let body = Accepted {
+        detail: format!("asked run {id} to cancel"),
+        id,
+    };
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// Approves a gate (an `approval` step, or a check paused by `on fail pause`).
+#[utoipa::path(post, path = "/api/v1/runs/{id}/gates/{gate}/approve", operation_id = "approveGate", tag = "runs",
+    params(("id" = String, Path, description = "the run"), ("gate" = String, Path, description = "the gate step")),
+    responses((status = 200, body = Accepted), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn approve(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Path((id, gate)): Path<(String, String)>,
+) -> Result<Json<Accepted>, Problem> {
+    decide(app, caller, id, gate, Decision::Approved).await
+}
+
+/// Rejects a gate: it fails.
+#[utoipa::path(post, path = "/api/v1/runs/{id}/gates/{gate}/reject", operation_id = "rejectGate", tag = "runs",
+    params(("id" = String, Path, description = "the run"), ("gate" = String, Path, description = "the gate step")),
+    responses((status = 200, body = Accepted), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn reject(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Path((id, gate)): Path<(String, String)>,
+) -> Result<Json<Accepted>, Problem> {
+    decide(app, caller, id, gate, Decision::Rejected).await
+}
+
+/// A decision by the key's name: through the manager for the server's own
+/// runs (the gate passes at once), through the store for the others.
+async fn decide(
+    app: App,
+    caller: Caller,
+    id: String,
+    gate: String,
+    d: Decision,
+) -> Result<Json<Accepted>, Problem> {
+    caller.operator()?;
+    let id = with_store(&app, move |s| find_run(s, &id)).await?;
+    let m = &app.launcher.manager;
+    let by = caller.name.clone();
+    let through_manager = match d {
+        Decision::Approved => m.approve(&id, &gate, &by).await,
+        Decision::Rejected => m.reject(&id, &gate, &by).await,
+    };
+    match through_manager {
+        Ok(()) => {}
+        Err(wfc_run::manager::ManagerError::NotRunning(_)) => {
+            let (run, g, who) = (id.clone(), gate.clone(), by.clone());
+            with_store(&app, move |s| {
+                control::decide(&s.conn, &run, &g, d, &who)
+                    .map_err(|e| Problem::new(Code::Conflict, e))
+            })
+            .await?;
+        }
+        Err(wfc_run::manager::ManagerError::NoSuchGate { .. }) => {
+            return Err(Problem::new(
+                Code::NotFound,
+                format!("run {id} has no gate `{gate}`"),
+            ));
+        }
+        Err(e) => return Err(Problem::new(Code::Conflict, e.to_string())),
+    }
+    tracing::info!(run = %id, gate = %gate, by = %by, decision = d.name(), "gate decided through the API");
+    Ok(Json(Accepted {
+        detail: format!("{} gate `{gate}` of run {id} as {by}", d.name()),
+        id,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// Only this workflow.
+    pub workflow: Option<String>,
+    /// Only the most recent N runs of each workflow.
+    pub last: Option<usize>,
+}
+
+/// Per workflow and step: runs, success rate, p50/p95 durations, retries
+/// (as `wfc stats --format json`).
+#[utoipa::path(get, path = "/api/v1/stats", operation_id = "stats", tag = "runs", params(StatsQuery),
+    responses((status = 200, body = Vec<Object>)),
+    security(("bearer" = [])))]
+pub async fn stats(
+    State(app): State<App>,
+    Query(q): Query<StatsQuery>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    if !app.launcher.state_dir.join("runs.db").exists() {
+        return Ok(Json(serde_json::json!([])));
+    }
+    with_store(&app, move |s| {
+        let all =
+            wfc_store::stats::stats(&s.conn, q.workflow.as_deref(), q.last.filter(|n| *n > 0))
+                .map_err(Problem::store)?;
+        Ok(Json(serde_json::to_value(all).unwrap_or_default()))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_utc_timestamps_as_the_store_writes_them() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_714_564_800_123);
+        let written = wfc_run::recorder::timestamp(t);
+        assert_eq!(utc_ms(&written), Some(1_714_564_800_123), "{written}");
+        assert_eq!(utc_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(utc_ms("2024-05-01"), None);
+    }
+}

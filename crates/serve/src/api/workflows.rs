@@ -1,0 +1,170 @@
+//! `/workflows`, `/workflows/{name}/runs` and `/validate`.
+
+use super::App;
+use crate::auth::Caller;
+use crate::catalog::{self, WorkflowInfo};
+use crate::problem::{Code, Problem, ProblemBody};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::{IntoParams, ToSchema};
+
+/// The served workflows.
+#[derive(Serialize, ToSchema)]
+pub struct WorkflowList {
+    pub workflows: Vec<WorkflowInfo>,
+}
+
+/// Lists the served workflows with their params (types, defaults, constraints).
+#[utoipa::path(get, path = "/api/v1/workflows", operation_id = "listWorkflows", tag = "workflows",
+    responses((status = 200, body = WorkflowList), (status = 401, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn list(State(app): State<App>) -> Json<WorkflowList> {
+    Json(WorkflowList {
+        workflows: app.catalog.workflows(),
+    })
+}
+
+/// What checking a posted file found.
+#[derive(Serialize, ToSchema)]
+pub struct Validation {
+    pub valid: bool,
+    /// Its errors and warnings, as `wfc check --format json` gives them.
+    #[schema(value_type = Vec<Object>)]
+    pub diagnostics: Vec<serde_json::Value>,
+    pub workflows: Vec<WorkflowInfo>,
+}
+
+/// Checks a posted `.wf` text (the body, as is): its diagnostics with
+/// codes, spans and help. It may import the served files only (paths from
+/// the server's working folder).
+#[utoipa::path(post, path = "/api/v1/validate", operation_id = "validate", tag = "workflows",
+    request_body(content = String, content_type = "text/plain", description = "a .wf file"),
+    responses((status = 200, body = Validation), (status = 401, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn validate(State(app): State<App>, body: String) -> Result<Json<Validation>, Problem> {
+    let sources = catalog::UnderRoots::new(app.catalog.roots());
+    let checked =
+        tokio::task::spawn_blocking(move || catalog::check_with("<posted>", body, &sources))
+            .await
+            .map_err(Problem::store)?;
+    Ok(Json(Validation {
+        valid: checked.errors.is_empty(),
+        diagnostics: checked.errors,
+        workflows: checked.workflows,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StartQuery {
+    /// Wait up to this long for the run to end (`30s`, `500ms`, `2m`; at most 5m).
+    pub wait: Option<String>,
+}
+
+/// A started run.
+#[derive(Serialize, ToSchema)]
+pub struct StartedRun {
+    pub id: String,
+    /// The run's detail.
+    pub url: String,
+    /// With `?wait=`: how the run ended, when it ended in time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// Starts a run of workflow `name`. The body is a JSON object of params,
+/// bound as `wfc run --params-file` binds them (bad ones: 400 with the
+/// diagnostics' codes). 202 at once; with `?wait=` 200 once the run ended
+/// within the wait, else 202.
+#[utoipa::path(post, path = "/api/v1/workflows/{name}/runs", operation_id = "startRun", tag = "runs",
+    params(("name" = String, Path, description = "the workflow"), StartQuery),
+    request_body(content = Object, description = "params by name", content_type = "application/json"),
+    responses((status = 202, body = StartedRun), (status = 200, body = StartedRun),
+        (status = 400, body = ProblemBody), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 503, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn start(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    Query(q): Query<StartQuery>,
+    body: String,
+) -> Result<Response, Problem> {
+    caller.operator()?;
+    let wait = q.wait.as_deref().map(parse_wait).transpose()?;
+    let params = if body.trim().is_empty() {
+        None
+    } else {
+        Some(body)
+    };
+    let (file, text) = app.catalog.find(&name)?;
+    let compiled =
+        tokio::task::spawn_blocking(move || crate::launch::compile(&file, text, &name, params))
+            .await
+            .map_err(Problem::store)??;
+    let started = app.launcher.start(compiled, crate::triggers::API).await?;
+    tracing::info!(run = %started.id, by = %caller.name, "run started through the API");
+    let url = format!("{}/runs/{}", super::PREFIX, started.id);
+    let mut answer = StartedRun {
+        id: started.id,
+        url: url.clone(),
+        status: None,
+    };
+    let mut status = StatusCode::ACCEPTED;
+    if let Some(wait) = wait {
+        if let Ok(Ok(end)) = tokio::time::timeout(wait, started.ended).await {
+            answer.status = Some(end.name().to_owned());
+            status = StatusCode::OK;
+        }
+    }
+    Ok((status, [(header::LOCATION, url)], Json(answer)).into_response())
+}
+
+/// The longest `?wait=`.
+const MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// `30s`, `500ms`, `2m` (at most [`MAX_WAIT`]).
+fn parse_wait(text: &str) -> Result<Duration, Problem> {
+    let t = text.trim();
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = digits.parse().map_err(|_| bad_wait(text))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" | "" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        _ => return Err(bad_wait(text)),
+    };
+    if d > MAX_WAIT {
+        return Err(Problem::new(
+            Code::BadRequest,
+            format!("`wait={text}` is longer than 5m"),
+        ));
+    }
+    Ok(d)
+}
+
+fn bad_wait(text: &str) -> Problem {
+    Problem::new(
+        Code::BadRequest,
+        format!("`wait={text}` is not a duration: use `30s`, `500ms` or `2m`"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_read_in_ms_seconds_and_minutes() {
+        assert_eq!(parse_wait("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_wait("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_wait("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_wait("6m").is_err());
+        assert!(parse_wait("soon").is_err());
+        assert!(parse_wait("3h").is_err());
+    }
+}

@@ -1,0 +1,310 @@
+//! The workflows a server serves: the files found under its paths, each
+//! kept at its last version that checks. A changed file is read again
+//! ([`Catalog::reload`]); a version with errors is logged with its
+//! diagnostics and the last good one goes on serving.
+
+use crate::discover;
+use crate::problem::{Code, Problem};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use utoipa::ToSchema;
+use wfc_language::diag::{json, render, Diagnostic};
+use wfc_language::ir::{Constraint, ExprKind, Func, Param, Workflow};
+use wfc_language::program::{self, Disk, Program};
+use wfc_language::span::SourceFile;
+use wfc_plan::render::expr::{show, MASK};
+
+/// A workflow as the API lists it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct WorkflowInfo {
+    pub name: String,
+    pub file: String,
+    pub description: Option<String>,
+    pub params: Vec<ParamInfo>,
+    pub outputs: Vec<OutputInfo>,
+    /// What starts the workflow besides the API (see [`crate::triggers`]).
+    pub triggers: Vec<String>,
+}
+
+/// A param: its type, default and constraint as written.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ParamInfo {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub secret: bool,
+    /// As written (`***` for a secret's literal default); `null` when required.
+    pub default: Option<String>,
+    /// `in [a, b]` or `in lo..hi`, as written.
+    pub constraint: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct OutputInfo {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+/// A served file.
+#[derive(Clone, Debug)]
+pub struct Served {
+    /// The last version that checked (what runs start from).
+    pub text: String,
+    pub workflows: Vec<WorkflowInfo>,
+    /// The errors of a newer version that did not check (empty: none).
+    pub newer_errors: Vec<serde_json::Value>,
+}
+
+/// Every served file by its name.
+pub struct Catalog {
+    roots: Vec<PathBuf>,
+    files: RwLock<BTreeMap<String, Served>>,
+}
+
+/// What checking a file's text found.
+pub struct Checked {
+    pub workflows: Vec<WorkflowInfo>,
+    /// Errors (of the file and of what it imports), as JSON.
+    pub errors: Vec<serde_json::Value>,
+    /// The same, rendered for the log.
+    pub rendered: String,
+}
+
+/// Loads and checks `text` as the file `name`, with its imports.
+pub fn check(name: &str, text: String) -> Checked {
+    check_with(name, text, &Disk)
+}
+
+/// [`check`], reading imports from `sources`.
+pub fn check_with(name: &str, text: String, sources: &dyn program::Sources) -> Checked {
+    let program: Program = program::load(Path::new(name), text, sources, false);
+    let mut errors = Vec::new();
+    let mut rendered = String::new();
+    for u in &program.units {
+        let a = &u.analysis;
+        let errs: Vec<Diagnostic> = a
+            .diagnostics()
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect();
+        errors.extend(errs.iter().map(|d| to_value(d, &a.source)));
+        if !errs.is_empty() {
+            rendered.push_str(&render::render_all(&errs, &a.source, false));
+        }
+    }
+    let root = &program.root().analysis;
+    let workflows = root
+        .module
+        .iter()
+        .flat_map(|m| &m.workflows)
+        .map(|c| info(&c.ir, name))
+        .collect();
+    Checked {
+        workflows,
+        errors,
+        rendered,
+    }
+}
+
+/// Only the `.wf` files under some folders: what a posted file may
+/// import, so that validating one never reads (and quotes back in its
+/// diagnostics) any other file of the server's machine.
+pub struct UnderRoots(Vec<PathBuf>);
+
+impl UnderRoots {
+    pub fn new(roots: &[PathBuf]) -> UnderRoots {
+        UnderRoots(
+            roots
+                .iter()
+                .filter_map(|r| std::fs::canonicalize(r).ok())
+                .collect(),
+        )
+    }
+}
+
+impl program::Sources for UnderRoots {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        let real = std::fs::canonicalize(path)?;
+        let served = real.extension().is_some_and(|e| e == "wf")
+            && self.0.iter().any(|root| real.starts_with(root));
+        if !served {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "a posted file may import only the served workflow files",
+            ));
+        }
+        std::fs::read_to_string(real)
+    }
+}
+
+/// A diagnostic as `wfc check --format json` shows it.
+pub fn to_value(d: &Diagnostic, source: &SourceFile) -> serde_json::Value {
+    serde_json::to_value(json::to_json(d, source)).unwrap_or_default()
+}
+
+impl Catalog {
+    /// The workflows under `roots`, checked. Files with errors are logged
+    /// and not served until a version checks.
+    pub fn load(roots: Vec<PathBuf>) -> Result<Catalog, String> {
+        let found = discover::workflow_files(&roots);
+        if let Some(p) = found.missing.first() {
+            return Err(format!("{} does not exist", p.display()));
+        }
+        let catalog = Catalog {
+            roots,
+            files: RwLock::default(),
+        };
+        for f in &found.files {
+            catalog.reload(f);
+        }
+        Ok(catalog)
+    }
+
+    /// The folders and files served (for the watch).
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    /// Reads `path` again: a version that checks replaces the served one,
+    /// one with errors is logged and kept out, a removed file is no longer
+    /// served.
+    pub fn reload(&self, path: &Path) {
+        let name = path.strip_prefix(".").unwrap_or(path).display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if self.write().remove(&name).is_some() {
+                    tracing::info!(file = %name, "workflow file removed; no longer served");
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(file = %name, error = %e, "cannot read a workflow file");
+                return;
+            }
+        };
+        if self
+            .read()
+            .get(&name)
+            .is_some_and(|s| s.text == text && s.newer_errors.is_empty())
+        {
+            return;
+        }
+        let checked = check(&name, text.clone());
+        let mut files = self.write();
+        if checked.errors.is_empty() {
+            let names: Vec<&str> = checked.workflows.iter().map(|w| w.name.as_str()).collect();
+            tracing::info!(file = %name, workflows = ?names, "serving");
+            files.insert(
+                name,
+                Served {
+                    text,
+                    workflows: checked.workflows,
+                    newer_errors: Vec::new(),
+                },
+            );
+            return;
+        }
+        let kept = files.get(&name).is_some();
+        tracing::warn!(
+            file = %name,
+            errors = checked.errors.len(),
+            kept_last_good = kept,
+            "workflow file has errors; {}:\n{}",
+            if kept { "the last good version is served" } else { "not served" },
+            checked.rendered
+        );
+        if let Some(s) = files.get_mut(&name) {
+            s.newer_errors = checked.errors;
+        }
+    }
+
+    /// Every served workflow, by file.
+    pub fn workflows(&self) -> Vec<WorkflowInfo> {
+        self.read()
+            .values()
+            .flat_map(|s| s.workflows.iter().cloned())
+            .collect()
+    }
+
+    /// The file serving workflow `name` (the first file, by name, that has
+    /// one) and its last good text.
+    pub fn find(&self, name: &str) -> Result<(String, String), Problem> {
+        let files = self.read();
+        for (file, s) in files.iter() {
+            if s.workflows.iter().any(|w| w.name == name) {
+                return Ok((file.clone(), s.text.clone()));
+            }
+        }
+        let names: Vec<String> = files
+            .values()
+            .flat_map(|s| s.workflows.iter().map(|w| w.name.clone()))
+            .collect();
+        let hint = wfc_language::diag::did_you_mean(name, names.iter().map(String::as_str))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        Err(Problem::new(
+            Code::NotFound,
+            format!("no workflow `{name}` is served{hint}"),
+        ))
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Served>> {
+        self.files.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Served>> {
+        self.files.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn info(wf: &Workflow, file: &str) -> WorkflowInfo {
+    WorkflowInfo {
+        name: wf.name.clone(),
+        file: file.to_owned(),
+        description: wf.description.clone().or_else(|| {
+            let doc = wf.doc.as_deref()?;
+            doc.lines().next().map(str::to_owned)
+        }),
+        params: wf.params.iter().map(|p| param(wf, p)).collect(),
+        outputs: wf
+            .outputs
+            .iter()
+            .map(|o| OutputInfo {
+                name: o.name.clone(),
+                ty: o.ty.to_string(),
+            })
+            .collect(),
+        triggers: crate::triggers::of(wf),
+    }
+}
+
+/// As `wfc list --format json` shows a param: a secret's literal default
+/// is masked, one read from the environment is shown.
+fn param(wf: &Workflow, p: &Param) -> ParamInfo {
+    let default = p.default.as_ref().map(|d| {
+        let from_env = matches!(&d.kind, ExprKind::Call(Func::Env, _));
+        if p.secret && !from_env {
+            MASK.to_string()
+        } else {
+            show(wf, d)
+        }
+    });
+    let constraint = p.constraint.as_ref().map(|c| match c {
+        Constraint::OneOf(xs) => {
+            let items: Vec<String> = xs.iter().map(|x| show(wf, x)).collect();
+            format!("in [{}]", items.join(", "))
+        }
+        Constraint::Range(lo, hi) => format!("in {}..{}", show(wf, lo), show(wf, hi)),
+    });
+    ParamInfo {
+        name: p.name.clone(),
+        ty: p.ty.to_string(),
+        secret: p.secret,
+        default,
+        constraint,
+    }
+}

@@ -1,0 +1,170 @@
+//! `wfc serve`: the workflows under some paths, served over a REST API on
+//! the same run store as the CLI.
+//!
+//! - [`discover`] — the `.wf` files under a path (shared with `wfc list`);
+//! - [`catalog`] — the served files, each at its last version that checks;
+//!   [`watch`] re-reads them when they change;
+//! - [`keys`] — API keys (`wfc keys`), [`auth`] — checking them, rate limits;
+//! - [`api`] — the routes under `/api/v1`, [`openapi`] — their document;
+//! - [`launch`] — compiling and starting a run on the shared run manager;
+//! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
+//! - [`problem`] — errors as problem+json.
+//!
+//! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
+//! request or run, running runs get `grace` to finish, then are cancelled
+//! (their compensations and `finally` run) and waited for.
+
+pub mod api;
+pub mod auth;
+pub mod catalog;
+pub mod discover;
+pub mod keys;
+pub mod launch;
+pub mod openapi;
+pub mod problem;
+pub mod triggers;
+pub mod watch;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How `wfc serve` was asked to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    pub listen: String,
+    pub state_dir: PathBuf,
+    pub max_runs: usize,
+    /// `None`: `keys.json` in the state directory.
+    pub keys_file: Option<PathBuf>,
+    pub grace: Duration,
+    /// The largest request body, in bytes.
+    pub max_body: usize,
+    /// Requests per second per key, and the burst above it.
+    pub rate: u32,
+    pub burst: u32,
+}
+
+/// The log lines' format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Sends `tracing`'s events to standard error, filtered by `RUST_LOG`
+/// (default `info`).
+pub fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+    };
+}
+
+/// Serves `config` until a signal, then drains (see the module docs).
+pub fn serve(config: Config) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let result = runtime.block_on(run(config));
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    wfc_run::exec::scratch::remove();
+    result
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    let state_dir = config.state_dir.clone();
+    // The store exists from the start: the API lists it, `wfc` commands read it.
+    let store = wfc_store::Store::open(&state_dir)?;
+    wfc_store::listing::ensure(&store.conn).map_err(|e| e.to_string())?;
+    drop(store);
+    let catalog = Arc::new(catalog::Catalog::load(config.paths.clone())?);
+    let _watch = watch::start(catalog.clone())
+        .map_err(|e| tracing::warn!(error = %e, "changed files will not be read again"))
+        .ok();
+    let keys_path = keys::path(&state_dir, config.keys_file.as_deref());
+    let key_cache = Arc::new(auth::KeyCache::new(keys_path.clone()));
+    match key_cache.current() {
+        Ok(k) if k.keys.is_empty() => tracing::warn!(
+            keys = %keys_path.display(),
+            "no API keys: every API request is refused until `wfc keys add NAME` makes one"
+        ),
+        Ok(k) => tracing::info!(keys = k.keys.len(), "API keys loaded"),
+        Err(e) => return Err(e),
+    }
+    let manager = wfc_run::RunManager::new(wfc_run::exec::ExecOptions::default());
+    let launcher = launch::Launcher::new(manager.clone(), state_dir, config.max_runs);
+    let app = api::App {
+        catalog,
+        launcher: launcher.clone(),
+    };
+    let gate = auth::Gate {
+        keys: key_cache,
+        limiter: auth::limiter(config.rate, config.burst),
+    };
+    let router = api::router(app, gate, config.max_body);
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(
+        "listening on http://{addr} (API under http://{addr}{})",
+        api::PREFIX
+    );
+    let stopping = launcher.stopping.clone();
+    tokio::spawn(signals(stopping.clone()));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { stopping.cancelled().await })
+        .await
+        .map_err(|e| e.to_string())?;
+    drain(&launcher, config.grace).await;
+    Ok(())
+}
+
+/// Turns the first SIGTERM or SIGINT into `stopping`.
+async fn signals(stopping: tokio_util::sync::CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot handle SIGTERM and SIGINT");
+        return;
+    };
+    let which = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::info!(signal = which, "stopping: no new requests or runs");
+    stopping.cancel();
+}
+
+/// Lets the running runs finish within `grace`, then cancels them and
+/// waits for their compensations and `finally`.
+async fn drain(launcher: &launch::Launcher, grace: Duration) {
+    launcher.tracker.close();
+    let running = launcher.manager.running();
+    if !running.is_empty() {
+        tracing::info!(runs = ?running, grace_seconds = grace.as_secs_f64(), "waiting for running runs");
+    }
+    if tokio::time::timeout(grace, launcher.tracker.wait())
+        .await
+        .is_err()
+    {
+        let left = launcher.manager.running();
+        tracing::warn!(runs = ?left, "grace period over: cancelling the runs still running");
+        for id in &left {
+            let _ = launcher.manager.cancel(id);
+        }
+        launcher.tracker.wait().await;
+    }
+    tracing::info!("stopped");
+}

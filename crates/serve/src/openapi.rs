@@ -1,0 +1,48 @@
+//! The API's OpenAPI 3.1 document (`/api/v1/openapi.json`, made by utoipa
+//! from the handlers) and a page that renders it (`/api/v1/docs`: a small
+//! static HTML file of this crate, nothing fetched from elsewhere).
+
+use crate::api::{runs, workflows};
+use crate::catalog::{OutputInfo, ParamInfo, WorkflowInfo};
+use crate::problem::ProblemBody as Problem;
+use axum::response::Html;
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "wfc serve", description = "Start, watch and decide runs of the served workflows. Every operation takes `Authorization: Bearer KEY` (`wfc keys add NAME`); errors are application/problem+json."),
+    paths(
+        workflows::list, workflows::validate, workflows::start,
+        runs::list, runs::detail, runs::logs, runs::cancel, runs::approve, runs::reject, runs::stats,
+    ),
+    components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, workflows::WorkflowList,
+        workflows::Validation, workflows::StartedRun, runs::RunPage, runs::Accepted)),
+    modifiers(&Bearer),
+    tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, gates"))
+)]
+pub struct ApiDoc;
+
+/// The `bearer` security scheme every operation names.
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// `GET /api/v1/docs`.
+pub async fn page() -> Html<&'static str> {
+    Html(include_str!("../assets/docs.html"))
+}

@@ -1,0 +1,151 @@
+//! Errors as RFC 9457 `application/problem+json`: a title, a status, a
+//! detail, an API code (`API001`…, table in docs/serve.md) and, for a
+//! workflow or params that do not check, the diagnostics with their codes.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of every error the API answers.
+pub const MEDIA_TYPE: &str = "application/problem+json";
+
+/// An error answer: its code says its status and title.
+#[derive(Debug)]
+pub struct Problem {
+    pub code: Code,
+    pub detail: String,
+    /// A workflow's or its params' diagnostics (`wfc check --format json`'s form).
+    pub diagnostics: Vec<serde_json::Value>,
+    /// Seconds to wait before trying again (429, 503): `Retry-After`.
+    pub retry_after: Option<u64>,
+}
+
+/// A [`Problem`] as its body shows it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemBody<'a> {
+    /// Always `about:blank`: `code` says what went wrong.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: &'a str,
+    /// The API's code for this kind of error (`API001`…, docs/serve.md).
+    pub code: &'static str,
+    /// The checker's or the params' diagnostics, with their codes and places.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub diagnostics: &'a [serde_json::Value],
+}
+
+/// The API's error codes, each with its status and title.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// No `Authorization: Bearer` key, or not a known one.
+    Unauthenticated,
+    /// The key's role may not do this.
+    Forbidden,
+    /// No such workflow, run or step.
+    NotFound,
+    /// The workflow or its params do not check.
+    Invalid,
+    /// The request itself is malformed (a bad query, a body that is not JSON).
+    BadRequest,
+    /// The run is not in a state that allows this.
+    Conflict,
+    /// The key made too many requests.
+    RateLimited,
+    /// The server runs as many runs as `--max-runs` allows, or is stopping.
+    Busy,
+    /// The run store failed.
+    Store,
+}
+
+impl Code {
+    pub fn id(self) -> &'static str {
+        match self {
+            Code::Unauthenticated => "API001",
+            Code::Forbidden => "API002",
+            Code::NotFound => "API003",
+            Code::Invalid => "API004",
+            Code::BadRequest => "API005",
+            Code::Conflict => "API006",
+            Code::RateLimited => "API007",
+            Code::Busy => "API008",
+            Code::Store => "API009",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::Invalid | Code::BadRequest => StatusCode::BAD_REQUEST,
+            Code::Conflict => StatusCode::CONFLICT,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Code::Unauthenticated => "missing or unknown API key",
+            Code::Forbidden => "the key's role does not allow this",
+            Code::NotFound => "not found",
+            Code::Invalid => "the workflow or its params have errors",
+            Code::BadRequest => "bad request",
+            Code::Conflict => "the run's state does not allow this",
+            Code::RateLimited => "too many requests",
+            Code::Busy => "the server cannot start a run now",
+            Code::Store => "the run store failed",
+        }
+    }
+}
+
+impl Problem {
+    pub fn new(code: Code, detail: impl Into<String>) -> Problem {
+        Problem {
+            code,
+            detail: detail.into(),
+            diagnostics: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Its body.
+    pub fn body(&self) -> ProblemBody<'_> {
+        ProblemBody {
+            kind: "about:blank",
+            title: self.code.title(),
+            status: self.code.status().as_u16(),
+            detail: &self.detail,
+            code: self.code.id(),
+            diagnostics: &self.diagnostics,
+        }
+    }
+
+    /// A store error (its text names no secret: the store holds none).
+    pub fn store(e: impl std::fmt::Display) -> Problem {
+        Problem::new(Code::Store, e.to_string())
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.code.status();
+        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
+        let mut r = (status, body).into_response();
+        let h = r.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}

@@ -1,0 +1,169 @@
+//! Runs filtered and paged (`GET /api/v1/runs` of `wfc serve`), and what
+//! started each run.
+//!
+//! The trigger lives in a table of its own, `run_triggers`, created when
+//! first needed: a run without a row there was started by `wfc run`
+//! (`manual`). A table beside the others, rather than a column of `runs`,
+//! leaves the schema's version alone, so an older wfc still opens the store.
+
+use super::query::{run_row, RunRow, RUN_COLUMNS};
+use rusqlite::{params, Connection};
+
+/// The trigger of a run with no recorded one.
+pub const MANUAL: &str = "manual";
+
+/// Which runs, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub workflow: Option<String>,
+    pub trigger: Option<String>,
+    /// Started at or after (ms since the epoch).
+    pub since_ms: Option<i64>,
+    /// Started before (ms since the epoch).
+    pub until_ms: Option<i64>,
+    /// After this run in the order (`started_ms:id` of the last one seen).
+    pub after: Option<(i64, String)>,
+    pub limit: usize,
+}
+
+/// A page of runs, each with its trigger; `next` continues after the last.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub runs: Vec<(RunRow, String)>,
+    pub next: Option<(i64, String)>,
+}
+
+/// Creates the trigger table if this store has none yet.
+pub fn ensure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS run_triggers (
+             run_id  TEXT PRIMARY KEY,
+             trigger TEXT NOT NULL
+         ) WITHOUT ROWID;",
+    )
+}
+
+/// Records that `trigger` started run `id`.
+pub fn record_trigger(conn: &Connection, id: &str, trigger: &str) -> rusqlite::Result<()> {
+    ensure(conn)?;
+    conn.execute(
+        "INSERT OR REPLACE INTO run_triggers (run_id, trigger) VALUES (?1, ?2)",
+        params![id, trigger],
+    )?;
+    Ok(())
+}
+
+/// What started run `id`.
+pub fn trigger(conn: &Connection, id: &str) -> rusqlite::Result<String> {
+    ensure(conn)?;
+    let t: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
+        "SELECT trigger FROM run_triggers WHERE run_id = ?1",
+        [id],
+        |r| r.get(0),
+    ))?;
+    Ok(t.unwrap_or_else(|| MANUAL.to_owned()))
+}
+
+/// The runs `filter` picks, newest first, at most `filter.limit`.
+pub fn list(conn: &Connection, filter: &Filter) -> rusqlite::Result<Page> {
+    ensure(conn)?;
+    let columns: Vec<String> = RUN_COLUMNS
+        .split(',')
+        .map(|c| format!("r.{}", c.trim()))
+        .collect();
+    let sql = format!(
+        "SELECT {}, COALESCE(t.trigger, '{MANUAL}') FROM runs r
+           LEFT JOIN run_triggers t ON t.run_id = r.id
+          WHERE (?1 IS NULL OR r.status = ?1)
+            AND (?2 IS NULL OR r.workflow = ?2)
+            AND (?3 IS NULL OR COALESCE(t.trigger, '{MANUAL}') = ?3)
+            AND (?4 IS NULL OR r.started_at >= ?4)
+            AND (?5 IS NULL OR r.started_at < ?5)
+            AND (?6 IS NULL OR (r.started_at, r.id) < (?6, ?7))
+          ORDER BY r.started_at DESC, r.id DESC LIMIT ?8",
+        columns.join(", ")
+    );
+    let (after_ms, after_id) = match &filter.after {
+        Some((ms, id)) => (Some(*ms), Some(id.as_str())),
+        None => (None, None),
+    };
+    let mut q = conn.prepare(&sql)?;
+    let rows = q.query_map(
+        params![
+            filter.status,
+            filter.workflow,
+            filter.trigger,
+            filter.since_ms,
+            filter.until_ms,
+            after_ms,
+            after_id,
+            // One more than asked: whether there is a next page.
+            (filter.limit + 1) as i64
+        ],
+        |r| Ok((run_row(r)?, r.get::<_, String>(15)?)),
+    )?;
+    let mut runs: Vec<(RunRow, String)> = rows.collect::<Result<_, _>>()?;
+    let next = if runs.len() > filter.limit {
+        runs.truncate(filter.limit);
+        runs.last().map(|(r, _)| (r.started_ms, r.id.clone()))
+    } else {
+        None
+    };
+    Ok(Page { runs, next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(conn: &Connection, id: &str, workflow: &str, status: &str, at: i64) {
+        conn.execute(
+            "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                               started_at, heartbeat_at)
+             VALUES (?1, ?2, 'f.wf', '', '{}', ?3, 1, 1, 0, ?4, ?4)",
+            params![id, workflow, status, at],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn filters_and_pages_runs_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(dir.path()).unwrap();
+        let c = &store.conn;
+        run(c, "a", "deploy", "succeeded", 1_000);
+        run(c, "b", "deploy", "failed", 2_000);
+        run(c, "c", "build", "succeeded", 3_000);
+        run(c, "d", "deploy", "succeeded", 4_000);
+        record_trigger(c, "d", "api").unwrap();
+        let ids = |p: &Page| p.runs.iter().map(|(r, _)| r.id.clone()).collect::<Vec<_>>();
+        let mut f = Filter {
+            workflow: Some("deploy".into()),
+            limit: 2,
+            ..Filter::default()
+        };
+        let first = list(c, &f).unwrap();
+        assert_eq!(ids(&first), ["d", "b"]);
+        assert_eq!(first.runs[0].1, "api");
+        f.after = first.next.clone();
+        let second = list(c, &f).unwrap();
+        assert_eq!(ids(&second), ["a"]);
+        assert!(second.next.is_none());
+        let api = Filter {
+            trigger: Some("api".into()),
+            limit: 10,
+            ..Filter::default()
+        };
+        assert_eq!(ids(&list(c, &api).unwrap()), ["d"]);
+        let window = Filter {
+            since_ms: Some(2_000),
+            until_ms: Some(4_000),
+            status: Some("succeeded".into()),
+            limit: 10,
+            ..Filter::default()
+        };
+        assert_eq!(ids(&list(c, &window).unwrap()), ["c"]);
+        assert_eq!(trigger(c, "a").unwrap(), MANUAL);
+    }
+}

@@ -1,0 +1,163 @@
+//! `wfc serve [PATH…]` and `wfc keys add|list|revoke`: the flags, read into
+//! [`wfc_serve::Config`]; the server is the `wfc-serve` crate.
+
+use super::history::StoreArgs;
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use wfc_serve::keys::{self, Role};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Files or folders whose workflows are served (every `.wf` below a folder; default: `.`).
+    paths: Vec<PathBuf>,
+    /// The address to listen on (`0.0.0.0:7878` for every interface).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "WFC_LISTEN",
+        default_value = "127.0.0.1:7878"
+    )]
+    listen: String,
+    /// Runs at once; a start beyond them gets 503 with `Retry-After`.
+    #[arg(long, value_name = "N", env = "WFC_MAX_RUNS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    max_runs: u32,
+    /// The API keys file (default: keys.json in the state directory).
+    #[arg(long, value_name = "FILE", env = "WFC_KEYS_FILE")]
+    keys_file: Option<PathBuf>,
+    /// `text` or `json` log lines on standard error (`RUST_LOG` filters them).
+    #[arg(long, value_enum, env = "WFC_LOG_FORMAT", default_value_t)]
+    log_format: LogFormat,
+    /// Seconds running runs get to finish after SIGTERM/SIGINT before they are cancelled.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "WFC_GRACE",
+        default_value_t = 30.0
+    )]
+    grace: f64,
+    /// The largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", env = "WFC_MAX_BODY", default_value_t = 1024 * 1024)]
+    max_body: usize,
+    /// Requests per second each API key may make (bursts of `--rate-burst`).
+    #[arg(long, value_name = "N", env = "WFC_RATE_LIMIT", default_value_t = 20)]
+    rate_limit: u32,
+    /// Requests a key may make at once above its rate.
+    #[arg(long, value_name = "N", env = "WFC_RATE_BURST", default_value_t = 40)]
+    rate_burst: u32,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    wfc_serve::init_logs(match args.log_format {
+        LogFormat::Text => wfc_serve::LogFormat::Text,
+        LogFormat::Json => wfc_serve::LogFormat::Json,
+    });
+    if !(args.grace.is_finite() && args.grace >= 0.0) {
+        return super::usage_error("error: --grace takes a number of seconds, 0 or more");
+    }
+    let config = wfc_serve::Config {
+        paths: if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths
+        },
+        listen: args.listen,
+        state_dir: args.store.dir(),
+        max_runs: args.max_runs as usize,
+        keys_file: args.keys_file,
+        grace: Duration::from_secs_f64(args.grace),
+        max_body: args.max_body,
+        rate: args.rate_limit,
+        burst: args.rate_burst,
+    };
+    match wfc_serve::serve(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => super::usage_error(&format!("error: {e}")),
+    }
+}
+
+#[derive(Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    command: KeysCommand,
+    /// The API keys file (default: keys.json in the state directory).
+    #[arg(long, value_name = "FILE", env = "WFC_KEYS_FILE", global = true)]
+    keys_file: Option<PathBuf>,
+    /// The state directory (default: `.wfc` in the working directory).
+    #[arg(long, value_name = "DIR", env = "WFC_STATE_DIR", global = true)]
+    state_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a key: it is printed once, only its hash is stored.
+    Add {
+        /// What the key is for (`ci`, `grafana`…): shown in the server's log.
+        name: String,
+        /// `read` (workflows, runs, logs, stats) or `operator` (also start, cancel, approve).
+        #[arg(long, value_enum, default_value_t = RoleArg::Read)]
+        role: RoleArg,
+    },
+    /// List the keys: name, role, when made (never the keys).
+    List,
+    /// Remove a key: requests with it are refused from now on.
+    Revoke { name: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Read,
+    Operator,
+}
+
+pub fn keys(args: KeysArgs) -> ExitCode {
+    let state_dir = wfc_store::state_dir(args.state_dir.as_deref());
+    let path = keys::path(&state_dir, args.keys_file.as_deref());
+    let done = match args.command {
+        KeysCommand::Add { name, role } => {
+            let role = match role {
+                RoleArg::Read => Role::Read,
+                RoleArg::Operator => Role::Operator,
+            };
+            keys::add(&path, &name, role).map(|key| {
+                println!("{key}");
+                eprintln!(
+                    "wfc: key `{name}` ({}) added to {}; it is shown only this once",
+                    role.name(),
+                    path.display()
+                );
+            })
+        }
+        KeysCommand::List => keys::read(&path).map(|file| {
+            if file.keys.is_empty() {
+                println!(
+                    "no API keys in {} (`wfc keys add NAME` makes one)",
+                    path.display()
+                );
+            }
+            for k in file.keys {
+                println!("{:<24}  {:<8}  {}", k.name, k.role.name(), k.created);
+            }
+        }),
+        KeysCommand::Revoke { name } => {
+            keys::revoke(&path, &name).map(|()| eprintln!("wfc: key `{name}` revoked"))
+        }
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
