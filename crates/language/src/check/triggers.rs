@@ -301,6 +301,8 @@ impl Checker<'_> {
         let key = self.lower_expr(&first.key, &ctx);
         if types::fits(&key.ty, &Type::String) == Fit::No && key.ty != Type::Invalid {
             self.report(dc::lock_type(key.span, &key.ty.to_string()));
+        } else if key.tainted {
+            self.report(dc::lock_secret(key.span));
         }
         self.wf.lock = Some(key);
     }

@@ -228,3 +228,10 @@ pub fn trigger_missing_param(span: Span, kind: &str, name: &str, declared: Span)
         "give `{name}` a default, or set it in `params {{ {name} = … }}`"
     ))
 }
+
+/// E0259: a lock key computed from a secret (the key is stored and shown).
+pub fn lock_secret(span: Span) -> Diagnostic {
+    Diagnostic::error("E0259", "a lock key must not come from a secret")
+        .primary(span, "reads a secret")
+        .help("the key is kept in the run store and shown while a run waits for it: build it from plain params")
+}
