@@ -35,6 +35,7 @@ mod run;
 mod secrets;
 mod stdlib;
 mod store;
+mod triggers;
 
 use wfc_testkit::Case;
 

@@ -41,6 +41,7 @@ pub mod control;
 pub mod durations;
 pub mod history_estimator;
 pub mod journal;
+pub mod locks;
 pub mod logs;
 pub mod query;
 pub mod record;
