@@ -6,6 +6,8 @@ endif
 
 syn keyword wfStorage workflow param secret step env defaults let nextgroup=wfName skipwhite
 syn keyword wfKeyword if else for each in parallel sequence after wait finally depends on failure success rollback fail at backoff max within until every outputs
+" Triggers and locks (`on schedule|webhook|change`, `catch up`, `lock`).
+syn keyword wfKeyword schedule webhook change lock catch up
 syn keyword wfBoolean true false
 syn keyword wfType string int float bool duration json list map contained containedin=wfTypeAnn
 " (`contains` cannot be a :syn-keyword, so functions are a match.)
