@@ -94,6 +94,8 @@ impl Converter<'_> {
                 SymbolKind::Block => lsp::SymbolKind::NAMESPACE,
                 SymbolKind::Handler => lsp::SymbolKind::EVENT,
                 SymbolKind::Output => lsp::SymbolKind::PROPERTY,
+                SymbolKind::Trigger => lsp::SymbolKind::EVENT,
+                SymbolKind::Lock => lsp::SymbolKind::KEY,
             },
             tags: None,
             deprecated: None,

@@ -45,7 +45,11 @@ struct WorkflowEntry {
     params: Vec<ParamEntry>,
     outputs: Vec<OutputEntry>,
     /// What starts the workflow besides `wfc run` (none yet).
-    triggers: Vec<String>,
+    /// Each `on …` as in `wfc plan --format json` (a schedule with its next fire times).
+    triggers: Vec<serde_json::Value>,
+    /// `lock EXPR` as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -79,13 +83,20 @@ pub fn run(args: ListArgs) -> ExitCode {
     for root in &found.missing {
         eprintln!("error: {} does not exist", root.display());
     }
+    let now = match super::plan::now() {
+        Ok(now) => now,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let mut listing = Listing {
         schema: SCHEMA,
         files: Vec::new(),
     };
     for path in &files {
         match read_input(path) {
-            Ok((name, text)) => listing.files.push(entry(name, text)),
+            Ok((name, text)) => listing.files.push(entry(name, text, now)),
             Err(msg) => {
                 eprintln!("{msg}");
                 unreadable = true;
@@ -108,7 +119,7 @@ pub fn run(args: ListArgs) -> ExitCode {
     }
 }
 
-fn entry(name: String, text: String) -> FileEntry {
+fn entry(name: String, text: String, now: chrono::DateTime<chrono::Utc>) -> FileEntry {
     // With its imports, so a file that calls a module is not counted as broken.
     let program = super::program::load(&name, text);
     let analysis = &program.root().analysis;
@@ -121,7 +132,7 @@ fn entry(name: String, text: String) -> FileEntry {
         .module
         .iter()
         .flat_map(|m| &m.workflows)
-        .map(|c| workflow(&c.ir))
+        .map(|c| workflow(&c.ir, now))
         .collect();
     FileEntry {
         file: analysis.source.name.clone(),
@@ -130,7 +141,7 @@ fn entry(name: String, text: String) -> FileEntry {
     }
 }
 
-fn workflow(wf: &Workflow) -> WorkflowEntry {
+fn workflow(wf: &Workflow, now: chrono::DateTime<chrono::Utc>) -> WorkflowEntry {
     WorkflowEntry {
         name: wf.name.clone(),
         // The `description` setting, else the first line of its `##` docs.
@@ -147,8 +158,23 @@ fn workflow(wf: &Workflow) -> WorkflowEntry {
                 ty: o.ty.to_string(),
             })
             .collect(),
-        triggers: Vec::new(),
+        triggers: triggers(wf, now),
+        lock: wf.lock.as_ref().map(|k| show(wf, k)),
     }
+}
+
+/// The workflow's triggers as JSON, a schedule's fire times counted from `now`.
+fn triggers(wf: &Workflow, now: chrono::DateTime<chrono::Utc>) -> Vec<serde_json::Value> {
+    let mut planned = wfc_plan::triggers::plan_triggers(wf);
+    for t in &mut planned {
+        if let wfc_language::ir::Trigger::Schedule(s) = &t.trigger {
+            t.next_fires = wfc_language::ir::next_fires(s, now, wfc_plan::triggers::SHOWN_FIRES);
+        }
+    }
+    planned
+        .iter()
+        .map(|t| wfc_plan::render::triggers::trigger_json(wf, t))
+        .collect()
 }
 
 fn param(wf: &Workflow, p: &Param) -> ParamEntry {
@@ -229,6 +255,7 @@ fn table(l: &Listing) -> String {
             ]);
         }
     }
+    with_triggers(l, &mut rows);
     let widths: Vec<usize> = (0..3)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
@@ -248,4 +275,45 @@ fn table(l: &Listing) -> String {
         o.push('\n');
     }
     o
+}
+
+/// Adds a TRIGGERS column right of PARAMS (`schedule "0 2 * * *", webhook
+/// "/deploy"`, and the lock) when a workflow has a trigger or a lock: a
+/// listing without any keeps its four columns.
+fn with_triggers(l: &Listing, rows: &mut [[String; 4]]) {
+    let all: Vec<&WorkflowEntry> = l.files.iter().flat_map(|f| &f.workflows).collect();
+    if all
+        .iter()
+        .all(|w| w.triggers.is_empty() && w.lock.is_none())
+    {
+        return;
+    }
+    let mut cells = vec!["TRIGGERS".to_string()];
+    for f in &l.files {
+        for w in &f.workflows {
+            let mut parts: Vec<String> = w
+                .triggers
+                .iter()
+                .map(|t| {
+                    let kind = t["kind"].as_str().unwrap_or_default();
+                    let target = ["cron", "path", "glob"]
+                        .iter()
+                        .find_map(|k| t[k].as_str())
+                        .unwrap_or_default();
+                    format!("{kind} {target:?}")
+                })
+                .collect();
+            if let Some(lock) = &w.lock {
+                parts.push(format!("lock {lock}"));
+            }
+            cells.push(shorten(&parts.join(", "), PARAMS_WIDTH));
+        }
+        if f.errors > 0 {
+            cells.push(String::new());
+        }
+    }
+    let width = rows.iter().map(|r| r[2].chars().count()).max().unwrap_or(0);
+    for (row, cell) in rows.iter_mut().zip(cells) {
+        row[2] = format!("{:width$}  {cell}", row[2]);
+    }
 }

@@ -12,6 +12,7 @@ mod fmt;
 mod heap;
 mod history;
 mod list;
+mod lock;
 mod logs;
 mod lsp;
 mod new;

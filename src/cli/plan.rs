@@ -56,10 +56,28 @@ pub fn run(args: PlanArgs) -> ExitCode {
     match compile(&args.input) {
         Ok((mut plan, wf, source)) => {
             with_history(&mut plan, &args.input.store.dir());
+            match now() {
+                Ok(now) => plan.set_fire_times(now),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            }
             print!("{}", show(&plan, &wf, &source, args.format));
             ExitCode::SUCCESS
         }
         Err(code) => code,
+    }
+}
+
+/// Now, for a schedule's next fire times: `WFC_NOW` (RFC 3339) when set,
+/// for tests and reproducible output, else the clock.
+pub fn now() -> Result<chrono::DateTime<chrono::Utc>, String> {
+    match std::env::var("WFC_NOW") {
+        Ok(text) => chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| format!("error: WFC_NOW={text:?} is not an RFC 3339 time ({e})")),
+        Err(_) => Ok(chrono::Utc::now()),
     }
 }
 

@@ -177,6 +177,14 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
         (None, None) => (new_run_id(), None),
     };
     let resume = args.resume.is_some();
+    // Held until the run ends (dropped with this frame).
+    let _lock = match super::lock::take(&plan, &run_id, &args.history) {
+        Ok(lock) => lock,
+        Err(e) => {
+            say::err(&format!("error: {e}"));
+            return ExitCode::from(2);
+        }
+    };
     super::heap::one_arena();
     let small = plan.main.steps.len() <= HISTORY_ON_A_THREAD;
     let open = |fingerprints: Option<Vec<u8>>| {

@@ -38,6 +38,7 @@ mod secrets;
 mod serve;
 mod stdlib;
 mod store;
+mod triggers;
 
 use wfc_testkit::Case;
 

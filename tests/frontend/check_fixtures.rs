@@ -91,6 +91,7 @@ fn every_code_has_a_fixture() {
         "crates/language/src/diag/check/module.rs",
         "crates/language/src/diag/check/order.rs",
         "crates/language/src/diag/check/timing.rs",
+        "crates/language/src/diag/check/triggers.rs",
     ]
     .map(|f| std::fs::read_to_string(f).unwrap())
     .join("\n");

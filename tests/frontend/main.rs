@@ -15,6 +15,7 @@ mod ide_lets;
 mod ide_modules;
 mod ide_protocol;
 mod ide_status;
+mod ide_triggers;
 mod parse;
 mod plan;
 mod plan_calls;

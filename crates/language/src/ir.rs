@@ -21,11 +21,16 @@ mod call;
 mod context;
 mod func;
 mod outputs;
+mod triggers;
 mod types;
 pub use call::{Call, CallArg};
 pub use context::{Let, RunField};
 pub use func::Func;
 pub use outputs::WorkflowOutput;
+pub use triggers::{
+    next_fires, parse_cron, Change, Overlap, Schedule, Trigger, TriggerInput, TriggerParam,
+    Webhook, DEFAULT_DEBOUNCE_MS,
+};
 pub use types::Type;
 
 pub use crate::syntax::ast::{BinaryOp, HandlerKind, UnaryOp};
@@ -65,6 +70,11 @@ pub struct Workflow {
     pub lets: Vec<Let>,
     /// The workflow's `outputs { … }`, in source order.
     pub outputs: Vec<WorkflowOutput>,
+    /// `on schedule|webhook|change …`, in source order (read by `wfc serve`).
+    pub triggers: Vec<Trigger>,
+    /// `lock EXPR`: a string over params and `run.*`; runs with equal keys
+    /// never overlap on one store.
+    pub lock: Option<Expr>,
     /// The workflow's text, `workflow` to its closing `}`.
     pub span: Span,
     /// The file its spans point into, when that is an imported module's
@@ -683,6 +693,8 @@ pub enum ExprKind {
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `run.id`, `run.status`, …: known only to the run.
     Run(RunField),
+    /// `request.json`, `changed`, …: only in a trigger's `params { … }`.
+    TriggerInput(TriggerInput),
     Invalid,
 }
 

@@ -42,6 +42,7 @@ pub fn compile(
         })
         .collect();
     let lets = super::lets::plan_lets(wf, &scope);
+    let lock = super::triggers::fold_lock(wf, &scope);
 
     let mut main = Builder::new(wf, &values);
     // One instance per main-graph step, unless loops unroll: room up front
@@ -114,6 +115,8 @@ pub fn compile(
         pruned: out.pruned,
         schedule,
         outputs,
+        triggers: super::triggers::plan_triggers(wf),
+        lock,
     })
 }
 

@@ -100,7 +100,9 @@ pub fn eval(e: &Expr, s: &Scope) -> Eval {
         // A step pruned at plan time ends skipped; any other, at run time.
         ExprKind::StepStatus(step) if (s.pruned)(*step) => Known(Value::Str("skipped".into())),
         ExprKind::StepStatus(_) => Unknown,
-        ExprKind::Failed(_) | ExprKind::Run(_) | ExprKind::Invalid => Unknown,
+        ExprKind::Failed(_) | ExprKind::Run(_) | ExprKind::TriggerInput(_) | ExprKind::Invalid => {
+            Unknown
+        }
         // Only the chosen arm is evaluated.
         ExprKind::Cond(c, a, b) => match known!(eval(c, s)) {
             Value::Bool(true) => eval(a, s),

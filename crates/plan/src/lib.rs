@@ -36,6 +36,7 @@ pub mod rows;
 pub mod schedule;
 pub mod settings;
 pub mod strict_json;
+pub mod triggers;
 pub mod value;
 
 pub use estimate::{DefaultEstimator, Estimate, EstimateSource, Estimator};
@@ -80,6 +81,10 @@ pub struct Plan {
     pub schedule: Schedule,
     /// The workflow's own outputs, evaluated when the run's steps are done.
     pub outputs: Vec<outputs::PlannedOutput>,
+    /// `on schedule|webhook|change …`, in source order.
+    pub triggers: Vec<triggers::PlannedTrigger>,
+    /// `lock EXPR` with the params folded in ([`Plan::lock_key`] computes it).
+    pub lock: Option<wfc_language::ir::Expr>,
 }
 
 impl Plan {

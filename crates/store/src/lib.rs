@@ -43,6 +43,7 @@ pub mod durations;
 pub mod history_estimator;
 pub mod journal;
 pub mod listing;
+pub mod locks;
 pub mod logs;
 pub mod query;
 pub mod record;

@@ -245,6 +245,9 @@ impl Checker<'_> {
             self.report(d);
             return Expr::invalid(span);
         }
+        if let Some(e) = self.trigger_name(name, span, ctx) {
+            return e;
+        }
         if name == "failed" {
             let d = if self.in_failure_handler(ctx) {
                 dc::not_a_value(span, name, "handler value", "error")
@@ -330,6 +333,9 @@ impl Checker<'_> {
             return self.kind_output(step, base, field, span, ctx);
         }
         if let Some(e) = self.run_context(base, field, span, ctx) {
+            return e;
+        }
+        if let Some(e) = self.request_member(base, field, span, ctx) {
             return e;
         }
         if let ast::ExprKind::Name(id) = &base.kind {

@@ -38,6 +38,7 @@ mod run_context;
 mod scope;
 mod settings;
 mod steps;
+mod triggers;
 pub mod types;
 mod workflow_outputs;
 
@@ -108,6 +109,7 @@ fn check_pass(
     c.check_steps();
     c.lower_lets();
     c.lower_workflow_outputs();
+    c.lower_triggers();
     c.check_graph();
     c.lint();
     c.lint_lets();
@@ -166,6 +168,8 @@ pub(crate) struct Ctx {
     pub scope: Option<Option<BlockId>>,
     /// In a `run` command (unknown upper-case names are environment variables).
     pub command: bool,
+    /// In the `params { … }` of a trigger of this kind (`request`, `changed`).
+    pub trigger: Option<ast::TriggerKind>,
 }
 
 impl Ctx {
@@ -204,6 +208,9 @@ pub(crate) struct Checker<'a> {
     pub env_src: Vec<&'a ast::MapBlock>,
     /// The workflow's `outputs { … }` blocks.
     pub outputs_src: Vec<&'a ast::WorkflowOutputs>,
+    /// The workflow's `on schedule|webhook|change` items and `lock`s.
+    pub trigger_src: Vec<&'a ast::Trigger>,
+    pub lock_src: Vec<&'a ast::Lock>,
     pub defaults_src: Vec<&'a ast::Field>,
     /// Output reads made while typing the current expression(s): (step, span).
     pub reads: Vec<(StepId, Span)>,
@@ -251,6 +258,8 @@ impl<'a> Checker<'a> {
                 references: Vec::new(),
                 lets: Vec::new(),
                 outputs: Vec::new(),
+                triggers: Vec::new(),
+                lock: None,
                 span,
                 file: None,
             },
@@ -264,6 +273,8 @@ impl<'a> Checker<'a> {
             settings: Vec::new(),
             env_src: Vec::new(),
             outputs_src: Vec::new(),
+            trigger_src: Vec::new(),
+            lock_src: Vec::new(),
             defaults_src: Vec::new(),
             reads: Vec::new(),
             status_reads: Vec::new(),

@@ -95,6 +95,7 @@ pub fn check_module_with(
             ));
         }
     }
+    super::triggers::duplicate_hook_paths(file, &mut diagnostics);
     let calls = local_calls(file);
     let cyclic = cycles(&calls, wfs, &mut diagnostics);
     let called: Vec<bool> = (0..wfs.len())

@@ -48,6 +48,8 @@ impl<'a> Checker<'a> {
                 Item::Param(p) if top => self.param_src.push(p),
                 Item::Env(m) if top => self.env_src.push(m),
                 Item::Outputs(o) if top => self.outputs_src.push(o),
+                Item::Trigger(t) if top => self.trigger_src.push(t),
+                Item::Lock(l) if top => self.lock_src.push(l),
                 Item::Defaults(d) if top => self.defaults_src.extend(&d.fields),
                 Item::Handler(h) if top => {
                     if let Some(&first) = self
@@ -82,6 +84,8 @@ impl<'a> Checker<'a> {
                 | Item::Env(_)
                 | Item::Defaults(_)
                 | Item::Outputs(_)
+                | Item::Trigger(_)
+                | Item::Lock(_)
                 | Item::Handler(_) => {}
                 Item::Step(s) => nodes.push(Node::Step(self.collect_step(s, parent, role))),
                 Item::If(i) => {

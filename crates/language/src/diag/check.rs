@@ -14,6 +14,7 @@ mod lets;
 mod module;
 mod order;
 mod timing;
+mod triggers;
 pub use calls::*;
 pub use exprs::*;
 pub use imports::*;
@@ -21,6 +22,7 @@ pub use lets::*;
 pub use module::*;
 pub use order::*;
 pub use timing::*;
+pub use triggers::*;
 
 /// Adds "did you mean" help and a fix when there is a suggestion, else `fallback` help.
 fn suggest(d: Diagnostic, span: Span, suggestion: Option<&str>, fallback: String) -> Diagnostic {

@@ -132,6 +132,14 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
             });
         }
         Item::Outputs(o) => super::module::workflow_outputs(p, o, next),
+        Item::Trigger(t) => super::triggers::trigger(p, t, next),
+        Item::Lock(l) => {
+            let hoist = hoist_limit(p, &[&l.key], end);
+            p.node(start, end, hoist, next, |p| {
+                p.push("lock ");
+                write_expr(p, &l.key);
+            });
+        }
         Item::Handler(h) => {
             p.node(start, end, h.block.span.start as usize, next, |p| {
                 p.push(h.kind.keyword());

@@ -24,6 +24,7 @@ mod items;
 mod lists;
 mod module;
 mod printer;
+mod triggers;
 
 use crate::diag::Diagnostic;
 use crate::syntax::ast;

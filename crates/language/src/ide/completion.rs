@@ -173,6 +173,7 @@ fn item_keywords(in_workflow: bool) -> Vec<CompletionItem> {
                 "What a run of the workflow yields: `NAME: TYPE = EXPR`, printed at the end, in the report and the store.",
             ),
         ]);
+        items.extend(super::triggers::snippets());
         for s in kinds::SETTINGS {
             let mut n = 1;
             let mut item = snippet(s.name, K::Keyword, &field_snippet(s, &mut n), s.doc);

@@ -36,6 +36,7 @@ pub mod lexer;
 pub mod names;
 pub mod navigation;
 pub mod outline;
+mod triggers;
 pub mod types;
 
 use crate::analysis::{analyze, Analysis};

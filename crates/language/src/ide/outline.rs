@@ -44,6 +44,7 @@ fn workflow_symbol(doc: &Doc, w: &Workflow) -> Symbol {
     for &h in &w.handlers {
         children.push(block_symbol(doc, w, h));
     }
+    children.extend(super::triggers::symbols(w));
     children.sort_by_key(|s| s.span.start);
     Symbol {
         name: w.name.clone(),
@@ -231,7 +232,7 @@ const KEYWORDS: &[&str] = &[
     "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
     "depends", "on", "env", "defaults", "finally", "failure", "success", "rollback", "fail",
     "true", "false", "at", "backoff", "max", "outputs", "until", "every", "within", "sequence",
-    "after", "let", "import", "as",
+    "after", "let", "import", "as", "schedule", "webhook", "change", "lock",
 ];
 const TYPES: &[&str] = &[
     "string", "int", "float", "bool", "duration", "json", "list", "map",

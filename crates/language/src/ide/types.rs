@@ -107,6 +107,10 @@ pub enum SymbolKind {
     Handler,
     /// A workflow's own output (`outputs { NAME: TYPE = EXPR }`).
     Output,
+    /// `on schedule|webhook|change …`.
+    Trigger,
+    /// `lock EXPR`.
+    Lock,
 }
 
 /// An entry of the outline.

@@ -187,6 +187,10 @@ pub enum Item {
     Let(Box<Let>),
     /// `outputs { NAME: TYPE = EXPR … }` at workflow level.
     Outputs(Box<WorkflowOutputs>),
+    /// `on schedule|webhook|change "…" { … }` at workflow level.
+    Trigger(Box<Trigger>),
+    /// `lock EXPR` at workflow level.
+    Lock(Box<Lock>),
 }
 
 impl Item {
@@ -204,8 +208,53 @@ impl Item {
             Item::Handler(h) => h.span,
             Item::Let(l) => l.span,
             Item::Outputs(o) => o.span,
+            Item::Trigger(t) => t.span,
+            Item::Lock(l) => l.span,
         }
     }
+}
+
+/// What starts a run under `wfc serve`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TriggerKind {
+    Schedule,
+    Webhook,
+    Change,
+}
+
+impl TriggerKind {
+    /// The word after `on`.
+    pub fn word(self) -> &'static str {
+        match self {
+            TriggerKind::Schedule => "schedule",
+            TriggerKind::Webhook => "webhook",
+            TriggerKind::Change => "change",
+        }
+    }
+}
+
+/// `on schedule "CRON" { … }`, `on webhook "/PATH" { … }` or
+/// `on change "GLOB" { … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    pub kind: TriggerKind,
+    /// Covers `on schedule` (the keywords).
+    pub kw_span: Span,
+    /// The cron pattern, path or glob: a string literal.
+    pub target: Expr,
+    /// The fields of `{ … }` as written (`catch up N` is named `catch up`);
+    /// the checker knows which exist for each kind.
+    pub fields: Vec<Field>,
+    /// The span of `{ … }`, when written.
+    pub body_span: Option<Span>,
+    pub span: Span,
+}
+
+/// `lock EXPR`: runs whose key is equal do not overlap.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lock {
+    pub key: Expr,
+    pub span: Span,
 }
 
 /// A workflow's `outputs { NAME: TYPE = EXPR … }`.

@@ -195,7 +195,12 @@ fn visit_items(items: &mut [Item], docs: &DocLines<'_>) {
             Item::Parallel(p) => visit_items(&mut p.block.items, docs),
             Item::Sequence(q) => visit_items(&mut q.block.items, docs),
             Item::Handler(h) => visit_items(&mut h.block.items, docs),
-            Item::Setting(_) | Item::Env(_) | Item::Defaults(_) | Item::Outputs(_) => {}
+            Item::Setting(_)
+            | Item::Env(_)
+            | Item::Defaults(_)
+            | Item::Outputs(_)
+            | Item::Trigger(_)
+            | Item::Lock(_) => {}
         }
     }
 }

@@ -20,6 +20,7 @@ mod exprs;
 mod lets;
 mod module;
 mod order;
+mod triggers;
 pub use exprs::MAX_OPERATORS;
 
 /// Builds the tree from a successful parse of `Rule::file`.
@@ -203,6 +204,8 @@ impl Builder {
             Rule::handler => Item::Handler(self.handler(pair)),
             Rule::let_item => Item::Let(Box::new(self.let_item(pair))),
             Rule::workflow_outputs => Item::Outputs(Box::new(self.workflow_outputs(pair))),
+            Rule::trigger => Item::Trigger(Box::new(self.trigger(pair))),
+            Rule::lock_item => Item::Lock(Box::new(self.lock(pair))),
             _ => return None,
         })
     }
@@ -412,7 +415,7 @@ impl Builder {
         }
     }
 
-    fn field(&self, pair: Pair<'_, Rule>) -> Option<Field> {
+    pub(super) fn field(&self, pair: Pair<'_, Rule>) -> Option<Field> {
         let sp = span(&pair);
         let rule = pair.as_rule();
         let field = match rule {
@@ -504,6 +507,16 @@ impl Builder {
                 Field {
                     name: keyword(&kw, "on fail"),
                     value: FieldValue::OnFail(mode),
+                    span: sp,
+                }
+            }
+            Rule::catch_up_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let value = it.find(|p| p.as_rule() == Rule::expr)?;
+                Field {
+                    name: keyword(&kw, "catch up"),
+                    value: FieldValue::Expr(self.expr(value)),
                     span: sp,
                 }
             }

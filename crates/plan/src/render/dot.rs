@@ -17,6 +17,9 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
     }
     let mut o = String::new();
     let _ = writeln!(o, "digraph {} {{", quote(&plan.workflow));
+    for line in super::triggers::comment_lines(plan, wf) {
+        let _ = writeln!(o, "  // {line}");
+    }
     let _ = writeln!(o, "  rankdir=LR;");
     let _ = writeln!(
         o,

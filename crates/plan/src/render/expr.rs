@@ -228,6 +228,7 @@ fn write(wf: &dyn Names, e: &Expr, parent_prec: u8, out: &mut String) {
             out.push_str("run.");
             out.push_str(f.name());
         }
+        ExprKind::TriggerInput(i) => out.push_str(i.text()),
         ExprKind::Invalid => out.push('?'),
     }
 }

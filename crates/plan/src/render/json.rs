@@ -28,6 +28,10 @@ struct PlanJson {
     lets: Vec<LetJson>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     outputs: Vec<OutputJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    triggers: Vec<J>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock: Option<J>,
     steps: Vec<StepJson>,
     groups: Vec<GroupJson>,
     handlers: Map<String, J>,
@@ -213,6 +217,13 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
             .map(|(k, e)| (k.clone(), J::String(show_text(wf, e))))
             .collect(),
         lets: plan.lets.iter().map(|l| let_json(wf, l)).collect(),
+        triggers: (plan.triggers.iter())
+            .map(|t| super::triggers::trigger_json(wf, t))
+            .collect(),
+        lock: plan
+            .lock
+            .as_ref()
+            .map(|k| super::triggers::lock_json(wf, k)),
         outputs: plan
             .outputs
             .iter()

@@ -15,6 +15,9 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
         hot[i] = true;
     }
     let mut o = String::from("flowchart LR\n");
+    for line in super::triggers::comment_lines(plan, wf) {
+        let _ = writeln!(o, "  %% {line}");
+    }
     let mut placed = vec![false; g.len()];
     for (gi, grp) in g.groups.iter().enumerate() {
         if grp.parent.is_none() {

@@ -11,6 +11,7 @@ pub mod expr;
 pub mod json;
 pub mod mermaid;
 pub mod text;
+pub mod triggers;
 
 use super::{BoundParam, Graph, PlannedStep};
 use expr::{show, show_text, MASK};

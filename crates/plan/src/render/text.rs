@@ -109,6 +109,8 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
         }
     }
 
+    triggers(&mut o, plan, wf, &st);
+
     // Steps by stage.
     let stages = sch.stage.iter().copied().max().map_or(0, |m| m + 1);
     let on_path: Vec<bool> = {
@@ -416,5 +418,31 @@ fn capitalise(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// `Triggers` (each with a schedule's next fire times) and `Lock`.
+fn triggers(o: &mut String, plan: &Plan, wf: &Workflow, st: &Style) {
+    if !plan.triggers.is_empty() {
+        let _ = writeln!(o, "\n{}", st.bold("Triggers"));
+        for t in &plan.triggers {
+            let _ = writeln!(o, "  {}", super::triggers::describe(wf, &t.trigger));
+            if !t.next_fires.is_empty() {
+                let fires: Vec<String> = t.next_fires.iter().map(|f| f.to_rfc3339()).collect();
+                let _ = writeln!(o, "    {} {}", st.dim("next:"), fires.join(", "));
+            }
+        }
+    }
+    if let Some(key) = &plan.lock {
+        let _ = writeln!(o, "\n{}", st.bold("Lock"));
+        let shown = match super::triggers::lock_text(wf, key) {
+            (text, true) => text,
+            (text, false) => format!("{text}  {}", st.dim("(at run time)")),
+        };
+        let _ = writeln!(
+            o,
+            "  {shown}  {}",
+            st.dim("(runs with this key never overlap)")
+        );
     }
 }

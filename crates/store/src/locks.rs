@@ -1,0 +1,226 @@
+//! Run locks: `lock EXPR` keeps runs with equal keys from overlapping, for
+//! every process on one store (`wfc run`, `wfc resume`, the server).
+//!
+//! A key is a row of `run_locks`, taken in an immediate transaction (so two
+//! takers never both see it free). A holder is alive while its process is:
+//! its pid and the process's start time are stored, so a lock held by a
+//! process that died (`kill -9`) is free for the next taker, and a recycled
+//! pid does not keep it. A holder on another host is alive while its run is
+//! `running` (after [`control::reap`](super::control::reap), which marks a
+//! run whose heartbeat stopped as interrupted).
+//!
+//! The table is coordination state, not a record of runs: it is created on
+//! first use, so the schema's version, and what an older wfc reads, stay.
+
+use super::control::pid_alive;
+use super::store_recorder::hostname;
+use super::{now_ms, Store};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::time::Duration;
+
+/// How often a waiting run tries again.
+pub const RETRY: Duration = Duration::from_millis(100);
+
+const TABLE: &str = "CREATE TABLE IF NOT EXISTS run_locks (
+    key       TEXT PRIMARY KEY,
+    run_id    TEXT NOT NULL,
+    pid       INTEGER NOT NULL,
+    pid_start INTEGER NOT NULL,   -- the process's start time (clock ticks after boot; 0: unknown)
+    host      TEXT NOT NULL,
+    since     INTEGER NOT NULL    -- ms since the epoch
+) WITHOUT ROWID";
+
+/// Who holds a lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder {
+    pub run_id: String,
+    pub pid: i64,
+    pub host: String,
+    /// Since when, in milliseconds since the epoch.
+    pub since_ms: i64,
+}
+
+/// Takes `key` for run `run_id` of this process if it is free (or held by
+/// a dead process, or by `run_id` already): `Ok(None)`; else its holder.
+pub fn try_take(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<Option<Holder>> {
+    conn.execute(TABLE, [])?;
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let held = tx
+        .query_row(
+            "SELECT run_id, pid, pid_start, host, since FROM run_locks WHERE key = ?1",
+            [key],
+            |r| {
+                Ok((
+                    Holder {
+                        run_id: r.get(0)?,
+                        pid: r.get(1)?,
+                        host: r.get(3)?,
+                        since_ms: r.get(4)?,
+                    },
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    if let Some((holder, start)) = held {
+        if holder.run_id != run_id && alive(&tx, &holder, start)? {
+            return Ok(Some(holder));
+        }
+    }
+    let pid = i64::from(std::process::id());
+    tx.execute(
+        "INSERT OR REPLACE INTO run_locks (key, run_id, pid, pid_start, host, since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![key, run_id, pid, process_start(pid), hostname(), now_ms()],
+    )?;
+    tx.commit()?;
+    Ok(None)
+}
+
+/// Gives `key` back, if `run_id` holds it.
+pub fn release(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<()> {
+    conn.execute(TABLE, [])?;
+    conn.execute(
+        "DELETE FROM run_locks WHERE key = ?1 AND run_id = ?2",
+        [key, run_id],
+    )
+    .map(drop)
+}
+
+/// The holder of `key`, if a live one holds it.
+pub fn holder(conn: &Connection, key: &str) -> rusqlite::Result<Option<Holder>> {
+    conn.execute(TABLE, [])?;
+    let row = conn
+        .query_row(
+            "SELECT run_id, pid, pid_start, host, since FROM run_locks WHERE key = ?1",
+            [key],
+            |r| {
+                Ok((
+                    Holder {
+                        run_id: r.get(0)?,
+                        pid: r.get(1)?,
+                        host: r.get(3)?,
+                        since_ms: r.get(4)?,
+                    },
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    match row {
+        Some((h, start)) if alive(conn, &h, start)? => Ok(Some(h)),
+        _ => Ok(None),
+    }
+}
+
+fn alive(conn: &Connection, h: &Holder, start: i64) -> rusqlite::Result<bool> {
+    if h.host == hostname() {
+        let same_process = start == 0 || process_start(h.pid) == start;
+        return Ok(pid_alive(h.pid) && same_process);
+    }
+    let status: Option<String> = conn
+        .query_row("SELECT status FROM runs WHERE id = ?1", [&h.run_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    // A run not recorded yet is starting: alive.
+    Ok(status.is_none_or(|s| s == "running"))
+}
+
+/// When process `pid` started (field 22 of `/proc/PID/stat`), 0 if unknown.
+fn process_start(pid: i64) -> i64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1;
+            rest.split_whitespace().nth(19)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// A lock this process holds for a run; dropping it gives the key back.
+pub struct RunLock {
+    store: Store,
+    key: String,
+    run_id: String,
+}
+
+impl RunLock {
+    /// Takes `key` for `run_id` on the store in `dir`, waiting while a live
+    /// process holds it; `waiting` is called once, with the holder, when it
+    /// must wait.
+    pub fn acquire(
+        dir: &Path,
+        key: &str,
+        run_id: &str,
+        mut waiting: impl FnMut(&Holder),
+    ) -> Result<RunLock, String> {
+        let store = Store::open(dir)?;
+        let mut told = false;
+        loop {
+            let _ = super::control::reap(&store.conn);
+            match try_take(&store.conn, key, run_id).map_err(|e| e.to_string())? {
+                None => {
+                    return Ok(RunLock {
+                        store,
+                        key: key.to_owned(),
+                        run_id: run_id.to_owned(),
+                    })
+                }
+                Some(h) if !told => {
+                    told = true;
+                    waiting(&h);
+                }
+                Some(_) => {}
+            }
+            std::thread::sleep(RETRY);
+        }
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = release(&self.store.conn, &self.key, &self.run_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_held_until_released_and_a_dead_holder_frees_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let c = &store.conn;
+        assert_eq!(try_take(c, "k", "run-a").unwrap(), None);
+        assert_eq!(try_take(c, "k", "run-a").unwrap(), None, "its holder again");
+        let held = try_take(c, "k", "run-b").unwrap().expect("held by run-a");
+        assert_eq!(held.run_id, "run-a");
+        assert_eq!(
+            try_take(c, "other", "run-b").unwrap(),
+            None,
+            "keys are apart"
+        );
+        release(c, "k", "run-b").unwrap();
+        assert!(
+            holder(c, "k").unwrap().is_some(),
+            "only its holder releases"
+        );
+        release(c, "k", "run-a").unwrap();
+        assert_eq!(try_take(c, "k", "run-b").unwrap(), None);
+        // A holder whose process is gone holds nothing.
+        c.execute(
+            "UPDATE run_locks SET pid = ?1, pid_start = 1 WHERE key = 'k'",
+            [i64::from(i32::MAX)],
+        )
+        .unwrap();
+        assert_eq!(holder(c, "k").unwrap(), None);
+        assert_eq!(try_take(c, "k", "run-c").unwrap(), None);
+    }
+}
