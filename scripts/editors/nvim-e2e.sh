@@ -110,6 +110,17 @@ def="$(echo "$out" | grep '^DEFINITION ')" || fail "no definition while half-typ
 echo "$def" | grep -Eq '"start": ?\{"(character": ?7, ?"line": ?3|line": ?3, ?"character": ?7)\}' ||
   fail "definition with a half-typed step is not at step lint: $def"
 
+# Definition also answers below a half-typed step: the new line goes after
+# `lint` (line 6, 1-based), so `depends on lint` moves to line 10 (0-based).
+out="$(WF_FILE="$dir/typing.wf" FOLD_LINE=5 TYPE_AFTER=6 TYPE_KEYS='step deploy: sh' \
+  DEF_POS=10:16 TIMEOUT_MS=20000 \
+  timeout 90 "$NVIM" --headless -u editors/nvim/test/init.lua -i NONE -n \
+  -c 'luafile scripts/editors/nvim-typing.lua')" || {
+  echo "nvim-e2e: FAILED (typing above a reference, exit $?)"; echo "$out"; exit 1; }
+def="$(echo "$out" | grep '^DEFINITION ')" || fail "no definition below a half-typed step"
+echo "$def" | grep -Eq '"start": ?\{"(character": ?7, ?"line": ?3|line": ?3, ?"character": ?7)\}' ||
+  fail "definition below a half-typed step is not at step lint: $def"
+
 # The menu also opens at the first letter of a word (no trigger character
 # typed): `ti` on a new line in `lint` offers its fields, `timeout` among them.
 out="$(WF_FILE="$dir/typing.wf" FOLD_LINE=5 TYPE_AFTER=5 TYPE_KEYS='ti' \
@@ -121,4 +132,4 @@ comp="$(echo "$out" | grep '^COMPLETION ')" || fail "no completion report (word)
 echo "$comp" | grep -Eq '"visible": ?true' || fail "no completion menu at a word's first letter: $comp"
 echo "$comp" | grep -q '"timeout"' || fail "the menu does not offer the step's fields: $comp"
 
-echo "nvim-e2e: passed (Neovim $("$NVIM" --version | head -1 | cut -d' ' -f2): syntax, diagnostics from wfc lsp, definition, definition across files, completion as you type (trigger characters, word starts), LSP folds, definition while half-typed)"
+echo "nvim-e2e: passed (Neovim $("$NVIM" --version | head -1 | cut -d' ' -f2): syntax, diagnostics from wfc lsp, definition, definition across files, completion as you type (trigger characters, word starts), LSP folds, definition above and below a half-typed step)"
