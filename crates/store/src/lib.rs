@@ -46,6 +46,7 @@ pub mod listing;
 pub mod logs;
 pub mod query;
 pub mod record;
+pub mod resume;
 pub mod reuse;
 pub mod schema;
 pub mod session;
