@@ -4,7 +4,7 @@
 
 use super::cursor::{GlobalCursor, RunCursor};
 use super::tail::{Out, RunTail};
-use rusqlite::Connection;
+use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -83,13 +83,15 @@ impl GlobalTail {
         let seen = candidates(&self.conn, self.since_ms).map_err(|e| e.to_string())?;
         for (run, _) in &seen {
             if !self.view.contains_key(run) {
-                // New in view: from the start of its latest session.
+                // New in view: from its first session that started since
+                // (else its latest: it was resumed since).
                 let from: i64 = self
                     .conn
                     .query_row(
-                        "SELECT COALESCE(MAX(seq) - 1, 0) FROM events
+                        "SELECT COALESCE(MIN(CASE WHEN at >= ?2 THEN seq END), MAX(seq), 1) - 1
+                         FROM events
                          WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')",
-                        [run],
+                        params![run, self.since_ms],
                         |r| r.get(0),
                     )
                     .map_err(|e| e.to_string())?;
@@ -134,4 +136,58 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two runs in the store: every event of both from the start of time,
+    /// and from any id exactly what came after it.
+    #[test]
+    fn every_run_from_an_id_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = wfc_store::Store::open(dir.path()).unwrap().conn;
+        let now = now_ms();
+        for (run, at) in [("a", now - 2000), ("b", now - 1000)] {
+            conn.execute(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                                   started_at, heartbeat_at)
+                 VALUES (?1, 'w', 'w.wf', 'h', '{}', 'succeeded', 1, 1, 1, ?2, ?2)",
+                params![run, at],
+            )
+            .unwrap();
+            for kind in ["run_started", "step_skipped", "run_ended"] {
+                let detail = (kind == "run_ended").then_some(r#"{"status":"succeeded"}"#);
+                wfc_store::record::add_event(&conn, run, at, kind, None, detail).unwrap();
+            }
+        }
+        let shown = |out: &[Out]| -> Vec<String> {
+            out.iter()
+                .map(|o| format!("{} {}", o.data["run"].as_str().unwrap(), o.event))
+                .collect()
+        };
+        let from = |id: &str| {
+            let mut t = GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse(id)).unwrap();
+            t.poll().unwrap()
+        };
+        let all = from("0");
+        assert_eq!(
+            shown(&all),
+            [
+                "a run_started",
+                "a step_skipped",
+                "a end",
+                "b run_started",
+                "b step_skipped",
+                "b end"
+            ]
+        );
+        for (i, o) in all.iter().enumerate() {
+            assert_eq!(shown(&from(&o.id)), shown(&all[i + 1..]), "after {}", o.id);
+        }
+        // Without an id: from now on.
+        let mut fresh = GlobalTail::new(dir.path().to_path_buf(), None).unwrap();
+        assert!(fresh.poll().unwrap().is_empty());
+    }
 }

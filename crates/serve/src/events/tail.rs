@@ -105,7 +105,22 @@ impl RunTail {
             seq: cursor.seq,
             open: t.open.iter().map(|(s, o)| (*s, o.offset)).collect(),
         };
+        t.done = t.ended_at(conn, cursor.seq)?;
         Ok(t)
+    }
+
+    /// Whether row `seq` is the run's end and the last row, the run not
+    /// running: a stream from there has nothing more to send.
+    fn ended_at(&self, conn: &Connection, seq: i64) -> rusqlite::Result<bool> {
+        let (last, kind): (i64, Option<String>) = conn.query_row(
+            "SELECT COALESCE(MAX(seq), 0),
+                    (SELECT kind FROM events WHERE run_id = ?1 AND seq = ?2)
+             FROM events WHERE run_id = ?1",
+            params![self.run, seq],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let terminal = matches!(kind.as_deref(), Some("run_ended" | "run_interrupted"));
+        Ok(terminal && last == seq && !self.running(conn)?)
     }
 
     /// Where the stream stands.

@@ -79,6 +79,14 @@ fn each_session_s_lines_come_between_its_step_s_start_and_end() {
         ]
     );
     assert!(t.done, "the last end closes the stream");
+    assert!(
+        tail_from(&conn, &dir, "8").done,
+        "nothing after the last end"
+    );
+    assert!(
+        !tail_from(&conn, &dir, "4").done,
+        "a session came after this end"
+    );
     assert!(t.poll(&conn).unwrap().is_empty());
     // Every id goes on with exactly what came after it.
     for (i, o) in out.iter().enumerate() {
