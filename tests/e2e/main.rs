@@ -19,6 +19,7 @@
 //! - `stdlib`: the std library's modules, each run for real, and callers.
 //! - `serve`: `wfc serve` over real HTTP — keys, runs, params, rate limits,
 //!   the OpenAPI document, reloading files, draining on SIGTERM.
+//! - `serve_events`: `wfc serve`'s live events (SSE) and resume endpoint.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -36,6 +37,7 @@ mod new;
 mod run;
 mod secrets;
 mod serve;
+mod serve_events;
 mod stdlib;
 mod store;
 mod triggers;

@@ -12,21 +12,21 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A `wfc serve` process over a temporary folder of workflows.
-struct Server {
-    dir: tempfile::TempDir,
-    child: Child,
-    base: String,
+pub(super) struct Server {
+    pub(super) dir: tempfile::TempDir,
+    pub(super) child: Child,
+    pub(super) base: String,
     /// Everything it logged so far.
-    log: Arc<Mutex<String>>,
-    operator: String,
-    reader: String,
+    pub(super) log: Arc<Mutex<String>>,
+    pub(super) operator: String,
+    pub(super) reader: String,
 }
 
 impl Server {
     /// Serves the folder `flows/` holding `files` (name, text; `@DIR` in
     /// a text is the temporary folder) with two keys, an operator's and a
     /// reader's, and `flags`.
-    fn start(files: &[(&str, &str)], flags: &[&str]) -> Server {
+    pub(super) fn start(files: &[(&str, &str)], flags: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().display().to_string();
         std::fs::create_dir_all(dir.path().join("flows")).unwrap();
@@ -83,16 +83,16 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.base)
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(super) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// Polls run `id` until it is no longer running.
-    async fn finished(&self, http: &reqwest::Client, id: &str) -> Value {
+    pub(super) async fn finished(&self, http: &reqwest::Client, id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let run: Value = get(http, &self.url(&format!("/runs/{id}")), &self.reader)
@@ -130,13 +130,18 @@ impl Drop for Server {
     }
 }
 
-async fn get(http: &reqwest::Client, url: &str, key: &str) -> (StatusCode, Value) {
+pub(super) async fn get(http: &reqwest::Client, url: &str, key: &str) -> (StatusCode, Value) {
     let r = http.get(url).bearer_auth(key).send().await.unwrap();
     let status = r.status();
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn post(http: &reqwest::Client, url: &str, key: &str, body: Value) -> (StatusCode, Value) {
+pub(super) async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let r = http
         .post(url)
         .bearer_auth(key)

@@ -105,6 +105,18 @@ pub struct Launcher {
     pub stopping: CancellationToken,
 }
 
+/// A recorded run to go on with (`POST /runs/{id}/resume`), as a new
+/// session under its id.
+pub struct Resume {
+    pub run_id: String,
+    /// Main-graph steps that succeeded, with their outputs: not run again.
+    pub restored: Vec<(String, wfc_plan::Value)>,
+    /// When the run first started (`run.started` keeps it).
+    pub started: std::time::SystemTime,
+    /// What started it first (`run.trigger` keeps it).
+    pub trigger: String,
+}
+
 /// A started run: its id, and its end once it comes.
 pub struct Started {
     pub id: String,
@@ -124,13 +136,32 @@ impl Launcher {
 
     /// Records and starts `compiled` as a run started by `trigger`.
     pub async fn start(&self, compiled: Compiled, trigger: &str) -> Result<Started, Problem> {
+        self.launch(compiled, trigger, None).await
+    }
+
+    /// Starts `compiled` as a new session of the recorded run `resume`.
+    pub async fn resume(&self, compiled: Compiled, resume: Resume) -> Result<Started, Problem> {
+        let trigger = resume.trigger.clone();
+        self.launch(compiled, &trigger, Some(resume)).await
+    }
+
+    async fn launch(
+        &self,
+        compiled: Compiled,
+        trigger: &str,
+        resume: Option<Resume>,
+    ) -> Result<Started, Problem> {
         if self.stopping.is_cancelled() {
             return Err(busy("the server is stopping"));
         }
         let permit = self.slots.clone().try_acquire_owned().map_err(|_| {
             busy("the server runs as many runs as --max-runs allows; try again later")
         })?;
-        let id = new_run_id();
+        let (id, restored, first_started) = match resume {
+            Some(r) => (r.run_id, Some(r.restored), Some(r.started)),
+            None => (new_run_id(), None, None),
+        };
+        let resuming = restored.is_some();
         let dir = self.state_dir.clone();
         let run_id = id.clone();
         let started_by = trigger.to_owned();
@@ -146,12 +177,14 @@ impl Launcher {
             };
             with_history(&mut plan, &dir);
             // Before the run's own record: a listing never shows it untriggered.
-            let store = wfc_store::Store::open(&dir)?;
-            wfc_store::listing::record_trigger(&store.conn, &run_id, &started_by)
-                .map_err(|e| e.to_string())?;
-            drop(store);
+            // A resumed run keeps the trigger of its first session.
+            if !resuming {
+                let store = wfc_store::Store::open(&dir)?;
+                wfc_store::listing::record_trigger(&store.conn, &run_id, &started_by)
+                    .map_err(|e| e.to_string())?;
+            }
             let names = NameTable::from(&ir);
-            RunSession::open(&dir, &run_id, meta, false).map(|s| (s, plan, names, source.name))
+            RunSession::open(&dir, &run_id, meta, resuming).map(|s| (s, plan, names, source.name))
         })
         .await
         .map_err(Problem::store)?;
@@ -159,6 +192,8 @@ impl Launcher {
         let mut request = RunRequest::new(Arc::new(plan), names, id.clone());
         request.file = file;
         request.trigger = trigger.to_owned();
+        request.restored = restored.unwrap_or_default();
+        request.started = first_started;
         request.recorder = session.recorder();
         request.lines = Some(session.lines(None));
         // Gates wait for the API's approve (through the manager) or `wfc approve`.
@@ -180,7 +215,11 @@ impl Launcher {
         let (tx, ended) = oneshot::channel();
         let run = id.clone();
         let trigger = trigger.to_owned();
-        tracing::info!(run = %id, trigger = %trigger, "run started");
+        if resuming {
+            tracing::info!(run = %id, "run resumed");
+        } else {
+            tracing::info!(run = %id, trigger = %trigger, "run started");
+        }
         self.tracker.spawn(async move {
             let result = handle.wait().await;
             drop((watch, session, permit));

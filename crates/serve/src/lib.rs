@@ -6,6 +6,7 @@
 //!   [`watch`] re-reads them when they change;
 //! - [`keys`] — API keys (`wfc keys`), [`auth`] — checking them, rate limits;
 //! - [`api`] — the routes under `/api/v1`, [`openapi`] — their document;
+//! - [`events`] — live events (Server-Sent Events), replayed from the store;
 //! - [`launch`] — compiling and starting a run on the shared run manager;
 //! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
 //! - [`problem`] — errors as problem+json.
@@ -18,6 +19,7 @@ pub mod api;
 pub mod auth;
 pub mod catalog;
 pub mod discover;
+pub mod events;
 pub mod keys;
 pub mod launch;
 pub mod openapi;

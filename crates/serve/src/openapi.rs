@@ -2,8 +2,9 @@
 //! from the handlers) and a page that renders it (`/api/v1/docs`: a small
 //! static HTML file of this crate, nothing fetched from elsewhere).
 
-use crate::api::{runs, workflows};
+use crate::api::{resume, runs, workflows};
 use crate::catalog::{OutputInfo, ParamInfo, WorkflowInfo};
+use crate::events;
 use crate::problem::ProblemBody as Problem;
 use axum::response::Html;
 use axum::Json;
@@ -16,11 +17,13 @@ use utoipa::{Modify, OpenApi};
     paths(
         workflows::list, workflows::validate, workflows::start,
         runs::list, runs::detail, runs::logs, runs::cancel, runs::approve, runs::reject, runs::stats,
+        resume::resume, events::run_events, events::all_events,
     ),
     components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, workflows::WorkflowList,
         workflows::Validation, workflows::StartedRun, runs::RunPage, runs::Accepted)),
     modifiers(&Bearer),
-    tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, gates"))
+    tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, gates, resume"),
+        (name = "events", description = "Live events (Server-Sent Events), replayed from the run store"))
 )]
 pub struct ApiDoc;
 

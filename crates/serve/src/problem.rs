@@ -60,6 +60,11 @@ pub enum Code {
     Busy,
     /// The run store failed.
     Store,
+    /// The run cannot be resumed (it is running, it succeeded, or its file
+    /// changed a step that succeeded).
+    NotResumable,
+    /// A `Last-Event-ID` that is not an id of the stream.
+    BadEventId,
 }
 
 impl Code {
@@ -74,6 +79,8 @@ impl Code {
             Code::RateLimited => "API007",
             Code::Busy => "API008",
             Code::Store => "API009",
+            Code::NotResumable => "API020",
+            Code::BadEventId => "API021",
         }
     }
 
@@ -82,8 +89,8 @@ impl Code {
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
-            Code::Invalid | Code::BadRequest => StatusCode::BAD_REQUEST,
-            Code::Conflict => StatusCode::CONFLICT,
+            Code::Invalid | Code::BadRequest | Code::BadEventId => StatusCode::BAD_REQUEST,
+            Code::Conflict | Code::NotResumable => StatusCode::CONFLICT,
             Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
@@ -101,6 +108,8 @@ impl Code {
             Code::RateLimited => "too many requests",
             Code::Busy => "the server cannot start a run now",
             Code::Store => "the run store failed",
+            Code::NotResumable => "the run cannot be resumed",
+            Code::BadEventId => "not an event id of this stream",
         }
     }
 }

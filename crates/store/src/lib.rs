@@ -47,6 +47,7 @@ pub mod locks;
 pub mod logs;
 pub mod query;
 pub mod record;
+pub mod resume;
 pub mod reuse;
 pub mod schema;
 pub mod session;

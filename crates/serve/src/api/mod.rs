@@ -2,6 +2,7 @@
 //! handlers share. Every route but the document and its page needs a key
 //! ([`crate::auth`]); errors are problem+json ([`crate::problem`]).
 
+pub mod resume;
 pub mod runs;
 pub mod workflows;
 
@@ -35,6 +36,9 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/runs/{id}", get(runs::detail))
         .route("/runs/{id}/logs/{step}", get(runs::logs))
         .route("/runs/{id}/cancel", post(runs::cancel))
+        .route("/runs/{id}/resume", post(resume::resume))
+        .route("/runs/{id}/events", get(crate::events::run_events))
+        .route("/events", get(crate::events::all_events))
         .route("/runs/{id}/gates/{gate}/approve", post(runs::approve))
         .route("/runs/{id}/gates/{gate}/reject", post(runs::reject))
         .route("/stats", get(runs::stats))

@@ -1,0 +1,112 @@
+//! `POST /runs/{id}/resume`: a failed, cancelled or interrupted run goes on
+//! under its id, as `wfc resume` continues it (the same checks:
+//! [`wfc_store::resume`]), started on the server's run manager.
+
+use super::workflows::StartedRun;
+use super::{find_run, with_store, App};
+use crate::auth::Caller;
+use crate::launch::{self, Resume};
+use crate::problem::{Code, Problem, ProblemBody};
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use wfc_store::{resume, reuse};
+
+/// Resumes a run: the steps that succeeded keep their outputs and do not
+/// run again; the others run. 409 when the run is running, succeeded, or
+/// its file changed a step that succeeded.
+#[utoipa::path(post, path = "/api/v1/runs/{id}/resume", operation_id = "resumeRun", tag = "runs",
+    params(("id" = String, Path, description = "the run")),
+    responses((status = 202, body = StartedRun), (status = 400, body = ProblemBody), (status = 403, body = ProblemBody),
+        (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn resume(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    caller.operator()?;
+    let refused = |why: resume::Refusal| Problem::new(Code::NotResumable, why.0);
+    let (id, rec, trigger) = with_store(&app, move |s| {
+        let id = find_run(s, &id)?;
+        let rec = reuse::recorded(&s.conn, &id).map_err(Problem::store)?;
+        let trigger = wfc_store::listing::trigger(&s.conn, &id).map_err(Problem::store)?;
+        Ok((id, rec, trigger))
+    })
+    .await?;
+    resume::resumable(&rec, &id).map_err(refused)?;
+    if app.launcher.manager.running().contains(&id) {
+        return Err(Problem::new(
+            Code::NotResumable,
+            format!("run {id} is running"),
+        ));
+    }
+    // The served text of its file, else the file as it is now.
+    let text = match app.catalog.find(&rec.workflow) {
+        Ok((file, text)) if file == rec.file => text,
+        _ => std::fs::read_to_string(&rec.file).map_err(|e| {
+            Problem::new(
+                Code::NotResumable,
+                format!(
+                    "the workflow file {} of run {id} cannot be read: {e}",
+                    rec.file
+                ),
+            )
+        })?,
+    };
+    let params = resume::params_file(&rec, &[]).map_err(refused)?;
+    let file_hash = wfc_store::file_hash(&text);
+    let compiled = launch::compile(&rec.file, text, &rec.workflow, Some(params))?;
+    let (run, recorded) = (id.clone(), rec);
+    let (plan, ir) = (compiled.plan, compiled.ir);
+    let (checked, plan, ir, recorded) = with_store(&app, move |s| {
+        let checked = resume::check_plan(
+            &s.conn,
+            &run,
+            &recorded,
+            &plan,
+            &ir,
+            &recorded.file,
+            &file_hash,
+        )
+        .map_err(Problem::store)?;
+        if checked.is_ok() {
+            reuse::clear_rejections(&s.conn, &run).map_err(Problem::store)?;
+        }
+        Ok((checked, plan, ir, recorded))
+    })
+    .await?;
+    let r = checked.map_err(refused)?;
+    let compiled = launch::Compiled {
+        plan,
+        ir,
+        source: compiled.source,
+    };
+    let started = std::time::UNIX_EPOCH
+        + std::time::Duration::from_millis(u64::try_from(recorded.started_ms).unwrap_or(0));
+    let resumed = app
+        .launcher
+        .resume(
+            compiled,
+            Resume {
+                run_id: id.clone(),
+                restored: r.restored,
+                started,
+                trigger,
+            },
+        )
+        .await?;
+    tracing::info!(run = %id, by = %caller.name, "resume asked through the API");
+    let url = format!("{}/runs/{}", super::PREFIX, resumed.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, url.clone())],
+        Json(StartedRun {
+            id: resumed.id,
+            url,
+            status: None,
+        }),
+    )
+        .into_response())
+}

@@ -1,0 +1,193 @@
+//! [`GlobalTail`]: the events of every run (no log lines), as a set of
+//! [`RunTail`]s — the runs in view — and a time before which every run not
+//! in view was delivered to its end (see [`super::cursor`]).
+
+use super::cursor::{GlobalCursor, RunCursor};
+use super::tail::{Out, RunTail};
+use rusqlite::{params, Connection};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// How long a run stays in view after it started: longer than a run's
+/// start takes to reach the store, so none is missed.
+const MARGIN_MS: i64 = 10_000;
+
+/// Every run's events from a [`GlobalCursor`] on.
+pub struct GlobalTail {
+    dir: PathBuf,
+    conn: Connection,
+    since_ms: i64,
+    view: BTreeMap<String, RunTail>,
+}
+
+impl GlobalTail {
+    /// From `cursor`; `None`: from now (the runs going on are followed from
+    /// their next event).
+    pub fn new(dir: PathBuf, cursor: Option<GlobalCursor>) -> Result<GlobalTail, String> {
+        let fresh = cursor.is_none();
+        let cursor = cursor.unwrap_or(GlobalCursor {
+            since_ms: now_ms() - MARGIN_MS,
+            runs: BTreeMap::new(),
+        });
+        let conn = wfc_store::Store::open(&dir)?.conn;
+        let mut t = GlobalTail {
+            dir,
+            conn,
+            since_ms: cursor.since_ms,
+            view: BTreeMap::new(),
+        };
+        for (run, seq) in cursor.runs {
+            t.follow(run, seq)?;
+        }
+        if fresh {
+            for (run, _) in candidates(&t.conn, t.since_ms).map_err(|e| e.to_string())? {
+                let last: i64 = t
+                    .conn
+                    .query_row(
+                        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
+                        [&run],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| e.to_string())?;
+                t.follow(run, last)?;
+            }
+        }
+        Ok(t)
+    }
+
+    fn follow(&mut self, run: String, seq: i64) -> Result<(), String> {
+        let cursor = RunCursor {
+            seq,
+            ..Default::default()
+        };
+        let tail = RunTail::new(&self.conn, self.dir.clone(), run.clone(), cursor, false)
+            .map_err(|e| e.to_string())?;
+        self.view.insert(run, tail);
+        Ok(())
+    }
+
+    fn cursor(&self) -> GlobalCursor {
+        GlobalCursor {
+            since_ms: self.since_ms,
+            runs: self
+                .view
+                .iter()
+                .map(|(r, t)| (r.clone(), t.cursor().seq))
+                .collect(),
+        }
+    }
+
+    /// What the store holds past the cursor, each event with the id of
+    /// the whole stream after it.
+    pub fn poll(&mut self) -> Result<Vec<Out>, String> {
+        let seen = candidates(&self.conn, self.since_ms).map_err(|e| e.to_string())?;
+        for (run, _) in &seen {
+            if !self.view.contains_key(run) {
+                // New in view: from its first session that started since
+                // (else its latest: it was resumed since).
+                let from: i64 = self
+                    .conn
+                    .query_row(
+                        "SELECT COALESCE(MIN(CASE WHEN at >= ?2 THEN seq END), MAX(seq), 1) - 1
+                         FROM events
+                         WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')",
+                        params![run, self.since_ms],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| e.to_string())?;
+                self.follow(run.clone(), from)?;
+            }
+        }
+        let mut out = Vec::new();
+        let runs: Vec<String> = self.view.keys().cloned().collect();
+        for run in runs {
+            let events = match self.view.get_mut(&run) {
+                Some(t) => t.poll(&self.conn).map_err(|e| e.to_string())?,
+                None => continue,
+            };
+            for mut e in events {
+                let mut c = self.cursor();
+                c.runs.insert(run.clone(), e.seq);
+                e.id = c.to_string();
+                out.push(e);
+            }
+        }
+        // Runs delivered to their end leave the view once older than the margin.
+        let since = now_ms() - MARGIN_MS;
+        let started: BTreeMap<String, i64> = seen.into_iter().collect();
+        self.view
+            .retain(|run, t| !t.done || started.get(run).is_some_and(|s| *s >= since));
+        self.since_ms = self.since_ms.max(since);
+        Ok(out)
+    }
+}
+
+/// Runs going on or started (their latest session) at or after `since`.
+fn candidates(conn: &Connection, since: i64) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut q = conn.prepare_cached(
+        "SELECT id, COALESCE(session_started_at, started_at) AS s FROM runs
+         WHERE status = 'running' OR COALESCE(session_started_at, started_at) >= ?1 ORDER BY s",
+    )?;
+    let rows = q.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two runs in the store: every event of both from the start of time,
+    /// and from any id exactly what came after it.
+    #[test]
+    fn every_run_from_an_id_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = wfc_store::Store::open(dir.path()).unwrap().conn;
+        let now = now_ms();
+        for (run, at) in [("a", now - 2000), ("b", now - 1000)] {
+            conn.execute(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                                   started_at, heartbeat_at)
+                 VALUES (?1, 'w', 'w.wf', 'h', '{}', 'succeeded', 1, 1, 1, ?2, ?2)",
+                params![run, at],
+            )
+            .unwrap();
+            for kind in ["run_started", "step_skipped", "run_ended"] {
+                let detail = (kind == "run_ended").then_some(r#"{"status":"succeeded"}"#);
+                wfc_store::record::add_event(&conn, run, at, kind, None, detail).unwrap();
+            }
+        }
+        let shown = |out: &[Out]| -> Vec<String> {
+            out.iter()
+                .map(|o| format!("{} {}", o.data["run"].as_str().unwrap(), o.event))
+                .collect()
+        };
+        let from = |id: &str| {
+            let mut t = GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse(id)).unwrap();
+            t.poll().unwrap()
+        };
+        let all = from("0");
+        assert_eq!(
+            shown(&all),
+            [
+                "a run_started",
+                "a step_skipped",
+                "a end",
+                "b run_started",
+                "b step_skipped",
+                "b end"
+            ]
+        );
+        for (i, o) in all.iter().enumerate() {
+            assert_eq!(shown(&from(&o.id)), shown(&all[i + 1..]), "after {}", o.id);
+        }
+        // Without an id: from now on.
+        let mut fresh = GlobalTail::new(dir.path().to_path_buf(), None).unwrap();
+        assert!(fresh.poll().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,172 @@
+//! Live events as Server-Sent Events: `GET /api/v1/runs/{id}/events` (one
+//! run: its run and step events and its log lines) and `GET
+//! /api/v1/events` (every run: run and step events, no log lines).
+//!
+//! Both are read from the run store — its `events` rows and the step log
+//! files, which hold masked values only — every 200 ms (the run's journal
+//! reaches the store as often), so a stream is the same whether a client
+//! watched live or connects later: every event has an id ([`cursor`]) and
+//! a reconnect with `Last-Event-ID` goes on from there, from the store. A
+//! run's stream ends after its `end` event, which follows its last lines.
+//! A comment every 15 s keeps idle connections open.
+
+pub mod cursor;
+pub mod global;
+pub mod tail;
+
+use crate::api::{find_run, with_store, App};
+use crate::problem::{Code, Problem, ProblemBody};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use cursor::{GlobalCursor, RunCursor};
+use futures::Stream;
+use global::GlobalTail;
+use std::convert::Infallible;
+use std::time::Duration;
+use tail::{Out, RunTail};
+use tokio_util::sync::CancellationToken;
+
+/// How often the store is read for what is new.
+const POLL: Duration = Duration::from_millis(200);
+
+/// A run's events and log lines, replayed from `Last-Event-ID` (or from
+/// the start), live until the run's `end`.
+#[utoipa::path(get, path = "/api/v1/runs/{id}/events", operation_id = "runEvents", tag = "events",
+    params(("id" = String, Path, description = "the run"),
+        ("Last-Event-ID" = Option<String>, Header, description = "the id of the last event received: the stream goes on after it")),
+    responses((status = 200, description = "Server-Sent Events: `run_started`, `step_started`, `log`, `step_ended`, …, `end`", content_type = "text/event-stream", body = String),
+        (status = 400, body = ProblemBody), (status = 404, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn run_events(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
+    let cursor = match last_event_id(&headers) {
+        Some(text) => RunCursor::parse(&text).ok_or_else(|| bad_id(&text))?,
+        None => RunCursor::default(),
+    };
+    let dir = app.launcher.state_dir.clone();
+    // A run just started may not be in the store yet: the manager knows it.
+    let live = app.launcher.manager.running().contains(&id);
+    let tail = with_store(&app, move |s| {
+        let id = match find_run(s, &id) {
+            Err(_) if live => id,
+            found => found?,
+        };
+        let conn = s.reopen().map_err(Problem::store)?.conn;
+        let tail = RunTail::new(&conn, dir, id, cursor, true).map_err(Problem::store)?;
+        Ok((tail, conn))
+    })
+    .await?;
+    let source = Source::Run(Box::new(tail.0), tail.1);
+    Ok(stream(app.launcher.stopping.clone(), source))
+}
+
+/// Every run's run and step events, from `Last-Event-ID` or from now on.
+#[utoipa::path(get, path = "/api/v1/events", operation_id = "events", tag = "events",
+    params(("Last-Event-ID" = Option<String>, Header, description = "the id of the last event received: the stream goes on after it")),
+    responses((status = 200, description = "Server-Sent Events of every run (no log lines)", content_type = "text/event-stream", body = String),
+        (status = 400, body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn all_events(
+    State(app): State<App>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
+    let cursor = match last_event_id(&headers) {
+        Some(text) => Some(GlobalCursor::parse(&text).ok_or_else(|| bad_id(&text))?),
+        None => None,
+    };
+    let dir = app.launcher.state_dir.clone();
+    let tail = tokio::task::spawn_blocking(move || GlobalTail::new(dir, cursor))
+        .await
+        .map_err(Problem::store)?
+        .map_err(Problem::store)?;
+    Ok(stream(
+        app.launcher.stopping.clone(),
+        Source::All(Box::new(tail)),
+    ))
+}
+
+fn last_event_id(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get("last-event-id")?;
+    Some(String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+fn bad_id(text: &str) -> Problem {
+    Problem::new(
+        Code::BadEventId,
+        format!("`Last-Event-ID: {text}` is not an id of this stream; reconnect without it to start over"),
+    )
+}
+
+/// What a stream reads.
+enum Source {
+    Run(Box<RunTail>, rusqlite::Connection),
+    All(Box<GlobalTail>),
+}
+
+impl Source {
+    fn poll(&mut self) -> Result<Vec<Out>, String> {
+        match self {
+            Source::Run(t, conn) => t.poll(conn).map_err(|e| e.to_string()),
+            Source::All(t) => t.poll(),
+        }
+    }
+
+    fn done(&self) -> bool {
+        matches!(self, Source::Run(t, _) if t.done)
+    }
+}
+
+/// Polls `source` on a task until it is done, the client goes or the
+/// server stops (a client then reconnects with its last id).
+fn stream(
+    stopping: CancellationToken,
+    mut source: Source,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(256);
+    tokio::spawn(async move {
+        loop {
+            let polled = tokio::task::spawn_blocking(move || {
+                let r = source.poll();
+                (source, r)
+            })
+            .await;
+            let Ok((s, result)) = polled else { return };
+            source = s;
+            match result {
+                Ok(outs) => {
+                    for o in outs {
+                        let e = Event::default()
+                            .id(o.id)
+                            .event(o.event)
+                            .data(o.data.to_string());
+                        if tx.send(e).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "an event stream cannot read the run store");
+                    return;
+                }
+            }
+            if source.done() {
+                return;
+            }
+            tokio::select! {
+                _ = stopping.cancelled() => return,
+                _ = tx.closed() => return,
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    });
+    let events =
+        futures::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
+        );
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
