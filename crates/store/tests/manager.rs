@@ -270,12 +270,18 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
             let pid = pid_in(&dir.join(format!("{id}.pid"))).await;
             pids.insert(id.clone(), pid);
             // Every run's steps carry the one reaper's tag.
-            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+            // (Read again for a while: the shell may be in the middle of
+            // its `exec`, when /proc shows no environment yet.)
             let tag = format!("WFC_REAPER_TAG={}", manager.reaper_tag().unwrap());
-            assert!(
-                environ.split(|&b| b == 0).any(|v| v == tag.as_bytes()),
-                "{id}: its step lacks {tag}"
-            );
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+                if environ.split(|&b| b == 0).any(|v| v == tag.as_bytes()) {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "{id}: its step lacks {tag}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
             match k {
                 Kind::Cancelled => manager.cancel(&id).unwrap(),
                 Kind::Forced => manager.force_cancel(&id).unwrap(),
