@@ -5,7 +5,7 @@
 # npm's package downloads its binary from GitHub in a postinstall script;
 # where that fails (a network without GitHub, or npm refusing install
 # scripts), the same version is built from crates.io (`cargo install
-# tree-sitter-cli --locked`, without QuickJS: `generate` runs on node; ~10 min, cached in ~/.cache/wfc-test-deps) and
+# tree-sitter-cli --locked`, without QuickJS: `generate` runs on node; ~3 min on 2 cores, cached in ~/.cache/wfc-test-deps) and
 # linked where the npm package expects its binary.
 # Usage: TS=$(scripts/editors/install-tree-sitter.sh)
 set -euo pipefail
