@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Constraint, ExprKind, Func, Param, Workflow};
+use wfc_language::ir::{Param, Workflow};
 use wfc_plan::render::expr::show;
 
 /// The JSON form's schema name.
@@ -178,29 +178,13 @@ fn triggers(wf: &Workflow, now: chrono::DateTime<chrono::Utc>) -> Vec<serde_json
 }
 
 fn param(wf: &Workflow, p: &Param) -> ParamEntry {
-    let default = p.default.as_ref().map(|d| {
-        // A secret's default is shown only when it says where the value
-        // comes from (`env("TOKEN")`), never when it is the value.
-        let from_env = matches!(&d.kind, ExprKind::Call(Func::Env, _));
-        if p.secret && !from_env {
-            wfc_plan::render::expr::MASK.to_string()
-        } else {
-            show(wf, d)
-        }
-    });
-    let constraint = p.constraint.as_ref().map(|c| match c {
-        Constraint::OneOf(xs) => {
-            let items: Vec<String> = xs.iter().map(|x| show(wf, x)).collect();
-            format!("in [{}]", items.join(", "))
-        }
-        Constraint::Range(lo, hi) => format!("in {}..{}", show(wf, lo), show(wf, hi)),
-    });
+    let text = wfc_plan::render::params::param_text(wf, p);
     ParamEntry {
         name: p.name.clone(),
         ty: p.ty.to_string(),
         secret: p.secret,
-        default,
-        constraint,
+        default: text.default,
+        constraint: text.constraint,
     }
 }
 

@@ -11,10 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use utoipa::ToSchema;
 use wfc_language::diag::{json, render, Diagnostic};
-use wfc_language::ir::{Constraint, ExprKind, Func, Param, Workflow};
+use wfc_language::ir::{Param, Workflow};
 use wfc_language::program::{self, Disk, Program};
 use wfc_language::span::SourceFile;
-use wfc_plan::render::expr::{show, MASK};
 
 /// A workflow as the API lists it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -285,26 +284,12 @@ fn info(wf: &Workflow, file: &str) -> WorkflowInfo {
 /// As `wfc list --format json` shows a param: a secret's literal default
 /// is masked, one read from the environment is shown.
 fn param(wf: &Workflow, p: &Param) -> ParamInfo {
-    let default = p.default.as_ref().map(|d| {
-        let from_env = matches!(&d.kind, ExprKind::Call(Func::Env, _));
-        if p.secret && !from_env {
-            MASK.to_string()
-        } else {
-            show(wf, d)
-        }
-    });
-    let constraint = p.constraint.as_ref().map(|c| match c {
-        Constraint::OneOf(xs) => {
-            let items: Vec<String> = xs.iter().map(|x| show(wf, x)).collect();
-            format!("in [{}]", items.join(", "))
-        }
-        Constraint::Range(lo, hi) => format!("in {}..{}", show(wf, lo), show(wf, hi)),
-    });
+    let text = wfc_plan::render::params::param_text(wf, p);
     ParamInfo {
         name: p.name.clone(),
         ty: p.ty.to_string(),
         secret: p.secret,
-        default,
-        constraint,
+        default: text.default,
+        constraint: text.constraint,
     }
 }

@@ -10,6 +10,7 @@ pub mod dot;
 pub mod expr;
 pub mod json;
 pub mod mermaid;
+pub mod params;
 pub mod text;
 pub mod triggers;
 
