@@ -46,23 +46,7 @@ pub struct Holder {
 pub fn try_take(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<Option<Holder>> {
     conn.execute(TABLE, [])?;
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-    let held = tx
-        .query_row(
-            "SELECT run_id, pid, pid_start, host, since FROM run_locks WHERE key = ?1",
-            [key],
-            |r| {
-                Ok((
-                    Holder {
-                        run_id: r.get(0)?,
-                        pid: r.get(1)?,
-                        host: r.get(3)?,
-                        since_ms: r.get(4)?,
-                    },
-                    r.get::<_, i64>(2)?,
-                ))
-            },
-        )
-        .optional()?;
+    let held = held_by(&tx, key)?;
     if let Some((holder, start)) = held {
         if holder.run_id != run_id && alive(&tx, &holder, start)? {
             return Ok(Some(holder));
@@ -91,27 +75,29 @@ pub fn release(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<(
 /// The holder of `key`, if a live one holds it.
 pub fn holder(conn: &Connection, key: &str) -> rusqlite::Result<Option<Holder>> {
     conn.execute(TABLE, [])?;
-    let row = conn
-        .query_row(
-            "SELECT run_id, pid, pid_start, host, since FROM run_locks WHERE key = ?1",
-            [key],
-            |r| {
-                Ok((
-                    Holder {
-                        run_id: r.get(0)?,
-                        pid: r.get(1)?,
-                        host: r.get(3)?,
-                        since_ms: r.get(4)?,
-                    },
-                    r.get::<_, i64>(2)?,
-                ))
-            },
-        )
-        .optional()?;
+    let row = held_by(conn, key)?;
     match row {
         Some((h, start)) if alive(conn, &h, start)? => Ok(Some(h)),
         _ => Ok(None),
     }
+}
+
+/// The row of `key`: its holder, and the holder's process start time.
+fn held_by(conn: &Connection, key: &str) -> rusqlite::Result<Option<(Holder, i64)>> {
+    conn.query_row(
+        "SELECT run_id, pid, pid_start, host, since FROM run_locks WHERE key = ?1",
+        [key],
+        |r| {
+            let holder = Holder {
+                run_id: r.get(0)?,
+                pid: r.get(1)?,
+                host: r.get(3)?,
+                since_ms: r.get(4)?,
+            };
+            Ok((holder, r.get::<_, i64>(2)?))
+        },
+    )
+    .optional()
 }
 
 fn alive(conn: &Connection, h: &Holder, start: i64) -> rusqlite::Result<bool> {
