@@ -42,7 +42,7 @@ impl Default for Options {
         Options {
             debounce: Duration::from_millis(15),
             // An analysis starts at most this long after the last publish;
-            // its own time (~0.1 s on 25k lines) comes on top, inside 1 s.
+            // the analysis itself comes on top and must still end within 1 s.
             max_wait: Duration::from_millis(800),
             completion_wait: Duration::from_millis(20),
             std_dir: workspace::default_std_dir(),
