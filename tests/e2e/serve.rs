@@ -167,6 +167,7 @@ async fn eventually(mut check: impl FnMut() -> bool) -> bool {
 
 const HELLO: &str = r#"
 workflow hello {
+  on schedule "0 2 * * *"
   param who: string = "world"
   param n: int in 1..5 = 1
   secret token: string = "tok-3141592653"
@@ -228,6 +229,11 @@ async fn keys_roles_and_a_run_from_start_to_logs() {
         json!({"name": "n", "type": "int", "secret": false, "default": "1", "constraint": "in 1..5"})
     );
     assert_eq!(hello["params"][2]["default"], "***");
+    let triggers = hello["triggers"].as_array().unwrap();
+    assert!(
+        triggers.len() == 1 && triggers[0].as_str().unwrap().contains("0 2 * * *"),
+        "{triggers:?}"
+    );
 
     // The operator starts it; `?wait=` answers once it ended.
     let (status, started) = post(
