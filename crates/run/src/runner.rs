@@ -20,6 +20,8 @@ use super::mask::Masker;
 use super::recorder::{GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepKey};
 use super::run_context::{MainEnded, RunContext};
 use super::scheduler::Mode;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
@@ -31,6 +33,14 @@ pub trait LineOutput: Send + Sync {
     /// A sink for the lines of `step` (already masked by the executor).
     fn sink(&self, step: &StepKey) -> LineSink;
 }
+
+/// What a run waits for once it is recorded as started and before its
+/// first step (the server's `lock`). It gets the run's cancel token and
+/// resolves to `true` to go on, or `false` when the run was cancelled while
+/// it waited: then nothing runs, not even `finally` (it would run outside
+/// what the run waited for), and the run ends `cancelled`.
+pub type BeforeSteps =
+    Box<dyn FnOnce(CancellationToken) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send>;
 
 /// Run settings.
 #[derive(Clone, Debug)]
@@ -121,6 +131,8 @@ pub struct Runner<'p> {
     pub(crate) restored: Vec<(String, Value)>,
     /// What `run.…` reads.
     pub(crate) context: RunContext,
+    /// Waited for before the first step ([`BeforeSteps`]).
+    pub(crate) before_steps: Option<BeforeSteps>,
 }
 
 impl<'p> Runner<'p> {
@@ -170,7 +182,13 @@ impl<'p> Runner<'p> {
                 .any(|s| s.kind == wfc_language::ir::StepKind::Call && s.timeout_ms.is_some()),
             force: CancellationToken::new(),
             restored: Vec::new(),
+            before_steps: None,
         }
+    }
+
+    /// The run waits for `wait` before its first step (see [`BeforeSteps`]).
+    pub fn wait_before_steps(&mut self, wait: BeforeSteps) {
+        self.before_steps = Some(wait);
     }
 
     /// Resumes a run: these main-graph steps (by instance name) succeeded
@@ -211,6 +229,11 @@ impl<'p> Runner<'p> {
             started_at: SystemTime::now(),
         };
         self.recorder.run_started(&info);
+        if let Some(wait) = self.before_steps.take() {
+            if !wait(cancel.clone()).await {
+                return self.ended_before_steps(started);
+            }
+        }
         let env_failure = self.eval_workflow_env();
         // Cancelling the run also cancels whatever the handlers run after a
         // second Ctrl-C; `force` alone drives the handler phase.
@@ -344,6 +367,23 @@ impl<'p> Runner<'p> {
         RunResult {
             status,
             failed,
+            duration,
+        }
+    }
+
+    /// A run cancelled before its first step: recorded as cancelled, with
+    /// nothing run.
+    fn ended_before_steps(&mut self, started: Instant) -> RunResult {
+        let (status, duration) = (RunStatus::Cancelled, started.elapsed());
+        self.recorder.run_ended(&RunEnd {
+            status,
+            duration,
+            ended_at: SystemTime::now(),
+            failed: None,
+        });
+        RunResult {
+            status,
+            failed: None,
             duration,
         }
     }

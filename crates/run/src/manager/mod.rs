@@ -30,7 +30,7 @@ use crate::exec::{ExecOptions, Execute, Executor};
 use crate::gates::{Approvals, DecisionLog};
 use crate::reaper::Reaper;
 use crate::recorder::{NoRecorder, Recorder, RunStatus};
-use crate::runner::{LineOutput, RunOptions, RunResult, Runner};
+use crate::runner::{BeforeSteps, LineOutput, RunOptions, RunResult, Runner};
 use approvals::{GateBoard, ManagedApprovals};
 use events::{EventBus, Observed, Subscription};
 use std::collections::HashMap;
@@ -92,6 +92,8 @@ pub struct RunRequest {
     pub trigger: String,
     /// When the run first started, for a resumed run (`run.started`).
     pub started: Option<std::time::SystemTime>,
+    /// Waited for before the first step (the server's `lock`).
+    pub before_steps: Option<BeforeSteps>,
 }
 
 impl RunRequest {
@@ -111,6 +113,7 @@ impl RunRequest {
             restored: Vec::new(),
             trigger: "manual".into(),
             started: None,
+            before_steps: None,
         }
     }
 }
@@ -259,6 +262,7 @@ impl RunManager {
         let exec: Arc<dyn Execute> = shared.exec.clone();
         let (plan, names, lines, restored) =
             (request.plan, request.names, request.lines, request.restored);
+        let before_steps = request.before_steps;
         let task = tokio::spawn(async move {
             // Leaves the registry however the task ends, before `wait`
             // returns; holds the reaper until then.
@@ -266,6 +270,9 @@ impl RunManager {
             // The runner borrows the plan the task owns.
             let mut runner = Runner::new(&plan, names, exec, approvals, recorder, lines, opts);
             runner.restore(restored);
+            if let Some(wait) = before_steps {
+                runner.wait_before_steps(wait);
+            }
             runner.run(cancel, force).await
         });
         Ok(RunHandle {
