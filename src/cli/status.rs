@@ -106,6 +106,13 @@ pub fn render(d: &RunDetail, attempts: bool, flag: &str) -> String {
             r.failed_error.as_deref().unwrap_or("")
         ));
     }
+    if let Some(w) = &d.waiting_for_lock {
+        status.push_str(&format!(
+            " — waiting for lock {} (held by run {})",
+            w["key"].as_str().unwrap_or_default(),
+            w["held_by"].as_str().unwrap_or_default()
+        ));
+    }
     o.push_str(&format!("  status    {status}\n"));
     o.push_str(&format!(
         "  started   {}{}\n",

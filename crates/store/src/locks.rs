@@ -125,6 +125,59 @@ fn process_start(pid: i64) -> i64 {
         .unwrap_or(0)
 }
 
+/// Records that run `run_id` waits for `key`, held by `holder` (the run's
+/// `waiting_for_lock` event: its stream, `wfc status` and the API show it).
+pub fn record_waiting(
+    conn: &Connection,
+    run_id: &str,
+    key: &str,
+    holder: &Holder,
+) -> rusqlite::Result<()> {
+    let detail = serde_json::json!({ "key": key, "held_by": holder.run_id });
+    super::record::add_event(
+        conn,
+        run_id,
+        now_ms(),
+        "waiting_for_lock",
+        None,
+        Some(&detail.to_string()),
+    )
+}
+
+/// Records that run `run_id`, which waited, took `key` (`lock_taken`).
+pub fn record_taken(conn: &Connection, run_id: &str, key: &str) -> rusqlite::Result<()> {
+    let detail = serde_json::json!({ "key": key });
+    super::record::add_event(
+        conn,
+        run_id,
+        now_ms(),
+        "lock_taken",
+        None,
+        Some(&detail.to_string()),
+    )
+}
+
+/// What run `id` waits for, if its latest word in this session is a
+/// `waiting_for_lock` (`{"key", "held_by"}`). Only meaningful for a run
+/// that is `running`: a killed one's last word may be a wait.
+pub fn waiting(conn: &Connection, id: &str) -> rusqlite::Result<Option<serde_json::Value>> {
+    let last: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT kind, detail FROM events WHERE run_id = ?1
+               AND kind IN ('waiting_for_lock', 'lock_taken', 'run_started', 'run_resumed')
+             ORDER BY seq DESC LIMIT 1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match last {
+        Some((kind, Some(detail))) if kind == "waiting_for_lock" => {
+            serde_json::from_str(&detail).ok()
+        }
+        _ => None,
+    })
+}
+
 /// A lock this process holds for a run; dropping it gives the key back.
 pub struct RunLock {
     store: Store,

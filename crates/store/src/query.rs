@@ -132,6 +132,9 @@ pub struct RunDetail {
     /// The workflow's outputs (masked), when its latest session succeeded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outputs: Option<J>,
+    /// `{"key", "held_by"}` while the run waits for its `lock`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_for_lock: Option<J>,
 }
 
 /// Run `id` in detail.
@@ -236,10 +239,15 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
         steps.extend(tail);
     }
     let outputs = outputs(conn, id)?;
+    let waiting_for_lock = match run.status.as_str() {
+        "running" => super::locks::waiting(conn, id)?,
+        _ => None,
+    };
     Ok(Some(RunDetail {
         run,
         step_list: steps,
         outputs,
+        waiting_for_lock,
     }))
 }
 
@@ -267,7 +275,8 @@ pub struct Event {
     pub at: String,
     /// `run_started`, `attempt_started`, `attempt_ended`, `waiting`,
     /// `step_skipped`, `step_ended`, `phase`, `run_ended`, `run_resumed`,
-    /// `run_interrupted`, `cancel_requested`, `approved`, `rejected`.
+    /// `run_interrupted`, `cancel_requested`, `approved`, `rejected`,
+    /// `waiting_for_lock`, `lock_taken`.
     pub kind: String,
     pub step: Option<String>,
     pub detail: J,
