@@ -162,6 +162,12 @@ impl Launcher {
             None => (new_run_id(), None, None),
         };
         let resuming = restored.is_some();
+        let started_at = first_started.unwrap_or_else(std::time::SystemTime::now);
+        let lock = crate::lock::key(&compiled.plan, &id, trigger, started_at)?.map(|key| {
+            let shown = crate::lock::masker(&compiled.plan).mask(&key);
+            let held = crate::lock::Held::new(self.state_dir.clone(), key, id.clone());
+            (held.before_steps(shown), held)
+        });
         let dir = self.state_dir.clone();
         let run_id = id.clone();
         let started_by = trigger.to_owned();
@@ -202,6 +208,8 @@ impl Launcher {
             by: String::new(),
         })));
         request.decisions = Some(session.decisions());
+        let (before_steps, held) = lock.unzip();
+        request.before_steps = before_steps;
         let handle = self
             .manager
             .start(request)
@@ -222,6 +230,9 @@ impl Launcher {
         }
         self.tracker.spawn(async move {
             let result = handle.wait().await;
+            if let Some(held) = held {
+                held.release().await;
+            }
             drop((watch, session, permit));
             tracing::info!(run = %run, status = result.status.name(), "run ended");
             let _ = tx.send(result.status);

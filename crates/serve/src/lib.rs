@@ -8,6 +8,7 @@
 //! - [`api`] — the routes under `/api/v1`, [`openapi`] — their document;
 //! - [`events`] — live events (Server-Sent Events), replayed from the store;
 //! - [`launch`] — compiling and starting a run on the shared run manager;
+//!   [`lock`] — a run's `lock`, taken before its first step;
 //! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
 //! - [`problem`] — errors as problem+json.
 //!
@@ -22,6 +23,7 @@ pub mod discover;
 pub mod events;
 pub mod keys;
 pub mod launch;
+pub mod lock;
 pub mod openapi;
 pub mod problem;
 pub mod triggers;

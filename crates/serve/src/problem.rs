@@ -65,6 +65,8 @@ pub enum Code {
     NotResumable,
     /// A `Last-Event-ID` that is not an id of the stream.
     BadEventId,
+    /// The workflow's `lock` key cannot be computed for this run.
+    LockKey,
 }
 
 impl Code {
@@ -81,6 +83,7 @@ impl Code {
             Code::Store => "API009",
             Code::NotResumable => "API020",
             Code::BadEventId => "API021",
+            Code::LockKey => "API050",
         }
     }
 
@@ -89,7 +92,9 @@ impl Code {
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
-            Code::Invalid | Code::BadRequest | Code::BadEventId => StatusCode::BAD_REQUEST,
+            Code::Invalid | Code::BadRequest | Code::BadEventId | Code::LockKey => {
+                StatusCode::BAD_REQUEST
+            }
             Code::Conflict | Code::NotResumable => StatusCode::CONFLICT,
             Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -110,6 +115,7 @@ impl Code {
             Code::Store => "the run store failed",
             Code::NotResumable => "the run cannot be resumed",
             Code::BadEventId => "not an event id of this stream",
+            Code::LockKey => "the run's lock key cannot be computed",
         }
     }
 }
