@@ -46,6 +46,15 @@ pub struct ServeArgs {
     /// Requests a key may make at once above its rate.
     #[arg(long, value_name = "N", env = "WFC_RATE_BURST", default_value_t = 40)]
     rate_burst: u32,
+    /// Seconds: at start, resume the interrupted runs (after `kill -9`) the server started this
+    /// recently; 0 resumes none (docs/serve.md, Durability).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "WFC_RESUME_WITHIN",
+        default_value_t = 3600
+    )]
+    resume_within: u64,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -79,6 +88,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         max_body: args.max_body,
         rate: args.rate_limit,
         burst: args.rate_burst,
+        resume_within: Duration::from_secs(args.resume_within),
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,

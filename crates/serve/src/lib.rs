@@ -9,6 +9,7 @@
 //! - [`events`] — live events (Server-Sent Events), replayed from the store;
 //! - [`launch`] — compiling and starting a run on the shared run manager;
 //!   [`lock`] — a run's `lock`, taken before its first step;
+//!   [`recover`] — resuming, at start, the runs a killed server left;
 //! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
 //! - [`problem`] — errors as problem+json.
 //!
@@ -26,6 +27,7 @@ pub mod launch;
 pub mod lock;
 pub mod openapi;
 pub mod problem;
+pub mod recover;
 pub mod triggers;
 pub mod watch;
 
@@ -48,6 +50,9 @@ pub struct Config {
     /// Requests per second per key, and the burst above it.
     pub rate: u32,
     pub burst: u32,
+    /// Interrupted runs are resumed at start if their last heartbeat is
+    /// this recent ([`recover`]).
+    pub resume_within: Duration,
 }
 
 /// The log lines' format.
@@ -110,6 +115,7 @@ async fn run(config: Config) -> Result<(), String> {
         catalog,
         launcher: launcher.clone(),
     };
+    recover::resume_interrupted(&app, config.resume_within).await;
     let gate = auth::Gate {
         keys: key_cache,
         limiter: auth::limiter(config.rate, config.burst),

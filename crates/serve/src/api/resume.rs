@@ -11,7 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use wfc_store::{resume, reuse};
+use wfc_store::resume;
+use wfc_store::reuse::{self, Recorded};
 
 /// Resumes a run: the steps that succeeded keep their outputs and do not
 /// run again; the others run. 409 when the run is running, succeeded, or
@@ -27,14 +28,7 @@ pub async fn resume(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     caller.operator()?;
-    let refused = |why: resume::Refusal| Problem::new(Code::NotResumable, why.0);
-    let (id, rec, trigger) = with_store(&app, move |s| {
-        let id = find_run(s, &id)?;
-        let rec = reuse::recorded(&s.conn, &id).map_err(Problem::store)?;
-        let trigger = wfc_store::listing::trigger(&s.conn, &id).map_err(Problem::store)?;
-        Ok((id, rec, trigger))
-    })
-    .await?;
+    let (id, rec, trigger) = recorded(&app, id).await?;
     resume::resumable(&rec, &id).map_err(refused)?;
     if app.launcher.manager.running().contains(&id) {
         return Err(Problem::new(
@@ -55,12 +49,54 @@ pub async fn resume(
             )
         })?,
     };
+    let (compiled, how) = prepare(&app, id.clone(), rec, trigger, text).await?;
+    let resumed = app.launcher.resume(compiled, how).await?;
+    tracing::info!(run = %id, by = %caller.name, "resume asked through the API");
+    let url = format!("{}/runs/{}", super::PREFIX, resumed.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, url.clone())],
+        Json(StartedRun {
+            id: resumed.id,
+            url,
+            status: None,
+        }),
+    )
+        .into_response())
+}
+
+fn refused(why: resume::Refusal) -> Problem {
+    Problem::new(Code::NotResumable, why.0)
+}
+
+/// The run `typed` names: its id, its record and its trigger.
+pub async fn recorded(app: &App, typed: String) -> Result<(String, Recorded, String), Problem> {
+    with_store(app, move |s| {
+        let id = find_run(s, &typed)?;
+        let rec = reuse::recorded(&s.conn, &id).map_err(Problem::store)?;
+        let trigger = wfc_store::listing::trigger(&s.conn, &id).map_err(Problem::store)?;
+        Ok((id, rec, trigger))
+    })
+    .await
+}
+
+/// Compiles run `id` (recorded as `rec`, started by `trigger`) again from
+/// `text` with its recorded params (secrets from their defaults), checks
+/// the plan against the recorded one, and says what the new session
+/// restores. What [`crate::launch::Launcher::resume`] takes.
+pub async fn prepare(
+    app: &App,
+    id: String,
+    rec: Recorded,
+    trigger: String,
+    text: String,
+) -> Result<(launch::Compiled, Resume), Problem> {
     let params = resume::params_file(&rec, &[]).map_err(refused)?;
     let file_hash = wfc_store::file_hash(&text);
     let compiled = launch::compile(&rec.file, text, &rec.workflow, Some(params))?;
     let (run, recorded) = (id.clone(), rec);
     let (plan, ir) = (compiled.plan, compiled.ir);
-    let (checked, plan, ir, recorded) = with_store(&app, move |s| {
+    let (checked, plan, ir, recorded) = with_store(app, move |s| {
         let checked = resume::check_plan(
             &s.conn,
             &run,
@@ -85,28 +121,11 @@ pub async fn resume(
     };
     let started = std::time::UNIX_EPOCH
         + std::time::Duration::from_millis(u64::try_from(recorded.started_ms).unwrap_or(0));
-    let resumed = app
-        .launcher
-        .resume(
-            compiled,
-            Resume {
-                run_id: id.clone(),
-                restored: r.restored,
-                started,
-                trigger,
-            },
-        )
-        .await?;
-    tracing::info!(run = %id, by = %caller.name, "resume asked through the API");
-    let url = format!("{}/runs/{}", super::PREFIX, resumed.id);
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, url.clone())],
-        Json(StartedRun {
-            id: resumed.id,
-            url,
-            status: None,
-        }),
-    )
-        .into_response())
+    let how = Resume {
+        run_id: id,
+        restored: r.restored,
+        started,
+        trigger,
+    };
+    Ok((compiled, how))
 }

@@ -1,0 +1,161 @@
+//! After `kill -9`: at start, before serving, the server marks the runs
+//! whose process is gone `interrupted` ([`wfc_store::control::reap`]: a
+//! server's runs record the server's pid, so a dead server's runs are
+//! reaped) and resumes those it may. The rule (docs/serve.md,
+//! "Durability"): an interrupted run is resumed when
+//!
+//! 1. a server started it (its trigger is not `manual`: `wfc run`'s runs are
+//!    left to `wfc resume`, as a terminal's user expects);
+//! 2. it was interrupted less than `--resume-within` ago (its last
+//!    heartbeat), so a server down for days does not redo stale work;
+//! 3. it has had fewer than [`MAX_SESSIONS`] sessions, so a run that kills
+//!    its server is not resumed forever;
+//! 4. its workflow is still served from the same file;
+//! 5. the file's plan passes the check `wfc resume` and the API's resume
+//!    make ([`wfc_store::resume`]): its recorded params still bind (a
+//!    secret comes from its default, as the API's resume takes it: a run
+//!    whose secret has none is not resumed), and no step that succeeded
+//!    changed.
+//!
+//! A resumed run goes on as a new session under its id
+//! ([`crate::launch::Launcher::resume`]): the steps that succeeded keep
+//! their outputs and are not run again. Every decision is logged; a run
+//! left interrupted stays resumable by hand.
+
+use crate::api::{resume as api_resume, App};
+use crate::problem::Problem;
+use std::time::Duration;
+use wfc_store::Store;
+
+/// A run is resumed at start at most this many sessions in all.
+pub const MAX_SESSIONS: i64 = 3;
+
+/// An interrupted run the server might resume.
+struct Candidate {
+    id: String,
+    trigger: String,
+    /// Milliseconds since its last heartbeat.
+    ago_ms: i64,
+    sessions: i64,
+}
+
+/// Reaps the runs whose process is gone and resumes those the rule allows
+/// (see the module docs). Logs every decision; never fails the start.
+pub async fn resume_interrupted(app: &App, within: Duration) {
+    let dir = app.launcher.state_dir.clone();
+    let found = tokio::task::spawn_blocking(move || candidates(&dir, within)).await;
+    let candidates = match found {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot look for interrupted runs to resume");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot look for interrupted runs to resume");
+            return;
+        }
+    };
+    for c in candidates {
+        let id = c.id.clone();
+        match resume_one(app, c, within).await {
+            Ok(()) => {}
+            Err(why) => tracing::info!(
+                run = %id,
+                "run {id} left interrupted: {why}; `wfc resume {id}` or POST /api/v1/runs/{id}/resume resumes it"
+            ),
+        }
+    }
+}
+
+/// Runs just reaped, and runs interrupted within `within`, oldest first.
+fn candidates(dir: &std::path::Path, within: Duration) -> Result<Vec<Candidate>, String> {
+    let store = Store::open(dir)?;
+    let reaped = wfc_store::control::reap(&store.conn).map_err(|e| e.to_string())?;
+    for id in &reaped {
+        tracing::info!(run = %id, "run {id} was interrupted: its process is gone");
+    }
+    wfc_store::listing::ensure(&store.conn).map_err(|e| e.to_string())?;
+    let now = wfc_store::now_ms();
+    let since = now.saturating_sub(i64::try_from(within.as_millis()).unwrap_or(i64::MAX));
+    let mut q = store
+        .conn
+        .prepare(
+            "SELECT r.id, COALESCE(t.trigger, ?2), COALESCE(r.ended_at, r.heartbeat_at), r.session
+               FROM runs r LEFT JOIN run_triggers t ON t.run_id = r.id
+              WHERE r.status = 'interrupted' AND COALESCE(r.ended_at, r.heartbeat_at) >= ?1
+              ORDER BY r.started_at, r.id",
+        )
+        .map_err(|e| e.to_string())?;
+    let rows = q
+        .query_map(rusqlite::params![since, wfc_store::listing::MANUAL], |r| {
+            Ok(Candidate {
+                id: r.get(0)?,
+                trigger: r.get(1)?,
+                ago_ms: now - r.get::<_, i64>(2)?,
+                sessions: r.get(3)?,
+            })
+        })
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| e.to_string())?;
+    // A run reaped now but interrupted long ago is said to stay so.
+    for id in reaped
+        .iter()
+        .filter(|id| !rows.iter().any(|c| &c.id == *id))
+    {
+        tracing::info!(
+            run = %id,
+            "run {id} left interrupted: its last heartbeat is older than --resume-within ({}s)",
+            within.as_secs()
+        );
+    }
+    Ok(rows)
+}
+
+/// Resumes `c` if the rule allows; else why not.
+async fn resume_one(app: &App, c: Candidate, within: Duration) -> Result<(), String> {
+    if c.trigger == wfc_store::listing::MANUAL {
+        return Err("it was started by `wfc run`, not by the server".into());
+    }
+    if c.sessions >= MAX_SESSIONS {
+        return Err(format!(
+            "it ran {} sessions already (at most {MAX_SESSIONS} are resumed at start)",
+            c.sessions
+        ));
+    }
+    let why = |p: Problem| describe(&p);
+    let (id, rec, trigger) = api_resume::recorded(app, c.id.clone()).await.map_err(why)?;
+    let text = match app.catalog.find(&rec.workflow) {
+        Ok((file, text)) if file == rec.file => text,
+        Ok((file, _)) => {
+            return Err(format!(
+                "workflow `{}` is now served from {file}, not {}",
+                rec.workflow, rec.file
+            ))
+        }
+        Err(_) => return Err(format!("workflow `{}` is no longer served", rec.workflow)),
+    };
+    let workflow = rec.workflow.clone();
+    let (compiled, how) = api_resume::prepare(app, id.clone(), rec, trigger, text)
+        .await
+        .map_err(why)?;
+    let restored = how.restored.len();
+    app.launcher.resume(compiled, how).await.map_err(why)?;
+    tracing::info!(
+        run = %id,
+        "resuming run {id} of `{workflow}`, interrupted {}s ago (within --resume-within {}s); {restored} step(s) that succeeded are not run again",
+        c.ago_ms / 1000,
+        within.as_secs()
+    );
+    Ok(())
+}
+
+/// A problem as a log line says it: its detail and diagnostics' messages.
+fn describe(p: &Problem) -> String {
+    let mut s = p.detail.clone();
+    for d in &p.diagnostics {
+        if let Some(m) = d["message"].as_str() {
+            s.push_str(&format!("; {m}"));
+        }
+    }
+    s
+}
