@@ -44,35 +44,7 @@ impl Server {
             String::from_utf8(out.stdout).unwrap().trim().to_owned()
         };
         let (operator, reader) = (key("ops", "operator"), key("dash", "read"));
-        let mut child = Command::new(WFC)
-            .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
-            .arg(dir.path().join("state"))
-            .args(flags)
-            .arg(dir.path().join("flows"))
-            .current_dir(dir.path())
-            .env("WFC_LOG_FORMAT", "text")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        let kept = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(at) = line.find("listening on http://") {
-                    let addr = line[at + "listening on ".len()..]
-                        .split(' ')
-                        .next()
-                        .unwrap();
-                    let _ = tx.send(addr.to_owned());
-                }
-                kept.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-        let base = rx
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("the server did not start: {}", log.lock().unwrap()));
+        let (child, base, log) = spawn(dir.path(), flags, &dir.path().join("flows"));
         Server {
             dir,
             child,
@@ -81,6 +53,13 @@ impl Server {
             operator,
             reader,
         }
+    }
+
+    /// Starts `wfc serve` again on the same folder and state (the old
+    /// process must be gone), serving `served` with `flags`.
+    pub(super) fn restart(&mut self, flags: &[&str], served: &Path) {
+        let (child, base, log) = spawn(self.dir.path(), flags, served);
+        (self.child, self.base, self.log) = (child, base, log);
     }
 
     pub(super) fn url(&self, path: &str) -> String {
@@ -105,7 +84,7 @@ impl Server {
         }
     }
 
-    fn signal(&self, sig: nix::sys::signal::Signal) {
+    pub(super) fn signal(&self, sig: nix::sys::signal::Signal) {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
         nix::sys::signal::kill(pid, sig).unwrap();
     }
@@ -121,6 +100,41 @@ impl Server {
         }
         None
     }
+}
+
+/// `wfc serve` on `dir`'s state serving `served`: the process, its base
+/// URL once it listens, and its log as it comes.
+fn spawn(dir: &Path, flags: &[&str], served: &Path) -> (Child, String, Arc<Mutex<String>>) {
+    let mut child = Command::new(WFC)
+        .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
+        .arg(dir.join("state"))
+        .args(flags)
+        .arg(served)
+        .current_dir(dir)
+        .env("WFC_LOG_FORMAT", "text")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Arc::new(Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let addr = line[at + "listening on ".len()..]
+                    .split(' ')
+                    .next()
+                    .unwrap();
+                let _ = tx.send(addr.to_owned());
+            }
+            kept.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("the server did not start: {}", log.lock().unwrap()));
+    (child, base, log)
 }
 
 impl Drop for Server {
