@@ -140,9 +140,10 @@ async fn after_kill_9_a_served_run_finishes_and_a_run_whose_file_is_gone_says_wh
         "{log}"
     );
 
-    let done = until("run three ends", async || {
+    // (Its new session is recorded as the resumed run starts, just after.)
+    let done = until("run three's second session ends", async || {
         let r = run(&server, &http, &three).await;
-        (r["status"] != "running").then_some(r)
+        (r["sessions"] == 2 && r["status"] != "running").then_some(r)
     })
     .await;
     assert_eq!(done["status"], "succeeded", "{done}");
