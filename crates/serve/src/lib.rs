@@ -9,7 +9,8 @@
 //! - [`events`] — live events (Server-Sent Events), replayed from the store;
 //! - [`launch`] — compiling and starting a run on the shared run manager;
 //! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
-//! - [`problem`] — errors as problem+json.
+//! - [`problem`] — errors as problem+json;
+//! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`).
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
 //! request or run, running runs get `grace` to finish, then are cancelled
@@ -24,6 +25,7 @@ pub mod keys;
 pub mod launch;
 pub mod openapi;
 pub mod problem;
+pub mod retention;
 pub mod triggers;
 pub mod watch;
 
@@ -46,6 +48,8 @@ pub struct Config {
     /// Requests per second per key, and the burst above it.
     pub rate: u32,
     pub burst: u32,
+    /// Which old runs are pruned.
+    pub retention: wfc_store::retention::Policy,
 }
 
 /// The log lines' format.
@@ -103,6 +107,7 @@ async fn run(config: Config) -> Result<(), String> {
         Err(e) => return Err(e),
     }
     let manager = wfc_run::RunManager::new(wfc_run::exec::ExecOptions::default());
+    retention::spawn(state_dir.clone(), config.retention, &manager);
     let launcher = launch::Launcher::new(manager.clone(), state_dir, config.max_runs);
     let app = api::App {
         catalog,
