@@ -20,6 +20,8 @@
 //! - `serve`: `wfc serve` over real HTTP — keys, runs, params, rate limits,
 //!   the OpenAPI document, reloading files, draining on SIGTERM.
 //! - `serve_events`: `wfc serve`'s live events (SSE) and resume endpoint.
+//! - `serve_client`: retention, and `wfc status|logs|history|cancel|approve
+//!   --server` against a real server.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -37,6 +39,7 @@ mod new;
 mod run;
 mod secrets;
 mod serve;
+mod serve_client;
 mod serve_events;
 mod stdlib;
 mod store;
