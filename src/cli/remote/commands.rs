@@ -97,6 +97,7 @@ pub fn logs(client: &Client, args: &LogsArgs) -> ExitCode {
         .collect();
     printed.sort_by(|a, b| a.started_at.cmp(&b.started_at));
     let mut names: Vec<&str> = Vec::new();
+    let mut printed_any = false;
     let mut out = std::io::stdout().lock();
     for s in printed {
         if names.contains(&s.name.as_str()) {
@@ -112,12 +113,13 @@ pub fn logs(client: &Client, args: &LogsArgs) -> ExitCode {
         }
         if args.step.is_none() {
             let label = logs::label(s.name.clone(), &s.graph);
-            let _ = writeln!(out, "{}", logs::header(&label, names.len() == 1));
+            let _ = writeln!(out, "{}", logs::header(&label, !printed_any));
         }
         let _ = out.write_all(text.as_bytes());
+        printed_any = true;
     }
     let _ = out.flush();
-    if names.is_empty() {
+    if !printed_any {
         wfc_run::say::err(logs::NO_OUTPUT);
     }
     ExitCode::SUCCESS
