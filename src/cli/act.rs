@@ -8,6 +8,7 @@
 //! (interrupted, failed) keeps the decision for `wfc resume`.
 
 use super::history::{store_error, StoreArgs};
+use super::remote::ServerArgs;
 use clap::Args;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -22,6 +23,8 @@ pub struct CancelArgs {
     pub wait: bool,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
 }
 
 #[derive(Args)]
@@ -30,14 +33,20 @@ pub struct DecideArgs {
     pub run: String,
     /// The gate step (an instance name such as `approve[eu-west]`).
     pub gate: String,
-    /// Who decides (recorded as the gate's `approved_by`; default: $USER).
+    /// Who decides (recorded as the gate's `approved_by`; default: $USER;
+    /// with --server, the API key's name).
     #[arg(long = "as", value_name = "NAME")]
     pub by: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
 }
 
 pub fn cancel(args: CancelArgs) -> ExitCode {
+    if let Some(client) = args.remote.client() {
+        return client.map_or_else(|code| code, |c| super::remote::commands::cancel(&c, &args));
+    }
     let (store, id) = match args.store.open_run(&args.run) {
         Ok(x) => x,
         Err(code) => return code,
@@ -50,17 +59,28 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
     if !args.wait {
         return ExitCode::SUCCESS;
     }
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
+    wait_for_end(&id, || {
         let _ = control::reap(&store.conn);
         match control::run_status(&store.conn, &id) {
-            Ok(Some(s)) if s == "running" => std::thread::sleep(control::POLL),
-            Ok(Some(s)) => {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => Err(store_error(format!("run {id} vanished"))),
+            Err(e) => Err(store_error(e)),
+        }
+    })
+}
+
+/// `--wait`: asks `status` until the run is no longer running (at most
+/// 60 s), and says how it ended.
+pub fn wait_for_end(id: &str, mut status: impl FnMut() -> Result<String, ExitCode>) -> ExitCode {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        match status() {
+            Ok(s) if s == "running" => std::thread::sleep(control::POLL),
+            Ok(s) => {
                 wfc_run::say::out(&format!("run {id} is {s}"));
                 return ExitCode::SUCCESS;
             }
-            Ok(None) => return store_error(format!("run {id} vanished")),
-            Err(e) => return store_error(e),
+            Err(code) => return code,
         }
     }
     wfc_run::say::err(&format!("error: run {id} is still running after 60 s"));
@@ -68,6 +88,12 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
 }
 
 pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
+    if let Some(client) = args.remote.client() {
+        return client.map_or_else(
+            |code| code,
+            |c| super::remote::commands::decide(&c, &args, decision),
+        );
+    }
     let (store, id) = match args.store.open_run(&args.run) {
         Ok(x) => x,
         Err(code) => return code,
@@ -86,13 +112,19 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
         .flatten()
         .unwrap_or_default();
     let what = decision.name();
-    if status == "running" {
-        wfc_run::say::out(&format!("{what} gate `{}` of run {id} as {by}", args.gate));
-    } else {
-        wfc_run::say::out(&format!(
-            "{what} gate `{}` of run {id} as {by}; the run is {status}: `wfc resume {id}` continues it",
-            args.gate
-        ));
-    }
+    let done = format!("{what} gate `{}` of run {id} as {by}", args.gate);
+    wfc_run::say::out(&with_status(done, &id, &status, "`wfc resume {id}`"));
     ExitCode::SUCCESS
+}
+
+/// A decision's message, with what to do when the run stopped before it
+/// went on (`resume` says how to continue it; `{id}` stands for the run).
+/// A run that went on and ended since, or still runs, needs nothing.
+pub fn with_status(done: String, id: &str, status: &str, resume: &str) -> String {
+    if matches!(status, "failed" | "cancelled" | "interrupted") {
+        let resume = resume.replace("{id}", id);
+        format!("{done}; the run is {status}: {resume} continues it")
+    } else {
+        done
+    }
 }

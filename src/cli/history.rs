@@ -1,6 +1,7 @@
 //! `wfc history [WORKFLOW]`: recorded runs, newest first. Also what every
 //! run-store command shares: the `--state-dir` option and opening the store.
 
+use super::remote::ServerArgs;
 use super::Format;
 use clap::Args;
 use std::path::PathBuf;
@@ -84,9 +85,14 @@ pub struct HistoryArgs {
     pub format: Format,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
 }
 
 pub fn run(args: HistoryArgs) -> ExitCode {
+    if let Some(client) = args.remote.client() {
+        return client.map_or_else(|code| code, |c| super::remote::commands::history(&c, &args));
+    }
     let store = match args.store.open() {
         Ok(s) => s,
         Err(code) => return code,
@@ -95,11 +101,13 @@ pub fn run(args: HistoryArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return store_error(e),
     };
+    show(&runs, &args)
+}
+
+/// Prints `runs` as `args` ask (the local store's or a server's).
+pub fn show(runs: &[query::RunRow], args: &HistoryArgs) -> ExitCode {
     if args.format == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&runs).unwrap_or_default()
-        );
+        println!("{}", serde_json::to_string_pretty(runs).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
     if runs.is_empty() {
@@ -109,7 +117,7 @@ pub fn run(args: HistoryArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    print!("{}", table(&runs));
+    print!("{}", table(runs));
     ExitCode::SUCCESS
 }
 

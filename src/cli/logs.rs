@@ -7,6 +7,7 @@
 //! when several are followed) until the run is no longer running.
 
 use super::history::{store_error, StoreArgs};
+use super::remote::ServerArgs;
 use clap::Args;
 use rusqlite::params;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -26,7 +27,32 @@ pub struct LogsArgs {
     pub follow: bool,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
 }
+
+/// How a step's log is headed when several are printed: its name, and its
+/// graph when that is not the main one.
+pub fn label(name: String, graph: &str) -> String {
+    if graph == "main" {
+        name
+    } else {
+        format!("{name} ({})", graph.replace('_', " "))
+    }
+}
+
+/// A `==> STEP <==` header (with a blank line before all but the first).
+pub fn header(label: &str, first: bool) -> String {
+    format!("{}==> {label} <==", if first { "" } else { "\n" })
+}
+
+/// The message of a run without such a step.
+pub fn no_step(id: &str, step: &str, flag: &str) -> String {
+    format!("error: run {id} has no step `{step}` (`wfc status{flag} {id}` lists its steps)")
+}
+
+/// What is printed when no step of the run printed anything.
+pub const NO_OUTPUT: &str = "(no output recorded)";
 
 /// (step label, file) of a run's logs, in the order the steps started.
 fn log_files(
@@ -42,17 +68,15 @@ fn log_files(
         let name: String = r.get(0)?;
         let graph: String = r.get(1)?;
         let path: String = r.get(2)?;
-        let label = if graph == "main" {
-            name
-        } else {
-            format!("{name} ({})", graph.replace('_', " "))
-        };
-        Ok((label, store.dir().join(path)))
+        Ok((label(name, &graph), store.dir().join(path)))
     })?;
     rows.collect()
 }
 
 pub fn run(args: LogsArgs) -> ExitCode {
+    if let Some(client) = args.remote.client() {
+        return client.map_or_else(|code| code, |c| super::remote::commands::logs(&c, &args));
+    }
     let (store, id) = match args.store.open_run(&args.run) {
         Ok(x) => x,
         Err(code) => return code,
@@ -76,7 +100,7 @@ pub fn run(args: LogsArgs) -> ExitCode {
         };
         let known = started || planned();
         if !known {
-            eprintln!("error: run {id} has no step `{step}` (`wfc status {id}` lists its steps)");
+            eprintln!("{}", no_step(&id, step, ""));
             return ExitCode::from(2);
         }
     }
@@ -105,12 +129,8 @@ pub fn run(args: LogsArgs) -> ExitCode {
                 text.lines()
                     .try_for_each(|l| writeln!(out, "{label} | {l}"))
             } else if several {
-                writeln!(
-                    out,
-                    "{}==> {label} <==",
-                    if printed_any { "\n" } else { "" }
-                )
-                .and_then(|()| out.write_all(text.as_bytes()))
+                writeln!(out, "{}", header(label, !printed_any))
+                    .and_then(|()| out.write_all(text.as_bytes()))
             } else {
                 out.write_all(text.as_bytes())
             };
@@ -141,7 +161,7 @@ pub fn run(args: LogsArgs) -> ExitCode {
         }
     }
     if !printed_any && !args.follow {
-        eprintln!("(no output recorded)");
+        eprintln!("{NO_OUTPUT}");
     }
     ExitCode::SUCCESS
 }

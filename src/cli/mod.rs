@@ -20,6 +20,7 @@ mod pick;
 mod pipe;
 mod plan;
 mod program;
+mod remote;
 mod resume;
 mod run;
 mod sched;
@@ -79,12 +80,12 @@ enum Command {
     Run(run::RunArgs),
     /// List recorded runs, newest first.
     #[command(
-        after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --format json | jq '.[0].status'"
+        after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
     )]
     History(history::HistoryArgs),
     /// Show one run: every step's state, attempts and durations.
     #[command(
-        after_help = "RUN is a run id, a unique prefix of one, or `last`.\n\nExamples:\n  wfc status last\n  wfc status 20240501-123456-3fa9 --attempts\n  wfc status last --format json"
+        after_help = "RUN is a run id, a unique prefix of one, or `last`.\n\nExamples:\n  wfc status last\n  wfc status 20240501-123456-3fa9 --attempts\n  wfc status last --format json\n  wfc status last --server http://127.0.0.1:7878 --api-key-file ~/.wfc-key"
     )]
     Status(status::StatusArgs),
     /// Print a run's step logs (`--follow` to keep printing).

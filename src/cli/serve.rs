@@ -55,6 +55,12 @@ pub struct ServeArgs {
         default_value_t = 3600
     )]
     resume_within: u64,
+    /// Keep the newest N runs of each workflow; older ones that ended are pruned with their logs (0: keep all).
+    #[arg(long, value_name = "N", env = "WFC_KEEP_RUNS", default_value_t = 1000)]
+    keep_runs: usize,
+    /// Prune runs that ended more than D days ago (0: keep them however old).
+    #[arg(long, value_name = "D", env = "WFC_KEEP_DAYS", default_value_t = 30)]
+    keep_days: u32,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -89,6 +95,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         rate: args.rate_limit,
         burst: args.rate_burst,
         resume_within: Duration::from_secs(args.resume_within),
+        retention: wfc_store::retention::Policy::new(args.keep_runs, args.keep_days),
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,

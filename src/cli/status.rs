@@ -2,6 +2,7 @@
 //! durations, what it waits for, and what to do next (approve, cancel, resume).
 
 use super::history::{dur, store_error, StoreArgs};
+use super::remote::ServerArgs;
 use super::Format;
 use clap::Args;
 use std::process::ExitCode;
@@ -23,9 +24,14 @@ pub struct StatusArgs {
     pub events: bool,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
 }
 
 pub fn run(args: StatusArgs) -> ExitCode {
+    if let Some(client) = args.remote.client() {
+        return client.map_or_else(|code| code, |c| super::remote::commands::status(&c, &args));
+    }
     let (store, id) = match args.store.open_run(&args.run) {
         Ok(x) => x,
         Err(code) => return code,
@@ -38,16 +44,33 @@ pub fn run(args: StatusArgs) -> ExitCode {
     if args.events {
         return events(&store, &id, args.format);
     }
+    let flag = state_dir_flag(&args.store);
+    let hints = Hints {
+        flag: &flag,
+        remote: false,
+    };
+    show(&detail, &args, &hints)
+}
+
+/// Prints run `detail` as `args` ask (the local store's or a server's).
+pub fn show(detail: &RunDetail, args: &StatusArgs, hints: &Hints) -> ExitCode {
     if args.format == Format::Json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&detail).unwrap_or_default()
+            serde_json::to_string_pretty(detail).unwrap_or_default()
         );
         return ExitCode::SUCCESS;
     }
-    let flag = state_dir_flag(&args.store);
-    print!("{}", render(&detail, args.attempts, &flag));
+    print!("{}", render(detail, args.attempts, hints));
     ExitCode::SUCCESS
+}
+
+/// What the commands the text suggests look like.
+pub struct Hints<'a> {
+    /// ` --state-dir DIR` or ` --server URL` when the next command needs it.
+    pub flag: &'a str,
+    /// Read from a server: no `--follow` or `wfc resume` there, but its API.
+    pub remote: bool,
 }
 
 /// `--events`: the run's event log.
@@ -95,7 +118,8 @@ fn step_name(s: &StepRow) -> String {
 }
 
 /// The text form.
-pub fn render(d: &RunDetail, attempts: bool, flag: &str) -> String {
+pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
+    let flag = hints.flag;
     let r = &d.run;
     let mut o = String::new();
     o.push_str(&format!("Run {} — {} ({})\n", r.id, r.workflow, r.file));
@@ -228,6 +252,12 @@ pub fn render(d: &RunDetail, attempts: bool, flag: &str) -> String {
         ));
     }
     match r.status.as_str() {
+        "running" if hints.remote => {
+            o.push_str(&format!("Cancel it with `wfc cancel{flag} {id}`.\n"));
+        }
+        "failed" | "cancelled" | "interrupted" if hints.remote => o.push_str(&format!(
+            "Continue it with `POST /api/v1/runs/{id}/resume` (steps that succeeded are not run again).\n"
+        )),
         "running" => o.push_str(&format!(
             "Follow it with `wfc logs{flag} {id} --follow`; cancel it with `wfc cancel{flag} {id}`.\n"
         )),

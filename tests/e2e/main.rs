@@ -21,6 +21,8 @@
 //!   the OpenAPI document, reloading files, draining on SIGTERM.
 //! - `serve_events`: `wfc serve`'s live events (SSE) and resume endpoint.
 //! - `serve_durable`: `wfc serve` after `kill -9`, and `lock` in its runs.
+//! - `serve_client`: retention, and `wfc status|logs|history|cancel|approve
+//!   --server` against a real server.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -39,6 +41,7 @@ mod run;
 mod secrets;
 mod serve;
 mod serve_durable;
+mod serve_client;
 mod serve_events;
 mod stdlib;
 mod store;

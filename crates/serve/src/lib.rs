@@ -11,7 +11,8 @@
 //!   [`lock`] — a run's `lock`, taken before its first step;
 //!   [`recover`] — resuming, at start, the runs a killed server left;
 //! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
-//! - [`problem`] — errors as problem+json.
+//! - [`problem`] — errors as problem+json;
+//! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`).
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
 //! request or run, running runs get `grace` to finish, then are cancelled
@@ -28,6 +29,7 @@ pub mod lock;
 pub mod openapi;
 pub mod problem;
 pub mod recover;
+pub mod retention;
 pub mod triggers;
 pub mod watch;
 
@@ -53,6 +55,8 @@ pub struct Config {
     /// Interrupted runs are resumed at start if their last heartbeat is
     /// this recent ([`recover`]).
     pub resume_within: Duration,
+    /// Which old runs are pruned.
+    pub retention: wfc_store::retention::Policy,
 }
 
 /// The log lines' format.
@@ -110,6 +114,7 @@ async fn run(config: Config) -> Result<(), String> {
         Err(e) => return Err(e),
     }
     let manager = wfc_run::RunManager::new(wfc_run::exec::ExecOptions::default());
+    retention::spawn(state_dir.clone(), config.retention, &manager);
     let launcher = launch::Launcher::new(manager.clone(), state_dir, config.max_runs);
     let app = api::App {
         catalog,

@@ -24,6 +24,7 @@
 //! - [`history_estimator`] — a history-based [`wfc_plan::Estimator`];
 //! - [`control`] — what other processes ask of a run (cancel, approvals),
 //!   the heartbeat, and marking crashed runs as interrupted;
+//! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`);
 //! - [`reuse`] — plan fingerprints and what a resumed run restores;
 //! - [`session`] — what `wfc run` / `wfc resume` plug into the interpreter.
 //!
@@ -48,6 +49,7 @@ pub mod logs;
 pub mod query;
 pub mod record;
 pub mod resume;
+pub mod retention;
 pub mod reuse;
 pub mod schema;
 pub mod session;

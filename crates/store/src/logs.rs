@@ -39,6 +39,11 @@ impl LogPaths {
         }
     }
 
+    /// The run's log folder, `logs/RUN`.
+    pub fn dir(&self) -> &str {
+        self.prefix.trim_end_matches('/')
+    }
+
     /// `step`'s log file.
     pub fn of(&self, step: &StepKey) -> String {
         let mut path = String::new();

@@ -3,11 +3,12 @@
 
 use super::{now_ms, stamp};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as J;
 
-/// One run, as `wfc history` lists it.
-#[derive(Clone, Debug, Serialize)]
+/// One run, as `wfc history` lists it (read back from JSON by `wfc history
+/// --server`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunRow {
     pub id: String,
     pub workflow: String,
@@ -86,7 +87,7 @@ pub fn run(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunRow>> {
 }
 
 /// One attempt of a step.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AttemptRow {
     /// Which start of the run it belongs to (1, then one more per resume).
     pub session: i64,
@@ -99,12 +100,12 @@ pub struct AttemptRow {
 }
 
 /// A step of a run, as `wfc status` shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StepRow {
     pub name: String,
     /// `main`, `rollback`, `on_failure`, `on_success`, `finally`.
     pub graph: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_of: Option<String>,
     pub kind: String,
     /// As recorded, or `pending` for a plan step that has not started.
@@ -124,13 +125,13 @@ pub struct StepRow {
 
 /// A run with all its steps: recorded ones in the order they were first
 /// seen, then the plan's steps that never started (`pending`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunDetail {
     #[serde(flatten)]
     pub run: RunRow,
     pub step_list: Vec<StepRow>,
     /// The workflow's outputs (masked), when its latest session succeeded.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outputs: Option<J>,
     /// `{"key", "held_by"}` while the run waits for its `lock`.
     #[serde(skip_serializing_if = "Option::is_none")]
