@@ -20,6 +20,7 @@
 //! - `serve`: `wfc serve` over real HTTP — keys, runs, params, rate limits,
 //!   the OpenAPI document, reloading files, draining on SIGTERM.
 //! - `serve_events`: `wfc serve`'s live events (SSE) and resume endpoint.
+//! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -38,6 +39,7 @@ mod run;
 mod secrets;
 mod serve;
 mod serve_events;
+mod serve_schedule;
 mod stdlib;
 mod store;
 mod triggers;

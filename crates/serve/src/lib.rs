@@ -9,6 +9,7 @@
 //! - [`events`] — live events (Server-Sent Events), replayed from the store;
 //! - [`launch`] — compiling and starting a run on the shared run manager;
 //! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
+//! - [`schedule`] — `on schedule`: runs started at their cron slots;
 //! - [`problem`] — errors as problem+json.
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
@@ -24,6 +25,7 @@ pub mod keys;
 pub mod launch;
 pub mod openapi;
 pub mod problem;
+pub mod schedule;
 pub mod triggers;
 pub mod watch;
 
@@ -104,6 +106,7 @@ async fn run(config: Config) -> Result<(), String> {
     }
     let manager = wfc_run::RunManager::new(wfc_run::exec::ExecOptions::default());
     let launcher = launch::Launcher::new(manager.clone(), state_dir, config.max_runs);
+    let scheduled = catalog.clone();
     let app = api::App {
         catalog,
         launcher: launcher.clone(),
@@ -121,6 +124,8 @@ async fn run(config: Config) -> Result<(), String> {
         "listening on http://{addr} (API under http://{addr}{})",
         api::PREFIX
     );
+    // Once listening: a server that cannot start fires no slot.
+    schedule::start(scheduled, launcher.clone());
     let stopping = launcher.stopping.clone();
     tokio::spawn(signals(stopping.clone()));
     axum::serve(listener, router)
