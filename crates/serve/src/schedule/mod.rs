@@ -2,7 +2,7 @@
 //!
 //! [`start`] spawns the supervisor: once a second it reads the catalog
 //! (each served workflow at its file's last good version), and keeps one
-//! task ([`task`]) per schedule — started when a schedule appears, told
+//! task (`task.rs`) per schedule — started when a schedule appears, told
 //! when its `overlap` or `catch up` change, stopped when it goes. A
 //! changed pattern or zone is another schedule. Each fire is recorded in
 //! the store ([`wfc_store::fires`]) before its run starts, so a restart
