@@ -72,7 +72,7 @@ fn stored(state: &Path, run: &str) -> (String, String) {
         [run],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
-    .unwrap()
+    .unwrap_or_default()
 }
 
 fn scheduled_runs(state: &Path) -> i64 {
@@ -114,8 +114,16 @@ fn overlap_skip_passes_slots_while_the_previous_run_runs() {
     }
     for r in &runs {
         assert_eq!(r.trigger, "schedule");
-        let state = stored(&server.path("state"), &r.run);
-        assert_eq!(state, ("succeeded".to_owned(), "schedule".to_owned()));
+        // The step's line comes just before its run's end reaches the store.
+        let state = server.path("state");
+        let ended = wait_for(Duration::from_secs(10), || {
+            stored(&state, &r.run).0 != "running"
+        });
+        assert!(ended, "run {} did not end", r.run);
+        assert_eq!(
+            stored(&state, &r.run),
+            ("succeeded".to_owned(), "schedule".to_owned())
+        );
     }
     let log = server.log.lock().unwrap().clone();
     assert!(log.contains("slot passed over"), "{log}");
@@ -228,8 +236,9 @@ fn stop(child: &mut Child) {
 }
 
 /// Fires slot S1 with the server up, stops it across S2 and S3, restarts
-/// it: the runs' lines, the restarted server's log and the store's fires.
-fn restart_across_two_slots(catch_up: u32) -> Restarted {
+/// it, and waits for `runs` runs in all (then a second more, for any
+/// extra one): the runs' lines, the restarted server's log, the store's fires.
+fn restart_across_two_slots(catch_up: u32, runs: usize) -> Restarted {
     let mut server = Server::start(&[], &[]);
     let ticks = server.path("ticks.txt");
     // Three slots from 3 s on, written once the server runs: it starts
@@ -266,8 +275,8 @@ fn restart_across_two_slots(catch_up: u32) -> Restarted {
         .lock()
         .unwrap()
         .contains("missed=")));
-    // A catch-up run starts at once; give it time to show.
-    std::thread::sleep(Duration::from_millis(2_000));
+    wait_for(Duration::from_secs(10), || lines().len() >= runs);
+    std::thread::sleep(Duration::from_millis(1_000));
     let state = server.path("state");
     let log = again.log.lock().unwrap().clone();
     Restarted {
@@ -307,7 +316,7 @@ fn a_restart_catches_up_the_latest_missed_slot_once() {
         fires,
         runs,
         s3_ms,
-    } = restart_across_two_slots(1);
+    } = restart_across_two_slots(1, 2);
     assert_eq!(lines.len(), 2, "S1, then one catch-up: {lines:?}\n{log}");
     assert_eq!(runs, 2, "no slot ran twice");
     assert_ne!(lines[0], lines[1]);
@@ -328,7 +337,7 @@ fn a_restart_with_catch_up_0_runs_no_missed_slot() {
         fires,
         runs,
         s3_ms,
-    } = restart_across_two_slots(0);
+    } = restart_across_two_slots(0, 1);
     assert_eq!(lines.len(), 1, "only S1: {lines:?}\n{log}");
     assert_eq!(runs, 1);
     assert!(
