@@ -23,6 +23,7 @@
 //! - `serve_durable`: `wfc serve` after `kill -9`, and `lock` in its runs.
 //! - `serve_client`: retention, and `wfc status|logs|history|cancel|approve
 //!   --server` against a real server.
+//! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -43,6 +44,7 @@ mod serve;
 mod serve_durable;
 mod serve_client;
 mod serve_events;
+mod serve_schedule;
 mod stdlib;
 mod store;
 mod triggers;

@@ -11,8 +11,9 @@
 //!   [`lock`] — a run's `lock`, taken before its first step;
 //!   [`recover`] — resuming, at start, the runs a killed server left;
 //! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
-//! - [`problem`] — errors as problem+json;
-//! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`).
+//! - [`schedule`] — `on schedule`: runs started at their cron slots;
+//! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`);
+//! - [`problem`] — errors as problem+json.
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
 //! request or run, running runs get `grace` to finish, then are cancelled
@@ -30,6 +31,7 @@ pub mod openapi;
 pub mod problem;
 pub mod recover;
 pub mod retention;
+pub mod schedule;
 pub mod triggers;
 pub mod watch;
 
@@ -116,6 +118,7 @@ async fn run(config: Config) -> Result<(), String> {
     let manager = wfc_run::RunManager::new(wfc_run::exec::ExecOptions::default());
     retention::spawn(state_dir.clone(), config.retention, &manager);
     let launcher = launch::Launcher::new(manager.clone(), state_dir, config.max_runs);
+    let scheduled = catalog.clone();
     let app = api::App {
         catalog,
         launcher: launcher.clone(),
@@ -134,6 +137,8 @@ async fn run(config: Config) -> Result<(), String> {
         "listening on http://{addr} (API under http://{addr}{})",
         api::PREFIX
     );
+    // Once listening: a server that cannot start fires no slot.
+    schedule::start(scheduled, launcher.clone());
     let stopping = launcher.stopping.clone();
     tokio::spawn(signals(stopping.clone()));
     axum::serve(listener, router)

@@ -20,6 +20,7 @@
 //!   writes them (and passes lines on to the terminal);
 //! - [`query`] — history and one run's detail (`wfc history`, `wfc status`);
 //! - [`listing`] — runs filtered and paged, and what started each (`wfc serve`);
+//! - [`fires`] — how far each `on schedule` of `wfc serve` has fired;
 //! - [`stats`] — per workflow and per step figures (`wfc stats`);
 //! - [`history_estimator`] — a history-based [`wfc_plan::Estimator`];
 //! - [`control`] — what other processes ask of a run (cancel, approvals),
@@ -41,6 +42,7 @@
 
 pub mod control;
 pub mod durations;
+pub mod fires;
 pub mod history_estimator;
 pub mod journal;
 pub mod listing;

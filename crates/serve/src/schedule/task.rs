@@ -1,0 +1,350 @@
+//! One schedule's loop: sleep until its next slot, then start a run (or
+//! pass the slot over, queue it, or cancel the previous run, as `overlap`
+//! says), recording each slot in the store before its run starts.
+//!
+//! "Owed" slots are those still to run: missed ones being caught up (one
+//! after another) and the one slot `overlap queue` holds. A slot passed
+//! over is recorded as done only when no owed slot comes before it, so the
+//! record never runs past work still to do: after a crash, owed slots are
+//! missed ones again.
+
+use super::slots;
+use crate::catalog::Catalog;
+use crate::launch::{self, Compiled, Launcher};
+use crate::problem::Code;
+use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{oneshot, watch};
+use tokio_util::sync::CancellationToken;
+use wfc_language::ir::{Overlap, Schedule};
+use wfc_run::recorder::RunStatus;
+use wfc_store::fires::{self, ScheduleId};
+
+/// The trigger scheduled runs record.
+pub const TRIGGER: &str = "schedule";
+
+/// The longest sleep: the wall clock is read again at least this often
+/// (it may have been set, or the machine suspended).
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// How often a start refused by `--max-runs` is tried again.
+const BUSY_RETRY: Duration = Duration::from_secs(1);
+
+/// What every schedule's task shares.
+pub(super) struct Ctx {
+    pub catalog: Arc<Catalog>,
+    pub launcher: Launcher,
+}
+
+/// A run this schedule started, until it ends.
+struct Current {
+    id: String,
+    ended: oneshot::Receiver<RunStatus>,
+}
+
+/// One schedule of one served workflow.
+pub(super) struct Task {
+    pub id: ScheduleId,
+    /// `overlap` and `catch up` as the file says now (a changed pattern or
+    /// zone is another schedule, another task).
+    pub settings: watch::Receiver<Schedule>,
+    pub ctx: Arc<Ctx>,
+    /// The server's `stopping`, or the schedule's removal.
+    pub stop: CancellationToken,
+    /// Whether slots missed since the last record are caught up: at the
+    /// server's start. A schedule that appears while the server runs (a
+    /// new or fixed file) starts from now.
+    pub catch_up: bool,
+    owed: VecDeque<DateTime<Utc>>,
+    queued: Option<DateTime<Utc>>,
+}
+
+impl Task {
+    pub fn new(
+        id: ScheduleId,
+        settings: watch::Receiver<Schedule>,
+        ctx: Arc<Ctx>,
+        stop: CancellationToken,
+        catch_up: bool,
+    ) -> Task {
+        Task {
+            id,
+            settings,
+            ctx,
+            stop,
+            catch_up,
+            owed: VecDeque::new(),
+            queued: None,
+        }
+    }
+
+    pub async fn run(mut self) {
+        let Some(mut cursor) = self.begin().await else {
+            return;
+        };
+        let mut current: Option<Current> = None;
+        loop {
+            if self.stop.is_cancelled() {
+                return;
+            }
+            if current.is_none() {
+                if let Some(slot) = self.owed.pop_front().or_else(|| self.queued.take()) {
+                    current = self.fire(slot).await;
+                    continue;
+                }
+            }
+            let schedule = self.settings.borrow().clone();
+            let next = slots::next_after(&schedule, cursor);
+            let wait = next.map_or(MAX_SLEEP, |n| {
+                (n - Utc::now()).to_std().unwrap_or_default().min(MAX_SLEEP)
+            });
+            tokio::select! {
+                _ = self.stop.cancelled() => return,
+                status = ended(&mut current) => {
+                    if let Some(c) = current.take() {
+                        tracing::debug!(run = %c.id, status = status.name(), "scheduled run ended");
+                    }
+                }
+                changed = self.settings.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+                _ = tokio::time::sleep(wait) => {
+                    let now = Utc::now();
+                    if next.is_none_or(|n| n > now) {
+                        continue;
+                    }
+                    // Slots that came while this task was held up (a busy
+                    // server, a suspended machine) are one: the latest.
+                    let due = slots::passed(&schedule, cursor, now, 1);
+                    let Some(&slot) = due.latest.last() else { continue };
+                    if due.count > 1 {
+                        tracing::warn!(
+                            workflow = %self.id.workflow, schedule = %self.id.schedule,
+                            passed = due.count - 1, "slots passed while the schedule was held up"
+                        );
+                    }
+                    cursor = slot;
+                    current = self.on_slot(slot, current).await;
+                }
+            }
+        }
+    }
+
+    /// Where the schedule stands: the cursor to go on from, with the slots
+    /// missed while the server was down owed (at most `catch up`, the
+    /// latest). `None`: the store cannot say, so it never fires.
+    async fn begin(&mut self) -> Option<DateTime<Utc>> {
+        let now = Utc::now();
+        let id = self.id.clone();
+        let done = self.store(move |c| fires::done_until(c, &id)).await;
+        let schedule = self.settings.borrow().clone();
+        let (wf, sched) = (&self.id.workflow, &self.id.schedule);
+        let done = match done {
+            Err(e) => {
+                tracing::error!(workflow = %wf, schedule = %sched, error = %e,
+                    "cannot read where the schedule stands: it does not fire");
+                return None;
+            }
+            Ok(d) => d.and_then(DateTime::<Utc>::from_timestamp_millis),
+        };
+        let missed = match done {
+            Some(last) if self.catch_up => {
+                slots::passed(&schedule, last, now, schedule.catch_up as usize)
+            }
+            _ => slots::Passed {
+                latest: Vec::new(),
+                count: 0,
+            },
+        };
+        if missed.count > 0 {
+            tracing::info!(
+                workflow = %wf, schedule = %sched, missed = missed.count,
+                catching_up = missed.latest.len(),
+                skipped = missed.count - missed.latest.len() as u64,
+                "slots missed while the server was down"
+            );
+        }
+        if missed.latest.is_empty() {
+            // Nothing owed: the record starts (or goes on) from now.
+            let id = self.id.clone();
+            let at = now.timestamp_millis();
+            if let Err(e) = self.store(move |c| fires::skip_to(c, &id, at)).await {
+                tracing::error!(workflow = %wf, error = %e, "cannot record the schedule's start: it does not fire");
+                return None;
+            }
+        }
+        self.owed = missed.latest.into();
+        let next = slots::next_after(&schedule, now);
+        tracing::info!(workflow = %wf, schedule = %sched, next = ?next, "scheduled");
+        Some(now)
+    }
+
+    /// A slot has come while `current` may still run.
+    async fn on_slot(&mut self, slot: DateTime<Utc>, current: Option<Current>) -> Option<Current> {
+        let Some(run) = current else {
+            return self.fire(slot).await;
+        };
+        let (wf, sched) = (self.id.workflow.clone(), self.id.schedule.clone());
+        let overlap = self.settings.borrow().overlap;
+        match overlap {
+            Overlap::Skip => {
+                tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id,
+                    "slot passed over: the previous run still runs (overlap skip)");
+                self.pass_over(slot).await;
+                Some(run)
+            }
+            Overlap::Queue => {
+                match self.queued.replace(slot) {
+                    Some(earlier) => {
+                        tracing::info!(workflow = %wf, schedule = %sched, slot = %earlier, queued = %slot,
+                            "queued slot passed over: a later one takes its place (overlap queue)");
+                        self.pass_over(earlier).await;
+                    }
+                    None => {
+                        tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id,
+                        "slot queued behind the previous run (overlap queue)")
+                    }
+                }
+                Some(run)
+            }
+            Overlap::Cancel => {
+                let dropped = self.owed.len() + usize::from(self.queued.is_some());
+                self.owed.clear();
+                self.queued = None;
+                tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id, dropped,
+                    "cancelling the previous run (overlap cancel)");
+                let _ = self.ctx.launcher.manager.cancel(&run.id);
+                tokio::select! {
+                    _ = self.stop.cancelled() => return None,
+                    _ = run.ended => {}
+                }
+                self.fire(slot).await
+            }
+        }
+    }
+
+    /// Records `slot` as done unless an owed slot comes before it.
+    async fn pass_over(&self, slot: DateTime<Utc>) {
+        let owed_before =
+            self.owed.front().is_some_and(|o| *o <= slot) || self.queued.is_some_and(|q| q <= slot);
+        if owed_before {
+            return;
+        }
+        let id = self.id.clone();
+        let at = slot.timestamp_millis();
+        if let Err(e) = self.store(move |c| fires::skip_to(c, &id, at)).await {
+            tracing::warn!(workflow = %self.id.workflow, error = %e, "cannot record a passed slot");
+        }
+    }
+
+    /// Records `slot`, then starts its run with the params' defaults. A
+    /// start refused by `--max-runs` is tried again every second.
+    async fn fire(&self, slot: DateTime<Utc>) -> Option<Current> {
+        let wf = &self.id.workflow;
+        let id = self.id.clone();
+        let at = slot.timestamp_millis();
+        if let Err(e) = self.store(move |c| fires::record(c, &id, at)).await {
+            // Unrecorded, a run could start again after a restart.
+            tracing::error!(workflow = %wf, %slot, error = %e, "cannot record the slot: no run");
+            return None;
+        }
+        let mut told = false;
+        loop {
+            if self.stop.is_cancelled() {
+                tracing::info!(workflow = %wf, %slot, "slot not started: the schedule stopped");
+                return None;
+            }
+            let compiled = self.compile().await?;
+            match self.ctx.launcher.start(compiled, TRIGGER).await {
+                Ok(started) => {
+                    tracing::info!(workflow = %wf, schedule = %self.id.schedule, %slot, run = %started.id, "schedule fired");
+                    return Some(Current {
+                        id: started.id,
+                        ended: started.ended,
+                    });
+                }
+                Err(p) if p.code == Code::Busy && !self.ctx.launcher.stopping.is_cancelled() => {
+                    if !told {
+                        tracing::warn!(workflow = %wf, %slot, "--max-runs runs are running: the scheduled run waits, trying every second");
+                        told = true;
+                    }
+                    tokio::select! {
+                        _ = self.stop.cancelled() => {}
+                        _ = tokio::time::sleep(BUSY_RETRY) => {}
+                    }
+                }
+                Err(p) => {
+                    tracing::error!(workflow = %wf, %slot, code = p.code.id(), "scheduled run not started: {}", p.detail);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// The workflow from its file's served text, with its params' defaults;
+    /// `None` (logged with the diagnostics) when it cannot run.
+    async fn compile(&self) -> Option<Compiled> {
+        let wf = self.id.workflow.clone();
+        let (file, text) = match self.ctx.catalog.find(&wf) {
+            Ok((file, text)) if file == self.id.file => (file, text),
+            _ => {
+                tracing::warn!(workflow = %wf, file = %self.id.file, "not started: the file no longer serves the workflow");
+                return None;
+            }
+        };
+        let name = wf.clone();
+        let compiled =
+            tokio::task::spawn_blocking(move || launch::compile(&file, text, &name, None))
+                .await
+                .ok()?;
+        match compiled {
+            Ok(c) => Some(c),
+            Err(p) => {
+                let diagnostics: Vec<String> = p
+                    .diagnostics
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}: {}",
+                            d["code"].as_str().unwrap_or("?"),
+                            d["message"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect();
+                tracing::error!(
+                    workflow = %wf, file = %self.id.file,
+                    "scheduled run not started: {} (give the params defaults):\n{}",
+                    p.detail, diagnostics.join("\n")
+                );
+                None
+            }
+        }
+    }
+
+    /// Runs `f` on the store, off the async threads.
+    async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, String> {
+        let dir = self.ctx.launcher.state_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = wfc_store::Store::open(&dir)?;
+            f(&store.conn).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+}
+
+/// `current`'s end; never, when there is none.
+async fn ended(current: &mut Option<Current>) -> RunStatus {
+    match current {
+        // A dropped sender: the run's task is gone, as good as ended.
+        Some(c) => (&mut c.ended).await.unwrap_or(RunStatus::Failed),
+        None => std::future::pending().await,
+    }
+}
