@@ -65,6 +65,10 @@ pub enum Code {
     NotResumable,
     /// A `Last-Event-ID` that is not an id of the stream.
     BadEventId,
+    /// A webhook with a `secret` whose request is not signed with it.
+    BadSignature,
+    /// A webhook over its rate.
+    HookRateLimited,
 }
 
 impl Code {
@@ -81,17 +85,19 @@ impl Code {
             Code::Store => "API009",
             Code::NotResumable => "API020",
             Code::BadEventId => "API021",
+            Code::BadSignature => "API040",
+            Code::HookRateLimited => "API043",
         }
     }
 
     pub fn status(self) -> StatusCode {
         match self {
-            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated | Code::BadSignature => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::Invalid | Code::BadRequest | Code::BadEventId => StatusCode::BAD_REQUEST,
             Code::Conflict | Code::NotResumable => StatusCode::CONFLICT,
-            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::RateLimited | Code::HookRateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -110,6 +116,8 @@ impl Code {
             Code::Store => "the run store failed",
             Code::NotResumable => "the run cannot be resumed",
             Code::BadEventId => "not an event id of this stream",
+            Code::BadSignature => "missing or bad webhook signature",
+            Code::HookRateLimited => "too many requests to this webhook",
         }
     }
 }
