@@ -46,6 +46,9 @@ pub struct ServeArgs {
     /// Requests a key may make at once above its rate.
     #[arg(long, value_name = "N", env = "WFC_RATE_BURST", default_value_t = 40)]
     rate_burst: u32,
+    /// Watch `on change` folders by polling instead of the OS's watch (network mounts).
+    #[arg(long, env = "WFC_POLL_CHANGES")]
+    poll_changes: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -79,6 +82,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         max_body: args.max_body,
         rate: args.rate_limit,
         burst: args.rate_burst,
+        poll_changes: args.poll_changes,
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,8 @@
 //! - [`events`] — live events (Server-Sent Events), replayed from the store;
 //! - [`launch`] — compiling and starting a run on the shared run manager;
 //! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
+//!   [`hooks`] serves `on webhook`, [`changes`] watches `on change`, both on
+//!   [`served`]'s checked IR;
 //! - [`problem`] — errors as problem+json.
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
@@ -18,12 +20,15 @@
 pub mod api;
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod discover;
 pub mod events;
+pub mod hooks;
 pub mod keys;
 pub mod launch;
 pub mod openapi;
 pub mod problem;
+pub mod served;
 pub mod triggers;
 pub mod watch;
 
@@ -46,6 +51,8 @@ pub struct Config {
     /// Requests per second per key, and the burst above it.
     pub rate: u32,
     pub burst: u32,
+    /// Watch `on change` folders by polling, never the OS's watch.
+    pub poll_changes: bool,
 }
 
 /// The log lines' format.
@@ -112,7 +119,17 @@ async fn run(config: Config) -> Result<(), String> {
         keys: key_cache,
         limiter: auth::limiter(config.rate, config.burst),
     };
-    let router = api::router(app, gate, config.max_body);
+    let served = Arc::new(served::Served::new(app.catalog.clone()));
+    changes::start(served.clone(), launcher.clone(), config.poll_changes);
+    let hooks = hooks::Hooks::new(
+        served,
+        launcher.clone(),
+        gate.clone(),
+        config.rate,
+        config.burst,
+    );
+    let router =
+        api::router(app, gate, config.max_body).merge(hooks::router(hooks, config.max_body));
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
