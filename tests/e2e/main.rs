@@ -20,6 +20,7 @@
 //! - `serve`: `wfc serve` over real HTTP — keys, runs, params, rate limits,
 //!   the OpenAPI document, reloading files, draining on SIGTERM.
 //! - `serve_events`: `wfc serve`'s live events (SSE) and resume endpoint.
+//! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -37,7 +38,9 @@ mod new;
 mod run;
 mod secrets;
 mod serve;
+mod serve_changes;
 mod serve_events;
+mod serve_hooks;
 mod stdlib;
 mod store;
 mod triggers;
