@@ -23,8 +23,11 @@ pub struct ServedWorkflow {
 pub struct Served {
     pub catalog: Arc<Catalog>,
     /// Per file: the text last checked and its workflows.
-    cache: Mutex<BTreeMap<String, (Arc<String>, Vec<Arc<Workflow>>)>>,
+    cache: Mutex<BTreeMap<String, Checked>>,
 }
+
+/// A file's text and the workflows checking it gave.
+type Checked = (Arc<String>, Vec<Arc<Workflow>>);
 
 impl Served {
     pub fn new(catalog: Arc<Catalog>) -> Served {
