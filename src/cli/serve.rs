@@ -61,6 +61,9 @@ pub struct ServeArgs {
     /// Prune runs that ended more than D days ago (0: keep them however old).
     #[arg(long, value_name = "D", env = "WFC_KEEP_DAYS", default_value_t = 30)]
     keep_days: u32,
+    /// Watch `on change` folders by polling instead of the OS's watch (network mounts).
+    #[arg(long, env = "WFC_POLL_CHANGES")]
+    poll_changes: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -96,6 +99,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         burst: args.rate_burst,
         resume_within: Duration::from_secs(args.resume_within),
         retention: wfc_store::retention::Policy::new(args.keep_runs, args.keep_days),
+        poll_changes: args.poll_changes,
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,

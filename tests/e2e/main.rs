@@ -24,6 +24,7 @@
 //! - `serve_client`: retention, and `wfc status|logs|history|cancel|approve
 //!   --server` against a real server.
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
+//! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -45,6 +46,9 @@ mod serve_durable;
 mod serve_client;
 mod serve_events;
 mod serve_schedule;
+mod serve_changes;
+mod serve_events;
+mod serve_hooks;
 mod stdlib;
 mod store;
 mod triggers;

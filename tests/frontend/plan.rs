@@ -147,6 +147,7 @@ fn golden_examples() {
                 ),
             ],
             "release-with-std" => vec![("default".to_string(), vec!["version=1.4.0".to_string()])],
+            "release-webhook" => vec![("default".to_string(), vec!["version=v1.4.0".to_string()])],
             _ => vec![("default".to_string(), Vec::new())],
         };
         all.extend(golden(&path, &format!("example-{stem}"), cases));

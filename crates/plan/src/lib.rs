@@ -36,6 +36,7 @@ pub mod rows;
 pub mod schedule;
 pub mod settings;
 pub mod strict_json;
+pub mod trigger_params;
 pub mod triggers;
 pub mod value;
 

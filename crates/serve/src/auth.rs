@@ -6,6 +6,7 @@ use crate::keys::{self, KeyFile, Role};
 use crate::problem::{Code, Problem};
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -88,8 +89,18 @@ pub struct Gate {
 /// Lets a request with a known key through (as a [`Caller`] in its
 /// extensions) within the key's rate; answers 401 or 429 otherwise.
 pub async fn check(State(gate): State<Gate>, mut req: Request, next: Next) -> Response {
-    let presented = req
-        .headers()
+    match authenticate(&gate, req.headers(), req.uri().path()) {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Err(p) => p.into_response(),
+    }
+}
+
+/// The caller of a request to `path` with `headers`, within its key's rate.
+pub fn authenticate(gate: &Gate, headers: &HeaderMap, path: &str) -> Result<Caller, Problem> {
+    let presented = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -97,26 +108,24 @@ pub async fn check(State(gate): State<Gate>, mut req: Request, next: Next) -> Re
         .filter(|k| !k.is_empty())
         .map(str::to_owned);
     let Some(presented) = presented else {
-        return Problem::new(
+        return Err(Problem::new(
             Code::Unauthenticated,
             "send an API key as `Authorization: Bearer KEY` (`wfc keys add NAME` makes one)",
-        )
-        .into_response();
+        ));
     };
     let keys = match gate.keys.current() {
         Ok(k) => k,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the keys file");
-            return Problem::store(e).into_response();
+            return Err(Problem::store(e));
         }
     };
     let Some(key) = keys::verify(&keys, &presented) else {
-        tracing::info!(path = %req.uri().path(), "request with an unknown API key refused");
-        return Problem::new(
+        tracing::info!(path = %path, "request with an unknown API key refused");
+        return Err(Problem::new(
             Code::Unauthenticated,
             "the API key is not known (revoked, or mistyped)",
-        )
-        .into_response();
+        ));
     };
     if let Err(not_until) = gate.limiter.check_key(&key.name) {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
@@ -127,14 +136,17 @@ pub async fn check(State(gate): State<Gate>, mut req: Request, next: Next) -> Re
                 key.name
             ),
         );
-        // Whole seconds, at least one: what `Retry-After` can say.
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        p.retry_after = Some(secs.max(1));
-        return p.into_response();
+        p.retry_after = Some(retry_after_secs(wait));
+        return Err(p);
     }
-    req.extensions_mut().insert(Caller {
+    Ok(Caller {
         name: key.name.clone(),
         role: key.role,
-    });
-    next.run(req).await
+    })
+}
+
+/// Whole seconds, at least one: what `Retry-After` can say.
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
 }

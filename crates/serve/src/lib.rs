@@ -10,8 +10,10 @@
 //! - [`launch`] — compiling and starting a run on the shared run manager;
 //!   [`lock`] — a run's `lock`, taken before its first step;
 //!   [`recover`] — resuming, at start, the runs a killed server left;
-//! - [`triggers`] — the seam where schedules, webhooks and file changes start runs;
-//! - [`schedule`] — `on schedule`: runs started at their cron slots;
+//! - [`triggers`] — the seam where schedules, webhooks and file changes start runs:
+//!   [`schedule`] fires `on schedule` at its cron slots, [`hooks`] serves
+//!   `on webhook`, [`changes`] watches `on change`, the last two on
+//!   [`served`]'s checked IR;
 //! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`);
 //! - [`problem`] — errors as problem+json.
 //!
@@ -22,8 +24,10 @@
 pub mod api;
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod discover;
 pub mod events;
+pub mod hooks;
 pub mod keys;
 pub mod launch;
 pub mod lock;
@@ -32,6 +36,7 @@ pub mod problem;
 pub mod recover;
 pub mod retention;
 pub mod schedule;
+pub mod served;
 pub mod triggers;
 pub mod watch;
 
@@ -59,6 +64,8 @@ pub struct Config {
     pub resume_within: Duration,
     /// Which old runs are pruned.
     pub retention: wfc_store::retention::Policy,
+    /// Watch `on change` folders by polling, never the OS's watch.
+    pub poll_changes: bool,
 }
 
 /// The log lines' format.
@@ -128,7 +135,17 @@ async fn run(config: Config) -> Result<(), String> {
         keys: key_cache,
         limiter: auth::limiter(config.rate, config.burst),
     };
-    let router = api::router(app, gate, config.max_body);
+    let served = Arc::new(served::Served::new(app.catalog.clone()));
+    changes::start(served.clone(), launcher.clone(), config.poll_changes);
+    let hooks = hooks::Hooks::new(
+        served,
+        launcher.clone(),
+        gate.clone(),
+        config.rate,
+        config.burst,
+    );
+    let router =
+        api::router(app, gate, config.max_body).merge(hooks::router(hooks, config.max_body));
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

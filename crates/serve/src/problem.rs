@@ -67,6 +67,10 @@ pub enum Code {
     BadEventId,
     /// The workflow's `lock` key cannot be computed for this run.
     LockKey,
+    /// A webhook with a `secret` whose request is not signed with it.
+    BadSignature,
+    /// A webhook over its rate.
+    HookRateLimited,
 }
 
 impl Code {
@@ -84,19 +88,21 @@ impl Code {
             Code::NotResumable => "API020",
             Code::BadEventId => "API021",
             Code::LockKey => "API050",
+            Code::BadSignature => "API040",
+            Code::HookRateLimited => "API043",
         }
     }
 
     pub fn status(self) -> StatusCode {
         match self {
-            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated | Code::BadSignature => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::Invalid | Code::BadRequest | Code::BadEventId | Code::LockKey => {
                 StatusCode::BAD_REQUEST
             }
             Code::Conflict | Code::NotResumable => StatusCode::CONFLICT,
-            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::RateLimited | Code::HookRateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -116,6 +122,8 @@ impl Code {
             Code::NotResumable => "the run cannot be resumed",
             Code::BadEventId => "not an event id of this stream",
             Code::LockKey => "the run's lock key cannot be computed",
+            Code::BadSignature => "missing or bad webhook signature",
+            Code::HookRateLimited => "too many requests to this webhook",
         }
     }
 }

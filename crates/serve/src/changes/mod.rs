@@ -1,0 +1,385 @@
+//! `on change "GLOB"` triggers: a watch per trigger on the folder its glob
+//! starts in (relative to the workflow's file), and one run per debounced
+//! batch of files whose writes finished ([`batch`]), with `changed` = the
+//! batch's files relative to the workflow's file, sorted. The runs record
+//! the trigger `change`.
+//!
+//! The watches follow the catalog: every [`RECONCILE`] the served
+//! workflows' change triggers are compared with the running watches, new
+//! ones start, gone ones stop, and a folder that did not exist yet is
+//! tried again. The OS's watch (inotify on Linux) is used unless it fails
+//! or `--poll-changes` asks for polling (network mounts, where the OS
+//! sees no changes made by other machines).
+
+pub mod batch;
+
+use crate::launch::Launcher;
+use crate::problem::Code;
+use crate::served::{Served, ServedWorkflow};
+use batch::Batch;
+use globset::{GlobBuilder, GlobMatcher};
+use notify::{Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use wfc_language::ir::Trigger;
+use wfc_plan::trigger_params::{self, TriggerInputs};
+
+/// How often the watches are compared with the served triggers.
+pub const RECONCILE: Duration = Duration::from_millis(500);
+
+/// The trigger a change's runs record.
+pub const TRIGGER: &str = "change";
+
+/// One change trigger of one served workflow.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    file: String,
+    workflow: String,
+    glob: String,
+    debounce_ms: u64,
+}
+
+/// A running watch: its task and the OS watch feeding it.
+struct Watching {
+    task: JoinHandle<()>,
+    _watcher: Box<dyn Watcher + Send>,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts watching the change triggers of `served`; `poll`: never the
+/// OS's watch. Stops when the server stops.
+pub fn start(served: Arc<Served>, launcher: Launcher, poll: bool) {
+    tokio::spawn(async move {
+        let mut watching: BTreeMap<Key, Watching> = BTreeMap::new();
+        // Keys whose folder could not be watched, logged once each.
+        let mut failed: BTreeSet<Key> = BTreeSet::new();
+        let stopping = launcher.stopping.clone();
+        loop {
+            let current = {
+                let served = served.clone();
+                tokio::task::spawn_blocking(move || served.current()).await
+            };
+            if let Ok(current) = current {
+                let wanted = wanted(&current);
+                watching.retain(|k, _| {
+                    let keep = wanted.contains(k);
+                    if !keep {
+                        tracing::info!(workflow = %k.workflow, glob = %k.glob, "no longer watching for changes");
+                    }
+                    keep
+                });
+                failed.retain(|k| wanted.contains(k));
+                for key in wanted {
+                    if watching.contains_key(&key) {
+                        continue;
+                    }
+                    match watch(&key, poll, &served, &launcher) {
+                        Ok(w) => {
+                            failed.remove(&key);
+                            watching.insert(key, w);
+                        }
+                        Err(e) if failed.insert(key.clone()) => tracing::warn!(
+                            workflow = %key.workflow, glob = %key.glob, error = %e,
+                            "cannot watch for changes yet; trying again"
+                        ),
+                        Err(_) => {}
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(RECONCILE) => {}
+                _ = stopping.cancelled() => return,
+            }
+        }
+    });
+}
+
+/// The change triggers `current` declares.
+fn wanted(current: &[ServedWorkflow]) -> BTreeSet<Key> {
+    let mut keys = BTreeSet::new();
+    for w in current {
+        for t in &w.ir.triggers {
+            if let Trigger::Change(c) = t {
+                keys.insert(Key {
+                    file: w.file.clone(),
+                    workflow: w.ir.name.clone(),
+                    glob: c.glob.clone(),
+                    debounce_ms: c.debounce_ms,
+                });
+            }
+        }
+    }
+    keys
+}
+
+/// What a trigger's watch needs to turn events into runs.
+struct Target {
+    key: Key,
+    /// The workflow's folder, canonical: globs and `changed` are relative to it.
+    home: PathBuf,
+    glob: GlobMatcher,
+}
+
+fn watch(
+    key: &Key,
+    poll: bool,
+    served: &Arc<Served>,
+    launcher: &Launcher,
+) -> Result<Watching, String> {
+    let file = Path::new(&key.file);
+    let home = std::fs::canonicalize(file.parent().unwrap_or(Path::new(".")))
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let (base, recursive) = base_of(&key.glob);
+    let folder = home.join(base);
+    if !folder.is_dir() {
+        return Err(format!("{} is not a folder", folder.display()));
+    }
+    // `*` stays within one folder, as in a shell.
+    let glob = GlobBuilder::new(&key.glob)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| e.to_string())?
+        .compile_matcher();
+    let debounce = Duration::from_millis(key.debounce_ms);
+    let (tx, rx) = mpsc::unbounded_channel::<notify::Result<Event>>();
+    let mode = if recursive {
+        RecursiveMode::Recursive
+    } else {
+        RecursiveMode::NonRecursive
+    };
+    let (watcher, closes_seen) = os_watch(&folder, mode, poll, debounce, tx)?;
+    tracing::info!(
+        workflow = %key.workflow, glob = %key.glob, folder = %folder.display(),
+        polling = !closes_seen, "watching for changes"
+    );
+    let target = Target {
+        key: key.clone(),
+        home,
+        glob,
+    };
+    let batch = Batch::new(debounce, closes_seen);
+    let task = tokio::spawn(run_watch(
+        target,
+        batch,
+        rx,
+        served.clone(),
+        launcher.clone(),
+    ));
+    Ok(Watching {
+        task,
+        _watcher: watcher,
+    })
+}
+
+/// The OS's watch on `folder`, or a polling one when that fails or `poll`
+/// asks; whether it reports closes.
+fn os_watch(
+    folder: &Path,
+    mode: RecursiveMode,
+    poll: bool,
+    debounce: Duration,
+    tx: mpsc::UnboundedSender<notify::Result<Event>>,
+) -> Result<(Box<dyn Watcher + Send>, bool), String> {
+    if !poll {
+        let os = RecommendedWatcher::new(handler(tx.clone()), notify::Config::default())
+            .and_then(|mut w| w.watch(folder, mode).map(|()| w));
+        match os {
+            // Only inotify reports closes among notify's watches.
+            Ok(w) => return Ok((Box::new(w), cfg!(target_os = "linux"))),
+            Err(e) => {
+                tracing::warn!(folder = %folder.display(), error = %e, "the OS's watch failed; polling instead")
+            }
+        }
+    }
+    let every = (debounce / 2).clamp(Duration::from_millis(50), Duration::from_secs(2));
+    let mut w = PollWatcher::new(
+        handler(tx),
+        notify::Config::default().with_poll_interval(every),
+    )
+    .map_err(|e| e.to_string())?;
+    w.watch(folder, mode).map_err(|e| e.to_string())?;
+    Ok((Box::new(w), false))
+}
+
+/// Hands a watch's events to the trigger's task.
+fn handler(
+    tx: mpsc::UnboundedSender<notify::Result<Event>>,
+) -> impl FnMut(notify::Result<Event>) + Send + 'static {
+    move |e| {
+        let _ = tx.send(e);
+    }
+}
+
+/// The folder a glob starts in (its leading parts without wildcards) and
+/// whether the rest reaches below it.
+fn base_of(glob: &str) -> (PathBuf, bool) {
+    let parts: Vec<&str> = glob.split('/').filter(|p| !p.is_empty()).collect();
+    let wild = |p: &str| p.contains(['*', '?', '[', '{', '\\']);
+    let literal = parts.iter().take_while(|p| !wild(p)).count();
+    // A glob without wildcards names a file: watch its folder.
+    let literal = literal.min(parts.len().saturating_sub(1));
+    let base: PathBuf = parts[..literal].iter().collect();
+    let rest = &parts[literal..];
+    (
+        base,
+        rest.len() > 1 || rest.iter().any(|p| p.contains("**")),
+    )
+}
+
+/// Feeds `rx`'s events into `batch` and starts a run per ready batch.
+async fn run_watch(
+    target: Target,
+    mut batch: Batch,
+    mut rx: mpsc::UnboundedReceiver<notify::Result<Event>>,
+    served: Arc<Served>,
+    launcher: Launcher,
+) {
+    let tick = (Duration::from_millis(target.key.debounce_ms) / 4)
+        .clamp(Duration::from_millis(20), Duration::from_millis(250));
+    let mut ticks = tokio::time::interval(tick);
+    // Files ready but not started (the server was at --max-runs).
+    let mut held: BTreeSet<String> = BTreeSet::new();
+    loop {
+        tokio::select! {
+            event = rx.recv() => match event {
+                Some(Ok(e)) => {
+                    for path in &e.paths {
+                        if target.matches(path) {
+                            batch.note(path, &e.kind, Instant::now());
+                        }
+                    }
+                }
+                Some(Err(e)) => tracing::warn!(workflow = %target.key.workflow, error = %e, "the change watch reported an error"),
+                None => return,
+            },
+            _ = ticks.tick() => {
+                let ready = batch.take_ready(Instant::now());
+                held.extend(ready.iter().filter_map(|p| target.relative(p)));
+                if !held.is_empty() && start_run(&target, &held, &served, &launcher).await {
+                    held.clear();
+                }
+            }
+            _ = launcher.stopping.cancelled() => return,
+        }
+    }
+}
+
+impl Target {
+    /// `path` relative to the workflow's folder, with `/` between parts.
+    fn relative(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.home).ok()?;
+        let parts: Option<Vec<&str>> = rel
+            .components()
+            .map(|c| match c {
+                Component::Normal(p) => p.to_str(),
+                _ => None,
+            })
+            .collect();
+        Some(parts?.join("/"))
+    }
+
+    fn matches(&self, path: &Path) -> bool {
+        self.relative(path).is_some_and(|r| self.glob.is_match(&r))
+    }
+}
+
+/// Starts a run for `changed`; `false` when it should be tried again
+/// (the server is at `--max-runs`). Other failures are logged: the batch
+/// is dropped.
+async fn start_run(
+    target: &Target,
+    changed: &BTreeSet<String>,
+    served: &Arc<Served>,
+    launcher: &Launcher,
+) -> bool {
+    let key = &target.key;
+    let changed: Vec<String> = changed.iter().cloned().collect();
+    let log_refused = |detail: &str, diags: &[serde_json::Value]| {
+        let codes: Vec<&str> = diags.iter().filter_map(|d| d["code"].as_str()).collect();
+        let messages: Vec<&str> = diags.iter().filter_map(|d| d["message"].as_str()).collect();
+        tracing::error!(
+            workflow = %key.workflow, files = ?changed, codes = ?codes, problems = ?messages,
+            "a change did not start a run: {detail}"
+        );
+    };
+    let current = served.current();
+    let Some(w) = current
+        .into_iter()
+        .find(|w| w.file == key.file && w.ir.name == key.workflow)
+    else {
+        return true;
+    };
+    let params = w.ir.triggers.iter().find_map(|t| match t {
+        Trigger::Change(c) if c.glob == key.glob => Some(c.params.clone()),
+        _ => None,
+    });
+    let inputs = TriggerInputs {
+        changed: changed.clone(),
+        ..TriggerInputs::default()
+    };
+    let params = match trigger_params::evaluate(&w.ir, &params.unwrap_or_default(), &inputs) {
+        Ok(p) if p.is_empty() => None,
+        Ok(p) => Some(serde_json::Value::Object(p).to_string()),
+        Err(diags) => {
+            let source = wfc_language::span::SourceFile::new(w.file.clone(), (*w.text).clone());
+            let diags: Vec<_> = diags
+                .iter()
+                .map(|d| crate::catalog::to_value(d, &source))
+                .collect();
+            log_refused("its params have no value", &diags);
+            return true;
+        }
+    };
+    let (file, text, name) = (w.file.clone(), (*w.text).clone(), w.ir.name.clone());
+    let compiled =
+        tokio::task::spawn_blocking(move || crate::launch::compile(&file, text, &name, params))
+            .await;
+    let compiled = match compiled {
+        Ok(Ok(c)) => c,
+        Ok(Err(p)) => {
+            log_refused(&p.detail, &p.diagnostics);
+            return true;
+        }
+        Err(e) => {
+            log_refused(&e.to_string(), &[]);
+            return true;
+        }
+    };
+    match launcher.start(compiled, TRIGGER).await {
+        Ok(started) => {
+            tracing::info!(run = %started.id, workflow = %key.workflow, files = ?changed, "run started by a change");
+            true
+        }
+        Err(p) if p.code == Code::Busy && !launcher.stopping.is_cancelled() => false,
+        Err(p) => {
+            log_refused(&p.detail, &p.diagnostics);
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_globs_folder_is_its_leading_literal_parts() {
+        assert_eq!(
+            base_of("incoming/*.csv"),
+            (PathBuf::from("incoming"), false)
+        );
+        assert_eq!(base_of("*.csv"), (PathBuf::new(), false));
+        assert_eq!(base_of("in/**/*.csv"), (PathBuf::from("in"), true));
+        assert_eq!(base_of("a/b/*/x.csv"), (PathBuf::from("a/b"), true));
+        assert_eq!(base_of("data/today.csv"), (PathBuf::from("data"), false));
+    }
+}

@@ -1,0 +1,305 @@
+//! `POST /hooks/<path>`: the served workflows' `on webhook "/<path>"`
+//! triggers (outside `/api/v1`).
+//!
+//! A hook with `secret NAME` takes no API key: the body must be signed
+//! with the secret's value, `X-Hub-Signature-256: sha256=<hex>` the
+//! HMAC-SHA256 of the raw body, and that is checked (in constant time)
+//! before anything else is read or created. A hook without a secret needs
+//! an operator key, as the API's starts do. Then the hook's rate, then the
+//! params: the JSON body by name, or through the trigger's `params { … }`
+//! (`request.json`, `request.headers`, `request.query`), bound exactly as
+//! a `--params-file`. The run records the trigger `webhook`.
+
+use crate::auth::{self, Gate};
+use crate::launch::Launcher;
+use crate::problem::{Code, Problem};
+use crate::served::{Served, ServedWorkflow};
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use governor::clock::{Clock, DefaultClock};
+use governor::DefaultKeyedRateLimiter;
+use hmac::{Hmac, Mac};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use wfc_language::ir::{Trigger, Webhook};
+use wfc_language::span::SourceFile;
+use wfc_plan::trigger_params::{self, TriggerInputs};
+use wfc_plan::Value;
+
+/// Where hooks are served.
+pub const PREFIX: &str = "/hooks";
+
+/// The trigger a webhook's runs record.
+pub const TRIGGER: &str = "webhook";
+
+/// The header holding a signed hook's signature.
+pub const SIGNATURE: &str = "x-hub-signature-256";
+
+/// Headers `request.headers` leaves out: credentials.
+const PRIVATE_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
+
+/// What the hook handler reads.
+#[derive(Clone)]
+pub struct Hooks {
+    pub served: Arc<Served>,
+    pub launcher: Launcher,
+    /// API keys, for hooks without a secret.
+    pub gate: Gate,
+    /// Requests per second per hook path.
+    pub limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Hook paths claimed by two files, already logged.
+    refused: Arc<Mutex<BTreeSet<String>>>,
+}
+
+impl Hooks {
+    /// Hooks of `served`, each limited to `rate` requests per second with
+    /// bursts of `burst`.
+    pub fn new(
+        served: Arc<Served>,
+        launcher: Launcher,
+        gate: Gate,
+        rate: u32,
+        burst: u32,
+    ) -> Hooks {
+        Hooks {
+            served,
+            launcher,
+            gate,
+            limiter: auth::limiter(rate, burst),
+            refused: Arc::default(),
+        }
+    }
+}
+
+/// The hook routes, with bodies limited to `max_body` bytes.
+pub fn router(hooks: Hooks, max_body: usize) -> Router {
+    Router::new()
+        .route(&format!("{PREFIX}/{{*path}}"), post(receive))
+        .with_state(hooks)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// A served hook: its workflow and its trigger.
+struct Found {
+    workflow: ServedWorkflow,
+    hook: Webhook,
+}
+
+impl Hooks {
+    /// The hook on `path`: the first file's (by name) when two files
+    /// declare it; the later one is refused and logged, once.
+    fn find(&self, path: &str) -> Option<Found> {
+        let mut found: Option<Found> = None;
+        for w in self.served.current() {
+            for t in &w.ir.triggers {
+                let Trigger::Webhook(h) = t else { continue };
+                if h.path != path {
+                    continue;
+                }
+                match &found {
+                    None => {
+                        found = Some(Found {
+                            workflow: w.clone(),
+                            hook: h.clone(),
+                        });
+                    }
+                    Some(first) => self.refuse_duplicate(path, first, &w),
+                }
+            }
+        }
+        found
+    }
+
+    fn refuse_duplicate(&self, path: &str, first: &Found, later: &ServedWorkflow) {
+        let what = format!("{path} {} {}", later.file, later.ir.name);
+        let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        if refused.insert(what) {
+            tracing::warn!(
+                hook = %path,
+                served_by = %format!("{} ({})", first.workflow.ir.name, first.workflow.file),
+                refused = %format!("{} ({})", later.ir.name, later.file),
+                "two workflows declare one webhook path; the first file's is served"
+            );
+        }
+    }
+}
+
+/// A started run, as the API answers a start.
+#[derive(serde::Serialize)]
+struct StartedRun {
+    id: String,
+    url: String,
+}
+
+async fn receive(
+    State(hooks): State<Hooks>,
+    Path(path): Path<String>,
+    query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let path = format!("/{path}");
+    let Some(Found { workflow, hook }) = hooks.find(&path) else {
+        return Err(Problem::new(
+            Code::NotFound,
+            format!("no served workflow has `on webhook \"{path}\"`"),
+        ));
+    };
+    // Who may call comes before anything is read or created.
+    match hook.secret {
+        Some(secret) => verify_signature(&workflow, secret, &headers, &body, &path)?,
+        None => {
+            let caller = auth::authenticate(&hooks.gate, &headers, &format!("{PREFIX}{path}"))?;
+            caller.operator()?;
+        }
+    }
+    if let Err(not_until) = hooks.limiter.check_key(&path) {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let mut p = Problem::new(
+            Code::HookRateLimited,
+            format!("webhook {path} has had too many requests; wait before the next"),
+        );
+        p.retry_after = Some(auth::retry_after_secs(wait));
+        return Err(p);
+    }
+    let query = query
+        .map_err(|e| Problem::new(Code::BadRequest, format!("a malformed query string: {e}")))?
+        .0;
+    let params = params(&workflow, &hook, &headers, query, &body)?;
+    let name = workflow.ir.name.clone();
+    let (file, text) = (workflow.file.clone(), (*workflow.text).clone());
+    let compiled =
+        tokio::task::spawn_blocking(move || crate::launch::compile(&file, text, &name, params))
+            .await
+            .map_err(Problem::store)??;
+    let started = hooks.launcher.start(compiled, TRIGGER).await?;
+    tracing::info!(run = %started.id, hook = %path, "run started by a webhook");
+    let url = format!("{}/runs/{}", crate::api::PREFIX, started.id);
+    let answer = StartedRun {
+        id: started.id,
+        url: url.clone(),
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, url)],
+        Json(answer),
+    )
+        .into_response())
+}
+
+/// `Ok` when `X-Hub-Signature-256` is the HMAC-SHA256 of `body` under the
+/// value of the secret param `secret`. The refusal is logged without the
+/// signature or the body.
+fn verify_signature(
+    workflow: &ServedWorkflow,
+    secret: usize,
+    headers: &HeaderMap,
+    body: &[u8],
+    path: &str,
+) -> Result<(), Problem> {
+    let refused = |why: &str| {
+        tracing::warn!(hook = %path, why, "webhook request refused: not signed with its secret");
+        Problem::new(
+            Code::BadSignature,
+            format!("sign the body: `{SIGNATURE}: sha256=HEX`, the HMAC-SHA256 of the raw body with the hook's secret"),
+        )
+    };
+    let key = match trigger_params::defaults(&workflow.ir).get(secret) {
+        Some(Some(Value::Str(k))) if !k.is_empty() => k.clone(),
+        // An empty key would let anyone sign: nothing is accepted.
+        _ => {
+            let name = &workflow.ir.params[secret].name;
+            tracing::error!(hook = %path, secret = %name, "the hook's secret has no value on the server (set its environment variable); every request is refused");
+            return Err(refused("the secret has no value"));
+        }
+    };
+    let Some(given) = headers.get(SIGNATURE) else {
+        return Err(refused("no signature header"));
+    };
+    let hex = given
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().strip_prefix("sha256="))
+        .and_then(decode_hex);
+    let Some(given) = hex else {
+        return Err(refused("a malformed signature header"));
+    };
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes())
+        .map_err(|_| refused("the secret cannot be a key"))?;
+    mac.update(body);
+    // Constant time, whatever the length given.
+    mac.verify_slice(&given)
+        .map_err(|_| refused("a signature that does not match"))
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The run's params as a params file's JSON text (`None`: defaults only).
+fn params(
+    workflow: &ServedWorkflow,
+    hook: &Webhook,
+    headers: &HeaderMap,
+    query: BTreeMap<String, String>,
+    body: &[u8],
+) -> Result<Option<String>, Problem> {
+    let text = std::str::from_utf8(body).map_err(|_| {
+        Problem::new(
+            Code::BadRequest,
+            "the body is not UTF-8 text; send a JSON object",
+        )
+    })?;
+    let empty = text.trim().is_empty();
+    if hook.params.is_empty() {
+        // The body's fields bind by name, as a params file's.
+        return Ok((!empty).then(|| text.to_owned()));
+    }
+    let invalid = |diags: Vec<wfc_language::diag::Diagnostic>| {
+        let source = SourceFile::new(workflow.file.clone(), (*workflow.text).clone());
+        let mut p = Problem::new(Code::Invalid, "bad params");
+        p.diagnostics = diags
+            .iter()
+            .map(|d| crate::catalog::to_value(d, &source))
+            .collect();
+        p
+    };
+    let json = if empty {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(text).map_err(|e| {
+            invalid(vec![wfc_plan::errors::bad_params_file(
+                "<request body>",
+                &format!("invalid JSON: {e}"),
+            )])
+        })?
+    };
+    // Header names are lower case already (`http` keeps them so); an API
+    // key never reaches a param.
+    let headers = headers
+        .iter()
+        .filter(|(k, _)| !PRIVATE_HEADERS.contains(&k.as_str()))
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let inputs = TriggerInputs {
+        json,
+        headers,
+        query,
+        changed: Vec::new(),
+    };
+    let object = trigger_params::evaluate(&workflow.ir, &hook.params, &inputs).map_err(invalid)?;
+    Ok(Some(serde_json::Value::Object(object).to_string()))
+}

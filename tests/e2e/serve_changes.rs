@@ -1,0 +1,175 @@
+//! `wfc serve`'s `on change` triggers: files dropped into a watched folder
+//! start one run per debounced batch of finished writes — on the real
+//! server, with real files, checked in what the steps wrote and in the
+//! run store.
+
+use super::serve::{get, Server};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// Counts each dropped file's lines (so half a file shows) and notes `changed`.
+const DROP: &str = r#"
+workflow drop {
+  on change "incoming/*.csv" { debounce 600ms  params { files = changed } }
+  param files: list<string> = []
+  for each f in files {
+    step count: shell { run "wc -l < @DIR/flows/${f} >> @DIR/rows.txt" }
+  }
+  step names: shell {
+    run "echo ${join(files, ",")} >> @DIR/changed.txt"
+    depends on count
+  }
+}
+"#;
+
+const DEBOUNCE: Duration = Duration::from_millis(600);
+
+/// Waits (at most 10 s) for the server's log to hold `needle`.
+fn wait_for_log(server: &Server, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log.lock().unwrap().contains(needle) {
+        assert!(
+            Instant::now() < deadline,
+            "no {needle:?} in {}",
+            server.log.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Every recorded run, newest first.
+async fn runs(server: &Server) -> Vec<Value> {
+    let (status, page) = get(
+        &reqwest::Client::new(),
+        &server.url("/runs"),
+        &server.reader,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["runs"].as_array().unwrap().clone()
+}
+
+/// Waits for `n` runs to have ended (at most `within`), then a little past
+/// another debounce so that an extra run would show; the runs' details.
+async fn ended_runs(server: &Server, n: usize, within: Duration) -> Vec<Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let all = runs(server).await;
+        let done = all.iter().filter(|r| r["status"] != "running").count();
+        if done >= n || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(DEBOUNCE * 2).await;
+    let http = reqwest::Client::new();
+    let mut out = Vec::new();
+    for r in runs(server).await {
+        out.push(server.finished(&http, r["id"].as_str().unwrap()).await);
+    }
+    out
+}
+
+fn read(server: &Server, name: &str) -> String {
+    std::fs::read_to_string(server.path(name)).unwrap_or_default()
+}
+
+fn started(files: &[(&str, &str)], flags: &[&str]) -> Server {
+    let server = Server::start(files, flags);
+    std::fs::create_dir_all(server.path("flows/incoming/sub")).unwrap();
+    server
+}
+
+#[tokio::test]
+async fn a_file_written_in_two_chunks_starts_exactly_one_run() {
+    let server = started(&[("drop.wf", DROP)], &[]);
+    wait_for_log(&server, "watching for changes");
+    let incoming = server.path("flows/incoming");
+    // Files the glob does not match start nothing.
+    std::fs::write(incoming.join("notes.txt"), "x\n").unwrap();
+    std::fs::write(incoming.join("sub/deep.csv"), "x\n").unwrap();
+    let mut f = std::fs::File::create(incoming.join("a.csv")).unwrap();
+    f.write_all(b"id,n\n1,").unwrap();
+    f.flush().unwrap();
+    std::thread::sleep(DEBOUNCE / 2);
+    f.write_all(b"2\n3,4\n").unwrap();
+    drop(f);
+
+    let done = ended_runs(&server, 1, Duration::from_secs(10)).await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    let run = &done[0];
+    assert_eq!(
+        (run["status"].as_str(), run["trigger"].as_str()),
+        (Some("succeeded"), Some("change")),
+        "{run}"
+    );
+    assert_eq!(run["params"], json!({"files": ["incoming/a.csv"]}));
+    assert_eq!(read(&server, "rows.txt").trim(), "3");
+    assert_eq!(read(&server, "changed.txt"), "incoming/a.csv\n");
+}
+
+#[tokio::test]
+async fn a_file_still_open_for_writing_waits_for_its_close() {
+    let server = started(&[("drop.wf", DROP)], &[]);
+    wait_for_log(&server, "watching for changes");
+    let mut f = std::fs::File::create(server.path("flows/incoming/big.csv")).unwrap();
+    f.write_all(b"1\n").unwrap();
+    f.flush().unwrap();
+    // Quiet for longer than the debounce, but not closed: no run.
+    std::thread::sleep(DEBOUNCE * 3);
+    assert_eq!(runs(&server).await, Vec::<Value>::new());
+    f.write_all(b"2\n3\n4\n").unwrap();
+    drop(f);
+    let done = ended_runs(&server, 1, Duration::from_secs(10)).await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(
+        read(&server, "rows.txt").trim(),
+        "4",
+        "the whole file was read"
+    );
+}
+
+#[tokio::test]
+async fn files_renamed_in_together_are_one_batch_and_new_triggers_are_followed() {
+    // The workflow comes after the server started, its folder later still.
+    let server = Server::start(&[], &[]);
+    std::fs::write(
+        server.path("flows/drop.wf"),
+        DROP.replace("@DIR", &server.dir.path().display().to_string()),
+    )
+    .unwrap();
+    wait_for_log(&server, "cannot watch for changes yet");
+    std::fs::create_dir_all(server.path("flows/incoming")).unwrap();
+    wait_for_log(&server, "watching for changes");
+    for name in ["b.csv", "a.csv"] {
+        let tmp = server.path(name);
+        std::fs::write(&tmp, "1\n2\n").unwrap();
+        std::fs::rename(&tmp, server.path("flows/incoming").join(name)).unwrap();
+    }
+    let done = ended_runs(&server, 1, Duration::from_secs(10)).await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(
+        done[0]["params"],
+        json!({"files": ["incoming/a.csv", "incoming/b.csv"]})
+    );
+    assert_eq!(
+        read(&server, "changed.txt"),
+        "incoming/a.csv,incoming/b.csv\n"
+    );
+}
+
+#[tokio::test]
+async fn a_polling_watch_starts_runs_too_and_ignores_other_files() {
+    let server = started(&[("drop.wf", DROP)], &["--poll-changes"]);
+    wait_for_log(&server, "polling=true");
+    std::fs::write(server.path("flows/incoming/readme.md"), "x\n").unwrap();
+    tokio::time::sleep(DEBOUNCE * 3).await;
+    assert_eq!(runs(&server).await, Vec::<Value>::new());
+    std::fs::write(server.path("flows/incoming/c.csv"), "1\n2\n").unwrap();
+    let done = ended_runs(&server, 1, Duration::from_secs(10)).await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0]["params"], json!({"files": ["incoming/c.csv"]}));
+    assert_eq!(read(&server, "rows.txt").trim(), "2");
+}
