@@ -173,3 +173,27 @@ async fn a_polling_watch_starts_runs_too_and_ignores_other_files() {
     assert_eq!(done[0]["params"], json!({"files": ["incoming/c.csv"]}));
     assert_eq!(read(&server, "rows.txt").trim(), "2");
 }
+
+#[tokio::test]
+async fn a_folder_that_appears_with_files_in_it_starts_one_run_for_them() {
+    // A folder made, and written into, before its watch could start.
+    let mut server = Server::start(&[("drop.wf", DROP)], &[]);
+    wait_for_log(&server, "cannot watch for changes yet");
+    let incoming = server.path("flows/incoming");
+    std::fs::create_dir_all(&incoming).unwrap();
+    std::fs::write(incoming.join("early.csv"), "1\n2\n3\n").unwrap();
+    let done = ended_runs(&server, 1, Duration::from_secs(10)).await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0]["params"], json!({"files": ["incoming/early.csv"]}));
+    assert_eq!(read(&server, "rows.txt").trim(), "3");
+
+    // What the folder holds when a server starts is old: no run for it.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    std::fs::write(incoming.join("old.csv"), "1\n").unwrap();
+    let flows = server.path("flows");
+    server.restart(&[], &flows);
+    wait_for_log(&server, "watching for changes");
+    tokio::time::sleep(DEBOUNCE * 3).await;
+    assert_eq!(runs(&server).await.len(), 1, "only the first server's run");
+}

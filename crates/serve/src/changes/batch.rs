@@ -76,6 +76,20 @@ impl Batch {
         self.last_change = now;
     }
 
+    /// Notes `path`, found in a folder that appeared after the server
+    /// started (no event told of its write): ready once still over the
+    /// debounce; an event on it while it is still being written counts as usual.
+    pub fn found(&mut self, path: &Path, now: Instant) {
+        self.files.insert(
+            path.to_owned(),
+            Pending {
+                writing: false,
+                stamp: stamp(path),
+            },
+        );
+        self.last_change = now;
+    }
+
     /// The files ready at `now`, sorted, taken out of the batch: none until
     /// the folder has been quiet for the debounce.
     pub fn take_ready(&mut self, now: Instant) -> Vec<PathBuf> {

@@ -82,7 +82,10 @@ pub fn start(served: Arc<Served>, launcher: Launcher, poll: bool) {
                     if watching.contains_key(&key) {
                         continue;
                     }
-                    match watch(&key, poll, &served, &launcher) {
+                    // A folder that did not exist when first tried is new:
+                    // what is in it once it appears came after, and counts.
+                    let seed = failed.contains(&key);
+                    match watch(&key, poll, seed, &served, &launcher) {
                         Ok(w) => {
                             failed.remove(&key);
                             watching.insert(key, w);
@@ -132,6 +135,7 @@ struct Target {
 fn watch(
     key: &Key,
     poll: bool,
+    seed: bool,
     served: &Arc<Served>,
     launcher: &Launcher,
 ) -> Result<Watching, String> {
@@ -166,7 +170,14 @@ fn watch(
         home,
         glob,
     };
-    let batch = Batch::new(debounce, closes_seen);
+    let mut batch = Batch::new(debounce, closes_seen);
+    if seed {
+        for path in files_under(&folder, recursive) {
+            if target.matches(&path) {
+                batch.found(&path, Instant::now());
+            }
+        }
+    }
     let task = tokio::spawn(run_watch(
         target,
         batch,
@@ -208,6 +219,28 @@ fn os_watch(
     .map_err(|e| e.to_string())?;
     w.watch(folder, mode).map_err(|e| e.to_string())?;
     Ok((Box::new(w), false))
+}
+
+/// The files in `folder` (and below it when `recursive`).
+fn files_under(folder: &Path, recursive: bool) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut folders = vec![folder.to_owned()];
+    while let Some(dir) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_file() {
+                out.push(entry.path());
+            } else if kind.is_dir() && recursive {
+                folders.push(entry.path());
+            }
+        }
+    }
+    out
 }
 
 /// Hands a watch's events to the trigger's task.
