@@ -181,7 +181,7 @@ async fn eventually(mut check: impl FnMut() -> bool) -> bool {
 
 const HELLO: &str = r#"
 workflow hello {
-  on schedule "0 2 * * *"
+  on schedule "0 2 29 2 *"  # Feb 29 only: the tests never meet a slot
   param who: string = "world"
   param n: int in 1..5 = 1
   secret token: string = "tok-3141592653"
@@ -245,7 +245,7 @@ async fn keys_roles_and_a_run_from_start_to_logs() {
     assert_eq!(hello["params"][2]["default"], "***");
     let triggers = hello["triggers"].as_array().unwrap();
     assert!(
-        triggers.len() == 1 && triggers[0].as_str().unwrap().contains("0 2 * * *"),
+        triggers.len() == 1 && triggers[0].as_str().unwrap().contains("0 2 29 2 *"),
         "{triggers:?}"
     );
 
