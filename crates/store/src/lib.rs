@@ -153,7 +153,8 @@ fn connect(path: &Path) -> Result<Connection, String> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| format!("cannot open the run store {}: {e}", path.display()))?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+    conn.busy_handler(Some(wait_for_lock))
+        .map_err(|e| e.to_string())?;
     wal(&conn)
         .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
         .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
@@ -161,6 +162,23 @@ fn connect(path: &Path) -> Result<Connection, String> {
         .map_err(|e| format!("cannot set up the run store {}: {e}", path.display()))?;
     Ok(conn)
 }
+
+/// SQLite's busy handler, asked again while another connection holds the
+/// write lock: retries every [`BUSY_POLL`] up to [`BUSY_TIMEOUT`]. SQLite's
+/// own (`busy_timeout`) backs off to 100 ms sleeps, so a run's write queued
+/// behind others' (`wfc serve` running several at once) waited tens of ms
+/// for a lock held a fraction of one.
+fn wait_for_lock(tries: i32) -> bool {
+    let waited = BUSY_POLL * u32::try_from(tries).unwrap_or(0);
+    if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(BUSY_POLL);
+    true
+}
+
+/// How often a writer waiting for the write lock tries again.
+const BUSY_POLL: Duration = Duration::from_micros(250);
 
 /// The page cache of a connection: 256 KiB (SQLite's `cache_size` takes a
 /// negative figure as KiB). SQLite's default is 2 MiB per connection, and a
