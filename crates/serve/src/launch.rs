@@ -181,20 +181,26 @@ impl Launcher {
                 file_hash: wfc_store::file_hash(&source.text),
                 plan: wfc_store::reuse::stored_fingerprints(&plan, &ir),
             };
-            with_history(&mut plan, &dir);
+            // One connection for the history, the trigger and the run: the
+            // server reaps dead runs when it starts, not at each run.
+            let store = wfc_store::Store::open(&dir)?;
+            wfc_language::timings::mark("launch: store open");
+            with_history(&mut plan, &store);
+            wfc_language::timings::mark("launch: history");
             // Before the run's own record: a listing never shows it untriggered.
             // A resumed run keeps the trigger of its first session.
             if !resuming {
-                let store = wfc_store::Store::open(&dir)?;
                 wfc_store::listing::record_trigger(&store.conn, &run_id, &started_by)
                     .map_err(|e| e.to_string())?;
             }
+            wfc_language::timings::mark("launch: trigger");
             let names = NameTable::from(&ir);
-            RunSession::open(&dir, &run_id, meta, resuming).map(|s| (s, plan, names, source.name))
+            RunSession::on(store, &run_id, meta, resuming).map(|s| (s, plan, names, source.name))
         })
         .await
         .map_err(Problem::store)?;
         let (mut session, plan, names, file) = opened.map_err(Problem::store)?;
+        wfc_language::timings::mark("launch: session");
         let mut request = RunRequest::new(Arc::new(plan), names, id.clone());
         request.file = file;
         request.trigger = trigger.to_owned();
@@ -214,6 +220,7 @@ impl Launcher {
             .manager
             .start(request)
             .map_err(|e| Problem::new(Code::Conflict, e.to_string()))?;
+        wfc_language::timings::mark("launch: manager");
         let watch = session
             .watch(handle.cancel_token())
             .map_err(
@@ -249,9 +256,11 @@ fn busy(detail: &str) -> Problem {
 
 /// The store's history estimates for `plan`'s steps (the scheduler's
 /// priorities), as `wfc run` takes them.
-fn with_history(plan: &mut Plan, dir: &Path) {
+fn with_history(plan: &mut Plan, store: &wfc_store::Store) {
     let only = plan.main.steps.iter().map(|s| s.name.as_str()).collect();
-    if let Some(h) = wfc_store::history_estimator::from_store(dir, &plan.workflow, Some(&only)) {
+    if let Some(h) =
+        wfc_store::history_estimator::from_open_store(store, &plan.workflow, Some(&only))
+    {
         plan.reestimate(&|name| h.median(name));
     }
 }

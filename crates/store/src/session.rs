@@ -42,6 +42,18 @@ impl RunSession {
         wfc_language::timings::mark("store: open");
         let _ = super::control::reap(&store.conn);
         wfc_language::timings::mark("store: reap");
+        RunSession::on(store, run_id, meta, resume)
+    }
+
+    /// [`RunSession::open`] on a store the caller opened (and reaped as it
+    /// sees fit): `wfc serve` reads the history and records the trigger on
+    /// the same connection, one open per run instead of three.
+    pub fn on(
+        store: Store,
+        run_id: &str,
+        meta: RunMeta,
+        resume: bool,
+    ) -> Result<RunSession, String> {
         let dir = store.dir().to_path_buf();
         // The recorder takes the connection that opened the store: nothing
         // else here needs one, and a connection of its own cost the run's
