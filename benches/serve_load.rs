@@ -62,7 +62,7 @@ fn start(dir: &std::path::Path) -> (Server, String) {
     let mut child = Command::new(WFC)
         .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
         .arg(&state)
-        .args(["--max-runs", &(2 * IN_FLIGHT).to_string()])
+        .args(["--max-runs", &IN_FLIGHT.to_string()])
         .args(["--rate-limit", "1000000", "--rate-burst", "1000000"])
         .args(["--keep-runs", "0", "--keep-days", "0"])
         .arg(dir.join("flows"))

@@ -154,9 +154,15 @@ impl Launcher {
         if self.stopping.is_cancelled() {
             return Err(busy("the server is stopping"));
         }
-        let permit = self.slots.clone().try_acquire_owned().map_err(|_| {
-            busy("the server runs as many runs as --max-runs allows; try again later")
-        })?;
+        // A run's end is recorded just before its slot is freed: a caller
+        // that saw it end and starts the next one waits that moment out.
+        let permit = tokio::time::timeout(SLOT_WAIT, self.slots.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| {
+                busy("the server runs as many runs as --max-runs allows; try again later")
+            })?;
         let (id, restored, first_started) = match resume {
             Some(r) => (r.run_id, Some(r.restored), Some(r.started)),
             None => (new_run_id(), None, None),
@@ -247,6 +253,9 @@ impl Launcher {
         Ok(Started { id, ended })
     }
 }
+
+/// How long a start waits for a run's slot before answering busy.
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 fn busy(detail: &str) -> Problem {
     let mut p = Problem::new(Code::Busy, detail);
