@@ -70,6 +70,13 @@ impl Server {
         self.dir.path().join(name)
     }
 
+    /// Every recorded run, newest first (through the API, with the read key).
+    pub(super) async fn runs(&self) -> Vec<Value> {
+        let (status, page) = get(&reqwest::Client::new(), &self.url("/runs"), &self.reader).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["runs"].as_array().unwrap().clone()
+    }
+
     /// Polls run `id` until it is no longer running.
     pub(super) async fn finished(&self, http: &reqwest::Client, id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -189,7 +196,7 @@ workflow hello {
 }
 "#;
 
-const GATED: &str = r#"
+pub(super) const GATED: &str = r#"
 workflow gated {
   step before: shell { run "echo before >> @DIR/order.txt" }
   step approve: gate {

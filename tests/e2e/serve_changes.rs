@@ -3,8 +3,7 @@
 //! server, with real files, checked in what the steps wrote and in the
 //! run store.
 
-use super::serve::{get, Server};
-use reqwest::StatusCode;
+use super::serve::Server;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -39,24 +38,12 @@ fn wait_for_log(server: &Server, needle: &str) {
     }
 }
 
-/// Every recorded run, newest first.
-async fn runs(server: &Server) -> Vec<Value> {
-    let (status, page) = get(
-        &reqwest::Client::new(),
-        &server.url("/runs"),
-        &server.reader,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page["runs"].as_array().unwrap().clone()
-}
-
 /// Waits for `n` runs to have ended (at most `within`), then a little past
 /// another debounce so that an extra run would show; the runs' details.
 async fn ended_runs(server: &Server, n: usize, within: Duration) -> Vec<Value> {
     let deadline = Instant::now() + within;
     loop {
-        let all = runs(server).await;
+        let all = server.runs().await;
         let done = all.iter().filter(|r| r["status"] != "running").count();
         if done >= n || Instant::now() > deadline {
             break;
@@ -66,7 +53,7 @@ async fn ended_runs(server: &Server, n: usize, within: Duration) -> Vec<Value> {
     tokio::time::sleep(DEBOUNCE * 2).await;
     let http = reqwest::Client::new();
     let mut out = Vec::new();
-    for r in runs(server).await {
+    for r in server.runs().await {
         out.push(server.finished(&http, r["id"].as_str().unwrap()).await);
     }
     out
@@ -119,7 +106,7 @@ async fn a_file_still_open_for_writing_waits_for_its_close() {
     f.flush().unwrap();
     // Quiet for longer than the debounce, but not closed: no run.
     std::thread::sleep(DEBOUNCE * 3);
-    assert_eq!(runs(&server).await, Vec::<Value>::new());
+    assert_eq!(server.runs().await, Vec::<Value>::new());
     f.write_all(b"2\n3\n4\n").unwrap();
     drop(f);
     let done = ended_runs(&server, 1, Duration::from_secs(10)).await;
@@ -166,7 +153,7 @@ async fn a_polling_watch_starts_runs_too_and_ignores_other_files() {
     wait_for_log(&server, "polling=true");
     std::fs::write(server.path("flows/incoming/readme.md"), "x\n").unwrap();
     tokio::time::sleep(DEBOUNCE * 3).await;
-    assert_eq!(runs(&server).await, Vec::<Value>::new());
+    assert_eq!(server.runs().await, Vec::<Value>::new());
     std::fs::write(server.path("flows/incoming/c.csv"), "1\n2\n").unwrap();
     let done = ended_runs(&server, 1, Duration::from_secs(10)).await;
     assert_eq!(done.len(), 1, "{done:?}");
@@ -195,5 +182,5 @@ async fn a_folder_that_appears_with_files_in_it_starts_one_run_for_them() {
     server.restart(&[], &flows);
     wait_for_log(&server, "watching for changes");
     tokio::time::sleep(DEBOUNCE * 3).await;
-    assert_eq!(runs(&server).await.len(), 1, "only the first server's run");
+    assert_eq!(server.runs().await.len(), 1, "only the first server's run");
 }

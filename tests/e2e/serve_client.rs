@@ -3,7 +3,7 @@
 //! server and the real `wfc`, checked in the run store, the step logs and
 //! what the steps leave behind.
 
-use super::serve::{get, post, Server};
+use super::serve::{get, post, Server, GATED};
 use super::WFC;
 use serde_json::{json, Value};
 use std::process::{Command, Output};
@@ -14,20 +14,6 @@ const NAP: &str = r#"
 workflow nap {
   param nap: int = 0
   step doze: shell { run "echo dozing ${nap}; sleep ${nap}; echo done >> @DIR/naps.txt" }
-}
-"#;
-
-const GATED: &str = r#"
-workflow gated {
-  step before: shell { run "echo before >> @DIR/order.txt" }
-  step approve: gate {
-    approval "a person"
-    depends on before
-  }
-  step after: shell {
-    run "echo after >> @DIR/order.txt"
-    depends on approve
-  }
 }
 "#;
 

@@ -2,7 +2,7 @@
 //! hooks, params from the request, rate limits — over real HTTP against
 //! the real server, checked in what the steps wrote and in the run store.
 
-use super::serve::{get, Server};
+use super::serve::Server;
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -74,18 +74,6 @@ async fn signed(server: &Server, body: &str) -> (StatusCode, Option<String>, Val
     .await
 }
 
-/// Every recorded run, newest first.
-async fn runs(server: &Server) -> Vec<Value> {
-    let (status, page) = get(
-        &reqwest::Client::new(),
-        &server.url("/runs"),
-        &server.reader,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page["runs"].as_array().unwrap().clone()
-}
-
 fn codes(answer: &Value) -> Vec<String> {
     let mut out = vec![answer["code"].as_str().unwrap_or("").to_owned()];
     for d in answer["diagnostics"].as_array().into_iter().flatten() {
@@ -119,7 +107,7 @@ async fn a_signed_webhook_starts_one_run_with_params_from_the_request() {
     );
     assert_eq!(read(&server, "shipped.txt"), format!("{tag} 3 forge\n"));
     assert!(!server.path("pwned").exists());
-    assert_eq!(runs(&server).await.len(), 1);
+    assert_eq!(server.runs().await.len(), 1);
 }
 
 #[tokio::test]
@@ -146,7 +134,7 @@ async fn unsigned_and_badly_signed_webhooks_create_nothing() {
     let (status, _, _) = hook(&server, "/release", &body, &[("Authorization", &op)]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    assert_eq!(runs(&server).await, Vec::<Value>::new());
+    assert_eq!(server.runs().await, Vec::<Value>::new());
     assert!(!server.path("shipped.txt").exists());
     let log = server.log.lock().unwrap().clone();
     assert!(log.contains("webhook request refused"), "{log}");
@@ -187,7 +175,7 @@ async fn bad_params_get_400_with_their_codes_and_no_run() {
         message.contains("`version`") && message.contains("request.json.release.tag_name"),
         "{message}"
     );
-    assert_eq!(runs(&server).await, Vec::<Value>::new());
+    assert_eq!(server.runs().await, Vec::<Value>::new());
 }
 
 #[tokio::test]
@@ -211,7 +199,7 @@ async fn a_hook_without_a_secret_needs_an_operator_key() {
         (status, answer["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("API002"))
     );
-    assert_eq!(runs(&server).await, Vec::<Value>::new());
+    assert_eq!(server.runs().await, Vec::<Value>::new());
 
     let op = format!("Bearer {}", server.operator);
     // Without `params { … }`, the body's fields bind by name.
@@ -271,11 +259,11 @@ async fn a_hook_over_its_rate_gets_429() {
     let (status, _, _) = hook(&server, "/release", &body, &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while runs(&server).await.iter().any(|r| r["status"] == "running") && Instant::now() < deadline
+    while server.runs().await.iter().any(|r| r["status"] == "running") && Instant::now() < deadline
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(runs(&server).await.len(), 2);
+    assert_eq!(server.runs().await.len(), 2);
     assert_eq!(read(&server, "shipped.txt"), "v1 1 forge\nv1 1 forge\n");
 }
 

@@ -97,9 +97,10 @@ fn fires(state: &Path) -> Vec<(String, i64, i64)> {
         .collect()
 }
 
-#[test]
-fn overlap_skip_passes_slots_while_the_previous_run_runs() {
-    let wf = every_2s("skip");
+/// A server over a 2-second schedule with `overlap`, once two runs
+/// finished; their spans.
+fn two_runs(overlap: &str) -> (Server, Vec<Span>) {
+    let wf = every_2s(overlap);
     let server = Server::start(&[("tick.wf", wf.as_str())], &[]);
     let times = server.path("times.txt");
     assert!(
@@ -108,6 +109,12 @@ fn overlap_skip_passes_slots_while_the_previous_run_runs() {
         server.log.lock().unwrap()
     );
     let runs = spans(&times);
+    (server, runs)
+}
+
+#[test]
+fn overlap_skip_passes_slots_while_the_previous_run_runs() {
+    let (server, runs) = two_runs("skip");
     for pair in runs.windows(2) {
         assert!(pair[1].start >= pair[0].end, "runs overlap: {runs:?}");
         assert!(pair[1].start - pair[0].start >= 2_000, "{runs:?}");
@@ -131,15 +138,7 @@ fn overlap_skip_passes_slots_while_the_previous_run_runs() {
 
 #[test]
 fn overlap_queue_runs_back_to_back() {
-    let wf = every_2s("queue");
-    let server = Server::start(&[("tick.wf", wf.as_str())], &[]);
-    let times = server.path("times.txt");
-    assert!(
-        wait_for(Duration::from_secs(15), || spans(&times).len() >= 2),
-        "two runs did not finish: {}",
-        server.log.lock().unwrap()
-    );
-    let runs = spans(&times);
+    let (server, runs) = two_runs("queue");
     let (a, b) = (&runs[0], &runs[1]);
     // The queued slot came while the first ran: it starts at that end.
     assert!(b.start >= a.end, "runs overlap: {runs:?}");
