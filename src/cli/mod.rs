@@ -116,9 +116,9 @@ enum Command {
         after_help = "Examples:\n  wfc stats\n  wfc stats deploy --last 50\n  wfc stats --format json"
     )]
     Stats(stats::StatsArgs),
-    /// Serve the workflows under PATHs over a REST API (API keys required).
+    /// Serve the workflows under PATHs: fire their schedules, webhooks and file triggers, and answer a REST API (API keys required).
     #[command(
-        after_help = "Every API request needs `Authorization: Bearer KEY` (`wfc keys add NAME --role operator`). See docs/serve.md.\n\nExamples:\n  wfc keys add ci --role operator       # prints the key once\n  wfc serve examples/\n  wfc serve --listen 0.0.0.0:8080 --max-runs 4 --log-format json deploy/\n  curl -H \"Authorization: Bearer $KEY\" localhost:7878/api/v1/workflows\n  curl -H \"Authorization: Bearer $KEY\" -d '{\"version\":\"1.2.3\"}' 'localhost:7878/api/v1/workflows/deploy/runs?wait=30s'\n\nExit status: 0 stopped by SIGTERM/SIGINT (runs drained), 2 bad flags, unreadable paths or keys file, or the address is taken."
+        after_help = "Every API request needs `Authorization: Bearer KEY` (`wfc keys add NAME --role operator`); a webhook with a `secret` needs its HMAC signature instead. See docs/serve.md.\n\nExamples:\n  wfc keys add ci --role operator       # prints the key once\n  wfc serve examples/\n  wfc serve --listen 0.0.0.0:8080 --max-runs 4 --log-format json deploy/\n  curl -H \"Authorization: Bearer $KEY\" localhost:7878/api/v1/workflows\n  curl -H \"Authorization: Bearer $KEY\" -d '{\"version\":\"1.2.3\"}' 'localhost:7878/api/v1/workflows/deploy/runs?wait=30s'\n  curl -H \"X-Hub-Signature-256: sha256=$SIG\" -d \"$BODY\" localhost:7878/hooks/release\n\nExit status: 0 stopped by SIGTERM/SIGINT (runs drained), 2 bad flags, unreadable paths or keys file, or the address is taken."
     )]
     Serve(serve::ServeArgs),
     /// Make, list and revoke the API keys of `wfc serve`.
