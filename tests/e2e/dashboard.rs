@@ -1,9 +1,11 @@
 //! The dashboard of the real `wfc serve`, over real HTTP (reqwest, the
 //! session cookie kept by hand so its attributes can be read): login and
-//! its cookie, logout and its CSRF token, the workflows and runs pages read
-//! back against the runs the API started, and values escaped, never markup.
+//! its cookie, revoking a key and logging out with the CSRF token, the
+//! workflows and runs pages read back against the runs the API started,
+//! and values escaped, never markup.
 
 use super::serve::{post, Server};
+use super::WFC;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{redirect, StatusCode};
 use serde_json::json;
@@ -134,6 +136,21 @@ async fn login_sets_a_strict_cookie_without_the_key_and_logout_needs_the_csrf_to
         .unwrap();
     let set = https.headers()[SET_COOKIE].to_str().unwrap();
     assert!(set.split(';').any(|a| a.trim() == "Secure"), "{set}");
+
+    // Revoking a key ends its sessions at once.
+    let ops = pair(set);
+    assert_eq!(page(&http, &server, "/runs", &ops).await.0, StatusCode::OK);
+    let revoked = std::process::Command::new(WFC)
+        .args(["keys", "revoke", "ops", "--state-dir"])
+        .arg(server.path("state"))
+        .output()
+        .unwrap();
+    assert!(revoked.status.success(), "{revoked:?}");
+    let (status, location, _) = page(&http, &server, "/runs", &ops).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
 
     // Logging out needs the session's CSRF token.
     let logout = |csrf: &str| {
