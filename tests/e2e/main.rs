@@ -25,6 +25,8 @@
 //!   --server` against a real server.
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
+//! - `dashboard`: `wfc serve`'s HTML pages — login, its cookie and CSRF
+//!   token, the workflows and runs pages, values escaped.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -35,6 +37,7 @@
 mod call_settings;
 mod calls;
 mod cli;
+mod dashboard;
 mod exec;
 mod imports;
 mod modules;

@@ -15,7 +15,8 @@
 //!   `on webhook`, [`changes`] watches `on change`, the last two on
 //!   [`served`]'s checked IR;
 //! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`);
-//! - [`problem`] — errors as problem+json.
+//! - [`problem`] — errors as problem+json;
+//! - [`dashboard`] — the HTML pages for people (login, workflows, runs).
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
 //! request or run, running runs get `grace` to finish, then are cancelled
@@ -25,6 +26,7 @@ pub mod api;
 pub mod auth;
 pub mod catalog;
 pub mod changes;
+pub mod dashboard;
 pub mod discover;
 pub mod events;
 pub mod hooks;
@@ -136,6 +138,7 @@ async fn run(config: Config) -> Result<(), String> {
         limiter: auth::limiter(config.rate, config.burst),
     };
     let served = Arc::new(served::Served::new(app.catalog.clone()));
+    let dash = dashboard::Dash::new(app.clone(), gate.clone(), served.clone());
     changes::start(served.clone(), launcher.clone(), config.poll_changes);
     let hooks = hooks::Hooks::new(
         served,
@@ -146,6 +149,7 @@ async fn run(config: Config) -> Result<(), String> {
     );
     let router =
         api::router(app, gate, config.max_body).merge(hooks::router(hooks, config.max_body));
+    let router = router.merge(dashboard::router(dash));
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

@@ -1,0 +1,185 @@
+//! The dashboard: HTML pages over the same catalog and run store as the
+//! API, for people with an API key.
+//!
+//! - [`session`] — `/login` takes a key and keeps a random session id in
+//!   an HTTP-only cookie (never the key); every page needs one;
+//! - [`pages`] — `/`, the served workflows; [`runs`] — `/runs` and `/runs/{id}`;
+//! - [`assets`] — the CSS and the vendored htmx under `/assets/`.
+//!
+//! Templates are minijinja with HTML autoescaping: a value (a param's
+//! default, a run's params) is always text, never markup. Errors are pages
+//! with a code of `API080`–`API089` (docs/serve.md).
+
+pub mod assets;
+pub mod pages;
+pub mod runs;
+pub mod session;
+
+use crate::api::App;
+use crate::auth::Gate;
+use crate::served::Served;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use minijinja::Environment;
+use session::{Session, Sessions};
+use std::sync::Arc;
+
+/// A key that is not known, at `/login`.
+pub const BAD_KEY: &str = "API080";
+/// A form that acts without its session's CSRF token.
+pub const BAD_CSRF: &str = "API081";
+/// A `/runs` filter that is not one (an unknown status, a bad cursor).
+pub const BAD_FILTER: &str = "API082";
+/// No such run.
+pub const NO_RUN: &str = "API083";
+/// The run store failed.
+pub const STORE: &str = "API084";
+
+/// What every dashboard handler reads.
+#[derive(Clone)]
+pub struct Dash {
+    pub app: App,
+    pub gate: Gate,
+    pub served: Arc<Served>,
+    pub sessions: Arc<Sessions>,
+    templates: Arc<Environment<'static>>,
+}
+
+impl Dash {
+    pub fn new(app: App, gate: Gate, served: Arc<Served>) -> Dash {
+        Dash {
+            app,
+            gate,
+            served,
+            sessions: Arc::default(),
+            templates: Arc::new(templates()),
+        }
+    }
+
+    /// Template `name` filled with `ctx`, plus what the layout needs.
+    pub fn render(
+        &self,
+        name: &str,
+        page: &str,
+        session: Option<&Session>,
+        ctx: minijinja::Value,
+    ) -> Response {
+        let layout = minijinja::context! {
+            assets => assets::version(),
+            page => page,
+            user => session,
+        };
+        let full = minijinja::context! { ..layout, ..ctx };
+        match self
+            .templates
+            .get_template(name)
+            .and_then(|t| t.render(full))
+        {
+            Ok(html) => (security_headers(), Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(template = name, error = %e, "cannot render a dashboard page");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the page cannot be rendered",
+                )
+                    .into_response()
+            }
+        }
+    }
+
+    /// An error page: `code` and what went wrong, in the layout.
+    pub fn error(
+        &self,
+        status: StatusCode,
+        code: &str,
+        detail: &str,
+        session: Option<&Session>,
+    ) -> Response {
+        let title = status.canonical_reason().unwrap_or("Error");
+        let page = self.render(
+            "error.html",
+            "",
+            session,
+            minijinja::context! { code, detail, title },
+        );
+        (status, page).into_response()
+    }
+}
+
+/// The headers of every page: no framing, scripts from this server only.
+fn security_headers() -> [(header::HeaderName, &'static str); 3] {
+    [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CACHE_CONTROL, "no-store"),
+    ]
+}
+
+/// The templates, embedded; `.html` names turn HTML autoescaping on.
+fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, text) in [
+        ("base.html", include_str!("templates/base.html")),
+        ("login.html", include_str!("templates/login.html")),
+        ("error.html", include_str!("templates/error.html")),
+        ("workflows.html", include_str!("templates/workflows.html")),
+        ("runs.html", include_str!("templates/runs.html")),
+        ("run.html", include_str!("templates/run.html")),
+    ] {
+        // Embedded text checked by the tests: a syntax error is a bug here.
+        if let Err(e) = env.add_template(name, text) {
+            tracing::error!(template = name, error = %e, "a dashboard template does not parse");
+        }
+    }
+    env
+}
+
+/// The dashboard's routes: `/login`, `/logout`, the pages, `/assets/…`.
+pub fn router(dash: Dash) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::workflows))
+        .route("/runs", get(runs::list))
+        .route("/runs/{id}", get(runs::detail))
+        .route("/logout", post(session::logout))
+        .route_layer(axum::middleware::from_fn_with_state(
+            dash.clone(),
+            session::require,
+        ));
+    Router::new()
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/assets/{file}", get(assets::serve))
+        .merge(pages)
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024))
+        .with_state(dash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_escapes_values() {
+        let env = templates();
+        assert_eq!(env.templates().count(), 6);
+        let html = env
+            .get_template("error.html")
+            .and_then(|t| {
+                t.render(minijinja::context! {
+                    assets => "x", page => "", user => (), title => "t",
+                    code => "API083", detail => "<script>alert(1)</script>",
+                })
+            })
+            .unwrap();
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>alert"));
+    }
+}

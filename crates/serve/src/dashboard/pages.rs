@@ -1,0 +1,116 @@
+//! `/`: each served workflow with its params, triggers, next scheduled
+//! time, last runs and success rate.
+
+use super::session::Session;
+use super::{Dash, STORE};
+use crate::catalog::WorkflowInfo;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde::Serialize;
+use wfc_language::ir::{next_fires, Trigger};
+use wfc_store::listing::{self, Filter};
+
+/// How many of a workflow's runs the page shows.
+const LAST_RUNS: usize = 5;
+
+/// A workflow as the page shows it.
+#[derive(Serialize)]
+struct WorkflowCard {
+    #[serde(flatten)]
+    info: WorkflowInfo,
+    /// The next `on schedule` slot, in its zone.
+    next: Option<String>,
+    last_runs: Vec<RunStatus>,
+    /// Of its finished runs, the percentage that succeeded.
+    success_rate: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct RunStatus {
+    id: String,
+    status: String,
+}
+
+/// `GET /`.
+pub async fn workflows(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+) -> Response {
+    let infos = dash.app.catalog.workflows();
+    let served = dash.served.clone();
+    let dir = dash.app.launcher.state_dir.clone();
+    let cards = tokio::task::spawn_blocking(move || -> Result<Vec<WorkflowCard>, String> {
+        let irs = served.current();
+        let store = wfc_store::Store::open_existing(&dir)?;
+        let now = chrono::Utc::now();
+        let mut cards = Vec::new();
+        for info in infos {
+            let next = irs
+                .iter()
+                .find(|w| w.ir.name == info.name)
+                .and_then(|w| {
+                    w.ir.triggers
+                        .iter()
+                        .filter_map(|t| match t {
+                            Trigger::Schedule(s) => next_fires(s, now, 1).into_iter().next(),
+                            _ => None,
+                        })
+                        .min_by_key(|t| t.with_timezone(&chrono::Utc))
+                })
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S %Z").to_string());
+            let (last_runs, success_rate) = match &store {
+                Some(s) => history(&s.conn, &info.name).map_err(|e| e.to_string())?,
+                None => (Vec::new(), None),
+            };
+            cards.push(WorkflowCard {
+                info,
+                next,
+                last_runs,
+                success_rate,
+            });
+        }
+        Ok(cards)
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    match cards {
+        Ok(workflows) => dash.render(
+            "workflows.html",
+            "workflows",
+            Some(&session),
+            minijinja::context! { workflows },
+        ),
+        Err(e) => dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(&session)),
+    }
+}
+
+/// A workflow's last runs and the share of its finished runs that succeeded.
+fn history(
+    conn: &rusqlite::Connection,
+    workflow: &str,
+) -> rusqlite::Result<(Vec<RunStatus>, Option<u32>)> {
+    let filter = Filter {
+        workflow: Some(workflow.to_owned()),
+        limit: LAST_RUNS,
+        ..Filter::default()
+    };
+    let last = listing::list(conn, &filter)?
+        .runs
+        .into_iter()
+        .map(|(r, _)| RunStatus {
+            id: r.id,
+            status: r.status,
+        })
+        .collect();
+    let (finished, succeeded): (i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(status = 'succeeded'), 0) FROM runs
+          WHERE workflow = ?1 AND status != 'running'",
+        [workflow],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let rate = (finished > 0).then(|| (succeeded * 100 / finished) as u32);
+    Ok((last, rate))
+}

@@ -1,0 +1,210 @@
+//! Logging in to the dashboard. `POST /login` checks an API key as the API
+//! does ([`crate::keys::verify`]) and sets a cookie holding a random session
+//! id; the server maps it to the key's name and role (never the key). The
+//! cookie is HTTP-only and `SameSite=Strict` (and `Secure` behind https);
+//! forms that act carry the session's CSRF token too. A session ends at
+//! logout, after [`LIFETIME`], or when its key is revoked.
+
+use super::{Dash, BAD_CSRF, BAD_KEY};
+use crate::keys::{self, Role};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+
+/// The cookie's name.
+pub const COOKIE: &str = "wfc_session";
+/// How long a session lasts after login.
+pub const LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
+/// Who is logged in, as pages show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Session {
+    pub name: String,
+    pub role: Role,
+    /// The token every acting form carries back.
+    pub csrf: String,
+}
+
+/// The live sessions by id.
+#[derive(Default)]
+pub struct Sessions(Mutex<HashMap<String, (Session, Instant)>>);
+
+impl Sessions {
+    /// A new session for key `name`; its id for the cookie.
+    fn open(&self, name: &str, role: Role) -> Result<String, getrandom::Error> {
+        let id = random()?;
+        let session = Session {
+            name: name.to_owned(),
+            role,
+            csrf: random()?,
+        };
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        all.retain(|_, (_, until)| *until > now);
+        all.insert(id.clone(), (session, now + LIFETIME));
+        Ok(id)
+    }
+
+    fn get(&self, id: &str) -> Option<Session> {
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match all.get(id) {
+            Some((s, until)) if *until > Instant::now() => Some(s.clone()),
+            Some(_) => {
+                all.remove(id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn close(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
+}
+
+/// 32 random bytes, URL-safe base64.
+fn random() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The session id a request's cookie holds.
+fn cookie_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, id)| id)
+}
+
+/// Lets a request with a live session through (the [`Session`] in its
+/// extensions); sends any other to `/login`. The session's key must still
+/// be in the keys file, and its role is the one the file says now.
+pub async fn require(State(dash): State<Dash>, mut req: Request, next: Next) -> Response {
+    let Some(id) = cookie_id(req.headers()).map(str::to_owned) else {
+        return Redirect::to("/login").into_response();
+    };
+    let Some(mut session) = dash.sessions.get(&id) else {
+        return Redirect::to("/login").into_response();
+    };
+    let current = dash.gate.keys.current().ok().and_then(|k| {
+        k.keys
+            .iter()
+            .find(|k| k.name == session.name)
+            .map(|k| k.role)
+    });
+    let Some(role) = current else {
+        dash.sessions.close(&id);
+        return Redirect::to("/login").into_response();
+    };
+    session.role = role;
+    req.extensions_mut().insert(session);
+    req.extensions_mut().insert(SessionId(id));
+    next.run(req).await
+}
+
+/// The id of the request's session (for logout).
+#[derive(Clone)]
+pub struct SessionId(String);
+
+/// `GET /login`: the form.
+pub async fn login_form(State(dash): State<Dash>) -> Response {
+    dash.render(
+        "login.html",
+        "login",
+        None,
+        minijinja::context! { error => () },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    key: String,
+}
+
+/// `POST /login`: a known key opens a session and goes to `/`; any other
+/// gets the form again with [`BAD_KEY`].
+pub async fn login(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let known = match dash.gate.keys.current() {
+        Ok(k) => keys::verify(&k, form.key.trim()).map(|k| (k.name.clone(), k.role)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the keys file");
+            None
+        }
+    };
+    let Some((name, role)) = known else {
+        tracing::info!("dashboard login with an unknown API key refused");
+        let error = minijinja::context! {
+            code => BAD_KEY,
+            detail => "the API key is not known (revoked, or mistyped)",
+        };
+        let page = dash.render("login.html", "login", None, minijinja::context! { error });
+        return (StatusCode::UNAUTHORIZED, page).into_response();
+    };
+    let id = match dash.sessions.open(&name, role) {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error = %e, "no randomness for a session id");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "cannot open a session").into_response();
+        }
+    };
+    tracing::info!(key = %name, "dashboard login");
+    // Behind a TLS-terminating proxy the request says it came over https.
+    let secure = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let cookie = format!(
+        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        LIFETIME.as_secs(),
+        if secure { "; Secure" } else { "" }
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /logout`: ends the session (with its CSRF token) and clears the cookie.
+pub async fn logout(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Extension(SessionId(id)): Extension<SessionId>,
+    Form(form): Form<ActForm>,
+) -> Response {
+    if !csrf_ok(&session, &form.csrf) {
+        return dash.error(
+            StatusCode::FORBIDDEN,
+            BAD_CSRF,
+            "the form's CSRF token is missing or not this session's: reload the page",
+            Some(&session),
+        );
+    }
+    dash.sessions.close(&id);
+    let clear = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    ([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response()
+}
+
+/// Whether `token` is the session's CSRF token (compared in constant time).
+pub fn csrf_ok(session: &Session, token: &str) -> bool {
+    !token.is_empty() && bool::from(session.csrf.as_bytes().ct_eq(token.as_bytes()))
+}
