@@ -16,6 +16,7 @@
 //!   [`served`]'s checked IR;
 //! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`);
 //! - [`problem`] — errors as problem+json.
+//! - [`mcp`] — the workflows as MCP tools (`wfc mcp`).
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
 //! request or run, running runs get `grace` to finish, then are cancelled
@@ -31,6 +32,7 @@ pub mod hooks;
 pub mod keys;
 pub mod launch;
 pub mod lock;
+pub mod mcp;
 pub mod openapi;
 pub mod problem;
 pub mod recover;
@@ -186,7 +188,7 @@ async fn signals(stopping: tokio_util::sync::CancellationToken) {
 
 /// Lets the running runs finish within `grace`, then cancels them and
 /// waits for their compensations and `finally`.
-async fn drain(launcher: &launch::Launcher, grace: Duration) {
+pub(crate) async fn drain(launcher: &launch::Launcher, grace: Duration) {
     launcher.tracker.close();
     let running = launcher.manager.running();
     if !running.is_empty() {
