@@ -25,6 +25,7 @@
 //!   --server` against a real server.
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
+//! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -37,6 +38,7 @@ mod calls;
 mod cli;
 mod exec;
 mod imports;
+mod mcp;
 mod modules;
 mod new;
 mod run;
