@@ -1,8 +1,11 @@
 //! `wfc mcp` driven by a real MCP client: the `mcp` PyPI package (2.x),
-//! through tests/e2e/mcp/client.py, over stdio. The tools are listed with
-//! their schemas, a broken file is validated, a run is started and polled
-//! to its end, and what its step wrote is checked.
+//! through tests/e2e/mcp/client.py, over stdio and over `wfc serve`'s
+//! `/mcp`. The tools are listed with their schemas, a broken file is
+//! validated, a run is started and polled to its end, and what its step
+//! wrote is checked; over HTTP, keys are required and a read key cannot
+//! start a run.
 
+use super::serve::Server;
 use super::WFC;
 use serde_json::{json, Value};
 use std::process::Command;
@@ -17,30 +20,26 @@ workflow hello {
 }
 "#;
 
-/// Runs the client against `wfc mcp flows/` in a folder holding `hello.wf`,
-/// making `calls`; `None` when the `mcp` package is missing (skipped).
-fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
-    let has_mcp = Command::new("python3")
+/// Whether the `mcp` package is there (else the test is skipped).
+fn has_client() -> bool {
+    let ok = Command::new("python3")
         .args(["-c", "import mcp.client.stdio"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !has_mcp {
+    if !ok {
         wfc_testkit::skip("the MCP client (pip install 'mcp>=2,<3') is not installed");
-        return None;
     }
-    let flows = dir.join("flows");
-    std::fs::create_dir_all(&flows).unwrap();
-    let d = dir.display().to_string();
-    std::fs::write(flows.join("hello.wf"), HELLO.replace("@DIR", &d)).unwrap();
+    ok
+}
+
+/// The client's answer to `calls` made on `target` (a command, or a URL
+/// and a key); panics with its errors if it fails.
+fn client(calls: &Value, target: &[&std::ffi::OsStr]) -> Value {
     let out = Command::new("python3")
         .arg(CLIENT)
         .arg(calls.to_string())
         .arg("--")
-        .arg(WFC)
-        .arg("mcp")
-        .arg(&flows)
-        .arg("--state-dir")
-        .arg(dir.join("state"))
+        .args(target)
         .output()
         .unwrap();
     assert!(
@@ -48,7 +47,28 @@ fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
         "client failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Runs the client against `wfc mcp flows/` in a folder holding `hello.wf`,
+/// making `calls`; `None` when the `mcp` package is missing (skipped).
+fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
+    if !has_client() {
+        return None;
+    }
+    let flows = dir.join("flows");
+    std::fs::create_dir_all(&flows).unwrap();
+    let d = dir.display().to_string();
+    std::fs::write(flows.join("hello.wf"), HELLO.replace("@DIR", &d)).unwrap();
+    let state = dir.join("state");
+    let target = [
+        WFC.as_ref(),
+        "mcp".as_ref(),
+        flows.as_os_str(),
+        "--state-dir".as_ref(),
+        state.as_os_str(),
+    ];
+    Some(client(&calls, &target))
 }
 
 fn tool<'a>(answer: &'a Value, name: &str) -> &'a Value {
@@ -184,4 +204,59 @@ fn a_started_run_is_polled_to_success_and_its_step_ran() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(id));
+}
+
+#[tokio::test]
+async fn serve_mcp_needs_a_key_and_an_operator_to_start() {
+    if !has_client() {
+        return;
+    }
+    let server = Server::start(&[("hello.wf", HELLO)], &[]);
+    let url = format!("{}/mcp", server.base);
+    // No key: refused before MCP sees the request.
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    let r = reqwest::Client::new()
+        .post(&url)
+        .header("Accept", "application/json, text/event-stream")
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "API001");
+
+    let start = json!([
+        {"tool": "start_run", "arguments": {"workflow": "hello", "params": {"who": "reader"}}},
+    ]);
+    let read = tokio::task::spawn_blocking({
+        let (start, url, key) = (start.clone(), url.clone(), server.reader.clone());
+        move || client(&start, &[url.as_ref(), key.as_ref()])
+    })
+    .await
+    .unwrap();
+    assert_eq!(read["results"][0]["isError"], true);
+    assert_eq!(read["results"][0]["structuredContent"]["code"], "API002");
+    assert!(
+        !server.path("greeted.txt").exists(),
+        "a read key started a run"
+    );
+
+    let calls = json!([
+        {"tool": "start_run", "arguments": {"workflow": "hello", "params": {"who": "ops"}}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+    ]);
+    let ops = tokio::task::spawn_blocking({
+        let (url, key) = (url.clone(), server.operator.clone());
+        move || client(&calls, &[url.as_ref(), key.as_ref()])
+    })
+    .await
+    .unwrap();
+    let status = &ops["results"][1]["structuredContent"];
+    assert_eq!(status["status"], "succeeded", "{ops}");
+    assert_eq!(status["trigger"], "mcp");
+    let greeted = std::fs::read_to_string(server.path("greeted.txt")).unwrap();
+    assert_eq!(greeted.trim(), "hi ops 2");
 }

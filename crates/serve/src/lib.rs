@@ -146,8 +146,15 @@ async fn run(config: Config) -> Result<(), String> {
         config.rate,
         config.burst,
     );
+    let mcp = mcp::http::router(
+        app.clone(),
+        gate.clone(),
+        config.max_body,
+        launcher.stopping.clone(),
+    );
     let router =
         api::router(app, gate, config.max_body).merge(hooks::router(hooks, config.max_body));
+    let router = router.merge(mcp);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

@@ -1,8 +1,10 @@
 """A real MCP client (the `mcp` PyPI package, 2.x) for tests/e2e/mcp.rs.
 
 usage: client.py CALLS_JSON -- COMMAND ARGS...
+       client.py CALLS_JSON -- http://HOST:PORT/mcp [API_KEY]
 
-Connects to `COMMAND ARGS...` over stdio, lists the tools, then makes the
+Connects to `COMMAND ARGS...` over stdio (or to a URL over streamable
+HTTP, with `Authorization: Bearer API_KEY`), lists the tools, then makes the
 calls of CALLS_JSON in order: a list of {"tool", "arguments"}; an argument
 "$run" is the id the last start_run returned; "until_ended": true repeats
 the call (up to 30 s) until its result's `status` is not `running`.
@@ -17,15 +19,24 @@ import time
 
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 
 def dump(model):
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+def connect(command):
+    if command[0].startswith("http"):
+        headers = {"Authorization": f"Bearer {command[1]}"} if len(command) > 1 else {}
+        client = create_mcp_http_client(headers=headers)
+        return streamable_http_client(command[0], http_client=client)
+    return stdio_client(StdioServerParameters(command=command[0], args=command[1:]))
+
+
 async def main(calls, command):
-    server = StdioServerParameters(command=command[0], args=command[1:])
-    async with stdio_client(server) as (read, write):
+    async with connect(command) as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
             tools = dump(await session.list_tools())["tools"]

@@ -29,8 +29,21 @@ impl From<Problem> for Failure {
 }
 
 /// Calls tool `name` with `args`; failures are tool errors with a code.
-pub async fn call(app: &App, name: &str, args: Map<String, Value>) -> CallToolResult {
-    match dispatch(app, name, &args).await {
+/// `may_act` says whether the caller may start runs (a `read` key may not).
+pub async fn call(
+    app: &App,
+    name: &str,
+    args: Map<String, Value>,
+    may_act: Result<(), Problem>,
+) -> CallToolResult {
+    let result = match name {
+        "start_run" => match may_act {
+            Ok(()) => start(app, &args).await,
+            Err(p) => Err(p.into()),
+        },
+        _ => dispatch(app, name, &args).await,
+    };
+    match result {
         Ok(v) => CallToolResult::structured(v),
         Err(Failure::Problem(p)) => {
             CallToolResult::structured_error(serde_json::to_value(p.body()).unwrap_or_default())
@@ -53,7 +66,6 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
             let c = compile(app, text(args, "workflow")?, params(args)?).await?;
             Ok(plan_json(&c))
         }
-        "start_run" => start(app, args).await,
         "run_status" => Ok(runs::detail(state(), Path(text(args, "run")?)).await?.0),
         "logs" => {
             let path = Path((text(args, "run")?, text(args, "step")?));

@@ -5,12 +5,14 @@
 //! - [`tools`] — the tools' names, descriptions and JSON-schema inputs
 //!   (`start_run`'s lists each workflow's params);
 //! - [`call`] — what each tool does, through the same catalog, launcher and
-//!   run store as the REST API ([`crate::api`]).
+//!   run store as the REST API ([`crate::api`]);
+//! - [`http`] — `/mcp` on `wfc serve`, behind the API's keys.
 //!
 //! Errors come back as tool errors (`isError`) with a code: the API's
 //! (`API0xx`, docs/serve.md) or this module's own (`API070`…, docs/mcp.md).
 
 pub mod call;
+pub mod http;
 pub mod tools;
 
 use crate::api::App;
@@ -55,10 +57,28 @@ impl ServerHandler for WfcMcp {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let args = request.arguments.unwrap_or_default();
-        Ok(call::call(&self.app, &request.name, args).await.into())
+        let may_act = may_act(&context);
+        Ok(call::call(&self.app, &request.name, args, may_act)
+            .await
+            .into())
+    }
+}
+
+/// Whether the caller may start runs: over stdio, the local user may; over
+/// HTTP ([`http`]), only an `operator` key.
+fn may_act(context: &RequestContext<RoleServer>) -> Result<(), crate::problem::Problem> {
+    let Some(parts) = context.extensions.get::<axum::http::request::Parts>() else {
+        return Ok(());
+    };
+    match parts.extensions.get::<crate::auth::Caller>() {
+        Some(caller) => caller.operator(),
+        None => Err(crate::problem::Problem::new(
+            crate::problem::Code::Unauthenticated,
+            "no API key",
+        )),
     }
 }
 
