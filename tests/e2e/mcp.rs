@@ -20,6 +20,13 @@ workflow hello {
 }
 "#;
 
+const SECRET: &str = r#"
+workflow sec {
+  secret token: string
+  step use: shell { run "printf %s ${token} | wc -c > @DIR/length.txt" }
+}
+"#;
+
 /// Whether the `mcp` package is there (else the test is skipped).
 fn has_client() -> bool {
     let ok = Command::new("python3")
@@ -60,6 +67,7 @@ fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
     std::fs::create_dir_all(&flows).unwrap();
     let d = dir.display().to_string();
     std::fs::write(flows.join("hello.wf"), HELLO.replace("@DIR", &d)).unwrap();
+    std::fs::write(flows.join("sec.wf"), SECRET.replace("@DIR", &d)).unwrap();
     let state = dir.join("state");
     let target = [
         WFC.as_ref(),
@@ -113,7 +121,7 @@ fn tools_are_listed_with_schemas_and_hints() {
         true
     );
     let schema = &start["inputSchema"]["properties"];
-    assert_eq!(schema["workflow"]["enum"], json!(["hello"]));
+    assert_eq!(schema["workflow"]["enum"], json!(["hello", "sec"]));
     let hello = &schema["params"]["anyOf"][0];
     assert_eq!(hello["title"], "hello");
     assert_eq!(hello["properties"]["who"]["type"], "string");
@@ -204,6 +212,53 @@ fn a_started_run_is_polled_to_success_and_its_step_ran() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(id));
+}
+
+#[test]
+fn a_secret_param_is_used_but_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "s3cr3t-T0ken-value";
+    let calls = json!([
+        {"tool": "plan", "arguments": {"workflow": "sec", "params": {"token": token}}},
+        {"tool": "start_run", "arguments": {"workflow": "sec", "params": {"token": token}, "wait_seconds": 20}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+        {"tool": "logs", "arguments": {"run": "$run", "step": "use"}},
+        {"tool": "history", "arguments": {}},
+    ]);
+    let Some(answer) = session(dir.path(), calls) else {
+        return;
+    };
+    assert_eq!(
+        answer["results"][2]["structuredContent"]["status"],
+        "succeeded"
+    );
+    // The step got the value: it wrote its length.
+    let length = std::fs::read_to_string(dir.path().join("length.txt")).unwrap();
+    assert_eq!(length.trim(), token.len().to_string());
+    let shown = answer.to_string();
+    assert!(!shown.contains(token), "the secret was shown: {shown}");
+    for entry in walk(&dir.path().join("state")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(token),
+            "the secret was written to {}",
+            entry.display()
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
 }
 
 #[tokio::test]
