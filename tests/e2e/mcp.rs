@@ -27,6 +27,15 @@ workflow sec {
 }
 "#;
 
+const SLOW: &str = r#"
+workflow slow {
+  step work: shell { run "sleep 20; echo done > @DIR/slow-done.txt" }
+  finally {
+    step cleanup: shell { run "echo cleaned > @DIR/cleanup.txt" }
+  }
+}
+"#;
+
 /// Whether the `mcp` package is there (else the test is skipped).
 fn has_client() -> bool {
     let ok = Command::new("python3")
@@ -68,6 +77,7 @@ fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
     let d = dir.display().to_string();
     std::fs::write(flows.join("hello.wf"), HELLO.replace("@DIR", &d)).unwrap();
     std::fs::write(flows.join("sec.wf"), SECRET.replace("@DIR", &d)).unwrap();
+    std::fs::write(flows.join("slow.wf"), SLOW.replace("@DIR", &d)).unwrap();
     let state = dir.join("state");
     let target = [
         WFC.as_ref(),
@@ -108,6 +118,9 @@ fn tools_are_listed_with_schemas_and_hints() {
             "validate",
             "plan",
             "start_run",
+            "cancel_run",
+            "approve_gate",
+            "reject_gate",
             "run_status",
             "logs",
             "history"
@@ -121,7 +134,7 @@ fn tools_are_listed_with_schemas_and_hints() {
         true
     );
     let schema = &start["inputSchema"]["properties"];
-    assert_eq!(schema["workflow"]["enum"], json!(["hello", "sec"]));
+    assert_eq!(schema["workflow"]["enum"], json!(["hello", "sec", "slow"]));
     let hello = &schema["params"]["anyOf"][0];
     assert_eq!(hello["title"], "hello");
     assert_eq!(hello["properties"]["who"]["type"], "string");
@@ -245,6 +258,28 @@ fn a_secret_param_is_used_but_never_shown() {
             entry.display()
         );
     }
+}
+
+#[test]
+fn a_run_is_cancelled_and_its_finally_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = json!([
+        {"tool": "start_run", "arguments": {"workflow": "slow"}},
+        {"tool": "cancel_run", "arguments": {"run": "$run"}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+    ]);
+    let Some(answer) = session(dir.path(), calls) else {
+        return;
+    };
+    let r = &answer["results"];
+    assert_eq!(r[1]["isError"], false, "{}", r[1]);
+    assert_eq!(r[2]["structuredContent"]["status"], "cancelled", "{}", r[2]);
+    assert!(
+        !dir.path().join("slow-done.txt").exists(),
+        "the step was not stopped"
+    );
+    let cleanup = std::fs::read_to_string(dir.path().join("cleanup.txt")).unwrap();
+    assert_eq!(cleanup.trim(), "cleaned");
 }
 
 /// Every file under `dir`.

@@ -2,9 +2,11 @@
 //! in-process, their answers returned as structured tool results.
 
 use crate::api::{runs, workflows, App};
+use crate::auth::Caller;
 use crate::launch::{self, Compiled};
 use crate::problem::Problem;
 use axum::extract::{Path, Query, State};
+use axum::Extension;
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
@@ -29,18 +31,20 @@ impl From<Problem> for Failure {
 }
 
 /// Calls tool `name` with `args`; failures are tool errors with a code.
-/// `may_act` says whether the caller may start runs (a `read` key may not).
+/// The acting tools need `caller` to be an operator (a `read` key is not).
 pub async fn call(
     app: &App,
     name: &str,
     args: Map<String, Value>,
-    may_act: Result<(), Problem>,
+    caller: Result<Caller, Problem>,
 ) -> CallToolResult {
     let result = match name {
-        "start_run" => match may_act {
-            Ok(()) => start(app, &args).await,
-            Err(p) => Err(p.into()),
-        },
+        "start_run" | "cancel_run" | "approve_gate" | "reject_gate" => {
+            match caller.and_then(|c| c.operator().map(|()| c)) {
+                Ok(c) => act(app, name, &args, c).await,
+                Err(p) => Err(p.into()),
+            }
+        }
         _ => dispatch(app, name, &args).await,
     };
     match result {
@@ -88,6 +92,36 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
             Ok(to_value(runs::list(state(), Query(q)).await?.0))
         }
         _ => Err(Failure::Call(UNKNOWN_TOOL, format!("no tool `{name}`"))),
+    }
+}
+
+/// The tools that change things, for an operator `caller`: through the
+/// API's handlers, so a decision is recorded by the caller's name.
+async fn act(
+    app: &App,
+    name: &str,
+    args: &Map<String, Value>,
+    caller: Caller,
+) -> Result<Value, Failure> {
+    let state = State(app.clone());
+    match name {
+        "start_run" => start(app, args).await,
+        "cancel_run" => {
+            let response = runs::cancel(state, Extension(caller), Path(text(args, "run")?)).await?;
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .map_err(Problem::store)?;
+            Ok(serde_json::from_slice(&body).unwrap_or_default())
+        }
+        _ => {
+            let path = Path((text(args, "run")?, text(args, "gate")?));
+            let accepted = if name == "approve_gate" {
+                runs::approve(state, Extension(caller), path).await?
+            } else {
+                runs::reject(state, Extension(caller), path).await?
+            };
+            Ok(to_value(accepted.0))
+        }
     }
 }
 

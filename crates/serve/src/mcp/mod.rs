@@ -16,6 +16,8 @@ pub mod http;
 pub mod tools;
 
 use crate::api::App;
+use crate::auth::Caller;
+use crate::problem::Problem;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
     PaginatedRequestParams, ServerCapabilities, ServerConfig,
@@ -60,26 +62,27 @@ impl ServerHandler for WfcMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let args = request.arguments.unwrap_or_default();
-        let may_act = may_act(&context);
-        Ok(call::call(&self.app, &request.name, args, may_act)
+        let caller = caller(&context);
+        Ok(call::call(&self.app, &request.name, args, caller)
             .await
             .into())
     }
 }
 
-/// Whether the caller may start runs: over stdio, the local user may; over
-/// HTTP ([`http`]), only an `operator` key.
-fn may_act(context: &RequestContext<RoleServer>) -> Result<(), crate::problem::Problem> {
+/// Who calls: over stdio the local user, who may act as `wfc run` may;
+/// over HTTP ([`http`]) the API key's holder, with its role.
+fn caller(context: &RequestContext<RoleServer>) -> Result<Caller, Problem> {
     let Some(parts) = context.extensions.get::<axum::http::request::Parts>() else {
-        return Ok(());
+        return Ok(Caller {
+            name: "mcp".into(),
+            role: crate::keys::Role::Operator,
+        });
     };
-    match parts.extensions.get::<crate::auth::Caller>() {
-        Some(caller) => caller.operator(),
-        None => Err(crate::problem::Problem::new(
-            crate::problem::Code::Unauthenticated,
-            "no API key",
-        )),
-    }
+    parts
+        .extensions
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(|| Problem::new(crate::problem::Code::Unauthenticated, "no API key"))
 }
 
 /// Serves the workflows under `paths` as MCP tools on standard input and

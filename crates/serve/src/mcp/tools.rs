@@ -12,6 +12,7 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         json!({"type": "string", "description": "a served workflow's name", "enum": names});
     let run =
         json!({"type": "string", "description": "a run id, a unique prefix of one, or `last`"});
+    let gate = json!({"type": "string", "description": "the gate step's name"});
     vec![
         read(
             "list_workflows",
@@ -45,6 +46,21 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                 }),
                 &["workflow"],
             ),
+        ),
+        act(
+            "cancel_run",
+            "Cancels a run: running steps stop, its compensations and `finally` run.",
+            object(json!({"run": run}), &["run"]),
+        ),
+        act(
+            "approve_gate",
+            "Approves a run's gate (an `approval` step, or a check paused by `on fail pause`).",
+            object(json!({"run": run, "gate": gate}), &["run", "gate"]),
+        ),
+        act(
+            "reject_gate",
+            "Rejects a run's gate: it fails.",
+            object(json!({"run": run, "gate": gate}), &["run", "gate"]),
         ),
         read(
             "run_status",
