@@ -15,6 +15,7 @@ mod list;
 mod lock;
 mod logs;
 mod lsp;
+mod mcp;
 mod new;
 mod pick;
 mod pipe;
@@ -126,6 +127,11 @@ enum Command {
         after_help = "Keys are stored as SHA-256 hashes in keys.json in the state directory (--keys-file moves it).\n\nExamples:\n  wfc keys add dashboard               # a read key\n  wfc keys add ci --role operator      # may start, cancel and approve runs\n  wfc keys list\n  wfc keys revoke dashboard"
     )]
     Keys(serve::KeysArgs),
+    /// Offer the workflows under PATHs to agents as MCP tools (over stdio).
+    #[command(
+        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, approve_gate, reject_gate, run_status, logs, history (docs/mcp.md). Runs are recorded in the state directory with trigger `mcp`.\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
+    )]
+    Mcp(mcp::McpArgs),
     /// Start the language server (LSP over stdio) for editors.
     #[command(
         after_help = "Editors start it for you: see editors/README.md (VS Code, Neovim, Helix, Zed).\n\nExample (Neovim 0.11, with editors/nvim on the runtimepath):\n  vim.lsp.enable(\"wfc\")"
@@ -180,6 +186,7 @@ pub fn main() -> ExitCode {
         Command::Lsp(args) => lsp::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Keys(args) => serve::keys(args),
+        Command::Mcp(args) => mcp::run(args),
         Command::New(args) => new::run(args),
         Command::Plan(args) => plan::run(args),
         Command::List(args) => list::run(args),

@@ -27,6 +27,7 @@
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
 //! - `dashboard`: `wfc serve`'s HTML pages — login, its cookie and CSRF
 //!   token, the workflows and runs pages, values escaped.
+//! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -40,6 +41,7 @@ mod cli;
 mod dashboard;
 mod exec;
 mod imports;
+mod mcp;
 mod modules;
 mod new;
 mod run;

@@ -15,8 +15,9 @@
 //!   `on webhook`, [`changes`] watches `on change`, the last two on
 //!   [`served`]'s checked IR;
 //! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`);
-//! - [`problem`] — errors as problem+json;
-//! - [`dashboard`] — the HTML pages for people (login, workflows, runs).
+//! - [`dashboard`] — the HTML pages for people (login, workflows, runs);
+//! - [`mcp`] — the workflows as MCP tools (`wfc mcp`, `/mcp`);
+//! - [`problem`] — errors as problem+json.
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
 //! request or run, running runs get `grace` to finish, then are cancelled
@@ -33,6 +34,7 @@ pub mod hooks;
 pub mod keys;
 pub mod launch;
 pub mod lock;
+pub mod mcp;
 pub mod openapi;
 pub mod problem;
 pub mod recover;
@@ -147,9 +149,16 @@ async fn run(config: Config) -> Result<(), String> {
         config.rate,
         config.burst,
     );
+    let mcp = mcp::http::router(
+        app.clone(),
+        gate.clone(),
+        config.max_body,
+        launcher.stopping.clone(),
+    );
     let router =
         api::router(app, gate, config.max_body).merge(hooks::router(hooks, config.max_body));
     let router = router.merge(dashboard::router(dash));
+    let router = router.merge(mcp);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -190,7 +199,7 @@ async fn signals(stopping: tokio_util::sync::CancellationToken) {
 
 /// Lets the running runs finish within `grace`, then cancels them and
 /// waits for their compensations and `finally`.
-async fn drain(launcher: &launch::Launcher, grace: Duration) {
+pub(crate) async fn drain(launcher: &launch::Launcher, grace: Duration) {
     launcher.tracker.close();
     let running = launcher.manager.running();
     if !running.is_empty() {

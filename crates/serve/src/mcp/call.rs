@@ -1,0 +1,230 @@
+//! What each tool does: the REST API's handlers and the launcher, called
+//! in-process, their answers returned as structured tool results.
+
+use crate::api::{runs, workflows, App};
+use crate::auth::Caller;
+use crate::launch::{self, Compiled};
+use crate::problem::Problem;
+use axum::extract::{Path, Query, State};
+use axum::Extension;
+use rmcp::model::CallToolResult;
+use serde_json::{json, Map, Value};
+use std::time::Duration;
+
+/// The trigger a run started through MCP records (`wfc history --trigger mcp`).
+pub const TRIGGER: &str = "mcp";
+
+/// This module's own error codes (docs/mcp.md).
+const UNKNOWN_TOOL: &str = "API070";
+const BAD_ARGUMENT: &str = "API071";
+
+/// A tool's failure: an API problem or a bad call.
+enum Failure {
+    Problem(Problem),
+    Call(&'static str, String),
+}
+
+impl From<Problem> for Failure {
+    fn from(p: Problem) -> Failure {
+        Failure::Problem(p)
+    }
+}
+
+/// Calls tool `name` with `args`; failures are tool errors with a code.
+/// The acting tools need `caller` to be an operator (a `read` key is not).
+pub async fn call(
+    app: &App,
+    name: &str,
+    args: Map<String, Value>,
+    caller: Result<Caller, Problem>,
+) -> CallToolResult {
+    let result = match name {
+        "start_run" | "cancel_run" | "approve_gate" | "reject_gate" => {
+            match caller.and_then(|c| c.operator().map(|()| c)) {
+                Ok(c) => act(app, name, &args, c).await,
+                Err(p) => Err(p.into()),
+            }
+        }
+        _ => dispatch(app, name, &args).await,
+    };
+    match result {
+        Ok(v) => CallToolResult::structured(v),
+        Err(Failure::Problem(p)) => {
+            CallToolResult::structured_error(serde_json::to_value(p.body()).unwrap_or_default())
+        }
+        Err(Failure::Call(code, detail)) => {
+            CallToolResult::structured_error(json!({"code": code, "detail": detail}))
+        }
+    }
+}
+
+async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Value, Failure> {
+    let state = || State(app.clone());
+    match name {
+        "list_workflows" => Ok(to_value(workflows::list(state()).await.0)),
+        "describe_workflow" => describe(app, text(args, "workflow")?).await,
+        "validate" => Ok(to_value(
+            workflows::validate(state(), text(args, "text")?).await?.0,
+        )),
+        "plan" => {
+            let c = compile(app, text(args, "workflow")?, params(args)?).await?;
+            Ok(plan_json(&c))
+        }
+        "run_status" => Ok(runs::detail(state(), Path(text(args, "run")?)).await?.0),
+        "logs" => {
+            let path = Path((text(args, "run")?, text(args, "step")?));
+            let response = runs::logs(state(), path).await?;
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .map_err(Problem::store)?;
+            Ok(json!({"log": String::from_utf8_lossy(&body)}))
+        }
+        "history" => {
+            let q = runs::RunsQuery {
+                status: optional(args, "status")?,
+                workflow: optional(args, "workflow")?,
+                trigger: None,
+                since: None,
+                until: None,
+                limit: Some(number(args, "limit")?.unwrap_or(20) as usize),
+                cursor: None,
+            };
+            Ok(to_value(runs::list(state(), Query(q)).await?.0))
+        }
+        _ => Err(Failure::Call(UNKNOWN_TOOL, format!("no tool `{name}`"))),
+    }
+}
+
+/// The tools that change things, for an operator `caller`: through the
+/// API's handlers, so a decision is recorded by the caller's name.
+async fn act(
+    app: &App,
+    name: &str,
+    args: &Map<String, Value>,
+    caller: Caller,
+) -> Result<Value, Failure> {
+    let state = State(app.clone());
+    match name {
+        "start_run" => start(app, args).await,
+        "cancel_run" => {
+            let response = runs::cancel(state, Extension(caller), Path(text(args, "run")?)).await?;
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .map_err(Problem::store)?;
+            Ok(serde_json::from_slice(&body).unwrap_or_default())
+        }
+        _ => {
+            let path = Path((text(args, "run")?, text(args, "gate")?));
+            let accepted = if name == "approve_gate" {
+                runs::approve(state, Extension(caller), path).await?
+            } else {
+                runs::reject(state, Extension(caller), path).await?
+            };
+            Ok(to_value(accepted.0))
+        }
+    }
+}
+
+/// The workflow as listed, and the plan of a run with its default params
+/// (or why there is none: e.g. a param without a default).
+async fn describe(app: &App, workflow: String) -> Result<Value, Failure> {
+    let info = app
+        .catalog
+        .workflows()
+        .into_iter()
+        .find(|w| w.name == workflow)
+        .ok_or_else(|| {
+            app.catalog.find(&workflow).err().unwrap_or_else(|| {
+                Problem::new(
+                    crate::problem::Code::NotFound,
+                    format!("no workflow `{workflow}`"),
+                )
+            })
+        })?;
+    let mut v = to_value(info);
+    let plan = match compile(app, workflow, None).await {
+        Ok(c) => json!({"plan": plan_json(&c)}),
+        Err(Failure::Problem(p)) => json!({"plan_error": p.body()}),
+        Err(f) => return Err(f),
+    };
+    if let (Some(o), Value::Object(p)) = (v.as_object_mut(), plan) {
+        o.extend(p);
+    }
+    Ok(v)
+}
+
+async fn start(app: &App, args: &Map<String, Value>) -> Result<Value, Failure> {
+    let wait = number(args, "wait_seconds")?.unwrap_or(0).min(300);
+    let compiled = compile(app, text(args, "workflow")?, params(args)?).await?;
+    let started = app.launcher.start(compiled, TRIGGER).await?;
+    tracing::info!(run = %started.id, "run started through MCP");
+    let mut answer = json!({"id": started.id, "status": "running"});
+    if wait > 0 {
+        if let Ok(Ok(end)) = tokio::time::timeout(Duration::from_secs(wait), started.ended).await {
+            answer["status"] = end.name().into();
+        }
+    }
+    Ok(answer)
+}
+
+/// Compiles a served workflow with `params` (a params file's JSON text).
+async fn compile(app: &App, workflow: String, params: Option<String>) -> Result<Compiled, Failure> {
+    let (file, text) = app.catalog.find(&workflow)?;
+    let compiled =
+        tokio::task::spawn_blocking(move || launch::compile(&file, text, &workflow, params))
+            .await
+            .map_err(Problem::store)??;
+    Ok(compiled)
+}
+
+fn plan_json(c: &Compiled) -> Value {
+    to_value(wfc_plan::render::json::to_json(
+        &c.plan,
+        &c.ir,
+        Some(&c.source),
+    ))
+}
+
+fn to_value(v: impl serde::Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+fn text(args: &Map<String, Value>, key: &str) -> Result<String, Failure> {
+    optional(args, key)?.ok_or_else(|| Failure::Call(BAD_ARGUMENT, format!("`{key}` is required")))
+}
+
+fn optional(args: &Map<String, Value>, key: &str) -> Result<Option<String>, Failure> {
+    match args.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(Failure::Call(
+            BAD_ARGUMENT,
+            format!("`{key}` must be a string, not {other}"),
+        )),
+    }
+}
+
+fn number(args: &Map<String, Value>, key: &str) -> Result<Option<u64>, Failure> {
+    match args.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+            Failure::Call(
+                BAD_ARGUMENT,
+                format!("`{key}` must be a whole number ≥ 0, not {v}"),
+            )
+        }),
+    }
+}
+
+/// `params` as a params file's text: bound, checked and masked exactly as
+/// `wfc run --params-file` does.
+fn params(args: &Map<String, Value>) -> Result<Option<String>, Failure> {
+    match args.get("params") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v.to_string())),
+        Some(other) => Err(Failure::Call(
+            BAD_ARGUMENT,
+            format!("`params` must be an object of params by name, not {other}"),
+        )),
+    }
+}

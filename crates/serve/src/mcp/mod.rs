@@ -1,0 +1,123 @@
+//! `wfc mcp`: the served workflows as Model Context Protocol tools, so an
+//! agent can list, check, plan, start and follow runs. The protocol is the
+//! official SDK's (`rmcp`); this module is the only one that uses it.
+//!
+//! - [`tools`] — the tools' names, descriptions and JSON-schema inputs
+//!   (`start_run`'s lists each workflow's params);
+//! - [`call`] — what each tool does, through the same catalog, launcher and
+//!   run store as the REST API ([`crate::api`]);
+//! - [`http`] — `/mcp` on `wfc serve`, behind the API's keys.
+//!
+//! Errors come back as tool errors (`isError`) with a code: the API's
+//! (`API0xx`, docs/serve.md) or this module's own (`API070`…, docs/mcp.md).
+
+pub mod call;
+pub mod http;
+pub mod tools;
+
+use crate::api::App;
+use crate::auth::Caller;
+use crate::problem::Problem;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Runs at once in `wfc mcp` (a start beyond them is refused, API0xx busy).
+const MAX_RUNS: usize = 4;
+
+/// The MCP server: the tools over one catalog and launcher.
+#[derive(Clone)]
+pub struct WfcMcp {
+    pub app: App,
+}
+
+impl ServerHandler for WfcMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("wfc", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "Workflows of wfc (typed .wf files): list_workflows, then describe_workflow or \
+                 plan; start_run starts one, run_status/logs follow it, history lists runs.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(tools::all(
+            &self.app.catalog.workflows(),
+        )))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let args = request.arguments.unwrap_or_default();
+        let caller = caller(&context);
+        Ok(call::call(&self.app, &request.name, args, caller)
+            .await
+            .into())
+    }
+}
+
+/// Who calls: over stdio the local user, who may act as `wfc run` may;
+/// over HTTP ([`http`]) the API key's holder, with its role.
+fn caller(context: &RequestContext<RoleServer>) -> Result<Caller, Problem> {
+    let Some(parts) = context.extensions.get::<axum::http::request::Parts>() else {
+        return Ok(Caller {
+            name: "mcp".into(),
+            role: crate::keys::Role::Operator,
+        });
+    };
+    parts
+        .extensions
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(|| Problem::new(crate::problem::Code::Unauthenticated, "no API key"))
+}
+
+/// Serves the workflows under `paths` as MCP tools on standard input and
+/// output until the client closes them; runs still running then get
+/// `grace` to finish before they are cancelled.
+pub fn serve_stdio(paths: Vec<PathBuf>, state_dir: PathBuf, grace: Duration) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let result = runtime.block_on(async move {
+        let store = wfc_store::Store::open(&state_dir)?;
+        wfc_store::listing::ensure(&store.conn).map_err(|e| e.to_string())?;
+        drop(store);
+        let catalog = std::sync::Arc::new(crate::catalog::Catalog::load(paths)?);
+        // Edited files are served again, as `wfc serve` does.
+        let _watch = crate::watch::start(catalog.clone())
+            .map_err(|e| tracing::warn!(error = %e, "changed files will not be read again"))
+            .ok();
+        let manager = wfc_run::RunManager::new(wfc_run::exec::ExecOptions::default());
+        let launcher = crate::launch::Launcher::new(manager, state_dir, MAX_RUNS);
+        let app = App {
+            catalog,
+            launcher: launcher.clone(),
+        };
+        let service = WfcMcp { app }
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| format!("cannot start the MCP session: {e}"))?;
+        let _ = service.waiting().await;
+        crate::drain(&launcher, grace).await;
+        Ok(())
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    wfc_run::exec::scratch::remove();
+    result
+}

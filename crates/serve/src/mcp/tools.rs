@@ -1,0 +1,165 @@
+//! The tools `wfc mcp` offers: names, descriptions, JSON-schema inputs and
+//! hints (read-only, or acting and so destructive) for the client to show.
+
+use crate::catalog::{ParamInfo, WorkflowInfo};
+use rmcp::model::{Tool, ToolAnnotations};
+use serde_json::{json, Value};
+
+/// Every tool, `start_run`'s schema listing the params of `workflows`.
+pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
+    let names: Vec<&str> = workflows.iter().map(|w| w.name.as_str()).collect();
+    let workflow =
+        json!({"type": "string", "description": "a served workflow's name", "enum": names});
+    let run =
+        json!({"type": "string", "description": "a run id, a unique prefix of one, or `last`"});
+    let gate = json!({"type": "string", "description": "the gate step's name"});
+    vec![
+        read(
+            "list_workflows",
+            "Lists the served workflows: their files, params (types, defaults, constraints), outputs and triggers.",
+            json!({"type": "object", "properties": {}}),
+        ),
+        read(
+            "describe_workflow",
+            "One workflow: its params, outputs and triggers, and the plan of a run with its default params (steps in order, what is skipped, how long it takes).",
+            object(json!({"workflow": workflow}), &["workflow"]),
+        ),
+        read(
+            "validate",
+            "Checks a .wf file's text: its diagnostics with codes, help and line/column. It may import the served files only.",
+            object(json!({"text": {"type": "string", "description": "the .wf file's text"}}), &["text"]),
+        ),
+        read(
+            "plan",
+            "What a run with these params will do, as `wfc plan --format json` shows it (bad params: their diagnostics).",
+            object(json!({"workflow": workflow, "params": params_schema(workflows)}), &["workflow"]),
+        ),
+        act(
+            "start_run",
+            "Starts a run of a workflow with params (recorded with trigger `mcp`); returns its id. Follow it with run_status.",
+            object(
+                json!({
+                    "workflow": workflow,
+                    "params": params_schema(workflows),
+                    "wait_seconds": {"type": "integer", "minimum": 0, "maximum": 300,
+                        "description": "wait up to this long for the run to end (default 0)"}
+                }),
+                &["workflow"],
+            ),
+        ),
+        act(
+            "cancel_run",
+            "Cancels a run: running steps stop, its compensations and `finally` run.",
+            object(json!({"run": run}), &["run"]),
+        ),
+        act(
+            "approve_gate",
+            "Approves a run's gate (an `approval` step, or a check paused by `on fail pause`).",
+            object(json!({"run": run, "gate": gate}), &["run", "gate"]),
+        ),
+        act(
+            "reject_gate",
+            "Rejects a run's gate: it fails.",
+            object(json!({"run": run, "gate": gate}), &["run", "gate"]),
+        ),
+        read(
+            "run_status",
+            "One run: its status and steps with attempts, durations and outputs (secrets masked).",
+            object(json!({"run": run}), &["run"]),
+        ),
+        read(
+            "logs",
+            "The log of one step of a run (every attempt).",
+            object(
+                json!({"run": run, "step": {"type": "string", "description": "the step (an instance name such as `ship[eu-west]`)"}}),
+                &["run", "step"],
+            ),
+        ),
+        read(
+            "history",
+            "Runs, newest first, optionally filtered.",
+            object(
+                json!({
+                    "workflow": {"type": "string"},
+                    "status": {"type": "string", "enum": ["running", "succeeded", "failed", "cancelled", "interrupted"]},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": crate::api::runs::MAX_LIMIT, "description": "default 20"}
+                }),
+                &[],
+            ),
+        ),
+    ]
+}
+
+/// `params` of `start_run` and `plan`: one object schema per workflow, its
+/// `title` the workflow's name.
+fn params_schema(workflows: &[WorkflowInfo]) -> Value {
+    let each: Vec<Value> = workflows
+        .iter()
+        .map(|w| {
+            let props: serde_json::Map<String, Value> = w
+                .params
+                .iter()
+                .map(|p| (p.name.clone(), param(p)))
+                .collect();
+            let required: Vec<&str> = w
+                .params
+                .iter()
+                .filter(|p| p.default.is_none() && !p.ty.ends_with('?'))
+                .map(|p| p.name.as_str())
+                .collect();
+            json!({"title": w.name, "type": "object", "properties": props, "required": required})
+        })
+        .collect();
+    json!({"type": "object", "description": "the workflow's params by name (a params file's JSON)", "anyOf": each})
+}
+
+/// A param's schema: its JSON type, its wfc type, default and constraint as written.
+fn param(p: &ParamInfo) -> Value {
+    let ty = p.ty.trim_end_matches('?');
+    let json_type = match ty {
+        "int" => "integer",
+        "float" => "number",
+        "bool" => "boolean",
+        _ if ty.starts_with("list<") => "array",
+        _ if ty.starts_with("map<") => "object",
+        "json" => return json!({"description": describe(p)}),
+        _ => "string",
+    };
+    json!({"type": json_type, "description": describe(p)})
+}
+
+fn describe(p: &ParamInfo) -> String {
+    let mut d = p.ty.clone();
+    if let Some(c) = &p.constraint {
+        d.push_str(&format!(", {c}"));
+    }
+    if let Some(v) = &p.default {
+        d.push_str(&format!(", default {v}"));
+    }
+    if p.secret {
+        d.push_str(", secret");
+    }
+    d
+}
+
+fn object(properties: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+fn tool(name: &'static str, description: &'static str, schema: Value) -> Tool {
+    let Value::Object(schema) = schema else {
+        unreachable!("tool schemas are objects")
+    };
+    Tool::new(name, description, std::sync::Arc::new(schema))
+}
+
+fn read(name: &'static str, description: &'static str, schema: Value) -> Tool {
+    tool(name, description, schema)
+        .annotate(ToolAnnotations::new().read_only(true).destructive(false))
+}
+
+/// A tool that acts: it starts work that changes things.
+fn act(name: &'static str, description: &'static str, schema: Value) -> Tool {
+    tool(name, description, schema)
+        .annotate(ToolAnnotations::new().read_only(false).destructive(true))
+}

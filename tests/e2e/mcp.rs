@@ -1,0 +1,352 @@
+//! `wfc mcp` driven by a real MCP client: the `mcp` PyPI package (2.x),
+//! through tests/e2e/mcp/client.py, over stdio and over `wfc serve`'s
+//! `/mcp`. The tools are listed with their schemas, a broken file is
+//! validated, a run is started and polled to its end, and what its step
+//! wrote is checked; over HTTP, keys are required and a read key cannot
+//! start a run.
+
+use super::serve::Server;
+use super::WFC;
+use serde_json::{json, Value};
+use std::process::Command;
+
+const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/mcp/client.py");
+
+const HELLO: &str = r#"
+workflow hello {
+  param who: string
+  param times: int = 2
+  step greet: shell { run "echo hi ${who} ${times} > @DIR/greeted.txt; date +%s%N > @DIR/at.txt" }
+}
+"#;
+
+const SECRET: &str = r#"
+workflow sec {
+  secret token: string
+  step use: shell { run "printf %s ${token} | wc -c > @DIR/length.txt" }
+}
+"#;
+
+const SLOW: &str = r#"
+workflow slow {
+  step work: shell { run "sleep 20; echo done > @DIR/slow-done.txt" }
+  finally {
+    step cleanup: shell { run "echo cleaned > @DIR/cleanup.txt" }
+  }
+}
+"#;
+
+/// Whether the `mcp` package is there (else the test is skipped).
+fn has_client() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import mcp.client.stdio"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        wfc_testkit::skip("the MCP client (pip install 'mcp>=2,<3') is not installed");
+    }
+    ok
+}
+
+/// The client's answer to `calls` made on `target` (a command, or a URL
+/// and a key); panics with its errors if it fails.
+fn client(calls: &Value, target: &[&std::ffi::OsStr]) -> Value {
+    let out = Command::new("python3")
+        .arg(CLIENT)
+        .arg(calls.to_string())
+        .arg("--")
+        .args(target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "client failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Runs the client against `wfc mcp flows/` in a folder holding `hello.wf`,
+/// making `calls`; `None` when the `mcp` package is missing (skipped).
+fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
+    if !has_client() {
+        return None;
+    }
+    let flows = dir.join("flows");
+    std::fs::create_dir_all(&flows).unwrap();
+    let d = dir.display().to_string();
+    std::fs::write(flows.join("hello.wf"), HELLO.replace("@DIR", &d)).unwrap();
+    std::fs::write(flows.join("sec.wf"), SECRET.replace("@DIR", &d)).unwrap();
+    std::fs::write(flows.join("slow.wf"), SLOW.replace("@DIR", &d)).unwrap();
+    let state = dir.join("state");
+    let target = [
+        WFC.as_ref(),
+        "mcp".as_ref(),
+        flows.as_os_str(),
+        "--state-dir".as_ref(),
+        state.as_os_str(),
+    ];
+    Some(client(&calls, &target))
+}
+
+fn tool<'a>(answer: &'a Value, name: &str) -> &'a Value {
+    answer["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no tool {name} in {answer}"))
+}
+
+#[test]
+fn tools_are_listed_with_schemas_and_hints() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(answer) = session(dir.path(), json!([])) else {
+        return;
+    };
+    let names: Vec<&str> = answer["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "list_workflows",
+            "describe_workflow",
+            "validate",
+            "plan",
+            "start_run",
+            "cancel_run",
+            "approve_gate",
+            "reject_gate",
+            "run_status",
+            "logs",
+            "history"
+        ]
+    );
+    let start = tool(&answer, "start_run");
+    assert_eq!(start["annotations"]["destructiveHint"], true);
+    assert_eq!(start["annotations"]["readOnlyHint"], false);
+    assert_eq!(
+        tool(&answer, "history")["annotations"]["readOnlyHint"],
+        true
+    );
+    let schema = &start["inputSchema"]["properties"];
+    assert_eq!(schema["workflow"]["enum"], json!(["hello", "sec", "slow"]));
+    let hello = &schema["params"]["anyOf"][0];
+    assert_eq!(hello["title"], "hello");
+    assert_eq!(hello["properties"]["who"]["type"], "string");
+    assert_eq!(hello["properties"]["times"]["type"], "integer");
+    assert_eq!(
+        hello["properties"]["times"]["description"],
+        "int, default 2"
+    );
+    assert_eq!(hello["required"], json!(["who"]));
+}
+
+#[test]
+fn a_broken_file_and_bad_params_come_back_with_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = json!([
+        {"tool": "validate", "arguments": {"text": "workflow x {\n  step a: shell { run \"true\" }\n"}},
+        {"tool": "start_run", "arguments": {"workflow": "hello", "params": {"who": "a", "times": "many"}}},
+        {"tool": "describe_workflow", "arguments": {"workflow": "nope"}},
+        {"tool": "run_status", "arguments": {}},
+    ]);
+    let Some(answer) = session(dir.path(), calls) else {
+        return;
+    };
+    let r = &answer["results"];
+    let valid = &r[0]["structuredContent"];
+    assert_eq!(r[0]["isError"], false);
+    assert_eq!(valid["valid"], false);
+    let d = &valid["diagnostics"][0];
+    assert_eq!(d["code"], "E0003", "{valid}");
+    assert!(d["help"].as_str().is_some_and(|h| !h.is_empty()), "{d}");
+    assert_eq!(d["labels"][0]["line"], 1, "{d}");
+    assert_eq!(d["labels"][0]["column"], 12, "{d}");
+
+    assert_eq!(r[1]["isError"], true);
+    assert_eq!(r[1]["structuredContent"]["code"], "API004");
+    assert_eq!(r[1]["structuredContent"]["diagnostics"][0]["code"], "E0403");
+    assert!(
+        !dir.path().join("greeted.txt").exists(),
+        "a refused run ran"
+    );
+    assert_eq!(r[2]["isError"], true);
+    assert_eq!(r[2]["structuredContent"]["code"], "API003", "{}", r[2]);
+    assert_eq!(r[3]["structuredContent"]["code"], "API071", "{}", r[3]);
+}
+
+#[test]
+fn a_started_run_is_polled_to_success_and_its_step_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let calls = json!([
+        {"tool": "describe_workflow", "arguments": {"workflow": "hello"}},
+        {"tool": "start_run", "arguments": {"workflow": "hello", "params": {"who": "agent"}}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+        {"tool": "history", "arguments": {"workflow": "hello"}},
+        {"tool": "plan", "arguments": {"workflow": "hello", "params": {"who": "x"}}},
+    ]);
+    let Some(answer) = session(dir.path(), calls) else {
+        return;
+    };
+    let r = &answer["results"];
+    // Without `who`, there is no default plan, and the description says why.
+    assert_eq!(r[0]["structuredContent"]["params"][0]["name"], "who");
+    assert!(r[0]["structuredContent"]["plan_error"]["diagnostics"].is_array());
+    let id = r[1]["structuredContent"]["id"].as_str().unwrap();
+    let status = &r[2]["structuredContent"];
+    assert_eq!(status["id"], id);
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["trigger"], "mcp");
+    let greeted = std::fs::read_to_string(dir.path().join("greeted.txt")).unwrap();
+    assert_eq!(greeted.trim(), "hi agent 2");
+    let at: u128 = std::fs::read_to_string(dir.path().join("at.txt"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(at >= before, "the step's file is older than the test");
+    let runs = &r[3]["structuredContent"]["runs"];
+    assert_eq!(runs[0]["id"], id);
+    assert_eq!(runs[0]["trigger"], "mcp");
+    assert_eq!(r[4]["structuredContent"]["steps"][0]["name"], "greet");
+    // The run is in the store `wfc history` reads.
+    let out = Command::new(WFC)
+        .args(["history", "--format", "json", "--state-dir"])
+        .arg(dir.path().join("state"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(id));
+}
+
+#[test]
+fn a_secret_param_is_used_but_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "s3cr3t-T0ken-value";
+    let calls = json!([
+        {"tool": "plan", "arguments": {"workflow": "sec", "params": {"token": token}}},
+        {"tool": "start_run", "arguments": {"workflow": "sec", "params": {"token": token}, "wait_seconds": 20}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+        {"tool": "logs", "arguments": {"run": "$run", "step": "use"}},
+        {"tool": "history", "arguments": {}},
+    ]);
+    let Some(answer) = session(dir.path(), calls) else {
+        return;
+    };
+    assert_eq!(
+        answer["results"][2]["structuredContent"]["status"],
+        "succeeded"
+    );
+    // The step got the value: it wrote its length.
+    let length = std::fs::read_to_string(dir.path().join("length.txt")).unwrap();
+    assert_eq!(length.trim(), token.len().to_string());
+    let shown = answer.to_string();
+    assert!(!shown.contains(token), "the secret was shown: {shown}");
+    for entry in walk(&dir.path().join("state")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(token),
+            "the secret was written to {}",
+            entry.display()
+        );
+    }
+}
+
+#[test]
+fn a_run_is_cancelled_and_its_finally_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = json!([
+        {"tool": "start_run", "arguments": {"workflow": "slow"}},
+        {"tool": "cancel_run", "arguments": {"run": "$run"}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+    ]);
+    let Some(answer) = session(dir.path(), calls) else {
+        return;
+    };
+    let r = &answer["results"];
+    assert_eq!(r[1]["isError"], false, "{}", r[1]);
+    assert_eq!(r[2]["structuredContent"]["status"], "cancelled", "{}", r[2]);
+    assert!(
+        !dir.path().join("slow-done.txt").exists(),
+        "the step was not stopped"
+    );
+    let cleanup = std::fs::read_to_string(dir.path().join("cleanup.txt")).unwrap();
+    assert_eq!(cleanup.trim(), "cleaned");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn serve_mcp_needs_a_key_and_an_operator_to_start() {
+    if !has_client() {
+        return;
+    }
+    let server = Server::start(&[("hello.wf", HELLO)], &[]);
+    let url = format!("{}/mcp", server.base);
+    // No key: refused before MCP sees the request.
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    let r = reqwest::Client::new()
+        .post(&url)
+        .header("Accept", "application/json, text/event-stream")
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "API001");
+
+    let start = json!([
+        {"tool": "start_run", "arguments": {"workflow": "hello", "params": {"who": "reader"}}},
+    ]);
+    let read = tokio::task::spawn_blocking({
+        let (start, url, key) = (start.clone(), url.clone(), server.reader.clone());
+        move || client(&start, &[url.as_ref(), key.as_ref()])
+    })
+    .await
+    .unwrap();
+    assert_eq!(read["results"][0]["isError"], true);
+    assert_eq!(read["results"][0]["structuredContent"]["code"], "API002");
+    assert!(
+        !server.path("greeted.txt").exists(),
+        "a read key started a run"
+    );
+
+    let calls = json!([
+        {"tool": "start_run", "arguments": {"workflow": "hello", "params": {"who": "ops"}}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+    ]);
+    let ops = tokio::task::spawn_blocking({
+        let (url, key) = (url.clone(), server.operator.clone());
+        move || client(&calls, &[url.as_ref(), key.as_ref()])
+    })
+    .await
+    .unwrap();
+    let status = &ops["results"][1]["structuredContent"];
+    assert_eq!(status["status"], "succeeded", "{ops}");
+    assert_eq!(status["trigger"], "mcp");
+    let greeted = std::fs::read_to_string(server.path("greeted.txt")).unwrap();
+    assert_eq!(greeted.trim(), "hi ops 2");
+}

@@ -1,0 +1,66 @@
+"""A real MCP client (the `mcp` PyPI package, 2.x) for tests/e2e/mcp.rs.
+
+usage: client.py CALLS_JSON -- COMMAND ARGS...
+       client.py CALLS_JSON -- http://HOST:PORT/mcp [API_KEY]
+
+Connects to `COMMAND ARGS...` over stdio (or to a URL over streamable
+HTTP, with `Authorization: Bearer API_KEY`), lists the tools, then makes the
+calls of CALLS_JSON in order: a list of {"tool", "arguments"}; an argument
+"$run" is the id the last start_run returned; "until_ended": true repeats
+the call (up to 30 s) until its result's `status` is not `running`.
+Prints {"tools": [...], "results": [...]} as JSON, each result as the
+protocol carries it (camelCase).
+"""
+
+import asyncio
+import json
+import sys
+import time
+
+from mcp import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+
+def dump(model):
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def connect(command):
+    if command[0].startswith("http"):
+        headers = {"Authorization": f"Bearer {command[1]}"} if len(command) > 1 else {}
+        client = create_mcp_http_client(headers=headers)
+        return streamable_http_client(command[0], http_client=client)
+    return stdio_client(StdioServerParameters(command=command[0], args=command[1:]))
+
+
+async def main(calls, command):
+    async with connect(command) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            tools = dump(await session.list_tools())["tools"]
+            results, run = [], None
+            for call in calls:
+                args = {
+                    k: (run if v == "$run" else v)
+                    for k, v in call.get("arguments", {}).items()
+                }
+                deadline = time.monotonic() + 30
+                while True:
+                    result = dump(await session.call_tool(call["tool"], args))
+                    done = (result.get("structuredContent") or {}).get("status")
+                    if not call.get("until_ended") or done != "running":
+                        break
+                    if time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.1)
+                if call["tool"] == "start_run" and not result.get("isError"):
+                    run = result["structuredContent"]["id"]
+                results.append(result)
+    print(json.dumps({"tools": tools, "results": results}))
+
+
+if __name__ == "__main__":
+    split = sys.argv.index("--")
+    asyncio.run(main(json.loads(sys.argv[1]), sys.argv[split + 1 :]))
