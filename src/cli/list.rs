@@ -144,11 +144,7 @@ fn entry(name: String, text: String, now: chrono::DateTime<chrono::Utc>) -> File
 fn workflow(wf: &Workflow, now: chrono::DateTime<chrono::Utc>) -> WorkflowEntry {
     WorkflowEntry {
         name: wf.name.clone(),
-        // The `description` setting, else the first line of its `##` docs.
-        description: wf.description.clone().or_else(|| {
-            let doc = wf.doc.as_deref()?;
-            doc.lines().next().map(str::to_owned)
-        }),
+        description: wf.summary(),
         params: wf.params.iter().map(|p| param(wf, p)).collect(),
         outputs: wf
             .outputs

@@ -150,6 +150,15 @@ impl Names for NameTable {
 }
 
 impl Workflow {
+    /// One line saying what the workflow is for: its `description`
+    /// setting, else the first line of its `##` docs.
+    pub fn summary(&self) -> Option<String> {
+        self.description.clone().or_else(|| {
+            let doc = self.doc.as_deref()?;
+            doc.lines().next().map(str::to_owned)
+        })
+    }
+
     /// Drops the spare capacity the checker's pushes left: a workflow of
     /// thousands of steps would otherwise carry up to twice its size.
     pub fn shrink_to_fit(&mut self) {

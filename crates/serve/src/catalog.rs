@@ -264,10 +264,7 @@ fn info(wf: &Workflow, file: &str) -> WorkflowInfo {
     WorkflowInfo {
         name: wf.name.clone(),
         file: file.to_owned(),
-        description: wf.description.clone().or_else(|| {
-            let doc = wf.doc.as_deref()?;
-            doc.lines().next().map(str::to_owned)
-        }),
+        description: wf.summary(),
         params: wf.params.iter().map(|p| param(wf, p)).collect(),
         outputs: wf
             .outputs
