@@ -163,3 +163,172 @@ async fn a_reader_sees_accessible_pages_that_fit_a_phone_and_no_buttons_that_act
         insta::assert_snapshot!(format!("browser_{page}"), outline(&result["pages"][page]));
     }
 }
+
+/// A diamond whose long branch (`test`) is the critical path; `test` logs a
+/// line every half second, so the page sees the run while it goes.
+const LIVE: &str = r#"
+workflow ship {
+  param env: string in ["staging", "prod"] = "staging"
+  param replicas: int in 1..20 = 3
+  step build: shell {
+    run "sleep 1; echo built"
+    estimate 1s
+  }
+  step test: shell {
+    run "for i in 1 2 3 4 5 6; do echo test-line-$i; sleep 0.5; done"
+    estimate 3s
+    depends on build
+  }
+  step lint: shell {
+    run "echo linted"
+    estimate 1s
+    depends on build
+  }
+  step ship: shell {
+    run "echo shipping ${replicas} to ${env} > @DIR/shipped.txt"
+    estimate 1s
+    depends on test, lint
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_started_from_the_form_is_watched_live_with_its_critical_path() {
+    let server = Server::start(&[("ship.wf", LIVE)], &[]);
+    let config = json!({
+        "workflow": "ship", "last": "ship", "log_line": "test-line-6", "timeout_ms": 30000,
+    });
+    let Some(result) = scenario("live", &server, config) else {
+        return;
+    };
+    // One run only: the refused form started nothing.
+    let runs = server.runs().await;
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["id"], result["run"]);
+    assert_eq!(runs[0]["status"], "succeeded");
+    let shipped = std::fs::read_to_string(server.path("shipped.txt")).unwrap();
+    assert_eq!(shipped.trim(), "shipping 2 to staging");
+    for step in ["build", "test", "lint", "ship"] {
+        assert_eq!(result["states"][step], "succeeded", "{result}");
+    }
+    let mut critical: Vec<&str> = result["critical"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    critical.sort();
+    assert_eq!(critical, ["build", "ship", "test"], "{result}");
+    assert!(
+        result["diagnostic"].as_str().unwrap().contains("99"),
+        "{result}"
+    );
+    insta::assert_snapshot!("browser_start_form", outline(&result["form"]));
+    insta::assert_snapshot!("browser_start_refused", outline(&result["refused"]));
+    insta::assert_snapshot!("browser_live_run", outline(&result["page"]));
+}
+
+const GATED: &str = r#"
+workflow release {
+  step build: shell { run "echo built" }
+  step approve: gate {
+    approval "release manager"
+    depends on build
+  }
+  step publish: shell {
+    run "echo published > @DIR/published.txt"
+    depends on approve
+  }
+}
+
+workflow broken {
+  step fail: shell { run "echo about to fail; exit 3" }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
+    let server = Server::start(&[("release.wf", GATED)], &[]);
+    let http = reqwest::Client::new();
+    let url = server.url("/workflows/release/runs");
+    let (_, started) = post(&http, &url, &server.operator, json!({})).await;
+    let waiting = started["id"].as_str().unwrap().to_owned();
+    let url = server.url("/workflows/broken/runs?wait=20s");
+    let (_, broken) = post(&http, &url, &server.operator, json!({})).await;
+    // The gate waits before the page opens.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, run) = super::serve::get(
+            &http,
+            &server.url(&format!("/runs/{waiting}")),
+            &server.reader,
+        )
+        .await;
+        let gate = run["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["name"] == "approve"));
+        if gate.is_some_and(|g| g["status"] == "waiting") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{run}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let config = json!({
+        "waiting": waiting, "after_gate": "publish",
+        "failed": broken["id"], "failed_line": "about to fail",
+    });
+    let Some(result) = scenario("gate", &server, config) else {
+        return;
+    };
+    let run = server.finished(&http, &waiting).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert!(server.path("published.txt").exists());
+    let approve = run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "approve")
+        .unwrap();
+    assert_eq!(approve["outputs"]["approved_by"], "ops", "{run}");
+    insta::assert_snapshot!("browser_gate_waiting", outline(&result["waiting"]));
+    insta::assert_snapshot!("browser_failed_run", outline(&result["failed"]));
+}
+
+/// 2,000 steps: a fan-out of 1,500 and ten chains of 50 gates.
+fn big_workflow() -> String {
+    let items: Vec<String> = (0..1500).map(|i| i.to_string()).collect();
+    let mut wf = format!(
+        "workflow big {{\n  concurrency 16\n  param items: list<int> = [{}]\n  for each i in items {{\n    step fan: gate {{ check i >= 0 }}\n  }}\n",
+        items.join(", ")
+    );
+    for chain in 0..10 {
+        for k in 0..50 {
+            let after = if k > 0 {
+                format!(" depends on c{chain}_{}", k - 1)
+            } else {
+                String::new()
+            };
+            wf.push_str(&format!(
+                "  step c{chain}_{k}: gate {{ check true{after} }}\n"
+            ));
+        }
+    }
+    wf + "}\n"
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_of_two_thousand_steps_renders_within_its_budget() {
+    let server = Server::start(&[("big.wf", &big_workflow())], &[]);
+    let http = reqwest::Client::new();
+    let url = server.url("/workflows/big/runs?wait=60s");
+    let (_, run) = post(&http, &url, &server.operator, json!({})).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    // Generous for a debug build on a loaded 2-core machine: what a person
+    // would call slow, not a measurement (figures: the test's output).
+    let config = json!({ "run": run["id"], "budget_ms": 8000, "timeout_ms": 20000 });
+    let Some(result) = scenario("big", &server, config) else {
+        return;
+    };
+    println!("2,000-step run page: {result}");
+    assert!(result["nodes"].as_u64().unwrap() >= 500, "{result}");
+}

@@ -1,0 +1,60 @@
+// A newcomer's first run: start a workflow from its form (a value out of
+// range first: the server's diagnostic shows next to the field), then watch
+// the run page — the graph's nodes turn green live, with the critical path
+// lit, and the log lines of the running step arrive without a reload.
+module.exports = async (t) => {
+  const { page, expect, config } = t;
+  await t.login(config.operator);
+  const link = page.locator(`a[href="/workflows/${config.workflow}/start"]`);
+  expect(await link.count() > 0, 'the workflows page links to the start form');
+  await link.first().click();
+  await page.waitForURL(`**/workflows/${config.workflow}/start`);
+  t.result.form = { outline: await t.outline(), axe: await t.axe('form') };
+  await t.shot('form');
+
+  // The browser would refuse 99 itself (`max`): turn its checks off to see
+  // the server's, as a client without them would.
+  const replicas = page.getByLabel(/replicas/);
+  expect(await replicas.getAttribute('type') === 'number', 'an int param is a number field');
+  expect(await replicas.getAttribute('max') === '20', 'its range is the field\'s max');
+  await page.locator('form').filter({ has: replicas }).evaluate((f) => { f.noValidate = true; });
+  await replicas.fill('99');
+  t.allow(400);
+  await page.getByRole('button', { name: /start/i }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  const diagnostic = await alert.textContent();
+  expect(/E\d{4}/.test(diagnostic) && diagnostic.includes('replicas'), `the server's diagnostic names its code and the param: ${diagnostic}`);
+  expect(await page.getByLabel(/replicas/).getAttribute('aria-invalid') === 'true', 'the field is marked invalid');
+  t.result.diagnostic = diagnostic.replace(/\s+/g, ' ').trim();
+  t.result.refused = { outline: await t.outline(), axe: await t.axe('refused') };
+
+  await page.getByLabel(/replicas/).fill('2');
+  await Promise.all([
+    page.waitForURL(/\/runs\/[^/]+$/),
+    page.getByRole('button', { name: /start/i }).click(),
+  ]);
+  t.result.run = page.url().split('/').pop();
+
+  // The graph as the page first drew it: the run has only begun.
+  const dag = page.locator('#dag');
+  await dag.locator(`[data-step="${config.last}"]`).waitFor();
+  const firstState = await dag.locator(`[data-step="${config.last}"]`).getAttribute('data-status');
+  expect(firstState !== 'succeeded', `the last step is ${firstState} when the page opens`);
+  await page.evaluate(() => { window.__same_page = true; });
+
+  // The log lines of the running step, as they come.
+  await page.locator('main pre').filter({ hasText: config.log_line }).first().waitFor({ timeout: 20000 });
+
+  // Every node green, on the same page (no reload).
+  await dag.locator(`[data-step="${config.last}"][data-status="succeeded"]`).waitFor({ timeout: 30000 });
+  const states = await dag.locator('[data-step]').evaluateAll((els) =>
+    els.map((e) => [e.getAttribute('data-step'), e.getAttribute('data-status')]));
+  t.result.states = Object.fromEntries(states);
+  expect(await page.evaluate(() => window.__same_page === true), 'the page was not reloaded');
+  t.result.critical = await dag.locator('[data-step].critical').evaluateAll((els) =>
+    els.map((e) => e.getAttribute('data-step')));
+  t.result.page = { outline: await t.outline(), axe: await t.axe('run') };
+  await t.shot('run');
+  await t.phone('run');
+};
