@@ -303,14 +303,11 @@ fn big_workflow() -> String {
     );
     for chain in 0..10 {
         for k in 0..50 {
-            let after = if k > 0 {
-                format!(" depends on c{chain}_{}", k - 1)
-            } else {
-                String::new()
-            };
-            wf.push_str(&format!(
-                "  step c{chain}_{k}: gate {{ check true{after} }}\n"
-            ));
+            wf.push_str(&format!("  step c{chain}_{k}: gate {{\n    check true\n"));
+            if k > 0 {
+                wf.push_str(&format!("    depends on c{chain}_{}\n", k - 1));
+            }
+            wf.push_str("  }\n");
         }
     }
     wf + "}\n"
