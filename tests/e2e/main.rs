@@ -27,6 +27,8 @@
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
 //! - `dashboard`: `wfc serve`'s HTML pages — login, its cookie and CSRF
 //!   token, the workflows and runs pages, values escaped.
+//! - `dashboard_run`: the run page — its timeline, live events, log tails
+//!   escaped, and its buttons (cancel, approve, reject, resume) with CSRF.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -40,6 +42,7 @@ mod call_settings;
 mod calls;
 mod cli;
 mod dashboard;
+mod dashboard_run;
 mod exec;
 mod imports;
 mod mcp;

@@ -27,8 +27,25 @@ pub async fn resume(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
+    let id = resume_run(&app, &caller, id).await?;
+    let url = format!("{}/runs/{}", super::PREFIX, id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, url.clone())],
+        Json(StartedRun {
+            id,
+            url,
+            status: None,
+        }),
+    )
+        .into_response())
+}
+
+/// Resumes run `id` as `caller` (the API's and the dashboard's resume);
+/// the id it goes on under.
+pub async fn resume_run(app: &App, caller: &Caller, id: String) -> Result<String, Problem> {
     caller.operator()?;
-    let (id, rec, trigger) = recorded(&app, id).await?;
+    let (id, rec, trigger) = recorded(app, id).await?;
     resume::resumable(&rec, &id).map_err(refused)?;
     if app.launcher.manager.running().contains(&id) {
         return Err(Problem::new(
@@ -49,20 +66,10 @@ pub async fn resume(
             )
         })?,
     };
-    let (compiled, how) = prepare(&app, id.clone(), rec, trigger, text).await?;
+    let (compiled, how) = prepare(app, id.clone(), rec, trigger, text).await?;
     let resumed = app.launcher.resume(compiled, how).await?;
-    tracing::info!(run = %id, by = %caller.name, "resume asked through the API");
-    let url = format!("{}/runs/{}", super::PREFIX, resumed.id);
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, url.clone())],
-        Json(StartedRun {
-            id: resumed.id,
-            url,
-            status: None,
-        }),
-    )
-        .into_response())
+    tracing::info!(run = %id, by = %caller.name, "resume asked");
+    Ok(resumed.id)
 }
 
 fn refused(why: resume::Refusal) -> Problem {

@@ -215,22 +215,29 @@ pub async fn cancel(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
+    let id = cancel_run(&app, &caller, id).await?;
+    let body = Accepted {
+        detail: format!("asked run {id} to cancel"),
+        id,
+    };
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// Asks run `typed` to cancel, as `caller` (the API's and the dashboard's
+/// cancel); the run's id.
+pub async fn cancel_run(app: &App, caller: &Caller, typed: String) -> Result<String, Problem> {
     caller.operator()?;
     let manager = app.launcher.manager.clone();
-    let id = with_store(&app, move |s| {
-        let id = find_run(s, &id)?;
+    let id = with_store(app, move |s| {
+        let id = find_run(s, &typed)?;
         if manager.cancel(&id).is_err() {
             control::request_cancel(&s.conn, &id).map_err(|e| Problem::new(Code::Conflict, e))?;
         }
         Ok(id)
     })
     .await?;
-    tracing::info!(run = %id, by = %caller.name, "cancel asked through the API");
-    let body = Accepted {
-        detail: format!("asked run {id} to cancel"),
-        id,
-    };
-    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+    tracing::info!(run = %id, by = %caller.name, "cancel asked");
+    Ok(id)
 }
 
 /// Approves a gate (an `approval` step, or a check paused by `on fail pause`).
@@ -260,8 +267,9 @@ pub async fn reject(
 }
 
 /// A decision by the key's name: through the manager for the server's own
-/// runs (the gate passes at once), through the store for the others.
-async fn decide(
+/// runs (the gate passes at once), through the store for the others (the
+/// API's and the dashboard's approve and reject).
+pub async fn decide(
     app: App,
     caller: Caller,
     id: String,
@@ -294,7 +302,7 @@ async fn decide(
         }
         Err(e) => return Err(Problem::new(Code::Conflict, e.to_string())),
     }
-    tracing::info!(run = %id, gate = %gate, by = %by, decision = d.name(), "gate decided through the API");
+    tracing::info!(run = %id, gate = %gate, by = %by, decision = d.name(), "gate decided");
     Ok(Json(Accepted {
         detail: format!("{} gate `{gate}` of run {id} as {by}", d.name()),
         id,

@@ -1,4 +1,4 @@
-//! The dashboard's CSS and the vendored htmx (`crates/serve/assets/`),
+//! The dashboard's CSS, the run page's script and the vendored htmx (`crates/serve/assets/`),
 //! embedded in the binary: no CDN at run time. Pages link them with
 //! `?v=` and their hash, so they can be cached for a year.
 
@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// Each served file: its name under `/assets/`, its media type, its bytes.
-const FILES: [(&str, &str, &str); 3] = [
+const FILES: [(&str, &str, &str); 4] = [
     (
         "dashboard.css",
         "text/css; charset=utf-8",
@@ -24,6 +24,11 @@ const FILES: [(&str, &str, &str); 3] = [
         "htmx-ext-sse.min.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/vendor/htmx-ext-sse.min.js"),
+    ),
+    (
+        "run.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/run.js"),
     ),
 ];
 

@@ -3,15 +3,20 @@
 //!
 //! - [`session`] — `/login` takes a key and keeps a random session id in
 //!   an HTTP-only cookie (never the key); every page needs one;
-//! - [`pages`] — `/`, the served workflows; [`runs`] — `/runs` and `/runs/{id}`;
+//! - [`pages`] — `/`, the served workflows; [`runs`] — `/runs`;
+//! - [`run_page`] — `/runs/{id}` (its timeline: [`gantt`]) and its live
+//!   events; [`actions`] — its buttons (cancel, approve, reject, resume);
 //! - [`assets`] — the CSS and the vendored htmx under `/assets/`.
 //!
 //! Templates are minijinja with HTML autoescaping: a value (a param's
 //! default, a run's params) is always text, never markup. Errors are pages
 //! with a code of `API080`–`API089` (docs/serve.md).
 
+pub mod actions;
 pub mod assets;
+pub mod gantt;
 pub mod pages;
+pub mod run_page;
 pub mod runs;
 pub mod session;
 
@@ -36,6 +41,8 @@ pub const BAD_FILTER: &str = "API082";
 pub const NO_RUN: &str = "API083";
 /// The run store failed.
 pub const STORE: &str = "API084";
+/// A run page's `?log=` that is not a step of the run.
+pub const NO_STEP: &str = "API086";
 
 /// What every dashboard handler reads.
 #[derive(Clone)]
@@ -131,6 +138,7 @@ fn templates() -> Environment<'static> {
         ("workflows.html", include_str!("templates/workflows.html")),
         ("runs.html", include_str!("templates/runs.html")),
         ("run.html", include_str!("templates/run.html")),
+        ("gantt.html", include_str!("templates/gantt.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
         if let Err(e) = env.add_template(name, text) {
@@ -145,7 +153,13 @@ pub fn router(dash: Dash) -> Router {
     let pages = Router::new()
         .route("/", get(pages::workflows))
         .route("/runs", get(runs::list))
-        .route("/runs/{id}", get(runs::detail))
+        .route("/runs/{id}", get(run_page::detail))
+        .route("/runs/{id}/gantt", get(run_page::gantt))
+        .route("/runs/{id}/events", get(run_page::events))
+        .route("/runs/{id}/cancel", post(actions::cancel))
+        .route("/runs/{id}/resume", post(actions::resume))
+        .route("/runs/{id}/gates/{gate}/approve", post(actions::approve))
+        .route("/runs/{id}/gates/{gate}/reject", post(actions::reject))
         .route("/logout", post(session::logout))
         .route_layer(axum::middleware::from_fn_with_state(
             dash.clone(),
@@ -166,7 +180,7 @@ mod tests {
     #[test]
     fn every_template_parses_and_escapes_values() {
         let env = templates();
-        assert_eq!(env.templates().count(), 6);
+        assert_eq!(env.templates().count(), 7);
         let html = env
             .get_template("error.html")
             .and_then(|t| {

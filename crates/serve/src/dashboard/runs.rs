@@ -1,10 +1,10 @@
 //! `/runs`: the runs, filtered by status, workflow and trigger, a page at a
-//! time (the API's listing, [`wfc_store::listing`]); `/runs/{id}`: one run
-//! with its steps.
+//! time (the API's listing, [`wfc_store::listing`]). One run's page is
+//! [`super::run_page`].
 
 use super::session::Session;
-use super::{Dash, BAD_FILTER, NO_RUN, STORE};
-use axum::extract::{Path, Query, State};
+use super::{Dash, BAD_FILTER, STORE};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -147,7 +147,7 @@ fn next_url(q: &RunsQuery, cursor: &str) -> String {
 }
 
 /// Percent-encodes a query value.
-fn encode(v: &str) -> String {
+pub(super) fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -159,7 +159,7 @@ fn encode(v: &str) -> String {
 }
 
 /// `1.5s`, `2m 05s`, `1h 02m`.
-fn duration(seconds: f64) -> String {
+pub(super) fn duration(seconds: f64) -> String {
     let s = seconds.max(0.0);
     if s < 60.0 {
         return format!("{s:.1}s");
@@ -170,73 +170,4 @@ fn duration(seconds: f64) -> String {
     } else {
         format!("{}h {:02}m", whole / 3600, whole % 3600 / 60)
     }
-}
-
-/// A step as a row of the run page.
-#[derive(Serialize)]
-struct StepLine {
-    name: String,
-    graph: String,
-    status: String,
-    attempts: i64,
-    duration: String,
-}
-
-/// `GET /runs/{id}`: the run (an id, a unique prefix or `last`) and its steps.
-pub async fn detail(
-    State(dash): State<Dash>,
-    Extension(session): Extension<Session>,
-    Path(typed): Path<String>,
-) -> Response {
-    let dir = dash.app.launcher.state_dir.clone();
-    let found = tokio::task::spawn_blocking(move || -> Result<_, (bool, String)> {
-        let store = wfc_store::Store::open_existing(&dir)
-            .map_err(|e| (false, e))?
-            .ok_or((true, "no runs recorded yet".to_owned()))?;
-        let id = wfc_store::control::find_run(&store.conn, &typed).map_err(|e| (true, e))?;
-        let d = wfc_store::query::detail(&store.conn, &id)
-            .map_err(|e| (false, e.to_string()))?
-            .ok_or((true, format!("run {id} vanished")))?;
-        let trigger = listing::trigger(&store.conn, &id).map_err(|e| (false, e.to_string()))?;
-        Ok((d, trigger))
-    })
-    .await
-    .map_err(|e| (false, e.to_string()))
-    .and_then(|r| r);
-    let (d, trigger) = match found {
-        Ok(f) => f,
-        Err((true, e)) => return dash.error(StatusCode::NOT_FOUND, NO_RUN, &e, Some(&session)),
-        Err((false, e)) => {
-            return dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(&session))
-        }
-    };
-    let steps: Vec<StepLine> = d
-        .step_list
-        .into_iter()
-        .map(|s| StepLine {
-            name: s.name,
-            graph: s.graph,
-            status: s.status,
-            attempts: s.attempts,
-            duration: s.duration_seconds.map(duration).unwrap_or_default(),
-        })
-        .collect();
-    let r = d.run;
-    let run = minijinja::context! {
-        id => r.id,
-        workflow => r.workflow,
-        status => r.status,
-        trigger,
-        started => r.started_at,
-        duration => duration(r.duration_seconds),
-        failed_step => r.failed_step,
-        failed_error => r.failed_error,
-        params => r.params.to_string(),
-    };
-    dash.render(
-        "run.html",
-        "runs",
-        Some(&session),
-        minijinja::context! { run, steps },
-    )
 }

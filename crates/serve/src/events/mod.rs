@@ -43,14 +43,24 @@ pub async fn run_events(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
-    let cursor = match last_event_id(&headers) {
+    run_stream(&app, id, last_event_id(&headers)).await
+}
+
+/// Run `id`'s stream from the event id `from` on (from the start when
+/// `None`): the API's and the dashboard's run streams.
+pub async fn run_stream(
+    app: &App,
+    id: String,
+    from: Option<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, Problem> {
+    let cursor = match from {
         Some(text) => RunCursor::parse(&text).ok_or_else(|| bad_id(&text))?,
         None => RunCursor::default(),
     };
     let dir = app.launcher.state_dir.clone();
     // A run just started may not be in the store yet: the manager knows it.
     let live = app.launcher.manager.running().contains(&id);
-    let tail = with_store(&app, move |s| {
+    let tail = with_store(app, move |s| {
         let id = match find_run(s, &id) {
             Err(_) if live => id,
             found => found?,
@@ -89,7 +99,8 @@ pub async fn all_events(
     ))
 }
 
-fn last_event_id(headers: &HeaderMap) -> Option<String> {
+/// The `Last-Event-ID` a reconnecting client sends.
+pub fn last_event_id(headers: &HeaderMap) -> Option<String> {
     let v = headers.get("last-event-id")?;
     Some(String::from_utf8_lossy(v.as_bytes()).into_owned())
 }

@@ -1,0 +1,122 @@
+//! The run page's buttons: plain HTML forms that `POST` to
+//! `/runs/{id}/cancel`, `/runs/{id}/gates/{gate}/approve|reject` and
+//! `/runs/{id}/resume`. Each carries the session's CSRF token (checked
+//! here, [`BAD_CSRF`] otherwise) and calls the same code as the API's
+//! handlers with the session's key as the caller, so a `read` key is
+//! refused as the API refuses it (`API002`) and a decision records the
+//! key's name. Done, it answers `303` back to the run's page with
+//! `?done=…`; refused, an error page with the API's code.
+
+use super::runs::encode;
+use super::session::{csrf_ok, Session};
+use super::{Dash, BAD_CSRF};
+use crate::api::{resume, runs};
+use crate::auth::Caller;
+use crate::problem::Problem;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use wfc_store::control::Decision;
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The session as the API's caller.
+fn caller(session: &Session) -> Caller {
+    Caller {
+        name: session.name.clone(),
+        role: session.role,
+    }
+}
+
+/// Checks the form's token, then `act`: a redirect to the run's page with
+/// `?done={done}`, or the refusal as a page.
+async fn act(
+    dash: Dash,
+    session: Session,
+    form: ActForm,
+    done: &str,
+    act: impl std::future::Future<Output = Result<String, Problem>>,
+) -> Response {
+    if !csrf_ok(&session, &form.csrf) {
+        return dash.error(
+            StatusCode::FORBIDDEN,
+            BAD_CSRF,
+            "the form's CSRF token is missing or not this session's: reload the page",
+            Some(&session),
+        );
+    }
+    match act.await {
+        Ok(id) => Redirect::to(&format!("/runs/{}?done={done}", encode(&id))).into_response(),
+        Err(p) => dash.error(p.code.status(), p.code.id(), &p.detail, Some(&session)),
+    }
+}
+
+/// `POST /runs/{id}/cancel`.
+pub async fn cancel(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+    Form(form): Form<ActForm>,
+) -> Response {
+    let (app, who) = (dash.app.clone(), caller(&session));
+    let run = async move { runs::cancel_run(&app, &who, id).await };
+    act(dash, session, form, "cancelled", run).await
+}
+
+/// `POST /runs/{id}/resume`.
+pub async fn resume(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+    Form(form): Form<ActForm>,
+) -> Response {
+    let (app, who) = (dash.app.clone(), caller(&session));
+    let run = async move { resume::resume_run(&app, &who, id).await };
+    act(dash, session, form, "resumed", run).await
+}
+
+/// `POST /runs/{id}/gates/{gate}/approve`.
+pub async fn approve(
+    state: State<Dash>,
+    session: Extension<Session>,
+    path: Path<(String, String)>,
+    form: Form<ActForm>,
+) -> Response {
+    decide(state, session, path, form, Decision::Approved).await
+}
+
+/// `POST /runs/{id}/gates/{gate}/reject`.
+pub async fn reject(
+    state: State<Dash>,
+    session: Extension<Session>,
+    path: Path<(String, String)>,
+    form: Form<ActForm>,
+) -> Response {
+    decide(state, session, path, form, Decision::Rejected).await
+}
+
+async fn decide(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Path((id, gate)): Path<(String, String)>,
+    Form(form): Form<ActForm>,
+    d: Decision,
+) -> Response {
+    let done = match d {
+        Decision::Approved => "approved",
+        Decision::Rejected => "rejected",
+    };
+    let (app, who) = (dash.app.clone(), caller(&session));
+    let run = async move {
+        runs::decide(app, who, id, gate, d)
+            .await
+            .map(|accepted| accepted.0.id)
+    };
+    act(dash, session, form, done, run).await
+}

@@ -1,0 +1,342 @@
+//! The run page's timeline: one row per step (main graph first, then
+//! rollback and handlers, as the store lists them), one bar per attempt at
+//! its time since the run's start, and the plan's estimate as an outline
+//! from the attempt's start. Laid out here in SVG user units; the template
+//! `gantt.html` draws it (so every name is escaped there).
+
+use serde::Serialize;
+use std::collections::HashMap;
+use wfc_store::query::StepRow;
+
+/// The most rows drawn: past it, the longest steps and "N more".
+pub const MAX_ROWS: usize = 300;
+
+/// The SVG's width, the label column and each row's height (user units).
+const WIDTH: f64 = 1000.0;
+const LABELS: f64 = 200.0;
+const ROW: f64 = 22.0;
+/// Room above the first row for the axis.
+const AXIS: f64 = 24.0;
+
+/// The timeline as the template draws it.
+#[derive(Serialize, Debug)]
+pub struct Gantt {
+    pub width: f64,
+    pub height: f64,
+    pub labels: f64,
+    pub rows: Vec<Row>,
+    pub ticks: Vec<Tick>,
+    /// Steps with attempts left out (past [`MAX_ROWS`]).
+    pub more: usize,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Row {
+    pub name: String,
+    /// The name cut to fit the label column.
+    pub label: String,
+    pub graph: String,
+    pub y: f64,
+    pub bars: Vec<Bar>,
+}
+
+/// One attempt.
+#[derive(Serialize, Debug)]
+pub struct Bar {
+    pub x: f64,
+    pub w: f64,
+    /// The estimate's width, drawn from `x`.
+    pub estimate_w: Option<f64>,
+    pub number: i64,
+    pub status: String,
+    /// `step · attempt N · status · 1.2s (estimate 1.0s)`.
+    pub title: String,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Tick {
+    pub x: f64,
+    pub label: String,
+}
+
+/// An attempt placed in time: ms from the run's start, and its length.
+struct Span {
+    start: i64,
+    length: i64,
+    number: i64,
+    status: String,
+}
+
+/// Lays out `steps` of a run started at `run_start_ms`; `estimates` by
+/// step name (ms); a running attempt lasts until `now_ms`.
+pub fn build(
+    run_start_ms: i64,
+    steps: &[StepRow],
+    estimates: &HashMap<String, u64>,
+    now_ms: i64,
+) -> Gantt {
+    let mut placed: Vec<(&StepRow, Vec<Span>)> = steps
+        .iter()
+        .filter(|s| !s.attempt_log.is_empty())
+        .map(|s| {
+            let spans = s
+                .attempt_log
+                .iter()
+                .map(|a| {
+                    let start = ms(&a.started_at).unwrap_or(run_start_ms);
+                    let length = match a.duration_seconds {
+                        Some(d) => (d * 1000.0) as i64,
+                        None if a.status == "running" => now_ms - start,
+                        None => 0,
+                    };
+                    Span {
+                        start: start - run_start_ms,
+                        length: length.max(0),
+                        number: a.number,
+                        status: a.status.clone(),
+                    }
+                })
+                .collect();
+            (s, spans)
+        })
+        .collect();
+    let more = placed.len().saturating_sub(MAX_ROWS);
+    if more > 0 {
+        // The longest steps stay, in their order.
+        let mut by_length: Vec<(usize, i64)> = placed
+            .iter()
+            .enumerate()
+            .map(|(i, (_, spans))| (i, spans.iter().map(|s| s.length).sum()))
+            .collect();
+        by_length.sort_by_key(|&(i, len)| (std::cmp::Reverse(len), i));
+        let mut keep = vec![false; placed.len()];
+        for &(i, _) in &by_length[..MAX_ROWS] {
+            keep[i] = true;
+        }
+        let mut i = 0;
+        placed.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+    }
+    let estimate_of = |s: &StepRow| estimates.get(&s.name).map(|&e| e as i64);
+    let end = placed
+        .iter()
+        .flat_map(|(s, spans)| {
+            let est = estimate_of(s).unwrap_or(0);
+            spans.iter().map(move |p| p.start + p.length.max(est))
+        })
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let scale = (WIDTH - LABELS - 10.0) / end as f64;
+    let rows = placed
+        .into_iter()
+        .enumerate()
+        .map(|(i, (s, spans))| {
+            let est = estimate_of(s);
+            let bars = spans
+                .into_iter()
+                .map(|p| Bar {
+                    x: LABELS + p.start.max(0) as f64 * scale,
+                    // A bar of zero length still shows.
+                    w: (p.length as f64 * scale).max(2.0),
+                    estimate_w: est.map(|e| e as f64 * scale),
+                    title: title(&s.name, &p, est),
+                    number: p.number,
+                    status: p.status,
+                })
+                .collect();
+            Row {
+                label: label_of(&s.name),
+                name: s.name.clone(),
+                graph: s.graph.clone(),
+                y: AXIS + i as f64 * ROW,
+                bars,
+            }
+        })
+        .collect::<Vec<_>>();
+    Gantt {
+        width: WIDTH,
+        height: AXIS + rows.len() as f64 * ROW + 4.0,
+        labels: LABELS,
+        ticks: ticks(end, scale),
+        rows,
+        more,
+    }
+}
+
+/// Names past 28 characters end in `…`.
+fn label_of(name: &str) -> String {
+    match name.char_indices().nth(27) {
+        Some((at, _)) if name.chars().count() > 28 => format!("{}…", &name[..at]),
+        _ => name.to_owned(),
+    }
+}
+
+fn title(step: &str, p: &Span, estimate: Option<i64>) -> String {
+    let mut t = format!(
+        "{step} · attempt {} · {} · {}",
+        p.number,
+        p.status,
+        seconds(p.length)
+    );
+    if let Some(e) = estimate {
+        t.push_str(&format!(" (estimate {})", seconds(e)));
+    }
+    t
+}
+
+fn seconds(ms: i64) -> String {
+    format!("{:.1}s", ms as f64 / 1000.0)
+}
+
+/// Ticks 1, 2 or 5 × 10ⁿ seconds apart, at most 10 of them.
+fn ticks(end_ms: i64, scale: f64) -> Vec<Tick> {
+    let mut step = 1i64;
+    'find: for magnitude in [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000] {
+        for m in [1, 2, 5] {
+            step = m * magnitude;
+            if end_ms / step <= 10 {
+                break 'find;
+            }
+        }
+    }
+    (0..=end_ms / step)
+        .map(|k| {
+            let at = k * step;
+            Tick {
+                x: LABELS + at as f64 * scale,
+                label: label(at),
+            }
+        })
+        .collect()
+}
+
+/// `0`, `250ms`, `1.5s`, `2m`, `1h30m`.
+fn label(ms: i64) -> String {
+    match ms {
+        0 => "0".into(),
+        m if m < 1000 => format!("{m}ms"),
+        m if m < 60_000 => format!("{}s", m as f64 / 1000.0),
+        m if m < 3_600_000 => format!("{}m{}", m / 60_000, secs_part(m % 60_000)),
+        m => format!("{}h{}", m / 3_600_000, mins_part(m % 3_600_000)),
+    }
+}
+
+fn secs_part(ms: i64) -> String {
+    if ms == 0 {
+        String::new()
+    } else {
+        format!("{}s", ms / 1000)
+    }
+}
+
+fn mins_part(ms: i64) -> String {
+    if ms == 0 {
+        String::new()
+    } else {
+        format!("{}m", ms / 60_000)
+    }
+}
+
+/// Ms since the epoch of a store timestamp (RFC 3339).
+pub fn ms(stamp: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(stamp)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wfc_store::query::AttemptRow;
+
+    fn step(name: &str, attempts: &[(&str, &str, f64)]) -> StepRow {
+        StepRow {
+            name: name.into(),
+            graph: "main".into(),
+            rollback_of: None,
+            kind: "shell".into(),
+            status: "succeeded".into(),
+            attempts: attempts.len() as i64,
+            started_at: None,
+            duration_seconds: None,
+            exit_code: None,
+            error: None,
+            waiting: None,
+            outputs: serde_json::Value::Null,
+            log: None,
+            attempt_log: attempts
+                .iter()
+                .enumerate()
+                .map(|(i, (at, status, d))| AttemptRow {
+                    session: 1,
+                    number: i as i64 + 1,
+                    status: (*status).into(),
+                    started_at: (*at).into(),
+                    duration_seconds: Some(*d),
+                    exit_code: None,
+                    error: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_bar_per_attempt_at_its_time_with_the_estimate() {
+        let start = ms("2024-05-01T12:00:00.000Z").unwrap();
+        let steps = [
+            step(
+                "flaky",
+                &[
+                    ("2024-05-01T12:00:00.000Z", "failed", 1.0),
+                    ("2024-05-01T12:00:02.000Z", "succeeded", 2.0),
+                ],
+            ),
+            step("<b>", &[("2024-05-01T12:00:00.000Z", "succeeded", 4.0)]),
+        ];
+        let est = HashMap::from([("flaky".to_owned(), 1000)]);
+        let g = build(start, &steps, &est, start);
+        assert_eq!(g.rows.len(), 2);
+        let bars = &g.rows[0].bars;
+        assert_eq!(bars.len(), 2);
+        assert_eq!((bars[0].number, bars[0].status.as_str()), (1, "failed"));
+        assert_eq!(bars[0].x, LABELS);
+        // 4 s across 790 units: the second attempt starts at 2 s.
+        assert!((bars[1].x - (LABELS + 395.0)).abs() < 1e-6, "{bars:?}");
+        assert_eq!(
+            bars[1].title,
+            "flaky · attempt 2 · succeeded · 2.0s (estimate 1.0s)"
+        );
+        assert!(g.rows[1].bars[0].estimate_w.is_none());
+        assert_eq!(g.ticks.first().unwrap().label, "0");
+        assert_eq!(g.ticks.last().unwrap().label, "4s");
+    }
+
+    #[test]
+    fn past_the_row_limit_the_longest_steps_stay_in_order() {
+        let start = ms("2024-05-01T12:00:00.000Z").unwrap();
+        let steps: Vec<StepRow> = (0..MAX_ROWS + 5)
+            .map(|i| {
+                step(
+                    &format!("s{i}"),
+                    &[("2024-05-01T12:00:00.000Z", "succeeded", i as f64)],
+                )
+            })
+            .collect();
+        let g = build(start, &steps, &HashMap::new(), start);
+        assert_eq!((g.rows.len(), g.more), (MAX_ROWS, 5));
+        assert_eq!(g.rows[0].name, "s5");
+        assert_eq!(g.rows.last().unwrap().name, format!("s{}", MAX_ROWS + 4));
+    }
+
+    #[test]
+    fn tick_labels() {
+        assert_eq!(label(90_000), "1m30s");
+        assert_eq!(label(5_400_000), "1h30m");
+        assert_eq!(ticks(45_000, 1.0).len(), 10);
+        assert_eq!(label_of(&"é".repeat(30)), format!("{}…", "é".repeat(27)));
+        assert_eq!(label_of("short"), "short");
+    }
+}

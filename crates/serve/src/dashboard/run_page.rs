@@ -1,0 +1,384 @@
+//! `/runs/{id}`: one run — its header, graph, timeline, steps, logs and
+//! outputs, with the buttons an operator acts with ([`super::actions`]);
+//! `/runs/{id}/gantt` (the timeline alone, for `run.js` at the run's end)
+//! and `/runs/{id}/events` (its live events, for `run.js`).
+//!
+//! The page is complete without script. Its log tails are read with the
+//! same [`RunTail`] as the event stream, from the start: the page shows the
+//! last [`TAIL`] lines of each step and says in `data-cursor` the event id
+//! it stands at, so the live stream goes on from exactly there (no line
+//! twice, none missed).
+
+use super::gantt::{self, Gantt};
+use super::runs::{duration, encode};
+use super::session::Session;
+use super::{Dash, NO_RUN, NO_STEP, STORE};
+use crate::events::tail::RunTail;
+use crate::events::{cursor::RunCursor, last_event_id, run_stream};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, VecDeque};
+use wfc_store::query::{RunDetail, StepRow};
+
+/// Log lines per step the page shows at load.
+pub const TAIL: usize = 200;
+
+#[derive(Deserialize, Default)]
+pub struct RunPageQuery {
+    /// The step whose log shows.
+    log: Option<String>,
+    /// What the last action did (`approved`, `cancelled`…), for the flash.
+    done: Option<String>,
+}
+
+/// A step as a row of the page.
+#[derive(Serialize)]
+struct StepLine {
+    name: String,
+    graph: String,
+    kind: String,
+    status: String,
+    attempts: i64,
+    duration: String,
+    error: Option<String>,
+    outputs: Vec<(String, String)>,
+    /// A gate waiting for a decision: what it asks.
+    gate: Option<String>,
+}
+
+/// One step's log panel.
+#[derive(Serialize)]
+struct LogPanel {
+    step: String,
+    lines: Vec<String>,
+    selected: bool,
+}
+
+/// What the store gives the page.
+struct Read {
+    detail: RunDetail,
+    trigger: String,
+    gantt: Gantt,
+    logs: HashMap<String, VecDeque<String>>,
+    cursor: RunCursor,
+}
+
+/// Reads run `typed` (an id, a unique prefix or `last`): `Err((true, _))`
+/// when there is no such run.
+fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool, String)> {
+    let store = wfc_store::Store::open_existing(&dir)
+        .map_err(|e| (false, e))?
+        .ok_or((true, "no runs recorded yet".to_owned()))?;
+    let fail = |e: rusqlite::Error| (false, e.to_string());
+    let id = wfc_store::control::find_run(&store.conn, typed).map_err(|e| (true, e))?;
+    let detail = wfc_store::query::detail(&store.conn, &id)
+        .map_err(fail)?
+        .ok_or((true, format!("run {id} vanished")))?;
+    let trigger = wfc_store::listing::trigger(&store.conn, &id).map_err(fail)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let gantt = gantt::build(
+        detail.run.started_ms,
+        &detail.step_list,
+        &estimates(&store.conn, &id).map_err(fail)?,
+        now,
+    );
+    let mut tails: HashMap<String, VecDeque<String>> = HashMap::new();
+    let mut cursor = RunCursor::default();
+    if logs {
+        let mut tail =
+            RunTail::new(&store.conn, dir, id, RunCursor::default(), true).map_err(fail)?;
+        for out in tail.poll(&store.conn).map_err(fail)? {
+            if out.event != "log" {
+                continue;
+            }
+            let (Some(step), Some(line)) = (out.data["step"].as_str(), out.data["line"].as_str())
+            else {
+                continue;
+            };
+            let lines = tails.entry(step.to_owned()).or_default();
+            if lines.len() == TAIL {
+                lines.pop_front();
+            }
+            lines.push_back(line.to_owned());
+        }
+        cursor = tail.cursor().clone();
+    }
+    Ok(Read {
+        detail,
+        trigger,
+        gantt,
+        logs: tails,
+        cursor,
+    })
+}
+
+/// Each step's estimate (ms) as the run's recorded plan has it.
+fn estimates(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<HashMap<String, u64>> {
+    let plan = wfc_store::reuse::read_plan(conn, id)?;
+    let steps = plan.as_ref().and_then(|p| p["steps"].as_array());
+    Ok(steps
+        .into_iter()
+        .flatten()
+        .filter_map(|s| {
+            let name = s["name"].as_str()?;
+            let secs = s["estimate_seconds"].as_f64()?;
+            Some((name.to_owned(), (secs * 1000.0) as u64))
+        })
+        .collect())
+}
+
+/// The store read on a blocking thread; a missing run or a failing store
+/// as an error page.
+async fn read_run(
+    dash: &Dash,
+    session: &Session,
+    typed: String,
+    logs: bool,
+) -> Result<Read, Response> {
+    let dir = dash.app.launcher.state_dir.clone();
+    let found = tokio::task::spawn_blocking(move || read(dir, &typed, logs))
+        .await
+        .map_err(|e| (false, e.to_string()))
+        .and_then(|r| r);
+    found.map_err(|e| match e {
+        (true, e) => dash.error(StatusCode::NOT_FOUND, NO_RUN, &e, Some(session)),
+        (false, e) => dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(session)),
+    })
+}
+
+/// A value of an output as text (strings as they are).
+fn shown(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A step that waits for a person's decision: a gate, or a check paused
+/// by `on fail pause` (not a retry's backoff).
+fn gate_prompt(s: &StepRow) -> Option<String> {
+    let waiting = s.waiting.as_deref().unwrap_or_default();
+    (s.status == "waiting" && (s.kind == "gate" || waiting.contains("approv")))
+        .then(|| waiting.to_owned())
+}
+
+/// The step whose log shows first: the failed one, else a running one,
+/// else the last that started.
+fn default_log(d: &RunDetail) -> Option<String> {
+    let started = || d.step_list.iter().filter(|s| s.attempts > 0);
+    d.run
+        .failed_step
+        .clone()
+        .filter(|f| d.step_list.iter().any(|s| &s.name == f))
+        .or_else(|| {
+            started()
+                .find(|s| s.status == "failed")
+                .map(|s| s.name.clone())
+        })
+        .or_else(|| {
+            started()
+                .find(|s| s.status == "running")
+                .map(|s| s.name.clone())
+        })
+        .or_else(|| {
+            started()
+                .max_by_key(|s| s.started_at.clone())
+                .map(|s| s.name.clone())
+        })
+}
+
+/// `GET /runs/{id}`.
+pub async fn detail(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Path(typed): Path<String>,
+    Query(q): Query<RunPageQuery>,
+) -> Response {
+    let read = match read_run(&dash, &session, typed, true).await {
+        Ok(r) => r,
+        Err(page) => return page,
+    };
+    let Read {
+        detail: d,
+        trigger,
+        gantt,
+        mut logs,
+        cursor,
+    } = read;
+    if let Some(l) = q
+        .log
+        .as_deref()
+        .filter(|l| !d.step_list.iter().any(|s| &s.name == l))
+    {
+        let detail = format!("run {} has no step `{l}` to show the log of", d.run.id);
+        return dash.error(StatusCode::NOT_FOUND, NO_STEP, &detail, Some(&session));
+    }
+    let selected = q.log.or_else(|| default_log(&d));
+    let steps: Vec<StepLine> = d
+        .step_list
+        .iter()
+        .map(|s| StepLine {
+            name: s.name.clone(),
+            graph: s.graph.clone(),
+            kind: s.kind.clone(),
+            status: s.status.clone(),
+            attempts: s.attempts,
+            duration: s.duration_seconds.map(duration).unwrap_or_default(),
+            error: s.error.clone(),
+            outputs: s
+                .outputs
+                .as_object()
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), shown(v))).collect())
+                .unwrap_or_default(),
+            gate: gate_prompt(s),
+        })
+        .collect();
+    // One panel per step that started (its lines so far), in step order.
+    let mut panels: Vec<LogPanel> = Vec::new();
+    for s in d.step_list.iter().filter(|s| s.attempts > 0) {
+        if panels.iter().any(|p| p.step == s.name) {
+            continue;
+        }
+        panels.push(LogPanel {
+            selected: selected.as_deref() == Some(s.name.as_str()),
+            lines: logs.remove(&s.name).map(Vec::from).unwrap_or_default(),
+            step: s.name.clone(),
+        });
+    }
+    let r = &d.run;
+    let status = r.status.as_str();
+    let run = minijinja::context! {
+        id => r.id,
+        path => encode(&r.id),
+        workflow => r.workflow,
+        status,
+        trigger,
+        started => r.started_at,
+        ended => r.ended_at,
+        duration => duration(r.duration_seconds),
+        failed_step => r.failed_step,
+        failed_error => r.failed_error,
+        params => r.params.to_string(),
+        outputs => d.outputs.as_ref().and_then(|o| o.as_object()).map(|o| {
+            o.iter().map(|(k, v)| (k.clone(), shown(v))).collect::<Vec<_>>()
+        }),
+        can_cancel => status == "running",
+        can_resume => matches!(status, "failed" | "cancelled" | "interrupted"),
+    };
+    let operator = session.role == crate::keys::Role::Operator;
+    dash.render(
+        "run.html",
+        "runs",
+        Some(&session),
+        minijinja::context! {
+            run, steps, gantt, logs => panels, selected, operator,
+            cursor => cursor.to_string(),
+            done => q.done.filter(|d| DONE.contains(&d.as_str())),
+        },
+    )
+}
+
+/// What an action's redirect may say it did.
+pub const DONE: [&str; 4] = ["cancelled", "approved", "rejected", "resumed"];
+
+/// `GET /runs/{id}/gantt`: the timeline alone.
+pub async fn gantt(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Path(typed): Path<String>,
+) -> Response {
+    match read_run(&dash, &session, typed, false).await {
+        Ok(r) => dash.render(
+            "gantt.html",
+            "runs",
+            Some(&session),
+            minijinja::context! { gantt => r.gantt },
+        ),
+        Err(page) => page,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    /// The event id the page stands at (its `data-cursor`).
+    after: Option<String>,
+}
+
+/// `GET /runs/{id}/events`: the API's run stream with the session, from
+/// `Last-Event-ID` (a reconnect) or `?after=` (the page's cursor).
+pub async fn events(
+    State(dash): State<Dash>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> Response {
+    let from = last_event_id(&headers).or(q.after.filter(|a| !a.is_empty()));
+    match run_stream(&dash.app, id, from).await {
+        Ok(sse) => sse.into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_renders_with_gates_logs_and_outputs_escaped() {
+        let env = super::super::templates();
+        let row: StepRow = serde_json::from_value(serde_json::json!({
+            "name": "g[a]", "graph": "main", "kind": "gate", "status": "waiting", "attempts": 1,
+            "started_at": null, "duration_seconds": null, "exit_code": null, "error": null,
+            "waiting": "approve <me>", "outputs": null, "log": null,
+            "attempt_log": [{"session": 1, "number": 1, "status": "failed",
+                "started_at": "2024-05-01T12:00:00.000Z", "duration_seconds": 1.5,
+                "exit_code": 1, "error": null}],
+        }))
+        .unwrap();
+        let start = gantt::ms("2024-05-01T12:00:00.000Z").unwrap();
+        let gantt = gantt::build(start, &[row], &HashMap::from([("g[a]".into(), 900)]), 0);
+        let user = Session {
+            name: "ops".into(),
+            role: crate::keys::Role::Operator,
+            csrf: "tok".into(),
+        };
+        let run = minijinja::context! {
+            id => "r1", path => "r1", workflow => "w", status => "running", trigger => "api",
+            started => "t", ended => (), duration => "1s", failed_step => (), failed_error => (),
+            params => "{}", outputs => vec![("k", "<v>")], can_cancel => true, can_resume => false,
+        };
+        let steps = vec![StepLine {
+            name: "g[a]".into(),
+            graph: "main".into(),
+            kind: "gate".into(),
+            status: "waiting".into(),
+            attempts: 1,
+            duration: String::new(),
+            error: None,
+            outputs: vec![("out".into(), "<b>".into())],
+            gate: Some("approve <me>".into()),
+        }];
+        let logs = vec![LogPanel {
+            step: "g[a]".into(),
+            lines: vec!["<img src=x>".into()],
+            selected: true,
+        }];
+        let html = env
+            .get_template("run.html")
+            .and_then(|t| {
+                t.render(minijinja::context! {
+                    assets => "x", page => "runs", user, run, steps, gantt, logs,
+                    selected => "g[a]", operator => true, cursor => "0", done => "approved",
+                })
+            })
+            .unwrap();
+        assert!(html.contains("/runs/r1/gates/g%5Ba%5D/approve"), "{html}");
+        assert!(html.contains("&lt;img src=x&gt;") && !html.contains("<img"));
+        assert!(html.contains("approve &lt;me&gt;") && html.contains("&lt;b&gt;"));
+    }
+}
