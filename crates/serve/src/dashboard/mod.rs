@@ -11,6 +11,7 @@
 //! with a code of `API080`–`API089` (docs/serve.md).
 
 pub mod assets;
+pub mod graph;
 pub mod pages;
 pub mod runs;
 pub mod session;
@@ -146,6 +147,7 @@ pub fn router(dash: Dash) -> Router {
         .route("/", get(pages::workflows))
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(runs::detail))
+        .route("/runs/{id}/graph", get(graph::graph))
         .route("/logout", post(session::logout))
         .route_layer(axum::middleware::from_fn_with_state(
             dash.clone(),
