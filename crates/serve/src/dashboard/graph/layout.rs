@@ -44,11 +44,11 @@ pub fn layout(n: usize, edges: &[(usize, usize)]) -> Layout {
     set_rows(&columns, &mut row);
     if n <= SWEEP_LIMIT {
         for _ in 0..SWEEPS {
-            for l in 1..layers {
-                reorder(&mut columns[l], &preds, &mut row);
+            for col in columns.iter_mut().skip(1) {
+                reorder(col, &preds, &mut row);
             }
-            for l in (0..layers.saturating_sub(1)).rev() {
-                reorder(&mut columns[l], &succs, &mut row);
+            for col in columns.iter_mut().rev().skip(1) {
+                reorder(col, &succs, &mut row);
             }
         }
     }
