@@ -29,6 +29,7 @@
 //!   token, the workflows and runs pages, values escaped.
 //! - `dashboard_run`: the run page — its timeline, live events, log tails
 //!   escaped, and its buttons (cancel, approve, reject, resume) with CSRF.
+//! - `dashboard_graph`: the run page's DAG, drawn from the run's plan.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -43,6 +44,7 @@ mod calls;
 mod cli;
 mod dashboard;
 mod dashboard_run;
+mod dashboard_graph;
 mod exec;
 mod imports;
 mod mcp;

@@ -53,6 +53,7 @@ pub mod record;
 pub mod resume;
 pub mod retention;
 pub mod reuse;
+pub mod run_graph;
 pub mod schema;
 pub mod session;
 pub mod stats;

@@ -27,11 +27,13 @@ use wfc_plan::Plan;
 pub fn fingerprints(plan: &Plan, wf: &Workflow) -> String {
     let mut out = Vec::new();
     write_fingerprints(plan, wf, &mut out).expect("writing to memory");
+    out.push(b'}');
     String::from_utf8(out).expect("JSON is UTF-8")
 }
 
-/// The fingerprints as stored in `runs.plan`: the JSON of [`fingerprints`],
-/// gzip-compressed (a chain of 5,000 steps: 1.4 MB of JSON, ~60 KB stored).
+/// The fingerprints as stored in `runs.plan`: the JSON of [`fingerprints`]
+/// plus the run's graph under `"graph"` ([`super::run_graph`]: what the
+/// dashboard draws; the fingerprints' readers ignore it), gzip-compressed (a chain of 5,000 steps: 1.4 MB of JSON, ~60 KB stored).
 /// Runs recorded before compression hold the JSON as text; [`read_plan`]
 /// takes both.
 ///
@@ -47,6 +49,10 @@ pub fn stored_fingerprints(plan: &Plan, wf: &Workflow) -> Vec<u8> {
     let gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, gz);
     write_fingerprints(plan, wf, &mut out).expect("writing to memory");
+    out.write_all(b",\"graph\":")
+        .and_then(|()| super::run_graph::write(plan, &mut out))
+        .and_then(|()| out.write_all(b"}"))
+        .expect("writing to memory");
     out.flush().expect("writing to memory");
     let gz = out
         .into_inner()
@@ -55,7 +61,8 @@ pub fn stored_fingerprints(plan: &Plan, wf: &Workflow) -> Vec<u8> {
     gz.finish().expect("writing to memory")
 }
 
-/// Writes the fingerprints step by step: holding every step's JSON at once
+/// Writes the fingerprints step by step, `{"steps":[…]` with the object
+/// left open for what follows them. Holding every step's JSON at once
 /// took 35 MB on a chain of 5,000 steps, and the SQLite copies of a big text
 /// value several MB more.
 fn write_fingerprints(
@@ -83,7 +90,7 @@ fn write_fingerprints(
         out.write_all(&text)?;
         out.write_all(b"}")?;
     }
-    out.write_all(b"]}")
+    out.write_all(b"]")
 }
 
 /// Run `id`'s recorded fingerprints (`None`: no such run, no plan recorded,
@@ -419,7 +426,10 @@ mod tests {
         // Text: recorded before the fingerprints were compressed.
         conn.execute("INSERT INTO plans VALUES ('old', ?1)", [json.to_string()])
             .unwrap();
-        assert_eq!(read_plan(&conn, "new").unwrap().as_ref(), Some(&json));
+        // New runs also store their graph, which the fingerprints' readers ignore.
+        let new = read_plan(&conn, "new").unwrap().unwrap();
+        assert_eq!(new["steps"], json["steps"]);
+        assert_eq!(new["graph"]["nodes"].as_array().unwrap().len(), 300);
         assert_eq!(read_plan(&conn, "old").unwrap().as_ref(), Some(&json));
         assert_eq!(read_plan(&conn, "missing").unwrap(), None);
     }

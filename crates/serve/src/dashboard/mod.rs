@@ -15,6 +15,7 @@
 pub mod actions;
 pub mod assets;
 pub mod gantt;
+pub mod graph;
 pub mod pages;
 pub mod run_page;
 pub mod runs;
@@ -160,6 +161,7 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}/resume", post(actions::resume))
         .route("/runs/{id}/gates/{gate}/approve", post(actions::approve))
         .route("/runs/{id}/gates/{gate}/reject", post(actions::reject))
+        .route("/runs/{id}/graph", get(graph::graph))
         .route("/logout", post(session::logout))
         .route_layer(axum::middleware::from_fn_with_state(
             dash.clone(),

@@ -1,0 +1,170 @@
+//! `GET /runs/{id}/graph`: the run's DAG as an SVG fragment (no layout),
+//! drawn from the graph recorded with ITS plan ([`wfc_store::run_graph`]),
+//! the steps' statuses read from the store at the time of the request.
+//!
+//! - [`view`] — which nodes are drawn (big fan-outs collapsed) and their status;
+//! - [`layout`] — where (layers left to right, rows ordered by barycenter);
+//! - [`svg`] — the markup, with its legend.
+
+pub mod layout;
+pub mod svg;
+pub mod view;
+
+use super::session::Session;
+use super::{Dash, NO_RUN, STORE};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+use std::collections::HashMap;
+use wfc_store::run_graph::RunGraph;
+
+/// The fragment for a run's graph and its steps' statuses.
+pub fn fragment(run_id: &str, g: &RunGraph, statuses: &HashMap<String, String>) -> String {
+    let v = view::view(g, statuses);
+    let l = layout::layout(v.nodes.len(), &v.edges);
+    svg::render(run_id, g, &v, &l)
+}
+
+/// The main-graph steps' statuses of run `id`, by name.
+fn statuses(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<HashMap<String, String>> {
+    let mut q = conn.prepare(
+        "SELECT name, status FROM steps WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''",
+    )?;
+    let rows = q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// `GET /runs/{id}/graph` (an id, a unique prefix or `last`).
+pub async fn graph(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Path(typed): Path<String>,
+) -> Response {
+    let dir = dash.app.launcher.state_dir.clone();
+    let found = tokio::task::spawn_blocking(move || -> Result<_, (bool, String)> {
+        let store = wfc_store::Store::open_existing(&dir)
+            .map_err(|e| (false, e))?
+            .ok_or((true, "no runs recorded yet".to_owned()))?;
+        let id = wfc_store::control::find_run(&store.conn, &typed).map_err(|e| (true, e))?;
+        let statuses = statuses(&store.conn, &id).map_err(|e| (false, e.to_string()))?;
+        let graph = wfc_store::run_graph::read(&store.conn, &id);
+        Ok(graph.map(|g| fragment(&id, &g, &statuses)))
+    })
+    .await
+    .map_err(|e| (false, e.to_string()))
+    .and_then(|r| r);
+    let html = match found {
+        Ok(Some(html)) => html,
+        Ok(None) => "<p class=\"dag-none\">No plan was recorded for this run: there is \
+                     no graph to draw.</p>"
+            .to_owned(),
+        Err((true, e)) => return dash.error(StatusCode::NOT_FOUND, NO_RUN, &e, Some(&session)),
+        Err((false, e)) => {
+            return dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(&session))
+        }
+    };
+    (super::security_headers(), Html(html)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wfc_store::run_graph::{GroupInfo, Node};
+
+    fn node(name: String, deps: Vec<usize>, critical: bool) -> Node {
+        Node {
+            name,
+            kind: "shell".into(),
+            deps,
+            estimate_ms: Some(1000),
+            critical,
+            ..Node::default()
+        }
+    }
+
+    fn count(html: &str, what: &str) -> usize {
+        html.matches(what).count()
+    }
+
+    #[test]
+    fn a_chain_of_5000_steps_is_one_row_of_small_nodes() {
+        let nodes = (0..5000)
+            .map(|i| {
+                node(
+                    format!("s{i}"),
+                    (i > 0).then(|| i - 1).into_iter().collect(),
+                    true,
+                )
+            })
+            .collect();
+        let g = RunGraph {
+            nodes,
+            critical_ms: Some(5_000_000),
+            ..RunGraph::default()
+        };
+        let mut st = HashMap::new();
+        st.insert("s0".to_owned(), "succeeded".to_owned());
+        let html = fragment("r1", &g, &st);
+        assert_eq!(count(&html, "<g class=\"node critical\" data-step="), 5000);
+        assert_eq!(count(&html, "<path class=\"edge critical\""), 4999);
+        assert_eq!(count(&html, "data-status=\"pending\" tabindex"), 4999);
+        assert!(html.contains("data-step=\"s0\" data-status=\"succeeded\""));
+        // One row: every node at the same height, laid out left to right.
+        assert_eq!(count(&html, ",8)\"><title>"), 5000);
+        assert!(html.contains("translate(1159776,8)"), "the last layer");
+        assert!(html.len() < 5000 * 400, "{} bytes", html.len());
+        assert!(!html.contains("filter"));
+    }
+
+    #[test]
+    fn a_fan_out_of_2000_is_one_group_node() {
+        let mut nodes = vec![node("start".into(), vec![], true)];
+        for i in 0..2000 {
+            nodes.push(node(format!("ship[r{i}]"), vec![0], i == 0));
+            nodes[i + 1].group = Some(0);
+        }
+        nodes.push(node("end".into(), (1..=2000).collect(), true));
+        let g = RunGraph {
+            nodes,
+            groups: vec![GroupInfo {
+                name: "for each r in regions".into(),
+                kind: "for_each".into(),
+                wait: None,
+            }],
+            critical_ms: Some(3000),
+            handlers: vec![("on_failure".into(), vec!["<tell>".into()])],
+        };
+        let st = (1..=2000)
+            .map(|i| (format!("ship[r{}]", i - 1), "succeeded".to_owned()))
+            .collect();
+        let html = fragment("r2", &g, &st);
+        assert_eq!(count(&html, "tabindex=\"0\""), 3);
+        assert_eq!(count(&html, "<path class=\"edge critical\""), 2);
+        assert!(html.contains(
+            "<g class=\"node group critical\" data-group=\"ship\" data-members=\"2000\" \
+             data-status=\"succeeded\""
+        ));
+        assert!(html.contains("<tspan data-count=\"succeeded\">2000</tspan>"));
+        assert!(html.contains("<tspan data-count=\"pending\">0</tspan>"));
+        assert!(html.contains("of for each r in regions"));
+        assert!(html.contains("&lt;tell&gt;") && !html.contains("<tell>"));
+        assert!(html.len() < 8000, "{} bytes", html.len());
+    }
+
+    #[test]
+    fn names_are_text_and_no_estimate_is_said() {
+        let g = RunGraph {
+            nodes: vec![Node {
+                name: "<script>alert(1)</script>".into(),
+                kind: "shell".into(),
+                ..Node::default()
+            }],
+            ..RunGraph::default()
+        };
+        let html = fragment("r3", &g, &HashMap::new());
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("data-step=\"&lt;script&gt;alert(1)&lt;/script&gt;\""));
+        assert!(html.contains("no estimate") && html.contains("recorded before its graph"));
+    }
+}
