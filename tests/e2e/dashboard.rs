@@ -25,7 +25,7 @@ workflow boom {
 "#;
 
 /// A client that follows no redirect: the tests read each `Location`.
-fn client() -> reqwest::Client {
+pub(super) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(redirect::Policy::none())
         .build()
@@ -33,7 +33,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Logs in with `key`; the `Set-Cookie` header the server answered.
-async fn login(http: &reqwest::Client, server: &Server, key: &str) -> String {
+pub(super) async fn login(http: &reqwest::Client, server: &Server, key: &str) -> String {
     let r = http
         .post(format!("{}/login", server.base))
         .form(&[("key", key)])
@@ -46,12 +46,12 @@ async fn login(http: &reqwest::Client, server: &Server, key: &str) -> String {
 }
 
 /// `name=value` of a `Set-Cookie` header, as a `Cookie` header sends it.
-fn pair(set_cookie: &str) -> String {
+pub(super) fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
 /// The page at `path` with `cookie`: its status, `Location` and body.
-async fn page(
+pub(super) async fn page(
     http: &reqwest::Client,
     server: &Server,
     path: &str,

@@ -27,6 +27,7 @@
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
 //! - `dashboard`: `wfc serve`'s HTML pages — login, its cookie and CSRF
 //!   token, the workflows and runs pages, values escaped.
+//! - `dashboard_form`: the dashboard's start form and metrics page.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -39,6 +40,7 @@ mod call_settings;
 mod calls;
 mod cli;
 mod dashboard;
+mod dashboard_form;
 mod exec;
 mod imports;
 mod mcp;

@@ -4,6 +4,8 @@
 //! - [`session`] — `/login` takes a key and keeps a random session id in
 //!   an HTTP-only cookie (never the key); every page needs one;
 //! - [`pages`] — `/`, the served workflows; [`runs`] — `/runs` and `/runs/{id}`;
+//! - [`start`] — `/workflows/{name}/start`, the start form (operators);
+//! - [`metrics`] — `/metrics`, per-workflow figures and plots;
 //! - [`assets`] — the CSS and the vendored htmx under `/assets/`.
 //!
 //! Templates are minijinja with HTML autoescaping: a value (a param's
@@ -11,9 +13,11 @@
 //! with a code of `API080`–`API089` (docs/serve.md).
 
 pub mod assets;
+pub mod metrics;
 pub mod pages;
 pub mod runs;
 pub mod session;
+pub mod start;
 
 use crate::api::App;
 use crate::auth::Gate;
@@ -36,6 +40,10 @@ pub const BAD_FILTER: &str = "API082";
 pub const NO_RUN: &str = "API083";
 /// The run store failed.
 pub const STORE: &str = "API084";
+/// A start form whose values the params' binding refuses (the form again).
+pub const BAD_START: &str = "API088";
+/// A `/metrics` window that is not one (`?days=` outside 1–365).
+pub const BAD_WINDOW: &str = "API089";
 
 /// What every dashboard handler reads.
 #[derive(Clone)]
@@ -131,6 +139,8 @@ fn templates() -> Environment<'static> {
         ("workflows.html", include_str!("templates/workflows.html")),
         ("runs.html", include_str!("templates/runs.html")),
         ("run.html", include_str!("templates/run.html")),
+        ("start.html", include_str!("templates/start.html")),
+        ("metrics.html", include_str!("templates/metrics.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
         if let Err(e) = env.add_template(name, text) {
@@ -146,6 +156,11 @@ pub fn router(dash: Dash) -> Router {
         .route("/", get(pages::workflows))
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(runs::detail))
+        .route(
+            "/workflows/{name}/start",
+            get(start::form).post(start::submit),
+        )
+        .route("/metrics", get(metrics::page))
         .route("/logout", post(session::logout))
         .route_layer(axum::middleware::from_fn_with_state(
             dash.clone(),
@@ -166,7 +181,7 @@ mod tests {
     #[test]
     fn every_template_parses_and_escapes_values() {
         let env = templates();
-        assert_eq!(env.templates().count(), 6);
+        assert_eq!(env.templates().count(), 8);
         let html = env
             .get_template("error.html")
             .and_then(|t| {
