@@ -45,6 +45,9 @@ struct Field {
     errors: Vec<Diag>,
 }
 
+/// Diagnostics by the index of the param they name.
+type ByField = Vec<(Option<usize>, Diag)>;
+
 /// A diagnostic as the form shows it.
 #[derive(Clone, Serialize)]
 struct Diag {
@@ -130,7 +133,7 @@ pub async fn submit(
             .await
             .map(|_| None)
     };
-    let mut diags: Vec<(Option<usize>, Diag)> = local;
+    let mut diags: ByField = local;
     match result {
         Ok(Some(started)) => {
             tracing::info!(run = %started.id, by = %session.name, "run started from the dashboard");
@@ -323,10 +326,7 @@ fn json(e: &Expr) -> Option<serde_json::Value> {
 fn to_json(
     wf: &Workflow,
     typed: &HashMap<String, String>,
-) -> (
-    serde_json::Map<String, serde_json::Value>,
-    Vec<(Option<usize>, Diag)>,
-) {
+) -> (serde_json::Map<String, serde_json::Value>, ByField) {
     use serde_json::Value as J;
     let mut out = serde_json::Map::new();
     let mut refused = Vec::new();

@@ -175,7 +175,7 @@ fn metrics(
             shown("success rate"),
             &[("rate", daily.iter().map(|d| d.success_rate).collect())],
             Some(1.0),
-            |t| percent(t),
+            percent,
         ),
         plot::lines(
             "duration".into(),
