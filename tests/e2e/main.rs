@@ -30,6 +30,7 @@
 //! - `dashboard_run`: the run page — its timeline, live events, log tails
 //!   escaped, and its buttons (cancel, approve, reject, resume) with CSRF.
 //! - `dashboard_graph`: the run page's DAG, drawn from the run's plan.
+//! - `dashboard_form`: the dashboard's start form and metrics page.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -45,6 +46,7 @@ mod cli;
 mod dashboard;
 mod dashboard_run;
 mod dashboard_graph;
+mod dashboard_form;
 mod exec;
 mod imports;
 mod mcp;

@@ -6,6 +6,9 @@
 //! across sessions), how often it was *flaky* (failed at least once in a run
 //! where it finally succeeded, or failed in some runs and not in others), and
 //! its share of all step time. Percentiles are nearest-rank.
+//!
+//! [`window`] gives the same over the runs started since a time, and
+//! [`daily`] the workflow's figures per UTC day (the dashboard's plots).
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -49,6 +52,9 @@ pub struct StepStats {
     pub flaky_runs: usize,
     /// Its share of all step time (0–1).
     pub time_share: f64,
+    /// The mean of its successful durations (not in `wfc stats`' JSON).
+    #[serde(skip)]
+    pub mean_seconds: Option<f64>,
     #[serde(skip)]
     total_ms: i64,
 }
@@ -81,16 +87,33 @@ pub fn stats(
     };
     names
         .iter()
-        .map(|w| one(conn, w, last.unwrap_or(usize::MAX / 2)))
+        .map(|w| one(conn, w, last.unwrap_or(usize::MAX / 2), i64::MIN))
         .collect()
 }
 
-fn one(conn: &Connection, workflow: &str, last: usize) -> rusqlite::Result<WorkflowStats> {
+/// Stats of `workflow` over its runs started at `since_ms` or later (ms
+/// since the epoch), at most the `last` most recent of them.
+pub fn window(
+    conn: &Connection,
+    workflow: &str,
+    last: usize,
+    since_ms: i64,
+) -> rusqlite::Result<WorkflowStats> {
+    one(conn, workflow, last, since_ms)
+}
+
+fn one(
+    conn: &Connection,
+    workflow: &str,
+    last: usize,
+    since_ms: i64,
+) -> rusqlite::Result<WorkflowStats> {
     let mut q = conn.prepare(
-        "SELECT id, status, duration_ms FROM runs WHERE workflow = ?1 ORDER BY started_at DESC LIMIT ?2",
+        "SELECT id, status, duration_ms FROM runs WHERE workflow = ?1 AND started_at >= ?3
+          ORDER BY started_at DESC LIMIT ?2",
     )?;
     let runs: Vec<(String, String, Option<i64>)> = q
-        .query_map(params![workflow, last as i64], |r| {
+        .query_map(params![workflow, last as i64, since_ms], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<Result<_, _>>()?;
@@ -111,7 +134,8 @@ fn one(conn: &Connection, workflow: &str, last: usize) -> rusqlite::Result<Workf
                    AND a.rollback_of = '' AND a.step = s.name AND a.status IN ('failed', 'timed_out'))
          FROM steps s
          WHERE s.graph = 'main' AND s.status IN ('succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted')
-           AND s.run_id IN (SELECT id FROM runs WHERE workflow = ?1 ORDER BY started_at DESC LIMIT ?2)
+           AND s.run_id IN (SELECT id FROM runs WHERE workflow = ?1 AND started_at >= ?3
+                              ORDER BY started_at DESC LIMIT ?2)
          ORDER BY s.seq",
     )?;
     struct Acc {
@@ -125,7 +149,7 @@ fn one(conn: &Connection, workflow: &str, last: usize) -> rusqlite::Result<Workf
         order: usize,
     }
     let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
-    let rows = sq.query_map(params![workflow, oldest as i64], |r| {
+    let rows = sq.query_map(params![workflow, oldest as i64, since_ms], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
@@ -176,6 +200,8 @@ fn one(conn: &Connection, workflow: &str, last: usize) -> rusqlite::Result<Workf
                 p95_seconds: secs(percentile(&a.ok_ms, 95.0)),
                 retries: a.retries,
                 flaky_runs: a.flaky,
+                mean_seconds: (!a.ok_ms.is_empty())
+                    .then(|| a.ok_ms.iter().sum::<i64>() as f64 / a.ok_ms.len() as f64 / 1000.0),
                 time_share: if all_ms > 0 {
                     a.total_ms as f64 / all_ms as f64
                 } else {
@@ -217,6 +243,75 @@ fn one(conn: &Connection, workflow: &str, last: usize) -> rusqlite::Result<Workf
         slowest: slow.iter().take(3).map(|s| s.name.clone()).collect(),
         steps,
     })
+}
+
+/// One UTC day of a workflow's runs.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Day {
+    /// Days after the window's first.
+    pub index: usize,
+    pub runs: usize,
+    pub succeeded: usize,
+    /// Runs that ended (running ones left out).
+    pub finished: usize,
+    /// Succeeded / finished, 0–1.
+    pub success_rate: Option<f64>,
+    /// Of the day's successful runs.
+    pub p50_seconds: Option<f64>,
+    pub p95_seconds: Option<f64>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// `workflow`'s runs per day for `days` days from `since_ms` (a UTC
+/// midnight), by start; at most its `last` most recent runs. Days without
+/// runs are there, empty.
+pub fn daily(
+    conn: &Connection,
+    workflow: &str,
+    last: usize,
+    since_ms: i64,
+    days: usize,
+) -> rusqlite::Result<Vec<Day>> {
+    let mut q = conn.prepare(
+        "SELECT started_at, status, duration_ms FROM runs WHERE workflow = ?1 AND started_at >= ?3
+          ORDER BY started_at DESC LIMIT ?2",
+    )?;
+    let mut out: Vec<Day> = (0..days)
+        .map(|index| Day {
+            index,
+            ..Day::default()
+        })
+        .collect();
+    let mut ok_ms: Vec<Vec<i64>> = vec![Vec::new(); days];
+    let rows = q.query_map(params![workflow, last as i64, since_ms], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<i64>>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (at, status, ms) = row?;
+        let Some(day) = out.get_mut(((at - since_ms) / DAY_MS) as usize) else {
+            continue;
+        };
+        day.runs += 1;
+        if status != "running" {
+            day.finished += 1;
+        }
+        if status == "succeeded" {
+            day.succeeded += 1;
+            ok_ms[day.index].extend(ms);
+        }
+    }
+    for (day, mut ms) in out.iter_mut().zip(ok_ms) {
+        ms.sort_unstable();
+        day.success_rate = (day.finished > 0).then(|| day.succeeded as f64 / day.finished as f64);
+        day.p50_seconds = secs(percentile(&ms, 50.0));
+        day.p95_seconds = secs(percentile(&ms, 95.0));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -101,12 +101,7 @@ pub async fn start(
     } else {
         Some(body)
     };
-    let (file, text) = app.catalog.find(&name)?;
-    let compiled =
-        tokio::task::spawn_blocking(move || crate::launch::compile(&file, text, &name, params))
-            .await
-            .map_err(Problem::store)??;
-    let started = app.launcher.start(compiled, crate::triggers::API).await?;
+    let started = start_run(&app, name, params).await?;
     tracing::info!(run = %started.id, by = %caller.name, "run started through the API");
     let url = format!("{}/runs/{}", super::PREFIX, started.id);
     let mut answer = StartedRun {
@@ -122,6 +117,30 @@ pub async fn start(
         }
     }
     Ok((status, [(header::LOCATION, url)], Json(answer)).into_response())
+}
+
+/// Compiles served workflow `name` with `params` (a JSON object's text),
+/// bound as `wfc run --params-file` binds them.
+pub async fn compile_served(
+    app: &App,
+    name: String,
+    params: Option<String>,
+) -> Result<crate::launch::Compiled, Problem> {
+    let (file, text) = app.catalog.find(&name)?;
+    tokio::task::spawn_blocking(move || crate::launch::compile(&file, text, &name, params))
+        .await
+        .map_err(Problem::store)?
+}
+
+/// [`compile_served`], then the run started with trigger `api`: the one
+/// path of the API's start and the dashboard's start form.
+pub async fn start_run(
+    app: &App,
+    name: String,
+    params: Option<String>,
+) -> Result<crate::launch::Started, Problem> {
+    let compiled = compile_served(app, name, params).await?;
+    app.launcher.start(compiled, crate::triggers::API).await
 }
 
 /// The longest `?wait=`.

@@ -4,8 +4,10 @@
 //! - [`session`] — `/login` takes a key and keeps a random session id in
 //!   an HTTP-only cookie (never the key); every page needs one;
 //! - [`pages`] — `/`, the served workflows; [`runs`] — `/runs`;
-//! - [`run_page`] — `/runs/{id}` (its timeline: [`gantt`]) and its live
+//! - [`run_page`] — `/runs/{id}` (its DAG: [`graph`]; its timeline: [`gantt`]) and its live
 //!   events; [`actions`] — its buttons (cancel, approve, reject, resume);
+//! - [`start`] — `/workflows/{name}/start`, the start form (operators);
+//! - [`metrics`] — `/metrics`, per-workflow figures and plots;
 //! - [`assets`] — the CSS and the vendored htmx under `/assets/`.
 //!
 //! Templates are minijinja with HTML autoescaping: a value (a param's
@@ -16,10 +18,12 @@ pub mod actions;
 pub mod assets;
 pub mod gantt;
 pub mod graph;
+pub mod metrics;
 pub mod pages;
 pub mod run_page;
 pub mod runs;
 pub mod session;
+pub mod start;
 
 use crate::api::App;
 use crate::auth::Gate;
@@ -44,6 +48,10 @@ pub const NO_RUN: &str = "API083";
 pub const STORE: &str = "API084";
 /// A run page's `?log=` that is not a step of the run.
 pub const NO_STEP: &str = "API086";
+/// A start form whose values the params' binding refuses (the form again).
+pub const BAD_START: &str = "API088";
+/// A `/metrics` window that is not one (`?days=` outside 1–365).
+pub const BAD_WINDOW: &str = "API089";
 
 /// What every dashboard handler reads.
 #[derive(Clone)]
@@ -140,6 +148,8 @@ fn templates() -> Environment<'static> {
         ("runs.html", include_str!("templates/runs.html")),
         ("run.html", include_str!("templates/run.html")),
         ("gantt.html", include_str!("templates/gantt.html")),
+        ("start.html", include_str!("templates/start.html")),
+        ("metrics.html", include_str!("templates/metrics.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
         if let Err(e) = env.add_template(name, text) {
@@ -162,6 +172,11 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}/gates/{gate}/approve", post(actions::approve))
         .route("/runs/{id}/gates/{gate}/reject", post(actions::reject))
         .route("/runs/{id}/graph", get(graph::graph))
+        .route(
+            "/workflows/{name}/start",
+            get(start::form).post(start::submit),
+        )
+        .route("/metrics", get(metrics::page))
         .route("/logout", post(session::logout))
         .route_layer(axum::middleware::from_fn_with_state(
             dash.clone(),
@@ -182,7 +197,8 @@ mod tests {
     #[test]
     fn every_template_parses_and_escapes_values() {
         let env = templates();
-        assert_eq!(env.templates().count(), 7);
+
+        assert_eq!(env.templates().count(), 9);
         let html = env
             .get_template("error.html")
             .and_then(|t| {
