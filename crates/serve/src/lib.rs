@@ -110,7 +110,6 @@ async fn run(config: Config) -> Result<(), String> {
     let state_dir = config.state_dir.clone();
     // The store exists from the start: the API lists it, `wfc` commands read it.
     let store = wfc_store::Store::open(&state_dir)?;
-    wfc_store::listing::ensure(&store.conn).map_err(|e| e.to_string())?;
     drop(store);
     let catalog = Arc::new(catalog::Catalog::load(config.paths.clone())?);
     let _watch = watch::start(catalog.clone())

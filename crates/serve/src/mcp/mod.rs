@@ -96,7 +96,6 @@ pub fn serve_stdio(paths: Vec<PathBuf>, state_dir: PathBuf, grace: Duration) -> 
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async move {
         let store = wfc_store::Store::open(&state_dir)?;
-        wfc_store::listing::ensure(&store.conn).map_err(|e| e.to_string())?;
         drop(store);
         let catalog = std::sync::Arc::new(crate::catalog::Catalog::load(paths)?);
         // Edited files are served again, as `wfc serve` does.
