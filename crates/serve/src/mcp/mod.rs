@@ -42,7 +42,8 @@ impl ServerHandler for WfcMcp {
             .with_server_info(Implementation::new("wfc", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "Workflows of wfc (typed .wf files): list_workflows, then describe_workflow or \
-                 plan; start_run starts one, run_status/logs follow it, history lists runs.",
+                 plan; start_run starts one, run_status/logs follow it, resume_run goes on \
+                 with a failed one, history lists runs and stats sums them up.",
             )
     }
 
