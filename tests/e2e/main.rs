@@ -39,6 +39,7 @@ mod call_settings;
 mod calls;
 mod cli;
 mod dashboard;
+mod dashboard_login;
 mod exec;
 mod imports;
 mod mcp;

@@ -170,6 +170,8 @@ async fn run(config: Config) -> Result<(), String> {
     schedule::start(scheduled, launcher.clone());
     let stopping = launcher.stopping.clone();
     tokio::spawn(signals(stopping.clone()));
+    // With each connection's peer address: the dashboard's login limit is per client.
+    let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { stopping.cancelled().await })
         .await
