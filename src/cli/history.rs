@@ -80,6 +80,10 @@ pub struct HistoryArgs {
     /// At most this many runs (at least 1).
     #[arg(short = 'n', long, default_value_t = 20, value_parser = at_least_one)]
     pub limit: usize,
+    /// Only runs this started: `manual` (`wfc run`), `api` (the API, MCP and the
+    /// dashboard), `schedule`, `webhook` or `change`.
+    #[arg(long, value_name = "TRIGGER")]
+    pub trigger: Option<String>,
     /// `text` or `json` (an array of runs: id, workflow, status, started_at, duration_seconds, …).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -97,7 +101,20 @@ pub fn run(args: HistoryArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let runs = match query::history(&store.conn, args.workflow.as_deref(), args.limit) {
+    let runs = match &args.trigger {
+        None => query::history(&store.conn, args.workflow.as_deref(), args.limit),
+        Some(t) => {
+            let filter = wfc_store::listing::Filter {
+                workflow: args.workflow.clone(),
+                trigger: Some(t.clone()),
+                limit: args.limit,
+                ..Default::default()
+            };
+            wfc_store::listing::list(&store.conn, &filter)
+                .map(|page| page.runs.into_iter().map(|(run, _)| run).collect())
+        }
+    };
+    let runs = match runs {
         Ok(r) => r,
         Err(e) => return store_error(e),
     };

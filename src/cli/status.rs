@@ -146,6 +146,15 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
             None => String::new(),
         }
     ));
+    // A server's answer names `manual` too: say only what is not `wfc run`.
+    if let Some(t) = d
+        .trigger
+        .as_ref()
+        .filter(|t| *t != wfc_store::listing::MANUAL)
+    {
+        let origin = d.origin.as_deref().map(|o| format!(" ({o})"));
+        o.push_str(&format!("  trigger   {t}{}\n", origin.unwrap_or_default()));
+    }
     let sessions = if r.sessions > 1 {
         format!(
             " over {} sessions (resumed {}×)",

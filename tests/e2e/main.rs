@@ -47,6 +47,7 @@ mod dashboard;
 mod dashboard_run;
 mod dashboard_graph;
 mod dashboard_form;
+mod dashboard_login;
 mod exec;
 mod imports;
 mod mcp;

@@ -119,13 +119,24 @@ fn tools_are_listed_with_schemas_and_hints() {
             "plan",
             "start_run",
             "cancel_run",
+            "resume_run",
             "approve_gate",
             "reject_gate",
             "run_status",
             "logs",
-            "history"
+            "history",
+            "stats"
         ]
     );
+    // Resuming acts but undoes nothing; stats only reads.
+    let resume = &tool(&answer, "resume_run")["annotations"];
+    assert_eq!(
+        (&resume["readOnlyHint"], &resume["destructiveHint"]),
+        (&json!(false), &json!(false))
+    );
+    assert_eq!(tool(&answer, "stats")["annotations"]["readOnlyHint"], true);
+    let stats = &tool(&answer, "stats")["inputSchema"]["properties"];
+    assert_eq!(stats["last"]["type"], "integer");
     let start = tool(&answer, "start_run");
     assert_eq!(start["annotations"]["destructiveHint"], true);
     assert_eq!(start["annotations"]["readOnlyHint"], false);
@@ -205,7 +216,10 @@ fn a_started_run_is_polled_to_success_and_its_step_ran() {
     let status = &r[2]["structuredContent"];
     assert_eq!(status["id"], id);
     assert_eq!(status["status"], "succeeded", "{status}");
-    assert_eq!(status["trigger"], "mcp");
+    assert_eq!(
+        (&status["trigger"], &status["origin"]),
+        (&json!("api"), &json!("mcp"))
+    );
     let greeted = std::fs::read_to_string(dir.path().join("greeted.txt")).unwrap();
     assert_eq!(greeted.trim(), "hi agent 2");
     let at: u128 = std::fs::read_to_string(dir.path().join("at.txt"))
@@ -216,7 +230,7 @@ fn a_started_run_is_polled_to_success_and_its_step_ran() {
     assert!(at >= before, "the step's file is older than the test");
     let runs = &r[3]["structuredContent"]["runs"];
     assert_eq!(runs[0]["id"], id);
-    assert_eq!(runs[0]["trigger"], "mcp");
+    assert_eq!(runs[0]["trigger"], "api");
     assert_eq!(r[4]["structuredContent"]["steps"][0]["name"], "greet");
     // The run is in the store `wfc history` reads.
     let out = Command::new(WFC)
@@ -346,7 +360,180 @@ async fn serve_mcp_needs_a_key_and_an_operator_to_start() {
     .unwrap();
     let status = &ops["results"][1]["structuredContent"];
     assert_eq!(status["status"], "succeeded", "{ops}");
-    assert_eq!(status["trigger"], "mcp");
     let greeted = std::fs::read_to_string(server.path("greeted.txt")).unwrap();
     assert_eq!(greeted.trim(), "hi ops 2");
+    // The API's run: trigger `api`, from MCP.
+    let id = status["id"].as_str().unwrap();
+    let run: Value = reqwest::Client::new()
+        .get(server.url(&format!("/runs/{id}")))
+        .bearer_auth(&server.reader)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&run["trigger"], &run["origin"]),
+        (&json!("api"), &json!("mcp")),
+        "{run}"
+    );
+    // `wfc history --trigger api` finds it, `wfc status` says where it came from.
+    let wfc = |args: &[&str]| {
+        let out = Command::new(WFC)
+            .args(args)
+            .arg("--state-dir")
+            .arg(server.path("state"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(wfc(&["history", "--trigger", "api"]).contains(id));
+    assert!(!wfc(&["history", "--trigger", "manual"]).contains(id));
+    let shown = wfc(&["status", id]);
+    assert!(shown.contains("trigger   api (mcp)"), "{shown}");
+}
+
+#[test]
+fn stats_sum_up_the_runs_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = json!({"tool": "start_run", "arguments": {"workflow": "hello", "params": {"who": "s"}, "wait_seconds": 20}});
+    let calls = json!([
+        run,
+        run,
+        {"tool": "stats", "arguments": {"workflow": "hello"}},
+        {"tool": "stats", "arguments": {"last": 1}},
+        {"tool": "history", "arguments": {"trigger": "api"}},
+    ]);
+    let Some(answer) = session(dir.path(), calls) else {
+        return;
+    };
+    let r = &answer["results"];
+    assert_eq!(r[1]["structuredContent"]["status"], "succeeded", "{}", r[1]);
+    let hello = &r[2]["structuredContent"]["workflows"][0];
+    assert_eq!(hello["workflow"], "hello", "{}", r[2]);
+    assert_eq!(
+        (&hello["runs"], &hello["succeeded"]),
+        (&json!(2), &json!(2))
+    );
+    assert_eq!(hello["success_rate"], 1.0);
+    assert!(
+        hello["p50_seconds"].as_f64().is_some_and(|s| s >= 0.0),
+        "{hello}"
+    );
+    assert_eq!(hello["steps"][0]["name"], "greet");
+    assert_eq!(hello["steps"][0]["runs"], 2);
+    assert!(hello["slowest"]
+        .as_array()
+        .is_some_and(|s| s.contains(&json!("greet"))));
+    assert_eq!(r[3]["structuredContent"]["workflows"][0]["runs"], 1);
+    assert_eq!(
+        r[4]["structuredContent"]["runs"].as_array().unwrap().len(),
+        2
+    );
+}
+
+const FLAKY: &str = r#"
+workflow flaky {
+  step first: shell { run "date +%s%N >> @DIR/first.txt" }
+  step second: shell {
+    run "exit 3"
+    depends on first
+  }
+}
+"#;
+
+#[tokio::test]
+async fn a_failed_run_is_resumed_after_its_file_is_fixed() {
+    if !has_client() {
+        return;
+    }
+    let server = Server::start(&[("flaky.wf", FLAKY)], &[]);
+    let url = format!("{}/mcp", server.base);
+    let through = |calls: Value, key: &str| {
+        let (url, key) = (url.clone(), key.to_owned());
+        tokio::task::spawn_blocking(move || client(&calls, &[url.as_ref(), key.as_ref()]))
+    };
+    let first = json!([
+        {"tool": "start_run", "arguments": {"workflow": "flaky"}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+    ]);
+    let failed = through(first, &server.operator).await.unwrap();
+    let run = &failed["results"][1]["structuredContent"];
+    assert_eq!(run["status"], "failed", "{failed}");
+    let id = run["id"].as_str().unwrap().to_owned();
+
+    // The fix, and a marker workflow that says the server has read it.
+    let fixed = FLAKY.replace("exit 3", "echo fixed > @DIR/second.txt")
+        + "workflow fixed_marker {\n  step x: shell { run \"true\" }\n}\n";
+    let d = server.dir.path().display().to_string();
+    std::fs::write(server.path("flows/flaky.wf"), fixed.replace("@DIR", &d)).unwrap();
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let listed = http
+            .get(server.url("/workflows"))
+            .bearer_auth(&server.reader)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if listed.contains("fixed_marker") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fix was not read: {listed}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let resume = json!([{"tool": "resume_run", "arguments": {"run": id}}]);
+    let refused = through(resume.clone(), &server.reader).await.unwrap();
+    assert_eq!(refused["results"][0]["isError"], true);
+    assert_eq!(refused["results"][0]["structuredContent"]["code"], "API002");
+    assert!(
+        !server.path("second.txt").exists(),
+        "a read key resumed a run"
+    );
+
+    let calls = json!([
+        {"tool": "resume_run", "arguments": {"run": id}},
+        {"tool": "run_status", "arguments": {"run": id}, "until_ended": true},
+    ]);
+    let resumed = through(calls, &server.operator).await.unwrap();
+    let r = &resumed["results"];
+    assert_eq!(r[0]["isError"], false, "{}", r[0]);
+    assert_eq!(r[0]["structuredContent"]["id"], id.as_str());
+    // Right after the answer the run may still show its failed session.
+    let mut run = r[1]["structuredContent"].clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while run["status"] != "succeeded" && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        run = http
+            .get(server.url(&format!("/runs/{id}")))
+            .bearer_auth(&server.reader)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    }
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        (&run["trigger"], &run["origin"]),
+        (&json!("api"), &json!("mcp")),
+        "a resumed run keeps them"
+    );
+    let read = |n: &str| std::fs::read_to_string(server.path(n)).unwrap();
+    assert_eq!(read("second.txt").trim(), "fixed");
+    assert_eq!(
+        read("first.txt").lines().count(),
+        1,
+        "the step that succeeded ran again"
+    );
 }

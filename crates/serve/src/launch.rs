@@ -136,19 +136,31 @@ impl Launcher {
 
     /// Records and starts `compiled` as a run started by `trigger`.
     pub async fn start(&self, compiled: Compiled, trigger: &str) -> Result<Started, Problem> {
-        self.launch(compiled, trigger, None).await
+        self.launch(compiled, trigger, None, None).await
+    }
+
+    /// As [`Launcher::start`], recording where the run came from too
+    /// (`origin`: [`crate::triggers::MCP`], [`crate::triggers::DASHBOARD`]).
+    pub async fn start_from(
+        &self,
+        compiled: Compiled,
+        trigger: &str,
+        origin: &str,
+    ) -> Result<Started, Problem> {
+        self.launch(compiled, trigger, Some(origin), None).await
     }
 
     /// Starts `compiled` as a new session of the recorded run `resume`.
     pub async fn resume(&self, compiled: Compiled, resume: Resume) -> Result<Started, Problem> {
         let trigger = resume.trigger.clone();
-        self.launch(compiled, &trigger, Some(resume)).await
+        self.launch(compiled, &trigger, None, Some(resume)).await
     }
 
     async fn launch(
         &self,
         compiled: Compiled,
         trigger: &str,
+        origin: Option<&str>,
         resume: Option<Resume>,
     ) -> Result<Started, Problem> {
         if self.stopping.is_cancelled() {
@@ -177,6 +189,7 @@ impl Launcher {
         let dir = self.state_dir.clone();
         let run_id = id.clone();
         let started_by = trigger.to_owned();
+        let origin = origin.map(str::to_owned);
         let opened = tokio::task::spawn_blocking(move || {
             let Compiled {
                 mut plan,
@@ -196,7 +209,8 @@ impl Launcher {
             // Before the run's own record: a listing never shows it untriggered.
             // A resumed run keeps the trigger of its first session.
             if !resuming {
-                wfc_store::listing::record_trigger(&store.conn, &run_id, &started_by)
+                let origin = origin.as_deref();
+                wfc_store::listing::record_trigger(&store.conn, &run_id, &started_by, origin)
                     .map_err(|e| e.to_string())?;
             }
             wfc_language::timings::mark("launch: trigger");

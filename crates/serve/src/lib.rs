@@ -110,7 +110,6 @@ async fn run(config: Config) -> Result<(), String> {
     let state_dir = config.state_dir.clone();
     // The store exists from the start: the API lists it, `wfc` commands read it.
     let store = wfc_store::Store::open(&state_dir)?;
-    wfc_store::listing::ensure(&store.conn).map_err(|e| e.to_string())?;
     drop(store);
     let catalog = Arc::new(catalog::Catalog::load(config.paths.clone())?);
     let _watch = watch::start(catalog.clone())
@@ -171,6 +170,8 @@ async fn run(config: Config) -> Result<(), String> {
     schedule::start(scheduled, launcher.clone());
     let stopping = launcher.stopping.clone();
     tokio::spawn(signals(stopping.clone()));
+    // With each connection's peer address: the dashboard's login limit is per client.
+    let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { stopping.cancelled().await })
         .await

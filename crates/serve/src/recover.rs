@@ -74,7 +74,6 @@ fn candidates(dir: &std::path::Path, within: Duration) -> Result<Vec<Candidate>,
     for id in &reaped {
         tracing::info!(run = %id, "run {id} was interrupted: its process is gone");
     }
-    wfc_store::listing::ensure(&store.conn).map_err(|e| e.to_string())?;
     let now = wfc_store::now_ms();
     let since = now.saturating_sub(i64::try_from(within.as_millis()).unwrap_or(i64::MAX));
     let mut q = store

@@ -8,6 +8,12 @@ use wfc_language::ir::Workflow;
 /// The trigger a run started through the REST API records.
 pub const API: &str = "api";
 
+/// The origin an [`API`] run started through MCP records (`wfc mcp`, `/mcp`).
+pub const MCP: &str = "mcp";
+
+/// The origin an [`API`] run started from the dashboard's form records.
+pub const DASHBOARD: &str = "dashboard";
+
 /// The triggers `wf` declares, as `wfc plan` describes them.
 pub fn of(wf: &Workflow) -> Vec<String> {
     wf.triggers

@@ -9,19 +9,9 @@
 //! writes it *before* it starts the slot's run, so a crash between the two
 //! loses that slot rather than running it twice.
 //!
-//! Like `run_triggers`, the table is created on first use, beside the
-//! others: the schema's version, and what an older wfc reads, stay.
+//! The table, `schedule_fires`, is part of the schema since version 8.
 
 use rusqlite::{params, Connection, OptionalExtension};
-
-const TABLE: &str = "CREATE TABLE IF NOT EXISTS schedule_fires (
-    file       TEXT NOT NULL,
-    workflow   TEXT NOT NULL,
-    schedule   TEXT NOT NULL,      -- the pattern and its zone: `*/2 * * * * * UTC`
-    done_until INTEGER NOT NULL,   -- ms since the epoch: every slot up to it is handled
-    fired      INTEGER NOT NULL,   -- slots that fired (recorded before their run started)
-    PRIMARY KEY (file, workflow, schedule)
-) WITHOUT ROWID";
 
 /// One schedule of one served workflow.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,14 +34,8 @@ pub struct Fires {
     pub fired: i64,
 }
 
-/// Creates the table if this store has none yet.
-pub fn ensure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(TABLE)
-}
-
 /// Where schedule `id` stands; `None` for one never seen.
 pub fn done_until(conn: &Connection, id: &ScheduleId) -> rusqlite::Result<Option<i64>> {
-    ensure(conn)?;
     conn.query_row(
         "SELECT done_until FROM schedule_fires
           WHERE file = ?1 AND workflow = ?2 AND schedule = ?3",
@@ -65,7 +49,6 @@ pub fn done_until(conn: &Connection, id: &ScheduleId) -> rusqlite::Result<Option
 /// seen for the first time starts there, a slot passed over ends there.
 /// Never moves back.
 pub fn skip_to(conn: &Connection, id: &ScheduleId, ms: i64) -> rusqlite::Result<()> {
-    ensure(conn)?;
     conn.execute(
         "INSERT INTO schedule_fires (file, workflow, schedule, done_until, fired)
          VALUES (?1, ?2, ?3, ?4, 0)
@@ -80,7 +63,6 @@ pub fn skip_to(conn: &Connection, id: &ScheduleId, ms: i64) -> rusqlite::Result<
 /// starts. Never moves back: an older slot recorded late leaves a newer
 /// one in place.
 pub fn record(conn: &Connection, id: &ScheduleId, slot_ms: i64) -> rusqlite::Result<()> {
-    ensure(conn)?;
     conn.execute(
         "INSERT INTO schedule_fires (file, workflow, schedule, done_until, fired)
          VALUES (?1, ?2, ?3, ?4, 1)
@@ -93,7 +75,6 @@ pub fn record(conn: &Connection, id: &ScheduleId, slot_ms: i64) -> rusqlite::Res
 
 /// Every schedule's row, by file, workflow and pattern.
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Fires>> {
-    ensure(conn)?;
     let mut q = conn.prepare(
         "SELECT file, workflow, schedule, done_until, fired FROM schedule_fires
           ORDER BY file, workflow, schedule",

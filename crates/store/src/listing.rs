@@ -1,10 +1,11 @@
 //! Runs filtered and paged (`GET /api/v1/runs` of `wfc serve`), and what
 //! started each run.
 //!
-//! The trigger lives in a table of its own, `run_triggers`, created when
-//! first needed: a run without a row there was started by `wfc run`
-//! (`manual`). A table beside the others, rather than a column of `runs`,
-//! leaves the schema's version alone, so an older wfc still opens the store.
+//! The trigger lives in a table of its own, `run_triggers` (schema version
+//! 8): a run without a row there was started by `wfc run` (`manual`). Its
+//! `origin` says where an `api` run came from (`mcp`, `dashboard`): the
+//! trigger stays `api`, so `--trigger api` finds every run an API caller
+//! started, whichever client it used.
 
 use super::query::{run_row, RunRow, RUN_COLUMNS};
 use rusqlite::{params, Connection};
@@ -34,40 +35,39 @@ pub struct Page {
     pub next: Option<(i64, String)>,
 }
 
-/// Creates the trigger table if this store has none yet.
-pub fn ensure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS run_triggers (
-             run_id  TEXT PRIMARY KEY,
-             trigger TEXT NOT NULL
-         ) WITHOUT ROWID;",
-    )
-}
-
-/// Records that `trigger` started run `id`.
-pub fn record_trigger(conn: &Connection, id: &str, trigger: &str) -> rusqlite::Result<()> {
-    ensure(conn)?;
+/// Records that `trigger` started run `id`, from `origin` (the client an
+/// `api` run came through: `mcp`, `dashboard`), if any.
+pub fn record_trigger(
+    conn: &Connection,
+    id: &str,
+    trigger: &str,
+    origin: Option<&str>,
+) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT OR REPLACE INTO run_triggers (run_id, trigger) VALUES (?1, ?2)",
-        params![id, trigger],
+        "INSERT OR REPLACE INTO run_triggers (run_id, trigger, origin) VALUES (?1, ?2, ?3)",
+        params![id, trigger, origin],
     )?;
     Ok(())
 }
 
 /// What started run `id`.
 pub fn trigger(conn: &Connection, id: &str) -> rusqlite::Result<String> {
-    ensure(conn)?;
-    let t: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
-        "SELECT trigger FROM run_triggers WHERE run_id = ?1",
-        [id],
-        |r| r.get(0),
-    ))?;
-    Ok(t.unwrap_or_else(|| MANUAL.to_owned()))
+    Ok(started_by(conn, id)?.0)
+}
+
+/// What started run `id`, and from where (`None`: no origin recorded).
+pub fn started_by(conn: &Connection, id: &str) -> rusqlite::Result<(String, Option<String>)> {
+    let row: Option<(String, Option<String>)> =
+        rusqlite::OptionalExtension::optional(conn.query_row(
+            "SELECT trigger, origin FROM run_triggers WHERE run_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ))?;
+    Ok(row.unwrap_or_else(|| (MANUAL.to_owned(), None)))
 }
 
 /// The runs `filter` picks, newest first, at most `filter.limit`.
 pub fn list(conn: &Connection, filter: &Filter) -> rusqlite::Result<Page> {
-    ensure(conn)?;
     let columns: Vec<String> = RUN_COLUMNS
         .split(',')
         .map(|c| format!("r.{}", c.trim()))
@@ -136,7 +136,7 @@ mod tests {
         run(c, "b", "deploy", "failed", 2_000);
         run(c, "c", "build", "succeeded", 3_000);
         run(c, "d", "deploy", "succeeded", 4_000);
-        record_trigger(c, "d", "api").unwrap();
+        record_trigger(c, "d", "api", Some("mcp")).unwrap();
         let ids = |p: &Page| p.runs.iter().map(|(r, _)| r.id.clone()).collect::<Vec<_>>();
         let mut f = Filter {
             workflow: Some("deploy".into()),
@@ -165,5 +165,10 @@ mod tests {
         };
         assert_eq!(ids(&list(c, &window).unwrap()), ["c"]);
         assert_eq!(trigger(c, "a").unwrap(), MANUAL);
+        assert_eq!(started_by(c, "a").unwrap(), (MANUAL.into(), None));
+        assert_eq!(
+            started_by(c, "d").unwrap(),
+            ("api".into(), Some("mcp".into()))
+        );
     }
 }

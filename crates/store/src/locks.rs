@@ -9,8 +9,8 @@
 //! `running` (after [`control::reap`](super::control::reap), which marks a
 //! run whose heartbeat stopped as interrupted).
 //!
-//! The table is coordination state, not a record of runs: it is created on
-//! first use, so the schema's version, and what an older wfc reads, stay.
+//! The table is coordination state, not a record of runs (part of the
+//! schema since version 8).
 
 use super::control::pid_alive;
 use super::store_recorder::hostname;
@@ -21,15 +21,6 @@ use std::time::Duration;
 
 /// How often a waiting run tries again.
 pub const RETRY: Duration = Duration::from_millis(100);
-
-const TABLE: &str = "CREATE TABLE IF NOT EXISTS run_locks (
-    key       TEXT PRIMARY KEY,
-    run_id    TEXT NOT NULL,
-    pid       INTEGER NOT NULL,
-    pid_start INTEGER NOT NULL,   -- the process's start time (clock ticks after boot; 0: unknown)
-    host      TEXT NOT NULL,
-    since     INTEGER NOT NULL    -- ms since the epoch
-) WITHOUT ROWID";
 
 /// Who holds a lock.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +35,6 @@ pub struct Holder {
 /// Takes `key` for run `run_id` of this process if it is free (or held by
 /// a dead process, or by `run_id` already): `Ok(None)`; else its holder.
 pub fn try_take(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<Option<Holder>> {
-    conn.execute(TABLE, [])?;
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let held = held_by(&tx, key)?;
     if let Some((holder, start)) = held {
@@ -64,7 +54,6 @@ pub fn try_take(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<
 
 /// Gives `key` back, if `run_id` holds it.
 pub fn release(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<()> {
-    conn.execute(TABLE, [])?;
     conn.execute(
         "DELETE FROM run_locks WHERE key = ?1 AND run_id = ?2",
         [key, run_id],
@@ -74,7 +63,6 @@ pub fn release(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<(
 
 /// The holder of `key`, if a live one holds it.
 pub fn holder(conn: &Connection, key: &str) -> rusqlite::Result<Option<Holder>> {
-    conn.execute(TABLE, [])?;
     let row = held_by(conn, key)?;
     match row {
         Some((h, start)) if alive(conn, &h, start)? => Ok(Some(h)),

@@ -136,6 +136,12 @@ pub struct RunDetail {
     /// `{"key", "held_by"}` while the run waits for its `lock`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_for_lock: Option<J>,
+    /// What started the run, when not `wfc run` (`api`, `schedule`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
+    /// Where an `api` run came from (`mcp`, `dashboard`), if it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// Run `id` in detail.
@@ -244,11 +250,15 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
         "running" => super::locks::waiting(conn, id)?,
         _ => None,
     };
+    let (trigger, origin) = super::listing::started_by(conn, id)?;
+    let trigger = (trigger != super::listing::MANUAL).then_some(trigger);
     Ok(Some(RunDetail {
         run,
         step_list: steps,
         outputs,
         waiting_for_lock,
+        trigger,
+        origin,
     }))
 }
 

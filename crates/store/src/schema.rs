@@ -1,8 +1,8 @@
 //! The store's schema, and the one migration it takes.
 //!
 //! The version lives in SQLite's `PRAGMA user_version`. A new store gets
-//! [`SCHEMA`] at [`VERSION`]; a store of version 6 (the last before it) is
-//! migrated; an older one is refused with what to do about it, and so is a
+//! [`SCHEMA`] at [`VERSION`]; a store of version 6 or 7 is migrated; an
+//! older one is refused with what to do about it, and so is a
 //! newer one (an older wfc must not write to it). A change to the tables is
 //! a new version with its migration from the one before.
 //!
@@ -14,13 +14,20 @@
 //! migration writes those rows, numbering each run's events anew in order,
 //! and drops the view.
 //!
+//! Version 8 against 7: the tables 7 created on first use — `run_triggers`
+//! (what started a run), `run_locks` (`lock` keys held) and
+//! `schedule_fires` (how far each schedule fired) — are part of the
+//! schema, and `run_triggers` has `origin`: where an `api` run came from
+//! (`mcp`, `dashboard`; NULL for none). A store of 7 may hold those tables
+//! with rows already; the migration keeps them and adds the column.
+//!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
 
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 7;
+pub const VERSION: i64 = 8;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -122,6 +129,56 @@ CREATE TABLE plans (
     run_id TEXT PRIMARY KEY REFERENCES runs (id),
     plan   BLOB NOT NULL                   -- the plan's fingerprints (gzip'd JSON, or JSON text)
 );
+
+CREATE TABLE run_triggers (
+    run_id  TEXT PRIMARY KEY,              -- no row: started by `wfc run` (manual)
+    trigger TEXT NOT NULL,                 -- api | schedule | webhook | change | …
+    origin  TEXT                           -- where an `api` run came from: mcp | dashboard
+) WITHOUT ROWID;
+
+CREATE TABLE run_locks (
+    key       TEXT PRIMARY KEY,
+    run_id    TEXT NOT NULL,
+    pid       INTEGER NOT NULL,
+    pid_start INTEGER NOT NULL,            -- the process's start time (clock ticks after boot; 0: unknown)
+    host      TEXT NOT NULL,
+    since     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE schedule_fires (
+    file       TEXT NOT NULL,
+    workflow   TEXT NOT NULL,
+    schedule   TEXT NOT NULL,              -- the pattern and its zone: `*/2 * * * * * UTC`
+    done_until INTEGER NOT NULL,           -- every slot up to it is handled
+    fired      INTEGER NOT NULL,           -- slots that fired (recorded before their run started)
+    PRIMARY KEY (file, workflow, schedule)
+) WITHOUT ROWID;
+"#;
+
+/// From version 7: the tables 7 made on first use, as 7 made them (a store
+/// of 7 may have them, with rows), then `run_triggers.origin`.
+const FROM_V7: &str = r#"
+CREATE TABLE IF NOT EXISTS run_triggers (
+    run_id  TEXT PRIMARY KEY,
+    trigger TEXT NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE run_triggers ADD COLUMN origin TEXT;
+CREATE TABLE IF NOT EXISTS run_locks (
+    key       TEXT PRIMARY KEY,
+    run_id    TEXT NOT NULL,
+    pid       INTEGER NOT NULL,
+    pid_start INTEGER NOT NULL,
+    host      TEXT NOT NULL,
+    since     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS schedule_fires (
+    file       TEXT NOT NULL,
+    workflow   TEXT NOT NULL,
+    schedule   TEXT NOT NULL,
+    done_until INTEGER NOT NULL,
+    fired      INTEGER NOT NULL,
+    PRIMARY KEY (file, workflow, schedule)
+) WITHOUT ROWID;
 "#;
 
 /// From version 6: the attempts `attempt_log` gave from `steps` rows get
@@ -220,7 +277,8 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, String> {
     let step = match now {
         VERSION => Ok(()),
         0 => tx.execute_batch(SCHEMA),
-        _ => from_v6(&tx),
+        6 => from_v6(&tx).and_then(|()| tx.execute_batch(FROM_V7)),
+        _ => tx.execute_batch(FROM_V7),
     };
     step.and_then(|()| tx.execute_batch(&format!("PRAGMA user_version = {VERSION}")))
         .and_then(|()| tx.commit())
@@ -321,56 +379,147 @@ mod tests {
         );
     }
 
+    /// A store of version 7, as that wfc left it: its schema (version 6's,
+    /// migrated), and the tables it made on first use, with rows.
+    fn v7_store(path: &std::path::Path) {
+        let mut c = Connection::open(path).unwrap();
+        c.execute_batch(V6_STORE).unwrap();
+        let tx = c.transaction().unwrap();
+        from_v6(&tx).unwrap();
+        tx.execute_batch(
+            r#"PRAGMA user_version = 7;
+               CREATE TABLE IF NOT EXISTS run_triggers (
+                   run_id  TEXT PRIMARY KEY,
+                   trigger TEXT NOT NULL
+               ) WITHOUT ROWID;
+               CREATE TABLE IF NOT EXISTS run_locks (
+                   key TEXT PRIMARY KEY, run_id TEXT NOT NULL, pid INTEGER NOT NULL,
+                   pid_start INTEGER NOT NULL, host TEXT NOT NULL, since INTEGER NOT NULL
+               ) WITHOUT ROWID;
+               CREATE TABLE IF NOT EXISTS schedule_fires (
+                   file TEXT NOT NULL, workflow TEXT NOT NULL, schedule TEXT NOT NULL,
+                   done_until INTEGER NOT NULL, fired INTEGER NOT NULL,
+                   PRIMARY KEY (file, workflow, schedule)
+               ) WITHOUT ROWID;
+               INSERT INTO run_triggers VALUES ('r1', 'api'), ('r2', 'schedule');
+               INSERT INTO run_locks VALUES ('deploy-eu', 'r1', 42, 7, 'box', 1000);
+               INSERT INTO schedule_fires VALUES ('a.wf', 'nightly', '0 2 * * * UTC', 5000, 3);"#,
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+
+    /// A store of version 7 opens as 8 with the rows of the tables it made
+    /// on first use, `origin` NULL; an old wfc would now refuse it.
+    #[test]
+    fn a_v7_store_opens_as_v8_with_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        v7_store(&dir.path().join("runs.db"));
+        let store = crate::Store::open(dir.path()).unwrap();
+        let c = &store.conn;
+        assert_eq!(version(c).unwrap(), 8);
+        let triggers: Vec<(String, String, Option<String>)> = c
+            .prepare("SELECT run_id, trigger, origin FROM run_triggers ORDER BY run_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            triggers,
+            [
+                ("r1".into(), "api".into(), None),
+                ("r2".into(), "schedule".into(), None)
+            ]
+        );
+        let lock: (String, i64, String) = c
+            .query_row(
+                "SELECT run_id, pid, host FROM run_locks WHERE key = 'deploy-eu'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(lock, ("r1".into(), 42, "box".into()));
+        let fires: (i64, i64) = c
+            .query_row("SELECT done_until, fired FROM schedule_fires", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(fires, (5000, 3));
+        drop(store);
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        let c = Connection::open(dir.path().join("runs.db")).unwrap();
+        assert_eq!(shape(&c), shape(&fresh));
+    }
+
+    /// A version 7 store without the first-use tables gets them too.
+    #[test]
+    fn a_v7_store_without_the_first_use_tables_gets_them() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch(V6_STORE).unwrap();
+        let tx = c.transaction().unwrap();
+        from_v6(&tx).unwrap();
+        tx.execute_batch("PRAGMA user_version = 7").unwrap();
+        tx.commit().unwrap();
+        assert_eq!(migrate(&mut c).unwrap(), 7);
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&c), shape(&fresh));
+    }
+
+    /// Every table's columns and keys, every index, which tables have no rowid.
+    fn shape(c: &Connection) -> Vec<String> {
+        let mut q = c
+            .prepare(
+                "SELECT m.type, m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk
+                 FROM sqlite_schema m, pragma_table_info(m.name) p
+                 WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
+            )
+            .unwrap();
+        let mut rows: Vec<String> = q
+            .query_map([], |r| {
+                (0..8)
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| v.join(" "))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut q = c
+            .prepare(
+                "SELECT name, tbl_name, type FROM sqlite_schema
+                 WHERE name NOT LIKE 'sqlite_%' AND type = 'index' ORDER BY name",
+            )
+            .unwrap();
+        rows.extend(
+            q.query_map([], |r| {
+                Ok(format!(
+                    "{:?}",
+                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?)
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap),
+        );
+        let without_rowid = "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name";
+        rows.extend(
+            c.prepare(without_rowid)
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(|n| format!("without rowid: {}", n.unwrap())),
+        );
+        rows
+    }
+
     /// A migrated store has the tables, columns and keys of a new one.
     #[test]
     fn a_migrated_store_is_shaped_as_a_new_one() {
-        let shape = |c: &Connection| -> Vec<String> {
-            let mut q = c
-                .prepare(
-                    "SELECT m.type, m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk
-                     FROM sqlite_schema m, pragma_table_info(m.name) p
-                     WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
-                )
-                .unwrap();
-            let mut rows: Vec<String> = q
-                .query_map([], |r| {
-                    (0..8)
-                        .map(|i| {
-                            r.get::<_, rusqlite::types::Value>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .collect::<Result<Vec<_>, _>>()
-                        .map(|v| v.join(" "))
-                })
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            let mut q = c
-                .prepare(
-                    "SELECT name, tbl_name, type FROM sqlite_schema
-                     WHERE name NOT LIKE 'sqlite_%' AND type = 'index' ORDER BY name",
-                )
-                .unwrap();
-            rows.extend(
-                q.query_map([], |r| {
-                    Ok(format!(
-                        "{:?}",
-                        (r.get::<_, String>(0)?, r.get::<_, String>(1)?)
-                    ))
-                })
-                .unwrap()
-                .map(Result::unwrap),
-            );
-            let without_rowid = "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name";
-            rows.extend(
-                c.prepare(without_rowid)
-                    .unwrap()
-                    .query_map([], |r| r.get::<_, String>(0))
-                    .unwrap()
-                    .map(|n| format!("without rowid: {}", n.unwrap())),
-            );
-            rows
-        };
         let mut new = Connection::open_in_memory().unwrap();
         migrate(&mut new).unwrap();
         let mut old = Connection::open_in_memory().unwrap();

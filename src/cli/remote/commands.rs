@@ -52,6 +52,9 @@ pub fn history(client: &Client, args: &HistoryArgs) -> ExitCode {
         if let Some(w) = &args.workflow {
             query.push(("workflow", w));
         }
+        if let Some(t) = &args.trigger {
+            query.push(("trigger", t));
+        }
         if let Some(c) = &cursor {
             query.push(("cursor", c));
         }

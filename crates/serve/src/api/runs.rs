@@ -141,7 +141,8 @@ fn cursor(text: &str) -> Result<(i64, String), Problem> {
 }
 
 /// One run: its steps with their attempts, durations and outputs (secrets
-/// masked), as `wfc status --format json` shows it, with its `trigger`.
+/// masked), as `wfc status --format json` shows it, with its `trigger` and,
+/// for an `api` run from MCP or the dashboard, its `origin` (`mcp`, `dashboard`).
 #[utoipa::path(get, path = "/api/v1/runs/{id}", operation_id = "getRun", tag = "runs",
     params(("id" = String, Path, description = "a run id, a unique prefix of one, or `last`")),
     responses((status = 200, body = Object), (status = 404, body = ProblemBody)),

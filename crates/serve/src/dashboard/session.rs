@@ -4,17 +4,27 @@
 //! cookie is HTTP-only and `SameSite=Strict` (and `Secure` behind https);
 //! forms that act carry the session's CSRF token too. A session ends at
 //! logout, after [`LIFETIME`], or when its key is revoked.
+//!
+//! Logins are rate limited per client address ([`LOGINS_PER_MINUTE`], in
+//! bursts of [`LOGIN_BURST`]): every attempt counts, a good key's too, so
+//! guessing keys from one address is slow whatever it types; other
+//! addresses are not affected.
 
 use super::{Dash, BAD_CSRF, BAD_KEY};
 use crate::keys::{self, Role};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::Extensions;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use base64::Engine;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
@@ -23,6 +33,11 @@ use subtle::ConstantTimeEq;
 pub const COOKIE: &str = "wfc_session";
 /// How long a session lasts after login.
 pub const LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
+/// Login attempts one client address may make per minute.
+pub const LOGINS_PER_MINUTE: u32 = 10;
+/// Attempts it may make at once before the rate applies.
+pub const LOGIN_BURST: u32 = 5;
 
 /// Who is logged in, as pages show it.
 #[derive(Clone, Debug, Serialize)]
@@ -33,11 +48,35 @@ pub struct Session {
     pub csrf: String,
 }
 
-/// The live sessions by id.
-#[derive(Default)]
-pub struct Sessions(Mutex<HashMap<String, (Session, Instant)>>);
+/// The live sessions by id, and the login attempts by client address.
+pub struct Sessions {
+    live: Mutex<HashMap<String, (Session, Instant)>>,
+    logins: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Default for Sessions {
+    fn default() -> Sessions {
+        let per_minute = NonZeroU32::new(LOGINS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(LOGIN_BURST).unwrap_or(NonZeroU32::MIN);
+        Sessions {
+            live: Mutex::default(),
+            logins: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
+        }
+    }
+}
 
 impl Sessions {
+    /// `Err(wait)` when `client` has used up its login attempts for now.
+    fn login_attempt(&self, client: IpAddr) -> Result<(), Duration> {
+        // Addresses whose limit has fully come back hold nothing: forget them.
+        if self.logins.len() > 10_000 {
+            self.logins.retain_recent();
+        }
+        self.logins
+            .check_key(&client)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
     /// A new session for key `name`; its id for the cookie.
     fn open(&self, name: &str, role: Role) -> Result<String, getrandom::Error> {
         let id = random()?;
@@ -46,7 +85,7 @@ impl Sessions {
             role,
             csrf: random()?,
         };
-        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all = self.live.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         all.retain(|_, (_, until)| *until > now);
         all.insert(id.clone(), (session, now + LIFETIME));
@@ -54,7 +93,7 @@ impl Sessions {
     }
 
     fn get(&self, id: &str) -> Option<Session> {
-        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all = self.live.lock().unwrap_or_else(|e| e.into_inner());
         match all.get(id) {
             Some((s, until)) if *until > Instant::now() => Some(s.clone()),
             Some(_) => {
@@ -66,7 +105,10 @@ impl Sessions {
     }
 
     fn close(&self, id: &str) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
     }
 }
 
@@ -135,12 +177,26 @@ pub struct LoginForm {
 }
 
 /// `POST /login`: a known key opens a session and goes to `/`; any other
-/// gets the form again with [`BAD_KEY`].
+/// gets the form again with [`BAD_KEY`]. Past its client address's rate,
+/// a 429 page with `Retry-After` whatever the key.
 pub async fn login(
     State(dash): State<Dash>,
+    extensions: Extensions,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    // The peer's address (no proxy header: a client could forge it).
+    let client = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |c| c.0.ip());
+    if let Err(wait) = dash.sessions.login_attempt(client) {
+        tracing::warn!(client = %client, "dashboard login refused: too many attempts");
+        let secs = crate::auth::retry_after_secs(wait);
+        let detail = format!("too many login attempts from this address; try again in {secs} s");
+        let code = crate::problem::Code::RateLimited.id();
+        let page = dash.error(StatusCode::TOO_MANY_REQUESTS, code, &detail, None);
+        return ([(header::RETRY_AFTER, secs.to_string())], page).into_response();
+    }
     let known = match dash.gate.keys.current() {
         Ok(k) => keys::verify(&k, form.key.trim()).map(|k| (k.name.clone(), k.role)),
         Err(e) => {

@@ -1,18 +1,16 @@
 //! What each tool does: the REST API's handlers and the launcher, called
 //! in-process, their answers returned as structured tool results.
 
-use crate::api::{runs, workflows, App};
+use crate::api::{resume, runs, workflows, App};
 use crate::auth::Caller;
 use crate::launch::{self, Compiled};
 use crate::problem::Problem;
+use crate::triggers;
 use axum::extract::{Path, Query, State};
 use axum::Extension;
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
-
-/// The trigger a run started through MCP records (`wfc history --trigger mcp`).
-pub const TRIGGER: &str = "mcp";
 
 /// This module's own error codes (docs/mcp.md).
 const UNKNOWN_TOOL: &str = "API070";
@@ -39,7 +37,7 @@ pub async fn call(
     caller: Result<Caller, Problem>,
 ) -> CallToolResult {
     let result = match name {
-        "start_run" | "cancel_run" | "approve_gate" | "reject_gate" => {
+        "start_run" | "cancel_run" | "resume_run" | "approve_gate" | "reject_gate" => {
             match caller.and_then(|c| c.operator().map(|()| c)) {
                 Ok(c) => act(app, name, &args, c).await,
                 Err(p) => Err(p.into()),
@@ -83,13 +81,22 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
             let q = runs::RunsQuery {
                 status: optional(args, "status")?,
                 workflow: optional(args, "workflow")?,
-                trigger: None,
+                trigger: optional(args, "trigger")?,
                 since: None,
                 until: None,
                 limit: Some(number(args, "limit")?.unwrap_or(20) as usize),
                 cursor: None,
             };
             Ok(to_value(runs::list(state(), Query(q)).await?.0))
+        }
+        "stats" => {
+            let q = runs::StatsQuery {
+                workflow: optional(args, "workflow")?,
+                last: number(args, "last")?.map(|n| n as usize),
+            };
+            let figures = runs::stats(state(), Query(q)).await?.0;
+            // Structured content is an object: the workflows' figures under a key.
+            Ok(json!({ "workflows": figures }))
         }
         _ => Err(Failure::Call(UNKNOWN_TOOL, format!("no tool `{name}`"))),
     }
@@ -108,10 +115,12 @@ async fn act(
         "start_run" => start(app, args).await,
         "cancel_run" => {
             let response = runs::cancel(state, Extension(caller), Path(text(args, "run")?)).await?;
-            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .map_err(Problem::store)?;
-            Ok(serde_json::from_slice(&body).unwrap_or_default())
+            json_body(response).await
+        }
+        "resume_run" => {
+            let response =
+                resume::resume(state, Extension(caller), Path(text(args, "run")?)).await?;
+            json_body(response).await
         }
         _ => {
             let path = Path((text(args, "run")?, text(args, "gate")?));
@@ -123,6 +132,14 @@ async fn act(
             Ok(to_value(accepted.0))
         }
     }
+}
+
+/// A JSON response's body as a value.
+async fn json_body(response: axum::response::Response) -> Result<Value, Failure> {
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map_err(Problem::store)?;
+    Ok(serde_json::from_slice(&body).unwrap_or_default())
 }
 
 /// The workflow as listed, and the plan of a run with its default params
@@ -156,7 +173,10 @@ async fn describe(app: &App, workflow: String) -> Result<Value, Failure> {
 async fn start(app: &App, args: &Map<String, Value>) -> Result<Value, Failure> {
     let wait = number(args, "wait_seconds")?.unwrap_or(0).min(300);
     let compiled = compile(app, text(args, "workflow")?, params(args)?).await?;
-    let started = app.launcher.start(compiled, TRIGGER).await?;
+    let started = app
+        .launcher
+        .start_from(compiled, triggers::API, triggers::MCP)
+        .await?;
     tracing::info!(run = %started.id, "run started through MCP");
     let mut answer = json!({"id": started.id, "status": "running"});
     if wait > 0 {

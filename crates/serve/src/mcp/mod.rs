@@ -42,7 +42,8 @@ impl ServerHandler for WfcMcp {
             .with_server_info(Implementation::new("wfc", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "Workflows of wfc (typed .wf files): list_workflows, then describe_workflow or \
-                 plan; start_run starts one, run_status/logs follow it, history lists runs.",
+                 plan; start_run starts one, run_status/logs follow it, resume_run goes on \
+                 with a failed one, history lists runs and stats sums them up.",
             )
     }
 
@@ -96,7 +97,6 @@ pub fn serve_stdio(paths: Vec<PathBuf>, state_dir: PathBuf, grace: Duration) -> 
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(async move {
         let store = wfc_store::Store::open(&state_dir)?;
-        wfc_store::listing::ensure(&store.conn).map_err(|e| e.to_string())?;
         drop(store);
         let catalog = std::sync::Arc::new(crate::catalog::Catalog::load(paths)?);
         // Edited files are served again, as `wfc serve` does.

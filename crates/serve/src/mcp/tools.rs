@@ -36,7 +36,7 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
         act(
             "start_run",
-            "Starts a run of a workflow with params (recorded with trigger `mcp`); returns its id. Follow it with run_status.",
+            "Starts a run of a workflow with params (recorded with trigger `api`, origin `mcp`); returns its id. Follow it with run_status.",
             object(
                 json!({
                     "workflow": workflow,
@@ -50,6 +50,11 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         act(
             "cancel_run",
             "Cancels a run: running steps stop, its compensations and `finally` run.",
+            object(json!({"run": run}), &["run"]),
+        ),
+        go_on(
+            "resume_run",
+            "Resumes a failed, cancelled or interrupted run under its id, as `wfc resume` does: steps that succeeded keep their outputs and do not run again. Refused while it runs, once it succeeded, or when its file changed a step that succeeded.",
             object(json!({"run": run}), &["run"]),
         ),
         act(
@@ -82,7 +87,19 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                 json!({
                     "workflow": {"type": "string"},
                     "status": {"type": "string", "enum": ["running", "succeeded", "failed", "cancelled", "interrupted"]},
+                    "trigger": {"type": "string", "description": "what started the run: `api` (the API, MCP, the dashboard), `manual` (`wfc run`), `schedule`, `webhook`, `change`"},
                     "limit": {"type": "integer", "minimum": 1, "maximum": crate::api::runs::MAX_LIMIT, "description": "default 20"}
+                }),
+                &[],
+            ),
+        ),
+        read(
+            "stats",
+            "How runs go, per workflow (as `wfc stats --format json`): runs by outcome, success rate, p50/p95 durations, the flakiest and slowest steps, and per step figures.",
+            object(
+                json!({
+                    "workflow": {"type": "string", "description": "only this workflow"},
+                    "last": {"type": "integer", "minimum": 1, "description": "only each workflow's most recent N runs (default: all)"}
                 }),
                 &[],
             ),
@@ -156,6 +173,13 @@ fn tool(name: &'static str, description: &'static str, schema: Value) -> Tool {
 fn read(name: &'static str, description: &'static str, schema: Value) -> Tool {
     tool(name, description, schema)
         .annotate(ToolAnnotations::new().read_only(true).destructive(false))
+}
+
+/// A tool that goes on with recorded work: it acts, but undoes nothing
+/// (steps that succeeded are not run again).
+fn go_on(name: &'static str, description: &'static str, schema: Value) -> Tool {
+    tool(name, description, schema)
+        .annotate(ToolAnnotations::new().read_only(false).destructive(false))
 }
 
 /// A tool that acts: it starts work that changes things.
