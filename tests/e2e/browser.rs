@@ -180,7 +180,7 @@ workflow ship {
     depends on build
   }
   step lint: shell {
-    run "echo linted"
+    run "sleep 0.2"
     estimate 1s
     depends on build
   }
@@ -196,7 +196,7 @@ workflow ship {
 async fn a_run_started_from_the_form_is_watched_live_with_its_critical_path() {
     let server = Server::start(&[("ship.wf", LIVE)], &[]);
     let config = json!({
-        "workflow": "ship", "last": "ship", "log_line": "test-line-6", "timeout_ms": 30000,
+        "workflow": "ship", "last": "ship", "log_step": "test", "log_line": "test-line-6", "timeout_ms": 30000,
     });
     let Some(result) = scenario("live", &server, config) else {
         return;
@@ -206,6 +206,13 @@ async fn a_run_started_from_the_form_is_watched_live_with_its_critical_path() {
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0]["id"], result["run"]);
     assert_eq!(runs[0]["status"], "succeeded");
+    let url = server.url(&format!("/runs/{}", result["run"].as_str().unwrap()));
+    let (_, run) = super::serve::get(&reqwest::Client::new(), &url, &server.reader).await;
+    assert_eq!(
+        (&run["trigger"], &run["origin"]),
+        (&json!("api"), &json!("dashboard")),
+        "{run}"
+    );
     let shipped = std::fs::read_to_string(server.path("shipped.txt")).unwrap();
     assert_eq!(shipped.trim(), "shipping 2 to staging");
     for step in ["build", "test", "lint", "ship"] {
@@ -264,7 +271,7 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
             &server.reader,
         )
         .await;
-        let gate = run["steps"]
+        let gate = run["step_list"]
             .as_array()
             .and_then(|s| s.iter().find(|s| s["name"] == "approve"));
         if gate.is_some_and(|g| g["status"] == "waiting") {
@@ -283,7 +290,7 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
     let run = server.finished(&http, &waiting).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert!(server.path("published.txt").exists());
-    let approve = run["steps"]
+    let approve = run["step_list"]
         .as_array()
         .unwrap()
         .iter()

@@ -118,7 +118,31 @@
     el.textContent = String(Math.max(0, n + by));
   }
 
+  // What only the server renders (durations, attempts, outputs, which
+  // buttons apply) is fetched anew at the run's end and swapped in.
+  var RENDERED = ["dl.run-header", "div.run-actions", "table.steps tbody", "#outputs"];
+  function refresh() {
+    fetch(location.pathname + location.search, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        RENDERED.forEach(function (sel) {
+          var now = document.querySelector(sel);
+          var next = doc.querySelector(sel);
+          if (now && next) now.replaceWith(document.adoptNode(next));
+          else if (now) now.remove();
+          else if (next) {
+            var header = document.querySelector("dl.run-header");
+            if (header) header.after(document.adoptNode(next));
+          }
+        });
+      })
+      .catch(function () {});
+  }
+
   function ended(data) {
+    refresh();
     var status = data.status || "";
     root.setAttribute("data-status", status);
     var cell = document.getElementById("run-status");
@@ -149,7 +173,14 @@
   on("step_started", function (d) { if (d.step) setStatus(d.step, "running"); });
   on("step_waiting", function (d) { if (d.step) setStatus(d.step, "waiting"); });
   on("step_skipped", function (d) { if (d.step) setStatus(d.step, "skipped"); });
-  on("step_ended", function (d) { if (d.step && d.status) setStatus(d.step, d.status); });
+  on("step_ended", function (d) {
+    if (!d.step || !d.status) return;
+    setStatus(d.step, d.status);
+    // A decided gate takes no more decisions.
+    byAttr("data-step", d.step).forEach(function (el) {
+      el.querySelectorAll(".gate-actions").forEach(function (a) { a.remove(); });
+    });
+  });
   on("log", function (d) { if (d.step && typeof d.line === "string") appendLine(d.step, d.line); });
   on("end", function (d) {
     // The stream ends here: no reconnect.

@@ -120,7 +120,7 @@ async function axe(page, label) {
   const expectedStatus = new Set();
   page.on('response', (r) => {
     const navigation = r.request().isNavigationRequest() && expectedStatus.has(r.status());
-    if (r.status() >= 400 && !navigation && !r.url().endsWith('/favicon.ico')) {
+    if (r.status() >= 400 && !navigation) {
       problems.push(`${r.status()} from ${r.request().method()} ${r.url()}`);
     }
   });

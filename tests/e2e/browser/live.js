@@ -43,7 +43,11 @@ module.exports = async (t) => {
   expect(firstState !== 'succeeded', `the last step is ${firstState} when the page opens`);
   await page.evaluate(() => { window.__same_page = true; });
 
-  // The log lines of the running step, as they come.
+  // The log lines of a step, as they come: picked in the log's step list
+  // once the step has started.
+  const pick = page.getByLabel('Step', { exact: false }).and(page.locator('select#log-step'));
+  await pick.locator(`option[value="${config.log_step}"]`).waitFor({ state: 'attached', timeout: 20000 });
+  await pick.selectOption(config.log_step);
   await page.locator('main pre').filter({ hasText: config.log_line }).first().waitFor({ timeout: 20000 });
 
   // Every node green, on the same page (no reload).
@@ -51,6 +55,19 @@ module.exports = async (t) => {
   const states = await dag.locator('[data-step]').evaluateAll((els) =>
     els.map((e) => [e.getAttribute('data-step'), e.getAttribute('data-status')]));
   t.result.states = Object.fromEntries(states);
+  // Green as the legend says, not only by attribute.
+  const colours = await page.evaluate(() => {
+    const legend = getComputedStyle(document.querySelector('.dag-legend [data-status=succeeded]')).backgroundColor;
+    const nodes = [...document.querySelectorAll('#dag .node[data-status=succeeded] rect')].map((r) => getComputedStyle(r).fill);
+    return { legend, nodes };
+  });
+  expect(colours.nodes.length === states.length && colours.nodes.every((c) => c === colours.legend),
+    `succeeded nodes are filled as the legend's succeeded: ${JSON.stringify(colours)}`);
+  // At the end the page shows what only the server knows: no Cancel button,
+  // the steps' attempts, the run's status.
+  await page.locator('#run-status', { hasText: 'succeeded' }).waitFor();
+  await page.getByRole('button', { name: /cancel/i }).waitFor({ state: 'detached' });
+  await page.locator(`table.steps tr[data-step="${config.last}"] td:nth-child(3)`, { hasText: '1' }).waitFor();
   expect(await page.evaluate(() => window.__same_page === true), 'the page was not reloaded');
   t.result.critical = await dag.locator('[data-step].critical').evaluateAll((els) =>
     els.map((e) => e.getAttribute('data-step')));

@@ -101,7 +101,7 @@ pub async fn start(
     } else {
         Some(body)
     };
-    let started = start_run(&app, name, params).await?;
+    let started = start_run(&app, name, params, None).await?;
     tracing::info!(run = %started.id, by = %caller.name, "run started through the API");
     let url = format!("{}/runs/{}", super::PREFIX, started.id);
     let mut answer = StartedRun {
@@ -133,14 +133,23 @@ pub async fn compile_served(
 }
 
 /// [`compile_served`], then the run started with trigger `api`: the one
-/// path of the API's start and the dashboard's start form.
+/// path of the API's start and the dashboard's start form, which records
+/// itself as the run's `origin`.
 pub async fn start_run(
     app: &App,
     name: String,
     params: Option<String>,
+    origin: Option<&str>,
 ) -> Result<crate::launch::Started, Problem> {
     let compiled = compile_served(app, name, params).await?;
-    app.launcher.start(compiled, crate::triggers::API).await
+    match origin {
+        Some(origin) => {
+            app.launcher
+                .start_from(compiled, crate::triggers::API, origin)
+                .await
+        }
+        None => app.launcher.start(compiled, crate::triggers::API).await,
+    }
 }
 
 /// The longest `?wait=`.

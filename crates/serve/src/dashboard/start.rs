@@ -124,7 +124,8 @@ pub async fn submit(
     let (params, local) = to_json(&wf, &typed);
     let body = Some(serde_json::Value::Object(params).to_string());
     let result = if local.is_empty() {
-        crate::api::workflows::start_run(&dash.app, name.clone(), body)
+        let origin = Some(crate::triggers::DASHBOARD);
+        crate::api::workflows::start_run(&dash.app, name.clone(), body, origin)
             .await
             .map(Some)
     } else {

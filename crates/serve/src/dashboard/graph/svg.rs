@@ -29,7 +29,7 @@ const SYMBOLS: [(&str, &str); 5] = [
     ("succeeded", "✓"),
     ("failed", "✗"),
     ("running", "▶"),
-    ("waiting", "⏸"),
+    ("waiting", "‖"),
     ("pending", "○"),
 ];
 
@@ -98,7 +98,7 @@ pub fn render(run_id: &str, g: &RunGraph, v: &View, l: &Layout) -> String {
          role=\"img\" aria-labelledby=\"dag-title\" width=\"{width}\" height=\"{height}\" \
          viewBox=\"0 0 {width} {height}\"><title id=\"dag-title\">Steps of run {}: {steps} \
          step{}, {} drawn</title><defs><marker id=\"dag-arrow\" viewBox=\"0 0 8 8\" refX=\"8\" \
-         refY=\"4\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"/>\
+         refY=\"4\" markerWidth=\"8\" markerHeight=\"8\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path d=\"M0,0L8,4L0,8z\"/>\
          </marker></defs><g class=\"edges\">",
         esc(run_id),
         if steps == 1 { "" } else { "s" },
