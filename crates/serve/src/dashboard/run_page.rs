@@ -32,6 +32,35 @@ pub struct RunPageQuery {
     log: Option<String>,
     /// What the last action did (`approved`, `cancelled`…), for the flash.
     done: Option<String>,
+    /// `all`: every step's row, however many.
+    steps: Option<String>,
+}
+
+/// Rows of the steps table (with their logs and outputs) on a big run's
+/// page unless `?steps=all`: a run of 5,000 steps drawn whole was ~2.5 MB of
+/// HTML and ~100,000 elements, seconds before the page answered input.
+const STEP_ROWS: usize = 300;
+
+/// Which of `steps` get a row: all of them up to [`STEP_ROWS`]; past it
+/// every step that did not succeed (what one looks for), then the first of
+/// the others, in step order.
+fn shown_rows(steps: &[StepLine], all: bool) -> Vec<bool> {
+    if all || steps.len() <= STEP_ROWS {
+        return vec![true; steps.len()];
+    }
+    let plain = |s: &StepLine| matches!(s.status.as_str(), "succeeded" | "skipped");
+    let mut room = STEP_ROWS.saturating_sub(steps.iter().filter(|s| !plain(s)).count());
+    steps
+        .iter()
+        .map(|s| {
+            if !plain(s) {
+                return true;
+            }
+            let keep = room > 0;
+            room = room.saturating_sub(1);
+            keep
+        })
+        .collect()
 }
 
 /// A step as a row of the page.
@@ -238,15 +267,21 @@ pub async fn detail(
             gate: gate_prompt(s),
         })
         .collect();
-    // One panel per step that started (its lines so far), in step order.
+    let listed = shown_rows(&steps, q.steps.as_deref() == Some("all"));
+    let hidden = listed.iter().filter(|s| !**s).count();
+    // One panel per listed step that logged (or is asked for), in step order.
     let mut panels: Vec<LogPanel> = Vec::new();
-    for s in d.step_list.iter().filter(|s| s.attempts > 0) {
-        if panels.iter().any(|p| p.step == s.name) {
+    for (s, listed) in d.step_list.iter().zip(&listed) {
+        let asked = selected.as_deref() == Some(s.name.as_str());
+        if !*listed || s.attempts == 0 || panels.iter().any(|p| p.step == s.name) {
             continue;
         }
+        let Some(lines) = logs.remove(&s.name).or_else(|| asked.then(VecDeque::new)) else {
+            continue;
+        };
         panels.push(LogPanel {
-            selected: selected.as_deref() == Some(s.name.as_str()),
-            lines: logs.remove(&s.name).map(Vec::from).unwrap_or_default(),
+            selected: asked,
+            lines: Vec::from(lines),
             step: s.name.clone(),
         });
     }
@@ -271,12 +306,17 @@ pub async fn detail(
         can_resume => matches!(status, "failed" | "cancelled" | "interrupted"),
     };
     let operator = session.role == crate::keys::Role::Operator;
+    let steps: Vec<StepLine> = steps
+        .into_iter()
+        .zip(listed)
+        .filter_map(|(s, listed)| listed.then_some(s))
+        .collect();
     dash.render(
         "run.html",
         "runs",
         Some(&session),
         minijinja::context! {
-            run, steps, gantt, logs => panels, selected, operator,
+            run, steps, hidden, gantt, logs => panels, selected, operator,
             cursor => cursor.to_string(),
             done => q.done.filter(|d| DONE.contains(&d.as_str())),
         },
@@ -374,11 +414,45 @@ mod tests {
                 t.render(minijinja::context! {
                     assets => "x", page => "runs", user, run, steps, gantt, logs,
                     selected => "g[a]", operator => true, cursor => "0", done => "approved",
+                    hidden => 0,
                 })
             })
             .unwrap();
         assert!(html.contains("/runs/r1/gates/g%5Ba%5D/approve"), "{html}");
         assert!(html.contains("&lt;img src=x&gt;") && !html.contains("<img"));
         assert!(html.contains("approve &lt;me&gt;") && html.contains("&lt;b&gt;"));
+    }
+
+    #[test]
+    fn a_big_run_lists_every_step_that_did_not_succeed_then_the_first_others() {
+        let line = |i: usize, status: &str| StepLine {
+            name: format!("s{i}"),
+            graph: "main".into(),
+            kind: "shell".into(),
+            status: status.into(),
+            attempts: 1,
+            duration: String::new(),
+            error: None,
+            outputs: Vec::new(),
+            gate: None,
+        };
+        let steps: Vec<StepLine> = (0..5000)
+            .map(|i| {
+                line(
+                    i,
+                    if i % 1000 == 999 {
+                        "failed"
+                    } else {
+                        "succeeded"
+                    },
+                )
+            })
+            .collect();
+        let shown = shown_rows(&steps, false);
+        assert_eq!(shown.iter().filter(|s| **s).count(), STEP_ROWS);
+        assert!((0..5).all(|k| shown[k * 1000 + 999]), "every failed step");
+        assert!(shown[0] && shown[294] && !shown[295]);
+        assert!(shown_rows(&steps, true).iter().all(|s| *s));
+        assert!(shown_rows(&steps[..10], false).iter().all(|s| *s));
     }
 }
