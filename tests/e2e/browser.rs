@@ -237,7 +237,7 @@ async fn a_run_started_from_the_form_is_watched_live_with_its_critical_path() {
 
 const GATED: &str = r#"
 workflow release {
-  step build: shell { run "echo built" }
+  step build: shell { run "sleep 2; echo built" }
   step approve: gate {
     approval "release manager"
     depends on build
@@ -281,14 +281,25 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let config = json!({
-        "waiting": waiting, "after_gate": "publish",
+        "workflow": "release", "waiting": waiting, "after_gate": "publish",
         "failed": broken["id"], "failed_line": "about to fail",
     });
     let Some(result) = scenario("gate", &server, config) else {
         return;
     };
-    let run = server.finished(&http, &waiting).await;
+    let approved = result["run"].as_str().unwrap();
+    let run = server.finished(&http, approved).await;
     assert_eq!(run["status"], "succeeded", "{run}");
+    let (_, still) = super::serve::get(
+        &http,
+        &server.url(&format!("/runs/{waiting}")),
+        &server.reader,
+    )
+    .await;
+    assert_eq!(
+        still["status"], "running",
+        "the reader's run still waits: {still}"
+    );
     assert!(server.path("published.txt").exists());
     let approve = run["step_list"]
         .as_array()

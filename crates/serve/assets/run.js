@@ -120,7 +120,7 @@
 
   // What only the server renders (durations, attempts, outputs, which
   // buttons apply) is fetched anew at the run's end and swapped in.
-  var RENDERED = ["dl.run-header", "div.run-actions", "table.steps tbody", "#outputs"];
+  var RENDERED = ["dl.run-header", "div.run-actions", "table.steps tbody", "#outputs", "#gantt"];
   function refresh() {
     fetch(location.pathname + location.search, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
@@ -171,7 +171,12 @@
     });
   }
   on("step_started", function (d) { if (d.step) setStatus(d.step, "running"); });
-  on("step_waiting", function (d) { if (d.step) setStatus(d.step, "waiting"); });
+  on("step_waiting", function (d) {
+    if (!d.step) return;
+    setStatus(d.step, "waiting");
+    // A gate that starts waiting now needs its buttons, which the server renders.
+    refresh();
+  });
   on("step_skipped", function (d) { if (d.step) setStatus(d.step, "skipped"); });
   on("step_ended", function (d) {
     if (!d.step || !d.status) return;
