@@ -1,20 +1,19 @@
 //! The run page's buttons: plain HTML forms that `POST` to
 //! `/runs/{id}/cancel`, `/runs/{id}/gates/{gate}/approve|reject` and
 //! `/runs/{id}/resume`. Each carries the session's CSRF token (checked
-//! here, [`BAD_CSRF`] otherwise) and calls the same code as the API's
+//! here, [`super::BAD_CSRF`] otherwise) and calls the same code as the API's
 //! handlers with the session's key as the caller, so a `read` key is
 //! refused as the API refuses it (`API002`) and a decision records the
 //! key's name. Done, it answers `303` back to the run's page with
 //! `?done=…`; refused, an error page with the API's code.
 
 use super::runs::encode;
-use super::session::{csrf_ok, Session};
-use super::{Dash, BAD_CSRF};
+use super::session::Session;
+use super::Dash;
 use crate::api::{resume, runs};
 use crate::auth::Caller;
 use crate::problem::Problem;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -43,13 +42,8 @@ async fn act(
     done: &str,
     act: impl std::future::Future<Output = Result<String, Problem>>,
 ) -> Response {
-    if !csrf_ok(&session, &form.csrf) {
-        return dash.error(
-            StatusCode::FORBIDDEN,
-            BAD_CSRF,
-            "the form's CSRF token is missing or not this session's: reload the page",
-            Some(&session),
-        );
+    if let Some(refused) = super::session::forged(&dash, &session, &form.csrf) {
+        return refused;
     }
     match act.await {
         Ok(id) => Redirect::to(&format!("/runs/{}?done={done}", encode(&id))).into_response(),

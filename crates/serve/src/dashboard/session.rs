@@ -247,13 +247,8 @@ pub async fn logout(
     Extension(SessionId(id)): Extension<SessionId>,
     Form(form): Form<ActForm>,
 ) -> Response {
-    if !csrf_ok(&session, &form.csrf) {
-        return dash.error(
-            StatusCode::FORBIDDEN,
-            BAD_CSRF,
-            "the form's CSRF token is missing or not this session's: reload the page",
-            Some(&session),
-        );
+    if let Some(refused) = forged(&dash, &session, &form.csrf) {
+        return refused;
     }
     dash.sessions.close(&id);
     let clear = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -263,4 +258,17 @@ pub async fn logout(
 /// Whether `token` is the session's CSRF token (compared in constant time).
 pub fn csrf_ok(session: &Session, token: &str) -> bool {
     !token.is_empty() && bool::from(session.csrf.as_bytes().ct_eq(token.as_bytes()))
+}
+
+/// The `403` `API081` page for a form whose `token` is not the session's
+/// CSRF token; `None` when it is (the form may act).
+pub fn forged(dash: &Dash, session: &Session, token: &str) -> Option<Response> {
+    (!csrf_ok(session, token)).then(|| {
+        dash.error(
+            StatusCode::FORBIDDEN,
+            BAD_CSRF,
+            "the form's CSRF token is missing or not this session's: reload the page",
+            Some(session),
+        )
+    })
 }

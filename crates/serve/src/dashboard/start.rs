@@ -4,8 +4,8 @@
 //! ([`crate::api::workflows::start_run`]): the same binding, the same
 //! diagnostics (`E04xx`), shown next to the field they name.
 
-use super::session::{csrf_ok, Session};
-use super::{Dash, BAD_CSRF, BAD_START};
+use super::session::Session;
+use super::{Dash, BAD_START};
 use crate::keys::Role;
 use crate::problem::{Code, Problem};
 use axum::extract::{Path, State};
@@ -58,13 +58,20 @@ struct Diag {
     field: Option<String>,
 }
 
-/// The served workflow `name`'s checked IR.
-fn served(dash: &Dash, name: &str) -> Option<Arc<Workflow>> {
-    dash.served
-        .current()
-        .into_iter()
-        .find(|w| w.ir.name == name)
-        .map(|w| w.ir)
+/// The served workflow `name`'s checked IR (checking a changed file is
+/// blocking work: off the runtime's threads).
+async fn served(dash: &Dash, name: &str) -> Option<Arc<Workflow>> {
+    let (dash, name) = (dash.clone(), name.to_owned());
+    tokio::task::spawn_blocking(move || {
+        dash.served
+            .current()
+            .into_iter()
+            .find(|w| w.ir.name == name)
+            .map(|w| w.ir)
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 /// `GET /workflows/{name}/start`.
@@ -76,12 +83,7 @@ pub async fn form(
     if let Err(r) = operator(&dash, &session) {
         return r;
     }
-    let found = {
-        let dash = dash.clone();
-        let name = name.clone();
-        tokio::task::spawn_blocking(move || served(&dash, &name)).await
-    };
-    let Ok(Some(wf)) = found else {
+    let Some(wf) = served(&dash, &name).await else {
         return not_served(&dash, &session, &name);
     };
     let fields = fields(&wf, &HashMap::new(), &[]);
@@ -100,20 +102,11 @@ pub async fn submit(
         return r;
     }
     let token = pairs.iter().rev().find(|(k, _)| k == "csrf");
-    if !token.is_some_and(|(_, t)| csrf_ok(&session, t)) {
-        return dash.error(
-            StatusCode::FORBIDDEN,
-            BAD_CSRF,
-            "the form's CSRF token is missing or not this session's: reload the page",
-            Some(&session),
-        );
+    let token = token.map_or("", |(_, t)| t.as_str());
+    if let Some(refused) = super::session::forged(&dash, &session, token) {
+        return refused;
     }
-    let found = {
-        let dash = dash.clone();
-        let name = name.clone();
-        tokio::task::spawn_blocking(move || served(&dash, &name)).await
-    };
-    let Ok(Some(wf)) = found else {
+    let Some(wf) = served(&dash, &name).await else {
         return not_served(&dash, &session, &name);
     };
     // The last value of a name wins: a checked box follows its hidden `false`.
