@@ -1,7 +1,7 @@
 // Drives the dashboard of a real `wfc serve` in Debian's headless Chromium
 // (playwright-core, no browser download) for tests/e2e/browser.rs.
 //
-//   node harness.js SCENARIO < config.json
+//   node harness.js SCENARIO < config.json      (or a scenario's path)
 //
 // The config (JSON on stdin) holds `base` (the server's URL), `operator` and
 // `reader` (API keys), `out` (a folder for screenshots), `node_modules` and
@@ -98,8 +98,10 @@ async function axe(page, label) {
 }
 
 (async () => {
-  const name = process.argv[2];
-  const scenario = require(path.join(__dirname, `${name}.js`));
+  // A scenario of this folder by name, or a script by its path.
+  const arg = process.argv[2];
+  const name = path.basename(arg, '.js');
+  const scenario = require(arg.includes('/') ? path.resolve(arg) : path.join(__dirname, `${arg}.js`));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
