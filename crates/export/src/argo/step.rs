@@ -49,7 +49,11 @@ pub fn template(
         Err(mut e) => errors.append(&mut e),
     }
     if let Some(ms) = s.timeout_ms {
-        t.insert("activeDeadlineSeconds".into(), json!(seconds(ms)));
+        // IntOrString in Argo's schema, which spells it as a string.
+        t.insert(
+            "activeDeadlineSeconds".into(),
+            json!(seconds(ms).to_string()),
+        );
     }
     match retry(s) {
         Ok(Some(r)) => {
@@ -73,10 +77,13 @@ pub fn template(
 }
 
 fn field<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a Expr> {
-    s.fields.iter().find(|f| f.name == name).and_then(|f| match &f.value {
-        FieldValue::Expr(e) => Some(e),
-        _ => None,
-    })
+    s.fields
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| match &f.value {
+            FieldValue::Expr(e) => Some(e),
+            _ => None,
+        })
 }
 
 fn field_of<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a StepField> {
@@ -242,7 +249,8 @@ fn http(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diag
         if let Some(e) = field(s, body) {
             let text = if body == "json" {
                 text::plain(wf, &s.name, e).map(|_| {
-                    wfc_plan::Value::of_literal(e).map_or_else(String::new, |v| v.to_json().to_string())
+                    wfc_plan::Value::of_literal(e)
+                        .map_or_else(String::new, |v| v.to_json().to_string())
                 })
             } else {
                 text::plain(wf, &s.name, e)
@@ -306,7 +314,7 @@ fn gate(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diag
 fn retry(s: &PlannedStep) -> Result<Option<Json>, Diagnostic> {
     let Some(r) = &s.retry else { return Ok(None) };
     let mut strategy = Map::new();
-    strategy.insert("limit".into(), json!(r.count));
+    strategy.insert("limit".into(), json!(r.count.to_string()));
     strategy.insert("retryPolicy".into(), json!("Always"));
     if let Some(backoff) = r.backoff_ms.filter(|_| r.count > 0) {
         let factor = match r.strategy {
@@ -321,18 +329,28 @@ fn retry(s: &PlannedStep) -> Result<Option<Json>, Diagnostic> {
             }
         };
         let mut b = Map::new();
-        b.insert("duration".into(), json!(wfc_plan::value::format_duration(backoff)));
-        b.insert("factor".into(), json!(factor));
+        b.insert(
+            "duration".into(),
+            json!(wfc_plan::value::format_duration(backoff)),
+        );
+        b.insert("factor".into(), json!(factor.to_string()));
         let longest = backoff.saturating_mul(factor.saturating_pow(r.count - 1));
         if let Some(max) = r.max_ms.filter(|m| *m < longest) {
             return Err(diag::cannot_express(
                 r.span,
-                format!("`max {}` on this backoff", wfc_plan::value::format_duration(max)).as_str(),
+                format!(
+                    "`max {}` on this backoff",
+                    wfc_plan::value::format_duration(max)
+                )
+                .as_str(),
                 "Argo has no cap per delay; raise `max` to the longest delay or leave it out",
             ));
         }
         if let Some(within) = r.within_ms {
-            b.insert("maxDuration".into(), json!(wfc_plan::value::format_duration(within)));
+            b.insert(
+                "maxDuration".into(),
+                json!(wfc_plan::value::format_duration(within)),
+            );
         }
         strategy.insert("backoff".into(), Json::Object(b));
     } else if let Some(within) = r.within_ms {
