@@ -8,6 +8,7 @@
 
 mod act;
 mod check;
+mod export;
 mod fmt;
 mod heap;
 mod history;
@@ -74,6 +75,11 @@ enum Command {
         after_help = "Examples:\n  wfc plan examples/deploy.wf --param version=1.2.3\n  wfc plan examples/deploy.wf -p env=prod -p version=1.2.3 -p regions=eu-west,us-east\n  wfc plan deploy.wf --params-file prod.json --jobs 8\n  wfc plan ci.wf lint                # the file's workflow `lint` (default: its first)\n  wfc plan deploy.wf -p version=1.2.3 --format json | jq .critical_path\n  wfc plan deploy.wf -p version=1.2.3 --format dot | dot -Tsvg > plan.svg\n\nExit status: 0 planned, 2 bad params, unreadable file or no such workflow in the file, 3 the workflow has errors."
     )]
     Plan(plan::PlanArgs),
+    /// Export a workflow to another engine (Argo Workflows).
+    #[command(
+        after_help = "Examples:\n  wfc export argo deploy.wf -p version=1.2.3 --image alpine:3.20\n\nSee docs/export.md."
+    )]
+    Export(export::ExportArgs),
     /// Run a workflow (`--dry-run` shows the plan, as `wfc plan` does).
     #[command(
         after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n  wfc run ci.wf release -p version=1.2.3   # the file's workflow `release`\n  wfc run deploy.wf -p version=1.2.3 --keep-going --output report.json\n  wfc run deploy.wf -p env=prod -p version=1.2.3 --approve approve\n\nExit status: 0 success, 1 the run failed, 2 bad params, unreadable file or no such workflow in the file, 3 the workflow has errors, 130 cancelled."
@@ -170,6 +176,7 @@ pub fn main() -> ExitCode {
         Command::Check(_)
             | Command::Fmt(_)
             | Command::Plan(_)
+            | Command::Export(_)
             | Command::List(_)
             | Command::History(_)
             | Command::Status(_)
@@ -189,6 +196,7 @@ pub fn main() -> ExitCode {
         Command::Mcp(args) => mcp::run(args),
         Command::New(args) => new::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Export(args) => export::run(args),
         Command::List(args) => list::run(args),
         Command::Run(args) => run::run(args),
         Command::History(args) => history::run(args),

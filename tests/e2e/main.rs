@@ -31,6 +31,7 @@
 //!   escaped, and its buttons (cancel, approve, reject, resume) with CSRF.
 //! - `dashboard_graph`: the run page's DAG, drawn from the run's plan.
 //! - `dashboard_form`: the dashboard's start form and metrics page.
+//! - `export_argo`: `wfc export argo` — the YAML validated against Argo's schema.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -49,6 +50,7 @@ mod dashboard_graph;
 mod dashboard_login;
 mod dashboard_run;
 mod exec;
+mod export_argo;
 mod imports;
 mod mcp;
 mod modules;

@@ -1,0 +1,54 @@
+//! Diagnostics of `wfc export argo` (`E0720`–`E0724`): what a plan holds
+//! that an Argo `Workflow` cannot say. Each names the step or construct and
+//! points at its place in the source.
+
+use wfc_language::diag::Diagnostic;
+use wfc_language::span::Span;
+
+/// E0720: a shell step without an image (Argo runs every step in a container).
+pub fn no_image(span: Span, step: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0720",
+        format!("shell step `{step}` has no image: pass --image"),
+    )
+    .primary(span, "runs in a container on Argo")
+    .help("pass `--image IMAGE` (for example `--image alpine:3.20`), or make it a `docker` step with its own `image`")
+}
+
+/// E0721: a construct Argo has no equivalent for.
+pub fn cannot_express(span: Span, construct: &str, why: &str) -> Diagnostic {
+    Diagnostic::error("E0721", format!("Argo cannot express {construct}"))
+        .primary(span, construct.to_owned())
+        .help(why.to_owned())
+}
+
+/// E0722: a value only the run knows (a step's output or status, `failed.*`, `run.*`).
+pub fn run_time_value(span: Span, step: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0722",
+        format!("step `{step}` uses {what}, known only while wfc runs"),
+    )
+    .primary(span, "read at run time")
+    .help("the export folds params at plan time; step outputs, statuses and run fields have no Argo mapping yet")
+}
+
+/// E0723: a secret used anywhere but as a whole `env` value.
+pub fn secret_outside_env(span: Span, step: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0723",
+        format!("step `{step}` uses a secret outside `env {{ … }}`"),
+    )
+    .primary(span, "a secret here")
+    .help("pass the secret as a whole env value (`env { TOKEN = token }`): it becomes a `secretKeyRef`, never a value in the YAML")
+}
+
+/// E0724: a notification step (slack, email, webhook): its address is
+/// usually a secret, which an Argo `http` template cannot take.
+pub fn notification(span: Span, step: &str, kind: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0724",
+        format!("{kind} step `{step}` cannot be exported to Argo"),
+    )
+    .primary(span, format!("`{kind}` step"))
+    .help("send it from a `docker` step (e.g. `curl` with the URL in `env` from a secret), or use Argo's own notifications")
+}

@@ -1,0 +1,363 @@
+//! One Argo template per step instance: a `container` for shell and docker
+//! steps, `http` for http steps, `suspend` for approval gates and sleeps.
+
+use super::{diag, text, Options};
+use serde_json::{json, Map, Value as Json};
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{Backoff, Expr, FieldValue, StepField, StepKind, Workflow};
+use wfc_plan::PlannedStep;
+
+/// Builds `s`'s template (named `name`), or says why Argo cannot run it.
+pub fn template(
+    wf: &Workflow,
+    env: &[(String, Expr)],
+    s: &PlannedStep,
+    name: &str,
+    options: &Options,
+) -> Result<Json, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut t = Map::new();
+    t.insert("name".into(), json!(name));
+    // The wfc instance name (`ship[eu-west]`) for whoever reads the cluster's view.
+    t.insert(
+        "metadata".into(),
+        json!({ "annotations": { "wfc.dev/step": s.name } }),
+    );
+    let body = match s.kind {
+        StepKind::Shell | StepKind::Docker => container(wf, env, s, options),
+        StepKind::Http => http(wf, s),
+        StepKind::Gate => gate(wf, s),
+        StepKind::Sleep => field(s, "duration")
+            .map(|e| text::plain(wf, &s.name, e))
+            .transpose()
+            .map(|d| json!({ "duration": d.unwrap_or_default() }))
+            .map(|d| ("suspend", d))
+            .map_err(|e| vec![e]),
+        StepKind::Slack | StepKind::Email | StepKind::Webhook => {
+            Err(vec![diag::notification(s.span, &s.name, s.kind.name())])
+        }
+        StepKind::Call | StepKind::Invalid => Err(vec![diag::cannot_express(
+            s.span,
+            "this step",
+            "calls are inlined by the plan; an invalid step cannot be planned",
+        )]),
+    };
+    match body {
+        Ok((key, value)) => {
+            t.insert(key.into(), value);
+        }
+        Err(mut e) => errors.append(&mut e),
+    }
+    if let Some(ms) = s.timeout_ms {
+        // IntOrString in Argo's schema, which spells it as a string.
+        t.insert(
+            "activeDeadlineSeconds".into(),
+            json!(seconds(ms).to_string()),
+        );
+    }
+    match retry(s) {
+        Ok(Some(r)) => {
+            t.insert("retryStrategy".into(), r);
+        }
+        Ok(None) => {}
+        Err(e) => errors.push(e),
+    }
+    if let Some(u) = &s.until {
+        errors.push(diag::cannot_express(
+            u.span,
+            "`until` polling",
+            "Argo re-runs a step only on failure (retryStrategy); poll inside the step's command",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(Json::Object(t))
+    } else {
+        Err(errors)
+    }
+}
+
+fn field<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a Expr> {
+    s.fields
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| match &f.value {
+            FieldValue::Expr(e) => Some(e),
+            _ => None,
+        })
+}
+
+fn field_of<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a StepField> {
+    s.fields.iter().find(|f| f.name == name)
+}
+
+/// Ceiling seconds: a deadline is never shorter than the one written.
+pub fn seconds(ms: u64) -> u64 {
+    ms.div_ceil(1000)
+}
+
+fn container(
+    wf: &Workflow,
+    wf_env: &[(String, Expr)],
+    s: &PlannedStep,
+    options: &Options,
+) -> Result<(&'static str, Json), Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut c = Map::new();
+    let image = match field(s, "image") {
+        Some(e) => text::plain(wf, &s.name, e).map_err(|e| errors.push(e)).ok(),
+        None => match &options.image {
+            Some(i) => Some(i.clone()),
+            None => {
+                errors.push(diag::no_image(s.span, &s.name));
+                None
+            }
+        },
+    };
+    c.insert("image".into(), json!(image.unwrap_or_default()));
+    let run = field(s, "run").map(|e| text::command(wf, &s.name, e).map_err(|e| errors.push(e)));
+    let run = run.and_then(Result::ok);
+    let shell = match field(s, "shell") {
+        Some(e) => text::plain(wf, &s.name, e).unwrap_or_else(|e| {
+            errors.push(e);
+            String::new()
+        }),
+        None => "sh".into(),
+    };
+    match (s.kind, field_of(s, "entrypoint"), run) {
+        (StepKind::Shell, _, Some(run)) => {
+            c.insert("command".into(), json!([shell, "-c", run]));
+        }
+        // As `wfc run` starts a container: ENTRYPOINT… RUN, else the
+        // image's entrypoint with `sh -c RUN`.
+        (StepKind::Docker, Some(ep), run) => {
+            let ep = match &ep.value {
+                FieldValue::Expr(e) => entrypoint(wf, &s.name, e).map_err(|e| errors.push(e)),
+                _ => Ok(Vec::new()),
+            };
+            c.insert("command".into(), json!(ep.unwrap_or_default()));
+            if let Some(run) = run {
+                c.insert("args".into(), json!([run]));
+            }
+        }
+        (StepKind::Docker, None, Some(run)) => {
+            c.insert("args".into(), json!(["sh", "-c", run]));
+        }
+        _ => {}
+    }
+    if let Some(w) = field(s, "workdir") {
+        match text::plain(wf, &s.name, w) {
+            Ok(w) => {
+                c.insert("workingDir".into(), json!(w));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(p) = field_of(s, "pull") {
+        if let FieldValue::Keyword(k) = &p.value {
+            let policy = match k.as_str() {
+                "always" => "Always",
+                "never" => "Never",
+                _ => "IfNotPresent",
+            };
+            c.insert("imagePullPolicy".into(), json!(policy));
+        }
+    }
+    if let Some(m) = field_of(s, "mount") {
+        errors.push(diag::cannot_express(
+            m.span,
+            "`mount`",
+            "an Argo pod sees no folder of the machine that submits it; put the files in the image or use an artifact",
+        ));
+    }
+    let step_env = match field_of(s, "env").map(|f| &f.value) {
+        Some(FieldValue::Map(m)) => m.as_slice(),
+        _ => &[],
+    };
+    let mut vars = Vec::new();
+    // The step's own entries win over the workflow's, as in `wfc run`.
+    for (k, v) in wf_env
+        .iter()
+        .filter(|(k, _)| !step_env.iter().any(|(sk, _)| sk == k))
+        .chain(step_env)
+    {
+        match env_var(wf, &s.name, k, v, options) {
+            Ok(j) => vars.push(j),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !vars.is_empty() {
+        c.insert("env".into(), Json::Array(vars));
+    }
+    if errors.is_empty() {
+        Ok(("container", Json::Object(c)))
+    } else {
+        Err(errors)
+    }
+}
+
+fn entrypoint(wf: &Workflow, step: &str, e: &Expr) -> Result<Vec<String>, Diagnostic> {
+    match &e.kind {
+        wfc_language::ir::ExprKind::List(xs) => {
+            xs.iter().map(|x| text::plain(wf, step, x)).collect()
+        }
+        _ => text::plain(wf, step, e).map(|t| vec![t]),
+    }
+}
+
+/// An env entry: a literal value, or a whole secret as a `secretKeyRef`.
+pub fn env_var(
+    wf: &Workflow,
+    step: &str,
+    key: &str,
+    value: &Expr,
+    options: &Options,
+) -> Result<Json, Diagnostic> {
+    if let Some(secret) = text::whole_secret(wf, value) {
+        return Ok(json!({
+            "name": key,
+            "valueFrom": { "secretKeyRef": { "name": options.secret_name, "key": secret } },
+        }));
+    }
+    text::plain(wf, step, value).map(|v| json!({ "name": key, "value": v }))
+}
+
+fn http(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut h = Map::new();
+    for method in ["get", "post", "put", "patch", "delete", "head"] {
+        if let Some(e) = field(s, method) {
+            h.insert("method".into(), json!(method.to_uppercase()));
+            match text::plain(wf, &s.name, e) {
+                Ok(url) => {
+                    h.insert("url".into(), json!(url));
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if let Some(FieldValue::Map(m)) = field_of(s, "headers").map(|f| &f.value) {
+        let mut headers = Vec::new();
+        for (k, v) in m {
+            match text::plain(wf, &s.name, v) {
+                Ok(v) => headers.push(json!({ "name": k, "value": v })),
+                Err(e) => errors.push(e),
+            }
+        }
+        h.insert("headers".into(), Json::Array(headers));
+    }
+    for body in ["body", "json"] {
+        if let Some(e) = field(s, body) {
+            let text = if body == "json" {
+                text::plain(wf, &s.name, e).map(|_| {
+                    wfc_plan::Value::of_literal(e)
+                        .map_or_else(String::new, |v| v.to_json().to_string())
+                })
+            } else {
+                text::plain(wf, &s.name, e)
+            };
+            match text {
+                Ok(t) => {
+                    h.insert("body".into(), json!(t));
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    let codes: Vec<String> = match field(s, "expect").and_then(wfc_plan::Value::of_literal) {
+        Some(wfc_plan::Value::Int(c)) => vec![c.to_string()],
+        Some(wfc_plan::Value::List(xs)) => xs.iter().map(wfc_plan::Value::to_text).collect(),
+        _ => Vec::new(),
+    };
+    // wfc's default: any 2xx.
+    let condition = if codes.is_empty() {
+        "response.statusCode >= 200 && response.statusCode < 300".to_owned()
+    } else {
+        codes
+            .iter()
+            .map(|c| format!("response.statusCode == {c}"))
+            .collect::<Vec<_>>()
+            .join(" || ")
+    };
+    h.insert("successCondition".into(), json!(condition));
+    if errors.is_empty() {
+        Ok(("http", Json::Object(h)))
+    } else {
+        Err(errors)
+    }
+}
+
+fn gate(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diagnostic>> {
+    if field(s, "approval").is_some() {
+        // Resumed with `argo resume` (or the UI), as `wfc approve` resumes a run.
+        return Ok(("suspend", json!({})));
+    }
+    match field(s, "check") {
+        Some(e) if matches!(e.kind, wfc_language::ir::ExprKind::Bool(true)) => {
+            Ok(("suspend", json!({ "duration": "0" })))
+        }
+        Some(e) => Err(vec![match text::plain(wf, &s.name, e) {
+            Err(d) => d,
+            Ok(_) => diag::cannot_express(
+                e.span,
+                "a check that fails at plan time",
+                "the gate's condition is false for these params",
+            ),
+        }]),
+        None => Ok(("suspend", json!({}))),
+    }
+}
+
+/// `retry N backoff D exponential|linear max M within W` as a
+/// `retryStrategy`. Argo multiplies the delay by `factor` each time and has
+/// no cap per delay: `linear` and a `max` that would cut a delay short are
+/// refused rather than changed.
+fn retry(s: &PlannedStep) -> Result<Option<Json>, Diagnostic> {
+    let Some(r) = &s.retry else { return Ok(None) };
+    let mut strategy = Map::new();
+    strategy.insert("limit".into(), json!(r.count.to_string()));
+    strategy.insert("retryPolicy".into(), json!("Always"));
+    if let Some(backoff) = r.backoff_ms.filter(|_| r.count > 0) {
+        let factor = match r.strategy {
+            Backoff::Exponential => 2u64,
+            Backoff::Linear if r.count <= 1 => 1,
+            Backoff::Linear => {
+                return Err(diag::cannot_express(
+                    r.span,
+                    "a `linear` backoff",
+                    "Argo's backoff multiplies each delay by a factor: use `exponential`",
+                ))
+            }
+        };
+        let mut b = Map::new();
+        b.insert(
+            "duration".into(),
+            json!(wfc_plan::value::format_duration(backoff)),
+        );
+        b.insert("factor".into(), json!(factor.to_string()));
+        let longest = backoff.saturating_mul(factor.saturating_pow(r.count - 1));
+        if let Some(max) = r.max_ms.filter(|m| *m < longest) {
+            return Err(diag::cannot_express(
+                r.span,
+                format!(
+                    "`max {}` on this backoff",
+                    wfc_plan::value::format_duration(max)
+                )
+                .as_str(),
+                "Argo has no cap per delay; raise `max` to the longest delay or leave it out",
+            ));
+        }
+        if let Some(within) = r.within_ms {
+            b.insert(
+                "maxDuration".into(),
+                json!(wfc_plan::value::format_duration(within)),
+            );
+        }
+        strategy.insert("backoff".into(), Json::Object(b));
+    } else if let Some(within) = r.within_ms {
+        strategy.insert(
+            "backoff".into(),
+            json!({ "maxDuration": wfc_plan::value::format_duration(within) }),
+        );
+    }
+    Ok(Some(Json::Object(strategy)))
+}

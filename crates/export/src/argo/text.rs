@@ -1,0 +1,77 @@
+//! Field values as the text an Argo template holds: literal once the plan
+//! has folded params and loop items, else a diagnostic saying why not.
+
+use super::diag;
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{Expr, ExprKind, InterpPart, Workflow};
+use wfc_plan::render::expr;
+
+/// Why an expression cannot become literal text in the YAML.
+enum Blocker {
+    Secret,
+    RunTime(&'static str),
+}
+
+/// The first thing in `e` that is not known at plan time, or a secret.
+fn blocker(wf: &Workflow, e: &Expr) -> Option<Blocker> {
+    if e.tainted {
+        return Some(Blocker::Secret);
+    }
+    let all = |xs: &mut dyn Iterator<Item = &Expr>| {
+        for x in xs {
+            if let Some(b) = blocker(wf, x) {
+                return Some(b);
+            }
+        }
+        None
+    };
+    match &e.kind {
+        ExprKind::Param(p) if wf.params[*p].is_tainted() => Some(Blocker::Secret),
+        ExprKind::Param(_) | ExprKind::LoopVar(_) => Some(Blocker::RunTime("an unfolded value")),
+        ExprKind::StepOutput { .. } => Some(Blocker::RunTime("a step's output")),
+        ExprKind::StepStatus(_) => Some(Blocker::RunTime("a step's status")),
+        ExprKind::Failed(_) => Some(Blocker::RunTime("`failed`")),
+        ExprKind::Run(_) => Some(Blocker::RunTime("`run`")),
+        ExprKind::TriggerInput(_) => Some(Blocker::RunTime("a trigger's input")),
+        ExprKind::List(xs) => all(&mut xs.iter()),
+        ExprKind::Map(m) => all(&mut m.iter().map(|(_, v)| v)),
+        ExprKind::Interp(parts) => all(&mut parts.iter().filter_map(|p| match p {
+            InterpPart::Expr(x) => Some(x),
+            InterpPart::Text(_) => None,
+        })),
+        ExprKind::Call(_, args) => all(&mut args.iter()),
+        ExprKind::Unary(_, x) | ExprKind::Field(x, _) => blocker(wf, x),
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => all(&mut [&**a, &**b].into_iter()),
+        ExprKind::Cond(c, a, b) => all(&mut [&**c, &**a, &**b].into_iter()),
+        _ => None,
+    }
+}
+
+fn check(wf: &Workflow, step: &str, e: &Expr) -> Result<(), Diagnostic> {
+    match blocker(wf, e) {
+        None => Ok(()),
+        Some(Blocker::Secret) => Err(diag::secret_outside_env(e.span, step)),
+        Some(Blocker::RunTime(what)) => Err(diag::run_time_value(e.span, step, what)),
+    }
+}
+
+/// A plain value (image, URL, header, message): the text it stands for.
+pub fn plain(wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
+    check(wf, step, e)?;
+    Ok(expr::show_text(wf, e))
+}
+
+/// A `run` command, each interpolated value quoted for its shell context
+/// exactly as `wfc run` quotes it (values never become code).
+pub fn command(wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
+    check(wf, step, e)?;
+    Ok(expr::command_text(wf, e))
+}
+
+/// The secret param an `env` value is, whole (`TOKEN = token`), if it is one.
+pub fn whole_secret<'w>(wf: &'w Workflow, e: &Expr) -> Option<&'w str> {
+    match &e.kind {
+        ExprKind::Param(p) if wf.params[*p].is_tainted() => Some(&wf.params[*p].name),
+        _ => None,
+    }
+}

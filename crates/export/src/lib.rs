@@ -1,0 +1,5 @@
+//! Exports of a compiled plan to other workflow engines. Each engine is a
+//! module of its own; all of them start from [`wfc_plan::Plan`], so what an
+//! export holds is what `wfc plan` shows and `wfc run` would run.
+
+pub mod argo;

@@ -1,0 +1,92 @@
+//! `wfc export ENGINE FILE`: the compiled plan as another engine's workflow
+//! (see `crates/export` and docs/export.md). One subcommand per engine.
+
+use super::plan::{compile, PlanInput};
+use clap::{Args, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wfc_language::diag::render;
+
+#[derive(Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub engine: Engine,
+}
+
+#[derive(Subcommand)]
+pub enum Engine {
+    /// An Argo Workflows `Workflow` (or `WorkflowTemplate`) as YAML.
+    #[command(
+        after_help = "Params are folded at export time, as `wfc plan` shows them; secrets become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. What Argo cannot express (`wait any`, rollback, `lock`, notifications, reads of step outputs) is an error with its code and line (E0720-E0724, docs/export.md).\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
+    )]
+    Argo(ArgoArgs),
+}
+
+#[derive(Args)]
+pub struct ArgoArgs {
+    #[command(flatten)]
+    pub input: PlanInput,
+    /// The image shell steps run in (they have none of their own).
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// Emit a `WorkflowTemplate` (metadata.name) instead of a `Workflow` (metadata.generateName).
+    #[arg(long)]
+    pub template: bool,
+    /// The Kubernetes secret that holds the workflow's secrets, one key per secret param.
+    #[arg(long, value_name = "NAME", default_value = "wfc-secrets")]
+    pub secret_name: String,
+    /// Write the YAML to this file instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: ExportArgs) -> ExitCode {
+    match args.engine {
+        Engine::Argo(a) => argo(a),
+    }
+}
+
+fn argo(args: ArgoArgs) -> ExitCode {
+    let (plan, wf, source) = match compile(&args.input) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
+    let options = wfc_export::argo::Options {
+        image: args.image,
+        template: args.template,
+        secret_name: args.secret_name,
+        source: args.input.file.display().to_string(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    match wfc_export::argo::export(&plan, &wf, &options) {
+        Ok(yaml) => write(args.output.as_ref(), &yaml),
+        Err(diags) => {
+            let color = render::use_color(std::io::stderr().is_terminal());
+            eprint!("{}", render::render_all(&diags, &source, color));
+            eprintln!(
+                "{}: {} error{}; Argo cannot run this workflow as it is",
+                source.name,
+                diags.len(),
+                if diags.len() == 1 { "" } else { "s" }
+            );
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn write(out: Option<&PathBuf>, text: &str) -> ExitCode {
+    match out {
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+    }
+}
