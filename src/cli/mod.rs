@@ -8,6 +8,7 @@
 
 mod act;
 mod check;
+mod export;
 mod fmt;
 mod heap;
 mod history;
@@ -79,6 +80,11 @@ enum Command {
         after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n  wfc run ci.wf release -p version=1.2.3   # the file's workflow `release`\n  wfc run deploy.wf -p version=1.2.3 --keep-going --output report.json\n  wfc run deploy.wf -p env=prod -p version=1.2.3 --approve approve\n\nExit status: 0 success, 1 the run failed, 2 bad params, unreadable file or no such workflow in the file, 3 the workflow has errors, 130 cancelled."
     )]
     Run(run::RunArgs),
+    /// Write a workflow for another engine (GitHub Actions) from its compiled plan.
+    #[command(
+        after_help = "See docs/export.md for what maps to what, and the errors E0730–E0739.\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or a construct the engine cannot express."
+    )]
+    Export(export::ExportArgs),
     /// List recorded runs, newest first.
     #[command(
         after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
@@ -191,6 +197,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::List(args) => list::run(args),
         Command::Run(args) => run::run(args),
+        Command::Export(args) => export::run(args),
         Command::History(args) => history::run(args),
         Command::Status(args) => status::run(args),
         Command::Logs(args) => logs::run(args),

@@ -49,6 +49,7 @@ mod dashboard_graph;
 mod dashboard_login;
 mod dashboard_run;
 mod exec;
+mod export_github;
 mod imports;
 mod mcp;
 mod modules;
