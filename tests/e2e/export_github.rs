@@ -9,9 +9,12 @@ use std::process::Command;
 
 use super::WFC;
 
-/// Each example, its params, and the (code, line) of every construct GitHub
-/// Actions cannot express (empty: it exports).
-const EXAMPLES: &[(&str, &[&str], &[(&str, u32)])] = &[
+/// `(code, line)` of a refused construct; line 0: anywhere in the file.
+type Refused = &'static [(&'static str, u32)];
+
+/// Each example, its params, and the constructs GitHub Actions cannot
+/// express (empty: it exports).
+const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     (
         "deploy.wf",
         &["version=1.2.3"],
