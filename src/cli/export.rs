@@ -21,6 +21,12 @@ pub enum Engine {
         after_help = "Params are folded at export time, as `wfc plan` shows them; secrets become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. What Argo cannot express (`wait any`, rollback, `lock`, notifications, reads of step outputs) is an error with its code and line (E0720-E0724, docs/export.md).\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
     )]
     Argo(ArgoArgs),
+    /// A GitHub Actions workflow: one job per step, params as `workflow_dispatch` inputs.
+    #[command(
+        name = "github-actions",
+        after_help = "Params shape the export (an `if` decided by them, a `for each` over them) and become the inputs' defaults; inside scripts they are read from `env:`, never spliced in. Secrets are `${{ secrets.NAME }}` (NAME: the param upper-cased).\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted"
+    )]
+    GithubActions(GithubArgs),
 }
 
 #[derive(Args)]
@@ -41,9 +47,22 @@ pub struct ArgoArgs {
     pub output: Option<PathBuf>,
 }
 
+#[derive(Args)]
+pub struct GithubArgs {
+    #[command(flatten)]
+    pub input: PlanInput,
+    /// The runner label of every job.
+    #[arg(long, value_name = "LABEL", default_value = "ubuntu-latest")]
+    pub runs_on: String,
+    /// Write the YAML here instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 pub fn run(args: ExportArgs) -> ExitCode {
     match args.engine {
         Engine::Argo(a) => argo(a),
+        Engine::GithubActions(a) => github(a),
     }
 }
 
@@ -66,6 +85,32 @@ fn argo(args: ArgoArgs) -> ExitCode {
             eprint!("{}", render::render_all(&diags, &source, color));
             eprintln!(
                 "{}: {} error{}; Argo cannot run this workflow as it is",
+                source.name,
+                diags.len(),
+                if diags.len() == 1 { "" } else { "s" }
+            );
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn github(args: GithubArgs) -> ExitCode {
+    let (plan, wf, source) = match compile(&args.input) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
+    let options = wfc_export::github::Options {
+        source: &source.name,
+        version: env!("CARGO_PKG_VERSION"),
+        runs_on: &args.runs_on,
+    };
+    match wfc_export::github::export(&plan, &wf, &options) {
+        Ok(yaml) => write(args.output.as_ref(), &yaml),
+        Err(diags) => {
+            let color = render::use_color(std::io::stderr().is_terminal());
+            eprint!("{}", render::render_all(&diags, &source, color));
+            eprintln!(
+                "{}: GitHub Actions cannot express {} construct{} of this workflow",
                 source.name,
                 diags.len(),
                 if diags.len() == 1 { "" } else { "s" }

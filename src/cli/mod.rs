@@ -75,16 +75,16 @@ enum Command {
         after_help = "Examples:\n  wfc plan examples/deploy.wf --param version=1.2.3\n  wfc plan examples/deploy.wf -p env=prod -p version=1.2.3 -p regions=eu-west,us-east\n  wfc plan deploy.wf --params-file prod.json --jobs 8\n  wfc plan ci.wf lint                # the file's workflow `lint` (default: its first)\n  wfc plan deploy.wf -p version=1.2.3 --format json | jq .critical_path\n  wfc plan deploy.wf -p version=1.2.3 --format dot | dot -Tsvg > plan.svg\n\nExit status: 0 planned, 2 bad params, unreadable file or no such workflow in the file, 3 the workflow has errors."
     )]
     Plan(plan::PlanArgs),
-    /// Export a workflow to another engine (Argo Workflows).
-    #[command(
-        after_help = "Examples:\n  wfc export argo deploy.wf -p version=1.2.3 --image alpine:3.20\n\nSee docs/export.md."
-    )]
-    Export(export::ExportArgs),
     /// Run a workflow (`--dry-run` shows the plan, as `wfc plan` does).
     #[command(
         after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n  wfc run ci.wf release -p version=1.2.3   # the file's workflow `release`\n  wfc run deploy.wf -p version=1.2.3 --keep-going --output report.json\n  wfc run deploy.wf -p env=prod -p version=1.2.3 --approve approve\n\nExit status: 0 success, 1 the run failed, 2 bad params, unreadable file or no such workflow in the file, 3 the workflow has errors, 130 cancelled."
     )]
     Run(run::RunArgs),
+    /// Write a workflow for another engine (Argo Workflows, GitHub Actions) from its compiled plan.
+    #[command(
+        after_help = "See docs/export.md for what maps to what, and the errors E0720–E0739.\n\nExamples:\n  wfc export argo deploy.wf -p version=1.2.3 --image alpine:3.20\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or a construct the engine cannot express."
+    )]
+    Export(export::ExportArgs),
     /// List recorded runs, newest first.
     #[command(
         after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
@@ -196,9 +196,9 @@ pub fn main() -> ExitCode {
         Command::Mcp(args) => mcp::run(args),
         Command::New(args) => new::run(args),
         Command::Plan(args) => plan::run(args),
-        Command::Export(args) => export::run(args),
         Command::List(args) => list::run(args),
         Command::Run(args) => run::run(args),
+        Command::Export(args) => export::run(args),
         Command::History(args) => history::run(args),
         Command::Status(args) => status::run(args),
         Command::Logs(args) => logs::run(args),

@@ -51,6 +51,7 @@ mod dashboard_login;
 mod dashboard_run;
 mod exec;
 mod export_argo;
+mod export_github;
 mod imports;
 mod mcp;
 mod modules;

@@ -1,0 +1,341 @@
+//! The jobs: one per step instance of the main graph and of each handler.
+
+use super::values::Values;
+use serde_json::{json, Map, Value as Json};
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{FieldValue, HandlerKind, StepKind, Workflow};
+use wfc_plan::{Graph, Plan, PlannedStep};
+
+/// The jobs and the workflow-level settings they come with.
+pub struct Jobs {
+    pub jobs: Map<String, Json>,
+    pub env: Map<String, Json>,
+    pub concurrency: Option<Json>,
+}
+
+pub fn jobs(plan: &Plan, wf: &Workflow, runs_on: &str, errors: &mut Vec<Diagnostic>) -> Jobs {
+    let workflow = Values::new(plan, wf, None);
+    let mut env = Map::new();
+    for (name, e) in &wf.env {
+        match workflow.text(e) {
+            Ok(v) => drop(env.insert(name.clone(), Json::String(v))),
+            Err(d) => errors.push(d),
+        }
+    }
+    // `lock`: runs of one key do not overlap; later ones wait (not cancel).
+    let concurrency = wf.lock.as_ref().and_then(|key| match workflow.text(key) {
+        Ok(group) => Some(json!({ "group": group, "cancel-in-progress": false })),
+        Err(d) => {
+            errors.push(d);
+            None
+        }
+    });
+    let mut ids = Ids::default();
+    let mut jobs = Map::new();
+    let main = graph(
+        plan,
+        wf,
+        &plan.main,
+        &[],
+        None,
+        runs_on,
+        &mut ids,
+        &mut jobs,
+        errors,
+    );
+    for h in &plan.handlers {
+        let when = match h.kind {
+            HandlerKind::Failure => "failure()",
+            HandlerKind::Success => "success()",
+            HandlerKind::Finally => "always()",
+        };
+        graph(
+            plan,
+            wf,
+            &h.graph,
+            &main,
+            Some(when),
+            runs_on,
+            &mut ids,
+            &mut jobs,
+            errors,
+        );
+    }
+    Jobs {
+        jobs,
+        env,
+        concurrency,
+    }
+}
+
+/// Adds the jobs of `g`, each needing its dependencies and `before`; returns their ids.
+#[allow(clippy::too_many_arguments)]
+fn graph(
+    plan: &Plan,
+    wf: &Workflow,
+    g: &Graph,
+    before: &[String],
+    when: Option<&str>,
+    runs_on: &str,
+    ids: &mut Ids,
+    jobs: &mut Map<String, Json>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let names: Vec<String> = g.steps.iter().map(|s| ids.fresh(&s.name)).collect();
+    for (i, s) in g.steps.iter().enumerate() {
+        let mut needs: Vec<String> = before.to_vec();
+        needs.extend(s.deps.iter().map(|d| names[d.on()].clone()));
+        match job(plan, wf, s, runs_on) {
+            Ok(mut job) => {
+                if !needs.is_empty() {
+                    job.insert("needs".into(), json!(needs));
+                }
+                if let Some(when) = when {
+                    job.insert("if".into(), Json::String(format!("${{{{ {when} }}}}")));
+                }
+                jobs.insert(names[i].clone(), Json::Object(job));
+            }
+            Err(mut d) => errors.append(&mut d),
+        }
+    }
+    names
+}
+
+/// One job, or why the step cannot be one.
+fn job(
+    plan: &Plan,
+    wf: &Workflow,
+    s: &PlannedStep,
+    runs_on: &str,
+) -> Result<Map<String, Json>, Vec<Diagnostic>> {
+    let refuse = |code: &'static str, what: &str, help: &str| {
+        Diagnostic::error(code, format!("GitHub Actions has no {what}"))
+            .primary(s.span, format!("step `{}`", s.name))
+            .help(help.to_string())
+    };
+    let mut errors = Vec::new();
+    if s.retry.is_some() {
+        errors.push(refuse(
+            "E0732",
+            "retries of a job",
+            "drop `retry` (also from `defaults`) to export the workflow",
+        ));
+    }
+    if s.condition.is_some() {
+        errors.push(refuse(
+            "E0737",
+            "run-time condition over step outputs",
+            "decide the `if` from params, or run with `wfc run`",
+        ));
+    }
+    if s.wait_any.is_some() {
+        errors.push(refuse(
+            "E0735",
+            "`wait any` (first success cancels the rest)",
+            "use `wait all`, or run with `wfc run`",
+        ));
+    }
+    if s.rollback.is_some() {
+        errors.push(refuse(
+            "E0736",
+            "compensations (`on failure rollback`, run in reverse order of completion)",
+            "move the rollback into an `on failure` handler",
+        ));
+    }
+    if s.until.is_some() {
+        errors.push(refuse(
+            "E0738",
+            "`until` polling of a job",
+            "poll inside the step's script",
+        ));
+    }
+    let step = &wf.steps[s.step];
+    let values = Values::new(plan, wf, Some(s));
+    let mut env: Vec<(String, String)> = Vec::new();
+    let mut job = Map::new();
+    job.insert("name".into(), Json::String(s.name.clone()));
+    job.insert("runs-on".into(), Json::String(runs_on.into()));
+    let mut run_step = Map::new();
+    run_step.insert("id".into(), Json::String("run".into()));
+    let field = |name: &str| step.fields.iter().find(|f| f.name == name);
+    let expr = |name: &str| match field(name).map(|f| &f.value) {
+        Some(FieldValue::Expr(e)) => Some(e),
+        _ => None,
+    };
+    let mut fail = |d: Diagnostic| errors.push(d);
+    for f in &step.fields {
+        if let FieldValue::Map(entries) = &f.value {
+            if f.name == "env" {
+                for (k, e) in entries {
+                    match values.text(e) {
+                        Ok(v) => env.push((k.clone(), v)),
+                        Err(d) => fail(d),
+                    }
+                }
+            }
+        }
+    }
+    let script = |env: &mut Vec<(String, String)>, fail: &mut dyn FnMut(Diagnostic)| {
+        expr("run").and_then(|e| values.script(e, env).map_err(fail).ok())
+    };
+    let other = |name: &str, fail: &mut dyn FnMut(Diagnostic)| {
+        if let Some(f) = field(name) {
+            fail(
+                Diagnostic::error(
+                    "E0738",
+                    format!("GitHub Actions export has no mapping for `{name}`"),
+                )
+                .primary(f.span, "not exportable")
+                .help("drop the field, or run this workflow with `wfc run`"),
+            );
+        }
+    };
+    match s.kind {
+        StepKind::Shell | StepKind::Docker => {
+            if s.kind == StepKind::Docker {
+                if let Some(image) = expr("image") {
+                    match values.text(image) {
+                        Ok(v) => drop(job.insert("container".into(), json!({ "image": v }))),
+                        Err(d) => fail(d),
+                    }
+                }
+                for name in ["mount", "entrypoint", "pull"] {
+                    other(name, &mut fail);
+                }
+            }
+            let shell = expr("shell")
+                .and_then(|e| values.text(e).ok())
+                .unwrap_or_else(|| "sh".into());
+            run_step.insert("shell".into(), Json::String(shell));
+            if let Some(dir) = expr("workdir") {
+                match values.text(dir) {
+                    Ok(v) => drop(run_step.insert("working-directory".into(), Json::String(v))),
+                    Err(d) => fail(d),
+                }
+            }
+            if let Some(text) = script(&mut env, &mut fail) {
+                // `$WF_OUTPUTS`: declared outputs land in the step's outputs.
+                let text = if s.outputs.is_empty() {
+                    text
+                } else {
+                    format!("WF_OUTPUTS=\"$GITHUB_OUTPUT\"\n{text}")
+                };
+                run_step.insert("run".into(), Json::String(text));
+            }
+        }
+        StepKind::Http => {
+            for method in ["get", "post", "put", "patch", "delete", "head"] {
+                if let Some(url) = expr(method) {
+                    env.push(("WF_METHOD".into(), method.to_uppercase()));
+                    match values.text(url) {
+                        Ok(v) => env.push(("WF_URL".into(), v)),
+                        Err(d) => fail(d),
+                    }
+                }
+            }
+            for name in ["headers", "body", "json", "expect"] {
+                other(name, &mut fail);
+            }
+            run_step.insert(
+                "run".into(),
+                json!("curl -fsS -X \"$WF_METHOD\" \"$WF_URL\""),
+            );
+        }
+        StepKind::Slack => {
+            for (var, name) in [("WF_WEBHOOK", "webhook"), ("WF_MESSAGE", "message")] {
+                if let Some(e) = expr(name) {
+                    match values.text(e) {
+                        Ok(v) => env.push((var.into(), v)),
+                        Err(d) => fail(d),
+                    }
+                }
+            }
+            run_step.insert("run".into(), json!(
+                "jq -n --arg text \"$WF_MESSAGE\" '{text: $text}' | curl -fsS -X POST -H 'Content-Type: application/json' --data @- \"$WF_WEBHOOK\""
+            ));
+        }
+        StepKind::Gate if field("approval").is_some() => {
+            // The environment's protection rules (required reviewers) give the approval.
+            let who = expr("approval")
+                .and_then(|e| values.text(e).ok())
+                .unwrap_or_default();
+            job.insert("environment".into(), Json::String(Ids::sanitise(&s.name)));
+            env.push(("WF_APPROVER".into(), who));
+            run_step.insert("run".into(), json!("echo \"approved ($WF_APPROVER)\""));
+        }
+        StepKind::Gate => fail(refuse(
+            "E0734",
+            "check gate over step outputs",
+            "check inside the step's script and exit non-zero",
+        )),
+        _ => fail(refuse(
+            "E0738",
+            "mapping for this kind of step",
+            "use shell, docker, http, slack or an approval gate",
+        )),
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if let Some(ms) = s.timeout_ms {
+        job.insert("timeout-minutes".into(), json!(ms.div_ceil(60_000)));
+    }
+    if s.optional {
+        job.insert("continue-on-error".into(), Json::Bool(true));
+    }
+    if !s.outputs.is_empty() {
+        let outs: Map<String, Json> = s
+            .outputs
+            .iter()
+            .map(|o| {
+                (
+                    o.name.clone(),
+                    Json::String(format!("${{{{ steps.run.outputs.{} }}}}", o.name)),
+                )
+            })
+            .collect();
+        job.insert("outputs".into(), Json::Object(outs));
+    }
+    if !env.is_empty() {
+        let env: Map<String, Json> = env.into_iter().map(|(k, v)| (k, Json::String(v))).collect();
+        run_step.insert("env".into(), Json::Object(env));
+    }
+    job.insert("steps".into(), json!([run_step]));
+    Ok(job)
+}
+
+/// Job ids: `[A-Za-z_][A-Za-z0-9_-]*`, unique in the workflow.
+#[derive(Default)]
+struct Ids(std::collections::HashSet<String>);
+
+impl Ids {
+    fn sanitise(name: &str) -> String {
+        let id: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let id = id.trim_matches('-').to_string();
+        if id.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            id
+        } else {
+            format!("_{id}")
+        }
+    }
+
+    fn fresh(&mut self, name: &str) -> String {
+        let base = Self::sanitise(name);
+        let mut id = base.clone();
+        let mut n = 2;
+        while !self.0.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+}

