@@ -173,3 +173,34 @@ fn a_timeout_cancels_the_job_and_the_step_times_out() {
     );
     assert!(!c.path("finished").exists());
 }
+
+#[test]
+fn a_secret_reaches_the_job_through_its_environment_only() {
+    cluster_or_skip!();
+    let c = workflow(
+        r#"workflow w {
+  secret tok: string = env("WFC_SLURM_TEST_TOKEN")
+  step use: shell {
+    run "echo token=$TOK; test \"$TOK\" = 'hush-7f3a; $(rm -rf x)'"
+    env { TOK = tok }
+  }
+}"#,
+    );
+    let secret = "hush-7f3a; $(rm -rf x)";
+    let r = c
+        .wfc_run(&["--executor", "slurm", "--output", "report.json"])
+        .env("WFC_SLURM_DIR", c.path("jobs"))
+        .env("WFC_SLURM_TEST_TOKEN", secret)
+        .output();
+    // The job saw the value as it is (the `test` passed), not as code.
+    assert_eq!(r.code, 0, "{r}");
+    assert!(r.stdout.contains("token=***"), "{r}");
+    assert!(
+        !r.stdout.contains("hush") && !r.stderr.contains("hush"),
+        "{r}"
+    );
+    assert!(!c.read("report.json").contains("hush"));
+    let dir = c.path("jobs").join(run_id(&c)).join("use-1");
+    let script = std::fs::read_to_string(dir.join("job.sh")).unwrap();
+    assert!(!script.contains("hush"), "{script}");
+}
