@@ -5,14 +5,14 @@
 //! timeouts and `wait any`: each attempt is one job, submitted when the
 //! scheduler starts the attempt and cancelled (`scancel`) when it is
 //! stopped. One attempt's files live in a job directory
-//! (`<dir>/<run>/<step>-<attempt>/`, see [`submit`]): the job script, the
+//! (`<dir>/<run>/<step>-<attempt>/`, see `submit.rs`): the job script, the
 //! job's `stdout` / `stderr` (Slurm's `--output` / `--error`), `outputs`
 //! (`$WF_OUTPUTS`) and `exit` (the command's exit code, written last).
 //!
 //! Values never become code: the script is the same text for every step;
 //! the command, shell and environment reach the job through sbatch's own
 //! environment (`--export=ALL`), so secret values are in no file wfc writes.
-//! While the job runs its output files are tailed ([`poll`]) to the live
+//! While the job runs its output files are tailed (`poll.rs`) to the live
 //! lines, masked as for local steps.
 
 mod poll;
