@@ -50,8 +50,11 @@ pub(super) async fn state(id: &str) -> JobState {
 /// `scancel`s the job and waits (at most `within`) for it to leave the
 /// running states, so a stopped step leaves nothing running.
 pub(super) async fn cancel(id: &str, within: Duration) {
+    // SIGKILL to the batch shell and all its children at once: with
+    // SIGTERM a command's shell could outlive its killed child and run the
+    // command's next part (seen here with `sleep 60; touch f`).
     let _ = tokio::process::Command::new("scancel")
-        .arg(id)
+        .args(["--full", "--signal=KILL", id])
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
         .status()

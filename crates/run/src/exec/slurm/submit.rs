@@ -113,7 +113,11 @@ pub(super) async fn submit(
         .current_dir(&workdir)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
-    for (k, v) in spec.workflow_env.iter().chain(&spec.env) {
+    // Not the reaper's tag: Slurm stops the job's processes (`scancel`);
+    // a tagged job on this node would be swept by wfc's reaper at exit.
+    cmd.env_remove(crate::reaper::TAG);
+    let vars = spec.workflow_env.iter().chain(&spec.env);
+    for (k, v) in vars.filter(|(k, _)| k != crate::reaper::TAG) {
         if k.contains(['\0', '=']) || v.contains('\0') {
             return Err(format!(
                 "cannot set up the environment: environment variable `{k}` contains a NUL byte or `=`"
