@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use wfc_language::diag::render;
 use wfc_language::ir::NameTable;
+use wfc_run::exec::slurm::SlurmOptions;
 use wfc_run::exec::ExecOptions;
 use wfc_run::gates::{Approvals, CliApprovals};
 use wfc_run::progress::Display;
@@ -56,6 +57,44 @@ pub struct ExecArgs {
     /// Plain lines (prefixed with the step name) even on a terminal.
     #[arg(long)]
     pub plain: bool,
+    /// Where `shell` steps run: `local` processes, or `slurm` batch jobs
+    /// (`sbatch`; other step kinds still run here; docs/slurm.md).
+    #[arg(long, value_enum, default_value_t)]
+    pub executor: ExecutorKind,
+    /// With `--executor slurm`: the partition to submit to (`sbatch --partition`).
+    #[arg(long, value_name = "NAME", requires = "executor")]
+    pub slurm_partition: Option<String>,
+    /// With `--executor slurm`: the account to charge (`sbatch --account`).
+    #[arg(long, value_name = "NAME", requires = "executor")]
+    pub slurm_account: Option<String>,
+}
+
+/// `--executor`: where `shell` steps run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExecutorKind {
+    /// Processes on this machine.
+    #[default]
+    Local,
+    /// Slurm batch jobs; job files under `$WFC_SLURM_DIR`, else `<state-dir>/slurm`.
+    Slurm,
+}
+
+impl ExecArgs {
+    /// The executor's settings these options ask for; `state_dir` holds
+    /// the Slurm job directories unless `WFC_SLURM_DIR` says where.
+    pub fn exec_options(&self, state_dir: &std::path::Path) -> ExecOptions {
+        let slurm = (self.executor == ExecutorKind::Slurm).then(|| SlurmOptions {
+            dir: std::env::var_os("WFC_SLURM_DIR")
+                .filter(|d| !d.is_empty())
+                .map_or_else(|| state_dir.join("slurm"), PathBuf::from),
+            partition: self.slurm_partition.clone(),
+            account: self.slurm_account.clone(),
+        });
+        ExecOptions {
+            slurm,
+            ..ExecOptions::default()
+        }
+    }
 }
 
 /// How to run a compiled plan (`wfc run`, `wfc resume`).
@@ -279,7 +318,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
             None
         }
     };
-    let manager = RunManager::with_reaper(reaper, ExecOptions::default());
+    let manager = RunManager::with_reaper(reaper, args.exec.exec_options(&args.history));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -49,6 +49,8 @@ pub struct AttemptResult {
 /// What a task needs besides the spec.
 pub struct Job {
     pub id: InstanceId,
+    /// The step's name (executors may name their work after it).
+    pub step: String,
     pub retry: Option<Retry>,
     pub timeout: Option<Duration>,
     /// `until … every … within`.
@@ -126,6 +128,8 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         let (limit, cut) = deadlines.attempt_limit(job.timeout);
         ctx.timeout = limit;
         ctx.sink = job.sink.clone();
+        ctx.step = Some(job.step.clone());
+        ctx.attempt = k;
         let started = Instant::now();
         let outcome = exec.execute(&spec, &ctx).await;
         let mut result = convert(&outcome, &job.declared, &job.masker, started.elapsed());

@@ -412,6 +412,7 @@ impl Runner<'_> {
         let job = Job {
             call,
             id: v,
+            step: key.name.to_string(),
             retry: step.retry.as_deref().cloned(),
             timeout: step.timeout_ms.map(Duration::from_millis),
             poll: step

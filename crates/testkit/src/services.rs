@@ -140,3 +140,26 @@ impl Drop for SmtpSink {
         let _ = Command::new("kill").arg(self.pid.to_string()).status();
     }
 }
+
+/// A single-node Slurm cluster (`scripts/start-slurm`), started once per
+/// process and reused by every test of it (and across processes: the
+/// script reuses a running cluster). `Err` says why there is none.
+pub fn slurm_cluster() -> Result<(), String> {
+    static CLUSTER: OnceLock<Result<(), String>> = OnceLock::new();
+    CLUSTER.get_or_init(start_slurm).clone()
+}
+
+fn start_slurm() -> Result<(), String> {
+    let script = repo().join("scripts/start-slurm");
+    let out = Command::new(&script)
+        .env("WFC_NO_INSTALL", "1")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "scripts/start-slurm failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(())
+}

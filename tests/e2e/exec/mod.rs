@@ -9,3 +9,4 @@ mod http;
 mod mask;
 mod quote;
 mod shell;
+mod slurm;

@@ -35,6 +35,7 @@ pub mod output;
 pub mod process;
 pub mod scratch;
 pub mod shell;
+pub mod slurm;
 mod spawn;
 
 use crate::mask::Masker;
@@ -122,6 +123,11 @@ pub struct StepContext {
     pub timeout: Option<Duration>,
     pub sink: Option<LineSink>,
     pub masker: Masker,
+    /// The step's name, for executors that name their work after it (Slurm
+    /// jobs); `None` outside a run.
+    pub step: Option<String>,
+    /// Which attempt of the step this is (1 for the first).
+    pub attempt: u32,
 }
 
 impl StepContext {
@@ -132,6 +138,8 @@ impl StepContext {
             timeout: None,
             sink: None,
             masker: Masker::default(),
+            step: None,
+            attempt: 1,
         }
     }
 
@@ -345,6 +353,8 @@ pub struct ExecOptions {
     /// Where shell steps record their process groups for the run's reaper
     /// (`crate::reaper::Groups`), so a killed wfc's steps stop at once.
     pub groups: Option<std::sync::Arc<crate::reaper::Groups>>,
+    /// Run `shell` steps as Slurm jobs ([`slurm`]); `None`: locally.
+    pub slurm: Option<slurm::SlurmOptions>,
 }
 
 impl Default for ExecOptions {
@@ -356,6 +366,7 @@ impl Default for ExecOptions {
             docker_host: None,
             supervise: true,
             groups: None,
+            slurm: None,
         }
     }
 }

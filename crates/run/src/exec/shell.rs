@@ -206,7 +206,7 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     outcome
 }
 
-fn exit_outcome(status: std::process::ExitStatus, stderr_last: &str) -> Outcome {
+pub(crate) fn exit_outcome(status: std::process::ExitStatus, stderr_last: &str) -> Outcome {
     use std::os::unix::process::ExitStatusExt;
     match status.code() {
         Some(0) => {

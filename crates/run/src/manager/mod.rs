@@ -26,6 +26,7 @@
 mod approvals;
 pub mod events;
 
+use crate::exec::slurm::SlurmExecutor;
 use crate::exec::{ExecOptions, Execute, Executor};
 use crate::gates::{Approvals, DecisionLog};
 use crate::reaper::Reaper;
@@ -47,7 +48,7 @@ pub struct RunManager {
 }
 
 struct Shared {
-    exec: Arc<Executor>,
+    exec: Arc<dyn Execute>,
     /// Finished when the last clone of the manager and the last of its
     /// runs are gone: a run in flight keeps its steps guarded.
     reaper: Option<Reaper>,
@@ -205,9 +206,15 @@ impl RunManager {
             groups: reaper.as_ref().and_then(Reaper::groups),
             ..exec
         });
+        let slurm = exec.opts.slurm.clone();
+        let local = Arc::new(exec);
+        let exec: Arc<dyn Execute> = match slurm {
+            Some(opts) => Arc::new(SlurmExecutor::new(local, opts)),
+            None => local,
+        };
         RunManager {
             shared: Arc::new(Shared {
-                exec: Arc::new(exec),
+                exec,
                 reaper,
                 runs: Mutex::default(),
                 events: Arc::default(),

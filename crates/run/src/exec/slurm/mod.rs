@@ -1,0 +1,142 @@
+//! The Slurm executor (`wfc run --executor slurm`): `shell` steps become
+//! Slurm batch jobs; every other kind runs on the local [`Executor`].
+//!
+//! wfc keeps the DAG, `--jobs`, retries (a retry submits a new job),
+//! timeouts and `wait any`: each attempt is one job, submitted when the
+//! scheduler starts the attempt and cancelled (`scancel`) when it is
+//! stopped. One attempt's files live in a job directory
+//! (`<dir>/<run>/<step>-<attempt>/`, see `submit.rs`): the job script, the
+//! job's `stdout` / `stderr` (Slurm's `--output` / `--error`), `outputs`
+//! (`$WF_OUTPUTS`) and `exit` (the command's exit code, written last).
+//!
+//! Values never become code: the script is the same text for every step;
+//! the command, shell and environment reach the job through sbatch's own
+//! environment (`--export=ALL`), so secret values are in no file wfc writes.
+//! While the job runs its output files are tailed (`poll.rs`) to the live
+//! lines, masked as for local steps.
+
+mod poll;
+mod submit;
+
+use super::output::OutputPipe;
+use super::{Executor, Outcome, Status, StepContext, StepSpec, Stream};
+use futures::future::BoxFuture;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often the job's state and output files are read.
+const POLL_EVERY: Duration = Duration::from_millis(250);
+/// How long a stopped job may take to leave the queue after `scancel`.
+const CANCEL_WAIT: Duration = Duration::from_secs(10);
+
+/// Where and how jobs are submitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlurmOptions {
+    /// The job directories' root: visible at the same path on every node
+    /// (`$WFC_SLURM_DIR`, else `<state-dir>/slurm`).
+    pub dir: PathBuf,
+    /// `sbatch --partition`.
+    pub partition: Option<String>,
+    /// `sbatch --account`.
+    pub account: Option<String>,
+}
+
+/// Runs `shell` steps as Slurm jobs and everything else on `local`.
+pub struct SlurmExecutor {
+    local: Arc<Executor>,
+    opts: SlurmOptions,
+}
+
+impl SlurmExecutor {
+    pub fn new(local: Arc<Executor>, opts: SlurmOptions) -> Self {
+        SlurmExecutor { local, opts }
+    }
+
+    async fn run_shell(&self, spec: &super::ShellSpec, ctx: &StepContext) -> Outcome {
+        let start = Instant::now();
+        let mut outcome = match submit::submit(&self.opts, spec, ctx).await {
+            Ok(job) => self.follow(&job, spec.outputs_file, ctx).await,
+            Err(why) => Outcome::failed(why),
+        };
+        outcome.elapsed = start.elapsed();
+        if let Some(e) = &outcome.error {
+            outcome.error = Some(ctx.masker.mask(e));
+        }
+        outcome
+    }
+
+    /// Waits for `job` to end (or stops it), tailing its output.
+    async fn follow(&self, job: &submit::Job, outputs: bool, ctx: &StepContext) -> Outcome {
+        let cap = self.local.opts.capture_cap;
+        let mut out = poll::Tail::new(job.dir.join("stdout"));
+        let mut err = poll::Tail::new(job.dir.join("stderr"));
+        let mut out_pipe = OutputPipe::new(Stream::Stdout, ctx.sink.clone(), &ctx.masker, cap);
+        let mut err_pipe = OutputPipe::new(Stream::Stderr, ctx.sink.clone(), &ctx.masker, cap);
+        let stopped = ctx.stopped();
+        tokio::pin!(stopped);
+        let ended = loop {
+            tokio::select! {
+                stop = &mut stopped => {
+                    poll::cancel(&job.id, CANCEL_WAIT).await;
+                    break Err(stop);
+                }
+                _ = tokio::time::sleep(POLL_EVERY) => {}
+            }
+            out.read_into(&mut out_pipe);
+            err.read_into(&mut err_pipe);
+            match poll::state(&job.id).await {
+                poll::JobState::Active => {}
+                poll::JobState::Ended(state) => break Ok(state),
+            }
+        };
+        // Slurm writes the output files from the node; what is left of
+        // them is there once the job has left the queue.
+        out.read_into(&mut out_pipe);
+        err.read_into(&mut err_pipe);
+        let (stdout, _) = out_pipe.finish();
+        let (stderr, err_last) = err_pipe.finish();
+        let mut outcome = match ended {
+            Err(stop) => Outcome::stopped(stop),
+            Ok(state) => match job.exit_code() {
+                Some(code) => {
+                    use std::os::unix::process::ExitStatusExt;
+                    let status = std::process::ExitStatus::from_raw((code & 0xff) << 8);
+                    super::shell::exit_outcome(status, &err_last)
+                }
+                // The job never ran the command to its end: never a success.
+                None => Outcome::failed(format!(
+                    "Slurm job {} ended {} without the step's exit code \
+                     (see {}/stderr)",
+                    job.id,
+                    state.as_deref().unwrap_or("(state unknown)"),
+                    job.dir.display()
+                )),
+            },
+        };
+        if let Some(code) = outcome.exit_code {
+            outcome.output("exit_code", code);
+        }
+        outcome.output("slurm_job_id", job.id.clone());
+        outcome.streams(stdout, stderr, cap);
+        if outcome.status == Status::Succeeded && outputs {
+            match job.outputs() {
+                Ok(declared) => outcome.declared = declared,
+                Err(e) => {
+                    outcome.status = Status::Failed;
+                    outcome.error = Some(e);
+                }
+            }
+        }
+        outcome
+    }
+}
+
+impl super::Execute for SlurmExecutor {
+    fn execute<'a>(&'a self, spec: &'a StepSpec, ctx: &'a StepContext) -> BoxFuture<'a, Outcome> {
+        match spec {
+            StepSpec::Shell(s) => Box::pin(self.run_shell(s, ctx)),
+            other => Box::pin(self.local.run(other, ctx)),
+        }
+    }
+}

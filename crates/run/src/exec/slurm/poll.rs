@@ -1,0 +1,98 @@
+//! A job's state (`squeue`), stopping it (`scancel`) and tailing its
+//! output files while it runs.
+
+use crate::exec::output::OutputPipe;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Where a job is.
+pub(super) enum JobState {
+    /// Pending, running, completing, suspended…
+    Active,
+    /// It left: its last state (`COMPLETED`, `FAILED`, `CANCELLED`, …),
+    /// `None` when Slurm no longer knows it.
+    Ended(Option<String>),
+}
+
+/// The job's state from `squeue -t all` (which still lists finished jobs
+/// for `MinJobAge`); a failing `squeue` counts as active (the controller may
+/// be busy) unless Slurm says it does not know the id.
+pub(super) async fn state(id: &str) -> JobState {
+    let out = tokio::process::Command::new("squeue")
+        .args(["-h", "-t", "all", "-o", "%T", "-j", id])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await;
+    let Ok(out) = out else {
+        return JobState::Active;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let state = text.lines().next().map(str::trim).unwrap_or("");
+    if !out.status.success() || state.is_empty() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return if err.contains("Invalid job id") || (out.status.success() && state.is_empty()) {
+            JobState::Ended(None)
+        } else {
+            JobState::Active
+        };
+    }
+    match state {
+        "PENDING" | "RUNNING" | "CONFIGURING" | "COMPLETING" | "SUSPENDED" | "REQUEUED"
+        | "RESIZING" | "SIGNALING" | "STAGE_OUT" | "STOPPED" | "REQUEUE_HOLD" | "REQUEUE_FED" => {
+            JobState::Active
+        }
+        other => JobState::Ended(Some(other.to_owned())),
+    }
+}
+
+/// `scancel`s the job and waits (at most `within`) for it to leave the
+/// running states, so a stopped step leaves nothing running.
+pub(super) async fn cancel(id: &str, within: Duration) {
+    // SIGKILL to the batch shell and all its children at once: with
+    // SIGTERM a command's shell could outlive its killed child and run the
+    // command's next part (seen here with `sleep 60; touch f`).
+    let _ = tokio::process::Command::new("scancel")
+        .args(["--full", "--signal=KILL", id])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status()
+        .await;
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let JobState::Ended(_) = state(id).await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Reads what was appended to a file since the last read.
+pub(super) struct Tail {
+    path: PathBuf,
+    offset: u64,
+}
+
+impl Tail {
+    pub fn new(path: PathBuf) -> Self {
+        Tail { path, offset: 0 }
+    }
+
+    /// Feeds the new bytes (if any: the file may not exist yet) to `pipe`.
+    pub fn read_into(&mut self, pipe: &mut OutputPipe) {
+        let Ok(mut f) = std::fs::File::open(&self.path) else {
+            return;
+        };
+        if f.seek(SeekFrom::Start(self.offset)).is_err() {
+            return;
+        }
+        let mut buf = Vec::new();
+        if let Ok(n) = f.read_to_end(&mut buf) {
+            self.offset += n as u64;
+            if n > 0 {
+                pipe.feed(&buf);
+            }
+        }
+    }
+}
