@@ -205,7 +205,13 @@ fn a_secret_reaches_the_job_through_its_environment_only() {
         "{r}"
     );
     assert!(!c.read("report.json").contains("hush"));
+    // The step printed the value: Slurm wrote it to the job's stdout file,
+    // which wfc deletes once read; nothing left in the job's folder has it.
     let dir = c.path("jobs").join(run_id(&c)).join("use-1");
-    let script = std::fs::read_to_string(dir.join("job.sh")).unwrap();
-    assert!(!script.contains("hush"), "{script}");
+    for file in std::fs::read_dir(&dir).unwrap() {
+        let path = file.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(!text.contains("hush"), "{}: {text}", path.display());
+    }
+    assert!(dir.join("job.sh").exists());
 }

@@ -106,11 +106,14 @@ impl SlurmExecutor {
                 }
                 // The job never ran the command to its end: never a success.
                 None => Outcome::failed(format!(
-                    "Slurm job {} ended {} without the step's exit code \
-                     (see {}/stderr)",
+                    "Slurm job {} ended {} without the step's exit code{}",
                     job.id,
                     state.as_deref().unwrap_or("(state unknown)"),
-                    job.dir.display()
+                    if err_last.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {err_last}")
+                    }
                 )),
             },
         };
@@ -127,6 +130,11 @@ impl SlurmExecutor {
                     outcome.error = Some(e);
                 }
             }
+        }
+        // Slurm wrote the step's streams and outputs unmasked: what wfc
+        // keeps of them is the masked log and outcome above.
+        for raw in ["stdout", "stderr", "outputs"] {
+            let _ = std::fs::remove_file(job.dir.join(raw));
         }
         outcome
     }
