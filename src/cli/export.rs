@@ -81,15 +81,12 @@ fn argo(args: ArgoArgs) -> ExitCode {
     match wfc_export::argo::export(&plan, &wf, &options) {
         Ok(yaml) => write(args.output.as_ref(), &yaml),
         Err(diags) => {
-            let color = render::use_color(std::io::stderr().is_terminal());
-            eprint!("{}", render::render_all(&diags, &source, color));
-            eprintln!(
-                "{}: {} error{}; Argo cannot run this workflow as it is",
-                source.name,
+            let why = format!(
+                "{} error{}; Argo cannot run this workflow as it is",
                 diags.len(),
-                if diags.len() == 1 { "" } else { "s" }
+                plural(diags.len())
             );
-            ExitCode::from(3)
+            refused(&diags, &source, &why)
         }
     }
 }
@@ -107,16 +104,34 @@ fn github(args: GithubArgs) -> ExitCode {
     match wfc_export::github::export(&plan, &wf, &options) {
         Ok(yaml) => write(args.output.as_ref(), &yaml),
         Err(diags) => {
-            let color = render::use_color(std::io::stderr().is_terminal());
-            eprint!("{}", render::render_all(&diags, &source, color));
-            eprintln!(
-                "{}: GitHub Actions cannot express {} construct{} of this workflow",
-                source.name,
+            let why = format!(
+                "GitHub Actions cannot express {} construct{} of this workflow",
                 diags.len(),
-                if diags.len() == 1 { "" } else { "s" }
+                plural(diags.len())
             );
-            ExitCode::from(3)
+            refused(&diags, &source, &why)
         }
+    }
+}
+
+/// Prints why the engine refused the workflow: each diagnostic, then
+/// `why`; exit 3, nothing written.
+fn refused(
+    diags: &[wfc_language::diag::Diagnostic],
+    source: &wfc_language::span::SourceFile,
+    why: &str,
+) -> ExitCode {
+    let color = render::use_color(std::io::stderr().is_terminal());
+    eprint!("{}", render::render_all(diags, source, color));
+    eprintln!("{}: {why}", source.name);
+    ExitCode::from(3)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 

@@ -46,18 +46,7 @@ fn start_docker_engine() -> Result<DockerEngine, String> {
     if let Ok(host) = std::env::var("DOCKER_HOST") {
         return Ok(DockerEngine { host, image });
     }
-    let script = repo().join("scripts/start-docker-api");
-    let out = Command::new(&script)
-        .env("WFC_NO_INSTALL", "1")
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "scripts/start-docker-api failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = start_script("scripts/start-docker-api")?;
     let host = text
         .split_whitespace()
         .find_map(|w| w.strip_prefix("DOCKER_HOST="))
@@ -150,16 +139,22 @@ pub fn slurm_cluster() -> Result<(), String> {
 }
 
 fn start_slurm() -> Result<(), String> {
-    let script = repo().join("scripts/start-slurm");
+    start_script("scripts/start-slurm").map(drop)
+}
+
+/// Runs the repository's start script `path` without installing anything
+/// (`WFC_NO_INSTALL=1`): what it printed, or why it failed.
+fn start_script(path: &str) -> Result<String, String> {
+    let script = repo().join(path);
     let out = Command::new(&script)
         .env("WFC_NO_INSTALL", "1")
         .output()
         .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
     if !out.status.success() {
         return Err(format!(
-            "scripts/start-slurm failed: {}",
+            "{path} failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    Ok(())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
