@@ -20,6 +20,7 @@ workflow twice {
   }
   step after: shell {
     run "echo after >> @DIR/after.txt"
+    estimate 2s
     depends on flaky
   }
 }
@@ -174,6 +175,12 @@ async fn a_finished_run_shows_each_attempt_its_logs_escaped_and_its_events() {
         "{flaky}"
     );
     assert_eq!(row("after").matches("class=\"bar\"").count(), 1);
+    // The plan's estimate, as recorded with the run, outlines the bar.
+    assert!(
+        row("after").contains("class=\"estimate\""),
+        "{}",
+        row("after")
+    );
     // The log tail: markup printed by a step is text.
     assert!(
         body.contains("&lt;img src=x onerror=alert(1)&gt;"),

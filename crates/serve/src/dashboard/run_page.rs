@@ -113,7 +113,7 @@ fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool,
     let gantt = gantt::build(
         detail.run.started_ms,
         &detail.step_list,
-        &estimates(&store.conn, &id).map_err(fail)?,
+        &estimates(&store.conn, &id),
         now,
     );
     let mut tails: HashMap<String, VecDeque<String>> = HashMap::new();
@@ -146,19 +146,17 @@ fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool,
     })
 }
 
-/// Each step's estimate (ms) as the run's recorded plan has it.
-fn estimates(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<HashMap<String, u64>> {
-    let plan = wfc_store::reuse::read_plan(conn, id)?;
-    let steps = plan.as_ref().and_then(|p| p["steps"].as_array());
-    Ok(steps
-        .into_iter()
-        .flatten()
-        .filter_map(|s| {
-            let name = s["name"].as_str()?;
-            let secs = s["estimate_seconds"].as_f64()?;
-            Some((name.to_owned(), (secs * 1000.0) as u64))
+/// Each step's estimate (ms), from the graph recorded with the run's plan
+/// (none for a run recorded before graphs were).
+fn estimates(conn: &rusqlite::Connection, id: &str) -> HashMap<String, u64> {
+    wfc_store::run_graph::read(conn, id)
+        .map(|g| {
+            g.nodes
+                .into_iter()
+                .filter_map(|n| Some((n.name, n.estimate_ms?)))
+                .collect()
         })
-        .collect())
+        .unwrap_or_default()
 }
 
 /// The store read on a blocking thread; a missing run or a failing store
