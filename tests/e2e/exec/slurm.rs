@@ -19,7 +19,7 @@ macro_rules! cluster_or_skip {
 }
 
 /// `wfc run` on Slurm with the job directories in the case's `jobs/`.
-fn run_on_slurm(c: &Case, args: &[&str]) -> Output {
+pub(super) fn run_on_slurm(c: &Case, args: &[&str]) -> Output {
     c.wfc_run(&["--executor", "slurm", "--output", "report.json"])
         .args(args)
         .env("WFC_SLURM_DIR", c.path("jobs"))
@@ -27,7 +27,7 @@ fn run_on_slurm(c: &Case, args: &[&str]) -> Output {
 }
 
 /// The run's id: the one folder under the case's `jobs/`.
-fn run_id(c: &Case) -> String {
+pub(super) fn run_id(c: &Case) -> String {
     let mut runs = std::fs::read_dir(c.path("jobs"))
         .expect("the job directory exists")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
@@ -38,7 +38,7 @@ fn run_id(c: &Case) -> String {
 
 /// `(job name, state)` of every job Slurm still knows whose name starts
 /// with `wfc-RUN-`, by job id.
-fn jobs_of(run: &str) -> Vec<(String, String)> {
+pub(super) fn jobs_of(run: &str) -> Vec<(String, String)> {
     let out = Command::new("squeue")
         .args(["-h", "-t", "all", "-o", "%i|%j|%T"])
         .output()
@@ -70,7 +70,7 @@ fn span(dir: &Path, name: &str) -> (f64, f64) {
     (t[0], t[1])
 }
 
-fn status(c: &Case, step: &str) -> String {
+pub(super) fn status(c: &Case, step: &str) -> String {
     report_step(&c.report(), step)["status"]
         .as_str()
         .unwrap_or_default()

@@ -15,6 +15,7 @@
 //! While the job runs its output files are tailed (`poll.rs`) to the live
 //! lines, masked as for local steps.
 
+mod adopt;
 mod poll;
 mod submit;
 
@@ -55,7 +56,14 @@ impl SlurmExecutor {
 
     async fn run_shell(&self, spec: &super::ShellSpec, ctx: &StepContext) -> Outcome {
         let start = Instant::now();
-        let mut outcome = match submit::submit(&self.opts, spec, ctx).await {
+        // A job an interrupted session submitted and no wfc has read is
+        // followed rather than submitted again (`wfc resume`).
+        let (run_dir, step) = submit::step_dirs(&self.opts, spec, ctx);
+        let job = match adopt::unread_job(&run_dir, &step).await {
+            Some(job) => Ok(job),
+            None => submit::submit(&self.opts, spec, ctx).await,
+        };
+        let mut outcome = match job {
             Ok(job) => self.follow(&job, spec.outputs_file, ctx).await,
             Err(why) => Outcome::failed(why),
         };
@@ -131,6 +139,9 @@ impl SlurmExecutor {
                 }
             }
         }
+        // Read: a later session must not adopt the job (marked before the
+        // files go, so a resume never adopts a job without its outputs).
+        adopt::mark_read(&job.dir);
         // Slurm wrote the step's streams and outputs unmasked: what wfc
         // keeps of them is the masked log and outcome above.
         for raw in ["stdout", "stderr", "outputs"] {

@@ -68,8 +68,7 @@ pub(super) async fn submit(
         None => std::env::current_dir()
             .map_err(|e| format!("cannot read wfc's working directory: {e}"))?,
     };
-    let run = env_value(spec, crate::reaper::RUN_ID).unwrap_or("run");
-    let step = ctx.step.as_deref().unwrap_or("step");
+    let (run, step) = names(spec, ctx);
     let dir = job_dir(
         &opts.dir.join(safe(run)),
         &format!("{}-{}", safe(step), ctx.attempt),
@@ -145,7 +144,27 @@ pub(super) async fn submit(
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
         return Err(format!("unexpected answer from sbatch: `{}`", text.trim()));
     }
+    // Recorded for a resumed run to re-attach (`adopt.rs`); without it the
+    // job still runs and is followed, but a resume would submit it again.
+    let _ = super::adopt::record(&dir, &id);
     Ok(Job { id, dir })
+}
+
+/// The run's id and the step's name, as the job is named after them.
+fn names<'a>(spec: &'a ShellSpec, ctx: &'a StepContext) -> (&'a str, &'a str) {
+    let run = env_value(spec, crate::reaper::RUN_ID).unwrap_or("run");
+    (run, ctx.step.as_deref().unwrap_or("step"))
+}
+
+/// Where the step's job directories are, and their names' prefix (the
+/// safe step name): what a resumed attempt looks through (`adopt.rs`).
+pub(super) fn step_dirs(
+    opts: &SlurmOptions,
+    spec: &ShellSpec,
+    ctx: &StepContext,
+) -> (PathBuf, String) {
+    let (run, step) = names(spec, ctx);
+    (opts.dir.join(safe(run)), safe(step))
 }
 
 /// The value `spec`'s environment gives `name` (the step's env wins).
