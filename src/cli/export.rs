@@ -18,7 +18,7 @@ pub struct ExportArgs {
 pub enum Engine {
     /// An Argo Workflows `Workflow` (or `WorkflowTemplate`) as YAML.
     #[command(
-        after_help = "Params are folded at export time, as `wfc plan` shows them; secrets become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. What Argo cannot express (`wait any`, rollback, `lock`, notifications, reads of step outputs) is an error with its code and line (E0720-E0724, docs/export.md).\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
+        after_help = "Params are folded at export time, as `wfc plan` shows them; secrets become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. A step's `outputs` are Argo output parameters; a run-time `if` or `check` on int/float/bool outputs is a `when`. What Argo cannot express (`lock`, notifications, string outputs in a condition, `wait any` and rollback without --approximate) is an error with its code and line (E0720-E0725, docs/export.md); --approximate writes the nearest equivalent of some, each a warning E0726.\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
     )]
     Argo(ArgoArgs),
     /// A GitHub Actions workflow: one job per step, params as `workflow_dispatch` inputs.
@@ -45,6 +45,9 @@ pub struct ArgoArgs {
     /// Write the YAML to this file instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write `wait any`, `on failure rollback`, a `linear` backoff, `mount` and `failed.*` as their nearest Argo equivalent, each a warning (E0726) saying what differs.
+    #[arg(long)]
+    pub approximate: bool,
 }
 
 #[derive(Args)]
@@ -77,9 +80,16 @@ fn argo(args: ArgoArgs) -> ExitCode {
         secret_name: args.secret_name,
         source: args.input.file.display().to_string(),
         version: env!("CARGO_PKG_VERSION").into(),
+        approximate: args.approximate,
     };
     match wfc_export::argo::export(&plan, &wf, &options) {
-        Ok(yaml) => write(args.output.as_ref(), &yaml),
+        Ok(exported) => {
+            if !exported.warnings.is_empty() {
+                let color = render::use_color(std::io::stderr().is_terminal());
+                eprint!("{}", render::render_all(&exported.warnings, &source, color));
+            }
+            write(args.output.as_ref(), &exported.yaml)
+        }
         Err(diags) => {
             let why = format!(
                 "{} error{}; Argo cannot run this workflow as it is",

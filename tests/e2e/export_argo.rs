@@ -6,6 +6,9 @@
 use crate::{case, workflow};
 use std::process::Command;
 
+mod corpus;
+mod runtime;
+
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/crates/export/schema/argo/schema.json"
@@ -52,18 +55,82 @@ fn validate(c: &wfc_testkit::Case, files: &[&str]) -> bool {
     true
 }
 
-/// Every example Argo can express, exported, validated and pinned.
+/// Every example Argo can express, exported, validated and pinned: deploy
+/// and quickstart with `--approximate` (their `wait any`, rollback, …).
 #[test]
 fn examples_export_and_validate() {
     let c = case();
-    for name in ["nightly", "file-drop"] {
+    let approximate = ["--approximate", "-p", "version=1.2.3"];
+    for (name, extra) in [
+        ("nightly", &[][..]),
+        ("file-drop", &[][..]),
+        ("quickstart", &approximate[..1]),
+        ("deploy", &approximate[..]),
+    ] {
         let file = format!("{EXAMPLES}/{name}.wf");
-        let yaml = export(&c, &[&file, "--image", "alpine:3.20"]);
+        let mut args = vec![file.as_str(), "--image", "alpine:3.20"];
+        args.extend(extra);
+        let yaml = export(&c, &args);
         let yaml = yaml.replace(EXAMPLES, "examples");
         insta::assert_snapshot!(format!("export_argo_{name}"), yaml);
         c.write(&format!("{name}.yaml"), &yaml);
     }
-    validate(&c, &["nightly.yaml", "file-drop.yaml"]);
+    validate(
+        &c,
+        &[
+            "nightly.yaml",
+            "file-drop.yaml",
+            "quickstart.yaml",
+            "deploy.yaml",
+        ],
+    );
+}
+
+/// `--approximate` says on stderr what it changed, each with code and line.
+#[test]
+fn approximations_are_warnings_with_code_and_line() {
+    let c = case();
+    let file = format!("{EXAMPLES}/deploy.wf");
+    let out = c
+        .wfc([
+            "export",
+            "argo",
+            &file,
+            "--image",
+            "alpine:3.20",
+            "--approximate",
+            "-p",
+            "version=1",
+        ])
+        .success()
+        .output();
+    for part in [
+        "E0726",
+        "`wait any` is approximated for Argo",
+        "deploy.wf:108:3",
+        "the others are not cancelled",
+        "`on failure rollback` (saga compensation) is approximated",
+        "a `linear` backoff is approximated",
+        "`mount` is approximated",
+        "`failed.error` is approximated",
+        "`slack` step is approximated",
+    ] {
+        assert!(
+            out.stderr.contains(part),
+            "missing {part:?} in:\n{}",
+            out.stderr
+        );
+    }
+    for part in [
+        "depends: (probe-eu.Succeeded || probe-us.Succeeded)",
+        "emptyDir: {}",
+        "factor: '1'",
+        "failed at {{workflow.failures}}: {{workflow.failures}}",
+        "name: unship-us-east",
+        "secretKeyRef:",
+    ] {
+        assert!(out.stdout.contains(part), "missing {part:?}");
+    }
 }
 
 /// The language's features that map: retries, deadlines, secrets, an

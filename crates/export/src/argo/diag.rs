@@ -1,4 +1,4 @@
-//! Diagnostics of `wfc export argo` (`E0720`–`E0724`): what a plan holds
+//! Diagnostics of `wfc export argo` (`E0720`–`E0726`): what a plan holds
 //! that an Argo `Workflow` cannot say. Each names the step or construct and
 //! points at its place in the source.
 
@@ -51,4 +51,23 @@ pub fn notification(span: Span, step: &str, kind: &str) -> Diagnostic {
     )
     .primary(span, format!("`{kind}` step"))
     .help("send it from a `docker` step (e.g. `curl` with the URL in `env` from a secret), or use Argo's own notifications")
+}
+
+/// E0725: a value Argo would splice into a `when` as text, where it could
+/// change the expression (a string output, a literal with a quote).
+pub fn unsafe_in_when(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0725",
+        format!("a run-time condition on {what} cannot be an Argo `when`"),
+    )
+    .primary(span, "spliced into the expression as text")
+    .help("Argo substitutes `{{…}}` into `when` before parsing it: compare `int`, `float` or `bool` outputs (the step checks their values), or decide inside the step's command")
+}
+
+/// E0726 (a warning, with `--approximate`): a construct written as
+/// something close to it, saying what differs.
+pub fn approximated(span: Span, construct: &str, differs: &str) -> Diagnostic {
+    Diagnostic::warning("E0726", format!("{construct} is approximated for Argo"))
+        .primary(span, construct.to_owned())
+        .help(differs.to_owned())
 }

@@ -1,7 +1,8 @@
 //! One Argo template per step instance: a `container` for shell and docker
 //! steps, `http` for http steps, `suspend` for approval gates and sleeps.
 
-use super::{diag, text, Options};
+use super::runtime::RunTime;
+use super::{diag, notify, outputs, text, Options};
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{Backoff, Expr, FieldValue, StepField, StepKind, Workflow};
@@ -14,6 +15,7 @@ pub fn template(
     s: &PlannedStep,
     name: &str,
     options: &Options,
+    rt: &mut RunTime,
 ) -> Result<Json, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut t = Map::new();
@@ -24,16 +26,17 @@ pub fn template(
         json!({ "annotations": { "wfc.dev/step": s.name } }),
     );
     let body = match s.kind {
-        StepKind::Shell | StepKind::Docker => container(wf, env, s, options),
+        StepKind::Shell | StepKind::Docker => container(wf, env, s, options, rt),
         StepKind::Http => http(wf, s),
-        StepKind::Gate => gate(wf, s),
+        StepKind::Gate => gate(wf, s, options),
         StepKind::Sleep => field(s, "duration")
             .map(|e| text::plain(wf, &s.name, e))
             .transpose()
             .map(|d| json!({ "duration": d.unwrap_or_default() }))
             .map(|d| ("suspend", d))
             .map_err(|e| vec![e]),
-        StepKind::Slack | StepKind::Email | StepKind::Webhook => {
+        StepKind::Slack => notify::slack(wf, s, options, rt),
+        StepKind::Email | StepKind::Webhook => {
             Err(vec![diag::notification(s.span, &s.name, s.kind.name())])
         }
         StepKind::Call | StepKind::Invalid => Err(vec![diag::cannot_express(
@@ -48,6 +51,15 @@ pub fn template(
         }
         Err(mut e) => errors.append(&mut e),
     }
+    if let Some(inputs) = rt.template_inputs() {
+        t.insert("inputs".into(), inputs);
+    }
+    if !rt.volumes.is_empty() {
+        t.insert("volumes".into(), json!(rt.volumes));
+    }
+    if !s.outputs.is_empty() {
+        t.insert("outputs".into(), outputs::parameters(&s.outputs));
+    }
     if let Some(ms) = s.timeout_ms {
         // IntOrString in Argo's schema, which spells it as a string.
         t.insert(
@@ -55,7 +67,7 @@ pub fn template(
             json!(seconds(ms).to_string()),
         );
     }
-    match retry(s) {
+    match retry(s, rt) {
         Ok(Some(r)) => {
             t.insert("retryStrategy".into(), r);
         }
@@ -100,6 +112,7 @@ fn container(
     wf_env: &[(String, Expr)],
     s: &PlannedStep,
     options: &Options,
+    rt: &mut RunTime,
 ) -> Result<(&'static str, Json), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut c = Map::new();
@@ -114,7 +127,14 @@ fn container(
         },
     };
     c.insert("image".into(), json!(image.unwrap_or_default()));
-    let run = field(s, "run").map(|e| text::command(wf, &s.name, e).map_err(|e| errors.push(e)));
+    let run = field(s, "run").map(|e| {
+        if RunTime::reads(e) {
+            rt.command(wf, &s.name, e)
+        } else {
+            text::command(wf, &s.name, e)
+        }
+        .map_err(|e| errors.push(e))
+    });
     let run = run.and_then(Result::ok);
     let shell = match field(s, "shell") {
         Some(e) => text::plain(wf, &s.name, e).unwrap_or_else(|e| {
@@ -123,7 +143,19 @@ fn container(
         }),
         None => "sh".into(),
     };
+    let with_outputs = !s.outputs.is_empty();
     match (s.kind, field_of(s, "entrypoint"), run) {
+        (StepKind::Shell, _, Some(run)) if with_outputs => {
+            c.insert("command".into(), json!(outputs::wrapped(&shell, &run, &s.outputs)));
+        }
+        (StepKind::Docker, None, Some(run)) if with_outputs => {
+            c.insert("args".into(), json!(outputs::wrapped("sh", &run, &s.outputs)));
+        }
+        (StepKind::Docker, Some(ep), _) if with_outputs => errors.push(diag::cannot_express(
+            ep.span,
+            "`outputs` of a step with an `entrypoint`",
+            "the export collects outputs with a `sh` wrapper around `run`; drop `entrypoint` or the outputs",
+        )),
         (StepKind::Shell, _, Some(run)) => {
             c.insert("command".into(), json!([shell, "-c", run]));
         }
@@ -163,11 +195,17 @@ fn container(
         }
     }
     if let Some(m) = field_of(s, "mount") {
-        errors.push(diag::cannot_express(
-            m.span,
-            "`mount`",
-            "an Argo pod sees no folder of the machine that submits it; put the files in the image or use an artifact",
-        ));
+        match mount(wf, s, m, rt) {
+            Ok(Some((volume, at))) => {
+                c.insert(
+                    "volumeMounts".into(),
+                    json!([{ "name": "wf-mount", "mountPath": at }]),
+                );
+                rt.volumes.push(volume);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
     }
     let step_env = match field_of(s, "env").map(|f| &f.value) {
         Some(FieldValue::Map(m)) => m.as_slice(),
@@ -180,11 +218,18 @@ fn container(
         .filter(|(k, _)| !step_env.iter().any(|(sk, _)| sk == k))
         .chain(step_env)
     {
-        match env_var(wf, &s.name, k, v, options) {
+        let var = if RunTime::reads(v) {
+            rt.value(wf, &s.name, v)
+                .map(|v| json!({ "name": k, "value": v }))
+        } else {
+            env_var(wf, &s.name, k, v, options)
+        };
+        match var {
             Ok(j) => vars.push(j),
             Err(e) => errors.push(e),
         }
     }
+    vars.extend(rt.env.iter().map(|(k, v)| json!({ "name": k, "value": v })));
     if !vars.is_empty() {
         c.insert("env".into(), Json::Array(vars));
     }
@@ -286,12 +331,30 @@ fn http(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diag
     }
 }
 
-fn gate(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diagnostic>> {
+fn gate(
+    wf: &Workflow,
+    s: &PlannedStep,
+    options: &Options,
+) -> Result<(&'static str, Json), Vec<Diagnostic>> {
     if field(s, "approval").is_some() {
         // Resumed with `argo resume` (or the UI), as `wfc approve` resumes a run.
         return Ok(("suspend", json!({})));
     }
     match field(s, "check") {
+        // Decided at run time: the task runs only when the check fails
+        // (its `when` is the negation, see `super::dag`), and fails.
+        Some(e) if RunTime::reads_outputs(e) => {
+            let image = options.image.clone().unwrap_or_else(|| GATE_IMAGE.into());
+            let message = format!(
+                "gate `{}`: check failed: {}",
+                s.name,
+                wfc_plan::render::expr::show(wf, e)
+            );
+            Ok((
+                "container",
+                json!({ "image": image, "command": ["sh", "-c", "echo \"$1\" >&2; exit 1", "wfc-gate", message] }),
+            ))
+        }
         Some(e) if matches!(e.kind, wfc_language::ir::ExprKind::Bool(true)) => {
             Ok(("suspend", json!({ "duration": "0" })))
         }
@@ -307,11 +370,51 @@ fn gate(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diag
     }
 }
 
+/// The image of a failing `check` gate when there is no `--image`.
+pub const GATE_IMAGE: &str = "alpine:3.20";
+
+/// `mount SOURCE at TARGET` with `--approximate`: an absolute source as a
+/// `hostPath` volume (the node's folder), a relative one as an empty
+/// `emptyDir`; without the flag, a refusal.
+fn mount(
+    wf: &Workflow,
+    s: &PlannedStep,
+    m: &StepField,
+    rt: &mut RunTime,
+) -> Result<Option<(Json, String)>, Diagnostic> {
+    let FieldValue::Mount { source, target } = &m.value else {
+        return Ok(None);
+    };
+    if !rt.approximate {
+        return Err(diag::cannot_express(
+            m.span,
+            "`mount`",
+            "an Argo pod sees no folder of the machine that submits it; put the files in the image, use an artifact, or pass --approximate",
+        ));
+    }
+    let source = text::plain(wf, &s.name, source)?;
+    let target = text::plain(wf, &s.name, target)?;
+    let (volume, differs) = if source.starts_with('/') {
+        (
+            json!({ "name": "wf-mount", "hostPath": { "path": source } }),
+            "a `hostPath` volume: the folder of the Kubernetes node the pod runs on, not of the machine that submits it",
+        )
+    } else {
+        (
+            json!({ "name": "wf-mount", "emptyDir": {} }),
+            "an empty `emptyDir` volume: the relative folder of the submitting machine is not there; put its files in the image or an artifact",
+        )
+    };
+    rt.warnings
+        .push(diag::approximated(m.span, "`mount`", differs));
+    Ok(Some((volume, target)))
+}
+
 /// `retry N backoff D exponential|linear max M within W` as a
 /// `retryStrategy`. Argo multiplies the delay by `factor` each time and has
 /// no cap per delay: `linear` and a `max` that would cut a delay short are
 /// refused rather than changed.
-fn retry(s: &PlannedStep) -> Result<Option<Json>, Diagnostic> {
+fn retry(s: &PlannedStep, rt: &mut RunTime) -> Result<Option<Json>, Diagnostic> {
     let Some(r) = &s.retry else { return Ok(None) };
     let mut strategy = Map::new();
     strategy.insert("limit".into(), json!(r.count.to_string()));
@@ -320,6 +423,16 @@ fn retry(s: &PlannedStep) -> Result<Option<Json>, Diagnostic> {
         let factor = match r.strategy {
             Backoff::Exponential => 2u64,
             Backoff::Linear if r.count <= 1 => 1,
+            // The delays D, 2D, 3D… grow by less than 2 each time; 1 keeps
+            // every delay at D (never longer than written, often shorter).
+            Backoff::Linear if rt.approximate => {
+                rt.warnings.push(diag::approximated(
+                    r.span,
+                    "a `linear` backoff",
+                    "Argo multiplies each delay by a factor: factor 1 waits D before every retry instead of D, 2D, 3D, …",
+                ));
+                1
+            }
             Backoff::Linear => {
                 return Err(diag::cannot_express(
                     r.span,

@@ -1,0 +1,93 @@
+//! Run-time conditions (an `if` on step outputs, a `check` gate) as an Argo
+//! `when`: a govaluate expression over `{{tasks.T.outputs.parameters.N}}`.
+//!
+//! Argo substitutes `{{…}}` into the text *before* govaluate parses it, so
+//! an output's value becomes part of the expression. Only outputs declared
+//! `int`, `float` or `bool` may appear: the producer's wrapper
+//! ([`super::outputs`]) fails the step unless the value is a plain number
+//! (or `true`/`false`), so no value can change the expression's structure.
+//! A string output (anything could be in it) and string literals holding a
+//! quote or a backslash are refused (E0725).
+
+use super::diag;
+use std::collections::HashMap;
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{BinaryOp, Expr, ExprKind, StepId, Type, UnaryOp, Workflow};
+use wfc_plan::render::expr::show;
+
+/// The task (and the output's type) each step's outputs are read from.
+pub struct Producers {
+    /// StepId → the task name of its only instance in this dag.
+    pub tasks: HashMap<StepId, String>,
+}
+
+/// `e` as a govaluate expression, or why it cannot be one.
+pub fn translate(
+    wf: &Workflow,
+    producers: &Producers,
+    step: &str,
+    e: &Expr,
+) -> Result<String, Diagnostic> {
+    let refuse = |what: &str| diag::run_time_value(e.span, step, what);
+    Ok(match &e.kind {
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::Int(i) => i.to_string(),
+        ExprKind::Float(f) => wfc_plan::value::format_float(*f),
+        ExprKind::Str(s) => {
+            if s.contains(['\'', '\\', '{', '}']) {
+                return Err(diag::unsafe_in_when(
+                    e.span,
+                    "a string holding a quote, a backslash or a brace",
+                ));
+            }
+            format!("'{s}'")
+        }
+        ExprKind::StepOutput {
+            step: producer,
+            field,
+            output: Some(name),
+        } if field == "outputs" => {
+            let Some(task) = producers.tasks.get(producer) else {
+                return Err(refuse(
+                    "an output of a step that is not exactly one task of the same dag",
+                ));
+            };
+            let decl = wf.steps[*producer].outputs.iter().find(|o| &o.name == name);
+            match decl.map(|d| &d.ty) {
+                Some(Type::Int | Type::Float | Type::Bool) => {
+                    format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}")
+                }
+                _ => {
+                    return Err(diag::unsafe_in_when(
+                        e.span,
+                        "a string (or list, map, json) output, which Argo would splice into the expression",
+                    ))
+                }
+            }
+        }
+        ExprKind::Unary(op, x) => {
+            let x = translate(wf, producers, step, x)?;
+            match op {
+                UnaryOp::Not => format!("!({x})"),
+                UnaryOp::Neg => format!("-({x})"),
+            }
+        }
+        ExprKind::Binary(op, a, b) => {
+            let symbol = match op {
+                BinaryOp::In => return Err(refuse("`in` in a run-time condition")),
+                other => other.symbol(),
+            };
+            let a = translate(wf, producers, step, a)?;
+            let b = translate(wf, producers, step, b)?;
+            format!("({a} {symbol} {b})")
+        }
+        _ => {
+            let shown = show(wf, e);
+            return Err(diag::run_time_value(
+                e.span,
+                step,
+                &format!("`{shown}` in a run-time condition (Argo's `when` has no equivalent)"),
+            ));
+        }
+    })
+}

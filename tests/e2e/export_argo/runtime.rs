@@ -1,0 +1,149 @@
+//! Step outputs, run-time `if` and `check` gates: the YAML the real binary
+//! writes (valid against Argo's schema), and the outputs wrapper it holds,
+//! run for real with `sh` to show what it leaves behind.
+
+use super::{export, validate};
+use crate::workflow;
+use std::process::Command;
+
+const PIPELINE: &str = r#"workflow w {
+  step build: shell {
+    run "echo size=12 >> \"$WF_OUTPUTS\"; echo ok=true >> \"$WF_OUTPUTS\""
+    outputs { size: int  ok: bool }
+  }
+  if build.outputs.size > 10 && !(build.outputs.size == 99) || build.outputs.ok {
+    step big: shell { run "echo 'big: ${build.outputs.size}' > /tmp/x" }
+  }
+  step size_ok: gate { check build.outputs.size < 4096  on fail abort }
+  step ship: shell { run "echo ship"  depends on size_ok }
+}
+"#;
+
+#[test]
+fn outputs_reach_readers_as_parameters_and_conditions_as_when() {
+    let c = workflow(PIPELINE);
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    let size = "{{tasks.build.outputs.parameters.size}}";
+    for part in [
+        "path: /tmp/wf-outputs/size".to_owned(),
+        "- size:int\n      - ok:bool".to_owned(),
+        // The value reaches the command as an env var, quoted in its context.
+        "- 'echo ''big: ''\"$WF_VALUE_1\"'''' > /tmp/x'".to_owned(),
+        "value: '{{inputs.parameters.wf-value-1}}'".to_owned(),
+        format!("value: '{size}'"),
+        format!(
+            "when: ((({size} > 10) && !(({size} == 99))) || {{{{tasks.build.outputs.parameters.ok}}}})"
+        ),
+        // The gate runs, and fails, only when the check is false.
+        format!("when: '!(({size} < 4096))'"),
+        "gate `size_ok`: check failed: build.outputs.size < 4096".to_owned(),
+        "depends: size-ok".to_owned(),
+    ] {
+        assert!(yaml.contains(&part), "missing {part:?} in:\n{yaml}");
+    }
+    c.write("w.yaml", &yaml);
+    if !validate(&c, &["w.yaml"]) {
+        return;
+    }
+    // The build template's command, run here with its folder moved into the case.
+    let argv = Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, yaml\nd = yaml.safe_load(open(sys.argv[1]))\nt = [t for t in d['spec']['templates'] if t['name'] == 'build'][0]\nprint(json.dumps(t['container']['command']))",
+        ])
+        .arg(c.path("w.yaml"))
+        .output()
+        .unwrap();
+    let mut argv: Vec<String> = serde_json::from_slice(&argv.stdout).unwrap();
+    let out_dir = c.path("wf-outputs").display().to_string();
+    argv[2] = argv[2].replace("/tmp/wf-outputs", &out_dir);
+    let run = |command: &str| {
+        let mut a = argv.clone();
+        a[5] = command.to_owned();
+        let _ = std::fs::remove_dir_all(&out_dir);
+        Command::new(&a[0]).args(&a[1..]).output().unwrap()
+    };
+    let ok = run("echo size=12 >> \"$WF_OUTPUTS\"; echo ok=true >> \"$WF_OUTPUTS\"");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(c.read("wf-outputs/size"), "12");
+    assert_eq!(c.read("wf-outputs/ok"), "true");
+    // A value that would rewrite a `when` fails the step and lands nowhere.
+    let hostile = run("echo 'size=1 || true' >> \"$WF_OUTPUTS\"; echo ok=true >> \"$WF_OUTPUTS\"");
+    assert_eq!(hostile.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&hostile.stderr).contains("output `size` is not a int"));
+    assert!(!c.path("wf-outputs/size").exists());
+    let missing = run("echo ok=true >> \"$WF_OUTPUTS\"");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("`size` was not written"));
+    // The command's own failure is the step's, outputs or not.
+    assert_eq!(run("exit 7").status.code(), Some(7));
+}
+
+/// A string output in a condition would be spliced into Argo's `when` as
+/// text (`x' || true || '`): refused with E0725 and its place.
+#[test]
+fn string_outputs_in_conditions_are_refused() {
+    let c = workflow(
+        r#"workflow w {
+  step build: shell { run "echo tag=v1 >> \"$WF_OUTPUTS\""  outputs { tag: string } }
+  if build.outputs.tag == "v1" {
+    step tagged: shell { run "true" }
+  }
+}
+"#,
+    );
+    c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .status(3)
+        .stderr_has("E0725")
+        .stderr_has("w.wf:3:6")
+        .stderr_has("cannot be an Argo `when`")
+        .output();
+}
+
+/// What govaluate has no word for (a function call) stays E0722, named.
+#[test]
+fn functions_in_conditions_are_refused_by_name() {
+    let c = workflow(
+        r#"workflow w {
+  step build: shell { run "echo n=3 >> \"$WF_OUTPUTS\""  outputs { n: int } }
+  if len(string(build.outputs.n)) > 2 {
+    step big: shell { run "true" }
+  }
+}
+"#,
+    );
+    c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .status(3)
+        .stderr_has("E0722")
+        .stderr_has("`len(string(build.outputs.n))` in a run-time condition")
+        .output();
+}
+
+/// Without `--approximate`, what has only an approximation is refused.
+#[test]
+fn approximations_need_the_flag() {
+    let c = workflow(
+        r#"workflow w {
+  parallel probes wait any {
+    step a: shell { run "true" }
+    step b: shell { run "true" }
+  }
+  step after_probes: shell { run "true"  depends on probes }
+}
+"#,
+    );
+    c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .status(3)
+        .stderr_has("E0721")
+        .stderr_has("--approximate")
+        .output();
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20", "--approximate"]);
+    assert!(
+        yaml.contains("depends: (a.Succeeded || b.Succeeded)"),
+        "{yaml}"
+    );
+}
