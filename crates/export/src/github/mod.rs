@@ -5,7 +5,7 @@
 //! `workflow_dispatch` inputs. Values reach scripts only through `env:`
 //! (GitHub's rule against script injection), step outputs included
 //! (`needs.JOB.outputs.NAME`); run-time `if`s and `check` gates become
-//! GitHub expressions, `retry` a loop in the script ([`script`]). What
+//! GitHub expressions, `retry` a loop in the script (`script.rs`). What
 //! GitHub cannot express is an error `E0730`–`E0739` at the construct
 //! (docs/export.md lists them).
 
