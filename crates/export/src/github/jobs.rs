@@ -1,10 +1,11 @@
 //! The jobs: one per step instance of the main graph and of each handler.
 
+use super::script;
 use super::values::Values;
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{FieldValue, HandlerKind, StepKind, Workflow};
-use wfc_plan::{Graph, Plan, PlannedStep};
+use wfc_language::ir::{FieldValue, HandlerKind, OnFail, StepId, StepKind, Workflow};
+use wfc_plan::{Graph, Plan, PlannedStep, RefTarget};
 
 /// The jobs and the workflow-level settings they come with.
 pub struct Jobs {
@@ -38,6 +39,7 @@ pub fn jobs(plan: &Plan, wf: &Workflow, runs_on: &str, errors: &mut Vec<Diagnost
         &plan.main,
         &[],
         None,
+        None,
         runs_on,
         &mut ids,
         &mut jobs,
@@ -54,6 +56,7 @@ pub fn jobs(plan: &Plan, wf: &Workflow, runs_on: &str, errors: &mut Vec<Diagnost
             wf,
             &h.graph,
             &main,
+            Some(&main),
             Some(when),
             runs_on,
             &mut ids,
@@ -68,13 +71,15 @@ pub fn jobs(plan: &Plan, wf: &Workflow, runs_on: &str, errors: &mut Vec<Diagnost
     }
 }
 
-/// Adds the jobs of `g`, each needing its dependencies and `before`; returns their ids.
+/// Adds the jobs of `g`, each needing its dependencies and `before`; returns
+/// their ids. `main`: the main graph's job ids (None: `g` is the main graph).
 #[allow(clippy::too_many_arguments)]
 fn graph(
     plan: &Plan,
     wf: &Workflow,
     g: &Graph,
     before: &[String],
+    main: Option<&[String]>,
     when: Option<&str>,
     runs_on: &str,
     ids: &mut Ids,
@@ -82,16 +87,50 @@ fn graph(
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<String> {
     let names: Vec<String> = g.steps.iter().map(|s| ids.fresh(&s.name)).collect();
+    let main = main.unwrap_or(&names);
     for (i, s) in g.steps.iter().enumerate() {
         let mut needs: Vec<String> = before.to_vec();
         needs.extend(s.deps.iter().map(|d| names[d.on()].clone()));
-        match job(plan, wf, s, runs_on) {
+        // `needs.JOB.outputs` only holds the jobs a job needs directly.
+        let producers: Vec<(StepId, String)> = s
+            .reads
+            .iter()
+            .filter_map(|r| match r.target {
+                RefTarget::One(at) => {
+                    Some((r.step, if r.main { &main[at] } else { &names[at] }.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (_, job) in &producers {
+            if !needs.contains(job) {
+                needs.push(job.clone());
+            }
+        }
+        let values = Values::new(plan, wf, Some(s)).with_producers(producers);
+        match job(wf, s, &values, runs_on) {
             Ok(mut job) => {
+                // A skipped dependency satisfies in wfc; GitHub skips the
+                // dependants of a skipped job unless their `if` says otherwise.
+                let after_skippable = s.deps.iter().any(|d| g.steps[d.on()].condition.is_some());
+                let mut ifs: Vec<String> = when.map(str::to_string).into_iter().collect();
+                if after_skippable && when.is_none() {
+                    ifs.push("!cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled')".into());
+                }
+                if let Some(c) = &s.condition {
+                    match values.condition(c) {
+                        Ok(c) => ifs.push(c),
+                        Err(d) => errors.push(d),
+                    }
+                }
                 if !needs.is_empty() {
                     job.insert("needs".into(), json!(needs));
                 }
-                if let Some(when) = when {
-                    job.insert("if".into(), Json::String(format!("${{{{ {when} }}}}")));
+                if !ifs.is_empty() {
+                    job.insert(
+                        "if".into(),
+                        Json::String(format!("${{{{ {} }}}}", ifs.join(" && "))),
+                    );
                 }
                 jobs.insert(names[i].clone(), Json::Object(job));
             }
@@ -103,9 +142,9 @@ fn graph(
 
 /// One job, or why the step cannot be one.
 fn job(
-    plan: &Plan,
     wf: &Workflow,
     s: &PlannedStep,
+    values: &Values,
     runs_on: &str,
 ) -> Result<Map<String, Json>, Vec<Diagnostic>> {
     let refuse = |code: &'static str, what: &str, help: &str| {
@@ -114,20 +153,6 @@ fn job(
             .help(help.to_string())
     };
     let mut errors = Vec::new();
-    if s.retry.is_some() {
-        errors.push(refuse(
-            "E0732",
-            "retries of a job",
-            "drop `retry` (also from `defaults`) to export the workflow",
-        ));
-    }
-    if s.condition.is_some() {
-        errors.push(refuse(
-            "E0737",
-            "run-time condition over step outputs",
-            "decide the `if` from params, or run with `wfc run`",
-        ));
-    }
     if s.wait_any.is_some() {
         errors.push(refuse(
             "E0735",
@@ -150,7 +175,6 @@ fn job(
         ));
     }
     let step = &wf.steps[s.step];
-    let values = Values::new(plan, wf, Some(s));
     let mut env: Vec<(String, String)> = Vec::new();
     let mut job = Map::new();
     job.insert("name".into(), Json::String(s.name.clone()));
@@ -214,12 +238,6 @@ fn job(
                 }
             }
             if let Some(text) = script(&mut env, &mut fail) {
-                // `$WF_OUTPUTS`: declared outputs land in the step's outputs.
-                let text = if s.outputs.is_empty() {
-                    text
-                } else {
-                    format!("WF_OUTPUTS=\"$GITHUB_OUTPUT\"\n{text}")
-                };
                 run_step.insert("run".into(), Json::String(text));
             }
         }
@@ -263,11 +281,31 @@ fn job(
             env.push(("WF_APPROVER".into(), who));
             run_step.insert("run".into(), json!("echo \"approved ($WF_APPROVER)\""));
         }
-        StepKind::Gate => fail(refuse(
-            "E0734",
-            "check gate over step outputs",
-            "check inside the step's script and exit non-zero",
-        )),
+        StepKind::Gate => match (expr("check"), s.on_fail) {
+            (Some(check), None | Some(OnFail::Abort | OnFail::Continue)) => {
+                match values.condition(check) {
+                    // The step runs only when the check is false.
+                    Ok(c) => drop(
+                        run_step.insert("if".into(), Json::String(format!("${{{{ !({c}) }}}}"))),
+                    ),
+                    Err(mut d) => {
+                        d.code = "E0734";
+                        fail(d)
+                    }
+                }
+                let run = if s.on_fail == Some(OnFail::Continue) {
+                    "echo '::warning::wfc: the check failed (on fail continue)'"
+                } else {
+                    "echo 'wfc: the check failed (on fail abort)' >&2\nexit 1"
+                };
+                run_step.insert("run".into(), json!(run));
+            }
+            _ => fail(refuse(
+                "E0734",
+                "pause for approval when a check fails (`on fail pause`)",
+                "use `on fail abort`, or an approval gate of its own",
+            )),
+        },
         _ => fail(refuse(
             "E0738",
             "mapping for this kind of step",
@@ -277,30 +315,62 @@ fn job(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let outputs = !s.outputs.is_empty();
+    if let Some(Json::String(run)) = run_step.get("run").cloned() {
+        let run = match s.retry.as_deref() {
+            Some(r) => {
+                let shell = run_step.get("shell").and_then(Json::as_str);
+                if !matches!(shell, None | Some("sh" | "bash")) {
+                    return Err(vec![refuse(
+                        "E0732",
+                        "retry loop for a script of another shell than `sh` or `bash`",
+                        "drop `retry`, or write the script for `sh`",
+                    )]);
+                }
+                script::with_retries(&run, r, outputs)
+            }
+            None => run,
+        };
+        let run = if outputs {
+            format!("{}{run}", script::outputs_prelude())
+        } else {
+            run
+        };
+        run_step.insert("run".into(), Json::String(run));
+    }
     if let Some(ms) = s.timeout_ms {
-        job.insert("timeout-minutes".into(), json!(ms.div_ceil(60_000)));
+        // `timeout-minutes` bounds the job: every attempt and the waits between.
+        let attempts = s.retry.as_ref().map_or(1, |r| u64::from(r.count) + 1);
+        let waits: u64 = s
+            .retry
+            .as_deref()
+            .map_or(0, |r| script::delays(r).iter().sum());
+        let total = ms.saturating_mul(attempts).saturating_add(waits * 1000);
+        job.insert("timeout-minutes".into(), json!(total.div_ceil(60_000)));
     }
     if s.optional {
         job.insert("continue-on-error".into(), Json::Bool(true));
     }
-    if !s.outputs.is_empty() {
+    let mut steps = Vec::new();
+    if outputs {
         let outs: Map<String, Json> = s
             .outputs
             .iter()
             .map(|o| {
-                (
-                    o.name.clone(),
-                    Json::String(format!("${{{{ steps.run.outputs.{} }}}}", o.name)),
-                )
+                let read = format!("${{{{ steps.outputs.outputs.{} }}}}", o.name);
+                (o.name.clone(), Json::String(read))
             })
             .collect();
         job.insert("outputs".into(), Json::Object(outs));
+        let declared: Vec<String> = s.outputs.iter().map(|o| o.name.clone()).collect();
+        steps.push(script::outputs_step(&declared));
     }
     if !env.is_empty() {
         let env: Map<String, Json> = env.into_iter().map(|(k, v)| (k, Json::String(v))).collect();
         run_step.insert("env".into(), Json::Object(env));
     }
-    job.insert("steps".into(), json!([run_step]));
+    steps.insert(0, Json::Object(run_step));
+    job.insert("steps".into(), Json::Array(steps));
     Ok(job)
 }
 

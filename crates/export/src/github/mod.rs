@@ -3,10 +3,14 @@
 //! One job per step instance (a `for each` is unrolled by the plan, so its
 //! iterations are separate jobs), `needs` from the plan's edges, params as
 //! `workflow_dispatch` inputs. Values reach scripts only through `env:`
-//! (GitHub's rule against script injection). What GitHub cannot express is
-//! an error `E0730`–`E0739` at the construct (docs/export.md lists them).
+//! (GitHub's rule against script injection), step outputs included
+//! (`needs.JOB.outputs.NAME`); run-time `if`s and `check` gates become
+//! GitHub expressions, `retry` a loop in the script (`script.rs`). What
+//! GitHub cannot express is an error `E0730`–`E0739` at the construct
+//! (docs/export.md lists them).
 
 mod jobs;
+mod script;
 mod values;
 
 use serde_json::{json, Map, Value as Json};

@@ -4,7 +4,7 @@
 //! a quoted `$VARIABLE`), never spliced into a script.
 
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, InterpPart, Workflow};
+use wfc_language::ir::{BinaryOp, Expr, ExprKind, InterpPart, StepId, Type, UnaryOp, Workflow};
 use wfc_language::shell_syntax::{Context, ShellCommand};
 use wfc_plan::eval::{self, Eval, Scope};
 use wfc_plan::{Plan, PlannedStep, Value};
@@ -17,6 +17,8 @@ pub struct Values<'a> {
     /// Runs start other ways too (schedule, `repository_dispatch`): those
     /// have no inputs, so a param falls back to the value bound at export.
     other_triggers: bool,
+    /// The job id of each step whose outputs this instance reads.
+    producers: Vec<(StepId, String)>,
 }
 
 impl<'a> Values<'a> {
@@ -34,6 +36,95 @@ impl<'a> Values<'a> {
             params,
             loops,
             other_triggers,
+            producers: Vec::new(),
+        }
+    }
+
+    /// The same, reading the outputs of `producers` (step → job id) as
+    /// `needs.JOB.outputs.NAME`.
+    pub fn with_producers(mut self, producers: Vec<(StepId, String)>) -> Values<'a> {
+        self.producers = producers;
+        self
+    }
+
+    /// `step.outputs.NAME` as a GitHub expression (without `${{ }}`), with
+    /// `fromJSON` around a typed (non-string) output when `typed`.
+    fn output(&self, e: &Expr, typed: bool) -> Option<String> {
+        let ExprKind::StepOutput {
+            step,
+            field,
+            output: Some(name),
+        } = &e.kind
+        else {
+            return None;
+        };
+        let (_, job) = self.producers.iter().find(|(s, _)| s == step)?;
+        if field != "outputs" {
+            return None;
+        }
+        let read = format!("needs.{job}.outputs.{name}");
+        let decl = self.wf.steps[*step]
+            .outputs
+            .iter()
+            .find(|o| &o.name == name);
+        let text = matches!(decl.map(|o| &o.ty), Some(Type::String) | None);
+        Some(if typed && !text {
+            format!("fromJSON({read})")
+        } else {
+            read
+        })
+    }
+
+    /// A run-time condition as a GitHub expression (without `${{ }}`):
+    /// comparisons, `&&`, `||` and `!` over step outputs and values known
+    /// at export; anything else (arithmetic over outputs, functions) is E0737.
+    pub fn condition(&self, e: &Expr) -> Result<String, Diagnostic> {
+        if let Some(read) = self.output(e, true) {
+            return Ok(read);
+        }
+        let refuse = || {
+            Diagnostic::error(
+                "E0737",
+                "GitHub's expression language cannot express this condition",
+            )
+            .primary(e.span, "not expressible as a job `if:`")
+            .help("compare step outputs with values (`==`, `<`, `&&`, `!`), or decide it inside a script")
+        };
+        match &e.kind {
+            ExprKind::Binary(op, a, b) => {
+                let sym = match op {
+                    BinaryOp::Or => "||",
+                    BinaryOp::And => "&&",
+                    BinaryOp::Eq => "==",
+                    BinaryOp::Ne => "!=",
+                    BinaryOp::Lt => "<",
+                    BinaryOp::Le => "<=",
+                    BinaryOp::Gt => ">",
+                    BinaryOp::Ge => ">=",
+                    _ => return Err(refuse()),
+                };
+                Ok(format!(
+                    "({} {sym} {})",
+                    self.condition(a)?,
+                    self.condition(b)?
+                ))
+            }
+            ExprKind::Unary(UnaryOp::Not, a) => Ok(format!("!({})", self.condition(a)?)),
+            _ if e.tainted => Err(refuse()),
+            _ => {
+                let scope = Scope {
+                    params: &self.params,
+                    loops: &self.loops,
+                    pruned: &|_| false,
+                };
+                match eval::eval(e, &scope) {
+                    Eval::Known(Value::Bool(b)) => Ok(b.to_string()),
+                    Eval::Known(Value::Int(n)) => Ok(n.to_string()),
+                    Eval::Known(Value::Float(f)) if f.is_finite() => Ok(f.to_string()),
+                    Eval::Known(Value::Str(t)) => Ok(format!("'{}'", t.replace('\'', "''"))),
+                    _ => Err(refuse()),
+                }
+            }
         }
     }
 
@@ -68,6 +159,13 @@ impl<'a> Values<'a> {
                     _ => format!("${{{{ inputs.{} }}}}", p.name),
                 })
             }
+            ExprKind::StepOutput { .. } => match self.output(e, false) {
+                Some(read) => Ok(format!("${{{{ {read} }}}}")),
+                None => Err(unsupported(
+                    e,
+                    "this read of a step (only `step.outputs.NAME` of a job it needs)",
+                )),
+            },
             // A value computed from a secret would put the secret in the file.
             _ if e.tainted => Err(unsupported(e, "an expression over a secret")),
             _ => {
