@@ -10,3 +10,4 @@ mod mask;
 mod quote;
 mod shell;
 mod slurm;
+mod slurm_syntax;
