@@ -62,8 +62,8 @@ pub fn resources_not_enforced(span: Span, names: &[&str]) -> Diagnostic {
         .join(", ");
     Diagnostic::warning(
         "W0140",
-        format!("{what} not enforced: these steps run on the local executor"),
+        format!("{what} cannot be enforced for steps that run on this machine"),
     )
     .primary(span, "asked for here")
-    .help("the local executor only counts `cpus` (as concurrency slots); run with `executor slurm` to have the rest enforced")
+    .help("the local executor only counts `cpus` (as concurrency slots); with `executor slurm` (in the file, or `wfc run --executor slurm`) Slurm enforces them all")
 }
