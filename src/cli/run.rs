@@ -83,12 +83,15 @@ impl ExecArgs {
     /// The executor's settings these options ask for; `state_dir` holds
     /// the Slurm job directories unless `WFC_SLURM_DIR` says where.
     pub fn exec_options(&self, state_dir: &std::path::Path) -> ExecOptions {
-        let slurm = (self.executor == ExecutorKind::Slurm).then(|| SlurmOptions {
+        // Always: a step's own `executor slurm` runs as a job whatever
+        // `--executor` says (docs/slurm.md, "In the file").
+        let slurm = Some(SlurmOptions {
             dir: std::env::var_os("WFC_SLURM_DIR")
                 .filter(|d| !d.is_empty())
                 .map_or_else(|| state_dir.join("slurm"), PathBuf::from),
             partition: self.slurm_partition.clone(),
             account: self.slurm_account.clone(),
+            by_default: self.executor == ExecutorKind::Slurm,
         });
         ExecOptions {
             slurm,

@@ -90,6 +90,7 @@ fn every_code_has_a_fixture() {
         "crates/language/src/diag/check/lets.rs",
         "crates/language/src/diag/check/module.rs",
         "crates/language/src/diag/check/order.rs",
+        "crates/language/src/diag/check/resources.rs",
         "crates/language/src/diag/check/timing.rs",
         "crates/language/src/diag/check/triggers.rs",
     ]

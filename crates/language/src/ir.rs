@@ -14,7 +14,9 @@
 use crate::span::Span;
 
 mod settings;
-pub use settings::{Backoff, Retry, RetryExprs, StepSettings, Until};
+pub use settings::{
+    Backoff, ExecutorExprs, ExecutorKind, ResourceExprs, Retry, RetryExprs, StepSettings, Until,
+};
 mod order;
 pub use order::SequenceOrder;
 mod call;

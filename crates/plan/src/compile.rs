@@ -544,6 +544,7 @@ impl<'a> Builder<'a> {
             condition: condition.map(Box::new),
             retry: folded.retry.map(Box::new),
             timeout_ms: folded.timeout_ms,
+            placement: folded.placement,
             until: folded.until.map(Box::new),
             estimate: Estimate {
                 ms: 0,

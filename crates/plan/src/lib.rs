@@ -206,6 +206,8 @@ pub struct PlannedStep {
     pub condition: Option<Box<Expr>>,
     pub retry: Option<Box<Retry>>,
     pub timeout_ms: Option<u64>,
+    /// `executor` and `resources`, when written (boxed: most steps have none).
+    pub placement: Option<Box<settings::Placement>>,
     /// `until … every … within`: re-run on success until the condition holds.
     pub until: Option<Box<PlannedUntil>>,
     pub estimate: Estimate,

@@ -9,7 +9,7 @@ use super::eval::{self, Eval, Scope};
 use super::render::expr::show;
 use super::Value;
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, Retry, StepSettings, Workflow};
+use wfc_language::ir::{ExecutorKind, Expr, ExprKind, Retry, StepSettings, Workflow};
 use wfc_language::span::Span;
 
 /// `until COND every D within D`, folded: the condition keeps only the
@@ -29,6 +29,22 @@ pub(crate) struct Folded {
     pub timeout_ms: Option<u64>,
     pub estimate_ms: Option<u64>,
     pub until: Option<PlannedUntil>,
+    pub placement: Option<Box<Placement>>,
+}
+
+/// Where a step instance runs and what it asks for (`executor` and
+/// `resources`, folded). `None` fields are the executor's defaults; no
+/// `executor` means the one `wfc run --executor` picks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Placement {
+    pub executor: Option<ExecutorKind>,
+    pub partition: Option<String>,
+    pub account: Option<String>,
+    pub cpus: Option<u32>,
+    /// In bytes.
+    pub memory: Option<u64>,
+    pub gpus: Option<u32>,
+    pub time_ms: Option<u64>,
 }
 
 /// Folds `s` in `scope`; problems go to `diags`.
@@ -47,6 +63,7 @@ pub(crate) fn fold(
             .and_then(|e| f.ms(e, "`estimate`", diags)),
         ..Folded::default()
     };
+    out.placement = f.placement(s, diags);
     if let Some(r) = &s.retry {
         let count = f.count(&r.count, diags);
         let opt = |e: &Option<Expr>, what, diags: &mut Vec<Diagnostic>| match e {
@@ -138,6 +155,48 @@ impl Folder<'_> {
                 None
             }
         }
+    }
+
+    /// `executor` and `resources`, when either is written.
+    fn placement(&self, s: &StepSettings, diags: &mut Vec<Diagnostic>) -> Option<Box<Placement>> {
+        let r = &s.resources;
+        if s.executor.is_none() && r.is_empty() {
+            return None;
+        }
+        let text = |e: &Option<Expr>, what, diags: &mut Vec<Diagnostic>| {
+            let e = e.as_ref()?;
+            match self.value(e, what, diags)? {
+                Value::Str(t) => Some(t),
+                other => Some(other.literal()),
+            }
+        };
+        let x = s.executor.as_ref();
+        let positive = |e: &Option<Expr>, what: &str, diags: &mut Vec<Diagnostic>| {
+            let e = e.as_ref()?;
+            match self.value(e, what, diags)? {
+                Value::Int(n) if n > 0 => Some(n as u64),
+                Value::Duration(ms) if ms > 0 => Some(ms),
+                other => {
+                    let what = format!("{what} is {}: it must be more than zero", other.literal());
+                    diags.push(errors::setting_out_of_range(
+                        e.span,
+                        &what,
+                        &self.because(&[e]),
+                    ));
+                    None
+                }
+            }
+        };
+        let small = |n: Option<u64>| n.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        Some(Box::new(Placement {
+            executor: x.map(|x| x.kind),
+            partition: x.and_then(|x| text(&x.partition, "`partition`", diags)),
+            account: x.and_then(|x| text(&x.account, "`account`", diags)),
+            cpus: small(positive(&r.cpus, "`cpus`", diags)),
+            memory: positive(&r.memory, "`memory`", diags),
+            gpus: small(positive(&r.gpus, "`gpus`", diags)),
+            time_ms: positive(&r.time, "`time`", diags),
+        }))
     }
 
     /// A retry count: an int of at least 0.

@@ -129,6 +129,8 @@ struct GraphRun<'g> {
     keep: Vec<bool>,
     steps: Vec<StepRun>,
     running: usize,
+    /// Concurrency slots the running steps hold (see [`slots`]).
+    slots: usize,
     completion: Vec<InstanceId>,
     failure: Option<(String, String)>,
     failures: Vec<(String, String)>,
@@ -170,6 +172,7 @@ impl Runner<'_> {
             keep,
             steps: (0..graph.len()).map(|_| StepRun::default()).collect(),
             running: 0,
+            slots: 0,
             completion: Vec::new(),
             failure: None,
             failures: Vec::new(),
@@ -192,7 +195,7 @@ impl Runner<'_> {
         let mut blocked: Vec<InstanceId> = Vec::new();
         let jobs = self.opts.jobs.max(1);
         loop {
-            while g.running < jobs {
+            while g.slots < jobs {
                 let Some(v) = self.next_ready(&mut g) else {
                     break;
                 };
@@ -209,6 +212,12 @@ impl Runner<'_> {
                         continue;
                     }
                     Admit::Now => {}
+                }
+                if g.slots + slots(&g.graph.steps[v], jobs) > jobs {
+                    // Not enough free slots for its `cpus`: it waits, and
+                    // nothing of lower priority overtakes it.
+                    g.topo.ready.push((g.topo.prio[v], Reverse(v)));
+                    break;
                 }
                 self.start(&mut g, v, &tx, failed);
             }
@@ -427,6 +436,7 @@ impl Runner<'_> {
         };
         g.topo.start(v);
         g.running += 1;
+        g.slots += slots(&g.graph.steps[v], self.opts.jobs.max(1));
         g.steps[v].started = Some((SystemTime::now(), Instant::now()));
         g.steps[v].cancel = Some(job.cancel.clone());
         match prepared {
@@ -518,6 +528,7 @@ impl Runner<'_> {
     fn fail_now(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
         g.topo.start(v);
         g.running += 1;
+        g.slots += slots(&g.graph.steps[v], self.opts.jobs.max(1));
         g.steps[v].started = Some((SystemTime::now(), Instant::now()));
         let result = AttemptResult {
             status: Status::Failed,
@@ -571,6 +582,19 @@ impl Runner<'_> {
             Event::Done { id } => self.finish(g, id),
         }
     }
+}
+
+/// The concurrency slots step `s` holds while it runs: its `cpus` when it
+/// runs on this machine (capped at `jobs`, so that it can run), else one.
+/// A step the file sends to Slurm takes one: the cluster holds its CPUs.
+pub(super) fn slots(s: &wfc_plan::PlannedStep, jobs: usize) -> usize {
+    let local = s
+        .placement
+        .as_deref()
+        .filter(|p| p.executor != Some(wfc_language::ir::ExecutorKind::Slurm));
+    local
+        .and_then(|p| p.cpus)
+        .map_or(1, |n| (n as usize).clamp(1, jobs.max(1)))
 }
 
 /// Cancels the running steps, but `after` steps (see [`finally`]).

@@ -85,6 +85,7 @@ pub fn prepare(
             s.workflow_env = workflow_env.to_vec();
             s.env = f.map(ev, "env")?;
             s.outputs_file = !step.outputs.is_empty();
+            s.placement = step.placement.as_deref().cloned();
             StepSpec::Shell(s)
         }
         StepKind::Docker => {

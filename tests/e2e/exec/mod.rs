@@ -11,3 +11,4 @@ mod quote;
 mod shell;
 mod slurm;
 mod slurm_runtime;
+mod slurm_syntax;

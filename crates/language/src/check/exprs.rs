@@ -32,6 +32,11 @@ impl Checker<'_> {
             ast::ExprKind::Float(f) => expr(ExprKind::Float(*f), Type::Float, span, false),
             ast::ExprKind::Bool(b) => expr(ExprKind::Bool(*b), Type::Bool, span, false),
             ast::ExprKind::Duration(d) => expr(ExprKind::Duration(*d), Type::Duration, span, false),
+            // A size is an `int` of bytes past the parser (`resources { memory … }`).
+            ast::ExprKind::Size(b) => {
+                let n = i64::try_from(*b).unwrap_or(i64::MAX);
+                expr(ExprKind::Int(n), Type::Int, span, false)
+            }
             ast::ExprKind::List(items) => self.lower_list(items, span, ctx),
             ast::ExprKind::Map(entries) => {
                 let mut seen: HashMap<&str, Span> = HashMap::new();

@@ -26,6 +26,8 @@ pub(crate) struct Scopes {
     defaults: Vec<StepSettings>,
     /// The workflow's `defaults`.
     workflow: StepSettings,
+    /// The workflow's `executor` setting: under every `defaults`.
+    workflow_executor: Option<ir::ExecutorExprs>,
 }
 
 impl Checker<'_> {
@@ -54,11 +56,18 @@ impl Checker<'_> {
                 ("estimate", FieldValue::Expr(e)) => {
                     out.estimate = self.setting(name, e, &Type::Duration, ctx)
                 }
+                ("executor", FieldValue::Executor { name, fields }) => {
+                    out.executor = self.lower_executor(name, fields.as_deref(), f.span, ctx)
+                }
+                ("resources", FieldValue::Resources(fields)) => {
+                    out.resources = self.lower_resources(fields, f.span, ctx)
+                }
                 _ => {
-                    let ty = if name == "retry" {
-                        super::kinds::FieldType::Retry
-                    } else {
-                        super::kinds::FieldType::Duration
+                    let ty = match name {
+                        "retry" => super::kinds::FieldType::Retry,
+                        "executor" => super::kinds::FieldType::Executor,
+                        "resources" => super::kinds::FieldType::Resources,
+                        _ => super::kinds::FieldType::Duration,
                     };
                     self.report(dc::wrong_field_type(
                         f.span,
@@ -82,6 +91,11 @@ impl Checker<'_> {
             estimate_ms: d.estimate.as_ref().and_then(super::settings::literal_ms),
         };
         self.scopes.workflow = d;
+    }
+
+    /// The workflow's `executor` setting.
+    pub(super) fn set_workflow_executor(&mut self, x: Option<ir::ExecutorExprs>) {
+        self.scopes.workflow_executor = x;
     }
 
     /// Every block's `env {}` and `defaults {}`, and where they stand.
@@ -141,7 +155,10 @@ impl Checker<'_> {
             s.timeout = s.timeout.or_else(|| d.timeout.clone());
             s.estimate = s.estimate.or_else(|| d.estimate.clone());
             s.retry = s.retry.or_else(|| d.retry.clone());
+            s.resources = s.resources.or(&d.resources);
+            s.executor = inherit_executor(s.executor, d.executor.as_ref());
         }
+        s.executor = inherit_executor(s.executor, self.scopes.workflow_executor.as_ref());
         s
     }
 
@@ -182,5 +199,16 @@ impl Checker<'_> {
                 span: step.name_span,
             }),
         }
+    }
+}
+
+/// `inner`, with what it lacks from `outer` (same executor), or `outer`.
+fn inherit_executor(
+    inner: Option<ir::ExecutorExprs>,
+    outer: Option<&ir::ExecutorExprs>,
+) -> Option<ir::ExecutorExprs> {
+    match (inner, outer) {
+        (Some(i), Some(o)) => Some(i.or(o)),
+        (i, o) => i.or_else(|| o.cloned()),
     }
 }

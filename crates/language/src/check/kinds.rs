@@ -46,6 +46,10 @@ pub enum FieldType {
     OnFail,
     /// `until COND every D within D`.
     Until,
+    /// `executor local` or `executor slurm { partition "…"  account "…" }`.
+    Executor,
+    /// `resources { cpus N  memory SIZE  gpus N  time D }`.
+    Resources,
 }
 
 impl FieldType {
@@ -69,6 +73,8 @@ impl FieldType {
             FieldType::Rollback => "block of steps".into(),
             FieldType::OnFail => "abort, pause or continue".into(),
             FieldType::Until => "`COND every D within D`".into(),
+            FieldType::Executor => "`local` or `slurm { partition \"…\"  account \"…\" }`".into(),
+            FieldType::Resources => "`{ cpus N  memory SIZE  gpus N  time D }`".into(),
         }
     }
 
@@ -92,6 +98,8 @@ impl FieldType {
             FieldType::Rollback => "{ step … }",
             FieldType::OnFail => "abort",
             FieldType::Until => "ready.status_code == 200 every 5s within 5m",
+            FieldType::Executor => "slurm { partition \"gpu\" }",
+            FieldType::Resources => "{ cpus 4  memory 16GB  time 2h }",
         }
     }
 }
@@ -255,6 +263,16 @@ pub static COMMON_FIELDS: &[FieldInfo] = &[
         "Re-runs the step after it succeeded, `every` apart, until the condition over its own outputs holds; past `within` it fails.",
     ),
     field(
+        "executor",
+        FieldType::Executor,
+        "Where the step runs: `local`, or `slurm { partition \"…\"  account \"…\" }` as a Slurm batch job.",
+    ),
+    field(
+        "resources",
+        FieldType::Resources,
+        "What the step asks for: `cpus`, `memory` (`16GB`), `gpus`, `time`; Slurm gets them all, the local executor counts `cpus` as concurrency slots.",
+    ),
+    field(
         "optional",
         FieldType::Flag,
         "The step's failure does not fail the run.",
@@ -267,7 +285,7 @@ pub static COMMON_FIELDS: &[FieldInfo] = &[
 ];
 
 /// The fields `defaults { … }` accepts.
-pub const DEFAULTS_FIELDS: &[&str] = &["timeout", "retry", "estimate"];
+pub const DEFAULTS_FIELDS: &[&str] = &["timeout", "retry", "estimate", "executor", "resources"];
 
 /// Workflow settings (`description`, `concurrency`, `timeout` at workflow level).
 pub static SETTINGS: &[FieldInfo] = &[
@@ -285,6 +303,11 @@ pub static SETTINGS: &[FieldInfo] = &[
         "timeout",
         FieldType::Duration,
         "The longest the whole run may take.",
+    ),
+    field(
+        "executor",
+        FieldType::Executor,
+        "Where the steps run unless they say otherwise: `local`, or `slurm { partition \"…\"  account \"…\" }`.",
     ),
 ];
 

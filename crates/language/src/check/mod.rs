@@ -34,6 +34,7 @@ mod module;
 mod order;
 mod outputs;
 mod quiet;
+mod resources;
 mod run_context;
 mod scope;
 mod settings;
@@ -107,6 +108,7 @@ fn check_pass(
     c.check_blocks();
     c.check_block_scopes();
     c.check_steps();
+    c.check_local_resources();
     c.lower_lets();
     c.lower_workflow_outputs();
     c.lower_triggers();

@@ -25,6 +25,8 @@ fn shape(v: &FieldValue) -> &'static str {
         FieldValue::OnFail(_) => "an `on fail` mode",
         FieldValue::Mount { .. } => "a mount",
         FieldValue::Until(_) => "an `until` clause",
+        FieldValue::Executor { .. } => "an `executor` clause",
+        FieldValue::Resources(_) => "a `resources { … }` block",
     }
 }
 
@@ -218,6 +220,15 @@ impl Checker<'_> {
                 continue;
             };
             if self.duplicate(&mut seen, name, f.name.span) {
+                continue;
+            }
+            if let FieldValue::Executor { name, fields } = &f.value {
+                let ctx = Ctx {
+                    params_only: Some("workflow settings"),
+                    ..ctx
+                };
+                let x = self.lower_executor(name, fields.as_deref(), f.span, &ctx);
+                self.set_workflow_executor(x);
                 continue;
             }
             let FieldValue::Expr(e) = &f.value else {
@@ -468,6 +479,12 @@ impl Checker<'_> {
                 }
                 (FieldType::Until, FieldValue::Until(u)) => {
                     own.until = self.lower_until(id, u, &ctx)
+                }
+                (FieldType::Executor, FieldValue::Executor { name, fields }) => {
+                    own.executor = self.lower_executor(name, fields.as_deref(), f.span, &ctx)
+                }
+                (FieldType::Resources, FieldValue::Resources(fields)) => {
+                    own.resources = self.lower_resources(fields, f.span, &ctx)
                 }
                 (FieldType::After, FieldValue::After(names)) => self.resolve_after(id, names),
                 (FieldType::Flag, FieldValue::Flag) => self.wf.steps[id].optional = true,

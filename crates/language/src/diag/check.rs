@@ -13,6 +13,7 @@ mod imports;
 mod lets;
 mod module;
 mod order;
+mod resources;
 mod timing;
 mod triggers;
 pub use calls::*;
@@ -21,6 +22,7 @@ pub use imports::*;
 pub use lets::*;
 pub use module::*;
 pub use order::*;
+pub use resources::*;
 pub use timing::*;
 pub use triggers::*;
 

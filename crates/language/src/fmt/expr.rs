@@ -86,6 +86,7 @@ pub(super) fn write_expr<'a, S: Sink<'a>>(out: &mut S, e: &Expr) {
         ExprKind::Int(n) => push_verbatim(out, e.span, || n.to_string()),
         ExprKind::Float(x) => push_verbatim(out, e.span, || format!("{x:?}")),
         ExprKind::Duration(ms) => push_verbatim(out, e.span, || format!("{ms}ms")),
+        ExprKind::Size(b) => push_verbatim(out, e.span, || format!("{}KB", b / 1024)),
         ExprKind::Bool(b) => out.text(if *b { "true" } else { "false" }),
         ExprKind::List(items) => {
             out.text("[");

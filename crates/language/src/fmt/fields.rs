@@ -93,6 +93,11 @@ fn field_exprs(f: &Field) -> Vec<&Expr> {
         .flatten()
         .collect(),
         FieldValue::Until(u) => vec![&u.cond, &u.every, &u.within],
+        FieldValue::Executor {
+            fields: Some(fields),
+            ..
+        }
+        | FieldValue::Resources(fields) => fields.iter().flat_map(field_exprs).collect(),
         _ => Vec::new(),
     }
 }
@@ -154,9 +159,31 @@ fn write_simple<'a, S: Sink<'a>>(out: &mut S, f: &Field) -> bool {
             out.text(" at ");
             write_expr(out, target);
         }
+        FieldValue::Executor { name, fields } => {
+            out.text("executor ");
+            out.text(&name.name);
+            if let Some(fields) = fields {
+                write_sub_fields(out, fields);
+            }
+        }
+        FieldValue::Resources(fields) => {
+            out.text("resources");
+            write_sub_fields(out, fields);
+        }
         FieldValue::Map(_) | FieldValue::Outputs(_) | FieldValue::Rollback(_) => return false,
     }
     true
+}
+
+/// ` { NAME EXPR … }` of `executor` and `resources`, on one line: a few
+/// short settings.
+fn write_sub_fields<'a, S: Sink<'a>>(out: &mut S, fields: &[Field]) {
+    out.text(" {");
+    for f in fields {
+        out.text(" ");
+        write_simple(out, f);
+    }
+    out.text(if fields.is_empty() { "}" } else { " }" });
 }
 
 /// `KEYWORD { KEY = EXPR … }` spanning `start..end`: inline with one entry

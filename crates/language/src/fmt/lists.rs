@@ -108,6 +108,7 @@ fn first_broken(p: &Printer, e: &Expr) -> Option<usize> {
         | ExprKind::Float(_)
         | ExprKind::Bool(_)
         | ExprKind::Duration(_)
+        | ExprKind::Size(_)
         | ExprKind::Name(_) => None,
     }
 }

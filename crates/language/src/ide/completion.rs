@@ -312,6 +312,8 @@ pub fn field_snippet(f: &FieldInfo, n: &mut usize) -> String {
         FieldType::Outputs => format!("outputs {{ ${{{}:name}}: ${{{}:string}} }}", next(), next()),
         FieldType::Rollback => format!("on failure rollback {{\n\t${}\n}}", next()),
         FieldType::OnFail => format!("on fail ${{{}|abort,pause,continue|}}", next()),
+        FieldType::Executor => format!("executor ${{{}|local,slurm|}}", next()),
+        FieldType::Resources => format!("resources {{ cpus ${{{}:1}} }}", next()),
         FieldType::Until => format!(
             "until ${{{}:condition}} every ${{{}:5s}} within ${{{}:5m}}",
             next(),

@@ -36,11 +36,92 @@ pub struct StepSettings {
     pub estimate: Option<Expr>,
     pub retry: Option<RetryExprs>,
     pub until: Option<Until>,
+    /// `executor NAME { … }`: the step's own, else a block's or the
+    /// workflow's `defaults`, else the workflow's `executor`.
+    pub executor: Option<ExecutorExprs>,
+    /// `resources { … }`, per field (a step's `cpus` beside its
+    /// `defaults`' `memory`).
+    pub resources: ResourceExprs,
+}
+
+/// Where a step runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecutorKind {
+    /// The machine `wfc run` runs on.
+    Local,
+    /// A Slurm batch job.
+    Slurm,
+}
+
+impl ExecutorKind {
+    /// Every executor, by the name written after `executor`.
+    pub const ALL: &'static [(&'static str, ExecutorKind)] = &[
+        ("local", ExecutorKind::Local),
+        ("slurm", ExecutorKind::Slurm),
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExecutorKind::Local => "local",
+            ExecutorKind::Slurm => "slurm",
+        }
+    }
+}
+
+/// `executor NAME { partition …  account … }`, unfolded (`string`s).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutorExprs {
+    pub kind: ExecutorKind,
+    pub partition: Option<Expr>,
+    pub account: Option<Expr>,
+    pub span: Span,
+}
+
+/// `resources { cpus N  memory SIZE  gpus N  time D }`, unfolded: `int`s
+/// (`memory` in bytes) and a `duration`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceExprs {
+    pub cpus: Option<Expr>,
+    pub memory: Option<Expr>,
+    pub gpus: Option<Expr>,
+    pub time: Option<Expr>,
+    /// Where the nearest `resources` block stands, for warnings.
+    pub span: Option<Span>,
+}
+
+impl ResourceExprs {
+    pub fn is_empty(&self) -> bool {
+        self.cpus.is_none() && self.memory.is_none() && self.gpus.is_none() && self.time.is_none()
+    }
+
+    /// Each field this lacks taken from `outer`.
+    pub fn or(mut self, outer: &ResourceExprs) -> ResourceExprs {
+        self.cpus = self.cpus.or_else(|| outer.cpus.clone());
+        self.memory = self.memory.or_else(|| outer.memory.clone());
+        self.gpus = self.gpus.or_else(|| outer.gpus.clone());
+        self.time = self.time.or_else(|| outer.time.clone());
+        self.span = self.span.or(outer.span);
+        self
+    }
+}
+
+impl ExecutorExprs {
+    /// This executor, with the settings it lacks taken from `outer` when
+    /// that is the same executor.
+    pub fn or(mut self, outer: &ExecutorExprs) -> ExecutorExprs {
+        if self.kind == outer.kind {
+            self.partition = self.partition.or_else(|| outer.partition.clone());
+            self.account = self.account.or_else(|| outer.account.clone());
+        }
+        self
+    }
 }
 
 impl StepSettings {
     pub fn is_empty(&self) -> bool {
-        self.timeout.is_none()
+        self.executor.is_none()
+            && self.resources.is_empty()
+            && self.timeout.is_none()
             && self.estimate.is_none()
             && self.retry.is_none()
             && self.until.is_none()

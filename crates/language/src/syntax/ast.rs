@@ -402,6 +402,14 @@ pub enum FieldValue {
     },
     /// `until EXPR every D within D` (any step).
     Until(Box<Until>),
+    /// `executor NAME [{ FIELD … }]`: `executor local`, `executor slurm {
+    /// partition "gpu" }`. `fields` is `None` without braces.
+    Executor {
+        name: Ident,
+        fields: Option<Vec<Field>>,
+    },
+    /// `resources { FIELD … }`: `cpus 4  memory 16GB  gpus 1  time 2h`.
+    Resources(Vec<Field>),
 }
 
 /// `until COND every D within D`: re-run a step that succeeded until `COND` holds.
@@ -532,6 +540,8 @@ pub enum ExprKind {
     Bool(bool),
     /// A duration literal, in milliseconds (`500ms`, `30s`, `1h30m`).
     Duration(u64),
+    /// A size literal, in bytes, 1024-based (`512MB`, `16GB`).
+    Size(u64),
     List(Vec<Expr>),
     /// `{ key: value, … }` in expression position.
     Map(Vec<MapEntry>),

@@ -184,6 +184,7 @@ impl Builder {
     fn item(&self, pair: Pair<'_, Rule>) -> Option<Item> {
         Some(match pair.as_rule() {
             Rule::setting => Item::Setting(self.expr_field(pair)),
+            Rule::executor_field => Item::Setting(self.field(pair)?),
             Rule::param => Item::Param(Box::new(self.param(pair))),
             Rule::env_item => {
                 let block = kids(pair).find(|p| p.as_rule() == Rule::map_block)?;
@@ -520,6 +521,27 @@ impl Builder {
                     span: sp,
                 }
             }
+            Rule::executor_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let name = it.next().map(ident)?;
+                let fields = it.next().map(|b| self.sub_fields(b));
+                Field {
+                    name: keyword(&kw, "executor"),
+                    value: FieldValue::Executor { name, fields },
+                    span: sp,
+                }
+            }
+            Rule::resources_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let fields = it.next().map(|b| self.sub_fields(b)).unwrap_or_default();
+                Field {
+                    name: keyword(&kw, "resources"),
+                    value: FieldValue::Resources(fields),
+                    span: sp,
+                }
+            }
             Rule::mount_field => {
                 let mut it = kids(pair);
                 let kw = it.next()?;
@@ -538,6 +560,14 @@ impl Builder {
             _ => return None,
         };
         Some(field)
+    }
+
+    /// The `NAME EXPR` fields inside `executor … { }` or `resources { }`.
+    fn sub_fields(&self, pair: Pair<'_, Rule>) -> Vec<Field> {
+        kids(pair)
+            .filter(|p| p.as_rule() == Rule::expr_field)
+            .map(|p| self.expr_field(p))
+            .collect()
     }
 
     /// `NAME EXPR` (step fields and workflow settings).

@@ -3,8 +3,8 @@
 //! replaced by the argument the call passed (or the param's default).
 
 use wfc_language::ir::{
-    Call, Dep, DepTarget, Expr, ExprKind, FailedField, FieldValue, Func, InterpPart, RetryExprs,
-    RunField, StepField, StepId, StepSettings, Until, Workflow,
+    Call, Dep, DepTarget, ExecutorExprs, Expr, ExprKind, FailedField, FieldValue, Func, InterpPart,
+    ResourceExprs, RetryExprs, RunField, StepField, StepId, StepSettings, Until, Workflow,
 };
 use wfc_language::span::Span;
 
@@ -192,6 +192,19 @@ impl Rewrite<'_> {
                 within: self.expr(&u.within),
                 span: self.span(u.span),
             }),
+            executor: s.executor.as_ref().map(|x| ExecutorExprs {
+                kind: x.kind,
+                partition: opt(&x.partition),
+                account: opt(&x.account),
+                span: self.span(x.span),
+            }),
+            resources: ResourceExprs {
+                cpus: opt(&s.resources.cpus),
+                memory: opt(&s.resources.memory),
+                gpus: opt(&s.resources.gpus),
+                time: opt(&s.resources.time),
+                span: s.resources.span.map(|sp| self.span(sp)),
+            },
         }
     }
 }

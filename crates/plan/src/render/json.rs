@@ -107,6 +107,9 @@ struct StepJson {
     start_seconds: Option<f64>,
     retry: Option<RetryJson>,
     timeout_seconds: Option<f64>,
+    /// `executor` and `resources`, when the step (or its defaults) says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placement: Option<PlacementJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     until: Option<UntilJson>,
     optional: bool,
@@ -141,6 +144,37 @@ struct UntilJson {
     condition: String,
     every_seconds: f64,
     within_seconds: f64,
+}
+
+/// A step's executor and resources; only what is set.
+#[derive(Serialize)]
+struct PlacementJson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    executor: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpus: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gpus: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_seconds: Option<f64>,
+}
+
+fn placement_json(p: &crate::settings::Placement) -> PlacementJson {
+    PlacementJson {
+        executor: p.executor.map(|x| x.name()),
+        partition: p.partition.clone(),
+        account: p.account.clone(),
+        cpus: p.cpus,
+        memory_bytes: p.memory,
+        gpus: p.gpus,
+        time_seconds: p.time_ms.map(seconds),
+    }
 }
 
 fn until_json(wf: &Workflow, s: &PlannedStep) -> Option<UntilJson> {
@@ -454,6 +488,7 @@ fn step(
         start_seconds: plan.map(|p| seconds(p.schedule.start_ms[i])),
         retry: s.retry.as_deref().map(retry_json),
         timeout_seconds: s.timeout_ms.map(seconds),
+        placement: s.placement.as_deref().map(placement_json),
         until: until_json(wf, s),
         optional: s.optional,
         group: s.group.map(|grp| g.groups[grp].name.clone()),

@@ -361,6 +361,9 @@ fn step_lines(
     if let Some(t) = s.timeout_ms {
         facts.push(format!("timeout {}", human(t)));
     }
+    if let Some(p) = &s.placement {
+        facts.extend(placement_facts(p));
+    }
     if s.optional {
         facts.push("optional".into());
     }
@@ -445,4 +448,34 @@ fn triggers(o: &mut String, plan: &Plan, wf: &Workflow, st: &Style) {
             st.dim("(runs with this key never overlap)")
         );
     }
+}
+
+/// `slurm gpu/ml`, `cpus 4`, `mem 16GB`, `gpus 1`, `time 2h`.
+fn placement_facts(p: &crate::settings::Placement) -> Vec<String> {
+    let mut facts = Vec::new();
+    if let Some(x) = p.executor {
+        let mut at: Vec<&str> = Vec::new();
+        at.extend(p.partition.as_deref());
+        at.extend(p.account.as_deref());
+        match at.is_empty() {
+            true => facts.push(x.name().to_string()),
+            false => facts.push(format!("{} {}", x.name(), at.join("/"))),
+        }
+    }
+    facts.extend(p.cpus.map(|n| format!("cpus {n}")));
+    facts.extend(p.memory.map(|b| format!("mem {}", size(b))));
+    facts.extend(p.gpus.map(|n| format!("gpus {n}")));
+    facts.extend(p.time_ms.map(|t| format!("time {}", human(t))));
+    facts
+}
+
+/// Bytes as the largest 1024-based unit that divides them (`16GB`, `1536MB`).
+fn size(bytes: u64) -> String {
+    let units = [(40, "TB"), (30, "GB"), (20, "MB"), (10, "KB")];
+    for (shift, unit) in units {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
+            return format!("{}{unit}", bytes >> shift);
+        }
+    }
+    format!("{bytes}B")
 }

@@ -56,6 +56,8 @@ pub struct ShellSpec {
     /// that declares no outputs) points it at `/dev/null` instead: writes still
     /// work, and no file is created, read and removed for the step.
     pub outputs_file: bool,
+    /// The file's `executor` and `resources` for the step, folded.
+    pub placement: Option<wfc_plan::settings::Placement>,
 }
 
 impl ShellSpec {
@@ -68,6 +70,7 @@ impl ShellSpec {
             env: Vec::new(),
             workdir: None,
             outputs_file: true,
+            placement: None,
         }
     }
 }

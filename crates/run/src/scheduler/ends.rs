@@ -8,6 +8,8 @@ impl Runner<'_> {
     /// A started step is over: record it, then tell its dependents.
     pub(super) fn finish(&mut self, g: &mut GraphRun, v: InstanceId) -> bool {
         g.running = g.running.saturating_sub(1);
+        let held = super::slots(&g.graph.steps[v], self.opts.jobs.max(1));
+        g.slots = g.slots.saturating_sub(held);
         let cancelled = g.steps[v].cancel.take().is_some_and(|t| t.is_cancelled());
         let (mut last, recorded) = match g.steps[v].last.take().map(|l| *l) {
             Some(Last {

@@ -185,6 +185,13 @@ impl Builder {
                     ExprKind::Duration(0)
                 }
             },
+            Rule::size => match parse_size(pair.as_str()) {
+                Some(bytes) => ExprKind::Size(bytes),
+                None => {
+                    self.report(diag::syntax::number_out_of_range(sp, "this size"));
+                    ExprKind::Size(0)
+                }
+            },
             Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
             Rule::list => ExprKind::List(
                 kids(pair)
@@ -318,4 +325,17 @@ fn push_text(pieces: &mut [(String, Span)], text: &str, sp: Span, first: bool) {
         }
         t.push_str(text);
     }
+}
+
+/// A size literal's bytes: `512MB` is 512 × 1024². `None` on overflow.
+pub(crate) fn parse_size(text: &str) -> Option<u64> {
+    let digits = text.len() - 2;
+    let shift = match &text[digits..] {
+        "KB" => 10,
+        "MB" => 20,
+        "GB" => 30,
+        _ => 40,
+    };
+    let n: u64 = text[..digits].parse().ok()?;
+    n.checked_mul(1u64 << shift)
 }

@@ -16,8 +16,11 @@
 //! lines, masked as for local steps.
 
 mod adopt;
+mod options;
 mod poll;
 mod submit;
+
+pub use options::sbatch_options;
 
 use super::output::OutputPipe;
 use super::{Executor, Outcome, Status, StepContext, StepSpec, Stream};
@@ -41,6 +44,9 @@ pub struct SlurmOptions {
     pub partition: Option<String>,
     /// `sbatch --account`.
     pub account: Option<String>,
+    /// `--executor slurm`: `shell` steps whose file names no executor run
+    /// as jobs. Without it only steps with `executor slurm` do.
+    pub by_default: bool,
 }
 
 /// Runs `shell` steps as Slurm jobs and everything else on `local`.
@@ -151,10 +157,20 @@ impl SlurmExecutor {
     }
 }
 
+impl SlurmExecutor {
+    /// Whether `s` runs as a job: its file's `executor`, else `--executor`.
+    fn as_job(&self, s: &super::ShellSpec) -> bool {
+        match s.placement.as_ref().and_then(|p| p.executor) {
+            Some(x) => x == wfc_language::ir::ExecutorKind::Slurm,
+            None => self.opts.by_default,
+        }
+    }
+}
+
 impl super::Execute for SlurmExecutor {
     fn execute<'a>(&'a self, spec: &'a StepSpec, ctx: &'a StepContext) -> BoxFuture<'a, Outcome> {
         match spec {
-            StepSpec::Shell(s) => Box::pin(self.run_shell(s, ctx)),
+            StepSpec::Shell(s) if self.as_job(s) => Box::pin(self.run_shell(s, ctx)),
             other => Box::pin(self.local.run(other, ctx)),
         }
     }

@@ -102,12 +102,10 @@ pub(super) async fn submit(
         .arg(dir.join("stderr"))
         .arg("--chdir")
         .arg(&workdir);
-    if let Some(p) = &opts.partition {
-        cmd.arg(format!("--partition={p}"));
-    }
-    if let Some(a) = &opts.account {
-        cmd.arg(format!("--account={a}"));
-    }
+    cmd.args(super::options::sbatch_options(
+        opts,
+        spec.placement.as_ref(),
+    ));
     cmd.arg(&script)
         .current_dir(&workdir)
         .stdin(std::process::Stdio::null())
