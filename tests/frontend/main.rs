@@ -13,6 +13,7 @@ mod ide;
 mod ide_imports;
 mod ide_lets;
 mod ide_modules;
+mod ide_placement;
 mod ide_protocol;
 mod ide_status;
 mod ide_triggers;

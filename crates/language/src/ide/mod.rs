@@ -20,7 +20,8 @@
 //!
 //! Modules: [`types`] (the answers), [`lexer`] (tokens and brace frames),
 //! [`names`] (lexical declarations), [`context`] (what is being typed at the
-//! cursor), [`completion`], [`hover`] (and [`hover_words`]: keywords, the
+//! cursor), [`completion`], [`hover`] (and [`hover_placement`]: inside
+//! `executor`/`resources`; [`hover_words`]: keywords, the
 //! run context, imports), [`navigation`] (definition,
 //! references, rename), [`outline`] (symbols, folding, semantic tokens),
 //! [`actions`] (diagnostics for the editor and code actions).
@@ -30,6 +31,7 @@ pub mod calls;
 pub mod completion;
 pub mod context;
 pub mod hover;
+pub mod hover_placement;
 pub mod hover_words;
 pub mod imports;
 pub mod lexer;
@@ -180,6 +182,7 @@ impl Doc {
 
     pub fn hover(&self, offset: usize) -> Option<Hover> {
         calls::hover(self, offset)
+            .or_else(|| hover_placement::hover(self, offset))
             .or_else(|| hover::hover(self, offset))
             .or_else(|| hover_words::hover(self, offset))
     }
