@@ -43,7 +43,13 @@ impl Checker<'_> {
         };
         let block = format!("executor {}", kind.name());
         for (f, e) in self.sub_fields(fields.unwrap_or_default(), &block, known) {
-            let x = self.setting(&f.name.name, e, &Type::String, ctx);
+            let mut x = self.setting(&f.name.name, e, &Type::String, ctx);
+            // The value is one of sbatch's arguments: on its command line,
+            // in `ps`, in Slurm's records.
+            if let Some(t) = x.as_ref().filter(|t| t.tainted) {
+                self.report(dc::secret_in_executor(t.span, &f.name.name));
+                x = None;
+            }
             match f.name.name.as_str() {
                 "partition" => out.partition = x,
                 _ => out.account = x,

@@ -1,5 +1,5 @@
 //! Constructors for `executor` and `resources` (codes `E0260`–`E0263`,
-//! `W0140`): where a step runs and what it asks for.
+//! `E0705`, `W0140`): where a step runs and what it asks for.
 
 use super::super::Diagnostic;
 use super::list;
@@ -50,6 +50,16 @@ pub fn resource_not_positive(span: Span, name: &str) -> Diagnostic {
         .primary(span, "zero")
         .help(format!(
             "leave `{name}` out to ask for the executor's default"
+        ))
+}
+
+/// E0705: `partition` or `account` computed from a secret: it would be on
+/// sbatch's command line.
+pub fn secret_in_executor(span: Span, field: &str) -> Diagnostic {
+    Diagnostic::error("E0705", format!("`{field}` must not come from a secret"))
+        .primary(span, "reads a secret")
+        .help(format!(
+            "`{field}` is passed to `sbatch` on its command line, visible in `ps` and kept in Slurm's records: build it from plain params"
         ))
 }
 
