@@ -59,6 +59,17 @@ pub(super) fn jobs_of(run: &str) -> Vec<(String, String)> {
     jobs.into_iter().map(|(_, n, s)| (n, s)).collect()
 }
 
+/// [`jobs_of`] once none of them is pending or running any more (at most
+/// 10 s): wfc ends a step on its job's `exit` file, while Slurm may still
+/// be completing the job.
+pub(super) fn ended_jobs_of(run: &str) -> Vec<(String, String)> {
+    let active = |s: &str| matches!(s, "PENDING" | "RUNNING" | "CONFIGURING" | "COMPLETING");
+    wfc_testkit::wait_until(std::time::Duration::from_secs(10), || {
+        !jobs_of(run).iter().any(|(_, s)| active(s))
+    });
+    jobs_of(run)
+}
+
 /// `(start, end)` as written by a step into `t/NAME`.
 fn span(dir: &Path, name: &str) -> (f64, f64) {
     let text = std::fs::read_to_string(dir.join("t").join(name))
@@ -105,7 +116,7 @@ fn a_dag_of_20_shell_steps_runs_as_jobs_in_order_and_within_jobs() {
     let r = run_on_slurm(&c, &["--jobs", "3"]);
     assert_eq!(r.code, 0, "{r}");
 
-    let jobs = jobs_of(&run_id(&c));
+    let jobs = ended_jobs_of(&run_id(&c));
     assert_eq!(jobs.len(), 20, "{jobs:?}");
     assert!(jobs.iter().all(|(_, s)| s == "COMPLETED"), "{jobs:?}");
 
@@ -142,7 +153,7 @@ fn a_retry_submits_a_new_job_and_outputs_flow_back() {
     let r = run_on_slurm(&c, &[]);
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(c.read("got").trim(), "got 1");
-    let jobs = jobs_of(&run_id(&c));
+    let jobs = ended_jobs_of(&run_id(&c));
     let flaky: Vec<&str> = jobs
         .iter()
         .filter(|(n, _)| n.ends_with("-flaky"))

@@ -3,7 +3,7 @@
 //! submitting them again, and a `wait any` loser's job is cancelled.
 //! Skipped with the reason when no cluster can start (failing under CI).
 
-use super::slurm::{jobs_of, run_id, run_on_slurm, status};
+use super::slurm::{ended_jobs_of, jobs_of, run_id, run_on_slurm, status};
 use crate::store::{wait_for, Env};
 use crate::workflow;
 use std::time::{Duration, Instant};
@@ -75,7 +75,7 @@ fn resume_after_kill_9_follows_the_running_jobs_instead_of_resubmitting() {
     assert_eq!(st["status"], "succeeded", "{st:#}");
     // Each of a, b, c ran once, as the one job submitted before the kill.
     assert_eq!((env.count("a"), env.count("b"), env.count("c")), (1, 1, 1));
-    let jobs = jobs_of(&id);
+    let jobs = ended_jobs_of(&id);
     let named = |step: &str| {
         let name = format!("wfc-{id}-{step}");
         jobs.iter().filter(|(n, _)| *n == name).count()
