@@ -83,20 +83,35 @@ impl ExecArgs {
     /// The executor's settings these options ask for; `state_dir` holds
     /// the Slurm job directories unless `WFC_SLURM_DIR` says where.
     pub fn exec_options(&self, state_dir: &std::path::Path) -> ExecOptions {
-        // Always: a step's own `executor slurm` runs as a job whatever
-        // `--executor` says (docs/slurm.md, "In the file").
-        let slurm = Some(SlurmOptions {
-            dir: std::env::var_os("WFC_SLURM_DIR")
-                .filter(|d| !d.is_empty())
-                .map_or_else(|| state_dir.join("slurm"), PathBuf::from),
-            partition: self.slurm_partition.clone(),
-            account: self.slurm_account.clone(),
-            by_default: self.executor == ExecutorKind::Slurm,
-        });
         ExecOptions {
-            slurm,
+            slurm: Some(slurm_options(
+                self.executor,
+                self.slurm_partition.clone(),
+                self.slurm_account.clone(),
+                state_dir,
+            )),
             ..ExecOptions::default()
         }
+    }
+}
+
+/// The Slurm executor's settings for `--executor` and its `--slurm-*`
+/// flags (`wfc run`, `wfc resume`, `wfc serve`). Always built: a step's own
+/// `executor slurm` runs as a job whatever `--executor` says
+/// (docs/slurm.md, "In the file").
+pub fn slurm_options(
+    executor: ExecutorKind,
+    partition: Option<String>,
+    account: Option<String>,
+    state_dir: &std::path::Path,
+) -> SlurmOptions {
+    SlurmOptions {
+        dir: std::env::var_os("WFC_SLURM_DIR")
+            .filter(|d| !d.is_empty())
+            .map_or_else(|| state_dir.join("slurm"), PathBuf::from),
+        partition,
+        account,
+        by_default: executor == ExecutorKind::Slurm,
     }
 }
 

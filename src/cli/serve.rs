@@ -64,6 +64,17 @@ pub struct ServeArgs {
     /// Watch `on change` folders by polling instead of the OS's watch (network mounts).
     #[arg(long, env = "WFC_POLL_CHANGES")]
     poll_changes: bool,
+    /// Where served runs' `shell` steps run: `local` processes, or `slurm`
+    /// batch jobs (a step whose file says `executor slurm` is a job either
+    /// way; docs/slurm.md).
+    #[arg(long, value_enum, env = "WFC_EXECUTOR", default_value_t)]
+    executor: super::run::ExecutorKind,
+    /// With `--executor slurm`: the partition to submit to (`sbatch --partition`).
+    #[arg(long, value_name = "NAME", env = "WFC_SLURM_PARTITION")]
+    slurm_partition: Option<String>,
+    /// With `--executor slurm`: the account to charge (`sbatch --account`).
+    #[arg(long, value_name = "NAME", env = "WFC_SLURM_ACCOUNT")]
+    slurm_account: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -83,6 +94,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
     if !(args.grace.is_finite() && args.grace >= 0.0) {
         return super::usage_error("error: --grace takes a number of seconds, 0 or more");
     }
+    let state_dir = args.store.dir();
+    let slurm = super::run::slurm_options(
+        args.executor,
+        args.slurm_partition,
+        args.slurm_account,
+        &state_dir,
+    );
     let config = wfc_serve::Config {
         paths: if args.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -90,7 +108,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             args.paths
         },
         listen: args.listen,
-        state_dir: args.store.dir(),
+        state_dir,
         max_runs: args.max_runs as usize,
         keys_file: args.keys_file,
         grace: Duration::from_secs_f64(args.grace),
@@ -100,6 +118,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         resume_within: Duration::from_secs(args.resume_within),
         retention: wfc_store::retention::Policy::new(args.keep_runs, args.keep_days),
         poll_changes: args.poll_changes,
+        slurm: Some(slurm),
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,

@@ -70,6 +70,9 @@ pub struct Config {
     pub retention: wfc_store::retention::Policy,
     /// Watch `on change` folders by polling, never the OS's watch.
     pub poll_changes: bool,
+    /// The Slurm executor's settings (`--executor`, `--slurm-*`): `None`
+    /// runs every step here, even one whose file says `executor slurm`.
+    pub slurm: Option<wfc_run::exec::slurm::SlurmOptions>,
 }
 
 /// The log lines' format.
@@ -125,7 +128,10 @@ async fn run(config: Config) -> Result<(), String> {
         Ok(k) => tracing::info!(keys = k.keys.len(), "API keys loaded"),
         Err(e) => return Err(e),
     }
-    let manager = wfc_run::RunManager::new(wfc_run::exec::ExecOptions::default());
+    let manager = wfc_run::RunManager::new(wfc_run::exec::ExecOptions {
+        slurm: config.slurm.clone(),
+        ..wfc_run::exec::ExecOptions::default()
+    });
     retention::spawn(state_dir.clone(), config.retention, &manager);
     let launcher = launch::Launcher::new(manager.clone(), state_dir, config.max_runs);
     let scheduled = catalog.clone();

@@ -11,4 +11,5 @@ mod quote;
 mod shell;
 mod slurm;
 mod slurm_runtime;
+mod slurm_serve;
 mod slurm_syntax;
