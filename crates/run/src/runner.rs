@@ -58,6 +58,9 @@ pub struct RunOptions {
     pub trigger: String,
     /// When the run first started, if before this session (`wfc resume`).
     pub started: Option<SystemTime>,
+    /// `--executor slurm`: `shell` steps whose file names no executor are
+    /// Slurm jobs, so their `cpus` take no slots here (scheduler's `slots`).
+    pub slurm_by_default: bool,
 }
 
 /// How the run ended.

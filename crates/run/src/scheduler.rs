@@ -213,7 +213,7 @@ impl Runner<'_> {
                     }
                     Admit::Now => {}
                 }
-                if g.slots + slots(&g.graph.steps[v], jobs) > jobs {
+                if g.slots + slots(&g.graph.steps[v], jobs, self.opts.slurm_by_default) > jobs {
                     // Not enough free slots for its `cpus`: it waits, and
                     // nothing of lower priority overtakes it.
                     g.topo.ready.push((g.topo.prio[v], Reverse(v)));
@@ -436,7 +436,11 @@ impl Runner<'_> {
         };
         g.topo.start(v);
         g.running += 1;
-        g.slots += slots(&g.graph.steps[v], self.opts.jobs.max(1));
+        g.slots += slots(
+            &g.graph.steps[v],
+            self.opts.jobs.max(1),
+            self.opts.slurm_by_default,
+        );
         g.steps[v].started = Some((SystemTime::now(), Instant::now()));
         g.steps[v].cancel = Some(job.cancel.clone());
         match prepared {
@@ -528,7 +532,11 @@ impl Runner<'_> {
     fn fail_now(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
         g.topo.start(v);
         g.running += 1;
-        g.slots += slots(&g.graph.steps[v], self.opts.jobs.max(1));
+        g.slots += slots(
+            &g.graph.steps[v],
+            self.opts.jobs.max(1),
+            self.opts.slurm_by_default,
+        );
         g.steps[v].started = Some((SystemTime::now(), Instant::now()));
         let result = AttemptResult {
             status: Status::Failed,
@@ -586,15 +594,22 @@ impl Runner<'_> {
 
 /// The concurrency slots step `s` holds while it runs: its `cpus` when it
 /// runs on this machine (capped at `jobs`, so that it can run), else one.
-/// A step the file sends to Slurm takes one: the cluster holds its CPUs.
-pub(super) fn slots(s: &wfc_plan::PlannedStep, jobs: usize) -> usize {
-    let local = s
-        .placement
-        .as_deref()
-        .filter(|p| p.executor != Some(wfc_language::ir::ExecutorKind::Slurm));
-    local
-        .and_then(|p| p.cpus)
-        .map_or(1, |n| (n as usize).clamp(1, jobs.max(1)))
+/// A Slurm job takes one (wfc only follows it; the cluster holds its
+/// CPUs): a step the file sends to Slurm, or, with `slurm_by_default`
+/// (`--executor slurm`), a `shell` step whose file names no executor.
+pub(super) fn slots(s: &wfc_plan::PlannedStep, jobs: usize, slurm_by_default: bool) -> usize {
+    use wfc_language::ir::{ExecutorKind, StepKind};
+    let Some(p) = s.placement.as_deref() else {
+        return 1;
+    };
+    let on_slurm = match p.executor {
+        Some(x) => x == ExecutorKind::Slurm,
+        None => slurm_by_default && s.kind == StepKind::Shell,
+    };
+    match p.cpus {
+        Some(n) if !on_slurm => (n as usize).clamp(1, jobs.max(1)),
+        _ => 1,
+    }
 }
 
 /// Cancels the running steps, but `after` steps (see [`finally`]).

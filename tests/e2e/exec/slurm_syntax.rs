@@ -19,9 +19,15 @@ fn span(c: &Case, name: &str) -> (f64, f64) {
 
 /// Two steps asking for `cpus` under `concurrency 4`, run; whether they overlapped.
 fn overlap_with_cpus(cpus: u32) -> bool {
+    overlap_with_cpus_on(cpus, &[], "0.4")
+}
+
+/// [`overlap_with_cpus`] with `wfc run`'s `args` (job files in `jobs/`),
+/// each step sleeping `secs`.
+fn overlap_with_cpus_on(cpus: u32, args: &[&str], secs: &str) -> bool {
     let step = |name: &str| {
         format!(
-            "  step {name}: shell {{\n    run \"mkdir -p t; s=$(date +%s.%N); sleep 0.4; echo \\\"$s $(date +%s.%N)\\\" > t/{name}\"\n    resources {{ cpus {cpus} }}\n  }}\n"
+            "  step {name}: shell {{\n    run \"mkdir -p t; s=$(date +%s.%N); sleep {secs}; echo \\\"$s $(date +%s.%N)\\\" > t/{name}\"\n    resources {{ cpus {cpus} }}\n  }}\n"
         )
     };
     let text = format!(
@@ -30,7 +36,10 @@ fn overlap_with_cpus(cpus: u32) -> bool {
         step("b")
     );
     let c = workflow(&text);
-    let r = c.wfc_run(&[]).output();
+    let r = c
+        .wfc_run(args)
+        .env("WFC_SLURM_DIR", c.path("jobs"))
+        .output();
     assert_eq!(r.code, 0, "{r}");
     let (a, b) = (span(&c, "a"), span(&c, "b"));
     a.0 < b.1 && b.0 < a.1
@@ -45,6 +54,21 @@ fn cpus_take_concurrency_slots_on_this_machine() {
     assert!(
         overlap_with_cpus(2),
         "two `cpus 2` steps did not overlap under `concurrency 4`"
+    );
+}
+
+#[test]
+fn under_executor_slurm_cpus_take_one_slot_here() {
+    if let Err(why) = slurm_cluster() {
+        wfc_testkit::skip(&format!("no Slurm cluster can run here: {why}"));
+        return;
+    }
+    // Each job holds its 3 CPUs on the cluster (8 there), not 3 of the
+    // run's 4 slots: both run at once (3 s each, as Slurm starts jobs on
+    // its scheduling passes, not at once).
+    assert!(
+        overlap_with_cpus_on(3, &["--executor", "slurm"], "3"),
+        "two `cpus 3` jobs did not overlap under `concurrency 4`"
     );
 }
 

@@ -49,6 +49,8 @@ pub struct RunManager {
 
 struct Shared {
     exec: Arc<dyn Execute>,
+    /// `exec` sends `shell` steps with no executor in the file to Slurm.
+    slurm_by_default: bool,
     /// Finished when the last clone of the manager and the last of its
     /// runs are gone: a run in flight keeps its steps guarded.
     reaper: Option<Reaper>,
@@ -207,6 +209,7 @@ impl RunManager {
             ..exec
         });
         let slurm = exec.opts.slurm.clone();
+        let slurm_by_default = slurm.as_ref().is_some_and(|s| s.by_default);
         let local = Arc::new(exec);
         let exec: Arc<dyn Execute> = match slurm {
             Some(opts) => Arc::new(SlurmExecutor::new(local, opts)),
@@ -215,6 +218,7 @@ impl RunManager {
         RunManager {
             shared: Arc::new(Shared {
                 exec,
+                slurm_by_default,
                 reaper,
                 runs: Mutex::default(),
                 events: Arc::default(),
@@ -260,6 +264,7 @@ impl RunManager {
             reaper_tag: shared.reaper.as_ref().map(|r| r.tag().to_owned()),
             trigger: request.trigger,
             started: request.started,
+            slurm_by_default: shared.slurm_by_default,
         };
         let registered = Registered {
             shared: shared.clone(),
