@@ -20,7 +20,9 @@
 //! command ended, so it is whole when seen) rather than only from `squeue`
 //! every [`POLL_EVERY`]: the next step of a chain is submitted ~100 ms
 //! sooner. Measured with `benches/slurm.sh 100` (docs/slurm.md,
-//! "Overhead"): see the figures there.
+//! "Overhead"): the 100-step chain went from 13 % slower than raw
+//! `sbatch --dependency=afterok` chaining (989 vs 874 ms/step) to level
+//! with it (941 vs 952 ms/step).
 
 mod adopt;
 mod options;
