@@ -16,9 +16,9 @@
 //! lines, masked as for local steps.
 //!
 //! A job's end is seen from its `exit` file (a stat every
-//! [`EXIT_CHECK_EVERY`]; the script renames it into place after the
+//! 25 ms; the script renames it into place after the
 //! command ended, so it is whole when seen) rather than only from `squeue`
-//! every [`POLL_EVERY`]: the next step of a chain is submitted ~100 ms
+//! every 250 ms: the next step of a chain is submitted ~100 ms
 //! sooner. Measured with `benches/slurm.sh 100` (docs/slurm.md,
 //! "Overhead"): the 100-step chain went from 13 % slower than raw
 //! `sbatch --dependency=afterok` chaining (989 vs 874 ms/step) to level
