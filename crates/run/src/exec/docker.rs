@@ -77,6 +77,8 @@ pub struct DockerSpec {
     pub pull: PullPolicy,
     /// `None` means `"none"`.
     pub network: Option<String>,
+    /// The file's `executor` and `resources` for the step, folded.
+    pub placement: Option<wfc_plan::settings::Placement>,
 }
 
 impl DockerSpec {
@@ -92,6 +94,7 @@ impl DockerSpec {
             workdir: None,
             pull: PullPolicy::Missing,
             network: None,
+            placement: None,
         }
     }
 }
