@@ -10,5 +10,6 @@ mod mask;
 mod quote;
 mod shell;
 mod slurm;
+mod slurm_docker;
 mod slurm_runtime;
 mod slurm_syntax;
