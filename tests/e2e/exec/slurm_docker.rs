@@ -151,3 +151,30 @@ fn a_timeout_cancels_the_docker_job_and_removes_its_container() {
     assert!(c.path("m/started").exists(), "{r}");
     assert!(!c.path("m/finished").exists());
 }
+
+#[test]
+fn a_failed_docker_attempt_is_retried_as_a_new_job() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let image = &engine.image;
+    let c = workflow(&format!(
+        r#"workflow w {{
+  step flaky: docker {{
+    image "{image}"
+    run "if test -f /m/tried; then echo ok; else touch /m/tried; exit 3; fi"
+    mount "m" at "/m"
+    retry 1
+  }}
+}}"#
+    ));
+    c.write("m/.keep", "");
+    let r = run_on_slurm(&c, engine, "");
+    assert_eq!(r.code, 0, "{r}");
+    let run = run_id(&c);
+    let states: Vec<String> = jobs_of(&run).into_iter().map(|(_, s)| s).collect();
+    // The first job ran the container to its exit code 3; the retry is a
+    // second job.
+    assert_eq!(states, ["FAILED", "COMPLETED"], "{r}");
+    assert_eq!(report_step(&c.report(), "flaky")["attempts"], 2);
+}
