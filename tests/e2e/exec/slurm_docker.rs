@@ -178,3 +178,73 @@ fn a_failed_docker_attempt_is_retried_as_a_new_job() {
     assert_eq!(states, ["FAILED", "COMPLETED"], "{r}");
     assert_eq!(report_step(&c.report(), "flaky")["attempts"], 2);
 }
+
+#[test]
+fn resume_after_kill_9_follows_the_running_docker_job() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let env = crate::store::Env::new(&format!(
+        r#"workflow w {{
+  param dir: string
+  step a: docker {{
+    image "{}"
+    run "sleep 4; echo a >> /m/a; echo v=7 >> $WF_OUTPUTS"
+    mount "${{dir}}/count" at "/m"
+    outputs {{ v: int }}
+  }}
+  step last: shell {{ run "echo ${{a.outputs.v}} > ${{dir}}/last" depends on a }}
+}}
+"#,
+        engine.image
+    ));
+    let jobs_dir = env.path().join("jobs");
+    let dir = format!("dir={}", env.path().display());
+    let with_cli = |cmd: &mut Command| {
+        cmd.env("WFC_SLURM_DIR", &jobs_dir)
+            .env("WFC_SLURM_CONTAINER_CLI", "podman");
+        if let Some(conf) = &engine.containers_conf {
+            cmd.env("CONTAINERS_CONF", conf);
+        }
+    };
+    let mut wfc = env.cmd(&[
+        "run",
+        "flow.wf",
+        "--plain",
+        "-p",
+        &dir,
+        "--executor",
+        "slurm",
+    ]);
+    with_cli(&mut wfc);
+    let mut child = wfc
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let id = env.run_id();
+    crate::store::wait_for(std::time::Duration::from_secs(20), || {
+        jobs_of(&id).iter().any(|(_, s)| s == "RUNNING")
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(env.count("a"), 0, "killed before the job ended");
+
+    let mut resume = env.cmd(&["resume", &id, "--plain", "--executor", "slurm"]);
+    with_cli(&mut resume);
+    let out = resume.output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "resume failed:\n{text}");
+    // One job for `a`, followed by the resume, its container run once.
+    assert_eq!(env.count("a"), 1);
+    let jobs = jobs_of(&id);
+    let a = jobs
+        .iter()
+        .filter(|(n, _)| *n == format!("wfc-{id}-a"))
+        .count();
+    assert_eq!(a, 1, "{jobs:?}");
+    assert!(jobs.iter().all(|(_, s)| s == "COMPLETED"), "{jobs:?}");
+    let last = std::fs::read_to_string(env.path().join("last")).unwrap();
+    assert_eq!(last.trim(), "7");
+}
