@@ -77,8 +77,9 @@ pub struct DockerSpec {
     pub pull: PullPolicy,
     /// `None` means `"none"`.
     pub network: Option<String>,
-    /// The file's `executor` and `resources` for the step, folded.
-    pub placement: Option<wfc_plan::settings::Placement>,
+    /// The file's `executor` and `resources` for the step, folded (boxed:
+    /// a step spec stays small).
+    pub placement: Option<Box<wfc_plan::settings::Placement>>,
 }
 
 impl DockerSpec {

@@ -411,13 +411,13 @@ impl Executor {
     pub async fn run(&self, spec: &StepSpec, ctx: &StepContext) -> Outcome {
         let start = Instant::now();
         let mut outcome = match spec {
-            StepSpec::Shell(ShellSpec { placement, .. })
-            | StepSpec::Docker(DockerSpec { placement, .. })
-                if asks_for_slurm(placement.as_ref()) =>
+            StepSpec::Shell(ShellSpec { placement, .. }) if asks_for_slurm(placement.as_ref()) => {
+                refuse_slurm()
+            }
+            StepSpec::Docker(DockerSpec { placement, .. })
+                if asks_for_slurm(placement.as_deref()) =>
             {
-                Outcome::failed(
-                    "the step asks for `executor slurm`, and this command runs steps only on this machine",
-                )
+                refuse_slurm()
             }
             StepSpec::Shell(s) => shell::run(self, s, ctx).await,
             StepSpec::Docker(s) => docker::run(self, s, ctx).await,
@@ -477,6 +477,13 @@ pub(crate) fn excerpt(s: &str, n: usize) -> String {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_owned(),
     }
+}
+
+/// The outcome of a step the file sends to Slurm, on this machine.
+fn refuse_slurm() -> Outcome {
+    Outcome::failed(
+        "the step asks for `executor slurm`, and this command runs steps only on this machine",
+    )
 }
 
 /// Whether the file sends `s` to Slurm: the local executor then refuses it

@@ -77,7 +77,7 @@ impl SlurmExecutor {
             workdir: None,
             env,
             outputs_file: true,
-            placement: spec.placement.as_ref(),
+            placement: spec.placement.as_deref(),
             names,
         };
         let run = names.0;
@@ -221,7 +221,7 @@ impl super::Execute for SlurmExecutor {
             StepSpec::Shell(s) if self.as_job(s.placement.as_ref()) => {
                 Box::pin(self.run_shell(s, ctx))
             }
-            StepSpec::Docker(d) if self.as_job(d.placement.as_ref()) => {
+            StepSpec::Docker(d) if self.as_job(d.placement.as_deref()) => {
                 Box::pin(self.run_docker(d, ctx))
             }
             other => Box::pin(self.local.run(other, ctx)),
