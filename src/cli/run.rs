@@ -57,8 +57,10 @@ pub struct ExecArgs {
     /// Plain lines (prefixed with the step name) even on a terminal.
     #[arg(long)]
     pub plain: bool,
-    /// Where `shell` steps run: `local` processes, or `slurm` batch jobs
-    /// (`sbatch`; other step kinds still run here; docs/slurm.md).
+    /// Where `shell` and `docker` steps run: `local`, or `slurm` batch jobs
+    /// (`sbatch`; a docker job runs the container with the node's
+    /// `$WFC_SLURM_CONTAINER_CLI`, default `docker`; other step kinds still
+    /// run here; docs/slurm.md).
     #[arg(long, value_enum, default_value_t)]
     pub executor: ExecutorKind,
     /// With `--executor slurm`: the partition to submit to (`sbatch --partition`).
@@ -69,7 +71,7 @@ pub struct ExecArgs {
     pub slurm_account: Option<String>,
 }
 
-/// `--executor`: where `shell` steps run.
+/// `--executor`: where `shell` and `docker` steps run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExecutorKind {
     /// Processes on this machine.

@@ -115,6 +115,7 @@ pub fn prepare(
                 _ => PullPolicy::Missing,
             };
             s.network = f.expr("network").map(|n| ev.text(n)).transpose()?;
+            s.placement = step.placement.clone();
             StepSpec::Docker(s)
         }
         StepKind::Http => {

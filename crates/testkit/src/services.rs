@@ -27,6 +27,10 @@ pub struct DockerEngine {
     pub host: String,
     /// The test image (busybox), `WFC_TEST_IMAGE` or `localhost/wfc-test:latest`.
     pub image: String,
+    /// The `CONTAINERS_CONF` a `podman` CLI needs to run containers like
+    /// the service does (its ulimits), when the service was started here;
+    /// else the environment's.
+    pub containers_conf: Option<String>,
 }
 
 /// The engine at `DOCKER_HOST` if that is set, else a Podman API service
@@ -44,16 +48,26 @@ fn start_docker_engine() -> Result<DockerEngine, String> {
     let image =
         std::env::var("WFC_TEST_IMAGE").unwrap_or_else(|_| "localhost/wfc-test:latest".into());
     if let Ok(host) = std::env::var("DOCKER_HOST") {
-        return Ok(DockerEngine { host, image });
+        let containers_conf = std::env::var("CONTAINERS_CONF").ok();
+        return Ok(DockerEngine {
+            host,
+            image,
+            containers_conf,
+        });
     }
     let text = start_script("scripts/start-docker-api")?;
     let host = text
         .split_whitespace()
         .find_map(|w| w.strip_prefix("DOCKER_HOST="))
         .ok_or_else(|| format!("unexpected output from start-docker-api: {text}"))?;
+    let containers_conf = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("CONTAINERS_CONF="))
+        .map(str::to_owned);
     Ok(DockerEngine {
         host: host.to_owned(),
         image,
+        containers_conf,
     })
 }
 

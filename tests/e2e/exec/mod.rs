@@ -10,6 +10,7 @@ mod mask;
 mod quote;
 mod shell;
 mod slurm;
+mod slurm_docker;
 mod slurm_runtime;
 mod slurm_serve;
 mod slurm_syntax;

@@ -77,6 +77,9 @@ pub struct DockerSpec {
     pub pull: PullPolicy,
     /// `None` means `"none"`.
     pub network: Option<String>,
+    /// The file's `executor` and `resources` for the step, folded (boxed:
+    /// a step spec stays small).
+    pub placement: Option<Box<wfc_plan::settings::Placement>>,
 }
 
 impl DockerSpec {
@@ -92,6 +95,7 @@ impl DockerSpec {
             workdir: None,
             pull: PullPolicy::Missing,
             network: None,
+            placement: None,
         }
     }
 }

@@ -411,9 +411,14 @@ impl Executor {
     pub async fn run(&self, spec: &StepSpec, ctx: &StepContext) -> Outcome {
         let start = Instant::now();
         let mut outcome = match spec {
-            StepSpec::Shell(s) if asks_for_slurm(s) => Outcome::failed(
-                "the step asks for `executor slurm`, and this command runs steps only on this machine",
-            ),
+            StepSpec::Shell(ShellSpec { placement, .. }) if asks_for_slurm(placement.as_ref()) => {
+                refuse_slurm()
+            }
+            StepSpec::Docker(DockerSpec { placement, .. })
+                if asks_for_slurm(placement.as_deref()) =>
+            {
+                refuse_slurm()
+            }
             StepSpec::Shell(s) => shell::run(self, s, ctx).await,
             StepSpec::Docker(s) => docker::run(self, s, ctx).await,
             StepSpec::Http(s) => stoppable(ctx, http::run(self, s)).await,
@@ -474,9 +479,16 @@ pub(crate) fn excerpt(s: &str, n: usize) -> String {
     }
 }
 
+/// The outcome of a step the file sends to Slurm, on this machine.
+fn refuse_slurm() -> Outcome {
+    Outcome::failed(
+        "the step asks for `executor slurm`, and this command runs steps only on this machine",
+    )
+}
+
 /// Whether the file sends `s` to Slurm: the local executor then refuses it
 /// rather than run it somewhere it was not meant to run.
-fn asks_for_slurm(s: &ShellSpec) -> bool {
+fn asks_for_slurm(placement: Option<&wfc_plan::settings::Placement>) -> bool {
     let slurm = wfc_language::ir::ExecutorKind::Slurm;
-    s.placement.as_ref().and_then(|p| p.executor) == Some(slurm)
+    placement.and_then(|p| p.executor) == Some(slurm)
 }

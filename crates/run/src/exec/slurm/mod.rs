@@ -1,5 +1,7 @@
-//! The Slurm executor (`wfc run --executor slurm`): `shell` steps become
-//! Slurm batch jobs; every other kind runs on the local [`Executor`].
+//! The Slurm executor (`wfc run --executor slurm`): `shell` and `docker`
+//! steps become Slurm batch jobs (a docker job runs the container with the
+//! node's container CLI, `container.rs`); every other kind runs on the
+//! local [`Executor`].
 //!
 //! wfc keeps the DAG, `--jobs`, retries (a retry submits a new job),
 //! timeouts and `wait any`: each attempt is one job, submitted when the
@@ -25,6 +27,7 @@
 //! with it (941 vs 952 ms/step).
 
 mod adopt;
+mod container;
 mod options;
 mod poll;
 mod submit;
@@ -73,16 +76,50 @@ impl SlurmExecutor {
     }
 
     async fn run_shell(&self, spec: &super::ShellSpec, ctx: &StepContext) -> Outcome {
+        let req = submit::Request::shell(spec, ctx);
+        self.run_job(req, ctx, None, |_| Ok(submit::shell_env(spec)))
+            .await
+    }
+
+    async fn run_docker(&self, spec: &super::DockerSpec, ctx: &StepContext) -> Outcome {
+        let env: Vec<_> = spec.workflow_env.iter().chain(&spec.env).collect();
+        let names = submit::names(&env, ctx);
+        let req = submit::Request {
+            script: container::SCRIPT,
+            workdir: None,
+            env,
+            outputs_file: true,
+            placement: spec.placement.as_deref(),
+            names,
+        };
+        let run = names.0;
+        self.run_job(req, ctx, Some(run), |dir| container::setup(spec, run, dir))
+            .await
+    }
+
+    /// Follows the step's unread job (resume) or submits one. `container`:
+    /// the run's id when the job runs a container (removed on a stop).
+    async fn run_job(
+        &self,
+        req: submit::Request<'_>,
+        ctx: &StepContext,
+        container: Option<&str>,
+        setup: impl FnOnce(&std::path::Path) -> Result<submit::ScriptEnv, String>,
+    ) -> Outcome {
         let start = Instant::now();
+        let outputs = req.outputs_file;
         // A job an interrupted session submitted and no wfc has read is
         // followed rather than submitted again (`wfc resume`).
-        let (run_dir, step) = submit::step_dirs(&self.opts, spec, ctx);
+        let (run_dir, step) = req.step_dirs(&self.opts);
         let job = match adopt::unread_job(&run_dir, &step).await {
             Some(job) => Ok(job),
-            None => submit::submit(&self.opts, spec, ctx).await,
+            None => submit::submit(&self.opts, req, ctx, setup).await,
         };
         let mut outcome = match job {
-            Ok(job) => self.follow(&job, spec.outputs_file, ctx).await,
+            Ok(job) => {
+                let name = container.map(|run| container::container_name(run, &job.dir));
+                self.follow(&job, outputs, name.as_deref(), ctx).await
+            }
             Err(why) => Outcome::failed(why),
         };
         outcome.elapsed = start.elapsed();
@@ -93,7 +130,13 @@ impl SlurmExecutor {
     }
 
     /// Waits for `job` to end (or stops it), tailing its output.
-    async fn follow(&self, job: &submit::Job, outputs: bool, ctx: &StepContext) -> Outcome {
+    async fn follow(
+        &self,
+        job: &submit::Job,
+        outputs: bool,
+        container: Option<&str>,
+        ctx: &StepContext,
+    ) -> Outcome {
         let cap = self.local.opts.capture_cap;
         let mut out = poll::Tail::new(job.dir.join("stdout"));
         let mut err = poll::Tail::new(job.dir.join("stderr"));
@@ -107,6 +150,10 @@ impl SlurmExecutor {
             tokio::select! {
                 stop = &mut stopped => {
                     poll::cancel(&job.id, CANCEL_WAIT).await;
+                    // The CLI is gone; its container may not be.
+                    if let Some(name) = container {
+                        container::remove(name).await;
+                    }
                     break Err(stop);
                 }
                 _ = tokio::time::sleep(EXIT_CHECK_EVERY) => {}
@@ -174,7 +221,7 @@ impl SlurmExecutor {
         adopt::mark_read(&job.dir);
         // Slurm wrote the step's streams and outputs unmasked: what wfc
         // keeps of them is the masked log and outcome above.
-        for raw in ["stdout", "stderr", "outputs"] {
+        for raw in ["stdout", "stderr", "outputs", "argv"] {
             let _ = std::fs::remove_file(job.dir.join(raw));
         }
         outcome
@@ -182,9 +229,10 @@ impl SlurmExecutor {
 }
 
 impl SlurmExecutor {
-    /// Whether `s` runs as a job: its file's `executor`, else `--executor`.
-    fn as_job(&self, s: &super::ShellSpec) -> bool {
-        match s.placement.as_ref().and_then(|p| p.executor) {
+    /// Whether a step placed as `p` runs as a job: its file's `executor`,
+    /// else `--executor`.
+    fn as_job(&self, p: Option<&wfc_plan::settings::Placement>) -> bool {
+        match p.and_then(|p| p.executor) {
             Some(x) => x == wfc_language::ir::ExecutorKind::Slurm,
             None => self.opts.by_default,
         }
@@ -194,7 +242,12 @@ impl SlurmExecutor {
 impl super::Execute for SlurmExecutor {
     fn execute<'a>(&'a self, spec: &'a StepSpec, ctx: &'a StepContext) -> BoxFuture<'a, Outcome> {
         match spec {
-            StepSpec::Shell(s) if self.as_job(s) => Box::pin(self.run_shell(s, ctx)),
+            StepSpec::Shell(s) if self.as_job(s.placement.as_ref()) => {
+                Box::pin(self.run_shell(s, ctx))
+            }
+            StepSpec::Docker(d) if self.as_job(d.placement.as_deref()) => {
+                Box::pin(self.run_docker(d, ctx))
+            }
             other => Box::pin(self.local.run(other, ctx)),
         }
     }

@@ -10,7 +10,9 @@ use super::super::StepContext;
 use super::SlurmOptions;
 use crate::exec::ShellSpec;
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use wfc_plan::settings::Placement;
 
 /// The job script. It runs the command (taken out of the environment
 /// first, so the step does not see it) with stdin closed and writes its
@@ -51,24 +53,76 @@ impl Job {
     }
 }
 
-/// Writes the job's directory and script and runs `sbatch`.
+/// What differs between jobs: the fixed script of the step's kind and the
+/// step's settings. Values reach the job only through sbatch's environment
+/// and files `setup` writes (which must hold no value: see `container.rs`).
+pub(super) struct Request<'a> {
+    /// The job script ([`SCRIPT`] or the container one): fixed text.
+    pub script: &'static str,
+    /// The job's working directory (default: wfc's).
+    pub workdir: Option<&'a Path>,
+    /// The workflow's then the step's `env`, set in sbatch's environment.
+    pub env: Vec<&'a (String, String)>,
+    /// Give the step an `outputs` file (else `WF_OUTPUTS` is `/dev/null`).
+    pub outputs_file: bool,
+    pub placement: Option<&'a Placement>,
+    /// The run's id and the step's name.
+    pub names: (&'a str, &'a str),
+}
+
+impl<'a> Request<'a> {
+    /// A `shell` step's request.
+    pub fn shell(spec: &'a ShellSpec, ctx: &'a StepContext) -> Self {
+        let env: Vec<_> = spec.workflow_env.iter().chain(&spec.env).collect();
+        Request {
+            script: SCRIPT,
+            workdir: spec.workdir.as_deref(),
+            names: names(&env, ctx),
+            env,
+            outputs_file: spec.outputs_file,
+            placement: spec.placement.as_ref(),
+        }
+    }
+
+    /// Where the step's job directories are, and their names' prefix (the
+    /// safe step name): what a resumed attempt looks through (`adopt.rs`).
+    pub fn step_dirs(&self, opts: &SlurmOptions) -> (PathBuf, String) {
+        let (run, step) = self.names;
+        (opts.dir.join(safe(run)), safe(step))
+    }
+}
+
+/// The extra environment a job's script reads (its `WFC_SLURM_*` names).
+pub(super) type ScriptEnv = Vec<(&'static str, OsString)>;
+
+/// The script environment of a `shell` step: its shell and command.
+pub(super) fn shell_env(spec: &ShellSpec) -> ScriptEnv {
+    vec![
+        ("WFC_SLURM_SHELL", spec.shell.clone().into()),
+        ("WFC_SLURM_COMMAND", spec.command.clone().into()),
+    ]
+}
+
+/// Writes the job's directory and script, lets `setup` add its files to
+/// the directory (and name the script's environment), and runs `sbatch`.
 pub(super) async fn submit(
     opts: &SlurmOptions,
-    spec: &ShellSpec,
+    req: Request<'_>,
     ctx: &StepContext,
+    setup: impl FnOnce(&Path) -> Result<ScriptEnv, String>,
 ) -> Result<Job, String> {
-    let workdir = match &spec.workdir {
+    let workdir = match req.workdir {
         Some(dir) if !dir.is_dir() => {
             return Err(format!(
                 "workdir `{}` does not exist or is not a directory",
                 dir.display()
             ))
         }
-        Some(dir) => dir.clone(),
+        Some(dir) => dir.to_path_buf(),
         None => std::env::current_dir()
             .map_err(|e| format!("cannot read wfc's working directory: {e}"))?,
     };
-    let (run, step) = names(spec, ctx);
+    let (run, step) = req.names;
     let dir = job_dir(
         &opts.dir.join(safe(run)),
         &format!("{}-{}", safe(step), ctx.attempt),
@@ -80,9 +134,9 @@ pub(super) async fn submit(
         )
     })?;
     let script = dir.join("job.sh");
-    std::fs::write(&script, SCRIPT)
+    std::fs::write(&script, req.script)
         .map_err(|e| format!("cannot write the job script `{}`: {e}", script.display()))?;
-    let outputs = if spec.outputs_file {
+    let outputs = if req.outputs_file {
         let path = dir.join("outputs");
         std::fs::write(&path, "")
             .map_err(|e| format!("cannot create the outputs file `{}`: {e}", path.display()))?;
@@ -90,6 +144,7 @@ pub(super) async fn submit(
     } else {
         PathBuf::from("/dev/null")
     };
+    let script_env = setup(&dir)?;
 
     let mut cmd = tokio::process::Command::new("sbatch");
     cmd.arg("--parsable")
@@ -102,10 +157,7 @@ pub(super) async fn submit(
         .arg(dir.join("stderr"))
         .arg("--chdir")
         .arg(&workdir);
-    cmd.args(super::options::sbatch_options(
-        opts,
-        spec.placement.as_ref(),
-    ));
+    cmd.args(super::options::sbatch_options(opts, req.placement));
     cmd.arg(&script)
         .current_dir(&workdir)
         .stdin(std::process::Stdio::null())
@@ -113,8 +165,7 @@ pub(super) async fn submit(
     // Not the reaper's tag: Slurm stops the job's processes (`scancel`);
     // a tagged job on this node would be swept by wfc's reaper at exit.
     cmd.env_remove(crate::reaper::TAG);
-    let vars = spec.workflow_env.iter().chain(&spec.env);
-    for (k, v) in vars.filter(|(k, _)| k != crate::reaper::TAG) {
+    for (k, v) in req.env.iter().filter(|(k, _)| k != crate::reaper::TAG) {
         if k.contains(['\0', '=']) || v.contains('\0') {
             return Err(format!(
                 "cannot set up the environment: environment variable `{k}` contains a NUL byte or `=`"
@@ -124,8 +175,7 @@ pub(super) async fn submit(
     }
     cmd.env("WF_OUTPUTS", &outputs)
         .env("WFC_SLURM_STEP_DIR", &dir)
-        .env("WFC_SLURM_SHELL", &spec.shell)
-        .env("WFC_SLURM_COMMAND", &spec.command);
+        .envs(script_env);
     let out = cmd.output().await.map_err(|e| {
         format!("cannot run `sbatch` ({e}): install Slurm's client tools or use `--executor local`")
     })?;
@@ -148,36 +198,20 @@ pub(super) async fn submit(
     Ok(Job { id, dir })
 }
 
-/// The run's id and the step's name, as the job is named after them.
-fn names<'a>(spec: &'a ShellSpec, ctx: &'a StepContext) -> (&'a str, &'a str) {
-    let run = env_value(spec, crate::reaper::RUN_ID).unwrap_or("run");
-    (run, ctx.step.as_deref().unwrap_or("step"))
-}
-
-/// Where the step's job directories are, and their names' prefix (the
-/// safe step name): what a resumed attempt looks through (`adopt.rs`).
-pub(super) fn step_dirs(
-    opts: &SlurmOptions,
-    spec: &ShellSpec,
-    ctx: &StepContext,
-) -> (PathBuf, String) {
-    let (run, step) = names(spec, ctx);
-    (opts.dir.join(safe(run)), safe(step))
-}
-
-/// The value `spec`'s environment gives `name` (the step's env wins).
-fn env_value<'a>(spec: &'a ShellSpec, name: &str) -> Option<&'a str> {
-    spec.env
+/// The run's id (from the step's environment, the step's own `env`
+/// winning) and the step's name, as the job is named after them.
+pub(super) fn names<'a>(env: &[&'a (String, String)], ctx: &'a StepContext) -> (&'a str, &'a str) {
+    let run = env
         .iter()
         .rev()
-        .chain(spec.workflow_env.iter().rev())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+        .find(|(k, _)| k == crate::reaper::RUN_ID)
+        .map_or("run", |(_, v)| v.as_str());
+    (run, ctx.step.as_deref().unwrap_or("step"))
 }
 
 /// `name` with anything but letters, digits, `-`, `_` and `.` as `_`: a
 /// path component and a job name.
-fn safe(name: &str) -> String {
+pub(super) fn safe(name: &str) -> String {
     let s: String = name
         .chars()
         .map(|c| {
