@@ -28,7 +28,7 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     ("file-drop.wf", &[], &[("E0731", 11)]),
     ("health-poll.wf", &[], &[("E0733", 53), ("E0738", 37)]),
     ("incident.wf", &[], &[("E0734", 149), ("E0738", 59)]),
-    ("ml-train.wf", &[], &[("E0734", 114), ("E0738", 59)]),
+    ("ml-train.wf", &[], &[("E0734", 114), ("E0738", 107)]),
     ("nightly.wf", &[], &[("E0730", 18)]),
     ("quickstart.wf", &[], &[("E0733", 89), ("E0736", 57)]),
     ("release-webhook.wf", &["version=1.2.3"], &[]),

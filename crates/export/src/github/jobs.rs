@@ -223,7 +223,21 @@ fn job(
                         Err(d) => fail(d),
                     }
                 }
-                for name in ["mount", "entrypoint", "pull"] {
+                // The runner pulls a job's `container` image at the start of
+                // every job: what `always` asks, and `missing` on a fresh
+                // runner. `never` (a local image only) it cannot do.
+                match field("pull").map(|f| (f, &f.value)) {
+                    Some((f, FieldValue::Keyword(k))) if k == "never" => fail(
+                        Diagnostic::error(
+                            "E0738",
+                            "GitHub Actions always pulls a job's container image (`pull never`)",
+                        )
+                        .primary(f.span, "not exportable")
+                        .help("push the image to a registry and drop `pull never`"),
+                    ),
+                    _ => {}
+                }
+                for name in ["mount", "entrypoint"] {
                     other(name, &mut fail);
                 }
             }
@@ -251,13 +265,13 @@ fn job(
                     }
                 }
             }
-            for name in ["headers", "body", "json", "expect"] {
+            for name in ["headers", "body", "json"] {
                 other(name, &mut fail);
             }
-            run_step.insert(
-                "run".into(),
-                json!("curl -fsS -X \"$WF_METHOD\" \"$WF_URL\""),
-            );
+            match expect_codes(field("expect")) {
+                Ok(codes) => drop(run_step.insert("run".into(), json!(script::http(&codes)))),
+                Err(d) => fail(d),
+            }
         }
         StepKind::Slack => {
             for (var, name) in [("WF_WEBHOOK", "webhook"), ("WF_MESSAGE", "message")] {
@@ -372,6 +386,41 @@ fn job(
     steps.insert(0, Json::Object(run_step));
     job.insert("steps".into(), Json::Array(steps));
     Ok(job)
+}
+
+/// The status codes an http step's `expect` accepts (empty: any 2xx, as
+/// `wfc run` checks); only literal codes, which go into the fixed script.
+fn expect_codes(f: Option<&wfc_language::ir::StepField>) -> Result<Vec<u16>, Diagnostic> {
+    let Some(f) = f else { return Ok(Vec::new()) };
+    let value = match &f.value {
+        FieldValue::Expr(e) => wfc_plan::Value::of_literal(e),
+        _ => None,
+    };
+    let codes = match value {
+        Some(wfc_plan::Value::Int(c)) => vec![c],
+        Some(wfc_plan::Value::List(xs)) => xs
+            .iter()
+            .map(|x| match x {
+                wfc_plan::Value::Int(c) => Some(*c),
+                _ => None,
+            })
+            .collect::<Option<Vec<i64>>>()
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let codes: Vec<u16> = codes
+        .into_iter()
+        .filter_map(|c| u16::try_from(c).ok())
+        .collect();
+    if codes.is_empty() {
+        return Err(Diagnostic::error(
+            "E0738",
+            "GitHub Actions export needs `expect` as literal status codes",
+        )
+        .primary(f.span, "not exportable")
+        .help("write `expect 200` or `expect [200, 204]`"));
+    }
+    Ok(codes)
 }
 
 /// Job ids: `[A-Za-z_][A-Za-z0-9_-]*`, unique in the workflow.
