@@ -11,6 +11,7 @@
 //! `mount` and `failed.*` are written as their nearest equivalent, each a
 //! warning with the refusal's code.
 
+mod fields;
 mod jobs;
 mod script;
 mod values;
