@@ -18,13 +18,13 @@ pub struct ExportArgs {
 pub enum Engine {
     /// An Argo Workflows `Workflow` (or `WorkflowTemplate`) as YAML.
     #[command(
-        after_help = "Params are folded at export time, as `wfc plan` shows them; secrets become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. A step's `outputs` are Argo output parameters; a run-time `if` or `check` on int/float/bool outputs is a `when`. What Argo cannot express (`lock`, notifications, string outputs in a condition, `wait any` and rollback without --approximate) is an error with its code and line (E0720-E0725, docs/export.md); --approximate writes the nearest equivalent of some, each a warning E0726.\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
+        after_help = "Params are folded at export time, as `wfc plan` shows them; secrets become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. A step's `outputs` are Argo output parameters; a run-time `if` or `check` on int/float/bool outputs is a `when`. What Argo cannot express (`lock`, notifications, string outputs in a condition, `wait any` and rollback without --approximate) is an error with its code and line (E0720-E0725, docs/export.md); --approximate writes the nearest equivalent of some, each a warning E0726. Text holding `{{` (a value, default or literal) is refused (E0727): Argo would expand it and has no escape.\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
     )]
     Argo(ArgoArgs),
     /// A GitHub Actions workflow: one job per step, params as `workflow_dispatch` inputs.
     #[command(
         name = "github-actions",
-        after_help = "Params shape the export (an `if` decided by them, a `for each` over them) and become the inputs' defaults; inside scripts they are read from `env:`, never spliced in. Secrets are `${{ secrets.NAME }}` (NAME: the param upper-cased). Step outputs go through `$GITHUB_OUTPUT` to job outputs, read as `needs.JOB.outputs.NAME` in `env:`; an `if` or a `check` on outputs becomes a GitHub expression; `retry` becomes a loop in the step's script. What GitHub cannot express is an error with its code and line (E0730-E0739, docs/export.md).\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted"
+        after_help = "Params shape the export (an `if` decided by them, a `for each` over them) and become the inputs' defaults; inside scripts they are read from `env:`, never spliced in. Secrets are `${{ secrets.NAME }}` (NAME: the param upper-cased). Step outputs go through `$GITHUB_OUTPUT` to job outputs, read as `needs.JOB.outputs.NAME` in `env:`; an `if` or a `check` on outputs becomes a GitHub expression; `retry` becomes a loop in the step's script. What GitHub cannot express is an error with its code and line (E0730-E0739, docs/export.md); --approximate writes `wait any`, rollback, `mount` and `failed.*` as their nearest equivalent, each a warning with the refusal's code.\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted\n  wfc export github-actions deploy.wf --approximate -p version=1.2.3"
     )]
     GithubActions(GithubArgs),
 }
@@ -60,6 +60,9 @@ pub struct GithubArgs {
     /// Write the YAML here instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write `wait any`, `on failure rollback`, `mount` and `failed.*` as their nearest GitHub Actions equivalent, each a warning (the refusal's code) saying what differs.
+    #[arg(long)]
+    pub approximate: bool,
 }
 
 pub fn run(args: ExportArgs) -> ExitCode {
@@ -110,9 +113,16 @@ fn github(args: GithubArgs) -> ExitCode {
         source: &source.name,
         version: env!("CARGO_PKG_VERSION"),
         runs_on: &args.runs_on,
+        approximate: args.approximate,
     };
     match wfc_export::github::export(&plan, &wf, &options) {
-        Ok(yaml) => write(args.output.as_ref(), &yaml),
+        Ok(exported) => {
+            if !exported.warnings.is_empty() {
+                let color = render::use_color(std::io::stderr().is_terminal());
+                eprint!("{}", render::render_all(&exported.warnings, &source, color));
+            }
+            write(args.output.as_ref(), &exported.yaml)
+        }
         Err(diags) => {
             let why = format!(
                 "GitHub Actions cannot express {} construct{} of this workflow",

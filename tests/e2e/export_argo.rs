@@ -280,3 +280,81 @@ fn inexpressible_examples_name_construct_and_line() {
         insta::assert_snapshot!(format!("export_argo_errors_{name}"), codes.join("\n"));
     }
 }
+
+/// Argo expands `{{…}}` anywhere in a template and has no escape for it: a
+/// hostile default (or `-p` value) is refused (E0727) at every place it
+/// would land, each with the field and line, and never written.
+#[test]
+fn braces_argo_would_expand_are_refused() {
+    let c = workflow(
+        r#"workflow w {
+  param note: string = "{{workflow.parameters.token}}"
+  param items: list<string> = ["{{=sprig.env('HOME')}}"]
+  step a: shell { run "echo ${note}" }
+  step b: shell {
+    env { NOTE = note }
+    run "true"
+  }
+  step c: http { get "https://example.com/${note}" }
+  step d: shell { run "docker ps --format '{{.ID}}'" }
+  for each i in items {
+    step e: shell { run "true" }
+  }
+}
+"#,
+    );
+    let out = c
+        .wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .status(3)
+        .stdout_lacks("{{")
+        .output();
+    for part in [
+        "E0727",
+        "param `note` holds `{{`, which Argo would expand",
+        "w.wf:2:",
+        "param `items` holds `{{`",
+        "`run` of step `a` holds `{{`",
+        "w.wf:4:",
+        "`env` of step `b` holds `{{`",
+        "w.wf:6:",
+        "`get` of step `c` holds `{{`",
+        "w.wf:9:",
+        "`run` of step `d` holds `{{`",
+        "w.wf:10:",
+        "w.wf:12:",
+        "has no escape",
+    ] {
+        assert!(
+            out.stderr.contains(part),
+            "missing {part:?} in:\n{}",
+            out.stderr
+        );
+    }
+    // A value given with `-p` is refused the same way; plain text passes.
+    c.write("ok.wf", "workflow ok {\n  param note: string = \"x\"\n  step a: shell { run \"echo ${note}\" }\n}\n");
+    c.wfc([
+        "export",
+        "argo",
+        "ok.wf",
+        "--image",
+        "alpine:3.20",
+        "-p",
+        "note={{=1+1}}",
+    ])
+    .status(3)
+    .stderr_has("E0727")
+    .stderr_has("ok.wf:3:")
+    .output();
+    c.wfc([
+        "export",
+        "argo",
+        "ok.wf",
+        "--image",
+        "alpine:3.20",
+        "-p",
+        "note={ {x} }",
+    ])
+    .success()
+    .stdout_has("{ {x} }")
+    .output();
+}

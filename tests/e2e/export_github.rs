@@ -28,7 +28,7 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     ("file-drop.wf", &[], &[("E0731", 11)]),
     ("health-poll.wf", &[], &[("E0733", 53), ("E0738", 37)]),
     ("incident.wf", &[], &[("E0734", 149), ("E0738", 59)]),
-    ("ml-train.wf", &[], &[("E0734", 114), ("E0738", 59)]),
+    ("ml-train.wf", &[], &[("E0734", 114), ("E0738", 107)]),
     ("nightly.wf", &[], &[("E0730", 18)]),
     ("quickstart.wf", &[], &[("E0733", 89), ("E0736", 57)]),
     ("release-webhook.wf", &["version=1.2.3"], &[]),
@@ -187,6 +187,62 @@ fn deploy_refusal_is_pinned() {
         "export_github_deploy_refused",
         String::from_utf8_lossy(&run.stderr)
     );
+}
+
+/// deploy.wf with `--approximate`: each approximation a warning on stderr
+/// with its code, line and what differs; the YAML lints and is pinned.
+#[test]
+fn deploy_approximated_warns_lints_and_is_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("deploy.yml");
+    let run = Command::new(WFC)
+        .args([
+            "export",
+            "github-actions",
+            "examples/deploy.wf",
+            "--approximate",
+        ])
+        .args(["-p", "version=1.2.3", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let found = reported(&stderr, "examples/deploy.wf");
+    for (code, line) in [
+        ("E0738", 70),
+        ("E0736", 99),
+        ("E0735", 111),
+        ("E0735", 117),
+        ("E0733", 134),
+    ] {
+        assert!(
+            found.iter().any(|(c, l)| c == code && *l == line),
+            "expected {code} at {line}, got {found:?}\n{stderr}"
+        );
+    }
+    // Help lines wrap: compare with the whitespace collapsed.
+    let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    for part in [
+        "is approximated for GitHub Actions",
+        "the others are not cancelled",
+    ] {
+        assert!(flat.contains(part), "missing {part:?}");
+    }
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    for part in [
+        "(needs.probe_eu.result == 'success' || needs.probe_us.result == 'success')",
+        "- ${{ github.workspace }}:/src",
+        "actions/runs/${{ github.run_id }}",
+    ] {
+        assert!(yaml.contains(part), "missing {part:?}");
+    }
+    // Compensations in reverse plan order: us-east's first, after a failure.
+    let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    assert_eq!(doc["jobs"]["unship-eu-west"]["needs"][0], "unship-us-east");
+    assert_eq!(doc["jobs"]["unship-us-east"]["if"], "${{ failure() }}");
+    insta::assert_snapshot!("export_github_deploy_approximated", yaml);
+    lint(&[out]);
 }
 
 /// A secret's value never lands in the YAML; only `secrets.NAME` does.

@@ -229,3 +229,82 @@ fn hostile_param_values_never_reach_a_script() {
         lint(std::slice::from_ref(&out));
     }
 }
+
+/// Answers every request on a real socket: `/created` with 201, `/ok` with
+/// 200, anything else 404. Returns the base URL.
+fn status_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]);
+            let status = match request.split_whitespace().nth(1) {
+                Some("/created") => "201 Created",
+                Some("/ok") => "200 OK",
+                _ => "404 Not Found",
+            };
+            let _ = write!(
+                conn,
+                "HTTP/1.1 {status}\r\nContent-Length: 5\r\nConnection: close\r\n\r\nbody!"
+            );
+        }
+    });
+    base
+}
+
+/// An http step's `expect` is the script's status check, run with real
+/// `curl` against a real server: the expected code passes, another fails
+/// naming both, and no `expect` accepts any 2xx and nothing else.
+#[test]
+fn http_expect_checks_the_status_with_curl() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = status_server();
+    let wf = dir.path().join("probe.wf");
+    std::fs::write(
+        &wf,
+        format!(
+            r#"workflow probe {{
+  step created: http {{
+    post "{base}/created"
+    expect [200, 201]
+  }}
+  step wrong: http {{
+    get "{base}/created"
+    expect 200
+  }}
+  step ok: http {{ get "{base}/ok" }}
+  step missing: http {{ get "{base}/missing" }}
+}}
+"#
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("probe.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    let temp = dir.path().to_path_buf();
+    for (job, passes, says) in [
+        ("created", true, ""),
+        ("wrong", false, "wfc: expected HTTP 200, got 201"),
+        ("ok", true, ""),
+        ("missing", false, "wfc: expected a 2xx status, got 404"),
+    ] {
+        let step = &steps(&yaml, job)[0];
+        let got = run_step(step, dir.path(), &[("RUNNER_TEMP", &temp)]);
+        let stderr = String::from_utf8_lossy(&got.stderr);
+        assert_eq!(got.status.success(), passes, "{job}: {stderr}");
+        assert!(stderr.contains(says), "{job}: {stderr}");
+        if passes {
+            assert!(String::from_utf8_lossy(&got.stdout).contains("body!"));
+        }
+    }
+    lint(std::slice::from_ref(&out));
+}

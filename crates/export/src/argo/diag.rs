@@ -1,4 +1,4 @@
-//! Diagnostics of `wfc export argo` (`E0720`–`E0726`): what a plan holds
+//! Diagnostics of `wfc export argo` (`E0720`–`E0727`): what a plan holds
 //! that an Argo `Workflow` cannot say. Each names the step or construct and
 //! points at its place in the source.
 
@@ -70,4 +70,32 @@ pub fn approximated(span: Span, construct: &str, differs: &str) -> Diagnostic {
     Diagnostic::warning("E0726", format!("{construct} is approximated for Argo"))
         .primary(span, construct.to_owned())
         .help(differs.to_owned())
+}
+
+/// E0727: text holding `{{`, which Argo would expand (it has no escape);
+/// [`name_field`] names the field it is in.
+pub fn braces(span: Span, step: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0727",
+        format!("a value of step `{step}` holds `{{{{`, which Argo would expand"),
+    )
+    .primary(span, "holds `{{`")
+    .help("Argo substitutes `{{…}}` anywhere in a template and has no escape for it: build the text at run time instead (in a script, `'{''{'`)")
+}
+
+/// Names the field an E0727 of step `step` is in: the field of `fields`
+/// whose span holds the diagnostic's place.
+pub fn name_field(d: &mut Diagnostic, step: &str, fields: &[wfc_language::ir::StepField]) {
+    let Some(at) = d.primary_span().filter(|_| d.code == "E0727") else {
+        return;
+    };
+    if let Some(f) = fields
+        .iter()
+        .find(|f| f.span.start <= at.start && at.end <= f.span.end)
+    {
+        d.message = format!(
+            "`{}` of step `{step}` holds `{{{{`, which Argo would expand",
+            f.name
+        );
+    }
 }

@@ -116,6 +116,17 @@ pub fn resource(
     if let Err(e) = &mut main {
         errors.append(e);
     }
+    let mut parameters = Vec::new();
+    for p in plan.params.iter().filter(|p| !p.secret) {
+        // Argo substitutes into argument values too.
+        match text::no_braces(&p.name, wf.params[p.id].span, p.value.to_text()) {
+            Ok(v) => parameters.push(json!({ "name": p.name, "value": v })),
+            Err(mut d) => {
+                d.message = format!("param `{}` holds `{{{{`, which Argo would expand", p.name);
+                errors.push(d);
+            }
+        }
+    }
     if !errors.is_empty() {
         wfc_language::diag::sort(&mut errors);
         // One report per place: a loop's instances share their source.
@@ -131,12 +142,6 @@ pub fn resource(
         spec.insert("onExit".into(), json!("exit-handlers"));
     }
     all.append(&mut templates);
-    let parameters: Vec<Json> = plan
-        .params
-        .iter()
-        .filter(|p| !p.secret)
-        .map(|p| json!({ "name": p.name, "value": p.value.to_text() }))
-        .collect();
     if !parameters.is_empty() {
         spec.insert("arguments".into(), json!({ "parameters": parameters }));
     }

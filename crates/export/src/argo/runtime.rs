@@ -101,15 +101,29 @@ impl<'p> RunTime<'p> {
             return self.value(wf, step, e);
         };
         let mut out = String::new();
+        // `out` with each of wfc's own `{{…}}` references as a blank: what
+        // the author's text and values add must not hold `{{`.
+        let mut theirs = String::new();
         for part in parts {
             match part {
-                InterpPart::Text(t) => out.push_str(t),
+                InterpPart::Text(t) => {
+                    out.push_str(t);
+                    theirs.push_str(t);
+                }
                 InterpPart::Expr(x) => match self.source(x) {
-                    Some(v) => out.push_str(&v),
-                    None => out.push_str(&text::plain(wf, step, x)?),
+                    Some(v) => {
+                        out.push_str(&v);
+                        theirs.push(' ');
+                    }
+                    None => {
+                        let v = text::plain(wf, step, x)?;
+                        out.push_str(&v);
+                        theirs.push_str(&v);
+                    }
                 },
             }
         }
+        text::no_braces(step, e.span, theirs)?;
         Ok(out)
     }
 
@@ -161,7 +175,7 @@ impl<'p> RunTime<'p> {
             self.env.push((var, value));
             cmd.placeholder(&shown);
         }
-        Ok(cmd.finish())
+        text::no_braces(step, e.span, cmd.finish())
     }
 
     /// The template's `inputs` (absent when it reads nothing).

@@ -18,6 +18,10 @@ pub fn template(
     rt: &mut RunTime,
 ) -> Result<Json, Vec<Diagnostic>> {
     let mut errors = Vec::new();
+    // A loop item is part of the instance name (`ship[{{x}}]`).
+    if let Err(e) = text::no_braces(&s.name, s.span, s.name.clone()) {
+        errors.push(e);
+    }
     let mut t = Map::new();
     t.insert("name".into(), json!(name));
     // The wfc instance name (`ship[eu-west]`) for whoever reads the cluster's view.
@@ -84,6 +88,9 @@ pub fn template(
     if errors.is_empty() {
         Ok(Json::Object(t))
     } else {
+        for e in &mut errors {
+            diag::name_field(e, &s.name, &s.fields);
+        }
         Err(errors)
     }
 }
@@ -293,9 +300,10 @@ fn http(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diag
     for body in ["body", "json"] {
         if let Some(e) = field(s, body) {
             let text = if body == "json" {
-                text::plain(wf, &s.name, e).map(|_| {
-                    wfc_plan::Value::of_literal(e)
-                        .map_or_else(String::new, |v| v.to_json().to_string())
+                text::plain(wf, &s.name, e).and_then(|_| {
+                    let json = wfc_plan::Value::of_literal(e)
+                        .map_or_else(String::new, |v| v.to_json().to_string());
+                    text::no_braces(&s.name, e.span, json)
                 })
             } else {
                 text::plain(wf, &s.name, e)
@@ -350,6 +358,7 @@ fn gate(
                 s.name,
                 wfc_plan::render::expr::show(wf, e)
             );
+            let message = text::no_braces(&s.name, e.span, message).map_err(|e| vec![e])?;
             Ok((
                 "container",
                 json!({ "image": image, "command": ["sh", "-c", "echo \"$1\" >&2; exit 1", "wfc-gate", message] }),

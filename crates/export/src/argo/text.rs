@@ -4,6 +4,7 @@
 use super::diag;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{Expr, ExprKind, InterpPart, Workflow};
+use wfc_language::span::Span;
 use wfc_plan::render::expr;
 
 /// Why an expression cannot become literal text in the YAML.
@@ -58,14 +59,26 @@ fn check(wf: &Workflow, step: &str, e: &Expr) -> Result<(), Diagnostic> {
 /// A plain value (image, URL, header, message): the text it stands for.
 pub fn plain(wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
     check(wf, step, e)?;
-    Ok(expr::show_text(wf, e))
+    no_braces(step, e.span, expr::show_text(wf, e))
 }
 
 /// A `run` command, each interpolated value quoted for its shell context
 /// exactly as `wfc run` quotes it (values never become code).
 pub fn command(wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
     check(wf, step, e)?;
-    Ok(expr::command_text(wf, e))
+    no_braces(step, e.span, expr::command_text(wf, e))
+}
+
+/// `text` as it is, unless it holds `{{`: Argo substitutes `{{…}}`
+/// anywhere in a template (`{{=…}}` evaluates an expression) and has no
+/// escape for it (argoproj/argo-workflows#8253), so a value holding it
+/// would be expanded, not written (E0727). Quoting for the shell does not
+/// help: Argo substitutes before the shell sees the text.
+pub fn no_braces(step: &str, at: Span, text: String) -> Result<String, Diagnostic> {
+    if text.contains("{{") {
+        return Err(diag::braces(at, step));
+    }
+    Ok(text)
 }
 
 /// The secret param an `env` value is, whole (`TOKEN = token`), if it is one.

@@ -1,7 +1,8 @@
 //! The jobs: one per step instance of the main graph and of each handler.
 
+use super::fields::{expect_codes, mount, wait_any_terms};
 use super::script;
-use super::values::Values;
+use super::values::{approximated, Values};
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{FieldValue, HandlerKind, OnFail, StepId, StepKind, Workflow};
@@ -14,7 +15,14 @@ pub struct Jobs {
     pub concurrency: Option<Json>,
 }
 
-pub fn jobs(plan: &Plan, wf: &Workflow, runs_on: &str, errors: &mut Vec<Diagnostic>) -> Jobs {
+/// `errors` also receives the warnings of `--approximate` (`approximate`).
+pub fn jobs(
+    plan: &Plan,
+    wf: &Workflow,
+    runs_on: &str,
+    approximate: bool,
+    errors: &mut Vec<Diagnostic>,
+) -> Jobs {
     let workflow = Values::new(plan, wf, None);
     let mut env = Map::new();
     for (name, e) in &wf.env {
@@ -40,7 +48,7 @@ pub fn jobs(plan: &Plan, wf: &Workflow, runs_on: &str, errors: &mut Vec<Diagnost
         &[],
         None,
         None,
-        runs_on,
+        (runs_on, approximate),
         &mut ids,
         &mut jobs,
         errors,
@@ -58,11 +66,31 @@ pub fn jobs(plan: &Plan, wf: &Workflow, runs_on: &str, errors: &mut Vec<Diagnost
             &main,
             Some(&main),
             Some(when),
-            runs_on,
+            (runs_on, approximate),
             &mut ids,
             &mut jobs,
             errors,
         );
+    }
+    if approximate {
+        // Compensations after a failure, in reverse plan order, each
+        // after the one before however it ended (`failure()` stays true).
+        let mut before = main.clone();
+        for s in plan.main.steps.iter().rev() {
+            let Some(rb) = &s.rollback else { continue };
+            before = graph(
+                plan,
+                wf,
+                rb,
+                &before,
+                Some(&main),
+                Some("failure()"),
+                (runs_on, approximate),
+                &mut ids,
+                &mut jobs,
+                errors,
+            );
+        }
     }
     Jobs {
         jobs,
@@ -81,7 +109,7 @@ fn graph(
     before: &[String],
     main: Option<&[String]>,
     when: Option<&str>,
-    runs_on: &str,
+    (runs_on, approximate): (&str, bool),
     ids: &mut Ids,
     jobs: &mut Map<String, Json>,
     errors: &mut Vec<Diagnostic>,
@@ -107,14 +135,23 @@ fn graph(
                 needs.push(job.clone());
             }
         }
-        let values = Values::new(plan, wf, Some(s)).with_producers(producers);
-        match job(wf, s, &values, runs_on) {
+        let values = Values::new(plan, wf, Some(s))
+            .with_producers(producers)
+            .with_approximate(approximate);
+        let result = job(wf, s, &values, runs_on);
+        errors.append(&mut values.warnings.borrow_mut());
+        match result {
             Ok(mut job) => {
                 // A skipped dependency satisfies in wfc; GitHub skips the
                 // dependants of a skipped job unless their `if` says otherwise.
                 let after_skippable = s.deps.iter().any(|d| g.steps[d.on()].condition.is_some());
                 let mut ifs: Vec<String> = when.map(str::to_string).into_iter().collect();
-                if after_skippable && when.is_none() {
+                let any = wait_any_terms(g, s, &names);
+                if !any.is_empty() && when.is_none() {
+                    // `wait any` (approximated): go on when one member of
+                    // each block succeeded and no other dependency failed.
+                    ifs.push(format!("!cancelled() && {}", any.join(" && ")));
+                } else if after_skippable && when.is_none() {
                     ifs.push("!cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled')".into());
                 }
                 if let Some(c) = &s.condition {
@@ -153,14 +190,29 @@ fn job(
             .help(help.to_string())
     };
     let mut errors = Vec::new();
-    if s.wait_any.is_some() {
+    if s.wait_any.is_some() && values.approximate {
+        values.warnings.borrow_mut().push(approximated(
+            "E0735",
+            s.span,
+            "`wait any`",
+            "dependants wait until every member has ended, then go on if any succeeded; the others are not cancelled, and a member that fails still fails the run",
+        ));
+    } else if s.wait_any.is_some() {
         errors.push(refuse(
             "E0735",
             "`wait any` (first success cancels the rest)",
             "use `wait all`, or run with `wfc run`",
         ));
     }
-    if s.rollback.is_some() {
+    if let (Some(rb), true) = (&s.rollback, values.approximate) {
+        let at = rb.steps.first().map_or(s.span, |c| c.span);
+        values.warnings.borrow_mut().push(approximated(
+            "E0736",
+            at,
+            "`on failure rollback` (saga compensation)",
+            "every compensation runs as an `if: failure()` job when the run fails, in reverse plan order, also for steps that never ran or failed: a job cannot see which jobs completed",
+        ));
+    } else if s.rollback.is_some() {
         errors.push(refuse(
             "E0736",
             "compensations (`on failure rollback`, run in reverse order of completion)",
@@ -223,9 +275,33 @@ fn job(
                         Err(d) => fail(d),
                     }
                 }
-                for name in ["mount", "entrypoint", "pull"] {
-                    other(name, &mut fail);
+                // The runner pulls a job's `container` image at the start of
+                // every job: what `always` asks, and `missing` on a fresh
+                // runner. `never` (a local image only) it cannot do.
+                match field("pull").map(|f| (f, &f.value)) {
+                    Some((f, FieldValue::Keyword(k))) if k == "never" => fail(
+                        Diagnostic::error(
+                            "E0738",
+                            "GitHub Actions always pulls a job's container image (`pull never`)",
+                        )
+                        .primary(f.span, "not exportable")
+                        .help("push the image to a registry and drop `pull never`"),
+                    ),
+                    _ => {}
                 }
+                match field("mount") {
+                    Some(f) if values.approximate => match mount(values, f) {
+                        Ok(Some(volume)) => drop(
+                            job.get_mut("container")
+                                .and_then(Json::as_object_mut)
+                                .map(|c| c.insert("volumes".into(), json!([volume]))),
+                        ),
+                        Ok(None) => {}
+                        Err(d) => fail(d),
+                    },
+                    _ => other("mount", &mut fail),
+                }
+                other("entrypoint", &mut fail);
             }
             let shell = expr("shell")
                 .and_then(|e| values.text(e).ok())
@@ -251,13 +327,13 @@ fn job(
                     }
                 }
             }
-            for name in ["headers", "body", "json", "expect"] {
+            for name in ["headers", "body", "json"] {
                 other(name, &mut fail);
             }
-            run_step.insert(
-                "run".into(),
-                json!("curl -fsS -X \"$WF_METHOD\" \"$WF_URL\""),
-            );
+            match expect_codes(field("expect")) {
+                Ok(codes) => drop(run_step.insert("run".into(), json!(script::http(&codes)))),
+                Err(d) => fail(d),
+            }
         }
         StepKind::Slack => {
             for (var, name) in [("WF_WEBHOOK", "webhook"), ("WF_MESSAGE", "message")] {

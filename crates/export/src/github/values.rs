@@ -4,8 +4,11 @@
 //! a quoted `$VARIABLE`), never spliced into a script.
 
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{BinaryOp, Expr, ExprKind, InterpPart, StepId, Type, UnaryOp, Workflow};
+use wfc_language::ir::{
+    BinaryOp, Expr, ExprKind, FailedField, InterpPart, StepId, Type, UnaryOp, Workflow,
+};
 use wfc_language::shell_syntax::{Context, ShellCommand};
+use wfc_language::span::Span;
 use wfc_plan::eval::{self, Eval, Scope};
 use wfc_plan::{Plan, PlannedStep, Value};
 
@@ -19,6 +22,9 @@ pub struct Values<'a> {
     other_triggers: bool,
     /// The job id of each step whose outputs this instance reads.
     producers: Vec<(StepId, String)>,
+    /// `--approximate`: approximations allowed, each a warning here.
+    pub approximate: bool,
+    pub warnings: std::cell::RefCell<Vec<Diagnostic>>,
 }
 
 impl<'a> Values<'a> {
@@ -37,7 +43,15 @@ impl<'a> Values<'a> {
             loops,
             other_triggers,
             producers: Vec::new(),
+            approximate: false,
+            warnings: Default::default(),
         }
+    }
+
+    /// The same, writing approximations (each a warning) when `approximate`.
+    pub fn with_approximate(mut self, approximate: bool) -> Values<'a> {
+        self.approximate = approximate;
+        self
     }
 
     /// The same, reading the outputs of `producers` (step → job id) as
@@ -166,6 +180,20 @@ impl<'a> Values<'a> {
                     "this read of a step (only `step.outputs.NAME` of a job it needs)",
                 )),
             },
+            // GitHub has no "the failed job" nor its error: point at the run.
+            ExprKind::Failed(field) if self.approximate => {
+                let (what, text) = match field {
+                    FailedField::Step => ("failed.step", "a job of ${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"),
+                    FailedField::Error => ("failed.error", "(see the failed job's log)"),
+                };
+                self.warnings.borrow_mut().push(approximated(
+                    "E0733",
+                    e.span,
+                    &format!("`{what}`"),
+                    "GitHub Actions has no failed job's name or error: the text links the run (`failed.step`) or says to read the log (`failed.error`)",
+                ));
+                Ok(text.to_string())
+            }
             // A value computed from a secret would put the secret in the file.
             _ if e.tainted => Err(unsupported(e, "an expression over a secret")),
             _ => {
@@ -239,4 +267,15 @@ pub fn unsupported(e: &Expr, what: &str) -> Diagnostic {
     Diagnostic::error("E0733", format!("GitHub Actions cannot be given {what}"))
         .primary(e.span, "not exportable")
         .help("use params, secrets and loop items here, or run this workflow with `wfc run`")
+}
+
+/// A warning (with `--approximate`): `construct` written as something
+/// close to it; `code` is the error it replaces.
+pub fn approximated(code: &'static str, at: Span, construct: &str, differs: &str) -> Diagnostic {
+    Diagnostic::warning(
+        code,
+        format!("{construct} is approximated for GitHub Actions"),
+    )
+    .primary(at, construct.to_string())
+    .help(differs.to_string())
 }

@@ -1,0 +1,116 @@
+//! Mappings of single fields and edges for `jobs`: an http step's
+//! `expect` codes, an approximated `mount`, and the `if:` of a dependant
+//! of `wait any` members.
+
+use super::values::{approximated, Values};
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::FieldValue;
+use wfc_plan::{Graph, PlannedStep};
+
+/// `mount SOURCE at TARGET` (`--approximate`) as a `container.volumes`
+/// entry: a relative source under the job's workspace.
+pub fn mount(
+    values: &Values,
+    f: &wfc_language::ir::StepField,
+) -> Result<Option<String>, Diagnostic> {
+    let FieldValue::Mount { source, target } = &f.value else {
+        return Ok(None);
+    };
+    let source = values.text(source)?;
+    let target = values.text(target)?;
+    if source.contains(':') || target.contains(':') {
+        return Err(
+            Diagnostic::error("E0738", "a `mount` path holding `:` cannot be a volume")
+                .primary(f.span, "not exportable")
+                .help("GitHub's `volumes` entries are `SOURCE:TARGET`"),
+        );
+    }
+    let (host, differs) = if source.starts_with('/') {
+        (
+            source,
+            "the runner machine's folder, not the one of the machine that runs `wfc run`",
+        )
+    } else {
+        let rel = source.trim_start_matches("./").trim_end_matches('/');
+        let rel = if rel == "." || rel.is_empty() {
+            String::new()
+        } else {
+            format!("/{rel}")
+        };
+        (
+            format!("${{{{ github.workspace }}}}{rel}"),
+            "the job's workspace, which is empty unless a step checks the repository out; not the folder of the .wf file",
+        )
+    };
+    values
+        .warnings
+        .borrow_mut()
+        .push(approximated("E0738", f.span, "`mount`", differs));
+    Ok(Some(format!("{host}:{target}")))
+}
+
+/// The `if:` terms of a dependant of `wait any` members (approximated):
+/// per block, one member succeeded; every other dependency did not fail.
+pub fn wait_any_terms(g: &Graph, s: &PlannedStep, names: &[String]) -> Vec<String> {
+    let mut terms = Vec::new();
+    let mut blocks = Vec::new();
+    if !s.deps.iter().any(|d| g.steps[d.on()].wait_any.is_some()) {
+        return terms;
+    }
+    for d in &s.deps {
+        let on = &names[d.on()];
+        match g.steps[d.on()].wait_any {
+            Some(block) if !blocks.contains(&block) => {
+                blocks.push(block);
+                let any: Vec<String> = g
+                    .steps
+                    .iter()
+                    .zip(names)
+                    .filter(|(m, _)| m.wait_any == Some(block))
+                    .map(|(_, n)| format!("needs.{n}.result == 'success'"))
+                    .collect();
+                terms.push(format!("({})", any.join(" || ")));
+            }
+            Some(_) => {}
+            None => terms.push(format!(
+                "needs.{on}.result != 'failure' && needs.{on}.result != 'cancelled'"
+            )),
+        }
+    }
+    terms
+}
+
+/// The status codes an http step's `expect` accepts (empty: any 2xx, as
+/// `wfc run` checks); only literal codes, which go into the fixed script.
+pub fn expect_codes(f: Option<&wfc_language::ir::StepField>) -> Result<Vec<u16>, Diagnostic> {
+    let Some(f) = f else { return Ok(Vec::new()) };
+    let value = match &f.value {
+        FieldValue::Expr(e) => wfc_plan::Value::of_literal(e),
+        _ => None,
+    };
+    let codes = match value {
+        Some(wfc_plan::Value::Int(c)) => vec![c],
+        Some(wfc_plan::Value::List(xs)) => xs
+            .iter()
+            .map(|x| match x {
+                wfc_plan::Value::Int(c) => Some(*c),
+                _ => None,
+            })
+            .collect::<Option<Vec<i64>>>()
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let codes: Vec<u16> = codes
+        .into_iter()
+        .filter_map(|c| u16::try_from(c).ok())
+        .collect();
+    if codes.is_empty() {
+        return Err(Diagnostic::error(
+            "E0738",
+            "GitHub Actions export needs `expect` as literal status codes",
+        )
+        .primary(f.span, "not exportable")
+        .help("write `expect 200` or `expect [200, 204]`"));
+    }
+    Ok(codes)
+}
