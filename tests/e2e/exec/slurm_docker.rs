@@ -5,7 +5,7 @@
 //! (`scripts/start-docker-api`); skipped with the reason without either,
 //! failing under CI=true.
 
-use super::slurm::{jobs_of, run_id, status};
+use super::slurm::{ended_jobs_of, jobs_of, run_id, status};
 use crate::workflow;
 use std::process::Command;
 use wfc_testkit::{docker_engine, report_step, slurm_cluster, Case, DockerEngine, Output};
@@ -103,7 +103,7 @@ fn a_docker_step_runs_as_a_job_with_env_mounts_outputs_and_no_secret_in_files() 
     let make = report_step(&c.report(), "make");
     assert!(make["outputs"]["slurm_job_id"].is_string(), "{make}");
     let run = run_id(&c);
-    let jobs = jobs_of(&run);
+    let jobs = ended_jobs_of(&run);
     assert!(
         jobs.contains(&(format!("wfc-{run}-make"), "COMPLETED".to_owned())),
         "{jobs:?}"
@@ -172,7 +172,7 @@ fn a_failed_docker_attempt_is_retried_as_a_new_job() {
     let r = run_on_slurm(&c, engine, "");
     assert_eq!(r.code, 0, "{r}");
     let run = run_id(&c);
-    let states: Vec<String> = jobs_of(&run).into_iter().map(|(_, s)| s).collect();
+    let states: Vec<String> = ended_jobs_of(&run).into_iter().map(|(_, s)| s).collect();
     // The first job ran the container to its exit code 3; the retry is a
     // second job.
     assert_eq!(states, ["FAILED", "COMPLETED"], "{r}");
@@ -238,7 +238,7 @@ fn resume_after_kill_9_follows_the_running_docker_job() {
     assert!(out.status.success(), "resume failed:\n{text}");
     // One job for `a`, followed by the resume, its container run once.
     assert_eq!(env.count("a"), 1);
-    let jobs = jobs_of(&id);
+    let jobs = ended_jobs_of(&id);
     let a = jobs
         .iter()
         .filter(|(n, _)| *n == format!("wfc-{id}-a"))
