@@ -7,6 +7,7 @@ use crate::{case, workflow};
 use std::process::Command;
 
 mod corpus;
+mod loops;
 mod runtime;
 
 const SCHEMA: &str = concat!(
@@ -202,8 +203,9 @@ fn features_map_and_validate() {
         "activeDeadlineSeconds: '600'",
         "suspend: {}",
         "duration: 30s",
-        "name: deploy-eu-west",
-        "deploy 1.2.3 --region eu-west",
+        // The parallel loop is one `withItems` task; the item is data.
+        "withItems:\n        - eu-west\n        - us-east",
+        "deploy 1.2.3 --region \"$WF_VALUE_1\"",
         "secretKeyRef:\n            key: token\n            name: wfc-secrets",
         "successCondition: response.statusCode == 200 || response.statusCode == 204",
         "continueOn:\n          failed: true",

@@ -2,8 +2,9 @@
 //! (or `WorkflowTemplate`).
 //!
 //! The shape: an entrypoint template `main` holding a `dag` with one task
-//! per step instance (a `for each` is already unrolled by the plan, so each
-//! iteration is its own task: `ship-eu-west`), one template per step
+//! per step instance (a `for each` is unrolled by the plan, so each
+//! iteration is its own task, `ship-eu-west`, except a parallel loop of one
+//! step, one `withItems` task: `loops.rs`), one template per step
 //! ([`step`]), and the workflow's `on failure` / `on success` / `finally`
 //! handlers as the `onExit` template `exit-handlers`, a dag whose tasks
 //! carry `when` on `{{workflow.status}}`. Params are folded at plan time, as
@@ -13,6 +14,7 @@
 //! ([`diag`]); every such error of the workflow is reported at once.
 
 pub mod diag;
+mod loops;
 mod names;
 mod notify;
 pub mod outputs;
@@ -238,11 +240,21 @@ struct Ctx<'a> {
 /// with `when` if given.
 fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let task_names: Vec<String> = graph
-        .steps
-        .iter()
-        .map(|s| ctx.names.fresh(&s.name))
-        .collect();
+    let loops = loops::find(ctx.plan, ctx.wf, graph);
+    // Instance → its `withItems` loop; every iteration shares the loop's task.
+    let mut loop_of: HashMap<usize, usize> = HashMap::new();
+    for (l, lp) in loops.iter().enumerate() {
+        loop_of.extend(lp.members.iter().map(|&i| (i, l)));
+    }
+    let mut task_names: Vec<String> = Vec::with_capacity(graph.steps.len());
+    for (i, s) in graph.steps.iter().enumerate() {
+        let name = match loop_of.get(&i).map(|&l| loops[l].members[0]) {
+            Some(first) if first < i => task_names[first].clone(),
+            Some(_) => ctx.names.fresh(&ctx.wf.steps[s.step].name),
+            None => ctx.names.fresh(&s.name),
+        };
+        task_names.push(name);
+    }
     // A step's outputs are read from its task when it has exactly one here.
     let mut count: HashMap<usize, usize> = HashMap::new();
     for s in &graph.steps {
@@ -260,7 +272,14 @@ fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Ve
     let mut tasks = Vec::new();
     for (i, s) in graph.steps.iter().enumerate() {
         let name = &task_names[i];
+        let lp = loop_of.get(&i).map(|&l| &loops[l]);
+        if lp.is_some_and(|lp| lp.members[0] != i) {
+            continue;
+        }
+        let body = lp.map(|lp| loop_body(ctx, graph, lp));
+        let s = body.as_ref().unwrap_or(s);
         let mut rt = RunTime::new(&producers, ctx.options.approximate);
+        rt.item = lp.map(|lp| lp.block);
         match step::template(ctx.wf, &ctx.plan.env, s, name, ctx.options, &mut rt) {
             Ok(t) => ctx.templates.push(t),
             Err(mut e) => errors.append(&mut e),
@@ -272,7 +291,31 @@ fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Ve
         if let Some(args) = rt.task_arguments() {
             task.insert("arguments".into(), args);
         }
-        let depends = depends(graph, s, &task_names);
+        if let Some(lp) = lp {
+            match loops::with_items(lp, s) {
+                Ok(items) => {
+                    task.insert("withItems".into(), items);
+                }
+                Err(e) => errors.push(e),
+            }
+            if let Some(n) = lp.limit {
+                // Argo limits parallelism per template: the items run as
+                // the steps of a template of their own.
+                let wrapper = ctx.names.fresh(&format!("{name}-items"));
+                ctx.templates.push(json!({
+                    "name": wrapper,
+                    "parallelism": n,
+                    "steps": [[Json::Object(task)]],
+                }));
+                task = Map::new();
+                task.insert("name".into(), json!(name));
+                task.insert("template".into(), json!(wrapper));
+            }
+        }
+        let mut depends = depends(graph, s, &task_names);
+        // A loop's iterations share their dependencies.
+        let mut seen = std::collections::HashSet::new();
+        depends.retain(|t| seen.insert(t.clone()));
         if !depends.is_empty() {
             task.insert("depends".into(), json!(depends.join(" && ")));
         }
@@ -310,6 +353,22 @@ fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Ve
     } else {
         Err(errors)
     }
+}
+
+/// A `withItems` loop's step: the first iteration with the loop variable
+/// unfolded, every iteration's dependencies, and the name `step[*]`.
+fn loop_body(ctx: &Ctx, graph: &Graph, lp: &loops::Loop) -> wfc_plan::PlannedStep {
+    let first = &graph.steps[lp.members[0]];
+    let mut body = first.clone();
+    body.fields = loops::body_fields(ctx.plan, ctx.wf, first);
+    body.name = format!("{}[*]", ctx.wf.steps[first.step].name);
+    body.deps = lp
+        .members
+        .iter()
+        .flat_map(|&m| graph.steps[m].deps.iter().copied())
+        .filter(|d| !lp.members.contains(&d.on()))
+        .collect();
+    body
 }
 
 /// The `check` of a gate when it reads step outputs (decided by `when`).

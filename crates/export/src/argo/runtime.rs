@@ -7,14 +7,19 @@ use super::when::Producers;
 use super::{diag, text};
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, FailedField, Func, InterpPart, Workflow};
+use wfc_language::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Workflow};
 use wfc_language::shell_syntax::{Context, ShellCommand};
+
+/// The input parameter of a `withItems` task's template holding `{{item}}`.
+pub const ITEM_INPUT: &str = "wf-item";
 
 /// What one step instance reads at run time, collected while its template is built.
 pub struct RunTime<'p> {
     pub producers: &'p Producers,
     /// `--approximate`: approximations allowed, each a warning.
     pub approximate: bool,
+    /// The loop whose variable is Argo's `{{item}}` (a `withItems` task, [`super::loops`]).
+    pub item: Option<BlockId>,
     /// (input parameter, the task's argument for it).
     pub inputs: Vec<(String, String)>,
     /// (variable, value) for the container's `env`.
@@ -29,6 +34,7 @@ impl<'p> RunTime<'p> {
         RunTime {
             producers,
             approximate,
+            item: None,
             inputs: Vec::new(),
             env: Vec::new(),
             volumes: Vec::new(),
@@ -52,6 +58,13 @@ impl<'p> RunTime<'p> {
                 ));
                 Some(format!("{{{{inputs.parameters.{input}}}}}"))
             }
+            // The item reaches the step as an input parameter, like an output.
+            ExprKind::LoopVar(b) if self.item == Some(*b) => {
+                if !self.inputs.iter().any(|(n, _)| n == ITEM_INPUT) {
+                    self.inputs.push((ITEM_INPUT.into(), "{{item}}".into()));
+                }
+                Some(format!("{{{{inputs.parameters.{ITEM_INPUT}}}}}"))
+            }
             ExprKind::Failed(field) if self.approximate => {
                 let what = match field {
                     FailedField::Step => "failed.step",
@@ -72,7 +85,10 @@ impl<'p> RunTime<'p> {
     pub fn reads(e: &Expr) -> bool {
         let mut found = false;
         e.walk(&mut |x: &Expr| {
-            found |= matches!(x.kind, ExprKind::StepOutput { .. } | ExprKind::Failed(_))
+            found |= matches!(
+                x.kind,
+                ExprKind::StepOutput { .. } | ExprKind::Failed(_) | ExprKind::LoopVar(_)
+            )
         });
         found
     }
