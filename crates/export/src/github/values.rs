@@ -106,17 +106,12 @@ impl<'a> Values<'a> {
         };
         match &e.kind {
             ExprKind::Binary(op, a, b) => {
-                let sym = match op {
-                    BinaryOp::Or => "||",
-                    BinaryOp::And => "&&",
-                    BinaryOp::Eq => "==",
-                    BinaryOp::Ne => "!=",
-                    BinaryOp::Lt => "<",
-                    BinaryOp::Le => "<=",
-                    BinaryOp::Gt => ">",
-                    BinaryOp::Ge => ">=",
-                    _ => return Err(refuse()),
-                };
+                // GitHub's expressions spell these operators as wfc does.
+                use BinaryOp::*;
+                if !matches!(op, Or | And | Eq | Ne | Lt | Le | Gt | Ge) {
+                    return Err(refuse());
+                }
+                let sym = op.symbol();
                 Ok(format!(
                     "({} {sym} {})",
                     self.condition(a)?,

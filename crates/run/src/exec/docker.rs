@@ -431,14 +431,7 @@ async fn prepare<'a>(
         OutputsDir::create().map_err(|e| format!("cannot create the outputs directory: {e}"))?;
     let mut binds = vec![format!("{}:{OUTPUTS_MOUNT}", outputs.dir.display())];
     for m in &spec.mounts {
-        let source = std::path::absolute(&m.source)
-            .map_err(|e| format!("mount source `{}`: {e}", m.source.display()))?;
-        if !source.exists() {
-            return Err(format!(
-                "mount source `{}` does not exist on this machine",
-                source.display()
-            ));
-        }
+        let source = mount_source(m)?;
         let ro = if m.read_only { ":ro" } else { "" };
         binds.push(format!("{}:{}{ro}", source.display(), m.target));
     }
@@ -604,6 +597,20 @@ impl Drop for OutputsDir {
         let _ = std::fs::remove_file(&self.file.0);
         let _ = std::fs::remove_dir(&self.dir);
     }
+}
+
+/// A mount's source as an absolute path (relative to wfc's directory),
+/// which must exist on this machine.
+pub(crate) fn mount_source(m: &Mount) -> Result<std::path::PathBuf, String> {
+    let source = std::path::absolute(&m.source)
+        .map_err(|e| format!("mount source `{}`: {e}", m.source.display()))?;
+    if !source.exists() {
+        return Err(format!(
+            "mount source `{}` does not exist on this machine",
+            source.display()
+        ));
+    }
+    Ok(source)
 }
 
 #[cfg(test)]

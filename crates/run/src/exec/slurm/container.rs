@@ -72,14 +72,7 @@ pub(super) fn argv(spec: &DockerSpec, name: &str, outputs: &Path) -> Result<Vec<
     a.push(format!("{}:{OUTPUTS_IN_CONTAINER}", outputs.display()));
     for m in &spec.mounts {
         // As the local docker executor: relative to wfc's directory.
-        let source = std::path::absolute(&m.source)
-            .map_err(|e| format!("mount source `{}`: {e}", m.source.display()))?;
-        if !source.exists() {
-            return Err(format!(
-                "mount source `{}` does not exist on this machine",
-                source.display()
-            ));
-        }
+        let source = super::super::docker::mount_source(m)?;
         let source = source.to_string_lossy();
         // `-v` separates its parts with `:`.
         if source.contains(':') || m.target.contains(':') {
