@@ -13,6 +13,7 @@
 
 mod fields;
 mod jobs;
+mod matrix;
 mod script;
 mod values;
 
