@@ -52,6 +52,7 @@ mod dashboard_run;
 mod exec;
 mod export_argo;
 mod export_github;
+mod export_github_matrix;
 mod export_github_runtime;
 mod imports;
 mod mcp;

@@ -1,6 +1,7 @@
 //! The jobs: one per step instance of the main graph and of each handler.
 
 use super::fields::{expect_codes, mount, wait_any_terms};
+use super::matrix;
 use super::script;
 use super::values::{approximated, Values};
 use serde_json::{json, Map, Value as Json};
@@ -114,11 +115,31 @@ fn graph(
     jobs: &mut Map<String, Json>,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<String> {
-    let names: Vec<String> = g.steps.iter().map(|s| ids.fresh(&s.name)).collect();
+    let matrices = matrix::find(plan, wf, g, approximate);
+    // The instances of a matrix loop share its one job.
+    let mut names: Vec<String> = Vec::with_capacity(g.steps.len());
+    for (i, s) in g.steps.iter().enumerate() {
+        let name = match matrix::of(&matrices, i) {
+            Some(m) if m.first() != i => names[m.first()].clone(),
+            Some(_) => ids.fresh(&wf.steps[s.step].name),
+            None => ids.fresh(&s.name),
+        };
+        names.push(name);
+    }
     let main = main.unwrap_or(&names);
     for (i, s) in g.steps.iter().enumerate() {
+        let matrix = matrix::of(&matrices, i);
+        let members = match matrix {
+            Some(m) if m.first() != i => continue,
+            Some(m) => m.members.clone(),
+            None => vec![i],
+        };
         let mut needs: Vec<String> = before.to_vec();
-        needs.extend(s.deps.iter().map(|d| names[d.on()].clone()));
+        for &member in &members {
+            needs.extend(g.steps[member].deps.iter().map(|d| names[d.on()].clone()));
+        }
+        // A loop without `parallel` chains its iterations: not a need of itself.
+        needs.retain(|n| *n != names[i]);
         // `needs.JOB.outputs` only holds the jobs a job needs directly.
         let producers: Vec<(StepId, String)> = s
             .reads
@@ -135,16 +156,31 @@ fn graph(
                 needs.push(job.clone());
             }
         }
-        let values = Values::new(plan, wf, Some(s))
+        let mut seen = std::collections::HashSet::new();
+        needs.retain(|n| seen.insert(n.clone()));
+        let mut values = Values::new(plan, wf, Some(s))
             .with_producers(producers)
             .with_approximate(approximate);
-        let result = job(wf, s, &values, runs_on);
+        if let Some(m) = matrix {
+            values = values.with_matrix(m.block, &m.var);
+        }
+        let result = job(wf, s, &values, runs_on).map(|mut job| {
+            if let Some(m) = matrix {
+                let step = &wf.steps[s.step].name;
+                job.insert("name".into(), Json::String(m.name(step)));
+                job.insert("strategy".into(), m.strategy());
+            }
+            job
+        });
         errors.append(&mut values.warnings.borrow_mut());
         match result {
             Ok(mut job) => {
                 // A skipped dependency satisfies in wfc; GitHub skips the
                 // dependants of a skipped job unless their `if` says otherwise.
-                let after_skippable = s.deps.iter().any(|d| g.steps[d.on()].condition.is_some());
+                let after_skippable = members
+                    .iter()
+                    .flat_map(|&m| &g.steps[m].deps)
+                    .any(|d| g.steps[d.on()].condition.is_some());
                 let mut ifs: Vec<String> = when.map(str::to_string).into_iter().collect();
                 let any = wait_any_terms(g, s, &names);
                 if !any.is_empty() && when.is_none() {
@@ -178,7 +214,7 @@ fn graph(
 }
 
 /// One job, or why the step cannot be one.
-fn job(
+pub(super) fn job(
     wf: &Workflow,
     s: &PlannedStep,
     values: &Values,

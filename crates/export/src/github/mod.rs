@@ -1,7 +1,8 @@
 //! `wfc export github-actions`: a compiled plan as a GitHub Actions workflow.
 //!
 //! One job per step instance (a `for each` is unrolled by the plan, so its
-//! iterations are separate jobs), `needs` from the plan's edges, params as
+//! iterations are separate jobs, unless one `strategy.matrix` job can carry
+//! the loop: `matrix.rs`), `needs` from the plan's edges, params as
 //! `workflow_dispatch` inputs. Values reach scripts only through `env:`
 //! (GitHub's rule against script injection), step outputs included
 //! (`needs.JOB.outputs.NAME`); run-time `if`s and `check` gates become
@@ -13,6 +14,7 @@
 
 mod fields;
 mod jobs;
+mod matrix;
 mod script;
 mod values;
 

@@ -5,7 +5,7 @@
 
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{
-    BinaryOp, Expr, ExprKind, FailedField, InterpPart, StepId, Type, UnaryOp, Workflow,
+    BinaryOp, BlockId, Expr, ExprKind, FailedField, InterpPart, StepId, Type, UnaryOp, Workflow,
 };
 use wfc_language::shell_syntax::{Context, ShellCommand};
 use wfc_language::span::Span;
@@ -25,6 +25,9 @@ pub struct Values<'a> {
     /// `--approximate`: approximations allowed, each a warning here.
     pub approximate: bool,
     pub warnings: std::cell::RefCell<Vec<Diagnostic>>,
+    /// A `strategy.matrix` job: this loop's variable reaches the script as
+    /// `${{ matrix.VAR }}` (in `env:`) instead of the folded item.
+    matrix: Option<(BlockId, String)>,
 }
 
 impl<'a> Values<'a> {
@@ -45,12 +48,19 @@ impl<'a> Values<'a> {
             producers: Vec::new(),
             approximate: false,
             warnings: Default::default(),
+            matrix: None,
         }
     }
 
     /// The same, writing approximations (each a warning) when `approximate`.
     pub fn with_approximate(mut self, approximate: bool) -> Values<'a> {
         self.approximate = approximate;
+        self
+    }
+
+    /// The same, for the matrix job of the loop `block` over `var`.
+    pub fn with_matrix(mut self, block: BlockId, var: &str) -> Values<'a> {
+        self.matrix = Some((block, var.to_string()));
         self
     }
 
@@ -231,7 +241,13 @@ impl<'a> Values<'a> {
                         Context::SingleQuoted => format!("'\"${name}\"'"),
                         _ => return Err(unsupported(x, "a value where the shell cannot quote it")),
                     };
-                    env.push((name, self.text(x)?));
+                    let value = match (&x.kind, &self.matrix) {
+                        (ExprKind::LoopVar(b), Some((block, var))) if b == block => {
+                            format!("${{{{ matrix.{var} }}}}")
+                        }
+                        _ => self.text(x)?,
+                    };
+                    env.push((name, value));
                     cmd.placeholder(&shown);
                 }
             }

@@ -1,0 +1,210 @@
+//! `strategy.matrix`: a `for each` over a list of scalars whose body is one
+//! step becomes one job with a matrix instead of one job per iteration, when
+//! the item reaches only the script (as `${{ matrix.VAR }}` in `env:`) and
+//! nothing else tells the iterations apart. Otherwise the loop stays
+//! unrolled: outputs read by a later step (a matrix job's outputs are the
+//! last iteration's to finish), several steps or nested groups in the body,
+//! non-scalar items, or iterations whose jobs differ beyond the item.
+
+use super::jobs::job;
+use super::values::Values;
+use serde_json::{json, Map, Value as Json};
+use wfc_language::ir::{BlockId, StepId, Workflow};
+use wfc_plan::{Graph, GroupKind, InstanceId, Plan, PlannedStep, RefTarget, Value};
+
+/// One loop written as a matrix job.
+pub struct Matrix {
+    /// The loop variable: the matrix's one dimension.
+    pub var: String,
+    pub block: BlockId,
+    /// The loop step's instances, in item order.
+    pub members: Vec<InstanceId>,
+    /// The items, in order.
+    values: Vec<Json>,
+    /// `max-parallel`: 1 for a loop without `parallel`, none for `parallel`
+    /// without a bound.
+    max_parallel: Option<u32>,
+}
+
+impl Matrix {
+    /// The instance whose job stands for the whole loop.
+    pub fn first(&self) -> InstanceId {
+        self.members.iter().copied().min().unwrap_or_default()
+    }
+
+    /// `strategy:`. `fail-fast: true`: in wfc a failed iteration stops
+    /// the iterations not yet started (GitHub also cancels running ones).
+    pub fn strategy(&self) -> Json {
+        let mut strategy = Map::new();
+        strategy.insert("fail-fast".into(), Json::Bool(true));
+        strategy.insert(
+            "matrix".into(),
+            json!({ self.var.clone(): self.values.clone() }),
+        );
+        if let Some(n) = self.max_parallel {
+            strategy.insert("max-parallel".into(), json!(n));
+        }
+        Json::Object(strategy)
+    }
+
+    /// The job's `name`: `ship (${{ matrix.region }})`.
+    pub fn name(&self, step: &str) -> String {
+        format!("{step} (${{{{ matrix.{} }}}})", self.var)
+    }
+}
+
+/// The matrix of instance `i`, if it is in one.
+pub fn of(matrices: &[Matrix], i: InstanceId) -> Option<&Matrix> {
+    matrices.iter().find(|m| m.members.contains(&i))
+}
+
+/// The loops of `g` that can be matrix jobs.
+pub fn find(plan: &Plan, wf: &Workflow, g: &Graph, approximate: bool) -> Vec<Matrix> {
+    let mut found = Vec::new();
+    for (id, group) in g.groups.iter().enumerate() {
+        let GroupKind::ForEach {
+            var,
+            iterations: Some(iterations),
+            parallel,
+            ..
+        } = &group.kind
+        else {
+            continue;
+        };
+        // One step per iteration, no group inside.
+        if iterations.is_empty()
+            || iterations.iter().any(|it| it.len() != 1)
+            || g.groups.iter().any(|other| other.parent == Some(id))
+        {
+            continue;
+        }
+        let members: Vec<InstanceId> = iterations.iter().map(|it| it[0]).collect();
+        let steps: Vec<&PlannedStep> = members.iter().map(|&i| &g.steps[i]).collect();
+        let Some(values) = items(&steps, group.block) else {
+            continue;
+        };
+        let step = steps[0].step;
+        if steps.iter().any(|s| {
+            s.step != step
+                || s.wait_any.is_some()
+                || s.finally
+                || s.rollback.is_some()
+                || s.until.is_some()
+                || s.deps.iter().any(|d| g.steps[d.on()].wait_any.is_some())
+        }) || read_anywhere(plan, step)
+        {
+            continue;
+        }
+        let max_parallel = match parallel {
+            None => Some(1),
+            Some(bound) => *bound,
+        };
+        let matrix = Matrix {
+            var: var.clone(),
+            block: group.block,
+            members,
+            values,
+            max_parallel,
+        };
+        if alike(plan, wf, g, &matrix, approximate) {
+            found.push(matrix);
+        }
+    }
+    found
+}
+
+/// The items as matrix values: each instance bound to this loop only (not
+/// inside another loop), each item a scalar.
+fn items(steps: &[&PlannedStep], block: BlockId) -> Option<Vec<Json>> {
+    steps
+        .iter()
+        .map(|s| match s.items.as_slice() {
+            [(b, _, v)] if *b == block => match v {
+                // `${{` would be evaluated by GitHub: the unrolled jobs refuse it.
+                Value::Str(t) if !t.contains("${{") => Some(Json::String(t.clone())),
+                Value::Int(n) => Some(json!(n)),
+                Value::Float(f) if f.is_finite() => Some(json!(f)),
+                Value::Bool(flag) => Some(Json::Bool(*flag)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether any step of the plan (main graph, handlers, rollbacks) reads
+/// the outputs of `step`.
+fn read_anywhere(plan: &Plan, step: StepId) -> bool {
+    fn reads(g: &Graph, step: StepId) -> bool {
+        g.steps.iter().any(|s| {
+            s.reads.iter().any(|r| r.step == step)
+                || s.rollback.as_deref().is_some_and(|rb| reads(rb, step))
+        })
+    }
+    reads(&plan.main, step) || plan.handlers.iter().any(|h| reads(&h.graph, step))
+}
+
+/// Whether every iteration's job, with the item as `${{ matrix.VAR }}`, is
+/// the same job (condition and fields), and one job can wait for what all
+/// the iterations wait for. Errors leave the loop unrolled (the unrolled
+/// jobs report them).
+fn alike(plan: &Plan, wf: &Workflow, g: &Graph, m: &Matrix, approximate: bool) -> bool {
+    if needs_itself(g, &m.members) {
+        return false;
+    }
+    let mut first: Option<(Option<String>, Map<String, Json>)> = None;
+    for &i in &m.members {
+        let s = &g.steps[i];
+        // Producers are outside the loop: the same for every iteration.
+        let producers = s
+            .reads
+            .iter()
+            .filter_map(|r| match r.target {
+                RefTarget::One(at) => Some((r.step, format!("i{at}-{}", r.main))),
+                _ => None,
+            })
+            .collect();
+        let values = Values::new(plan, wf, Some(s))
+            .with_producers(producers)
+            .with_approximate(approximate)
+            .with_matrix(m.block, &m.var);
+        let condition = match s.condition.as_deref().map(|c| values.condition(c)) {
+            None => None,
+            Some(Ok(c)) => Some(c),
+            Some(Err(_)) => return false,
+        };
+        let Ok(mut job) = job(wf, s, &values, "") else {
+            return false;
+        };
+        job.remove("name");
+        let this = (condition, job);
+        match &first {
+            None => first = Some(this),
+            Some(f) if *f != this => return false,
+            Some(_) => {}
+        }
+    }
+    true
+}
+
+/// Whether something an iteration waits for waits, itself, for an
+/// iteration: the one job needs every iteration's dependencies (their
+/// union: transitive reduction drops the outer ones from the later
+/// iterations of a chained loop), which must not lead back to it.
+fn needs_itself(g: &Graph, members: &[InstanceId]) -> bool {
+    let mut seen = vec![false; g.steps.len()];
+    let mut todo: Vec<InstanceId> = members
+        .iter()
+        .flat_map(|&i| g.steps[i].deps.iter().map(|d| d.on()))
+        .filter(|d| !members.contains(d))
+        .collect();
+    while let Some(i) = todo.pop() {
+        if members.contains(&i) {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[i], true) {
+            todo.extend(g.steps[i].deps.iter().map(|d| d.on()));
+        }
+    }
+    false
+}
