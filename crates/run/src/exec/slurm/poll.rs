@@ -48,23 +48,45 @@ pub(super) async fn state(id: &str) -> JobState {
 }
 
 /// `scancel`s the job and waits (at most `within`) for it to leave the
-/// running states, so a stopped step leaves nothing running.
+/// running states, so a stopped step leaves nothing running. The signals
+/// are sent again every half second while the job is still active: a job
+/// Slurm is launching answers "can not be altered now, try again later".
 pub(super) async fn cancel(id: &str, within: Duration) {
-    // SIGKILL to the batch shell and all its children at once: with
-    // SIGTERM a command's shell could outlive its killed child and run the
-    // command's next part (seen here with `sleep 60; touch f`).
-    let _ = tokio::process::Command::new("scancel")
-        .args(["--full", "--signal=KILL", id])
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .status()
-        .await;
     let deadline = Instant::now() + within;
+    let mut next_signal = Instant::now();
     while Instant::now() < deadline {
+        if Instant::now() >= next_signal {
+            signal_all(id).await;
+            next_signal = Instant::now() + Duration::from_millis(500);
+        }
         if let JobState::Ended(_) = state(id).await {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Freezes the batch shell and all its children, then kills them. Slurm
+/// signals a job's processes one by one (proctrack/linuxproc), so with
+/// SIGKILL alone a command's shell could see its child die and run the
+/// command's next part before its own turn (`sleep 60; touch f` touched
+/// `f`); stopped processes run nothing until they are killed. A job still
+/// pending is cancelled outright first: a signal would launch it to kill it.
+async fn signal_all(id: &str) {
+    let ways: [&[&str]; 3] = [
+        &["--state=PENDING"],
+        &["--full", "--signal=STOP"],
+        &["--full", "--signal=KILL"],
+    ];
+    for how in ways {
+        let _ = tokio::process::Command::new("scancel")
+            .args(how)
+            .arg(id)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .status()
+            .await;
     }
 }
 
