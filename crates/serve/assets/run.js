@@ -48,6 +48,11 @@
     pick.id = "log-step";
     label.appendChild(pick);
     form.appendChild(label);
+    // The same form the server renders, so the page reads alike either way.
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.textContent = "Show";
+    form.appendChild(button);
     var logs = document.getElementById("logs");
     logs.parentNode.insertBefore(form, logs);
     pick.addEventListener("change", function () { show(pick.value); });
