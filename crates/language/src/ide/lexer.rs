@@ -283,7 +283,7 @@ impl Lexer<'_> {
                     let mut interp = false;
                     while i < n {
                         let b = self.bytes[i];
-                        if triple && self.text[i..].starts_with("\"\"\"") {
+                        if triple && self.bytes[i..].starts_with(b"\"\"\"") {
                             i += 3;
                             closed = true;
                             break;
@@ -296,7 +296,7 @@ impl Lexer<'_> {
                             break;
                         } else if b == b'\\' {
                             i = (i + 2).min(n);
-                        } else if self.text[i..].starts_with("${") {
+                        } else if self.bytes[i..].starts_with(b"${") {
                             interp = true;
                             break;
                         } else {
