@@ -62,6 +62,7 @@ module.exports = grammar({
       $.defaults,
       $.handler,
       $.trigger,
+      $.executor,
       $.setting,
       $._block_item,
     ),
@@ -144,8 +145,17 @@ module.exports = grammar({
       $.rollback,
       $.on_fail,
       $.mount,
+      $.executor,
+      $.resources,
       $.field,
     ),
+
+    // `executor NAME [{ FIELD VALUE … }]` (workflow, `defaults`, step) and
+    // `resources { FIELD VALUE … }` (step, `defaults`): where and with what a
+    // step runs.
+    executor: $ => seq('executor', field('name', $.identifier), optional($._sub_fields)),
+    resources: $ => seq('resources', $._sub_fields),
+    _sub_fields: $ => seq('{', repeat($.field), '}'),
 
     // A plain field: `run "…"`, `headers { … }`, or a flag (`optional`).
     field: $ => seq(
@@ -247,6 +257,7 @@ module.exports = grammar({
     _primary: $ => choice(
       $.triple_string,
       $.string,
+      $.size,
       $.duration,
       $.float,
       $.integer,
@@ -265,6 +276,8 @@ module.exports = grammar({
     map_entry: $ => seq(field('key', choice($.identifier, $.string)), ':', field('value', $._expression)),
 
     boolean: _ => choice('true', 'false'),
+    // A size in bytes, 1024-based: `512MB`, `16GB`.
+    size: _ => /[0-9]+(KB|MB|GB|TB)/,
     duration: _ => /([0-9]+(ms|s|m|h|d))+/,
     float: _ => /[0-9]+\.[0-9]+/,
     integer: _ => /[0-9]+/,

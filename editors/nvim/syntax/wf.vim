@@ -19,7 +19,8 @@ syn match   wfField "\<overlap\ze\s\+\(skip\|queue\|cancel\)\>"
 " Declarations: the word, then the name it declares (never a keyword).
 syn match   wfStorage "^\s*\zs\(workflow\|param\|secret\|step\|let\)\>\ze\s\+[A-Za-z_]" nextgroup=wfName skipwhite
 syn match   wfStorage "\<\(env\|defaults\)\>\ze\s*{"
-syn match   wfKeyword "\<\(outputs\|params\)\>\ze\s*{"
+syn match   wfKeyword "\<\(outputs\|params\|resources\)\>\ze\s*{"
+syn match   wfKeyword "\<executor\>\ze\s\+[A-Za-z_]"
 " Control flow and the multi-word fields.
 syn match   wfKeyword "^\s*\zs\(if\|parallel\|sequence\|finally\)\>"
 syn match   wfKeyword "\(^\|}\)\s*\zselse\>"

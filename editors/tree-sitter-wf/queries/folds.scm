@@ -6,6 +6,8 @@
   (map_block)
   (outputs)
   (defaults)
+  (executor)
+  (resources)
   (trigger)
   (triple_string)
 ] @fold

@@ -14,6 +14,8 @@
   "env"
   "defaults"
   "outputs"
+  "executor"
+  "resources"
 ] @keyword
 
 [
@@ -132,6 +134,7 @@
   "${" @punctuation.special
   "}" @punctuation.special)
 (duration) @number
+(size) @number
 (integer) @number
 (float) @number.float
 (boolean) @boolean

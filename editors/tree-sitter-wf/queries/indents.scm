@@ -7,6 +7,8 @@
   (map)
   (outputs)
   (defaults)
+  (executor)
+  (resources)
   (trigger)
 ] @indent
 
