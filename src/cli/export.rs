@@ -86,13 +86,12 @@ fn argo(args: ArgoArgs) -> ExitCode {
         approximate: args.approximate,
     };
     match wfc_export::argo::export(&plan, &wf, &options) {
-        Ok(exported) => {
-            if !exported.warnings.is_empty() {
-                let color = render::use_color(std::io::stderr().is_terminal());
-                eprint!("{}", render::render_all(&exported.warnings, &source, color));
-            }
-            write(args.output.as_ref(), &exported.yaml)
-        }
+        Ok(exported) => emit(
+            &exported.warnings,
+            &exported.yaml,
+            &source,
+            args.output.as_ref(),
+        ),
         Err(diags) => {
             let why = format!(
                 "{} error{}; Argo cannot run this workflow as it is",
@@ -116,13 +115,12 @@ fn github(args: GithubArgs) -> ExitCode {
         approximate: args.approximate,
     };
     match wfc_export::github::export(&plan, &wf, &options) {
-        Ok(exported) => {
-            if !exported.warnings.is_empty() {
-                let color = render::use_color(std::io::stderr().is_terminal());
-                eprint!("{}", render::render_all(&exported.warnings, &source, color));
-            }
-            write(args.output.as_ref(), &exported.yaml)
-        }
+        Ok(exported) => emit(
+            &exported.warnings,
+            &exported.yaml,
+            &source,
+            args.output.as_ref(),
+        ),
         Err(diags) => {
             let why = format!(
                 "GitHub Actions cannot express {} construct{} of this workflow",
@@ -136,6 +134,21 @@ fn github(args: GithubArgs) -> ExitCode {
 
 /// Prints why the engine refused the workflow: each diagnostic, then
 /// `why`; exit 3, nothing written.
+/// Prints an export's warnings (the `--approximate` differences) on
+/// stderr and writes its YAML.
+fn emit(
+    warnings: &[wfc_language::diag::Diagnostic],
+    yaml: &str,
+    source: &wfc_language::span::SourceFile,
+    out: Option<&PathBuf>,
+) -> ExitCode {
+    if !warnings.is_empty() {
+        let color = render::use_color(std::io::stderr().is_terminal());
+        eprint!("{}", render::render_all(warnings, source, color));
+    }
+    write(out, yaml)
+}
+
 fn refused(
     diags: &[wfc_language::diag::Diagnostic],
     source: &wfc_language::span::SourceFile,

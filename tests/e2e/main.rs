@@ -12,6 +12,7 @@
 //!   and resume, cancel and approve from another process, history.
 //! - `new`: `wfc new` — every template made and run, the prompts on a
 //!   pseudo-terminal.
+//! - `scripts`: `python` and `node` steps with the real interpreters.
 //! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
 //! - `modules`: files of several workflows, workflow outputs, `wfc list`.
 //! - `calls`: calls inlined — outputs, sagas, status, logs and resume.
@@ -31,6 +32,7 @@
 //!   escaped, and its buttons (cancel, approve, reject, resume) with CSRF.
 //! - `dashboard_graph`: the run page's DAG, drawn from the run's plan.
 //! - `dashboard_form`: the dashboard's start form and metrics page.
+//! - `example_etl`: examples/etl.wf against a real PostgreSQL, hostile rows.
 //! - `export_argo`: `wfc export argo` — the YAML validated against Argo's schema.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //!
@@ -49,6 +51,7 @@ mod dashboard_form;
 mod dashboard_graph;
 mod dashboard_login;
 mod dashboard_run;
+mod example_etl;
 mod exec;
 mod export_argo;
 mod export_github;
@@ -59,6 +62,7 @@ mod mcp;
 mod modules;
 mod new;
 mod run;
+mod scripts;
 mod secrets;
 mod serve;
 mod serve_changes;
@@ -67,6 +71,8 @@ mod serve_durable;
 mod serve_events;
 mod serve_hooks;
 mod serve_schedule;
+mod sql;
+mod sql_postgres;
 mod stdlib;
 mod store;
 mod triggers;

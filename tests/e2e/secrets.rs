@@ -13,7 +13,11 @@ use std::io::Read;
 
 /// Everything wfc shows or writes about `flow.wf` planned and run with
 /// `params` and `vars`: (where, bytes).
-fn everything(e: &Env, params: &[&str], vars: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn everything(
+    e: &Env,
+    params: &[&str],
+    vars: &[(&str, &str)],
+) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let with_params = |args: &[&str]| {
         let mut all: Vec<&str> = args.to_vec();
@@ -114,7 +118,7 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// Fails naming where any form of any of `secrets` appears in `outputs`.
-fn assert_no_leak(outputs: &[(String, Vec<u8>)], secrets: &[&str]) {
+pub(crate) fn assert_no_leak(outputs: &[(String, Vec<u8>)], secrets: &[&str]) {
     let mut leaks = Vec::new();
     for secret in secrets {
         for form in encodings(secret) {
@@ -145,7 +149,7 @@ fn assert_no_leak(outputs: &[(String, Vec<u8>)], secrets: &[&str]) {
 }
 
 /// The text `where` printed (stdout and stderr of one command).
-fn shown(outputs: &[(String, Vec<u8>)], what: &str) -> String {
+pub(crate) fn shown(outputs: &[(String, Vec<u8>)], what: &str) -> String {
     outputs
         .iter()
         .filter(|(w, _)| w.starts_with(what))

@@ -91,6 +91,8 @@ fn every_code_has_a_fixture() {
         "crates/language/src/diag/check/module.rs",
         "crates/language/src/diag/check/order.rs",
         "crates/language/src/diag/check/resources.rs",
+        "crates/language/src/diag/check/sql.rs",
+        "crates/language/src/diag/check/scripts.rs",
         "crates/language/src/diag/check/timing.rs",
         "crates/language/src/diag/check/triggers.rs",
     ]

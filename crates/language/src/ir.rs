@@ -317,6 +317,12 @@ pub enum StepKind {
     Shell,
     Http,
     Docker,
+    /// A Python script (`script` or `file`), values rendered as Python literals.
+    Python,
+    /// A JavaScript script run by Node.js, values rendered as JavaScript literals.
+    Node,
+    /// Statements against a database, values bound as parameters.
+    Sql,
     Slack,
     Webhook,
     Email,
@@ -335,6 +341,9 @@ impl StepKind {
             StepKind::Shell => "shell",
             StepKind::Http => "http",
             StepKind::Docker => "docker",
+            StepKind::Python => "python",
+            StepKind::Node => "node",
+            StepKind::Sql => "sql",
             StepKind::Slack => "slack",
             StepKind::Webhook => "webhook",
             StepKind::Email => "email",

@@ -6,7 +6,9 @@
 //! canonical layout; [`analysis`] runs the front end on a file, and [`ide`]
 //! answers an editor's questions about one analysed document.
 //! [`shell_syntax`] knows the quoting contexts of `run` commands, for the
-//! checker and the interpreter alike.
+//! checker and the interpreter alike; [`script_syntax`] knows where values
+//! land in `python` and `node` scripts; [`sql_syntax`] finds the `:name`
+//! parameters and statements of `sql` queries.
 //!
 //! No async runtime, network or database here: the plan, the interpreter
 //! and the run store are crates above this one.
@@ -22,8 +24,10 @@ pub mod fmt;
 pub mod ide;
 pub mod ir;
 pub mod program;
+pub mod script_syntax;
 pub mod shell_syntax;
 pub mod span;
+pub mod sql_syntax;
 pub mod syntax;
 pub mod timings;
 pub mod words;

@@ -6,7 +6,8 @@
 //!
 //! | kind | default |
 //! | --- | --- |
-//! | `shell` | 30s |
+//! | `shell`, `python`, `node` | 30s |
+//! | `sql` | 5s |
 //! | `docker` | 1m |
 //! | `http`, `webhook`, `slack`, `email` | 2s |
 //! | `gate` with `check` | 0s |
@@ -72,7 +73,8 @@ impl Estimator for DefaultEstimator {
 /// The documented default for a kind (see the module docs).
 pub fn default_ms(kind: StepKind, approval: bool) -> u64 {
     match kind {
-        StepKind::Shell | StepKind::Invalid => 30_000,
+        StepKind::Shell | StepKind::Python | StepKind::Node | StepKind::Invalid => 30_000,
+        StepKind::Sql => 5_000,
         StepKind::Docker => 60_000,
         StepKind::Http | StepKind::Webhook | StepKind::Slack | StepKind::Email => 2_000,
         StepKind::Gate if approval => 600_000,

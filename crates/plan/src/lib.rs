@@ -34,6 +34,7 @@ pub mod reduce;
 pub mod render;
 pub mod rows;
 pub mod schedule;
+pub mod script;
 pub mod settings;
 pub mod strict_json;
 pub mod trigger_params;
@@ -94,6 +95,16 @@ impl Plan {
             .iter()
             .find(|h| h.kind == kind)
             .map(|h| &h.graph)
+    }
+
+    /// The bound params' values by param id, as the evaluator's scope
+    /// takes them (`None` for an optional param left unset).
+    pub fn param_values(&self, params: usize) -> Vec<Option<Value>> {
+        let mut values = vec![None; params];
+        for p in &self.params {
+            values[p.id] = Some(p.value.clone());
+        }
+        values
     }
 }
 

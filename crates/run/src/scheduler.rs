@@ -596,7 +596,8 @@ impl Runner<'_> {
 /// runs on this machine (capped at `jobs`, so that it can run), else one.
 /// A Slurm job takes one (wfc only follows it; the cluster holds its
 /// CPUs): a step the file sends to Slurm, or, with `slurm_by_default`
-/// (`--executor slurm`), a `shell` step whose file names no executor.
+/// (`--executor slurm`), a `shell`, `python` or `node` step whose file
+/// names no executor.
 pub(super) fn slots(s: &wfc_plan::PlannedStep, jobs: usize, slurm_by_default: bool) -> usize {
     use wfc_language::ir::{ExecutorKind, StepKind};
     let Some(p) = s.placement.as_deref() else {
@@ -604,7 +605,10 @@ pub(super) fn slots(s: &wfc_plan::PlannedStep, jobs: usize, slurm_by_default: bo
     };
     let on_slurm = match p.executor {
         Some(x) => x == ExecutorKind::Slurm,
-        None => slurm_by_default && s.kind == StepKind::Shell,
+        None => {
+            slurm_by_default
+                && matches!(s.kind, StepKind::Shell | StepKind::Python | StepKind::Node)
+        }
     };
     match p.cpus {
         Some(n) if !on_slurm => (n as usize).clamp(1, jobs.max(1)),

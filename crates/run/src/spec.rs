@@ -6,9 +6,10 @@
 //! [`Evaluator::command`], which escapes every `${…}` for its shell quoting
 //! context; every other string field gets plain interpolation.
 
+use super::exec::script::{ScriptLang, ScriptSource, SecretEnv};
 use super::exec::{
-    Body, DockerSpec, EmailSpec, HttpSpec, Mount, PullPolicy, ShellSpec, SlackSpec, StepSpec,
-    WebhookSpec,
+    Body, DockerSpec, EmailSpec, HttpSpec, Mount, PullPolicy, ScriptSpec, ShellSpec, SlackSpec,
+    SqlQuery, SqlSpec, StepSpec, WebhookSpec,
 };
 use super::values::Evaluator;
 use std::path::PathBuf;
@@ -118,6 +119,21 @@ pub fn prepare(
             s.placement = step.placement.clone();
             StepSpec::Docker(s)
         }
+        StepKind::Python => StepSpec::Script(Box::new(script(
+            step,
+            &f,
+            ev,
+            ScriptLang::Python,
+            workflow_env,
+        )?)),
+        StepKind::Node => StepSpec::Script(Box::new(script(
+            step,
+            &f,
+            ev,
+            ScriptLang::Node,
+            workflow_env,
+        )?)),
+        StepKind::Sql => StepSpec::Sql(sql(step, &f, ev)?),
         StepKind::Http => {
             let (method, url) = ["get", "post", "put", "patch", "delete", "head"]
                 .iter()
@@ -208,6 +224,82 @@ pub fn prepare(
         StepKind::Call => return join(&f, ev),
     };
     Ok(Prepared::Exec(spec))
+}
+
+/// A `sql` step: params stay typed values, bound by the executor.
+fn sql(step: &PlannedStep, f: &Fields, ev: &mut Evaluator) -> Result<SqlSpec, String> {
+    let query = match (f.expr("query"), f.expr("file")) {
+        (Some(q), _) => SqlQuery::Text(ev.text(q)?),
+        (None, Some(file)) => SqlQuery::File(PathBuf::from(ev.text(file)?)),
+        (None, None) => return Err("the step has neither `query` nor `file`".into()),
+    };
+    let params = match f.value("params") {
+        Some(FieldValue::Map(entries)) => entries
+            .iter()
+            .map(|(k, e)| Ok((k.clone(), ev.eval(e)?)))
+            .collect::<Result<_, String>>()?,
+        _ => Vec::new(),
+    };
+    let transaction = match f.expr("transaction").map(|t| ev.eval(t)).transpose()? {
+        None => None,
+        Some(Value::Bool(b)) => Some(b),
+        Some(other) => return Err(format!("transaction: `{}` is not a bool", other.literal())),
+    };
+    Ok(SqlSpec {
+        database: ev.text(f.req("database")?)?,
+        query,
+        params,
+        transaction,
+        columns: step.outputs.iter().map(|o| o.name.clone()).collect(),
+    })
+}
+
+/// A `python` or `node` step: its script rendered with each value a
+/// literal of the language ([`Evaluator::script`]).
+fn script(
+    step: &PlannedStep,
+    f: &Fields,
+    ev: &mut Evaluator,
+    lang: ScriptLang,
+    workflow_env: &[(String, String)],
+) -> Result<ScriptSpec, String> {
+    let (source, secret_env) = match (f.expr("script"), f.expr("file")) {
+        (Some(e), _) => {
+            let rendered = ev.script(lang, e)?;
+            (ScriptSource::Inline(rendered.source), rendered.env)
+        }
+        (None, Some(file)) => (
+            ScriptSource::File(PathBuf::from(ev.text(file)?)),
+            Vec::new(),
+        ),
+        (None, None) => return Err("the step has neither `script` nor `file`".into()),
+    };
+    let mut s = ScriptSpec::new(lang, source);
+    s.secret_env = SecretEnv(secret_env);
+    if let Some(i) = f.expr("interpreter") {
+        s.interpreter = ev.text(i)?;
+    }
+    let list = |ev: &mut Evaluator, name| match f.expr(name) {
+        Some(e) => super::values::texts(ev.eval(e)?),
+        None => Ok(Vec::new()),
+    };
+    s.args = list(ev, "args")?;
+    s.packages = list(
+        ev,
+        match lang {
+            ScriptLang::Python => "requirements",
+            ScriptLang::Node => "packages",
+        },
+    )?;
+    s.workdir = f
+        .expr("workdir")
+        .map(|w| ev.text(w).map(PathBuf::from))
+        .transpose()?;
+    s.workflow_env = workflow_env.to_vec();
+    s.env = f.map(ev, "env")?;
+    s.outputs_file = !step.outputs.is_empty();
+    s.placement = step.placement.as_deref().cloned();
+    Ok(s)
 }
 
 fn status(i: i64) -> Result<u16, String> {

@@ -25,6 +25,7 @@ use crate::recorder::StepStatus;
 use crate::run_context::RunContext;
 use wfc_language::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Names, Type};
 use wfc_plan::eval::{self, Eval, Scope};
+use wfc_plan::script::{self, Piece, RenderedScript, ScriptLang};
 use wfc_plan::{OutputRef, RefTarget, Value};
 
 /// Synthetic loop-variable ids start here (far above any real block id).
@@ -197,6 +198,38 @@ impl<'a> Evaluator<'a> {
             }
         }
         Ok(cmd.finish())
+    }
+
+    /// Renders a `python` or `node` script: literal text as written, each
+    /// `${…}` as a literal of the language ([`wfc_plan::script`]).
+    pub fn script(&mut self, lang: ScriptLang, e: &Expr) -> Result<RenderedScript, String> {
+        let ExprKind::Interp(parts) = &e.kind else {
+            let source = self.text(e)?;
+            return script::render(lang, &[Piece::Text(&source)]);
+        };
+        let mut values = Vec::new();
+        for p in parts {
+            if let InterpPart::Expr(x) = p {
+                let seen = self.derived.len();
+                let v = self.eval(x)?;
+                values.push((v, x.tainted || self.derived.len() > seen));
+            }
+        }
+        let mut values = values.iter();
+        let pieces: Vec<Piece> = parts
+            .iter()
+            .map(|p| match p {
+                InterpPart::Text(t) => Piece::Text(t),
+                InterpPart::Expr(_) => {
+                    let (value, secret) = values.next().expect("one value per part");
+                    Piece::Value {
+                        value,
+                        secret: *secret,
+                    }
+                }
+            })
+            .collect();
+        script::render(lang, &pieces)
     }
 
     fn eval_in(&self, e: &Expr, bound: &[(BlockId, Value)]) -> Result<Value, String> {
@@ -533,6 +566,20 @@ pub fn outcome_value(
     if !declared.is_empty() && outcome.is_success() {
         let mut outs = Vec::with_capacity(declared.len());
         for d in declared {
+            if let Some(j) = outcome.declared_json.get(&d.name) {
+                match wfc_plan::params::from_json(j, &d.ty) {
+                    Ok(v) => outs.push((d.name.clone(), v)),
+                    Err(why) => {
+                        error.get_or_insert(format!(
+                            "declared output `{}` ({}) in $WF_RESULT: {why}, got `{}`",
+                            d.name,
+                            d.ty,
+                            crate::exec::excerpt(&j.to_string(), 60)
+                        ));
+                    }
+                }
+                continue;
+            }
             match outcome.declared.get(&d.name) {
                 Some(text) => match parse_output(text, &d.ty) {
                     Ok(v) => outs.push((d.name.clone(), v)),
@@ -558,6 +605,10 @@ pub fn outcome_value(
         let outs = declared
             .iter()
             .filter_map(|d| {
+                if let Some(j) = outcome.declared_json.get(&d.name) {
+                    let v = wfc_plan::params::from_json(j, &d.ty).ok()?;
+                    return Some((d.name.clone(), v));
+                }
                 let text = outcome.declared.get(&d.name)?;
                 Some((d.name.clone(), parse_output(text, &d.ty).ok()?))
             })

@@ -12,7 +12,9 @@ mod workflows;
 
 pub use case::{Case, Invocation, Output, WORKFLOW};
 pub use process::{alive, kill9, signal, wait_dead, wait_until};
-pub use services::{docker_engine, free_port, repo, slurm_cluster, DockerEngine, SmtpSink};
+pub use services::{
+    docker_engine, free_port, postgres, repo, slurm_cluster, DockerEngine, Postgres, SmtpSink,
+};
 pub use workflows::{large_workflow, nested_loops, shell_dag, time_runs};
 
 /// The entry of step `name` in a `wfc run --output` report (panics, showing

@@ -172,3 +172,44 @@ fn start_script(path: &str) -> Result<String, String> {
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// A throwaway PostgreSQL server (`scripts/start-postgres`), stopped and
+/// its directory removed when dropped.
+pub struct Postgres {
+    /// `postgres://postgres@127.0.0.1:PORT/wfc` (trust authentication).
+    pub url: String,
+    dir: String,
+}
+
+/// Starts a PostgreSQL server for one test, or explains why it cannot run
+/// here (pass the reason to [`crate::skip`]).
+pub fn postgres() -> Result<Postgres, String> {
+    let out = Command::new(repo().join("scripts/start-postgres"))
+        .output()
+        .map_err(|e| format!("cannot run scripts/start-postgres: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "scripts/start-postgres failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| {
+        text.split_whitespace()
+            .find_map(|w| w.strip_prefix(name))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("unexpected output from start-postgres: {text}"))
+    };
+    Ok(Postgres {
+        url: field("PG_URL=")?,
+        dir: field("PG_DIR=")?,
+    })
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Command::new(repo().join("scripts/start-postgres"))
+            .args(["--stop", &self.dir])
+            .status();
+    }
+}

@@ -104,10 +104,7 @@ fn scalar(v: &Value) -> bool {
 /// The step's fields folded as the plan folds them, except that the loop
 /// variable stays a variable (it becomes `{{item}}`).
 pub fn body_fields(plan: &Plan, wf: &Workflow, s: &PlannedStep) -> Vec<StepField> {
-    let mut values = vec![None; wf.params.len()];
-    for p in &plan.params {
-        values[p.id] = Some(p.value.clone());
-    }
+    let values = plan.param_values(wf.params.len());
     let never = |_| false;
     let scope = Scope {
         params: &values,

@@ -43,6 +43,11 @@ pub fn template(
         StepKind::Email | StepKind::Webhook => {
             Err(vec![diag::notification(s.span, &s.name, s.kind.name())])
         }
+        StepKind::Python | StepKind::Node | StepKind::Sql => Err(vec![diag::cannot_express(
+            s.span,
+            &format!("a `{}` step", s.kind.name()),
+            "the export maps shell, docker, http, slack, gate and sleep steps",
+        )]),
         StepKind::Call | StepKind::Invalid => Err(vec![diag::cannot_express(
             s.span,
             "this step",

@@ -32,10 +32,7 @@ pub struct Values<'a> {
 
 impl<'a> Values<'a> {
     pub fn new(plan: &Plan, wf: &'a Workflow, step: Option<&PlannedStep>) -> Values<'a> {
-        let mut params = vec![None; wf.params.len()];
-        for p in &plan.params {
-            params[p.id] = Some(p.value.clone());
-        }
+        let params = plan.param_values(wf.params.len());
         let loops = step
             .map(|s| s.items.iter().map(|(b, _, v)| (*b, v.clone())).collect())
             .unwrap_or_default();

@@ -113,8 +113,16 @@ impl Checker<'_> {
                     parts.push(InterpPart::Expr(Expr::invalid(e.span)));
                 }
                 ast::StrPart::Interp(e) => {
-                    let x = self.lower_expr(e, ctx);
-                    self.require_text(&x);
+                    let x = self.lower_expr(
+                        e,
+                        &Ctx {
+                            script: false,
+                            ..*ctx
+                        },
+                    );
+                    if !ctx.script {
+                        self.require_text(&x);
+                    }
                     tainted |= x.tainted;
                     parts.push(InterpPart::Expr(x));
                 }

@@ -130,6 +130,8 @@ pub enum OutputType {
     Bool,
     Json,
     MapOfString,
+    /// `list<map<json>>`: rows of a query, one map per row.
+    Rows,
 }
 
 impl OutputType {
@@ -140,6 +142,7 @@ impl OutputType {
             OutputType::Bool => Type::Bool,
             OutputType::Json => Type::Json,
             OutputType::MapOfString => Type::map(Type::String),
+            OutputType::Rows => Type::list(Type::map(Type::Json)),
         }
     }
 }
@@ -227,6 +230,18 @@ const PROCESS_OUTPUTS: &[OutputInfo] = &[
         "exit_code",
         OutputType::Int,
         "The command's exit status (0 on success).",
+    ),
+];
+
+/// What a `python` or `node` step gives: a process's outputs and `result`.
+const SCRIPT_OUTPUTS: &[OutputInfo] = &[
+    PROCESS_OUTPUTS[0],
+    PROCESS_OUTPUTS[1],
+    PROCESS_OUTPUTS[2],
+    output(
+        "result",
+        OutputType::Json,
+        "The JSON the script wrote to the file named by $WF_RESULT (null when it wrote none).",
     ),
 ];
 
@@ -377,6 +392,61 @@ pub static KINDS: &[KindInfo] = &[
         outputs: PROCESS_OUTPUTS,
         declares_outputs: true,
         one_of: &[],
+    },
+    KindInfo {
+        kind: StepKind::Python,
+        name: "python",
+        doc: "Runs a Python script; `${…}` values arrive as Python literals of their type, secrets through the environment.",
+        fields: &[
+            field("script", FieldType::Str, "The Python source; each `${…}` becomes a Python literal (a string, int, float, bool, list, dict or None), never code."),
+            field("file", FieldType::Str, "A Python file to run instead of `script`, relative to the workflow file."),
+            field("args", FieldType::StrOrList, "Arguments for the script (`sys.argv[1:]`)."),
+            field("interpreter", FieldType::Str, "The Python to run it with (default \"python3\")."),
+            field("requirements", FieldType::StrOrList, "Packages to install first (pip requirement specifiers), into a virtualenv cached by their hash."),
+            field("workdir", FieldType::Str, "The directory to run in."),
+            field("env", FieldType::Map, "Environment variables for the script: `env { KEY = value }`."),
+            field("outputs", FieldType::Outputs, "Typed values the script writes: keys of the JSON object in $WF_RESULT, or `name=value` lines in $WF_OUTPUTS."),
+        ],
+        outputs: SCRIPT_OUTPUTS,
+        declares_outputs: true,
+        one_of: &["script", "file"],
+    },
+    KindInfo {
+        kind: StepKind::Node,
+        name: "node",
+        doc: "Runs a JavaScript script with Node.js; `${…}` values arrive as JavaScript literals of their type, secrets through the environment.",
+        fields: &[
+            field("script", FieldType::Str, "The JavaScript source; each `${…}` becomes a JavaScript literal (a string, number, BigInt, boolean, array, object or null), never code."),
+            field("file", FieldType::Str, "A JavaScript file to run instead of `script`, relative to the workflow file."),
+            field("args", FieldType::StrOrList, "Arguments for the script (`process.argv.slice(2)`)."),
+            field("interpreter", FieldType::Str, "The Node.js to run it with (default \"node\")."),
+            field("packages", FieldType::StrOrList, "npm packages to install first (`name@version`), into a directory cached by their hash."),
+            field("workdir", FieldType::Str, "The directory to run in."),
+            field("env", FieldType::Map, "Environment variables for the script: `env { KEY = value }`."),
+            field("outputs", FieldType::Outputs, "Typed values the script writes: keys of the JSON object in $WF_RESULT, or `name=value` lines in $WF_OUTPUTS."),
+        ],
+        outputs: SCRIPT_OUTPUTS,
+        declares_outputs: true,
+        one_of: &["script", "file"],
+    },
+    KindInfo {
+        kind: StepKind::Sql,
+        name: "sql",
+        doc: "Runs SQL statements against PostgreSQL or SQLite; values are bound as parameters, never spliced into the query.",
+        fields: &[
+            required("database", FieldType::Str, "The database URL: \"postgres://user@host/db\" (normally a secret) or \"sqlite:path/to.db\"."),
+            field("query", FieldType::Str, "The SQL; refer to `params` as `:name`. `${…}` is not allowed here."),
+            field("file", FieldType::Str, "A SQL file to run instead of `query`, relative to the workflow file."),
+            field("params", FieldType::Map, "Values bound to the query's `:name` parameters, of any type (a list binds as an array, a map as JSON): `params { name = value }`."),
+            field("transaction", FieldType::Bool, "Run every statement in one transaction, all or nothing (default: true when there are several)."),
+            field("outputs", FieldType::Outputs, "Typed columns of the first row the last statement returned."),
+        ],
+        outputs: &[
+            output("rows", OutputType::Rows, "The rows the last statement returned, one map of column to value per row."),
+            output("row_count", OutputType::Int, "How many rows the last statement returned or changed."),
+        ],
+        declares_outputs: true,
+        one_of: &["query", "file"],
     },
     KindInfo {
         kind: StepKind::Slack,

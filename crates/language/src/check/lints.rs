@@ -50,6 +50,7 @@ impl Checker<'_> {
         self.dead_branches();
         self.raw_calls();
         self.secret_sinks();
+        self.script_interpolations();
     }
 
     fn unused_params(&mut self) {
@@ -167,7 +168,7 @@ impl Checker<'_> {
 
     /// The secret a tainted expression derives from, and the span to label:
     /// for a string, the first tainted `${…}`; otherwise the whole expression.
-    fn taint_site(&self, e: &Expr) -> Option<(Span, ir::ParamId)> {
+    pub(super) fn taint_site(&self, e: &Expr) -> Option<(Span, ir::ParamId)> {
         if !e.tainted {
             return None;
         }

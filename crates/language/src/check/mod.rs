@@ -37,7 +37,9 @@ mod quiet;
 mod resources;
 mod run_context;
 mod scope;
+mod scripts;
 mod settings;
+mod sql;
 mod steps;
 mod triggers;
 pub mod types;
@@ -170,6 +172,9 @@ pub(crate) struct Ctx {
     pub scope: Option<Option<BlockId>>,
     /// In a `run` command (unknown upper-case names are environment variables).
     pub command: bool,
+    /// In a `python` or `node` `script`: its `${…}` become literals of the
+    /// language, so lists, maps and optionals may be interpolated.
+    pub script: bool,
     /// In the `params { … }` of a trigger of this kind (`request`, `changed`).
     pub trigger: Option<ast::TriggerKind>,
 }

@@ -200,7 +200,10 @@ impl Checker<'_> {
                 self.report(dc::bad_env_name(en.key.span, &en.key.name));
             }
             let x = self.lower_expr(&en.value, ctx);
-            self.scalar_value(&format!("{field}.{}", en.key.name), &x);
+            // A sql step binds lists (arrays) and maps (json) as well.
+            if field != "params" {
+                self.scalar_value(&format!("{field}.{}", en.key.name), &x);
+            }
             out.push((en.key.name.clone(), x));
         }
         out
@@ -403,6 +406,9 @@ impl Checker<'_> {
         self.status_reads.clear();
         for id in 0..self.wf.steps.len() {
             self.check_step(id);
+            if self.wf.steps[id].kind == ir::StepKind::Sql {
+                self.check_sql(id);
+            }
             self.add_status_reads(id);
             let reads = std::mem::take(&mut self.reads);
             for (s, span) in reads {
@@ -510,6 +516,11 @@ impl Checker<'_> {
                 _ => {
                     let fctx = Ctx {
                         command: name == "run",
+                        script: name == "script"
+                            && matches!(
+                                self.wf.steps[id].kind,
+                                ir::StepKind::Python | ir::StepKind::Node
+                            ),
                         ..ctx
                     };
                     if let Some(value) = self.kind_field(fi, f, &fctx) {

@@ -14,6 +14,8 @@ mod lets;
 mod module;
 mod order;
 mod resources;
+mod scripts;
+mod sql;
 mod timing;
 mod triggers;
 pub use calls::*;
@@ -23,6 +25,8 @@ pub use lets::*;
 pub use module::*;
 pub use order::*;
 pub use resources::*;
+pub use scripts::*;
+pub use sql::*;
 pub use timing::*;
 pub use triggers::*;
 

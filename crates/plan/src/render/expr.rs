@@ -85,6 +85,50 @@ pub fn command_text(wf: &dyn Names, e: &Expr) -> String {
     cmd.finish()
 }
 
+/// A `python` or `node` script as it will run: each `${…}` known at plan
+/// time rendered for its place exactly as the run renders it
+/// ([`crate::script::render`]), what only the run knows kept as `${…}`.
+pub fn script_text(wf: &dyn Names, e: &Expr, lang: crate::script::ScriptLang) -> String {
+    use crate::script::{render, Piece};
+    let ExprKind::Interp(parts) = &e.kind else {
+        return show_text(wf, e);
+    };
+    let known: Vec<Option<crate::Value>> = parts
+        .iter()
+        .map(|p| match p {
+            InterpPart::Expr(x) if is_literal(x) && !x.tainted => crate::Value::of_literal(x),
+            _ => None,
+        })
+        .collect();
+    let shown: Vec<String> = parts
+        .iter()
+        .map(|p| match p {
+            InterpPart::Expr(x) => format!("${{{}}}", show(wf, x)),
+            InterpPart::Text(_) => String::new(),
+        })
+        .collect();
+    let pieces = |all_shown: bool| -> Vec<Piece> {
+        parts
+            .iter()
+            .zip(&known)
+            .zip(&shown)
+            .map(|((p, v), s)| match (p, v) {
+                (InterpPart::Text(t), _) => Piece::Text(t),
+                (_, Some(value)) if !all_shown => Piece::Value {
+                    value,
+                    secret: false,
+                },
+                _ => Piece::Shown(s),
+            })
+            .collect()
+    };
+    // A value the run would refuse (the checker has said so): shown as written.
+    render(lang, &pieces(false))
+        .or_else(|_| render(lang, &pieces(true)))
+        .map(|r| r.source)
+        .unwrap_or_else(|_| show_text(wf, e))
+}
+
 fn is_literal(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Str(_)

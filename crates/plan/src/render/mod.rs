@@ -45,12 +45,19 @@ pub fn field_text(wf: &Workflow, v: &FieldValue) -> String {
     }
 }
 
-/// Field `name` of step `s` as text: a `shell` or `docker` `run` command as
-/// it will run ([`expr::command_text`]), others as [`field_text`].
+/// Field `name` of step `s` as text: a `shell` or `docker` `run` command and
+/// a `python` or `node` `script` as they will run ([`expr::command_text`],
+/// [`expr::script_text`]), others as [`field_text`].
 pub fn step_field_text(wf: &Workflow, s: &PlannedStep, name: &str, v: &FieldValue) -> String {
     match (s.kind, name, v) {
         (StepKind::Shell | StepKind::Docker, "run", FieldValue::Expr(e)) => {
             expr::command_text(wf, e)
+        }
+        (StepKind::Python, "script", FieldValue::Expr(e)) => {
+            expr::script_text(wf, e, crate::script::ScriptLang::Python)
+        }
+        (StepKind::Node, "script", FieldValue::Expr(e)) => {
+            expr::script_text(wf, e, crate::script::ScriptLang::Node)
         }
         _ => field_text(wf, v),
     }
@@ -70,6 +77,16 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
             Some(run) => format!("{}: {run}", text("image").unwrap_or_default()),
             None => text("image").unwrap_or_default(),
         },
+        StepKind::Python | StepKind::Node | StepKind::Sql => {
+            let source = ["script", "query"]
+                .iter()
+                .find_map(|n| field(s, n).map(|v| step_field_text(wf, s, n, v)));
+            match (source, text("file")) {
+                (Some(source), _) => source,
+                (None, Some(file)) => format!("{} {file}", s.kind.name()),
+                (None, None) => String::new(),
+            }
+        }
         StepKind::Http => ["get", "post", "put", "patch", "delete", "head"]
             .iter()
             .find_map(|m| text(m).map(|url| format!("{} {url}", m.to_uppercase())))

@@ -8,7 +8,9 @@
 //!
 //! Kinds: [`shell`] (a process group under `SHELL -c`), [`docker`] (a container
 //! through the Docker Engine API), [`http`] (one request, with `expect`),
-//! [`notify`] (slack and webhook), [`email`] (SMTP); a `sleep` step waits
+//! [`script`] (`python` and `node`: an interpreter on a script file, as a
+//! shell step runs), [`notify`] (slack and webhook), [`email`] (SMTP),
+//! [`sql`] (bound statements against SQLite); a `sleep` step waits
 //! (until cancelled or timed out). `gate` steps need no executor: the
 //! scheduler decides them.
 //!
@@ -34,9 +36,11 @@ pub mod notify;
 pub mod output;
 pub mod process;
 pub mod scratch;
+pub mod script;
 pub mod shell;
 pub mod slurm;
 mod spawn;
+pub mod sql;
 
 use crate::mask::Masker;
 use futures::future::BoxFuture;
@@ -49,7 +53,9 @@ pub use docker::{DockerSpec, Mount, PullPolicy};
 pub use email::EmailSpec;
 pub use http::{Body, HttpSpec};
 pub use notify::{SlackSpec, WebhookSpec};
+pub use script::ScriptSpec;
 pub use shell::ShellSpec;
+pub use sql::{SqlQuery, SqlSpec};
 
 /// Default cap on each captured stream: 1 MiB (the tail is kept).
 pub const DEFAULT_CAPTURE_CAP: usize = 1024 * 1024;
@@ -63,10 +69,13 @@ pub const DEFAULT_BODY_CAP: usize = 8 * 1024 * 1024;
 pub enum StepSpec {
     Shell(ShellSpec),
     Docker(DockerSpec),
+    /// A `python` or `node` step (boxed: the largest spec by far).
+    Script(Box<ScriptSpec>),
     Http(HttpSpec),
     Slack(SlackSpec),
     Webhook(WebhookSpec),
     Email(EmailSpec),
+    Sql(SqlSpec),
     /// Waits this long (a `sleep` step).
     Sleep(Duration),
 }
@@ -77,10 +86,12 @@ impl StepSpec {
         match self {
             StepSpec::Shell(_) => "shell",
             StepSpec::Docker(_) => "docker",
+            StepSpec::Script(s) => script::kind_name(s.lang),
             StepSpec::Http(_) => "http",
             StepSpec::Slack(_) => "slack",
             StepSpec::Webhook(_) => "webhook",
             StepSpec::Email(_) => "email",
+            StepSpec::Sql(_) => "sql",
             StepSpec::Sleep(_) => "sleep",
         }
     }
@@ -213,6 +224,10 @@ pub struct Outcome {
     /// Declared outputs written to `$WF_OUTPUTS`, as raw strings (the caller
     /// converts them to the declared types).
     pub declared: BTreeMap<String, String>,
+    /// Declared outputs read from a JSON object (a script's `$WF_RESULT`),
+    /// typed JSON: they are checked against the declared types as they are,
+    /// and win over `declared`.
+    pub declared_json: serde_json::Map<String, serde_json::Value>,
     pub stdout: Captured,
     pub stderr: Captured,
     pub elapsed: Duration,
@@ -230,6 +245,7 @@ impl Outcome {
             exit_code: None,
             outputs: serde_json::Map::new(),
             declared: BTreeMap::new(),
+            declared_json: serde_json::Map::new(),
             stdout: Captured::default(),
             stderr: Captured::default(),
             elapsed: Duration::ZERO,
@@ -355,6 +371,9 @@ pub struct ExecOptions {
     pub groups: Option<std::sync::Arc<crate::reaper::Groups>>,
     /// Run `shell` steps as Slurm jobs ([`slurm`]); `None`: locally.
     pub slurm: Option<slurm::SlurmOptions>,
+    /// The directory of the workflow file: a script step's relative `file`
+    /// is found there (`None`: wfc's working directory).
+    pub workflow_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ExecOptions {
@@ -367,6 +386,7 @@ impl Default for ExecOptions {
             supervise: true,
             groups: None,
             slurm: None,
+            workflow_dir: None,
         }
     }
 }
@@ -382,6 +402,8 @@ pub struct Executor {
     pub(crate) opts: ExecOptions,
     pub(crate) http: reqwest::Client,
     pub(crate) docker: tokio::sync::OnceCell<bollard::Docker>,
+    /// The run's idle PostgreSQL connections, for `sql` steps.
+    pub(crate) postgres: sql::Pool,
 }
 
 impl Default for Executor {
@@ -400,6 +422,7 @@ impl Executor {
             opts,
             http,
             docker: tokio::sync::OnceCell::new(),
+            postgres: sql::Pool::default(),
         }
     }
 
@@ -419,12 +442,17 @@ impl Executor {
             {
                 refuse_slurm()
             }
+            StepSpec::Script(s) if asks_for_slurm(s.placement.as_ref()) => refuse_slurm(),
             StepSpec::Shell(s) => shell::run(self, s, ctx).await,
             StepSpec::Docker(s) => docker::run(self, s, ctx).await,
+            StepSpec::Script(s) => script::run(self, s, ctx).await,
             StepSpec::Http(s) => stoppable(ctx, http::run(self, s)).await,
             StepSpec::Slack(s) => stoppable(ctx, notify::slack(self, s)).await,
             StepSpec::Webhook(s) => stoppable(ctx, notify::webhook(self, s)).await,
             StepSpec::Email(s) => stoppable(ctx, email::run(s)).await,
+            StepSpec::Sql(s) => {
+                sql::run(&self.postgres, s, self.opts.workflow_dir.as_deref(), ctx).await
+            }
             StepSpec::Sleep(d) => {
                 let wait = async {
                     tokio::time::sleep(*d).await;

@@ -23,7 +23,7 @@
 
 use super::output::{parse_outputs, OutputPipe};
 use super::process::signal_group;
-use super::spawn::{start, Launch, Var};
+use super::spawn::{start, Launch, StepProcess, Var};
 use super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
 use nix::sys::signal::Signal;
 use std::ffi::{OsStr, OsString};
@@ -140,17 +140,37 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         }
         None => start(&shell_launch),
     };
-    let mut child = match started {
+    let child = match started {
         Ok(c) => c,
-        Err(e) => {
-            let mut msg = format!("cannot start `{}`: {e}", spec.shell);
-            if e.raw_os_error() == Some(nix::errno::Errno::EMFILE as i32) {
-                msg.push_str("; each running step holds 3 descriptors: ");
-                msg.push_str("lower `--jobs` or raise `ulimit -n`");
-            }
-            return Outcome::failed(msg);
-        }
+        Err(e) => return Outcome::failed(start_error(&spec.shell, &e)),
     };
+    let mut outcome = follow(ex, child, ctx).await;
+    if let (Status::Succeeded, Some(outputs_file)) = (outcome.status, &outputs_file) {
+        match outputs_file.read() {
+            Ok(declared) => outcome.declared = declared,
+            Err(e) => {
+                outcome.status = Status::Failed;
+                outcome.error = Some(e);
+            }
+        }
+    }
+    outcome
+}
+
+/// Why `program` could not start, and what to do about it.
+pub(crate) fn start_error(program: &str, e: &std::io::Error) -> String {
+    let mut msg = format!("cannot start `{program}`: {e}");
+    if e.raw_os_error() == Some(nix::errno::Errno::EMFILE as i32) {
+        msg.push_str("; each running step holds 3 descriptors: ");
+        msg.push_str("lower `--jobs` or raise `ulimit -n`");
+    }
+    msg
+}
+
+/// Waits for a started step process (or stops it with its group), streaming
+/// and capturing its output: the outcome with `exit_code`, `stdout` and
+/// `stderr`, before any outputs file is read.
+pub(crate) async fn follow(ex: &Executor, mut child: StepProcess, ctx: &StepContext) -> Outcome {
     let leader = child.id();
     // Freed when this returns: by then the group is killed (below).
     let _group = ex.opts.groups.as_ref().and_then(|g| g.add(leader));
@@ -197,15 +217,6 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         outcome.output("exit_code", code);
     }
     outcome.streams(stdout, stderr, cap);
-    if let (Status::Succeeded, Some(outputs_file)) = (outcome.status, &outputs_file) {
-        match outputs_file.read() {
-            Ok(declared) => outcome.declared = declared,
-            Err(e) => {
-                outcome.status = Status::Failed;
-                outcome.error = Some(e);
-            }
-        }
-    }
     outcome
 }
 
@@ -365,7 +376,7 @@ fn without_shell<'a>(
 /// `PATH`. Found paths are remembered, so a run of many steps searches `PATH`
 /// (and the spawn does not search it again) once per shell instead of once per
 /// step; a shell not found is looked up again next time (it may be installed).
-fn resolve_shell(shell: &str) -> Option<PathBuf> {
+pub(crate) fn resolve_shell(shell: &str) -> Option<PathBuf> {
     static FOUND: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
     if shell.contains('/') {
         return Path::new(shell).is_file().then(|| PathBuf::from(shell));

@@ -1,7 +1,8 @@
-//! The Slurm executor (`wfc run --executor slurm`): `shell` and `docker`
-//! steps become Slurm batch jobs (a docker job runs the container with the
-//! node's container CLI, `container.rs`); every other kind runs on the
-//! local [`Executor`].
+//! The Slurm executor (`wfc run --executor slurm`): `shell`, `python`,
+//! `node` and `docker` steps become Slurm batch jobs (a docker job runs the
+//! container with the node's container CLI, `container.rs`; a script job
+//! runs its interpreter, `script.rs`); every other kind runs on the local
+//! [`Executor`].
 //!
 //! wfc keeps the DAG, `--jobs`, retries (a retry submits a new job),
 //! timeouts and `wait any`: each attempt is one job, submitted when the
@@ -30,6 +31,7 @@ mod adopt;
 mod container;
 mod options;
 mod poll;
+mod script;
 mod submit;
 
 pub use options::sbatch_options;
@@ -216,12 +218,19 @@ impl SlurmExecutor {
                 }
             }
         }
+        // A script step's `$WF_RESULT` (`script.rs`).
+        let result = job.dir.join("result");
+        if outcome.status == Status::Succeeded && result.exists() {
+            if let Err(e) = super::script::read_result(&result, &mut outcome) {
+                outcome = super::script::fail(outcome, e);
+            }
+        }
         // Read: a later session must not adopt the job (marked before the
         // files go, so a resume never adopts a job without its outputs).
         adopt::mark_read(&job.dir);
         // Slurm wrote the step's streams and outputs unmasked: what wfc
         // keeps of them is the masked log and outcome above.
-        for raw in ["stdout", "stderr", "outputs", "argv"] {
+        for raw in ["stdout", "stderr", "outputs", "argv", "result"] {
             let _ = std::fs::remove_file(job.dir.join(raw));
         }
         outcome
@@ -244,6 +253,9 @@ impl super::Execute for SlurmExecutor {
         match spec {
             StepSpec::Shell(s) if self.as_job(s.placement.as_ref()) => {
                 Box::pin(self.run_shell(s, ctx))
+            }
+            StepSpec::Script(s) if self.as_job(s.placement.as_ref()) => {
+                Box::pin(self.run_script(s, ctx))
             }
             StepSpec::Docker(d) if self.as_job(d.placement.as_deref()) => {
                 Box::pin(self.run_docker(d, ctx))

@@ -18,7 +18,7 @@ use wfc_plan::settings::Placement;
 /// first, so the step does not see it) with stdin closed and writes its
 /// exit code to `exit` through a rename, so a half-written code is never
 /// read.
-const SCRIPT: &str = r#"#!/bin/sh
+pub(super) const SCRIPT: &str = r#"#!/bin/sh
 # Written by wfc (the Slurm executor): runs one attempt of a shell step.
 wfc_dir=$WFC_SLURM_STEP_DIR
 wfc_shell=$WFC_SLURM_SHELL

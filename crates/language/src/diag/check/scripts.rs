@@ -1,0 +1,36 @@
+//! Constructors for `${…}` in `python` and `node` scripts (codes
+//! `E0270`–`E0271`): where a value cannot go, and secrets inside strings.
+
+use super::super::Diagnostic;
+use crate::span::Span;
+
+/// E0270: `${…}` where a script cannot take a value safely (a comment, a
+/// raw string, a regex, …); `fix` says what to write instead.
+pub fn unsafe_script_interpolation(span: Span, lang: &str, place: &str, fix: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0270",
+        format!("`${{…}}` inside {place} of a {lang} script cannot be escaped safely"),
+    )
+    .primary(span, format!("this value would land inside {place}"))
+    .help(fix.to_string())
+}
+
+/// E0271: a secret (or a value derived from one) inside a string literal
+/// of a script, where it would be written into the script's source.
+pub fn secret_in_script_string(
+    span: Span,
+    secret: &str,
+    place: &str,
+    declared: Span,
+) -> Diagnostic {
+    Diagnostic::error(
+        "E0271",
+        format!("secret `{secret}` is written inside {place}"),
+    )
+    .primary(span, "a secret here would be written into the script")
+    .secondary(declared, "declared secret here")
+    .help(format!(
+        "secrets are passed through the environment and read in code: move the `${{…}}` out of \
+         the string and join in code, e.g. `\"Bearer \" + ${{{secret}}}`"
+    ))
+}

@@ -1,0 +1,307 @@
+//! The SQL of `sql` steps, read just enough to bind values safely.
+//!
+//! A query refers to the step's `params { … }` as `:name`. [`scan`] walks the
+//! text once, the way PostgreSQL and SQLite read it, so that a `:name` inside
+//! a string, a quoted identifier, a comment or a dollar-quoted body is never
+//! taken for a parameter, and a `;` there never ends a statement:
+//!
+//! - `'…'` strings (`''` is a quote), `E'…'` strings (backslash escapes too),
+//!   `"…"` identifiers (`""` is a quote);
+//! - `-- …` line comments and `/* … */` block comments (nested, as
+//!   PostgreSQL reads them);
+//! - dollar-quoted bodies `$$…$$` and `$tag$…$tag$` (`$1` is not one);
+//! - casts: `x::int` is not the parameter `:int`.
+//!
+//! The checker uses it to report unknown and unused params at check time;
+//! the interpreter to split the text into statements, and to rewrite
+//! `:name` into PostgreSQL's `$N`. An array slice `a[lo:hi]` reads as the
+//! parameter `:hi`: write `a[lo : hi]`.
+
+/// One `:name` in the query: its name and the byte range of `:name`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqlParam {
+    pub name: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One statement: its text (trimmed, without the `;`), where that text
+/// starts in the query, and its parameters (offsets within the query).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    pub text: String,
+    pub start: usize,
+    pub params: Vec<SqlParam>,
+}
+
+impl Statement {
+    /// The text with each `:name` replaced by `$N` (PostgreSQL's
+    /// placeholders), and the name of each `N` in order (a name used
+    /// twice gets one number).
+    pub fn numbered(&self) -> (String, Vec<String>) {
+        let mut names: Vec<String> = Vec::new();
+        let mut out = String::with_capacity(self.text.len());
+        let mut at = 0;
+        for p in &self.params {
+            let (s, e) = (p.start - self.start, p.end - self.start);
+            out.push_str(&self.text[at..s]);
+            let n = match names.iter().position(|x| *x == p.name) {
+                Some(i) => i + 1,
+                None => {
+                    names.push(p.name.clone());
+                    names.len()
+                }
+            };
+            out.push_str(&format!("${n}"));
+            at = e;
+        }
+        out.push_str(&self.text[at..]);
+        (out, names)
+    }
+}
+
+/// What [`scan`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// The statements, empty ones (only blanks and comments) left out.
+    pub statements: Vec<Statement>,
+    /// A string, identifier, comment or dollar quote left open: what it is
+    /// and the byte offset where it starts.
+    pub unterminated: Option<(&'static str, usize)>,
+}
+
+impl Scan {
+    /// Every parameter of every statement, in order.
+    pub fn params(&self) -> impl Iterator<Item = &SqlParam> {
+        self.statements.iter().flat_map(|s| s.params.iter())
+    }
+}
+
+fn ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+}
+
+fn ident_char(c: u8) -> bool {
+    ident_start(c) || c.is_ascii_digit()
+}
+
+/// Reads `sql` into statements and parameters (see the module docs).
+pub fn scan(sql: &str) -> Scan {
+    let b = sql.as_bytes();
+    let mut scan = Scan::default();
+    let mut params = Vec::new();
+    // Whether the current statement has anything but blanks and comments.
+    let mut content = false;
+    let mut stmt_start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let open = i;
+        let next = b.get(i + 1).copied();
+        match c {
+            b'\'' => {
+                let escapes =
+                    i > 0 && matches!(b[i - 1], b'e' | b'E') && (i < 2 || !ident_char(b[i - 2]));
+                match quoted(b, i + 1, b'\'', escapes) {
+                    Some(end) => i = end,
+                    None => return open_at(scan, "string", open),
+                }
+            }
+            b'"' => match quoted(b, i + 1, b'"', false) {
+                Some(end) => i = end,
+                None => return open_at(scan, "quoted identifier", open),
+            },
+            b'-' if next == Some(b'-') => {
+                i = sql[i..].find('\n').map_or(b.len(), |n| i + n + 1);
+                continue;
+            }
+            b'/' if next == Some(b'*') => match block_comment(b, i) {
+                Some(end) => {
+                    i = end;
+                    continue;
+                }
+                None => return open_at(scan, "comment", open),
+            },
+            b'$' if dollar_tag(b, i).is_some() => {
+                let tag = dollar_tag(b, i).unwrap_or_default();
+                let delim = &sql[i..i + tag];
+                match sql[i + tag..].find(delim) {
+                    Some(n) => i = i + tag + n + tag,
+                    None => return open_at(scan, "dollar-quoted string", open),
+                }
+            }
+            b':' if next == Some(b':') => i += 2,
+            b':' if next.is_some_and(ident_start) && (i == 0 || b[i - 1] != b':') => {
+                let mut end = i + 1;
+                while end < b.len() && ident_char(b[end]) {
+                    end += 1;
+                }
+                params.push(SqlParam {
+                    name: sql[i + 1..end].to_owned(),
+                    start: i,
+                    end,
+                });
+                i = end;
+            }
+            b';' => {
+                push_statement(&mut scan, sql, stmt_start, i, content, &mut params);
+                content = false;
+                stmt_start = i + 1;
+                i += 1;
+                continue;
+            }
+            _ => i += 1,
+        }
+        if !c.is_ascii_whitespace() {
+            content = true;
+        }
+    }
+    push_statement(&mut scan, sql, stmt_start, b.len(), content, &mut params);
+    scan
+}
+
+fn open_at(mut scan: Scan, what: &'static str, at: usize) -> Scan {
+    scan.unterminated = Some((what, at));
+    scan
+}
+
+fn push_statement(
+    scan: &mut Scan,
+    sql: &str,
+    start: usize,
+    end: usize,
+    content: bool,
+    params: &mut Vec<SqlParam>,
+) {
+    let params = std::mem::take(params);
+    if !content {
+        return;
+    }
+    let raw = &sql[start..end];
+    let lead = raw.len() - raw.trim_start().len();
+    scan.statements.push(Statement {
+        text: raw.trim().to_owned(),
+        start: start + lead,
+        params,
+    });
+}
+
+/// The end (past the closing quote) of a quoted run starting at `i`.
+fn quoted(b: &[u8], mut i: usize, q: u8, backslash: bool) -> Option<usize> {
+    while i < b.len() {
+        match b[i] {
+            b'\\' if backslash => i += 2,
+            c if c == q && b.get(i + 1) == Some(&q) => i += 2,
+            c if c == q => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The end of a (nested) block comment starting at `i`.
+fn block_comment(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0;
+    while i + 1 < b.len() {
+        match (b[i], b[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The length of the dollar-quote delimiter (`$$`, `$tag$`) at `i`, if one
+/// starts there. `$1` and a `$` inside an identifier (`a$b`) are not.
+fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
+    if i > 0 && ident_char(b[i - 1]) {
+        return None;
+    }
+    let mut j = i + 1;
+    if b.get(j).is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    while j < b.len() && ident_char(b[j]) && b[j] != b'$' {
+        j += 1;
+    }
+    (b.get(j) == Some(&b'$')).then_some(j + 1 - i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(sql: &str) -> Vec<String> {
+        scan(sql).params().map(|p| p.name.clone()).collect()
+    }
+
+    #[test]
+    fn finds_params_outside_quotes_comments_and_casts() {
+        let sql = "select :a, ':b', E'\\':c', \"x:d\", $$ :e $$, $t$ :f $t$, :g::int, x::text \
+                   -- :h\n/* :i /* :j */ :k */ from t where y = :l and z = $1";
+        assert_eq!(names(sql), ["a", "g", "l"]);
+    }
+
+    #[test]
+    fn doubled_quotes_stay_inside_the_string() {
+        assert_eq!(names("select 'it''s :x', :y"), ["y"]);
+        assert_eq!(names("select \"a\"\":x\", :y"), ["y"]);
+        // Not an E string: the backslash is a plain character.
+        assert_eq!(names("select 'a\\', :y"), ["y"]);
+    }
+
+    #[test]
+    fn splits_on_semicolons_outside_quotes() {
+        let s = scan("insert into t values (':;'); -- ;\n; update t set a = $$;$$ ;  ");
+        let texts: Vec<&str> = s.statements.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["insert into t values (':;')", "update t set a = $$;$$"]
+        );
+        assert_eq!(s.statements[1].start, 36);
+    }
+
+    #[test]
+    fn numbers_params_per_statement() {
+        let s = scan("select :a; select :b, :a, :b");
+        assert_eq!(
+            s.statements[0].numbered(),
+            ("select $1".into(), vec!["a".into()])
+        );
+        assert_eq!(
+            s.statements[1].numbered(),
+            ("select $1, $2, $1".into(), vec!["b".into(), "a".into()])
+        );
+    }
+
+    #[test]
+    fn reports_what_is_left_open() {
+        assert_eq!(scan("select 'abc").unterminated, Some(("string", 7)));
+        assert_eq!(
+            scan("select $x$ abc").unterminated,
+            Some(("dollar-quoted string", 7))
+        );
+        assert_eq!(scan("/* /* */").unterminated, Some(("comment", 0)));
+        assert_eq!(
+            scan("select \"a").unterminated,
+            Some(("quoted identifier", 7))
+        );
+    }
+
+    #[test]
+    fn unicode_and_edge_positions() {
+        assert_eq!(names(":a"), ["a"]);
+        assert_eq!(names("select 'é' || :nom_é"), ["nom_é"]);
+        assert_eq!(names("select 1:"), Vec::<String>::new());
+    }
+}

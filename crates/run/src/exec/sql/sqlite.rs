@@ -1,0 +1,177 @@
+//! SQLite through `rusqlite`, on a blocking thread: `:name` parameters are
+//! SQLite's own, bound by name. A stop interrupts the running statement;
+//! the transaction is then rolled back.
+
+use super::{names, place, Failure, Results};
+use crate::exec::StepContext;
+use base64::Engine;
+use rusqlite::types::{Value as Sql, ValueRef};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use wfc_language::sql_syntax::Statement;
+use wfc_plan::Value;
+
+type Interrupt = Arc<Mutex<Option<rusqlite::InterruptHandle>>>;
+
+pub(super) async fn run(
+    path: &str,
+    statements: &[Statement],
+    params: &[(String, Value)],
+    transaction: bool,
+    ctx: &StepContext,
+) -> Result<Results, Failure> {
+    let (path, statements, params) = (path.to_owned(), statements.to_vec(), params.to_vec());
+    let interrupt: Interrupt = Arc::default();
+    let stopped = Arc::new(AtomicBool::new(false));
+    let (i2, s2) = (interrupt.clone(), stopped.clone());
+    let mut work = tokio::task::spawn_blocking(move || {
+        blocking(&path, &statements, &params, transaction, &i2, &s2)
+    });
+    let joined = tokio::select! {
+        r = &mut work => r,
+        stop = ctx.stopped() => {
+            stopped.store(true, Ordering::SeqCst);
+            if let Ok(guard) = interrupt.lock() {
+                if let Some(h) = guard.as_ref() {
+                    h.interrupt();
+                }
+            }
+            // Wait for the rollback before saying the step stopped.
+            let _ = work.await;
+            return Err(Failure::Stopped(stop));
+        }
+    };
+    joined
+        .map_err(|e| Failure::Error(format!("the SQLite thread failed: {e}")))?
+        .map_err(Failure::Error)
+}
+
+fn blocking(
+    path: &str,
+    statements: &[Statement],
+    params: &[(String, Value)],
+    transaction: bool,
+    interrupt: &Interrupt,
+    stopped: &AtomicBool,
+) -> Result<Results, String> {
+    let conn = if path == ":memory:" {
+        rusqlite::Connection::open_in_memory()
+    } else {
+        rusqlite::Connection::open(path)
+    }
+    .map_err(|e| format!("cannot open the SQLite database `{path}`: {e}"))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
+    if let Ok(mut g) = interrupt.lock() {
+        *g = Some(conn.get_interrupt_handle());
+    }
+    if transaction {
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| format!("cannot begin a transaction: {e}"))?;
+    }
+    let result = statements
+        .iter()
+        .enumerate()
+        .try_fold(Results::default(), |mut acc, (i, s)| {
+            if stopped.load(Ordering::SeqCst) {
+                return Err("stopped".to_owned());
+            }
+            statement(&conn, s, params, &mut acc).map_err(|e| format!("{}: {e}", place(s, i)))?;
+            Ok(acc)
+        });
+    if !transaction {
+        return result;
+    }
+    match result {
+        Ok(r) if !stopped.load(Ordering::SeqCst) => {
+            conn.execute_batch("COMMIT")
+                .map_err(|e| format!("cannot commit: {e}"))?;
+            Ok(r)
+        }
+        other => {
+            // Nothing of the step stays: SQLite rolls back on close too.
+            let _ = conn.execute_batch("ROLLBACK");
+            other.and(Err("stopped".to_owned()))
+        }
+    }
+}
+
+/// Runs one statement, binding the params it names.
+fn statement(
+    conn: &rusqlite::Connection,
+    s: &Statement,
+    params: &[(String, Value)],
+    acc: &mut Results,
+) -> Result<(), String> {
+    let mut st = conn.prepare(&s.text).map_err(|e| e.to_string())?;
+    for name in names(s) {
+        let Some((_, value)) = params.iter().find(|(n, _)| n == name) else {
+            return Err(format!("`:{name}` is not bound by the step's `params`"));
+        };
+        let index = st
+            .parameter_index(&format!(":{name}"))
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("SQLite does not see `:{name}` as a parameter"))?;
+        st.raw_bind_parameter(index, bind(name, value)?)
+            .map_err(|e| format!("param `{name}`: {e}"))?;
+    }
+    if st.column_count() == 0 {
+        acc.row_count = st.raw_execute().map_err(|e| e.to_string())? as u64;
+        return Ok(());
+    }
+    let columns: Vec<String> = st.column_names().iter().map(|c| c.to_string()).collect();
+    let mut rows = st.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        let mut m = serde_json::Map::new();
+        for (i, c) in columns.iter().enumerate() {
+            m.insert(c.clone(), cell(row.get_ref(i).map_err(|e| e.to_string())?));
+        }
+        out.push(m);
+    }
+    acc.row_count = out.len() as u64;
+    acc.rows = out;
+    Ok(())
+}
+
+/// A param's value as SQLite stores it (see docs/sql.md for the mapping).
+fn bind(name: &str, v: &Value) -> Result<Sql, String> {
+    Ok(match v {
+        Value::Null => Sql::Null,
+        Value::Str(s) => Sql::Text(s.clone()),
+        Value::Int(i) => Sql::Integer(*i),
+        Value::Float(f) if f.is_nan() => {
+            return Err(format!(
+                "param `{name}` is NaN, which SQLite cannot store (it would become NULL)"
+            ))
+        }
+        Value::Float(f) => Sql::Real(*f),
+        Value::Bool(b) => Sql::Integer(i64::from(*b)),
+        Value::Duration(ms) => Sql::Integer(i64::try_from(*ms).unwrap_or(i64::MAX)),
+        Value::List(_) | Value::Map(_) => Sql::Text(v.to_json().to_string()),
+    })
+}
+
+/// A column value as JSON: blobs as base64, infinities as strings.
+fn cell(v: ValueRef<'_>) -> serde_json::Value {
+    match v {
+        ValueRef::Null => serde_json::Value::Null,
+        ValueRef::Integer(i) => i.into(),
+        ValueRef::Real(f) => serde_json::Number::from_f64(f)
+            .map(serde_json::Value::Number)
+            .unwrap_or_else(|| float_word(f).into()),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+        ValueRef::Blob(b) => base64::engine::general_purpose::STANDARD.encode(b).into(),
+    }
+}
+
+/// `NaN`, `Infinity`, `-Infinity`: the floats JSON cannot hold.
+pub(super) fn float_word(f: f64) -> &'static str {
+    if f.is_nan() {
+        "NaN"
+    } else if f > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}

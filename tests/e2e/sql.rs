@@ -1,0 +1,254 @@
+//! `sql` steps against a real SQLite file, through the real `wfc` binary:
+//! hostile values bound and read back exactly, all-or-nothing statements,
+//! rows feeding a loop, typed outputs, secrets kept out of everything wfc
+//! shows or writes, and a sql compensation.
+
+use crate::{case, workflow};
+
+fn db_rows(c: &wfc_testkit::Case, sql: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(c.path("app.db")).unwrap();
+    let mut st = conn.prepare(sql).unwrap();
+    st.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+const ROUND_TRIP: &str = r#"
+workflow w {
+  param v: string
+  step put: sql {
+    database "sqlite:app.db"
+    query """
+      create table if not exists t (v text);
+      insert into t values (:v);
+      select v, length(v) as n from t
+    """
+    params { v = v }
+    outputs { v: string }
+  }
+  step echo: shell { run "printf '%s' ${put.outputs.v} > got.txt" }
+}
+"#;
+
+const CORPUS: &[&str] = &[
+    "a'b",
+    "''",
+    "a\"b",
+    "\\",
+    "back\\slash\\'",
+    "\"\"\"",
+    "${x}",
+    ":v",
+    "x -- comment",
+    "/* x",
+    "1; drop table t; --",
+    "'); drop table t; --",
+    "$$ x $$",
+    "line1\nline2",
+    "é ☃ 🚀",
+    "",
+];
+
+#[test]
+fn hostile_values_are_bound_and_read_back_exactly() {
+    for v in CORPUS {
+        let c = case().workflow(ROUND_TRIP);
+        let r = c.run(&["--param", &format!("v={v}")]);
+        assert_eq!(r.code, 0, "value {v:?}: {r}");
+        assert_eq!(db_rows(&c, "select v from t"), [*v], "stored, value {v:?}");
+        assert_eq!(c.read("got.txt"), *v, "read back, value {v:?}");
+    }
+}
+
+#[test]
+fn numbers_keep_their_extremes() {
+    let c = workflow(
+        r#"
+workflow w {
+  param lo: int = -9223372036854775807 - 1
+  param hi: int = 9223372036854775807
+  param z: float = -0.0
+  step q: sql {
+    database "sqlite::memory:"
+    query "select :lo as lo, :hi as hi, :z as z, :b as b"
+    params { lo = lo  hi = hi  z = z  b = true }
+  }
+}
+"#,
+    );
+    c.wfc_run(&["-o", "report.json"]).success().output();
+    let row = c.report()["steps"][0]["outputs"]["rows"][0].to_string();
+    assert_eq!(
+        row,
+        r#"{"b":1,"hi":9223372036854775807,"lo":-9223372036854775808,"z":-0.0}"#
+    );
+}
+
+#[test]
+fn a_failing_statement_leaves_no_partial_change() {
+    let c = workflow(
+        r#"
+workflow w {
+  step make: sql { database "sqlite:app.db"  query "create table t (a int unique)" }
+  step fill: sql {
+    depends on make
+    database "sqlite:app.db"
+    query """
+      insert into t values (1);
+      insert into t values (2);
+      insert into t values (1);
+    """
+  }
+}
+"#,
+    );
+    let r = c.run(&[]);
+    assert_ne!(r.code, 0, "{r}");
+    let text = format!("{r}");
+    assert!(text.contains("statement 3"), "{text}");
+    assert!(text.contains("UNIQUE"), "{text}");
+    assert!(db_rows(&c, "select cast(a as text) from t").is_empty());
+}
+
+#[test]
+fn rows_feed_a_loop_and_typed_outputs() {
+    let c = workflow(
+        r#"
+workflow w {
+  step q: sql {
+    database "sqlite::memory:"
+    query """
+      create table t (name text, n int);
+      insert into t values ('a', 1), ('b', 2);
+      select name, n from t order by n
+    """
+    outputs { name: string  n: int }
+  }
+  for each r in q.rows {
+    step each: shell { run "echo ${r.name}=${r.n} >> rows.txt" }
+  }
+  step typed: shell { run "echo ${q.outputs.n + 41} ${q.row_count} > typed.txt" }
+}
+"#,
+    );
+    c.wfc_run(&[]).success().output();
+    let mut rows = c.lines("rows.txt");
+    rows.sort();
+    assert_eq!(rows, ["a=1", "b=2"]);
+    assert_eq!(c.read("typed.txt").trim(), "42 2");
+}
+
+#[test]
+fn a_missing_column_fails_clearly() {
+    let c = workflow(
+        r#"
+workflow w {
+  step q: sql { database "sqlite::memory:"  query "select 1 as a"  outputs { b: int } }
+}
+"#,
+    );
+    let r = c.run(&[]);
+    assert_ne!(r.code, 0);
+    assert!(format!("{r}").contains("no column `b`"), "{r}");
+}
+
+#[test]
+fn a_secret_param_never_shows() {
+    let secret = "hunter2-Zq9";
+    let c = workflow(
+        r#"
+workflow w {
+  secret token: string = env("TOKEN")
+  step keep: sql {
+    database "sqlite:app.db"
+    query """
+      create table s (t text check (length(t) < 3));
+      insert into s values (:token)
+    """
+    params { token = token }
+  }
+}
+"#,
+    );
+    let r = c
+        .wfc(["run", "w.wf", "--plain"])
+        .env("TOKEN", secret)
+        .output();
+    assert_ne!(r.code, 0);
+    let logs = c.wfc(["logs", "last"]).output();
+    for shown in [format!("{r}"), format!("{logs}")] {
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(shown.contains("CHECK") || shown.contains("sql:"), "{shown}");
+    }
+    let mut dirs = vec![c.path(".wfc")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                let hit = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+                assert!(!hit, "{} holds the secret", p.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_sql_compensation_undoes_the_step() {
+    let c = workflow(
+        r#"
+workflow w {
+  step make: sql { database "sqlite:app.db"  query "create table t (a int)" }
+  step add: sql {
+    depends on make
+    database "sqlite:app.db"
+    query "insert into t values (7)"
+    on failure rollback {
+      step undo: sql { database "sqlite:app.db"  query "delete from t where a = 7" }
+    }
+  }
+  step boom: shell { depends on add  run "exit 1" }
+}
+"#,
+    );
+    let r = c.run(&[]);
+    assert_ne!(r.code, 0, "{r}");
+    assert!(
+        db_rows(&c, "select cast(a as text) from t").is_empty(),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_file_query_is_read_beside_the_workflow_file_and_takes_a_list_param() {
+    let c = case()
+        .file(
+            "flows/load.wf",
+            r#"workflow w {
+              param names: list<string> = ["a'1", "b;2"]
+              step load: sql {
+                database "sqlite:app.db"
+                file "sql/load.sql"
+                params { names = names }
+                outputs { n: int }
+              }
+            }"#,
+        )
+        .file(
+            "flows/sql/load.sql",
+            "create table t (v text);\n\
+             insert into t select value from json_each(:names);\n\
+             select count(*) as n from t;\n",
+        );
+    // Run from the case directory: `file` is relative to flows/, not here.
+    let r = c.wfc(["run", "flows/load.wf", "--plain"]).output();
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(db_rows(&c, "select v from t order by v"), ["a'1", "b;2"]);
+    // A second run fails on `create table` (it exists) and names the statement.
+    let again = c.wfc(["run", "flows/load.wf", "--plain"]).output();
+    assert_ne!(again.code, 0, "{again}");
+    assert!(again.all().contains("statement 1"), "{again}");
+}
