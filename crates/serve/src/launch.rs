@@ -236,11 +236,14 @@ impl Launcher {
         request.decisions = Some(session.decisions());
         let (before_steps, held) = lock.unzip();
         request.before_steps = before_steps;
-        let handle = self
+        let mut handle = self
             .manager
             .start(request)
             .map_err(|e| Problem::new(Code::Conflict, e.to_string()))?;
         wfc_language::timings::mark("launch: manager");
+        // The caller answers with the id: any read of it must find the run.
+        handle.recorded().await;
+        wfc_language::timings::mark("launch: recorded");
         let watch = session
             .watch(handle.cancel_token())
             .map_err(

@@ -433,3 +433,24 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
         began.elapsed()
     );
 }
+
+/// A started run is in the store once `recorded` returns, so a server that
+/// answers a start with the run's id only then is never asked about an id
+/// the store does not know. (On this one-thread runtime the run's task has
+/// not run before the first await: without `recorded` the row is not there.)
+#[tokio::test(flavor = "current_thread")]
+async fn a_run_is_in_the_store_once_its_start_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = RunManager::new(wfc_run::exec::ExecOptions::default());
+    let (mut handle, _session) = start(&manager, dir.path(), "r1", Kind::GateApproved);
+    let conn = Store::open(dir.path()).unwrap().conn;
+    assert!(control::find_run(&conn, "r1").is_err(), "recorded already");
+    handle.recorded().await;
+    assert_eq!(control::find_run(&conn, "r1"), Ok("r1".to_owned()));
+    let status: String = conn
+        .query_row("SELECT status FROM runs WHERE id = 'r1'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(status, "running");
+    manager.cancel("r1").unwrap();
+    assert_eq!(handle.wait().await.status, RunStatus::Cancelled);
+}

@@ -128,6 +128,8 @@ pub(super) struct Observed {
     pub(super) run_id: Arc<str>,
     /// Which waiting gates wait for a person (told apart from retries).
     pub(super) gates: Arc<super::approvals::GateBoard>,
+    /// Told once the run's start is recorded ([`super::RunHandle::recorded`]).
+    pub(super) recorded: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Observed {
@@ -141,6 +143,9 @@ impl Observed {
 impl Recorder for Observed {
     fn run_started(&mut self, run: &RunInfo) {
         self.inner.run_started(run);
+        if let Some(tx) = self.recorded.take() {
+            let _ = tx.send(());
+        }
         self.tell(|| RunEventKind::Started {
             workflow: run.workflow.clone(),
             steps: run.steps,

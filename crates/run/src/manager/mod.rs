@@ -126,6 +126,7 @@ pub struct RunHandle {
     run_id: String,
     task: tokio::task::JoinHandle<RunResult>,
     cancel: CancellationToken,
+    recorded: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
 impl RunHandle {
@@ -137,6 +138,15 @@ impl RunHandle {
     /// whatever else may cancel the run (the store's `wfc cancel` watch).
     pub fn cancel_token(&self) -> CancellationToken {
         self.cancel.clone()
+    }
+
+    /// Waits until the run's recorder has recorded its start (or the run
+    /// ended without): a server answers a start only then, so a read of
+    /// the run's id at once finds it in the store.
+    pub async fn recorded(&mut self) {
+        if let Some(rx) = self.recorded.take() {
+            let _ = rx.await;
+        }
     }
 
     /// Waits for the run's end. By then it has left the manager's registry.
@@ -246,11 +256,13 @@ impl RunManager {
         }
         let shared = &self.shared;
         let id: Arc<str> = Arc::from(request.run_id.as_str());
+        let (recorded, recorded_rx) = tokio::sync::oneshot::channel();
         let recorder = Box::new(Observed {
             inner: request.recorder,
             bus: shared.events.clone(),
             run_id: id,
             gates: live.gates.clone(),
+            recorded: Some(recorded),
         });
         let approvals = Arc::new(ManagedApprovals {
             board: live.gates.clone(),
@@ -291,6 +303,7 @@ impl RunManager {
             run_id: request.run_id,
             task,
             cancel: live.cancel.clone(),
+            recorded: Some(recorded_rx),
         })
     }
 
