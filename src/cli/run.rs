@@ -338,18 +338,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
             None
         }
     };
-    let mut exec_options = args.exec.exec_options(&args.history);
-    // A script step's relative `file` is read beside the workflow file.
-    exec_options.workflow_dir = std::path::Path::new(&file)
-        .parent()
-        .map(|d| {
-            if d.as_os_str().is_empty() {
-                std::path::Path::new(".")
-            } else {
-                d
-            }
-        })
-        .and_then(|d| std::fs::canonicalize(d).ok());
+    let exec_options = args.exec.exec_options(&args.history);
     let manager = RunManager::with_reaper(reaper, exec_options);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

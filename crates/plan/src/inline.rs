@@ -19,6 +19,7 @@
 //!   argument's value that breaks the param's `in` constraint is E0230 once
 //!   the caller's params are bound ([`check_args`]).
 
+mod files;
 mod join;
 pub(crate) mod names;
 mod rewrite;
@@ -80,7 +81,10 @@ fn inline_all(mut wf: Workflow, diags: &mut Vec<Diagnostic>) -> Inlined {
             continue;
         };
         let mut found = Vec::new();
-        let inner = inline_all((*callee).clone(), &mut found);
+        let mut inner = inline_all((*callee).clone(), &mut found);
+        if let Some(dir) = &call.dir {
+            files::rebase(&mut inner.wf, dir);
+        }
         if callee.file.is_some() {
             // Spans into another file would point at the wrong text here.
             let site = wf.steps[x].span;

@@ -61,6 +61,9 @@ pub struct RunOptions {
     /// `--executor slurm`: `shell` steps whose file names no executor are
     /// Slurm jobs, so their `cpus` take no slots here (scheduler's `slots`).
     pub slurm_by_default: bool,
+    /// The workflow file's directory: a relative `file` of a script or a
+    /// query is read there (`None`: wfc's working directory).
+    pub workflow_dir: Option<std::path::PathBuf>,
 }
 
 /// How the run ended.

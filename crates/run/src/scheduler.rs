@@ -393,7 +393,14 @@ impl Runner<'_> {
             let mut ev = self.evaluator(g, step, failed);
             let cond = step.condition.as_ref().map(|c| ev.eval(c));
             let go = matches!(cond, None | Some(Ok(Value::Bool(true))));
-            let prepared = go.then(|| prepare(step, &mut ev, &self.workflow_env));
+            let prepared = go.then(|| {
+                prepare(
+                    step,
+                    &mut ev,
+                    &self.workflow_env,
+                    self.opts.workflow_dir.as_deref(),
+                )
+            });
             (cond, prepared, ev.take_derived())
         };
         self.secrets.add(derived);

@@ -12,7 +12,7 @@ use super::exec::{
     SqlQuery, SqlSpec, StepSpec, WebhookSpec,
 };
 use super::values::Evaluator;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use wfc_language::ir::{Expr, FieldValue, OnFail, StepKind};
 use wfc_plan::{PlannedStep, Value};
 
@@ -67,11 +67,13 @@ fn join(f: &Fields, ev: &mut Evaluator) -> Result<Prepared, String> {
 }
 
 /// Evaluates `step`'s fields. `workflow_env` is the workflow's `env { }`,
-/// already evaluated.
+/// already evaluated; `workflow_dir`, the directory a relative `file` (of
+/// a script or a query) is read from.
 pub fn prepare(
     step: &PlannedStep,
     ev: &mut Evaluator,
     workflow_env: &[(String, String)],
+    workflow_dir: Option<&Path>,
 ) -> Result<Prepared, String> {
     let f = Fields { step };
     let spec = match step.kind {
@@ -125,6 +127,7 @@ pub fn prepare(
             ev,
             ScriptLang::Python,
             workflow_env,
+            workflow_dir,
         )?)),
         StepKind::Node => StepSpec::Script(Box::new(script(
             step,
@@ -132,8 +135,9 @@ pub fn prepare(
             ev,
             ScriptLang::Node,
             workflow_env,
+            workflow_dir,
         )?)),
-        StepKind::Sql => StepSpec::Sql(sql(step, &f, ev)?),
+        StepKind::Sql => StepSpec::Sql(sql(step, &f, ev, workflow_dir)?),
         StepKind::Http => {
             let (method, url) = ["get", "post", "put", "patch", "delete", "head"]
                 .iter()
@@ -227,10 +231,15 @@ pub fn prepare(
 }
 
 /// A `sql` step: params stay typed values, bound by the executor.
-fn sql(step: &PlannedStep, f: &Fields, ev: &mut Evaluator) -> Result<SqlSpec, String> {
+fn sql(
+    step: &PlannedStep,
+    f: &Fields,
+    ev: &mut Evaluator,
+    workflow_dir: Option<&Path>,
+) -> Result<SqlSpec, String> {
     let query = match (f.expr("query"), f.expr("file")) {
         (Some(q), _) => SqlQuery::Text(ev.text(q)?),
-        (None, Some(file)) => SqlQuery::File(PathBuf::from(ev.text(file)?)),
+        (None, Some(file)) => SqlQuery::File(beside(workflow_dir, ev.text(file)?)),
         (None, None) => return Err("the step has neither `query` nor `file`".into()),
     };
     let params = match f.value("params") {
@@ -262,6 +271,7 @@ fn script(
     ev: &mut Evaluator,
     lang: ScriptLang,
     workflow_env: &[(String, String)],
+    workflow_dir: Option<&Path>,
 ) -> Result<ScriptSpec, String> {
     let (source, secret_env) = match (f.expr("script"), f.expr("file")) {
         (Some(e), _) => {
@@ -269,7 +279,7 @@ fn script(
             (ScriptSource::Inline(rendered.source), rendered.env)
         }
         (None, Some(file)) => (
-            ScriptSource::File(PathBuf::from(ev.text(file)?)),
+            ScriptSource::File(beside(workflow_dir, ev.text(file)?)),
             Vec::new(),
         ),
         (None, None) => return Err("the step has neither `script` nor `file`".into()),
@@ -358,5 +368,14 @@ impl<'a> Fields<'a> {
                 .collect(),
             _ => Ok(Vec::new()),
         }
+    }
+}
+
+/// A `file` as the step reads it: a relative one in `workflow_dir` (the
+/// workflow file's directory), else as written.
+fn beside(workflow_dir: Option<&Path>, file: String) -> PathBuf {
+    match workflow_dir {
+        Some(dir) if Path::new(&file).is_relative() => dir.join(file),
+        _ => PathBuf::from(file),
     }
 }

@@ -3,6 +3,7 @@
 //! steps and loops, failures, timeouts, retries, secrets, `file` steps,
 //! installed packages and Slurm.
 
+mod files;
 mod hostile;
 mod packages;
 mod runs;

@@ -36,6 +36,10 @@ pub struct ModuleEntry {
     /// It failed to load (reported at the import): calls into it resolve
     /// to [`Resolved::Blocked`].
     pub broken: bool,
+    /// Its file's directory relative to the importing file's (`lib` for
+    /// `import "lib/deploy.wf"`), when another: its steps' relative `file`s
+    /// are read there. `None` for std modules.
+    pub dir: Option<String>,
 }
 
 /// What a call target resolved to.
@@ -45,6 +49,8 @@ pub enum Resolved {
         /// The module it came through (`None`: this file).
         module: Option<String>,
         ir: Arc<Workflow>,
+        /// The module's [`ModuleEntry::dir`].
+        dir: Option<String>,
     },
     /// Known, but not callable (in a call cycle): reported elsewhere.
     Blocked,
@@ -55,10 +61,11 @@ impl CallEnv {
     /// Resolves `call W`, `call M` or `call M.W`: a workflow of this file
     /// first, then a module's default workflow.
     pub fn resolve(&self, target: &CallTarget) -> Resolved {
-        let found = |module: Option<&str>, c: &Callable| match &c.ir {
+        let found = |module: Option<&ModuleEntry>, c: &Callable| match &c.ir {
             Some(ir) => Resolved::Found {
-                module: module.map(str::to_string),
+                module: module.map(|m| m.name.clone()),
                 ir: ir.clone(),
+                dir: module.and_then(|m| m.dir.clone()),
             },
             None => Resolved::Blocked,
         };
@@ -69,7 +76,7 @@ impl CallEnv {
                 }
                 if let Some(m) = self.modules.iter().find(|m| m.name == *one.name) {
                     return match m.workflows.first().filter(|_| !m.broken) {
-                        Some(c) => found(Some(&m.name), c),
+                        Some(c) => found(Some(m), c),
                         None => Resolved::Blocked,
                     };
                 }
@@ -89,7 +96,7 @@ impl CallEnv {
                     return Resolved::Blocked;
                 }
                 match module.workflows.iter().find(|c| c.name == *w.name) {
-                    Some(c) => found(Some(&module.name), c),
+                    Some(c) => found(Some(module), c),
                     None => {
                         let names: Vec<&str> =
                             module.workflows.iter().map(|c| c.name.as_str()).collect();

@@ -23,18 +23,19 @@ impl Checker<'_> {
             );
             return None;
         };
-        let (module, callee) = match self.callees.resolve(target) {
-            Resolved::Found { module, ir } => (module, Some(ir)),
-            Resolved::Blocked => (None, None),
+        let (module, callee, dir) = match self.callees.resolve(target) {
+            Resolved::Found { module, ir, dir } => (module, Some(ir), dir),
+            Resolved::Blocked => (None, None, None),
             Resolved::Unknown(d) => {
                 self.report(d);
-                (None, None)
+                (None, None, None)
             }
         };
         Some(Box::new(Call {
             target: target.text(),
             target_span: target.span,
             module,
+            dir,
             callee,
             args: Vec::new(),
         }))

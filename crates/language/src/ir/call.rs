@@ -12,6 +12,9 @@ pub struct Call {
     pub target_span: Span,
     /// The import the callee came through (`None`: a workflow of this file).
     pub module: Option<String>,
+    /// The module's file's directory relative to this file's, when another
+    /// (see [`crate::check::ModuleEntry::dir`]).
+    pub dir: Option<String>,
     /// The callee, checked; `None` when the target did not resolve or is in
     /// a call cycle (both reported), so the plan has nothing to inline;
     /// also once the plan inlined it (the step is then the call's join).

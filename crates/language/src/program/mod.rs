@@ -163,13 +163,16 @@ impl Loader<'_> {
                 let entry = match loaded {
                     Some(u) => {
                         bound.push(im);
-                        self.entry(u, name)
+                        let mut entry = self.entry(u, name);
+                        entry.dir = im.path.as_deref().and_then(import_dir);
+                        entry
                     }
                     // Calls into it resolve to nothing, quietly: the import is reported.
                     None => ModuleEntry {
                         name,
                         workflows: Vec::new(),
                         broken: true,
+                        dir: None,
                     },
                 };
                 modules.push((entry, im.span));
@@ -288,8 +291,20 @@ impl Loader<'_> {
                 })
                 .collect(),
             broken: false,
+            dir: None,
         }
     }
+}
+
+/// The directory of import `path` relative to the importing file's: `lib`
+/// for `"lib/deploy.wf"`, `../shared` for `"../shared/x.wf"`; `None` for the
+/// same directory and for std modules (they have no files of their own).
+fn import_dir(path: &str) -> Option<String> {
+    if path.starts_with("std/") {
+        return None;
+    }
+    let dir = normalize(Path::new(path).parent()?);
+    (!dir.as_os_str().is_empty()).then(|| dir.display().to_string())
 }
 
 /// The file `path` names, imported from `from`.
@@ -312,7 +327,7 @@ fn resolve(from: &FileKey, path: &str) -> FileKey {
 
 /// `a/./b/../c.wf` → `a/c.wf`, without touching the disk (so a message names
 /// the path the user wrote, and one file reached two ways is one unit).
-fn normalize(p: &Path) -> PathBuf {
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

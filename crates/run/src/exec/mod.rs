@@ -371,9 +371,6 @@ pub struct ExecOptions {
     pub groups: Option<std::sync::Arc<crate::reaper::Groups>>,
     /// Run `shell` steps as Slurm jobs ([`slurm`]); `None`: locally.
     pub slurm: Option<slurm::SlurmOptions>,
-    /// The directory of the workflow file: a script step's relative `file`
-    /// is found there (`None`: wfc's working directory).
-    pub workflow_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ExecOptions {
@@ -386,7 +383,6 @@ impl Default for ExecOptions {
             supervise: true,
             groups: None,
             slurm: None,
-            workflow_dir: None,
         }
     }
 }
@@ -450,9 +446,7 @@ impl Executor {
             StepSpec::Slack(s) => stoppable(ctx, notify::slack(self, s)).await,
             StepSpec::Webhook(s) => stoppable(ctx, notify::webhook(self, s)).await,
             StepSpec::Email(s) => stoppable(ctx, email::run(s)).await,
-            StepSpec::Sql(s) => {
-                sql::run(&self.postgres, s, self.opts.workflow_dir.as_deref(), ctx).await
-            }
+            StepSpec::Sql(s) => sql::run(&self.postgres, s, ctx).await,
             StepSpec::Sleep(d) => {
                 let wait = async {
                     tokio::time::sleep(*d).await;

@@ -74,7 +74,8 @@ pub struct RunRequest {
     pub names: NameTable,
     /// Unique among the manager's live runs.
     pub run_id: String,
-    /// The workflow file, for the records.
+    /// The workflow file, for the records; a script's or a query's relative
+    /// `file` is read in its directory.
     pub file: String,
     /// Steps at once (default: the plan's schedule).
     pub jobs: usize,
@@ -268,6 +269,7 @@ impl RunManager {
             board: live.gates.clone(),
             others: request.approvals,
         });
+        let workflow_dir = directory_of(&request.file);
         let opts = RunOptions {
             run_id: request.run_id.clone(),
             file: request.file,
@@ -277,6 +279,7 @@ impl RunManager {
             trigger: request.trigger,
             started: request.started,
             slurm_by_default: shared.slurm_by_default,
+            workflow_dir,
         };
         let registered = Registered {
             shared: shared.clone(),
@@ -413,4 +416,17 @@ impl Drop for Registered {
         let mut runs = self.shared.runs.lock().unwrap_or_else(|e| e.into_inner());
         runs.remove(&self.run_id);
     }
+}
+
+/// The directory of workflow file `file` (as given: relative to wfc's
+/// working directory), made absolute; `None` when it is not there (a run
+/// of no file, or of one since removed).
+fn directory_of(file: &str) -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(file).parent()?;
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    std::fs::canonicalize(dir).ok()
 }

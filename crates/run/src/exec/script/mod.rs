@@ -54,7 +54,8 @@ pub fn default_interpreter(lang: ScriptLang) -> &'static str {
 pub enum ScriptSource {
     /// Rendered source (no secret in it), written to a scratch file.
     Inline(String),
-    /// A file, relative to the workflow file's directory unless absolute.
+    /// A file (a relative `file` was joined to the workflow file's
+    /// directory when the step was prepared).
     File(PathBuf),
 }
 
@@ -113,15 +114,6 @@ impl ScriptSpec {
             placement: None,
         }
     }
-
-    /// The script file to run: `source` resolved against `workflow_dir`.
-    fn file_path(&self, workflow_dir: Option<&Path>) -> Option<PathBuf> {
-        match &self.source {
-            ScriptSource::Inline(_) => None,
-            ScriptSource::File(f) if f.is_absolute() => Some(f.clone()),
-            ScriptSource::File(f) => Some(workflow_dir.map_or_else(|| f.clone(), |d| d.join(f))),
-        }
-    }
 }
 
 /// What a script step runs: the interpreter, the script file and what the
@@ -138,7 +130,6 @@ pub(crate) struct Prepared {
 /// script; `dir` is where an inline script is written (else wfc's scratch
 /// directory).
 pub(crate) async fn prepare(
-    ex: &Executor,
     spec: &ScriptSpec,
     ctx: &StepContext,
     dir: Option<&Path>,
@@ -157,18 +148,15 @@ pub(crate) async fn prepare(
             spec.interpreter
         )));
     };
-    let script = match spec.file_path(ex.opts.workflow_dir.as_deref()) {
-        Some(path) if path.is_file() => ScriptFile::Given(path),
-        Some(path) => {
+    let script = match &spec.source {
+        ScriptSource::File(path) if path.is_file() => ScriptFile::Given(path.clone()),
+        ScriptSource::File(path) => {
             return Err(Outcome::failed(format!(
                 "script file `{}` does not exist (a relative `file` is read from the workflow file's directory)",
                 path.display()
             )))
         }
-        None => {
-            let ScriptSource::Inline(source) = &spec.source else {
-                unreachable!("a file source has a path")
-            };
+        ScriptSource::Inline(source) => {
             ScriptFile::write(spec.lang, source, dir)
                 .map_err(|e| Outcome::failed(format!("cannot write the script file: {e}")))?
         }
@@ -210,7 +198,7 @@ pub(crate) fn read_result(path: &Path, outcome: &mut Outcome) -> Result<(), Stri
 }
 
 pub(crate) async fn run(ex: &Executor, spec: &ScriptSpec, ctx: &StepContext) -> Outcome {
-    let prepared = match prepare(ex, spec, ctx, None).await {
+    let prepared = match prepare(spec, ctx, None).await {
         Ok(p) => p,
         Err(outcome) => return outcome,
     };

@@ -47,8 +47,8 @@ pub struct SqlSpec {
 pub enum SqlQuery {
     /// `query "…"`.
     Text(String),
-    /// `file "…"`: read when the step starts, relative to the workflow
-    /// file's directory ([`super::ExecOptions::workflow_dir`]).
+    /// `file "…"`: read when the step starts (a relative one was joined to
+    /// the workflow file's directory when the step was prepared).
     File(std::path::PathBuf),
 }
 
@@ -69,21 +69,13 @@ pub(crate) enum Failure {
 }
 
 /// Runs `spec` (see the module docs).
-pub async fn run(
-    pool: &Pool,
-    spec: &SqlSpec,
-    workflow_dir: Option<&std::path::Path>,
-    ctx: &StepContext,
-) -> Outcome {
+pub async fn run(pool: &Pool, spec: &SqlSpec, ctx: &StepContext) -> Outcome {
     let query = match &spec.query {
         SqlQuery::Text(q) => std::borrow::Cow::Borrowed(q.as_str()),
-        SqlQuery::File(f) => {
-            let path = workflow_dir.map_or_else(|| f.clone(), |d| d.join(f));
-            match tokio::fs::read_to_string(&path).await {
-                Ok(text) => std::borrow::Cow::Owned(text),
-                Err(e) => return Outcome::failed(format!("cannot read {}: {e}", path.display())),
-            }
-        }
+        SqlQuery::File(path) => match tokio::fs::read_to_string(path).await {
+            Ok(text) => std::borrow::Cow::Owned(text),
+            Err(e) => return Outcome::failed(format!("cannot read {}: {e}", path.display())),
+        },
     };
     let scan = sql_syntax::scan(&query);
     if let Some((what, at)) = scan.unterminated {
