@@ -57,6 +57,7 @@ mod export_argo;
 mod export_github;
 mod export_github_matrix;
 mod export_github_runtime;
+mod export_github_scripts;
 mod imports;
 mod mcp;
 mod modules;

@@ -41,6 +41,19 @@ pub enum Piece<'a> {
     /// Text standing for a value only the run knows (a plan's `${build.stdout}`),
     /// shown as is.
     Shown(&'a str),
+    /// A value another engine passes as the text of environment variable
+    /// `name` (an export's `env:`), read as `ty` in code; nowhere else.
+    Env { name: &'a str, ty: EnvType },
+}
+
+/// How a [`Piece::Env`] value's text is read: a scalar type of the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvType {
+    String,
+    Int,
+    Float,
+    /// `true` when the text is `true`.
+    Bool,
 }
 
 /// A script ready to run: its source, and the environment variables its
@@ -58,7 +71,7 @@ pub fn render(lang: ScriptLang, pieces: &[Piece<'_>]) -> Result<RenderedScript, 
         .iter()
         .map(|p| match p {
             Piece::Text(t) => Segment::Text(t),
-            Piece::Value { .. } | Piece::Shown(_) => Segment::Value,
+            Piece::Value { .. } | Piece::Shown(_) | Piece::Env { .. } => Segment::Value,
         })
         .collect();
     let mut contexts = value_contexts(lang.syntax(), &segments).into_iter();
@@ -77,6 +90,21 @@ pub fn render(lang: ScriptLang, pieces: &[Piece<'_>]) -> Result<RenderedScript, 
                 continue;
             }
             Piece::Value { value, secret } => (value, secret),
+            Piece::Env { name, ty } => {
+                index += 1;
+                match contexts.next().unwrap_or(Context::Code) {
+                    Context::Code => out.source.push_str(&env_read(lang, name, ty)),
+                    _ => {
+                        return Err(format!(
+                            "value {index} of the {} script is known only while the workflow \
+                             runs: it can stand in code only (`name = ${{…}}`), not inside a \
+                             string or a comment",
+                            lang.syntax().name()
+                        ))
+                    }
+                }
+                continue;
+            }
         };
         index += 1;
         let context = contexts.next().unwrap_or(Context::Code);
@@ -124,4 +152,27 @@ pub fn render(lang: ScriptLang, pieces: &[Piece<'_>]) -> Result<RenderedScript, 
         }
     }
     Ok(out)
+}
+
+/// Code reading environment variable `name` as a value of `ty`.
+fn env_read(lang: ScriptLang, name: &str, ty: EnvType) -> String {
+    match lang {
+        ScriptLang::Python => {
+            let text = format!("__import__(\"os\").environ[\"{name}\"]");
+            match ty {
+                EnvType::String => text,
+                EnvType::Int => format!("int({text})"),
+                EnvType::Float => format!("float({text})"),
+                EnvType::Bool => format!("({text} == \"true\")"),
+            }
+        }
+        ScriptLang::Node => {
+            let text = format!("process.env[\"{name}\"]");
+            match ty {
+                EnvType::String => text,
+                EnvType::Int | EnvType::Float => format!("Number({text})"),
+                EnvType::Bool => format!("({text} === \"true\")"),
+            }
+        }
+    }
 }

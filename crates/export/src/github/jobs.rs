@@ -3,10 +3,12 @@
 use super::fields::{expect_codes, mount, wait_any_terms};
 use super::matrix;
 use super::script;
+use super::scripts;
 use super::values::{approximated, Values};
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{FieldValue, HandlerKind, OnFail, StepId, StepKind, Workflow};
+use wfc_plan::script::ScriptLang;
 use wfc_plan::{Graph, Plan, PlannedStep, RefTarget};
 
 /// The jobs and the workflow-level settings they come with.
@@ -275,6 +277,7 @@ pub(super) fn job(
         _ => None,
     };
     let mut fail = |d: Diagnostic| errors.push(d);
+    let mut install = None;
     for f in &step.fields {
         if let FieldValue::Map(entries) = &f.value {
             if f.name == "env" {
@@ -418,18 +421,48 @@ pub(super) fn job(
                 "use `on fail abort`, or an approval gate of its own",
             )),
         },
+        StepKind::Python | StepKind::Node => {
+            let lang = match s.kind {
+                StepKind::Python => ScriptLang::Python,
+                _ => ScriptLang::Node,
+            };
+            match scripts::map(values, step, lang, &mut env) {
+                Ok(m) => {
+                    run_step.insert("shell".into(), Json::String(m.shell));
+                    run_step.insert("run".into(), Json::String(m.run));
+                    install = m.install;
+                }
+                Err(ds) => ds.into_iter().for_each(&mut fail),
+            }
+            if let Some(dir) = expr("workdir") {
+                match values.text(dir) {
+                    Ok(v) => drop(run_step.insert("working-directory".into(), Json::String(v))),
+                    Err(d) => fail(d),
+                }
+            }
+        }
         _ => fail(refuse(
             "E0738",
             "mapping for this kind of step",
-            "use shell, docker, http, slack or an approval gate",
+            "use shell, docker, http, slack, python, node or an approval gate",
         )),
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     let outputs = !s.outputs.is_empty();
+    let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
     if let Some(Json::String(run)) = run_step.get("run").cloned() {
         let run = match s.retry.as_deref() {
+            Some(r) if is_script => {
+                let shell = run_step
+                    .get("shell")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                let (write, attempt) = scripts::as_file(&run, shell);
+                run_step.insert("shell".into(), json!("sh"));
+                format!("{write}{}", script::with_retries(&attempt, r, outputs))
+            }
             Some(r) => {
                 let shell = run_step.get("shell").and_then(Json::as_str);
                 if !matches!(shell, None | Some("sh" | "bash")) {
@@ -443,7 +476,7 @@ pub(super) fn job(
             }
             None => run,
         };
-        let run = if outputs {
+        let run = if outputs && !is_script {
             format!("{}{run}", script::outputs_prelude())
         } else {
             run
@@ -475,13 +508,20 @@ pub(super) fn job(
             .collect();
         job.insert("outputs".into(), Json::Object(outs));
         let declared: Vec<String> = s.outputs.iter().map(|o| o.name.clone()).collect();
-        steps.push(script::outputs_step(&declared));
+        steps.push(if is_script {
+            scripts::outputs_step(&declared)
+        } else {
+            script::outputs_step(&declared)
+        });
     }
     if !env.is_empty() {
         let env: Map<String, Json> = env.into_iter().map(|(k, v)| (k, Json::String(v))).collect();
         run_step.insert("env".into(), Json::Object(env));
     }
     steps.insert(0, Json::Object(run_step));
+    if let Some(install) = install {
+        steps.insert(0, install);
+    }
     job.insert("steps".into(), Json::Array(steps));
     Ok(job)
 }

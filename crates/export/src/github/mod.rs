@@ -16,6 +16,7 @@ mod fields;
 mod jobs;
 mod matrix;
 mod script;
+mod scripts;
 mod values;
 
 use serde_json::{json, Map, Value as Json};

@@ -212,6 +212,36 @@ impl<'a> Values<'a> {
         }
     }
 
+    /// `e`'s value when the export knows it (a loop item, a constant, an
+    /// expression over params as bound): not a param itself (an input), a
+    /// step's output, a matrix variable or a secret.
+    pub fn known(&self, e: &Expr) -> Option<Value> {
+        let runtime = match &e.kind {
+            ExprKind::Param(_) | ExprKind::StepOutput { .. } | ExprKind::StepStatus(_) => true,
+            ExprKind::LoopVar(b) => self.matrix.as_ref().is_some_and(|(m, _)| m == b),
+            _ => e.tainted,
+        };
+        let scope = Scope {
+            params: &self.params,
+            loops: &self.loops,
+            pruned: &|_| false,
+        };
+        match eval::eval(e, &scope) {
+            Eval::Known(v) if !runtime => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The GitHub text of a value only the run knows (see [`Values::known`]).
+    pub fn runtime(&self, e: &Expr) -> Result<String, Diagnostic> {
+        match (&e.kind, &self.matrix) {
+            (ExprKind::LoopVar(b), Some((block, var))) if b == block => {
+                Ok(format!("${{{{ matrix.{var} }}}}"))
+            }
+            _ => self.text(e),
+        }
+    }
+
     /// A `run` script: literal text as written, every `${…}` a quoted
     /// `$WF_VALUE_N` whose value goes into `env`.
     pub fn script(&self, e: &Expr, env: &mut Vec<(String, String)>) -> Result<String, Diagnostic> {
@@ -238,12 +268,7 @@ impl<'a> Values<'a> {
                         Context::SingleQuoted => format!("'\"${name}\"'"),
                         _ => return Err(unsupported(x, "a value where the shell cannot quote it")),
                     };
-                    let value = match (&x.kind, &self.matrix) {
-                        (ExprKind::LoopVar(b), Some((block, var))) if b == block => {
-                            format!("${{{{ matrix.{var} }}}}")
-                        }
-                        _ => self.text(x)?,
-                    };
+                    let value = self.runtime(x)?;
                     env.push((name, value));
                     cmd.placeholder(&shown);
                 }
