@@ -9,6 +9,7 @@ use std::process::Command;
 mod corpus;
 mod loops;
 mod runtime;
+mod scripts;
 
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -56,6 +56,41 @@ pub enum EnvType {
     Bool,
 }
 
+impl EnvType {
+    /// How a value of type `ty` is read from its text; `None` for lists,
+    /// maps and durations, which have no one text form.
+    pub fn of(ty: &wfc_language::ir::Type) -> Option<EnvType> {
+        use wfc_language::ir::Type;
+        match ty {
+            Type::String | Type::Json => Some(EnvType::String),
+            Type::Int => Some(EnvType::Int),
+            Type::Float => Some(EnvType::Float),
+            Type::Bool => Some(EnvType::Bool),
+            Type::Optional(t) => EnvType::of(t),
+            _ => None,
+        }
+    }
+}
+
+impl ScriptLang {
+    /// The interpreter a step runs when it names none.
+    pub fn default_interpreter(self) -> &'static str {
+        match self {
+            ScriptLang::Python => "python3",
+            ScriptLang::Node => "node",
+        }
+    }
+}
+
+/// Whether `name` is one word of a command or path (no spaces, quotes or
+/// `$`): an interpreter another engine's shell text may hold as it is.
+pub fn is_command_word(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
+}
+
 /// A script ready to run: its source, and the environment variables its
 /// secret reads expect (set on the process, never written anywhere).
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -19,6 +19,7 @@ mod names;
 mod notify;
 pub mod outputs;
 mod runtime;
+mod script;
 pub mod step;
 mod text;
 pub mod when;

@@ -2,10 +2,11 @@
 //! steps, `http` for http steps, `suspend` for approval gates and sleeps.
 
 use super::runtime::RunTime;
-use super::{diag, notify, outputs, text, Options};
+use super::{diag, notify, outputs, script, text, Options};
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{Backoff, Expr, FieldValue, StepField, StepKind, Workflow};
+use wfc_plan::script::ScriptLang;
 use wfc_plan::PlannedStep;
 
 /// Builds `s`'s template (named `name`), or says why Argo cannot run it.
@@ -43,10 +44,12 @@ pub fn template(
         StepKind::Email | StepKind::Webhook => {
             Err(vec![diag::notification(s.span, &s.name, s.kind.name())])
         }
-        StepKind::Python | StepKind::Node | StepKind::Sql => Err(vec![diag::cannot_express(
+        StepKind::Python => script::template(wf, env, s, options, rt, ScriptLang::Python),
+        StepKind::Node => script::template(wf, env, s, options, rt, ScriptLang::Node),
+        StepKind::Sql => Err(vec![diag::cannot_express(
             s.span,
-            &format!("a `{}` step", s.kind.name()),
-            "the export maps shell, docker, http, slack, gate and sleep steps",
+            "a `sql` step",
+            "the export maps shell, docker, python, node, http, slack, gate and sleep steps",
         )]),
         StepKind::Call | StepKind::Invalid => Err(vec![diag::cannot_express(
             s.span,
@@ -100,7 +103,7 @@ pub fn template(
     }
 }
 
-fn field<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a Expr> {
+pub(super) fn field<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a Expr> {
     s.fields
         .iter()
         .find(|f| f.name == name)
@@ -110,7 +113,7 @@ fn field<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a Expr> {
         })
 }
 
-fn field_of<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a StepField> {
+pub(super) fn field_of<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a StepField> {
     s.fields.iter().find(|f| f.name == name)
 }
 
@@ -219,12 +222,31 @@ fn container(
             Err(e) => errors.push(e),
         }
     }
+    env_vars(wf, wf_env, s, options, rt, &mut c, &mut errors);
+    if errors.is_empty() {
+        Ok(("container", Json::Object(c)))
+    } else {
+        Err(errors)
+    }
+}
+
+/// The container's `env`: the workflow's and the step's `env {}` (the
+/// step's entries win, as in `wfc run`), then the run-time values `rt`
+/// collected.
+pub(super) fn env_vars(
+    wf: &Workflow,
+    wf_env: &[(String, Expr)],
+    s: &PlannedStep,
+    options: &Options,
+    rt: &mut RunTime,
+    c: &mut Map<String, Json>,
+    errors: &mut Vec<Diagnostic>,
+) {
     let step_env = match field_of(s, "env").map(|f| &f.value) {
         Some(FieldValue::Map(m)) => m.as_slice(),
         _ => &[],
     };
     let mut vars = Vec::new();
-    // The step's own entries win over the workflow's, as in `wfc run`.
     for (k, v) in wf_env
         .iter()
         .filter(|(k, _)| !step_env.iter().any(|(sk, _)| sk == k))
@@ -244,11 +266,6 @@ fn container(
     vars.extend(rt.env.iter().map(|(k, v)| json!({ "name": k, "value": v })));
     if !vars.is_empty() {
         c.insert("env".into(), Json::Array(vars));
-    }
-    if errors.is_empty() {
-        Ok(("container", Json::Object(c)))
-    } else {
-        Err(errors)
     }
 }
 

@@ -13,8 +13,8 @@
 use super::values::{unsupported, Values};
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, FieldValue, InterpPart, Step, Type};
-use wfc_plan::script::{render, EnvType, Piece, ScriptLang};
+use wfc_language::ir::{Expr, ExprKind, FieldValue, InterpPart, Step};
+use wfc_plan::script::{is_command_word, render, EnvType, Piece, ScriptLang};
 use wfc_plan::Value;
 
 /// A script step's parts of its job.
@@ -65,9 +65,9 @@ pub fn map(
         }
     }
     let interpreter = match expr("interpreter") {
-        None => default_interpreter(lang).to_owned(),
+        None => lang.default_interpreter().to_owned(),
         Some(e) => match values.text(e) {
-            Ok(t) if is_word(&t) => t,
+            Ok(t) if is_command_word(&t) => t,
             Ok(_) => {
                 errors.push(unsupported(
                     e,
@@ -109,20 +109,6 @@ pub fn map(
     })
 }
 
-fn default_interpreter(lang: ScriptLang) -> &'static str {
-    match lang {
-        ScriptLang::Python => "python3",
-        ScriptLang::Node => "node",
-    }
-}
-
-/// A command name or path GitHub runs as it is: no spaces, quotes or `$`.
-fn is_word(t: &str) -> bool {
-    !t.is_empty()
-        && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
-}
-
 /// The script's source: values known at export as literals, the others as
 /// typed reads of `WF_VALUE_N` (added to `env`).
 fn script(
@@ -148,7 +134,7 @@ fn script(
             InterpPart::Expr(x) => match values.known(x) {
                 Some(v) => Part::Known(v),
                 None => {
-                    let ty = env_type(&x.ty).ok_or_else(|| {
+                    let ty = EnvType::of(&x.ty).ok_or_else(|| {
                         unsupported(
                             x,
                             "a list, map or duration known only at run time inside a script",
@@ -209,18 +195,6 @@ pub fn as_file(run: &str, shell: &str) -> (String, String) {
     );
     let attempt = format!("rm -f \"$WF_RESULT\"\n{interpreter} \"$RUNNER_TEMP/wfc-script\"");
     (write, attempt)
-}
-
-/// How a run-time value of type `ty` is read from its text.
-fn env_type(ty: &Type) -> Option<EnvType> {
-    match ty {
-        Type::String | Type::Json => Some(EnvType::String),
-        Type::Int => Some(EnvType::Int),
-        Type::Float => Some(EnvType::Float),
-        Type::Bool => Some(EnvType::Bool),
-        Type::Optional(t) => env_type(t),
-        _ => None,
-    }
 }
 
 /// The step installing `packages` (a list known at export): each one a

@@ -42,13 +42,6 @@ pub fn kind_name(lang: ScriptLang) -> &'static str {
 }
 
 /// The interpreter a step of `lang` runs with when it names none.
-pub fn default_interpreter(lang: ScriptLang) -> &'static str {
-    match lang {
-        ScriptLang::Python => "python3",
-        ScriptLang::Node => "node",
-    }
-}
-
 /// Where the script's text comes from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScriptSource {
@@ -102,7 +95,7 @@ impl ScriptSpec {
     pub fn new(lang: ScriptLang, source: ScriptSource) -> Self {
         ScriptSpec {
             lang,
-            interpreter: default_interpreter(lang).to_owned(),
+            interpreter: lang.default_interpreter().to_owned(),
             source,
             args: Vec::new(),
             workflow_env: Vec::new(),

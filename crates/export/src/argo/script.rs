@@ -1,0 +1,214 @@
+//! `python` and `node` steps as Argo container templates. The script is
+//! rendered by [`wfc_plan::script::render`] as `wfc run` renders it: a
+//! value the plan folded (a param, a loop item) is a literal of the
+//! language; a step's output or the loop item of a `withItems` task comes
+//! in through an input parameter and a secret through a `secretKeyRef`,
+//! each into an env var the script reads as its type, in code only. The
+//! source itself travels in `$WFC_SCRIPT` (data: Argo substitutes no
+//! `{{…}}` in it, which is refused), written to a file and run by the
+//! interpreter; with `outputs {}`, the outputs wrapper
+//! ([`super::outputs::WRAPPER`]) runs it and a converter in the same
+//! language copies the keys of `$WF_RESULT` to `$WF_OUTPUTS` first, so
+//! outputs are checked against their types as a shell step's are.
+
+use super::runtime::RunTime;
+use super::step::{env_vars, field, field_of};
+use super::{diag, outputs, text, Options};
+use serde_json::{json, Map, Value as Json};
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{Expr, ExprKind, InterpPart, Workflow};
+use wfc_plan::script::{is_command_word, render, EnvType, Piece, ScriptLang};
+use wfc_plan::{PlannedStep, Value};
+
+/// Copies each key of the JSON object in `$WF_RESULT` to a `name=value`
+/// line of `$WF_OUTPUTS` (text as it is, other values as JSON); a value
+/// with a line break fails, as a line could not hold it.
+const PYTHON_CONVERT: &str = r#"import json, os, sys
+p = os.environ["WF_RESULT"]
+if os.path.exists(p) and os.path.getsize(p) > 0:
+    with open(p) as f:
+        d = json.load(f)
+    with open(os.environ["WF_OUTPUTS"], "a") as out:
+        for k, v in (d.items() if isinstance(d, dict) else []):
+            t = v if isinstance(v, str) else json.dumps(v)
+            if "\n" in t or "\r" in t:
+                sys.exit("wfc: output `%s` holds a line break" % k)
+            out.write("%s=%s\n" % (k, t))
+"#;
+
+const NODE_CONVERT: &str = r#"const fs = require("fs");
+const p = process.env.WF_RESULT;
+if (fs.existsSync(p) && fs.statSync(p).size > 0) {
+  const d = JSON.parse(fs.readFileSync(p, "utf8"));
+  const entries = d && typeof d === "object" && !Array.isArray(d) ? Object.entries(d) : [];
+  for (const [k, v] of entries) {
+    const t = typeof v === "string" ? v : JSON.stringify(v);
+    if (/[\r\n]/.test(t)) { console.error(`wfc: output \`${k}\` holds a line break`); process.exit(1); }
+    fs.appendFileSync(process.env.WF_OUTPUTS, `${k}=${t}\n`);
+  }
+}
+"#;
+
+/// The image a script step runs in (it names none).
+pub fn image(lang: ScriptLang) -> &'static str {
+    match lang {
+        ScriptLang::Python => "python:3-slim",
+        ScriptLang::Node => "node:lts-slim",
+    }
+}
+
+/// `s`'s container template.
+pub fn template(
+    wf: &Workflow,
+    wf_env: &[(String, Expr)],
+    s: &PlannedStep,
+    options: &Options,
+    rt: &mut RunTime,
+    lang: ScriptLang,
+) -> Result<(&'static str, Json), Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    for (name, help) in [
+        ("file", "inline the script (`script \"\"\"…\"\"\"`), or run the file from a docker step whose image holds it"),
+        ("args", "read the values in the script through `${…}` instead"),
+        ("requirements", "build an image with them and run the script from a docker step"),
+        ("packages", "build an image with them and run the script from a docker step"),
+    ] {
+        if let Some(f) = field_of(s, name) {
+            errors.push(diag::cannot_express(f.span, &format!("a script's `{name}`"), help));
+        }
+    }
+    let interpreter = match field(s, "interpreter") {
+        None => Some(lang.default_interpreter().to_owned()),
+        Some(e) => match text::plain(wf, &s.name, e) {
+            Ok(t) if is_command_word(&t) => Some(t),
+            Ok(_) => {
+                errors.push(diag::cannot_express(
+                    e.span,
+                    "an interpreter that is not one word of a path",
+                    "name a command (`python3.12`) or an absolute path",
+                ));
+                None
+            }
+            Err(d) => {
+                errors.push(d);
+                None
+            }
+        },
+    };
+    let mut c = Map::new();
+    c.insert("image".into(), json!(image(lang)));
+    let mut secrets = Vec::new();
+    if let Some(e) = field(s, "script") {
+        match source(wf, s, e, lang, options, rt) {
+            Ok((source, refs)) => {
+                rt.env.push(("WFC_SCRIPT".into(), source));
+                secrets = refs;
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    let with_outputs = !s.outputs.is_empty();
+    if let Some(interp) = &interpreter {
+        let mut run = format!(
+            "printf '%s' \"$WFC_SCRIPT\" > /tmp/wfc-script && export WF_RESULT=/tmp/wfc-result.json WF_OUTPUTS=\"${{WF_OUTPUTS:-/tmp/wfc-outputs.env}}\" && rm -f \"$WF_RESULT\" && {interp} /tmp/wfc-script"
+        );
+        if with_outputs {
+            let (flag, convert) = match lang {
+                ScriptLang::Python => ("-c", PYTHON_CONVERT),
+                ScriptLang::Node => ("-e", NODE_CONVERT),
+            };
+            rt.env.push(("WFC_CONVERT".into(), convert.into()));
+            run.push_str(&format!(" && {interp} {flag} \"$WFC_CONVERT\""));
+            c.insert(
+                "command".into(),
+                json!(outputs::wrapped("sh", &run, &s.outputs)),
+            );
+        } else {
+            c.insert("command".into(), json!(["sh", "-c", run]));
+        }
+    }
+    if let Some(w) = field(s, "workdir") {
+        match text::plain(wf, &s.name, w) {
+            Ok(w) => drop(c.insert("workingDir".into(), json!(w))),
+            Err(e) => errors.push(e),
+        }
+    }
+    env_vars(wf, wf_env, s, options, rt, &mut c, &mut errors);
+    if let Some(Json::Array(vars)) = c.get_mut("env") {
+        vars.extend(secrets);
+    }
+    if errors.is_empty() {
+        Ok(("container", Json::Object(c)))
+    } else {
+        Err(errors)
+    }
+}
+
+/// The rendered source, and the `secretKeyRef` env entries its secret
+/// reads need; run-time values are added to `rt.env`.
+fn source(
+    wf: &Workflow,
+    s: &PlannedStep,
+    e: &Expr,
+    lang: ScriptLang,
+    options: &Options,
+    rt: &mut RunTime,
+) -> Result<(String, Vec<Json>), Diagnostic> {
+    let parts: Vec<InterpPart> = match &e.kind {
+        ExprKind::Interp(parts) => parts.clone(),
+        ExprKind::Str(t) => vec![InterpPart::Text(t.clone())],
+        _ => vec![InterpPart::Expr(e.clone())],
+    };
+    enum Part {
+        Text(String),
+        Known(Value),
+        Env(String, EnvType),
+    }
+    let mut owned = Vec::new();
+    let mut secrets = Vec::new();
+    for part in parts {
+        let x = match part {
+            InterpPart::Text(t) => {
+                owned.push(Part::Text(t));
+                continue;
+            }
+            InterpPart::Expr(x) => x,
+        };
+        if let Some(secret) = text::whole_secret(wf, &x) {
+            let name = format!("WFC_SECRET_{}", secrets.len());
+            secrets.push(json!({
+                "name": name,
+                "valueFrom": { "secretKeyRef": { "name": options.secret_name, "key": secret } },
+            }));
+            owned.push(Part::Env(name, EnvType::String));
+        } else if RunTime::reads(&x) {
+            let ty = EnvType::of(&x.ty).ok_or_else(|| {
+                diag::run_time_value(x.span, &s.name, "a list, map or duration from another step")
+            })?;
+            let value = rt.value(wf, &s.name, &x)?;
+            let name = format!("WF_VALUE_{}", rt.env.len() + 1);
+            rt.env.push((name.clone(), value));
+            owned.push(Part::Env(name, ty));
+        } else {
+            text::plain(wf, &s.name, &x)?;
+            match Value::of_literal(&x) {
+                Some(v) => owned.push(Part::Known(v)),
+                None => return Err(diag::run_time_value(x.span, &s.name, "this value")),
+            }
+        }
+    }
+    let pieces: Vec<Piece> = owned
+        .iter()
+        .map(|p| match p {
+            Part::Text(t) => Piece::Text(t),
+            Part::Known(v) => Piece::Value {
+                value: v,
+                secret: false,
+            },
+            Part::Env(name, ty) => Piece::Env { name, ty: *ty },
+        })
+        .collect();
+    let rendered = render(lang, &pieces)
+        .map_err(|why| diag::cannot_express(e.span, "this script's values", &why))?;
+    Ok((text::no_braces(&s.name, e.span, rendered.source)?, secrets))
+}
