@@ -74,6 +74,7 @@ mod serve_hooks;
 mod serve_schedule;
 mod sql;
 mod sql_postgres;
+mod sql_postgres_tls;
 mod stdlib;
 mod store;
 mod triggers;

@@ -13,7 +13,8 @@ mod workflows;
 pub use case::{Case, Invocation, Output, WORKFLOW};
 pub use process::{alive, kill9, signal, wait_dead, wait_until};
 pub use services::{
-    docker_engine, free_port, postgres, repo, slurm_cluster, DockerEngine, Postgres, SmtpSink,
+    docker_engine, free_port, postgres, postgres_tls, repo, slurm_cluster, DockerEngine, Postgres,
+    SmtpSink,
 };
 pub use workflows::{large_workflow, nested_loops, shell_dag, time_runs};
 

@@ -179,12 +179,25 @@ pub struct Postgres {
     /// `postgres://postgres@127.0.0.1:PORT/wfc` (trust authentication).
     pub url: String,
     dir: String,
+    /// With TLS ([`postgres_tls`]): the PEM file of the CA that signed the
+    /// server's certificate (for `localhost` only).
+    pub ca: Option<String>,
 }
 
 /// Starts a PostgreSQL server for one test, or explains why it cannot run
 /// here (pass the reason to [`crate::skip`]).
 pub fn postgres() -> Result<Postgres, String> {
+    start_postgres(&[])
+}
+
+/// [`postgres`], serving TLS too (`start-postgres --tls`).
+pub fn postgres_tls() -> Result<Postgres, String> {
+    start_postgres(&["--tls"])
+}
+
+fn start_postgres(args: &[&str]) -> Result<Postgres, String> {
     let out = Command::new(repo().join("scripts/start-postgres"))
+        .args(args)
         .output()
         .map_err(|e| format!("cannot run scripts/start-postgres: {e}"))?;
     if !out.status.success() {
@@ -203,6 +216,7 @@ pub fn postgres() -> Result<Postgres, String> {
     Ok(Postgres {
         url: field("PG_URL=")?,
         dir: field("PG_DIR=")?,
+        ca: field("PG_CA=").ok(),
     })
 }
 

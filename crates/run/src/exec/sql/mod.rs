@@ -17,6 +17,7 @@
 //! from any text the step reports, and values are never logged (the step's
 //! live lines show each statement with its `:name` placeholders).
 
+mod pg_tls;
 mod pg_values;
 mod postgres;
 mod sqlite;

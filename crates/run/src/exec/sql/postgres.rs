@@ -3,35 +3,54 @@
 //! type the server inferred for its `$N` and sent as text for the server to
 //! parse (see [`super::pg_values`]).
 //!
-//! TLS follows the URL's `sslmode`: `disable`, `prefer` (the default: TLS
-//! when the server offers it) or `require`; certificates are verified
-//! against the system's roots.
+//! TLS follows the URL's `sslmode` and `sslrootcert` as libpq reads them
+//! (see [`super::pg_tls`]).
 //!
 //! Connections are pooled per run: the [`Pool`] lives in the run's
 //! `Executor`, keyed by URL, and takes a connection back only when its
-//! work ended cleanly (committed, or rolled back after an error). A stop
+//! work ended cleanly (committed, or rolled back after an error). A run
+//! holds at most [`PER_DATABASE`] connections to one URL at once: more
+//! steps at once wait for one (a server's `max_connections` is ~100, and
+//! a wide `for each` must not take them all). A stop
 //! (cancel or timeout) sends PostgreSQL a cancel request for the running
 //! statement, rolls the transaction back and closes the connection.
 
+use super::pg_tls;
 use super::pg_values::{self, Binary, Raw, Text};
 use super::{place, Failure, Results};
 use crate::exec::StepContext;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::config::SslMode;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Config};
 use wfc_language::sql_syntax::Statement;
 use wfc_plan::Value;
 
-/// Idle connections of one run, by URL.
+/// Connections one run holds to one database at once.
+pub const PER_DATABASE: usize = 16;
+
+/// Idle connections of one run, by URL, and the permits to hold one.
 #[derive(Default)]
 pub struct Pool {
     idle: Mutex<HashMap<String, Vec<Client>>>,
+    permits: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 impl Pool {
+    /// Waits for a turn to hold a connection to `url`.
+    async fn permit(&self, url: &str) -> Option<OwnedSemaphorePermit> {
+        let permits = {
+            let mut all = self.permits.lock().ok()?;
+            all.entry(url.to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(PER_DATABASE)))
+                .clone()
+        };
+        permits.acquire_owned().await.ok()
+    }
+
     fn take(&self, url: &str) -> Option<Client> {
         let mut idle = self.idle.lock().ok()?;
         let list = idle.get_mut(url)?;
@@ -59,10 +78,16 @@ pub(super) async fn run(
     transaction: bool,
     ctx: &StepContext,
 ) -> Result<Results, Failure> {
+    let (plain_url, tls) = pg_tls::split(url)
+        .map_err(|e| Failure::Error(format!("the PostgreSQL URL is not valid: {e}")))?;
+    let _permit = tokio::select! {
+        p = pool.permit(url) => p,
+        stop = ctx.stopped() => return Err(Failure::Stopped(stop)),
+    };
     let client = match pool.take(url) {
         Some(c) => c,
         None => tokio::select! {
-            c = connect(url) => c.map_err(Failure::Error)?,
+            c = connect(&plain_url, &tls) => c.map_err(Failure::Error)?,
             stop = ctx.stopped() => return Err(Failure::Stopped(stop)),
         },
     };
@@ -83,7 +108,7 @@ pub(super) async fn run(
         }
         Err(stop) => {
             // Stop the running statement on the server, then undo the step.
-            if let Ok(tls) = tls() {
+            if let Ok(tls) = tls.connector() {
                 let _ = tokio::time::timeout(
                     Duration::from_secs(5),
                     client.cancel_token().cancel_query(tls),
@@ -106,18 +131,14 @@ async fn rollback(client: &Client) -> bool {
     )
 }
 
-fn tls() -> Result<postgres_native_tls::MakeTlsConnector, String> {
-    let tls = native_tls::TlsConnector::new()
-        .map_err(|e| format!("cannot set up TLS for PostgreSQL: {e}"))?;
-    Ok(postgres_native_tls::MakeTlsConnector::new(tls))
-}
-
-async fn connect(url: &str) -> Result<Client, String> {
+/// Connects to `url` (its TLS settings taken out into `tls`).
+async fn connect(url: &str, tls: &pg_tls::Tls) -> Result<Client, String> {
     // The config is never printed: it holds the password.
     let config: Config = url
         .parse()
         .map_err(|e| format!("the PostgreSQL URL is not valid: {e}"))?;
     let mut config = config;
+    config.ssl_mode(tls.ssl_mode());
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
@@ -128,7 +149,7 @@ async fn connect(url: &str) -> Result<Client, String> {
         tokio::spawn(conn);
         client
     } else {
-        let (client, conn) = config.connect(tls()?).await.map_err(fail)?;
+        let (client, conn) = config.connect(tls.connector()?).await.map_err(fail)?;
         tokio::spawn(conn);
         client
     };
