@@ -71,6 +71,8 @@ mod ends;
 mod finally;
 mod race;
 mod skips;
+#[cfg(test)]
+mod slot_tests;
 mod unroll;
 
 #[derive(Default)]
@@ -603,8 +605,8 @@ impl Runner<'_> {
 /// runs on this machine (capped at `jobs`, so that it can run), else one.
 /// A Slurm job takes one (wfc only follows it; the cluster holds its
 /// CPUs): a step the file sends to Slurm, or, with `slurm_by_default`
-/// (`--executor slurm`), a `shell`, `python` or `node` step whose file
-/// names no executor.
+/// (`--executor slurm`), a `shell`, `python`, `node` or `docker` step
+/// whose file names no executor (what the Slurm executor sends).
 pub(super) fn slots(s: &wfc_plan::PlannedStep, jobs: usize, slurm_by_default: bool) -> usize {
     use wfc_language::ir::{ExecutorKind, StepKind};
     let Some(p) = s.placement.as_deref() else {
@@ -614,7 +616,10 @@ pub(super) fn slots(s: &wfc_plan::PlannedStep, jobs: usize, slurm_by_default: bo
         Some(x) => x == ExecutorKind::Slurm,
         None => {
             slurm_by_default
-                && matches!(s.kind, StepKind::Shell | StepKind::Python | StepKind::Node)
+                && matches!(
+                    s.kind,
+                    StepKind::Shell | StepKind::Python | StepKind::Node | StepKind::Docker
+                )
         }
     };
     match p.cpus {
