@@ -7,6 +7,7 @@
 //! about: a unit's [`Analysis`] holds its own, at its own spans, and an
 //! importer gets one E0224 per broken import.
 
+mod files;
 pub mod stdlib;
 
 use crate::analysis::{self, Analysis};
@@ -23,6 +24,11 @@ use std::sync::Arc;
 pub trait Sources {
     fn read(&self, path: &Path) -> std::io::Result<String>;
 
+    /// Whether `path` is a file (a step's `file`, see [`files`]).
+    fn exists(&self, path: &Path) -> bool {
+        self.read(path).is_ok()
+    }
+
     /// Whether the caller no longer wants the program (an editor's text
     /// changed meanwhile): the loader then skips the checks still to come,
     /// and the program it returns is of no use.
@@ -37,6 +43,10 @@ pub struct Disk;
 impl Sources for Disk {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         std::fs::read_to_string(path)
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.is_file()
     }
 }
 
@@ -182,6 +192,10 @@ impl Loader<'_> {
             let entries = modules.into_iter().map(|(m, _)| m).collect();
             a.module = (!self.sources.cancelled())
                 .then(|| check::check_module_with(file, self.references, entries, file_name));
+            if let (Some(m), FileKey::Path(p)) = (&a.module, &key) {
+                let dir = p.parent().unwrap_or(Path::new(""));
+                diags.extend(files::missing(m, dir, self.sources));
+            }
         }
         a.import_diagnostics = diags;
         self.stack.pop();

@@ -34,3 +34,13 @@ pub fn secret_in_script_string(
          the string and join in code, e.g. `\"Bearer \" + ${{{secret}}}`"
     ))
 }
+
+/// W0156: a step's `file` that is not beside the workflow file (yet).
+pub fn step_file_not_found(span: Span, path: &str, kind: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "W0156",
+        format!("`{path}` is not there: the {kind} step reads it when it runs"),
+    )
+    .primary(span, "no such file beside this workflow file")
+    .help("a relative path is read in this file's directory; fix the path, or ignore this if an earlier step writes the file")
+}
