@@ -5,3 +5,4 @@
 
 pub mod argo;
 pub mod github;
+mod script_template;

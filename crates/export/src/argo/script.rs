@@ -14,10 +14,11 @@
 use super::runtime::RunTime;
 use super::step::{env_vars, field, field_of};
 use super::{diag, outputs, text, Options};
+use crate::script_template::{self, Part};
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, InterpPart, Workflow};
-use wfc_plan::script::{is_command_word, render, EnvType, Piece, ScriptLang};
+use wfc_language::ir::{Expr, Workflow};
+use wfc_plan::script::{is_command_word, EnvType, ScriptLang};
 use wfc_plan::{PlannedStep, Value};
 
 /// Copies each key of the JSON object in `$WF_RESULT` to a `name=value`
@@ -154,61 +155,31 @@ fn source(
     options: &Options,
     rt: &mut RunTime,
 ) -> Result<(String, Vec<Json>), Diagnostic> {
-    let parts: Vec<InterpPart> = match &e.kind {
-        ExprKind::Interp(parts) => parts.clone(),
-        ExprKind::Str(t) => vec![InterpPart::Text(t.clone())],
-        _ => vec![InterpPart::Expr(e.clone())],
-    };
-    enum Part {
-        Text(String),
-        Known(Value),
-        Env(String, EnvType),
-    }
-    let mut owned = Vec::new();
     let mut secrets = Vec::new();
-    for part in parts {
-        let x = match part {
-            InterpPart::Text(t) => {
-                owned.push(Part::Text(t));
-                continue;
-            }
-            InterpPart::Expr(x) => x,
-        };
-        if let Some(secret) = text::whole_secret(wf, &x) {
+    let parts = script_template::parts(e, |x| {
+        if let Some(secret) = text::whole_secret(wf, x) {
             let name = format!("WFC_SECRET_{}", secrets.len());
             secrets.push(json!({
                 "name": name,
                 "valueFrom": { "secretKeyRef": { "name": options.secret_name, "key": secret } },
             }));
-            owned.push(Part::Env(name, EnvType::String));
-        } else if RunTime::reads(&x) {
+            Ok(Part::Env(name, EnvType::String))
+        } else if RunTime::reads(x) {
             let ty = EnvType::of(&x.ty).ok_or_else(|| {
                 diag::run_time_value(x.span, &s.name, "a list, map or duration from another step")
             })?;
-            let value = rt.value(wf, &s.name, &x)?;
+            let value = rt.value(wf, &s.name, x)?;
             let name = format!("WF_VALUE_{}", rt.env.len() + 1);
             rt.env.push((name.clone(), value));
-            owned.push(Part::Env(name, ty));
+            Ok(Part::Env(name, ty))
         } else {
-            text::plain(wf, &s.name, &x)?;
-            match Value::of_literal(&x) {
-                Some(v) => owned.push(Part::Known(v)),
-                None => return Err(diag::run_time_value(x.span, &s.name, "this value")),
-            }
+            text::plain(wf, &s.name, x)?;
+            Value::of_literal(x)
+                .map(Part::Known)
+                .ok_or_else(|| diag::run_time_value(x.span, &s.name, "this value"))
         }
-    }
-    let pieces: Vec<Piece> = owned
-        .iter()
-        .map(|p| match p {
-            Part::Text(t) => Piece::Text(t),
-            Part::Known(v) => Piece::Value {
-                value: v,
-                secret: false,
-            },
-            Part::Env(name, ty) => Piece::Env { name, ty: *ty },
-        })
-        .collect();
-    let rendered = render(lang, &pieces)
+    })?;
+    let source = script_template::render(lang, &parts)
         .map_err(|why| diag::cannot_express(e.span, "this script's values", &why))?;
-    Ok((text::no_braces(&s.name, e.span, rendered.source)?, secrets))
+    Ok((text::no_braces(&s.name, e.span, source)?, secrets))
 }

@@ -11,10 +11,11 @@
 //! `$GITHUB_OUTPUT`.
 
 use super::values::{unsupported, Values};
+use crate::script_template::{self, Part};
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, FieldValue, InterpPart, Step};
-use wfc_plan::script::{is_command_word, render, EnvType, Piece, ScriptLang};
+use wfc_language::ir::{Expr, FieldValue, Step};
+use wfc_plan::script::{is_command_word, EnvType, ScriptLang};
 use wfc_plan::Value;
 
 /// A script step's parts of its job.
@@ -117,66 +118,37 @@ fn script(
     lang: ScriptLang,
     env: &mut Vec<(String, String)>,
 ) -> Result<String, Diagnostic> {
-    let parts: Vec<InterpPart> = match &e.kind {
-        ExprKind::Interp(parts) => parts.clone(),
-        ExprKind::Str(s) => vec![InterpPart::Text(s.clone())],
-        _ => vec![InterpPart::Expr(e.clone())],
-    };
-    enum Part {
-        Text(String),
-        Known(Value),
-        Env(String, EnvType),
-    }
-    let mut owned = Vec::new();
-    for part in &parts {
-        owned.push(match part {
-            InterpPart::Text(t) => Part::Text(t.clone()),
-            InterpPart::Expr(x) => match values.known(x) {
-                Some(v) => Part::Known(v),
-                None => {
-                    let ty = EnvType::of(&x.ty).ok_or_else(|| {
-                        unsupported(
-                            x,
-                            "a list, map or duration known only at run time inside a script",
-                        )
-                    })?;
-                    let name = format!(
-                        "WF_VALUE_{}",
-                        env.iter()
-                            .filter(|(k, _)| k.starts_with("WF_VALUE_"))
-                            .count()
-                            + 1
-                    );
-                    env.push((name.clone(), values.runtime(x)?));
-                    Part::Env(name, ty)
-                }
-            },
-        });
-    }
-    let pieces: Vec<Piece> = owned
-        .iter()
-        .map(|p| match p {
-            Part::Text(t) => Piece::Text(t),
-            Part::Known(v) => Piece::Value {
-                value: v,
-                secret: false,
-            },
-            Part::Env(name, ty) => Piece::Env { name, ty: *ty },
-        })
-        .collect();
-    let rendered = render(lang, &pieces).map_err(|why| {
+    let parts = script_template::parts(e, |x| {
+        if let Some(v) = values.known(x) {
+            return Ok(Part::Known(v));
+        }
+        let ty = EnvType::of(&x.ty).ok_or_else(|| {
+            unsupported(
+                x,
+                "a list, map or duration known only at run time inside a script",
+            )
+        })?;
+        let taken = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("WF_VALUE_"))
+            .count();
+        let name = format!("WF_VALUE_{}", taken + 1);
+        env.push((name.clone(), values.runtime(x)?));
+        Ok(Part::Env(name, ty))
+    })?;
+    let source = script_template::render(lang, &parts).map_err(|why| {
         Diagnostic::error("E0733", "GitHub Actions cannot be given this script")
             .primary(e.span, why)
             .help("bind the value to a variable in code (`name = ${…}`) and use the variable")
     })?;
-    if rendered.source.contains("${{") {
+    if source.contains("${{") {
         return Err(
             Diagnostic::error("E0733", "`${{` would start a GitHub Actions expression")
                 .primary(e.span, "this script holds `${{`")
                 .help("write it some other way (`\"$\" + \"{{\"`) so GitHub does not evaluate it"),
         );
     }
-    Ok(rendered.source)
+    Ok(source)
 }
 
 /// A script run by `sh` instead (for the retry loop): the text that writes
