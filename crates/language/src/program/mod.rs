@@ -24,7 +24,8 @@ use std::sync::Arc;
 pub trait Sources {
     fn read(&self, path: &Path) -> std::io::Result<String>;
 
-    /// Whether `path` is a file (a step's `file`, see [`files`]).
+    /// Whether `path` is a file (a `python`/`node`/`sql` step's `file`,
+    /// looked for as the file is loaded: W0156).
     fn exists(&self, path: &Path) -> bool {
         self.read(path).is_ok()
     }
