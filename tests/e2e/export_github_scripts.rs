@@ -188,6 +188,15 @@ fn scripts_export_lint_and_run_with_typed_values_from_env() {
     assert_eq!(report["note"], format!("{HOSTILE}!"));
     assert_eq!(report["tokenLength"], "t0k'en\"$".len());
     assert!(!dir.path().join("pwned").exists());
+    // A declared int that is not one fails the outputs step, naming it.
+    std::fs::write(temp.join("wfc-result.json"), r#"{"total": "many"}"#).unwrap();
+    let outputs_step = &doc["jobs"]["measure"]["steps"].as_array().unwrap()[1];
+    let r = run_step(outputs_step, dir.path(), &known);
+    assert!(!r.status.success());
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("output `total` is not a int"),
+        "{r:?}"
+    );
 }
 
 /// What GitHub cannot be given is refused with the place: a run-time value

@@ -6,3 +6,17 @@
 pub mod argo;
 pub mod github;
 mod script_template;
+
+/// The type a declared output is checked as once its step ran (`text`:
+/// taken as it is): what both engines' conditions may compare as numbers
+/// or booleans.
+pub(crate) fn output_kind(ty: &wfc_language::ir::Type) -> &'static str {
+    use wfc_language::ir::Type;
+    match ty {
+        Type::Int => "int",
+        Type::Float => "float",
+        Type::Bool => "bool",
+        Type::Optional(t) => output_kind(t),
+        _ => "text",
+    }
+}

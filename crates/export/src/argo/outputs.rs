@@ -8,7 +8,7 @@
 //! `true`/`false`, never text that changes the expression.
 
 use serde_json::{json, Value as Json};
-use wfc_language::ir::{OutputDecl, Type};
+use wfc_language::ir::OutputDecl;
 
 /// The wrapper, run as `sh -c WRAPPER wfc-outputs SHELL RUN NAME:TYPE…`:
 /// the command and the declarations are arguments, never part of the script.
@@ -55,20 +55,9 @@ pub fn wrapped(shell: &str, run: &str, outputs: &[OutputDecl]) -> Vec<String> {
     argv.extend(
         outputs
             .iter()
-            .map(|o| format!("{}:{}", o.name, kind(&o.ty))),
+            .map(|o| format!("{}:{}", o.name, crate::output_kind(&o.ty))),
     );
     argv
-}
-
-/// The type the wrapper checks (`text` for anything it takes as it is).
-fn kind(ty: &Type) -> &'static str {
-    match ty {
-        Type::Int => "int",
-        Type::Float => "float",
-        Type::Bool => "bool",
-        Type::Optional(t) => kind(t),
-        _ => "text",
-    }
 }
 
 /// The template's `outputs`.

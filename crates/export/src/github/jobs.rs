@@ -509,7 +509,7 @@ pub(super) fn job(
         job.insert("outputs".into(), Json::Object(outs));
         let declared: Vec<String> = s.outputs.iter().map(|o| o.name.clone()).collect();
         steps.push(if is_script {
-            scripts::outputs_step(&declared)
+            scripts::outputs_step(&s.outputs)
         } else {
             script::outputs_step(&declared)
         });

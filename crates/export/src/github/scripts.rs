@@ -14,7 +14,7 @@ use super::values::{unsupported, Values};
 use crate::script_template::{self, Part};
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, FieldValue, Step};
+use wfc_language::ir::{Expr, FieldValue, OutputDecl, Step};
 use wfc_plan::script::{is_command_word, EnvType, ScriptLang};
 use wfc_plan::Value;
 
@@ -197,9 +197,10 @@ fn install(values: &Values, e: &Expr, lang: ScriptLang) -> Result<Json, Diagnost
 /// The step after the script: each declared output from the keys of the
 /// JSON in `$WF_RESULT` (text as it is, other values as JSON), else from
 /// the `name=value` / `name<<DELIM` lines of `$WF_OUTPUTS`, to
-/// `$GITHUB_OUTPUT` with a random delimiter.
-pub fn outputs_step(declared: &[String]) -> Json {
-    let run = r#"import json, os, secrets
+/// `$GITHUB_OUTPUT` with a random delimiter. An `int`, `float` or `bool`
+/// output that is not one fails the step, naming it, as under `wfc run`.
+pub fn outputs_step(declared: &[OutputDecl]) -> Json {
+    let run = r#"import json, os, re, secrets, sys
 temp = os.environ["RUNNER_TEMP"]
 found = {}
 lines = open(os.path.join(temp, "wfc-outputs")).read().splitlines() if os.path.exists(os.path.join(temp, "wfc-outputs")) else []
@@ -225,8 +226,15 @@ if os.path.exists(result) and os.path.getsize(result) > 0:
     if isinstance(data, dict):
         for name, value in data.items():
             found[name] = value if isinstance(value, str) else json.dumps(value)
+patterns = {"int": r"-?[0-9]+", "float": r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", "bool": r"true|false"}
+declared = [d.split(":", 1) for d in os.environ["WF_DECLARED"].split()]
+for name, kind in declared:
+    if name in found and kind in patterns:
+        found[name] = found[name].strip()
+        if not re.fullmatch(patterns[kind], found[name]):
+            sys.exit(f"wfc: output `{name}` is not a {kind}")
 with open(os.environ["GITHUB_OUTPUT"], "a") as out:
-    for name in os.environ["WF_DECLARED"].split():
+    for name, _ in declared:
         if name in found:
             delim = "wfc_" + secrets.token_hex(16)
             out.write(f"{name}<<{delim}\n{found[name]}\n{delim}\n")
@@ -234,7 +242,7 @@ with open(os.environ["GITHUB_OUTPUT"], "a") as out:
     json!({
         "id": "outputs",
         "shell": "python3 {0}",
-        "env": { "WF_DECLARED": declared.join(" ") },
+        "env": { "WF_DECLARED": declared.iter().map(|o| format!("{}:{}", o.name, crate::output_kind(&o.ty))).collect::<Vec<_>>().join(" ") },
         "run": run,
     })
 }
