@@ -49,3 +49,13 @@ pub fn render(lang: ScriptLang, parts: &[Part]) -> Result<String, String> {
         .collect();
     render_pieces(lang, &pieces).map(|r| r.source)
 }
+
+/// `items` as `sh` words, each single-quoted (a package list for `pip` or
+/// `npm`): no character of them is special to the shell.
+pub fn sh_words(items: &[Value]) -> String {
+    let words: Vec<String> = items
+        .iter()
+        .map(|v| format!("'{}'", v.to_text().replace('\'', r"'\''")))
+        .collect();
+    words.join(" ")
+}

@@ -132,19 +132,67 @@ fn what_argo_cannot_give_a_script_is_refused_with_the_place() {
   }
   step b: python { script "print('${a.outputs.xs}')" }
   step c: python {
-    script "print(1)"
-    requirements ["six"]
+    file "c.py"
+    args ["x"]
   }
 }
 "#,
     );
     let out = c.wfc(["export", "argo", "w.wf"]).output();
     assert_eq!(out.code, 3, "{out}");
-    for (code, line) in [("E0721", 6), ("E0721", 9)] {
+    for (code, line) in [("E0721", 6), ("E0721", 8), ("E0721", 9)] {
         assert!(
             out.stderr.contains(code) && out.stderr.contains(&format!("w.wf:{line}:")),
             "{code} at {line}: {}",
             out.stderr
         );
     }
+}
+
+/// `requirements` and `packages` install when the container starts, into
+/// its `/tmp` (here: the case's folder), and the script imports them.
+#[test]
+fn packages_install_when_the_container_starts() {
+    let c = workflow(
+        r#"workflow w {
+  step py: python {
+    script """
+      import six
+      open("py.txt", "w").write(six.__version__ + " " + six.__file__)
+    """
+    requirements ["six==1.16.0"]
+  }
+  step js: node {
+    script "require('fs').writeFileSync('js.txt', String(require('is-number')(7)))"
+    packages ["is-number@7.0.0"]
+  }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf"]);
+    assert!(
+        yaml.contains("'six==1.16.0'") && yaml.contains("'is-number@7.0.0'"),
+        "{yaml}"
+    );
+    c.write("w.yaml", &yaml);
+    if !validate(&c, &["w.yaml"]) {
+        return;
+    }
+    for name in ["py", "js"] {
+        let r = run(
+            &template(&yaml, name),
+            c.path("").as_path(),
+            &HashMap::new(),
+        );
+        assert!(
+            r.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+    }
+    // (From the installed copy, not one the machine's Python may have.)
+    let py = c.read("py.txt");
+    let dir = c.path("wfc-packages").display().to_string();
+    assert!(py.starts_with("1.16.0 ") && py.contains(&dir), "{py}");
+    assert_eq!(c.read("js.txt"), "true");
 }

@@ -6,7 +6,8 @@
 //! each into an env var the script reads as its type, in code only. The
 //! source itself travels in `$WFC_SCRIPT` (data: Argo substitutes no
 //! `{{…}}` in it, which is refused), written to a file and run by the
-//! interpreter; with `outputs {}`, the outputs wrapper
+//! interpreter (after `pip` / `npm` installed its `requirements` /
+//! `packages` under `/tmp`); with `outputs {}`, the outputs wrapper
 //! ([`super::outputs::WRAPPER`]) runs it and a converter in the same
 //! language copies the keys of `$WF_RESULT` to `$WF_OUTPUTS` first, so
 //! outputs are checked against their types as a shell step's are.
@@ -71,8 +72,6 @@ pub fn template(
     for (name, help) in [
         ("file", "inline the script (`script \"\"\"…\"\"\"`), or run the file from a docker step whose image holds it"),
         ("args", "read the values in the script through `${…}` instead"),
-        ("requirements", "build an image with them and run the script from a docker step"),
-        ("packages", "build an image with them and run the script from a docker step"),
     ] {
         if let Some(f) = field_of(s, name) {
             errors.push(diag::cannot_express(f.span, &format!("a script's `{name}`"), help));
@@ -110,8 +109,15 @@ pub fn template(
     }
     let with_outputs = !s.outputs.is_empty();
     if let Some(interp) = &interpreter {
+        let install = match install(wf, s, lang, interp) {
+            Ok(text) => text,
+            Err(d) => {
+                errors.push(d);
+                String::new()
+            }
+        };
         let mut run = format!(
-            "printf '%s' \"$WFC_SCRIPT\" > /tmp/wfc-script && export WF_RESULT=/tmp/wfc-result.json WF_OUTPUTS=\"${{WF_OUTPUTS:-/tmp/wfc-outputs.env}}\" && rm -f \"$WF_RESULT\" && {interp} /tmp/wfc-script"
+            "{install}printf '%s' \"$WFC_SCRIPT\" > /tmp/wfc-script && export WF_RESULT=/tmp/wfc-result.json WF_OUTPUTS=\"${{WF_OUTPUTS:-/tmp/wfc-outputs.env}}\" && rm -f \"$WF_RESULT\" && {interp} /tmp/wfc-script"
         );
         if with_outputs {
             let (flag, convert) = match lang {
@@ -182,4 +188,40 @@ fn source(
     let source = script_template::render(lang, &parts)
         .map_err(|why| diag::cannot_express(e.span, "this script's values", &why))?;
     Ok((text::no_braces(&s.name, e.span, source)?, secrets))
+}
+
+/// The command that installs the step's `requirements` (pip, into
+/// `/tmp/wfc-packages` on `PYTHONPATH`) or `packages` (npm, into
+/// `/tmp/wfc-node` on `NODE_PATH`) when the container starts, then `&&`;
+/// empty without any. The list is the plan's, each name a quoted word.
+fn install(
+    wf: &Workflow,
+    s: &PlannedStep,
+    lang: ScriptLang,
+    interp: &str,
+) -> Result<String, Diagnostic> {
+    let name = match lang {
+        ScriptLang::Python => "requirements",
+        ScriptLang::Node => "packages",
+    };
+    let Some(e) = field(s, name) else {
+        return Ok(String::new());
+    };
+    text::plain(wf, &s.name, e)?;
+    let Some(Value::List(items)) = Value::of_literal(e) else {
+        return Err(diag::run_time_value(e.span, &s.name, "this package list"));
+    };
+    if items.is_empty() {
+        return Ok(String::new());
+    }
+    let words = script_template::sh_words(&items);
+    let text = match lang {
+        ScriptLang::Python => format!(
+            "{interp} -m pip install --quiet --disable-pip-version-check --no-cache-dir --target /tmp/wfc-packages {words} && export PYTHONPATH=\"/tmp/wfc-packages${{PYTHONPATH:+:$PYTHONPATH}}\" && "
+        ),
+        ScriptLang::Node => format!(
+            "npm install --no-save --silent --prefix /tmp/wfc-node {words} && export NODE_PATH=\"/tmp/wfc-node/node_modules${{NODE_PATH:+:$NODE_PATH}}\" && "
+        ),
+    };
+    text::no_braces(&s.name, e.span, text)
 }

@@ -175,11 +175,7 @@ fn install(values: &Values, e: &Expr, lang: ScriptLang) -> Result<Json, Diagnost
     let Some(Value::List(items)) = values.known(e) else {
         return Err(unsupported(e, "packages known only at run time"));
     };
-    let words: Vec<String> = items
-        .iter()
-        .map(|v| format!("'{}'", v.to_text().replace('\'', r"'\''")))
-        .collect();
-    let words = words.join(" ");
+    let words = script_template::sh_words(&items);
     let run = match lang {
         ScriptLang::Python => format!(
             "python3 -m venv \"$RUNNER_TEMP/wfc-venv\"\n\"$RUNNER_TEMP/wfc-venv/bin/pip\" install {words}\necho \"$RUNNER_TEMP/wfc-venv/bin\" >> \"$GITHUB_PATH\""
