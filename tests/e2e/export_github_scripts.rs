@@ -80,8 +80,10 @@ fn run_step(step: &Json, dir: &Path, known: &HashMap<String, String>) -> std::pr
     for (k, v) in step["env"].as_object().into_iter().flatten() {
         cmd.env(k, fill(v.as_str().unwrap(), known));
     }
-    for k in ["RUNNER_TEMP", "GITHUB_OUTPUT"] {
-        cmd.env(k, &known[&format!("env.{k}")]);
+    for k in ["RUNNER_TEMP", "GITHUB_OUTPUT", "GITHUB_PATH", "PATH"] {
+        if let Some(v) = known.get(&format!("env.{k}")) {
+            cmd.env(k, v);
+        }
     }
     cmd.output().unwrap()
 }
@@ -236,4 +238,59 @@ fn what_a_script_cannot_take_is_refused_with_the_place() {
         stderr.contains("known only while the workflow runs"),
         "{stderr}"
     );
+}
+
+/// `requirements` install into a venv in a step before, which puts it
+/// first on `PATH` (`$GITHUB_PATH`) for the script's step.
+#[test]
+fn requirements_install_into_a_venv_the_script_runs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("deps.wf");
+    std::fs::write(
+        &wf,
+        r#"workflow deps {
+  step py: python {
+    script """
+      import six, sys
+      open("py.txt", "w").write(six.__version__ + " " + sys.prefix)
+    """
+    requirements ["six==1.16.0"]
+  }
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("deps.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let doc: Json = serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let steps = doc["jobs"]["py"]["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["name"], "install packages");
+    let temp = dir.path().join("runner-temp");
+    std::fs::create_dir(&temp).unwrap();
+    let github_path = dir.path().join("github-path");
+    std::fs::write(&github_path, "").unwrap();
+    let mut known: HashMap<String, String> = [
+        ("runner.temp", temp.display().to_string()),
+        ("env.RUNNER_TEMP", temp.display().to_string()),
+        ("env.GITHUB_PATH", github_path.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let r = run_step(&steps[0], dir.path(), &known);
+    assert!(r.status.success(), "{r:?}");
+    // GitHub puts each line of $GITHUB_PATH first on the next steps' PATH.
+    let added = std::fs::read_to_string(&github_path).unwrap();
+    let path = format!("{}:{}", added.trim(), std::env::var("PATH").unwrap());
+    known.insert("env.PATH".into(), path);
+    let r = run_step(&steps[1], dir.path(), &known);
+    assert!(r.status.success(), "{r:?}");
+    let seen = std::fs::read_to_string(dir.path().join("py.txt")).unwrap();
+    assert_eq!(seen, format!("1.16.0 {}", temp.join("wfc-venv").display()));
 }

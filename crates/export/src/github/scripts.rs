@@ -88,15 +88,11 @@ pub fn map(
             .ok(),
         None => None,
     };
-    let packages = match (lang, expr("requirements").or_else(|| expr("packages"))) {
-        (_, None) => None,
-        (lang, Some(e)) => match install(values, e, lang) {
-            Ok(step) => Some(step),
-            Err(d) => {
-                errors.push(d);
-                None
-            }
-        },
+    let packages = match expr("requirements").or_else(|| expr("packages")) {
+        None => None,
+        Some(e) => install(values, e, lang, &interpreter)
+            .map_err(|d| errors.push(d))
+            .ok(),
     };
     if !errors.is_empty() {
         return Err(errors);
@@ -171,14 +167,19 @@ pub fn as_file(run: &str, shell: &str) -> (String, String) {
 
 /// The step installing `packages` (a list known at export): each one a
 /// single-quoted `sh` word.
-fn install(values: &Values, e: &Expr, lang: ScriptLang) -> Result<Json, Diagnostic> {
+fn install(
+    values: &Values,
+    e: &Expr,
+    lang: ScriptLang,
+    interpreter: &str,
+) -> Result<Json, Diagnostic> {
     let Some(Value::List(items)) = values.known(e) else {
         return Err(unsupported(e, "packages known only at run time"));
     };
     let words = script_template::sh_words(&items);
     let run = match lang {
         ScriptLang::Python => format!(
-            "python3 -m venv \"$RUNNER_TEMP/wfc-venv\"\n\"$RUNNER_TEMP/wfc-venv/bin/pip\" install {words}\necho \"$RUNNER_TEMP/wfc-venv/bin\" >> \"$GITHUB_PATH\""
+            "{interpreter} -m venv \"$RUNNER_TEMP/wfc-venv\"\n\"$RUNNER_TEMP/wfc-venv/bin/pip\" install {words}\necho \"$RUNNER_TEMP/wfc-venv/bin\" >> \"$GITHUB_PATH\""
         ),
         ScriptLang::Node => format!(
             "npm install --no-save --prefix \"$RUNNER_TEMP/wfc-node\" {words}\necho \"NODE_PATH=$RUNNER_TEMP/wfc-node/node_modules\" >> \"$GITHUB_ENV\""
