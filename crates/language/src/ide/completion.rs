@@ -7,6 +7,7 @@
 
 use super::calls;
 use super::context::{self, Context, Cursor};
+use super::sql_params;
 use super::{CompletionItem, CompletionKind as K, Doc};
 use crate::check::functions::FUNCTIONS;
 use crate::check::kinds::{self, FieldInfo, FieldType, KindInfo, COMMON_FIELDS, KINDS};
@@ -55,6 +56,7 @@ pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
             .map(|v| CompletionItem::new(*v, K::Value))
             .collect(),
         Context::Expr => expression(doc, &cursor),
+        Context::SqlParam => sql_params::items(doc, offset),
     };
     // Keep the items that could match the word typed so far (the editor
     // filters too; this keeps long lists short).

@@ -36,6 +36,8 @@ pub enum Context {
     Value(&'static [&'static str]),
     /// Where an expression may start.
     Expr,
+    /// Where a key of a `sql` step's `params { }` may start.
+    SqlParam,
 }
 
 /// The context at the cursor and what the completion replaces.
@@ -254,6 +256,11 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
             _ => Context::Nothing,
         },
         FrameKind::Map => match w {
+            [.., "=" | ":" | "," | "(" | "["] | [_, "=" | ":", ..] => Context::Expr,
+            _ => Context::Nothing,
+        },
+        FrameKind::SqlParams => match w {
+            [] => Context::SqlParam,
             [.., "=" | ":" | "," | "(" | "["] | [_, "=" | ":", ..] => Context::Expr,
             _ => Context::Nothing,
         },

@@ -61,6 +61,8 @@ pub enum FrameKind {
     Outputs,
     /// `env { … }`, `headers { … }`, or a map literal.
     Map,
+    /// `params { … }` of a `sql` step: its keys are the query's `:name`s.
+    SqlParams,
     /// `${ … }`
     Interp,
 }
@@ -255,9 +257,13 @@ impl Lexer<'_> {
             ["for", "each", var, ..] => FrameKind::ForEach {
                 var: var.to_string(),
             },
+            ["params"] if matches!(parent, FrameKind::Step { kind, .. } if kind == "sql") => {
+                FrameKind::SqlParams
+            }
             _ => match parent {
                 FrameKind::Step { .. }
                 | FrameKind::Map
+                | FrameKind::SqlParams
                 | FrameKind::Interp
                 | FrameKind::Outputs
                 | FrameKind::Defaults => FrameKind::Map,

@@ -38,6 +38,7 @@ pub mod lexer;
 pub mod names;
 pub mod navigation;
 pub mod outline;
+mod sql_params;
 mod triggers;
 pub mod types;
 
