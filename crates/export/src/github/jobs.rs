@@ -346,12 +346,6 @@ pub(super) fn job(
                 .and_then(|e| values.text(e).ok())
                 .unwrap_or_else(|| "sh".into());
             run_step.insert("shell".into(), Json::String(shell));
-            if let Some(dir) = expr("workdir") {
-                match values.text(dir) {
-                    Ok(v) => drop(run_step.insert("working-directory".into(), Json::String(v))),
-                    Err(d) => fail(d),
-                }
-            }
             if let Some(text) = script(&mut env, &mut fail) {
                 run_step.insert("run".into(), Json::String(text));
             }
@@ -434,18 +428,19 @@ pub(super) fn job(
                 }
                 Err(ds) => ds.into_iter().for_each(&mut fail),
             }
-            if let Some(dir) = expr("workdir") {
-                match values.text(dir) {
-                    Ok(v) => drop(run_step.insert("working-directory".into(), Json::String(v))),
-                    Err(d) => fail(d),
-                }
-            }
         }
         _ => fail(refuse(
             "E0738",
             "mapping for this kind of step",
             "use shell, docker, http, slack, python, node or an approval gate",
         )),
+    }
+    // Every kind with a `workdir` runs a script in it.
+    if let Some(dir) = expr("workdir") {
+        match values.text(dir) {
+            Ok(v) => drop(run_step.insert("working-directory".into(), Json::String(v))),
+            Err(d) => fail(d),
+        }
     }
     if !errors.is_empty() {
         return Err(errors);

@@ -127,20 +127,13 @@ impl<'a> Values<'a> {
             }
             ExprKind::Unary(UnaryOp::Not, a) => Ok(format!("!({})", self.condition(a)?)),
             _ if e.tainted => Err(refuse()),
-            _ => {
-                let scope = Scope {
-                    params: &self.params,
-                    loops: &self.loops,
-                    pruned: &|_| false,
-                };
-                match eval::eval(e, &scope) {
-                    Eval::Known(Value::Bool(b)) => Ok(b.to_string()),
-                    Eval::Known(Value::Int(n)) => Ok(n.to_string()),
-                    Eval::Known(Value::Float(f)) if f.is_finite() => Ok(f.to_string()),
-                    Eval::Known(Value::Str(t)) => Ok(format!("'{}'", t.replace('\'', "''"))),
-                    _ => Err(refuse()),
-                }
-            }
+            _ => match self.eval(e) {
+                Eval::Known(Value::Bool(b)) => Ok(b.to_string()),
+                Eval::Known(Value::Int(n)) => Ok(n.to_string()),
+                Eval::Known(Value::Float(f)) if f.is_finite() => Ok(f.to_string()),
+                Eval::Known(Value::Str(t)) => Ok(format!("'{}'", t.replace('\'', "''"))),
+                _ => Err(refuse()),
+            },
         }
     }
 
@@ -198,17 +191,10 @@ impl<'a> Values<'a> {
             }
             // A value computed from a secret would put the secret in the file.
             _ if e.tainted => Err(unsupported(e, "an expression over a secret")),
-            _ => {
-                let scope = Scope {
-                    params: &self.params,
-                    loops: &self.loops,
-                    pruned: &|_| false,
-                };
-                match eval::eval(e, &scope) {
-                    Eval::Known(v) => literal(&v.to_text(), e),
-                    _ => Err(unsupported(e, "a value known only while the workflow runs")),
-                }
-            }
+            _ => match self.eval(e) {
+                Eval::Known(v) => literal(&v.to_text(), e),
+                _ => Err(unsupported(e, "a value known only while the workflow runs")),
+            },
         }
     }
 
@@ -221,15 +207,20 @@ impl<'a> Values<'a> {
             ExprKind::LoopVar(b) => self.matrix.as_ref().is_some_and(|(m, _)| m == b),
             _ => e.tainted,
         };
+        match self.eval(e) {
+            Eval::Known(v) if !runtime => Some(v),
+            _ => None,
+        }
+    }
+
+    /// `e` over the params as bound at export and this instance's items.
+    fn eval(&self, e: &Expr) -> Eval {
         let scope = Scope {
             params: &self.params,
             loops: &self.loops,
             pruned: &|_| false,
         };
-        match eval::eval(e, &scope) {
-            Eval::Known(v) if !runtime => Some(v),
-            _ => None,
-        }
+        eval::eval(e, &scope)
     }
 
     /// The GitHub text of a value only the run knows (see [`Values::known`]).
