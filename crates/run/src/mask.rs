@@ -276,7 +276,8 @@ fn basic_auth(s: &str) -> Vec<String> {
     out
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%XX` sequences decoded (invalid UTF-8 replaced).
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

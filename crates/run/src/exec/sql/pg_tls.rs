@@ -45,7 +45,8 @@ pub fn split(url: &str) -> Result<(String, Tls), String> {
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = decode(value);
+        // (A path in a query is percent-encoded.)
+        let value = crate::mask::percent_decode(value);
         match key {
             "sslmode" => {
                 tls.mode = match value.as_str() {
@@ -73,30 +74,6 @@ pub fn split(url: &str) -> Result<(String, Tls), String> {
         format!("{base}?{}", kept.join("&"))
     };
     Ok((url, tls))
-}
-
-/// `%XX` sequences decoded (a path in a query is percent-encoded).
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Tls {
