@@ -353,6 +353,12 @@ impl StepKind {
             StepKind::Invalid => "{invalid}",
         }
     }
+
+    /// Whether its `file` field names a file it reads (a script or a
+    /// query), relative to the workflow file that says it.
+    pub fn reads_file(self) -> bool {
+        matches!(self, StepKind::Python | StepKind::Node | StepKind::Sql)
+    }
 }
 
 /// Where a step runs.

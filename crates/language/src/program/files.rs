@@ -8,7 +8,7 @@
 use super::Sources;
 use crate::check::Module;
 use crate::diag::{check as dc, Diagnostic};
-use crate::ir::{ExprKind, FieldValue, StepKind};
+use crate::ir::{ExprKind, FieldValue};
 use std::path::Path;
 
 /// W0156 for each literal `file` of `module`'s steps not found in `dir`.
@@ -16,9 +16,7 @@ pub(super) fn missing(module: &Module, dir: &Path, sources: &dyn Sources) -> Vec
     let mut out = Vec::new();
     for c in &module.workflows {
         let steps = c.ir.steps.iter();
-        for step in
-            steps.filter(|s| matches!(s.kind, StepKind::Python | StepKind::Node | StepKind::Sql))
-        {
+        for step in steps.filter(|s| s.kind.reads_file()) {
             for f in step.fields.iter().filter(|f| f.name == "file") {
                 let FieldValue::Expr(e) = &f.value else {
                     continue;

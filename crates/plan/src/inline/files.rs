@@ -4,7 +4,7 @@
 //! reads relative paths in the root file's directory) finds it.
 
 use std::path::Path;
-use wfc_language::ir::{Expr, ExprKind, FieldValue, InterpPart, StepKind, Workflow};
+use wfc_language::ir::{Expr, ExprKind, FieldValue, InterpPart, Workflow};
 use wfc_language::program::normalize;
 
 /// Prefixes the relative `file` of every script and query step of
@@ -13,9 +13,7 @@ use wfc_language::program::normalize;
 /// interpolation is left as written: its value is known only at run time.
 pub(super) fn rebase(callee: &mut Workflow, dir: &str) {
     let steps = callee.steps.iter_mut();
-    for step in
-        steps.filter(|s| matches!(s.kind, StepKind::Python | StepKind::Node | StepKind::Sql))
-    {
+    for step in steps.filter(|s| s.kind.reads_file()) {
         for f in step.fields.iter_mut().filter(|f| f.name == "file") {
             if let FieldValue::Expr(e) = &mut f.value {
                 prefix(e, dir);
