@@ -354,6 +354,15 @@ impl StepKind {
         }
     }
 
+    /// The language of a `python` or `node` step's script.
+    pub fn script_lang(self) -> Option<crate::script_syntax::Lang> {
+        match self {
+            StepKind::Python => Some(crate::script_syntax::Lang::Python),
+            StepKind::Node => Some(crate::script_syntax::Lang::JavaScript),
+            _ => None,
+        }
+    }
+
     /// Whether its `file` field names a file it reads (a script or a
     /// query), relative to the workflow file that says it.
     pub fn reads_file(self) -> bool {

@@ -102,6 +102,20 @@ pub struct RenderedScript {
 /// Renders `pieces` as source text of `lang`; the error says which value
 /// (1-based, in template order) could not go where it stands, and why.
 pub fn render(lang: ScriptLang, pieces: &[Piece<'_>]) -> Result<RenderedScript, String> {
+    if pieces.iter().all(|p| matches!(p, Piece::Text(_))) {
+        // No value: nothing to place, so no need to read the source.
+        let source = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => *t,
+                _ => "",
+            })
+            .collect();
+        return Ok(RenderedScript {
+            source,
+            env: Vec::new(),
+        });
+    }
     let segments: Vec<Segment> = pieces
         .iter()
         .map(|p| match p {

@@ -121,22 +121,11 @@ pub fn prepare(
             s.placement = step.placement.clone();
             StepSpec::Docker(s)
         }
-        StepKind::Python => StepSpec::Script(Box::new(script(
-            step,
-            &f,
-            ev,
-            ScriptLang::Python,
-            workflow_env,
-            workflow_dir,
-        )?)),
-        StepKind::Node => StepSpec::Script(Box::new(script(
-            step,
-            &f,
-            ev,
-            ScriptLang::Node,
-            workflow_env,
-            workflow_dir,
-        )?)),
+        StepKind::Python | StepKind::Node => {
+            let lang = ScriptLang::of(step.kind).expect("a script kind");
+            let s = script(step, &f, ev, lang, workflow_env, workflow_dir)?;
+            StepSpec::Script(Box::new(s))
+        }
         StepKind::Sql => StepSpec::Sql(sql(step, &f, ev, workflow_dir)?),
         StepKind::Http => {
             let (method, url) = ["get", "post", "put", "patch", "delete", "head"]

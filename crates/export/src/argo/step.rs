@@ -44,8 +44,10 @@ pub fn template(
         StepKind::Email | StepKind::Webhook => {
             Err(vec![diag::notification(s.span, &s.name, s.kind.name())])
         }
-        StepKind::Python => script::template(wf, env, s, options, rt, ScriptLang::Python),
-        StepKind::Node => script::template(wf, env, s, options, rt, ScriptLang::Node),
+        StepKind::Python | StepKind::Node => {
+            let lang = ScriptLang::of(s.kind).expect("a script kind");
+            script::template(wf, env, s, options, rt, lang)
+        }
         StepKind::Sql => Err(vec![diag::cannot_express(
             s.span,
             "a `sql` step",

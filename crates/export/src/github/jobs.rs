@@ -416,10 +416,7 @@ pub(super) fn job(
             )),
         },
         StepKind::Python | StepKind::Node => {
-            let lang = match s.kind {
-                StepKind::Python => ScriptLang::Python,
-                _ => ScriptLang::Node,
-            };
+            let lang = ScriptLang::of(s.kind).expect("a script kind");
             match scripts::map(values, step, lang, &mut env) {
                 Ok(m) => {
                     run_step.insert("shell".into(), Json::String(m.shell));

@@ -5,17 +5,15 @@
 
 use super::Checker;
 use crate::diag::check as dc;
-use crate::ir::{ExprKind, FieldValue, InterpPart, StepKind};
-use crate::script_syntax::{value_contexts, Context, Lang, Segment};
+use crate::ir::{ExprKind, FieldValue, InterpPart};
+use crate::script_syntax::{value_contexts, Context, Segment};
 
 impl Checker<'_> {
     pub(super) fn script_interpolations(&mut self) {
         let mut out = Vec::new();
         for st in &self.wf.steps {
-            let lang = match st.kind {
-                StepKind::Python => Lang::Python,
-                StepKind::Node => Lang::JavaScript,
-                _ => continue,
+            let Some(lang) = st.kind.script_lang() else {
+                continue;
             };
             let Some(FieldValue::Expr(script)) = st
                 .fields

@@ -516,11 +516,7 @@ impl Checker<'_> {
                 _ => {
                     let fctx = Ctx {
                         command: name == "run",
-                        script: name == "script"
-                            && matches!(
-                                self.wf.steps[id].kind,
-                                ir::StepKind::Python | ir::StepKind::Node
-                            ),
+                        script: name == "script" && self.wf.steps[id].kind.script_lang().is_some(),
                         ..ctx
                     };
                     if let Some(value) = self.kind_field(fi, f, &fctx) {

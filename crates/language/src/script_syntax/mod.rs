@@ -33,8 +33,6 @@ mod python;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
-
 /// A script language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -142,29 +140,6 @@ pub enum Context {
     Str(StrKind),
     Refused(Refusal),
 }
-
-/// A value that cannot be interpolated where it stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ContextError {
-    pub lang: Lang,
-    pub refusal: Refusal,
-    /// Index of the value among the template's values.
-    pub index: usize,
-}
-
-impl fmt::Display for ContextError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot interpolate a value inside {} of a {} script; {}",
-            self.refusal.describe(),
-            self.lang.name(),
-            self.refusal.fix(self.lang)
-        )
-    }
-}
-
-impl std::error::Error for ContextError {}
 
 /// The context of each value of `template`, in order.
 pub fn value_contexts(lang: Lang, template: &[Segment<'_>]) -> Vec<Context> {

@@ -102,29 +102,27 @@ pub fn script_text(wf: &dyn Names, e: &Expr, lang: crate::script::ScriptLang) ->
         .collect();
     let shown: Vec<String> = parts
         .iter()
-        .map(|p| match p {
-            InterpPart::Expr(x) => format!("${{{}}}", show(wf, x)),
-            InterpPart::Text(_) => String::new(),
+        .zip(&known)
+        .map(|(p, v)| match (p, v) {
+            (InterpPart::Expr(x), None) => format!("${{{}}}", show(wf, x)),
+            _ => String::new(),
         })
         .collect();
-    let pieces = |all_shown: bool| -> Vec<Piece> {
-        parts
-            .iter()
-            .zip(&known)
-            .zip(&shown)
-            .map(|((p, v), s)| match (p, v) {
-                (InterpPart::Text(t), _) => Piece::Text(t),
-                (_, Some(value)) if !all_shown => Piece::Value {
-                    value,
-                    secret: false,
-                },
-                _ => Piece::Shown(s),
-            })
-            .collect()
-    };
+    let pieces: Vec<Piece> = parts
+        .iter()
+        .zip(&known)
+        .zip(&shown)
+        .map(|((p, v), s)| match (p, v) {
+            (InterpPart::Text(t), _) => Piece::Text(t),
+            (_, Some(value)) => Piece::Value {
+                value,
+                secret: false,
+            },
+            _ => Piece::Shown(s),
+        })
+        .collect();
     // A value the run would refuse (the checker has said so): shown as written.
-    render(lang, &pieces(false))
-        .or_else(|_| render(lang, &pieces(true)))
+    render(lang, &pieces)
         .map(|r| r.source)
         .unwrap_or_else(|_| show_text(wf, e))
 }

@@ -53,12 +53,10 @@ pub fn step_field_text(wf: &Workflow, s: &PlannedStep, name: &str, v: &FieldValu
         (StepKind::Shell | StepKind::Docker, "run", FieldValue::Expr(e)) => {
             expr::command_text(wf, e)
         }
-        (StepKind::Python, "script", FieldValue::Expr(e)) => {
-            expr::script_text(wf, e, crate::script::ScriptLang::Python)
-        }
-        (StepKind::Node, "script", FieldValue::Expr(e)) => {
-            expr::script_text(wf, e, crate::script::ScriptLang::Node)
-        }
+        (kind, "script", FieldValue::Expr(e)) => match crate::script::ScriptLang::of(kind) {
+            Some(lang) => expr::script_text(wf, e, lang),
+            None => field_text(wf, v),
+        },
         _ => field_text(wf, v),
     }
 }

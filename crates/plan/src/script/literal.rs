@@ -109,6 +109,14 @@ fn string(lang: ScriptLang, s: &str, out: &mut String) {
 }
 
 impl ScriptLang {
+    /// The language of a `python` or `node` step.
+    pub fn of(kind: wfc_language::ir::StepKind) -> Option<ScriptLang> {
+        kind.script_lang().map(|l| match l {
+            Lang::Python => ScriptLang::Python,
+            Lang::JavaScript => ScriptLang::Node,
+        })
+    }
+
     pub fn syntax(self) -> Lang {
         match self {
             ScriptLang::Python => Lang::Python,
