@@ -16,20 +16,22 @@
 //! packages install keep the temporary path in their `#!` line: run them as
 //! `python -m MODULE`.
 
-use super::super::{excerpt, Outcome, StepContext, Stream};
+use super::super::shell::follow;
+use super::super::spawn::{start, Launch};
+use super::super::{excerpt, Executor, Outcome, Status, StepContext, Stream};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// The virtualenv's python with `requirements` installed.
 pub(super) async fn python_env(
+    ex: &Executor,
     python: &Path,
     requirements: &[String],
     ctx: &StepContext,
 ) -> Result<PathBuf, Outcome> {
     let version = version(python).await?;
-    let dir = cached("python", python, &version, requirements, ctx, |tmp| {
+    let dir = cached(ex, "python", python, &version, requirements, ctx, |tmp| {
         let venv = [
             os(python),
             "-m".into(),
@@ -55,6 +57,7 @@ pub(super) async fn python_env(
 
 /// The `node_modules` directory with `packages` installed.
 pub(super) async fn node_modules(
+    ex: &Executor,
     node: &Path,
     packages: &[String],
     ctx: &StepContext,
@@ -66,7 +69,7 @@ pub(super) async fn node_modules(
         .map(|d| d.join("npm"))
         .filter(|p| p.is_file())
         .unwrap_or_else(|| PathBuf::from("npm"));
-    let dir = cached("node", node, &version, packages, ctx, |tmp| {
+    let dir = cached(ex, "node", node, &version, packages, ctx, |tmp| {
         let mut npm: Vec<std::ffi::OsString> = vec![
             npm.clone().into(),
             "install".into(),
@@ -146,6 +149,7 @@ async fn version(interpreter: &Path) -> Result<String, Outcome> {
 /// The directory for `packages` under `<cache>/<kind>/<key>`, made by the
 /// `commands` (given the temporary directory) unless it is there already.
 async fn cached(
+    ex: &Executor,
     kind: &str,
     interpreter: &Path,
     version: &str,
@@ -180,7 +184,7 @@ async fn cached(
         ),
     );
     for argv in commands(tmp.path()) {
-        install_step(&argv, ctx).await?;
+        install_step(ex, &argv, ctx).await?;
     }
     match std::fs::rename(tmp.path(), &dir) {
         Ok(()) => Ok(dir),
@@ -194,56 +198,37 @@ async fn cached(
     }
 }
 
-/// Runs one install command, its output to the step's log; a stop of the
-/// step kills it.
-async fn install_step(argv: &[std::ffi::OsString], ctx: &StepContext) -> Result<(), Outcome> {
+/// Runs one install command as a step's process runs ([`follow`]): its
+/// output to the step's log, masked; a stop or timeout kills its whole
+/// process group (pip's wheel builds, npm's scripts).
+async fn install_step(
+    ex: &Executor,
+    argv: &[std::ffi::OsString],
+    ctx: &StepContext,
+) -> Result<(), Outcome> {
     let shown = argv[0].to_string_lossy().into_owned();
-    let mut child = tokio::process::Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| Outcome::failed(format!("cannot run `{shown}`: {e}")))?;
-    let out = BufReader::new(child.stdout.take().expect("piped")).lines();
-    let err = BufReader::new(child.stderr.take().expect("piped")).lines();
-    let mut last = String::new();
-    let pump = async {
-        let (mut out, mut err) = (out, err);
-        let (mut out_done, mut err_done) = (false, false);
-        while !(out_done && err_done) {
-            tokio::select! {
-                l = out.next_line(), if !out_done => match l {
-                    Ok(Some(l)) => say(ctx, &l),
-                    _ => out_done = true,
-                },
-                l = err.next_line(), if !err_done => match l {
-                    Ok(Some(l)) => {
-                        say(ctx, &l);
-                        if !l.trim().is_empty() {
-                            last = l;
-                        }
-                    }
-                    _ => err_done = true,
-                },
-            }
-        }
-        child.wait().await
-    };
-    let status = tokio::select! {
-        s = pump => s,
-        stop = ctx.stopped() => return Err(Outcome::stopped(stop)),
-    };
-    match status {
-        Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(Outcome::failed(format!(
-            "installing the step's packages failed (`{shown}`, {s}): {}",
-            excerpt(&ctx.masker.mask(&last), 200)
+    let args: Vec<&str> = argv[1..]
+        .iter()
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()
+        .ok_or_else(|| Outcome::failed(format!("an argument of `{shown}` is not UTF-8")))?;
+    let child = start(&Launch {
+        program: Path::new(&argv[0]),
+        arg0: None,
+        args: &args,
+        vars: Vec::new(),
+        workdir: None,
+        supervised: ex.opts.supervise,
+    })
+    .map_err(|e| Outcome::failed(format!("cannot run `{shown}`: {e}")))?;
+    let done = follow(ex, child, ctx).await;
+    match done.status {
+        Status::Succeeded => Ok(()),
+        Status::Failed => Err(Outcome::failed(format!(
+            "installing the step's packages failed (`{shown}`): {}",
+            done.error.unwrap_or_default()
         ))),
-        Err(e) => Err(Outcome::failed(format!(
-            "waiting for `{shown}` failed: {e}"
-        ))),
+        _ => Err(done),
     }
 }
 

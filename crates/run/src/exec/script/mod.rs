@@ -123,6 +123,7 @@ pub(crate) struct Prepared {
 /// script; `dir` is where an inline script is written (else wfc's scratch
 /// directory).
 pub(crate) async fn prepare(
+    ex: &Executor,
     spec: &ScriptSpec,
     ctx: &StepContext,
     dir: Option<&Path>,
@@ -159,11 +160,11 @@ pub(crate) async fn prepare(
     } else {
         match spec.lang {
             ScriptLang::Python => {
-                let python = deps::python_env(&interpreter, &spec.packages, ctx).await?;
+                let python = deps::python_env(ex, &interpreter, &spec.packages, ctx).await?;
                 (python, None)
             }
             ScriptLang::Node => {
-                let modules = deps::node_modules(&interpreter, &spec.packages, ctx).await?;
+                let modules = deps::node_modules(ex, &interpreter, &spec.packages, ctx).await?;
                 let mut path = modules.into_os_string();
                 let mut set = spec.workflow_env.iter().chain(&spec.env).rev();
                 let given = set.find(|(k, _)| k == "NODE_PATH").map(|(_, v)| v.into());
@@ -191,7 +192,7 @@ pub(crate) fn read_result(path: &Path, outcome: &mut Outcome) -> Result<(), Stri
 }
 
 pub(crate) async fn run(ex: &Executor, spec: &ScriptSpec, ctx: &StepContext) -> Outcome {
-    let prepared = match prepare(spec, ctx, None).await {
+    let prepared = match prepare(ex, spec, ctx, None).await {
         Ok(p) => p,
         Err(outcome) => return outcome,
     };

@@ -21,7 +21,7 @@ impl SlurmExecutor {
             let dir = self.opts.dir.display();
             return Outcome::failed(format!("cannot create the job directory `{dir}`: {e}"));
         }
-        let prepared = match script::prepare(spec, ctx, Some(&self.opts.dir)).await {
+        let prepared = match script::prepare(&self.local, spec, ctx, Some(&self.opts.dir)).await {
             Ok(p) => p,
             Err(outcome) => return outcome,
         };
