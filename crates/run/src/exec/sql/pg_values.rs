@@ -349,22 +349,15 @@ fn uuid(b: [u8; 16]) -> String {
     )
 }
 
-/// Days since 2000-01-01 as `YYYY-MM-DD` (civil-from-days, H. Hinnant).
+/// Days since 2000-01-01 as `YYYY-MM-DD`.
 fn date(days: i32) -> String {
     match days {
         i32::MAX => return "infinity".into(),
         i32::MIN => return "-infinity".into(),
         _ => {}
     }
-    let z = i64::from(days) + 10957 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    // 10,957 days from 1970-01-01 to 2000-01-01.
+    let (y, m, d) = crate::recorder::civil(i64::from(days) + 10_957);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -184,13 +184,7 @@ fn describe(e: &tokio_postgres::Error) -> String {
         }
         return out;
     }
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        out.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    out
+    crate::exec::error_chain(e)
 }
 
 async fn execute(
