@@ -22,7 +22,7 @@ use crate::exec::StepContext;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Config};
@@ -32,35 +32,109 @@ use wfc_plan::Value;
 /// Connections one run holds to one database at once.
 pub const PER_DATABASE: usize = 16;
 
-/// Idle connections of one run, by URL, and the permits to hold one.
+/// The databases one run has used, by URL.
 #[derive(Default)]
 pub struct Pool {
-    idle: Mutex<HashMap<String, Vec<Client>>>,
-    permits: Mutex<HashMap<String, Arc<Semaphore>>>,
+    dbs: Mutex<HashMap<String, Arc<Db>>>,
+}
+
+/// One database of a run: how to connect (read from its URL once), its
+/// idle connections and the permits to hold one.
+struct Db {
+    /// Never printed: it holds the password.
+    config: Config,
+    /// `None` under `sslmode=disable`.
+    tls: Option<postgres_native_tls::MakeTlsConnector>,
+    idle: Mutex<Vec<Client>>,
+    permits: Arc<Semaphore>,
 }
 
 impl Pool {
-    /// Waits for a turn to hold a connection to `url`.
-    async fn permit(&self, url: &str) -> Option<OwnedSemaphorePermit> {
-        let permits = {
-            let mut all = self.permits.lock().ok()?;
-            all.entry(url.to_owned())
-                .or_insert_with(|| Arc::new(Semaphore::new(PER_DATABASE)))
-                .clone()
-        };
-        permits.acquire_owned().await.ok()
-    }
-
-    fn take(&self, url: &str) -> Option<Client> {
-        let mut idle = self.idle.lock().ok()?;
-        let list = idle.get_mut(url)?;
-        std::iter::from_fn(|| list.pop()).find(|c| !c.is_closed())
-    }
-
-    fn give(&self, url: &str, client: Client) {
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.entry(url.to_owned()).or_default().push(client);
+    /// The database of `url`, set up the first time the run uses it.
+    fn db(&self, url: &str) -> Result<Arc<Db>, String> {
+        if let Some(db) = self.dbs.lock().ok().and_then(|d| d.get(url).cloned()) {
+            return Ok(db);
         }
+        let db = Arc::new(Db::new(url)?);
+        let mut dbs = self
+            .dbs
+            .lock()
+            .map_err(|_| "the pool is poisoned".to_string())?;
+        Ok(dbs.entry(url.to_owned()).or_insert(db).clone())
+    }
+}
+
+impl Db {
+    fn new(url: &str) -> Result<Db, String> {
+        let invalid = |e: &dyn std::fmt::Display| format!("the PostgreSQL URL is not valid: {e}");
+        let (url, tls) = pg_tls::split(url).map_err(|e| invalid(&e))?;
+        let mut config: Config = url.parse().map_err(|e| invalid(&e))?;
+        config.ssl_mode(tls.ssl_mode());
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        let tls = match config.get_ssl_mode() {
+            SslMode::Disable => None,
+            _ => Some(tls.connector()?),
+        };
+        Ok(Db {
+            config,
+            tls,
+            idle: Mutex::default(),
+            permits: Arc::new(Semaphore::new(PER_DATABASE)),
+        })
+    }
+
+    /// An idle connection that is still open, else a new one.
+    async fn client(&self) -> Result<Client, String> {
+        let idle = self
+            .idle
+            .lock()
+            .ok()
+            .and_then(|mut list| std::iter::from_fn(|| list.pop()).find(|c| !c.is_closed()));
+        match idle {
+            Some(c) => Ok(c),
+            None => self.connect().await,
+        }
+    }
+
+    fn give(&self, client: Client) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(client);
+        }
+    }
+
+    async fn connect(&self) -> Result<Client, String> {
+        let where_ = describe_target(&self.config);
+        let fail =
+            |e: tokio_postgres::Error| format!("cannot connect to {where_}: {}", describe(&e));
+        let client = match &self.tls {
+            None => {
+                let (client, conn) = self
+                    .config
+                    .connect(tokio_postgres::NoTls)
+                    .await
+                    .map_err(fail)?;
+                tokio::spawn(conn);
+                client
+            }
+            Some(tls) => {
+                let (client, conn) = self.config.connect(tls.clone()).await.map_err(fail)?;
+                tokio::spawn(conn);
+                client
+            }
+        };
+        Ok(client)
+    }
+
+    /// Asks the server to stop `client`'s running statement.
+    async fn cancel(&self, client: &Client) {
+        let token = client.cancel_token();
+        let wait = Duration::from_secs(5);
+        let _ = match &self.tls {
+            None => tokio::time::timeout(wait, token.cancel_query(tokio_postgres::NoTls)).await,
+            Some(tls) => tokio::time::timeout(wait, token.cancel_query(tls.clone())).await,
+        };
     }
 }
 
@@ -78,18 +152,14 @@ pub(super) async fn run(
     transaction: bool,
     ctx: &StepContext,
 ) -> Result<Results, Failure> {
-    let (plain_url, tls) = pg_tls::split(url)
-        .map_err(|e| Failure::Error(format!("the PostgreSQL URL is not valid: {e}")))?;
+    let db = pool.db(url).map_err(Failure::Error)?;
     let _permit = tokio::select! {
-        p = pool.permit(url) => p,
+        p = db.permits.clone().acquire_owned() => p.ok(),
         stop = ctx.stopped() => return Err(Failure::Stopped(stop)),
     };
-    let client = match pool.take(url) {
-        Some(c) => c,
-        None => tokio::select! {
-            c = connect(&plain_url, &tls) => c.map_err(Failure::Error)?,
-            stop = ctx.stopped() => return Err(Failure::Stopped(stop)),
-        },
+    let client = tokio::select! {
+        c = db.client() => c.map_err(Failure::Error)?,
+        stop = ctx.stopped() => return Err(Failure::Stopped(stop)),
     };
     let ended = tokio::select! {
         r = execute(&client, statements, params, transaction) => Ok(r),
@@ -97,24 +167,18 @@ pub(super) async fn run(
     };
     match ended {
         Ok(Ok(results)) => {
-            pool.give(url, client);
+            db.give(client);
             Ok(results)
         }
         Ok(Err(e)) => {
             if !transaction || rollback(&client).await {
-                pool.give(url, client);
+                db.give(client);
             }
             Err(Failure::Error(e))
         }
         Err(stop) => {
             // Stop the running statement on the server, then undo the step.
-            if let Ok(tls) = tls.connector() {
-                let _ = tokio::time::timeout(
-                    Duration::from_secs(5),
-                    client.cancel_token().cancel_query(tls),
-                )
-                .await;
-            }
+            db.cancel(&client).await;
             if transaction {
                 rollback(&client).await;
             }
@@ -129,31 +193,6 @@ async fn rollback(client: &Client) -> bool {
         tokio::time::timeout(Duration::from_secs(5), client.batch_execute("ROLLBACK")).await,
         Ok(Ok(()))
     )
-}
-
-/// Connects to `url` (its TLS settings taken out into `tls`).
-async fn connect(url: &str, tls: &pg_tls::Tls) -> Result<Client, String> {
-    // The config is never printed: it holds the password.
-    let config: Config = url
-        .parse()
-        .map_err(|e| format!("the PostgreSQL URL is not valid: {e}"))?;
-    let mut config = config;
-    config.ssl_mode(tls.ssl_mode());
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(Duration::from_secs(10));
-    }
-    let where_ = describe_target(&config);
-    let fail = |e: tokio_postgres::Error| format!("cannot connect to {where_}: {}", describe(&e));
-    let client = if config.get_ssl_mode() == SslMode::Disable {
-        let (client, conn) = config.connect(tokio_postgres::NoTls).await.map_err(fail)?;
-        tokio::spawn(conn);
-        client
-    } else {
-        let (client, conn) = config.connect(tls.connector()?).await.map_err(fail)?;
-        tokio::spawn(conn);
-        client
-    };
-    Ok(client)
 }
 
 /// `host:port/db` of a config, for messages (never the user or password).
