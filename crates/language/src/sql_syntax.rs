@@ -35,23 +35,28 @@ pub struct Statement {
 }
 
 impl Statement {
+    /// The names it uses, each once, in order of first use.
+    pub fn names(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in &self.params {
+            if !out.contains(&p.name.as_str()) {
+                out.push(&p.name);
+            }
+        }
+        out
+    }
+
     /// The text with each `:name` replaced by `$N` (PostgreSQL's
     /// placeholders), and the name of each `N` in order (a name used
-    /// twice gets one number).
-    pub fn numbered(&self) -> (String, Vec<String>) {
-        let mut names: Vec<String> = Vec::new();
+    /// twice gets one number: its place in [`Statement::names`]).
+    pub fn numbered(&self) -> (String, Vec<&str>) {
+        let names = self.names();
         let mut out = String::with_capacity(self.text.len());
         let mut at = 0;
         for p in &self.params {
             let (s, e) = (p.start - self.start, p.end - self.start);
             out.push_str(&self.text[at..s]);
-            let n = match names.iter().position(|x| *x == p.name) {
-                Some(i) => i + 1,
-                None => {
-                    names.push(p.name.clone());
-                    names.len()
-                }
-            };
+            let n = names.iter().position(|x| *x == p.name).map_or(0, |i| i + 1);
             out.push_str(&format!("${n}"));
             at = e;
         }
@@ -274,13 +279,10 @@ mod tests {
     #[test]
     fn numbers_params_per_statement() {
         let s = scan("select :a; select :b, :a, :b");
-        assert_eq!(
-            s.statements[0].numbered(),
-            ("select $1".into(), vec!["a".into()])
-        );
+        assert_eq!(s.statements[0].numbered(), ("select $1".into(), vec!["a"]));
         assert_eq!(
             s.statements[1].numbered(),
-            ("select $1, $2, $1".into(), vec!["b".into(), "a".into()])
+            ("select $1, $2, $1".into(), vec!["b", "a"])
         );
     }
 

@@ -154,17 +154,6 @@ fn outcome(r: Results, columns: &[String]) -> Outcome {
     o
 }
 
-/// The names a statement uses, each once, in order.
-pub(crate) fn names(s: &Statement) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for p in &s.params {
-        if !out.contains(&p.name.as_str()) {
-            out.push(&p.name);
-        }
-    }
-    out
-}
-
 /// `text` with `user:password@` of any URL in it removed.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -2,7 +2,7 @@
 //! SQLite's own, bound by name. A stop interrupts the running statement;
 //! the transaction is then rolled back.
 
-use super::{names, place, Failure, Results};
+use super::{place, Failure, Results};
 use crate::exec::StepContext;
 use base64::Engine;
 use rusqlite::types::{Value as Sql, ValueRef};
@@ -104,7 +104,7 @@ fn statement(
     acc: &mut Results,
 ) -> Result<(), String> {
     let mut st = conn.prepare(&s.text).map_err(|e| e.to_string())?;
-    for name in names(s) {
+    for name in s.names() {
         let Some((_, value)) = params.iter().find(|(n, _)| n == name) else {
             return Err(format!("`:{name}` is not bound by the step's `params`"));
         };
