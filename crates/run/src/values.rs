@@ -562,56 +562,48 @@ pub fn outcome_value(
         .iter()
         .map(|(k, v)| (k.clone(), Value::from_json(v)))
         .collect();
+    // A script's `$WF_RESULT` object holds typed JSON, checked as it is, and
+    // wins over `$WF_OUTPUTS`' text.
+    let json = outcome.outputs.get("result").and_then(|v| v.as_object());
+    let read = |d: &wfc_language::ir::OutputDecl| -> Option<Result<Value, String>> {
+        if let Some(j) = json.and_then(|m| m.get(&d.name)) {
+            return Some(wfc_plan::params::from_json(j, &d.ty).map_err(|why| {
+                format!(
+                    "declared output `{}` ({}) in $WF_RESULT: {why}, got `{}`",
+                    d.name,
+                    d.ty,
+                    crate::exec::excerpt(&j.to_string(), 60)
+                )
+            }));
+        }
+        let text = outcome.declared.get(&d.name)?;
+        Some(parse_output(text, &d.ty).map_err(|why| {
+            format!(
+                "declared output `{}` ({}): {why}, got `{}`",
+                d.name,
+                d.ty,
+                crate::exec::excerpt(text, 60)
+            )
+        }))
+    };
     let mut error = None;
     if !declared.is_empty() && outcome.is_success() {
         let mut outs = Vec::with_capacity(declared.len());
         for d in declared {
-            if let Some(j) = outcome.declared_json.get(&d.name) {
-                match wfc_plan::params::from_json(j, &d.ty) {
-                    Ok(v) => outs.push((d.name.clone(), v)),
-                    Err(why) => {
-                        error.get_or_insert(format!(
-                            "declared output `{}` ({}) in $WF_RESULT: {why}, got `{}`",
-                            d.name,
-                            d.ty,
-                            crate::exec::excerpt(&j.to_string(), 60)
-                        ));
-                    }
-                }
-                continue;
-            }
-            match outcome.declared.get(&d.name) {
-                Some(text) => match parse_output(text, &d.ty) {
-                    Ok(v) => outs.push((d.name.clone(), v)),
-                    Err(why) => {
-                        error.get_or_insert(format!(
-                            "declared output `{}` ({}): {why}, got `{}`",
-                            d.name,
-                            d.ty,
-                            crate::exec::excerpt(text, 60)
-                        ));
-                    }
-                },
-                None => {
-                    error.get_or_insert(format!(
-                        "declared output `{}` was not written (append `{}=VALUE` to the file named by $WF_OUTPUTS)",
-                        d.name, d.name
-                    ));
-                }
+            match read(d) {
+                Some(Ok(v)) => outs.push((d.name.clone(), v)),
+                Some(Err(why)) => drop(error.get_or_insert(why)),
+                None => drop(error.get_or_insert(format!(
+                    "declared output `{}` was not written (append `{}=VALUE` to the file named by $WF_OUTPUTS)",
+                    d.name, d.name
+                ))),
             }
         }
         entries.push(("outputs".into(), Value::Map(outs)));
     } else if !declared.is_empty() {
         let outs = declared
             .iter()
-            .filter_map(|d| {
-                if let Some(j) = outcome.declared_json.get(&d.name) {
-                    let v = wfc_plan::params::from_json(j, &d.ty).ok()?;
-                    return Some((d.name.clone(), v));
-                }
-                let text = outcome.declared.get(&d.name)?;
-                Some((d.name.clone(), parse_output(text, &d.ty).ok()?))
-            })
+            .filter_map(|d| Some((d.name.clone(), read(d)?.ok()?)))
             .collect();
         entries.push(("outputs".into(), Value::Map(outs)));
     }

@@ -224,10 +224,6 @@ pub struct Outcome {
     /// Declared outputs written to `$WF_OUTPUTS`, as raw strings (the caller
     /// converts them to the declared types).
     pub declared: BTreeMap<String, String>,
-    /// Declared outputs read from a JSON object (a script's `$WF_RESULT`),
-    /// typed JSON: they are checked against the declared types as they are,
-    /// and win over `declared`.
-    pub declared_json: serde_json::Map<String, serde_json::Value>,
     pub stdout: Captured,
     pub stderr: Captured,
     pub elapsed: Duration,
@@ -245,7 +241,6 @@ impl Outcome {
             exit_code: None,
             outputs: serde_json::Map::new(),
             declared: BTreeMap::new(),
-            declared_json: serde_json::Map::new(),
             stdout: Captured::default(),
             stderr: Captured::default(),
             elapsed: Duration::ZERO,

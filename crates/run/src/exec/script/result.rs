@@ -25,11 +25,9 @@ pub(super) fn read(path: &Path, outcome: &mut Outcome) -> Result<(), String> {
             super::super::bytes(MAX_RESULT)
         ));
     }
-    let value = parse(&text)?;
-    if let serde_json::Value::Object(m) = &value {
-        outcome.declared_json = m.clone();
-    }
-    outcome.output("result", value);
+    // An object's keys are the declared outputs' values
+    // (`crate::values::outcome_value` reads them from `result`).
+    outcome.output("result", parse(&text)?);
     Ok(())
 }
 
@@ -65,7 +63,7 @@ mod tests {
         std::fs::write(&p, r#"{"n": 3, "name": "x"}"#).unwrap();
         let mut o = Outcome::new(super::super::super::Status::Succeeded);
         read(&p, &mut o).unwrap();
-        assert_eq!(o.declared_json["n"], serde_json::json!(3));
+        assert_eq!(o.outputs["result"]["n"], serde_json::json!(3));
         assert_eq!(o.outputs["result"]["name"], "x");
     }
 }
