@@ -28,9 +28,7 @@ use super::spawn::{start, Launch, Var};
 use super::{Executor, Outcome, Status, StepContext};
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 pub use wfc_plan::script::ScriptLang;
 
 /// The name of `lang`'s step kind, as written in `.wf` files.
@@ -291,10 +289,9 @@ pub(crate) enum ScriptFile {
 
 impl ScriptFile {
     /// Writes `source` to a new file only its owner may read (0600) in
-    /// `dir`, else in wfc's scratch directory.
+    /// `dir`, else in wfc's scratch directory; its name is random, so wfc
+    /// processes sharing `dir` (a Slurm job root) never collide.
     fn write(lang: ScriptLang, source: &str, dir: Option<&Path>) -> std::io::Result<Self> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let ext = match lang {
             ScriptLang::Python => "py",
             // Node reads `.js` by `package.json`'s `type`: none here, CommonJS.
@@ -304,13 +301,12 @@ impl ScriptFile {
             Some(d) => d.to_path_buf(),
             None => super::scratch::dir()?,
         };
-        let path = dir.join(format!("script-{n}.{ext}"));
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)?;
-        f.write_all(source.as_bytes())?;
+        let mut file = tempfile::Builder::new()
+            .prefix("script-")
+            .suffix(&format!(".{ext}"))
+            .tempfile_in(&dir)?;
+        file.write_all(source.as_bytes())?;
+        let (_, path) = file.keep().map_err(|e| e.error)?;
         Ok(ScriptFile::Written(path))
     }
 
