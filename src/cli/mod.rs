@@ -14,6 +14,7 @@ mod heap;
 mod history;
 mod list;
 mod lock;
+mod logging;
 mod logs;
 mod lsp;
 mod mcp;
@@ -169,8 +170,12 @@ pub enum Format {
 }
 
 pub fn main() -> ExitCode {
-    wfc_language::timings::init();
+    logging::start_clock();
     let cli = Cli::parse();
+    // `serve` and `mcp` log in their own format (`wfc_serve::init_logs`).
+    if !matches!(cli.command, Command::Serve(_) | Command::Mcp(_)) {
+        logging::init();
+    }
     if matches!(
         cli.command,
         Command::Check(_)

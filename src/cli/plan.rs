@@ -108,12 +108,14 @@ pub fn compile(
         ExitCode::from(2)
     })?;
     let color = render::use_color(std::io::stderr().is_terminal());
+    let front = tracing::trace_span!(target: "wfc::timing", "front end (span)").entered();
     let program = super::program::load(&name, text);
     let imported = super::program::imported_errors(&program, color);
     let Some(analysis) = program.units.into_iter().next().map(|u| u.analysis) else {
         return Err(ExitCode::from(3));
     };
-    wfc_language::timings::mark("check");
+    tracing::trace!(target: "wfc::timing", "check");
+    drop(front);
     // Syntax errors first (the file's workflows are not all known), then
     // the workflow asked for, then the errors that concern it.
     let picked = match &analysis.module {
@@ -201,8 +203,10 @@ pub fn compile(
     // History estimates come later ([`with_history`]), once the caller can
     // drop the IR: the store's connection and the front end's peak apart.
     // Calls are inlined first: the plan's ids are the merged workflow's.
+    let planning = tracing::trace_span!(target: "wfc::timing", "planning (span)").entered();
     let planned = plan::plan_with_calls(ir, &params, options, &DefaultEstimator);
-    wfc_language::timings::mark("plan");
+    tracing::trace!(target: "wfc::timing", "plan");
+    drop(planning);
     match planned {
         Ok((plan, ir)) => Ok((plan, ir, source)),
         Err(diags) => Err(fail(&diags)),
@@ -214,7 +218,7 @@ pub fn compile(
 pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
     let names = plan.main.steps.iter().map(|s| s.name.as_str());
     let history = read_history(names, &plan.workflow, state_dir);
-    wfc_language::timings::mark("history: estimates");
+    tracing::trace!(target: "wfc::timing", "history: estimates");
     apply_history(plan, history);
 }
 

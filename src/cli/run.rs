@@ -286,13 +286,13 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
             .store
             .as_ref()
             .map(|_| wfc_store::reuse::stored_fingerprints(&plan, &wf));
-        wfc_language::timings::mark("fingerprints");
+        tracing::trace!(target: "wfc::timing", "fingerprints");
         drop(wf);
         plan_cmd::with_history(&mut plan, &args.history);
-        wfc_language::timings::mark("history read");
+        tracing::trace!(target: "wfc::timing", "history read");
         (open(fingerprints), None, None)
     };
-    wfc_language::timings::mark("store opened");
+    tracing::trace!(target: "wfc::timing", "store opened");
     super::heap::release_free_memory();
     super::sched::short_slice_for_this_thread();
     let mut session = match opened {
@@ -354,7 +354,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     if let Some(history) = history {
         history(&mut plan);
     }
-    wfc_language::timings::mark("ready to run");
+    tracing::trace!(target: "wfc::timing", "ready to run");
     let plan = Arc::new(plan);
     let fingerprinting = fingerprints.and_then(|(wf, tx)| take_fingerprints(&plan, wf, tx));
     let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
@@ -387,7 +387,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
         if let Err(e) = super::signals::install(manager.clone(), run_id.clone()) {
             say::err(&format!("warning: cannot handle Ctrl-C: {e}"));
         }
-        wfc_language::timings::mark("runtime, signals");
+        tracing::trace!(target: "wfc::timing", "runtime, signals");
         let _watch = session.as_ref().and_then(|s| {
             s.watch(handle.cancel_token())
                 .map_err(|e| say::err(&format!("warning: `wfc cancel` cannot reach this run: {e}")))
@@ -401,7 +401,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     if session.is_some() && result.status != wfc_run::recorder::RunStatus::Succeeded {
         say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
-    wfc_language::timings::mark("run ended");
+    tracing::trace!(target: "wfc::timing", "run ended");
     // The signal task holds a clone of the manager: the reaper finishes
     // with the last one, once the runtime is down.
     runtime.shutdown_timeout(Duration::from_millis(200));
@@ -415,8 +415,8 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
             code = 1;
         }
     }
-    wfc_language::timings::mark("finished");
-    wfc_language::timings::mark_cpu();
+    tracing::trace!(target: "wfc::timing", "finished");
+    super::logging::print_cpu();
     ExitCode::from(code)
 }
 
@@ -448,8 +448,8 @@ fn take_fingerprints(
             let taken = wfc_store::reuse::stored_fingerprints(&plan, &wf);
             drop(wf);
             let _ = tx.send(taken);
-            wfc_language::timings::mark("fingerprints (recorded at the next turn)");
-            wfc_language::timings::thread_ended("fingerprints");
+            tracing::trace!(target: "wfc::timing", "fingerprints (recorded at the next turn)");
+            tracing::trace!(target: "wfc::timing", thread = "fingerprints", "thread ended");
         });
     started
         .map_err(|e| say::err(&format!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged")))

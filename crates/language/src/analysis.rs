@@ -81,9 +81,9 @@ fn analyze_with(
     check: fn(&crate::syntax::ast::File) -> Module,
 ) -> Analysis {
     let source = SourceFile::new(name, text);
-    crate::timings::mark("source read");
+    tracing::trace!(target: "wfc::timing", "source read");
     let parsed = syntax::parse(&source.text);
-    crate::timings::mark("parse");
+    tracing::trace!(target: "wfc::timing", "parse");
     let module = parsed.file.as_ref().map(check);
     Analysis {
         source,
@@ -97,9 +97,9 @@ fn analyze_with(
 /// which checks a file once its imports are checked).
 pub fn parse_only(name: impl Into<String>, text: impl Into<String>) -> Analysis {
     let source = SourceFile::new(name, text);
-    crate::timings::mark("source read");
+    tracing::trace!(target: "wfc::timing", "source read");
     let parsed = syntax::parse(&source.text);
-    crate::timings::mark("parse");
+    tracing::trace!(target: "wfc::timing", "parse");
     Analysis {
         source,
         parsed,

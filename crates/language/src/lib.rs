@@ -29,5 +29,4 @@ pub mod shell_syntax;
 pub mod span;
 pub mod sql_syntax;
 pub mod syntax;
-pub mod timings;
 pub mod words;

@@ -146,7 +146,7 @@ async fn receive(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let path = format!("/{path}");
-    wfc_language::timings::mark("hook: received");
+    tracing::trace!(target: "wfc::timing", "hook: received");
     let Some(Found { workflow, hook }) = hooks.find(&path) else {
         return Err(Problem::new(
             Code::NotFound,
@@ -180,9 +180,9 @@ async fn receive(
         tokio::task::spawn_blocking(move || crate::launch::compile(&file, text, &name, params))
             .await
             .map_err(Problem::store)??;
-    wfc_language::timings::mark("hook: compiled");
+    tracing::trace!(target: "wfc::timing", "hook: compiled");
     let started = hooks.launcher.start(compiled, TRIGGER).await?;
-    wfc_language::timings::mark("hook: started");
+    tracing::trace!(target: "wfc::timing", "hook: started");
     tracing::info!(run = %started.id, hook = %path, "run started by a webhook");
     let url = format!("{}/runs/{}", crate::api::PREFIX, started.id);
     let answer = StartedRun {

@@ -203,9 +203,9 @@ impl Launcher {
             // One connection for the history, the trigger and the run: the
             // server reaps dead runs when it starts, not at each run.
             let store = wfc_store::Store::open(&dir)?;
-            wfc_language::timings::mark("launch: store open");
+            tracing::trace!(target: "wfc::timing", "launch: store open");
             with_history(&mut plan, &store);
-            wfc_language::timings::mark("launch: history");
+            tracing::trace!(target: "wfc::timing", "launch: history");
             // Before the run's own record: a listing never shows it untriggered.
             // A resumed run keeps the trigger of its first session.
             if !resuming {
@@ -213,14 +213,14 @@ impl Launcher {
                 wfc_store::listing::record_trigger(&store.conn, &run_id, &started_by, origin)
                     .map_err(|e| e.to_string())?;
             }
-            wfc_language::timings::mark("launch: trigger");
+            tracing::trace!(target: "wfc::timing", "launch: trigger");
             let names = NameTable::from(&ir);
             RunSession::on(store, &run_id, meta, resuming).map(|s| (s, plan, names, source.name))
         })
         .await
         .map_err(Problem::store)?;
         let (mut session, plan, names, file) = opened.map_err(Problem::store)?;
-        wfc_language::timings::mark("launch: session");
+        tracing::trace!(target: "wfc::timing", "launch: session");
         let mut request = RunRequest::new(Arc::new(plan), names, id.clone());
         request.file = file;
         request.trigger = trigger.to_owned();
@@ -240,10 +240,10 @@ impl Launcher {
             .manager
             .start(request)
             .map_err(|e| Problem::new(Code::Conflict, e.to_string()))?;
-        wfc_language::timings::mark("launch: manager");
+        tracing::trace!(target: "wfc::timing", "launch: manager");
         // The caller answers with the id: any read of it must find the run.
         handle.recorded().await;
-        wfc_language::timings::mark("launch: recorded");
+        tracing::trace!(target: "wfc::timing", "launch: recorded");
         let watch = session
             .watch(handle.cancel_token())
             .map_err(

@@ -479,7 +479,7 @@ fn watch(
                 .optional()
                 .unwrap_or(None);
             if matches!(asked, Some(Some(_))) {
-                wfc_run::say::err("\nwfc: `wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
+                tracing::info!("`wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
                 cancel.cancel();
             }
         }
@@ -498,7 +498,7 @@ fn watch(
             let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         }
     }
-    wfc_language::timings::thread_ended("watch");
+    tracing::trace!(target: "wfc::timing", thread = "watch", "thread ended");
 }
 
 #[cfg(test)]

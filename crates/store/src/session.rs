@@ -39,9 +39,9 @@ impl RunSession {
         resume: bool,
     ) -> Result<RunSession, String> {
         let store = Store::open(dir)?;
-        wfc_language::timings::mark("store: open");
+        tracing::trace!(target: "wfc::timing", "store: open");
         let _ = super::control::reap(&store.conn);
-        wfc_language::timings::mark("store: reap");
+        tracing::trace!(target: "wfc::timing", "store: reap");
         RunSession::on(store, run_id, meta, resume)
     }
 

@@ -204,7 +204,7 @@ impl StoreRecorder {
     /// Reports a failure to record `what`, once.
     fn warn(&mut self, what: &str, e: &dyn std::fmt::Display) {
         if !std::mem::replace(&mut self.warned, true) {
-            wfc_run::say::err(&format!("wfc: warning: the run store could not record {what}: {e} (the run goes on; its record may be incomplete)"));
+            tracing::warn!("the run store could not record {what}: {e} (the run goes on; its record may be incomplete)");
         }
     }
 

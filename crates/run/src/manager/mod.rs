@@ -205,7 +205,9 @@ impl RunManager {
     pub fn new(exec: ExecOptions) -> Self {
         let reaper = Reaper::start()
             .map_err(|e| {
-                crate::say::err(&format!("warning: cannot start the process reaper ({e}); steps run under per-step supervisors"));
+                tracing::warn!(
+                    "cannot start the process reaper ({e}); steps run under per-step supervisors"
+                );
             })
             .ok();
         Self::with_reaper(reaper, exec)

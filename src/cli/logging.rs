@@ -1,0 +1,204 @@
+//! wfc's own messages on stderr, and `WFC_TIMINGS`.
+//!
+//! The crates below the CLI report through `tracing`: notes and warnings
+//! for the person at the terminal (`wfc: warning: …`), and, under the
+//! target [`TIMING`], the phases of a command — an event marks the end of a
+//! phase, a span times one — and the CPU time of helper threads as they end
+//! (an event with a `thread` field). `wfc serve` and `wfc mcp` log the same
+//! events in their own format (`wfc_serve::init_logs`); every other command
+//! installs [`init`].
+//!
+//! A write that fails (a closed stderr: `wfc run w.wf 2>&1 | head -1`) is
+//! dropped, never a panic: the run goes on and its record is unaffected.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tracing::field::{Field, Visit};
+use tracing::{span, Event, Level, Subscriber};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::{Layer, Registry};
+
+/// The target of phase timings and thread CPU times.
+pub const TIMING: &str = "wfc::timing";
+
+/// When the process started (for the timings' first column).
+static START: OnceLock<Instant> = OnceLock::new();
+/// The timings' state, when `WFC_TIMINGS` is set.
+static TIMINGS: OnceLock<Timings> = OnceLock::new();
+
+/// Starts the clock of `WFC_TIMINGS`: first thing in `main`.
+pub fn start_clock() {
+    START.get_or_init(Instant::now);
+}
+
+/// Sends wfc's events to stderr: `info` and above from wfc's crates,
+/// warnings from the others, and with `WFC_TIMINGS` set the timings.
+pub fn init() {
+    let start = *START.get_or_init(Instant::now);
+    let mut targets = Targets::new()
+        .with_default(LevelFilter::WARN)
+        .with_target("wfc", LevelFilter::INFO);
+    if std::env::var_os("WFC_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0") {
+        let _ = TIMINGS.set(Timings {
+            start,
+            last: Mutex::new(start),
+            threads: Mutex::default(),
+        });
+        targets = targets.with_target(TIMING, LevelFilter::TRACE);
+    }
+    let layer = Plain.with_filter(targets);
+    let _ = tracing::subscriber::set_global_default(Registry::default().with(layer));
+}
+
+/// With `WFC_TIMINGS`: the CPU time of wfc (all its threads) and of its
+/// reaped children, then the calling (main) thread's and each ended
+/// thread's that noted it.
+pub fn print_cpu() {
+    let Some(t) = TIMINGS.get() else {
+        return;
+    };
+    let mut threads = format!("main {:.1}", thread_cpu_ms());
+    for (name, ms) in t.threads.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        let _ = write!(threads, ", {name} {ms:.1}");
+    }
+    use nix::sys::resource::{getrusage, UsageWho};
+    let cpu = |who| {
+        getrusage(who).map_or(0.0, |u| {
+            let t =
+                |tv: nix::sys::time::TimeVal| tv.tv_sec() as f64 * 1e3 + tv.tv_usec() as f64 / 1e3;
+            t(u.user_time()) + t(u.system_time())
+        })
+    };
+    let (own, children) = (cpu(UsageWho::RUSAGE_SELF), cpu(UsageWho::RUSAGE_CHILDREN));
+    line(&format!(
+        "wfc: timing: cpu {own:.1} ms wfc, {children:.1} ms steps"
+    ));
+    line(&format!("wfc: timing: threads (cpu ms): {threads}"));
+}
+
+struct Timings {
+    start: Instant,
+    /// The previous mark.
+    last: Mutex<Instant>,
+    /// CPU time of the threads that ended, by name.
+    threads: Mutex<Vec<(String, f64)>>,
+}
+
+impl Timings {
+    /// `wfc: timing: SINCE_START ms +DELTA ms  WHAT`; a mark's delta is the
+    /// time since the previous mark, a span's its own length.
+    fn print(&self, what: &str, span: Option<Duration>) {
+        let now = Instant::now();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let delta = match span {
+            Some(d) => d,
+            None => now - std::mem::replace(&mut *last, now),
+        };
+        line(&format!(
+            "wfc: timing: {:>9.3} ms {:>+9.3} ms  {what}",
+            ms(now - self.start),
+            ms(delta)
+        ));
+    }
+}
+
+/// The calling thread's CPU time so far, in ms.
+fn thread_cpu_ms() -> f64 {
+    use nix::time::{clock_gettime, ClockId};
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map_or(0.0, |t| t.tv_sec() as f64 * 1e3 + t.tv_nsec() as f64 / 1e6)
+}
+
+/// Writes `text` and a newline to stderr; a failed write is dropped.
+fn line(text: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(text.as_bytes());
+    let _ = e.write_all(b"\n");
+}
+
+/// An event's message and its other fields (` name=value` each).
+#[derive(Default)]
+struct Message {
+    text: String,
+    fields: String,
+    thread: Option<String>,
+}
+
+impl Visit for Message {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "message" => self.text.push_str(value),
+            "thread" => self.thread = Some(value.to_owned()),
+            name => {
+                let _ = write!(self.fields, " {name}={value}");
+            }
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        match field.name() {
+            "message" => {
+                let _ = write!(self.text, "{value:?}");
+            }
+            name => {
+                let _ = write!(self.fields, " {name}={value:?}");
+            }
+        }
+    }
+}
+
+/// When a timed span began.
+struct Began(Instant);
+
+/// The layer: wfc's messages as plain lines, and the timings.
+struct Plain;
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Plain {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let mut m = Message::default();
+        event.record(&mut m);
+        if event.metadata().target() == TIMING {
+            let Some(t) = TIMINGS.get() else {
+                return;
+            };
+            match m.thread {
+                Some(name) => t
+                    .threads
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((name, thread_cpu_ms())),
+                None => t.print(&m.text, None),
+            }
+            return;
+        }
+        let prefix = match *event.metadata().level() {
+            Level::ERROR => "wfc: error: ",
+            Level::WARN => "wfc: warning: ",
+            _ => "wfc: ",
+        };
+        line(&format!("{prefix}{}{}", m.text, m.fields));
+    }
+
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
+        if attrs.metadata().target() == TIMING {
+            if let Some(span) = ctx.span(id) {
+                span.extensions_mut().insert(Began(Instant::now()));
+            }
+        }
+    }
+
+    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+        let (Some(t), Some(span)) = (TIMINGS.get(), ctx.span(&id)) else {
+            return;
+        };
+        let began = span.extensions().get::<Began>().map(|b| b.0);
+        if let Some(at) = began {
+            t.print(span.name(), Some(at.elapsed()));
+        }
+    }
+}
