@@ -19,7 +19,7 @@
 
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime};
-use wfc_run::recorder::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
+use wfc_contract::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
 use wfc_store::store_recorder::{lock, RunMeta, StoreRecorder};
 use wfc_store::{journal, Store};
 

@@ -10,16 +10,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use wfc_contract::Approvals;
+use wfc_contract::LineOutput;
+use wfc_contract::{Recorders, RunStatus};
 use wfc_language::diag::render;
 use wfc_language::ir::NameTable;
 use wfc_run::exec::slurm::SlurmOptions;
 use wfc_run::exec::ExecOptions;
-use wfc_run::gates::{Approvals, CliApprovals};
+use wfc_run::gates::CliApprovals;
 use wfc_run::progress::Display;
 use wfc_run::reaper::Reaper;
-use wfc_run::recorder::{Recorders, RunStatus};
 use wfc_run::report::ReportWriter;
-use wfc_run::runner::LineOutput;
 use wfc_run::{say, RunManager, RunRequest, RunResult};
 use wfc_store::session::RunSession;
 use wfc_store::store_recorder::RunMeta;
@@ -398,7 +399,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     if let Some(thread) = fingerprinting {
         let _ = thread.join();
     }
-    if session.is_some() && result.status != wfc_run::recorder::RunStatus::Succeeded {
+    if session.is_some() && result.status != wfc_contract::RunStatus::Succeeded {
         say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
     tracing::trace!(target: "wfc::timing", "run ended");
@@ -460,7 +461,7 @@ fn take_fingerprints(
 pub fn new_run_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let now = std::time::SystemTime::now();
-    let ts = wfc_run::recorder::timestamp(now);
+    let ts = wfc_contract::time::timestamp(now);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u32(std::process::id());
     let digits: String = ts.chars().filter(char::is_ascii_digit).take(14).collect();

@@ -5,7 +5,7 @@
 //! a channel ([`Event`]), ending with [`Event::Done`]. It never touches the
 //! run's state: the scheduler owns that, so it needs no locks.
 
-use super::exec::{Execute, LineSink, Outcome, Status, StepContext, StepSpec};
+use super::exec::{Execute, Outcome, Status, StepContext, StepSpec};
 use super::mask::Masker;
 use super::poll::{CallLimit, Deadlines, Poll, Verdict};
 use super::retry;
@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
+use wfc_contract::LineSink;
 use wfc_language::ir::{OutputDecl, Retry};
 use wfc_plan::{InstanceId, Value};
 
@@ -272,11 +273,7 @@ fn convert(
 }
 
 /// Waits for an approval (gates), under the step's timeout and cancellation.
-pub async fn wait_approval(
-    approval: futures::future::BoxFuture<'static, Option<String>>,
-    job: Job,
-    message: String,
-) {
+pub async fn wait_approval(approval: wfc_contract::Wait, job: Job, message: String) {
     let at = SystemTime::now();
     let _ = job.tx.send(Event::AttemptStarted {
         id: job.id,

@@ -9,29 +9,10 @@
 //! waiting (until its `timeout`, or until the run is cancelled).
 
 use super::exec::human;
-use futures::future::BoxFuture;
 use std::time::Duration;
+use wfc_contract::{Approvals, Wait};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::StepKind;
-
-/// Where approvals come from.
-pub trait Approvals: Send + Sync {
-    /// Resolves with who approved `step` of run `run_id` (`None`: never).
-    fn wait(&self, run_id: &str, step: &str) -> BoxFuture<'static, Option<String>>;
-
-    /// How a person approves this gate, for the waiting message.
-    fn how(&self, run_id: &str, step: &str) -> String;
-}
-
-/// Where a decision taken in this process
-/// ([`crate::manager::RunManager::approve`] / `reject`) is recorded, so it is
-/// kept like one made with `wfc approve` (the run store implements it).
-pub trait DecisionLog: Send + Sync {
-    /// Records that `by` approved (`approved`) or rejected gate `step` of
-    /// run `run_id`. An error refuses the decision (a gate takes one
-    /// decision; no such gate): nothing is decided.
-    fn record(&self, run_id: &str, step: &str, approved: bool, by: &str) -> Result<(), String>;
-}
 
 /// Approvals given on the command line (`--approve STEP`, `--approve all`).
 #[derive(Clone, Debug, Default)]
@@ -50,7 +31,7 @@ impl CliApprovals {
 }
 
 impl Approvals for CliApprovals {
-    fn wait(&self, _run_id: &str, step: &str) -> BoxFuture<'static, Option<String>> {
+    fn wait(&self, _run_id: &str, step: &str) -> Wait {
         if self.approves(step) {
             let by = self.by.clone();
             Box::pin(async move { Some(by) })

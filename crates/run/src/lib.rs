@@ -15,7 +15,7 @@
 //!   [`attempt`] is one step's task (retries from [`retry`], timeouts);
 //!   [`gates`] decides gates and waits for approvals;
 //! - [`runner`] runs the whole thing: main graph, compensations, handlers;
-//! - [`recorder`] is what the run reports ([`recorder::Recorder`]), to the
+//! - the run reports through `wfc_contract`'s `Recorder`, to the
 //!   terminal ([`progress`]), a JSON file ([`report`]) and the run store;
 //!   [`say`] writes wfc's own messages without stopping the run when nobody
 //!   reads them; [`reaper`] makes sure step processes die with wfc.
@@ -36,7 +36,6 @@ pub mod progress;
 /// Shell quoting lives below both the checker and the interpreter.
 pub use wfc_language::shell_syntax as quote;
 pub mod reaper;
-pub mod recorder;
 pub mod report;
 pub mod retry;
 pub mod run_context;

@@ -36,8 +36,7 @@
 
 use std::sync::Arc;
 
-/// The text a secret is replaced with.
-pub const MASK: &str = "***";
+use wfc_contract::MASK;
 
 /// Derived forms shorter than this are not masked (exact values always are).
 pub const MIN_DERIVED_LEN: usize = 4;

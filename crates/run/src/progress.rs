@@ -11,17 +11,17 @@
 //! [`LineOutput`] for the steps' output lines (called from worker threads,
 //! hence the lock). Everything shown is already masked.
 
-use super::exec::{LineSink, Stream};
-use super::recorder::{
-    Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
-};
-use super::runner::LineOutput;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use wfc_contract::LineOutput;
+use wfc_contract::{
+    Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
+};
+use wfc_contract::{LineSink, Stream};
 
 /// At most this many rows in the summary table; beyond, only the steps that
 /// did not succeed are listed.

@@ -6,13 +6,13 @@
 //! it receives is already masked.
 
 use super::mask::Masker;
-use super::recorder::{
-    timestamp, Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus,
-};
 use serde_json::{json, Map, Value as J};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use wfc_contract::{
+    timestamp, Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus,
+};
 use wfc_plan::Value;
 
 /// A value as JSON with every string masked (`null` for none).

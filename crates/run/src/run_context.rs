@@ -63,7 +63,7 @@ impl RunContext {
 
 /// RFC 3339 in UTC to the second: `2026-05-01T09:30:00Z`.
 fn rfc3339(t: SystemTime) -> String {
-    let full = crate::recorder::timestamp(t);
+    let full = wfc_contract::time::timestamp(t);
     // (`timestamp` adds milliseconds: `….789Z`.)
     match full.rfind('.') {
         Some(dot) => format!("{}Z", &full[..dot]),

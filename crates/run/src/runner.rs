@@ -14,10 +14,8 @@
 //! Compensations and handlers still run after a first Ctrl-C; a second one
 //! cancels them too (the `force` token).
 
-use super::exec::{Execute, LineSink};
-use super::gates::Approvals;
+use super::exec::Execute;
 use super::mask::Masker;
-use super::recorder::{GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepKey};
 use super::run_context::{MainEnded, RunContext};
 use super::scheduler::Mode;
 use std::future::Future;
@@ -25,14 +23,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
+use wfc_contract::Approvals;
+use wfc_contract::LineOutput;
+use wfc_contract::{GraphName, Handler, Recorder, RunEnd, RunInfo, RunStatus};
 use wfc_language::ir::{HandlerKind, NameTable};
 use wfc_plan::{Graph, Plan, Value};
-
-/// Where live output lines of steps go (the terminal display).
-pub trait LineOutput: Send + Sync {
-    /// A sink for the lines of `step` (already masked by the executor).
-    fn sink(&self, step: &StepKey) -> LineSink;
-}
 
 /// What a run waits for once it is recorded as started and before its
 /// first step (the server's `lock`). It gets the run's cancel token and
@@ -126,7 +121,7 @@ pub struct Runner<'p> {
     pub(crate) workflow_env: Vec<(String, String)>,
     pub(crate) main_outputs: Vec<Option<Value>>,
     /// How each main-graph step ended (for `x.status` in handlers).
-    pub(crate) main_status: Vec<super::recorder::StepStatus>,
+    pub(crate) main_status: Vec<wfc_contract::StepStatus>,
     /// Some call has a `timeout` (else starting a step looks for none).
     pub(crate) timed_calls: bool,
     /// The second Ctrl-C: it cancels `after` steps, which the first leaves
@@ -223,7 +218,7 @@ impl<'p> Runner<'p> {
                 .iter()
                 .map(|p| {
                     let v = if p.secret {
-                        serde_json::Value::String(super::mask::MASK.into())
+                        serde_json::Value::String(wfc_contract::MASK.into())
                     } else {
                         p.value.to_json()
                     };
@@ -354,7 +349,12 @@ impl<'p> Runner<'p> {
                 let f = (kind == HandlerKind::Failure)
                     .then_some(failed_ref)
                     .flatten();
-                self.run_graph(graph, GraphName::Handler(kind), Mode::Sub, &force, None, f)
+                let name = GraphName::Handler(match kind {
+                    HandlerKind::Failure => Handler::Failure,
+                    HandlerKind::Success => Handler::Success,
+                    HandlerKind::Finally => Handler::Finally,
+                });
+                self.run_graph(graph, name, Mode::Sub, &force, None, f)
                     .await;
             }
         }

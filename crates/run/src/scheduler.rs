@@ -25,7 +25,6 @@
 use super::attempt::{self, AttemptResult, Event, Job};
 use super::exec::Status;
 use super::poll::Poll;
-use super::recorder::{Attempt, GraphName, StepEnd, StepKey, StepStatus};
 use super::runner::Runner;
 use super::spec::{prepare, GateSpec, Prepared};
 use super::state::{Admit, Resolution, State, Topology};
@@ -35,6 +34,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use wfc_contract::{Attempt, GraphName, StepEnd, StepKey, StepStatus};
 use wfc_language::ir::OnFail;
 use wfc_plan::{Graph, GroupKind, InstanceId, Value};
 

@@ -13,9 +13,9 @@
 //! (a read guarded by `default(…)`, a sequential loop's iterations), which
 //! count down as for a success.
 
-use super::recorder::StepStatus;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use wfc_contract::StepStatus;
 use wfc_language::ir::Wait;
 use wfc_plan::{Graph, GroupId, GroupKind, InstanceId};
 

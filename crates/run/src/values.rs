@@ -21,8 +21,8 @@
 use crate::exec::Outcome;
 use crate::mask::Masker;
 use crate::quote::ShellCommand;
-use crate::recorder::StepStatus;
 use crate::run_context::RunContext;
+use wfc_contract::StepStatus;
 use wfc_language::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Names, Type};
 use wfc_plan::eval::{self, Eval, Scope};
 use wfc_plan::script::{self, Piece, RenderedScript, ScriptLang};

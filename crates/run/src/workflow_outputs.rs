@@ -43,7 +43,7 @@ impl Runner<'_> {
             })?;
             derived.extend(ev.take_derived());
             let json = if o.value.tainted {
-                serde_json::Value::String(crate::mask::MASK.into())
+                serde_json::Value::String(wfc_contract::MASK.into())
             } else {
                 value.to_json()
             };

@@ -118,7 +118,7 @@ pub fn add(path: &Path, name: &str, role: Role) -> Result<String, String> {
         name: name.to_owned(),
         role,
         sha256: hash(&key),
-        created: wfc_run::recorder::timestamp(std::time::SystemTime::now()),
+        created: wfc_contract::time::timestamp(std::time::SystemTime::now()),
     });
     write(path, &file)?;
     Ok(key)

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use tokio::sync::{oneshot, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use wfc_contract::RunStatus;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{NameTable, Workflow};
 use wfc_language::program::{self, Disk};
 use wfc_language::span::SourceFile;
 use wfc_plan::{DefaultEstimator, ParamInput, Plan};
 use wfc_run::gates::CliApprovals;
-use wfc_run::recorder::RunStatus;
 use wfc_run::{RunManager, RunRequest};
 use wfc_store::session::RunSession;
 use wfc_store::store_recorder::RunMeta;
@@ -294,7 +294,7 @@ fn with_history(plan: &mut Plan, store: &wfc_store::Store) {
 /// `20240501-123456-1a2b3c4d`: the UTC time of the start (as `wfc run`'s
 /// ids) and 32 random bits, so runs started in one second stay apart.
 pub fn new_run_id() -> String {
-    let ts = wfc_run::recorder::timestamp(std::time::SystemTime::now());
+    let ts = wfc_contract::time::timestamp(std::time::SystemTime::now());
     let digits: String = ts.chars().filter(char::is_ascii_digit).take(14).collect();
     let mut bytes = [0u8; 4];
     let _ = getrandom::fill(&mut bytes);

@@ -36,7 +36,7 @@ pub fn key(
     started: SystemTime,
 ) -> Result<Option<String>, Problem> {
     // As `run.started` reads in the run: RFC 3339 UTC, whole seconds.
-    let full = wfc_run::recorder::timestamp(started);
+    let full = wfc_contract::time::timestamp(started);
     let started = match full.rfind('.') {
         Some(dot) => format!("{}Z", &full[..dot]),
         None => full,

@@ -18,13 +18,12 @@
 
 use super::now_ms;
 use super::record::add_event;
-use futures::future::BoxFuture;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use wfc_run::gates::{Approvals, DecisionLog};
+use wfc_contract::{Approvals, DecisionLog, Wait};
 
 /// How often a run checks for a cancel request, and a gate for a decision.
 pub const POLL: Duration = Duration::from_millis(200);
@@ -279,7 +278,7 @@ pub fn decide(
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .map_err(s)?;
-        let when = wfc_run::recorder::timestamp(
+        let when = wfc_contract::time::timestamp(
             std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
         );
         let next = if d == "rejected" && status != "running" {
@@ -372,7 +371,7 @@ pub fn shell_word(s: &str) -> String {
 }
 
 impl Approvals for StoreApprovals {
-    fn wait(&self, run_id: &str, step: &str) -> BoxFuture<'static, Option<String>> {
+    fn wait(&self, run_id: &str, step: &str) -> Wait {
         let (dir, run_id, step) = (self.dir.clone(), run_id.to_owned(), step.to_owned());
         Box::pin(async move {
             let Ok(store) = super::Store::open(&dir) else {
@@ -401,7 +400,7 @@ impl Approvals for StoreApprovals {
 pub struct AnyApprovals(pub Vec<Arc<dyn Approvals>>);
 
 impl Approvals for AnyApprovals {
-    fn wait(&self, run_id: &str, step: &str) -> BoxFuture<'static, Option<String>> {
+    fn wait(&self, run_id: &str, step: &str) -> Wait {
         let waits: Vec<_> = self.0.iter().map(|a| a.wait(run_id, step)).collect();
         if waits.is_empty() {
             return Box::pin(std::future::pending());

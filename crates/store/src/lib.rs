@@ -14,9 +14,9 @@
 //! - [`journal`] — the running run's record file and how it is folded in
 //!   ([`record`]: what it holds and the rows each writes; [`wire`]: its frames);
 //! - [`durations`] — each run's successful durations in one row, for [`history_estimator`];
-//! - [`store_recorder`] — [`StoreRecorder`], a [`wfc_run::recorder::Recorder`]
+//! - [`store_recorder`] — [`StoreRecorder`], a [`wfc_contract::Recorder`]
 //!   that journals every state change before the run goes on;
-//! - [`logs`] — step log files, a [`wfc_run::runner::LineOutput`] that
+//! - [`logs`] — step log files, a [`wfc_contract::LineOutput`] that
 //!   writes them (and passes lines on to the terminal);
 //! - [`query`] — history and one run's detail (`wfc history`, `wfc status`);
 //! - [`listing`] — runs filtered and paged, and what started each (`wfc serve`);
@@ -221,7 +221,7 @@ pub fn now_ms() -> i64 {
 
 /// An RFC 3339 timestamp of milliseconds since the epoch.
 pub fn stamp(ms: i64) -> String {
-    wfc_run::recorder::timestamp(SystemTime::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64))
+    wfc_contract::time::timestamp(SystemTime::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64))
 }
 
 /// A hash of a file's text (FNV-1a 64, hex): enough to notice a change.

@@ -19,9 +19,10 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
-use wfc_run::exec::{LineSink, Stream};
-use wfc_run::recorder::{timestamp, GraphName, StepKey};
-use wfc_run::runner::LineOutput;
+use wfc_contract::time::timestamp;
+use wfc_contract::LineOutput;
+use wfc_contract::{GraphName, StepKey};
+use wfc_contract::{LineSink, Stream};
 
 /// The log files of one run, relative to the state directory: `logs/RUN/`
 /// made once, since every step of the run shares it. (A step's path is made
@@ -228,7 +229,7 @@ mod tests {
         assert_eq!(path, "logs/r1/rollback.unship.log");
         assert_eq!(
             LogPaths::new("r/2").of(&k(
-                GraphName::Handler(wfc_language::syntax::ast::HandlerKind::Finally),
+                GraphName::Handler(wfc_contract::Handler::Finally),
                 ".hidden\tstep"
             )),
             format!(

@@ -45,7 +45,7 @@ pub fn resumable(rec: &Recorded, id: &str) -> Result<(), Refusal> {
 pub fn params_file(rec: &Recorded, given: &[&str]) -> Result<String, Refusal> {
     let mut kept = serde_json::Map::new();
     for (k, v) in &rec.params {
-        if v.as_str() != Some(wfc_run::mask::MASK) {
+        if v.as_str() != Some(wfc_contract::MASK) {
             kept.insert(k.clone(), v.clone());
         }
     }

@@ -12,9 +12,9 @@ use super::Store;
 use std::path::Path;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
-use wfc_run::gates::{Approvals, DecisionLog};
-use wfc_run::recorder::Recorder;
-use wfc_run::runner::LineOutput;
+use wfc_contract::LineOutput;
+use wfc_contract::Recorder;
+use wfc_contract::{Approvals, DecisionLog};
 
 /// One start (or resumption) of a recorded run.
 pub struct RunSession {
@@ -85,7 +85,7 @@ impl RunSession {
     pub fn recorder(&mut self) -> Box<dyn Recorder> {
         match self.recorder.take() {
             Some(r) => Box::new(r),
-            None => Box::new(wfc_run::recorder::NoRecorder),
+            None => Box::new(wfc_contract::NoRecorder),
         }
     }
 

@@ -31,9 +31,7 @@ use serde_json::json;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
-use wfc_run::recorder::{
-    Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus,
-};
+use wfc_contract::{Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus};
 
 /// What the store keeps about a run besides what [`RunInfo`] says.
 #[derive(Clone, Debug, Default)]

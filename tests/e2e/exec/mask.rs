@@ -4,7 +4,8 @@
 //! `max_len - 1` bytes.
 
 use proptest::prelude::*;
-use wfc_run::mask::{Masker, MASK};
+use wfc_contract::MASK;
+use wfc_run::mask::Masker;
 
 /// Secrets from a small alphabet, so they overlap with each other and the text.
 fn secret() -> impl Strategy<Value = String> {

@@ -7,9 +7,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-use wfc_run::exec::{
-    ExecOptions, Executor, LineSink, Outcome, ShellSpec, Status, StepContext, StepSpec, Stream,
-};
+use wfc_contract::{LineSink, Stream};
+use wfc_run::exec::{ExecOptions, Executor, Outcome, ShellSpec, Status, StepContext, StepSpec};
 use wfc_run::mask::Masker;
 use wfc_testkit::{alive, wait_dead};
 

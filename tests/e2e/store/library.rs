@@ -6,7 +6,7 @@
 use rusqlite::OptionalExtension;
 use serde_json::json;
 use std::time::{Duration, SystemTime};
-use wfc_run::recorder::{
+use wfc_contract::{
     Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
 };
 use wfc_store::store_recorder::{RunMeta, StoreRecorder};

@@ -97,22 +97,7 @@ impl StepSpec {
     }
 }
 
-/// Which output stream a line came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
-
-/// Receives live output lines (already masked, without the newline).
-pub type LineSink = Arc<dyn Fn(Stream, &str) + Send + Sync>;
-
-/// A live output line, as sent by [`channel_sink`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Line {
-    pub stream: Stream,
-    pub text: String,
-}
+use wfc_contract::{Line, LineSink, Stream};
 
 /// A sink that sends every line to a channel (lines sent after the receiver
 /// is gone are dropped).

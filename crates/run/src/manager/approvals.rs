@@ -2,12 +2,12 @@
 //! reach a waiting gate at once, beside the run's other sources of
 //! approvals (`--approve`, the store's `wfc approve`).
 
-use crate::gates::Approvals;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
+use wfc_contract::Approvals;
 
 /// `Some(by)`: approved by `by`; `None`: rejected.
 type Decision = Option<String>;
@@ -84,7 +84,7 @@ pub(super) struct ManagedApprovals {
 }
 
 impl Approvals for ManagedApprovals {
-    fn wait(&self, run_id: &str, step: &str) -> BoxFuture<'static, Option<String>> {
+    fn wait(&self, run_id: &str, step: &str) -> wfc_contract::Wait {
         let here = self.board.wait(step);
         match &self.others {
             Some(others) => {

@@ -7,13 +7,13 @@
 //! the channel's capacity behind loses the oldest events (its next
 //! [`Subscription::recv`] says how many) and the runs go on.
 
-use crate::recorder::{
-    Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
-};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 use tokio::sync::broadcast;
+use wfc_contract::{
+    Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
+};
 
 pub use broadcast::error::{RecvError, TryRecvError};
 

@@ -28,16 +28,17 @@ pub mod events;
 
 use crate::exec::slurm::SlurmExecutor;
 use crate::exec::{ExecOptions, Execute, Executor};
-use crate::gates::{Approvals, DecisionLog};
 use crate::reaper::Reaper;
-use crate::recorder::{NoRecorder, Recorder, RunStatus};
-use crate::runner::{BeforeSteps, LineOutput, RunOptions, RunResult, Runner};
+use crate::runner::{BeforeSteps, RunOptions, RunResult, Runner};
 use approvals::{GateBoard, ManagedApprovals};
 use events::{EventBus, Observed, Subscription};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use wfc_contract::LineOutput;
+use wfc_contract::{Approvals, DecisionLog};
+use wfc_contract::{NoRecorder, Recorder, RunStatus};
 use wfc_language::ir::NameTable;
 use wfc_plan::{Plan, Value};
 

@@ -2,9 +2,9 @@
 //! decided (see [`crate::state::Topology::member_ended`]).
 
 use super::GraphRun;
-use crate::recorder::StepStatus;
 use crate::runner::Runner;
 use crate::state::{Resolution, State};
+use wfc_contract::StepStatus;
 use wfc_plan::InstanceId;
 
 impl Runner<'_> {

@@ -3,11 +3,11 @@
 //! their loop broke). Each is recorded with why.
 
 use super::{is_join, GraphRun};
-use crate::recorder::GraphName;
-use crate::recorder::{StepEnd, StepStatus};
 use crate::runner::Runner;
 use crate::state::{Resolution, State};
 use std::time::Duration;
+use wfc_contract::GraphName;
+use wfc_contract::{StepEnd, StepStatus};
 use wfc_plan::{InstanceId, Value};
 
 impl Runner<'_> {

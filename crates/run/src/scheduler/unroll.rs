@@ -3,10 +3,10 @@
 //! (see [`wfc_plan::expand`]); the templates then wait as joins.
 
 use super::{GraphRef, GraphRun, StepRun};
-use crate::recorder::StepStatus;
 use crate::runner::Runner;
 use crate::state::Resolution;
 use std::sync::Arc;
+use wfc_contract::StepStatus;
 use wfc_plan::expand;
 use wfc_plan::{GroupId, GroupKind, InstanceId, Value};
 

@@ -347,7 +347,7 @@ mod tests {
     #[test]
     fn reads_utc_timestamps_as_the_store_writes_them() {
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_714_564_800_123);
-        let written = wfc_run::recorder::timestamp(t);
+        let written = wfc_contract::time::timestamp(t);
         assert_eq!(utc_ms(&written), Some(1_714_564_800_123), "{written}");
         assert_eq!(utc_ms("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(utc_ms("2024-05-01"), None);

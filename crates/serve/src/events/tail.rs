@@ -421,7 +421,7 @@ fn header(r: &Row) -> String {
         .and_then(|d| d["attempt"].as_u64())
         .unwrap_or(1);
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(r.at.max(0) as u64);
-    format!("── attempt {n} · {} ──", wfc_run::recorder::timestamp(at))
+    format!("── attempt {n} · {} ──", wfc_contract::time::timestamp(at))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ const T2: i64 = T1 + 60_000;
 
 fn header_at(ms: i64) -> String {
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64);
-    format!("── attempt 1 · {} ──\n", wfc_run::recorder::timestamp(at))
+    format!("── attempt 1 · {} ──\n", wfc_contract::time::timestamp(at))
 }
 
 /// A run that failed, was resumed, and succeeded; `a` printed `one`, then `two`.

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
+use wfc_contract::RunStatus;
 use wfc_language::ir::{Overlap, Schedule};
-use wfc_run::recorder::RunStatus;
 use wfc_store::fires::{self, ScheduleId};
 
 /// The trigger scheduled runs record.

@@ -357,7 +357,7 @@ fn date(days: i32) -> String {
         _ => {}
     }
     // 10,957 days from 1970-01-01 to 2000-01-01.
-    let (y, m, d) = crate::recorder::civil(i64::from(days) + 10_957);
+    let (y, m, d) = wfc_contract::time::civil(i64::from(days) + 10_957);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -2,14 +2,23 @@
 //!
 //! The scheduler calls a `Recorder` at every point worth keeping — the run
 //! starting, each attempt starting and ending (with its outputs), a step
-//! skipped or left out, each step's final state, the run ending. The terminal
-//! display ([`super::progress`]), the JSON report ([`super::report`]) and, in
-//! time, the run store are all recorders; [`Recorders`] fans events out to
-//! several. Everything a recorder receives is already masked: no secret value
-//! reaches one.
+//! skipped or left out, each step's final state, the run ending. The run
+//! store, the terminal display and the JSON report are recorders;
+//! [`Recorders`] fans events out to several. Everything a recorder receives
+//! is already masked: no secret value reaches one.
 
 use std::time::{Duration, SystemTime};
-use wfc_language::ir::HandlerKind;
+
+/// A run's handlers, in the order they may run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Handler {
+    /// `on failure`
+    Failure,
+    /// `on success`
+    Success,
+    /// `finally`
+    Finally,
+}
 
 /// Which graph a step instance belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -17,7 +26,7 @@ pub enum GraphName {
     Main,
     /// The compensation registered by this main-graph instance.
     Rollback(String),
-    Handler(HandlerKind),
+    Handler(Handler),
 }
 
 impl GraphName {
@@ -26,9 +35,9 @@ impl GraphName {
         match self {
             GraphName::Main => "main",
             GraphName::Rollback(_) => "rollback",
-            GraphName::Handler(HandlerKind::Failure) => "on_failure",
-            GraphName::Handler(HandlerKind::Success) => "on_success",
-            GraphName::Handler(HandlerKind::Finally) => "finally",
+            GraphName::Handler(Handler::Failure) => "on_failure",
+            GraphName::Handler(Handler::Success) => "on_success",
+            GraphName::Handler(Handler::Finally) => "finally",
         }
     }
 }
@@ -239,47 +248,5 @@ fn first_step() {
     static DONE: AtomicBool = AtomicBool::new(false);
     if !DONE.load(Ordering::Relaxed) && !DONE.swap(true, Ordering::Relaxed) {
         tracing::trace!(target: "wfc::timing", "first step starting");
-    }
-}
-
-/// An RFC 3339 UTC timestamp with milliseconds: `2024-05-01T12:34:56.789Z`.
-pub fn timestamp(t: SystemTime) -> String {
-    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, dd) = civil(days as i64);
-    format!(
-        "{y:04}-{m:02}-{dd:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
-pub fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps() {
-        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_714_566_896_789);
-        assert_eq!(timestamp(t), "2024-05-01T12:34:56.789Z");
-        assert_eq!(civil(0), (1970, 1, 1));
-        assert_eq!(civil(11_016), (2000, 2, 29));
     }
 }
