@@ -15,6 +15,7 @@ use wfc_contract::LineOutput;
 use wfc_contract::{Recorders, RunStatus};
 use wfc_language::diag::render;
 use wfc_language::ir::NameTable;
+use wfc_launch::session::RunSession;
 use wfc_run::exec::slurm::SlurmOptions;
 use wfc_run::exec::ExecOptions;
 use wfc_run::gates::CliApprovals;
@@ -22,7 +23,6 @@ use wfc_run::progress::Display;
 use wfc_run::reaper::Reaper;
 use wfc_run::report::ReportWriter;
 use wfc_run::{say, RunManager, RunRequest, RunResult};
-use wfc_store::session::RunSession;
 use wfc_store::store_recorder::RunMeta;
 
 #[derive(Args)]

@@ -13,10 +13,10 @@ use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{NameTable, Workflow};
 use wfc_language::program::{self, Disk};
 use wfc_language::span::SourceFile;
+use wfc_launch::session::RunSession;
 use wfc_plan::{DefaultEstimator, ParamInput, Plan};
 use wfc_run::gates::CliApprovals;
 use wfc_run::{RunManager, RunRequest};
-use wfc_store::session::RunSession;
 use wfc_store::store_recorder::RunMeta;
 
 /// A workflow compiled for one run.

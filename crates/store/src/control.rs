@@ -5,7 +5,7 @@
 //!   running the run polls its row every [`POLL`] ([`Watch`]) and cancels
 //!   gracefully, exactly as on a first Ctrl-C.
 //! - **Approvals**: `wfc approve RUN GATE` / `wfc reject RUN GATE` insert a
-//!   row in `approvals`; a waiting gate polls for it ([`StoreApprovals`]).
+//!   row in `approvals`; a waiting gate polls for it ([`decision`]).
 //!   A decision taken through the run manager in the run's own process is
 //!   recorded the same way ([`StoreDecisions`]).
 //! - **Liveness**: the running wfc refreshes `runs.heartbeat_at` every
@@ -19,11 +19,9 @@
 use super::now_ms;
 use super::record::add_event;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-use wfc_contract::{Approvals, DecisionLog, Wait};
+use wfc_contract::DecisionLog;
 
 /// How often a run checks for a cancel request, and a gate for a decision.
 pub const POLL: Duration = Duration::from_millis(200);
@@ -302,7 +300,7 @@ pub fn decide(
     .map_err(s)
 }
 
-/// Decisions taken through [`wfc_run::RunManager::approve`] and `reject`,
+/// Decisions taken through the run manager's `approve` and `reject`,
 /// recorded in the store in `dir` exactly as `wfc approve` records them
 /// (refused the same way: one decision a gate).
 pub struct StoreDecisions {
@@ -339,25 +337,6 @@ pub fn decision(
     .optional()
 }
 
-/// Approval gates that wait on the store (`wfc approve RUN GATE`).
-pub struct StoreApprovals {
-    dir: PathBuf,
-    /// `--state-dir DIR` to show in commands, when the store is not the default one.
-    dir_flag: Option<String>,
-}
-
-impl StoreApprovals {
-    pub fn new(dir: &Path) -> Self {
-        let dir_flag = (dir != Path::new(super::DEFAULT_DIR)
-            && std::env::var_os(super::ENV_VAR).is_none())
-        .then(|| format!(" --state-dir {}", shell_word(&dir.display().to_string())));
-        StoreApprovals {
-            dir: dir.to_path_buf(),
-            dir_flag,
-        }
-    }
-}
-
 /// A word as typed at a shell prompt (quoted when it needs to be).
 pub fn shell_word(s: &str) -> String {
     if !s.is_empty()
@@ -367,52 +346,6 @@ pub fn shell_word(s: &str) -> String {
         s.to_owned()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-impl Approvals for StoreApprovals {
-    fn wait(&self, run_id: &str, step: &str) -> Wait {
-        let (dir, run_id, step) = (self.dir.clone(), run_id.to_owned(), step.to_owned());
-        Box::pin(async move {
-            let Ok(store) = super::Store::open(&dir) else {
-                return std::future::pending().await;
-            };
-            loop {
-                match decision(&store.conn, &run_id, &step) {
-                    Ok(Some(Ok(by))) => return Some(by),
-                    Ok(Some(Err(_))) => return None,
-                    _ => {}
-                }
-                tokio::time::sleep(POLL).await;
-            }
-        })
-    }
-
-    fn how(&self, run_id: &str, step: &str) -> String {
-        let flag = self.dir_flag.as_deref().unwrap_or("");
-        let step = shell_word(step);
-        format!("approve with `wfc approve{flag} {run_id} {step}` (or `wfc reject{flag} {run_id} {step}`)")
-    }
-}
-
-/// The first of several sources of approvals to decide (`wfc run --approve`
-/// and the store); the last one says how to approve.
-pub struct AnyApprovals(pub Vec<Arc<dyn Approvals>>);
-
-impl Approvals for AnyApprovals {
-    fn wait(&self, run_id: &str, step: &str) -> Wait {
-        let waits: Vec<_> = self.0.iter().map(|a| a.wait(run_id, step)).collect();
-        if waits.is_empty() {
-            return Box::pin(std::future::pending());
-        }
-        Box::pin(async move { futures::future::select_all(waits).await.0 })
-    }
-
-    fn how(&self, run_id: &str, step: &str) -> String {
-        self.0
-            .last()
-            .map(|a| a.how(run_id, step))
-            .unwrap_or_default()
     }
 }
 
@@ -428,19 +361,19 @@ pub struct Watch {
 impl Watch {
     /// Watches run `run_id` on `conn`, the run recorder's connection
     /// ([`super::store_recorder::StoreRecorder::connection`]): folds its journal,
-    /// refreshes its heartbeat, cancels `cancel` when `wfc cancel` asks, and
+    /// refreshes its heartbeat, calls `cancel` once when `wfc cancel` asks, and
     /// records the plan's fingerprints when they come from their thread.
     pub fn start_on(
         conn: super::store_recorder::Shared,
         run_id: &str,
-        cancel: CancellationToken,
+        cancel: Box<dyn FnOnce() + Send>,
         late_plan: super::store_recorder::LatePlan,
     ) -> Result<Watch, String> {
         let (stop, stopped) = std::sync::mpsc::channel();
         let id = run_id.to_owned();
         let thread = std::thread::Builder::new()
             .name("wfc-store-watch".into())
-            .spawn(move || watch(&conn, &id, &cancel, &late_plan, &stopped))
+            .spawn(move || watch(&conn, &id, cancel, &late_plan, &stopped))
             .map_err(|e| e.to_string())?;
         Ok(Watch {
             stop: Some(stop),
@@ -461,14 +394,15 @@ impl Drop for Watch {
 fn watch(
     conn: &super::store_recorder::Shared,
     id: &str,
-    cancel: &CancellationToken,
+    cancel: Box<dyn FnOnce() + Send>,
     late_plan: &super::store_recorder::LatePlan,
     stop: &std::sync::mpsc::Receiver<()>,
 ) {
+    let mut cancel = Some(cancel);
     let mut last_beat = std::time::Instant::now();
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
         let mut conn = super::store_recorder::lock(conn);
-        if !cancel.is_cancelled() {
+        if cancel.is_some() {
             let asked: Option<Option<i64>> = conn
                 .query_row(
                     "SELECT cancel_requested_at FROM runs WHERE id = ?1",
@@ -479,7 +413,9 @@ fn watch(
                 .unwrap_or(None);
             if matches!(asked, Some(Some(_))) {
                 tracing::info!("`wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
-                cancel.cancel();
+                if let Some(cancel) = cancel.take() {
+                    cancel();
+                }
             }
         }
         // Often, so the run's end has little left to fold, and the work

@@ -26,8 +26,7 @@
 //! - [`control`] — what other processes ask of a run (cancel, approvals),
 //!   the heartbeat, and marking crashed runs as interrupted;
 //! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`);
-//! - [`reuse`] — plan fingerprints and what a resumed run restores;
-//! - [`session`] — what `wfc run` / `wfc resume` plug into the interpreter.
+//! - [`reuse`] — plan fingerprints and what a resumed run restores.
 //!
 //! Connections: WAL journal (readers never block the writer, so `wfc status`
 //! works while runs write), `busy_timeout` of 10 s (several wfc processes
@@ -55,7 +54,6 @@ pub mod retention;
 pub mod reuse;
 pub mod run_graph;
 pub mod schema;
-pub mod session;
 pub mod stats;
 pub mod store_recorder;
 pub mod wire;

@@ -614,13 +614,8 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
     r.run_started(&info("watched", "w", SystemTime::now()));
     r.attempt_started(&key("long"), 1, SystemTime::now());
     r.flush();
-    let watch = control::Watch::start_on(
-        r.connection(),
-        "watched",
-        tokio_util::sync::CancellationToken::new(),
-        r.late_plan(),
-    )
-    .unwrap();
+    let watch = control::Watch::start_on(r.connection(), "watched", Box::new(|| {}), r.late_plan())
+        .unwrap();
     assert_eq!(plan_of("watched"), None);
     tx.send(b"watched plan".to_vec()).unwrap();
     let t = std::time::Instant::now();

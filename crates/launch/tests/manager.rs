@@ -15,11 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wfc_contract::RunStatus;
 use wfc_language::ir::NameTable;
+use wfc_launch::session::RunSession;
 use wfc_run::manager::events::RunEventKind;
 use wfc_run::manager::ManagerError;
 use wfc_run::{RunHandle, RunManager, RunRequest};
 use wfc_store::control::{self, Decision};
-use wfc_store::session::RunSession;
 use wfc_store::store_recorder::RunMeta;
 use wfc_store::Store;
 

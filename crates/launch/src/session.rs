@@ -5,16 +5,17 @@
 //! folds the journal, beats the heartbeat and turns `wfc cancel` into a
 //! cancellation (on the recorder's connection).
 
-use super::control::{AnyApprovals, StoreApprovals, StoreDecisions, Watch};
-use super::logs::LogOutput;
-use super::store_recorder::{RunMeta, StoreRecorder};
-use super::Store;
+use crate::approvals::{AnyApprovals, StoreApprovals};
 use std::path::Path;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use wfc_contract::LineOutput;
 use wfc_contract::Recorder;
 use wfc_contract::{Approvals, DecisionLog};
+use wfc_store::control::{StoreDecisions, Watch};
+use wfc_store::logs::LogOutput;
+use wfc_store::store_recorder::{LatePlan, RunMeta, Shared, StoreRecorder};
+use wfc_store::Store;
 
 /// One start (or resumption) of a recorded run.
 pub struct RunSession {
@@ -23,10 +24,10 @@ pub struct RunSession {
     run_id: String,
     recorder: Option<StoreRecorder>,
     /// The recorder's connection, which the watch thread shares.
-    conn: super::store_recorder::Shared,
+    conn: Shared,
     /// The plan's fingerprints still to come, which the watch thread records.
-    late_plan: super::store_recorder::LatePlan,
-    headers: super::logs::Headers,
+    late_plan: LatePlan,
+    headers: wfc_store::logs::Headers,
 }
 
 impl RunSession {
@@ -40,7 +41,7 @@ impl RunSession {
     ) -> Result<RunSession, String> {
         let store = Store::open(dir)?;
         tracing::trace!(target: "wfc::timing", "store: open");
-        let _ = super::control::reap(&store.conn);
+        let _ = wfc_store::control::reap(&store.conn);
         tracing::trace!(target: "wfc::timing", "store: reap");
         RunSession::on(store, run_id, meta, resume)
     }
@@ -119,7 +120,7 @@ impl RunSession {
         Watch::start_on(
             self.conn.clone(),
             &self.run_id,
-            cancel,
+            Box::new(move || cancel.cancel()),
             self.late_plan.clone(),
         )
     }
