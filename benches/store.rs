@@ -20,8 +20,8 @@
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime};
 use wfc_contract::{Attempt, GraphName, Recorder, RunInfo, StepEnd, StepKey, StepStatus};
-use wfc_store::store_recorder::{lock, RunMeta, StoreRecorder};
-use wfc_store::{journal, Store};
+use wfc_store::store_recorder::{RunMeta, StoreRecorder};
+use wfc_store::Store;
 
 /// How many steps a fold of the watch thread finds (every 200 ms; a fan-out
 /// of trivial steps ends ~2,000 a second on the development VM).
@@ -113,7 +113,7 @@ fn history(steps: usize, runs: usize) {
     let mut times: Vec<Duration> = (0..runs.max(3))
         .map(|_| {
             let t = Instant::now();
-            let h = HistoryEstimator::load(&store.conn, "bench", Some(&only)).expect("reads");
+            let h = HistoryEstimator::load(&store, "bench", Some(&only)).expect("reads");
             let took = t.elapsed();
             assert_eq!(h.len(), steps);
             took
@@ -151,14 +151,14 @@ fn record_run(store: &Store, id: &str, steps: usize, case: Case) -> (Duration, D
         if case.every > 0 && (i + 1) % case.every == 0 {
             recording += t.elapsed();
             t = Instant::now();
-            turns += journal::fold(&lock(&watch), id).expect("folds");
+            turns += watch.fold(id).expect("folds");
             folding += t.elapsed();
             t = Instant::now();
         }
     }
     recording += t.elapsed();
     let t = Instant::now();
-    turns += journal::fold(&lock(&watch), id).expect("folds");
+    turns += watch.fold(id).expect("folds");
     folding += t.elapsed();
     assert!(turns >= steps, "every turn folded");
     (recording, folding)

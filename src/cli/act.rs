@@ -51,7 +51,7 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    if let Err(e) = control::request_cancel(&store.conn, &id) {
+    if let Err(e) = control::request_cancel(&store, &id) {
         wfc_run::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
     }
@@ -60,8 +60,8 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     wait_for_end(&id, || {
-        let _ = control::reap(&store.conn);
-        match control::run_status(&store.conn, &id) {
+        let _ = control::reap(&store);
+        match control::run_status(&store, &id) {
             Ok(Some(s)) => Ok(s),
             Ok(None) => Err(store_error(format!("run {id} vanished"))),
             Err(e) => Err(store_error(e)),
@@ -103,11 +103,11 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
         .or_else(|| std::env::var("USER").ok())
         .filter(|b| !b.trim().is_empty())
         .unwrap_or_else(|| "unknown".into());
-    if let Err(e) = control::decide(&store.conn, &id, &args.gate, decision, &by) {
+    if let Err(e) = control::decide(&store, &id, &args.gate, decision, &by) {
         wfc_run::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
     }
-    let status = control::run_status(&store.conn, &id)
+    let status = control::run_status(&store, &id)
         .ok()
         .flatten()
         .unwrap_or_default();

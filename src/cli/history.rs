@@ -47,7 +47,7 @@ impl StoreArgs {
     /// Opens the store and resolves a run id (a unique prefix, or `last`).
     pub fn open_run(&self, typed: &str) -> Result<(Store, String), ExitCode> {
         let store = self.open()?;
-        match control::find_run(&store.conn, typed) {
+        match control::find_run(&store, typed) {
             Ok(id) => Ok((store, id)),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -102,7 +102,7 @@ pub fn run(args: HistoryArgs) -> ExitCode {
         Err(code) => return code,
     };
     let runs = match &args.trigger {
-        None => query::history(&store.conn, args.workflow.as_deref(), args.limit),
+        None => query::history(&store, args.workflow.as_deref(), args.limit),
         Some(t) => {
             let filter = wfc_store::listing::Filter {
                 workflow: args.workflow.clone(),
@@ -110,7 +110,7 @@ pub fn run(args: HistoryArgs) -> ExitCode {
                 limit: args.limit,
                 ..Default::default()
             };
-            wfc_store::listing::list(&store.conn, &filter)
+            wfc_store::listing::list(&store, &filter)
                 .map(|page| page.runs.into_iter().map(|(run, _)| run).collect())
         }
     };

@@ -9,7 +9,6 @@
 use super::history::{store_error, StoreArgs};
 use super::remote::ServerArgs;
 use clap::Args;
-use rusqlite::params;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,18 +58,12 @@ fn log_files(
     store: &Store,
     id: &str,
     step: Option<&str>,
-) -> rusqlite::Result<Vec<(String, PathBuf)>> {
-    let mut q = store.conn.prepare(
-        "SELECT name, graph, log_path FROM steps WHERE run_id = ?1 AND log_path IS NOT NULL
-           AND (?2 IS NULL OR name = ?2) ORDER BY started_at, seq",
-    )?;
-    let rows = q.query_map(params![id, step], |r| {
-        let name: String = r.get(0)?;
-        let graph: String = r.get(1)?;
-        let path: String = r.get(2)?;
-        Ok((label(name, &graph), store.dir().join(path)))
-    })?;
-    rows.collect()
+) -> wfc_store::Result<Vec<(String, PathBuf)>> {
+    let logs = wfc_store::logs::step_logs(store, id, step)?;
+    Ok(logs
+        .into_iter()
+        .map(|l| (label(l.name, &l.graph), l.path))
+        .collect())
 }
 
 pub fn run(args: LogsArgs) -> ExitCode {
@@ -82,16 +75,9 @@ pub fn run(args: LogsArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Some(step) = &args.step {
-        let started: bool = store
-            .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2)",
-                params![id, step],
-                |r| r.get(0),
-            )
-            .unwrap_or(false);
+        let started = wfc_store::query::has_step(&store, &id, step).unwrap_or(false);
         let planned = || {
-            let plan = wfc_store::reuse::read_plan(&store.conn, &id).ok().flatten();
+            let plan = wfc_store::reuse::read_plan(&store, &id).ok().flatten();
             plan.is_some_and(|p| {
                 p["steps"]
                     .as_array()
@@ -140,8 +126,8 @@ pub fn run(args: LogsArgs) -> ExitCode {
         if !args.follow {
             break;
         }
-        let _ = control::reap(&store.conn);
-        match control::run_status(&store.conn, &id) {
+        let _ = control::reap(&store);
+        match control::run_status(&store, &id) {
             Ok(Some(s)) if s == "running" => std::thread::sleep(POLL),
             _ => {
                 // One last read for lines written just before the end.

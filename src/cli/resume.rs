@@ -49,7 +49,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let rec = match reuse::recorded(&store.conn, &id) {
+    let rec = match reuse::recorded(&store, &id) {
         Ok(r) => r,
         Err(e) => return store_error(e),
     };
@@ -97,7 +97,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     };
     let file_hash = wfc_store::file_hash(&source.text);
     let shown = input.file.display().to_string();
-    let checked = resume::check_plan(&store.conn, &id, &rec, &plan, &wf, &shown, &file_hash);
+    let checked = resume::check_plan(&store, &id, &rec, &plan, &wf, &shown, &file_hash);
     let r = match checked {
         Ok(Ok(r)) => r,
         Ok(Err(why)) => return refuse(&why.0),
@@ -117,7 +117,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             }
         }
     }
-    if let Err(e) = reuse::clear_rejections(&store.conn, &id) {
+    if let Err(e) = reuse::clear_rejections(&store, &id) {
         return store_error(e);
     }
     wfc_run::say::err(&format!(

@@ -27,7 +27,7 @@ pub fn run(args: StatsArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let all = match stats::stats(&store.conn, args.workflow.as_deref(), args.last) {
+    let all = match stats::stats(&store, args.workflow.as_deref(), args.last) {
         Ok(s) => s,
         Err(e) => return store_error(e),
     };

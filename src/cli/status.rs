@@ -36,7 +36,7 @@ pub fn run(args: StatusArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let detail = match query::detail(&store.conn, &id) {
+    let detail = match query::detail(&store, &id) {
         Ok(Some(d)) => d,
         Ok(None) => return store_error(format!("run {id} vanished")),
         Err(e) => return store_error(e),
@@ -75,7 +75,7 @@ pub struct Hints<'a> {
 
 /// `--events`: the run's event log.
 fn events(store: &wfc_store::Store, id: &str, format: Format) -> ExitCode {
-    let events = match query::events(&store.conn, id) {
+    let events = match query::events(store, id) {
         Ok(e) => e,
         Err(e) => return store_error(e),
     };

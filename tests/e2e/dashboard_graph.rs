@@ -141,7 +141,8 @@ async fn the_graph_draws_the_run_from_its_plan_with_statuses_and_the_critical_pa
 
     // A run recorded before graphs were: its fingerprints only, as text.
     let db = rusqlite::Connection::open(server.path("state/runs.db")).unwrap();
-    let mut plan = wfc_store::reuse::read_plan(&db, &id).unwrap().unwrap();
+    let store = wfc_store::Store::open(&server.path("state")).unwrap();
+    let mut plan = wfc_store::reuse::read_plan(&store, &id).unwrap().unwrap();
     assert!(plan.as_object_mut().unwrap().remove("graph").is_some());
     db.execute(
         "UPDATE plans SET plan = ?1 WHERE run_id = ?2",

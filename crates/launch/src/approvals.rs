@@ -36,7 +36,7 @@ impl Approvals for StoreApprovals {
                 return std::future::pending().await;
             };
             loop {
-                match control::decision(&store.conn, &run_id, &step) {
+                match control::decision(&store, &run_id, &step) {
                     Ok(Some(Ok(by))) => return Some(by),
                     Ok(Some(Err(_))) => return None,
                     _ => {}

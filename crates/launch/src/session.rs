@@ -41,7 +41,7 @@ impl RunSession {
     ) -> Result<RunSession, String> {
         let store = Store::open(dir)?;
         tracing::trace!(target: "wfc::timing", "store: open");
-        let _ = wfc_store::control::reap(&store.conn);
+        let _ = wfc_store::control::reap(&store);
         tracing::trace!(target: "wfc::timing", "store: reap");
         RunSession::on(store, run_id, meta, resume)
     }

@@ -287,7 +287,7 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
                 Kind::Forced => manager.force_cancel(&id).unwrap(),
                 _ => {
                     let store = Store::open(&dir).unwrap();
-                    control::request_cancel(&store.conn, &id).unwrap();
+                    control::request_cancel(&store, &id).unwrap();
                 }
             }
         }
@@ -327,8 +327,7 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
                     manager.reject(&id, "ship_ok", "carol").await.unwrap();
                 } else {
                     let store = Store::open(&dir).unwrap();
-                    control::decide(&store.conn, &id, "ship_ok", Decision::Approved, "bob")
-                        .unwrap();
+                    control::decide(&store, &id, "ship_ok", Decision::Approved, "bob").unwrap();
                 }
             }
             RunEventKind::Ended { status, .. } => {
@@ -355,7 +354,8 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
     drop(sessions);
 
     // Every record.
-    let conn = Store::open(&dir).unwrap().conn;
+    let store = Store::open(&dir).unwrap();
+    let conn = Connection::open(dir.join("runs.db")).unwrap();
     for (i, &kind) in kinds.iter().enumerate() {
         let id = format!("run-{i:02}");
         let status: String = conn
@@ -407,7 +407,7 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
     assert_eq!(decisions(&rejected), [("rejected".to_owned(), by("carol"))]);
     assert_eq!(decisions(&elsewhere), [("approved".to_owned(), by("bob"))]);
     assert_eq!(
-        control::decision(&conn, &approved, "ship_ok").unwrap(),
+        control::decision(&store, &approved, "ship_ok").unwrap(),
         Some(Ok("alice".to_owned()))
     );
     let approved_by: String = conn
@@ -443,10 +443,11 @@ async fn a_run_is_in_the_store_once_its_start_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let manager = RunManager::new(wfc_run::exec::ExecOptions::default());
     let (mut handle, _session) = start(&manager, dir.path(), "r1", Kind::GateApproved);
-    let conn = Store::open(dir.path()).unwrap().conn;
-    assert!(control::find_run(&conn, "r1").is_err(), "recorded already");
+    let store = Store::open(dir.path()).unwrap();
+    let conn = Connection::open(dir.path().join("runs.db")).unwrap();
+    assert!(control::find_run(&store, "r1").is_err(), "recorded already");
     handle.recorded().await;
-    assert_eq!(control::find_run(&conn, "r1"), Ok("r1".to_owned()));
+    assert_eq!(control::find_run(&store, "r1"), Ok("r1".to_owned()));
     let status: String = conn
         .query_row("SELECT status FROM runs WHERE id = 'r1'", [], |r| r.get(0))
         .unwrap();

@@ -210,7 +210,7 @@ impl Launcher {
             // A resumed run keeps the trigger of its first session.
             if !resuming {
                 let origin = origin.as_deref();
-                wfc_store::listing::record_trigger(&store.conn, &run_id, &started_by, origin)
+                wfc_store::listing::record_trigger(&store, &run_id, &started_by, origin)
                     .map_err(|e| e.to_string())?;
             }
             tracing::trace!(target: "wfc::timing", "launch: trigger");

@@ -153,11 +153,10 @@ impl Held {
         tokio::task::spawn_blocking(move || {
             let store = match store.map_or_else(|| Store::open(&this.dir), Ok) {
                 Ok(s) => s,
-                Err(e) => return (None, Err(e)),
+                Err(e) => return (None, Err(e.to_string())),
             };
-            let _ = wfc_store::control::reap(&store.conn);
-            let tried =
-                locks::try_take(&store.conn, &this.key, &this.run_id).map_err(|e| e.to_string());
+            let _ = wfc_store::control::reap(&store);
+            let tried = locks::try_take(&store, &this.key, &this.run_id).map_err(|e| e.to_string());
             (Some(store), tried)
         })
         .await
@@ -169,12 +168,12 @@ impl Held {
     async fn record(
         &self,
         store: Option<Store>,
-        write: impl FnOnce(&rusqlite::Connection, &str) -> rusqlite::Result<()> + Send + 'static,
+        write: impl FnOnce(&Store, &str) -> wfc_store::Result<()> + Send + 'static,
     ) -> Option<Store> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let store = store.map_or_else(|| Store::open(&this.dir), Ok).ok()?;
-            if let Err(e) = write(&store.conn, &this.run_id) {
+            if let Err(e) = write(&store, &this.run_id) {
                 tracing::warn!(run = %this.run_id, error = %e, "cannot record the lock's state");
             }
             Some(store)
@@ -191,7 +190,7 @@ impl Held {
         let this = self.clone();
         let released = tokio::task::spawn_blocking(move || {
             let store = Store::open(&this.dir)?;
-            locks::release(&store.conn, &this.key, &this.run_id).map_err(|e| e.to_string())
+            locks::release(&store, &this.key, &this.run_id).map_err(|e| e.to_string())
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));

@@ -70,32 +70,22 @@ pub async fn resume_interrupted(app: &App, within: Duration) {
 /// Runs just reaped, and runs interrupted within `within`, oldest first.
 fn candidates(dir: &std::path::Path, within: Duration) -> Result<Vec<Candidate>, String> {
     let store = Store::open(dir)?;
-    let reaped = wfc_store::control::reap(&store.conn).map_err(|e| e.to_string())?;
+    let reaped = wfc_store::control::reap(&store).map_err(|e| e.to_string())?;
     for id in &reaped {
         tracing::info!(run = %id, "run {id} was interrupted: its process is gone");
     }
     let now = wfc_store::now_ms();
     let since = now.saturating_sub(i64::try_from(within.as_millis()).unwrap_or(i64::MAX));
-    let mut q = store
-        .conn
-        .prepare(
-            "SELECT r.id, COALESCE(t.trigger, ?2), COALESCE(r.ended_at, r.heartbeat_at), r.session
-               FROM runs r LEFT JOIN run_triggers t ON t.run_id = r.id
-              WHERE r.status = 'interrupted' AND COALESCE(r.ended_at, r.heartbeat_at) >= ?1
-              ORDER BY r.started_at, r.id",
-        )
-        .map_err(|e| e.to_string())?;
-    let rows = q
-        .query_map(rusqlite::params![since, wfc_store::listing::MANUAL], |r| {
-            Ok(Candidate {
-                id: r.get(0)?,
-                trigger: r.get(1)?,
-                ago_ms: now - r.get::<_, i64>(2)?,
-                sessions: r.get(3)?,
-            })
+    let rows: Vec<Candidate> = wfc_store::control::interrupted_since(&store, since)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|r| Candidate {
+            id: r.id,
+            trigger: r.trigger,
+            ago_ms: now - r.last_ms,
+            sessions: r.sessions,
         })
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| e.to_string())?;
+        .collect();
     // A run reaped now but interrupted long ago is said to stay so.
     for id in reaped
         .iter()

@@ -18,6 +18,7 @@
 
 use super::now_ms;
 use super::record::add_event;
+use crate::Store;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -58,7 +59,8 @@ fn is_zombie(pid: i32) -> bool {
 }
 
 /// Marks runs whose process is gone as `interrupted`; returns their ids.
-pub fn reap(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+pub fn reap(store: &Store) -> rusqlite::Result<Vec<String>> {
+    let conn = &store.conn;
     let host = super::store_recorder::hostname();
     let now = now_ms();
     let (mut dead, mut live) = (Vec::new(), Vec::new());
@@ -126,15 +128,49 @@ pub fn interrupt(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// An interrupted run, as a server that starts considers resuming it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interrupted {
+    pub id: String,
+    /// What started it (`manual` for `wfc run`).
+    pub trigger: String,
+    /// When it was last known alive (its end, else its last heartbeat).
+    pub last_ms: i64,
+    /// How many sessions it has had.
+    pub sessions: i64,
+}
+
+/// The runs that are `interrupted` and were last alive at `since_ms` or
+/// later, oldest start first.
+pub fn interrupted_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<Interrupted>> {
+    let mut q = store.conn.prepare(
+        "SELECT r.id, COALESCE(t.trigger, ?2), COALESCE(r.ended_at, r.heartbeat_at), r.session
+           FROM runs r LEFT JOIN run_triggers t ON t.run_id = r.id
+          WHERE r.status = 'interrupted' AND COALESCE(r.ended_at, r.heartbeat_at) >= ?1
+          ORDER BY r.started_at, r.id",
+    )?;
+    let rows = q.query_map(params![since_ms, super::listing::MANUAL], |r| {
+        Ok(Interrupted {
+            id: r.get(0)?,
+            trigger: r.get(1)?,
+            last_ms: r.get(2)?,
+            sessions: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
 /// A run's status, if it exists.
-pub fn run_status(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
+pub fn run_status(store: &Store, id: &str) -> rusqlite::Result<Option<String>> {
+    let conn = &store.conn;
     conn.query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
         .optional()
 }
 
 /// Resolves what the user typed to a run id: the exact id, a unique prefix,
 /// or `last` (the newest run).
-pub fn find_run(conn: &Connection, typed: &str) -> Result<String, String> {
+pub fn find_run(store: &Store, typed: &str) -> Result<String, String> {
+    let conn = &store.conn;
     if typed == "last" || typed == "latest" {
         return conn
             .query_row(
@@ -176,7 +212,8 @@ pub fn find_run(conn: &Connection, typed: &str) -> Result<String, String> {
 }
 
 /// `wfc cancel`: asks the run's process to cancel.
-pub fn request_cancel(conn: &Connection, id: &str) -> Result<(), String> {
+pub fn request_cancel(store: &Store, id: &str) -> Result<(), String> {
+    let conn = &store.conn;
     let n = conn
         .execute(
             "UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?2)
@@ -185,7 +222,7 @@ pub fn request_cancel(conn: &Connection, id: &str) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     if n == 0 {
-        let status = run_status(conn, id).map_err(|e| e.to_string())?;
+        let status = run_status(store, id).map_err(|e| e.to_string())?;
         return Err(format!(
             "run {id} is not running (it is {}); nothing to cancel",
             status.as_deref().unwrap_or("unknown")
@@ -212,12 +249,13 @@ impl Decision {
 
 /// `wfc approve` / `wfc reject`: records the decision for gate `step`.
 pub fn decide(
-    conn: &Connection,
+    store: &Store,
     id: &str,
     step: &str,
     decision: Decision,
     by: &str,
 ) -> Result<(), String> {
+    let conn = &store.conn;
     let s = |e: rusqlite::Error| e.to_string();
     let status: Option<String> = conn
         .query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
@@ -226,7 +264,7 @@ pub fn decide(
     let Some(status) = status else {
         return Err(format!("no run `{id}` in the store"));
     };
-    let plan = super::reuse::read_plan(conn, id).map_err(s)?;
+    let plan = super::reuse::read_plan(store, id).map_err(s)?;
     if status == "succeeded" {
         return Err(format!(
             "run {id} already succeeded; there is nothing left to approve"
@@ -315,16 +353,17 @@ impl DecisionLog for StoreDecisions {
         } else {
             Decision::Rejected
         };
-        decide(&store.conn, run_id, step, decision, by)
+        decide(&store, run_id, step, decision, by)
     }
 }
 
 /// The decision on a gate, if any: `Some(Ok(by))` approved, `Some(Err(by))` rejected.
 pub fn decision(
-    conn: &Connection,
+    store: &Store,
     id: &str,
     step: &str,
 ) -> rusqlite::Result<Option<Result<String, String>>> {
+    let conn = &store.conn;
     conn.query_row(
         "SELECT decision, by FROM approvals WHERE run_id = ?1 AND step = ?2",
         params![id, step],
@@ -401,7 +440,7 @@ fn watch(
     let mut cancel = Some(cancel);
     let mut last_beat = std::time::Instant::now();
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
-        let mut conn = super::store_recorder::lock(conn);
+        let mut conn = conn.lock();
         if cancel.is_some() {
             let asked: Option<Option<i64>> = conn
                 .query_row(

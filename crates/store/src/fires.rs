@@ -11,7 +11,8 @@
 //!
 //! The table, `schedule_fires`, is part of the schema since version 8.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::Store;
+use rusqlite::{params, OptionalExtension};
 
 /// One schedule of one served workflow.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,7 +36,8 @@ pub struct Fires {
 }
 
 /// Where schedule `id` stands; `None` for one never seen.
-pub fn done_until(conn: &Connection, id: &ScheduleId) -> rusqlite::Result<Option<i64>> {
+pub fn done_until(store: &Store, id: &ScheduleId) -> rusqlite::Result<Option<i64>> {
+    let conn = &store.conn;
     conn.query_row(
         "SELECT done_until FROM schedule_fires
           WHERE file = ?1 AND workflow = ?2 AND schedule = ?3",
@@ -48,7 +50,8 @@ pub fn done_until(conn: &Connection, id: &ScheduleId) -> rusqlite::Result<Option
 /// Marks every slot of `id` up to `ms` as done without a run: a schedule
 /// seen for the first time starts there, a slot passed over ends there.
 /// Never moves back.
-pub fn skip_to(conn: &Connection, id: &ScheduleId, ms: i64) -> rusqlite::Result<()> {
+pub fn skip_to(store: &Store, id: &ScheduleId, ms: i64) -> rusqlite::Result<()> {
+    let conn = &store.conn;
     conn.execute(
         "INSERT INTO schedule_fires (file, workflow, schedule, done_until, fired)
          VALUES (?1, ?2, ?3, ?4, 0)
@@ -62,7 +65,8 @@ pub fn skip_to(conn: &Connection, id: &ScheduleId, ms: i64) -> rusqlite::Result<
 /// Records that slot `slot_ms` of `id` fires: written before its run
 /// starts. Never moves back: an older slot recorded late leaves a newer
 /// one in place.
-pub fn record(conn: &Connection, id: &ScheduleId, slot_ms: i64) -> rusqlite::Result<()> {
+pub fn record(store: &Store, id: &ScheduleId, slot_ms: i64) -> rusqlite::Result<()> {
+    let conn = &store.conn;
     conn.execute(
         "INSERT INTO schedule_fires (file, workflow, schedule, done_until, fired)
          VALUES (?1, ?2, ?3, ?4, 1)
@@ -74,7 +78,8 @@ pub fn record(conn: &Connection, id: &ScheduleId, slot_ms: i64) -> rusqlite::Res
 }
 
 /// Every schedule's row, by file, workflow and pattern.
-pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Fires>> {
+pub fn all(store: &Store) -> rusqlite::Result<Vec<Fires>> {
+    let conn = &store.conn;
     let mut q = conn.prepare(
         "SELECT file, workflow, schedule, done_until, fired FROM schedule_fires
           ORDER BY file, workflow, schedule",
@@ -101,7 +106,7 @@ mod tests {
     fn a_schedule_only_moves_forward_and_counts_its_fires() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::Store::open(dir.path()).unwrap();
-        let c = &store.conn;
+        let c = &store;
         let id = ScheduleId {
             file: "flows/a.wf".into(),
             workflow: "nightly".into(),

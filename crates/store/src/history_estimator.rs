@@ -3,7 +3,8 @@
 //! its kind's default) otherwise. `wfc plan` marks each estimate with where
 //! it came from (`history`, `declared`, `default`).
 
-use rusqlite::{params, Connection};
+use crate::Store;
+use rusqlite::params;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use wfc_plan::{DefaultEstimator, Estimate, EstimateSource, Estimator, PlannedStep};
@@ -101,10 +102,11 @@ impl HistoryEstimator {
     /// workflow of 5,000 steps; a step that has not succeeded since then is
     /// not looked for further back.
     pub fn load(
-        conn: &Connection,
+        store: &Store,
         workflow: &str,
         only: Option<&FxHashSet<&str>>,
     ) -> rusqlite::Result<Self> {
+        let conn = &store.conn;
         let mut runs = conn
             .prepare("SELECT id FROM runs WHERE workflow = ?1 ORDER BY started_at DESC LIMIT ?2")?;
         let ids: Vec<String> = runs
@@ -179,7 +181,7 @@ pub fn from_open_store(
     workflow: &str,
     only: Option<&FxHashSet<&str>>,
 ) -> Option<HistoryEstimator> {
-    HistoryEstimator::load(&store.conn, workflow, only)
+    HistoryEstimator::load(store, workflow, only)
         .ok()
         .filter(|h| !h.is_empty())
 }
@@ -219,8 +221,8 @@ mod tests {
     /// A store with twelve runs of `deploy` (run i: `build` took i ms; each
     /// also has a failed step and a `finally` step, which do not count), an
     /// older run where `rare` succeeded, and another workflow's run.
-    fn store(seldom: bool) -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
+    fn store(seldom: bool) -> Store {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::schema::migrate(&mut conn).unwrap();
         let run = |id: &str, wf: &str, at: i64| {
             conn.execute(
@@ -253,7 +255,7 @@ mod tests {
         }
         run("x", "other", 99);
         step("x", "main", "build", "succeeded", 5000);
-        conn
+        Store::over(conn)
     }
 
     #[test]
@@ -279,7 +281,7 @@ mod tests {
         let mut d = crate::durations::Durations::default();
         d.push("build", 1000); // its `steps` row says 12
         d.push("new", 4);
-        let tx = conn.unchecked_transaction().unwrap();
+        let tx = conn.conn.unchecked_transaction().unwrap();
         d.store(&tx, "r12").unwrap();
         tx.commit().unwrap();
         let h = HistoryEstimator::load(&conn, "deploy", None).unwrap();
@@ -293,7 +295,7 @@ mod tests {
         let conn = store(false);
         let mut d = crate::durations::Durations::default();
         d.push("lone", 9);
-        let tx = conn.unchecked_transaction().unwrap();
+        let tx = conn.conn.unchecked_transaction().unwrap();
         d.store(&tx, "r12").unwrap();
         // A name's length past the row's end.
         tx.execute(

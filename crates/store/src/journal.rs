@@ -207,15 +207,16 @@ pub(super) mod tests {
             .collect()
     }
 
-    fn events(conn: &Connection) -> usize {
-        crate::query::events(conn, "r1").unwrap().len()
+    fn events(store: &super::super::Store) -> usize {
+        crate::query::events(store, "r1").unwrap().len()
     }
 
     /// What a journal of `a` ended and `b` started leaves.
-    fn a_succeeded_b_runs(conn: &Connection) {
+    fn a_succeeded_b_runs(store: &super::super::Store) {
+        let conn = &store.conn;
         let want = [("a", "succeeded"), ("b", "running")].map(|(s, t)| (s.into(), t.into()));
         assert_eq!(statuses(conn), want);
-        assert_eq!(events(conn), 3);
+        assert_eq!(events(store), 3);
     }
 
     #[test]
@@ -230,7 +231,7 @@ pub(super) mod tests {
         let other = store.reopen().unwrap();
         assert_eq!(fold(&other.conn, "r1").unwrap(), 1);
         assert_eq!(fold(&store.conn, "r1").unwrap(), 0);
-        a_succeeded_b_runs(&store.conn);
+        a_succeeded_b_runs(&store);
     }
 
     /// A run killed before its first heartbeat is interrupted at its last
@@ -296,10 +297,10 @@ pub(super) mod tests {
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(&frame[..frame.len() - 1]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
-        assert_eq!(events(&store.conn), 1);
+        assert_eq!(events(&store), 1);
         f.write_all(&frame[frame.len() - 1..]).unwrap();
         assert_eq!(fold(&store.conn, "r1").unwrap(), 1);
-        assert_eq!(events(&store.conn), 2);
+        assert_eq!(events(&store), 2);
     }
 
     #[test]

@@ -21,7 +21,9 @@
 //! - [`query`] — history and one run's detail (`wfc history`, `wfc status`);
 //! - [`listing`] — runs filtered and paged, and what started each (`wfc serve`);
 //! - [`fires`] — how far each `on schedule` of `wfc serve` has fired;
-//! - [`stats`] — per workflow and per step figures (`wfc stats`);
+//! - [`stats`] — per workflow and per step figures (`wfc stats`), and
+//!   [`critical`] — how often each step was on its run's critical path;
+//! - [`tail`] — live events read back from a cursor on (`wfc serve`'s streams);
 //! - [`history_estimator`] — a history-based [`wfc_plan::Estimator`];
 //! - [`control`] — what other processes ask of a run (cancel, approvals),
 //!   the heartbeat, and marking crashed runs as interrupted;
@@ -40,6 +42,7 @@
 //! killed) does not need.
 
 pub mod control;
+pub mod critical;
 pub mod durations;
 pub mod fires;
 pub mod history_estimator;
@@ -56,6 +59,7 @@ pub mod run_graph;
 pub mod schema;
 pub mod stats;
 pub mod store_recorder;
+pub mod tail;
 pub mod wire;
 
 pub use history_estimator::HistoryEstimator;
@@ -65,6 +69,11 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+/// What a store function fails with (SQLite's error says what failed).
+pub use rusqlite::Error;
+/// What a store function returns.
+pub type Result<T> = std::result::Result<T, Error>;
+
 /// The default state directory, relative to the working directory.
 pub const DEFAULT_DIR: &str = ".wfc";
 /// The environment variable that moves it.
@@ -72,9 +81,10 @@ pub const ENV_VAR: &str = "WFC_STATE_DIR";
 /// How long a writer waits for another process's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// An open store.
+/// An open store. Its connection is its own: every statement against the
+/// store's tables is one of this crate's functions.
 pub struct Store {
-    pub conn: Connection,
+    conn: Connection,
     dir: PathBuf,
 }
 
@@ -94,41 +104,71 @@ pub fn state_dir(flag: Option<&Path>) -> PathBuf {
     }
 }
 
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create the state directory {}: {source}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the run store {}: {source}", path.display())]
+    Open { path: PathBuf, source: Error },
+    /// Its schema is newer than this build's, too old, or its migration failed.
+    #[error("{}: {why}", path.display())]
+    Schema { path: PathBuf, why: String },
+    /// Marking the runs of dead processes interrupted failed.
+    #[error("cannot read the run store {}: {source}", path.display())]
+    Read { path: PathBuf, source: Error },
+}
+
+/// Callers that only report the failure take it as text.
+impl From<OpenError> for String {
+    fn from(e: OpenError) -> String {
+        e.to_string()
+    }
+}
+
 impl Store {
     /// Opens (creating it and the directory if needed) and migrates the store in `dir`.
-    pub fn open(dir: &Path) -> Result<Store, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the state directory {}: {e}", dir.display()))?;
+    pub fn open(dir: &Path) -> std::result::Result<Store, OpenError> {
+        std::fs::create_dir_all(dir).map_err(|source| OpenError::CreateDir {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
         let path = dir.join("runs.db");
         let conn = connect(&path)?;
         let mut store = Store {
             conn,
             dir: dir.to_path_buf(),
         };
-        schema::migrate(&mut store.conn).map_err(|e| format!("{}: {e}", path.display()))?;
+        schema::migrate(&mut store.conn).map_err(|why| OpenError::Schema { path, why })?;
         Ok(store)
     }
 
     /// Opens an existing store for reading; `Ok(None)` when there is none
     /// (no run was ever recorded there). Still migrates an old schema, and
     /// marks crashed runs (see [`control::reap`]).
-    pub fn open_existing(dir: &Path) -> Result<Option<Store>, String> {
+    pub fn open_existing(dir: &Path) -> std::result::Result<Option<Store>, OpenError> {
         if !dir.join("runs.db").exists() {
             return Ok(None);
         }
         let store = Store::open(dir)?;
-        control::reap(&store.conn).map_err(|e| e.to_string())?;
+        control::reap(&store).map_err(|source| OpenError::Read {
+            path: dir.join("runs.db"),
+            source,
+        })?;
         Ok(Some(store))
     }
 
     /// A second connection to the same database (for a task of its own).
-    pub fn reopen(&self) -> Result<Store, String> {
+    pub fn reopen(&self) -> std::result::Result<Store, OpenError> {
         Store::at(&self.dir)
     }
 
     /// A connection to the store in `dir`, which this process has opened
     /// (and so migrated) before.
-    pub fn at(dir: &Path) -> Result<Store, String> {
+    pub fn at(dir: &Path) -> std::result::Result<Store, OpenError> {
         Ok(Store {
             conn: connect(&dir.join("runs.db"))?,
             dir: dir.to_path_buf(),
@@ -139,6 +179,15 @@ impl Store {
         &self.dir
     }
 
+    /// A store over an open connection (unit tests on in-memory databases).
+    #[cfg(test)]
+    pub(crate) fn over(conn: Connection) -> Store {
+        Store {
+            conn,
+            dir: PathBuf::new(),
+        }
+    }
+
     /// The folder of a run's step logs.
     pub fn log_dir(&self, run_id: &str) -> PathBuf {
         self.dir.join("logs").join(run_id)
@@ -146,19 +195,21 @@ impl Store {
 }
 
 /// Opens a connection with the store's settings (see the module docs).
-fn connect(path: &Path) -> Result<Connection, String> {
+fn connect(path: &Path) -> std::result::Result<Connection, OpenError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| format!("cannot open the run store {}: {e}", path.display()))?;
-    conn.busy_handler(Some(wait_for_lock))
-        .map_err(|e| e.to_string())?;
+    let failed = |source| OpenError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(failed)?;
+    conn.busy_handler(Some(wait_for_lock)).map_err(failed)?;
     wal(&conn)
         .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
         .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
         .and_then(|()| conn.pragma_update(None, "cache_size", CACHE_SIZE))
-        .map_err(|e| format!("cannot set up the run store {}: {e}", path.display()))?;
+        .map_err(failed)?;
     Ok(conn)
 }
 
@@ -268,7 +319,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let errors: Vec<String> = std::thread::scope(|s| {
                 let opens: Vec<_> = (0..6)
-                    .map(|_| s.spawn(|| Store::open(dir.path()).err()))
+                    .map(|_| s.spawn(|| Store::open(dir.path()).err().map(String::from)))
                     .collect();
                 opens
                     .into_iter()

@@ -8,7 +8,8 @@
 //! started, whichever client it used.
 
 use super::query::{run_row, RunRow, RUN_COLUMNS};
-use rusqlite::{params, Connection};
+use crate::Store;
+use rusqlite::params;
 
 /// The trigger of a run with no recorded one.
 pub const MANUAL: &str = "manual";
@@ -38,11 +39,12 @@ pub struct Page {
 /// Records that `trigger` started run `id`, from `origin` (the client an
 /// `api` run came through: `mcp`, `dashboard`), if any.
 pub fn record_trigger(
-    conn: &Connection,
+    store: &Store,
     id: &str,
     trigger: &str,
     origin: Option<&str>,
 ) -> rusqlite::Result<()> {
+    let conn = &store.conn;
     conn.execute(
         "INSERT OR REPLACE INTO run_triggers (run_id, trigger, origin) VALUES (?1, ?2, ?3)",
         params![id, trigger, origin],
@@ -51,12 +53,13 @@ pub fn record_trigger(
 }
 
 /// What started run `id`.
-pub fn trigger(conn: &Connection, id: &str) -> rusqlite::Result<String> {
-    Ok(started_by(conn, id)?.0)
+pub fn trigger(store: &Store, id: &str) -> rusqlite::Result<String> {
+    Ok(started_by(store, id)?.0)
 }
 
 /// What started run `id`, and from where (`None`: no origin recorded).
-pub fn started_by(conn: &Connection, id: &str) -> rusqlite::Result<(String, Option<String>)> {
+pub fn started_by(store: &Store, id: &str) -> rusqlite::Result<(String, Option<String>)> {
+    let conn = &store.conn;
     let row: Option<(String, Option<String>)> =
         rusqlite::OptionalExtension::optional(conn.query_row(
             "SELECT trigger, origin FROM run_triggers WHERE run_id = ?1",
@@ -67,7 +70,8 @@ pub fn started_by(conn: &Connection, id: &str) -> rusqlite::Result<(String, Opti
 }
 
 /// The runs `filter` picks, newest first, at most `filter.limit`.
-pub fn list(conn: &Connection, filter: &Filter) -> rusqlite::Result<Page> {
+pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
+    let conn = &store.conn;
     let columns: Vec<String> = RUN_COLUMNS
         .split(',')
         .map(|c| format!("r.{}", c.trim()))
@@ -117,21 +121,23 @@ pub fn list(conn: &Connection, filter: &Filter) -> rusqlite::Result<Page> {
 mod tests {
     use super::*;
 
-    fn run(conn: &Connection, id: &str, workflow: &str, status: &str, at: i64) {
-        conn.execute(
-            "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+    fn run(store: &crate::Store, id: &str, workflow: &str, status: &str, at: i64) {
+        store
+            .conn
+            .execute(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
                                started_at, heartbeat_at)
              VALUES (?1, ?2, 'f.wf', '', '{}', ?3, 1, 1, 0, ?4, ?4)",
-            params![id, workflow, status, at],
-        )
-        .unwrap();
+                params![id, workflow, status, at],
+            )
+            .unwrap();
     }
 
     #[test]
     fn filters_and_pages_runs_newest_first() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::Store::open(dir.path()).unwrap();
-        let c = &store.conn;
+        let c = &store;
         run(c, "a", "deploy", "succeeded", 1_000);
         run(c, "b", "deploy", "failed", 2_000);
         run(c, "c", "build", "succeeded", 3_000);

@@ -34,7 +34,8 @@ pub struct Holder {
 
 /// Takes `key` for run `run_id` of this process if it is free (or held by
 /// a dead process, or by `run_id` already): `Ok(None)`; else its holder.
-pub fn try_take(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<Option<Holder>> {
+pub fn try_take(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<Option<Holder>> {
+    let conn = &store.conn;
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let held = held_by(&tx, key)?;
     if let Some((holder, start)) = held {
@@ -53,7 +54,8 @@ pub fn try_take(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<
 }
 
 /// Gives `key` back, if `run_id` holds it.
-pub fn release(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<()> {
+pub fn release(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<()> {
+    let conn = &store.conn;
     conn.execute(
         "DELETE FROM run_locks WHERE key = ?1 AND run_id = ?2",
         [key, run_id],
@@ -62,7 +64,8 @@ pub fn release(conn: &Connection, key: &str, run_id: &str) -> rusqlite::Result<(
 }
 
 /// The holder of `key`, if a live one holds it.
-pub fn holder(conn: &Connection, key: &str) -> rusqlite::Result<Option<Holder>> {
+pub fn holder(store: &Store, key: &str) -> rusqlite::Result<Option<Holder>> {
+    let conn = &store.conn;
     let row = held_by(conn, key)?;
     match row {
         Some((h, start)) if alive(conn, &h, start)? => Ok(Some(h)),
@@ -116,11 +119,12 @@ fn process_start(pid: i64) -> i64 {
 /// Records that run `run_id` waits for `key`, held by `holder` (the run's
 /// `waiting_for_lock` event: its stream, `wfc status` and the API show it).
 pub fn record_waiting(
-    conn: &Connection,
+    store: &Store,
     run_id: &str,
     key: &str,
     holder: &Holder,
 ) -> rusqlite::Result<()> {
+    let conn = &store.conn;
     let detail = serde_json::json!({ "key": key, "held_by": holder.run_id });
     super::record::add_event(
         conn,
@@ -133,7 +137,8 @@ pub fn record_waiting(
 }
 
 /// Records that run `run_id`, which waited, took `key` (`lock_taken`).
-pub fn record_taken(conn: &Connection, run_id: &str, key: &str) -> rusqlite::Result<()> {
+pub fn record_taken(store: &Store, run_id: &str, key: &str) -> rusqlite::Result<()> {
+    let conn = &store.conn;
     let detail = serde_json::json!({ "key": key });
     super::record::add_event(
         conn,
@@ -148,7 +153,8 @@ pub fn record_taken(conn: &Connection, run_id: &str, key: &str) -> rusqlite::Res
 /// What run `id` waits for, if its latest word in this session is a
 /// `waiting_for_lock` (`{"key", "held_by"}`). Only meaningful for a run
 /// that is `running`: a killed one's last word may be a wait.
-pub fn waiting(conn: &Connection, id: &str) -> rusqlite::Result<Option<serde_json::Value>> {
+pub fn waiting(store: &Store, id: &str) -> rusqlite::Result<Option<serde_json::Value>> {
+    let conn = &store.conn;
     let last: Option<(String, Option<String>)> = conn
         .query_row(
             "SELECT kind, detail FROM events WHERE run_id = ?1
@@ -186,8 +192,8 @@ impl RunLock {
         let store = Store::open(dir)?;
         let mut told = false;
         loop {
-            let _ = super::control::reap(&store.conn);
-            match try_take(&store.conn, key, run_id).map_err(|e| e.to_string())? {
+            let _ = super::control::reap(&store);
+            match try_take(&store, key, run_id).map_err(|e| e.to_string())? {
                 None => {
                     return Ok(RunLock {
                         store,
@@ -212,7 +218,7 @@ impl RunLock {
 
 impl Drop for RunLock {
     fn drop(&mut self) {
-        let _ = release(&self.store.conn, &self.key, &self.run_id);
+        let _ = release(&self.store, &self.key, &self.run_id);
     }
 }
 
@@ -224,7 +230,7 @@ mod tests {
     fn a_key_is_held_until_released_and_a_dead_holder_frees_it() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let c = &store.conn;
+        let c = &store;
         assert_eq!(try_take(c, "k", "run-a").unwrap(), None);
         assert_eq!(try_take(c, "k", "run-a").unwrap(), None, "its holder again");
         let held = try_take(c, "k", "run-b").unwrap().expect("held by run-a");
@@ -242,11 +248,12 @@ mod tests {
         release(c, "k", "run-a").unwrap();
         assert_eq!(try_take(c, "k", "run-b").unwrap(), None);
         // A holder whose process is gone holds nothing.
-        c.execute(
-            "UPDATE run_locks SET pid = ?1, pid_start = 1 WHERE key = 'k'",
-            [i64::from(i32::MAX)],
-        )
-        .unwrap();
+        c.conn
+            .execute(
+                "UPDATE run_locks SET pid = ?1, pid_start = 1 WHERE key = 'k'",
+                [i64::from(i32::MAX)],
+            )
+            .unwrap();
         assert_eq!(holder(c, "k").unwrap(), None);
         assert_eq!(try_take(c, "k", "run-c").unwrap(), None);
     }

@@ -202,6 +202,38 @@ fn header(n: u32, at: SystemTime) -> String {
     format!("── attempt {n} · {} ──\n", timestamp(at))
 }
 
+/// A step's log file, as the store records it.
+#[derive(Clone, Debug)]
+pub struct StepLog {
+    /// The step's instance name.
+    pub name: String,
+    /// Its graph (`main`, `rollback`, `on_failure`, …).
+    pub graph: String,
+    pub path: std::path::PathBuf,
+}
+
+/// The log files of run `id`'s steps (of `step` only, if given), in the
+/// order the steps started.
+pub fn step_logs(
+    store: &crate::Store,
+    id: &str,
+    step: Option<&str>,
+) -> rusqlite::Result<Vec<StepLog>> {
+    let mut q = store.conn.prepare(
+        "SELECT name, graph, log_path FROM steps WHERE run_id = ?1 AND log_path IS NOT NULL
+           AND (?2 IS NULL OR name = ?2) ORDER BY started_at, seq",
+    )?;
+    let rows = q.query_map(rusqlite::params![id, step], |r| {
+        let path: String = r.get(2)?;
+        Ok(StepLog {
+            name: r.get(0)?,
+            graph: r.get(1)?,
+            path: store.dir().join(path),
+        })
+    })?;
+    rows.collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

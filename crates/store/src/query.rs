@@ -2,7 +2,8 @@
 //! (`wfc status`), as plain data the CLI renders as text or JSON.
 
 use super::{now_ms, stamp};
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::Store;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as J;
 
@@ -63,10 +64,11 @@ pub(crate) fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
 
 /// Runs, newest first, of one workflow or all; at most `limit`.
 pub fn history(
-    conn: &Connection,
+    store: &Store,
     workflow: Option<&str>,
     limit: usize,
 ) -> rusqlite::Result<Vec<RunRow>> {
+    let conn = &store.conn;
     let sql = format!(
         "SELECT {RUN_COLUMNS} FROM runs WHERE (?1 IS NULL OR workflow = ?1)
          ORDER BY started_at DESC, id DESC LIMIT ?2"
@@ -77,7 +79,8 @@ pub fn history(
 }
 
 /// One run.
-pub fn run(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunRow>> {
+pub fn run(store: &Store, id: &str) -> rusqlite::Result<Option<RunRow>> {
+    let conn = &store.conn;
     conn.query_row(
         &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
         [id],
@@ -145,8 +148,9 @@ pub struct RunDetail {
 }
 
 /// Run `id` in detail.
-pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>> {
-    let Some(run) = run(conn, id)? else {
+pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
+    let conn = &store.conn;
+    let Some(run) = run(store, id)? else {
         return Ok(None);
     };
     let mut attempts: std::collections::HashMap<(String, String, String), Vec<AttemptRow>> =
@@ -217,7 +221,7 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
         }
     }
     // Plan steps never started.
-    if let Some(plan) = super::reuse::read_plan(conn, id)? {
+    if let Some(plan) = super::reuse::read_plan(store, id)? {
         let main_count = steps.iter().take_while(|s| s.graph == "main").count();
         let mut pending = Vec::new();
         for s in plan["steps"].as_array().into_iter().flatten() {
@@ -245,12 +249,12 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
         steps.extend(pending);
         steps.extend(tail);
     }
-    let outputs = outputs(conn, id)?;
+    let outputs = outputs(store, id)?;
     let waiting_for_lock = match run.status.as_str() {
-        "running" => super::locks::waiting(conn, id)?,
+        "running" => super::locks::waiting(store, id)?,
         _ => None,
     };
-    let (trigger, origin) = super::listing::started_by(conn, id)?;
+    let (trigger, origin) = super::listing::started_by(store, id)?;
     let trigger = (trigger != super::listing::MANUAL).then_some(trigger);
     Ok(Some(RunDetail {
         run,
@@ -265,7 +269,8 @@ pub fn detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RunDetail>
 /// The workflow outputs of run `id`: the latest `outputs` event's, if its
 /// latest session recorded any (a session that failed records none, and
 /// then shows none).
-pub fn outputs(conn: &Connection, id: &str) -> rusqlite::Result<Option<J>> {
+pub fn outputs(store: &Store, id: &str) -> rusqlite::Result<Option<J>> {
+    let conn = &store.conn;
     let last: Option<(String, Option<String>)> = conn
         .query_row(
             "SELECT kind, detail FROM events WHERE run_id = ?1 AND kind IN ('outputs', 'run_started', 'run_resumed')
@@ -294,7 +299,8 @@ pub struct Event {
 }
 
 /// A run's events, oldest first.
-pub fn events(conn: &Connection, id: &str) -> rusqlite::Result<Vec<Event>> {
+pub fn events(store: &Store, id: &str) -> rusqlite::Result<Vec<Event>> {
+    let conn = &store.conn;
     let mut q =
         conn.prepare("SELECT at, kind, step, detail FROM events WHERE run_id = ?1 ORDER BY seq")?;
     let rows = q.query_map([id], |r| {
@@ -309,4 +315,26 @@ pub fn events(conn: &Connection, id: &str) -> rusqlite::Result<Vec<Event>> {
         })
     })?;
     rows.collect()
+}
+
+/// The statuses of run `id`'s main-graph steps (not their compensations),
+/// by name.
+pub fn main_statuses(
+    store: &Store,
+    id: &str,
+) -> rusqlite::Result<std::collections::HashMap<String, String>> {
+    let mut q = store.conn.prepare(
+        "SELECT name, status FROM steps WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''",
+    )?;
+    let rows = q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Whether run `id` has a step named `step` that started (in any graph).
+pub fn has_step(store: &Store, id: &str, step: &str) -> rusqlite::Result<bool> {
+    store.conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2)",
+        params![id, step],
+        |r| r.get(0),
+    )
 }

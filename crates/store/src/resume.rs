@@ -12,7 +12,7 @@
 //!    that succeeded are restored with their outputs and not run again.
 
 use super::reuse::{self, Recorded};
-use rusqlite::Connection;
+use crate::Store;
 use wfc_language::ir::{StepKind, Workflow};
 use wfc_plan::{Plan, Value};
 
@@ -74,7 +74,7 @@ pub struct Resumption {
 /// `file_hash`) against run `id`'s recorded plan, and gathers what the
 /// resume restores. An error is either a refusal or the store's.
 pub fn check_plan(
-    conn: &Connection,
+    store: &Store,
     id: &str,
     rec: &Recorded,
     plan: &Plan,
@@ -88,8 +88,8 @@ pub fn check_plan(
             plan.workflow, rec.workflow
         ))));
     }
-    let succeeded = reuse::succeeded(conn, id)?;
-    let compensated = reuse::compensated(conn, id)?;
+    let succeeded = reuse::succeeded(store, id)?;
+    let compensated = reuse::compensated(store, id)?;
     // An iteration of a run-time loop is checked as its template (`work[*]`).
     let planned = |n: &str| {
         plan.main.named(n).is_some()

@@ -16,7 +16,8 @@
 //! - changes are listed either way, so the user sees what the resume uses.
 
 use super::fnv;
-use rusqlite::{params, Connection};
+use crate::Store;
+use rusqlite::params;
 use serde_json::{Map, Value as J};
 use std::collections::BTreeMap;
 use wfc_language::ir::Workflow;
@@ -95,7 +96,8 @@ fn write_fingerprints(
 
 /// Run `id`'s recorded fingerprints (`None`: no such run, no plan recorded,
 /// or unreadable).
-pub fn read_plan(conn: &Connection, id: &str) -> rusqlite::Result<Option<J>> {
+pub fn read_plan(store: &Store, id: &str) -> rusqlite::Result<Option<J>> {
+    let conn = &store.conn;
     use rusqlite::OptionalExtension;
     let v: Option<rusqlite::types::Value> = conn
         .query_row("SELECT plan FROM plans WHERE run_id = ?1", [id], |r| {
@@ -239,7 +241,8 @@ const COMPENSATED: &str = "EXISTS (SELECT 1 FROM steps r
 /// what a resume restores. Not a step whose compensation ran since it last
 /// did (even in part): what it did was undone, and restoring it would
 /// succeed on work that no longer exists. Those run again.
-pub fn succeeded(conn: &Connection, id: &str) -> rusqlite::Result<Vec<(String, J)>> {
+pub fn succeeded(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, J)>> {
+    let conn = &store.conn;
     let mut q = conn.prepare(&format!(
         "SELECT name, outputs FROM steps s
          WHERE run_id = ?1 AND graph = 'main' AND status = 'succeeded' AND NOT {COMPENSATED}
@@ -259,7 +262,8 @@ pub fn succeeded(conn: &Connection, id: &str) -> rusqlite::Result<Vec<(String, J
 
 /// The main-graph steps of run `id` that succeeded and whose compensation
 /// ran since: a resume runs them again.
-pub fn compensated(conn: &Connection, id: &str) -> rusqlite::Result<Vec<String>> {
+pub fn compensated(store: &Store, id: &str) -> rusqlite::Result<Vec<String>> {
+    let conn = &store.conn;
     let mut q = conn.prepare(&format!(
         "SELECT name FROM steps s
          WHERE run_id = ?1 AND graph = 'main' AND status = 'succeeded' AND {COMPENSATED}
@@ -286,7 +290,8 @@ pub struct Recorded {
 }
 
 /// Reads run `id`'s record.
-pub fn recorded(conn: &Connection, id: &str) -> rusqlite::Result<Recorded> {
+pub fn recorded(store: &Store, id: &str) -> rusqlite::Result<Recorded> {
+    let conn = &store.conn;
     conn.query_row(
         "SELECT workflow, file, file_hash, status, params, jobs,
                 (SELECT plan FROM plans WHERE run_id = runs.id), started_at
@@ -311,7 +316,8 @@ pub fn recorded(conn: &Connection, id: &str) -> rusqlite::Result<Recorded> {
 
 /// Forgets rejections of gates that will run again (a resumed gate waits for
 /// a new decision); approvals stay.
-pub fn clear_rejections(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+pub fn clear_rejections(store: &Store, id: &str) -> rusqlite::Result<()> {
+    let conn = &store.conn;
     conn.execute(
         "DELETE FROM approvals WHERE run_id = ?1 AND decision = 'rejected'",
         [id],
@@ -418,7 +424,7 @@ mod tests {
             "{} bytes",
             stored.len()
         );
-        let conn = Connection::open_in_memory().unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE plans (run_id TEXT PRIMARY KEY, plan BLOB)")
             .unwrap();
         conn.execute("INSERT INTO plans VALUES ('new', ?1)", [&stored])
@@ -426,6 +432,7 @@ mod tests {
         // Text: recorded before the fingerprints were compressed.
         conn.execute("INSERT INTO plans VALUES ('old', ?1)", [json.to_string()])
             .unwrap();
+        let conn = crate::Store::over(conn);
         // New runs also store their graph, which the fingerprints' readers ignore.
         let new = read_plan(&conn, "new").unwrap().unwrap();
         assert_eq!(new["steps"], json["steps"]);

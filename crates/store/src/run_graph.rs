@@ -12,7 +12,7 @@
 //! Runs recorded before have no graph: [`read`] rebuilds one from the
 //! fingerprints' `def.depends_on`, without estimates or critical path.
 
-use rusqlite::Connection;
+use crate::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use wfc_language::ir::{HandlerKind, Wait};
@@ -185,7 +185,8 @@ struct Definition {
 /// Run `run_id`'s graph: as recorded with its plan, or rebuilt from its
 /// fingerprints for a run recorded before graphs were (no estimates, no
 /// critical path). `None`: no such run, or no plan recorded.
-pub fn read(conn: &Connection, run_id: &str) -> Option<RunGraph> {
+pub fn read(store: &Store, run_id: &str) -> Option<RunGraph> {
+    let conn = &store.conn;
     use rusqlite::OptionalExtension;
     let v: rusqlite::types::Value = conn
         .query_row("SELECT plan FROM plans WHERE run_id = ?1", [run_id], |r| {
@@ -284,13 +285,13 @@ workflow d {
 }
 "#;
 
-    fn stored(blob: Vec<u8>) -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
+    fn stored(blob: Vec<u8>) -> crate::Store {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE plans (run_id TEXT PRIMARY KEY, plan BLOB)")
             .unwrap();
         conn.execute("INSERT INTO plans VALUES ('r', ?1)", [&blob])
             .unwrap();
-        conn
+        crate::Store::over(conn)
     }
 
     #[test]
@@ -324,13 +325,14 @@ workflow d {
     fn a_run_recorded_without_a_graph_is_drawn_from_its_fingerprints() {
         let (plan, wf) = plan_of(DIAMOND);
         // What earlier builds stored: the fingerprints alone, as text.
-        let conn = Connection::open_in_memory().unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE plans (run_id TEXT PRIMARY KEY, plan BLOB)")
             .unwrap();
         let text = super::super::reuse::fingerprints(&plan, &wf);
         assert!(!text.contains("\"graph\""));
         conn.execute("INSERT INTO plans VALUES ('r', ?1)", [&text])
             .unwrap();
+        let conn = crate::Store::over(conn);
         let g = read(&conn, "r").unwrap();
         assert_eq!(g.nodes.len(), 6);
         assert_eq!(g.nodes[3].deps, [1, 2]);

@@ -10,6 +10,7 @@
 //! [`window`] gives the same over the runs started since a time, and
 //! [`daily`] the workflow's figures per UTC day (the dashboard's plots).
 
+use crate::Store;
 use rusqlite::{params, Connection};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -74,10 +75,11 @@ fn secs(ms: Option<i64>) -> Option<f64> {
 
 /// Stats of every workflow (or one), over its `last` most recent runs (all when `None`).
 pub fn stats(
-    conn: &Connection,
+    store: &Store,
     workflow: Option<&str>,
     last: Option<usize>,
 ) -> rusqlite::Result<Vec<WorkflowStats>> {
+    let conn = &store.conn;
     let names: Vec<String> = {
         let mut q = conn.prepare(
             "SELECT workflow FROM runs WHERE (?1 IS NULL OR workflow = ?1) GROUP BY workflow ORDER BY workflow",
@@ -94,11 +96,12 @@ pub fn stats(
 /// Stats of `workflow` over its runs started at `since_ms` or later (ms
 /// since the epoch), at most the `last` most recent of them.
 pub fn window(
-    conn: &Connection,
+    store: &Store,
     workflow: &str,
     last: usize,
     since_ms: i64,
 ) -> rusqlite::Result<WorkflowStats> {
+    let conn = &store.conn;
     one(conn, workflow, last, since_ms)
 }
 
@@ -267,12 +270,13 @@ const DAY_MS: i64 = 86_400_000;
 /// midnight), by start; at most its `last` most recent runs. Days without
 /// runs are there, empty.
 pub fn daily(
-    conn: &Connection,
+    store: &Store,
     workflow: &str,
     last: usize,
     since_ms: i64,
     days: usize,
 ) -> rusqlite::Result<Vec<Day>> {
+    let conn = &store.conn;
     let mut q = conn.prepare(
         "SELECT started_at, status, duration_ms FROM runs WHERE workflow = ?1 AND started_at >= ?3
           ORDER BY started_at DESC LIMIT ?2",
@@ -312,6 +316,48 @@ pub fn daily(
         day.p95_seconds = secs(percentile(&ms, 95.0));
     }
     Ok(out)
+}
+
+/// How long each decided gate of `workflow`'s runs started at `since_ms` or
+/// later (at most the `last` most recent) waited, in ms, sorted: from the
+/// gate step's start to its approval or rejection.
+pub fn approval_waits(
+    store: &Store,
+    workflow: &str,
+    last: usize,
+    since_ms: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut q = store.conn.prepare(
+        "SELECT MAX(a.at - s.started_at, 0) FROM approvals a
+           JOIN steps s ON s.run_id = a.run_id AND s.graph = 'main' AND s.name = a.step
+          WHERE s.started_at IS NOT NULL
+            AND a.run_id IN (SELECT id FROM runs WHERE workflow = ?1 AND started_at >= ?2
+                             ORDER BY started_at DESC LIMIT ?3)",
+    )?;
+    let mut waits: Vec<i64> = q
+        .query_map(params![workflow, since_ms, last as i64], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    waits.sort_unstable();
+    Ok(waits)
+}
+
+/// The workflows with runs started at `since_ms` or later, by name.
+pub fn workflows_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<String>> {
+    let mut q = store
+        .conn
+        .prepare("SELECT DISTINCT workflow FROM runs WHERE started_at >= ?1 ORDER BY workflow")?;
+    let names = q.query_map([since_ms], |r| r.get(0))?;
+    names.collect()
+}
+
+/// How many of `workflow`'s runs have ended, and how many of those succeeded.
+pub fn ended_and_succeeded(store: &Store, workflow: &str) -> rusqlite::Result<(i64, i64)> {
+    store.conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(status = 'succeeded'), 0) FROM runs
+          WHERE workflow = ?1 AND status != 'running'",
+        [workflow],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 #[cfg(test)]

@@ -93,7 +93,7 @@ impl StoreRecorder {
         // the trees (with 64 KiB, 13 → 22 µs a step with eight earlier runs).
         let _ = conn.pragma_update(None, "foreign_keys", "OFF");
         StoreRecorder {
-            conn: Arc::new(Mutex::new(conn)),
+            conn: Shared(Arc::new(Mutex::new(conn))),
             run_id: run_id.to_owned(),
             meta,
             session: 1,
@@ -120,7 +120,7 @@ impl StoreRecorder {
     /// [`StoreRecorder::resuming`] on `store`'s connection, which it takes.
     pub fn resuming_on(store: super::Store, run_id: &str, meta: RunMeta) -> Result<Self, String> {
         let mut r = StoreRecorder::on(store, run_id, meta);
-        let row: Option<(i64, Option<i64>, i64)> = lock(&r.conn)
+        let row: Option<(i64, Option<i64>, i64)> = r.conn.lock()
             .query_row(
                 "SELECT session, duration_ms, (SELECT COALESCE(MAX(seq) + 1, 0) FROM steps WHERE run_id = ?1)
                  FROM runs WHERE id = ?1",
@@ -187,7 +187,7 @@ impl StoreRecorder {
     /// connection that had only recorded the run's start, the end's fold and
     /// rows read their b-tree pages one by one: ~2M instructions).
     pub fn connection(&self) -> Shared {
-        Arc::clone(&self.conn)
+        self.conn.clone()
     }
 
     /// The attempt headers this recorder notes, for the [`logs::LogOutput`] of the run.
@@ -231,7 +231,7 @@ impl StoreRecorder {
     /// Runs `f` in one IMMEDIATE transaction; reports a failure once.
     fn write(&mut self, what: &str, f: impl FnOnce(&Transaction) -> rusqlite::Result<()>) -> bool {
         let result = {
-            let conn = lock(&self.conn);
+            let conn = self.conn.lock();
             Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)
                 .and_then(|tx| f(&tx).and_then(|()| tx.commit()))
         };
@@ -242,13 +242,23 @@ impl StoreRecorder {
     }
 }
 
-/// A connection the recorder and the watch thread take turns on.
-pub type Shared = Arc<Mutex<Connection>>;
+/// The recorder's connection, which the run's watch thread takes turns on
+/// (opaque outside the store).
+#[derive(Clone)]
+pub struct Shared(Arc<Mutex<Connection>>);
 
-/// Locks `conn` (a thread that panicked holding it left it usable: SQLite
-/// rolls back a transaction left open).
-pub fn lock(conn: &Shared) -> MutexGuard<'_, Connection> {
-    conn.lock().unwrap_or_else(|e| e.into_inner())
+impl Shared {
+    /// Locks it (a thread that panicked holding it left it usable: SQLite
+    /// rolls back a transaction left open).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Folds run `run_id`'s journal into the store (see [`journal::fold`]);
+    /// how many turns it applied.
+    pub fn fold(&self, run_id: &str) -> rusqlite::Result<usize> {
+        journal::fold(&self.lock(), run_id)
+    }
 }
 
 fn key(step: &StepKey) -> Key<'_> {
@@ -302,7 +312,7 @@ impl Recorder for StoreRecorder {
         let id = self.run_id.clone();
         // The journal exists (empty) before the run's row says `running`, so
         // a fold never misses a line; `journal.batch` restarts with it.
-        let path = journal::path(&lock(&self.conn), &id);
+        let path = journal::path(&self.conn.lock(), &id);
         match path.map(Journal::create) {
             Some(Ok(j)) => self.journal = Some(j),
             Some(Err(e)) => self.warn("the run's journal", &e),
@@ -336,7 +346,7 @@ impl Recorder for StoreRecorder {
         });
         // The plan's fingerprints went through the page cache; nothing else
         // is written here until the run's end.
-        let _ = lock(&self.conn).execute_batch("PRAGMA shrink_memory");
+        let _ = self.conn.lock().execute_batch("PRAGMA shrink_memory");
     }
 
     fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
@@ -467,7 +477,7 @@ impl Recorder for StoreRecorder {
         // Everything in it is in the store now (if this failed, the run
         // stays `running` until the reaper folds the journal).
         if ended {
-            journal::remove(&lock(&self.conn), &self.run_id);
+            journal::remove(&self.conn.lock(), &self.run_id);
         }
         self.journal = None;
     }

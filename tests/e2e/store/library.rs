@@ -117,17 +117,23 @@ fn known_history(store: &Store) {
     }
 }
 
+/// A connection of the test's own to the store's database, to look at its
+/// rows (the store's own is private).
+fn db(store: &Store) -> rusqlite::Connection {
+    rusqlite::Connection::open(store.dir().join("runs.db")).unwrap()
+}
+
 #[test]
 fn migrates_an_empty_directory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/state");
     let store = Store::open(&path).unwrap();
-    assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
+    assert_eq!(schema::version(&db(&store)).unwrap(), schema::VERSION);
     assert!(path.join("runs.db").exists());
     // Opening again is a no-op.
     drop(store);
     let store = Store::open(&path).unwrap();
-    assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
+    assert_eq!(schema::version(&db(&store)).unwrap(), schema::VERSION);
 }
 
 /// A store older than version 6 is refused, saying what to do, and left
@@ -141,7 +147,7 @@ fn a_store_older_than_v6_is_refused() {
         c.execute_batch("CREATE TABLE runs (id TEXT PRIMARY KEY); PRAGMA user_version = 5;")
             .unwrap();
     }
-    let e = Store::open_existing(dir.path()).unwrap_err();
+    let e = Store::open_existing(dir.path()).unwrap_err().to_string();
     assert!(
         e.contains("runs.db: the run store was made by an older wfc (schema version 5)"),
         "{e}"
@@ -162,13 +168,12 @@ fn migrates_a_v6_store() {
             .unwrap();
     }
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
-    let runs = query::history(&store.conn, None, 10).unwrap();
+    assert_eq!(schema::version(&db(&store)).unwrap(), schema::VERSION);
+    let runs = query::history(&store, None, 10).unwrap();
     assert_eq!(runs.len(), 5);
     // `build` succeeded at its only attempt: version 6 had no row for it.
     let id = "20261124-010203-33ee";
-    let attempts: i64 = store
-        .conn
+    let attempts: i64 = db(&store)
         .query_row(
             "SELECT COUNT(*) FROM attempts WHERE run_id = ?1 AND step = 'build'",
             [id],
@@ -176,7 +181,7 @@ fn migrates_a_v6_store() {
         )
         .unwrap();
     assert_eq!(attempts, 1);
-    let d = query::detail(&store.conn, id).unwrap().unwrap();
+    let d = query::detail(&store, id).unwrap().unwrap();
     let flaky = d.step_list.iter().find(|s| s.name == "flaky").unwrap();
     let statuses: Vec<&str> = flaky
         .attempt_log
@@ -186,8 +191,7 @@ fn migrates_a_v6_store() {
     assert_eq!(statuses, ["failed", "succeeded"]);
     // Each event a row, numbered 1, 2, … in order (two sessions' worth).
     let resumed = "20261124-010157-d3e1";
-    let (events, last): (i64, i64) = store
-        .conn
+    let (events, last): (i64, i64) = db(&store)
         .query_row(
             "SELECT COUNT(*), MAX(seq) FROM events WHERE run_id = ?1",
             [resumed],
@@ -195,7 +199,7 @@ fn migrates_a_v6_store() {
         )
         .unwrap();
     assert_eq!((events, last), (34, 34));
-    let kinds: Vec<String> = query::events(&store.conn, resumed)
+    let kinds: Vec<String> = query::events(&store, resumed)
         .unwrap()
         .into_iter()
         .map(|e| e.kind)
@@ -204,7 +208,7 @@ fn migrates_a_v6_store() {
     assert!(kinds.contains(&"run_resumed".to_owned()));
     assert_eq!(kinds.last().map(String::as_str), Some("run_ended"));
     assert_eq!(
-        control::decision(&store.conn, id, "ship").unwrap(),
+        control::decision(&store, id, "ship").unwrap(),
         Some(Ok("alice".into()))
     );
     // A resumed session of a migrated run.
@@ -218,18 +222,16 @@ fn history_status_and_stats_on_known_data() {
     let store = Store::open(dir.path()).unwrap();
     known_history(&store);
 
-    let h = query::history(&store.conn, Some("deploy"), 3).unwrap();
+    let h = query::history(&store, Some("deploy"), 3).unwrap();
     let ids: Vec<&str> = h.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["run-4", "run-3", "run-2"], "newest first, limited");
     assert_eq!(h[0].status, "failed");
     assert_eq!(h[0].failed_step.as_deref(), Some("ship"));
     assert_eq!(h[0].duration_seconds, 2.4);
     assert_eq!(h[0].params, json!({ "env": "prod", "token": "***" }));
-    assert!(query::history(&store.conn, Some("other"), 3)
-        .unwrap()
-        .is_empty());
+    assert!(query::history(&store, Some("other"), 3).unwrap().is_empty());
 
-    let d = query::detail(&store.conn, "run-1").unwrap().unwrap();
+    let d = query::detail(&store, "run-1").unwrap().unwrap();
     let test = d.step_list.iter().find(|s| s.name == "test").unwrap();
     assert_eq!(test.status, "succeeded");
     assert_eq!(test.attempts, 2);
@@ -237,7 +239,7 @@ fn history_status_and_stats_on_known_data() {
     assert_eq!(test.attempt_log[0].error.as_deref(), Some("boom"));
     assert_eq!(test.log.as_deref(), Some("logs/run-1/test.log"));
 
-    let all = stats::stats(&store.conn, None, None).unwrap();
+    let all = stats::stats(&store, None, None).unwrap();
     assert_eq!(all.len(), 1);
     let s = &all[0];
     assert_eq!((s.runs, s.succeeded, s.failed), (5, 4, 1));
@@ -257,10 +259,10 @@ fn history_status_and_stats_on_known_data() {
     assert_eq!(s.slowest[0], "test", "5 s of 6.55 s of step time");
     assert!((test.time_share - 5.0 / 6.55).abs() < 1e-9);
     // Only the 2 most recent runs.
-    let recent = stats::stats(&store.conn, Some("deploy"), Some(2)).unwrap();
+    let recent = stats::stats(&store, Some("deploy"), Some(2)).unwrap();
     assert_eq!(recent[0].runs, 2);
 
-    let est = HistoryEstimator::load(&store.conn, "deploy", None).unwrap();
+    let est = HistoryEstimator::load(&store, "deploy", None).unwrap();
     assert_eq!(est.len(), 3, "build, test and ship have successes");
 }
 
@@ -297,19 +299,18 @@ fn packed_durations_give_the_estimates_the_steps_rows_give() {
     let store = Store::open(dir.path()).unwrap();
     known_history(&store);
     let rows = |store: &Store| -> i64 {
-        store
-            .conn
+        db(store)
             .query_row("SELECT COUNT(*) FROM durations", [], |r| r.get(0))
             .unwrap()
     };
     assert_eq!(rows(&store), 5);
     let medians = |store: &Store| {
-        let h = HistoryEstimator::load(&store.conn, "deploy", None).unwrap();
+        let h = HistoryEstimator::load(store, "deploy", None).unwrap();
         ["build", "test", "ship"].map(|s| h.median(s))
     };
     let packed = medians(&store);
     assert_eq!(packed, [Some(300), Some(1000), Some(10)]);
-    store.conn.execute("DELETE FROM durations", []).unwrap();
+    db(&store).execute("DELETE FROM durations", []).unwrap();
     assert_eq!(medians(&store), packed);
 
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_001_000);
@@ -337,7 +338,7 @@ fn packed_durations_give_the_estimates_the_steps_rows_give() {
     drop(r);
     assert_eq!(rows(&store), 0, "nor does its end write one");
     // Read from its `steps` rows: both sessions' steps count.
-    let h = HistoryEstimator::load(&store.conn, "deploy", None).unwrap();
+    let h = HistoryEstimator::load(&store, "deploy", None).unwrap();
     assert_eq!(h.median("build"), Some(250), "50 and 100..=500");
     assert_eq!(h.median("verify"), Some(7), "the second session's");
 }
@@ -395,24 +396,22 @@ fn a_dead_process_run_is_reaped_as_interrupted() {
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let dead = child.id();
     child.wait().unwrap();
-    store
-        .conn
+    db(&store)
         .execute("UPDATE runs SET pid = ?1", [dead])
         .unwrap();
-    assert_eq!(control::reap(&store.conn).unwrap(), ["crashed"]);
-    let d = query::detail(&store.conn, "crashed").unwrap().unwrap();
+    assert_eq!(control::reap(&store).unwrap(), ["crashed"]);
+    let d = query::detail(&store, "crashed").unwrap().unwrap();
     assert_eq!(d.run.status, "interrupted");
     let b = d.step_list.iter().find(|s| s.name == "b").unwrap();
     assert_eq!(b.status, "interrupted");
     assert_eq!(b.attempt_log[0].status, "interrupted");
     assert_eq!(d.step_list[0].status, "succeeded");
     // Idempotent; and a live run (this process) is left alone.
-    assert!(control::reap(&store.conn).unwrap().is_empty());
+    assert!(control::reap(&store).unwrap().is_empty());
     let mut live = StoreRecorder::new(&store, "live", RunMeta::default()).unwrap();
     live.run_started(&info("live", "w", SystemTime::now()));
-    assert!(control::reap(&store.conn).unwrap().is_empty());
-    let ok: String = store
-        .conn
+    assert!(control::reap(&store).unwrap().is_empty());
+    let ok: String = db(&store)
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
@@ -423,12 +422,12 @@ fn run_ids_resolve_by_prefix_and_last() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     known_history(&store);
-    assert_eq!(control::find_run(&store.conn, "run-3").unwrap(), "run-3");
-    assert_eq!(control::find_run(&store.conn, "last").unwrap(), "run-4");
-    assert!(control::find_run(&store.conn, "run-")
+    assert_eq!(control::find_run(&store, "run-3").unwrap(), "run-3");
+    assert_eq!(control::find_run(&store, "last").unwrap(), "run-4");
+    assert!(control::find_run(&store, "run-")
         .unwrap_err()
         .contains("several"));
-    assert!(control::find_run(&store.conn, "nope")
+    assert!(control::find_run(&store, "nope")
         .unwrap_err()
         .contains("no run"));
 }
@@ -460,15 +459,14 @@ fn several_writers_share_one_store() {
                     failed: None,
                 });
                 // A reader in the middle of it all.
-                query::history(&store.conn, None, 10).unwrap().len()
+                query::history(&store, None, 10).unwrap().len()
             })
         })
         .collect();
     for t in threads {
         assert!(t.join().unwrap() >= 1);
     }
-    let n: i64 = store
-        .conn
+    let n: i64 = db(&store)
         .query_row(
             "SELECT COUNT(*) FROM steps WHERE status = 'succeeded'",
             [],
@@ -476,7 +474,7 @@ fn several_writers_share_one_store() {
         )
         .unwrap();
     assert_eq!(n, 400);
-    let s = stats::stats(&store.conn, Some("par"), None).unwrap();
+    let s = stats::stats(&store, Some("par"), None).unwrap();
     assert_eq!(s[0].succeeded, 4);
 }
 
@@ -500,24 +498,23 @@ fn approvals_are_checked_and_recorded() {
     .unwrap();
     r.run_started(&info("g", "w", SystemTime::now()));
     use control::Decision::{Approved, Rejected};
-    let err = control::decide(&store.conn, "g", "build", Approved, "me").unwrap_err();
+    let err = control::decide(&store, "g", "build", Approved, "me").unwrap_err();
     assert!(
         err.contains("no gate `build`") && err.contains("approve"),
         "{err}"
     );
-    control::decide(&store.conn, "g", "approve", Rejected, "bob").unwrap();
+    control::decide(&store, "g", "approve", Rejected, "bob").unwrap();
     assert_eq!(
-        control::decision(&store.conn, "g", "approve").unwrap(),
+        control::decision(&store, "g", "approve").unwrap(),
         Some(Err("bob".into()))
     );
     // One decision per gate, either way.
-    let again = control::decide(&store.conn, "g", "approve", Approved, "alice").unwrap_err();
+    let again = control::decide(&store, "g", "approve", Approved, "alice").unwrap_err();
     assert!(again.contains("already rejected by bob at "), "{again}");
-    let again = control::decide(&store.conn, "g", "approve", Rejected, "carol").unwrap_err();
+    let again = control::decide(&store, "g", "approve", Rejected, "carol").unwrap_err();
     assert!(again.contains("already rejected by bob"), "{again}");
-    control::request_cancel(&store.conn, "g").unwrap();
-    let asked: Option<i64> = store
-        .conn
+    control::request_cancel(&store, "g").unwrap();
+    let asked: Option<i64> = db(&store)
         .query_row(
             "SELECT cancel_requested_at FROM runs WHERE id = 'g'",
             [],
@@ -536,8 +533,7 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let plan_of = |id: &str| -> Option<Vec<u8>> {
-        store
-            .conn
+        db(&store)
             .query_row("SELECT plan FROM plans WHERE run_id = ?1", [id], |r| {
                 r.get(0)
             })
@@ -634,8 +630,7 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
     drop(tx);
     end(&mut r);
     assert_eq!(plan_of("lost").filter(|p| !p.is_empty()), None);
-    let status: String = store
-        .conn
+    let status: String = db(&store)
         .query_row("SELECT status FROM runs WHERE id = 'lost'", [], |r| {
             r.get(0)
         })

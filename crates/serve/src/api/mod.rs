@@ -77,5 +77,5 @@ pub async fn with_store<T: Send + 'static>(
 
 /// The run `typed` names (an id, a unique prefix, or `last`).
 pub fn find_run(store: &Store, typed: &str) -> Result<String, Problem> {
-    wfc_store::control::find_run(&store.conn, typed).map_err(|e| Problem::new(Code::NotFound, e))
+    wfc_store::control::find_run(store, typed).map_err(|e| Problem::new(Code::NotFound, e))
 }

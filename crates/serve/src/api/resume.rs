@@ -80,8 +80,8 @@ fn refused(why: resume::Refusal) -> Problem {
 pub async fn recorded(app: &App, typed: String) -> Result<(String, Recorded, String), Problem> {
     with_store(app, move |s| {
         let id = find_run(s, &typed)?;
-        let rec = reuse::recorded(&s.conn, &id).map_err(Problem::store)?;
-        let trigger = wfc_store::listing::trigger(&s.conn, &id).map_err(Problem::store)?;
+        let rec = reuse::recorded(s, &id).map_err(Problem::store)?;
+        let trigger = wfc_store::listing::trigger(s, &id).map_err(Problem::store)?;
         Ok((id, rec, trigger))
     })
     .await
@@ -104,18 +104,11 @@ pub async fn prepare(
     let (run, recorded) = (id.clone(), rec);
     let (plan, ir) = (compiled.plan, compiled.ir);
     let (checked, plan, ir, recorded) = with_store(app, move |s| {
-        let checked = resume::check_plan(
-            &s.conn,
-            &run,
-            &recorded,
-            &plan,
-            &ir,
-            &recorded.file,
-            &file_hash,
-        )
-        .map_err(Problem::store)?;
+        let checked =
+            resume::check_plan(s, &run, &recorded, &plan, &ir, &recorded.file, &file_hash)
+                .map_err(Problem::store)?;
         if checked.is_ok() {
-            reuse::clear_rejections(&s.conn, &run).map_err(Problem::store)?;
+            reuse::clear_rejections(s, &run).map_err(Problem::store)?;
         }
         Ok((checked, plan, ir, recorded))
     })

@@ -71,7 +71,7 @@ pub async fn list(
         }));
     }
     let page = with_store(&app, move |s| {
-        listing::list(&s.conn, &filter).map_err(Problem::store)
+        listing::list(s, &filter).map_err(Problem::store)
     })
     .await?;
     let runs = page
@@ -153,10 +153,10 @@ pub async fn detail(
 ) -> Result<Json<serde_json::Value>, Problem> {
     with_store(&app, move |s| {
         let id = find_run(s, &id)?;
-        let d = wfc_store::query::detail(&s.conn, &id)
+        let d = wfc_store::query::detail(s, &id)
             .map_err(Problem::store)?
             .ok_or_else(|| Problem::new(Code::NotFound, format!("run {id} vanished")))?;
-        let trigger = listing::trigger(&s.conn, &id).map_err(Problem::store)?;
+        let trigger = listing::trigger(s, &id).map_err(Problem::store)?;
         Ok(Json(with_trigger(
             serde_json::to_value(d).unwrap_or_default(),
             trigger,
@@ -176,20 +176,16 @@ pub async fn logs(
 ) -> Result<Response, Problem> {
     let text = with_store(&app, move |s| {
         let id = find_run(s, &id)?;
-        let mut q = s
-            .conn
-            .prepare("SELECT log_path FROM steps WHERE run_id = ?1 AND name = ?2 AND log_path IS NOT NULL ORDER BY started_at, seq")
-            .map_err(Problem::store)?;
-        let paths: Vec<String> = q
-            .query_map([&id, &step], |r| r.get(0))
-            .and_then(Iterator::collect)
-            .map_err(Problem::store)?;
-        if paths.is_empty() {
-            return Err(Problem::new(Code::NotFound, format!("run {id} has no log of a step `{step}`")));
+        let logs = wfc_store::logs::step_logs(s, &id, Some(&step)).map_err(Problem::store)?;
+        if logs.is_empty() {
+            return Err(Problem::new(
+                Code::NotFound,
+                format!("run {id} has no log of a step `{step}`"),
+            ));
         }
         let mut text = String::new();
-        for p in paths {
-            text.push_str(&std::fs::read_to_string(s.dir().join(p)).unwrap_or_default());
+        for log in logs {
+            text.push_str(&std::fs::read_to_string(log.path).unwrap_or_default());
         }
         Ok(text)
     })
@@ -232,7 +228,7 @@ pub async fn cancel_run(app: &App, caller: &Caller, typed: String) -> Result<Str
     let id = with_store(app, move |s| {
         let id = find_run(s, &typed)?;
         if manager.cancel(&id).is_err() {
-            control::request_cancel(&s.conn, &id).map_err(|e| Problem::new(Code::Conflict, e))?;
+            control::request_cancel(s, &id).map_err(|e| Problem::new(Code::Conflict, e))?;
         }
         Ok(id)
     })
@@ -290,8 +286,7 @@ pub async fn decide(
         Err(wfc_run::manager::ManagerError::NotRunning(_)) => {
             let (run, g, who) = (id.clone(), gate.clone(), by.clone());
             with_store(&app, move |s| {
-                control::decide(&s.conn, &run, &g, d, &who)
-                    .map_err(|e| Problem::new(Code::Conflict, e))
+                control::decide(s, &run, &g, d, &who).map_err(|e| Problem::new(Code::Conflict, e))
             })
             .await?;
         }
@@ -332,9 +327,8 @@ pub async fn stats(
         return Ok(Json(serde_json::json!([])));
     }
     with_store(&app, move |s| {
-        let all =
-            wfc_store::stats::stats(&s.conn, q.workflow.as_deref(), q.last.filter(|n| *n > 0))
-                .map_err(Problem::store)?;
+        let all = wfc_store::stats::stats(s, q.workflow.as_deref(), q.last.filter(|n| *n > 0))
+            .map_err(Problem::store)?;
         Ok(Json(serde_json::to_value(all).unwrap_or_default()))
     })
     .await

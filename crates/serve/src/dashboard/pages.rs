@@ -11,6 +11,7 @@ use axum::Extension;
 use serde::Serialize;
 use wfc_language::ir::{next_fires, Trigger};
 use wfc_store::listing::{self, Filter};
+use wfc_store::Store;
 
 /// How many of a workflow's runs the page shows.
 const LAST_RUNS: usize = 5;
@@ -61,7 +62,7 @@ pub async fn workflows(
                 })
                 .map(|t| t.format("%Y-%m-%d %H:%M:%S %Z").to_string());
             let (last_runs, success_rate) = match &store {
-                Some(s) => history(&s.conn, &info.name).map_err(|e| e.to_string())?,
+                Some(s) => history(s, &info.name).map_err(|e| e.to_string())?,
                 None => (Vec::new(), None),
             };
             cards.push(WorkflowCard {
@@ -88,16 +89,13 @@ pub async fn workflows(
 }
 
 /// A workflow's last runs and the share of its finished runs that succeeded.
-fn history(
-    conn: &rusqlite::Connection,
-    workflow: &str,
-) -> rusqlite::Result<(Vec<RunStatus>, Option<u32>)> {
+fn history(store: &Store, workflow: &str) -> wfc_store::Result<(Vec<RunStatus>, Option<u32>)> {
     let filter = Filter {
         workflow: Some(workflow.to_owned()),
         limit: LAST_RUNS,
         ..Filter::default()
     };
-    let last = listing::list(conn, &filter)?
+    let last = listing::list(store, &filter)?
         .runs
         .into_iter()
         .map(|(r, _)| RunStatus {
@@ -105,12 +103,7 @@ fn history(
             status: r.status,
         })
         .collect();
-    let (finished, succeeded): (i64, i64) = conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'succeeded'), 0) FROM runs
-          WHERE workflow = ?1 AND status != 'running'",
-        [workflow],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (finished, succeeded) = wfc_store::stats::ended_and_succeeded(store, workflow)?;
     let rate = (finished > 0).then(|| (succeeded * 100 / finished) as u32);
     Ok((last, rate))
 }

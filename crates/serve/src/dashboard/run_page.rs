@@ -13,8 +13,7 @@ use super::gantt::{self, Gantt};
 use super::runs::{duration, encode};
 use super::session::Session;
 use super::{Dash, NO_RUN, NO_STEP, STORE};
-use crate::events::tail::RunTail;
-use crate::events::{cursor::RunCursor, last_event_id, run_stream};
+use crate::events::{last_event_id, run_stream};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +21,7 @@ use axum::Extension;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 use wfc_store::query::{RunDetail, StepRow};
+use wfc_store::tail::{RunCursor, RunTail};
 
 /// Log lines per step the page shows at load.
 pub const TAIL: usize = 200;
@@ -99,29 +99,28 @@ struct Read {
 /// when there is no such run.
 fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool, String)> {
     let store = wfc_store::Store::open_existing(&dir)
-        .map_err(|e| (false, e))?
+        .map_err(|e| (false, e.to_string()))?
         .ok_or((true, "no runs recorded yet".to_owned()))?;
-    let fail = |e: rusqlite::Error| (false, e.to_string());
-    let id = wfc_store::control::find_run(&store.conn, typed).map_err(|e| (true, e))?;
-    let detail = wfc_store::query::detail(&store.conn, &id)
+    let fail = |e: wfc_store::Error| (false, e.to_string());
+    let id = wfc_store::control::find_run(&store, typed).map_err(|e| (true, e))?;
+    let detail = wfc_store::query::detail(&store, &id)
         .map_err(fail)?
         .ok_or((true, format!("run {id} vanished")))?;
-    let trigger = wfc_store::listing::trigger(&store.conn, &id).map_err(fail)?;
+    let trigger = wfc_store::listing::trigger(&store, &id).map_err(fail)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
     let gantt = gantt::build(
         detail.run.started_ms,
         &detail.step_list,
-        &estimates(&store.conn, &id),
+        &estimates(&store, &id),
         now,
     );
     let mut tails: HashMap<String, VecDeque<String>> = HashMap::new();
     let mut cursor = RunCursor::default();
     if logs {
-        let mut tail =
-            RunTail::new(&store.conn, dir, id, RunCursor::default(), true).map_err(fail)?;
-        for out in tail.poll(&store.conn).map_err(fail)? {
+        let mut tail = RunTail::new(&store, id, RunCursor::default(), true).map_err(fail)?;
+        for out in tail.poll(&store).map_err(fail)? {
             if out.event != "log" {
                 continue;
             }
@@ -148,8 +147,8 @@ fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool,
 
 /// Each step's estimate (ms), from the graph recorded with the run's plan
 /// (none for a run recorded before graphs were).
-fn estimates(conn: &rusqlite::Connection, id: &str) -> HashMap<String, u64> {
-    wfc_store::run_graph::read(conn, id)
+fn estimates(store: &wfc_store::Store, id: &str) -> HashMap<String, u64> {
+    wfc_store::run_graph::read(store, id)
         .map(|g| {
             g.nodes
                 .into_iter()

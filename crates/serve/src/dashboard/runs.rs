@@ -76,7 +76,7 @@ pub async fn list(
     let dir = dash.app.launcher.state_dir.clone();
     let page = tokio::task::spawn_blocking(move || -> Result<Option<listing::Page>, String> {
         match wfc_store::Store::open_existing(&dir)? {
-            Some(s) => listing::list(&s.conn, &filter)
+            Some(s) => listing::list(&s, &filter)
                 .map(Some)
                 .map_err(|e| e.to_string()),
             None => Ok(None),

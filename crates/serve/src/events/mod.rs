@@ -5,27 +5,23 @@
 //! Both are read from the run store — its `events` rows and the step log
 //! files, which hold masked values only — every 200 ms (the run's journal
 //! reaches the store as often), so a stream is the same whether a client
-//! watched live or connects later: every event has an id ([`cursor`]) and
+//! watched live or connects later: every event has an id ([`wfc_store::tail::cursor`]) and
 //! a reconnect with `Last-Event-ID` goes on from there, from the store. A
 //! run's stream ends after its `end` event, which follows its last lines.
 //! A comment every 15 s keeps idle connections open.
-
-pub mod cursor;
-pub mod global;
-pub mod tail;
 
 use crate::api::{find_run, with_store, App};
 use crate::problem::{Code, Problem, ProblemBody};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use cursor::{GlobalCursor, RunCursor};
 use futures::Stream;
-use global::GlobalTail;
 use std::convert::Infallible;
 use std::time::Duration;
-use tail::{Out, RunTail};
 use tokio_util::sync::CancellationToken;
+use wfc_store::tail::global::GlobalTail;
+use wfc_store::tail::{GlobalCursor, Out, RunCursor, RunTail};
+use wfc_store::Store;
 
 /// How often the store is read for what is new.
 const POLL: Duration = Duration::from_millis(200);
@@ -57,7 +53,6 @@ pub async fn run_stream(
         Some(text) => RunCursor::parse(&text).ok_or_else(|| bad_id(&text))?,
         None => RunCursor::default(),
     };
-    let dir = app.launcher.state_dir.clone();
     // A run just started may not be in the store yet: the manager knows it.
     let live = app.launcher.manager.running().contains(&id);
     let tail = with_store(app, move |s| {
@@ -65,9 +60,9 @@ pub async fn run_stream(
             Err(_) if live => id,
             found => found?,
         };
-        let conn = s.reopen().map_err(Problem::store)?.conn;
-        let tail = RunTail::new(&conn, dir, id, cursor, true).map_err(Problem::store)?;
-        Ok((tail, conn))
+        let store = s.reopen().map_err(Problem::store)?;
+        let tail = RunTail::new(&store, id, cursor, true).map_err(Problem::store)?;
+        Ok((tail, store))
     })
     .await?;
     let source = Source::Run(Box::new(tail.0), tail.1);
@@ -114,14 +109,14 @@ fn bad_id(text: &str) -> Problem {
 
 /// What a stream reads.
 enum Source {
-    Run(Box<RunTail>, rusqlite::Connection),
+    Run(Box<RunTail>, Store),
     All(Box<GlobalTail>),
 }
 
 impl Source {
     fn poll(&mut self) -> Result<Vec<Out>, String> {
         match self {
-            Source::Run(t, conn) => t.poll(conn).map_err(|e| e.to_string()),
+            Source::Run(t, store) => t.poll(store).map_err(|e| e.to_string()),
             Source::All(t) => t.poll(),
         }
     }

@@ -328,12 +328,12 @@ impl Task {
     /// Runs `f` on the store, off the async threads.
     async fn store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+        f: impl FnOnce(&wfc_store::Store) -> wfc_store::Result<T> + Send + 'static,
     ) -> Result<T, String> {
         let dir = self.ctx.launcher.state_dir.clone();
         tokio::task::spawn_blocking(move || {
             let store = wfc_store::Store::open(&dir)?;
-            f(&store.conn).map_err(|e| e.to_string())
+            f(&store).map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| e.to_string())?

@@ -26,15 +26,6 @@ pub fn fragment(run_id: &str, g: &RunGraph, statuses: &HashMap<String, String>) 
     svg::render(run_id, g, &v, &l)
 }
 
-/// The main-graph steps' statuses of run `id`, by name.
-fn statuses(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<HashMap<String, String>> {
-    let mut q = conn.prepare(
-        "SELECT name, status FROM steps WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''",
-    )?;
-    let rows = q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
-}
-
 /// `GET /runs/{id}/graph` (an id, a unique prefix or `last`).
 pub async fn graph(
     State(dash): State<Dash>,
@@ -44,11 +35,12 @@ pub async fn graph(
     let dir = dash.app.launcher.state_dir.clone();
     let found = tokio::task::spawn_blocking(move || -> Result<_, (bool, String)> {
         let store = wfc_store::Store::open_existing(&dir)
-            .map_err(|e| (false, e))?
+            .map_err(|e| (false, e.to_string()))?
             .ok_or((true, "no runs recorded yet".to_owned()))?;
-        let id = wfc_store::control::find_run(&store.conn, &typed).map_err(|e| (true, e))?;
-        let statuses = statuses(&store.conn, &id).map_err(|e| (false, e.to_string()))?;
-        let graph = wfc_store::run_graph::read(&store.conn, &id);
+        let id = wfc_store::control::find_run(&store, &typed).map_err(|e| (true, e))?;
+        let statuses =
+            wfc_store::query::main_statuses(&store, &id).map_err(|e| (false, e.to_string()))?;
+        let graph = wfc_store::run_graph::read(&store, &id);
         Ok(graph.map(|g| fragment(&id, &g, &statuses)))
     })
     .await

@@ -2,11 +2,10 @@
 //! 1–365): runs, success rate and p50/p95 duration per day (plots, and the
 //! same numbers in a table), the slowest and flakiest steps
 //! ([`wfc_store::stats`], the `wfc stats` engine), each step's share of the
-//! runs whose [`critical`] path it was on, retries, and approvals waited.
+//! runs whose critical path it was on ([`wfc_store::critical`]), retries, and approvals waited.
 //! At most the last [`LAST_RUNS`] runs of each workflow are read, off the
 //! async runtime.
 
-pub mod critical;
 pub mod plot;
 
 use super::session::Session;
@@ -16,9 +15,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use chrono::{Duration, NaiveTime, Utc};
-use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
+use wfc_store::critical;
 use wfc_store::stats::{self, percentile, StepStats};
+use wfc_store::Store;
 
 /// The most runs of one workflow the page reads.
 pub const LAST_RUNS: usize = 1000;
@@ -115,11 +115,11 @@ pub async fn page(
                     .to_string()
             })
             .collect();
-        workflows(&store.conn, since_ms)
+        stats::workflows_since(&store, since_ms)
             .and_then(|names| {
                 names
                     .into_iter()
-                    .map(|w| metrics(&store.conn, w, since_ms, &dates))
+                    .map(|w| metrics(&store, w, since_ms, &dates))
                     .collect()
             })
             .map_err(|e| e.to_string())
@@ -138,24 +138,16 @@ pub async fn page(
     }
 }
 
-/// The workflows with runs started in the window.
-fn workflows(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<String>> {
-    let mut q = conn
-        .prepare("SELECT DISTINCT workflow FROM runs WHERE started_at >= ?1 ORDER BY workflow")?;
-    let names = q.query_map([since_ms], |r| r.get(0))?;
-    names.collect()
-}
-
 fn metrics(
-    conn: &Connection,
+    store: &Store,
     name: String,
     since_ms: i64,
     dates: &[String],
-) -> rusqlite::Result<Metrics> {
-    let all = stats::window(conn, &name, LAST_RUNS, since_ms)?;
-    let daily = stats::daily(conn, &name, LAST_RUNS, since_ms, dates.len())?;
-    let paths = critical::shares(conn, &name, LAST_RUNS, since_ms)?;
-    let waits = approval_waits(conn, &name, since_ms)?;
+) -> wfc_store::Result<Metrics> {
+    let all = stats::window(store, &name, LAST_RUNS, since_ms)?;
+    let daily = stats::daily(store, &name, LAST_RUNS, since_ms, dates.len())?;
+    let paths = critical::shares(store, &name, LAST_RUNS, since_ms)?;
+    let waits = stats::approval_waits(store, &name, LAST_RUNS, since_ms)?;
     let shown = |what: &str| {
         format!(
             "{name}: {what} per day, {} days from {}",
@@ -263,23 +255,6 @@ fn step_row(s: &StepStats) -> StepRow {
         retried_runs: s.flaky_runs,
         failed_share: percent(1.0 - s.success_rate),
     }
-}
-
-/// How long each decided gate of the window's runs waited (ms, sorted):
-/// from the gate step's start to its approval or rejection.
-fn approval_waits(conn: &Connection, workflow: &str, since_ms: i64) -> rusqlite::Result<Vec<i64>> {
-    let mut q = conn.prepare(
-        "SELECT MAX(a.at - s.started_at, 0) FROM approvals a
-           JOIN steps s ON s.run_id = a.run_id AND s.graph = 'main' AND s.name = a.step
-          WHERE s.started_at IS NOT NULL
-            AND a.run_id IN (SELECT id FROM runs WHERE workflow = ?1 AND started_at >= ?2
-                             ORDER BY started_at DESC LIMIT ?3)",
-    )?;
-    let mut waits: Vec<i64> = q
-        .query_map(params![workflow, since_ms, LAST_RUNS as i64], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    waits.sort_unstable();
-    Ok(waits)
 }
 
 fn percent(share: f64) -> String {

@@ -3,7 +3,8 @@
 //! in view was delivered to its end (see [`super::cursor`]).
 
 use super::cursor::{GlobalCursor, RunCursor};
-use super::tail::{Out, RunTail};
+use super::{Out, RunTail};
+use crate::Store;
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,8 +15,7 @@ const MARGIN_MS: i64 = 10_000;
 
 /// Every run's events from a [`GlobalCursor`] on.
 pub struct GlobalTail {
-    dir: PathBuf,
-    conn: Connection,
+    store: Store,
     since_ms: i64,
     view: BTreeMap<String, RunTail>,
 }
@@ -29,10 +29,9 @@ impl GlobalTail {
             since_ms: now_ms() - MARGIN_MS,
             runs: BTreeMap::new(),
         });
-        let conn = wfc_store::Store::open(&dir)?.conn;
+        let store = Store::open(&dir)?;
         let mut t = GlobalTail {
-            dir,
-            conn,
+            store,
             since_ms: cursor.since_ms,
             view: BTreeMap::new(),
         };
@@ -40,8 +39,9 @@ impl GlobalTail {
             t.follow(run, seq)?;
         }
         if fresh {
-            for (run, _) in candidates(&t.conn, t.since_ms).map_err(|e| e.to_string())? {
+            for (run, _) in candidates(&t.store.conn, t.since_ms).map_err(|e| e.to_string())? {
                 let last: i64 = t
+                    .store
                     .conn
                     .query_row(
                         "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
@@ -60,8 +60,8 @@ impl GlobalTail {
             seq,
             ..Default::default()
         };
-        let tail = RunTail::new(&self.conn, self.dir.clone(), run.clone(), cursor, false)
-            .map_err(|e| e.to_string())?;
+        let tail =
+            RunTail::new(&self.store, run.clone(), cursor, false).map_err(|e| e.to_string())?;
         self.view.insert(run, tail);
         Ok(())
     }
@@ -80,12 +80,13 @@ impl GlobalTail {
     /// What the store holds past the cursor, each event with the id of
     /// the whole stream after it.
     pub fn poll(&mut self) -> Result<Vec<Out>, String> {
-        let seen = candidates(&self.conn, self.since_ms).map_err(|e| e.to_string())?;
+        let seen = candidates(&self.store.conn, self.since_ms).map_err(|e| e.to_string())?;
         for (run, _) in &seen {
             if !self.view.contains_key(run) {
                 // New in view: from its first session that started since
                 // (else its latest: it was resumed since).
                 let from: i64 = self
+                    .store
                     .conn
                     .query_row(
                         "SELECT COALESCE(MIN(CASE WHEN at >= ?2 THEN seq END), MAX(seq), 1) - 1
@@ -102,7 +103,7 @@ impl GlobalTail {
         let runs: Vec<String> = self.view.keys().cloned().collect();
         for run in runs {
             let events = match self.view.get_mut(&run) {
-                Some(t) => t.poll(&self.conn).map_err(|e| e.to_string())?,
+                Some(t) => t.poll(&self.store).map_err(|e| e.to_string())?,
                 None => continue,
             };
             for mut e in events {
@@ -147,7 +148,7 @@ mod tests {
     #[test]
     fn every_run_from_an_id_on() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = wfc_store::Store::open(dir.path()).unwrap().conn;
+        let conn = Store::open(dir.path()).unwrap().conn;
         let now = now_ms();
         for (run, at) in [("a", now - 2000), ("b", now - 1000)] {
             conn.execute(
@@ -159,7 +160,7 @@ mod tests {
             .unwrap();
             for kind in ["run_started", "step_skipped", "run_ended"] {
                 let detail = (kind == "run_ended").then_some(r#"{"status":"succeeded"}"#);
-                wfc_store::record::add_event(&conn, run, at, kind, None, detail).unwrap();
+                crate::record::add_event(&conn, run, at, kind, None, detail).unwrap();
             }
         }
         let shown = |out: &[Out]| -> Vec<String> {

@@ -12,17 +12,19 @@ fn header_at(ms: i64) -> String {
 }
 
 /// A run that failed, was resumed, and succeeded; `a` printed `one`, then `two`.
-fn store() -> (tempfile::TempDir, Connection) {
+fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let conn = wfc_store::Store::open(dir.path()).unwrap().conn;
-    conn.execute_batch(
-        "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
                            started_at, heartbeat_at, failed_step, failed_error)
          VALUES ('r', 'w', 'w.wf', 'h', '{}', 'succeeded', 1, 1, 1, 0, 0, NULL, NULL);
          INSERT INTO steps (run_id, graph, name, kind, seq, status, attempts, log_path, error)
          VALUES ('r', 'main', 'a', 'shell', 0, 'succeeded', 1, 'logs/r/a.log', NULL);",
-    )
-    .unwrap();
+        )
+        .unwrap();
     let events = [
         (T1, "run_started", None, "{}"),
         (T1, "attempt_started", Some("a"), r#"{"attempt":1}"#),
@@ -34,12 +36,12 @@ fn store() -> (tempfile::TempDir, Connection) {
         (T2 + 2, "run_ended", None, r#"{"status":"succeeded"}"#),
     ];
     for (at, kind, step, detail) in events {
-        wfc_store::record::add_event(&conn, "r", at, kind, step, Some(detail)).unwrap();
+        crate::record::add_event(&store.conn, "r", at, kind, step, Some(detail)).unwrap();
     }
     std::fs::create_dir_all(dir.path().join("logs/r")).unwrap();
     let log = format!("{}one\n{}two\n", header_at(T1), header_at(T2));
     std::fs::write(dir.path().join("logs/r/a.log"), log).unwrap();
-    (dir, conn)
+    (dir, store)
 }
 
 fn shown(out: &[Out]) -> Vec<String> {
@@ -53,16 +55,16 @@ fn shown(out: &[Out]) -> Vec<String> {
         .collect()
 }
 
-fn tail_from(conn: &Connection, dir: &tempfile::TempDir, id: &str) -> RunTail {
+fn tail_from(store: &Store, id: &str) -> RunTail {
     let cursor = RunCursor::parse(id).unwrap();
-    RunTail::new(conn, dir.path().to_path_buf(), "r".into(), cursor, true).unwrap()
+    RunTail::new(store, "r".into(), cursor, true).unwrap()
 }
 
 #[test]
 fn each_session_s_lines_come_between_its_step_s_start_and_end() {
-    let (dir, conn) = store();
-    let mut t = tail_from(&conn, &dir, "0");
-    let out = t.poll(&conn).unwrap();
+    let (_dir, store) = store();
+    let mut t = tail_from(&store, "0");
+    let out = t.poll(&store).unwrap();
     assert_eq!(
         shown(&out),
         [
@@ -79,38 +81,35 @@ fn each_session_s_lines_come_between_its_step_s_start_and_end() {
         ]
     );
     assert!(t.done, "the last end closes the stream");
+    assert!(tail_from(&store, "8").done, "nothing after the last end");
     assert!(
-        tail_from(&conn, &dir, "8").done,
-        "nothing after the last end"
-    );
-    assert!(
-        !tail_from(&conn, &dir, "4").done,
+        !tail_from(&store, "4").done,
         "a session came after this end"
     );
-    assert!(t.poll(&conn).unwrap().is_empty());
+    assert!(t.poll(&store).unwrap().is_empty());
     // Every id goes on with exactly what came after it.
     for (i, o) in out.iter().enumerate() {
-        let rest = tail_from(&conn, &dir, &o.id).poll(&conn).unwrap();
+        let rest = tail_from(&store, &o.id).poll(&store).unwrap();
         assert_eq!(shown(&rest), shown(&out[i + 1..]), "after {}", o.id);
     }
 }
 
 #[test]
 fn a_step_that_has_printed_nothing_yet_starts_after_what_is_there() {
-    let (dir, conn) = store();
+    let (dir, store) = store();
     // The second session's attempt has not printed yet.
     std::fs::write(
         dir.path().join("logs/r/a.log"),
         format!("{}one\n", header_at(T1)),
     )
     .unwrap();
-    let mut t = tail_from(&conn, &dir, "6");
+    let mut t = tail_from(&store, "6");
     let path = dir.path().join("logs/r/a.log");
     let mut log = std::fs::read_to_string(&path).unwrap();
     log.push_str(&format!("{}two\n", header_at(T2)));
     std::fs::write(&path, log).unwrap();
     assert_eq!(
-        shown(&t.poll(&conn).unwrap()),
+        shown(&t.poll(&store).unwrap()),
         ["log two", "step_ended succeeded", "end succeeded"]
     );
 }

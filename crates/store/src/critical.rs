@@ -3,7 +3,8 @@
 //! from the run's recorded plan fingerprints (each step's `def` names its
 //! `depends_on`), the durations from its `steps` rows.
 
-use rusqlite::{params, Connection};
+use crate::Store;
+use rusqlite::params;
 use std::collections::{BTreeMap, HashMap};
 
 /// Per step name: the runs it was on the critical path of, and how many
@@ -16,11 +17,12 @@ pub struct Shares {
 /// The critical paths of `workflow`'s succeeded runs started at `since_ms`
 /// or later, at most the `last` most recent.
 pub fn shares(
-    conn: &Connection,
+    store: &Store,
     workflow: &str,
     last: usize,
     since_ms: i64,
 ) -> rusqlite::Result<Shares> {
+    let conn = &store.conn;
     let mut q = conn.prepare(
         "SELECT id FROM runs WHERE workflow = ?1 AND started_at >= ?3 AND status = 'succeeded'
           ORDER BY started_at DESC LIMIT ?2",
@@ -36,7 +38,7 @@ pub fn shares(
         on_path: BTreeMap::new(),
     };
     for id in ids {
-        let Some(plan) = wfc_store::reuse::read_plan(conn, &id)? else {
+        let Some(plan) = crate::reuse::read_plan(store, &id)? else {
             continue;
         };
         let took: HashMap<String, i64> = durations

@@ -1,5 +1,5 @@
-//! [`RunTail`]: one run's events read back from the run store, from a
-//! [`RunCursor`] on — the rows of its `events` table and, between them, the
+//! Live events read back from the store: [`RunTail`] is one run's events
+//! from a [`RunCursor`] on — the rows of its `events` table and, between them, the
 //! lines of its steps' log files — each with the id of the cursor after it.
 //!
 //! Order: a step's log lines go out after its start and all before its end
@@ -8,8 +8,16 @@
 //! lines mark attempts: they are not sent, and one of an attempt whose
 //! start has not been read yet stops the reading there (a resumed run
 //! appends a later session's attempts to the same file).
+//!
+//! [`global::GlobalTail`] follows every run (no log lines); [`cursor`] is
+//! how a stream's position is written as an event id. `wfc serve` sends
+//! what these read as Server-Sent Events.
 
-use super::cursor::RunCursor;
+pub mod cursor;
+pub mod global;
+
+use super::Store;
+pub use cursor::{GlobalCursor, RunCursor};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -52,14 +60,14 @@ impl RunTail {
     /// Run `run` from `cursor` on; the open logs' attempts are read back
     /// from the events up to it.
     pub fn new(
-        conn: &Connection,
-        dir: PathBuf,
+        store: &Store,
         run: String,
         cursor: RunCursor,
         logs: bool,
     ) -> rusqlite::Result<RunTail> {
+        let conn = &store.conn;
         let mut t = RunTail {
-            dir,
+            dir: store.dir().to_path_buf(),
             run,
             logs,
             cursor: RunCursor::default(),
@@ -129,7 +137,8 @@ impl RunTail {
     }
 
     /// What the store holds past the cursor.
-    pub fn poll(&mut self, conn: &Connection) -> rusqlite::Result<Vec<Out>> {
+    pub fn poll(&mut self, store: &Store) -> rusqlite::Result<Vec<Out>> {
+        let conn = &store.conn;
         let mut out = Vec::new();
         let rows = self.rows(conn, "AND seq > ?2", self.cursor.seq)?;
         // After the rows: a step's row comes in the transaction of its first event.
@@ -425,5 +434,4 @@ fn header(r: &Row) -> String {
 }
 
 #[cfg(test)]
-#[path = "tail_tests.rs"]
 mod tests;
