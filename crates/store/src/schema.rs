@@ -1,39 +1,56 @@
-//! The store's schema, and the one migration it takes.
+//! The store's schema: its migrations, as a list ([`migrations`]).
 //!
-//! The version lives in SQLite's `PRAGMA user_version`. A new store gets
-//! [`SCHEMA`] at [`VERSION`]; a store of version 6 or 7 is migrated; an
-//! older one is refused with what to do about it, and so is a
-//! newer one (an older wfc must not write to it). A change to the tables is
-//! a new version with its migration from the one before.
+//! The version lives in SQLite's `PRAGMA user_version`: the number of
+//! migrations applied ([rusqlite_migration]). A new store goes through the
+//! list from the start; a store of version 6 or 7 through the rest of it;
+//! an older one is refused with what to do about it, and so is a newer one
+//! (an older wfc must not write to it). A change to the tables is one more
+//! migration at the end of the list, and [`TABLES`] (what a new store
+//! holds, checked against the list by a test) changed to match.
 //!
-//! Version 7 against 6: every attempt has its `attempts` row (6 left out a
-//! main-graph step's only attempt when its `steps` row said all of it, and
-//! gave it back through the view `attempt_log`), and every event its
-//! `events` row (6 packed a fold's events into one row of kind `events`,
-//! its detail the JSON array `[[at, kind, step, detail], …]`). The
-//! migration writes those rows, numbering each run's events anew in order,
-//! and drops the view.
-//!
-//! Version 8 against 7: the tables 7 created on first use — `run_triggers`
-//! (what started a run), `run_locks` (`lock` keys held) and
-//! `schedule_fires` (how far each schedule fired) — are part of the
-//! schema, and `run_triggers` has `origin`: where an `api` run came from
-//! (`mcp`, `dashboard`; NULL for none). A store of 7 may hold those tables
-//! with rows already; the migration keeps them and adds the column.
+//! Versions 1 to 5 came before the store kept its history in this form:
+//! their places in the list are empty, and a store of one is refused, never
+//! migrated. 6 is the schema the list starts from; 7 gives every attempt
+//! and every event a row of its own (6 left out a main-graph step's only
+//! attempt, giving it back through the view `attempt_log`, and packed a
+//! fold's events into one row of kind `events`: the migration writes those
+//! rows, numbering each run's events anew in order, and drops the view); 8
+//! makes the tables 7 created on first use — `run_triggers`, `run_locks`,
+//! `schedule_fires` — part of the schema (a store of 7 may hold them with
+//! rows: they are kept) and adds `run_triggers.origin` (where an `api` run
+//! came from: `mcp`, `dashboard`).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
 
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
 
-/// The schema version this build writes.
+/// The schema version this build writes: the length of [`migrations`].
 pub const VERSION: i64 = 8;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
 
-/// The tables of a new store.
-pub const SCHEMA: &str = r#"
+/// The migrations, in order: the one at index `i` takes a store from
+/// version `i` to `i + 1`.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        // Versions 1 to 5: refused before migrating (see `check`).
+        M::up(""),
+        M::up(""),
+        M::up(""),
+        M::up(""),
+        M::up(""),
+        M::up(V6),
+        M::up_with_hook(FROM_V6, events_of_v6),
+        M::up(FROM_V7),
+    ])
+}
+
+/// The tables of a new store (what [`migrations`] leave), with what their
+/// columns hold.
+pub const TABLES: &str = r#"
 CREATE TABLE runs (
     id                  TEXT PRIMARY KEY,
     workflow            TEXT NOT NULL,
@@ -155,6 +172,109 @@ CREATE TABLE schedule_fires (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 6, the schema the list starts from (as that wfc left a store).
+const V6: &str = r#"
+CREATE TABLE runs (
+    id           TEXT PRIMARY KEY,
+    workflow     TEXT NOT NULL,
+    file         TEXT NOT NULL,
+    file_hash    TEXT NOT NULL,
+    params       TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    jobs         INTEGER NOT NULL,
+    steps        INTEGER NOT NULL,
+    pid          INTEGER NOT NULL,
+    started_at   INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    ended_at     INTEGER,
+    duration_ms  INTEGER,
+    failed_step  TEXT,
+    failed_error TEXT,
+    session             INTEGER NOT NULL DEFAULT 1,
+    cancel_requested_at INTEGER,
+    host                TEXT NOT NULL DEFAULT '',
+    session_started_at  INTEGER,
+    prior_ms            INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_by_workflow ON runs (workflow, started_at);
+CREATE INDEX runs_by_status ON runs (status);
+CREATE TABLE approvals (
+    run_id   TEXT NOT NULL REFERENCES runs (id),
+    step     TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    by       TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (run_id, step)
+);
+CREATE TABLE steps (
+    run_id      TEXT NOT NULL REFERENCES runs (id),
+    graph       TEXT NOT NULL,
+    rollback_of TEXT NOT NULL DEFAULT '',
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    started_at  INTEGER,
+    duration_ms INTEGER,
+    exit_code   INTEGER,
+    error       TEXT,
+    outputs     TEXT,
+    optional    INTEGER NOT NULL DEFAULT 0,
+    log_path    TEXT,
+    detail      TEXT,
+    PRIMARY KEY (run_id, graph, rollback_of, name)
+) WITHOUT ROWID;
+CREATE TABLE attempts (
+    run_id      TEXT NOT NULL REFERENCES runs (id),
+    graph       TEXT NOT NULL,
+    rollback_of TEXT NOT NULL DEFAULT '',
+    step        TEXT NOT NULL,
+    session     INTEGER NOT NULL,
+    number      INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    duration_ms INTEGER,
+    exit_code   INTEGER,
+    error       TEXT,
+    outputs     TEXT,
+    PRIMARY KEY (run_id, graph, rollback_of, step, session, number)
+) WITHOUT ROWID;
+CREATE TABLE journal (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+    batch  INTEGER NOT NULL,
+    bytes  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE durations (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+    packed BLOB NOT NULL
+);
+CREATE TABLE plans (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+    plan   BLOB NOT NULL
+);
+CREATE TABLE events (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    seq    INTEGER NOT NULL,
+    at     INTEGER NOT NULL,
+    kind   TEXT NOT NULL,
+    step   TEXT,
+    detail TEXT,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE VIEW attempt_log AS
+SELECT run_id, graph, rollback_of, step, session, number, status, started_at, duration_ms,
+       exit_code, error, outputs
+FROM attempts
+UNION ALL
+SELECT run_id, graph, rollback_of, name, 1, 1, status, started_at, duration_ms,
+       exit_code, error, outputs
+FROM steps s
+WHERE graph = 'main' AND status = 'succeeded' AND attempts = 1
+  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = s.run_id AND a.graph = s.graph
+                    AND a.rollback_of = s.rollback_of AND a.step = s.name);
+"#;
+
 /// From version 7: the tables 7 made on first use, as 7 made them (a store
 /// of 7 may have them, with rows), then `run_triggers.origin`.
 const FROM_V7: &str = r#"
@@ -183,7 +303,7 @@ CREATE TABLE IF NOT EXISTS schedule_fires (
 
 /// From version 6: the attempts `attempt_log` gave from `steps` rows get
 /// rows of their own, and `events` is made anew (its rows are written by
-/// [`from_v6`]).
+/// [`events_of_v6`]).
 const FROM_V6: &str = r#"
 INSERT INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at,
                       duration_ms, exit_code, error, outputs)
@@ -207,10 +327,13 @@ CREATE TABLE events (
 ) WITHOUT ROWID;
 "#;
 
-/// Version 6's `events` rows as rows of version 7: a packed row's events
-/// one by one, each run's numbered anew from 1 in order.
-fn from_v6(tx: &Transaction) -> rusqlite::Result<()> {
-    tx.execute_batch(FROM_V6)?;
+/// Version 6's `events` rows as rows of version 7 (after [`FROM_V6`]): a
+/// packed row's events one by one, each run's numbered anew from 1 in order.
+fn events_of_v6(tx: &Transaction) -> rusqlite_migration::HookResult {
+    Ok(rewrite_events(tx)?)
+}
+
+fn rewrite_events(tx: &Transaction) -> rusqlite::Result<()> {
     let mut read =
         tx.prepare("SELECT run_id, at, kind, step, detail FROM events_v6 ORDER BY run_id, seq")?;
     let mut write = tx.prepare(
@@ -260,30 +383,26 @@ pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
-/// Brings the schema up to [`VERSION`]: creates it in an empty database,
-/// migrates one of version [`OLDEST`], refuses others. Returns the version
-/// it found.
+/// Brings the schema up to [`VERSION`] through [`migrations`]: a new
+/// database from the start, one of version [`OLDEST`] or later from where
+/// it is; others are refused. Returns the version it found.
 pub fn migrate(conn: &mut Connection) -> Result<i64, String> {
     let found = version(conn).map_err(|e| e.to_string())?;
     check(found)?;
     if found == VERSION {
         return Ok(found);
     }
-    // IMMEDIATE: take the write lock first, so two processes opening an old
-    // (or new) store at once migrate it once; the second finds it done.
-    let tx = Transaction::new(conn, TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
-    let now = version(&tx).map_err(|e| e.to_string())?;
-    check(now)?;
-    let step = match now {
-        VERSION => Ok(()),
-        0 => tx.execute_batch(SCHEMA),
-        6 => from_v6(&tx).and_then(|()| tx.execute_batch(FROM_V7)),
-        _ => tx.execute_batch(FROM_V7),
-    };
-    step.and_then(|()| tx.execute_batch(&format!("PRAGMA user_version = {VERSION}")))
-        .and_then(|()| tx.commit())
-        .map_err(|e| format!("migrating the run store to version {VERSION}: {e}"))?;
-    Ok(found)
+    // IMMEDIATE: two processes opening an old (or new) store at once take
+    // turns; the second's migration fails on what the first made, and it
+    // then finds the store at the latest version.
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    let migrated = migrations().to_latest(conn);
+    conn.set_transaction_behavior(TransactionBehavior::Deferred);
+    match migrated {
+        Ok(()) => Ok(found),
+        Err(_) if version(conn).is_ok_and(|v| v == VERSION) => Ok(found),
+        Err(e) => Err(format!("migrating the run store to version {VERSION}: {e}")),
+    }
 }
 
 /// Refuses a version this build cannot bring up to [`VERSION`].
@@ -385,7 +504,8 @@ mod tests {
         let mut c = Connection::open(path).unwrap();
         c.execute_batch(V6_STORE).unwrap();
         let tx = c.transaction().unwrap();
-        from_v6(&tx).unwrap();
+        tx.execute_batch(FROM_V6).unwrap();
+        rewrite_events(&tx).unwrap();
         tx.execute_batch(
             r#"PRAGMA user_version = 7;
                CREATE TABLE IF NOT EXISTS run_triggers (
@@ -459,7 +579,8 @@ mod tests {
         let mut c = Connection::open_in_memory().unwrap();
         c.execute_batch(V6_STORE).unwrap();
         let tx = c.transaction().unwrap();
-        from_v6(&tx).unwrap();
+        tx.execute_batch(FROM_V6).unwrap();
+        rewrite_events(&tx).unwrap();
         tx.execute_batch("PRAGMA user_version = 7").unwrap();
         tx.commit().unwrap();
         assert_eq!(migrate(&mut c).unwrap(), 7);
@@ -517,11 +638,15 @@ mod tests {
         rows
     }
 
-    /// A migrated store has the tables, columns and keys of a new one.
+    /// A migrated store has the tables, columns and keys of a new one, and
+    /// both are shaped as [`TABLES`] says.
     #[test]
     fn a_migrated_store_is_shaped_as_a_new_one() {
         let mut new = Connection::open_in_memory().unwrap();
         migrate(&mut new).unwrap();
+        let documented = Connection::open_in_memory().unwrap();
+        documented.execute_batch(TABLES).unwrap();
+        assert_eq!(shape(&new), shape(&documented));
         let mut old = Connection::open_in_memory().unwrap();
         old.execute_batch(V6_STORE).unwrap();
         migrate(&mut old).unwrap();
