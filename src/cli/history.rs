@@ -150,8 +150,9 @@ fn table(runs: &[query::RunRow]) -> String {
         .max()
         .unwrap_or(8)
         .max(8);
+    let idw = runs.iter().map(|r| r.id.len()).max().unwrap_or(20).max(20);
     let mut out = format!(
-        "{:<20}  {:<w$}  {:<11}  {:<19}  {:>9}  NOTE\n",
+        "{:<idw$}  {:<w$}  {:<11}  {:<19}  {:>9}  NOTE\n",
         "RUN", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION"
     );
     for r in runs {
@@ -171,7 +172,7 @@ fn table(runs: &[query::RunRow]) -> String {
             .unwrap_or(&r.started_at)
             .replace('T', " ");
         let line = format!(
-            "{:<20}  {:<w$}  {:<11}  {:<19}  {:>9}  {note}",
+            "{:<idw$}  {:<w$}  {:<11}  {:<19}  {:>9}  {note}",
             r.id,
             r.workflow,
             r.status,

@@ -39,9 +39,12 @@ pub fn start_clock() {
 /// warnings from the others, and with `WFC_TIMINGS` set the timings.
 pub fn init() {
     let start = *START.get_or_init(Instant::now);
+    // A run's start and end are the server's log lines; at a terminal the
+    // run shows itself.
     let mut targets = Targets::new()
         .with_default(LevelFilter::WARN)
-        .with_target("wfc", LevelFilter::INFO);
+        .with_target("wfc", LevelFilter::INFO)
+        .with_target("wfc_launch::own", LevelFilter::WARN);
     if std::env::var_os("WFC_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0") {
         let _ = TIMINGS.set(Timings {
             start,
@@ -121,11 +124,11 @@ fn line(text: &str) {
     let _ = e.write_all(b"\n");
 }
 
-/// An event's message and its other fields (` name=value` each).
+/// An event's message (a terminal shows the message alone: wfc's crates
+/// say in it what a person needs; the fields are for a server's log).
 #[derive(Default)]
 struct Message {
     text: String,
-    fields: String,
     thread: Option<String>,
 }
 
@@ -134,20 +137,13 @@ impl Visit for Message {
         match field.name() {
             "message" => self.text.push_str(value),
             "thread" => self.thread = Some(value.to_owned()),
-            name => {
-                let _ = write!(self.fields, " {name}={value}");
-            }
+            _ => {}
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        match field.name() {
-            "message" => {
-                let _ = write!(self.text, "{value:?}");
-            }
-            name => {
-                let _ = write!(self.fields, " {name}={value:?}");
-            }
+        if field.name() == "message" {
+            let _ = write!(self.text, "{value:?}");
         }
     }
 }
@@ -181,7 +177,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Plain {
             Level::WARN => "wfc: warning: ",
             _ => "wfc: ",
         };
-        line(&format!("{prefix}{}{}", m.text, m.fields));
+        line(&format!("{prefix}{}", m.text));
     }
 
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {

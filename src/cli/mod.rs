@@ -13,7 +13,6 @@ mod fmt;
 mod heap;
 mod history;
 mod list;
-mod lock;
 mod logging;
 mod logs;
 mod lsp;

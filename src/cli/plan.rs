@@ -55,7 +55,7 @@ pub enum PlanFormat {
 pub fn run(args: PlanArgs) -> ExitCode {
     match compile(&args.input) {
         Ok((mut plan, wf, source)) => {
-            with_history(&mut plan, &args.input.store.dir());
+            wfc_launch::estimates::from_dir(&mut plan, &args.input.store.dir());
             match now() {
                 Ok(now) => plan.set_fire_times(now),
                 Err(e) => {
@@ -200,7 +200,7 @@ pub fn compile(
     let options = plan::Options {
         jobs: input.jobs.map(|j| j as usize),
     };
-    // History estimates come later ([`with_history`]), once the caller can
+    // History estimates come later (`wfc_launch::estimates`), once the caller can
     // drop the IR: the store's connection and the front end's peak apart.
     // Calls are inlined first: the plan's ids are the merged workflow's.
     let planning = tracing::trace_span!(target: "wfc::timing", "planning (span)").entered();
@@ -210,93 +210,5 @@ pub fn compile(
     match planned {
         Ok((plan, ir)) => Ok((plan, ir, source)),
         Err(diags) => Err(fail(&diags)),
-    }
-}
-
-/// Takes the run store's history estimates (see [`wfc_store::history_estimator`])
-/// into a compiled plan.
-pub fn with_history(plan: &mut plan::Plan, state_dir: &std::path::Path) {
-    let names = plan.main.steps.iter().map(|s| s.name.as_str());
-    let history = read_history(names, &plan.workflow, state_dir);
-    tracing::trace!(target: "wfc::timing", "history: estimates");
-    apply_history(plan, history);
-}
-
-/// [`with_history`] in two halves, for `wfc run`: the history's store is
-/// opened on a thread ([`HistoryReader::open`]), the step names follow once
-/// planned ([`HistoryReader::read`]), and the returned function waits for
-/// the reading and takes it into the plan. The run's other preparations go
-/// on in between (opening the run's store, starting the reaper): reading
-/// the history is ~2 ms for a workflow of 220 steps with ten runs, and grows
-/// with the steps.
-pub struct HistoryReader {
-    names: std::sync::mpsc::Sender<(String, Vec<String>)>,
-    reading: std::thread::JoinHandle<Option<wfc_store::history_estimator::HistoryEstimator>>,
-}
-
-impl HistoryReader {
-    /// Files up to this size (1,000 steps of the benchmark's shapes: 68 KB
-    /// for a chain, 207 KB for layers) have their history's store opened
-    /// while they compile ([`HistoryReader::early`]), which starts their first
-    /// step ~0.5–1 ms sooner. Files of 5,000 steps (352 KB and more) stay
-    /// out: their connection would sit beside the front end's peak.
-    pub const EARLY_MAX_FILE: u64 = 256 * 1024;
-
-    /// [`HistoryReader::open`] while `file` compiles, if it is small: ~1 ms
-    /// sooner to the critical case's first step. A big file's connection
-    /// would sit beside the front end's peak.
-    pub fn early(file: &std::path::Path, state_dir: &std::path::Path) -> Option<HistoryReader> {
-        let small =
-            std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() <= Self::EARLY_MAX_FILE);
-        small.then(|| Self::open(state_dir)).flatten()
-    }
-
-    /// Opens the store in `state_dir` on a thread, which then waits for the
-    /// step names (`None`: no store there, or no thread to be had).
-    pub fn open(state_dir: &std::path::Path) -> Option<HistoryReader> {
-        if !state_dir.join("runs.db").exists() {
-            return None;
-        }
-        let (names, asked) = std::sync::mpsc::channel::<(String, Vec<String>)>();
-        let dir = state_dir.to_owned();
-        let reading = std::thread::Builder::new()
-            .name("wfc-history".into())
-            .spawn(move || {
-                let store = wfc_store::Store::open_existing(&dir).ok()??;
-                // No names: the plan was big after all, or did not compile.
-                let (workflow, names) = asked.recv().ok()?;
-                let only = names.iter().map(String::as_str).collect();
-                wfc_store::history_estimator::from_open_store(&store, &workflow, Some(&only))
-            })
-            .ok()?;
-        Some(HistoryReader { names, reading })
-    }
-
-    /// Reads `plan`'s history; the returned function takes it into the plan.
-    pub fn read(self, plan: &plan::Plan) -> impl FnOnce(&mut plan::Plan) + use<> {
-        let names = plan.main.steps.iter().map(|s| s.name.clone()).collect();
-        let _ = self.names.send((plan.workflow.clone(), names));
-        let reading = self.reading;
-        move |plan: &mut plan::Plan| apply_history(plan, reading.join().ok().flatten())
-    }
-}
-
-/// The history of main-graph steps `names`: only those have any (see
-/// `store::estimate`).
-fn read_history<'a>(
-    names: impl Iterator<Item = &'a str>,
-    workflow: &str,
-    dir: &std::path::Path,
-) -> Option<wfc_store::history_estimator::HistoryEstimator> {
-    let only: rustc_hash::FxHashSet<&str> = names.collect();
-    wfc_store::history_estimator::from_store(dir, workflow, Some(&only))
-}
-
-fn apply_history(
-    plan: &mut plan::Plan,
-    history: Option<wfc_store::history_estimator::HistoryEstimator>,
-) {
-    if let Some(h) = history {
-        plan.reestimate(&|name| h.median(name));
     }
 }

@@ -132,7 +132,17 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             "wfc: `{name}` succeeded before, but its compensation ran: it runs again"
         ));
     }
+    // A resumed run keeps the trigger of its first session (`run.trigger`).
+    let trigger = match wfc_store::listing::trigger(&store, &id) {
+        Ok(t) => t,
+        Err(e) => return store_error(e),
+    };
     drop(store);
+    let started = u64::try_from(rec.started_ms)
+        .ok()
+        .map_or(std::time::UNIX_EPOCH, |ms| {
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)
+        });
     execute(
         plan,
         Front {
@@ -142,14 +152,16 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         },
         Launch {
             exec: args.exec,
-            store: Some(args.store.dir()),
-            history: args.store.dir(),
+            record: true,
+            state_dir: args.store.dir(),
             early_history: None,
-            resume: Some((id, r.restored)),
+            resume: Some(wfc_launch::Resume {
+                run_id: id,
+                restored: r.restored,
+                started,
+                trigger,
+            }),
             started: None,
-            first_started: u64::try_from(rec.started_ms)
-                .ok()
-                .map(|ms| std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)),
         },
     )
 }

@@ -10,20 +10,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use wfc_contract::Approvals;
-use wfc_contract::LineOutput;
 use wfc_contract::{Recorders, RunStatus};
 use wfc_language::diag::render;
 use wfc_language::ir::NameTable;
-use wfc_launch::session::RunSession;
+use wfc_launch::{Admission, Estimates, Fingerprints, LaunchError, Launcher, Run};
 use wfc_run::exec::slurm::SlurmOptions;
 use wfc_run::exec::ExecOptions;
 use wfc_run::gates::CliApprovals;
 use wfc_run::progress::Display;
 use wfc_run::reaper::Reaper;
 use wfc_run::report::ReportWriter;
-use wfc_run::{say, RunManager, RunRequest, RunResult};
-use wfc_store::store_recorder::RunMeta;
+use wfc_run::{say, RunManager, RunResult};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -121,21 +118,18 @@ pub fn slurm_options(
 /// How to run a compiled plan (`wfc run`, `wfc resume`).
 pub struct Launch {
     pub exec: ExecArgs,
-    /// The state directory to record the run in (`None`: not recorded).
-    pub store: Option<PathBuf>,
-    /// The state directory whose history gives the steps' estimates (read
-    /// also when the run is not recorded).
-    pub history: PathBuf,
-    /// `wfc resume`: the run to continue and its main-graph steps that
-    /// succeeded, with their outputs.
-    pub resume: Option<(String, Vec<(String, wfc_plan::Value)>)>,
+    /// Record the run in the store (`--no-store`: no).
+    pub record: bool,
+    /// The state directory: the run's record, its history estimates and
+    /// its `lock` (taken there even when the run is not recorded).
+    pub state_dir: PathBuf,
+    /// `wfc resume`: the recorded run to go on with.
+    pub resume: Option<wfc_launch::Resume>,
     /// A new run's id, and its reaper if already being started (`None`:
     /// a new id, or the resumed run's, and the reaper starts in `execute`).
     pub started: Option<(String, Option<ReaperStart>)>,
     /// The history's store, if being opened while the file compiled.
-    pub early_history: Option<plan_cmd::HistoryReader>,
-    /// `wfc resume`: when the run first started (`run.started` keeps it).
-    pub first_started: Option<std::time::SystemTime>,
+    pub early_history: Option<wfc_launch::estimates::Reader>,
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
@@ -148,7 +142,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     // The run manager's reaper (a `/bin/sh`) starts on a thread while the
     // file compiles: the spawn waits for its `exec`, which waited for a CPU
     // when it came after compiling (~1–3 ms before the first step).
-    let run_id = new_run_id();
+    let run_id = wfc_launch::new_run_id();
     // The thread shares the main malloc arena (see `heap::one_arena`), as
     // the later ones do: an arena it made would outlive it, for them.
     super::heap::one_arena();
@@ -156,7 +150,8 @@ pub fn run(args: RunArgs) -> ExitCode {
         .name("wfc-reaper-start".into())
         .spawn(Reaper::start)
         .ok();
-    let early_history = plan_cmd::HistoryReader::early(&args.input.file, &args.input.store.dir());
+    let early_history =
+        wfc_launch::estimates::Reader::early(&args.input.file, &args.input.store.dir());
     let (plan, wf, source) = match plan_cmd::compile(&args.input) {
         Ok(x) => x,
         Err(code) => {
@@ -167,12 +162,11 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let launch = Launch {
         exec: args.exec,
-        store: (!args.no_store).then(|| args.input.store.dir()),
-        history: args.input.store.dir(),
+        record: !args.no_store,
+        state_dir: args.input.store.dir(),
         resume: None,
         started: Some((run_id, reaper)),
         early_history,
-        first_started: None,
     };
     let front = Front {
         wf,
@@ -198,25 +192,23 @@ type ReaperStart = std::thread::JoinHandle<std::io::Result<Reaper>>;
 /// [`execute`]).
 const HISTORY_ON_A_THREAD: usize = 1_000;
 
-/// Runs a compiled plan on a [`RunManager`] of its own; the exit code is
-/// the run's. The IR and the source go once the run is recorded: the plan
-/// carries what the run needs.
+/// Runs a compiled plan through a launcher of its own (one run, on a
+/// [`RunManager`] of its own); the exit code is the run's. The IR and the
+/// source go once the run's start is under way: the plan carries what the
+/// run needs.
 pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode {
-    // The file's name and names, and what the store records of it (only a
-    // recorded run needs the hash); the source goes here.
     let Front {
         wf,
         source,
         file_hash,
     } = front;
-    let file_hash = match (file_hash, &args.store) {
+    let file_hash = match (file_hash, args.record) {
         (Some(h), _) => h,
-        (None, Some(_)) => wfc_store::file_hash(&source.text),
-        (None, None) => String::new(),
+        (None, true) => wfc_store::file_hash(&source.text),
+        (None, false) => String::new(),
     };
     let file = source.name.clone();
     drop(source);
-    let ir_names = NameTable::from(&wf);
     let unknown = wfc_run::gates::unknown_approvals(&plan, &args.exec.approve);
     if !unknown.is_empty() {
         unknown.iter().for_each(super::print_diagnostic);
@@ -232,50 +224,25 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     }
     // (A reaper dropped on a return before the run finishes it too.)
     let (run_id, reaper_started) = match (&args.resume, args.started) {
-        (Some((id, _)), _) => (id.clone(), None),
+        (Some(r), _) => (r.run_id.clone(), None),
         (None, Some((id, start))) => (id, start.and_then(|t| t.join().ok())),
-        (None, None) => (new_run_id(), None),
-    };
-    let resume = args.resume.is_some();
-    // Held until the run ends (dropped with this frame).
-    let _lock = match super::lock::take(&plan, &run_id, &args.history) {
-        Ok(lock) => lock,
-        Err(e) => {
-            say::err(&format!("error: {e}"));
-            return ExitCode::from(2);
-        }
+        (None, None) => (wfc_launch::new_run_id(), None),
     };
     super::heap::one_arena();
-    let small = plan.main.steps.len() <= HISTORY_ON_A_THREAD;
-    let open = |fingerprints: Option<Vec<u8>>| {
-        let dir = args.store.as_ref()?;
-        let meta = RunMeta {
-            file_hash,
-            plan: fingerprints.unwrap_or_default(),
-        };
-        Some(RunSession::open(dir, &run_id, meta, resume))
-    };
-    // A small plan's IR stays for its fingerprints, taken on a thread while
-    // the run starts (the IR goes with the thread).
-    let (opened, history, kept_ir) = if small {
-        // A small plan's history is read on a thread while the store opens
-        // and the reaper starts: ~2 ms sooner to the first step at 220
-        // steps, ~7 ms at 1,000.
+    let (names, fingerprints, estimates) = if plan.main.steps.len() <= HISTORY_ON_A_THREAD {
+        // A small plan's history is read on a thread while the run's
+        // record opens and the reaper starts (~2 ms sooner to the first
+        // step at 220 steps, ~7 ms at 1,000); its fingerprints are taken on
+        // a thread while the run starts (the IR goes with it).
+        let names = NameTable::from(&wf);
         let reader = args
             .early_history
-            .or_else(|| plan_cmd::HistoryReader::open(&args.history));
-        let history: Box<dyn FnOnce(&mut wfc_plan::Plan)> = match reader {
-            Some(reader) => Box::new(reader.read(&plan)),
-            // No store (nothing to read), or no thread: read it when needed.
-            None => {
-                let dir = args.history.clone();
-                Box::new(move |plan: &mut wfc_plan::Plan| plan_cmd::with_history(plan, &dir))
-            }
+            .or_else(|| wfc_launch::estimates::Reader::open(&args.state_dir));
+        let estimates = match reader {
+            Some(r) => Estimates::Given(Box::new(r.read(&plan))),
+            None => Estimates::FromStore,
         };
-        let opened = open(None);
-        // (Not recorded: the IR goes here.)
-        let kept_ir = opened.is_some().then_some(wf);
-        (opened, Some(history), kept_ir)
+        (names, Fingerprints::Later(wf), estimates)
     } else {
         // A big plan's IR goes before the store opens (the front end's peak
         // and the store's connection are not held at once), and its history
@@ -283,52 +250,35 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
         // ~1 MiB to the peak at 5,000 steps. (A small file may unroll to a
         // big plan: its early connection goes.)
         drop(args.early_history);
-        let fingerprints = args
-            .store
-            .as_ref()
-            .map(|_| wfc_store::reuse::stored_fingerprints(&plan, &wf));
+        let taken = if args.record {
+            wfc_store::reuse::stored_fingerprints(&plan, &wf)
+        } else {
+            Vec::new()
+        };
         tracing::trace!(target: "wfc::timing", "fingerprints");
+        let names = NameTable::from(&wf);
         drop(wf);
-        plan_cmd::with_history(&mut plan, &args.history);
+        wfc_launch::estimates::from_dir(&mut plan, &args.state_dir);
         tracing::trace!(target: "wfc::timing", "history read");
-        (open(fingerprints), None, None)
+        (names, Fingerprints::Taken(taken), Estimates::Taken)
     };
-    tracing::trace!(target: "wfc::timing", "store opened");
     super::heap::release_free_memory();
     super::sched::short_slice_for_this_thread();
-    let mut session = match opened {
-        Some(Ok(s)) => Some(s),
-        Some(Err(e)) => {
-            say::err(&format!(
-                "error: {e}\n(`--no-store` runs without recording the run)"
-            ));
-            return ExitCode::from(2);
-        }
-        None => None,
-    };
     let live = std::io::stdout().is_terminal() && !args.exec.plain;
     let color = render::use_color(std::io::stdout().is_terminal() && !args.exec.plain);
-    let mut names: Vec<&str> = plan.main.steps.iter().map(|s| s.name.as_str()).collect();
+    let mut step_names: Vec<&str> = plan.main.steps.iter().map(|s| s.name.as_str()).collect();
     for h in &plan.handlers {
-        names.extend(h.graph.steps.iter().map(|s| s.name.as_str()));
+        step_names.extend(h.graph.steps.iter().map(|s| s.name.as_str()));
     }
     for rb in plan.main.steps.iter().filter_map(|s| s.rollback.as_ref()) {
-        names.extend(rb.steps.iter().map(|s| s.name.as_str()));
+        step_names.extend(rb.steps.iter().map(|s| s.name.as_str()));
     }
-    let display = Display::new(live, color, &names);
+    let display = Display::new(live, color, &step_names);
     // The report costs memory per step: only collect it when asked for.
     let report = args.exec.output.clone().map(|o| ReportWriter::new(Some(o)));
-    let mut recorders = Recorders(vec![Box::new(display.clone())]);
+    let mut observers = Recorders(vec![Box::new(display.clone())]);
     if let Some(r) = &report {
-        recorders.0.push(Box::new(r.clone()));
-    }
-    let fingerprints = kept_ir.zip(session.as_mut()).map(|(wf, s)| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        s.plan_later(rx);
-        (wf, tx)
-    });
-    if let Some(s) = &mut session {
-        recorders.0.insert(0, s.recorder());
+        observers.0.push(Box::new(r.clone()));
     }
     // See `run::reaper`: one for the manager's runs instead of a
     // supervisor per step.
@@ -339,7 +289,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
             None
         }
     };
-    let exec_options = args.exec.exec_options(&args.history);
+    let exec_options = args.exec.exec_options(&args.state_dir);
     let manager = RunManager::with_reaper(reaper, exec_options);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -351,62 +301,50 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
             return ExitCode::from(1);
         }
     };
-    // The scheduler's priorities come from the estimates: history first.
-    if let Some(history) = history {
-        history(&mut plan);
-    }
     tracing::trace!(target: "wfc::timing", "ready to run");
-    let plan = Arc::new(plan);
-    let fingerprinting = fingerprints.and_then(|(wf, tx)| take_fingerprints(&plan, wf, tx));
-    let mut approvals: Arc<dyn Approvals> = Arc::new(CliApprovals {
+    let launcher = Launcher::new(manager, args.state_dir.clone(), 1);
+    let mut run = Run::with(plan, names, fingerprints, file, file_hash);
+    run.id = Some(run_id.clone());
+    run.resume = args.resume;
+    run.record = args.record;
+    run.reap = true;
+    run.estimates = estimates;
+    run.keep_going = args.exec.keep_going;
+    run.admission = Admission::Queue;
+    run.approvals = Some(Arc::new(CliApprovals {
         steps: args.exec.approve.clone(),
         by: std::env::var("USER").unwrap_or_else(|_| "wfc run --approve".into()),
-    });
-    let mut lines: Arc<dyn LineOutput> = Arc::new(display);
-    let mut request = RunRequest::new(plan, ir_names, run_id.clone());
-    if let Some(s) = &session {
-        approvals = s.approvals(approvals);
-        lines = s.lines(Some(lines));
-        request.decisions = Some(s.decisions());
-    }
-    request.file = file;
-    request.keep_going = args.exec.keep_going;
-    request.recorder = Box::new(recorders);
-    request.lines = Some(lines);
-    request.approvals = Some(approvals);
-    if let Some((_, restored)) = args.resume {
-        request.restored = restored;
-    }
-    request.started = args.first_started;
-    let result = runtime.block_on(async {
-        // The run's task first runs at `wait`: signals and the store's
-        // watch are in place before its first step.
-        let handle = match manager.start(request) {
-            Ok(h) => h,
-            Err(e) => return not_started(&e.to_string()),
-        };
-        if let Err(e) = super::signals::install(manager.clone(), run_id.clone()) {
+    }));
+    run.observer = Some(Box::new(observers));
+    run.lines = Some(Arc::new(display));
+    let ended = runtime.block_on(async {
+        // Before the start: a Ctrl-C that comes while the run's record
+        // opens reaches it through the launcher.
+        if let Err(e) = super::signals::install(launcher.clone(), run_id.clone()) {
             say::err(&format!("warning: cannot handle Ctrl-C: {e}"));
         }
         tracing::trace!(target: "wfc::timing", "runtime, signals");
-        let _watch = session.as_ref().and_then(|s| {
-            s.watch(handle.cancel_token())
-                .map_err(|e| say::err(&format!("warning: `wfc cancel` cannot reach this run: {e}")))
-                .ok()
-        });
-        handle.wait().await
+        let started = launcher.start(run).await?;
+        Ok(started
+            .ended
+            .await
+            .unwrap_or_else(|_| not_started("its task ended without its end")))
     });
-    if let Some(thread) = fingerprinting {
-        let _ = thread.join();
-    }
-    if session.is_some() && result.status != wfc_contract::RunStatus::Succeeded {
+    let result = match ended {
+        Ok(result) => result,
+        Err(e) => {
+            runtime.shutdown_timeout(Duration::from_millis(200));
+            return not_launched(&e);
+        }
+    };
+    if args.record && result.status != RunStatus::Succeeded {
         say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
     tracing::trace!(target: "wfc::timing", "run ended");
-    // The signal task holds a clone of the manager: the reaper finishes
-    // with the last one, once the runtime is down.
+    // The signal task holds a clone of the launcher: the reaper finishes
+    // with the last clone of the manager, once the runtime is down.
     runtime.shutdown_timeout(Duration::from_millis(200));
-    drop(manager);
+    drop(launcher);
     wfc_run::exec::scratch::remove();
     let mut code = result.status.exit_code();
     if let Some(e) = report.and_then(|r| r.write_error()) {
@@ -421,9 +359,9 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     ExitCode::from(code)
 }
 
-/// A run the manager refused to start (its only run: never expected).
+/// A run that ended without its end being told (never expected).
 fn not_started(why: &str) -> RunResult {
-    say::err(&format!("error: the run could not start: {why}"));
+    say::err(&format!("error: the run did not end properly: {why}"));
     RunResult {
         status: RunStatus::Failed,
         failed: None,
@@ -431,44 +369,22 @@ fn not_started(why: &str) -> RunResult {
     }
 }
 
-/// Takes the plan's fingerprints (~1.3 µs a step, mostly printing each
-/// step's definition and compressing it) on a thread, which the caller
-/// joins once the run is over, and sends them to the run's recorder,
-/// which records them once they come. The IR goes with the thread.
-/// Without a thread the run is recorded without them (as when wfc is
-/// killed before they come).
-fn take_fingerprints(
-    plan: &Arc<wfc_plan::Plan>,
-    wf: wfc_language::ir::Workflow,
-    tx: std::sync::mpsc::Sender<Vec<u8>>,
-) -> Option<std::thread::JoinHandle<()>> {
-    let plan = plan.clone();
-    let started = std::thread::Builder::new()
-        .name("wfc-fingerprint".into())
-        .spawn(move || {
-            let taken = wfc_store::reuse::stored_fingerprints(&plan, &wf);
-            drop(wf);
-            let _ = tx.send(taken);
-            tracing::trace!(target: "wfc::timing", "fingerprints (recorded at the next turn)");
-            tracing::trace!(target: "wfc::timing", thread = "fingerprints", "thread ended");
-        });
-    started
-        .map_err(|e| say::err(&format!("wfc: warning: no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged")))
-        .ok()
-}
-
-/// `20240501-123456-3fa9`: UTC time of the start and 16 random bits.
-pub fn new_run_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let now = std::time::SystemTime::now();
-    let ts = wfc_contract::time::timestamp(now);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    let digits: String = ts.chars().filter(char::is_ascii_digit).take(14).collect();
-    format!(
-        "{}-{}-{:04x}",
-        &digits[..8],
-        &digits[8..],
-        h.finish() & 0xffff
-    )
+/// Why nothing was started, said; its exit code (130: cancelled first).
+fn not_launched(e: &LaunchError) -> ExitCode {
+    match e {
+        LaunchError::Store(_) => {
+            say::err(&format!(
+                "error: {e}\n(`--no-store` runs without recording the run)"
+            ));
+            ExitCode::from(2)
+        }
+        LaunchError::Busy(_) => {
+            say::err(&format!("wfc: {e}"));
+            ExitCode::from(130)
+        }
+        _ => {
+            say::err(&format!("error: {e}"));
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Ctrl-C (SIGINT) and SIGTERM during `wfc run` and `wfc resume`: signals
 //! are the process's, so the binary turns them into cancels of its run
-//! through the run manager.
+//! through the launcher.
 //!
 //! The first signal cancels the run gracefully: running steps are stopped
 //! (SIGTERM to their process groups, SIGKILL after a grace period), nothing
@@ -13,12 +13,13 @@
 //! terminal reaches wfc only: wfc decides how they stop.
 
 use tokio::signal::unix::{signal, SignalKind};
+use wfc_launch::Launcher;
 use wfc_run::say;
-use wfc_run::RunManager;
 
 /// Listens for SIGINT and SIGTERM in a task: the first cancels run
-/// `run_id` of `manager`, the second force-cancels it, the third exits.
-pub fn install(manager: RunManager, run_id: String) -> std::io::Result<()> {
+/// `run_id` of `launcher` (wherever it stands: starting or running), the
+/// second force-cancels it, the third exits.
+pub fn install(launcher: Launcher, run_id: String) -> std::io::Result<()> {
     let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
     tokio::spawn(async move {
@@ -33,11 +34,11 @@ pub fn install(manager: RunManager, run_id: String) -> std::io::Result<()> {
                 1 => {
                     say::err("\nwfc: cancelling the run (stopping running steps; compensations and `finally` still run) — Ctrl-C again to skip them");
                     // (A run that has ended has nothing left to cancel.)
-                    let _ = manager.cancel(&run_id);
+                    launcher.cancel(&run_id);
                 }
                 2 => {
                     say::err("\nwfc: cancelling compensations and handlers too — Ctrl-C again to exit at once");
-                    let _ = manager.force_cancel(&run_id);
+                    launcher.force_cancel(&run_id);
                 }
                 _ => {
                     wfc_run::exec::scratch::remove();

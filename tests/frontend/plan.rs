@@ -541,6 +541,7 @@ fn params_file_and_cli_override() {
     let input = ParamInput {
         cli: vec![("n".into(), "7".into())],
         file: Some(("p.json".into(), r#"{"n": 3, "tags": ["x", "y"]}"#.into())),
+        ..ParamInput::default()
     };
     let bound = plan::bind(&wf, &input).unwrap();
     assert_eq!(bound[0].value, plan::Value::Int(7));
@@ -548,6 +549,7 @@ fn params_file_and_cli_override() {
     let input = ParamInput {
         cli: vec![],
         file: Some(("p.json".into(), "[1]".into())),
+        ..ParamInput::default()
     };
     assert_eq!(plan::bind(&wf, &input).unwrap_err()[0].code, "E0405");
 }

@@ -63,6 +63,11 @@ pub struct ParamInput {
     pub cli: Vec<(String, String)>,
     /// The params file's name and contents.
     pub file: Option<(String, String)>,
+    /// Params already read as JSON values, bound as a params file's object
+    /// is (a trigger's `params { … }`, a resumed run's recorded params),
+    /// with the name messages give their origin; after the file, before
+    /// `--param`.
+    pub values: Option<(String, serde_json::Map<String, serde_json::Value>)>,
 }
 
 impl ParamInput {
@@ -107,6 +112,14 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                 fname,
                 &format!("invalid JSON: {e}"),
             )),
+        }
+    }
+    if let Some((origin, values)) = &input.values {
+        for (k, v) in values {
+            match wf.param_named(k) {
+                Some(id) => given[id] = Some((Given::Json(v.clone()), ParamSource::File)),
+                None => diags.push(unknown(k, &format!("in {origin}"))),
+            }
         }
     }
     for (name, text) in &input.cli {

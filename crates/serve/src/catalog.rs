@@ -1,5 +1,8 @@
 //! The workflows a server serves: the files found under its paths, each
-//! kept at its last version that checks. A changed file is read again
+//! kept at its last version that checks — its text and its workflows' checked
+//! IR, which every run of them starts from ([`wfc_launch::Checked`]): a run
+//! never reads or checks the file again, so it runs exactly what was
+//! checked, imports included. A changed file is read again
 //! ([`Catalog::reload`]); a version with errors is logged with its
 //! diagnostics and the last good one goes on serving.
 
@@ -8,12 +11,13 @@ use crate::problem::{Code, Problem};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use utoipa::ToSchema;
 use wfc_language::diag::{json, render, Diagnostic};
 use wfc_language::ir::{Param, Workflow};
 use wfc_language::program::{self, Disk, Program};
 use wfc_language::span::SourceFile;
+use wfc_launch::Checked;
 
 /// A workflow as the API lists it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -53,6 +57,8 @@ pub struct Served {
     /// The last version that checked (what runs start from).
     pub text: String,
     pub workflows: Vec<WorkflowInfo>,
+    /// Its workflows as checked, in file order.
+    pub checked: Vec<Checked>,
     /// The errors of a newer version that did not check (empty: none).
     pub newer_errors: Vec<serde_json::Value>,
 }
@@ -64,8 +70,10 @@ pub struct Catalog {
 }
 
 /// What checking a file's text found.
-pub struct Checked {
+pub struct CheckedFile {
     pub workflows: Vec<WorkflowInfo>,
+    /// The workflows as checked (empty when there are errors).
+    pub checked: Vec<Checked>,
     /// Errors (of the file and of what it imports), as JSON.
     pub errors: Vec<serde_json::Value>,
     /// The same, rendered for the log.
@@ -73,12 +81,12 @@ pub struct Checked {
 }
 
 /// Loads and checks `text` as the file `name`, with its imports.
-pub fn check(name: &str, text: String) -> Checked {
+pub fn check(name: &str, text: String) -> CheckedFile {
     check_with(name, text, &Disk)
 }
 
 /// [`check`], reading imports from `sources`.
-pub fn check_with(name: &str, text: String, sources: &dyn program::Sources) -> Checked {
+pub fn check_with(name: &str, text: String, sources: &dyn program::Sources) -> CheckedFile {
     let program: Program = program::load(Path::new(name), text, sources, false);
     let mut errors = Vec::new();
     let mut rendered = String::new();
@@ -101,11 +109,45 @@ pub fn check_with(name: &str, text: String, sources: &dyn program::Sources) -> C
         .flat_map(|m| &m.workflows)
         .map(|c| info(&c.ir, name))
         .collect();
-    Checked {
+    let checked = if errors.is_empty() {
+        let root = program.units.into_iter().next().map(|u| u.analysis);
+        let source = root.as_ref().map(|a| Arc::new(a.source.clone()));
+        let module = root.and_then(|a| a.module);
+        source
+            .zip(module)
+            .map(|(source, m)| {
+                m.workflows
+                    .into_iter()
+                    .map(|c| Checked::new(source.clone(), Arc::new(c.ir)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    CheckedFile {
         workflows,
+        checked,
         errors,
         rendered,
     }
+}
+
+/// Workflow `name` of file `file`, checked from `text` (with its imports
+/// from disk): what a run of a file the server does not serve (any more)
+/// starts from. Errors are a 400 with the diagnostics.
+pub fn check_workflow(file: &str, text: String, name: &str) -> Result<Checked, Problem> {
+    let checked = check(file, text);
+    if !checked.errors.is_empty() {
+        let mut p = Problem::new(Code::Invalid, "the workflow has errors");
+        p.diagnostics = checked.errors;
+        return Err(p);
+    }
+    checked
+        .checked
+        .into_iter()
+        .find(|c| c.name() == name)
+        .ok_or_else(|| Problem::new(Code::NotFound, format!("{file} has no workflow `{name}`")))
 }
 
 /// Only the `.wf` files under some folders: what a posted file may
@@ -202,6 +244,7 @@ impl Catalog {
                 Served {
                     text,
                     workflows: checked.workflows,
+                    checked: checked.checked,
                     newer_errors: Vec::new(),
                 },
             );
@@ -221,6 +264,18 @@ impl Catalog {
         }
     }
 
+    /// Every served workflow as checked, by file then in file order; a
+    /// name served by two files is the first file's, as the API starts it.
+    pub fn served(&self) -> Vec<Checked> {
+        let mut names = std::collections::BTreeSet::new();
+        self.read()
+            .values()
+            .flat_map(|s| s.checked.iter())
+            .filter(|c| names.insert(c.name().to_owned()))
+            .cloned()
+            .collect()
+    }
+
     /// Every served workflow, by file.
     pub fn workflows(&self) -> Vec<WorkflowInfo> {
         self.read()
@@ -229,13 +284,13 @@ impl Catalog {
             .collect()
     }
 
-    /// The file serving workflow `name` (the first file, by name, that has
-    /// one) and its last good text.
-    pub fn find(&self, name: &str) -> Result<(String, String), Problem> {
+    /// Workflow `name` as served: by the first file, by name, that has
+    /// one, at its last version that checked.
+    pub fn find(&self, name: &str) -> Result<Checked, Problem> {
         let files = self.read();
-        for (file, s) in files.iter() {
-            if s.workflows.iter().any(|w| w.name == name) {
-                return Ok((file.clone(), s.text.clone()));
+        for s in files.values() {
+            if let Some(c) = s.checked.iter().find(|c| c.name() == name) {
+                return Ok(c.clone());
             }
         }
         let names: Vec<String> = files

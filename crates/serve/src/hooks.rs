@@ -11,9 +11,8 @@
 //! a `--params-file`. The run records the trigger `webhook`.
 
 use crate::auth::{self, Gate};
-use crate::launch::Launcher;
+use crate::catalog::Catalog;
 use crate::problem::{Code, Problem};
-use crate::served::{Served, ServedWorkflow};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -27,8 +26,10 @@ use hmac::{Hmac, Mac};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use wfc_language::ir::{Trigger, Webhook};
-use wfc_language::span::SourceFile;
+use wfc_launch::Checked as ServedWorkflow;
+use wfc_launch::Launcher;
 use wfc_plan::trigger_params::{self, TriggerInputs};
+use wfc_plan::ParamInput;
 use wfc_plan::Value;
 
 /// Where hooks are served.
@@ -46,7 +47,7 @@ const PRIVATE_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "coo
 /// What the hook handler reads.
 #[derive(Clone)]
 pub struct Hooks {
-    pub served: Arc<Served>,
+    pub catalog: Arc<Catalog>,
     pub launcher: Launcher,
     /// API keys, for hooks without a secret.
     pub gate: Gate,
@@ -57,17 +58,17 @@ pub struct Hooks {
 }
 
 impl Hooks {
-    /// Hooks of `served`, each limited to `rate` requests per second with
+    /// Hooks of `catalog`'s workflows, each limited to `rate` requests per second with
     /// bursts of `burst`.
     pub fn new(
-        served: Arc<Served>,
+        catalog: Arc<Catalog>,
         launcher: Launcher,
         gate: Gate,
         rate: u32,
         burst: u32,
     ) -> Hooks {
         Hooks {
-            served,
+            catalog,
             launcher,
             gate,
             limiter: auth::limiter(rate, burst),
@@ -97,7 +98,7 @@ impl Hooks {
     /// declare it; the later one is refused and logged, once.
     fn find(&self, path: &str) -> Option<Found> {
         let mut found: Option<Found> = None;
-        for w in self.served.current() {
+        for w in self.catalog.served() {
             for t in &w.ir.triggers {
                 let Trigger::Webhook(h) = t else { continue };
                 if h.path != path {
@@ -174,14 +175,10 @@ async fn receive(
         .map_err(|e| Problem::new(Code::BadRequest, format!("a malformed query string: {e}")))?
         .0;
     let params = params(&workflow, &hook, &headers, query, &body)?;
-    let name = workflow.ir.name.clone();
-    let (file, text) = (workflow.file.clone(), (*workflow.text).clone());
-    let compiled =
-        tokio::task::spawn_blocking(move || crate::launch::compile(&file, text, &name, params))
-            .await
-            .map_err(Problem::store)??;
+    let compiled = crate::launch::compile(workflow, params).await?;
     tracing::trace!(target: "wfc::timing", "hook: compiled");
-    let started = hooks.launcher.start(compiled, TRIGGER).await?;
+    let run = wfc_launch::Run::from(compiled).triggered_by(TRIGGER);
+    let started = hooks.launcher.start(run).await?;
     tracing::trace!(target: "wfc::timing", "hook: started");
     tracing::info!(run = %started.id, hook = %path, "run started by a webhook");
     let url = format!("{}/runs/{}", crate::api::PREFIX, started.id);
@@ -252,14 +249,15 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The run's params as a params file's JSON text (`None`: defaults only).
+/// The run's params: the body's fields by name (as a params file's), or
+/// what the hook's `params { … }` make of the request.
 fn params(
     workflow: &ServedWorkflow,
     hook: &Webhook,
     headers: &HeaderMap,
     query: BTreeMap<String, String>,
     body: &[u8],
-) -> Result<Option<String>, Problem> {
+) -> Result<ParamInput, Problem> {
     let text = std::str::from_utf8(body).map_err(|_| {
         Problem::new(
             Code::BadRequest,
@@ -269,14 +267,15 @@ fn params(
     let empty = text.trim().is_empty();
     if hook.params.is_empty() {
         // The body's fields bind by name, as a params file's.
-        return Ok((!empty).then(|| text.to_owned()));
+        return Ok(crate::launch::params_text(
+            (!empty).then(|| text.to_owned()),
+        ));
     }
     let invalid = |diags: Vec<wfc_language::diag::Diagnostic>| {
-        let source = SourceFile::new(workflow.file.clone(), (*workflow.text).clone());
         let mut p = Problem::new(Code::Invalid, "bad params");
         p.diagnostics = diags
             .iter()
-            .map(|d| crate::catalog::to_value(d, &source))
+            .map(|d| crate::catalog::to_value(d, &workflow.source))
             .collect();
         p
     };
@@ -304,5 +303,5 @@ fn params(
         changed: Vec::new(),
     };
     let object = trigger_params::evaluate(&workflow.ir, &hook.params, &inputs).map_err(invalid)?;
-    Ok(Some(serde_json::Value::Object(object).to_string()))
+    Ok(crate::launch::params_values(object))
 }

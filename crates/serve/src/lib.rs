@@ -7,13 +7,13 @@
 //! - [`keys`] — API keys (`wfc keys`), [`auth`] — checking them, rate limits;
 //! - [`api`] — the routes under `/api/v1`, [`openapi`] — their document;
 //! - [`events`] — live events (Server-Sent Events), replayed from the store;
-//! - [`launch`] — compiling and starting a run on the shared run manager;
-//!   [`lock`] — a run's `lock`, taken before its first step;
-//!   [`recover`] — resuming, at start, the runs a killed server left;
+//! - [`launch`] — served workflows compiled and started through the one
+//!   launcher ([`wfc_launch`]); [`recover`] — resuming, at start, the runs a
+//!   killed server left;
 //! - [`triggers`] — the seam where schedules, webhooks and file changes start runs:
 //!   [`schedule`] fires `on schedule` at its cron slots, [`hooks`] serves
-//!   `on webhook`, [`changes`] watches `on change`, the last two on
-//!   [`served`]'s checked IR;
+//!   `on webhook`, [`changes`] watches `on change`, all on the catalog's
+//!   checked IR;
 //! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`);
 //! - [`dashboard`] — the HTML pages for people (login, workflows, runs);
 //! - [`mcp`] — the workflows as MCP tools (`wfc mcp`, `/mcp`);
@@ -33,14 +33,12 @@ pub mod events;
 pub mod hooks;
 pub mod keys;
 pub mod launch;
-pub mod lock;
 pub mod mcp;
 pub mod openapi;
 pub mod problem;
 pub mod recover;
 pub mod retention;
 pub mod schedule;
-pub mod served;
 pub mod triggers;
 pub mod watch;
 
@@ -133,7 +131,7 @@ async fn run(config: Config) -> Result<(), String> {
         ..wfc_run::exec::ExecOptions::default()
     });
     retention::spawn(state_dir.clone(), config.retention, &manager);
-    let launcher = launch::Launcher::new(manager.clone(), state_dir, config.max_runs);
+    let launcher = wfc_launch::Launcher::new(manager.clone(), state_dir, config.max_runs);
     let scheduled = catalog.clone();
     let app = api::App {
         catalog,
@@ -144,11 +142,10 @@ async fn run(config: Config) -> Result<(), String> {
         keys: key_cache,
         limiter: auth::limiter(config.rate, config.burst),
     };
-    let served = Arc::new(served::Served::new(app.catalog.clone()));
-    let dash = dashboard::Dash::new(app.clone(), gate.clone(), served.clone());
-    changes::start(served.clone(), launcher.clone(), config.poll_changes);
+    let dash = dashboard::Dash::new(app.clone(), gate.clone());
+    changes::start(app.catalog.clone(), launcher.clone(), config.poll_changes);
     let hooks = hooks::Hooks::new(
-        served,
+        app.catalog.clone(),
         launcher.clone(),
         gate.clone(),
         config.rate,
@@ -158,7 +155,7 @@ async fn run(config: Config) -> Result<(), String> {
         app.clone(),
         gate.clone(),
         config.max_body,
-        launcher.stopping.clone(),
+        launcher.stopping(),
     );
     let router =
         api::router(app, gate, config.max_body).merge(hooks::router(hooks, config.max_body));
@@ -174,7 +171,7 @@ async fn run(config: Config) -> Result<(), String> {
     );
     // Once listening: a server that cannot start fires no slot.
     schedule::start(scheduled, launcher.clone());
-    let stopping = launcher.stopping.clone();
+    let stopping = launcher.stopping();
     tokio::spawn(signals(stopping.clone()));
     // With each connection's peer address: the dashboard's login limit is per client.
     let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -182,7 +179,8 @@ async fn run(config: Config) -> Result<(), String> {
         .with_graceful_shutdown(async move { stopping.cancelled().await })
         .await
         .map_err(|e| e.to_string())?;
-    drain(&launcher, config.grace).await;
+    launcher.drain(config.grace).await;
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -202,26 +200,4 @@ async fn signals(stopping: tokio_util::sync::CancellationToken) {
     };
     tracing::info!(signal = which, "stopping: no new requests or runs");
     stopping.cancel();
-}
-
-/// Lets the running runs finish within `grace`, then cancels them and
-/// waits for their compensations and `finally`.
-pub(crate) async fn drain(launcher: &launch::Launcher, grace: Duration) {
-    launcher.tracker.close();
-    let running = launcher.manager.running();
-    if !running.is_empty() {
-        tracing::info!(runs = ?running, grace_seconds = grace.as_secs_f64(), "waiting for running runs");
-    }
-    if tokio::time::timeout(grace, launcher.tracker.wait())
-        .await
-        .is_err()
-    {
-        let left = launcher.manager.running();
-        tracing::warn!(runs = ?left, "grace period over: cancelling the runs still running");
-        for id in &left {
-            let _ = launcher.manager.cancel(id);
-        }
-        launcher.tracker.wait().await;
-    }
-    tracing::info!("stopped");
 }

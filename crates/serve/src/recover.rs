@@ -18,7 +18,7 @@
 //!    changed.
 //!
 //! A resumed run goes on as a new session under its id
-//! ([`crate::launch::Launcher::resume`]): the steps that succeeded keep
+//! ([`wfc_launch::Launcher::start`]): the steps that succeeded keep
 //! their outputs and are not run again. Every decision is logged; a run
 //! left interrupted stays resumable by hand.
 
@@ -42,7 +42,7 @@ struct Candidate {
 /// Reaps the runs whose process is gone and resumes those the rule allows
 /// (see the module docs). Logs every decision; never fails the start.
 pub async fn resume_interrupted(app: &App, within: Duration) {
-    let dir = app.launcher.state_dir.clone();
+    let dir = app.launcher.state_dir().to_path_buf();
     let found = tokio::task::spawn_blocking(move || candidates(&dir, within)).await;
     let candidates = match found {
         Ok(Ok(c)) => c,
@@ -113,25 +113,25 @@ async fn resume_one(app: &App, c: Candidate, within: Duration) -> Result<(), Str
     }
     let why = |p: Problem| describe(&p);
     let (id, rec, trigger) = api_resume::recorded(app, c.id.clone()).await.map_err(why)?;
-    let text = match app.catalog.find(&rec.workflow) {
-        Ok((file, text)) if file == rec.file => text,
-        Ok((file, _)) => {
+    let workflow = match app.catalog.find(&rec.workflow) {
+        Ok(w) if w.file == rec.file => w,
+        Ok(w) => {
             return Err(format!(
-                "workflow `{}` is now served from {file}, not {}",
-                rec.workflow, rec.file
+                "workflow `{}` is now served from {}, not {}",
+                rec.workflow, w.file, rec.file
             ))
         }
         Err(_) => return Err(format!("workflow `{}` is no longer served", rec.workflow)),
     };
-    let workflow = rec.workflow.clone();
-    let (compiled, how) = api_resume::prepare(app, id.clone(), rec, trigger, text)
+    let name = rec.workflow.clone();
+    let run = api_resume::prepare(app, id.clone(), rec, trigger, workflow)
         .await
         .map_err(why)?;
-    let restored = how.restored.len();
-    app.launcher.resume(compiled, how).await.map_err(why)?;
+    let restored = run.resume.as_ref().map_or(0, |r| r.restored.len());
+    app.launcher.start(run).await.map_err(|e| why(e.into()))?;
     tracing::info!(
         run = %id,
-        "resuming run {id} of `{workflow}`, interrupted {}s ago (within --resume-within {}s); {restored} step(s) that succeeded are not run again",
+        "resuming run {id} of `{name}`, interrupted {}s ago (within --resume-within {}s); {restored} step(s) that succeeded are not run again",
         c.ago_ms / 1000,
         within.as_secs()
     );

@@ -1,6 +1,6 @@
 //! What starts a served workflow besides the API: the workflow's `on
 //! schedule|webhook|change` triggers, which [`of`] names for the listing. A
-//! trigger source starts runs through [`crate::launch::Launcher`] with its
+//! trigger source starts runs through [`wfc_launch::Launcher`] with its
 //! own trigger name (as the API's runs record `api`).
 
 use wfc_language::ir::Workflow;

@@ -16,7 +16,6 @@ use super::control::pid_alive;
 use super::store_recorder::hostname;
 use super::{now_ms, Store};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use std::path::Path;
 use std::time::Duration;
 
 /// How often a waiting run tries again.
@@ -170,56 +169,6 @@ pub fn waiting(store: &Store, id: &str) -> rusqlite::Result<Option<serde_json::V
         }
         _ => None,
     })
-}
-
-/// A lock this process holds for a run; dropping it gives the key back.
-pub struct RunLock {
-    store: Store,
-    key: String,
-    run_id: String,
-}
-
-impl RunLock {
-    /// Takes `key` for `run_id` on the store in `dir`, waiting while a live
-    /// process holds it; `waiting` is called once, with the holder, when it
-    /// must wait.
-    pub fn acquire(
-        dir: &Path,
-        key: &str,
-        run_id: &str,
-        mut waiting: impl FnMut(&Holder),
-    ) -> Result<RunLock, String> {
-        let store = Store::open(dir)?;
-        let mut told = false;
-        loop {
-            let _ = super::control::reap(&store);
-            match try_take(&store, key, run_id).map_err(|e| e.to_string())? {
-                None => {
-                    return Ok(RunLock {
-                        store,
-                        key: key.to_owned(),
-                        run_id: run_id.to_owned(),
-                    })
-                }
-                Some(h) if !told => {
-                    told = true;
-                    waiting(&h);
-                }
-                Some(_) => {}
-            }
-            std::thread::sleep(RETRY);
-        }
-    }
-
-    pub fn key(&self) -> &str {
-        &self.key
-    }
-}
-
-impl Drop for RunLock {
-    fn drop(&mut self) {
-        let _ = release(&self.store, &self.key, &self.run_id);
-    }
 }
 
 #[cfg(test)]

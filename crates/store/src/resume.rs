@@ -39,10 +39,18 @@ pub fn resumable(rec: &Recorded, id: &str) -> Result<(), Refusal> {
     }
 }
 
-/// The recorded params as the text of a params file, secrets (`***`) left
-/// out; `given` are params given again by name (`--param`), which may only
-/// be secrets.
+/// The recorded params as the text of a params file (see [`params`]).
 pub fn params_file(rec: &Recorded, given: &[&str]) -> Result<String, Refusal> {
+    let kept = params(rec, given)?;
+    Ok(serde_json::to_string_pretty(&serde_json::Value::Object(kept)).unwrap_or_default())
+}
+
+/// The recorded params, secrets (`***`) left out; `given` are params given
+/// again by name (`--param`), which may only be secrets.
+pub fn params(
+    rec: &Recorded,
+    given: &[&str],
+) -> Result<serde_json::Map<String, serde_json::Value>, Refusal> {
     let mut kept = serde_json::Map::new();
     for (k, v) in &rec.params {
         if v.as_str() != Some(wfc_contract::MASK) {
@@ -54,7 +62,7 @@ pub fn params_file(rec: &Recorded, given: &[&str]) -> Result<String, Refusal> {
             "`--param {name}`: a resumed run keeps its params; only secrets (not stored) can be given again"
         )));
     }
-    Ok(serde_json::to_string_pretty(&serde_json::Value::Object(kept)).unwrap_or_default())
+    Ok(kept)
 }
 
 /// What a resume takes from the store, once the new plan checks.

@@ -94,7 +94,7 @@ pub fn validate(wf: &Workflow, id: usize, text: &str) -> Result<Value, String> {
     let p = &wf.params[id];
     let input = ParamInput {
         cli: vec![(p.name.clone(), text.to_string())],
-        file: None,
+        ..ParamInput::default()
     };
     match bind(wf, &input) {
         Ok(bound) => bound

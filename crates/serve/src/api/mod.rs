@@ -8,11 +8,11 @@ pub mod workflows;
 
 use crate::auth::{self, Gate};
 use crate::catalog::Catalog;
-use crate::launch::Launcher;
 use crate::problem::{Code, Problem};
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
+use wfc_launch::Launcher;
 use wfc_store::Store;
 
 /// What every handler reads.
@@ -64,7 +64,7 @@ pub async fn with_store<T: Send + 'static>(
     app: &App,
     f: impl FnOnce(&Store) -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
-    let dir = app.launcher.state_dir.clone();
+    let dir = app.launcher.state_dir().to_path_buf();
     tokio::task::spawn_blocking(move || {
         let store = Store::open_existing(&dir)
             .map_err(Problem::store)?

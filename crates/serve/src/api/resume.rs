@@ -5,12 +5,13 @@
 use super::workflows::StartedRun;
 use super::{find_run, with_store, App};
 use crate::auth::Caller;
-use crate::launch::{self, Resume};
 use crate::problem::{Code, Problem, ProblemBody};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use wfc_launch::{Checked, Compiled, Resume, Run};
+use wfc_plan::ParamInput;
 use wfc_store::resume;
 use wfc_store::reuse::{self, Recorded};
 
@@ -47,29 +48,49 @@ pub async fn resume_run(app: &App, caller: &Caller, id: String) -> Result<String
     caller.operator()?;
     let (id, rec, trigger) = recorded(app, id).await?;
     resume::resumable(&rec, &id).map_err(refused)?;
-    if app.launcher.manager.running().contains(&id) {
+    if let Some(state) = app.launcher.state(&id) {
         return Err(Problem::new(
             Code::NotResumable,
-            format!("run {id} is running"),
+            format!("run {id} is {}", describe(state)),
         ));
     }
-    // The served text of its file, else the file as it is now.
-    let text = match app.catalog.find(&rec.workflow) {
-        Ok((file, text)) if file == rec.file => text,
-        _ => std::fs::read_to_string(&rec.file).map_err(|e| {
-            Problem::new(
-                Code::NotResumable,
-                format!(
-                    "the workflow file {} of run {id} cannot be read: {e}",
-                    rec.file
-                ),
-            )
-        })?,
-    };
-    let (compiled, how) = prepare(app, id.clone(), rec, trigger, text).await?;
-    let resumed = app.launcher.resume(compiled, how).await?;
+    let workflow = workflow_of(app, &id, &rec).await?;
+    let run = prepare(app, id.clone(), rec, trigger, workflow).await?;
+    let resumed = app.launcher.start(run).await?;
     tracing::info!(run = %id, by = %caller.name, "resume asked");
     Ok(resumed.id)
+}
+
+/// What a run the launcher owns is doing, as a refusal says it.
+pub fn describe(state: wfc_launch::State) -> &'static str {
+    match state {
+        wfc_launch::State::Queued => "queued to be resumed",
+        wfc_launch::State::Starting => "starting",
+        wfc_launch::State::Running => "running",
+    }
+}
+
+/// The workflow a run of `rec` resumes from: as served, if its file still
+/// serves it, else its file as it is now.
+async fn workflow_of(app: &App, id: &str, rec: &Recorded) -> Result<Checked, Problem> {
+    if let Ok(c) = app.catalog.find(&rec.workflow) {
+        if c.file == rec.file {
+            return Ok(c);
+        }
+    }
+    let text = std::fs::read_to_string(&rec.file).map_err(|e| {
+        Problem::new(
+            Code::NotResumable,
+            format!(
+                "the workflow file {} of run {id} cannot be read: {e}",
+                rec.file
+            ),
+        )
+    })?;
+    let (file, name) = (rec.file.clone(), rec.workflow.clone());
+    tokio::task::spawn_blocking(move || crate::catalog::check_workflow(&file, text, &name))
+        .await
+        .map_err(Problem::store)?
 }
 
 fn refused(why: resume::Refusal) -> Problem {
@@ -88,25 +109,33 @@ pub async fn recorded(app: &App, typed: String) -> Result<(String, Recorded, Str
 }
 
 /// Compiles run `id` (recorded as `rec`, started by `trigger`) again from
-/// `text` with its recorded params (secrets from their defaults), checks
-/// the plan against the recorded one, and says what the new session
-/// restores. What [`crate::launch::Launcher::resume`] takes.
+/// `workflow` with its recorded params (secrets from their defaults),
+/// checks the plan against the recorded one, and gives the new session to
+/// start: the steps that succeeded are restored, not run again.
 pub async fn prepare(
     app: &App,
     id: String,
     rec: Recorded,
     trigger: String,
-    text: String,
-) -> Result<(launch::Compiled, Resume), Problem> {
-    let params = resume::params_file(&rec, &[]).map_err(refused)?;
-    let file_hash = wfc_store::file_hash(&text);
-    let compiled = launch::compile(&rec.file, text, &rec.workflow, Some(params))?;
-    let (run, recorded) = (id.clone(), rec);
-    let (plan, ir) = (compiled.plan, compiled.ir);
+    workflow: Checked,
+) -> Result<Run, Problem> {
+    let params = resume::params(&rec, &[]).map_err(refused)?;
+    let input = ParamInput {
+        values: Some(("the run's recorded params".to_owned(), params)),
+        ..ParamInput::default()
+    };
+    let compiled = crate::launch::compile(workflow, input).await?;
+    let Compiled {
+        plan,
+        ir,
+        file,
+        file_hash,
+        ..
+    } = compiled;
+    let (run, recorded, hash) = (id.clone(), rec, file_hash.clone());
     let (checked, plan, ir, recorded) = with_store(app, move |s| {
-        let checked =
-            resume::check_plan(s, &run, &recorded, &plan, &ir, &recorded.file, &file_hash)
-                .map_err(Problem::store)?;
+        let checked = resume::check_plan(s, &run, &recorded, &plan, &ir, &recorded.file, &hash)
+            .map_err(Problem::store)?;
         if checked.is_ok() {
             reuse::clear_rejections(s, &run).map_err(Problem::store)?;
         }
@@ -114,18 +143,14 @@ pub async fn prepare(
     })
     .await?;
     let r = checked.map_err(refused)?;
-    let compiled = launch::Compiled {
-        plan,
-        ir,
-        source: compiled.source,
-    };
     let started = std::time::UNIX_EPOCH
         + std::time::Duration::from_millis(u64::try_from(recorded.started_ms).unwrap_or(0));
-    let how = Resume {
+    let mut run = Run::new(plan, ir, file, file_hash).triggered_by(&trigger);
+    run.resume = Some(Resume {
         run_id: id,
         restored: r.restored,
         started,
         trigger,
-    };
-    Ok((compiled, how))
+    });
+    Ok(run)
 }

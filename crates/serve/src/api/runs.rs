@@ -62,7 +62,7 @@ pub async fn list(
         after: q.cursor.as_deref().map(cursor).transpose()?,
         limit: q.limit.unwrap_or(50).clamp(1, MAX_LIMIT),
     };
-    let dir = app.launcher.state_dir.clone();
+    let dir = app.launcher.state_dir().to_path_buf();
     // An empty store lists no runs (not a 404).
     if !dir.join("runs.db").exists() {
         return Ok(Json(RunPage {
@@ -224,10 +224,10 @@ pub async fn cancel(
 /// cancel); the run's id.
 pub async fn cancel_run(app: &App, caller: &Caller, typed: String) -> Result<String, Problem> {
     caller.operator()?;
-    let manager = app.launcher.manager.clone();
+    let launcher = app.launcher.clone();
     let id = with_store(app, move |s| {
         let id = find_run(s, &typed)?;
-        if manager.cancel(&id).is_err() {
+        if !launcher.cancel(&id) {
             control::request_cancel(s, &id).map_err(|e| Problem::new(Code::Conflict, e))?;
         }
         Ok(id)
@@ -275,7 +275,7 @@ pub async fn decide(
 ) -> Result<Json<Accepted>, Problem> {
     caller.operator()?;
     let id = with_store(&app, move |s| find_run(s, &id)).await?;
-    let m = &app.launcher.manager;
+    let m = app.launcher.manager();
     let by = caller.name.clone();
     let through_manager = match d {
         Decision::Approved => m.approve(&id, &gate, &by).await,
@@ -323,7 +323,7 @@ pub async fn stats(
     State(app): State<App>,
     Query(q): Query<StatsQuery>,
 ) -> Result<Json<serde_json::Value>, Problem> {
-    if !app.launcher.state_dir.join("runs.db").exists() {
+    if !app.launcher.state_dir().join("runs.db").exists() {
         return Ok(Json(serde_json::json!([])));
     }
     with_store(&app, move |s| {

@@ -112,7 +112,7 @@ pub async fn start(
     let mut status = StatusCode::ACCEPTED;
     if let Some(wait) = wait {
         if let Ok(Ok(end)) = tokio::time::timeout(wait, started.ended).await {
-            answer.status = Some(end.name().to_owned());
+            answer.status = Some(end.status.name().to_owned());
             status = StatusCode::OK;
         }
     }
@@ -125,31 +125,24 @@ pub async fn compile_served(
     app: &App,
     name: String,
     params: Option<String>,
-) -> Result<crate::launch::Compiled, Problem> {
-    let (file, text) = app.catalog.find(&name)?;
-    tokio::task::spawn_blocking(move || crate::launch::compile(&file, text, &name, params))
-        .await
-        .map_err(Problem::store)?
+) -> Result<wfc_launch::Compiled, Problem> {
+    let workflow = app.catalog.find(&name)?;
+    crate::launch::compile(workflow, crate::launch::params_text(params)).await
 }
 
 /// [`compile_served`], then the run started with trigger `api`: the one
-/// path of the API's start and the dashboard's start form, which records
-/// itself as the run's `origin`.
+/// path of the API's start, MCP's `start_run` and the dashboard's start
+/// form, which record themselves as the run's `origin`.
 pub async fn start_run(
     app: &App,
     name: String,
     params: Option<String>,
     origin: Option<&str>,
-) -> Result<crate::launch::Started, Problem> {
+) -> Result<wfc_launch::Started, Problem> {
     let compiled = compile_served(app, name, params).await?;
-    match origin {
-        Some(origin) => {
-            app.launcher
-                .start_from(compiled, crate::triggers::API, origin)
-                .await
-        }
-        None => app.launcher.start(compiled, crate::triggers::API).await,
-    }
+    let mut run = wfc_launch::Run::from(compiled).triggered_by(crate::triggers::API);
+    run.origin = origin.map(str::to_owned);
+    Ok(app.launcher.start(run).await?)
 }
 
 /// The longest `?wait=`.

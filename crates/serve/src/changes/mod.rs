@@ -13,9 +13,7 @@
 
 pub mod batch;
 
-use crate::launch::Launcher;
-use crate::problem::Code;
-use crate::served::{Served, ServedWorkflow};
+use crate::catalog::Catalog as Served;
 use batch::Batch;
 use globset::{GlobBuilder, GlobMatcher};
 use notify::{Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
@@ -26,6 +24,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use wfc_language::ir::Trigger;
+use wfc_launch::Checked as ServedWorkflow;
+use wfc_launch::Launcher;
 use wfc_plan::trigger_params::{self, TriggerInputs};
 
 /// How often the watches are compared with the served triggers.
@@ -62,11 +62,11 @@ pub fn start(served: Arc<Served>, launcher: Launcher, poll: bool) {
         let mut watching: BTreeMap<Key, Watching> = BTreeMap::new();
         // Keys whose folder could not be watched, logged once each.
         let mut failed: BTreeSet<Key> = BTreeSet::new();
-        let stopping = launcher.stopping.clone();
+        let stopping = launcher.stopping();
         loop {
             let current = {
                 let served = served.clone();
-                tokio::task::spawn_blocking(move || served.current()).await
+                tokio::task::spawn_blocking(move || served.served()).await
             };
             if let Ok(current) = current {
                 let wanted = wanted(&current);
@@ -279,6 +279,7 @@ async fn run_watch(
     let tick = (Duration::from_millis(target.key.debounce_ms) / 4)
         .clamp(Duration::from_millis(20), Duration::from_millis(250));
     let mut ticks = tokio::time::interval(tick);
+    let stopping = launcher.stopping();
     // Files ready but not started (the server was at --max-runs).
     let mut held: BTreeSet<String> = BTreeSet::new();
     loop {
@@ -301,7 +302,7 @@ async fn run_watch(
                     held.clear();
                 }
             }
-            _ = launcher.stopping.cancelled() => return,
+            _ = stopping.cancelled() => return,
         }
     }
 }
@@ -344,7 +345,7 @@ async fn start_run(
             "a change did not start a run: {detail}"
         );
     };
-    let current = served.current();
+    let current = served.served();
     let Some(w) = current
         .into_iter()
         .find(|w| w.file == key.file && w.ir.name == key.workflow)
@@ -360,40 +361,32 @@ async fn start_run(
         ..TriggerInputs::default()
     };
     let params = match trigger_params::evaluate(&w.ir, &params.unwrap_or_default(), &inputs) {
-        Ok(p) if p.is_empty() => None,
-        Ok(p) => Some(serde_json::Value::Object(p).to_string()),
+        Ok(p) => crate::launch::params_values(p),
         Err(diags) => {
-            let source = wfc_language::span::SourceFile::new(w.file.clone(), (*w.text).clone());
             let diags: Vec<_> = diags
                 .iter()
-                .map(|d| crate::catalog::to_value(d, &source))
+                .map(|d| crate::catalog::to_value(d, &w.source))
                 .collect();
             log_refused("its params have no value", &diags);
             return true;
         }
     };
-    let (file, text, name) = (w.file.clone(), (*w.text).clone(), w.ir.name.clone());
-    let compiled =
-        tokio::task::spawn_blocking(move || crate::launch::compile(&file, text, &name, params))
-            .await;
-    let compiled = match compiled {
-        Ok(Ok(c)) => c,
-        Ok(Err(p)) => {
+    let compiled = match crate::launch::compile(w, params).await {
+        Ok(c) => c,
+        Err(p) => {
             log_refused(&p.detail, &p.diagnostics);
             return true;
         }
-        Err(e) => {
-            log_refused(&e.to_string(), &[]);
-            return true;
-        }
     };
-    match launcher.start(compiled, TRIGGER).await {
+    let run = wfc_launch::Run::from(compiled).triggered_by(TRIGGER);
+    match launcher.start(run).await {
         Ok(started) => {
             tracing::info!(run = %started.id, workflow = %key.workflow, files = ?changed, "run started by a change");
             true
         }
-        Err(p) if p.code == Code::Busy && !launcher.stopping.is_cancelled() => false,
-        Err(p) => {
+        Err(e) if e.is_busy() && !launcher.stopping().is_cancelled() => false,
+        Err(e) => {
+            let p = crate::problem::Problem::from(e);
             log_refused(&p.detail, &p.diagnostics);
             true
         }

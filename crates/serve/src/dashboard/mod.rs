@@ -27,7 +27,6 @@ pub mod start;
 
 use crate::api::App;
 use crate::auth::Gate;
-use crate::served::Served;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -58,17 +57,15 @@ pub const BAD_WINDOW: &str = "API089";
 pub struct Dash {
     pub app: App,
     pub gate: Gate,
-    pub served: Arc<Served>,
     pub sessions: Arc<Sessions>,
     templates: Arc<Environment<'static>>,
 }
 
 impl Dash {
-    pub fn new(app: App, gate: Gate, served: Arc<Served>) -> Dash {
+    pub fn new(app: App, gate: Gate) -> Dash {
         Dash {
             app,
             gate,
-            served,
             sessions: Arc::default(),
             templates: Arc::new(templates()),
         }

@@ -40,10 +40,10 @@ pub async fn workflows(
     Extension(session): Extension<Session>,
 ) -> Response {
     let infos = dash.app.catalog.workflows();
-    let served = dash.served.clone();
-    let dir = dash.app.launcher.state_dir.clone();
+    let catalog = dash.app.catalog.clone();
+    let dir = dash.app.launcher.state_dir().to_path_buf();
     let cards = tokio::task::spawn_blocking(move || -> Result<Vec<WorkflowCard>, String> {
-        let irs = served.current();
+        let irs = catalog.served();
         let store = wfc_store::Store::open_existing(&dir)?;
         let now = chrono::Utc::now();
         let mut cards = Vec::new();

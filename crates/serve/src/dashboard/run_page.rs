@@ -166,7 +166,7 @@ async fn read_run(
     typed: String,
     logs: bool,
 ) -> Result<Read, Response> {
-    let dir = dash.app.launcher.state_dir.clone();
+    let dir = dash.app.launcher.state_dir().to_path_buf();
     let found = tokio::task::spawn_blocking(move || read(dir, &typed, logs))
         .await
         .map_err(|e| (false, e.to_string()))

@@ -73,7 +73,7 @@ pub async fn list(
         limit: PAGE,
         ..Filter::default()
     };
-    let dir = dash.app.launcher.state_dir.clone();
+    let dir = dash.app.launcher.state_dir().to_path_buf();
     let page = tokio::task::spawn_blocking(move || -> Result<Option<listing::Page>, String> {
         match wfc_store::Store::open_existing(&dir)? {
             Some(s) => listing::list(&s, &filter)

@@ -58,20 +58,9 @@ struct Diag {
     field: Option<String>,
 }
 
-/// The served workflow `name`'s checked IR (checking a changed file is
-/// blocking work: off the runtime's threads).
+/// The served workflow `name`'s checked IR.
 async fn served(dash: &Dash, name: &str) -> Option<Arc<Workflow>> {
-    let (dash, name) = (dash.clone(), name.to_owned());
-    tokio::task::spawn_blocking(move || {
-        dash.served
-            .current()
-            .into_iter()
-            .find(|w| w.ir.name == name)
-            .map(|w| w.ir)
-    })
-    .await
-    .ok()
-    .flatten()
+    dash.app.catalog.find(name).ok().map(|w| w.ir)
 }
 
 /// `GET /workflows/{name}/start`.

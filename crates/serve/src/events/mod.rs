@@ -54,7 +54,7 @@ pub async fn run_stream(
         None => RunCursor::default(),
     };
     // A run just started may not be in the store yet: the manager knows it.
-    let live = app.launcher.manager.running().contains(&id);
+    let live = app.launcher.state(&id).is_some();
     let tail = with_store(app, move |s| {
         let id = match find_run(s, &id) {
             Err(_) if live => id,
@@ -66,7 +66,7 @@ pub async fn run_stream(
     })
     .await?;
     let source = Source::Run(Box::new(tail.0), tail.1);
-    Ok(stream(app.launcher.stopping.clone(), source))
+    Ok(stream(app.launcher.stopping(), source))
 }
 
 /// Every run's run and step events, from `Last-Event-ID` or from now on.
@@ -83,15 +83,12 @@ pub async fn all_events(
         Some(text) => Some(GlobalCursor::parse(&text).ok_or_else(|| bad_id(&text))?),
         None => None,
     };
-    let dir = app.launcher.state_dir.clone();
+    let dir = app.launcher.state_dir().to_path_buf();
     let tail = tokio::task::spawn_blocking(move || GlobalTail::new(dir, cursor))
         .await
         .map_err(Problem::store)?
         .map_err(Problem::store)?;
-    Ok(stream(
-        app.launcher.stopping.clone(),
-        Source::All(Box::new(tail)),
-    ))
+    Ok(stream(app.launcher.stopping(), Source::All(Box::new(tail))))
 }
 
 /// The `Last-Event-ID` a reconnecting client sends.

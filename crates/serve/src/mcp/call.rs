@@ -3,7 +3,6 @@
 
 use crate::api::{resume, runs, workflows, App};
 use crate::auth::Caller;
-use crate::launch::{self, Compiled};
 use crate::problem::Problem;
 use crate::triggers;
 use axum::extract::{Path, Query, State};
@@ -11,6 +10,7 @@ use axum::Extension;
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
+use wfc_launch::Compiled;
 
 /// This module's own error codes (docs/mcp.md).
 const UNKNOWN_TOOL: &str = "API070";
@@ -172,16 +172,14 @@ async fn describe(app: &App, workflow: String) -> Result<Value, Failure> {
 
 async fn start(app: &App, args: &Map<String, Value>) -> Result<Value, Failure> {
     let wait = number(args, "wait_seconds")?.unwrap_or(0).min(300);
-    let compiled = compile(app, text(args, "workflow")?, params(args)?).await?;
-    let started = app
-        .launcher
-        .start_from(compiled, triggers::API, triggers::MCP)
-        .await?;
+    let workflow = text(args, "workflow")?;
+    let started =
+        crate::api::workflows::start_run(app, workflow, params(args)?, Some(triggers::MCP)).await?;
     tracing::info!(run = %started.id, "run started through MCP");
     let mut answer = json!({"id": started.id, "status": "running"});
     if wait > 0 {
         if let Ok(Ok(end)) = tokio::time::timeout(Duration::from_secs(wait), started.ended).await {
-            answer["status"] = end.name().into();
+            answer["status"] = end.status.name().into();
         }
     }
     Ok(answer)
@@ -189,12 +187,7 @@ async fn start(app: &App, args: &Map<String, Value>) -> Result<Value, Failure> {
 
 /// Compiles a served workflow with `params` (a params file's JSON text).
 async fn compile(app: &App, workflow: String, params: Option<String>) -> Result<Compiled, Failure> {
-    let (file, text) = app.catalog.find(&workflow)?;
-    let compiled =
-        tokio::task::spawn_blocking(move || launch::compile(&file, text, &workflow, params))
-            .await
-            .map_err(Problem::store)??;
-    Ok(compiled)
+    Ok(crate::api::workflows::compile_served(app, workflow, params).await?)
 }
 
 fn plan_json(c: &Compiled) -> Value {

@@ -104,7 +104,7 @@ pub fn serve_stdio(paths: Vec<PathBuf>, state_dir: PathBuf, grace: Duration) -> 
             .map_err(|e| tracing::warn!(error = %e, "changed files will not be read again"))
             .ok();
         let manager = wfc_run::RunManager::new(wfc_run::exec::ExecOptions::default());
-        let launcher = crate::launch::Launcher::new(manager, state_dir, MAX_RUNS);
+        let launcher = wfc_launch::Launcher::new(manager, state_dir, MAX_RUNS);
         let app = App {
             catalog,
             launcher: launcher.clone(),
@@ -114,7 +114,7 @@ pub fn serve_stdio(paths: Vec<PathBuf>, state_dir: PathBuf, grace: Duration) -> 
             .await
             .map_err(|e| format!("cannot start the MCP session: {e}"))?;
         let _ = service.waiting().await;
-        crate::drain(&launcher, grace).await;
+        launcher.drain(grace).await;
         Ok(())
     });
     runtime.shutdown_timeout(Duration::from_secs(1));

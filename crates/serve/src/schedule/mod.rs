@@ -15,15 +15,13 @@ mod task;
 pub use task::TRIGGER;
 
 use crate::catalog::Catalog;
-use crate::launch::Launcher;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use wfc_language::ir::{Schedule, Trigger};
-use wfc_language::program::{self, Disk};
+use wfc_launch::Launcher;
 use wfc_store::fires::ScheduleId;
 
 /// How often the catalog is read for schedules that appeared, changed or went.
@@ -43,14 +41,13 @@ struct Live {
 }
 
 async fn supervise(ctx: Arc<task::Ctx>) {
-    let stopping = ctx.launcher.stopping.clone();
+    let stopping = ctx.launcher.stopping();
     let mut live: BTreeMap<ScheduleId, Live> = BTreeMap::new();
-    let mut files = Analysed::default();
     // Slots missed while the server was down are caught up only for the
     // schedules served from the start.
     let mut at_start = true;
     while !stopping.is_cancelled() {
-        let wanted = files.schedules(&ctx.catalog).await;
+        let wanted = schedules(&ctx.catalog);
         live.retain(|id, l| {
             let keep = wanted.contains_key(id);
             if !keep {
@@ -82,76 +79,31 @@ async fn supervise(ctx: Arc<task::Ctx>) {
     }
 }
 
-/// The schedules of each served file, by the text they were read from:
-/// a file is analysed again only when its text changed.
-#[derive(Default)]
-struct Analysed {
-    by_file: HashMap<String, (String, Vec<(String, Schedule)>)>,
-}
-
-impl Analysed {
-    /// Every schedule of a served workflow, by id.
-    async fn schedules(&mut self, catalog: &Catalog) -> BTreeMap<ScheduleId, Schedule> {
-        // A workflow is served by the first file that has it, as the API
-        // picks it: the catalog lists files in that order.
-        let mut seen = HashSet::new();
-        let mut served: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for w in catalog.workflows() {
-            let scheduled = w.triggers.iter().any(|t| t.starts_with("schedule "));
-            if seen.insert(w.name.clone()) && scheduled {
-                served.entry(w.file).or_default().push(w.name);
-            }
-        }
-        self.by_file.retain(|file, _| served.contains_key(file));
-        let mut out = BTreeMap::new();
-        for (file, workflows) in served {
-            let Ok((_, text)) = catalog.find(&workflows[0]) else {
-                continue;
+/// Every schedule of a served workflow, by id, from the catalog's checked
+/// IR. A workflow is served by the first file that has it, as the API
+/// picks it.
+fn schedules(catalog: &Catalog) -> BTreeMap<ScheduleId, Schedule> {
+    let mut out = BTreeMap::new();
+    for w in catalog.served() {
+        for schedule in w.ir.triggers.iter().filter_map(|t| match t {
+            Trigger::Schedule(s) => Some(s),
+            _ => None,
+        }) {
+            let mut id = ScheduleId {
+                file: w.file.clone(),
+                workflow: w.ir.name.clone(),
+                schedule: format!("{} {}", schedule.cron, schedule.timezone.name()),
             };
-            let stale = self.by_file.get(&file).is_none_or(|(t, _)| *t != text);
-            if stale {
-                let (name, read) = (file.clone(), text.clone());
-                let found = tokio::task::spawn_blocking(move || schedules_in(&name, read))
-                    .await
-                    .unwrap_or_default();
-                self.by_file.insert(file.clone(), (text, found));
-            }
-            let Some((_, found)) = self.by_file.get(&file) else {
-                continue;
-            };
-            for (workflow, schedule) in found.iter().filter(|(w, _)| workflows.contains(w)) {
-                let mut id = ScheduleId {
-                    file: file.clone(),
-                    workflow: workflow.clone(),
-                    schedule: format!("{} {}", schedule.cron, schedule.timezone.name()),
-                };
-                // The same pattern twice in a workflow: two schedules still.
-                let base = id.schedule.clone();
-                for n in 2.. {
-                    if !out.contains_key(&id) {
-                        break;
-                    }
-                    id.schedule = format!("{base} #{n}");
+            // The same pattern twice in a workflow: two schedules still.
+            let base = id.schedule.clone();
+            for n in 2.. {
+                if !out.contains_key(&id) {
+                    break;
                 }
-                out.insert(id, schedule.clone());
+                id.schedule = format!("{base} #{n}");
             }
+            out.insert(id, schedule.clone());
         }
-        out
     }
-}
-
-/// The `on schedule` triggers of every workflow in `text` (the file `file`).
-fn schedules_in(file: &str, text: String) -> Vec<(String, Schedule)> {
-    let program = program::load(Path::new(file), text, &Disk, false);
-    let root = &program.root().analysis;
-    root.module
-        .iter()
-        .flat_map(|m| &m.workflows)
-        .flat_map(|c| {
-            c.ir.triggers.iter().filter_map(|t| match t {
-                Trigger::Schedule(s) => Some((c.ir.name.clone(), s.clone())),
-                _ => None,
-            })
-        })
-        .collect()
+    out
 }

@@ -10,8 +10,6 @@
 
 use super::slots;
 use crate::catalog::Catalog;
-use crate::launch::{self, Compiled, Launcher};
-use crate::problem::Code;
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -20,6 +18,7 @@ use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use wfc_contract::RunStatus;
 use wfc_language::ir::{Overlap, Schedule};
+use wfc_launch::{Compiled, Launcher, Run};
 use wfc_store::fires::{self, ScheduleId};
 
 /// The trigger scheduled runs record.
@@ -41,7 +40,7 @@ pub(super) struct Ctx {
 /// A run this schedule started, until it ends.
 struct Current {
     id: String,
-    ended: oneshot::Receiver<RunStatus>,
+    ended: oneshot::Receiver<wfc_run::RunResult>,
 }
 
 /// One schedule of one served workflow.
@@ -217,7 +216,7 @@ impl Task {
                 self.queued = None;
                 tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id, dropped,
                     "cancelling the previous run (overlap cancel)");
-                let _ = self.ctx.launcher.manager.cancel(&run.id);
+                self.ctx.launcher.cancel(&run.id);
                 tokio::select! {
                     _ = self.stop.cancelled() => return None,
                     _ = run.ended => {}
@@ -259,7 +258,12 @@ impl Task {
                 return None;
             }
             let compiled = self.compile().await?;
-            match self.ctx.launcher.start(compiled, TRIGGER).await {
+            match self
+                .ctx
+                .launcher
+                .start(Run::from(compiled).triggered_by(TRIGGER))
+                .await
+            {
                 Ok(started) => {
                     tracing::info!(workflow = %wf, schedule = %self.id.schedule, %slot, run = %started.id, "schedule fired");
                     return Some(Current {
@@ -267,7 +271,7 @@ impl Task {
                         ended: started.ended,
                     });
                 }
-                Err(p) if p.code == Code::Busy && !self.ctx.launcher.stopping.is_cancelled() => {
+                Err(e) if e.is_busy() && !self.ctx.launcher.stopping().is_cancelled() => {
                     if !told {
                         tracing::warn!(workflow = %wf, %slot, "--max-runs runs are running: the scheduled run waits, trying every second");
                         told = true;
@@ -277,7 +281,8 @@ impl Task {
                         _ = tokio::time::sleep(BUSY_RETRY) => {}
                     }
                 }
-                Err(p) => {
+                Err(e) => {
+                    let p = crate::problem::Problem::from(e);
                     tracing::error!(workflow = %wf, %slot, code = p.code.id(), "scheduled run not started: {}", p.detail);
                     return None;
                 }
@@ -285,23 +290,18 @@ impl Task {
         }
     }
 
-    /// The workflow from its file's served text, with its params' defaults;
+    /// The workflow as its file is served, with its params' defaults;
     /// `None` (logged with the diagnostics) when it cannot run.
     async fn compile(&self) -> Option<Compiled> {
         let wf = self.id.workflow.clone();
-        let (file, text) = match self.ctx.catalog.find(&wf) {
-            Ok((file, text)) if file == self.id.file => (file, text),
+        let workflow = match self.ctx.catalog.find(&wf) {
+            Ok(w) if w.file == self.id.file => w,
             _ => {
                 tracing::warn!(workflow = %wf, file = %self.id.file, "not started: the file no longer serves the workflow");
                 return None;
             }
         };
-        let name = wf.clone();
-        let compiled =
-            tokio::task::spawn_blocking(move || launch::compile(&file, text, &name, None))
-                .await
-                .ok()?;
-        match compiled {
+        match crate::launch::compile(workflow, wfc_plan::ParamInput::default()).await {
             Ok(c) => Some(c),
             Err(p) => {
                 let diagnostics: Vec<String> = p
@@ -330,7 +330,7 @@ impl Task {
         &self,
         f: impl FnOnce(&wfc_store::Store) -> wfc_store::Result<T> + Send + 'static,
     ) -> Result<T, String> {
-        let dir = self.ctx.launcher.state_dir.clone();
+        let dir = self.ctx.launcher.state_dir().to_path_buf();
         tokio::task::spawn_blocking(move || {
             let store = wfc_store::Store::open(&dir)?;
             f(&store).map_err(|e| e.to_string())
@@ -344,7 +344,7 @@ impl Task {
 async fn ended(current: &mut Option<Current>) -> RunStatus {
     match current {
         // A dropped sender: the run's task is gone, as good as ended.
-        Some(c) => (&mut c.ended).await.unwrap_or(RunStatus::Failed),
+        Some(c) => (&mut c.ended).await.map_or(RunStatus::Failed, |r| r.status),
         None => std::future::pending().await,
     }
 }

@@ -32,7 +32,7 @@ pub async fn graph(
     Extension(session): Extension<Session>,
     Path(typed): Path<String>,
 ) -> Response {
-    let dir = dash.app.launcher.state_dir.clone();
+    let dir = dash.app.launcher.state_dir().to_path_buf();
     let found = tokio::task::spawn_blocking(move || -> Result<_, (bool, String)> {
         let store = wfc_store::Store::open_existing(&dir)
             .map_err(|e| (false, e.to_string()))?

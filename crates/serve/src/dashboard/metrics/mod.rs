@@ -103,7 +103,7 @@ pub async fn page(
     // The window starts at a UTC midnight, so each day is one plot slot.
     let first = Utc::now().date_naive() - Duration::days(days as i64 - 1);
     let since_ms = first.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
-    let dir = dash.app.launcher.state_dir.clone();
+    let dir = dash.app.launcher.state_dir().to_path_buf();
     let found = tokio::task::spawn_blocking(move || -> Result<Vec<Metrics>, String> {
         let Some(store) = wfc_store::Store::open_existing(&dir)? else {
             return Ok(Vec::new());

@@ -1,21 +1,21 @@
-//! `lock EXPR` for the server's runs: the run's key is taken in the run
-//! store's lock table, the one `wfc run` and `wfc resume` take (so server
-//! and CLI runs of one key exclude each other), before its first step.
+//! `lock EXPR`: a run's key, taken in the run store's lock table before its
+//! first step, so runs of one key never overlap — whichever process starts
+//! them (`wfc run`, `wfc resume`, `wfc serve`).
 //!
-//! The run is started at once (the API answers 202 without waiting) and
-//! recorded as running; it then waits, without holding a runtime thread:
-//! the store is tried on the blocking pool every [`locks::RETRY`], and
-//! between tries the wait is a timer that a cancel ends. A run that waits
-//! records a `waiting_for_lock` event (`{"key", "held_by"}`: its stream,
-//! `wfc status` and `GET /runs/{id}` show it) and logs "waiting for lock
-//! KEY (held by run ID)"; once it has the key, `lock_taken`. A run
-//! cancelled while it waits ends `cancelled` with nothing run.
+//! A run is recorded as started, then waits for its key without holding a
+//! runtime thread: the store is tried on the blocking pool every
+//! [`locks::RETRY`], and between tries the wait is a timer that a cancel
+//! ends. A run that waits records a `waiting_for_lock` event (`{"key",
+//! "held_by"}`: its stream, `wfc status` and `GET /runs/{id}` show it) and
+//! says "waiting for lock KEY (held by run ID)"; once it has the key,
+//! `lock_taken`. A run cancelled while it waits ends `cancelled` with
+//! nothing run.
 //!
 //! The key is given back when the run ends ([`Held::release`]), or freed
-//! for the next taker when the server dies (the table keeps the holder's
+//! for the next taker when its process dies (the table keeps the holder's
 //! process).
 
-use crate::problem::{Code, Problem};
+use crate::LaunchError;
 use std::path::PathBuf;
 use std::time::SystemTime;
 use tokio_util::sync::CancellationToken;
@@ -27,16 +27,15 @@ use wfc_store::locks::{self, Holder};
 use wfc_store::Store;
 
 /// The lock key of run `run_id` of `plan`, started by `trigger` at
-/// `started`, if the workflow has a `lock`. Secret params' values in it
-/// are masked where the key is shown (it is the key all the same).
+/// `started`, if the workflow has a `lock`.
 pub fn key(
     plan: &Plan,
     run_id: &str,
     trigger: &str,
     started: SystemTime,
-) -> Result<Option<String>, Problem> {
+) -> Result<Option<String>, LaunchError> {
     // As `run.started` reads in the run: RFC 3339 UTC, whole seconds.
-    let full = wfc_contract::time::timestamp(started);
+    let full = wfc_contract::timestamp(started);
     let started = match full.rfind('.') {
         Some(dot) => format!("{}Z", &full[..dot]),
         None => full,
@@ -50,18 +49,16 @@ pub fn key(
     match plan.lock_key(&run) {
         None => Ok(None),
         Some(Ok(key)) => Ok(Some(key)),
-        Some(Err(e)) => Err(Problem::new(
-            Code::LockKey,
-            format!(
-                "workflow `{}`: the lock key cannot be computed: {e}",
-                plan.workflow
-            ),
-        )),
+        Some(Err(e)) => Err(LaunchError::LockKey(format!(
+            "workflow `{}`: the lock key cannot be computed: {e}",
+            plan.workflow
+        ))),
     }
 }
 
-/// The masker of `plan`'s secret params, for showing a key.
-pub fn masker(plan: &Plan) -> Masker {
+/// The masker of `plan`'s secret params: a key is shown with their values
+/// masked (it is the key all the same).
+fn masker(plan: &Plan) -> Masker {
     Masker::new(
         plan.params
             .iter()
@@ -76,24 +73,33 @@ pub fn masker(plan: &Plan) -> Masker {
 pub struct Held {
     dir: PathBuf,
     key: String,
+    /// The key as logs and events show it (secrets masked).
+    shown: String,
     run_id: String,
 }
 
 impl Held {
-    pub fn new(dir: PathBuf, key: String, run_id: String) -> Held {
-        Held { dir, key, run_id }
+    /// The lock of run `run_id` on `key` of `plan`, in the store in `dir`.
+    pub fn new(dir: PathBuf, plan: &Plan, key: String, run_id: String) -> Held {
+        let shown = masker(plan).mask(&key);
+        Held {
+            dir,
+            key,
+            shown,
+            run_id,
+        }
     }
 
     /// What the run waits for before its first step: the key, taken.
-    /// `shown` is the key as logs and events show it (secrets masked).
-    pub fn before_steps(&self, shown: String) -> BeforeSteps {
+    pub fn before_steps(&self) -> BeforeSteps {
         let held = self.clone();
-        Box::new(move |cancel| Box::pin(async move { held.take(&shown, cancel).await }))
+        Box::new(move |cancel| Box::pin(async move { held.take(cancel).await }))
     }
 
     /// Takes the key, waiting while a live run holds it; `false` if the
     /// run was cancelled first.
-    async fn take(self, shown: &str, cancel: CancellationToken) -> bool {
+    async fn take(self, cancel: CancellationToken) -> bool {
+        let shown = self.shown.clone();
         let mut store: Option<Store> = None;
         let mut waited = false;
         let mut warned = false;
@@ -104,8 +110,8 @@ impl Held {
                 Ok(None) => {
                     if waited {
                         tracing::info!(run = %self.run_id, "took lock {shown}");
-                        let key = shown.to_owned();
-                        self.record(store, move |c, id| locks::record_taken(c, id, &key))
+                        let key = shown.clone();
+                        self.record(store, move |s, id| locks::record_taken(s, id, &key))
                             .await;
                     }
                     return true;
@@ -117,10 +123,10 @@ impl Held {
                         "waiting for lock {shown} (held by run {})",
                         holder.run_id
                     );
-                    let key = shown.to_owned();
+                    let key = shown.clone();
                     store = self
-                        .record(store, move |c, id| {
-                            locks::record_waiting(c, id, &key, &holder)
+                        .record(store, move |s, id| {
+                            locks::record_waiting(s, id, &key, &holder)
                         })
                         .await;
                 }
@@ -129,7 +135,7 @@ impl Held {
                 // must not start without its lock.
                 Err(e) if !warned => {
                     warned = true;
-                    tracing::warn!(run = %self.run_id, error = %e, "cannot take lock {shown} yet");
+                    tracing::warn!(run = %self.run_id, "cannot take lock {shown} yet: {e}");
                 }
                 Err(_) => {}
             }
@@ -143,8 +149,8 @@ impl Held {
         }
     }
 
-    /// One try on the blocking pool (reaping dead runs first, as `wfc run`
-    /// does, so a holder whose run was interrupted holds nothing).
+    /// One try on the blocking pool (reaping dead runs first, so a holder
+    /// whose run was interrupted holds nothing).
     async fn try_take(
         &self,
         store: Option<Store>,
@@ -174,7 +180,7 @@ impl Held {
         tokio::task::spawn_blocking(move || {
             let store = store.map_or_else(|| Store::open(&this.dir), Ok).ok()?;
             if let Err(e) = write(&store, &this.run_id) {
-                tracing::warn!(run = %this.run_id, error = %e, "cannot record the lock's state");
+                tracing::warn!(run = %this.run_id, "cannot record the lock's state: {e}");
             }
             Some(store)
         })
@@ -195,7 +201,7 @@ impl Held {
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
         if let Err(e) = released {
-            tracing::warn!(run = %self.run_id, error = %e, "cannot give the run's lock back; it is freed when the server stops");
+            tracing::warn!(run = %self.run_id, "cannot give lock {} back; it is freed when this process ends: {e}", self.shown);
         }
     }
 }

@@ -1,0 +1,294 @@
+//! The [`Launcher`]: admission, ownership and cancellation of every run a
+//! process starts.
+//!
+//! A start is admitted when a slot is free (`--max-runs`; [`Admission`]
+//! says how long it may wait); from then on the run belongs to the
+//! launcher, not to whoever asked: a task on the launcher's tracker opens
+//! its record, starts it on the run manager, keeps its slot and its lock
+//! until it ends, and records how it ended (the private module `own`). The caller
+//! gets the run's id once its start is recorded, or the reason nothing was
+//! started; a caller that goes away meanwhile (a client that disconnects)
+//! changes nothing for the run.
+//!
+//! Every cancel goes through [`Launcher::cancel`]: it reaches a run that is
+//! queued, starting or running alike, so a Ctrl-C, a `wfc cancel` or a
+//! server's shutdown is never lost in the moment between a run's admission
+//! and its start.
+
+use crate::own;
+use crate::run::{Admission, Run, Started};
+use crate::LaunchError;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use wfc_run::RunManager;
+
+/// Starts runs and owns them until they end; cheap to clone (the clones
+/// share everything).
+#[derive(Clone)]
+pub struct Launcher {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) manager: RunManager,
+    pub(crate) state_dir: PathBuf,
+    /// One permit per run at once.
+    slots: Arc<Semaphore>,
+    /// Every owned run's task: a drain waits for them.
+    pub(crate) tracker: TaskTracker,
+    /// Set once the launcher stops: nothing is admitted after.
+    stopping: CancellationToken,
+    /// Every run the launcher owns, from its admission (or its queueing)
+    /// to its end.
+    pub(crate) owned: Mutex<HashMap<String, Arc<Owned>>>,
+}
+
+/// What the launcher keeps of a run it owns.
+pub(crate) struct Owned {
+    /// A graceful cancel: nothing new starts, compensations and `finally` run.
+    pub(crate) cancel: CancellationToken,
+    /// A second cancel: compensations and handlers stop too.
+    pub(crate) force: CancellationToken,
+    pub(crate) state: Mutex<State>,
+}
+
+/// Where an owned run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Waiting for a slot ([`Admission::Queue`]).
+    Queued,
+    /// Admitted: its record is being opened and its start recorded.
+    Starting,
+    /// On the run manager.
+    Running,
+}
+
+impl Launcher {
+    /// A launcher of runs on `manager`, recorded in the store in
+    /// `state_dir`, at most `max_runs` at once.
+    pub fn new(manager: RunManager, state_dir: PathBuf, max_runs: usize) -> Launcher {
+        Launcher {
+            inner: Arc::new(Inner {
+                manager,
+                state_dir,
+                slots: Arc::new(Semaphore::new(max_runs.max(1))),
+                tracker: TaskTracker::new(),
+                stopping: CancellationToken::new(),
+                owned: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The run manager (gate decisions, events, what runs).
+    pub fn manager(&self) -> &RunManager {
+        &self.inner.manager
+    }
+
+    /// The store the runs are recorded in.
+    pub fn state_dir(&self) -> &Path {
+        &self.inner.state_dir
+    }
+
+    /// Cancelled once the launcher stops admitting runs.
+    pub fn stopping(&self) -> CancellationToken {
+        self.inner.stopping.clone()
+    }
+
+    /// Admits `run` and starts it; the launcher owns it from admission to
+    /// its end, whatever becomes of this call. `Ok` once its start is
+    /// recorded; an error means nothing was started or recorded.
+    pub async fn start(&self, run: Run) -> Result<Started, LaunchError> {
+        let id = match &run.resume {
+            Some(r) => r.run_id.clone(),
+            None => run.id.clone().unwrap_or_else(crate::new_run_id),
+        };
+        if self.inner.stopping.is_cancelled() {
+            return Err(LaunchError::Busy("the server is stopping".into()));
+        }
+        let queued = run.admission == Admission::Queue;
+        let owned = self.own(
+            &id,
+            if queued {
+                State::Queued
+            } else {
+                State::Starting
+            },
+        )?;
+        // Whatever happens before the run's task takes over, the registry
+        // entry goes (dropped with this frame unless disarmed).
+        let mut entry = Entry {
+            launcher: self,
+            id: &id,
+            armed: true,
+        };
+        let permit = self.admit(run.admission, &owned).await?;
+        *owned.state.lock().unwrap_or_else(|e| e.into_inner()) = State::Starting;
+        let (answer, answered) = oneshot::channel();
+        // From here the run's task owns the run: this call only waits for
+        // the answer, and may be dropped without effect.
+        entry.armed = false;
+        self.inner.tracker.spawn(own::own(
+            self.clone(),
+            run,
+            id.clone(),
+            owned,
+            permit,
+            answer,
+        ));
+        answered.await.unwrap_or_else(|_| {
+            Err(LaunchError::Store(
+                "the run's task ended without saying how its start went".into(),
+            ))
+        })
+    }
+
+    /// Registers run `id` as owned, in state `state`.
+    fn own(&self, id: &str, state: State) -> Result<Arc<Owned>, LaunchError> {
+        let mut owned = self.owned();
+        if owned.contains_key(id) {
+            return Err(LaunchError::Conflict(format!(
+                "run {id} is running already"
+            )));
+        }
+        let o = Arc::new(Owned {
+            cancel: CancellationToken::new(),
+            force: CancellationToken::new(),
+            state: Mutex::new(state),
+        });
+        owned.insert(id.to_owned(), o.clone());
+        Ok(o)
+    }
+
+    /// A slot for a run, by `admission`; an error when none came (or the
+    /// run was cancelled, or the launcher stops, while it waited).
+    async fn admit(
+        &self,
+        admission: Admission,
+        owned: &Owned,
+    ) -> Result<OwnedSemaphorePermit, LaunchError> {
+        let busy = || {
+            LaunchError::Busy("as many runs run as --max-runs allows; try again later".to_owned())
+        };
+        let slot = self.inner.slots.clone().acquire_owned();
+        let wait = async {
+            match admission {
+                Admission::Try(within) => tokio::time::timeout(within, slot)
+                    .await
+                    .map_err(|_| busy())?
+                    .map_err(|_| busy()),
+                Admission::Queue => slot.await.map_err(|_| busy()),
+            }
+        };
+        tokio::select! {
+            permit = wait => permit,
+            _ = self.inner.stopping.cancelled() => {
+                Err(LaunchError::Busy("the server is stopping".into()))
+            }
+            _ = owned.cancel.cancelled() => {
+                Err(LaunchError::Busy("the run was cancelled before it started".into()))
+            }
+        }
+    }
+
+    /// Cancels run `id` gracefully, wherever it stands: queued or starting
+    /// (it then starts nothing), or running (running steps stop, nothing new
+    /// starts, compensations and `finally` still run). `false` when the
+    /// launcher owns no such run.
+    pub fn cancel(&self, id: &str) -> bool {
+        match self.owned().get(id) {
+            Some(o) => {
+                o.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Cancels run `id` and its compensations and handlers too.
+    pub fn force_cancel(&self, id: &str) -> bool {
+        match self.owned().get(id) {
+            Some(o) => {
+                o.cancel.cancel();
+                o.force.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Where run `id` stands, if the launcher owns it.
+    pub fn state(&self, id: &str) -> Option<State> {
+        let owned = self.owned();
+        let o = owned.get(id)?;
+        let state = *o.state.lock().unwrap_or_else(|e| e.into_inner());
+        Some(state)
+    }
+
+    /// The runs the launcher owns, with where each stands, by id.
+    pub fn owned_runs(&self) -> Vec<(String, State)> {
+        let owned = self.owned();
+        let mut runs: Vec<(String, State)> = owned
+            .iter()
+            .map(|(id, o)| {
+                (
+                    id.clone(),
+                    *o.state.lock().unwrap_or_else(|e| e.into_inner()),
+                )
+            })
+            .collect();
+        runs.sort_by(|a, b| a.0.cmp(&b.0));
+        runs
+    }
+
+    /// Stops admitting runs (queued ones give up), lets the owned runs end
+    /// within `grace`, then cancels those still going and waits for their
+    /// compensations and `finally`.
+    pub async fn drain(&self, grace: Duration) {
+        self.inner.stopping.cancel();
+        self.inner.tracker.close();
+        let running: Vec<String> = self.owned_runs().into_iter().map(|(id, _)| id).collect();
+        if !running.is_empty() {
+            tracing::info!(runs = ?running, grace_seconds = grace.as_secs_f64(), "waiting for running runs");
+        }
+        if tokio::time::timeout(grace, self.inner.tracker.wait())
+            .await
+            .is_err()
+        {
+            let left: Vec<String> = self.owned_runs().into_iter().map(|(id, _)| id).collect();
+            tracing::warn!(runs = ?left, "grace period over: cancelling the runs still running");
+            for id in &left {
+                self.cancel(id);
+            }
+            self.inner.tracker.wait().await;
+        }
+    }
+
+    pub(crate) fn owned(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Owned>>> {
+        self.inner.owned.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets run `id` (its task ended, or nothing was started).
+    pub(crate) fn disown(&self, id: &str) {
+        self.owned().remove(id);
+    }
+}
+
+/// A run's registry entry until its task takes it over.
+struct Entry<'a> {
+    launcher: &'a Launcher,
+    id: &'a str,
+    armed: bool,
+}
+
+impl Drop for Entry<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.launcher.disown(self.id);
+        }
+    }
+}

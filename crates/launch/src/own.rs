@@ -1,0 +1,304 @@
+//! An admitted run's task: it opens the run's record, starts the run on
+//! the run manager, answers the caller once the start is recorded, then
+//! waits for the end — passing on cancels — and gives back what the run
+//! held (its lock, its record's watch, its slot) before it says how the run
+//! ended. It runs on the launcher's tracker, so a drain waits for it, and
+//! nothing a caller does (a client gone mid-request) stops it.
+
+use crate::launcher::{Launcher, Owned, State};
+use crate::lock::Held;
+use crate::run::{Estimates, Fingerprints, Run, Started};
+use crate::session::RunSession;
+use crate::LaunchError;
+use std::sync::Arc;
+use std::time::SystemTime;
+use tokio::sync::{oneshot, OwnedSemaphorePermit};
+use wfc_contract::{Recorder, Recorders};
+use wfc_run::gates::CliApprovals;
+use wfc_run::manager::ManagerError;
+use wfc_run::{RunHandle, RunRequest, RunResult};
+use wfc_store::control::Watch;
+use wfc_store::store_recorder::RunMeta;
+use wfc_store::Store;
+
+/// What a started run holds until it ends.
+struct Live {
+    handle: RunHandle,
+    session: Option<RunSession>,
+    watch: Option<Watch>,
+    held: Option<Held>,
+}
+
+/// The task of run `id` (see the module docs).
+pub(crate) async fn own(
+    launcher: Launcher,
+    run: Run,
+    id: String,
+    owned: Arc<Owned>,
+    permit: OwnedSemaphorePermit,
+    answer: oneshot::Sender<Result<Started, LaunchError>>,
+) {
+    let resuming = run.resume.is_some();
+    let live = match start(&launcher, run, &id, &owned).await {
+        Ok(live) => live,
+        Err(e) => {
+            launcher.disown(&id);
+            drop(permit);
+            let _ = answer.send(Err(e));
+            return;
+        }
+    };
+    if resuming {
+        tracing::info!(run = %id, "run resumed");
+    } else {
+        tracing::info!(run = %id, "run started");
+    }
+    let (ended, end) = oneshot::channel();
+    // A caller gone meanwhile changes nothing: the run is this task's.
+    let _ = answer.send(Ok(Started {
+        id: id.clone(),
+        ended: end,
+    }));
+    let Live {
+        handle,
+        session,
+        watch,
+        held,
+    } = live;
+    let result = wait(&launcher, handle, &owned, &id).await;
+    if let Some(held) = held {
+        held.release().await;
+    }
+    drop((watch, session));
+    // Free before the end is told: whoever waits for it may start the next
+    // run (of this id, too) at once.
+    launcher.disown(&id);
+    drop(permit);
+    tracing::info!(run = %id, status = result.status.name(), "run ended");
+    let _ = ended.send(result);
+}
+
+/// Opens the run's record and starts it; `Ok` once its start is recorded.
+async fn start(
+    launcher: &Launcher,
+    run: Run,
+    id: &str,
+    owned: &Owned,
+) -> Result<Live, LaunchError> {
+    let Run {
+        plan,
+        names,
+        fingerprints,
+        file,
+        file_hash,
+        trigger,
+        origin,
+        resume,
+        record,
+        reap,
+        estimates,
+        keep_going,
+        approvals,
+        observer,
+        lines,
+        ..
+    } = run;
+    let (restored, first_started) = match resume {
+        Some(r) => (Some(r.restored), Some(r.started)),
+        None => (None, None),
+    };
+    let resuming = restored.is_some();
+    let started_at = first_started.unwrap_or_else(SystemTime::now);
+    let dir = launcher.state_dir().to_path_buf();
+    let held = crate::lock::key(&plan, id, &trigger, started_at)?
+        .map(|key| Held::new(dir.clone(), &plan, key, id.to_owned()));
+    let (at_start, taken, later) = match fingerprints {
+        Fingerprints::Taken(bytes) => (None, bytes, None),
+        Fingerprints::AtStart(ir) => (record.then_some(ir), Vec::new(), None),
+        Fingerprints::Later(ir) => (None, Vec::new(), record.then_some(ir)),
+    };
+    let open = Open {
+        dir,
+        id: id.to_owned(),
+        meta: RunMeta {
+            file_hash,
+            plan: taken,
+        },
+        trigger: trigger.clone(),
+        origin,
+        resuming,
+        record,
+        reap,
+    };
+    let opened = tokio::task::spawn_blocking(move || open.run(plan, at_start, estimates))
+        .await
+        .map_err(|e| LaunchError::Store(e.to_string()))?;
+    let (mut session, plan) = opened?;
+    tracing::trace!(target: "wfc::timing", "launch: record opened");
+    if owned.cancel.is_cancelled() {
+        return Err(LaunchError::Busy(
+            "the run was cancelled before it started".into(),
+        ));
+    }
+    let fingerprints = later.zip(session.as_mut()).map(|(ir, s)| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        s.plan_later(rx);
+        (ir, tx)
+    });
+    let plan = Arc::new(plan);
+    if let Some((ir, tx)) = fingerprints {
+        take_fingerprints(&plan, ir, tx);
+    }
+    let mut request = RunRequest::new(plan, names, id.to_owned());
+    request.file = file;
+    request.trigger = trigger;
+    request.keep_going = keep_going;
+    request.restored = restored.unwrap_or_default();
+    request.started = first_started;
+    let approvals = approvals.unwrap_or_else(|| Arc::new(CliApprovals::default()));
+    let mut recorders: Vec<Box<dyn Recorder>> = Vec::new();
+    match &mut session {
+        Some(s) => {
+            recorders.push(s.recorder());
+            request.lines = Some(s.lines(lines));
+            request.approvals = Some(s.approvals(approvals));
+            request.decisions = Some(s.decisions());
+        }
+        None => {
+            request.lines = lines;
+            request.approvals = Some(approvals);
+        }
+    }
+    recorders.extend(observer);
+    request.recorder = Box::new(Recorders(recorders));
+    request.before_steps = held.as_ref().map(Held::before_steps);
+    let mut handle = launcher.manager().start(request).map_err(|e| match e {
+        ManagerError::AlreadyRunning(_) => LaunchError::Conflict(e.to_string()),
+        other => LaunchError::Store(other.to_string()),
+    })?;
+    *owned.state.lock().unwrap_or_else(|e| e.into_inner()) = State::Running;
+    // The caller answers with the id: any read of it must find the run.
+    handle.recorded().await;
+    tracing::trace!(target: "wfc::timing", "launch: start recorded");
+    let watch = session.as_ref().and_then(|s| {
+        let cancel = owned.cancel.clone();
+        s.watch(cancel)
+            .map_err(|e| tracing::warn!(run = %id, "`wfc cancel` cannot reach this run: {e}"))
+            .ok()
+    });
+    Ok(Live {
+        handle,
+        session,
+        watch,
+        held,
+    })
+}
+
+/// Waits for the run's end, passing the launcher's cancels on to it.
+async fn wait(launcher: &Launcher, handle: RunHandle, owned: &Owned, id: &str) -> RunResult {
+    let manager = launcher.manager();
+    let end = handle.wait();
+    tokio::pin!(end);
+    let (mut cancelled, mut forced) = (false, false);
+    loop {
+        tokio::select! {
+            result = &mut end => return result,
+            _ = owned.cancel.cancelled(), if !cancelled => {
+                cancelled = true;
+                let _ = manager.cancel(id);
+            }
+            _ = owned.force.cancelled(), if !forced => {
+                forced = true;
+                let _ = manager.force_cancel(id);
+            }
+        }
+    }
+}
+
+/// What opening a run's record needs, moved to the blocking pool.
+struct Open {
+    dir: std::path::PathBuf,
+    id: String,
+    meta: RunMeta,
+    trigger: String,
+    origin: Option<String>,
+    resuming: bool,
+    record: bool,
+    reap: bool,
+}
+
+impl Open {
+    /// Opens the store (one connection for the history, the trigger and the
+    /// run's recorder), takes the estimates into `plan`, records what
+    /// started the run and opens its session.
+    fn run(
+        mut self,
+        mut plan: wfc_plan::Plan,
+        ir: Option<wfc_language::ir::Workflow>,
+        estimates: Estimates,
+    ) -> Result<(Option<RunSession>, wfc_plan::Plan), LaunchError> {
+        let store_error = |e: &dyn std::fmt::Display| LaunchError::Store(e.to_string());
+        if let Some(ir) = ir {
+            self.meta.plan = wfc_store::reuse::stored_fingerprints(&plan, &ir);
+        }
+        let session = if self.record {
+            let store = Store::open(&self.dir).map_err(|e| store_error(&e))?;
+            tracing::trace!(target: "wfc::timing", "store: open");
+            if self.reap {
+                let _ = wfc_store::control::reap(&store);
+                tracing::trace!(target: "wfc::timing", "store: reap");
+            }
+            if matches!(estimates, Estimates::FromStore) {
+                crate::estimates::from_store(&mut plan, &store);
+            }
+            // Before the run's own record: a listing never shows it
+            // untriggered. A resumed run keeps its first session's trigger.
+            if !self.resuming {
+                wfc_store::listing::record_trigger(
+                    &store,
+                    &self.id,
+                    &self.trigger,
+                    self.origin.as_deref(),
+                )
+                .map_err(|e| store_error(&e))?;
+            }
+            let session = RunSession::on(store, &self.id, self.meta, self.resuming)
+                .map_err(|e| store_error(&e))?;
+            Some(session)
+        } else {
+            if matches!(estimates, Estimates::FromStore) {
+                crate::estimates::from_dir(&mut plan, &self.dir);
+            }
+            None
+        };
+        if let Estimates::Given(take) = estimates {
+            take(&mut plan);
+        }
+        Ok((session, plan))
+    }
+}
+
+/// Takes the plan's fingerprints (~1.3 µs a step, mostly printing each
+/// step's definition and compressing it) on a thread and sends them to the
+/// run's recorder, which records them once they come. The IR goes with the
+/// thread. Without a thread the run is recorded without them (as when the
+/// process is killed before they come).
+fn take_fingerprints(
+    plan: &Arc<wfc_plan::Plan>,
+    ir: wfc_language::ir::Workflow,
+    tx: std::sync::mpsc::Sender<Vec<u8>>,
+) {
+    let plan = plan.clone();
+    let started = std::thread::Builder::new()
+        .name("wfc-fingerprint".into())
+        .spawn(move || {
+            let taken = wfc_store::reuse::stored_fingerprints(&plan, &ir);
+            drop(ir);
+            let _ = tx.send(taken);
+            tracing::trace!(target: "wfc::timing", "fingerprints (recorded at the next turn)");
+            tracing::trace!(target: "wfc::timing", thread = "fingerprints", "thread ended");
+        });
+    if let Err(e) = started {
+        tracing::warn!("no thread for the plan's fingerprints ({e}); the run is recorded without them, and `wfc resume` will need the file unchanged");
+    }
+}
