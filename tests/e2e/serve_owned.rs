@@ -283,3 +283,125 @@ async fn clients_that_reset_mid_start_leave_every_run_owned_to_its_end() {
     assert!(runs.len() >= before, "{runs:?}");
     check_runs(&server, &runs);
 }
+
+/// Counts its sessions' starts, then sleeps: the server is killed then.
+const COUNTED: &str = r#"
+workflow counted {
+  step one: shell { run "echo one >> @DIR/count.txt; sleep 2" }
+  step two: shell {
+    run "echo two >> @DIR/two.txt"
+    depends on one
+  }
+}
+"#;
+
+/// A process killed when the test is done with it, however it ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `wfc serve` on `server`'s folder and state, its stderr read as it comes.
+fn second_server(server: &Server) -> Killed {
+    Killed(
+        std::process::Command::new(super::WFC)
+            .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
+            .arg(server.path("state"))
+            .arg(server.path("flows"))
+            .current_dir(server.path(""))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// What `child` printed on stderr up to `listening on` (it serves: `true`)
+/// or its exit (it refused: `false`), within 20 s.
+fn served_or_refused(child: &mut Killed) -> (bool, String) {
+    use std::io::BufRead;
+    let stderr = child.0.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            seen.push_str(&line);
+            seen.push('\n');
+            if line.contains("listening on http://") {
+                let _ = tx.send((true, seen.clone()));
+            }
+        }
+        let _ = tx.send((false, seen));
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the server neither served nor exited")
+}
+
+#[tokio::test]
+async fn one_server_per_state_folder_and_a_killed_one_s_is_taken_over() {
+    let mut first = Server::start(&[("counted.wf", COUNTED)], &[]);
+    let http = reqwest::Client::new();
+    let (status, body) = super::serve::post(
+        &http,
+        &first.url("/workflows/counted/runs"),
+        &first.operator,
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let count = first.path("count.txt");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !count.exists() {
+        assert!(Instant::now() < deadline, "the run's step never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // A second server on the folder refuses, naming the holder.
+    let mut second = second_server(&first);
+    let (served, said) = served_or_refused(&mut second);
+    assert!(!served, "{said}");
+    assert_eq!(second.0.wait().unwrap().code(), Some(2), "{said}");
+    let pid = first.child.id();
+    assert!(
+        said.contains(&format!("is served by another `wfc serve` (pid {pid})")),
+        "{said}"
+    );
+
+    // Killed: the lock goes with the process. Two servers started at once
+    // on the folder: one serves, the other refuses, naming the first.
+    first.signal(nix::sys::signal::Signal::SIGKILL);
+    first.child.wait().unwrap();
+    let mut b = second_server(&first);
+    let mut c = second_server(&first);
+    let (b_served, b_said) = served_or_refused(&mut b);
+    let (c_served, c_said) = served_or_refused(&mut c);
+    assert!(b_served != c_served, "{b_said}\n---\n{c_said}");
+    let (serving, said, refused) = if b_served {
+        (&b, c_said, &mut c)
+    } else {
+        (&c, b_said, &mut b)
+    };
+    assert_eq!(refused.0.wait().unwrap().code(), Some(2), "{said}");
+    assert!(
+        said.contains(&format!("(pid {})", serving.0.id())),
+        "{said}"
+    );
+    // The interrupted run is resumed once, by the one that serves: its
+    // first step ran twice in all (killed, then again), its second once.
+    let two = first.path("two.txt");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !two.exists() {
+        assert!(Instant::now() < deadline, "run {id} was not resumed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(lines(&count), ["one", "one"]);
+    assert_eq!(lines(&two), ["two"]);
+}

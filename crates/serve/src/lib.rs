@@ -109,6 +109,9 @@ pub fn serve(config: Config) -> Result<(), String> {
 
 async fn run(config: Config) -> Result<(), String> {
     let state_dir = config.state_dir.clone();
+    // Before anything reads the store: one server per state folder (a
+    // second one would fire every slot twice and resume the same runs).
+    let _held = wfc_store::server_lock::ServerLock::take(&state_dir).map_err(|e| e.to_string())?;
     // The store exists from the start: the API lists it, `wfc` commands read it.
     let store = wfc_store::Store::open(&state_dir)?;
     drop(store);

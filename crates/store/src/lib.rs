@@ -8,6 +8,7 @@
 //! .wfc/runs.db              the database (WAL mode: runs.db-wal, runs.db-shm beside it)
 //! .wfc/logs/RUN/STEP.log    each step's output lines, every attempt appended
 //! .wfc/journal/RUN.wfj      a running run's state changes not yet in runs.db
+//! .wfc/serve.lock           held (flock) by the `wfc serve` of the folder, with its pid
 //! ```
 //!
 //! - [`schema`] — the tables, and the migration from the version before;
@@ -28,6 +29,7 @@
 //! - [`control`] — what other processes ask of a run (cancel, approvals),
 //!   the heartbeat, and marking crashed runs as interrupted;
 //! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`);
+//! - [`server_lock`] — one `wfc serve` per state folder;
 //! - [`reuse`] — plan fingerprints and what a resumed run restores.
 //!
 //! Connections: WAL journal (readers never block the writer, so `wfc status`
@@ -57,6 +59,7 @@ pub mod retention;
 pub mod reuse;
 pub mod run_graph;
 pub mod schema;
+pub mod server_lock;
 pub mod stats;
 pub mod store_recorder;
 pub mod tail;
