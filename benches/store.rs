@@ -143,7 +143,8 @@ fn record_run(store: &Store, id: &str, steps: usize, case: Case) -> (Duration, D
         jobs: 2,
         steps,
         started_at: SystemTime::now(),
-    });
+    })
+    .unwrap();
     let (mut recording, mut folding, mut turns) = (Duration::ZERO, Duration::ZERO, 0);
     let mut t = Instant::now();
     for i in 0..steps {
@@ -203,7 +204,7 @@ fn record(r: &mut StoreRecorder, name: &str, per_event: bool) {
     let at = SystemTime::now();
     let flush = |r: &mut StoreRecorder| {
         if per_event {
-            r.flush();
+            r.flush().unwrap();
         }
     };
     r.attempt_started(&key, 1, at);
@@ -233,5 +234,5 @@ fn record(r: &mut StoreRecorder, name: &str, per_event: bool) {
             optional: false,
         },
     );
-    r.flush();
+    r.flush().unwrap();
 }

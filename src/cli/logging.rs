@@ -8,19 +8,24 @@
 //! events in their own format (`wfc_serve::init_logs`); every other command
 //! installs [`init`].
 //!
+//! The subscriber is this file's own, not `tracing-subscriber`'s registry:
+//! a terminal shows messages, not span trees, and the registry's slabs cost
+//! every command ~0.7 MiB of resident memory.
+//!
 //! A write that fails (a closed stderr: `wfc run w.wf 2>&1 | head -1`) is
 //! dropped, never a panic: the run goes on and its record is unaffected.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tracing::field::{Field, Visit};
-use tracing::{span, Event, Level, Subscriber};
-use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::{Layer, Registry};
+use tracing::level_filters::LevelFilter;
+use tracing::span::{Attributes, Id, Record};
+use tracing::subscriber::Interest;
+use tracing::{Event, Level, Metadata, Subscriber};
 
 /// The target of phase timings and thread CPU times.
 pub const TIMING: &str = "wfc::timing";
@@ -39,22 +44,17 @@ pub fn start_clock() {
 /// warnings from the others, and with `WFC_TIMINGS` set the timings.
 pub fn init() {
     let start = *START.get_or_init(Instant::now);
-    // A run's start and end are the server's log lines; at a terminal the
-    // run shows itself.
-    let mut targets = Targets::new()
-        .with_default(LevelFilter::WARN)
-        .with_target("wfc", LevelFilter::INFO)
-        .with_target("wfc_launch::own", LevelFilter::WARN);
-    if std::env::var_os("WFC_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0") {
+    let timings = std::env::var_os("WFC_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0");
+    if timings {
         let _ = TIMINGS.set(Timings {
             start,
             last: Mutex::new(start),
             threads: Mutex::default(),
+            spans: Mutex::default(),
+            next: AtomicU64::new(1),
         });
-        targets = targets.with_target(TIMING, LevelFilter::TRACE);
     }
-    let layer = Plain.with_filter(targets);
-    let _ = tracing::subscriber::set_global_default(Registry::default().with(layer));
+    let _ = tracing::subscriber::set_global_default(Plain { timings });
 }
 
 /// With `WFC_TIMINGS`: the CPU time of wfc (all its threads) and of its
@@ -89,6 +89,9 @@ struct Timings {
     last: Mutex<Instant>,
     /// CPU time of the threads that ended, by name.
     threads: Mutex<Vec<(String, f64)>>,
+    /// Timed spans open, by id: name and start.
+    spans: Mutex<HashMap<u64, (&'static str, Instant)>>,
+    next: AtomicU64,
 }
 
 impl Timings {
@@ -148,14 +151,71 @@ impl Visit for Message {
     }
 }
 
-/// When a timed span began.
-struct Began(Instant);
+/// The subscriber: wfc's messages as plain lines, and the timings.
+struct Plain {
+    timings: bool,
+}
 
-/// The layer: wfc's messages as plain lines, and the timings.
-struct Plain;
+impl Plain {
+    /// The most verbose level shown of `target`. A run's start and end are
+    /// the server's log lines; at a terminal the run shows itself.
+    fn level(&self, target: &str) -> LevelFilter {
+        if target.starts_with(TIMING) {
+            return if self.timings {
+                LevelFilter::TRACE
+            } else {
+                LevelFilter::OFF
+            };
+        }
+        if target.starts_with("wfc_launch::own") {
+            LevelFilter::WARN
+        } else if target.starts_with("wfc") {
+            LevelFilter::INFO
+        } else {
+            LevelFilter::WARN
+        }
+    }
+}
 
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Plain {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+impl Subscriber for Plain {
+    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
+        if self.enabled(meta) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, meta: &Metadata<'_>) -> bool {
+        *meta.level() <= self.level(meta.target())
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(if self.timings {
+            LevelFilter::TRACE
+        } else {
+            LevelFilter::INFO
+        })
+    }
+
+    fn new_span(&self, attrs: &Attributes<'_>) -> Id {
+        // Only timed spans are enabled (see `enabled`).
+        let Some(t) = TIMINGS.get() else {
+            return Id::from_u64(u64::MAX);
+        };
+        let id = t.next.fetch_add(1, Ordering::Relaxed);
+        t.spans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, (attrs.metadata().name(), Instant::now()));
+        Id::from_u64(id)
+    }
+
+    fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
         let mut m = Message::default();
         event.record(&mut m);
         if event.metadata().target() == TIMING {
@@ -180,21 +240,21 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Plain {
         line(&format!("{prefix}{}", m.text));
     }
 
-    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
-        if attrs.metadata().target() == TIMING {
-            if let Some(span) = ctx.span(id) {
-                span.extensions_mut().insert(Began(Instant::now()));
+    fn enter(&self, _span: &Id) {}
+
+    fn exit(&self, _span: &Id) {}
+
+    fn try_close(&self, id: Id) -> bool {
+        if let Some(t) = TIMINGS.get() {
+            let span = t
+                .spans
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id.into_u64());
+            if let Some((name, at)) = span {
+                t.print(name, Some(at.elapsed()));
             }
         }
-    }
-
-    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
-        let (Some(t), Some(span)) = (TIMINGS.get(), ctx.span(&id)) else {
-            return;
-        };
-        let began = span.extensions().get::<Began>().map(|b| b.0);
-        if let Some(at) = began {
-            t.print(span.name(), Some(at.elapsed()));
-        }
+        true
     }
 }

@@ -242,7 +242,15 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
             Some(r) => Estimates::Given(Box::new(r.read(&plan))),
             None => Estimates::FromStore,
         };
-        (names, Fingerprints::Later(wf), estimates)
+        // Not recorded: nothing takes them, and the IR goes now, before the
+        // allocator gives its free pages back.
+        let fingerprints = if args.record {
+            Fingerprints::Later(wf)
+        } else {
+            drop(wf);
+            Fingerprints::Taken(Vec::new())
+        };
+        (names, fingerprints, estimates)
     } else {
         // A big plan's IR goes before the store opens (the front end's peak
         // and the store's connection are not held at once), and its history

@@ -27,7 +27,16 @@ impl Server {
     /// a text is the temporary folder) with two keys, an operator's and a
     /// reader's, and `flags`.
     pub(super) fn start(files: &[(&str, &str)], flags: &[&str]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
+        Server::start_in(tempfile::tempdir().unwrap(), files, flags)
+    }
+
+    /// [`Server::start`] in `dir`, which the caller readied (a file system
+    /// mounted on `state/`, say).
+    pub(super) fn start_in(
+        dir: tempfile::TempDir,
+        files: &[(&str, &str)],
+        flags: &[&str],
+    ) -> Server {
         let d = dir.path().display().to_string();
         std::fs::create_dir_all(dir.path().join("flows")).unwrap();
         for (name, text) in files {

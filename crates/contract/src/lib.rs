@@ -20,8 +20,8 @@ pub mod time;
 pub use approvals::{Approvals, DecisionLog, Wait};
 pub use lines::{Line, LineOutput, LineSink, Stream};
 pub use recorder::{
-    Attempt, GraphName, Handler, NoRecorder, Recorder, Recorders, RunEnd, RunInfo, RunStatus,
-    StepEnd, StepKey, StepStatus,
+    Attempt, GraphName, Handler, NoRecorder, RecordError, Recorder, Recorders, RunEnd, RunInfo,
+    RunStatus, StepEnd, StepKey, StepStatus,
 };
 pub use time::timestamp;
 

@@ -164,9 +164,30 @@ pub struct RunEnd {
     pub failed: Option<(String, String)>,
 }
 
+/// A run's record could not be written (a full disk, a read-only or failing
+/// store): from then on the run cannot be trusted to be recorded, so it
+/// starts nothing more and ends failed with this as its reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordError(pub String);
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the run's record could not be written: {}", self.0)
+    }
+}
+
+impl std::error::Error for RecordError {}
+
 /// Receives the run's events; every method has a no-op default.
+///
+/// A recorder that keeps the run's record says when a write failed:
+/// [`Recorder::run_started`] (nothing is run), [`Recorder::flush`] (the
+/// run stops starting steps and fails) and [`Recorder::run_ended`] (a run
+/// that succeeded is reported failed).
 pub trait Recorder: Send {
-    fn run_started(&mut self, _run: &RunInfo) {}
+    fn run_started(&mut self, _run: &RunInfo) -> Result<(), RecordError> {
+        Ok(())
+    }
     fn attempt_started(&mut self, _step: &StepKey, _attempt: u32, _at: SystemTime) {}
     fn attempt_ended(&mut self, _step: &StepKey, _attempt: &Attempt) {}
     /// Waiting before a retry, or for an approval (for display).
@@ -182,12 +203,16 @@ pub trait Recorder: Send {
     /// The workflow's own outputs (masked), once its main graph succeeded;
     /// before [`Recorder::run_ended`].
     fn workflow_outputs(&mut self, _outputs: &[(String, serde_json::Value)]) {}
-    fn run_ended(&mut self, _end: &RunEnd) {}
+    fn run_ended(&mut self, _end: &RunEnd) -> Result<(), RecordError> {
+        Ok(())
+    }
     /// Makes everything recorded so far durable. The scheduler calls it
     /// before it acts on what it recorded (starting the steps a success
     /// unblocks) and before it waits, so a recorder may batch the events of
     /// one scheduler turn into one write.
-    fn flush(&mut self) {}
+    fn flush(&mut self) -> Result<(), RecordError> {
+        Ok(())
+    }
 }
 
 /// Records nothing.
@@ -195,14 +220,22 @@ pub struct NoRecorder;
 
 impl Recorder for NoRecorder {}
 
-/// Sends every event to each recorder in turn.
+/// Sends every event to each recorder in turn; a failure is the first
+/// recorder's that failed (the others are still told).
 #[derive(Default)]
 pub struct Recorders(pub Vec<Box<dyn Recorder>>);
 
 impl Recorder for Recorders {
-    fn run_started(&mut self, run: &RunInfo) {
-        self.0.iter_mut().for_each(|r| r.run_started(run));
+    fn run_started(&mut self, run: &RunInfo) -> Result<(), RecordError> {
+        let mut result = Ok(());
+        for r in &mut self.0 {
+            let done = r.run_started(run);
+            if result.is_ok() {
+                result = done;
+            }
+        }
         tracing::trace!(target: "wfc::timing", "run recorded as started");
+        result
     }
     fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
         first_step();
@@ -233,11 +266,34 @@ impl Recorder for Recorders {
     fn workflow_outputs(&mut self, outputs: &[(String, serde_json::Value)]) {
         self.0.iter_mut().for_each(|r| r.workflow_outputs(outputs));
     }
-    fn run_ended(&mut self, end: &RunEnd) {
-        self.0.iter_mut().for_each(|r| r.run_ended(end));
+    /// Once one recorder failed to record a success, the ones after it are
+    /// told the run failed, as the run will report it.
+    fn run_ended(&mut self, end: &RunEnd) -> Result<(), RecordError> {
+        let mut result = Ok(());
+        let mut told = end.clone();
+        for r in &mut self.0 {
+            let done = r.run_ended(&told);
+            if let Err(e) = &done {
+                if told.status == RunStatus::Succeeded {
+                    told.status = RunStatus::Failed;
+                    told.failed = Some(("wfc".to_owned(), e.to_string()));
+                }
+            }
+            if result.is_ok() {
+                result = done;
+            }
+        }
+        result
     }
-    fn flush(&mut self) {
-        self.0.iter_mut().for_each(|r| r.flush());
+    fn flush(&mut self) -> Result<(), RecordError> {
+        let mut result = Ok(());
+        for r in &mut self.0 {
+            let done = r.flush();
+            if result.is_ok() {
+                result = done;
+            }
+        }
+        result
     }
 }
 

@@ -177,8 +177,12 @@ async fn start(
         other => LaunchError::Store(other.to_string()),
     })?;
     *owned.state.lock().unwrap_or_else(|e| e.into_inner()) = State::Running;
-    // The caller answers with the id: any read of it must find the run.
-    handle.recorded().await;
+    // The caller answers with the id: any read of it must find the run. A
+    // start that could not be recorded ran nothing: nothing was created.
+    if let Err(e) = handle.recorded().await {
+        let _ = handle.wait().await;
+        return Err(LaunchError::Store(e.to_string()));
+    }
     tracing::trace!(target: "wfc::timing", "launch: start recorded");
     let watch = session.as_ref().and_then(|s| {
         let cancel = owned.cancel.clone();
@@ -252,8 +256,10 @@ impl Open {
                 crate::estimates::from_store(&mut plan, &store);
             }
             // Before the run's own record: a listing never shows it
-            // untriggered. A resumed run keeps its first session's trigger.
-            if !self.resuming {
+            // untriggered. A resumed run keeps its first session's trigger;
+            // no row means `manual` (`wfc run`).
+            let manual = self.trigger == wfc_store::listing::MANUAL && self.origin.is_none();
+            if !self.resuming && !manual {
                 wfc_store::listing::record_trigger(
                     &store,
                     &self.id,

@@ -28,6 +28,7 @@ pub struct RunSession {
     /// The plan's fingerprints still to come, which the watch thread records.
     late_plan: LatePlan,
     headers: wfc_store::logs::Headers,
+    log_failure: wfc_store::logs::LogFailure,
 }
 
 impl RunSession {
@@ -68,6 +69,7 @@ impl RunSession {
             dir,
             run_id: run_id.to_owned(),
             headers: recorder.headers(),
+            log_failure: recorder.log_failure(),
             conn: recorder.connection(),
             late_plan: recorder.late_plan(),
             recorder: Some(recorder),
@@ -96,6 +98,7 @@ impl RunSession {
             &self.dir,
             &self.run_id,
             self.headers.clone(),
+            self.log_failure.clone(),
             display,
         ))
     }

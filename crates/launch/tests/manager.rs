@@ -446,7 +446,7 @@ async fn a_run_is_in_the_store_once_its_start_is_recorded() {
     let store = Store::open(dir.path()).unwrap();
     let conn = Connection::open(dir.path().join("runs.db")).unwrap();
     assert!(control::find_run(&store, "r1").is_err(), "recorded already");
-    handle.recorded().await;
+    handle.recorded().await.unwrap();
     assert_eq!(control::find_run(&store, "r1"), Ok("r1".to_owned()));
     let status: String = conn
         .query_row("SELECT status FROM runs WHERE id = 'r1'", [], |r| r.get(0))

@@ -273,7 +273,7 @@ impl Inner {
 }
 
 impl Recorder for Display {
-    fn run_started(&mut self, run: &RunInfo) {
+    fn run_started(&mut self, run: &RunInfo) -> Result<(), wfc_contract::RecordError> {
         self.with(|d| {
             d.main_total = run.steps;
             d.say(&format!(
@@ -290,6 +290,7 @@ impl Recorder for Display {
                 overall.enable_steady_tick(Duration::from_millis(200));
             }
         });
+        Ok(())
     }
 
     fn attempt_started(&mut self, step: &StepKey, attempt: u32, _at: std::time::SystemTime) {
@@ -411,7 +412,7 @@ impl Recorder for Display {
         self.with(|d| d.say(&d.paint("1", &format!("── {name} ──"))));
     }
 
-    fn run_ended(&mut self, end: &RunEnd) {
+    fn run_ended(&mut self, end: &RunEnd) -> Result<(), wfc_contract::RecordError> {
         self.with(|d| {
             if let Some(l) = d.live.take() {
                 l.overall.finish_and_clear();
@@ -461,14 +462,16 @@ impl Recorder for Display {
                 d.say(&outputs_block(&d.outputs));
             }
         });
+        Ok(())
     }
 
     fn workflow_outputs(&mut self, outputs: &[(String, serde_json::Value)]) {
         self.with(|d| d.outputs = outputs.to_vec());
     }
 
-    fn flush(&mut self) {
+    fn flush(&mut self) -> Result<(), wfc_contract::RecordError> {
         self.with(Inner::write_held);
+        Ok(())
     }
 }
 

@@ -144,7 +144,7 @@ impl Inner {
 }
 
 impl Recorder for ReportWriter {
-    fn run_started(&mut self, run: &RunInfo) {
+    fn run_started(&mut self, run: &RunInfo) -> Result<(), wfc_contract::RecordError> {
         self.with(|r| {
             r.run.insert("schema".into(), json!("wfc-run/1"));
             r.run.insert("run_id".into(), json!(run.run_id));
@@ -158,6 +158,7 @@ impl Recorder for ReportWriter {
             r.run
                 .insert("started_at".into(), json!(timestamp(run.started_at)));
         });
+        Ok(())
     }
 
     fn workflow_outputs(&mut self, outputs: &[(String, serde_json::Value)]) {
@@ -207,7 +208,7 @@ impl Recorder for ReportWriter {
         });
     }
 
-    fn run_ended(&mut self, end: &RunEnd) {
+    fn run_ended(&mut self, end: &RunEnd) -> Result<(), wfc_contract::RecordError> {
         self.with(|r| {
             let mut out = std::mem::take(&mut r.run);
             out.insert("status".into(), json!(end.status.name()));
@@ -249,5 +250,6 @@ impl Recorder for ReportWriter {
             }
             r.report = Some(report);
         });
+        Ok(())
     }
 }

@@ -134,6 +134,9 @@ pub struct Runner<'p> {
     pub(crate) context: RunContext,
     /// Waited for before the first step ([`BeforeSteps`]).
     pub(crate) before_steps: Option<BeforeSteps>,
+    /// A write of the run's record failed: the run fails (see the
+    /// scheduler's `record_failed`).
+    pub(crate) record_failed: bool,
 }
 
 impl<'p> Runner<'p> {
@@ -184,6 +187,7 @@ impl<'p> Runner<'p> {
             force: CancellationToken::new(),
             restored: Vec::new(),
             before_steps: None,
+            record_failed: false,
         }
     }
 
@@ -229,7 +233,14 @@ impl<'p> Runner<'p> {
             steps: self.plan.main.len(),
             started_at: SystemTime::now(),
         };
-        self.recorder.run_started(&info);
+        if let Err(e) = self.recorder.run_started(&info) {
+            // Nothing is recorded, so nothing runs: not even `finally`.
+            return RunResult {
+                status: RunStatus::Failed,
+                failed: Some(("wfc".into(), e.to_string())),
+                duration: started.elapsed(),
+            };
+        }
         if let Some(wait) = self.before_steps.take() {
             if !wait(cancel.clone()).await {
                 return self.ended_before_steps(started);
@@ -363,13 +374,20 @@ impl<'p> Runner<'p> {
         }
         let duration = started.elapsed();
         let masker = self.secrets.masker();
-        let failed = failed.map(|(s, e)| (s, masker.mask(&e)));
-        self.recorder.run_ended(&RunEnd {
+        let mut failed = failed.map(|(s, e)| (s, masker.mask(&e)));
+        let recorded = self.recorder.run_ended(&RunEnd {
             status,
             duration,
             ended_at: SystemTime::now(),
             failed: failed.clone(),
         });
+        // A success is reported only once its record is written.
+        if let Err(e) = recorded {
+            if status == RunStatus::Succeeded {
+                status = RunStatus::Failed;
+                failed = Some(("wfc".into(), e.to_string()));
+            }
+        }
         RunResult {
             status,
             failed,
@@ -381,7 +399,7 @@ impl<'p> Runner<'p> {
     /// nothing run.
     fn ended_before_steps(&mut self, started: Instant) -> RunResult {
         let (status, duration) = (RunStatus::Cancelled, started.elapsed());
-        self.recorder.run_ended(&RunEnd {
+        let _ = self.recorder.run_ended(&RunEnd {
             status,
             duration,
             ended_at: SystemTime::now(),

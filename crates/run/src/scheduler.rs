@@ -253,7 +253,9 @@ impl Runner<'_> {
             }
             // One write for this turn: what happened, and the steps just
             // started, before they run and before waiting.
-            self.recorder.flush();
+            if let Err(e) = self.recorder.flush() {
+                self.record_failed(&mut g, e);
+            }
             let timeout = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -304,7 +306,9 @@ impl Runner<'_> {
                 let _ = self.not_run(&mut g, v, &why);
             }
         }
-        self.recorder.flush();
+        if let Err(e) = self.recorder.flush() {
+            self.record_failed(&mut g, e);
+        }
         GraphOutcome {
             grown: match &g.graph {
                 GraphRef::Grown(grown) => Some(grown.clone()),
@@ -325,6 +329,25 @@ impl Runner<'_> {
             failure: g.failure,
             failures: g.failures,
             cancelled: g.cancelled,
+        }
+    }
+
+    /// The run's record could not be written. In the main graph nothing
+    /// more starts, what runs is stopped (it started without a durable
+    /// record), and the run fails with the write error; compensations and
+    /// handlers still run (their record is lost too). Said once.
+    fn record_failed(&mut self, g: &mut GraphRun, e: wfc_contract::RecordError) {
+        if std::mem::replace(&mut self.record_failed, true) {
+            return;
+        }
+        tracing::warn!("{e}; the run stops and fails");
+        if matches!(g.mode, Mode::Main { .. }) {
+            g.failure
+                .get_or_insert_with(|| ("wfc".into(), e.to_string()));
+            if !g.stopping {
+                g.stopping = true;
+                cancel_running(g);
+            }
         }
     }
 

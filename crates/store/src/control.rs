@@ -14,7 +14,11 @@
 //!   a `running` run `interrupted` when its process is gone (same host, pid
 //!   dead) or its heartbeat is older than [`STALE`] (another host, or a
 //!   recycled pid): its `running` steps and attempts become `interrupted`,
-//!   and `wfc resume` can continue it.
+//!   and `wfc resume` can continue it. A run that gave up recording (a full
+//!   disk) left how it ended in its journal's end slot
+//!   ([`super::journal::End`]): it is marked so instead — `failed` with the
+//!   write error, never `interrupted`, so a server does not resume it and
+//!   re-run a step whose success was not recorded.
 
 use super::now_ms;
 use super::record::add_event;
@@ -63,7 +67,7 @@ pub fn reap(store: &Store) -> rusqlite::Result<Vec<String>> {
     let conn = &store.conn;
     let host = super::store_recorder::hostname();
     let now = now_ms();
-    let (mut dead, mut live) = (Vec::new(), Vec::new());
+    let (mut dead, mut live, mut ended) = (Vec::new(), Vec::new(), Vec::new());
     {
         let mut q =
             conn.prepare("SELECT id, pid, host, heartbeat_at FROM runs WHERE status = 'running'")?;
@@ -79,12 +83,18 @@ pub fn reap(store: &Store) -> rusqlite::Result<Vec<String>> {
             let (id, pid, h, beat) = row?;
             let stale = now - beat > STALE.as_millis() as i64;
             let gone = h == host && pid as u32 != std::process::id() && !pid_alive(pid);
-            if stale || gone {
-                dead.push(id);
-            } else {
-                live.push(id);
+            match super::journal::End::read(conn, &id) {
+                // Its process has nothing left to record: its end is known.
+                Some(end) if end.final_ => ended.push((id, end)),
+                // It gave up recording, and its process is gone.
+                Some(end) if stale || gone => ended.push((id, end)),
+                _ if stale || gone => dead.push(id),
+                _ => live.push(id),
             }
         }
+    }
+    for (id, end) in &ended {
+        finish(conn, id, end)?;
     }
     for id in &dead {
         interrupt(conn, id)?;
@@ -158,6 +168,53 @@ pub fn interrupted_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<I
         })
     })?;
     rows.collect()
+}
+
+/// Records run `id`'s end from its end slot (if it is still `running`),
+/// after folding in what its journal holds: the steps its record left
+/// running or waiting are `interrupted`.
+fn finish(conn: &Connection, id: &str, end: &super::journal::End) -> rusqlite::Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    super::journal::fold_in(&tx, id)?;
+    tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
+    let n = tx.execute(
+        "UPDATE runs SET status = ?2, ended_at = ?3, duration_ms = ?4, failed_step = ?5,
+                failed_error = ?6, heartbeat_at = MAX(heartbeat_at, ?3)
+         WHERE id = ?1 AND status = 'running'",
+        params![
+            id,
+            end.status,
+            end.at,
+            end.duration_ms,
+            end.failed_step,
+            end.failed_error
+        ],
+    )?;
+    if n > 0 {
+        tx.execute(
+            "UPDATE steps SET status = 'interrupted', detail = NULL,
+                    duration_ms = MAX(0, ?2 - started_at)
+             WHERE run_id = ?1 AND status IN ('running', 'waiting')",
+            params![id, end.at],
+        )?;
+        tx.execute(
+            "UPDATE attempts SET status = 'interrupted', duration_ms = MAX(0, ?2 - started_at)
+             WHERE run_id = ?1 AND status = 'running'",
+            params![id, end.at],
+        )?;
+        let detail = serde_json::json!({ "status": end.status, "recorded_from": "end slot" });
+        add_event(
+            &tx,
+            id,
+            now_ms(),
+            "run_ended",
+            None,
+            Some(&detail.to_string()),
+        )?;
+    }
+    tx.commit()?;
+    super::journal::remove(conn, id);
+    Ok(())
 }
 
 /// A run's status, if it exists.

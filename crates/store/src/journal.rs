@@ -42,10 +42,75 @@ pub fn path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
     Some(db.with_file_name("journal").join(format!("{run_id}.wfj")))
 }
 
-/// The journal of a running run, open for appending.
+/// The end slot of run `run_id` (see [`End`]), beside its journal.
+pub fn end_path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
+    Some(path(conn, run_id)?.with_extension("end"))
+}
+
+/// How a run ended (or will: it gave up recording), when the database
+/// could not be told: kept in `journal/RUN.end`, a file of [`END_SIZE`]
+/// bytes written in full when the journal is created, so that writing it
+/// later over the same bytes needs no new space — a full disk still takes
+/// it. [`super::control::reap`] applies it to the run's row.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct End {
+    /// `succeeded`, `failed` or `cancelled`.
+    pub status: String,
+    /// When it ended (or gave up recording), ms since the epoch.
+    pub at: i64,
+    /// How long this session ran, ms.
+    pub duration_ms: i64,
+    pub failed_step: Option<String>,
+    pub failed_error: Option<String>,
+    /// The run ended: its process has nothing left to record. Otherwise it
+    /// gave up recording and is still finishing (its rollbacks, `finally`):
+    /// applied only once its process is gone.
+    #[serde(rename = "final")]
+    pub final_: bool,
+}
+
+/// The end slot's size: a JSON [`End`], its error cut to fit, then zeros.
+pub const END_SIZE: usize = 1024;
+
+impl End {
+    /// The bytes of the slot: the JSON, zeros after it.
+    fn bytes(&self) -> Vec<u8> {
+        let mut end = self.clone();
+        loop {
+            let json = serde_json::to_vec(&end).unwrap_or_default();
+            if json.len() < END_SIZE {
+                let mut out = json;
+                out.resize(END_SIZE, 0);
+                return out;
+            }
+            // Too long: the error loses its tail (at a char boundary).
+            let e = end.failed_error.get_or_insert_with(String::new);
+            let mut cut = e
+                .len()
+                .saturating_sub(json.len() - END_SIZE + 8)
+                .min(e.len());
+            while !e.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            e.truncate(cut);
+            e.push('…');
+        }
+    }
+
+    /// Reads run `run_id`'s end slot, if one was written.
+    pub fn read(conn: &Connection, run_id: &str) -> Option<End> {
+        let bytes = std::fs::read(end_path(conn, run_id)?).ok()?;
+        let json = &bytes[..bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len())];
+        serde_json::from_slice(json).ok()
+    }
+}
+
+/// The journal of a running run, open for appending, and its end slot.
 pub struct Journal {
     file: std::fs::File,
     path: PathBuf,
+    /// The end slot, its [`END_SIZE`] bytes written at creation.
+    end: std::fs::File,
     /// The bytes written (where the next frame goes).
     len: u64,
     /// The last turn written.
@@ -53,22 +118,43 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Creates (empties) the journal at `path`.
+    /// Creates (empties) the journal at `path`, and its end slot: zeros,
+    /// written now so that the slot's space is the run's from the start.
     pub fn create(path: PathBuf) -> std::io::Result<Journal> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)?;
+        let open = |p: &Path| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(p)
+        };
+        let file = open(&path)?;
+        let end = open(&path.with_extension("end"))?;
+        end.write_all_at(&[0; END_SIZE], 0)?;
         Ok(Journal {
             file,
             path,
+            end,
             len: 0,
             n: 0,
         })
+    }
+
+    /// From now on every append fails as on a full disk (tests).
+    #[cfg(test)]
+    pub(crate) fn fail_appends(&mut self) {
+        self.file = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+    }
+
+    /// Writes `end` into the end slot, over the bytes written at creation.
+    pub fn write_end(&self, end: &End) -> std::io::Result<()> {
+        self.end.write_all_at(&end.bytes(), 0)
     }
 
     /// Appends `turn` as the next frame, at once, whole or not at all.
@@ -167,9 +253,11 @@ pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
     Ok(n)
 }
 
-/// Deletes run `run_id`'s journal (once everything in it is in the store).
+/// Deletes run `run_id`'s journal and end slot (once everything in them is
+/// in the store).
 pub fn remove(conn: &Connection, run_id: &str) {
     if let Some(p) = path(conn, run_id) {
+        let _ = std::fs::remove_file(p.with_extension("end"));
         let _ = std::fs::remove_file(p);
     }
 }
@@ -268,9 +356,11 @@ pub(super) mod tests {
         let len = std::fs::metadata(&p).unwrap().len() as usize;
         std::fs::write(&p, vec![b'x'; len]).unwrap();
         let file = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+        let end = std::fs::File::create(p.with_extension("end")).unwrap();
         let mut j = Journal {
             file,
             path: p,
+            end,
             len: len as u64,
             n: 1,
         };

@@ -120,9 +120,6 @@ pub enum OpenError {
     /// Its schema is newer than this build's, too old, or its migration failed.
     #[error("{}: {why}", path.display())]
     Schema { path: PathBuf, why: String },
-    /// Marking the runs of dead processes interrupted failed.
-    #[error("cannot read the run store {}: {source}", path.display())]
-    Read { path: PathBuf, source: Error },
 }
 
 /// Callers that only report the failure take it as text.
@@ -151,16 +148,17 @@ impl Store {
 
     /// Opens an existing store for reading; `Ok(None)` when there is none
     /// (no run was ever recorded there). Still migrates an old schema, and
-    /// marks crashed runs (see [`control::reap`]).
+    /// marks crashed runs (see [`control::reap`]) — unless the store takes
+    /// no writes (a full disk, a read-only file system): what it holds is
+    /// read all the same.
     pub fn open_existing(dir: &Path) -> std::result::Result<Option<Store>, OpenError> {
         if !dir.join("runs.db").exists() {
             return Ok(None);
         }
         let store = Store::open(dir)?;
-        control::reap(&store).map_err(|source| OpenError::Read {
-            path: dir.join("runs.db"),
-            source,
-        })?;
+        if let Err(e) = control::reap(&store) {
+            tracing::debug!("the run store cannot mark dead runs now: {e}");
+        }
         Ok(Some(store))
     }
 
@@ -197,22 +195,60 @@ impl Store {
     }
 }
 
-/// Opens a connection with the store's settings (see the module docs).
+/// Opens a connection with the store's settings (see the module docs). A
+/// store on a file system that takes no writes (mounted read-only) is
+/// opened read-only: what it holds can still be read.
 fn connect(path: &Path) -> std::result::Result<Connection, OpenError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let failed = |source| OpenError::Open {
         path: path.to_path_buf(),
         source,
     };
-    let conn = Connection::open_with_flags(path, flags).map_err(failed)?;
-    conn.busy_handler(Some(wait_for_lock)).map_err(failed)?;
-    wal(&conn)
-        .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
-        .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
-        .and_then(|()| conn.pragma_update(None, "cache_size", CACHE_SIZE))
-        .map_err(failed)?;
+    match connect_with(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    ) {
+        Err(e) if path.exists() => read_only(path).map_err(|_| failed(e)),
+        opened => opened.map_err(failed),
+    }
+}
+
+/// A read-only connection to `path`. Reading a WAL database needs its
+/// `-shm` index, which SQLite cannot make on a read-only file system: when
+/// there is none and no write-ahead log either (the last writer
+/// checkpointed and removed them), the file is all there is, and is opened
+/// as immutable.
+fn read_only(path: &Path) -> rusqlite::Result<Connection> {
+    connect_with(path, OpenFlags::SQLITE_OPEN_READ_ONLY).or_else(|e| {
+        let wal = path.with_extension("db-wal");
+        let empty = std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
+        if !empty {
+            return Err(e);
+        }
+        // (A URI's own characters in the path are escaped.)
+        let mut uri = String::from("file:");
+        for c in path.display().to_string().chars() {
+            match c {
+                '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+                c => uri.push(c),
+            }
+        }
+        uri.push_str("?immutable=1");
+        connect_with(
+            Path::new(&uri),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+    })
+}
+
+fn connect_with(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_handler(Some(wait_for_lock))?;
+    if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
+        wal(&conn)?;
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
     Ok(conn)
 }
 

@@ -142,12 +142,31 @@ impl Headers {
     }
 }
 
+/// The first log that could not be written, told to the run's recorder:
+/// output that did not reach its file is a record that did not, and the
+/// run fails (see [`super::store_recorder`]). Set once; read on every turn
+/// (one atomic load).
+#[derive(Clone, Default)]
+pub struct LogFailure(Arc<std::sync::OnceLock<String>>);
+
+impl LogFailure {
+    fn note(&self, path: &Path, e: &std::io::Error) {
+        let _ = self.0.set(format!("{}: {e}", path.display()));
+    }
+
+    /// What failed, if anything did.
+    pub fn get(&self) -> Option<String> {
+        self.0.get().cloned()
+    }
+}
+
 /// Writes each step's lines to its log file, then to `inner`.
 pub struct LogOutput {
     /// Shared by the sinks: a step's full path is made only if it prints.
     root: Arc<Path>,
     paths: LogPaths,
     headers: Headers,
+    failure: LogFailure,
     inner: Option<Arc<dyn LineOutput>>,
 }
 
@@ -157,12 +176,14 @@ impl LogOutput {
         root: &Path,
         run_id: &str,
         headers: Headers,
+        failure: LogFailure,
         inner: Option<Arc<dyn LineOutput>>,
     ) -> Self {
         LogOutput {
             root: Arc::from(root),
             paths: LogPaths::new(run_id),
             headers,
+            failure,
             inner,
         }
     }
@@ -175,6 +196,7 @@ impl LineOutput for LogOutput {
         // Opened at the first line: most short steps print nothing.
         let file: Mutex<Option<File>> = Mutex::new(None);
         let headers = self.headers.clone();
+        let failure = self.failure.clone();
         let inner = self.inner.as_ref().map(|o| o.sink(step));
         Arc::new(move |stream: Stream, text: &str| {
             let mut line = String::with_capacity(text.len() + 64);
@@ -185,10 +207,16 @@ impl LineOutput for LogOutput {
             line.push('\n');
             if let Ok(mut f) = file.lock() {
                 if f.is_none() {
-                    *f = open_append(&root.join(&rel)).ok();
+                    let path = root.join(&rel);
+                    match open_append(&path) {
+                        Ok(opened) => *f = Some(opened),
+                        Err(e) => failure.note(&path, &e),
+                    }
                 }
                 if let Some(f) = f.as_mut() {
-                    let _ = f.write_all(line.as_bytes());
+                    if let Err(e) = f.write_all(line.as_bytes()) {
+                        failure.note(&root.join(&rel), &e);
+                    }
                 }
             }
             if let Some(s) = &inner {
@@ -298,7 +326,13 @@ mod tests {
     fn lines_are_appended() {
         let dir = tempfile::tempdir().unwrap();
         let headers = Headers::default();
-        let out = LogOutput::new(dir.path(), "r", headers.clone(), None);
+        let out = LogOutput::new(
+            dir.path(),
+            "r",
+            headers.clone(),
+            LogFailure::default(),
+            None,
+        );
         let key = StepKey {
             graph: GraphName::Main,
             name: "a".into(),

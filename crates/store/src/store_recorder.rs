@@ -16,12 +16,18 @@
 //! run's end folds the rest and records the end in one transaction, then
 //! deletes the file.
 //!
-//! A write that fails (a full disk, a store locked longer than the busy
-//! timeout) is reported once on stderr and the run goes on: losing the
-//! record is better than killing a deploy halfway.
+//! A write that fails (a full disk, a read-only store, an I/O error, a
+//! step's log that cannot be written) is the run's failure: from then on
+//! its record cannot be trusted, so [`Recorder::flush`] says so and the run
+//! starts nothing more and ends failed with the write error as its reason
+//! — no run reports success without a durable record. The journal's end
+//! slot ([`journal::End`], its space taken when the run started) says so
+//! at once, so a process killed now leaves a run that is reaped `failed`,
+//! not `interrupted`, and a server does not resume it; when the database
+//! cannot take the run's end, the slot keeps it until a later command can.
 
 use super::durations::{self, Durations};
-use super::journal::{self, Journal};
+use super::journal::{self, End, Journal};
 use super::logs;
 use super::record::{add_event, Key, Outcome, Record};
 use super::wire::Turn;
@@ -31,7 +37,10 @@ use serde_json::json;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
-use wfc_contract::{Attempt, GraphName, Recorder, RunEnd, RunInfo, StepEnd, StepKey, StepStatus};
+use wfc_contract::{
+    Attempt, GraphName, RecordError, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey,
+    StepStatus,
+};
 
 /// What the store keeps about a run besides what [`RunInfo`] says.
 #[derive(Clone, Debug, Default)]
@@ -61,6 +70,12 @@ pub struct StoreRecorder {
     journal: Option<Journal>,
     /// This turn's records, encoded as they come.
     turn: Turn,
+    /// A write of the record failed: the run's failure (sticky).
+    failed: Option<RecordError>,
+    /// A failure of the step logs' writers (see [`logs::LogFailure`]).
+    log_failure: logs::LogFailure,
+    /// When this session started, ms.
+    session_started: i64,
     warned: bool,
     /// The plan's fingerprints when a thread is still taking them
     /// ([`StoreRecorder::plan_later`]), shared with the watch thread.
@@ -104,6 +119,9 @@ impl StoreRecorder {
             scratch: String::new(),
             journal: None,
             turn: Turn::default(),
+            failed: None,
+            log_failure: logs::LogFailure::default(),
+            session_started: 0,
             warned: false,
             plan_later: LatePlan::default(),
             durations: Durations::default(),
@@ -171,11 +189,14 @@ impl StoreRecorder {
     }
 
     /// Records the fingerprints once the thread has sent them (`wait`:
-    /// waits for them).
+    /// waits for them). Without them the run is still recorded (`wfc
+    /// resume` then needs the file unchanged): a failure is only reported.
     fn record_plan(&mut self, wait: bool) {
         if let Some(plan) = self.fingerprints(wait) {
             let id = self.run_id.clone();
-            self.write("the run's plan", |tx| store_plan(tx, &id, &plan));
+            if let Err(e) = self.write(|tx| store_plan(tx, &id, &plan)) {
+                self.warn("the run's plan", &e);
+            }
         }
     }
 
@@ -195,28 +216,71 @@ impl StoreRecorder {
         self.headers.clone()
     }
 
+    /// Where the run's [`logs::LogOutput`] tells a log it could not write.
+    pub fn log_failure(&self) -> logs::LogFailure {
+        self.log_failure.clone()
+    }
+
     pub fn session(&self) -> i64 {
         self.session
     }
 
-    /// Reports a failure to record `what`, once.
+    /// Reports a failure to record `what` that the run survives, once.
     fn warn(&mut self, what: &str, e: &dyn std::fmt::Display) {
         if !std::mem::replace(&mut self.warned, true) {
-            tracing::warn!("the run store could not record {what}: {e} (the run goes on; its record may be incomplete)");
+            tracing::warn!("the run store could not record {what}: {e} (the run goes on)");
         }
     }
 
-    /// Appends this turn's records to the journal.
-    fn append(&mut self) {
+    /// Gives up recording: the run fails with `why`. The end slot says so
+    /// at once (see the module docs).
+    fn give_up(&mut self, why: String) -> RecordError {
+        if let Some(e) = &self.failed {
+            return e.clone();
+        }
+        let e = RecordError(why);
+        if let Some(j) = &self.journal {
+            let now = now_ms();
+            let _ = j.write_end(&End {
+                status: "failed".into(),
+                at: now,
+                duration_ms: self.prior_ms + (now - self.session_started).max(0),
+                failed_step: Some("wfc".into()),
+                failed_error: Some(e.to_string()),
+                final_: false,
+            });
+        }
+        self.failed = Some(e.clone());
+        e
+    }
+
+    /// Appends this turn's records to the journal; an error once the
+    /// record cannot be trusted (the turn is dropped: the journal keeps a
+    /// prefix of the run, never a gap).
+    fn append(&mut self) -> Result<(), RecordError> {
+        let result = self.append_turn();
+        self.turn.clear();
+        result
+    }
+
+    fn append_turn(&mut self) -> Result<(), RecordError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        if let Some(why) = self.log_failure.get() {
+            return Err(self.give_up(why));
+        }
         let Some(what) = self.turn.first() else {
-            return;
+            return Ok(());
         };
         let result = match &mut self.journal {
-            Some(j) => j.append(&mut self.turn),
-            None => Err(std::io::Error::other("the run's start was not recorded")),
+            Some(j) => j
+                .append(&mut self.turn)
+                .map_err(|e| format!("{}: {e}", j.path().display())),
+            None => Err("the run's start was not recorded".to_owned()),
         };
-        if let Err(e) = result {
-            self.warn(what, &e);
+        if let Err(why) = result {
+            return Err(self.give_up(format!("{why} (recording {what})")));
         }
         // After the turn's frame: the scheduler's own records come first. A
         // step that waits (a gate) may wait for `wfc approve`, which checks
@@ -225,20 +289,31 @@ impl StoreRecorder {
             let waits = self.turn.waits();
             self.record_plan(waits);
         }
-        self.turn.clear();
+        Ok(())
     }
 
-    /// Runs `f` in one IMMEDIATE transaction; reports a failure once.
-    fn write(&mut self, what: &str, f: impl FnOnce(&Transaction) -> rusqlite::Result<()>) -> bool {
-        let result = {
-            let conn = self.conn.lock();
-            Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)
-                .and_then(|tx| f(&tx).and_then(|()| tx.commit()))
-        };
-        if let Err(e) = &result {
-            self.warn(what, e);
-        }
-        result.is_ok()
+    /// Runs `f` in one IMMEDIATE transaction.
+    fn write<E: From<rusqlite::Error>>(
+        &self,
+        f: impl FnOnce(&Transaction) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let conn = self.conn.lock();
+        let tx = Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+        f(&tx)?;
+        Ok(tx.commit()?)
+    }
+}
+
+/// Why a run's start was not recorded.
+enum Start {
+    Db(rusqlite::Error),
+    /// Another process runs it.
+    Claimed(String),
+}
+
+impl From<rusqlite::Error> for Start {
+    fn from(e: rusqlite::Error) -> Start {
+        Start::Db(e)
     }
 }
 
@@ -290,16 +365,17 @@ fn json_text(v: &serde_json::Value) -> Option<String> {
 
 impl Drop for StoreRecorder {
     fn drop(&mut self) {
-        self.append();
+        let _ = self.append();
     }
 }
 
 impl Recorder for StoreRecorder {
-    fn run_started(&mut self, run: &RunInfo) {
+    fn run_started(&mut self, run: &RunInfo) -> Result<(), RecordError> {
         let params: serde_json::Map<String, serde_json::Value> =
             run.params.iter().cloned().collect();
         let params = serde_json::Value::Object(params).to_string();
         let started = ms(run.started_at);
+        self.session_started = started;
         // Written once: the fingerprints (megabytes on big plans) need not
         // stay in memory for the rest of the run.
         let mut meta = std::mem::take(&mut self.meta);
@@ -312,13 +388,12 @@ impl Recorder for StoreRecorder {
         let id = self.run_id.clone();
         // The journal exists (empty) before the run's row says `running`, so
         // a fold never misses a line; `journal.batch` restarts with it.
-        let path = journal::path(&self.conn.lock(), &id);
-        match path.map(Journal::create) {
-            Some(Ok(j)) => self.journal = Some(j),
-            Some(Err(e)) => self.warn("the run's journal", &e),
-            None => {}
+        if let Some(path) = journal::path(&self.conn.lock(), &id) {
+            let j = Journal::create(path.clone())
+                .map_err(|e| RecordError(format!("{}: {e}", path.display())))?;
+            self.journal = Some(j);
         }
-        let _ = self.write("the run's start", |tx| {
+        let recorded = self.write(|tx| -> Result<(), Start> {
             tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
             if session == 1 {
                 tx.execute(
@@ -329,24 +404,42 @@ impl Recorder for StoreRecorder {
                             run.steps as i64, pid, started, host],
                 )?;
                 store_plan(tx, &id, &meta.plan)?;
-                add_event(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file }).to_string()))
+                add_event(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file }).to_string()))?;
             } else {
-                tx.execute(
+                // Only a run no process runs: two resuming one run at once,
+                // the second finds it running and records nothing.
+                let claimed = tx.execute(
                     "UPDATE runs SET status = 'running', pid = ?2, heartbeat_at = ?3, session = ?4,
                             file_hash = ?5, host = ?6, session_started_at = ?3, prior_ms = ?7,
                             ended_at = NULL, duration_ms = NULL, failed_step = NULL, failed_error = NULL,
                             cancel_requested_at = NULL, jobs = ?8
-                     WHERE id = ?1",
+                     WHERE id = ?1 AND status != 'running'",
                     params![id, pid, started, session, meta.file_hash, host, prior, run.jobs as i64],
                 )?;
+                if claimed == 0 {
+                    return Err(Start::Claimed(format!(
+                        "run {id} is running already (another process resumed it)"
+                    )));
+                }
                 store_plan(tx, &id, &meta.plan)?;
                 durations::forget(tx, &id)?;
-                add_event(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session }).to_string()))
+                add_event(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session }).to_string()))?;
             }
+            Ok(())
         });
+        if let Err(e) = recorded {
+            // Nothing is recorded: no journal is left behind either.
+            self.journal = None;
+            journal::remove(&self.conn.lock(), &id);
+            return Err(RecordError(match e {
+                Start::Db(e) => format!("the run store: {e}"),
+                Start::Claimed(why) => why,
+            }));
+        }
         // The plan's fingerprints went through the page cache; nothing else
         // is written here until the run's end.
         let _ = self.conn.lock().execute_batch("PRAGMA shrink_memory");
+        Ok(())
     }
 
     fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
@@ -432,16 +525,29 @@ impl Recorder for StoreRecorder {
         self.outputs = Some(serde_json::Value::Object(map).to_string());
     }
 
-    fn run_ended(&mut self, end: &RunEnd) {
-        self.append();
+    fn run_ended(&mut self, end: &RunEnd) -> Result<(), RecordError> {
+        let appended = self.append();
         let outputs = self.outputs.take();
         let total = self.prior_ms + end.duration.as_millis() as i64;
         let id = self.run_id.clone();
+        // A run whose record failed did not succeed, whatever it was told.
+        let (status, failed) = match &appended {
+            Err(e) if end.status == RunStatus::Succeeded => {
+                (RunStatus::Failed, Some(("wfc".to_owned(), e.to_string())))
+            }
+            _ => (end.status, end.failed.clone()),
+        };
         // A run shorter than its fingerprints waits for them here.
         let plan = self.fingerprints(true);
-        // Only the first session saw all of the run's steps end.
-        let durations = (self.session == 1).then(|| std::mem::take(&mut self.durations));
-        let ended = self.write("the run's end", |tx| {
+        // Only the first session saw all of the run's steps end, and only
+        // one that succeeded in it records how long they took.
+        let durations = (self.session == 1 && self.failed.is_none())
+            .then(|| std::mem::take(&mut self.durations));
+        let (fs, fe) = match &failed {
+            Some((s, e)) => (Some(s.as_str()), Some(e.as_str())),
+            None => (None, None),
+        };
+        let ended = self.write(|tx| {
             journal::fold_in(tx, &id)?;
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
@@ -449,15 +555,11 @@ impl Recorder for StoreRecorder {
             if let Some(d) = &durations {
                 d.store(tx, &id)?;
             }
-            let (fs, fe) = match &end.failed {
-                Some((s, e)) => (Some(s.as_str()), Some(e.as_str())),
-                None => (None, None),
-            };
             tx.execute(
                 "UPDATE runs SET status = ?2, ended_at = ?3, duration_ms = ?4, failed_step = ?5,
                         failed_error = ?6, heartbeat_at = ?3
                  WHERE id = ?1",
-                params![id, end.status.name(), ms(end.ended_at), total, fs, fe],
+                params![id, status.name(), ms(end.ended_at), total, fs, fe],
             )?;
             tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
             // An event, not a column: a run's outputs are read by
@@ -471,19 +573,38 @@ impl Recorder for StoreRecorder {
                 now_ms(),
                 "run_ended",
                 None,
-                Some(&json!({ "status": end.status.name() }).to_string()),
+                Some(&json!({ "status": status.name() }).to_string()),
             )
         });
-        // Everything in it is in the store now (if this failed, the run
-        // stays `running` until the reaper folds the journal).
-        if ended {
-            journal::remove(&self.conn.lock(), &self.run_id);
+        let journal = self.journal.take();
+        match (ended, journal) {
+            // Everything in the journal is in the store now.
+            (Ok(()), _) => {
+                journal::remove(&self.conn.lock(), &self.run_id);
+                appended
+            }
+            // The database cannot take the end (a full disk): the end slot
+            // keeps it, for whoever reads the store next to apply.
+            (Err(db), Some(j)) => {
+                let slot = End {
+                    status: status.name().to_owned(),
+                    at: ms(end.ended_at),
+                    duration_ms: total,
+                    failed_step: fs.map(str::to_owned),
+                    failed_error: fe.map(str::to_owned),
+                    final_: true,
+                };
+                match j.write_end(&slot) {
+                    Ok(()) => appended,
+                    Err(e) => Err(self.give_up(format!("the run's end: {db}; its end slot: {e}"))),
+                }
+            }
+            (Err(db), None) => Err(self.give_up(format!("the run's end: {db}"))),
         }
-        self.journal = None;
     }
 
-    fn flush(&mut self) {
-        self.append();
+    fn flush(&mut self) -> Result<(), RecordError> {
+        self.append()
     }
 }
 
@@ -547,3 +668,6 @@ pub fn hostname() -> String {
         .or_else(|_| std::env::var("HOSTNAME"))
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;

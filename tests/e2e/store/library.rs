@@ -71,7 +71,7 @@ fn step(r: &mut StoreRecorder, name: &str, at: SystemTime, attempts: &[(StepStat
         },
     );
     // The scheduler flushes once per turn of its loop.
-    r.flush();
+    r.flush().unwrap();
 }
 
 /// Five runs of `deploy` with known figures:
@@ -84,7 +84,7 @@ fn known_history(store: &Store) {
         let id = format!("run-{i}");
         let at = t0 + Duration::from_secs(i * 60);
         let mut r = StoreRecorder::new(store, &id, RunMeta::default()).unwrap();
-        r.run_started(&info(&id, "deploy", at));
+        r.run_started(&info(&id, "deploy", at)).unwrap();
         step(
             &mut r,
             "build",
@@ -113,7 +113,8 @@ fn known_history(store: &Store) {
             duration: Duration::from_millis(2000 + i * 100),
             ended_at: at + Duration::from_secs(2),
             failed: (i == 4).then(|| ("ship".into(), "boom".into())),
-        });
+        })
+        .unwrap();
     }
 }
 
@@ -315,18 +316,20 @@ fn packed_durations_give_the_estimates_the_steps_rows_give() {
 
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_001_000);
     let mut r = StoreRecorder::new(&store, "again", RunMeta::default()).unwrap();
-    r.run_started(&info("again", "deploy", t0));
+    r.run_started(&info("again", "deploy", t0)).unwrap();
     step(&mut r, "build", t0, &[(StepStatus::Succeeded, 50)]);
     r.run_ended(&RunEnd {
         status: RunStatus::Failed,
         duration: Duration::from_millis(100),
         ended_at: t0,
         failed: Some(("ship".into(), "boom".into())),
-    });
+    })
+    .unwrap();
     drop(r);
     assert_eq!(rows(&store), 1);
     let mut r = StoreRecorder::resuming(&store, "again", RunMeta::default()).unwrap();
-    r.run_started(&info("again", "deploy", t0 + Duration::from_secs(5)));
+    r.run_started(&info("again", "deploy", t0 + Duration::from_secs(5)))
+        .unwrap();
     assert_eq!(rows(&store), 0, "a resumed session forgets the run's row");
     step(&mut r, "verify", t0, &[(StepStatus::Succeeded, 7)]);
     r.run_ended(&RunEnd {
@@ -334,7 +337,8 @@ fn packed_durations_give_the_estimates_the_steps_rows_give() {
         duration: Duration::from_millis(100),
         ended_at: t0 + Duration::from_secs(6),
         failed: None,
-    });
+    })
+    .unwrap();
     drop(r);
     assert_eq!(rows(&store), 0, "nor does its end write one");
     // Read from its `steps` rows: both sessions' steps count.
@@ -381,7 +385,8 @@ fn a_dead_process_run_is_reaped_as_interrupted() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let mut r = StoreRecorder::new(&store, "crashed", RunMeta::default()).unwrap();
-    r.run_started(&info("crashed", "w", SystemTime::now()));
+    r.run_started(&info("crashed", "w", SystemTime::now()))
+        .unwrap();
     step(
         &mut r,
         "a",
@@ -391,7 +396,7 @@ fn a_dead_process_run_is_reaped_as_interrupted() {
     r.attempt_started(&key("b"), 1, SystemTime::now());
     r.waiting(&key("b"), "retrying in 1.0s");
     // The scheduler flushes before it waits.
-    r.flush();
+    r.flush().unwrap();
     // Pretend the run belongs to a process that has exited.
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let dead = child.id();
@@ -409,7 +414,8 @@ fn a_dead_process_run_is_reaped_as_interrupted() {
     // Idempotent; and a live run (this process) is left alone.
     assert!(control::reap(&store).unwrap().is_empty());
     let mut live = StoreRecorder::new(&store, "live", RunMeta::default()).unwrap();
-    live.run_started(&info("live", "w", SystemTime::now()));
+    live.run_started(&info("live", "w", SystemTime::now()))
+        .unwrap();
     assert!(control::reap(&store).unwrap().is_empty());
     let ok: String = db(&store)
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -443,7 +449,7 @@ fn several_writers_share_one_store() {
                 let store = Store::open(&path).unwrap();
                 let id = format!("par-{t}");
                 let mut r = StoreRecorder::new(&store, &id, RunMeta::default()).unwrap();
-                r.run_started(&info(&id, "par", SystemTime::now()));
+                r.run_started(&info(&id, "par", SystemTime::now())).unwrap();
                 for i in 0..100 {
                     step(
                         &mut r,
@@ -457,7 +463,8 @@ fn several_writers_share_one_store() {
                     duration: Duration::from_millis(5),
                     ended_at: SystemTime::now(),
                     failed: None,
-                });
+                })
+                .unwrap();
                 // A reader in the middle of it all.
                 query::history(&store, None, 10).unwrap().len()
             })
@@ -496,7 +503,7 @@ fn approvals_are_checked_and_recorded() {
         },
     )
     .unwrap();
-    r.run_started(&info("g", "w", SystemTime::now()));
+    r.run_started(&info("g", "w", SystemTime::now())).unwrap();
     use control::Decision::{Approved, Rejected};
     let err = control::decide(&store, "g", "build", Approved, "me").unwrap_err();
     assert!(
@@ -553,17 +560,20 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
             duration: Duration::from_millis(5),
             failed: None,
         })
+        .unwrap()
     };
 
     // There before the start: recorded with it.
     let (mut r, tx) = recorder("early");
     tx.send(b"early plan".to_vec()).unwrap();
-    r.run_started(&info("early", "w", SystemTime::now()));
+    r.run_started(&info("early", "w", SystemTime::now()))
+        .unwrap();
     assert_eq!(plan_of("early").as_deref(), Some(&b"early plan"[..]));
 
     // Later: absent until a turn after it came.
     let (mut r, tx) = recorder("later");
-    r.run_started(&info("later", "w", SystemTime::now()));
+    r.run_started(&info("later", "w", SystemTime::now()))
+        .unwrap();
     step(
         &mut r,
         "a",
@@ -582,20 +592,22 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
 
     // A waiting step waits for them (here: from a thread, 50 ms on).
     let (mut r, tx) = recorder("gated");
-    r.run_started(&info("gated", "w", SystemTime::now()));
+    r.run_started(&info("gated", "w", SystemTime::now()))
+        .unwrap();
     let sender = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(50));
         tx.send(b"gated plan".to_vec()).unwrap();
     });
     r.attempt_started(&key("ok"), 1, SystemTime::now());
     r.waiting(&key("ok"), "waiting for approval");
-    r.flush();
+    r.flush().unwrap();
     assert_eq!(plan_of("gated").as_deref(), Some(&b"gated plan"[..]));
     sender.join().unwrap();
 
     // Not before the end: the end waits for them.
     let (mut r, tx) = recorder("short");
-    r.run_started(&info("short", "w", SystemTime::now()));
+    r.run_started(&info("short", "w", SystemTime::now()))
+        .unwrap();
     let sender = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(50));
         tx.send(b"short plan".to_vec()).unwrap();
@@ -607,9 +619,10 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
     // While a long step runs there is no turn: the watch thread records
     // them (CI saw a run killed then lose its plan, and its pending steps).
     let (mut r, tx) = recorder("watched");
-    r.run_started(&info("watched", "w", SystemTime::now()));
+    r.run_started(&info("watched", "w", SystemTime::now()))
+        .unwrap();
     r.attempt_started(&key("long"), 1, SystemTime::now());
-    r.flush();
+    r.flush().unwrap();
     let watch = control::Watch::start_on(r.connection(), "watched", Box::new(|| {}), r.late_plan())
         .unwrap();
     assert_eq!(plan_of("watched"), None);
@@ -626,7 +639,8 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
 
     // A thread gone without them: the run ends without a plan.
     let (mut r, tx) = recorder("lost");
-    r.run_started(&info("lost", "w", SystemTime::now()));
+    r.run_started(&info("lost", "w", SystemTime::now()))
+        .unwrap();
     drop(tx);
     end(&mut r);
     assert_eq!(plan_of("lost").filter(|p| !p.is_empty()), None);

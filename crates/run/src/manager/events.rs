@@ -12,7 +12,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 use tokio::sync::broadcast;
 use wfc_contract::{
-    Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
+    Attempt, GraphName, RecordError, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey,
+    StepStatus,
 };
 
 pub use broadcast::error::{RecvError, TryRecvError};
@@ -128,8 +129,9 @@ pub(super) struct Observed {
     pub(super) run_id: Arc<str>,
     /// Which waiting gates wait for a person (told apart from retries).
     pub(super) gates: Arc<super::approvals::GateBoard>,
-    /// Told once the run's start is recorded ([`super::RunHandle::recorded`]).
-    pub(super) recorded: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Told once the run's start is recorded, or could not be
+    /// ([`super::RunHandle::recorded`]).
+    pub(super) recorded: Option<tokio::sync::oneshot::Sender<Result<(), RecordError>>>,
 }
 
 impl Observed {
@@ -141,15 +143,18 @@ impl Observed {
 }
 
 impl Recorder for Observed {
-    fn run_started(&mut self, run: &RunInfo) {
-        self.inner.run_started(run);
+    fn run_started(&mut self, run: &RunInfo) -> Result<(), RecordError> {
+        let recorded = self.inner.run_started(run);
         if let Some(tx) = self.recorded.take() {
-            let _ = tx.send(());
+            let _ = tx.send(recorded.clone());
         }
-        self.tell(|| RunEventKind::Started {
-            workflow: run.workflow.clone(),
-            steps: run.steps,
-        });
+        if recorded.is_ok() {
+            self.tell(|| RunEventKind::Started {
+                workflow: run.workflow.clone(),
+                steps: run.steps,
+            });
+        }
+        recorded
     }
     fn attempt_started(&mut self, step: &StepKey, attempt: u32, at: SystemTime) {
         self.inner.attempt_started(step, attempt, at);
@@ -192,14 +197,19 @@ impl Recorder for Observed {
     fn workflow_outputs(&mut self, outputs: &[(String, serde_json::Value)]) {
         self.inner.workflow_outputs(outputs);
     }
-    fn run_ended(&mut self, end: &RunEnd) {
-        self.inner.run_ended(end);
-        self.tell(|| RunEventKind::Ended {
-            status: end.status,
-            failed: end.failed.clone(),
-        });
+    fn run_ended(&mut self, end: &RunEnd) -> Result<(), RecordError> {
+        let recorded = self.inner.run_ended(end);
+        // A success whose end could not be recorded is a failure.
+        let (status, failed) = match &recorded {
+            Err(e) if end.status == RunStatus::Succeeded => {
+                (RunStatus::Failed, Some(("wfc".to_owned(), e.to_string())))
+            }
+            _ => (end.status, end.failed.clone()),
+        };
+        self.tell(|| RunEventKind::Ended { status, failed });
+        recorded
     }
-    fn flush(&mut self) {
-        self.inner.flush();
+    fn flush(&mut self) -> Result<(), RecordError> {
+        self.inner.flush()
     }
 }

@@ -128,7 +128,7 @@ pub struct RunHandle {
     run_id: String,
     task: tokio::task::JoinHandle<RunResult>,
     cancel: CancellationToken,
-    recorded: Option<tokio::sync::oneshot::Receiver<()>>,
+    recorded: Option<tokio::sync::oneshot::Receiver<Result<(), wfc_contract::RecordError>>>,
 }
 
 impl RunHandle {
@@ -144,10 +144,12 @@ impl RunHandle {
 
     /// Waits until the run's recorder has recorded its start (or the run
     /// ended without): a server answers a start only then, so a read of
-    /// the run's id at once finds it in the store.
-    pub async fn recorded(&mut self) {
-        if let Some(rx) = self.recorded.take() {
-            let _ = rx.await;
+    /// the run's id at once finds it in the store. An error: the start
+    /// could not be recorded, and the run ends at once with nothing run.
+    pub async fn recorded(&mut self) -> Result<(), wfc_contract::RecordError> {
+        match self.recorded.take() {
+            Some(rx) => rx.await.unwrap_or(Ok(())),
+            None => Ok(()),
         }
     }
 

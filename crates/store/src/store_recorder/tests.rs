@@ -1,0 +1,187 @@
+//! A recorder whose writes fail: the run's failure, told at once and kept
+//! where the next reader of the store finds it.
+
+use super::*;
+use crate::{query, Store};
+use std::time::Duration;
+
+fn key(name: &str) -> StepKey {
+    StepKey {
+        graph: GraphName::Main,
+        name: name.into(),
+        kind: "shell",
+    }
+}
+
+fn info(id: &str) -> RunInfo {
+    RunInfo {
+        run_id: id.into(),
+        workflow: "w".into(),
+        file: "w.wf".into(),
+        params: Vec::new(),
+        jobs: 1,
+        steps: 2,
+        started_at: SystemTime::now(),
+    }
+}
+
+/// Step `name`: started and succeeded, in one turn each.
+fn succeed(r: &mut StoreRecorder, name: &str) -> Result<(), RecordError> {
+    let at = SystemTime::now();
+    r.attempt_started(&key(name), 1, at);
+    r.flush()?;
+    r.attempt_ended(
+        &key(name),
+        &Attempt {
+            number: 1,
+            status: StepStatus::Succeeded,
+            started_at: at,
+            duration: Duration::from_millis(3),
+            exit_code: Some(0),
+            error: None,
+            outputs: serde_json::Value::Null,
+        },
+    );
+    r.step_ended(
+        &key(name),
+        &StepEnd {
+            status: StepStatus::Succeeded,
+            attempts: 1,
+            started_at: Some(at),
+            duration: Duration::from_millis(3),
+            exit_code: Some(0),
+            error: None,
+            outputs: serde_json::Value::Null,
+            optional: false,
+        },
+    );
+    r.flush()
+}
+
+fn end(status: RunStatus) -> RunEnd {
+    RunEnd {
+        status,
+        duration: Duration::from_millis(10),
+        ended_at: SystemTime::now(),
+        failed: None,
+    }
+}
+
+/// A store in a new folder, and a recorder of run `id` on it.
+fn recorder(id: &str) -> (tempfile::TempDir, Store, StoreRecorder) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let r = StoreRecorder::new(&store, id, RunMeta::default()).unwrap();
+    (dir, store, r)
+}
+
+/// The run as a reader sees it once its process is gone: its pid made one
+/// no process has.
+fn reaped(store: &Store, id: &str) -> query::RunDetail {
+    store
+        .conn
+        .execute(
+            "UPDATE runs SET pid = ?2 WHERE id = ?1",
+            params![id, i32::MAX],
+        )
+        .unwrap();
+    crate::control::reap(store).unwrap();
+    query::detail(store, id).unwrap().unwrap()
+}
+
+#[test]
+fn a_journal_that_cannot_be_written_fails_the_run_and_a_reaper_finds_it_failed() {
+    let (_dir, store, mut r) = recorder("r1");
+    r.run_started(&info("r1")).unwrap();
+    succeed(&mut r, "a").unwrap();
+    // From here every write of the journal fails, as on a full disk.
+    r.journal.as_mut().unwrap().fail_appends();
+    let e = succeed(&mut r, "b").unwrap_err();
+    assert!(e.0.contains("No space left on device"), "{e}");
+    // Said once, then every turn is refused: the journal keeps a prefix.
+    assert_eq!(r.flush(), Err(e.clone()));
+    // The process is killed before the run's end: the end slot tells.
+    std::mem::forget(r);
+    let d = reaped(&store, "r1");
+    assert_eq!(d.run.status, "failed", "{d:?}");
+    assert_eq!(d.run.failed_step.as_deref(), Some("wfc"));
+    assert!(
+        d.run
+            .failed_error
+            .as_deref()
+            .is_some_and(|m| m.contains("No space left on device")),
+        "{d:?}"
+    );
+    let statuses: Vec<(&str, &str)> = d
+        .step_list
+        .iter()
+        .map(|s| (s.name.as_str(), s.status.as_str()))
+        .collect();
+    // `a` was recorded; `b`'s start was not (the scheduler stops a step
+    // whose start could not be recorded): nothing claims it succeeded.
+    assert_eq!(statuses, [("a", "succeeded")]);
+}
+
+#[test]
+fn a_run_told_it_succeeded_after_its_record_failed_ends_failed() {
+    let (_dir, store, mut r) = recorder("r2");
+    r.run_started(&info("r2")).unwrap();
+    r.journal.as_mut().unwrap().fail_appends();
+    assert!(succeed(&mut r, "a").is_err());
+    // The database takes the end, which says what failed.
+    let e = r.run_ended(&end(RunStatus::Succeeded)).unwrap_err();
+    assert!(e.0.contains("No space left on device"), "{e}");
+    drop(r);
+    let d = query::detail(&store, "r2").unwrap().unwrap();
+    assert_eq!(d.run.status, "failed", "{d:?}");
+}
+
+#[test]
+fn an_end_the_database_cannot_take_is_kept_in_the_end_slot_and_applied_later() {
+    let (dir, store, mut r) = recorder("r3");
+    r.run_started(&info("r3")).unwrap();
+    succeed(&mut r, "a").unwrap();
+    succeed(&mut r, "b").unwrap();
+    // The database refuses every write (as a full disk refuses its pages).
+    r.conn
+        .lock()
+        .pragma_update(None, "query_only", true)
+        .unwrap();
+    // The run's end is durable in the slot: it may report its success.
+    r.run_ended(&end(RunStatus::Succeeded)).unwrap();
+    assert!(dir.path().join("journal/r3.end").exists());
+    drop(r);
+    // Its process is alive (this one), yet its end is known: applied.
+    crate::control::reap(&store).unwrap();
+    let d = query::detail(&store, "r3").unwrap().unwrap();
+    assert_eq!(d.run.status, "succeeded", "{d:?}");
+    let statuses: Vec<&str> = d.step_list.iter().map(|s| s.status.as_str()).collect();
+    assert_eq!(statuses, ["succeeded", "succeeded"]);
+    assert!(!dir.path().join("journal/r3.end").exists());
+    assert!(!dir.path().join("journal/r3.wfj").exists());
+}
+
+#[test]
+fn a_start_that_cannot_be_recorded_records_nothing() {
+    let (dir, store, mut r) = recorder("r4");
+    std::fs::create_dir_all(dir.path().join("journal")).unwrap();
+    r.conn
+        .lock()
+        .pragma_update(None, "query_only", true)
+        .unwrap();
+    let e = r.run_started(&info("r4")).unwrap_err();
+    assert!(e.0.contains("the run store"), "{e}");
+    assert!(query::run(&store, "r4").unwrap().is_none());
+    assert!(!dir.path().join("journal/r4.wfj").exists());
+    assert!(!dir.path().join("journal/r4.end").exists());
+}
+
+#[test]
+fn a_second_session_of_a_running_run_is_refused() {
+    let (_dir, store, mut r) = recorder("r5");
+    r.run_started(&info("r5")).unwrap();
+    let mut again = StoreRecorder::resuming(&store, "r5", RunMeta::default()).unwrap();
+    let e = again.run_started(&info("r5")).unwrap_err();
+    assert!(e.0.contains("is running already"), "{e}");
+    r.run_ended(&end(RunStatus::Failed)).unwrap();
+}
