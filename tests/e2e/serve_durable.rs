@@ -283,3 +283,73 @@ async fn a_server_run_and_a_cli_run_of_one_key_never_overlap() {
     assert_eq!(s.len(), 3, "{s:?}");
     assert_disjoint(&s);
 }
+
+/// A run that says which session of it started when (ns), then sleeps:
+/// the server is killed while four of them sleep.
+const TAGGED: &str = r#"
+workflow tagged {
+  param tag: string
+  step first: shell { run "echo ${tag} $(date +%s%N) >> @DIR/starts.txt; sleep 1" }
+  step second: shell {
+    run "echo ${tag} >> @DIR/ends.txt"
+    depends on first
+  }
+}
+"#;
+
+#[tokio::test]
+async fn after_kill_9_more_interrupted_runs_than_slots_are_all_resumed_oldest_first() {
+    let mut server = Server::start(&[("tagged.wf", TAGGED)], &["--max-runs", "4"]);
+    let http = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for tag in ["a", "b", "c", "d"] {
+        ids.push(start(&server, &http, "tagged", json!({ "tag": tag })).await);
+        // Apart in time: "oldest first" has an order to keep.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let starts = server.path("starts.txt");
+    until("four runs in their sleeping step", async || {
+        (lines(&starts).len() == 4).then_some(())
+    })
+    .await;
+    server.signal(nix::sys::signal::Signal::SIGKILL);
+    server.child.wait().unwrap();
+
+    // One slot now: every interrupted run is resumed all the same, each as
+    // the slot frees, oldest first; the others are listed as queued.
+    let flows = server.path("flows");
+    server.restart(&["--max-runs", "1"], &flows);
+    let queued = until("the runs behind the first listed as queued", async || {
+        let runs = server.runs().await;
+        let queued: Vec<String> = runs
+            .iter()
+            .filter(|r| r["queued_for_resume"] == true)
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect();
+        (queued.len() == 3).then_some(queued)
+    })
+    .await;
+    assert!(!queued.contains(&ids[0]), "{queued:?}");
+    for id in &ids {
+        let done = until("each run's second session ends", async || {
+            let r = run(&server, &http, id).await;
+            (r["sessions"] == 2 && r["status"] != "running").then_some(r)
+        })
+        .await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+    }
+    // The second sessions started one at a time, in the runs' order.
+    let second: Vec<String> = lines(&starts)[4..]
+        .iter()
+        .map(|l| l.split(' ').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(second, ["a", "b", "c", "d"]);
+    let mut ends = lines(&server.path("ends.txt"));
+    ends.sort();
+    assert_eq!(ends, ["a", "b", "c", "d"]);
+    assert!(server
+        .runs()
+        .await
+        .iter()
+        .all(|r| r["status"] == "succeeded"));
+}

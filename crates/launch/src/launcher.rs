@@ -103,10 +103,7 @@ impl Launcher {
     /// its end, whatever becomes of this call. `Ok` once its start is
     /// recorded; an error means nothing was started or recorded.
     pub async fn start(&self, run: Run) -> Result<Started, LaunchError> {
-        let id = match &run.resume {
-            Some(r) => r.run_id.clone(),
-            None => run.id.clone().unwrap_or_else(crate::new_run_id),
-        };
+        let id = id_of(&run);
         if self.inner.stopping.is_cancelled() {
             return Err(LaunchError::Busy("the server is stopping".into()));
         }
@@ -127,24 +124,70 @@ impl Launcher {
             armed: true,
         };
         let permit = self.admit(run.admission, &owned).await?;
-        *owned.state.lock().unwrap_or_else(|e| e.into_inner()) = State::Starting;
-        let (answer, answered) = oneshot::channel();
         // From here the run's task owns the run: this call only waits for
         // the answer, and may be dropped without effect.
         entry.armed = false;
-        self.inner.tracker.spawn(own::own(
-            self.clone(),
-            run,
-            id.clone(),
-            owned,
-            permit,
-            answer,
-        ));
+        let answered = self.hand_over(run, id.clone(), owned, permit);
         answered.await.unwrap_or_else(|_| {
             Err(LaunchError::Store(
                 "the run's task ended without saying how its start went".into(),
             ))
         })
+    }
+
+    /// Queues `runs`, in this order: each is owned, and listed as
+    /// [`State::Queued`], at once, and is started as a slot frees, the
+    /// first first (an interrupted run resumed at a server's start waits
+    /// for capacity instead of being dropped). Returns their ids at once;
+    /// a run that cannot be queued (its id is owned already) is left out,
+    /// and what becomes of each is logged.
+    pub fn queue(&self, runs: Vec<Run>) -> Vec<String> {
+        let mut queued = Vec::new();
+        for run in runs {
+            let id = id_of(&run);
+            match self.own(&id, State::Queued) {
+                Ok(owned) => queued.push((run, id, owned)),
+                Err(e) => tracing::warn!(run = %id, "not queued: {e}"),
+            }
+        }
+        let ids = queued.iter().map(|(_, id, _)| id.clone()).collect();
+        let this = self.clone();
+        self.inner.tracker.spawn(async move {
+            for (run, id, owned) in queued {
+                let permit = match this.admit(Admission::Queue, &owned).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        this.disown(&id);
+                        tracing::info!(run = %id, "queued run not started: {e}");
+                        continue;
+                    }
+                };
+                let answered = this.hand_over(run, id.clone(), owned, permit);
+                tokio::spawn(async move {
+                    if let Ok(Err(e)) = answered.await {
+                        tracing::warn!(run = %id, "queued run not started: {e}");
+                    }
+                });
+            }
+        });
+        ids
+    }
+
+    /// Gives an admitted run to its task (see [`crate::launcher`]'s docs):
+    /// the answer comes once its start is recorded.
+    fn hand_over(
+        &self,
+        run: Run,
+        id: String,
+        owned: Arc<Owned>,
+        permit: OwnedSemaphorePermit,
+    ) -> oneshot::Receiver<Result<Started, LaunchError>> {
+        *owned.state.lock().unwrap_or_else(|e| e.into_inner()) = State::Starting;
+        let (answer, answered) = oneshot::channel();
+        self.inner
+            .tracker
+            .spawn(own::own(self.clone(), run, id, owned, permit, answer));
+        answered
     }
 
     /// Registers run `id` as owned, in state `state`.
@@ -275,6 +318,15 @@ impl Launcher {
     /// Forgets run `id` (its task ended, or nothing was started).
     pub(crate) fn disown(&self, id: &str) {
         self.owned().remove(id);
+    }
+}
+
+/// The id a run starts under: the resumed run's, the one asked for, or a
+/// new one.
+fn id_of(run: &Run) -> String {
+    match &run.resume {
+        Some(r) => r.run_id.clone(),
+        None => run.id.clone().unwrap_or_else(crate::new_run_id),
     }
 }
 

@@ -17,14 +17,17 @@
 //!    whose secret has none is not resumed), and no step that succeeded
 //!    changed.
 //!
-//! A resumed run goes on as a new session under its id
-//! ([`wfc_launch::Launcher::start`]): the steps that succeeded keep
-//! their outputs and are not run again. Every decision is logged; a run
-//! left interrupted stays resumable by hand.
+//! Every run the rule allows is resumed, however many there are: they are
+//! queued ([`wfc_launch::Launcher::queue`]), oldest first, and each starts
+//! as a `--max-runs` slot frees — listed meanwhile (`queued_for_resume` in
+//! the API). A resumed run goes on as a new session under its id: the
+//! steps that succeeded keep their outputs and are not run again. Every
+//! decision is logged; a run left interrupted stays resumable by hand.
 
 use crate::api::{resume as api_resume, App};
 use crate::problem::Problem;
 use std::time::Duration;
+use wfc_launch::Run;
 use wfc_store::Store;
 
 /// A run is resumed at start at most this many sessions in all.
@@ -55,15 +58,22 @@ pub async fn resume_interrupted(app: &App, within: Duration) {
             return;
         }
     };
+    let mut runs = Vec::new();
     for c in candidates {
         let id = c.id.clone();
         match resume_one(app, c, within).await {
-            Ok(()) => {}
+            Ok(run) => runs.push(run),
             Err(why) => tracing::info!(
                 run = %id,
                 "run {id} left interrupted: {why}; `wfc resume {id}` or POST /api/v1/runs/{id}/resume resumes it"
             ),
         }
+    }
+    // Every one the rule allows is resumed, as capacity frees: oldest
+    // first, listed as queued meanwhile (never dropped for want of a slot).
+    if !runs.is_empty() {
+        let queued = app.launcher.queue(runs);
+        tracing::info!(runs = ?queued, "interrupted runs queued to resume, oldest first, each as a slot frees");
     }
 }
 
@@ -100,8 +110,8 @@ fn candidates(dir: &std::path::Path, within: Duration) -> Result<Vec<Candidate>,
     Ok(rows)
 }
 
-/// Resumes `c` if the rule allows; else why not.
-async fn resume_one(app: &App, c: Candidate, within: Duration) -> Result<(), String> {
+/// The new session of `c` if the rule allows; else why not.
+async fn resume_one(app: &App, c: Candidate, within: Duration) -> Result<Run, String> {
     if c.trigger == wfc_store::listing::MANUAL {
         return Err("it was started by `wfc run`, not by the server".into());
     }
@@ -128,14 +138,15 @@ async fn resume_one(app: &App, c: Candidate, within: Duration) -> Result<(), Str
         .await
         .map_err(why)?;
     let restored = run.resume.as_ref().map_or(0, |r| r.restored.len());
-    app.launcher.start(run).await.map_err(|e| why(e.into()))?;
     tracing::info!(
         run = %id,
         "resuming run {id} of `{name}`, interrupted {}s ago (within --resume-within {}s); {restored} step(s) that succeeded are not run again",
         c.ago_ms / 1000,
         within.as_secs()
     );
-    Ok(())
+    let mut run = run;
+    run.admission = wfc_launch::Admission::Queue;
+    Ok(run)
 }
 
 /// A problem as a log line says it: its detail and diagnostics' messages.

@@ -77,12 +77,30 @@ pub async fn list(
     let runs = page
         .runs
         .into_iter()
-        .map(|(row, trigger)| with_trigger(serde_json::to_value(row).unwrap_or_default(), trigger))
+        .map(|(row, trigger)| {
+            let queued = queued(&app, &row.id);
+            let v = with_trigger(serde_json::to_value(row).unwrap_or_default(), trigger);
+            with_queued(v, queued)
+        })
         .collect();
     Ok(Json(RunPage {
         runs,
         next_cursor: page.next.map(|(ms, id)| format!("{ms}:{id}")),
     }))
+}
+
+/// Whether run `id` is interrupted and queued to be resumed at the
+/// server's start, waiting for a slot.
+fn queued(app: &App, id: &str) -> bool {
+    app.launcher.state(id) == Some(wfc_launch::State::Queued)
+}
+
+/// `v` with `queued_for_resume: true` when `queued`.
+fn with_queued(mut v: serde_json::Value, queued: bool) -> serde_json::Value {
+    if let (true, Some(o)) = (queued, v.as_object_mut()) {
+        o.insert("queued_for_resume".into(), true.into());
+    }
+    v
 }
 
 fn with_trigger(mut v: serde_json::Value, trigger: String) -> serde_json::Value {
@@ -151,16 +169,16 @@ pub async fn detail(
     State(app): State<App>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, Problem> {
+    let launcher = app.launcher.clone();
     with_store(&app, move |s| {
         let id = find_run(s, &id)?;
         let d = wfc_store::query::detail(s, &id)
             .map_err(Problem::store)?
             .ok_or_else(|| Problem::new(Code::NotFound, format!("run {id} vanished")))?;
         let trigger = listing::trigger(s, &id).map_err(Problem::store)?;
-        Ok(Json(with_trigger(
-            serde_json::to_value(d).unwrap_or_default(),
-            trigger,
-        )))
+        let queued = launcher.state(&id) == Some(wfc_launch::State::Queued);
+        let v = with_trigger(serde_json::to_value(d).unwrap_or_default(), trigger);
+        Ok(Json(with_queued(v, queued)))
     })
     .await
 }
