@@ -52,10 +52,10 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Err(e) = control::request_cancel(&store, &id) {
-        wfc_run::say::err(&format!("error: {e}"));
+        crate::cli::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
     }
-    wfc_run::say::out(&format!("asked run {id} to cancel"));
+    crate::cli::say::out(&format!("asked run {id} to cancel"));
     if !args.wait {
         return ExitCode::SUCCESS;
     }
@@ -77,13 +77,13 @@ pub fn wait_for_end(id: &str, mut status: impl FnMut() -> Result<String, ExitCod
         match status() {
             Ok(s) if s == "running" => std::thread::sleep(control::POLL),
             Ok(s) => {
-                wfc_run::say::out(&format!("run {id} is {s}"));
+                crate::cli::say::out(&format!("run {id} is {s}"));
                 return ExitCode::SUCCESS;
             }
             Err(code) => return code,
         }
     }
-    wfc_run::say::err(&format!("error: run {id} is still running after 60 s"));
+    crate::cli::say::err(&format!("error: run {id} is still running after 60 s"));
     ExitCode::from(1)
 }
 
@@ -104,7 +104,7 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
         .filter(|b| !b.trim().is_empty())
         .unwrap_or_else(|| "unknown".into());
     if let Err(e) = control::decide(&store, &id, &args.gate, decision, &by) {
-        wfc_run::say::err(&format!("error: {e}"));
+        crate::cli::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
     }
     let status = control::run_status(&store, &id)
@@ -113,7 +113,7 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
         .unwrap_or_default();
     let what = decision.name();
     let done = format!("{what} gate `{}` of run {id} as {by}", args.gate);
-    wfc_run::say::out(&with_status(done, &id, &status, "`wfc resume {id}`"));
+    crate::cli::say::out(&with_status(done, &id, &status, "`wfc resume {id}`"));
     ExitCode::SUCCESS
 }
 

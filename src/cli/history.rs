@@ -3,11 +3,11 @@
 
 use super::remote::ServerArgs;
 use super::Format;
+use crate::cli::progress::human;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use wfc_run::progress::human;
 use wfc_store::{self as store, control, query, Store};
 
 /// Where the run store is (every store command takes it).

@@ -40,7 +40,7 @@ pub struct ResumeArgs {
 }
 
 fn refuse(msg: &str) -> ExitCode {
-    wfc_run::say::err(&format!("error: {msg}"));
+    crate::cli::say::err(&format!("error: {msg}"));
     ExitCode::from(2)
 }
 
@@ -91,7 +91,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     let (plan, wf, source) = match plan_cmd::compile(&input) {
         Ok(x) => x,
         Err(code) => {
-            wfc_run::say::err(&format!("error: run {id} cannot be resumed: its workflow no longer compiles with the run's params"));
+            crate::cli::say::err(&format!("error: run {id} cannot be resumed: its workflow no longer compiles with the run's params"));
             return code;
         }
     };
@@ -105,22 +105,22 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     };
     if r.file_changed {
         if r.changes.is_empty() {
-            wfc_run::say::err(&format!(
+            crate::cli::say::err(&format!(
                 "wfc: {shown} changed since the run, but not its plan"
             ));
         } else {
-            wfc_run::say::err(&format!(
+            crate::cli::say::err(&format!(
                 "wfc: {shown} changed since the run; the resume takes in:"
             ));
             for line in &r.changes {
-                wfc_run::say::err(&format!("  - {line}"));
+                crate::cli::say::err(&format!("  - {line}"));
             }
         }
     }
     if let Err(e) = reuse::clear_rejections(&store, &id) {
         return store_error(e);
     }
-    wfc_run::say::err(&format!(
+    crate::cli::say::err(&format!(
         "wfc: resuming run {id} ({}): {} of {} succeeded before and {} not run again",
         rec.status,
         r.restored.len(),
@@ -128,7 +128,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         if r.restored.len() == 1 { "is" } else { "are" }
     ));
     for name in &r.compensated {
-        wfc_run::say::err(&format!(
+        crate::cli::say::err(&format!(
             "wfc: `{name}` succeeded before, but its compensation ran: it runs again"
         ));
     }

@@ -4,6 +4,8 @@
 //! 3 the workflow has errors, 130 cancelled (Ctrl-C).
 
 use super::plan::{self as plan_cmd, PlanArgs, PlanFormat, PlanInput};
+use super::say;
+use crate::cli::progress::Display;
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -17,10 +19,9 @@ use wfc_launch::{Admission, Estimates, Fingerprints, LaunchError, Launcher, Run}
 use wfc_run::exec::slurm::SlurmOptions;
 use wfc_run::exec::ExecOptions;
 use wfc_run::gates::CliApprovals;
-use wfc_run::progress::Display;
 use wfc_run::reaper::Reaper;
 use wfc_run::report::ReportWriter;
-use wfc_run::{say, RunManager, RunResult};
+use wfc_run::{RunManager, RunResult};
 
 #[derive(Args)]
 pub struct RunArgs {

@@ -12,9 +12,9 @@
 //! Step processes run in their own process groups, so a Ctrl-C typed at the
 //! terminal reaches wfc only: wfc decides how they stop.
 
+use crate::cli::say;
 use tokio::signal::unix::{signal, SignalKind};
 use wfc_launch::Launcher;
-use wfc_run::say;
 
 /// Listens for SIGINT and SIGTERM in a task: the first cancels run
 /// `run_id` of `launcher` (wherever it stands: starting or running), the

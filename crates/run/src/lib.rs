@@ -6,19 +6,18 @@
 //! - [`exec`] runs one evaluated step (shell, docker, http, slack, webhook,
 //!   email) under a cancellation token and a timeout, and reports its outcome.
 //!
-//! On top of it, the scheduler:
+//! On top of it, the runner's scheduling:
 //! - [`values`] evaluates plan expressions at run time (step outputs,
 //!   `failed.…`, secrets) and turns outcomes into output values; [`spec`]
 //!   builds an [`exec::StepSpec`] from a planned step;
-//! - [`state`] and [`scheduler`] run one graph (dependencies, priorities,
+//! - [`state`] and [`graph_run`] run one graph (dependencies, priorities,
 //!   `--jobs`, loop limits, `wait any`, skips, stop on failure);
 //!   [`attempt`] is one step's task (retries from [`retry`], timeouts);
 //!   [`gates`] decides gates and waits for approvals;
 //! - [`runner`] runs the whole thing: main graph, compensations, handlers;
-//! - the run reports through `wfc_contract`'s `Recorder`, to the
-//!   terminal ([`progress`]), a JSON file ([`report`]) and the run store;
-//!   [`say`] writes wfc's own messages without stopping the run when nobody
-//!   reads them; [`reaper`] makes sure step processes die with wfc.
+//! - the run reports through `wfc_contract`'s `Recorder`, to a JSON file
+//!   ([`report`]), the run store and the CLI's terminal display;
+//!   [`reaper`] makes sure step processes die with wfc.
 //!
 //! On top of the runner, the [`manager`]: a [`RunManager`] starts, cancels,
 //! approves and observes any number of concurrent runs in one process (one
@@ -32,16 +31,14 @@ pub mod gates;
 pub mod manager;
 pub mod mask;
 pub mod poll;
-pub mod progress;
 /// Shell quoting lives below both the checker and the interpreter.
 pub use wfc_language::shell_syntax as quote;
+pub mod graph_run;
 pub mod reaper;
 pub mod report;
 pub mod retry;
 pub mod run_context;
 pub mod runner;
-pub mod say;
-pub mod scheduler;
 pub mod spec;
 pub mod state;
 pub mod values;

@@ -1,7 +1,7 @@
 //! A whole run: the main graph, then — as the language orders it — the
 //! compensations, the handlers and `finally`.
 //!
-//! 1. The main graph runs ([`super::scheduler`]) under the workflow's
+//! 1. The main graph runs ([`super::graph_run`]) under the workflow's
 //!    `timeout` and the run's cancellation (Ctrl-C).
 //! 2. If the run failed or was cancelled, the compensations (`on failure
 //!    rollback`) of every main-graph step that started run one after the
@@ -15,9 +15,9 @@
 //! cancels them too (the `force` token).
 
 use super::exec::Execute;
+use super::graph_run::Mode;
 use super::mask::Masker;
 use super::run_context::{MainEnded, RunContext};
-use super::scheduler::Mode;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -125,7 +125,7 @@ pub struct Runner<'p> {
     /// Some call has a `timeout` (else starting a step looks for none).
     pub(crate) timed_calls: bool,
     /// The second Ctrl-C: it cancels `after` steps, which the first leaves
-    /// running as it leaves the handlers (see `scheduler::finally`).
+    /// running as it leaves the handlers (see `graph_run::finally`).
     pub(crate) force: CancellationToken,
     /// Main-graph steps that succeeded in an earlier session of the run
     /// (`wfc resume`), with their outputs: not run again.
@@ -135,7 +135,7 @@ pub struct Runner<'p> {
     /// Waited for before the first step ([`BeforeSteps`]).
     pub(crate) before_steps: Option<BeforeSteps>,
     /// A write of the run's record failed: the run fails (see the
-    /// scheduler's `record_failed`).
+    /// `graph_run`'s `record_failed`).
     pub(crate) record_failed: bool,
 }
 
@@ -255,7 +255,7 @@ impl<'p> Runner<'p> {
             .map(|ms| tokio::time::Instant::now() + Duration::from_millis(ms));
         let plan = self.plan;
         let main = match env_failure {
-            Some(e) => super::scheduler::GraphOutcome {
+            Some(e) => super::graph_run::GraphOutcome {
                 grown: None,
                 copies: Vec::new(),
                 status: Vec::new(),

@@ -87,7 +87,7 @@ pub fn logs(client: &Client, args: &LogsArgs) -> ExitCode {
     let id = &d.run.id;
     if let Some(step) = &args.step {
         if !d.step_list.iter().any(|s| &s.name == step) {
-            wfc_run::say::err(&logs::no_step(id, step, &client.flag()));
+            crate::cli::say::err(&logs::no_step(id, step, &client.flag()));
             return ExitCode::from(2);
         }
     }
@@ -123,7 +123,7 @@ pub fn logs(client: &Client, args: &LogsArgs) -> ExitCode {
     }
     let _ = out.flush();
     if !printed_any {
-        wfc_run::say::err(logs::NO_OUTPUT);
+        crate::cli::say::err(logs::NO_OUTPUT);
     }
     ExitCode::SUCCESS
 }
@@ -132,7 +132,7 @@ pub fn logs(client: &Client, args: &LogsArgs) -> ExitCode {
 pub fn cancel(client: &Client, args: &CancelArgs) -> ExitCode {
     let id = match client.post::<Accepted>(&["runs", &args.run, "cancel"]) {
         Ok(a) => {
-            wfc_run::say::out(&a.detail);
+            crate::cli::say::out(&a.detail);
             a.id
         }
         Err(f) => return f.print(),
@@ -150,7 +150,7 @@ pub fn cancel(client: &Client, args: &CancelArgs) -> ExitCode {
 /// `wfc approve|reject --server RUN GATE`: decided by the API key's name.
 pub fn decide(client: &Client, args: &DecideArgs, decision: Decision) -> ExitCode {
     if args.by.is_some() {
-        wfc_run::say::err(
+        crate::cli::say::err(
             "error: --as is not taken with --server: the server records the API key's name",
         );
         return ExitCode::from(2);
@@ -168,7 +168,7 @@ pub fn decide(client: &Client, args: &DecideArgs, decision: Decision) -> ExitCod
     let done = match client.post::<Accepted>(&["runs", &id, "gates", &args.gate, route]) {
         Ok(a) => a.detail,
         Err(f) if f.code == "API003" => {
-            wfc_run::say::err(&format!("error[{}]: {}", f.code, f.detail));
+            crate::cli::say::err(&format!("error[{}]: {}", f.code, f.detail));
             return ExitCode::from(1);
         }
         Err(f) => return f.print(),
@@ -177,7 +177,7 @@ pub fn decide(client: &Client, args: &DecideArgs, decision: Decision) -> ExitCod
         .map(|d| d.run.status)
         .unwrap_or_default();
     let resume = "`POST /api/v1/runs/{id}/resume`";
-    wfc_run::say::out(&act::with_status(done, &id, &status, resume));
+    crate::cli::say::out(&act::with_status(done, &id, &status, resume));
     ExitCode::SUCCESS
 }
 
@@ -195,7 +195,7 @@ fn detail(client: &Client, run: &str) -> Result<RunDetail, Failure> {
 
 /// A flag the server's API has no answer for yet: exit 2, and what to use.
 fn unsupported(flag: &str, instead: &str) -> ExitCode {
-    wfc_run::say::err(&format!(
+    crate::cli::say::err(&format!(
         "error: {flag} is not available with --server ({instead})"
     ));
     ExitCode::from(2)

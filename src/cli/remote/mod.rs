@@ -73,7 +73,7 @@ impl Failure {
     /// Prints it; the exit code of README's table: 2 for what was asked
     /// wrongly (no such run or step, a bad request or setup), else 1.
     pub fn print(&self) -> ExitCode {
-        wfc_run::say::err(&format!("error[{}]: {}", self.code, self.detail));
+        crate::cli::say::err(&format!("error[{}]: {}", self.code, self.detail));
         match self.code.as_str() {
             "API003" | "API004" | "API005" | BAD_SETUP => ExitCode::from(2),
             _ => ExitCode::from(1),

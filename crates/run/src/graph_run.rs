@@ -1,5 +1,9 @@
-//! The scheduler: runs one graph (the main graph, a compensation, a
-//! handler) to the end.
+//! One graph's run (`GraphRun`): the runner's loop that runs a graph (the
+//! main graph, a compensation, a handler) to the end, scheduling its steps.
+//! The submodules are the parts of that loop: calls' timeouts (`calls`),
+//! how steps end and what that decides (`ends`), `after` steps while the
+//! run stops (`finally`), `wait any` races (`race`), skips (`skips`) and
+//! run-time loops (`unroll`).
 //!
 //! One loop owns all the state ([`Topology`], outputs, per-step records);
 //! steps run as tokio tasks ([`super::attempt`]) that report back through a
@@ -113,7 +117,9 @@ impl std::ops::Deref for GraphRef<'_> {
     }
 }
 
-struct GraphRun<'g> {
+/// The state of one graph's run: its steps' states and outputs, what runs,
+/// what failed, whether it stops.
+pub(crate) struct GraphRun<'g> {
     graph: GraphRef<'g>,
     /// The templates of unrolled run-time loops: joins of their copies, never
     /// run or recorded themselves (empty until a loop is unrolled).
