@@ -42,6 +42,7 @@
 //! passes, except under `CI=true` ([`wfc_testkit::skip`]).
 //! Run one area with `cargo test --test e2e run::` (or `exec::`, `store::`…).
 
+mod architecture;
 mod browser;
 mod call_settings;
 mod calls;
