@@ -3,7 +3,7 @@
 //! the real server, checked in what the steps wrote and in the run store.
 
 use super::serve::Server;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

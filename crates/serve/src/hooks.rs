@@ -22,7 +22,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use governor::clock::{Clock, DefaultClock};
 use governor::DefaultKeyedRateLimiter;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use wfc_language::ir::{Trigger, Webhook};
