@@ -52,6 +52,7 @@ mod dashboard_form;
 mod dashboard_graph;
 mod dashboard_login;
 mod dashboard_run;
+mod diagnostic_fixtures;
 mod example_etl;
 mod exec;
 mod export_argo;
