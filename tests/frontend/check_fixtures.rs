@@ -2,9 +2,11 @@
 //! `tests/check/ok-<case>.wf` must report nothing. Each fixture's source and
 //! rendered diagnostics are pinned with insta (`tests/check/snapshots`).
 //! Every failing fixture is reported, not just the first.
-//! Also: every constructor in `crates/language/src/diag/check.rs` (and `check/`) has a fixture.
+//! Also: every diagnostic code the source constructs has a fixture named
+//! after it somewhere under `tests/` and a section in docs/diagnostics.md.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use wfc_language::diag::render::render;
 use wfc_language::program::{load, Disk};
 use wfc_language::span::SourceFile;
@@ -79,43 +81,147 @@ fn check_fixtures() {
     });
 }
 
-/// Every diagnostic code constructed in `crates/language/src/diag/check.rs` has a fixture named after it.
-#[test]
-fn every_code_has_a_fixture() {
-    let source = [
-        "crates/language/src/diag/check.rs",
-        "crates/language/src/diag/check/calls.rs",
-        "crates/language/src/diag/check/exprs.rs",
-        "crates/language/src/diag/check/imports.rs",
-        "crates/language/src/diag/check/lets.rs",
-        "crates/language/src/diag/check/module.rs",
-        "crates/language/src/diag/check/order.rs",
-        "crates/language/src/diag/check/resources.rs",
-        "crates/language/src/diag/check/sql.rs",
-        "crates/language/src/diag/check/scripts.rs",
-        "crates/language/src/diag/check/timing.rs",
-        "crates/language/src/diag/check/triggers.rs",
-    ]
-    .map(|f| std::fs::read_to_string(f).unwrap())
-    .join("\n");
-    let mut codes = BTreeSet::new();
-    for quote in source.split('"').skip(1).step_by(2) {
-        let b = quote.as_bytes();
-        if b.len() == 5 && (b[0] == b'E' || b[0] == b'W') && b[1..].iter().all(u8::is_ascii_digit) {
-            codes.insert(quote.to_string());
+/// Codes the source constructs that no input can provoke, so no fixture can
+/// show them, each with why. They still need a section in the docs.
+const NO_FIXTURE: [(&str, &str); 1] = [(
+    "E0739",
+    "GitHub Actions YAML that cannot be written: the YAML writer \
+     (serde_norway) cannot fail on the JSON values the export builds",
+)];
+
+/// Whether `s` is a diagnostic code: `E` or `W` and four digits.
+fn is_code(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 5 && (b[0] == b'E' || b[0] == b'W') && b[1..].iter().all(u8::is_ascii_digit)
+}
+
+/// The files under `dir` (at any depth) whose names end in `.ext`.
+fn files_under(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for e in entries {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, ext, out);
+        } else if p.extension().is_some_and(|e| e == ext) {
+            out.push(p);
         }
     }
-    assert!(codes.len() > 40, "found only {codes:?}");
-    let names: Vec<String> = fixtures().into_iter().map(|(n, _)| n).collect();
-    let missing: Vec<&String> = codes
-        .iter()
-        .filter(|c| !names.iter().any(|n| n.starts_with(&format!("{c}-"))))
-        .collect();
-    assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
-    for n in &names {
-        let code = n.split('-').next().unwrap();
-        assert!(code == "ok" || codes.contains(code), "{n}: no such code");
+}
+
+/// Every code the source constructs: string literals that are exactly a
+/// code (`"E0401"`), in every `.rs` file of `crates/*/src`, `src` and `lsp/src`.
+fn constructed_codes() -> BTreeSet<String> {
+    let mut sources = Vec::new();
+    for krate in std::fs::read_dir("crates").unwrap() {
+        let src = krate.unwrap().path().join("src");
+        if src.is_dir() {
+            files_under(&src, "rs", &mut sources);
+        }
     }
+    files_under(Path::new("src"), "rs", &mut sources);
+    files_under(Path::new("lsp/src"), "rs", &mut sources);
+    let mut codes = BTreeSet::new();
+    for f in sources {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for w in text.as_bytes().windows(7) {
+            if w[0] == b'"' && w[6] == b'"' {
+                let inner = std::str::from_utf8(&w[1..6]).unwrap_or_default();
+                if is_code(inner) {
+                    codes.insert(inner.to_string());
+                }
+            }
+        }
+    }
+    codes
+}
+
+/// Every code the source constructs has a fixture `tests/**/<CODE>-*.wf`
+/// (`tests/check`, `tests/syntax`, `tests/plan/errors`, `tests/export/errors`,
+/// …, each run by its own test) and a `## CODE` section in
+/// docs/diagnostics.md; every fixture and section names a code the source
+/// constructs, or (a section) one its table row marks "(no longer reported)".
+#[test]
+fn every_code_has_a_fixture_and_a_section() {
+    let codes = constructed_codes();
+    assert!(codes.len() > 150, "found only {codes:?}");
+
+    let mut wf = Vec::new();
+    files_under(Path::new("tests"), "wf", &mut wf);
+    let mut fixtures: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in &wf {
+        let name = p.file_name().unwrap().to_string_lossy();
+        if let Some((code, _)) = name.split_once('-').filter(|(c, _)| is_code(c)) {
+            fixtures
+                .entry(code.to_string())
+                .or_default()
+                .push(p.display().to_string());
+        }
+    }
+
+    let docs = std::fs::read_to_string("docs/diagnostics.md").unwrap();
+    let sections: BTreeSet<&str> = docs
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .map(str::trim)
+        .filter(|c| is_code(c))
+        .collect();
+    let retired: BTreeSet<&str> = docs
+        .lines()
+        .filter(|l| l.contains("(no longer reported)"))
+        .filter_map(|l| l.strip_prefix("| ["))
+        .filter_map(|l| l.get(..5))
+        .filter(|c| is_code(c))
+        .collect();
+
+    let exempt = |c: &str| NO_FIXTURE.iter().any(|(x, _)| *x == c);
+    let mut problems = Vec::new();
+    let mut report = |what: &str, found: Vec<String>| {
+        if !found.is_empty() {
+            problems.push(format!("{what}: {}", found.join(", ")));
+        }
+    };
+    report(
+        "codes without a fixture tests/**/<CODE>-*.wf",
+        codes
+            .iter()
+            .filter(|c| !fixtures.contains_key(*c) && !exempt(c))
+            .cloned()
+            .collect(),
+    );
+    report(
+        "codes without a `## CODE` section in docs/diagnostics.md",
+        codes
+            .iter()
+            .filter(|c| !sections.contains(c.as_str()))
+            .cloned()
+            .collect(),
+    );
+    report(
+        "sections of codes the source does not construct (mark a retired one \
+         \"(no longer reported)\" in the table)",
+        sections
+            .iter()
+            .filter(|c| !codes.contains(**c) && !retired.contains(*c))
+            .map(|c| c.to_string())
+            .collect(),
+    );
+    report(
+        "fixtures named after a code the source does not construct",
+        fixtures
+            .iter()
+            .filter(|(c, _)| !codes.contains(*c))
+            .flat_map(|(_, paths)| paths.clone())
+            .collect(),
+    );
+    report(
+        "NO_FIXTURE codes that the source no longer constructs or that have a fixture now",
+        NO_FIXTURE
+            .iter()
+            .filter(|(c, _)| !codes.contains(*c) || fixtures.contains_key(*c))
+            .map(|(c, _)| c.to_string())
+            .collect(),
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The IR of the language sketch's example: names resolved, implied deps recorded.
