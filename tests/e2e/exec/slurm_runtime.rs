@@ -104,11 +104,15 @@ fn a_wait_any_loser_s_job_is_cancelled() {
     );
     let started = Instant::now();
     let r = run_on_slurm(&c, &[]);
-    assert_eq!(r.code, 0, "{r}");
-    assert!(started.elapsed() < Duration::from_secs(25), "{r}");
-    assert_eq!(status(&c, "quick"), "succeeded", "{r}");
-    assert_eq!(status(&c, "slow"), "cancelled", "{r}");
+    let took = started.elapsed();
     let run = run_id(&c);
+    // Every failure below says where the jobs were: this runs beside other
+    // tests, on a cluster that may be slow to answer.
+    let why = format!("{r}\nafter {took:?}; jobs: {:?}", jobs_of(&run));
+    assert_eq!(r.code, 0, "{why}");
+    assert!(took < Duration::from_secs(25), "{why}");
+    assert_eq!(status(&c, "quick"), "succeeded", "{why}");
+    assert_eq!(status(&c, "slow"), "cancelled", "{why}");
     let slow_state = || {
         jobs_of(&run)
             .into_iter()
@@ -118,6 +122,11 @@ fn a_wait_any_loser_s_job_is_cancelled() {
     wfc_testkit::wait_until(Duration::from_secs(10), || {
         slow_state().as_deref() == Some("CANCELLED")
     });
-    assert_eq!(slow_state().as_deref(), Some("CANCELLED"));
+    let now = jobs_of(&run);
+    assert_eq!(
+        slow_state().as_deref(),
+        Some("CANCELLED"),
+        "{why}\nnow: {now:?}"
+    );
     assert!(!c.path("finished").exists());
 }

@@ -64,6 +64,15 @@ pub(super) async fn cancel(id: &str, within: Duration) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Still there (a controller too busy to answer in time): cancel it
+    // outright rather than leave a stopped job holding its node.
+    let _ = tokio::process::Command::new("scancel")
+        .arg(id)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status()
+        .await;
 }
 
 /// Freezes the batch shell and all its children, then kills them. Slurm
