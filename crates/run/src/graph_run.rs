@@ -147,6 +147,10 @@ pub(crate) struct GraphRun<'g> {
     timed_out: bool,
     /// When each timed call's first step started (see `calls`).
     call_clock: rustc_hash::FxHashMap<InstanceId, Instant>,
+    /// Steps started this turn whose processes wait for the turn's flush:
+    /// on a multi-threaded runtime (the server) a task spawned at once
+    /// could start its process before its start was on disk.
+    to_spawn: Vec<(crate::exec::StepSpec, Job)>,
 }
 
 impl Runner<'_> {
@@ -188,6 +192,7 @@ impl Runner<'_> {
             cancelled: false,
             timed_out: false,
             call_clock: Default::default(),
+            to_spawn: Vec::new(),
         };
         if g.name == GraphName::Main {
             let restored = finally::restorable(graph, std::mem::take(&mut self.restored));
@@ -262,6 +267,11 @@ impl Runner<'_> {
             if let Err(e) = self.recorder.flush() {
                 self.record_failed(&mut g, e);
             }
+            // Started for real only now: a step whose start could not be
+            // written was cancelled above and ends without starting.
+            for (spec, job) in g.to_spawn.drain(..) {
+                tokio::spawn(attempt::run_step(self.exec.clone(), spec, job));
+            }
             let timeout = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -304,6 +314,7 @@ impl Runner<'_> {
                 }
             }
         }
+        debug_assert!(g.to_spawn.is_empty(), "a started step was never spawned");
         // Whatever never started.
         for v in 0..g.graph.len() {
             if g.topo.state[v] == State::Pending {
@@ -483,10 +494,10 @@ impl Runner<'_> {
         g.steps[v].cancel = Some(job.cancel.clone());
         match prepared {
             Prepared::Exec(spec) => {
-                // Recorded here, not by the task: the record then goes out
-                // with this turn's flush, before the process starts.
+                // Recorded here, not by the task: the record goes out with
+                // this turn's flush, before the task is spawned.
                 self.first_attempt(g, v);
-                tokio::spawn(attempt::run_step(self.exec.clone(), spec, job));
+                g.to_spawn.push((spec, job));
             }
             Prepared::Join { failed, outputs } => self.call_ended(g, v, failed, outputs),
             Prepared::Gate(GateSpec::Approval { who }) => {
