@@ -19,7 +19,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-const WFC: &str = env!("CARGO_BIN_EXE_wfc");
+/// The `wfc` of this build, or `$WFC_BENCH_BIN` to time another build of
+/// it (say, one built with another profile) with the same client.
+fn wfc() -> std::path::PathBuf {
+    std::env::var_os("WFC_BENCH_BIN")
+        .map(Into::into)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_wfc").into())
+}
 const IN_FLIGHT: usize = 8;
 const STEPS: usize = 10;
 /// How often a client asks whether its run ended.
@@ -52,14 +58,14 @@ fn start(dir: &std::path::Path) -> (Server, String) {
     std::fs::create_dir_all(dir.join("flows")).unwrap();
     std::fs::write(dir.join("flows/load.wf"), workflow()).unwrap();
     let state = dir.join("state");
-    let out = Command::new(WFC)
+    let out = Command::new(wfc())
         .args(["keys", "add", "bench", "--role", "operator", "--state-dir"])
         .arg(&state)
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let mut child = Command::new(WFC)
+    let mut child = Command::new(wfc())
         .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
         .arg(&state)
         .args(["--max-runs", &IN_FLIGHT.to_string()])

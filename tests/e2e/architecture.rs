@@ -223,3 +223,41 @@ fn the_server_holds_no_sql() {
         .collect();
     assert!(!direct.contains(&"rusqlite"), "{direct:?}");
 }
+
+/// The `dist` profile inherits `release`'s light `opt-level`s unless it
+/// names each crate again: fat LTO over crates built at level 0 crashed
+/// rustc, and a packager's build would not be the optimised one it says.
+#[test]
+fn the_dist_profile_optimises_every_crate_release_optimises_lightly() {
+    let text = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    let overrides = |profile: &str| -> BTreeMap<String, String> {
+        let head = format!("[profile.{profile}.package.");
+        let mut found = BTreeMap::new();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if let Some(name) = line.strip_prefix(&head) {
+                let name = name.trim_end_matches(']').trim_matches('"').to_owned();
+                let level = lines.next().unwrap_or_default();
+                found.insert(name, level.trim().to_owned());
+            }
+        }
+        found
+    };
+    let release = overrides("release");
+    let dist = overrides("dist");
+    assert!(
+        release.len() > 10,
+        "the release overrides were read: {release:?}"
+    );
+    for name in release.keys() {
+        assert_eq!(
+            dist.get(name).map(String::as_str),
+            Some("opt-level = 3"),
+            "[profile.dist.package.{name}] must set opt-level = 3"
+        );
+    }
+    assert_eq!(
+        release.keys().collect::<Vec<_>>(),
+        dist.keys().collect::<Vec<_>>()
+    );
+}
