@@ -308,3 +308,63 @@ workflow work {
     assert_eq!(r.code, 1, "{r}");
     assert_eq!(c.lines("order"), ["first", "unship"], "{r}");
 }
+
+/// A call of a call of a step that fails: the call's handler and the
+/// call's error name that step in full.
+const NESTED_FAILURE: &str = r#"workflow top {
+  step x: call mid { }
+}
+
+workflow mid {
+  step y: call low { }
+  on failure { step alert: shell { run "echo ${failed.step} >> told" } }
+}
+
+workflow low {
+  step ok: shell { run "true" }
+  step boom: shell { run "exit 3"  depends on ok }
+}
+"#;
+
+#[test]
+fn a_failure_deep_in_nested_calls_is_named_in_full() {
+    let c = workflow(NESTED_FAILURE);
+    let r = c.run(&[]);
+    assert_eq!(r.code, 1, "{r}");
+    assert_eq!(c.lines("told"), ["x.y.boom"]);
+    assert!(
+        r.stdout
+            .contains("step `x.y.boom` of the call failed: exit code 3"),
+        "{r}"
+    );
+}
+
+/// Workflows `w0` … `w{depth-1}` of one file, each calling the next `fan`
+/// times (steps `c0`, `c1`, …); the last runs one shell step.
+fn nested_calls(depth: usize, fan: usize) -> String {
+    let mut text = String::new();
+    for i in 0..depth {
+        text.push_str(&format!("workflow w{i} {{\n"));
+        if i + 1 < depth {
+            for c in 0..fan {
+                text.push_str(&format!("  step c{c}: call w{} {{ }}\n", i + 1));
+            }
+        } else {
+            text.push_str("  step s: shell { run \"true\" }\n");
+        }
+        text.push_str("}\n\n");
+    }
+    text
+}
+
+/// 13 levels of two calls each: 8190 joins and 4096 steps, planned (each
+/// join names a failed step through the joins below it, not through all
+/// of them: this used to overflow the stack).
+#[test]
+fn thirteen_levels_of_two_calls_each_plan() {
+    let c = crate::case().file("fan.wf", &nested_calls(13, 2));
+    let r = c.wfc(["plan", "fan.wf", "--format", "json"]).output();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let plan = r.json();
+    assert_eq!(plan["steps"].as_array().unwrap().len(), 8190 + 4096);
+}

@@ -124,18 +124,24 @@ fn splice(
         chain - 1
     };
     let name = |s: &str| format!("{}.{s}", site.name);
-    // The callee's own steps (not its handlers' or compensations'), which
-    // the join waits for and whose failure is the call's.
+    // The callee's steps (not its handlers' or compensations'), which the
+    // join waits for and whose failure is the call's. A step of a call in
+    // the callee is its join's (which waits for it), except the handlers
+    // of that call, which run after its join: so each step is listed by
+    // one join, not by every join above it (linear, however deep).
+    let nested = |s: StepId| callee.steps[s].name.contains('.');
     let body: Vec<StepId> = (0..callee.steps.len())
         .filter(|&s| callee.steps[s].role == Role::Main)
+        .filter(|&s| !nested(s) || callee.steps[s].optional)
         .collect();
     let required: Vec<join::Required> = body
         .iter()
         .filter(|&&s| !callee.steps[s].optional)
         .map(|&s| join::Required {
             step: s + step_off,
-            name: name(&callee.steps[s].name),
+            name: callee.steps[s].name.clone(),
             may_skip: may_skip(callee, s),
+            join: callee.steps[s].kind == StepKind::Call,
         })
         .collect();
     let rw = rewrite::Rewrite {
@@ -145,7 +151,6 @@ fn splice(
         step_off,
         block_off,
         site: callee.file.is_some().then_some(site.span),
-        failed_step: join::failed_step(&required, site.span),
     };
     let chain_base = fresh_chain();
     let max_chain = callee.blocks.iter().filter_map(chain_of).max().unwrap_or(0);
@@ -280,7 +285,8 @@ fn splice(
         body.iter()
             .map(|&s| Dep::new(DepTarget::Step(rw.step(s)), site.span)),
     );
-    join.fields = join::fields(&rw, callee, site.span);
+    let failed = join::failed_step(&required, site.span);
+    join.fields = join::fields(&rw, callee, failed, site.span);
     for c in inner.checks {
         checks.push(ArgCheck {
             value: rw.expr(&c.value),

@@ -5,8 +5,8 @@ use super::rewrite::Rewrite;
 use crate::errors;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{
-    BinaryOp, Expr, ExprKind, FieldValue, Func, HandlerKind, Step, StepField, StepId, StepKind,
-    Type, Workflow,
+    BinaryOp, Expr, ExprKind, FieldValue, Func, HandlerKind, InterpPart, Step, StepField, StepId,
+    StepKind, Type, Workflow,
 };
 use wfc_language::span::Span;
 
@@ -35,19 +35,36 @@ fn text(s: &str, span: Span) -> Expr {
     lit(ExprKind::Str(s.into()), Type::String, span)
 }
 
-/// A required (not optional) step of a callee, as the join checks it.
+/// A required (not optional) step of a callee, as the join checks it: one
+/// of the callee's own steps (a step of a call inside the callee is its
+/// join's: see [`failed_step`]).
 pub struct Required {
     pub step: StepId,
-    /// Its name in the merged workflow (`ship.build`).
+    /// Its name in the callee (`build`), relative to the join.
     pub name: String,
     /// It may end skipped when all is well (see `super::may_skip`); any
     /// other step that ended skipped was stopped by a failure.
     pub may_skip: bool,
+    /// It is the join of a call inside the callee: the step that failed is
+    /// the one that join names (its recorded [`FAILED_OUTPUT`]).
+    pub join: bool,
 }
 
-/// The name of the first of `steps` that failed, was cancelled or was
-/// stopped, else `""`: `contains(s.status, "failed") || … ? "ship.build" : …`
-/// (`contains` also holds for a loop's list of statuses).
+/// The join's output naming the step of its call that did not succeed,
+/// relative to the join (`build`, `make.compile`): what an enclosing join
+/// reads to name it in its own terms.
+pub const FAILED_OUTPUT: &str = "failed";
+/// The join's output naming that step in full (`ship.make.compile`): the
+/// callee's handlers' `failed.step`.
+pub const STEP_OUTPUT: &str = "step";
+
+/// The name, relative to the join, of the first of `steps` that failed,
+/// was cancelled or was stopped, else `""`: `contains(s.status, "failed")
+/// || … ? "build" : …` (`contains` also holds for a loop's list of
+/// statuses). A call inside the callee is one entry, its join, naming
+/// `make.` and what that join recorded: so the expression has one arm per
+/// step the callee declares, however deep its calls nest (it is folded and
+/// evaluated recursively), and inlining stays linear in the steps inlined.
 pub fn failed_step(steps: &[Required], span: Span) -> Expr {
     let mut acc = text("", span);
     for r in steps.iter().rev() {
@@ -70,8 +87,34 @@ pub fn failed_step(steps: &[Required], span: Span) -> Expr {
         if !r.may_skip {
             cond = or(cond, has("skipped"));
         }
+        let name = if r.join {
+            let read = lit(
+                ExprKind::StepOutput {
+                    step: r.step,
+                    field: FAILED_OUTPUT.into(),
+                    output: None,
+                },
+                Type::String,
+                span,
+            );
+            let inner = lit(
+                ExprKind::Call(Func::Default, vec![read, text("", span)]),
+                Type::String,
+                span,
+            );
+            lit(
+                ExprKind::Interp(vec![
+                    InterpPart::Text(format!("{}.", r.name)),
+                    InterpPart::Expr(inner),
+                ]),
+                Type::String,
+                span,
+            )
+        } else {
+            text(&r.name, span)
+        };
         acc = lit(
-            ExprKind::Cond(Box::new(cond), Box::new(text(&r.name, span)), Box::new(acc)),
+            ExprKind::Cond(Box::new(cond), Box::new(name), Box::new(acc)),
             Type::String,
             span,
         );
@@ -96,10 +139,10 @@ pub fn handler_condition(kind: HandlerKind, x: StepId, span: Span) -> Option<Exp
 }
 
 /// The join's fields: which step failed, and the callee's outputs.
-pub fn fields(rw: &Rewrite, callee: &Workflow, span: Span) -> Vec<StepField> {
+pub fn fields(rw: &Rewrite, callee: &Workflow, failed: Expr, span: Span) -> Vec<StepField> {
     let mut out = vec![StepField {
         name: FAILED_FIELD.into(),
-        value: FieldValue::Expr(rw.failed_step.clone()),
+        value: FieldValue::Expr(failed),
         span,
     }];
     if !callee.outputs.is_empty() {

@@ -19,8 +19,6 @@ pub(super) struct Rewrite<'a> {
     /// The call step's span: every span of a callee from another file
     /// becomes this one, so nothing points into the wrong file.
     pub site: Option<Span>,
-    /// `failed.step` in the callee's `on failure`: which of its steps failed.
-    pub failed_step: Expr,
 }
 
 impl Rewrite<'_> {
@@ -62,7 +60,9 @@ impl Rewrite<'_> {
             ExprKind::StepStatus(s) => ExprKind::StepStatus(self.step(*s)),
             // The callee's handlers are the call's: what failed is one of
             // its steps; how "the run" ended is how the call did.
-            ExprKind::Failed(FailedField::Step) => return self.failed_step.clone(),
+            ExprKind::Failed(FailedField::Step) => {
+                return self.join_end(super::join::STEP_OUTPUT, e, ExprKind::Str(String::new()))
+            }
             ExprKind::Run(RunField::Status) => ExprKind::StepStatus(self.join),
             ExprKind::Failed(FailedField::Error) => {
                 return self.join_end(super::join::ERROR_FIELD, e, ExprKind::Str(String::new()))
@@ -110,7 +110,7 @@ impl Rewrite<'_> {
         }
     }
 
-    /// `failed.error`, `run.duration` or `run.failures` in the callee's
+    /// `failed.step`, `failed.error`, `run.duration` or `run.failures` in the callee's
     /// handlers: what the join recorded of how the call ended, read as
     /// `default(X.FIELD, EMPTY)` so the read only orders (the handler runs
     /// after the join however it ended).

@@ -65,7 +65,8 @@ impl Runner<'_> {
     }
 
     /// Join `v` is ready: its call's steps all ended (`failed`: the first
-    /// that did not succeed). `outputs` are the callee's, as the call's.
+    /// that did not succeed, named relative to the join, `build` or
+    /// `make.compile`). `outputs` are the callee's, as the call's.
     pub(super) fn call_ended(
         &mut self,
         g: &mut GraphRun,
@@ -74,6 +75,18 @@ impl Runner<'_> {
         outputs: Value,
     ) {
         let prefix = format!("{}.", g.graph.steps[v].name);
+        let mut fields = match outputs {
+            Value::Map(m) => m,
+            _ => Vec::new(),
+        };
+        // What an enclosing join names (relative), and the callee's
+        // handlers' `failed.step` (in full).
+        let failed = failed.map(|relative| {
+            let step = format!("{prefix}{relative}");
+            fields.push(("failed".into(), Value::Str(relative)));
+            fields.push(("step".into(), Value::Str(step.clone())));
+            step
+        });
         let failures: Vec<(String, String)> = g
             .failures
             .iter()
@@ -85,10 +98,6 @@ impl Runner<'_> {
             .filter_map(|i| g.steps[i].started.map(|(_, at)| at))
             .min();
         let ms = first_start.map_or(0, |t| t.elapsed().as_millis());
-        let mut fields = match outputs {
-            Value::Map(m) => m,
-            _ => Vec::new(),
-        };
         fields.push((
             "duration".into(),
             Value::Duration(u64::try_from(ms).unwrap_or(u64::MAX)),
