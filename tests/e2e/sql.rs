@@ -252,3 +252,88 @@ fn a_file_query_is_read_beside_the_workflow_file_and_takes_a_list_param() {
     assert_ne!(again.code, 0, "{again}");
     assert!(again.all().contains("statement 1"), "{again}");
 }
+
+/// `app.db` holding `t (v)` with the rows `a` and `b`.
+fn two_rows(c: &wfc_testkit::Case) {
+    let conn = rusqlite::Connection::open(c.path("app.db")).unwrap();
+    conn.execute_batch("create table t (v text); insert into t values ('a'), ('b');")
+        .unwrap();
+}
+
+#[test]
+fn a_placeholder_wfc_does_not_bind_is_refused_before_anything_runs() {
+    // SQLite binds each of these NULL: `update t set v = $1` used to empty
+    // every row, and the run succeeded.
+    for p in ["$1", "?", "?1", "@v", "$v", "#v", ":1"] {
+        let text = format!(
+            r#"workflow w {{
+  step first: shell {{ run "touch first-ran" }}
+  step wipe: sql {{
+    depends on first
+    database "sqlite:app.db"
+    query "update t set v = {p}"
+  }}
+}}
+"#
+        );
+        let c = workflow(&text);
+        two_rows(&c);
+        let col = text.lines().nth(5).unwrap().find(p).unwrap() + 1;
+        let check = c.wfc(["check", "w.wf"]).output();
+        assert_ne!(check.code, 0, "{p}: {check}");
+        let shown = check.all();
+        assert!(shown.contains("E0284"), "{p}: {shown}");
+        assert!(shown.contains(&format!("w.wf:6:{col}")), "{p}: {shown}");
+        assert!(
+            shown.contains(&format!("`{p}` is not a parameter wfc binds")),
+            "{p}: {shown}"
+        );
+        let r = c.run(&[]);
+        assert_ne!(r.code, 0, "{p}: {r}");
+        assert!(r.all().contains("E0284"), "{p}: {r}");
+        assert!(!c.path("first-ran").exists(), "{p}: a step ran");
+        assert_eq!(db_rows(&c, "select v from t order by v"), ["a", "b"], "{p}");
+    }
+}
+
+#[test]
+fn a_named_param_still_binds_beside_lookalikes_in_strings_and_comments() {
+    let c = workflow(
+        r#"
+workflow w {
+  step set: sql {
+    database "sqlite:app.db"
+    query "update t set v = :v || '?$1' where v = :old and 1 = 1 -- ? $1 @v"
+    params { v = "c"  old = "a" }
+  }
+}
+"#,
+    );
+    two_rows(&c);
+    let r = c.run(&[]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(db_rows(&c, "select v from t order by v"), ["b", "c?$1"]);
+}
+
+#[test]
+fn a_file_query_with_a_foreign_placeholder_fails_its_step_unrun() {
+    // A `file` is read when the step starts: refused there, before the
+    // database is opened.
+    let c = workflow(
+        r#"
+workflow w {
+  step wipe: sql { database "sqlite:app.db"  file "wipe.sql" }
+}
+"#,
+    )
+    .file("wipe.sql", "select 1;\nupdate t set v = ?;\n");
+    two_rows(&c);
+    let r = c.run(&[]);
+    assert_ne!(r.code, 0, "{r}");
+    assert!(
+        r.all()
+            .contains("`?` (at byte 27) is not a parameter wfc binds"),
+        "{r}"
+    );
+    assert_eq!(db_rows(&c, "select v from t order by v"), ["a", "b"]);
+}

@@ -337,3 +337,67 @@ workflow w {
     let prefer = format!("{}?sslmode=prefer", pg.url);
     c.wfc_run(&[]).env("DB", &prefer).success().output();
 }
+
+#[test]
+fn a_dollar_number_is_refused_before_anything_runs_and_jsonb_operators_are_not() {
+    let Some(pg) = server() else { return };
+    psql(
+        &pg,
+        "create table t (v text); insert into t values ('a'), ('b')",
+    );
+    // `$1` passed `wfc check` and failed only at run time, after `first`
+    // ran; beside a `:name` (numbered `$1` by wfc) it would have bound
+    // that name's value.
+    let c = workflow(
+        r#"
+workflow w {
+  secret db: string = env("DB")
+  step first: shell { run "touch first-ran" }
+  step wipe: sql {
+    depends on first
+    database db
+    query "update t set v = $1 where v <> :keep"
+    params { keep = "zzz" }
+  }
+}
+"#,
+    );
+    let check = c.wfc(["check", "w.wf"]).output();
+    assert_ne!(check.code, 0, "{check}");
+    assert!(check.all().contains("E0284"), "{check}");
+    assert!(check.all().contains("w.wf:8:29"), "{check}");
+    let r = c.wfc_run(&[]).env("DB", &pg.url).output();
+    assert_ne!(r.code, 0, "{r}");
+    assert!(!c.path("first-ran").exists(), "a step ran: {r}");
+    assert_eq!(
+        psql(&pg, "select string_agg(v, ',' order by v) from t"),
+        "a,b"
+    );
+
+    // jsonb's `?`, `?|`, `?&` and `@?` are operators, not placeholders.
+    let ok = workflow(
+        r#"
+workflow w {
+  secret db: string = env("DB")
+  step q: sql {
+    database db
+    query """
+      select doc ? 'a' as has, doc ?| array['x', 'b'] as any_of,
+             doc ?& array['a', 'b'] as all_of, doc @? '$.a' as path
+      from (select cast(:doc as jsonb) as doc) d
+    """
+    params { doc = "{\"a\": 1, \"b\": 2}" }
+  }
+}
+"#,
+    );
+    ok.wfc(["check", "w.wf"]).success().output();
+    ok.wfc_run(&["-o", "report.json"])
+        .env("DB", &pg.url)
+        .success()
+        .output();
+    assert_eq!(
+        ok.report()["steps"][0]["outputs"]["rows"][0].to_string(),
+        r#"{"all_of":true,"any_of":true,"has":true,"path":true}"#
+    );
+}

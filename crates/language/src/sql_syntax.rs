@@ -16,6 +16,21 @@
 //! the interpreter to split the text into statements, and to rewrite
 //! `:name` into PostgreSQL's `$N`. An array slice `a[lo:hi]` reads as the
 //! parameter `:hi`: write `a[lo : hi]`.
+//!
+//! It also finds the placeholders of other syntaxes ([`Foreign`]), which
+//! wfc never binds: SQLite would bind them NULL, PostgreSQL fail on them (or,
+//! for a `$N`, bind it to one of the `:name`s wfc numbered). They are the
+//! same for both databases, because the checker often cannot tell which one
+//! a step uses (a secret URL):
+//!
+//! - `$1`, `$name` (a `$` not opening a dollar quote, not inside a name);
+//! - `@name`, except right after `<` or `@` (PostgreSQL's `<@`, `@@`);
+//! - `:1` outside `[…]` (inside, it is an array slice `a[1:2]`);
+//! - `?`, `?1` and `#name` where an operand is expected: at the start, after
+//!   `(`, `,`, an operator or a keyword such as `where`, `and`, `select`.
+//!   After an operand (a name, a number, a string, `)`, `]`) a `?` is
+//!   PostgreSQL's jsonb operator (`doc ? 'k'`, `?|`, `?&`, `@?`) and `#` its
+//!   XOR, not a parameter; SQLite would refuse a parameter there anyway.
 
 /// One `:name` in the query: its name and the byte range of `:name`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +38,28 @@ pub struct SqlParam {
     pub name: String,
     pub start: usize,
     pub end: usize,
+}
+
+/// A placeholder wfc does not bind (see the module docs): its text as
+/// written (`$1`, `?`, `@v`) and its byte range in the query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Foreign {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Foreign {
+    /// What to write instead, for messages: `:v` for a named one (`@v`,
+    /// `$v`, `#v`), else `:name`.
+    pub fn instead(&self) -> String {
+        let name = &self.text[1..];
+        if name.bytes().next().is_some_and(ident_start) {
+            format!(":{name}")
+        } else {
+            ":name".to_owned()
+        }
+    }
 }
 
 /// One statement: its text (trimmed, without the `;`), where that text
@@ -73,6 +110,9 @@ pub struct Scan {
     /// A string, identifier, comment or dollar quote left open: what it is
     /// and the byte offset where it starts.
     pub unterminated: Option<(&'static str, usize)>,
+    /// Placeholders of other syntaxes, in order (outside strings, comments
+    /// and dollar quotes, as `:name`s are found).
+    pub foreign: Vec<Foreign>,
 }
 
 impl Scan {
@@ -90,6 +130,61 @@ fn ident_char(c: u8) -> bool {
     ident_start(c) || c.is_ascii_digit()
 }
 
+/// Words after which an operand is expected: a `?` or `#` there is a
+/// placeholder, not PostgreSQL's operator.
+const OPERAND_NEXT: &[&str] = &[
+    "all",
+    "and",
+    "any",
+    "between",
+    "both",
+    "by",
+    "case",
+    "distinct",
+    "else",
+    "escape",
+    "exists",
+    "first",
+    "for",
+    "from",
+    "glob",
+    "having",
+    "ilike",
+    "in",
+    "is",
+    "leading",
+    "like",
+    "limit",
+    "match",
+    "next",
+    "not",
+    "offset",
+    "on",
+    "or",
+    "placing",
+    "regexp",
+    "return",
+    "returning",
+    "select",
+    "set",
+    "some",
+    "then",
+    "to",
+    "trailing",
+    "values",
+    "when",
+    "where",
+    "zone",
+];
+
+/// The end of the run of `pred` bytes from `i`.
+fn run_of(b: &[u8], mut i: usize, pred: fn(u8) -> bool) -> usize {
+    while i < b.len() && pred(b[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// Reads `sql` into statements and parameters (see the module docs).
 pub fn scan(sql: &str) -> Scan {
     let b = sql.as_bytes();
@@ -98,11 +193,19 @@ pub fn scan(sql: &str) -> Scan {
     // Whether the current statement has anything but blanks and comments.
     let mut content = false;
     let mut stmt_start = 0;
+    // Whether the last token ends an operand (so a `?` here is an
+    // operator), and how deep in `[…]` the scan is.
+    let mut operand = false;
+    let mut brackets = 0usize;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         let open = i;
         let next = b.get(i + 1).copied();
+        let was_operand = operand;
+        if !c.is_ascii_whitespace() {
+            operand = true;
+        }
         match c {
             b'\'' => {
                 let escapes =
@@ -117,11 +220,13 @@ pub fn scan(sql: &str) -> Scan {
                 None => return open_at(scan, "quoted identifier", open),
             },
             b'-' if next == Some(b'-') => {
+                operand = was_operand;
                 i = sql[i..].find('\n').map_or(b.len(), |n| i + n + 1);
                 continue;
             }
             b'/' if next == Some(b'*') => match block_comment(b, i) {
                 Some(end) => {
+                    operand = was_operand;
                     i = end;
                     continue;
                 }
@@ -135,12 +240,26 @@ pub fn scan(sql: &str) -> Scan {
                     None => return open_at(scan, "dollar-quoted string", open),
                 }
             }
-            b':' if next == Some(b':') => i += 2,
+            b'$' if next.is_some_and(ident_char) && (i == 0 || !ident_char(b[i - 1])) => {
+                i = foreign(&mut scan, sql, i, run_of(b, i + 1, ident_char));
+            }
+            b'@' if next.is_some_and(ident_start)
+                && (i == 0 || !matches!(b[i - 1], b'<' | b'@')) =>
+            {
+                i = foreign(&mut scan, sql, i, run_of(b, i + 1, ident_char));
+            }
+            b'?' if !was_operand && (i == 0 || b[i - 1] != b'@') => {
+                i = foreign(&mut scan, sql, i, run_of(b, i + 1, |c| c.is_ascii_digit()));
+            }
+            b'#' if !was_operand && next.is_some_and(ident_start) => {
+                i = foreign(&mut scan, sql, i, run_of(b, i + 1, ident_char));
+            }
+            b':' if next == Some(b':') => {
+                operand = false;
+                i += 2;
+            }
             b':' if next.is_some_and(ident_start) && (i == 0 || b[i - 1] != b':') => {
-                let mut end = i + 1;
-                while end < b.len() && ident_char(b[end]) {
-                    end += 1;
-                }
+                let end = run_of(b, i + 1, ident_char);
                 params.push(SqlParam {
                     name: sql[i + 1..end].to_owned(),
                     start: i,
@@ -148,14 +267,40 @@ pub fn scan(sql: &str) -> Scan {
                 });
                 i = end;
             }
+            b':' if brackets == 0 && next.is_some_and(|c| c.is_ascii_digit()) => {
+                i = foreign(&mut scan, sql, i, run_of(b, i + 1, ident_char));
+            }
             b';' => {
+                operand = false;
                 push_statement(&mut scan, sql, stmt_start, i, content, &mut params);
                 content = false;
                 stmt_start = i + 1;
                 i += 1;
                 continue;
             }
-            _ => i += 1,
+            b'[' => {
+                operand = false;
+                brackets += 1;
+                i += 1;
+            }
+            b']' => {
+                brackets = brackets.saturating_sub(1);
+                i += 1;
+            }
+            b')' => i += 1,
+            _ if ident_char(c) => {
+                // A word (`a$b` is one name in PostgreSQL) or a number.
+                let end = run_of(b, i, |c| ident_char(c) || c == b'$');
+                let word = &sql[i..end];
+                operand = !OPERAND_NEXT.iter().any(|k| word.eq_ignore_ascii_case(k));
+                i = end;
+            }
+            _ => {
+                // Blanks keep what came before; `(`, `,` and operators
+                // expect an operand.
+                operand = was_operand && c.is_ascii_whitespace();
+                i += 1;
+            }
         }
         if !c.is_ascii_whitespace() {
             content = true;
@@ -163,6 +308,16 @@ pub fn scan(sql: &str) -> Scan {
     }
     push_statement(&mut scan, sql, stmt_start, b.len(), content, &mut params);
     scan
+}
+
+/// Records the foreign placeholder `start..end`; returns `end`.
+fn foreign(scan: &mut Scan, sql: &str, start: usize, end: usize) -> usize {
+    scan.foreign.push(Foreign {
+        text: sql[start..end].to_owned(),
+        start,
+        end,
+    });
+    end
 }
 
 fn open_at(mut scan: Scan, what: &'static str, at: usize) -> Scan {
@@ -305,5 +460,52 @@ mod tests {
         assert_eq!(names(":a"), ["a"]);
         assert_eq!(names("select 'é' || :nom_é"), ["nom_é"]);
         assert_eq!(names("select 1:"), Vec::<String>::new());
+    }
+
+    fn foreign(sql: &str) -> Vec<String> {
+        scan(sql).foreign.into_iter().map(|f| f.text).collect()
+    }
+
+    #[test]
+    fn finds_placeholders_of_other_syntaxes() {
+        assert_eq!(foreign("update t set v = $1"), ["$1"]);
+        assert_eq!(foreign("update t set v = ?"), ["?"]);
+        assert_eq!(foreign("select ?1, ?2 where a=?"), ["?1", "?2", "?"]);
+        assert_eq!(
+            foreign("insert into t values (@v, $w, #x, :1)"),
+            ["@v", "$w", "#x", ":1"]
+        );
+        assert_eq!(
+            foreign("select * from t where a in (?) limit ? offset ?"),
+            ["?", "?", "?"]
+        );
+        assert_eq!(
+            foreign("select case when ? then ? else ? end"),
+            ["?", "?", "?"]
+        );
+        assert_eq!(foreign("select :a; select ?"), ["?"]);
+        let s = scan("select 1 where a = $12");
+        assert_eq!((s.foreign[0].start, s.foreign[0].end), (19, 22));
+    }
+
+    #[test]
+    fn leaves_what_is_not_a_placeholder() {
+        let sql = "select '$1 ? @v', \"?\", $$ $1 ? $$, $t$ ? $t$, x::int, a$b -- ?\n\
+                   /* $1 @v ? */ from t where doc ? 'k' and doc ?| array['a'] \
+                   and doc ?& b and (doc) ? 'x' and doc->'a' ? 'y' and p @? '$.a' \
+                   and a <@ b and a <@array[1] and ts @@ q and ts @@to_tsquery('x') \
+                   and a # b and a[1:2] = a[lo:hi] and data #> '{a}' is null \
+                   and f(a := 1) and E'\\'?' = x and \"t\"? 'k' and 1 ? 'k'";
+        assert_eq!(foreign(sql), Vec::<String>::new());
+        assert_eq!(names(sql), ["hi"]);
+    }
+
+    #[test]
+    fn says_what_to_write_instead() {
+        let of = |sql: &str| scan(sql).foreign[0].instead();
+        assert_eq!(of("select @v"), ":v");
+        assert_eq!(of("select $v"), ":v");
+        assert_eq!(of("select $1"), ":name");
+        assert_eq!(of("select ?"), ":name");
     }
 }

@@ -1,6 +1,7 @@
 //! Checks of `sql` steps: a value reaches the query only as a bound
 //! `:name` parameter, never as `${…}` text; every `:name` has a value in
-//! `params { … }` and every param is used. The query is read with
+//! `params { … }` and every param is used; a placeholder of another syntax
+//! (`$1`, `?`, `@v`), which nothing would bind, is refused. The query is read with
 //! [`crate::sql_syntax`], as the interpreter reads it.
 
 use super::Checker;
@@ -65,6 +66,11 @@ impl Checker<'_> {
                 let sugg = diag::did_you_mean(&p.name, names.iter().copied());
                 self.diags.push(dc::sql_unbound_param(span, &p.name, sugg));
             }
+        }
+        for f in &scan.foreign {
+            let span = source_span(&pieces, f.start, f.end).unwrap_or(query.span);
+            self.diags
+                .push(dc::sql_foreign_placeholder(span, &f.text, &f.instead()));
         }
         if let Some((what, at)) = scan.unterminated {
             let span = source_span(&pieces, at, at + 1).unwrap_or(query.span);

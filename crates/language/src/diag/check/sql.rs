@@ -1,4 +1,4 @@
-//! Constructors for `sql` steps (codes `E0280`–`E0283`, `W0155`): values
+//! Constructors for `sql` steps (codes `E0280`–`E0284`, `W0155`): values
 //! reach a query only as bound `:name` parameters.
 
 use super::super::Diagnostic;
@@ -52,4 +52,15 @@ pub fn sql_unterminated(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error("E0283", format!("the query leaves a {what} open"))
         .primary(span, format!("this {what} is never closed"))
         .help("close it: a `;` or `:name` inside it is part of it, not of the query")
+}
+
+/// E0284: a placeholder of another syntax (`$1`, `?`, `@v`), which wfc
+/// never binds: SQLite would bind it NULL.
+pub fn sql_foreign_placeholder(span: Span, text: &str, instead: &str) -> Diagnostic {
+    let name = instead.trim_start_matches(':');
+    Diagnostic::error("E0284", format!("`{text}` is not a parameter wfc binds"))
+        .primary(span, "the database would get no value here (SQLite: NULL)")
+        .help(format!(
+            "write `{instead}` in the query and bind it: `params {{ {name} = … }}`"
+        ))
 }

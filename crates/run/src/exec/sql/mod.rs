@@ -3,10 +3,11 @@
 //!
 //! The query is split into statements with [`wfc_language::sql_syntax`]
 //! (a `;` inside a string, comment or dollar quote does not split); each
-//! statement binds only the `:name`s it uses. With a transaction (the
-//! default when there are several statements, or `transaction true`) the
-//! statements run between `BEGIN` and `COMMIT`, and any error rolls all of
-//! them back.
+//! statement binds only the `:name`s it uses; a placeholder of another
+//! syntax (`$1`, `?`, `@v`) fails the step before it connects. With a
+//! transaction (the default when there are several statements, or
+//! `transaction true`) the statements run between `BEGIN` and `COMMIT`, and
+//! any error rolls all of them back.
 //!
 //! Outputs: `rows`, the rows of the last statement that returned rows (one
 //! map of column to value each); `row_count`, the rows the last statement
@@ -81,6 +82,15 @@ pub async fn run(pool: &Pool, spec: &SqlSpec, ctx: &StepContext) -> Outcome {
     let scan = sql_syntax::scan(&query);
     if let Some((what, at)) = scan.unterminated {
         return Outcome::failed(format!("the query leaves a {what} open (at byte {at})"));
+    }
+    if let Some(f) = scan.foreign.first() {
+        // A `file` query (a `query` was refused at check time, E0284).
+        return Outcome::failed(format!(
+            "`{}` (at byte {}) is not a parameter wfc binds: write `{}` in the query and bind it in `params`",
+            f.text,
+            f.start,
+            f.instead()
+        ));
     }
     if scan.statements.is_empty() {
         return Outcome::failed("the query has no statement");
