@@ -1,6 +1,7 @@
 //! Who calls: the `Authorization: Bearer KEY` of every API request, checked
 //! against the keys file (read again when it changes, so `wfc keys revoke`
-//! takes effect at once), and each key's rate limit.
+//! takes effect at once, on open streams too: [`Access`]), and each key's
+//! rate limit.
 
 use crate::keys::{self, KeyFile, Role};
 use crate::problem::{Code, Problem};
@@ -40,16 +41,27 @@ impl Caller {
 }
 
 /// The keys file, read again whenever its modification time changes.
+/// A file that cannot be read or parsed leaves the last keys read in
+/// force (said in the log once per change of the file); only a server
+/// that never read it answers with the error.
 pub struct KeyCache {
     path: PathBuf,
-    cached: Mutex<(Option<SystemTime>, Arc<KeyFile>)>,
+    cached: Mutex<Cached>,
+}
+
+#[derive(Default)]
+struct Cached {
+    modified: Option<SystemTime>,
+    keys: Option<Arc<KeyFile>>,
+    /// The modification time the last failed read was said for.
+    said: Option<Option<SystemTime>>,
 }
 
 impl KeyCache {
     pub fn new(path: PathBuf) -> KeyCache {
         KeyCache {
             path,
-            cached: Mutex::new((None, Arc::default())),
+            cached: Mutex::default(),
         }
     }
 
@@ -63,10 +75,57 @@ impl KeyCache {
             .and_then(|m| m.modified())
             .ok();
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
-        if cached.0 != modified || modified.is_none() {
-            *cached = (modified, Arc::new(keys::read(&self.path)?));
+        if let Some(keys) = cached.keys.as_ref().filter(|_| cached.modified == modified) {
+            if modified.is_some() {
+                return Ok(keys.clone());
+            }
         }
-        Ok(cached.1.clone())
+        match keys::read(&self.path) {
+            Ok(file) => {
+                let file = Arc::new(file);
+                cached.modified = modified;
+                cached.keys = Some(file.clone());
+                cached.said = None;
+                Ok(file)
+            }
+            Err(e) => {
+                let Some(last) = cached.keys.clone() else {
+                    return Err(e);
+                };
+                if cached.said != Some(modified) {
+                    cached.said = Some(modified);
+                    tracing::error!(error = %e, "the keys file cannot be read; the keys read last stay in force");
+                }
+                Ok(last)
+            }
+        }
+    }
+
+    /// Whether the key whose hash is `sha256` is still in the file.
+    pub fn knows(&self, sha256: &str) -> bool {
+        self.current().is_ok_and(|k| keys::find(&k, sha256).is_some())
+    }
+}
+
+/// What let a request in, to ask again while its answer lasts: a stream
+/// asks before everything it sends, so revoking a key (or, for a
+/// dashboard session, logging out) ends its open streams at once.
+#[derive(Clone)]
+pub struct Access(Arc<dyn Fn() -> bool + Send + Sync>);
+
+impl Access {
+    pub fn new(still: impl Fn() -> bool + Send + Sync + 'static) -> Access {
+        Access(Arc::new(still))
+    }
+
+    /// The API key whose hash is `sha256`, while it is in `keys`.
+    pub fn key(keys: Arc<KeyCache>, sha256: String) -> Access {
+        Access::new(move || keys.knows(&sha256))
+    }
+
+    /// Whether the caller may still be answered.
+    pub fn holds(&self) -> bool {
+        (self.0)()
     }
 }
 
@@ -91,6 +150,9 @@ pub struct Gate {
 pub async fn check(State(gate): State<Gate>, mut req: Request, next: Next) -> Response {
     match authenticate(&gate, req.headers(), req.uri().path()) {
         Ok(caller) => {
+            let sha256 = presented(req.headers()).map_or_else(String::new, keys::hash);
+            req.extensions_mut()
+                .insert(Access::key(gate.keys.clone(), sha256));
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
@@ -100,14 +162,7 @@ pub async fn check(State(gate): State<Gate>, mut req: Request, next: Next) -> Re
 
 /// The caller of a request to `path` with `headers`, within its key's rate.
 pub fn authenticate(gate: &Gate, headers: &HeaderMap, path: &str) -> Result<Caller, Problem> {
-    let presented = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned);
-    let Some(presented) = presented else {
+    let Some(presented) = presented(headers) else {
         return Err(Problem::new(
             Code::Unauthenticated,
             "send an API key as `Authorization: Bearer KEY` (`wfc keys add NAME` makes one)",
@@ -120,7 +175,7 @@ pub fn authenticate(gate: &Gate, headers: &HeaderMap, path: &str) -> Result<Call
             return Err(Problem::store(e));
         }
     };
-    let Some(key) = keys::verify(&keys, &presented) else {
+    let Some(key) = keys::verify(&keys, presented) else {
         tracing::info!(path = %path, "request with an unknown API key refused");
         return Err(Problem::new(
             Code::Unauthenticated,
@@ -145,8 +200,45 @@ pub fn authenticate(gate: &Gate, headers: &HeaderMap, path: &str) -> Result<Call
     })
 }
 
+/// The key of `Authorization: Bearer KEY`, if any.
+fn presented(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+}
+
 /// Whole seconds, at least one: what `Retry-After` can say.
 pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     secs.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_keys_file_that_stops_parsing_leaves_the_last_keys_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(keys::FILE);
+        let cache = KeyCache::new(path.clone());
+        assert!(cache.current().unwrap().keys.is_empty(), "no file: no keys");
+        let key = keys::add(&path, "ci", Role::Read).unwrap();
+        let sha = keys::hash(&key);
+        assert!(cache.knows(&sha));
+        std::fs::write(&path, "{ not json").unwrap();
+        let later = SystemTime::now() + std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(later))
+            .unwrap();
+        assert!(cache.knows(&sha), "a broken file locked everyone out");
+        assert!(KeyCache::new(path.clone()).current().is_err(), "a new reader is told");
+        std::fs::remove_file(&path).unwrap();
+        assert!(!cache.knows(&sha), "removing the file revokes every key");
+    }
 }

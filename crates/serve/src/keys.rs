@@ -67,26 +67,58 @@ pub fn read(path: &Path) -> Result<KeyFile, String> {
     }
 }
 
-/// Writes `keys` to `path` (readable by its owner only), through a
-/// temporary file so a reader never sees half of it.
-pub fn write(path: &Path, keys: &KeyFile) -> Result<(), String> {
+/// Reads the keys file at `path`, lets `change` change them, and writes
+/// them back, holding an exclusive lock on `PATH.lock` throughout: two
+/// `wfc keys` side by side each see the other's change, never undo it.
+/// The new file is written to a temporary file of its own in the same
+/// folder (readable by its owner only), synced, then renamed over the old
+/// one, so a reader (the server) sees the old keys or the new ones.
+fn update<T>(
+    path: &Path,
+    change: impl FnOnce(&mut KeyFile) -> Result<T, String>,
+) -> Result<T, String> {
+    use nix::fcntl::{Flock, FlockArg};
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    let text = serde_json::to_string_pretty(keys).map_err(|e| e.to_string())?;
-    let written = std::fs::OpenOptions::new()
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d,
+        None => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
-        .truncate(true)
+        .truncate(false)
         .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    written.map_err(|e| format!("cannot write the keys file {}: {e}", path.display()))
+        .open(&lock_path)
+        .map_err(|e| {
+            format!(
+                "cannot open the keys file's lock {}: {e}",
+                Path::new(&lock_path).display()
+            )
+        })?;
+    let _held = Flock::lock(lock, FlockArg::LockExclusive)
+        .map_err(|(_, e)| format!("cannot lock {}: {e}", Path::new(&lock_path).display()))?;
+    let mut keys = read(path)?;
+    let out = change(&mut keys)?;
+    let text = serde_json::to_string_pretty(&keys).map_err(|e| e.to_string())?;
+    let cannot = |e: std::io::Error| format!("cannot write the keys file {}: {e}", path.display());
+    // tempfile makes the file with mode 0600 and a name no other writer has.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".keys-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(cannot)?;
+    tmp.write_all(text.as_bytes()).map_err(cannot)?;
+    tmp.as_file().sync_all().map_err(cannot)?;
+    tmp.persist(path).map_err(|e| cannot(e.error))?;
+    // The rename is durable once the folder is.
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(cannot)?;
+    Ok(out)
 }
 
 /// Makes a key named `name` with `role`, stores its hash in `path`, and
@@ -102,39 +134,41 @@ pub fn add(path: &Path, name: &str, role: Role) -> Result<String, String> {
             "`{name}` is not a key name: use 1 to 64 letters, digits, `-`, `_` or `.`"
         ));
     }
-    let mut file = read(path)?;
-    if file.keys.iter().any(|k| k.name == name) {
-        return Err(format!(
-            "a key named `{name}` exists already (`wfc keys revoke {name}` removes it)"
-        ));
-    }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| format!("no random bytes for a key: {e}"))?;
     let key = format!(
         "wfc_{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     );
-    file.keys.push(StoredKey {
-        name: name.to_owned(),
-        role,
-        sha256: hash(&key),
-        created: wfc_contract::time::timestamp(std::time::SystemTime::now()),
-    });
-    write(path, &file)?;
+    update(path, |file| {
+        if file.keys.iter().any(|k| k.name == name) {
+            return Err(format!(
+                "a key named `{name}` exists already (`wfc keys revoke {name}` removes it)"
+            ));
+        }
+        file.keys.push(StoredKey {
+            name: name.to_owned(),
+            role,
+            sha256: hash(&key),
+            created: wfc_contract::time::timestamp(std::time::SystemTime::now()),
+        });
+        Ok(())
+    })?;
     Ok(key)
 }
 
 /// Removes the key named `name`.
 pub fn revoke(path: &Path, name: &str) -> Result<(), String> {
-    let mut file = read(path)?;
-    let before = file.keys.len();
-    file.keys.retain(|k| k.name != name);
-    if file.keys.len() == before {
-        return Err(format!(
-            "no key is named `{name}` (`wfc keys list` lists them)"
-        ));
-    }
-    write(path, &file)
+    update(path, |file| {
+        let before = file.keys.len();
+        file.keys.retain(|k| k.name != name);
+        if file.keys.len() == before {
+            return Err(format!(
+                "no key is named `{name}` (`wfc keys list` lists them)"
+            ));
+        }
+        Ok(())
+    })
 }
 
 /// Hex SHA-256 of `key`.
@@ -145,13 +179,18 @@ pub fn hash(key: &str) -> String {
         .collect()
 }
 
-/// The stored key `presented` is, if any. Every stored hash is compared,
-/// each in constant time, so the time taken says nothing of which matched.
+/// The stored key `presented` is, if any.
 pub fn verify<'a>(keys: &'a KeyFile, presented: &str) -> Option<&'a StoredKey> {
-    let h = hash(presented);
+    find(keys, &hash(presented))
+}
+
+/// The stored key whose hash is `sha256`, if any. Every stored hash is
+/// compared, each in constant time, so the time taken says nothing of
+/// which matched.
+pub fn find<'a>(keys: &'a KeyFile, sha256: &str) -> Option<&'a StoredKey> {
     let mut found = None;
     for k in &keys.keys {
-        if bool::from(k.sha256.as_bytes().ct_eq(h.as_bytes())) {
+        if bool::from(k.sha256.as_bytes().ct_eq(sha256.as_bytes())) {
             found = Some(k);
         }
     }

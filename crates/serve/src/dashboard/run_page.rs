@@ -11,7 +11,7 @@
 
 use super::gantt::{self, Gantt};
 use super::runs::{duration, encode};
-use super::session::Session;
+use super::session::{Session, SessionId};
 use super::{Dash, NO_RUN, NO_STEP, STORE};
 use crate::events::{last_event_id, run_stream};
 use axum::extract::{Path, Query, State};
@@ -350,12 +350,14 @@ pub struct EventsQuery {
 /// `Last-Event-ID` (a reconnect) or `?after=` (the page's cursor).
 pub async fn events(
     State(dash): State<Dash>,
+    Extension(SessionId(session)): Extension<SessionId>,
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(q): Query<EventsQuery>,
 ) -> Response {
     let from = last_event_id(&headers).or(q.after.filter(|a| !a.is_empty()));
-    match run_stream(&dash.app, id, from).await {
+    let access = dash.sessions.access(&session, dash.gate.keys.clone());
+    match run_stream(&dash.app, access, id, from).await {
         Ok(sse) => sse.into_response(),
         Err(p) => p.into_response(),
     }
@@ -383,6 +385,7 @@ mod tests {
             name: "ops".into(),
             role: crate::keys::Role::Operator,
             csrf: "tok".into(),
+            key: "the-key-s-hash".into(),
         };
         let run = minijinja::context! {
             id => "r1", path => "r1", workflow => "w", status => "running", trigger => "api",
@@ -415,6 +418,7 @@ mod tests {
                 })
             })
             .unwrap();
+        assert!(!html.contains("the-key-s-hash"), "the session's key hash is on the page");
         assert!(html.contains("/runs/r1/gates/g%5Ba%5D/approve"), "{html}");
         assert!(html.contains("&lt;img src=x&gt;") && !html.contains("<img"));
         assert!(html.contains("approve &lt;me&gt;") && html.contains("&lt;b&gt;"));

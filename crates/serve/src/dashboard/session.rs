@@ -1,9 +1,12 @@
 //! Logging in to the dashboard. `POST /login` checks an API key as the API
 //! does ([`crate::keys::verify`]) and sets a cookie holding a random session
-//! id; the server maps it to the key's name and role (never the key). The
-//! cookie is HTTP-only and `SameSite=Strict` (and `Secure` behind https);
-//! forms that act carry the session's CSRF token too. A session ends at
-//! logout, after [`LIFETIME`], or when its key is revoked.
+//! id; the server maps it to the key's hash, name and role (never the
+//! key). The cookie is HTTP-only and `SameSite=Strict` (and `Secure`
+//! behind https); forms that act carry the session's CSRF token too. A
+//! session ends at logout, after [`LIFETIME`], or when its key is revoked
+//! — the key itself, found by its hash: a new key under the same name
+//! (`wfc keys revoke ci; wfc keys add ci`) does not revive it. Its open
+//! event streams end with it ([`Sessions::access`]).
 //!
 //! Logins are rate limited per client address ([`LOGINS_PER_MINUTE`], in
 //! bursts of [`LOGIN_BURST`]): every attempt counts, a good key's too, so
@@ -11,6 +14,7 @@
 //! addresses are not affected.
 
 use super::{Dash, BAD_CSRF, BAD_KEY};
+use crate::auth::{Access, KeyCache};
 use crate::keys::{self, Role};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Extensions;
@@ -25,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
@@ -46,6 +50,9 @@ pub struct Session {
     pub role: Role,
     /// The token every acting form carries back.
     pub csrf: String,
+    /// The SHA-256 of the key that opened it (never shown).
+    #[serde(skip)]
+    pub key: String,
 }
 
 /// The live sessions by id, and the login attempts by client address.
@@ -77,13 +84,14 @@ impl Sessions {
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
-    /// A new session for key `name`; its id for the cookie.
-    fn open(&self, name: &str, role: Role) -> Result<String, getrandom::Error> {
+    /// A new session for the stored key `key`; its id for the cookie.
+    fn open(&self, key: &keys::StoredKey) -> Result<String, getrandom::Error> {
         let id = random()?;
         let session = Session {
-            name: name.to_owned(),
-            role,
+            name: key.name.clone(),
+            role: key.role,
             csrf: random()?,
+            key: key.sha256.clone(),
         };
         let mut all = self.live.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
@@ -102,6 +110,17 @@ impl Sessions {
             }
             None => None,
         }
+    }
+
+    /// While session `id` lasts and its key is known: what a stream the
+    /// session opened asks before it sends.
+    pub fn access(self: &Arc<Self>, id: &str, keys: Arc<KeyCache>) -> Access {
+        let (sessions, id) = (self.clone(), id.to_owned());
+        Access::new(move || {
+            sessions
+                .get(&id)
+                .is_some_and(|s| keys.knows(&s.key))
+        })
     }
 
     fn close(&self, id: &str) {
@@ -142,24 +161,22 @@ pub async fn require(State(dash): State<Dash>, mut req: Request, next: Next) -> 
         return Redirect::to("/login").into_response();
     };
     let current = dash.gate.keys.current().ok().and_then(|k| {
-        k.keys
-            .iter()
-            .find(|k| k.name == session.name)
-            .map(|k| k.role)
+        keys::find(&k, &session.key).map(|k| (k.name.clone(), k.role))
     });
-    let Some(role) = current else {
+    let Some((name, role)) = current else {
         dash.sessions.close(&id);
         return Redirect::to("/login").into_response();
     };
+    session.name = name;
     session.role = role;
     req.extensions_mut().insert(session);
     req.extensions_mut().insert(SessionId(id));
     next.run(req).await
 }
 
-/// The id of the request's session (for logout).
+/// The id of the request's session (for logout and streams).
 #[derive(Clone)]
-pub struct SessionId(String);
+pub struct SessionId(pub String);
 
 /// `GET /login`: the form.
 pub async fn login_form(State(dash): State<Dash>) -> Response {
@@ -198,13 +215,13 @@ pub async fn login(
         return ([(header::RETRY_AFTER, secs.to_string())], page).into_response();
     }
     let known = match dash.gate.keys.current() {
-        Ok(k) => keys::verify(&k, form.key.trim()).map(|k| (k.name.clone(), k.role)),
+        Ok(k) => keys::verify(&k, form.key.trim()).cloned(),
         Err(e) => {
             tracing::error!(error = %e, "cannot read the keys file");
             None
         }
     };
-    let Some((name, role)) = known else {
+    let Some(key) = known else {
         tracing::info!("dashboard login with an unknown API key refused");
         let error = minijinja::context! {
             code => BAD_KEY,
@@ -213,14 +230,14 @@ pub async fn login(
         let page = dash.render("login.html", "login", None, minijinja::context! { error });
         return (StatusCode::UNAUTHORIZED, page).into_response();
     };
-    let id = match dash.sessions.open(&name, role) {
+    let id = match dash.sessions.open(&key) {
         Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "no randomness for a session id");
             return (StatusCode::INTERNAL_SERVER_ERROR, "cannot open a session").into_response();
         }
     };
-    tracing::info!(key = %name, "dashboard login");
+    tracing::info!(key = %key.name, "dashboard login");
     // Behind a TLS-terminating proxy the request says it came over https.
     let secure = headers
         .get("x-forwarded-proto")

@@ -8,13 +8,17 @@
 //! watched live or connects later: every event has an id ([`wfc_store::tail::cursor`]) and
 //! a reconnect with `Last-Event-ID` goes on from there, from the store. A
 //! run's stream ends after its `end` event, which follows its last lines.
-//! A comment every 15 s keeps idle connections open.
+//! A comment every 15 s keeps idle connections open. A stream ends too
+//! once its caller's [`Access`] no longer holds (a revoked key, a closed
+//! session): it asks before every read.
 
 use crate::api::{find_run, with_store, App};
+use crate::auth::Access;
 use crate::problem::{Code, Problem, ProblemBody};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
 use futures::Stream;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -36,16 +40,18 @@ const POLL: Duration = Duration::from_millis(200);
     security(("bearer" = [])))]
 pub async fn run_events(
     State(app): State<App>,
+    Extension(access): Extension<Access>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
-    run_stream(&app, id, last_event_id(&headers)).await
+    run_stream(&app, access, id, last_event_id(&headers)).await
 }
 
 /// Run `id`'s stream from the event id `from` on (from the start when
 /// `None`): the API's and the dashboard's run streams.
 pub async fn run_stream(
     app: &App,
+    access: Access,
     id: String,
     from: Option<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, Problem> {
@@ -66,7 +72,7 @@ pub async fn run_stream(
     })
     .await?;
     let source = Source::Run(Box::new(tail.0), tail.1);
-    Ok(stream(app.launcher.stopping(), source))
+    Ok(stream(app.launcher.stopping(), access, source))
 }
 
 /// Every run's run and step events, from `Last-Event-ID` or from now on.
@@ -77,6 +83,7 @@ pub async fn run_stream(
     security(("bearer" = [])))]
 pub async fn all_events(
     State(app): State<App>,
+    Extension(access): Extension<Access>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
     let cursor = match last_event_id(&headers) {
@@ -88,7 +95,11 @@ pub async fn all_events(
         .await
         .map_err(Problem::store)?
         .map_err(Problem::store)?;
-    Ok(stream(app.launcher.stopping(), Source::All(Box::new(tail))))
+    Ok(stream(
+        app.launcher.stopping(),
+        access,
+        Source::All(Box::new(tail)),
+    ))
 }
 
 /// The `Last-Event-ID` a reconnecting client sends.
@@ -123,15 +134,20 @@ impl Source {
     }
 }
 
-/// Polls `source` on a task until it is done, the client goes or the
-/// server stops (a client then reconnects with its last id).
+/// Polls `source` on a task until it is done, the client goes, the
+/// caller's `access` ends, or the server stops (a client then reconnects
+/// with its last id).
 fn stream(
     stopping: CancellationToken,
+    access: Access,
     mut source: Source,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(256);
     tokio::spawn(async move {
         loop {
+            if !access.holds() {
+                return;
+            }
             let polled = tokio::task::spawn_blocking(move || {
                 let r = source.poll();
                 (source, r)
