@@ -18,7 +18,7 @@ const ROUND_TRIP: &str = r#"
 workflow w {
   param v: string
   step put: sql {
-    database "sqlite:app.db"
+    database "sqlite:app.db?mode=rwc"
     query """
       create table if not exists t (v text);
       insert into t values (:v);
@@ -90,7 +90,7 @@ fn a_failing_statement_leaves_no_partial_change() {
     let c = workflow(
         r#"
 workflow w {
-  step make: sql { database "sqlite:app.db"  query "create table t (a int unique)" }
+  step make: sql { database "sqlite:app.db?mode=rwc"  query "create table t (a int unique)" }
   step fill: sql {
     depends on make
     database "sqlite:app.db"
@@ -161,7 +161,7 @@ fn a_secret_param_never_shows() {
 workflow w {
   secret token: string = env("TOKEN")
   step keep: sql {
-    database "sqlite:app.db"
+    database "sqlite:app.db?mode=rwc"
     query """
       create table s (t text check (length(t) < 3));
       insert into s values (:token)
@@ -201,7 +201,7 @@ fn a_sql_compensation_undoes_the_step() {
     let c = workflow(
         r#"
 workflow w {
-  step make: sql { database "sqlite:app.db"  query "create table t (a int)" }
+  step make: sql { database "sqlite:app.db?mode=rwc"  query "create table t (a int)" }
   step add: sql {
     depends on make
     database "sqlite:app.db"
@@ -230,7 +230,7 @@ fn a_file_query_is_read_beside_the_workflow_file_and_takes_a_list_param() {
             r#"workflow w {
               param names: list<string> = ["a'1", "b;2"]
               step load: sql {
-                database "sqlite:app.db"
+                database "sqlite:app.db?mode=rwc"
                 file "sql/load.sql"
                 params { names = names }
                 outputs { n: int }
@@ -336,4 +336,69 @@ workflow w {
         "{r}"
     );
     assert_eq!(db_rows(&c, "select v from t order by v"), ["a", "b"]);
+}
+
+#[test]
+fn a_missing_sqlite_file_fails_clearly_unless_the_url_says_create() {
+    // A typo used to open a new, empty database: "no such table", and a
+    // stray file left behind.
+    let c = workflow(
+        r#"
+workflow w {
+  step q: sql { database "sqlite:data/apps.db"  query "select count(*) as n from t" }
+}
+"#,
+    );
+    std::fs::create_dir(c.path("data")).unwrap();
+    let r = c.run(&[]);
+    assert_ne!(r.code, 0, "{r}");
+    let shown = r.all();
+    let full = c.dir().canonicalize().unwrap().join("data/apps.db");
+    assert!(
+        shown.contains("the SQLite database `data/apps.db` does not exist"),
+        "{shown}"
+    );
+    assert!(shown.contains(&full.display().to_string()), "{shown}");
+    assert!(shown.contains("sqlite:data/apps.db?mode=rwc"), "{shown}");
+    assert!(!shown.contains("no such table"), "{shown}");
+    assert!(!c.path("data/apps.db").exists(), "the typo made a file");
+
+    // `?mode=rwc` creates it; then a plain URL opens it.
+    let c = workflow(
+        r#"
+workflow w {
+  step make: sql { database "sqlite:new.db?mode=rwc"  query "create table t (v text)" }
+  step put: sql {
+    depends on make
+    database "sqlite:new.db"
+    query "insert into t values (:v)"
+    params { v = "x" }
+  }
+}
+"#,
+    );
+    let r = c.run(&[]);
+    assert_eq!(r.code, 0, "{r}");
+    let conn = rusqlite::Connection::open(c.path("new.db")).unwrap();
+    let v: String = conn.query_row("select v from t", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, "x");
+    assert!(!c.path("new.db?mode=rwc").exists());
+
+    // `mode=ro` reads but does not write; an unknown option is refused.
+    let c = workflow(
+        r#"
+workflow w {
+  step write: sql { database "sqlite:new.db?mode=ro"  query "insert into t values ('y')" }
+  step odd: sql { database "sqlite:new.db?cache=shared"  query "select 1" }
+}
+"#,
+    );
+    let conn = rusqlite::Connection::open(c.path("new.db")).unwrap();
+    conn.execute_batch("create table t (v text)").unwrap();
+    drop(conn);
+    let r = c.run(&[]);
+    assert_ne!(r.code, 0, "{r}");
+    let shown = r.all();
+    assert!(shown.contains("readonly"), "{shown}");
+    assert!(shown.contains("option `cache=shared`"), "{shown}");
 }

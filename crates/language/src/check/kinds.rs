@@ -434,8 +434,8 @@ pub static KINDS: &[KindInfo] = &[
         name: "sql",
         doc: "Runs SQL statements against PostgreSQL or SQLite; values are bound as parameters, never spliced into the query.",
         fields: &[
-            required("database", FieldType::Str, "The database URL: \"postgres://user@host/db\" (normally a secret) or \"sqlite:path/to.db\"."),
-            field("query", FieldType::Str, "The SQL; refer to `params` as `:name`. `${…}` is not allowed here."),
+            required("database", FieldType::Str, "The database URL: \"postgres://user@host/db\" (normally a secret) or \"sqlite:path/to.db\" (the file must exist; `?mode=rwc` creates it)."),
+            field("query", FieldType::Str, "The SQL; refer to `params` as `:name` (the only placeholder: `$1`, `?`, `@v` are refused). `${…}` is not allowed here."),
             field("file", FieldType::Str, "A SQL file to run instead of `query`, relative to the workflow file."),
             field("params", FieldType::Map, "Values bound to the query's `:name` parameters, of any type (a list binds as an array, a map as JSON): `params { name = value }`."),
             field("transaction", FieldType::Bool, "Run every statement in one transaction, all or nothing (default: true when there are several)."),

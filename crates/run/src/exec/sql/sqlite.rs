@@ -1,5 +1,6 @@
 //! SQLite through `rusqlite`, on a blocking thread: `:name` parameters are
-//! SQLite's own, bound by name. A stop interrupts the running statement;
+//! SQLite's own, bound by name. The database file must exist unless the
+//! URL ends in `?mode=rwc`. A stop interrupts the running statement;
 //! the transaction is then rolled back.
 
 use super::{place, Failure, Results};
@@ -54,12 +55,7 @@ fn blocking(
     interrupt: &Interrupt,
     stopped: &AtomicBool,
 ) -> Result<Results, String> {
-    let conn = if path == ":memory:" {
-        rusqlite::Connection::open_in_memory()
-    } else {
-        rusqlite::Connection::open(path)
-    }
-    .map_err(|e| format!("cannot open the SQLite database `{path}`: {e}"))?;
+    let conn = open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| e.to_string())?;
     if let Ok(mut g) = interrupt.lock() {
@@ -94,6 +90,54 @@ fn blocking(
             other.and(Err("stopped".to_owned()))
         }
     }
+}
+
+/// Opens what follows `sqlite:`: `:memory:`, or `PATH[?mode=ro|rw|rwc]`.
+/// The file must exist unless the mode is `rwc`: a misspelt path would
+/// otherwise be a new, empty database, and the step fail on "no such
+/// table" (or, for `create table`, succeed on the wrong file).
+fn open(url: &str) -> Result<rusqlite::Connection, String> {
+    use rusqlite::OpenFlags as F;
+    if url == ":memory:" {
+        return rusqlite::Connection::open_in_memory().map_err(|e| e.to_string());
+    }
+    let (path, options) = url.split_once('?').unwrap_or((url, ""));
+    let mut mode = "rw";
+    for option in options.split('&').filter(|o| !o.is_empty()) {
+        match option.split_once('=') {
+            Some(("mode", m @ ("ro" | "rw" | "rwc"))) => mode = m,
+            _ => {
+                return Err(format!(
+                    "the SQLite URL `sqlite:{url}` has the option `{option}`; \
+                     it takes only `mode=ro`, `mode=rw` (the default) or `mode=rwc`"
+                ))
+            }
+        }
+    }
+    if path.is_empty() {
+        return Err(format!("the SQLite URL `sqlite:{url}` names no file"));
+    }
+    let flags = F::SQLITE_OPEN_NO_MUTEX
+        | match mode {
+            "ro" => F::SQLITE_OPEN_READ_ONLY,
+            "rw" => F::SQLITE_OPEN_READ_WRITE,
+            _ => F::SQLITE_OPEN_READ_WRITE | F::SQLITE_OPEN_CREATE,
+        };
+    rusqlite::Connection::open_with_flags(path, flags).map_err(|e| {
+        let file = std::path::Path::new(path);
+        if mode != "rwc" && !file.exists() {
+            let full = std::env::current_dir()
+                .map(|d| d.join(file))
+                .unwrap_or_else(|_| file.to_path_buf());
+            format!(
+                "the SQLite database `{path}` does not exist ({}): create it, \
+                 or write `sqlite:{path}?mode=rwc` to let the step create it",
+                full.display()
+            )
+        } else {
+            format!("cannot open the SQLite database `{path}`: {e}")
+        }
+    })
 }
 
 /// Runs one statement, binding the params it names.
