@@ -368,3 +368,39 @@ fn thirteen_levels_of_two_calls_each_plan() {
     let plan = r.json();
     assert_eq!(plan["steps"].as_array().unwrap().len(), 8190 + 4096);
 }
+
+/// Calls nest at most 64 deep: a chain of 65 calls, or of 200, is E0236
+/// at the call that goes too deep, with the chain; never a crash.
+#[test]
+fn calls_nested_beyond_the_bound_are_an_error_not_a_crash() {
+    let ok = crate::case().file("ok.wf", &nested_calls(65, 1));
+    let r = ok.wfc(["plan", "ok.wf"]).output();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for depth in [66, 200] {
+        let c = crate::case().file("deep.wf", &nested_calls(depth, 1));
+        let r = c.wfc(["plan", "deep.wf"]).output();
+        assert_eq!(r.code, 3, "{depth}: {r}");
+        assert!(r.stderr.contains("E0236"), "{depth}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("call `c0` nests calls 65 deep, more than 64"),
+            "{depth}: {}",
+            r.stderr
+        );
+        // The chain, in the help (wrapped to the terminal's width).
+        let words = r.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("chain: w0 → w1 → w2 →"), "{}", r.stderr);
+        assert!(words.contains("w63 → w64 → w65"), "{}", r.stderr);
+    }
+}
+
+/// Two calls per level over 30 levels would inline 2^31 steps: E0237,
+/// found before inlining anything.
+#[test]
+fn calls_that_would_inline_too_many_steps_are_an_error() {
+    let c = crate::case().file("wide.wf", &nested_calls(31, 2));
+    let r = c.wfc(["plan", "wide.wf"]).output();
+    assert_eq!(r.code, 3, "{r}");
+    assert!(r.stderr.contains("E0237"), "{}", r.stderr);
+    assert!(r.stderr.contains("more than 50000"), "{}", r.stderr);
+}

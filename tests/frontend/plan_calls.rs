@@ -1,7 +1,7 @@
 //! Calls inlined by the plan: golden plans (text, JSON, DOT, Mermaid) of
 //! the fixtures in `tests/plan/calls/` (a call of a call, a call in a loop,
 //! a call with handlers and compensations, `depends on` a call), what the
-//! merged graph holds, and the plan-time errors of calls (E0230, E0231).
+//! merged graph holds, and the plan-time errors of calls (E0230, E0231, E0236, E0237).
 //!
 //! A fixture lists its cases as `tests/plan/` fixtures do (`# case: NAME
 //! name=value …`). Update the snapshots with
@@ -237,7 +237,7 @@ fn every_call_error_has_a_fixture() {
         seen.push(code);
     }
     seen.sort();
-    for code in ["E0230", "E0231"] {
+    for code in ["E0230", "E0231", "E0236", "E0237"] {
         assert!(
             source.contains(&format!("\"{code}\"")),
             "{code} not in errors/calls.rs"

@@ -19,6 +19,7 @@
 //!   argument's value that breaks the param's `in` constraint is E0230 once
 //!   the caller's params are bound ([`check_args`]).
 
+pub mod bounds;
 mod files;
 mod join;
 pub(crate) mod names;
@@ -54,6 +55,8 @@ struct ArgCheck {
 /// Inlines every call of `wf` (recursively). A workflow without calls
 /// comes back as it was.
 pub fn inline(wf: Workflow) -> Result<Inlined, Vec<Diagnostic>> {
+    // Before inlining anything: E0236 (too deep), E0237 (too many steps).
+    bounds::check(&wf).map_err(|d| vec![d])?;
     let mut diags = Vec::new();
     let out = inline_all(wf, &mut diags);
     if diags.is_empty() {

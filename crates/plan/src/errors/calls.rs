@@ -5,7 +5,7 @@ use wfc_language::diag::Diagnostic;
 /// Whether `code` is an error of the workflow whatever its params (as the
 /// checker's are), not of the params given.
 pub fn of_the_workflow(code: &str) -> bool {
-    matches!(code, super::EVAL_FAILED | "E0231")
+    matches!(code, super::EVAL_FAILED | "E0231" | "E0236" | "E0237")
 }
 use wfc_language::span::Span;
 
@@ -43,4 +43,53 @@ pub fn call_setting(span: Span, call: &str, what: &str) -> Diagnostic {
     )
     .primary(span, "written on a call")
     .help(help)
+}
+
+/// E0236: calls nested deeper than the plan inlines (`max`); `workflows`
+/// is the chain, from the planned workflow to the one called too deep.
+pub fn calls_too_deep(span: Span, call: &str, workflows: &[&str], max: usize) -> Diagnostic {
+    let depth = workflows.len() - 1;
+    Diagnostic::error(
+        "E0236",
+        format!("call `{call}` nests calls {depth} deep, more than {max}"),
+    )
+    .primary(
+        span,
+        format!("calls `{}` {depth} calls deep", workflows[depth]),
+    )
+    .help(format!(
+        "a plan inlines every call, so calls nest at most {max} deep; the chain: {}",
+        workflows.join(" → ")
+    ))
+}
+
+/// E0237: calls that would inline more than `max` steps; `call` (of
+/// `callee`) is the call of the planned workflow that inlines the most.
+pub fn calls_too_many_steps(
+    span: Span,
+    call: &str,
+    callee: &str,
+    steps: usize,
+    total: usize,
+    max: usize,
+) -> Diagnostic {
+    let count = |n: usize| {
+        if n == usize::MAX {
+            "more steps than can be counted".to_string()
+        } else {
+            format!("{n} steps")
+        }
+    };
+    Diagnostic::error(
+        "E0237",
+        format!("the calls would inline {}, more than {max}", count(total)),
+    )
+    .primary(
+        span,
+        format!("call `{call}` of `{callee}` inlines {}", count(steps)),
+    )
+    .help(
+        "a plan inlines every call, so calls that each call others several times \
+         multiply: call fewer times per level, or loop over a list inside one call",
+    )
 }
