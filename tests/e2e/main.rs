@@ -74,6 +74,7 @@ mod serve_client;
 mod serve_durable;
 mod serve_events;
 mod serve_hooks;
+mod serve_hooks_replay;
 mod serve_keys;
 mod serve_owned;
 mod serve_schedule;

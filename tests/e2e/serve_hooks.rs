@@ -33,7 +33,7 @@ workflow open {
 "#;
 
 /// `sha256=HEX` of `body` under `key`, as a forge signs it.
-fn sign(key: &str, body: &str) -> String {
+pub(super) fn sign(key: &str, body: &str) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(body.as_bytes());
     let bytes = mac.finalize().into_bytes();
@@ -42,7 +42,7 @@ fn sign(key: &str, body: &str) -> String {
 }
 
 /// POSTs `body` to hook `path` with `headers`; the status, `Retry-After` and JSON answer.
-async fn hook(
+pub(super) async fn hook(
     server: &Server,
     path: &str,
     body: &str,

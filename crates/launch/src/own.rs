@@ -93,6 +93,7 @@ async fn start(
         file_hash,
         trigger,
         origin,
+        delivery,
         resume,
         record,
         reap,
@@ -126,6 +127,7 @@ async fn start(
         },
         trigger: trigger.clone(),
         origin,
+        delivery,
         resuming,
         record,
         reap,
@@ -226,6 +228,7 @@ struct Open {
     meta: RunMeta,
     trigger: String,
     origin: Option<String>,
+    delivery: Option<String>,
     resuming: bool,
     record: bool,
     reap: bool,
@@ -267,6 +270,10 @@ impl Open {
                     self.origin.as_deref(),
                 )
                 .map_err(|e| store_error(&e))?;
+            }
+            if let Some(key) = self.delivery.as_deref().filter(|_| !self.resuming) {
+                wfc_store::deliveries::record(&store, key, &self.id)
+                    .map_err(|e| store_error(&e))?;
             }
             let session = RunSession::on(store, &self.id, self.meta, self.resuming)
                 .map_err(|e| store_error(&e))?;

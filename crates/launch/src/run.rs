@@ -78,6 +78,9 @@ pub struct Run {
     pub trigger: String,
     /// Where an `api` run came from (`mcp`, `dashboard`).
     pub origin: Option<String>,
+    /// The webhook delivery that started it (the hook's path and the
+    /// sender's delivery id), recorded with its trigger.
+    pub delivery: Option<String>,
     /// Its id (default: a new one).
     pub id: Option<String>,
     /// Go on with a recorded run instead of starting a new one.
@@ -124,6 +127,7 @@ impl Run {
             file_hash,
             trigger: wfc_store::listing::MANUAL.to_owned(),
             origin: None,
+            delivery: None,
             id: None,
             resume: None,
             admission: Admission::default(),

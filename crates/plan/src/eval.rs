@@ -122,6 +122,19 @@ pub fn eval(e: &Expr, s: &Scope) -> Eval {
     }
 }
 
+/// Whether `x` reads a key its map does not have.
+fn missing_key(x: &Expr, s: &Scope) -> bool {
+    let (base, key) = match &x.kind {
+        ExprKind::Index(b, i) => match eval(i, s) {
+            Known(Value::Str(k)) => (b, k),
+            _ => return false,
+        },
+        ExprKind::Field(b, name) => (b, name.clone()),
+        _ => return false,
+    };
+    matches!(eval(base, s), Known(Value::Map(m)) if !m.iter().any(|(k, _)| *k == key))
+}
+
 fn param(p: ParamId, s: &Scope) -> Eval {
     match s.params.get(p) {
         Some(Some(v)) => Known(v.clone()),
@@ -138,12 +151,14 @@ fn truthy(v: &Value) -> Option<bool> {
 
 fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
     if f == Func::Default {
-        // `default(x, y)`: x unless it does not exist.
+        // `default(x, y)`: x unless it does not exist — absent, or a key
+        // its map does not have (`request.headers["x-sender"]`).
         let [x, y] = args else {
             return Unknown;
         };
         return match eval(x, s) {
             Known(Value::Null) => eval(y, s),
+            Error(_) if missing_key(x, s) => eval(y, s),
             other => other,
         };
     }

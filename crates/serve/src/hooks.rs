@@ -9,6 +9,12 @@
 //! params: the JSON body by name, or through the trigger's `params { … }`
 //! (`request.json`, `request.headers`, `request.query`), bound exactly as
 //! a `--params-file`. The run records the trigger `webhook`.
+//!
+//! `request.headers` holds no credential: every header whose name says it
+//! carries one ([`carries_credential`]) is left out, so no key, token or
+//! signature reaches a param (which a `read` key could read back). A
+//! delivery the sender retries ([`DELIVERY_IDS`]) starts nothing the second
+//! time: the first run's id is answered, `200`.
 
 use crate::auth::{self, Gate};
 use crate::catalog::Catalog;
@@ -41,8 +47,51 @@ pub const TRIGGER: &str = "webhook";
 /// The header holding a signed hook's signature.
 pub const SIGNATURE: &str = "x-hub-signature-256";
 
-/// Headers `request.headers` leaves out: credentials.
-const PRIVATE_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
+/// Whether a header named `name` (lower case) carries a credential:
+/// `authorization`, `cookie`, and any name with a part such as `token`,
+/// `secret`, `signature`, `key`, `auth`, `session` or `password`
+/// (`x-gitlab-token`, `x-api-key`, `x-hub-signature-256`).
+pub fn carries_credential(name: &str) -> bool {
+    const PARTS: [&str; 16] = [
+        "auth",
+        "authorization",
+        "cookie",
+        "token",
+        "secret",
+        "signature",
+        "sig",
+        "key",
+        "apikey",
+        "password",
+        "passwd",
+        "credential",
+        "credentials",
+        "session",
+        "jwt",
+        "bearer",
+    ];
+    const WITHIN: [&str; 6] = [
+        "token",
+        "secret",
+        "signature",
+        "password",
+        "credential",
+        "auth",
+    ];
+    name.split(['-', '_']).any(|part| PARTS.contains(&part))
+        || WITHIN.iter().any(|w| name.contains(w))
+}
+
+/// Headers that name one delivery of a sender that retries: GitHub,
+/// Gitea, Gogs, GitLab, Bitbucket, and the generic `Idempotency-Key`.
+pub const DELIVERY_IDS: [&str; 6] = [
+    "x-github-delivery",
+    "x-gitea-delivery",
+    "x-gogs-delivery",
+    "x-gitlab-event-uuid",
+    "x-request-uuid",
+    "idempotency-key",
+];
 
 /// What the hook handler reads.
 #[derive(Clone)]
@@ -55,6 +104,8 @@ pub struct Hooks {
     pub limiter: Arc<DefaultKeyedRateLimiter<String>>,
     /// Hook paths claimed by two files, already logged.
     refused: Arc<Mutex<BTreeSet<String>>>,
+    /// Deliveries being started now (a retry that comes meanwhile waits).
+    delivering: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl Hooks {
@@ -73,6 +124,7 @@ impl Hooks {
             gate,
             limiter: auth::limiter(rate, burst),
             refused: Arc::default(),
+            delivering: Arc::default(),
         }
     }
 }
@@ -174,24 +226,106 @@ async fn receive(
     let query = query
         .map_err(|e| Problem::new(Code::BadRequest, format!("a malformed query string: {e}")))?
         .0;
+    let delivery = delivery_key(&path, &headers);
+    let _delivering = match &delivery {
+        Some(key) => match hooks.claim(key).await? {
+            Claim::Started(id) => {
+                tracing::info!(run = %id, hook = %path, "a delivery seen before started nothing");
+                return Ok(started_answer(StatusCode::OK, id));
+            }
+            Claim::Ours(guard) => Some(guard),
+        },
+        None => None,
+    };
     let params = params(&workflow, &hook, &headers, query, &body)?;
     let compiled = crate::launch::compile(workflow, params).await?;
     tracing::trace!(target: "wfc::timing", "hook: compiled");
-    let run = wfc_launch::Run::from(compiled).triggered_by(TRIGGER);
+    let mut run = wfc_launch::Run::from(compiled).triggered_by(TRIGGER);
+    run.delivery = delivery;
     let started = hooks.launcher.start(run).await?;
     tracing::trace!(target: "wfc::timing", "hook: started");
     tracing::info!(run = %started.id, hook = %path, "run started by a webhook");
-    let url = format!("{}/runs/{}", crate::api::PREFIX, started.id);
+    Ok(started_answer(StatusCode::ACCEPTED, started.id))
+}
+
+/// `status` with the run's id and its URL (also in `Location`).
+fn started_answer(status: StatusCode, id: String) -> Response {
+    let url = format!("{}/runs/{id}", crate::api::PREFIX);
     let answer = StartedRun {
-        id: started.id,
+        id,
         url: url.clone(),
     };
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, url)],
-        Json(answer),
-    )
-        .into_response())
+    (status, [(header::LOCATION, url)], Json(answer)).into_response()
+}
+
+/// The delivery a request is, if its sender names one: the hook's path and
+/// the id (one per hook: two hooks may see the same id).
+fn delivery_key(path: &str, headers: &HeaderMap) -> Option<String> {
+    DELIVERY_IDS.iter().find_map(|name| {
+        let id = headers.get(*name)?.to_str().ok()?.trim();
+        (!id.is_empty() && id.len() <= 200).then(|| format!("{path} {id}"))
+    })
+}
+
+/// Whether a delivery may start a run.
+enum Claim {
+    /// It did already: that run.
+    Started(String),
+    /// This request starts it; the guard lets a retry in once dropped.
+    Ours(Delivering),
+}
+
+/// A delivery being started, until dropped.
+struct Delivering {
+    set: Arc<Mutex<BTreeSet<String>>>,
+    key: String,
+}
+
+impl Drop for Delivering {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+    }
+}
+
+impl Hooks {
+    /// Claims delivery `key`: `Started` when a recorded run came from it; a
+    /// `409` while another request is starting it (the sender retries).
+    async fn claim(&self, key: &str) -> Result<Claim, Problem> {
+        let fresh = self
+            .delivering
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_owned());
+        if !fresh {
+            return Err(Problem::new(
+                Code::Conflict,
+                "this delivery is being started by another request; it will not start twice",
+            ));
+        }
+        let guard = Delivering {
+            set: self.delivering.clone(),
+            key: key.to_owned(),
+        };
+        let dir = self.launcher.state_dir().to_path_buf();
+        let owned = key.to_owned();
+        let seen = tokio::task::spawn_blocking(move || {
+            match wfc_store::Store::open_existing(&dir).map_err(Problem::store)? {
+                Some(store) => {
+                    wfc_store::deliveries::run_of(&store, &owned).map_err(Problem::store)
+                }
+                None => Ok(None),
+            }
+        })
+        .await
+        .map_err(Problem::store)??;
+        Ok(match seen {
+            Some(id) => Claim::Started(id),
+            None => Claim::Ours(guard),
+        })
+    }
 }
 
 /// `Ok` when `X-Hub-Signature-256` is the HMAC-SHA256 of `body` under the
@@ -289,11 +423,11 @@ fn params(
             )])
         })?
     };
-    // Header names are lower case already (`http` keeps them so); an API
-    // key never reaches a param.
+    // Header names are lower case already (`http` keeps them so); no
+    // credential ever reaches a param.
     let headers = headers
         .iter()
-        .filter(|(k, _)| !PRIVATE_HEADERS.contains(&k.as_str()))
+        .filter(|(k, _)| !carries_credential(k.as_str()))
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
     let inputs = TriggerInputs {

@@ -45,6 +45,7 @@
 
 pub mod control;
 pub mod critical;
+pub mod deliveries;
 pub mod durations;
 pub mod fires;
 pub mod history_estimator;

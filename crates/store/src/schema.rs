@@ -18,7 +18,8 @@
 //! makes the tables 7 created on first use — `run_triggers`, `run_locks`,
 //! `schedule_fires` — part of the schema (a store of 7 may hold them with
 //! rows: they are kept) and adds `run_triggers.origin` (where an `api` run
-//! came from: `mcp`, `dashboard`).
+//! came from: `mcp`, `dashboard`); 9 adds `deliveries` (the webhook
+//! deliveries that started runs, so a redelivery starts nothing).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -27,7 +28,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 8;
+pub const VERSION: i64 = 9;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -45,6 +46,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V6),
         M::up_with_hook(FROM_V6, events_of_v6),
         M::up(FROM_V7),
+        M::up(FROM_V8),
     ])
 }
 
@@ -170,6 +172,21 @@ CREATE TABLE schedule_fires (
     fired      INTEGER NOT NULL,           -- slots that fired (recorded before their run started)
     PRIMARY KEY (file, workflow, schedule)
 ) WITHOUT ROWID;
+
+CREATE TABLE deliveries (
+    key    TEXT PRIMARY KEY,               -- the hook's path and its sender's delivery id
+    run_id TEXT NOT NULL                   -- the run it started
+) WITHOUT ROWID;
+CREATE INDEX deliveries_by_run ON deliveries (run_id);
+"#;
+
+/// Version 8 to 9: the deliveries that started runs.
+const FROM_V8: &str = r#"
+CREATE TABLE deliveries (
+    key    TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX deliveries_by_run ON deliveries (run_id);
 "#;
 
 /// Version 6, the schema the list starts from (as that wfc left a store).
@@ -529,15 +546,20 @@ mod tests {
         tx.commit().unwrap();
     }
 
-    /// A store of version 7 opens as 8 with the rows of the tables it made
-    /// on first use, `origin` NULL; an old wfc would now refuse it.
+    /// A store of version 7 opens as the newest with the rows of the
+    /// tables it made on first use, `origin` NULL, and no deliveries; an
+    /// old wfc would now refuse it.
     #[test]
-    fn a_v7_store_opens_as_v8_with_its_rows() {
+    fn a_v7_store_opens_as_the_newest_with_its_rows() {
         let dir = tempfile::tempdir().unwrap();
         v7_store(&dir.path().join("runs.db"));
         let store = crate::Store::open(dir.path()).unwrap();
         let c = &store.conn;
-        assert_eq!(version(c).unwrap(), 8);
+        assert_eq!(version(c).unwrap(), VERSION);
+        let deliveries: i64 = c
+            .query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(deliveries, 0);
         let triggers: Vec<(String, String, Option<String>)> = c
             .prepare("SELECT run_id, trigger, origin FROM run_triggers ORDER BY run_id")
             .unwrap()
