@@ -132,6 +132,11 @@ impl Source {
     fn done(&self) -> bool {
         matches!(self, Source::Run(t, _) if t.done)
     }
+
+    /// More is there to read at once (a replay of many runs).
+    fn behind(&self) -> bool {
+        matches!(self, Source::All(t) if t.behind())
+    }
 }
 
 /// Polls `source` on a task until it is done, the client goes, the
@@ -174,6 +179,9 @@ fn stream(
             }
             if source.done() {
                 return;
+            }
+            if source.behind() && !stopping.is_cancelled() {
+                continue;
             }
             tokio::select! {
                 _ = stopping.cancelled() => return,

@@ -13,11 +13,19 @@ use std::path::PathBuf;
 /// start takes to reach the store, so none is missed.
 const MARGIN_MS: i64 = 10_000;
 
+/// Runs one poll brings into view at most (and the runs that started in
+/// the same millisecond as the last): a replay of a long history goes
+/// through it a few runs at a time, so the view, and each event's id,
+/// stays small.
+const ADMIT: usize = 32;
+
 /// Every run's events from a [`GlobalCursor`] on.
 pub struct GlobalTail {
     store: Store,
     since_ms: i64,
     view: BTreeMap<String, RunTail>,
+    /// Runs left out of view by the last poll ([`ADMIT`]): poll again.
+    behind: bool,
 }
 
 impl GlobalTail {
@@ -34,6 +42,7 @@ impl GlobalTail {
             store,
             since_ms: cursor.since_ms,
             view: BTreeMap::new(),
+            behind: false,
         };
         for (run, seq) in cursor.runs {
             t.follow(run, seq)?;
@@ -77,28 +86,52 @@ impl GlobalTail {
         }
     }
 
+    /// Whether the last poll left runs out of view: there is more to
+    /// send at once.
+    pub fn behind(&self) -> bool {
+        self.behind
+    }
+
     /// What the store holds past the cursor, each event with the id of
     /// the whole stream after it.
+    ///
+    /// Runs come into view in the order they started, at most [`ADMIT`] a
+    /// poll; the time before which every run not in view was delivered to
+    /// its end then moves up to the first run left out (never past the
+    /// margin), and the runs delivered to their end before it leave the
+    /// view. An id so lists the runs not yet delivered to their end and
+    /// those of the last [`MARGIN_MS`], never the whole history.
     pub fn poll(&mut self) -> Result<Vec<Out>, String> {
         let seen = candidates(&self.store.conn, self.since_ms).map_err(|e| e.to_string())?;
-        for (run, _) in &seen {
-            if !self.view.contains_key(run) {
-                // New in view: from its first session that started since
-                // (else its latest: it was resumed since).
-                let from: i64 = self
-                    .store
-                    .conn
-                    .query_row(
-                        "SELECT COALESCE(MIN(CASE WHEN at >= ?2 THEN seq END), MAX(seq), 1) - 1
-                         FROM events
-                         WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')",
-                        params![run, self.since_ms],
-                        |r| r.get(0),
-                    )
-                    .map_err(|e| e.to_string())?;
-                self.follow(run.clone(), from)?;
+        let mut admitted = 0;
+        let mut last_admitted = None;
+        let mut left_out = None;
+        for (run, start) in &seen {
+            if self.view.contains_key(run) {
+                continue;
             }
+            if admitted >= ADMIT && last_admitted != Some(*start) {
+                left_out = Some(*start);
+                break;
+            }
+            // New in view: from its first session that started since
+            // (else its latest: it was resumed since).
+            let from: i64 = self
+                .store
+                .conn
+                .query_row(
+                    "SELECT COALESCE(MIN(CASE WHEN at >= ?2 THEN seq END), MAX(seq), 1) - 1
+                     FROM events
+                     WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')",
+                    params![run, self.since_ms],
+                    |r| r.get(0),
+                )
+                .map_err(|e| e.to_string())?;
+            self.follow(run.clone(), from)?;
+            admitted += 1;
+            last_admitted = Some(*start);
         }
+        self.behind = left_out.is_some();
         let mut out = Vec::new();
         let runs: Vec<String> = self.view.keys().cloned().collect();
         for run in runs {
@@ -113,12 +146,12 @@ impl GlobalTail {
                 out.push(e);
             }
         }
-        // Runs delivered to their end leave the view once older than the margin.
-        let since = now_ms() - MARGIN_MS;
+        let margin = now_ms() - MARGIN_MS;
+        let floor = left_out.map_or(margin, |l| l.min(margin));
         let started: BTreeMap<String, i64> = seen.into_iter().collect();
         self.view
-            .retain(|run, t| !t.done || started.get(run).is_some_and(|s| *s >= since));
-        self.since_ms = self.since_ms.max(since);
+            .retain(|run, t| !t.done || started.get(run).is_some_and(|s| *s >= floor));
+        self.since_ms = self.since_ms.max(floor);
         Ok(out)
     }
 }
@@ -190,5 +223,61 @@ mod tests {
         // Without an id: from now on.
         let mut fresh = GlobalTail::new(dir.path().to_path_buf(), None).unwrap();
         assert!(fresh.poll().unwrap().is_empty());
+    }
+
+    /// A replay of a long history from `0`: every run's events once, in
+    /// the order the runs started, and no id grows with the history (it
+    /// listed every run replayed: 1,000 runs made ids of 27 KB).
+    #[test]
+    fn a_replay_of_many_runs_keeps_each_id_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Store::open(dir.path()).unwrap().conn;
+        let now = now_ms();
+        let runs = 300;
+        for i in 0..runs {
+            let (run, at) = (format!("r{i:04}"), now - 100_000 + i / 2);
+            conn.execute(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                                   started_at, heartbeat_at)
+                 VALUES (?1, 'w', 'w.wf', 'h', '{}', 'succeeded', 1, 1, 1, ?2, ?2)",
+                params![run, at],
+            )
+            .unwrap();
+            for kind in ["run_started", "run_ended"] {
+                let detail = (kind == "run_ended").then_some(r#"{"status":"succeeded"}"#);
+                crate::record::add_event(&conn, &run, at, kind, None, detail).unwrap();
+            }
+        }
+        let mut t = GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse("0")).unwrap();
+        let mut all = Vec::new();
+        loop {
+            all.extend(t.poll().unwrap());
+            if !t.behind() {
+                break;
+            }
+        }
+        let ends: Vec<String> = all
+            .iter()
+            .filter(|o| o.event == "end")
+            .map(|o| o.data["run"].as_str().unwrap().to_owned())
+            .collect();
+        let expected: Vec<String> = (0..runs).map(|i| format!("r{i:04}")).collect();
+        assert_eq!(ends, expected);
+        let longest = all.iter().map(|o| o.id.len()).max().unwrap();
+        assert!(longest < 2_000, "an id of {longest} bytes");
+        // From an id in the middle: exactly what came after it.
+        let mid = &all[all.len() / 2];
+        let mut rest =
+            GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse(&mid.id)).unwrap();
+        let mut after = Vec::new();
+        loop {
+            after.extend(rest.poll().unwrap());
+            if !rest.behind() {
+                break;
+            }
+        }
+        let shown = |o: &Out| format!("{} {}", o.data["run"], o.event);
+        let want: Vec<String> = all[all.len() / 2 + 1..].iter().map(shown).collect();
+        assert_eq!(after.iter().map(shown).collect::<Vec<_>>(), want);
     }
 }
