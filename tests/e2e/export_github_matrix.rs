@@ -77,3 +77,50 @@ fn an_item_holding_an_expression_is_refused_not_put_in_a_matrix() {
     let found = reported(&String::from_utf8_lossy(&run.stderr), FIXTURE);
     assert!(found.contains(&("E0733".to_string(), 13)), "{found:?}");
 }
+
+/// A loop's item is part of its jobs' names, which GitHub evaluates: an
+/// item holding `${{` stays text there (`${{ '${{' }}`), never code.
+#[test]
+fn an_item_in_a_job_s_name_stays_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.wf");
+    std::fs::write(
+        &file,
+        r#"workflow w {
+  param items: list<string> = ["a"]
+  for each x in items {
+    step ship: shell { run "echo hi" }
+    step tell: shell {
+      run "echo told"
+      depends on ship
+    }
+  }
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("w.yml");
+    let run = export(&file, &[r#"items=["x${{ github.token }}"]"#], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    let names: Vec<&str> = doc["jobs"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|j| j["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ship[x${{ '${{' }} github.token }}]",
+            "tell[x${{ '${{' }} github.token }}]"
+        ],
+        "{yaml}"
+    );
+    lint(&[out]);
+}

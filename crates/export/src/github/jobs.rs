@@ -267,7 +267,7 @@ pub(super) fn job(
     let step = &wf.steps[s.step];
     let mut env: Vec<(String, String)> = Vec::new();
     let mut job = Map::new();
-    job.insert("name".into(), Json::String(s.name.clone()));
+    job.insert("name".into(), Json::String(literal(&s.name)));
     job.insert("runs-on".into(), Json::String(runs_on.into()));
     let mut run_step = Map::new();
     run_step.insert("id".into(), Json::String("run".into()));
@@ -552,4 +552,12 @@ impl Ids {
         }
         id
     }
+}
+
+/// `text` as GitHub shows it, never evaluated: GitHub evaluates `${{ … }}`
+/// in a job's name, and a loop's item is part of its step's name
+/// (`ship[x${{ github.token }}]`). Each `${{` becomes the expression
+/// `${{ '${{' }}`, whose value is the two characters themselves.
+pub(super) fn literal(text: &str) -> String {
+    text.replace("${{", "${{ '${{' }}")
 }
