@@ -12,6 +12,8 @@
 //! The store keeps each step's log path (`steps.log_path`, relative to the
 //! state directory).
 
+pub mod read;
+
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
