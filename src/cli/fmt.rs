@@ -8,14 +8,15 @@ use super::{read_input, usage_error};
 use clap::Args;
 use similar::TextDiff;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use wfc_language::diag::render;
 use wfc_language::span::SourceFile;
 
 #[derive(Args)]
 pub struct FmtArgs {
-    /// Files or folders (every `.wf` below them); `-` formats stdin to stdout.
+    /// Files or folders (every `.wf` below them, found as `wfc list` finds
+    /// them); `-` formats stdin to stdout.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Change nothing: print a unified diff and exit 1 if a file is not formatted.
@@ -27,7 +28,8 @@ pub fn run(args: FmtArgs) -> ExitCode {
     let mut files = Vec::new();
     for p in &args.paths {
         if p.is_dir() {
-            collect_wf(p, &mut files);
+            // As `wfc list` finds them (symbolic links followed, no loop).
+            files.extend(wfc_serve::discover::workflow_files(std::slice::from_ref(p)).files);
         } else {
             files.push(p.clone());
         }
@@ -98,21 +100,5 @@ pub fn run(args: FmtArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
-}
-
-/// Every `.wf` file below `dir`, in a stable order.
-fn collect_wf(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            collect_wf(&p, out);
-        } else if p.extension().is_some_and(|e| e == "wf") {
-            out.push(p);
-        }
     }
 }

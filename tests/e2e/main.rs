@@ -60,6 +60,7 @@ mod export_github;
 mod export_github_matrix;
 mod export_github_runtime;
 mod export_github_scripts;
+mod folder_links;
 mod full_disk;
 mod imports;
 mod mcp;

@@ -1,6 +1,16 @@
-//! Finding the workflow files under the paths given to `wfc list` and
-//! `wfc serve`: one rule for both.
+//! Finding the workflow files under the paths given to `wfc list`,
+//! `wfc fmt`, `wfc serve` and `wfc mcp`: one walk, one rule for all.
+//!
+//! Symbolic links to folders are followed, as `find -L` and ripgrep's
+//! `--follow` do, but each folder is walked once and each file listed once
+//! (both known by device and inode): a link back to a folder that holds it
+//! (`sub/up -> ..`) is a loop, skipped with a warning, and a second way to
+//! a folder or file already found adds nothing. Real paths come first: a
+//! folder or file reached both through a link and without one is listed
+//! under the path without.
 
+use std::collections::HashSet;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// What [`workflow_files`] found: the files, and the paths that do not exist.
@@ -12,14 +22,19 @@ pub struct Found {
 
 /// The `.wf` files under `roots`: a folder gives every `.wf` below it
 /// (sorted, skipping hidden folders, `target` and `node_modules`), a file
-/// (or `-`, standard input) itself.
+/// (or `-`, standard input) itself; none twice.
 pub fn workflow_files(roots: &[PathBuf]) -> Found {
     let mut found = Found::default();
+    let mut walk = Walk::default();
     for root in roots {
         if root.is_dir() {
-            collect(root, &mut found.files);
-        } else if root.exists() || root.as_os_str() == "-" {
+            found.files.extend(walk.folder(root));
+        } else if root.as_os_str() == "-" {
             found.files.push(root.clone());
+        } else if let Ok(meta) = std::fs::metadata(root) {
+            if walk.files.insert(id(&meta)) {
+                found.files.push(root.clone());
+            }
         } else {
             found.missing.push(root.clone());
         }
@@ -33,42 +48,187 @@ pub fn searched_folder(name: &str) -> bool {
     !(name.starts_with('.') || name == "target" || name == "node_modules")
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if p.is_dir() {
-            if searched_folder(&name) {
-                collect(&p, out);
-            }
-        } else if p.extension().is_some_and(|e| e == "wf") {
-            // `./a.wf` is listed as `a.wf`.
-            out.push(p.strip_prefix(".").map(Path::to_path_buf).unwrap_or(p));
+/// A file or folder as the OS knows it, whatever path leads to it.
+type Id = (u64, u64);
+
+fn id(meta: &std::fs::Metadata) -> Id {
+    (meta.dev(), meta.ino())
+}
+
+/// The folders and files found so far, across the roots of one search.
+#[derive(Default)]
+struct Walk {
+    folders: HashSet<Id>,
+    files: HashSet<Id>,
+}
+
+/// A `.wf` file met in the walk.
+struct Candidate {
+    /// Reached through a symbolic link (its own, or one of its folders').
+    linked: bool,
+    path: PathBuf,
+    id: Id,
+}
+
+impl Walk {
+    /// The `.wf` files below `root` not found before, sorted. Real folders
+    /// are walked first; the folders links lead to after them, round by
+    /// round, so that a path without a link wins.
+    fn folder(&mut self, root: &Path) -> Vec<PathBuf> {
+        let Ok(meta) = std::fs::metadata(root) else {
+            return Vec::new();
+        };
+        if !self.folders.insert(id(&meta)) {
+            return Vec::new();
         }
+        let mut candidates = Vec::new();
+        let mut folders = vec![root.to_path_buf()];
+        let mut linked = false;
+        loop {
+            let mut links = Vec::new();
+            while let Some(dir) = folders.pop() {
+                self.read(&dir, linked, &mut folders, &mut links, &mut candidates);
+            }
+            if links.is_empty() {
+                break;
+            }
+            links.sort();
+            for link in links {
+                if self.follow(&link) {
+                    folders.push(link);
+                }
+            }
+            linked = true;
+        }
+        candidates.sort_by(|a, b| (a.linked, &a.path).cmp(&(b.linked, &b.path)));
+        let mut out: Vec<PathBuf> = candidates
+            .into_iter()
+            .filter(|c| self.files.insert(c.id))
+            .map(|c| c.path)
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// One folder's entries: folders to walk, links to folders to follow
+    /// later, `.wf` files.
+    fn read(
+        &mut self,
+        dir: &Path,
+        linked: bool,
+        folders: &mut Vec<PathBuf>,
+        links: &mut Vec<PathBuf>,
+        candidates: &mut Vec<Candidate>,
+    ) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // `./a.wf` is listed as `a.wf`.
+            let path = entry.path();
+            let path = path
+                .strip_prefix(".")
+                .map(Path::to_path_buf)
+                .unwrap_or(path);
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            // What the entry is, through its link if it is one.
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                if !searched_folder(&name) {
+                    continue;
+                }
+                if kind.is_symlink() {
+                    links.push(path);
+                } else if self.folders.insert(id(&meta)) {
+                    folders.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "wf") {
+                candidates.push(Candidate {
+                    linked: linked || kind.is_symlink(),
+                    path,
+                    id: id(&meta),
+                });
+            }
+        }
+    }
+
+    /// Whether the folder `link` leads to is walked: not when it holds the
+    /// link (a loop, reported) or was walked already.
+    fn follow(&mut self, link: &Path) -> bool {
+        let (Ok(meta), Ok(target)) = (std::fs::metadata(link), std::fs::canonicalize(link)) else {
+            return false;
+        };
+        let holder = link.parent().and_then(|p| std::fs::canonicalize(p).ok());
+        if holder.is_some_and(|h| h.starts_with(&target)) {
+            tracing::warn!(
+                "{} leads back to {}, a folder that holds it: not followed",
+                link.display(),
+                target.display()
+            );
+            return false;
+        }
+        self.folders.insert(id(&meta))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn files(dir: &Path, names: &[&str]) {
+        for f in names {
+            std::fs::create_dir_all(dir.join(f).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(f), "").unwrap();
+        }
+    }
 
     #[test]
     fn finds_wf_files_below_folders_but_not_in_hidden_or_build_ones() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        for f in ["a.wf", "sub/b.wf", ".hidden/c.wf", "target/d.wf", "e.txt"] {
-            std::fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
-            std::fs::write(d.join(f), "").unwrap();
-        }
+        files(
+            d,
+            &["a.wf", "sub/b.wf", ".hidden/c.wf", "target/d.wf", "e.txt"],
+        );
         let found = workflow_files(&[d.to_path_buf(), d.join("nope.wf")]);
         assert_eq!(found.files, vec![d.join("a.wf"), d.join("sub/b.wf")]);
         assert_eq!(found.missing, vec![d.join("nope.wf")]);
+    }
+
+    #[test]
+    fn links_are_followed_once_and_loops_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let outside = tempfile::tempdir().unwrap();
+        files(d, &["a.wf", "sub/b.wf", "real/c.wf"]);
+        files(outside.path(), &["d.wf"]);
+        symlink("..", d.join("sub/up")).unwrap();
+        symlink(".", d.join("sub/here")).unwrap();
+        // `a-link` sorts before `real`, but the path without a link wins.
+        symlink("real", d.join("a-link")).unwrap();
+        symlink("a.wf", d.join("0.wf")).unwrap();
+        let root = d.join("in");
+        std::fs::create_dir(&root).unwrap();
+        symlink(outside.path(), root.join("out")).unwrap();
+        let found = workflow_files(&[d.to_path_buf()]);
+        assert_eq!(
+            found.files,
+            vec![
+                d.join("a.wf"),
+                d.join("in/out/d.wf"),
+                d.join("real/c.wf"),
+                d.join("sub/b.wf"),
+            ]
+        );
+        // A root given twice, or inside another, adds nothing.
+        let found = workflow_files(&[d.join("sub"), d.to_path_buf(), d.join("sub/b.wf")]);
+        assert_eq!(found.files.len(), 4, "{:?}", found.files);
+        assert_eq!(found.files[0], d.join("sub/b.wf"));
     }
 }
