@@ -132,6 +132,11 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             "wfc: `{name}` succeeded before, but its compensation ran: it runs again"
         ));
     }
+    for name in &r.built_on_undone {
+        crate::cli::say::err(&format!(
+            "wfc: `{name}` succeeded before, on top of a step whose compensation ran: it runs again"
+        ));
+    }
     // A resumed run keeps the trigger of its first session (`run.trigger`).
     let trigger = match wfc_store::listing::trigger(&store, &id) {
         Ok(t) => t,

@@ -9,7 +9,9 @@
 //! 3. [`check_plan`]: the plan compiled now is compared with the recorded
 //!    one ([`reuse::compare`]); a change to a step that succeeded refuses
 //!    the resume, naming the step and what changed. Otherwise the steps
-//!    that succeeded are restored with their outputs and not run again.
+//!    that succeeded are restored with their outputs and not run again —
+//!    except a step whose compensation ran, and every step that depends on
+//!    one, directly or through others: what it was built on was undone.
 
 use super::reuse::{self, Recorded};
 use crate::Store;
@@ -72,6 +74,9 @@ pub struct Resumption {
     pub restored: Vec<(String, Value)>,
     /// Steps that succeeded but whose compensation ran: they run again.
     pub compensated: Vec<String>,
+    /// Steps that succeeded on top of a compensated one (they depend on it,
+    /// directly or through others): they run again too.
+    pub built_on_undone: Vec<String>,
     /// The file changed since the run.
     pub file_changed: bool,
     /// What the changed file changes in the plan (no step that succeeded).
@@ -132,9 +137,22 @@ pub fn check_plan(
             "run {id} was recorded without its plan and {file} changed since; start a new run"
         ))));
     }
+    let undone = downstream(plan, &compensated);
+    let mut built_on_undone = Vec::new();
     let restored = succeeded
         .into_iter()
         .filter(|(n, _)| planned(n))
+        .filter(|(n, _)| {
+            let index = plan
+                .main
+                .named(n)
+                .or_else(|| template_name(n).and_then(|t| plan.main.named(&t)));
+            let keep = !index.is_some_and(|i| undone[i]);
+            if !keep {
+                built_on_undone.push(n.clone());
+            }
+            keep
+        })
         .map(|(n, j)| {
             let kind = plan
                 .main
@@ -148,9 +166,40 @@ pub fn check_plan(
     Ok(Ok(Resumption {
         restored,
         compensated,
+        built_on_undone,
         file_changed,
         changes,
     }))
+}
+
+/// The main-graph instances that depend, directly or through others, on
+/// one of the `compensated` steps (by any edge: an output read, `depends
+/// on`, a sequence's order, `after`).
+fn downstream(plan: &Plan, compensated: &[String]) -> Vec<bool> {
+    let steps = &plan.main.steps;
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    for (i, s) in steps.iter().enumerate() {
+        for d in &s.deps {
+            dependents[d.on()].push(i);
+        }
+    }
+    let mut reached = vec![false; steps.len()];
+    let mut todo: Vec<usize> = compensated
+        .iter()
+        .filter_map(|n| {
+            plan.main
+                .named(n)
+                .or_else(|| template_name(n).and_then(|t| plan.main.named(&t)))
+        })
+        .collect();
+    while let Some(i) = todo.pop() {
+        for &j in &dependents[i] {
+            if !std::mem::replace(&mut reached[j], true) {
+                todo.push(j);
+            }
+        }
+    }
+    reached
 }
 
 /// The template an instance of a run-time loop was copied from: its last

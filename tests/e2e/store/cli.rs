@@ -191,6 +191,46 @@ fn resume_runs_again_a_step_whose_compensation_ran() {
     );
 }
 
+/// What was built on an undone step runs again too: `b` used `a`'s
+/// output, `a` was compensated, so a resume that ran `a` again and
+/// restored `b` would report a run whose `b` used what no longer exists.
+#[test]
+fn resume_runs_again_what_was_built_on_a_compensated_step() {
+    let wf = r#"workflow saga {
+  param dir: string
+  step a: shell {
+    run "echo a >> ${dir}/count/a; echo tag=v$(wc -l < ${dir}/count/a) >> \"$WF_OUTPUTS\""
+    outputs { tag: string }
+    on failure rollback {
+      step undo_a: shell { run "echo u >> ${dir}/count/undo_a" }
+    }
+  }
+  step b: shell { run "echo ${a.outputs.tag} >> ${dir}/count/b" }
+  step later: shell { run "echo l >> ${dir}/count/later"  depends on b }
+  step apart: shell { run "echo p >> ${dir}/count/apart" }
+  step c: shell { run "test -f ${dir}/ok"  depends on later, apart }
+}
+"#;
+    let env = Env::new(wf);
+    let out = env.spawn_run(&[]).wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(env.count("undo_a"), 1, "the rollback ran");
+    let id = env.run_id();
+    env.touch("ok");
+    let text = env.resume_ok(&id);
+    // `a` again, and `b` and `later` (built on it) again; `apart` not.
+    let counts = ["a", "b", "later", "apart"].map(|s| env.count(s));
+    assert_eq!(counts, [2, 2, 2, 1], "{text}");
+    let b = std::fs::read_to_string(env.path().join("count/b")).unwrap();
+    assert_eq!(b, "v1\nv2\n", "b used the new a's output");
+    for step in ["b", "later"] {
+        let said = format!(
+            "`{step}` succeeded before, on top of a step whose compensation ran: it runs again"
+        );
+        assert!(text.contains(&said), "{text}");
+    }
+}
+
 #[test]
 fn kill_at_an_approval_then_approve_and_resume() {
     let env = Env::new(
