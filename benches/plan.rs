@@ -6,8 +6,11 @@
 //! reduction, scheduling), and the time per instance+edge (a flat figure
 //! means linear growth). A second table does the same for nested sequential
 //! loops (2^levels iterations of two steps), the shape whose compilation was
-//! once quadratic. Under `cargo test` (no `--bench` flag) it runs once on a
-//! small workflow of each shape, as a smoke test.
+//! once quadratic. A third does it for calls inlined by the plan: a chain of
+//! workflows each calling the next (depth 100 and more is E0236, timed to
+//! the error), then two calls per level (2^levels instances). Under `cargo
+//! test` (no `--bench` flag) it runs once on a small workflow of each shape,
+//! as a smoke test.
 
 use wfc_language::analysis::analyze;
 use wfc_plan::{self as plan, DefaultEstimator, Options, ParamInput};
@@ -37,6 +40,81 @@ fn main() {
     for &n in levels {
         row(&n.to_string(), &nested_loops(n), runs);
     }
+    let chains: &[usize] = if full {
+        &[16, 32, 64, 100, 200, 400]
+    } else {
+        &[8]
+    };
+    let fans: &[usize] = if full { &[9, 11, 13] } else { &[3] };
+    println!("\nnested calls (chain: depth; fan: levels of 2 calls each)");
+    println!(
+        "{:>7} {:>9} {:>7} {:>13} {:>12} {:>12} {:>16}",
+        "shape", "instances", "edges", "frontend(med)", "plan(med)", "plan(min)", "µs/(inst+edge)"
+    );
+    for &n in chains {
+        call_row(&format!("chain{n}"), &nested_calls(n, 1), runs);
+    }
+    for &n in fans {
+        call_row(&format!("fan{n}"), &nested_calls(n, 2), runs);
+    }
+}
+
+/// Workflows `w0` … `w{depth-1}`, each calling the next `fan` times; the
+/// last runs one step.
+fn nested_calls(depth: usize, fan: usize) -> String {
+    let mut text = String::new();
+    for i in 0..depth {
+        text.push_str(&format!("workflow w{i} {{\n"));
+        if i + 1 < depth {
+            for c in 0..fan {
+                text.push_str(&format!("  step c{c}: call w{} {{ }}\n", i + 1));
+            }
+        } else {
+            text.push_str("  step s: shell { run \"true\"  estimate 1s }\n");
+        }
+        text.push_str("}\n");
+    }
+    text
+}
+
+/// [`row`] through `plan_with_calls`; a plan refused (E0236) shows its code.
+fn call_row(label: &str, text: &str, runs: usize) {
+    let (front_med, _) = time(runs, || {
+        let a = analyze("generated.wf", text);
+        assert!(!a.has_errors());
+    });
+    let mut shape = (0, 0);
+    let mut refused = None;
+    let (plan_med, plan_min) = time(runs, || {
+        let a = analyze("generated.wf", text);
+        let wf = a.module.as_ref().unwrap().first().ir.clone();
+        match plan::plan_with_calls(
+            wf,
+            &ParamInput::default(),
+            Options { jobs: Some(4) },
+            &DefaultEstimator,
+        ) {
+            Ok((p, _)) => shape = (p.main.len(), p.main.edge_count()),
+            Err(d) => refused = Some(d[0].code),
+        }
+    });
+    let per = match refused {
+        Some(code) => code.to_string(),
+        None => format!(
+            "{:.2}",
+            plan_med.as_secs_f64() * 1e6 / (shape.0 + shape.1) as f64
+        ),
+    };
+    println!(
+        "{:>7} {:>9} {:>7} {:>11.1}ms {:>10.1}ms {:>10.1}ms {:>16}",
+        label,
+        shape.0,
+        shape.1,
+        front_med.as_secs_f64() * 1e3,
+        plan_med.as_secs_f64() * 1e3,
+        plan_min.as_secs_f64() * 1e3,
+        per
+    );
 }
 
 fn row(label: &str, text: &str, runs: usize) {
