@@ -255,3 +255,25 @@ fn git_release_drops_its_tag_when_the_push_fails() {
     assert_eq!(tags.stdout.trim(), "", "the local tag is gone: {tags}");
     assert!(seen.at("/releases").is_empty());
 }
+
+/// A release that cannot be published leaves no tag behind: the pushed one
+/// is deleted from the remote (its compensation), then the local one.
+#[test]
+fn git_release_drops_both_tags_when_publishing_fails() {
+    let (base, seen) = server();
+    let c = repo_with_remote();
+    let r = c
+        .wfc(["run", &module("git-release.wf"), "--plain", "--no-store"])
+        .args(["-p", "version=3.0.0", "-p", "repo_dir=work"])
+        .arg("-p")
+        .arg(format!("api_url={base}/fail"))
+        .envs(git_identity())
+        .output();
+    assert_eq!(r.code, 1, "{r}");
+    assert!(!seen.at("/fail").is_empty(), "{r}");
+    assert!(r.stdout.contains("drop_remote_tag"), "{r}");
+    let remote = c.shell("git --git-dir remote.git tag").output();
+    assert_eq!(remote.stdout.trim(), "", "the remote tag is gone: {remote}");
+    let local = c.shell("git -C work tag").output();
+    assert_eq!(local.stdout.trim(), "", "the local tag is gone: {local}");
+}
