@@ -184,3 +184,72 @@ async fn a_folder_that_appears_with_files_in_it_starts_one_run_for_them() {
     tokio::time::sleep(DEBOUNCE * 3).await;
     assert_eq!(server.runs().await.len(), 1, "only the first server's run");
 }
+
+/// Waits (at most 10 s) for the server's log to hold `needle` `n` times.
+fn wait_for_log_count(server: &Server, needle: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.log.lock().unwrap().matches(needle).count() < n {
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} not {n} times in {}",
+            server.log.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn a_folder_removed_and_made_again_is_watched_again() {
+    let server = started(&[("drop.wf", DROP)], &[]);
+    wait_for_log(&server, "polling=false");
+    let incoming = server.path("flows/incoming");
+    std::fs::write(incoming.join("a.csv"), "1\n").unwrap();
+    assert_eq!(
+        ended_runs(&server, 1, Duration::from_secs(10)).await.len(),
+        1
+    );
+
+    // Made again at once, and written into before the watch is back: the
+    // file came after, and counts.
+    std::fs::remove_dir_all(&incoming).unwrap();
+    std::fs::create_dir(&incoming).unwrap();
+    std::fs::write(incoming.join("b.csv"), "1\n2\n").unwrap();
+    let done = ended_runs(&server, 2, Duration::from_secs(10)).await;
+    assert_eq!(done.len(), 2, "{done:?}");
+    assert_eq!(done[0]["params"], json!({"files": ["incoming/b.csv"]}));
+
+    // Removed, then made again later: the OS's watch (not polling) on the
+    // new folder sees what is written into it.
+    std::fs::remove_dir_all(&incoming).unwrap();
+    wait_for_log(&server, "the watched folder was removed or replaced");
+    tokio::time::sleep(DEBOUNCE).await;
+    std::fs::create_dir(&incoming).unwrap();
+    wait_for_log_count(&server, "polling=false", 3);
+    std::fs::write(incoming.join("c.csv"), "1\n2\n3\n").unwrap();
+    let done = ended_runs(&server, 3, Duration::from_secs(10)).await;
+    assert_eq!(done.len(), 3, "{done:?}");
+    assert_eq!(done[0]["params"], json!({"files": ["incoming/c.csv"]}));
+    assert_eq!(
+        read(&server, "changed.txt"),
+        "incoming/a.csv\nincoming/b.csv\nincoming/c.csv\n"
+    );
+    assert!(
+        !server.log.lock().unwrap().contains("polling=true"),
+        "{}",
+        server.log.lock().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn changed_names_a_file_by_its_path_not_through_a_link() {
+    let deep = DROP.replace("incoming/*.csv", "incoming/**/*.csv");
+    let server = started(&[("drop.wf", &deep)], &[]);
+    // Two ways to one folder below the glob's: only the real one is watched.
+    std::os::unix::fs::symlink("sub", server.path("flows/incoming/alias")).unwrap();
+    std::os::unix::fs::symlink("sub", server.path("flows/incoming/zz")).unwrap();
+    wait_for_log(&server, "watching for changes");
+    std::fs::write(server.path("flows/incoming/sub/x.csv"), "1\n").unwrap();
+    let done = ended_runs(&server, 1, Duration::from_secs(10)).await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0]["params"], json!({"files": ["incoming/sub/x.csv"]}));
+}

@@ -7,9 +7,16 @@
 //! The watches follow the catalog: every [`RECONCILE`] the served
 //! workflows' change triggers are compared with the running watches, new
 //! ones start, gone ones stop, and a folder that did not exist yet is
-//! tried again. The OS's watch (inotify on Linux) is used unless it fails
-//! or `--poll-changes` asks for polling (network mounts, where the OS
-//! sees no changes made by other machines).
+//! tried again. A watched folder that was removed, moved away or replaced
+//! (`rm -rf in; mkdir in`) takes its OS watch with it: the watch is then
+//! dropped and set up again on the folder now at its path, as for a
+//! folder that did not exist yet. The OS's watch (inotify on Linux) is
+//! used unless it fails or `--poll-changes` asks for polling (network
+//! mounts, where the OS sees no changes made by other machines).
+//!
+//! Links to folders below a glob's folder are not followed, so `changed`
+//! names each file as the glob matched it, by its one path below that
+//! folder (inotify knows a folder once, whatever paths lead to it).
 
 pub mod batch;
 
@@ -18,7 +25,9 @@ use batch::Batch;
 use globset::{GlobBuilder, GlobMatcher};
 use notify::{Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -47,6 +56,27 @@ struct Key {
 struct Watching {
     task: JoinHandle<()>,
     _watcher: Box<dyn Watcher + Send>,
+    /// The folder watched, and the folder it was (device, inode).
+    folder: PathBuf,
+    id: Option<(u64, u64)>,
+    /// Set by the task when the OS reports the folder removed or moved.
+    gone: Arc<AtomicBool>,
+}
+
+impl Watching {
+    /// Whether the folder at the watched path is no longer the one the OS
+    /// watches: removed, moved away or replaced.
+    fn lost(&self) -> bool {
+        self.gone.load(Ordering::Relaxed)
+            || self.task.is_finished()
+            || identity(&self.folder) != self.id
+    }
+}
+
+/// A folder as the OS knows it, whatever its path.
+fn identity(folder: &Path) -> Option<(u64, u64)> {
+    let meta = std::fs::metadata(folder).ok()?;
+    meta.is_dir().then(|| (meta.dev(), meta.ino()))
 }
 
 impl Drop for Watching {
@@ -70,12 +100,21 @@ pub fn start(served: Arc<Served>, launcher: Launcher, poll: bool) {
             };
             if let Ok(current) = current {
                 let wanted = wanted(&current);
-                watching.retain(|k, _| {
-                    let keep = wanted.contains(k);
-                    if !keep {
+                watching.retain(|k, w| {
+                    if !wanted.contains(k) {
                         tracing::info!(workflow = %k.workflow, glob = %k.glob, "no longer watching for changes");
+                        return false;
                     }
-                    keep
+                    if w.lost() {
+                        // Watched again below, as a folder that is new.
+                        tracing::info!(
+                            workflow = %k.workflow, glob = %k.glob, folder = %w.folder.display(),
+                            "the watched folder was removed or replaced; watching it again once it is there"
+                        );
+                        failed.insert(k.clone());
+                        return false;
+                    }
+                    true
                 });
                 failed.retain(|k| wanted.contains(k));
                 for key in wanted {
@@ -130,6 +169,9 @@ struct Target {
     /// The workflow's folder, canonical: globs and `changed` are relative to it.
     home: PathBuf,
     glob: GlobMatcher,
+    /// The folder watched, and whether the OS said it went away.
+    folder: PathBuf,
+    gone: Arc<AtomicBool>,
 }
 
 fn watch(
@@ -144,9 +186,11 @@ fn watch(
         .map_err(|e| format!("{}: {e}", file.display()))?;
     let (base, recursive) = base_of(&key.glob);
     let folder = home.join(base);
-    if !folder.is_dir() {
+    // Taken before the watch starts: a folder replaced in between is seen
+    // as replaced at the next reconcile.
+    let Some(id) = identity(&folder) else {
         return Err(format!("{} is not a folder", folder.display()));
-    }
+    };
     // `*` stays within one folder, as in a shell.
     let glob = GlobBuilder::new(&key.glob)
         .literal_separator(true)
@@ -165,10 +209,13 @@ fn watch(
         workflow = %key.workflow, glob = %key.glob, folder = %folder.display(),
         polling = !closes_seen, "watching for changes"
     );
+    let gone = Arc::new(AtomicBool::new(false));
     let target = Target {
         key: key.clone(),
         home,
         glob,
+        folder: folder.clone(),
+        gone: gone.clone(),
     };
     let mut batch = Batch::new(debounce, closes_seen);
     if seed {
@@ -188,6 +235,9 @@ fn watch(
     Ok(Watching {
         task,
         _watcher: watcher,
+        folder,
+        id: Some(id),
+        gone,
     })
 }
 
@@ -200,8 +250,11 @@ fn os_watch(
     debounce: Duration,
     tx: mpsc::UnboundedSender<notify::Result<Event>>,
 ) -> Result<(Box<dyn Watcher + Send>, bool), String> {
+    // Links to folders are not followed: each file has one path below
+    // `folder` (see the module's doc).
+    let config = notify::Config::default().with_follow_symlinks(false);
     if !poll {
-        let os = RecommendedWatcher::new(handler(tx.clone()), notify::Config::default())
+        let os = RecommendedWatcher::new(handler(tx.clone()), config)
             .and_then(|mut w| w.watch(folder, mode).map(|()| w));
         match os {
             // Only inotify reports closes among notify's watches.
@@ -212,11 +265,8 @@ fn os_watch(
         }
     }
     let every = (debounce / 2).clamp(Duration::from_millis(50), Duration::from_secs(2));
-    let mut w = PollWatcher::new(
-        handler(tx),
-        notify::Config::default().with_poll_interval(every),
-    )
-    .map_err(|e| e.to_string())?;
+    let mut w = PollWatcher::new(handler(tx), config.with_poll_interval(every))
+        .map_err(|e| e.to_string())?;
     w.watch(folder, mode).map_err(|e| e.to_string())?;
     Ok((Box::new(w), false))
 }
@@ -286,6 +336,9 @@ async fn run_watch(
         tokio::select! {
             event = rx.recv() => match event {
                 Some(Ok(e)) => {
+                    if target.lost_by(&e) {
+                        target.gone.store(true, Ordering::Relaxed);
+                    }
                     for path in &e.paths {
                         if target.matches(path) {
                             batch.note(path, &e.kind, Instant::now());
@@ -319,6 +372,17 @@ impl Target {
             })
             .collect();
         Some(parts?.join("/"))
+    }
+
+    /// Whether `event` says the watched folder itself was removed or moved
+    /// away, which ends the OS's watch on it.
+    fn lost_by(&self, event: &Event) -> bool {
+        let own = event.paths.iter().any(|p| p == &self.folder);
+        own && matches!(
+            event.kind,
+            notify::EventKind::Remove(_)
+                | notify::EventKind::Modify(notify::event::ModifyKind::Name(_))
+        )
     }
 
     fn matches(&self, path: &Path) -> bool {
