@@ -257,6 +257,16 @@ impl Chain {
         Ok(Chain { files, pos: 0 })
     }
 
+    /// The files read no further than offset `end` of them all.
+    pub fn up_to(mut self, end: u64) -> Chain {
+        let mut left = end;
+        for f in &mut self.files {
+            f.1 = f.1.min(left);
+            left -= f.1;
+        }
+        self
+    }
+
     /// The bytes of every file.
     pub fn len(&self) -> u64 {
         self.files.iter().map(|f| f.1).sum()

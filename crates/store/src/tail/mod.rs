@@ -21,7 +21,7 @@ pub use cursor::{GlobalCursor, RunCursor};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 /// One event to send.
@@ -65,6 +65,52 @@ impl RunTail {
         cursor: RunCursor,
         logs: bool,
     ) -> rusqlite::Result<RunTail> {
+        Ok(Self::build(store, run, cursor, logs, false)?.0)
+    }
+
+    /// Run `run` from its latest event on, each open log read to its last
+    /// complete line: where a page that shows the logs' tails stands, its
+    /// stream going on from there. With each log to show and where it ends
+    /// (the steps started by then; a step's whole file once it ended).
+    pub fn at_end(store: &Store, run: String) -> rusqlite::Result<(RunTail, Vec<LogEnd>)> {
+        let seq: i64 = store.conn.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
+            [&run],
+            |r| r.get(0),
+        )?;
+        let cursor = RunCursor {
+            seq,
+            ..RunCursor::default()
+        };
+        let (t, started) = Self::build(store, run, cursor, true, true)?;
+        let mut ends = Vec::new();
+        for step in started {
+            let Some((name, path)) = t.step_file(step) else {
+                continue;
+            };
+            let end = match t.open.get(&step) {
+                Some(o) => o.offset,
+                None => std::fs::metadata(&path).map_or(0, |m| m.len()),
+            };
+            ends.push(LogEnd {
+                step: name,
+                path,
+                end,
+            });
+        }
+        Ok((t, ends))
+    }
+
+    /// [`Self::new`], or [`Self::at_end`]'s tail; with the steps started
+    /// by the cursor, in the order they started.
+    fn build(
+        store: &Store,
+        run: String,
+        cursor: RunCursor,
+        logs: bool,
+        at_end: bool,
+    ) -> rusqlite::Result<(RunTail, Vec<i64>)> {
+        let mut started = Vec::new();
         let conn = &store.conn;
         let mut t = RunTail {
             dir: store.dir().to_path_buf(),
@@ -86,6 +132,9 @@ impl RunTail {
                 let Some(step) = r.step.as_deref().and_then(|s| t.steps.get(s)).map(|s| s.0) else {
                     continue;
                 };
+                if !started.contains(&step) {
+                    started.push(step);
+                }
                 if r.kind == "step_ended" {
                     t.open.remove(&step);
                     continue;
@@ -96,6 +145,7 @@ impl RunTail {
                     None => {
                         let offset = match cursor.open.get(&step) {
                             Some(o) => *o,
+                            None if at_end => t.complete_end(step),
                             None => t.start_of(step, &header),
                         };
                         t.open.insert(
@@ -114,7 +164,7 @@ impl RunTail {
             open: t.open.iter().map(|(s, o)| (*s, o.offset)).collect(),
         };
         t.done = t.ended_at(conn, cursor.seq)?;
-        Ok(t)
+        Ok((t, started))
     }
 
     /// Whether row `seq` is the run's end and the last row, the run not
@@ -339,23 +389,78 @@ impl RunTail {
         Some(self.dir.join(rel))
     }
 
-    /// Where a newly started attempt's lines start: at its header if it
-    /// printed already, else after every complete line there.
-    fn start_of(&self, step: i64, header: &str) -> u64 {
-        let Some(text) = self.log_file(step).and_then(|p| std::fs::read(p).ok()) else {
+    /// Step `step`'s name and log file.
+    fn step_file(&self, step: i64) -> Option<(String, PathBuf)> {
+        let (name, (_, rel)) = self.steps.iter().find(|(_, s)| s.0 == step)?;
+        Some((name.clone(), self.dir.join(rel.as_ref()?)))
+    }
+
+    /// The end of the last complete line of step `step`'s log (read
+    /// backwards from its end a chunk at a time).
+    fn complete_end(&self, step: i64) -> u64 {
+        let Some(mut f) = self
+            .log_file(step)
+            .and_then(|p| std::fs::File::open(p).ok())
+        else {
             return 0;
         };
-        let mut at = 0;
-        for line in text.split_inclusive(|b| *b == b'\n') {
-            if !line.ends_with(b"\n") {
-                break;
+        let mut pos = f.seek(SeekFrom::End(0)).unwrap_or(0);
+        let mut buf = vec![0u8; CHUNK];
+        while pos > 0 {
+            let size = (pos as usize).min(CHUNK);
+            pos -= size as u64;
+            let chunk = &mut buf[..size];
+            if f.seek(SeekFrom::Start(pos)).is_err() || f.read_exact(chunk).is_err() {
+                return 0;
             }
-            if &line[..line.len() - 1] == header.as_bytes() {
-                return at as u64;
+            if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+                return pos + i as u64 + 1;
             }
-            at += line.len();
         }
-        at as u64
+        0
+    }
+
+    /// Where a newly started attempt's lines start: at its header if it
+    /// printed already, else after every complete line there. Read a chunk
+    /// at a time, keeping of each line only what is compared: a log of
+    /// gigabytes costs a chunk.
+    fn start_of(&self, step: i64, header: &str) -> u64 {
+        let Some(f) = self
+            .log_file(step)
+            .and_then(|p| std::fs::File::open(p).ok())
+        else {
+            return 0;
+        };
+        let want = header.as_bytes();
+        let mut r = std::io::BufReader::with_capacity(CHUNK, f);
+        // The current line's start, its first bytes and its length.
+        let mut at = 0u64;
+        let mut line: Vec<u8> = Vec::with_capacity(want.len() + 1);
+        let mut len = 0u64;
+        loop {
+            let buf = match r.fill_buf() {
+                Ok(b) if !b.is_empty() => b,
+                _ => return at,
+            };
+            let n = buf.len();
+            let mut rest = buf;
+            while !rest.is_empty() {
+                let nl = rest.iter().position(|&b| b == b'\n');
+                let piece = &rest[..nl.unwrap_or(rest.len())];
+                let room = (want.len() + 1).saturating_sub(line.len());
+                line.extend_from_slice(&piece[..piece.len().min(room)]);
+                len += piece.len() as u64;
+                let Some(nl) = nl else { break };
+                if line == want {
+                    return at;
+                }
+                at += len + 1;
+                line.clear();
+                len = 0;
+                rest = &rest[nl + 1..];
+            }
+            r.consume(n);
+        }
     }
 
     /// Sends the complete lines of step `step`'s log past its offset.
@@ -411,6 +516,18 @@ impl RunTail {
         Ok(())
     }
 }
+
+/// What [`RunTail::at_end`] reads a step's log up to.
+#[derive(Debug)]
+pub struct LogEnd {
+    pub step: String,
+    pub path: PathBuf,
+    /// The bytes of the file that are the stream's past.
+    pub end: u64,
+}
+
+/// Bytes read at once from a log when looking for a line.
+const CHUNK: usize = 64 * 1024;
 
 /// An event row.
 struct Row {
