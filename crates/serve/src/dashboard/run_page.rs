@@ -3,11 +3,12 @@
 //! `/runs/{id}/gantt` (the timeline alone, for `run.js` at the run's end)
 //! and `/runs/{id}/events` (its live events, for `run.js`).
 //!
-//! The page is complete without script. Its log tails are read with the
-//! same [`RunTail`] as the event stream, from the start: the page shows the
-//! last [`TAIL`] lines of each step and says in `data-cursor` the event id
-//! it stands at, so the live stream goes on from exactly there (no line
-//! twice, none missed).
+//! The page is complete without script. It stands where the event stream
+//! would after the run's latest event ([`RunTail::at_end`]) and shows the
+//! last [`TAIL`] lines of each step up to there, read backwards from that
+//! end (a log of gigabytes costs a chunk and the lines shown); it says in
+//! `data-cursor` the event id it stands at, so the live stream goes on
+//! from exactly there (no line twice, none missed).
 
 use super::gantt::{self, Gantt};
 use super::runs::{duration, encode};
@@ -20,8 +21,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
+use wfc_store::logs::read::Chain;
 use wfc_store::query::{RunDetail, StepRow};
-use wfc_store::tail::{RunCursor, RunTail};
+use wfc_store::tail::{LogEnd, RunCursor, RunTail};
 
 /// Log lines per step the page shows at load.
 pub const TAIL: usize = 200;
@@ -119,20 +121,16 @@ fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool,
     let mut tails: HashMap<String, VecDeque<String>> = HashMap::new();
     let mut cursor = RunCursor::default();
     if logs {
-        let mut tail = RunTail::new(&store, id, RunCursor::default(), true).map_err(fail)?;
-        for out in tail.poll(&store).map_err(fail)? {
-            if out.event != "log" {
-                continue;
+        let (tail, ends) = RunTail::at_end(&store, id).map_err(fail)?;
+        let mut left = PAGE_LOG_BYTES;
+        for end in ends {
+            if left == 0 {
+                break;
             }
-            let (Some(step), Some(line)) = (out.data["step"].as_str(), out.data["line"].as_str())
-            else {
-                continue;
-            };
-            let lines = tails.entry(step.to_owned()).or_default();
-            if lines.len() == TAIL {
-                lines.pop_front();
-            }
-            lines.push_back(line.to_owned());
+            let bytes = STEP_LOG_BYTES.min(left);
+            let lines = log_tail(&end, bytes).map_err(|e| (false, e.to_string()))?;
+            left = left.saturating_sub(lines.iter().map(String::len).sum());
+            tails.insert(end.step, lines);
         }
         cursor = tail.cursor().clone();
     }
@@ -143,6 +141,29 @@ fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool,
         logs: tails,
         cursor,
     })
+}
+
+/// The most bytes of log text one step's panel holds at load, and all of
+/// a page's: a line is cut at 16 KiB, so 200 lines could be 3 MiB each.
+const STEP_LOG_BYTES: usize = 256 << 10;
+const PAGE_LOG_BYTES: usize = 4 << 20;
+
+/// The last [`TAIL`] lines of a step's log up to where the stream stands
+/// (its `── attempt N ──` lines left out, as the stream leaves them),
+/// read backwards from there: a log of gigabytes costs a chunk.
+fn log_tail(end: &LogEnd, bytes: usize) -> std::io::Result<VecDeque<String>> {
+    let mut chain = Chain::open(std::slice::from_ref(&end.path))?.up_to(end.end);
+    // A few more for the attempts' header lines.
+    let read = wfc_store::logs::read::tail(&mut chain, TAIL + 8, bytes)?;
+    let mut lines: VecDeque<String> = read
+        .lines
+        .into_iter()
+        .filter(|l| !(l.starts_with("── attempt ") && l.ends_with(" ──")))
+        .collect();
+    while lines.len() > TAIL {
+        lines.pop_front();
+    }
+    Ok(lines)
 }
 
 /// Each step's estimate (ms), from the graph recorded with the run's plan
@@ -418,7 +439,10 @@ mod tests {
                 })
             })
             .unwrap();
-        assert!(!html.contains("the-key-s-hash"), "the session's key hash is on the page");
+        assert!(
+            !html.contains("the-key-s-hash"),
+            "the session's key hash is on the page"
+        );
         assert!(html.contains("/runs/r1/gates/g%5Ba%5D/approve"), "{html}");
         assert!(html.contains("&lt;img src=x&gt;") && !html.contains("<img"));
         assert!(html.contains("approve &lt;me&gt;") && html.contains("&lt;b&gt;"));

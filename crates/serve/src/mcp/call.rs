@@ -15,6 +15,11 @@ use wfc_launch::Compiled;
 /// This module's own error codes (docs/mcp.md).
 const UNKNOWN_TOOL: &str = "API070";
 const BAD_ARGUMENT: &str = "API071";
+/// The most bytes of log text one `logs` answer holds: JSON escapes a
+/// control character in 6 bytes, so even then an answer stays under 1 MiB.
+const MCP_LOG_BYTES: usize = 128 << 10;
+/// The lines `logs` gives without `tail`, `after` or `limit`.
+const MCP_LOG_TAIL: usize = 200;
 
 /// A tool's failure: an API problem or a bad call.
 enum Failure {
@@ -70,12 +75,10 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
         }
         "run_status" => Ok(runs::detail(state(), Path(text(args, "run")?)).await?.0),
         "logs" => {
-            let path = Path((text(args, "run")?, text(args, "step")?));
-            let response = runs::logs(state(), path).await?;
-            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .map_err(Problem::store)?;
-            Ok(json!({"log": String::from_utf8_lossy(&body)}))
+            let (run, step) = (text(args, "run")?, text(args, "step")?);
+            let how = log_read(args)?;
+            let lines = runs::log_lines(app, run, step, how, MCP_LOG_BYTES).await?;
+            Ok(json!({"log": lines.text(), "lines": lines.lines.len(), "cursor": lines.end}))
         }
         "history" => {
             let q = runs::RunsQuery {
@@ -227,6 +230,23 @@ fn number(args: &Map<String, Value>, key: &str) -> Result<Option<u64>, Failure> 
             )
         }),
     }
+}
+
+/// What of a log the `logs` tool asks for: `tail`, or `after` and
+/// `limit`, checked as the API checks them; the last lines by default.
+fn log_read(args: &Map<String, Value>) -> Result<runs::LogRead, Failure> {
+    let q = runs::LogQuery {
+        tail: number(args, "tail")?.map(|n| n.to_string()),
+        after: number(args, "after")?.map(|n| n.to_string()),
+        limit: number(args, "limit")?.map(|n| n.to_string()),
+    };
+    let how = q
+        .read()
+        .map_err(|p| Failure::Call(BAD_ARGUMENT, p.detail))?;
+    Ok(match how {
+        runs::LogRead::Whole => runs::LogRead::Tail(MCP_LOG_TAIL),
+        how => how,
+    })
 }
 
 /// `params` as a params file's text: bound, checked and masked exactly as

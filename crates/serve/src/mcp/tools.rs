@@ -74,9 +74,15 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
         read(
             "logs",
-            "The log of one step of a run (every attempt).",
+            "The log of one step of a run (every attempt): its last 200 lines, or the last `tail`, or `limit` lines from `after` (0 for the first, or an answer's `cursor`). At most 10000 lines and 128 KiB an answer; a line is cut at 16 KiB.",
             object(
-                json!({"run": run, "step": {"type": "string", "description": "the step (an instance name such as `ship[eu-west]`)"}}),
+                json!({
+                    "run": run,
+                    "step": {"type": "string", "description": "the step (an instance name such as `ship[eu-west]`)"},
+                    "tail": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "the last N lines"},
+                    "after": {"type": "integer", "minimum": 0, "description": "lines from this cursor on: 0, or an answer's `cursor`"},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "the most lines from `after` (default 1000)"},
+                }),
                 &["run", "step"],
             ),
         ),
