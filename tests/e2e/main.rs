@@ -77,6 +77,7 @@ mod serve_events;
 mod serve_hooks;
 mod serve_hooks_replay;
 mod serve_keys;
+mod serve_logs;
 mod serve_owned;
 mod serve_schedule;
 mod sql;
