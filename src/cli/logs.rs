@@ -10,7 +10,7 @@ use super::history::{store_error, StoreArgs};
 use super::remote::ServerArgs;
 use clap::Args;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wfc_store::control::{self, POLL};
 use wfc_store::Store;
@@ -105,22 +105,11 @@ pub fn run(args: LogsArgs) -> ExitCode {
         }
         let several = args.step.is_none();
         for (label, path, offset) in &mut offsets {
-            let Some(text) = read_from(path, offset) else {
-                continue;
-            };
-            if text.is_empty() {
-                continue;
+            let prefix = (args.follow && several).then(|| format!("{label} | "));
+            let head = (several && !args.follow).then(|| header(label, !printed_any));
+            if let Ok(true) = copy_from(path, offset, &mut out, prefix.as_deref(), head) {
+                printed_any = true;
             }
-            let _ = if args.follow && several {
-                text.lines()
-                    .try_for_each(|l| writeln!(out, "{label} | {l}"))
-            } else if several {
-                writeln!(out, "{}", header(label, !printed_any))
-                    .and_then(|()| out.write_all(text.as_bytes()))
-            } else {
-                out.write_all(text.as_bytes())
-            };
-            printed_any = true;
         }
         let _ = out.flush();
         if !args.follow {
@@ -132,15 +121,8 @@ pub fn run(args: LogsArgs) -> ExitCode {
             _ => {
                 // One last read for lines written just before the end.
                 for (label, path, offset) in &mut offsets {
-                    if let Some(text) = read_from(path, offset) {
-                        let _ = text.lines().try_for_each(|l| {
-                            if args.step.is_none() {
-                                writeln!(out, "{label} | {l}")
-                            } else {
-                                writeln!(out, "{l}")
-                            }
-                        });
-                    }
+                    let prefix = args.step.is_none().then(|| format!("{label} | "));
+                    let _ = copy_from(path, offset, &mut out, prefix.as_deref(), None);
                 }
                 break;
             }
@@ -152,15 +134,61 @@ pub fn run(args: LogsArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// What was appended to `path` since `offset` (whole lines only when
-/// following; a partial last line waits for its newline).
-fn read_from(path: &PathBuf, offset: &mut u64) -> Option<String> {
-    let mut f = std::fs::File::open(path).ok()?;
-    f.seek(SeekFrom::Start(*offset)).ok()?;
-    let mut buf = Vec::new();
-    f.read_to_end(&mut buf).ok()?;
-    let end = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    buf.truncate(end);
-    *offset += end as u64;
-    Some(String::from_utf8_lossy(&buf).into_owned())
+/// Copies what was appended to `path` since `offset` to `out`, whole
+/// lines only (a partial last line waits for its newline), each after
+/// `prefix` if given and all after the line `head`: a chunk at a time, so a
+/// log of gigabytes costs a chunk. Whether anything was copied.
+fn copy_from(
+    path: &Path,
+    offset: &mut u64,
+    out: &mut impl Write,
+    prefix: Option<&str>,
+    head: Option<String>,
+) -> std::io::Result<bool> {
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; CHUNK];
+    // The end of the last complete line, looked for backwards.
+    let mut end = f.metadata()?.len();
+    loop {
+        if end <= *offset {
+            return Ok(false);
+        }
+        let size = ((end - *offset) as usize).min(CHUNK);
+        f.seek(SeekFrom::Start(end - size as u64))?;
+        f.read_exact(&mut buf[..size])?;
+        match buf[..size].iter().rposition(|&b| b == b'\n') {
+            Some(i) => {
+                end = end - size as u64 + i as u64 + 1;
+                break;
+            }
+            None => end -= size as u64,
+        }
+    }
+    if let Some(head) = head {
+        writeln!(out, "{head}")?;
+    }
+    f.seek(SeekFrom::Start(*offset))?;
+    let mut left = end - *offset;
+    let mut line_start = true;
+    while left > 0 {
+        let size = (left as usize).min(CHUNK);
+        f.read_exact(&mut buf[..size])?;
+        left -= size as u64;
+        let Some(prefix) = prefix else {
+            out.write_all(&buf[..size])?;
+            continue;
+        };
+        for line in buf[..size].split_inclusive(|&b| b == b'\n') {
+            if line_start {
+                out.write_all(prefix.as_bytes())?;
+            }
+            out.write_all(line)?;
+            line_start = line.ends_with(b"\n");
+        }
+    }
+    *offset = end;
+    Ok(true)
 }
+
+/// What is read and written at once.
+const CHUNK: usize = 64 * 1024;
