@@ -214,8 +214,10 @@ pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
         })?;
         for row in rows {
             let mut s = row?;
-            if !s.attempt_log.is_empty() {
-                s.attempts = s.attempt_log.len() as i64;
+            // The tries of its last session: an attempt a cancel or a crash
+            // cut short, then resumed, is no retry ("after 2 attempts").
+            if let Some(last) = s.attempt_log.iter().map(|a| a.session).max() {
+                s.attempts = s.attempt_log.iter().filter(|a| a.session == last).count() as i64;
             }
             steps.push(s);
         }

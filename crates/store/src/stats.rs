@@ -2,8 +2,8 @@
 //!
 //! Per workflow: runs by outcome, success rate, p50/p95 run duration. Per
 //! main-graph step instance: how many runs it ended in, its success rate,
-//! p50/p95 of its successful durations, retries (attempts beyond the first,
-//! across sessions), how often it was *flaky* (failed at least once in a run
+//! p50/p95 of its successful durations, retries (attempts beyond the first
+//! of a session: a resume after a cancel or a crash is none), how often it was *flaky* (failed at least once in a run
 //! where it finally succeeded, or failed in some runs and not in others), and
 //! its share of all step time. Percentiles are nearest-rank.
 //!
@@ -132,7 +132,7 @@ fn one(
     let mut sq = conn.prepare(
         "SELECT s.name, s.kind, s.status, s.duration_ms,
                 (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
-                   AND a.rollback_of = '' AND a.step = s.name),
+                   AND a.rollback_of = '' AND a.step = s.name AND a.number > 1),
                 (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
                    AND a.rollback_of = '' AND a.step = s.name AND a.status IN ('failed', 'timed_out'))
          FROM steps s
@@ -163,7 +163,7 @@ fn one(
         ))
     })?;
     for row in rows {
-        let (name, kind, status, ms, attempts, failed_attempts) = row?;
+        let (name, kind, status, ms, retries, failed_attempts) = row?;
         let n = acc.len();
         let a = acc.entry(name).or_insert(Acc {
             kind,
@@ -176,7 +176,7 @@ fn one(
             order: n,
         });
         a.runs += 1;
-        a.retries += (attempts.max(1) - 1) as usize;
+        a.retries += retries as usize;
         a.total_ms += ms.unwrap_or(0);
         if status == "succeeded" {
             a.succeeded += 1;

@@ -351,6 +351,24 @@ fn cancel_from_another_process_then_resume() {
     env.touch("go");
     env.resume_ok(&id);
     assert_eq!((env.count("a"), env.count("c")), (1, 1));
+    // The cancelled attempt and the resumed one are no retry: `b` took one
+    // attempt in its last session, and `stats` sees no retry, no flake.
+    let st = env.json(&["status", &id, "--format", "json"]);
+    let b = st["step_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "b")
+        .unwrap();
+    assert_eq!(b["attempts"], 1, "{b}");
+    assert_eq!(b["attempt_log"].as_array().unwrap().len(), 2, "{b}");
+    let text = String::from_utf8_lossy(&env.wfc(&["status", &id]).stdout).into_owned();
+    assert!(!text.contains("after 2 attempts"), "{text}");
+    let stats = env.json(&["stats", "--format", "json"]);
+    let steps = stats[0]["steps"].as_array().unwrap();
+    let b = steps.iter().find(|s| s["name"] == "b").unwrap();
+    assert_eq!(b["retries"], 0, "{b}");
+    assert_eq!(stats[0]["flakiest"], serde_json::json!([]), "{stats}");
 }
 
 #[test]
