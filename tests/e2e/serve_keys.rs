@@ -230,3 +230,39 @@ async fn revoking_a_key_or_logging_out_ends_its_open_streams() {
         "the session's stream went on"
     );
 }
+
+/// Guessing keys is slow: past 30 unknown keys a minute from one address,
+/// every request from it gets 429 with `Retry-After`, a right key's too,
+/// so a throttled guesser learns nothing from the answers.
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_keys_from_one_address_are_throttled() {
+    let server = Server::start(&[("talk.wf", FLOWS)], &[]);
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        let r = http
+            .get(server.url("/workflows"))
+            .bearer_auth(format!("wfc_guess{i:03}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses[30..].iter().all(|s| *s == 429), "{statuses:?}");
+    let r = http
+        .get(server.url("/workflows"))
+        .bearer_auth(&server.reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "API007", "{body}");
+}

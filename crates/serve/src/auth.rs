@@ -1,21 +1,23 @@
 //! Who calls: the `Authorization: Bearer KEY` of every API request, checked
 //! against the keys file (read again when it changes, so `wfc keys revoke`
-//! takes effect at once, on open streams too: [`Access`]), and each key's
-//! rate limit.
+//! takes effect at once, on open streams too: [`Access`]), each key's
+//! rate limit, and a limit on guessing ([`Guesses`]).
 
 use crate::keys::{self, KeyFile, Role};
 use crate::problem::{Code, Problem};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 /// The caller of a request, for the handlers (never the key itself).
 #[derive(Clone, Debug)]
@@ -103,7 +105,8 @@ impl KeyCache {
 
     /// Whether the key whose hash is `sha256` is still in the file.
     pub fn knows(&self, sha256: &str) -> bool {
-        self.current().is_ok_and(|k| keys::find(&k, sha256).is_some())
+        self.current()
+            .is_ok_and(|k| keys::find(&k, sha256).is_some())
     }
 }
 
@@ -143,12 +146,51 @@ pub fn limiter(per_second: u32, burst: u32) -> Arc<DefaultKeyedRateLimiter<Strin
 pub struct Gate {
     pub keys: Arc<KeyCache>,
     pub limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    pub guesses: Arc<Guesses>,
+}
+
+/// Requests with an unknown key a client address may make in
+/// [`GUESS_WINDOW`]; past them, every request from it gets `429`, whatever
+/// key it sends, until the window is over: guessing keys is slow, and a
+/// throttled guesser cannot tell a right guess from a wrong one.
+pub const GUESSES: u32 = 30;
+/// See [`GUESSES`].
+pub const GUESS_WINDOW: Duration = Duration::from_secs(60);
+
+/// Unknown-key requests per client address, in fixed windows.
+#[derive(Default)]
+pub struct Guesses {
+    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl Guesses {
+    /// How long `client` must wait, while it is over its guesses.
+    fn blocked(&self, client: IpAddr) -> Option<Duration> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let (since, n) = seen.get(&client)?;
+        let left = GUESS_WINDOW.checked_sub(since.elapsed())?;
+        (*n >= GUESSES).then_some(left)
+    }
+
+    /// Counts an unknown key from `client`.
+    fn guessed(&self, client: IpAddr) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() > 10_000 {
+            seen.retain(|_, (since, _)| since.elapsed() < GUESS_WINDOW);
+        }
+        let entry = seen.entry(client).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= GUESS_WINDOW {
+            *entry = (Instant::now(), 0);
+        }
+        entry.1 += 1;
+    }
 }
 
 /// Lets a request with a known key through (as a [`Caller`] in its
 /// extensions) within the key's rate; answers 401 or 429 otherwise.
 pub async fn check(State(gate): State<Gate>, mut req: Request, next: Next) -> Response {
-    match authenticate(&gate, req.headers(), req.uri().path()) {
+    let client = client_of(req.extensions());
+    match authenticate(&gate, client, req.headers(), req.uri().path()) {
         Ok(caller) => {
             let sha256 = presented(req.headers()).map_or_else(String::new, keys::hash);
             req.extensions_mut()
@@ -160,8 +202,32 @@ pub async fn check(State(gate): State<Gate>, mut req: Request, next: Next) -> Re
     }
 }
 
-/// The caller of a request to `path` with `headers`, within its key's rate.
-pub fn authenticate(gate: &Gate, headers: &HeaderMap, path: &str) -> Result<Caller, Problem> {
+/// The peer's address (no proxy header: a client could forge it).
+pub fn client_of(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// The caller of a request from `client` to `path` with `headers`, within
+/// its key's rate and its address's guesses.
+pub fn authenticate(
+    gate: &Gate,
+    client: IpAddr,
+    headers: &HeaderMap,
+    path: &str,
+) -> Result<Caller, Problem> {
+    if let Some(wait) = gate.guesses.blocked(client) {
+        let mut p = Problem::new(
+            Code::RateLimited,
+            format!(
+                "too many requests with unknown API keys from this address; wait {} s",
+                retry_after_secs(wait)
+            ),
+        );
+        p.retry_after = Some(retry_after_secs(wait));
+        return Err(p);
+    }
     let Some(presented) = presented(headers) else {
         return Err(Problem::new(
             Code::Unauthenticated,
@@ -176,7 +242,8 @@ pub fn authenticate(gate: &Gate, headers: &HeaderMap, path: &str) -> Result<Call
         }
     };
     let Some(key) = keys::verify(&keys, presented) else {
-        tracing::info!(path = %path, "request with an unknown API key refused");
+        gate.guesses.guessed(client);
+        tracing::info!(path = %path, client = %client, "request with an unknown API key refused");
         return Err(Problem::new(
             Code::Unauthenticated,
             "the API key is not known (revoked, or mistyped)",
@@ -237,7 +304,10 @@ mod tests {
             .and_then(|f| f.set_modified(later))
             .unwrap();
         assert!(cache.knows(&sha), "a broken file locked everyone out");
-        assert!(KeyCache::new(path.clone()).current().is_err(), "a new reader is told");
+        assert!(
+            KeyCache::new(path.clone()).current().is_err(),
+            "a new reader is told"
+        );
         std::fs::remove_file(&path).unwrap();
         assert!(!cache.knows(&sha), "removing the file revokes every key");
     }

@@ -195,6 +195,7 @@ async fn receive(
     State(hooks): State<Hooks>,
     Path(path): Path<String>,
     query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
@@ -210,7 +211,9 @@ async fn receive(
     match hook.secret {
         Some(secret) => verify_signature(&workflow, secret, &headers, &body, &path)?,
         None => {
-            let caller = auth::authenticate(&hooks.gate, &headers, &format!("{PREFIX}{path}"))?;
+            let client = auth::client_of(&extensions);
+            let caller =
+                auth::authenticate(&hooks.gate, client, &headers, &format!("{PREFIX}{path}"))?;
             caller.operator()?;
         }
     }

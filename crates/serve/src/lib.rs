@@ -144,6 +144,7 @@ async fn run(config: Config) -> Result<(), String> {
     let gate = auth::Gate {
         keys: key_cache,
         limiter: auth::limiter(config.rate, config.burst),
+        guesses: Arc::default(),
     };
     let dash = dashboard::Dash::new(app.clone(), gate.clone());
     changes::start(app.catalog.clone(), launcher.clone(), config.poll_changes);
