@@ -100,9 +100,8 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
     };
     let by = args
         .by
-        .or_else(|| std::env::var("USER").ok())
         .filter(|b| !b.trim().is_empty())
-        .unwrap_or_else(|| "unknown".into());
+        .unwrap_or_else(login_name);
     if let Err(e) = control::decide(&store, &id, &args.gate, decision, &by) {
         crate::cli::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
@@ -127,4 +126,22 @@ pub fn with_status(done: String, id: &str, status: &str, resume: &str) -> String
     } else {
         done
     }
+}
+
+/// Who is deciding, when `--as` does not say: `$USER`, else `$LOGNAME`,
+/// else the account's name in the password database, else `uid N` (a
+/// container or a cron job may set neither variable).
+pub(crate) fn login_name() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|n| !n.trim().is_empty())
+        .or_else(|| {
+            let uid = nix::unistd::getuid();
+            nix::unistd::User::from_uid(uid)
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        })
+        .unwrap_or_else(|| format!("uid {}", nix::unistd::getuid()))
 }

@@ -322,7 +322,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     run.admission = Admission::Queue;
     run.approvals = Some(Arc::new(CliApprovals {
         steps: args.exec.approve.clone(),
-        by: std::env::var("USER").unwrap_or_else(|_| "wfc run --approve".into()),
+        by: crate::cli::act::login_name(),
     }));
     run.observer = Some(Box::new(observers));
     run.lines = Some(Arc::new(display));

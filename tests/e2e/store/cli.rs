@@ -371,6 +371,46 @@ fn cancel_from_another_process_then_resume() {
     assert_eq!(stats[0]["flakiest"], serde_json::json!([]), "{stats}");
 }
 
+/// Without `--as` and without `$USER` or `$LOGNAME` (a container, cron),
+/// the decision is recorded under the account's login name, never
+/// `unknown`.
+#[test]
+fn an_approval_without_user_variables_records_the_login_name() {
+    let wf = r#"workflow gated {
+  param dir: string
+  step ok: gate { approval "ops" }
+}
+"#;
+    let env = Env::new(wf);
+    let child = env.spawn_run(&[]);
+    let id = env.run_id();
+    env.wait_step("ok", "waiting");
+    let out = env
+        .cmd(&["approve", &id, "ok"])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    child.wait_with_output().unwrap();
+    let by: String = env
+        .conn()
+        .query_row("SELECT by FROM approvals WHERE run_id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let me = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    assert_eq!(by, String::from_utf8_lossy(&me.stdout).trim());
+    assert_ne!(by, "unknown");
+}
+
 #[test]
 fn approve_and_reject_from_another_process() {
     let wf = r#"workflow gated {
