@@ -314,17 +314,34 @@ pub fn truncation_note(outputs: &serde_json::Value) -> Option<String> {
     (!notes.is_empty()).then(|| notes.join("; "))
 }
 
-/// `1.5s`, `2m`, `250ms`: a duration for messages.
+/// `1.5s`, `2m`, `3d`, `1h30m`, `250ms`: a duration for messages, in the
+/// source's form where it is whole seconds (`72h` is `3d`, not `4320m`).
 pub(crate) fn human(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms.is_multiple_of(60_000) {
-        format!("{}m", ms / 60_000)
-    } else if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
+    if ms < 1000 || ms.is_multiple_of(1000) {
+        wfc_language::syntax::duration::format(ms as u64)
     } else {
         format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod human_tests {
+    use super::human;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_as_written() {
+        for (ms, text) in [
+            (250, "250ms"),
+            (1500, "1.5s"),
+            (40_000, "40s"),
+            (120_000, "2m"),
+            (5_400_000, "1h30m"),
+            (259_200_000, "3d"),
+        ] {
+            assert_eq!(human(Duration::from_millis(ms)), text, "{ms}");
+        }
     }
 }
 
