@@ -341,7 +341,7 @@ fn a_failure_deep_in_nested_calls_is_named_in_full() {
 
 /// Workflows `w0` … `w{depth-1}` of one file, each calling the next `fan`
 /// times (steps `c0`, `c1`, …); the last runs one shell step.
-fn nested_calls(depth: usize, fan: usize) -> String {
+pub(crate) fn nested_calls(depth: usize, fan: usize) -> String {
     let mut text = String::new();
     for i in 0..depth {
         text.push_str(&format!("workflow w{i} {{\n"));

@@ -537,3 +537,74 @@ async fn a_failed_run_is_resumed_after_its_file_is_fixed() {
         "the step that succeeded ran again"
     );
 }
+/// A file whose calls nest 13 deep, two calls a level, once overflowed the
+/// planner's stack: one `describe_workflow` with a read key killed the
+/// server and the run it had. It answers now, and the server goes on.
+#[tokio::test]
+async fn describing_deeply_nested_calls_leaves_the_server_up() {
+    if !has_client() {
+        return;
+    }
+    let nested = crate::calls::nested_calls(13, 2);
+    let server = Server::start(&[("hello.wf", HELLO), ("nested.wf", &nested)], &[]);
+    let url = format!("{}/mcp", server.base);
+    let calls = json!([
+        {"tool": "describe_workflow", "arguments": {"workflow": "w0"}},
+        {"tool": "plan", "arguments": {"workflow": "w0"}},
+    ]);
+    let answer = tokio::task::spawn_blocking({
+        let (url, key) = (url.clone(), server.reader.clone());
+        move || client(&calls, &[url.as_ref(), key.as_ref()])
+    })
+    .await
+    .unwrap();
+    // Each answer is whole or says what it cut, under the clients' 1 MiB.
+    for r in answer["results"].as_array().unwrap() {
+        assert_ne!(r["isError"], true, "{r}");
+        let structured = &r["structuredContent"];
+        assert!(serde_json::to_vec(structured).unwrap().len() <= 300 << 10);
+        assert!(
+            structured["truncated"].is_array(),
+            "{}",
+            &structured.to_string()[..300]
+        );
+    }
+    let (status, listed) = super::serve::get(
+        &reqwest::Client::new(),
+        &server.url("/workflows"),
+        &server.reader,
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "the server went down");
+    assert!(listed.to_string().contains("hello"), "{listed}");
+}
+
+/// Ending a session with `DELETE` is answered 204, which MCP clients take
+/// for success (rmcp's 202 made them log a failure).
+#[tokio::test]
+async fn ending_a_session_is_answered_no_content() {
+    let server = Server::start(&[("hello.wf", HELLO)], &[]);
+    let url = format!("{}/mcp", server.base);
+    let http = reqwest::Client::new();
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    let r = http
+        .post(&url)
+        .bearer_auth(&server.reader)
+        .header("Accept", "application/json, text/event-stream")
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let ended = http
+        .delete(&url)
+        .bearer_auth(&server.reader)
+        .header("mcp-session-id", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), reqwest::StatusCode::NO_CONTENT);
+}

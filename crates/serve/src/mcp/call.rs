@@ -51,7 +51,7 @@ pub async fn call(
         _ => dispatch(app, name, &args).await,
     };
     match result {
-        Ok(v) => CallToolResult::structured(v),
+        Ok(v) => CallToolResult::structured(super::bound::bound(v, super::bound::MAX_ANSWER)),
         Err(Failure::Problem(p)) => {
             CallToolResult::structured_error(serde_json::to_value(p.body()).unwrap_or_default())
         }

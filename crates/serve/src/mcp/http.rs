@@ -5,6 +5,10 @@
 use super::WfcMcp;
 use crate::api::App;
 use crate::auth::{self, Gate};
+use axum::extract::Request;
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::Router;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -30,5 +34,17 @@ pub fn router(app: App, gate: Gate, max_body: usize, stopping: CancellationToken
     );
     Router::new()
         .route_service(PATH, service)
+        .route_layer(axum::middleware::from_fn(ended_session))
         .route_layer(axum::middleware::from_fn_with_state(gate, auth::check))
+}
+
+/// A session ended by `DELETE` is answered `204`, not rmcp's `202`: MCP's
+/// clients take any other answer for a failure and say so.
+async fn ended_session(req: Request, next: Next) -> Response {
+    let delete = req.method() == Method::DELETE;
+    let mut answer = next.run(req).await;
+    if delete && answer.status() == StatusCode::ACCEPTED {
+        *answer.status_mut() = StatusCode::NO_CONTENT;
+    }
+    answer
 }

@@ -11,6 +11,7 @@
 //! Errors come back as tool errors (`isError`) with a code: the API's
 //! (`API0xx`, docs/serve.md) or this module's own (`API070`…, docs/mcp.md).
 
+mod bound;
 pub mod call;
 pub mod http;
 pub mod tools;
