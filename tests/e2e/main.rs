@@ -73,6 +73,7 @@ mod serve;
 mod serve_changes;
 mod serve_client;
 mod serve_durable;
+mod serve_errors;
 mod serve_events;
 mod serve_hooks;
 mod serve_hooks_replay;

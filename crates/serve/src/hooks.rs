@@ -136,6 +136,7 @@ pub fn router(hooks: Hooks, max_body: usize) -> Router {
         .with_state(hooks)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(crate::problem::plain_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

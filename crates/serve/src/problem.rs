@@ -71,6 +71,8 @@ pub enum Code {
     BadSignature,
     /// A webhook over its rate.
     HookRateLimited,
+    /// A body over `--max-body`.
+    TooLarge,
 }
 
 impl Code {
@@ -90,6 +92,7 @@ impl Code {
             Code::LockKey => "API050",
             Code::BadSignature => "API040",
             Code::HookRateLimited => "API043",
+            Code::TooLarge => "API010",
         }
     }
 
@@ -105,6 +108,7 @@ impl Code {
             Code::RateLimited | Code::HookRateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
+            Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -124,6 +128,7 @@ impl Code {
             Code::LockKey => "the run's lock key cannot be computed",
             Code::BadSignature => "missing or bad webhook signature",
             Code::HookRateLimited => "too many requests to this webhook",
+            Code::TooLarge => "the request body is too large",
         }
     }
 }
@@ -171,4 +176,55 @@ impl IntoResponse for Problem {
         }
         r
     }
+}
+
+/// Makes an error the framework answered in plain text (a query string
+/// that does not parse, a body that is not UTF-8 or not JSON, a body over
+/// `--max-body`) a problem like every other: its status kept, its text the
+/// detail, `API010` for a body too large and `API005` for the rest.
+pub async fn plain_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let answer = next.run(req).await;
+    let status = answer.status();
+    let problem_already = answer
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(MEDIA_TYPE.as_bytes()));
+    if !status.is_client_error() || problem_already {
+        return answer;
+    }
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => Code::TooLarge,
+        StatusCode::BAD_REQUEST
+        | StatusCode::UNSUPPORTED_MEDIA_TYPE
+        | StatusCode::UNPROCESSABLE_ENTITY
+        | StatusCode::LENGTH_REQUIRED => Code::BadRequest,
+        _ => return answer,
+    };
+    let (parts, body) = answer.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let detail = String::from_utf8_lossy(&text).trim().to_owned();
+    let detail = if detail.is_empty() {
+        code.title().to_owned()
+    } else {
+        detail
+    };
+    let body = ProblemBody {
+        kind: "about:blank",
+        title: code.title(),
+        status: status.as_u16(),
+        detail: &detail,
+        code: code.id(),
+        diagnostics: &[],
+    };
+    let mut r = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
+    for (name, value) in parts
+        .headers
+        .iter()
+        .filter(|(n, _)| *n == header::RETRY_AFTER)
+    {
+        r.headers_mut().insert(name, value.clone());
+    }
+    r
 }

@@ -36,6 +36,9 @@ pub struct Page {
     pub next: Option<(i64, String)>,
 }
 
+/// The statuses a run may have, as listings filter them.
+pub const STATUSES: [&str; 5] = ["running", "succeeded", "failed", "cancelled", "interrupted"];
+
 /// Records that `trigger` started run `id`, from `origin` (the client an
 /// `api` run came through: `mcp`, `dashboard`), if any.
 pub fn record_trigger(

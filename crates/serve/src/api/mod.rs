@@ -52,6 +52,7 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .fallback(not_found)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(crate::problem::plain_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

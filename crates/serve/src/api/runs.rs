@@ -54,6 +54,25 @@ pub async fn list(
     State(app): State<App>,
     Query(q): Query<RunsQuery>,
 ) -> Result<Json<RunPage>, Problem> {
+    if let Some(s) = q
+        .status
+        .as_deref()
+        .filter(|s| !listing::STATUSES.contains(s))
+    {
+        return Err(Problem::new(
+            Code::BadRequest,
+            format!(
+                "`status={s}` is not a run status: use one of {}",
+                listing::STATUSES.join(", ")
+            ),
+        ));
+    }
+    if q.limit == Some(0) {
+        return Err(Problem::new(
+            Code::BadRequest,
+            format!("`limit=0`: a page holds 1 to {MAX_LIMIT} runs"),
+        ));
+    }
     let filter = Filter {
         status: q.status,
         workflow: q.workflow,

@@ -15,7 +15,7 @@ use wfc_store::listing::{self, Filter};
 const PAGE: usize = 50;
 
 /// The statuses a run can have, for the filter.
-const STATUSES: [&str; 5] = ["running", "succeeded", "failed", "cancelled", "interrupted"];
+use wfc_store::listing::STATUSES;
 
 #[derive(Deserialize, Serialize, Default)]
 pub struct RunsQuery {
