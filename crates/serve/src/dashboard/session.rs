@@ -116,11 +116,7 @@ impl Sessions {
     /// session opened asks before it sends.
     pub fn access(self: &Arc<Self>, id: &str, keys: Arc<KeyCache>) -> Access {
         let (sessions, id) = (self.clone(), id.to_owned());
-        Access::new(move || {
-            sessions
-                .get(&id)
-                .is_some_and(|s| keys.knows(&s.key))
-        })
+        Access::new(move || sessions.get(&id).is_some_and(|s| keys.knows(&s.key)))
     }
 
     fn close(&self, id: &str) {
@@ -160,9 +156,12 @@ pub async fn require(State(dash): State<Dash>, mut req: Request, next: Next) -> 
     let Some(mut session) = dash.sessions.get(&id) else {
         return Redirect::to("/login").into_response();
     };
-    let current = dash.gate.keys.current().ok().and_then(|k| {
-        keys::find(&k, &session.key).map(|k| (k.name.clone(), k.role))
-    });
+    let current = dash
+        .gate
+        .keys
+        .current()
+        .ok()
+        .and_then(|k| keys::find(&k, &session.key).map(|k| (k.name.clone(), k.role)));
     let Some((name, role)) = current else {
         dash.sessions.close(&id);
         return Redirect::to("/login").into_response();
