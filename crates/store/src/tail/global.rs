@@ -95,12 +95,12 @@ impl GlobalTail {
     /// What the store holds past the cursor, each event with the id of
     /// the whole stream after it.
     ///
-    /// Runs come into view in the order they started, at most [`ADMIT`] a
+    /// Runs come into view in the order they started, at most `ADMIT` (32) a
     /// poll; the time before which every run not in view was delivered to
     /// its end then moves up to the first run left out (never past the
     /// margin), and the runs delivered to their end before it leave the
     /// view. An id so lists the runs not yet delivered to their end and
-    /// those of the last [`MARGIN_MS`], never the whole history.
+    /// those of the last `MARGIN_MS` (10 s), never the whole history.
     pub fn poll(&mut self) -> Result<Vec<Out>, String> {
         let seen = candidates(&self.store.conn, self.since_ms).map_err(|e| e.to_string())?;
         let mut admitted = 0;
