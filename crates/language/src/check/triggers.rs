@@ -218,8 +218,14 @@ impl Checker<'_> {
         };
         if let Some(&p) = self.param_names.get(id.name.as_str()) {
             self.reference(id.span, ir::Symbol::Param(p));
-            if self.wf.params[p].secret {
+            let param = &self.wf.params[p];
+            if param.secret && matches!(param.ty, ir::Type::String | ir::Type::Invalid) {
                 return Some(p);
+            }
+            if param.secret {
+                let ty = param.ty.to_string();
+                self.report(dc::hook_secret_type(id.span, &id.name, &ty, param.ty_span));
+                return None;
             }
             self.report(dc::hook_secret(id.span, &id.name, true, None));
             return None;

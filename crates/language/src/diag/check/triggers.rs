@@ -107,6 +107,18 @@ pub fn hook_secret(span: Span, name: &str, is_param: bool, suggestion: Option<&s
     )
 }
 
+/// E0248: `secret NAME` naming a secret that is not a `string`: a
+/// webhook's secret is the HMAC key, text.
+pub fn hook_secret_type(span: Span, name: &str, ty: &str, ty_span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "E0248",
+        format!("the webhook's secret `{name}` has type `{ty}`, not `string`"),
+    )
+    .primary(span, "the key that signs the request must be text")
+    .secondary(ty_span, format!("declared `{ty}` here"))
+    .help(format!("declare it `secret {name}: string = env(\"…\")`"))
+}
+
 /// E0249: `params { P = … }` naming a param the workflow does not have.
 pub fn trigger_unknown_param(span: Span, name: &str, suggestion: Option<&str>) -> Diagnostic {
     let d = Diagnostic::error("E0249", format!("the workflow has no param `{name}`"))
