@@ -151,14 +151,14 @@ impl Checker<'_> {
             }
             for f in &st.fields {
                 if let (true, FieldValue::Expr(x)) = (f.name == "run", &f.value) {
-                    // Literal text is the file's own; a non-string is already a type error.
-                    if matches!(x.kind, ExprKind::Str(_) | ExprKind::Interp(_))
-                        || x.ty != ir::Type::String
-                    {
+                    // A non-string is already a type error.
+                    if x.ty != ir::Type::String {
                         continue;
                     }
-                    if let Some(src) = self.external_source(x) {
-                        out.push(dc::command_from_outside(x.span, &src));
+                    for arm in command_arms(x) {
+                        if let Some(src) = self.external_source(arm) {
+                            out.push(dc::command_from_outside(arm.span, &src));
+                        }
                     }
                 }
             }
@@ -258,4 +258,20 @@ fn unquotable_interpolation(run: &Expr) -> Option<crate::diag::Diagnostic> {
         }
     }
     None
+}
+
+/// The parts of a `run` value that become the command: the arms of a
+/// conditional (`cond ? "make a" : "make b"` chooses between two commands
+/// written in the file, whatever decides), else the value itself. Literal
+/// text is the file's own and is left out.
+fn command_arms(x: &Expr) -> Vec<&Expr> {
+    match &x.kind {
+        ExprKind::Str(_) | ExprKind::Interp(_) => Vec::new(),
+        ExprKind::Cond(_, a, b) => {
+            let mut arms = command_arms(a);
+            arms.extend(command_arms(b));
+            arms
+        }
+        _ => vec![x],
+    }
 }
