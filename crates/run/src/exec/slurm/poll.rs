@@ -64,39 +64,39 @@ pub(super) async fn cancel(id: &str, within: Duration) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Still there (a controller too busy to answer in time): cancel it
-    // outright rather than leave a stopped job holding its node.
-    let _ = tokio::process::Command::new("scancel")
-        .arg(id)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .status()
-        .await;
+    // Still there (a controller too busy to answer in time): stop and kill
+    // once more, then cancel it outright rather than leave a stopped job
+    // holding its node.
+    signal_all(id).await;
+    let _ = scancel(&[], id).await;
 }
 
 /// Freezes the batch shell and all its children, then kills them. Slurm
 /// signals a job's processes one by one (proctrack/linuxproc), so with
 /// SIGKILL alone a command's shell could see its child die and run the
 /// command's next part before its own turn (`sleep 60; touch f` touched
-/// `f`); stopped processes run nothing until they are killed. A job still
-/// pending is cancelled outright first: a signal would launch it to kill it.
+/// `f`); stopped processes run nothing until they are killed, so the kill
+/// is sent only once the stop was taken (a job Slurm is still launching
+/// refuses it: the next round tries again). A job still pending is
+/// cancelled outright first: a signal would launch it to kill it.
 async fn signal_all(id: &str) {
-    let ways: [&[&str]; 3] = [
-        &["--state=PENDING"],
-        &["--full", "--signal=STOP"],
-        &["--full", "--signal=KILL"],
-    ];
-    for how in ways {
-        let _ = tokio::process::Command::new("scancel")
-            .args(how)
-            .arg(id)
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .status()
-            .await;
+    let _ = scancel(&["--state=PENDING"], id).await;
+    if scancel(&["--full", "--signal=STOP"], id).await {
+        let _ = scancel(&["--full", "--signal=KILL"], id).await;
     }
+}
+
+/// `scancel ARGS ID`; whether it succeeded.
+async fn scancel(args: &[&str], id: &str) -> bool {
+    tokio::process::Command::new("scancel")
+        .args(args)
+        .arg(id)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status()
+        .await
+        .is_ok_and(|s| s.success())
 }
 
 /// Reads what was appended to a file since the last read.
