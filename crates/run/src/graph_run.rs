@@ -520,7 +520,13 @@ impl Runner<'_> {
                     (true, _) | (false, OnFail::Continue) => (Status::Succeeded, None),
                     (false, OnFail::Abort) => (
                         Status::Failed,
-                        Some(format!("the check `{check}` is false")),
+                        Some(match check.as_str() {
+                            // Folded when the run was planned: it read only params.
+                            "false" | "" => {
+                                "the check is false, decided when the run was planned (it reads no step's output)".to_owned()
+                            }
+                            _ => format!("the check `{check}` is false"),
+                        }),
                     ),
                     (false, OnFail::Pause) => {
                         g.steps[v].approval = true;

@@ -304,6 +304,18 @@ fn optional_failures_stop_dependents_and_gates_decide() {
         "{r}"
     );
     assert!(r.stdout.contains("failed (optional)"), "{r}");
+    // A check of params only is decided when the run is planned: the
+    // failure says so, never "the check `false` is false".
+    let planned = workflow(
+        r#"workflow p {
+          param min: int = 5
+          step hard: gate { check min > 9 }
+        }"#,
+    );
+    let p = planned.run(&[]);
+    assert_eq!(p.code, 1, "{p}");
+    assert!(!p.stdout.contains("the check `false` is false"), "{p}");
+    assert!(p.stdout.contains("decided when the run was planned"), "{p}");
     assert!(
         r.stdout.contains("after_soft | · not run: `soft` failed"),
         "{r}"
