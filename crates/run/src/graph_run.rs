@@ -483,14 +483,7 @@ impl Runner<'_> {
             sink: self.lines.as_ref().map(|l| l.sink(&key)),
             tx: tx.clone(),
         };
-        g.topo.start(v);
-        g.running += 1;
-        g.slots += slots(
-            &g.graph.steps[v],
-            self.opts.jobs.max(1),
-            self.opts.slurm_by_default,
-        );
-        g.steps[v].started = Some((SystemTime::now(), Instant::now()));
+        self.mark_started(g, v);
         g.steps[v].cancel = Some(job.cancel.clone());
         match prepared {
             Prepared::Exec(spec) => {
@@ -583,8 +576,8 @@ impl Runner<'_> {
         self.handle(g, Event::Done { id: v });
     }
 
-    /// A step that fails before it can start (a bad field, a failed condition).
-    fn fail_now(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
+    /// `v` starts: it holds its slots and counts as running from now.
+    fn mark_started(&self, g: &mut GraphRun, v: InstanceId) {
         g.topo.start(v);
         g.running += 1;
         g.slots += slots(
@@ -593,6 +586,11 @@ impl Runner<'_> {
             self.opts.slurm_by_default,
         );
         g.steps[v].started = Some((SystemTime::now(), Instant::now()));
+    }
+
+    /// A step that fails before it can start (a bad field, a failed condition).
+    fn fail_now(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
+        self.mark_started(g, v);
         let result = AttemptResult {
             status: Status::Failed,
             error: Some(error),
