@@ -26,6 +26,7 @@
 //!   --server` against a real server.
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
+//! - `serve_files`: `/validate`, which reads only the served files.
 //! - `dashboard`: `wfc serve`'s HTML pages — login, its cookie and CSRF
 //!   token, the workflows and runs pages, values escaped.
 //! - `dashboard_run`: the run page — its timeline, live events, log tails
@@ -75,6 +76,7 @@ mod serve_client;
 mod serve_durable;
 mod serve_errors;
 mod serve_events;
+mod serve_files;
 mod serve_hooks;
 mod serve_hooks_replay;
 mod serve_keys;

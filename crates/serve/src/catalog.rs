@@ -6,8 +6,11 @@
 //! ([`Catalog::reload`]); a version with errors is logged with its
 //! diagnostics and the last good one goes on serving.
 
+mod posted;
+
 use crate::discover;
 use crate::problem::{Code, Problem};
+pub use posted::ServedOnly;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -150,37 +153,6 @@ pub fn check_workflow(file: &str, text: String, name: &str) -> Result<Checked, P
         .ok_or_else(|| Problem::new(Code::NotFound, format!("{file} has no workflow `{name}`")))
 }
 
-/// Only the `.wf` files under some folders: what a posted file may
-/// import, so that validating one never reads (and quotes back in its
-/// diagnostics) any other file of the server's machine.
-pub struct UnderRoots(Vec<PathBuf>);
-
-impl UnderRoots {
-    pub fn new(roots: &[PathBuf]) -> UnderRoots {
-        UnderRoots(
-            roots
-                .iter()
-                .filter_map(|r| std::fs::canonicalize(r).ok())
-                .collect(),
-        )
-    }
-}
-
-impl program::Sources for UnderRoots {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        let real = std::fs::canonicalize(path)?;
-        let served = real.extension().is_some_and(|e| e == "wf")
-            && self.0.iter().any(|root| real.starts_with(root));
-        if !served {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::PermissionDenied,
-                "a posted file may import only the served workflow files",
-            ));
-        }
-        std::fs::read_to_string(real)
-    }
-}
-
 /// A diagnostic as `wfc check --format json` shows it.
 pub fn to_value(d: &Diagnostic, source: &SourceFile) -> serde_json::Value {
     serde_json::to_value(json::to_json(d, source)).unwrap_or_default()
@@ -282,6 +254,12 @@ impl Catalog {
             .values()
             .flat_map(|s| s.workflows.iter().cloned())
             .collect()
+    }
+
+    /// What a posted file may import: the served files, nothing else.
+    pub fn posted_sources(&self) -> ServedOnly {
+        let names: Vec<String> = self.read().keys().cloned().collect();
+        ServedOnly::new(names.iter().map(String::as_str), &self.roots)
     }
 
     /// Workflow `name` as served: by the first file, by name, that has

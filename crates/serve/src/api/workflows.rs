@@ -40,13 +40,14 @@ pub struct Validation {
 
 /// Checks a posted `.wf` text (the body, as is): its diagnostics with
 /// codes, spans and help. It may import the served files only (paths from
-/// the server's working folder).
+/// the server's working folder); any other path is an E0220 that says the
+/// same whether a file is there or not.
 #[utoipa::path(post, path = "/api/v1/validate", operation_id = "validate", tag = "workflows",
     request_body(content = String, content_type = "text/plain", description = "a .wf file"),
     responses((status = 200, body = Validation), (status = 401, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn validate(State(app): State<App>, body: String) -> Result<Json<Validation>, Problem> {
-    let sources = catalog::UnderRoots::new(app.catalog.roots());
+    let sources = app.catalog.posted_sources();
     let checked =
         tokio::task::spawn_blocking(move || catalog::check_with("<posted>", body, &sources))
             .await
