@@ -13,22 +13,52 @@ use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// What [`workflow_files`] found: the files, and the paths that do not exist.
+/// What [`workflow_files`] found: the files, the paths that do not exist,
+/// the folders walked (each once, with its identity: what a watch of the
+/// files watches) and the links not followed because they loop.
 #[derive(Debug, Default)]
 pub struct Found {
     pub files: Vec<PathBuf>,
     pub missing: Vec<PathBuf>,
+    pub folders: Vec<(PathBuf, Id)>,
+    pub loops: Vec<Loop>,
+}
+
+/// A link to a folder that holds it (`sub/up -> ..`): not followed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Loop {
+    pub link: PathBuf,
+    pub target: PathBuf,
+}
+
+impl Loop {
+    /// Says that the link is not followed.
+    pub fn warn(&self) {
+        tracing::warn!(
+            "{} leads back to {}, a folder that holds it: not followed",
+            self.link.display(),
+            self.target.display()
+        );
+    }
 }
 
 /// The `.wf` files under `roots`: a folder gives every `.wf` below it
 /// (sorted, skipping hidden folders, `target` and `node_modules`), a file
-/// (or `-`, standard input) itself; none twice.
+/// (or `-`, standard input) itself; none twice. Each loop is warned of.
 pub fn workflow_files(roots: &[PathBuf]) -> Found {
+    let found = search(roots);
+    found.loops.iter().for_each(Loop::warn);
+    found
+}
+
+/// [`workflow_files`], leaving the loops to the caller to report (a watch
+/// that searches again on each change says each loop once).
+pub fn search(roots: &[PathBuf]) -> Found {
     let mut found = Found::default();
     let mut walk = Walk::default();
     for root in roots {
         if root.is_dir() {
-            found.files.extend(walk.folder(root));
+            found.files.extend(walk.folder(root, &mut found.folders));
         } else if root.as_os_str() == "-" {
             found.files.push(root.clone());
         } else if let Ok(meta) = std::fs::metadata(root) {
@@ -39,6 +69,7 @@ pub fn workflow_files(roots: &[PathBuf]) -> Found {
             found.missing.push(root.clone());
         }
     }
+    found.loops = walk.loops;
     found
 }
 
@@ -48,11 +79,20 @@ pub fn searched_folder(name: &str) -> bool {
     !(name.starts_with('.') || name == "target" || name == "node_modules")
 }
 
-/// A file or folder as the OS knows it, whatever path leads to it.
-type Id = (u64, u64);
+/// A file or folder as the OS knows it, whatever path leads to it: its
+/// device and inode.
+pub type Id = (u64, u64);
 
 fn id(meta: &std::fs::Metadata) -> Id {
     (meta.dev(), meta.ino())
+}
+
+/// The folder at `path` (through links), if there is one. A folder
+/// removed and made again at the same path is another folder: what a
+/// watch compares to see that its OS watch went with the old one.
+pub fn folder_id(path: &Path) -> Option<Id> {
+    let meta = std::fs::metadata(path).ok()?;
+    meta.is_dir().then(|| id(&meta))
 }
 
 /// The folders and files found so far, across the roots of one search.
@@ -60,6 +100,7 @@ fn id(meta: &std::fs::Metadata) -> Id {
 struct Walk {
     folders: HashSet<Id>,
     files: HashSet<Id>,
+    loops: Vec<Loop>,
 }
 
 /// A `.wf` file met in the walk.
@@ -71,10 +112,11 @@ struct Candidate {
 }
 
 impl Walk {
-    /// The `.wf` files below `root` not found before, sorted. Real folders
-    /// are walked first; the folders links lead to after them, round by
-    /// round, so that a path without a link wins.
-    fn folder(&mut self, root: &Path) -> Vec<PathBuf> {
+    /// The `.wf` files below `root` not found before, sorted; the folders
+    /// walked are added to `walked`. Real folders are walked first; the
+    /// folders links lead to after them, round by round, so that a path
+    /// without a link wins.
+    fn folder(&mut self, root: &Path, walked: &mut Vec<(PathBuf, Id)>) -> Vec<PathBuf> {
         let Ok(meta) = std::fs::metadata(root) else {
             return Vec::new();
         };
@@ -82,20 +124,21 @@ impl Walk {
             return Vec::new();
         }
         let mut candidates = Vec::new();
-        let mut folders = vec![root.to_path_buf()];
+        let mut folders = vec![(root.to_path_buf(), id(&meta))];
         let mut linked = false;
         loop {
             let mut links = Vec::new();
-            while let Some(dir) = folders.pop() {
+            while let Some((dir, dir_id)) = folders.pop() {
                 self.read(&dir, linked, &mut folders, &mut links, &mut candidates);
+                walked.push((dir, dir_id));
             }
             if links.is_empty() {
                 break;
             }
             links.sort();
             for link in links {
-                if self.follow(&link) {
-                    folders.push(link);
+                if let Some(to) = self.follow(&link) {
+                    folders.push((link, to));
                 }
             }
             linked = true;
@@ -116,7 +159,7 @@ impl Walk {
         &mut self,
         dir: &Path,
         linked: bool,
-        folders: &mut Vec<PathBuf>,
+        folders: &mut Vec<(PathBuf, Id)>,
         links: &mut Vec<PathBuf>,
         candidates: &mut Vec<Candidate>,
     ) {
@@ -145,7 +188,7 @@ impl Walk {
                 if kind.is_symlink() {
                     links.push(path);
                 } else if self.folders.insert(id(&meta)) {
-                    folders.push(path);
+                    folders.push((path, id(&meta)));
                 }
             } else if path.extension().is_some_and(|e| e == "wf") {
                 candidates.push(Candidate {
@@ -157,22 +200,21 @@ impl Walk {
         }
     }
 
-    /// Whether the folder `link` leads to is walked: not when it holds the
+    /// The folder `link` leads to, if it is walked: not when it holds the
     /// link (a loop, reported) or was walked already.
-    fn follow(&mut self, link: &Path) -> bool {
+    fn follow(&mut self, link: &Path) -> Option<Id> {
         let (Ok(meta), Ok(target)) = (std::fs::metadata(link), std::fs::canonicalize(link)) else {
-            return false;
+            return None;
         };
         let holder = link.parent().and_then(|p| std::fs::canonicalize(p).ok());
         if holder.is_some_and(|h| h.starts_with(&target)) {
-            tracing::warn!(
-                "{} leads back to {}, a folder that holds it: not followed",
-                link.display(),
-                target.display()
-            );
-            return false;
+            self.loops.push(Loop {
+                link: link.to_path_buf(),
+                target,
+            });
+            return None;
         }
-        self.folders.insert(id(&meta))
+        self.folders.insert(id(&meta)).then(|| id(&meta))
     }
 }
 
@@ -224,6 +266,20 @@ mod tests {
                 d.join("in/out/d.wf"),
                 d.join("real/c.wf"),
                 d.join("sub/b.wf"),
+            ]
+        );
+        assert_eq!(found.loops.len(), 2, "{:?}", found.loops);
+        // Each folder walked once, the link out by its link.
+        let mut walked: Vec<&Path> = found.folders.iter().map(|(p, _)| p.as_path()).collect();
+        walked.sort();
+        assert_eq!(
+            walked,
+            [
+                d,
+                &d.join("in"),
+                &d.join("in/out"),
+                &d.join("real"),
+                &d.join("sub")
             ]
         );
         // A root given twice, or inside another, adds nothing.

@@ -21,11 +21,11 @@
 pub mod batch;
 
 use crate::catalog::Catalog as Served;
+use crate::discover::folder_id as identity;
 use batch::Batch;
 use globset::{GlobBuilder, GlobMatcher};
 use notify::{Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -71,12 +71,6 @@ impl Watching {
             || self.task.is_finished()
             || identity(&self.folder) != self.id
     }
-}
-
-/// A folder as the OS knows it, whatever its path.
-fn identity(folder: &Path) -> Option<(u64, u64)> {
-    let meta = std::fs::metadata(folder).ok()?;
-    meta.is_dir().then(|| (meta.dev(), meta.ino()))
 }
 
 impl Drop for Watching {
