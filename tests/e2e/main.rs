@@ -26,7 +26,8 @@
 //!   --server` against a real server.
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
-//! - `serve_files`: `/validate`, which reads only the served files.
+//! - `serve_files`: the served files as they change — broken ones shown
+//!   and logged once, folders removed and made again, links; `/validate`.
 //! - `dashboard`: `wfc serve`'s HTML pages — login, its cookie and CSRF
 //!   token, the workflows and runs pages, values escaped.
 //! - `dashboard_run`: the run page — its timeline, live events, log tails

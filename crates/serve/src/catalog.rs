@@ -3,14 +3,18 @@
 //! IR, which every run of them starts from ([`wfc_launch::Checked`]): a run
 //! never reads or checks the file again, so it runs exactly what was
 //! checked, imports included. A changed file is read again
-//! ([`Catalog::reload`]); a version with errors is logged with its
-//! diagnostics and the last good one goes on serving.
+//! ([`Catalog::reload`]) only when it or a file it imports changed (their
+//! contents, [`seen`]); a version with errors is logged with its
+//! diagnostics once, the last good one goes on serving, and the listing
+//! says so ([`FileStatus`]).
 
 mod posted;
+mod seen;
 
 use crate::discover;
 use crate::problem::{Code, Problem};
 pub use posted::ServedOnly;
+use seen::{Recording, Seen};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +36,11 @@ pub struct WorkflowInfo {
     pub outputs: Vec<OutputInfo>,
     /// What starts the workflow besides the API (see [`crate::triggers`]).
     pub triggers: Vec<String>,
+    /// Served from its file's last good version: the newest one does not
+    /// load (`load_error` says why).
+    pub last_good: bool,
+    /// Why its file's newest version does not load; `null` when it does.
+    pub load_error: Option<LoadError>,
 }
 
 /// A param: its type, default and constraint as written.
@@ -54,22 +63,60 @@ pub struct OutputInfo {
     pub ty: String,
 }
 
-/// A served file.
-#[derive(Clone, Debug)]
-pub struct Served {
-    /// The last version that checked (what runs start from).
-    pub text: String,
-    pub workflows: Vec<WorkflowInfo>,
-    /// Its workflows as checked, in file order.
-    pub checked: Vec<Checked>,
-    /// The errors of a newer version that did not check (empty: none).
-    pub newer_errors: Vec<serde_json::Value>,
+/// Why a served file's newest version is not served: its first error
+/// (the server's log has them all).
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct LoadError {
+    /// The checker's code (`E0…`), or `API030` for a file that cannot be read.
+    pub code: String,
+    pub message: String,
+    pub help: Option<String>,
+    /// Where: the served file or a file it imports, and the 1-based line
+    /// and column (none for a file that cannot be read).
+    pub file: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// How many errors the version has.
+    pub errors: usize,
 }
 
-/// Every served file by its name.
+/// A served file: what it serves, and why its newest version does not load.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FileStatus {
+    pub file: String,
+    /// The workflows it serves (at its last good version when `last_good`).
+    pub workflows: Vec<String>,
+    /// Its newest version does not load and an earlier one is served.
+    pub last_good: bool,
+    /// Why its newest version does not load; `null` when it does. With
+    /// `last_good` false, the file serves nothing until a version loads.
+    pub load_error: Option<LoadError>,
+}
+
+/// A served file's version that checked: what runs start from.
+#[derive(Clone, Debug)]
+struct Good {
+    workflows: Vec<WorkflowInfo>,
+    /// Its workflows as checked, in file order.
+    checked: Vec<Checked>,
+}
+
+/// A file found under the served paths.
+#[derive(Clone, Debug)]
+struct Entry {
+    /// Its last version that checked (none yet: it serves nothing).
+    good: Option<Good>,
+    /// Why its newest version is not served; `None`: it is.
+    error: Option<LoadError>,
+    /// What the check of its newest version read: itself first, then its
+    /// imports (found or not); checked again only when one of them changed.
+    seen: Vec<Seen>,
+}
+
+/// Every file found under the served paths, by its name.
 pub struct Catalog {
     roots: Vec<PathBuf>,
-    files: RwLock<BTreeMap<String, Served>>,
+    files: RwLock<BTreeMap<String, Entry>>,
 }
 
 /// What checking a file's text found.
@@ -170,9 +217,7 @@ impl Catalog {
             roots,
             files: RwLock::default(),
         };
-        for f in &found.files {
-            catalog.reload(f);
-        }
+        catalog.sync(&found.files);
         Ok(catalog)
     }
 
@@ -181,12 +226,48 @@ impl Catalog {
         &self.roots
     }
 
-    /// Reads `path` again: a version that checks replaces the served one,
-    /// one with errors is logged and kept out, a removed file is no longer
-    /// served.
+    /// Follows a new search of the roots, which found `files`: each is
+    /// looked at again ([`Catalog::reload`]), and a file no longer found
+    /// is no longer served.
+    pub fn sync(&self, files: &[PathBuf]) {
+        let names: std::collections::BTreeSet<String> = files.iter().map(|f| name_of(f)).collect();
+        let gone: Vec<String> = self
+            .read()
+            .keys()
+            .filter(|n| !names.contains(*n))
+            .cloned()
+            .collect();
+        for name in gone {
+            if self.write().remove(&name).is_some() {
+                tracing::info!(file = %name, "workflow file gone; no longer served");
+            }
+        }
+        for f in files {
+            self.reload(f);
+        }
+    }
+
+    /// Looks at `path` again. Unless it or a file it imports changed since
+    /// its last check, nothing happens. Otherwise a version that checks
+    /// replaces the served one; one with errors is logged (once: until the
+    /// next change) and the last good version, if any, goes on serving; a
+    /// removed file is no longer served.
     pub fn reload(&self, path: &Path) {
-        let name = path.strip_prefix(".").unwrap_or(path).display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let name = name_of(path);
+        let before = self.read().get(&name).map(|e| e.seen.clone());
+        if let Some(before) = before {
+            let now: Vec<(Seen, bool)> = before.iter().map(Seen::again).collect();
+            let still = now.first().is_some_and(|(own, _)| own.exists());
+            if still && !now.iter().any(|(_, changed)| *changed) {
+                // Keep the statuses: the next look need not read the files.
+                if let Some(e) = self.write().get_mut(&name) {
+                    e.seen = now.into_iter().map(|(s, _)| s).collect();
+                }
+                return;
+            }
+        }
+        let (text, own) = Seen::read(path);
+        let text = match text {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if self.write().remove(&name).is_some() {
@@ -195,34 +276,41 @@ impl Catalog {
                 return;
             }
             Err(e) => {
-                tracing::warn!(file = %name, error = %e, "cannot read a workflow file");
+                let error = LoadError {
+                    code: UNREADABLE.into(),
+                    message: format!("cannot read the file: {e}"),
+                    help: None,
+                    file: name.clone(),
+                    line: None,
+                    column: None,
+                    errors: 1,
+                };
+                let kept = self.failed(&name, error, vec![own]);
+                tracing::warn!(file = %name, error = %e, kept_last_good = kept, "cannot read a workflow file");
                 return;
             }
         };
-        if self
-            .read()
-            .get(&name)
-            .is_some_and(|s| s.text == text && s.newer_errors.is_empty())
-        {
-            return;
-        }
-        let checked = check(&name, text.clone());
-        let mut files = self.write();
+        let sources = Recording::new(own);
+        let checked = check_with(&name, text, &sources);
+        let seen = sources.into_seen();
         if checked.errors.is_empty() {
             let names: Vec<&str> = checked.workflows.iter().map(|w| w.name.as_str()).collect();
             tracing::info!(file = %name, workflows = ?names, "serving");
-            files.insert(
+            let good = Good {
+                workflows: checked.workflows,
+                checked: checked.checked,
+            };
+            self.write().insert(
                 name,
-                Served {
-                    text,
-                    workflows: checked.workflows,
-                    checked: checked.checked,
-                    newer_errors: Vec::new(),
+                Entry {
+                    good: Some(good),
+                    error: None,
+                    seen,
                 },
             );
             return;
         }
-        let kept = files.get(&name).is_some();
+        let kept = self.failed(&name, load_error(&checked.errors), seen);
         tracing::warn!(
             file = %name,
             errors = checked.errors.len(),
@@ -231,9 +319,20 @@ impl Catalog {
             if kept { "the last good version is served" } else { "not served" },
             checked.rendered
         );
-        if let Some(s) = files.get_mut(&name) {
-            s.newer_errors = checked.errors;
-        }
+    }
+
+    /// Notes that `name`'s newest version does not load; whether a last
+    /// good version goes on serving.
+    fn failed(&self, name: &str, error: LoadError, seen: Vec<Seen>) -> bool {
+        let mut files = self.write();
+        let entry = files.entry(name.to_owned()).or_insert(Entry {
+            good: None,
+            error: None,
+            seen: Vec::new(),
+        });
+        entry.error = Some(error);
+        entry.seen = seen;
+        entry.good.is_some()
     }
 
     /// Every served workflow as checked, by file then in file order; a
@@ -242,18 +341,64 @@ impl Catalog {
         let mut names = std::collections::BTreeSet::new();
         self.read()
             .values()
-            .flat_map(|s| s.checked.iter())
+            .flat_map(|e| e.good.iter().flat_map(|g| g.checked.iter()))
             .filter(|c| names.insert(c.name().to_owned()))
             .cloned()
             .collect()
     }
 
-    /// Every served workflow, by file.
+    /// Every served workflow, by file; a file whose newest version does not
+    /// load says so on each of its workflows.
     pub fn workflows(&self) -> Vec<WorkflowInfo> {
+        let mut out = Vec::new();
+        for e in self.read().values() {
+            for w in e.good.iter().flat_map(|g| &g.workflows) {
+                let mut w = w.clone();
+                w.last_good = e.error.is_some();
+                w.load_error = e.error.clone();
+                out.push(w);
+            }
+        }
+        out
+    }
+
+    /// Every file found under the served paths, by name: what it serves
+    /// and why its newest version does not load.
+    pub fn files(&self) -> Vec<FileStatus> {
         self.read()
-            .values()
-            .flat_map(|s| s.workflows.iter().cloned())
+            .iter()
+            .map(|(name, e)| FileStatus {
+                file: name.clone(),
+                workflows: e
+                    .good
+                    .iter()
+                    .flat_map(|g| g.workflows.iter().map(|w| w.name.clone()))
+                    .collect(),
+                last_good: e.good.is_some() && e.error.is_some(),
+                load_error: e.error.clone(),
+            })
             .collect()
+    }
+
+    /// The folders of the files the served files import, found or not:
+    /// watched too, so that a change to an import from elsewhere is seen.
+    pub fn import_folders(&self) -> Vec<PathBuf> {
+        let files = self.read();
+        let mut out: Vec<PathBuf> = files
+            .values()
+            .flat_map(|e| e.seen.iter().skip(1))
+            .filter_map(|s| s.path.parent().map(Path::to_path_buf))
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p
+                }
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// What a posted file may import: the served files, nothing else.
@@ -266,14 +411,19 @@ impl Catalog {
     /// one, at its last version that checked.
     pub fn find(&self, name: &str) -> Result<Checked, Problem> {
         let files = self.read();
-        for s in files.values() {
-            if let Some(c) = s.checked.iter().find(|c| c.name() == name) {
+        for e in files.values() {
+            let checked = e.good.iter().flat_map(|g| &g.checked);
+            if let Some(c) = checked.into_iter().find(|c| c.name() == name) {
                 return Ok(c.clone());
             }
         }
         let names: Vec<String> = files
             .values()
-            .flat_map(|s| s.workflows.iter().map(|w| w.name.clone()))
+            .flat_map(|e| {
+                e.good
+                    .iter()
+                    .flat_map(|g| g.workflows.iter().map(|w| w.name.clone()))
+            })
             .collect();
         let hint = wfc_language::diag::did_you_mean(name, names.iter().map(String::as_str))
             .map(|s| format!("; did you mean `{s}`?"))
@@ -284,12 +434,38 @@ impl Catalog {
         ))
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Served>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Entry>> {
         self.files.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Served>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Entry>> {
         self.files.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The code of a [`LoadError`] for a file that cannot be read.
+pub const UNREADABLE: &str = "API030";
+
+/// A file as the catalog names it: as found, without a leading `./`.
+fn name_of(path: &Path) -> String {
+    path.strip_prefix(".").unwrap_or(path).display().to_string()
+}
+
+/// The first of `errors` (diagnostics as JSON, not empty), with their count.
+fn load_error(errors: &[serde_json::Value]) -> LoadError {
+    let first = &errors[0];
+    let labels = first["labels"].as_array();
+    let label = labels.and_then(|ls| ls.iter().find(|l| l["primary"] == true).or(ls.first()));
+    let at = |key: &str| label.and_then(|l| l[key].as_u64()).map(|n| n as u32);
+    let text = |key: &str| first[key].as_str().map(str::to_owned);
+    LoadError {
+        code: text("code").unwrap_or_default(),
+        message: text("message").unwrap_or_default(),
+        help: text("help"),
+        file: text("file").unwrap_or_default(),
+        line: at("line"),
+        column: at("column"),
+        errors: errors.len(),
     }
 }
 
@@ -308,6 +484,8 @@ fn info(wf: &Workflow, file: &str) -> WorkflowInfo {
             })
             .collect(),
         triggers: crate::triggers::of(wf),
+        last_good: false,
+        load_error: None,
     }
 }
 

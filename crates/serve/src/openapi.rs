@@ -3,7 +3,7 @@
 //! static HTML file of this crate, nothing fetched from elsewhere).
 
 use crate::api::{resume, runs, workflows};
-use crate::catalog::{OutputInfo, ParamInfo, WorkflowInfo};
+use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
 use crate::problem::ProblemBody as Problem;
 use axum::response::Html;
@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         runs::list, runs::detail, runs::logs, runs::cancel, runs::approve, runs::reject, runs::stats,
         resume::resume, events::run_events, events::all_events,
     ),
-    components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, workflows::WorkflowList,
+    components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
         workflows::Validation, workflows::StartedRun, runs::RunPage, runs::Accepted)),
     modifiers(&Bearer),
     tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, gates, resume"),

@@ -2,7 +2,7 @@
 
 use super::App;
 use crate::auth::Caller;
-use crate::catalog::{self, WorkflowInfo};
+use crate::catalog::{self, FileStatus, WorkflowInfo};
 use crate::problem::{Code, Problem, ProblemBody};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -12,19 +12,26 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 
-/// The served workflows.
+/// The served workflows, and the files they come from.
 #[derive(Serialize, ToSchema)]
 pub struct WorkflowList {
     pub workflows: Vec<WorkflowInfo>,
+    /// Every `.wf` file found under the served paths, by name: a file whose
+    /// newest version does not load has a `load_error`, and serves its last
+    /// good version (`last_good`) or nothing.
+    pub files: Vec<FileStatus>,
 }
 
-/// Lists the served workflows with their params (types, defaults, constraints).
+/// Lists the served workflows with their params (types, defaults,
+/// constraints), and the served files with the errors of those that do
+/// not load.
 #[utoipa::path(get, path = "/api/v1/workflows", operation_id = "listWorkflows", tag = "workflows",
     responses((status = 200, body = WorkflowList), (status = 401, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn list(State(app): State<App>) -> Json<WorkflowList> {
     Json(WorkflowList {
         workflows: app.catalog.workflows(),
+        files: app.catalog.files(),
     })
 }
 

@@ -1,9 +1,11 @@
 //! `/`: each served workflow with its params, triggers, next scheduled
-//! time, last runs and success rate.
+//! time, last runs and success rate; above them, the files whose newest
+//! version does not load, with their first error and whether a last good
+//! version is served.
 
 use super::session::Session;
 use super::{Dash, STORE};
-use crate::catalog::WorkflowInfo;
+use crate::catalog::{FileStatus, WorkflowInfo};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -40,6 +42,13 @@ pub async fn workflows(
     Extension(session): Extension<Session>,
 ) -> Response {
     let infos = dash.app.catalog.workflows();
+    let broken: Vec<FileStatus> = dash
+        .app
+        .catalog
+        .files()
+        .into_iter()
+        .filter(|f| f.load_error.is_some())
+        .collect();
     let catalog = dash.app.catalog.clone();
     let dir = dash.app.launcher.state_dir().to_path_buf();
     let cards = tokio::task::spawn_blocking(move || -> Result<Vec<WorkflowCard>, String> {
@@ -82,7 +91,7 @@ pub async fn workflows(
             "workflows.html",
             "workflows",
             Some(&session),
-            minijinja::context! { workflows },
+            minijinja::context! { workflows, broken },
         ),
         Err(e) => dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(&session)),
     }
