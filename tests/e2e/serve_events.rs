@@ -211,7 +211,7 @@ const FLAKY: &str = r#"
 workflow flaky {
   step first: shell { run "echo run >> @DIR/first.txt" }
   step second: shell {
-    run "test -f @DIR/fixed && echo fixed >> @DIR/second.txt"
+    run "echo trying; test -f @DIR/fixed && echo fixed >> @DIR/second.txt"
     depends on first
   }
 }
@@ -292,6 +292,47 @@ async fn resume_through_the_api_runs_only_what_did_not_succeed() {
     assert!(!mine.contains(&("step_started", "first")), "{mine:?}");
     assert_eq!(seen.last().unwrap().data["status"], "succeeded");
 
+    // The step's log through the API: each session's attempt 1 under a
+    // header of its own, in order.
+    let r = http
+        .get(server.url(&format!("/runs/{id}/logs/second")))
+        .bearer_auth(&server.reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].starts_with("── attempt 1 · "), "{text}");
+    assert!(
+        lines[2].starts_with("── attempt 1 (session 2, resumed) · "),
+        "{text}"
+    );
+    assert_eq!((lines[1], lines[3]), ("trying", "trying"), "{text}");
+    // The run's stream sends both sessions' lines (no header), each
+    // between its step's start and end.
+    let url = server.url(&format!("/runs/{id}/events"));
+    let (all, _, ended) = read(&http, &url, &server.reader, None, |_| false).await;
+    assert!(ended);
+    let second: Vec<String> = all
+        .iter()
+        .filter(|e| e.data["step"] == "second" && e.event != "attempt_ended")
+        .map(|e| format!("{} {}", e.event, e.data["line"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        second,
+        [
+            "step_started ",
+            "log trying",
+            "step_ended ",
+            "step_started ",
+            "log trying",
+            "step_ended "
+        ],
+        "{all:#?}"
+    );
+
     // A succeeded run cannot be resumed: 409 with the reason.
     let (status, body) = post(&http, &resume, &server.operator, json!({})).await;
     assert_eq!(
@@ -304,4 +345,106 @@ async fn resume_through_the_api_runs_only_what_did_not_succeed() {
     );
     let (_, run) = get(&http, &server.url(&format!("/runs/{id}")), &server.reader).await;
     assert_eq!(run["status"], "succeeded");
+}
+
+/// A step that prints 60 MB (60,000 lines of 1,000 bytes), then its last
+/// line, then waits for the file `go`.
+const LOUD: &str = r#"
+workflow loud {
+  step shout: shell {
+    run "seq -f '%01000g' 1 60000; echo the last line; while [ ! -f @DIR/go ]; do sleep 0.1; done"
+  }
+}
+"#;
+
+/// The peak resident memory of process `pid`, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Reads a run's stream until an event with `line` as its log line: the
+/// log lines before it (counted, not kept) and its id.
+async fn count_until(http: &reqwest::Client, url: &str, key: &str, line: &str) -> (usize, String) {
+    let mut r = http.get(url).bearer_auth(key).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (mut buf, mut lines) = (Vec::new(), 0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .expect("the last line never came")
+            .unwrap()
+            .expect("the stream ended before the last line");
+        buf.extend_from_slice(&chunk);
+        while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
+            let block: Vec<u8> = buf.drain(..end + 2).collect();
+            let block = String::from_utf8(block).unwrap();
+            if !block.contains("\nevent: log\n") && !block.contains("event:log") {
+                continue;
+            }
+            let data = block.lines().find_map(|l| l.strip_prefix("data:")).unwrap();
+            let data: Value = serde_json::from_str(data.trim()).unwrap();
+            if data["line"] == line {
+                let id = block.lines().find_map(|l| l.strip_prefix("id:")).unwrap();
+                return (lines, id.trim().to_owned());
+            }
+            lines += 1;
+        }
+    }
+}
+
+/// Two clients watch from the start a run whose step printed 60 MB (issue
+/// 51: a poll read a step's log from the cursor to its end at once, so
+/// each stream held the whole log, and more, in memory): every line
+/// reaches them and the last one comes, the server's peak RSS staying
+/// bounded; the stream goes on to the step's end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stream_reads_a_huge_log_with_bounded_memory() {
+    let server = Server::start(&[("loud.wf", LOUD)], &[]);
+    let http = reqwest::Client::new();
+    let (status, started) = post(
+        &http,
+        &server.url("/workflows/loud/runs"),
+        &server.operator,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let id = started["id"].as_str().unwrap().to_owned();
+    let log = server.path("state").join(format!("logs/{id}/shout.log"));
+    let printed = 60_000 * 1_001 + "the last line\n".len() as u64;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while std::fs::metadata(&log).map_or(0, |m| m.len()) < printed {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the step printed too slowly"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pid = server.child.id();
+    let before = peak_rss_kib(pid);
+    let url = server.url(&format!("/runs/{id}/events"));
+    let watched = futures::future::join_all((0..2).map(|_| {
+        let (http, url, key) = (http.clone(), url.clone(), server.reader.clone());
+        async move { count_until(&http, &url, &key, "the last line").await }
+    }))
+    .await;
+    let peak = peak_rss_kib(pid);
+    eprintln!(
+        "serve_events: peak RSS {} MiB before the streams, {} MiB after",
+        before >> 10,
+        peak >> 10
+    );
+    for (lines, _) in &watched {
+        assert_eq!(*lines, 60_000);
+    }
+    assert!(peak < 150 << 10, "peak RSS {} MiB", peak >> 10);
+    // From the last line's id on: the step's end, then the run's.
+    std::fs::write(server.path("go"), "").unwrap();
+    let (rest, _, ended) = read(&http, &url, &server.reader, Some(&watched[0].1), |_| false).await;
+    assert!(ended);
+    let kinds: Vec<&str> = rest.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(kinds, ["attempt_ended", "step_ended", "end"], "{rest:#?}");
 }

@@ -2,8 +2,10 @@
 //! state directory (compensation and handler steps: `logs/RUN/GRAPH.STEP.log`;
 //! a name that is not a safe file name as it is gets a digest of itself,
 //! `l[a_b]~5b1f0c2d9e8a.log` for `l[a/b]`, so no two steps share a file),
-//! every attempt's lines after a `── attempt N · TIME ──` line; a step that
-//! prints nothing has no file.
+//! every attempt's lines after a `── attempt N · TIME ──` line (`── attempt N
+//! (session S, resumed) · TIME ──` in a resumed session: attempts are
+//! counted per session, so each session has its own `attempt 1`); a step
+//! that prints nothing has no file.
 //!
 //! [`LogOutput`] is the [`LineOutput`] the runner gives each step's live
 //! lines to: it appends them to the step's file, opened at the first line
@@ -122,13 +124,22 @@ fn open_append(path: &Path) -> std::io::Result<File> {
 /// (Keyed by the path as a string, hashed with Fx: `Path`'s own hash walks
 /// its components, twice a step on the scheduler's thread.)
 #[derive(Clone, Default)]
-pub struct Headers(Arc<Mutex<FxHashMap<String, (u32, SystemTime)>>>);
+pub struct Headers(Arc<Mutex<FxHashMap<String, Header>>>);
+
+/// An attempt's header line, not yet written.
+#[derive(Clone, Copy)]
+struct Header {
+    n: u32,
+    session: i64,
+    at: SystemTime,
+}
 
 impl Headers {
-    /// Attempt `n` of the step logging to `path` started at `at`.
-    pub fn attempt(&self, path: String, n: u32, at: SystemTime) {
+    /// Attempt `n` of session `session` of the step logging to `path`
+    /// started at `at`.
+    pub fn attempt(&self, path: String, n: u32, session: i64, at: SystemTime) {
         if let Ok(mut m) = self.0.lock() {
-            m.insert(path, (n, at));
+            m.insert(path, Header { n, session, at });
         }
     }
 
@@ -139,7 +150,7 @@ impl Headers {
         self.take(path);
     }
 
-    fn take(&self, path: &str) -> Option<(u32, SystemTime)> {
+    fn take(&self, path: &str) -> Option<Header> {
         self.0.lock().ok()?.remove(path)
     }
 }
@@ -202,8 +213,9 @@ impl LineOutput for LogOutput {
         let inner = self.inner.as_ref().map(|o| o.sink(step));
         Arc::new(move |stream: Stream, text: &str| {
             let mut line = String::with_capacity(text.len() + 64);
-            if let Some((n, at)) = headers.take(&rel) {
-                line.push_str(&header(n, at));
+            if let Some(h) = headers.take(&rel) {
+                line.push_str(&header(h.n, h.session, h.at));
+                line.push('\n');
             }
             line.push_str(text);
             line.push('\n');
@@ -228,8 +240,35 @@ impl LineOutput for LogOutput {
     }
 }
 
-fn header(n: u32, at: SystemTime) -> String {
-    format!("── attempt {n} · {} ──\n", timestamp(at))
+/// The line before the first output line of attempt `n` of session
+/// `session`, started at `at` (without its `\n`). A resumed session counts
+/// its attempts from 1 again, so its header says which session it is:
+/// `── attempt 1 (session 2, resumed) · TIME ──`.
+pub fn header(n: u32, session: i64, at: SystemTime) -> String {
+    if session > 1 {
+        format!(
+            "── attempt {n} (session {session}, resumed) · {} ──",
+            timestamp(at)
+        )
+    } else {
+        format!("── attempt {n} · {} ──", timestamp(at))
+    }
+}
+
+/// What tells apart a header line (one [`header`] wrote, in any session,
+/// or a wfc before sessions were shown wrote): its attempt number and
+/// start time, `(N, "TIME")`. `None` for any other line.
+pub fn header_key(line: &str) -> Option<(u32, &str)> {
+    let inner = line.strip_prefix("── attempt ")?.strip_suffix(" ──")?;
+    let (head, time) = inner.rsplit_once(" · ")?;
+    let digits = head
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(head.len());
+    let rest = &head[digits..];
+    if !(rest.is_empty() || rest.starts_with(" (session ") && rest.ends_with(", resumed)")) {
+        return None;
+    }
+    Some((head[..digits].parse().ok()?, time))
 }
 
 /// A step's log file, as the store records it.
@@ -344,13 +383,36 @@ mod tests {
         let path = dir.path().join(&rel);
         let sink = out.sink(&key);
         assert!(!path.exists(), "no output, no file");
-        headers.attempt(rel, 1, SystemTime::UNIX_EPOCH);
+        headers.attempt(rel.clone(), 1, 1, SystemTime::UNIX_EPOCH);
         sink(Stream::Stdout, "hello");
         sink(Stream::Stderr, "oops");
+        // A resumed session's attempt 1: its header says so.
+        let later = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(60);
+        headers.attempt(rel, 1, 2, later);
+        sink(Stream::Stdout, "again");
         let text = std::fs::read_to_string(path).unwrap();
         assert_eq!(
             text,
-            "── attempt 1 · 1970-01-01T00:00:00.000Z ──\nhello\noops\n"
+            "── attempt 1 · 1970-01-01T00:00:00.000Z ──\nhello\noops\n\
+             ── attempt 1 (session 2, resumed) · 1970-01-01T00:01:00.000Z ──\nagain\n"
         );
+    }
+
+    #[test]
+    fn header_lines_are_told_from_output() {
+        let at = SystemTime::UNIX_EPOCH;
+        let t = "1970-01-01T00:00:00.000Z";
+        assert_eq!(header_key(&header(3, 1, at)), Some((3, t)));
+        assert_eq!(header_key(&header(1, 2, at)), Some((1, t)));
+        assert_ne!(header(1, 1, at), header(1, 2, at));
+        for other in [
+            "── attempt  · x ──",
+            "── attempt 1 ──",
+            "── attempt 1 (retry) · x ──",
+            "── attempt x · y ──",
+            "attempt 1 · x",
+        ] {
+            assert_eq!(header_key(other), None, "{other}");
+        }
     }
 }

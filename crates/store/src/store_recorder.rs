@@ -455,7 +455,7 @@ impl Recorder for StoreRecorder {
             log: &log,
         });
         // The log file tells where each attempt starts.
-        self.headers.attempt(log, attempt, at);
+        self.headers.attempt(log, attempt, self.session, at);
     }
 
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {

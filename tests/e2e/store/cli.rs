@@ -369,6 +369,35 @@ fn cancel_from_another_process_then_resume() {
     let b = steps.iter().find(|s| s["name"] == "b").unwrap();
     assert_eq!(b["retries"], 0, "{b}");
     assert_eq!(stats[0]["flakiest"], serde_json::json!([]), "{stats}");
+    // Each session's attempt 1 has a header of its own in `b`'s log, in
+    // order (the log showed two alike "attempt 1" headers).
+    let logs = env.wfc(&["logs", &id, "b"]);
+    assert!(logs.status.success());
+    let text = String::from_utf8_lossy(&logs.stdout).into_owned();
+    let heads: Vec<&str> = text.lines().filter(|l| l.starts_with("── ")).collect();
+    assert_eq!(heads.len(), 2, "{text}");
+    assert!(heads[0].starts_with("── attempt 1 · "), "{text}");
+    assert!(
+        heads[1].starts_with("── attempt 1 (session 2, resumed) · "),
+        "{text}"
+    );
+    let st = env.json(&["status", &id, "--format", "json"]);
+    let b = st["step_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "b")
+        .unwrap();
+    let attempts = b["attempt_log"].as_array().unwrap();
+    for (head, a) in heads.iter().zip(attempts) {
+        let at = a["started_at"].as_str().unwrap();
+        assert_eq!(head.rsplit(" · ").next(), Some(format!("{at} ──").as_str()));
+    }
+    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with("── ")).collect();
+    assert_eq!(body, ["running b", "running b"], "{text}");
+    // `wfc logs RUN` shows the same under the step's name.
+    let all = String::from_utf8_lossy(&env.wfc(&["logs", &id]).stdout).into_owned();
+    assert!(all.contains(&format!("==> b <==\n{text}")), "{all}");
 }
 
 /// Without `--as` and without `$USER` or `$LOGNAME` (a container, cron),

@@ -4,7 +4,8 @@
 //!
 //! Both are read from the run store — its `events` rows and the step log
 //! files, which hold masked values only — every 200 ms (the run's journal
-//! reaches the store as often), so a stream is the same whether a client
+//! reaches the store as often), a bounded amount a poll (at once again while
+//! more is left: [`wfc_store::tail`]), so a stream is the same whether a client
 //! watched live or connects later: every event has an id ([`wfc_store::tail::cursor`]) and
 //! a reconnect with `Last-Event-ID` goes on from there, from the store. A
 //! run's stream ends after its `end` event, which follows its last lines.
@@ -133,9 +134,13 @@ impl Source {
         matches!(self, Source::Run(t, _) if t.done)
     }
 
-    /// More is there to read at once (a replay of many runs).
+    /// More is there to read at once (a replay of many runs, a log
+    /// bigger than a poll reads).
     fn behind(&self) -> bool {
-        matches!(self, Source::All(t) if t.behind())
+        match self {
+            Source::Run(t, _) => t.behind(),
+            Source::All(t) => t.behind(),
+        }
     }
 }
 
@@ -180,7 +185,7 @@ fn stream(
             if source.done() {
                 return;
             }
-            if source.behind() && !stopping.is_cancelled() {
+            if source.behind() && !stopping.is_cancelled() && !tx.is_closed() {
                 continue;
             }
             tokio::select! {

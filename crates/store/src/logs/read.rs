@@ -61,7 +61,7 @@ fn shown_len(len: u64) -> usize {
 /// [`LINE_CAP`] + 1) and its length `len` (without its `\n`): a `\r` at
 /// its end dropped, cut at the cap (on a character's boundary) with a
 /// marker when longer; and the bytes it takes in an answer.
-fn line_text(kept: &[u8], len: u64) -> (String, usize) {
+pub(crate) fn line_text(kept: &[u8], len: u64) -> (String, usize) {
     let cr = len <= LINE_CAP as u64 + 1 && kept.last() == Some(&b'\r');
     let len = len - u64::from(cr);
     let cut = len > LINE_CAP as u64;

@@ -24,7 +24,8 @@ pub struct GlobalTail {
     store: Store,
     since_ms: i64,
     view: BTreeMap<String, RunTail>,
-    /// Runs left out of view by the last poll ([`ADMIT`]): poll again.
+    /// Runs left out of view by the last poll ([`ADMIT`]), or events of
+    /// a run in view ([`RunTail::behind`]): poll again.
     behind: bool,
 }
 
@@ -136,7 +137,11 @@ impl GlobalTail {
         let runs: Vec<String> = self.view.keys().cloned().collect();
         for run in runs {
             let events = match self.view.get_mut(&run) {
-                Some(t) => t.poll(&self.store).map_err(|e| e.to_string())?,
+                Some(t) => {
+                    let events = t.poll(&self.store).map_err(|e| e.to_string())?;
+                    self.behind |= t.behind();
+                    events
+                }
                 None => continue,
             };
             for mut e in events {

@@ -9,20 +9,29 @@
 //! start has not been read yet stops the reading there (a resumed run
 //! appends a later session's attempts to the same file).
 //!
+//! Memory: a poll reads at most [`ROWS`] events and [`log::POLL_BYTES`] of
+//! logs, and says when it left more to read ([`RunTail::behind`]): a step's
+//! end waits until its log is sent, the next polls going on from there.
+//!
 //! [`global::GlobalTail`] follows every run (no log lines); [`cursor`] is
 //! how a stream's position is written as an event id. `wfc serve` sends
 //! what these read as Server-Sent Events.
 
 pub mod cursor;
 pub mod global;
+mod log;
 
 use super::Store;
 pub use cursor::{GlobalCursor, RunCursor};
+pub use log::POLL_BYTES;
+use log::{Key, Open};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::path::PathBuf;
+
+/// The most event rows one poll reads.
+pub const ROWS: usize = 500;
 
 /// One event to send.
 #[derive(Debug)]
@@ -32,13 +41,6 @@ pub struct Out {
     pub seq: i64,
     pub event: String,
     pub data: Value,
-}
-
-/// A step whose log is open: started, not ended.
-struct Open {
-    offset: u64,
-    /// The header lines of its attempts started so far.
-    headers: Vec<String>,
 }
 
 /// A run's store, read from a cursor on (on a connection the caller
@@ -54,6 +56,11 @@ pub struct RunTail {
     steps: HashMap<String, (i64, Option<String>)>,
     /// The last event read was the run's end and nothing came after.
     pub done: bool,
+    /// The last poll left rows or log bytes to read: poll again at once.
+    behind: bool,
+    /// Which open log the next poll reads first (each in turn: one busy
+    /// log does not take every poll's budget).
+    turn: usize,
 }
 
 impl RunTail {
@@ -120,6 +127,8 @@ impl RunTail {
             open: HashMap::new(),
             steps: HashMap::new(),
             done: false,
+            behind: false,
+            turn: 0,
         };
         if logs {
             t.refresh_steps(conn)?;
@@ -127,6 +136,7 @@ impl RunTail {
                 conn,
                 "AND seq <= ?2 AND kind IN ('attempt_started', 'step_ended')",
                 cursor.seq,
+                None,
             )?;
             for r in rows {
                 let Some(step) = r.step.as_deref().and_then(|s| t.steps.get(s)).map(|s| s.0) else {
@@ -148,13 +158,7 @@ impl RunTail {
                             None if at_end => t.complete_end(step),
                             None => t.start_of(step, &header),
                         };
-                        t.open.insert(
-                            step,
-                            Open {
-                                offset,
-                                headers: vec![header],
-                            },
-                        );
+                        t.open.insert(step, Open::new(offset, header));
                     }
                 }
             }
@@ -186,11 +190,23 @@ impl RunTail {
         &self.cursor
     }
 
-    /// What the store holds past the cursor.
+    /// Whether the last poll left more to read at once (see the module
+    /// docs): poll again without waiting.
+    pub fn behind(&self) -> bool {
+        self.behind
+    }
+
+    /// What the store holds past the cursor: at most [`ROWS`] events and
+    /// [`POLL_BYTES`] of log.
     pub fn poll(&mut self, store: &Store) -> rusqlite::Result<Vec<Out>> {
         let conn = &store.conn;
         let mut out = Vec::new();
-        let rows = self.rows(conn, "AND seq > ?2", self.cursor.seq)?;
+        // One more than is taken: whether more are left.
+        let mut rows = self.rows(conn, "AND seq > ?2", self.cursor.seq, Some(ROWS + 1))?;
+        let more = rows.len() > ROWS;
+        rows.truncate(ROWS);
+        self.behind = more;
+        let mut budget = POLL_BYTES;
         // After the rows: a step's row comes in the transaction of its first event.
         if self.logs {
             self.refresh_steps(conn)?;
@@ -225,13 +241,7 @@ impl RunTail {
                             Some(o) => o.headers.push(header),
                             None => {
                                 let offset = self.start_of(s, &header);
-                                self.open.insert(
-                                    s,
-                                    Open {
-                                        offset,
-                                        headers: vec![header],
-                                    },
-                                );
+                                self.open.insert(s, Open::new(offset, header));
                             }
                         }
                     }
@@ -239,21 +249,30 @@ impl RunTail {
                 }
                 "step_ended" => {
                     if let Some(s) = step.filter(|_| self.logs) {
-                        self.read_log(s, &mut out)?;
+                        // Its end goes out after its last line: the next
+                        // poll reads on if this one's budget ran out.
+                        if !self.read_log(s, &mut budget, &mut out) {
+                            self.behind = true;
+                            return Ok(out);
+                        }
                         self.open.remove(&s);
                     }
                     self.step_row(conn, r.step.as_deref().unwrap_or(""), &mut data)?;
                     "step_ended"
                 }
                 "run_ended" | "run_interrupted" => {
-                    let open: Vec<i64> = self.open.keys().copied().collect();
+                    let mut open: Vec<i64> = self.open.keys().copied().collect();
+                    open.sort_unstable();
                     for s in open {
-                        self.read_log(s, &mut out)?;
+                        if !self.read_log(s, &mut budget, &mut out) {
+                            self.behind = true;
+                            return Ok(out);
+                        }
                     }
                     self.open.clear();
                     self.end_row(conn, r.seq, r.kind == "run_interrupted", &mut data)?;
                     // The stream ends here unless the run went on (resumed).
-                    self.done = Some(r.seq) == last && !self.running(conn)?;
+                    self.done = Some(r.seq) == last && !more && !self.running(conn)?;
                     "end"
                 }
                 "waiting" => "step_waiting",
@@ -272,8 +291,14 @@ impl RunTail {
         if self.logs && !self.done {
             let mut open: Vec<i64> = self.open.keys().copied().collect();
             open.sort_unstable();
+            if !open.is_empty() {
+                self.turn = (self.turn + 1) % open.len();
+                open.rotate_left(self.turn);
+            }
             for s in open {
-                self.read_log(s, &mut out)?;
+                if !self.read_log(s, &mut budget, &mut out) {
+                    self.behind = true;
+                }
             }
         }
         Ok(out)
@@ -292,12 +317,22 @@ impl RunTail {
         Ok(status.as_deref() == Some("running"))
     }
 
-    fn rows(&self, conn: &Connection, filter: &str, seq: i64) -> rusqlite::Result<Vec<Row>> {
+    /// The run's events that `filter` keeps (`?2` is `seq`), in order, at
+    /// most `limit` (`None`: all).
+    fn rows(
+        &self,
+        conn: &Connection,
+        filter: &str,
+        seq: i64,
+        limit: Option<usize>,
+    ) -> rusqlite::Result<Vec<Row>> {
         let sql = format!(
-            "SELECT seq, at, kind, step, detail FROM events WHERE run_id = ?1 {filter} ORDER BY seq"
+            "SELECT seq, at, kind, step, detail FROM events WHERE run_id = ?1 {filter}
+             ORDER BY seq LIMIT ?3"
         );
         let mut q = conn.prepare_cached(&sql)?;
-        let rows = q.query_map(params![self.run, seq], |r| {
+        let limit = limit.map_or(-1, |l| l as i64);
+        let rows = q.query_map(params![self.run, seq, limit], |r| {
             Ok(Row {
                 seq: r.get(0)?,
                 at: r.get(1)?,
@@ -394,127 +429,6 @@ impl RunTail {
         let (name, (_, rel)) = self.steps.iter().find(|(_, s)| s.0 == step)?;
         Some((name.clone(), self.dir.join(rel.as_ref()?)))
     }
-
-    /// The end of the last complete line of step `step`'s log (read
-    /// backwards from its end a chunk at a time).
-    fn complete_end(&self, step: i64) -> u64 {
-        let Some(mut f) = self
-            .log_file(step)
-            .and_then(|p| std::fs::File::open(p).ok())
-        else {
-            return 0;
-        };
-        let mut pos = f.seek(SeekFrom::End(0)).unwrap_or(0);
-        let mut buf = vec![0u8; CHUNK];
-        while pos > 0 {
-            let size = (pos as usize).min(CHUNK);
-            pos -= size as u64;
-            let chunk = &mut buf[..size];
-            if f.seek(SeekFrom::Start(pos)).is_err() || f.read_exact(chunk).is_err() {
-                return 0;
-            }
-            if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
-                return pos + i as u64 + 1;
-            }
-        }
-        0
-    }
-
-    /// Where a newly started attempt's lines start: at its header if it
-    /// printed already, else after every complete line there. Read a chunk
-    /// at a time, keeping of each line only what is compared: a log of
-    /// gigabytes costs a chunk.
-    fn start_of(&self, step: i64, header: &str) -> u64 {
-        let Some(f) = self
-            .log_file(step)
-            .and_then(|p| std::fs::File::open(p).ok())
-        else {
-            return 0;
-        };
-        let want = header.as_bytes();
-        let mut r = std::io::BufReader::with_capacity(CHUNK, f);
-        // The current line's start, its first bytes and its length.
-        let mut at = 0u64;
-        let mut line: Vec<u8> = Vec::with_capacity(want.len() + 1);
-        let mut len = 0u64;
-        loop {
-            let buf = match r.fill_buf() {
-                Ok(b) if !b.is_empty() => b,
-                _ => return at,
-            };
-            let n = buf.len();
-            let mut rest = buf;
-            while !rest.is_empty() {
-                let nl = rest.iter().position(|&b| b == b'\n');
-                let piece = &rest[..nl.unwrap_or(rest.len())];
-                let room = (want.len() + 1).saturating_sub(line.len());
-                line.extend_from_slice(&piece[..piece.len().min(room)]);
-                len += piece.len() as u64;
-                let Some(nl) = nl else { break };
-                if line == want {
-                    return at;
-                }
-                at += len + 1;
-                line.clear();
-                len = 0;
-                rest = &rest[nl + 1..];
-            }
-            r.consume(n);
-        }
-    }
-
-    /// Sends the complete lines of step `step`'s log past its offset.
-    fn read_log(&mut self, step: i64, out: &mut Vec<Out>) -> rusqlite::Result<()> {
-        let Some(path) = self.log_file(step) else {
-            return Ok(());
-        };
-        let name = self
-            .steps
-            .iter()
-            .find(|(_, s)| s.0 == step)
-            .map(|(n, _)| n.clone());
-        let Some(open) = self.open.get(&step) else {
-            return Ok(());
-        };
-        let mut buf = Vec::new();
-        let read = std::fs::File::open(&path).and_then(|mut f| {
-            f.seek(SeekFrom::Start(open.offset))
-                .and_then(|_| f.read_to_end(&mut buf))
-        });
-        if read.is_err() {
-            return Ok(());
-        }
-        let mut offset = open.offset;
-        let mut lines = Vec::new();
-        for line in buf.split_inclusive(|b| *b == b'\n') {
-            if !line.ends_with(b"\n") {
-                break;
-            }
-            let text = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
-            if text.starts_with("── attempt ") && text.ends_with(" ──") {
-                if !open.headers.contains(&text) {
-                    break;
-                }
-            } else {
-                lines.push((offset + line.len() as u64, text));
-            }
-            offset += line.len() as u64;
-        }
-        if let Some(o) = self.open.get_mut(&step) {
-            o.offset = offset;
-        }
-        for (end, line) in lines {
-            self.cursor.open.insert(step, end);
-            let data = json!({ "run": self.run, "step": name, "line": line });
-            out.push(Out {
-                id: self.cursor.to_string(),
-                seq: self.cursor.seq,
-                event: "log".into(),
-                data,
-            });
-        }
-        Ok(())
-    }
 }
 
 /// What [`RunTail::at_end`] reads a step's log up to.
@@ -526,9 +440,6 @@ pub struct LogEnd {
     pub end: u64,
 }
 
-/// Bytes read at once from a log when looking for a line.
-const CHUNK: usize = 64 * 1024;
-
 /// An event row.
 struct Row {
     seq: i64,
@@ -538,16 +449,20 @@ struct Row {
     detail: Option<String>,
 }
 
-/// The line a step's log holds before an attempt's first line.
-fn header(r: &Row) -> String {
+/// What tells apart the header line a step's log holds before the first
+/// line of the attempt row `r` started: its number and start time (the
+/// session a header names is not needed, and a log written before headers
+/// named it is read the same).
+fn header(r: &Row) -> Key {
     let n = r
         .detail
         .as_deref()
         .and_then(|d| serde_json::from_str::<Value>(d).ok())
         .and_then(|d| d["attempt"].as_u64())
+        .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(1);
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(r.at.max(0) as u64);
-    format!("── attempt {n} · {} ──", wfc_contract::time::timestamp(at))
+    (n, wfc_contract::time::timestamp(at))
 }
 
 #[cfg(test)]

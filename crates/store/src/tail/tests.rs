@@ -1,12 +1,22 @@
 //! [`RunTail`] on a store written by hand: a run resumed once, whose step
-//! printed in both sessions into one log file.
+//! printed in both sessions into one log file; and a log bigger than a
+//! poll reads.
 
 use super::*;
 
 const T1: i64 = 1_714_564_800_000;
 const T2: i64 = T1 + 60_000;
 
+/// The header of attempt 1 started at `ms`, in the session that was then
+/// (the second one from `T2` on), as the store's log writer writes it.
 fn header_at(ms: i64) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64);
+    let session = if ms >= T2 { 2 } else { 1 };
+    format!("{}\n", crate::logs::header(1, session, at))
+}
+
+/// The header as a wfc that did not name sessions wrote it.
+fn old_header_at(ms: i64) -> String {
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64);
     format!("── attempt 1 · {} ──\n", wfc_contract::time::timestamp(at))
 }
@@ -112,4 +122,120 @@ fn a_step_that_has_printed_nothing_yet_starts_after_what_is_there() {
         shown(&t.poll(&store).unwrap()),
         ["log two", "step_ended succeeded", "end succeeded"]
     );
+}
+
+#[test]
+fn a_log_written_before_headers_named_sessions_reads_the_same() {
+    let (dir, store) = store();
+    let log = format!("{}one\n{}two\n", old_header_at(T1), old_header_at(T2));
+    std::fs::write(dir.path().join("logs/r/a.log"), log).unwrap();
+    let mut t = tail_from(&store, "0");
+    let lines: Vec<String> = shown(&t.poll(&store).unwrap())
+        .into_iter()
+        .filter(|l| l.starts_with("log "))
+        .collect();
+    assert_eq!(lines, ["log one", "log two"]);
+}
+
+/// Polls `t` until it has nothing more to read at once; with the most
+/// bytes of log lines one poll sent.
+fn drain(t: &mut RunTail, store: &Store) -> (Vec<Out>, usize) {
+    let (mut all, mut most) = (Vec::new(), 0);
+    loop {
+        let out = t.poll(store).unwrap();
+        let bytes: usize = out
+            .iter()
+            .filter_map(|o| o.data["line"].as_str())
+            .map(|l| l.len() + 1)
+            .sum();
+        most = most.max(bytes);
+        all.extend(out);
+        if !t.behind() {
+            return (all, most);
+        }
+    }
+}
+
+/// A log of 4 MB (a line of 1 MB in it) goes out over many polls, none
+/// reading more than its budget, every line once and in order, the
+/// step's end after its last line; and from any id, exactly the rest.
+#[test]
+fn a_big_log_goes_out_a_budget_a_poll() {
+    let (dir, store) = store();
+    let line = |i: usize| format!("line {i:06} {}", "x".repeat(88));
+    let mut log = header_at(T1);
+    for i in 0..30_000 {
+        log.push_str(&line(i));
+        log.push('\n');
+    }
+    log.push_str(&"y".repeat(1 << 20));
+    log.push_str("\nlast of one\n");
+    log.push_str(&header_at(T2));
+    log.push_str("two\n");
+    std::fs::write(dir.path().join("logs/r/a.log"), &log).unwrap();
+
+    let mut t = tail_from(&store, "0");
+    let (all, most) = drain(&mut t, &store);
+    assert!(t.done);
+    // (A line begun in one poll's budget may end in the next one's.)
+    let line_cap = crate::logs::read::LINE_CAP;
+    assert!(
+        most <= POLL_BYTES + line_cap,
+        "a poll sent {most} bytes of log"
+    );
+    let text = shown(&all);
+    let logs: Vec<&String> = text.iter().filter(|l| l.starts_with("log ")).collect();
+    assert_eq!(logs.len(), 30_003);
+    for (i, l) in logs.iter().take(30_000).enumerate() {
+        assert_eq!(**l, format!("log {}", line(i)));
+    }
+    let cut = logs[30_000];
+    assert!(
+        cut.ends_with(&format!("[line of {} bytes cut]", 1 << 20)),
+        "{}",
+        &cut[cut.len() - 40..]
+    );
+    assert!(cut.len() < line_cap + 64);
+    assert_eq!(&logs[30_001..], ["log last of one", "log two"]);
+    let at = |what: &str| text.iter().position(|l| l == what).unwrap();
+    assert!(at("log last of one") < at("step_ended failed"));
+    assert!(at("step_ended failed") < at("log two"));
+    // From ids here and there (the huge line's neighbours among them).
+    let huge = all
+        .iter()
+        .position(|o| o.data["line"] == cut.trim_start_matches("log "))
+        .unwrap();
+    let picks = (0..all.len()).step_by(2_999).chain(huge - 1..huge + 2);
+    for i in picks {
+        let (rest, _) = drain(&mut tail_from(&store, &all[i].id), &store);
+        assert_eq!(rest.len(), all.len() - i - 1, "after {}", all[i].id);
+        assert_eq!(
+            shown(&rest[..rest.len().min(3)]),
+            text[i + 1..(i + 4).min(text.len())],
+            "after {}",
+            all[i].id
+        );
+    }
+}
+
+/// A run of many events is read [`ROWS`] a poll, every event once.
+#[test]
+fn many_events_go_out_a_few_hundred_a_poll() {
+    let (_dir, store) = store();
+    for i in 0..1_200 {
+        let at = T2 + 10 + i;
+        crate::record::add_event(&store.conn, "r", at, "step_skipped", None, Some("{}")).unwrap();
+    }
+    crate::record::add_event(&store.conn, "r", T2 + 2_000, "run_ended", None, Some("{}")).unwrap();
+    let mut t = tail_from(&store, "0");
+    let mut polls = Vec::new();
+    loop {
+        polls.push(t.poll(&store).unwrap().len());
+        if !t.behind() {
+            break;
+        }
+    }
+    assert!(t.done);
+    assert!(polls.iter().all(|n| *n <= ROWS + 2), "{polls:?}");
+    assert_eq!(polls.iter().sum::<usize>(), 8 + 1_200 + 1 + 2, "{polls:?}");
 }

@@ -1,0 +1,220 @@
+//! A run tail's step logs: where an attempt's lines start, and each open
+//! log read on from where the stream stands, within a budget of bytes a
+//! poll ([`POLL_BYTES`], every open log together). A poll so costs the
+//! same memory whatever the log or the client's `Last-Event-ID`: a step
+//! that printed 300 MB goes out over many polls, each going on where the
+//! last stopped (mid-line, for a line longer than the budget; a line is
+//! sent cut at [`LINE_CAP`], as the API's log pages cut it).
+
+use super::{Out, RunTail};
+use crate::logs::header_key;
+use crate::logs::read::{line_text, LINE_CAP};
+use serde_json::json;
+use std::io::{BufRead, Read, Seek, SeekFrom};
+
+/// The most bytes of step logs one poll reads, its open logs together.
+pub const POLL_BYTES: usize = 256 * 1024;
+
+/// Bytes read at once from a log.
+pub(super) const CHUNK: usize = 64 * 1024;
+
+/// The longest line [`RunTail::start_of`] compares with a header: a
+/// header is under 100 bytes.
+const HEADER_MAX: usize = 160;
+
+/// What tells an attempt's header line apart: its number and start time
+/// (see [`header_key`]).
+pub(super) type Key = (u32, String);
+
+/// A step whose log is open: started, not ended.
+pub(super) struct Open {
+    /// The bytes of its log delivered: the start of a line.
+    pub offset: u64,
+    /// The header lines of its attempts started so far.
+    pub headers: Vec<Key>,
+    /// A line that a poll's budget ended in, read on from there.
+    partial: Option<Partial>,
+}
+
+/// A line read in part.
+struct Partial {
+    /// Where the reading stands.
+    at: u64,
+    /// The line's first bytes (up to [`LINE_CAP`] + 1).
+    kept: Vec<u8>,
+    /// Its bytes read so far.
+    len: u64,
+}
+
+impl Open {
+    pub fn new(offset: u64, header: Key) -> Open {
+        Open {
+            offset,
+            headers: vec![header],
+            partial: None,
+        }
+    }
+}
+
+impl RunTail {
+    /// Sends the complete lines of step `step`'s log past its offset,
+    /// reading at most `budget` bytes (and taking them from it). Whether
+    /// it read all there was: `false` when the budget ran out first.
+    pub(super) fn read_log(&mut self, step: i64, budget: &mut usize, out: &mut Vec<Out>) -> bool {
+        let Some((name, path)) = self.step_file(step) else {
+            return true;
+        };
+        let Some(open) = self.open.get_mut(&step) else {
+            return true;
+        };
+        let Ok(mut f) = std::fs::File::open(&path) else {
+            return true;
+        };
+        let len = f.metadata().map_or(0, |m| m.len());
+        let start = open.partial.as_ref().map_or(open.offset, |p| p.at);
+        if start >= len {
+            return true;
+        }
+        if f.seek(SeekFrom::Start(start)).is_err() {
+            return true;
+        }
+        let (mut kept, mut line_len) = match open.partial.take() {
+            Some(p) => (p.kept, p.len),
+            None => (Vec::new(), 0),
+        };
+        let want = (len - start).min(*budget as u64);
+        let mut r = f.take(want);
+        let mut buf = vec![0u8; CHUNK.min(want as usize).max(1)];
+        let mut at = start;
+        let mut lines = Vec::new();
+        let mut stopped = false;
+        'read: loop {
+            let got = match r.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            *budget = budget.saturating_sub(got);
+            let mut rest = &buf[..got];
+            while !rest.is_empty() {
+                let nl = rest.iter().position(|&b| b == b'\n');
+                let piece = &rest[..nl.unwrap_or(rest.len())];
+                if kept.len() <= LINE_CAP {
+                    let room = LINE_CAP + 1 - kept.len();
+                    kept.extend_from_slice(&piece[..piece.len().min(room)]);
+                }
+                line_len += piece.len() as u64;
+                at += piece.len() as u64;
+                let Some(nl) = nl else { break };
+                at += 1;
+                rest = &rest[nl + 1..];
+                let (text, _) = line_text(&kept, line_len);
+                kept.clear();
+                line_len = 0;
+                match header_key(&text) {
+                    // An attempt's header: not sent. One of an attempt
+                    // whose start is not read yet (a later session's)
+                    // waits for it, the reading stopped before it.
+                    Some((n, time)) => {
+                        if !open.headers.iter().any(|h| h.0 == n && h.1 == time) {
+                            stopped = true;
+                            break 'read;
+                        }
+                    }
+                    None => lines.push((at, text)),
+                }
+                open.offset = at;
+            }
+        }
+        if !stopped && line_len > 0 {
+            open.partial = Some(Partial {
+                at,
+                kept,
+                len: line_len,
+            });
+        }
+        let drained = stopped || at >= len;
+        for (end, line) in lines {
+            self.cursor.open.insert(step, end);
+            let data = json!({ "run": self.run, "step": name, "line": line });
+            out.push(Out {
+                id: self.cursor.to_string(),
+                seq: self.cursor.seq,
+                event: "log".into(),
+                data,
+            });
+        }
+        drained
+    }
+
+    /// The end of the last complete line of step `step`'s log (read
+    /// backwards from its end a chunk at a time).
+    pub(super) fn complete_end(&self, step: i64) -> u64 {
+        let Some(mut f) = self
+            .log_file(step)
+            .and_then(|p| std::fs::File::open(p).ok())
+        else {
+            return 0;
+        };
+        let mut pos = f.seek(SeekFrom::End(0)).unwrap_or(0);
+        let mut buf = vec![0u8; CHUNK];
+        while pos > 0 {
+            let size = (pos as usize).min(CHUNK);
+            pos -= size as u64;
+            let chunk = &mut buf[..size];
+            if f.seek(SeekFrom::Start(pos)).is_err() || f.read_exact(chunk).is_err() {
+                return 0;
+            }
+            if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+                return pos + i as u64 + 1;
+            }
+        }
+        0
+    }
+
+    /// Where a newly started attempt's lines start: at its header if it
+    /// printed already, else after every complete line there. Read a chunk
+    /// at a time, keeping of each line only what is compared: a log of
+    /// gigabytes costs a chunk.
+    pub(super) fn start_of(&self, step: i64, key: &Key) -> u64 {
+        let Some(f) = self
+            .log_file(step)
+            .and_then(|p| std::fs::File::open(p).ok())
+        else {
+            return 0;
+        };
+        let mut r = std::io::BufReader::with_capacity(CHUNK, f);
+        // The current line's start, its first bytes and its length.
+        let mut at = 0u64;
+        let mut line: Vec<u8> = Vec::with_capacity(HEADER_MAX + 1);
+        let mut len = 0u64;
+        loop {
+            let buf = match r.fill_buf() {
+                Ok(b) if !b.is_empty() => b,
+                _ => return at,
+            };
+            let n = buf.len();
+            let mut rest = buf;
+            while !rest.is_empty() {
+                let nl = rest.iter().position(|&b| b == b'\n');
+                let piece = &rest[..nl.unwrap_or(rest.len())];
+                let room = (HEADER_MAX + 1).saturating_sub(line.len());
+                line.extend_from_slice(&piece[..piece.len().min(room)]);
+                len += piece.len() as u64;
+                let Some(nl) = nl else { break };
+                let found = len <= HEADER_MAX as u64
+                    && std::str::from_utf8(&line)
+                        .ok()
+                        .and_then(header_key)
+                        .is_some_and(|(n, time)| n == key.0 && time == key.1);
+                if found {
+                    return at;
+                }
+                at += len + 1;
+                line.clear();
+                len = 0;
+                rest = &rest[nl + 1..];
+            }
+            r.consume(n);
+        }
+    }
+}
