@@ -84,7 +84,7 @@ enum Command {
     Run(run::RunArgs),
     /// Write a workflow for another engine (Argo Workflows, GitHub Actions) from its compiled plan.
     #[command(
-        after_help = "See docs/export.md for what maps to what, and the errors E0720–E0739.\n\nExamples:\n  wfc export argo deploy.wf -p version=1.2.3 --image alpine:3.20\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or a construct the engine cannot express."
+        after_help = "See docs/export.md for what maps to what, and the errors E0720–E0740.\n\nExamples:\n  wfc export argo deploy.wf -p version=1.2.3 --image alpine:3.20\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or a construct the engine cannot express."
     )]
     Export(export::ExportArgs),
     /// List recorded runs, newest first.

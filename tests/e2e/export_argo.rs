@@ -31,7 +31,7 @@ fn export(c: &wfc_testkit::Case, args: &[&str]) -> String {
 }
 
 /// Validates each file against the schema; `false` when the validator cannot run here.
-fn validate(c: &wfc_testkit::Case, files: &[&str]) -> bool {
+pub(super) fn validate(c: &wfc_testkit::Case, files: &[&str]) -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import jsonschema, yaml"])
         .output()

@@ -32,7 +32,12 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     ("nightly.wf", &[], &[("E0730", 18)]),
     ("quickstart.wf", &[], &[("E0733", 89), ("E0736", 57)]),
     ("release-webhook.wf", &["version=1.2.3"], &[]),
-    ("release-with-std.wf", &["version=1.2.3"], &[("E0738", 31)]),
+    (
+        "release-with-std.wf",
+        &["version=1.2.3"],
+        // std notify's `if slack_url != ""`, on the secret `slack_hook`.
+        &[("E0738", 31), ("E0740", 67)],
+    ),
     ("test-suite.wf", &[], &[("E0734", 63), ("E0738", 69)]),
 ];
 

@@ -62,6 +62,7 @@ mod export_github;
 mod export_github_matrix;
 mod export_github_runtime;
 mod export_github_scripts;
+mod export_secret_decided;
 mod folder_links;
 mod full_disk;
 mod imports;

@@ -6,6 +6,7 @@
 pub mod argo;
 pub mod github;
 mod script_template;
+mod secret_decided;
 
 /// The type a declared output is checked as once its step ran (`text`:
 /// taken as it is): what both engines' conditions may compare as numbers

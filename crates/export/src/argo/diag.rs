@@ -1,4 +1,4 @@
-//! Diagnostics of `wfc export argo` (`E0720`–`E0727`): what a plan holds
+//! Diagnostics of `wfc export argo` (`E0720`–`E0728`): what a plan holds
 //! that an Argo `Workflow` cannot say. Each names the step or construct and
 //! points at its place in the source.
 
@@ -98,4 +98,14 @@ pub fn name_field(d: &mut Diagnostic, step: &str, fields: &[wfc_language::ir::St
             f.name
         );
     }
+}
+
+/// E0728: an `if`, a `for each` list or a `parallel` count decided by a
+/// secret, which the export would fold with this machine's value.
+pub(crate) fn decided_by_secret(d: &crate::secret_decided::Decision) -> Diagnostic {
+    crate::secret_decided::refusal(
+        "E0728",
+        d,
+        "Argo can read a secret in a `when` only as a parameter, which the workflow's status shows in clear",
+    )
 }

@@ -130,6 +130,11 @@ pub fn resource(
             }
         }
     }
+    // What a secret decided is refused at its condition; other refusals
+    // of the same condition say less.
+    let decided = crate::secret_decided::decisions(plan, wf);
+    errors.retain(|d| !crate::secret_decided::covered(d, &decided));
+    errors.extend(decided.iter().map(diag::decided_by_secret));
     if !errors.is_empty() {
         wfc_language::diag::sort(&mut errors);
         // One report per place: a loop's instances share their source.

@@ -7,7 +7,7 @@
 //! (GitHub's rule against script injection), step outputs included
 //! (`needs.JOB.outputs.NAME`); run-time `if`s and `check` gates become
 //! GitHub expressions, `retry` a loop in the script (`script.rs`). What
-//! GitHub cannot express is an error `E0730`–`E0739` at the construct
+//! GitHub cannot express is an error `E0730`–`E0740` at the construct
 //! (docs/export.md lists them); with `--approximate`, `wait any`, rollback,
 //! `mount` and `failed.*` are written as their nearest equivalent, each a
 //! warning with the refusal's code.
@@ -49,6 +49,17 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     let mut errors = Vec::new();
     let on = triggers(plan, wf, &mut errors);
     let jobs = jobs::jobs(plan, wf, options.runs_on, options.approximate, &mut errors);
+    // What a secret decided is refused at its condition; other refusals
+    // of the same condition say less.
+    let decided = crate::secret_decided::decisions(plan, wf);
+    errors.retain(|d| !crate::secret_decided::covered(d, &decided));
+    errors.extend(decided.iter().map(|d| {
+        crate::secret_decided::refusal(
+            "E0740",
+            d,
+            "GitHub's `if:` cannot read `secrets`, and a job deciding it would pass the outcome to others in clear",
+        )
+    }));
     let (mut warnings, mut errors): (Vec<_>, Vec<_>) =
         errors.into_iter().partition(|d| !d.is_error());
     wfc_language::diag::sort(&mut warnings);
