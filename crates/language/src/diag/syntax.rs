@@ -23,6 +23,31 @@ pub fn unexpected(at: Span, expected: &str, found: &str, help: Option<&str>) -> 
     }
 }
 
+/// E0001 at a `'`: single quotes make no string. `dollar` is the span of a
+/// `${'$'}` (the way other languages write a literal `$`), if that is what
+/// is there; `quoted` the `'…'` text otherwise, when it closes on its line.
+pub fn single_quote(at: Span, dollar: Option<Span>, quoted: Option<(Span, &str)>) -> Diagnostic {
+    if let Some(span) = dollar {
+        return Diagnostic::error("E0001", "`${'$'}` does not write a literal `$`")
+            .primary(span, "single quotes make no string")
+            .help("write a literal `$` as `\\$` (`\"costs \\$5\"`); a `$` not followed by `{` needs no escape (`\"costs $5\"`)")
+            .fix(span, "\\$", "write `\\$`");
+    }
+    let d = Diagnostic::error("E0001", "`'` does not start a string")
+        .primary(
+            quoted.map_or(at, |(s, _)| s),
+            "single quotes make no string",
+        )
+        .help("strings are written in double quotes: `\"…\"`");
+    match quoted {
+        // Only text that means the same between double quotes.
+        Some((span, inner)) if !inner.contains(['"', '\\', '$']) => {
+            d.fix(span, format!("\"{inner}\""), "use double quotes")
+        }
+        _ => d,
+    }
+}
+
 /// E0002: a string that is never closed.
 pub fn unterminated_string(open: Span, triple: bool, end: Span) -> Diagnostic {
     let (quote, help) = if triple {

@@ -198,6 +198,9 @@ pub fn from_pest(err: &Error<Rule>, text: &str) -> Diagnostic {
         words.insert("an operator".into());
     }
     let found = found_at(text, pos);
+    if found.0 == "`'`" {
+        return single_quote(text, pos);
+    }
     // Words tried only inside a negative lookahead ("not a keyword here") come
     // back as expected tokens; the very token found cannot be what was expected.
     let words: Vec<String> = words
@@ -288,4 +291,82 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
         return ("a string".to_string(), 1);
     }
     (format!("`{c}`"), c.len_utf8())
+}
+
+/// E0001 at a `'` (no string in wfc), naming what was meant: `${'$'}` (a
+/// literal `$` as other languages write it), or a single-quoted string.
+fn single_quote(text: &str, pos: usize) -> Diagnostic {
+    let line_end = text[pos..].find('\n').map_or(text.len(), |e| pos + e);
+    let rest = &text[pos + 1..line_end];
+    let quoted = rest.find('\'').map(|close| {
+        let inner = &rest[..close];
+        (Span::new(pos, pos + close + 2), inner)
+    });
+    let before = text[..pos].trim_end_matches([' ', '\t']);
+    let dollar = match quoted {
+        Some((q, "$")) if before.ends_with("${") => {
+            let after = text[q.end as usize..line_end].trim_start_matches([' ', '\t']);
+            let close = after.starts_with('}').then(|| line_end - after.len() + 1);
+            close.map(|end| Span::new(before.len() - 2, end))
+        }
+        _ => None,
+    };
+    diag::syntax::single_quote(Span::new(pos, pos + 1), dollar, quoted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ast, parse};
+
+    /// The default of the first param of `text`, as plain text.
+    fn first_default(text: &str) -> Option<String> {
+        let parsed = parse(text);
+        assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
+        let file = parsed.file?;
+        file.first().items.iter().find_map(|i| match i {
+            ast::Item::Param(p) => match &p.default.as_ref()?.kind {
+                ast::ExprKind::Str(s) => s.as_plain(),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
+    /// `${'$'}` is refused at itself, and its fix is the spec's `\$`.
+    #[test]
+    fn a_kotlin_dollar_is_refused_and_fixed_to_the_escape() {
+        for (text, value) in [
+            (
+                "workflow w {\n  param p: string = \"costs ${'$'}5\"\n}\n",
+                "costs $5",
+            ),
+            (
+                "workflow w {\n  param p: string = \"a ${ '$' }{b}\"\n}\n",
+                "a ${b}",
+            ),
+        ] {
+            let parsed = parse(text);
+            let [d] = &parsed.diagnostics[..] else {
+                panic!("{:#?}", parsed.diagnostics)
+            };
+            let fix = &d.fixes[0];
+            let (s, e) = (fix.span.start as usize, fix.span.end as usize);
+            assert_eq!(&text[s..e].replace(' ', ""), "${'$'}");
+            let fixed = format!("{}{}{}", &text[..s], fix.replacement, &text[e..]);
+            assert_eq!(first_default(&fixed).as_deref(), Some(value));
+        }
+    }
+
+    /// A single-quoted string is refused at its quotes; the fix uses double ones.
+    #[test]
+    fn single_quotes_are_refused_with_double_ones_as_the_fix() {
+        let text = "workflow w {\n  param p: string = 'EUR'\n}\n";
+        let parsed = parse(text);
+        let d = &parsed.diagnostics[0];
+        let fix = &d.fixes[0];
+        let (s, e) = (fix.span.start as usize, fix.span.end as usize);
+        assert_eq!(&text[s..e], "'EUR'");
+        let fixed = format!("{}{}{}", &text[..s], fix.replacement, &text[e..]);
+        assert_eq!(first_default(&fixed).as_deref(), Some("EUR"));
+    }
 }
