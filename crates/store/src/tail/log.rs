@@ -46,12 +46,35 @@ struct Partial {
     len: u64,
 }
 
+/// What a line shaped like an attempt's header is.
+enum Header {
+    /// The header of an attempt started so far.
+    Known,
+    /// One of an attempt started after them, not read yet.
+    Later,
+    /// Neither: it names a time no later than the last attempt's start,
+    /// and no attempt then. The step's own output.
+    Printed,
+}
+
 impl Open {
     pub fn new(offset: u64, header: Key) -> Open {
         Open {
             offset,
             headers: vec![header],
             partial: None,
+        }
+    }
+
+    /// What the header line of attempt `n` started at `time` is. (Times
+    /// are written alike, to the millisecond: compared as text.)
+    fn header(&self, n: u32, time: &str) -> Header {
+        if self.headers.iter().any(|h| h.0 == n && h.1 == time) {
+            Header::Known
+        } else if self.headers.iter().all(|h| time > h.1.as_str()) {
+            Header::Later
+        } else {
+            Header::Printed
         }
     }
 }
@@ -110,17 +133,17 @@ impl RunTail {
                 let (text, _) = line_text(&kept, line_len);
                 kept.clear();
                 line_len = 0;
-                match header_key(&text) {
-                    // An attempt's header: not sent. One of an attempt
-                    // whose start is not read yet (a later session's)
-                    // waits for it, the reading stopped before it.
-                    Some((n, time)) => {
-                        if !open.headers.iter().any(|h| h.0 == n && h.1 == time) {
-                            stopped = true;
-                            break 'read;
-                        }
+                match header_key(&text).map(|(n, time)| open.header(n, time)) {
+                    // An attempt's header: not sent.
+                    Some(Header::Known) => {}
+                    // One of an attempt whose start is not read yet (a
+                    // later session's): the reading stops before it.
+                    Some(Header::Later) => {
+                        stopped = true;
+                        break 'read;
                     }
-                    None => lines.push((at, text)),
+                    // The step printed a line like a header: a line.
+                    Some(Header::Printed) | None => lines.push((at, text)),
                 }
                 open.offset = at;
             }

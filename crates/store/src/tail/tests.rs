@@ -239,3 +239,28 @@ fn many_events_go_out_a_few_hundred_a_poll() {
     assert!(polls.iter().all(|n| *n <= ROWS + 2), "{polls:?}");
     assert_eq!(polls.iter().sum::<usize>(), 8 + 1_200 + 1 + 2, "{polls:?}");
 }
+
+/// A line the step printed that looks like an attempt's header, but of
+/// no attempt and no later than the step's, is a line: it is sent, and
+/// the lines after it too (it stopped the reading for good).
+#[test]
+fn a_printed_line_like_a_header_is_a_line() {
+    let (dir, store) = store();
+    let fake = old_header_at(T1 - 1_000);
+    let log = format!("{}one\n{fake}after\n{}two\n", header_at(T1), header_at(T2));
+    std::fs::write(dir.path().join("logs/r/a.log"), log).unwrap();
+    let mut t = tail_from(&store, "0");
+    let lines: Vec<String> = shown(&t.poll(&store).unwrap())
+        .into_iter()
+        .filter(|l| l.starts_with("log "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "log one".to_owned(),
+            format!("log {}", fake.trim_end()),
+            "log after".to_owned(),
+            "log two".to_owned()
+        ]
+    );
+}
