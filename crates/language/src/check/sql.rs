@@ -62,18 +62,18 @@ impl Checker<'_> {
         for p in scan.params() {
             used.push(p.name.clone());
             if !names.contains(&p.name.as_str()) {
-                let span = source_span(&pieces, p.start, p.end).unwrap_or(query.span);
+                let span = source_span(lit, &pieces, p.start, p.end).unwrap_or(query.span);
                 let sugg = diag::did_you_mean(&p.name, names.iter().copied());
                 self.diags.push(dc::sql_unbound_param(span, &p.name, sugg));
             }
         }
         for f in &scan.foreign {
-            let span = source_span(&pieces, f.start, f.end).unwrap_or(query.span);
+            let span = source_span(lit, &pieces, f.start, f.end).unwrap_or(query.span);
             self.diags
                 .push(dc::sql_foreign_placeholder(span, &f.text, &f.instead()));
         }
         if let Some((what, at)) = scan.unterminated {
-            let span = source_span(&pieces, at, at + 1).unwrap_or(query.span);
+            let span = source_span(lit, &pieces, at, at + 1).unwrap_or(query.span);
             self.diags.push(dc::sql_unterminated(span, what));
         }
         for k in params {
@@ -84,19 +84,22 @@ impl Checker<'_> {
     }
 }
 
-/// The source span of `start..end` of the cooked query text: exact when
-/// the text part holding it was written without escapes or dedenting (its
-/// cooked text is as long as its source), else the whole part.
-fn source_span(pieces: &[(usize, &str, Span)], start: usize, end: usize) -> Option<Span> {
+/// The source span of `start..end` of the cooked query text (the text
+/// parts of `lit`, joined): exact, escapes and a `"""` string's dedenting
+/// accounted for; the whole part when it runs past the part's end.
+fn source_span(
+    lit: &ast::StrLit,
+    pieces: &[(usize, &str, Span)],
+    start: usize,
+    end: usize,
+) -> Option<Span> {
     let (at, t, span) = pieces
         .iter()
         .rev()
         .find(|(at, _, _)| *at <= start)
         .copied()?;
-    let raw_len = (span.end - span.start) as usize;
-    if raw_len == t.len() && end - at <= t.len() {
-        let s = span.start as usize;
-        Some(Span::new(s + start - at, s + end - at))
+    if end - at <= t.len() {
+        Some(lit.source_span(span, start - at, end - at))
     } else {
         Some(span)
     }
@@ -116,5 +119,36 @@ fn expr_text(e: &ast::Expr) -> Option<String> {
         ExprKind::Name(id) => Some(id.name.to_string()),
         ExprKind::Field(base, id) => Some(format!("{}.{}", expr_text(base)?, id.name)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The E0281 of `text` (one), and `text` with its fix applied.
+    fn fixed(text: &str) -> (String, String) {
+        let diags = crate::analysis::analyze("w.wf", text).diagnostics();
+        let d = diags
+            .iter()
+            .find(|d| d.code == "E0281")
+            .unwrap_or_else(|| panic!("{diags:#?}"));
+        let at = d.primary_span().unwrap();
+        let fix = &d.fixes[0];
+        assert_eq!(fix.span, at);
+        let (s, e) = (at.start as usize, at.end as usize);
+        let out = format!("{}{}{}", &text[..s], fix.replacement, &text[e..]);
+        (text[s..e].to_owned(), out)
+    }
+
+    /// The did-you-mean fix replaces the misspelt name where it is written,
+    /// in a dedented `"""` query and after escapes alike.
+    #[test]
+    fn the_fix_replaces_the_name_itself() {
+        let triple = "workflow w {\n  param id: int = 3\n  step q: sql {\n    database \"sqlite:app.db\"\n    query \"\"\"\n      select \\$1\n        from users\n      where id = :idd\n    \"\"\"\n    params { id = id }\n  }\n}\n";
+        let plain = "workflow w {\n  param id: int = 3\n  step q: sql {\n    database \"sqlite:app.db\"\n    query \"select \\\"n\\u{e9}\\\"\\t from u where id = :idd\"\n    params { id = id }\n  }\n}\n";
+        for text in [triple, plain] {
+            let (at, out) = fixed(text);
+            assert_eq!(at, ":idd");
+            assert_eq!(out, text.replace(":idd", ":id"));
+        }
     }
 }

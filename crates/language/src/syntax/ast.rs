@@ -562,11 +562,17 @@ pub enum ExprKind {
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+// `Debug` is in strings.rs: without `moved`, which is no part of the tree.
+#[derive(Clone, PartialEq)]
 pub struct StrLit {
     pub parts: Vec<StrPart>,
     /// `"""…"""` (dedented multi-line) rather than `"…"`.
     pub triple: bool,
+    /// Where the text of a part comes from when that is not its span's start
+    /// plus the offset (after an escape, or a `"""` string's dedenting):
+    /// runs of (the part's span start, an offset in its text, the source
+    /// offset of that byte), each good up to the next. Empty for most.
+    pub moved: Box<[(u32, u32, u32)]>,
 }
 
 impl StrLit {

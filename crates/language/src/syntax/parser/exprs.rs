@@ -247,6 +247,8 @@ impl Builder {
     pub(super) fn string(&self, pair: Pair<'_, Rule>, triple: bool) -> StrLit {
         // Literal runs between interpolations, with their source spans.
         let mut pieces: Vec<(String, Span)> = vec![(String::new(), Span::point(0))];
+        // Per piece, where its bytes come from: (offset in it, source offset).
+        let mut from: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
         let mut interps = Vec::new();
         // Shell expansions, by the index of the piece that follows them.
         let mut shells: Vec<(usize, Span, String)> = Vec::new();
@@ -261,12 +263,14 @@ impl Builder {
                         .unwrap_or_else(|| self.invalid(psp));
                     interps.push(e);
                     pieces.push((String::new(), Span::point(psp.end as usize)));
+                    from.push(Vec::new());
                     first_piece = false;
                     continue;
                 }
                 Rule::shell_expansion => {
                     shells.push((pieces.len(), psp, p.as_str().to_string()));
                     pieces.push((String::new(), Span::point(psp.end as usize)));
+                    from.push(Vec::new());
                     first_piece = false;
                     continue;
                 }
@@ -275,21 +279,27 @@ impl Builder {
                         self.report(diag::syntax::invalid_escape(psp, p.as_str()));
                         '\u{FFFD}'
                     });
-                    push_text(&mut pieces, &ch.to_string(), psp, first_piece);
+                    push_text(&mut pieces, &mut from, &ch.to_string(), psp, first_piece);
                 }
-                _ => push_text(&mut pieces, p.as_str(), psp, first_piece),
+                _ => push_text(&mut pieces, &mut from, p.as_str(), psp, first_piece),
             }
             first_piece = false;
         }
         if triple {
             let texts: Vec<String> = pieces.iter().map(|(t, _)| t.clone()).collect();
-            for ((t, _), d) in pieces.iter_mut().zip(strings::dedent(&texts)) {
-                *t = d;
+            for (((t, _), runs), kept) in pieces
+                .iter_mut()
+                .zip(&mut from)
+                .zip(strings::dedent_kept(&texts))
+            {
+                *runs = kept_runs(runs, &kept);
+                *t = kept.iter().map(|&(s, e)| &t[s..e]).collect();
             }
         }
         let mut parts = Vec::new();
+        let mut moved = Vec::new();
         let mut interps = interps.into_iter();
-        for (i, (text, sp)) in pieces.into_iter().enumerate() {
+        for (i, ((text, sp), runs)) in pieces.into_iter().zip(from).enumerate() {
             if i > 0 {
                 // Each piece after the first follows an interpolation or a
                 // shell expansion.
@@ -306,25 +316,71 @@ impl Builder {
                 }
             }
             if !text.is_empty() {
+                // Only a piece whose bytes are not where its span says.
+                if runs != [(0, sp.start as usize)] {
+                    moved.extend(
+                        runs.iter()
+                            .map(|&(at, src)| (sp.start, at as u32, src as u32)),
+                    );
+                }
                 parts.push(StrPart::Text(text.into_boxed_str().into(), sp));
             }
         }
         StrLit {
             parts: super::tight(parts),
             triple,
+            moved: moved.into_boxed_slice(),
         }
     }
 }
 
-fn push_text(pieces: &mut [(String, Span)], text: &str, sp: Span, first: bool) {
-    if let Some((t, s)) = pieces.last_mut() {
+/// Appends `text` (from `sp` in the source) to the last piece, noting where
+/// it comes from unless it simply continues the piece's source.
+fn push_text(
+    pieces: &mut [(String, Span)],
+    from: &mut [Vec<(usize, usize)>],
+    text: &str,
+    sp: Span,
+    first: bool,
+) {
+    if let (Some((t, s)), Some(runs)) = (pieces.last_mut(), from.last_mut()) {
         if t.is_empty() && (first || s.is_empty()) {
             *s = sp;
         } else {
             *s = s.join(sp);
         }
+        let continues = runs
+            .last()
+            .is_some_and(|&(at, src)| src + (t.len() - at) == sp.start as usize);
+        if !continues {
+            runs.push((t.len(), sp.start as usize));
+        }
         t.push_str(text);
     }
+}
+
+/// `runs` (offsets of a piece, with their source) for the piece cut down to
+/// its `kept` byte ranges.
+fn kept_runs(runs: &[(usize, usize)], kept: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let src = |i: usize| {
+        let &(at, s) = runs.iter().rfind(|r| r.0 <= i).unwrap_or(&(0, 0));
+        s + (i - at)
+    };
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut len = 0;
+    for &(s, e) in kept {
+        // Each kept range starts a run, and so does every run inside it.
+        let starts = std::iter::once(s).chain(runs.iter().map(|r| r.0).filter(|&a| s < a && a < e));
+        for a in starts {
+            let at = len + (a - s);
+            let continues = out.last().is_some_and(|&(o, os)| os + (at - o) == src(a));
+            if !continues {
+                out.push((at, src(a)));
+            }
+        }
+        len += e - s;
+    }
+    out
 }
 
 /// A size literal's bytes: `512MB` is 512 × 1024². `None` on overflow.
