@@ -315,6 +315,32 @@ workflow w {
     assert_eq!(db_rows(&c, "select v from t order by v"), ["b", "c?$1"]);
 }
 
+/// SQLite's `[…]` identifiers hide a `:` (`[v:eur]` is a column, not the
+/// param `:eur`): `wfc check` and the run read the query as SQLite does.
+#[test]
+fn a_bracket_identifier_is_a_column_not_a_param() {
+    let c = workflow(
+        r#"
+workflow w {
+  step set: sql {
+    database "sqlite:app.db?mode=rwc"
+    query """
+      create table [price:eur] ([v:eur] text);
+      insert into [price:eur] values (:v);
+      select [v:eur] as v from [price:eur]
+    """
+    params { v = "12" }
+    outputs { v: string }
+  }
+}
+"#,
+    );
+    c.wfc(["check", "w.wf"]).success().output();
+    let r = c.run(&[]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(db_rows(&c, "select [v:eur] from [price:eur]"), ["12"]);
+}
+
 #[test]
 fn a_file_query_with_a_foreign_placeholder_fails_its_step_unrun() {
     // A `file` is read when the step starts: refused there, before the

@@ -6,7 +6,9 @@
 //! taken for a parameter, and a `;` there never ends a statement:
 //!
 //! - `'…'` strings (`''` is a quote), `E'…'` strings (backslash escapes too),
-//!   `"…"` identifiers (`""` is a quote);
+//!   `"…"` identifiers (`""` is a quote), and SQLite's `[…]` identifiers:
+//!   a `[` that does not follow an operand right away (`select [a:b]`,
+//!   `from t [x:y]`; a subscript `a[i]` does);
 //! - `-- …` line comments and `/* … */` block comments (nested, as
 //!   PostgreSQL reads them);
 //! - dollar-quoted bodies `$$…$$` and `$tag$…$tag$` (`$1` is not one);
@@ -15,7 +17,8 @@
 //! The checker uses it to report unknown and unused params at check time;
 //! the interpreter to split the text into statements, and to rewrite
 //! `:name` into PostgreSQL's `$N`. An array slice `a[lo:hi]` reads as the
-//! parameter `:hi`: write `a[lo : hi]`.
+//! parameter `:hi`: write `a[lo : hi]`. (SQLite's alias `a[x:y]`, with no
+//! blank or `as` before the bracket, reads as a slice too: write `a [x:y]`.)
 //!
 //! It also finds the placeholders of other syntaxes ([`Foreign`]), which
 //! wfc never binds: SQLite would bind them NULL, PostgreSQL fail on them (or,
@@ -278,11 +281,18 @@ pub fn scan(sql: &str) -> Scan {
                 i += 1;
                 continue;
             }
-            b'[' => {
+            // Right after an operand, a subscript (`a[1]`, `a[lo:hi]`);
+            // anywhere else SQLite's quoted identifier (`[a:b]`), which
+            // PostgreSQL has no other reading of.
+            b'[' if was_operand && i > 0 && !b[i - 1].is_ascii_whitespace() => {
                 operand = false;
                 brackets += 1;
                 i += 1;
             }
+            b'[' => match sql[i + 1..].find(']') {
+                Some(n) => i += n + 2,
+                None => return open_at(scan, "quoted identifier", open),
+            },
             b']' => {
                 brackets = brackets.saturating_sub(1);
                 i += 1;
@@ -498,6 +508,25 @@ mod tests {
                    and f(a := 1) and E'\\'?' = x and \"t\"? 'k' and 1 ? 'k'";
         assert_eq!(foreign(sql), Vec::<String>::new());
         assert_eq!(names(sql), ["hi"]);
+    }
+
+    /// SQLite's `[…]` identifiers hide a `:` as `"…"` does; a subscript
+    /// right after an operand is still read.
+    #[test]
+    fn bracket_identifiers_are_not_slices() {
+        let sql = "select [a:b], t.[c:d], x as [e:f], y [g:h] from [i:j] \
+                   join [k:1] on 1 where [m:n] = :p and a[1:2] = b[lo:hi] and (c)[1]";
+        assert_eq!(names(sql), ["p", "hi"]);
+        assert_eq!(foreign(sql), Vec::<String>::new());
+        assert_eq!(
+            scan("select [a:b").unterminated,
+            Some(("quoted identifier", 7))
+        );
+        // Still a subscript: after a name, a `)`, a `]`, a param, an `array`.
+        assert_eq!(
+            names("select a[:x], (b)[:y], c[1][:z], :d[:w], array[:v]"),
+            ["x", "y", "z", "d", "w", "v"]
+        );
     }
 
     #[test]
