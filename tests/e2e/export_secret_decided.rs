@@ -1,19 +1,20 @@
-//! An `if`, a `for each` list or a `parallel` count that reads a secret is
-//! never folded into an export (#51): the exporting machine's secret would
-//! pick the branch (or the iterations, or the matrix items) and the file
-//! would tell which. Both engines refuse it at the condition (E0728 Argo,
+//! An `if`, a `for each` list, a `parallel` count, a `timeout` or a `retry`
+//! that reads a secret is never folded into an export (#51): the exporting
+//! machine's secret would pick the branch (or the iterations, or the matrix
+//! items) and the file would tell which, or hold the value itself. Both engines refuse it at the condition (E0728 Argo,
 //! E0740 GitHub Actions), and the refusal is the same bytes whatever the
 //! secret's value; a secret decision the plan never reached refuses
 //! nothing, and the export of that still lints.
 
 use crate::case;
 
-/// A secret decides the branch through a `let`, a loop's list, and a
-/// `parallel` count.
+/// A secret decides the branch through a `let`, a loop's list, a
+/// `parallel` count, and a step's `timeout` and `retry`.
 const DECIDED: &str = r#"workflow deploy {
   secret token: string = env("DEPLOY_TOKEN")
   secret regions: list<string> = split(env("DEPLOY_REGIONS"), ",")
   secret width: int = int(env("DEPLOY_WIDTH"))
+  secret patience: duration = env("DEPLOY_PATIENCE") == "" ? 1h : 2h
   let is_prod = starts_with(token, "prod-")
 
   if is_prod {
@@ -26,6 +27,11 @@ const DECIDED: &str = r#"workflow deploy {
   }
   for each n in [1, 2, 3] parallel width {
     step warm: shell { run "echo warm" }
+  }
+  step wait: shell {
+    run "echo wait"
+    timeout patience
+    retry width
   }
 }
 "#;
@@ -41,16 +47,18 @@ const ENGINES: [(&[&str], &str); 2] = [
 
 /// Secrets that take each branch, loop over different items and give
 /// different counts.
-const SECRETS: [[(&str, &str); 3]; 2] = [
+const SECRETS: [[(&str, &str); 4]; 2] = [
     [
         ("DEPLOY_TOKEN", "prod-7f3a9c"),
         ("DEPLOY_REGIONS", "eu-9q2w,us-9q2w"),
         ("DEPLOY_WIDTH", "9137"),
+        ("DEPLOY_PATIENCE", ""),
     ],
     [
         ("DEPLOY_TOKEN", "dev-4b8e1d"),
         ("DEPLOY_REGIONS", "ap-9q2w"),
         ("DEPLOY_WIDTH", "5281"),
+        ("DEPLOY_PATIENCE", "lengthy-3k8z"),
     ],
 ];
 
@@ -66,18 +74,18 @@ fn a_condition_on_a_secret_is_refused_whatever_its_value() {
             assert!(out.stdout.is_empty(), "{out}");
             // The refusal names each place and the secret it reads...
             let found = super::export_github::reported(&out.stderr, "w.wf");
-            for line in [7, 12, 15] {
+            for line in [8, 13, 16, 21, 22] {
                 assert!(
                     found.iter().any(|(c, l)| c == code && *l == line),
                     "{code} at line {line}: {found:?}\n{out}"
                 );
             }
-            for secret in ["`token`", "`regions`", "`width`"] {
+            for secret in ["`token`", "`regions`", "`width`", "`patience`"] {
                 assert!(out.stderr.contains(secret), "{secret}\n{out}");
             }
             // ...never a value (nor which way it went: below).
             for (_, value) in secrets {
-                for part in value.split(',') {
+                for part in value.split(',').filter(|p| !p.is_empty()) {
                     assert!(!out.stderr.contains(part), "{part} leaked:\n{out}");
                 }
             }

@@ -24,6 +24,8 @@ pub(crate) enum Decided {
     Loop,
     /// A `for each … parallel N` count.
     Parallel,
+    /// A step's `timeout` or `retry`, which the file would hold as a value.
+    Setting(&'static str),
 }
 
 /// One place a secret decided, with the secret it reads.
@@ -45,6 +47,8 @@ impl Decision {
             Decided::If => "an `if` condition",
             Decided::Loop => "a `for each` list",
             Decided::Parallel => "a `parallel` count",
+            Decided::Setting("timeout") => "a `timeout`",
+            Decided::Setting(_) => "a `retry`",
         }
     }
 }
@@ -98,7 +102,29 @@ pub(crate) fn decisions(plan: &Plan, wf: &Workflow) -> Vec<Decision> {
             _ => {}
         }
     }
+    // A step's settings are folded into its instances: a value in the file.
+    for &s in &planned {
+        let Some(set) = wf.steps[s].settings.as_deref() else {
+            continue;
+        };
+        if let Some(t) = set.timeout.as_ref().filter(|t| t.tainted) {
+            out.push(decision(wf, Decided::Setting("timeout"), t));
+        }
+        if let Some(r) = &set.retry {
+            let parts = [
+                Some(&r.count),
+                r.backoff.as_ref(),
+                r.max.as_ref(),
+                r.within.as_ref(),
+            ];
+            if let Some(x) = parts.into_iter().flatten().find(|x| x.tainted) {
+                out.push(decision(wf, Decided::Setting("retry"), x));
+            }
+        }
+    }
     out.sort_by_key(|d| d.span);
+    // A setting from `defaults` is the same place for every step.
+    out.dedup_by_key(|d| d.span);
     out
 }
 
@@ -114,15 +140,20 @@ pub(crate) fn refusal(code: &'static str, d: &Decision, when: &str) -> Diagnosti
         Decided::If => format!("{when}: decide it inside a step (pass the secret as an `env` value, `env {{ TOKEN = token }}`, and test it in the command), or make the condition read params that are not secret"),
         Decided::Loop => "the file would hold the iterations (in a matrix, the items): loop over a list that is not secret, or go over the secret list inside one step (pass it as an `env` value)".into(),
         Decided::Parallel => "the file would hold the count: give `parallel` a count that is not secret".into(),
+        Decided::Setting(name) => format!("the file would hold the value: give `{name}` a value that is not secret"),
+    };
+    let (would, label) = match d.what {
+        Decided::Setting(_) => ("write", "a value from a secret"),
+        _ => ("decide it with", "decided by a secret"),
     };
     let mut diag = Diagnostic::error(
         code,
         format!(
-            "{} reads {secret}: the export would decide it with this machine's value",
+            "{} reads {secret}: the export would {would} this machine's value",
             d.construct()
         ),
     )
-    .primary(d.span, "decided by a secret")
+    .primary(d.span, label)
     .help(help);
     if let Some(at) = d.read_at {
         diag = diag.secondary(at, "the secret read here");
