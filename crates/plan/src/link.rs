@@ -178,6 +178,16 @@ impl Builder<'_> {
             for f in &fields {
                 field_reads(&f.value, &mut |s| read_steps.push(s));
             }
+            // The `until` may read `x.status` (an `after` edge already orders
+            // it): the run resolves it as for the fields.
+            if let Some(u) = &self.graph.steps[i].until {
+                let own = step.id;
+                eval::step_reads(&u.cond, &mut |s| {
+                    if s != own {
+                        read_steps.push(s);
+                    }
+                });
+            }
             // A step absent from the plan (its branch pruned, its loop's list
             // empty) satisfies its dependents, and ordering passes through
             // it: they wait for what it would have waited for.

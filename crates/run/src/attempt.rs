@@ -182,7 +182,7 @@ fn deadline_cut(d: &Deadlines) -> String {
 
 /// After try `k` succeeded: the wait before the next try when the
 /// condition does not hold yet, or `None` (done: it held, or it never will
-/// in time, and `result` says so).
+/// in time or cannot be evaluated, and `result` says so).
 fn poll_again(
     p: &Poll,
     d: &Deadlines,
@@ -190,8 +190,14 @@ fn poll_again(
     masker: &Masker,
     result: &mut AttemptResult,
 ) -> Option<(Duration, String)> {
-    let Verdict::NotYet(seen) = p.judge(result.outputs.as_ref(), masker) else {
-        return None;
+    let seen = match p.judge(result.outputs.as_ref(), masker) {
+        Verdict::Holds => return None,
+        Verdict::NotYet(seen) => seen,
+        Verdict::Broken(error) => {
+            result.status = Status::Failed;
+            result.error = Some(error);
+            return None;
+        }
     };
     if let Some(within) = d.until_passes(p.every) {
         result.status = Status::Failed;

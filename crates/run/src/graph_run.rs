@@ -431,7 +431,7 @@ impl Runner<'_> {
         }
         let graph = g.graph.clone();
         let step = &graph.steps[v];
-        let (cond, prepared, derived) = {
+        let (cond, prepared, poll, derived) = {
             let mut ev = self.evaluator(g, step, failed);
             let cond = step.condition.as_ref().map(|c| ev.eval(c));
             let go = matches!(cond, None | Some(Ok(Value::Bool(true))));
@@ -443,7 +443,11 @@ impl Runner<'_> {
                     self.opts.workflow_dir.as_deref(),
                 )
             });
-            (cond, prepared, ev.take_derived())
+            // The `until` sees what the step's fields saw (`run.…`, …).
+            let poll = (step.until.as_deref())
+                .filter(|_| go)
+                .map(|u| Poll::new(step, u, &self.params, &self.names, &mut ev));
+            (cond, prepared, poll, ev.take_derived())
         };
         self.secrets.add(derived);
         if let Some(why) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {
@@ -473,10 +477,7 @@ impl Runner<'_> {
             step: key.name.to_string(),
             retry: step.retry.as_deref().cloned(),
             timeout: step.timeout_ms.map(Duration::from_millis),
-            poll: step
-                .until
-                .as_deref()
-                .map(|u| Poll::new(step, u, &self.params, &self.names)),
+            poll,
             declared: step.outputs.clone(),
             cancel: self.step_token(step),
             masker: self.secrets.masker(),

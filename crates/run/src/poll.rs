@@ -2,9 +2,11 @@
 //! and deadlines — the `until`'s `within` and a retry's `within` — over the
 //! attempts of one step ([`super::attempt::run_step`]).
 //!
-//! The condition reads only the step's own outputs (the checker sees to
-//! it), so it is evaluated in the step's task on the outputs of the attempt
-//! that just ended, with the plan's evaluator ([`Evaluator`]).
+//! The condition reads the step's own outputs (the checker sees to it),
+//! so it is evaluated in the step's task on the outputs of the attempt
+//! that just ended, with the plan's evaluator ([`Evaluator`]). Whatever
+//! else it reads (`run.…`, `failed.…`, `x.status`) is taken when the step
+//! starts, as for the step's other expressions ([`Evaluator::freeze`]).
 
 use super::mask::Masker;
 use super::values::Evaluator;
@@ -12,12 +14,19 @@ use std::time::{Duration, Instant};
 use wfc_language::ir::{BinaryOp, BlockId, Expr, ExprKind, Names, StepId};
 use wfc_plan::{OutputRef, PlannedStep, PlannedUntil, RefTarget, Value};
 
+/// The code of an `until` condition that cannot be evaluated after a try
+/// (docs/diagnostics.md): the step fails at once rather than polling on.
+pub const UNTIL_FAILED: &str = "E0501";
+
 /// What a step's task needs to poll.
 pub struct Poll {
-    /// The condition, folded at plan time.
+    /// The condition, folded at plan time, what it reads besides the
+    /// step's outputs bound to loop variables in `items`.
     pub cond: Expr,
     /// The step (IR id) whose outputs the condition reads.
     pub step: StepId,
+    /// The step instance's name, for errors.
+    pub name: String,
     pub every: Duration,
     pub within: Duration,
     /// The run's params and the instance's loop items.
@@ -34,24 +43,33 @@ pub enum Verdict {
     Holds,
     /// Not yet: what was seen (masked), for the record and the final error.
     NotYet(String),
+    /// The condition cannot be evaluated (an error, or a value that is not
+    /// a bool): the step's error (masked). Trying again would not help.
+    Broken(String),
 }
 
 impl Poll {
-    /// What `step`'s task needs to poll under `u`.
+    /// What `step`'s task needs to poll under `u`; `ev` is the evaluator
+    /// of the step's other expressions, as it starts.
     pub fn new(
         step: &PlannedStep,
         u: &PlannedUntil,
         params: &[Option<Value>],
         names: &dyn Names,
+        ev: &mut Evaluator,
     ) -> Poll {
         let show = |e| wfc_plan::render::expr::show(names, e);
+        let (cond, frozen) = ev.freeze(&u.cond, step.step);
+        let mut items = step.items.clone();
+        items.extend(frozen);
         Poll {
-            cond: u.cond.clone(),
+            cond,
             step: step.step,
+            name: step.name.clone(),
             every: Duration::from_millis(u.every_ms),
             within: Duration::from_millis(u.within_ms),
             params: params.to_vec(),
-            items: step.items.clone(),
+            items,
             text: show(&u.cond),
             probe: comparison_lhs(&u.cond).map(show),
         }
@@ -75,10 +93,24 @@ impl Poll {
                 },
                 _ => format!("`{}` was false", self.text),
             },
-            Ok(other) => format!("`{}` gave {}, not a bool", self.text, other.literal()),
-            Err(e) => format!("`{}` could not be evaluated: {e}", self.text),
+            Ok(Value::Null) => return self.broken("it has no value", masker),
+            Ok(other) => {
+                let why = format!("it gave {}, not a bool", other.literal());
+                return self.broken(&why, masker);
+            }
+            Err(e) => return self.broken(&e, masker),
         };
         Verdict::NotYet(masker.mask(&seen))
+    }
+
+    /// The step's error for a condition that cannot be evaluated: the
+    /// code, where (the step's `until`), what it is, and why.
+    fn broken(&self, why: &str, masker: &Masker) -> Verdict {
+        Verdict::Broken(masker.mask(&format!(
+            "{UNTIL_FAILED}: the `until` condition of step `{}` cannot be evaluated: {why} \
+             (`until {}`); not polled again",
+            self.name, self.text
+        )))
     }
 }
 

@@ -18,18 +18,26 @@
 //! that reads an output in which the run's masker finds a secret is
 //! collected the same way (`upper(login.stdout)`).
 
-use crate::exec::Outcome;
 use crate::mask::Masker;
 use crate::quote::ShellCommand;
 use crate::run_context::RunContext;
 use wfc_contract::StepStatus;
-use wfc_language::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Names, Type};
+use wfc_language::ir::{
+    BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Names, StepId, Type,
+};
 use wfc_plan::eval::{self, Eval, Scope};
 use wfc_plan::script::{self, Piece, RenderedScript, ScriptLang};
 use wfc_plan::{OutputRef, RefTarget, Value};
 
+mod outcome;
+pub use outcome::outcome_value;
+
 /// Synthetic loop-variable ids start here (far above any real block id).
 const SYNTHETIC: BlockId = usize::MAX / 2;
+
+/// Where the ids of values bound by [`Evaluator::freeze`] start: apart
+/// from [`SYNTHETIC`], which the frozen expression's own evaluation uses.
+const FROZEN: BlockId = usize::MAX / 4 * 3;
 
 /// Derived secret values shorter than this are not registered (a `len(token)`
 /// of `32` must not blank out every `32` in the output).
@@ -62,6 +70,8 @@ pub struct Evaluator<'a> {
     /// How the steps of the main graph and of this graph ended, for `x.status`.
     ended: Option<(Ended<'a>, Ended<'a>)>,
     derived: Vec<String>,
+    /// While [`Evaluator::freeze`] runs: the step whose outputs stay reads.
+    frozen: Option<StepId>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -86,6 +96,7 @@ impl<'a> Evaluator<'a> {
             masker: None,
             ended: None,
             derived: Vec::new(),
+            frozen: None,
         }
     }
 
@@ -128,6 +139,20 @@ impl<'a> Evaluator<'a> {
     /// Secret-derived strings seen so far (to add to the masker).
     pub fn take_derived(&mut self) -> Vec<String> {
         std::mem::take(&mut self.derived)
+    }
+
+    /// `e` with every run-time read but those of `own`'s outputs replaced
+    /// by its value now, and the values, bound as loop variables (append
+    /// them to the items `e` is evaluated with): what a step's `until`
+    /// evaluates after each try, so that it sees `run.…`, `failed.…` and
+    /// `x.status` as the step's other expressions did when it started.
+    pub fn freeze(&mut self, e: &Expr, own: StepId) -> (Expr, Vec<(BlockId, String, Value)>) {
+        let mut bound = Vec::new();
+        self.frozen = Some(own);
+        let e = self.substitute(e, &mut bound);
+        self.frozen = None;
+        let items = bound.into_iter().map(|(b, v)| (b, String::new(), v));
+        (e, items.collect())
     }
 
     /// Evaluates `e` to a value.
@@ -250,6 +275,7 @@ impl<'a> Evaluator<'a> {
     /// bound (in `bound`) to its value.
     fn substitute(&self, e: &Expr, bound: &mut Vec<(BlockId, Value)>) -> Expr {
         let kind = match &e.kind {
+            ExprKind::StepOutput { step, .. } if self.frozen == Some(*step) => e.kind.clone(),
             ExprKind::StepOutput {
                 step,
                 field,
@@ -323,7 +349,12 @@ impl<'a> Evaluator<'a> {
     }
 
     fn synthetic(&self, e: &Expr, v: Value, bound: &mut Vec<(BlockId, Value)>) -> Expr {
-        let id = SYNTHETIC + bound.len();
+        let base = if self.frozen.is_some() {
+            FROZEN
+        } else {
+            SYNTHETIC
+        };
+        let id = base + bound.len();
         bound.push((id, v));
         Expr {
             kind: ExprKind::LoopVar(id),
@@ -547,75 +578,6 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
         Value::Map(m) => m.iter().for_each(|(_, x)| collect_strings(x, out)),
         _ => {}
     }
-}
-
-/// An executor's outcome as the step's outputs value: the kind's outputs
-/// (`stdout`, `status`, …) plus `outputs` holding the declared outputs parsed
-/// by their declared types. A declared output that is missing or does not
-/// parse is an error (it fails the step).
-pub fn outcome_value(
-    outcome: &Outcome,
-    declared: &[wfc_language::ir::OutputDecl],
-) -> (Value, Option<String>) {
-    let mut entries: Vec<(String, Value)> = outcome
-        .outputs
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::from_json(v)))
-        .collect();
-    // A script's `$WF_RESULT` object holds typed JSON, checked as it is, and
-    // wins over `$WF_OUTPUTS`' text.
-    let json = outcome.outputs.get("result").and_then(|v| v.as_object());
-    let read = |d: &wfc_language::ir::OutputDecl| -> Option<Result<Value, String>> {
-        if let Some(j) = json.and_then(|m| m.get(&d.name)) {
-            return Some(wfc_plan::params::from_json(j, &d.ty).map_err(|why| {
-                format!(
-                    "declared output `{}` ({}) in $WF_RESULT: {why}, got `{}`",
-                    d.name,
-                    d.ty,
-                    crate::exec::excerpt(&j.to_string(), 60)
-                )
-            }));
-        }
-        let text = outcome.declared.get(&d.name)?;
-        Some(parse_output(text, &d.ty).map_err(|why| {
-            format!(
-                "declared output `{}` ({}): {why}, got `{}`",
-                d.name,
-                d.ty,
-                crate::exec::excerpt(text, 60)
-            )
-        }))
-    };
-    let mut error = None;
-    if !declared.is_empty() && outcome.is_success() {
-        let mut outs = Vec::with_capacity(declared.len());
-        for d in declared {
-            match read(d) {
-                Some(Ok(v)) => outs.push((d.name.clone(), v)),
-                Some(Err(why)) => drop(error.get_or_insert(why)),
-                None => drop(error.get_or_insert(format!(
-                    "declared output `{}` was not written (append `{}=VALUE` to the file named by $WF_OUTPUTS)",
-                    d.name, d.name
-                ))),
-            }
-        }
-        entries.push(("outputs".into(), Value::Map(outs)));
-    } else if !declared.is_empty() {
-        let outs = declared
-            .iter()
-            .filter_map(|d| Some((d.name.clone(), read(d)?.ok()?)))
-            .collect();
-        entries.push(("outputs".into(), Value::Map(outs)));
-    }
-    (Value::Map(entries), error)
-}
-
-fn parse_output(text: &str, ty: &Type) -> Result<Value, String> {
-    let ty = match ty {
-        Type::Optional(t) => t,
-        t => t,
-    };
-    wfc_plan::params::parse_text(text, ty)
 }
 
 /// A map value from `(name, value)` pairs.

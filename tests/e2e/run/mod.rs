@@ -10,6 +10,7 @@ mod races;
 mod services;
 mod skips;
 mod timing;
+mod until;
 mod workflows;
 
 use wfc_testkit::Case;
