@@ -461,6 +461,17 @@ impl Runner<'_> {
             }
             Some(Err(e)) => return self.fail_now(g, v, format!("evaluating the condition: {e}")),
         }
+        if let Some(Ok(Prepared::Join {
+            failed: Some(named),
+            ..
+        })) = &prepared
+        {
+            match self.call_not_run(g, v, named) {
+                Some((StepStatus::Skipped, why)) => return self.skip(g, v, &why),
+                Some((_, why)) => return self.cannot_run(g, v, &why),
+                None => {}
+            }
+        }
         let prepared = match prepared {
             Some(Ok(p)) => p,
             Some(Err(e)) => return self.fail_now(g, v, self.secrets.masker().mask(&e)),

@@ -5,15 +5,19 @@
 //! run after a timeout.
 //!
 //! A call's join ends at once when its steps have: it fails naming the step
-//! that did not succeed, with that step's error, and records what the
-//! callee's handlers read as `failed.error`, `run.duration` and
-//! `run.failures` (the plan rewrites those into reads of the join).
+//! that did not succeed (the instance, in a loop), with that step's error,
+//! and records what the callee's handlers read as `failed.error`,
+//! `run.duration` and `run.failures` (the plan rewrites those into reads of
+//! the join). When no step of the call failed, it ends as they did: not
+//! run (the run stopped before they started), skipped, or cancelled.
 
 use super::{GraphRun, Runner};
 use crate::attempt::AttemptResult;
 use crate::exec::Status;
 use crate::poll::CallLimit;
+use crate::state::State;
 use std::time::{Duration, Instant};
+use wfc_contract::StepStatus;
 use wfc_language::ir::StepKind;
 use wfc_plan::{InstanceId, Value};
 
@@ -64,9 +68,50 @@ impl Runner<'_> {
         }
     }
 
+    /// Join `v` is ready and names `relative` as the step of its call that
+    /// did not succeed: when no step of the call failed or was cancelled
+    /// (they never started: the run stopped, or they were skipped), the
+    /// join did not run either, as they did not: how it ends and why.
+    pub(super) fn call_not_run(
+        &self,
+        g: &GraphRun,
+        v: InstanceId,
+        relative: &str,
+    ) -> Option<(StepStatus, String)> {
+        let steps: Vec<InstanceId> = call_steps(g, v).collect();
+        let stopped = |i: &InstanceId| match g.topo.state[*i] {
+            State::Done(s) if s.is_failure() => true,
+            State::Done(StepStatus::Cancelled) => g.steps[*i].attempts > 0,
+            _ => false,
+        };
+        if steps.iter().any(stopped) {
+            return None;
+        }
+        let named = named_step(g, v, relative)?;
+        if g.topo.state[named] == State::Done(StepStatus::Skipped) {
+            let name = &g.graph.steps[named].name;
+            return Some((
+                StepStatus::Skipped,
+                format!("step `{name}` of the call was skipped"),
+            ));
+        }
+        // Why the call's first step that did not run did not (a join of a
+        // call inside names its own steps).
+        let first = steps
+            .iter()
+            .copied()
+            .find(|&i| {
+                g.topo.state[i] == State::Done(StepStatus::NotRun)
+                    && g.graph.steps[i].kind != StepKind::Call
+            })
+            .unwrap_or(named);
+        Some((StepStatus::NotRun, self.why_not_run(g, first)))
+    }
+
     /// Join `v` is ready: its call's steps all ended (`failed`: the first
-    /// that did not succeed, named relative to the join, `build` or
-    /// `make.compile`). `outputs` are the callee's, as the call's.
+    /// that did not succeed, named relative to the join without its loop
+    /// items, `build` or `make.compile`). `outputs` are the callee's, as
+    /// the call's.
     pub(super) fn call_ended(
         &mut self,
         g: &mut GraphRun,
@@ -79,22 +124,26 @@ impl Runner<'_> {
             Value::Map(m) => m,
             _ => Vec::new(),
         };
-        // What an enclosing join names (relative), and the callee's
-        // handlers' `failed.step` (in full).
-        let failed = failed.map(|relative| {
-            let step = format!("{prefix}{relative}");
-            fields.push(("failed".into(), Value::Str(relative)));
-            fields.push(("step".into(), Value::Str(step.clone())));
-            step
-        });
         let failures: Vec<(String, String)> = g
             .failures
             .iter()
             .filter(|(name, _)| name.starts_with(&prefix))
             .cloned()
             .collect();
-        let first_start = (0..g.graph.len())
-            .filter(|&i| g.graph.steps[i].name.starts_with(&prefix))
+        // The instance named (`work[b]` for `work` in a loop), in full: the
+        // callee's handlers' `failed.step`; relative: what an enclosing
+        // join names.
+        let failed = failed.map(|relative| {
+            let step = match named_step(g, v, &relative) {
+                Some(i) => g.graph.steps[i].name.clone(),
+                None => format!("{prefix}{}", relative.trim_end_matches('.')),
+            };
+            let relative = step[prefix.len()..].to_owned();
+            fields.push(("failed".into(), Value::Str(relative)));
+            fields.push(("step".into(), Value::Str(step.clone())));
+            step
+        });
+        let first_start = call_steps(g, v)
             .filter_map(|i| g.steps[i].started.map(|(_, at)| at))
             .min();
         let ms = first_start.map_or(0, |t| t.elapsed().as_millis());
@@ -102,6 +151,7 @@ impl Runner<'_> {
             "duration".into(),
             Value::Duration(u64::try_from(ms).unwrap_or(u64::MAX)),
         ));
+        let mut status = Status::Failed;
         let error = failed.map(|step| {
             // The step named may have been stopped by another's failure:
             // then the error is the first failure's.
@@ -119,7 +169,11 @@ impl Runner<'_> {
                     format!("step `{step}` of the call failed: {e}")
                 }
                 Some(e) => format!("step `{step}` of the call did not run: {e}"),
-                None => format!("step `{step}` of the call did not succeed"),
+                // Nothing failed: the run was cancelled while the call ran.
+                None => {
+                    status = Status::Cancelled;
+                    format!("cancelled: step `{step}` of the call was cancelled")
+                }
             }
         });
         if !failures.is_empty() {
@@ -136,7 +190,7 @@ impl Runner<'_> {
         }
         let result = AttemptResult {
             status: if error.is_some() {
-                Status::Failed
+                status
             } else {
                 Status::Succeeded
             },
@@ -146,5 +200,64 @@ impl Runner<'_> {
             outputs: Some(Value::Map(fields)),
         };
         self.immediate(g, v, result);
+    }
+}
+
+/// The instances of the steps of the call whose join is `v`, at any depth
+/// (`ship.build`, `ship.work[eu]`, `ship.make.compile`); not a run-time
+/// loop's template, which never runs itself.
+fn call_steps<'a>(g: &'a GraphRun, v: InstanceId) -> impl Iterator<Item = InstanceId> + 'a {
+    let join = g.graph.steps[v].name.as_str();
+    (0..g.graph.len()).filter(move |&i| {
+        !super::is_join(g, i)
+            && (g.graph.steps[i].name)
+                .strip_prefix(join)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// The instance of join `v`'s call that `relative` names. The join's
+/// `failed` field names a step as the callee declares it, without loop
+/// items (`work` for `work[b]`), and a join of a call inside that never
+/// ran as `make.`: of the instances it may mean, the one that failed,
+/// else one that did not succeed.
+fn named_step(g: &GraphRun, v: InstanceId, relative: &str) -> Option<InstanceId> {
+    let prefix = g.graph.steps[v].name.len() + 1;
+    let wanted = without_items(relative.trim_end_matches('.'));
+    let candidates: Vec<InstanceId> = call_steps(g, v)
+        .filter(|&i| without_items(&g.graph.steps[i].name[prefix..]) == wanted)
+        .collect();
+    let ended = |i: &&InstanceId, pick: &dyn Fn(StepStatus) -> bool| matches!(g.topo.state[**i], State::Done(s) if pick(s));
+    (candidates
+        .iter()
+        .find(|i| ended(i, &StepStatus::is_failure)))
+    .or_else(|| (candidates.iter()).find(|i| ended(i, &|s| s != StepStatus::Succeeded)))
+    .or(candidates.first())
+    .copied()
+}
+
+/// `name` without its loop items: `work` for `work[b]`, `m.work` for
+/// `m[x].work[y]`.
+fn without_items(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loop_items_are_left_out_of_names() {
+        assert_eq!(super::without_items("work[b]"), "work");
+        assert_eq!(super::without_items("m[x].work[y][z]"), "m.work");
+        assert_eq!(super::without_items("build"), "build");
     }
 }
