@@ -121,7 +121,27 @@ pub enum OpenError {
     /// Its schema is newer than this build's, too old, or its migration failed.
     #[error("{}: {why}", path.display())]
     Schema { path: PathBuf, why: String },
+    /// It takes no writes (a read-only file system, no write permission)
+    /// and is of an older schema: it would have to be migrated to be read.
+    #[error(
+        "{}: the run store {} has schema version {found}, and this wfc reads version {}: \
+         it must be migrated first, which writes to it, and it cannot be written here (a \
+         read-only file system or folder); open it once with write access (any wfc command \
+         migrates it: `wfc history --state-dir DIR`), or read it with the wfc that wrote it",
+        NEEDS_MIGRATION,
+        path.display(),
+        schema::VERSION
+    )]
+    NeedsMigration { path: PathBuf, found: i64 },
+    /// It takes no writes and cannot be read as it is.
+    #[error("{}: the run store {} cannot be read: {why}", UNREADABLE, path.display())]
+    Unreadable { path: PathBuf, why: String },
 }
+
+/// The code of [`OpenError::NeedsMigration`] (docs/diagnostics.md).
+pub const NEEDS_MIGRATION: &str = "E0601";
+/// The code of [`OpenError::Unreadable`].
+pub const UNREADABLE: &str = "E0602";
 
 /// Callers that only report the failure take it as text.
 impl From<OpenError> for String {
@@ -143,6 +163,24 @@ impl Store {
             conn,
             dir: dir.to_path_buf(),
         };
+        if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            // Read as it is, or not at all: a migration would write. (SQLite
+            // opened the file read-only by itself: opened again the way
+            // such a store can be read, or said why not.)
+            store.conn = read_only(&path)?;
+            let found = schema::version(&store.conn).map_err(|source| OpenError::Open {
+                path: path.clone(),
+                source,
+            })?;
+            schema::check(found).map_err(|why| OpenError::Schema {
+                path: path.clone(),
+                why,
+            })?;
+            if found != schema::VERSION {
+                return Err(OpenError::NeedsMigration { path, found });
+            }
+            return Ok(store);
+        }
         schema::migrate(&mut store.conn).map_err(|why| OpenError::Schema { path, why })?;
         Ok(store)
     }
@@ -150,8 +188,9 @@ impl Store {
     /// Opens an existing store for reading; `Ok(None)` when there is none
     /// (no run was ever recorded there). Still migrates an old schema, and
     /// marks crashed runs (see [`control::reap`]) — unless the store takes
-    /// no writes (a full disk, a read-only file system): what it holds is
-    /// read all the same.
+    /// no writes (a full disk, a read-only file system or folder): what it
+    /// holds is read all the same, read-only, if it is of this build's
+    /// schema ([`OpenError::NeedsMigration`] if older).
     pub fn open_existing(dir: &Path) -> std::result::Result<Option<Store>, OpenError> {
         if !dir.join("runs.db").exists() {
             return Ok(None);
@@ -197,8 +236,9 @@ impl Store {
 }
 
 /// Opens a connection with the store's settings (see the module docs). A
-/// store on a file system that takes no writes (mounted read-only) is
-/// opened read-only: what it holds can still be read.
+/// store that takes no writes (a file system mounted read-only, a folder
+/// or file without write permission) is opened read-only: what it holds
+/// can still be read.
 fn connect(path: &Path) -> std::result::Result<Connection, OpenError> {
     let failed = |source| OpenError::Open {
         path: path.to_path_buf(),
@@ -208,37 +248,70 @@ fn connect(path: &Path) -> std::result::Result<Connection, OpenError> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
     ) {
-        Err(e) if path.exists() => read_only(path).map_err(|_| failed(e)),
+        Err(e) if path.exists() => match read_only(path) {
+            // Neither written nor read: the first error says why.
+            Err(OpenError::Open { .. }) => Err(OpenError::Unreadable {
+                path: path.to_path_buf(),
+                why: format!("{e}, neither to write nor to read (see the file's permissions)"),
+            }),
+            other => other,
+        },
         opened => opened.map_err(failed),
     }
 }
 
-/// A read-only connection to `path`. Reading a WAL database needs its
-/// `-shm` index, which SQLite cannot make on a read-only file system: when
-/// there is none and no write-ahead log either (the last writer
-/// checkpointed and removed them), the file is all there is, and is opened
-/// as immutable.
-fn read_only(path: &Path) -> rusqlite::Result<Connection> {
-    connect_with(path, OpenFlags::SQLITE_OPEN_READ_ONLY).or_else(|e| {
-        let wal = path.with_extension("db-wal");
-        let empty = std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
-        if !empty {
-            return Err(e);
+/// A read-only connection to `path`, tried with a read (so that a store
+/// it cannot read fails here, saying why, not at its first query).
+/// Reading a WAL database needs its `-shm` index, which SQLite cannot make
+/// where it cannot write: when there is none and the write-ahead log holds
+/// nothing either (the last writer checkpointed and removed them), the
+/// file is all there is, and is opened as immutable. When the log holds
+/// commits, they cannot be read without the index, and the store is not
+/// read without them.
+fn read_only(path: &Path) -> std::result::Result<Connection, OpenError> {
+    let failed = |source| OpenError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let readable = |conn: Connection| schema::version(&conn).map(|_| conn);
+    let e = match connect_with(path, OpenFlags::SQLITE_OPEN_READ_ONLY).and_then(readable) {
+        Ok(conn) => return Ok(conn),
+        Err(e) => e,
+    };
+    let wal = path.with_extension("db-wal");
+    let shm = path.with_extension("db-shm");
+    let logged = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    if logged > 0 && !shm.exists() {
+        return Err(OpenError::Unreadable {
+            path: path.to_path_buf(),
+            why: format!(
+                "its write-ahead log {} holds {logged} bytes of commits, which SQLite reads \
+                 only through the log's index {}; that is missing, and cannot be made without \
+                 write access; copy the state folder where it can be written and point \
+                 `--state-dir` at the copy (or open it once with write access)",
+                wal.display(),
+                shm.display()
+            ),
+        });
+    }
+    if logged > 0 {
+        return Err(failed(e));
+    }
+    // (A URI's own characters in the path are escaped.)
+    let mut uri = String::from("file:");
+    for c in path.display().to_string().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            c => uri.push(c),
         }
-        // (A URI's own characters in the path are escaped.)
-        let mut uri = String::from("file:");
-        for c in path.display().to_string().chars() {
-            match c {
-                '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
-                c => uri.push(c),
-            }
-        }
-        uri.push_str("?immutable=1");
-        connect_with(
-            Path::new(&uri),
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-        )
-    })
+    }
+    uri.push_str("?immutable=1");
+    connect_with(
+        Path::new(&uri),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .and_then(readable)
+    .map_err(failed)
 }
 
 fn connect_with(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {

@@ -423,7 +423,7 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, String> {
 }
 
 /// Refuses a version this build cannot bring up to [`VERSION`].
-fn check(found: i64) -> Result<(), String> {
+pub(crate) fn check(found: i64) -> Result<(), String> {
     if found > VERSION {
         return Err(format!(
             "the run store has schema version {found}, newer than this wfc understands ({VERSION}); upgrade wfc"

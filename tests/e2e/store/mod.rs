@@ -1,6 +1,7 @@
 //! The run store, through its library API (`library`) and end to end
 //! through the real `wfc` binary (`cli`: crashes, resume, cancel and approve
-//! from another process; `commands`: history, status, stats, shared stores).
+//! from another process; `commands`: history, status, stats, shared stores;
+//! `read_only`: a store that takes no writes).
 //!
 //! [`Env`] is the store tests' case: a [`Case`] holding one workflow
 //! (`flow.wf`) and a `count/` folder where steps count their executions, with
@@ -11,6 +12,7 @@ mod commands;
 mod library;
 mod order;
 mod polling;
+mod read_only;
 
 use serde_json::Value as J;
 use std::path::Path;
