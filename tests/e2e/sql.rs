@@ -428,3 +428,56 @@ workflow w {
     assert!(shown.contains("readonly"), "{shown}");
     assert!(shown.contains("option `cache=shared`"), "{shown}");
 }
+
+/// A quote inside an identifier SQLite quotes with `[…]` or backquotes
+/// must not hide what follows from the placeholder check (the fresh probe
+/// of issue 51 wiped every row this way while the run "succeeded"). Each
+/// query is refused, at check or before its statement runs, or binds as
+/// SQLite reads it.
+#[test]
+fn a_quote_inside_a_quoted_identifier_hides_no_placeholder() {
+    let refused = [
+        "update t set v = 'x' where v = 'a'; update t set [it's] = 2, v = ?3 -- '",
+        "update t set `it's` = 1, v = ? -- '",
+        "update t set \"it's\" = 1, v = @v -- '",
+    ];
+    for q in refused {
+        let text = format!(
+            "workflow w {{\n  step wipe: sql {{\n    database \"sqlite:app.db\"\n    query {q:?}\n  }}\n}}\n"
+        );
+        let c = workflow(&text);
+        let conn = rusqlite::Connection::open(c.path("app.db")).unwrap();
+        conn.execute_batch(
+            "create table t (v text, [it's] int); insert into t(v) values ('a'), ('b');",
+        )
+        .unwrap();
+        drop(conn);
+        let r = c.run(&[]);
+        assert_ne!(r.code, 0, "{q}: {r}");
+        assert!(
+            r.all().contains("E0284") || r.all().contains("that wfc does not bind"),
+            "{q}: {r}"
+        );
+        assert_eq!(db_rows(&c, "select v from t order by v"), ["a", "b"], "{q}");
+    }
+    let c = workflow(
+        r#"
+workflow w {
+  step set: sql {
+    database "sqlite:app.db"
+    query "update t set [it's] = 1, `x'y` = 2, v = :x where v = 'a' -- '"
+    params { x = "new" }
+  }
+}
+"#,
+    );
+    let conn = rusqlite::Connection::open(c.path("app.db")).unwrap();
+    conn.execute_batch(
+        "create table t (v text, [it's] int, [x'y] int); insert into t(v) values ('a'), ('b');",
+    )
+    .unwrap();
+    drop(conn);
+    let r = c.run(&[]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(db_rows(&c, "select v from t order by v"), ["b", "new"]);
+}

@@ -222,6 +222,12 @@ pub fn scan(sql: &str) -> Scan {
                 Some(end) => i = end,
                 None => return open_at(scan, "quoted identifier", open),
             },
+            // SQLite's (and MySQL's) other quoted identifier; PostgreSQL
+            // has no reading of a backquote.
+            b'`' => match quoted(b, i + 1, b'`', false) {
+                Some(end) => i = end,
+                None => return open_at(scan, "quoted identifier", open),
+            },
             b'-' if next == Some(b'-') => {
                 operand = was_operand;
                 i = sql[i..].find('\n').map_or(b.len(), |n| i + n + 1);
@@ -413,6 +419,14 @@ mod tests {
 
     fn names(sql: &str) -> Vec<String> {
         scan(sql).params().map(|p| p.name.clone()).collect()
+    }
+
+    #[test]
+    fn a_quote_inside_a_quoted_identifier_opens_nothing() {
+        let sql = "update t set [it's] = 1, `x'y` = :a, `a``:b` = :c -- '";
+        assert_eq!(names(sql), ["a", "c"]);
+        assert!(scan(sql).unterminated.is_none());
+        assert!(scan("select `a").unterminated.is_some());
     }
 
     #[test]

@@ -148,6 +148,7 @@ fn statement(
     acc: &mut Results,
 ) -> Result<(), String> {
     let mut st = conn.prepare(&s.text).map_err(|e| e.to_string())?;
+    foreign_placeholders(&st, s)?;
     for name in s.names() {
         let Some((_, value)) = params.iter().find(|(n, _)| n == name) else {
             return Err(format!("`:{name}` is not bound by the step's `params`"));
@@ -175,6 +176,27 @@ fn statement(
     }
     acc.row_count = out.len() as u64;
     acc.rows = out;
+    Ok(())
+}
+
+/// Refuses a statement in which SQLite sees a placeholder wfc does not
+/// bind: SQLite would bind it NULL. wfc's scanner refuses these at check
+/// time; this asks SQLite itself, so a text the scanner reads otherwise
+/// than SQLite (a quoting form it does not know) still cannot wipe rows.
+fn foreign_placeholders(st: &rusqlite::Statement<'_>, s: &Statement) -> Result<(), String> {
+    for i in 1..=st.parameter_count() {
+        let bound = st
+            .parameter_name(i)
+            .and_then(|n| n.strip_prefix(':'))
+            .is_some_and(|n| s.names().contains(&n));
+        if !bound {
+            let shown = st.parameter_name(i).unwrap_or("?");
+            return Err(format!(
+                "SQLite reads `{shown}` as a parameter that wfc does not bind (it would be NULL): \
+                 write `:name` in the query and bind it in `params`"
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -217,5 +239,33 @@ pub(super) fn float_word(f: f64) -> &'static str {
         "Infinity"
     } else {
         "-Infinity"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever wfc's scanner made of a statement, SQLite's own reading
+    /// decides: a placeholder only SQLite sees is refused, not bound NULL.
+    #[test]
+    fn a_placeholder_only_sqlite_sees_is_refused() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("create table t (v text); insert into t values ('a')")
+            .unwrap();
+        let scanned = wfc_language::sql_syntax::scan("update t set v = :x");
+        let mut s = scanned.statements[0].clone();
+        let params = [("x".to_owned(), Value::Str("b".into()))];
+        for hidden in ["?", "?2", "$v", "@v", ":y"] {
+            s.text = format!("update t set v = :x, v = {hidden}");
+            let e = statement(&conn, &s, &params, &mut Results::default()).unwrap_err();
+            assert!(e.contains(&format!("`{hidden}`")), "{hidden}: {e}");
+        }
+        let v: String = conn.query_row("select v from t", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, "a");
+        s.text = "update t set v = :x".into();
+        statement(&conn, &s, &params, &mut Results::default()).unwrap();
+        let v: String = conn.query_row("select v from t", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, "b");
     }
 }
