@@ -2,7 +2,8 @@
 //! secret reaches values in roundabout ways (a param computed from it, a
 //! loop over a secret list, a URL that percent-encodes it, a host that
 //! lowercases it, basic auth that base64-encodes it, a step output that
-//! holds it, a call's params), neither the secret nor any of its encodings may appear in
+//! holds it, a call's params, base64 after a prefix as basic auth builds it),
+//! neither the secret nor any of its encodings may appear in
 //! anything wfc shows or writes: `wfc plan` in every format, the run's
 //! terminal output and report, `wfc history` / `wfc status` / `wfc logs`,
 //! and the bytes of every file of the state directory (gzip members
@@ -348,4 +349,81 @@ workflow inner {
     assert_no_leak(&all, &[TOKEN, other]);
     let run = shown(&all, "run stdout");
     assert!(said(&run, "x.use", "*** ***"), "{run}");
+}
+
+/// The characters of base64 text holding `secret` after `offset` bytes that
+/// come from the secret alone, in the standard and the URL-safe alphabet:
+/// found as the characters two encodings agree on when the bytes around the
+/// secret differ in every bit (0x00 against 0xff).
+fn base64_middles(secret: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    use base64::Engine;
+    let mut out = Vec::new();
+    for offset in 0..3 {
+        let around = |fill: u8| {
+            let mut b = vec![fill; offset];
+            b.extend_from_slice(secret.as_bytes());
+            b.extend([fill; 2]);
+            b
+        };
+        for engine in [STANDARD, URL_SAFE] {
+            let (a, b) = (engine.encode(around(0)), engine.encode(around(0xff)));
+            let same: String = a
+                .chars()
+                .zip(b.chars())
+                .skip_while(|(x, y)| x != y)
+                .take_while(|(x, y)| x == y)
+                .map(|(x, _)| x)
+                .collect();
+            out.push(same);
+        }
+    }
+    out
+}
+
+/// F4 of #51: a secret base64-encoded after a prefix whose length is not a
+/// multiple of 3 (`bot:`, `Bearer `), as basic auth headers and docker
+/// `auth` values are built in shell steps, was printed, logged, stored and
+/// reported in clear.
+#[test]
+fn base64_of_a_secret_after_a_prefix_is_masked() {
+    let e = Env::new(
+        r#"workflow s {
+  secret token: string = env("TOK")
+  step basic: shell { run "printf 'bot:%s' \"$T\" | base64" env { T = token } }
+  step bearer: shell { run "printf 'Bearer %s' \"$T\" | base64" env { T = token } }
+  step short: shell { run "printf 'x:%s\\n' \"$T\" | base64" env { T = token } }
+  step aligned: shell { run "printf 'abc%s' \"$T\" | base64" env { T = token } }
+  step urlsafe: shell { run "printf 'user:%s' \"$T\" | base64 | tr '/+' '_-' | tr -d =" env { T = token } }
+}
+"#,
+    );
+    let token = "s3cr3t/Tok+en=Value_xyz%!";
+    let all = everything(&e, &[], &[("TOK", token)]);
+    let run = shown(&all, "run stdout");
+    for step in ["basic", "bearer", "short", "aligned", "urlsafe"] {
+        assert!(
+            run.lines()
+                .any(|l| l.starts_with(step) && l.contains(" | ") && l.contains("***")),
+            "{step}: {run}"
+        );
+    }
+    let middles = base64_middles(token);
+    assert!(middles.iter().all(|m| m.len() >= 30), "{middles:?}");
+    // The encodings the probe saw, whole.
+    let mut forms: Vec<&str> = vec![
+        "Ym90OnMzY3IzdC9Ub2srZW49VmFsdWVfeHl6JSE=",
+        "QmVhcmVyIHMzY3IzdC9Ub2srZW49VmFsdWVfeHl6JSE=",
+    ];
+    forms.extend(middles.iter().map(String::as_str));
+    let mut leaks = Vec::new();
+    for (place, bytes) in &all {
+        for form in &forms {
+            if bytes.windows(form.len()).any(|w| w == form.as_bytes()) {
+                leaks.push(format!("{form} in {place}"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    assert_no_leak(&all, &[token]);
 }

@@ -12,8 +12,11 @@
 //! - its single-quoted shell form (`'\''` for each `'`), as it appears in a
 //!   rendered command line;
 //! - its JSON string form (escaped quotes, backslashes, control characters);
-//! - its standard base64 form, and for a URL with a user and password, the
-//!   base64 of `user:password` that basic authentication sends.
+//! - its base64 forms ([`b64`]): what stays the same in the encoding of
+//!   any text holding the secret, whatever comes before it (`user:`,
+//!   `Bearer `), in the standard and the URL-safe alphabet; and for a URL
+//!   with a user and password, the base64 of `user:password` that basic
+//!   authentication sends.
 //!
 //! Matching is on bytes, and sees through the encodings a URL or a form
 //! gives a value: a `%XY` escape in the text matches the byte it stands for
@@ -33,6 +36,8 @@
 //! `max_len - 1` bytes (the longest text a pattern can match, minus one), and
 //! releases everything up to the last newline at once when no pattern
 //! contains a newline, so line-by-line output is not delayed.
+
+mod b64;
 
 use std::sync::Arc;
 
@@ -58,6 +63,10 @@ struct Patterns {
     /// `first[b]`: a match may start at a text byte `b` (the quick test
     /// made at every byte).
     first: Vec<bool>,
+    /// Bit `lower(a) << 8 | lower(b)`: some pattern starts with the bytes
+    /// `a b`, or has one byte only and starts with `a` — the second quick
+    /// test, which rejects most letters that begin no secret's spelling.
+    pairs: Vec<u64>,
     /// The longest text a pattern can match: each byte written `%XY`.
     max_len: usize,
     has_newline: bool,
@@ -96,8 +105,21 @@ impl Masker {
                 starts(b) || (b == b'%' && !patterns.is_empty()) || (b == b'+' && starts(b' '))
             })
             .collect();
+        let mut pairs = vec![0u64; 65536 / 64];
+        for p in &patterns {
+            let a = usize::from(p[0].to_ascii_lowercase()) << 8;
+            let bs = match p.get(1) {
+                Some(b) => vec![b.to_ascii_lowercase()],
+                None => (0..=255).collect(),
+            };
+            for b in bs {
+                let bit = a | usize::from(b);
+                pairs[bit / 64] |= 1 << (bit % 64);
+            }
+        }
         Masker {
             inner: Arc::new(Patterns {
+                pairs,
                 max_len: patterns.first().map_or(0, |p| 3 * p.len()),
                 has_newline: patterns.iter().any(|p| p.contains(&b'\n')),
                 patterns,
@@ -180,6 +202,17 @@ impl Masker {
         if !p.first[b as usize] {
             return None;
         }
+        // `%XY` or `+` in the first two bytes may stand for other bytes.
+        match bytes.get(i + 1) {
+            Some(&c) if !matches!(b, b'%' | b'+') && !matches!(c, b'%' | b'+') => {
+                let bit =
+                    usize::from(b.to_ascii_lowercase()) << 8 | usize::from(c.to_ascii_lowercase());
+                if p.pairs[bit / 64] & (1 << (bit % 64)) == 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
         // (An escaped shorter pattern may reach further than a longer one.)
         let mut end = None;
         let mut try_from = |key: u8| {
@@ -250,7 +283,10 @@ fn derived_forms(s: &str) -> Vec<String> {
     if json != s {
         out.push(json.to_owned());
     }
-    out.push(base64(s.as_bytes()));
+    out.extend(b64::forms(s.as_bytes()));
+    if trimmed != s && !trimmed.is_empty() {
+        out.extend(b64::forms(trimmed.as_bytes()));
+    }
     out.extend(basic_auth(s).iter().map(|cred| base64(cred.as_bytes())));
     out
 }
@@ -433,6 +469,57 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    /// F4 of #51: `printf 'bot:%s' "$T" | base64` — the secret after a
+    /// prefix of any length, in either alphabet, padded or not, whole or
+    /// streamed byte by byte: only what mixes in the prefix's or the
+    /// suffix's bits is left around the `***`.
+    #[test]
+    fn base64_after_any_prefix() {
+        use ::base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        use ::base64::Engine;
+        let secret = "s3cr3t/Tok+en=Value_xyz%!";
+        let m = Masker::new([secret]);
+        for prefix in ["", "x", "x:", "bot", "bot:", "Bearer ", "user:pass"] {
+            for suffix in ["", "\n", "?q=1"] {
+                let plain = format!("{prefix}{secret}{suffix}");
+                for enc in [STANDARD.encode(&plain), URL_SAFE_NO_PAD.encode(&plain)] {
+                    let text = format!("auth {enc} end\n");
+                    let masked = m.mask(&text);
+                    let (before, after) = masked
+                        .strip_prefix("auth ")
+                        .and_then(|t| t.strip_suffix(" end\n"))
+                        .and_then(|t| t.split_once(MASK))
+                        .unwrap_or_else(|| panic!("{prefix:?}: {masked:?}"));
+                    let p = prefix.len();
+                    assert_eq!(
+                        before,
+                        &enc[..(8 * p).div_ceil(6)],
+                        "{prefix:?}: {masked:?}"
+                    );
+                    let stable_end = 8 * (p + secret.len()) / 6;
+                    assert!(after.len() <= enc.len() - stable_end, "{masked:?}");
+                    let mut stream = m.stream();
+                    let mut out: Vec<u8> = text.bytes().flat_map(|b| stream.push(&[b])).collect();
+                    out.extend(stream.finish());
+                    assert_eq!(String::from_utf8(out).unwrap(), masked);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_base64_middles_are_left_out() {
+        // `abc` after one byte: a middle of 3 characters, too short to mask.
+        let m = Masker::new(["abc"]);
+        assert_eq!(m.mask("eGFiYw=="), "eGFiYw==");
+        assert_eq!(m.mask("YWJj"), "***");
+        // Four bytes: masked at every offset.
+        let m = Masker::new(["abcd"]);
+        for text in ["YWJjZA==", "eGFiY2Q=", "eHlhYmNk"] {
+            assert!(m.mask(text).contains(MASK), "{text}");
+        }
     }
 
     #[test]

@@ -141,6 +141,44 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// F4 of #51: base64 of a text holding a secret after a prefix of any
+    /// length (`bot:`, `Bearer `), in either alphabet, padded or not: every
+    /// character that comes from the secret alone is masked, whole or
+    /// streamed in any chunking.
+    #[test]
+    fn no_base64_of_a_secret_survives(
+        secret in "[a-z0-9 /+=%é]{4,16}",
+        prefix in "[a-zA-Z: ]{0,9}",
+        suffix in "[a-z\\n]{0,4}",
+        url_safe in any::<bool>(),
+        cuts in prop::collection::vec(0usize..200, 0..8),
+    ) {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        use base64::Engine;
+        let plain = format!("{prefix}{secret}{suffix}");
+        let encoded = if url_safe {
+            URL_SAFE_NO_PAD.encode(&plain)
+        } else {
+            STANDARD.encode(&plain)
+        };
+        let text = format!("< {encoded} >");
+        let m = Masker::new([&secret]);
+        let masked = m.mask(&text);
+        // Only characters holding bits of the prefix or suffix are left.
+        let (p, n) = (prefix.len(), secret.len());
+        let (first, last) = (masked.find(MASK), masked.rfind(MASK));
+        prop_assert!(first.is_some(), "{encoded:?} in {masked:?}");
+        prop_assert!(first.unwrap() <= 2 + (8 * p).div_ceil(6), "{masked:?}");
+        let after = masked.len() - last.unwrap() - MASK.len();
+        prop_assert!(after <= 2 + encoded.len() - 8 * (p + n) / 6, "{masked:?}");
+        let streamed = chunked(&m, text.as_bytes(), &cuts);
+        prop_assert_eq!(String::from_utf8_lossy(&streamed), masked);
+    }
+}
+
 #[test]
 fn lines_are_not_delayed_when_no_secret_spans_lines() {
     let m = Masker::new(["a-very-long-secret-value"]);
