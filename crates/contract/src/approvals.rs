@@ -1,16 +1,89 @@
 //! What a run asks: who approves a gate, and where a decision taken in the
 //! run's own process is kept.
+//!
+//! A gate takes one decision: an approval, a rejection, or its `timeout`.
+//! A wait ([`Wait`]) resolves with the first two; when the timeout comes
+//! first, the run [`Wait::close`]s the gate, and the source of approvals
+//! says whether a decision came in just before (then it stands) or records
+//! the timeout, so that a decision coming just after is refused.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
-/// A wait for a decision: resolves with who approved (`None`: never, or
-/// rejected).
-pub type Wait = Pin<Box<dyn Future<Output = Option<String>> + Send + 'static>>;
+/// Who approved (`None`: rejected).
+pub type Decided = Pin<Box<dyn Future<Output = Option<String>> + Send + 'static>>;
+
+/// What a gate's timeout finds when it closes the gate.
+pub type Closing = Pin<Box<dyn Future<Output = Closed> + Send + 'static>>;
+
+/// How a gate whose timeout came first ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Closed {
+    /// No decision came first: the gate timed out (and a later decision
+    /// is refused).
+    TimedOut,
+    /// A decision came first and stands: approved by (`Some`), or rejected.
+    Decided(Option<String>),
+}
+
+type Close = Box<dyn FnOnce() -> Closing + Send + 'static>;
+
+/// A wait for a gate's decision: resolves with who approved (`None`:
+/// rejected); stays pending while nothing is decided. [`Wait::close`]
+/// ends it at the gate's timeout.
+pub struct Wait {
+    decided: Decided,
+    close: Close,
+}
+
+impl Wait {
+    /// A wait for `decided`, whose timeout needs nobody's agreement: no
+    /// decision can come in once the wait is dropped.
+    pub fn new(decided: impl Future<Output = Option<String>> + Send + 'static) -> Wait {
+        Wait {
+            decided: Box::pin(decided),
+            close: Box::new(|| Box::pin(std::future::ready(Closed::TimedOut))),
+        }
+    }
+
+    /// A wait that never decides.
+    pub fn never() -> Wait {
+        Wait::new(std::future::pending())
+    }
+
+    /// The same wait, closed at its timeout by `close` (which records the
+    /// timeout unless a decision was recorded first).
+    pub fn closed_by(self, close: impl FnOnce() -> Closing + Send + 'static) -> Wait {
+        Wait {
+            decided: self.decided,
+            close: Box::new(close),
+        }
+    }
+
+    /// The gate's timeout came: ends the wait with the one decision the
+    /// gate takes.
+    pub fn close(self) -> Closing {
+        (self.close)()
+    }
+
+    /// The decision and what closes it, to compose waits.
+    pub fn into_parts(self) -> (Decided, impl FnOnce() -> Closing + Send + 'static) {
+        (self.decided, self.close)
+    }
+}
+
+impl Future for Wait {
+    type Output = Option<String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<String>> {
+        self.decided.as_mut().poll(cx)
+    }
+}
 
 /// Where approvals come from.
 pub trait Approvals: Send + Sync {
-    /// Resolves with who approved `step` of run `run_id` (`None`: never).
+    /// Waits for the decision on `step` of run `run_id` (pending: never).
     fn wait(&self, run_id: &str, step: &str) -> Wait;
 
     /// How a person approves this gate, for the waiting message.
@@ -23,6 +96,6 @@ pub trait Approvals: Send + Sync {
 pub trait DecisionLog: Send + Sync {
     /// Records that `by` approved (`approved`) or rejected gate `step` of
     /// run `run_id`. An error refuses the decision (a gate takes one
-    /// decision; no such gate): nothing is decided.
+    /// decision; no such gate; it timed out): nothing is decided.
     fn record(&self, run_id: &str, step: &str, approved: bool, by: &str) -> Result<(), String>;
 }

@@ -17,7 +17,7 @@ pub mod lines;
 pub mod recorder;
 pub mod time;
 
-pub use approvals::{Approvals, DecisionLog, Wait};
+pub use approvals::{Approvals, Closed, DecisionLog, Wait};
 pub use lines::{Line, LineOutput, LineSink, Stream};
 pub use recorder::{
     Attempt, GraphName, Handler, NoRecorder, RecordError, Recorder, Recorders, RunEnd, RunInfo,

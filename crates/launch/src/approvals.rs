@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use wfc_contract::{Approvals, Wait};
+use wfc_contract::{Approvals, Closed, Wait};
 use wfc_store::control::{self, shell_word};
 use wfc_store::Store;
 
@@ -31,10 +31,12 @@ impl StoreApprovals {
 impl Approvals for StoreApprovals {
     fn wait(&self, run_id: &str, step: &str) -> Wait {
         let (dir, run_id, step) = (self.dir.clone(), run_id.to_owned(), step.to_owned());
-        Box::pin(async move {
+        let (d, r, s) = (dir.clone(), run_id.clone(), step.clone());
+        Wait::new(async move {
             let Ok(store) = Store::open(&dir) else {
                 return std::future::pending().await;
             };
+            let _ = control::gate_waits(&store, &run_id, &step);
             loop {
                 match control::decision(&store, &run_id, &step) {
                     Ok(Some(Ok(by))) => return Some(by),
@@ -44,6 +46,7 @@ impl Approvals for StoreApprovals {
                 tokio::time::sleep(control::POLL).await;
             }
         })
+        .closed_by(move || Box::pin(time_out(d, r, s)))
     }
 
     fn how(&self, run_id: &str, step: &str) -> String {
@@ -53,17 +56,64 @@ impl Approvals for StoreApprovals {
     }
 }
 
+/// Records gate `step`'s timeout in the store, unless a decision is there
+/// first (which stands). A store that cannot be written is asked again for
+/// a while: giving up lets an approval in after the gate timed out.
+async fn time_out(dir: PathBuf, run_id: String, step: String) -> Closed {
+    let mut last = String::new();
+    for _ in 0..CLOSE_TRIES {
+        let (dir, run_id, step) = (dir.clone(), run_id.clone(), step.clone());
+        let asked = tokio::task::spawn_blocking(move || {
+            let store = Store::open(&dir)?;
+            control::time_out(&store, &run_id, &step).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match asked {
+            Ok(None) => return Closed::TimedOut,
+            Ok(Some(Ok(by))) => return Closed::Decided(Some(by)),
+            Ok(Some(Err(_))) => return Closed::Decided(None),
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(control::POLL).await;
+    }
+    tracing::warn!(
+        "gate `{step}` timed out, and the run store could not record it ({last}): a `wfc approve` of it may still be taken"
+    );
+    Closed::TimedOut
+}
+
+/// How often a gate's timeout is offered to a store that fails (every
+/// [`control::POLL`]: 10 s).
+const CLOSE_TRIES: usize = 50;
+
 /// The first of several sources of approvals to decide (`wfc run --approve`
 /// and the store); the last one says how to approve.
 pub struct AnyApprovals(pub Vec<Arc<dyn Approvals>>);
 
 impl Approvals for AnyApprovals {
     fn wait(&self, run_id: &str, step: &str) -> Wait {
-        let waits: Vec<_> = self.0.iter().map(|a| a.wait(run_id, step)).collect();
-        if waits.is_empty() {
-            return Box::pin(std::future::pending());
+        if self.0.is_empty() {
+            return Wait::never();
         }
-        Box::pin(async move { futures::future::select_all(waits).await.0 })
+        let (waits, closes): (Vec<_>, Vec<_>) = self
+            .0
+            .iter()
+            .map(|a| a.wait(run_id, step).into_parts())
+            .unzip();
+        // At the timeout each source is asked in turn; the first with a
+        // decision that came in before wins (the store, which records the
+        // timeout otherwise, is the last).
+        Wait::new(async move { futures::future::select_all(waits).await.0 }).closed_by(move || {
+            Box::pin(async move {
+                for close in closes {
+                    if let Closed::Decided(d) = close().await {
+                        return Closed::Decided(d);
+                    }
+                }
+                Closed::TimedOut
+            })
+        })
     }
 
     fn how(&self, run_id: &str, step: &str) -> String {

@@ -279,7 +279,9 @@ fn convert(
 }
 
 /// Waits for an approval (gates), under the step's timeout and cancellation.
-pub async fn wait_approval(approval: wfc_contract::Wait, job: Job, message: String) {
+/// At the timeout the wait is closed: a decision that came in just before
+/// stands, else the timeout is the gate's one decision.
+pub async fn wait_approval(mut approval: wfc_contract::Wait, job: Job, message: String) {
     let at = SystemTime::now();
     let _ = job.tx.send(Event::AttemptStarted {
         id: job.id,
@@ -297,16 +299,24 @@ pub async fn wait_approval(approval: wfc_contract::Wait, job: Job, message: Stri
             None => std::future::pending().await,
         }
     };
-    let (status, error, by) = tokio::select! {
-        by = approval => match by {
-            Some(by) => (Status::Succeeded, None, by),
-            None => (Status::Failed, Some("the approval was refused".to_owned()), String::new()),
-        },
-        _ = timeout => (
-            Status::TimedOut,
-            Some(format!("no approval within {}", super::exec::human(job.timeout.unwrap_or_default()))),
+    let decided = |by: Option<String>| match by {
+        Some(by) => (Status::Succeeded, None, by),
+        None => (
+            Status::Failed,
+            Some("the approval was refused".to_owned()),
             String::new(),
         ),
+    };
+    let (status, error, by) = tokio::select! {
+        by = &mut approval => decided(by),
+        _ = timeout => match approval.close().await {
+            wfc_contract::Closed::Decided(by) => decided(by),
+            wfc_contract::Closed::TimedOut => (
+                Status::TimedOut,
+                Some(format!("no approval within {}", super::exec::human(job.timeout.unwrap_or_default()))),
+                String::new(),
+            ),
+        },
         _ = job.cancel.cancelled() => (Status::Cancelled, Some("cancelled".to_owned()), String::new()),
     };
     let passed = status == Status::Succeeded;

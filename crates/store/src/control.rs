@@ -7,7 +7,11 @@
 //! - **Approvals**: `wfc approve RUN GATE` / `wfc reject RUN GATE` insert a
 //!   row in `approvals`; a waiting gate polls for it ([`decision`]).
 //!   A decision taken through the run manager in the run's own process is
-//!   recorded the same way ([`StoreDecisions`]).
+//!   recorded the same way ([`StoreDecisions`]). A gate whose timeout comes
+//!   first records that as its decision (`timed_out`, [`time_out`]) unless
+//!   a decision is there already: the row's key decides which came first,
+//!   so an approval is either taken by the gate or refused, never
+//!   acknowledged and lost.
 //! - **Liveness**: the running wfc refreshes `runs.heartbeat_at` every
 //!   [`HEARTBEAT`] (and checkpoints the WAL, so the recorder never has
 //!   to); it folds the run's journal into the store every [`POLL`]. [`reap`] (run at the start of every store command) marks
@@ -374,13 +378,22 @@ pub fn decide(
         let when = wfc_contract::time::timestamp(
             std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
         );
-        let next = if d == "rejected" && status != "running" {
-            format!("; `wfc resume {id}` asks for a new decision")
+        // The run's status was read before the insert: a gate that timed
+        // out since may still show it running.
+        let ended = run_status(store, id).ok().flatten().unwrap_or(status);
+        let resume = format!("`wfc resume {id}` asks for a new decision");
+        let next = match (d.as_str(), ended.as_str()) {
+            (TIMED_OUT, "running") => format!("; once the run has ended, {resume}"),
+            (TIMED_OUT | "rejected", _) if ended != "running" => format!("; {resume}"),
+            _ => String::new(),
+        };
+        let what = if d == TIMED_OUT {
+            format!("already timed out at {when} (no decision within its `timeout`)")
         } else {
-            String::new()
+            format!("was already {d} by {who} at {when}")
         };
         return Err(format!(
-            "gate `{step}` of run {id} was already {d} by {who} at {when}; a gate takes one decision{next}"
+            "gate `{step}` of run {id} {what}; a gate takes one decision{next}"
         ));
     }
     let detail = serde_json::json!({ "by": by }).to_string();
@@ -414,6 +427,9 @@ impl DecisionLog for StoreDecisions {
     }
 }
 
+/// The `approvals.decision` of a gate whose timeout came first.
+const TIMED_OUT: &str = "timed_out";
+
 /// The decision on a gate, if any: `Some(Ok(by))` approved, `Some(Err(by))` rejected.
 pub fn decision(
     store: &Store,
@@ -422,7 +438,8 @@ pub fn decision(
 ) -> rusqlite::Result<Option<Result<String, String>>> {
     let conn = &store.conn;
     conn.query_row(
-        "SELECT decision, by FROM approvals WHERE run_id = ?1 AND step = ?2",
+        "SELECT decision, by FROM approvals WHERE run_id = ?1 AND step = ?2
+           AND decision <> 'timed_out'",
         params![id, step],
         |r| {
             let d: String = r.get(0)?;
@@ -431,6 +448,37 @@ pub fn decision(
         },
     )
     .optional()
+}
+
+/// Gate `step` of run `id` starts to wait: a timeout recorded for it
+/// before is an earlier session's, and no longer stands in the way of a
+/// decision (a resumed gate waits for a new one).
+pub fn gate_waits(store: &Store, id: &str, step: &str) -> rusqlite::Result<()> {
+    store.conn.execute(
+        "DELETE FROM approvals WHERE run_id = ?1 AND step = ?2 AND decision = 'timed_out'",
+        params![id, step],
+    )?;
+    Ok(())
+}
+
+/// Gate `step` of run `id` reached its timeout: records that as its
+/// decision, unless a decision was recorded first. `Ok(None)`: it timed
+/// out (a later `wfc approve` is refused); `Ok(Some(..))`: the decision
+/// that came first, which stands (as [`decision`] gives it).
+pub fn time_out(
+    store: &Store,
+    id: &str,
+    step: &str,
+) -> rusqlite::Result<Option<Result<String, String>>> {
+    let inserted = store.conn.execute(
+        "INSERT INTO approvals (run_id, step, decision, by, at) VALUES (?1, ?2, ?3, '', ?4)
+         ON CONFLICT (run_id, step) DO NOTHING",
+        params![id, step, TIMED_OUT, now_ms()],
+    )?;
+    if inserted == 1 {
+        return Ok(None);
+    }
+    decision(store, id, step)
 }
 
 /// A word as typed at a shell prompt (quoted when it needs to be).

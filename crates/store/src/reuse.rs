@@ -314,12 +314,12 @@ pub fn recorded(store: &Store, id: &str) -> rusqlite::Result<Recorded> {
     )
 }
 
-/// Forgets rejections of gates that will run again (a resumed gate waits for
-/// a new decision); approvals stay.
+/// Forgets rejections and timeouts of gates that will run again (a resumed
+/// gate waits for a new decision); approvals stay.
 pub fn clear_rejections(store: &Store, id: &str) -> rusqlite::Result<()> {
     let conn = &store.conn;
     conn.execute(
-        "DELETE FROM approvals WHERE run_id = ?1 AND decision = 'rejected'",
+        "DELETE FROM approvals WHERE run_id = ?1 AND decision IN ('rejected', 'timed_out')",
         [id],
     )?;
     Ok(())

@@ -2,6 +2,7 @@
 //! and small inline ones, asserting on what the steps leave behind — files,
 //! logs, surviving processes — on the report and on the exit code.
 
+mod approve_deadline;
 mod call_joins;
 mod cli;
 mod expressions;

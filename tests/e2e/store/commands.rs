@@ -176,12 +176,15 @@ fn a_run_that_does_not_compile_leaves_the_store_as_it_was() {
 
 /// A gate takes one decision: a second `wfc approve` / `wfc reject` of it,
 /// either way, is refused and names the first (none is silently lost).
+/// (The gate is never reached: its run failed before; a decision on it is
+/// kept for `wfc resume`.)
 #[test]
 fn a_second_decision_on_a_gate_is_refused() {
     let env = Env::new(
         r#"workflow gated {
   param dir: string
-  step ok: gate { approval "ops"  timeout 50ms }
+  step broken: shell { run "false" }
+  step ok: gate { approval "ops"  timeout 50ms  depends on broken }
 }
 "#,
     );
@@ -192,7 +195,7 @@ fn a_second_decision_on_a_gate_is_refused() {
         ("reject", "approve"),
     ] {
         let out = env.spawn_run(&[]).wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "the gate timed out");
+        assert_eq!(out.status.code(), Some(1), "the run failed");
         let id = env.run_id();
         let out = env.wfc(&[first, &id, "ok", "--as", "alice"]);
         assert!(out.status.success(), "{first}: {}", text(&out));

@@ -7,7 +7,7 @@ use futures::FutureExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
-use wfc_contract::Approvals;
+use wfc_contract::{Approvals, Closed, Wait};
 
 /// `Some(by)`: approved by `by`; `None`: rejected.
 type Decision = Option<String>;
@@ -22,6 +22,25 @@ enum Gate {
     /// Reached and undecided: who waits.
     Waiting(Vec<oneshot::Sender<Decision>>),
     Decided(Decision),
+    /// Its timeout came first: no decision is taken any more.
+    TimedOut,
+}
+
+/// Why the board refused a decision: the gate's one decision was taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Taken {
+    Decided(Decision),
+    TimedOut,
+}
+
+impl std::fmt::Display for Taken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Taken::Decided(Some(by)) => write!(f, "was already approved by {by}"),
+            Taken::Decided(None) => f.write_str("was already rejected"),
+            Taken::TimedOut => f.write_str("already timed out"),
+        }
+    }
 }
 
 impl GateBoard {
@@ -33,6 +52,7 @@ impl GateBoard {
             .or_insert_with(|| Gate::Waiting(Vec::new()));
         match gate {
             Gate::Decided(d) => futures::future::ready(d.clone()).boxed(),
+            Gate::TimedOut => std::future::pending().boxed(),
             Gate::Waiting(waiters) => {
                 let (tx, rx) = oneshot::channel();
                 waiters.push(tx);
@@ -48,9 +68,9 @@ impl GateBoard {
         }
     }
 
-    /// Decides `step` (before it is reached, too); `Err` with the first
-    /// decision if it was decided here already.
-    pub(super) fn decide(&self, step: &str, decision: Decision) -> Result<(), Decision> {
+    /// Decides `step` (before it is reached, too); `Err` with what was
+    /// taken if it was decided here already, or timed out.
+    pub(super) fn decide(&self, step: &str, decision: Decision) -> Result<(), Taken> {
         let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
         let gate = gates
             .entry(step.to_owned())
@@ -58,13 +78,33 @@ impl GateBoard {
         match std::mem::replace(gate, Gate::Decided(decision.clone())) {
             Gate::Decided(first) => {
                 *gate = Gate::Decided(first.clone());
-                Err(first)
+                Err(Taken::Decided(first))
+            }
+            Gate::TimedOut => {
+                *gate = Gate::TimedOut;
+                Err(Taken::TimedOut)
             }
             Gate::Waiting(waiters) => {
                 for w in waiters {
                     let _ = w.send(decision.clone());
                 }
                 Ok(())
+            }
+        }
+    }
+
+    /// `step`'s timeout came: it times out, unless it was decided here
+    /// first (then that decision stands).
+    fn time_out(&self, step: &str) -> Closed {
+        let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+        let gate = gates.entry(step.to_owned()).or_insert(Gate::TimedOut);
+        match gate {
+            Gate::Decided(d) => Closed::Decided(d.clone()),
+            _ => {
+                // Its waiters are dropped with their senders: they are
+                // the wait being closed.
+                *gate = Gate::TimedOut;
+                Closed::TimedOut
             }
         }
     }
@@ -84,16 +124,29 @@ pub(super) struct ManagedApprovals {
 }
 
 impl Approvals for ManagedApprovals {
-    fn wait(&self, run_id: &str, step: &str) -> wfc_contract::Wait {
+    fn wait(&self, run_id: &str, step: &str) -> Wait {
         let here = self.board.wait(step);
+        let (board, gate) = (self.board.clone(), step.to_owned());
         match &self.others {
             Some(others) => {
-                let there = others.wait(run_id, step);
-                futures::future::select(here, there)
-                    .map(|either| either.factor_first().0)
+                let (there, close_there) = others.wait(run_id, step).into_parts();
+                let decided =
+                    futures::future::select(here, there).map(|either| either.factor_first().0);
+                // The others first: with a run store, a decision taken here
+                // was recorded there before it reached the board, and the
+                // store records the timeout unless a decision came first.
+                Wait::new(decided).closed_by(move || {
+                    async move {
+                        match close_there().await {
+                            Closed::TimedOut => board.time_out(&gate),
+                            decided => decided,
+                        }
+                    }
                     .boxed()
+                })
             }
-            None => here,
+            None => Wait::new(here)
+                .closed_by(move || futures::future::ready(board.time_out(&gate)).boxed()),
         }
     }
 
@@ -116,9 +169,35 @@ mod tests {
         assert!(board.is_waiting("ship"));
         board.decide("ship", Some("alice".into())).unwrap();
         assert_eq!(waiting.await, Some("alice".into()));
-        assert_eq!(board.decide("ship", None), Err(Some("alice".into())));
+        assert_eq!(
+            board.decide("ship", None),
+            Err(Taken::Decided(Some("alice".into())))
+        );
         board.decide("early", None).unwrap();
         assert!(!board.is_waiting("early"));
         assert_eq!(board.wait("early").await, None);
+    }
+
+    /// A timeout is the gate's decision too: a decision taken first stands
+    /// when the timeout comes, and one taken after it is refused.
+    #[tokio::test]
+    async fn a_timeout_and_a_decision_exclude_each_other() {
+        let approvals = ManagedApprovals {
+            board: Arc::default(),
+            others: None,
+        };
+        let wait = approvals.wait("r", "late");
+        assert_eq!(wait.close().await, Closed::TimedOut);
+        assert_eq!(
+            approvals.board.decide("late", Some("bob".into())),
+            Err(Taken::TimedOut)
+        );
+        let _wait = approvals.wait("r", "just_in_time");
+        approvals
+            .board
+            .decide("just_in_time", Some("alice".into()))
+            .unwrap();
+        let wait = approvals.wait("r", "just_in_time");
+        assert_eq!(wait.close().await, Closed::Decided(Some("alice".into())));
     }
 }

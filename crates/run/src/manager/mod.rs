@@ -372,12 +372,8 @@ impl RunManager {
         // With a log, the log is the judge of a second decision (it keeps
         // those of other processes too); without one, the board is.
         match live.gates.decide(gate, approved.then(|| by.to_owned())) {
-            Err(first) if live.decisions.is_none() => Err(ManagerError::Refused(format!(
-                "gate `{gate}` of run {run_id} was already {}; a gate takes one decision",
-                match first {
-                    Some(by) => format!("approved by {by}"),
-                    None => "rejected".to_owned(),
-                }
+            Err(taken) if live.decisions.is_none() => Err(ManagerError::Refused(format!(
+                "gate `{gate}` of run {run_id} {taken}; a gate takes one decision"
             ))),
             _ => Ok(()),
         }
