@@ -132,6 +132,11 @@ pub fn check_plan(
             return Ok(Err(Refusal(msg)));
         }
         changes = diff.other;
+        if recorded.get("env").is_none() && file_changed && !plan.env.is_empty() {
+            changes.push(
+                "the run was recorded before its workflow's `env` was kept with its plan: a change to it is not checked".to_owned(),
+            );
+        }
     } else if file_changed {
         return Ok(Err(Refusal(format!(
             "run {id} was recorded without its plan and {file} changed since; start a new run"

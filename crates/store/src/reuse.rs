@@ -4,8 +4,10 @@
 //! instance, its definition as the plan JSON shows it (kind, fields with
 //! params folded in, dependencies, condition, retry, timeout, items,
 //! rollback), without what does not change what the step does (estimates,
-//! line numbers, schedule). A resume recompiles the workflow file with the
-//! run's params and compares:
+//! line numbers, schedule); and beside them the workflow's `env { }`, which
+//! reaches the steps that start a process ([`TAKE_WORKFLOW_ENV`]) without
+//! being in their definitions. A resume recompiles the workflow file with
+//! the run's params and compares:
 //!
 //! - a step that **succeeded** must still be in the plan with the same
 //!   definition: its outputs are restored, not recomputed, so a change would
@@ -24,7 +26,8 @@ use wfc_language::ir::Workflow;
 use wfc_plan::Plan;
 
 /// The plan's fingerprints as JSON text:
-/// `{"steps": [{"name", "kind", "fp", "def"}]}` in plan order.
+/// `{"steps": [{"name", "kind", "fp", "def"}], "env": {…}}`, steps in plan
+/// order, `env` the workflow's.
 pub fn fingerprints(plan: &Plan, wf: &Workflow) -> String {
     let mut out = Vec::new();
     write_fingerprints(plan, wf, &mut out).expect("writing to memory");
@@ -62,10 +65,10 @@ pub fn stored_fingerprints(plan: &Plan, wf: &Workflow) -> Vec<u8> {
     gz.finish().expect("writing to memory")
 }
 
-/// Writes the fingerprints step by step, `{"steps":[…]` with the object
-/// left open for what follows them. Holding every step's JSON at once
-/// took 35 MB on a chain of 5,000 steps, and the SQLite copies of a big text
-/// value several MB more.
+/// Writes the fingerprints step by step, `{"steps":[…],"env":{…}` with the
+/// object left open for what follows them. Holding every step's JSON at
+/// once took 35 MB on a chain of 5,000 steps, and the SQLite copies of a
+/// big text value several MB more.
 fn write_fingerprints(
     plan: &Plan,
     wf: &Workflow,
@@ -91,8 +94,14 @@ fn write_fingerprints(
         out.write_all(&text)?;
         out.write_all(b"}")?;
     }
-    out.write_all(b"]")
+    out.write_all(b"],\"env\":")?;
+    serde_json::to_writer(&mut *out, &wfc_plan::render::json::env_json(plan, wf))?;
+    Ok(())
 }
+
+/// The kinds of step whose process gets the workflow's `env { }` (as the
+/// interpreter's `spec.rs` builds them): a change to it changes what they do.
+pub const TAKE_WORKFLOW_ENV: [&str; 4] = ["shell", "docker", "python", "node"];
 
 /// Run `id`'s recorded fingerprints (`None`: no such run, no plan recorded,
 /// or unreadable).
@@ -193,6 +202,31 @@ fn describe(old: &J, new: &J, path: &str, out: &mut Vec<String>) {
     }
 }
 
+/// How the workflow's `env` changed for step `old` / `new` (as recorded,
+/// as planned now): `path: old → new` lines for the keys that changed and
+/// that the step gets from it — not the keys its own `env` sets (a change
+/// to those is one of its definition). Nothing for a step of a kind the
+/// workflow's `env` does not reach, or a run recorded before the workflow's
+/// `env` was fingerprinted (it is not known).
+fn workflow_env_change(recorded: &J, now: &J, old: &J, new: &J) -> Vec<String> {
+    let takes = |s: &J| TAKE_WORKFLOW_ENV.contains(&s["kind"].as_str().unwrap_or(""));
+    let (Some(J::Object(was)), Some(J::Object(is))) = (recorded.get("env"), now.get("env")) else {
+        return Vec::new();
+    };
+    if !takes(old) && !takes(new) {
+        return Vec::new();
+    }
+    let own = |s: &J, k: &str| s["def"]["fields"]["env"].get(k).is_some();
+    let null = J::Null;
+    let mut lines = Vec::new();
+    let keys: std::collections::BTreeSet<&String> = was.keys().chain(is.keys()).collect();
+    for k in keys.into_iter().filter(|k| !own(old, k) && !own(new, k)) {
+        let (a, b) = (was.get(k).unwrap_or(&null), is.get(k).unwrap_or(&null));
+        describe(a, b, &format!("the workflow's env.{k}"), &mut lines);
+    }
+    lines
+}
+
 /// Compares the recorded fingerprints with the new plan's; `succeeded` are
 /// the steps whose outputs the resume would restore.
 pub fn compare(recorded: &J, now: &J, succeeded: &[String]) -> PlanDiff {
@@ -200,6 +234,10 @@ pub fn compare(recorded: &J, now: &J, succeeded: &[String]) -> PlanDiff {
     let mut diff = PlanDiff::default();
     for (name, o) in &old {
         let done = succeeded.contains(name);
+        let env = new
+            .get(name)
+            .map(|n| workflow_env_change(recorded, now, o, n))
+            .unwrap_or_default();
         match new.get(name) {
             None => {
                 let msg = format!("step `{name}` is no longer in the plan");
@@ -210,9 +248,12 @@ pub fn compare(recorded: &J, now: &J, succeeded: &[String]) -> PlanDiff {
                     diff.other.push(msg);
                 }
             }
-            Some(n) if n["fp"] != o["fp"] => {
+            Some(n) if n["fp"] != o["fp"] || !env.is_empty() => {
                 let mut what = Vec::new();
-                describe(&o["def"], &n["def"], "", &mut what);
+                if n["fp"] != o["fp"] {
+                    describe(&o["def"], &n["def"], "", &mut what);
+                }
+                what.extend(env);
                 let msg = format!("step `{name}` changed ({})", what.join("; "));
                 if done {
                     diff.blocking
@@ -392,7 +433,8 @@ mod tests {
                 retries += usize::from(g.steps[i].retry.is_some());
                 items += usize::from(!g.steps[i].items.is_empty());
             }
-            let recorded = format!("{{\"steps\":[{}]}}", recorded.join(","));
+            let env = J::Object(wfc_plan::render::json::env_json(&plan, &wf));
+            let recorded = format!("{{\"steps\":[{}],\"env\":{env}}}", recorded.join(","));
             assert_eq!(fingerprints(&plan, &wf), recorded);
         }
         assert!(steps > 300, "{steps} steps compared");
@@ -439,6 +481,42 @@ mod tests {
         assert_eq!(new["graph"]["nodes"].as_array().unwrap().len(), 300);
         assert_eq!(read_plan(&conn, "old").unwrap().as_ref(), Some(&json));
         assert_eq!(read_plan(&conn, "missing").unwrap(), None);
+    }
+
+    /// The workflow's `env` changes the steps it reaches: not an `http`
+    /// step, nor one whose own `env` sets the key; unknown for a run
+    /// recorded before it was fingerprinted.
+    #[test]
+    fn a_change_to_the_workflows_env_changes_the_steps_it_reaches() {
+        let plan = |target: &str, with_env: bool| {
+            let step = |name: &str, kind: &str, def: J| json!({ "name": name, "kind": kind, "fp": fnv(def.to_string().as_bytes()).to_string(), "def": def });
+            let mut p = json!({ "steps": [
+                step("deploy", "shell", json!({ "fields": { "run": "deploy" } })),
+                step("notify", "http", json!({ "fields": { "get": "http://x" } })),
+                step("pinned", "python", json!({ "fields": { "env": { "TARGET": "qa" } } })),
+                step("verify", "node", json!({ "fields": { "script": "x" } })),
+            ] });
+            if with_env {
+                p["env"] = json!({ "TARGET": target, "KEEP": "1" });
+            }
+            p
+        };
+        let done = [
+            "deploy".to_owned(),
+            "notify".to_owned(),
+            "pinned".to_owned(),
+        ];
+        let d = compare(&plan("staging", true), &plan("prod", true), &done);
+        assert_eq!(
+            d.blocking,
+            ["step `deploy` changed (the workflow's env.TARGET: \"staging\" → \"prod\"), but it already succeeded"]
+        );
+        assert_eq!(
+            d.other,
+            ["step `verify` changed (the workflow's env.TARGET: \"staging\" → \"prod\"); it runs with the new definition"]
+        );
+        assert!(compare(&plan("staging", true), &plan("staging", true), &done).is_empty());
+        assert!(compare(&plan("staging", false), &plan("prod", true), &done).is_empty());
     }
 
     #[test]

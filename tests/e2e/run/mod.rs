@@ -9,6 +9,7 @@ mod expressions;
 mod injection;
 mod order;
 mod races;
+mod resume_env;
 mod services;
 mod skips;
 mod timing;

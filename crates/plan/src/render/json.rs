@@ -245,11 +245,7 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
                 source: p.source.describe(),
             })
             .collect(),
-        env: plan
-            .env
-            .iter()
-            .map(|(k, e)| (k.clone(), J::String(show_text(wf, e))))
-            .collect(),
+        env: env_json(plan, wf),
         lets: plan.lets.iter().map(|l| let_json(wf, l)).collect(),
         triggers: (plan.triggers.iter())
             .map(|t| super::triggers::trigger_json(wf, t))
@@ -322,6 +318,16 @@ fn strip_map(m: &mut Map<String, J>) {
         m.remove(*k);
     }
     m.values_mut().for_each(strip_volatile);
+}
+
+/// The workflow's `env { }` as [`to_json`] shows it: params folded in, a
+/// secret by its name. The run store fingerprints it beside the steps, for
+/// those it reaches (their definitions do not hold it).
+pub fn env_json(plan: &Plan, wf: &Workflow) -> Map<String, J> {
+    plan.env
+        .iter()
+        .map(|(k, e)| (k.clone(), J::String(show_text(wf, e))))
+        .collect()
 }
 
 /// One step of `g` as [`to_json`] shows it, without the [`VOLATILE`] keys:
