@@ -243,6 +243,10 @@ pub fn find_run(store: &Store, typed: &str) -> Result<String, String> {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "no runs recorded yet".to_owned());
     }
+    if typed.trim().is_empty() {
+        // An empty prefix is a prefix of every run: name one.
+        return Err("no run given: name a run id, a prefix of one, or `last`".to_owned());
+    }
     let mut q = conn
         .prepare("SELECT id FROM runs WHERE id = ?1 OR id LIKE ?2 ESCAPE '\\' ORDER BY id LIMIT 5")
         .map_err(|e| e.to_string())?;

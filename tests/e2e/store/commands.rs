@@ -60,6 +60,16 @@ fn store_commands_without_a_store_and_state_dir() {
     assert!(other.join("runs.db").exists() && !env.path().join(".wfc").exists());
     let h = env.wfc(&["history", "--state-dir", &other.display().to_string()]);
     assert!(String::from_utf8_lossy(&h.stdout).contains("succeeded"));
+    // An empty run id is not a prefix of every run (MCP's `run: ""` was).
+    for blank in ["", " "] {
+        let s = env.wfc(&["status", blank, "--state-dir", &other.display().to_string()]);
+        assert_eq!(s.status.code(), Some(2), "{blank:?}");
+        assert!(
+            String::from_utf8_lossy(&s.stderr).contains("no run given"),
+            "{blank:?}: {}",
+            String::from_utf8_lossy(&s.stderr)
+        );
+    }
     // --no-store records nothing.
     let out = env.wfc(&[
         "run",
