@@ -21,6 +21,7 @@
 pub mod client;
 mod convert;
 mod documents;
+mod frames;
 mod imports;
 pub mod lines;
 mod server;
@@ -36,9 +37,10 @@ use tower_lsp::{LspService, Server};
 /// Serves the protocol on `input`/`output` until the client exits.
 pub async fn serve<I, O>(options: Options, input: I, output: O)
 where
-    I: AsyncRead + Unpin,
+    I: AsyncRead + Unpin + Send + 'static,
     O: AsyncWrite,
 {
+    let input = frames::checked(input);
     let (service, socket) = LspService::new(move |client| Backend::new(client, options.clone()));
     let exit = Arc::new(tokio::sync::Notify::new());
     let service = ExitWatch {

@@ -427,3 +427,31 @@ async fn a_file_of_two_workflows_has_two_outlines_and_diagnostics_for_both() {
     assert_eq!(r[1]["children"][1]["name"], json!("url"), "{r}");
     c.shutdown().await;
 }
+
+/// One message the server cannot decode (a broken client, a stray write)
+/// used to end the server; it is skipped and the session goes on.
+#[tokio::test]
+async fn an_undecodable_message_does_not_end_the_server() {
+    use tokio::io::AsyncWriteExt;
+    let (client_end, server_end) = tokio::io::duplex(1 << 20);
+    let (server_read, server_write) = tokio::io::split(server_end);
+    tokio::spawn(wfc_lsp::serve(
+        Options::default(),
+        server_read,
+        server_write,
+    ));
+    let (read, mut write) = tokio::io::split(client_end);
+    write
+        .write_all(b"Content-Length: 5\r\n\r\n{{{{{Content-Length: 2\r\n\r\n[]")
+        .await
+        .unwrap();
+    let mut client = wfc_lsp::client::Client::new(read, write);
+    let init = tokio::time::timeout(
+        WAIT,
+        client.request("initialize", json!({"capabilities": {}})),
+    )
+    .await
+    .expect("the server answers after an undecodable message")
+    .expect("initialize succeeds");
+    assert!(init["capabilities"].is_object(), "{init}");
+}
