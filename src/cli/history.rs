@@ -2,6 +2,7 @@
 //! run-store command shares: the `--state-dir` option and opening the store.
 
 use super::remote::ServerArgs;
+use super::say::{self, escaped_lines};
 use super::Format;
 use crate::cli::progress::human;
 use clap::Args;
@@ -31,14 +32,14 @@ impl StoreArgs {
         match Store::open_existing(&dir) {
             Ok(Some(s)) => Ok(s),
             Ok(None) => {
-                eprintln!(
+                say::err(&format!(
                     "error: no runs recorded in {} yet (`wfc run FILE` records runs there; `--state-dir` or $WFC_STATE_DIR point elsewhere)",
                     dir.display()
-                );
+                ));
                 Err(ExitCode::from(2))
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                say::err(&format!("error: {e}"));
                 Err(ExitCode::from(1))
             }
         }
@@ -50,7 +51,7 @@ impl StoreArgs {
         match control::find_run(&store, typed) {
             Ok(id) => Ok((store, id)),
             Err(e) => {
-                eprintln!("error: {e}");
+                say::err(&format!("error: {e}"));
                 Err(ExitCode::from(2))
             }
         }
@@ -69,7 +70,7 @@ pub fn at_least_one(text: &str) -> Result<usize, String> {
 
 /// Prints a store error and returns exit code 1.
 pub fn store_error(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: the run store: {e}");
+    say::err(&format!("error: the run store: {e}"));
     ExitCode::from(1)
 }
 
@@ -129,12 +130,12 @@ pub fn show(runs: &[query::RunRow], args: &HistoryArgs) -> ExitCode {
     }
     if runs.is_empty() {
         match &args.workflow {
-            Some(w) => println!("no runs of `{w}` recorded"),
+            Some(w) => println!("no runs of `{}` recorded", escaped_lines(w)),
             None => println!("no runs recorded"),
         }
         return ExitCode::SUCCESS;
     }
-    print!("{}", table(runs));
+    print!("{}", escaped_lines(&table(runs)));
     ExitCode::SUCCESS
 }
 

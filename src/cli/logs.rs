@@ -8,6 +8,7 @@
 
 use super::history::{store_error, StoreArgs};
 use super::remote::ServerArgs;
+use super::say::{escaped, NoClipboard};
 use clap::Args;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -30,9 +31,11 @@ pub struct LogsArgs {
     pub remote: ServerArgs,
 }
 
-/// How a step's log is headed when several are printed: its name, and its
-/// graph when that is not the main one.
+/// How a step's log is headed when several are printed: its name
+/// (escaped: a loop item may name it), and its graph when that is not the
+/// main one.
 pub fn label(name: String, graph: &str) -> String {
+    let name = escaped(&name).into_owned();
     if graph == "main" {
         name
     } else {
@@ -47,6 +50,7 @@ pub fn header(label: &str, first: bool) -> String {
 
 /// The message of a run without such a step.
 pub fn no_step(id: &str, step: &str, flag: &str) -> String {
+    let step = escaped(step);
     format!("error: run {id} has no step `{step}` (`wfc status{flag} {id}` lists its steps)")
 }
 
@@ -137,7 +141,8 @@ pub fn run(args: LogsArgs) -> ExitCode {
 /// Copies what was appended to `path` since `offset` to `out`, whole
 /// lines only (a partial last line waits for its newline), each after
 /// `prefix` if given and all after the line `head`: a chunk at a time, so a
-/// log of gigabytes costs a chunk. Whether anything was copied.
+/// log of gigabytes costs a chunk. Clipboard accesses are left out
+/// ([`NoClipboard`]). Whether anything was copied.
 fn copy_from(
     path: &Path,
     offset: &mut u64,
@@ -170,22 +175,26 @@ fn copy_from(
     f.seek(SeekFrom::Start(*offset))?;
     let mut left = end - *offset;
     let mut line_start = true;
+    // Fresh for each call: what is copied ends with a newline, where no
+    // clipboard access goes on.
+    let mut clip = NoClipboard::default();
     while left > 0 {
         let size = (left as usize).min(CHUNK);
         f.read_exact(&mut buf[..size])?;
         left -= size as u64;
         let Some(prefix) = prefix else {
-            out.write_all(&buf[..size])?;
+            out.write_all(&clip.push(&buf[..size]))?;
             continue;
         };
         for line in buf[..size].split_inclusive(|&b| b == b'\n') {
             if line_start {
                 out.write_all(prefix.as_bytes())?;
             }
-            out.write_all(line)?;
+            out.write_all(&clip.push(line))?;
             line_start = line.ends_with(b"\n");
         }
     }
+    out.write_all(&clip.finish())?;
     *offset = end;
     Ok(true)
 }

@@ -9,8 +9,11 @@
 //!
 //! Both are the same [`Display`]: a [`Recorder`] for the run's events and a
 //! [`LineOutput`] for the steps' output lines (called from worker threads,
-//! hence the lock). Everything shown is already masked.
+//! hence the lock). Everything shown is already masked. Names, errors and
+//! values are shown escaped ([`say::escaped`]); a step's output lines as
+//! the step wrote them, without clipboard accesses ([`say::NoClipboard`]).
 
+use super::say::{self, escaped, escaped_lines};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
@@ -84,7 +87,7 @@ impl Display {
     pub fn new(live: bool, color: bool, names: &[&str]) -> Self {
         let width = names
             .iter()
-            .map(|n| n.chars().count())
+            .map(|n| escaped(n).chars().count())
             .max()
             .unwrap_or(4)
             .min(24);
@@ -151,7 +154,7 @@ impl Inner {
     /// held so far.
     fn say(&mut self, line: &str) {
         match &self.live {
-            Some(l) => l.multi.suspend(|| super::say::out(line)),
+            Some(l) => l.multi.suspend(|| say::painted(line)),
             None => {
                 self.hold(line);
                 self.write_held();
@@ -183,10 +186,10 @@ impl Inner {
 
     /// `name   |`, with room for the rest of a line.
     fn prefix(&self, key: &StepKey) -> String {
-        let name = &key.name;
+        let name = escaped(&key.name);
         let pad = self.width.saturating_sub(name.chars().count());
         let mut p = String::with_capacity(name.len() + pad + 48);
-        p.push_str(name);
+        p.push_str(&name);
         p.extend(std::iter::repeat_n(' ', pad));
         p.push_str(" |");
         p
@@ -312,7 +315,7 @@ impl Recorder for Display {
                             ProgressStyle::with_template("{spinner} {prefix} {elapsed:>4} {msg}")
                                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                         );
-                        b.set_prefix(step.name.clone());
+                        b.set_prefix(escaped(&step.name).into_owned());
                         b.enable_steady_tick(Duration::from_millis(120));
                         b
                     });
@@ -337,7 +340,7 @@ impl Recorder for Display {
         }
         self.with(|d| {
             let p = d.prefix(step);
-            let err = a.error.as_deref().unwrap_or("failed");
+            let err = escaped_lines(a.error.as_deref().unwrap_or("failed"));
             d.say_later(&format!(
                 "{p} {} {err}",
                 d.paint("33", &format!("attempt {} failed:", a.number))
@@ -346,6 +349,7 @@ impl Recorder for Display {
     }
 
     fn waiting(&mut self, step: &StepKey, why: &str) {
+        let why = &*escaped_lines(why);
         self.with(|d| {
             if let Some(l) = &d.live {
                 if let Some(b) = l.bars.get(&(step.graph.clone(), step.name.clone())) {
@@ -385,7 +389,7 @@ impl Recorder for Display {
             if e.status != StepStatus::Succeeded {
                 if let Some(err) = &e.error {
                     line.push_str(": ");
-                    line.push_str(err);
+                    line.push_str(&escaped_lines(err));
                 }
             }
             d.say_later(&line);
@@ -430,7 +434,7 @@ impl Recorder for Display {
                 human(end.duration)
             );
             if let Some((s, e)) = &end.failed {
-                line.push_str(&format!(" — `{s}`: {e}"));
+                line.push_str(&format!(" — `{}`: {}", escaped(s), escaped_lines(e)));
             }
             if end.status == RunStatus::Succeeded {
                 // A success with work left undone says so.
@@ -482,10 +486,11 @@ impl LineOutput for Display {
         Arc::new(move |stream: Stream, text: &str| {
             this.with(|d| {
                 let p = d.prefix(&key);
+                let text = say::NoClipboard::line(text);
                 let text = if stream == Stream::Stderr && d.color {
-                    d.paint("2", text)
+                    d.paint("2", &text)
                 } else {
-                    text.to_owned()
+                    text.into_owned()
                 };
                 d.say(&format!("{p} {text}"));
             });
@@ -504,9 +509,9 @@ fn summary_table(d: &Inner) -> String {
             .collect()
     };
     let name = |r: &Row| match &r.graph {
-        GraphName::Main => r.name.clone(),
-        GraphName::Rollback(of) => format!("{} (rollback of {of})", r.name),
-        g => format!("{} ({})", r.name, g.id().replace('_', " ")),
+        GraphName::Main => escaped(&r.name).into_owned(),
+        GraphName::Rollback(of) => format!("{} (rollback of {})", escaped(&r.name), escaped(of)),
+        g => format!("{} ({})", escaped(&r.name), g.id().replace('_', " ")),
     };
     let w = rows
         .iter()
@@ -594,8 +599,8 @@ fn outputs_block(outputs: &[(String, serde_json::Value)]) -> String {
     let mut o = String::from("outputs:");
     for (name, v) in outputs {
         let text = match v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
+            serde_json::Value::String(s) => escaped_lines(s).into_owned(),
+            other => escaped_lines(&other.to_string()).into_owned(),
         };
         o.push_str(&format!("\n  {name:w$} = {text}"));
     }

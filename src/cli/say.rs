@@ -1,5 +1,6 @@
-//! wfc's own messages during a run, written so that a closed stdout or
-//! stderr (`wfc run w.wf 2>&1 | head -1`) never stops the run.
+//! wfc's own messages, written so that a closed stdout or stderr (`wfc run
+//! w.wf 2>&1 | head -1`) never stops the run, and so that no value in them
+//! acts on the terminal ([`escape`]).
 //!
 //! `println!` and `eprintln!` panic when the write fails: SIGPIPE is
 //! ignored (Rust's runtime does so, and `wfc run` keeps it so), so a write
@@ -9,17 +10,29 @@
 //! `wfc cancel`). These write what they can and drop the rest; the run's
 //! own record (the store, its logs, the report) is unaffected.
 
+mod escape;
+
+pub use escape::{escaped, escaped_lines, NoClipboard};
+
 use std::io::Write;
 
-/// Writes `line` and a newline to stderr; a failed write is dropped.
+/// Writes `line` and a newline to stderr, control characters escaped; a
+/// failed write is dropped.
 pub fn err(line: &str) {
     let mut e = std::io::stderr().lock();
-    let _ = e.write_all(line.as_bytes());
+    let _ = e.write_all(escaped_lines(line).as_bytes());
     let _ = e.write_all(b"\n");
 }
 
-/// Writes `line` and a newline to stdout; a failed write is dropped.
+/// Writes `line` and a newline to stdout, control characters escaped; a
+/// failed write is dropped.
 pub fn out(line: &str) {
+    painted(&escaped_lines(line));
+}
+
+/// Writes `line`, whose values are escaped already and which may hold
+/// wfc's own colours, and a newline to stdout; a failed write is dropped.
+pub fn painted(line: &str) {
     let mut o = std::io::stdout().lock();
     let _ = o.write_all(line.as_bytes());
     let _ = o.write_all(b"\n");

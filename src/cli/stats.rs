@@ -45,7 +45,7 @@ pub fn run(args: StatsArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let text: Vec<String> = all.iter().map(render).collect();
-    print!("{}", text.join("\n"));
+    print!("{}", super::say::escaped_lines(&text.join("\n")));
     ExitCode::SUCCESS
 }
 

@@ -3,6 +3,7 @@
 
 use super::history::{dur, store_error, StoreArgs};
 use super::remote::ServerArgs;
+use super::say::{escaped, escaped_lines};
 use super::Format;
 use clap::Args;
 use std::process::ExitCode;
@@ -61,7 +62,7 @@ pub fn show(detail: &RunDetail, args: &StatusArgs, hints: &Hints) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    print!("{}", render(detail, args.attempts, hints));
+    print!("{}", escaped_lines(&render(detail, args.attempts, hints)));
     ExitCode::SUCCESS
 }
 
@@ -94,7 +95,7 @@ fn events(store: &wfc_store::Store, id: &str, format: Format) -> ExitCode {
         };
         let step = e.step.unwrap_or_default();
         let line = format!("{}  {:<16} {step:<20} {detail}", e.at, e.kind);
-        println!("{}", line.trim_end());
+        println!("{}", escaped(line.trim_end()));
     }
     ExitCode::SUCCESS
 }
@@ -109,11 +110,13 @@ pub fn state_dir_flag(args: &StoreArgs) -> String {
     }
 }
 
+/// Escaped here, so that the columns are as wide as what is printed.
 fn step_name(s: &StepRow) -> String {
+    let name = escaped(&s.name);
     match (&s.graph[..], &s.rollback_of) {
-        ("main", _) => s.name.clone(),
-        (_, Some(of)) => format!("{} (rollback of {of})", s.name),
-        (g, None) => format!("{} ({})", s.name, g.replace('_', " ")),
+        ("main", _) => name.into_owned(),
+        (_, Some(of)) => format!("{name} (rollback of {})", escaped(of)),
+        (g, None) => format!("{name} ({})", g.replace('_', " ")),
     }
 }
 
@@ -172,7 +175,7 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         let shown: Vec<String> = p
             .iter()
             .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}={s}"),
+                serde_json::Value::String(s) => format!("{k}={}", escaped(s)),
                 other => format!("{k}={other}"),
             })
             .collect();

@@ -14,6 +14,7 @@
 //!   pseudo-terminal.
 //! - `scripts`: `python` and `node` steps with the real interpreters.
 //! - `secrets`: no secret, in any encoding, in anything wfc shows or writes.
+//! - `terminal_escapes`: values printed escaped, no clipboard writes from steps.
 //! - `modules`: files of several workflows, workflow outputs, `wfc list`.
 //! - `calls`: calls inlined — outputs, sagas, status, logs and resume.
 //! - `call_settings`: `retry` on a call, and what its handlers read of its end.
@@ -90,6 +91,7 @@ mod sql_postgres;
 mod sql_postgres_tls;
 mod stdlib;
 mod store;
+mod terminal_escapes;
 mod triggers;
 
 use wfc_testkit::Case;

@@ -118,7 +118,7 @@ pub fn logs(client: &Client, args: &LogsArgs) -> ExitCode {
             let label = logs::label(s.name.clone(), &s.graph);
             let _ = writeln!(out, "{}", logs::header(&label, !printed_any));
         }
-        let _ = out.write_all(text.as_bytes());
+        let _ = out.write_all(crate::cli::say::NoClipboard::line(&text).as_bytes());
         printed_any = true;
     }
     let _ = out.flush();
