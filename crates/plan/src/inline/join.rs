@@ -198,9 +198,15 @@ pub fn call_timeout(join: &mut Step, callee: &Workflow) {
     }
 }
 
-/// The callee's workflow `env`, given to each of its shell and docker steps.
+/// The callee's workflow `env`, given to each of its steps that starts a
+/// process (shell, docker, python, node), as the top workflow's `env` is
+/// by the interpreter; a key the step's own `env` sets wins.
 pub fn workflow_env(rw: &Rewrite, step: &mut Step) {
-    if rw.callee.env.is_empty() || !matches!(step.kind, StepKind::Shell | StepKind::Docker) {
+    let takes = matches!(
+        step.kind,
+        StepKind::Shell | StepKind::Docker | StepKind::Python | StepKind::Node
+    );
+    if rw.callee.env.is_empty() || !takes {
         return;
     }
     let env = rw
