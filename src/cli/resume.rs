@@ -103,15 +103,18 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         Ok(Err(why)) => return refuse(&why.0),
         Err(e) => return store_error(e),
     };
-    if r.file_changed {
+    // A file a step runs can change while the workflow file does not.
+    if r.file_changed || !r.changes.is_empty() {
         if r.changes.is_empty() {
             crate::cli::say::err(&format!(
                 "wfc: {shown} changed since the run, but not its plan"
             ));
         } else {
-            crate::cli::say::err(&format!(
-                "wfc: {shown} changed since the run; the resume takes in:"
-            ));
+            crate::cli::say::err(&if r.file_changed {
+                format!("wfc: {shown} changed since the run; the resume takes in:")
+            } else {
+                "wfc: the plan changed since the run; the resume takes in:".to_owned()
+            });
             for line in &r.changes {
                 crate::cli::say::err(&format!("  - {line}"));
             }

@@ -260,7 +260,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
         // big plan: its early connection goes.)
         drop(args.early_history);
         let taken = if args.record {
-            wfc_store::reuse::stored_fingerprints(&plan, &wf)
+            wfc_store::reuse::stored_fingerprints_of(&plan, &wf, Some(&file))
         } else {
             Vec::new()
         };

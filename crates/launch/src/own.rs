@@ -120,6 +120,7 @@ async fn start(
     };
     let open = Open {
         dir,
+        file: file.clone(),
         id: id.to_owned(),
         meta: RunMeta {
             file_hash,
@@ -149,7 +150,7 @@ async fn start(
     });
     let plan = Arc::new(plan);
     if let Some((ir, tx)) = fingerprints {
-        take_fingerprints(&plan, ir, tx);
+        take_fingerprints(&plan, ir, file.clone(), tx);
     }
     let mut request = RunRequest::new(plan, names, id.to_owned());
     request.file = file;
@@ -224,6 +225,8 @@ async fn wait(launcher: &Launcher, handle: RunHandle, owned: &Owned, id: &str) -
 /// What opening a run's record needs, moved to the blocking pool.
 struct Open {
     dir: std::path::PathBuf,
+    /// The workflow file, beside which the fingerprints read code files.
+    file: String,
     id: String,
     meta: RunMeta,
     trigger: String,
@@ -246,7 +249,7 @@ impl Open {
     ) -> Result<(Option<RunSession>, wfc_plan::Plan), LaunchError> {
         let store_error = |e: &dyn std::fmt::Display| LaunchError::Store(e.to_string());
         if let Some(ir) = ir {
-            self.meta.plan = wfc_store::reuse::stored_fingerprints(&plan, &ir);
+            self.meta.plan = wfc_store::reuse::stored_fingerprints_of(&plan, &ir, Some(&self.file));
         }
         let session = if self.record {
             let store = Store::open(&self.dir).map_err(|e| store_error(&e))?;
@@ -299,13 +302,14 @@ impl Open {
 fn take_fingerprints(
     plan: &Arc<wfc_plan::Plan>,
     ir: wfc_language::ir::Workflow,
+    file: String,
     tx: std::sync::mpsc::Sender<Vec<u8>>,
 ) {
     let plan = plan.clone();
     let started = std::thread::Builder::new()
         .name("wfc-fingerprint".into())
         .spawn(move || {
-            let taken = wfc_store::reuse::stored_fingerprints(&plan, &ir);
+            let taken = wfc_store::reuse::stored_fingerprints_of(&plan, &ir, Some(&file));
             drop(ir);
             let _ = tx.send(taken);
             tracing::trace!(target: "wfc::timing", "fingerprints (recorded at the next turn)");

@@ -119,7 +119,8 @@ pub fn check_plan(
     let mut changes = Vec::new();
     if let Some(recorded) = &rec.plan {
         let now: serde_json::Value =
-            serde_json::from_str(&reuse::fingerprints(plan, wf)).expect("fingerprints are JSON");
+            serde_json::from_str(&reuse::fingerprints_of(plan, wf, Some(file)))
+                .expect("fingerprints are JSON");
         let diff = reuse::compare(recorded, &now, &names);
         if !diff.blocking.is_empty() {
             let mut msg = format!(

@@ -4,7 +4,8 @@
 //! instance, its definition as the plan JSON shows it (kind, fields with
 //! params folded in, dependencies, condition, retry, timeout, items,
 //! rollback), without what does not change what the step does (estimates,
-//! line numbers, schedule); and beside them the workflow's `env { }`, which
+//! line numbers, schedule), with a hash of each file it runs as its code
+//! ([`code_files`]); and beside them the workflow's `env { }`, which
 //! reaches the steps that start a process ([`TAKE_WORKFLOW_ENV`]) without
 //! being in their definitions. A resume recompiles the workflow file with
 //! the run's params and compares:
@@ -25,17 +26,33 @@ use std::collections::BTreeMap;
 use wfc_language::ir::Workflow;
 use wfc_plan::Plan;
 
+mod code_files;
+use code_files::CodeFiles;
+
 /// The plan's fingerprints as JSON text:
-/// `{"steps": [{"name", "kind", "fp", "def"}], "env": {…}}`, steps in plan
-/// order, `env` the workflow's.
-pub fn fingerprints(plan: &Plan, wf: &Workflow) -> String {
+/// `{"steps": [{"name", "kind", "fp", "def", "files"?}], "env": {…}}`,
+/// steps in plan order, `env` the workflow's; `files` (a step that runs a
+/// file) hashes its content, read beside the workflow file `file` (as the
+/// run records it; `None`: in the working directory).
+pub fn fingerprints_of(plan: &Plan, wf: &Workflow, file: Option<&str>) -> String {
     let mut out = Vec::new();
-    write_fingerprints(plan, wf, &mut out).expect("writing to memory");
+    let mut files = CodeFiles::beside(file);
+    write_fingerprints(plan, wf, &mut files, &mut out).expect("writing to memory");
     out.push(b'}');
     String::from_utf8(out).expect("JSON is UTF-8")
 }
 
-/// The fingerprints as stored in `runs.plan`: the JSON of [`fingerprints`]
+/// [`fingerprints_of`] with code files read in the working directory.
+pub fn fingerprints(plan: &Plan, wf: &Workflow) -> String {
+    fingerprints_of(plan, wf, None)
+}
+
+/// [`stored_fingerprints_of`] with code files read in the working directory.
+pub fn stored_fingerprints(plan: &Plan, wf: &Workflow) -> Vec<u8> {
+    stored_fingerprints_of(plan, wf, None)
+}
+
+/// The fingerprints as stored in `runs.plan`: the JSON of [`fingerprints_of`]
 /// plus the run's graph under `"graph"` ([`super::run_graph`]: what the
 /// dashboard draws; the fingerprints' readers ignore it), gzip-compressed (a chain of 5,000 steps: 1.4 MB of JSON, ~60 KB stored).
 /// Runs recorded before compression hold the JSON as text; [`read_plan`]
@@ -47,12 +64,13 @@ pub fn fingerprints(plan: &Plan, wf: &Workflow) -> String {
 /// (`cargo bench --bench store`, 5,179 steps: 41 ms, buffered 19 ms; with
 /// the definitions written directly instead of through a `Value`, 6.7 ms),
 /// all of it before a big plan's first step.
-pub fn stored_fingerprints(plan: &Plan, wf: &Workflow) -> Vec<u8> {
+pub fn stored_fingerprints_of(plan: &Plan, wf: &Workflow, file: Option<&str>) -> Vec<u8> {
     use flate2::write::GzEncoder;
     use std::io::Write;
     let gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, gz);
-    write_fingerprints(plan, wf, &mut out).expect("writing to memory");
+    let mut files = CodeFiles::beside(file);
+    write_fingerprints(plan, wf, &mut files, &mut out).expect("writing to memory");
     out.write_all(b",\"graph\":")
         .and_then(|()| super::run_graph::write(plan, &mut out))
         .and_then(|()| out.write_all(b"}"))
@@ -72,6 +90,7 @@ pub fn stored_fingerprints(plan: &Plan, wf: &Workflow) -> Vec<u8> {
 fn write_fingerprints(
     plan: &Plan,
     wf: &Workflow,
+    files: &mut CodeFiles,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     let g = &plan.main;
@@ -92,6 +111,10 @@ fn write_fingerprints(
         serde_json::to_writer(&mut *out, def.name())?;
         out.write_all(b",\"def\":")?;
         out.write_all(&text)?;
+        if let Some(files) = files.of(&g.steps[i]) {
+            out.write_all(b",\"files\":")?;
+            serde_json::to_writer(&mut *out, &files)?;
+        }
         out.write_all(b"}")?;
     }
     out.write_all(b"],\"env\":")?;
@@ -232,12 +255,19 @@ fn workflow_env_change(recorded: &J, now: &J, old: &J, new: &J) -> Vec<String> {
 pub fn compare(recorded: &J, now: &J, succeeded: &[String]) -> PlanDiff {
     let (old, new) = (by_name(recorded), by_name(now));
     let mut diff = PlanDiff::default();
+    let mut unhashed = false;
     for (name, o) in &old {
         let done = succeeded.contains(name);
-        let env = new
+        // What changed outside the step's definition: the workflow's env,
+        // the content of a file it runs.
+        let mut outside = new
             .get(name)
             .map(|n| workflow_env_change(recorded, now, o, n))
             .unwrap_or_default();
+        if let Some(n) = new.get(name) {
+            outside.extend(code_files::changes(o, n));
+            unhashed |= done && code_files::unrecorded(o, n);
+        }
         match new.get(name) {
             None => {
                 let msg = format!("step `{name}` is no longer in the plan");
@@ -248,12 +278,12 @@ pub fn compare(recorded: &J, now: &J, succeeded: &[String]) -> PlanDiff {
                     diff.other.push(msg);
                 }
             }
-            Some(n) if n["fp"] != o["fp"] || !env.is_empty() => {
+            Some(n) if n["fp"] != o["fp"] || !outside.is_empty() => {
                 let mut what = Vec::new();
                 if n["fp"] != o["fp"] {
                     describe(&o["def"], &n["def"], "", &mut what);
                 }
-                what.extend(env);
+                what.extend(outside);
                 let msg = format!("step `{name}` changed ({})", what.join("; "));
                 if done {
                     diff.blocking
@@ -269,6 +299,9 @@ pub fn compare(recorded: &J, now: &J, succeeded: &[String]) -> PlanDiff {
     for name in new.keys().filter(|n| !old.contains_key(*n)) {
         diff.other
             .push(format!("step `{name}` is new; it will run"));
+    }
+    if unhashed {
+        diff.other.push("the run was recorded before the files its steps run were kept with its plan: a change to one of a step that succeeded is not checked".to_owned());
     }
     diff
 }

@@ -11,6 +11,7 @@ mod injection;
 mod order;
 mod races;
 mod resume_env;
+mod resume_files;
 mod services;
 mod skips;
 mod timing;
