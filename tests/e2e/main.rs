@@ -27,6 +27,7 @@
 //!   --server` against a real server.
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
+//! - `serve_plan_size`: starts asking for too many steps refused (E0413).
 //! - `serve_files`: the served files as they change — broken ones shown
 //!   and logged once, folders removed and made again, links; `/validate`.
 //! - `dashboard`: `wfc serve`'s HTML pages — login, its cookie and CSRF
@@ -85,6 +86,7 @@ mod serve_hooks_replay;
 mod serve_keys;
 mod serve_logs;
 mod serve_owned;
+mod serve_plan_size;
 mod serve_schedule;
 mod sql;
 mod sql_postgres;

@@ -22,6 +22,7 @@ mod parse;
 mod plan;
 mod plan_calls;
 mod plan_props;
+mod plan_size;
 mod recovery;
 mod recovery_corpus;
 mod recovery_fixtures;

@@ -13,6 +13,8 @@ use super::*;
 use rustc_hash::FxHashMap;
 use wfc_language::ir::{BinaryOp, BlockKind, ExprKind, Node, Role, Type, UnaryOp};
 
+pub mod size;
+
 /// Compiles a workflow with bound params into a plan scheduled for `jobs` workers.
 pub fn compile(
     wf: &Workflow,
@@ -20,9 +22,16 @@ pub fn compile(
     jobs: usize,
     estimator: &dyn Estimator,
 ) -> Result<Plan, Vec<Diagnostic>> {
+    // Counted before anything is built: loops over params' lists multiply.
+    // (The values are moved for the count: a refused list is not copied.)
+    let mut params = params;
     let mut values = vec![None; wf.params.len()];
-    for p in &params {
-        values[p.id] = Some(p.value.clone());
+    for p in &mut params {
+        values[p.id] = Some(std::mem::replace(&mut p.value, Value::Null));
+    }
+    size::check(wf, &values).map_err(|d| vec![d])?;
+    for p in &mut params {
+        p.value = values[p.id].clone().unwrap_or(Value::Null);
     }
     let never = |_| false;
     let scope = Scope {

@@ -139,6 +139,42 @@ pub fn report_not_writable(path: &str, why: &str) -> Diagnostic {
     .help("give `--output` a file in a directory that exists and that you can write")
 }
 
+/// E0413: a plan of more than `max` steps (loops unrolled, calls inlined).
+/// `total` is the count, when counted to the end; `span` is the loop that
+/// took it over (`items` long, `steps` in all, `each` per iteration when
+/// every iteration has as many), else the workflow (`items` 0).
+pub fn plan_too_big(
+    span: wfc_language::span::Span,
+    total: Option<usize>,
+    items: usize,
+    each: Option<usize>,
+    steps: Option<usize>,
+    max: usize,
+) -> Diagnostic {
+    let count = |n: usize| match n {
+        usize::MAX => "more steps than can be counted".to_string(),
+        1 => "1 step".to_string(),
+        n => format!("{n} steps"),
+    };
+    let message = match total {
+        Some(n) => format!("the plan would hold {}, more than {max}", count(n)),
+        None => format!("the plan would hold more than {max} steps"),
+    };
+    let label = match (items, each, steps) {
+        (0, ..) => "its steps, one by one, are too many".to_string(),
+        (_, Some(e), Some(s)) => format!("{items} items × {} each: {}", count(e), count(s)),
+        (_, _, Some(s)) => format!("unrolls {} over {items} items", count(s)),
+        (_, _, None) => format!("unrolls more than {max} steps over {items} items"),
+    };
+    Diagnostic::error("E0413", message)
+        .primary(span, label)
+        .help(format!(
+            "a plan holds at most {max} steps (loops unrolled, calls inlined, steps an `if` \
+             leaves out counted too); nothing ran. Pass fewer items (split the list over \
+             several runs), or go over the items inside one step (a shell `for` loop, a script)"
+        ))
+}
+
 fn shorten(s: &str) -> String {
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(60).collect::<String>())
