@@ -201,7 +201,36 @@ pub fn read(store: &Store, run_id: &str) -> Option<RunGraph> {
     })
 }
 
-fn decode(v: rusqlite::types::Value) -> Option<Stored> {
+/// A planned step's name and kind, as the fingerprints give them.
+#[derive(Deserialize)]
+pub(crate) struct Planned {
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+#[derive(Deserialize)]
+struct PlannedSteps {
+    #[serde(default)]
+    steps: Vec<Planned>,
+}
+
+/// Run `run_id`'s main-graph steps in plan order, names and kinds only:
+/// the definitions and the graph beside them are skipped, not built (a
+/// `Value` of a 20,000-step plan's JSON is ~100 MB). `None`: no plan
+/// recorded, or one that does not decode.
+pub(crate) fn planned_steps(store: &Store, run_id: &str) -> rusqlite::Result<Option<Vec<Planned>>> {
+    use rusqlite::OptionalExtension;
+    let v: Option<rusqlite::types::Value> = store
+        .conn
+        .query_row("SELECT plan FROM plans WHERE run_id = ?1", [run_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(v.and_then(decode::<PlannedSteps>).map(|p| p.steps))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(v: rusqlite::types::Value) -> Option<T> {
     use rusqlite::types::Value as V;
     match v {
         V::Text(t) => serde_json::from_str(&t).ok(),

@@ -1,12 +1,14 @@
 //! The run store, through its library API (`library`) and end to end
 //! through the real `wfc` binary (`cli`: crashes, resume, cancel and approve
 //! from another process; `commands`: history, status, stats, shared stores;
-//! `read_only`: a store that takes no writes).
+//! `read_only`: a store that takes no writes; `big_run`: a run of 40,000
+//! steps read back in linear time).
 //!
 //! [`Env`] is the store tests' case: a [`Case`] holding one workflow
 //! (`flow.wf`) and a `count/` folder where steps count their executions, with
 //! helpers to read the store `wfc` leaves in `.wfc/`.
 
+mod big_run;
 mod cli;
 mod commands;
 mod library;
