@@ -25,7 +25,32 @@ pub struct Expansion {
     pub copies: Vec<(InstanceId, Vec<InstanceId>)>,
 }
 
-/// Whether group `g` lies inside group `outer`.
+/// The most steps a run's graph holds, run-time loops unrolled: the plan's
+/// bound (E0413), kept when the run unrolls a loop whose list came late.
+pub const MAX_STEPS: usize = crate::inline::bounds::MAX_STEPS;
+
+/// The steps `graph` holds, each instance's compensation steps included
+/// (as E0413 counts a plan).
+pub fn held(graph: &Graph) -> usize {
+    graph
+        .steps
+        .iter()
+        .map(|s| 1 + s.rollback.as_deref().map_or(0, held))
+        .fold(0, usize::saturating_add)
+}
+
+/// The steps [`expand`] would add unrolling `group` over `items` items:
+/// one copy of each template (and of its compensation) per item. Counted
+/// before anything is copied, so a list of a million lines costs nothing.
+pub fn added(graph: &Graph, group: GroupId, items: usize) -> usize {
+    let each = graph.groups[group]
+        .members
+        .iter()
+        .map(|&t| 1 + graph.steps[t].rollback.as_deref().map_or(0, held))
+        .fold(0, usize::saturating_add);
+    each.saturating_mul(items)
+}
+
 /// Whether group `g` lies inside group `outer`.
 pub fn within(graph: &Graph, g: GroupId, outer: GroupId) -> bool {
     let mut cur = graph.groups[g].parent;

@@ -8,6 +8,7 @@ mod call_joins;
 mod cli;
 mod expressions;
 mod injection;
+mod loop_size;
 mod order;
 mod races;
 mod resume_env;

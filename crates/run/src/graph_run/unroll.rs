@@ -60,6 +60,17 @@ impl Runner<'_> {
             }
             Err(e) => return self.fail_now(g, v, format!("evaluating the loop's list: {e}")),
         };
+        // The plan's bound holds for the run too (E0413): counted before a
+        // step is copied, so a step printing a million lines fails the loop
+        // rather than filling memory.
+        let (held, added) = (
+            expand::held(&g.graph),
+            expand::added(&g.graph, group, items.len()),
+        );
+        if held.saturating_add(added) > expand::MAX_STEPS {
+            let error = too_big(&g.graph.groups[group].name, items.len(), held, added);
+            return self.fail_now(g, v, error);
+        }
         if let GraphRef::Plan(plan) = g.graph {
             g.graph = GraphRef::Grown(Arc::new(plan.clone()));
         }
@@ -104,4 +115,17 @@ impl Runner<'_> {
         }
         g.copies.extend(added.copies);
     }
+}
+
+/// The error of a run-time loop that would take its graph over the bound.
+fn too_big(name: &str, items: usize, held: usize, added: usize) -> String {
+    let max = expand::MAX_STEPS;
+    format!(
+        "E0413: the loop `{name}` would unroll {added} steps over {items} items, \
+         the run would hold {}, more than {max}: a run holds at most {max} steps \
+         (loops unrolled, at plan time or when the run reaches them); nothing of \
+         the loop ran. Pass fewer items (split the list over several runs), or go \
+         over the items inside one step (a shell `for` loop, a script)",
+        held.saturating_add(added)
+    )
 }
