@@ -26,6 +26,7 @@
 //! - `serve_client`: retention, and `wfc status|logs|history|cancel|approve
 //!   --server` against a real server.
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
+//! - `serve_schedule_resumed`: `overlap` after `kill -9`, with the run resumed.
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
 //! - `serve_plan_size`: starts asking for too many steps refused (E0413).
 //! - `serve_files`: the served files as they change — broken ones shown
@@ -88,6 +89,7 @@ mod serve_logs;
 mod serve_owned;
 mod serve_plan_size;
 mod serve_schedule;
+mod serve_schedule_resumed;
 mod sql;
 mod sql_postgres;
 mod sql_postgres_tls;

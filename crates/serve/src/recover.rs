@@ -23,6 +23,10 @@
 //! the API). A resumed run goes on as a new session under its id: the
 //! steps that succeeded keep their outputs and are not run again. Every
 //! decision is logged; a run left interrupted stays resumable by hand.
+//!
+//! This runs before the schedules start: a resumed run a schedule started
+//! is owned by the launcher by then, and its schedule takes it as its
+//! previous run for `overlap` ([`crate::schedule`]).
 
 use crate::api::{resume as api_resume, App};
 use crate::problem::Problem;

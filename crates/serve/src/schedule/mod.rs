@@ -8,6 +8,15 @@
 //! the store ([`wfc_store::fires`]) before its run starts, so a restart
 //! neither fires a slot twice nor skips one without logging it. Everything
 //! stops on the server's `stopping`: no slot fires after SIGTERM.
+//!
+//! A run a schedule started before a `kill -9`, resumed at start
+//! ([`crate::recover`]), is that schedule's previous run: before the first
+//! task starts, the supervisor takes the scheduled runs the launcher owns
+//! (at that moment, exactly those recovery queued), and each task waits
+//! for them as for a run of its own, so `overlap` sees them — the catch-up
+//! slots too. The store says which workflow and file a run is of, not
+//! which of the workflow's schedules started it: a resumed run counts for
+//! every schedule of its workflow in its file.
 
 mod slots;
 mod task;
@@ -15,7 +24,7 @@ mod task;
 pub use task::TRIGGER;
 
 use crate::catalog::Catalog;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -46,6 +55,8 @@ async fn supervise(ctx: Arc<task::Ctx>) {
     // Slots missed while the server was down are caught up only for the
     // schedules served from the start.
     let mut at_start = true;
+    // Taken before any task fires: the runs resumed at start.
+    let mut resumed = resumed_runs(&ctx.launcher).await;
     while !stopping.is_cancelled() {
         let wanted = schedules(&ctx.catalog);
         live.retain(|id, l| {
@@ -67,16 +78,59 @@ async fn supervise(ctx: Arc<task::Ctx>) {
             }
             let (settings, rx) = watch::channel(schedule);
             let stop = stopping.child_token();
-            let t = task::Task::new(id.clone(), rx, ctx.clone(), stop.clone(), at_start);
+            let key = (id.file.clone(), id.workflow.clone());
+            let inherited = if at_start {
+                resumed.get(&key).cloned().unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let t = task::Task::new(id.clone(), rx, ctx.clone(), stop.clone(), at_start)
+                .after(inherited);
             tokio::spawn(t.run());
             live.insert(id, Live { settings, stop });
         }
         at_start = false;
+        resumed.clear();
         tokio::select! {
             _ = stopping.cancelled() => {}
             _ = tokio::time::sleep(POLL) => {}
         }
     }
+}
+
+/// The scheduled runs `launcher` owns — at the server's start, the runs
+/// recovery resumed — by their file and workflow, as the store recorded
+/// them. None when the store cannot say (logged).
+async fn resumed_runs(launcher: &Launcher) -> HashMap<(String, String), Vec<String>> {
+    let owned: Vec<String> = launcher
+        .owned_runs()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    if owned.is_empty() {
+        return HashMap::new();
+    }
+    let dir = launcher.state_dir().to_path_buf();
+    let found = tokio::task::spawn_blocking(move || {
+        let store = wfc_store::Store::open(&dir)?;
+        let mut out: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for id in owned {
+            if wfc_store::listing::trigger(&store, &id).map_err(|e| e.to_string())? != TRIGGER {
+                continue;
+            }
+            if let Some(run) = wfc_store::query::run(&store, &id).map_err(|e| e.to_string())? {
+                out.entry((run.file, run.workflow)).or_default().push(id);
+            }
+        }
+        Ok::<_, String>(out)
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    found.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot read which resumed runs are scheduled: their schedules do not wait for them");
+        HashMap::new()
+    })
 }
 
 /// Every schedule of a served workflow, by id, from the catalog's checked

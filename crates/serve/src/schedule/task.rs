@@ -7,11 +7,17 @@
 //! over is recorded as done only when no owed slot comes before it, so the
 //! record never runs past work still to do: after a crash, owed slots are
 //! missed ones again.
+//!
+//! A run this schedule started before a restart and recovery resumed is
+//! its previous run ([`Task::after`]): the slots caught up at start, and
+//! those that come while it goes on, meet `overlap` as with any run.
 
 use super::slots;
 use crate::catalog::Catalog;
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
@@ -31,16 +37,60 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// How often a start refused by `--max-runs` is tried again.
 const BUSY_RETRY: Duration = Duration::from_secs(1);
 
+/// How often the launcher is asked whether a resumed run still goes (it
+/// tells no one of their ends, whose starts recovery queued).
+const RESUMED_POLL: Duration = Duration::from_millis(100);
+
 /// What every schedule's task shares.
 pub(super) struct Ctx {
     pub catalog: Arc<Catalog>,
     pub launcher: Launcher,
 }
 
-/// A run this schedule started, until it ends.
+/// A run this schedule started (or, after a restart, the runs it had
+/// started that recovery resumed), until it ends.
 struct Current {
-    id: String,
-    ended: oneshot::Receiver<wfc_run::RunResult>,
+    /// Its id (ids, for resumed runs: at most one in practice).
+    runs: Vec<String>,
+    /// Its end, with its status's name.
+    ended: Pin<Box<dyn Future<Output = String> + Send>>,
+}
+
+impl Current {
+    /// The run that `fire` started.
+    fn started(id: String, ended: oneshot::Receiver<wfc_run::RunResult>) -> Current {
+        Current {
+            runs: vec![id],
+            // A dropped sender: the run's task is gone, as good as ended.
+            ended: Box::pin(async move {
+                ended
+                    .await
+                    .map_or(RunStatus::Failed, |r| r.status)
+                    .name()
+                    .to_owned()
+            }),
+        }
+    }
+
+    /// Runs the launcher owns (queued to resume, or resumed): ended once it
+    /// owns none of them.
+    fn resumed(runs: Vec<String>, launcher: Launcher) -> Current {
+        let ids = runs.clone();
+        Current {
+            runs,
+            ended: Box::pin(async move {
+                while ids.iter().any(|id| launcher.state(id).is_some()) {
+                    tokio::time::sleep(RESUMED_POLL).await;
+                }
+                "resumed run ended".to_owned()
+            }),
+        }
+    }
+
+    /// Its id(s), for the log.
+    fn id(&self) -> String {
+        self.runs.join(",")
+    }
 }
 
 /// One schedule of one served workflow.
@@ -58,6 +108,8 @@ pub(super) struct Task {
     pub catch_up: bool,
     owed: VecDeque<DateTime<Utc>>,
     queued: Option<DateTime<Utc>>,
+    /// Runs of this schedule resumed at the server's start.
+    resumed: Vec<String>,
 }
 
 impl Task {
@@ -76,14 +128,22 @@ impl Task {
             catch_up,
             owed: VecDeque::new(),
             queued: None,
+            resumed: Vec::new(),
         }
+    }
+
+    /// The task with `resumed` — runs this schedule started before a
+    /// restart, resumed by recovery — as its previous run.
+    pub fn after(mut self, resumed: Vec<String>) -> Task {
+        self.resumed = resumed;
+        self
     }
 
     pub async fn run(mut self) {
         let Some(mut cursor) = self.begin().await else {
             return;
         };
-        let mut current: Option<Current> = None;
+        let mut current = self.behind_resumed().await;
         loop {
             if self.stop.is_cancelled() {
                 return;
@@ -103,7 +163,7 @@ impl Task {
                 _ = self.stop.cancelled() => return,
                 status = ended(&mut current) => {
                     if let Some(c) = current.take() {
-                        tracing::debug!(run = %c.id, status = status.name(), "scheduled run ended");
+                        tracing::debug!(run = %c.id(), %status, "scheduled run ended");
                     }
                 }
                 changed = self.settings.changed() => {
@@ -182,6 +242,42 @@ impl Task {
         Some(now)
     }
 
+    /// The runs resumed at start as this schedule's previous run, the
+    /// slots caught up (owed) meeting `overlap` behind it: `skip` passes
+    /// them over, `queue` keeps the latest for its end, `cancel` cancels it
+    /// and they run after.
+    async fn behind_resumed(&mut self) -> Option<Current> {
+        let resumed = std::mem::take(&mut self.resumed);
+        if resumed.is_empty() {
+            return None;
+        }
+        let run = Current::resumed(resumed, self.ctx.launcher.clone());
+        tracing::info!(
+            workflow = %self.id.workflow, schedule = %self.id.schedule, previous = %run.id(),
+            "a run of this schedule was resumed: slots wait for it as overlap says"
+        );
+        let overlap = self.settings.borrow().overlap;
+        match overlap {
+            Overlap::Skip | Overlap::Queue => {
+                let mut current = Some(run);
+                for slot in std::mem::take(&mut self.owed) {
+                    current = self.on_slot(slot, current).await;
+                }
+                current
+            }
+            Overlap::Cancel if !self.owed.is_empty() => {
+                tracing::info!(workflow = %self.id.workflow, schedule = %self.id.schedule,
+                    previous = %run.id(), "cancelling the previous run for the slots caught up (overlap cancel)");
+                for id in &run.runs {
+                    self.ctx.launcher.cancel(id);
+                }
+                // Its end, then the owed slots, one after the other.
+                Some(run)
+            }
+            Overlap::Cancel => Some(run),
+        }
+    }
+
     /// A slot has come while `current` may still run.
     async fn on_slot(&mut self, slot: DateTime<Utc>, current: Option<Current>) -> Option<Current> {
         let Some(run) = current else {
@@ -191,7 +287,7 @@ impl Task {
         let overlap = self.settings.borrow().overlap;
         match overlap {
             Overlap::Skip => {
-                tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id,
+                tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id(),
                     "slot passed over: the previous run still runs (overlap skip)");
                 self.pass_over(slot).await;
                 Some(run)
@@ -204,7 +300,7 @@ impl Task {
                         self.pass_over(earlier).await;
                     }
                     None => {
-                        tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id,
+                        tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id(),
                         "slot queued behind the previous run (overlap queue)")
                     }
                 }
@@ -214,9 +310,11 @@ impl Task {
                 let dropped = self.owed.len() + usize::from(self.queued.is_some());
                 self.owed.clear();
                 self.queued = None;
-                tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id, dropped,
+                tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id(), dropped,
                     "cancelling the previous run (overlap cancel)");
-                self.ctx.launcher.cancel(&run.id);
+                for id in &run.runs {
+                    self.ctx.launcher.cancel(id);
+                }
                 tokio::select! {
                     _ = self.stop.cancelled() => return None,
                     _ = run.ended => {}
@@ -266,10 +364,7 @@ impl Task {
             {
                 Ok(started) => {
                     tracing::info!(workflow = %wf, schedule = %self.id.schedule, %slot, run = %started.id, "schedule fired");
-                    return Some(Current {
-                        id: started.id,
-                        ended: started.ended,
-                    });
+                    return Some(Current::started(started.id, started.ended));
                 }
                 Err(e) if e.is_busy() && !self.ctx.launcher.stopping().is_cancelled() => {
                     if !told {
@@ -340,11 +435,10 @@ impl Task {
     }
 }
 
-/// `current`'s end; never, when there is none.
-async fn ended(current: &mut Option<Current>) -> RunStatus {
+/// `current`'s end (its status); never, when there is none.
+async fn ended(current: &mut Option<Current>) -> String {
     match current {
-        // A dropped sender: the run's task is gone, as good as ended.
-        Some(c) => (&mut c.ended).await.map_or(RunStatus::Failed, |r| r.status),
+        Some(c) => (&mut c.ended).await,
         None => std::future::pending().await,
     }
 }
