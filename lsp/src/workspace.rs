@@ -22,7 +22,8 @@ impl Sources for OpenFiles {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         match self.0.get(path) {
             Some(text) => Ok(text.to_string()),
-            None => std::fs::read_to_string(path),
+            // A FIFO is refused, not waited on (the editor would hang).
+            None => wfc_language::program::read_source(path),
         }
     }
 }
@@ -70,7 +71,7 @@ pub fn uri_of(key: &FileKey, std_dir: Option<&Path>) -> Option<Url> {
 pub fn materialise_std(dir: &Path, name: &str) -> std::io::Result<PathBuf> {
     let text = stdlib::get(name).ok_or(std::io::ErrorKind::NotFound)?;
     let path = dir.join(name);
-    if std::fs::read_to_string(&path).is_ok_and(|t| t == text) {
+    if wfc_language::program::read_source(&path).is_ok_and(|t| t == text) {
         return Ok(path);
     }
     if let Some(parent) = path.parent() {

@@ -34,7 +34,7 @@ mod stats;
 mod status;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -226,7 +226,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Reads a file for a command; `-` is standard input.
-fn read_input(path: &PathBuf) -> Result<(String, String), String> {
+fn read_input(path: &Path) -> Result<(String, String), String> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
@@ -234,10 +234,16 @@ fn read_input(path: &PathBuf) -> Result<(String, String), String> {
         return Ok(("<stdin>".to_string(), text));
     }
     let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(|t| (name.clone(), t))
-            .map_err(|_| format!("error: {name} is not UTF-8 text")),
+    // A FIFO or device is refused, not waited on: `-` reads a pipe.
+    match wfc_language::program::read_source(path) {
+        Ok(text) => Ok((name, text)),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Err(format!("error: {name} is not UTF-8 text"))
+        }
+        // A pipe's text comes through standard input.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput && !path.is_dir() => Err(format!(
+            "error: cannot read {name}: {e}; give `-` to read standard input"
+        )),
         Err(e) => Err(format!("error: cannot read {name}: {e}")),
     }
 }

@@ -31,6 +31,7 @@
 //! - `serve_plan_size`: starts asking for too many steps refused (E0413).
 //! - `serve_files`: the served files as they change — broken ones shown
 //!   and logged once, folders removed and made again, links; `/validate`.
+//! - `fifo_files`: a FIFO named `*.wf` served, imported, checked: refused at once.
 //! - `dashboard`: `wfc serve`'s HTML pages — login, its cookie and CSRF
 //!   token, the workflows and runs pages, values escaped.
 //! - `dashboard_run`: the run page — its timeline, live events, log tails
@@ -66,6 +67,7 @@ mod export_github_matrix;
 mod export_github_runtime;
 mod export_github_scripts;
 mod export_secret_decided;
+mod fifo_files;
 mod folder_links;
 mod full_disk;
 mod imports;

@@ -8,7 +8,10 @@
 //! importer gets one E0224 per broken import.
 
 mod files;
+mod read;
 pub mod stdlib;
+
+pub use read::read_source;
 
 use crate::analysis::{self, Analysis};
 use crate::check::{self, Callable, ModuleEntry};
@@ -42,8 +45,9 @@ pub trait Sources {
 pub struct Disk;
 
 impl Sources for Disk {
+    /// Regular files only: an import of a FIFO is refused, not waited on.
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        read_source(path)
     }
 
     fn exists(&self, path: &Path) -> bool {

@@ -40,7 +40,7 @@ impl ServedOnly {
 impl Sources for ServedOnly {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         match std::fs::canonicalize(path) {
-            Ok(real) if self.files.contains(&real) => std::fs::read_to_string(real),
+            Ok(real) if self.files.contains(&real) => wfc_language::program::read_source(&real),
             _ => Err(std::io::Error::other(NOT_SERVED)),
         }
     }

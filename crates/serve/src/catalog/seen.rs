@@ -44,7 +44,8 @@ impl Seen {
     /// is taken first: a write after it changes it, so the next look sees it.
     pub fn read(path: &Path) -> (std::io::Result<String>, Seen) {
         let stat = stat(path);
-        let text = std::fs::read_to_string(path);
+        // A FIFO or device named `*.wf` is refused, not waited on.
+        let text = wfc_language::program::read_source(path);
         let hash = text
             .as_ref()
             .ok()
