@@ -78,15 +78,16 @@ async fn workflow_of(app: &App, id: &str, rec: &Recorded) -> Result<Checked, Pro
             return Ok(c);
         }
     }
-    let text = std::fs::read_to_string(&rec.file).map_err(|e| {
-        Problem::new(
-            Code::NotResumable,
-            format!(
-                "the workflow file {} of run {id} cannot be read: {e}",
-                rec.file
-            ),
-        )
-    })?;
+    let text =
+        wfc_language::program::read_source(std::path::Path::new(&rec.file)).map_err(|e| {
+            Problem::new(
+                Code::NotResumable,
+                format!(
+                    "the workflow file {} of run {id} cannot be read: {e}",
+                    rec.file
+                ),
+            )
+        })?;
     let (file, name) = (rec.file.clone(), rec.workflow.clone());
     tokio::task::spawn_blocking(move || crate::catalog::check_workflow(&file, text, &name))
         .await
