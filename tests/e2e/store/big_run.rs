@@ -14,9 +14,9 @@ use wfc_contract::{Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, Ste
 use wfc_store::store_recorder::{RunMeta, StoreRecorder};
 use wfc_store::Store;
 
-const STEPS: usize = 40_000;
+pub(super) const STEPS: usize = 40_000;
 
-const LOOP: &str = r#"
+pub(super) const LOOP: &str = r#"
 workflow big {
   param n: int = 0
   for each i in range(0, n) parallel {
@@ -28,7 +28,7 @@ workflow big {
 /// Records in the store of `state` a succeeded run `id` of `n` steps, with
 /// its plan, as `wfc run big.wf -p n=N` would leave it (written through the
 /// recorder: running 40,000 processes is not the point).
-fn record_big_run(state: &Path, id: &str, n: usize) {
+pub(super) fn record_big_run(state: &Path, id: &str, n: usize) {
     let a = wfc_language::analysis::analyze("big.wf", LOOP);
     let wf = a.module.expect("checks").into_first().ir;
     let mut input = wfc_plan::ParamInput::default();

@@ -2,13 +2,15 @@
 //! through the real `wfc` binary (`cli`: crashes, resume, cancel and approve
 //! from another process; `commands`: history, status, stats, shared stores;
 //! `read_only`: a store that takes no writes; `big_run`: a run of 40,000
-//! steps read back in linear time).
+//! steps read back in linear time; `big_run_reads`: six
+//! read-key GETs of it at once, the server's memory bounded).
 //!
 //! [`Env`] is the store tests' case: a [`Case`] holding one workflow
 //! (`flow.wf`) and a `count/` folder where steps count their executions, with
 //! helpers to read the store `wfc` leaves in `.wfc/`.
 
 mod big_run;
+mod big_run_reads;
 mod cli;
 mod commands;
 mod library;

@@ -73,7 +73,7 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
             let c = compile(app, text(args, "workflow")?, params(args)?).await?;
             Ok(plan_json(&c))
         }
-        "run_status" => Ok(runs::detail(state(), Path(text(args, "run")?)).await?.0),
+        "run_status" => Ok(runs::run_value(app, text(args, "run")?).await?),
         "logs" => {
             let (run, step) = (text(args, "run")?, text(args, "step")?);
             let how = log_read(args)?;
