@@ -74,6 +74,11 @@ pub struct Limit {
 }
 
 /// Simulates list scheduling; returns (makespan, start times).
+///
+/// A ready step that its loop's limit blocks is parked with that limit,
+/// not put back each time a worker frees (which made a `parallel N` loop
+/// over n items quadratic): it comes back when its iteration starts, or
+/// when the limit has room and it would be the next step chosen.
 pub fn list_schedule(
     dependents: &Rows,
     est: &[u64],
@@ -88,9 +93,11 @@ pub fn list_schedule(
     let mut in_limits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
     let mut running_in: Vec<Vec<usize>> = Vec::with_capacity(limits.len());
     let mut active: Vec<usize> = vec![0; limits.len()];
+    let mut park = Parked::new(n, limits.len());
     for (li, l) in limits.iter().enumerate() {
         let iters = l.iteration.iter().map(|&(_, it)| it + 1).max().unwrap_or(0);
         running_in.push(vec![0; iters]);
+        park.by_iteration.push(vec![Vec::new(); iters]);
         for &(v, it) in &l.iteration {
             in_limits[v].push((li, it));
         }
@@ -103,29 +110,42 @@ pub fn list_schedule(
     let mut start = vec![0u64; n];
     let mut now = 0u64;
     let mut end = 0u64;
-    let mut blocked = Vec::new();
     loop {
         while running.len() < jobs {
+            // Parked steps of limits with room compete with the ready ones.
+            let mut open = std::mem::take(&mut park.open);
+            open.retain(|&li| active[li] < limits[li].limit && park.any(li));
+            for &li in &open {
+                if let Some(top) = park.top(li) {
+                    if ready.peek().is_none_or(|&r| top > r) {
+                        park.release(top.1 .0, &mut ready);
+                    }
+                }
+            }
+            park.open = open;
             let Some((p, Reverse(v))) = ready.pop() else {
                 break;
             };
-            let allowed = in_limits[v]
+            let blocker = in_limits[v]
                 .iter()
-                .all(|&(li, it)| running_in[li][it] > 0 || active[li] < limits[li].limit);
-            if !allowed {
-                blocked.push((p, Reverse(v)));
+                .find(|&&(li, it)| running_in[li][it] == 0 && active[li] >= limits[li].limit);
+            if let Some(&(li, it)) = blocker {
+                park.park(v, p, li, it);
                 continue;
             }
             for &(li, it) in &in_limits[v] {
                 if running_in[li][it] == 0 {
                     active[li] += 1;
+                    // Its iteration runs: its parked steps are free of `li`.
+                    for w in std::mem::take(&mut park.by_iteration[li][it]) {
+                        park.release(w, &mut ready);
+                    }
                 }
                 running_in[li][it] += 1;
             }
             start[v] = now;
             running.push(Reverse((now + est[v], v)));
         }
-        ready.extend(blocked.drain(..));
         let Some(Reverse((t, v))) = running.pop() else {
             break;
         };
@@ -144,6 +164,7 @@ pub fn list_schedule(
                 running_in[li][it] -= 1;
                 if running_in[li][it] == 0 {
                     active[li] -= 1;
+                    park.open.push(li);
                 }
             }
             for w in dependents.row(v) {
@@ -153,8 +174,62 @@ pub fn list_schedule(
                 }
             }
         }
+        park.open.sort_unstable();
+        park.open.dedup();
     }
     (end, start)
+}
+
+/// Ready steps blocked by a loop's limit, each parked with the first limit
+/// that blocked it; released (once) back to the ready heap.
+struct Parked {
+    /// Per limit, its parked steps, best first (released ones stay until seen).
+    heap: Vec<BinaryHeap<(u64, Reverse<InstanceId>)>>,
+    /// Per limit and iteration, the steps parked there.
+    by_iteration: Vec<Vec<Vec<InstanceId>>>,
+    /// Each step's priority while parked.
+    parked: Vec<Option<u64>>,
+    /// Limits that may have room and parked steps.
+    open: Vec<usize>,
+}
+
+impl Parked {
+    fn new(n: usize, limits: usize) -> Parked {
+        Parked {
+            heap: vec![BinaryHeap::new(); limits],
+            by_iteration: Vec::with_capacity(limits),
+            parked: vec![None; n],
+            open: Vec::new(),
+        }
+    }
+
+    fn park(&mut self, v: InstanceId, p: u64, li: usize, it: usize) {
+        self.parked[v] = Some(p);
+        self.heap[li].push((p, Reverse(v)));
+        self.by_iteration[li][it].push(v);
+    }
+
+    fn release(&mut self, v: InstanceId, ready: &mut BinaryHeap<(u64, Reverse<InstanceId>)>) {
+        if let Some(p) = self.parked[v].take() {
+            ready.push((p, Reverse(v)));
+        }
+    }
+
+    /// The best step still parked with limit `li`.
+    fn top(&mut self, li: usize) -> Option<(u64, Reverse<InstanceId>)> {
+        let h = &mut self.heap[li];
+        while let Some(&(p, Reverse(v))) = h.peek() {
+            if self.parked[v] == Some(p) {
+                return Some((p, Reverse(v)));
+            }
+            h.pop();
+        }
+        None
+    }
+
+    fn any(&mut self, li: usize) -> bool {
+        self.top(li).is_some()
+    }
 }
 
 /// Everything above, for one graph.
