@@ -252,7 +252,10 @@ fn unquotable_interpolation(run: &Expr) -> Option<crate::diag::Diagnostic> {
                 }
                 if let Err(err) = cmd.value("x") {
                     let (context, instead) = (err.context.describe(), err.context.instead());
-                    return Some(dc::unquotable_interpolation(e.span, context, instead));
+                    let arithmetic = err.context == crate::shell_syntax::Context::Arithmetic;
+                    return Some(dc::unquotable_interpolation(
+                        e.span, context, instead, arithmetic,
+                    ));
                 }
             }
         }

@@ -598,15 +598,25 @@ pub fn raw_external(span: Span, source: &str) -> Diagnostic {
 
 /// E0166: `${…}` where a shell command cannot take a value safely;
 /// `instead`: how the command reads the value from the environment there.
-pub fn unquotable_interpolation(span: Span, context: &str, instead: &str) -> Diagnostic {
+pub fn unquotable_interpolation(
+    span: Span,
+    context: &str,
+    instead: &str,
+    arithmetic: bool,
+) -> Diagnostic {
+    let mut help = format!(
+        "pass the value through the step's `env {{ NAME = … }}` and write {instead} in the command"
+    );
+    if arithmetic {
+        // bash evaluates the variable's text as an expression: `a[$(cmd)]` runs `cmd`.
+        help.push_str(", with an `int` value (`env { N = int(…) }`)");
+    }
     Diagnostic::error(
         "E0166",
         format!("`${{…}}` inside {context} cannot be escaped safely"),
     )
     .primary(span, format!("this value would land inside {context}"))
-    .help(format!(
-        "pass the value through the step's `env {{ NAME = … }}` and write {instead} in the command"
-    ))
+    .help(help)
 }
 
 /// W0105: a whole `run` command taken from outside the file.

@@ -21,20 +21,21 @@
 //!
 //! Contexts where no escaping is both safe and faithful are refused with a
 //! [`QuoteError`] rather than guessed: inside a here-document (or as its
-//! delimiter), inside backquotes, inside a `${…}` parameter expansion, inside
-//! `$'…'`, inside shell arithmetic (`$((…))`, `((…))`: the shell reads `'3'`
-//! there as an error, not a number), and right after an unescaped backslash.
-//! The fix for all of them is to pass the value through the step's `env { … }`
-//! and use `"$NAME"` (in arithmetic, `$NAME` or `NAME`).
+//! delimiter), inside backquotes, inside a `${…}` parameter expansion (quotes
+//! in it included: `"${v:-'$(cmd)'}"` runs `cmd`), inside `$'…'`, inside
+//! shell arithmetic (`$((…))`, `((…))`, `$[…]`, quotes in it included: the
+//! shell expands the text again, and reads `'3'` as an error, not a number),
+//! and right after an unescaped backslash. The fix for all of them is to pass
+//! the value through the step's `env { … }` and use `"$NAME"` (in
+//! arithmetic, `$NAME` or `NAME`, with an `int` value).
 //!
 //! Two small rewrites keep the meaning obvious: a `$` written right before a
 //! value (`$${price}`) is emitted as `\$`, a literal dollar sign, instead of
 //! letting `$'…'` or `$"…"` take a shell-specific meaning; and values containing
 //! a NUL byte are refused (no shell argument can hold one).
 //!
-//! Known limits of the scanner: a `)` of a `case` pattern inside `$(…)` ends the
-//! substitution early; `$[…]` (old bash arithmetic), `let` and `[[ … -eq … ]]`
-//! are not recognised as arithmetic (in the last two a quoted number works).
+//! Known limit of the scanner: a `)` of a `case` pattern inside `$(…)` ends
+//! the substitution early.
 
 mod scanner;
 
@@ -97,7 +98,7 @@ impl Context {
             Context::Backquoted => "a `…` command substitution",
             Context::ParamExpansion => "a ${…} parameter expansion",
             Context::HereDocument => "a here-document",
-            Context::Arithmetic => "shell arithmetic (`$((…))` or `((…))`)",
+            Context::Arithmetic => "shell arithmetic (`$((…))`, `((…))` or `$[…]`)",
             Context::AfterBackslash => "the position right after a backslash",
         }
     }
@@ -335,6 +336,16 @@ mod tests {
         assert_eq!(ctx("cat <<A <<B\nA\nB\necho "), Context::Bare);
         assert_eq!(ctx("cat <<< "), Context::Bare);
         assert_eq!(ctx("echo $$ "), Context::Bare);
+        assert_eq!(ctx("echo $[ 1 + "), Context::Arithmetic);
+        assert_eq!(ctx("echo $[ a[1] + \"x"), Context::Arithmetic);
+        assert_eq!(ctx("echo $[ a[1] ] "), Context::Bare);
+        assert_eq!(ctx("echo \"$[ 1 ]\" "), Context::Bare);
+        // Quotes inside `${…}` are its word, expanded again.
+        assert_eq!(ctx("echo \"${A:-'"), Context::ParamExpansion);
+        assert_eq!(ctx("echo ${A:-\""), Context::ParamExpansion);
+        assert_eq!(ctx("echo \"${a[\""), Context::ParamExpansion);
+        assert_eq!(ctx("echo \"${A:-$(echo \""), Context::DoubleQuoted);
+        assert_eq!(ctx("echo \"${A:-x}\" \""), Context::DoubleQuoted);
     }
 
     #[test]
@@ -393,6 +404,10 @@ mod tests {
             "cat <<",
             "echo $(( 1 + ",
             "(( ",
+            "echo $[ ",
+            "echo \"${v:-'",
+            "echo \"${v:-\"",
+            "a=(1); echo \"${a[\"",
         ] {
             let e = render(&[Text(t), Value("v")]).unwrap_err();
             assert_eq!(e.index, 1, "{t}");

@@ -21,9 +21,11 @@ enum Frame {
     },
     Backtick,
     Comment,
-    /// `$((…))` or `((…))`; `parens` counts open `(` inside.
+    /// `$((…))` or `((…))`; `parens` counts open `(` inside. With
+    /// `bracket`, bash's old `$[…]`, and `parens` counts open `[`.
     Arith {
         parens: u32,
+        bracket: bool,
     },
 }
 
@@ -112,17 +114,19 @@ impl Scanner {
             Frame::Bare { .. } => Context::Bare,
             Frame::Double => Context::DoubleQuoted,
         };
-        // Quotes inside arithmetic are still arithmetic (a `$(…)` is not).
-        let in_arith = self.stack.iter().rev().find_map(|f| match f {
-            Frame::Arith { .. } => Some(true),
-            Frame::Bare { .. } => Some(false),
+        // Quotes inside arithmetic are still arithmetic, and quotes inside
+        // `${…}` still its expansion (a `$(…)` in either is neither): the
+        // shell expands their text again — `"${v:-'$(cmd)'}"` and
+        // `$(( '$(cmd)' ))` run `cmd`, single quotes and all.
+        let around = self.stack.iter().rev().find_map(|f| match f {
+            Frame::Arith { .. } => Some(Context::Arithmetic),
+            Frame::Brace { .. } => Some(Context::ParamExpansion),
+            Frame::Bare { .. } => Some(Context::Bare),
             _ => None,
         });
-        match context {
-            Context::DoubleQuoted | Context::SingleQuoted if in_arith == Some(true) => {
-                Context::Arithmetic
-            }
-            c => c,
+        match (context, around) {
+            (Context::DoubleQuoted | Context::SingleQuoted, Some(c)) if c != Context::Bare => c,
+            (c, _) => c,
         }
     }
 
@@ -203,6 +207,7 @@ impl Scanner {
                     '$' => self.dollar = !dollar,
                     '(' if dollar => self.push_subst(),
                     '{' if dollar => self.stack.push(Frame::Brace { depth: 0 }),
+                    '[' if dollar => self.push_bracket_arith(),
                     _ => {}
                 }
             }
@@ -219,7 +224,7 @@ impl Scanner {
                     _ => {}
                 }
             }
-            Frame::Arith { parens } => self.feed_arith(c, dollar, parens),
+            Frame::Arith { parens, bracket } => self.feed_arith(c, dollar, parens, bracket),
             Frame::Bare { subst, parens } => self.feed_bare(c, dollar, opened, subst, parens),
         }
     }
@@ -240,21 +245,25 @@ impl Scanner {
             '$' => self.dollar = !dollar,
             '(' if dollar => self.push_subst(),
             '{' if dollar => self.stack.push(Frame::Brace { depth: 0 }),
+            '[' if dollar => self.push_bracket_arith(),
             _ => return false,
         }
         true
     }
 
-    fn feed_arith(&mut self, c: char, dollar: bool, parens: u32) {
+    fn feed_arith(&mut self, c: char, dollar: bool, parens: u32, bracket: bool) {
         if self.feed_nested(c, dollar) {
             return;
         }
+        let (open, close) = if bracket { ('[', ']') } else { ('(', ')') };
+        let set = |parens| Frame::Arith { parens, bracket };
         match c {
-            '(' => self.set_top(Frame::Arith { parens: parens + 1 }),
-            ')' if parens > 0 => self.set_top(Frame::Arith { parens: parens - 1 }),
-            ')' => {
+            _ if c == open => self.set_top(set(parens + 1)),
+            _ if c == close && parens > 0 => self.set_top(set(parens - 1)),
+            _ if c == close => {
                 self.stack.pop();
-                self.closing = true;
+                // `))` ends in two characters, `]` in one.
+                self.closing = !bracket;
             }
             _ => {}
         }
@@ -276,13 +285,19 @@ impl Scanner {
         let mut word_start = false;
         match c {
             // `$((` and `((`: the `(` just read was arithmetic's first.
-            '(' if opened == Some(Opened::Subst) => self.set_top(Frame::Arith { parens: 0 }),
+            '(' if opened == Some(Opened::Subst) => self.set_top(Frame::Arith {
+                parens: 0,
+                bracket: false,
+            }),
             '(' if opened == Some(Opened::Paren) => {
                 self.set_top(Frame::Bare {
                     subst,
                     parens: parens - 1,
                 });
-                self.stack.push(Frame::Arith { parens: 0 });
+                self.stack.push(Frame::Arith {
+                    parens: 0,
+                    bracket: false,
+                });
             }
             '\\' => self.escape = true,
             '\'' if dollar => self.stack.push(Frame::DollarSingle),
@@ -295,6 +310,7 @@ impl Scanner {
                 word_start = true;
             }
             '{' if dollar => self.stack.push(Frame::Brace { depth: 0 }),
+            '[' if dollar => self.push_bracket_arith(),
             '(' => {
                 self.set_top(Frame::Bare {
                     subst,
@@ -334,6 +350,15 @@ impl Scanner {
             parens: 0,
         });
         self.opened = Some(Opened::Subst);
+    }
+
+    /// bash's `$[…]`: arithmetic (dash leaves it as text; refusing a value
+    /// there is safe under both).
+    fn push_bracket_arith(&mut self) {
+        self.stack.push(Frame::Arith {
+            parens: 0,
+            bracket: true,
+        });
     }
 
     fn set_top(&mut self, frame: Frame) {
