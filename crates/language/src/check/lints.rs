@@ -51,6 +51,7 @@ impl Checker<'_> {
         self.raw_calls();
         self.secret_sinks();
         self.script_interpolations();
+        self.shell_readings();
     }
 
     fn unused_params(&mut self) {
@@ -86,7 +87,7 @@ impl Checker<'_> {
     }
 
     /// Where a value comes from outside the file, described for W0101.
-    fn external_source(&self, e: &Expr) -> Option<String> {
+    pub(super) fn external_source(&self, e: &Expr) -> Option<String> {
         let mut found = None;
         e.walk(&mut |x| {
             if found.is_some() {

@@ -39,6 +39,7 @@ mod run_context;
 mod scope;
 mod scripts;
 mod settings;
+mod shell;
 mod sql;
 mod steps;
 mod triggers;

@@ -34,13 +34,21 @@
 //! letting `$'…'` or `$"…"` take a shell-specific meaning; and values containing
 //! a NUL byte are refused (no shell argument can hold one).
 //!
+//! Quoting keeps a value one word of this shell; what a command then does
+//! with the word is [`bash`]'s concern: bash evaluates some words as
+//! arithmetic (`[[ ${x} -eq 1 ]]`, `let`, `declare -i`…), and `eval`,
+//! `sh -c`, `ssh` parse theirs again. The checker reads those places.
+//!
 //! Known limit of the scanner: a `)` of a `case` pattern inside `$(…)` ends
 //! the substitution early.
 
+pub mod bash;
 mod scanner;
+mod words;
 
 use scanner::Scanner;
 use std::fmt;
+pub use words::Pos;
 
 /// One piece of a command template.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 use super::Context;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Frame {
+pub(super) enum Frame {
     /// Top level (`subst: false`) or inside `$(…)`; `parens` counts open `(`.
     Bare {
         subst: bool,
@@ -128,6 +128,31 @@ impl Scanner {
             (Context::DoubleQuoted | Context::SingleQuoted, Some(c)) if c != Context::Bare => c,
             (c, _) => c,
         }
+    }
+
+    /// What [`super::words`] reads along: the frames, innermost last.
+    pub(super) fn frames(&self) -> &[Frame] {
+        &self.stack
+    }
+
+    /// The next character is escaped by a backslash.
+    pub(super) fn escaped(&self) -> bool {
+        self.escape
+    }
+
+    /// Inside a here-document's body: no command words.
+    pub(super) fn in_heredoc_body(&self) -> bool {
+        !self.body.is_empty()
+    }
+
+    /// Reading a here-document's delimiter word, or right after `<<`.
+    pub(super) fn at_heredoc_delimiter(&self) -> bool {
+        self.delim.is_some() || self.lt == 2
+    }
+
+    /// The next `)` is arithmetic's second closing one, read as nothing.
+    pub(super) fn closing(&self) -> bool {
+        self.closing
     }
 
     pub(super) fn after_value(&mut self) {
