@@ -81,3 +81,44 @@ fn hostile_strings_and_extreme_ints_arrive_exactly_in_python_and_node() {
     }
     assert!(!c.path("pwned").exists(), "a value ran as code");
 }
+
+/// A Python script that declares UTF-7 (PEP 263) would read a value's
+/// `+ACI-` as `"`: wfc refuses it at check (E0272), so nothing runs.
+#[test]
+fn a_python_encoding_that_values_cannot_follow_is_refused() {
+    let payload = "+ACIAKw-open(+ACI-PWNED+ACI-,+ACI-w+ACI-).close().__str__()+ACsAIg-";
+    // The payload is live: as wfc would write it, Python runs it.
+    let control = crate::case();
+    control.write(
+        "s.py",
+        &format!("# -*- coding: utf-7 -*-\nt = \"{payload}\"\nprint(t)\n"),
+    );
+    let py = std::process::Command::new("python3")
+        .arg("s.py")
+        .current_dir(control.dir())
+        .status();
+    if py.is_err() {
+        return wfc_testkit::skip("no python3");
+    }
+    assert!(
+        control.path("PWNED").exists(),
+        "UTF-7 no longer decodes `+ACI-` as `\"`"
+    );
+
+    let script = "# -*- coding: utf-7 -*-\nt = \"${x}\"\nprint(t)\n";
+    let c = workflow(&format!(
+        "workflow w {{\n  param x: string\n  step a: python {{\n    script \"\"\"\n{script}\"\"\"\n  }}\n}}\n"
+    ));
+    let r = c.run(&["--param", &format!("x={payload}")]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(r.stderr.contains("E0272"), "{r}");
+    assert!(!c.path("PWNED").exists(), "the value ran");
+    // Without the declaration the same value is a string.
+    let c = workflow(&format!(
+        "workflow w {{\n  param x: string\n  step a: python {{\n    script \"\"\"\nt = \"${{x}}\"\nopen(\"out\", \"w\").write(t)\n\"\"\"\n  }}\n}}\n"
+    ));
+    let r = c.run(&["--param", &format!("x={payload}")]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.read("out"), payload);
+    assert!(!c.path("PWNED").exists(), "the value ran");
+}

@@ -18,6 +18,10 @@
 //! literals, tagged templates (the tag sees the escapes), right after a
 //! backslash, and everything after text whose reading is ambiguous.
 //!
+//! A Python script's encoding declaration (`# -*- coding: utf-7 -*-`) other
+//! than UTF-8 or a codec that keeps ASCII makes every value unsafe: see
+//! [`python_encoding`].
+//!
 //! Known limits (each refuses rather than guesses):
 //! - Python: after an f-string whose `{…}` reuses the string's own quote, or
 //!   holds a comment, backslash or line break (legal from 3.12 only), and
@@ -28,8 +32,11 @@
 //! - JavaScript template substitutions (`` `a ${…}` ``, written `\${…}` in a
 //!   `.wf` string) are lexed as code, so a value inside one is code.
 
+mod coding;
 mod javascript;
 mod python;
+
+pub use coding::{python_encoding, Declared};
 #[cfg(test)]
 mod tests;
 

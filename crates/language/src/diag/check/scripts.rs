@@ -44,3 +44,15 @@ pub fn step_file_not_found(span: Span, path: &str, kind: &str) -> Diagnostic {
     .primary(span, "no such file beside this workflow file")
     .help("a relative path is read in this file's directory; fix the path, or ignore this if an earlier step writes the file")
 }
+
+/// E0272: a Python script with values declares an encoding (PEP 263) under
+/// which their escaped text would not read as written (`+ACI-` is `"` in
+/// UTF-7).
+pub fn script_encoding(span: Span, encoding: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0272",
+        format!("the script declares the encoding `{encoding}`, and its `${{…}}` values are written for UTF-8"),
+    )
+    .primary(span, format!("Python decodes the whole script as `{encoding}`: a value could end its string"))
+    .help("remove the declaration, or declare `utf-8` (Python's default)")
+}
