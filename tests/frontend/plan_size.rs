@@ -29,7 +29,7 @@ fn plan_with(text: &str, params: serde_json::Value) -> Result<Plan, Vec<Diagnost
 /// The one E0413 of a refused plan, and how long it took.
 fn refused(text: &str, params: serde_json::Value) -> (Diagnostic, Duration) {
     let t = Instant::now();
-    let diags = plan_with(text, params).err().expect("refused");
+    let diags = plan_with(text, params).expect_err("refused");
     let took = t.elapsed();
     assert_eq!(diags.len(), 1, "{diags:#?}");
     assert_eq!(diags[0].code, "E0413", "{diags:#?}");

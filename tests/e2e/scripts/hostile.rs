@@ -114,9 +114,9 @@ fn a_python_encoding_that_values_cannot_follow_is_refused() {
     assert!(r.stderr.contains("E0272"), "{r}");
     assert!(!c.path("PWNED").exists(), "the value ran");
     // Without the declaration the same value is a string.
-    let c = workflow(&format!(
-        "workflow w {{\n  param x: string\n  step a: python {{\n    script \"\"\"\nt = \"${{x}}\"\nopen(\"out\", \"w\").write(t)\n\"\"\"\n  }}\n}}\n"
-    ));
+    let c = workflow(
+        "workflow w {\n  param x: string\n  step a: python {\n    script \"\"\"\nt = \"${x}\"\nopen(\"out\", \"w\").write(t)\n\"\"\"\n  }\n}\n"
+    );
     let r = c.run(&["--param", &format!("x={payload}")]);
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(c.read("out"), payload);
