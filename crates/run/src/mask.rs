@@ -12,7 +12,7 @@
 //! - its single-quoted shell form (`'\''` for each `'`), as it appears in a
 //!   rendered command line;
 //! - its JSON string form (escaped quotes, backslashes, control characters);
-//! - its base64 forms ([`b64`]): what stays the same in the encoding of
+//! - its base64 forms (`b64`): what stays the same in the encoding of
 //!   any text holding the secret, whatever comes before it (`user:`,
 //!   `Bearer `), in the standard and the URL-safe alphabet; and for a URL
 //!   with a user and password, the base64 of `user:password` that basic

@@ -4,7 +4,7 @@
 //! never reads or checks the file again, so it runs exactly what was
 //! checked, imports included. A changed file is read again
 //! ([`Catalog::reload`]) only when it or a file it imports changed (their
-//! contents, [`seen`]); a version with errors is logged with its
+//! contents, `seen`); a version with errors is logged with its
 //! diagnostics once, the last good one goes on serving, and the listing
 //! says so ([`FileStatus`]).
 

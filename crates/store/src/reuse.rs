@@ -5,7 +5,7 @@
 //! params folded in, dependencies, condition, retry, timeout, items,
 //! rollback), without what does not change what the step does (estimates,
 //! line numbers, schedule), with a hash of each file it runs as its code
-//! ([`code_files`]); and beside them the workflow's `env { }`, which
+//! (`code_files`); and beside them the workflow's `env { }`, which
 //! reaches the steps that start a process ([`TAKE_WORKFLOW_ENV`]) without
 //! being in their definitions. A resume recompiles the workflow file with
 //! the run's params and compares:

@@ -19,11 +19,11 @@
 //!
 //! A value reaches such a place directly, echoed by a `$(…)` (`$(echo ${x})`),
 //! or through a variable: an `env` one (for the checker to look up), or one
-//! the command sets itself ([`flow`]: `n=${x}`, `for n in ${x}`, `read n`,
+//! the command sets itself (`flow`: `n=${x}`, `for n in ${x}`, `read n`,
 //! arrays, a function's `$1`), also inside the text of an inner `sh -c '…'`,
 //! whose `$1`… are the arguments after it.
 //!
-//! The words are read by [`super::words`]; a `raw(…)` value ends the reading.
+//! The words are read by `words`; a `raw(…)` value ends the reading.
 //! Not followed: a value written to a file and read back, a process
 //! substitution `<(…)`, backquotes (a value there is refused anyway).
 

@@ -2,7 +2,7 @@
 //!
 //! Loops unroll over lists that params give, so a request of 1 KB can ask
 //! for millions of steps (three nested loops over lists of 100), each of
-//! which costs memory in the plan, the run and its record. [`check`] walks
+//! which costs memory in the plan, the run and its record. `check` walks
 //! the IR as the compiler will — `if`s decided at plan time, loop lists
 //! evaluated with the enclosing items bound — but only counts, and refuses
 //! a plan of more than [`MAX_STEPS`] steps before allocating one.
