@@ -222,19 +222,7 @@ impl<'a> Builder<'a> {
                 Node::Step(s) => self.add_step(s, ctx),
                 Node::Block(b) => match &self.wf.blocks[b].kind {
                     BlockKind::IfBranch { chain, .. } => {
-                        let chain = *chain;
-                        let mut branches = vec![b];
-                        while let Some(&Node::Block(nb)) = nodes.get(i + 1) {
-                            match self.wf.blocks[nb].kind {
-                                BlockKind::IfBranch {
-                                    chain: c, index, ..
-                                } if c == chain && index > 0 => {
-                                    branches.push(nb);
-                                    i += 1;
-                                }
-                                _ => break,
-                            }
-                        }
+                        let branches = if_chain(self.wf, nodes, &mut i, b, *chain);
                         self.walk_if(&branches, ctx, out);
                     }
                     BlockKind::ForEach { .. } => self.walk_loop(b, ctx, out),
@@ -665,4 +653,29 @@ fn and(a: Expr, b: Expr) -> Expr {
         kind: ExprKind::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
         ty: Type::Bool,
     }
+}
+
+/// The branches of the `if … else if … else` chain `chain` whose first
+/// branch is block `b` at `nodes[*i]`: they follow each other; `*i` is left
+/// at the last. The compiler and the plan's size count read chains alike.
+pub(crate) fn if_chain(
+    wf: &wfc_language::ir::Workflow,
+    nodes: &[Node],
+    i: &mut usize,
+    b: wfc_language::ir::BlockId,
+    chain: usize,
+) -> Vec<wfc_language::ir::BlockId> {
+    let mut branches = vec![b];
+    while let Some(&Node::Block(nb)) = nodes.get(*i + 1) {
+        match wf.blocks[nb].kind {
+            BlockKind::IfBranch {
+                chain: c, index, ..
+            } if c == chain && index > 0 => {
+                branches.push(nb);
+                *i += 1;
+            }
+            _ => break,
+        }
+    }
+    branches
 }

@@ -107,20 +107,7 @@ impl Counter<'_> {
                 }
                 Node::Block(b) => match &wf.blocks[b].kind {
                     BlockKind::IfBranch { chain, .. } => {
-                        // The chain's branches follow each other (as the compiler reads them).
-                        let chain = *chain;
-                        let mut branches = vec![b];
-                        while let Some(&Node::Block(nb)) = nodes.get(i + 1) {
-                            match wf.blocks[nb].kind {
-                                BlockKind::IfBranch {
-                                    chain: c, index, ..
-                                } if c == chain && index > 0 => {
-                                    branches.push(nb);
-                                    i += 1;
-                                }
-                                _ => break,
-                            }
-                        }
+                        let branches = super::if_chain(wf, nodes, &mut i, b, *chain);
                         self.branches(&branches, items, main);
                     }
                     BlockKind::ForEach { .. } => self.each(b, items, main),
