@@ -180,6 +180,10 @@ fn deadline_cut(d: &Deadlines) -> String {
     }
 }
 
+/// How the error of a try whose `until` does not hold yet begins: the try
+/// succeeded, the step did not (if the step ends there, it was stopped).
+pub(crate) const NOT_YET: &str = "the condition does not hold yet";
+
 /// After try `k` succeeded: the wait before the next try when the
 /// condition does not hold yet, or `None` (done: it held, or it never will
 /// in time or cannot be evaluated, and `result` says so).
@@ -210,7 +214,7 @@ fn poll_again(
         return None;
     }
     // Recorded with the try: it ran, and what it saw.
-    result.error = Some(format!("the condition does not hold yet: {seen}"));
+    result.error = Some(format!("{NOT_YET}: {seen}"));
     let why = format!(
         "polling: `{}` does not hold yet; next try in {}",
         p.text,

@@ -157,3 +157,63 @@ fn type_errors_and_values_that_are_not_bools_break_an_until() {
         "{report:#}"
     );
 }
+
+/// A run stopped between two tries of an `until` that never held: its last
+/// try succeeded, the step did not (the fresh probe of issue 51 found it
+/// recorded `succeeded`, and a resume then ran what depends on it though
+/// the condition never held). It is cancelled, and a resume polls again.
+#[test]
+fn a_step_stopped_while_polling_did_not_succeed() {
+    let c = workflow(
+        r#"workflow v {
+  step p: shell {
+    run "cat flag; echo x >> tries"
+    until trim(p.stdout) == "1" every 200ms within 1h
+  }
+  step after: shell { run "echo ran >> out"  depends on p }
+}"#,
+    );
+    c.write("flag", "0\n");
+    let child = c.wfc(["run", "w.wf", "--plain"]).spawn();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while c
+        .path("tries")
+        .exists()
+        .then(|| c.lines("tries").len())
+        .unwrap_or(0)
+        < 2
+    {
+        assert!(std::time::Instant::now() < deadline, "no second try");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    wfc_testkit::signal(child.id() as i32, nix::sys::signal::Signal::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let st = c
+        .wfc(["status", "last", "--format", "json"])
+        .success()
+        .output()
+        .json();
+    let steps = st["step_list"].as_array().unwrap();
+    let of = |name: &str| steps.iter().find(|s| s["name"] == name).unwrap().clone();
+    assert_eq!(of("p")["status"], "cancelled", "{st:#}");
+    assert!(
+        of("p")["error"]
+            .as_str()
+            .unwrap()
+            .contains("cancelled while polling"),
+        "{st:#}"
+    );
+    assert_eq!(of("after")["status"], "not_run", "{st:#}");
+    assert!(!c.path("out").exists());
+    // A resume polls again; once the condition holds, what depends on it runs.
+    c.write("flag", "1\n");
+    let r = c.wfc(["resume", "last"]).output();
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("out"), ["ran"]);
+}

@@ -36,6 +36,20 @@ impl Runner<'_> {
                 error.unwrap_or_else(|| "failed".into())
             ));
         }
+        let polling = status == StepStatus::Succeeded
+            && error
+                .as_deref()
+                .is_some_and(|e| e.starts_with(crate::attempt::NOT_YET));
+        if polling {
+            // Stopped between the tries of an `until` that never held: the
+            // try ran, the step did not succeed (a resume polls again).
+            status = StepStatus::Cancelled;
+            let n = g.steps[v].attempts;
+            error = Some(format!(
+                "cancelled while polling (try {n}: {})",
+                error.unwrap_or_default()
+            ));
+        }
         if status == StepStatus::Cancelled && g.steps[v].approval && !g.cancelled {
             if let Some((failed, _)) = &g.failure {
                 error = Some(format!(
