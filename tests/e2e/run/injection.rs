@@ -84,6 +84,19 @@ fn values_bash_would_evaluate_are_refused_before_anything_runs() {
         ("sh", r#"echo $(( N + 1 ))"#, "E0168"),
         ("bash", r#"n=${x}; echo $(( n + 1 ))"#, "E0168"),
         ("sh", r#"echo \"\${GREETING:-'${x}'}\""#, "E0166"),
+        ("bash", r#"declare -i n; read n <<< ${x}"#, "E0168"),
+        (
+            "bash",
+            r#"declare -i n; for n in ${x}; do :; done"#,
+            "E0168",
+        ),
+        ("bash", r#"declare -i n; printf -v n %s ${x}"#, "E0168"),
+        ("bash", r#"declare -i n; mapfile -t n <<< ${x}"#, "E0168"),
+        ("bash", r#"declare -i n=(${x})"#, "E0168"),
+        ("bash", r#"f(){ local -i n=$1; }; f ${x}"#, "E0168"),
+        ("bash", r#"f(){ local -n r=$1; echo $r; }; f ${x}"#, "E0168"),
+        ("bash", r#"n=${x}; declare -n r=n; echo $((r))"#, "E0168"),
+        ("sh", r#"PS4=${x}; set -x; true"#, "E0168"),
     ];
     for (shell, run, code) in commands {
         let c = crate::workflow(&format!(
@@ -95,6 +108,15 @@ fn values_bash_would_evaluate_are_refused_before_anything_runs() {
         assert!(r.stderr.contains(code), "{run}: {r}");
         assert!(!c.path("PWNED").exists(), "{run}: the value ran");
     }
+    // An exported PS4 reaches the bash a step starts, whatever its shell.
+    let c = crate::workflow(
+        "workflow t {\n  param x: string\n  step a: shell {\n    shell \"dash\"\n    \
+         run \"bash -xc true\"\n    env { PS4 = x }\n  }\n}\n",
+    );
+    let r = c.run(&["--param", SUBSCRIPT]);
+    assert_eq!(r.code, 3, "{r}");
+    assert!(r.stderr.contains("E0168"), "{r}");
+    assert!(!c.path("PWNED").exists(), "the value ran");
     assert!(
         bash_ran,
         "bash no longer evaluates `[[ … -eq … ]]` operands"

@@ -12,7 +12,7 @@
 use super::Checker;
 use crate::diag::check::{self as dc, BashReads};
 use crate::ir::{Constraint, Expr, ExprKind, FieldValue, Func, InterpPart, StepKind, Type};
-use crate::shell_syntax::bash::{readings, Reading, Target};
+use crate::shell_syntax::bash::{readings, Reading, Target, PROMPTS};
 use crate::shell_syntax::{Pos, Segment};
 use crate::span::Span;
 use crate::syntax::ast;
@@ -42,6 +42,12 @@ impl Checker<'_> {
                 st.fields.iter().find(|f| f.name == "env").map(|f| &f.value)
             {
                 env.extend(m.iter().map(|(k, x)| (k.as_str(), x)));
+            }
+            // An exported prompt variable reaches every bash the step starts.
+            for (name, x) in &env {
+                if PROMPTS.contains(name) && !self.inert(x) {
+                    out.push(prompt_value(x.span, name));
+                }
             }
             let src = self.step_src.get(id).copied();
             for arm in arms(run) {
@@ -84,7 +90,21 @@ impl Checker<'_> {
         // One report per value or variable and way of reading it.
         let mut seen: Vec<(String, Option<BashReads>)> = Vec::new();
         for f in readings(&segments) {
+            if let (Reading::PromptVariable, Target::Via { value, var, .. }) =
+                (&f.reading, &f.target)
+            {
+                let key = (format!("#{value}"), Some(BashReads::Prompt));
+                match values.get(*value) {
+                    Some(x) if !self.inert(x) && !seen.contains(&key) => {
+                        seen.push(key);
+                        out.push(prompt_value(x.span, var));
+                    }
+                    _ => {}
+                }
+                continue;
+            }
             let (reads, place) = match &f.reading {
+                Reading::PromptVariable => continue,
                 Reading::Arithmetic(p) => (Some(BashReads::Arithmetic), p),
                 Reading::Name(p) => (Some(BashReads::Name), p),
                 Reading::Prompt => (Some(BashReads::Prompt), &String::new()),
@@ -178,6 +198,20 @@ impl Checker<'_> {
             _ => self.external_source(e).is_none(),
         }
     }
+}
+
+/// E0168: a value from outside the file set as a prompt variable (`PS4`,
+/// `PS1`…, `PROMPT_COMMAND`), which bash expands, `$(…)` included: `PS4`
+/// on each command traced by `set -x`, in this shell or any bash it starts.
+fn prompt_value(span: Span, var: &str) -> crate::diag::Diagnostic {
+    crate::diag::Diagnostic::error(
+        "E0168",
+        format!("`${{…}}` is assigned to `{var}`, which bash expands as a prompt string"),
+    )
+    .primary(span, "a `$(cmd)` in the value runs `cmd`")
+    .help(format!(
+        "do not set `{var}` from a value; write it in the file (`{var}='+ '`)"
+    ))
 }
 
 /// `shell "dash"`, `shell "/bin/ash"`: a shell that evaluates no text.

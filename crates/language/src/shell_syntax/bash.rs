@@ -9,7 +9,7 @@
 //! | --- | --- |
 //! | arithmetic | `$((…))`, `((…))`, `$[…]`; an operand of `-eq`, `-ne`, `-lt`, `-le`, `-gt`, `-ge` in `[[ … ]]`; the arguments of `let`; values of `declare -i` (`typeset`, `local`) and of assignments to a variable declared so; array subscripts (`a[…]=`, `${a[…]}`); `${v:…}` offsets |
 //! | a name | what `printf -v`, `read`, `unset`, `declare` / `typeset` / `local`, `-v` (`[[ -v …]]`, `test -v`) and `declare -n` are given; `${!NAME}` |
-//! | a prompt | `${NAME@P}`, which runs the `$(…)` in its value |
+//! | a prompt | `${NAME@P}`, which runs the `$(…)` in its value; any value set to `PS0`…`PS4` or `PROMPT_COMMAND` |
 //! | code | the argument of `eval`, the command string of `sh -c` (and `bash`, `zsh`, …), the remote command of `ssh`, the command of `su -c` |
 //!
 //! dash (`sh` on Debian) evaluates none of the first three: it refuses a
@@ -22,6 +22,8 @@
 //! the command sets itself (`flow`: `n=${x}`, `for n in ${x}`, `read n`,
 //! arrays, a function's `$1`), also inside the text of an inner `sh -c '…'`,
 //! whose `$1`… are the arguments after it.
+//! A variable declared `-i` or `-n` anywhere takes every value that
+//! reaches it to arithmetic or a name, however it is set (`flow::reaching`).
 //!
 //! The words are read by `words`; a `raw(…)` value ends the reading.
 //! Not followed: a value written to a file and read back, a process
@@ -32,6 +34,7 @@ mod text;
 
 use super::words::{self, Item, Pos, Quoting, Word};
 use super::Segment;
+pub use flow::PROMPTS;
 use text::*;
 
 /// How bash reads a place.
@@ -43,6 +46,9 @@ pub enum Reading {
     Name(String),
     /// Expanded as a prompt string (`${NAME@P}`).
     Prompt,
+    /// Assigned to a prompt variable (`PS4`, `PROMPT_COMMAND`…), which bash
+    /// expands, `$(…)` included, whatever shell sets it (`PS4` under `set -x`).
+    PromptVariable,
     /// Parsed as code by a second shell; the text names the place.
     Code(String),
 }
@@ -111,6 +117,18 @@ pub fn readings(template: &[Segment<'_>]) -> Vec<Finding> {
         }
     }
     found.extend(via);
+    // Not again what is refused where it stands (`declare -i n=${x}`).
+    let again = |f: &Finding| {
+        found.iter().any(|g| {
+            matches!((&f.target, &g.target), (Target::Via { value, .. }, Target::Value(v)) if v == value)
+                && std::mem::discriminant(&f.reading) == std::mem::discriminant(&g.reading)
+        })
+    };
+    let more: Vec<Finding> = flow::reaching(&parsed, &flow)
+        .into_iter()
+        .filter(|f| !again(f))
+        .collect();
+    found.extend(more);
     found
 }
 

@@ -6,7 +6,8 @@
 //! Flow-insensitive: a variable set from a value anywhere is that value
 //! everywhere (a later `n=5` does not clean it).
 
-use super::text::{all_values, assignment, command_start, names};
+use super::text::{all_values, assignment, attributes, command_start, declared, mention, names};
+use super::{Finding, Reading, Target};
 use crate::shell_syntax::words::{Parsed, Word};
 use std::collections::{HashMap, HashSet};
 
@@ -89,7 +90,25 @@ impl Flow {
         };
         let rest = &args[start + 1..];
         match cmd.as_str() {
-            "declare" | "typeset" | "local" | "export" | "readonly" => assigned.extend(rest),
+            "declare" | "typeset" | "local" | "export" | "readonly" => {
+                assigned.extend(rest);
+                // `declare -n r=n`: `r` is `n`, and holds what `n` does.
+                if cmd != "export" && attributes(rest).contains('n') {
+                    for w in rest.iter().filter(|w| !w.is_option()) {
+                        if let Some(a) = assignment(w) {
+                            let target: Option<String> = Word {
+                                items: w.items[a.value..].to_vec(),
+                                ..Word::default()
+                            }
+                            .plain();
+                            if let Some(t) = target.filter(|t| !t.is_empty()) {
+                                let entry = self.sets.entry(a.name).or_default();
+                                entry.1.push(t.split('[').next().unwrap_or(&t).to_string());
+                            }
+                        }
+                    }
+                }
+            }
             "for" => {
                 if let (Some(name), true) = (
                     rest.first().and_then(|w| w.plain()),
@@ -169,3 +188,47 @@ impl Flow {
         }
     }
 }
+
+/// Variables that evaluate whatever reaches them, however it is set (an
+/// assignment, `read`, `for`, `printf -v`, `mapfile`, an array literal, a
+/// function's argument): one declared `-i` (arithmetic) or `-n` (a name)
+/// anywhere in the command, and the prompt variables.
+pub(super) fn reaching(parsed: &Parsed, flow: &Flow) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let ints = declared(&parsed.commands, 'i');
+    let refs = declared(&parsed.commands, 'n');
+    let mut vars: Vec<(String, Reading)> = Vec::new();
+    for name in ints {
+        let place = "kept in a variable declared `-i`".to_string();
+        vars.push((name, Reading::Arithmetic(place)));
+    }
+    for name in refs {
+        let place = "kept in a variable declared `-n`".to_string();
+        vars.push((name, Reading::Name(place)));
+    }
+    for name in PROMPTS {
+        vars.push((name.to_string(), Reading::PromptVariable));
+    }
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    for (var, reading) in vars {
+        let values = flow.values_of(&var);
+        let Some(at) = values.first().and_then(|_| mention(&parsed.commands, &var)) else {
+            continue;
+        };
+        for value in values {
+            out.push(Finding {
+                target: Target::Via {
+                    value,
+                    var: var.clone(),
+                    at,
+                    len: var.len(),
+                },
+                reading: reading.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The variables bash expands as prompts: `PS4` on every traced command.
+pub const PROMPTS: [&str; 6] = ["PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND"];

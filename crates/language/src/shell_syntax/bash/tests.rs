@@ -26,6 +26,7 @@ fn show(found: &[Finding]) -> Vec<String> {
                 Reading::Arithmetic(p) => format!("arith: {p}"),
                 Reading::Name(p) => format!("name: {p}"),
                 Reading::Prompt => "prompt".into(),
+                Reading::PromptVariable => "prompt variable".into(),
                 Reading::Code(p) => format!("code: {p}"),
             };
             format!("{what} {how}")
@@ -380,4 +381,31 @@ fn reads_any_text() {
         }
         read(&text);
     }
+}
+
+/// Every way a value reaches a variable declared `-i` or `-n`, and every
+/// value assigned to a prompt variable, is refused.
+#[test]
+fn test_values_reaching_integer_nameref_and_prompt_variables() {
+    let cases = [
+        "declare -i n; read n <<< ¤",
+        "declare -i n; for n in ¤; do :; done",
+        "declare -i n; printf -v n %s ¤",
+        "declare -i n; mapfile -t n <<< ¤",
+        "declare -i n=(¤)",
+        "f(){ local -i n=$1; }; f ¤",
+        "f(){ local -n r=$1; echo $r; }; f ¤",
+        "n=¤; declare -n r=n; echo $((r))",
+        "PS4=¤; set -x; true",
+        "export PROMPT_COMMAND=¤",
+        "read PS1 <<< ¤",
+    ];
+    for case in cases {
+        let found = read(case);
+        assert!(
+            found.iter().any(|f| f.starts_with("#0")),
+            "{case}: {found:?}"
+        );
+    }
+    assert!(read("declare -i n=5; m=¤; echo \"$m\"").is_empty());
 }

@@ -194,6 +194,20 @@ pub(super) fn declared(commands: &[Vec<Word>], letter: char) -> HashSet<String> 
     out
 }
 
+/// Where `name` is first set or named as a word of its own (`declare -i n`,
+/// `n=…`, `read n`).
+pub(super) fn mention(commands: &[Vec<Word>], name: &str) -> Option<Pos> {
+    commands
+        .iter()
+        .flatten()
+        .filter(|w| !w.redirect)
+        .find(|w| assignment(w).is_some_and(|a| a.name == name) || w.is(name))
+        .and_then(|w| match w.items.first() {
+            Some(Item::Char { at, .. }) => Some(*at),
+            _ => None,
+        })
+}
+
 /// What is declared where: integer and associative array variables.
 pub(super) struct Declared {
     pub ints: HashSet<String>,
