@@ -427,3 +427,69 @@ fn base64_of_a_secret_after_a_prefix_is_masked() {
     assert!(leaks.is_empty(), "{leaks:#?}");
     assert_no_leak(&all, &[token]);
 }
+
+/// #51: JSON as other encoders write it — Python's `json.dumps` escapes
+/// every non-ASCII character as `\uXXXX` (a surrogate pair beyond the BMP),
+/// some encoders use upper-case hex, PHP writes `/` as `\/`, and JSON
+/// carried in a JSON string is escaped twice — was printed, logged and
+/// stored in clear.
+#[test]
+fn json_escaped_secrets_from_other_encoders_are_masked() {
+    let e = Env::new(
+        r#"workflow j {
+  secret a: string = env("WFC_SECRETS_A")
+  secret s: string = env("WFC_SECRETS_S")
+  secret c: string = env("WFC_SECRETS_C")
+  step ascii: shell { run "python3 -c 'import json,os;print(json.dumps(os.environ[\"T\"]))'" env { T = a } }
+  step upper: shell { run "python3 -c 'import json,os,re;print(re.sub(\"u0[0-9a-f][0-9a-f][0-9a-f]\",lambda m:\"u\"+m.group()[1:].upper(),json.dumps(os.environ[\"T\"])))'" env { T = a } }
+  step nested: shell { run "python3 -c 'import json,os;print(json.dumps(json.dumps(os.environ[\"T\"])))'" env { T = a } }
+  step slash: shell { run "python3 -c 'import json,os;print(json.dumps(os.environ[\"T\"]).replace(\"/\",chr(92)+\"/\"))'" env { T = s } }
+  step both: shell { run "python3 -c 'import json,os;print(json.dumps(os.environ[\"T\"]).replace(\"/\",chr(92)+\"/\"))'" env { T = c } }
+}
+"#,
+    );
+    let (a, s, c) = (
+        "pässwörd-Ωmega-2024",
+        "s3cr3t/Tok+en=Value",
+        "k😀y/päss-W0rd",
+    );
+    let vars = [
+        ("WFC_SECRETS_A", a),
+        ("WFC_SECRETS_S", s),
+        ("WFC_SECRETS_C", c),
+    ];
+    let all = everything(&e, &[], &vars);
+    let run = shown(&all, "run stdout");
+    for (step, line) in [
+        ("ascii", r#""***""#),
+        ("upper", r#""***""#),
+        ("nested", r#""\"***\"""#),
+        ("slash", r#""***""#),
+        ("both", r#""***""#),
+    ] {
+        assert!(
+            run.lines().any(|l| l
+                .split_once(" | ")
+                .is_some_and(|(st, t)| st.trim_end() == step && t == line)),
+            "{step}: {run}"
+        );
+    }
+    // What the encoders printed, as the probe would see it.
+    let forms = [
+        r"p\u00e4ssw\u00f6rd-\u03a9mega-2024",
+        r"p\u00E4ssw\u00F6rd-\u03A9mega-2024",
+        r"p\\u00e4ssw\\u00f6rd-\\u03a9mega-2024",
+        r"s3cr3t\/Tok+en=Value",
+        r"k\ud83d\ude00y\/p\u00e4ss-W0rd",
+    ];
+    let mut leaks = Vec::new();
+    for (place, bytes) in &all {
+        for form in forms {
+            if bytes.windows(form.len()).any(|w| w == form.as_bytes()) {
+                leaks.push(format!("{form} in {place}"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    assert_no_leak(&all, &[a, s, c]);
+}

@@ -11,7 +11,10 @@
 //! - each line of a multi-line value (a private key printed line by line);
 //! - its single-quoted shell form (`'\''` for each `'`), as it appears in a
 //!   rendered command line;
-//! - its JSON string form (escaped quotes, backslashes, control characters);
+//! - its JSON string forms (`json`): escaped quotes, backslashes and
+//!   control characters; non-ASCII characters as is or as `\uXXXX` (in
+//!   either case of hex digit, a non-BMP one as a surrogate pair); `/` as is
+//!   or as `\/`; and each of these escaped once more (JSON in a JSON string);
 //! - its base64 forms (`b64`): what stays the same in the encoding of
 //!   any text holding the secret, whatever comes before it (`user:`,
 //!   `Bearer `), in the standard and the URL-safe alphabet; and for a URL
@@ -38,6 +41,7 @@
 //! contains a newline, so line-by-line output is not delayed.
 
 mod b64;
+mod json;
 
 use std::sync::Arc;
 
@@ -278,11 +282,7 @@ fn derived_forms(s: &str) -> Vec<String> {
     if s.contains('\'') {
         out.push(s.replace('\'', "'\\''"));
     }
-    let json = serde_json::to_string(s).expect("strings serialize");
-    let json = &json[1..json.len() - 1];
-    if json != s {
-        out.push(json.to_owned());
-    }
+    out.extend(json::forms(s));
     out.extend(b64::forms(s.as_bytes()));
     if trimmed != s && !trimmed.is_empty() {
         out.extend(b64::forms(trimmed.as_bytes()));
@@ -461,6 +461,32 @@ mod tests {
         let m = Masker::new(["abcd", "cdef"]);
         assert_eq!(m.mask("xabcdefy"), "x***y");
         assert_eq!(m.mask("abcdabcd"), "***");
+    }
+
+    /// #51: the JSON forms other encoders write — Python's `json.dumps`
+    /// (`\uXXXX` for non-ASCII, upper-case hex from some encoders, non-BMP
+    /// as a surrogate pair), PHP's `\/`, both, and JSON nested in JSON —
+    /// were printed in clear; whole or streamed byte by byte.
+    #[test]
+    fn json_escaped_forms() {
+        let m = Masker::new(["pässwörd-Ωmega-2024", "s3cr3t/Tok+en=Value", "k😀y/\\\"x"]);
+        for text in [
+            r#""p\u00e4ssw\u00f6rd-\u03a9mega-2024""#,
+            r#""p\u00E4ssw\u00F6rd-\u03A9mega-2024""#,
+            r#""p\\u00e4ssw\\u00f6rd-\\u03a9mega-2024""#,
+            r#""s3cr3t\/Tok+en=Value""#,
+            r#""s3cr3t\\\/Tok+en=Value""#,
+            r#""k\ud83d\ude00y\/\\\"x""#,
+            r#""k\\ud83d\\ude00y\\\/\\\\\\\"x""#,
+            r#""k😀y/\\\\\\\"x""#,
+        ] {
+            let masked = m.mask(text);
+            assert_eq!(masked, "\"***\"", "{text}");
+            let mut stream = m.stream();
+            let mut out: Vec<u8> = text.bytes().flat_map(|b| stream.push(&[b])).collect();
+            out.extend(stream.finish());
+            assert_eq!(String::from_utf8(out).unwrap(), masked, "{text}");
+        }
     }
 
     #[test]
