@@ -176,13 +176,14 @@ fn a_step_stopped_while_polling_did_not_succeed() {
     c.write("flag", "0\n");
     let child = c.wfc(["run", "w.wf", "--plain"]).spawn();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while c
-        .path("tries")
-        .exists()
-        .then(|| c.lines("tries").len())
-        .unwrap_or(0)
-        < 2
-    {
+    let tries = || {
+        if c.path("tries").exists() {
+            c.lines("tries").len()
+        } else {
+            0
+        }
+    };
+    while tries() < 2 {
         assert!(std::time::Instant::now() < deadline, "no second try");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
