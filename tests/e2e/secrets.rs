@@ -440,23 +440,27 @@ fn json_escaped_secrets_from_other_encoders_are_masked() {
   secret a: string = env("WFC_SECRETS_A")
   secret s: string = env("WFC_SECRETS_S")
   secret c: string = env("WFC_SECRETS_C")
+  secret g: string = env("WFC_SECRETS_G")
   step ascii: shell { run "python3 -c 'import json,os;print(json.dumps(os.environ[\"T\"]))'" env { T = a } }
   step upper: shell { run "python3 -c 'import json,os,re;print(re.sub(\"u0[0-9a-f][0-9a-f][0-9a-f]\",lambda m:\"u\"+m.group()[1:].upper(),json.dumps(os.environ[\"T\"])))'" env { T = a } }
   step nested: shell { run "python3 -c 'import json,os;print(json.dumps(json.dumps(os.environ[\"T\"])))'" env { T = a } }
   step slash: shell { run "python3 -c 'import json,os;print(json.dumps(os.environ[\"T\"]).replace(\"/\",chr(92)+\"/\"))'" env { T = s } }
   step both: shell { run "python3 -c 'import json,os;print(json.dumps(os.environ[\"T\"]).replace(\"/\",chr(92)+\"/\"))'" env { T = c } }
+  step go: shell { run "python3 -c 'import json,os;print(json.dumps(os.environ[\"T\"],ensure_ascii=False).replace(\"<\",chr(92)+\"u003c\").replace(\"&\",chr(92)+\"u0026\").replace(\">\",chr(92)+\"u003e\"))'" env { T = g } }
 }
 "#,
     );
-    let (a, s, c) = (
+    let (a, s, c, g) = (
         "pässwörd-Ωmega-2024",
         "s3cr3t/Tok+en=Value",
         "k😀y/päss-W0rd",
+        "go<pa&ss>word",
     );
     let vars = [
         ("WFC_SECRETS_A", a),
         ("WFC_SECRETS_S", s),
         ("WFC_SECRETS_C", c),
+        ("WFC_SECRETS_G", g),
     ];
     let all = everything(&e, &[], &vars);
     let run = shown(&all, "run stdout");
@@ -466,6 +470,7 @@ fn json_escaped_secrets_from_other_encoders_are_masked() {
         ("nested", r#""\"***\"""#),
         ("slash", r#""***""#),
         ("both", r#""***""#),
+        ("go", r#""***""#),
     ] {
         assert!(
             run.lines().any(|l| l
@@ -481,6 +486,7 @@ fn json_escaped_secrets_from_other_encoders_are_masked() {
         r"p\\u00e4ssw\\u00f6rd-\\u03a9mega-2024",
         r"s3cr3t\/Tok+en=Value",
         r"k\ud83d\ude00y\/p\u00e4ss-W0rd",
+        r"go\u003cpa\u0026ss\u003eword",
     ];
     let mut leaks = Vec::new();
     for (place, bytes) in &all {
@@ -491,5 +497,5 @@ fn json_escaped_secrets_from_other_encoders_are_masked() {
         }
     }
     assert!(leaks.is_empty(), "{leaks:#?}");
-    assert_no_leak(&all, &[a, s, c]);
+    assert_no_leak(&all, &[a, s, c, g]);
 }
