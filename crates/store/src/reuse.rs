@@ -482,15 +482,7 @@ mod tests {
     #[test]
     fn fingerprints_read_back_compressed_or_as_text() {
         let text = wfc_testkit::shell_dag("chain", 300);
-        let a = wfc_language::analysis::analyze_lean("w.wf", text);
-        let wf = a.module.unwrap().into_first().ir;
-        let plan = wfc_plan::plan(
-            &wf,
-            &wfc_plan::ParamInput::default(),
-            wfc_plan::Options { jobs: Some(2) },
-            &wfc_plan::DefaultEstimator,
-        )
-        .unwrap();
+        let (plan, wf) = crate::run_graph::tests::plan_of(&text);
         let json: J = serde_json::from_str(&fingerprints(&plan, &wf)).unwrap();
         assert_eq!(json["steps"].as_array().unwrap().len(), 300);
         let stored = stored_fingerprints(&plan, &wf);

@@ -265,10 +265,12 @@ fn from_fingerprints(steps: Vec<Fingerprint>) -> RunGraph {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn plan_of(text: &str) -> (Plan, wfc_language::ir::Workflow) {
+    /// The plan of `text` (one workflow, default params, 2 jobs) and its IR:
+    /// for the store's tests.
+    pub(crate) fn plan_of(text: &str) -> (Plan, wfc_language::ir::Workflow) {
         let a = wfc_language::analysis::analyze_lean("w.wf", text.to_owned());
         let wf = a.module.unwrap().into_first().ir;
         let plan = wfc_plan::plan(

@@ -184,15 +184,7 @@ mod tests {
   step q: sql { database "sqlite:d.db" file "missing.sql" }
   step later: python { file "${run[x].stdout}" }
 }"#;
-        let a = wfc_language::analysis::analyze_lean("w.wf", text.to_owned());
-        let wf = a.module.unwrap().into_first().ir;
-        let plan = wfc_plan::plan(
-            &wf,
-            &wfc_plan::ParamInput::default(),
-            wfc_plan::Options { jobs: Some(2) },
-            &wfc_plan::DefaultEstimator,
-        )
-        .unwrap();
+        let (plan, wf) = crate::run_graph::tests::plan_of(text);
         let file = dir.path().join("w.wf").display().to_string();
         let fp: J = serde_json::from_str(&fingerprints_of(&plan, &wf, Some(&file))).unwrap();
         let files: Vec<(&str, &J)> = fp["steps"]
