@@ -14,7 +14,7 @@
 
 use wfc_language::analysis::analyze;
 use wfc_plan::{self as plan, DefaultEstimator, Options, ParamInput};
-use wfc_testkit::{large_workflow, nested_loops, time_runs as time};
+use wfc_testkit::{large_workflow, nested_calls, nested_loops, time_runs as time};
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
@@ -57,24 +57,6 @@ fn main() {
     for &n in fans {
         call_row(&format!("fan{n}"), &nested_calls(n, 2), runs);
     }
-}
-
-/// Workflows `w0` … `w{depth-1}`, each calling the next `fan` times; the
-/// last runs one step.
-fn nested_calls(depth: usize, fan: usize) -> String {
-    let mut text = String::new();
-    for i in 0..depth {
-        text.push_str(&format!("workflow w{i} {{\n"));
-        if i + 1 < depth {
-            for c in 0..fan {
-                text.push_str(&format!("  step c{c}: call w{} {{ }}\n", i + 1));
-            }
-        } else {
-            text.push_str("  step s: shell { run \"true\"  estimate 1s }\n");
-        }
-        text.push_str("}\n");
-    }
-    text
 }
 
 /// [`row`] through `plan_with_calls`; a plan refused (E0236) shows its code.

@@ -339,30 +339,12 @@ fn a_failure_deep_in_nested_calls_is_named_in_full() {
     );
 }
 
-/// Workflows `w0` … `w{depth-1}` of one file, each calling the next `fan`
-/// times (steps `c0`, `c1`, …); the last runs one shell step.
-pub(crate) fn nested_calls(depth: usize, fan: usize) -> String {
-    let mut text = String::new();
-    for i in 0..depth {
-        text.push_str(&format!("workflow w{i} {{\n"));
-        if i + 1 < depth {
-            for c in 0..fan {
-                text.push_str(&format!("  step c{c}: call w{} {{ }}\n", i + 1));
-            }
-        } else {
-            text.push_str("  step s: shell { run \"true\" }\n");
-        }
-        text.push_str("}\n\n");
-    }
-    text
-}
-
 /// 13 levels of two calls each: 8190 joins and 4096 steps, planned (each
 /// join names a failed step through the joins below it, not through all
 /// of them: this used to overflow the stack).
 #[test]
 fn thirteen_levels_of_two_calls_each_plan() {
-    let c = crate::case().file("fan.wf", &nested_calls(13, 2));
+    let c = crate::case().file("fan.wf", &wfc_testkit::nested_calls(13, 2));
     let r = c.wfc(["plan", "fan.wf", "--format", "json"]).output();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let plan = r.json();
@@ -373,11 +355,11 @@ fn thirteen_levels_of_two_calls_each_plan() {
 /// at the call that goes too deep, with the chain; never a crash.
 #[test]
 fn calls_nested_beyond_the_bound_are_an_error_not_a_crash() {
-    let ok = crate::case().file("ok.wf", &nested_calls(65, 1));
+    let ok = crate::case().file("ok.wf", &wfc_testkit::nested_calls(65, 1));
     let r = ok.wfc(["plan", "ok.wf"]).output();
     assert_eq!(r.code, 0, "{}", r.stderr);
     for depth in [66, 200] {
-        let c = crate::case().file("deep.wf", &nested_calls(depth, 1));
+        let c = crate::case().file("deep.wf", &wfc_testkit::nested_calls(depth, 1));
         let r = c.wfc(["plan", "deep.wf"]).output();
         assert_eq!(r.code, 3, "{depth}: {r}");
         assert!(r.stderr.contains("E0236"), "{depth}: {}", r.stderr);
@@ -398,7 +380,7 @@ fn calls_nested_beyond_the_bound_are_an_error_not_a_crash() {
 /// found before inlining anything.
 #[test]
 fn calls_that_would_inline_too_many_steps_are_an_error() {
-    let c = crate::case().file("wide.wf", &nested_calls(31, 2));
+    let c = crate::case().file("wide.wf", &wfc_testkit::nested_calls(31, 2));
     let r = c.wfc(["plan", "wide.wf"]).output();
     assert_eq!(r.code, 3, "{r}");
     assert!(r.stderr.contains("E0237"), "{}", r.stderr);

@@ -545,7 +545,7 @@ async fn describing_deeply_nested_calls_leaves_the_server_up() {
     if !has_client() {
         return;
     }
-    let nested = crate::calls::nested_calls(13, 2);
+    let nested = wfc_testkit::nested_calls(13, 2);
     let server = Server::start(&[("hello.wf", HELLO), ("nested.wf", &nested)], &[]);
     let url = format!("{}/mcp", server.base);
     let calls = json!([

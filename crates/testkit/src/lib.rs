@@ -16,7 +16,7 @@ pub use services::{
     docker_engine, free_port, postgres, postgres_tls, repo, slurm_cluster, DockerEngine, Postgres,
     SmtpSink,
 };
-pub use workflows::{large_workflow, nested_loops, shell_dag, time_runs};
+pub use workflows::{large_workflow, nested_calls, nested_loops, shell_dag, time_runs};
 
 /// The entry of step `name` in a `wfc run --output` report (panics, showing
 /// the report, when there is none).

@@ -184,3 +184,22 @@ pub fn shell_dag(shape: &str, steps: usize) -> String {
     out.push_str("}\n");
     out
 }
+
+/// Workflows `w0` … `w{depth-1}` of one file, each calling the next `fan`
+/// times (steps `c0`, `c1`, …); the last runs one shell step: the shapes of
+/// the bounds on call nesting (E0236) and inlined steps (E0237).
+pub fn nested_calls(depth: usize, fan: usize) -> String {
+    let mut text = String::new();
+    for i in 0..depth {
+        text.push_str(&format!("workflow w{i} {{\n"));
+        if i + 1 < depth {
+            for c in 0..fan {
+                text.push_str(&format!("  step c{c}: call w{} {{ }}\n", i + 1));
+            }
+        } else {
+            text.push_str("  step s: shell { run \"true\"  estimate 1s }\n");
+        }
+        text.push_str("}\n\n");
+    }
+    text
+}
