@@ -1,0 +1,3 @@
+//! Placeholder: the payloads benchmark is being written (issue 52).
+
+fn main() {}
