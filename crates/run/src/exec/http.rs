@@ -139,7 +139,7 @@ pub(crate) async fn send(
             .map_err(|_| format!("{what}: the value of header `{k}` is not valid in HTTP"))?;
         map.append(name, value);
     }
-    let mut req = ex.http.request(method, url);
+    let mut req = ex.http().request(method, url);
     match body {
         Some(Body::Text(t)) => req = req.body(t.clone()),
         Some(Body::Json(j)) => {

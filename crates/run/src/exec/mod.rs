@@ -393,7 +393,10 @@ pub trait Execute: Send + Sync {
 /// and share it (it holds the HTTP client and the Docker connection).
 pub struct Executor {
     pub(crate) opts: ExecOptions,
-    pub(crate) http: reqwest::Client,
+    /// Built at the first `http` step: building it loads the system's CA
+    /// certificates (native-tls), ~40 ms of CPU that every run paid before
+    /// its first step, `http` steps or not.
+    http: std::sync::OnceLock<reqwest::Client>,
     pub(crate) docker: tokio::sync::OnceCell<bollard::Docker>,
     /// The run's idle PostgreSQL connections, for `sql` steps.
     pub(crate) postgres: sql::Pool,
@@ -407,16 +410,22 @@ impl Default for Executor {
 
 impl Executor {
     pub fn new(opts: ExecOptions) -> Self {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("wfc/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
         Executor {
             opts,
-            http,
+            http: std::sync::OnceLock::new(),
             docker: tokio::sync::OnceCell::new(),
             postgres: sql::Pool::default(),
         }
+    }
+
+    /// The run's HTTP client, shared by its `http` steps.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .user_agent(concat!("wfc/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     pub fn options(&self) -> &ExecOptions {
