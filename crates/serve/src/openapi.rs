@@ -2,7 +2,7 @@
 //! from the handlers) and a page that renders it (`/api/v1/docs`: a small
 //! static HTML file of this crate, nothing fetched from elsewhere).
 
-use crate::api::{resume, runs, workflows};
+use crate::api::{logs, resume, run_detail, runs, workflows};
 use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
 use crate::problem::ProblemBody as Problem;
@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "wfc serve", description = "Start, watch and decide runs of the served workflows. Every operation takes `Authorization: Bearer KEY` (`wfc keys add NAME`); errors are application/problem+json."),
     paths(
         workflows::list, workflows::validate, workflows::start,
-        runs::list, runs::detail, runs::logs, runs::cancel, runs::approve, runs::reject, runs::stats,
+        runs::list, run_detail::detail, logs::logs, runs::cancel, runs::approve, runs::reject, runs::stats,
         resume::resume, events::run_events, events::all_events,
     ),
     components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,

@@ -2,7 +2,9 @@
 //! handlers share. Every route but the document and its page needs a key
 //! ([`crate::auth`]); errors are problem+json ([`crate::problem`]).
 
+pub mod logs;
 pub mod resume;
+pub mod run_detail;
 pub mod runs;
 pub mod workflows;
 
@@ -33,8 +35,8 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/workflows/{name}/runs", post(workflows::start))
         .route("/validate", post(workflows::validate))
         .route("/runs", get(runs::list))
-        .route("/runs/{id}", get(runs::detail))
-        .route("/runs/{id}/logs/{step}", get(runs::logs))
+        .route("/runs/{id}", get(run_detail::detail))
+        .route("/runs/{id}/logs/{step}", get(logs::logs))
         .route("/runs/{id}/cancel", post(runs::cancel))
         .route("/runs/{id}/resume", post(resume::resume))
         .route("/runs/{id}/events", get(crate::events::run_events))

@@ -1,7 +1,7 @@
 //! What each tool does: the REST API's handlers and the launcher, called
 //! in-process, their answers returned as structured tool results.
 
-use crate::api::{resume, runs, workflows, App};
+use crate::api::{logs, resume, run_detail, runs, workflows, App};
 use crate::auth::Caller;
 use crate::problem::Problem;
 use crate::triggers;
@@ -73,11 +73,11 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
             let c = compile(app, text(args, "workflow")?, params(args)?).await?;
             Ok(plan_json(&c))
         }
-        "run_status" => Ok(runs::run_value(app, text(args, "run")?).await?),
+        "run_status" => Ok(run_detail::run_value(app, text(args, "run")?).await?),
         "logs" => {
             let (run, step) = (text(args, "run")?, text(args, "step")?);
             let how = log_read(args)?;
-            let lines = runs::log_lines(app, run, step, how, MCP_LOG_BYTES).await?;
+            let lines = logs::log_lines(app, run, step, how, MCP_LOG_BYTES).await?;
             Ok(json!({"log": lines.text(), "lines": lines.lines.len(), "cursor": lines.end}))
         }
         "history" => {
@@ -234,8 +234,8 @@ fn number(args: &Map<String, Value>, key: &str) -> Result<Option<u64>, Failure> 
 
 /// What of a log the `logs` tool asks for: `tail`, or `after` and
 /// `limit`, checked as the API checks them; the last lines by default.
-fn log_read(args: &Map<String, Value>) -> Result<runs::LogRead, Failure> {
-    let q = runs::LogQuery {
+fn log_read(args: &Map<String, Value>) -> Result<logs::LogRead, Failure> {
+    let q = logs::LogQuery {
         tail: number(args, "tail")?.map(|n| n.to_string()),
         after: number(args, "after")?.map(|n| n.to_string()),
         limit: number(args, "limit")?.map(|n| n.to_string()),
@@ -244,7 +244,7 @@ fn log_read(args: &Map<String, Value>) -> Result<runs::LogRead, Failure> {
         .read()
         .map_err(|p| Failure::Call(BAD_ARGUMENT, p.detail))?;
     Ok(match how {
-        runs::LogRead::Whole => runs::LogRead::Tail(MCP_LOG_TAIL),
+        logs::LogRead::Whole => logs::LogRead::Tail(MCP_LOG_TAIL),
         how => how,
     })
 }
