@@ -1,11 +1,14 @@
 //! Reading runs back: the history (`wfc history`) and one run in detail
-//! (`wfc status`), as plain data the CLI renders as text or JSON.
+//! (`wfc status`), as plain data the CLI renders as text or JSON; [`pages`]
+//! reads one run's steps a page at a time.
 
 use super::{now_ms, stamp};
 use crate::Store;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as J;
+
+pub mod pages;
 
 /// One run, as `wfc history` lists it (read back from JSON by `wfc history
 /// --server`).
@@ -156,23 +159,12 @@ pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
     let mut attempts: std::collections::HashMap<(String, String, String), Vec<AttemptRow>> =
         std::collections::HashMap::new();
     {
-        let mut q = conn.prepare(
-            "SELECT graph, rollback_of, step, session, number, status, started_at, duration_ms, exit_code, error
-             FROM attempts WHERE run_id = ?1 ORDER BY session, number",
-        )?;
+        let mut q = conn.prepare(&format!(
+            "SELECT graph, rollback_of, step, {ATTEMPT_COLUMNS}
+             FROM attempts WHERE run_id = ?1 ORDER BY session, number"
+        ))?;
         let rows = q.query_map([id], |r| {
-            Ok((
-                (r.get(0)?, r.get(1)?, r.get(2)?),
-                AttemptRow {
-                    session: r.get(3)?,
-                    number: r.get(4)?,
-                    status: r.get(5)?,
-                    started_at: stamp(r.get(6)?),
-                    duration_seconds: r.get::<_, Option<i64>>(7)?.map(|d| d as f64 / 1000.0),
-                    exit_code: r.get(8)?,
-                    error: r.get(9)?,
-                },
-            ))
+            Ok(((r.get(0)?, r.get(1)?, r.get(2)?), attempt_row(r, 3)?))
         })?;
         for row in rows {
             let (k, a) = row?;
@@ -181,44 +173,23 @@ pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
     }
     let mut steps = Vec::new();
     {
-        let mut q = conn.prepare(
-            "SELECT graph, rollback_of, name, kind, status, attempts, started_at, duration_ms, exit_code,
-                    error, detail, outputs, log_path
-             FROM steps WHERE run_id = ?1 ORDER BY CASE graph WHEN 'main' THEN 0 ELSE 1 END, seq",
-        )?;
+        let mut q = conn.prepare(&format!(
+            "SELECT {STEP_COLUMNS} FROM steps WHERE run_id = ?1
+             ORDER BY CASE graph WHEN 'main' THEN 0 ELSE 1 END, seq"
+        ))?;
         let rows = q.query_map([id], |r| {
-            let graph: String = r.get(0)?;
-            let of: String = r.get(1)?;
-            let name: String = r.get(2)?;
-            let outputs: Option<String> = r.get(11)?;
-            Ok(StepRow {
-                rollback_of: (!of.is_empty()).then(|| of.clone()),
-                kind: r.get(3)?,
-                status: r.get(4)?,
-                attempts: r.get(5)?,
-                started_at: r.get::<_, Option<i64>>(6)?.map(stamp),
-                duration_seconds: r.get::<_, Option<i64>>(7)?.map(|d| d as f64 / 1000.0),
-                exit_code: r.get(8)?,
-                error: r.get(9)?,
-                waiting: r.get(10)?,
-                outputs: outputs
-                    .and_then(|o| serde_json::from_str(&o).ok())
-                    .unwrap_or(J::Null),
-                log: r.get(12)?,
-                attempt_log: attempts
-                    .remove(&(graph.clone(), of, name.clone()))
-                    .unwrap_or_default(),
-                name,
-                graph,
-            })
+            let mut s = step_row(r)?;
+            let key = (
+                s.graph.clone(),
+                s.rollback_of.clone().unwrap_or_default(),
+                s.name.clone(),
+            );
+            s.attempt_log = attempts.remove(&key).unwrap_or_default();
+            Ok(s)
         })?;
         for row in rows {
             let mut s = row?;
-            // The tries of its last session: an attempt a cancel or a crash
-            // cut short, then resumed, is no retry ("after 2 attempts").
-            if let Some(last) = s.attempt_log.iter().map(|a| a.session).max() {
-                s.attempts = s.attempt_log.iter().filter(|a| a.session == last).count() as i64;
-            }
+            last_session_attempts(&mut s);
             steps.push(s);
         }
     }
@@ -233,22 +204,7 @@ pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
         let pending: Vec<StepRow> = planned
             .into_iter()
             .filter(|s| !recorded.contains(s.name.as_str()))
-            .map(|s| StepRow {
-                name: s.name,
-                graph: "main".into(),
-                rollback_of: None,
-                kind: s.kind,
-                status: "pending".into(),
-                attempts: 0,
-                started_at: None,
-                duration_seconds: None,
-                exit_code: None,
-                error: None,
-                waiting: None,
-                outputs: J::Null,
-                log: None,
-                attempt_log: Vec::new(),
-            })
+            .map(|s| pending(s.name, s.kind))
             .collect();
         let tail = steps.split_off(main_count);
         steps.extend(pending);
@@ -269,6 +225,80 @@ pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
         trigger,
         origin,
     }))
+}
+
+/// The columns [`step_row`] reads, in its order.
+pub(crate) const STEP_COLUMNS: &str =
+    "graph, rollback_of, name, kind, status, attempts, started_at,
+    duration_ms, exit_code, error, detail, outputs, log_path";
+
+/// A step's row, read from [`STEP_COLUMNS`], without its attempts.
+pub(crate) fn step_row(r: &rusqlite::Row) -> rusqlite::Result<StepRow> {
+    let of: String = r.get(1)?;
+    let outputs: Option<String> = r.get(11)?;
+    Ok(StepRow {
+        graph: r.get(0)?,
+        rollback_of: (!of.is_empty()).then_some(of),
+        name: r.get(2)?,
+        kind: r.get(3)?,
+        status: r.get(4)?,
+        attempts: r.get(5)?,
+        started_at: r.get::<_, Option<i64>>(6)?.map(stamp),
+        duration_seconds: r.get::<_, Option<i64>>(7)?.map(|d| d as f64 / 1000.0),
+        exit_code: r.get(8)?,
+        error: r.get(9)?,
+        waiting: r.get(10)?,
+        outputs: outputs
+            .and_then(|o| serde_json::from_str(&o).ok())
+            .unwrap_or(J::Null),
+        log: r.get(12)?,
+        attempt_log: Vec::new(),
+    })
+}
+
+/// The columns [`attempt_row`] reads, in its order.
+pub(crate) const ATTEMPT_COLUMNS: &str =
+    "session, number, status, started_at, duration_ms, exit_code, error";
+
+/// An attempt read from [`ATTEMPT_COLUMNS`], starting at column `at`.
+pub(crate) fn attempt_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<AttemptRow> {
+    Ok(AttemptRow {
+        session: r.get(at)?,
+        number: r.get(at + 1)?,
+        status: r.get(at + 2)?,
+        started_at: stamp(r.get(at + 3)?),
+        duration_seconds: r.get::<_, Option<i64>>(at + 4)?.map(|d| d as f64 / 1000.0),
+        exit_code: r.get(at + 5)?,
+        error: r.get(at + 6)?,
+    })
+}
+
+/// `attempts` as the tries of the step's last session: an attempt a cancel
+/// or a crash cut short, then resumed, is no retry ("after 2 attempts").
+pub(crate) fn last_session_attempts(s: &mut StepRow) {
+    if let Some(last) = s.attempt_log.iter().map(|a| a.session).max() {
+        s.attempts = s.attempt_log.iter().filter(|a| a.session == last).count() as i64;
+    }
+}
+
+/// A plan step that has not started.
+pub(crate) fn pending(name: String, kind: String) -> StepRow {
+    StepRow {
+        name,
+        graph: "main".into(),
+        rollback_of: None,
+        kind,
+        status: "pending".into(),
+        attempts: 0,
+        started_at: None,
+        duration_seconds: None,
+        exit_code: None,
+        error: None,
+        waiting: None,
+        outputs: J::Null,
+        log: None,
+        attempt_log: Vec::new(),
+    }
 }
 
 /// The workflow outputs of run `id`: the latest `outputs` event's, if its
