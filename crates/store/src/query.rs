@@ -210,6 +210,25 @@ pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
         steps.extend(pending);
         steps.extend(tail);
     }
+    let Some(mut d) = head_of(store, run)? else {
+        return Ok(None);
+    };
+    d.step_list = steps;
+    Ok(Some(d))
+}
+
+/// Run `id` without its steps (an empty `step_list`): what
+/// [`pages`] answers beside a page of them.
+pub fn head(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
+    match run(store, id)? {
+        Some(run) => head_of(store, run),
+        None => Ok(None),
+    }
+}
+
+fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
+    let id = run.id.clone();
+    let id = id.as_str();
     let outputs = outputs(store, id)?;
     let waiting_for_lock = match run.status.as_str() {
         "running" => super::locks::waiting(store, id)?,
@@ -219,7 +238,7 @@ pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
     let trigger = (trigger != super::listing::MANUAL).then_some(trigger);
     Ok(Some(RunDetail {
         run,
-        step_list: steps,
+        step_list: Vec::new(),
         outputs,
         waiting_for_lock,
         trigger,

@@ -1,8 +1,9 @@
 //! Step logs read back with bounded memory, however big the file: the last
-//! N lines ([`tail`], read backwards from the end in [`CHUNK`]s) or N lines
-//! from a byte offset on ([`page`]). A line longer than [`LINE_CAP`] bytes is
-//! cut there, with a marker saying its length, and an answer holds at most
-//! the bytes asked for: one 100 MB line costs a chunk and a cap, not 100 MB.
+//! N lines ([`tail`], read backwards from the end in [`CHUNK`]s), the last N
+//! before an offset ([`tail_before`], to page backwards) or N lines from an
+//! offset on ([`page`]). A line longer than [`LINE_CAP`] bytes is cut
+//! there, with a marker saying its length, and an answer holds at most the
+//! bytes asked for: one 100 MB line costs a chunk and a cap, not 100 MB.
 //! (A whole log served as it is never needs lines: it is copied a chunk at a
 //! time, see [`Chain`].)
 //!
@@ -164,6 +165,33 @@ pub fn tail<R: Read + Seek>(r: &mut R, n: usize, max_bytes: usize) -> io::Result
     let len = r.seek(SeekFrom::End(0))?;
     let start = tail_start(r, len, n, max_bytes)?;
     page(r, start, n, max_bytes)
+}
+
+/// The last `n` lines before offset `end` (0, the log's length, or the
+/// start of a line, as an answer's `start` is; else `InvalidInput`), in at
+/// most `max_bytes` of text: a tail of the log as it stood there, so an
+/// answer's `start` pages backwards.
+pub fn tail_before(chain: Chain, end: u64, n: usize, max_bytes: usize) -> io::Result<Lines> {
+    let len = chain.len();
+    if end > len {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("offset {end} is past the log's end ({len})"),
+        ));
+    }
+    let mut chain = chain;
+    if end > 0 && end < len {
+        chain.seek(SeekFrom::Start(end - 1))?;
+        let mut b = [0u8; 1];
+        chain.read_exact(&mut b)?;
+        if b[0] != b'\n' {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("offset {end} is not the start of a line"),
+            ));
+        }
+    }
+    tail(&mut chain.up_to(end), n, max_bytes)
 }
 
 /// Where the last `n` lines (of at most `max_bytes` shown) start.

@@ -190,3 +190,26 @@ fn a_chain_reads_its_files_as_one() {
         (vec!["a2".to_owned(), "b1".to_owned()], 9)
     );
 }
+
+#[test]
+fn tails_before_a_start_page_backwards_to_the_first_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.log");
+    let text: String = (0..25).map(|i| format!("l{i}\n")).collect();
+    std::fs::write(&a, text).unwrap();
+    let open = || Chain::open(std::slice::from_ref(&a)).unwrap();
+    let mut end = open().len();
+    let mut all = Vec::new();
+    while end > 0 {
+        let t = tail_before(open(), end, 10, usize::MAX).unwrap();
+        assert_eq!(t.end, end);
+        end = t.start;
+        all.splice(0..0, t.lines);
+    }
+    let want: Vec<String> = (0..25).map(|i| format!("l{i}")).collect();
+    assert_eq!(all, want);
+    for bad in [1, 10_000] {
+        let e = tail_before(open(), bad, 10, usize::MAX).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{bad}");
+    }
+}
