@@ -89,6 +89,7 @@ mod serve_hooks_replay;
 mod serve_keys;
 mod serve_logs;
 mod serve_owned;
+mod serve_pages;
 mod serve_plan_size;
 mod serve_schedule;
 mod serve_schedule_resumed;

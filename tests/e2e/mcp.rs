@@ -170,7 +170,7 @@ fn a_broken_file_and_bad_params_come_back_with_codes() {
         return;
     };
     let r = &answer["results"];
-    let valid = &r[0]["structuredContent"];
+    let valid = &r[0]["json"];
     assert_eq!(r[0]["isError"], false);
     assert_eq!(valid["valid"], false);
     let d = &valid["diagnostics"][0];
@@ -180,15 +180,15 @@ fn a_broken_file_and_bad_params_come_back_with_codes() {
     assert_eq!(d["labels"][0]["column"], 12, "{d}");
 
     assert_eq!(r[1]["isError"], true);
-    assert_eq!(r[1]["structuredContent"]["code"], "API004");
-    assert_eq!(r[1]["structuredContent"]["diagnostics"][0]["code"], "E0403");
+    assert_eq!(r[1]["json"]["code"], "API004");
+    assert_eq!(r[1]["json"]["diagnostics"][0]["code"], "E0403");
     assert!(
         !dir.path().join("greeted.txt").exists(),
         "a refused run ran"
     );
     assert_eq!(r[2]["isError"], true);
-    assert_eq!(r[2]["structuredContent"]["code"], "API003", "{}", r[2]);
-    assert_eq!(r[3]["structuredContent"]["code"], "API071", "{}", r[3]);
+    assert_eq!(r[2]["json"]["code"], "API003", "{}", r[2]);
+    assert_eq!(r[3]["json"]["code"], "API071", "{}", r[3]);
 }
 
 #[test]
@@ -209,11 +209,16 @@ fn a_started_run_is_polled_to_success_and_its_step_ran() {
         return;
     };
     let r = &answer["results"];
+    // Each answer is sent once: JSON text, no `structuredContent`.
+    for result in r.as_array().unwrap() {
+        assert!(result.get("structuredContent").is_none(), "{result}");
+        assert_eq!(result["content"].as_array().unwrap().len(), 1, "{result}");
+    }
     // Without `who`, there is no default plan, and the description says why.
-    assert_eq!(r[0]["structuredContent"]["params"][0]["name"], "who");
-    assert!(r[0]["structuredContent"]["plan_error"]["diagnostics"].is_array());
-    let id = r[1]["structuredContent"]["id"].as_str().unwrap();
-    let status = &r[2]["structuredContent"];
+    assert_eq!(r[0]["json"]["params"][0]["name"], "who");
+    assert!(r[0]["json"]["plan_error"]["diagnostics"].is_array());
+    let id = r[1]["json"]["id"].as_str().unwrap();
+    let status = &r[2]["json"];
     assert_eq!(status["id"], id);
     assert_eq!(status["status"], "succeeded", "{status}");
     assert_eq!(
@@ -228,10 +233,10 @@ fn a_started_run_is_polled_to_success_and_its_step_ran() {
         .parse()
         .unwrap();
     assert!(at >= before, "the step's file is older than the test");
-    let runs = &r[3]["structuredContent"]["runs"];
+    let runs = &r[3]["json"]["runs"];
     assert_eq!(runs[0]["id"], id);
     assert_eq!(runs[0]["trigger"], "api");
-    assert_eq!(r[4]["structuredContent"]["steps"][0]["name"], "greet");
+    assert_eq!(r[4]["json"]["steps"][0]["name"], "greet");
     // The run is in the store `wfc history` reads.
     let out = Command::new(WFC)
         .args(["history", "--format", "json", "--state-dir"])
@@ -255,10 +260,7 @@ fn a_secret_param_is_used_but_never_shown() {
     let Some(answer) = session(dir.path(), calls) else {
         return;
     };
-    assert_eq!(
-        answer["results"][2]["structuredContent"]["status"],
-        "succeeded"
-    );
+    assert_eq!(answer["results"][2]["json"]["status"], "succeeded");
     // The step got the value: it wrote its length.
     let length = std::fs::read_to_string(dir.path().join("length.txt")).unwrap();
     assert_eq!(length.trim(), token.len().to_string());
@@ -287,7 +289,7 @@ fn a_run_is_cancelled_and_its_finally_runs() {
     };
     let r = &answer["results"];
     assert_eq!(r[1]["isError"], false, "{}", r[1]);
-    assert_eq!(r[2]["structuredContent"]["status"], "cancelled", "{}", r[2]);
+    assert_eq!(r[2]["json"]["status"], "cancelled", "{}", r[2]);
     assert!(
         !dir.path().join("slow-done.txt").exists(),
         "the step was not stopped"
@@ -342,7 +344,7 @@ async fn serve_mcp_needs_a_key_and_an_operator_to_start() {
     .await
     .unwrap();
     assert_eq!(read["results"][0]["isError"], true);
-    assert_eq!(read["results"][0]["structuredContent"]["code"], "API002");
+    assert_eq!(read["results"][0]["json"]["code"], "API002");
     assert!(
         !server.path("greeted.txt").exists(),
         "a read key started a run"
@@ -358,7 +360,7 @@ async fn serve_mcp_needs_a_key_and_an_operator_to_start() {
     })
     .await
     .unwrap();
-    let status = &ops["results"][1]["structuredContent"];
+    let status = &ops["results"][1]["json"];
     assert_eq!(status["status"], "succeeded", "{ops}");
     let greeted = std::fs::read_to_string(server.path("greeted.txt")).unwrap();
     assert_eq!(greeted.trim(), "hi ops 2");
@@ -410,8 +412,8 @@ fn stats_sum_up_the_runs_started() {
         return;
     };
     let r = &answer["results"];
-    assert_eq!(r[1]["structuredContent"]["status"], "succeeded", "{}", r[1]);
-    let hello = &r[2]["structuredContent"]["workflows"][0];
+    assert_eq!(r[1]["json"]["status"], "succeeded", "{}", r[1]);
+    let hello = &r[2]["json"]["workflows"][0];
     assert_eq!(hello["workflow"], "hello", "{}", r[2]);
     assert_eq!(
         (&hello["runs"], &hello["succeeded"]),
@@ -427,11 +429,8 @@ fn stats_sum_up_the_runs_started() {
     assert!(hello["slowest"]
         .as_array()
         .is_some_and(|s| s.contains(&json!("greet"))));
-    assert_eq!(r[3]["structuredContent"]["workflows"][0]["runs"], 1);
-    assert_eq!(
-        r[4]["structuredContent"]["runs"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(r[3]["json"]["workflows"][0]["runs"], 1);
+    assert_eq!(r[4]["json"]["runs"].as_array().unwrap().len(), 2);
 }
 
 const FLAKY: &str = r#"
@@ -460,7 +459,7 @@ async fn a_failed_run_is_resumed_after_its_file_is_fixed() {
         {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
     ]);
     let failed = through(first, &server.operator).await.unwrap();
-    let run = &failed["results"][1]["structuredContent"];
+    let run = &failed["results"][1]["json"];
     assert_eq!(run["status"], "failed", "{failed}");
     let id = run["id"].as_str().unwrap().to_owned();
 
@@ -494,7 +493,7 @@ async fn a_failed_run_is_resumed_after_its_file_is_fixed() {
     let resume = json!([{"tool": "resume_run", "arguments": {"run": id}}]);
     let refused = through(resume.clone(), &server.reader).await.unwrap();
     assert_eq!(refused["results"][0]["isError"], true);
-    assert_eq!(refused["results"][0]["structuredContent"]["code"], "API002");
+    assert_eq!(refused["results"][0]["json"]["code"], "API002");
     assert!(
         !server.path("second.txt").exists(),
         "a read key resumed a run"
@@ -507,9 +506,9 @@ async fn a_failed_run_is_resumed_after_its_file_is_fixed() {
     let resumed = through(calls, &server.operator).await.unwrap();
     let r = &resumed["results"];
     assert_eq!(r[0]["isError"], false, "{}", r[0]);
-    assert_eq!(r[0]["structuredContent"]["id"], id.as_str());
+    assert_eq!(r[0]["json"]["id"], id.as_str());
     // Right after the answer the run may still show its failed session.
-    let mut run = r[1]["structuredContent"].clone();
+    let mut run = r[1]["json"].clone();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while run["status"] != "succeeded" && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -558,16 +557,18 @@ async fn describing_deeply_nested_calls_leaves_the_server_up() {
     })
     .await
     .unwrap();
-    // Each answer is whole or says what it cut, under the clients' 1 MiB.
-    for r in answer["results"].as_array().unwrap() {
+    // Each answer is a page of the plan's 8,000 steps, sent once, under
+    // 64 KiB, with the cursor of the next page.
+    let r = answer["results"].as_array().unwrap();
+    for (r, plan) in [(&r[0], &r[0]["json"]["plan"]), (&r[1], &r[1]["json"])] {
         assert_ne!(r["isError"], true, "{r}");
-        let structured = &r["structuredContent"];
-        assert!(serde_json::to_vec(structured).unwrap().len() <= 300 << 10);
-        assert!(
-            structured["truncated"].is_array(),
-            "{}",
-            &structured.to_string()[..300]
-        );
+        assert!(r.get("structuredContent").is_none(), "sent twice");
+        let text = r["content"][0]["text"].as_str().unwrap();
+        assert!(text.len() <= 64 << 10, "{} bytes", text.len());
+        assert!(plan["step_total"].as_u64() > Some(8000), "{}", &text[..300]);
+        let shown = plan["steps"].as_array().unwrap().len();
+        assert!(shown > 0 && shown <= 50, "{shown}");
+        assert_eq!(plan["next_cursor"], shown.to_string(), "{}", &text[..300]);
     }
     let (status, listed) = super::serve::get(
         &reqwest::Client::new(),

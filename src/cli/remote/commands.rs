@@ -188,9 +188,10 @@ struct Accepted {
     detail: String,
 }
 
-/// `GET /runs/RUN`: the run as `wfc status --format json` shows it.
+/// `GET /runs/RUN?steps=all`: the run as `wfc status --format json` shows
+/// it, every step in one answer (the API pages them by default).
 fn detail(client: &Client, run: &str) -> Result<RunDetail, Failure> {
-    client.get(&["runs", run], &[])
+    client.get(&["runs", run], &[("steps", "all")])
 }
 
 /// A flag the server's API has no answer for yet: exit 2, and what to use.

@@ -9,7 +9,8 @@ calls of CALLS_JSON in order: a list of {"tool", "arguments"}; an argument
 "$run" is the id the last start_run returned; "until_ended": true repeats
 the call (up to 30 s) until its result's `status` is not `running`.
 Prints {"tools": [...], "results": [...]} as JSON, each result as the
-protocol carries it (camelCase).
+protocol carries it (camelCase), with "json": its first text content read
+as JSON (wfc sends its answer once, as JSON text).
 """
 
 import asyncio
@@ -25,6 +26,15 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 def dump(model):
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def with_json(result):
+    content = result.get("content") or [{}]
+    try:
+        result["json"] = json.loads(content[0].get("text", "null"))
+    except ValueError:
+        result["json"] = None
+    return result
 
 
 def connect(command):
@@ -48,15 +58,15 @@ async def main(calls, command):
                 }
                 deadline = time.monotonic() + 30
                 while True:
-                    result = dump(await session.call_tool(call["tool"], args))
-                    done = (result.get("structuredContent") or {}).get("status")
+                    result = with_json(dump(await session.call_tool(call["tool"], args)))
+                    done = (result.get("json") or {}).get("status")
                     if not call.get("until_ended") or done != "running":
                         break
                     if time.monotonic() > deadline:
                         break
                     await asyncio.sleep(0.1)
                 if call["tool"] == "start_run" and not result.get("isError"):
-                    run = result["structuredContent"]["id"]
+                    run = result["json"]["id"]
                 results.append(result)
     print(json.dumps({"tools": tools, "results": results}))
 

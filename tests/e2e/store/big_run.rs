@@ -137,7 +137,7 @@ async fn a_run_of_40k_steps_is_read_in_linear_time() {
     let t = Instant::now();
     let (code, run) = get(
         &reqwest::Client::new(),
-        &server.url("/runs/big-1"),
+        &server.url("/runs/big-1?steps=all"),
         &server.reader,
     )
     .await;

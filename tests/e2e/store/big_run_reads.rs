@@ -40,7 +40,7 @@ async fn six_reads_of_a_40k_step_run_stay_within_bounded_memory() {
     let before = peak_kib(pid);
 
     let client = reqwest::Client::new();
-    let url = server.url("/runs/big-1");
+    let url = server.url("/runs/big-1?steps=all");
     let reads = (0..READERS).map(|_| {
         let (client, url, key) = (client.clone(), url.clone(), server.reader.clone());
         tokio::spawn(async move {

@@ -27,6 +27,9 @@ pub struct LogQuery {
     pub after: Option<String>,
     /// The most lines of an `after` page (1 to 10000, default 1000).
     pub limit: Option<String>,
+    /// The last lines (`tail` of them, default 1000) before this cursor:
+    /// the `Wfc-Log-Start` of an earlier answer, to page backwards.
+    pub before: Option<String>,
 }
 
 /// What of a step's log is asked for.
@@ -38,6 +41,8 @@ pub enum LogRead {
     Tail(usize),
     /// At most `limit` lines from byte offset `after` on.
     Page { after: u64, limit: usize },
+    /// The last N lines before byte offset `before`.
+    Before { before: u64, n: usize },
 }
 
 impl LogQuery {
@@ -55,26 +60,37 @@ impl LogQuery {
                     )
                 })
         };
-        match (&self.tail, &self.after, &self.limit) {
-            (None, None, None) => Ok(LogRead::Whole),
-            (Some(t), None, None) => Ok(LogRead::Tail(lines("tail", t)?)),
-            (Some(_), _, _) => Err(Problem::new(
+        let cursor = |what: &str, text: &str| {
+            text.parse::<u64>().map_err(|_| {
+                Problem::new(
+                    Code::BadRequest,
+                    format!("`{what}={text}` is not a cursor this API gave"),
+                )
+            })
+        };
+        match (&self.tail, &self.after, &self.limit, &self.before) {
+            (None, None, None, None) => Ok(LogRead::Whole),
+            (Some(t), None, None, None) => Ok(LogRead::Tail(lines("tail", t)?)),
+            (t, None, None, Some(b)) => Ok(LogRead::Before {
+                before: cursor("before", b)?,
+                n: t.as_deref()
+                    .map(|t| lines("tail", t))
+                    .transpose()?
+                    .unwrap_or(DEFAULT_LOG_LIMIT),
+            }),
+            (_, _, _, Some(_)) => Err(Problem::new(
+                Code::BadRequest,
+                "`before` pages backwards with `tail`: `after` and `limit` page forwards",
+            )),
+            (Some(_), _, _, None) => Err(Problem::new(
                 Code::BadRequest,
                 "`tail` goes alone: `after` and `limit` page from a cursor",
             )),
-            (None, after, limit) => {
-                let after = match after {
-                    None => 0,
-                    Some(a) => a.parse::<u64>().map_err(|_| {
-                        Problem::new(
-                            Code::BadRequest,
-                            format!("`after={a}` is not a cursor this API gave"),
-                        )
-                    })?,
-                };
+            (None, after, limit, None) => {
+                let after = after.as_deref().map(|a| cursor("after", a)).transpose()?;
                 let limit = limit.as_deref().map(|l| lines("limit", l)).transpose()?;
                 Ok(LogRead::Page {
-                    after,
+                    after: after.unwrap_or(0),
                     limit: limit.unwrap_or(DEFAULT_LOG_LIMIT),
                 })
             }
@@ -104,39 +120,46 @@ async fn log_files(
 }
 
 /// Lines of step `step`'s log, `how` asks (not [`LogRead::Whole`]), in at
-/// most `max_bytes` of text: what the API and MCP's `logs` answer.
+/// most `max_bytes` of text, and the log's length in bytes: what the API
+/// and MCP's `logs` answer.
 pub async fn log_lines(
     app: &App,
     typed: String,
     step: String,
     how: LogRead,
     max_bytes: usize,
-) -> Result<Lines, Problem> {
+) -> Result<(Lines, u64), Problem> {
     let paths = log_files(app, typed, step).await?;
     tokio::task::spawn_blocking(move || {
         let mut chain = Chain::open(&paths)?;
-        match how {
+        let len = chain.len();
+        let lines = match how {
+            LogRead::Before { before, n } => read::tail_before(chain, before, n, max_bytes),
             LogRead::Tail(n) => read::tail(&mut chain, n, max_bytes),
             LogRead::Page { after, limit } => read::page(&mut chain, after, limit, max_bytes),
             LogRead::Whole => read::page(&mut chain, 0, MAX_LOG_LINES, max_bytes),
-        }
+        };
+        lines.map(|l| (l, len))
     })
     .await
     .map_err(Problem::store)?
     .map_err(|e| match e.kind() {
         std::io::ErrorKind::InvalidInput => Problem::new(
             Code::BadRequest,
-            format!("`after` is not a cursor this API gave: {e}"),
+            format!("`after` or `before` is not a cursor this API gave: {e}"),
         ),
         _ => Problem::store(e),
     })
 }
 
 /// The log of step `step` of a run (every attempt, as `wfc logs RUN STEP`):
-/// all of it streamed from disk, or the last `tail` lines, or a page of
-/// `limit` lines `after` a cursor. A tail or a page holds at most 10,000
-/// lines and 4 MiB (a line is cut at 16 KiB) and says in `Wfc-Log-Cursor`
-/// (and a `Link` `rel="next"`) where the next page starts.
+/// all of it streamed from disk, or the last `tail` lines (before a cursor
+/// with `before`), or a page of `limit` lines `after` a cursor. A tail or a
+/// page holds at most 10,000 lines and 4 MiB (a line is cut at 16 KiB) and
+/// says where the next page starts (`Wfc-Log-Cursor`, a `Link`
+/// `rel="next"`), where its first line starts (`Wfc-Log-Start`, and a
+/// `Link` `rel="prev"` when lines come before it) and the log's length
+/// (`Wfc-Log-Size`).
 #[utoipa::path(get, path = "/api/v1/runs/{id}/logs/{step}", operation_id = "getStepLog", tag = "runs",
     params(("id" = String, Path, description = "the run"), ("step" = String, Path, description = "the step (an instance name such as `ship[eu-west]`)"), LogQuery),
     responses((status = 200, body = String, content_type = "text/plain"), (status = 400, body = ProblemBody), (status = 404, body = ProblemBody)),
@@ -166,19 +189,28 @@ pub async fn logs(
             .into_response());
     }
     let limit = match how {
-        LogRead::Tail(n) | LogRead::Page { limit: n, .. } => n,
+        LogRead::Tail(n) | LogRead::Page { limit: n, .. } | LogRead::Before { n, .. } => n,
         LogRead::Whole => MAX_LOG_LINES,
     };
-    let lines = log_lines(&app, id, step, how, MAX_LOG_BYTES).await?;
-    let next = format!("<?after={}&limit={limit}>; rel=\"next\"", lines.end);
+    let (lines, size) = log_lines(&app, id, step, how, MAX_LOG_BYTES).await?;
+    let mut links = vec![format!(
+        "<?after={}&limit={limit}>; rel=\"next\"",
+        lines.end
+    )];
+    if lines.start > 0 {
+        links.push(format!(
+            "<?before={}&tail={limit}>; rel=\"prev\"",
+            lines.start
+        ));
+    }
+    let name = header::HeaderName::from_static;
     Ok((
         [
             (header::CONTENT_TYPE, TEXT.to_owned()),
-            (
-                header::HeaderName::from_static("wfc-log-cursor"),
-                lines.end.to_string(),
-            ),
-            (header::LINK, next),
+            (name("wfc-log-cursor"), lines.end.to_string()),
+            (name("wfc-log-start"), lines.start.to_string()),
+            (name("wfc-log-size"), size.to_string()),
+            (header::LINK, links.join(", ")),
         ],
         lines.text(),
     )

@@ -6,6 +6,7 @@ pub mod logs;
 pub mod resume;
 pub mod run_detail;
 pub mod runs;
+pub mod step_pages;
 pub mod workflows;
 
 use crate::auth::{self, Gate};

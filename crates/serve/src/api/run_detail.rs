@@ -1,11 +1,15 @@
-//! `GET /runs/{id}`: one run read back, written as it is sent.
+//! `GET /runs/{id}`: one run read back, a page of its steps at a time
+//! ([`super::step_pages`]), or every step in one answer written as it is
+//! sent (`?steps=all`).
 
 use super::runs::queued;
+use super::step_pages::{self, RunQuery, Steps, DEFAULT_STEP_LIMIT, MAX_STEP_LIMIT, PAGE_BYTES};
 use super::{find_run, with_store, App};
 use crate::problem::{Code, Problem, ProblemBody};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use serde::Serialize;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -35,17 +39,47 @@ struct RunAnswer<'a> {
     queued_for_resume: bool,
 }
 
-/// One run: its steps with their attempts, durations and outputs (secrets
-/// masked), as `wfc status --format json` shows it, with its `trigger` and,
-/// for an `api` run from MCP or the dashboard, its `origin` (`mcp`, `dashboard`).
-/// At most two answers of runs over 2,000 steps are made at once; a request
-/// that waits 5 s for its turn gets a 503 (`API008`) with `Retry-After`.
+/// One run, as `wfc status --format json` shows it, with its `trigger`
+/// and, for an `api` run from MCP or the dashboard, its `origin` (`mcp`,
+/// `dashboard`); how many steps have each status (`step_counts`), and its
+/// steps with their attempts, durations and outputs (secrets masked) a page
+/// at a time: 200 by default, at most 1,000 and 1 MiB a page. A page with
+/// more after it says where the next starts: `next_cursor`, `next` (its
+/// URL) and a `Link` header `rel="next"`. `steps=all` gives every step in
+/// one answer, written as it is sent: at most two such answers of runs over
+/// 2,000 steps are made at once, and a request that waits 5 s for its turn
+/// gets a 503 (`API008`) with `Retry-After`.
 #[utoipa::path(get, path = "/api/v1/runs/{id}", operation_id = "getRun", tag = "runs",
-    params(("id" = String, Path, description = "a run id, a unique prefix of one, or `last`")),
-    responses((status = 200, body = Object), (status = 404, body = ProblemBody),
-        (status = 503, body = ProblemBody, description = "too many answers of big runs are being made: try again after `Retry-After`")),
+    params(("id" = String, Path, description = "a run id, a unique prefix of one, or `last`"), RunQuery),
+    responses((status = 200, body = Object, description = "the run, `step_counts`, `step_total`, a page of steps in `step_list`, and `next_cursor` and `next` when more follow"),
+        (status = 400, body = ProblemBody, description = "a bad `steps`, `limit` or `cursor` (`API005`)"),
+        (status = 404, body = ProblemBody),
+        (status = 503, body = ProblemBody, description = "`steps=all`: too many answers of big runs are being made: try again after `Retry-After`")),
     security(("bearer" = [])))]
-pub async fn detail(State(app): State<App>, Path(id): Path<String>) -> Result<Response, Problem> {
+pub async fn detail(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<RunQuery>,
+) -> Result<Response, Problem> {
+    let (statuses, from, limit) = match q.read(DEFAULT_STEP_LIMIT, MAX_STEP_LIMIT)? {
+        Steps::All => return whole(app, id).await,
+        Steps::Page {
+            statuses,
+            from,
+            limit,
+        } => (statuses, from, limit),
+    };
+    let page = step_pages::read(&app, id, statuses, from, limit, PAGE_BYTES).await?;
+    let link = page.next.as_ref().map(|n| format!("<{n}>; rel=\"next\""));
+    let mut answer = Json(page).into_response();
+    if let Some(link) = link.and_then(|l| header::HeaderValue::from_str(&l).ok()) {
+        answer.headers_mut().insert(header::LINK, link);
+    }
+    Ok(answer)
+}
+
+/// Every step of run `id` in one answer (`?steps=all`).
+async fn whole(app: App, id: String) -> Result<Response, Problem> {
     let (run, queued, permit) = run_detail(&app, id).await?;
     // Written as it is sent, on a blocking thread, a chunk at a time: the
     // answer is never whole in memory, and the permit is held until its
@@ -109,17 +143,6 @@ impl std::io::Write for Chunks {
     fn flush(&mut self) -> std::io::Result<()> {
         self.send()
     }
-}
-
-/// Run `typed` as `GET /runs/{id}` answers it, as JSON (what MCP's
-/// `run_status` shows).
-pub async fn run_value(app: &App, typed: String) -> Result<serde_json::Value, Problem> {
-    let (run, queued, _permit) = run_detail(app, typed).await?;
-    let answer = RunAnswer {
-        run: &run,
-        queued_for_resume: queued,
-    };
-    serde_json::to_value(answer).map_err(Problem::store)
 }
 
 /// Run `typed` in its typed form (serialized straight from it: a

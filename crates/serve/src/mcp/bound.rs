@@ -1,15 +1,17 @@
 //! Tool answers of bounded size. MCP clients refuse a message over 1 MiB
-//! (an SSE event, a stdio line), and a tool's answer goes out twice: as
-//! structured content and as its text. An answer over [`MAX_ANSWER`] bytes
-//! (a 2,000-step run's status, the plan of a workflow of deeply nested
-//! calls) has its longest lists cut, halving the longest each time, and
-//! says what it cut in `truncated`: the list's JSON pointer, what it shows
-//! and what it had.
+//! (an SSE event, a stdio line). The tools that page ([`super::pages`])
+//! answer a summary or a page, under [`MAX_PAGED`]; this is the net under
+//! every answer: one over its bound (a plan's groups and handlers, a long
+//! list of workflows) has its longest lists cut, halving the longest each
+//! time, and says what it cut in `truncated`: the list's JSON pointer, what
+//! it shows and what it had.
 
 use serde_json::{json, Value};
 
 /// The most bytes of JSON one answer holds.
 pub const MAX_ANSWER: usize = 256 << 10;
+/// The most bytes of JSON one answer of a tool that pages holds.
+pub const MAX_PAGED: usize = 64 << 10;
 
 /// `value`, its longest lists cut until it is at most `max` bytes of JSON.
 pub fn bound(mut value: Value, max: usize) -> Value {

@@ -1,28 +1,29 @@
 //! What each tool does: the REST API's handlers and the launcher, called
-//! in-process, their answers returned as structured tool results.
+//! in-process, their answers returned as JSON in one text content block.
+//!
+//! Once: the answer is not also `structuredContent`. MCP asks a server
+//! that sends structured content to send its JSON as text too, and many
+//! clients give the model only the text; with no `outputSchema` declared,
+//! text alone is the spec's answer, and every client reads it.
 
-use crate::api::{logs, resume, run_detail, runs, workflows, App};
+use super::pages;
+use crate::api::{resume, runs, workflows, App};
 use crate::auth::Caller;
 use crate::problem::Problem;
 use crate::triggers;
 use axum::extract::{Path, Query, State};
 use axum::Extension;
-use rmcp::model::CallToolResult;
+use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 use wfc_launch::Compiled;
 
 /// This module's own error codes (docs/mcp.md).
 const UNKNOWN_TOOL: &str = "API070";
-const BAD_ARGUMENT: &str = "API071";
-/// The most bytes of log text one `logs` answer holds: JSON escapes a
-/// control character in 6 bytes, so even then an answer stays under 1 MiB.
-const MCP_LOG_BYTES: usize = 128 << 10;
-/// The lines `logs` gives without `tail`, `after` or `limit`.
-const MCP_LOG_TAIL: usize = 200;
+pub(super) const BAD_ARGUMENT: &str = "API071";
 
 /// A tool's failure: an API problem or a bad call.
-enum Failure {
+pub(super) enum Failure {
     Problem(Problem),
     Call(&'static str, String),
 }
@@ -50,13 +51,18 @@ pub async fn call(
         }
         _ => dispatch(app, name, &args).await,
     };
+    let max = match name {
+        "run_status" | "describe_workflow" | "plan" | "logs" => super::bound::MAX_PAGED,
+        _ => super::bound::MAX_ANSWER,
+    };
+    let text = |v: Value| vec![ContentBlock::text(v.to_string())];
     match result {
-        Ok(v) => CallToolResult::structured(super::bound::bound(v, super::bound::MAX_ANSWER)),
+        Ok(v) => CallToolResult::success(text(super::bound::bound(v, max))),
         Err(Failure::Problem(p)) => {
-            CallToolResult::structured_error(serde_json::to_value(p.body()).unwrap_or_default())
+            CallToolResult::error(text(serde_json::to_value(p.body()).unwrap_or_default()))
         }
         Err(Failure::Call(code, detail)) => {
-            CallToolResult::structured_error(json!({"code": code, "detail": detail}))
+            CallToolResult::error(text(json!({"code": code, "detail": detail})))
         }
     }
 }
@@ -65,21 +71,16 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
     let state = || State(app.clone());
     match name {
         "list_workflows" => Ok(to_value(workflows::list(state()).await.0)),
-        "describe_workflow" => describe(app, text(args, "workflow")?).await,
+        "describe_workflow" => describe(app, text(args, "workflow")?, args).await,
         "validate" => Ok(to_value(
             workflows::validate(state(), text(args, "text")?).await?.0,
         )),
         "plan" => {
             let c = compile(app, text(args, "workflow")?, params(args)?).await?;
-            Ok(plan_json(&c))
+            pages::plan_page(plan_json(&c), args)
         }
-        "run_status" => Ok(run_detail::run_value(app, text(args, "run")?).await?),
-        "logs" => {
-            let (run, step) = (text(args, "run")?, text(args, "step")?);
-            let how = log_read(args)?;
-            let lines = logs::log_lines(app, run, step, how, MCP_LOG_BYTES).await?;
-            Ok(json!({"log": lines.text(), "lines": lines.lines.len(), "cursor": lines.end}))
-        }
+        "run_status" => pages::run_status(app, text(args, "run")?, args).await,
+        "logs" => pages::logs(app, text(args, "run")?, text(args, "step")?, args).await,
         "history" => {
             let q = runs::RunsQuery {
                 status: optional(args, "status")?,
@@ -146,8 +147,13 @@ async fn json_body(response: axum::response::Response) -> Result<Value, Failure>
 }
 
 /// The workflow as listed, and the plan of a run with its default params
-/// (or why there is none: e.g. a param without a default).
-async fn describe(app: &App, workflow: String) -> Result<Value, Failure> {
+/// (or why there is none: e.g. a param without a default), a page of its
+/// steps at a time.
+async fn describe(
+    app: &App,
+    workflow: String,
+    args: &Map<String, Value>,
+) -> Result<Value, Failure> {
     let info = app
         .catalog
         .workflows()
@@ -163,7 +169,7 @@ async fn describe(app: &App, workflow: String) -> Result<Value, Failure> {
         })?;
     let mut v = to_value(info);
     let plan = match compile(app, workflow, None).await {
-        Ok(c) => json!({"plan": plan_json(&c)}),
+        Ok(c) => json!({"plan": pages::plan_page(plan_json(&c), args)?}),
         Err(Failure::Problem(p)) => json!({"plan_error": p.body()}),
         Err(f) => return Err(f),
     };
@@ -209,7 +215,7 @@ fn text(args: &Map<String, Value>, key: &str) -> Result<String, Failure> {
     optional(args, key)?.ok_or_else(|| Failure::Call(BAD_ARGUMENT, format!("`{key}` is required")))
 }
 
-fn optional(args: &Map<String, Value>, key: &str) -> Result<Option<String>, Failure> {
+pub(super) fn optional(args: &Map<String, Value>, key: &str) -> Result<Option<String>, Failure> {
     match args.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -220,7 +226,7 @@ fn optional(args: &Map<String, Value>, key: &str) -> Result<Option<String>, Fail
     }
 }
 
-fn number(args: &Map<String, Value>, key: &str) -> Result<Option<u64>, Failure> {
+pub(super) fn number(args: &Map<String, Value>, key: &str) -> Result<Option<u64>, Failure> {
     match args.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v.as_u64().map(Some).ok_or_else(|| {
@@ -230,23 +236,6 @@ fn number(args: &Map<String, Value>, key: &str) -> Result<Option<u64>, Failure> 
             )
         }),
     }
-}
-
-/// What of a log the `logs` tool asks for: `tail`, or `after` and
-/// `limit`, checked as the API checks them; the last lines by default.
-fn log_read(args: &Map<String, Value>) -> Result<logs::LogRead, Failure> {
-    let q = logs::LogQuery {
-        tail: number(args, "tail")?.map(|n| n.to_string()),
-        after: number(args, "after")?.map(|n| n.to_string()),
-        limit: number(args, "limit")?.map(|n| n.to_string()),
-    };
-    let how = q
-        .read()
-        .map_err(|p| Failure::Call(BAD_ARGUMENT, p.detail))?;
-    Ok(match how {
-        logs::LogRead::Whole => logs::LogRead::Tail(MCP_LOG_TAIL),
-        how => how,
-    })
 }
 
 /// `params` as a params file's text: bound, checked and masked exactly as

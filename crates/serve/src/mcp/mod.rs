@@ -5,7 +5,9 @@
 //! - [`tools`] — the tools' names, descriptions and JSON-schema inputs
 //!   (`start_run`'s lists each workflow's params);
 //! - [`call`] — what each tool does, through the same catalog, launcher and
-//!   run store as the REST API ([`crate::api`]);
+//!   run store as the REST API ([`crate::api`]), answered once, as JSON text;
+//!   `pages` — the answers that summarise and page (a run's steps, a plan's,
+//!   a log's lines);
 //! - [`http`] — `/mcp` on `wfc serve`, behind the API's keys.
 //!
 //! Errors come back as tool errors (`isError`) with a code: the API's
@@ -14,6 +16,7 @@
 mod bound;
 pub mod call;
 pub mod http;
+mod pages;
 pub mod tools;
 
 use crate::api::App;

@@ -21,8 +21,8 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
         read(
             "describe_workflow",
-            "One workflow: its params, outputs and triggers, and the plan of a run with its default params (steps in order, what is skipped, how long it takes).",
-            object(json!({"workflow": workflow}), &["workflow"]),
+            "One workflow: its params, outputs and triggers, and the plan of a run with its default params (steps in order, what is skipped, how long it takes). The plan's steps come 50 at a time: `plan.next_cursor` is the `cursor` of the next page.",
+            object(json!({"workflow": workflow, "cursor": page_cursor(), "limit": page_limit(500, 50)}), &["workflow"]),
         ),
         read(
             "validate",
@@ -31,8 +31,8 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
         read(
             "plan",
-            "What a run with these params will do, as `wfc plan --format json` shows it (bad params: their diagnostics).",
-            object(json!({"workflow": workflow, "params": params_schema(workflows)}), &["workflow"]),
+            "What a run with these params will do, as `wfc plan --format json` shows it (bad params: their diagnostics). Its steps come 50 at a time: `next_cursor` is the `cursor` of the next page.",
+            object(json!({"workflow": workflow, "params": params_schema(workflows), "cursor": page_cursor(), "limit": page_limit(500, 50)}), &["workflow"]),
         ),
         act(
             "start_run",
@@ -69,12 +69,20 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
         read(
             "run_status",
-            "One run: its status and steps with attempts, durations and outputs (secrets masked).",
-            object(json!({"run": run}), &["run"]),
+            "One run: its status, how many steps have each status (`step_counts`), and its steps with attempts, durations and outputs (secrets masked), 20 at a time. A run with more steps also lists its steps of note (failed, running, waiting…) and its last steps. `next` holds the arguments of the call for the next page; `steps` picks steps by status.",
+            object(
+                json!({
+                    "run": run,
+                    "steps": {"type": "string", "description": "only steps of these statuses, comma-separated: pending, running, waiting, succeeded, failed, timed_out, cancelled, skipped, not_run, interrupted (`none`: only the counts)"},
+                    "cursor": page_cursor(),
+                    "limit": page_limit(200, 20),
+                }),
+                &["run"],
+            ),
         ),
         read(
             "logs",
-            "The log of one step of a run (every attempt): its last 200 lines, or the last `tail`, or `limit` lines from `after` (0 for the first, or an answer's `cursor`). At most 10000 lines and 128 KiB an answer; a line is cut at 16 KiB.",
+            "The log of one step of a run (every attempt): its last 200 lines, or the last `tail` (before `before`, an answer's `start`), or `limit` lines from `after` (0 for the first, or an answer's `cursor`). At most 10000 lines and 48 KiB an answer; a line is cut at 16 KiB. `next` and `previous` hold the arguments of the calls for the lines after and before.",
             object(
                 json!({
                     "run": run,
@@ -82,6 +90,7 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                     "tail": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "the last N lines"},
                     "after": {"type": "integer", "minimum": 0, "description": "lines from this cursor on: 0, or an answer's `cursor`"},
                     "limit": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "the most lines from `after` (default 1000)"},
+                    "before": {"type": "integer", "minimum": 0, "description": "the last `tail` lines (default 1000) before this cursor: an answer's `start`"},
                 }),
                 &["run", "step"],
             ),
@@ -163,6 +172,16 @@ fn describe(p: &ParamInfo) -> String {
         d.push_str(", secret");
     }
     d
+}
+
+/// A page's `cursor`: an answer's `next_cursor` (or `next.cursor`).
+fn page_cursor() -> Value {
+    json!({"type": ["string", "integer"], "description": "where the page starts: an answer's next cursor"})
+}
+
+/// A page's `limit`: at most `max`, `default` when absent.
+fn page_limit(max: usize, default: usize) -> Value {
+    json!({"type": "integer", "minimum": 1, "maximum": max, "description": format!("the most steps a page holds (default {default})")})
 }
 
 fn object(properties: Value, required: &[&str]) -> Value {
