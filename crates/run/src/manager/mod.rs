@@ -15,7 +15,8 @@
 //! - [`RunManager::approve`] / [`RunManager::reject`] decide a gate, at once
 //!   if it waits, or in advance; the decision goes to the run's
 //!   [`DecisionLog`] (the store: recorded like `wfc approve`);
-//! - [`RunManager::subscribe`] gives the events of every run ([`events`]).
+//! - [`RunManager::subscribe`] gives the events of every run ([`events`]),
+//!   [`RunManager::subscribe_with_lines`] with a nudge for each line printed.
 //!
 //! The manager takes the store only through the run crate's traits: the
 //! request's [`Recorder`], [`LineOutput`], [`Approvals`] and [`DecisionLog`].
@@ -31,7 +32,7 @@ use crate::exec::{ExecOptions, Execute, Executor};
 use crate::reaper::Reaper;
 use crate::runner::{BeforeSteps, RunOptions, RunResult, Runner};
 use approvals::{GateBoard, ManagedApprovals};
-use events::{EventBus, Observed, Subscription};
+use events::{EventBus, Observed, Subscription, Tapped};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -263,12 +264,20 @@ impl RunManager {
         let shared = &self.shared;
         let id: Arc<str> = Arc::from(request.run_id.as_str());
         let (recorded, recorded_rx) = tokio::sync::oneshot::channel();
+        let lines = request.lines.map(|inner| {
+            Arc::new(Tapped {
+                inner,
+                bus: shared.events.clone(),
+                run_id: id.clone(),
+            }) as Arc<dyn LineOutput>
+        });
         let recorder = Box::new(Observed {
             inner: request.recorder,
             bus: shared.events.clone(),
             run_id: id,
             gates: live.gates.clone(),
             recorded: Some(recorded),
+            unflushed: false,
         });
         let approvals = Arc::new(ManagedApprovals {
             board: live.gates.clone(),
@@ -292,8 +301,7 @@ impl RunManager {
         };
         let (cancel, force) = (live.cancel.clone(), live.force.clone());
         let exec: Arc<dyn Execute> = shared.exec.clone();
-        let (plan, names, lines, restored) =
-            (request.plan, request.names, request.lines, request.restored);
+        let (plan, names, restored) = (request.plan, request.names, request.restored);
         let before_steps = request.before_steps;
         let task = tokio::spawn(async move {
             // Leaves the registry however the task ends, before `wait`
@@ -381,7 +389,13 @@ impl RunManager {
 
     /// The events of every run from now on (see [`events`]).
     pub fn subscribe(&self) -> Subscription {
-        self.shared.events.subscribe()
+        self.shared.events.subscribe(false)
+    }
+
+    /// [`Self::subscribe`], and [`events::RunEventKind::Printed`] for
+    /// every line a step prints (a live stream of logs reads them then).
+    pub fn subscribe_with_lines(&self) -> Subscription {
+        self.shared.events.subscribe(true)
     }
 
     /// The ids of the live runs.
