@@ -87,6 +87,11 @@ impl GlobalTail {
         }
     }
 
+    /// [`super::catch_up`] on run `run`, on this tail's connection.
+    pub fn catch_up(&self, run: &str) -> rusqlite::Result<bool> {
+        super::catch_up(&self.store, run)
+    }
+
     /// Whether the last poll left runs out of view: there is more to
     /// send at once.
     pub fn behind(&self) -> bool {

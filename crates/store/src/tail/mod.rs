@@ -16,13 +16,19 @@
 //! [`global::GlobalTail`] follows every run (no log lines); [`cursor`] is
 //! how a stream's position is written as an event id. `wfc serve` sends
 //! what these read as Server-Sent Events.
+//!
+//! When: a reader polls, or reads as soon as it is told that the run wrote
+//! — after [`catch_up`], which folds what the run's journal holds beyond
+//! the store (the store otherwise gets it up to 200 ms later).
 
 pub mod cursor;
+mod fold;
 pub mod global;
 mod log;
 
 use super::Store;
 pub use cursor::{GlobalCursor, RunCursor};
+pub use fold::catch_up;
 pub use log::POLL_BYTES;
 use log::{Key, Open};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -207,8 +213,10 @@ impl RunTail {
         rows.truncate(ROWS);
         self.behind = more;
         let mut budget = POLL_BYTES;
-        // After the rows: a step's row comes in the transaction of its first event.
-        if self.logs {
+        // After the rows: a step's row comes in the transaction of its
+        // first event (no new row, no new step: a poll for a line reads
+        // no table of the run's size).
+        if self.logs && !rows.is_empty() {
             self.refresh_steps(conn)?;
         }
         let last = rows.last().map(|r| r.seq);
