@@ -4,8 +4,8 @@
 //! - [`session`] — `/login` takes a key and keeps a random session id in
 //!   an HTTP-only cookie (never the key); every page needs one;
 //! - [`pages`] — `/`, the served workflows; [`runs`] — `/runs`;
-//! - [`run_page`] — `/runs/{id}` (its DAG: [`graph`]; its timeline: [`gantt`]) and its live
-//!   events; [`actions`] — its buttons (cancel, approve, reject, resume);
+//! - [`run_page`] — `/runs/{id}` (its DAG: [`graph`]; its timeline: [`gantt`]; an output
+//!   whole: [`run_output`]) and its live events; [`actions`] — its buttons (cancel, approve, reject, resume);
 //! - [`start`] — `/workflows/{name}/start`, the start form (operators);
 //! - [`metrics`] — `/metrics`, per-workflow figures and plots;
 //! - [`assets`] — the CSS and the vendored htmx under `/assets/`.
@@ -20,6 +20,7 @@ pub mod gantt;
 pub mod graph;
 pub mod metrics;
 pub mod pages;
+pub mod run_output;
 pub mod run_page;
 pub mod runs;
 pub mod session;
@@ -164,6 +165,7 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}", get(run_page::detail))
         .route("/runs/{id}/gantt", get(run_page::gantt))
         .route("/runs/{id}/events", get(run_page::events))
+        .route("/runs/{id}/output", get(run_output::output))
         .route("/runs/{id}/cancel", post(actions::cancel))
         .route("/runs/{id}/resume", post(actions::resume))
         .route("/runs/{id}/gates/{gate}/approve", post(actions::approve))

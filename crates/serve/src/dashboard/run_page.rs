@@ -5,12 +5,16 @@
 //!
 //! The page is complete without script. It stands where the event stream
 //! would after the run's latest event ([`RunTail::at_end`]) and shows the
-//! last [`TAIL`] lines of each step up to there, read backwards from that
-//! end (a log of gigabytes costs a chunk and the lines shown); it says in
-//! `data-cursor` the event id it stands at, so the live stream goes on
-//! from exactly there (no line twice, none missed).
+//! last [`TAIL`] lines of the selected step's log up to there (a few of
+//! each other step's), read backwards from that end (a log of gigabytes
+//! costs a chunk and the lines shown); it says in `data-cursor` the event
+//! id it stands at, so the live stream goes on from exactly there (no line
+//! missed). The cursor is read before the steps: an event past it may be
+//! in the page already, and `run.js` never moves a status back. Outputs
+//! show a screenful each ([`super::run_output`]).
 
 use super::gantt::{self, Gantt};
+use super::run_output::{self, Shown};
 use super::runs::{duration, encode};
 use super::session::{Session, SessionId};
 use super::{Dash, NO_RUN, NO_STEP, STORE};
@@ -44,13 +48,15 @@ pub struct RunPageQuery {
 const STEP_ROWS: usize = 300;
 
 /// Which of `steps` get a row: all of them up to [`STEP_ROWS`]; past it
-/// every step that did not succeed (what one looks for), then the first of
-/// the others, in step order.
+/// every step that failed, runs or waits (what one looks for), then the
+/// first of the others (succeeded, skipped, not started), in step order: a
+/// live fan-out of 2,000 listed every step not started yet, and each status
+/// the page changed laid the whole table out again.
 fn shown_rows(steps: &[StepLine], all: bool) -> Vec<bool> {
     if all || steps.len() <= STEP_ROWS {
         return vec![true; steps.len()];
     }
-    let plain = |s: &StepLine| matches!(s.status.as_str(), "succeeded" | "skipped");
+    let plain = |s: &StepLine| matches!(s.status.as_str(), "succeeded" | "skipped" | "pending");
     let mut room = STEP_ROWS.saturating_sub(steps.iter().filter(|s| !plain(s)).count());
     steps
         .iter()
@@ -75,7 +81,7 @@ struct StepLine {
     attempts: i64,
     duration: String,
     error: Option<String>,
-    outputs: Vec<(String, String)>,
+    outputs: Vec<Shown>,
     /// A gate waiting for a decision: what it asks.
     gate: Option<String>,
 }
@@ -95,16 +101,32 @@ struct Read {
     gantt: Gantt,
     logs: HashMap<String, VecDeque<String>>,
     cursor: RunCursor,
+    /// The step whose log shows.
+    selected: Option<String>,
 }
 
 /// Reads run `typed` (an id, a unique prefix or `last`): `Err((true, _))`
 /// when there is no such run.
-fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool, String)> {
+/// With `logs`, the steps' log tails: [`TAIL`] lines of the one asked for
+/// (else of [`default_log`]'s), [`OTHER_TAIL`] of the others.
+fn read(
+    dir: std::path::PathBuf,
+    typed: &str,
+    logs: bool,
+    asked: Option<&str>,
+) -> Result<Read, (bool, String)> {
     let store = wfc_store::Store::open_existing(&dir)
         .map_err(|e| (false, e.to_string()))?
         .ok_or((true, "no runs recorded yet".to_owned()))?;
     let fail = |e: wfc_store::Error| (false, e.to_string());
     let id = wfc_store::control::find_run(&store, typed).map_err(|e| (true, e))?;
+    // Where the stream goes on from, before the steps are read (see the
+    // module's doc).
+    let at_end = if logs {
+        Some(RunTail::at_end(&store, id.clone()).map_err(fail)?)
+    } else {
+        None
+    };
     let detail = wfc_store::query::detail(&store, &id)
         .map_err(fail)?
         .ok_or((true, format!("run {id} vanished")))?;
@@ -120,15 +142,19 @@ fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool,
     );
     let mut tails: HashMap<String, VecDeque<String>> = HashMap::new();
     let mut cursor = RunCursor::default();
-    if logs {
-        let (tail, ends) = RunTail::at_end(&store, id).map_err(fail)?;
+    let selected = asked.map(str::to_owned).or_else(|| default_log(&detail));
+    if let Some((tail, ends)) = at_end {
         let mut left = PAGE_LOG_BYTES;
         for end in ends {
             if left == 0 {
                 break;
             }
-            let bytes = STEP_LOG_BYTES.min(left);
-            let lines = log_tail(&end, bytes).map_err(|e| (false, e.to_string()))?;
+            let (n, bytes) = if selected.as_deref().is_none_or(|s| s == end.step) {
+                (TAIL, STEP_LOG_BYTES)
+            } else {
+                (OTHER_TAIL, OTHER_LOG_BYTES)
+            };
+            let lines = log_tail(&end, n, bytes.min(left)).map_err(|e| (false, e.to_string()))?;
             left = left.saturating_sub(lines.iter().map(String::len).sum());
             tails.insert(end.step, lines);
         }
@@ -140,27 +166,34 @@ fn read(dir: std::path::PathBuf, typed: &str, logs: bool) -> Result<Read, (bool,
         gantt,
         logs: tails,
         cursor,
+        selected,
     })
 }
 
-/// The most bytes of log text one step's panel holds at load, and all of
-/// a page's: a line is cut at 16 KiB, so 200 lines could be 3 MiB each.
-const STEP_LOG_BYTES: usize = 256 << 10;
-const PAGE_LOG_BYTES: usize = 4 << 20;
+/// Log lines of each step not selected the page holds (as one text: its
+/// script keeps no line of a step no one looks at).
+const OTHER_TAIL: usize = 20;
 
-/// The last [`TAIL`] lines of a step's log up to where the stream stands
+/// The most bytes of log text the selected step's panel holds at load, of
+/// another step's, and of all of a page's: a line is cut at 16 KiB, so 200
+/// lines could be 3 MiB.
+const STEP_LOG_BYTES: usize = 256 << 10;
+const OTHER_LOG_BYTES: usize = 4 << 10;
+const PAGE_LOG_BYTES: usize = 1 << 20;
+
+/// The last `n` lines of a step's log up to where the stream stands
 /// (its `── attempt N ──` lines left out, as the stream leaves them),
 /// read backwards from there: a log of gigabytes costs a chunk.
-fn log_tail(end: &LogEnd, bytes: usize) -> std::io::Result<VecDeque<String>> {
+fn log_tail(end: &LogEnd, n: usize, bytes: usize) -> std::io::Result<VecDeque<String>> {
     let mut chain = Chain::open(std::slice::from_ref(&end.path))?.up_to(end.end);
     // A few more for the attempts' header lines.
-    let read = wfc_store::logs::read::tail(&mut chain, TAIL + 8, bytes)?;
+    let read = wfc_store::logs::read::tail(&mut chain, n + 8, bytes)?;
     let mut lines: VecDeque<String> = read
         .lines
         .into_iter()
         .filter(|l| !(l.starts_with("── attempt ") && l.ends_with(" ──")))
         .collect();
-    while lines.len() > TAIL {
+    while lines.len() > n {
         lines.pop_front();
     }
     Ok(lines)
@@ -186,9 +219,10 @@ async fn read_run(
     session: &Session,
     typed: String,
     logs: bool,
+    select: Option<String>,
 ) -> Result<Read, Response> {
     let dir = dash.app.launcher.state_dir().to_path_buf();
-    let found = tokio::task::spawn_blocking(move || read(dir, &typed, logs))
+    let found = tokio::task::spawn_blocking(move || read(dir, &typed, logs, select.as_deref()))
         .await
         .map_err(|e| (false, e.to_string()))
         .and_then(|r| r);
@@ -196,14 +230,6 @@ async fn read_run(
         (true, e) => dash.error(StatusCode::NOT_FOUND, NO_RUN, &e, Some(session)),
         (false, e) => dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(session)),
     })
-}
-
-/// A value of an output as text (strings as they are).
-fn shown(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// A step that waits for a person's decision: a gate, or a check paused
@@ -246,7 +272,7 @@ pub async fn detail(
     Path(typed): Path<String>,
     Query(q): Query<RunPageQuery>,
 ) -> Response {
-    let read = match read_run(&dash, &session, typed, true).await {
+    let read = match read_run(&dash, &session, typed, true, q.log.clone()).await {
         Ok(r) => r,
         Err(page) => return page,
     };
@@ -256,6 +282,7 @@ pub async fn detail(
         gantt,
         mut logs,
         cursor,
+        selected,
     } = read;
     if let Some(l) = q
         .log
@@ -265,7 +292,6 @@ pub async fn detail(
         let detail = format!("run {} has no step `{l}` to show the log of", d.run.id);
         return dash.error(StatusCode::NOT_FOUND, NO_STEP, &detail, Some(&session));
     }
-    let selected = q.log.or_else(|| default_log(&d));
     let steps: Vec<StepLine> = d
         .step_list
         .iter()
@@ -280,7 +306,7 @@ pub async fn detail(
             outputs: s
                 .outputs
                 .as_object()
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), shown(v))).collect())
+                .map(|o| o.iter().map(|(k, v)| run_output::clip(k, v)).collect())
                 .unwrap_or_default(),
             gate: gate_prompt(s),
         })
@@ -318,7 +344,7 @@ pub async fn detail(
         failed_error => r.failed_error,
         params => r.params.to_string(),
         outputs => d.outputs.as_ref().and_then(|o| o.as_object()).map(|o| {
-            o.iter().map(|(k, v)| (k.clone(), shown(v))).collect::<Vec<_>>()
+            o.iter().map(|(k, v)| run_output::clip(k, v)).collect::<Vec<_>>()
         }),
         can_cancel => status == "running",
         can_resume => matches!(status, "failed" | "cancelled" | "interrupted"),
@@ -350,7 +376,7 @@ pub async fn gantt(
     Extension(session): Extension<Session>,
     Path(typed): Path<String>,
 ) -> Response {
-    match read_run(&dash, &session, typed, false).await {
+    match read_run(&dash, &session, typed, false, None).await {
         Ok(r) => dash.render(
             "gantt.html",
             "runs",
@@ -411,7 +437,8 @@ mod tests {
         let run = minijinja::context! {
             id => "r1", path => "r1", workflow => "w", status => "running", trigger => "api",
             started => "t", ended => (), duration => "1s", failed_step => (), failed_error => (),
-            params => "{}", outputs => vec![("k", "<v>")], can_cancel => true, can_resume => false,
+            params => "{}", outputs => vec![run_output::clip("k", &"<v>".into())],
+            can_cancel => true, can_resume => false,
         };
         let steps = vec![StepLine {
             name: "g[a]".into(),
@@ -421,7 +448,10 @@ mod tests {
             attempts: 1,
             duration: String::new(),
             error: None,
-            outputs: vec![("out".into(), "<b>".into())],
+            outputs: vec![
+                run_output::clip("out", &"<b>".into()),
+                run_output::clip("log", &"<i>\n".repeat(100).into()),
+            ],
             gate: Some("approve <me>".into()),
         }];
         let logs = vec![LogPanel {
@@ -446,6 +476,17 @@ mod tests {
         assert!(html.contains("/runs/r1/gates/g%5Ba%5D/approve"), "{html}");
         assert!(html.contains("&lt;img src=x&gt;") && !html.contains("<img"));
         assert!(html.contains("approve &lt;me&gt;") && html.contains("&lt;b&gt;"));
+        // A long output: its last lines and a link to the whole.
+        assert_eq!(
+            html.matches("&lt;i&gt;").count(),
+            run_output::LINES,
+            "{html}"
+        );
+        assert!(
+            html.contains("60 lines (240 bytes) before these are not shown")
+                && html.contains("/runs/r1/output?step=g%5Ba%5D&amp;name=log"),
+            "{html}"
+        );
     }
 
     #[test]
@@ -465,10 +506,10 @@ mod tests {
             .map(|i| {
                 line(
                     i,
-                    if i % 1000 == 999 {
-                        "failed"
-                    } else {
-                        "succeeded"
+                    match i % 1000 {
+                        999 => "failed",
+                        500.. => "pending",
+                        _ => "succeeded",
                     },
                 )
             })

@@ -1,6 +1,8 @@
 //! `GET /runs/{id}/graph`: the run's DAG as an SVG fragment (no layout),
 //! drawn from the graph recorded with ITS plan ([`wfc_store::run_graph`]),
-//! the steps' statuses read from the store at the time of the request.
+//! the steps' statuses read from the store at the time of the request,
+//! as of its event `data-seq` (the run page's script counts only later
+//! events into a collapsed group's counts).
 //!
 //! - [`view`] — which nodes are drawn (big fan-outs collapsed) and their status;
 //! - [`layout`] — where (layers left to right, rows ordered by barycenter);
@@ -26,6 +28,30 @@ pub fn fragment(run_id: &str, g: &RunGraph, statuses: &HashMap<String, String>) 
     svg::render(run_id, g, &v, &l)
 }
 
+/// Run `id`'s main statuses and the latest event they include: read
+/// between two reads of the latest event that agree (a fold writes a step's
+/// status and its event in one transaction).
+fn statuses_at(
+    store: &wfc_store::Store,
+    id: &str,
+) -> Result<(i64, HashMap<String, String>), wfc_store::Error> {
+    // The store has no cheaper read of a run's latest event.
+    let latest =
+        || wfc_store::tail::RunTail::at_end(store, id.to_owned()).map(|(t, _)| t.cursor().seq);
+    let mut before = latest()?;
+    for _ in 0..4 {
+        let statuses = wfc_store::query::main_statuses(store, id)?;
+        let after = latest()?;
+        if after == before {
+            return Ok((after, statuses));
+        }
+        before = after;
+    }
+    // A run this busy: events just past `before` may be counted twice
+    // until the run's end draws the graph again.
+    Ok((before, wfc_store::query::main_statuses(store, id)?))
+}
+
 /// `GET /runs/{id}/graph` (an id, a unique prefix or `last`).
 pub async fn graph(
     State(dash): State<Dash>,
@@ -38,10 +64,12 @@ pub async fn graph(
             .map_err(|e| (false, e.to_string()))?
             .ok_or((true, "no runs recorded yet".to_owned()))?;
         let id = wfc_store::control::find_run(&store, &typed).map_err(|e| (true, e))?;
-        let statuses =
-            wfc_store::query::main_statuses(&store, &id).map_err(|e| (false, e.to_string()))?;
+        let (seq, statuses) = statuses_at(&store, &id).map_err(|e| (false, e.to_string()))?;
         let graph = wfc_store::run_graph::read(&store, &id);
-        Ok(graph.map(|g| fragment(&id, &g, &statuses)))
+        Ok(graph.map(|g| {
+            let at = format!("<div class=\"dag-at\" data-seq=\"{seq}\" hidden></div>");
+            at + &fragment(&id, &g, &statuses)
+        }))
     })
     .await
     .map_err(|e| (false, e.to_string()))
@@ -135,7 +163,7 @@ mod tests {
         assert_eq!(count(&html, "<path class=\"edge critical\""), 2);
         assert!(html.contains(
             "<g class=\"node group critical\" data-group=\"ship\" data-members=\"2000\" \
-             data-status=\"succeeded\""
+             data-going=\"{}\" data-status=\"succeeded\""
         ));
         assert!(html.contains("<tspan data-count=\"succeeded\">2000</tspan>"));
         assert!(html.contains("<tspan data-count=\"pending\">0</tspan>"));

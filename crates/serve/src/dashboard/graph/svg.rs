@@ -3,7 +3,8 @@
 //!
 //! Nodes are `<g class="node" data-step=NAME data-status=STATUS>` (a
 //! collapsed fan-out `<g class="node group" data-group=BASE
-//! data-members=N>` with a `<tspan data-count=STATUS>` per status): the
+//! data-members=N data-going=JSON>` with a `<tspan data-count=STATUS>` per
+//! status, `data-going` naming the instances running or waiting): the
 //! run page's script updates those attributes from the run's events, and
 //! the CSS colours by them. Text is escaped here, as the templates do.
 //! Every node is the same size and plain (no filters), so a chain of 5,000
@@ -171,9 +172,16 @@ fn node_svg(g: &RunGraph, node: &Shown, x: usize, y: usize, out: &mut String) {
             title,
             members,
             counts,
+            going,
             status,
             ..
         } => {
+            let going: serde_json::Map<String, serde_json::Value> = (going.iter())
+                .map(|(s, ms)| {
+                    let names = ms.iter().map(|&m| g.nodes[m].name.clone().into());
+                    (s.clone(), serde_json::Value::Array(names.collect()))
+                })
+                .collect();
             let of = title
                 .as_deref()
                 .map(|t| format!(" of {t}"))
@@ -182,7 +190,7 @@ fn node_svg(g: &RunGraph, node: &Shown, x: usize, y: usize, out: &mut String) {
             let _ = write!(
                 out,
                 "<g class=\"node group{class}\" data-group=\"{b}\" data-members=\"{m}\" \
-                 data-status=\"{status}\" tabindex=\"0\" transform=\"translate({x},{y})\">\
+                 data-going=\"{going}\" data-status=\"{status}\" tabindex=\"0\" transform=\"translate({x},{y})\">\
                  <title>{b}: {m} instances{of}{on_path}; {summary}</title><rect width=\"{W}\" \
                  height=\"{H}\" rx=\"6\"/><text x=\"10\" y=\"18\">{mark}{label} ×{m}</text>\
                  <text class=\"counts\" x=\"10\" y=\"36\">",
@@ -190,6 +198,7 @@ fn node_svg(g: &RunGraph, node: &Shown, x: usize, y: usize, out: &mut String) {
                 m = members.len(),
                 of = esc(&of),
                 summary = esc(&summary.join(", ")),
+                going = esc(&serde_json::Value::Object(going).to_string()),
                 label = label(base),
             );
             for (s, n) in counts {

@@ -28,6 +28,10 @@ pub enum Shown {
         members: Vec<usize>,
         /// Instances per status, [`COUNTED`] first.
         counts: Vec<(String, usize)>,
+        /// The instances running or waiting, by status: the run page's
+        /// script moves the counts from there as events come (the others
+        /// are pending, or ended and get no more events).
+        going: BTreeMap<String, Vec<usize>>,
         status: &'static str,
         critical: bool,
     },
@@ -81,6 +85,12 @@ pub fn view(g: &RunGraph, statuses: &HashMap<String, String>) -> View {
             shown_as[m] = nodes.len();
         }
         let counts = count(members.iter().map(|&m| status(m)));
+        let mut going: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &m in members {
+            if matches!(status(m), "running" | "waiting") {
+                going.entry(status(m).to_owned()).or_default().push(m);
+            }
+        }
         let title = (g.nodes[i].group)
             .and_then(|grp| g.groups.get(grp))
             .map(|grp| grp.name.clone());
@@ -91,6 +101,7 @@ pub fn view(g: &RunGraph, statuses: &HashMap<String, String>) -> View {
             critical: members.iter().any(|&m| g.nodes[m].critical),
             members: members.clone(),
             counts,
+            going,
         });
     }
     let mut seen = HashSet::new();
