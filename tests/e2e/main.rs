@@ -91,6 +91,7 @@ mod serve_logs;
 mod serve_owned;
 mod serve_pages;
 mod serve_plan_size;
+mod serve_push;
 mod serve_schedule;
 mod serve_schedule_resumed;
 mod sql;
