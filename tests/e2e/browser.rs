@@ -47,7 +47,7 @@ fn tools() -> Result<PathBuf, String> {
 
 /// Runs scenario `name` with `config` (plus the server's URL and keys);
 /// what it reported. `None` when the tools are missing (skipped).
-fn scenario(name: &str, server: &Server, mut config: Value) -> Option<Value> {
+pub(super) fn scenario(name: &str, server: &Server, mut config: Value) -> Option<Value> {
     let modules = match tools() {
         Ok(m) => m,
         Err(why) => {

@@ -50,6 +50,7 @@
 
 mod architecture;
 mod browser;
+mod browser_live;
 mod call_settings;
 mod calls;
 mod cli;
