@@ -12,7 +12,7 @@ use crate::problem::{Code, Problem};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::IntoParams;
-use wfc_store::query::pages::{self, StepQuery};
+use wfc_store::query::pages::{RunSteps, StepQuery};
 use wfc_store::query::RunDetail;
 
 /// A step's statuses, as `steps=` names them: `pending` for a planned step
@@ -156,19 +156,34 @@ pub async fn read(
     limit: usize,
     max_bytes: usize,
 ) -> Result<RunStepPage, Problem> {
-    let (id, page) = with_store(app, move |s| {
+    let ask = StepQuery {
+        statuses,
+        from,
+        limit,
+        max_bytes,
+    };
+    Ok(read_then(app, typed, ask, |_, _| Ok(())).await?.0)
+}
+
+/// [`read`] with `ask`, then `then` on the same run's steps and that
+/// page, in the same read of the store (the plan's steps not started are
+/// found once): the pages of a summary.
+pub async fn read_then<T: Send + 'static>(
+    app: &App,
+    typed: String,
+    ask: StepQuery,
+    then: impl FnOnce(&RunSteps, &RunStepPage) -> Result<T, Problem> + Send + 'static,
+) -> Result<(RunStepPage, T), Problem> {
+    let (statuses, limit) = (ask.statuses.clone(), ask.limit);
+    let (id, page, more) = with_store(app, move |s| {
         let id = find_run(s, &typed)?;
         let mut run = wfc_store::query::head(s, &id)
             .map_err(Problem::store)?
             .ok_or_else(|| Problem::new(Code::NotFound, format!("run {id} vanished")))?;
         run.trigger = Some(wfc_store::listing::trigger(s, &id).map_err(Problem::store)?);
-        let counts = pages::counts(s, &id).map_err(Problem::store)?;
-        let q = StepQuery {
-            statuses: statuses.clone(),
-            from,
-            limit,
-            max_bytes,
-        };
+        let steps = RunSteps::open(s, &id).map_err(Problem::store)?;
+        let counts = steps.counts().map_err(Problem::store)?;
+        let q = ask;
         let (total, next) = if limit == 0 {
             let total = match &statuses {
                 None => counts.values().sum(),
@@ -176,7 +191,7 @@ pub async fn read(
             };
             (total, None)
         } else {
-            let page = pages::page(s, &id, &q).map_err(Problem::store)?;
+            let page = steps.page(&q).map_err(Problem::store)?;
             run.step_list = page.steps;
             (page.total, page.next)
         };
@@ -188,23 +203,23 @@ pub async fn read(
             (n.to_string(), url)
         });
         let (next_cursor, next) = next.unzip();
-        Ok((
-            id,
-            RunStepPage {
-                run,
-                queued_for_resume: false,
-                step_counts: counts,
-                step_total: total,
-                next_cursor,
-                next,
-            },
-        ))
+        let page = RunStepPage {
+            run,
+            queued_for_resume: false,
+            step_counts: counts,
+            step_total: total,
+            next_cursor,
+            next,
+        };
+        let more = then(&steps, &page)?;
+        Ok((id, page, more))
     })
     .await?;
-    Ok(RunStepPage {
+    let page = RunStepPage {
         queued_for_resume: queued(app, &id),
         ..page
-    })
+    };
+    Ok((page, more))
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ use super::call::Failure;
 use crate::api::logs::{self, LogRead};
 use crate::api::step_pages::{self, RunQuery, RunStepPage, Steps};
 use crate::api::App;
+use crate::problem::Problem;
 use serde_json::{json, Map, Value};
+use wfc_store::query::pages::StepQuery;
 use wfc_store::query::StepRow;
 
 /// `run_status`'s steps a page: by default, at most, and their bytes.
@@ -75,15 +77,33 @@ pub async fn run_status(
         Err(p) => return Err(Failure::Call(super::call::BAD_ARGUMENT, p.detail)),
     };
     // Read within the API's page bound, then cut long values and keep what
-    // fits here: a step's stdout alone may pass this page's bound.
-    let mut page = step_pages::read(
-        app,
-        run,
-        statuses.clone(),
+    // fits here: a step's stdout alone may pass this page's bound. A run
+    // whose steps do not fit in one page is summed up too: its steps of
+    // note and its last ones (read with the page, the plan read once).
+    let ask = StepQuery {
+        statuses: statuses.clone(),
         from,
         limit,
-        step_pages::PAGE_BYTES,
-    )
+        max_bytes: step_pages::PAGE_BYTES,
+    };
+    let (mut page, summary) = step_pages::read_then(app, run, ask, move |steps, page| {
+        if asked || page.step_total <= page.run.step_list.len() {
+            return Ok(None);
+        }
+        let q = |statuses: Option<Vec<String>>, from, limit| StepQuery {
+            statuses,
+            from,
+            limit,
+            max_bytes: step_pages::PAGE_BYTES,
+        };
+        let note = NOTE_STATUSES.iter().map(|s| s.to_string()).collect();
+        let note = steps.page(&q(Some(note), 0, OF_NOTE));
+        let last = steps.page(&q(None, page.step_total.saturating_sub(LAST), LAST));
+        match (note, last) {
+            (Ok(note), Ok(last)) => Ok(Some((note, last))),
+            (Err(e), _) | (_, Err(e)) => Err(Problem::store(e)),
+        }
+    })
     .await?;
     let (mut kept, mut bytes) = (0, 0);
     for step in &mut page.run.step_list {
@@ -103,23 +123,18 @@ pub async fn run_status(
     }
     cut_values(&mut page.run.run.params);
     let id = page.run.run.id.clone();
-    let more = page.next_cursor.is_some() || from > 0;
     let mut v = answer(page, &id, statuses.as_deref(), limit);
-    if !asked && more {
-        // The whole run does not fit: what matters in it, and its end.
-        let note = NOTE_STATUSES.iter().map(|s| s.to_string()).collect();
-        let big = step_pages::PAGE_BYTES;
-        let note = step_pages::read(app, id.clone(), Some(note), 0, OF_NOTE, big).await?;
-        let total = v["step_total"].as_u64().unwrap_or(0) as usize;
-        let last =
-            step_pages::read(app, id.clone(), None, total.saturating_sub(LAST), LAST, big).await?;
+    if let Some((note, last)) = summary {
+        let more = note
+            .next
+            .map(|c| json!({"run": id, "steps": NOTE_STATUSES.join(","), "cursor": c.to_string()}));
         v["steps_of_note"] = json!({
             "statuses": NOTE_STATUSES,
-            "total": note.step_total,
-            "steps": note.run.step_list.iter().map(compact).collect::<Vec<_>>(),
-            "more": note.next_cursor.map(|c| json!({"run": id, "steps": NOTE_STATUSES.join(","), "cursor": c})),
+            "total": note.total,
+            "steps": note.steps.iter().map(compact).collect::<Vec<_>>(),
+            "more": more,
         });
-        v["last_steps"] = last.run.step_list.iter().map(compact).collect();
+        v["last_steps"] = last.steps.iter().map(compact).collect();
     }
     Ok(v)
 }

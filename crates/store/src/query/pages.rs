@@ -42,111 +42,136 @@ pub struct StepPage {
 /// How many steps of run `id` have each status, `pending` counting the
 /// planned steps that never started (every graph's steps counted).
 pub fn counts(store: &Store, id: &str) -> rusqlite::Result<BTreeMap<String, usize>> {
-    let mut q = store
-        .conn
-        .prepare("SELECT status, count(*) FROM steps WHERE run_id = ?1 GROUP BY status")?;
-    let rows = q.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-    let mut counts = BTreeMap::new();
-    for row in rows {
-        let (status, n) = row?;
-        counts.insert(status, n as usize);
-    }
-    let pending = not_started(store, id)?.len();
-    if pending > 0 {
-        counts.insert("pending".into(), pending);
-    }
-    Ok(counts)
+    RunSteps::open(store, id)?.counts()
 }
 
 /// The page `q` asks of run `id`'s steps.
 pub fn page(store: &Store, id: &str, q: &StepQuery) -> rusqlite::Result<StepPage> {
-    let statuses = q.statuses.as_ref().map(|s| format!(",{},", s.join(",")));
-    let wants_pending = q
-        .statuses
-        .as_ref()
-        .is_none_or(|s| s.iter().any(|s| s == "pending"));
-    let count = |main: bool| -> rusqlite::Result<usize> {
-        store.conn.query_row(
-            &format!(
-                "SELECT count(*) FROM steps WHERE run_id = ?1 AND (graph = 'main') = ?2
-                 AND {STATUS_IN}"
-            ),
-            params![id, main, statuses],
-            |r| r.get::<_, i64>(0).map(|n| n as usize),
-        )
-    };
-    let main = count(true)?;
-    let pending_steps = match wants_pending {
-        true => not_started(store, id)?,
-        false => Vec::new(),
-    };
-    let others = count(false)?;
-    let total = main + pending_steps.len() + others;
+    RunSteps::open(store, id)?.page(q)
+}
 
-    // The keys of the page, section by section.
-    let mut keys: Vec<Key> = Vec::new();
-    let mut from = q.from;
-    let want = |keys: &Vec<Key>| q.limit.saturating_sub(keys.len());
-    for (section, len) in [
-        (Section::Main, main),
-        (Section::Pending, pending_steps.len()),
-    ]
-    .into_iter()
-    .chain([(Section::Others, others)])
-    {
-        if from >= len {
-            from -= len;
-            continue;
+/// One run's steps, for any number of counts and pages: its plan's steps
+/// that never started are found once.
+pub struct RunSteps<'s> {
+    store: &'s Store,
+    id: String,
+    /// (name, kind) of each, in the plan's order.
+    pending: Vec<(String, String)>,
+}
+
+impl<'s> RunSteps<'s> {
+    pub fn open(store: &'s Store, id: &str) -> rusqlite::Result<RunSteps<'s>> {
+        Ok(RunSteps {
+            store,
+            id: id.to_owned(),
+            pending: not_started(store, id)?,
+        })
+    }
+
+    /// How many steps have each status, `pending` included.
+    pub fn counts(&self) -> rusqlite::Result<BTreeMap<String, usize>> {
+        let mut q = self.store.conn.prepare_cached(
+            "SELECT status, count(*) FROM steps WHERE run_id = ?1 GROUP BY status",
+        )?;
+        let rows = q.query_map([&self.id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut counts = BTreeMap::new();
+        for row in rows {
+            let (status, n) = row?;
+            counts.insert(status, n as usize);
         }
-        let n = want(&keys).min(len - from);
-        match section {
-            Section::Pending => keys.extend(
-                pending_steps[from..from + n]
-                    .iter()
-                    .map(|(name, kind)| Key::Pending(name.clone(), kind.clone())),
-            ),
-            Section::Main | Section::Others => {
-                let mut s = store.conn.prepare_cached(&format!(
-                    "SELECT graph, rollback_of, name FROM steps
-                     WHERE run_id = ?1 AND (graph = 'main') = ?2 AND {STATUS_IN}
-                     ORDER BY seq LIMIT ?4 OFFSET ?5"
-                ))?;
-                let main = matches!(section, Section::Main);
-                let rows = s
-                    .query_map(params![id, main, statuses, n as i64, from as i64], |r| {
-                        Ok(Key::Recorded(r.get(0)?, r.get(1)?, r.get(2)?))
-                    })?;
-                for k in rows {
-                    keys.push(k?);
+        if !self.pending.is_empty() {
+            counts.insert("pending".into(), self.pending.len());
+        }
+        Ok(counts)
+    }
+
+    /// The page `q` asks.
+    pub fn page(&self, q: &StepQuery) -> rusqlite::Result<StepPage> {
+        let (store, id) = (self.store, self.id.as_str());
+        let statuses = q.statuses.as_ref().map(|s| format!(",{},", s.join(",")));
+        let pending: &[(String, String)] = match &q.statuses {
+            Some(s) if !s.iter().any(|s| s == "pending") => &[],
+            _ => &self.pending,
+        };
+        let count = |main: bool| -> rusqlite::Result<usize> {
+            store.conn.query_row(
+                &format!(
+                    "SELECT count(*) FROM steps WHERE run_id = ?1 AND (graph = 'main') = ?2
+                     AND {STATUS_IN}"
+                ),
+                params![id, main, statuses],
+                |r| r.get::<_, i64>(0).map(|n| n as usize),
+            )
+        };
+        let main = count(true)?;
+        let others = count(false)?;
+        let total = main + pending.len() + others;
+
+        // The keys of the page, section by section.
+        let mut keys: Vec<Key> = Vec::new();
+        let mut from = q.from;
+        let want = |keys: &Vec<Key>| q.limit.saturating_sub(keys.len());
+        for (section, len) in [
+            (Section::Main, main),
+            (Section::Pending, pending.len()),
+            (Section::Others, others),
+        ] {
+            if from >= len {
+                from -= len;
+                continue;
+            }
+            let n = want(&keys).min(len - from);
+            match section {
+                Section::Pending => keys.extend(
+                    pending[from..from + n]
+                        .iter()
+                        .map(|(name, kind)| Key::Pending(name.clone(), kind.clone())),
+                ),
+                Section::Main | Section::Others => {
+                    let mut s = store.conn.prepare_cached(&format!(
+                        "SELECT graph, rollback_of, name FROM steps
+                         WHERE run_id = ?1 AND (graph = 'main') = ?2 AND {STATUS_IN}
+                         ORDER BY seq LIMIT ?4 OFFSET ?5"
+                    ))?;
+                    let main = matches!(section, Section::Main);
+                    let rows = s
+                        .query_map(params![id, main, statuses, n as i64, from as i64], |r| {
+                            Ok(Key::Recorded(r.get(0)?, r.get(1)?, r.get(2)?))
+                        })?;
+                    for k in rows {
+                        keys.push(k?);
+                    }
                 }
             }
+            from = 0;
+            if want(&keys) == 0 {
+                break;
+            }
         }
-        from = 0;
-        if want(&keys) == 0 {
-            break;
-        }
-    }
 
-    // Their rows, until the page is full.
-    let mut steps = Vec::with_capacity(keys.len());
-    let mut bytes = 0;
-    for key in keys {
-        let Some(step) = row(store, id, key)? else {
-            continue; // gone since its key was read (a pruned run)
-        };
-        let size = serde_json::to_vec(&step).map_or(0, |b| b.len());
-        if !steps.is_empty() && bytes + size > q.max_bytes {
-            break;
+        // Their rows, until the page is full.
+        let mut steps = Vec::with_capacity(keys.len());
+        let mut bytes = 0;
+        for key in keys {
+            let Some(step) = row(store, id, key)? else {
+                continue; // gone since its key was read (a pruned run)
+            };
+            let size = serde_json::to_vec(&step).map_or(0, |b| b.len());
+            if !steps.is_empty() && bytes + size > q.max_bytes {
+                break;
+            }
+            bytes += size;
+            steps.push(step);
         }
-        bytes += size;
-        steps.push(step);
+        let end = q.from + steps.len();
+        Ok(StepPage {
+            next: (end < total && !steps.is_empty()).then_some(end),
+            steps,
+            total,
+        })
     }
-    let end = q.from + steps.len();
-    Ok(StepPage {
-        next: (end < total && !steps.is_empty()).then_some(end),
-        steps,
-        total,
-    })
 }
 
 /// `status` among the `,`-separated statuses of `?3`, or `?3` is null.
