@@ -68,7 +68,7 @@ pub async fn graph(
         let graph = wfc_store::run_graph::read(&store, &id);
         Ok(graph.map(|g| {
             let at = format!("<div class=\"dag-at\" data-seq=\"{seq}\" hidden></div>");
-            at + &fragment(&id, &g, &statuses)
+            fragment(&id, &g, &statuses) + &at
         }))
     })
     .await
