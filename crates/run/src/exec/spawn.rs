@@ -1,13 +1,16 @@
 //! Starting a shell step's process and waiting for it.
 //!
-//! A step starts through tokio's `Command` (std's underneath: `posix_spawn`
-//! unless a `pre_exec` hook asks for `fork`, which only the per-step
-//! supervisor of [`super::process`] does) as the leader of a new process
-//! group, with stdin on `/dev/null` and stdout and stderr on pipes. It gets
-//! wfc's environment with the step's variables over it, and of wfc's
+//! A step starts with `posix_spawn` ([`posix`]) as the leader of a new
+//! process group, with stdin on `/dev/null` and stdout and stderr on pipes.
+//! It gets wfc's environment with the step's variables over it, and of wfc's
 //! descriptors only those wfc inherited open (as under `make`'s jobserver):
 //! every descriptor wfc opens itself is close-on-exec. The runtime learns of
-//! its exit from a pidfd (tokio's reaper).
+//! its exit from a pidfd. A step under the per-step supervisor of
+//! [`super::process`] (its `pre_exec` hook needs `fork`), one with its own
+//! working directory, or a kernel without pidfds go through tokio's
+//! `Command` instead, which gives the same process.
+
+mod posix;
 
 use super::process;
 use nix::sys::signal::Signal;
@@ -15,7 +18,8 @@ use std::ffi::OsStr;
 use std::io;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
-use tokio::process::{Child, ChildStderr, ChildStdout};
+use tokio::net::unix::pipe;
+use tokio::process::Child;
 
 /// An environment variable to set: (name, value).
 pub(crate) type Var<'a> = (&'a OsStr, &'a OsStr);
@@ -39,6 +43,11 @@ pub(crate) struct Launch<'a> {
 /// Starts the process, on this thread: a supervised step's death signal is
 /// tied to the thread that started it.
 pub(crate) fn start(launch: &Launch<'_>) -> io::Result<StepProcess> {
+    if !launch.supervised && launch.workdir.is_none() {
+        if let Some(started) = posix::start(launch) {
+            return started;
+        }
+    }
     let args = launch.args.iter().map(OsStr::new);
     let mut cmd = if launch.supervised {
         // The supervisor shell runs "$@": a name it finds on PATH as `sh` would.
@@ -61,26 +70,50 @@ pub(crate) fn start(launch: &Launch<'_>) -> io::Result<StepProcess> {
     let pid = child
         .id()
         .ok_or_else(|| io::Error::other("the child has no pid"))?;
+    let stdout = child.stdout.take().map(|o| o.into_owned_fd());
+    let stderr = child.stderr.take().map(|e| e.into_owned_fd());
+    let receiver = |fd: Option<io::Result<std::os::fd::OwnedFd>>| {
+        fd.map(|fd| fd.and_then(pipe::Receiver::from_owned_fd_unchecked))
+            .transpose()
+    };
     Ok(StepProcess {
-        stdout: child.stdout.take(),
-        stderr: child.stderr.take(),
-        child,
+        stdout: receiver(stdout)?,
+        stderr: receiver(stderr)?,
+        child: Waiter::Tokio(child),
         pid,
-        reaped: false,
+        status: None,
     })
+}
+
+/// How a step process's exit is learnt.
+enum Waiter {
+    Pidfd(posix::Pidfd),
+    Tokio(Child),
+    /// Handed to the background reaper as the process was dropped.
+    Gone,
 }
 
 /// A started step process: its pid (also its process group), its output
 /// pipes, and whether it has been reaped.
 pub(crate) struct StepProcess {
-    child: Child,
+    child: Waiter,
     pid: u32,
-    reaped: bool,
-    pub stdout: Option<ChildStdout>,
-    pub stderr: Option<ChildStderr>,
+    status: Option<ExitStatus>,
+    pub stdout: Option<pipe::Receiver>,
+    pub stderr: Option<pipe::Receiver>,
 }
 
 impl StepProcess {
+    fn pidfd(fd: posix::Pidfd, pid: u32, out: pipe::Receiver, err: pipe::Receiver) -> Self {
+        StepProcess {
+            child: Waiter::Pidfd(fd),
+            pid,
+            status: None,
+            stdout: Some(out),
+            stderr: Some(err),
+        }
+    }
+
     pub(crate) fn id(&self) -> u32 {
         self.pid
     }
@@ -88,18 +121,34 @@ impl StepProcess {
     /// Waits for the process to exit and reaps it. Cancel-safe; once reaped,
     /// gives the same status again.
     pub(crate) async fn wait(&mut self) -> io::Result<ExitStatus> {
-        let status = self.child.wait().await?;
-        self.reaped = true;
+        if let Some(status) = self.status {
+            return Ok(status);
+        }
+        let status = match &mut self.child {
+            Waiter::Pidfd(fd) => fd.wait(self.pid).await?,
+            Waiter::Tokio(child) => child.wait().await?,
+            Waiter::Gone => unreachable!("a dropped process is not waited for"),
+        };
+        self.status = Some(status);
         Ok(status)
     }
 }
 
 impl Drop for StepProcess {
     /// A process dropped before it was reaped (its task was dropped) is
-    /// killed with its group; tokio reaps it in the background.
+    /// killed with its group and reaped in the background.
     fn drop(&mut self) {
-        if !self.reaped {
-            process::signal_group(self.pid, Signal::SIGKILL);
+        if self.status.is_some() {
+            return;
+        }
+        process::signal_group(self.pid, Signal::SIGKILL);
+        let (pid, waiter) = (self.pid, std::mem::replace(&mut self.child, Waiter::Gone));
+        if let Waiter::Pidfd(fd) = waiter {
+            // Tokio reaps its own children; a pidfd's is reaped here.
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => drop(rt.spawn(async move { fd.wait(pid).await })),
+                Err(_) => drop(std::thread::spawn(move || posix::reap(pid))),
+            }
         }
     }
 }
