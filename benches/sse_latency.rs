@@ -13,7 +13,10 @@
 //! prints p50/p95/max of
 //! - line → client: the time in the line to its `log` event's arrival;
 //! - step start → client: the step's start as the run store records it
-//!   (ms) to its `step_started` event's arrival.
+//!   (ms) to its `step_started` event's arrival;
+//!
+//! and the server's CPU time during the run (`/proc/PID/stat`): what
+//! serving the watcher costs, the run's own work included.
 //!
 //! Knobs: `--lines N` (default 200, one every 10 ms), `--steps M` (default
 //! 20). Under `cargo test` it prints 10 lines and runs 3 steps.
@@ -97,6 +100,20 @@ fn start(dir: &std::path::Path, steps: usize) -> (Server, String) {
     (server, key)
 }
 
+/// The CPU time process `pid` used so far (`utime + stime`), in ms.
+fn cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, a)| a);
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // Fields 14 and 15 of the file, in clock ticks (100 a second on Linux).
+    f.get(11)
+        .zip(f.get(12))
+        .map_or(0.0, |(u, s)| (u + s) * 10.0)
+}
+
 fn now_ms() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -172,6 +189,7 @@ fn measure(lines: usize, steps: usize) {
     let dir = tempfile::tempdir().unwrap();
     let (server, key) = start(dir.path(), steps);
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    let cpu_before = cpu_ms(server.child.id());
     let seen = runtime.block_on(async {
         let http = reqwest::Client::new();
         let r = http
@@ -210,6 +228,7 @@ fn measure(lines: usize, steps: usize) {
         starts.push(at - started);
     }
     assert_eq!(starts.len(), steps + 1, "every step's start arrives once");
+    let cpu = cpu_ms(server.child.id()) - cpu_before;
     drop(server);
     let (p50, p95, max) = quantiles(&mut seen.lines);
     println!(
@@ -220,6 +239,7 @@ fn measure(lines: usize, steps: usize) {
         "  step start -> client ({:>4} steps): p50 {p50:6.1} ms  p95 {p95:6.1} ms  max {max:6.1} ms",
         starts.len()
     );
+    println!("  server CPU during the run: {cpu:.0} ms");
 }
 
 fn main() {
