@@ -47,14 +47,14 @@ struct RunAnswer<'a> {
 /// more after it says where the next starts: `next_cursor`, `next` (its
 /// URL) and a `Link` header `rel="next"`. `steps=all` gives every step in
 /// one answer, written as it is sent: at most two such answers of runs over
-/// 2,000 steps are made at once, and a request that waits 5 s for its turn
-/// gets a 503 (`API008`) with `Retry-After`.
+/// 2,000 steps are made at once (four pages), and a request that waits 5 s
+/// for its turn gets a 503 (`API008`) with `Retry-After`.
 #[utoipa::path(get, path = "/api/v1/runs/{id}", operation_id = "getRun", tag = "runs",
     params(("id" = String, Path, description = "a run id, a unique prefix of one, or `last`"), RunQuery),
     responses((status = 200, body = Object, description = "the run, `step_counts`, `step_total`, a page of steps in `step_list`, and `next_cursor` and `next` when more follow"),
         (status = 400, body = ProblemBody, description = "a bad `steps`, `limit` or `cursor` (`API005`)"),
         (status = 404, body = ProblemBody),
-        (status = 503, body = ProblemBody, description = "`steps=all`: too many answers of big runs are being made: try again after `Retry-After`")),
+        (status = 503, body = ProblemBody, description = "a run over 2,000 steps: too many of its answers (`steps=all`) or pages are being made: try again after `Retry-After`")),
     security(("bearer" = [])))]
 pub async fn detail(
     State(app): State<App>,

@@ -11,6 +11,8 @@ use super::{find_run, with_store, App};
 use crate::problem::{Code, Problem};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use utoipa::IntoParams;
 use wfc_store::query::pages::{RunSteps, StepQuery};
 use wfc_store::query::RunDetail;
@@ -127,6 +129,30 @@ impl RunQuery {
     }
 }
 
+/// Pages of runs of more than this many planned steps take a permit of
+/// [`PAGING`]: finding the steps a big plan has not started holds a few MB
+/// (~8 MB at 40,000 steps), so a read key's many requests at once wait
+/// their turn instead of adding them up.
+const BIG_RUN: i64 = 2_000;
+const PAGES_AT_ONCE: usize = 4;
+static PAGING: Semaphore = Semaphore::const_new(PAGES_AT_ONCE);
+/// How long a request waits for a permit before its 503.
+const PERMIT_WAIT: Duration = Duration::from_secs(5);
+
+/// A permit to page big run `id`, or a 503 (`API008`) after [`PERMIT_WAIT`].
+async fn permit(id: &str) -> Result<SemaphorePermit<'static>, Problem> {
+    match tokio::time::timeout(PERMIT_WAIT, PAGING.acquire()).await {
+        Ok(Ok(p)) => Ok(p),
+        _ => Err(Problem {
+            retry_after: Some(PERMIT_WAIT.as_secs()),
+            ..Problem::new(
+                Code::Busy,
+                format!("run {id} is big and {PAGES_AT_ONCE} pages of big runs are being read: try again"),
+            )
+        }),
+    }
+}
+
 /// A run with a page of its steps (`step_list`).
 #[derive(Serialize)]
 pub struct RunStepPage {
@@ -175,8 +201,17 @@ pub async fn read_then<T: Send + 'static>(
     then: impl FnOnce(&RunSteps, &RunStepPage) -> Result<T, Problem> + Send + 'static,
 ) -> Result<(RunStepPage, T), Problem> {
     let (statuses, limit) = (ask.statuses.clone(), ask.limit);
-    let (id, page, more) = with_store(app, move |s| {
+    let (id, steps) = with_store(app, move |s| {
         let id = find_run(s, &typed)?;
+        let run = wfc_store::query::run(s, &id).map_err(Problem::store)?;
+        Ok((id, run.map_or(0, |r| r.steps)))
+    })
+    .await?;
+    let _permit = match steps > BIG_RUN {
+        true => Some(permit(&id).await?),
+        false => None,
+    };
+    let (id, page, more) = with_store(app, move |s| {
         let mut run = wfc_store::query::head(s, &id)
             .map_err(Problem::store)?
             .ok_or_else(|| Problem::new(Code::NotFound, format!("run {id} vanished")))?;
