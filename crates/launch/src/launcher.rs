@@ -15,6 +15,7 @@
 //! server's shutdown is never lost in the moment between a run's admission
 //! and its start.
 
+use crate::ahead::Ahead;
 use crate::own;
 use crate::run::{Admission, Run, Started};
 use crate::LaunchError;
@@ -46,6 +47,8 @@ pub(crate) struct Inner {
     /// Every run the launcher owns, from its admission (or its queueing)
     /// to its end.
     pub(crate) owned: Mutex<HashMap<String, Arc<Owned>>>,
+    /// What a serving launcher keeps ready between runs.
+    pub(crate) ahead: Ahead,
 }
 
 /// What the launcher keeps of a run it owns.
@@ -72,6 +75,18 @@ impl Launcher {
     /// A launcher of runs on `manager`, recorded in the store in
     /// `state_dir`, at most `max_runs` at once.
     pub fn new(manager: RunManager, state_dir: PathBuf, max_runs: usize) -> Launcher {
+        Launcher::with(manager, state_dir, max_runs, Ahead::default())
+    }
+
+    /// [`Launcher::new`] for a process that starts run after run (`wfc
+    /// serve`): between runs it keeps a store connection opened ahead for
+    /// the next run's record, and reuses a workflow's history estimates for
+    /// up to [`crate::ahead::FRESH`].
+    pub fn serving(manager: RunManager, state_dir: PathBuf, max_runs: usize) -> Launcher {
+        Launcher::with(manager, state_dir, max_runs, Ahead::serving())
+    }
+
+    fn with(manager: RunManager, state_dir: PathBuf, max_runs: usize, ahead: Ahead) -> Launcher {
         Launcher {
             inner: Arc::new(Inner {
                 manager,
@@ -80,6 +95,7 @@ impl Launcher {
                 tracker: TaskTracker::new(),
                 stopping: CancellationToken::new(),
                 owned: Mutex::default(),
+                ahead,
             }),
         }
     }

@@ -16,8 +16,11 @@
 //!   approvals, decisions, the store's watch; [`approvals`] — gates that
 //!   wait for `wfc approve`;
 //! - [`estimates`] — the store's history estimates, the steps' priorities;
+//!   [`ahead`] — what a serving launcher keeps ready between runs (a store
+//!   connection, recent estimates);
 //! - [`LaunchError`] — why nothing was started.
 
+pub mod ahead;
 pub mod approvals;
 pub mod compile;
 pub mod error;

@@ -19,7 +19,6 @@ use wfc_run::manager::ManagerError;
 use wfc_run::{RunHandle, RunRequest, RunResult};
 use wfc_store::control::Watch;
 use wfc_store::store_recorder::RunMeta;
-use wfc_store::Store;
 
 /// What a started run holds until it ends.
 struct Live {
@@ -119,6 +118,7 @@ async fn start(
         Fingerprints::Later(ir) => (None, Vec::new(), record.then_some(ir)),
     };
     let open = Open {
+        launcher: launcher.clone(),
         dir,
         file: file.clone(),
         id: id.to_owned(),
@@ -187,6 +187,11 @@ async fn start(
         return Err(LaunchError::Store(e.to_string()));
     }
     tracing::trace!(target: "wfc::timing", "launch: start recorded");
+    if launcher.inner.ahead.wants_spare() {
+        // The next run's connection, opened now that this one's answer is on its way.
+        let launcher = launcher.clone();
+        tokio::task::spawn_blocking(move || launcher.inner.ahead.fill(launcher.state_dir()));
+    }
     let watch = session.as_ref().and_then(|s| {
         let cancel = owned.cancel.clone();
         s.watch(cancel)
@@ -224,6 +229,8 @@ async fn wait(launcher: &Launcher, handle: RunHandle, owned: &Owned, id: &str) -
 
 /// What opening a run's record needs, moved to the blocking pool.
 struct Open {
+    /// Its spare connection and recent estimates (a serving launcher's).
+    launcher: Launcher,
     dir: std::path::PathBuf,
     /// The workflow file, beside which the fingerprints read code files.
     file: String,
@@ -252,14 +259,19 @@ impl Open {
             self.meta.plan = wfc_store::reuse::stored_fingerprints_of(&plan, &ir, Some(&self.file));
         }
         let session = if self.record {
-            let store = Store::open(&self.dir).map_err(|e| store_error(&e))?;
+            let store = self
+                .launcher
+                .inner
+                .ahead
+                .store(&self.dir)
+                .map_err(|e| store_error(&e))?;
             tracing::trace!(target: "wfc::timing", "store: open");
             if self.reap {
                 let _ = wfc_store::control::reap(&store);
                 tracing::trace!(target: "wfc::timing", "store: reap");
             }
             if matches!(estimates, Estimates::FromStore) {
-                crate::estimates::from_store(&mut plan, &store);
+                self.launcher.inner.ahead.estimate(&mut plan, &store);
             }
             // Before the run's own record: a listing never shows it
             // untriggered. A resumed run keeps its first session's trigger;

@@ -133,8 +133,8 @@ async fn run(config: Config) -> Result<(), String> {
         slurm: config.slurm.clone(),
         ..wfc_run::exec::ExecOptions::default()
     });
-    retention::spawn(state_dir.clone(), config.retention, &manager);
-    let launcher = wfc_launch::Launcher::new(manager.clone(), state_dir, config.max_runs);
+    let launcher = wfc_launch::Launcher::serving(manager, state_dir.clone(), config.max_runs);
+    retention::spawn(state_dir, config.retention, launcher.manager());
     let scheduled = catalog.clone();
     let app = api::App {
         catalog,
