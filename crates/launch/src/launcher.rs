@@ -49,6 +49,8 @@ pub(crate) struct Inner {
     pub(crate) owned: Mutex<HashMap<String, Arc<Owned>>>,
     /// What a serving launcher keeps ready between runs.
     pub(crate) ahead: Ahead,
+    /// How many owned runs have ended ([`Launcher::ends`]).
+    pub(crate) ended: tokio::sync::watch::Sender<u64>,
 }
 
 /// What the launcher keeps of a run it owns.
@@ -96,6 +98,7 @@ impl Launcher {
                 stopping: CancellationToken::new(),
                 owned: Mutex::default(),
                 ahead,
+                ended: tokio::sync::watch::Sender::new(0),
             }),
         }
     }
@@ -108,6 +111,13 @@ impl Launcher {
     /// The store the runs are recorded in.
     pub fn state_dir(&self) -> &Path {
         &self.inner.state_dir
+    }
+
+    /// Changes each time a run the launcher owned ends (its end recorded,
+    /// its slot given back): what a task that acts after runs end waits
+    /// for, instead of reading every event of every run.
+    pub fn ends(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.ended.subscribe()
     }
 
     /// Cancelled once the launcher stops admitting runs.

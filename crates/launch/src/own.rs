@@ -74,6 +74,7 @@ pub(crate) async fn own(
     launcher.disown(&id);
     drop(permit);
     tracing::info!(run = %id, status = result.status.name(), "run ended");
+    launcher.inner.ended.send_modify(|n| *n += 1);
     let _ = ended.send(result);
 }
 

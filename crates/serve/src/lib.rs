@@ -134,7 +134,7 @@ async fn run(config: Config) -> Result<(), String> {
         ..wfc_run::exec::ExecOptions::default()
     });
     let launcher = wfc_launch::Launcher::serving(manager, state_dir.clone(), config.max_runs);
-    retention::spawn(state_dir, config.retention, launcher.manager());
+    retention::spawn(state_dir, config.retention, &launcher);
     let scheduled = catalog.clone();
     let app = api::App {
         catalog,

@@ -1,12 +1,13 @@
 //! Retention in the server: [`wfc_store::retention::prune`] at start, after
 //! runs end, and every [`EVERY`] (runs that `wfc run` records on the same
 //! store age too). Each prune that removes runs is logged with their count
-//! and ids.
+//! and ids. Run ends come from the launcher ([`Launcher::ends`]), not from
+//! the run manager's events: a subscriber to those would wake for every
+//! step and every log line of every run.
 
 use std::path::PathBuf;
 use std::time::Duration;
-use wfc_run::manager::events::{RecvError, RunEventKind};
-use wfc_run::RunManager;
+use wfc_launch::Launcher;
 use wfc_store::retention::{self, Policy};
 
 /// How often the store is pruned when no run ends.
@@ -21,7 +22,7 @@ const NAMED: usize = 20;
 
 /// Starts pruning the store in `state_dir` by `policy` (nothing when it is
 /// off).
-pub fn spawn(state_dir: PathBuf, policy: Policy, manager: &RunManager) {
+pub fn spawn(state_dir: PathBuf, policy: Policy, launcher: &Launcher) {
     if policy.is_off() {
         tracing::info!("retention off: every run is kept");
         return;
@@ -31,21 +32,20 @@ pub fn spawn(state_dir: PathBuf, policy: Policy, manager: &RunManager) {
         keep_days = policy.keep_days,
         "retention: keeping the newest runs of each workflow and those of the last days"
     );
-    let mut events = manager.subscribe();
+    let mut ends = launcher.ends();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
-                event = events.recv() => match event {
-                    Ok(e) if matches!(e.kind, RunEventKind::Ended { .. }) => {
-                        tokio::time::sleep(SETTLE).await;
-                        // The ends that came meanwhile are covered by this prune.
-                        while events.try_recv().is_ok() {}
+                changed = ends.changed() => {
+                    if changed.is_err() {
+                        return;
                     }
-                    Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => return,
-                },
+                    tokio::time::sleep(SETTLE).await;
+                    // The ends that came meanwhile are covered by this prune.
+                    ends.mark_unchanged();
+                }
             }
             let dir = state_dir.clone();
             let done = tokio::task::spawn_blocking(move || once(&dir, &policy)).await;
