@@ -347,6 +347,30 @@ impl Catalog {
             .collect()
     }
 
+    /// The served workflows (as [`Catalog::served`] has them) with a webhook
+    /// on `path`, each with that trigger: what a hook's request looks up,
+    /// without a copy of every served workflow.
+    pub fn hooked(&self, path: &str) -> Vec<(Checked, wfc_language::ir::Webhook)> {
+        let files = self.read();
+        let mut names = std::collections::BTreeSet::new();
+        let mut found = Vec::new();
+        let served = files
+            .values()
+            .flat_map(|e| e.good.iter().flat_map(|g| g.checked.iter()))
+            .filter(|c| names.insert(c.name()));
+        for c in served {
+            for t in &c.ir.triggers {
+                match t {
+                    wfc_language::ir::Trigger::Webhook(h) if h.path == path => {
+                        found.push((c.clone(), h.clone()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        found
+    }
+
     /// Every served workflow, by file; a file whose newest version does not
     /// load says so on each of its workflows.
     pub fn workflows(&self) -> Vec<WorkflowInfo> {

@@ -31,7 +31,7 @@ use governor::DefaultKeyedRateLimiter;
 use hmac::{Hmac, KeyInit, Mac};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use wfc_language::ir::{Trigger, Webhook};
+use wfc_language::ir::Webhook;
 use wfc_launch::Checked as ServedWorkflow;
 use wfc_launch::Launcher;
 use wfc_plan::trigger_params::{self, TriggerInputs};
@@ -151,21 +151,10 @@ impl Hooks {
     /// declare it; the later one is refused and logged, once.
     fn find(&self, path: &str) -> Option<Found> {
         let mut found: Option<Found> = None;
-        for w in self.catalog.served() {
-            for t in &w.ir.triggers {
-                let Trigger::Webhook(h) = t else { continue };
-                if h.path != path {
-                    continue;
-                }
-                match &found {
-                    None => {
-                        found = Some(Found {
-                            workflow: w.clone(),
-                            hook: h.clone(),
-                        });
-                    }
-                    Some(first) => self.refuse_duplicate(path, first, &w),
-                }
+        for (workflow, hook) in self.catalog.hooked(path) {
+            match &found {
+                None => found = Some(Found { workflow, hook }),
+                Some(first) => self.refuse_duplicate(path, first, &workflow),
             }
         }
         found
