@@ -17,7 +17,8 @@
 //!
 //! Knobs: `--runs N` (or `WFC_BENCH_RUNS=N`, default 1,000; 10,000 for the
 //! RSS figure), `WFC_BENCH_START=webhook|api` for one way only,
-//! `WFC_BENCH_BIN=PATH` to time another build with the same client. Under
+//! `WFC_BENCH_BIN=PATH` to time another build with the same client,
+//! `WFC_BENCH_KEEP_RUNS=N` for a server with retention on. Under
 //! `cargo test` it posts 16 of each.
 
 use reqwest::StatusCode;
@@ -104,7 +105,7 @@ fn start(dir: &std::path::Path) -> (Server, String) {
         .arg(&state)
         .args(["--max-runs", &IN_FLIGHT.to_string()])
         .args(["--rate-limit", "1000000", "--rate-burst", "1000000"])
-        .args(["--keep-runs", "0", "--keep-days", "0"])
+        .args(["--keep-runs", &keep_runs(), "--keep-days", "0"])
         .arg(dir.join("flows"))
         .env_remove("RUST_LOG")
         .env("WFC_LOG_FORMAT", "text")
@@ -131,6 +132,13 @@ fn start(dir: &std::path::Path) -> (Server, String) {
         .recv_timeout(Duration::from_secs(20))
         .expect("the server starts");
     (server, key)
+}
+
+/// `--keep-runs` of the server: `$WFC_BENCH_KEEP_RUNS`, else 0 (retention
+/// off). A number above the runs posted measures retention's cost with
+/// every run kept for the checks.
+fn keep_runs() -> String {
+    std::env::var("WFC_BENCH_KEEP_RUNS").unwrap_or_else(|_| "0".to_owned())
 }
 
 /// One accepted start's run: its id and when the request was sent (ms
