@@ -74,12 +74,14 @@ impl Reading<'_> {
 
     /// Whether older runs would change nothing, after a run that began with
     /// `known` steps seen: every step looked for has [`RECENT`] durations,
-    /// or every step seen has and the run brought no new one.
+    /// or every step seen has and the run brought no new one. Not while
+    /// nothing is seen: the newest runs may have no success yet (running
+    /// beside this one, as on a busy server, or failed at once).
     fn done(&self, known: usize) -> bool {
         let all = self
             .only
             .is_some_and(|o| self.short == 0 && self.seen.len() == o.len());
-        all || (self.short == 0 && self.seen.len() == known)
+        all || (self.short == 0 && !self.seen.is_empty() && self.seen.len() == known)
     }
 }
 
@@ -273,6 +275,26 @@ mod tests {
         assert_eq!(h.medians.get("build"), Some(&7));
         assert_eq!(h.medians.get("seldom"), Some(&3));
         assert_eq!(h.medians.get("rare"), Some(&7));
+    }
+
+    #[test]
+    fn newer_runs_without_a_success_do_not_hide_the_history() {
+        // Runs that started after r12 and have no succeeded step yet (on a
+        // server, runs of the same workflow started a moment before).
+        let store = store(false);
+        for i in 0..3 {
+            store
+                .conn
+                .execute(
+                    "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs,
+                                       steps, pid, started_at, heartbeat_at)
+                     VALUES (?1, 'deploy', 'f', 'h', '{}', 'running', 1, 1, 1, ?2, ?2)",
+                    params![format!("live{i}"), 100 + i],
+                )
+                .unwrap();
+        }
+        let h = HistoryEstimator::load(&store, "deploy", None).unwrap();
+        assert_eq!(h.medians.get("build"), Some(&7));
     }
 
     #[test]
