@@ -15,17 +15,13 @@
 //! answers `/runs/{id}` whole whatever the query.)
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-/// The `wfc` of this build, or `$WFC_BENCH_BIN`.
-fn wfc() -> PathBuf {
-    std::env::var_os("WFC_BENCH_BIN")
-        .map(Into::into)
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_wfc").into())
-}
+#[path = "support/server.rs"]
+mod server;
+use server::{wfc, Server};
 
 /// The build to compare with: `$WFC_BENCH_BEFORE`, or a copy made before
 /// the change (`cp target/release/wfc /tmp/wfc-payload-before`).
@@ -46,44 +42,15 @@ fn workflow() -> String {
     )
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `bin` serving `dir`'s flows on its store.
 fn serve(bin: &Path, dir: &Path) -> Server {
-    let mut child = Command::new(bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
-        .arg(dir.join("state"))
-        .args(["--keep-runs", "0", "--keep-days", "0"])
-        .arg(dir.join("flows"))
-        .env_remove("RUST_LOG")
-        .env("WFC_LOG_FORMAT", "text")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let addr = line[at + "listening on ".len()..].split(' ').next();
-                let _ = tx.send(addr.unwrap_or_default().to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the server starts");
-    Server { child, base }
+    let flows = dir.join("flows");
+    let args = ["--keep-runs", "0", "--keep-days", "0"].map(OsStr::new);
+    server::serve(
+        bin,
+        &dir.join("state"),
+        &[&args[..], &[flows.as_os_str()]].concat(),
+    )
 }
 
 /// One answer: its bytes, and whether it holds its payload twice.

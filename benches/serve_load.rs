@@ -23,19 +23,16 @@
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::ffi::OsStr;
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The `wfc` of this build, or `$WFC_BENCH_BIN` to time another build of
-/// it (say, one built with another profile) with the same client.
-fn wfc() -> std::path::PathBuf {
-    std::env::var_os("WFC_BENCH_BIN")
-        .map(Into::into)
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_wfc").into())
-}
+#[path = "support/server.rs"]
+mod server;
+use server::{wfc, Server};
+
 const IN_FLIGHT: usize = 8;
 const STEPS: usize = 10;
 /// How often a client asks whether its run ended.
@@ -77,61 +74,28 @@ fn workflow() -> String {
     text
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(dir: &std::path::Path) -> (Server, String) {
     std::fs::create_dir_all(dir.join("flows")).unwrap();
     std::fs::write(dir.join("flows/load.wf"), workflow()).unwrap();
     let state = dir.join("state");
-    let out = Command::new(wfc())
-        .args(["keys", "add", "bench", "--role", "operator", "--state-dir"])
-        .arg(&state)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let mut child = Command::new(wfc())
-        .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
-        .arg(&state)
-        .args(["--max-runs", &IN_FLIGHT.to_string()])
-        .args(["--rate-limit", "1000000", "--rate-burst", "1000000"])
-        .args(["--keep-runs", &keep_runs(), "--keep-days", "0"])
-        .arg(dir.join("flows"))
-        .env_remove("RUST_LOG")
-        .env("WFC_LOG_FORMAT", "text")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let addr = line[at + "listening on ".len()..].split(' ').next();
-                let _ = tx.send(addr.unwrap_or_default().to_owned());
-            } else if line.contains("ERROR") {
-                eprintln!("server: {line}");
-            }
-        }
-    });
-    let mut server = Server {
-        child,
-        base: String::new(),
-    };
-    server.base = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the server starts");
-    (server, key)
+    let key = server::add_key(&wfc(), &state);
+    let (jobs, keep) = (IN_FLIGHT.to_string(), keep_runs());
+    let args = [
+        "--max-runs",
+        &jobs,
+        "--rate-limit",
+        "1000000",
+        "--rate-burst",
+        "1000000",
+        "--keep-runs",
+        &keep,
+        "--keep-days",
+        "0",
+    ]
+    .map(OsStr::new);
+    let flows = dir.join("flows");
+    let args = [&args[..], &[flows.as_os_str()]].concat();
+    (server::serve(&wfc(), &state, &args), key)
 }
 
 /// `--keep-runs` of the server: `$WFC_BENCH_KEEP_RUNS`, else 0 (retention

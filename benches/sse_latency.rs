@@ -22,16 +22,11 @@
 //! 20). Under `cargo test` it prints 10 lines and runs 3 steps.
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-fn wfc() -> std::path::PathBuf {
-    std::env::var_os("WFC_BENCH_BIN")
-        .filter(|b| !b.is_empty())
-        .map(Into::into)
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_wfc").into())
-}
+#[path = "support/server.rs"]
+mod server;
+use server::{wfc, Server};
 
 fn workflow(steps: usize) -> String {
     let mut text = String::from(
@@ -46,58 +41,13 @@ fn workflow(steps: usize) -> String {
     text
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(dir: &std::path::Path, steps: usize) -> (Server, String) {
     std::fs::create_dir_all(dir.join("flows")).unwrap();
     std::fs::write(dir.join("flows/sse.wf"), workflow(steps)).unwrap();
     let state = dir.join("state");
-    let out = Command::new(wfc())
-        .args(["keys", "add", "bench", "--role", "operator", "--state-dir"])
-        .arg(&state)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let mut child = Command::new(wfc())
-        .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
-        .arg(&state)
-        .arg(dir.join("flows"))
-        .env_remove("RUST_LOG")
-        .env("WFC_LOG_FORMAT", "text")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let addr = line[at + "listening on ".len()..].split(' ').next();
-                let _ = tx.send(addr.unwrap_or_default().to_owned());
-            } else if line.contains("ERROR") {
-                eprintln!("server: {line}");
-            }
-        }
-    });
-    let mut server = Server {
-        child,
-        base: String::new(),
-    };
-    server.base = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the server starts");
-    (server, key)
+    let key = server::add_key(&wfc(), &state);
+    let flows = dir.join("flows");
+    (server::serve(&wfc(), &state, &[flows.as_os_str()]), key)
 }
 
 /// The CPU time process `pid` used so far (`utime + stime`), in ms.
