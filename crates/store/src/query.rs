@@ -384,6 +384,25 @@ pub fn main_statuses(
     rows.collect()
 }
 
+/// The outputs of run `id`'s step `step` (of the main graph first, as
+/// [`detail`] lists them), without reading the rest of the run: `None`
+/// when no step of that name started.
+pub fn step_outputs(store: &Store, id: &str, step: &str) -> rusqlite::Result<Option<J>> {
+    let text: Option<Option<String>> = store
+        .conn
+        .query_row(
+            "SELECT outputs FROM steps WHERE run_id = ?1 AND name = ?2
+             ORDER BY CASE graph WHEN 'main' THEN 0 ELSE 1 END, seq LIMIT 1",
+            params![id, step],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(text.map(|o| {
+        o.and_then(|o| serde_json::from_str(&o).ok())
+            .unwrap_or(J::Null)
+    }))
+}
+
 /// Whether run `id` has a step named `step` that started (in any graph).
 pub fn has_step(store: &Store, id: &str, step: &str) -> rusqlite::Result<bool> {
     store.conn.query_row(

@@ -132,13 +132,10 @@ fn read(
         .ok_or_else(|| Missing::Run("no runs recorded yet".to_owned()))?;
     let id = wfc_store::control::find_run(&store, typed).map_err(Missing::Run)?;
     let fail = |e: wfc_store::Error| Missing::Store(e.to_string());
-    // The store has no read of one step's outputs: the run's detail.
+    // One step's row, not the run's detail (a run may have 50,000 steps).
     let outputs = match step {
         None => wfc_store::query::outputs(&store, &id).map_err(fail)?,
-        Some(step) => wfc_store::query::detail(&store, &id)
-            .map_err(fail)?
-            .and_then(|d| d.step_list.into_iter().find(|s| s.name == step))
-            .map(|s| s.outputs),
+        Some(step) => wfc_store::query::step_outputs(&store, &id, step).map_err(fail)?,
     };
     let of = step.map_or_else(|| "the workflow".to_owned(), |s| format!("step `{s}`"));
     outputs

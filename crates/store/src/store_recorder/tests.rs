@@ -185,3 +185,35 @@ fn a_second_session_of_a_running_run_is_refused() {
     assert!(e.0.contains("is running already"), "{e}");
     r.run_ended(&end(RunStatus::Failed)).unwrap();
 }
+
+#[test]
+fn one_steps_outputs_are_read_as_the_run_detail_has_them() {
+    let (_dir, store, mut r) = recorder("r4");
+    r.run_started(&info("r4")).unwrap();
+    let at = SystemTime::now();
+    r.attempt_started(&key("a"), 1, at);
+    r.flush().unwrap();
+    let outputs = serde_json::json!({"stdout": "one\ntwo", "exit_code": 0});
+    r.step_ended(
+        &key("a"),
+        &StepEnd {
+            status: StepStatus::Succeeded,
+            attempts: 1,
+            started_at: Some(at),
+            duration: Duration::from_millis(3),
+            exit_code: Some(0),
+            error: None,
+            outputs: outputs.clone(),
+            optional: false,
+        },
+    );
+    r.flush().unwrap();
+    r.run_ended(&end(RunStatus::Succeeded)).unwrap();
+    let d = query::detail(&store, "r4").unwrap().unwrap();
+    let listed = &d.step_list.iter().find(|s| s.name == "a").unwrap().outputs;
+    assert_eq!(listed, &outputs);
+    let one = query::step_outputs(&store, "r4", "a").unwrap();
+    assert_eq!(one.as_ref(), Some(listed));
+    assert_eq!(query::step_outputs(&store, "r4", "b").unwrap(), None);
+    assert_eq!(query::step_outputs(&store, "other", "a").unwrap(), None);
+}
