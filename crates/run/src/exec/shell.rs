@@ -183,23 +183,19 @@ pub(crate) async fn follow(ex: &Executor, mut child: StepProcess, ctx: &StepCont
 
     let waiter = async {
         let result = tokio::select! {
-            status = child.wait() => Ok(status),
+            done = child.exited() => Ok(done),
             stop = ctx.stopped() => Err(stop),
         };
-        let result = match result {
-            Ok(status) => Ok(status),
-            Err(stop) => {
-                signal_group(leader, Signal::SIGTERM);
-                let _ = tokio::time::timeout(ex.opts.kill_grace, child.wait()).await;
-                signal_group(leader, Signal::SIGKILL);
-                let _ = child.wait().await;
-                Err(stop)
-            }
-        };
-        // Whatever the shell left running in its group goes with it.
+        if result.is_err() {
+            signal_group(leader, Signal::SIGTERM);
+            let _ = tokio::time::timeout(ex.opts.kill_grace, child.exited()).await;
+        }
+        // Whatever the shell left running in its group goes with it: before
+        // the leader is reaped, while its pid still names the group.
         signal_group(leader, Signal::SIGKILL);
+        let status = child.wait().await;
         exited.cancel();
-        result
+        result.map(|done| done.and(status))
     };
     let (result, (stdout, out_last), (stderr, err_last)) = tokio::join!(
         waiter,

@@ -118,6 +118,18 @@ impl StepProcess {
         self.pid
     }
 
+    /// Waits for the process to exit, without reaping it where the exit
+    /// comes from a pidfd: until [`StepProcess::wait`] reaps it, its pid
+    /// still names its process group, so a group kill cannot reach a new
+    /// process that got the pid. (Through tokio's `Command` this reaps.)
+    /// Cancel-safe.
+    pub(crate) async fn exited(&mut self) -> io::Result<()> {
+        match &self.child {
+            Waiter::Pidfd(fd) if self.status.is_none() => fd.exited().await,
+            _ => self.wait().await.map(drop),
+        }
+    }
+
     /// Waits for the process to exit and reaps it. Cancel-safe; once reaped,
     /// gives the same status again.
     pub(crate) async fn wait(&mut self) -> io::Result<ExitStatus> {
@@ -243,6 +255,19 @@ mod tests {
         assert_eq!(status.signal(), Some(9));
         // Reaped: waiting again gives the same status at once.
         assert_eq!(p.wait().await.unwrap().signal(), Some(9));
+    }
+
+    #[tokio::test]
+    async fn an_exited_process_keeps_its_pid_until_it_is_reaped() {
+        let mut p = start(&launch(&["-c", "exit 3"], Vec::new())).unwrap();
+        p.exited().await.unwrap();
+        // A zombie: its pid (and so its group's id) cannot name another
+        // process while the group is killed.
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", p.id())).unwrap();
+        let state = stat.rsplit(')').next().unwrap().split_whitespace().next();
+        assert_eq!(state, Some("Z"), "{stat}");
+        assert_eq!(p.wait().await.unwrap().code(), Some(3));
+        assert!(!Path::new(&format!("/proc/{}", p.id())).exists(), "reaped");
     }
 
     #[tokio::test]

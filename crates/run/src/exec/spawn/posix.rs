@@ -103,6 +103,12 @@ impl Pidfd {
         registered.map(Pidfd).map_err(|e| e.into_parts().1)
     }
 
+    /// Waits for the process to exit; a pidfd stays readable once it has,
+    /// and the process is not reaped.
+    pub(super) async fn exited(&self) -> io::Result<()> {
+        self.0.readable().await.map(drop)
+    }
+
     /// Waits for the process `pid` to exit and reaps it.
     pub(super) async fn wait(&self, pid: u32) -> io::Result<ExitStatus> {
         let pid = Pid::from_raw(pid.cast_signed());
