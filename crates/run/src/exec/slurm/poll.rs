@@ -77,11 +77,17 @@ pub(super) async fn cancel(id: &str, within: Duration) {
 /// command's next part before its own turn (`sleep 60; touch f` touched
 /// `f`); stopped processes run nothing until they are killed, so the kill
 /// is sent only once the stop was taken (a job Slurm is still launching
-/// refuses it: the next round tries again). A job still pending is
-/// cancelled outright first: a signal would launch it to kill it.
+/// refuses it: the next round tries again). The stop is sent twice: Slurm
+/// finds the processes by walking `/proc`, and a child forked while the walk
+/// went by can be missed, run on, and see its parent's kill come after its
+/// own, or the reverse (pids wrap, so their order is no guide): the second
+/// walk, 100 ms later, stops it. A job still pending is cancelled outright
+/// first: a signal would launch it to kill it.
 async fn signal_all(id: &str) {
     let _ = scancel(&["--state=PENDING"], id).await;
     if scancel(&["--full", "--signal=STOP"], id).await {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let _ = scancel(&["--full", "--signal=STOP"], id).await;
         let _ = scancel(&["--full", "--signal=KILL"], id).await;
     }
 }
