@@ -42,6 +42,12 @@ fn succeed(r: &mut StoreRecorder, name: &str) -> Result<(), RecordError> {
             outputs: serde_json::Value::Null,
         },
     );
+    ended(r, name, at, serde_json::Value::Null);
+    r.flush()
+}
+
+/// Step `name`, started at `at`, succeeded with `outputs`.
+fn ended(r: &mut StoreRecorder, name: &str, at: SystemTime, outputs: serde_json::Value) {
     r.step_ended(
         &key(name),
         &StepEnd {
@@ -51,11 +57,10 @@ fn succeed(r: &mut StoreRecorder, name: &str) -> Result<(), RecordError> {
             duration: Duration::from_millis(3),
             exit_code: Some(0),
             error: None,
-            outputs: serde_json::Value::Null,
+            outputs,
             optional: false,
         },
     );
-    r.flush()
 }
 
 fn end(status: RunStatus) -> RunEnd {
@@ -194,19 +199,7 @@ fn one_steps_outputs_are_read_as_the_run_detail_has_them() {
     r.attempt_started(&key("a"), 1, at);
     r.flush().unwrap();
     let outputs = serde_json::json!({"stdout": "one\ntwo", "exit_code": 0});
-    r.step_ended(
-        &key("a"),
-        &StepEnd {
-            status: StepStatus::Succeeded,
-            attempts: 1,
-            started_at: Some(at),
-            duration: Duration::from_millis(3),
-            exit_code: Some(0),
-            error: None,
-            outputs: outputs.clone(),
-            optional: false,
-        },
-    );
+    ended(&mut r, "a", at, outputs.clone());
     r.flush().unwrap();
     r.run_ended(&end(RunStatus::Succeeded)).unwrap();
     let d = query::detail(&store, "r4").unwrap().unwrap();
