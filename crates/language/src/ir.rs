@@ -14,6 +14,7 @@
 use crate::span::Span;
 
 mod settings;
+pub use settings::{attempt_names, ATTEMPT_NAMES};
 pub use settings::{
     Backoff, ExecutorExprs, ExecutorKind, ResourceExprs, Retry, RetryExprs, StepSettings, Until,
 };

@@ -76,6 +76,16 @@ pub(crate) fn fold(
         if let Some(Some(w)) = within {
             f.positive(r.within.as_ref(), w, "a retry's `within`", diags);
         }
+        let when = r.when.as_ref().map(|w| {
+            let mut failures = Vec::new();
+            let cond = eval::fold_checked(w, scope, &mut failures);
+            diags.extend(
+                failures
+                    .into_iter()
+                    .map(|(span, why)| errors::eval_failed(span, "a retry's `when`", &why)),
+            );
+            Box::new(cond)
+        });
         if let (Some(count), Some(backoff_ms), Some(max_ms), Some(within_ms)) =
             (count, backoff, max, within)
         {
@@ -85,6 +95,7 @@ pub(crate) fn fold(
                 strategy: r.strategy,
                 max_ms,
                 within_ms,
+                when,
                 span: r.span,
             });
         }

@@ -9,6 +9,7 @@ use super::exec::{Execute, Outcome, Status, StepContext, StepSpec};
 use super::mask::Masker;
 use super::poll::{CallLimit, Deadlines, Poll, Verdict};
 use super::retry;
+use super::retry_when::{Decision, RetryWhen};
 use super::values::outcome_value;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -56,6 +57,8 @@ pub struct Job {
     pub timeout: Option<Duration>,
     /// `until … every … within`.
     pub poll: Option<Poll>,
+    /// The retry's `when`: which failed attempts are retried.
+    pub retry_when: Option<RetryWhen>,
     pub declared: Vec<OutputDecl>,
     /// The deadline of the call the step is inside, if that call has a timeout.
     pub call: Option<CallLimit>,
@@ -234,6 +237,20 @@ fn retry_again(
 ) -> Option<(Duration, String)> {
     if failures >= attempts {
         return None;
+    }
+    if let Some(w) = &job.retry_when {
+        let error = || result.error.clone().unwrap_or_else(|| "failed".into());
+        match w.judge(result, &job.masker) {
+            Decision::Retry => {}
+            Decision::Stop(why) => {
+                result.error = Some(format!("{} ({why})", error()));
+                return None;
+            }
+            Decision::Broken(why) => {
+                result.error = Some(format!("{why}; the attempt: {}", error()));
+                return None;
+            }
+        }
     }
     let wait = job
         .retry

@@ -29,6 +29,7 @@
 use super::attempt::{self, AttemptResult, Event, Job};
 use super::exec::Status;
 use super::poll::Poll;
+use super::retry_when::RetryWhen;
 use super::runner::Runner;
 use super::spec::{prepare, GateSpec, Prepared};
 use super::state::{Admit, Resolution, State, Topology};
@@ -431,7 +432,7 @@ impl Runner<'_> {
         }
         let graph = g.graph.clone();
         let step = &graph.steps[v];
-        let (cond, prepared, poll, derived) = {
+        let (cond, prepared, poll, retry_when, derived) = {
             let mut ev = self.evaluator(g, step, failed);
             let cond = step.condition.as_ref().map(|c| ev.eval(c));
             let go = matches!(cond, None | Some(Ok(Value::Bool(true))));
@@ -447,7 +448,10 @@ impl Runner<'_> {
             let poll = (step.until.as_deref())
                 .filter(|_| go)
                 .map(|u| Poll::new(step, u, &self.params, &self.names, &mut ev));
-            (cond, prepared, poll, ev.take_derived())
+            let retry_when = (step.retry.as_ref().and_then(|r| r.when.as_deref()))
+                .filter(|_| go)
+                .map(|w| RetryWhen::new(step, w, &self.params, &self.names, &mut ev));
+            (cond, prepared, poll, retry_when, ev.take_derived())
         };
         self.secrets.add(derived);
         if let Some(why) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {
@@ -489,6 +493,7 @@ impl Runner<'_> {
             retry: step.retry.as_deref().cloned(),
             timeout: step.timeout_ms.map(Duration::from_millis),
             poll,
+            retry_when,
             declared: step.outputs.clone(),
             cancel: self.step_token(step),
             masker: self.secrets.masker(),

@@ -37,6 +37,7 @@ pub mod graph_run;
 pub mod reaper;
 pub mod report;
 pub mod retry;
+pub mod retry_when;
 pub mod run_context;
 pub mod runner;
 pub mod spec;

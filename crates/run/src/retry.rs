@@ -67,6 +67,7 @@ mod tests {
             strategy,
             max_ms: max,
             within_ms: None,
+            when: None,
             span: Span::default(),
         }
     }

@@ -13,6 +13,7 @@ mod order;
 mod races;
 mod resume_env;
 mod resume_files;
+mod retry_when;
 mod services;
 mod skips;
 mod timing;

@@ -449,6 +449,12 @@ fn mount(
 /// refused rather than changed.
 fn retry(s: &PlannedStep, rt: &mut RunTime) -> Result<Option<Json>, Diagnostic> {
     let Some(r) = &s.retry else { return Ok(None) };
+    if r.when.is_some() {
+        // `retryPolicy` knows only "on error" and "on failure": no condition.
+        return Err(Diagnostic::error("E0770", "Argo cannot retry only when a condition holds")
+            .primary(r.span, "`retry … when`")
+            .help("Argo's `retryPolicy` retries every failure alike: drop `when` to export, or keep the step in wfc"));
+    }
     let mut strategy = Map::new();
     strategy.insert("limit".into(), json!(r.count.to_string()));
     strategy.insert("retryPolicy".into(), json!("Always"));

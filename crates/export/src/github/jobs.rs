@@ -442,6 +442,14 @@ pub(super) fn job(
     if !errors.is_empty() {
         return Err(errors);
     }
+    if s.retry.as_ref().is_some_and(|r| r.when.is_some()) {
+        // The retry loop reads only the exit status; `when` may read more.
+        return Err(vec![refuse(
+            "E0770",
+            "retry that depends on a condition (`retry … when`)",
+            "drop `when` to export (every failure is then retried), or keep the step in wfc",
+        )]);
+    }
     let outputs = !s.outputs.is_empty();
     let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
     if let Some(Json::String(run)) = run_step.get("run").cloned() {

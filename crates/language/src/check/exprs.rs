@@ -209,6 +209,9 @@ impl Checker<'_> {
             // not build (`Builder::invalid`): nothing more to say.
             return Expr::invalid(span);
         }
+        if let Some(e) = self.attempt_name(id, span, ctx) {
+            return e;
+        }
         if let Some(b) = self.loop_var(name, ctx.names_block()) {
             self.reference(id.span, ir::Symbol::LoopVar(b));
             let ir::BlockKind::ForEach { var_ty, iter, .. } = &self.wf.blocks[b].kind else {

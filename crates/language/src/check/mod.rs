@@ -35,6 +35,7 @@ mod order;
 mod outputs;
 mod quiet;
 mod resources;
+mod retry_when;
 mod run_context;
 mod scope;
 mod scripts;
@@ -178,6 +179,8 @@ pub(crate) struct Ctx {
     pub script: bool,
     /// In the `params { … }` of a trigger of this kind (`request`, `changed`).
     pub trigger: Option<ast::TriggerKind>,
+    /// In a retry's `when` on this step: its attempt's `exit_code`, … are names.
+    pub attempt: Option<StepId>,
 }
 
 impl Ctx {

@@ -48,6 +48,7 @@ pub(crate) fn literal_retry(r: &RetryExprs) -> Option<ir::Retry> {
         strategy: r.strategy,
         max_ms: opt(&r.max)?,
         within_ms: opt(&r.within)?,
+        when: r.when.clone().map(Box::new),
         span: r.span,
     })
 }
@@ -128,6 +129,7 @@ impl Checker<'_> {
             .within
             .as_ref()
             .map(|w| self.positive("within", "a retry's `within`", w, ctx));
+        let when = r.when.as_ref().map(|w| self.lower_retry_when(w, ctx));
         let mut strategy = Backoff::Exponential;
         if let Some(s) = &r.strategy {
             match s.name.as_str() {
@@ -146,6 +148,7 @@ impl Checker<'_> {
             strategy,
             max: max.flatten(),
             within: within.flatten(),
+            when: when.flatten(),
             span: r.span,
         })
     }

@@ -88,6 +88,7 @@ fn field_exprs(f: &Field) -> Vec<&Expr> {
             r.backoff.as_ref(),
             r.max.as_ref(),
             r.within.as_ref(),
+            r.when.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -139,6 +140,10 @@ fn write_simple<'a, S: Sink<'a>>(out: &mut S, f: &Field) -> bool {
             if let Some(within) = &r.within {
                 out.text(" within ");
                 write_expr(out, within);
+            }
+            if let Some(when) = &r.when {
+                out.text(" when ");
+                write_expr(out, when);
             }
         }
         FieldValue::Until(u) => {

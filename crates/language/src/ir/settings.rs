@@ -25,6 +25,9 @@ pub struct Retry {
     pub max_ms: Option<u64>,
     /// `within D`: the deadline of all attempts together.
     pub within_ms: Option<u64>,
+    /// `when EXPR`: a failed attempt is retried only while this `bool`
+    /// over the attempt (`exit_code`, `status_code`, `error`) holds.
+    pub when: Option<Box<Expr>>,
     pub span: Span,
 }
 
@@ -138,7 +141,35 @@ pub struct RetryExprs {
     pub max: Option<Expr>,
     /// A `duration`: no attempt starts, and none runs, past it.
     pub within: Option<Expr>,
+    /// A `bool` over the attempt's names (see [`super::ATTEMPT_NAMES`]),
+    /// read as `StepOutput`s of the step itself; params and loop items.
+    pub when: Option<Expr>,
     pub span: Span,
+}
+
+/// Every name a retry's `when` may read, with its type and meaning.
+pub const ATTEMPT_NAMES: &[(&str, super::Type, &str)] = &[
+    (
+        "exit_code",
+        super::Type::Int,
+        "the exit status of the attempt's process",
+    ),
+    (
+        "status_code",
+        super::Type::Int,
+        "the HTTP status of the attempt's response",
+    ),
+    ("error", super::Type::String, "why the attempt failed"),
+];
+
+/// The names a retry's `when` reads on a step of `kind`.
+pub fn attempt_names(kind: super::StepKind) -> &'static [&'static str] {
+    use super::StepKind as K;
+    match kind {
+        K::Shell | K::Docker | K::Python | K::Node => &["exit_code", "error"],
+        K::Http | K::Webhook => &["status_code", "error"],
+        _ => &["error"],
+    }
 }
 
 /// `until COND every D within D`: a step that succeeded runs again, `every`

@@ -430,6 +430,9 @@ pub struct Retry {
     pub max: Option<Expr>,
     /// `within D`: a deadline for all attempts together.
     pub within: Option<Expr>,
+    /// `when EXPR`: retry a failed attempt only while EXPR (over the
+    /// attempt's `exit_code`, `status_code`, `error`) holds.
+    pub when: Option<Expr>,
     pub span: Span,
 }
 

@@ -600,9 +600,15 @@ impl Builder {
         let mut strategy = None;
         let mut max = None;
         let mut within = None;
+        let mut when = None;
         for p in kids(pair) {
             match p.as_rule() {
                 Rule::kw_retry => kw = span(&p),
+                Rule::retry_when => {
+                    when = kids(p)
+                        .find(|b| b.as_rule() == Rule::expr)
+                        .map(|b| self.expr(b));
+                }
                 Rule::retry_operand => count = Some(self.retry_operand(p)),
                 Rule::backoff => {
                     for b in kids(p) {
@@ -637,6 +643,7 @@ impl Builder {
                 strategy,
                 max,
                 within,
+                when,
                 span: sp,
             })),
             span: sp,

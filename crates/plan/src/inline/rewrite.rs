@@ -184,6 +184,7 @@ impl Rewrite<'_> {
                 strategy: r.strategy,
                 max: opt(&r.max),
                 within: opt(&r.within),
+                when: opt(&r.when),
                 span: self.span(r.span),
             }),
             until: s.until.as_ref().map(|u| Until {

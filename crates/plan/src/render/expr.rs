@@ -5,7 +5,7 @@
 //! should one ever reach here, prints as `***`.
 
 use crate::value::{format_duration, format_float};
-use wfc_language::ir::{Expr, ExprKind, FailedField, Func, InterpPart, Names, UnaryOp};
+use wfc_language::ir::{Expr, ExprKind, FailedField, Func, InterpPart, Names, StepId, UnaryOp};
 
 pub const MASK: &str = "***";
 
@@ -291,4 +291,35 @@ pub fn quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// A retry's `when` of step `own` as written: the attempt's values by
+/// their bare names (`exit_code`, not `fetch.exit_code`).
+pub fn show_retry_when(wf: &dyn Names, own: StepId, e: &Expr) -> String {
+    show(&AttemptNames { inner: wf, own }, e).replace(OWN_DOT, "")
+}
+
+/// Stands for the step's own name while its `when` is shown.
+const OWN_DOT: &str = "\u{0}.";
+
+/// The workflow's names, but the step itself is named [`OWN_DOT`].
+struct AttemptNames<'a> {
+    inner: &'a dyn Names,
+    own: StepId,
+}
+
+impl Names for AttemptNames<'_> {
+    fn param_name(&self, p: wfc_language::ir::ParamId) -> &str {
+        self.inner.param_name(p)
+    }
+    fn step_name(&self, s: StepId) -> &str {
+        if s == self.own {
+            "\u{0}"
+        } else {
+            self.inner.step_name(s)
+        }
+    }
+    fn loop_var(&self, b: wfc_language::ir::BlockId) -> Option<&str> {
+        self.inner.loop_var(b)
+    }
 }

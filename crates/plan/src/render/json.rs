@@ -136,6 +136,9 @@ struct RetryJson {
     strategy: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     within_seconds: Option<f64>,
+    /// `when EXPR`, as written: only failures where it holds are retried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    when: Option<String>,
 }
 
 /// `until COND every D within D`.
@@ -356,7 +359,7 @@ pub fn step_definition<'a>(wf: &'a Workflow, g: &'a Graph, i: usize) -> StepDefi
         kind: s.kind.name(),
         name: &s.name,
         optional: s.optional,
-        retry: s.retry.as_deref().map(retry_json),
+        retry: s.retry.as_deref().map(|r| retry_json(wf, s.step, r)),
         rollback: s
             .rollback
             .as_ref()
@@ -492,7 +495,7 @@ fn step(
         estimate_source: s.estimate.source.name(),
         stage: plan.map(|p| p.schedule.stage[i] + 1),
         start_seconds: plan.map(|p| seconds(p.schedule.start_ms[i])),
-        retry: s.retry.as_deref().map(retry_json),
+        retry: s.retry.as_deref().map(|r| retry_json(wf, s.step, r)),
         timeout_seconds: s.timeout_ms.map(seconds),
         placement: s.placement.as_deref().map(placement_json),
         until: until_json(wf, s),
@@ -509,7 +512,11 @@ fn step(
     }
 }
 
-fn retry_json(r: &wfc_language::ir::Retry) -> RetryJson {
+fn retry_json(
+    wf: &Workflow,
+    own: wfc_language::ir::StepId,
+    r: &wfc_language::ir::Retry,
+) -> RetryJson {
     RetryJson {
         count: r.count,
         backoff_seconds: r.backoff_ms.map(seconds),
@@ -519,6 +526,7 @@ fn retry_json(r: &wfc_language::ir::Retry) -> RetryJson {
         },
         max_seconds: r.max_ms.map(seconds),
         within_seconds: r.within_ms.map(seconds),
+        when: (r.when.as_deref()).map(|w| super::expr::show_retry_when(wf, own, w)),
     }
 }
 

@@ -357,6 +357,10 @@ fn step_lines(
             (n, None) => facts.push(format!("retry {n}")),
             (n, Some(w)) => facts.push(format!("retry {n} within {}", human(w))),
         }
+        if let Some(when) = r.when.as_deref().filter(|_| r.count > 0) {
+            let when = super::expr::show_retry_when(wf, s.step, when);
+            facts.push(format!("when {when}"));
+        }
     }
     if let Some(t) = s.timeout_ms {
         facts.push(format!("timeout {}", human(t)));
