@@ -168,14 +168,16 @@ module.exports = grammar({
     after: $ => seq('after', $._names),
     _names: $ => seq($.identifier, repeat(seq(',', $.identifier))),
 
-    // `retry N [backoff D [STRATEGY]] [max D] [within D]`, on one line.
+    // `retry N [backoff D [STRATEGY]] [max D] [within D] [when EXPR]`, on one line.
     retry: $ => seq(
       'retry', field('count', $._expression),
       repeat(seq($._inline, choice($.backoff, $.retry_max, $.retry_within, $.strategy))),
+      optional(seq($._inline, $.retry_when)),
     ),
     backoff: $ => seq('backoff', $._expression),
     retry_max: $ => seq('max', $._expression),
     retry_within: $ => seq('within', $._expression),
+    retry_when: $ => seq('when', field('condition', $._expression)),
     strategy: $ => $.identifier,
 
     // `until EXPR every D within D`

@@ -15,6 +15,7 @@ mod ide_lets;
 mod ide_modules;
 mod ide_placement;
 mod ide_protocol;
+mod ide_retry_when;
 mod ide_sql;
 mod ide_status;
 mod ide_triggers;

@@ -235,6 +235,11 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
             ["until", ..] if ends_value(words) && !w.contains(&"every") => {
                 Context::Value(&["every"])
             }
+            // `retry N … when COND`: what the failed attempt gives, then
+            // any expression; `when` once the count (or a setting) ends.
+            ["retry", .., "when"] => Context::Value(&["exit_code", "status_code", "error"]),
+            ["retry", ..] if w.contains(&"when") => Context::Expr,
+            ["retry", _, ..] if ends_value(words) => Context::Value(&["when"]),
             ["retry", ..] | ["on", ..] | ["timeout" | "estimate", ..] | ["outputs" | "mount"] => {
                 Context::Nothing
             }

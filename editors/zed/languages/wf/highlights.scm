@@ -51,6 +51,7 @@
   "backoff"
   "max"
   "within"
+  "when"
   "until"
   "every"
   "mount"
