@@ -13,11 +13,13 @@
 //! The store depends on this crate and not on the interpreter.
 
 pub mod approvals;
+pub mod attempts;
 pub mod lines;
 pub mod recorder;
 pub mod time;
 
 pub use approvals::{Approvals, Closed, DecisionLog, Wait};
+pub use attempts::PriorAttempts;
 pub use lines::{Line, LineOutput, LineSink, Stream};
 pub use recorder::{
     Attempt, GraphName, Handler, NoRecorder, RecordError, Recorder, Recorders, RunEnd, RunInfo,

@@ -137,7 +137,7 @@ async fn start(
     let opened = tokio::task::spawn_blocking(move || open.run(plan, at_start, estimates))
         .await
         .map_err(|e| LaunchError::Store(e.to_string()))?;
-    let (mut session, plan) = opened?;
+    let (mut session, plan, prior) = opened?;
     tracing::trace!(target: "wfc::timing", "launch: record opened");
     if owned.cancel.is_cancelled() {
         return Err(LaunchError::Busy(
@@ -158,6 +158,7 @@ async fn start(
     request.trigger = trigger;
     request.keep_going = keep_going;
     request.restored = restored.unwrap_or_default();
+    request.prior = prior;
     request.started = first_started;
     let approvals = approvals.unwrap_or_else(|| Arc::new(CliApprovals::default()));
     let mut recorders: Vec<Box<dyn Recorder>> = Vec::new();
@@ -254,8 +255,9 @@ impl Open {
         mut plan: wfc_plan::Plan,
         ir: Option<wfc_language::ir::Workflow>,
         estimates: Estimates,
-    ) -> Result<(Option<RunSession>, wfc_plan::Plan), LaunchError> {
+    ) -> Result<Opened, LaunchError> {
         let store_error = |e: &dyn std::fmt::Display| LaunchError::Store(e.to_string());
+        let mut prior = Vec::new();
         if let Some(ir) = ir {
             self.meta.plan = wfc_store::reuse::stored_fingerprints_of(&plan, &ir, Some(&self.file));
         }
@@ -291,6 +293,11 @@ impl Open {
                 wfc_store::deliveries::record(&store, key, &self.id)
                     .map_err(|e| store_error(&e))?;
             }
+            // Before the session opens: what the earlier ones left.
+            if self.resuming {
+                prior = wfc_store::prior_attempts::prior_attempts(&store, &self.id)
+                    .map_err(|e| store_error(&e))?;
+            }
             let session = RunSession::on(store, &self.id, self.meta, self.resuming)
                 .map_err(|e| store_error(&e))?;
             Some(session)
@@ -303,9 +310,17 @@ impl Open {
         if let Estimates::Given(take) = estimates {
             take(&mut plan);
         }
-        Ok((session, plan))
+        Ok((session, plan, prior))
     }
 }
+
+/// The run's session (when recorded), its plan, and a resumed run's
+/// steps cut short, with their attempts (see `wfc_store::prior_attempts`).
+type Opened = (
+    Option<RunSession>,
+    wfc_plan::Plan,
+    Vec<(String, wfc_contract::PriorAttempts)>,
+);
 
 /// Takes the plan's fingerprints (~1.3 µs a step, mostly printing each
 /// step's definition and compressing it) on a thread and sends them to the

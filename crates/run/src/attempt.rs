@@ -62,6 +62,8 @@ pub struct Job {
     pub declared: Vec<OutputDecl>,
     /// The deadline of the call the step is inside, if that call has a timeout.
     pub call: Option<CallLimit>,
+    /// A resumed step's attempts in earlier sessions: it goes on counting.
+    pub prior: Option<wfc_contract::PriorAttempts>,
     pub cancel: CancellationToken,
     pub masker: Masker,
     pub sink: Option<LineSink>,
@@ -87,7 +89,19 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         job.poll.as_ref().map(|p| p.within),
     );
     deadlines.call = job.call.clone();
-    let mut failures = 0;
+    // A resumed step: its failures so far count against its retries (and
+    // number its attempts on), its `within` runs from its first attempt.
+    let mut failures = job.prior.map_or(0, |p| p.failures);
+    let base = failures;
+    if let (Some(p), Some((_, within))) = (job.prior, deadlines.retry) {
+        let elapsed = SystemTime::now()
+            .duration_since(p.first_started)
+            .unwrap_or_default();
+        let start = Instant::now()
+            .checked_sub(elapsed)
+            .unwrap_or_else(Instant::now);
+        deadlines.retry = Some((start + within, within));
+    }
     let mut next: Option<(Duration, String)> = None;
     for k in 1.. {
         if let Some((wait, why)) = next.take() {
@@ -99,6 +113,28 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
                 }
             }
         }
+        if k == 1 && job.prior.is_some() {
+            if let Some(within) = deadlines.retry_passes(Duration::ZERO) {
+                // Resumed past its deadline: no attempt may start.
+                let error = format!(
+                    "not run again: the retry deadline (`within {}` of all attempts, from the first in an earlier session) has passed",
+                    super::exec::human(within)
+                );
+                let _ = job.tx.send(Event::AttemptEnded {
+                    id: job.id,
+                    attempt: base + 1,
+                    at: SystemTime::now(),
+                    result: Box::new(AttemptResult {
+                        status: Status::Failed,
+                        error: Some(error),
+                        exit_code: None,
+                        duration: Duration::ZERO,
+                        outputs: None,
+                    }),
+                });
+                break;
+            }
+        }
         if job.cancel.is_cancelled() {
             // The scheduler recorded attempt 1 as started with the step
             // (a handler's step starts even after a forced cancel): it ends
@@ -106,7 +142,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             if k == 1 {
                 let _ = job.tx.send(Event::AttemptEnded {
                     id: job.id,
-                    attempt: 1,
+                    attempt: base + 1,
                     at: SystemTime::now(),
                     result: Box::new(AttemptResult {
                         status: Status::Cancelled,
@@ -124,7 +160,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         if k > 1 {
             let _ = job.tx.send(Event::AttemptStarted {
                 id: job.id,
-                attempt: k,
+                attempt: base + k,
                 at,
             });
         }
@@ -133,7 +169,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         ctx.timeout = limit;
         ctx.sink = job.sink.clone();
         ctx.step = Some(job.step.clone());
-        ctx.attempt = k;
+        ctx.attempt = base + k;
         let started = Instant::now();
         let outcome = exec.execute(&spec, &ctx).await;
         let mut result = convert(&outcome, &job.declared, &job.masker, started.elapsed());
@@ -153,7 +189,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         };
         let _ = job.tx.send(Event::AttemptEnded {
             id: job.id,
-            attempt: k,
+            attempt: base + k,
             at,
             result: Box::new(result),
         });

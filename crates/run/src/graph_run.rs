@@ -74,6 +74,7 @@ pub struct GraphOutcome {
 mod calls;
 mod ends;
 mod finally;
+mod prior;
 mod race;
 mod skips;
 #[cfg(test)]
@@ -486,7 +487,9 @@ impl Runner<'_> {
             Err(why) => return self.fail_now(g, v, why),
         };
         let key = self.key(g, v);
+        let prior = self.prior_of(g, &key.name);
         let job = Job {
+            prior,
             call,
             id: v,
             step: key.name.to_string(),
@@ -506,7 +509,8 @@ impl Runner<'_> {
             Prepared::Exec(spec) => {
                 // Recorded here, not by the task: the record goes out with
                 // this turn's flush, before the task is spawned.
-                self.first_attempt(g, v);
+                let first = job.prior.map_or(1, |p| p.failures + 1);
+                self.first_attempt_numbered(g, v, first);
                 g.to_spawn.push((spec, job));
             }
             Prepared::Join { failed, outputs } => self.call_ended(g, v, failed, outputs),
@@ -568,15 +572,19 @@ impl Runner<'_> {
 
     /// Records that `v`'s first attempt starts now; returns when.
     fn first_attempt(&mut self, g: &mut GraphRun, v: InstanceId) -> SystemTime {
+        self.first_attempt_numbered(g, v, 1)
+    }
+
+    /// Records that `v`'s first attempt of this session, number `attempt`
+    /// (more than 1 when a resumed step goes on counting), starts now.
+    fn first_attempt_numbered(
+        &mut self,
+        g: &mut GraphRun,
+        v: InstanceId,
+        attempt: u32,
+    ) -> SystemTime {
         let at = SystemTime::now();
-        self.handle(
-            g,
-            Event::AttemptStarted {
-                id: v,
-                attempt: 1,
-                at,
-            },
-        );
+        self.handle(g, Event::AttemptStarted { id: v, attempt, at });
         at
     }
 

@@ -130,6 +130,8 @@ pub struct Runner<'p> {
     /// Main-graph steps that succeeded in an earlier session of the run
     /// (`wfc resume`), with their outputs: not run again.
     pub(crate) restored: Vec<(String, Value)>,
+    /// Main-graph steps cut short in an earlier session: their attempts so far.
+    pub(crate) prior: Vec<(String, wfc_contract::PriorAttempts)>,
     /// What `run.…` reads.
     pub(crate) context: RunContext,
     /// Waited for before the first step ([`BeforeSteps`]).
@@ -186,6 +188,7 @@ impl<'p> Runner<'p> {
                 .any(|s| s.kind == wfc_language::ir::StepKind::Call && s.timeout_ms.is_some()),
             force: CancellationToken::new(),
             restored: Vec::new(),
+            prior: Vec::new(),
             before_steps: None,
             record_failed: false,
         }
@@ -201,6 +204,13 @@ impl<'p> Runner<'p> {
     /// and are not run again; their dependents see the restored outputs.
     pub fn restore(&mut self, steps: Vec<(String, Value)>) {
         self.restored = steps;
+    }
+
+    /// Resumes a run: these main-graph steps (by instance name) were cut
+    /// short with these attempts. They go on counting: their retries and a
+    /// retry's `within` continue from them.
+    pub fn prior_attempts(&mut self, steps: Vec<(String, wfc_contract::PriorAttempts)>) {
+        self.prior = steps;
     }
 
     /// The run's masker (secret params and values derived from them so far).

@@ -53,6 +53,7 @@ pub mod journal;
 pub mod listing;
 pub mod locks;
 pub mod logs;
+pub mod prior_attempts;
 pub mod query;
 pub mod record;
 pub mod resume;

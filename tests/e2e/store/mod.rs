@@ -17,6 +17,7 @@ mod library;
 mod order;
 mod polling;
 mod read_only;
+mod resume_attempts;
 
 use serde_json::Value as J;
 use std::path::Path;

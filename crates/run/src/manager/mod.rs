@@ -94,6 +94,9 @@ pub struct RunRequest {
     /// `wfc resume`: main-graph steps that succeeded before, with their
     /// outputs (see [`Runner::restore`]).
     pub restored: Vec<(String, Value)>,
+    /// `wfc resume`: the attempts of main-graph steps that were cut short
+    /// (see [`Runner::prior_attempts`]).
+    pub prior: Vec<(String, wfc_contract::PriorAttempts)>,
     /// What started the run (`run.trigger`; default `"manual"`).
     pub trigger: String,
     /// When the run first started, for a resumed run (`run.started`).
@@ -117,6 +120,7 @@ impl RunRequest {
             approvals: None,
             decisions: None,
             restored: Vec::new(),
+            prior: Vec::new(),
             trigger: "manual".into(),
             started: None,
             before_steps: None,
@@ -303,6 +307,7 @@ impl RunManager {
         let exec: Arc<dyn Execute> = shared.exec.clone();
         let (plan, names, restored) = (request.plan, request.names, request.restored);
         let before_steps = request.before_steps;
+        let prior = request.prior;
         let task = tokio::spawn(async move {
             // Leaves the registry however the task ends, before `wait`
             // returns; holds the reaper until then.
@@ -310,6 +315,7 @@ impl RunManager {
             // The runner borrows the plan the task owns.
             let mut runner = Runner::new(&plan, names, exec, approvals, recorder, lines, opts);
             runner.restore(restored);
+            runner.prior_attempts(prior);
             if let Some(wait) = before_steps {
                 runner.wait_before_steps(wait);
             }

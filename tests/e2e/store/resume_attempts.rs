@@ -1,0 +1,140 @@
+//! A resumed step goes on counting, through the real `wfc` binary: a step
+//! fails once, its second attempt is cut short (wfc killed, or the run
+//! cancelled from another process), and `wfc resume` gives it only the
+//! retries left — the cut attempt is not counted as one, and is done
+//! again under its number — numbering its attempts on from the store; a
+//! retry's `within` runs from its first attempt, in the earlier session.
+
+use super::{wait_for, Env};
+use std::time::Duration;
+use wfc_testkit::kill9;
+
+/// `b` fails its first attempt; its second waits (until killed or
+/// cancelled) unless `go` exists; every later one fails.
+fn flaky(retry: &str) -> String {
+    format!(
+        r#"workflow flaky {{
+  param dir: string
+  step b: shell {{
+    run "echo b >> ${{dir}}/count/b; if [ $(wc -l < ${{dir}}/count/b) -eq 2 ] && [ ! -f ${{dir}}/go ]; then touch ${{dir}}/b.waiting; exec sleep 30; fi; exit 1"
+    {retry}
+  }}
+}}
+"#
+    )
+}
+
+/// `b`'s recorded attempts, `session:number status`, in order.
+fn attempts(env: &Env) -> Vec<String> {
+    let conn = env.conn();
+    let mut q = conn
+        .prepare(
+            "SELECT session, number, status FROM attempts WHERE step = 'b'
+             ORDER BY session, number",
+        )
+        .unwrap();
+    q.query_map([], |r| {
+        Ok(format!(
+            "{}:{} {}",
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?
+        ))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+/// Runs until `b`'s second attempt waits, then cuts it short with `cut`.
+fn cut_second_attempt(env: &Env, cut: impl FnOnce(&Env, &str, &mut std::process::Child)) -> String {
+    let mut child = env.spawn_run(&[]);
+    let id = env.run_id();
+    wait_for(Duration::from_secs(20), || {
+        env.path().join("b.waiting").exists()
+    });
+    cut(env, &id, &mut child);
+    id
+}
+
+#[test]
+fn a_killed_attempt_is_not_a_retry_and_the_count_goes_on() {
+    let env = Env::new(&flaky("retry 3"));
+    let id = cut_second_attempt(&env, |env, id, child| {
+        kill9(child);
+        env.check_after_kill(id);
+    });
+    env.touch("go");
+    let out = env.wfc(&["resume", &id]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    // 4 attempts allowed: 1 failed before, so 3 now (not 4 afresh, and
+    // not 2 as if the killed one had been a retry).
+    assert_eq!(env.count("b"), 5);
+    assert_eq!(
+        attempts(&env),
+        [
+            "1:1 failed",
+            "1:2 interrupted",
+            "2:2 failed",
+            "2:3 failed",
+            "2:4 failed"
+        ]
+    );
+}
+
+#[test]
+fn a_cancelled_attempt_is_not_a_retry_and_the_count_goes_on() {
+    let env = Env::new(&flaky("retry 2"));
+    let id = cut_second_attempt(&env, |env, id, child| {
+        let out = env.wfc(&["cancel", id, "--wait"]);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(child.wait().unwrap().code(), Some(130));
+    });
+    env.touch("go");
+    let out = env.wfc(&["resume", &id]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(env.count("b"), 4);
+    assert_eq!(
+        attempts(&env),
+        ["1:1 failed", "1:2 cancelled", "2:2 failed", "2:3 failed"]
+    );
+}
+
+#[test]
+fn a_retry_deadline_runs_from_the_first_attempt_of_an_earlier_session() {
+    let env = Env::new(&flaky("retry 5 within 1s"));
+    let id = cut_second_attempt(&env, |env, id, child| {
+        kill9(child);
+        env.check_after_kill(id);
+    });
+    // Wait until the deadline, counted from the first attempt, is past.
+    let first: i64 = env
+        .conn()
+        .query_row(
+            "SELECT MIN(started_at) FROM attempts WHERE step = 'b'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    wait_for(Duration::from_secs(10), || {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        now > first + 1500
+    });
+    env.touch("go");
+    let out = env.wfc(&["resume", &id]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    // No attempt ran again: the deadline had passed.
+    assert_eq!(env.count("b"), 2);
+    let error: String = env
+        .conn()
+        .query_row(
+            "SELECT error FROM attempts WHERE step = 'b' AND session = 2",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(error.contains("the retry deadline (`within 1s`"), "{error}");
+}
