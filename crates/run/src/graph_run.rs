@@ -518,7 +518,11 @@ impl Runner<'_> {
                 g.steps[v].approval = true;
                 self.approval(&key.name, &who, job)
             }
-            Prepared::Gate(GateSpec::Check { passed, on_fail }) => {
+            Prepared::Gate(GateSpec::Check {
+                passed,
+                on_fail,
+                failure,
+            }) => {
                 let check = step
                     .fields
                     .iter()
@@ -534,12 +538,16 @@ impl Runner<'_> {
                     (true, _) | (false, OnFail::Continue) => (Status::Succeeded, None),
                     (false, OnFail::Abort) => (
                         Status::Failed,
-                        Some(match check.as_str() {
+                        Some(match (check.as_str(), failure) {
+                            (_, Some(f)) if f.message.is_some() => {
+                                f.describe(&self.names, &check, &self.secrets.masker())
+                            }
                             // Folded when the run was planned: it read only params.
-                            "false" | "" => {
+                            ("false" | "", _) => {
                                 "the check is false, decided when the run was planned (it reads no step's output)".to_owned()
                             }
-                            _ => format!("the check `{check}` is false"),
+                            (_, Some(f)) => f.describe(&self.names, &check, &self.secrets.masker()),
+                            (_, None) => format!("the check `{check}` is false"),
                         }),
                     ),
                     (false, OnFail::Pause) => {

@@ -27,6 +27,7 @@
 
 pub mod attempt;
 pub mod exec;
+pub mod gate_message;
 pub mod gates;
 pub mod manager;
 pub mod mask;

@@ -11,6 +11,7 @@ use super::exec::{
     Body, DockerSpec, EmailSpec, HttpSpec, Mount, PullPolicy, ScriptSpec, ShellSpec, SlackSpec,
     SqlQuery, SqlSpec, StepSpec, WebhookSpec,
 };
+use super::gate_message::CheckFailure;
 use super::values::Evaluator;
 use std::path::{Path, PathBuf};
 use wfc_language::ir::{Expr, FieldValue, OnFail, StepKind};
@@ -19,8 +20,13 @@ use wfc_plan::{PlannedStep, Value};
 /// A gate, decided by the scheduler.
 #[derive(Clone, Debug, PartialEq)]
 pub enum GateSpec {
-    /// `check EXPR` evaluated to `passed`, and what a false check does.
-    Check { passed: bool, on_fail: OnFail },
+    /// `check EXPR` evaluated to `passed`, and what a false check does;
+    /// a false one's `message` or operands' values.
+    Check {
+        passed: bool,
+        on_fail: OnFail,
+        failure: Option<Box<CheckFailure>>,
+    },
     /// `approval "who"`: wait for someone to approve.
     Approval { who: String },
 }
@@ -198,9 +204,18 @@ pub fn prepare(
                         ))
                     }
                 };
+                let failure = match passed {
+                    true => None,
+                    false => Some(Box::new(CheckFailure::gather(
+                        check,
+                        f.expr("message"),
+                        ev,
+                    )?)),
+                };
                 return Ok(Prepared::Gate(GateSpec::Check {
                     passed,
                     on_fail: step.on_fail.unwrap_or(OnFail::Abort),
+                    failure,
                 }));
             }
             let who = match f.expr("approval") {

@@ -7,6 +7,7 @@ mod call_env;
 mod call_joins;
 mod cli;
 mod expressions;
+mod gate_message;
 mod injection;
 mod loop_size;
 mod order;

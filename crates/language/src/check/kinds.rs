@@ -504,6 +504,7 @@ pub static KINDS: &[KindInfo] = &[
             field("check", FieldType::Bool, "The condition that must be true for the run to go on."),
             field("on fail", FieldType::OnFail, "What a failed check does: abort (default), pause or continue."),
             field("approval", FieldType::Str, "Who must approve (`wfc approve RUN STEP`) before the run goes on."),
+            field("message", FieldType::Str, "With `check`: what a failed check says (`\"insufficient funds: ${balance} < ${amount}\"`); without it, the value of each operand."),
         ],
         outputs: &[
             output("passed", OutputType::Bool, "Whether the check held or the approval was given."),

@@ -25,6 +25,7 @@ mod calls;
 mod cond;
 pub mod exprs;
 pub mod functions;
+mod gate_fields;
 mod graph;
 mod inherit;
 pub mod kinds;

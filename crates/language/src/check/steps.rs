@@ -534,6 +534,7 @@ impl Checker<'_> {
         }
         if let Some(k) = info {
             self.check_required(id, k, &seen);
+            self.check_gate_fields(id, &seen);
         }
         if self.wf.steps[id].kind == ir::StepKind::Call {
             let passed: Vec<&str> = seen.keys().copied().collect();

@@ -39,3 +39,13 @@ pub fn when_in_defaults(span: Span) -> Diagnostic {
         .primary(span, "in `defaults`")
         .help("what an attempt gives depends on the step's kind: put `retry … when …` on the steps themselves")
 }
+
+/// E0377: `message` on a gate without `check`.
+pub fn message_without_check(span: Span, gate: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0377",
+        format!("gate `{gate}` has a `message` but no `check`"),
+    )
+    .primary(span, "says why a check failed")
+    .help("`message` explains a failed `check`; an approval gate's waiting text names who approves (`approval \"…\"`)")
+}

@@ -1,0 +1,47 @@
+//! What a failed gate `check` says, through the whole `wfc run`: its
+//! `message`, interpolated; without one, the value of each operand; a
+//! secret operand masked, never shown.
+
+use crate::workflow;
+
+#[test]
+fn a_failed_check_says_its_message_or_its_operands() {
+    let c = workflow(
+        r#"workflow transfer {
+  param amount: int = 100
+  secret pin: string = "4711-secret"
+  step balance: shell { run "echo amount=60 >> $WF_OUTPUTS"  outputs { amount: int } }
+  step count: shell { run "echo rows=6 >> $WF_OUTPUTS"  outputs { rows: int } }
+  step funds_ok: gate {
+    check balance.outputs.amount >= amount
+    message "insufficient funds: ${balance.outputs.amount} < ${amount}"
+    optional
+  }
+  step rows_ok: gate { check count.outputs.rows >= 1000 && amount > 0  optional }
+  step pin_ok: gate { check pin == "0000" || count.outputs.rows > 10  optional }
+  step limit_ok: gate { check amount < 50  message "over the limit: ${amount}"  optional }
+}"#,
+    );
+    let r = c.wfc_run(&["--output", "report.json"]).output();
+    assert_eq!(r.code, 0, "{r}");
+    let report = c.report();
+    let errors: Vec<String> = ["funds_ok", "rows_ok", "pin_ok", "limit_ok"]
+        .iter()
+        .map(|name| {
+            let s = report["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == *name)
+                .unwrap_or_else(|| panic!("no {name} in {report:#}"));
+            format!("{name}: {}", s["error"].as_str().unwrap_or("(none)"))
+        })
+        .collect();
+    let text = errors.join("\n");
+    assert!(!text.contains("4711"), "{text}");
+    assert!(
+        !r.stdout.contains("4711") && !r.stderr.contains("4711"),
+        "{r}"
+    );
+    insta::assert_snapshot!(text);
+}
