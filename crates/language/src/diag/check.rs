@@ -8,6 +8,7 @@ use super::Diagnostic;
 use crate::span::Span;
 
 mod calls;
+mod collections;
 mod exprs;
 mod imports;
 mod lets;
@@ -20,6 +21,7 @@ mod sql;
 mod timing;
 mod triggers;
 pub use calls::*;
+pub use collections::*;
 pub use exprs::*;
 pub use imports::*;
 pub use lets::*;
