@@ -24,13 +24,26 @@ pub enum TimeError {
     Range,
 }
 
+impl TimeError {
+    /// The run-time code at the head of the error's text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TimeError::Format(_) => "E0821",
+            TimeError::Zone(_) => "E0822",
+            TimeError::Parse(_) => "E0823",
+            TimeError::Range => "E0824",
+        }
+    }
+}
+
 impl std::fmt::Display for TimeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let code = self.code();
         match self {
-            TimeError::Format(why) => write!(f, "E0821: invalid time format: {why}"),
-            TimeError::Zone(zone) => write!(f, "E0822: unknown time zone {zone:?}"),
-            TimeError::Parse(why) => write!(f, "E0823: the text is not a time: {why}"),
-            TimeError::Range => f.write_str("E0824: the time is out of range"),
+            TimeError::Format(why) => write!(f, "{code}: invalid time format: {why}"),
+            TimeError::Zone(zone) => write!(f, "{code}: unknown time zone {zone:?}"),
+            TimeError::Parse(why) => write!(f, "{code}: the text is not a time: {why}"),
+            TimeError::Range => write!(f, "{code}: the time is out of range"),
         }
     }
 }

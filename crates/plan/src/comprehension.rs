@@ -14,6 +14,9 @@ use wfc_language::ir::{BlockId, CompVar, Comprehension, Func};
 /// variables (from `usize::MAX / 2`) has.
 const COMP_VARS: BlockId = usize::MAX / 8;
 
+/// `min` or `max` of an empty list (a run-time error; at plan time, E0407).
+pub const EMPTY_MIN_MAX: &str = "E0820";
+
 fn slot(v: &CompVar) -> BlockId {
     COMP_VARS + v.id as usize
 }
@@ -101,7 +104,9 @@ pub fn call(f: Func, vs: &[Value]) -> Option<Eval> {
         Func::Min | Func::Max => {
             let name = if f == Func::Min { "min" } else { "max" };
             let Some(first) = list.first() else {
-                return Some(Error(format!("E0820: {name}() of an empty list")));
+                return Some(Error(format!(
+                    "{EMPTY_MIN_MAX}: {name}() of an empty list"
+                )));
             };
             let want = if f == Func::Min {
                 Ordering::Less
