@@ -104,9 +104,7 @@ pub fn call(f: Func, vs: &[Value]) -> Option<Eval> {
         Func::Min | Func::Max => {
             let name = if f == Func::Min { "min" } else { "max" };
             let Some(first) = list.first() else {
-                return Some(Error(format!(
-                    "{EMPTY_MIN_MAX}: {name}() of an empty list"
-                )));
+                return Some(Error(format!("{EMPTY_MIN_MAX}: {name}() of an empty list")));
             };
             let want = if f == Func::Min {
                 Ordering::Less

@@ -46,6 +46,21 @@ fn times_reach_a_step_folded_and_computed() {
     assert_eq!(c.read("computed").trim(), "2027-01-01 00:30 CET 244d14h");
 }
 
+/// A params file's JSON string, as the API and MCP give params.
+#[test]
+fn a_time_param_comes_from_a_params_file_as_text() {
+    let c = workflow(
+        r#"workflow w {
+  param at: time
+  step out: shell { run "echo ${at - 30m} > at" }
+}"#,
+    );
+    c.write("params.json", r#"{"at": "2026-05-01T00:10:00.5+00:00"}"#);
+    let r = c.wfc_run(&["--params-file", "params.json"]).output();
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.read("at").trim(), "2026-04-30T23:40:00.500Z");
+}
+
 #[test]
 fn a_time_param_that_is_not_rfc_3339_is_refused_before_the_run() {
     let c = workflow(
@@ -113,11 +128,31 @@ fn until_now_ends_when_the_time_has_come() {
 #[test]
 fn run_time_errors_fail_their_step_with_their_code() {
     for (file, failed, text) in [
-        ("E0820-min-of-an-empty-list.wf", "least", "E0820: min() of an empty list"),
-        ("E0821-time-format-from-a-step.wf", "stamp", "E0821: invalid time format: \"%Y-%Q\""),
-        ("E0822-time-zone-from-a-step.wf", "stamp", "E0822: unknown time zone \"Mars/Olympus_Mons\""),
-        ("E0823-text-from-a-step-not-a-time.wf", "stamp", "E0823: the text is not a time"),
-        ("E0824-time-out-of-range.wf", "later", "E0824: the time is out of range"),
+        (
+            "E0820-min-of-an-empty-list.wf",
+            "least",
+            "E0820: min() of an empty list",
+        ),
+        (
+            "E0821-time-format-from-a-step.wf",
+            "stamp",
+            "E0821: invalid time format: \"%Y-%Q\"",
+        ),
+        (
+            "E0822-time-zone-from-a-step.wf",
+            "stamp",
+            "E0822: unknown time zone \"Mars/Olympus_Mons\"",
+        ),
+        (
+            "E0823-text-from-a-step-not-a-time.wf",
+            "stamp",
+            "E0823: the text is not a time",
+        ),
+        (
+            "E0824-time-out-of-range.wf",
+            "later",
+            "E0824: the time is out of range",
+        ),
     ] {
         let c = fixture(file);
         let r = c.wfc_run(&["--output", "report.json"]).output();
