@@ -265,6 +265,7 @@ module.exports = grammar({
       $.integer,
       $.boolean,
       $.list,
+      $.list_comprehension,
       $.map,
       $.call,
       $.identifier,
@@ -274,6 +275,13 @@ module.exports = grammar({
     parenthesized_expression: $ => seq('(', $._expression, ')'),
     call: $ => seq(field('function', $.identifier), '(', commaSep($._expression), ')'),
     list: $ => seq('[', commaSep($._expression), ']'),
+    // `[ELEM for NAME in LIST if COND]`
+    list_comprehension: $ => seq(
+      '[', field('element', $._expression),
+      'for', field('variable', $.identifier), 'in', field('list', $._expression),
+      optional(seq('if', field('condition', $._expression))),
+      ']',
+    ),
     map: $ => seq('{', commaSep($.map_entry), '}'),
     map_entry: $ => seq(field('key', choice($.identifier, $.string)), ':', field('value', $._expression)),
 

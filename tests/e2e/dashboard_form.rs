@@ -348,6 +348,69 @@ fn section<'a>(body: &'a str, name: &str) -> &'a str {
     &body[at..end]
 }
 
+/// A `time` param gets a date-and-time field read as UTC; what is not a
+/// time comes back with E0403, and a good one reaches the step as RFC 3339.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_time_param_gets_a_date_and_time_field_in_utc() {
+    const AT: &str = r#"
+workflow release {
+  ## When the release window opens.
+  param at: time
+  step record: shell { run "echo '${at} ${format_time(at, "%H:%M", "Europe/Berlin")}' > @DIR/at.txt" }
+}
+"#;
+    let server = Server::start(&[("release.wf", AT)], &[]);
+    let http = client();
+    let ops = pair(&login(&http, &server, &server.operator).await);
+    let (status, _, form) = page(&http, &server, "/workflows/release/start", &ops).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    let at = tag(&form, &field_id(&form, "at")).to_owned();
+    assert!(
+        at.contains("type=\"datetime-local\"")
+            && at.contains("step=\"1\"")
+            && at.contains(" required"),
+        "{at}"
+    );
+    assert!(
+        form.contains("When the release window opens. · in UTC"),
+        "{form}"
+    );
+    let submit = |value: &'static str| {
+        let (http, ops) = (http.clone(), ops.clone());
+        let url = format!("{}/workflows/release/start", server.base);
+        let token = csrf(&form);
+        async move {
+            let r = http
+                .post(url)
+                .header(COOKIE, ops)
+                .form(&[("csrf", token.as_str()), ("p.at", value)])
+                .send()
+                .await
+                .unwrap();
+            let location = r
+                .headers()
+                .get(LOCATION)
+                .map(|l| l.to_str().unwrap().to_owned());
+            (r.status(), location, r.text().await.unwrap())
+        }
+    };
+    let (status, _, again) = submit("soon").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{again}");
+    assert!(
+        again.contains("E0403") && again.contains("RFC 3339"),
+        "{again}"
+    );
+    assert_eq!(run_count(&server).await, 0, "a refused form started a run");
+
+    let (status, location, _) = submit("2026-05-01T09:30").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id = location.unwrap().strip_prefix("/runs/").unwrap().to_owned();
+    let run = server.finished(&http, &id).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let written = std::fs::read_to_string(server.path("at.txt")).unwrap();
+    assert_eq!(written.trim(), "2026-05-01T09:30:00Z 11:30");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_count_runs_and_find_the_flaky_step_and_the_critical_path() {
     let server = Server::start(&[("flows.wf", METRICS)], &[]);

@@ -21,12 +21,14 @@ pub use settings::{
 mod order;
 pub use order::SequenceOrder;
 mod call;
+mod comprehension;
 mod context;
 mod func;
 mod outputs;
 mod triggers;
 mod types;
 pub use call::{Call, CallArg};
+pub use comprehension::{CompVar, Comprehension};
 pub use context::{Let, RunField};
 pub use func::Func;
 pub use outputs::WorkflowOutput;
@@ -639,6 +641,7 @@ impl Expr {
                 a.walk(f);
                 b.walk(f);
             }
+            ExprKind::Comprehension(c) => c.parts().for_each(|x| x.walk(f)),
             _ => {}
         }
     }
@@ -679,6 +682,7 @@ impl Expr {
                 a.walk_reads(guarded, f);
                 b.walk_reads(guarded, f);
             }
+            ExprKind::Comprehension(c) => c.parts().for_each(|x| x.walk_reads(guarded, f)),
             _ => {}
         }
     }
@@ -731,6 +735,10 @@ pub enum ExprKind {
     Run(RunField),
     /// `request.json`, `changed`, …: only in a trigger's `params { … }`.
     TriggerInput(TriggerInput),
+    /// `[elem for x in source if filter]`.
+    Comprehension(Box<Comprehension>),
+    /// A comprehension's variable, inside its `elem` or `filter`.
+    CompVar(CompVar),
     Invalid,
 }
 

@@ -29,4 +29,5 @@ pub mod shell_syntax;
 pub mod span;
 pub mod sql_syntax;
 pub mod syntax;
+pub mod time_value;
 pub mod words;

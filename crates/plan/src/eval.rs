@@ -119,6 +119,8 @@ pub fn eval(e: &Expr, s: &Scope) -> Eval {
             index(known!(b), &i, shown)
         }
         ExprKind::Field(b, name) => index(known!(eval(b, s)), &Value::Str(name.clone()), true),
+        ExprKind::Comprehension(c) => crate::comprehension::comprehension(c, s),
+        ExprKind::CompVar(v) => crate::comprehension::var(v, s),
     }
 }
 
@@ -224,7 +226,10 @@ fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
             _ => Unknown,
         },
         Func::Default | Func::Coalesce => unreachable!("handled above"),
-        _ => crate::functions::call(f, &vs).unwrap_or(Unknown),
+        _ => crate::functions::call(f, &vs)
+            .or_else(|| crate::comprehension::call(f, &vs))
+            .or_else(|| crate::time::call(f, &vs))
+            .unwrap_or(Unknown),
     }
 }
 
@@ -281,7 +286,8 @@ pub fn equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+/// The order of two values (`<`, `sort`, `min`), if they have one.
+pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
         (Value::Int(x), Value::Float(y)) => (*x as f64).partial_cmp(y),
@@ -289,6 +295,7 @@ fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
         (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
+        (Value::Time(x), Value::Time(y)) => Some(x.cmp(y)),
         _ => None,
     }
 }
@@ -320,6 +327,9 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Eval {
     }
     let a = known!(eval(l, s));
     let b = known!(eval(r, s));
+    if let Some(v) = crate::time::binary(op, &a, &b) {
+        return v;
+    }
     use std::cmp::Ordering::*;
     use Value::*;
     let cmp = |want: &[std::cmp::Ordering]| match compare(&a, &b) {
@@ -537,6 +547,13 @@ pub fn fold_checked(e: &Expr, s: &Scope, failures: &mut Vec<(Span, String)>) -> 
             };
             note(failures, before, e.span, failed);
             return with_kind(e, kind);
+        }
+        // The element and filter may fail only for some elements.
+        ExprKind::Comprehension(c) => {
+            let source = f(&c.source);
+            let mut maybe = Vec::new();
+            let c = c.map(|x| fold_checked(x, s, &mut maybe));
+            ExprKind::Comprehension(Box::new(wfc_language::ir::Comprehension { source, ..c }))
         }
         // A secret param stays a reference; everything else is a leaf.
         other => other.clone(),

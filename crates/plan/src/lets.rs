@@ -5,7 +5,7 @@
 
 use super::eval::{self, Eval, Scope};
 use super::value::Value;
-use wfc_language::ir::{Expr, ExprKind, Workflow};
+use wfc_language::ir::{Expr, ExprKind, Func, Workflow};
 
 /// One `let`, as the plan shows it.
 #[derive(Clone, Debug)]
@@ -55,7 +55,10 @@ fn reads_run(e: &Expr) -> bool {
     e.walk(&mut |x| {
         found |= matches!(
             x.kind,
-            ExprKind::StepOutput { .. } | ExprKind::Failed(_) | ExprKind::Run(_)
+            ExprKind::StepOutput { .. }
+                | ExprKind::Failed(_)
+                | ExprKind::Run(_)
+                | ExprKind::Call(Func::Now, _)
         )
     });
     found

@@ -20,6 +20,7 @@
 //! Spans travel into the plan, so a failure at run time can point at source.
 
 pub mod compile;
+mod comprehension;
 pub mod errors;
 pub mod estimate;
 pub mod eval;
@@ -37,6 +38,7 @@ pub mod schedule;
 pub mod script;
 pub mod settings;
 pub mod strict_json;
+mod time;
 pub mod trigger_params;
 pub mod triggers;
 pub mod value;

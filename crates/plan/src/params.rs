@@ -275,6 +275,9 @@ pub fn parse_text(text: &str, ty: &Type) -> Result<Value, String> {
         Type::Duration => parse_duration(t)
             .map(Value::Duration)
             .ok_or_else(|| "not a duration (a number and a unit: ms, s, m, h, d)".into()),
+        Type::Time => wfc_language::time_value::parse(t, None)
+            .map(Value::Time)
+            .map_err(|_| "not a time in RFC 3339 (e.g. 2026-05-01T09:30:00Z)".into()),
         Type::List(elem) => {
             if t.starts_with('[') {
                 let j: serde_json::Value =
@@ -319,7 +322,7 @@ pub fn from_json(j: &serde_json::Value, ty: &Type) -> Result<Value, String> {
             .ok_or_else(|| "not a whole number".into()),
         (Type::Float, J::Number(n)) => n.as_f64().map(Value::Float).ok_or_else(wrong),
         (Type::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
-        (Type::Duration, J::String(s)) => parse_text(s, ty),
+        (Type::Duration | Type::Time, J::String(s)) => parse_text(s, ty),
         (Type::List(elem), J::Array(xs)) => xs
             .iter()
             .enumerate()

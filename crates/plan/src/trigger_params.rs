@@ -185,6 +185,7 @@ fn replace(e: &mut Expr, base: usize) {
             replace(a, base);
             replace(b, base);
         }
+        ExprKind::Comprehension(c) => c.parts_mut().for_each(|x| replace(x, base)),
         _ => {}
     }
 }

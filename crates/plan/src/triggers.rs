@@ -101,7 +101,17 @@ fn replace_run(e: &mut Expr, run: &RunInfo) {
                 RunField::Id => run.id,
                 RunField::Workflow => run.workflow,
                 RunField::Trigger => run.trigger,
-                RunField::Started => run.started,
+                // A `time`: `parse_time("…")` is its literal.
+                RunField::Started => {
+                    let text = Expr {
+                        kind: ExprKind::Str(run.started.to_string()),
+                        ty: ir::Type::String,
+                        span: e.span,
+                        tainted: false,
+                    };
+                    e.kind = ExprKind::Call(ir::Func::ParseTime, vec![text]);
+                    return;
+                }
                 _ => return,
             };
             e.kind = ExprKind::Str(value.to_string());
@@ -125,6 +135,7 @@ fn replace_run(e: &mut Expr, run: &RunInfo) {
             replace_run(a, run);
             replace_run(b, run);
         }
+        ExprKind::Comprehension(c) => c.parts_mut().for_each(|x| replace_run(x, run)),
         _ => {}
     }
 }

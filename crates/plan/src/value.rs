@@ -5,8 +5,9 @@
 //! folds to `y`). Values convert to and from JSON, render as text the way
 //! `${…}` interpolation does, and turn back into literal IR expressions.
 
-use wfc_language::ir::{Expr, ExprKind, Type};
+use wfc_language::ir::{Expr, ExprKind, Func, Type};
 use wfc_language::span::Span;
+use wfc_language::time_value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -17,6 +18,8 @@ pub enum Value {
     Bool(bool),
     /// Milliseconds.
     Duration(u64),
+    /// An instant: milliseconds since the Unix epoch (UTC).
+    Time(i64),
     List(Vec<Value>),
     /// Entries in order (source order, or JSON object order).
     Map(Vec<(String, Value)>),
@@ -53,6 +56,7 @@ impl Value {
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Value::Bool(b) => J::Bool(*b),
             Value::Duration(ms) => J::String(format_duration(*ms)),
+            Value::Time(ms) => J::String(time_value::rfc3339(*ms)),
             Value::List(xs) => J::Array(xs.iter().map(Value::to_json).collect()),
             Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
         }
@@ -68,6 +72,7 @@ impl Value {
             Value::Float(f) => format_float(*f),
             Value::Bool(b) => b.to_string(),
             Value::Duration(ms) => format_duration(*ms),
+            Value::Time(ms) => time_value::rfc3339(*ms),
             Value::List(_) | Value::Map(_) => self.to_json().to_string(),
         }
     }
@@ -91,6 +96,7 @@ impl Value {
                     .collect();
                 format!("{{ {} }}", items.join(", "))
             }
+            Value::Time(ms) => format!("parse_time({:?})", time_value::rfc3339(*ms)),
             _ => self.to_text(),
         }
     }
@@ -104,6 +110,7 @@ impl Value {
             Value::Float(_) => "float",
             Value::Bool(_) => "bool",
             Value::Duration(_) => "duration",
+            Value::Time(_) => "time",
             Value::List(_) => "list",
             Value::Map(_) => "map",
         }
@@ -127,6 +134,16 @@ impl Value {
             Value::Float(f) => ExprKind::Float(*f),
             Value::Bool(b) => ExprKind::Bool(*b),
             Value::Duration(ms) => ExprKind::Duration(*ms),
+            // A time has no literal: `parse_time("…")` gives it back.
+            Value::Time(ms) => {
+                let text = Expr {
+                    kind: ExprKind::Str(time_value::rfc3339(*ms)),
+                    ty: Type::String,
+                    span,
+                    tainted: false,
+                };
+                ExprKind::Call(Func::ParseTime, vec![text])
+            }
             Value::List(xs) => {
                 let et = elem(ty);
                 ExprKind::List(
@@ -160,6 +177,9 @@ impl Value {
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Duration(ms) => Value::Duration(*ms),
+            ExprKind::Call(Func::ParseTime, args) if args.len() == 1 => {
+                Value::Time(time_value::parse(args[0].as_str()?, None).ok()?)
+            }
             ExprKind::List(xs) => {
                 Value::List(xs.iter().map(Value::of_literal).collect::<Option<_>>()?)
             }

@@ -123,6 +123,8 @@ fn corpus() -> Vec<Value> {
     );
     v.extend([Value::Bool(true), Value::Bool(false), Value::Null]);
     v.extend([Value::Duration(1500), Value::Duration(0)]);
+    // A time arrives as its RFC 3339 text.
+    v.extend([Value::Time(1_777_627_800_250), Value::Time(0)]);
     v.push(Value::List(vec![]));
     v.push(Value::Map(vec![]));
     v.push(Value::List(vec![
@@ -165,6 +167,7 @@ fn canon(lang: ScriptLang, v: &Value) -> String {
         Value::Float(f) => float(*f),
         Value::Duration(ms) => float(*ms as f64 / 1000.0),
         Value::Str(x) => text(x),
+        Value::Time(_) => text(&v.to_text()),
         Value::List(xs) => {
             let items: Vec<String> = xs.iter().map(|x| canon(lang, x)).collect();
             format!("[{}]", items.join(","))

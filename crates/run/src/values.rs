@@ -322,6 +322,11 @@ impl<'a> Evaluator<'a> {
                     })
                     .collect(),
             ),
+            // The time it is now; an `until` reads it afresh at each check.
+            ExprKind::Call(Func::Now, _) if self.frozen.is_none() => {
+                let now = wfc_language::time_value::from_system(std::time::SystemTime::now());
+                return self.synthetic(e, Value::Time(now), bound);
+            }
             ExprKind::Call(f, args) => {
                 ExprKind::Call(*f, args.iter().map(|a| self.substitute(a, bound)).collect())
             }
@@ -337,6 +342,9 @@ impl<'a> Evaluator<'a> {
             ),
             ExprKind::Field(b, name) => {
                 ExprKind::Field(Box::new(self.substitute(b, bound)), name.clone())
+            }
+            ExprKind::Comprehension(c) => {
+                ExprKind::Comprehension(Box::new(c.map(|x| self.substitute(x, bound))))
             }
             other => other.clone(),
         };
@@ -547,7 +555,8 @@ fn needs_run(e: &Expr) -> bool {
         ExprKind::StepOutput { .. }
         | ExprKind::StepStatus(_)
         | ExprKind::Failed(_)
-        | ExprKind::Run(_) => true,
+        | ExprKind::Run(_)
+        | ExprKind::Call(Func::Now, _) => true,
         ExprKind::Cond(c, a, b) => needs_run(c) || needs_run(a) || needs_run(b),
         ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().any(needs_run),
         ExprKind::Map(m) => m.iter().any(|(_, x)| needs_run(x)),
@@ -557,6 +566,7 @@ fn needs_run(e: &Expr) -> bool {
         }),
         ExprKind::Unary(_, x) | ExprKind::Field(x, _) => needs_run(x),
         ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => needs_run(a) || needs_run(b),
+        ExprKind::Comprehension(c) => c.parts().any(needs_run),
         _ => false,
     }
 }

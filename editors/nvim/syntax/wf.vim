@@ -11,7 +11,7 @@ endif
 " (Later definitions win where two start at the same place.)
 syn keyword wfBoolean true false
 syn keyword wfOperatorWord in
-syn keyword wfType string int float bool duration json list map contained containedin=wfTypeAnn
+syn keyword wfType string int float bool duration time json list map contained containedin=wfTypeAnn
 syn match   wfName "\<[A-Za-z_][A-Za-z0-9_-]*\>" contained
 " Fields: the first word of a line inside a step, a trigger or the workflow.
 syn match   wfField "\(^\s*\|{\s*\)\zs\(run\|shell\|workdir\|image\|entrypoint\|mount\|pull\|network\|get\|post\|put\|patch\|delete\|head\|headers\|body\|json\|expect\|webhook\|message\|channel\|url\|method\|to\|subject\|smtp\|from\|username\|password\|check\|approval\|timeout\|retry\|estimate\|duration\|optional\|description\|concurrency\|lock\|timezone\|debounce\)\>"
@@ -43,7 +43,7 @@ syn match   wfConstant "\(\<overlap\s\+\)\@<=\(skip\|queue\|cancel\)\>"
 " What the run provides: `run.id`, `failed.step`, `request.json` (webhooks).
 syn match   wfBuiltinVar "\<\(run\|failed\|request\)\ze\."
 " (`contains` cannot be a :syn-keyword, so functions are a match.)
-syn match   wfFunction "\<\(env\|len\|contains\|lower\|upper\|trim\|json\|default\|raw\|join\|starts_with\|ends_with\|replace\|split\|slice\|range\|keys\|values\|coalesce\|string\|int\|float\|matches\)\>\ze\s*("
+syn match   wfFunction "\<\(env\|len\|contains\|lower\|upper\|trim\|json\|default\|raw\|join\|starts_with\|ends_with\|replace\|split\|slice\|range\|keys\|values\|coalesce\|string\|int\|float\|matches\|flatten\|any\|all\|sum\|min\|max\|sort\|unique\|count\|now\|format_time\|parse_time\)\>\ze\s*("
 " `step NAME: KIND`, with the kinds of docs/language.md; `step x: call rel.ship`.
 syn match   wfStepDecl "^\s*\zsstep\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*[A-Za-z_][A-Za-z0-9_-]*" contains=wfStorage,wfStepName,wfKind,wfCallKind
 syn match   wfStorage "\<step\>" contained

@@ -76,6 +76,7 @@
 (param name: (identifier) @variable.parameter)
 (let name: (identifier) @constant)
 (for_each variable: (identifier) @variable)
+(list_comprehension variable: (identifier) @variable)
 (parallel name: (identifier) @label)
 (sequence name: (identifier) @label)
 (output name: (identifier) @property)
@@ -124,6 +125,9 @@
 (if condition: (identifier) @variable)
 (else_if condition: (identifier) @variable)
 (for_each list: (identifier) @variable)
+(list_comprehension element: (identifier) @variable)
+(list_comprehension list: (identifier) @variable)
+(list_comprehension condition: (identifier) @variable)
 
 ; Literals
 [

@@ -6,6 +6,7 @@ mod approve_deadline;
 mod call_env;
 mod call_joins;
 mod cli;
+mod collections_time;
 mod expressions;
 mod gate_message;
 mod injection;

@@ -33,7 +33,7 @@ fn until_sees_run_fields_as_the_steps_fields_do() {
         r#"workflow poll {{
   step tag: shell {{
     run "{}"
-    until trim(tag.stdout) == run.id && run.workflow == "poll" && run.trigger == "manual" && run.started != "" every 100ms within 20s
+    until trim(tag.stdout) == run.id && run.workflow == "poll" && run.trigger == "manual" && run.started <= now() every 100ms within 20s
   }}
   step after: shell {{ run "echo ${{tag.stdout}} > seen"  depends on tag }}
 }}"#,

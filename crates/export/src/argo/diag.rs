@@ -32,6 +32,19 @@ pub fn run_time_value(span: Span, step: &str, what: &str) -> Diagnostic {
     .help("the export folds params at plan time; step outputs, statuses and run fields have no Argo mapping yet")
 }
 
+/// E0750: `now()`, which the export cannot fold (it is the time a step
+/// evaluates it) and Argo cannot compute in a template.
+pub fn now(span: Span, step: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0750",
+        format!("step `{step}` uses `now()`, which Argo cannot compute in a template"),
+    )
+    .primary(span, "the time while the step runs")
+    .help(
+        "pass the time as a `time` param (`--param at=…`), or run `date -u` in the step's command",
+    )
+}
+
 /// E0723: a secret used anywhere but as a whole `env` value.
 pub fn secret_outside_env(span: Span, step: &str) -> Diagnostic {
     Diagnostic::error(

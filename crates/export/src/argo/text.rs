@@ -3,7 +3,7 @@
 
 use super::diag;
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, InterpPart, Workflow};
+use wfc_language::ir::{Expr, ExprKind, Func, InterpPart, Workflow};
 use wfc_language::span::Span;
 use wfc_plan::render::expr;
 
@@ -11,6 +11,8 @@ use wfc_plan::render::expr;
 enum Blocker {
     Secret,
     RunTime(&'static str),
+    /// `now()`: Argo has no clock for a value in a template (E0750).
+    Now,
 }
 
 /// The first thing in `e` that is not known at plan time, or a secret.
@@ -40,10 +42,12 @@ fn blocker(wf: &Workflow, e: &Expr) -> Option<Blocker> {
             InterpPart::Expr(x) => Some(x),
             InterpPart::Text(_) => None,
         })),
+        ExprKind::Call(Func::Now, _) => Some(Blocker::Now),
         ExprKind::Call(_, args) => all(&mut args.iter()),
         ExprKind::Unary(_, x) | ExprKind::Field(x, _) => blocker(wf, x),
         ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => all(&mut [&**a, &**b].into_iter()),
         ExprKind::Cond(c, a, b) => all(&mut [&**c, &**a, &**b].into_iter()),
+        ExprKind::Comprehension(c) => all(&mut c.parts()),
         _ => None,
     }
 }
@@ -53,6 +57,7 @@ fn check(wf: &Workflow, step: &str, e: &Expr) -> Result<(), Diagnostic> {
         None => Ok(()),
         Some(Blocker::Secret) => Err(diag::secret_outside_env(e.span, step)),
         Some(Blocker::RunTime(what)) => Err(diag::run_time_value(e.span, step, what)),
+        Some(Blocker::Now) => Err(diag::now(e.span, step)),
     }
 }
 

@@ -5,7 +5,8 @@
 
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{
-    BinaryOp, BlockId, Expr, ExprKind, FailedField, InterpPart, StepId, Type, UnaryOp, Workflow,
+    BinaryOp, BlockId, Expr, ExprKind, FailedField, Func, InterpPart, StepId, Type, UnaryOp,
+    Workflow,
 };
 use wfc_language::shell_syntax::{Context, ShellCommand};
 use wfc_language::span::Span;
@@ -126,6 +127,7 @@ impl<'a> Values<'a> {
                 ))
             }
             ExprKind::Unary(UnaryOp::Not, a) => Ok(format!("!({})", self.condition(a)?)),
+            _ if reads_now(e) => Err(now(e)),
             _ if e.tainted => Err(refuse()),
             _ => match self.eval(e) {
                 Eval::Known(Value::Bool(b)) => Ok(b.to_string()),
@@ -189,6 +191,7 @@ impl<'a> Values<'a> {
                 ));
                 Ok(text.to_string())
             }
+            _ if reads_now(e) => Err(now(e)),
             // A value computed from a secret would put the secret in the file.
             _ if e.tainted => Err(unsupported(e, "an expression over a secret")),
             _ => match self.eval(e) {
@@ -291,6 +294,23 @@ pub fn unsupported(e: &Expr, what: &str) -> Diagnostic {
     Diagnostic::error("E0733", format!("GitHub Actions cannot be given {what}"))
         .primary(e.span, "not exportable")
         .help("use params, secrets and loop items here, or run this workflow with `wfc run`")
+}
+
+/// Whether `e` reads `now()`, which the export never folds.
+fn reads_now(e: &Expr) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| found |= matches!(x.kind, ExprKind::Call(Func::Now, _)));
+    found
+}
+
+/// E0751: `now()`, the time while a job runs, which the export cannot fold.
+fn now(e: &Expr) -> Diagnostic {
+    Diagnostic::error(
+        "E0751",
+        "GitHub Actions cannot be given `now()`, the time while the workflow runs",
+    )
+    .primary(e.span, "known only while the step runs")
+    .help("pass the time as a `time` param, or run `date -u` in the step's command")
 }
 
 /// A warning (with `--approximate`): `construct` written as something

@@ -83,13 +83,17 @@ impl Checker<'_> {
                 (ok, ty)
             }
             Func::Coalesce => return Some(self.coalesce_type(info, xs)),
-            _ => return None,
+            _ => {
+                return self
+                    .collection_call_type(info, xs)
+                    .or_else(|| self.time_call_type(info, xs))
+            }
         };
         Some(if ok { ty } else { Type::Invalid })
     }
 
     /// E0148 (or E0153 for a `T?`) for an argument of the wrong kind.
-    fn one_of(&mut self, info: &FuncInfo, x: &Expr, expected: &str) {
+    pub(super) fn one_of(&mut self, info: &FuncInfo, x: &Expr, expected: &str) {
         if let Type::Optional(inner) = &x.ty {
             let d = self.optional_used(x.span, &x.ty.to_string(), &inner.to_string());
             self.report(d);

@@ -88,6 +88,7 @@ impl Checker<'_> {
                 )
             }
             ast::ExprKind::Cond(c, a, b) => self.lower_cond(c, a, b, span, ctx),
+            ast::ExprKind::Comprehension(c) => self.lower_comprehension(c, span, ctx),
             ast::ExprKind::Paren(inner) => {
                 let mut x = self.lower_expr(inner, ctx);
                 if let Some(l) = self.lifts.remove(&x.span) {
@@ -208,6 +209,9 @@ impl Checker<'_> {
             // The parser's stand-in for an expression it reported and could
             // not build (`Builder::invalid`): nothing more to say.
             return Expr::invalid(span);
+        }
+        if let Some(x) = self.comp_var(name, span) {
+            return x;
         }
         if let Some(e) = self.attempt_name(id, span, ctx) {
             return e;
@@ -559,11 +563,14 @@ impl Checker<'_> {
             {
                 Some(Bool)
             }
-            (Lt | Le | Gt | Ge, x, y) if x == y && matches!(x, String | Duration) => Some(Bool),
+            (Lt | Le | Gt | Ge, x, y) if x == y && matches!(x, String | Duration | Time) => {
+                Some(Bool)
+            }
             (Lt | Le | Gt | Ge, Json, String | Duration)
             | (Lt | Le | Gt | Ge, String | Duration, Json) => Some(Bool),
             (In, x, List(e)) => types::unify(x, e).map(|_| Bool),
             (In, String | Json, String | Map(_)) | (In, _, Json) => Some(Bool),
+            (Add | Sub, Time, _) | (Add, Duration, Time) => super::time::binary_type(op, &a, &b),
             (Add, String, String) => Some(String),
             (Add | Sub, Duration, Duration) => Some(Duration),
             // Scaled durations (`limit * 2`, `pause / 2`).

@@ -40,10 +40,22 @@ pub static FUNCTIONS: &[FuncInfo] = &[
     FuncInfo { func: Func::Keys, name: "keys", signature: "keys(m: map<T>) -> list<string>", arity: 1, doc: "The map's keys, in order." },
     FuncInfo { func: Func::Values, name: "values", signature: "values(m: map<T>) -> list<T>", arity: 1, doc: "The map's values, in the order of its keys." },
     FuncInfo { func: Func::Coalesce, name: "coalesce", signature: "coalesce(a: T?, b: T?, …) -> T", arity: VARIADIC, doc: "The first argument that exists and is not the empty string." },
-    FuncInfo { func: Func::String, name: "string", signature: "string(x: string | int | float | bool | duration | json) -> string", arity: 1, doc: "The value as text, as `${x}` would write it." },
+    FuncInfo { func: Func::String, name: "string", signature: "string(x: string | int | float | bool | duration | time | json) -> string", arity: 1, doc: "The value as text, as `${x}` would write it." },
     FuncInfo { func: Func::Int, name: "int", signature: "int(x: string | int | float) -> int", arity: 1, doc: "The value as an int: text is parsed (surrounding blanks ignored), a float is truncated toward zero." },
     FuncInfo { func: Func::Float, name: "float", signature: "float(x: string | int | float) -> float", arity: 1, doc: "The value as a float: text is parsed (surrounding blanks ignored)." },
     FuncInfo { func: Func::Matches, name: "matches", signature: "matches(s: string, re: string) -> bool", arity: 2, doc: "Whether the regular expression (Rust `regex` syntax) matches somewhere in the string; anchor it with `^…$` to match the whole." },
+    FuncInfo { func: Func::Flatten, name: "flatten", signature: "flatten(xs: list<list<T>>) -> list<T>", arity: 1, doc: "The elements of the inner lists, in order: `flatten([[1, 2], [3]])` is `[1, 2, 3]`." },
+    FuncInfo { func: Func::Any, name: "any", signature: "any(xs: list<bool>) -> bool", arity: 1, doc: "Whether some element is `true` (`false` for an empty list)." },
+    FuncInfo { func: Func::All, name: "all", signature: "all(xs: list<bool>) -> bool", arity: 1, doc: "Whether every element is `true` (`true` for an empty list)." },
+    FuncInfo { func: Func::Sum, name: "sum", signature: "sum(xs: list<int> | list<float>) -> int | float", arity: 1, doc: "The sum of the elements (`0` for an empty list); an int overflow is an error." },
+    FuncInfo { func: Func::Min, name: "min", signature: "min(xs: list<int> | list<float>) -> int | float", arity: 1, doc: "The smallest element; an empty list is an error (E0820)." },
+    FuncInfo { func: Func::Max, name: "max", signature: "max(xs: list<int> | list<float>) -> int | float", arity: 1, doc: "The largest element; an empty list is an error (E0820)." },
+    FuncInfo { func: Func::Sort, name: "sort", signature: "sort(xs: list<T>) -> list<T>", arity: 1, doc: "The elements in ascending order; `T` is int, float, string, duration or time." },
+    FuncInfo { func: Func::Unique, name: "unique", signature: "unique(xs: list<T>) -> list<T>", arity: 1, doc: "The elements without repeats, each where it first appears." },
+    FuncInfo { func: Func::Count, name: "count", signature: "count(xs: list<T>, x: T) -> int", arity: 2, doc: "How many elements equal `x`." },
+    FuncInfo { func: Func::Now, name: "now", signature: "now() -> time", arity: 0, doc: "The time it is evaluated, while the run runs (never at plan time): `until now() >= deadline every 30s within 8h`." },
+    FuncInfo { func: Func::FormatTime, name: "format_time", signature: "format_time(t: time, format: string, zone?: string) -> string", arity: 3, doc: "The time as text by strftime directives, in an IANA time zone (UTC by default): `format_time(run.started, \"%Y-%m-%d\", \"Europe/Berlin\")`." },
+    FuncInfo { func: Func::ParseTime, name: "parse_time", signature: "parse_time(s: string, format?: string) -> time", arity: 2, doc: "Text as a time: RFC 3339 (`\"2026-05-01T09:30:00Z\"`), or by strftime directives (without an offset, UTC; a date alone, its midnight)." },
 ];
 
 /// The arity of a function that takes one or more arguments.
@@ -78,7 +90,10 @@ impl Checker<'_> {
             self.report(dc::unknown_function(name.span, &name.name, s, &names));
             return Expr::invalid(span);
         };
-        let arity_ok = if info.arity == VARIADIC {
+        self.check_now(info.func, span, ctx);
+        let arity_ok = if let Some((lo, hi)) = super::time::arity(info.func) {
+            (lo..=hi).contains(&xs.len())
+        } else if info.arity == VARIADIC {
             !xs.is_empty()
         } else {
             xs.len() == info.arity

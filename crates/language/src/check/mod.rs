@@ -22,6 +22,8 @@
 mod call_env;
 mod call_step;
 mod calls;
+mod collections;
+mod comprehension;
 mod cond;
 pub mod exprs;
 pub mod functions;
@@ -44,6 +46,7 @@ mod settings;
 mod shell;
 mod sql;
 mod steps;
+mod time;
 mod triggers;
 pub mod types;
 mod workflow_outputs;
@@ -248,6 +251,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) lets: lets::Lets<'a>,
     /// What call steps may call.
     pub(crate) callees: &'a CallEnv,
+    /// Comprehension variables in scope.
+    pub(crate) comps: comprehension::CompScope,
 }
 
 impl<'a> Checker<'a> {
@@ -301,6 +306,7 @@ impl<'a> Checker<'a> {
             scopes: Default::default(),
             lets: Default::default(),
             callees,
+            comps: Default::default(),
         }
     }
 

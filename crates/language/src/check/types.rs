@@ -11,6 +11,7 @@ pub const TYPE_NAMES: &[(&str, usize)] = &[
     ("float", 0),
     ("bool", 0),
     ("duration", 0),
+    ("time", 0),
     ("list", 1),
     ("map", 1),
     ("json", 0),
@@ -26,6 +27,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("double", "float"),
     ("array", "list"),
     ("dict", "map"),
+    ("timestamp", "time"),
+    ("datetime", "time"),
+    ("instant", "time"),
     ("object", "map"),
 ];
 
@@ -53,6 +57,7 @@ pub fn lower(t: &TypeExpr, diags: &mut Vec<Diagnostic>) -> Type {
         "float" => Type::Float,
         "bool" => Type::Bool,
         "duration" => Type::Duration,
+        "time" => Type::Time,
         "json" => Type::Json,
         "list" => Type::list(lower(&t.args[0], diags)),
         _ => Type::map(lower(&t.args[0], diags)),

@@ -8,6 +8,7 @@ use super::Diagnostic;
 use crate::span::Span;
 
 mod calls;
+mod collections;
 mod exprs;
 mod gates;
 mod imports;
@@ -21,6 +22,7 @@ mod sql;
 mod timing;
 mod triggers;
 pub use calls::*;
+pub use collections::*;
 pub use exprs::*;
 pub use gates::*;
 pub use imports::*;

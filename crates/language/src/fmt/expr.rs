@@ -119,6 +119,19 @@ pub(super) fn write_expr<'a, S: Sink<'a>>(out: &mut S, e: &Expr) {
             write_expr(out, index);
             out.text("]");
         }
+        ExprKind::Comprehension(c) => {
+            out.text("[");
+            write_expr(out, &c.elem);
+            out.text(" for ");
+            out.text(&c.var.name);
+            out.text(" in ");
+            write_expr(out, &c.source);
+            if let Some(f) = &c.filter {
+                out.text(" if ");
+                write_expr(out, f);
+            }
+            out.text("]");
+        }
         ExprKind::Call(name, args) => {
             out.text(&name.name);
             out.text("(");

@@ -103,6 +103,9 @@ fn first_broken(p: &Printer, e: &Expr) -> Option<usize> {
         ExprKind::Cond(c, a, b) => first_broken(p, c)
             .or_else(|| first_broken(p, a))
             .or_else(|| first_broken(p, b)),
+        ExprKind::Comprehension(c) => first_broken(p, &c.elem)
+            .or_else(|| first_broken(p, &c.source))
+            .or_else(|| c.filter.as_ref().and_then(|f| first_broken(p, f))),
         ExprKind::Str(_)
         | ExprKind::Int(_)
         | ExprKind::Float(_)

@@ -356,10 +356,11 @@ fn depends_on(doc: &Doc, cursor: &Cursor, listed: &[String]) -> Vec<CompletionIt
 }
 
 fn types() -> Vec<CompletionItem> {
-    let mut items: Vec<CompletionItem> = ["string", "int", "float", "bool", "duration", "json"]
-        .iter()
-        .map(|t| CompletionItem::new(*t, K::Type))
-        .collect();
+    let mut items: Vec<CompletionItem> =
+        ["string", "int", "float", "bool", "duration", "time", "json"]
+            .iter()
+            .map(|t| CompletionItem::new(*t, K::Type))
+            .collect();
     items.push(snippet(
         "list<…>",
         K::Type,

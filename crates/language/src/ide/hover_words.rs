@@ -17,6 +17,7 @@ const KEYWORDS: &[(&str, &str, &str)] = &[
     ("workflow", "workflow NAME { … }", "A workflow: settings, params, lets, steps and handlers. `wfc run FILE NAME` runs it."),
     ("param", "param NAME: TYPE [= DEFAULT]", "A value given at run time (`--param NAME=VALUE`); without a default it is required."),
     ("secret", "secret NAME: TYPE [= DEFAULT]", "A param whose value is masked as `***` everywhere wfc writes."),
+    ("time", "time", "An instant, to the millisecond: `run.started`, `now()`, `parse_time(\"2026-05-01T09:30:00Z\")`. `${t}` writes RFC 3339 in UTC; `t + 1h`, `t2 - t1` (a duration), `<`; `format_time(t, \"%Y-%m-%d\", \"Europe/Berlin\")`."),
     ("let", "let NAME = EXPR", "A named value: computed at plan time when it can be, else at run time once the steps it reads have ended."),
     ("step", "step NAME: KIND { … }", "A unit of work; its kind says what it does (`shell`, `http`, `call`, …)."),
     ("sequence", "sequence [NAME] { … }", "Runs its members one after another, in the order written; a failure stops the rest."),

@@ -235,7 +235,7 @@ const KEYWORDS: &[&str] = &[
     "after", "let", "import", "as", "schedule", "webhook", "change", "lock", "when",
 ];
 const TYPES: &[&str] = &[
-    "string", "int", "float", "bool", "duration", "json", "list", "map",
+    "string", "int", "float", "bool", "duration", "json", "list", "map", "time",
 ];
 
 pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {

@@ -12,7 +12,7 @@ pub enum RunField {
     Workflow,
     /// What started the run: `"manual"` for `wfc run` and `wfc resume`.
     Trigger,
-    /// When the run started, RFC 3339 in UTC.
+    /// When the run first started: a `time`, to the second.
     Started,
     /// In handlers: `"succeeded"`, `"failed"` or `"cancelled"`.
     Status,
@@ -66,7 +66,7 @@ impl RunField {
             RunField::Trigger => {
                 "What started the run: `\"manual\"` (`wfc run`, `wfc resume`); the server will use `\"schedule\"`, `\"webhook\"`, `\"change\"` and `\"api\"`."
             }
-            RunField::Started => "When the run started, in RFC 3339 (UTC), e.g. `2026-05-01T09:30:00Z`.",
+            RunField::Started => "When the run first started, a `time` (`${run.started}` writes RFC 3339 in UTC, e.g. `2026-05-01T09:30:00Z`).",
             RunField::Status => {
                 "In handlers: how the main graph ended, `\"succeeded\"`, `\"failed\"` or `\"cancelled\"`."
             }

@@ -26,4 +26,18 @@ pub enum Func {
     Int,
     Float,
     Matches,
+    // Collections (`check/collections.rs`).
+    Flatten,
+    Any,
+    All,
+    Sum,
+    Min,
+    Max,
+    Sort,
+    Unique,
+    Count,
+    // Time (`check/time.rs`).
+    Now,
+    FormatTime,
+    ParseTime,
 }

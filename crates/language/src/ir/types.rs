@@ -10,6 +10,8 @@ pub enum Type {
     Float,
     Bool,
     Duration,
+    /// An instant (`run.started`, `now()`), to the millisecond.
+    Time,
     List(Box<Type>),
     Map(Box<Type>),
     /// Dynamic: accepted anywhere; field access and indexing give `json`.
@@ -59,7 +61,13 @@ impl Type {
     pub fn is_scalar(&self) -> bool {
         matches!(
             self,
-            Type::String | Type::Int | Type::Float | Type::Bool | Type::Duration | Type::Json
+            Type::String
+                | Type::Int
+                | Type::Float
+                | Type::Bool
+                | Type::Duration
+                | Type::Time
+                | Type::Json
         )
     }
 }
@@ -72,6 +80,7 @@ impl fmt::Display for Type {
             Type::Float => f.write_str("float"),
             Type::Bool => f.write_str("bool"),
             Type::Duration => f.write_str("duration"),
+            Type::Time => f.write_str("time"),
             Type::List(t) => write!(f, "list<{t}>"),
             Type::Map(t) => write!(f, "map<{t}>"),
             Type::Json => f.write_str("json"),

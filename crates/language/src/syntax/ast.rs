@@ -563,6 +563,17 @@ pub enum ExprKind {
     Paren(Box<Expr>),
     /// `cond ? then : otherwise`
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `[elem for var in source if filter]`
+    Comprehension(Box<Comprehension>),
+}
+
+/// `[elem for var in source if filter]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comprehension {
+    pub elem: Expr,
+    pub var: Ident,
+    pub source: Expr,
+    pub filter: Option<Expr>,
 }
 
 // `Debug` is in strings.rs: without `moved`, which is no part of the tree.

@@ -16,6 +16,7 @@ use std::cell::RefCell;
 pub struct WfParser;
 
 mod blocks;
+mod comprehension;
 mod exprs;
 mod lets;
 mod module;

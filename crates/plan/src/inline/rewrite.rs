@@ -100,6 +100,9 @@ impl Rewrite<'_> {
                 Box::new(self.expr(a)),
                 Box::new(self.expr(b)),
             ),
+            ExprKind::Comprehension(c) => {
+                ExprKind::Comprehension(Box::new(c.map(|x| self.expr(x))))
+            }
             other => other.clone(),
         };
         Expr {

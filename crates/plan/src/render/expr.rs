@@ -136,6 +136,8 @@ fn is_literal(e: &Expr) -> bool {
         | ExprKind::Duration(_) => true,
         ExprKind::List(xs) => xs.iter().all(is_literal),
         ExprKind::Map(m) => m.iter().all(|(_, v)| is_literal(v)),
+        // A folded time (`Value::to_expr`).
+        ExprKind::Call(Func::ParseTime, _) => crate::Value::of_literal(e).is_some(),
         _ => false,
     }
 }
@@ -188,6 +190,20 @@ fn write(wf: &dyn Names, e: &Expr, parent_prec: u8, out: &mut String) {
         ExprKind::Interp(_) => out.push_str(&quote(&show_text(wf, e))),
         ExprKind::Param(p) => out.push_str(wf.param_name(*p)),
         ExprKind::LoopVar(b) => out.push_str(wf.loop_var(*b).unwrap_or("?")),
+        ExprKind::CompVar(v) => out.push_str(&v.name),
+        ExprKind::Comprehension(c) => {
+            out.push('[');
+            write(wf, &c.elem, 0, out);
+            out.push_str(" for ");
+            out.push_str(&c.var.name);
+            out.push_str(" in ");
+            write(wf, &c.source, 0, out);
+            if let Some(f) = &c.filter {
+                out.push_str(" if ");
+                write(wf, f, 0, out);
+            }
+            out.push(']');
+        }
         ExprKind::StepOutput {
             step,
             field,

@@ -38,6 +38,8 @@ fn push(lang: ScriptLang, v: &Value, out: &mut String) {
         // Seconds, as a float: what `time.sleep` and `setTimeout(… * 1000)` take.
         Value::Duration(ms) => out.push_str(&float(lang, *ms as f64 / 1000.0)),
         Value::Str(s) => string(lang, s, out),
+        // Its RFC 3339 text, as `${t}` writes it.
+        Value::Time(_) => string(lang, &v.to_text(), out),
         Value::List(xs) => {
             out.push('[');
             for (k, x) in xs.iter().enumerate() {

@@ -28,7 +28,7 @@ struct Field {
     name: String,
     /// The element id; `{id}-doc` and `{id}-err` describe it.
     id: String,
-    /// `select`, `number`, `checkbox`, `json`, `password` or `text`.
+    /// `select`, `number`, `checkbox`, `json`, `datetime`, `password` or `text`.
     input: &'static str,
     /// The declared type, as written (`list<string>`).
     ty: String,
@@ -247,7 +247,14 @@ fn fields(
                 Type::Int | Type::Float if f.input == "text" => f.input = "number",
                 Type::Bool if !p.is_tainted() => f.input = "checkbox",
                 Type::List(_) | Type::Map(_) | Type::Json if !p.is_tainted() => f.input = "json",
+                Type::Time if f.input == "text" => f.input = "datetime",
                 _ => {}
+            }
+            if f.input == "datetime" {
+                f.default_hint = Some(match f.default_hint.take() {
+                    Some(h) => format!("in UTC; {h}"),
+                    None => "in UTC".into(),
+                });
             }
             if f.input == "number" {
                 f.step = Some(if *ty == Type::Int { "1" } else { "any" });
@@ -341,12 +348,26 @@ fn to_json(
                     continue;
                 }
             },
+            Type::Time => J::from(as_utc(t)),
             // Strings as typed (not trimmed), durations as text.
             _ => J::from(raw.as_str()),
         };
         out.insert(p.name.clone(), value);
     }
     (out, refused)
+}
+
+/// A `datetime-local` field's value (`2026-05-01T09:30`, seconds when
+/// given, no offset) as RFC 3339 in UTC; text with an offset, or that is no
+/// such value, as typed (the params' binding reports what is not a time).
+fn as_utc(t: &str) -> String {
+    let local = |f| chrono::NaiveDateTime::parse_from_str(t, f).ok();
+    match local("%Y-%m-%dT%H:%M:%S").or_else(|| local("%Y-%m-%dT%H:%M")) {
+        Some(at) => at
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        None => t.to_owned(),
+    }
 }
 
 /// `E0403` for a list or map field that is not JSON.

@@ -155,6 +155,10 @@ fn param(p: &ParamInfo) -> Value {
         _ if ty.starts_with("list<") => "array",
         _ if ty.starts_with("map<") => "object",
         "json" => return json!({"description": describe(p)}),
+        // RFC 3339 (`2026-05-01T09:30:00Z`), as on the command line.
+        "time" => {
+            return json!({"type": "string", "format": "date-time", "description": describe(p)})
+        }
         _ => "string",
     };
     json!({"type": json_type, "description": describe(p)})
@@ -211,4 +215,24 @@ fn go_on(name: &'static str, description: &'static str, schema: Value) -> Tool {
 fn act(name: &'static str, description: &'static str, schema: Value) -> Tool {
     tool(name, description, schema)
         .annotate(ToolAnnotations::new().read_only(false).destructive(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_param_is_an_rfc_3339_string() {
+        let p = ParamInfo {
+            name: "at".into(),
+            ty: "time?".into(),
+            secret: false,
+            default: None,
+            constraint: None,
+        };
+        assert_eq!(
+            param(&p),
+            json!({"type": "string", "format": "date-time", "description": "time?"})
+        );
+    }
 }

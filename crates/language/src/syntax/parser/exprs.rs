@@ -193,12 +193,15 @@ impl Builder {
                 }
             },
             Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
-            Rule::list => ExprKind::List(
-                kids(pair)
-                    .filter(|p| p.as_rule() == Rule::expr)
-                    .map(|p| self.expr(p))
-                    .collect(),
-            ),
+            Rule::list => {
+                let tail = kids(pair.clone()).find(|p| p.as_rule() == Rule::comp_tail);
+                let items = kids(pair).filter(|p| p.as_rule() == Rule::expr);
+                let items: Vec<Expr> = items.map(|p| self.expr(p)).collect();
+                match tail {
+                    Some(tail) => self.comprehension(items, tail, sp),
+                    None => ExprKind::List(items),
+                }
+            }
             Rule::map_lit => ExprKind::Map(
                 kids(pair)
                     .filter(|p| p.as_rule() == Rule::map_entry)

@@ -214,6 +214,8 @@ fn bind(name: &str, v: &Value) -> Result<Sql, String> {
         Value::Float(f) => Sql::Real(*f),
         Value::Bool(b) => Sql::Integer(i64::from(*b)),
         Value::Duration(ms) => Sql::Integer(i64::try_from(*ms).unwrap_or(i64::MAX)),
+        // RFC 3339, which SQLite's date and time functions read.
+        Value::Time(_) => Sql::Text(v.to_text()),
         Value::List(_) | Value::Map(_) => Sql::Text(v.to_json().to_string()),
     })
 }

@@ -1,0 +1,71 @@
+//! Values of `time` expressions: `now()` is never known here (the run binds
+//! it), `format_time` and `parse_time` use [`wfc_language::time_value`],
+//! and the arithmetic of times and durations is exact or an error.
+
+use crate::eval::Eval::{self, Error, Known, Unknown};
+use crate::value::Value;
+use wfc_language::ir::{BinaryOp, Func};
+use wfc_language::time_value;
+
+/// `f` applied to evaluated arguments; `None` for the other functions.
+pub fn call(f: Func, vs: &[Value]) -> Option<Eval> {
+    let text = |i: usize| match vs.get(i) {
+        Some(Value::Str(x)) => Some(x.as_str()),
+        _ => None,
+    };
+    let done = |r: Result<Value, time_value::TimeError>| match r {
+        Ok(v) => Known(v),
+        Err(e) => Error(e.to_string()),
+    };
+    Some(match f {
+        Func::Now => Unknown,
+        Func::FormatTime => match (vs.first(), text(1)) {
+            (Some(Value::Time(ms)), Some(format)) => {
+                let zone = match vs.get(2) {
+                    None => None,
+                    Some(Value::Str(z)) => Some(z.as_str()),
+                    Some(_) => return Some(Unknown),
+                };
+                done(time_value::format(*ms, format, zone).map(Value::Str))
+            }
+            _ => Unknown,
+        },
+        Func::ParseTime => match (text(0), vs.get(1)) {
+            (Some(s), None) => done(time_value::parse(s, None).map(Value::Time)),
+            (Some(s), Some(Value::Str(format))) => {
+                done(time_value::parse(s, Some(format)).map(Value::Time))
+            }
+            _ => Unknown,
+        },
+        _ => return None,
+    })
+}
+
+/// `time ± duration` and `time - time`; `None` for other operands.
+pub fn binary(op: BinaryOp, a: &Value, b: &Value) -> Option<Eval> {
+    let shift = |t: i64, d: u64, sign: i64| -> Eval {
+        let moved = i64::try_from(d)
+            .ok()
+            .and_then(|d| t.checked_add(sign * d))
+            .map(time_value::in_range);
+        match moved {
+            Some(Ok(ms)) => Known(Value::Time(ms)),
+            _ => Error(time_value::TimeError::Range.to_string()),
+        }
+    };
+    Some(match (op, a, b) {
+        (BinaryOp::Add, Value::Time(t), Value::Duration(d))
+        | (BinaryOp::Add, Value::Duration(d), Value::Time(t)) => shift(*t, *d, 1),
+        (BinaryOp::Sub, Value::Time(t), Value::Duration(d)) => shift(*t, *d, -1),
+        (BinaryOp::Sub, Value::Time(x), Value::Time(y)) => match u64::try_from(x - y) {
+            Ok(d) => Known(Value::Duration(d)),
+            // (Durations are never negative: subtract the earlier time.)
+            Err(_) => Error(format!(
+                "negative duration: {} - {} (the second time is later)",
+                time_value::rfc3339(*x),
+                time_value::rfc3339(*y)
+            )),
+        },
+        _ => return None,
+    })
+}
