@@ -27,4 +27,5 @@ mod recovery;
 mod recovery_corpus;
 mod recovery_fixtures;
 mod robustness;
+mod schedule_env;
 mod syntax_fixtures;

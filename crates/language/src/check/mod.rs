@@ -42,6 +42,7 @@ mod settings;
 mod shell;
 mod sql;
 mod steps;
+mod trigger_config;
 mod triggers;
 pub mod types;
 mod workflow_outputs;
@@ -268,6 +269,7 @@ impl<'a> Checker<'a> {
                 outputs: Vec::new(),
                 triggers: Vec::new(),
                 lock: None,
+                lock_busy: Default::default(),
                 span,
                 file: None,
             },

@@ -18,6 +18,7 @@ mod scripts;
 mod shell;
 mod sql;
 mod timing;
+mod trigger_config;
 mod triggers;
 pub use calls::*;
 pub use exprs::*;
@@ -30,6 +31,7 @@ pub use scripts::*;
 pub use shell::*;
 pub use sql::*;
 pub use timing::*;
+pub use trigger_config::*;
 pub use triggers::*;
 
 /// Adds "did you mean" help and a fix when there is a suggestion, else `fallback` help.
