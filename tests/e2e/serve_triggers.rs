@@ -63,14 +63,23 @@ async fn a_delivery_its_when_turns_down_is_answered_kept_and_starts_nothing() {
     assert_eq!(answer["status"], "ignored", "{answer}");
     assert_eq!(answer["code"], "API100", "{answer}");
     let reason = answer["reason"].as_str().unwrap();
-    assert!(reason.contains("is false") && reason.contains("starts_with"), "{reason}");
+    assert!(
+        reason.contains("is false") && reason.contains("starts_with"),
+        "{reason}"
+    );
     assert!(answer.get("id").is_none(), "{answer}");
 
     // A ping has no `ref`: the condition cannot say yes (E0810).
     let ping = json!({"zen": "Keep it logically awesome."}).to_string();
     let (status, _, answer) = hook(&server, "/tags", &ping, &[auth[0]]).await;
-    assert_eq!((status, answer["status"].as_str()), (StatusCode::ACCEPTED, Some("ignored")));
-    assert!(answer["reason"].as_str().unwrap().starts_with("E0810"), "{answer}");
+    assert_eq!(
+        (status, answer["status"].as_str()),
+        (StatusCode::ACCEPTED, Some("ignored"))
+    );
+    assert!(
+        answer["reason"].as_str().unwrap().starts_with("E0810"),
+        "{answer}"
+    );
     assert_eq!(server.runs().await, Vec::<Value>::new());
 
     // A tag push passes; the body's other fields (a real event has dozens)
@@ -110,7 +119,10 @@ workflow unset {
 
 #[tokio::test]
 async fn a_schedule_from_the_environment_fires_and_an_unset_one_refuses_its_file() {
-    let env = [("WFC_T_SCHEDULE", "* * * * * *"), ("WFC_T_ZONE", "Asia/Tokyo")];
+    let env = [
+        ("WFC_T_SCHEDULE", "* * * * * *"),
+        ("WFC_T_ZONE", "Asia/Tokyo"),
+    ];
     let dir = tempfile::tempdir().unwrap();
     let files = [("backup.wf", BACKUP), ("unset.wf", UNSET)];
     let server = Server::start_with_env(dir, &files, &[], &env);
@@ -131,7 +143,10 @@ async fn a_schedule_from_the_environment_fires_and_an_unset_one_refuses_its_file
         .iter()
         .filter_map(|w| w["name"].as_str())
         .collect();
-    assert!(names.contains(&"backup") && !names.contains(&"unset"), "{list}");
+    assert!(
+        names.contains(&"backup") && !names.contains(&"unset"),
+        "{list}"
+    );
     let refused = list["files"]
         .as_array()
         .unwrap()
@@ -180,7 +195,10 @@ async fn on_busy_skip_starts_nothing_while_the_key_is_held_from_the_api_or_the_c
     let (status, refused) = post(&http, &start, &server.operator, json!({"tag": "b"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_eq!(refused["code"], "API101", "{refused}");
-    assert!(refused["detail"].as_str().unwrap().contains(&holder), "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains(&holder),
+        "{refused}"
+    );
 
     // `wfc run` on the same store: exit 75, naming the holder.
     let out = Command::new(WFC)
@@ -192,7 +210,10 @@ async fn on_busy_skip_starts_nothing_while_the_key_is_held_from_the_api_or_the_c
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(75), "{err}");
-    assert!(err.contains(&format!("lock deploy is held by run {holder}")), "{err}");
+    assert!(
+        err.contains(&format!("lock deploy is held by run {holder}")),
+        "{err}"
+    );
 
     std::fs::write(server.path("go"), "").unwrap();
     let run = server.finished(&http, &holder).await;
