@@ -23,8 +23,15 @@ fn env_schedules_are_checked_when_the_file_is_loaded() {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         let a = wfc_language::analysis::analyze(&name, &text);
-        let errors: Vec<_> = a.diagnostics().into_iter().filter(|d| d.is_error()).collect();
-        assert!(errors.is_empty(), "{name}: `wfc check` knows no env: {errors:?}");
+        let errors: Vec<_> = a
+            .diagnostics()
+            .into_iter()
+            .filter(|d| d.is_error())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{name}: `wfc check` knows no env: {errors:?}"
+        );
         let mut codes = Vec::new();
         for c in a.module.unwrap().workflows {
             for t in c.ir.triggers {

@@ -25,11 +25,11 @@ use crate::LaunchError;
 use std::path::PathBuf;
 use std::time::SystemTime;
 use tokio_util::sync::CancellationToken;
+use wfc_language::ir::LockBusy;
 use wfc_plan::triggers::RunInfo;
 use wfc_plan::Plan;
 use wfc_run::mask::Masker;
 use wfc_run::runner::BeforeSteps;
-use wfc_language::ir::LockBusy;
 use wfc_store::locks::{self, Holder};
 use wfc_store::Store;
 
