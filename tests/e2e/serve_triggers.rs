@@ -101,6 +101,16 @@ async fn a_delivery_its_when_turns_down_is_answered_kept_and_starts_nothing() {
     assert_eq!(kept[1].0, "webhook /tags");
     assert!(kept[1].1.starts_with("E0810"), "{kept:?}");
     assert_eq!(server.runs().await.len(), 1);
+
+    // The API gives them, newest first, to a read key.
+    let http = reqwest::Client::new();
+    let url = server.url("/workflows/release/ignored");
+    let (status, list) = super::serve::get(&http, &url, &server.reader).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["trigger"], "webhook /push");
+    assert_eq!(list[0]["delivery"], "d-1");
 }
 
 const BACKUP: &str = r#"
