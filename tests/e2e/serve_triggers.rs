@@ -274,3 +274,43 @@ async fn on_busy_cancel_cancels_the_holder_whose_finally_runs_then_starts() {
         "a started\na finally\nb started\nb done\nb finally\n"
     );
 }
+
+/// The holder may be a `wfc run` in another process: the server's run
+/// reaches it through the store, as `wfc cancel` does.
+#[tokio::test]
+async fn on_busy_cancel_reaches_a_holder_that_wfc_run_started() {
+    let server = Server::start(&[("ship.wf", SHIP)], &[]);
+    let mut cli = Command::new(WFC)
+        .args(["run", "--state-dir"])
+        .arg(server.path("state"))
+        .arg(server.path("flows/ship.wf"))
+        .args(["--param", "tag=cli"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(until(|| read(&server, "ship.txt").contains("cli started")).await);
+
+    let http = reqwest::Client::new();
+    let start = server.url("/workflows/ship/runs");
+    let (status, second) = post(&http, &start, &server.operator, json!({"tag": "api"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{second}");
+    let mut code = None;
+    let ended = until(|| {
+        code = cli.try_wait().unwrap().map(|s| s.code());
+        code.is_some()
+    })
+    .await;
+    if !ended {
+        let _ = cli.kill();
+    }
+    assert_eq!(code, Some(Some(130)), "the CLI run was cancelled");
+    assert!(until(|| read(&server, "ship.txt").contains("api started")).await);
+    std::fs::write(server.path("go-api"), "").unwrap();
+    let run = server.finished(&http, second["id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        read(&server, "ship.txt"),
+        "cli started\ncli finally\napi started\napi done\napi finally\n"
+    );
+}
