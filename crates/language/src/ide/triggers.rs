@@ -139,11 +139,7 @@ pub(super) fn snippets() -> Vec<CompletionItem> {
             "lock \"${1:key}\" { on busy ${2|queue,skip,cancel|} }",
             "A lock that says what a later run does while the key is held: `queue` waits, `skip` starts nothing, `cancel` cancels the holder (its `finally` runs) and then starts.",
         ),
-        (
-            "when",
-            "when ${1:condition}",
-            "In a trigger's `{ … }`: a delivery, slot or batch for which the condition is false starts no run.",
-        ),
+
     ]
     .into_iter()
     .map(|(label, body, doc)| CompletionItem {
