@@ -62,6 +62,7 @@ module.exports = grammar({
       $.defaults,
       $.handler,
       $.trigger,
+      $.lock,
       $.executor,
       $.setting,
       $._block_item,
@@ -69,7 +70,7 @@ module.exports = grammar({
 
     _block_item: $ => choice($.let, $.step, $.if, $.for_each, $.parallel, $.sequence),
 
-    // `description "…"`, `concurrency 4`, `timeout 1h`, `lock "nightly-${env}"`.
+    // `description "…"`, `concurrency 4`, `timeout 1h`.
     setting: $ => seq(field('name', $.identifier), $._inline, field('value', $._expression)),
 
     // `param NAME: TYPE [in CONSTRAINT] [= DEFAULT]`; `secret` the same.
@@ -116,10 +117,18 @@ module.exports = grammar({
     // `on schedule "0 2 * * *" { … }`, `on webhook "/deploy" { … }`,
     // `on change "incoming/*.csv" { … }` (for `wfc serve`).
     trigger: $ => seq(
-      'on', field('kind', choice('schedule', 'webhook', 'change')), field('spec', $.string),
+      'on', field('kind', choice('schedule', 'webhook', 'change')),
+      field('spec', choice($.string, $.call)),
       optional(seq('{', repeat(choice($.catch_up, $._field)), '}')),
     ),
     catch_up: $ => seq('catch', 'up', field('value', $._expression)),
+
+    // `lock "deploy-${env}" { on busy queue|skip|cancel }`.
+    lock: $ => seq(
+      'lock', field('key', $._expression),
+      optional(seq('{', optional($.on_busy), '}')),
+    ),
+    on_busy: $ => seq('on', 'busy', field('mode', $.identifier)),
 
     // ------------------------------------------------------------ steps ---
 

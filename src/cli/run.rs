@@ -391,6 +391,11 @@ fn not_launched(e: &LaunchError) -> ExitCode {
             say::err(&format!("wfc: {e}"));
             ExitCode::from(130)
         }
+        // `lock … { on busy skip }`: EX_TEMPFAIL, try again later.
+        LaunchError::LockHeld { .. } => {
+            say::err(&format!("wfc: {e}"));
+            ExitCode::from(75)
+        }
         _ => {
             say::err(&format!("error: {e}"));
             ExitCode::from(2)

@@ -271,3 +271,22 @@ fn secrets_are_referenced_never_written() {
     assert!(!yaml.contains("very-secret"), "{yaml}");
     assert!(yaml.contains("${{ secrets.TOKEN }}") && yaml.contains("${{ secrets.SLACK_URL }}"));
 }
+
+/// `lock … { on busy cancel }` is GitHub's `cancel-in-progress: true`.
+#[test]
+fn on_busy_cancel_exports_as_cancel_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ship.wf");
+    let text = "workflow ship {\n  param env: string = \"staging\"\n  lock \"ship-${env}\" { on busy cancel }\n  step s: shell { run \"make ship\" }\n}\n";
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out.yml");
+    let run = export(&file, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    assert!(yaml.contains("group: ship-${{ inputs.env }}"), "{yaml}");
+    assert!(yaml.contains("cancel-in-progress: true"), "{yaml}");
+}

@@ -95,6 +95,7 @@ mod serve_plan_size;
 mod serve_push;
 mod serve_schedule;
 mod serve_schedule_resumed;
+mod serve_triggers;
 mod sql;
 mod sql_postgres;
 mod sql_postgres_tls;

@@ -20,6 +20,8 @@ pub(super) struct Server {
     pub(super) log: Arc<Mutex<String>>,
     pub(super) operator: String,
     pub(super) reader: String,
+    /// Environment variables the server gets (its restarts too).
+    pub(super) env: Vec<(String, String)>,
 }
 
 impl Server {
@@ -37,6 +39,20 @@ impl Server {
         files: &[(&str, &str)],
         flags: &[&str],
     ) -> Server {
+        Server::start_with_env(dir, files, flags, &[])
+    }
+
+    /// [`Server::start_in`] with `env` in the server's environment.
+    pub(super) fn start_with_env(
+        dir: tempfile::TempDir,
+        files: &[(&str, &str)],
+        flags: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let d = dir.path().display().to_string();
         std::fs::create_dir_all(dir.path().join("flows")).unwrap();
         for (name, text) in files {
@@ -53,7 +69,7 @@ impl Server {
             String::from_utf8(out.stdout).unwrap().trim().to_owned()
         };
         let (operator, reader) = (key("ops", "operator"), key("dash", "read"));
-        let (child, base, log) = spawn(dir.path(), flags, &dir.path().join("flows"));
+        let (child, base, log) = spawn(dir.path(), flags, &dir.path().join("flows"), &env);
         Server {
             dir,
             child,
@@ -61,13 +77,14 @@ impl Server {
             log,
             operator,
             reader,
+            env,
         }
     }
 
     /// Starts `wfc serve` again on the same folder and state (the old
     /// process must be gone), serving `served` with `flags`.
     pub(super) fn restart(&mut self, flags: &[&str], served: &Path) {
-        let (child, base, log) = spawn(self.dir.path(), flags, served);
+        let (child, base, log) = spawn(self.dir.path(), flags, served, &self.env);
         (self.child, self.base, self.log) = (child, base, log);
     }
 
@@ -120,7 +137,12 @@ impl Server {
 
 /// `wfc serve` on `dir`'s state serving `served`: the process, its base
 /// URL once it listens, and its log as it comes.
-fn spawn(dir: &Path, flags: &[&str], served: &Path) -> (Child, String, Arc<Mutex<String>>) {
+fn spawn(
+    dir: &Path,
+    flags: &[&str],
+    served: &Path,
+    env: &[(String, String)],
+) -> (Child, String, Arc<Mutex<String>>) {
     let mut child = Command::new(WFC)
         .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
         .arg(dir.join("state"))
@@ -128,6 +150,7 @@ fn spawn(dir: &Path, flags: &[&str], served: &Path) -> (Child, String, Arc<Mutex
         .arg(served)
         .current_dir(dir)
         .env("WFC_LOG_FORMAT", "text")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

@@ -104,10 +104,12 @@ async fn credentials_in_headers_are_not_params_and_a_redelivery_starts_nothing()
     let (status, _, first) = deliver(&server, &body, &sig, "d-0001").await;
     assert_eq!(status, StatusCode::ACCEPTED, "{first}");
     let id = first["id"].as_str().unwrap().to_owned();
+    assert!(first.get("replay").is_none(), "{first}");
     for _ in 0..3 {
         let (status, _, again) = deliver(&server, &body, &sig, "d-0001").await;
-        assert_eq!(status, StatusCode::OK, "{again}");
+        assert_eq!(status, StatusCode::ACCEPTED, "{again}");
         assert_eq!(again["id"], id.as_str(), "{again}");
+        assert_eq!(again["replay"], true, "{again}");
     }
     let run = server.finished(&reqwest::Client::new(), &id).await;
     assert_eq!(run["status"], "succeeded", "{run}");
@@ -130,9 +132,33 @@ async fn credentials_in_headers_are_not_params_and_a_redelivery_starts_nothing()
     let flows = server.path("flows");
     server.restart(&[], &flows);
     let (status, _, again) = deliver(&server, &body, &sig, "d-0001").await;
-    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(status, StatusCode::ACCEPTED, "{again}");
     assert_eq!(again["id"], id.as_str());
+    assert_eq!(again["replay"], true, "{again}");
     assert_eq!(server.runs().await.len(), 2);
     let shipped = std::fs::read_to_string(server.path("shipped.txt")).unwrap();
     assert_eq!(shipped, "forge\nforge\n");
+}
+
+#[tokio::test]
+async fn deliveries_of_one_id_sent_together_start_exactly_one_run() {
+    let server = Server::start(&[("deploy.wf", DEPLOY)], &[]);
+    let body = json!({"ref": "main"}).to_string();
+    let sig = sign(SECRET, &body);
+    let sends = (0..8).map(|_| deliver(&server, &body, &sig, "d-together"));
+    let answers = futures::future::join_all(sends).await;
+    let mut ids = std::collections::BTreeSet::new();
+    let mut replays = 0;
+    for (status, _, answer) in &answers {
+        assert_eq!(*status, StatusCode::ACCEPTED, "{answer}");
+        ids.insert(answer["id"].as_str().unwrap().to_owned());
+        replays += usize::from(answer["replay"] == true);
+    }
+    assert_eq!(ids.len(), 1, "one run for every answer: {answers:?}");
+    assert_eq!(replays, 7, "{answers:?}");
+    let id = ids.into_iter().next().unwrap();
+    server.finished(&reqwest::Client::new(), &id).await;
+    assert_eq!(server.runs().await.len(), 1);
+    let shipped = std::fs::read_to_string(server.path("shipped.txt")).unwrap();
+    assert_eq!(shipped, "forge\n");
 }

@@ -66,3 +66,45 @@ fn triggers_are_highlighted_outlined_hovered_and_completed() {
         assert!(labels.iter().any(|l| l == k), "{k} completes: {labels:?}");
     }
 }
+
+/// `when`, `env("…")` schedules and `on busy`: highlighted, outlined,
+/// hovered and completed.
+#[test]
+fn configurable_triggers_are_highlighted_hovered_and_completed() {
+    let text = r#"workflow release {
+  param env: string = "staging"
+  on schedule env("BACKUP_SCHEDULE") { when env == "prod" }
+  lock "deploy-${env}" { on busy cancel }
+  step s: shell { run "echo ${env}" }
+}
+"#;
+    let d = Doc::analyze("t.wf", text);
+    assert!(d.diagnostics().is_empty(), "{:?}", d.diagnostics());
+    let keywords: Vec<&str> = d
+        .semantic_tokens()
+        .iter()
+        .filter(|t| t.kind == TokenKind::Keyword)
+        .map(|t| &text[t.span.clone()])
+        .collect();
+    for k in ["when", "busy"] {
+        assert!(keywords.contains(&k), "{k} is a keyword: {keywords:?}");
+    }
+    let h = d.hover(text.find("schedule").unwrap()).expect("a hover");
+    assert!(
+        h.markdown.contains("pattern from $BACKUP_SCHEDULE"),
+        "{}",
+        h.markdown
+    );
+    assert!(h.markdown.contains("`when`"), "{}", h.markdown);
+    let lock = d.symbols()[0]
+        .children
+        .iter()
+        .find(|s| s.kind == SymbolKind::Lock)
+        .map(|s| s.detail.clone());
+    assert_eq!(lock, Some(Some("on busy cancel".to_owned())));
+    let items = d.completion(text.find("  lock").unwrap());
+    assert!(items.iter().any(|c| c.label == "lock on busy"), "{items:?}");
+    let hook = items.iter().find(|c| c.label == "on webhook").unwrap();
+    let doc = hook.documentation.as_deref().unwrap_or_default();
+    assert!(doc.contains("`when COND`"), "{doc}");
+}

@@ -28,4 +28,5 @@ mod recovery;
 mod recovery_corpus;
 mod recovery_fixtures;
 mod robustness;
+mod schedule_env;
 mod syntax_fixtures;

@@ -25,7 +25,9 @@ mod comprehension;
 mod context;
 mod func;
 mod outputs;
+mod schedule_env;
 mod triggers;
+pub use schedule_env::resolve_schedules;
 mod types;
 pub use call::{Call, CallArg};
 pub use comprehension::{CompVar, Comprehension};
@@ -33,8 +35,8 @@ pub use context::{Let, RunField};
 pub use func::Func;
 pub use outputs::WorkflowOutput;
 pub use triggers::{
-    next_fires, parse_cron, Change, Overlap, Schedule, Trigger, TriggerInput, TriggerParam,
-    Webhook, DEFAULT_DEBOUNCE_MS,
+    next_fires, parse_cron, Change, LockBusy, Overlap, Schedule, ScheduleEnv, Trigger,
+    TriggerInput, TriggerParam, Webhook, DEFAULT_DEBOUNCE_MS,
 };
 pub use types::Type;
 
@@ -80,6 +82,8 @@ pub struct Workflow {
     /// `lock EXPR`: a string over params and `run.*`; runs with equal keys
     /// never overlap on one store.
     pub lock: Option<Expr>,
+    /// `lock … { on busy MODE }`: what a run does while its key is held.
+    pub lock_busy: LockBusy,
     /// The workflow's text, `workflow` to its closing `}`.
     pub span: Span,
     /// The file its spans point into, when that is an imported module's

@@ -19,6 +19,14 @@ pub enum LaunchError {
         what: String,
         diagnostics: Vec<Diagnostic>,
     },
+    /// `lock … { on busy skip }`: another run holds the key; nothing started.
+    #[error("not started: lock {key} is held by run {holder} (`on busy skip`)")]
+    LockHeld {
+        /// The key as shown (secrets masked).
+        key: String,
+        /// The run that holds it.
+        holder: String,
+    },
     /// A run of this id is running already.
     #[error("{0}")]
     Conflict(String),

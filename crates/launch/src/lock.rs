@@ -14,11 +14,18 @@
 //! The key is given back when the run ends ([`Held::release`]), or freed
 //! for the next taker when its process dies (the table keeps the holder's
 //! process).
+//!
+//! `lock … { on busy MODE }`: `queue` waits as above; `skip` takes the key
+//! before the run is recorded ([`Held::take_or_refuse`]) and starts nothing
+//! while another run holds it; `cancel` asks the holder to cancel (through
+//! the store, as `wfc cancel` does, so a holder in another process is
+//! reached too: its compensations and `finally` run), then waits for it.
 
 use crate::LaunchError;
 use std::path::PathBuf;
 use std::time::SystemTime;
 use tokio_util::sync::CancellationToken;
+use wfc_language::ir::LockBusy;
 use wfc_plan::triggers::RunInfo;
 use wfc_plan::Plan;
 use wfc_run::mask::Masker;
@@ -76,6 +83,7 @@ pub struct Held {
     /// The key as logs and events show it (secrets masked).
     shown: String,
     run_id: String,
+    busy: LockBusy,
 }
 
 impl Held {
@@ -87,6 +95,26 @@ impl Held {
             key,
             shown,
             run_id,
+            busy: plan.lock_busy,
+        }
+    }
+
+    /// What a run whose lock says `on busy skip` does before it is
+    /// recorded: takes the key, or refuses the start naming the holder.
+    pub async fn take_or_refuse(&self) -> Result<(), LaunchError> {
+        match self.try_take(None).await.1 {
+            Ok(None) => Ok(()),
+            Ok(Some(holder)) => {
+                tracing::info!(run = %self.run_id, "not started: lock {} is held by run {}", self.shown, holder.run_id);
+                Err(LaunchError::LockHeld {
+                    key: self.shown.clone(),
+                    holder: holder.run_id,
+                })
+            }
+            Err(e) => Err(LaunchError::Store(format!(
+                "cannot take lock {}: {e}",
+                self.shown
+            ))),
         }
     }
 
@@ -118,6 +146,9 @@ impl Held {
                 }
                 Ok(Some(holder)) if !waited => {
                     waited = true;
+                    if self.busy == LockBusy::Cancel {
+                        store = self.cancel_holder(store, &holder.run_id).await;
+                    }
                     tracing::info!(
                         run = %self.run_id,
                         "waiting for lock {shown} (held by run {})",
@@ -147,6 +178,20 @@ impl Held {
                 }
             }
         }
+    }
+
+    /// `on busy cancel`: asks `holder`'s process to cancel it, as `wfc
+    /// cancel` does; a holder that ended meanwhile is logged.
+    async fn cancel_holder(&self, store: Option<Store>, holder: &str) -> Option<Store> {
+        tracing::info!(run = %self.run_id, "cancelling run {holder}, which holds lock {} (`on busy cancel`)", self.shown);
+        let holder = holder.to_owned();
+        self.record(store, move |s, id| {
+            if let Err(e) = wfc_store::control::request_cancel(s, &holder) {
+                tracing::info!(run = %id, "run {holder} not cancelled: {e}");
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// One try on the blocking pool (reaping dead runs first, so a holder

@@ -38,9 +38,25 @@ pub(crate) async fn own(
     answer: oneshot::Sender<Result<Started, LaunchError>>,
 ) {
     let resuming = run.resume.is_some();
-    let live = match start(&launcher, run, &id, &owned).await {
+    let early = match early_lock(&launcher, &run, &id) {
+        Ok(Some(held)) => held.take_or_refuse().await.map(|()| Some(held)),
+        other => other,
+    };
+    let early = match early {
+        Ok(early) => early,
+        Err(e) => {
+            launcher.disown(&id);
+            drop(permit);
+            let _ = answer.send(Err(e));
+            return;
+        }
+    };
+    let live = match start(&launcher, run, &id, &owned, early.clone()).await {
         Ok(live) => live,
         Err(e) => {
+            if let Some(held) = early {
+                held.release().await;
+            }
             launcher.disown(&id);
             drop(permit);
             let _ = answer.send(Err(e));
@@ -78,12 +94,27 @@ pub(crate) async fn own(
     let _ = ended.send(result);
 }
 
+/// The lock of a run whose lock says `on busy skip`: taken before anything
+/// is recorded, so that a held key refuses the start.
+fn early_lock(launcher: &Launcher, run: &Run, id: &str) -> Result<Option<Held>, LaunchError> {
+    if run.plan.lock_busy != wfc_language::ir::LockBusy::Skip || run.resume.is_some() {
+        return Ok(None);
+    }
+    let dir = launcher.state_dir().to_path_buf();
+    let Some(key) = crate::lock::key(&run.plan, id, &run.trigger, SystemTime::now())? else {
+        return Ok(None);
+    };
+    Ok(Some(Held::new(dir, &run.plan, key, id.to_owned())))
+}
+
 /// Opens the run's record and starts it; `Ok` once its start is recorded.
+/// `early`: the lock, taken already.
 async fn start(
     launcher: &Launcher,
     run: Run,
     id: &str,
     owned: &Owned,
+    early: Option<Held>,
 ) -> Result<Live, LaunchError> {
     let Run {
         plan,
@@ -111,8 +142,11 @@ async fn start(
     let resuming = restored.is_some();
     let started_at = first_started.unwrap_or_else(SystemTime::now);
     let dir = launcher.state_dir().to_path_buf();
-    let held = crate::lock::key(&plan, id, &trigger, started_at)?
-        .map(|key| Held::new(dir.clone(), &plan, key, id.to_owned()));
+    let held = match early {
+        Some(held) => Some(held),
+        None => crate::lock::key(&plan, id, &trigger, started_at)?
+            .map(|key| Held::new(dir.clone(), &plan, key, id.to_owned())),
+    };
     let (at_start, taken, later) = match fingerprints {
         Fingerprints::Taken(bytes) => (None, bytes, None),
         Fingerprints::AtStart(ir) => (record.then_some(ir), Vec::new(), None),

@@ -126,6 +126,7 @@ pub fn compile(
         outputs,
         triggers: super::triggers::plan_triggers(wf),
         lock,
+        lock_busy: wf.lock_busy,
     })
 }
 

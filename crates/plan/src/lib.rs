@@ -40,6 +40,7 @@ pub mod settings;
 pub mod strict_json;
 mod time;
 pub mod trigger_params;
+pub mod trigger_when;
 pub mod triggers;
 pub mod value;
 
@@ -89,6 +90,8 @@ pub struct Plan {
     pub triggers: Vec<triggers::PlannedTrigger>,
     /// `lock EXPR` with the params folded in ([`Plan::lock_key`] computes it).
     pub lock: Option<wfc_language::ir::Expr>,
+    /// `lock … { on busy MODE }`: what a run does while its key is held.
+    pub lock_busy: wfc_language::ir::LockBusy,
 }
 
 impl Plan {

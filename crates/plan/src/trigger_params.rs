@@ -64,22 +64,7 @@ pub fn evaluate(
     // The inputs sit after the params in the scope: `TriggerInput` reads
     // become reads of those slots.
     let base = wf.params.len();
-    let mut values = defaults(wf);
-    let strings = |m: &BTreeMap<String, String>| {
-        Value::Map(
-            m.iter()
-                .map(|(k, v)| (k.clone(), Value::Str(v.clone())))
-                .collect(),
-        )
-    };
-    values.extend([
-        Some(Value::from_json(&inputs.json)),
-        Some(strings(&inputs.headers)),
-        Some(strings(&inputs.query)),
-        Some(Value::List(
-            inputs.changed.iter().cloned().map(Value::Str).collect(),
-        )),
-    ]);
+    let values = scope_values(wf, inputs);
     let none = |_| false;
     let scope = Scope {
         params: &values,
@@ -122,6 +107,27 @@ pub fn evaluate(
     }
 }
 
+/// The params' defaults, then the inputs, in the slots [`with_inputs`] reads.
+pub(crate) fn scope_values(wf: &Workflow, inputs: &TriggerInputs) -> Vec<Option<Value>> {
+    let mut values = defaults(wf);
+    let strings = |m: &BTreeMap<String, String>| {
+        Value::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::Str(v.clone())))
+                .collect(),
+        )
+    };
+    values.extend([
+        Some(Value::from_json(&inputs.json)),
+        Some(strings(&inputs.headers)),
+        Some(strings(&inputs.query)),
+        Some(Value::List(
+            inputs.changed.iter().cloned().map(Value::Str).collect(),
+        )),
+    ]);
+    values
+}
+
 fn no_value(tp: &TriggerParam, shown: &str, why: &str) -> Diagnostic {
     Diagnostic::error(
         NO_VALUE,
@@ -159,7 +165,7 @@ fn slot(i: TriggerInput, base: usize) -> usize {
 }
 
 /// `e` with every `TriggerInput` read as a param slot after `base`.
-fn with_inputs(e: &Expr, base: usize) -> Expr {
+pub(crate) fn with_inputs(e: &Expr, base: usize) -> Expr {
     let mut out = e.clone();
     replace(&mut out, base);
     out

@@ -21,15 +21,31 @@ pub struct PlannedTrigger {
     pub trigger: Trigger,
     /// A schedule's next fire times (empty until [`Plan::set_fire_times`]).
     pub next_fires: Vec<DateTime<Tz>>,
+    /// Why a schedule's `env("…")` pattern or zone cannot be read here.
+    pub env_problems: Vec<String>,
 }
 
-/// Every trigger of `wf`, in source order.
+/// Every trigger of `wf`, in source order; a schedule's `env("…")`
+/// pattern and zone read from this process's environment, as the server
+/// reads its own when it loads the file.
 pub fn plan_triggers(wf: &Workflow) -> Vec<PlannedTrigger> {
+    let lookup = |name: &str| std::env::var(name).ok();
     wf.triggers
         .iter()
-        .map(|t| PlannedTrigger {
-            trigger: t.clone(),
-            next_fires: Vec::new(),
+        .map(|t| {
+            let mut trigger = t.clone();
+            let env_problems = match &mut trigger {
+                Trigger::Schedule(s) => match s.resolve_env(&lookup) {
+                    Ok(()) => Vec::new(),
+                    Err(diags) => diags.into_iter().map(|d| d.message).collect(),
+                },
+                _ => Vec::new(),
+            };
+            PlannedTrigger {
+                trigger,
+                next_fires: Vec::new(),
+                env_problems,
+            }
         })
         .collect()
 }

@@ -137,7 +137,7 @@ pub fn check(name: &str, text: String) -> CheckedFile {
 
 /// [`check`], reading imports from `sources`.
 pub fn check_with(name: &str, text: String, sources: &dyn program::Sources) -> CheckedFile {
-    let program: Program = program::load(Path::new(name), text, sources, false);
+    let mut program: Program = program::load(Path::new(name), text, sources, false);
     let mut errors = Vec::new();
     let mut rendered = String::new();
     for u in &program.units {
@@ -150,6 +150,17 @@ pub fn check_with(name: &str, text: String, sources: &dyn program::Sources) -> C
         errors.extend(errs.iter().map(|d| to_value(d, &a.source)));
         if !errs.is_empty() {
             rendered.push_str(&render::render_all(&errs, &a.source, false));
+        }
+    }
+    if errors.is_empty() {
+        // `on schedule env("…")`: read now; a bad value refuses the file.
+        let a = &mut program.units[0].analysis;
+        if let Some(m) = a.module.as_mut() {
+            let irs = m.workflows.iter_mut().map(|c| &mut c.ir);
+            if let Err(diags) = wfc_language::ir::resolve_schedules(irs) {
+                errors.extend(diags.iter().map(|d| to_value(d, &a.source)));
+                rendered.push_str(&render::render_all(&diags, &a.source, false));
+            }
         }
     }
     let root = &program.root().analysis;

@@ -13,8 +13,12 @@
 //! `request.headers` holds no credential: every header whose name says it
 //! carries one ([`carries_credential`]) is left out, so no key, token or
 //! signature reaches a param (which a `read` key could read back). A
-//! delivery the sender retries ([`DELIVERY_IDS`]) starts nothing the second
-//! time: the first run's id is answered, `200`.
+//! delivery the sender retries ([`DELIVERY_IDS`]) within a day starts
+//! nothing the second time: the first run's id is answered, `202` with
+//! `"replay": true` (and `Wfc-Replay: true`). Two deliveries of one id that
+//! come together are taken one after the other, so only the first starts a
+//! run. A hook's `when` that does not hold answers `202` "ignored"
+//! ([`crate::ignored`]) and starts nothing.
 
 use crate::auth::{self, Gate};
 use crate::catalog::Catalog;
@@ -29,7 +33,7 @@ use axum::{Json, Router};
 use governor::clock::{Clock, DefaultClock};
 use governor::DefaultKeyedRateLimiter;
 use hmac::{Hmac, KeyInit, Mac};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use wfc_language::ir::Webhook;
 use wfc_launch::Checked as ServedWorkflow;
@@ -104,8 +108,9 @@ pub struct Hooks {
     pub limiter: Arc<DefaultKeyedRateLimiter<String>>,
     /// Hook paths claimed by two files, already logged.
     refused: Arc<Mutex<BTreeSet<String>>>,
-    /// Deliveries being started now (a retry that comes meanwhile waits).
-    delivering: Arc<Mutex<BTreeSet<String>>>,
+    /// Deliveries being started now, each behind its own lock: a retry
+    /// that comes meanwhile waits for it, then finds its run.
+    delivering: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl Hooks {
@@ -179,7 +184,13 @@ impl Hooks {
 struct StartedRun {
     id: String,
     url: String,
+    /// A redelivery: the run is the one the first delivery started.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    replay: bool,
 }
+
+/// The header that marks a redelivery's answer.
+pub const REPLAY: &str = "wfc-replay";
 
 async fn receive(
     State(hooks): State<Hooks>,
@@ -224,13 +235,29 @@ async fn receive(
         Some(key) => match hooks.claim(key).await? {
             Claim::Started(id) => {
                 tracing::info!(run = %id, hook = %path, "a delivery seen before started nothing");
-                return Ok(started_answer(StatusCode::OK, id));
+                return Ok(started_answer(id, true));
             }
             Claim::Ours(guard) => Some(guard),
         },
         None => None,
     };
-    let params = params(&workflow, &hook, &headers, query, &body)?;
+    let inputs = inputs(&workflow, &headers, query, &body)?;
+    let when = hook.when.as_ref();
+    if let Err(reason) = wfc_plan::trigger_when::decide(&workflow.ir, when, &inputs) {
+        let mut firing = crate::ignored::firing(
+            &workflow.file,
+            &workflow.ir.name,
+            format!("{TRIGGER} {path}"),
+            reason.clone(),
+        );
+        firing.delivery = delivery
+            .as_deref()
+            .and_then(|k| k.split_once(' '))
+            .map(|(_, id)| id.to_owned());
+        crate::ignored::record(&hooks.launcher, firing).await;
+        return Ok(crate::ignored::answer(&reason));
+    }
+    let params = params(&workflow, &hook, inputs)?;
     let compiled = crate::launch::compile(workflow, params).await?;
     tracing::trace!(target: "wfc::timing", "hook: compiled");
     let mut run = wfc_launch::Run::from(compiled).triggered_by(TRIGGER);
@@ -238,17 +265,29 @@ async fn receive(
     let started = hooks.launcher.start(run).await?;
     tracing::trace!(target: "wfc::timing", "hook: started");
     tracing::info!(run = %started.id, hook = %path, "run started by a webhook");
-    Ok(started_answer(StatusCode::ACCEPTED, started.id))
+    Ok(started_answer(started.id, false))
 }
 
-/// `status` with the run's id and its URL (also in `Location`).
-fn started_answer(status: StatusCode, id: String) -> Response {
+/// `202` with the run's id and its URL (also in `Location`); a `replay`
+/// says so in the body and in [`REPLAY`].
+fn started_answer(id: String, replay: bool) -> Response {
     let url = format!("{}/runs/{id}", crate::api::PREFIX);
     let answer = StartedRun {
         id,
         url: url.clone(),
+        replay,
     };
-    (status, [(header::LOCATION, url)], Json(answer)).into_response()
+    let mut response = (
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, url)],
+        Json(answer),
+    )
+        .into_response();
+    if replay {
+        let value = axum::http::HeaderValue::from_static("true");
+        response.headers_mut().insert(REPLAY, value);
+    }
+    response
 }
 
 /// The delivery a request is, if its sender names one: the hook's path and
@@ -270,37 +309,40 @@ enum Claim {
 
 /// A delivery being started, until dropped.
 struct Delivering {
-    set: Arc<Mutex<BTreeSet<String>>>,
+    map: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     key: String,
+    _taken: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl Drop for Delivering {
     fn drop(&mut self) {
-        self.set
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.key);
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        // The map's and this guard's: no one else waits for the key.
+        if map
+            .get(&self.key)
+            .is_some_and(|m| Arc::strong_count(m) <= 2)
+        {
+            map.remove(&self.key);
+        }
     }
 }
 
 impl Hooks {
-    /// Claims delivery `key`: `Started` when a recorded run came from it; a
-    /// `409` while another request is starting it (the sender retries).
+    /// Claims delivery `key`: `Started` when a recorded run came from it
+    /// within a day. While another request is starting it, this one waits
+    /// for that start to be recorded (or to fail) first.
     async fn claim(&self, key: &str) -> Result<Claim, Problem> {
-        let fresh = self
+        let lock = self
             .delivering
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key.to_owned());
-        if !fresh {
-            return Err(Problem::new(
-                Code::Conflict,
-                "this delivery is being started by another request; it will not start twice",
-            ));
-        }
+            .entry(key.to_owned())
+            .or_default()
+            .clone();
         let guard = Delivering {
-            set: self.delivering.clone(),
+            map: self.delivering.clone(),
             key: key.to_owned(),
+            _taken: lock.lock_owned().await,
         };
         let dir = self.launcher.state_dir().to_path_buf();
         let owned = key.to_owned();
@@ -376,44 +418,31 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The run's params: the body's fields by name (as a params file's), or
-/// what the hook's `params { … }` make of the request.
-fn params(
+/// What a request hands the hook's `when` and `params { … }`: the body as
+/// JSON (`null` when empty), the headers that carry no credential, the query.
+fn inputs(
     workflow: &ServedWorkflow,
-    hook: &Webhook,
     headers: &HeaderMap,
     query: BTreeMap<String, String>,
     body: &[u8],
-) -> Result<ParamInput, Problem> {
+) -> Result<TriggerInputs, Problem> {
     let text = std::str::from_utf8(body).map_err(|_| {
         Problem::new(
             Code::BadRequest,
             "the body is not UTF-8 text; send a JSON object",
         )
     })?;
-    let empty = text.trim().is_empty();
-    if hook.params.is_empty() {
-        // The body's fields bind by name, as a params file's.
-        return Ok(crate::launch::params_text(
-            (!empty).then(|| text.to_owned()),
-        ));
-    }
-    let invalid = |diags: Vec<wfc_language::diag::Diagnostic>| {
-        let mut p = Problem::new(Code::Invalid, "bad params");
-        p.diagnostics = diags
-            .iter()
-            .map(|d| crate::catalog::to_value(d, &workflow.source))
-            .collect();
-        p
-    };
-    let json = if empty {
+    let json = if text.trim().is_empty() {
         serde_json::Value::Null
     } else {
         serde_json::from_str(text).map_err(|e| {
-            invalid(vec![wfc_plan::errors::bad_params_file(
-                "<request body>",
-                &format!("invalid JSON: {e}"),
-            )])
+            invalid(
+                workflow,
+                vec![wfc_plan::errors::bad_params_file(
+                    "<request body>",
+                    &format!("invalid JSON: {e}"),
+                )],
+            )
         })?
     };
     // Header names are lower case already (`http` keeps them so); no
@@ -423,12 +452,49 @@ fn params(
         .filter(|(k, _)| !carries_credential(k.as_str()))
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
-    let inputs = TriggerInputs {
+    Ok(TriggerInputs {
         json,
         headers,
         query,
         changed: Vec::new(),
-    };
-    let object = trigger_params::evaluate(&workflow.ir, &hook.params, &inputs).map_err(invalid)?;
+    })
+}
+
+/// `400 API004` with `diags`.
+fn invalid(workflow: &ServedWorkflow, diags: Vec<wfc_language::diag::Diagnostic>) -> Problem {
+    let mut p = Problem::new(Code::Invalid, "bad params");
+    p.diagnostics = diags
+        .iter()
+        .map(|d| crate::catalog::to_value(d, &workflow.source))
+        .collect();
+    p
+}
+
+/// The run's params: the body's fields that name params (the others are
+/// left out: a real event has dozens), or what the hook's `params { … }`
+/// make of the request; bound as a `--params-file` is.
+fn params(
+    workflow: &ServedWorkflow,
+    hook: &Webhook,
+    inputs: TriggerInputs,
+) -> Result<ParamInput, Problem> {
+    if hook.params.is_empty() {
+        return Ok(match inputs.json {
+            serde_json::Value::Null => ParamInput::default(),
+            serde_json::Value::Object(fields) => {
+                let known = |k: &String| workflow.ir.params.iter().any(|p| &p.name == k);
+                let values: serde_json::Map<_, _> =
+                    fields.into_iter().filter(|(k, _)| known(k)).collect();
+                ParamInput {
+                    values: (!values.is_empty()).then(|| ("<request body>".to_owned(), values)),
+                    ..ParamInput::default()
+                }
+            }
+            // Not an object: refused as a params file that is not one.
+            other => crate::launch::params_text(Some(other.to_string())),
+        });
+    }
+    let object = trigger_params::evaluate(&workflow.ir, &hook.params, &inputs)
+        .map_err(|d| invalid(workflow, d))?;
     Ok(crate::launch::params_values(object))
 }

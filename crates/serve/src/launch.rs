@@ -62,6 +62,7 @@ impl From<LaunchError> for Problem {
                 p
             }
             LaunchError::LockKey(detail) => Problem::new(Code::LockKey, detail),
+            e @ LaunchError::LockHeld { .. } => Problem::new(Code::LockHeld, e.to_string()),
             LaunchError::Conflict(detail) => Problem::new(Code::Conflict, detail),
             LaunchError::Store(detail) => Problem::new(Code::Store, detail),
             e @ LaunchError::Invalid { .. } => {

@@ -31,6 +31,7 @@ pub mod dashboard;
 pub mod discover;
 pub mod events;
 pub mod hooks;
+pub mod ignored;
 pub mod keys;
 pub mod launch;
 pub mod mcp;

@@ -73,6 +73,8 @@ pub enum Code {
     HookRateLimited,
     /// A body over `--max-body`.
     TooLarge,
+    /// `lock … { on busy skip }`: another run holds the key; nothing started.
+    LockHeld,
 }
 
 impl Code {
@@ -93,6 +95,7 @@ impl Code {
             Code::BadSignature => "API040",
             Code::HookRateLimited => "API043",
             Code::TooLarge => "API010",
+            Code::LockHeld => "API101",
         }
     }
 
@@ -104,7 +107,7 @@ impl Code {
             Code::Invalid | Code::BadRequest | Code::BadEventId | Code::LockKey => {
                 StatusCode::BAD_REQUEST
             }
-            Code::Conflict | Code::NotResumable => StatusCode::CONFLICT,
+            Code::Conflict | Code::NotResumable | Code::LockHeld => StatusCode::CONFLICT,
             Code::RateLimited | Code::HookRateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
@@ -129,6 +132,7 @@ impl Code {
             Code::BadSignature => "missing or bad webhook signature",
             Code::HookRateLimited => "too many requests to this webhook",
             Code::TooLarge => "the request body is too large",
+            Code::LockHeld => "another run holds the workflow's lock",
         }
     }
 }

@@ -4,27 +4,33 @@
 //! up and starts nothing for an id that already started a run. The row is
 //! written with the run's trigger, before the run's own record, and only
 //! counts while that run is in the store: a start that never reached the
-//! store does not block the sender's next try.
+//! store does not block the sender's next try. A delivery counts for
+//! [`WINDOW`] after it was first seen (senders retry within minutes).
 
-use super::Store;
+use super::{now_ms, Store};
 use rusqlite::{params, OptionalExtension};
 
-/// Records that the delivery `key` started run `run_id`.
+/// How long a delivery id counts: 24 hours, in milliseconds.
+pub const WINDOW: i64 = 24 * 60 * 60 * 1000;
+
+/// Records that the delivery `key` started run `run_id`, now.
 pub fn record(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<()> {
     store.conn.execute(
-        "INSERT OR REPLACE INTO deliveries (key, run_id) VALUES (?1, ?2)",
-        params![key, run_id],
+        "INSERT OR REPLACE INTO deliveries (key, run_id, at) VALUES (?1, ?2, ?3)",
+        params![key, run_id, now_ms()],
     )?;
     Ok(())
 }
 
-/// The run the delivery `key` started, if it is in the store.
+/// The run the delivery `key` started within the last [`WINDOW`], if it is
+/// in the store.
 pub fn run_of(store: &Store, key: &str) -> rusqlite::Result<Option<String>> {
     store
         .conn
         .query_row(
-            "SELECT d.run_id FROM deliveries d JOIN runs r ON r.id = d.run_id WHERE d.key = ?1",
-            [key],
+            "SELECT d.run_id FROM deliveries d JOIN runs r ON r.id = d.run_id
+             WHERE d.key = ?1 AND d.at >= ?2",
+            params![key, now_ms() - WINDOW],
             |r| r.get(0),
         )
         .optional()
@@ -49,5 +55,10 @@ mod tests {
             .unwrap();
         assert_eq!(run_of(&s, "/deploy 42").unwrap().as_deref(), Some("r1"));
         assert_eq!(run_of(&s, "/deploy 43").unwrap(), None);
+        // A day later the id is free again.
+        s.conn
+            .execute("UPDATE deliveries SET at = at - ?1 - 1", [WINDOW])
+            .unwrap();
+        assert_eq!(run_of(&s, "/deploy 42").unwrap(), None);
     }
 }

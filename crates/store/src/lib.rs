@@ -49,6 +49,7 @@ pub mod deliveries;
 pub mod durations;
 pub mod fires;
 pub mod history_estimator;
+pub mod ignored;
 pub mod journal;
 pub mod listing;
 pub mod locks;

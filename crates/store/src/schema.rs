@@ -19,7 +19,9 @@
 //! `schedule_fires` — part of the schema (a store of 7 may hold them with
 //! rows: they are kept) and adds `run_triggers.origin` (where an `api` run
 //! came from: `mcp`, `dashboard`); 9 adds `deliveries` (the webhook
-//! deliveries that started runs, so a redelivery starts nothing).
+//! deliveries that started runs, so a redelivery starts nothing); 10 dates
+//! each delivery (`deliveries.at`: a redelivery counts for 24 hours) and
+//! adds `ignored_firings` (the firings a trigger's `when` turned down).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -28,7 +30,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 9;
+pub const VERSION: i64 = 10;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -47,6 +49,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up_with_hook(FROM_V6, events_of_v6),
         M::up(FROM_V7),
         M::up(FROM_V8),
+        M::up(FROM_V9),
     ])
 }
 
@@ -175,9 +178,36 @@ CREATE TABLE schedule_fires (
 
 CREATE TABLE deliveries (
     key    TEXT PRIMARY KEY,               -- the hook's path and its sender's delivery id
-    run_id TEXT NOT NULL                   -- the run it started
+    run_id TEXT NOT NULL,                  -- the run it started
+    at     INTEGER NOT NULL DEFAULT 0      -- when it was first seen
 ) WITHOUT ROWID;
 CREATE INDEX deliveries_by_run ON deliveries (run_id);
+
+CREATE TABLE ignored_firings (
+    at       INTEGER NOT NULL,
+    file     TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    trigger  TEXT NOT NULL,                -- `webhook /push`, `schedule 0 2 * * *`, `change in/*.csv`
+    reason   TEXT NOT NULL,                -- why `when` turned it down
+    delivery TEXT                          -- a webhook delivery's id, when sent
+);
+CREATE INDEX ignored_firings_by_workflow ON ignored_firings (workflow, at);
+"#;
+
+/// Version 9 to 10: deliveries are dated (those of 9 count from now), and
+/// the firings a trigger's `when` turned down are kept.
+const FROM_V9: &str = r#"
+ALTER TABLE deliveries ADD COLUMN at INTEGER NOT NULL DEFAULT 0;
+UPDATE deliveries SET at = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+CREATE TABLE ignored_firings (
+    at       INTEGER NOT NULL,
+    file     TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    trigger  TEXT NOT NULL,
+    reason   TEXT NOT NULL,
+    delivery TEXT
+);
+CREATE INDEX ignored_firings_by_workflow ON ignored_firings (workflow, at);
 "#;
 
 /// Version 8 to 9: the deliveries that started runs.

@@ -61,6 +61,8 @@
   "change"
   "catch"
   "up"
+  "lock"
+  "busy"
 ] @keyword
 
 "in" @keyword.operator
@@ -92,6 +94,9 @@
 (assignment key: (identifier) @property)
 (map_entry key: (identifier) @property)
 (on_fail mode: (identifier) @constant.builtin)
+(on_busy mode: (identifier) @constant.builtin)
+(trigger (field name: (identifier) @keyword.conditional
+  (#eq? @keyword.conditional "when")))
 (parallel mode: (identifier) @constant.builtin)
 (strategy) @constant.builtin
 

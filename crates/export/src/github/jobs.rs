@@ -34,9 +34,14 @@ pub fn jobs(
             Err(d) => errors.push(d),
         }
     }
-    // `lock`: runs of one key do not overlap; later ones wait (not cancel).
+    // `lock`: runs of one key do not overlap; later ones wait, or (`on busy
+    // cancel`) cancel the one in progress. `on busy skip` has no equivalent.
+    if let Some(d) = super::configured::lock_refused(wf) {
+        errors.push(d);
+    }
+    let cancel = wf.lock_busy == wfc_language::ir::LockBusy::Cancel;
     let concurrency = wf.lock.as_ref().and_then(|key| match workflow.text(key) {
-        Ok(group) => Some(json!({ "group": group, "cancel-in-progress": false })),
+        Ok(group) => Some(json!({ "group": group, "cancel-in-progress": cancel })),
         Err(d) => {
             errors.push(d);
             None

@@ -12,6 +12,7 @@
 //! `mount` and `failed.*` are written as their nearest equivalent, each a
 //! warning with the refusal's code.
 
+mod configured;
 mod fields;
 mod jobs;
 mod matrix;
@@ -105,6 +106,10 @@ fn triggers(plan: &Plan, wf: &Workflow, errors: &mut Vec<Diagnostic>) -> Json {
     let mut schedules = Vec::new();
     let mut dispatch_types = Vec::new();
     for t in &plan.triggers {
+        if let Some(d) = configured::refused(&t.trigger) {
+            errors.push(d);
+            continue;
+        }
         match &t.trigger {
             Trigger::Schedule(s) => {
                 let fields = s.cron.split_whitespace().count();

@@ -47,6 +47,7 @@ mod shell;
 mod sql;
 mod steps;
 mod time;
+mod trigger_config;
 mod triggers;
 pub mod types;
 mod workflow_outputs;
@@ -277,6 +278,7 @@ impl<'a> Checker<'a> {
                 outputs: Vec::new(),
                 triggers: Vec::new(),
                 lock: None,
+                lock_busy: Default::default(),
                 span,
                 file: None,
             },

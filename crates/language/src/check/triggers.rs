@@ -4,12 +4,13 @@
 //! trigger binds them. A file's webhooks must have paths of their own.
 
 use super::exprs::expr;
+use super::trigger_config::EnvOr;
 use super::types::{self, Fit};
 use super::{Checker, Ctx};
 use crate::diag::{self, check as dc, Diagnostic};
 use crate::ir::{
-    self, Change, Expr, ExprKind, Overlap, Schedule, Trigger, TriggerInput, TriggerParam, Type,
-    Webhook,
+    self, Change, Expr, ExprKind, Overlap, Schedule, ScheduleEnv, Trigger, TriggerInput,
+    TriggerParam, Type, Webhook,
 };
 use crate::span::Span;
 use crate::syntax::ast::{self, FieldValue, Item, TriggerKind};
@@ -21,9 +22,9 @@ const PARAMS_PLACE: &str = "a trigger's `params`";
 /// The settings each kind of trigger takes.
 fn settings_of(kind: TriggerKind) -> &'static [&'static str] {
     match kind {
-        TriggerKind::Schedule => &["timezone", "overlap", "catch up", "params"],
-        TriggerKind::Webhook => &["secret", "params"],
-        TriggerKind::Change => &["debounce", "params"],
+        TriggerKind::Schedule => &["timezone", "overlap", "catch up", "params", "when"],
+        TriggerKind::Webhook => &["secret", "params", "when"],
+        TriggerKind::Change => &["debounce", "params", "when"],
     }
 }
 
@@ -36,12 +37,21 @@ struct Settings {
     secret: Option<ir::ParamId>,
     debounce_ms: Option<u64>,
     params: Vec<TriggerParam>,
+    when: Option<Expr>,
+    /// `timezone env("NAME")`: the variable.
+    tz_env: Option<String>,
 }
 
 impl Checker<'_> {
     pub(super) fn lower_triggers(&mut self) {
         for t in self.trigger_src.clone() {
-            let target = self.trigger_target(t);
+            let allowed = t.kind == TriggerKind::Schedule;
+            let (target, cron_env) = match self.env_or(&t.target, "a trigger's target", allowed) {
+                EnvOr::Written => (self.trigger_target(t), None),
+                // Read and checked when the server loads the file.
+                EnvOr::Var(var) => (Some(String::new()), Some(var)),
+                EnvOr::Bad => (None, None),
+            };
             let settings = self.trigger_settings(t);
             if matches!(t.kind, TriggerKind::Schedule | TriggerKind::Change) {
                 self.check_required_params(t, &settings.params);
@@ -53,18 +63,25 @@ impl Checker<'_> {
                     timezone: settings.timezone.unwrap_or(chrono_tz::UTC),
                     overlap: settings.overlap,
                     catch_up: settings.catch_up,
+                    when: settings.when,
+                    from_env: ScheduleEnv {
+                        cron: cron_env,
+                        timezone: settings.tz_env,
+                    },
                     span: t.span,
                 }),
                 TriggerKind::Webhook => Trigger::Webhook(Webhook {
                     path: target,
                     secret: settings.secret,
                     params: settings.params,
+                    when: settings.when,
                     span: t.span,
                 }),
                 TriggerKind::Change => Trigger::Change(Change {
                     glob: target,
                     debounce_ms: settings.debounce_ms.unwrap_or(ir::DEFAULT_DEBOUNCE_MS),
                     params: settings.params,
+                    when: settings.when,
                     span: t.span,
                 }),
             };
@@ -132,7 +149,12 @@ impl Checker<'_> {
             seen.insert(name, f.name.span);
             match (name, &f.value) {
                 ("params", FieldValue::Map(m)) => out.params = self.trigger_params(t.kind, m),
-                ("timezone", FieldValue::Expr(e)) => out.timezone = self.timezone(e),
+                ("timezone", FieldValue::Expr(e)) => match self.env_or(e, "`timezone`", true) {
+                    EnvOr::Written => out.timezone = self.timezone(e),
+                    EnvOr::Var(var) => out.tz_env = Some(var),
+                    EnvOr::Bad => {}
+                },
+                ("when", FieldValue::Expr(e)) => out.when = self.trigger_when(t.kind, e),
                 ("overlap", FieldValue::Expr(e)) => out.overlap = self.overlap(e),
                 ("catch up", FieldValue::Expr(e)) => match &e.kind {
                     ast::ExprKind::Int(n) if u32::try_from(*n).is_ok() => {
@@ -160,6 +182,7 @@ impl Checker<'_> {
                         "overlap" => "`skip`, `queue` or `cancel`",
                         "secret" => "the name of a `secret`",
                         "debounce" => "a duration like `2s`",
+                        "when" => "a condition (a bool)",
                         _ => "a whole number of 0 or more",
                     };
                     self.report(dc::bad_trigger_value(f.span, name, want));
@@ -311,6 +334,7 @@ impl Checker<'_> {
             self.report(dc::lock_secret(key.span));
         }
         self.wf.lock = Some(key);
+        self.wf.lock_busy = self.lock_busy(first);
     }
 
     /// `changed`, or `request` alone: what a trigger binds, where a name is free.

@@ -20,6 +20,7 @@ mod scripts;
 mod shell;
 mod sql;
 mod timing;
+mod trigger_config;
 mod triggers;
 pub use calls::*;
 pub use collections::*;
@@ -34,6 +35,7 @@ pub use scripts::*;
 pub use shell::*;
 pub use sql::*;
 pub use timing::*;
+pub use trigger_config::*;
 pub use triggers::*;
 
 /// Adds "did you mean" help and a fix when there is a suggestion, else `fallback` help.

@@ -138,6 +138,9 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
             p.node(start, end, hoist, next, |p| {
                 p.push("lock ");
                 write_expr(p, &l.key);
+                if l.body_span.is_some() {
+                    super::triggers::lock_body(p, l);
+                }
             });
         }
         Item::Handler(h) => {

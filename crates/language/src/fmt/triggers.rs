@@ -5,7 +5,7 @@ use super::expr::write_expr;
 use super::fields::fields;
 use super::items::{block_form, open_brace};
 use super::printer::Printer;
-use crate::syntax::ast::Trigger;
+use crate::syntax::ast::{Lock, Trigger};
 
 pub(super) fn trigger(p: &mut Printer, t: &Trigger, next: Option<usize>) {
     let src = p.src;
@@ -28,4 +28,16 @@ fn head(p: &mut Printer, t: &Trigger) {
     p.push(t.kind.word());
     p.push(" ");
     write_expr(p, &t.target);
+}
+
+/// `{ on busy MODE }` of a `lock`, on the lock's line (`{}` when empty).
+pub(super) fn lock_body(p: &mut Printer, l: &Lock) {
+    match &l.busy {
+        Some(mode) => {
+            p.push(" { on busy ");
+            p.push(&mode.name);
+            p.push(" }");
+        }
+        None => p.push(" {}"),
+    }
 }

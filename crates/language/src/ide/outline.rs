@@ -232,7 +232,7 @@ const KEYWORDS: &[&str] = &[
     "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
     "depends", "on", "env", "defaults", "finally", "failure", "success", "rollback", "fail",
     "true", "false", "at", "backoff", "max", "outputs", "until", "every", "within", "sequence",
-    "after", "let", "import", "as", "schedule", "webhook", "change", "lock", "when",
+    "after", "let", "import", "as", "schedule", "webhook", "change", "lock", "busy", "when",
 ];
 const TYPES: &[&str] = &[
     "string", "int", "float", "bool", "duration", "json", "list", "map", "time",

@@ -34,7 +34,8 @@ pub(super) fn symbols(w: &Workflow) -> Vec<Symbol> {
     if let Some(key) = &w.lock {
         out.push(Symbol {
             name: "lock".into(),
-            detail: None,
+            detail: (w.lock_busy != ir::LockBusy::Queue)
+                .then(|| format!("on busy {}", w.lock_busy.name())),
             kind: SymbolKind::Lock,
             span: span(key.span),
             selection: span(key.span),
@@ -53,8 +54,11 @@ pub(super) fn hover(w: &Workflow, offset: usize, now: DateTime<Utc>) -> Option<H
         Trigger::Schedule(s) => {
             let _ = write!(
                 md,
-                "```wf\non schedule \"{}\"\n```\n\nStarts a run of `{}` under `wfc serve`, read in {} (overlap {}, catch up {}).\n\n**Next fire times**\n",
-                s.cron,
+                "```wf\non schedule {}\n```\n\nStarts a run of `{}` under `wfc serve`, read in {} (overlap {}, catch up {}).\n\n**Next fire times**\n",
+                match &s.from_env.cron {
+                    Some(var) => format!("env({var:?})"),
+                    None => format!("{:?}", s.cron),
+                },
                 w.name,
                 s.timezone.name(),
                 s.overlap.name(),
@@ -88,6 +92,19 @@ pub(super) fn hover(w: &Workflow, offset: usize, now: DateTime<Utc>) -> Option<H
             );
         }
     }
+    if let Trigger::Schedule(s) = t {
+        if let Some(from) = s.env_sources() {
+            let _ = write!(md, "\n\nRead when `wfc serve` loads the file: {from}.");
+        }
+    }
+    let when = match t {
+        Trigger::Schedule(s) => s.when.as_ref(),
+        Trigger::Webhook(h) => h.when.as_ref(),
+        Trigger::Change(c) => c.when.as_ref(),
+    };
+    if when.is_some() {
+        md.push_str("\n\n`when`: a firing for which it is false starts no run (a webhook delivery is answered 202 \"ignored\" with the reason).");
+    }
     Some(Hover {
         markdown: md.trim_end().to_string(),
         span: span(t.span()),
@@ -100,12 +117,12 @@ pub(super) fn snippets() -> Vec<CompletionItem> {
         (
             "on schedule",
             "on schedule \"${1:0 2 * * *}\" {\n\ttimezone \"${2:UTC}\"\n\toverlap ${3:skip}\n}",
-            "Starts a run on a cron schedule under `wfc serve`: 5 fields, or 6 with seconds first. `overlap skip|queue|cancel`, `catch up N`.",
+            "Starts a run on a cron schedule under `wfc serve`: 5 fields, or 6 with seconds first, or `env(\"NAME\")`. `overlap skip|queue|cancel`, `catch up N`, `when COND`.",
         ),
         (
             "on webhook",
             "on webhook \"/${1:deploy}\" {\n\tsecret ${2:hook_key}\n}",
-            "Starts a run on `POST /hooks/PATH` under `wfc serve`; with `secret`, the body must be signed (HMAC-SHA256).",
+            "Starts a run on `POST /hooks/PATH` under `wfc serve`; with `secret`, the body must be signed (HMAC-SHA256). `when COND` ignores the deliveries it is false for.",
         ),
         (
             "on change",
@@ -117,6 +134,12 @@ pub(super) fn snippets() -> Vec<CompletionItem> {
             "lock \"${1:key}\"",
             "Runs whose key is equal never overlap (CLI and server, on one store); a later one waits.",
         ),
+        (
+            "lock on busy",
+            "lock \"${1:key}\" { on busy ${2|queue,skip,cancel|} }",
+            "A lock that says what a later run does while the key is held: `queue` waits, `skip` starts nothing, `cancel` cancels the holder (its `finally` runs) and then starts.",
+        ),
+
     ]
     .into_iter()
     .map(|(label, body, doc)| CompletionItem {

@@ -49,6 +49,11 @@ pub struct Schedule {
     /// At most this many slots missed while the server was down are run
     /// after it comes back (0: none).
     pub catch_up: u32,
+    /// `when EXPR`: slots where it is false start nothing.
+    pub when: Option<Expr>,
+    /// The variables `env("…")` names for the pattern and the zone, read
+    /// when the server loads the file ([`Schedule::resolve_env`]).
+    pub from_env: ScheduleEnv,
     pub span: Span,
 }
 
@@ -90,6 +95,8 @@ pub struct Webhook {
     pub secret: Option<ParamId>,
     /// `params { … }`; when empty, the JSON body's fields bind by name.
     pub params: Vec<TriggerParam>,
+    /// `when EXPR`: deliveries where it is false are answered and ignored.
+    pub when: Option<Expr>,
     pub span: Span,
 }
 
@@ -101,7 +108,45 @@ pub struct Change {
     /// Quiet time after the last change before a run starts.
     pub debounce_ms: u64,
     pub params: Vec<TriggerParam>,
+    /// `when EXPR`: batches where it is false start nothing.
+    pub when: Option<Expr>,
     pub span: Span,
+}
+
+/// `on schedule env("P") { timezone env("Z") }`: the variables a
+/// schedule's pattern and zone come from (`None`: written in the file).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScheduleEnv {
+    pub cron: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// What `lock KEY { on busy … }` does when a live run holds the key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LockBusy {
+    /// Wait for the holder to end (the default).
+    #[default]
+    Queue,
+    /// Start nothing: the run is refused, naming the holder.
+    Skip,
+    /// Cancel the holder (its rollbacks and `finally` run), then take the key.
+    Cancel,
+}
+
+impl LockBusy {
+    pub const ALL: [LockBusy; 3] = [LockBusy::Queue, LockBusy::Skip, LockBusy::Cancel];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LockBusy::Queue => "queue",
+            LockBusy::Skip => "skip",
+            LockBusy::Cancel => "cancel",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<LockBusy> {
+        LockBusy::ALL.into_iter().find(|o| o.name() == name)
+    }
 }
 
 /// The default `debounce` of a change trigger.
@@ -198,6 +243,8 @@ mod tests {
             timezone: tz,
             overlap: Overlap::Skip,
             catch_up: 0,
+            when: None,
+            from_env: ScheduleEnv::default(),
             span: Span::point(0),
         }
     }

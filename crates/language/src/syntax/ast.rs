@@ -254,6 +254,10 @@ pub struct Trigger {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lock {
     pub key: Expr,
+    /// The mode of `{ on busy MODE }`, when written (the checker knows the modes).
+    pub busy: Option<Ident>,
+    /// The span of `{ … }`, when written.
+    pub body_span: Option<Span>,
     pub span: Span,
 }
 

@@ -253,10 +253,13 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
         triggers: (plan.triggers.iter())
             .map(|t| super::triggers::trigger_json(wf, t))
             .collect(),
-        lock: plan
-            .lock
-            .as_ref()
-            .map(|k| super::triggers::lock_json(wf, k)),
+        lock: plan.lock.as_ref().map(|k| {
+            let mut lock = super::triggers::lock_json(wf, k);
+            if plan.lock_busy != wfc_language::ir::LockBusy::Queue {
+                lock["on_busy"] = J::String(plan.lock_busy.name().into());
+            }
+            lock
+        }),
         outputs: plan
             .outputs
             .iter()

@@ -434,6 +434,9 @@ fn triggers(o: &mut String, plan: &Plan, wf: &Workflow, st: &Style) {
         let _ = writeln!(o, "\n{}", st.bold("Triggers"));
         for t in &plan.triggers {
             let _ = writeln!(o, "  {}", super::triggers::describe(wf, &t.trigger));
+            for problem in &t.env_problems {
+                let _ = writeln!(o, "    {} {problem}", st.dim("here:"));
+            }
             if !t.next_fires.is_empty() {
                 let fires: Vec<String> = t.next_fires.iter().map(|f| f.to_rfc3339()).collect();
                 let _ = writeln!(o, "    {} {}", st.dim("next:"), fires.join(", "));
@@ -446,10 +449,17 @@ fn triggers(o: &mut String, plan: &Plan, wf: &Workflow, st: &Style) {
             (text, true) => text,
             (text, false) => format!("{text}  {}", st.dim("(at run time)")),
         };
+        let busy = match plan.lock_busy {
+            wfc_language::ir::LockBusy::Queue => "",
+            wfc_language::ir::LockBusy::Skip => "; on busy skip: a later run is not started",
+            wfc_language::ir::LockBusy::Cancel => {
+                "; on busy cancel: a later run cancels the holder"
+            }
+        };
         let _ = writeln!(
             o,
             "  {shown}  {}",
-            st.dim("(runs with this key never overlap)")
+            st.dim(&format!("(runs with this key never overlap{busy})"))
         );
     }
 }

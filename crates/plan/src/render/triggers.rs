@@ -20,11 +20,16 @@ pub fn describe(wf: &Workflow, t: &Trigger) -> String {
     let (head, mut facts) = match t {
         Trigger::Schedule(s) => {
             let mut facts = vec![s.timezone.name().to_string()];
+            facts.extend(s.env_sources());
             facts.push(format!("overlap {}", s.overlap.name()));
             if s.catch_up > 0 {
                 facts.push(format!("catch up {}", s.catch_up));
             }
-            (format!("schedule {:?}", s.cron), facts)
+            let head = match &s.from_env.cron {
+                Some(var) if s.cron.is_empty() => format!("schedule env({var:?})"),
+                _ => format!("schedule {:?}", s.cron),
+            };
+            (head, facts)
         }
         Trigger::Webhook(w) => {
             let mut facts = Vec::new();
@@ -50,7 +55,19 @@ pub fn describe(wf: &Workflow, t: &Trigger) -> String {
     {
         facts.extend(params(ps));
     }
+    if let Some(when) = trigger_when(t) {
+        facts.push(format!("when {}", show(when)));
+    }
     format!("{head} ({})", facts.join(", "))
+}
+
+/// A trigger's `when`, if it has one.
+pub fn trigger_when(t: &Trigger) -> Option<&Expr> {
+    match t {
+        Trigger::Schedule(s) => s.when.as_ref(),
+        Trigger::Webhook(w) => w.when.as_ref(),
+        Trigger::Change(c) => c.when.as_ref(),
+    }
 }
 
 /// The lock key as shown: its text when known at plan time, else the expression.
@@ -78,7 +95,7 @@ pub fn trigger_json(wf: &Workflow, t: &PlannedTrigger) -> J {
             .collect::<serde_json::Map<_, _>>()
             .into()
     };
-    match &t.trigger {
+    let mut out = match &t.trigger {
         Trigger::Schedule(s) => json!({
             "kind": "schedule",
             "cron": s.cron,
@@ -99,7 +116,17 @@ pub fn trigger_json(wf: &Workflow, t: &PlannedTrigger) -> J {
             "debounce_seconds": c.debounce_ms as f64 / 1000.0,
             "params": params(&c.params),
         }),
+    };
+    if let Trigger::Schedule(s) = &t.trigger {
+        if s.from_env != ir::ScheduleEnv::default() {
+            out["from_env"] = json!({"cron": s.from_env.cron, "timezone": s.from_env.timezone});
+            out["env_problems"] = json!(t.env_problems);
+        }
     }
+    if let Some(when) = trigger_when(&t.trigger) {
+        out["when"] = J::String(show(wf, when));
+    }
+    out
 }
 
 /// `on …` and `lock …` lines, for the graph renderings' comments.
@@ -108,7 +135,11 @@ pub fn comment_lines(plan: &Plan, wf: &Workflow) -> Vec<String> {
         .map(|t| format!("on {}", describe(wf, &t.trigger)))
         .collect();
     if let Some(key) = &plan.lock {
-        out.push(format!("lock {}", lock_text(wf, key).0));
+        let busy = match plan.lock_busy {
+            ir::LockBusy::Queue => String::new(),
+            other => format!(" (on busy {})", other.name()),
+        };
+        out.push(format!("lock {}{busy}", lock_text(wf, key).0));
     }
     out
 }

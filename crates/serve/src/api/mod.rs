@@ -2,6 +2,7 @@
 //! handlers share. Every route but the document and its page needs a key
 //! ([`crate::auth`]); errors are problem+json ([`crate::problem`]).
 
+pub mod ignored;
 pub mod logs;
 pub mod resume;
 pub mod run_detail;
@@ -34,6 +35,7 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
     let authed = Router::new()
         .route("/workflows", get(workflows::list))
         .route("/workflows/{name}/runs", post(workflows::start))
+        .route("/workflows/{name}/ignored", get(ignored::list))
         .route("/validate", post(workflows::validate))
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(run_detail::detail))

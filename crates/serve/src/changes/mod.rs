@@ -410,14 +410,25 @@ async fn start_run(
     else {
         return true;
     };
-    let params = w.ir.triggers.iter().find_map(|t| match t {
-        Trigger::Change(c) if c.glob == key.glob => Some(c.params.clone()),
-        _ => None,
-    });
+    let (params, when) = w
+        .ir
+        .triggers
+        .iter()
+        .find_map(|t| match t {
+            Trigger::Change(c) if c.glob == key.glob => Some((c.params.clone(), c.when.clone())),
+            _ => None,
+        })
+        .unzip();
     let inputs = TriggerInputs {
         changed: changed.clone(),
         ..TriggerInputs::default()
     };
+    if let Err(reason) = wfc_plan::trigger_when::decide(&w.ir, when.flatten().as_ref(), &inputs) {
+        let trigger = format!("{TRIGGER} {}", key.glob);
+        let firing = crate::ignored::firing(&key.file, &key.workflow, trigger, reason);
+        crate::ignored::record(launcher, firing).await;
+        return true;
+    }
     let params = match trigger_params::evaluate(&w.ir, &params.unwrap_or_default(), &inputs) {
         Ok(p) => crate::launch::params_values(p),
         Err(diags) => {
@@ -443,6 +454,12 @@ async fn start_run(
             true
         }
         Err(e) if e.is_busy() && !launcher.stopping().is_cancelled() => false,
+        Err(e @ wfc_launch::LaunchError::LockHeld { .. }) => {
+            let trigger = format!("{TRIGGER} {}", key.glob);
+            let firing = crate::ignored::firing(&key.file, &key.workflow, trigger, e.to_string());
+            crate::ignored::record(launcher, firing).await;
+            true
+        }
         Err(e) => {
             let p = crate::problem::Problem::from(e);
             log_refused(&p.detail, &p.diagnostics);

@@ -84,6 +84,8 @@ mod tests {
             timezone: zone.parse().unwrap(),
             overlap: Overlap::Skip,
             catch_up: 0,
+            when: None,
+            from_env: Default::default(),
             span: Span::point(0),
         }
     }

@@ -349,6 +349,12 @@ impl Task {
             tracing::error!(workflow = %wf, %slot, error = %e, "cannot record the slot: no run");
             return None;
         }
+        if let Some(reason) = self.turned_down() {
+            let trigger = format!("{TRIGGER} {}", self.id.schedule);
+            let firing = crate::ignored::firing(&self.id.file, wf, trigger, reason);
+            crate::ignored::record(&self.ctx.launcher, firing).await;
+            return None;
+        }
         let mut told = false;
         loop {
             if self.stop.is_cancelled() {
@@ -376,6 +382,12 @@ impl Task {
                         _ = tokio::time::sleep(BUSY_RETRY) => {}
                     }
                 }
+                Err(e @ wfc_launch::LaunchError::LockHeld { .. }) => {
+                    let trigger = format!("{TRIGGER} {}", self.id.schedule);
+                    let firing = crate::ignored::firing(&self.id.file, wf, trigger, e.to_string());
+                    crate::ignored::record(&self.ctx.launcher, firing).await;
+                    return None;
+                }
                 Err(e) => {
                     let p = crate::problem::Problem::from(e);
                     tracing::error!(workflow = %wf, %slot, code = p.code.id(), "scheduled run not started: {}", p.detail);
@@ -383,6 +395,15 @@ impl Task {
                 }
             }
         }
+    }
+
+    /// Why the schedule's `when` turns a slot down, if it does (it reads
+    /// the params' defaults).
+    fn turned_down(&self) -> Option<String> {
+        let when = self.settings.borrow().when.clone()?;
+        let workflow = self.ctx.catalog.find(&self.id.workflow).ok()?;
+        let inputs = wfc_plan::trigger_params::TriggerInputs::default();
+        wfc_plan::trigger_when::decide(&workflow.ir, Some(&when), &inputs).err()
     }
 
     /// The workflow as its file is served, with its params' defaults;

@@ -1,6 +1,6 @@
 //! Triggers (`on schedule|webhook|change "…" { … }`) and `lock EXPR`.
 
-use super::{kids, span, Builder, Rule};
+use super::{ident, kids, span, Builder, Rule};
 use crate::syntax::ast::{Lock, Trigger, TriggerKind};
 use pest::iterators::Pair;
 
@@ -20,7 +20,7 @@ impl Builder {
                         _ => TriggerKind::Schedule,
                     };
                 }
-                Rule::string => target = Some(self.primary(p)),
+                Rule::string | Rule::call => target = Some(self.primary(p)),
                 Rule::trigger_body => {
                     body_span = Some(span(&p));
                     fields = kids(p).filter_map(|f| self.field(f)).collect();
@@ -40,9 +40,22 @@ impl Builder {
 
     pub(super) fn lock(&self, pair: Pair<'_, Rule>) -> Lock {
         let sp = span(&pair);
-        let key = kids(pair).find(|p| p.as_rule() == Rule::expr);
+        let (mut key, mut busy, mut body_span) = (None, None, None);
+        for p in kids(pair) {
+            match p.as_rule() {
+                Rule::expr => key = Some(self.expr(p)),
+                Rule::lock_body => {
+                    body_span = Some(span(&p));
+                    let mode = kids(p).flat_map(kids).find(|k| k.as_rule() == Rule::ident);
+                    busy = mode.map(ident);
+                }
+                _ => {}
+            }
+        }
         Lock {
-            key: key.map_or_else(|| self.invalid(sp), |p| self.expr(p)),
+            key: key.unwrap_or_else(|| self.invalid(sp)),
+            busy,
+            body_span,
             span: sp,
         }
     }

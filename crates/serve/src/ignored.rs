@@ -1,0 +1,68 @@
+//! Firings a trigger's `when` turned down: a webhook delivery (answered
+//! `202` with `"status": "ignored"` and the reason), a schedule's slot or a
+//! change trigger's batch. Each is logged and kept in the run store's
+//! `ignored_firings` with its reason; none creates a run.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use wfc_launch::Launcher;
+use wfc_store::ignored::Ignored;
+
+/// The code an ignored delivery's answer carries.
+pub const CODE: &str = "API100";
+
+/// What an ignored delivery is answered.
+#[derive(serde::Serialize)]
+struct IgnoredAnswer<'a> {
+    status: &'static str,
+    code: &'static str,
+    reason: &'a str,
+}
+
+/// `202 {"status": "ignored", "code": "API100", "reason": …}`.
+pub fn answer(reason: &str) -> Response {
+    let body = IgnoredAnswer {
+        status: "ignored",
+        code: CODE,
+        reason,
+    };
+    (
+        StatusCode::ACCEPTED,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// Logs `firing` and keeps it in the store; a store that fails is logged
+/// (the firing still starts nothing).
+pub async fn record(launcher: &Launcher, firing: Ignored) {
+    tracing::info!(
+        workflow = %firing.workflow, trigger = %firing.trigger,
+        "ignored, no run: {}", firing.reason
+    );
+    let dir = launcher.state_dir().to_path_buf();
+    let kept = tokio::task::spawn_blocking(move || {
+        let store = wfc_store::Store::open(&dir).map_err(|e| e.to_string())?;
+        wfc_store::ignored::record(&store, &firing).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    if let Err(e) = kept {
+        tracing::warn!("cannot keep an ignored firing in the run store: {e}");
+    }
+}
+
+/// An [`Ignored`] of workflow `workflow` of `file`, by `trigger`, for `reason`.
+pub fn firing(file: &str, workflow: &str, trigger: String, reason: String) -> Ignored {
+    Ignored {
+        at: 0,
+        file: file.to_owned(),
+        workflow: workflow.to_owned(),
+        trigger,
+        reason,
+        delivery: None,
+    }
+}
