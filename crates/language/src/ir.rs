@@ -19,6 +19,7 @@ pub use settings::{
 };
 mod order;
 pub use order::SequenceOrder;
+pub mod artifacts;
 mod call;
 mod context;
 mod func;

@@ -19,7 +19,8 @@
 //! `schedule_fires` — part of the schema (a store of 7 may hold them with
 //! rows: they are kept) and adds `run_triggers.origin` (where an `api` run
 //! came from: `mcp`, `dashboard`); 9 adds `deliveries` (the webhook
-//! deliveries that started runs, so a redelivery starts nothing).
+//! deliveries that started runs, so a redelivery starts nothing); 10 adds
+//! `artifacts` (the files steps kept, stored under `artifacts/RUN/`).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -28,7 +29,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 9;
+pub const VERSION: i64 = 10;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -47,6 +48,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up_with_hook(FROM_V6, events_of_v6),
         M::up(FROM_V7),
         M::up(FROM_V8),
+        M::up(FROM_V9),
     ])
 }
 
@@ -178,6 +180,33 @@ CREATE TABLE deliveries (
     run_id TEXT NOT NULL                   -- the run it started
 ) WITHOUT ROWID;
 CREATE INDEX deliveries_by_run ON deliveries (run_id);
+
+CREATE TABLE artifacts (
+    run_id      TEXT NOT NULL REFERENCES runs (id),
+    graph       TEXT NOT NULL,
+    rollback_of TEXT NOT NULL DEFAULT '',
+    step        TEXT NOT NULL,
+    name        TEXT NOT NULL,             -- as declared: `artifacts { NAME = … }`
+    path        TEXT NOT NULL,             -- where the step left the file (absolute)
+    size        INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,             -- hex; the copy is artifacts/RUN/SHA256
+    PRIMARY KEY (run_id, graph, rollback_of, step, name, path)
+) WITHOUT ROWID;
+"#;
+
+/// Version 9 to 10: the files steps kept as artifacts.
+const FROM_V9: &str = r#"
+CREATE TABLE artifacts (
+    run_id      TEXT NOT NULL REFERENCES runs (id),
+    graph       TEXT NOT NULL,
+    rollback_of TEXT NOT NULL DEFAULT '',
+    step        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    PRIMARY KEY (run_id, graph, rollback_of, step, name, path)
+) WITHOUT ROWID;
 "#;
 
 /// Version 8 to 9: the deliveries that started runs.

@@ -7,6 +7,7 @@
 use super::Diagnostic;
 use crate::span::Span;
 
+mod artifacts;
 mod calls;
 mod exprs;
 mod imports;
@@ -19,6 +20,7 @@ mod shell;
 mod sql;
 mod timing;
 mod triggers;
+pub use artifacts::*;
 pub use calls::*;
 pub use exprs::*;
 pub use imports::*;
