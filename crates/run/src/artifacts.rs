@@ -196,18 +196,29 @@ fn matches(folder: &Path, glob: &str) -> Result<Vec<PathBuf>, String> {
             continue;
         }
         // A link is kept only as a file inside the folder (never followed out).
-        let real = entry.path().canonicalize().ok();
-        match real {
-            Some(r) if r.starts_with(folder) && r.is_file() => out.push(entry.path().to_owned()),
-            Some(r) if r.is_dir() => {}
-            _ => {
-                return Err(format!(
-                    "{OUTSIDE}: artifact `{}` is a symbolic link out of the step's folder `{}`",
-                    rel.display(),
-                    folder.display()
-                ))
-            }
+        let real = entry.path().canonicalize().map_err(|e| {
+            format!(
+                "{NOT_KEPT}: artifact `{}` cannot be read: {e}",
+                rel.display()
+            )
+        })?;
+        if !real.starts_with(folder) {
+            return Err(format!(
+                "{OUTSIDE}: artifact `{}` is a symbolic link out of the step's folder `{}`",
+                rel.display(),
+                folder.display()
+            ));
         }
+        if real.is_dir() {
+            continue;
+        }
+        if !real.is_file() {
+            return Err(format!(
+                "{NOT_KEPT}: artifact `{}` is not a regular file (a pipe, a socket or a device)",
+                rel.display()
+            ));
+        }
+        out.push(entry.path().to_owned());
     }
     out.sort();
     Ok(out)

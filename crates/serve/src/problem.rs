@@ -73,6 +73,10 @@ pub enum Code {
     HookRateLimited,
     /// A body over `--max-body`.
     TooLarge,
+    /// No such artifact in the run.
+    NoArtifact,
+    /// An artifact's stored copy no longer has its recorded content.
+    ArtifactTampered,
 }
 
 impl Code {
@@ -93,6 +97,8 @@ impl Code {
             Code::BadSignature => "API040",
             Code::HookRateLimited => "API043",
             Code::TooLarge => "API010",
+            Code::NoArtifact => "API120",
+            Code::ArtifactTampered => "API121",
         }
     }
 
@@ -100,7 +106,8 @@ impl Code {
         match self {
             Code::Unauthenticated | Code::BadSignature => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
-            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::NotFound | Code::NoArtifact => StatusCode::NOT_FOUND,
+            Code::ArtifactTampered => StatusCode::INTERNAL_SERVER_ERROR,
             Code::Invalid | Code::BadRequest | Code::BadEventId | Code::LockKey => {
                 StatusCode::BAD_REQUEST
             }
@@ -128,6 +135,8 @@ impl Code {
             Code::LockKey => "the run's lock key cannot be computed",
             Code::BadSignature => "missing or bad webhook signature",
             Code::HookRateLimited => "too many requests to this webhook",
+            Code::NoArtifact => "no such artifact",
+            Code::ArtifactTampered => "the artifact's stored copy was changed or removed",
             Code::TooLarge => "the request body is too large",
         }
     }

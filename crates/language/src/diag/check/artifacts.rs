@@ -7,12 +7,15 @@ use crate::span::Span;
 
 /// E0380: `artifacts` on a step that runs nothing that could make files.
 pub fn artifacts_not_supported(span: Span, kind: &str) -> Diagnostic {
-    Diagnostic::error("E0380", format!("a `{kind}` step cannot have `artifacts`"))
-        .primary(span, "no files to keep here")
-        .help(
-            "artifacts are files a `shell`, `python`, `node` or `docker` step makes; \
+    Diagnostic::error(
+        "E0380",
+        format!("a step of kind `{kind}` cannot have `artifacts`"),
+    )
+    .primary(span, "no files to keep here")
+    .help(
+        "artifacts are files a `shell`, `python`, `node` or `docker` step makes; \
          write them in such a step",
-        )
+    )
 }
 
 /// E0381: an artifact name given twice in one step.
