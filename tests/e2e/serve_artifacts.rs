@@ -85,6 +85,30 @@ async fn the_api_lists_and_streams_artifacts_and_retention_removes_them() {
     let r = http.get(&url).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a key is needed");
 
+    // The run page links it; the link downloads it with the page's session.
+    let browser = super::dashboard::client();
+    let cookie =
+        super::dashboard::pair(&super::dashboard::login(&browser, &server, &server.reader).await);
+    let (status, _, html) =
+        super::dashboard::page(&browser, &server, &format!("/runs/{first}"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let link = format!(
+        "/runs/{first}/artifacts/{}",
+        listed[0]["sha256"].as_str().unwrap()
+    );
+    assert!(
+        html.contains(&format!("href=\"{link}\" download")),
+        "{html}"
+    );
+    let r = browser
+        .get(format!("{}{link}", server.base))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().len(), 307200);
+
     let (status, problem) = get(
         &http,
         &server.url(&format!("/runs/{first}/artifacts/{}", "0".repeat(64))),
