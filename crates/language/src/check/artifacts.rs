@@ -78,6 +78,15 @@ impl Checker<'_> {
             ));
             return Expr::invalid(span);
         }
+        // A reference for the editor: its hover names the glob.
+        self.reference(
+            field.span,
+            ir::Symbol::Output {
+                step,
+                name: format!("{}.{}", artifacts::FIELD, field.name),
+                declared: false,
+            },
+        );
         let kind = ExprKind::StepOutput {
             step,
             field: artifacts::FIELD.into(),
