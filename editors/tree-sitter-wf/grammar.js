@@ -156,6 +156,7 @@ module.exports = grammar({
       $.mount,
       $.executor,
       $.resources,
+      $.artifacts,
       $.field,
     ),
 
@@ -199,6 +200,12 @@ module.exports = grammar({
     rollback: $ => seq('on', 'failure', 'rollback', $.block),
     on_fail: $ => seq('on', 'fail', field('mode', $.identifier)),
     mount: $ => seq('mount', field('source', $._expression), 'at', field('target', $._expression)),
+    // `artifacts { NAME = "GLOB" [optional] … }`: files a step hands on.
+    artifacts: $ => seq('artifacts', '{', repeat(seq($.artifact, optional(','))), '}'),
+    artifact: $ => seq(
+      field('name', $.identifier), '=', field('glob', $._expression),
+      optional(field('optional', 'optional')),
+    ),
 
     // ----------------------------------------------------------- blocks ---
 

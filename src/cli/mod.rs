@@ -7,6 +7,7 @@
 //! (commands that need a valid workflow), 130 cancelled.
 
 mod act;
+mod artifacts;
 mod check;
 mod export;
 mod fmt;
@@ -102,6 +103,11 @@ enum Command {
         after_help = "Examples:\n  wfc logs last\n  wfc logs last build\n  wfc logs 20240501-123456-3fa9 --follow"
     )]
     Logs(logs::LogsArgs),
+    /// List or copy out the files a run's steps kept as artifacts.
+    #[command(
+        after_help = "Examples:\n  wfc artifacts last\n  wfc artifacts last build -o out/\n\nEach file is checked against the SHA-256 recorded when its step kept it.\n\nExit status: 0 done, 1 a stored file was changed or removed (E0845), 2 unknown run or step (E0844)."
+    )]
+    Artifacts(artifacts::ArtifactsArgs),
     /// Continue a failed, cancelled or interrupted run; steps that succeeded are not run again.
     #[command(
         after_help = "Examples:\n  wfc resume last\n  wfc resume 20240501-123456-3fa9 -p deploy_token=$TOKEN\n\nExit status: as `wfc run`; 2 when the run cannot be resumed (it is running, it succeeded, or the file changed a step that succeeded)."
@@ -187,6 +193,7 @@ pub fn main() -> ExitCode {
             | Command::History(_)
             | Command::Status(_)
             | Command::Logs(_)
+            | Command::Artifacts(_)
             | Command::Stats(_)
             | Command::Completions { .. }
     ) || matches!(&cli.command, Command::Run(args) if args.dry_run)
@@ -208,6 +215,7 @@ pub fn main() -> ExitCode {
         Command::History(args) => history::run(args),
         Command::Status(args) => status::run(args),
         Command::Logs(args) => logs::run(args),
+        Command::Artifacts(args) => artifacts::run(args),
         Command::Resume(args) => resume::run(args),
         Command::Cancel(args) => act::cancel(args),
         Command::Approve(args) => act::decide(args, wfc_store::control::Decision::Approved),

@@ -50,7 +50,29 @@ pub fn run(args: StatusArgs) -> ExitCode {
         flag: &flag,
         remote: false,
     };
-    show(&detail, &args, &hints)
+    let shown = show(&detail, &args, &hints);
+    if args.format == Format::Text {
+        print!("{}", escaped_lines(&artifacts_text(&store, &id, &flag)));
+    }
+    shown
+}
+
+/// The files the run's steps kept (none: nothing), and how to copy them out.
+fn artifacts_text(store: &wfc_store::Store, id: &str, flag: &str) -> String {
+    let all = wfc_store::artifacts::list(store, id).unwrap_or_default();
+    if all.is_empty() {
+        return String::new();
+    }
+    let step_w = all.iter().map(|a| a.step.len()).max().unwrap_or(0);
+    let name_w = all.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    let mut out = format!("ARTIFACTS (`wfc artifacts{flag} {id} -o DIR` copies them out)\n");
+    for a in &all {
+        out.push_str(&format!(
+            "{:<step_w$}  {:<name_w$}  {}  {} bytes\n",
+            a.step, a.name, a.path, a.size
+        ));
+    }
+    out
 }
 
 /// Prints run `detail` as `args` ask (the local store's or a server's).

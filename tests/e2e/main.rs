@@ -79,6 +79,7 @@ mod run;
 mod scripts;
 mod secrets;
 mod serve;
+mod serve_artifacts;
 mod serve_changes;
 mod serve_client;
 mod serve_durable;

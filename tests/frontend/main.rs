@@ -10,6 +10,7 @@
 mod check_fixtures;
 mod fmt;
 mod ide;
+mod ide_artifacts;
 mod ide_imports;
 mod ide_lets;
 mod ide_modules;

@@ -7,18 +7,21 @@
 //! - [`lines`] — the live output lines of steps ([`LineOutput`], [`LineSink`]);
 //! - [`approvals`] — what a run asks: who approves a gate ([`Approvals`]), and
 //!   where a decision taken in the run's process is kept ([`DecisionLog`]);
-//! - [`time`] — the one timestamp format of everything a run writes.
+//! - [`time`] — the one timestamp format of everything a run writes;
+//! - [`artifacts`] — the files steps hand on, and where a run keeps them.
 //!
 //! Nothing here runs anything: no async runtime, no processes, no files.
 //! The store depends on this crate and not on the interpreter.
 
 pub mod approvals;
+pub mod artifacts;
 pub mod attempts;
 pub mod lines;
 pub mod recorder;
 pub mod time;
 
 pub use approvals::{Approvals, Closed, DecisionLog, Wait};
+pub use artifacts::ArtifactFile;
 pub use attempts::PriorAttempts;
 pub use lines::{Line, LineOutput, LineSink, Stream};
 pub use recorder::{

@@ -198,6 +198,10 @@ pub trait Recorder: Send {
     /// and is not run again: for the display and the report (the store
     /// recorded it then).
     fn step_restored(&mut self, _step: &StepKey) {}
+    /// The files a step that succeeded keeps as artifacts, already copied
+    /// into the run's artifact folder and synced; just before its
+    /// [`Recorder::step_ended`], in the same turn.
+    fn artifacts_kept(&mut self, _step: &StepKey, _files: &[crate::ArtifactFile]) {}
     /// A run phase begins: `"rollback"`, `"on failure"`, `"finally"`, … (for display).
     fn phase(&mut self, _name: &str) {}
     /// The workflow's own outputs (masked), once its main graph succeeded;
@@ -259,6 +263,11 @@ impl Recorder for Recorders {
     }
     fn step_restored(&mut self, step: &StepKey) {
         self.0.iter_mut().for_each(|r| r.step_restored(step));
+    }
+    fn artifacts_kept(&mut self, step: &StepKey, files: &[crate::ArtifactFile]) {
+        self.0
+            .iter_mut()
+            .for_each(|r| r.artifacts_kept(step, files));
     }
     fn phase(&mut self, name: &str) {
         self.0.iter_mut().for_each(|r| r.phase(name));

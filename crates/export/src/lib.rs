@@ -4,6 +4,7 @@
 //! ENGINE` (src/cli/export.rs) calls them.
 
 pub mod argo;
+mod artifacts;
 pub mod github;
 mod script_template;
 mod secret_decided;

@@ -20,6 +20,7 @@ pub use settings::{
 };
 mod order;
 pub use order::SequenceOrder;
+pub mod artifacts;
 mod call;
 mod comprehension;
 mod context;

@@ -165,6 +165,11 @@ async fn start(
         origin,
         delivery,
         resuming,
+        restore: restored
+            .iter()
+            .flatten()
+            .map(|(name, _)| name.clone())
+            .collect(),
         record,
         reap,
     };
@@ -194,6 +199,9 @@ async fn start(
     request.restored = restored.unwrap_or_default();
     request.prior = prior;
     request.started = first_started;
+    request.artifacts = session
+        .as_ref()
+        .map(|_| wfc_contract::artifacts::run_folder(launcher.state_dir(), id));
     let approvals = approvals.unwrap_or_else(|| Arc::new(CliApprovals::default()));
     let mut recorders: Vec<Box<dyn Recorder>> = Vec::new();
     match &mut session {
@@ -276,6 +284,8 @@ struct Open {
     origin: Option<String>,
     delivery: Option<String>,
     resuming: bool,
+    /// The steps a resumed run restores: their artifacts are put back.
+    restore: Vec<String>,
     record: bool,
     reap: bool,
 }
@@ -331,6 +341,11 @@ impl Open {
             if self.resuming {
                 prior = wfc_store::prior_attempts::prior_attempts(&store, &self.id)
                     .map_err(|e| store_error(&e))?;
+            }
+            if !self.restore.is_empty() {
+                let steps: Vec<&str> = self.restore.iter().map(String::as_str).collect();
+                wfc_store::artifacts::restore(&store, &self.id, &steps)
+                    .map_err(LaunchError::Store)?;
             }
             let session = RunSession::on(store, &self.id, self.meta, self.resuming)
                 .map_err(|e| store_error(&e))?;

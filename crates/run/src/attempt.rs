@@ -46,6 +46,8 @@ pub struct AttemptResult {
     pub duration: Duration,
     /// `None` when the attempt produced no outputs (it could not start).
     pub outputs: Option<Value>,
+    /// The files it kept as artifacts (it succeeded, and declares some).
+    pub kept: Vec<wfc_contract::ArtifactFile>,
 }
 
 /// What a task needs besides the spec.
@@ -68,6 +70,9 @@ pub struct Job {
     pub masker: Masker,
     pub sink: Option<LineSink>,
     pub tx: UnboundedSender<Event>,
+    /// The step's artifacts, and the run's folder to keep them in (`None`:
+    /// a run not recorded, which checks and names them but keeps no copy).
+    pub artifacts: Option<(crate::artifacts::ArtifactSpec, Option<std::path::PathBuf>)>,
 }
 
 /// Runs `spec` with retries (and polls, under `until`). The caller has
@@ -130,6 +135,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
                         exit_code: None,
                         duration: Duration::ZERO,
                         outputs: None,
+                        kept: Vec::new(),
                     }),
                 });
                 break;
@@ -150,6 +156,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
                         exit_code: None,
                         duration: Duration::ZERO,
                         outputs: None,
+                        kept: Vec::new(),
                     }),
                 });
             }
@@ -176,6 +183,13 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         if cut && result.status == Status::TimedOut {
             result.error = Some(deadline_cut(&deadlines));
         }
+        if let Some(a) = job
+            .artifacts
+            .as_ref()
+            .filter(|_| result.status == Status::Succeeded)
+        {
+            keep_artifacts(a.clone(), &job.masker, &mut result).await;
+        }
         next = match result.status {
             Status::Succeeded => job
                 .poll
@@ -198,6 +212,35 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         }
     }
     let _ = job.tx.send(Event::Done { id: job.id });
+}
+
+/// Keeps the artifacts of an attempt that succeeded: they become its
+/// `artifacts` output, or it fails when they cannot be kept.
+async fn keep_artifacts(
+    (spec, folder): (crate::artifacts::ArtifactSpec, Option<std::path::PathBuf>),
+    masker: &Masker,
+    result: &mut AttemptResult,
+) {
+    let kept =
+        tokio::task::spawn_blocking(move || crate::artifacts::keep(&spec, folder.as_deref()))
+            .await
+            .unwrap_or_else(|e| {
+                Err(format!(
+                    "{}: keeping the artifacts: {e}",
+                    crate::artifacts::NOT_KEPT
+                ))
+            });
+    match kept {
+        Ok(k) => {
+            let outputs = result.outputs.take();
+            result.outputs = Some(crate::artifacts::with_artifacts(outputs, k.value));
+            result.kept = k.files;
+        }
+        Err(e) => {
+            result.status = Status::Failed;
+            result.error = Some(masker.mask(&e));
+        }
+    }
 }
 
 /// Why an attempt was stopped at a deadline rather than its `timeout`.
@@ -332,6 +375,7 @@ fn convert(
         exit_code: outcome.exit_code,
         duration: d,
         outputs: Some(value),
+        kept: Vec::new(),
     }
 }
 
@@ -386,6 +430,7 @@ pub async fn wait_approval(mut approval: wfc_contract::Wait, job: Job, message: 
             ("passed", Value::Bool(passed)),
             ("approved_by", Value::Str(by)),
         ])),
+        kept: Vec::new(),
     };
     let _ = job.tx.send(Event::AttemptEnded {
         id: job.id,

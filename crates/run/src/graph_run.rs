@@ -433,7 +433,7 @@ impl Runner<'_> {
         }
         let graph = g.graph.clone();
         let step = &graph.steps[v];
-        let (cond, prepared, poll, retry_when, derived) = {
+        let (cond, prepared, poll, retry_when, derived, artifacts) = {
             let mut ev = self.evaluator(g, step, failed);
             let cond = step.condition.as_ref().map(|c| ev.eval(c));
             let go = matches!(cond, None | Some(Ok(Value::Bool(true))));
@@ -445,6 +445,10 @@ impl Runner<'_> {
                     self.opts.workflow_dir.as_deref(),
                 )
             });
+            let artifacts = match &prepared {
+                Some(Ok(Prepared::Exec(spec))) => crate::artifacts::prepare(step, &mut ev, spec),
+                _ => Ok(None),
+            };
             // The `until` sees what the step's fields saw (`run.…`, …).
             let poll = (step.until.as_deref())
                 .filter(|_| go)
@@ -452,7 +456,7 @@ impl Runner<'_> {
             let retry_when = (step.retry.as_ref().and_then(|r| r.when.as_deref()))
                 .filter(|_| go)
                 .map(|w| RetryWhen::new(step, w, &self.params, &self.names, &mut ev));
-            (cond, prepared, poll, retry_when, ev.take_derived())
+            (cond, prepared, poll, retry_when, ev.take_derived(), artifacts)
         };
         self.secrets.add(derived);
         if let Some(why) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {
@@ -482,6 +486,10 @@ impl Runner<'_> {
             Some(Err(e)) => return self.fail_now(g, v, self.secrets.masker().mask(&e)),
             None => return,
         };
+        let artifacts = match artifacts {
+            Ok(a) => a.map(|a| (a, self.opts.artifacts.clone())),
+            Err(e) => return self.fail_now(g, v, self.secrets.masker().mask(&e)),
+        };
         let call = match self.call_limit(g, v) {
             Ok(c) => c,
             Err(why) => return self.fail_now(g, v, why),
@@ -502,6 +510,7 @@ impl Runner<'_> {
             masker: self.secrets.masker(),
             sink: self.lines.as_ref().map(|l| l.sink(&key)),
             tx: tx.clone(),
+            artifacts,
         };
         self.mark_started(g, v);
         g.steps[v].cancel = Some(job.cancel.clone());
@@ -564,6 +573,7 @@ impl Runner<'_> {
                         ("passed", Value::Bool(passed)),
                         ("approved_by", Value::Str(String::new())),
                     ])),
+                    kept: Vec::new(),
                 };
                 self.immediate(g, v, result);
             }
@@ -630,6 +640,7 @@ impl Runner<'_> {
             exit_code: None,
             duration: Duration::ZERO,
             outputs: None,
+            kept: Vec::new(),
         };
         self.immediate(g, v, result);
     }

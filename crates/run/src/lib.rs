@@ -25,6 +25,7 @@
 //! `wfc run` and `wfc resume` are thin clients of it; so is anything that
 //! serves runs.
 
+pub mod artifacts;
 pub mod attempt;
 pub mod exec;
 pub mod gate_message;

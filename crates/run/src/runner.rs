@@ -59,6 +59,9 @@ pub struct RunOptions {
     /// The workflow file's directory: a relative `file` of a script or a
     /// query is read there (`None`: wfc's working directory).
     pub workflow_dir: Option<std::path::PathBuf>,
+    /// The run's artifact folder, where steps' artifacts are kept (`None`:
+    /// the run is not recorded).
+    pub artifacts: Option<std::path::PathBuf>,
 }
 
 /// How the run ended.

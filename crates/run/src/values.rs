@@ -544,7 +544,8 @@ fn pick(outputs: &Value, field: &str, output: Option<&str>) -> Value {
         _ => Value::Null,
     };
     match output {
-        Some(name) => get(&get(outputs, "outputs"), name),
+        // `outputs.NAME`, `artifacts.NAME`
+        Some(name) => get(&get(outputs, field), name),
         None => get(outputs, field),
     }
 }

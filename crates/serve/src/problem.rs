@@ -75,6 +75,10 @@ pub enum Code {
     TooLarge,
     /// `lock … { on busy skip }`: another run holds the key; nothing started.
     LockHeld,
+    /// No such artifact in the run.
+    NoArtifact,
+    /// An artifact's stored copy no longer has its recorded content.
+    ArtifactTampered,
 }
 
 impl Code {
@@ -96,6 +100,8 @@ impl Code {
             Code::HookRateLimited => "API043",
             Code::TooLarge => "API010",
             Code::LockHeld => "API101",
+            Code::NoArtifact => "API120",
+            Code::ArtifactTampered => "API121",
         }
     }
 
@@ -103,7 +109,8 @@ impl Code {
         match self {
             Code::Unauthenticated | Code::BadSignature => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
-            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::NotFound | Code::NoArtifact => StatusCode::NOT_FOUND,
+            Code::ArtifactTampered => StatusCode::INTERNAL_SERVER_ERROR,
             Code::Invalid | Code::BadRequest | Code::BadEventId | Code::LockKey => {
                 StatusCode::BAD_REQUEST
             }
@@ -131,6 +138,8 @@ impl Code {
             Code::LockKey => "the run's lock key cannot be computed",
             Code::BadSignature => "missing or bad webhook signature",
             Code::HookRateLimited => "too many requests to this webhook",
+            Code::NoArtifact => "no such artifact",
+            Code::ArtifactTampered => "the artifact's stored copy was changed or removed",
             Code::TooLarge => "the request body is too large",
             Code::LockHeld => "another run holds the workflow's lock",
         }

@@ -8,6 +8,7 @@
 //! .wfc/runs.db              the database (WAL mode: runs.db-wal, runs.db-shm beside it)
 //! .wfc/logs/RUN/STEP.log    each step's output lines, every attempt appended
 //! .wfc/journal/RUN.wfj      a running run's state changes not yet in runs.db
+//! .wfc/artifacts/RUN/SHA256 the files steps kept as artifacts, by content
 //! .wfc/serve.lock           held (flock) by the `wfc serve` of the folder, with its pid
 //! ```
 //!
@@ -30,7 +31,8 @@
 //!   the heartbeat, and marking crashed runs as interrupted;
 //! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`);
 //! - [`server_lock`] — one `wfc serve` per state folder;
-//! - [`reuse`] — plan fingerprints and what a resumed run restores.
+//! - [`reuse`] — plan fingerprints and what a resumed run restores;
+//! - [`artifacts`] — the files steps kept: listed, copied out checked, put back on resume.
 //!
 //! Connections: WAL journal (readers never block the writer, so `wfc status`
 //! works while runs write), `busy_timeout` of 10 s (several wfc processes
@@ -43,6 +45,7 @@
 //! short steps — for protection against an event the crash model (wfc being
 //! killed) does not need.
 
+pub mod artifacts;
 pub mod control;
 pub mod critical;
 pub mod deliveries;

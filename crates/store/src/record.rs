@@ -81,6 +81,19 @@ pub enum Record<'a> {
         name: &'a str,
         at: i64,
     },
+    /// A file a step kept as an artifact (its copy synced already); just
+    /// before the step's end. The first of a step's files replaces what an
+    /// earlier run of the step kept.
+    Artifact {
+        #[serde(borrow)]
+        key: Key<'a>,
+        name: &'a str,
+        path: &'a str,
+        size: u64,
+        sha256: &'a str,
+        first: bool,
+        at: i64,
+    },
 }
 
 impl Record<'_> {
@@ -92,7 +105,8 @@ impl Record<'_> {
             | Record::Waiting { at, .. }
             | Record::Skipped { at, .. }
             | Record::StepEnded { at, .. }
-            | Record::Phase { at, .. } => *at,
+            | Record::Phase { at, .. }
+            | Record::Artifact { at, .. } => *at,
         }
     }
 
@@ -105,6 +119,7 @@ impl Record<'_> {
             Record::Skipped { .. } => "a skip",
             Record::StepEnded { .. } => "a step's end",
             Record::Phase { .. } => "a phase",
+            Record::Artifact { .. } => "an artifact",
         }
     }
 
@@ -143,6 +158,17 @@ impl Record<'_> {
                 ("step_ended", Some(key.name), json!({ "status": status }))
             }
             Record::Phase { name, .. } => ("phase", None, json!({ "phase": name })),
+            Record::Artifact {
+                key,
+                name,
+                path,
+                size,
+                ..
+            } => (
+                "artifact_kept",
+                Some(key.name),
+                json!({ "name": name, "path": path, "size": size }),
+            ),
         }
     }
 
@@ -226,6 +252,15 @@ impl Record<'_> {
                                  attempts, started_at, o.duration_ms, o.exit_code, o.error,
                                  o.outputs, optional])?;
             }
+            Record::Artifact {
+                key,
+                name,
+                path,
+                size,
+                sha256,
+                first,
+                ..
+            } => crate::artifacts::record(tx, run_id, key, (name, path, size, sha256), first)?,
             Record::Skipped { .. } | Record::Phase { .. } => {}
         }
         Ok(())

@@ -14,7 +14,8 @@
 //! A pruned run loses its row in `runs` and every row of every table with a
 //! `run_id` column (steps, attempts, events, approvals, plans, triggers…:
 //! found by name, so a table added later is pruned too and a foreign key
-//! never stops the delete), then its log folder `logs/RUN/`.
+//! never stops the delete), then its log folder `logs/RUN/` and its artifact
+//! folder `artifacts/RUN/`.
 
 use super::logs::LogPaths;
 use super::Store;
@@ -69,10 +70,13 @@ pub fn prune(store: &Store, policy: &Policy, now_ms: i64) -> Result<Vec<String>,
         // only disk, while rows without their logs would show a run whose
         // output vanished.
         for id in &deleted {
-            let dir = store.dir().join(LogPaths::new(id).dir());
-            if let Err(e) = std::fs::remove_dir_all(&dir) {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    return Err(format!("cannot remove {}: {e}", dir.display()));
+            let logs = store.dir().join(LogPaths::new(id).dir());
+            let artifacts = wfc_contract::artifacts::run_folder(store.dir(), id);
+            for dir in [logs, artifacts] {
+                if let Err(e) = std::fs::remove_dir_all(&dir) {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        return Err(format!("cannot remove {}: {e}", dir.display()));
+                    }
                 }
             }
         }

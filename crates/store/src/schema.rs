@@ -21,7 +21,8 @@
 //! came from: `mcp`, `dashboard`); 9 adds `deliveries` (the webhook
 //! deliveries that started runs, so a redelivery starts nothing); 10 dates
 //! each delivery (`deliveries.at`: a redelivery counts for 24 hours) and
-//! adds `ignored_firings` (the firings a trigger's `when` turned down).
+//! adds `ignored_firings` (the firings a trigger's `when` turned down); 11
+//! adds `artifacts` (the files steps kept, stored under `artifacts/RUN/`).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -30,7 +31,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 10;
+pub const VERSION: i64 = 11;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -50,6 +51,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V7),
         M::up(FROM_V8),
         M::up(FROM_V9),
+        M::up(FROM_V10),
     ])
 }
 
@@ -192,6 +194,18 @@ CREATE TABLE ignored_firings (
     delivery TEXT                          -- a webhook delivery's id, when sent
 );
 CREATE INDEX ignored_firings_by_workflow ON ignored_firings (workflow, at);
+
+CREATE TABLE artifacts (
+    run_id      TEXT NOT NULL REFERENCES runs (id),
+    graph       TEXT NOT NULL,
+    rollback_of TEXT NOT NULL DEFAULT '',
+    step        TEXT NOT NULL,
+    name        TEXT NOT NULL,             -- as declared: `artifacts { NAME = … }`
+    path        TEXT NOT NULL,             -- where the step left the file (absolute)
+    size        INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,             -- hex; the copy is artifacts/RUN/SHA256
+    PRIMARY KEY (run_id, graph, rollback_of, step, name, path)
+) WITHOUT ROWID;
 "#;
 
 /// Version 9 to 10: deliveries are dated (those of 9 count from now), and
@@ -208,6 +222,21 @@ CREATE TABLE ignored_firings (
     delivery TEXT
 );
 CREATE INDEX ignored_firings_by_workflow ON ignored_firings (workflow, at);
+"#;
+
+/// Version 10 to 11: the files steps kept as artifacts.
+const FROM_V10: &str = r#"
+CREATE TABLE artifacts (
+    run_id      TEXT NOT NULL REFERENCES runs (id),
+    graph       TEXT NOT NULL,
+    rollback_of TEXT NOT NULL DEFAULT '',
+    step        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    PRIMARY KEY (run_id, graph, rollback_of, step, name, path)
+) WITHOUT ROWID;
 "#;
 
 /// Version 8 to 9: the deliveries that started runs.

@@ -516,6 +516,20 @@ impl Recorder for StoreRecorder {
         });
     }
 
+    fn artifacts_kept(&mut self, step: &StepKey, files: &[wfc_contract::ArtifactFile]) {
+        for (i, f) in files.iter().enumerate() {
+            self.turn.push(&Record::Artifact {
+                key: key(step),
+                name: &f.name,
+                path: &f.path,
+                size: f.size,
+                sha256: &f.sha256,
+                first: i == 0,
+                at: now_ms(),
+            });
+        }
+    }
+
     fn phase(&mut self, name: &str) {
         self.turn.push(&Record::Phase { name, at: now_ms() });
     }

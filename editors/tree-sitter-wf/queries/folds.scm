@@ -8,6 +8,7 @@
   (defaults)
   (executor)
   (resources)
+  (artifacts)
   (trigger)
   (triple_string)
 ] @fold

@@ -9,6 +9,7 @@
   (defaults)
   (executor)
   (resources)
+  (artifacts)
   (trigger)
 ] @indent
 

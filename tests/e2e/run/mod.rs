@@ -3,6 +3,7 @@
 //! logs, surviving processes — on the report and on the exit code.
 
 mod approve_deadline;
+mod artifacts;
 mod call_env;
 mod call_joins;
 mod cli;

@@ -87,6 +87,12 @@ pub fn resource(
 ) -> Result<(Json, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut warnings = Vec::new();
     let mut errors = unsupported(plan, options.approximate, &mut warnings);
+    errors.extend(crate::artifacts::refuse(
+        plan,
+        "E0761",
+        "Argo",
+        "a later version writes them as output and input artifacts",
+    ));
     let mut names = names::Names::default();
     let mut templates = Vec::new();
     let mut ctx = Ctx {

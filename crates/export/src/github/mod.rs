@@ -50,6 +50,12 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     let mut errors = Vec::new();
     let on = triggers(plan, wf, &mut errors);
     let jobs = jobs::jobs(plan, wf, options.runs_on, options.approximate, &mut errors);
+    errors.extend(crate::artifacts::refuse(
+        plan,
+        "E0760",
+        "GitHub Actions",
+        "a later version writes `actions/upload-artifact` and `download-artifact`",
+    ));
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
     let decided = crate::secret_decided::decisions(plan, wf);

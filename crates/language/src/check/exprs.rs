@@ -348,6 +348,11 @@ impl Checker<'_> {
                     return self.declared_output(step, (inner, outputs), field, span, ctx);
                 }
             }
+            if outputs.name == ir::artifacts::FIELD {
+                if let Some(step) = self.step_ref(inner, ctx) {
+                    return self.artifact_read(step, inner, field, span, ctx);
+                }
+            }
         }
         if let Some(step) = self.step_ref(base, ctx) {
             return self.kind_output(step, base, field, span, ctx);

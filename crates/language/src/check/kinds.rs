@@ -326,6 +326,9 @@ pub static SETTINGS: &[FieldInfo] = &[
     ),
 ];
 
+/// The `artifacts` field of the kinds that run something.
+const ARTIFACTS_DOC: &str = "Files the step hands on: `artifacts { NAME = \"GLOB\" [optional] }`, globs relative to the step's folder; after it succeeds each match is kept in the run store, and `STEP.artifacts.NAME` is the list of their paths.";
+
 /// Every step kind.
 pub static KINDS: &[KindInfo] = &[
     KindInfo {
@@ -338,6 +341,7 @@ pub static KINDS: &[KindInfo] = &[
             field("workdir", FieldType::Str, "The directory to run in."),
             field("env", FieldType::Map, "Environment variables for the command: `env { KEY = value }`."),
             field("outputs", FieldType::Outputs, "Values the command writes as `name=value` lines to the file named by $WF_OUTPUTS."),
+            field("artifacts", FieldType::Map, ARTIFACTS_DOC),
         ],
         outputs: PROCESS_OUTPUTS,
         declares_outputs: true,
@@ -388,6 +392,7 @@ pub static KINDS: &[KindInfo] = &[
             field("pull", FieldType::Keyword(PULL_MODES), "When to pull the image: always, missing (default) or never."),
             field("network", FieldType::Str, "The container network: \"none\" (default), \"host\" or a network name."),
             field("outputs", FieldType::Outputs, "Values the command writes as `name=value` lines to the file named by $WF_OUTPUTS."),
+            field("artifacts", FieldType::Map, ARTIFACTS_DOC),
         ],
         outputs: PROCESS_OUTPUTS,
         declares_outputs: true,
@@ -406,6 +411,7 @@ pub static KINDS: &[KindInfo] = &[
             field("workdir", FieldType::Str, "The directory to run in."),
             field("env", FieldType::Map, "Environment variables for the script: `env { KEY = value }`."),
             field("outputs", FieldType::Outputs, "Typed values the script writes: keys of the JSON object in $WF_RESULT, or `name=value` lines in $WF_OUTPUTS."),
+            field("artifacts", FieldType::Map, ARTIFACTS_DOC),
         ],
         outputs: SCRIPT_OUTPUTS,
         declares_outputs: true,
@@ -424,6 +430,7 @@ pub static KINDS: &[KindInfo] = &[
             field("workdir", FieldType::Str, "The directory to run in."),
             field("env", FieldType::Map, "Environment variables for the script: `env { KEY = value }`."),
             field("outputs", FieldType::Outputs, "Typed values the script writes: keys of the JSON object in $WF_RESULT, or `name=value` lines in $WF_OUTPUTS."),
+            field("artifacts", FieldType::Map, ARTIFACTS_DOC),
         ],
         outputs: SCRIPT_OUTPUTS,
         declares_outputs: true,

@@ -19,6 +19,7 @@
 //! Errors never cascade: a bad expression gets [`Type::Invalid`], and nothing
 //! involving `Invalid` is reported again.
 
+mod artifacts;
 mod call_env;
 mod call_step;
 mod calls;

@@ -61,6 +61,9 @@ impl Checker<'_> {
         if field.name == "status" {
             return self.read_status(step, field, span, ctx);
         }
+        if field.name == ir::artifacts::FIELD {
+            return self.bare_artifacts(step, span);
+        }
         let Some(out) = info.output(&field.name) else {
             let mut fields: Vec<&str> = info.outputs.iter().map(|o| o.name).collect();
             if info.declares_outputs {
@@ -207,7 +210,7 @@ impl Checker<'_> {
     }
 
     /// Types a read of a step's output from `ctx` and records the implied dependency.
-    fn read_output(
+    pub(super) fn read_output(
         &mut self,
         step: ir::StepId,
         kind: ExprKind,

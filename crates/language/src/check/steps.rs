@@ -444,14 +444,19 @@ impl Checker<'_> {
             );
             let is_call = self.wf.steps[id].kind == ir::StepKind::Call;
             let Some(fi) = field_info.filter(|f| !is_call || f.ty != FieldType::Outputs) else {
-                if is_call {
+                let artifacts =
+                    name == ir::artifacts::FIELD && matches!(f.value, FieldValue::Map(_));
+                if is_call && !artifacts {
                     if !self.duplicate(&mut seen, name, f.name.span) {
                         self.call_arg(id, f, &ctx);
                     }
                     continue;
                 }
                 let outputs = matches!(f.value, FieldValue::Outputs(_));
-                if let Some(k) = info.filter(|_| !outputs) {
+                if artifacts {
+                    let kind = info.map_or("call", |k| k.name);
+                    self.report(dc::artifacts_not_supported(f.name.span, kind));
+                } else if let Some(k) = info.filter(|_| !outputs) {
                     let names: Vec<&str> = k.field_names().collect();
                     let sugg = diag::did_you_mean(name, names.iter().copied());
                     self.report(dc::unknown_field(f.name.span, name, k.name, sugg, &names));
@@ -496,6 +501,9 @@ impl Checker<'_> {
                 (FieldType::Flag, FieldValue::Flag) => self.wf.steps[id].optional = true,
                 (FieldType::Rollback, FieldValue::Rollback(_)) => {}
                 (FieldType::Outputs, FieldValue::Outputs(decls)) => self.lower_outputs(id, decls),
+                (FieldType::Map, FieldValue::Map(m)) if name == ir::artifacts::FIELD => {
+                    self.lower_artifacts(id, f, m, &ctx)
+                }
                 (FieldType::OnFail, FieldValue::OnFail(mode)) => {
                     self.wf.steps[id].on_fail = match mode.name.as_str() {
                         "abort" => Some(OnFail::Abort),

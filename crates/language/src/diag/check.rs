@@ -7,6 +7,7 @@
 use super::Diagnostic;
 use crate::span::Span;
 
+mod artifacts;
 mod calls;
 mod collections;
 mod exprs;
@@ -22,6 +23,7 @@ mod sql;
 mod timing;
 mod trigger_config;
 mod triggers;
+pub use artifacts::*;
 pub use calls::*;
 pub use collections::*;
 pub use exprs::*;

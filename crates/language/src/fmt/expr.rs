@@ -208,6 +208,9 @@ pub(super) fn write_assign<'a, S: Sink<'a>>(out: &mut S, entry: &MapEntry) {
     out.text(&key(&entry.key, out.src()));
     out.text(" = ");
     write_expr(out, &entry.value);
+    if entry.optional {
+        out.text(" optional");
+    }
 }
 
 /// `KEY = value` on one line.

@@ -51,6 +51,7 @@ pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
         Context::Type => types(),
         Context::Member { base } => members(doc, &cursor, base),
         Context::DeclaredOutputs { step } => declared_outputs(doc, offset, step),
+        Context::Artifacts { step } => super::artifacts::names(doc, offset, step),
         Context::Value(values) => values
             .iter()
             .map(|v| CompletionItem::new(*v, K::Value))
@@ -426,6 +427,7 @@ fn members(doc: &Doc, cursor: &Cursor, base: &str) -> Vec<CompletionItem> {
             Some("The values the step declared in `outputs { … }`: `step.outputs.NAME`.".into());
         items.push(item);
     }
+    items.extend(super::artifacts::member(kind));
     items
 }
 

@@ -30,6 +30,8 @@ pub enum Context {
     Member { base: String },
     /// After `NAME.outputs.`: the declared outputs of step `NAME`.
     DeclaredOutputs { step: String },
+    /// After `step.artifacts.`: the artifacts the step declares.
+    Artifacts { step: String },
     /// After `step NAME: call` (`module: None`) or `call M.`: a call target.
     CallTarget { module: Option<String> },
     /// One of a fixed set of keyword values.
@@ -170,6 +172,11 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
         }
         [.., base, ".", "outputs", "."] => {
             return Context::DeclaredOutputs {
+                step: base.to_string(),
+            }
+        }
+        [.., base, ".", "artifacts", "."] => {
+            return Context::Artifacts {
                 step: base.to_string(),
             }
         }

@@ -291,6 +291,7 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
                     None if name == "status" => {
                         format!("```wf\n{}.status: string\n```\n\n{STATUS_DOC}", s.name)
                     }
+                    None if name.starts_with("artifacts.") => super::artifacts::hover(s, name)?,
                     None => return None,
                 }
             }

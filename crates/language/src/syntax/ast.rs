@@ -334,6 +334,9 @@ pub struct MapBlock {
 pub struct MapEntry {
     pub key: Key,
     pub value: Expr,
+    /// `optional` after the value: only in `artifacts { … }` (a glob that
+    /// may match nothing).
+    pub optional: bool,
     pub span: Span,
 }
 

@@ -15,6 +15,7 @@ use std::cell::RefCell;
 #[grammar = "../../../grammar/wf.pest"]
 pub struct WfParser;
 
+mod artifacts;
 mod blocks;
 mod comprehension;
 mod exprs;
@@ -345,6 +346,7 @@ impl Builder {
                 span: sp,
             }),
             value: value.unwrap_or_else(|| self.invalid(sp)),
+            optional: false,
             span: sp,
         }
     }
@@ -451,6 +453,7 @@ impl Builder {
                 }
             }
             Rule::after_field => self.after_field(pair)?,
+            Rule::artifacts_field => self.artifacts_field(pair)?,
             Rule::retry_field => self.retry(pair),
             Rule::until_field => self.until(pair),
             Rule::outputs_field => {

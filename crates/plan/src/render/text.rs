@@ -7,6 +7,7 @@ use super::expr::show;
 use super::{field_text, human, param_value, summary};
 use crate::{Graph, GroupKind, Plan, PlannedStep};
 use std::fmt::Write;
+use wfc_language::ir::artifacts::FIELD;
 use wfc_language::ir::{HandlerKind, Wait, Workflow};
 
 struct Style {
@@ -398,6 +399,10 @@ fn step_lines(
                 72
             ))
         );
+    }
+    if let Some(f) = s.fields.iter().find(|f| f.name == FIELD) {
+        let line = format!("artifacts {}", field_text(wf, &f.value));
+        let _ = writeln!(o, "{indent}    {}", st.dim(&super::one_line(&line, 72)));
     }
     let deps: Vec<String> = s.deps.iter().map(|d| super::edge_text(g, s, d)).collect();
     if !deps.is_empty() {

@@ -198,6 +198,7 @@ impl Runner<'_> {
             exit_code: None,
             duration: Duration::ZERO,
             outputs: Some(Value::Map(fields)),
+            kept: Vec::new(),
         };
         self.immediate(g, v, result);
     }

@@ -89,6 +89,10 @@ impl Runner<'_> {
             status = StepStatus::NotRun;
         }
         let key = self.key(g, v);
+        let kept = last.as_mut().map(|r| std::mem::take(&mut r.kept));
+        if let Some(kept) = kept.filter(|k| !k.is_empty() && status == StepStatus::Succeeded) {
+            self.recorder.artifacts_kept(&key, &kept);
+        }
         self.recorder.step_ended(
             &key,
             &StepEnd {

@@ -272,6 +272,10 @@ impl Recorder for Observed {
         self.inner.step_restored(step);
         self.unflushed = true;
     }
+    fn artifacts_kept(&mut self, step: &StepKey, files: &[wfc_contract::ArtifactFile]) {
+        self.inner.artifacts_kept(step, files);
+        self.unflushed = true;
+    }
     fn phase(&mut self, name: &str) {
         self.inner.phase(name);
         self.unflushed = true;

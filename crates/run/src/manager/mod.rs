@@ -103,6 +103,8 @@ pub struct RunRequest {
     pub started: Option<std::time::SystemTime>,
     /// Waited for before the first step (the server's `lock`).
     pub before_steps: Option<BeforeSteps>,
+    /// The run's artifact folder (`None`: artifacts are checked, not kept).
+    pub artifacts: Option<std::path::PathBuf>,
 }
 
 impl RunRequest {
@@ -124,6 +126,7 @@ impl RunRequest {
             trigger: "manual".into(),
             started: None,
             before_steps: None,
+            artifacts: None,
         }
     }
 }
@@ -298,6 +301,7 @@ impl RunManager {
             started: request.started,
             slurm_by_default: shared.slurm_by_default,
             workflow_dir,
+            artifacts: request.artifacts,
         };
         let registered = Registered {
             shared: shared.clone(),

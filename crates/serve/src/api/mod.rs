@@ -2,6 +2,7 @@
 //! handlers share. Every route but the document and its page needs a key
 //! ([`crate::auth`]); errors are problem+json ([`crate::problem`]).
 
+pub mod artifacts;
 pub mod ignored;
 pub mod logs;
 pub mod resume;
@@ -40,6 +41,8 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(run_detail::detail))
         .route("/runs/{id}/logs/{step}", get(logs::logs))
+        .route("/runs/{id}/artifacts", get(artifacts::list))
+        .route("/runs/{id}/artifacts/{sha256}", get(artifacts::download))
         .route("/runs/{id}/cancel", post(runs::cancel))
         .route("/runs/{id}/resume", post(resume::resume))
         .route("/runs/{id}/events", get(crate::events::run_events))

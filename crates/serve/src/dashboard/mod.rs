@@ -15,6 +15,7 @@
 //! with a code of `API080`–`API089` (docs/serve.md).
 
 pub mod actions;
+pub mod artifacts;
 pub mod assets;
 pub mod gantt;
 pub mod graph;
@@ -166,6 +167,7 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}/gantt", get(run_page::gantt))
         .route("/runs/{id}/events", get(run_page::events))
         .route("/runs/{id}/output", get(run_output::output))
+        .route("/runs/{id}/artifacts/{sha256}", get(artifacts::download))
         .route("/runs/{id}/cancel", post(actions::cancel))
         .route("/runs/{id}/resume", post(actions::resume))
         .route("/runs/{id}/gates/{gate}/approve", post(actions::approve))

@@ -349,6 +349,7 @@ pub async fn detail(
         can_cancel => status == "running",
         can_resume => matches!(status, "failed" | "cancelled" | "interrupted"),
     };
+    let artifacts = super::artifacts::of_run(&dash, &r.id).await;
     let operator = session.role == crate::keys::Role::Operator;
     let steps: Vec<StepLine> = steps
         .into_iter()
@@ -360,7 +361,7 @@ pub async fn detail(
         "runs",
         Some(&session),
         minijinja::context! {
-            run, steps, hidden, gantt, logs => panels, selected, operator,
+            run, steps, hidden, gantt, logs => panels, selected, operator, artifacts,
             cursor => cursor.to_string(),
             done => q.done.filter(|d| DONE.contains(&d.as_str())),
         },
