@@ -441,6 +441,7 @@ impl Runner<'_> {
                     &mut ev,
                     &self.workflow_env,
                     self.opts.workflow_dir.as_deref(),
+                    self.opts.base_dir.as_deref(),
                 )
             });
             // The `until` sees what the step's fields saw (`run.…`, …).

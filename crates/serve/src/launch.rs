@@ -64,6 +64,8 @@ impl From<LaunchError> for Problem {
             LaunchError::LockKey(detail) => Problem::new(Code::LockKey, detail),
             LaunchError::Conflict(detail) => Problem::new(Code::Conflict, detail),
             LaunchError::Store(detail) => Problem::new(Code::Store, detail),
+            // The server's temp folder, like its store, is its own to fix.
+            LaunchError::RunDir(detail) => Problem::new(Code::Store, detail),
             e @ LaunchError::Invalid { .. } => {
                 not_started(e, &SourceFile::new("<unknown>", String::new()))
             }

@@ -44,6 +44,7 @@ pub static FUNCTIONS: &[FuncInfo] = &[
     FuncInfo { func: Func::Int, name: "int", signature: "int(x: string | int | float) -> int", arity: 1, doc: "The value as an int: text is parsed (surrounding blanks ignored), a float is truncated toward zero." },
     FuncInfo { func: Func::Float, name: "float", signature: "float(x: string | int | float) -> float", arity: 1, doc: "The value as a float: text is parsed (surrounding blanks ignored)." },
     FuncInfo { func: Func::Matches, name: "matches", signature: "matches(s: string, re: string) -> bool", arity: 2, doc: "Whether the regular expression (Rust `regex` syntax) matches somewhere in the string; anchor it with `^…$` to match the whole." },
+    FuncInfo { func: Func::RequireEnv, name: "require_env", signature: "require_env(name: string) -> string", arity: 1, doc: "The value of an environment variable of the machine running `wfc`, as `env(name)`; a run refuses to start (before anything runs) when it is unset or empty. The name is written out: `require_env(\"AWS_REGION\")`." },
 ];
 
 /// The arity of a function that takes one or more arguments.
@@ -93,6 +94,9 @@ impl Checker<'_> {
             ));
             return expr(ExprKind::Call(info.func, xs), Type::Invalid, span, tainted);
         }
+        if info.func == Func::RequireEnv {
+            self.require_env(&xs[0], span);
+        }
         let ty = self.call_type(info, &xs);
         expr(ExprKind::Call(info.func, xs), ty, span, tainted)
     }
@@ -107,9 +111,13 @@ impl Checker<'_> {
             })
         };
         let ok = match info.func {
-            Func::Env | Func::Lower | Func::Upper | Func::Trim | Func::Json | Func::Raw => {
-                arg(self, &xs[0], &Type::String)
-            }
+            Func::Env
+            | Func::RequireEnv
+            | Func::Lower
+            | Func::Upper
+            | Func::Trim
+            | Func::Json
+            | Func::Raw => arg(self, &xs[0], &Type::String),
             Func::Join => {
                 let a = arg(self, &xs[0], &Type::list(Type::String));
                 arg(self, &xs[1], &Type::String) && a
@@ -168,9 +176,13 @@ impl Checker<'_> {
             return Type::Invalid;
         }
         match info.func {
-            Func::Env | Func::Lower | Func::Upper | Func::Trim | Func::Raw | Func::Join => {
-                Type::String
-            }
+            Func::Env
+            | Func::RequireEnv
+            | Func::Lower
+            | Func::Upper
+            | Func::Trim
+            | Func::Raw
+            | Func::Join => Type::String,
             Func::Json => Type::Json,
             Func::Len => Type::Int,
             Func::Contains => Type::Bool,

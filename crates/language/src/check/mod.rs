@@ -34,6 +34,7 @@ mod module;
 mod order;
 mod outputs;
 mod quiet;
+mod require_env;
 mod resources;
 mod run_context;
 mod scope;
@@ -270,6 +271,7 @@ impl<'a> Checker<'a> {
                 lock: None,
                 span,
                 file: None,
+                required_env: Vec::new(),
             },
             diags: Vec::new(),
             step_src: Vec::new(),

@@ -9,6 +9,7 @@ use crate::span::Span;
 
 mod calls;
 mod exprs;
+mod habits;
 mod imports;
 mod lets;
 mod module;
@@ -21,6 +22,7 @@ mod timing;
 mod triggers;
 pub use calls::*;
 pub use exprs::*;
+pub use habits::*;
 pub use imports::*;
 pub use lets::*;
 pub use module::*;

@@ -26,4 +26,6 @@ pub enum Func {
     Int,
     Float,
     Matches,
+    /// `require_env(NAME)`: `env(NAME)`, and a run refuses to start without it.
+    RequireEnv,
 }

@@ -100,6 +100,11 @@ pub struct RunRequest {
     pub started: Option<std::time::SystemTime>,
     /// Waited for before the first step (the server's `lock`).
     pub before_steps: Option<BeforeSteps>,
+    /// What the run's relative paths are relative to (`--workdir`;
+    /// default: the directory of `file`).
+    pub base_dir: Option<std::path::PathBuf>,
+    /// The run's own folder (`run.dir`), made by the caller.
+    pub run_dir: Option<std::path::PathBuf>,
 }
 
 impl RunRequest {
@@ -120,6 +125,8 @@ impl RunRequest {
             trigger: "manual".into(),
             started: None,
             before_steps: None,
+            base_dir: None,
+            run_dir: None,
         }
     }
 }
@@ -284,6 +291,7 @@ impl RunManager {
             others: request.approvals,
         });
         let workflow_dir = directory_of(&request.file);
+        let base_dir = request.base_dir.or_else(|| workflow_dir.clone());
         let opts = RunOptions {
             run_id: request.run_id.clone(),
             file: request.file,
@@ -294,6 +302,8 @@ impl RunManager {
             started: request.started,
             slurm_by_default: shared.slurm_by_default,
             workflow_dir,
+            base_dir,
+            run_dir: request.run_dir,
         };
         let registered = Registered {
             shared: shared.clone(),
