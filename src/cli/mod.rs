@@ -8,6 +8,7 @@
 
 mod act;
 mod check;
+mod check_paths;
 mod export;
 mod fmt;
 mod heap;

@@ -29,7 +29,7 @@ pub mod launcher;
 pub mod lock;
 mod own;
 pub mod run;
-mod run_dir;
+pub mod run_dir;
 pub mod session;
 
 pub use compile::{compile, Checked, Compiled};

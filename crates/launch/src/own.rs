@@ -160,7 +160,7 @@ async fn start(
         ));
     }
     let state_dir = launcher.state_dir();
-    let paths = crate::run_dir::open(state_dir, id, resuming, record, base_dir)?;
+    let paths = crate::run_dir::open(state_dir, id, resuming, record, base_dir, &file)?;
     // A fresh folder goes with a start that fails from here on.
     let made = (!resuming).then(|| paths.run_dir.clone());
     let unmade = |e: LaunchError| {

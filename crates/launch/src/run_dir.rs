@@ -31,10 +31,11 @@ pub(crate) fn open(
     resuming: bool,
     record: bool,
     base_dir: Option<PathBuf>,
+    file: &str,
 ) -> Result<RunPaths, LaunchError> {
-    let file = state_dir.join("logs").join(id).join(FILE);
+    let record_file = state_dir.join("logs").join(id).join(FILE);
     if resuming {
-        if let Some(r) = read(&file) {
+        if let Some(r) = read(&record_file) {
             std::fs::create_dir_all(&r.run_dir).map_err(|e| {
                 LaunchError::RunDir(format!(
                     "{}: the run's folder {} cannot be made again: {e}",
@@ -51,20 +52,22 @@ pub(crate) fn open(
     let run_dir = wfc_run::paths::make_run_dir(id).map_err(LaunchError::RunDir)?;
     let paths = RunPaths { run_dir, base_dir };
     if record {
+        let file = std::fs::canonicalize(file).ok();
         let text = serde_json::json!({
+            "file": file.as_ref().map(|f| f.to_string_lossy()),
             "run_dir": paths.run_dir.to_string_lossy(),
             "base_dir": paths.base_dir.as_ref().map(|b| b.to_string_lossy()),
         })
         .to_string();
-        let written = file
+        let written = record_file
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&file, text));
+            .and_then(|()| std::fs::write(&record_file, text));
         if let Err(e) = written {
             let _ = std::fs::remove_dir_all(&paths.run_dir);
             return Err(LaunchError::Store(format!(
                 "cannot write {}: {e}",
-                file.display()
+                record_file.display()
             )));
         }
     }
@@ -81,6 +84,14 @@ fn read(file: &Path) -> Option<RunPaths> {
             .and_then(|b| b.as_str())
             .map(PathBuf::from),
     })
+}
+
+/// The workflow file run `id` of the store in `state_dir` ran, as an
+/// absolute path, if recorded: `wfc resume` finds it from any folder.
+pub fn recorded_file(state_dir: &Path, id: &str) -> Option<PathBuf> {
+    let text = std::fs::read(state_dir.join("logs").join(id).join(FILE)).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    v.get("file")?.as_str().map(PathBuf::from)
 }
 
 /// Whether a run that ended `status` keeps its folder: asked to, or it
@@ -106,12 +117,17 @@ mod tests {
     fn a_resumed_run_gets_its_folder_and_base_back() {
         let state = tempfile::tempdir().unwrap();
         let base = Some(PathBuf::from("/somewhere"));
-        let first = open(state.path(), "r1", false, true, base.clone()).unwrap();
+        let first = open(state.path(), "r1", false, true, base.clone(), "Cargo.toml").unwrap();
+        let file = recorded_file(state.path(), "r1").unwrap();
+        assert!(
+            file.is_absolute() && file.ends_with("Cargo.toml"),
+            "{file:?}"
+        );
         assert!(first.run_dir.is_dir());
         remove(&first.run_dir);
-        let again = open(state.path(), "r1", true, true, None).unwrap();
+        let again = open(state.path(), "r1", true, true, None, "").unwrap();
         assert_eq!(again, first, "same folder, made again, same base");
-        let other = open(state.path(), "r1", true, true, Some("/else".into())).unwrap();
+        let other = open(state.path(), "r1", true, true, Some("/else".into()), "").unwrap();
         assert_eq!(other.base_dir, Some(PathBuf::from("/else")));
         remove(&first.run_dir);
         assert!(kept(RunStatus::Failed, true, false));

@@ -32,13 +32,17 @@ pub fn find(flag: Option<&Path>, workflow: Option<&Path>) -> PathBuf {
 
 /// The nearest `.wfc` folder at or above `dir`, shown relative to `dir`
 /// when it is `dir`'s own (`.wfc`, as before stores were searched for).
+/// The search stops below `/` and the system temp folder: a store there
+/// belongs to no project, and would gather every run of the folders below.
 pub fn nearest(dir: &Path) -> Option<PathBuf> {
     let own = dir.join(DEFAULT_DIR);
     if own.is_dir() {
         return Some(PathBuf::from(DEFAULT_DIR));
     }
+    let temp = std::fs::canonicalize(std::env::temp_dir()).ok();
     dir.ancestors()
         .skip(1)
+        .take_while(|d| d.parent().is_some() && Some(*d) != temp.as_deref())
         .map(|d| d.join(DEFAULT_DIR))
         .find(|p| p.is_dir())
 }

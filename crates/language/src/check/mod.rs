@@ -31,6 +31,7 @@ pub mod kinds;
 mod lets;
 mod lints;
 mod module;
+pub mod moved_paths;
 mod order;
 mod outputs;
 mod quiet;

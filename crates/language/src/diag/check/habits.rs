@@ -52,7 +52,7 @@ pub fn path_moved(span: Span, what: &str, dir: &str, more: usize) -> Diagnostic 
     };
     Diagnostic::warning(
         "W0300",
-        format!("{what} is relative to the workflow's folder `{dir}`, not to the current folder{more}"),
+        format!("{what} now resolves in `{dir}`, not in the current folder{more}"),
     )
     .primary(span, "resolved in the workflow's folder")
     .help("relative paths are relative to the workflow's file, so a run does the same from anywhere; to run from the current folder as before, use `wfc run --workdir . FILE`")
