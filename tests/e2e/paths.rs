@@ -190,3 +190,91 @@ fn require_env_refuses_to_start_without_its_variable() {
         .output();
     assert_eq!(c.read("ran.txt").trim(), "eu-west-1");
 }
+
+/// A fixture of `tests/run/`.
+fn fixture(name: &str) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::read_to_string(format!("{root}/tests/run/{name}")).unwrap()
+}
+
+#[test]
+fn the_run_fixtures_give_their_codes() {
+    let c = case().workflow(&fixture("E0800-workdir-not-made.wf"));
+    c.write("blocker", "");
+    c.wfc_run(&[])
+        .status(1)
+        .stdout_has("E0800: the workdir")
+        .output();
+    assert!(!c.path("after-ran").exists(), "its dependents did not run");
+
+    let c = case().workflow(&fixture("E0801-run-dir-not-made.wf"));
+    c.wfc_run(&[])
+        .env("TMPDIR", c.path("nowhere"))
+        .status(2)
+        .stderr_has("E0801: the run's folder cannot be made")
+        .output();
+    assert!(!c.path("ran").exists(), "nothing ran");
+}
+
+#[test]
+fn explain_prints_a_page_and_refuses_an_unknown_code() {
+    let out = case().wfc(["explain", "e0802"]).success().output();
+    assert!(
+        out.stdout.starts_with("E0802\n\n**A variable"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("## E0803"), "one page: {}", out.stdout);
+    case()
+        .wfc(["explain", "E0141x"])
+        .status(2)
+        .stderr_has("E0804")
+        .stderr_has("did you mean `E0141`?")
+        .output();
+}
+
+#[test]
+fn check_with_no_file_checks_the_folder_below() {
+    let good = "workflow w {\n  step a: shell { run \"true\" }\n}\n";
+    let c = case()
+        .file("a.wf", good)
+        .file("ci/b.wf", good)
+        .file(
+            "ci/bad.wf",
+            "workflow w {\n  step a: shel { run \"x\" }\n}\n",
+        )
+        .file(".hidden/c.wf", "not a workflow")
+        .file("target/d.wf", "not a workflow");
+    let out = c.wfc(["check"]).status(1).output();
+    for shown in ["a.wf: ok", "b.wf: ok", "bad.wf: 1 error"] {
+        assert!(out.stderr.contains(shown), "{shown}\n{}", out.stderr);
+    }
+    assert!(
+        !out.stderr.contains(".hidden") && !out.stderr.contains("target"),
+        "{}",
+        out.stderr
+    );
+    // A folder as an argument; W0300 from another folder, not from its own.
+    c.write(
+        "ci/b.wf",
+        "workflow w {\n  step a: shell { run \"./x.sh\" }\n}\n",
+    );
+    c.wfc(["check", "ci/b.wf"])
+        .success()
+        .stderr_has("W0300")
+        .output();
+    c.wfc(["check", "."])
+        .current_dir("ci")
+        .status(1)
+        .stderr_lacks("W0300")
+        .output();
+    c.wfc(["check", "--workdir", ".", "ci/b.wf"])
+        .success()
+        .stderr_lacks("W0300")
+        .output();
+    std::fs::create_dir_all(c.path("empty")).unwrap();
+    c.wfc(["check", "empty"])
+        .status(2)
+        .stderr_has("no .wf files under empty")
+        .output();
+}

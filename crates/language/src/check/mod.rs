@@ -26,6 +26,7 @@ mod cond;
 pub mod exprs;
 pub mod functions;
 mod graph;
+mod habits;
 mod inherit;
 pub mod kinds;
 mod lets;

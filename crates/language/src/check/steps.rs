@@ -451,6 +451,10 @@ impl Checker<'_> {
                     continue;
                 }
                 let outputs = matches!(f.value, FieldValue::Outputs(_));
+                if self.needs_field(f) {
+                    self.lower_quietly(&f.value, &ctx);
+                    continue;
+                }
                 if let Some(k) = info.filter(|_| !outputs) {
                     let names: Vec<&str> = k.field_names().collect();
                     let sugg = diag::did_you_mean(name, names.iter().copied());

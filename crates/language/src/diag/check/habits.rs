@@ -79,3 +79,11 @@ pub fn jinja(span: Span, name: &str) -> Diagnostic {
     .help(format!("a `.wf` string substitutes `${{{name}}}`"))
     .fix(span, format!("${{{name}}}"), format!("Use `${{{name}}}`"))
 }
+
+/// E0303: `needs build` (GitHub Actions, GitLab CI).
+pub fn needs(span: Span) -> Diagnostic {
+    Diagnostic::error("E0303", "`needs` is written `depends on` here")
+        .primary(span, "not a field")
+        .help("write `depends on build` (several: `depends on build, test`); a step that reads another's output depends on it already")
+        .fix(span, "depends on", "Write `depends on`")
+}
