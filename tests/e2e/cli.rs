@@ -183,6 +183,8 @@ fn the_quickstart_example_runs() {
     let t = case();
     let out = t
         .wfc(["run", example.as_str(), "--param", "env=prod", "--no-store"])
+        // It writes under `target/`: here, not in the repository's examples/.
+        .args(["--workdir", "."])
         .output();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let summary = std::fs::read_to_string(t.path("target/quickstart/summary.txt")).unwrap();
