@@ -40,7 +40,7 @@ impl StoreArgs {
             Ok(Some(s)) => Ok(s),
             Ok(None) => {
                 say::err(&format!(
-                    "error: no runs recorded in {} yet (`wfc run FILE` records runs there; `--state-dir` or $WFC_STATE_DIR point elsewhere)",
+                    "error: no runs recorded in {} yet (the store is the nearest `.wfc` at or above this folder; `wfc run FILE` makes one beside FILE when there is none; `--state-dir` or $WFC_STATE_DIR point elsewhere)",
                     dir.display()
                 ));
                 Err(ExitCode::from(2))

@@ -20,9 +20,18 @@ fn run_dir_and_require_env_are_hovered() {
     let d = doc(SRC);
     assert!(d.diagnostics().is_empty(), "{:?}", d.diagnostics());
     let at = |needle: &str, shift: usize| SRC.find(needle).unwrap() + shift;
-    let md = d.hover(at("run.dir", 5)).expect("a hover on run.dir").markdown;
-    assert!(md.contains("run.dir: string") && md.contains("WFC_RUN_DIR"), "{md}");
-    let md = d.hover(at("require_env", 3)).expect("a hover on require_env").markdown;
+    let md = d
+        .hover(at("run.dir", 5))
+        .expect("a hover on run.dir")
+        .markdown;
+    assert!(
+        md.contains("run.dir: string") && md.contains("WFC_RUN_DIR"),
+        "{md}"
+    );
+    let md = d
+        .hover(at("require_env", 3))
+        .expect("a hover on require_env")
+        .markdown;
     assert!(md.contains("require_env(name: string) -> string"), "{md}");
     assert!(md.contains("refuses to start"), "{md}");
 }

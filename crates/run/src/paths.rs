@@ -33,21 +33,6 @@ pub fn workdir(base: Option<&Path>, written: Option<String>) -> Option<PathBuf> 
     }
 }
 
-/// A `sqlite:PATH` database with a relative `PATH` made relative to
-/// `base`; anything else as it is.
-pub fn sqlite(base: Option<&Path>, database: String) -> String {
-    let Some(rest) = database.strip_prefix("sqlite:") else {
-        return database;
-    };
-    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
-    match base {
-        Some(dir) if !path.is_empty() && rest != ":memory:" && Path::new(path).is_relative() => {
-            format!("sqlite:{}", dir.join(rest).display())
-        }
-        _ => database,
-    }
-}
-
 /// Makes a step's working folder `dir` if it is not there (with its
 /// parents); the step's error when it cannot be.
 pub fn make_workdir(dir: &Path) -> Result<(), String> {
@@ -94,13 +79,6 @@ mod tests {
             Some(PathBuf::from("/abs"))
         );
         assert_eq!(workdir(None, None), None);
-        assert_eq!(
-            sqlite(base, "sqlite:d.db?mode=rwc".into()),
-            "sqlite:/w/d.db?mode=rwc"
-        );
-        assert_eq!(sqlite(base, "sqlite:/x/d.db".into()), "sqlite:/x/d.db");
-        assert_eq!(sqlite(base, "sqlite::memory:".into()), "sqlite::memory:");
-        assert_eq!(sqlite(base, "postgres://h/d".into()), "postgres://h/d");
     }
 
     #[test]

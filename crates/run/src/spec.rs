@@ -132,7 +132,7 @@ pub fn prepare(
         }
         StepKind::Sql => {
             let mut s = sql(step, &f, ev, workflow_dir)?;
-            s.database = crate::paths::sqlite(base_dir, s.database);
+            s.base_dir = base_dir.map(Path::to_path_buf);
             StepSpec::Sql(s)
         }
         StepKind::Http => {
@@ -257,6 +257,7 @@ fn sql(
         params,
         transaction,
         columns: step.outputs.iter().map(|o| o.name.clone()).collect(),
+        base_dir: None,
     })
 }
 
