@@ -1,4 +1,6 @@
-//! `wfc check FILE...`
+//! `wfc check [PATH...]`: files, and folders searched for `.wf` files as
+//! `wfc list` searches them (hidden folders, `target/` and `node_modules/`
+//! skipped); no path is the current folder.
 
 use super::{read_input, Format};
 use clap::{Args, ValueEnum};
@@ -9,9 +11,13 @@ use wfc_language::diag::{json, render, Diagnostic, Severity};
 
 #[derive(Args)]
 pub struct CheckArgs {
-    /// Workflow files to check (`-` reads standard input).
-    #[arg(required = true)]
+    /// Workflow files and folders to check (`-` reads standard input;
+    /// default: every `.wf` file under the current folder).
     files: Vec<PathBuf>,
+    /// The folder the files will run with (`wfc run --workdir DIR`):
+    /// relative paths that resolve elsewhere than in it are warned of (W0300).
+    #[arg(long, value_name = "DIR")]
+    workdir: Option<PathBuf>,
     /// `text` (miette reports on stderr) or `json` (an array on stdout).
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -31,7 +37,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let mut failed = false;
     let mut unreadable = false;
     let mut json_out = Vec::new();
-    for path in &args.files {
+    let Some(files) = files(&args.files) else {
+        return ExitCode::from(2);
+    };
+    let moved = super::check_paths::Moved::new(args.workdir.as_deref());
+    for path in &files {
         let (name, text) = match read_input(path) {
             Ok(x) => x,
             Err(msg) => {
@@ -43,7 +53,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
         let program = super::program::load(&name, text);
         let imported = super::program::imported_errors(&program, color);
         let analysis = &program.root().analysis;
-        let diags = analysis.diagnostics();
+        let mut diags = analysis.diagnostics();
+        diags.extend(moved.check(path, analysis));
         let errors = diags.iter().filter(|d| d.is_error()).count();
         let warnings = diags.len() - errors;
         failed |= errors > 0 || (deny_warnings && warnings > 0);
@@ -82,6 +93,35 @@ pub fn run(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The files `paths` name: a folder's `.wf` files, found as `wfc list`
+/// finds them; no paths: the current folder's. `None` (said why) when a
+/// folder holds none.
+fn files(paths: &[PathBuf]) -> Option<Vec<PathBuf>> {
+    let roots = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let mut files = Vec::new();
+    for root in roots {
+        if !root.is_dir() {
+            // A file, `-`, or a path that is not there (said when read).
+            files.push(root);
+            continue;
+        }
+        let found = wfc_serve::discover::workflow_files(std::slice::from_ref(&root)).files;
+        if found.is_empty() {
+            eprintln!(
+                "error: no .wf files under {} (hidden folders, target/ and node_modules/ are not searched)",
+                root.display()
+            );
+            return None;
+        }
+        files.extend(found);
+    }
+    Some(files)
 }
 
 /// With `--deny warnings`, warnings are shown as errors.

@@ -14,8 +14,9 @@ use wfc_store::{self as store, control, query, Store};
 /// Where the run store is (every store command takes it).
 #[derive(Args, Clone, Debug, Default)]
 pub struct StoreArgs {
-    /// The state directory holding the run store and step logs (default: `.wfc`
-    /// in the working directory).
+    /// The state directory holding the run store and step logs (default: the
+    /// nearest `.wfc` at or above the working directory, else a new one beside
+    /// the workflow file).
     #[arg(long, value_name = "DIR", env = "WFC_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
 }
@@ -23,6 +24,12 @@ pub struct StoreArgs {
 impl StoreArgs {
     pub fn dir(&self) -> PathBuf {
         store::state_dir(self.state_dir.as_deref())
+    }
+
+    /// The state directory of a command that runs `file`: a new store goes
+    /// beside it when none is found at or above the working directory.
+    pub fn dir_for(&self, file: &std::path::Path) -> PathBuf {
+        store::place::find(self.state_dir.as_deref(), Some(file))
     }
 
     /// Opens the store for a command that reads it; prints why not and
@@ -33,7 +40,7 @@ impl StoreArgs {
             Ok(Some(s)) => Ok(s),
             Ok(None) => {
                 say::err(&format!(
-                    "error: no runs recorded in {} yet (`wfc run FILE` records runs there; `--state-dir` or $WFC_STATE_DIR point elsewhere)",
+                    "error: no runs recorded in {} yet (the store is the nearest `.wfc` at or above this folder; `wfc run FILE` makes one beside FILE when there is none; `--state-dir` or $WFC_STATE_DIR point elsewhere)",
                     dir.display()
                 ));
                 Err(ExitCode::from(2))

@@ -9,6 +9,8 @@
 mod act;
 mod artifacts;
 mod check;
+mod check_paths;
+mod explain;
 mod export;
 mod fmt;
 mod heap;
@@ -60,9 +62,14 @@ enum Command {
     New(new::NewArgs),
     /// Parse and type-check workflows; report every problem.
     #[command(
-        after_help = "Examples:\n  wfc check deploy.wf\n  wfc check --format json examples/*.wf\n  wfc check --deny warnings ci.wf\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
+        after_help = "With no PATH, every .wf file under the current folder; a folder is searched recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc check\n  wfc check deploy.wf\n  wfc check ci/\n  wfc check --format json examples/*.wf\n  wfc check --deny warnings ci.wf\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
     )]
     Check(check::CheckArgs),
+    /// Print the page of a diagnostic code (`E0140`, `W0100`) from docs/diagnostics.md.
+    #[command(
+        after_help = "Examples:\n  wfc explain E0140\n  wfc explain w0100\n\nExit status: 0 printed, 2 no such code."
+    )]
+    Explain(explain::ExplainArgs),
     /// Format workflows in the canonical layout, keeping every comment.
     #[command(
         after_help = "Examples:\n  wfc fmt deploy.wf            # rewrite in place\n  wfc fmt examples/            # every .wf file below a folder\n  wfc fmt --check examples/    # print a diff, exit 1 if anything is unformatted\n  cat x.wf | wfc fmt -         # stdin to stdout\n\nExit status: 0 nothing to do, 1 a file has syntax errors (or, with --check, is not formatted), 2 unreadable or unwritable file."
@@ -186,6 +193,7 @@ pub fn main() -> ExitCode {
     if matches!(
         cli.command,
         Command::Check(_)
+            | Command::Explain(_)
             | Command::Fmt(_)
             | Command::Plan(_)
             | Command::Export(_)
@@ -202,6 +210,7 @@ pub fn main() -> ExitCode {
     }
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Serve(args) => serve::run(args),

@@ -55,7 +55,7 @@ pub enum PlanFormat {
 pub fn run(args: PlanArgs) -> ExitCode {
     match compile(&args.input) {
         Ok((mut plan, wf, source)) => {
-            wfc_launch::estimates::from_dir(&mut plan, &args.input.store.dir());
+            wfc_launch::estimates::from_dir(&mut plan, &args.input.store.dir_for(&args.input.file));
             match now() {
                 Ok(now) => plan.set_fire_times(now),
                 Err(e) => {

@@ -72,10 +72,15 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         return store_error(format!("cannot write {}: {e}", params_path.display()));
     }
     let input = PlanInput {
-        file: args
-            .file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(&rec.file)),
+        file: args.file.clone().unwrap_or_else(|| {
+            // Recorded relative to where the run started; from elsewhere,
+            // the file it was (when it is still there).
+            let file = PathBuf::from(&rec.file);
+            match wfc_launch::run_dir::recorded_file(&args.store.dir(), &id) {
+                Some(abs) if !file.exists() && abs.exists() => abs,
+                _ => file,
+            }
+        }),
         workflow: Some(rec.workflow.clone()),
         params: args.params.clone(),
         params_file: Some(params_path),

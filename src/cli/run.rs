@@ -68,6 +68,15 @@ pub struct ExecArgs {
     /// With `--executor slurm`: the account to charge (`sbatch --account`).
     #[arg(long, value_name = "NAME", requires = "executor")]
     pub slurm_account: Option<String>,
+    /// What the workflow's relative paths are relative to (steps' working
+    /// folder, `workdir`, `sqlite:PATH`, mounts); default: the workflow
+    /// file's folder. `--workdir .` is the current folder, as before.
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    /// Keep the run's folder (`run.dir`, `$WFC_RUN_DIR`) when the run ends
+    /// (it is kept anyway while the run can be resumed).
+    #[arg(long)]
+    pub keep_run_dir: bool,
 }
 
 /// `--executor`: where `shell` and `docker` steps run.
@@ -81,6 +90,26 @@ pub enum ExecutorKind {
 }
 
 impl ExecArgs {
+    /// `--workdir`, absolute (a resumed run may start elsewhere), or an
+    /// error with its code when it is no folder.
+    pub fn base_dir(&self) -> Result<Option<PathBuf>, ExitCode> {
+        let Some(dir) = &self.workdir else {
+            return Ok(None);
+        };
+        match std::fs::canonicalize(dir) {
+            Ok(d) if d.is_dir() => Ok(Some(d)),
+            Ok(_) | Err(_) => {
+                let d = wfc_language::diag::Diagnostic::error(
+                    "E0803",
+                    format!("--workdir {}: no such folder", dir.display()),
+                )
+                .help("give a folder that exists; `--workdir .` is the current one");
+                super::print_diagnostic(&d);
+                Err(ExitCode::from(2))
+            }
+        }
+    }
+
     /// The executor's settings these options ask for; `state_dir` holds
     /// the Slurm job directories unless `WFC_SLURM_DIR` says where.
     pub fn exec_options(&self, state_dir: &std::path::Path) -> ExecOptions {
@@ -151,8 +180,8 @@ pub fn run(args: RunArgs) -> ExitCode {
         .name("wfc-reaper-start".into())
         .spawn(Reaper::start)
         .ok();
-    let early_history =
-        wfc_launch::estimates::Reader::early(&args.input.file, &args.input.store.dir());
+    let state_dir = args.input.store.dir_for(&args.input.file);
+    let early_history = wfc_launch::estimates::Reader::early(&args.input.file, &state_dir);
     let (plan, wf, source) = match plan_cmd::compile(&args.input) {
         Ok(x) => x,
         Err(code) => {
@@ -164,7 +193,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let launch = Launch {
         exec: args.exec,
         record: !args.no_store,
-        state_dir: args.input.store.dir(),
+        state_dir,
         resume: None,
         started: Some((run_id, reaper)),
         early_history,
@@ -210,6 +239,10 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     };
     let file = source.name.clone();
     drop(source);
+    let base_dir = match args.exec.base_dir() {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
     let unknown = wfc_run::gates::unknown_approvals(&plan, &args.exec.approve);
     if !unknown.is_empty() {
         unknown.iter().for_each(super::print_diagnostic);
@@ -326,6 +359,8 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     }));
     run.observer = Some(Box::new(observers));
     run.lines = Some(Arc::new(display));
+    run.base_dir = base_dir;
+    run.keep_run_dir = args.exec.keep_run_dir;
     let ended = runtime.block_on(async {
         // Before the start: a Ctrl-C that comes while the run's record
         // opens reaches it through the launcher.

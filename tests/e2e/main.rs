@@ -75,6 +75,7 @@ mod imports;
 mod mcp;
 mod modules;
 mod new;
+mod paths;
 mod run;
 mod scripts;
 mod secrets;

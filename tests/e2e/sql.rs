@@ -243,10 +243,20 @@ fn a_file_query_is_read_beside_the_workflow_file_and_takes_a_list_param() {
              insert into t select value from json_each(:names);\n\
              select count(*) as n from t;\n",
         );
-    // Run from the case directory: `file` is relative to flows/, not here.
+    // Run from the case directory: `file` and the database are relative
+    // to flows/, not here.
     let r = c.wfc(["run", "flows/load.wf", "--plain"]).output();
     assert_eq!(r.code, 0, "{r}");
-    assert_eq!(db_rows(&c, "select v from t order by v"), ["a'1", "b;2"]);
+    assert!(!c.path("app.db").exists());
+    let conn = rusqlite::Connection::open(c.path("flows/app.db")).unwrap();
+    let rows: Vec<String> = conn
+        .prepare("select v from t order by v")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows, ["a'1", "b;2"]);
     // A second run fails on `create table` (it exists) and names the statement.
     let again = c.wfc(["run", "flows/load.wf", "--plain"]).output();
     assert_ne!(again.code, 0, "{again}");

@@ -90,6 +90,9 @@ pub struct Workflow {
     /// The file its spans point into, when that is an imported module's
     /// (set by the loader; `None` for the file being checked).
     pub file: Option<std::sync::Arc<str>>,
+    /// Every `require_env("NAME")`: the variable and the call, checked
+    /// before a run starts.
+    pub required_env: Vec<(String, Span)>,
 }
 
 /// Index into [`Workflow::lets`].

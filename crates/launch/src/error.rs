@@ -33,6 +33,9 @@ pub enum LaunchError {
     /// The run store failed: nothing was started.
     #[error("the run store failed: {0}")]
     Store(String),
+    /// The run's folder (`run.dir`) cannot be made: nothing was started.
+    #[error("{0}")]
+    RunDir(String),
 }
 
 impl LaunchError {

@@ -29,6 +29,7 @@ pub mod launcher;
 pub mod lock;
 mod own;
 pub mod run;
+pub mod run_dir;
 pub mod session;
 
 pub use compile::{compile, Checked, Compiled};

@@ -26,6 +26,15 @@ struct Live {
     session: Option<RunSession>,
     watch: Option<Watch>,
     held: Option<Held>,
+    /// The run's folder, removed at its end unless kept (`run_dir::kept`).
+    run_dir: FolderKept,
+}
+
+/// The run's folder, and what decides whether it stays when the run ends.
+struct FolderKept {
+    dir: std::path::PathBuf,
+    record: bool,
+    keep: bool,
 }
 
 /// The task of run `id` (see the module docs).
@@ -79,8 +88,12 @@ pub(crate) async fn own(
         session,
         watch,
         held,
+        run_dir,
     } = live;
     let result = wait(&launcher, handle, &owned, &id).await;
+    if !crate::run_dir::kept(result.status, run_dir.record, run_dir.keep) {
+        crate::run_dir::remove(&run_dir.dir);
+    }
     if let Some(held) = held {
         held.release().await;
     }
@@ -133,6 +146,8 @@ async fn start(
         approvals,
         observer,
         lines,
+        base_dir,
+        keep_run_dir,
         ..
     } = run;
     let (restored, first_started) = match resume {
@@ -183,6 +198,16 @@ async fn start(
             "the run was cancelled before it started".into(),
         ));
     }
+    let state_dir = launcher.state_dir();
+    let paths = crate::run_dir::open(state_dir, id, resuming, record, base_dir, &file)?;
+    // A fresh folder goes with a start that fails from here on.
+    let made = (!resuming).then(|| paths.run_dir.clone());
+    let unmade = |e: LaunchError| {
+        if let Some(dir) = &made {
+            crate::run_dir::remove(dir);
+        }
+        e
+    };
     let fingerprints = later.zip(session.as_mut()).map(|(ir, s)| {
         let (tx, rx) = std::sync::mpsc::channel();
         s.plan_later(rx);
@@ -202,6 +227,8 @@ async fn start(
     request.artifacts = session
         .as_ref()
         .map(|_| wfc_contract::artifacts::run_folder(launcher.state_dir(), id));
+    request.base_dir = paths.base_dir;
+    request.run_dir = Some(paths.run_dir.clone());
     let approvals = approvals.unwrap_or_else(|| Arc::new(CliApprovals::default()));
     let mut recorders: Vec<Box<dyn Recorder>> = Vec::new();
     match &mut session {
@@ -219,16 +246,20 @@ async fn start(
     recorders.extend(observer);
     request.recorder = Box::new(Recorders(recorders));
     request.before_steps = held.as_ref().map(Held::before_steps);
-    let mut handle = launcher.manager().start(request).map_err(|e| match e {
-        ManagerError::AlreadyRunning(_) => LaunchError::Conflict(e.to_string()),
-        other => LaunchError::Store(other.to_string()),
-    })?;
+    let mut handle = launcher
+        .manager()
+        .start(request)
+        .map_err(|e| match e {
+            ManagerError::AlreadyRunning(_) => LaunchError::Conflict(e.to_string()),
+            other => LaunchError::Store(other.to_string()),
+        })
+        .map_err(unmade)?;
     *owned.state.lock().unwrap_or_else(|e| e.into_inner()) = State::Running;
     // The caller answers with the id: any read of it must find the run. A
     // start that could not be recorded ran nothing: nothing was created.
     if let Err(e) = handle.recorded().await {
         let _ = handle.wait().await;
-        return Err(LaunchError::Store(e.to_string()));
+        return Err(unmade(LaunchError::Store(e.to_string())));
     }
     tracing::trace!(target: "wfc::timing", "launch: start recorded");
     if launcher.inner.ahead.wants_spare() {
@@ -247,6 +278,11 @@ async fn start(
         session,
         watch,
         held,
+        run_dir: FolderKept {
+            dir: paths.run_dir,
+            record,
+            keep: keep_run_dir,
+        },
     })
 }
 

@@ -101,6 +101,11 @@ pub struct Run {
     pub observer: Option<Box<dyn Recorder>>,
     /// Where steps' output lines go besides their log files (the terminal).
     pub lines: Option<Arc<dyn LineOutput>>,
+    /// What the run's relative paths are relative to (`--workdir`, made
+    /// absolute); `None`: the workflow file's folder.
+    pub base_dir: Option<std::path::PathBuf>,
+    /// Keep the run's folder (`run.dir`) when it ends (`--keep-run-dir`).
+    pub keep_run_dir: bool,
 }
 
 impl Run {
@@ -138,6 +143,8 @@ impl Run {
             approvals: None,
             observer: None,
             lines: None,
+            base_dir: None,
+            keep_run_dir: false,
         }
     }
 

@@ -177,7 +177,7 @@ fn call(f: Func, args: &[Expr], s: &Scope) -> Eval {
         None => None,
     };
     match f {
-        Func::Env => match text(0) {
+        Func::Env | Func::RequireEnv => match text(0) {
             Some(name) => Known(Value::Str(std::env::var(name).unwrap_or_default())),
             None => Unknown,
         },

@@ -96,6 +96,14 @@ fn inline_all(mut wf: Workflow, diags: &mut Vec<Diagnostic>) -> Inlined {
             }
         }
         diags.append(&mut found);
+        // What the callee requires of the environment, the caller does (at
+        // the call step, when the callee's spans point into another file).
+        let site = callee.file.is_some().then_some(wf.steps[x].span);
+        let required = inner.wf.required_env.iter();
+        let required: Vec<_> = required
+            .map(|(v, s)| (v.clone(), site.unwrap_or(*s)))
+            .collect();
+        wf.required_env.extend(required);
         call.callee = Some(callee);
         splice(&mut wf, x, &call, inner, &mut checks, diags);
         // The join keeps its target (for the plan to show), not its callee.

@@ -33,6 +33,7 @@ pub mod outputs;
 pub mod params;
 pub mod reduce;
 pub mod render;
+pub mod required_env;
 pub mod rows;
 pub mod schedule;
 pub mod script;
@@ -385,6 +386,7 @@ pub fn plan(
     options: Options,
     estimator: &dyn Estimator,
 ) -> Result<Plan, Vec<Diagnostic>> {
+    required_env::check(wf)?;
     let params = params::bind(wf, input)?;
     let jobs = options.jobs.unwrap_or_else(|| default_jobs(wf));
     compile::compile(wf, params, jobs, estimator)
@@ -401,6 +403,7 @@ pub fn plan_with_calls(
     estimator: &dyn Estimator,
 ) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
     let inlined = inline::inline(wf)?;
+    required_env::check(&inlined.wf)?;
     let params = params::bind(&inlined.wf, input)?;
     let mut values = vec![None; inlined.wf.params.len()];
     for p in &params {

@@ -162,7 +162,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                     };
                     let default = || {
                         let source = match &d.kind {
-                            ExprKind::Call(Func::Env, args) => {
+                            ExprKind::Call(Func::Env | Func::RequireEnv, args) => {
                                 match args.first().and_then(|a| a.as_str()) {
                                     Some(var) => ParamSource::Env {
                                         var: var.to_string(),

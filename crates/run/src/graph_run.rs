@@ -443,6 +443,7 @@ impl Runner<'_> {
                     &mut ev,
                     &self.workflow_env,
                     self.opts.workflow_dir.as_deref(),
+                    self.opts.base_dir.as_deref(),
                 )
             });
             let artifacts = match &prepared {

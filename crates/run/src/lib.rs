@@ -32,6 +32,7 @@ pub mod gate_message;
 pub mod gates;
 pub mod manager;
 pub mod mask;
+pub mod paths;
 pub mod poll;
 /// Shell quoting lives below both the checker and the interpreter.
 pub use wfc_language::shell_syntax as quote;

@@ -1,5 +1,6 @@
 //! What `run.id`, `run.workflow`, `run.trigger`, `run.started` and, in
-//! handlers, `run.status`, `run.duration` and `run.failures` evaluate to.
+//! handlers, `run.status`, `run.duration` and `run.failures` evaluate to;
+//! `run.dir`, the run's own folder.
 
 use std::time::{Duration, SystemTime};
 use wfc_language::ir::RunField;
@@ -17,6 +18,8 @@ pub struct RunContext {
     pub started: SystemTime,
     /// Set when the main graph has ended, for the handlers.
     pub ended: Option<MainEnded>,
+    /// The run's folder (`run.dir`, `$WFC_RUN_DIR`); empty when it has none.
+    pub dir: String,
 }
 
 /// How the main graph ended, as the handlers see it.
@@ -44,6 +47,7 @@ impl RunContext {
                 let ms = wfc_language::time_value::from_system(self.started);
                 Value::Time(ms - ms.rem_euclid(1000))
             }
+            RunField::Dir => text(&self.dir),
             RunField::Status => self.ended.as_ref().map_or(Value::Null, |e| text(e.status)),
             RunField::Duration => self.ended.as_ref().map_or(Value::Null, |e| {
                 Value::Duration(u64::try_from(e.duration.as_millis()).unwrap_or(u64::MAX))
@@ -77,7 +81,9 @@ mod tests {
             trigger: "manual".into(),
             started: SystemTime::UNIX_EPOCH + Duration::from_millis(1_000_123),
             ended: None,
+            dir: "/tmp/wfc-run-r1".into(),
         };
+        assert_eq!(c.value(RunField::Dir), Value::Str("/tmp/wfc-run-r1".into()));
         assert_eq!(c.value(RunField::Id), Value::Str("r1".into()));
         assert_eq!(c.value(RunField::Started).to_text(), "1970-01-01T00:16:40Z");
         assert_eq!(c.value(RunField::Status), Value::Null);

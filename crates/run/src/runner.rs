@@ -17,6 +17,7 @@
 use super::exec::Execute;
 use super::graph_run::Mode;
 use super::mask::Masker;
+use super::paths::RUN_DIR;
 use super::run_context::{MainEnded, RunContext};
 use std::future::Future;
 use std::pin::Pin;
@@ -62,6 +63,13 @@ pub struct RunOptions {
     /// The run's artifact folder, where steps' artifacts are kept (`None`:
     /// the run is not recorded).
     pub artifacts: Option<std::path::PathBuf>,
+    /// What relative paths of the run are relative to: a step's default
+    /// working folder, a relative `workdir`, `sqlite:PATH` (`--workdir`,
+    /// else the workflow file's directory; `None`: wfc's working directory).
+    pub base_dir: Option<std::path::PathBuf>,
+    /// The run's own folder (`run.dir`, `$WFC_RUN_DIR`), made by whoever
+    /// started the run.
+    pub run_dir: Option<std::path::PathBuf>,
 }
 
 /// How the run ended.
@@ -170,6 +178,7 @@ impl<'p> Runner<'p> {
             trigger: opts.trigger.clone(),
             started: opts.started.unwrap_or_else(SystemTime::now),
             ended: None,
+            dir: (opts.run_dir.as_deref()).map_or_else(String::new, |d| d.display().to_string()),
         };
         Runner {
             context,
@@ -437,6 +446,9 @@ impl<'p> Runner<'p> {
             }
         }
         out.push((super::reaper::RUN_ID.to_owned(), self.opts.run_id.clone()));
+        if let Some(dir) = &self.opts.run_dir {
+            out.push((RUN_DIR.to_owned(), dir.display().to_string()));
+        }
         // Marks every step process as this session's (see `run::reaper`).
         if let Some(tag) = &self.opts.reaper_tag {
             out.push((super::reaper::TAG.to_owned(), tag.clone()));

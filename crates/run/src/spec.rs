@@ -74,12 +74,15 @@ fn join(f: &Fields, ev: &mut Evaluator) -> Result<Prepared, String> {
 
 /// Evaluates `step`'s fields. `workflow_env` is the workflow's `env { }`,
 /// already evaluated; `workflow_dir`, the directory a relative `file` (of
-/// a script or a query) is read from.
+/// a script or a query) is read from; `base_dir`, what the run's other
+/// relative paths are relative to (a step's working folder, `workdir`,
+/// a mount's source, `sqlite:PATH`): see [`crate::paths`].
 pub fn prepare(
     step: &PlannedStep,
     ev: &mut Evaluator,
     workflow_env: &[(String, String)],
     workflow_dir: Option<&Path>,
+    base_dir: Option<&Path>,
 ) -> Result<Prepared, String> {
     let f = Fields { step };
     let spec = match step.kind {
@@ -88,9 +91,8 @@ pub fn prepare(
             if let Some(sh) = f.expr("shell") {
                 s.shell = ev.text(sh)?;
             }
-            if let Some(w) = f.expr("workdir") {
-                s.workdir = Some(PathBuf::from(ev.text(w)?));
-            }
+            let workdir = f.expr("workdir").map(|w| ev.text(w)).transpose()?;
+            s.workdir = crate::paths::workdir(base_dir, workdir);
             s.workflow_env = workflow_env.to_vec();
             s.env = f.map(ev, "env")?;
             s.outputs_file = !step.outputs.is_empty();
@@ -111,7 +113,7 @@ pub fn prepare(
             for field in step.fields.iter().filter(|x| x.name == "mount") {
                 if let FieldValue::Mount { source, target } = &field.value {
                     s.mounts.push(Mount {
-                        source: PathBuf::from(ev.text(source)?),
+                        source: crate::paths::beside(base_dir, ev.text(source)?),
                         target: ev.text(target)?,
                         read_only: false,
                     });
@@ -129,10 +131,16 @@ pub fn prepare(
         }
         StepKind::Python | StepKind::Node => {
             let lang = ScriptLang::of(step.kind).expect("a script kind");
-            let s = script(step, &f, ev, lang, workflow_env, workflow_dir)?;
+            let mut s = script(step, &f, ev, lang, workflow_env, workflow_dir)?;
+            s.workdir =
+                crate::paths::workdir(base_dir, s.workdir.take().map(|w| w.display().to_string()));
             StepSpec::Script(Box::new(s))
         }
-        StepKind::Sql => StepSpec::Sql(sql(step, &f, ev, workflow_dir)?),
+        StepKind::Sql => {
+            let mut s = sql(step, &f, ev, workflow_dir)?;
+            s.base_dir = base_dir.map(Path::to_path_buf);
+            StepSpec::Sql(s)
+        }
         StepKind::Http => {
             let (method, url) = ["get", "post", "put", "patch", "delete", "head"]
                 .iter()
@@ -264,6 +272,7 @@ fn sql(
         params,
         transaction,
         columns: step.outputs.iter().map(|o| o.name.clone()).collect(),
+        base_dir: None,
     })
 }
 
@@ -378,8 +387,5 @@ impl<'a> Fields<'a> {
 /// A `file` as the step reads it: a relative one in `workflow_dir` (the
 /// workflow file's directory), else as written.
 fn beside(workflow_dir: Option<&Path>, file: String) -> PathBuf {
-    match workflow_dir {
-        Some(dir) if Path::new(&file).is_relative() => dir.join(file),
-        _ => PathBuf::from(file),
-    }
+    crate::paths::beside(workflow_dir, file)
 }

@@ -65,6 +65,8 @@ impl From<LaunchError> for Problem {
             e @ LaunchError::LockHeld { .. } => Problem::new(Code::LockHeld, e.to_string()),
             LaunchError::Conflict(detail) => Problem::new(Code::Conflict, detail),
             LaunchError::Store(detail) => Problem::new(Code::Store, detail),
+            // The server's temp folder, like its store, is its own to fix.
+            LaunchError::RunDir(detail) => Problem::new(Code::Store, detail),
             e @ LaunchError::Invalid { .. } => {
                 not_started(e, &SourceFile::new("<unknown>", String::new()))
             }

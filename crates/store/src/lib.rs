@@ -58,6 +58,7 @@ pub mod listing;
 pub mod locks;
 pub mod logs;
 pub mod prior_attempts;
+pub mod place;
 pub mod query;
 pub mod record;
 pub mod resume;
@@ -103,14 +104,10 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// `--state-dir`, else `$WFC_STATE_DIR`, else `.wfc`.
+/// `--state-dir`, else `$WFC_STATE_DIR`, else the nearest `.wfc` at or
+/// above the current folder, else `.wfc` ([`place::find`]).
 pub fn state_dir(flag: Option<&Path>) -> PathBuf {
-    match flag {
-        Some(p) => p.to_path_buf(),
-        None => std::env::var_os(ENV_VAR)
-            .filter(|v| !v.is_empty())
-            .map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from),
-    }
+    place::find(flag, None)
 }
 
 /// Why a store could not be opened.
@@ -158,7 +155,7 @@ impl From<OpenError> for String {
 impl Store {
     /// Opens (creating it and the directory if needed) and migrates the store in `dir`.
     pub fn open(dir: &Path) -> std::result::Result<Store, OpenError> {
-        std::fs::create_dir_all(dir).map_err(|source| OpenError::CreateDir {
+        place::create(dir).map_err(|source| OpenError::CreateDir {
             dir: dir.to_path_buf(),
             source,
         })?;

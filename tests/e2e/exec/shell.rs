@@ -129,10 +129,20 @@ async fn env_layers_workdir_and_shell_choice() {
     spec.shell = "no-such-shell-wfc".into();
     let e = run(spec).await.error.unwrap();
     assert!(e.contains("shell `no-such-shell-wfc` not found"), "{e}");
+    // A missing workdir is made; one that cannot be fails the step (E0800).
+    let mut spec = ShellSpec::new("pwd");
+    spec.workdir = Some(dir.path().join("made/here"));
+    let o = run(spec).await;
+    assert_eq!(o.status, Status::Succeeded, "{:?}", o.error);
+    assert_eq!(
+        o.stdout.text.trim(),
+        cwd.join("made/here").display().to_string()
+    );
+    std::fs::write(dir.path().join("file"), "").unwrap();
     let mut spec = ShellSpec::new("true");
-    spec.workdir = Some("/no/such/dir".into());
+    spec.workdir = Some(dir.path().join("file/x"));
     let e = run(spec).await.error.unwrap();
-    assert!(e.contains("workdir `/no/such/dir` does not exist"), "{e}");
+    assert!(e.starts_with("E0800: the workdir"), "{e}");
 }
 
 #[tokio::test]

@@ -4,8 +4,10 @@
 //! file changed is not kept as if it had run the new code: the resume is
 //! refused, naming the file; a failed step takes the new code in.
 
-/// In `flow/`, run from the directory above it: the files are read beside
-/// the workflow file, as the run reads them.
+/// In `flow/`, run from the directory above it with `--workdir .` (the
+/// database and the scripts' `log` and `go` are there, and a resume keeps
+/// that folder): the files are read beside the workflow file, as the run
+/// reads them.
 const FLOW: &str = r#"workflow e {
   step make: python { file "make.py" }
   step load: sql {
@@ -27,7 +29,11 @@ fn case() -> wfc_testkit::Case {
     case.write("flow/make.py", MAKE);
     case.write("flow/load.sql", LOAD);
     case.write("flow/check.py", CHECK);
-    let first = case.wfc(["run", "flow/w.wf", "--plain"]).output();
+    // The store here, where `wfc resume` runs (else it goes beside the file).
+    std::fs::create_dir(case.path(".wfc")).unwrap();
+    let first = case
+        .wfc(["run", "flow/w.wf", "--plain", "--workdir", "."])
+        .output();
     assert_eq!(first.code, 1, "check fails without ./go: {}", first.all());
     assert_eq!(case.read("log"), "make v1\ncheck\n");
     case

@@ -138,7 +138,9 @@ fn std_modules_and_examples_check_clean_and_are_formatted() {
             .chain(&examples)
             .map(|p| p.display().to_string()),
     );
-    let out = c.wfc(&args).output();
+    // From the examples' folder, which their relative paths are written for (W0300).
+    let examples_dir = format!("{}/examples", env!("CARGO_MANIFEST_DIR"));
+    let out = c.wfc(&args).current_dir(&examples_dir).output();
     assert_eq!(out.code, 0, "{out}");
     let mut args = vec!["fmt".to_owned(), "--check".into()];
     args.extend(

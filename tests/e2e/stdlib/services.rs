@@ -20,6 +20,8 @@ fn notify_fans_out_to_every_configured_channel() {
             &module("notify.wf"),
             "--plain",
             "--no-store",
+            "--workdir",
+            ".",
             "-o",
             "report.json",
         ])
@@ -73,6 +75,8 @@ fn notify_skips_unconfigured_channels_and_one_channel_fails_loudly() {
             &module("notify.wf"),
             "--plain",
             "--no-store",
+            "--workdir",
+            ".",
             "-o",
             "report.json",
         ])
@@ -97,6 +101,8 @@ fn notify_skips_unconfigured_channels_and_one_channel_fails_loudly() {
             "webhook",
             "--plain",
             "--no-store",
+            "--workdir",
+            ".",
         ])
         .args(["-p", "text=hi", "-p", "retries=0"])
         .arg("-p")
@@ -110,6 +116,8 @@ fn notify_skips_unconfigured_channels_and_one_channel_fails_loudly() {
             "webhook",
             "--plain",
             "--no-store",
+            "--workdir",
+            ".",
         ])
         .args(["-p", "text=hi"])
         .arg("-p")
@@ -129,6 +137,8 @@ fn healthcheck_polls_until_the_expected_answer() {
             &module("http-healthcheck.wf"),
             "--plain",
             "--no-store",
+            "--workdir",
+            ".",
             "-o",
             "report.json",
         ])
@@ -155,6 +165,8 @@ fn healthcheck_polls_until_the_expected_answer() {
             &module("http-healthcheck.wf"),
             "--plain",
             "--no-store",
+            "--workdir",
+            ".",
         ])
         .arg("-p")
         .arg(format!("url={base}/fail"))
@@ -196,6 +208,8 @@ fn git_release_tags_pushes_and_publishes() {
             &module("git-release.wf"),
             "--plain",
             "--no-store",
+            "--workdir",
+            ".",
             "-o",
             "report.json",
         ])
@@ -243,7 +257,14 @@ fn git_release_drops_its_tag_when_the_push_fails() {
     c.shell("git -C work remote set-url origin ../nowhere.git")
         .output();
     let r = c
-        .wfc(["run", &module("git-release.wf"), "--plain", "--no-store"])
+        .wfc([
+            "run",
+            &module("git-release.wf"),
+            "--plain",
+            "--no-store",
+            "--workdir",
+            ".",
+        ])
         .args(["-p", "version=2.0.0", "-p", "repo_dir=work"])
         .arg("-p")
         .arg(format!("api_url={base}/releases"))
@@ -263,7 +284,14 @@ fn git_release_drops_both_tags_when_publishing_fails() {
     let (base, seen) = server();
     let c = repo_with_remote();
     let r = c
-        .wfc(["run", &module("git-release.wf"), "--plain", "--no-store"])
+        .wfc([
+            "run",
+            &module("git-release.wf"),
+            "--plain",
+            "--no-store",
+            "--workdir",
+            ".",
+        ])
         .args(["-p", "version=3.0.0", "-p", "repo_dir=work"])
         .arg("-p")
         .arg(format!("api_url={base}/fail"))

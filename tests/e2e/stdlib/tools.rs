@@ -36,6 +36,8 @@ fn docker_build_builds_smoke_tests_and_reports_the_image() {
             &module("docker-build.wf"),
             "--plain",
             "--no-store",
+            "--workdir",
+            ".",
             "-o",
             "report.json",
         ])
@@ -98,6 +100,8 @@ fn rust_ci_checks_a_crate_and_counts_its_tests() {
             &module("rust-ci.wf"),
             "--plain",
             "--no-store",
+            "--workdir",
+            ".",
             "-o",
             "report.json",
         ])
@@ -132,7 +136,9 @@ fn has_sqlite3() -> bool {
 /// Runs db-migrate on `db.sqlite` in `c` with `migrate` and `verify`; the
 /// rollback drops both tables and notes that it ran.
 fn migrate(c: &Case, migrate: &str, verify: &str) -> wfc_testkit::Output {
-    c.wfc(["run", &module("db-migrate.wf"), "--plain", "--no-store", "-o", "report.json"])
+    c.wfc(["run", &module("db-migrate.wf"), "--plain", "--no-store",
+            "--workdir",
+            ".", "-o", "report.json"])
         .arg("-p")
         .arg(format!("migrate={migrate}"))
         .arg("-p")

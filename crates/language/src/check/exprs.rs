@@ -102,13 +102,19 @@ impl Checker<'_> {
 
     fn lower_str(&mut self, s: &ast::StrLit, span: Span, ctx: &Ctx) -> Expr {
         if let Some(text) = s.as_plain() {
+            if let [ast::StrPart::Text(t, sp)] = &s.parts[..] {
+                self.text_habits(t, *sp, ctx);
+            }
             return expr(ExprKind::Str(text), Type::String, span, false);
         }
         let mut parts = Vec::new();
         let mut tainted = false;
         for part in &s.parts {
             match part {
-                ast::StrPart::Text(t, _) => parts.push(InterpPart::Text(t.clone())),
+                ast::StrPart::Text(t, sp) => {
+                    self.text_habits(t, *sp, ctx);
+                    parts.push(InterpPart::Text(t.clone()));
+                }
                 ast::StrPart::Shell(text, sp) => self.report(dc::shell_expansion(*sp, text, true)),
                 ast::StrPart::Interp(e) if self.shell_like(e, ctx) => {
                     parts.push(InterpPart::Expr(Expr::invalid(e.span)));
@@ -336,6 +342,9 @@ impl Checker<'_> {
             let param = param.map(|p| self.wf.params[p].name.as_str()).or(s);
             return dc::env_var_in_command(id.span, name, param);
         }
+        if let Some(d) = self.minus_in_name(id, ctx) {
+            return d;
+        }
         dc::unknown_name(id.span, name, s)
     }
 
@@ -358,6 +367,9 @@ impl Checker<'_> {
             return self.kind_output(step, base, field, span, ctx);
         }
         if let Some(e) = self.run_context(base, field, span, ctx) {
+            return e;
+        }
+        if let Some(e) = self.env_context(base, field, span, ctx) {
             return e;
         }
         if let Some(e) = self.request_member(base, field, span, ctx) {

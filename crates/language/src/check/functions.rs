@@ -56,6 +56,7 @@ pub static FUNCTIONS: &[FuncInfo] = &[
     FuncInfo { func: Func::Now, name: "now", signature: "now() -> time", arity: 0, doc: "The time it is evaluated, while the run runs (never at plan time): `until now() >= deadline every 30s within 8h`." },
     FuncInfo { func: Func::FormatTime, name: "format_time", signature: "format_time(t: time, format: string, zone?: string) -> string", arity: 3, doc: "The time as text by strftime directives, in an IANA time zone (UTC by default): `format_time(run.started, \"%Y-%m-%d\", \"Europe/Berlin\")`." },
     FuncInfo { func: Func::ParseTime, name: "parse_time", signature: "parse_time(s: string, format?: string) -> time", arity: 2, doc: "Text as a time: RFC 3339 (`\"2026-05-01T09:30:00Z\"`), or by strftime directives (without an offset, UTC; a date alone, its midnight)." },
+    FuncInfo { func: Func::RequireEnv, name: "require_env", signature: "require_env(name: string) -> string", arity: 1, doc: "The value of an environment variable of the machine running `wfc`, as `env(name)`; a run refuses to start (before anything runs) when it is unset or empty. The name is written out: `require_env(\"AWS_REGION\")`." },
 ];
 
 /// The arity of a function that takes one or more arguments.
@@ -108,6 +109,9 @@ impl Checker<'_> {
             ));
             return expr(ExprKind::Call(info.func, xs), Type::Invalid, span, tainted);
         }
+        if info.func == Func::RequireEnv {
+            self.require_env(&xs[0], span);
+        }
         let ty = self.call_type(info, &xs);
         expr(ExprKind::Call(info.func, xs), ty, span, tainted)
     }
@@ -122,9 +126,13 @@ impl Checker<'_> {
             })
         };
         let ok = match info.func {
-            Func::Env | Func::Lower | Func::Upper | Func::Trim | Func::Json | Func::Raw => {
-                arg(self, &xs[0], &Type::String)
-            }
+            Func::Env
+            | Func::RequireEnv
+            | Func::Lower
+            | Func::Upper
+            | Func::Trim
+            | Func::Json
+            | Func::Raw => arg(self, &xs[0], &Type::String),
             Func::Join => {
                 let a = arg(self, &xs[0], &Type::list(Type::String));
                 arg(self, &xs[1], &Type::String) && a
@@ -183,9 +191,13 @@ impl Checker<'_> {
             return Type::Invalid;
         }
         match info.func {
-            Func::Env | Func::Lower | Func::Upper | Func::Trim | Func::Raw | Func::Join => {
-                Type::String
-            }
+            Func::Env
+            | Func::RequireEnv
+            | Func::Lower
+            | Func::Upper
+            | Func::Trim
+            | Func::Raw
+            | Func::Join => Type::String,
             Func::Json => Type::Json,
             Func::Len => Type::Int,
             Func::Contains => Type::Bool,

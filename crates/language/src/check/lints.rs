@@ -103,7 +103,9 @@ impl Checker<'_> {
                     "the output of step `{}`",
                     self.wf.steps[*step].name
                 )),
-                ExprKind::Call(Func::Env, _) => Some("an environment variable".into()),
+                ExprKind::Call(Func::Env | Func::RequireEnv, _) => {
+                    Some("an environment variable".into())
+                }
                 ExprKind::Failed(_) => Some("the failure message".into()),
                 ExprKind::LoopVar(b) => match &self.wf.blocks[*b].kind {
                     BlockKind::ForEach { var, iter, .. } => self

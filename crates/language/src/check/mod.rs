@@ -30,14 +30,17 @@ pub mod exprs;
 pub mod functions;
 mod gate_fields;
 mod graph;
+mod habits;
 mod inherit;
 pub mod kinds;
 mod lets;
 mod lints;
 mod module;
+pub mod moved_paths;
 mod order;
 mod outputs;
 mod quiet;
+mod require_env;
 mod resources;
 mod retry_when;
 mod run_context;
@@ -282,6 +285,7 @@ impl<'a> Checker<'a> {
                 lock_busy: Default::default(),
                 span,
                 file: None,
+                required_env: Vec::new(),
             },
             diags: Vec::new(),
             step_src: Vec::new(),

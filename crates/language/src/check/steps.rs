@@ -453,6 +453,10 @@ impl Checker<'_> {
                     continue;
                 }
                 let outputs = matches!(f.value, FieldValue::Outputs(_));
+                if self.needs_field(f) {
+                    self.lower_quietly(&f.value, &ctx);
+                    continue;
+                }
                 if artifacts {
                     let kind = info.map_or("call", |k| k.name);
                     self.report(dc::artifacts_not_supported(f.name.span, kind));

@@ -23,7 +23,7 @@ pub fn unexpected(at: Span, expected: &str, found: &str, help: Option<&str>) -> 
     }
 }
 
-/// E0001 at a `'`: single quotes make no string. `dollar` is the span of a
+/// E0012 at a `'`: single quotes make no string (E0001 for `${'$'}`). `dollar` is the span of a
 /// `${'$'}` (the way other languages write a literal `$`), if that is what
 /// is there; `quoted` the `'…'` text otherwise, when it closes on its line.
 pub fn single_quote(at: Span, dollar: Option<Span>, quoted: Option<(Span, &str)>) -> Diagnostic {
@@ -33,7 +33,7 @@ pub fn single_quote(at: Span, dollar: Option<Span>, quoted: Option<(Span, &str)>
             .help("write a literal `$` as `\\$` (`\"costs \\$5\"`); a `$` not followed by `{` needs no escape (`\"costs $5\"`)")
             .fix(span, "\\$", "write `\\$`");
     }
-    let d = Diagnostic::error("E0001", "`'` does not start a string")
+    let d = Diagnostic::error("E0012", "`'` does not start a string")
         .primary(
             quoted.map_or(at, |(s, _)| s),
             "single quotes make no string",
@@ -173,4 +173,63 @@ pub fn too_many_operators(at: Span, limit: usize) -> Diagnostic {
     )
     .primary(at, "too long")
     .help("split it: compute parts in steps or params and combine those")
+}
+
+/// E0010: GitHub Actions' `${{ … }}`; `name` is what it reads, when plain.
+pub fn github_expression(span: Span, inner: &str, name: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error(
+        "E0010",
+        format!("`${{{{ {inner} }}}}` is GitHub Actions' syntax"),
+    )
+    .primary(span, "not a `.wf` expression");
+    match name {
+        Some(n) => d
+            .help(format!("a `.wf` string substitutes `${{{n}}}`: params, lets and step outputs are read by name (`${{build.stdout}}`); the environment with `env(\"NAME\")`"))
+            .fix(span, format!("${{{n}}}"), format!("Write `${{{n}}}`")),
+        None => d.help("a `.wf` string substitutes `${expr}` with one pair of braces, e.g. `${version}`"),
+    }
+}
+
+/// E0011: Jinja's `{{ x }}` where a value goes.
+pub fn jinja_value(span: Span, inner: &str, name: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error("E0011", format!("`{{{{ {inner} }}}}` is Jinja's syntax"))
+        .primary(span, "not a `.wf` value");
+    match name {
+        Some(n) => d
+            .help(format!(
+                "write the value itself (`{n}`), or substitute it in a string: `\"…${{{n}}}…\"`"
+            ))
+            .fix(
+                span,
+                format!("\"${{{n}}}\""),
+                format!("Write `\"${{{n}}}\"`"),
+            ),
+        None => d.help("write the value itself, or substitute it in a string: `\"…${expr}…\"`"),
+    }
+}
+
+/// E0013: `run: "…"` / `run = "…"`: a field's name takes no `:` or `=`.
+/// `fix` spans the punctuation and the blanks around it.
+pub fn field_punctuation(at: Span, fix: Span, field: &str, punct: char) -> Diagnostic {
+    Diagnostic::error(
+        "E0013",
+        format!("`{field}{punct}`: a field takes no `{punct}`"),
+    )
+    .primary(at, "fields are `NAME VALUE`")
+    .help(format!(
+        "write the value after the field's name, with no `:` or `=` (`{field} \"…\"`); `KEY = value` is for the entries of `env {{ }}` and other maps"
+    ))
+    .fix(fix, " ", format!("Remove the `{punct}`"))
+}
+
+/// E0014: `retry "3"`: a count is an int.
+pub fn quoted_retry(span: Span, count: Option<u32>) -> Diagnostic {
+    let d =
+        Diagnostic::error("E0014", "`retry` takes an int, not a string").primary(span, "a string");
+    match count {
+        Some(n) => d
+            .help(format!("write the count without quotes: `retry {n}`"))
+            .fix(span, n.to_string(), format!("Write `retry {n}`")),
+        None => d.help("write the count without quotes: `retry 3`"),
+    }
 }

@@ -20,11 +20,13 @@ pub enum RunField {
     Duration,
     /// In handlers: every step that failed, as `{ step, error }`.
     Failures,
+    /// The run's own folder under the system temp folder (`$WFC_RUN_DIR`).
+    Dir,
 }
 
 impl RunField {
     /// Every field, in the order the docs list them.
-    pub const ALL: [RunField; 7] = [
+    pub const ALL: [RunField; 8] = [
         RunField::Id,
         RunField::Workflow,
         RunField::Trigger,
@@ -32,6 +34,7 @@ impl RunField {
         RunField::Status,
         RunField::Duration,
         RunField::Failures,
+        RunField::Dir,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +46,7 @@ impl RunField {
             RunField::Status => "status",
             RunField::Duration => "duration",
             RunField::Failures => "failures",
+            RunField::Dir => "dir",
         }
     }
 
@@ -73,6 +77,9 @@ impl RunField {
             RunField::Duration => "In handlers: how long the run has taken so far.",
             RunField::Failures => {
                 "In handlers: every step that failed, as a list of `{ step, error }`."
+            }
+            RunField::Dir => {
+                "A fresh folder of this run under the system temp folder (`$WFC_RUN_DIR` in every step's environment): removed when the run ends, kept while it can be resumed (`wfc resume` gets the same one) or with `--keep-run-dir`."
             }
         }
     }

@@ -40,4 +40,6 @@ pub enum Func {
     Now,
     FormatTime,
     ParseTime,
+    /// `require_env(NAME)`: `env(NAME)`, and a run refuses to start without it.
+    RequireEnv,
 }

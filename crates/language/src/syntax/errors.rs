@@ -201,6 +201,9 @@ pub fn from_pest(err: &Error<Rule>, text: &str) -> Diagnostic {
     if found.0 == "`'`" {
         return single_quote(text, pos);
     }
+    if let Some(d) = super::habits::at(text, pos) {
+        return d;
+    }
     // Words tried only inside a negative lookahead ("not a keyword here") come
     // back as expected tokens; the very token found cannot be what was expected.
     let words: Vec<String> = words

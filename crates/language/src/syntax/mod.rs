@@ -8,6 +8,7 @@
 pub mod ast;
 pub mod duration;
 mod errors;
+mod habits;
 mod layout;
 pub mod parser;
 mod recover;

@@ -16,7 +16,7 @@ pub fn param_text(wf: &Workflow, p: &Param) -> ParamText {
     let default = p.default.as_ref().map(|d| {
         // A secret's default is shown only when it says where the value
         // comes from (`env("TOKEN")`), never when it is the value.
-        let from_env = matches!(&d.kind, ExprKind::Call(Func::Env, _));
+        let from_env = matches!(&d.kind, ExprKind::Call(Func::Env | Func::RequireEnv, _));
         if p.secret && !from_env {
             MASK.to_string()
         } else {

@@ -7,7 +7,7 @@
 //! step's `env` (later wins), then `WF_OUTPUTS`: the path of a fresh, empty
 //! file where the step writes its declared outputs (`name=value` lines, see
 //! [`super::output::parse_outputs`]), or `/dev/null` when it declares none
-//! ([`ShellSpec::outputs_file`]). Stdin is closed. The `workdir` must exist.
+//! ([`ShellSpec::outputs_file`]). Stdin is closed. A missing `workdir` is made first.
 //!
 //! Stdout and stderr are streamed line by line to the sink and captured
 //! (see [`super::output`]). Outputs: `stdout` and `stderr` (the captured text
@@ -77,11 +77,8 @@ impl ShellSpec {
 
 pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> Outcome {
     if let Some(dir) = &spec.workdir {
-        if !dir.is_dir() {
-            return Outcome::failed(format!(
-                "workdir `{}` does not exist or is not a directory",
-                dir.display()
-            ));
+        if let Err(e) = crate::paths::make_workdir(dir) {
+            return Outcome::failed(e);
         }
     }
     let Some(shell_path) = resolve_shell(&spec.shell) else {

@@ -105,6 +105,11 @@ pub struct RunRequest {
     pub before_steps: Option<BeforeSteps>,
     /// The run's artifact folder (`None`: artifacts are checked, not kept).
     pub artifacts: Option<std::path::PathBuf>,
+    /// What the run's relative paths are relative to (`--workdir`;
+    /// default: the directory of `file`).
+    pub base_dir: Option<std::path::PathBuf>,
+    /// The run's own folder (`run.dir`), made by the caller.
+    pub run_dir: Option<std::path::PathBuf>,
 }
 
 impl RunRequest {
@@ -127,6 +132,8 @@ impl RunRequest {
             started: None,
             before_steps: None,
             artifacts: None,
+            base_dir: None,
+            run_dir: None,
         }
     }
 }
@@ -291,6 +298,7 @@ impl RunManager {
             others: request.approvals,
         });
         let workflow_dir = directory_of(&request.file);
+        let base_dir = request.base_dir.or_else(|| workflow_dir.clone());
         let opts = RunOptions {
             run_id: request.run_id.clone(),
             file: request.file,
@@ -302,6 +310,8 @@ impl RunManager {
             slurm_by_default: shared.slurm_by_default,
             workflow_dir,
             artifacts: request.artifacts,
+            base_dir,
+            run_dir: request.run_dir,
         };
         let registered = Registered {
             shared: shared.clone(),

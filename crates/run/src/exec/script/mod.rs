@@ -127,12 +127,7 @@ pub(crate) async fn prepare(
     dir: Option<&Path>,
 ) -> Result<Prepared, Outcome> {
     if let Some(d) = &spec.workdir {
-        if !d.is_dir() {
-            return Err(Outcome::failed(format!(
-                "workdir `{}` does not exist or is not a directory",
-                d.display()
-            )));
-        }
+        crate::paths::make_workdir(d).map_err(Outcome::failed)?;
     }
     let Some(interpreter) = resolve_shell(&spec.interpreter) else {
         return Err(Outcome::failed(format!(

@@ -112,13 +112,10 @@ pub(super) async fn submit(
     setup: impl FnOnce(&Path) -> Result<ScriptEnv, String>,
 ) -> Result<Job, String> {
     let workdir = match req.workdir {
-        Some(dir) if !dir.is_dir() => {
-            return Err(format!(
-                "workdir `{}` does not exist or is not a directory",
-                dir.display()
-            ))
+        Some(dir) => {
+            crate::paths::make_workdir(dir)?;
+            dir.to_path_buf()
         }
-        Some(dir) => dir.to_path_buf(),
         None => std::env::current_dir()
             .map_err(|e| format!("cannot read wfc's working directory: {e}"))?,
     };

@@ -42,6 +42,9 @@ pub struct SqlSpec {
     pub transaction: Option<bool>,
     /// The declared outputs' names: columns of the first row.
     pub columns: Vec<String>,
+    /// What a relative `sqlite:PATH` is relative to (the run's base
+    /// folder; `None`: wfc's working directory).
+    pub base_dir: Option<std::path::PathBuf>,
 }
 
 /// Where a step's SQL comes from.
@@ -112,7 +115,8 @@ pub async fn run(pool: &Pool, spec: &SqlSpec, ctx: &StepContext) -> Outcome {
     }
     let result: Result<Results, Failure> = if let Some(path) = spec.database.strip_prefix("sqlite:")
     {
-        sqlite::run(path, &scan.statements, &spec.params, transaction, ctx).await
+        let base = spec.base_dir.as_deref();
+        sqlite::run(path, base, &scan.statements, &spec.params, transaction, ctx).await
     } else if spec.database.starts_with("postgres://") || spec.database.starts_with("postgresql://")
     {
         let url = &spec.database;

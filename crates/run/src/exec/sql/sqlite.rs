@@ -16,17 +16,27 @@ type Interrupt = Arc<Mutex<Option<rusqlite::InterruptHandle>>>;
 
 pub(super) async fn run(
     path: &str,
+    base: Option<&std::path::Path>,
     statements: &[Statement],
     params: &[(String, Value)],
     transaction: bool,
     ctx: &StepContext,
 ) -> Result<Results, Failure> {
     let (path, statements, params) = (path.to_owned(), statements.to_vec(), params.to_vec());
+    let base = base.map(std::path::Path::to_path_buf);
     let interrupt: Interrupt = Arc::default();
     let stopped = Arc::new(AtomicBool::new(false));
     let (i2, s2) = (interrupt.clone(), stopped.clone());
     let mut work = tokio::task::spawn_blocking(move || {
-        blocking(&path, &statements, &params, transaction, &i2, &s2)
+        blocking(
+            &path,
+            base.as_deref(),
+            &statements,
+            &params,
+            transaction,
+            &i2,
+            &s2,
+        )
     });
     let joined = tokio::select! {
         r = &mut work => r,
@@ -49,13 +59,14 @@ pub(super) async fn run(
 
 fn blocking(
     path: &str,
+    base: Option<&std::path::Path>,
     statements: &[Statement],
     params: &[(String, Value)],
     transaction: bool,
     interrupt: &Interrupt,
     stopped: &AtomicBool,
 ) -> Result<Results, String> {
-    let conn = open(path)?;
+    let conn = open(path, base)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| e.to_string())?;
     if let Ok(mut g) = interrupt.lock() {
@@ -92,11 +103,12 @@ fn blocking(
     }
 }
 
-/// Opens what follows `sqlite:`: `:memory:`, or `PATH[?mode=ro|rw|rwc]`.
+/// Opens what follows `sqlite:`: `:memory:`, or `PATH[?mode=ro|rw|rwc]`,
+/// a relative `PATH` in `base` (the run's base folder, else wfc's own).
 /// The file must exist unless the mode is `rwc`: a misspelt path would
 /// otherwise be a new, empty database, and the step fail on "no such
 /// table" (or, for `create table`, succeed on the wrong file).
-fn open(url: &str) -> Result<rusqlite::Connection, String> {
+fn open(url: &str, base: Option<&std::path::Path>) -> Result<rusqlite::Connection, String> {
     use rusqlite::OpenFlags as F;
     if url == ":memory:" {
         return rusqlite::Connection::open_in_memory().map_err(|e| e.to_string());
@@ -123,12 +135,15 @@ fn open(url: &str) -> Result<rusqlite::Connection, String> {
             "rw" => F::SQLITE_OPEN_READ_WRITE,
             _ => F::SQLITE_OPEN_READ_WRITE | F::SQLITE_OPEN_CREATE,
         };
-    rusqlite::Connection::open_with_flags(path, flags).map_err(|e| {
-        let file = std::path::Path::new(path);
+    let file = match base {
+        Some(dir) => dir.join(path),
+        None => std::path::PathBuf::from(path),
+    };
+    rusqlite::Connection::open_with_flags(&file, flags).map_err(|e| {
         if mode != "rwc" && !file.exists() {
             let full = std::env::current_dir()
-                .map(|d| d.join(file))
-                .unwrap_or_else(|_| file.to_path_buf());
+                .map(|d| d.join(&file))
+                .unwrap_or_else(|_| file.clone());
             format!(
                 "the SQLite database `{path}` does not exist ({}): create it, \
                  or write `sqlite:{path}?mode=rwc` to let the step create it",

@@ -1,0 +1,143 @@
+//! Parse failures that are habits from elsewhere, each named with its fix
+//! (`E0010`–`E0014`) instead of a generic "expected …, found …": GitHub
+//! Actions' `${{ … }}`, Jinja's `{{ … }}`, YAML's and TOML's `run: "…"` /
+//! `run = "…"`, and `retry "3"`. (Single-quoted strings are
+//! [`super::errors`]'s, which knows their forms.) Each looks at the text
+//! around the position pest stopped at.
+
+use crate::diag::syntax as ds;
+use crate::diag::Diagnostic;
+use crate::span::Span;
+
+/// The habit that made the parse fail at `pos`, if it is one.
+pub fn at(text: &str, pos: usize) -> Option<Diagnostic> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    let line = &text[line_start..line_end];
+    let col = pos - line_start;
+    github(line, col, line_start)
+        .or_else(|| jinja(line, col, line_start))
+        .or_else(|| field_punctuation(line, col, line_start))
+        .or_else(|| quoted_retry(line, col, line_start))
+}
+
+/// The name a `${{ … }}` or `{{ … }}` reads: its last dotted part
+/// (`inputs.version` → `version`), when it is a plain path.
+fn last_name(inner: &str) -> Option<&str> {
+    let inner = inner.trim();
+    let plain = !inner.is_empty()
+        && inner
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    plain.then(|| inner.rsplit('.').next().unwrap_or(inner))
+}
+
+/// `${{ inputs.x }}` on the line, opened before `col` and not closed by it.
+fn github(line: &str, col: usize, off: usize) -> Option<Diagnostic> {
+    let open = line[..col.min(line.len())].rfind("${{")?;
+    let close = line[open..].find("}}").map(|c| open + c + 2);
+    if close.is_some_and(|c| c <= col) {
+        return None;
+    }
+    let end = close.unwrap_or(line.len());
+    let inner = &line[open + 3..close.map_or(end, |c| c - 2)];
+    let span = Span::new(off + open, off + end);
+    let name = last_name(inner).filter(|_| close.is_some());
+    Some(ds::github_expression(span, inner.trim(), name))
+}
+
+/// `{{ x }}` where a value was expected (outside a string).
+fn jinja(line: &str, col: usize, off: usize) -> Option<Diagnostic> {
+    // pest may stop at the first `{` or, taking it for a map's, the second.
+    let col = if line[..col].ends_with('{') {
+        col - 1
+    } else {
+        col
+    };
+    let rest = line.get(col..)?;
+    if !rest.starts_with("{{") {
+        return None;
+    }
+    let close = rest.find("}}")?;
+    let inner = &rest[2..close];
+    let span = Span::new(off + col, off + col + close + 2);
+    Some(ds::jinja_value(span, inner.trim(), last_name(inner)))
+}
+
+/// `run: "…"` or `run = "…"`: a field's name followed by `:` or `=`.
+fn field_punctuation(line: &str, col: usize, off: usize) -> Option<Diagnostic> {
+    let c = line.get(col..)?.chars().next()?;
+    if c != ':' && c != '=' {
+        return None;
+    }
+    let before = line[..col].trim_end();
+    let name_start = before
+        .rfind(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+        .map_or(0, |i| i + 1);
+    let name = &before[name_start..];
+    let lead = before[..name_start].trim_end();
+    // The name opens the line, or follows the `{` of a one-line step.
+    if name.is_empty() || !(lead.is_empty() || lead.ends_with('{')) {
+        return None;
+    }
+    let after = line[col + 1..].len() - line[col + 1..].trim_start().len();
+    let span = Span::new(off + col, off + col + 1);
+    let fix = Span::new(off + before.len(), off + col + 1 + after);
+    Some(ds::field_punctuation(span, fix, name, c))
+}
+
+/// `retry "3"`: a count written as a string.
+fn quoted_retry(line: &str, col: usize, off: usize) -> Option<Diagnostic> {
+    let rest = line.get(col..)?;
+    if !rest.starts_with('"') || !line[..col].trim_end().ends_with("retry") {
+        return None;
+    }
+    let close = rest[1..].find('"')? + 2;
+    let inner = &rest[1..close - 1];
+    let span = Span::new(off + col, off + col + close);
+    let count = inner.trim().parse::<u32>().ok();
+    Some(ds::quoted_retry(span, count))
+}
+
+#[cfg(test)]
+mod tests {
+    fn code(text: &str) -> (&'static str, String) {
+        let parsed = crate::syntax::parse(text);
+        let d = &parsed.diagnostics[0];
+        (d.code, d.help.clone().unwrap_or_default())
+    }
+
+    #[test]
+    fn each_habit_has_its_code_and_fix() {
+        let wf = |body: &str| format!("workflow w {{\n  param x: string = \"1\"\n{body}\n}}\n");
+        let cases = [
+            (
+                "  step s: shell { run \"echo ${{ inputs.x }}\" }",
+                "E0010",
+                "`${x}`",
+            ),
+            ("  step s: shell { run {{ x }} }", "E0011", "${x}"),
+            (
+                "  step s: shell {\n    run: \"echo\"\n  }",
+                "E0013",
+                "`run \"…\"`",
+            ),
+            (
+                "  step s: shell { run = \"echo\" }",
+                "E0013",
+                "no `:` or `=`",
+            ),
+            (
+                "  step s: shell {\n    run \"echo\"\n    retry \"3\"\n  }",
+                "E0014",
+                "`retry 3`",
+            ),
+            ("  step s: shell { run 'echo' }", "E0012", "double quotes"),
+        ];
+        for (body, want, help) in cases {
+            let (got, h) = code(&wf(body));
+            assert_eq!(got, want, "{body}");
+            assert!(h.contains(help), "{body}: {h}");
+        }
+    }
+}

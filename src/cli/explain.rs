@@ -1,0 +1,74 @@
+//! `wfc explain CODE`: the code's page of docs/diagnostics.md, built into
+//! the binary, so the explanation matches the wfc that reported the code.
+
+use clap::Args;
+use std::process::ExitCode;
+use wfc_language::diag::{did_you_mean, Diagnostic};
+
+/// docs/diagnostics.md as this wfc was built with it.
+const PAGES: &str = include_str!("../../docs/diagnostics.md");
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// A diagnostic code, as wfc prints it: `E0140`, `W0100` (any case).
+    code: String,
+}
+
+pub fn run(args: ExplainArgs) -> ExitCode {
+    let code = args.code.trim().to_ascii_uppercase();
+    match page(&code) {
+        Some(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        None => {
+            super::print_diagnostic(&unknown(&args.code, &code));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Every code with a page, in the order of the document.
+fn codes() -> impl Iterator<Item = &'static str> {
+    PAGES
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .map(str::trim)
+}
+
+/// The page of `code`: its `## CODE` section, up to the next heading of
+/// its level or above.
+fn page(code: &str) -> Option<String> {
+    let mut lines = PAGES.lines();
+    lines
+        .by_ref()
+        .find(|l| l.strip_prefix("## ").map(str::trim) == Some(code))?;
+    let body: Vec<&str> = lines
+        .take_while(|l| !l.starts_with("## ") && !l.starts_with("# "))
+        .collect();
+    Some(format!("{code}\n\n{}", body.join("\n").trim()))
+}
+
+/// E0804: no page for `given`.
+fn unknown(given: &str, code: &str) -> Diagnostic {
+    let all: Vec<&str> = codes().collect();
+    let help = match did_you_mean(code, all.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? `wfc explain {s}`"),
+        None => "codes look like `E0140` or `W0100`: the first line of each diagnostic wfc prints"
+            .to_owned(),
+    };
+    Diagnostic::error("E0804", format!("no diagnostic code `{given}`")).help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_runs_to_the_next_heading() {
+        let p = page("E0140").unwrap();
+        assert!(p.starts_with("E0140\n\n"), "{p}");
+        assert!(!p.contains("\n## "), "{p}");
+        assert!(page("E999").is_none());
+    }
+}
