@@ -457,7 +457,14 @@ impl Runner<'_> {
             let retry_when = (step.retry.as_ref().and_then(|r| r.when.as_deref()))
                 .filter(|_| go)
                 .map(|w| RetryWhen::new(step, w, &self.params, &self.names, &mut ev));
-            (cond, prepared, poll, retry_when, ev.take_derived(), artifacts)
+            (
+                cond,
+                prepared,
+                poll,
+                retry_when,
+                ev.take_derived(),
+                artifacts,
+            )
         };
         self.secrets.add(derived);
         if let Some(why) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {

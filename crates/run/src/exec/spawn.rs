@@ -43,7 +43,7 @@ pub(crate) struct Launch<'a> {
 /// Starts the process, on this thread: a supervised step's death signal is
 /// tied to the thread that started it.
 pub(crate) fn start(launch: &Launch<'_>) -> io::Result<StepProcess> {
-    if !launch.supervised && launch.workdir.is_none() {
+    if !launch.supervised && launch.workdir.is_none_or(is_wfc_dir) {
         if let Some(started) = posix::start(launch) {
             return started;
         }
@@ -83,6 +83,18 @@ pub(crate) fn start(launch: &Launch<'_>) -> io::Result<StepProcess> {
         pid,
         status: None,
     })
+}
+
+/// Whether `dir` is wfc's own working directory, where [`posix::start`]
+/// starts a process. Every step has a working folder since paths became
+/// relative to the workflow's file (most often the folder wfc runs in), and
+/// `posix_spawn` as nix offers it cannot change directory: without this, every
+/// step would take the slower `Command` path.
+fn is_wfc_dir(dir: &Path) -> bool {
+    static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok());
+    cwd.as_deref()
+        .is_some_and(|cwd| std::path::absolute(dir).is_ok_and(|d| d == cwd))
 }
 
 /// How a step process's exit is learnt.
