@@ -531,6 +531,16 @@ impl<'a> Builder<'a> {
         } else {
             format!("{}{}", step.name, ctx.suffix())
         };
+        // A run-time `if` over `x.status` orders its block after `x` as a
+        // step reading it is: it starts while the run stops.
+        let reads_status = |c: Option<&Expr>| {
+            let mut found = false;
+            if let Some(c) = c {
+                c.walk(&mut |x| found |= matches!(x.kind, ExprKind::StepStatus(_)));
+            }
+            found
+        };
+        let finally = !step.after.is_empty() || reads_status(condition.as_ref());
         self.graph.steps.push(PlannedStep {
             name,
             step: s,
@@ -553,10 +563,11 @@ impl<'a> Builder<'a> {
             items,
             group: ctx.group,
             wait_any: ctx.wait_any,
-            finally: !step.after.is_empty(),
+            finally,
             reads: Vec::new(),
             rollback: None,
             doc: step.doc.clone(),
+            any: Box::default(),
         });
         self.inst_of.entry(s).or_default().push(id);
         self.ctx_of.push(ctx.clone());

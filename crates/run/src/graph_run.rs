@@ -70,6 +70,7 @@ pub struct GraphOutcome {
     pub cancelled: bool,
 }
 
+mod any;
 mod calls;
 mod ends;
 mod finally;
@@ -417,14 +418,17 @@ impl Runner<'_> {
         if is_join(g, v) {
             return self.join(g, v);
         }
+        if self.any_unmet(g, v) {
+            return;
+        }
         if let Some(group) = runtime_loop(&g.graph, v) {
             // The loop's branch may not be taken: its condition is tried
             // without the item (one that needs the item decides per copy).
             let step = &g.graph.steps[v];
             if let Some(c) = &step.condition {
                 let cond = self.evaluator(g, step, failed).eval(c);
-                if let Some(why) = self.not_taken(g, v, &cond) {
-                    return self.skip(g, v, &why);
+                if let Some(how) = self.not_taken(g, v, &cond) {
+                    return self.not_started(g, v, how);
                 }
             }
             return self.unroll(g, v, group, failed);
@@ -450,8 +454,8 @@ impl Runner<'_> {
             (cond, prepared, poll, ev.take_derived())
         };
         self.secrets.add(derived);
-        if let Some(why) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {
-            return self.skip(g, v, &why);
+        if let Some(how) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {
+            return self.not_started(g, v, how);
         }
         match cond {
             None | Some(Ok(Value::Bool(true))) => {}

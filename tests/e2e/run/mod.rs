@@ -6,6 +6,7 @@ mod approve_deadline;
 mod call_env;
 mod call_joins;
 mod cli;
+mod deps;
 mod expressions;
 mod injection;
 mod loop_size;

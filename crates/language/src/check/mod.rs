@@ -19,6 +19,7 @@
 //! Errors never cascade: a bad expression gets [`Type::Invalid`], and nothing
 //! involving `Invalid` is reported again.
 
+mod any_deps;
 mod call_env;
 mod call_step;
 mod calls;
@@ -41,6 +42,7 @@ mod scripts;
 mod settings;
 mod shell;
 mod sql;
+mod status_words;
 mod steps;
 mod triggers;
 pub mod types;
@@ -268,6 +270,7 @@ impl<'a> Checker<'a> {
                 outputs: Vec::new(),
                 triggers: Vec::new(),
                 lock: None,
+                depends_any: Vec::new(),
                 span,
                 file: None,
             },

@@ -7,6 +7,7 @@
 use super::Diagnostic;
 use crate::span::Span;
 
+mod any_deps;
 mod calls;
 mod exprs;
 mod imports;
@@ -17,8 +18,10 @@ mod resources;
 mod scripts;
 mod shell;
 mod sql;
+mod status;
 mod timing;
 mod triggers;
+pub use any_deps::*;
 pub use calls::*;
 pub use exprs::*;
 pub use imports::*;
@@ -29,6 +32,7 @@ pub use resources::*;
 pub use scripts::*;
 pub use shell::*;
 pub use sql::*;
+pub use status::*;
 pub use timing::*;
 pub use triggers::*;
 

@@ -413,7 +413,7 @@ fn members(doc: &Doc, cursor: &Cursor, base: &str) -> Vec<CompletionItem> {
     let mut status = CompletionItem::new("status", K::Output);
     status.detail = Some("string".into());
     status.documentation = Some(
-        "How the step ended: succeeded, failed, cancelled or skipped. Reading it runs the reader after the step, however it ended."
+        "How the step ended: succeeded, failed, cancelled, skipped (its branch not taken) or not_run (it did not start because of another, or the run stopped). Reading it runs the reader after the step, however it ended."
             .into(),
     );
     items.push(status);

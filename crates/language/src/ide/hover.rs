@@ -299,7 +299,7 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
 }
 
 /// What `x.status` is, for hovers.
-const STATUS_DOC: &str = "How the step ended: `\"succeeded\"`, `\"failed\"` (a timeout too), `\"cancelled\"` or `\"skipped\"` (it did not run). Reading it orders the reader after the step, however the step ended (`after`), never a dependency.";
+const STATUS_DOC: &str = "How the step ended: `\"succeeded\"`, `\"failed\"` (a timeout too), `\"cancelled\"`, `\"skipped\"` (its branch was not taken) or `\"not_run\"` (it did not start: a dependency did not succeed, or the run stopped first). Reading it orders the reader after the step, however the step ended (`after`), never a dependency.";
 
 /// The field that best sums a step up, by kind.
 const SUMMARY_FIELDS: &[&str] = &[
