@@ -22,6 +22,20 @@ pub fn hover(doc: &Doc, offset: usize) -> Option<Hover> {
         if let Some(h) = workflow_hover(w, offset) {
             return Some(h);
         }
+        if let Some(a) = w.depends_any.iter().find(|a| a.span.contains(offset)) {
+            return Some(Hover {
+                markdown: format!(
+                    "```wf
+{}
+```
+
+{}",
+                    a.label,
+                    super::completion::ANY_DOC
+                ),
+                span: span(a.span),
+            });
+        }
         if let Some(h) = super::triggers::hover(w, offset, chrono::Utc::now()) {
             return Some(h);
         }

@@ -113,11 +113,20 @@ struct StepJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     until: Option<UntilJson>,
     optional: bool,
+    /// Its `any(…)` groups: each member's instances.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    any: Vec<AnyJson>,
     group: Option<String>,
     items: Map<String, J>,
     fields: Map<String, J>,
     rollback: Vec<StepJson>,
     line: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct AnyJson {
+    label: String,
+    members: Vec<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -497,6 +506,18 @@ fn step(
         placement: s.placement.as_deref().map(placement_json),
         until: until_json(wf, s),
         optional: s.optional,
+        any: s
+            .any
+            .iter()
+            .map(|a| AnyJson {
+                label: a.label.clone(),
+                members: a
+                    .members
+                    .iter()
+                    .map(|m| m.iter().map(|&i| g.steps[i].name.clone()).collect())
+                    .collect(),
+            })
+            .collect(),
         group: s.group.map(|grp| g.groups[grp].name.clone()),
         items: items(wf, s),
         fields: fields(wf, s),

@@ -395,13 +395,27 @@ fn step_lines(
             ))
         );
     }
-    let deps: Vec<String> = s.deps.iter().map(|d| super::edge_text(g, s, d)).collect();
+    let deps: Vec<String> = (s.deps.iter())
+        .filter(|d| d.why != crate::EdgeKind::Any)
+        .map(|d| super::edge_text(g, s, d))
+        .collect();
     if !deps.is_empty() {
         let _ = writeln!(
             o,
             "{indent}    {}",
             st.dim(&format!("after {}", deps.join(", ")))
         );
+    }
+    for a in s.any.iter() {
+        let members: Vec<&str> = (a.members.iter().flatten())
+            .map(|&m| g.steps[m].name.as_str())
+            .collect();
+        let line = format!(
+            "after {} once all have ended, if one succeeded ({})",
+            members.join(", "),
+            a.label
+        );
+        let _ = writeln!(o, "{indent}    {}", st.dim(&line));
     }
     if let Some(c) = &s.condition {
         let _ = writeln!(

@@ -7,7 +7,7 @@ use crate::span::Span;
 /// E0360: `any(…)` with fewer than two names.
 pub fn any_too_few(span: Span) -> Diagnostic {
     Diagnostic::error("E0360", "`any(…)` needs at least two names")
-        .primary(span, "one of one is that one")
+        .primary(span, "only one name: this waits for it alone")
         .help("name two or more steps or blocks in `any(…)`, or write the name alone to wait for it to succeed")
 }
 
