@@ -45,6 +45,7 @@ impl Builder<'_> {
                 out.push(PlannedAny {
                     label: a.label.clone(),
                     members,
+                    span: a.span,
                 });
             }
         }

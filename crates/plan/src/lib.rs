@@ -255,6 +255,8 @@ pub struct PlannedAny {
     /// As written: `any(b, c)`.
     pub label: String,
     pub members: Vec<Vec<InstanceId>>,
+    /// The span of `any(…)`.
+    pub span: Span,
 }
 
 /// A dependency edge. The instance is kept as a `u32`: a plan of 5,000
