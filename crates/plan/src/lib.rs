@@ -401,8 +401,7 @@ pub fn plan(
     estimator: &dyn Estimator,
 ) -> Result<Plan, Vec<Diagnostic>> {
     let params = params::bind(wf, input)?;
-    let jobs = options.jobs.unwrap_or_else(|| default_jobs(wf));
-    compile::compile(wf, params, jobs, estimator)
+    compile::compile(wf, params, options.jobs, estimator)
 }
 
 /// [`plan`] for a workflow that may call others: the calls are inlined
@@ -425,8 +424,7 @@ pub fn plan_with_calls(
     if !bad.is_empty() {
         return Err(bad);
     }
-    let jobs = options.jobs.unwrap_or_else(|| default_jobs(&inlined.wf));
-    let plan = compile::compile(&inlined.wf, params, jobs, estimator)?;
+    let plan = compile::compile(&inlined.wf, params, options.jobs, estimator)?;
     Ok((plan, inlined.wf))
 }
 

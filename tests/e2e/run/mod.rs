@@ -16,6 +16,7 @@ mod resume_env;
 mod resume_files;
 mod services;
 mod skips;
+mod slots;
 mod timing;
 mod until;
 mod workflows;

@@ -23,6 +23,7 @@ mod any_deps;
 mod call_env;
 mod call_step;
 mod calls;
+mod concurrency;
 mod cond;
 pub mod exprs;
 pub mod functions;
@@ -120,6 +121,7 @@ fn check_pass(
     c.check_graph();
     c.lint();
     c.lint_lets();
+    c.lint_parallel_sizes();
     let mut diagnostics = c.diags;
     diag::sort(&mut diagnostics);
     c.wf.shrink_to_fit();

@@ -202,6 +202,8 @@ struct GroupJson {
     /// for_each: `null` = one at a time, `0` = all at once, N = at most N.
     parallel: Option<u32>,
     iterations: Option<usize>,
+    /// How many of its iterations (or steps) really run at once.
+    concurrency: usize,
     parent: Option<String>,
     members: Vec<String>,
 }
@@ -275,7 +277,7 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
         steps: (0..g.len())
             .map(|i| step(wf, g, i, Some(plan), &line))
             .collect(),
-        groups: groups(g),
+        groups: groups(g, sch),
         handlers,
         pruned: plan
             .pruned
@@ -427,10 +429,11 @@ pub fn render(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> String
     s
 }
 
-fn groups(g: &Graph) -> Vec<GroupJson> {
+fn groups(g: &Graph, sch: &crate::Schedule) -> Vec<GroupJson> {
     g.groups
         .iter()
-        .map(|grp| {
+        .enumerate()
+        .map(|(gi, grp)| {
             let (kind, wait, parallel, iterations) = match &grp.kind {
                 GroupKind::Parallel { wait } => (
                     "parallel",
@@ -459,6 +462,7 @@ fn groups(g: &Graph) -> Vec<GroupJson> {
                 wait,
                 parallel,
                 iterations,
+                concurrency: sch.group_concurrency(g, gi),
                 parent: grp.parent.map(|p| g.groups[p].name.clone()),
                 members: grp
                     .members

@@ -1,6 +1,7 @@
-//! Checker diagnostics about how steps ended (warnings `W0360`–`W0361`):
-//! `x.status` compared with `"skipped"` where it now reads `"not_run"`, and
-//! with a text that is no status. Re-exported from [`super`].
+//! Checker diagnostics about how steps end and how many run (warnings
+//! `W0360`–`W0362`): `x.status` compared with `"skipped"` where it now reads
+//! `"not_run"`, or with a text that is no status; a `parallel N` above the
+//! workflow's `concurrency`. Re-exported from [`super`].
 
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -35,4 +36,27 @@ pub fn unknown_status_word(word: Span, text: &str, suggestion: Option<&str>) -> 
             .fix(word, format!("\"{s}\""), format!("replace with \"{s}\"")),
         None => d.help(format!("a status is one of {all}")),
     }
+}
+
+/// W0362: a loop's `parallel N` above the workflow's `concurrency`, which
+/// wins.
+pub fn parallel_above_concurrency(
+    span: Span,
+    var: &str,
+    n: i64,
+    limit: u32,
+    setting: Option<Span>,
+) -> Diagnostic {
+    let d = Diagnostic::warning(
+        "W0362",
+        format!("`for each {var}` runs {limit} at once, not {n}: `concurrency {limit}` is smaller"),
+    )
+    .primary(span, format!("at most {limit} of these run at once"));
+    let d = match setting {
+        Some(s) => d.secondary(s, "the smaller number wins"),
+        None => d,
+    };
+    d.help(format!(
+        "raise `concurrency` to {n} to run {n} at once, or write `parallel {limit}` to say what happens"
+    ))
 }
