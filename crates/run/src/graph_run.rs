@@ -217,10 +217,7 @@ impl Runner<'_> {
         loop {
             self.resume_rested(&mut g, jobs);
             // A step that takes no slot may start even when all are taken.
-            loop {
-                let Some(v) = self.next_ready(&mut g) else {
-                    break;
-                };
+            while let Some(v) = self.next_ready(&mut g) {
                 if g.topo.state[v] != State::Pending {
                     continue;
                 }
