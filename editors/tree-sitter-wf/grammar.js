@@ -174,7 +174,10 @@ module.exports = grammar({
     ),
 
     // `depends on a, b` / `after a, b`: names, a line break allowed after a comma.
-    depends_on: $ => seq('depends', 'on', $._names),
+    depends_on: $ => seq('depends', 'on', $._depends_name, repeat(seq(',', $._depends_name))),
+    _depends_name: $ => choice($.any_deps, $.identifier),
+    // `any(b, c)`: of these, all end and one succeeds.
+    any_deps: $ => seq('any', '(', $._names, ')'),
     after: $ => seq('after', $._names),
     _names: $ => seq($.identifier, repeat(seq(',', $.identifier))),
 

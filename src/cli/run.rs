@@ -190,6 +190,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             return code;
         }
     };
+    jobs_note(&plan);
     let launch = Launch {
         exec: args.exec,
         record: !args.no_store,
@@ -204,6 +205,30 @@ pub fn run(args: RunArgs) -> ExitCode {
         file_hash: None,
     };
     execute(plan, front, launch)
+}
+
+/// Says, for each `for each … parallel N` that `--jobs` holds to fewer at
+/// once, that the smaller number wins (`wfc check` says it for
+/// `concurrency`: W0362).
+fn jobs_note(plan: &wfc_plan::Plan) {
+    let sch = &plan.schedule;
+    if sch.jobs_source != "workers" {
+        return;
+    }
+    for (gi, grp) in plan.main.groups.iter().enumerate() {
+        if let wfc_plan::GroupKind::ForEach {
+            parallel: Some(Some(n)),
+            ..
+        } = grp.kind
+        {
+            if sch.group_concurrency(&plan.main, gi) < n as usize {
+                say::err(&format!(
+                    "note: `{}` runs {} at once, not {n}: --jobs {} is smaller",
+                    grp.name, sch.jobs, sch.jobs
+                ));
+            }
+        }
+    }
 }
 
 /// What a run needs of its compiled workflow besides the plan.

@@ -112,7 +112,7 @@ where
         .iter()
         .map(|i| i["label"].as_str().unwrap())
         .collect();
-    assert_eq!(labels, ["lint", "build"]);
+    assert_eq!(labels, ["lint", "build", "any(…)"]);
     c.change(URI, 4, &fixed).await;
     // Requests answer from the last finished analysis: wait for this one's.
     c.diagnostics(URI, Some(4), WAIT).await.unwrap();

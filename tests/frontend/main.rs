@@ -8,6 +8,7 @@
 //! update snapshots with `INSTA_UPDATE=always` in front of that.
 
 mod check_fixtures;
+mod deps_any;
 mod fmt;
 mod ide;
 mod ide_artifacts;

@@ -85,6 +85,8 @@ pub struct Workflow {
     pub lock: Option<Expr>,
     /// `lock … { on busy MODE }`: what a run does while its key is held.
     pub lock_busy: LockBusy,
+    /// `any(b, c)` groups of `depends on` lists, in source order.
+    pub depends_any: Vec<AnyDeps>,
     /// The workflow's text, `workflow` to its closing `}`.
     pub span: Span,
     /// The file its spans point into, when that is an imported module's
@@ -486,6 +488,19 @@ impl Dep {
     }
 }
 
+/// `any(b, c)` in the `depends on` of a step or block: it starts once every
+/// member has ended and one succeeded (all absent: as for an absent step).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnyDeps {
+    /// The step or block whose `depends on` says it.
+    pub holder: Node,
+    pub members: Vec<Dep>,
+    /// As written, in canonical form: `any(b, c)`.
+    pub label: String,
+    /// The span of `any(…)`.
+    pub span: Span,
+}
+
 impl std::fmt::Debug for Dep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dep")
@@ -726,7 +741,7 @@ pub enum ExprKind {
         output: Option<String>,
     },
     /// `step.status`: how the step ended (`"succeeded"`, `"failed"`,
-    /// `"skipped"`, `"cancelled"`). Reading it orders the reader after the
+    /// `"skipped"`, `"not_run"`, `"cancelled"`). Reading it orders the reader after the
     /// step, however the step ended; it never makes a dependency.
     StepStatus(StepId),
     /// `failed.step` / `failed.error` (in workflow `on failure` only).

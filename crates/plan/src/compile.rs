@@ -15,11 +15,12 @@ use wfc_language::ir::{BinaryOp, BlockKind, ExprKind, Node, Role, Type, UnaryOp}
 
 pub mod size;
 
-/// Compiles a workflow with bound params into a plan scheduled for `jobs` workers.
+/// Compiles a workflow with bound params into a plan scheduled for `jobs`
+/// workers (`None`: the workflow's `concurrency`, else the CPU count).
 pub fn compile(
     wf: &Workflow,
     params: Vec<BoundParam>,
-    jobs: usize,
+    jobs: Option<usize>,
     estimator: &dyn Estimator,
 ) -> Result<Plan, Vec<Diagnostic>> {
     // Counted before anything is built: loops over params' lists multiply.
@@ -101,11 +102,14 @@ pub fn compile(
             .retain(|d| seen.insert(format!("{:?}{}", d.labels, d.message)));
         return Err(out.diags);
     }
-    let jobs_source = if wf.concurrency.map(|c| c as usize) == Some(jobs) {
-        "workflow concurrency"
-    } else {
-        "workers"
+    let concurrency = wf.concurrency.map(|c| c as usize);
+    let jobs_source = match (jobs, concurrency) {
+        (Some(j), Some(c)) if j == c => "workflow concurrency",
+        (Some(_), _) => "workers",
+        (None, Some(_)) => "workflow concurrency",
+        (None, None) => schedule::CPU_COUNT,
     };
+    let jobs = jobs.unwrap_or_else(|| super::default_jobs(wf));
     main.graph.shrink_to_fit();
     for h in &mut handlers {
         h.graph.shrink_to_fit();
@@ -532,6 +536,16 @@ impl<'a> Builder<'a> {
         } else {
             format!("{}{}", step.name, ctx.suffix())
         };
+        // A run-time `if` over `x.status` orders its block after `x` as a
+        // step reading it is: it starts while the run stops.
+        let reads_status = |c: Option<&Expr>| {
+            let mut found = false;
+            if let Some(c) = c {
+                c.walk(&mut |x| found |= matches!(x.kind, ExprKind::StepStatus(_)));
+            }
+            found
+        };
+        let finally = !step.after.is_empty() || reads_status(condition.as_ref());
         self.graph.steps.push(PlannedStep {
             name,
             step: s,
@@ -554,10 +568,11 @@ impl<'a> Builder<'a> {
             items,
             group: ctx.group,
             wait_any: ctx.wait_any,
-            finally: !step.after.is_empty(),
+            finally,
             reads: Vec::new(),
             rollback: None,
             doc: step.doc.clone(),
+            any: Box::default(),
         });
         self.inst_of.entry(s).or_default().push(id);
         self.ctx_of.push(ctx.clone());

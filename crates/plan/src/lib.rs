@@ -19,6 +19,7 @@
 //!
 //! Spans travel into the plan, so a failure at run time can point at source.
 
+mod any_deps;
 pub mod compile;
 mod comprehension;
 pub mod errors;
@@ -247,6 +248,21 @@ pub struct PlannedStep {
     /// The compensation registered by this instance (its `on failure rollback`).
     pub rollback: Option<Box<Graph>>,
     pub doc: Option<String>,
+    /// Its `depends on … any(b, c)` groups (empty for most steps).
+    pub any: Box<[PlannedAny]>,
+}
+
+/// `any(b, c)` of an instance's `depends on`: it runs once every member has
+/// ended, if one succeeded (all absent counts as absent). Each member is a
+/// name as written: the instances it stands for, which all must succeed (or
+/// be absent) for it to count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedAny {
+    /// As written: `any(b, c)`.
+    pub label: String,
+    pub members: Vec<Vec<InstanceId>>,
+    /// The span of `any(…)`.
+    pub span: Span,
 }
 
 /// A dependency edge. The instance is kept as a `u32`: a plan of 5,000
@@ -286,6 +302,9 @@ pub enum EdgeKind {
     After,
     /// The member before it in a `sequence`: must succeed (or be absent).
     Previous,
+    /// A member of one of its `any(…)` groups: waits for it to end; the
+    /// group decides whether it runs (see [`PlannedAny`]).
+    Any,
 }
 
 impl EdgeKind {
@@ -297,6 +316,7 @@ impl EdgeKind {
             EdgeKind::Sequence => "sequence",
             EdgeKind::After => "after",
             EdgeKind::Previous => "previous",
+            EdgeKind::Any => "any",
         }
     }
 
@@ -304,7 +324,7 @@ impl EdgeKind {
     /// waits for ends (a sequential loop's next iteration; a guarded read).
     /// Any other edge needs the step to succeed or be absent.
     pub fn orders_only(self) -> bool {
-        matches!(self, EdgeKind::Sequence | EdgeKind::After)
+        matches!(self, EdgeKind::Sequence | EdgeKind::After | EdgeKind::Any)
     }
 }
 
@@ -388,8 +408,7 @@ pub fn plan(
 ) -> Result<Plan, Vec<Diagnostic>> {
     required_env::check(wf)?;
     let params = params::bind(wf, input)?;
-    let jobs = options.jobs.unwrap_or_else(|| default_jobs(wf));
-    compile::compile(wf, params, jobs, estimator)
+    compile::compile(wf, params, options.jobs, estimator)
 }
 
 /// [`plan`] for a workflow that may call others: the calls are inlined
@@ -413,8 +432,7 @@ pub fn plan_with_calls(
     if !bad.is_empty() {
         return Err(bad);
     }
-    let jobs = options.jobs.unwrap_or_else(|| default_jobs(&inlined.wf));
-    let plan = compile::compile(&inlined.wf, params, jobs, estimator)?;
+    let plan = compile::compile(&inlined.wf, params, options.jobs, estimator)?;
     Ok((plan, inlined.wf))
 }
 

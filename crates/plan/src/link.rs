@@ -139,8 +139,11 @@ impl Builder<'_> {
             if let Some(c) = &self.graph.steps[i].condition {
                 c.guarded_reads(&mut note);
             }
+            let any_members = Self::any_members(wf, step.id);
             let read_kind = |s: StepId| {
-                if unguarded.contains(&s) {
+                if any_members.contains(&s) {
+                    EdgeKind::Any
+                } else if unguarded.contains(&s) {
                     EdgeKind::Implied
                 } else {
                     EdgeKind::After
@@ -156,6 +159,7 @@ impl Builder<'_> {
                 wf.dep_steps(d, &mut |s| targets.push((s, EdgeKind::After)));
             }
             order.preds(wf, step.id, &mut |s| targets.push((s, EdgeKind::Previous)));
+            let any = self.any_groups(wf, step.id, &path, &mut targets);
             for b in wf.region_chain(step.parent) {
                 let block = &wf.blocks[b];
                 for d in &block.depends_on {
@@ -244,6 +248,7 @@ impl Builder<'_> {
             ps.deps = deps;
             ps.reads = reads;
             ps.condition = condition;
+            ps.any = any;
             self.diags.append(&mut failed);
         }
         self.chain_sequential();

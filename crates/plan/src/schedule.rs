@@ -13,12 +13,21 @@ use super::rows::Rows;
 use super::{Graph, GroupKind, InstanceId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use wfc_language::ir::StepKind;
+
+/// [`Schedule::jobs_source`] when nothing set `jobs`: the CPU count.
+pub const CPU_COUNT: &str = "CPU count";
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Schedule {
     pub jobs: usize,
-    /// Where `jobs` came from: "workflow concurrency", "workers".
+    /// Where `jobs` came from: "workflow concurrency", "workers" (`--jobs`)
+    /// or [`CPU_COUNT`].
     pub jobs_source: String,
+    /// `jobs` is the CPU count, which caps only what nothing in the file
+    /// sizes: the steps of a `for each … parallel N` are bounded by their
+    /// `N` alone (see [`sized_by_file`]).
+    pub default_cap: bool,
     /// Each instance's estimate (ms).
     pub estimate_ms: Vec<u64>,
     /// Longest remaining path from each instance, its own estimate included (ms).
@@ -79,12 +88,15 @@ pub struct Limit {
 /// not put back each time a worker frees (which made a `parallel N` loop
 /// over n items quadratic): it comes back when its iteration starts, or
 /// when the limit has room and it would be the next step chosen.
+/// Steps that only wait (`free`: a `sleep`, a gate) take no worker, as in
+/// the run.
 pub fn list_schedule(
     dependents: &Rows,
     est: &[u64],
     prio: &[u64],
     jobs: usize,
     limits: &[Limit],
+    free: &[bool],
 ) -> (u64, Vec<u64>) {
     let n = dependents.len();
     let jobs = jobs.max(1);
@@ -110,8 +122,13 @@ pub fn list_schedule(
     let mut start = vec![0u64; n];
     let mut now = 0u64;
     let mut end = 0u64;
+    let mut working = 0usize;
     loop {
-        while running.len() < jobs {
+        loop {
+            let top_free = ready.peek().is_some_and(|&(_, Reverse(v))| free[v]);
+            if working >= jobs && !top_free {
+                break;
+            }
             // Parked steps of limits with room compete with the ready ones.
             let mut open = std::mem::take(&mut park.open);
             open.retain(|&li| active[li] < limits[li].limit && park.any(li));
@@ -144,6 +161,7 @@ pub fn list_schedule(
                 running_in[li][it] += 1;
             }
             start[v] = now;
+            working += usize::from(!free[v]);
             running.push(Reverse((now + est[v], v)));
         }
         let Some(Reverse((t, v))) = running.pop() else {
@@ -160,6 +178,7 @@ pub fn list_schedule(
             finished.push(w);
         }
         for v in finished {
+            working -= usize::from(!free[v]);
             for &(li, it) in &in_limits[v] {
                 running_in[li][it] -= 1;
                 if running_in[li][it] == 0 {
@@ -259,13 +278,26 @@ pub fn schedule(g: &Graph, jobs: usize, jobs_source: &str) -> Schedule {
             _ => None,
         })
         .collect();
-    let (total_ms, start_ms) = list_schedule(&dependents, &est, &prio, jobs, &limits);
+    let default_cap = jobs_source == CPU_COUNT;
+    let free: Vec<bool> = (0..g.len())
+        .map(|v| {
+            matches!(g.steps[v].kind, StepKind::Sleep | StepKind::Gate)
+                || (default_cap && sized_by_file(g, v))
+        })
+        .collect();
+    let (total_ms, start_ms) = list_schedule(&dependents, &est, &prio, jobs, &limits, &free);
     let serial_ms: u64 = est.iter().sum();
     let jobs = jobs.max(1);
-    let lower_bound_ms = critical_ms.max(serial_ms.div_ceil(jobs as u64));
+    // Waiting takes no worker: only work is shared among the jobs.
+    let work_ms: u64 = (est.iter().zip(&free))
+        .filter(|(_, &f)| !f)
+        .map(|(e, _)| e)
+        .sum();
+    let lower_bound_ms = critical_ms.max(work_ms.div_ceil(jobs as u64));
     Schedule {
         jobs,
         jobs_source: jobs_source.to_string(),
+        default_cap,
         estimate_ms: est,
         priority: prio,
         stage,
@@ -275,5 +307,42 @@ pub fn schedule(g: &Graph, jobs: usize, jobs_source: &str) -> Schedule {
         lower_bound_ms,
         serial_ms,
         start_ms,
+    }
+}
+
+/// Whether instance `v` is inside a `for each … parallel N` whose `N` the
+/// file writes: that number, not the CPU count, bounds it.
+pub fn sized_by_file(g: &Graph, v: InstanceId) -> bool {
+    let mut cur = g.steps[v].group;
+    while let Some(gi) = cur {
+        if let GroupKind::ForEach {
+            parallel: Some(Some(_)),
+            ..
+        } = g.groups[gi].kind
+        {
+            return true;
+        }
+        cur = g.groups[gi].parent;
+    }
+    false
+}
+
+impl Schedule {
+    /// How many of group `grp`'s steps run at once: one for a sequential
+    /// loop or a `sequence`; a loop's `parallel N` (less when `jobs`, set
+    /// by `concurrency` or `--jobs`, is smaller); else `jobs`.
+    pub fn group_concurrency(&self, g: &Graph, grp: usize) -> usize {
+        match &g.groups[grp].kind {
+            GroupKind::ForEach { parallel: None, .. } | GroupKind::Sequence => 1,
+            GroupKind::ForEach {
+                parallel: Some(Some(n)),
+                ..
+            } if self.default_cap => *n as usize,
+            GroupKind::ForEach {
+                parallel: Some(Some(n)),
+                ..
+            } => (*n as usize).min(self.jobs),
+            _ => self.jobs,
+        }
     }
 }

@@ -32,8 +32,14 @@ pub enum Event {
         at: SystemTime,
         result: Box<AttemptResult>,
     },
-    /// Waiting before a retry or for an approval.
+    /// Waiting before a retry or for an approval: the step's slots are free.
     Waiting { id: InstanceId, why: String },
+    /// Done waiting before a retry: `go` answers once the step has its
+    /// slots again.
+    Resume {
+        id: InstanceId,
+        go: tokio::sync::oneshot::Sender<()>,
+    },
     /// The task is over; the last `AttemptEnded` holds its result.
     Done { id: InstanceId },
 }
@@ -114,6 +120,13 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
                 let _ = job.tx.send(Event::Waiting { id: job.id, why });
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
+                    _ = job.cancel.cancelled() => break,
+                }
+                // The wait held no slot: the next attempt waits for one.
+                let (go, granted) = tokio::sync::oneshot::channel();
+                let _ = job.tx.send(Event::Resume { id: job.id, go });
+                tokio::select! {
+                    _ = granted => {}
                     _ = job.cancel.cancelled() => break,
                 }
             }

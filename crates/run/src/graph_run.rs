@@ -71,11 +71,13 @@ pub struct GraphOutcome {
     pub cancelled: bool,
 }
 
+mod any;
 mod calls;
 mod ends;
 mod finally;
 mod prior;
 mod race;
+mod rest;
 mod skips;
 #[cfg(test)]
 mod slot_tests;
@@ -89,6 +91,8 @@ struct StepRun {
     cancel: Option<CancellationToken>,
     /// A gate waiting for a person (`approval`, or a check's `on fail pause`).
     approval: bool,
+    /// Paused between attempts: its slots are free (see [`rest`]).
+    resting: bool,
 }
 
 /// A step's last attempt, and its outputs as recorded for it (masked JSON),
@@ -141,6 +145,8 @@ pub(crate) struct GraphRun<'g> {
     running: usize,
     /// Concurrency slots the running steps hold (see [`slots`]).
     slots: usize,
+    /// Paused steps asking for their slots back, in order (see [`rest`]).
+    resuming: std::collections::VecDeque<(InstanceId, tokio::sync::oneshot::Sender<()>)>,
     completion: Vec<InstanceId>,
     failure: Option<(String, String)>,
     failures: Vec<(String, String)>,
@@ -187,6 +193,7 @@ impl Runner<'_> {
             steps: (0..graph.len()).map(|_| StepRun::default()).collect(),
             running: 0,
             slots: 0,
+            resuming: Default::default(),
             completion: Vec::new(),
             failure: None,
             failures: Vec::new(),
@@ -210,10 +217,9 @@ impl Runner<'_> {
         let mut blocked: Vec<InstanceId> = Vec::new();
         let jobs = self.opts.jobs.max(1);
         loop {
-            while g.slots < jobs {
-                let Some(v) = self.next_ready(&mut g) else {
-                    break;
-                };
+            self.resume_rested(&mut g, jobs);
+            // A step that takes no slot may start even when all are taken.
+            while let Some(v) = self.next_ready(&mut g) {
                 if g.topo.state[v] != State::Pending {
                     continue;
                 }
@@ -228,7 +234,7 @@ impl Runner<'_> {
                     }
                     Admit::Now => {}
                 }
-                if g.slots + slots(&g.graph.steps[v], jobs, self.opts.slurm_by_default) > jobs {
+                if g.slots + self.held(&g, v) > jobs {
                     // Not enough free slots for its `cpus`: it waits, and
                     // nothing of lower priority overtakes it.
                     g.topo.ready.push((g.topo.prio[v], Reverse(v)));
@@ -419,14 +425,17 @@ impl Runner<'_> {
         if is_join(g, v) {
             return self.join(g, v);
         }
+        if self.any_unmet(g, v) {
+            return;
+        }
         if let Some(group) = runtime_loop(&g.graph, v) {
             // The loop's branch may not be taken: its condition is tried
             // without the item (one that needs the item decides per copy).
             let step = &g.graph.steps[v];
             if let Some(c) = &step.condition {
                 let cond = self.evaluator(g, step, failed).eval(c);
-                if let Some(why) = self.not_taken(g, v, &cond) {
-                    return self.skip(g, v, &why);
+                if let Some(how) = self.not_taken(g, v, &cond) {
+                    return self.not_started(g, v, how);
                 }
             }
             return self.unroll(g, v, group, failed);
@@ -467,8 +476,8 @@ impl Runner<'_> {
             )
         };
         self.secrets.add(derived);
-        if let Some(why) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {
-            return self.skip(g, v, &why);
+        if let Some(how) = cond.as_ref().and_then(|c| self.not_taken(g, v, c)) {
+            return self.not_started(g, v, how);
         }
         match cond {
             None | Some(Ok(Value::Bool(true))) => {}
@@ -631,11 +640,7 @@ impl Runner<'_> {
     fn mark_started(&self, g: &mut GraphRun, v: InstanceId) {
         g.topo.start(v);
         g.running += 1;
-        g.slots += slots(
-            &g.graph.steps[v],
-            self.opts.jobs.max(1),
-            self.opts.slurm_by_default,
-        );
+        g.slots += self.held(g, v);
         g.steps[v].started = Some((SystemTime::now(), Instant::now()));
     }
 
@@ -663,8 +668,13 @@ impl Runner<'_> {
                 false
             }
             Event::Waiting { id, why } => {
+                self.rest(g, id);
                 let key = self.key(g, id);
                 self.recorder.waiting(&key, &why);
+                false
+            }
+            Event::Resume { id, go } => {
+                self.wants_back(g, id, go);
                 false
             }
             Event::AttemptEnded {
@@ -697,7 +707,8 @@ impl Runner<'_> {
     }
 }
 
-/// The concurrency slots step `s` holds while it runs: its `cpus` when it
+/// The concurrency slots step `s` holds while it runs: none for a step that
+/// only waits (see [`rest`]), its `cpus` when it
 /// runs on this machine (capped at `jobs`, so that it can run), else one.
 /// A Slurm job takes one (wfc only follows it; the cluster holds its
 /// CPUs): a step the file sends to Slurm, or, with `slurm_by_default`
@@ -705,6 +716,11 @@ impl Runner<'_> {
 /// whose file names no executor (what the Slurm executor sends).
 pub(super) fn slots(s: &wfc_plan::PlannedStep, jobs: usize, slurm_by_default: bool) -> usize {
     use wfc_language::ir::{ExecutorKind, StepKind};
+    // Waiting is no work: a `sleep`, a gate (its check is decided at once,
+    // its approval waits for a person).
+    if matches!(s.kind, StepKind::Sleep | StepKind::Gate) {
+        return 0;
+    }
     let Some(p) = s.placement.as_deref() else {
         return 1;
     };

@@ -455,7 +455,8 @@ impl<'a> Evaluator<'a> {
     /// `step.status`: one text, or a list of them for a loop's instances.
     fn status(&self, step: usize) -> Value {
         let Some(r) = self.reads.iter().find(|r| r.step == step) else {
-            return Value::Str(status_text(None).into());
+            // Not in the plan: its branch was decided not taken.
+            return Value::Str(status_text(Some(StepStatus::Skipped)).into());
         };
         let one = |id: usize| {
             let ended = self.ended.as_ref().and_then(|(main, local)| {
@@ -467,7 +468,7 @@ impl<'a> Evaluator<'a> {
         match &r.target {
             RefTarget::One(id) => one(*id),
             RefTarget::List(ids) => Value::List(ids.iter().map(|&id| one(id)).collect()),
-            RefTarget::Absent => Value::Str(status_text(None).into()),
+            RefTarget::Absent => Value::Str(status_text(Some(StepStatus::Skipped)).into()),
         }
     }
 }
@@ -493,15 +494,17 @@ impl Ended<'_> {
     }
 }
 
-/// `x.status` of a step that ended so: a timeout is a failure, and a step
-/// that did not run (its branch not taken, a dependency that failed, a
-/// `wait any` race lost before it started) was skipped.
+/// `x.status` of a step that ended so: a timeout is a failure; a step whose
+/// branch was not taken (or that lost a `wait any` race before it started)
+/// was skipped; one that never started because a dependency did not
+/// succeed or the run stopped first did not run.
 pub fn status_text(ended: Option<StepStatus>) -> &'static str {
     match ended {
         Some(StepStatus::Succeeded) => "succeeded",
         Some(StepStatus::Failed | StepStatus::TimedOut) => "failed",
         Some(StepStatus::Cancelled) => "cancelled",
-        Some(StepStatus::Skipped | StepStatus::NotRun) | None => "skipped",
+        Some(StepStatus::Skipped) => "skipped",
+        Some(StepStatus::NotRun) | None => "not_run",
     }
 }
 

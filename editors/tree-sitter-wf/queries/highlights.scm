@@ -43,6 +43,7 @@
   "depends"
   "on"
   "after"
+  "any"
   "failure"
   "success"
   "finally"

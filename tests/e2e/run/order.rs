@@ -108,7 +108,7 @@ fn after_a_step_that_never_ran_because_the_run_stopped() {
     );
     let r = c.run(&["--output", "report.json"]);
     assert_eq!(r.code, 1, "{r}");
-    assert_eq!(c.lines("log"), ["cleanup skipped"], "{r}");
+    assert_eq!(c.lines("log"), ["cleanup not_run"], "{r}");
 }
 
 #[test]

@@ -60,7 +60,7 @@ fn resume_runs_an_after_step_again_after_what_runs_again() {
     );
     let id = env.run_id();
     let cleanup = std::fs::read_to_string(env.path().join("count/cleanup")).unwrap();
-    assert_eq!(cleanup.lines().collect::<Vec<_>>(), ["skipped"]);
+    assert_eq!(cleanup.lines().collect::<Vec<_>>(), ["not_run"]);
     env.touch("go");
     let text = env.resume_ok(&id);
     // `a` is not run again; `b` is, and `c` and `cleanup` follow it.
@@ -69,6 +69,6 @@ fn resume_runs_an_after_step_again_after_what_runs_again() {
     let cleanup = std::fs::read_to_string(env.path().join("count/cleanup")).unwrap();
     assert_eq!(
         cleanup.lines().collect::<Vec<_>>(),
-        ["skipped", "succeeded"]
+        ["not_run", "succeeded"]
     );
 }

@@ -218,6 +218,7 @@ fn unsupported(plan: &Plan, approximate: bool, warnings: &mut Vec<Diagnostic>) -
             }
         }
         for s in &g.steps {
+            errors.extend(s.any.iter().map(|a| diag::any_deps(a.span, &a.label)));
             if let Some(rb) = s.rollback.as_ref().and_then(|r| r.steps.first()) {
                 if approximate {
                     warnings.push(diag::approximated(

@@ -233,6 +233,18 @@ pub(super) fn job(
             .help(help.to_string())
     };
     let mut errors = Vec::new();
+    for a in s.any.iter() {
+        // E0756: `needs` waits for every job to succeed; `if: always()` with
+        // a test of each result could say it, and is not written yet.
+        errors.push(
+            Diagnostic::error(
+                "E0756",
+                format!("the GitHub Actions export does not map `{}` yet", a.label),
+            )
+            .primary(a.span, "one of these must succeed")
+            .help("`needs` waits for every job to succeed; run the workflow with `wfc run`, or depend on each name"),
+        );
+    }
     if s.wait_any.is_some() && values.approximate {
         values.warnings.borrow_mut().push(approximated(
             "E0735",

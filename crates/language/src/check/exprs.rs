@@ -554,6 +554,9 @@ impl Checker<'_> {
         if l.ty.is_invalid() || r.ty.is_invalid() {
             return Invalid;
         }
+        if matches!(op, Eq | Ne) {
+            self.check_status_words(l, r);
+        }
         // `T?` is compared only through `default(…)`, as everywhere else: a
         // comparison with a value that may not exist would quietly be false.
         let optional = |t: &Type| matches!(t, Optional(_));

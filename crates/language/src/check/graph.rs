@@ -44,7 +44,15 @@ impl Checker<'_> {
             .iter()
             .filter(move |b| sequences && matches!(b.kind, BlockKind::Sequence { .. }))
             .flat_map(move |b| self.sequence_edges(b.id));
-        steps.chain(blocks).chain(order)
+        // `any(…)` members: dependencies like the others, for cycles.
+        let any = self.wf.depends_any.iter().flat_map(|a| {
+            let from = match a.holder {
+                crate::ir::Node::Step(s) => Named::Step(s),
+                crate::ir::Node::Block(b) => Named::Block(b),
+            };
+            node_edges(from, &a.members, &[])
+        });
+        steps.chain(blocks).chain(order).chain(any)
     }
 
     /// Each member of sequence `q` waits for the member before it.

@@ -255,7 +255,7 @@ pub static COMMON_FIELDS: &[FieldInfo] = &[
     field(
         "after",
         FieldType::After,
-        "Steps or blocks that must have ended, however they ended (succeeded, failed, skipped or cancelled), before this step starts; it runs even while the run is failing.",
+        "Steps or blocks that must have ended, however they ended (succeeded, failed, cancelled, skipped or not run), before this step starts; it runs even while the run is failing.",
     ),
     field(
         "timeout",

@@ -19,12 +19,14 @@
 //! Errors never cascade: a bad expression gets [`Type::Invalid`], and nothing
 //! involving `Invalid` is reported again.
 
+mod any_deps;
 mod artifacts;
 mod call_env;
 mod call_step;
 mod calls;
 mod collections;
 mod comprehension;
+mod concurrency;
 mod cond;
 pub mod exprs;
 pub mod functions;
@@ -49,6 +51,7 @@ mod scripts;
 mod settings;
 mod shell;
 mod sql;
+mod status_words;
 mod steps;
 mod time;
 mod trigger_config;
@@ -128,6 +131,7 @@ fn check_pass(
     c.check_graph();
     c.lint();
     c.lint_lets();
+    c.lint_parallel_sizes();
     let mut diagnostics = c.diags;
     diag::sort(&mut diagnostics);
     c.wf.shrink_to_fit();
@@ -283,6 +287,7 @@ impl<'a> Checker<'a> {
                 triggers: Vec::new(),
                 lock: None,
                 lock_busy: Default::default(),
+                depends_any: Vec::new(),
                 span,
                 file: None,
                 required_env: Vec::new(),

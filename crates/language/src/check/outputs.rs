@@ -253,6 +253,10 @@ impl Checker<'_> {
                 step: name.clone(),
             });
         }
+        if let Some(why) = self.any_member_read(step, ctx) {
+            ty = Type::optional(ty);
+            lifts.push(Lift::Optional(why));
+        }
         for b in self.wf.block_chain(target_loc) {
             // A header reading a member of its own block is E0131 already.
             if reader_chain.contains(&b) || ctx.header == Some(b) {

@@ -373,6 +373,7 @@ impl Checker<'_> {
             self.add_block_reads(b, &reads);
             if let Some(d) = &src.block().depends_on {
                 let deps = self.resolve_deps(&d.names, Named::Block(b), Some(b));
+                let deps = self.split_any(&d.names, deps, ir::Node::Block(b));
                 self.wf.blocks[b].depends_on = deps;
             }
         }
@@ -476,6 +477,7 @@ impl Checker<'_> {
             match (fi.ty, &f.value) {
                 (FieldType::DependsOn, FieldValue::DependsOn(names)) => {
                     let deps = self.resolve_deps(names, Named::Step(id), ctx.block);
+                    let deps = self.split_any(names, deps, ir::Node::Step(id));
                     let mine = &mut self.wf.steps[id].depends_on;
                     if mine.is_empty() {
                         *mine = deps; // no copy: the usual case, one `depends on`

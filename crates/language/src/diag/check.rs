@@ -7,6 +7,7 @@
 use super::Diagnostic;
 use crate::span::Span;
 
+mod any_deps;
 mod artifacts;
 mod calls;
 mod collections;
@@ -21,9 +22,11 @@ mod resources;
 mod scripts;
 mod shell;
 mod sql;
+mod status;
 mod timing;
 mod trigger_config;
 mod triggers;
+pub use any_deps::*;
 pub use artifacts::*;
 pub use calls::*;
 pub use collections::*;
@@ -38,6 +41,7 @@ pub use resources::*;
 pub use scripts::*;
 pub use shell::*;
 pub use sql::*;
+pub use status::*;
 pub use timing::*;
 pub use trigger_config::*;
 pub use triggers::*;

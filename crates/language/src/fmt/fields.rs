@@ -113,9 +113,8 @@ fn write_simple<'a, S: Sink<'a>>(out: &mut S, f: &Field) -> bool {
             write_expr(out, e);
         }
         FieldValue::DependsOn(names) => {
-            let names: Vec<&str> = names.iter().map(|n| n.name).collect();
             out.text("depends on ");
-            out.text(&names.join(", "));
+            out.text(&names.written());
         }
         FieldValue::After(names) => {
             let names: Vec<&str> = names.iter().map(|n| n.name).collect();

@@ -213,8 +213,7 @@ pub(super) fn block(p: &mut Printer, b: &Block) {
     block_form(p, open, close, first, |p| {
         if let Some(dep) = &b.depends_on {
             let (start, end) = (dep.span.start as usize, dep.span.end as usize);
-            let names: Vec<&str> = dep.names.iter().map(|n| n.name).collect();
-            let text = format!("depends on {}", names.join(", "));
+            let text = format!("depends on {}", dep.names.written());
             p.node(start, end, end, Some(first_item.unwrap_or(close)), |p| {
                 p.push(&text)
             });

@@ -47,7 +47,18 @@ pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
             .filter_map(|name| COMMON_FIELDS.iter().find(|f| f.name == *name))
             .map(|f| field_item(f, "0"))
             .collect(),
-        Context::DependsOn { listed } => depends_on(doc, &cursor, listed),
+        Context::DependsOn { listed, any } => {
+            let mut items = depends_on(doc, &cursor, listed);
+            if *any {
+                items.push(snippet(
+                    "any(…)",
+                    K::Keyword,
+                    "any(${1:a}, ${2:b})",
+                    ANY_DOC,
+                ));
+            }
+            items
+        }
         Context::Type => types(),
         Context::Member { base } => members(doc, &cursor, base),
         Context::DeclaredOutputs { step } => declared_outputs(doc, offset, step),
@@ -74,6 +85,9 @@ fn fuzzy_match(typed: &str, label: &str) -> bool {
     let mut chars = label.chars().map(|c| c.to_ascii_lowercase());
     typed.chars().all(|t| chars.any(|c| c == t))
 }
+
+/// What `any(…)` in a `depends on` means (completion and hover).
+pub(crate) const ANY_DOC: &str = "`any(b, c)` in `depends on`: waits for every name in it to end, then runs if at least one succeeded (else the step does not run: `not_run`). Their outputs may not exist here (`T?`): read them with `default(…)`.";
 
 fn snippet(label: &str, kind: K, body: &str, doc: &str) -> CompletionItem {
     CompletionItem {
@@ -415,7 +429,7 @@ fn members(doc: &Doc, cursor: &Cursor, base: &str) -> Vec<CompletionItem> {
     let mut status = CompletionItem::new("status", K::Output);
     status.detail = Some("string".into());
     status.documentation = Some(
-        "How the step ended: succeeded, failed, cancelled or skipped. Reading it runs the reader after the step, however it ended."
+        "How the step ended: succeeded, failed, cancelled, skipped (its branch not taken) or not_run (it did not start because of another, or the run stopped). Reading it runs the reader after the step, however it ended."
             .into(),
     );
     items.push(status);

@@ -22,8 +22,9 @@ pub enum Context {
     StepField,
     /// Where a field of `defaults { }` may start.
     DefaultsField,
-    /// After `depends on` (names already listed are left out).
-    DependsOn { listed: Vec<String> },
+    /// After `depends on` (names already listed are left out); `any`: an
+    /// `any(…)` group may start here.
+    DependsOn { listed: Vec<String>, any: bool },
     /// Where a type is expected (`param p:`, `outputs { n: … }`, `list<`).
     Type,
     /// After `NAME.`: the outputs of step `NAME` (or `failed.`).
@@ -215,7 +216,7 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
                 ["step", _, ":"] => Context::StepKind,
                 ["step", _, ":", "call"] => Context::CallTarget { module: None },
                 ["step", ..] | ["param" | "secret"] | ["param" | "secret", _] => Context::Nothing,
-                ["depends", "on", rest @ ..] => depends(rest),
+                ["depends", "on", rest @ ..] => depends(rest, true),
                 ["sequence", ..] => Context::Nothing,
                 ["param" | "secret", _, ":", rest @ ..]
                     if !rest.iter().any(|x| matches!(*x, "in" | "=")) =>
@@ -233,7 +234,8 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
         }
         FrameKind::Step { .. } => match w {
             [] => Context::StepField,
-            ["depends", "on", rest @ ..] | ["after", rest @ ..] => depends(rest),
+            ["depends", "on", rest @ ..] => depends(rest, true),
+            ["after", rest @ ..] => depends(rest, false),
             ["pull"] => Context::Value(kinds::PULL_MODES),
             ["on", "fail"] => Context::Value(kinds::ON_FAIL_MODES),
             ["retry", _, "backoff", _] => Context::Value(kinds::STRATEGIES),
@@ -280,17 +282,23 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
     }
 }
 
-fn depends(rest: &[&str]) -> Context {
-    // `depends on a, b` then a space: the list is complete.
+fn depends(rest: &[&str], any_allowed: bool) -> Context {
+    // `depends on a, b` then a space: the list is complete. Inside
+    // `any(`, names follow `(` or `,`; after its `)`, a `,` first.
     let listed: Vec<String> = rest
         .iter()
-        .filter(|x| **x != ",")
+        .filter(|x| !matches!(**x, "," | "(" | ")" | "any"))
         .map(|x| x.to_string())
         .collect();
-    if rest.last().is_some_and(|x| *x != ",") {
+    let open = rest.iter().rposition(|x| *x == "(");
+    let inside = open.is_some_and(|o| !rest[o..].contains(&")"));
+    if rest.last().is_some_and(|x| !matches!(*x, "," | "(")) {
         return Context::Nothing;
     }
-    Context::DependsOn { listed }
+    Context::DependsOn {
+        listed,
+        any: any_allowed && !inside,
+    }
 }
 
 fn ends_value(words: &[(&str, Tok)]) -> bool {

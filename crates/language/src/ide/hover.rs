@@ -22,6 +22,20 @@ pub fn hover(doc: &Doc, offset: usize) -> Option<Hover> {
         if let Some(h) = workflow_hover(w, offset) {
             return Some(h);
         }
+        if let Some(a) = w.depends_any.iter().find(|a| a.span.contains(offset)) {
+            return Some(Hover {
+                markdown: format!(
+                    "```wf
+{}
+```
+
+{}",
+                    a.label,
+                    super::completion::ANY_DOC
+                ),
+                span: span(a.span),
+            });
+        }
         if let Some(h) = super::triggers::hover(w, offset, chrono::Utc::now()) {
             return Some(h);
         }
@@ -300,7 +314,7 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
 }
 
 /// What `x.status` is, for hovers.
-const STATUS_DOC: &str = "How the step ended: `\"succeeded\"`, `\"failed\"` (a timeout too), `\"cancelled\"` or `\"skipped\"` (it did not run). Reading it orders the reader after the step, however the step ended (`after`), never a dependency.";
+const STATUS_DOC: &str = "How the step ended: `\"succeeded\"`, `\"failed\"` (a timeout too), `\"cancelled\"`, `\"skipped\"` (its branch was not taken) or `\"not_run\"` (it did not start: a dependency did not succeed, or the run stopped first). Reading it orders the reader after the step, however the step ended (`after`), never a dependency.";
 
 /// The field that best sums a step up, by kind.
 const SUMMARY_FIELDS: &[&str] = &[

@@ -29,6 +29,19 @@ pub struct IdentList {
     /// The names, separated by `\n` (never part of a name).
     text: Box<str>,
     spans: Box<[Span]>,
+    /// `any(b, c)` groups among the names (`depends on` only): empty but for
+    /// such a list.
+    any: Box<[AnyGroup]>,
+}
+
+/// `any(b, c)` in a `depends on` list: names `first..first + len` of the
+/// list, of which one must succeed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AnyGroup {
+    pub first: u32,
+    pub len: u32,
+    /// The span of `any(…)`.
+    pub span: Span,
 }
 
 /// One name of an [`IdentList`].
@@ -50,6 +63,32 @@ impl IdentList {
         self.spans.len()
     }
 
+    /// The list's `any(…)` groups, in order.
+    pub fn any_groups(&self) -> &[AnyGroup] {
+        &self.any
+    }
+
+    /// The list with `groups` marked among its names.
+    pub fn with_any(mut self, groups: Vec<AnyGroup>) -> IdentList {
+        self.any = groups.into_boxed_slice();
+        self
+    }
+
+    /// The list as written in canonical form: `a, any(b, c)`.
+    pub fn written(&self) -> String {
+        let names: Vec<&str> = self.iter().map(|n| n.name).collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        for g in self.any.iter() {
+            let (first, end) = (g.first as usize, (g.first + g.len) as usize);
+            out.extend(names[i..first].iter().map(|n| n.to_string()));
+            out.push(format!("any({})", names[first..end].join(", ")));
+            i = end;
+        }
+        out.extend(names[i..].iter().map(|n| n.to_string()));
+        out.join(", ")
+    }
+
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }
@@ -69,6 +108,7 @@ impl FromIterator<Ident> for IdentList {
         IdentList {
             text: text.into_boxed_str(),
             spans: spans.into_boxed_slice(),
+            any: Box::default(),
         }
     }
 }

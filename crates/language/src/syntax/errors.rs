@@ -21,6 +21,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         EOI => "the end of the file",
         ident | name | field_head | flag_field | strategy | ident_list | plain_idents => "a name",
+        any_deps | kw_any => "`any(…)`",
         expr | string | triple_string | int | float | duration | boolean | list | map_lit
         | call | paren | not | neg | range_bound | retry_operand => "a value",
         type_expr => "a type",

@@ -18,6 +18,7 @@ pub struct WfParser;
 mod artifacts;
 mod blocks;
 mod comprehension;
+mod depends;
 mod exprs;
 mod lets;
 mod module;
@@ -440,12 +441,8 @@ impl Builder {
                 }
             }
             Rule::depends_field => {
-                let mut it = kids(pair);
-                let kw = it.next()?;
-                let names = it
-                    .find(|p| p.as_rule() == Rule::ident_list)
-                    .map(|l| self.ident_list(l))
-                    .unwrap_or_default();
+                let kw = kids(pair.clone()).next()?;
+                let names = self.depends_list(pair);
                 Field {
                     name: keyword(&kw, "depends on"),
                     value: FieldValue::DependsOn(names),

@@ -85,6 +85,7 @@ pub fn failed_step(steps: &[Required], span: Span) -> Expr {
         };
         let mut cond = or(has("failed"), has("cancelled"));
         if !r.may_skip {
+            cond = or(cond, has("not_run"));
             cond = or(cond, has("skipped"));
         }
         let name = if r.join {

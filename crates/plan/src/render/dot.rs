@@ -53,7 +53,10 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
             if hot[i] && hot[d.on()] && adjacent(&sch.critical_path, d.on(), i) {
                 attrs.push("color=red, penwidth=2".to_string());
             }
-            if s.condition.is_some() || g.steps[d.on()].condition.is_some() {
+            if s.condition.is_some()
+                || g.steps[d.on()].condition.is_some()
+                || d.why == crate::EdgeKind::Any
+            {
                 attrs.push("style=dashed".to_string());
             }
             if let Some(label) = super::edge_label(s, d) {

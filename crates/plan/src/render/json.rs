@@ -113,11 +113,20 @@ struct StepJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     until: Option<UntilJson>,
     optional: bool,
+    /// Its `any(…)` groups: each member's instances.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    any: Vec<AnyJson>,
     group: Option<String>,
     items: Map<String, J>,
     fields: Map<String, J>,
     rollback: Vec<StepJson>,
     line: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct AnyJson {
+    label: String,
+    members: Vec<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -196,6 +205,8 @@ struct GroupJson {
     /// for_each: `null` = one at a time, `0` = all at once, N = at most N.
     parallel: Option<u32>,
     iterations: Option<usize>,
+    /// How many of its iterations (or steps) really run at once.
+    concurrency: usize,
     parent: Option<String>,
     members: Vec<String>,
 }
@@ -272,7 +283,7 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
         steps: (0..g.len())
             .map(|i| step(wf, g, i, Some(plan), &line))
             .collect(),
-        groups: groups(g),
+        groups: groups(g, sch),
         handlers,
         pruned: plan
             .pruned
@@ -424,10 +435,11 @@ pub fn render(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> String
     s
 }
 
-fn groups(g: &Graph) -> Vec<GroupJson> {
+fn groups(g: &Graph, sch: &crate::Schedule) -> Vec<GroupJson> {
     g.groups
         .iter()
-        .map(|grp| {
+        .enumerate()
+        .map(|(gi, grp)| {
             let (kind, wait, parallel, iterations) = match &grp.kind {
                 GroupKind::Parallel { wait } => (
                     "parallel",
@@ -456,6 +468,7 @@ fn groups(g: &Graph) -> Vec<GroupJson> {
                 wait,
                 parallel,
                 iterations,
+                concurrency: sch.group_concurrency(g, gi),
                 parent: grp.parent.map(|p| g.groups[p].name.clone()),
                 members: grp
                     .members
@@ -503,6 +516,18 @@ fn step(
         placement: s.placement.as_deref().map(placement_json),
         until: until_json(wf, s),
         optional: s.optional,
+        any: s
+            .any
+            .iter()
+            .map(|a| AnyJson {
+                label: a.label.clone(),
+                members: a
+                    .members
+                    .iter()
+                    .map(|m| m.iter().map(|&i| g.steps[i].name.clone()).collect())
+                    .collect(),
+            })
+            .collect(),
         group: s.group.map(|grp| g.groups[grp].name.clone()),
         items: items(wf, s),
         fields: fields(wf, s),

@@ -31,11 +31,10 @@ pub fn render(plan: &Plan, wf: &Workflow) -> String {
     let mut hot_edges = Vec::new();
     for (i, s) in g.steps.iter().enumerate() {
         for d in &s.deps {
-            let arrow = if s.condition.is_some() || g.steps[d.on()].condition.is_some() {
-                "-.->"
-            } else {
-                "-->"
-            };
+            let dashed = s.condition.is_some()
+                || g.steps[d.on()].condition.is_some()
+                || d.why == crate::EdgeKind::Any;
+            let arrow = if dashed { "-.->" } else { "-->" };
             let label = super::edge_label(s, d).map_or(String::new(), |l| format!("|{l}|"));
             let _ = writeln!(o, "  n{} {arrow}{label} n{i}", d.on());
             if sch

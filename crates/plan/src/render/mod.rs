@@ -163,17 +163,20 @@ pub(super) fn edge_text(g: &Graph, s: &PlannedStep, d: &crate::Dep) -> String {
     let name = &g.steps[d.on()].name;
     match edge_label(s, d) {
         Some("previous") => format!("{name} (previous in sequence)"),
+
         Some(_) => format!("{name} (however it ends)"),
         None => name.clone(),
     }
 }
 
 /// The label of an edge in the graph renderings: `previous` (the member
-/// before in a `sequence`) or `after` (an `after` step's wait for an end).
+/// before in a `sequence`), `after` (an `after` step's wait for an end) or
+/// `any` (a member of an `any(…)` group: drawn dashed).
 pub(super) fn edge_label(s: &PlannedStep, d: &crate::Dep) -> Option<&'static str> {
     match d.why {
         crate::EdgeKind::Previous => Some("previous"),
         crate::EdgeKind::After if s.finally => Some("after"),
+        crate::EdgeKind::Any => Some("any"),
         _ => None,
     }
 }

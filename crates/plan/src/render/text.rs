@@ -184,6 +184,29 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
                 .iter()
                 .map(|&m| g.steps[m].name.as_str())
                 .collect();
+            let gi = g
+                .groups
+                .iter()
+                .position(|x| std::ptr::eq(x, grp))
+                .unwrap_or(0);
+            let how = match &grp.kind {
+                GroupKind::ForEach {
+                    parallel: Some(Some(k)),
+                    ..
+                } if sch.group_concurrency(g, gi) < *k as usize => {
+                    let limit = match sch.jobs_source.as_str() {
+                        "workers" => "--jobs",
+                        _ => "concurrency",
+                    };
+                    let n = sch.group_concurrency(g, gi);
+                    format!("{how}; {n} at once: {limit} {n} is smaller")
+                }
+                GroupKind::ForEach {
+                    parallel: Some(Some(_)),
+                    ..
+                } if sch.default_cap => format!("{how}, beyond the CPU count"),
+                _ => how,
+            };
             let _ = writeln!(
                 o,
                 "  {}  {}",
@@ -404,13 +427,27 @@ fn step_lines(
         let line = format!("artifacts {}", field_text(wf, &f.value));
         let _ = writeln!(o, "{indent}    {}", st.dim(&super::one_line(&line, 72)));
     }
-    let deps: Vec<String> = s.deps.iter().map(|d| super::edge_text(g, s, d)).collect();
+    let deps: Vec<String> = (s.deps.iter())
+        .filter(|d| d.why != crate::EdgeKind::Any)
+        .map(|d| super::edge_text(g, s, d))
+        .collect();
     if !deps.is_empty() {
         let _ = writeln!(
             o,
             "{indent}    {}",
             st.dim(&format!("after {}", deps.join(", ")))
         );
+    }
+    for a in s.any.iter() {
+        let members: Vec<&str> = (a.members.iter().flatten())
+            .map(|&m| g.steps[m].name.as_str())
+            .collect();
+        let line = format!(
+            "after {} once all have ended, if one succeeded ({})",
+            members.join(", "),
+            a.label
+        );
+        let _ = writeln!(o, "{indent}    {}", st.dim(&line));
     }
     if let Some(c) = &s.condition {
         let _ = writeln!(

@@ -8,12 +8,10 @@ impl Runner<'_> {
     /// A started step is over: record it, then tell its dependents.
     pub(super) fn finish(&mut self, g: &mut GraphRun, v: InstanceId) -> bool {
         g.running = g.running.saturating_sub(1);
-        let held = super::slots(
-            &g.graph.steps[v],
-            self.opts.jobs.max(1),
-            self.opts.slurm_by_default,
-        );
-        g.slots = g.slots.saturating_sub(held);
+        let held = self.held(g, v);
+        if !std::mem::take(&mut g.steps[v].resting) {
+            g.slots = g.slots.saturating_sub(held);
+        }
         let cancelled = g.steps[v].cancel.take().is_some_and(|t| t.is_cancelled());
         let (mut last, recorded) = match g.steps[v].last.take().map(|l| *l) {
             Some(Last {
@@ -124,7 +122,7 @@ impl Runner<'_> {
             }
             return freed;
         }
-        if failure && !step.optional {
+        if failure && !step.optional && !super::any::judged_by_groups(g, v) {
             self.required_failed(g, v, error.unwrap_or_default());
         }
         // An optional step's failure does not fail the run, but what

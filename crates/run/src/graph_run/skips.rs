@@ -146,37 +146,62 @@ impl Runner<'_> {
         }
     }
 
-    /// Why `v`'s branch is not taken, given its condition's value: false,
-    /// or no value at all because a step whose output it reads did not
-    /// succeed (an optional one failed, or it was skipped).
+    /// Why `v`'s branch is not taken, given its condition's value, and how
+    /// it ends for it: skipped when the condition is false; when it has no
+    /// value because a step whose output it reads did not succeed, skipped
+    /// if that step was skipped too, else not run (it failed, was cancelled
+    /// or did not run).
     pub(super) fn not_taken(
         &self,
         g: &GraphRun,
         v: InstanceId,
         cond: &Result<Value, String>,
-    ) -> Option<String> {
+    ) -> Option<(StepStatus, String)> {
         let step = &g.graph.steps[v];
         let shown = || {
             let c = step.condition.as_ref().expect("a condition was evaluated");
             wfc_plan::render::expr::show(&self.names, c)
         };
         match cond {
-            Ok(Value::Bool(false)) => Some(format!("`{}` is false", shown())),
-            Ok(Value::Null) => self
-                .unsuccessful_producer(g, v)
-                .map(|p| format!("`{}` has no value: `{p}` did not succeed", shown())),
+            Ok(Value::Bool(false)) => {
+                Some((StepStatus::Skipped, format!("`{}` is false", shown())))
+            }
+            Ok(Value::Null) => self.unsuccessful_producer(g, v).map(|(p, ended)| {
+                let why = format!("`{}` has no value: `{p}` did not succeed", shown());
+                match ended {
+                    StepStatus::Skipped => (StepStatus::Skipped, why),
+                    _ => (StepStatus::NotRun, why),
+                }
+            }),
             _ => None,
+        }
+    }
+
+    /// Ends pending step `v` as [`Runner::not_taken`] decided.
+    pub(super) fn not_started(
+        &mut self,
+        g: &mut GraphRun,
+        v: InstanceId,
+        how: (StepStatus, String),
+    ) {
+        match how {
+            (StepStatus::Skipped, why) => self.skip(g, v, &why),
+            (_, why) => self.cannot_run(g, v, &why),
         }
     }
 
     /// A step of this graph whose output `v` reads and that ended without
     /// succeeding, if any.
-    pub(super) fn unsuccessful_producer(&self, g: &GraphRun, v: InstanceId) -> Option<String> {
+    pub(super) fn unsuccessful_producer(
+        &self,
+        g: &GraphRun,
+        v: InstanceId,
+    ) -> Option<(String, StepStatus)> {
         g.graph.steps[v].reads.iter().find_map(|r| match r.target {
             wfc_plan::RefTarget::One(x) if !r.main || g.name == GraphName::Main => {
                 match g.topo.state.get(x) {
                     Some(State::Done(s)) if *s != StepStatus::Succeeded => {
-                        Some(g.graph.steps[x].name.clone())
+                        Some((g.graph.steps[x].name.clone(), *s))
                     }
                     _ => None,
                 }

@@ -49,7 +49,7 @@ impl Runner<'_> {
             // error, not zero iterations.
             Ok(Value::Null) => {
                 let why = match self.unsuccessful_producer(g, v) {
-                    Some(p) => format!("`{p}` did not succeed"),
+                    Some((p, _)) => format!("`{p}` did not succeed"),
                     None => "a value it reads does not exist".into(),
                 };
                 return self.fail_now(g, v, format!("the loop's list has no value: {why}"));

@@ -42,6 +42,7 @@
   "depends"
   "on"
   "after"
+  "any"
   "failure"
   "success"
   "finally"

@@ -130,7 +130,7 @@ pub fn status_as_code(span: Span, field: Span, step: &str, how: StatusAsCode) ->
     )
     .primary(span, label)
     .help(format!(
-        "the response code is `{step}.status_code`; `status` is \"succeeded\", \"failed\", \"cancelled\" or \"skipped\""
+        "the response code is `{step}.status_code`; `status` is \"succeeded\", \"failed\", \"cancelled\", \"skipped\" or \"not_run\""
     ))
     .fix(field, "status_code", format!("use `{step}.status_code`"))
 }

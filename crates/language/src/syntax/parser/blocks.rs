@@ -11,10 +11,7 @@ impl Builder {
         for p in kids(pair) {
             if p.as_rule() == Rule::block_depends {
                 let dsp = span(&p);
-                let names = kids(p)
-                    .find(|l| l.as_rule() == Rule::ident_list)
-                    .map(|l| self.ident_list(l))
-                    .unwrap_or_default();
+                let names = self.depends_list(p);
                 depends_on = Some(DependsOn { names, span: dsp });
             } else if let Some(item) = self.item(p) {
                 items.push(item);

@@ -1,0 +1,41 @@
+//! A number written in the file is honoured: a `for each … parallel N` runs
+//! `N` iterations at once, beyond the CPU count, unless the workflow's
+//! `concurrency` says less — then the smaller number wins, and W0362 says
+//! so (`wfc run --jobs` prints the same for a run).
+
+use super::Checker;
+use crate::diag::check as dc;
+use crate::ir::{BlockKind, ExprKind};
+
+impl Checker<'_> {
+    /// W0362 for each literal `parallel N` above the workflow's `concurrency`.
+    pub(super) fn lint_parallel_sizes(&mut self) {
+        let Some(limit) = self.wf.concurrency else {
+            return;
+        };
+        let setting = self
+            .settings
+            .iter()
+            .find(|f| f.name.name == "concurrency")
+            .map(|f| f.span);
+        let mut found = Vec::new();
+        for b in &self.wf.blocks {
+            if let BlockKind::ForEach {
+                var,
+                parallel: Some(Some(n)),
+                ..
+            } = &b.kind
+            {
+                if let ExprKind::Int(k) = n.kind {
+                    if k > i64::from(limit) {
+                        found.push((n.span, var.clone(), k));
+                    }
+                }
+            }
+        }
+        for (span, var, k) in found {
+            let d = dc::parallel_above_concurrency(span, &var, k, limit, setting);
+            self.report(d);
+        }
+    }
+}
