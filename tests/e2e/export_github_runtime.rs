@@ -69,7 +69,10 @@ fn the_corpus_exports_and_lints_or_is_refused_with_export_codes_only() {
                 );
                 for (code, _) in &found {
                     assert!(
-                        code.starts_with("E073") || code == "E0740" || code.starts_with("E076") || code == "E0756",
+                        code.starts_with("E073")
+                            || code == "E0740"
+                            || code.starts_with("E076")
+                            || code == "E0756",
                         "{name}: {code} is not an export refusal\n{stderr}"
                     );
                 }
