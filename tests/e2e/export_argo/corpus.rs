@@ -71,8 +71,10 @@ fn corpus_exports_or_is_refused_with_export_codes() {
                 let codes = codes(&out.stderr);
                 assert!(
                     !codes.is_empty()
-                        && codes.iter().all(|c| c.starts_with("E072") || c == "E0755"),
-                    "{shown}: refused with codes other than E072x, E0755: {codes:?}\n{}",
+                        && codes
+                            .iter()
+                            .all(|c| c.starts_with("E072") || is_later_export(c)),
+                    "{shown}: refused with codes other than export refusals: {codes:?}\n{}",
                     out.stderr
                 );
                 report.push(format!("{shown}: refused {}", codes.join(" ")));
@@ -88,4 +90,10 @@ fn corpus_exports_or_is_refused_with_export_codes() {
     );
     let names: Vec<&str> = exported.iter().map(String::as_str).collect();
     validate(&c, &names);
+}
+
+/// The export refusals of the third round of the language (E0750–E0779):
+/// what neither export maps yet.
+fn is_later_export(code: &str) -> bool {
+    ["E075", "E076", "E077"].iter().any(|p| code.starts_with(p))
 }
