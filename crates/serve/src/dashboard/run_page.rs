@@ -467,9 +467,16 @@ mod tests {
                     assets => "x", page => "runs", user, run, steps, gantt, logs,
                     selected => "g[a]", operator => true, cursor => "0", done => "approved",
                     hidden => 0,
+                    artifacts => vec![minijinja::context! {
+                        sha256 => "ab", path => "dist/<a>.tgz", step => "b", name => "n", size => 3,
+                    }],
                 })
             })
             .unwrap();
+        assert!(
+            html.contains("&lt;a&gt;.tgz") && !html.contains("<a>.tgz"),
+            "an artifact's path is not escaped"
+        );
         assert!(
             !html.contains("the-key-s-hash"),
             "the session's key hash is on the page"
