@@ -16,6 +16,7 @@
   "outputs"
   "executor"
   "resources"
+  "artifacts"
 ] @keyword
 
 [
@@ -184,3 +185,7 @@
   ":"
   "."
 ] @punctuation.delimiter
+
+; `optional` after an artifact's glob.
+(artifact "optional" @keyword)
+(artifact name: (identifier) @property)
