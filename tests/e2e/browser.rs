@@ -237,7 +237,9 @@ async fn a_run_started_from_the_form_is_watched_live_with_its_critical_path() {
 
 const GATED: &str = r#"
 workflow release {
-  step build: shell { run "sleep 2; echo built" }
+  step build: shell {
+    run "while ! rm @DIR/go 2>/dev/null; do sleep 0.05; done; echo built"
+  }
   step approve: gate {
     approval "release manager"
     depends on build
@@ -260,6 +262,9 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
     let url = server.url("/workflows/release/runs");
     let (_, started) = post(&http, &url, &server.operator, json!({})).await;
     let waiting = started["id"].as_str().unwrap().to_owned();
+    // Each build waits for a token and takes it: this run's now, the
+    // page's run when the scenario has seen it before its gate.
+    std::fs::write(server.path("go"), "").unwrap();
     let url = server.url("/workflows/broken/runs?wait=20s");
     let (_, broken) = post(&http, &url, &server.operator, json!({})).await;
     // The gate waits before the page opens.
@@ -283,6 +288,7 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
     let config = json!({
         "workflow": "release", "waiting": waiting, "after_gate": "publish",
         "failed": broken["id"], "failed_line": "about to fail",
+        "token": server.path("go"),
     });
     let Some(result) = scenario("gate", &server, config) else {
         return;

@@ -20,8 +20,9 @@ use crate::exec::{DockerSpec, PullPolicy};
 use std::path::Path;
 
 /// The job script of a docker step: runs `CLI ARGV… [COMMAND]` with stdin
-/// closed and writes the exit code as the shell job script does.
-pub(super) const SCRIPT: &str = r#"#!/bin/bash
+/// closed, stops and writes the exit code as the shell job script does.
+pub(super) const SCRIPT: &str = concat!(
+    r#"#!/bin/bash
 # Written by wfc (the Slurm executor): runs one attempt of a docker step.
 wfc_dir=$WFC_SLURM_STEP_DIR
 wfc_cli=$WFC_SLURM_CONTAINER_CLI
@@ -31,11 +32,16 @@ if [ -n "$WFC_SLURM_HAS_COMMAND" ]; then
   wfc_argv+=("$WFC_SLURM_COMMAND")
 fi
 unset WFC_SLURM_STEP_DIR WFC_SLURM_COMMAND WFC_SLURM_HAS_COMMAND
-"$wfc_cli" "${wfc_argv[@]}" </dev/null
+"#,
+    super::submit::stop_trap!(),
+    r#"$wfc_setsid "$wfc_cli" "${wfc_argv[@]}" </dev/null &
+wfc_pid=$!
+wait "$wfc_pid"
 wfc_code=$?
 printf '%s\n' "$wfc_code" >"$wfc_dir/exit.part" && mv -f "$wfc_dir/exit.part" "$wfc_dir/exit"
 exit "$wfc_code"
-"#;
+"#
+);
 
 /// Where the outputs file is mounted in the container.
 pub(super) const OUTPUTS_IN_CONTAINER: &str = "/wfc/outputs";

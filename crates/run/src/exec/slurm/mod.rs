@@ -151,7 +151,7 @@ impl SlurmExecutor {
         let ended = loop {
             tokio::select! {
                 stop = &mut stopped => {
-                    poll::cancel(&job.id, CANCEL_WAIT).await;
+                    poll::cancel(&job.id, &job.dir, CANCEL_WAIT).await;
                     // The CLI is gone; its container may not be.
                     if let Some(name) = container {
                         container::remove(name).await;

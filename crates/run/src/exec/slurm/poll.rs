@@ -3,7 +3,7 @@
 
 use crate::exec::output::OutputPipe;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Where a job is.
@@ -47,16 +47,48 @@ pub(super) async fn state(id: &str) -> JobState {
     }
 }
 
-/// `scancel`s the job and waits (at most `within`) for it to leave the
-/// running states, so a stopped step leaves nothing running. The signals
-/// are sent again every half second while the job is still active: a job
-/// Slurm is launching answers "can not be altered now, try again later".
-pub(super) async fn cancel(id: &str, within: Duration) {
+/// Stops the job and waits (at most `within`) for it to leave the running
+/// states, so a stopped step leaves nothing running. First the batch shell
+/// alone is asked (SIGTERM) to kill its command's process group at once
+/// (`submit::stop_trap`); once it wrote `killed` in the job directory
+/// `dir`, the job is cancelled, and it ends CANCELLED. A job that does not
+/// answer within [`ASK_WAIT`] (one Slurm is still launching, a script
+/// without the trap) is frozen and killed process by process instead
+/// ([`signal_all`]). Signals are sent again every half second while the
+/// job is still active: a job Slurm is launching answers "can not be
+/// altered now, try again later".
+pub(super) async fn cancel(id: &str, dir: &Path, within: Duration) {
     let deadline = Instant::now() + within;
+    let _ = scancel(&["--state=PENDING"], id).await;
+    let killed = dir.join("killed");
+    let asked_until = Instant::now() + ASK_WAIT.min(within);
+    let mut next_signal = Instant::now();
+    let mut next_state = Instant::now();
+    while Instant::now() < asked_until {
+        if killed.exists() {
+            let _ = scancel(&[], id).await;
+            break;
+        }
+        if Instant::now() >= next_signal {
+            let _ = scancel(&["--batch", "--signal=TERM"], id).await;
+            next_signal = Instant::now() + Duration::from_millis(500);
+        }
+        if Instant::now() >= next_state {
+            if let JobState::Ended(_) = state(id).await {
+                return;
+            }
+            next_state = Instant::now() + Duration::from_millis(250);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     let mut next_signal = Instant::now();
     while Instant::now() < deadline {
         if Instant::now() >= next_signal {
-            signal_all(id).await;
+            if killed.exists() {
+                let _ = scancel(&[], id).await;
+            } else {
+                signal_all(id).await;
+            }
             next_signal = Instant::now() + Duration::from_millis(500);
         }
         if let JobState::Ended(_) = state(id).await {
@@ -71,7 +103,12 @@ pub(super) async fn cancel(id: &str, within: Duration) {
     let _ = scancel(&[], id).await;
 }
 
-/// Freezes the batch shell and all its children, then kills them. Slurm
+/// How long the batch shell has to kill its command before the job is
+/// killed process by process.
+const ASK_WAIT: Duration = Duration::from_secs(3);
+
+/// Freezes the batch shell and all its children, then kills them: the
+/// fallback when the batch shell did not stop its command. Slurm
 /// signals a job's processes one by one (proctrack/linuxproc), so with
 /// SIGKILL alone a command's shell could see its child die and run the
 /// command's next part before its own turn (`sleep 60; touch f` touched

@@ -14,21 +14,61 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use wfc_plan::settings::Placement;
 
+/// The shell text both job scripts share to stop their command: on SIGTERM
+/// to the batch shell alone (`scancel --batch`, see `poll::cancel`) it
+/// kills the command's whole process group with one `kill(2)` — atomic,
+/// unlike Slurm's process-by-process signals, under which a shell could
+/// see `sleep` die and run `touch f` of `sleep 60; touch f` — then writes
+/// `killed` and waits for Slurm's cancel (a second SIGTERM) so the job ends
+/// CANCELLED. The script then starts its command as `$wfc_setsid CMD &`
+/// (its own process group, where `setsid` exists) and sets `wfc_pid`.
+macro_rules! stop_trap {
+    () => {
+        r#"wfc_pid=
+wfc_waiting=
+wfc_stop() {
+  if [ -n "$wfc_waiting" ]; then
+    kill "$wfc_waiting" 2>/dev/null
+    exit 143
+  fi
+  if [ -n "$wfc_pid" ]; then
+    kill -KILL "-$wfc_pid" 2>/dev/null || kill -KILL "$wfc_pid" 2>/dev/null
+  fi
+  : >"$wfc_dir/killed"
+  sleep 30 &
+  wfc_waiting=$!
+  wait "$wfc_waiting"
+  exit 143
+}
+trap wfc_stop TERM
+wfc_setsid=
+if command -v setsid >/dev/null 2>&1; then wfc_setsid=setsid; fi
+"#
+    };
+}
+pub(super) use stop_trap;
+
 /// The job script. It runs the command (taken out of the environment
-/// first, so the step does not see it) with stdin closed and writes its
-/// exit code to `exit` through a rename, so a half-written code is never
-/// read.
-pub(super) const SCRIPT: &str = r#"#!/bin/sh
+/// first, so the step does not see it) with stdin closed, in the
+/// background so the stop trap runs at once, and writes its exit code to
+/// `exit` through a rename, so a half-written code is never read.
+pub(super) const SCRIPT: &str = concat!(
+    r#"#!/bin/sh
 # Written by wfc (the Slurm executor): runs one attempt of a shell step.
 wfc_dir=$WFC_SLURM_STEP_DIR
 wfc_shell=$WFC_SLURM_SHELL
 wfc_command=$WFC_SLURM_COMMAND
 unset WFC_SLURM_STEP_DIR WFC_SLURM_SHELL WFC_SLURM_COMMAND
-"$wfc_shell" -c "$wfc_command" </dev/null
+"#,
+    stop_trap!(),
+    r#"$wfc_setsid "$wfc_shell" -c "$wfc_command" </dev/null &
+wfc_pid=$!
+wait "$wfc_pid"
 wfc_code=$?
 printf '%s\n' "$wfc_code" >"$wfc_dir/exit.part" && mv -f "$wfc_dir/exit.part" "$wfc_dir/exit"
 exit "$wfc_code"
-"#;
+"#
+);
 
 /// A submitted job.
 pub(super) struct Job {
