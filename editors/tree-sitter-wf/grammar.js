@@ -157,6 +157,7 @@ module.exports = grammar({
       $.executor,
       $.resources,
       $.artifacts,
+      $.inputs,
       $.field,
     ),
 
@@ -208,6 +209,17 @@ module.exports = grammar({
     artifact: $ => seq(
       field('name', $.identifier), '=', field('glob', $._expression),
       optional(field('optional', 'optional')),
+    ),
+
+    // `inputs { NAME: TYPE [in …] [= DEFAULT] … }`: what an approval gate's
+    // approver gives, typed like params.
+    inputs: $ => seq('inputs', '{', repeat(seq($.input, optional(','))), '}'),
+    input: $ => seq(
+      field('name', $.identifier),
+      ':',
+      field('type', $.type),
+      optional(seq('in', field('constraint', choice($.range, $.list)))),
+      optional(seq('=', field('default', $._expression))),
     ),
 
     // ----------------------------------------------------------- blocks ---

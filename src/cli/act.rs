@@ -37,10 +37,47 @@ pub struct DecideArgs {
     /// with --server, the API key's name).
     #[arg(long = "as", value_name = "NAME")]
     pub by: Option<String>,
+    /// A value for one of the gate's `inputs` (approve only; repeatable),
+    /// checked against its declaration as `--param` values are.
+    #[arg(long = "input", value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+    /// Why: recorded with the decision, shown by `wfc status`.
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
     pub remote: ServerArgs,
+}
+
+impl DecideArgs {
+    /// `--input` values as given (typed text, read by each input's type)
+    /// and the comment; or why they cannot be read (exit 2).
+    pub fn body(&self, decision: Decision) -> Result<serde_json::Value, ExitCode> {
+        let mut inputs = serde_json::Map::new();
+        for arg in &self.inputs {
+            match arg.split_once('=') {
+                Some((name, value)) if !name.trim().is_empty() => {
+                    inputs.insert(name.trim().to_owned(), value.into());
+                }
+                _ => {
+                    crate::cli::say::err(&format!(
+                        "error: `--input {arg}` is not NAME=VALUE (e.g. `--input rollout=25`)"
+                    ));
+                    return Err(ExitCode::from(2));
+                }
+            }
+        }
+        if decision == Decision::Rejected && !inputs.is_empty() {
+            crate::cli::say::err("error: a rejection takes no `--input`");
+            return Err(ExitCode::from(2));
+        }
+        let mut body = serde_json::json!({ "inputs": inputs });
+        if let Some(c) = self.comment.as_deref().filter(|c| !c.trim().is_empty()) {
+            body["comment"] = c.trim().into();
+        }
+        Ok(body)
+    }
 }
 
 pub fn cancel(args: CancelArgs) -> ExitCode {
@@ -98,11 +135,21 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
+    let body = match args.body(decision) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
     let by = args
         .by
+        .clone()
         .filter(|b| !b.trim().is_empty())
         .unwrap_or_else(login_name);
-    if let Err(e) = control::decide(&store, &id, &args.gate, decision, &by) {
+    let d = wfc_contract::GateDecision {
+        inputs: body["inputs"].as_object().cloned().unwrap_or_default(),
+        comment: body["comment"].as_str().unwrap_or_default().to_owned(),
+        ..decision.by(&by)
+    };
+    if let Err(e) = control::decide(&store, &id, &args.gate, &d) {
         crate::cli::say::err(&format!("error: {e}"));
         return ExitCode::from(1);
     }

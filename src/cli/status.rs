@@ -278,6 +278,7 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         }
     }
     let id = &r.id;
+    o.push_str(&decisions_text(&d.decisions, w));
     o.push('\n');
     for g in &waiting_gates {
         let g = shell_word(g);
@@ -299,6 +300,31 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
             "Continue it with `wfc resume{flag} {id}` (steps that succeeded are not run again).\n"
         )),
         _ => {}
+    }
+    o
+}
+
+/// Who decided each gate, when, with what inputs and why.
+fn decisions_text(decisions: &[wfc_store::decisions::DecisionRow], w: usize) -> String {
+    if decisions.is_empty() {
+        return String::new();
+    }
+    let mut o = "\n  DECISIONS\n".to_owned();
+    for d in decisions {
+        let what = match d.decision.as_str() {
+            "timed_out" => format!("timed out at {}", d.at),
+            word => format!("{word} by {} at {}", d.by, d.at),
+        };
+        let mut line = format!("  {:<w$}  {what}", d.step);
+        if let Some(inputs) = d.inputs.as_ref().filter(|i| !i.is_empty()) {
+            let shown: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            line.push_str(&format!(" · {}", shown.join(" ")));
+        }
+        if !d.comment.is_empty() {
+            line.push_str(&format!(" · \"{}\"", first_line(&d.comment)));
+        }
+        o.push_str(&line);
+        o.push('\n');
     }
     o
 }

@@ -242,10 +242,11 @@ workflow release {
   }
   step approve: gate {
     approval "release manager"
+    inputs { rollout: int in 1..100 = 10, notes: string = "" }
     depends on build
   }
   step publish: shell {
-    run "echo published > @DIR/published.txt"
+    run "echo published ${approve.outputs.rollout} ${approve.comment} > @DIR/published.txt"
     depends on approve
   }
 }
@@ -306,7 +307,10 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
         still["status"], "running",
         "the reader's run still waits: {still}"
     );
-    assert!(server.path("published.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(server.path("published.txt")).unwrap().trim(),
+        "published 30 ship it"
+    );
     let approve = run["step_list"]
         .as_array()
         .unwrap()
@@ -314,6 +318,7 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
         .find(|s| s["name"] == "approve")
         .unwrap();
     assert_eq!(approve["outputs"]["approved_by"], "ops", "{run}");
+    assert_eq!(run["decisions"][0]["inputs"]["rollout"], 30, "{run}");
     insta::assert_snapshot!("browser_gate_waiting", outline(&result["waiting"]));
     insta::assert_snapshot!("browser_failed_run", outline(&result["failed"]));
 }

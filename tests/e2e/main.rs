@@ -48,6 +48,7 @@
 //! passes, except under `CI=true` ([`wfc_testkit::skip`]).
 //! Run one area with `cargo test --test e2e run::` (or `exec::`, `store::`…).
 
+mod approval_inputs;
 mod architecture;
 mod browser;
 mod browser_live;

@@ -36,6 +36,16 @@ workflow slow {
 }
 "#;
 
+const GATED: &str = r#"
+workflow gated {
+  step approve: gate {
+    approval "an agent"
+    inputs { rollout: int in 1..100 = 10, region: string in ["eu", "us"] }
+  }
+  step ship: shell { run "echo ${approve.outputs.rollout} ${approve.outputs.region} ${approve.comment} > @DIR/shipped.txt" }
+}
+"#;
+
 /// Whether the `mcp` package is there (else the test is skipped).
 fn has_client() -> bool {
     let ok = Command::new("python3")
@@ -78,6 +88,7 @@ fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
     std::fs::write(flows.join("hello.wf"), HELLO.replace("@DIR", &d)).unwrap();
     std::fs::write(flows.join("sec.wf"), SECRET.replace("@DIR", &d)).unwrap();
     std::fs::write(flows.join("slow.wf"), SLOW.replace("@DIR", &d)).unwrap();
+    std::fs::write(flows.join("gated.wf"), GATED.replace("@DIR", &d)).unwrap();
     let state = dir.join("state");
     let target = [
         WFC.as_ref(),
@@ -145,9 +156,12 @@ fn tools_are_listed_with_schemas_and_hints() {
         true
     );
     let schema = &start["inputSchema"]["properties"];
-    assert_eq!(schema["workflow"]["enum"], json!(["hello", "sec", "slow"]));
-    let hello = &schema["params"]["anyOf"][0];
-    assert_eq!(hello["title"], "hello");
+    assert_eq!(
+        schema["workflow"]["enum"],
+        json!(["gated", "hello", "sec", "slow"])
+    );
+    let any = schema["params"]["anyOf"].as_array().unwrap();
+    let hello = any.iter().find(|s| s["title"] == "hello").unwrap();
     assert_eq!(hello["properties"]["who"]["type"], "string");
     assert_eq!(hello["properties"]["times"]["type"], "integer");
     assert_eq!(
@@ -244,6 +258,39 @@ fn a_started_run_is_polled_to_success_and_its_step_ran() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(id));
+}
+
+#[test]
+fn an_agent_approves_a_gate_with_inputs_and_a_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = json!([
+        {"tool": "start_run", "arguments": {"workflow": "gated"}},
+        {"tool": "approve_gate", "arguments": {"run": "$run", "gate": "approve", "inputs": {"rollout": 500}}},
+        {"tool": "approve_gate", "arguments": {"run": "$run", "gate": "approve", "inputs": {"rollout": 30, "region": "eu"}, "comment": "looks good"}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+    ]);
+    let Some(answer) = session(dir.path(), calls) else {
+        return;
+    };
+    let r = &answer["results"];
+    assert_eq!(r[1]["isError"], true, "{}", r[1]);
+    let refused = r[1]["content"][0]["text"].as_str().unwrap();
+    assert!(
+        refused.contains("input `rollout`: 500 is outside 1..100")
+            && refused.contains("input `region` (string) is required"),
+        "{refused}"
+    );
+    assert_eq!(r[2]["isError"], false, "{}", r[2]);
+    assert_eq!(r[3]["json"]["status"], "succeeded", "{}", r[3]);
+    let d = &r[3]["json"]["decisions"][0];
+    assert_eq!(
+        (&d["comment"], &d["inputs"]["rollout"]),
+        (&json!("looks good"), &json!(30)),
+        "{}",
+        r[3]
+    );
+    let shipped = std::fs::read_to_string(dir.path().join("shipped.txt")).unwrap();
+    assert_eq!(shipped.trim(), "30 eu looks good");
 }
 
 #[test]

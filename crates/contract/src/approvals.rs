@@ -11,26 +11,64 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Who approved (`None`: rejected).
-pub type Decided = Pin<Box<dyn Future<Output = Option<String>> + Send + 'static>>;
+/// A decision on a gate: approved or rejected, by whom, with the inputs
+/// the approver gave (bound to the gate's `inputs` declarations, defaults
+/// filled in, by whoever recorded it) and a comment.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GateDecision {
+    pub approved: bool,
+    pub by: String,
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+    pub comment: String,
+}
+
+impl GateDecision {
+    /// Approved by `by`, with no inputs and no comment.
+    pub fn approved(by: &str) -> GateDecision {
+        GateDecision {
+            approved: true,
+            by: by.to_owned(),
+            ..GateDecision::default()
+        }
+    }
+
+    /// Rejected by `by`, with no comment.
+    pub fn rejected(by: &str) -> GateDecision {
+        GateDecision {
+            by: by.to_owned(),
+            ..GateDecision::default()
+        }
+    }
+
+    /// `approved` or `rejected`, as recorded.
+    pub fn word(&self) -> &'static str {
+        if self.approved {
+            "approved"
+        } else {
+            "rejected"
+        }
+    }
+}
+
+/// The decision a wait resolves with.
+pub type Decided = Pin<Box<dyn Future<Output = GateDecision> + Send + 'static>>;
 
 /// What a gate's timeout finds when it closes the gate.
 pub type Closing = Pin<Box<dyn Future<Output = Closed> + Send + 'static>>;
 
 /// How a gate whose timeout came first ends.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Closed {
     /// No decision came first: the gate timed out (and a later decision
     /// is refused).
     TimedOut,
-    /// A decision came first and stands: approved by (`Some`), or rejected.
-    Decided(Option<String>),
+    /// A decision came first and stands.
+    Decided(GateDecision),
 }
 
 type Close = Box<dyn FnOnce() -> Closing + Send + 'static>;
 
-/// A wait for a gate's decision: resolves with who approved (`None`:
-/// rejected); stays pending while nothing is decided. [`Wait::close`]
+/// A wait for a gate's decision; stays pending while nothing is decided. [`Wait::close`]
 /// ends it at the gate's timeout.
 pub struct Wait {
     decided: Decided,
@@ -40,7 +78,7 @@ pub struct Wait {
 impl Wait {
     /// A wait for `decided`, whose timeout needs nobody's agreement: no
     /// decision can come in once the wait is dropped.
-    pub fn new(decided: impl Future<Output = Option<String>> + Send + 'static) -> Wait {
+    pub fn new(decided: impl Future<Output = GateDecision> + Send + 'static) -> Wait {
         Wait {
             decided: Box::pin(decided),
             close: Box::new(|| Box::pin(std::future::ready(Closed::TimedOut))),
@@ -74,9 +112,9 @@ impl Wait {
 }
 
 impl Future for Wait {
-    type Output = Option<String>;
+    type Output = GateDecision;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<String>> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<GateDecision> {
         self.decided.as_mut().poll(cx)
     }
 }
@@ -94,8 +132,10 @@ pub trait Approvals: Send + Sync {
 /// `reject`) is recorded, so it is kept like one made with `wfc approve`
 /// (the run store implements it).
 pub trait DecisionLog: Send + Sync {
-    /// Records that `by` approved (`approved`) or rejected gate `step` of
-    /// run `run_id`. An error refuses the decision (a gate takes one
-    /// decision; no such gate; it timed out): nothing is decided.
-    fn record(&self, run_id: &str, step: &str, approved: bool, by: &str) -> Result<(), String>;
+    /// Records decision `d` on gate `step` of run `run_id`, its inputs as
+    /// given (strings are read as typed text), and gives it back with the
+    /// inputs bound to the gate's declarations. An error refuses the
+    /// decision (a gate takes one decision; no such gate; it timed out; an
+    /// input is missing or wrong): nothing is decided.
+    fn record(&self, run_id: &str, step: &str, d: &GateDecision) -> Result<GateDecision, String>;
 }

@@ -25,6 +25,7 @@ mod call;
 mod comprehension;
 mod context;
 mod func;
+mod gate_inputs;
 mod outputs;
 mod schedule_env;
 mod triggers;
@@ -34,6 +35,7 @@ pub use call::{Call, CallArg};
 pub use comprehension::{CompVar, Comprehension};
 pub use context::{Let, RunField};
 pub use func::Func;
+pub use gate_inputs::GateInput;
 pub use outputs::WorkflowOutput;
 pub use triggers::{
     next_fires, parse_cron, Change, LockBusy, Overlap, Schedule, ScheduleEnv, Trigger,
@@ -535,6 +537,10 @@ impl FieldValue {
                 target.guarded_reads(f);
             }
             FieldValue::Keyword(_) => {}
+            FieldValue::Inputs(inputs) => inputs
+                .iter()
+                .filter_map(|i| i.default.as_ref())
+                .for_each(|e| e.guarded_reads(f)),
         }
     }
 }
@@ -551,6 +557,8 @@ pub enum FieldValue {
     },
     /// A keyword value such as `pull missing`.
     Keyword(String),
+    /// An approval gate's `inputs { … }`.
+    Inputs(Vec<GateInput>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -777,23 +785,4 @@ pub enum FailedField {
     Step,
     /// Its error message.
     Error,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn types_display_like_the_source() {
-        assert_eq!(Type::list(Type::String).to_string(), "list<string>");
-        assert_eq!(Type::optional(Type::Int).to_string(), "int?");
-        assert_eq!(
-            Type::optional(Type::optional(Type::Int)).to_string(),
-            "int?"
-        );
-        assert_eq!(
-            Type::map(Type::list(Type::Bool)).to_string(),
-            "map<list<bool>>"
-        );
-    }
 }

@@ -38,10 +38,8 @@ impl Approvals for StoreApprovals {
             };
             let _ = control::gate_waits(&store, &run_id, &step);
             loop {
-                match control::decision(&store, &run_id, &step) {
-                    Ok(Some(Ok(by))) => return Some(by),
-                    Ok(Some(Err(_))) => return None,
-                    _ => {}
+                if let Ok(Some(d)) = control::decision(&store, &run_id, &step) {
+                    return d;
                 }
                 tokio::time::sleep(control::POLL).await;
             }
@@ -71,8 +69,7 @@ async fn time_out(dir: PathBuf, run_id: String, step: String) -> Closed {
         .unwrap_or_else(|e| Err(e.to_string()));
         match asked {
             Ok(None) => return Closed::TimedOut,
-            Ok(Some(Ok(by))) => return Closed::Decided(Some(by)),
-            Ok(Some(Err(_))) => return Closed::Decided(None),
+            Ok(Some(d)) => return Closed::Decided(d),
             Err(e) => last = e,
         }
         tokio::time::sleep(control::POLL).await;

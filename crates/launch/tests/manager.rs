@@ -327,7 +327,7 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
                     manager.reject(&id, "ship_ok", "carol").await.unwrap();
                 } else {
                     let store = Store::open(&dir).unwrap();
-                    control::decide(&store, &id, "ship_ok", Decision::Approved, "bob").unwrap();
+                    control::decide(&store, &id, "ship_ok", &Decision::Approved.by("bob")).unwrap();
                 }
             }
             RunEventKind::Ended { status, .. } => {
@@ -408,7 +408,7 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
     assert_eq!(decisions(&elsewhere), [("approved".to_owned(), by("bob"))]);
     assert_eq!(
         control::decision(&store, &approved, "ship_ok").unwrap(),
-        Some(Ok("alice".to_owned()))
+        Some(wfc_contract::GateDecision::approved("alice"))
     );
     let approved_by: String = conn
         .query_row(

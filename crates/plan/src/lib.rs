@@ -27,6 +27,7 @@ pub mod estimate;
 pub mod eval;
 pub mod expand;
 pub mod functions;
+pub mod gate_inputs;
 pub mod inline;
 pub mod lets;
 mod link;

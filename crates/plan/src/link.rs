@@ -343,6 +343,7 @@ fn fold_field(
             target: Box::new(fold(target)),
         },
         F::Keyword(k) => F::Keyword(k.clone()),
+        F::Inputs(inputs) => F::Inputs(inputs.iter().map(|i| i.map_exprs(&mut fold)).collect()),
     }
 }
 
@@ -356,5 +357,9 @@ fn field_reads(v: &wfc_language::ir::FieldValue, f: &mut impl FnMut(StepId)) {
             eval::step_reads(target, f);
         }
         F::Keyword(_) => {}
+        F::Inputs(inputs) => inputs
+            .iter()
+            .filter_map(|i| i.default.as_ref())
+            .for_each(|e| eval::step_reads(e, f)),
     }
 }

@@ -394,8 +394,14 @@ fn convert(
 
 /// Waits for an approval (gates), under the step's timeout and cancellation.
 /// At the timeout the wait is closed: a decision that came in just before
-/// stands, else the timeout is the gate's one decision.
-pub async fn wait_approval(mut approval: wfc_contract::Wait, job: Job, message: String) {
+/// stands, else the timeout is the gate's one decision. An approval's
+/// inputs (`spec`) become `outputs.NAME`, defaulted where none was given.
+pub async fn wait_approval(
+    mut approval: wfc_contract::Wait,
+    job: Job,
+    message: String,
+    spec: serde_json::Value,
+) {
     let at = SystemTime::now();
     let _ = job.tx.send(Event::AttemptStarted {
         id: job.id,
@@ -413,38 +419,18 @@ pub async fn wait_approval(mut approval: wfc_contract::Wait, job: Job, message: 
             None => std::future::pending().await,
         }
     };
-    let decided = |by: Option<String>| match by {
-        Some(by) => (Status::Succeeded, None, by),
-        None => (
-            Status::Failed,
-            Some("the approval was refused".to_owned()),
-            String::new(),
-        ),
-    };
-    let (status, error, by) = tokio::select! {
-        by = &mut approval => decided(by),
+    let decision = tokio::select! {
+        d = &mut approval => Ok(d),
         _ = timeout => match approval.close().await {
-            wfc_contract::Closed::Decided(by) => decided(by),
-            wfc_contract::Closed::TimedOut => (
+            wfc_contract::Closed::Decided(d) => Ok(d),
+            wfc_contract::Closed::TimedOut => Err((
                 Status::TimedOut,
-                Some(format!("no approval within {}", super::exec::human(job.timeout.unwrap_or_default()))),
-                String::new(),
-            ),
+                format!("no approval within {}", super::exec::human(job.timeout.unwrap_or_default())),
+            )),
         },
-        _ = job.cancel.cancelled() => (Status::Cancelled, Some("cancelled".to_owned()), String::new()),
+        _ = job.cancel.cancelled() => Err((Status::Cancelled, "cancelled".to_owned())),
     };
-    let passed = status == Status::Succeeded;
-    let result = AttemptResult {
-        status,
-        error,
-        exit_code: None,
-        duration: started.elapsed(),
-        outputs: Some(super::values::map([
-            ("passed", Value::Bool(passed)),
-            ("approved_by", Value::Str(by)),
-        ])),
-        kept: Vec::new(),
-    };
+    let result = super::gates::decided(decision, &spec, started.elapsed());
     let _ = job.tx.send(Event::AttemptEnded {
         id: job.id,
         attempt: 1,

@@ -8,11 +8,15 @@
 //! gates named with `wfc run --approve STEP` and leaves every other gate
 //! waiting (until its `timeout`, or until the run is cancelled).
 
-use super::exec::human;
+use super::attempt::AttemptResult;
+use super::exec::{human, Status};
+use super::values::map;
 use std::time::Duration;
-use wfc_contract::{Approvals, Wait};
+use wfc_contract::{Approvals, GateDecision, Wait};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::StepKind;
+use wfc_plan::gate_inputs::{self, Given};
+use wfc_plan::value::Value;
 
 /// Approvals given on the command line (`--approve STEP`, `--approve all`).
 #[derive(Clone, Debug, Default)]
@@ -33,7 +37,7 @@ impl CliApprovals {
 impl Approvals for CliApprovals {
     fn wait(&self, _run_id: &str, step: &str) -> Wait {
         if self.approves(step) {
-            Wait::new(std::future::ready(Some(self.by.clone())))
+            Wait::new(std::future::ready(GateDecision::approved(&self.by)))
         } else {
             Wait::never()
         }
@@ -146,5 +150,71 @@ mod tests {
             by: String::new(),
         };
         assert!(all.approves("anything"));
+    }
+}
+
+/// How an approval gate ended: `decision` (or how it ended without one:
+/// timed out, cancelled), with an approval's inputs bound to `spec` —
+/// defaults for those not given (`--approve`), the given ones as recorded
+/// (the store bound them already). Outputs: `passed`, `approved_by`,
+/// `comment` and `outputs.NAME`.
+pub fn decided(
+    decision: Result<GateDecision, (Status, String)>,
+    spec: &serde_json::Value,
+    duration: Duration,
+) -> AttemptResult {
+    let (status, error, d) = match decision {
+        Ok(d) if d.approved => {
+            let given: Vec<(String, Given)> = d
+                .inputs
+                .iter()
+                .map(|(k, v)| (k.clone(), Given::Json(v.clone())))
+                .collect();
+            match gate_inputs::bind(spec, &given) {
+                Ok(inputs) => (Status::Succeeded, None, GateDecision { inputs, ..d }),
+                Err(problems) => (
+                    Status::Failed,
+                    Some(format!(
+                        "the approval by {} lacks inputs: {}",
+                        d.by,
+                        problems.join("; ")
+                    )),
+                    GateDecision::default(),
+                ),
+            }
+        }
+        Ok(d) => {
+            let mut why = "the approval was refused".to_owned();
+            if !d.by.is_empty() {
+                why = format!("{why} by {}", d.by);
+            }
+            if !d.comment.is_empty() {
+                why = format!("{why}: {}", d.comment);
+            }
+            (Status::Failed, Some(why), d)
+        }
+        Err((status, why)) => (status, Some(why), GateDecision::default()),
+    };
+    let passed = status == Status::Succeeded;
+    let inputs = d
+        .inputs
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from_json(v)))
+        .collect();
+    AttemptResult {
+        status,
+        error,
+        exit_code: None,
+        duration,
+        outputs: Some(map([
+            ("passed", Value::Bool(passed)),
+            (
+                "approved_by",
+                Value::Str(if passed { d.by } else { String::new() }),
+            ),
+            ("comment", Value::Str(d.comment)),
+            ("outputs", Value::Map(inputs)),
+        ])),
+        kept: Vec::new(),
     }
 }

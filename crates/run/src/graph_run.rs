@@ -540,9 +540,9 @@ impl Runner<'_> {
                 g.to_spawn.push((spec, job));
             }
             Prepared::Join { failed, outputs } => self.call_ended(g, v, failed, outputs),
-            Prepared::Gate(GateSpec::Approval { who }) => {
+            Prepared::Gate(GateSpec::Approval { who, inputs }) => {
                 g.steps[v].approval = true;
-                self.approval(&key.name, &who, job)
+                self.approval(&key.name, &who, inputs, job)
             }
             Prepared::Gate(GateSpec::Check {
                 passed,
@@ -578,7 +578,7 @@ impl Runner<'_> {
                     ),
                     (false, OnFail::Pause) => {
                         g.steps[v].approval = true;
-                        return self.approval(&key.name, "", job);
+                        return self.approval(&key.name, "", serde_json::json!([]), job);
                     }
                 };
                 let result = AttemptResult {
@@ -589,6 +589,7 @@ impl Runner<'_> {
                     outputs: Some(map([
                         ("passed", Value::Bool(passed)),
                         ("approved_by", Value::Str(String::new())),
+                        ("comment", Value::Str(String::new())),
                     ])),
                     kept: Vec::new(),
                 };
@@ -597,12 +598,12 @@ impl Runner<'_> {
         }
     }
 
-    /// Waits for an approval of gate `name` in a task.
-    fn approval(&self, name: &str, who: &str, job: Job) {
+    /// Waits for an approval of gate `name` (its `inputs` spec) in a task.
+    fn approval(&self, name: &str, who: &str, inputs: serde_json::Value, job: Job) {
         let wait = self.approvals.wait(&self.opts.run_id, name);
         let how = self.approvals.how(&self.opts.run_id, name);
         let msg = super::gates::waiting_message(who, &how, job.timeout);
-        tokio::spawn(attempt::wait_approval(wait, job, msg));
+        tokio::spawn(attempt::wait_approval(wait, job, msg, inputs));
     }
 
     /// Records that `v`'s first attempt starts now; returns when.

@@ -27,8 +27,12 @@ pub enum GateSpec {
         on_fail: OnFail,
         failure: Option<Box<CheckFailure>>,
     },
-    /// `approval "who"`: wait for someone to approve.
-    Approval { who: String },
+    /// `approval "who"`: wait for someone to approve, with the gate's
+    /// `inputs` spec ([`wfc_plan::gate_inputs`]).
+    Approval {
+        who: String,
+        inputs: serde_json::Value,
+    },
 }
 
 /// A step ready to run.
@@ -230,7 +234,8 @@ pub fn prepare(
                 Some(a) => ev.text(a)?,
                 None => String::new(),
             };
-            return Ok(Prepared::Gate(GateSpec::Approval { who }));
+            let inputs = wfc_plan::gate_inputs::spec_of(&step.fields);
+            return Ok(Prepared::Gate(GateSpec::Approval { who, inputs }));
         }
         StepKind::Sleep => match ev.eval(f.req("duration")?)? {
             Value::Duration(ms) => StepSpec::Sleep(std::time::Duration::from_millis(ms)),

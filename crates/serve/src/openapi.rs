@@ -2,7 +2,7 @@
 //! from the handlers) and a page that renders it (`/api/v1/docs`: a small
 //! static HTML file of this crate, nothing fetched from elsewhere).
 
-use crate::api::{artifacts, ignored, logs, resume, run_detail, runs, workflows};
+use crate::api::{artifacts, gates, ignored, logs, resume, run_detail, runs, workflows};
 use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
 use crate::problem::ProblemBody as Problem;
@@ -16,13 +16,13 @@ use utoipa::{Modify, OpenApi};
     info(title = "wfc serve", description = "Start, watch and decide runs of the served workflows. Every operation takes `Authorization: Bearer KEY` (`wfc keys add NAME`); errors are application/problem+json."),
     paths(
         workflows::list, workflows::validate, workflows::start,
-        runs::list, run_detail::detail, logs::logs, runs::cancel, runs::approve, runs::reject, runs::stats,
+        runs::list, run_detail::detail, logs::logs, runs::cancel, gates::approve, gates::reject, runs::stats,
         resume::resume, events::run_events, events::all_events, ignored::list,
         artifacts::list, artifacts::download,
     ),
     components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
         workflows::Validation, workflows::StartedRun, runs::RunPage, runs::Accepted,
-        artifacts::ArtifactJson)),
+        artifacts::ArtifactJson, gates::DecisionBody)),
     modifiers(&Bearer),
     tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, gates, resume"),
         (name = "events", description = "Live events (Server-Sent Events), replayed from the run store"))

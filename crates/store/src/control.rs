@@ -4,14 +4,7 @@
 //! - **Cancel**: `wfc cancel RUN` sets `runs.cancel_requested_at`; the wfc
 //!   running the run polls its row every [`POLL`] ([`Watch`]) and cancels
 //!   gracefully, exactly as on a first Ctrl-C.
-//! - **Approvals**: `wfc approve RUN GATE` / `wfc reject RUN GATE` insert a
-//!   row in `approvals`; a waiting gate polls for it ([`decision`]).
-//!   A decision taken through the run manager in the run's own process is
-//!   recorded the same way ([`StoreDecisions`]). A gate whose timeout comes
-//!   first records that as its decision (`timed_out`, [`time_out`]) unless
-//!   a decision is there already: the row's key decides which came first,
-//!   so an approval is either taken by the gate or refused, never
-//!   acknowledged and lost.
+//! - **Approvals**: see [`super::decisions`] (re-exported here).
 //! - **Liveness**: the running wfc refreshes `runs.heartbeat_at` every
 //!   [`HEARTBEAT`] (and checkpoints the WAL, so the recorder never has
 //!   to); it folds the run's journal into the store every [`POLL`]. [`reap`] (run at the start of every store command) marks
@@ -24,13 +17,14 @@
 //!   write error, never `interrupted`, so a server does not resume it and
 //!   re-run a step whose success was not recorded.
 
+pub use super::decisions::{
+    check_inputs, decide, decision, gate_waits, time_out, Decision, StoreDecisions,
+};
 use super::now_ms;
 use super::record::add_event;
 use crate::Store;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use std::path::PathBuf;
 use std::time::Duration;
-use wfc_contract::DecisionLog;
 
 /// How often a run checks for a cancel request, and a gate for a decision.
 pub const POLL: Duration = Duration::from_millis(200);
@@ -294,195 +288,6 @@ pub fn request_cancel(store: &Store, id: &str) -> Result<(), String> {
         ));
     }
     add_event(conn, id, now_ms(), "cancel_requested", None, None).map_err(|e| e.to_string())
-}
-
-/// An approval decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
-    Approved,
-    Rejected,
-}
-
-impl Decision {
-    pub fn name(self) -> &'static str {
-        match self {
-            Decision::Approved => "approved",
-            Decision::Rejected => "rejected",
-        }
-    }
-}
-
-/// `wfc approve` / `wfc reject`: records the decision for gate `step`.
-pub fn decide(
-    store: &Store,
-    id: &str,
-    step: &str,
-    decision: Decision,
-    by: &str,
-) -> Result<(), String> {
-    let conn = &store.conn;
-    let s = |e: rusqlite::Error| e.to_string();
-    let status: Option<String> = conn
-        .query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
-        .optional()
-        .map_err(s)?;
-    let Some(status) = status else {
-        return Err(format!("no run `{id}` in the store"));
-    };
-    let plan = super::reuse::read_plan(store, id).map_err(s)?;
-    if status == "succeeded" {
-        return Err(format!(
-            "run {id} already succeeded; there is nothing left to approve"
-        ));
-    }
-    // The gate must be a step of the run's plan.
-    if let Some(plan) = plan {
-        let gates = super::reuse::gates(&plan);
-        if !gates.iter().any(|g| g == step) {
-            let hint = if gates.is_empty() {
-                "the run has no gates".to_owned()
-            } else {
-                format!("its gates: {}", gates.join(", "))
-            };
-            return Err(format!("run {id} has no gate `{step}` ({hint})"));
-        }
-    }
-    let ended: Option<String> = conn
-        .query_row(
-            "SELECT status FROM steps WHERE run_id = ?1 AND graph = 'main' AND name = ?2
-               AND status NOT IN ('running', 'waiting', 'interrupted', 'not_run', 'cancelled')",
-            params![id, step],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(s)?;
-    if let Some(st) = ended {
-        if st == "succeeded" {
-            return Err(format!("gate `{step}` of run {id} has already passed"));
-        }
-    }
-    // One decision per gate: a second one (either way) is refused, never
-    // a silent replacement. The insert itself decides, so two deciders at
-    // once cannot both win.
-    let inserted = conn
-        .execute(
-            "INSERT INTO approvals (run_id, step, decision, by, at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (run_id, step) DO NOTHING",
-            params![id, step, decision.name(), by, now_ms()],
-        )
-        .map_err(s)?;
-    if inserted == 0 {
-        let (d, who, at): (String, String, i64) = conn
-            .query_row(
-                "SELECT decision, by, at FROM approvals WHERE run_id = ?1 AND step = ?2",
-                params![id, step],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .map_err(s)?;
-        let when = wfc_contract::time::timestamp(
-            std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
-        );
-        // The run's status was read before the insert: a gate that timed
-        // out since may still show it running.
-        let ended = run_status(store, id).ok().flatten().unwrap_or(status);
-        let resume = format!("`wfc resume {id}` asks for a new decision");
-        let next = match (d.as_str(), ended.as_str()) {
-            (TIMED_OUT, "running") => format!("; once the run has ended, {resume}"),
-            (TIMED_OUT | "rejected", _) if ended != "running" => format!("; {resume}"),
-            _ => String::new(),
-        };
-        let what = if d == TIMED_OUT {
-            format!("already timed out at {when} (no decision within its `timeout`)")
-        } else {
-            format!("was already {d} by {who} at {when}")
-        };
-        return Err(format!(
-            "gate `{step}` of run {id} {what}; a gate takes one decision{next}"
-        ));
-    }
-    let detail = serde_json::json!({ "by": by }).to_string();
-    add_event(
-        conn,
-        id,
-        now_ms(),
-        decision.name(),
-        Some(step),
-        Some(&detail),
-    )
-    .map_err(s)
-}
-
-/// Decisions taken through the run manager's `approve` and `reject`,
-/// recorded in the store in `dir` exactly as `wfc approve` records them
-/// (refused the same way: one decision a gate).
-pub struct StoreDecisions {
-    pub dir: PathBuf,
-}
-
-impl DecisionLog for StoreDecisions {
-    fn record(&self, run_id: &str, step: &str, approved: bool, by: &str) -> Result<(), String> {
-        let store = super::Store::open(&self.dir)?;
-        let decision = if approved {
-            Decision::Approved
-        } else {
-            Decision::Rejected
-        };
-        decide(&store, run_id, step, decision, by)
-    }
-}
-
-/// The `approvals.decision` of a gate whose timeout came first.
-const TIMED_OUT: &str = "timed_out";
-
-/// The decision on a gate, if any: `Some(Ok(by))` approved, `Some(Err(by))` rejected.
-pub fn decision(
-    store: &Store,
-    id: &str,
-    step: &str,
-) -> rusqlite::Result<Option<Result<String, String>>> {
-    let conn = &store.conn;
-    conn.query_row(
-        "SELECT decision, by FROM approvals WHERE run_id = ?1 AND step = ?2
-           AND decision <> 'timed_out'",
-        params![id, step],
-        |r| {
-            let d: String = r.get(0)?;
-            let by: String = r.get(1)?;
-            Ok(if d == "approved" { Ok(by) } else { Err(by) })
-        },
-    )
-    .optional()
-}
-
-/// Gate `step` of run `id` starts to wait: a timeout recorded for it
-/// before is an earlier session's, and no longer stands in the way of a
-/// decision (a resumed gate waits for a new one).
-pub fn gate_waits(store: &Store, id: &str, step: &str) -> rusqlite::Result<()> {
-    store.conn.execute(
-        "DELETE FROM approvals WHERE run_id = ?1 AND step = ?2 AND decision = 'timed_out'",
-        params![id, step],
-    )?;
-    Ok(())
-}
-
-/// Gate `step` of run `id` reached its timeout: records that as its
-/// decision, unless a decision was recorded first. `Ok(None)`: it timed
-/// out (a later `wfc approve` is refused); `Ok(Some(..))`: the decision
-/// that came first, which stands (as [`decision`] gives it).
-pub fn time_out(
-    store: &Store,
-    id: &str,
-    step: &str,
-) -> rusqlite::Result<Option<Result<String, String>>> {
-    let inserted = store.conn.execute(
-        "INSERT INTO approvals (run_id, step, decision, by, at) VALUES (?1, ?2, ?3, '', ?4)
-         ON CONFLICT (run_id, step) DO NOTHING",
-        params![id, step, TIMED_OUT, now_ms()],
-    )?;
-    if inserted == 1 {
-        return Ok(None);
-    }
-    decision(store, id, step)
 }
 
 /// A word as typed at a shell prompt (quoted when it needs to be).

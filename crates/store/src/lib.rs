@@ -29,6 +29,8 @@
 //! - [`history_estimator`] — a history-based [`wfc_plan::Estimator`];
 //! - [`control`] — what other processes ask of a run (cancel, approvals),
 //!   the heartbeat, and marking crashed runs as interrupted;
+//! - [`decisions`] — decisions on gates, with an approval's inputs bound
+//!   against the run's recorded plan, who, when and a comment;
 //! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`);
 //! - [`server_lock`] — one `wfc serve` per state folder;
 //! - [`reuse`] — plan fingerprints and what a resumed run restores;
@@ -48,6 +50,7 @@
 pub mod artifacts;
 pub mod control;
 pub mod critical;
+pub mod decisions;
 pub mod deliveries;
 pub mod durations;
 pub mod fires;

@@ -148,6 +148,9 @@ pub struct RunDetail {
     /// Where an `api` run came from (`mcp`, `dashboard`), if it says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// The decisions on its gates: who, when, the inputs and comment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<super::decisions::DecisionRow>,
 }
 
 /// Run `id` in detail.
@@ -236,6 +239,7 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
     };
     let (trigger, origin) = super::listing::started_by(store, id)?;
     let trigger = (trigger != super::listing::MANUAL).then_some(trigger);
+    let decisions = super::decisions::list(store, id)?;
     Ok(Some(RunDetail {
         run,
         step_list: Vec::new(),
@@ -243,6 +247,7 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
         waiting_for_lock,
         trigger,
         origin,
+        decisions,
     }))
 }
 

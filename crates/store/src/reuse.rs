@@ -164,6 +164,17 @@ pub fn gates(plan: &J) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The `inputs` spec of gate `step` in recorded fingerprints
+/// ([`wfc_plan::gate_inputs`]; an empty list when it declares none).
+pub fn gate_inputs(plan: &J, step: &str) -> J {
+    plan["steps"]
+        .as_array()
+        .and_then(|xs| xs.iter().find(|s| s["name"] == step))
+        .and_then(|s| s["def"]["fields"].get("inputs"))
+        .cloned()
+        .unwrap_or_else(|| J::Array(Vec::new()))
+}
+
 /// How the plan changed between the recorded run and now.
 #[derive(Debug, Default)]
 pub struct PlanDiff {

@@ -22,7 +22,8 @@
 //! deliveries that started runs, so a redelivery starts nothing); 10 dates
 //! each delivery (`deliveries.at`: a redelivery counts for 24 hours) and
 //! adds `ignored_firings` (the firings a trigger's `when` turned down); 11
-//! adds `artifacts` (the files steps kept, stored under `artifacts/RUN/`).
+//! adds `artifacts` (the files steps kept, stored under `artifacts/RUN/`);
+//! 12 gives each decision on a gate its inputs and comment.
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -31,7 +32,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 11;
+pub const VERSION: i64 = 12;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -52,6 +53,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V8),
         M::up(FROM_V9),
         M::up(FROM_V10),
+        M::up(FROM_V11),
     ])
 }
 
@@ -132,9 +134,11 @@ CREATE TABLE events (
 CREATE TABLE approvals (
     run_id   TEXT NOT NULL REFERENCES runs (id),
     step     TEXT NOT NULL,
-    decision TEXT NOT NULL,                -- approved | rejected
+    decision TEXT NOT NULL,                -- approved | rejected | timed_out
     by       TEXT NOT NULL,
     at       INTEGER NOT NULL,
+    inputs   TEXT,                         -- JSON object: the approval's inputs, bound
+    comment  TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, step)
 );
 
@@ -237,6 +241,12 @@ CREATE TABLE artifacts (
     sha256      TEXT NOT NULL,
     PRIMARY KEY (run_id, graph, rollback_of, step, name, path)
 ) WITHOUT ROWID;
+"#;
+
+/// Version 11 to 12: a decision's inputs and comment.
+const FROM_V11: &str = r#"
+ALTER TABLE approvals ADD COLUMN inputs TEXT;
+ALTER TABLE approvals ADD COLUMN comment TEXT NOT NULL DEFAULT '';
 "#;
 
 /// Version 8 to 9: the deliveries that started runs.

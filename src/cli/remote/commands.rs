@@ -165,9 +165,14 @@ pub fn decide(client: &Client, args: &DecideArgs, decision: Decision) -> ExitCod
         Decision::Approved => "approve",
         Decision::Rejected => "reject",
     };
-    let done = match client.post::<Accepted>(&["runs", &id, "gates", &args.gate, route]) {
+    let body = match args.body(decision) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let path = ["runs", &id, "gates", &args.gate, route];
+    let done = match client.post_json::<Accepted>(&path, &body) {
         Ok(a) => a.detail,
-        Err(f) if f.code == "API003" => {
+        Err(f) if f.code == "API003" || f.code == "API004" => {
             crate::cli::say::err(&format!("error[{}]: {}", f.code, f.detail));
             return ExitCode::from(1);
         }

@@ -180,6 +180,18 @@ impl Client {
         json(&body, &url)
     }
 
+    /// `POST` with a JSON body; the answer as `T`.
+    pub fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &[&str],
+        body: &serde_json::Value,
+    ) -> Result<T, Failure> {
+        let url = self.url(path, &[]);
+        let request = self.http.post(url.clone()).json(body);
+        let answer = self.send(request, &url)?;
+        json(&answer, &url)
+    }
+
     /// Sends a request with the key; the body of a 2xx answer, else the
     /// problem it holds.
     fn send(&self, request: reqwest::RequestBuilder, url: &Url) -> Result<String, Failure> {

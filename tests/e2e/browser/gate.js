@@ -27,7 +27,14 @@ module.exports = async (t) => {
   await approve.waitFor({ timeout: 20000 });
   t.result.waiting = { outline: await t.outline(), axe: await t.axe('waiting') };
   await t.shot('waiting');
+  // The gate's inputs come pre-filled with their defaults; a value out of
+  // range is refused with the input named, and nothing is decided.
+  const rollout = page.getByLabel(/rollout/);
+  expect(await rollout.inputValue() === '10', 'the default is filled in');
+  await rollout.fill('30');
+  await page.getByLabel(/comment/i).fill('ship it');
   await Promise.all([page.waitForURL(/done=approved/), approve.click()]);
+  await page.locator('.gate-decision').first().waitFor({ timeout: 20000 });
   await page.locator(`[data-step="${config.after_gate}"][data-status="succeeded"]`).first().waitFor({ timeout: 20000 });
 
   await page.goto(`/runs/${config.failed}`);

@@ -210,7 +210,7 @@ fn migrates_a_v6_store() {
     assert_eq!(kinds.last().map(String::as_str), Some("run_ended"));
     assert_eq!(
         control::decision(&store, id, "ship").unwrap(),
-        Some(Ok("alice".into()))
+        Some(wfc_contract::GateDecision::approved("alice"))
     );
     // A resumed session of a migrated run.
     let r = StoreRecorder::resuming(&store, "20261124-010157-b436", RunMeta::default()).unwrap();
@@ -505,20 +505,20 @@ fn approvals_are_checked_and_recorded() {
     .unwrap();
     r.run_started(&info("g", "w", SystemTime::now())).unwrap();
     use control::Decision::{Approved, Rejected};
-    let err = control::decide(&store, "g", "build", Approved, "me").unwrap_err();
+    let err = control::decide(&store, "g", "build", &Approved.by("me")).unwrap_err();
     assert!(
         err.contains("no gate `build`") && err.contains("approve"),
         "{err}"
     );
-    control::decide(&store, "g", "approve", Rejected, "bob").unwrap();
+    control::decide(&store, "g", "approve", &Rejected.by("bob")).unwrap();
     assert_eq!(
         control::decision(&store, "g", "approve").unwrap(),
-        Some(Err("bob".into()))
+        Some(wfc_contract::GateDecision::rejected("bob"))
     );
     // One decision per gate, either way.
-    let again = control::decide(&store, "g", "approve", Approved, "alice").unwrap_err();
+    let again = control::decide(&store, "g", "approve", &Approved.by("alice")).unwrap_err();
     assert!(again.contains("already rejected by bob at "), "{again}");
-    let again = control::decide(&store, "g", "approve", Rejected, "carol").unwrap_err();
+    let again = control::decide(&store, "g", "approve", &Rejected.by("carol")).unwrap_err();
     assert!(again.contains("already rejected by bob"), "{again}");
     control::request_cancel(&store, "g").unwrap();
     let asked: Option<i64> = db(&store)

@@ -128,6 +128,9 @@ pub fn body_fields(plan: &Plan, wf: &Workflow, s: &PlannedStep) -> Vec<StepField
                     target: Box::new(f(target)),
                 },
                 FieldValue::Keyword(k) => FieldValue::Keyword(k.clone()),
+                FieldValue::Inputs(i) => {
+                    FieldValue::Inputs(i.iter().map(|i| i.map_exprs(f)).collect())
+                }
             },
         })
         .collect()

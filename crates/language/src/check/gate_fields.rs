@@ -1,5 +1,6 @@
 //! What belongs to one kind of gate only: a `message` explains a failed
-//! `check`, so an approval gate has none.
+//! `check`, so an approval gate has none; `inputs` are what an approver
+//! gives, so a check has none.
 
 use super::Checker;
 use crate::diag::check as dc;
@@ -17,6 +18,10 @@ impl Checker<'_> {
         if let (Some(&at), None) = (seen.get("message"), seen.get("check")) {
             let name = self.wf.steps[id].name.clone();
             self.report(dc::message_without_check(at, &name));
+        }
+        if let (Some(&at), None) = (seen.get("inputs"), seen.get("approval")) {
+            let name = self.wf.steps[id].name.clone();
+            self.report(dc::inputs_without_approval(at, &name));
         }
     }
 }

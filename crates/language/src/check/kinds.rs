@@ -40,6 +40,8 @@ pub enum FieldType {
     Retry,
     /// `outputs { name: type }`.
     Outputs,
+    /// `inputs { name: type [in …] [= default] }` (approval gates).
+    Inputs,
     /// `on failure rollback { … }`.
     Rollback,
     /// `on fail abort|pause|continue`.
@@ -70,6 +72,7 @@ impl FieldType {
             FieldType::DependsOn | FieldType::After => "list of step or block names".into(),
             FieldType::Retry => "`N [backoff D [exponential|linear] [max D]] [within D]`".into(),
             FieldType::Outputs => "`{ name: type }`".into(),
+            FieldType::Inputs => "`{ name: type [in …] [= default] }`".into(),
             FieldType::Rollback => "block of steps".into(),
             FieldType::OnFail => "abort, pause or continue".into(),
             FieldType::Until => "`COND every D within D`".into(),
@@ -95,6 +98,7 @@ impl FieldType {
             FieldType::DependsOn | FieldType::After => "other_step",
             FieldType::Retry => "3 backoff 1s",
             FieldType::Outputs => "{ name: string }",
+            FieldType::Inputs => "{ notes: string = \"\" }",
             FieldType::Rollback => "{ step … }",
             FieldType::OnFail => "abort",
             FieldType::Until => "ready.status_code == 200 every 5s within 5m",
@@ -511,11 +515,13 @@ pub static KINDS: &[KindInfo] = &[
             field("check", FieldType::Bool, "The condition that must be true for the run to go on."),
             field("on fail", FieldType::OnFail, "What a failed check does: abort (default), pause or continue."),
             field("approval", FieldType::Str, "Who must approve (`wfc approve RUN STEP`) before the run goes on."),
+            field("inputs", FieldType::Inputs, "With `approval`: what the approver gives, typed like params (`inputs { rollout: int in 1..100 = 10 }`; `wfc approve RUN STEP --input rollout=25`), read as `STEP.outputs.NAME`."),
             field("message", FieldType::Str, "With `check`: what a failed check says (`\"insufficient funds: ${balance} < ${amount}\"`); without it, the value of each operand."),
         ],
         outputs: &[
             output("passed", OutputType::Bool, "Whether the check held or the approval was given."),
             output("approved_by", OutputType::String, "Who approved (empty for a check)."),
+            output("comment", OutputType::String, "The approver's comment (empty for a check, or when none was given)."),
         ],
         declares_outputs: false,
         one_of: &["check", "approval"],

@@ -38,6 +38,9 @@ fn all_exprs(wf: &ir::Workflow) -> Vec<&Expr> {
                 FieldValue::Map(kv) => out.extend(kv.iter().map(|(_, x)| x)),
                 FieldValue::Mount { source, target } => out.extend([&**source, &**target]),
                 FieldValue::Keyword(_) => {}
+                FieldValue::Inputs(inputs) => {
+                    out.extend(inputs.iter().filter_map(|i| i.default.as_ref()))
+                }
             }
         }
     }

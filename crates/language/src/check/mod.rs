@@ -31,6 +31,7 @@ mod cond;
 pub mod exprs;
 pub mod functions;
 mod gate_fields;
+mod gate_inputs;
 mod graph;
 mod habits;
 mod inherit;

@@ -107,6 +107,9 @@ impl Checker<'_> {
         let Some(info) = super::kinds::kind_info(s.kind) else {
             return Expr::invalid(span);
         };
+        if s.kind == ir::StepKind::Gate {
+            return self.input_output(step, (base, outputs), field, span, ctx);
+        }
         if !info.declares_outputs {
             let name = s.name.clone();
             let fields: Vec<&str> = info.outputs.iter().map(|o| o.name).collect();
@@ -145,6 +148,46 @@ impl Checker<'_> {
             return Expr::invalid(span);
         };
         let ty = self.quietly(|c| types::lower(ty, &mut c.diags));
+        self.read_declared(step, field, ty, span, base.span, ctx)
+    }
+
+    /// `GATE.outputs.NAME`: an approval input (read from the source, as
+    /// declared outputs are).
+    fn input_output(
+        &mut self,
+        step: ir::StepId,
+        (base, outputs): (&ast::Expr, &ast::Ident),
+        field: &ast::Ident,
+        span: Span,
+        ctx: &Ctx,
+    ) -> Expr {
+        let src = self.step_src[step];
+        let decls: Vec<&ast::Param> = super::gate_inputs::declared_inputs(src).collect();
+        let Some(d) = decls.iter().find(|d| d.name.name == field.name) else {
+            let name = self.wf.steps[step].name.clone();
+            let mut names: Vec<&str> = Vec::new();
+            for d in &decls {
+                if !names.contains(&d.name.name.as_str()) {
+                    names.push(&d.name.name);
+                }
+            }
+            let sugg = diag::did_you_mean(&field.name, names.iter().copied());
+            let at = if names.is_empty() {
+                outputs.span
+            } else {
+                field.span
+            };
+            let d = dc::unknown_output(at, &name, &field.name, sugg, &names).help(
+                if names.is_empty() {
+                    format!("gate `{name}` declares no `inputs {{ … }}`: its values are `{name}.passed`, `{name}.approved_by` and `{name}.comment`")
+                } else {
+                    format!("the inputs of gate `{name}`: {}", names.join(", "))
+                },
+            );
+            self.report(d);
+            return Expr::invalid(span);
+        };
+        let ty = self.quietly(|c| types::lower(&d.ty, &mut c.diags));
         self.read_declared(step, field, ty, span, base.span, ctx)
     }
 

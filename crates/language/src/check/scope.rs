@@ -345,7 +345,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn lower_constraint(&mut self, c: &ast::Constraint, ty: &Type, ctx: &Ctx) -> ir::Constraint {
+    pub(super) fn lower_constraint(
+        &mut self,
+        c: &ast::Constraint,
+        ty: &Type,
+        ctx: &Ctx,
+    ) -> ir::Constraint {
         match &c.kind {
             ast::ConstraintKind::OneOf(list) => {
                 let items: &[ast::Expr] = match &list.kind {
@@ -487,7 +492,7 @@ pub(super) fn header(span: Span, keyword: &str) -> Span {
 }
 
 /// Whether a literal default breaks a constraint (unknown values never do).
-fn violates(e: &ir::Expr, c: &ir::Constraint) -> bool {
+pub(super) fn violates(e: &ir::Expr, c: &ir::Constraint) -> bool {
     match c {
         ir::Constraint::OneOf(values) => {
             let Some(v) = literal(e) else { return false };

@@ -21,6 +21,7 @@ fn shape(v: &FieldValue) -> &'static str {
         FieldValue::DependsOn(_) | FieldValue::After(_) => "a list of names",
         FieldValue::Retry(_) => "a retry spec",
         FieldValue::Outputs(_) => "an `outputs { … }` block",
+        FieldValue::Inputs(_) => "an `inputs { … }` block",
         FieldValue::Rollback(_) => "a block of steps",
         FieldValue::OnFail(_) => "an `on fail` mode",
         FieldValue::Mount { .. } => "a mount",
@@ -507,6 +508,9 @@ impl Checker<'_> {
                 (FieldType::Flag, FieldValue::Flag) => self.wf.steps[id].optional = true,
                 (FieldType::Rollback, FieldValue::Rollback(_)) => {}
                 (FieldType::Outputs, FieldValue::Outputs(decls)) => self.lower_outputs(id, decls),
+                (FieldType::Inputs, FieldValue::Inputs(decls)) => {
+                    self.lower_gate_inputs(id, f, decls)
+                }
                 (FieldType::Map, FieldValue::Map(m)) if name == ir::artifacts::FIELD => {
                     self.lower_artifacts(id, f, m, &ctx)
                 }

@@ -8,10 +8,11 @@
 //! `, `-separated) stays inline; anything else is one entry per line.
 
 use super::expr::{map_assign, type_expr, write_assign, write_expr, Line, Sink};
-use super::items::{block, block_form, open_brace};
+use super::items::{block, block_form, open_brace, write_param_tail};
 use super::lists::hoist_limit;
 use super::printer::{Printer, MAX_WIDTH};
-use crate::syntax::ast::{Expr, Field, FieldValue, MapBlock, OutputDecl, Step};
+use crate::span::Span;
+use crate::syntax::ast::{Expr, Field, FieldValue, MapBlock, OutputDecl, Param, Step};
 
 fn fits(p: &Printer, line: &str) -> bool {
     !line.contains('\n') && p.column() + line.chars().count() <= MAX_WIDTH
@@ -57,6 +58,7 @@ pub(super) fn field(p: &mut Printer, f: &Field, next: Option<usize>) {
     match &f.value {
         FieldValue::Map(m) => map_block(p, &f.name.name, start, end, m, next),
         FieldValue::Outputs(decls) => outputs(p, f, decls, next),
+        FieldValue::Inputs(decls) => inputs(p, f, decls, next),
         FieldValue::Rollback(b) => {
             p.node(start, end, b.span.start as usize, next, |p| {
                 p.push("on failure rollback");
@@ -174,7 +176,10 @@ fn write_simple<'a, S: Sink<'a>>(out: &mut S, f: &Field) -> bool {
             out.text("resources");
             write_sub_fields(out, fields);
         }
-        FieldValue::Map(_) | FieldValue::Outputs(_) | FieldValue::Rollback(_) => return false,
+        FieldValue::Map(_)
+        | FieldValue::Outputs(_)
+        | FieldValue::Inputs(_)
+        | FieldValue::Rollback(_) => return false,
     }
     true
 }
@@ -231,29 +236,57 @@ pub(super) fn map_block(
 /// `outputs { name: type, … }`: inline when it fits and holds no comment,
 /// otherwise one declaration per line.
 fn outputs(p: &mut Printer, f: &Field, decls: &[OutputDecl], next: Option<usize>) {
+    let items: Vec<(Span, String)> = decls
+        .iter()
+        .map(|d| (d.span, format!("{}: {}", d.name.name, type_expr(&d.ty))))
+        .collect();
+    decl_block(p, f, "outputs", &items, next);
+}
+
+/// `inputs { NAME: TYPE [in …] [= DEFAULT], … }` of an approval gate.
+fn inputs(p: &mut Printer, f: &Field, decls: &[Param], next: Option<usize>) {
+    let src = p.src;
+    let items: Vec<(Span, String)> = decls
+        .iter()
+        .map(|d| {
+            let mut line = Line::new(src);
+            write_param_tail(&mut line, d);
+            (d.span, line.out)
+        })
+        .collect();
+    decl_block(p, f, "inputs", &items, next);
+}
+
+/// `KEYWORD { DECL, … }`: inline when it fits and holds no comment, else
+/// one declaration per line.
+fn decl_block(
+    p: &mut Printer,
+    f: &Field,
+    keyword: &str,
+    items: &[(Span, String)],
+    next: Option<usize>,
+) {
     let src = p.src;
     let (start, end) = (f.span.start as usize, f.span.end as usize);
     let open = open_brace(src, f.name.span.end as usize);
     let close = p.close_brace(f.span);
-    let decl = |d: &OutputDecl| format!("{}: {}", d.name.name, type_expr(&d.ty));
     p.node(start, end, open, next, |p| {
-        p.push("outputs");
-        if !decls.is_empty() {
-            let list: Vec<String> = decls.iter().map(decl).collect();
+        p.push(keyword);
+        if !items.is_empty() {
+            let list: Vec<&str> = items.iter().map(|(_, t)| t.as_str()).collect();
             let inline = format!(" {{ {} }}", list.join(", "));
-            if !p.comment_before(close) && fits(p, &format!("outputs{inline}")) {
+            if !p.comment_before(close) && fits(p, &format!("{keyword}{inline}")) {
                 p.push(&inline);
                 p.advance(close + 1);
                 return;
             }
         }
-        let first = decls.first().map(|d| d.span.start as usize);
+        let first = items.first().map(|(sp, _)| sp.start as usize);
         block_form(p, open, close, first, |p| {
-            for (i, d) in decls.iter().enumerate() {
-                let next = decls.get(i + 1).map_or(close, |n| n.span.start as usize);
-                let (s, e) = (d.span.start as usize, d.span.end as usize);
-                let text = decl(d);
-                p.node(s, e, e, Some(next), |p| p.push(&text));
+            for (i, (sp, text)) in items.iter().enumerate() {
+                let next = items.get(i + 1).map_or(close, |(n, _)| n.start as usize);
+                let (s, e) = (sp.start as usize, sp.end as usize);
+                p.node(s, e, e, Some(next), |p| p.push(text));
             }
         });
     });

@@ -155,6 +155,12 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
 /// `param NAME: TYPE [in CONSTRAINT] [= DEFAULT]` (or `secret …`).
 fn write_param<'a, S: Sink<'a>>(out: &mut S, param: &Param) {
     out.text(if param.secret { "secret " } else { "param " });
+    write_param_tail(out, param);
+}
+
+/// `NAME: TYPE [in CONSTRAINT] [= DEFAULT]`: a param without its keyword
+/// (also a gate's input).
+pub(super) fn write_param_tail<'a, S: Sink<'a>>(out: &mut S, param: &Param) {
     out.text(&param.name.name);
     out.text(": ");
     out.text(&type_expr(&param.ty));

@@ -327,6 +327,11 @@ pub fn field_snippet(f: &FieldInfo, n: &mut usize) -> String {
         FieldType::After => format!("after ${}", next()),
         FieldType::Retry => format!("retry ${{{}:3}} backoff ${{{}:1s}}", next(), next()),
         FieldType::Outputs => format!("outputs {{ ${{{}:name}}: ${{{}:string}} }}", next(), next()),
+        FieldType::Inputs => format!(
+            "inputs {{ ${{{}:notes}}: ${{{}:string}} = \"\" }}",
+            next(),
+            next()
+        ),
         FieldType::Rollback => format!("on failure rollback {{\n\t${}\n}}", next()),
         FieldType::OnFail => format!("on fail ${{{}|abort,pause,continue|}}", next()),
         FieldType::Executor => format!("executor ${{{}|local,slurm|}}", next()),

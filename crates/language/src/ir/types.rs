@@ -89,3 +89,22 @@ impl fmt::Display for Type {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_display_like_the_source() {
+        assert_eq!(Type::list(Type::String).to_string(), "list<string>");
+        assert_eq!(Type::optional(Type::Int).to_string(), "int?");
+        assert_eq!(
+            Type::optional(Type::optional(Type::Int)).to_string(),
+            "int?"
+        );
+        assert_eq!(
+            Type::map(Type::list(Type::Bool)).to_string(),
+            "map<list<bool>>"
+        );
+    }
+}

@@ -438,6 +438,8 @@ pub enum FieldValue {
     Retry(Box<Retry>),
     /// `outputs { name: type, … }`.
     Outputs(Vec<OutputDecl>),
+    /// `inputs { NAME: TYPE [in …] [= DEFAULT] … }` (approval gates).
+    Inputs(Vec<Param>),
     /// `on failure rollback { ITEM … }` — a compensation (normally steps).
     Rollback(Block),
     /// `on fail abort|pause|continue` (gates).

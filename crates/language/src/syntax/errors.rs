@@ -29,9 +29,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         map_assign | key => "`KEY = value`",
         map_entry => "`key: value`",
         output_decl => "`name: type`",
+        input_decl => "`name: type [= default]`",
         constraint => "`in`",
         expr_field | map_field | depends_field | after_field | retry_field | outputs_field
-        | rollback_field | on_fail_field | mount_field => FIELD,
+        | inputs_field | rollback_field | on_fail_field | mount_field => FIELD,
         setting | param | let_item | env_item | defaults | handler | step | if_item | for_each
         | parallel | sequence | trigger | lock_item => ITEM,
         kw_workflow | workflow => "`workflow`",

@@ -451,6 +451,19 @@ impl Builder {
             }
             Rule::after_field => self.after_field(pair)?,
             Rule::artifacts_field => self.artifacts_field(pair)?,
+            Rule::inputs_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let decls = it
+                    .filter(|p| p.as_rule() == Rule::input_decl)
+                    .map(|d| self.param(d))
+                    .collect();
+                Field {
+                    name: keyword(&kw, "inputs"),
+                    value: FieldValue::Inputs(decls),
+                    span: sp,
+                }
+            }
             Rule::retry_field => self.retry(pair),
             Rule::until_field => self.until(pair),
             Rule::outputs_field => {

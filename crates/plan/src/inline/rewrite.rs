@@ -165,6 +165,12 @@ impl Rewrite<'_> {
                 target: Box::new(self.expr(target)),
             },
             FieldValue::Keyword(k) => FieldValue::Keyword(k.clone()),
+            FieldValue::Inputs(inputs) => FieldValue::Inputs(
+                inputs
+                    .iter()
+                    .map(|i| i.map_exprs(|e| self.expr(e)))
+                    .collect(),
+            ),
         }
     }
 

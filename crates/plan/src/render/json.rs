@@ -583,6 +583,7 @@ fn fields(wf: &Workflow, s: &PlannedStep) -> Map<String, J> {
                     .map(|(k, e)| (k.clone(), J::String(show_text(wf, e))))
                     .collect(),
             ),
+            FieldValue::Inputs(inputs) => crate::gate_inputs::spec_json(inputs),
             v => J::String(step_field_text(wf, s, &f.name, v)),
         };
         if f.name == "mount" {

@@ -42,6 +42,17 @@ pub fn field_text(wf: &Workflow, v: &FieldValue) -> String {
             format!("{} at {}", show_text(wf, source), show_text(wf, target))
         }
         FieldValue::Keyword(k) => k.clone(),
+        FieldValue::Inputs(inputs) => inputs
+            .iter()
+            .map(|i| {
+                let default = i
+                    .default
+                    .as_ref()
+                    .map(|d| format!(" = {}", show_text(wf, d)));
+                format!("{}: {}{}", i.name, i.ty, default.unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 

@@ -7,10 +7,7 @@ use futures::FutureExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
-use wfc_contract::{Approvals, Closed, Wait};
-
-/// `Some(by)`: approved by `by`; `None`: rejected.
-type Decision = Option<String>;
+use wfc_contract::{Approvals, Closed, GateDecision as Decision, Wait};
 
 /// One run's gates as the manager knows them.
 #[derive(Default)]
@@ -27,7 +24,7 @@ enum Gate {
 }
 
 /// Why the board refused a decision: the gate's one decision was taken.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) enum Taken {
     Decided(Decision),
     TimedOut,
@@ -36,8 +33,7 @@ pub(super) enum Taken {
 impl std::fmt::Display for Taken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Taken::Decided(Some(by)) => write!(f, "was already approved by {by}"),
-            Taken::Decided(None) => f.write_str("was already rejected"),
+            Taken::Decided(d) => write!(f, "was already {} by {}", d.word(), d.by),
             Taken::TimedOut => f.write_str("already timed out"),
         }
     }
@@ -167,15 +163,15 @@ mod tests {
         let board = GateBoard::default();
         let waiting = board.wait("ship");
         assert!(board.is_waiting("ship"));
-        board.decide("ship", Some("alice".into())).unwrap();
-        assert_eq!(waiting.await, Some("alice".into()));
+        board.decide("ship", Decision::approved("alice")).unwrap();
+        assert_eq!(waiting.await, Decision::approved("alice"));
         assert_eq!(
-            board.decide("ship", None),
-            Err(Taken::Decided(Some("alice".into())))
+            board.decide("ship", Decision::rejected("bob")),
+            Err(Taken::Decided(Decision::approved("alice")))
         );
-        board.decide("early", None).unwrap();
+        board.decide("early", Decision::rejected("bob")).unwrap();
         assert!(!board.is_waiting("early"));
-        assert_eq!(board.wait("early").await, None);
+        assert_eq!(board.wait("early").await, Decision::rejected("bob"));
     }
 
     /// A timeout is the gate's decision too: a decision taken first stands
@@ -189,15 +185,18 @@ mod tests {
         let wait = approvals.wait("r", "late");
         assert_eq!(wait.close().await, Closed::TimedOut);
         assert_eq!(
-            approvals.board.decide("late", Some("bob".into())),
+            approvals.board.decide("late", Decision::approved("bob")),
             Err(Taken::TimedOut)
         );
         let _wait = approvals.wait("r", "just_in_time");
         approvals
             .board
-            .decide("just_in_time", Some("alice".into()))
+            .decide("just_in_time", Decision::approved("alice"))
             .unwrap();
         let wait = approvals.wait("r", "just_in_time");
-        assert_eq!(wait.close().await, Closed::Decided(Some("alice".into())));
+        assert_eq!(
+            wait.close().await,
+            Closed::Decided(Decision::approved("alice"))
+        );
     }
 }

@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use wfc_contract::LineOutput;
-use wfc_contract::{Approvals, DecisionLog};
+use wfc_contract::{Approvals, DecisionLog, GateDecision};
 use wfc_contract::{NoRecorder, Recorder, RunStatus};
 use wfc_language::ir::NameTable;
 use wfc_plan::{Plan, Value};
@@ -364,24 +364,26 @@ impl RunManager {
     }
 
     /// Approves gate `gate` (an instance name: `ship[eu-west]`) of run
-    /// `run_id`, as `by`. A gate takes one decision; one made before the
-    /// gate is reached lets it pass when it is. The run's [`DecisionLog`]
-    /// records it first (on a blocking thread) and may refuse it.
+    /// `run_id`, as `by`, with no inputs and no comment (see [`Self::decide`]).
     pub async fn approve(&self, run_id: &str, gate: &str, by: &str) -> Result<(), ManagerError> {
-        self.decide(run_id, gate, true, by).await
+        self.decide(run_id, gate, GateDecision::approved(by)).await
     }
 
     /// Rejects gate `gate` of run `run_id` as `by`: the gate fails.
     pub async fn reject(&self, run_id: &str, gate: &str, by: &str) -> Result<(), ManagerError> {
-        self.decide(run_id, gate, false, by).await
+        self.decide(run_id, gate, GateDecision::rejected(by)).await
     }
 
-    async fn decide(
+    /// Decides gate `gate` of run `run_id`: approval inputs as given
+    /// (strings are read as typed text), a comment. A gate takes one
+    /// decision; one made before the gate is reached lets it pass when it
+    /// is. The run's [`DecisionLog`] records it first (on a blocking
+    /// thread), binding its inputs, and may refuse it.
+    pub async fn decide(
         &self,
         run_id: &str,
         gate: &str,
-        approved: bool,
-        by: &str,
+        mut d: GateDecision,
     ) -> Result<(), ManagerError> {
         let live = self.live(run_id)?;
         if !crate::gates::is_gate(&live.plan, gate) {
@@ -391,15 +393,16 @@ impl RunManager {
             });
         }
         if let Some(log) = live.decisions.clone() {
-            let (run, step, who) = (run_id.to_owned(), gate.to_owned(), by.to_owned());
-            tokio::task::spawn_blocking(move || log.record(&run, &step, approved, &who))
+            let (run, step, given) = (run_id.to_owned(), gate.to_owned(), d.clone());
+            d = tokio::task::spawn_blocking(move || log.record(&run, &step, &given))
                 .await
                 .unwrap_or_else(|e| Err(format!("the decision could not be recorded: {e}")))
                 .map_err(ManagerError::Refused)?;
         }
         // With a log, the log is the judge of a second decision (it keeps
-        // those of other processes too); without one, the board is.
-        match live.gates.decide(gate, approved.then(|| by.to_owned())) {
+        // those of other processes too); without one, the board is (and
+        // the gate binds the inputs when it takes the decision).
+        match live.gates.decide(gate, d) {
             Err(taken) if live.decisions.is_none() => Err(ManagerError::Refused(format!(
                 "gate `{gate}` of run {run_id} {taken}; a gate takes one decision"
             ))),

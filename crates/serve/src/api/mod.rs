@@ -3,6 +3,7 @@
 //! ([`crate::auth`]); errors are problem+json ([`crate::problem`]).
 
 pub mod artifacts;
+pub mod gates;
 pub mod ignored;
 pub mod logs;
 pub mod resume;
@@ -47,8 +48,8 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/runs/{id}/resume", post(resume::resume))
         .route("/runs/{id}/events", get(crate::events::run_events))
         .route("/events", get(crate::events::all_events))
-        .route("/runs/{id}/gates/{gate}/approve", post(runs::approve))
-        .route("/runs/{id}/gates/{gate}/reject", post(runs::reject))
+        .route("/runs/{id}/gates/{gate}/approve", post(gates::approve))
+        .route("/runs/{id}/gates/{gate}/reject", post(gates::reject))
         .route("/stats", get(runs::stats))
         .route_layer(axum::middleware::from_fn_with_state(gate, auth::check))
         .with_state(app);

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use wfc_store::control::{self, Decision};
+use wfc_store::control;
 use wfc_store::listing::{self, Filter};
 
 /// The most runs one page holds.
@@ -220,74 +220,6 @@ pub async fn cancel_run(app: &App, caller: &Caller, typed: String) -> Result<Str
     .await?;
     tracing::info!(run = %id, by = %caller.name, "cancel asked");
     Ok(id)
-}
-
-/// Approves a gate (an `approval` step, or a check paused by `on fail pause`).
-#[utoipa::path(post, path = "/api/v1/runs/{id}/gates/{gate}/approve", operation_id = "approveGate", tag = "runs",
-    params(("id" = String, Path, description = "the run"), ("gate" = String, Path, description = "the gate step")),
-    responses((status = 200, body = Accepted), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
-    security(("bearer" = [])))]
-pub async fn approve(
-    State(app): State<App>,
-    Extension(caller): Extension<Caller>,
-    Path((id, gate)): Path<(String, String)>,
-) -> Result<Json<Accepted>, Problem> {
-    decide(app, caller, id, gate, Decision::Approved).await
-}
-
-/// Rejects a gate: it fails.
-#[utoipa::path(post, path = "/api/v1/runs/{id}/gates/{gate}/reject", operation_id = "rejectGate", tag = "runs",
-    params(("id" = String, Path, description = "the run"), ("gate" = String, Path, description = "the gate step")),
-    responses((status = 200, body = Accepted), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
-    security(("bearer" = [])))]
-pub async fn reject(
-    State(app): State<App>,
-    Extension(caller): Extension<Caller>,
-    Path((id, gate)): Path<(String, String)>,
-) -> Result<Json<Accepted>, Problem> {
-    decide(app, caller, id, gate, Decision::Rejected).await
-}
-
-/// A decision by the key's name: through the manager for the server's own
-/// runs (the gate passes at once), through the store for the others (the
-/// API's and the dashboard's approve and reject).
-pub async fn decide(
-    app: App,
-    caller: Caller,
-    id: String,
-    gate: String,
-    d: Decision,
-) -> Result<Json<Accepted>, Problem> {
-    caller.operator()?;
-    let id = with_store(&app, move |s| find_run(s, &id)).await?;
-    let m = app.launcher.manager();
-    let by = caller.name.clone();
-    let through_manager = match d {
-        Decision::Approved => m.approve(&id, &gate, &by).await,
-        Decision::Rejected => m.reject(&id, &gate, &by).await,
-    };
-    match through_manager {
-        Ok(()) => {}
-        Err(wfc_run::manager::ManagerError::NotRunning(_)) => {
-            let (run, g, who) = (id.clone(), gate.clone(), by.clone());
-            with_store(&app, move |s| {
-                control::decide(s, &run, &g, d, &who).map_err(|e| Problem::new(Code::Conflict, e))
-            })
-            .await?;
-        }
-        Err(wfc_run::manager::ManagerError::NoSuchGate { .. }) => {
-            return Err(Problem::new(
-                Code::NotFound,
-                format!("run {id} has no gate `{gate}`"),
-            ));
-        }
-        Err(e) => return Err(Problem::new(Code::Conflict, e.to_string())),
-    }
-    tracing::info!(run = %id, gate = %gate, by = %by, decision = d.name(), "gate decided");
-    Ok(Json(Accepted {
-        detail: format!("{} gate `{gate}` of run {id} as {by}", d.name()),
-        id,
-    }))
 }
 
 #[derive(Deserialize, IntoParams)]

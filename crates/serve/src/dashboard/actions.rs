@@ -10,7 +10,7 @@
 use super::runs::encode;
 use super::session::Session;
 use super::Dash;
-use crate::api::{resume, runs};
+use crate::api::{gates, resume, runs};
 use crate::auth::Caller;
 use crate::problem::Problem;
 use axum::extract::{Path, State};
@@ -75,22 +75,23 @@ pub async fn resume(
     act(dash, session, form, "resumed", run).await
 }
 
-/// `POST /runs/{id}/gates/{gate}/approve`.
+/// `POST /runs/{id}/gates/{gate}/approve`: the form's `comment` and each
+/// `input.NAME` (as typed; checked against the run's plan).
 pub async fn approve(
     state: State<Dash>,
     session: Extension<Session>,
     path: Path<(String, String)>,
-    form: Form<ActForm>,
+    form: Form<Vec<(String, String)>>,
 ) -> Response {
     decide(state, session, path, form, Decision::Approved).await
 }
 
-/// `POST /runs/{id}/gates/{gate}/reject`.
+/// `POST /runs/{id}/gates/{gate}/reject`: the form's `comment`.
 pub async fn reject(
     state: State<Dash>,
     session: Extension<Session>,
     path: Path<(String, String)>,
-    form: Form<ActForm>,
+    form: Form<Vec<(String, String)>>,
 ) -> Response {
     decide(state, session, path, form, Decision::Rejected).await
 }
@@ -99,18 +100,33 @@ async fn decide(
     State(dash): State<Dash>,
     Extension(session): Extension<Session>,
     Path((id, gate)): Path<(String, String)>,
-    Form(form): Form<ActForm>,
+    Form(fields): Form<Vec<(String, String)>>,
     d: Decision,
 ) -> Response {
-    let done = match d {
-        Decision::Approved => "approved",
-        Decision::Rejected => "rejected",
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let form = ActForm {
+        csrf: field("csrf"),
+    };
+    let comment = field("comment");
+    let inputs: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("input.")?.to_owned(), v.clone().into())))
+        .collect();
+    let body = gates::DecisionBody {
+        inputs: (d == Decision::Approved && !inputs.is_empty()).then_some(inputs),
+        comment: (!comment.trim().is_empty()).then_some(comment),
     };
     let (app, who) = (dash.app.clone(), caller(&session));
     let run = async move {
-        runs::decide(app, who, id, gate, d)
+        gates::decide(app, who, id, gate, d, body)
             .await
             .map(|accepted| accepted.0.id)
     };
-    act(dash, session, form, done, run).await
+    act(dash, session, form, d.name(), run).await
 }

@@ -18,6 +18,7 @@ pub mod actions;
 pub mod artifacts;
 pub mod assets;
 pub mod gantt;
+pub mod gate_form;
 pub mod graph;
 pub mod metrics;
 pub mod pages;

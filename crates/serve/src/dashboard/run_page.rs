@@ -14,6 +14,7 @@
 //! show a screenful each ([`super::run_output`]).
 
 use super::gantt::{self, Gantt};
+use super::gate_form;
 use super::run_output::{self, Shown};
 use super::runs::{duration, encode};
 use super::session::{Session, SessionId};
@@ -84,6 +85,10 @@ struct StepLine {
     outputs: Vec<Shown>,
     /// A gate waiting for a decision: what it asks.
     gate: Option<String>,
+    /// Its inputs' form fields.
+    inputs: Vec<gate_form::InputField>,
+    /// A decided gate: who, when, the inputs and the comment.
+    decision: Option<String>,
 }
 
 /// One step's log panel.
@@ -103,6 +108,8 @@ struct Read {
     cursor: RunCursor,
     /// The step whose log shows.
     selected: Option<String>,
+    /// The form fields of each waiting gate.
+    inputs: HashMap<String, Vec<gate_form::InputField>>,
 }
 
 /// Reads run `typed` (an id, a unique prefix or `last`): `Err((true, _))`
@@ -131,6 +138,13 @@ fn read(
         .map_err(fail)?
         .ok_or((true, format!("run {id} vanished")))?;
     let trigger = wfc_store::listing::trigger(&store, &id).map_err(fail)?;
+    let waiting: Vec<&str> = detail
+        .step_list
+        .iter()
+        .filter(|s| gate_prompt(s).is_some())
+        .map(|s| s.name.as_str())
+        .collect();
+    let inputs = gate_form::fields(&store, &id, &waiting);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
@@ -167,6 +181,7 @@ fn read(
         logs: tails,
         cursor,
         selected,
+        inputs,
     })
 }
 
@@ -283,6 +298,7 @@ pub async fn detail(
         mut logs,
         cursor,
         selected,
+        mut inputs,
     } = read;
     if let Some(l) = q
         .log
@@ -309,6 +325,12 @@ pub async fn detail(
                 .map(|o| o.iter().map(|(k, v)| run_output::clip(k, v)).collect())
                 .unwrap_or_default(),
             gate: gate_prompt(s),
+            inputs: inputs.remove(&s.name).unwrap_or_default(),
+            decision: d
+                .decisions
+                .iter()
+                .find(|x| x.step == s.name && s.graph == "main")
+                .map(gate_form::decision_text),
         })
         .collect();
     let listed = shown_rows(&steps, q.steps.as_deref() == Some("all"));
@@ -454,6 +476,18 @@ mod tests {
                 run_output::clip("log", &"<i>\n".repeat(100).into()),
             ],
             gate: Some("approve <me>".into()),
+            inputs: vec![gate_form::InputField {
+                name: "rollout".into(),
+                ty: "int".into(),
+                kind: "number",
+                value: "10".into(),
+                options: Vec::new(),
+                min: Some("1".into()),
+                max: Some("100".into()),
+                step: "1",
+                required: false,
+            }],
+            decision: None,
         }];
         let logs = vec![LogPanel {
             step: "g[a]".into(),
@@ -482,6 +516,14 @@ mod tests {
             "the session's key hash is on the page"
         );
         assert!(html.contains("/runs/r1/gates/g%5Ba%5D/approve"), "{html}");
+        assert!(
+            html.contains(r#"name="input.rollout" value="10" step="1" min="1" max="100""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"formaction="/runs/r1/gates/g%5Ba%5D/reject""#),
+            "{html}"
+        );
         assert!(html.contains("&lt;img src=x&gt;") && !html.contains("<img"));
         assert!(html.contains("approve &lt;me&gt;") && html.contains("&lt;b&gt;"));
         // A long output: its last lines and a link to the whole.
@@ -509,6 +551,8 @@ mod tests {
             error: None,
             outputs: Vec::new(),
             gate: None,
+            inputs: Vec::new(),
+            decision: None,
         };
         let steps: Vec<StepLine> = (0..5000)
             .map(|i| {

@@ -7,7 +7,7 @@
 //! text alone is the spec's answer, and every client reads it.
 
 use super::pages;
-use crate::api::{resume, runs, workflows, App};
+use crate::api::{gates, resume, runs, workflows, App};
 use crate::auth::Caller;
 use crate::problem::Problem;
 use crate::triggers;
@@ -17,6 +17,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 use wfc_launch::Compiled;
+use wfc_store::control::Decision;
 
 /// This module's own error codes (docs/mcp.md).
 const UNKNOWN_TOOL: &str = "API070";
@@ -127,12 +128,21 @@ async fn act(
             json_body(response).await
         }
         _ => {
-            let path = Path((text(args, "run")?, text(args, "gate")?));
-            let accepted = if name == "approve_gate" {
-                runs::approve(state, Extension(caller), path).await?
+            let (run, gate) = (text(args, "run")?, text(args, "gate")?);
+            let decision = if name == "approve_gate" {
+                Decision::Approved
             } else {
-                runs::reject(state, Extension(caller), path).await?
+                Decision::Rejected
             };
+            let body = gates::DecisionBody {
+                inputs: args.get("inputs").and_then(Value::as_object).cloned(),
+                comment: args
+                    .get("comment")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            };
+            let State(app) = state;
+            let accepted = gates::decide(app, caller, run, gate, decision, body).await?;
             Ok(to_value(accepted.0))
         }
     }

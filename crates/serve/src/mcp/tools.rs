@@ -59,13 +59,28 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
         act(
             "approve_gate",
-            "Approves a run's gate (an `approval` step, or a check paused by `on fail pause`).",
-            object(json!({"run": run, "gate": gate}), &["run", "gate"]),
+            "Approves a run's gate (an `approval` step, or a check paused by `on fail pause`), with the gate's `inputs` (its declarations are in `run_status`'s step or the workflow's source) and a comment. Inputs are checked as params are: a missing or wrong one refuses the approval and names it.",
+            object(
+                json!({
+                    "run": run,
+                    "gate": gate,
+                    "inputs": {"type": "object", "description": "the gate's inputs by name: JSON values of their types (or their text, as typed)", "additionalProperties": true},
+                    "comment": {"type": "string", "description": "why: recorded with the decision and shown with it"},
+                }),
+                &["run", "gate"],
+            ),
         ),
         act(
             "reject_gate",
-            "Rejects a run's gate: it fails.",
-            object(json!({"run": run, "gate": gate}), &["run", "gate"]),
+            "Rejects a run's gate, with a comment: it fails.",
+            object(
+                json!({
+                    "run": run,
+                    "gate": gate,
+                    "comment": {"type": "string", "description": "why: recorded with the decision and shown with it"},
+                }),
+                &["run", "gate"],
+            ),
         ),
         read(
             "run_status",

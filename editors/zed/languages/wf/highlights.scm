@@ -17,6 +17,7 @@
   "executor"
   "resources"
   "artifacts"
+  "inputs"
 ] @keyword
 
 [

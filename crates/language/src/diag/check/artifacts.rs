@@ -1,5 +1,5 @@
 //! Constructors for a step's `artifacts { … }` and reads of
-//! `STEP.artifacts.NAME` (codes `E0380`–`E0399`).
+//! `STEP.artifacts.NAME` (codes `E0380`–`E0386`, `E0389`–`E0399`).
 
 use super::super::Diagnostic;
 use super::{list, suggest};

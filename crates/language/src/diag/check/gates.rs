@@ -1,5 +1,6 @@
 //! Constructors for the diagnostics of retries that choose what to retry
-//! and of gates that explain themselves or take input (`E0375`–`E0379`).
+//! and of gates that explain themselves or take input (`E0375`–`E0379`,
+//! `E0387`, `E0388`).
 
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -48,4 +49,42 @@ pub fn message_without_check(span: Span, gate: &str) -> Diagnostic {
     )
     .primary(span, "says why a check failed")
     .help("`message` explains a failed `check`; an approval gate's waiting text names who approves (`approval \"…\"`)")
+}
+
+/// E0378: `inputs` on a gate that is not an approval.
+pub fn inputs_without_approval(span: Span, gate: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0378",
+        format!("gate `{gate}` has `inputs` but no `approval`"),
+    )
+    .primary(span, "given by whoever approves")
+    .help("`inputs { … }` are what a person gives when approving: add `approval \"who\"`, or read the values from params")
+}
+
+/// E0379: an approval input of a type a person cannot type in.
+pub fn input_type(span: Span, input: &str, found: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0379",
+        format!("input `{input}` is {found}; an approval input is a string, int, float or bool"),
+    )
+    .primary(span, "not a type an approver can give")
+    .help("give a list as a string and split it in the step that reads it (`split(approve.outputs.regions, \",\")`); a secret never goes through an approval")
+}
+
+/// E0387: two approval inputs with one name.
+pub fn duplicate_input(span: Span, first: Span, input: &str) -> Diagnostic {
+    Diagnostic::error("E0387", format!("input `{input}` is declared twice"))
+        .primary(span, "declared again here")
+        .secondary(first, "first declared here")
+        .help("remove one of the declarations, or rename it")
+}
+
+/// E0388: an approval input's default computed from a secret.
+pub fn secret_input_default(span: Span, input: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0388",
+        format!("the default of input `{input}` reads a secret"),
+    )
+    .primary(span, "shown to the approver and recorded with the decision")
+    .help("an input's default is shown in the approval form and stored in the run: compute secrets in the step that needs them")
 }

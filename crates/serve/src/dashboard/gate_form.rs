@@ -1,0 +1,130 @@
+//! A waiting gate's form on the run page: one field per declared `inputs`
+//! entry (read from the run's recorded plan, as the decision is checked
+//! against it), a comment, and Approve / Reject buttons; and each decided
+//! gate's line: who, when, the inputs and the comment.
+
+use serde::Serialize;
+use serde_json::Value as J;
+use std::collections::HashMap;
+use wfc_store::decisions::DecisionRow;
+
+/// One input's form field.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputField {
+    pub name: String,
+    /// The declared type, shown beside the name.
+    pub ty: String,
+    /// `text`, `number`, `bool` or `choice` (a `one_of` constraint).
+    pub kind: &'static str,
+    /// The default, as typed (empty without one).
+    pub value: String,
+    /// A choice's options.
+    pub options: Vec<String>,
+    /// A number's bounds and step (`1` for an int, `any` for a float).
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub step: &'static str,
+    /// No default: the approver must give it.
+    pub required: bool,
+}
+
+/// The form fields of each waiting gate of run `id` named in `waiting`.
+pub fn fields(
+    store: &wfc_store::Store,
+    id: &str,
+    waiting: &[&str],
+) -> HashMap<String, Vec<InputField>> {
+    if waiting.is_empty() {
+        return HashMap::new();
+    }
+    let Ok(Some(plan)) = wfc_store::reuse::read_plan(store, id) else {
+        return HashMap::new();
+    };
+    waiting
+        .iter()
+        .map(|g| {
+            let spec = wfc_store::reuse::gate_inputs(&plan, g);
+            let list = spec.as_array().map_or(&[][..], Vec::as_slice);
+            (g.to_string(), list.iter().filter_map(field).collect())
+        })
+        .collect()
+}
+
+/// The field of one input's spec ([`wfc_plan::gate_inputs`]).
+fn field(d: &J) -> Option<InputField> {
+    let text = |v: &J| match v {
+        J::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let ty = d["type"].as_str()?.to_owned();
+    let options: Vec<String> = d
+        .get("one_of")
+        .and_then(J::as_array)
+        .map(|xs| xs.iter().map(text).collect())
+        .unwrap_or_default();
+    let kind = match ty.as_str() {
+        _ if !options.is_empty() => "choice",
+        "int" | "float" => "number",
+        "bool" => "bool",
+        _ => "text",
+    };
+    Some(InputField {
+        name: d["name"].as_str()?.to_owned(),
+        kind,
+        value: d.get("default").map(text).unwrap_or_default(),
+        options,
+        min: d.get("min").map(text),
+        max: d.get("max").map(text),
+        step: if ty == "int" { "1" } else { "any" },
+        required: d.get("default").is_none(),
+        ty,
+    })
+}
+
+/// What the page says of a decision.
+pub fn decision_text(d: &DecisionRow) -> String {
+    let mut line = match d.decision.as_str() {
+        "timed_out" => format!("timed out at {}", d.at),
+        word => format!("{word} by {} at {}", d.by, d.at),
+    };
+    if let Some(inputs) = d.inputs.as_ref().filter(|i| !i.is_empty()) {
+        let shown: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        line.push_str(&format!(" · {}", shown.join(" ")));
+    }
+    if !d.comment.is_empty() {
+        line.push_str(&format!(" · “{}”", d.comment));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn each_type_gets_its_field_and_defaults_are_filled_in() {
+        let f =
+            field(&json!({"name": "rollout", "type": "int", "default": 10, "min": 1, "max": 100}))
+                .unwrap();
+        assert_eq!(
+            (
+                f.kind,
+                f.value.as_str(),
+                f.min.as_deref(),
+                f.step,
+                f.required
+            ),
+            ("number", "10", Some("1"), "1", false)
+        );
+        let f =
+            field(&json!({"name": "region", "type": "string", "one_of": ["eu", "us"]})).unwrap();
+        assert_eq!((f.kind, f.options.len(), f.required), ("choice", 2, true));
+        assert_eq!(
+            field(&json!({"name": "dry", "type": "bool", "default": false}))
+                .unwrap()
+                .kind,
+            "bool"
+        );
+    }
+}
