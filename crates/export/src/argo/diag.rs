@@ -122,10 +122,3 @@ pub(crate) fn decided_by_secret(d: &crate::secret_decided::Decision) -> Diagnost
         "Argo can read a secret in a `when` only as a parameter, which the workflow's status shows in clear",
     )
 }
-
-/// E0755: `depends on … any(b, c)`, not mapped to Argo's `depends` yet.
-pub fn any_deps(span: Span, label: &str) -> Diagnostic {
-    Diagnostic::error("E0755", format!("the Argo export does not map `{label}` yet"))
-        .primary(span, "one of these must succeed")
-        .help("Argo's `depends: \"b.Succeeded || c.Succeeded\"` can say it, but the export does not write it yet: run the workflow with `wfc run`, or depend on each name")
-}

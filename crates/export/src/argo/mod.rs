@@ -14,6 +14,7 @@
 //! ([`diag`]); every such error of the workflow is reported at once.
 
 pub mod diag;
+mod join;
 mod loops;
 mod names;
 mod notify;
@@ -218,7 +219,6 @@ fn unsupported(plan: &Plan, approximate: bool, warnings: &mut Vec<Diagnostic>) -
             }
         }
         for s in &g.steps {
-            errors.extend(s.any.iter().map(|a| diag::any_deps(a.span, &a.label)));
             if let Some(rb) = s.rollback.as_ref().and_then(|r| r.steps.first()) {
                 if approximate {
                     warnings.push(diag::approximated(
@@ -293,6 +293,9 @@ fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Ve
         let s = body.as_ref().unwrap_or(s);
         let mut rt = RunTime::new(&producers, ctx.options.approximate);
         rt.item = lp.map(|lp| lp.block);
+        if s.kind == StepKind::Call {
+            rt.joined = joined(graph, s, &task_names);
+        }
         match step::template(ctx.wf, &ctx.plan.env, s, name, ctx.options, &mut rt) {
             Ok(t) => ctx.templates.push(t),
             Err(mut e) => errors.append(&mut e),
@@ -361,6 +364,13 @@ fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Ve
         }
         tasks.push(Json::Object(task));
     }
+    let handled = handled(graph, &task_names);
+    if !handled.is_empty() {
+        let name = ctx.names.fresh("wfc-outcome");
+        let (task, template) = join::outcome(&name, &handled, ctx.options);
+        tasks.push(task);
+        ctx.templates.push(template);
+    }
     if errors.is_empty() {
         Ok(tasks)
     } else {
@@ -382,6 +392,37 @@ fn loop_body(ctx: &Ctx, graph: &Graph, lp: &loops::Loop) -> wfc_plan::PlannedSte
         .filter(|d| !lp.members.contains(&d.on()))
         .collect();
     body
+}
+
+/// The tasks of a call's required steps, which its join checks.
+fn joined(graph: &Graph, s: &wfc_plan::PlannedStep, task_names: &[String]) -> Vec<String> {
+    let mut tasks: Vec<String> = Vec::new();
+    for d in s.deps.iter().filter(|d| !graph.steps[d.on()].optional) {
+        let task = &task_names[d.on()];
+        if !tasks.contains(task) {
+            tasks.push(task.clone());
+        }
+    }
+    tasks
+}
+
+/// The required tasks a dependant may run after however they ended
+/// (`after`, an `any(…)` member): their failure must still fail the dag
+/// ([`join::outcome`]).
+fn handled(graph: &Graph, task_names: &[String]) -> Vec<String> {
+    let mut tasks: Vec<String> = Vec::new();
+    // A call's join checks its own steps.
+    for s in graph.steps.iter().filter(|s| s.kind != StepKind::Call) {
+        for d in &s.deps {
+            let on = &graph.steps[d.on()];
+            let loose = matches!(d.why, EdgeKind::After | EdgeKind::Any);
+            let task = &task_names[d.on()];
+            if loose && !on.optional && on.kind != StepKind::Call && !tasks.contains(task) {
+                tasks.push(task.clone());
+            }
+        }
+    }
+    tasks
 }
 
 /// The `check` of a gate when it reads step outputs (decided by `when`).
@@ -414,16 +455,55 @@ fn depends(graph: &Graph, s: &wfc_plan::PlannedStep, task_names: &[String]) -> V
                     .collect();
                 terms.push(format!("({})", members.join(" || ")));
             }
+        } else if d.why == EdgeKind::Any {
+            // Decided by its `any(…)` group, below.
         } else if d.why == EdgeKind::After {
-            // `after`: however it ended (Argo's plain `x` is succeeded or skipped).
-            terms.push(format!(
-                "({on}.Succeeded || {on}.Skipped || {on}.Failed || {on}.Errored)"
-            ));
+            terms.push(ended(on));
         } else {
             terms.push(on.clone());
         }
     }
+    terms.extend(s.any.iter().map(|a| any_term(a, task_names)));
     terms
+}
+
+/// `after x`: however it ended, also not started because of another
+/// (`Omitted`, wfc's `not_run`), as `wfc run` starts it (Argo's plain `x`
+/// is succeeded or skipped only).
+pub(super) fn ended(task: &str) -> String {
+    format!(
+        "({task}.Succeeded || {task}.Skipped || {task}.Failed || {task}.Errored || {task}.Omitted)"
+    )
+}
+
+/// `any(b, c)`: Argo evaluates `depends` once every task it names has
+/// ended, as wfc waits for every member. A member succeeded when each of
+/// its instances succeeded or was skipped (absent) and one succeeded; when
+/// every instance of every member was skipped, the group is absent and
+/// passes, as an absent dependency does.
+fn any_term(a: &wfc_plan::PlannedAny, task_names: &[String]) -> String {
+    let names = |m: &Vec<usize>| {
+        let mut ns: Vec<&str> = m.iter().map(|&i| task_names[i].as_str()).collect();
+        ns.dedup();
+        ns
+    };
+    let join = |xs: Vec<String>, op: &str| format!("({})", xs.join(op));
+    let mut succeeded = Vec::new();
+    let mut absent = Vec::new();
+    for m in &a.members {
+        let ns = names(m);
+        if let [n] = ns.as_slice() {
+            succeeded.push(format!("{n}.Succeeded"));
+        } else {
+            let ended_well = ns.iter().map(|n| format!("({n}.Succeeded || {n}.Skipped)"));
+            let one = ns.iter().map(|n| format!("{n}.Succeeded")).collect();
+            let mut all: Vec<String> = ended_well.collect();
+            all.push(join(one, " || "));
+            succeeded.push(join(all, " && "));
+        }
+        absent.extend(ns.iter().map(|n| format!("{n}.Skipped")));
+    }
+    join(vec![join(succeeded, " || "), join(absent, " && ")], " || ")
 }
 
 /// `--approximate`: the main graph's compensations (`on failure rollback`)
@@ -443,8 +523,7 @@ fn compensations(ctx: &mut Ctx) -> Result<Vec<Json>, Vec<Diagnostic>> {
             }
         };
         if let Some(prev) = &previous {
-            let term =
-                format!("({prev}.Succeeded || {prev}.Skipped || {prev}.Failed || {prev}.Errored)");
+            let term = ended(prev);
             for t in these.iter_mut().filter(|t| t.get("depends").is_none()) {
                 t["depends"] = json!(term);
             }

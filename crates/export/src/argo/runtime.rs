@@ -26,6 +26,8 @@ pub struct RunTime<'p> {
     pub env: Vec<(String, String)>,
     /// The pod's volumes (an approximated `mount`).
     pub volumes: Vec<Json>,
+    /// A call's join: the tasks of the call's required steps ([`super::join`]).
+    pub joined: Vec<String>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -38,6 +40,7 @@ impl<'p> RunTime<'p> {
             inputs: Vec::new(),
             env: Vec::new(),
             volumes: Vec::new(),
+            joined: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -79,6 +82,14 @@ impl<'p> RunTime<'p> {
             }
             _ => None,
         }
+    }
+
+    /// A new input parameter whose task argument is `argument` (Argo text
+    /// such as `{{tasks.T.status}}`): its reference in the template.
+    pub fn input(&mut self, argument: String) -> String {
+        let input = format!("wf-value-{}", self.inputs.len() + 1);
+        self.inputs.push((input.clone(), argument));
+        format!("{{{{inputs.parameters.{input}}}}}")
     }
 
     /// Whether `e` reads anything [`RunTime::source`] can stand for.

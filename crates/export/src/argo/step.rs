@@ -53,10 +53,12 @@ pub fn template(
             "a `sql` step",
             "the export maps shell, docker, python, node, http, slack, gate and sleep steps",
         )]),
-        StepKind::Call | StepKind::Invalid => Err(vec![diag::cannot_express(
+        // The plan inlined the call: this is its join.
+        StepKind::Call => super::join::container(wf, s, options, rt),
+        StepKind::Invalid => Err(vec![diag::cannot_express(
             s.span,
             "this step",
-            "calls are inlined by the plan; an invalid step cannot be planned",
+            "an invalid step cannot be planned",
         )]),
     };
     match body {
@@ -74,7 +76,8 @@ pub fn template(
     if !s.outputs.is_empty() {
         t.insert("outputs".into(), outputs::parameters(&s.outputs));
     }
-    if let Some(ms) = s.timeout_ms {
+    // A call's timeout bounds its steps, not its join's check.
+    if let Some(ms) = s.timeout_ms.filter(|_| s.kind != StepKind::Call) {
         // IntOrString in Argo's schema, which spells it as a string.
         t.insert(
             "activeDeadlineSeconds".into(),

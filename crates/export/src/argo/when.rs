@@ -72,6 +72,17 @@ pub fn translate(
                 UnaryOp::Neg => format!("-({x})"),
             }
         }
+        ExprKind::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), a, b)
+            if is_status(a) || is_status(b) =>
+        {
+            let (status, word) = if is_status(a) { (a, b) } else { (b, a) };
+            let test = status_test(producers, step, status, word)?;
+            if *op == BinaryOp::Eq {
+                test
+            } else {
+                format!("!{test}")
+            }
+        }
         ExprKind::Binary(op, a, b) => {
             let symbol = match op {
                 BinaryOp::In => return Err(refuse("`in` in a run-time condition")),
@@ -90,4 +101,59 @@ pub fn translate(
             ));
         }
     })
+}
+
+fn is_status(e: &Expr) -> bool {
+    matches!(e.kind, ExprKind::StepStatus(_))
+}
+
+/// The Argo phases of the task a wfc status is: `succeeded` → `Succeeded`,
+/// `failed` → `Failed` or `Error`, `skipped` → `Skipped` (its `when` was
+/// false), `not_run` → `Omitted` (its `depends` was false: a dependency
+/// failed or did not run). `cancelled` has no phase of its own on Argo (a
+/// stopped pod is `Failed`), so a test of it is refused.
+fn phases(word: &str) -> Option<&'static [&'static str]> {
+    Some(match word {
+        "succeeded" => &["Succeeded"],
+        "failed" => &["Failed", "Error"],
+        "skipped" => &["Skipped"],
+        "not_run" => &["Omitted"],
+        _ => return None,
+    })
+}
+
+/// `x.status == "failed"` as `('{{tasks.x.status}}' == 'Failed' || …)`:
+/// a phase is one of Argo's own words, so quoting it is safe.
+fn status_test(
+    producers: &Producers,
+    step: &str,
+    status: &Expr,
+    word: &Expr,
+) -> Result<String, Diagnostic> {
+    let ExprKind::StepStatus(x) = &status.kind else {
+        unreachable!("is_status")
+    };
+    let Some(task) = producers.tasks.get(x) else {
+        return Err(diag::run_time_value(
+            status.span,
+            step,
+            "the status of a step that is not exactly one task of the same dag",
+        ));
+    };
+    let phases = match &word.kind {
+        ExprKind::Str(w) => phases(w),
+        _ => None,
+    };
+    let Some(phases) = phases else {
+        return Err(diag::run_time_value(
+            word.span,
+            step,
+            "a status compared with something other than \"succeeded\", \"failed\", \"skipped\" or \"not_run\"",
+        ));
+    };
+    let tests: Vec<String> = phases
+        .iter()
+        .map(|p| format!("'{{{{tasks.{task}.status}}}}' == '{p}'"))
+        .collect();
+    Ok(format!("({})", tests.join(" || ")))
 }
