@@ -24,7 +24,9 @@ fn defect(diags: &[wfc_language::diag::Diagnostic], text: &str) -> ImportError {
             .labels
             .first()
             .map(|l| source.line_col(l.span.start as usize));
-        let at = at.map(|a| format!("{}:{}", a.line, a.column)).unwrap_or_default();
+        let at = at
+            .map(|a| format!("{}:{}", a.line, a.column))
+            .unwrap_or_default();
         why.push_str(&format!("\n  {} at {at}: {}", d.code, d.message));
     }
     ImportError::Defect(why)

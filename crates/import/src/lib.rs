@@ -1,20 +1,20 @@
 //! `wfc import`: a GitHub Actions workflow or a Taskfile (v3) as `.wf`
 //! source text.
 //!
-//! Each format is a module of its own ([`github`], [`taskfile`]) that reads
-//! the YAML (with its places, [`yaml`]) into a small model of the workflow
-//! ([`model`]), warning at each construct that has no `.wf` equivalent.
-//! [`model`] writes the model out with every value as a `.wf` literal
-//! ([`literal`]); [`finish`] formats it with the language's own formatter and
+//! Each format is a module of its own (`github`, `taskfile`) that reads
+//! the YAML (with its places, `yaml`) into a small model of the workflow
+//! (`model`), warning at each construct that has no `.wf` equivalent.
+//! `model` writes the model out with every value as a `.wf` literal
+//! (`literal`); `finish` formats it with the language's own formatter and
 //! checks it with the language's own checker, so what `wfc import` prints
 //! passes `wfc check` and `wfc fmt --check`.
 
 mod finish;
-pub mod github;
+mod github;
 mod literal;
 mod model;
 mod names;
-pub mod taskfile;
+mod taskfile;
 mod yaml;
 
 use std::path::Path;
@@ -63,7 +63,9 @@ impl ImportError {
 pub fn detect(path: &Path, text: &str) -> Option<Format> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     let yaml_ext = name.ends_with(".yml") || name.ends_with(".yaml");
-    let parent = path.parent().map(|p| p.to_string_lossy().replace('\\', "/"));
+    let parent = path
+        .parent()
+        .map(|p| p.to_string_lossy().replace('\\', "/"));
     if yaml_ext && parent.is_some_and(|p| p.ends_with(".github/workflows")) {
         return Some(Format::Github);
     }
@@ -149,7 +151,12 @@ impl<'a> Warnings<'a> {
     }
 
     /// A warning at a node of the input.
-    pub fn node(&mut self, code: &'static str, node: &marked_yaml::Node, message: impl Into<String>) {
+    pub fn node(
+        &mut self,
+        code: &'static str,
+        node: &marked_yaml::Node,
+        message: impl Into<String>,
+    ) {
         let span = yaml::node_span(self.text, node);
         self.at(code, span, message);
     }

@@ -111,7 +111,10 @@ fn block(text: &Text, indent: &str) -> Option<String> {
         .min()
         .unwrap_or(0);
     // A first or last blank line would be dropped; a shared indentation removed.
-    if shared > 0 || lines[0].trim().is_empty() || lines.iter().any(|l| l.trim().is_empty() && !l.is_empty()) {
+    if shared > 0
+        || lines[0].trim().is_empty()
+        || lines.iter().any(|l| l.trim().is_empty() && !l.is_empty())
+    {
         return None;
     }
     let mut out = String::from("\"\"\"\n");
@@ -162,7 +165,10 @@ mod tests {
         ] {
             let text = Text::plain(s);
             let lit = literal(&text, "    ");
-            let want = s.strip_suffix('\n').filter(|_| lit.starts_with("\"\"\"")).unwrap_or(s);
+            let want = s
+                .strip_suffix('\n')
+                .filter(|_| lit.starts_with("\"\"\""))
+                .unwrap_or(s);
             assert_eq!(read_back(&lit), want, "literal: {lit}");
         }
     }

@@ -143,7 +143,11 @@ impl Workflow {
         for p in &self.params {
             o.comments("##", &p.doc);
             let kw = if p.secret { "secret" } else { "param" };
-            let default = p.default.as_ref().map(|d| format!(" = {d}")).unwrap_or_default();
+            let default = p
+                .default
+                .as_ref()
+                .map(|d| format!(" = {d}"))
+                .unwrap_or_default();
             o.line(&format!("{kw} {}: {}{default}", p.name, p.ty));
         }
         if !self.env.is_empty() {
@@ -168,7 +172,11 @@ impl Workflow {
 fn map_block(o: &mut Out, name: &str, entries: &[(String, Text)]) {
     o.open(name);
     for (k, v) in entries {
-        let key = if wfc_key(k) { k.clone() } else { literal::string(k) };
+        let key = if wfc_key(k) {
+            k.clone()
+        } else {
+            literal::string(k)
+        };
         let value = literal::literal(v, &"  ".repeat(o.depth + 1));
         o.line(&format!("{key} = {value}"));
     }
@@ -239,7 +247,11 @@ fn write_members(o: &mut Out, items: &[Item]) {
 fn write_step(o: &mut Out, s: &Step) {
     o.comments("#", &s.comments);
     o.comments("##", &s.doc);
-    let kind = if s.approval.is_some() { "gate" } else { "shell" };
+    let kind = if s.approval.is_some() {
+        "gate"
+    } else {
+        "shell"
+    };
     o.open(&format!("step {}: {kind}", s.name));
     let inner = "  ".repeat(o.depth);
     if let Some(run) = &s.run {

@@ -26,9 +26,19 @@ struct Ctx<'w, 'a> {
 
 type Env = Vec<(String, Text)>;
 
-pub(crate) fn convert(root: &Node, warn: &mut Warnings, folder: &str, env_route: bool) -> Result<Workflow, ImportError> {
+pub(crate) fn convert(
+    root: &Node,
+    warn: &mut Warnings,
+    folder: &str,
+    env_route: bool,
+) -> Result<Workflow, ImportError> {
     let shape = |warn: &Warnings, node: &Node, m: &str| {
-        ImportError::input("E0902", yaml::node_span(warn.text, node), format!("not a Taskfile: {m}"), "here")
+        ImportError::input(
+            "E0902",
+            yaml::node_span(warn.text, node),
+            format!("not a Taskfile: {m}"),
+            "here",
+        )
     };
     let Some(top) = root.as_mapping() else {
         return Err(shape(warn, root, "a Taskfile is a mapping"));
@@ -37,7 +47,11 @@ pub(crate) fn convert(root: &Node, warn: &mut Warnings, folder: &str, env_route:
         return Err(shape(warn, root, "a Taskfile needs `tasks`"));
     };
     let Some(tasks) = tasks.as_mapping() else {
-        return Err(shape(warn, tasks, "`tasks` must be a mapping of task names to tasks"));
+        return Err(shape(
+            warn,
+            tasks,
+            "`tasks` must be a mapping of task names to tasks",
+        ));
     };
     if let Some((_, v)) = entry(top, "version") {
         if !str_of(v).is_some_and(|s| s == "3" || s.starts_with("3.")) {
@@ -60,7 +74,11 @@ pub(crate) fn convert(root: &Node, warn: &mut Warnings, folder: &str, env_route:
     for (k, _) in tasks.iter() {
         let given = ctx.names.give(k.as_str());
         if given.changed {
-            ctx.warn.key("W0906", k, format!("the task `{}` is the step `{}`", k.as_str(), given.name));
+            ctx.warn.key(
+                "W0906",
+                k,
+                format!("the task `{}` is the step `{}`", k.as_str(), given.name),
+            );
         }
         ids.insert(k.as_str().to_string(), given.name);
     }
@@ -73,7 +91,11 @@ pub(crate) fn convert(root: &Node, warn: &mut Warnings, folder: &str, env_route:
                 ctx.vars = vars;
             }
             "env" => wf.env = env(&mut ctx, v, &BTreeMap::new(), false),
-            other => ctx.warn.key("W0900", k, format!("the Taskfile's `{other}` has no `.wf` equivalent; it is left out")),
+            other => ctx.warn.key(
+                "W0900",
+                k,
+                format!("the Taskfile's `{other}` has no `.wf` equivalent; it is left out"),
+            ),
         }
     }
     let mut items = Vec::new();
@@ -87,15 +109,27 @@ pub(crate) fn convert(root: &Node, warn: &mut Warnings, folder: &str, env_route:
 }
 
 /// `vars:` → params (static) or steps (`sh:`); name → expression.
-fn vars(ctx: &mut Ctx, node: &Node, task: &str, outer: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+fn vars(
+    ctx: &mut Ctx,
+    node: &Node,
+    task: &str,
+    outer: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut out = outer.clone();
     for (k, v) in node.as_mapping().into_iter().flat_map(|m| m.iter()) {
-        let raw = if task.is_empty() { k.as_str().to_ascii_lowercase() } else { format!("{task}-{}", k.as_str().to_ascii_lowercase()) };
+        let raw = if task.is_empty() {
+            k.as_str().to_ascii_lowercase()
+        } else {
+            format!("{task}-{}", k.as_str().to_ascii_lowercase())
+        };
         if let Some(s) = str_of(v) {
             let value = template(ctx, &out, s, v, Place::Value);
             // A param's default cannot read a step: a value made from an
             // `sh:` variable stays an expression where it is used.
-            let reads_step = value.0.iter().any(|p| matches!(p, Piece::Expr(e) if e.contains(".stdout")));
+            let reads_step = value
+                .0
+                .iter()
+                .any(|p| matches!(p, Piece::Expr(e) if e.contains(".stdout")));
             if reads_step {
                 out.insert(k.as_str().to_string(), literal::quoted(&value));
                 continue;
@@ -109,7 +143,11 @@ fn vars(ctx: &mut Ctx, node: &Node, task: &str, outer: &BTreeMap<String, String>
                 doc: Vec::new(),
             });
             out.insert(k.as_str().to_string(), name);
-        } else if let Some(sh) = v.as_mapping().and_then(|m| entry(m, "sh")).and_then(|(_, s)| str_of(s)) {
+        } else if let Some(sh) = v
+            .as_mapping()
+            .and_then(|m| entry(m, "sh"))
+            .and_then(|(_, s)| str_of(s))
+        {
             let name = ctx.names.give(&format!("var-{raw}")).name;
             ctx.warn.key("W0908", k, format!("the dynamic variable `{}` is the step `{name}`, whose output is read where the variable was", k.as_str()));
             let run = template(ctx, &out, sh, v, Place::Command);
@@ -121,7 +159,14 @@ fn vars(ctx: &mut Ctx, node: &Node, task: &str, outer: &BTreeMap<String, String>
             })));
             out.insert(k.as_str().to_string(), format!("trim({name}.stdout)"));
         } else {
-            ctx.warn.key("W0900", k, format!("the variable `{}` is not a string or `sh:`; it is left out", k.as_str()));
+            ctx.warn.key(
+                "W0900",
+                k,
+                format!(
+                    "the variable `{}` is not a string or `sh:`; it is left out",
+                    k.as_str()
+                ),
+            );
         }
     }
     out
@@ -136,12 +181,24 @@ enum Place {
 /// Text holding `{{.VAR}}`: a variable interpolated (or read through `env`),
 /// `.ROOT_DIR` and its kin the step's folder, any other template kept as
 /// text, warned.
-fn template(ctx: &mut Ctx, vars: &BTreeMap<String, String>, s: &str, node: &Node, place: Place) -> Text {
+fn template(
+    ctx: &mut Ctx,
+    vars: &BTreeMap<String, String>,
+    s: &str,
+    node: &Node,
+    place: Place,
+) -> Text {
     let (text, _) = template_env(ctx, vars, s, node, place);
     text
 }
 
-fn template_env(ctx: &mut Ctx, vars: &BTreeMap<String, String>, s: &str, node: &Node, place: Place) -> (Text, Env) {
+fn template_env(
+    ctx: &mut Ctx,
+    vars: &BTreeMap<String, String>,
+    s: &str,
+    node: &Node,
+    place: Place,
+) -> (Text, Env) {
     let mut text = Text::default();
     let mut env: Env = Vec::new();
     let mut rest = s;
@@ -151,10 +208,16 @@ fn template_env(ctx: &mut Ctx, vars: &BTreeMap<String, String>, s: &str, node: &
         let whole = &rest[i..i + j + 2];
         let inner = whole[2..whole.len() - 2].trim();
         rest = &rest[i + j + 2..];
-        let var = inner.strip_prefix('.').filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let var = inner
+            .strip_prefix('.')
+            .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         match var {
             Some("ROOT_DIR" | "TASKFILE_DIR" | "USER_WORKING_DIR" | "TASK_DIR") => {
-                ctx.warn.node("W0908", node, format!("`{whole}` is the workflow's folder, where steps run: `.` here"));
+                ctx.warn.node(
+                    "W0908",
+                    node,
+                    format!("`{whole}` is the workflow's folder, where steps run: `.` here"),
+                );
                 text.push_text(".");
             }
             Some(v) if vars.contains_key(v) => {
@@ -171,7 +234,11 @@ fn template_env(ctx: &mut Ctx, vars: &BTreeMap<String, String>, s: &str, node: &
                 }
             }
             _ => {
-                ctx.warn.node("W0903", node, format!("the template `{whole}` has no `.wf` equivalent; it is left as text"));
+                ctx.warn.node(
+                    "W0903",
+                    node,
+                    format!("the template `{whole}` has no `.wf` equivalent; it is left as text"),
+                );
                 text.push_text(whole);
             }
         }
@@ -184,23 +251,47 @@ fn template_env(ctx: &mut Ctx, vars: &BTreeMap<String, String>, s: &str, node: &
 fn env(ctx: &mut Ctx, node: &Node, vars: &BTreeMap<String, String>, steps: bool) -> Env {
     let mut out = Vec::new();
     for (k, v) in node.as_mapping().into_iter().flat_map(|m| m.iter()) {
-        let name_ok = k.as_str().starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && k.as_str().chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let name_ok = k
+            .as_str()
+            .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && k.as_str()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
         let Some(s) = str_of(v).filter(|_| name_ok) else {
-            ctx.warn.key("W0900", k, format!("the variable `{}` is left out of `env`", k.as_str()));
+            ctx.warn.key(
+                "W0900",
+                k,
+                format!("the variable `{}` is left out of `env`", k.as_str()),
+            );
             continue;
         };
-        let usable: BTreeMap<String, String> = vars.iter().filter(|(_, e)| steps || !e.contains(".stdout")).map(|(a, b)| (a.clone(), b.clone())).collect();
-        out.push((k.as_str().to_string(), template(ctx, &usable, s, v, Place::Value)));
+        let usable: BTreeMap<String, String> = vars
+            .iter()
+            .filter(|(_, e)| steps || !e.contains(".stdout"))
+            .map(|(a, b)| (a.clone(), b.clone()))
+            .collect();
+        out.push((
+            k.as_str().to_string(),
+            template(ctx, &usable, s, v, Place::Value),
+        ));
     }
     out
 }
 
-fn task(ctx: &mut Ctx, name: &str, node: &Node, ids: &BTreeMap<String, String>) -> Result<Item, ImportError> {
+fn task(
+    ctx: &mut Ctx,
+    name: &str,
+    node: &Node,
+    ids: &BTreeMap<String, String>,
+) -> Result<Item, ImportError> {
     let empty = Map::new_empty(marked_yaml::Span::new_blank());
     let map = node.as_mapping().unwrap_or(&empty);
     // `task: cmd` and `task: [cmds]` are shorthands for `cmds:`.
-    let short_cmds = if node.as_mapping().is_none() { Some(node) } else { None };
+    let short_cmds = if node.as_mapping().is_none() {
+        Some(node)
+    } else {
+        None
+    };
     let mut deps: Vec<String> = Vec::new();
     let mut doc = Vec::new();
     let mut own_vars = ctx.vars.clone();
@@ -219,7 +310,11 @@ fn task(ctx: &mut Ctx, name: &str, node: &Node, ids: &BTreeMap<String, String>) 
             "desc" | "summary" => doc.extend(str_of(v).map(|s| s.trim_end().to_string())),
             "deps" => {
                 for d in v.as_sequence().into_iter().flat_map(|xs| xs.iter()) {
-                    let target = str_of(d).or_else(|| d.as_mapping().and_then(|m| entry(m, "task")).and_then(|(_, t)| str_of(t)));
+                    let target = str_of(d).or_else(|| {
+                        d.as_mapping()
+                            .and_then(|m| entry(m, "task"))
+                            .and_then(|(_, t)| str_of(t))
+                    });
                     dep(ctx, d, target, ids, &mut deps);
                 }
             }
@@ -234,20 +329,30 @@ fn task(ctx: &mut Ctx, name: &str, node: &Node, ids: &BTreeMap<String, String>) 
                     approval: Some(who.to_string()),
                     ..Step::default()
                 });
-                ctx.warn.key("W0908", k, "the prompt is an approval gate: `wfc approve RUN STEP` answers it");
+                ctx.warn.key(
+                    "W0908",
+                    k,
+                    "the prompt is an approval gate: `wfc approve RUN STEP` answers it",
+                );
             }
             "preconditions" => {
                 for p in v.as_sequence().into_iter().flat_map(|xs| xs.iter()) {
                     let m = p.as_mapping();
-                    let sh = str_of(p).or_else(|| m.and_then(|m| entry(m, "sh")).and_then(|(_, s)| str_of(s)));
+                    let sh = str_of(p)
+                        .or_else(|| m.and_then(|m| entry(m, "sh")).and_then(|(_, s)| str_of(s)));
                     let msg = m.and_then(|m| entry(m, "msg")).and_then(|(_, s)| str_of(s));
                     let Some(sh) = sh else { continue };
                     let mut run = Text::default();
                     run.push_text("if ! (\n");
                     let (t, env) = template_env(ctx, &own_vars, sh.trim_end(), p, Place::Command);
                     run.0.extend(t.0);
-                    let msg = msg.map(str::to_string).unwrap_or_else(|| format!("precondition not met: {}", sh.trim()));
-                    run.push_text(&format!("\n); then\n  echo {} >&2\n  exit 1\nfi\n", wfc_language::shell_syntax::quote(&msg)));
+                    let msg = msg
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("precondition not met: {}", sh.trim()));
+                    run.push_text(&format!(
+                        "\n); then\n  echo {} >&2\n  exit 1\nfi\n",
+                        wfc_language::shell_syntax::quote(&msg)
+                    ));
                     first.push(Step {
                         name: ctx.names.give(&format!("{name}-precondition")).name,
                         run: Some(run),
@@ -257,7 +362,11 @@ fn task(ctx: &mut Ctx, name: &str, node: &Node, ids: &BTreeMap<String, String>) 
                     });
                 }
             }
-            other => ctx.warn.key("W0900", k, format!("the task's `{other}` has no `.wf` equivalent; it is left out")),
+            other => ctx.warn.key(
+                "W0900",
+                k,
+                format!("the task's `{other}` has no `.wf` equivalent; it is left out"),
+            ),
         }
     }
     let mut cmds: Vec<Step> = Vec::new();
@@ -277,8 +386,18 @@ fn task(ctx: &mut Ctx, name: &str, node: &Node, ids: &BTreeMap<String, String>) 
                     continue;
                 }
                 let opt = entry(m, "ignore_error").and_then(|(_, v)| str_of(v)) == Some("true");
-                for (k, _) in m.iter().filter(|(k, _)| !matches!(k.as_str(), "cmd" | "silent" | "ignore_error")) {
-                    ctx.warn.key("W0900", k, format!("the command's `{}` has no `.wf` equivalent; it is left out", k.as_str()));
+                for (k, _) in m
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "cmd" | "silent" | "ignore_error"))
+                {
+                    ctx.warn.key(
+                        "W0900",
+                        k,
+                        format!(
+                            "the command's `{}` has no `.wf` equivalent; it is left out",
+                            k.as_str()
+                        ),
+                    );
                 }
                 (entry(m, "cmd").and_then(|(_, v)| str_of(v)), opt)
             }
@@ -303,7 +422,11 @@ fn task(ctx: &mut Ctx, name: &str, node: &Node, ids: &BTreeMap<String, String>) 
         }
     }
     if cmds.is_empty() && first.is_empty() {
-        cmds.push(Step { run: Some(Text::plain("true")), comments: vec!["wfc import: joins what the task calls".into()], ..Step::default() });
+        cmds.push(Step {
+            run: Some(Text::plain("true")),
+            comments: vec!["wfc import: joins what the task calls".into()],
+            ..Step::default()
+        });
     }
     if let Some(last) = cmds.last_mut() {
         for (i, g) in generates.iter().enumerate() {
@@ -315,7 +438,11 @@ fn task(ctx: &mut Ctx, name: &str, node: &Node, ids: &BTreeMap<String, String>) 
                 );
                 continue;
             }
-            let key = if i == 0 { "generated".to_string() } else { format!("generated-{}", i + 1) };
+            let key = if i == 0 {
+                "generated".to_string()
+            } else {
+                format!("generated-{}", i + 1)
+            };
             last.artifacts.push((key, g.clone()));
         }
     }
@@ -337,15 +464,32 @@ fn task(ctx: &mut Ctx, name: &str, node: &Node, ids: &BTreeMap<String, String>) 
             }
             items.push(Item::Step(Box::new(s)));
         }
-        Item::Sequence { name: name.to_string(), deps, items }
+        Item::Sequence {
+            name: name.to_string(),
+            deps,
+            items,
+        }
     };
     Ok(item)
 }
 
-fn dep(ctx: &mut Ctx, node: &Node, target: Option<&str>, ids: &BTreeMap<String, String>, deps: &mut Vec<String>) {
+fn dep(
+    ctx: &mut Ctx,
+    node: &Node,
+    target: Option<&str>,
+    ids: &BTreeMap<String, String>,
+    deps: &mut Vec<String>,
+) {
     match target.and_then(|t| ids.get(t)) {
         Some(id) if !deps.contains(id) => deps.push(id.clone()),
         Some(_) => {}
-        None => ctx.warn.node("W0900", node, format!("`{}` is not a task of this file (an included one?); the dependency is left out", target.unwrap_or("?"))),
+        None => ctx.warn.node(
+            "W0900",
+            node,
+            format!(
+                "`{}` is not a task of this file (an included one?); the dependency is left out",
+                target.unwrap_or("?")
+            ),
+        ),
     }
 }

@@ -37,7 +37,9 @@ pub fn top_level_keys(text: &str) -> Vec<String> {
 }
 
 fn byte_offset(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i)
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| i)
 }
 
 /// The span of a node's start, `len` bytes long (clamped to the text).

@@ -21,7 +21,9 @@ enum Tok {
     Op(&'static str),
 }
 
-const OPS: [&str; 13] = ["==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "(", ")", ",", "."];
+const OPS: [&str; 13] = [
+    "==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "(", ")", ",", ".",
+];
 
 fn lex(s: &str) -> Result<Vec<Tok>, String> {
     let mut out = Vec::new();
@@ -111,9 +113,17 @@ impl Parser {
         }
         if self.eat("(") {
             let e = self.binary(0)?;
-            return if self.eat(")") { Ok(e) } else { Err("`)` expected".into()) };
+            return if self.eat(")") {
+                Ok(e)
+            } else {
+                Err("`)` expected".into())
+            };
         }
-        let tok = self.toks.get(self.at).cloned().ok_or("an operand expected")?;
+        let tok = self
+            .toks
+            .get(self.at)
+            .cloned()
+            .ok_or("an operand expected")?;
         self.at += 1;
         match tok {
             Tok::Str(s) => Ok(Ex::Str(s)),
@@ -231,7 +241,9 @@ fn flatten_and(e: Ex, out: &mut Vec<Ex>) {
 
 fn contains_call(e: &Ex, names: &[&str]) -> bool {
     match e {
-        Ex::Call(f, args) => names.contains(&f.as_str()) || args.iter().any(|a| contains_call(a, names)),
+        Ex::Call(f, args) => {
+            names.contains(&f.as_str()) || args.iter().any(|a| contains_call(a, names))
+        }
         Ex::Not(a) => contains_call(a, names),
         Ex::Bin(_, a, b) => contains_call(a, names) || contains_call(b, names),
         _ => false,
@@ -239,7 +251,10 @@ fn contains_call(e: &Ex, names: &[&str]) -> bool {
 }
 
 /// `e` as a `.wf` expression; `path` translates a context path (or says why not).
-pub fn to_wf(e: &Ex, path: &mut dyn FnMut(&[String]) -> Result<String, String>) -> Result<String, String> {
+pub fn to_wf(
+    e: &Ex,
+    path: &mut dyn FnMut(&[String]) -> Result<String, String>,
+) -> Result<String, String> {
     Ok(match e {
         Ex::Path(p) => path(p)?,
         Ex::Str(s) => crate::literal::string(s),
@@ -284,7 +299,10 @@ mod tests {
             wf("${{ startsWith(github.ref, 'refs/tags/') && matrix.target == 'x' }}").unwrap(),
             "(starts_with(env(\"GITHUB_REF\"), \"refs/tags/\") && (target == \"x\"))"
         );
-        assert_eq!(wf("'it''s ${x}' == matrix.a").unwrap(), "(\"it's \\${x}\" == a)");
+        assert_eq!(
+            wf("'it''s ${x}' == matrix.a").unwrap(),
+            "(\"it's \\${x}\" == a)"
+        );
         assert!(wf("steps.x.outputs.y == 'a'").is_err());
         assert!(wf("hashFiles('**/x')").is_err());
         let (s, rest) = split_status(parse("always() && github.ref == 'x'").unwrap()).unwrap();

@@ -6,7 +6,7 @@
 use super::expr::{self, Status};
 use super::text::{self, Scope};
 use super::{one_line, Ctx, Env};
-use crate::literal::{self, Text};
+use crate::literal::Text;
 use crate::model::{Item, Step};
 use crate::yaml::{self, entry, str_of, Map, Scalar};
 use crate::ImportError;
@@ -38,7 +38,11 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Vec<Item>, ImportError> 
     for (key, _) in jobs.iter() {
         let given = ctx.names.give(key.as_str());
         if given.changed {
-            ctx.warn.key("W0906", key, format!("the job `{}` is named `{}`", key.as_str(), given.name));
+            ctx.warn.key(
+                "W0906",
+                key,
+                format!("the job `{}` is named `{}`", key.as_str(), given.name),
+            );
         }
         ids.insert(key.as_str().to_string(), given.name);
     }
@@ -118,14 +122,26 @@ fn place(j: Job, steps: &BTreeMap<String, Vec<(String, bool)>>) -> Item {
 fn set_deps(item: &mut Item, new: Vec<String>) {
     match item {
         Item::Step(s) => s.deps.extend(new),
-        Item::Sequence { deps, .. } | Item::ForEach { deps, .. } | Item::If { deps, .. } => deps.extend(new),
+        Item::Sequence { deps, .. } | Item::ForEach { deps, .. } | Item::If { deps, .. } => {
+            deps.extend(new)
+        }
     }
 }
 
-fn job(ctx: &mut Ctx, key: &Scalar, name: &str, body: &Map, ids: &BTreeMap<String, String>) -> Result<Job, ImportError> {
+fn job(
+    ctx: &mut Ctx,
+    key: &Scalar,
+    name: &str,
+    body: &Map,
+    ids: &BTreeMap<String, String>,
+) -> Result<Job, ImportError> {
     let mut out = Job {
         name: name.to_string(),
-        item: Item::Sequence { name: String::new(), deps: Vec::new(), items: Vec::new() },
+        item: Item::Sequence {
+            name: String::new(),
+            deps: Vec::new(),
+            items: Vec::new(),
+        },
         needs: Vec::new(),
         status: Status::Success,
         cond: None,
@@ -139,7 +155,7 @@ fn job(ctx: &mut Ctx, key: &Scalar, name: &str, body: &Map, ids: &BTreeMap<Strin
     let mut doc = Vec::new();
     // The matrix first: the job's `env` and `if` may read it.
     let (loops, parallel, scope) = match entry(body, "strategy") {
-        Some((_, s)) => matrix(ctx, s),
+        Some((_, s)) => super::matrix::matrix(ctx, s),
         None => (Vec::new(), None, Scope::default()),
     };
     let mut steps_node = None;
@@ -152,7 +168,15 @@ fn job(ctx: &mut Ctx, key: &Scalar, name: &str, body: &Map, ids: &BTreeMap<Strin
                 for n in yaml::strings(v) {
                     match ids.get(n) {
                         Some(id) => out.needs.push(id.clone()),
-                        None => return Err(shape(ctx, v, &format!("`needs` names `{n}`, which is not a job of this workflow"))),
+                        None => {
+                            return Err(shape(
+                                ctx,
+                                v,
+                                &format!(
+                                    "`needs` names `{n}`, which is not a job of this workflow"
+                                ),
+                            ))
+                        }
                     }
                 }
             }
@@ -167,11 +191,19 @@ fn job(ctx: &mut Ctx, key: &Scalar, name: &str, body: &Map, ids: &BTreeMap<Strin
             }
             "timeout-minutes" => defaults.timeout = timeout(ctx, v),
             "continue-on-error" => defaults.optional = flag(ctx, v),
-            other => ctx.warn.key("W0900", k, format!("the job's `{other}` has no `.wf` equivalent; it is left out")),
+            other => ctx.warn.key(
+                "W0900",
+                k,
+                format!("the job's `{other}` has no `.wf` equivalent; it is left out"),
+            ),
         }
     }
     if defaults.timeout.is_some() {
-        ctx.warn.key("W0908", key, "the job's `timeout-minutes` bounds each of its steps here, not the job as a whole");
+        ctx.warn.key(
+            "W0908",
+            key,
+            "the job's `timeout-minutes` bounds each of its steps here, not the job as a whole",
+        );
     }
     let mut body_items = match (steps_node, uses) {
         (_, Some(u)) => vec![Item::Step(Box::new(reusable(ctx, name, u, body)))],
@@ -192,9 +224,15 @@ fn job(ctx: &mut Ctx, key: &Scalar, name: &str, body: &Map, ids: &BTreeMap<Strin
         }
         only
     } else {
-        let mut seq = Item::Sequence { name: name.to_string(), deps: Vec::new(), items: body_items };
+        let mut seq = Item::Sequence {
+            name: name.to_string(),
+            deps: Vec::new(),
+            items: body_items,
+        };
         if let (Some(first), false) = (seq.first_step(), doc.is_empty()) {
-            first.comments.splice(0..0, doc.iter().map(|d| format!("job: {d}")));
+            first
+                .comments
+                .splice(0..0, doc.iter().map(|d| format!("job: {d}")));
         }
         seq
     };
@@ -210,48 +248,6 @@ fn job(ctx: &mut Ctx, key: &Scalar, name: &str, body: &Map, ids: &BTreeMap<Strin
     }
     out.item = item;
     Ok(out)
-}
-
-/// `strategy:` → loop variables and their lists, `max-parallel`, and the scope.
-fn matrix(ctx: &mut Ctx, strategy: &Node) -> (Vec<(String, String)>, Option<u64>, Scope) {
-    let mut loops = Vec::new();
-    let mut parallel = None;
-    let mut scope = Scope::default();
-    for (k, v) in strategy.as_mapping().into_iter().flat_map(|m| m.iter()) {
-        match k.as_str() {
-            "max-parallel" => parallel = str_of(v).and_then(|n| n.parse().ok()).filter(|n| *n > 0),
-            "matrix" => {}
-            other => ctx.warn.key("W0900", k, format!("`strategy.{other}` has no `.wf` equivalent; it is left out")),
-        }
-    }
-    let Some((mk, m)) = strategy.as_mapping().and_then(|s| entry(s, "matrix")) else {
-        return (loops, parallel, scope);
-    };
-    let Some(m) = m.as_mapping() else {
-        ctx.warn.key("W0905", mk, "a matrix computed by an expression is left out: the job runs once");
-        return (loops, parallel, scope);
-    };
-    for (k, v) in m.iter() {
-        let values = v.as_sequence().and_then(|xs| xs.iter().map(str_of).collect::<Option<Vec<_>>>());
-        match (k.as_str(), values) {
-            ("include" | "exclude", _) => ctx.warn.key("W0905", k, format!("the matrix's `{}` is left out: the loops run over the listed values only", k.as_str())),
-            (_, Some(values)) => {
-                let var = ctx.names.give(k.as_str());
-                if var.changed {
-                    ctx.warn.key("W0906", k, format!("the matrix value `{}` is the loop variable `{}`", k.as_str(), var.name));
-                }
-                let list: Vec<String> = values.iter().map(|s| literal::string(s)).collect();
-                scope.matrix.insert(k.as_str().to_string(), var.name.clone());
-                loops.push((var.name, format!("[{}]", list.join(", "))));
-            }
-            (_, None) => ctx.warn.key("W0905", k, format!("the matrix value `{}` is not a list of scalars; it is left out", k.as_str())),
-        }
-    }
-    if loops.len() > 1 && parallel.is_some() {
-        ctx.warn.key("W0905", mk, "`max-parallel` over a matrix of several dimensions is left out");
-        parallel = None;
-    }
-    (loops, parallel, scope)
 }
 
 /// An `if:` of a job (`job`) or a step, into `out` (its status, condition
@@ -287,9 +283,12 @@ fn condition(ctx: &mut Ctx, scope: &Scope, node: &Node, out: &mut Job, job: bool
 fn path(ctx: &mut Ctx, scope: &Scope, node: &Node, p: &[String]) -> Result<String, String> {
     let s: Vec<&str> = p.iter().map(String::as_str).collect();
     match s.as_slice() {
-        ["inputs", x] | ["github", "event", "inputs", x] if ctx.inputs.contains_key(*x) => Ok(ctx.inputs[*x].clone()),
+        ["inputs", x] | ["github", "event", "inputs", x] if ctx.inputs.contains_key(*x) => {
+            Ok(ctx.inputs[*x].clone())
+        }
         ["matrix", x] if scope.matrix.contains_key(*x) => Ok(scope.matrix[*x].clone()),
-        ["github", x @ ("ref" | "ref_name" | "ref_type" | "event_name" | "repository" | "actor" | "sha" | "head_ref" | "base_ref")] => {
+        ["github", x @ ("ref" | "ref_name" | "ref_type" | "event_name" | "repository" | "actor" | "sha"
+        | "head_ref" | "base_ref")] => {
             let var = format!("GITHUB_{}", x.to_ascii_uppercase());
             ctx.warn.node("W0907", node, format!("`github.{x}` is read from `${var}`, which GitHub's runner sets: set it where the workflow runs"));
             Ok(format!("env(\"{var}\")"))
@@ -299,11 +298,18 @@ fn path(ctx: &mut Ctx, scope: &Scope, node: &Node, p: &[String]) -> Result<Strin
 }
 
 fn timeout(ctx: &mut Ctx, v: &Node) -> Option<String> {
-    match str_of(v).and_then(|s| s.parse::<f64>().ok()).filter(|m| *m > 0.0) {
+    match str_of(v)
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|m| *m > 0.0)
+    {
         Some(m) if m.fract() == 0.0 => Some(format!("{}m", m as u64)),
         Some(m) => Some(format!("{}s", (m * 60.0).round() as u64)),
         None => {
-            ctx.warn.node("W0900", v, "a `timeout-minutes` that is not a number is left out");
+            ctx.warn.node(
+                "W0900",
+                v,
+                "a `timeout-minutes` that is not a number is left out",
+            );
             None
         }
     }
@@ -314,7 +320,11 @@ fn flag(ctx: &mut Ctx, v: &Node) -> bool {
         Some("true") => true,
         Some("false") => false,
         _ => {
-            ctx.warn.node("W0900", v, "a `continue-on-error` that is not `true` or `false` is left out");
+            ctx.warn.node(
+                "W0900",
+                v,
+                "a `continue-on-error` that is not `true` or `false` is left out",
+            );
             false
         }
     }
@@ -323,7 +333,10 @@ fn flag(ctx: &mut Ctx, v: &Node) -> bool {
 /// A step standing in for what has no `.wf` equivalent: it fails, saying so.
 fn stand_in(what: &str) -> Text {
     let message = format!("wfc import: {what} has no .wf equivalent; replace this step");
-    Text::plain(&format!("echo {} >&2\nexit 1\n", wfc_language::shell_syntax::quote(&message)))
+    Text::plain(&format!(
+        "echo {} >&2\nexit 1\n",
+        wfc_language::shell_syntax::quote(&message)
+    ))
 }
 
 /// A job that calls a reusable workflow (`jobs.X.uses`).
@@ -345,12 +358,22 @@ fn reusable(ctx: &mut Ctx, name: &str, uses: &Node, body: &Map) -> Step {
 fn with_lines(with: &Node) -> Vec<String> {
     let mut out = vec!["with:".to_string()];
     for (k, v) in with.as_mapping().into_iter().flat_map(|m| m.iter()) {
-        out.push(format!("  {}: {}", k.as_str(), str_of(v).map(one_line).unwrap_or_else(|| "…".into())));
+        out.push(format!(
+            "  {}: {}",
+            k.as_str(),
+            str_of(v).map(one_line).unwrap_or_else(|| "…".into())
+        ));
     }
     out
 }
 
-fn steps(ctx: &mut Ctx, job: &str, node: &Node, defaults: &JobDefaults, scope: &Scope) -> Result<Vec<Item>, ImportError> {
+fn steps(
+    ctx: &mut Ctx,
+    job: &str,
+    node: &Node,
+    defaults: &JobDefaults,
+    scope: &Scope,
+) -> Result<Vec<Item>, ImportError> {
     let Some(list) = node.as_sequence() else {
         return Err(shape(ctx, node, "`steps` must be a list"));
     };
@@ -365,7 +388,11 @@ fn steps(ctx: &mut Ctx, job: &str, node: &Node, defaults: &JobDefaults, scope: &
             .and_then(|(_, v)| str_of(v))
             .map(str::to_string)
             .unwrap_or_else(|| (i + 1).to_string());
-        let name = if single { job.to_string() } else { ctx.names.give(&format!("{job}-{raw}")).name };
+        let name = if single {
+            job.to_string()
+        } else {
+            ctx.names.give(&format!("{job}-{raw}")).name
+        };
         items.push(step(ctx, name, map, defaults, scope));
     }
     Ok(items)
@@ -383,7 +410,11 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
     let mut shell = None;
     let mut guard = Job {
         name: String::new(),
-        item: Item::Sequence { name: String::new(), deps: Vec::new(), items: Vec::new() },
+        item: Item::Sequence {
+            name: String::new(),
+            deps: Vec::new(),
+            items: Vec::new(),
+        },
         needs: Vec::new(),
         status: Status::Success,
         cond: None,
@@ -404,7 +435,8 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
             "uses" => {
                 let target = str_of(v).unwrap_or("?");
                 ctx.warn.node("W0901", v, format!("the action `{target}` is a stand-in step that fails: replace it with the commands it stands for"));
-                st.comments.push(format!("wfc import: stand-in for `uses: {target}`"));
+                st.comments
+                    .push(format!("wfc import: stand-in for `uses: {target}`"));
                 if let Some((_, with)) = entry(map, "with") {
                     st.comments.extend(with_lines(with));
                 }
@@ -416,7 +448,11 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
             "working-directory" => st.workdir = str_of(v).map(str::to_string),
             "timeout-minutes" => st.timeout = timeout(ctx, v),
             "continue-on-error" => st.optional = flag(ctx, v),
-            other => ctx.warn.key("W0900", k, format!("the step's `{other}` has no `.wf` equivalent; it is left out")),
+            other => ctx.warn.key(
+                "W0900",
+                k,
+                format!("the step's `{other}` has no `.wf` equivalent; it is left out"),
+            ),
         }
     }
     for (k, v) in own_env.into_iter().chain(script_env) {
@@ -425,11 +461,20 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
     }
     let explicit = shell.or_else(|| defaults.shell.clone());
     st.shell = Some(match explicit {
-        Some(s) if s.chars().all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c)) => s,
+        Some(s)
+            if s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c)) =>
+        {
+            s
+        }
         Some(s) => {
             let at = entry(map, "shell").map(|(k, _)| k);
             if let Some(k) = at {
-                ctx.warn.key("W0900", k, format!("the shell `{s}` is not a program name; the step runs with bash"));
+                ctx.warn.key(
+                    "W0900",
+                    k,
+                    format!("the shell `{s}` is not a program name; the step runs with bash"),
+                );
             }
             "bash".into()
         }
@@ -440,7 +485,12 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
     }
     st.comments.extend(guard.comments);
     match guard.cond {
-        Some(cond) => Item::If { cond, deps: Vec::new(), comments: Vec::new(), items: vec![Item::Step(Box::new(st))] },
+        Some(cond) => Item::If {
+            cond,
+            deps: Vec::new(),
+            comments: Vec::new(),
+            items: vec![Item::Step(Box::new(st))],
+        },
         None => Item::Step(Box::new(st)),
     }
 }

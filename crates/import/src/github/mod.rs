@@ -3,6 +3,7 @@
 
 mod expr;
 mod jobs;
+mod matrix;
 mod text;
 
 use crate::literal::{self, Text};
@@ -63,7 +64,11 @@ pub(crate) fn convert(
         return Err(shape(warn, root, "a GitHub Actions workflow needs `jobs`"));
     };
     let Some(jobs) = jobs.as_mapping() else {
-        return Err(shape(warn, jobs, "`jobs` must be a mapping of job ids to jobs"));
+        return Err(shape(
+            warn,
+            jobs,
+            "`jobs` must be a mapping of job ids to jobs",
+        ));
     };
     let mut wf = Workflow::default();
     let title = entry(top, "name").and_then(|(_, v)| str_of(v));
@@ -124,14 +129,24 @@ fn shape(warn: &Warnings, node: &Node, message: &str) -> ImportError {
 }
 
 /// `defaults: run: { shell, working-directory }` of the workflow (`top`) or a job.
-pub(crate) fn run_defaults(ctx: &mut Ctx, value: &Node, top: bool) -> (Option<String>, Option<String>) {
+pub(crate) fn run_defaults(
+    ctx: &mut Ctx,
+    value: &Node,
+    top: bool,
+) -> (Option<String>, Option<String>) {
     let mut found = (None, None);
     let run = value.as_mapping().and_then(|m| entry(m, "run"));
-    for (k, v) in run.and_then(|(_, r)| r.as_mapping()).into_iter().flat_map(|m| m.iter()) {
+    for (k, v) in run
+        .and_then(|(_, r)| r.as_mapping())
+        .into_iter()
+        .flat_map(|m| m.iter())
+    {
         match k.as_str() {
             "shell" => found.0 = str_of(v).map(str::to_string),
             "working-directory" => found.1 = str_of(v).map(str::to_string),
-            other => ctx.warn.key("W0900", k, format!("`defaults.run.{other}` is left out")),
+            other => ctx
+                .warn
+                .key("W0900", k, format!("`defaults.run.{other}` is left out")),
         }
     }
     if top {
@@ -146,7 +161,11 @@ pub(crate) fn run_defaults(ctx: &mut Ctx, value: &Node, top: bool) -> (Option<St
 fn triggers(ctx: &mut Ctx, wf: &mut Workflow, on: &Node) {
     let events: Vec<(&yaml::Scalar, Option<&Node>)> = match on {
         Node::Scalar(s) => vec![(s, None)],
-        Node::Sequence(xs) => xs.iter().filter_map(|x| x.as_scalar()).map(|s| (s, None)).collect(),
+        Node::Sequence(xs) => xs
+            .iter()
+            .filter_map(|x| x.as_scalar())
+            .map(|s| (s, None))
+            .collect(),
         Node::Mapping(m) => m.iter().map(|(k, v)| (k, Some(v))).collect(),
     };
     for (event, body) in events {
@@ -210,7 +229,11 @@ fn push(ctx: &mut Ctx, wf: &mut Workflow, event: &yaml::Scalar, body: Option<&Ma
                 None if !pattern.contains(['*', '?', '[', '!']) => {
                     refs.push(format!("default(request.json.ref, \"\") == {r}"));
                 }
-                _ => ctx.warn.node("W0904", v, format!("the push pattern `{pattern}` is left out")),
+                _ => ctx.warn.node(
+                    "W0904",
+                    v,
+                    format!("the push pattern `{pattern}` is left out"),
+                ),
             }
         }
     }
@@ -219,45 +242,92 @@ fn push(ctx: &mut Ctx, wf: &mut Workflow, event: &yaml::Scalar, body: Option<&Ma
     if refs.is_empty() {
         wf.triggers.push(format!("on webhook {path}"));
     } else {
-        wf.triggers.push(format!("on webhook {path} {{ when {} }}", refs.join(" || ")));
+        wf.triggers.push(format!(
+            "on webhook {path} {{ when {} }}",
+            refs.join(" || ")
+        ));
     }
 }
 
 /// `inputs:` → params typed by `type:` (`choice` → `string in [...]`).
 fn inputs(ctx: &mut Ctx, body: &Map) {
-    let Some((_, inputs)) = entry(body, "inputs") else { return };
+    let Some((_, inputs)) = entry(body, "inputs") else {
+        return;
+    };
     for (key, spec) in inputs.as_mapping().into_iter().flat_map(|m| m.iter()) {
         let spec = spec.as_mapping();
         let field = |f: &str| spec.and_then(|m| entry(m, f)).map(|(_, v)| v);
         let ty = field("type").and_then(str_of).unwrap_or("string");
         let given = ctx.names.give(key.as_str());
         if given.changed {
-            ctx.warn.key("W0906", key, format!("the input `{}` is the param `{}`", key.as_str(), given.name));
+            ctx.warn.key(
+                "W0906",
+                key,
+                format!("the input `{}` is the param `{}`", key.as_str(), given.name),
+            );
         }
         let default = field("default").and_then(str_of);
         let required = field("required").and_then(str_of) == Some("true");
         let (wf_ty, default) = match ty {
-            "boolean" => ("bool".to_string(), Some(default.map_or("false", |d| if d == "true" { "true" } else { "false" }).to_string())),
-            "number" => ("float".to_string(), Some(default.and_then(|d| d.parse::<f64>().ok()).map_or("0.0".to_string(), float_literal))),
+            "boolean" => (
+                "bool".to_string(),
+                Some(
+                    default
+                        .map_or("false", |d| if d == "true" { "true" } else { "false" })
+                        .to_string(),
+                ),
+            ),
+            "number" => (
+                "float".to_string(),
+                Some(
+                    default
+                        .and_then(|d| d.parse::<f64>().ok())
+                        .map_or("0.0".to_string(), float_literal),
+                ),
+            ),
             "choice" => {
-                let options: Vec<String> = field("options").map(yaml::strings).unwrap_or_default().iter().map(|o| literal::string(o)).collect();
-                let default = default.map(literal::string).or_else(|| options.first().cloned());
+                let options: Vec<String> = field("options")
+                    .map(yaml::strings)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|o| literal::string(o))
+                    .collect();
+                let default = default
+                    .map(literal::string)
+                    .or_else(|| options.first().cloned());
                 (format!("string in [{}]", options.join(", ")), default)
             }
             _ => {
                 if !matches!(ty, "string" | "environment") {
-                    ctx.warn.key("W0900", key, format!("the input type `{ty}` is read as a string"));
+                    ctx.warn.key(
+                        "W0900",
+                        key,
+                        format!("the input type `{ty}` is read as a string"),
+                    );
                 }
-                ("string".to_string(), default.map(literal::string).or_else(|| (!required).then(|| "\"\"".to_string())))
+                (
+                    "string".to_string(),
+                    default
+                        .map(literal::string)
+                        .or_else(|| (!required).then(|| "\"\"".to_string())),
+                )
             }
         };
-        let default = if required && field("default").is_none() { None } else { default };
+        let default = if required && field("default").is_none() {
+            None
+        } else {
+            default
+        };
         ctx.params.push(Param {
             name: given.name.clone(),
             secret: false,
             ty: wf_ty,
             default,
-            doc: field("description").and_then(str_of).map(str::to_string).into_iter().collect(),
+            doc: field("description")
+                .and_then(str_of)
+                .map(str::to_string)
+                .into_iter()
+                .collect(),
         });
         ctx.inputs.insert(key.as_str().to_string(), given.name);
     }
@@ -265,7 +335,11 @@ fn inputs(ctx: &mut Ctx, body: &Map) {
 
 fn float_literal(f: f64) -> String {
     let s = format!("{f}");
-    if s.contains('.') { s } else { format!("{s}.0") }
+    if s.contains('.') {
+        s
+    } else {
+        format!("{s}.0")
+    }
 }
 
 /// Text of a `${{ }}`-free string for a comment.

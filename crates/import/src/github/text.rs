@@ -22,13 +22,35 @@ pub(crate) struct Script {
 
 /// `github.*` values the runner also sets as `GITHUB_*` variables.
 const GITHUB_VARS: &[&str] = &[
-    "ref", "ref_name", "ref_type", "sha", "repository", "repository_owner", "actor",
-    "triggering_actor", "event_name", "workspace", "run_id", "run_number", "run_attempt",
-    "head_ref", "base_ref", "server_url", "api_url", "job", "workflow", "action",
+    "ref",
+    "ref_name",
+    "ref_type",
+    "sha",
+    "repository",
+    "repository_owner",
+    "actor",
+    "triggering_actor",
+    "event_name",
+    "workspace",
+    "run_id",
+    "run_number",
+    "run_attempt",
+    "head_ref",
+    "base_ref",
+    "server_url",
+    "api_url",
+    "job",
+    "workflow",
+    "action",
 ];
 
 /// Files the runner names for a step to write to.
-const RUNNER_FILES: &[&str] = &["GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY"];
+const RUNNER_FILES: &[&str] = &[
+    "GITHUB_OUTPUT",
+    "GITHUB_ENV",
+    "GITHUB_PATH",
+    "GITHUB_STEP_SUMMARY",
+];
 
 enum Found {
     /// A `.wf` expression; the variable a command reads it through.
@@ -51,11 +73,15 @@ fn resolve(ctx: &mut Ctx, scope: &Scope, path: &[String]) -> Option<Found> {
             .get(*x)
             .map(|var| Found::Value(var.clone(), env_name("MATRIX", x))),
         ["secrets", x] => Some(Found::Secret(ctx.secret(x), env_name("", x))),
-        ["github", "token"] => Some(Found::Secret(ctx.secret("GITHUB_TOKEN"), "GITHUB_TOKEN".into())),
+        ["github", "token"] => Some(Found::Secret(
+            ctx.secret("GITHUB_TOKEN"),
+            "GITHUB_TOKEN".into(),
+        )),
         ["env", x] => Some(Found::Var(x.to_string(), false)),
-        ["github", x] if GITHUB_VARS.contains(x) => {
-            Some(Found::Var(format!("GITHUB_{}", x.to_ascii_uppercase()), true))
-        }
+        ["github", x] if GITHUB_VARS.contains(x) => Some(Found::Var(
+            format!("GITHUB_{}", x.to_ascii_uppercase()),
+            true,
+        )),
         _ => None,
     }
 }
@@ -64,7 +90,13 @@ fn resolve(ctx: &mut Ctx, scope: &Scope, path: &[String]) -> Option<Found> {
 fn env_name(prefix: &str, name: &str) -> String {
     let mut out: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     if !prefix.is_empty() {
         out = format!("{prefix}_{out}");
@@ -81,7 +113,9 @@ fn spans(s: &str) -> Vec<(usize, usize, &str)> {
     let mut from = 0;
     while let Some(i) = s[from..].find("${{") {
         let start = from + i;
-        let Some(j) = s[start..].find("}}") else { break };
+        let Some(j) = s[start..].find("}}") else {
+            break;
+        };
         let end = start + j + 2;
         out.push((start, end, s[start + 3..end - 2].trim()));
         from = end;
@@ -175,12 +209,20 @@ pub(crate) fn env_map(ctx: &mut Ctx, node: &Node, scope: Option<&Scope>) -> Env 
     let scope = scope.unwrap_or(&empty);
     let mut out = Vec::new();
     let Some(map) = node.as_mapping() else {
-        ctx.warn.node("W0903", node, "an `env` that is not a mapping is left out");
+        ctx.warn
+            .node("W0903", node, "an `env` that is not a mapping is left out");
         return out;
     };
     for (k, v) in map.iter() {
         if !is_env_name(k.as_str()) {
-            ctx.warn.key("W0900", k, format!("`{}` is not an environment variable's name; it is left out", k.as_str()));
+            ctx.warn.key(
+                "W0900",
+                k,
+                format!(
+                    "`{}` is not an environment variable's name; it is left out",
+                    k.as_str()
+                ),
+            );
             continue;
         }
         match v.as_scalar() {
@@ -188,7 +230,11 @@ pub(crate) fn env_map(ctx: &mut Ctx, node: &Node, scope: Option<&Scope>) -> Env 
                 let t = value(ctx, scope, s.as_str(), v);
                 out.push((k.as_str().to_string(), t));
             }
-            None => ctx.warn.node("W0900", v, "an `env` value that is not a scalar is left out"),
+            None => ctx.warn.node(
+                "W0900",
+                v,
+                "an `env` value that is not a scalar is left out",
+            ),
         }
     }
     out
