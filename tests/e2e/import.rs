@@ -14,8 +14,16 @@ use std::path::Path;
 const FIXTURES: &[(&str, &str, &[&str])] = &[
     ("just-release.yaml", ".github/workflows/release.yaml", &[]),
     ("flask-publish.yaml", ".github/workflows/publish.yaml", &[]),
-    ("tox-prepare-release.yaml", ".github/workflows/prepare-release.yaml", &[]),
-    ("features.yml", ".github/workflows/features.yml", &["version=1.0", "target=prod"]),
+    (
+        "tox-prepare-release.yaml",
+        ".github/workflows/prepare-release.yaml",
+        &[],
+    ),
+    (
+        "features.yml",
+        ".github/workflows/features.yml",
+        &["version=1.0", "target=prod"],
+    ),
     ("go-task/Taskfile.yml", "go-task/Taskfile.yml", &[]),
 ];
 
@@ -29,7 +37,12 @@ fn fixture(name: &str) -> String {
 /// for `:` and case).
 fn original_dag(text: &str) -> BTreeMap<String, BTreeSet<String>> {
     let doc: serde_norway::Value = serde_norway::from_str(text).unwrap();
-    let name = |s: &str| s.to_ascii_lowercase().replace([':', '*'], "-").trim_end_matches('-').to_string();
+    let name = |s: &str| {
+        s.to_ascii_lowercase()
+            .replace([':', '*'], "-")
+            .trim_end_matches('-')
+            .to_string()
+    };
     let mut dag = BTreeMap::new();
     let (units, key) = match doc.get("jobs") {
         Some(jobs) => (jobs.as_mapping().unwrap(), "needs"),
@@ -40,11 +53,18 @@ fn original_dag(text: &str) -> BTreeMap<String, BTreeSet<String>> {
         let id = if id == "run" { "run_".to_string() } else { id };
         let mut needs: BTreeSet<String> = match body.get(key) {
             Some(serde_norway::Value::String(s)) => [name(s)].into(),
-            Some(serde_norway::Value::Sequence(xs)) => xs.iter().filter_map(|x| x.as_str()).map(name).collect(),
+            Some(serde_norway::Value::Sequence(xs)) => {
+                xs.iter().filter_map(|x| x.as_str()).map(name).collect()
+            }
             _ => BTreeSet::new(),
         };
         // A Taskfile's `task:` calls in `cmds` are dependencies too.
-        for c in body.get("cmds").and_then(|c| c.as_sequence()).into_iter().flatten() {
+        for c in body
+            .get("cmds")
+            .and_then(|c| c.as_sequence())
+            .into_iter()
+            .flatten()
+        {
             if let Some(t) = c.get("task").and_then(|t| t.as_str()) {
                 needs.insert(name(t));
             }
@@ -58,7 +78,10 @@ fn original_dag(text: &str) -> BTreeMap<String, BTreeSet<String>> {
 /// its job's (the longest job name it starts with), and its edges to
 /// other jobs' steps are the job's. `var-*` steps (a Taskfile's `sh:`
 /// variables) are not jobs.
-fn planned_dag(plan: &serde_json::Value, jobs: &BTreeSet<String>) -> BTreeMap<String, BTreeSet<String>> {
+fn planned_dag(
+    plan: &serde_json::Value,
+    jobs: &BTreeSet<String>,
+) -> BTreeMap<String, BTreeSet<String>> {
     let job_of = |step: &str| -> Option<String> {
         let base = step.split('[').next().unwrap();
         jobs.iter()
@@ -115,13 +138,20 @@ fn real_workflows_import_check_format_and_plan_to_their_dag() {
             insta::assert_snapshot!(format!("import-{snap}"), wf);
             insta::assert_snapshot!(format!("import-{snap}-warnings"), out.stderr);
             c.wfc(["check", "out.wf"]).success().output();
-            c.wfc(["fmt", "--check", "out.wf"]).success().stdout("").output();
+            c.wfc(["fmt", "--check", "out.wf"])
+                .success()
+                .stdout("")
+                .output();
             let mut args = vec!["plan", "out.wf", "--format", "json"];
             for p in params.iter() {
                 args.extend(["-p", p]);
             }
             // `github.ref` conditions read it: `deploy` runs on main.
-            let plan = c.wfc(args).env("GITHUB_REF", "refs/heads/main").success().output();
+            let plan = c
+                .wfc(args)
+                .env("GITHUB_REF", "refs/heads/main")
+                .success()
+                .output();
             let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
             let original = original_dag(&text);
             let jobs: BTreeSet<String> = original.keys().cloned().collect();
@@ -131,7 +161,87 @@ fn real_workflows_import_check_format_and_plan_to_their_dag() {
                 original.keys().collect::<Vec<_>>(),
                 "{name}: the same jobs"
             );
-            assert_eq!(closure(&planned), closure(&original), "{name}: the same edges");
+            assert_eq!(
+                closure(&planned),
+                closure(&original),
+                "{name}: the same edges"
+            );
         },
+    );
+}
+
+/// Each `tests/import/<CODE>-*.yml` provokes its code: an error (`E09xx`)
+/// exits 2 with nothing written; a warning (`W09xx`) is on stderr, and the
+/// `.wf` written still checks. A header `# from: FORMAT` gives `--from`.
+#[test]
+fn each_import_code_has_a_fixture_that_provokes_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 12, "{files:?}");
+    wfc_testkit::check_each(
+        files
+            .iter()
+            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p)),
+        |name, path| {
+            let code = &name[..5];
+            let text = std::fs::read_to_string(path).unwrap();
+            let c = case().file("input.yml", &text);
+            let mut args = vec![
+                "import".to_string(),
+                "input.yml".into(),
+                "-o".into(),
+                "out.wf".into(),
+            ];
+            if let Some(from) = text.lines().find_map(|l| l.strip_prefix("# from: ")) {
+                args.extend(["--from".to_string(), from.trim().to_string()]);
+            }
+            if code.starts_with('E') {
+                c.wfc(&args).status(2).stderr_has(code).output();
+                assert!(!c.path("out.wf").exists(), "{name}: nothing is written");
+            } else {
+                c.wfc(&args).success().stderr_has(code).output();
+                c.wfc(["check", "out.wf"]).success().output();
+            }
+        },
+    );
+}
+
+/// Values reach the `.wf` file as literals: quotes, backslashes, `${…}`,
+/// `"""` and a `${{ }}` that names nothing come back exactly as the
+/// original's text, in the plan.
+#[test]
+fn values_never_become_code() {
+    let yaml = r#"on: workflow_dispatch
+env:
+  TRICKY: 'a "quoted" \n ${HOME} """ $(rm -rf /) ${{ runner.os }}'
+jobs:
+  build:
+    steps:
+      - run: |
+          echo "${TRICKY}" '"""' \$x
+          printf '%s\n' "${{ runner.temp }}"
+"#;
+    let c = case().file(".github/workflows/x.yml", yaml);
+    c.wfc(["import", ".github/workflows/x.yml", "-o", "x.wf"])
+        .success()
+        .output();
+    let plan = c
+        .wfc(["plan", "x.wf", "--format", "json"])
+        .success()
+        .output();
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(
+        plan["env"]["TRICKY"],
+        r#"a "quoted" \n ${HOME} """ $(rm -rf /) ${{ runner.os }}"#
+    );
+    let step = &plan["steps"][0];
+    let run = step["fields"]["run"].as_str().unwrap_or_default();
+    assert_eq!(
+        run, "echo \"${TRICKY}\" '\"\"\"' \\$x\nprintf '%s\\n' \"${{ runner.temp }}\"\n",
+        "{step}"
     );
 }
