@@ -15,6 +15,7 @@ mod export;
 mod fmt;
 mod heap;
 mod history;
+mod import;
 mod list;
 mod logging;
 mod logs;
@@ -95,6 +96,11 @@ enum Command {
         after_help = "See docs/export.md for what maps to what, and the errors E0720–E0740.\n\nExamples:\n  wfc export argo deploy.wf -p version=1.2.3 --image alpine:3.20\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or a construct the engine cannot express."
     )]
     Export(export::ExportArgs),
+    /// Convert a GitHub Actions workflow or a Taskfile into a `.wf` workflow.
+    #[command(
+        after_help = "See docs/import.md for what maps to what, and the warnings W0900-W0908 (each construct without a `.wf` equivalent, with its place).\n\nExamples:\n  wfc import .github/workflows/ci.yml -o ci.wf\n  wfc import Taskfile.yml -o tasks.wf\n  wfc import build.yaml --from taskfile\n\nExit status: 0 written (warnings on stderr), 2 unreadable file, not YAML, or not a workflow of the format."
+    )]
+    Import(import::ImportArgs),
     /// List recorded runs, newest first.
     #[command(
         after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
@@ -221,6 +227,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => list::run(args),
         Command::Run(args) => run::run(args),
         Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
         Command::History(args) => history::run(args),
         Command::Status(args) => status::run(args),
         Command::Logs(args) => logs::run(args),

@@ -40,6 +40,7 @@
 //! - `dashboard_form`: the dashboard's start form and metrics page.
 //! - `example_etl`: examples/etl.wf against a real PostgreSQL, hostile rows.
 //! - `export_argo`: `wfc export argo` — the YAML validated against Argo's schema.
+//! - `import`: `wfc import` of real GitHub Actions workflows and a Taskfile.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -72,6 +73,7 @@ mod export_secret_decided;
 mod fifo_files;
 mod folder_links;
 mod full_disk;
+mod import;
 mod imports;
 mod mcp;
 mod modules;

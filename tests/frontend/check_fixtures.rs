@@ -160,6 +160,8 @@ fn every_code_has_a_fixture_and_a_section() {
 
     let mut wf = Vec::new();
     files_under(Path::new("tests"), "wf", &mut wf);
+    // `wfc import`'s codes are provoked by YAML (tests/e2e/import.rs runs them).
+    files_under(Path::new("tests/import"), "yml", &mut wf);
     let mut fixtures: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in &wf {
         let name = p.file_name().unwrap().to_string_lossy();

@@ -1,0 +1,496 @@
+//! Jobs: a job of one step is a step, of several a `sequence` (its steps
+//! share a workspace, as on one runner); `needs` is `depends on`, a matrix
+//! nested `for each … parallel` loops, a job's `if` an `if` block (or
+//! `after` for `always()`, a `.status` test for `failure()`).
+
+use super::expr::{self, Status};
+use super::text::{self, Scope};
+use super::{one_line, Ctx, Env};
+use crate::literal::Text;
+use crate::model::{Item, Step};
+use crate::yaml::{self, entry, str_of, Map, Scalar};
+use crate::ImportError;
+use marked_yaml::Node;
+use std::collections::BTreeMap;
+
+/// A job converted, before its `needs` and `if` are placed.
+struct Job {
+    name: String,
+    item: Item,
+    needs: Vec<String>,
+    status: Status,
+    cond: Option<String>,
+    comments: Vec<String>,
+}
+
+/// What a job gives each of its steps.
+#[derive(Default, Clone)]
+struct JobDefaults {
+    env: Env,
+    shell: Option<String>,
+    workdir: Option<String>,
+    timeout: Option<String>,
+    optional: bool,
+}
+
+pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Vec<Item>, ImportError> {
+    let mut ids = BTreeMap::new();
+    for (key, _) in jobs.iter() {
+        let given = ctx.names.give(key.as_str());
+        if given.changed {
+            ctx.warn.key(
+                "W0906",
+                key,
+                format!("the job `{}` is named `{}`", key.as_str(), given.name),
+            );
+        }
+        ids.insert(key.as_str().to_string(), given.name);
+    }
+    let mut converted = Vec::new();
+    for (key, body) in jobs.iter() {
+        let Some(body) = body.as_mapping() else {
+            return Err(shape(ctx, body, "a job must be a mapping"));
+        };
+        converted.push(job(ctx, key, &ids[key.as_str()], body, &ids)?);
+    }
+    // Each job's steps, for `failure()`: (name, inside a loop).
+    let mut steps: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
+    for j in &converted {
+        let mut names = Vec::new();
+        j.item.step_names(false, &mut names);
+        steps.insert(j.name.clone(), names);
+    }
+    Ok(converted.into_iter().map(|j| place(j, &steps)).collect())
+}
+
+fn shape(ctx: &Ctx, node: &Node, message: &str) -> ImportError {
+    ImportError::input(
+        "E0902",
+        yaml::node_span(ctx.warn.text, node),
+        format!("not a GitHub Actions workflow: {message}"),
+        "here",
+    )
+}
+
+/// Puts a job's `needs` and `if` around it.
+fn place(j: Job, steps: &BTreeMap<String, Vec<(String, bool)>>) -> Item {
+    let mut item = j.item;
+    let mut deps = j.needs.clone();
+    let mut cond = j.cond;
+    match j.status {
+        Status::Success => {}
+        Status::Always => {
+            if let Some(first) = item.first_step() {
+                first.after = std::mem::take(&mut deps);
+            }
+        }
+        Status::Failure => {
+            let failed: Vec<String> = j
+                .needs
+                .iter()
+                .flat_map(|n| steps.get(n).into_iter().flatten())
+                .map(|(s, in_loop)| match in_loop {
+                    true => format!("contains({s}.status, \"failed\")"),
+                    false => format!("{s}.status == \"failed\""),
+                })
+                .collect();
+            if !failed.is_empty() {
+                let any = format!("({})", failed.join(" || "));
+                cond = Some(match cond {
+                    Some(c) => format!("{c} && {any}"),
+                    None => any,
+                });
+                deps.clear();
+            }
+        }
+    }
+    if let Some(cond) = cond {
+        return Item::If {
+            cond,
+            deps,
+            comments: j.comments,
+            items: vec![item],
+        };
+    }
+    set_deps(&mut item, deps);
+    if let (Some(first), false) = (item.first_step(), j.comments.is_empty()) {
+        first.comments.extend(j.comments);
+    }
+    item
+}
+
+fn set_deps(item: &mut Item, new: Vec<String>) {
+    match item {
+        Item::Step(s) => s.deps.extend(new),
+        Item::Sequence { deps, .. } | Item::ForEach { deps, .. } | Item::If { deps, .. } => {
+            deps.extend(new)
+        }
+    }
+}
+
+fn job(
+    ctx: &mut Ctx,
+    key: &Scalar,
+    name: &str,
+    body: &Map,
+    ids: &BTreeMap<String, String>,
+) -> Result<Job, ImportError> {
+    let mut out = Job {
+        name: name.to_string(),
+        item: Item::Sequence {
+            name: String::new(),
+            deps: Vec::new(),
+            items: Vec::new(),
+        },
+        needs: Vec::new(),
+        status: Status::Success,
+        cond: None,
+        comments: Vec::new(),
+    };
+    let mut defaults = JobDefaults {
+        shell: ctx.shell.clone(),
+        workdir: ctx.workdir.clone(),
+        ..JobDefaults::default()
+    };
+    let mut doc = Vec::new();
+    // The matrix first: the job's `env` and `if` may read it.
+    let (loops, parallel, scope) = match entry(body, "strategy") {
+        Some((_, s)) => super::matrix::matrix(ctx, s),
+        None => (Vec::new(), None, Scope::default()),
+    };
+    let mut steps_node = None;
+    let mut uses = None;
+    for (k, v) in body.iter() {
+        match k.as_str() {
+            "strategy" | "with" | "secrets" => {}
+            "name" => doc.extend(str_of(v).map(str::to_string)),
+            "needs" => {
+                for n in yaml::strings(v) {
+                    match ids.get(n) {
+                        Some(id) => out.needs.push(id.clone()),
+                        None => {
+                            return Err(shape(
+                                ctx,
+                                v,
+                                &format!(
+                                    "`needs` names `{n}`, which is not a job of this workflow"
+                                ),
+                            ))
+                        }
+                    }
+                }
+            }
+            "if" => condition(ctx, &scope, v, &mut out, true),
+            "steps" => steps_node = Some(v),
+            "uses" => uses = Some(v),
+            "env" => defaults.env = text::env_map(ctx, v, Some(&scope)),
+            "defaults" => {
+                let (shell, workdir) = super::run_defaults(ctx, v, false);
+                defaults.shell = shell.or(defaults.shell);
+                defaults.workdir = workdir.or(defaults.workdir);
+            }
+            "timeout-minutes" => defaults.timeout = timeout(ctx, v),
+            "continue-on-error" => defaults.optional = flag(ctx, v),
+            other => ctx.warn.key(
+                "W0900",
+                k,
+                format!("the job's `{other}` has no `.wf` equivalent; it is left out"),
+            ),
+        }
+    }
+    if defaults.timeout.is_some() {
+        ctx.warn.key(
+            "W0908",
+            key,
+            "the job's `timeout-minutes` bounds each of its steps here, not the job as a whole",
+        );
+    }
+    let mut body_items = match (steps_node, uses) {
+        (_, Some(u)) => vec![Item::Step(Box::new(reusable(ctx, name, u, body)))],
+        (Some(s), None) => steps(ctx, name, s, &defaults, &scope)?,
+        (None, None) => {
+            return Err(ImportError::input(
+                "E0902",
+                yaml::key_span(ctx.warn.text, key),
+                "not a GitHub Actions workflow: a job needs `steps` or `uses`",
+                "this job",
+            ))
+        }
+    };
+    let mut item = if body_items.len() == 1 {
+        let mut only = body_items.remove(0);
+        if let Item::Step(s) = &mut only {
+            s.doc.splice(0..0, doc);
+        }
+        only
+    } else {
+        let mut seq = Item::Sequence {
+            name: name.to_string(),
+            deps: Vec::new(),
+            items: body_items,
+        };
+        if let (Some(first), false) = (seq.first_step(), doc.is_empty()) {
+            first
+                .comments
+                .splice(0..0, doc.iter().map(|d| format!("job: {d}")));
+        }
+        seq
+    };
+    let dims = loops.len();
+    for (i, (var, list)) in loops.into_iter().enumerate().rev() {
+        item = Item::ForEach {
+            var,
+            list,
+            parallel: if i == 0 && dims == 1 { parallel } else { None },
+            deps: Vec::new(),
+            items: vec![item],
+        };
+    }
+    out.item = item;
+    Ok(out)
+}
+
+/// An `if:` of a job (`job`) or a step, into `out` (its status, condition
+/// and, when not translated, a comment).
+fn condition(ctx: &mut Ctx, scope: &Scope, node: &Node, out: &mut Job, job: bool) {
+    let Some(src) = str_of(node) else { return };
+    let parsed = expr::parse(expr::unwrap(src)).and_then(expr::split_status);
+    let translated = parsed.and_then(|(status, rest)| {
+        let cond = match rest {
+            Some(e) => Some(expr::to_wf(&e, &mut |p| path(ctx, scope, node, p))?),
+            None => None,
+        };
+        Ok((status, cond))
+    });
+    match translated {
+        Ok((status, cond)) if job || status == Status::Success => {
+            out.status = status;
+            out.cond = cond;
+        }
+        Ok((_, cond)) => {
+            ctx.warn.node("W0908", node, format!("the step condition `{}` reads how earlier steps ended; inside a job's sequence the step runs only after they succeeded", one_line(src)));
+            out.comments.push(format!("if: {}", one_line(src)));
+            out.cond = cond;
+        }
+        Err(why) => {
+            ctx.warn.node("W0902", node, format!("the condition `{}` is not translated ({why}); it is kept as a comment, and the {} runs unconditionally", one_line(src), if job { "job" } else { "step" }));
+            out.comments.push(format!("if: {}", one_line(src)));
+        }
+    }
+}
+
+/// A context path in a condition.
+fn path(ctx: &mut Ctx, scope: &Scope, node: &Node, p: &[String]) -> Result<String, String> {
+    let s: Vec<&str> = p.iter().map(String::as_str).collect();
+    match s.as_slice() {
+        ["inputs", x] | ["github", "event", "inputs", x] if ctx.inputs.contains_key(*x) => {
+            Ok(ctx.inputs[*x].clone())
+        }
+        ["matrix", x] if scope.matrix.contains_key(*x) => Ok(scope.matrix[*x].clone()),
+        ["github", x @ ("ref" | "ref_name" | "ref_type" | "event_name" | "repository" | "actor" | "sha"
+        | "head_ref" | "base_ref")] => {
+            let var = format!("GITHUB_{}", x.to_ascii_uppercase());
+            ctx.warn.node("W0907", node, format!("`github.{x}` is read from `${var}`, which GitHub's runner sets: set it where the workflow runs"));
+            Ok(format!("env(\"{var}\")"))
+        }
+        _ => Err(format!("`{}` has no `.wf` equivalent", p.join("."))),
+    }
+}
+
+fn timeout(ctx: &mut Ctx, v: &Node) -> Option<String> {
+    match str_of(v)
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|m| *m > 0.0)
+    {
+        Some(m) if m.fract() == 0.0 => Some(format!("{}m", m as u64)),
+        Some(m) => Some(format!("{}s", (m * 60.0).round() as u64)),
+        None => {
+            ctx.warn.node(
+                "W0900",
+                v,
+                "a `timeout-minutes` that is not a number is left out",
+            );
+            None
+        }
+    }
+}
+
+fn flag(ctx: &mut Ctx, v: &Node) -> bool {
+    match str_of(v) {
+        Some("true") => true,
+        Some("false") => false,
+        _ => {
+            ctx.warn.node(
+                "W0900",
+                v,
+                "a `continue-on-error` that is not `true` or `false` is left out",
+            );
+            false
+        }
+    }
+}
+
+/// A step standing in for what has no `.wf` equivalent: it fails, saying so.
+fn stand_in(what: &str) -> Text {
+    let message = format!("wfc import: {what} has no .wf equivalent; replace this step");
+    Text::plain(&format!(
+        "echo {} >&2\nexit 1\n",
+        wfc_language::shell_syntax::quote(&message)
+    ))
+}
+
+/// A job that calls a reusable workflow (`jobs.X.uses`).
+fn reusable(ctx: &mut Ctx, name: &str, uses: &Node, body: &Map) -> Step {
+    let target = str_of(uses).unwrap_or("?");
+    ctx.warn.node("W0901", uses, format!("the reusable workflow `{target}` is a stand-in step that fails: convert it on its own and `call` it"));
+    let mut comments = vec![format!("wfc import: stand-in for `uses: {target}`")];
+    if let Some((_, with)) = entry(body, "with") {
+        comments.extend(with_lines(with));
+    }
+    Step {
+        name: name.to_string(),
+        comments,
+        run: Some(stand_in(&format!("the reusable workflow {target}"))),
+        ..Step::default()
+    }
+}
+
+fn with_lines(with: &Node) -> Vec<String> {
+    let mut out = vec!["with:".to_string()];
+    for (k, v) in with.as_mapping().into_iter().flat_map(|m| m.iter()) {
+        out.push(format!(
+            "  {}: {}",
+            k.as_str(),
+            str_of(v).map(one_line).unwrap_or_else(|| "…".into())
+        ));
+    }
+    out
+}
+
+fn steps(
+    ctx: &mut Ctx,
+    job: &str,
+    node: &Node,
+    defaults: &JobDefaults,
+    scope: &Scope,
+) -> Result<Vec<Item>, ImportError> {
+    let Some(list) = node.as_sequence() else {
+        return Err(shape(ctx, node, "`steps` must be a list"));
+    };
+    let single = list.len() == 1;
+    let mut items = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let Some(map) = s.as_mapping() else {
+            return Err(shape(ctx, s, "a step must be a mapping"));
+        };
+        let raw = entry(map, "id")
+            .or_else(|| entry(map, "name"))
+            .and_then(|(_, v)| str_of(v))
+            .map(str::to_string)
+            .unwrap_or_else(|| (i + 1).to_string());
+        let name = if single {
+            job.to_string()
+        } else {
+            ctx.names.give(&format!("{job}-{raw}")).name
+        };
+        items.push(step(ctx, name, map, defaults, scope));
+    }
+    Ok(items)
+}
+
+fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &Scope) -> Item {
+    let mut st = Step {
+        name,
+        env: defaults.env.clone(),
+        workdir: defaults.workdir.clone(),
+        timeout: defaults.timeout.clone(),
+        optional: defaults.optional,
+        ..Step::default()
+    };
+    let mut shell = None;
+    let mut guard = Job {
+        name: String::new(),
+        item: Item::Sequence {
+            name: String::new(),
+            deps: Vec::new(),
+            items: Vec::new(),
+        },
+        needs: Vec::new(),
+        status: Status::Success,
+        cond: None,
+        comments: Vec::new(),
+    };
+    let mut own_env: Env = Vec::new();
+    let mut script_env: Env = Vec::new();
+    for (k, v) in map.iter() {
+        match k.as_str() {
+            "id" | "with" => {}
+            "name" => st.doc.extend(str_of(v).map(str::to_string)),
+            "run" => {
+                let src = str_of(v).unwrap_or_default();
+                let script = text::script(ctx, scope, src, v);
+                st.run = Some(script.text);
+                script_env = script.env;
+            }
+            "uses" => {
+                let target = str_of(v).unwrap_or("?");
+                ctx.warn.node("W0901", v, format!("the action `{target}` is a stand-in step that fails: replace it with the commands it stands for"));
+                st.comments
+                    .push(format!("wfc import: stand-in for `uses: {target}`"));
+                if let Some((_, with)) = entry(map, "with") {
+                    st.comments.extend(with_lines(with));
+                }
+                st.run = Some(stand_in(&format!("the action {target}")));
+            }
+            "if" => condition(ctx, scope, v, &mut guard, false),
+            "env" => own_env = text::env_map(ctx, v, Some(scope)),
+            "shell" => shell = str_of(v).map(str::to_string),
+            "working-directory" => st.workdir = str_of(v).map(str::to_string),
+            "timeout-minutes" => st.timeout = timeout(ctx, v),
+            "continue-on-error" => st.optional = flag(ctx, v),
+            other => ctx.warn.key(
+                "W0900",
+                k,
+                format!("the step's `{other}` has no `.wf` equivalent; it is left out"),
+            ),
+        }
+    }
+    for (k, v) in own_env.into_iter().chain(script_env) {
+        st.env.retain(|(x, _)| *x != k);
+        st.env.push((k, v));
+    }
+    let explicit = shell.or_else(|| defaults.shell.clone());
+    st.shell = Some(match explicit {
+        Some(s)
+            if s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c)) =>
+        {
+            s
+        }
+        Some(s) => {
+            let at = entry(map, "shell").map(|(k, _)| k);
+            if let Some(k) = at {
+                ctx.warn.key(
+                    "W0900",
+                    k,
+                    format!("the shell `{s}` is not a program name; the step runs with bash"),
+                );
+            }
+            "bash".into()
+        }
+        None => "bash".into(),
+    });
+    if st.run.is_none() {
+        st.run = Some(stand_in("a step with neither `run` nor `uses`"));
+    }
+    st.comments.extend(guard.comments);
+    match guard.cond {
+        Some(cond) => Item::If {
+            cond,
+            deps: Vec::new(),
+            comments: Vec::new(),
+            items: vec![Item::Step(Box::new(st))],
+        },
+        None => Item::Step(Box::new(st)),
+    }
+}

@@ -1,0 +1,91 @@
+//! `strategy.matrix`: one `for each … parallel` loop per key, nested;
+//! `include`, `exclude` and matrices from expressions warned.
+
+use super::text::Scope;
+use super::Ctx;
+use crate::literal;
+use crate::yaml::{entry, str_of};
+use marked_yaml::Node;
+
+/// `strategy:` → loop variables and their lists, `max-parallel`, and the scope.
+pub(crate) fn matrix(
+    ctx: &mut Ctx,
+    strategy: &Node,
+) -> (Vec<(String, String)>, Option<u64>, Scope) {
+    let mut loops = Vec::new();
+    let mut parallel = None;
+    let mut scope = Scope::default();
+    for (k, v) in strategy.as_mapping().into_iter().flat_map(|m| m.iter()) {
+        match k.as_str() {
+            "max-parallel" => parallel = str_of(v).and_then(|n| n.parse().ok()).filter(|n| *n > 0),
+            "matrix" => {}
+            other => ctx.warn.key(
+                "W0900",
+                k,
+                format!("`strategy.{other}` has no `.wf` equivalent; it is left out"),
+            ),
+        }
+    }
+    let Some((mk, m)) = strategy.as_mapping().and_then(|s| entry(s, "matrix")) else {
+        return (loops, parallel, scope);
+    };
+    let Some(m) = m.as_mapping() else {
+        ctx.warn.key(
+            "W0905",
+            mk,
+            "a matrix computed by an expression is left out: the job runs once",
+        );
+        return (loops, parallel, scope);
+    };
+    for (k, v) in m.iter() {
+        let values = v
+            .as_sequence()
+            .and_then(|xs| xs.iter().map(str_of).collect::<Option<Vec<_>>>());
+        match (k.as_str(), values) {
+            ("include" | "exclude", _) => ctx.warn.key(
+                "W0905",
+                k,
+                format!(
+                    "the matrix's `{}` is left out: the loops run over the listed values only",
+                    k.as_str()
+                ),
+            ),
+            (_, Some(values)) => {
+                let var = ctx.names.give(k.as_str());
+                if var.changed {
+                    ctx.warn.key(
+                        "W0906",
+                        k,
+                        format!(
+                            "the matrix value `{}` is the loop variable `{}`",
+                            k.as_str(),
+                            var.name
+                        ),
+                    );
+                }
+                let list: Vec<String> = values.iter().map(|s| literal::string(s)).collect();
+                scope
+                    .matrix
+                    .insert(k.as_str().to_string(), var.name.clone());
+                loops.push((var.name, format!("[{}]", list.join(", "))));
+            }
+            (_, None) => ctx.warn.key(
+                "W0905",
+                k,
+                format!(
+                    "the matrix value `{}` is not a list of scalars; it is left out",
+                    k.as_str()
+                ),
+            ),
+        }
+    }
+    if loops.len() > 1 && parallel.is_some() {
+        ctx.warn.key(
+            "W0905",
+            mk,
+            "`max-parallel` over a matrix of several dimensions is left out",
+        );
+        parallel = None;
+    }
+    (loops, parallel, scope)
+}

@@ -1,0 +1,350 @@
+//! GitHub Actions workflows: the workflow's name, triggers, inputs, secrets
+//! and `env` here; jobs and their steps in [`jobs`]; expressions in [`expr`].
+
+mod expr;
+mod jobs;
+mod matrix;
+mod text;
+
+use crate::literal::{self, Text};
+use crate::model::{Param, Workflow};
+use crate::names::{self, Names};
+use crate::yaml::{self, entry, str_of, Map};
+use crate::{ImportError, Warnings};
+use marked_yaml::Node;
+use std::collections::BTreeMap;
+
+/// What the conversion of one workflow knows as it goes.
+pub(crate) struct Ctx<'w, 'a> {
+    pub warn: &'w mut Warnings<'a>,
+    pub names: Names,
+    pub params: Vec<Param>,
+    /// Inputs (`inputs.X`) by the input's name: the param's.
+    pub inputs: BTreeMap<String, String>,
+    /// Secrets (`secrets.X`) by the secret's name: the param's.
+    pub secrets: BTreeMap<String, String>,
+    /// Values reach commands through `env` rather than `${…}`.
+    pub env_route: bool,
+    /// The workflow's `defaults.run`.
+    pub shell: Option<String>,
+    pub workdir: Option<String>,
+    /// Where each `on schedule` came from.
+    pub schedules: Vec<wfc_language::span::Span>,
+}
+
+impl Ctx<'_, '_> {
+    /// The secret param for `secrets.NAME`, declared the first time.
+    pub fn secret(&mut self, name: &str) -> String {
+        if let Some(p) = self.secrets.get(name) {
+            return p.clone();
+        }
+        let param = self.names.give(&name.to_ascii_lowercase()).name;
+        self.params.push(Param {
+            name: param.clone(),
+            secret: true,
+            ty: "string".into(),
+            default: Some(format!("env({})", literal::string(name))),
+            doc: Vec::new(),
+        });
+        self.secrets.insert(name.to_string(), param.clone());
+        param
+    }
+}
+
+pub(crate) fn convert(
+    root: &Node,
+    warn: &mut Warnings,
+    stem: &str,
+    env_route: bool,
+) -> Result<Workflow, ImportError> {
+    let Some(top) = root.as_mapping() else {
+        return Err(shape(warn, root, "a GitHub Actions workflow is a mapping"));
+    };
+    let Some((_, jobs)) = entry(top, "jobs") else {
+        return Err(shape(warn, root, "a GitHub Actions workflow needs `jobs`"));
+    };
+    let Some(jobs) = jobs.as_mapping() else {
+        return Err(shape(
+            warn,
+            jobs,
+            "`jobs` must be a mapping of job ids to jobs",
+        ));
+    };
+    let mut wf = Workflow::default();
+    let title = entry(top, "name").and_then(|(_, v)| str_of(v));
+    wf.name = names::ident(title.unwrap_or(stem));
+    wf.doc.extend(title.map(str::to_string));
+    let mut ctx = Ctx {
+        warn,
+        names: Names::default(),
+        params: Vec::new(),
+        inputs: BTreeMap::new(),
+        secrets: BTreeMap::new(),
+        env_route,
+        shell: None,
+        workdir: None,
+        schedules: Vec::new(),
+    };
+    for (key, value) in top.iter() {
+        match key.as_str() {
+            "name" | "jobs" => {}
+            "on" | "true" => triggers(&mut ctx, &mut wf, value),
+            "env" => wf.env = text::env_map(&mut ctx, value, None),
+            "defaults" => {
+                run_defaults(&mut ctx, value, true);
+            }
+            other => ctx.warn.key(
+                "W0900",
+                key,
+                format!("`{other}` has no `.wf` equivalent; it is left out"),
+            ),
+        }
+    }
+    drop_unfed_schedules(&mut ctx, &mut wf);
+    wf.items = jobs::jobs(&mut ctx, jobs)?;
+    wf.params = std::mem::take(&mut ctx.params);
+    wf.params.sort_by_key(|p| p.secret);
+    Ok(wf)
+}
+
+/// A schedule gives no param a value: with a required input, it is left out.
+fn drop_unfed_schedules(ctx: &mut Ctx, wf: &mut Workflow) {
+    let Some(required) = ctx.params.iter().find(|p| p.default.is_none() && !p.secret) else {
+        return;
+    };
+    let required = required.name.clone();
+    wf.triggers.retain(|t| !t.starts_with("on schedule"));
+    for at in std::mem::take(&mut ctx.schedules) {
+        ctx.warn.at("W0904", at, format!("the schedule is left out: it would start runs without a value for the required input `{required}`"));
+    }
+}
+
+fn shape(warn: &Warnings, node: &Node, message: &str) -> ImportError {
+    ImportError::input(
+        "E0902",
+        yaml::node_span(warn.text, node),
+        format!("not a GitHub Actions workflow: {message}"),
+        "here",
+    )
+}
+
+/// `defaults: run: { shell, working-directory }` of the workflow (`top`) or a job.
+pub(crate) fn run_defaults(
+    ctx: &mut Ctx,
+    value: &Node,
+    top: bool,
+) -> (Option<String>, Option<String>) {
+    let mut found = (None, None);
+    let run = value.as_mapping().and_then(|m| entry(m, "run"));
+    for (k, v) in run
+        .and_then(|(_, r)| r.as_mapping())
+        .into_iter()
+        .flat_map(|m| m.iter())
+    {
+        match k.as_str() {
+            "shell" => found.0 = str_of(v).map(str::to_string),
+            "working-directory" => found.1 = str_of(v).map(str::to_string),
+            other => ctx
+                .warn
+                .key("W0900", k, format!("`defaults.run.{other}` is left out")),
+        }
+    }
+    if top {
+        ctx.shell = found.0.clone();
+        ctx.workdir = found.1.clone();
+    }
+    found
+}
+
+/// `on:`: `push` and `schedule` become triggers, `workflow_dispatch` and
+/// `workflow_call` inputs params; others are warned.
+fn triggers(ctx: &mut Ctx, wf: &mut Workflow, on: &Node) {
+    let events: Vec<(&yaml::Scalar, Option<&Node>)> = match on {
+        Node::Scalar(s) => vec![(s, None)],
+        Node::Sequence(xs) => xs
+            .iter()
+            .filter_map(|x| x.as_scalar())
+            .map(|s| (s, None))
+            .collect(),
+        Node::Mapping(m) => m.iter().map(|(k, v)| (k, Some(v))).collect(),
+    };
+    for (event, body) in events {
+        let body = body.and_then(Node::as_mapping);
+        match event.as_str() {
+            "workflow_dispatch" | "workflow_call" => {
+                if let Some(b) = body {
+                    inputs(ctx, b);
+                    if let Some((_, secrets)) = entry(b, "secrets") {
+                        for (k, _) in secrets.as_mapping().into_iter().flat_map(|m| m.iter()) {
+                            ctx.secret(k.as_str());
+                        }
+                    }
+                }
+            }
+            "schedule" => {
+                let crons = on
+                    .as_mapping()
+                    .and_then(|m| entry(m, "schedule"))
+                    .and_then(|(_, v)| v.as_sequence());
+                for item in crons.into_iter().flat_map(|xs| xs.iter()) {
+                    let cron = item.as_mapping().and_then(|m| entry(m, "cron")).and_then(|(_, c)| str_of(c));
+                    match cron {
+                        Some(c) if !c.contains("${") => {
+                            wf.triggers.push(format!("on schedule {}", literal::string(c)));
+                            ctx.schedules.push(yaml::node_span(ctx.warn.text, item));
+                        }
+                        _ => ctx.warn.node("W0904", item, "a schedule without a plain `cron` is left out"),
+                    }
+                }
+            }
+            "push" => push(ctx, wf, event, body),
+            other => ctx.warn.key(
+                "W0904",
+                event,
+                format!("the `{other}` event has no `.wf` trigger; start the workflow with `wfc run` or a webhook"),
+            ),
+        }
+    }
+}
+
+/// `push` → `on webhook "/NAME/push"`, its `tags`/`branches` a `when` on the
+/// pushed ref when they are names or `*`.
+fn push(ctx: &mut Ctx, wf: &mut Workflow, event: &yaml::Scalar, body: Option<&Map>) {
+    let mut refs: Vec<String> = Vec::new();
+    for (k, v) in body.into_iter().flat_map(|m| m.iter()) {
+        let prefix = match k.as_str() {
+            "tags" => "refs/tags/",
+            "branches" => "refs/heads/",
+            other => {
+                ctx.warn.key("W0904", k, format!("the push filter `{other}` is left out: the webhook starts a run on every push"));
+                continue;
+            }
+        };
+        for pattern in yaml::strings(v) {
+            let r = literal::string(&format!("{prefix}{}", pattern.trim_end_matches('*')));
+            match pattern.strip_suffix('*') {
+                Some(p) if !p.contains(['*', '?', '[', '!']) => {
+                    refs.push(format!("starts_with(default(request.json.ref, \"\"), {r})"));
+                }
+                None if !pattern.contains(['*', '?', '[', '!']) => {
+                    refs.push(format!("default(request.json.ref, \"\") == {r}"));
+                }
+                _ => ctx.warn.node(
+                    "W0904",
+                    v,
+                    format!("the push pattern `{pattern}` is left out"),
+                ),
+            }
+        }
+    }
+    let path = literal::string(&format!("/{}/push", wf.name));
+    let _ = event;
+    if refs.is_empty() {
+        wf.triggers.push(format!("on webhook {path}"));
+    } else {
+        wf.triggers.push(format!(
+            "on webhook {path} {{ when {} }}",
+            refs.join(" || ")
+        ));
+    }
+}
+
+/// `inputs:` → params typed by `type:` (`choice` → `string in [...]`).
+fn inputs(ctx: &mut Ctx, body: &Map) {
+    let Some((_, inputs)) = entry(body, "inputs") else {
+        return;
+    };
+    for (key, spec) in inputs.as_mapping().into_iter().flat_map(|m| m.iter()) {
+        let spec = spec.as_mapping();
+        let field = |f: &str| spec.and_then(|m| entry(m, f)).map(|(_, v)| v);
+        let ty = field("type").and_then(str_of).unwrap_or("string");
+        let given = ctx.names.give(key.as_str());
+        if given.changed {
+            ctx.warn.key(
+                "W0906",
+                key,
+                format!("the input `{}` is the param `{}`", key.as_str(), given.name),
+            );
+        }
+        let default = field("default").and_then(str_of);
+        let required = field("required").and_then(str_of) == Some("true");
+        let (wf_ty, default) = match ty {
+            "boolean" => (
+                "bool".to_string(),
+                Some(
+                    default
+                        .map_or("false", |d| if d == "true" { "true" } else { "false" })
+                        .to_string(),
+                ),
+            ),
+            "number" => (
+                "float".to_string(),
+                Some(
+                    default
+                        .and_then(|d| d.parse::<f64>().ok())
+                        .map_or("0.0".to_string(), float_literal),
+                ),
+            ),
+            "choice" => {
+                let options: Vec<String> = field("options")
+                    .map(yaml::strings)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|o| literal::string(o))
+                    .collect();
+                let default = default
+                    .map(literal::string)
+                    .or_else(|| options.first().cloned());
+                (format!("string in [{}]", options.join(", ")), default)
+            }
+            _ => {
+                if !matches!(ty, "string" | "environment") {
+                    ctx.warn.key(
+                        "W0900",
+                        key,
+                        format!("the input type `{ty}` is read as a string"),
+                    );
+                }
+                (
+                    "string".to_string(),
+                    default
+                        .map(literal::string)
+                        .or_else(|| (!required).then(|| "\"\"".to_string())),
+                )
+            }
+        };
+        let default = if required && field("default").is_none() {
+            None
+        } else {
+            default
+        };
+        ctx.params.push(Param {
+            name: given.name.clone(),
+            secret: false,
+            ty: wf_ty,
+            default,
+            doc: field("description")
+                .and_then(str_of)
+                .map(str::to_string)
+                .into_iter()
+                .collect(),
+        });
+        ctx.inputs.insert(key.as_str().to_string(), given.name);
+    }
+}
+
+fn float_literal(f: f64) -> String {
+    let s = format!("{f}");
+    if s.contains('.') {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// Text of a `${{ }}`-free string for a comment.
+pub(crate) fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub(crate) type Env = Vec<(String, Text)>;

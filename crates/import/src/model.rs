@@ -1,0 +1,290 @@
+//! The converted workflow, and how it is written as `.wf` text (before the
+//! formatter puts it in canonical layout). Every value is written by
+//! [`crate::literal`]; expressions are the converters' own.
+
+use crate::literal::{self, Text};
+
+#[derive(Default)]
+pub struct Workflow {
+    pub name: String,
+    /// Comments above the workflow: the source, and what was dropped.
+    pub comments: Vec<String>,
+    pub doc: Vec<String>,
+    pub params: Vec<Param>,
+    pub env: Vec<(String, Text)>,
+    /// Trigger lines, written as they are (`on schedule "…"`).
+    pub triggers: Vec<String>,
+    pub items: Vec<Item>,
+}
+
+pub struct Param {
+    pub name: String,
+    pub secret: bool,
+    /// The type, with its constraint: `string in ["a", "b"]`.
+    pub ty: String,
+    /// An expression.
+    pub default: Option<String>,
+    pub doc: Vec<String>,
+}
+
+pub enum Item {
+    Step(Box<Step>),
+    Sequence {
+        name: String,
+        deps: Vec<String>,
+        items: Vec<Item>,
+    },
+    ForEach {
+        var: String,
+        list: String,
+        parallel: Option<u64>,
+        deps: Vec<String>,
+        items: Vec<Item>,
+    },
+    If {
+        cond: String,
+        deps: Vec<String>,
+        comments: Vec<String>,
+        items: Vec<Item>,
+    },
+}
+
+#[derive(Default)]
+pub struct Step {
+    pub name: String,
+    pub doc: Vec<String>,
+    pub comments: Vec<String>,
+    /// A `shell` step's command, else an approval gate's who.
+    pub run: Option<Text>,
+    pub approval: Option<String>,
+    pub shell: Option<String>,
+    pub workdir: Option<String>,
+    pub env: Vec<(String, Text)>,
+    pub deps: Vec<String>,
+    pub after: Vec<String>,
+    pub timeout: Option<String>,
+    pub optional: bool,
+    pub artifacts: Vec<(String, String)>,
+}
+
+impl Item {
+    /// The first step (in writing order) of an item: where an `after` goes.
+    pub fn first_step(&mut self) -> Option<&mut Step> {
+        match self {
+            Item::Step(s) => Some(s),
+            Item::Sequence { items, .. } | Item::ForEach { items, .. } | Item::If { items, .. } => {
+                items.first_mut().and_then(Item::first_step)
+            }
+        }
+    }
+
+    /// Every step name of an item, and whether it is inside a loop.
+    pub fn step_names(&self, in_loop: bool, out: &mut Vec<(String, bool)>) {
+        match self {
+            Item::Step(s) => out.push((s.name.clone(), in_loop)),
+            Item::Sequence { items, .. } | Item::If { items, .. } => {
+                items.iter().for_each(|i| i.step_names(in_loop, out))
+            }
+            Item::ForEach { items, .. } => items.iter().for_each(|i| i.step_names(true, out)),
+        }
+    }
+}
+
+/// Writes lines at a depth of indentation.
+struct Out {
+    text: String,
+    depth: usize,
+}
+
+impl Out {
+    fn indent(&self) -> String {
+        "  ".repeat(self.depth)
+    }
+
+    fn line(&mut self, s: &str) {
+        if !s.is_empty() {
+            self.text.push_str(&self.indent());
+        }
+        self.text.push_str(s);
+        self.text.push('\n');
+    }
+
+    fn comments(&mut self, prefix: &str, lines: &[String]) {
+        for c in lines {
+            for l in c.lines() {
+                match l.trim_end() {
+                    "" => self.line(prefix),
+                    l => self.line(&format!("{prefix} {l}")),
+                }
+            }
+        }
+    }
+
+    fn open(&mut self, head: &str) {
+        self.line(&format!("{head} {{"));
+        self.depth += 1;
+    }
+
+    fn close(&mut self) {
+        self.depth -= 1;
+        self.line("}");
+    }
+}
+
+impl Workflow {
+    pub fn write(&self) -> String {
+        let mut o = Out {
+            text: String::new(),
+            depth: 0,
+        };
+        o.comments("#", &self.comments);
+        o.comments("##", &self.doc);
+        o.open(&format!("workflow {}", self.name));
+        for p in &self.params {
+            o.comments("##", &p.doc);
+            let kw = if p.secret { "secret" } else { "param" };
+            let default = p
+                .default
+                .as_ref()
+                .map(|d| format!(" = {d}"))
+                .unwrap_or_default();
+            o.line(&format!("{kw} {}: {}{default}", p.name, p.ty));
+        }
+        if !self.env.is_empty() {
+            o.line("");
+            map_block(&mut o, "env", &self.env);
+        }
+        if !self.triggers.is_empty() {
+            o.line("");
+            for t in &self.triggers {
+                o.line(t);
+            }
+        }
+        for item in &self.items {
+            o.line("");
+            write_item(&mut o, item);
+        }
+        o.close();
+        o.text
+    }
+}
+
+fn map_block(o: &mut Out, name: &str, entries: &[(String, Text)]) {
+    o.open(name);
+    for (k, v) in entries {
+        let key = if wfc_key(k) {
+            k.clone()
+        } else {
+            literal::string(k)
+        };
+        let value = literal::literal(v, &"  ".repeat(o.depth + 1));
+        o.line(&format!("{key} = {value}"));
+    }
+    o.close();
+}
+
+/// Whether `k` may stand as a bare map key (a name), not a string.
+fn wfc_key(k: &str) -> bool {
+    k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn deps_line(o: &mut Out, deps: &[String]) {
+    if !deps.is_empty() {
+        o.line(&format!("depends on {}", deps.join(", ")));
+    }
+}
+
+fn write_item(o: &mut Out, item: &Item) {
+    match item {
+        Item::Step(s) => write_step(o, s),
+        Item::Sequence { name, deps, items } => {
+            o.open(&format!("sequence {name}"));
+            deps_line(o, deps);
+            write_members(o, items);
+            o.close();
+        }
+        Item::ForEach {
+            var,
+            list,
+            parallel,
+            deps,
+            items,
+        } => {
+            let par = match parallel {
+                Some(n) => format!(" parallel {n}"),
+                None => " parallel".into(),
+            };
+            o.open(&format!("for each {var} in {list}{par}"));
+            deps_line(o, deps);
+            write_members(o, items);
+            o.close();
+        }
+        Item::If {
+            cond,
+            deps,
+            comments,
+            items,
+        } => {
+            o.comments("#", comments);
+            o.open(&format!("if {cond}"));
+            deps_line(o, deps);
+            write_members(o, items);
+            o.close();
+        }
+    }
+}
+
+fn write_members(o: &mut Out, items: &[Item]) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            o.line("");
+        }
+        write_item(o, item);
+    }
+}
+
+fn write_step(o: &mut Out, s: &Step) {
+    o.comments("#", &s.comments);
+    o.comments("##", &s.doc);
+    let kind = if s.approval.is_some() {
+        "gate"
+    } else {
+        "shell"
+    };
+    o.open(&format!("step {}: {kind}", s.name));
+    let inner = "  ".repeat(o.depth);
+    if let Some(run) = &s.run {
+        o.line(&format!("run {}", literal::literal(run, &inner)));
+    }
+    if let Some(who) = &s.approval {
+        o.line(&format!("approval {}", literal::string(who)));
+    }
+    if let Some(sh) = &s.shell {
+        o.line(&format!("shell {}", literal::string(sh)));
+    }
+    if let Some(w) = &s.workdir {
+        o.line(&format!("workdir {}", literal::string(w)));
+    }
+    if !s.env.is_empty() {
+        map_block(o, "env", &s.env);
+    }
+    if let Some(t) = &s.timeout {
+        o.line(&format!("timeout {t}"));
+    }
+    if s.optional {
+        o.line("optional");
+    }
+    if !s.artifacts.is_empty() {
+        o.open("artifacts");
+        for (k, glob) in &s.artifacts {
+            o.line(&format!("{k} = {} optional", literal::string(glob)));
+        }
+        o.close();
+    }
+    deps_line(o, &s.deps);
+    if !s.after.is_empty() {
+        o.line(&format!("after {}", s.after.join(", ")));
+    }
+    o.close();
+}
