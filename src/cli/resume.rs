@@ -84,7 +84,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         workflow: Some(rec.workflow.clone()),
         params: args.params.clone(),
         params_file: Some(params_path),
-        jobs: u32::try_from(rec.jobs).ok(),
+        jobs: resumed_jobs(rec.jobs),
         store: args.store.clone(),
     };
     if !input.file.exists() && input.file.as_os_str() != "-" {
@@ -177,4 +177,15 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             started: None,
         },
     )
+}
+
+/// The `--jobs` a resume plans with: the run's, unless it was this
+/// machine's CPU count — the default, which a `parallel N` written in the
+/// file may exceed, where an explicit `--jobs` caps it. (A run given
+/// `--jobs` equal to the CPU count resumes as if it was not given.)
+fn resumed_jobs(recorded: usize) -> Option<u32> {
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    (recorded != cpus)
+        .then(|| u32::try_from(recorded).ok())
+        .flatten()
 }

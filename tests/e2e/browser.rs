@@ -308,7 +308,9 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
         "the reader's run still waits: {still}"
     );
     assert_eq!(
-        std::fs::read_to_string(server.path("published.txt")).unwrap().trim(),
+        std::fs::read_to_string(server.path("published.txt"))
+            .unwrap()
+            .trim(),
         "published 30 ship it"
     );
     let approve = run["step_list"]

@@ -133,3 +133,29 @@ fn a_smaller_jobs_wins_and_the_run_says_so() {
         .json();
     assert_eq!(plan["groups"][0]["concurrency"], 2, "{plan}");
 }
+
+#[test]
+fn a_resumed_run_keeps_the_parallel_count_or_the_jobs_it_was_given() {
+    // The run fails before the loop (its first step fails once); resumed,
+    // the loop runs as the first session would have.
+    let failing_first = |want: usize, leave: bool, jobs: &[&str]| {
+        let c = counting_loop(8, 8, want, leave);
+        let text = c.read("w.wf").replacen(
+            "  for each i in range(0, 8) parallel 8 {",
+            "  step first: shell { run \"[ -f ok ] || { touch ok; exit 1; }\" }\n  for each i in range(0, 8) parallel 8 {\n    depends on first",
+            1,
+        );
+        c.write("w.wf", &text);
+        let r = c.wfc(["run", "w.wf", "--plain"]).args(jobs).output();
+        assert_eq!(r.code, 1, "{r}");
+        let r = c.wfc(["resume", "last", "--plain"]).output();
+        assert_eq!(r.code, 0, "{r}");
+        c
+    };
+    // 8 at once on a machine of fewer CPUs: every iteration meets the barrier.
+    let c = failing_first(8, false, &[]);
+    assert_eq!(c.lines("barrier").len(), 8);
+    // A run given `--jobs 1` resumes under it: one at a time.
+    let c = failing_first(1, true, &["--jobs", "1"]);
+    assert_eq!(max_count(&c), 1, "{:?}", c.lines("counts"));
+}
