@@ -32,7 +32,7 @@ mod triggers;
 pub use schedule_env::resolve_schedules;
 mod types;
 pub use call::{Call, CallArg};
-pub use comprehension::{CompVar, Comprehension};
+pub use comprehension::{CompVar, CompVarDecl, Comprehension};
 pub use context::{Let, RunField};
 pub use func::Func;
 pub use gate_inputs::GateInput;
@@ -97,6 +97,9 @@ pub struct Workflow {
     /// Every `require_env("NAME")`: the variable and the call, checked
     /// before a run starts.
     pub required_env: Vec<(String, Span)>,
+    /// Every comprehension's variable, for the editor (kept with the
+    /// references).
+    pub comp_vars: Vec<CompVarDecl>,
 }
 
 /// Index into [`Workflow::lets`].
@@ -287,6 +290,8 @@ pub enum Symbol {
     Block(BlockId),
     /// The variable of the `for each` block.
     LoopVar(BlockId),
+    /// A comprehension's variable: its index in [`Workflow::comp_vars`].
+    CompVar(usize),
     Let(LetId),
     /// An output of a step: `declared` for `s.outputs.NAME`, else a kind output (`s.stdout`).
     Output {

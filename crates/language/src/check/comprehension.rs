@@ -13,9 +13,10 @@ use crate::syntax::ast;
 /// The comprehension variables in scope while an expression is typed.
 #[derive(Default)]
 pub(crate) struct CompScope {
-    /// Innermost last: the variable, its element type, and whether the
-    /// list it comes from is derived from a secret.
-    vars: Vec<(CompVar, Type, bool)>,
+    /// Innermost last: the variable, its element type, whether the list
+    /// it comes from is derived from a secret, and its index in
+    /// `comp_vars` (when references are kept).
+    vars: Vec<(CompVar, Type, bool, Option<usize>)>,
     /// The next variable's id (unique in the workflow).
     next: u32,
 }
@@ -54,7 +55,20 @@ impl Checker<'_> {
             name: c.var.name.to_string(),
         };
         self.comps.next += 1;
-        self.comps.vars.push((var.clone(), elem_ty, source.tainted));
+        let decl = self.keep_references.then(|| {
+            self.wf.comp_vars.push(crate::ir::CompVarDecl {
+                name: var.name.clone(),
+                span: c.var.span,
+                ty: elem_ty.clone(),
+                source: source.span,
+            });
+            let i = self.wf.comp_vars.len() - 1;
+            self.reference(c.var.span, crate::ir::Symbol::CompVar(i));
+            i
+        });
+        self.comps
+            .vars
+            .push((var.clone(), elem_ty, source.tainted, decl));
         let elem = self.lower_expr(&c.elem, ctx);
         let filter = c.filter.as_ref().map(|f| {
             let x = self.lower_expr(f, ctx);
@@ -80,19 +94,18 @@ impl Checker<'_> {
     }
 
     /// The comprehension variable `name` in scope, innermost first.
-    pub(crate) fn comp_var(&self, name: &str, span: Span) -> Option<Expr> {
-        let (var, ty, tainted) = self
+    pub(crate) fn comp_var(&mut self, name: &str, span: Span) -> Option<Expr> {
+        let (var, ty, tainted, decl) = self
             .comps
             .vars
             .iter()
             .rev()
-            .find(|(v, ..)| v.name == name)?;
-        Some(expr(
-            ExprKind::CompVar(var.clone()),
-            ty.clone(),
-            span,
-            *tainted,
-        ))
+            .find(|(v, ..)| v.name == name)?
+            .clone();
+        if let Some(i) = decl {
+            self.reference(span, crate::ir::Symbol::CompVar(i));
+        }
+        Some(expr(ExprKind::CompVar(var), ty, span, tainted))
     }
 }
 

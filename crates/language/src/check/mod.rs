@@ -292,6 +292,7 @@ impl<'a> Checker<'a> {
                 span,
                 file: None,
                 required_env: Vec::new(),
+                comp_vars: Vec::new(),
             },
             diags: Vec::new(),
             step_src: Vec::new(),

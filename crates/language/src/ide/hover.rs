@@ -284,6 +284,15 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
                 doc.slice(iter.span)
             )
         }
+        Symbol::CompVar(i) => {
+            let v = w.comp_vars.get(*i)?;
+            format!(
+                "```wf\n{}: {}\n```\n\nThe variable of the comprehension over `{}`: one element at a time.",
+                v.name,
+                v.ty,
+                doc.slice(v.source)
+            )
+        }
         Symbol::Output {
             step,
             name,

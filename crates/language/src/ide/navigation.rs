@@ -78,6 +78,7 @@ pub fn declaration(w: &Workflow, sym: &Symbol) -> Option<ByteRange> {
             BlockKind::ForEach { var_span, .. } => span(*var_span),
             _ => return None,
         },
+        Symbol::CompVar(i) => span(w.comp_vars.get(*i)?.span),
         Symbol::Output {
             step,
             name,
@@ -141,6 +142,7 @@ fn renameable(doc: &Doc, offset: usize) -> Result<(&Workflow, Symbol, ByteRange)
         | Symbol::Step(_)
         | Symbol::Block(_)
         | Symbol::LoopVar(_)
+        | Symbol::CompVar(_)
         | Symbol::Let(_) => Ok((w, sym, at)),
         // A call's outputs are the callee's: declared (and renamed) in its file.
         Symbol::Output { step, .. } if w.steps[step].call.is_some() => {

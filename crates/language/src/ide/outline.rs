@@ -374,7 +374,7 @@ fn symbol_kind(sym: &ir::Symbol) -> TokenKind {
         ir::Symbol::Param(_) => TokenKind::Param,
         ir::Symbol::Step(_) => TokenKind::Step,
         ir::Symbol::Block(_) => TokenKind::Block,
-        ir::Symbol::LoopVar(_) | ir::Symbol::Let(_) => TokenKind::LoopVar,
+        ir::Symbol::LoopVar(_) | ir::Symbol::CompVar(_) | ir::Symbol::Let(_) => TokenKind::LoopVar,
         ir::Symbol::Output { .. } => TokenKind::Output,
     }
 }

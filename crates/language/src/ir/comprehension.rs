@@ -1,6 +1,7 @@
 //! The IR of a list comprehension, `[ELEM for NAME in SOURCE if FILTER]`.
 
-use super::Expr;
+use super::{Expr, Type};
+use crate::span::Span;
 
 /// `[elem for name in source if filter]`: for each element of `source` (in
 /// order) for which `filter` holds, the value of `elem`. `elem` and `filter`
@@ -20,6 +21,16 @@ pub struct Comprehension {
 pub struct CompVar {
     pub id: u32,
     pub name: String,
+}
+
+/// Where a comprehension's variable is declared, its element type and the
+/// list it walks (what the editor's hover says of it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompVarDecl {
+    pub name: String,
+    pub span: Span,
+    pub ty: Type,
+    pub source: Span,
 }
 
 impl Comprehension {
