@@ -37,14 +37,20 @@ fn codes() -> impl Iterator<Item = &'static str> {
 }
 
 /// The page of `code`: its `## CODE` section, up to the next heading of
-/// its level or above.
+/// its level or above (a `# comment` inside an example is no heading).
 fn page(code: &str) -> Option<String> {
     let mut lines = PAGES.lines();
     lines
         .by_ref()
         .find(|l| l.strip_prefix("## ").map(str::trim) == Some(code))?;
+    let mut in_code = false;
     let body: Vec<&str> = lines
-        .take_while(|l| !l.starts_with("## ") && !l.starts_with("# "))
+        .take_while(|l| {
+            if l.starts_with("```") {
+                in_code = !in_code;
+            }
+            in_code || !(l.starts_with("## ") || l.starts_with("# "))
+        })
         .collect();
     Some(format!("{code}\n\n{}", body.join("\n").trim()))
 }
@@ -70,5 +76,19 @@ mod tests {
         assert!(p.starts_with("E0140\n\n"), "{p}");
         assert!(!p.contains("\n## "), "{p}");
         assert!(page("E999").is_none());
+    }
+
+    /// Every page ends with its fix, whatever its example's comments say.
+    #[test]
+    fn every_page_is_printed_whole() {
+        for code in codes() {
+            let p = page(code).unwrap();
+            let fix = p.lines().any(|l| {
+                l.starts_with("**Fix:**")
+                    || l.contains("no longer reported")
+                    || l.starts_with("**No longer reported")
+            });
+            assert!(fix, "{code}: {p}");
+        }
     }
 }

@@ -239,6 +239,183 @@ fn every_code_has_a_fixture_and_a_section() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Pages of docs/diagnostics.md that have no ```wf example, each with why.
+const NO_EXAMPLE: [(&str, &str); 16] = [
+    ("E0232", "no longer reported"),
+    ("E0233", "no longer reported"),
+    ("E0601", "a run store provokes it, not a workflow file"),
+    ("E0602", "a run store provokes it, not a workflow file"),
+    (
+        "E0739",
+        "the YAML writer cannot fail on what the export builds",
+    ),
+    ("E0755", "no longer reported"),
+    ("E0761", "uses the example of E0760"),
+    ("E0840", "names its run fixture instead"),
+    (
+        "E0901",
+        "its cause is the file's name and keys, said in words",
+    ),
+    ("W0901", "its cause is any `uses:`, said in words"),
+    ("E0841", "names its run fixture instead"),
+    ("E0842", "names its run fixture instead"),
+    ("E0843", "names its run fixture instead"),
+    ("E0844", "names its run fixture instead"),
+    ("E0845", "names its run fixture instead"),
+    ("E0846", "names its run fixture instead"),
+];
+
+/// One `# ` group of docs/diagnostics.md: its title, the codes its table
+/// lists, and its `## CODE` pages (each page's lines, heading excluded).
+struct DocGroup<'a> {
+    title: &'a str,
+    table: Vec<&'a str>,
+    pages: Vec<(&'a str, Vec<&'a str>)>,
+}
+
+/// The groups and pages of docs/diagnostics.md; a `#` line inside a fenced
+/// block (a comment of an example) is the block's, not a heading.
+fn doc_groups(docs: &str) -> (Vec<DocGroup<'_>>, bool) {
+    let mut groups: Vec<DocGroup> = Vec::new();
+    let mut fenced = false;
+    for line in docs.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        }
+        if !fenced {
+            if let Some(title) = line.strip_prefix("# ") {
+                groups.push(DocGroup {
+                    title,
+                    table: Vec::new(),
+                    pages: Vec::new(),
+                });
+                continue;
+            }
+        }
+        let Some(group) = groups.last_mut() else {
+            continue;
+        };
+        if !fenced {
+            if let Some(code) = line.strip_prefix("## ") {
+                group.pages.push((code.trim(), Vec::new()));
+                continue;
+            }
+        }
+        match group.pages.last_mut() {
+            Some((_, lines)) => lines.push(line),
+            None => {
+                let code = line.strip_prefix("| [").and_then(|l| l.get(..5));
+                if let Some(code) = code.filter(|c| is_code(c)) {
+                    group.table.push(code);
+                }
+            }
+        }
+    }
+    (groups, fenced)
+}
+
+/// What is wrong with the layout of docs/diagnostics.md: the kind of damage
+/// a line-union merge of two branches leaves (pages cut into each other,
+/// groups repeated, pages away from their group).
+fn diagnostics_doc_problems(docs: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let (groups, fence_open) = doc_groups(docs);
+    if fence_open {
+        problems.push("a ``` block is never closed".to_owned());
+    }
+    let mut titles = BTreeSet::new();
+    let mut pages_seen = BTreeSet::new();
+    for g in &groups {
+        if !titles.insert(g.title) {
+            problems.push(format!("group `# {}` appears twice", g.title));
+        }
+        let paged: Vec<&str> = g.pages.iter().map(|(c, _)| *c).collect();
+        for c in &g.table {
+            if !paged.contains(c) {
+                problems.push(format!(
+                    "{c}: in the table of `# {}`, no page there",
+                    g.title
+                ));
+            }
+        }
+        for c in &paged {
+            if !g.table.contains(c) {
+                problems.push(format!("{c}: a page in `# {}`, not in its table", g.title));
+            }
+        }
+        let table_order: Vec<&str> = g
+            .table
+            .iter()
+            .copied()
+            .filter(|c| paged.contains(c))
+            .collect();
+        let page_order: Vec<&str> = paged
+            .iter()
+            .copied()
+            .filter(|c| g.table.contains(c))
+            .collect();
+        if table_order != page_order {
+            problems.push(format!("pages of `# {}` not in its table's order", g.title));
+        }
+        for (code, lines) in &g.pages {
+            if !pages_seen.insert(*code) {
+                problems.push(format!("{code}: two `## {code}` pages"));
+            }
+            let fences: Vec<(usize, &&str)> = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.starts_with("```"))
+                .collect();
+            // `wfc import`'s codes are provoked by YAML, not a `.wf` file.
+            let lang = if code[1..].starts_with("09") {
+                "```yaml"
+            } else {
+                "```wf"
+            };
+            let exempt = NO_EXAMPLE.iter().any(|(c, _)| c == code);
+            let example_end = match (fences.as_slice(), exempt) {
+                ([(_, open), (end, close)], false) if **open == lang && **close == "```" => {
+                    Some(*end)
+                }
+                ([], true) => None,
+                _ => {
+                    problems.push(format!(
+                        "{code}: {} fence lines, want one {lang} example{}",
+                        fences.len(),
+                        if exempt { " (or none: NO_EXAMPLE)" } else { "" }
+                    ));
+                    continue;
+                }
+            };
+            let fixes = lines.iter().filter(|l| l.starts_with("**Fix:**")).count();
+            if fixes > 1 {
+                problems.push(format!("{code}: {fixes} `**Fix:**` lines"));
+            }
+            for (i, l) in lines.iter().enumerate() {
+                let closing = l.starts_with("Reports:") || l.starts_with("**Fix:**");
+                if closing && example_end.is_some_and(|end| i < end) {
+                    problems.push(format!("{code}: `{}` before the example", &l[..8]));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// docs/diagnostics.md (which `wfc explain` prints from) is whole: every
+/// page has one example and one fix after it, no page or group appears
+/// twice, and each group's table lists exactly its pages, in their order.
+#[test]
+fn diagnostics_doc_is_whole() {
+    let docs = std::fs::read_to_string("docs/diagnostics.md").unwrap();
+    let problems = diagnostics_doc_problems(&docs);
+    assert!(
+        problems.is_empty(),
+        "docs/diagnostics.md:\n{}",
+        problems.join("\n")
+    );
+}
+
 /// The IR of the language sketch's example: names resolved, implied deps recorded.
 #[test]
 fn ir_records_implied_dependencies_and_references() {
