@@ -64,7 +64,7 @@ pub fn decide(
     let Some(status) = status else {
         return Err(format!("no run `{id}` in the store"));
     };
-    let plan = recorded_plan(store, id, &status).map_err(s)?;
+    let plan = recorded_plan(store, id, &status, !d.inputs.is_empty()).map_err(s)?;
     if status == "succeeded" {
         return Err(format!(
             "run {id} already succeeded; there is nothing left to approve"
@@ -91,6 +91,10 @@ pub fn decide(
             problems.join("; ")
         )
     })?;
+    // A gate decided already says by whom, before whether it passed since.
+    if decision(store, id, step).map_err(s)?.is_some() {
+        return Err(taken(store, id, step, status)?);
+    }
     let ended: Option<String> = conn
         .query_row(
             "SELECT status FROM steps WHERE run_id = ?1 AND graph = 'main' AND name = ?2
@@ -167,12 +171,14 @@ pub fn check_inputs(
 
 /// Run `id`'s recorded plan. A run that just started writes it a moment
 /// after its first steps (off the path to them): a gate may already wait,
-/// so a running run's plan is waited for, a few seconds at most.
-fn recorded_plan(store: &Store, id: &str, status: &str) -> rusqlite::Result<Option<J>> {
+/// so for a decision with inputs to bind (`wait`) a running run's plan is
+/// waited for, a few seconds at most.
+fn recorded_plan(store: &Store, id: &str, status: &str, wait: bool) -> rusqlite::Result<Option<J>> {
     let deadline = std::time::Instant::now() + PLAN_WAIT;
     loop {
         let plan = super::reuse::read_plan(store, id)?;
-        if plan.is_some() || status != "running" || std::time::Instant::now() > deadline {
+        let waits = wait && status == "running" && std::time::Instant::now() < deadline;
+        if plan.is_some() || !waits {
             return Ok(plan);
         }
         std::thread::sleep(Duration::from_millis(50));
