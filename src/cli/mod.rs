@@ -12,6 +12,7 @@ mod check;
 mod check_paths;
 mod explain;
 mod export;
+mod export_json;
 mod fmt;
 mod heap;
 mod history;
