@@ -72,6 +72,7 @@ mod fifo_files;
 mod folder_links;
 mod full_disk;
 mod imports;
+mod json_form;
 mod mcp;
 mod modules;
 mod new;

@@ -18,11 +18,13 @@ pub fn unknown_key(at: Span, key: &str, place: &str, allowed: &[&str]) -> Diagno
     let list: Vec<String> = allowed.iter().map(|k| format!("`{k}`")).collect();
     let d = Diagnostic::error("E0931", format!("unknown key `{key}` in {place}"))
         .primary(at, "not a key of this object");
-    let d = match super::did_you_mean(key, allowed.iter().copied()) {
-        Some(m) => d.fix(at, format!("\"{m}\""), format!("write `{m}`")),
-        None => d,
-    };
-    d.help(format!("{place} takes {}; {FORM}", list.join(", ")))
+    let takes = format!("{place} takes {}; {FORM}", list.join(", "));
+    match super::did_you_mean(key, allowed.iter().copied()) {
+        Some(m) => d
+            .fix(at, format!("\"{m}\""), format!("write `{m}`"))
+            .help(format!("did you mean `{m}`? {takes}")),
+        None => d.help(takes),
+    }
 }
 
 /// E0932: a value of the wrong JSON type.
@@ -66,7 +68,12 @@ pub fn depends_not_first(at: Span) -> Diagnostic {
 /// E0936: a string that is not the one `.wf` name, type or expression its
 /// place takes (it would change the shape of the workflow around it).
 pub fn not_one(at: Span, what: &str, text: &str) -> Diagnostic {
-    let shown: String = text.chars().take(40).collect();
+    let shown: String = text
+        .chars()
+        .take(40)
+        .collect::<String>()
+        .escape_debug()
+        .collect();
     Diagnostic::error("E0936", format!("`{shown}` is not one {what}"))
         .primary(at, format!("expected one {what}"))
         .help(format!("write a single {what} in `.wf` syntax; {FORM}"))
@@ -76,5 +83,5 @@ pub fn not_one(at: Span, what: &str, text: &str) -> Diagnostic {
 pub fn fmt_json(at: Span) -> Diagnostic {
     Diagnostic::error("E0937", "`wfc fmt` formats `.wf` files only")
         .primary(at, "a JSON workflow file")
-        .help("format it with a JSON tool (`jq .`), or convert it: `wfc export json` writes the JSON form of a `.wf` file")
+        .help("format it with a JSON tool (`jq .`), or write it again in the canonical JSON form with `wfc export json FILE`")
 }

@@ -250,10 +250,11 @@ pub fn workflow_outputs(l: &mut Lower, n: &Node) {
     l.put("outputs", n.span);
     l.braces(n.span, |l| {
         for (k, v) in o.entries {
-            let Some(e) = l.obj(v, "a workflow output", &["type", "value"]) else {
+            let Some(e) = l.obj(v, "a workflow output", &["type", "value", "doc"]) else {
                 continue;
             };
             l.line(k.span);
+            l.doc(e.get("doc"), "an output's `doc`");
             l.key(k);
             l.put(": ", k.span);
             if let Some(t) = l.need(&e, "type") {

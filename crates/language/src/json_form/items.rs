@@ -73,17 +73,23 @@ fn block_items(l: &mut Lower, n: &Node, place: &str, leading: bool) {
     let Some(items) = l.array(n, place) else {
         return;
     };
+    let mut prev = None;
     for (i, it) in items.iter().enumerate() {
-        item(l, it, leading && i == 0);
+        item(l, it, leading && i == 0, &mut prev);
     }
 }
+
+/// Items of these kinds in a row are not set apart by a blank line.
+const GROUPED: &[&str] = &["settings", "param", "secret", "let", "env"];
 
 /// A block: `{ … }` of items.
 pub fn block(l: &mut Lower, n: &Node, place: &str) {
     l.braces(n.span, |l| block_items(l, n, place, true));
 }
 
-fn item(l: &mut Lower, n: &Node, first: bool) {
+/// Writes item `n`; `prev` is the kind of the item before it, if any (a
+/// blank line sets most items apart, as people write them).
+fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
     let Value::Object(entries) = &n.value else {
         l.diags.push(dj::wrong_type(
             n.span,
@@ -128,6 +134,13 @@ fn item(l: &mut Lower, n: &Node, first: bool) {
     let Some(o) = l.obj(n, &place, allowed) else {
         return;
     };
+    let apart = prev
+        .as_deref()
+        .is_some_and(|p| p != "depends_on" && !(p == kind && GROUPED.contains(&kind)));
+    if apart {
+        l.put("\n", n.span);
+    }
+    *prev = Some(kind.to_string());
     if kind != "settings" {
         l.line(n.span);
     }

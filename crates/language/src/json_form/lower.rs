@@ -242,7 +242,8 @@ impl Lower {
 
     /// A map key: bare when it is a name, else quoted.
     pub fn key(&mut self, k: &Key) {
-        if Syntax::Name.reads(&k.name) {
+        // `Content-Type` is a name too, but people quote it.
+        if Syntax::Name.reads(&k.name) && !k.name.contains('-') {
             self.put(&k.name, k.span);
             return;
         }

@@ -43,6 +43,22 @@ impl Writer<'_> {
         s(&self.src[span.range()])
     }
 
+    /// The `##` lines right above the line `span` starts on, as the
+    /// parser joins them for the items whose tree keeps a `doc`.
+    fn doc_above(&self, span: Span) -> Option<String> {
+        let line_start = self.src[..span.start as usize]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let mut found: Vec<&str> = self.src[..line_start]
+            .lines()
+            .rev()
+            .map_while(|l| l.trim().strip_prefix("##"))
+            .map(str::trim)
+            .collect();
+        found.reverse();
+        (!found.is_empty()).then(|| found.join("\n"))
+    }
+
     fn file(&self, f: &File) -> J {
         let mut o = Vec::new();
         if !f.imports.is_empty() {
@@ -194,10 +210,11 @@ impl Writer<'_> {
             }
             Item::Outputs(outs) => {
                 let o = outs.outputs.iter().map(|w| {
-                    let v = vec![
+                    let mut v = vec![
                         ("type".into(), self.text(w.ty.span)),
                         ("value".into(), self.text(w.value.span)),
                     ];
+                    doc(&mut v, &self.doc_above(w.span));
                     (w.name.name.to_string(), J::Obj(v))
                 });
                 one("outputs", J::Obj(o.collect()))
