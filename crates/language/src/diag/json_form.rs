@@ -68,12 +68,12 @@ pub fn depends_not_first(at: Span) -> Diagnostic {
 /// E0936: a string that is not the one `.wf` name, type or expression its
 /// place takes (it would change the shape of the workflow around it).
 pub fn not_one(at: Span, what: &str, text: &str) -> Diagnostic {
-    let shown: String = text
+    // On one line: a line break in the value is shown as `\n`.
+    let shown = text
         .chars()
         .take(40)
         .collect::<String>()
-        .escape_debug()
-        .collect();
+        .replace('\n', "\\n");
     Diagnostic::error("E0936", format!("`{shown}` is not one {what}"))
         .primary(at, format!("expected one {what}"))
         .help(format!("write a single {what} in `.wf` syntax; {FORM}"))
