@@ -121,3 +121,20 @@ fn a_value_cannot_change_the_shape_around_it() {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(to_wf_source(&text).is_err());
 }
+
+/// The first block of `lang` in `markdown`.
+fn block<'a>(markdown: &'a str, lang: &str) -> &'a str {
+    let open = format!("```{lang}\n");
+    let start = markdown.find(&open).expect("a block") + open.len();
+    let len = markdown[start..].find("```").expect("closed");
+    &markdown[start..start + len]
+}
+
+/// docs/json-form.md's example: its `.wf` and its JSON say the same.
+#[test]
+fn the_docs_example_is_what_the_code_writes() {
+    let doc = std::fs::read_to_string("docs/json-form.md").unwrap();
+    let (wf, json) = (block(&doc, "wf"), block(&doc, "json"));
+    assert_eq!(to_json(wf).unwrap(), json);
+    assert_eq!(to_wf_source(json).unwrap(), wf);
+}

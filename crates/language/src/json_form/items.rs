@@ -82,6 +82,15 @@ fn block_items(l: &mut Lower, n: &Node, place: &str, leading: bool) {
 /// Items of these kinds in a row are not set apart by a blank line.
 const GROUPED: &[&str] = &["settings", "param", "secret", "let", "env"];
 
+/// Params and secrets go together.
+fn group(kind: &str) -> &str {
+    if kind == "secret" {
+        "param"
+    } else {
+        kind
+    }
+}
+
 /// A block: `{ … }` of items.
 pub fn block(l: &mut Lower, n: &Node, place: &str) {
     l.braces(n.span, |l| block_items(l, n, place, true));
@@ -134,9 +143,9 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
     let Some(o) = l.obj(n, &place, allowed) else {
         return;
     };
-    let apart = prev
-        .as_deref()
-        .is_some_and(|p| p != "depends_on" && !(p == kind && GROUPED.contains(&kind)));
+    let apart = prev.as_deref().is_some_and(|p| {
+        p != "depends_on" && !(group(p) == group(kind) && GROUPED.contains(&kind))
+    });
     if apart {
         l.put("\n", n.span);
     }
