@@ -224,3 +224,73 @@ async fn serve_lists_and_runs_a_workflow_json_file() {
         "hello api\n"
     );
 }
+
+const SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json-form.schema.json");
+const VALIDATE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/e2e/json_form/validate.py"
+);
+
+/// `validate.py` on `files`: `None` when python3's jsonschema is missing.
+fn schema_valid(files: &[String]) -> Option<(bool, String)> {
+    let ok = Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        wfc_testkit::skip("python3 with jsonschema (pip install jsonschema) is not installed");
+        return None;
+    }
+    let out = Command::new("python3")
+        .arg(VALIDATE)
+        .arg(SCHEMA)
+        .args(files)
+        .output()
+        .unwrap();
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+/// docs/json-form.schema.json takes the JSON form of every example, std
+/// module and template, and refuses the fixtures of unknown keys, wrong
+/// types, missing keys and items of no kind.
+#[test]
+fn the_schema_takes_every_export_and_refuses_bad_documents() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = tempfile::tempdir().unwrap();
+    let mut exported = Vec::new();
+    for folder in ["examples", "std", "templates"] {
+        let mut wfs: Vec<_> = std::fs::read_dir(format!("{root}/{folder}"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "wf"))
+            .collect();
+        wfs.sort();
+        for wf in wfs {
+            let stem = wf.file_stem().unwrap().to_string_lossy();
+            let out = dir.path().join(format!("{folder}-{stem}.json"));
+            let out = out.to_str().unwrap().to_string();
+            let (code, _, err) = wfc(&["export", "json", wf.to_str().unwrap(), "-o", &out]);
+            assert_eq!(code, 0, "{}: {err}", wf.display());
+            exported.push(out);
+        }
+    }
+    assert!(exported.len() > 20);
+    let Some((ok, problems)) = schema_valid(&exported) else {
+        return;
+    };
+    assert!(ok, "exports the schema refuses:\n{problems}");
+    for code in [
+        "E0931-unknown-key",
+        "E0932-wrong-type",
+        "E0933-missing-key",
+        "E0934-item-kind",
+    ] {
+        let bad = format!("{root}/tests/json_form/{code}.json");
+        let (ok, _) = schema_valid(&[bad]).unwrap();
+        assert!(!ok, "the schema takes {code}.json");
+    }
+}
