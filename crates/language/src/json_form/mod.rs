@@ -2,10 +2,10 @@
 //! written as a JSON document that mirrors the syntax tree, with names,
 //! types and expressions as strings in `.wf` syntax.
 //!
-//! A JSON file is read by writing its `.wf` text ([`lower`]) and parsing
+//! A JSON file is read by writing its `.wf` text (`lower.rs`) and parsing
 //! that with the language's own parser, so the checker, plan and run are
 //! the same code for both forms; every span of the tree is then moved
-//! into the JSON document ([`spans`]), so diagnostics point at the JSON
+//! into the JSON document (`spans.rs`), so diagnostics point at the JSON
 //! values. [`to_json`] writes the form of a `.wf` file.
 
 mod fields;

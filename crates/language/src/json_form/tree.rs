@@ -134,6 +134,10 @@ fn key_before(doc: &str, value_start: usize, name: &str) -> Key {
         .rfind('"')
         .filter(|s| end - s >= name.len() + 2)
         .unwrap_or(end.saturating_sub(name.len() + 2));
+    let start = (0..=start)
+        .rev()
+        .find(|&i| doc.is_char_boundary(i))
+        .unwrap_or(0);
     Key {
         name: name.to_string(),
         span: Span::new(start, end),
