@@ -138,3 +138,30 @@ fn the_docs_example_is_what_the_code_writes() {
     assert_eq!(to_json(wf).unwrap(), json);
     assert_eq!(to_wf_source(json).unwrap(), wf);
 }
+
+/// Bad input gets diagnostics, never a panic: every example's JSON cut
+/// short, and with a byte left out, at many places.
+#[test]
+fn broken_json_documents_get_diagnostics_not_panics() {
+    let mut checked = 0;
+    for path in files("examples", "wf") {
+        let json = to_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let cuts = (0..json.len())
+            .step_by(53)
+            .filter(|&i| json.is_char_boundary(i));
+        for i in cuts {
+            let next = (i + 1..=json.len())
+                .find(|&j| json.is_char_boundary(j))
+                .unwrap();
+            for text in [&json[..i], &format!("{}{}", &json[..i], &json[next..])] {
+                let program = load(Path::new("w.json"), text.to_string(), &Disk, false);
+                let a = &program.root().analysis;
+                for d in a.diagnostics() {
+                    render(&d, &a.source, false);
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
