@@ -147,7 +147,7 @@ fn broken_json_documents_get_diagnostics_not_panics() {
     for path in files("examples", "wf") {
         let json = to_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let cuts = (0..json.len())
-            .step_by(53)
+            .step_by(89)
             .filter(|&i| json.is_char_boundary(i));
         for i in cuts {
             let next = (i + 1..=json.len())
