@@ -27,6 +27,11 @@ pub enum Engine {
         after_help = "Params shape the export (an `if` decided by them, a `for each` over them) and become the inputs' defaults; secrets never do (an `if`, a loop, a `timeout` or `retry` that reads one is refused, E0740); inside scripts they are read from `env:`, never spliced in. Secrets are `${{ secrets.NAME }}` (NAME: the param upper-cased). Step outputs go through `$GITHUB_OUTPUT` to job outputs, read as `needs.JOB.outputs.NAME` in `env:`; an `if` or a `check` on outputs becomes a GitHub expression; `retry` becomes a loop in the step's script; a `for each` of one step over scalars is one `strategy.matrix` job (docs/export.md, Loops). What GitHub cannot express is an error with its code and line (E0730-E0740, docs/export.md); --approximate writes `wait any`, rollback, `mount` and `failed.*` as their nearest equivalent, each a warning with the refusal's code.\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted\n  wfc export github-actions deploy.wf --approximate -p version=1.2.3"
     )]
     GithubActions(GithubArgs),
+    /// The workflow file in the JSON form (docs/json-form.md), which `wfc check|plan|run` read too.
+    #[command(
+        after_help = "Every name, type and expression is a string in `.wf` syntax; `##` docs are kept, other comments are not. A `.json` file is written again in canonical form.\n\nExamples:\n  wfc export json examples/deploy.wf -o deploy.workflow.json\n  wfc plan deploy.workflow.json -p version=1.2.3\n\nExit status: 0 written, 2 unreadable file, 3 the file has syntax errors."
+    )]
+    Json(super::export_json::JsonArgs),
 }
 
 #[derive(Args)]
@@ -69,6 +74,7 @@ pub fn run(args: ExportArgs) -> ExitCode {
     match args.engine {
         Engine::Argo(a) => argo(a),
         Engine::GithubActions(a) => github(a),
+        Engine::Json(a) => super::export_json::run(a),
     }
 }
 

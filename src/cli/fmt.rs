@@ -11,6 +11,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wfc_language::diag::render;
+use wfc_language::json_form;
 use wfc_language::span::SourceFile;
 
 #[derive(Args)]
@@ -29,7 +30,9 @@ pub fn run(args: FmtArgs) -> ExitCode {
     for p in &args.paths {
         if p.is_dir() {
             // As `wfc list` finds them (symbolic links followed, no loop).
-            files.extend(wfc_serve::discover::workflow_files(std::slice::from_ref(p)).files);
+            let found = wfc_serve::discover::workflow_files(std::slice::from_ref(p)).files;
+            // A folder's JSON workflow files are not `.wf` text to format.
+            files.extend(found.into_iter().filter(|f| !json_form::is_json_path(f)));
         } else {
             files.push(p.clone());
         }
@@ -44,6 +47,16 @@ pub fn run(args: FmtArgs) -> ExitCode {
     let mut syntax_errors = 0;
     let mut unusable = false;
     for path in &files {
+        if json_form::is_json_path(path) {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let first = text.find(|c: char| !c.is_whitespace()).unwrap_or(0);
+            let at = wfc_language::span::Span::new(first, (first + 1).min(text.len()));
+            let source = SourceFile::new(path.display().to_string(), text);
+            let d = wfc_language::diag::json_form::fmt_json(at);
+            eprint!("{}", render::render(&d, &source, color));
+            unusable = true;
+            continue;
+        }
         let (name, text) = match read_input(path) {
             Ok(x) => x,
             Err(msg) => {

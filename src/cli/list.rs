@@ -17,7 +17,7 @@ pub const SCHEMA: &str = "wfc-list/1";
 
 #[derive(Args)]
 pub struct ListArgs {
-    /// Files or folders (every `.wf` below them; default: the current folder).
+    /// Files or folders (every `.wf` and `*.workflow.json` below them; default: the current folder).
     paths: Vec<PathBuf>,
     /// `text` (a table) or `json` (for tools).
     #[arg(long, value_enum, default_value_t)]

@@ -12,6 +12,7 @@ mod check;
 mod check_paths;
 mod explain;
 mod export;
+mod export_json;
 mod fmt;
 mod heap;
 mod history;
@@ -63,7 +64,7 @@ enum Command {
     New(new::NewArgs),
     /// Parse and type-check workflows; report every problem.
     #[command(
-        after_help = "With no PATH, every .wf file under the current folder; a folder is searched recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc check\n  wfc check deploy.wf\n  wfc check ci/\n  wfc check --format json examples/*.wf\n  wfc check --deny warnings ci.wf\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
+        after_help = "With no PATH, every .wf (and *.workflow.json, docs/json-form.md) file under the current folder; a folder is searched recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc check\n  wfc check deploy.wf\n  wfc check ci/\n  wfc check --format json examples/*.wf\n  wfc check --deny warnings ci.wf\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
     )]
     Check(check::CheckArgs),
     /// Print the page of a diagnostic code (`E0140`, `W0100`) from docs/diagnostics.md.
@@ -78,7 +79,7 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// List the workflows under files and folders: name, description, params, outputs.
     #[command(
-        after_help = "Folders are searched for .wf files recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc list\n  wfc list ci/ deploy.wf\n  wfc list --format json | jq '.files[].workflows[].name'\n\nExit status: 0 listed, 1 a file has errors (it is listed with their count), 2 a path is unreadable."
+        after_help = "Folders are searched for .wf and *.workflow.json files recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc list\n  wfc list ci/ deploy.wf\n  wfc list --format json | jq '.files[].workflows[].name'\n\nExit status: 0 listed, 1 a file has errors (it is listed with their count), 2 a path is unreadable."
     )]
     List(list::ListArgs),
     /// Show what a run will do: steps in order, what is skipped and why, how long it takes.

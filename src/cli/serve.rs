@@ -10,7 +10,7 @@ use wfc_serve::keys::{self, Role};
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Files or folders whose workflows are served (every `.wf` below a folder; default: `.`).
+    /// Files or folders whose workflows are served (every `.wf` and `*.workflow.json` below a folder; default: `.`).
     paths: Vec<PathBuf>,
     /// The address to listen on (`0.0.0.0:7878` for every interface).
     #[arg(

@@ -75,6 +75,7 @@ mod folder_links;
 mod full_disk;
 mod import;
 mod imports;
+mod json_form;
 mod mcp;
 mod modules;
 mod new;

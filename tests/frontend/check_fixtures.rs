@@ -162,6 +162,8 @@ fn every_code_has_a_fixture_and_a_section() {
     files_under(Path::new("tests"), "wf", &mut wf);
     // `wfc import`'s codes are provoked by YAML (tests/e2e/import.rs runs them).
     files_under(Path::new("tests/import"), "yml", &mut wf);
+    // The JSON form's (`tests/json_form`, run by json_form.rs).
+    files_under(Path::new("tests/json_form"), "json", &mut wf);
     let mut fixtures: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in &wf {
         let name = p.file_name().unwrap().to_string_lossy();

@@ -21,6 +21,7 @@ mod ide_retry_when;
 mod ide_sql;
 mod ide_status;
 mod ide_triggers;
+mod json_form;
 mod parse;
 mod plan;
 mod plan_calls;

@@ -23,6 +23,7 @@ pub mod diag;
 pub mod fmt;
 pub mod ide;
 pub mod ir;
+pub mod json_form;
 pub mod program;
 pub mod script_syntax;
 pub mod shell_syntax;

@@ -42,13 +42,24 @@ impl Loop {
     }
 }
 
-/// The `.wf` files under `roots`: a folder gives every `.wf` below it
+/// The `.wf` files under `roots` (and `*.workflow.json`, the JSON form):
+/// a folder gives every one below it
 /// (sorted, skipping hidden folders, `target` and `node_modules`), a file
 /// (or `-`, standard input) itself; none twice. Each loop is warned of.
 pub fn workflow_files(roots: &[PathBuf]) -> Found {
     let found = search(roots);
     found.loops.iter().for_each(Loop::warn);
     found
+}
+
+/// Whether a folder's file `path` is a workflow file: `*.wf`, or
+/// `*.workflow.json` (the JSON form; other JSON files are left alone).
+pub fn is_workflow_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "wf")
+        || path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".workflow.json"))
 }
 
 /// [`workflow_files`], leaving the loops to the caller to report (a watch
@@ -190,7 +201,7 @@ impl Walk {
                 } else if self.folders.insert(id(&meta)) {
                     folders.push((path, id(&meta)));
                 }
-            } else if path.extension().is_some_and(|e| e == "wf") {
+            } else if is_workflow_file(&path) {
                 candidates.push(Candidate {
                     linked: linked || kind.is_symlink(),
                     path,
@@ -286,5 +297,30 @@ mod tests {
         let found = workflow_files(&[d.join("sub"), d.to_path_buf(), d.join("sub/b.wf")]);
         assert_eq!(found.files.len(), 4, "{:?}", found.files);
         assert_eq!(found.files[0], d.join("sub/b.wf"));
+    }
+
+    #[test]
+    fn finds_workflow_json_files_beside_wf_files_but_no_other_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        files(
+            d,
+            &[
+                "a.wf",
+                "b.workflow.json",
+                "sub/c.workflow.json",
+                "package.json",
+                "d.json",
+            ],
+        );
+        let found = workflow_files(&[d.to_path_buf()]);
+        assert_eq!(
+            found.files,
+            vec![
+                d.join("a.wf"),
+                d.join("b.workflow.json"),
+                d.join("sub/c.workflow.json")
+            ]
+        );
     }
 }

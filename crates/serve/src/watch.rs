@@ -128,13 +128,13 @@ fn follow(
 
 /// Whether `event` may change what is served: anything but the opens and
 /// reads of files (the server's own reads among them), and among writes
-/// only those of `.wf` files.
+/// only those of workflow files (`.wf`, `.workflow.json`).
 fn changes(event: &Event) -> bool {
     let wf = || {
         event
             .paths
             .iter()
-            .any(|p| p.extension().is_some_and(|e| e == "wf"))
+            .any(|p| crate::discover::is_workflow_file(p))
     };
     match event.kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => wf(),

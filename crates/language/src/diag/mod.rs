@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod json;
+pub mod json_form;
 pub mod render;
 pub mod syntax;
 

@@ -145,7 +145,12 @@ impl Loader<'_> {
         self.index.insert(key.clone(), slot);
         self.stack.push(key.clone());
         let name = key.display();
-        let mut a = analysis::parse_only(&name, text);
+        let mut a = match &key {
+            FileKey::Path(p) if crate::json_form::is_json_path(p) => {
+                crate::json_form::parse_only(&name, text)
+            }
+            _ => analysis::parse_only(&name, text),
+        };
         let mut imports = Vec::new();
         let mut modules: Vec<(ModuleEntry, Span)> = Vec::new();
         let mut diags = Vec::new();

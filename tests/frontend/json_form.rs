@@ -1,0 +1,167 @@
+//! The JSON form (docs/json-form.md): every example, std module and
+//! template goes `.wf` → JSON → `.wf` to its own formatted text (comments
+//! but `##` docs and blank lines aside: JSON keeps no layout); the JSON of two examples is
+//! pinned; each fixture `tests/json_form/<CODE>-*.json` reports `<CODE>`
+//! at its place, and checker reports point into the JSON.
+
+use std::path::{Path, PathBuf};
+use wfc_language::diag::render::render;
+use wfc_language::json_form::{to_json, to_wf_source};
+use wfc_language::program::{load, Disk};
+
+fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `text` formatted, without the comments that are not `##` docs.
+fn formatted_without_comments(text: &str) -> String {
+    let mut parsed = wfc_language::syntax::parse(text);
+    parsed.comments.retain(|c| c.doc);
+    let file = parsed.file.expect("parses");
+    wfc_language::fmt::format_file(&file, &parsed.comments, text)
+}
+
+fn without_blank_lines(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn every_example_std_module_and_template_round_trips() {
+    let mut all = files("examples", "wf");
+    all.extend(files("std", "wf"));
+    all.extend(files("templates", "wf"));
+    assert!(all.len() > 20, "{all:?}");
+    let mut failed = Vec::new();
+    for path in &all {
+        let text = std::fs::read_to_string(path).unwrap();
+        let json = to_json(&text).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        let back = to_wf_source(&json).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        let want = without_blank_lines(&formatted_without_comments(&text));
+        if without_blank_lines(&back) != want {
+            let diff = similar::TextDiff::from_lines(&want, &without_blank_lines(&back))
+                .unified_diff()
+                .to_string();
+            failed.push(format!("{}:\n{diff}", path.display()));
+        }
+        // Canonical both ways: the `.wf` is formatted, and its JSON the same.
+        assert_eq!(wfc_language::fmt::format_source(&back).unwrap(), back);
+        assert_eq!(to_json(&back).unwrap(), json, "{}", path.display());
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn the_json_of_two_examples() {
+    for name in ["quickstart", "release-with-std"] {
+        let text = std::fs::read_to_string(format!("examples/{name}.wf")).unwrap();
+        insta::assert_snapshot!(format!("json_form_{name}"), to_json(&text).unwrap());
+    }
+}
+
+/// The diagnostics of loading `path` (a `.json` file) as `wfc check` does.
+fn diagnostics(path: &Path) -> (Vec<&'static str>, String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let program = load(path, text, &Disk, false);
+    let a = &program.root().analysis;
+    let diags = a.diagnostics();
+    let rendered: Vec<String> = diags.iter().map(|d| render(d, &a.source, false)).collect();
+    (diags.iter().map(|d| d.code).collect(), rendered.join("\n"))
+}
+
+#[test]
+fn json_fixtures_report_their_code_at_its_place() {
+    let fixtures: Vec<(String, String)> = files("tests/json_form", "json")
+        .into_iter()
+        .map(|p| (p.display().to_string(), String::new()))
+        .collect();
+    assert!(fixtures.len() >= 8);
+    wfc_testkit::check_each(fixtures, |path, _| {
+        let path = Path::new(path);
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let expected = name.split('-').next().unwrap();
+        if expected == "E0937" {
+            return; // `wfc fmt`'s: tests/e2e/json_form.rs
+        }
+        let (codes, rendered) = diagnostics(path);
+        let text = std::fs::read_to_string(path).unwrap();
+        insta::with_settings!({ snapshot_path => "../json_form/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name.clone(), format!("{text}\n---- diagnostics ----\n{rendered}"));
+        });
+        if expected.starts_with('E') {
+            assert!(
+                codes.contains(&expected),
+                "expected {expected}, got {codes:?}\n{rendered}"
+            );
+        } else {
+            assert!(
+                !codes.is_empty(),
+                "expected the checker's reports\n{rendered}"
+            );
+        }
+    });
+}
+
+/// A value that would end its field and start a step of its own is one
+/// diagnostic, and no step `evil` exists.
+#[test]
+fn a_value_cannot_change_the_shape_around_it() {
+    let path = Path::new("tests/json_form/E0936-not-one-expression.json");
+    let (codes, rendered) = diagnostics(path);
+    assert_eq!(codes, ["E0936"], "{rendered}");
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(to_wf_source(&text).is_err());
+}
+
+/// The first block of `lang` in `markdown`.
+fn block<'a>(markdown: &'a str, lang: &str) -> &'a str {
+    let open = format!("```{lang}\n");
+    let start = markdown.find(&open).expect("a block") + open.len();
+    let len = markdown[start..].find("```").expect("closed");
+    &markdown[start..start + len]
+}
+
+/// docs/json-form.md's example: its `.wf` and its JSON say the same.
+#[test]
+fn the_docs_example_is_what_the_code_writes() {
+    let doc = std::fs::read_to_string("docs/json-form.md").unwrap();
+    let (wf, json) = (block(&doc, "wf"), block(&doc, "json"));
+    assert_eq!(to_json(wf).unwrap(), json);
+    assert_eq!(to_wf_source(json).unwrap(), wf);
+}
+
+/// Bad input gets diagnostics, never a panic: every example's JSON cut
+/// short, and with a byte left out, at many places.
+#[test]
+fn broken_json_documents_get_diagnostics_not_panics() {
+    let mut checked = 0;
+    for path in files("examples", "wf") {
+        let json = to_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let cuts = (0..json.len())
+            .step_by(89)
+            .filter(|&i| json.is_char_boundary(i));
+        for i in cuts {
+            let next = (i + 1..=json.len())
+                .find(|&j| json.is_char_boundary(j))
+                .unwrap();
+            for text in [&json[..i], &format!("{}{}", &json[..i], &json[next..])] {
+                let program = load(Path::new("w.json"), text.to_string(), &Disk, false);
+                let a = &program.root().analysis;
+                for d in a.diagnostics() {
+                    render(&d, &a.source, false);
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
