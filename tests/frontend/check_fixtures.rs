@@ -368,11 +368,13 @@ fn diagnostics_doc_problems(docs: &str) -> Vec<String> {
                 .enumerate()
                 .filter(|(_, l)| l.starts_with("```"))
                 .collect();
-            // `wfc import`'s codes are provoked by YAML, not a `.wf` file.
-            let lang = if code[1..].starts_with("09") {
-                "```yaml"
-            } else {
-                "```wf"
+            // `wfc import`'s codes are provoked by YAML, the JSON form's by
+            // JSON (`wfc fmt`'s refusal of it by a command), not `.wf` text.
+            let lang = match &code[1..] {
+                "0937" => "```sh",
+                c if c.starts_with("090") => "```yaml",
+                c if c.starts_with("093") => "```json",
+                _ => "```wf",
             };
             let exempt = NO_EXAMPLE.iter().any(|(c, _)| c == code);
             let example_end = match (fences.as_slice(), exempt) {

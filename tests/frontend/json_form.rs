@@ -165,3 +165,18 @@ fn broken_json_documents_get_diagnostics_not_panics() {
     }
     assert!(checked > 1000, "{checked}");
 }
+
+#[test]
+fn an_approval_gate_s_inputs_round_trip() {
+    let text = "workflow w {\n  param base: int = 10\n  step approve: gate {\n    approval \"ops\"\n    inputs { notes: string = \"\", rollout: int in 1..100 = base, region: string in [\"eu\", \"us\"] }\n  }\n}\n";
+    let json = to_json(text).unwrap();
+    let inputs = &serde_json::from_str::<serde_json::Value>(&json).unwrap()["workflows"][0]
+        ["items"][1]["fields"]["inputs"];
+    assert_eq!(inputs["rollout"]["in"], "1..100", "{json}");
+    assert_eq!(inputs["region"]["type"], "string", "{json}");
+    let back = to_wf_source(&json).unwrap();
+    assert_eq!(
+        without_blank_lines(&back),
+        without_blank_lines(&wfc_language::fmt::format_source(text).unwrap())
+    );
+}

@@ -114,6 +114,39 @@ fn field(l: &mut Lower, k: &Key, v: &Node) {
                 }
             });
         }
+        // An approval gate's inputs: each a declaration object (a map field
+        // of that name holds expressions, written as strings).
+        ("inputs", Value::Object(entries))
+            if entries
+                .iter()
+                .any(|(_, d)| matches!(d.value, Value::Object(_))) =>
+        {
+            let Some(o) = l.open(v, &place) else {
+                return;
+            };
+            l.put("inputs", k.span);
+            l.braces(v.span, |l| {
+                for (name, d) in o.entries {
+                    let Some(e) = l.obj(d, "an input", &["type", "in", "default"]) else {
+                        continue;
+                    };
+                    l.line(name.span);
+                    l.key(name);
+                    l.put(": ", name.span);
+                    if let Some(t) = l.need(&e, "type") {
+                        l.value(t, "an input's `type`", Syntax::Type);
+                    }
+                    if let Some(c) = e.get("in") {
+                        l.put(" in ", c.span);
+                        l.value(c, "an input's `in`", Syntax::Constraint);
+                    }
+                    if let Some(x) = e.get("default") {
+                        l.put(" = ", x.span);
+                        l.value(x, "an input's `default`", Syntax::Expr);
+                    }
+                }
+            });
+        }
         ("on_failure_rollback", _) => {
             l.put(wf, k.span);
             super::items::block(l, v, "`on_failure_rollback`");

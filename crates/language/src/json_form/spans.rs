@@ -63,24 +63,7 @@ fn items(m: &SourceMap, items: &mut [Item]) {
 fn item(m: &SourceMap, it: &mut Item) {
     match it {
         Item::Setting(f) => field(m, f),
-        Item::Param(p) => {
-            ident(m, &mut p.name);
-            ty(m, &mut p.ty);
-            if let Some(c) = &mut p.constraint {
-                c.span = m.span(c.span);
-                match &mut c.kind {
-                    ConstraintKind::OneOf(e) => expr(m, e),
-                    ConstraintKind::Range { lo, hi } => {
-                        expr(m, lo);
-                        expr(m, hi);
-                    }
-                }
-            }
-            if let Some(d) = &mut p.default {
-                expr(m, d);
-            }
-            p.span = m.span(p.span);
-        }
+        Item::Param(p) => param(m, p),
         Item::Env(b) => map_block(m, b),
         Item::Defaults(d) => {
             fields(m, &mut d.fields);
@@ -192,6 +175,25 @@ fn entries(m: &SourceMap, entries: &mut [MapEntry]) {
     }
 }
 
+fn param(m: &SourceMap, p: &mut crate::syntax::ast::Param) {
+    ident(m, &mut p.name);
+    ty(m, &mut p.ty);
+    if let Some(c) = &mut p.constraint {
+        c.span = m.span(c.span);
+        match &mut c.kind {
+            ConstraintKind::OneOf(e) => expr(m, e),
+            ConstraintKind::Range { lo, hi } => {
+                expr(m, lo);
+                expr(m, hi);
+            }
+        }
+    }
+    if let Some(d) = &mut p.default {
+        expr(m, d);
+    }
+    p.span = m.span(p.span);
+}
+
 fn fields(m: &SourceMap, fields: &mut [Field]) {
     for f in fields {
         field(m, f);
@@ -225,6 +227,7 @@ fn field(m: &SourceMap, f: &mut Field) {
                 d.span = m.span(d.span);
             }
         }
+        FieldValue::Inputs(decls) => decls.iter_mut().for_each(|p| param(m, p)),
         FieldValue::Rollback(b) => block(m, b),
         FieldValue::OnFail(i) => ident(m, i),
         FieldValue::Mount { source, target } => {

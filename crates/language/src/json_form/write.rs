@@ -293,6 +293,22 @@ impl Writer<'_> {
                     .map(|d| (d.name.name.to_string(), self.text(d.ty.span)))
                     .collect(),
             ),
+            FieldValue::Inputs(decls) => J::Obj(
+                decls
+                    .iter()
+                    .map(|p| {
+                        let mut o = vec![("type".into(), self.text(p.ty.span))];
+                        if let Some(c) = &p.constraint {
+                            let t = &self.src[c.span.range()];
+                            o.push(("in".into(), s(t.trim_start_matches("in").trim())));
+                        }
+                        if let Some(d) = &p.default {
+                            o.push(("default".into(), self.text(d.span)));
+                        }
+                        (p.name.name.to_string(), J::Obj(o))
+                    })
+                    .collect(),
+            ),
             FieldValue::Rollback(b) => self.block(b),
             FieldValue::OnFail(i) => s(i.name.as_str()),
             FieldValue::Mount { source, target } => J::Obj(vec![
