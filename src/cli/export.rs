@@ -24,6 +24,7 @@ pub enum Engine {
     /// A GitHub Actions workflow: one job per step, params as `workflow_dispatch` inputs.
     #[command(
         name = "github-actions",
+        visible_alias = "github",
         after_help = "Params shape the export (an `if` decided by them, a `for each` over them) and become the inputs' defaults; secrets never do (an `if`, a loop, a `timeout` or `retry` that reads one is refused, E0740); inside scripts they are read from `env:`, never spliced in. Secrets are `${{ secrets.NAME }}` (NAME: the param upper-cased). Step outputs go through `$GITHUB_OUTPUT` to job outputs, read as `needs.JOB.outputs.NAME` in `env:`; an `if` or a `check` on outputs becomes a GitHub expression; `retry` becomes a loop in the step's script; a `for each` of one step over scalars is one `strategy.matrix` job (docs/export.md, Loops). What GitHub cannot express is an error with its code and line (E0730-E0740, docs/export.md); --approximate writes `wait any`, rollback, `mount` and `failed.*` as their nearest equivalent, each a warning with the refusal's code.\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github-actions nightly.wf --runs-on self-hosted\n  wfc export github-actions deploy.wf --approximate -p version=1.2.3"
     )]
     GithubActions(GithubArgs),
@@ -60,6 +61,9 @@ pub struct GithubArgs {
     /// Write the YAML here instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Leave out the `actions/checkout` step each job starts with.
+    #[arg(long)]
+    pub no_checkout: bool,
     /// Write `wait any`, `on failure rollback`, `mount` and `failed.*` as their nearest GitHub Actions equivalent, each a warning (the refusal's code) saying what differs.
     #[arg(long)]
     pub approximate: bool,
@@ -113,6 +117,7 @@ fn github(args: GithubArgs) -> ExitCode {
         version: env!("CARGO_PKG_VERSION"),
         runs_on: &args.runs_on,
         approximate: args.approximate,
+        checkout: !args.no_checkout,
     };
     match wfc_export::github::export(&plan, &wf, &options) {
         Ok(exported) => emit(

@@ -4,6 +4,7 @@
 //! matrix cannot carry stay one job per iteration. The YAML is pinned and
 //! linted by actionlint.
 
+use serde_json::{json, Value as Json};
 use std::path::Path;
 
 use super::export_github::{export, lint, reported};
@@ -39,7 +40,12 @@ fn a_loop_of_one_step_is_one_matrix_job_and_the_rest_stay_unrolled() {
         })
     );
     // The item reaches the script through `env:` only, never in its text.
-    let step = &ship["steps"][0];
+    // The repository first, pinned by its commit.
+    assert_eq!(
+        ship["steps"][0]["uses"],
+        "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"
+    );
+    let step = &ship["steps"][1];
     assert_eq!(step["env"]["WF_VALUE_1"], "${{ matrix.region }}");
     assert_eq!(step["run"], "deploy --region \"$WF_VALUE_1\" --from build");
     // A loop without `parallel`: one iteration at a time, ints as numbers.
@@ -52,11 +58,23 @@ fn a_loop_of_one_step_is_one_matrix_job_and_the_rest_stay_unrolled() {
     // Dependants need the one matrix job.
     assert_eq!(jobs["warm-eu-west"]["needs"], serde_json::json!(["ship"]));
     assert_eq!(jobs["upload-1"]["needs"], serde_json::json!(["test"]));
-    // Two steps in the body, or the item in `env {}`: unrolled.
-    for id in ["warm-us-east", "check-ap-south", "upload-1", "upload-2"] {
+    // Two steps in the body, or the item in `env {}`: unrolled; each
+    // iteration of the two-step body is one job of both (they share files).
+    for id in ["warm-us-east", "warm-ap-south", "upload-1", "upload-2"] {
         assert!(jobs.contains_key(id), "{id} missing:\n{yaml}");
         assert!(jobs[id].get("strategy").is_none(), "{id}");
     }
+    assert!(!jobs.contains_key("check-ap-south"), "{yaml}");
+    let steps = jobs["warm-ap-south"]["steps"].as_array().unwrap();
+    let ids: Vec<&Json> = steps.iter().map(|s| &s["id"]).collect();
+    assert_eq!(
+        ids,
+        [
+            &Json::Null,
+            &json!("warm-ap-south"),
+            &json!("check-ap-south")
+        ]
+    );
     assert!(!jobs
         .keys()
         .any(|k| k.starts_with("ship-") || k.starts_with("test-")));
@@ -108,15 +126,16 @@ fn an_item_in_a_job_s_name_stays_text() {
     );
     let yaml = std::fs::read_to_string(&out).unwrap();
     let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
-    let names: Vec<&str> = doc["jobs"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|j| j["name"].as_str().unwrap())
+    // The chain is one job; its steps carry the names, GitHub evaluates both.
+    let job = &doc["jobs"].as_object().unwrap().values().next().unwrap();
+    let names: Vec<&str> = std::iter::once(&job["name"])
+        .chain(job["steps"].as_array().unwrap().iter().map(|s| &s["name"]))
+        .filter_map(|n| n.as_str())
         .collect();
     assert_eq!(
         names,
         [
+            "ship[x${{ '${{' }} github.token }}]",
             "ship[x${{ '${{' }} github.token }}]",
             "tell[x${{ '${{' }} github.token }}]"
         ],

@@ -64,6 +64,7 @@ mod example_etl;
 mod exec;
 mod export_argo;
 mod export_github;
+mod export_github_jobs;
 mod export_github_matrix;
 mod export_github_runtime;
 mod export_github_scripts;

@@ -14,6 +14,7 @@
 
 mod configured;
 mod fields;
+mod group;
 mod jobs;
 mod matrix;
 mod script;
@@ -36,6 +37,8 @@ pub struct Options<'a> {
     /// Write `wait any`, rollback, `mount` and `failed.*` as their nearest
     /// GitHub equivalent, each a warning (the code of the refusal).
     pub approximate: bool,
+    /// Check the repository out first in every job (`--no-checkout`: false).
+    pub checkout: bool,
 }
 
 /// The YAML and the approximations made (warnings).
@@ -49,7 +52,7 @@ pub struct Exported {
 pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let on = triggers(plan, wf, &mut errors);
-    let jobs = jobs::jobs(plan, wf, options.runs_on, options.approximate, &mut errors);
+    let mut jobs = jobs::jobs(plan, wf, options.runs_on, options.approximate, &mut errors);
     errors.extend(crate::artifacts::refuse(
         plan,
         "E0760",
@@ -76,6 +79,10 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
         errors.sort_by_key(|d| (d.labels.first().map(|l| l.span.start), d.code));
         errors.dedup_by_key(|d| (d.labels.first().map(|l| l.span.start), d.code));
         return Err(errors);
+    }
+    group::fold(&mut jobs.jobs);
+    if options.checkout {
+        group::checkout(&mut jobs.jobs);
     }
     let mut doc = Map::new();
     doc.insert("name".into(), Json::String(plan.workflow.clone()));
