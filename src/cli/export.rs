@@ -55,9 +55,9 @@ pub struct ArgoArgs {
 pub struct GithubArgs {
     #[command(flatten)]
     pub input: PlanInput,
-    /// The runner label of every job.
-    #[arg(long, value_name = "LABEL", default_value = "ubuntu-latest")]
-    pub runs_on: String,
+    /// The runner label of every job without a `runner` of its own (default: the workflow's `runner`, else ubuntu-latest).
+    #[arg(long, value_name = "LABEL")]
+    pub runs_on: Option<String>,
     /// Write the YAML here instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -115,7 +115,7 @@ fn github(args: GithubArgs) -> ExitCode {
     let options = wfc_export::github::Options {
         source: &source.name,
         version: env!("CARGO_PKG_VERSION"),
-        runs_on: &args.runs_on,
+        runs_on: args.runs_on.as_deref(),
         approximate: args.approximate,
         checkout: !args.no_checkout,
     };

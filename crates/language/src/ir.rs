@@ -95,6 +95,9 @@ pub struct Workflow {
     /// Every `require_env("NAME")`: the variable and the call, checked
     /// before a run starts.
     pub required_env: Vec<(String, Span)>,
+    /// `runner "LABEL"`: the GitHub Actions runner of every job (the
+    /// export's `runs-on`); `wfc run` ignores it.
+    pub runner: Option<Expr>,
 }
 
 /// Index into [`Workflow::lets`].

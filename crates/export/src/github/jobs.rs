@@ -1,6 +1,7 @@
 //! The jobs: one per step instance of the main graph and of each handler.
 
 use super::fields::{expect_codes, mount, wait_any_terms};
+use super::ids::{literal, Ids};
 use super::matrix;
 use super::script;
 use super::scripts;
@@ -22,11 +23,16 @@ pub struct Jobs {
 pub fn jobs(
     plan: &Plan,
     wf: &Workflow,
-    runs_on: &str,
+    runs_on: Option<&str>,
     approximate: bool,
     errors: &mut Vec<Diagnostic>,
 ) -> Jobs {
     let workflow = Values::new(plan, wf, None);
+    let runs_on = &super::runner::workflow(wf, &workflow, runs_on).unwrap_or_else(|d| {
+        errors.push(d);
+        super::runner::DEFAULT.into()
+    });
+    let runs_on = runs_on.as_str();
     let mut env = Map::new();
     for (name, e) in &wf.env {
         match workflow.text(e) {
@@ -285,7 +291,6 @@ pub(super) fn job(
     let mut env: Vec<(String, String)> = Vec::new();
     let mut job = Map::new();
     job.insert("name".into(), Json::String(literal(&s.name)));
-    job.insert("runs-on".into(), Json::String(runs_on.into()));
     let mut run_step = Map::new();
     run_step.insert("id".into(), Json::String("run".into()));
     let field = |name: &str| step.fields.iter().find(|f| f.name == name);
@@ -294,6 +299,10 @@ pub(super) fn job(
         _ => None,
     };
     let mut fail = |d: Diagnostic| errors.push(d);
+    match super::runner::step(step, values, runs_on) {
+        Ok(label) => drop(job.insert("runs-on".into(), Json::String(label))),
+        Err(d) => fail(d),
+    }
     let mut install = None;
     for f in &step.fields {
         if let FieldValue::Map(entries) = &f.value {
@@ -541,48 +550,4 @@ pub(super) fn job(
     }
     job.insert("steps".into(), Json::Array(steps));
     Ok(job)
-}
-
-/// Job ids: `[A-Za-z_][A-Za-z0-9_-]*`, unique in the workflow.
-#[derive(Default)]
-struct Ids(std::collections::HashSet<String>);
-
-impl Ids {
-    fn sanitise(name: &str) -> String {
-        let id: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let id = id.trim_matches('-').to_string();
-        if id.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-            id
-        } else {
-            format!("_{id}")
-        }
-    }
-
-    fn fresh(&mut self, name: &str) -> String {
-        let base = Self::sanitise(name);
-        let mut id = base.clone();
-        let mut n = 2;
-        while !self.0.insert(id.clone()) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
-        id
-    }
-}
-
-/// `text` as GitHub shows it, never evaluated: GitHub evaluates `${{ … }}`
-/// in a job's name, and a loop's item is part of its step's name
-/// (`ship[x${{ github.token }}]`). Each `${{` becomes the expression
-/// `${{ '${{' }}`, whose value is the two characters themselves.
-pub(super) fn literal(text: &str) -> String {
-    text.replace("${{", "${{ '${{' }}")
 }

@@ -15,8 +15,10 @@
 mod configured;
 mod fields;
 mod group;
+mod ids;
 mod jobs;
 mod matrix;
+mod runner;
 mod script;
 mod scripts;
 mod values;
@@ -32,8 +34,9 @@ pub struct Options<'a> {
     pub source: &'a str,
     /// wfc's version, for the header comment.
     pub version: &'a str,
-    /// The runner label of every job (`--runs-on`).
-    pub runs_on: &'a str,
+    /// The runner label of every job without a `runner` of its own
+    /// (`--runs-on`; None: the workflow's `runner`, else `ubuntu-latest`).
+    pub runs_on: Option<&'a str>,
     /// Write `wait any`, rollback, `mount` and `failed.*` as their nearest
     /// GitHub equivalent, each a warning (the code of the refusal).
     pub approximate: bool,

@@ -46,6 +46,7 @@ mod require_env;
 mod resources;
 mod retry_when;
 mod run_context;
+mod runner;
 mod scope;
 mod scripts;
 mod settings;
@@ -291,6 +292,7 @@ impl<'a> Checker<'a> {
                 span,
                 file: None,
                 required_env: Vec::new(),
+                runner: None,
             },
             diags: Vec::new(),
             step_src: Vec::new(),
