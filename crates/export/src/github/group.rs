@@ -8,7 +8,8 @@
 //! machine, and no job waits longer than before. Independent work stays in
 //! parallel jobs. Only plain jobs fold (a runner, steps, outputs, a
 //! timeout): a job with its own `if`, container, environment, matrix or
-//! `continue-on-error`, or one that reads the other's outputs, keeps its own.
+//! `continue-on-error`, one that reads the other's outputs, or one whose
+//! result another job reads, keeps its own.
 
 use serde_json::{json, Map, Value as Json};
 
@@ -76,6 +77,15 @@ fn foldable_into(jobs: &Map<String, Json>, id: &str) -> Option<(String, Vec<Stri
     }
     // It reads the outputs (or result) of the job it would join.
     if text.contains(&format!("needs.{head}.")) {
+        return None;
+    }
+    // A job whose result is read (`.status`, a compensation's step) keeps
+    // its one step: a folded job's result would be its steps' together.
+    let result_read = |j: &str| {
+        let read = format!("needs.{j}.result");
+        jobs.values().any(|x| x.to_string().contains(&read))
+    };
+    if result_read(id) || result_read(head) {
         return None;
     }
     let names = |j: &Map<String, Json>| -> Vec<String> {

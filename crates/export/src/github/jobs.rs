@@ -86,25 +86,29 @@ pub fn jobs(
             errors,
         );
     }
-    if approximate {
-        // Compensations after a failure, in reverse plan order, each
-        // after the one before however it ended (`failure()` stays true).
-        let mut before = main.clone();
-        for s in plan.main.steps.iter().rev() {
-            let Some(rb) = &s.rollback else { continue };
-            before = graph(
-                plan,
-                wf,
-                rb,
-                &before,
-                Some(&main),
-                Some("failure()"),
-                (runs_on, approximate),
-                &mut ids,
-                &mut jobs,
-                errors,
-            );
+    // Compensations after a failure, of the steps that succeeded, in
+    // reverse plan order, each after the one before however it ended
+    // (`failure()` stays true).
+    let mut before = main.clone();
+    for (i, s) in plan.main.steps.iter().enumerate().rev() {
+        let Some(rb) = &s.rollback else { continue };
+        let when = format!("failure() && needs.{}.result == 'success'", main[i]);
+        // Its step's job a direct need: GitHub shows only those results.
+        if !before.contains(&main[i]) {
+            before.push(main[i].clone());
         }
+        before = graph(
+            plan,
+            wf,
+            rb,
+            &before,
+            Some(&main),
+            Some(&when),
+            (runs_on, approximate),
+            &mut ids,
+            &mut jobs,
+            errors,
+        );
     }
     Jobs {
         jobs,
@@ -200,6 +204,12 @@ fn graph(
                     // `wait any` (approximated): go on when one member of
                     // each block succeeded and no other dependency failed.
                     ifs.push(format!("!cancelled() && {}", any.join(" && ")));
+                } else if let Some(c) = when
+                    .is_none()
+                    .then(|| super::needs::condition(g, &members, &names))
+                    .flatten()
+                {
+                    ifs.push(c);
                 } else if after_skippable && when.is_none() {
                     ifs.push("!cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled')".into());
                 }
@@ -239,18 +249,6 @@ pub(super) fn job(
             .help(help.to_string())
     };
     let mut errors = Vec::new();
-    for a in s.any.iter() {
-        // E0756: `needs` waits for every job to succeed; `if: always()` with
-        // a test of each result could say it, and is not written yet.
-        errors.push(
-            Diagnostic::error(
-                "E0756",
-                format!("the GitHub Actions export does not map `{}` yet", a.label),
-            )
-            .primary(a.span, "one of these must succeed")
-            .help("`needs` waits for every job to succeed; run the workflow with `wfc run`, or depend on each name"),
-        );
-    }
     if s.wait_any.is_some() && values.approximate {
         values.warnings.borrow_mut().push(approximated(
             "E0735",
@@ -263,21 +261,6 @@ pub(super) fn job(
             "E0735",
             "`wait any` (first success cancels the rest)",
             "use `wait all`, or run with `wfc run`",
-        ));
-    }
-    if let (Some(rb), true) = (&s.rollback, values.approximate) {
-        let at = rb.steps.first().map_or(s.span, |c| c.span);
-        values.warnings.borrow_mut().push(approximated(
-            "E0736",
-            at,
-            "`on failure rollback` (saga compensation)",
-            "every compensation runs as an `if: failure()` job when the run fails, in reverse plan order, also for steps that never ran or failed: a job cannot see which jobs completed",
-        ));
-    } else if s.rollback.is_some() {
-        errors.push(refuse(
-            "E0736",
-            "compensations (`on failure rollback`, run in reverse order of completion)",
-            "move the rollback into an `on failure` handler",
         ));
     }
     if s.until.is_some() {
@@ -376,24 +359,24 @@ pub(super) fn job(
                 run_step.insert("run".into(), Json::String(text));
             }
         }
-        StepKind::Http => {
-            for method in ["get", "post", "put", "patch", "delete", "head"] {
-                if let Some(url) = expr(method) {
-                    env.push(("WF_METHOD".into(), method.to_uppercase()));
-                    match values.text(url) {
-                        Ok(v) => env.push(("WF_URL".into(), v)),
-                        Err(d) => fail(d),
-                    }
+        StepKind::Http | StepKind::Webhook => {
+            let webhook = s.kind == StepKind::Webhook;
+            let codes = match expect_codes(field("expect")) {
+                Ok(codes) => codes,
+                Err(d) => {
+                    fail(d);
+                    Vec::new()
                 }
-            }
-            for name in ["headers", "body", "json"] {
-                other(name, &mut fail);
-            }
-            match expect_codes(field("expect")) {
-                Ok(codes) => drop(run_step.insert("run".into(), json!(script::http(&codes)))),
-                Err(d) => fail(d),
+            };
+            match super::http::request(values, step, webhook, &codes, &mut env) {
+                Ok(run) => drop(run_step.insert("run".into(), json!(run))),
+                Err(ds) => ds.into_iter().for_each(&mut fail),
             }
         }
+        StepKind::Sleep => match super::http::sleep(values, step) {
+            Ok(run) => drop(run_step.insert("run".into(), json!(run))),
+            Err(d) => fail(d),
+        },
         StepKind::Slack => {
             for (var, name) in [("WF_WEBHOOK", "webhook"), ("WF_MESSAGE", "message")] {
                 if let Some(e) = expr(name) {

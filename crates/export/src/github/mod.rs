@@ -15,12 +15,15 @@
 mod configured;
 mod fields;
 mod group;
+mod http;
 mod ids;
 mod jobs;
 mod matrix;
+mod needs;
 mod runner;
 mod script;
 mod scripts;
+mod status;
 mod values;
 
 use serde_json::{json, Map, Value as Json};

@@ -106,12 +106,10 @@ done < "{OUTPUTS_FILE}""#
     })
 }
 
-/// An http step's script: the request with `$WF_METHOD` and `$WF_URL`
-/// from `env:`, the body to the log, and the status checked against
-/// `codes` (empty: any 2xx, as `wfc run`). The codes are numbers wfc
-/// checked, never the workflow's text.
-pub fn http(codes: &[u16]) -> String {
-    let request = "wfc_code=$(curl -sS -o \"$RUNNER_TEMP/wfc-body\" -w '%{http_code}' -X \"$WF_METHOD\" \"$WF_URL\") || exit 1\ncat \"$RUNNER_TEMP/wfc-body\"\necho\n";
+/// The status check after a request: the body to the log, then the status
+/// against `codes` (empty: any 2xx, as `wfc run`). The codes are numbers
+/// wfc checked, never the workflow's text.
+pub fn http_status(codes: &[u16]) -> String {
     let (accept, wanted) = if codes.is_empty() {
         ("2??".to_string(), "a 2xx status".to_string())
     } else {
@@ -119,6 +117,6 @@ pub fn http(codes: &[u16]) -> String {
         (list.join("|"), format!("HTTP {}", list.join(" or ")))
     };
     format!(
-        "{request}case \"$wfc_code\" in\n  {accept}) ;;\n  *) echo \"wfc: expected {wanted}, got $wfc_code\" >&2; exit 1 ;;\nesac\n"
+        "cat \"$RUNNER_TEMP/wfc-body\"\necho\ncase \"$wfc_code\" in\n  {accept}) ;;\n  *) echo \"wfc: expected {wanted}, got $wfc_code\" >&2; exit 1 ;;\nesac\n"
     )
 }

@@ -69,6 +69,12 @@ impl<'a> Values<'a> {
         self
     }
 
+    /// The job id of `step`, when this instance reads it.
+    pub fn job_of(&self, step: StepId) -> Option<&str> {
+        let (_, job) = self.producers.iter().find(|(s, _)| *s == step)?;
+        Some(job)
+    }
+
     /// `step.outputs.NAME` as a GitHub expression (without `${{ }}`), with
     /// `fromJSON` around a typed (non-string) output when `typed`.
     fn output(&self, e: &Expr, typed: bool) -> Option<String> {
@@ -103,6 +109,9 @@ impl<'a> Values<'a> {
     pub fn condition(&self, e: &Expr) -> Result<String, Diagnostic> {
         if let Some(read) = self.output(e, true) {
             return Ok(read);
+        }
+        if let Some(status) = super::status::condition(self, e) {
+            return status;
         }
         let refuse = || {
             Diagnostic::error(
@@ -170,6 +179,7 @@ impl<'a> Values<'a> {
                     _ => format!("${{{{ inputs.{} }}}}", p.name),
                 })
             }
+            ExprKind::StepStatus(step) => super::status::text(self, e, *step),
             ExprKind::StepOutput { .. } => match self.output(e, false) {
                 Some(read) => Ok(format!("${{{{ {read} }}}}")),
                 None => Err(unsupported(
