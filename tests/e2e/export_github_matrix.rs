@@ -56,25 +56,28 @@ fn a_loop_of_one_step_is_one_matrix_job_and_the_rest_stay_unrolled() {
     );
     assert_eq!(jobs["test"]["needs"], serde_json::json!(["build"]));
     // Dependants need the one matrix job.
-    assert_eq!(jobs["warm-eu-west"]["needs"], serde_json::json!(["ship"]));
+    assert_eq!(jobs["warm"]["needs"], serde_json::json!(["ship"]));
     assert_eq!(jobs["upload-1"]["needs"], serde_json::json!(["test"]));
-    // Two steps in the body, or the item in `env {}`: unrolled; each
-    // iteration of the two-step body is one job of both (they share files).
-    for id in ["warm-us-east", "warm-ap-south", "upload-1", "upload-2"] {
+    // Two steps in the body: a matrix of both, each item's steps in turn
+    // on one runner (they share files).
+    assert_eq!(
+        jobs["warm"]["strategy"]["matrix"]["region"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(!jobs.contains_key("check"), "{yaml}");
+    let steps = jobs["warm"]["steps"].as_array().unwrap();
+    let ids: Vec<&Json> = steps.iter().map(|s| &s["id"]).collect();
+    assert_eq!(ids, [&Json::Null, &json!("warm"), &json!("check")]);
+    assert_eq!(steps[2]["name"], "check");
+    assert_eq!(jobs["announce"]["needs"][0], "warm");
+    // The item in `env {}`: unrolled.
+    for id in ["upload-1", "upload-2"] {
         assert!(jobs.contains_key(id), "{id} missing:\n{yaml}");
         assert!(jobs[id].get("strategy").is_none(), "{id}");
     }
-    assert!(!jobs.contains_key("check-ap-south"), "{yaml}");
-    let steps = jobs["warm-ap-south"]["steps"].as_array().unwrap();
-    let ids: Vec<&Json> = steps.iter().map(|s| &s["id"]).collect();
-    assert_eq!(
-        ids,
-        [
-            &Json::Null,
-            &json!("warm-ap-south"),
-            &json!("check-ap-south")
-        ]
-    );
     assert!(!jobs
         .keys()
         .any(|k| k.starts_with("ship-") || k.starts_with("test-")));
@@ -93,7 +96,7 @@ fn an_item_holding_an_expression_is_refused_not_put_in_a_matrix() {
         "nothing is written when the export is refused"
     );
     let found = reported(&String::from_utf8_lossy(&run.stderr), FIXTURE);
-    assert!(found.contains(&("E0733".to_string(), 13)), "{found:?}");
+    assert!(found.contains(&("E0733".to_string(), 14)), "{found:?}");
 }
 
 /// A loop's item is part of its jobs' names, which GitHub evaluates: an

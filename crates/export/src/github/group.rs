@@ -7,7 +7,8 @@
 //! job: they share its runner and workspace, as `wfc run`'s steps share the
 //! machine, and no job waits longer than before. Independent work stays in
 //! parallel jobs. Only plain jobs fold (a runner, steps, outputs, a
-//! timeout): a job with its own `if`, container, environment, matrix or
+//! timeout, the matrix of the same loop): a job with its own `if`,
+//! container, environment, another matrix or
 //! `continue-on-error`, one that reads the other's outputs, or one whose
 //! result another job reads, keeps its own.
 
@@ -24,6 +25,7 @@ const PLAIN: &[&str] = &[
     "timeout-minutes",
     "outputs",
     "needs",
+    "strategy",
 ];
 
 /// Folds chains of `jobs` into one job each (see the module doc).
@@ -72,7 +74,10 @@ fn foldable_into(jobs: &Map<String, Json>, id: &str) -> Option<(String, Vec<Stri
         needs.iter().all(|n| n == h || before.contains(*n))
     })?;
     let into = jobs.get(head)?.as_object()?;
-    if !plain(job) || !plain(into) || job.get("runs-on") != into.get("runs-on") {
+    // Matrix jobs fold only into the matrix of the same loop: each item's
+    // steps in turn.
+    let same = |key: &str| job.get(key) == into.get(key);
+    if !plain(job) || !plain(into) || !same("runs-on") || !same("strategy") {
         return None;
     }
     // It reads the outputs (or result) of the job it would join.
@@ -134,7 +139,11 @@ fn ancestors(jobs: &Map<String, Json>, id: &str) -> std::collections::HashSet<St
 /// outputs to read the renamed steps.
 fn own_steps(job: Option<&mut Map<String, Json>>, id: &str) {
     let Some(job) = job else { return };
-    let name = job.get("name").cloned();
+    // A matrix job's steps run per item already: `warm`, not `warm (${{ matrix.x }})`.
+    let name = job.get("name").and_then(Json::as_str).map(|n| {
+        let step = n.split(" (${{ matrix.").next().unwrap_or(n);
+        Json::String(step.to_string())
+    });
     let timeout = job.remove("timeout-minutes");
     let fresh = |old: &str| {
         if old == "run" {
