@@ -69,6 +69,7 @@ mod export_github_jobs;
 mod export_github_matrix;
 mod export_github_runtime;
 mod export_github_scripts;
+mod export_github_size;
 mod export_github_status;
 mod export_secret_decided;
 mod fifo_files;

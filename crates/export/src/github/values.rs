@@ -261,19 +261,29 @@ impl<'a> Values<'a> {
                     cmd.text(t);
                 }
                 InterpPart::Expr(x) => {
-                    let taken = env
+                    let value = self.runtime(x)?;
+                    // The same value read twice is one variable.
+                    let same = env
                         .iter()
-                        .filter(|(k, _)| k.starts_with("WF_VALUE_"))
-                        .count();
-                    let name = format!("WF_VALUE_{}", taken + 1);
+                        .find(|(k, v)| k.starts_with("WF_VALUE_") && *v == value);
+                    let name = match same {
+                        Some((k, _)) => k.clone(),
+                        None => {
+                            let taken = env
+                                .iter()
+                                .filter(|(k, _)| k.starts_with("WF_VALUE_"))
+                                .count();
+                            let name = format!("WF_VALUE_{}", taken + 1);
+                            env.push((name.clone(), value));
+                            name
+                        }
+                    };
                     let shown = match cmd.context() {
                         Context::Bare => format!("\"${name}\""),
                         Context::DoubleQuoted => format!("${name}"),
                         Context::SingleQuoted => format!("'\"${name}\"'"),
                         _ => return Err(unsupported(x, "a value where the shell cannot quote it")),
                     };
-                    let value = self.runtime(x)?;
-                    env.push((name, value));
                     cmd.placeholder(&shown);
                 }
             }
