@@ -263,10 +263,12 @@ pub(super) fn job(
             "use `wait all`, or run with `wfc run`",
         ));
     }
-    if s.until.is_some() {
+    // `until` is a loop in a shell script (`until.rs`); with `retry`, the
+    // retry loop runs it whole.
+    if s.until.is_some() && !matches!(s.kind, StepKind::Shell | StepKind::Docker) {
         errors.push(refuse(
             "E0738",
-            "`until` polling of a job",
+            "`until` polling of this step (only of a `shell` or `docker` step)",
             "poll inside the step's script",
         ));
     }
@@ -356,6 +358,12 @@ pub(super) fn job(
                 .unwrap_or_else(|| "sh".into());
             run_step.insert("shell".into(), Json::String(shell));
             if let Some(text) = script(&mut env, &mut fail) {
+                let text = match s.until.as_deref() {
+                    Some(u) => super::until::poll(&text, u, s.step, values, &mut env)
+                        .map_err(&mut fail)
+                        .unwrap_or(text),
+                    None => text,
+                };
                 run_step.insert("run".into(), Json::String(text));
             }
         }

@@ -24,6 +24,7 @@ mod runner;
 mod script;
 mod scripts;
 mod status;
+mod until;
 mod values;
 
 use serde_json::{json, Map, Value as Json};

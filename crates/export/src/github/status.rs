@@ -10,6 +10,9 @@ use super::values::Values;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{BinaryOp, BlockKind, Expr, ExprKind, StepId, Wait, Workflow};
 
+/// `run.status` in a handler, whose job needs every job of the main graph.
+pub const RUN: &str = "${{ contains(needs.*.result, 'failure') && 'failed' || contains(needs.*.result, 'cancelled') && 'cancelled' || 'succeeded' }}";
+
 /// `x.status == "word"` (or `!=`, either side) as a GitHub expression;
 /// None when `e` is no such comparison.
 pub fn condition(values: &Values, e: &Expr) -> Option<Result<String, Diagnostic>> {
