@@ -1,16 +1,18 @@
 //! `wfc export github-actions`: a compiled plan as a GitHub Actions workflow.
 //!
 //! One job per step instance (a `for each` is unrolled by the plan, so its
-//! iterations are separate jobs, unless one `strategy.matrix` job can carry
-//! the loop: `matrix.rs`), `needs` from the plan's edges, params as
+//! iterations are separate jobs, unless `strategy.matrix` jobs can carry
+//! the loop: `matrix.rs`), `needs` from the plan's edges, then chains of
+//! jobs folded into one and the checkout put first (`group.rs`); params as
 //! `workflow_dispatch` inputs. Values reach scripts only through `env:`
 //! (GitHub's rule against script injection), step outputs included
-//! (`needs.JOB.outputs.NAME`); run-time `if`s and `check` gates become
-//! GitHub expressions, `retry` a loop in the script (`script.rs`). What
-//! GitHub cannot express is an error `E0730`–`E0740` at the construct
-//! (docs/export.md lists them); with `--approximate`, `wait any`, rollback,
-//! `mount` and `failed.*` are written as their nearest equivalent, each a
-//! warning with the refusal's code.
+//! (`needs.JOB.outputs.NAME`); run-time `if`s, `check` gates, `.status`
+//! and `after` become GitHub expressions (`needs.rs`, `status.rs`), `retry`
+//! and `until` loops in the script (`script.rs`, `until.rs`), http steps a
+//! pinned curl (`http.rs`). What GitHub cannot express is an error
+//! `E0730`–`E0740` at the construct (docs/export.md lists them); with
+//! `--approximate`, `wait any`, `mount` and `failed.*` are written as their
+//! nearest equivalent, each a warning with the refusal's code.
 
 mod configured;
 mod fields;
@@ -41,7 +43,7 @@ pub struct Options<'a> {
     /// The runner label of every job without a `runner` of its own
     /// (`--runs-on`; None: the workflow's `runner`, else `ubuntu-latest`).
     pub runs_on: Option<&'a str>,
-    /// Write `wait any`, rollback, `mount` and `failed.*` as their nearest
+    /// Write `wait any`, `mount` and `failed.*` as their nearest
     /// GitHub equivalent, each a warning (the code of the refusal).
     pub approximate: bool,
     /// Check the repository out first in every job (`--no-checkout`: false).
