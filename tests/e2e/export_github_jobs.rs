@@ -143,7 +143,7 @@ fn runner_settings_become_runs_on() {
         jobs["test"]["strategy"]["matrix"]["os"],
         json!(["ubuntu-latest", "macos-12"])
     );
-    lint(&[out.clone()]);
+    lint(std::slice::from_ref(&out));
 
     let run = Command::new(WFC)
         .args(["export", "github", "--runs-on", "self-hosted"])
