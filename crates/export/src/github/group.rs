@@ -117,7 +117,7 @@ fn needed(job: &Json, what: &str) -> bool {
 }
 
 /// Every job `id` waits for, directly or not.
-fn ancestors(jobs: &Map<String, Json>, id: &str) -> std::collections::HashSet<String> {
+pub(super) fn ancestors(jobs: &Map<String, Json>, id: &str) -> std::collections::HashSet<String> {
     let mut seen = std::collections::HashSet::new();
     let mut todo = vec![id.to_string()];
     while let Some(j) = todo.pop() {

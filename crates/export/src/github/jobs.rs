@@ -181,13 +181,19 @@ fn graph(
         if let Some(m) = matrix {
             values = values.with_matrix(m.block, &m.var);
         }
-        let result = job(wf, s, &values, runs_on).map(|mut job| {
+        let result = job(wf, s, &values, runs_on).and_then(|mut job| {
             if let Some(m) = matrix {
                 let step = &wf.steps[s.step].name;
                 job.insert("name".into(), Json::String(m.name(step)));
                 job.insert("strategy".into(), m.strategy());
             }
-            job
+            let files =
+                super::files::upload(&values, &wf.steps[s.step], &names[i], matrix.is_some())
+                    .map_err(|d| vec![d])?;
+            if let Some(Json::Array(steps)) = job.get_mut("steps") {
+                steps.extend(files);
+            }
+            Ok(job)
         });
         errors.append(&mut values.warnings.borrow_mut());
         match result {

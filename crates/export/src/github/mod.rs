@@ -16,6 +16,7 @@
 
 mod configured;
 mod fields;
+mod files;
 mod group;
 mod http;
 mod ids;
@@ -62,12 +63,6 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     let mut errors = Vec::new();
     let on = triggers(plan, wf, &mut errors);
     let mut jobs = jobs::jobs(plan, wf, options.runs_on, options.approximate, &mut errors);
-    errors.extend(crate::artifacts::refuse(
-        plan,
-        "E0760",
-        "GitHub Actions",
-        "a later version writes `actions/upload-artifact` and `download-artifact`",
-    ));
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
     let decided = crate::secret_decided::decisions(plan, wf);
@@ -90,6 +85,7 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
         return Err(errors);
     }
     group::fold(&mut jobs.jobs);
+    files::download(&mut jobs.jobs);
     if options.checkout {
         group::checkout(&mut jobs.jobs);
     }
