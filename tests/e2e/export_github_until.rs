@@ -81,3 +81,46 @@ fn an_until_over_what_the_shell_cannot_test_is_refused() {
         "{stderr}"
     );
 }
+
+/// `retry … when` over `exit_code`: a failed attempt is retried only while
+/// the test holds, run for real with `sh`.
+#[test]
+fn retry_when_retries_only_the_exit_codes_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("fetch.wf");
+    std::fs::write(
+        &wf,
+        r#"workflow fetch {
+  param code: int = 7
+  step get: shell {
+    run "n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count; [ $n -ge 1 ] && exit 0; exit ${code}"
+    retry 3 backoff 1s when exit_code in [6, 7, 28]
+  }
+}
+"#,
+    )
+    .unwrap();
+    for (code, passes, attempts) in [("7", true, "2"), ("3", false, "1")] {
+        let out = dir.path().join("fetch.yml");
+        let run = export(&wf, &[&format!("code={code}")], &out);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        lint(std::slice::from_ref(&out));
+        let yaml = std::fs::read_to_string(&out).unwrap();
+        let mut step = steps(&yaml, "get")[0].clone();
+        assert_eq!(step["env"]["WF_WHEN_2"], "7");
+        step["env"]["WF_VALUE_1"] = code.into();
+        let _ = std::fs::remove_file(dir.path().join("count"));
+        let got = run_step(&step, dir.path(), &[]);
+        assert_eq!(got.status.success(), passes, "{code}: {got:?}");
+        let count = std::fs::read_to_string(dir.path().join("count")).unwrap();
+        assert_eq!(count.trim(), attempts, "{code}");
+        if !passes {
+            assert!(String::from_utf8_lossy(&got.stderr)
+                .contains("not retried: its when is false (exit 3)"));
+        }
+    }
+}

@@ -465,14 +465,20 @@ pub(super) fn job(
     if !errors.is_empty() {
         return Err(errors);
     }
-    if s.retry.as_ref().is_some_and(|r| r.when.is_some()) {
-        // The retry loop reads only the exit status; `when` may read more.
-        return Err(vec![refuse(
-            "E0770",
-            "retry that depends on a condition (`retry … when`)",
-            "drop `when` to export (every failure is then retried), or keep the step in wfc",
-        )]);
-    }
+    // `when` over the attempt's exit status: a test in the retry loop.
+    let when = match s.retry.as_ref().and_then(|r| r.when.as_deref()) {
+        Some(w) if matches!(s.kind, StepKind::Shell | StepKind::Docker) => {
+            Some(super::until::when(w, s.step, values, &mut env).map_err(|d| vec![d])?)
+        }
+        Some(_) => {
+            return Err(vec![refuse(
+                "E0770",
+                "retry that depends on a condition (`retry … when`) for this kind of step",
+                "drop `when` to export (every failure is then retried), or keep the step in wfc",
+            )])
+        }
+        None => None,
+    };
     let outputs = !s.outputs.is_empty();
     let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
     if let Some(Json::String(run)) = run_step.get("run").cloned() {
@@ -484,7 +490,10 @@ pub(super) fn job(
                     .unwrap_or_default();
                 let (write, attempt) = scripts::as_file(&run, shell);
                 run_step.insert("shell".into(), json!("sh"));
-                format!("{write}{}", script::with_retries(&attempt, r, outputs))
+                format!(
+                    "{write}{}",
+                    script::with_retries(&attempt, r, outputs, None)
+                )
             }
             Some(r) => {
                 let shell = run_step.get("shell").and_then(Json::as_str);
@@ -495,7 +504,7 @@ pub(super) fn job(
                         "drop `retry`, or write the script for `sh`",
                     )]);
                 }
-                script::with_retries(&run, r, outputs)
+                script::with_retries(&run, r, outputs, when.as_deref())
             }
             None => run,
         };

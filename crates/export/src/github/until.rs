@@ -7,6 +7,10 @@
 //! `==`, `!=`, `&&`, `||`, `!` and `contains(…)` of `X.stdout` or
 //! `trim(X.stdout)` (X the step itself) against values, each value in
 //! `env:` (`WF_UNTIL_N`), never in the script. Anything else is E0738.
+//!
+//! A retry's `when` is written the same way, over the failed attempt's
+//! `exit_code` (`$wfc_status` in the retry loop; values as `WF_WHEN_N`):
+//! comparisons with numbers and `in [...]`; anything else is E0770.
 
 use super::values::Values;
 use wfc_language::diag::Diagnostic;
@@ -21,7 +25,11 @@ pub fn poll(
     values: &Values,
     env: &mut Vec<(String, String)>,
 ) -> Result<String, Diagnostic> {
-    let test = Test { step, values };
+    let test = Test {
+        step,
+        values,
+        code: "E0738",
+    };
     let cond = test.shell(&until.cond, env)?;
     let every = until.every_ms.div_ceil(1000);
     let within = until.within_ms.div_ceil(1000);
@@ -48,9 +56,26 @@ done
     ))
 }
 
+/// A retry's `when` as a shell test of the failed attempt's exit status.
+pub fn when(
+    cond: &Expr,
+    step: StepId,
+    values: &Values,
+    env: &mut Vec<(String, String)>,
+) -> Result<String, Diagnostic> {
+    let test = Test {
+        step,
+        values,
+        code: "E0770",
+    };
+    test.shell(cond, env)
+}
+
 struct Test<'a> {
     step: StepId,
     values: &'a Values<'a>,
+    /// The refusal's code: E0738 (`until`) or E0770 (`when`).
+    code: &'static str,
 }
 
 impl Test<'_> {
@@ -70,12 +95,43 @@ impl Test<'_> {
                     self.shell(b, env)?
                 )
             }
+            ExprKind::Binary(
+                op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge),
+                a,
+                b,
+            ) => {
+                let sym = match op {
+                    BinaryOp::Lt => "-lt",
+                    BinaryOp::Le => "-le",
+                    BinaryOp::Gt => "-gt",
+                    _ => "-ge",
+                };
+                format!("[ {} {sym} {} ]", self.text(a, env)?, self.text(b, env)?)
+            }
+            ExprKind::Binary(BinaryOp::In, a, b) => {
+                let ExprKind::List(items) = &b.kind else {
+                    return Err(self.refused(b));
+                };
+                let a = self.text(a, env)?;
+                let tests: Vec<String> = items
+                    .iter()
+                    .map(|x| Ok(format!("[ {a} = {} ]", self.text(x, env)?)))
+                    .collect::<Result<_, Diagnostic>>()?;
+                format!(
+                    "{{ {} ; }}",
+                    if tests.is_empty() {
+                        "false".into()
+                    } else {
+                        tests.join(" || ")
+                    }
+                )
+            }
             ExprKind::Unary(UnaryOp::Not, a) => format!("! {}", self.shell(a, env)?),
             ExprKind::Call(Func::Contains, xs) if xs.len() == 2 => {
                 let (a, b) = (self.text(&xs[0], env)?, self.text(&xs[1], env)?);
                 format!("{{ case {a} in *{b}*) true ;; *) false ;; esac; }}")
             }
-            _ => return Err(refused(e)),
+            _ => return Err(self.refused(e)),
         })
     }
 
@@ -86,32 +142,45 @@ impl Test<'_> {
             ExprKind::StepOutput { step, field, .. } if *step == self.step && field == "stdout" => {
                 Ok("\"$wfc_stdout\"".into())
             }
+            ExprKind::StepOutput { step, field, .. }
+                if *step == self.step && field == "exit_code" =>
+            {
+                Ok("\"$wfc_status\"".into())
+            }
             ExprKind::Call(Func::Trim, xs) if xs.len() == 1 => {
                 let inner = self.text(&xs[0], env)?;
                 Ok(format!("\"$(wfc_trim {inner})\""))
             }
-            ExprKind::StepOutput { .. } | ExprKind::StepStatus(_) => Err(refused(e)),
+            ExprKind::StepOutput { .. } | ExprKind::StepStatus(_) => Err(self.refused(e)),
             _ => {
                 let value = self.values.text(e)?;
-                let name = format!(
-                    "WF_UNTIL_{}",
-                    env.iter()
-                        .filter(|(k, _)| k.starts_with("WF_UNTIL_"))
-                        .count()
-                        + 1
-                );
+                let prefix = if self.code == "E0770" {
+                    "WF_WHEN_"
+                } else {
+                    "WF_UNTIL_"
+                };
+                let taken = env.iter().filter(|(k, _)| k.starts_with(prefix)).count();
+                let name = format!("{prefix}{}", taken + 1);
                 env.push((name.clone(), value));
                 Ok(format!("\"${name}\""))
             }
         }
     }
-}
 
-fn refused(e: &Expr) -> Diagnostic {
-    Diagnostic::error(
-        "E0738",
-        "GitHub Actions export cannot test this `until` condition in the shell",
-    )
-    .primary(e.span, "not a comparison of the step's `stdout`")
-    .help("compare `trim(STEP.stdout)` (or `STEP.stdout`) with values, with `==`, `!=`, `contains`, `&&`, `||`, `!`")
+    fn refused(&self, e: &Expr) -> Diagnostic {
+        if self.code == "E0770" {
+            return Diagnostic::error(
+                "E0770",
+                "GitHub Actions export cannot test this retry `when` in the shell",
+            )
+            .primary(e.span, "not a comparison of the attempt's `exit_code`")
+            .help("compare `exit_code` with numbers (`==`, `<`, `in [6, 7]`, `&&`, `||`, `!`), or drop `when`");
+        }
+        Diagnostic::error(
+            "E0738",
+            "GitHub Actions export cannot test this `until` condition in the shell",
+        )
+        .primary(e.span, "not a comparison of the step's `stdout`")
+        .help("compare `trim(STEP.stdout)` (or `STEP.stdout`) with values, with `==`, `!=`, `contains`, `&&`, `||`, `!`")
+    }
 }
