@@ -92,3 +92,66 @@ fn skipped_of_a_step_that_may_be_skipped_is_refused() {
         "{stderr}"
     );
 }
+
+/// A step's stdout read by another: kept in a file, printed, and handed
+/// on as job outputs (whole and trimmed) in the delimiter form, run for
+/// real; the reader gets it in `env:` only.
+#[test]
+fn stdout_read_by_another_step_is_a_job_output() {
+    use super::export_github_runtime::run_step;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.wf");
+    std::fs::write(
+        &file,
+        r#"workflow w {
+  step who: shell { run "printf '  alice\nbob  \n'" }
+  step greet: shell { run "echo hi ${trim(who.stdout)} / ${who.stdout}" }
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("w.yml");
+    let run = export(&file, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let doc: Json = serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let greet = &doc["jobs"]["greet"]["steps"][1];
+    assert_eq!(
+        greet["env"]["WF_VALUE_1"],
+        "${{ needs.who.outputs.wfc-stdout-trimmed }}"
+    );
+    assert_eq!(
+        greet["env"]["WF_VALUE_2"],
+        "${{ needs.who.outputs.wfc-stdout }}"
+    );
+    assert_eq!(
+        doc["jobs"]["who"]["outputs"]["wfc-stdout"],
+        "${{ steps.stdout.outputs.wfc-stdout }}"
+    );
+    let steps = doc["jobs"]["who"]["steps"].as_array().unwrap();
+    let temp = dir.path().to_path_buf();
+    let github_output = dir.path().join("github-output");
+    std::fs::write(&github_output, "").unwrap();
+    let ran = run_step(&steps[1], dir.path(), &[("RUNNER_TEMP", &temp)]);
+    assert!(ran.status.success(), "{ran:?}");
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "  alice\nbob  \n");
+    let handed = run_step(
+        &steps[2],
+        dir.path(),
+        &[("RUNNER_TEMP", &temp), ("GITHUB_OUTPUT", &github_output)],
+    );
+    assert!(handed.status.success(), "{handed:?}");
+    let written = std::fs::read_to_string(&github_output).unwrap();
+    let mut lines = written.lines();
+    let head = lines.next().unwrap();
+    let delim = head.strip_prefix("wfc-stdout<<").unwrap();
+    assert!(delim.len() > 20, "a random delimiter: {delim}");
+    let expected = format!(
+        "wfc-stdout<<{delim}\n  alice\nbob  \n{delim}\nwfc-stdout-trimmed<<{delim}\nalice\nbob\n{delim}\n"
+    );
+    assert_eq!(written, expected);
+}

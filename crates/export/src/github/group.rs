@@ -152,12 +152,14 @@ fn own_steps(job: Option<&mut Map<String, Json>>, id: &str) {
             format!("{id}-{old}")
         }
     };
+    let mut renamed = Vec::new();
     if let Some(Json::Array(steps)) = job.get_mut("steps") {
         for step in steps.iter_mut().filter_map(Json::as_object_mut) {
             let Some(old) = step.get("id").and_then(Json::as_str).map(str::to_string) else {
                 continue;
             };
             step.insert("id".into(), Json::String(fresh(&old)));
+            renamed.push((format!("steps.{old}."), format!("steps.{}.", fresh(&old))));
             if old == "run" {
                 if let Some(n) = &name {
                     step.insert("name".into(), n.clone());
@@ -171,7 +173,10 @@ fn own_steps(job: Option<&mut Map<String, Json>>, id: &str) {
     if let Some(Json::Object(outs)) = job.get_mut("outputs") {
         for v in outs.values_mut() {
             if let Json::String(s) = v {
-                *s = s.replace("steps.outputs.", &format!("steps.{}.", fresh("outputs")));
+                if let Some((from, to)) = renamed.iter().find(|(from, _)| s.contains(from.as_str()))
+                {
+                    *s = s.replace(from.as_str(), to);
+                }
             }
         }
     }

@@ -546,6 +546,18 @@ pub(super) fn job(
             script::outputs_step(&declared)
         });
     }
+    // Another step reads this one's stdout: keep it, then hand it on.
+    if super::stdout::read_by_others(wf).contains(&s.step) {
+        if let Some(Json::String(run)) = run_step.get("run").cloned() {
+            run_step.insert("run".into(), json!(super::stdout::keep(&run)));
+            let (hand_on, outs) = super::stdout::hand_on();
+            steps.push(hand_on);
+            let job_outs = job.entry("outputs").or_insert_with(|| json!({}));
+            for (k, v) in outs {
+                job_outs[k] = json!(v);
+            }
+        }
+    }
     if !env.is_empty() {
         let env: Map<String, Json> = env.into_iter().map(|(k, v)| (k, Json::String(v))).collect();
         run_step.insert("env".into(), Json::Object(env));

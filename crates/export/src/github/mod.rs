@@ -27,6 +27,7 @@ mod runner;
 mod script;
 mod scripts;
 mod status;
+mod stdout;
 mod until;
 mod values;
 
