@@ -1,6 +1,6 @@
 //! The jobs: one per step instance of the main graph and of each handler.
 
-use super::fields::{expect_codes, mount, wait_any_terms};
+use super::fields::{expect_codes, wait_any_terms};
 use super::ids::{literal, Ids};
 use super::matrix;
 use super::script;
@@ -310,54 +310,10 @@ pub(super) fn job(
     let script = |env: &mut Vec<(String, String)>, fail: &mut dyn FnMut(Diagnostic)| {
         expr("run").and_then(|e| values.script(e, env).map_err(fail).ok())
     };
-    let other = |name: &str, fail: &mut dyn FnMut(Diagnostic)| {
-        if let Some(f) = field(name) {
-            fail(
-                Diagnostic::error(
-                    "E0738",
-                    format!("GitHub Actions export has no mapping for `{name}`"),
-                )
-                .primary(f.span, "not exportable")
-                .help("drop the field, or run this workflow with `wfc run`"),
-            );
-        }
-    };
     match s.kind {
         StepKind::Shell | StepKind::Docker => {
             if s.kind == StepKind::Docker {
-                if let Some(image) = expr("image") {
-                    match values.text(image) {
-                        Ok(v) => drop(job.insert("container".into(), json!({ "image": v }))),
-                        Err(d) => fail(d),
-                    }
-                }
-                // The runner pulls a job's `container` image at the start of
-                // every job: what `always` asks, and `missing` on a fresh
-                // runner. `never` (a local image only) it cannot do.
-                match field("pull").map(|f| (f, &f.value)) {
-                    Some((f, FieldValue::Keyword(k))) if k == "never" => fail(
-                        Diagnostic::error(
-                            "E0738",
-                            "GitHub Actions always pulls a job's container image (`pull never`)",
-                        )
-                        .primary(f.span, "not exportable")
-                        .help("push the image to a registry and drop `pull never`"),
-                    ),
-                    _ => {}
-                }
-                match field("mount") {
-                    Some(f) if values.approximate => match mount(values, f) {
-                        Ok(Some(volume)) => drop(
-                            job.get_mut("container")
-                                .and_then(Json::as_object_mut)
-                                .map(|c| c.insert("volumes".into(), json!([volume]))),
-                        ),
-                        Ok(None) => {}
-                        Err(d) => fail(d),
-                    },
-                    _ => other("mount", &mut fail),
-                }
-                other("entrypoint", &mut fail);
+                super::fields::container(values, step, &mut job, &mut fail);
             }
             let shell = expr("shell")
                 .and_then(|e| values.text(e).ok())
