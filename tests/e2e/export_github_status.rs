@@ -155,3 +155,34 @@ fn stdout_read_by_another_step_is_a_job_output() {
     );
     assert_eq!(written, expected);
 }
+
+/// `run.id` is GitHub's run id: in a `lock` (the `concurrency` group) and
+/// in a script, through `env:`.
+#[test]
+fn run_id_is_github_s_run_id_in_locks_and_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.wf");
+    std::fs::write(
+        &file,
+        r#"workflow w {
+  lock "deploy-${run.id}"
+  step a: shell { run "echo run ${run.id}" }
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("w.yml");
+    let run = export(&file, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let doc: Json = serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["concurrency"]["group"], "deploy-${{ github.run_id }}");
+    assert_eq!(
+        doc["jobs"]["a"]["steps"][1]["env"]["WF_VALUE_1"],
+        "${{ github.run_id }}"
+    );
+}

@@ -188,6 +188,8 @@ impl<'a> Values<'a> {
             ExprKind::StepStatus(step) => super::status::text(self, e, *step),
             // Handlers only (the checker's rule): their jobs need every main job.
             ExprKind::Run(wfc_language::ir::RunField::Status) => Ok(super::status::RUN.into()),
+            // The run's own id: GitHub's run id (a `lock` over it, a log line).
+            ExprKind::Run(wfc_language::ir::RunField::Id) => Ok("${{ github.run_id }}".into()),
             ExprKind::StepOutput { .. } => match self.output(e, false) {
                 Some(read) => Ok(format!("${{{{ {read} }}}}")),
                 None => Err(unsupported(
