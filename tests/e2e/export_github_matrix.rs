@@ -4,6 +4,7 @@
 //! matrix cannot carry stay one job per iteration. The YAML is pinned and
 //! linted by actionlint.
 
+use serde_json::{json, Value as Json};
 use std::path::Path;
 
 use super::export_github::{export, lint, reported};
@@ -39,7 +40,12 @@ fn a_loop_of_one_step_is_one_matrix_job_and_the_rest_stay_unrolled() {
         })
     );
     // The item reaches the script through `env:` only, never in its text.
-    let step = &ship["steps"][0];
+    // The repository first, pinned by its commit.
+    assert_eq!(
+        ship["steps"][0]["uses"],
+        "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"
+    );
+    let step = &ship["steps"][1];
     assert_eq!(step["env"]["WF_VALUE_1"], "${{ matrix.region }}");
     assert_eq!(step["run"], "deploy --region \"$WF_VALUE_1\" --from build");
     // A loop without `parallel`: one iteration at a time, ints as numbers.
@@ -50,10 +56,25 @@ fn a_loop_of_one_step_is_one_matrix_job_and_the_rest_stay_unrolled() {
     );
     assert_eq!(jobs["test"]["needs"], serde_json::json!(["build"]));
     // Dependants need the one matrix job.
-    assert_eq!(jobs["warm-eu-west"]["needs"], serde_json::json!(["ship"]));
+    assert_eq!(jobs["warm"]["needs"], serde_json::json!(["ship"]));
     assert_eq!(jobs["upload-1"]["needs"], serde_json::json!(["test"]));
-    // Two steps in the body, or the item in `env {}`: unrolled.
-    for id in ["warm-us-east", "check-ap-south", "upload-1", "upload-2"] {
+    // Two steps in the body: a matrix of both, each item's steps in turn
+    // on one runner (they share files).
+    assert_eq!(
+        jobs["warm"]["strategy"]["matrix"]["region"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(!jobs.contains_key("check"), "{yaml}");
+    let steps = jobs["warm"]["steps"].as_array().unwrap();
+    let ids: Vec<&Json> = steps.iter().map(|s| &s["id"]).collect();
+    assert_eq!(ids, [&Json::Null, &json!("warm"), &json!("check")]);
+    assert_eq!(steps[2]["name"], "check");
+    assert_eq!(jobs["announce"]["needs"][0], "warm");
+    // The item in `env {}`: unrolled.
+    for id in ["upload-1", "upload-2"] {
         assert!(jobs.contains_key(id), "{id} missing:\n{yaml}");
         assert!(jobs[id].get("strategy").is_none(), "{id}");
     }
@@ -75,7 +96,7 @@ fn an_item_holding_an_expression_is_refused_not_put_in_a_matrix() {
         "nothing is written when the export is refused"
     );
     let found = reported(&String::from_utf8_lossy(&run.stderr), FIXTURE);
-    assert!(found.contains(&("E0733".to_string(), 13)), "{found:?}");
+    assert!(found.contains(&("E0733".to_string(), 14)), "{found:?}");
 }
 
 /// A loop's item is part of its jobs' names, which GitHub evaluates: an
@@ -108,15 +129,16 @@ fn an_item_in_a_job_s_name_stays_text() {
     );
     let yaml = std::fs::read_to_string(&out).unwrap();
     let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
-    let names: Vec<&str> = doc["jobs"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|j| j["name"].as_str().unwrap())
+    // The chain is one job; its steps carry the names, GitHub evaluates both.
+    let job = &doc["jobs"].as_object().unwrap().values().next().unwrap();
+    let names: Vec<&str> = std::iter::once(&job["name"])
+        .chain(job["steps"].as_array().unwrap().iter().map(|s| &s["name"]))
+        .filter_map(|n| n.as_str())
         .collect();
     assert_eq!(
         names,
         [
+            "ship[x${{ '${{' }} github.token }}]",
             "ship[x${{ '${{' }} github.token }}]",
             "tell[x${{ '${{' }} github.token }}]"
         ],

@@ -89,14 +89,20 @@ fn the_corpus_exports_and_lints_or_is_refused_with_export_codes_only() {
     lint(&exported);
 }
 
-/// The steps of job `job` in the exported YAML.
-fn steps(yaml: &str, job: &str) -> Vec<Json> {
+/// The steps of job `job` in the exported YAML that wfc wrote (not the
+/// checkout).
+pub(super) fn steps(yaml: &str, job: &str) -> Vec<Json> {
     let doc: Json = serde_norway::from_str(yaml).unwrap();
-    doc["jobs"][job]["steps"].as_array().unwrap().clone()
+    let steps = doc["jobs"][job]["steps"].as_array().unwrap();
+    steps
+        .iter()
+        .filter(|s| s.get("uses").is_none())
+        .cloned()
+        .collect()
 }
 
 /// Runs one exported step as GitHub does (`sh -e FILE`, its `env:` set).
-fn run_step(step: &Json, dir: &Path, extra: &[(&str, &Path)]) -> std::process::Output {
+pub(super) fn run_step(step: &Json, dir: &Path, extra: &[(&str, &Path)]) -> std::process::Output {
     let script = dir.join("step.sh");
     std::fs::write(&script, step["run"].as_str().unwrap()).unwrap();
     let mut cmd = Command::new("sh");

@@ -242,7 +242,7 @@ fn every_code_has_a_fixture_and_a_section() {
 }
 
 /// Pages of docs/diagnostics.md that have no ```wf example, each with why.
-const NO_EXAMPLE: [(&str, &str); 16] = [
+const NO_EXAMPLE: [(&str, &str); 18] = [
     ("E0232", "no longer reported"),
     ("E0233", "no longer reported"),
     ("E0601", "a run store provokes it, not a workflow file"),
@@ -251,7 +251,9 @@ const NO_EXAMPLE: [(&str, &str); 16] = [
         "E0739",
         "the YAML writer cannot fail on what the export builds",
     ),
+    ("E0736", "no longer reported"),
     ("E0755", "no longer reported"),
+    ("E0756", "no longer reported"),
     ("E0761", "uses the example of E0760"),
     ("E0840", "names its run fixture instead"),
     (

@@ -1,7 +1,6 @@
-//! Artifacts are refused by both exports for now: a runner of GitHub
-//! Actions or a pod of Argo shares no disk with the next, so handing files
-//! on needs `actions/upload-artifact` / `download-artifact` or Argo's
-//! output and input artifacts, which the exports do not write yet.
+//! Artifacts are refused by the Argo export for now: a pod shares no disk
+//! with the next, so handing files on needs Argo's output and input
+//! artifacts, which it does not write yet (GitHub's: `github/files.rs`).
 
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::artifacts::FIELD;

@@ -100,6 +100,9 @@ pub struct Workflow {
     /// Every comprehension's variable, for the editor (kept with the
     /// references).
     pub comp_vars: Vec<CompVarDecl>,
+    /// `runner "LABEL"`: the GitHub Actions runner of every job (the
+    /// export's `runs-on`); `wfc run` ignores it.
+    pub runner: Option<Expr>,
 }
 
 /// Index into [`Workflow::lets`].

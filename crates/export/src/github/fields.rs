@@ -114,3 +114,61 @@ pub fn expect_codes(f: Option<&wfc_language::ir::StepField>) -> Result<Vec<u16>,
     }
     Ok(codes)
 }
+
+/// A `docker` step's job `container:` (its `image`; `mount` as a volume
+/// under `--approximate`), or why not: `pull never`, `mount`, `entrypoint`.
+pub fn container(
+    values: &Values,
+    step: &wfc_language::ir::Step,
+    job: &mut serde_json::Map<String, serde_json::Value>,
+    fail: &mut dyn FnMut(Diagnostic),
+) {
+    use serde_json::{json, Value as Json};
+    let field = |name: &str| step.fields.iter().find(|f| f.name == name);
+    let other = |name: &str, fail: &mut dyn FnMut(Diagnostic)| {
+        if let Some(f) = field(name) {
+            fail(
+                Diagnostic::error(
+                    "E0738",
+                    format!("GitHub Actions export has no mapping for `{name}`"),
+                )
+                .primary(f.span, "not exportable")
+                .help("drop the field, or run this workflow with `wfc run`"),
+            );
+        }
+    };
+    if let Some(FieldValue::Expr(image)) = field("image").map(|f| &f.value) {
+        match values.text(image) {
+            Ok(v) => drop(job.insert("container".into(), json!({ "image": v }))),
+            Err(d) => fail(d),
+        }
+    }
+    // The runner pulls a job's `container` image at the start of every
+    // job: what `always` asks, and `missing` on a fresh runner. `never` (a
+    // local image only) it cannot do.
+    if let Some(f) =
+        field("pull").filter(|f| matches!(&f.value, FieldValue::Keyword(k) if k == "never"))
+    {
+        fail(
+            Diagnostic::error(
+                "E0738",
+                "GitHub Actions always pulls a job's container image (`pull never`)",
+            )
+            .primary(f.span, "not exportable")
+            .help("push the image to a registry and drop `pull never`"),
+        );
+    }
+    match field("mount") {
+        Some(f) if values.approximate => match mount(values, f) {
+            Ok(Some(volume)) => drop(
+                job.get_mut("container")
+                    .and_then(Json::as_object_mut)
+                    .map(|c| c.insert("volumes".into(), json!([volume]))),
+            ),
+            Ok(None) => {}
+            Err(d) => fail(d),
+        },
+        _ => other("mount", fail),
+    }
+    other("entrypoint", fail);
+}

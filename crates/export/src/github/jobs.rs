@@ -1,6 +1,7 @@
 //! The jobs: one per step instance of the main graph and of each handler.
 
-use super::fields::{expect_codes, mount, wait_any_terms};
+use super::fields::{expect_codes, wait_any_terms};
+use super::ids::{literal, Ids};
 use super::matrix;
 use super::script;
 use super::scripts;
@@ -22,11 +23,16 @@ pub struct Jobs {
 pub fn jobs(
     plan: &Plan,
     wf: &Workflow,
-    runs_on: &str,
+    runs_on: Option<&str>,
     approximate: bool,
     errors: &mut Vec<Diagnostic>,
 ) -> Jobs {
     let workflow = Values::new(plan, wf, None);
+    let runs_on = &super::runner::workflow(wf, &workflow, runs_on).unwrap_or_else(|d| {
+        errors.push(d);
+        super::runner::DEFAULT.into()
+    });
+    let runs_on = runs_on.as_str();
     let mut env = Map::new();
     for (name, e) in &wf.env {
         match workflow.text(e) {
@@ -80,25 +86,29 @@ pub fn jobs(
             errors,
         );
     }
-    if approximate {
-        // Compensations after a failure, in reverse plan order, each
-        // after the one before however it ended (`failure()` stays true).
-        let mut before = main.clone();
-        for s in plan.main.steps.iter().rev() {
-            let Some(rb) = &s.rollback else { continue };
-            before = graph(
-                plan,
-                wf,
-                rb,
-                &before,
-                Some(&main),
-                Some("failure()"),
-                (runs_on, approximate),
-                &mut ids,
-                &mut jobs,
-                errors,
-            );
+    // Compensations after a failure, of the steps that succeeded, in
+    // reverse plan order, each after the one before however it ended
+    // (`failure()` stays true).
+    let mut before = main.clone();
+    for (i, s) in plan.main.steps.iter().enumerate().rev() {
+        let Some(rb) = &s.rollback else { continue };
+        let when = format!("failure() && needs.{}.result == 'success'", main[i]);
+        // Its step's job a direct need: GitHub shows only those results.
+        if !before.contains(&main[i]) {
+            before.push(main[i].clone());
         }
+        before = graph(
+            plan,
+            wf,
+            rb,
+            &before,
+            Some(&main),
+            Some(&when),
+            (runs_on, approximate),
+            &mut ids,
+            &mut jobs,
+            errors,
+        );
     }
     Jobs {
         jobs,
@@ -171,13 +181,19 @@ fn graph(
         if let Some(m) = matrix {
             values = values.with_matrix(m.block, &m.var);
         }
-        let result = job(wf, s, &values, runs_on).map(|mut job| {
+        let result = job(wf, s, &values, runs_on).and_then(|mut job| {
             if let Some(m) = matrix {
                 let step = &wf.steps[s.step].name;
                 job.insert("name".into(), Json::String(m.name(step)));
                 job.insert("strategy".into(), m.strategy());
             }
-            job
+            let files =
+                super::files::upload(&values, &wf.steps[s.step], &names[i], matrix.is_some())
+                    .map_err(|d| vec![d])?;
+            if let Some(Json::Array(steps)) = job.get_mut("steps") {
+                steps.extend(files);
+            }
+            Ok(job)
         });
         errors.append(&mut values.warnings.borrow_mut());
         match result {
@@ -194,6 +210,12 @@ fn graph(
                     // `wait any` (approximated): go on when one member of
                     // each block succeeded and no other dependency failed.
                     ifs.push(format!("!cancelled() && {}", any.join(" && ")));
+                } else if let Some(c) = when
+                    .is_none()
+                    .then(|| super::needs::condition(g, &members, &names))
+                    .flatten()
+                {
+                    ifs.push(c);
                 } else if after_skippable && when.is_none() {
                     ifs.push("!cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled')".into());
                 }
@@ -233,18 +255,6 @@ pub(super) fn job(
             .help(help.to_string())
     };
     let mut errors = Vec::new();
-    for a in s.any.iter() {
-        // E0756: `needs` waits for every job to succeed; `if: always()` with
-        // a test of each result could say it, and is not written yet.
-        errors.push(
-            Diagnostic::error(
-                "E0756",
-                format!("the GitHub Actions export does not map `{}` yet", a.label),
-            )
-            .primary(a.span, "one of these must succeed")
-            .help("`needs` waits for every job to succeed; run the workflow with `wfc run`, or depend on each name"),
-        );
-    }
     if s.wait_any.is_some() && values.approximate {
         values.warnings.borrow_mut().push(approximated(
             "E0735",
@@ -259,25 +269,12 @@ pub(super) fn job(
             "use `wait all`, or run with `wfc run`",
         ));
     }
-    if let (Some(rb), true) = (&s.rollback, values.approximate) {
-        let at = rb.steps.first().map_or(s.span, |c| c.span);
-        values.warnings.borrow_mut().push(approximated(
-            "E0736",
-            at,
-            "`on failure rollback` (saga compensation)",
-            "every compensation runs as an `if: failure()` job when the run fails, in reverse plan order, also for steps that never ran or failed: a job cannot see which jobs completed",
-        ));
-    } else if s.rollback.is_some() {
-        errors.push(refuse(
-            "E0736",
-            "compensations (`on failure rollback`, run in reverse order of completion)",
-            "move the rollback into an `on failure` handler",
-        ));
-    }
-    if s.until.is_some() {
+    // `until` is a loop in a shell script (`until.rs`); with `retry`, the
+    // retry loop runs it whole.
+    if s.until.is_some() && !matches!(s.kind, StepKind::Shell | StepKind::Docker) {
         errors.push(refuse(
             "E0738",
-            "`until` polling of a job",
+            "`until` polling of this step (only of a `shell` or `docker` step)",
             "poll inside the step's script",
         ));
     }
@@ -285,7 +282,6 @@ pub(super) fn job(
     let mut env: Vec<(String, String)> = Vec::new();
     let mut job = Map::new();
     job.insert("name".into(), Json::String(literal(&s.name)));
-    job.insert("runs-on".into(), Json::String(runs_on.into()));
     let mut run_step = Map::new();
     run_step.insert("id".into(), Json::String("run".into()));
     let field = |name: &str| step.fields.iter().find(|f| f.name == name);
@@ -294,6 +290,10 @@ pub(super) fn job(
         _ => None,
     };
     let mut fail = |d: Diagnostic| errors.push(d);
+    match super::runner::step(step, values, runs_on) {
+        Ok(label) => drop(job.insert("runs-on".into(), Json::String(label))),
+        Err(d) => fail(d),
+    }
     let mut install = None;
     for f in &step.fields {
         if let FieldValue::Map(entries) = &f.value {
@@ -310,81 +310,43 @@ pub(super) fn job(
     let script = |env: &mut Vec<(String, String)>, fail: &mut dyn FnMut(Diagnostic)| {
         expr("run").and_then(|e| values.script(e, env).map_err(fail).ok())
     };
-    let other = |name: &str, fail: &mut dyn FnMut(Diagnostic)| {
-        if let Some(f) = field(name) {
-            fail(
-                Diagnostic::error(
-                    "E0738",
-                    format!("GitHub Actions export has no mapping for `{name}`"),
-                )
-                .primary(f.span, "not exportable")
-                .help("drop the field, or run this workflow with `wfc run`"),
-            );
-        }
-    };
     match s.kind {
         StepKind::Shell | StepKind::Docker => {
             if s.kind == StepKind::Docker {
-                if let Some(image) = expr("image") {
-                    match values.text(image) {
-                        Ok(v) => drop(job.insert("container".into(), json!({ "image": v }))),
-                        Err(d) => fail(d),
-                    }
-                }
-                // The runner pulls a job's `container` image at the start of
-                // every job: what `always` asks, and `missing` on a fresh
-                // runner. `never` (a local image only) it cannot do.
-                match field("pull").map(|f| (f, &f.value)) {
-                    Some((f, FieldValue::Keyword(k))) if k == "never" => fail(
-                        Diagnostic::error(
-                            "E0738",
-                            "GitHub Actions always pulls a job's container image (`pull never`)",
-                        )
-                        .primary(f.span, "not exportable")
-                        .help("push the image to a registry and drop `pull never`"),
-                    ),
-                    _ => {}
-                }
-                match field("mount") {
-                    Some(f) if values.approximate => match mount(values, f) {
-                        Ok(Some(volume)) => drop(
-                            job.get_mut("container")
-                                .and_then(Json::as_object_mut)
-                                .map(|c| c.insert("volumes".into(), json!([volume]))),
-                        ),
-                        Ok(None) => {}
-                        Err(d) => fail(d),
-                    },
-                    _ => other("mount", &mut fail),
-                }
-                other("entrypoint", &mut fail);
+                super::fields::container(values, step, &mut job, &mut fail);
             }
             let shell = expr("shell")
                 .and_then(|e| values.text(e).ok())
                 .unwrap_or_else(|| "sh".into());
             run_step.insert("shell".into(), Json::String(shell));
             if let Some(text) = script(&mut env, &mut fail) {
+                let text = match s.until.as_deref() {
+                    Some(u) => super::until::poll(&text, u, s.step, values, &mut env)
+                        .map_err(&mut fail)
+                        .unwrap_or(text),
+                    None => text,
+                };
                 run_step.insert("run".into(), Json::String(text));
             }
         }
-        StepKind::Http => {
-            for method in ["get", "post", "put", "patch", "delete", "head"] {
-                if let Some(url) = expr(method) {
-                    env.push(("WF_METHOD".into(), method.to_uppercase()));
-                    match values.text(url) {
-                        Ok(v) => env.push(("WF_URL".into(), v)),
-                        Err(d) => fail(d),
-                    }
+        StepKind::Http | StepKind::Webhook => {
+            let webhook = s.kind == StepKind::Webhook;
+            let codes = match expect_codes(field("expect")) {
+                Ok(codes) => codes,
+                Err(d) => {
+                    fail(d);
+                    Vec::new()
                 }
-            }
-            for name in ["headers", "body", "json"] {
-                other(name, &mut fail);
-            }
-            match expect_codes(field("expect")) {
-                Ok(codes) => drop(run_step.insert("run".into(), json!(script::http(&codes)))),
-                Err(d) => fail(d),
+            };
+            match super::http::request(values, step, webhook, &codes, &mut env) {
+                Ok(run) => drop(run_step.insert("run".into(), json!(run))),
+                Err(ds) => ds.into_iter().for_each(&mut fail),
             }
         }
+        StepKind::Sleep => match super::http::sleep(values, step) {
+            Ok(run) => drop(run_step.insert("run".into(), json!(run))),
+            Err(d) => fail(d),
+        },
         StepKind::Slack => {
             for (var, name) in [("WF_WEBHOOK", "webhook"), ("WF_MESSAGE", "message")] {
                 if let Some(e) = expr(name) {
@@ -459,14 +421,20 @@ pub(super) fn job(
     if !errors.is_empty() {
         return Err(errors);
     }
-    if s.retry.as_ref().is_some_and(|r| r.when.is_some()) {
-        // The retry loop reads only the exit status; `when` may read more.
-        return Err(vec![refuse(
-            "E0770",
-            "retry that depends on a condition (`retry … when`)",
-            "drop `when` to export (every failure is then retried), or keep the step in wfc",
-        )]);
-    }
+    // `when` over the attempt's exit status: a test in the retry loop.
+    let when = match s.retry.as_ref().and_then(|r| r.when.as_deref()) {
+        Some(w) if matches!(s.kind, StepKind::Shell | StepKind::Docker) => {
+            Some(super::until::when(w, s.step, values, &mut env).map_err(|d| vec![d])?)
+        }
+        Some(_) => {
+            return Err(vec![refuse(
+                "E0770",
+                "retry that depends on a condition (`retry … when`) for this kind of step",
+                "drop `when` to export (every failure is then retried), or keep the step in wfc",
+            )])
+        }
+        None => None,
+    };
     let outputs = !s.outputs.is_empty();
     let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
     if let Some(Json::String(run)) = run_step.get("run").cloned() {
@@ -478,7 +446,10 @@ pub(super) fn job(
                     .unwrap_or_default();
                 let (write, attempt) = scripts::as_file(&run, shell);
                 run_step.insert("shell".into(), json!("sh"));
-                format!("{write}{}", script::with_retries(&attempt, r, outputs))
+                format!(
+                    "{write}{}",
+                    script::with_retries(&attempt, r, outputs, None)
+                )
             }
             Some(r) => {
                 let shell = run_step.get("shell").and_then(Json::as_str);
@@ -489,7 +460,7 @@ pub(super) fn job(
                         "drop `retry`, or write the script for `sh`",
                     )]);
                 }
-                script::with_retries(&run, r, outputs)
+                script::with_retries(&run, r, outputs, when.as_deref())
             }
             None => run,
         };
@@ -531,6 +502,18 @@ pub(super) fn job(
             script::outputs_step(&declared)
         });
     }
+    // Another step reads this one's stdout: keep it, then hand it on.
+    if super::stdout::read_by_others(wf).contains(&s.step) {
+        if let Some(Json::String(run)) = run_step.get("run").cloned() {
+            run_step.insert("run".into(), json!(super::stdout::keep(&run)));
+            let (hand_on, outs) = super::stdout::hand_on();
+            steps.push(hand_on);
+            let job_outs = job.entry("outputs").or_insert_with(|| json!({}));
+            for (k, v) in outs {
+                job_outs[k] = json!(v);
+            }
+        }
+    }
     if !env.is_empty() {
         let env: Map<String, Json> = env.into_iter().map(|(k, v)| (k, Json::String(v))).collect();
         run_step.insert("env".into(), Json::Object(env));
@@ -541,48 +524,4 @@ pub(super) fn job(
     }
     job.insert("steps".into(), Json::Array(steps));
     Ok(job)
-}
-
-/// Job ids: `[A-Za-z_][A-Za-z0-9_-]*`, unique in the workflow.
-#[derive(Default)]
-struct Ids(std::collections::HashSet<String>);
-
-impl Ids {
-    fn sanitise(name: &str) -> String {
-        let id: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let id = id.trim_matches('-').to_string();
-        if id.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-            id
-        } else {
-            format!("_{id}")
-        }
-    }
-
-    fn fresh(&mut self, name: &str) -> String {
-        let base = Self::sanitise(name);
-        let mut id = base.clone();
-        let mut n = 2;
-        while !self.0.insert(id.clone()) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
-        id
-    }
-}
-
-/// `text` as GitHub shows it, never evaluated: GitHub evaluates `${{ … }}`
-/// in a job's name, and a loop's item is part of its step's name
-/// (`ship[x${{ github.token }}]`). Each `${{` becomes the expression
-/// `${{ '${{' }}`, whose value is the two characters themselves.
-pub(super) fn literal(text: &str) -> String {
-    text.replace("${{", "${{ '${{' }}")
 }

@@ -71,46 +71,69 @@ pub fn find(plan: &Plan, wf: &Workflow, g: &Graph, approximate: bool) -> Vec<Mat
         else {
             continue;
         };
-        // One step per iteration, no group inside.
-        if iterations.is_empty()
-            || iterations.iter().any(|it| it.len() != 1)
+        // The same steps in every iteration, no group inside: one matrix
+        // per step of the body (`group.rs` folds a chain of them into one
+        // job, each item's steps in turn on one runner).
+        let width = iterations.first().map_or(0, Vec::len);
+        if width == 0
+            || iterations.iter().any(|it| it.len() != width)
             || g.groups.iter().any(|other| other.parent == Some(id))
         {
             continue;
         }
-        let members: Vec<InstanceId> = iterations.iter().map(|it| it[0]).collect();
-        let steps: Vec<&PlannedStep> = members.iter().map(|&i| &g.steps[i]).collect();
-        let Some(values) = items(&steps, group.block) else {
-            continue;
-        };
-        let step = steps[0].step;
-        if steps.iter().any(|s| {
-            s.step != step
-                || s.wait_any.is_some()
-                || s.finally
-                || s.rollback.is_some()
-                || s.until.is_some()
-                || s.deps.iter().any(|d| g.steps[d.on()].wait_any.is_some())
-        }) || read_anywhere(plan, step)
-        {
-            continue;
-        }
-        let max_parallel = match parallel {
-            None => Some(1),
-            Some(bound) => *bound,
-        };
-        let matrix = Matrix {
-            var: var.clone(),
-            block: group.block,
-            members,
-            values,
-            max_parallel,
-        };
-        if alike(plan, wf, g, &matrix, approximate) {
-            found.push(matrix);
+        for k in 0..width {
+            let members: Vec<InstanceId> = iterations.iter().map(|it| it[k]).collect();
+            if let Some(m) = one(
+                plan,
+                wf,
+                g,
+                (group.block, var, *parallel),
+                members,
+                approximate,
+            ) {
+                found.push(m);
+            }
         }
     }
     found
+}
+
+/// The matrix of one step of a loop's body (`members`: its instances, in
+/// item order), if it can be one.
+fn one(
+    plan: &Plan,
+    wf: &Workflow,
+    g: &Graph,
+    (block, var, parallel): (BlockId, &String, Option<Option<u32>>),
+    members: Vec<InstanceId>,
+    approximate: bool,
+) -> Option<Matrix> {
+    let steps: Vec<&PlannedStep> = members.iter().map(|&i| &g.steps[i]).collect();
+    let values = items(&steps, block)?;
+    let step = steps[0].step;
+    if steps.iter().any(|s| {
+        s.step != step
+            || s.wait_any.is_some()
+            || s.finally
+            || s.rollback.is_some()
+            || s.until.is_some()
+            || s.deps.iter().any(|d| g.steps[d.on()].wait_any.is_some())
+    }) || read_anywhere(plan, step)
+    {
+        return None;
+    }
+    let max_parallel = match parallel {
+        None => Some(1),
+        Some(bound) => bound,
+    };
+    let matrix = Matrix {
+        var: var.clone(),
+        block,
+        members,
+        values,
+        max_parallel,
+    };
+    alike(plan, wf, g, &matrix, approximate).then_some(matrix)
 }
 
 /// The items as matrix values: each instance bound to this loop only (not

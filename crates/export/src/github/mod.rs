@@ -1,23 +1,34 @@
 //! `wfc export github-actions`: a compiled plan as a GitHub Actions workflow.
 //!
 //! One job per step instance (a `for each` is unrolled by the plan, so its
-//! iterations are separate jobs, unless one `strategy.matrix` job can carry
-//! the loop: `matrix.rs`), `needs` from the plan's edges, params as
+//! iterations are separate jobs, unless `strategy.matrix` jobs can carry
+//! the loop: `matrix.rs`), `needs` from the plan's edges, then chains of
+//! jobs folded into one and the checkout put first (`group.rs`); params as
 //! `workflow_dispatch` inputs. Values reach scripts only through `env:`
 //! (GitHub's rule against script injection), step outputs included
-//! (`needs.JOB.outputs.NAME`); run-time `if`s and `check` gates become
-//! GitHub expressions, `retry` a loop in the script (`script.rs`). What
-//! GitHub cannot express is an error `E0730`–`E0740` at the construct
-//! (docs/export.md lists them); with `--approximate`, `wait any`, rollback,
-//! `mount` and `failed.*` are written as their nearest equivalent, each a
-//! warning with the refusal's code.
+//! (`needs.JOB.outputs.NAME`); run-time `if`s, `check` gates, `.status`
+//! and `after` become GitHub expressions (`needs.rs`, `status.rs`), `retry`
+//! and `until` loops in the script (`script.rs`, `until.rs`), http steps a
+//! pinned curl (`http.rs`). What GitHub cannot express is an error
+//! `E0730`–`E0740` at the construct (docs/export.md lists them); with
+//! `--approximate`, `wait any`, `mount` and `failed.*` are written as their
+//! nearest equivalent, each a warning with the refusal's code.
 
 mod configured;
 mod fields;
+mod files;
+mod group;
+mod http;
+mod ids;
 mod jobs;
 mod matrix;
+mod needs;
+mod runner;
 mod script;
 mod scripts;
+mod status;
+mod stdout;
+mod until;
 mod values;
 
 use serde_json::{json, Map, Value as Json};
@@ -31,11 +42,14 @@ pub struct Options<'a> {
     pub source: &'a str,
     /// wfc's version, for the header comment.
     pub version: &'a str,
-    /// The runner label of every job (`--runs-on`).
-    pub runs_on: &'a str,
-    /// Write `wait any`, rollback, `mount` and `failed.*` as their nearest
+    /// The runner label of every job without a `runner` of its own
+    /// (`--runs-on`; None: the workflow's `runner`, else `ubuntu-latest`).
+    pub runs_on: Option<&'a str>,
+    /// Write `wait any`, `mount` and `failed.*` as their nearest
     /// GitHub equivalent, each a warning (the code of the refusal).
     pub approximate: bool,
+    /// Check the repository out first in every job (`--no-checkout`: false).
+    pub checkout: bool,
 }
 
 /// The YAML and the approximations made (warnings).
@@ -49,13 +63,7 @@ pub struct Exported {
 pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let on = triggers(plan, wf, &mut errors);
-    let jobs = jobs::jobs(plan, wf, options.runs_on, options.approximate, &mut errors);
-    errors.extend(crate::artifacts::refuse(
-        plan,
-        "E0760",
-        "GitHub Actions",
-        "a later version writes `actions/upload-artifact` and `download-artifact`",
-    ));
+    let mut jobs = jobs::jobs(plan, wf, options.runs_on, options.approximate, &mut errors);
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
     let decided = crate::secret_decided::decisions(plan, wf);
@@ -76,6 +84,11 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
         errors.sort_by_key(|d| (d.labels.first().map(|l| l.span.start), d.code));
         errors.dedup_by_key(|d| (d.labels.first().map(|l| l.span.start), d.code));
         return Err(errors);
+    }
+    group::fold(&mut jobs.jobs);
+    files::download(&mut jobs.jobs);
+    if options.checkout {
+        group::checkout(&mut jobs.jobs);
     }
     let mut doc = Map::new();
     doc.insert("name".into(), Json::String(plan.workflow.clone()));

@@ -29,7 +29,9 @@ pub fn delays(retry: &Retry) -> Vec<u64> {
 /// under `set -e` (as GitHub runs a `sh` step), the waits of the policy
 /// between attempts, no new attempt past `within`. The last attempt's exit
 /// status is the step's.
-pub fn with_retries(script: &str, retry: &Retry, outputs: bool) -> String {
+/// `when`: a shell test of `$wfc_status`; a failed attempt it rejects is
+/// not retried.
+pub fn with_retries(script: &str, retry: &Retry, outputs: bool, when: Option<&str>) -> String {
     let waits: Vec<String> = delays(retry).iter().map(u64::to_string).collect();
     let mut out = format!(
         "# wfc: retry {} (GitHub has no retries): each attempt in a subshell.\nwfc_attempt() (\nset -e\n{}\n)\nset +e\n",
@@ -49,6 +51,11 @@ pub fn with_retries(script: &str, retry: &Retry, outputs: bool) -> String {
     out.push_str(
         "  wfc_attempt\n  wfc_status=$?\n  [ \"$wfc_status\" -eq 0 ] && exit 0\n  [ \"$wfc_wait\" = last ] && exit \"$wfc_status\"\n",
     );
+    if let Some(test) = when {
+        out.push_str(&format!(
+            "  if ! {test}; then echo \"wfc: not retried: its when is false (exit $wfc_status)\" >&2; exit \"$wfc_status\"; fi\n"
+        ));
+    }
     if retry.within_ms.is_some() {
         out.push_str(
             "  [ $(( $(date +%s) + wfc_wait )) -le \"$wfc_deadline\" ] || exit \"$wfc_status\"\n",
@@ -106,12 +113,10 @@ done < "{OUTPUTS_FILE}""#
     })
 }
 
-/// An http step's script: the request with `$WF_METHOD` and `$WF_URL`
-/// from `env:`, the body to the log, and the status checked against
-/// `codes` (empty: any 2xx, as `wfc run`). The codes are numbers wfc
-/// checked, never the workflow's text.
-pub fn http(codes: &[u16]) -> String {
-    let request = "wfc_code=$(curl -sS -o \"$RUNNER_TEMP/wfc-body\" -w '%{http_code}' -X \"$WF_METHOD\" \"$WF_URL\") || exit 1\ncat \"$RUNNER_TEMP/wfc-body\"\necho\n";
+/// The status check after a request: the body to the log, then the status
+/// against `codes` (empty: any 2xx, as `wfc run`). The codes are numbers
+/// wfc checked, never the workflow's text.
+pub fn http_status(codes: &[u16]) -> String {
     let (accept, wanted) = if codes.is_empty() {
         ("2??".to_string(), "a 2xx status".to_string())
     } else {
@@ -119,6 +124,6 @@ pub fn http(codes: &[u16]) -> String {
         (list.join("|"), format!("HTTP {}", list.join(" or ")))
     };
     format!(
-        "{request}case \"$wfc_code\" in\n  {accept}) ;;\n  *) echo \"wfc: expected {wanted}, got $wfc_code\" >&2; exit 1 ;;\nesac\n"
+        "cat \"$RUNNER_TEMP/wfc-body\"\necho\ncase \"$wfc_code\" in\n  {accept}) ;;\n  *) echo \"wfc: expected {wanted}, got $wfc_code\" >&2; exit 1 ;;\nesac\n"
     )
 }

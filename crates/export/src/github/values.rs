@@ -69,6 +69,12 @@ impl<'a> Values<'a> {
         self
     }
 
+    /// The job id of `step`, when this instance reads it.
+    pub fn job_of(&self, step: StepId) -> Option<&str> {
+        let (_, job) = self.producers.iter().find(|(s, _)| *s == step)?;
+        Some(job)
+    }
+
     /// `step.outputs.NAME` as a GitHub expression (without `${{ }}`), with
     /// `fromJSON` around a typed (non-string) output when `typed`.
     fn output(&self, e: &Expr, typed: bool) -> Option<String> {
@@ -103,6 +109,9 @@ impl<'a> Values<'a> {
     pub fn condition(&self, e: &Expr) -> Result<String, Diagnostic> {
         if let Some(read) = self.output(e, true) {
             return Ok(read);
+        }
+        if let Some(status) = super::status::condition(self, e) {
+            return status;
         }
         let refuse = || {
             Diagnostic::error(
@@ -141,6 +150,12 @@ impl<'a> Values<'a> {
 
     /// The GitHub text of `e`: literal text with `${{ … }}` for params and secrets.
     pub fn text(&self, e: &Expr) -> Result<String, Diagnostic> {
+        if let Some((step, trim)) = super::stdout::read(e) {
+            if let Some(job) = self.job_of(step) {
+                let name = super::stdout::output(trim);
+                return Ok(format!("${{{{ needs.{job}.outputs.{name} }}}}"));
+            }
+        }
         match &e.kind {
             ExprKind::Interp(parts) => {
                 let mut out = String::new();
@@ -170,6 +185,11 @@ impl<'a> Values<'a> {
                     _ => format!("${{{{ inputs.{} }}}}", p.name),
                 })
             }
+            ExprKind::StepStatus(step) => super::status::text(self, e, *step),
+            // Handlers only (the checker's rule): their jobs need every main job.
+            ExprKind::Run(wfc_language::ir::RunField::Status) => Ok(super::status::RUN.into()),
+            // The run's own id: GitHub's run id (a `lock` over it, a log line).
+            ExprKind::Run(wfc_language::ir::RunField::Id) => Ok("${{ github.run_id }}".into()),
             ExprKind::StepOutput { .. } => match self.output(e, false) {
                 Some(read) => Ok(format!("${{{{ {read} }}}}")),
                 None => Err(unsupported(
@@ -251,19 +271,29 @@ impl<'a> Values<'a> {
                     cmd.text(t);
                 }
                 InterpPart::Expr(x) => {
-                    let taken = env
+                    let value = self.runtime(x)?;
+                    // The same value read twice is one variable.
+                    let same = env
                         .iter()
-                        .filter(|(k, _)| k.starts_with("WF_VALUE_"))
-                        .count();
-                    let name = format!("WF_VALUE_{}", taken + 1);
+                        .find(|(k, v)| k.starts_with("WF_VALUE_") && *v == value);
+                    let name = match same {
+                        Some((k, _)) => k.clone(),
+                        None => {
+                            let taken = env
+                                .iter()
+                                .filter(|(k, _)| k.starts_with("WF_VALUE_"))
+                                .count();
+                            let name = format!("WF_VALUE_{}", taken + 1);
+                            env.push((name.clone(), value));
+                            name
+                        }
+                    };
                     let shown = match cmd.context() {
                         Context::Bare => format!("\"${name}\""),
                         Context::DoubleQuoted => format!("${name}"),
                         Context::SingleQuoted => format!("'\"${name}\"'"),
                         _ => return Err(unsupported(x, "a value where the shell cannot quote it")),
                     };
-                    let value = self.runtime(x)?;
-                    env.push((name, value));
                     cmd.placeholder(&shown);
                 }
             }

@@ -301,6 +301,11 @@ pub static COMMON_FIELDS: &[FieldInfo] = &[
         FieldType::Rollback,
         "Compensation steps that run if the workflow fails after this step ran.",
     ),
+    field(
+        "runner",
+        FieldType::Str,
+        "The GitHub Actions runner of this step's job in an export (`runs-on`); wins over the workflow's `runner`. `wfc run` ignores it.",
+    ),
 ];
 
 /// The fields `defaults { … }` accepts.
@@ -327,6 +332,11 @@ pub static SETTINGS: &[FieldInfo] = &[
         "executor",
         FieldType::Executor,
         "Where the steps run unless they say otherwise: `local`, or `slurm { partition \"…\"  account \"…\" }`.",
+    ),
+    field(
+        "runner",
+        FieldType::Str,
+        "The GitHub Actions runner every job of an export runs on (`runs-on`, default `ubuntu-latest`); `wfc run` ignores it.",
     ),
 ];
 

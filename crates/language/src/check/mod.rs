@@ -47,6 +47,7 @@ mod require_env;
 mod resources;
 mod retry_when;
 mod run_context;
+mod runner;
 mod scope;
 mod scripts;
 mod settings;
@@ -293,6 +294,7 @@ impl<'a> Checker<'a> {
                 file: None,
                 required_env: Vec::new(),
                 comp_vars: Vec::new(),
+                runner: None,
             },
             diags: Vec::new(),
             step_src: Vec::new(),

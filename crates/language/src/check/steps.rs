@@ -263,6 +263,7 @@ impl Checker<'_> {
                     let n = self.const_int(name, "concurrency", e, 1, &ctx);
                     self.wf.concurrency = n.map(|n| n as u32);
                 }
+                "runner" => self.wf.runner = self.lower_runner(e, &ctx),
                 _ => self.wf.timeout_ms = self.const_duration(name, e, &ctx),
             }
         }
@@ -505,6 +506,15 @@ impl Checker<'_> {
                     own.resources = self.lower_resources(fields, f.span, &ctx)
                 }
                 (FieldType::After, FieldValue::After(names)) => self.resolve_after(id, names),
+                (FieldType::Str, FieldValue::Expr(e)) if name == "runner" => {
+                    if let Some(x) = self.lower_runner(e, &ctx) {
+                        let (value, span) = (ir::FieldValue::Expr(x), f.span);
+                        let name = name.to_string();
+                        self.wf.steps[id]
+                            .fields
+                            .push(StepField { name, value, span });
+                    }
+                }
                 (FieldType::Flag, FieldValue::Flag) => self.wf.steps[id].optional = true,
                 (FieldType::Rollback, FieldValue::Rollback(_)) => {}
                 (FieldType::Outputs, FieldValue::Outputs(decls)) => self.lower_outputs(id, decls),

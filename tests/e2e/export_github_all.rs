@@ -1,0 +1,211 @@
+//! Every example, template and std module through `wfc export
+//! github-actions`: each exports and passes actionlint, or is refused with
+//! exactly the codes listed here, each with why GitHub cannot carry it.
+//! A file added to `examples/`, `templates/` or `std/` must be listed.
+
+use std::path::{Path, PathBuf};
+
+use super::export_github::{export, lint, reported};
+
+/// `(file, params, [(code, why)])`: empty codes, it exports.
+type Entry = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
+const FAILED: &str = "`failed.step` / `failed.error`: GitHub has no name or error of the failed job (--approximate points at the run)";
+const PAUSE: &str = "`on fail pause`: no job waits for a person after a failed check";
+const EMAIL: &str = "`email` / `sql` steps: GitHub has no mail or database client of its own";
+const OUTPUT_VALUE: &str = "a value computed from outputs (`json(x.stdout)`, arithmetic, a list) inside a script or text: GitHub passes strings between jobs";
+
+const ALL: &[Entry] = &[
+    (
+        "examples/deploy.wf",
+        &["version=1.2.3"],
+        &[
+            ("E0733", FAILED),
+            (
+                "E0735",
+                "`wait any`: GitHub cannot cancel the other members when one succeeds",
+            ),
+            (
+                "E0738",
+                "`mount`: a runner's folder is not the host's (--approximate maps it)",
+            ),
+        ],
+    ),
+    (
+        "examples/etl.wf",
+        &[],
+        &[("E0733", OUTPUT_VALUE), ("E0734", PAUSE), ("E0738", EMAIL)],
+    ),
+    (
+        "examples/file-drop.wf",
+        &[],
+        &[("E0731", "`on change`: GitHub has no trigger on local files")],
+    ),
+    ("examples/health-poll.wf", &[], &[]),
+    (
+        "examples/incident.wf",
+        &[],
+        &[("E0733", OUTPUT_VALUE), ("E0734", PAUSE), ("E0738", EMAIL)],
+    ),
+    (
+        "examples/ml-train.wf",
+        &[],
+        &[
+            ("E0733", OUTPUT_VALUE),
+            (
+                "E0734",
+                "a gate's check with arithmetic over outputs: GitHub's `if:` has none",
+            ),
+            (
+                "E0738",
+                "a `json` body over outputs: folded at export, so only the run knows it",
+            ),
+        ],
+    ),
+    (
+        "examples/nightly.wf",
+        &[],
+        &[(
+            "E0730",
+            "a schedule in Europe/Berlin: GitHub reads cron in UTC",
+        )],
+    ),
+    ("examples/quickstart.wf", &[], &[("E0733", FAILED)]),
+    ("examples/release-webhook.wf", &["version=1.2.3"], &[]),
+    (
+        "examples/release-with-std.wf",
+        &["version=1.2.3"],
+        &[
+            ("E0733", FAILED),
+            ("E0738", "std calls that poll an http step and send mail"),
+            (
+                "E0740",
+                "std notify's `if` on a secret: a job's `if:` cannot read secrets",
+            ),
+        ],
+    ),
+    (
+        "examples/test-suite.wf",
+        &[],
+        &[
+            ("E0734", "a gate's check with arithmetic over outputs"),
+            ("E0738", "a `json` body over outputs"),
+        ],
+    ),
+    ("templates/config-update.wf", &[], &[]),
+    ("templates/data-pipeline.wf", &[], &[]),
+    ("templates/deploy-api.wf", &[], &[("E0733", FAILED)]),
+    ("templates/incident-response.wf", &[], &[("E0733", FAILED)]),
+    ("templates/maintenance-window.wf", &[], &[]),
+    ("templates/ml-training.wf", &[], &[]),
+    (
+        "templates/security-alert.wf",
+        &[],
+        &[
+            ("E0733", "a gate's `passed` read by a later step"),
+            ("E0734", "a gate's check with `in` over a list"),
+        ],
+    ),
+    ("templates/test-suite.wf", &[], &[]),
+    (
+        "std/db-migrate.wf",
+        &["migrate=make migrate", "rollback=make rollback"],
+        &[],
+    ),
+    ("std/docker-build.wf", &[], &[]),
+    ("std/git-release.wf", &["version=1.2.3"], &[]),
+    (
+        "std/http-healthcheck.wf",
+        &[],
+        &[(
+            "E0738",
+            "an http step's `until` over its status and body, and `expect` from a param",
+        )],
+    ),
+    (
+        "std/notify.wf",
+        &["text=hi"],
+        &[(
+            "E0740",
+            "an `if` on a secret: a job's `if:` cannot read secrets",
+        )],
+    ),
+    ("std/rust-ci.wf", &[], &[]),
+];
+
+#[test]
+fn every_example_template_and_std_module_exports_or_is_refused_as_listed() {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["examples", "templates", "std"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "wf") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut listed: Vec<PathBuf> = ALL.iter().map(|(f, _, _)| PathBuf::from(f)).collect();
+    listed.sort();
+    assert_eq!(files, listed, "every .wf of examples/, templates/ and std/");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut exported = Vec::new();
+    let mut problems = Vec::new();
+    for (file, params, refused) in ALL {
+        let out = dir
+            .path()
+            .join(file.replace('/', "-").replace(".wf", ".yml"));
+        let run = export(Path::new(file), params, &out);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        let mut codes: Vec<String> = reported(&stderr, file)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        codes.sort();
+        codes.dedup();
+        let expected: Vec<String> = refused.iter().map(|(c, _)| c.to_string()).collect();
+        match run.status.code() {
+            Some(0) if refused.is_empty() => exported.push(out),
+            Some(3) if codes == expected => {}
+            status => problems.push(format!(
+                "{file}: exit {status:?}, codes {codes:?}, listed {expected:?}\n{stderr}"
+            )),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    lint(&exported);
+
+    // Refused only for `failed.*`: with --approximate they export and lint.
+    let mut approximated = Vec::new();
+    for (file, params, refused) in ALL {
+        if refused.is_empty() || refused.iter().any(|(_, why)| *why != FAILED) {
+            continue;
+        }
+        let out = dir
+            .path()
+            .join(file.replace('/', "-").replace(".wf", "-approx.yml"));
+        let run = std::process::Command::new(super::WFC)
+            .args(["export", "github", "--approximate", file, "-o"])
+            .arg(&out)
+            .args(params.iter().flat_map(|p| ["-p", p]))
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        approximated.push(out);
+    }
+    assert_eq!(
+        approximated.len(),
+        3,
+        "deploy-api, incident-response, quickstart"
+    );
+    lint(&approximated);
+}

@@ -1,0 +1,126 @@
+//! `wfc export github-actions`: `until` as a bounded loop in the step's
+//! script, run for real with `sh`: the rounds go on until the condition
+//! over the step's stdout holds, a value of the condition comes from
+//! `env:` only, and past `within` the step fails.
+
+use super::export_github::{export, lint};
+use super::export_github_runtime::{run_step, steps};
+
+#[test]
+fn until_polls_in_the_script_and_gives_up_past_within() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("poll.wf");
+    std::fs::write(
+        &wf,
+        r#"workflow poll {
+  param want: string = "ready"
+  step wait: shell {
+    run "n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count; [ $n -ge 2 ] && echo ' ready ' || echo starting"
+    until trim(wait.stdout) == want && !contains(wait.stdout, "error") every 1s within 30s
+  }
+  step never: shell {
+    run "echo starting"
+    until never.stdout != "" && trim(never.stdout) == "ready" every 1s within 2s
+  }
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("poll.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    // The plan folds the condition's params; the value stays in `env:`.
+    let wait = steps(&yaml, "wait")[0].clone();
+    assert_eq!(wait["env"]["WF_UNTIL_1"], "ready");
+    assert!(wait["run"]
+        .as_str()
+        .unwrap()
+        .contains(r#"if { [ "$(wfc_trim "$wfc_stdout")" = "$WF_UNTIL_1" ] && ! { case "$wfc_stdout" in *"$WF_UNTIL_2"*)"#));
+    let got = run_step(&wait, dir.path(), &[]);
+    assert!(got.status.success(), "{got:?}");
+    let stdout = String::from_utf8_lossy(&got.stdout);
+    assert_eq!(stdout.matches("starting").count(), 2, "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("count")).unwrap(),
+        "3\n"
+    );
+    let got = run_step(&steps(&yaml, "never")[0], dir.path(), &[]);
+    assert!(!got.status.success());
+    assert!(String::from_utf8_lossy(&got.stderr).contains("did not hold within 2s"));
+}
+
+/// Only the step's own stdout can be tested in the shell: another step's
+/// output there is refused with the place.
+#[test]
+fn an_until_over_what_the_shell_cannot_test_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("w.wf");
+    std::fs::write(
+        &wf,
+        r#"workflow w {
+  step a: shell {
+    run "echo n=1 >> \"$WF_OUTPUTS\""
+    outputs { n: int }
+    until a.outputs.n > 3 every 1s within 10s
+  }
+}
+"#,
+    )
+    .unwrap();
+    let run = export(&wf, &[], &dir.path().join("w.yml"));
+    assert_eq!(run.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("E0738") && stderr.contains("cannot test this `until`"),
+        "{stderr}"
+    );
+}
+
+/// `retry … when` over `exit_code`: a failed attempt is retried only while
+/// the test holds, run for real with `sh`.
+#[test]
+fn retry_when_retries_only_the_exit_codes_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("fetch.wf");
+    std::fs::write(
+        &wf,
+        r#"workflow fetch {
+  param code: int = 7
+  step get: shell {
+    run "n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count; [ $n -ge 1 ] && exit 0; exit ${code}"
+    retry 3 backoff 1s when exit_code in [6, 7, 28]
+  }
+}
+"#,
+    )
+    .unwrap();
+    for (code, passes, attempts) in [("7", true, "2"), ("3", false, "1")] {
+        let out = dir.path().join("fetch.yml");
+        let run = export(&wf, &[&format!("code={code}")], &out);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        lint(std::slice::from_ref(&out));
+        let yaml = std::fs::read_to_string(&out).unwrap();
+        let mut step = steps(&yaml, "get")[0].clone();
+        assert_eq!(step["env"]["WF_WHEN_2"], "7");
+        step["env"]["WF_VALUE_1"] = code.into();
+        let _ = std::fs::remove_file(dir.path().join("count"));
+        let got = run_step(&step, dir.path(), &[]);
+        assert_eq!(got.status.success(), passes, "{code}: {got:?}");
+        let count = std::fs::read_to_string(dir.path().join("count")).unwrap();
+        assert_eq!(count.trim(), attempts, "{code}");
+        if !passes {
+            assert!(String::from_utf8_lossy(&got.stderr)
+                .contains("not retried: its when is false (exit 3)"));
+        }
+    }
+}
