@@ -372,6 +372,16 @@ fn gate(
     options: &Options,
 ) -> Result<(&'static str, Json), Vec<Diagnostic>> {
     if field(s, "approval").is_some() {
+        if let Some(f) = s.fields.iter().find(|f| f.name == "inputs") {
+            return Err(vec![Diagnostic::error(
+                "E0771",
+                "the Argo export does not map an approval's `inputs { … }` yet",
+            )
+            .primary(f.span, "given with the decision")
+            .help(
+                "give the values as params of the exported workflow, or keep the gate in wfc",
+            )]);
+        }
         // Resumed with `argo resume` (or the UI), as `wfc approve` resumes a run.
         return Ok(("suspend", json!({})));
     }

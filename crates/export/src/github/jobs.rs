@@ -361,7 +361,18 @@ pub(super) fn job(
             ));
         }
         StepKind::Gate if field("approval").is_some() => {
-            // The environment's protection rules (required reviewers) give the approval.
+            // The environment's protection rules (required reviewers) give the
+            // approval, and no value with it: a read of an input would be empty.
+            if let Some(f) = field("inputs") {
+                fail(
+                    Diagnostic::error(
+                        "E0782",
+                        "GitHub Actions approvals take no input (`inputs { … }` of an approval gate)",
+                    )
+                    .primary(f.span, "an environment's reviewers approve; they give no values")
+                    .help("give the values as params of the exported workflow (`workflow_dispatch` inputs), or keep the gate in wfc"),
+                );
+            }
             let who = expr("approval")
                 .and_then(|e| values.text(e).ok())
                 .unwrap_or_default();
