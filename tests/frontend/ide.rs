@@ -701,14 +701,14 @@ fn outlines_a_sequence_and_marks_its_keywords_and_name() {
 #[test]
 fn a_comprehension_variable_has_hover_definition_references_and_rename() {
     let on_use = "workflow w {\n  param xs: list<int> = [1, 2]\n  let doubled = [$0x * 2 for x in xs if x > 1]\n  step s: shell { run \"echo ${len(doubled)}\" }\n}\n";
-    let h = hover(&on_use);
+    let h = hover(on_use);
     assert!(
         h.contains("x: int") && h.contains("comprehension over `xs`"),
         "{h}"
     );
-    assert_eq!(definition(&on_use), "3:28 `x`");
-    assert_eq!(references(&on_use), "3:18 `x`\n3:28 `x`\n3:39 `x`");
-    let renamed = rename(&on_use, "n").unwrap();
+    assert_eq!(definition(on_use), "3:28 `x`");
+    assert_eq!(references(on_use), "3:18 `x`\n3:28 `x`\n3:39 `x`");
+    let renamed = rename(on_use, "n").unwrap();
     assert!(
         renamed.contains("[n * 2 for n in xs if n > 1]"),
         "{renamed}"

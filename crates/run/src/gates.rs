@@ -132,27 +132,6 @@ pub fn waiting_message(who: &str, how: &str, timeout: Option<Duration>) -> Strin
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cli_approvals_match_instances() {
-        let a = CliApprovals {
-            steps: vec!["approve".into()],
-            by: "me".into(),
-        };
-        assert!(a.approves("approve"));
-        assert!(a.approves("approve[eu-west]"));
-        assert!(!a.approves("approver"));
-        let all = CliApprovals {
-            steps: vec!["all".into()],
-            by: String::new(),
-        };
-        assert!(all.approves("anything"));
-    }
-}
-
 /// How an approval gate ended: `decision` (or how it ended without one:
 /// timed out, cancelled), with an approval's inputs bound to `spec` —
 /// defaults for those not given (`--approve`), the given ones as recorded
@@ -216,5 +195,26 @@ pub fn decided(
             ("outputs", Value::Map(inputs)),
         ])),
         kept: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_approvals_match_instances() {
+        let a = CliApprovals {
+            steps: vec!["approve".into()],
+            by: "me".into(),
+        };
+        assert!(a.approves("approve"));
+        assert!(a.approves("approve[eu-west]"));
+        assert!(!a.approves("approver"));
+        let all = CliApprovals {
+            steps: vec!["all".into()],
+            by: String::new(),
+        };
+        assert!(all.approves("anything"));
     }
 }

@@ -25,6 +25,7 @@ module.exports = async (t) => {
   // The buttons come with the gate's wait, on the same page.
   const approve = page.getByRole('button', { name: /^approve$/i });
   await approve.waitFor({ timeout: 20000 });
+  await page.locator('#dag svg').waitFor({ timeout: 20000 });
   t.result.waiting = { outline: await t.outline(), axe: await t.axe('waiting') };
   await t.shot('waiting');
   // The gate's inputs come pre-filled with their defaults; a value out of
@@ -40,6 +41,8 @@ module.exports = async (t) => {
   await page.goto(`/runs/${config.failed}`);
   const log = page.locator('main pre').filter({ hasText: config.failed_line });
   await log.first().waitFor();
+  // The graph loads after the page: the outline is taken once it is drawn.
+  await page.locator('#dag svg').waitFor({ timeout: 20000 });
   t.result.failed = { outline: await t.outline(), axe: await t.axe('failed') };
   await t.shot('failed');
 };
