@@ -1,4 +1,4 @@
-//! `W0965`, `W0966`: the commands a `shell` step's literal `run` starts
+//! `W0965`, `W0966`: the commands a `shell` step's `run` starts
 //! (its simple commands' first words, after assignments and reserved words;
 //! [`wfc_language::shell_syntax::heads`]) and the interpreters of `shell`,
 //! `python` and `node` steps are found on `PATH`, as the shell would
@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use wfc_language::diag::{did_you_mean, Diagnostic};
-use wfc_language::ir::{Step, StepKind};
+use wfc_language::ir::{ExprKind, FieldValue, InterpPart, Step, StepKind};
 use wfc_language::shell_syntax::{heads, Segment};
 use wfc_language::span::SourceFile;
 
@@ -20,12 +20,67 @@ pub const POSIX_SHELLS: &[&str] = &["sh", "bash", "dash", "ksh", "mksh", "zsh", 
 
 /// Builtins of sh and bash: no file on `PATH` needed.
 const BUILTINS: &[&str] = &[
-    ".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command",
-    "compgen", "complete", "compopt", "continue", "declare", "dirs", "disown", "echo", "enable",
-    "eval", "exec", "exit", "export", "false", "fc", "fg", "getopts", "hash", "help", "history",
-    "jobs", "kill", "let", "local", "logout", "mapfile", "popd", "printf", "pushd", "pwd", "read",
-    "readarray", "readonly", "return", "set", "shift", "shopt", "source", "suspend", "test",
-    "times", "trap", "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait",
+    ".",
+    ":",
+    "[",
+    "alias",
+    "bg",
+    "bind",
+    "break",
+    "builtin",
+    "caller",
+    "cd",
+    "command",
+    "compgen",
+    "complete",
+    "compopt",
+    "continue",
+    "declare",
+    "dirs",
+    "disown",
+    "echo",
+    "enable",
+    "eval",
+    "exec",
+    "exit",
+    "export",
+    "false",
+    "fc",
+    "fg",
+    "getopts",
+    "hash",
+    "help",
+    "history",
+    "jobs",
+    "kill",
+    "let",
+    "local",
+    "logout",
+    "mapfile",
+    "popd",
+    "printf",
+    "pushd",
+    "pwd",
+    "read",
+    "readarray",
+    "readonly",
+    "return",
+    "set",
+    "shift",
+    "shopt",
+    "source",
+    "suspend",
+    "test",
+    "times",
+    "trap",
+    "true",
+    "type",
+    "typeset",
+    "ulimit",
+    "umask",
+    "unalias",
+    "unset",
+    "wait",
 ];
 
 /// The folders of a `PATH`, and (once asked) every command in them.
@@ -37,7 +92,9 @@ pub struct SearchPath {
 impl SearchPath {
     /// `path`, else the process's `PATH`.
     pub fn new(path: Option<OsString>) -> SearchPath {
-        let path = path.or_else(|| std::env::var_os("PATH")).unwrap_or_default();
+        let path = path
+            .or_else(|| std::env::var_os("PATH"))
+            .unwrap_or_default();
         SearchPath {
             dirs: std::env::split_paths(&path).collect(),
             names: OnceCell::new(),
@@ -110,17 +167,21 @@ pub(crate) fn check(source: &SourceFile, step: &Step, path: &SearchPath, report:
     if !found {
         let mut d = Diagnostic::warning(
             "W0966",
-            format!("`{interpreter}`, which step `{}` runs in, is not on PATH", step.name),
+            format!(
+                "`{interpreter}`, which step `{}` runs in, is not on PATH",
+                step.name
+            ),
         )
         .primary(span, format!("no `{interpreter}` on PATH"));
-        d = match path.nearest(interpreter) {
-            Some(near) if span != step.kind_span => d
-                .help(format!("did you mean `{near}`?"))
-                .fix(span, format!("\"{near}\""), format!("use `{near}`")),
-            _ => d.help(format!(
-                "install `{interpreter}`, or set `{field}` to one that is installed"
-            )),
-        };
+        d =
+            match path.nearest(interpreter) {
+                Some(near) if span != step.kind_span => d
+                    .help(format!("did you mean `{near}`?"))
+                    .fix(span, format!("\"{near}\""), format!("use `{near}`")),
+                _ => d.help(format!(
+                    "install `{interpreter}`, or set `{field}` to one that is installed"
+                )),
+            };
         report.push(d);
     }
     if step.kind == StepKind::Shell && posix(interpreter) {
@@ -128,12 +189,28 @@ pub(crate) fn check(source: &SourceFile, step: &Step, path: &SearchPath, report:
     }
 }
 
-/// W0965 for each command the literal `run` starts that is not on `PATH`.
+/// W0965 for each command `run` starts by name that is not on `PATH`.
 fn commands(source: &SourceFile, step: &Step, path: &SearchPath, report: &mut Report) {
-    let Some((run, span)) = literal(step, "run") else {
+    let Some(FieldValue::Expr(e)) = step.field("run").map(|f| &f.value) else {
         return;
     };
-    for head in heads::command_heads(&[Segment::Text(run)]) {
+    // A `${…}` is a value: a command it builds is not looked up.
+    let (segments, literal_text) = match &e.kind {
+        ExprKind::Str(t) => (vec![Segment::Text(t)], Some(t.as_str())),
+        ExprKind::Interp(parts) => (
+            parts
+                .iter()
+                .map(|p| match p {
+                    InterpPart::Text(t) => Segment::Text(t),
+                    InterpPart::Expr(_) => Segment::Value(""),
+                })
+                .collect(),
+            None,
+        ),
+        _ => return,
+    };
+    let span = e.span;
+    for head in heads::command_heads(&segments) {
         let name = head.name.as_str();
         if BUILTINS.contains(&name) {
             continue;
@@ -143,16 +220,21 @@ fn commands(source: &SourceFile, step: &Step, path: &SearchPath, report: &mut Re
         if found {
             continue;
         }
-        let at = place_in(source, span, run, head.at.offset, name.len());
+        let at = match literal_text {
+            Some(run) => place_in(source, span, run, head.at.offset, name.len()),
+            None => span,
+        };
         let mut d = Diagnostic::warning(
             "W0965",
             format!("step `{}` runs `{name}`, which is not on PATH", step.name),
         )
         .primary(at, "not found on PATH");
         d = match path.nearest(name).filter(|_| at != span) {
-            Some(near) => d
-                .help(format!("did you mean `{near}`?"))
-                .fix(at, near.clone(), format!("use `{near}`")),
+            Some(near) => d.help(format!("did you mean `{near}`?")).fix(
+                at,
+                near.clone(),
+                format!("use `{near}`"),
+            ),
             None => d.help(format!(
                 "install `{name}`, add its folder to PATH, or write its full path"
             )),

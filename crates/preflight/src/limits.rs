@@ -28,7 +28,9 @@ pub(crate) fn check(step: &Step, report: &mut Report) {
                     format!("step `{}` has a timeout over 30 days", step.name),
                 )
                 .primary(e.span, "longer than any step should run")
-                .help("give the longest the step may take, e.g. `timeout 4h`, or remove the timeout"),
+                .help(
+                    "give the longest the step may take, e.g. `timeout 4h`, or remove the timeout",
+                ),
             );
         }
     }

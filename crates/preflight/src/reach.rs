@@ -115,7 +115,7 @@ fn needs(step: &Step) -> Vec<(Target, Span)> {
 async fn resolve(host: &str, port: u16) -> Result<(), String> {
     let mut addrs = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|e| format!("`{host}` does not resolve: {e}"))?;
+        .map_err(|e| e.to_string())?;
     match addrs.next() {
         Some(_) => Ok(()),
         None => Err(format!("`{host}` has no address")),
@@ -169,11 +169,13 @@ fn finding(target: &Target, step: &Step, span: Span, why: &str) -> Diagnostic {
         )
         .primary(span, "this SMTP server")
         .help("start the server, or correct the host and port of `smtp` (smtp:// 25, smtp+starttls:// 587, smtps:// 465)"),
-        Target::Host(_, _) => Diagnostic::warning(
+        // The resolver's reason goes in the label: it names the machine's
+        // state (no DNS server, no such name), not the file's.
+        Target::Host(host, _) => Diagnostic::warning(
             "W0974",
-            format!("step `{name}`'s host does not resolve: {why}"),
+            format!("step `{name}`'s host `{host}` does not resolve"),
         )
-        .primary(span, "this host")
+        .primary(span, why)
         .help("correct the host name, or check the machine's DNS (/etc/resolv.conf)"),
     }
 }

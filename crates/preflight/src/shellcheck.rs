@@ -73,11 +73,16 @@ pub(crate) fn check(
         let comments = match run_shellcheck(&shellcheck, dialect, run) {
             Ok(c) => c,
             Err(e) => {
-                report.notes.push(format!("shellcheck failed on step `{}`: {e}", step.name));
+                report
+                    .notes
+                    .push(format!("shellcheck failed on step `{}`: {e}", step.name));
                 continue;
             }
         };
-        report.saw(format!("ShellCheck of step `{}`", step.name), comments.is_empty());
+        report.saw(
+            format!("ShellCheck of step `{}`", step.name),
+            comments.is_empty(),
+        );
         let Some((_, span)) = literal(step, "run") else {
             continue;
         };
@@ -88,7 +93,10 @@ pub(crate) fn check(
             report.push(
                 Diagnostic::warning(
                     "W0967",
-                    format!("SC{}: {} ({}, step `{}`)", c.code, c.message, c.level, step.name),
+                    format!(
+                        "SC{}: {} ({}, step `{}`)",
+                        c.code, c.message, c.level, step.name
+                    ),
                 )
                 .primary(at, format!("SC{}", c.code))
                 .help(format!(
@@ -103,7 +111,12 @@ pub(crate) fn check(
 
 /// SC2154 ("referenced but not assigned") about a variable an `env` sets.
 fn set_by_env(c: &Comment, step: &Step, env: &[&str]) -> bool {
-    let Some(var) = c.message.split_whitespace().next().filter(|_| c.code == 2154) else {
+    let Some(var) = c
+        .message
+        .split_whitespace()
+        .next()
+        .filter(|_| c.code == 2154)
+    else {
         return false;
     };
     let in_step = match step.field("env").map(|f| &f.value) {
