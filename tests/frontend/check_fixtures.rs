@@ -366,8 +366,9 @@ fn diagnostics_doc_problems(docs: &str) -> Vec<String> {
                 .enumerate()
                 .filter(|(_, l)| l.starts_with("```"))
                 .collect();
-            // `wfc import`'s codes are provoked by YAML, not a `.wf` file.
-            let lang = if code[1..].starts_with("09") {
+            // `wfc import`'s codes (09xx up to 0959) are provoked by YAML,
+            // not a `.wf` file.
+            let lang = if code[1..].starts_with("09") && code[1..] < *"0960" {
                 "```yaml"
             } else {
                 "```wf"
