@@ -1,8 +1,8 @@
 //! The command each simple command of a `run` template starts: its first
 //! word after reserved words (`if`, `then`, `!`, …) and assignments
 //! (`FOO=1 cmd`), for `wfc check --level strict` to look up on `PATH`.
-//! Read with [`super::words`], so quotes, `&&`, `|`, `;` and `$(…)` split
-//! the text as the shell does. A head that is quoted, built from a value
+//! Read with the shell words reader (`words.rs`), so quotes, `&&`, `|`,
+//! `;` and `$(…)` split the text as the shell does. A head that is quoted, built from a value
 //! (`${tool} …`), a keyword that opens a compound command (`for`, `case`),
 //! or a function the template defines is not reported.
 
@@ -54,7 +54,7 @@ pub fn command_heads(template: &[Segment<'_>]) -> Vec<Head> {
 
 /// `NAME=…`: an unquoted name, then `=` (its value may be anything).
 fn is_assignment(w: &Word) -> bool {
-    let mut chars = w.items.iter().map_while(|i| match i {
+    let chars = w.items.iter().map_while(|i| match i {
         Item::Char {
             c,
             quoting: Quoting::Bare,
@@ -62,15 +62,13 @@ fn is_assignment(w: &Word) -> bool {
         } => Some(*c),
         _ => None,
     });
-    let mut len = 0;
-    for c in chars.by_ref() {
+    for (len, c) in chars.enumerate() {
         if c == '=' {
             return len > 0;
         }
         if !(c == '_' || c.is_ascii_alphanumeric()) || (len == 0 && c.is_ascii_digit()) {
             return false;
         }
-        len += 1;
     }
     false
 }
