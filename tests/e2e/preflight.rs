@@ -252,3 +252,30 @@ fn doctor_reaches_real_services() {
     // Nothing was sent: doctor only asks.
     assert!(sink.messages().is_empty());
 }
+
+/// `wfc doctor` lists what it looked at, found or not, and fails on a
+/// finding with `--deny warnings`; a file that needs nothing of the machine
+/// says so.
+#[test]
+fn doctor_lists_what_it_looked_at() {
+    let text = "workflow w {\n  step b: shell {\n    run \"make && nope-tool\"\n  }\n}\n";
+    let c = case().file("w.wf", text).file(
+        "gate.wf",
+        "workflow g {\n  step wait: sleep {\n    duration 1s\n  }\n}\n",
+    );
+    let bin = path_dir(c.dir(), false);
+    c.wfc(["doctor", "w.wf", "gate.wf"])
+        .env("PATH", &bin)
+        .success()
+        .stderr_has("  ✓ `sh` (step `b`): ok\n")
+        .stderr_has("  ✓ command `make` (step `b`): ok\n")
+        .stderr_has("  ✗ command `nope-tool` (step `b`): see its warning above\n")
+        .stderr_has("w.wf: 1 warning")
+        .stderr_has("  nothing on this machine to check\ngate.wf: ok")
+        .output();
+    c.wfc(["doctor", "--deny", "warnings", "w.wf"])
+        .env("PATH", &bin)
+        .status(1)
+        .stderr_has("W0965")
+        .output();
+}
