@@ -8,30 +8,67 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wfc_language::diag::{json, render, Diagnostic, Severity};
+use wfc_preflight::Level;
 
 #[derive(Args)]
 pub struct CheckArgs {
     /// Workflow files and folders to check (`-` reads standard input;
     /// default: every `.wf` file under the current folder).
-    files: Vec<PathBuf>,
+    pub(super) files: Vec<PathBuf>,
     /// The folder the files will run with (`wfc run --workdir DIR`):
     /// relative paths that resolve elsewhere than in it are warned of (W0300).
     #[arg(long, value_name = "DIR")]
-    workdir: Option<PathBuf>,
+    pub(super) workdir: Option<PathBuf>,
     /// `text` (miette reports on stderr) or `json` (an array on stdout).
     #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    pub(super) format: Format,
     /// Treat these as errors: `warnings`.
     #[arg(long, value_enum)]
-    deny: Vec<Deny>,
+    pub(super) deny: Vec<Deny>,
+    /// How much to check: `standard` the file alone (`basic` is the same);
+    /// `strict` also commands and interpreters on PATH, ShellCheck, URLs and
+    /// durations; `paranoid` also Docker, databases, SMTP and DNS
+    /// (docs/preflight.md).
+    #[arg(long, value_enum, default_value_t = LevelArg::Standard)]
+    pub(super) level: LevelArg,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Deny {
+pub(super) enum Deny {
     Warnings,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum LevelArg {
+    Basic,
+    Standard,
+    Strict,
+    Paranoid,
+}
+
+impl From<LevelArg> for Level {
+    fn from(l: LevelArg) -> Level {
+        match l {
+            LevelArg::Basic => Level::Basic,
+            LevelArg::Standard => Level::Standard,
+            LevelArg::Strict => Level::Strict,
+            LevelArg::Paranoid => Level::Paranoid,
+        }
+    }
+}
+
 pub fn run(args: CheckArgs) -> ExitCode {
+    check(args, false)
+}
+
+/// Checks the files at `args.level`; `doctor`: with what was looked at.
+pub(super) fn check(args: CheckArgs, doctor: bool) -> ExitCode {
+    let level = Level::from(args.level);
+    let preflight = wfc_preflight::Options {
+        path: None,
+        base: args.workdir.clone(),
+    };
+    let mut notes: Vec<String> = Vec::new();
     let deny_warnings = args.deny.contains(&Deny::Warnings);
     let color = render::use_color(std::io::stderr().is_terminal());
     let mut failed = false;
@@ -55,6 +92,17 @@ pub fn run(args: CheckArgs) -> ExitCode {
         let analysis = &program.root().analysis;
         let mut diags = analysis.diagnostics();
         diags.extend(moved.check(path, analysis));
+        let found = wfc_preflight::check(analysis, level, &preflight);
+        if !found.diagnostics.is_empty() {
+            diags.extend(found.diagnostics);
+            wfc_language::diag::sort(&mut diags);
+        }
+        for n in found.notes {
+            if !notes.contains(&n) {
+                eprintln!("note: {n}");
+                notes.push(n);
+            }
+        }
         let errors = diags.iter().filter(|d| d.is_error()).count();
         let warnings = diags.len() - errors;
         failed |= errors > 0 || (deny_warnings && warnings > 0);
@@ -75,6 +123,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
                         render::render(&promote(d, deny_warnings), &analysis.source, color)
                     );
                     eprintln!();
+                }
+                if doctor {
+                    eprint!("{}", super::doctor::checked(&found.checked));
                 }
                 eprintln!("{}", summary(&analysis.source.name, errors, warnings));
             }

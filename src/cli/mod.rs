@@ -10,6 +10,7 @@ mod act;
 mod artifacts;
 mod check;
 mod check_paths;
+mod doctor;
 mod explain;
 mod export;
 mod export_json;
@@ -64,9 +65,14 @@ enum Command {
     New(new::NewArgs),
     /// Parse and type-check workflows; report every problem.
     #[command(
-        after_help = "With no PATH, every .wf (and *.workflow.json, docs/json-form.md) file under the current folder; a folder is searched recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc check\n  wfc check deploy.wf\n  wfc check ci/\n  wfc check --format json examples/*.wf\n  wfc check --deny warnings ci.wf\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
+        after_help = "With no PATH, every .wf (and *.workflow.json, docs/json-form.md) file under the current folder; a folder is searched recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc check\n  wfc check deploy.wf\n  wfc check ci/\n  wfc check --format json examples/*.wf\n  wfc check --deny warnings ci.wf\n  wfc check --level strict deploy.wf     # and PATH, ShellCheck, URLs, durations\n  wfc check --level paranoid deploy.wf   # and Docker, databases, SMTP, DNS (wfc doctor)\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
     )]
     Check(check::CheckArgs),
+    /// Check workflows against this machine: `wfc check --level paranoid`, with what was looked at.
+    #[command(
+        after_help = "Looks up the commands and interpreters the steps run on PATH, runs ShellCheck over `run` commands (when installed), checks URLs and durations, and asks the Docker engine, the databases, the SMTP servers and DNS (each for at most 2s). Every finding is a warning W0960-W0974 (docs/preflight.md).\n\nExamples:\n  wfc doctor deploy.wf\n  wfc doctor --deny warnings ci/\n  wfc check --level strict deploy.wf    # without reaching out\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
+    )]
+    Doctor(doctor::DoctorArgs),
     /// Print the page of a diagnostic code (`E0140`, `W0100`) from docs/diagnostics.md.
     #[command(
         after_help = "Examples:\n  wfc explain E0140\n  wfc explain w0100\n\nExit status: 0 printed, 2 no such code."
@@ -200,6 +206,7 @@ pub fn main() -> ExitCode {
     if matches!(
         cli.command,
         Command::Check(_)
+            | Command::Doctor(_)
             | Command::Explain(_)
             | Command::Fmt(_)
             | Command::Plan(_)
@@ -217,6 +224,7 @@ pub fn main() -> ExitCode {
     }
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),

@@ -87,6 +87,7 @@ mod mcp;
 mod modules;
 mod new;
 mod paths;
+mod preflight;
 mod run;
 mod scripts;
 mod secrets;

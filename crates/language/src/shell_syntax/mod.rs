@@ -43,6 +43,7 @@
 //! the substitution early.
 
 pub mod bash;
+pub mod heads;
 mod scanner;
 mod words;
 

@@ -102,9 +102,12 @@ impl DockerSpec {
 
 /// The engine's address: the option, `DOCKER_HOST`, or the default socket.
 fn engine_address(ex: &Executor) -> String {
-    ex.opts
-        .docker_host
-        .clone()
+    engine_address_or(ex.opts.docker_host.clone())
+}
+
+/// The engine's address: `option`, `DOCKER_HOST`, or the default socket.
+pub(crate) fn engine_address_or(option: Option<String>) -> String {
+    option
         .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
         .unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned())
 }

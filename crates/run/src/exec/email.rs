@@ -187,6 +187,17 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Whether the server of `smtp` answers (a connection, `EHLO`, TLS as a
+/// step asks it, `NOOP`), for `wfc doctor`; nothing is sent.
+pub(super) async fn answers(smtp: &str) -> Result<(), String> {
+    let (transport, server) = transport(&EmailSpec::new(smtp, "", "", ""))?;
+    match transport.test_connection().await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!("the SMTP server at {server} did not answer NOOP")),
+        Err(e) => Err(format!("cannot reach the SMTP server at {server}: {e}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

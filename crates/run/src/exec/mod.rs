@@ -34,6 +34,7 @@ pub mod email;
 pub mod http;
 pub mod notify;
 pub mod output;
+pub mod probe;
 pub mod process;
 pub mod scratch;
 pub mod script;

@@ -205,6 +205,18 @@ pub(crate) fn place(query_stmt: &Statement, index: usize) -> String {
     )
 }
 
+/// Whether `database` accepts a connection as a step makes it (a SQLite
+/// file opens; a PostgreSQL server lets us in), for `wfc doctor`.
+pub(super) async fn reachable(
+    database: &str,
+    base: Option<&std::path::Path>,
+) -> Result<(), String> {
+    match database.strip_prefix("sqlite:") {
+        Some(path) => sqlite::opens(path, base),
+        None => postgres::connects(database).await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact;

@@ -323,3 +323,9 @@ async fn printed(
     let text: Option<String> = row.try_get(0).map_err(|e| describe(&e))?;
     Ok(text.map_or(serde_json::Value::Null, Into::into))
 }
+
+/// Whether the server at `url` accepts a connection as a step makes it
+/// (TLS and all), for `wfc doctor`.
+pub(super) async fn connects(url: &str) -> Result<(), String> {
+    Db::new(url)?.connect().await.map(drop)
+}

@@ -259,6 +259,15 @@ pub(super) fn float_word(f: f64) -> &'static str {
     }
 }
 
+/// Whether `sqlite:URL` opens as a step opens it, for `wfc doctor`; a
+/// `mode=rwc` one is not opened (that would make the file the step makes).
+pub(super) fn opens(url: &str, base: Option<&std::path::Path>) -> Result<(), String> {
+    if url.contains("mode=rwc") {
+        return Ok(());
+    }
+    open(url, base).map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
