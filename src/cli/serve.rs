@@ -75,6 +75,10 @@ pub struct ServeArgs {
     /// With `--executor slurm`: the account to charge (`sbatch --account`).
     #[arg(long, value_name = "NAME", env = "WFC_SLURM_ACCOUNT")]
     slurm_account: Option<String>,
+    /// `GET /metrics` asks for an API key (any role) like the API; without it, it is open like
+    /// `/healthz` (the default address is loopback).
+    #[arg(long, env = "WFC_METRICS_AUTH")]
+    metrics_auth: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -119,6 +123,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         retention: wfc_store::retention::Policy::new(args.keep_runs, args.keep_days),
         poll_changes: args.poll_changes,
         slurm: Some(slurm),
+        metrics_auth: args.metrics_auth,
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,
