@@ -2,7 +2,7 @@
 //! `/metrics`, read over real HTTP; the metrics parsed by the Python
 //! `prometheus_client` parser and checked against runs the test made.
 
-use super::serve::{get, post, Server};
+use super::serve::{get, post, Server, GATED};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -121,15 +121,22 @@ async fn probes_answer_without_a_key_and_readiness_follows_the_state_folder_s_lo
 
 #[tokio::test]
 async fn metrics_parse_as_prometheus_text_and_count_the_runs_made() {
-    let server = Server::start(FLOWS, &[]);
+    let mut flows = FLOWS.to_vec();
+    flows.push(("gated.wf", GATED));
+    let server = Server::start(&flows, &[]);
     let http = reqwest::Client::new();
+    // A run held at its gate: waiting for a person.
+    let url = server.url("/workflows/gated/runs");
+    let (status, held) = post(&http, &url, &server.operator, json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{held}");
     for (flow, want) in [("ok", "succeeded"), ("ok", "succeeded"), ("bad", "failed")] {
         let url = server.url(&format!("/workflows/{flow}/runs?wait=20s"));
         let (status, run) = post(&http, &url, &server.operator, json!({})).await;
         assert_eq!(status, StatusCode::OK, "{run}");
         assert_eq!(run["status"], want, "{run}");
     }
-    // The schedule fires every second: wait (polling) for one slot.
+    // The schedule fires every second: wait (polling) for one slot, and
+    // for the gated run to reach its gate.
     let deadline = Instant::now() + Duration::from_secs(30);
     let parsed = loop {
         let r = http
@@ -146,11 +153,13 @@ async fn metrics_parse_as_prometheus_text_and_count_the_runs_made() {
                 "the Python prometheus_client package (pip install prometheus_client) is not installed",
             );
         };
-        let fired = parsed["samples"].as_array().unwrap().iter().any(|s| {
-            s[0] == "wfc_schedule_fires_total"
-                && s[1]["workflow"] == "tick"
-                && s[2].as_f64() >= Some(1.0)
-        });
+        let waiting = value(&parsed, "wfc_runs_waiting", json!({"workflow": "gated"}));
+        let fired = waiting == Some(1.0)
+            && parsed["samples"].as_array().unwrap().iter().any(|s| {
+                s[0] == "wfc_schedule_fires_total"
+                    && s[1]["workflow"] == "tick"
+                    && s[2].as_f64() >= Some(1.0)
+            });
         if fired || Instant::now() > deadline {
             break parsed;
         }
@@ -193,7 +202,15 @@ async fn metrics_parse_as_prometheus_text_and_count_the_runs_made() {
         value(&parsed, "wfc_step_duration_seconds_count", bad),
         Some(1.0)
     );
-    assert_eq!(value(&parsed, "wfc_workflows_served", json!({})), Some(3.0));
+    assert_eq!(value(&parsed, "wfc_workflows_served", json!({})), Some(4.0));
+    let gated = json!({"workflow": "gated"});
+    assert_eq!(value(&parsed, "wfc_runs_waiting", gated), Some(1.0));
+    let running = json!({"workflow": "gated", "status": "running"});
+    assert_eq!(value(&parsed, "wfc_runs", running), Some(1.0));
+    assert_eq!(
+        value(&parsed, "wfc_runs_waiting", json!({"workflow": "ok"})),
+        None
+    );
     assert_eq!(value(&parsed, "wfc_runs_queued", json!({})), Some(0.0));
     assert!(value(&parsed, "wfc_uptime_seconds", json!({})).unwrap() > 0.0);
 }
