@@ -291,6 +291,27 @@ fn list_and_remove_touch_only_the_units_install_wrote() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(left, ["wfc-mine.timer"]);
+    // `--user`: the user's unit folder, under XDG_CONFIG_HOME.
+    let config = dir.join("config");
+    let env = [("XDG_CONFIG_HOME", config.to_str().unwrap())];
+    let out = wfc(
+        dir,
+        &["schedule", "install", "backup.wf", "--systemd", "--user"],
+        &env,
+    );
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("systemctl --user daemon-reload"), "{said}");
+    let user_units = config.join("systemd/user");
+    let out = wfc(dir, &["schedule", "list", "--user"], &env);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 4);
+    let runtime = dir.join("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let files = [
+        user_units.join("wfc-backup.service"),
+        user_units.join("wfc-backup.timer"),
+    ];
+    verify(&[&files[0], &files[1]], true, &runtime);
 }
 
 #[test]
