@@ -340,3 +340,56 @@ fn cron_lines_are_printed_in_their_zone_and_run_as_cron_runs_them() {
         "saved\n"
     );
 }
+
+#[tokio::test]
+async fn the_server_s_unit_command_serves() {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("flows")).unwrap();
+    let args = [
+        "serve",
+        "--print-unit",
+        "--listen",
+        "127.0.0.1:0",
+        "--state-dir",
+        "st",
+        "flows",
+    ];
+    let out = wfc(dir, &args, &[]);
+    let unit = String::from_utf8(out.stdout).unwrap();
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .unwrap();
+    // No word of it needs quoting here: systemd splits it at spaces.
+    let words: Vec<&str> = exec.split(' ').collect();
+    let mut child = Command::new(words[0])
+        .args(&words[1..])
+        .current_dir("/")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            let at = l.find("listening on http://")?;
+            Some(
+                l[at + "listening on ".len()..]
+                    .split(' ')
+                    .next()?
+                    .to_owned(),
+            )
+        })
+        .expect("the server did not start");
+    // Its log read on to its end: a server never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let r = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    // Its state folder is the absolute one the unit names, not `/st`.
+    assert!(dir.join("st/serve.lock").exists());
+    let _ = child.kill();
+    let _ = child.wait();
+}
