@@ -34,6 +34,7 @@ mod resume;
 mod run;
 mod say;
 mod sched;
+mod schedule;
 mod serve;
 mod signals;
 mod stats;
@@ -153,7 +154,7 @@ enum Command {
     Stats(stats::StatsArgs),
     /// Serve the workflows under PATHs: fire their schedules, webhooks and file triggers, and answer a REST API (API keys required).
     #[command(
-        after_help = "Every API request needs `Authorization: Bearer KEY` (`wfc keys add NAME --role operator`); a webhook with a `secret` needs its HMAC signature instead. See docs/serve.md.\n\nExamples:\n  wfc keys add ci --role operator       # prints the key once\n  wfc serve examples/\n  wfc serve --listen 0.0.0.0:8080 --max-runs 4 --log-format json deploy/\n  curl -H \"Authorization: Bearer $KEY\" localhost:7878/api/v1/workflows\n  curl -H \"Authorization: Bearer $KEY\" -d '{\"version\":\"1.2.3\"}' 'localhost:7878/api/v1/workflows/deploy/runs?wait=30s'\n  curl -H \"X-Hub-Signature-256: sha256=$SIG\" -d \"$BODY\" localhost:7878/hooks/release\n\nExit status: 0 stopped by SIGTERM/SIGINT (runs drained), 2 bad flags, unreadable paths or keys file, or the address is taken."
+        after_help = "Every API request needs `Authorization: Bearer KEY` (`wfc keys add NAME --role operator`); a webhook with a `secret` needs its HMAC signature instead. See docs/serve.md.\n\nExamples:\n  wfc keys add ci --role operator       # prints the key once\n  wfc serve examples/\n  wfc serve --listen 0.0.0.0:8080 --max-runs 4 --log-format json deploy/\n  curl -H \"Authorization: Bearer $KEY\" localhost:7878/api/v1/workflows\n  curl -H \"Authorization: Bearer $KEY\" -d '{\"version\":\"1.2.3\"}' 'localhost:7878/api/v1/workflows/deploy/runs?wait=30s'\n  curl -H \"X-Hub-Signature-256: sha256=$SIG\" -d \"$BODY\" localhost:7878/hooks/release\n  curl localhost:7878/readyz; curl localhost:7878/metrics   # no key needed\n  wfc serve --print-unit --state-dir /srv/wfc/state /srv/wfc/flows > /etc/systemd/system/wfc-serve.service\n\nExit status: 0 stopped by SIGTERM/SIGINT (runs drained), 2 bad flags, unreadable paths or keys file, or the address is taken."
     )]
     Serve(serve::ServeArgs),
     /// Make, list and revoke the API keys of `wfc serve`.
@@ -161,6 +162,11 @@ enum Command {
         after_help = "Keys are stored as SHA-256 hashes in keys.json in the state directory (--keys-file moves it).\n\nExamples:\n  wfc keys add dashboard               # a read key\n  wfc keys add ci --role operator      # may start, cancel and approve runs\n  wfc keys list\n  wfc keys revoke dashboard"
     )]
     Keys(serve::KeysArgs),
+    /// Hand a workflow's `on schedule` triggers to systemd timers or cron instead of `wfc serve`.
+    #[command(
+        after_help = "Each slot runs `wfc run FILE WORKFLOW` on the state folder. What a timer or cron cannot do as `wfc serve` does (`when`, `overlap queue`, a pattern systemd cannot say) is refused with a code (E0950-E0954). See docs/schedule.md.\n\nExamples:\n  wfc schedule install backup.wf --systemd --user     # ~/.config/systemd/user/wfc-backup.{service,timer}\n  systemctl --user daemon-reload && systemctl --user enable --now wfc-backup.timer\n  wfc schedule install backup.wf nightly --systemd --dir units/\n  wfc schedule install backup.wf --cron >> my.crontab  # prints the lines\n  wfc schedule list --user\n  wfc schedule remove backup --user\n\nExit status: 0 written, 2 bad flags or a folder that cannot be written, 3 the workflow has errors or a schedule cannot be installed."
+    )]
+    Schedule(schedule::ScheduleArgs),
     /// Offer the workflows under PATHs to agents as MCP tools (over stdio).
     #[command(
         after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, resume_run, approve_gate, reject_gate, run_status, logs, history, stats (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
@@ -230,6 +236,7 @@ pub fn main() -> ExitCode {
         Command::Lsp(args) => lsp::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Keys(args) => serve::keys(args),
+        Command::Schedule(args) => schedule::run(args),
         Command::Mcp(args) => mcp::run(args),
         Command::New(args) => new::run(args),
         Command::Plan(args) => plan::run(args),

@@ -1,6 +1,8 @@
 //! `wfc serve [PATH…]` and `wfc keys add|list|revoke`: the flags, read into
 //! [`wfc_serve::Config`]; the server is the `wfc-serve` crate.
 
+pub(crate) mod unit;
+
 use super::history::StoreArgs;
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -75,6 +77,17 @@ pub struct ServeArgs {
     /// With `--executor slurm`: the account to charge (`sbatch --account`).
     #[arg(long, value_name = "NAME", env = "WFC_SLURM_ACCOUNT")]
     slurm_account: Option<String>,
+    /// `GET /metrics` asks for an API key (any role) like the API; without it, it is open like
+    /// `/healthz` (the default address is loopback).
+    #[arg(long, env = "WFC_METRICS_AUTH")]
+    metrics_auth: bool,
+    /// Print a hardened systemd service unit that runs this server (these folders and flags,
+    /// absolute paths) instead of serving.
+    #[arg(long)]
+    print_unit: bool,
+    /// With `--print-unit`: a user unit (`systemctl --user`), not a system one.
+    #[arg(long, requires = "print_unit")]
+    user: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -87,6 +100,15 @@ enum LogFormat {
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
+    if args.print_unit {
+        return match unit::unit(&args, args.user) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => super::usage_error(&format!("error: {e}")),
+        };
+    }
     wfc_serve::init_logs(match args.log_format {
         LogFormat::Text => wfc_serve::LogFormat::Text,
         LogFormat::Json => wfc_serve::LogFormat::Json,
@@ -119,6 +141,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         retention: wfc_store::retention::Policy::new(args.keep_runs, args.keep_days),
         poll_changes: args.poll_changes,
         slurm: Some(slurm),
+        metrics_auth: args.metrics_auth,
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,

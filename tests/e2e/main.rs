@@ -27,6 +27,8 @@
 //!   --server` against a real server.
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //! - `serve_schedule_resumed`: `overlap` after `kill -9`, with the run resumed.
+//! - `systemd_units`: `wfc serve --print-unit`, `wfc schedule` (systemd-analyze, cron lines).
+//! - `serve_ops`: `/healthz`, `/readyz`, `/metrics` (parsed by `prometheus_client`).
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
 //! - `serve_plan_size`: starts asking for too many steps refused (E0413).
 //! - `serve_files`: the served files as they change — broken ones shown
@@ -103,6 +105,7 @@ mod serve_hooks;
 mod serve_hooks_replay;
 mod serve_keys;
 mod serve_logs;
+mod serve_ops;
 mod serve_owned;
 mod serve_pages;
 mod serve_plan_size;
@@ -115,6 +118,7 @@ mod sql_postgres;
 mod sql_postgres_tls;
 mod stdlib;
 mod store;
+mod systemd_units;
 mod terminal_escapes;
 mod triggers;
 

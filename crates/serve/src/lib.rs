@@ -17,6 +17,7 @@
 //! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`);
 //! - [`dashboard`] — the HTML pages for people (login, workflows, runs);
 //! - [`mcp`] — the workflows as MCP tools (`wfc mcp`, `/mcp`);
+//! - [`ops`] — `/healthz` and `/readyz`; [`metrics`] — `/metrics` for Prometheus;
 //! - [`problem`] — errors as problem+json.
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
@@ -35,7 +36,9 @@ pub mod ignored;
 pub mod keys;
 pub mod launch;
 pub mod mcp;
+pub mod metrics;
 pub mod openapi;
+pub mod ops;
 pub mod problem;
 pub mod recover;
 pub mod retention;
@@ -72,6 +75,8 @@ pub struct Config {
     /// The Slurm executor's settings (`--executor`, `--slurm-*`): `None`
     /// runs every step here, even one whose file says `executor slurm`.
     pub slurm: Option<wfc_run::exec::slurm::SlurmOptions>,
+    /// `/metrics` asks for an API key (of any role) like the API.
+    pub metrics_auth: bool,
 }
 
 /// The log lines' format.
@@ -112,7 +117,9 @@ async fn run(config: Config) -> Result<(), String> {
     let state_dir = config.state_dir.clone();
     // Before anything reads the store: one server per state folder (a
     // second one would fire every slot twice and resume the same runs).
-    let _held = wfc_store::server_lock::ServerLock::take(&state_dir).map_err(|e| e.to_string())?;
+    let held =
+        Arc::new(wfc_store::server_lock::ServerLock::take(&state_dir).map_err(|e| e.to_string())?);
+    let started = std::time::Instant::now();
     // The store exists from the start: the API lists it, `wfc` commands read it.
     let store = wfc_store::Store::open(&state_dir)?;
     drop(store);
@@ -162,10 +169,30 @@ async fn run(config: Config) -> Result<(), String> {
         config.max_body,
         launcher.stopping(),
     );
+    let ops = ops::Ops {
+        launcher: launcher.clone(),
+        catalog: app.catalog.clone(),
+        lock: held,
+        started,
+    };
+    let scrape = metrics::Scrape {
+        ops: ops.clone(),
+        gate: config.metrics_auth.then(|| gate.clone()),
+    };
+    let ops = axum::Router::new()
+        .route("/healthz", axum::routing::get(ops::health))
+        .route("/readyz", axum::routing::get(ops::ready))
+        .with_state(ops);
     let router =
         api::router(app, gate, config.max_body).merge(hooks::router(hooks, config.max_body));
+    let router = router.merge(ops);
     let router = router.merge(dashboard::router(dash));
-    let router = router.merge(mcp);
+    let router = router
+        .merge(mcp)
+        .layer(axum::middleware::from_fn_with_state(
+            scrape,
+            metrics::intercept,
+        ));
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

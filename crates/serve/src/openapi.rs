@@ -13,19 +13,21 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "wfc serve", description = "Start, watch and decide runs of the served workflows. Every operation takes `Authorization: Bearer KEY` (`wfc keys add NAME`); errors are application/problem+json."),
+    info(title = "wfc serve", description = "Start, watch and decide runs of the served workflows. Every operation under /api/v1 takes `Authorization: Bearer KEY` (`wfc keys add NAME`); /healthz, /readyz and /metrics take none (/metrics does with `wfc serve --metrics-auth`); errors are application/problem+json."),
     paths(
         workflows::list, workflows::validate, workflows::start,
         runs::list, run_detail::detail, logs::logs, runs::cancel, gates::approve, gates::reject, runs::stats,
         resume::resume, events::run_events, events::all_events, ignored::list,
         artifacts::list, artifacts::download,
+        crate::ops::health, crate::ops::ready, crate::metrics::metrics,
     ),
     components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
         workflows::Validation, workflows::StartedRun, runs::RunPage, runs::Accepted,
-        artifacts::ArtifactJson, gates::DecisionBody)),
+        artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health)),
     modifiers(&Bearer),
     tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, gates, resume"),
-        (name = "events", description = "Live events (Server-Sent Events), replayed from the run store"))
+        (name = "events", description = "Live events (Server-Sent Events), replayed from the run store"),
+        (name = "operations", description = "Probes and metrics for operators' tools: no key needed"))
 )]
 pub struct ApiDoc;
 

@@ -79,6 +79,9 @@ pub enum Code {
     NoArtifact,
     /// An artifact's stored copy no longer has its recorded content.
     ArtifactTampered,
+    /// `/readyz`: the server cannot take runs now (stopping, its state
+    /// folder's lock or store lost).
+    NotReady,
 }
 
 impl Code {
@@ -102,6 +105,7 @@ impl Code {
             Code::LockHeld => "API101",
             Code::NoArtifact => "API120",
             Code::ArtifactTampered => "API121",
+            Code::NotReady => "API130",
         }
     }
 
@@ -116,7 +120,7 @@ impl Code {
             }
             Code::Conflict | Code::NotResumable | Code::LockHeld => StatusCode::CONFLICT,
             Code::RateLimited | Code::HookRateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Code::Busy | Code::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
             Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         }
@@ -142,6 +146,7 @@ impl Code {
             Code::ArtifactTampered => "the artifact's stored copy was changed or removed",
             Code::TooLarge => "the request body is too large",
             Code::LockHeld => "another run holds the workflow's lock",
+            Code::NotReady => "the server is not ready",
         }
     }
 }

@@ -60,6 +60,7 @@ pub mod journal;
 pub mod listing;
 pub mod locks;
 pub mod logs;
+pub mod metrics;
 pub mod place;
 pub mod prior_attempts;
 pub mod query;

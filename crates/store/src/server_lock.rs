@@ -31,7 +31,8 @@ pub enum Refused {
 
 /// The folder, held by this process until dropped.
 pub struct ServerLock {
-    _file: Flock<std::fs::File>,
+    file: Flock<std::fs::File>,
+    path: PathBuf,
 }
 
 impl ServerLock {
@@ -64,7 +65,17 @@ impl ServerLock {
         // width over a dead holder's pid, so a reader never finds it empty.
         let pid = format!("{:<20}\n", std::process::id());
         file.write_all_at(pid.as_bytes(), 0).map_err(io)?;
-        Ok(ServerLock { _file: file })
+        Ok(ServerLock { file, path })
+    }
+
+    /// Whether the folder's lock file is still the one this process locked
+    /// (a folder removed and made again holds a new file no one locked).
+    pub fn holds(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        match (self.file.metadata(), std::fs::metadata(&self.path)) {
+            (Ok(held), Ok(there)) => held.dev() == there.dev() && held.ino() == there.ino(),
+            _ => false,
+        }
     }
 }
 
@@ -106,5 +117,16 @@ mod tests {
         assert!(e.to_string().contains(&format!("(pid {pid})")), "{e}");
         drop(first);
         ServerLock::take(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn the_lock_is_held_until_its_file_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = ServerLock::take(dir.path()).unwrap();
+        assert!(held.holds());
+        std::fs::remove_file(dir.path().join(FILE)).unwrap();
+        assert!(!held.holds(), "no file: nothing is held");
+        std::fs::write(dir.path().join(FILE), "0").unwrap();
+        assert!(!held.holds(), "a new file no one locked");
     }
 }

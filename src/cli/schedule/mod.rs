@@ -1,0 +1,188 @@
+//! `wfc schedule install | list | remove`: a workflow's `on schedule`
+//! triggers handed to the system's scheduler instead of `wfc serve` — a
+//! systemd service and timer per workflow ([`units`]), or a crontab line
+//! printed — each slot a `wfc run` of the workflow. What a timer or cron
+//! cannot do as `wfc serve` does is refused with a code at the schedule
+//! ([`diag`]); the cron pattern becomes `OnCalendar=` in [`calendar`].
+
+mod calendar;
+mod diag;
+mod units;
+
+use super::plan::PlanInput;
+use clap::{Args, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wfc_language::diag::{render, Diagnostic};
+use wfc_language::ir::{Overlap, Trigger};
+
+#[derive(Args)]
+pub struct ScheduleArgs {
+    #[command(subcommand)]
+    command: ScheduleCommand,
+}
+
+#[derive(Subcommand)]
+enum ScheduleCommand {
+    /// Write `wfc-NAME.service` and `wfc-NAME.timer` for the workflow's `on schedule` triggers
+    /// (`--systemd`), or print crontab lines (`--cron`).
+    Install(InstallArgs),
+    /// List the units `wfc schedule install` wrote in the folder.
+    List(Place),
+    /// Remove the units `wfc schedule install` wrote for NAME (`wfc-NAME` or the workflow's name).
+    Remove {
+        name: String,
+        #[command(flatten)]
+        place: Place,
+    },
+}
+
+#[derive(Args)]
+struct InstallArgs {
+    /// The workflow file.
+    file: PathBuf,
+    /// Which workflow of the file (default: its first).
+    workflow: Option<String>,
+    /// Write a systemd service and timer(s).
+    #[arg(long, conflicts_with = "cron", required_unless_present = "cron")]
+    systemd: bool,
+    /// Print crontab lines on standard output (nothing is installed).
+    #[arg(long, conflicts_with_all = ["dir", "user"])]
+    cron: bool,
+    #[command(flatten)]
+    place: Place,
+    #[command(flatten)]
+    store: super::history::StoreArgs,
+}
+
+/// Where units are: `--dir`, else the user's or the system's unit folder.
+#[derive(Args)]
+struct Place {
+    /// User units (`~/.config/systemd/user`, `systemctl --user`), not system ones.
+    #[arg(long)]
+    user: bool,
+    /// The unit folder (default: `~/.config/systemd/user` with `--user`, else `/etc/systemd/system`).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+impl Place {
+    fn dir(&self) -> Result<PathBuf, String> {
+        if let Some(d) = &self.dir {
+            return Ok(d.clone());
+        }
+        if !self.user {
+            return Ok(PathBuf::from("/etc/systemd/system"));
+        }
+        let config = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .ok_or("error: neither XDG_CONFIG_HOME nor HOME is set: give --dir")?;
+        Ok(config.join("systemd/user"))
+    }
+}
+
+pub fn run(args: ScheduleArgs) -> ExitCode {
+    let done = match args.command {
+        ScheduleCommand::Install(a) => return install(a),
+        ScheduleCommand::List(place) => place.dir().and_then(|d| units::list(&d)),
+        ScheduleCommand::Remove { name, place } => place
+            .dir()
+            .and_then(|d| units::remove(&d, &name, place.user)),
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => super::usage_error(&e),
+    }
+}
+
+fn install(args: InstallArgs) -> ExitCode {
+    if args.file.as_os_str() == "-" {
+        return super::usage_error(
+            "error: `wfc schedule install` needs a file, not standard input",
+        );
+    }
+    let input = PlanInput {
+        file: args.file.clone(),
+        workflow: args.workflow.clone(),
+        params: Vec::new(),
+        params_file: None,
+        jobs: None,
+        store: super::history::StoreArgs {
+            state_dir: args.store.state_dir.clone(),
+        },
+    };
+    let (_, wf, source) = match super::plan::compile(&input) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
+    let mut schedules = Vec::new();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    for t in &wf.triggers {
+        if let Trigger::Schedule(s) = t {
+            let mut s = s.clone();
+            match s.resolve_env(&|var| std::env::var(var).ok()) {
+                Ok(()) => schedules.push(s),
+                Err(d) => diags.extend(d),
+            }
+        }
+    }
+    if schedules.is_empty() && diags.is_empty() {
+        diags.push(diag::no_schedule(wf.name_span, &wf.name));
+    }
+    let mut lines = Vec::new();
+    for s in &schedules {
+        if s.when.is_some() {
+            diags.push(diag::when(s));
+        }
+        if s.overlap != Overlap::Skip {
+            diags.push(diag::overlap(s));
+        }
+        if args.cron {
+            if s.cron.split_whitespace().count() == 6 {
+                diags.push(diag::seconds(s));
+            }
+            if s.catch_up > 0 {
+                diags.push(diag::catch_up(s, true));
+            }
+        } else {
+            match calendar::on_calendar(s) {
+                Ok(c) => lines.push(c),
+                Err(d) => diags.push(d),
+            }
+            if s.catch_up > 1 {
+                diags.push(diag::catch_up(s, false));
+            }
+        }
+    }
+    let color = render::use_color(std::io::stderr().is_terminal());
+    if !diags.is_empty() {
+        eprint!("{}", render::render_all(&diags, &source, color));
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        eprintln!(
+            "{}: {errors} error{}; nothing installed",
+            source.name,
+            if errors == 1 { "" } else { "s" }
+        );
+        return ExitCode::from(3);
+    }
+    let job = units::Job::new(&args.file, &wf.name, &args.store.dir_for(&args.file));
+    let job = match job {
+        Ok(j) => j,
+        Err(e) => return super::usage_error(&format!("error: {e}")),
+    };
+    let done = if args.cron {
+        units::cron(&job, &schedules).map(|text| print!("{text}"))
+    } else {
+        args.place
+            .dir()
+            .and_then(|dir| units::write(&dir, &job, &schedules, &lines, args.place.user))
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => super::usage_error(&e),
+    }
+}
