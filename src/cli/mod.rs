@@ -30,12 +30,14 @@ mod progress;
 mod remote;
 mod resume;
 mod run;
+mod runs;
 mod say;
 mod sched;
 mod serve;
 mod signals;
 mod stats;
 mod status;
+mod when;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::Path;
@@ -144,6 +146,11 @@ enum Command {
         after_help = "Examples:\n  wfc stats\n  wfc stats deploy --last 50\n  wfc stats --format json"
     )]
     Stats(stats::StatsArgs),
+    /// Manage recorded runs: `wfc runs delete`.
+    #[command(
+        after_help = "Examples:\n  wfc runs delete last\n  wfc runs delete --before 30d --workflow deploy --yes"
+    )]
+    Runs(runs::RunsArgs),
     /// Serve the workflows under PATHs: fire their schedules, webhooks and file triggers, and answer a REST API (API keys required).
     #[command(
         after_help = "Every API request needs `Authorization: Bearer KEY` (`wfc keys add NAME --role operator`); a webhook with a `secret` needs its HMAC signature instead. See docs/serve.md.\n\nExamples:\n  wfc keys add ci --role operator       # prints the key once\n  wfc serve examples/\n  wfc serve --listen 0.0.0.0:8080 --max-runs 4 --log-format json deploy/\n  curl -H \"Authorization: Bearer $KEY\" localhost:7878/api/v1/workflows\n  curl -H \"Authorization: Bearer $KEY\" -d '{\"version\":\"1.2.3\"}' 'localhost:7878/api/v1/workflows/deploy/runs?wait=30s'\n  curl -H \"X-Hub-Signature-256: sha256=$SIG\" -d \"$BODY\" localhost:7878/hooks/release\n\nExit status: 0 stopped by SIGTERM/SIGINT (runs drained), 2 bad flags, unreadable paths or keys file, or the address is taken."
@@ -156,7 +163,7 @@ enum Command {
     Keys(serve::KeysArgs),
     /// Offer the workflows under PATHs to agents as MCP tools (over stdio).
     #[command(
-        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, resume_run, approve_gate, reject_gate, run_status, logs, history, stats (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
+        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, resume_run, approve_gate, reject_gate, delete_run, run_status, logs, history, stats (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
     )]
     Mcp(mcp::McpArgs),
     /// Start the language server (LSP over stdio) for editors.
@@ -237,6 +244,7 @@ pub fn main() -> ExitCode {
         Command::Approve(args) => act::decide(args, wfc_store::control::Decision::Approved),
         Command::Reject(args) => act::decide(args, wfc_store::control::Decision::Rejected),
         Command::Stats(args) => stats::run(args),
+        Command::Runs(args) => runs::run(args),
         Command::Completions { shell } => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

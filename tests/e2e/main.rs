@@ -42,6 +42,7 @@
 //! - `export_argo`: `wfc export argo` — the YAML validated against Argo's schema.
 //! - `import`: `wfc import` of real GitHub Actions workflows and a Taskfile.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
+//! - `runs_delete`: `wfc runs delete` and `DELETE /api/v1/runs/{id}`.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -80,6 +81,7 @@ mod modules;
 mod new;
 mod paths;
 mod run;
+mod runs_delete;
 mod scripts;
 mod secrets;
 mod serve;

@@ -366,8 +366,9 @@ fn diagnostics_doc_problems(docs: &str) -> Vec<String> {
                 .enumerate()
                 .filter(|(_, l)| l.starts_with("```"))
                 .collect();
-            // `wfc import`'s codes are provoked by YAML, not a `.wf` file.
-            let lang = if code[1..].starts_with("09") {
+            // `wfc import`'s codes (`E090x`, `W090x`) are provoked by YAML,
+            // not a `.wf` file.
+            let lang = if code[1..].starts_with("090") {
                 "```yaml"
             } else {
                 "```wf"

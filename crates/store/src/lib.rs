@@ -31,7 +31,8 @@
 //!   the heartbeat, and marking crashed runs as interrupted;
 //! - [`decisions`] — decisions on gates, with an approval's inputs bound
 //!   against the run's recorded plan, who, when and a comment;
-//! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`);
+//! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`),
+//!   and [`delete`] — deleting runs on demand (`wfc runs delete`);
 //! - [`server_lock`] — one `wfc serve` per state folder;
 //! - [`reuse`] — plan fingerprints and what a resumed run restores;
 //! - [`artifacts`] — the files steps kept: listed, copied out checked, put back on resume.
@@ -51,6 +52,7 @@ pub mod artifacts;
 pub mod control;
 pub mod critical;
 pub mod decisions;
+pub mod delete;
 pub mod deliveries;
 pub mod durations;
 pub mod fires;

@@ -44,12 +44,11 @@ pub async fn call(
     caller: Result<Caller, Problem>,
 ) -> CallToolResult {
     let result = match name {
-        "start_run" | "cancel_run" | "resume_run" | "approve_gate" | "reject_gate" => {
-            match caller.and_then(|c| c.operator().map(|()| c)) {
-                Ok(c) => act(app, name, &args, c).await,
-                Err(p) => Err(p.into()),
-            }
-        }
+        "start_run" | "cancel_run" | "resume_run" | "approve_gate" | "reject_gate"
+        | "delete_run" => match caller.and_then(|c| c.operator().map(|()| c)) {
+            Ok(c) => act(app, name, &args, c).await,
+            Err(p) => Err(p.into()),
+        },
         _ => dispatch(app, name, &args).await,
     };
     let max = match name {
@@ -121,6 +120,12 @@ async fn act(
         "cancel_run" => {
             let response = runs::cancel(state, Extension(caller), Path(text(args, "run")?)).await?;
             json_body(response).await
+        }
+        "delete_run" => {
+            let deleted =
+                crate::api::delete::delete(state, Extension(caller), Path(text(args, "run")?))
+                    .await?;
+            Ok(to_value(deleted.0))
         }
         "resume_run" => {
             let response =

@@ -82,6 +82,11 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                 &["run", "gate"],
             ),
         ),
+        act(
+            "delete_run",
+            "Deletes a run that ended (or was interrupted) with everything the store keeps of it: its steps, events, step logs and artifact copies, as `wfc runs delete` does. Refused while it runs. Cannot be undone.",
+            object(json!({"run": run}), &["run"]),
+        ),
         read(
             "run_status",
             "One run: its status, how many steps have each status (`step_counts`), and its steps with attempts, durations and outputs (secrets masked), 20 at a time. A run with more steps also lists its steps of note (failed, running, waiting…) and its last steps. `next` holds the arguments of the call for the next page; `steps` picks steps by status.",
