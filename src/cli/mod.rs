@@ -105,7 +105,7 @@ enum Command {
     Import(import::ImportArgs),
     /// List recorded runs, newest first.
     #[command(
-        after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
+        after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --status failed,interrupted --since 7d\n  wfc history --status waiting          # runs held for an approval\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
     )]
     History(history::HistoryArgs),
     /// Show one run: every step's state, attempts and durations.

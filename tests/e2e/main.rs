@@ -42,6 +42,7 @@
 //! - `export_argo`: `wfc export argo` — the YAML validated against Argo's schema.
 //! - `import`: `wfc import` of real GitHub Actions workflows and a Taskfile.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
+//! - `history_filters`: `wfc history --status|--since|--until`, and `waiting`.
 //! - `runs_delete`: `wfc runs delete` and `DELETE /api/v1/runs/{id}`.
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -74,6 +75,7 @@ mod export_secret_decided;
 mod fifo_files;
 mod folder_links;
 mod full_disk;
+mod history_filters;
 mod import;
 mod imports;
 mod mcp;

@@ -20,7 +20,9 @@ pub const MAX_LIMIT: usize = 500;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
-    /// `running`, `succeeded`, `failed`, `cancelled` or `interrupted`.
+    /// `running`, `waiting` (a running run held by a person: an approval,
+    /// a check paused by `on fail pause`), `succeeded`, `failed`,
+    /// `cancelled` or `interrupted`; several, comma-separated: any of them.
     pub status: Option<String>,
     pub workflow: Option<String>,
     /// What started the run: `api`, `manual` (`wfc run`)…
@@ -54,10 +56,14 @@ pub async fn list(
     State(app): State<App>,
     Query(q): Query<RunsQuery>,
 ) -> Result<Json<RunPage>, Problem> {
-    if let Some(s) = q
+    let statuses: Vec<String> = q
         .status
         .as_deref()
-        .filter(|s| !listing::STATUSES.contains(s))
+        .map(|s| s.split(',').map(|s| s.trim().to_owned()).collect())
+        .unwrap_or_default();
+    if let Some(s) = statuses
+        .iter()
+        .find(|s| !listing::STATUSES.contains(&s.as_str()))
     {
         return Err(Problem::new(
             Code::BadRequest,
@@ -74,7 +80,7 @@ pub async fn list(
         ));
     }
     let filter = Filter {
-        status: q.status,
+        status: statuses,
         workflow: q.workflow,
         trigger: q.trigger,
         since_ms: q.since.as_deref().map(|t| time(t, "since")).transpose()?,

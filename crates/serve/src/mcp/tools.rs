@@ -121,7 +121,7 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
             object(
                 json!({
                     "workflow": {"type": "string"},
-                    "status": {"type": "string", "enum": ["running", "succeeded", "failed", "cancelled", "interrupted"]},
+                    "status": {"type": "string", "enum": ["running", "waiting", "succeeded", "failed", "cancelled", "interrupted"], "description": "`waiting`: running, held by a person (an approval)"},
                     "trigger": {"type": "string", "description": "what started the run: `api` (the API, MCP, the dashboard), `manual` (`wfc run`), `schedule`, `webhook`, `change`"},
                     "limit": {"type": "integer", "minimum": 1, "maximum": crate::api::runs::MAX_LIMIT, "description": "default 20"}
                 }),
