@@ -102,6 +102,9 @@ pub struct HistoryArgs {
     /// time or a duration back from now (90m, 12h, 7d).
     #[arg(long, value_name = "WHEN", value_parser = super::when::at)]
     pub since: Option<i64>,
+    /// Only runs whose workflow had this tag (its `tags [...]`) when they started.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
     /// Only runs started before (as --since).
     #[arg(long, value_name = "WHEN", value_parser = super::when::at)]
     pub until: Option<i64>,
@@ -126,6 +129,7 @@ pub fn run(args: HistoryArgs) -> ExitCode {
     let filter = wfc_store::listing::Filter {
         workflow: args.workflow.clone(),
         trigger: args.trigger.clone(),
+        tag: args.tag.clone(),
         status: args.status.clone(),
         since_ms: args.since,
         until_ms: args.until,
@@ -151,7 +155,10 @@ pub fn show(runs: &[query::RunRow], args: &HistoryArgs) -> ExitCode {
         println!("{}", serde_json::to_string_pretty(runs).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
-    let filtered = !args.status.is_empty() || args.since.is_some() || args.until.is_some();
+    let filtered = !args.status.is_empty()
+        || args.since.is_some()
+        || args.until.is_some()
+        || args.tag.is_some();
     if runs.is_empty() && filtered {
         println!("no runs match");
         return ExitCode::SUCCESS;

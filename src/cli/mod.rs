@@ -80,7 +80,7 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// List the workflows under files and folders: name, description, params, outputs.
     #[command(
-        after_help = "Folders are searched for .wf files recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc list\n  wfc list ci/ deploy.wf\n  wfc list --format json | jq '.files[].workflows[].name'\n\nExit status: 0 listed, 1 a file has errors (it is listed with their count), 2 a path is unreadable."
+        after_help = "Folders are searched for .wf files recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc list\n  wfc list ci/ deploy.wf\n  wfc list --tag nightly\n  wfc list --format json | jq '.files[].workflows[].name'\n\nExit status: 0 listed, 1 a file has errors (it is listed with their count), 2 a path is unreadable."
     )]
     List(list::ListArgs),
     /// Show what a run will do: steps in order, what is skipped and why, how long it takes.
@@ -105,7 +105,7 @@ enum Command {
     Import(import::ImportArgs),
     /// List recorded runs, newest first.
     #[command(
-        after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --status failed,interrupted --since 7d\n  wfc history --status waiting          # runs held for an approval\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
+        after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --status failed,interrupted --since 7d\n  wfc history --status waiting          # runs held for an approval\n  wfc history --tag etl --format json\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
     )]
     History(history::HistoryArgs),
     /// Show one run: every step's state, attempts and durations.

@@ -43,6 +43,7 @@
 //! - `import`: `wfc import` of real GitHub Actions workflows and a Taskfile.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //! - `history_filters`: `wfc history --status|--since|--until`, and `waiting`.
+//! - `labels`: a workflow's `version` and `tags` in `list`, `history` and the API.
 //! - `runs_delete`: `wfc runs delete` and `DELETE /api/v1/runs/{id}`.
 //!
 //! The tests run as threads of one process: a test gives environment to the
@@ -78,6 +79,7 @@ mod full_disk;
 mod history_filters;
 mod import;
 mod imports;
+mod labels;
 mod mcp;
 mod modules;
 mod new;

@@ -22,6 +22,7 @@
 //!   writes them (and passes lines on to the terminal);
 //! - [`query`] — history and one run's detail (`wfc history`, `wfc status`);
 //! - [`listing`] — runs filtered and paged, and what started each (`wfc serve`);
+//! - [`labels`] — the `version` and `tags` each run's workflow had;
 //! - [`fires`] — how far each `on schedule` of `wfc serve` has fired;
 //! - [`stats`] — per workflow and per step figures (`wfc stats`), and
 //!   [`critical`] — how often each step was on its run's critical path;
@@ -59,6 +60,7 @@ pub mod fires;
 pub mod history_estimator;
 pub mod ignored;
 pub mod journal;
+pub mod labels;
 pub mod listing;
 pub mod locks;
 pub mod logs;

@@ -26,6 +26,8 @@ pub struct Filter {
     pub status: Vec<String>,
     pub workflow: Option<String>,
     pub trigger: Option<String>,
+    /// Whose workflow had this tag when it started ([`crate::labels`]).
+    pub tag: Option<String>,
     /// Started at or after (ms since the epoch).
     pub since_ms: Option<i64>,
     /// Started before (ms since the epoch).
@@ -108,14 +110,16 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
         .map(|c| format!("r.{}", c.trim()))
         .collect();
     let sql = format!(
-        "SELECT {}, COALESCE(t.trigger, '{MANUAL}'), {shown} FROM runs r
+        "SELECT {}, COALESCE(t.trigger, '{MANUAL}'), {shown}, l.version, l.tags FROM runs r
            LEFT JOIN run_triggers t ON t.run_id = r.id
+           LEFT JOIN run_labels l ON l.run_id = r.id
           WHERE (?1 IS NULL OR {shown} IN (SELECT value FROM json_each(?1)))
             AND (?2 IS NULL OR r.workflow = ?2)
             AND (?3 IS NULL OR COALESCE(t.trigger, '{MANUAL}') = ?3)
             AND (?4 IS NULL OR r.started_at >= ?4)
             AND (?5 IS NULL OR r.started_at < ?5)
             AND (?6 IS NULL OR (r.started_at, r.id) < (?6, ?7))
+            AND (?9 IS NULL OR EXISTS (SELECT 1 FROM json_each(l.tags) WHERE value = ?9))
           ORDER BY r.started_at DESC, r.id DESC LIMIT ?8",
         columns.join(", "),
         shown = shown_status("r"),
@@ -137,11 +141,17 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
             after_ms,
             after_id,
             // One more than asked: whether there is a next page.
-            (filter.limit + 1) as i64
+            (filter.limit + 1) as i64,
+            filter.tag,
         ],
         |r| {
             let mut row = run_row(r)?;
             row.status = r.get(16)?;
+            row.version = r.get(17)?;
+            let tags: Option<String> = r.get(18)?;
+            row.tags = tags
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
             Ok((row, r.get::<_, String>(15)?))
         },
     )?;
@@ -208,6 +218,18 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(ids(&list(c, &window).unwrap()), ["c"]);
+        crate::labels::record(c, "b", Some("1.2"), &["etl".into(), "nightly".into()]).unwrap();
+        crate::labels::record(c, "c", None, &[]).unwrap();
+        let etl = Filter {
+            tag: Some("etl".into()),
+            limit: 10,
+            ..Filter::default()
+        };
+        let tagged = list(c, &etl).unwrap();
+        assert_eq!(ids(&tagged), ["b"]);
+        assert_eq!(tagged.runs[0].0.version.as_deref(), Some("1.2"));
+        assert_eq!(tagged.runs[0].0.tags, ["etl", "nightly"]);
+        assert_eq!(crate::labels::of(c, "c").unwrap(), (None, Vec::new()));
         assert_eq!(trigger(c, "a").unwrap(), MANUAL);
         assert_eq!(started_by(c, "a").unwrap(), (MANUAL.into(), None));
         assert_eq!(

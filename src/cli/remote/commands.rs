@@ -60,6 +60,9 @@ pub fn history(client: &Client, args: &HistoryArgs) -> ExitCode {
         if let Some(t) = &args.trigger {
             query.push(("trigger", t));
         }
+        if let Some(t) = &args.tag {
+            query.push(("tag", t));
+        }
         if !statuses.is_empty() {
             query.push(("status", &statuses));
         }

@@ -328,6 +328,16 @@ pub static SETTINGS: &[FieldInfo] = &[
         FieldType::Executor,
         "Where the steps run unless they say otherwise: `local`, or `slurm { partition \"…\"  account \"…\" }`.",
     ),
+    field(
+        "version",
+        FieldType::Str,
+        "The workflow's own version (`\"1.2\"`): shown by `wfc list` and the API.",
+    ),
+    field(
+        "tags",
+        FieldType::StrOrList,
+        "Labels to find the workflow by (`[\"etl\", \"nightly\"]`): `wfc list --tag`, the API's `tag=`.",
+    ),
 ];
 
 /// The `artifacts` field of the kinds that run something.

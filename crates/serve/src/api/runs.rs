@@ -27,6 +27,8 @@ pub struct RunsQuery {
     pub workflow: Option<String>,
     /// What started the run: `api`, `manual` (`wfc run`)…
     pub trigger: Option<String>,
+    /// Runs whose workflow had this tag (its `tags [...]`) when they started.
+    pub tag: Option<String>,
     /// Runs started at or after (RFC 3339, or ms since the epoch).
     pub since: Option<String>,
     /// Runs started before (RFC 3339, or ms since the epoch).
@@ -83,6 +85,7 @@ pub async fn list(
         status: statuses,
         workflow: q.workflow,
         trigger: q.trigger,
+        tag: q.tag,
         since_ms: q.since.as_deref().map(|t| time(t, "since")).transpose()?,
         until_ms: q.until.as_deref().map(|t| time(t, "until")).transpose()?,
         after: q.cursor.as_deref().map(cursor).transpose()?,

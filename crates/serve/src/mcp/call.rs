@@ -70,7 +70,12 @@ pub async fn call(
 async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Value, Failure> {
     let state = || State(app.clone());
     match name {
-        "list_workflows" => Ok(to_value(workflows::list(state()).await.0)),
+        "list_workflows" => {
+            let q = workflows::WorkflowsQuery {
+                tag: optional(args, "tag")?,
+            };
+            Ok(to_value(workflows::list(state(), Query(q)).await.0))
+        }
         "describe_workflow" => describe(app, text(args, "workflow")?, args).await,
         "validate" => Ok(to_value(
             workflows::validate(state(), text(args, "text")?).await?.0,
@@ -86,6 +91,7 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
                 status: optional(args, "status")?,
                 workflow: optional(args, "workflow")?,
                 trigger: optional(args, "trigger")?,
+                tag: optional(args, "tag")?,
                 since: None,
                 until: None,
                 limit: Some(number(args, "limit")?.unwrap_or(20) as usize),

@@ -16,8 +16,8 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
     vec![
         read(
             "list_workflows",
-            "Lists the served workflows: their files, params (types, defaults, constraints), outputs and triggers.",
-            json!({"type": "object", "properties": {}}),
+            "Lists the served workflows: their files, version, tags, params (types, defaults, constraints), outputs and triggers.",
+            object(json!({"tag": {"type": "string", "description": "only workflows with this tag"}}), &[]),
         ),
         read(
             "describe_workflow",
@@ -123,6 +123,7 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                     "workflow": {"type": "string"},
                     "status": {"type": "string", "enum": ["running", "waiting", "succeeded", "failed", "cancelled", "interrupted"], "description": "`waiting`: running, held by a person (an approval)"},
                     "trigger": {"type": "string", "description": "what started the run: `api` (the API, MCP, the dashboard), `manual` (`wfc run`), `schedule`, `webhook`, `change`"},
+                    "tag": {"type": "string", "description": "runs whose workflow had this tag"},
                     "limit": {"type": "integer", "minimum": 1, "maximum": crate::api::runs::MAX_LIMIT, "description": "default 20"}
                 }),
                 &[],
