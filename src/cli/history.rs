@@ -92,6 +92,22 @@ pub struct HistoryArgs {
     /// dashboard), `schedule`, `webhook` or `change`.
     #[arg(long, value_name = "TRIGGER")]
     pub trigger: Option<String>,
+    /// Only runs of these statuses (repeatable, or comma-separated): `running`,
+    /// `waiting` (running, held by a person: an approval), `succeeded`,
+    /// `failed`, `cancelled`, `interrupted`.
+    #[arg(long, value_name = "STATUS", value_delimiter = ',',
+          value_parser = clap::builder::PossibleValuesParser::new(wfc_store::listing::STATUSES))]
+    pub status: Vec<String>,
+    /// Only runs started at or after: a date (2024-05-01, UTC), an RFC 3339
+    /// time or a duration back from now (90m, 12h, 7d).
+    #[arg(long, value_name = "WHEN", value_parser = super::when::at)]
+    pub since: Option<i64>,
+    /// Only runs whose workflow had this tag (its `tags [...]`) when they started.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Only runs started before (as --since).
+    #[arg(long, value_name = "WHEN", value_parser = super::when::at)]
+    pub until: Option<i64>,
     /// `text` or `json` (an array of runs: id, workflow, status, started_at, duration_seconds, …).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -109,19 +125,23 @@ pub fn run(args: HistoryArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let runs = match &args.trigger {
-        None => query::history(&store, args.workflow.as_deref(), args.limit),
-        Some(t) => {
-            let filter = wfc_store::listing::Filter {
-                workflow: args.workflow.clone(),
-                trigger: Some(t.clone()),
-                limit: args.limit,
-                ..Default::default()
-            };
-            wfc_store::listing::list(&store, &filter)
-                .map(|page| page.runs.into_iter().map(|(run, _)| run).collect())
-        }
+    // The listing's rows: a run held by a person is `waiting` there.
+    let filter = wfc_store::listing::Filter {
+        workflow: args.workflow.clone(),
+        trigger: args.trigger.clone(),
+        tag: args.tag.clone(),
+        status: args.status.clone(),
+        since_ms: args.since,
+        until_ms: args.until,
+        limit: args.limit,
+        ..Default::default()
     };
+    let runs = wfc_store::listing::list(&store, &filter).map(|page| {
+        page.runs
+            .into_iter()
+            .map(|(run, _)| run)
+            .collect::<Vec<_>>()
+    });
     let runs = match runs {
         Ok(r) => r,
         Err(e) => return store_error(e),
@@ -133,6 +153,14 @@ pub fn run(args: HistoryArgs) -> ExitCode {
 pub fn show(runs: &[query::RunRow], args: &HistoryArgs) -> ExitCode {
     if args.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(runs).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    let filtered = !args.status.is_empty()
+        || args.since.is_some()
+        || args.until.is_some()
+        || args.tag.is_some();
+    if runs.is_empty() && filtered {
+        println!("no runs match");
         return ExitCode::SUCCESS;
     }
     if runs.is_empty() {

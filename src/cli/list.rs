@@ -19,6 +19,10 @@ pub const SCHEMA: &str = "wfc-list/1";
 pub struct ListArgs {
     /// Files or folders (every `.wf` and `*.workflow.json` below them; default: the current folder).
     paths: Vec<PathBuf>,
+    /// Only workflows with this tag (their `tags [...]` setting); repeated:
+    /// with every one of them.
+    #[arg(long, value_name = "TAG")]
+    tag: Vec<String>,
     /// `text` (a table) or `json` (for tools).
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -42,6 +46,12 @@ struct FileEntry {
 struct WorkflowEntry {
     name: String,
     description: Option<String>,
+    /// Its `version "…"` setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    /// Its `tags [...]` setting.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
     params: Vec<ParamEntry>,
     outputs: Vec<OutputEntry>,
     /// What starts the workflow besides `wfc run` (none yet).
@@ -96,7 +106,15 @@ pub fn run(args: ListArgs) -> ExitCode {
     };
     for path in &files {
         match read_input(path) {
-            Ok((name, text)) => listing.files.push(entry(name, text, now)),
+            Ok((name, text)) => {
+                let mut file = entry(name, text, now);
+                file.workflows
+                    .retain(|w| args.tag.iter().all(|t| w.tags.contains(t)));
+                // A file with errors stays: its workflows may be the ones sought.
+                if !file.workflows.is_empty() || file.errors > 0 || args.tag.is_empty() {
+                    listing.files.push(file);
+                }
+            }
             Err(msg) => {
                 eprintln!("{msg}");
                 unreadable = true;
@@ -108,7 +126,7 @@ pub fn run(args: ListArgs) -> ExitCode {
             "{}",
             serde_json::to_string_pretty(&listing).unwrap_or_default()
         ),
-        Format::Text => print!("{}", table(&listing)),
+        Format::Text => print!("{}", super::say::escaped_lines(&table(&listing))),
     }
     if unreadable {
         ExitCode::from(2)
@@ -145,6 +163,8 @@ fn workflow(wf: &Workflow, now: chrono::DateTime<chrono::Utc>) -> WorkflowEntry 
     WorkflowEntry {
         name: wf.name.clone(),
         description: wf.summary(),
+        version: wf.version.clone(),
+        tags: wf.tags.clone(),
         params: wf.params.iter().map(|p| param(wf, p)).collect(),
         outputs: wf
             .outputs
@@ -222,7 +242,7 @@ fn table(l: &Listing) -> String {
                 f.file.clone(),
                 w.name.clone(),
                 shorten(&params.join(", "), PARAMS_WIDTH),
-                w.description.clone().unwrap_or_default(),
+                with_labels(w),
             ]);
         }
         if f.errors > 0 {
@@ -295,5 +315,22 @@ fn with_triggers(l: &Listing, rows: &mut [[String; 4]]) {
     let width = rows.iter().map(|r| r[2].chars().count()).max().unwrap_or(0);
     for (row, cell) in rows.iter_mut().zip(cells) {
         row[2] = format!("{:width$}  {cell}", row[2]);
+    }
+}
+/// The description, then the version and tags (`Nightly load (version
+/// 1.2; tags etl, nightly)`).
+fn with_labels(w: &WorkflowEntry) -> String {
+    let mut labels = Vec::new();
+    if let Some(v) = &w.version {
+        labels.push(format!("version {v}"));
+    }
+    if !w.tags.is_empty() {
+        labels.push(format!("tags {}", w.tags.join(", ")));
+    }
+    let description = w.description.clone().unwrap_or_default();
+    match (labels.is_empty(), description.is_empty()) {
+        (true, _) => description,
+        (false, true) => format!("({})", labels.join("; ")),
+        (false, false) => format!("{description} ({})", labels.join("; ")),
     }
 }

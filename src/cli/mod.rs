@@ -32,6 +32,7 @@ mod progress;
 mod remote;
 mod resume;
 mod run;
+mod runs;
 mod say;
 mod sched;
 mod schedule;
@@ -39,6 +40,7 @@ mod serve;
 mod signals;
 mod stats;
 mod status;
+mod when;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::Path;
@@ -86,7 +88,7 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// List the workflows under files and folders: name, description, params, outputs.
     #[command(
-        after_help = "Folders are searched for .wf and *.workflow.json files recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc list\n  wfc list ci/ deploy.wf\n  wfc list --format json | jq '.files[].workflows[].name'\n\nExit status: 0 listed, 1 a file has errors (it is listed with their count), 2 a path is unreadable."
+        after_help = "Folders are searched for .wf and *.workflow.json files recursively, skipping hidden folders, target/ and node_modules/.\n\nExamples:\n  wfc list\n  wfc list ci/ deploy.wf\n  wfc list --tag nightly\n  wfc list --format json | jq '.files[].workflows[].name'\n\nExit status: 0 listed, 1 a file has errors (it is listed with their count), 2 a path is unreadable."
     )]
     List(list::ListArgs),
     /// Show what a run will do: steps in order, what is skipped and why, how long it takes.
@@ -111,7 +113,7 @@ enum Command {
     Import(import::ImportArgs),
     /// List recorded runs, newest first.
     #[command(
-        after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
+        after_help = "Runs are recorded in .wfc/ (--state-dir or $WFC_STATE_DIR move it; see docs/store.md).\n\nExamples:\n  wfc history\n  wfc history deploy --limit 5\n  wfc history --status failed,interrupted --since 7d\n  wfc history --status waiting          # runs held for an approval\n  wfc history --tag etl --format json\n  wfc history --format json | jq '.[0].status'\n  WFC_API_KEY=$KEY wfc history --server http://127.0.0.1:7878   # ask a `wfc serve`"
     )]
     History(history::HistoryArgs),
     /// Show one run: every step's state, attempts and durations.
@@ -152,6 +154,11 @@ enum Command {
         after_help = "Examples:\n  wfc stats\n  wfc stats deploy --last 50\n  wfc stats --format json"
     )]
     Stats(stats::StatsArgs),
+    /// Manage recorded runs: `wfc runs delete`.
+    #[command(
+        after_help = "Examples:\n  wfc runs delete last\n  wfc runs delete --before 30d --workflow deploy --yes"
+    )]
+    Runs(runs::RunsArgs),
     /// Serve the workflows under PATHs: fire their schedules, webhooks and file triggers, and answer a REST API (API keys required).
     #[command(
         after_help = "Every API request needs `Authorization: Bearer KEY` (`wfc keys add NAME --role operator`); a webhook with a `secret` needs its HMAC signature instead. See docs/serve.md.\n\nExamples:\n  wfc keys add ci --role operator       # prints the key once\n  wfc serve examples/\n  wfc serve --listen 0.0.0.0:8080 --max-runs 4 --log-format json deploy/\n  curl -H \"Authorization: Bearer $KEY\" localhost:7878/api/v1/workflows\n  curl -H \"Authorization: Bearer $KEY\" -d '{\"version\":\"1.2.3\"}' 'localhost:7878/api/v1/workflows/deploy/runs?wait=30s'\n  curl -H \"X-Hub-Signature-256: sha256=$SIG\" -d \"$BODY\" localhost:7878/hooks/release\n  curl localhost:7878/readyz; curl localhost:7878/metrics   # no key needed\n  wfc serve --print-unit --state-dir /srv/wfc/state /srv/wfc/flows > /etc/systemd/system/wfc-serve.service\n\nExit status: 0 stopped by SIGTERM/SIGINT (runs drained), 2 bad flags, unreadable paths or keys file, or the address is taken."
@@ -169,7 +176,7 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Offer the workflows under PATHs to agents as MCP tools (over stdio).
     #[command(
-        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, resume_run, approve_gate, reject_gate, run_status, logs, history, stats (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
+        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, resume_run, approve_gate, reject_gate, delete_run, run_status, logs, history, stats (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
     )]
     Mcp(mcp::McpArgs),
     /// Start the language server (LSP over stdio) for editors.
@@ -253,6 +260,7 @@ pub fn main() -> ExitCode {
         Command::Approve(args) => act::decide(args, wfc_store::control::Decision::Approved),
         Command::Reject(args) => act::decide(args, wfc_store::control::Decision::Rejected),
         Command::Stats(args) => stats::run(args),
+        Command::Runs(args) => runs::run(args),
         Command::Completions { shell } => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

@@ -149,6 +149,11 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
     let mut o = String::new();
     o.push_str(&format!("Run {} — {} ({})\n", r.id, r.workflow, r.file));
     let mut status = r.status.clone();
+    // Held by a person: listed `waiting` by `wfc history` too.
+    let gate_waits = |s: &StepRow| s.status == "waiting" && s.kind == "gate";
+    if r.status == "running" && d.step_list.iter().any(gate_waits) {
+        status = "waiting (for a decision on a gate, below)".to_owned();
+    }
     if let Some(s) = &r.failed_step {
         status.push_str(&format!(
             " at `{s}`: {}",

@@ -44,6 +44,9 @@
 //! - `export_argo`: `wfc export argo` — the YAML validated against Argo's schema.
 //! - `import`: `wfc import` of real GitHub Actions workflows and a Taskfile.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
+//! - `history_filters`: `wfc history --status|--since|--until`, and `waiting`.
+//! - `labels`: a workflow's `version` and `tags` in `list`, `history` and the API.
+//! - `runs_delete`: `wfc runs delete` and `DELETE /api/v1/runs/{id}`.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -82,15 +85,18 @@ mod export_secret_decided;
 mod fifo_files;
 mod folder_links;
 mod full_disk;
+mod history_filters;
 mod import;
 mod imports;
 mod json_form;
+mod labels;
 mod mcp;
 mod modules;
 mod new;
 mod paths;
 mod preflight;
 mod run;
+mod runs_delete;
 mod scripts;
 mod secrets;
 mod serve;

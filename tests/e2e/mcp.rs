@@ -133,6 +133,7 @@ fn tools_are_listed_with_schemas_and_hints() {
             "resume_run",
             "approve_gate",
             "reject_gate",
+            "delete_run",
             "run_status",
             "logs",
             "history",
@@ -146,6 +147,8 @@ fn tools_are_listed_with_schemas_and_hints() {
         (&json!(false), &json!(false))
     );
     assert_eq!(tool(&answer, "stats")["annotations"]["readOnlyHint"], true);
+    let delete = &tool(&answer, "delete_run")["annotations"];
+    assert_eq!(delete["destructiveHint"], true);
     let stats = &tool(&answer, "stats")["inputSchema"]["properties"];
     assert_eq!(stats["last"]["type"], "integer");
     let start = tool(&answer, "start_run");
@@ -655,4 +658,44 @@ async fn ending_a_session_is_answered_no_content() {
         .await
         .unwrap();
     assert_eq!(ended.status(), reqwest::StatusCode::NO_CONTENT);
+}
+
+#[test]
+fn a_run_is_deleted_once_and_never_while_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = json!([
+        {"tool": "start_run", "arguments": {"workflow": "slow"}},
+        {"tool": "delete_run", "arguments": {"run": "$run"}},
+        {"tool": "cancel_run", "arguments": {"run": "$run"}},
+        {"tool": "run_status", "arguments": {"run": "$run"}, "until_ended": true},
+        {"tool": "delete_run", "arguments": {"run": "$run"}},
+        {"tool": "delete_run", "arguments": {"run": "$run"}},
+        {"tool": "history", "arguments": {}},
+    ]);
+    let Some(answer) = session(dir.path(), calls) else {
+        return;
+    };
+    let r = &answer["results"];
+    assert_eq!(r[1]["isError"], true, "{}", r[1]);
+    assert_eq!(r[1]["json"]["status"], 409, "{}", r[1]);
+    assert!(
+        r[1]["json"]["detail"].as_str().unwrap().contains("E0980"),
+        "{}",
+        r[1]
+    );
+    assert_eq!(r[3]["json"]["status"], "cancelled", "{}", r[3]);
+    assert_eq!(r[4]["isError"], false, "{}", r[4]);
+    assert_eq!(r[5]["json"]["status"], 404, "{}", r[5]);
+    assert!(
+        r[5]["json"]["detail"].as_str().unwrap().contains("E0981"),
+        "{}",
+        r[5]
+    );
+    assert_eq!(r[6]["json"]["runs"], json!([]), "{}", r[6]);
+    assert!(!dir
+        .path()
+        .join("state/logs")
+        .read_dir()
+        .unwrap()
+        .any(|e| e.is_ok()));
 }

@@ -557,6 +557,8 @@ async fn the_openapi_document_validates_and_every_route_in_it_answers() {
                 .replace("{step}", "greet")
                 .replace("{gate}", "greet");
             let req = match method.as_str() {
+                // Last, below: the routes above read the run.
+                "delete" => continue,
                 "get" => http.get(&url),
                 "post" => http.post(&url).json(&json!({})),
                 other => panic!("unexpected method {other}"),
@@ -580,6 +582,17 @@ async fn the_openapi_document_validates_and_every_route_in_it_answers() {
             );
         }
     }
+    assert!(
+        paths["/api/v1/runs/{id}"]["delete"].is_object(),
+        "{paths:?}"
+    );
+    let gone = http
+        .delete(server.url(&format!("/runs/{id}")))
+        .bearer_auth(&server.operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::OK);
     let file = server.path("openapi.json");
     std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
     match Command::new("openapi-spec-validator").arg(&file).output() {

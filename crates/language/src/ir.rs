@@ -59,6 +59,10 @@ pub struct Workflow {
     pub name_span: Span,
     pub doc: Option<String>,
     pub description: Option<String>,
+    /// Its `version "…"` setting.
+    pub version: Option<String>,
+    /// Its `tags [...]` setting, in the order written.
+    pub tags: Vec<String>,
     pub concurrency: Option<u32>,
     pub timeout_ms: Option<u64>,
     pub params: Vec<Param>,

@@ -369,6 +369,10 @@ impl Open {
                 )
                 .map_err(|e| store_error(&e))?;
             }
+            if !self.resuming {
+                wfc_store::labels::record(&store, &self.id, plan.version.as_deref(), &plan.tags)
+                    .map_err(|e| store_error(&e))?;
+            }
             if let Some(key) = self.delivery.as_deref().filter(|_| !self.resuming) {
                 wfc_store::deliveries::record(&store, key, &self.id)
                     .map_err(|e| store_error(&e))?;

@@ -118,6 +118,8 @@ pub fn compile(
     Ok(Plan {
         workflow: wf.name.clone(),
         description: wf.description.clone(),
+        version: wf.version.clone(),
+        tags: wf.tags.clone(),
         params,
         env,
         lets,

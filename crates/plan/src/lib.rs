@@ -71,6 +71,9 @@ pub type GroupId = usize;
 pub struct Plan {
     pub workflow: String,
     pub description: Option<String>,
+    /// The workflow's `version` and `tags` settings: recorded with a run.
+    pub version: Option<String>,
+    pub tags: Vec<String>,
     /// Every param with its bound value (secrets included: renderers mask them).
     pub params: Vec<BoundParam>,
     /// Workflow-level `env { }`, folded.

@@ -32,6 +32,12 @@ pub struct WorkflowInfo {
     pub name: String,
     pub file: String,
     pub description: Option<String>,
+    /// Its `version "…"` setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Its `tags [...]` setting.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     pub params: Vec<ParamInfo>,
     pub outputs: Vec<OutputInfo>,
     /// What starts the workflow besides the API (see [`crate::triggers`]).
@@ -509,6 +515,8 @@ fn info(wf: &Workflow, file: &str) -> WorkflowInfo {
         name: wf.name.clone(),
         file: file.to_owned(),
         description: wf.summary(),
+        version: wf.version.clone(),
+        tags: wf.tags.clone(),
         params: wf.params.iter().map(|p| param(wf, p)).collect(),
         outputs: wf
             .outputs

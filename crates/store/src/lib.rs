@@ -22,6 +22,7 @@
 //!   writes them (and passes lines on to the terminal);
 //! - [`query`] — history and one run's detail (`wfc history`, `wfc status`);
 //! - [`listing`] — runs filtered and paged, and what started each (`wfc serve`);
+//! - [`labels`] — the `version` and `tags` each run's workflow had;
 //! - [`fires`] — how far each `on schedule` of `wfc serve` has fired;
 //! - [`stats`] — per workflow and per step figures (`wfc stats`), and
 //!   [`critical`] — how often each step was on its run's critical path;
@@ -31,7 +32,8 @@
 //!   the heartbeat, and marking crashed runs as interrupted;
 //! - [`decisions`] — decisions on gates, with an approval's inputs bound
 //!   against the run's recorded plan, who, when and a comment;
-//! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`);
+//! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`),
+//!   and [`delete`] — deleting runs on demand (`wfc runs delete`);
 //! - [`server_lock`] — one `wfc serve` per state folder;
 //! - [`reuse`] — plan fingerprints and what a resumed run restores;
 //! - [`artifacts`] — the files steps kept: listed, copied out checked, put back on resume.
@@ -51,12 +53,14 @@ pub mod artifacts;
 pub mod control;
 pub mod critical;
 pub mod decisions;
+pub mod delete;
 pub mod deliveries;
 pub mod durations;
 pub mod fires;
 pub mod history_estimator;
 pub mod ignored;
 pub mod journal;
+pub mod labels;
 pub mod listing;
 pub mod locks;
 pub mod logs;

@@ -1,6 +1,11 @@
 //! Runs filtered and paged (`GET /api/v1/runs` of `wfc serve`), and what
 //! started each run.
 //!
+//! A listed run's status is the stored one, but for a `running` run held
+//! by a person ([`shown_status`]): that one is listed `waiting`, and
+//! `status=waiting` picks it. The store keeps `running` for it (what
+//! everything that acts on a run reads).
+//!
 //! The trigger lives in a table of its own, `run_triggers` (schema version
 //! 8): a run without a row there was started by `wfc run` (`manual`). Its
 //! `origin` says where an `api` run came from (`mcp`, `dashboard`): the
@@ -17,9 +22,12 @@ pub const MANUAL: &str = "manual";
 /// Which runs, newest first.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
-    pub status: Option<String>,
+    /// Any of these statuses ([`STATUSES`]); empty: any.
+    pub status: Vec<String>,
     pub workflow: Option<String>,
     pub trigger: Option<String>,
+    /// Whose workflow had this tag when it started ([`crate::labels`]).
+    pub tag: Option<String>,
     /// Started at or after (ms since the epoch).
     pub since_ms: Option<i64>,
     /// Started before (ms since the epoch).
@@ -37,7 +45,29 @@ pub struct Page {
 }
 
 /// The statuses a run may have, as listings filter them.
-pub const STATUSES: [&str; 5] = ["running", "succeeded", "failed", "cancelled", "interrupted"];
+pub const STATUSES: [&str; 6] = [
+    "running",
+    "waiting",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "interrupted",
+];
+
+/// The status run `r` (an alias of `runs`) is listed with: `waiting` for a
+/// `running` run with a step waiting on an attempt still open — for an
+/// approval, or a check paused by `on fail pause` — rather than on a timer
+/// (a retry's backoff waits after its attempt ended).
+pub fn shown_status(r: &str) -> String {
+    format!(
+        "CASE WHEN {r}.status = 'running' AND EXISTS (
+             SELECT 1 FROM steps s JOIN attempts a
+               ON a.run_id = s.run_id AND a.graph = s.graph
+              AND a.rollback_of = s.rollback_of AND a.step = s.name
+             WHERE s.run_id = {r}.id AND s.status = 'waiting' AND a.status = 'running')
+         THEN 'waiting' ELSE {r}.status END"
+    )
+}
 
 /// Records that `trigger` started run `id`, from `origin` (the client an
 /// `api` run came through: `mcp`, `dashboard`), if any.
@@ -80,17 +110,22 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
         .map(|c| format!("r.{}", c.trim()))
         .collect();
     let sql = format!(
-        "SELECT {}, COALESCE(t.trigger, '{MANUAL}') FROM runs r
+        "SELECT {}, COALESCE(t.trigger, '{MANUAL}'), {shown}, l.version, l.tags FROM runs r
            LEFT JOIN run_triggers t ON t.run_id = r.id
-          WHERE (?1 IS NULL OR r.status = ?1)
+           LEFT JOIN run_labels l ON l.run_id = r.id
+          WHERE (?1 IS NULL OR {shown} IN (SELECT value FROM json_each(?1)))
             AND (?2 IS NULL OR r.workflow = ?2)
             AND (?3 IS NULL OR COALESCE(t.trigger, '{MANUAL}') = ?3)
             AND (?4 IS NULL OR r.started_at >= ?4)
             AND (?5 IS NULL OR r.started_at < ?5)
             AND (?6 IS NULL OR (r.started_at, r.id) < (?6, ?7))
+            AND (?9 IS NULL OR EXISTS (SELECT 1 FROM json_each(l.tags) WHERE value = ?9))
           ORDER BY r.started_at DESC, r.id DESC LIMIT ?8",
-        columns.join(", ")
+        columns.join(", "),
+        shown = shown_status("r"),
     );
+    let statuses = (!filter.status.is_empty())
+        .then(|| serde_json::to_string(&filter.status).unwrap_or_default());
     let (after_ms, after_id) = match &filter.after {
         Some((ms, id)) => (Some(*ms), Some(id.as_str())),
         None => (None, None),
@@ -98,7 +133,7 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
     let mut q = conn.prepare(&sql)?;
     let rows = q.query_map(
         params![
-            filter.status,
+            statuses,
             filter.workflow,
             filter.trigger,
             filter.since_ms,
@@ -106,9 +141,19 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
             after_ms,
             after_id,
             // One more than asked: whether there is a next page.
-            (filter.limit + 1) as i64
+            (filter.limit + 1) as i64,
+            filter.tag,
         ],
-        |r| Ok((run_row(r)?, r.get::<_, String>(15)?)),
+        |r| {
+            let mut row = run_row(r)?;
+            row.status = r.get(16)?;
+            row.version = r.get(17)?;
+            let tags: Option<String> = r.get(18)?;
+            row.tags = tags
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            Ok((row, r.get::<_, String>(15)?))
+        },
     )?;
     let mut runs: Vec<(RunRow, String)> = rows.collect::<Result<_, _>>()?;
     let next = if runs.len() > filter.limit {
@@ -168,16 +213,80 @@ mod tests {
         let window = Filter {
             since_ms: Some(2_000),
             until_ms: Some(4_000),
-            status: Some("succeeded".into()),
+            status: vec!["succeeded".into()],
             limit: 10,
             ..Filter::default()
         };
         assert_eq!(ids(&list(c, &window).unwrap()), ["c"]);
+        crate::labels::record(c, "b", Some("1.2"), &["etl".into(), "nightly".into()]).unwrap();
+        crate::labels::record(c, "c", None, &[]).unwrap();
+        let etl = Filter {
+            tag: Some("etl".into()),
+            limit: 10,
+            ..Filter::default()
+        };
+        let tagged = list(c, &etl).unwrap();
+        assert_eq!(ids(&tagged), ["b"]);
+        assert_eq!(tagged.runs[0].0.version.as_deref(), Some("1.2"));
+        assert_eq!(tagged.runs[0].0.tags, ["etl", "nightly"]);
+        assert_eq!(crate::labels::of(c, "c").unwrap(), (None, Vec::new()));
         assert_eq!(trigger(c, "a").unwrap(), MANUAL);
         assert_eq!(started_by(c, "a").unwrap(), (MANUAL.into(), None));
         assert_eq!(
             started_by(c, "d").unwrap(),
             ("api".into(), Some("mcp".into()))
+        );
+    }
+
+    /// A step of `id` waiting, its attempt `attempt` (open for a person,
+    /// ended for a retry's backoff).
+    fn waiting_step(store: &crate::Store, id: &str, attempt: &str) {
+        let c = &store.conn;
+        c.execute(
+            "INSERT INTO steps (run_id, graph, name, kind, seq, status, attempts)
+             VALUES (?1, 'main', 'gate', 'approval', 0, 'waiting', 1)",
+            [id],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
+             VALUES (?1, 'main', '', 'gate', 1, 1, ?2, 1)",
+            params![id, attempt],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_run_held_by_a_person_is_listed_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(dir.path()).unwrap();
+        let c = &store;
+        run(c, "held", "deploy", "running", 1_000);
+        waiting_step(c, "held", "running");
+        run(c, "backoff", "deploy", "running", 2_000);
+        waiting_step(c, "backoff", "failed");
+        run(c, "bad", "deploy", "failed", 3_000);
+        let pick = |status: &[&str]| {
+            let f = Filter {
+                status: status.iter().map(|s| s.to_string()).collect(),
+                limit: 10,
+                ..Filter::default()
+            };
+            list(c, &f)
+                .unwrap()
+                .runs
+                .into_iter()
+                .map(|(r, _)| format!("{} {}", r.id, r.status))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pick(&[]), ["bad failed", "backoff running", "held waiting"]);
+        assert_eq!(pick(&["waiting"]), ["held waiting"]);
+        assert_eq!(pick(&["running"]), ["backoff running"]);
+        assert_eq!(pick(&["waiting", "failed"]), ["bad failed", "held waiting"]);
+        // The store keeps `running`: what acts on a run reads it.
+        assert_eq!(
+            crate::control::run_status(c, "held").unwrap().as_deref(),
+            Some("running")
         );
     }
 }

@@ -28,6 +28,12 @@ pub struct RunRow {
     pub failed_step: Option<String>,
     pub failed_error: Option<String>,
     pub params: J,
+    /// Its workflow's `version` when it started (in listings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Its workflow's `tags` when it started (in listings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     #[serde(skip)]
     pub pid: i64,
     #[serde(skip)]
@@ -60,6 +66,8 @@ pub(crate) fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
         failed_step: r.get(9)?,
         failed_error: r.get(10)?,
         params: serde_json::from_str(&params).unwrap_or(J::Null),
+        version: None,
+        tags: Vec::new(),
         pid: r.get(12)?,
         started_ms: started,
     })

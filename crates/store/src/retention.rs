@@ -65,24 +65,30 @@ pub fn prune(store: &Store, policy: &Policy, now_ms: i64) -> Result<Vec<String>,
     let tables = run_tables(conn).map_err(|e| e.to_string())?;
     let mut pruned = Vec::new();
     for batch in doomed.chunks(BATCH) {
-        let deleted = delete(conn, &tables, batch).map_err(|e| e.to_string())?;
+        let deleted = delete(conn, &tables, batch, ENDED).map_err(|e| e.to_string())?;
         // The rows are gone first: a log folder left by a failed removal is
         // only disk, while rows without their logs would show a run whose
         // output vanished.
         for id in &deleted {
-            let logs = store.dir().join(LogPaths::new(id).dir());
-            let artifacts = wfc_contract::artifacts::run_folder(store.dir(), id);
-            for dir in [logs, artifacts] {
-                if let Err(e) = std::fs::remove_dir_all(&dir) {
-                    if e.kind() != std::io::ErrorKind::NotFound {
-                        return Err(format!("cannot remove {}: {e}", dir.display()));
-                    }
-                }
-            }
+            remove_files(store, id)?;
         }
         pruned.extend(deleted);
     }
     Ok(pruned)
+}
+
+/// Removes run `id`'s log and artifact folders (once its rows are gone).
+pub(crate) fn remove_files(store: &Store, id: &str) -> Result<(), String> {
+    let logs = store.dir().join(LogPaths::new(id).dir());
+    let artifacts = wfc_contract::artifacts::run_folder(store.dir(), id);
+    for dir in [logs, artifacts] {
+        if let Err(e) = std::fs::remove_dir_all(&dir) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                return Err(format!("cannot remove {}: {e}", dir.display()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The ended runs beyond `keep_runs` in their workflow or ended before
@@ -108,7 +114,7 @@ fn candidates(conn: &Connection, policy: &Policy, now_ms: i64) -> rusqlite::Resu
 }
 
 /// The tables besides `runs` that hold rows of runs.
-fn run_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+pub(crate) fn run_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut q = conn.prepare(
         "SELECT m.name FROM sqlite_schema m, pragma_table_info(m.name) p
          WHERE m.type = 'table' AND m.name <> 'runs' AND p.name = 'run_id'
@@ -118,16 +124,22 @@ fn run_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     rows.collect()
 }
 
-/// Deletes `ids` that are still ended (a run resumed since it was picked is
-/// running again, and kept), in one transaction; the ids deleted.
-fn delete(conn: &Connection, tables: &[String], ids: &[String]) -> rusqlite::Result<Vec<String>> {
+/// Deletes `ids` whose status is still one of `statuses` (an SQL list: a
+/// run resumed since it was picked is running again, and kept), in one
+/// transaction; the ids deleted.
+pub(crate) fn delete(
+    conn: &Connection,
+    tables: &[String],
+    ids: &[String],
+    statuses: &str,
+) -> rusqlite::Result<Vec<String>> {
     // Immediate: the status read and the deletes see one state of the
     // store, which no resume changes in between.
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let mut deleted = Vec::new();
     {
         let mut ended = tx.prepare(&format!(
-            "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1 AND status IN ({ENDED}))"
+            "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1 AND status IN ({statuses}))"
         ))?;
         let mut rows: Vec<_> = tables
             .iter()

@@ -23,7 +23,8 @@
 //! each delivery (`deliveries.at`: a redelivery counts for 24 hours) and
 //! adds `ignored_firings` (the firings a trigger's `when` turned down); 11
 //! adds `artifacts` (the files steps kept, stored under `artifacts/RUN/`);
-//! 12 gives each decision on a gate its inputs and comment.
+//! 12 gives each decision on a gate its inputs and comment; 13 adds
+//! `run_labels` (the `version` and `tags` of a run's workflow).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -32,7 +33,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 12;
+pub const VERSION: i64 = 13;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -54,6 +55,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V9),
         M::up(FROM_V10),
         M::up(FROM_V11),
+        M::up(FROM_V12),
     ])
 }
 
@@ -209,6 +211,21 @@ CREATE TABLE artifacts (
     size        INTEGER NOT NULL,
     sha256      TEXT NOT NULL,             -- hex; the copy is artifacts/RUN/SHA256
     PRIMARY KEY (run_id, graph, rollback_of, step, name, path)
+) WITHOUT ROWID;
+
+CREATE TABLE run_labels (
+    run_id  TEXT PRIMARY KEY,              -- no row: its workflow set neither
+    version TEXT,                          -- the workflow's `version`
+    tags    TEXT NOT NULL DEFAULT '[]'     -- JSON array: the workflow's `tags`
+) WITHOUT ROWID;
+"#;
+
+/// Version 12 to 13: the `version` and `tags` of each run's workflow.
+const FROM_V12: &str = r#"
+CREATE TABLE run_labels (
+    run_id  TEXT PRIMARY KEY,
+    version TEXT,
+    tags    TEXT NOT NULL DEFAULT '[]'
 ) WITHOUT ROWID;
 "#;
 

@@ -44,6 +44,11 @@ pub fn history(client: &Client, args: &HistoryArgs) -> ExitCode {
         runs: Vec<RunRow>,
         next_cursor: Option<String>,
     }
+    let statuses = args.status.join(",");
+    let (since, until) = (
+        args.since.map(|t| t.to_string()),
+        args.until.map(|t| t.to_string()),
+    );
     let mut runs = Vec::new();
     let mut cursor: Option<String> = None;
     while runs.len() < args.limit {
@@ -54,6 +59,18 @@ pub fn history(client: &Client, args: &HistoryArgs) -> ExitCode {
         }
         if let Some(t) = &args.trigger {
             query.push(("trigger", t));
+        }
+        if let Some(t) = &args.tag {
+            query.push(("tag", t));
+        }
+        if !statuses.is_empty() {
+            query.push(("status", &statuses));
+        }
+        if let Some(s) = &since {
+            query.push(("since", s));
+        }
+        if let Some(u) = &until {
+            query.push(("until", u));
         }
         if let Some(c) = &cursor {
             query.push(("cursor", c));

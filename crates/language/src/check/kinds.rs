@@ -338,6 +338,16 @@ pub static SETTINGS: &[FieldInfo] = &[
         FieldType::Str,
         "The GitHub Actions runner every job of an export runs on (`runs-on`, default `ubuntu-latest`); `wfc run` ignores it.",
     ),
+    field(
+        "version",
+        FieldType::Str,
+        "The workflow's own version (`\"1.2\"`): shown by `wfc list` and the API.",
+    ),
+    field(
+        "tags",
+        FieldType::StrOrList,
+        "Labels to find the workflow by (`[\"etl\", \"nightly\"]`): `wfc list --tag`, the API's `tag=`.",
+    ),
 ];
 
 /// The `artifacts` field of the kinds that run something.

@@ -36,6 +36,7 @@ mod graph;
 mod habits;
 mod inherit;
 pub mod kinds;
+mod labels;
 mod lets;
 mod lints;
 mod module;
@@ -274,6 +275,8 @@ impl<'a> Checker<'a> {
                 name_span: w.name.span,
                 doc: w.doc.clone(),
                 description: None,
+                version: None,
+                tags: Vec::new(),
                 concurrency: None,
                 timeout_ms: None,
                 params: Vec::new(),

@@ -259,6 +259,8 @@ impl Checker<'_> {
                         )),
                     }
                 }
+                "version" => self.wf.version = self.const_string(name, e, &ctx),
+                "tags" => self.wf.tags = self.const_tags(name, e, &ctx),
                 "concurrency" => {
                     let n = self.const_int(name, "concurrency", e, 1, &ctx);
                     self.wf.concurrency = n.map(|n| n as u32);

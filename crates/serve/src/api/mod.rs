@@ -3,6 +3,7 @@
 //! ([`crate::auth`]); errors are problem+json ([`crate::problem`]).
 
 pub mod artifacts;
+pub mod delete;
 pub mod gates;
 pub mod ignored;
 pub mod logs;
@@ -40,7 +41,7 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/workflows/{name}/ignored", get(ignored::list))
         .route("/validate", post(workflows::validate))
         .route("/runs", get(runs::list))
-        .route("/runs/{id}", get(run_detail::detail))
+        .route("/runs/{id}", get(run_detail::detail).delete(delete::delete))
         .route("/runs/{id}/logs/{step}", get(logs::logs))
         .route("/runs/{id}/artifacts", get(artifacts::list))
         .route("/runs/{id}/artifacts/{sha256}", get(artifacts::download))

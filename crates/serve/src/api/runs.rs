@@ -20,11 +20,15 @@ pub const MAX_LIMIT: usize = 500;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
-    /// `running`, `succeeded`, `failed`, `cancelled` or `interrupted`.
+    /// `running`, `waiting` (a running run held by a person: an approval,
+    /// a check paused by `on fail pause`), `succeeded`, `failed`,
+    /// `cancelled` or `interrupted`; several, comma-separated: any of them.
     pub status: Option<String>,
     pub workflow: Option<String>,
     /// What started the run: `api`, `manual` (`wfc run`)…
     pub trigger: Option<String>,
+    /// Runs whose workflow had this tag (its `tags [...]`) when they started.
+    pub tag: Option<String>,
     /// Runs started at or after (RFC 3339, or ms since the epoch).
     pub since: Option<String>,
     /// Runs started before (RFC 3339, or ms since the epoch).
@@ -54,10 +58,14 @@ pub async fn list(
     State(app): State<App>,
     Query(q): Query<RunsQuery>,
 ) -> Result<Json<RunPage>, Problem> {
-    if let Some(s) = q
+    let statuses: Vec<String> = q
         .status
         .as_deref()
-        .filter(|s| !listing::STATUSES.contains(s))
+        .map(|s| s.split(',').map(|s| s.trim().to_owned()).collect())
+        .unwrap_or_default();
+    if let Some(s) = statuses
+        .iter()
+        .find(|s| !listing::STATUSES.contains(&s.as_str()))
     {
         return Err(Problem::new(
             Code::BadRequest,
@@ -74,9 +82,10 @@ pub async fn list(
         ));
     }
     let filter = Filter {
-        status: q.status,
+        status: statuses,
         workflow: q.workflow,
         trigger: q.trigger,
+        tag: q.tag,
         since_ms: q.since.as_deref().map(|t| time(t, "since")).transpose()?,
         until_ms: q.until.as_deref().map(|t| time(t, "until")).transpose()?,
         after: q.cursor.as_deref().map(cursor).transpose()?,

@@ -22,15 +22,28 @@ pub struct WorkflowList {
     pub files: Vec<FileStatus>,
 }
 
+/// Which workflows to list.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct WorkflowsQuery {
+    /// Only workflows with this tag (their `tags [...]` setting).
+    pub tag: Option<String>,
+}
+
 /// Lists the served workflows with their params (types, defaults,
-/// constraints), and the served files with the errors of those that do
-/// not load.
+/// constraints), version and tags, and the served files with the errors
+/// of those that do not load.
 #[utoipa::path(get, path = "/api/v1/workflows", operation_id = "listWorkflows", tag = "workflows",
+    params(WorkflowsQuery),
     responses((status = 200, body = WorkflowList), (status = 401, body = ProblemBody)),
     security(("bearer" = [])))]
-pub async fn list(State(app): State<App>) -> Json<WorkflowList> {
+pub async fn list(State(app): State<App>, Query(q): Query<WorkflowsQuery>) -> Json<WorkflowList> {
+    let mut workflows = app.catalog.workflows();
+    if let Some(tag) = &q.tag {
+        workflows.retain(|w| w.tags.contains(tag));
+    }
     Json(WorkflowList {
-        workflows: app.catalog.workflows(),
+        workflows,
         files: app.catalog.files(),
     })
 }

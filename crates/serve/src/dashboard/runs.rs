@@ -66,7 +66,7 @@ pub async fn list(
         Err(c) => return bad(format!("`cursor={c}` is not one this page gave")),
     };
     let filter = Filter {
-        status: q.status.clone(),
+        status: q.status.clone().into_iter().collect(),
         workflow: q.workflow.clone(),
         trigger: q.trigger.clone(),
         after,

@@ -44,12 +44,11 @@ pub async fn call(
     caller: Result<Caller, Problem>,
 ) -> CallToolResult {
     let result = match name {
-        "start_run" | "cancel_run" | "resume_run" | "approve_gate" | "reject_gate" => {
-            match caller.and_then(|c| c.operator().map(|()| c)) {
-                Ok(c) => act(app, name, &args, c).await,
-                Err(p) => Err(p.into()),
-            }
-        }
+        "start_run" | "cancel_run" | "resume_run" | "approve_gate" | "reject_gate"
+        | "delete_run" => match caller.and_then(|c| c.operator().map(|()| c)) {
+            Ok(c) => act(app, name, &args, c).await,
+            Err(p) => Err(p.into()),
+        },
         _ => dispatch(app, name, &args).await,
     };
     let max = match name {
@@ -71,7 +70,12 @@ pub async fn call(
 async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Value, Failure> {
     let state = || State(app.clone());
     match name {
-        "list_workflows" => Ok(to_value(workflows::list(state()).await.0)),
+        "list_workflows" => {
+            let q = workflows::WorkflowsQuery {
+                tag: optional(args, "tag")?,
+            };
+            Ok(to_value(workflows::list(state(), Query(q)).await.0))
+        }
         "describe_workflow" => describe(app, text(args, "workflow")?, args).await,
         "validate" => Ok(to_value(
             workflows::validate(state(), text(args, "text")?).await?.0,
@@ -87,6 +91,7 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
                 status: optional(args, "status")?,
                 workflow: optional(args, "workflow")?,
                 trigger: optional(args, "trigger")?,
+                tag: optional(args, "tag")?,
                 since: None,
                 until: None,
                 limit: Some(number(args, "limit")?.unwrap_or(20) as usize),
@@ -121,6 +126,12 @@ async fn act(
         "cancel_run" => {
             let response = runs::cancel(state, Extension(caller), Path(text(args, "run")?)).await?;
             json_body(response).await
+        }
+        "delete_run" => {
+            let deleted =
+                crate::api::delete::delete(state, Extension(caller), Path(text(args, "run")?))
+                    .await?;
+            Ok(to_value(deleted.0))
         }
         "resume_run" => {
             let response =

@@ -16,8 +16,8 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
     vec![
         read(
             "list_workflows",
-            "Lists the served workflows: their files, params (types, defaults, constraints), outputs and triggers.",
-            json!({"type": "object", "properties": {}}),
+            "Lists the served workflows: their files, version, tags, params (types, defaults, constraints), outputs and triggers.",
+            object(json!({"tag": {"type": "string", "description": "only workflows with this tag"}}), &[]),
         ),
         read(
             "describe_workflow",
@@ -82,6 +82,11 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                 &["run", "gate"],
             ),
         ),
+        act(
+            "delete_run",
+            "Deletes a run that ended (or was interrupted) with everything the store keeps of it: its steps, events, step logs and artifact copies, as `wfc runs delete` does. Refused while it runs. Cannot be undone.",
+            object(json!({"run": run}), &["run"]),
+        ),
         read(
             "run_status",
             "One run: its status, how many steps have each status (`step_counts`), and its steps with attempts, durations and outputs (secrets masked), 20 at a time. A run with more steps also lists its steps of note (failed, running, waiting…) and its last steps. `next` holds the arguments of the call for the next page; `steps` picks steps by status.",
@@ -116,8 +121,9 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
             object(
                 json!({
                     "workflow": {"type": "string"},
-                    "status": {"type": "string", "enum": ["running", "succeeded", "failed", "cancelled", "interrupted"]},
+                    "status": {"type": "string", "enum": ["running", "waiting", "succeeded", "failed", "cancelled", "interrupted"], "description": "`waiting`: running, held by a person (an approval)"},
                     "trigger": {"type": "string", "description": "what started the run: `api` (the API, MCP, the dashboard), `manual` (`wfc run`), `schedule`, `webhook`, `change`"},
+                    "tag": {"type": "string", "description": "runs whose workflow had this tag"},
                     "limit": {"type": "integer", "minimum": 1, "maximum": crate::api::runs::MAX_LIMIT, "description": "default 20"}
                 }),
                 &[],
