@@ -12,7 +12,8 @@ use wfc_language::span::{SourceFile, Span};
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// The workflow to convert: a GitHub Actions workflow or a Taskfile.
+    /// The workflow to convert: a GitHub Actions workflow, a Taskfile, or a
+    /// workflow in the JSON form (`*.json`).
     pub file: PathBuf,
     /// Write the `.wf` text here instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "OUT.wf")]
@@ -26,6 +27,8 @@ pub struct ImportArgs {
 pub enum From {
     Github,
     Taskfile,
+    /// The JSON form of a workflow (docs/json-form.md).
+    Json,
 }
 
 pub fn run(args: ImportArgs) -> ExitCode {
@@ -38,9 +41,22 @@ pub fn run(args: ImportArgs) -> ExitCode {
     };
     let source = SourceFile::new(name.clone(), text.clone());
     let color = render::use_color(std::io::stderr().is_terminal());
+    let json = matches!(args.from, Some(From::Json))
+        || (args.from.is_none() && wfc_language::json_form::is_json_path(&args.file));
+    if json {
+        // The JSON form is the language itself: its `.wf` text, formatted.
+        return match wfc_language::json_form::to_wf_source(&text) {
+            Ok(wf) => write(args.output.as_ref(), &wf),
+            Err(diags) => {
+                eprint!("{}", render::render_all(&diags, &source, color));
+                ExitCode::from(2)
+            }
+        };
+    }
     let format = match args.from {
         Some(From::Github) => Format::Github,
         Some(From::Taskfile) => Format::Taskfile,
+        Some(From::Json) => unreachable!("read above"),
         None => match wfc_import::detect(&args.file, &text) {
             Some(f) => f,
             None => {

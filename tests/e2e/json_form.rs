@@ -294,3 +294,43 @@ fn the_schema_takes_every_export_and_refuses_bad_documents() {
         assert!(!ok, "the schema takes {code}.json");
     }
 }
+
+/// `wfc import FILE.json` writes the `.wf` text of the JSON form, which
+/// plans as the file it came from.
+#[test]
+fn import_of_the_json_form_gives_back_a_wf_file_that_plans_the_same() {
+    let c = wfc_testkit::Case::new(super::WFC);
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/quickstart.wf"
+    ))
+    .unwrap();
+    c.write("q.wf", &source);
+    let json = c.wfc(["export", "json", "q.wf"]).output();
+    assert_eq!(json.code, 0, "{json}");
+    c.write("q.workflow.json", &json.stdout);
+    let back = c
+        .wfc(["import", "q.workflow.json", "-o", "back.wf"])
+        .output();
+    assert_eq!(back.code, 0, "{back}");
+    let plan = |f: &str| {
+        // Lines differ: the JSON form carries no comments.
+        fn strip(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    o.remove("line");
+                    o.values_mut().for_each(strip);
+                }
+                serde_json::Value::Array(xs) => xs.iter_mut().for_each(strip),
+                _ => {}
+            }
+        }
+        let mut steps = c.wfc(["plan", f, "--format", "json"]).output().json()["steps"].clone();
+        strip(&mut steps);
+        steps.to_string()
+    };
+    assert_eq!(plan("back.wf"), plan("q.wf"));
+    let broken = c.wfc(["import", "--from", "json", "q.wf"]).output();
+    assert_eq!(broken.code, 2, "{broken}");
+    assert!(broken.stderr.contains("E0930"), "{broken}");
+}

@@ -47,8 +47,9 @@ pub(crate) fn simple_words(command: &str) -> Option<Vec<&str>> {
 }
 
 /// Keywords and built-in commands of dash (Debian's `sh`), POSIX's special
-/// built-ins, and bash's, so that a `sh` linked to bash is covered too.
-const SHELL_WORDS: &[&str] = &[
+/// built-ins, and bash's, so that a `sh` linked to bash is covered too:
+/// words that need no file on `PATH`.
+pub const SHELL_WORDS: &[&str] = &[
     // keywords
     "!",
     "case",

@@ -29,6 +29,7 @@
 //!   (1 MiB by default) of each stream; [`Captured::dropped`] counts the rest.
 
 mod direct;
+pub use direct::SHELL_WORDS;
 pub mod docker;
 pub mod email;
 pub mod http;
