@@ -76,8 +76,10 @@ fn a_million_items_are_refused_at_once_with_the_count() {
         label(&d)
     );
     assert!(d.help.as_deref().unwrap_or("").contains("fewer items"));
-    // Binding a million params is most of it; no step is built.
-    assert!(took < Duration::from_secs(5), "{took:?}");
+    // Binding a million params is most of it; no step is built. (A bound
+    // against building the plan, which takes minutes, not a measurement:
+    // generous for a loaded machine.)
+    assert!(took < Duration::from_secs(20), "{took:?}");
 }
 
 #[test]
@@ -100,7 +102,7 @@ workflow m {
     let l: Vec<String> = (0..100).map(|i| i.to_string()).collect();
     let t = Instant::now();
     let (d, _) = refused(text, serde_json::json!({"a": l, "b": l, "c": l}));
-    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
     assert!(d.message.contains("1000000 steps"), "{}", d.message);
     assert!(
         label(&d).contains("100 items × 10000 steps each"),
@@ -120,7 +122,7 @@ workflow e {
 "#;
     let t = Instant::now();
     refused(empty, serde_json::json!({"n": 100_000}));
-    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
 }
 
 #[test]
@@ -160,7 +162,7 @@ workflow p {
     let many: Vec<i64> = (0..2_000_000).collect();
     let t = Instant::now();
     let (d, _) = refused(text, serde_json::json!({ "items": many }));
-    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     assert!(
         d.message
             .contains("the plan would hold more than 50000 steps"),

@@ -428,7 +428,9 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
         );
     }
     assert!(
-        began.elapsed() < Duration::from_secs(20),
+        // A bound against a decision or a cancel that hangs, not a
+        // measurement (under 1 s on a quiet machine).
+        began.elapsed() < Duration::from_secs(60),
         "too slow: {:?}",
         began.elapsed()
     );

@@ -124,12 +124,14 @@ async fn a_run_of_40k_steps_is_read_in_linear_time() {
         "{}",
         &text[..400]
     );
-    assert!(took < Duration::from_secs(8), "wfc status took {took:?}");
+    // Bounds against a quadratic read (minutes at 40k steps), not
+    // measurements: generous for a loaded machine.
+    assert!(took < Duration::from_secs(30), "wfc status took {took:?}");
     let (took, text) = status("json");
     let detail: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(detail["step_list"].as_array().unwrap().len(), STEPS);
     assert!(
-        took < Duration::from_secs(8),
+        took < Duration::from_secs(30),
         "wfc status --format json took {took:?}"
     );
 
@@ -148,5 +150,5 @@ async fn a_run_of_40k_steps_is_read_in_linear_time() {
     let steps = run["step_list"].as_array().unwrap();
     assert_eq!(steps.len(), STEPS);
     assert!(steps.iter().all(|s| s["status"] == "succeeded"));
-    assert!(took < Duration::from_secs(8), "GET /runs/ID took {took:?}");
+    assert!(took < Duration::from_secs(30), "GET /runs/ID took {took:?}");
 }
