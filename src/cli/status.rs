@@ -316,20 +316,7 @@ fn decisions_text(decisions: &[wfc_store::decisions::DecisionRow], w: usize) -> 
     }
     let mut o = "\n  DECISIONS\n".to_owned();
     for d in decisions {
-        let what = match d.decision.as_str() {
-            "timed_out" => format!("timed out at {}", d.at),
-            word => format!("{word} by {} at {}", d.by, d.at),
-        };
-        let mut line = format!("  {:<w$}  {what}", d.step);
-        if let Some(inputs) = d.inputs.as_ref().filter(|i| !i.is_empty()) {
-            let shown: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            line.push_str(&format!(" · {}", shown.join(" ")));
-        }
-        if !d.comment.is_empty() {
-            line.push_str(&format!(" · \"{}\"", first_line(&d.comment)));
-        }
-        o.push_str(&line);
-        o.push('\n');
+        o.push_str(&format!("  {:<w$}  {}\n", d.step, d.summary()));
     }
     o
 }

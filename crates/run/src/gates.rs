@@ -15,7 +15,7 @@ use std::time::Duration;
 use wfc_contract::{Approvals, GateDecision, Wait};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::StepKind;
-use wfc_plan::gate_inputs::{self, Given};
+use wfc_plan::gate_inputs;
 use wfc_plan::value::Value;
 
 /// Approvals given on the command line (`--approve STEP`, `--approve all`).
@@ -143,25 +143,18 @@ pub fn decided(
     duration: Duration,
 ) -> AttemptResult {
     let (status, error, d) = match decision {
-        Ok(d) if d.approved => {
-            let given: Vec<(String, Given)> = d
-                .inputs
-                .iter()
-                .map(|(k, v)| (k.clone(), Given::Json(v.clone())))
-                .collect();
-            match gate_inputs::bind(spec, &given) {
-                Ok(inputs) => (Status::Succeeded, None, GateDecision { inputs, ..d }),
-                Err(problems) => (
-                    Status::Failed,
-                    Some(format!(
-                        "the approval by {} lacks inputs: {}",
-                        d.by,
-                        problems.join("; ")
-                    )),
-                    GateDecision::default(),
-                ),
-            }
-        }
+        Ok(d) if d.approved => match gate_inputs::bind_json(spec, &d.inputs) {
+            Ok(inputs) => (Status::Succeeded, None, GateDecision { inputs, ..d }),
+            Err(problems) => (
+                Status::Failed,
+                Some(format!(
+                    "the approval by {} lacks inputs: {}",
+                    d.by,
+                    problems.join("; ")
+                )),
+                GateDecision::default(),
+            ),
+        },
         Ok(d) => {
             let mut why = "the approval was refused".to_owned();
             if !d.by.is_empty() {

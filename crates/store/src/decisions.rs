@@ -21,7 +21,7 @@ use serde_json::{Map, Value as J};
 use std::path::PathBuf;
 use std::time::Duration;
 use wfc_contract::{DecisionLog, GateDecision};
-use wfc_plan::gate_inputs::{self, Given};
+use wfc_plan::gate_inputs;
 
 /// An approval decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,12 +196,7 @@ fn bind(d: &GateDecision, spec: &J) -> Result<GateDecision, Vec<String>> {
             ..d.clone()
         });
     }
-    let given: Vec<(String, Given)> = d
-        .inputs
-        .iter()
-        .map(|(k, v)| (k.clone(), Given::Json(v.clone())))
-        .collect();
-    let inputs = gate_inputs::bind(spec, &given)?;
+    let inputs = gate_inputs::bind_json(spec, &d.inputs)?;
     Ok(GateDecision {
         inputs,
         ..d.clone()
@@ -325,6 +320,25 @@ pub struct DecisionRow {
     pub inputs: Option<Map<String, J>>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
+}
+
+impl DecisionRow {
+    /// One line: who decided and when, the inputs and the comment's first
+    /// line (`wfc status` and the dashboard show it).
+    pub fn summary(&self) -> String {
+        let mut line = match self.decision.as_str() {
+            "timed_out" => format!("timed out at {}", self.at),
+            word => format!("{word} by {} at {}", self.by, self.at),
+        };
+        if let Some(inputs) = self.inputs.as_ref().filter(|i| !i.is_empty()) {
+            let shown: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            line.push_str(&format!(" · {}", shown.join(" ")));
+        }
+        if let Some(comment) = self.comment.lines().next() {
+            line.push_str(&format!(" · \"{comment}\""));
+        }
+        line
+    }
 }
 
 /// The decisions on run `id`'s gates, in the order they were taken.

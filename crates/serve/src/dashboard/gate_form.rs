@@ -1,12 +1,11 @@
 //! A waiting gate's form on the run page: one field per declared `inputs`
 //! entry (read from the run's recorded plan, as the decision is checked
-//! against it), a comment, and Approve / Reject buttons; and each decided
-//! gate's line: who, when, the inputs and the comment.
+//! against it), a comment, and Approve / Reject buttons. (A decided gate's
+//! line is `DecisionRow::summary`, as `wfc status` shows it.)
 
 use serde::Serialize;
 use serde_json::Value as J;
 use std::collections::HashMap;
-use wfc_store::decisions::DecisionRow;
 
 /// One input's form field.
 #[derive(Clone, Debug, Serialize)]
@@ -79,22 +78,6 @@ fn field(d: &J) -> Option<InputField> {
         required: d.get("default").is_none(),
         ty,
     })
-}
-
-/// What the page says of a decision.
-pub fn decision_text(d: &DecisionRow) -> String {
-    let mut line = match d.decision.as_str() {
-        "timed_out" => format!("timed out at {}", d.at),
-        word => format!("{word} by {} at {}", d.by, d.at),
-    };
-    if let Some(inputs) = d.inputs.as_ref().filter(|i| !i.is_empty()) {
-        let shown: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        line.push_str(&format!(" · {}", shown.join(" ")));
-    }
-    if !d.comment.is_empty() {
-        line.push_str(&format!(" · “{}”", d.comment));
-    }
-    line
 }
 
 #[cfg(test)]

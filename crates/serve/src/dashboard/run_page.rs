@@ -330,7 +330,7 @@ pub async fn detail(
                 .decisions
                 .iter()
                 .find(|x| x.step == s.name && s.graph == "main")
-                .map(gate_form::decision_text),
+                .map(wfc_store::decisions::DecisionRow::summary),
         })
         .collect();
     let listed = shown_rows(&steps, q.steps.as_deref() == Some("all"));
