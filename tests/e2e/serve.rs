@@ -180,6 +180,18 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failed test says what the server logged: a failure seen only
+        // on a loaded CI machine is then diagnosed from its output.
+        if std::thread::panicking() {
+            let log = self.log.lock().map(|l| l.clone()).unwrap_or_default();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(80)..];
+            eprintln!(
+                "--- the server's log (last {} lines):\n{}",
+                tail.len(),
+                tail.join("\n")
+            );
+        }
     }
 }
 
