@@ -191,7 +191,7 @@ async fn start(
     let opened = tokio::task::spawn_blocking(move || open.run(plan, at_start, estimates))
         .await
         .map_err(|e| LaunchError::Store(e.to_string()))?;
-    let (mut session, plan, prior) = opened?;
+    let (mut session, plan, prior, paused) = opened?;
     tracing::trace!(target: "wfc::timing", "launch: record opened");
     if owned.cancel.is_cancelled() {
         return Err(LaunchError::Busy(
@@ -229,6 +229,11 @@ async fn start(
         .map(|_| wfc_contract::artifacts::run_folder(launcher.state_dir(), id));
     request.base_dir = paths.base_dir;
     request.run_dir = Some(paths.run_dir.clone());
+    // `wfc pause` reaches a recorded run through the store's watch.
+    let (pause_tx, pause_rx) = tokio::sync::watch::channel(paused);
+    if session.is_some() {
+        request.pause = Some(pause_rx);
+    }
     let approvals = approvals.unwrap_or_else(|| Arc::new(CliApprovals::default()));
     let mut recorders: Vec<Box<dyn Recorder>> = Vec::new();
     match &mut session {
@@ -269,7 +274,7 @@ async fn start(
     }
     let watch = session.as_ref().and_then(|s| {
         let cancel = owned.cancel.clone();
-        s.watch(cancel)
+        s.watch(cancel, pause_tx)
             .map_err(|e| tracing::warn!(run = %id, "`wfc cancel` cannot reach this run: {e}"))
             .ok()
     });
@@ -338,6 +343,7 @@ impl Open {
     ) -> Result<Opened, LaunchError> {
         let store_error = |e: &dyn std::fmt::Display| LaunchError::Store(e.to_string());
         let mut prior = Vec::new();
+        let mut paused = false;
         if let Some(ir) = ir {
             self.meta.plan = wfc_store::reuse::stored_fingerprints_of(&plan, &ir, Some(&self.file));
         }
@@ -377,10 +383,14 @@ impl Open {
                 wfc_store::deliveries::record(&store, key, &self.id)
                     .map_err(|e| store_error(&e))?;
             }
-            // Before the session opens: what the earlier ones left.
+            // Before the session opens: what the earlier ones left, and
+            // whether the run was paused (a restart keeps the pause).
             if self.resuming {
                 prior = wfc_store::prior_attempts::prior_attempts(&store, &self.id)
                     .map_err(|e| store_error(&e))?;
+                paused = wfc_store::pause::paused(&store, &self.id)
+                    .map_err(|e| store_error(&e))?
+                    .is_some();
             }
             if !self.restore.is_empty() {
                 let steps: Vec<&str> = self.restore.iter().map(String::as_str).collect();
@@ -399,16 +409,18 @@ impl Open {
         if let Estimates::Given(take) = estimates {
             take(&mut plan);
         }
-        Ok((session, plan, prior))
+        Ok((session, plan, prior, paused))
     }
 }
 
-/// The run's session (when recorded), its plan, and a resumed run's
-/// steps cut short, with their attempts (see `wfc_store::prior_attempts`).
+/// The run's session (when recorded), its plan, a resumed run's steps cut
+/// short, with their attempts (see `wfc_store::prior_attempts`), and
+/// whether it was paused (`wfc pause`).
 type Opened = (
     Option<RunSession>,
     wfc_plan::Plan,
     Vec<(String, wfc_contract::PriorAttempts)>,
+    bool,
 );
 
 /// Takes the plan's fingerprints (~1.3 µs a step, mostly printing each

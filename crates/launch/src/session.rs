@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use wfc_contract::LineOutput;
 use wfc_contract::Recorder;
 use wfc_contract::{Approvals, DecisionLog};
-use wfc_store::control::{StoreDecisions, Watch};
+use wfc_store::control::{Asks, StoreDecisions, Watch};
 use wfc_store::logs::LogOutput;
 use wfc_store::store_recorder::{LatePlan, RunMeta, Shared, StoreRecorder};
 use wfc_store::Store;
@@ -118,12 +118,24 @@ impl RunSession {
         })
     }
 
-    /// Starts the heartbeat and the cancel watch (stops when dropped).
-    pub fn watch(&self, cancel: CancellationToken) -> Result<Watch, String> {
+    /// Starts the heartbeat and the watch that passes `wfc cancel` on to
+    /// `cancel` and `wfc pause` / `wfc resume` on to `pause` (stops when
+    /// dropped).
+    pub fn watch(
+        &self,
+        cancel: CancellationToken,
+        pause: tokio::sync::watch::Sender<bool>,
+    ) -> Result<Watch, String> {
+        let asks = Asks {
+            cancel: Box::new(move || cancel.cancel()),
+            pause: Box::new(move |paused| {
+                pause.send_if_modified(|p| std::mem::replace(p, paused) != paused);
+            }),
+        };
         Watch::start_on(
             self.conn.clone(),
             &self.run_id,
-            Box::new(move || cancel.cancel()),
+            asks,
             self.late_plan.clone(),
         )
     }

@@ -243,7 +243,9 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
     for (i, &kind) in kinds.iter().enumerate() {
         let id = format!("run-{i:02}");
         let (handle, session) = start(&manager, &dir, &id, kind);
-        let watch = session.watch(handle.cancel_token()).unwrap();
+        let watch = session
+            .watch(handle.cancel_token(), tokio::sync::watch::channel(false).0)
+            .unwrap();
         sessions.push((session, watch));
         runs.push((id, kind, handle));
     }

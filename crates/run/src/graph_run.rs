@@ -216,10 +216,25 @@ impl Runner<'_> {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut blocked: Vec<InstanceId> = Vec::new();
         let jobs = self.opts.jobs.max(1);
+        // `wfc pause` holds the main graph only: a compensation or a
+        // handler runs once the run has failed, whatever else was asked.
+        let mut pause = self
+            .opts
+            .pause
+            .clone()
+            .filter(|_| g.name == GraphName::Main);
         loop {
-            self.resume_rested(&mut g, jobs);
+            let is_held = |g: &GraphRun| !g.stopping && pause.as_ref().is_some_and(|p| *p.borrow());
+            if !is_held(&g) {
+                self.resume_rested(&mut g, jobs);
+            }
             // A step that takes no slot may start even when all are taken.
-            while let Some(v) = self.next_ready(&mut g) {
+            // (A pause is read before each start: once its watch took it,
+            // nothing more starts.)
+            while !is_held(&g) {
+                let Some(v) = self.next_ready(&mut g) else {
+                    break;
+                };
                 if g.topo.state[v] != State::Pending {
                     continue;
                 }
@@ -242,7 +257,8 @@ impl Runner<'_> {
                 }
                 self.start(&mut g, v, &tx, failed);
             }
-            if g.running == 0 {
+            let waits = is_held(&g) && !(g.topo.ready.is_empty() && blocked.is_empty());
+            if g.running == 0 && !waits {
                 if g.stopping && self.wind_down(&mut g) {
                     continue;
                 }
@@ -306,6 +322,7 @@ impl Runner<'_> {
                     g.stopping = true;
                     cancel_running(&g);
                 }
+                _ = paused_or_not(&mut pause) => {}
                 _ = timeout, if !g.timed_out => {
                     g.timed_out = true;
                     g.stopping = true;
@@ -784,4 +801,17 @@ fn runtime_loop(g: &Graph, v: InstanceId) -> Option<wfc_plan::GroupId> {
 
 fn is_join(g: &GraphRun, v: InstanceId) -> bool {
     g.joins.get(v).copied().unwrap_or(false)
+}
+
+/// Waits until the run is paused or let go on (`wfc pause`, `wfc resume`);
+/// never without a pause to watch.
+async fn paused_or_not(pause: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    let changed = match pause {
+        Some(p) => p.changed().await.is_ok(),
+        None => false,
+    };
+    if !changed {
+        // Nothing to watch, or whoever paused is gone: what it said last stands.
+        std::future::pending::<()>().await;
+    }
 }

@@ -70,6 +70,9 @@ pub struct RunOptions {
     /// The run's own folder (`run.dir`, `$WFC_RUN_DIR`), made by whoever
     /// started the run.
     pub run_dir: Option<std::path::PathBuf>,
+    /// Whether the run is paused (`wfc pause`): while it is, the main graph
+    /// starts nothing new (running steps finish); `None`: never paused.
+    pub pause: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// How the run ended.

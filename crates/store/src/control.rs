@@ -4,6 +4,8 @@
 //! - **Cancel**: `wfc cancel RUN` sets `runs.cancel_requested_at`; the wfc
 //!   running the run polls its row every [`POLL`] ([`Watch`]) and cancels
 //!   gracefully, exactly as on a first Ctrl-C.
+//! - **Pause**: `wfc pause RUN` sets `runs.paused_at` ([`super::pause`]);
+//!   the same poll passes it on, and its clearing (`wfc resume`).
 //! - **Approvals**: see [`super::decisions`] (re-exported here).
 //! - **Liveness**: the running wfc refreshes `runs.heartbeat_at` every
 //!   [`HEARTBEAT`] (and checkpoints the WAL, so the recorder never has
@@ -314,19 +316,20 @@ pub struct Watch {
 impl Watch {
     /// Watches run `run_id` on `conn`, the run recorder's connection
     /// ([`super::store_recorder::StoreRecorder::connection`]): folds its journal,
-    /// refreshes its heartbeat, calls `cancel` once when `wfc cancel` asks, and
-    /// records the plan's fingerprints when they come from their thread.
+    /// refreshes its heartbeat, passes on what others ask of the run
+    /// ([`Asks`]), and records the plan's fingerprints when they come from
+    /// their thread.
     pub fn start_on(
         conn: super::store_recorder::Shared,
         run_id: &str,
-        cancel: Box<dyn FnOnce() + Send>,
+        asks: Asks,
         late_plan: super::store_recorder::LatePlan,
     ) -> Result<Watch, String> {
         let (stop, stopped) = std::sync::mpsc::channel();
         let id = run_id.to_owned();
         let thread = std::thread::Builder::new()
             .name("wfc-store-watch".into())
-            .spawn(move || watch(&conn, &id, cancel, &late_plan, &stopped))
+            .spawn(move || watch(&conn, &id, asks, &late_plan, &stopped))
             .map_err(|e| e.to_string())?;
         Ok(Watch {
             stop: Some(stop),
@@ -344,31 +347,58 @@ impl Drop for Watch {
     }
 }
 
+/// What other processes ask of a run, as the watch passes it on.
+pub struct Asks {
+    /// Called once, when `wfc cancel` asks.
+    pub cancel: Box<dyn FnOnce() + Send>,
+    /// Called with whether the run is paused (`wfc pause`), at the first
+    /// look and at each change.
+    pub pause: Box<dyn FnMut(bool) + Send>,
+}
+
 fn watch(
     conn: &super::store_recorder::Shared,
     id: &str,
-    cancel: Box<dyn FnOnce() + Send>,
+    asks: Asks,
     late_plan: &super::store_recorder::LatePlan,
     stop: &std::sync::mpsc::Receiver<()>,
 ) {
+    let Asks { cancel, mut pause } = asks;
     let mut cancel = Some(cancel);
+    let mut paused: Option<bool> = None;
     let mut last_beat = std::time::Instant::now();
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
         let mut conn = conn.lock();
-        if cancel.is_some() {
-            let asked: Option<Option<i64>> = conn
-                .query_row(
-                    "SELECT cancel_requested_at FROM runs WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .unwrap_or(None);
-            if matches!(asked, Some(Some(_))) {
-                tracing::info!("`wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
+        let asked: Option<(Option<i64>, bool)> = conn
+            .prepare_cached(
+                "SELECT cancel_requested_at, paused_at IS NOT NULL FROM runs WHERE id = ?1",
+            )
+            .and_then(|mut q| q.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
+            .optional()
+            .unwrap_or(None);
+        if let Some((cancel_at, now_paused)) = asked {
+            if cancel_at.is_some() {
                 if let Some(cancel) = cancel.take() {
+                    tracing::info!("`wfc cancel` asked to cancel this run (stopping running steps; compensations and `finally` still run)");
                     cancel();
                 }
+            }
+            if paused != Some(now_paused) {
+                if paused.is_some() {
+                    if now_paused {
+                        tracing::info!("paused (`wfc pause`): running steps finish, nothing new starts until `wfc resume`");
+                    } else {
+                        tracing::info!("going on (`wfc resume`)");
+                    }
+                }
+                paused = Some(now_paused);
+                pause(now_paused);
+                // Told the scheduler: `wfc pause` waits for this.
+                let _ = conn.execute(
+                    "UPDATE runs SET pause_taken_at = CASE WHEN paused_at IS NULL THEN NULL ELSE ?2 END
+                     WHERE id = ?1",
+                    params![id, now_ms()],
+                );
             }
         }
         // Often, so the run's end has little left to fold, and the work

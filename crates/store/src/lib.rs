@@ -65,6 +65,7 @@ pub mod listing;
 pub mod locks;
 pub mod logs;
 pub mod metrics;
+pub mod pause;
 pub mod place;
 pub mod prior_attempts;
 pub mod query;

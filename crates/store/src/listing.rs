@@ -3,7 +3,7 @@
 //!
 //! A listed run's status is the stored one, but for a `running` run held
 //! by a person ([`shown_status`]): that one is listed `waiting`, and
-//! `status=waiting` picks it. The store keeps `running` for it (what
+//! `status=waiting` picks it (one that `wfc pause` paused, `paused`). The store keeps `running` for it (what
 //! everything that acts on a run reads).
 //!
 //! The trigger lives in a table of its own, `run_triggers` (schema version
@@ -45,22 +45,25 @@ pub struct Page {
 }
 
 /// The statuses a run may have, as listings filter them.
-pub const STATUSES: [&str; 6] = [
+pub const STATUSES: [&str; 7] = [
     "running",
     "waiting",
+    "paused",
     "succeeded",
     "failed",
     "cancelled",
     "interrupted",
 ];
 
-/// The status run `r` (an alias of `runs`) is listed with: `waiting` for a
-/// `running` run with a step waiting on an attempt still open — for an
-/// approval, or a check paused by `on fail pause` — rather than on a timer
-/// (a retry's backoff waits after its attempt ended).
+/// The status run `r` (an alias of `runs`) is listed with: `paused` for a
+/// `running` run that `wfc pause` paused; `waiting` for a `running` run
+/// with a step waiting on an attempt still open — for an approval, or a
+/// check paused by `on fail pause` — rather than on a timer (a retry's
+/// backoff waits after its attempt ended).
 pub fn shown_status(r: &str) -> String {
     format!(
-        "CASE WHEN {r}.status = 'running' AND EXISTS (
+        "CASE WHEN {r}.status = 'running' AND {r}.paused_at IS NOT NULL THEN 'paused'
+              WHEN {r}.status = 'running' AND EXISTS (
              SELECT 1 FROM steps s JOIN attempts a
                ON a.run_id = s.run_id AND a.graph = s.graph
               AND a.rollback_of = s.rollback_of AND a.step = s.name

@@ -15,6 +15,10 @@ pub struct Figures {
     pub by_trigger: Vec<(String, String, u64)>,
     /// (workflow, runs) running with a step waiting for a person.
     pub waiting: Vec<(String, u64)>,
+    /// (workflow, runs) running and paused (`wfc pause`).
+    pub paused: Vec<(String, u64)>,
+    /// (workflow, kind) of every paused trigger (`*`: every kind).
+    pub paused_triggers: Vec<(String, String)>,
     /// (workflow, schedule, slots fired) of every served schedule.
     pub fires: Vec<(String, String, u64)>,
     /// (workflow, deliveries) of webhooks whose run is in the store.
@@ -59,6 +63,14 @@ pub fn figures(store: &Store, since_ms: i64) -> rusqlite::Result<Figures> {
             AND EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id AND s.status = 'waiting')
           GROUP BY 1 ORDER BY 1",
     )?;
+    let paused = pairs(
+        "SELECT workflow, COUNT(*) FROM runs WHERE status = 'running' AND paused_at IS NOT NULL
+          GROUP BY 1 ORDER BY 1",
+    )?;
+    let paused_triggers = super::pause::paused_triggers(store)?
+        .into_iter()
+        .map(|p| (p.workflow, p.kind))
+        .collect();
     let fires = triples(
         "SELECT workflow, schedule, SUM(fired) FROM schedule_fires GROUP BY 1, 2 ORDER BY 1, 2",
     )?;
@@ -86,6 +98,8 @@ pub fn figures(store: &Store, since_ms: i64) -> rusqlite::Result<Figures> {
         runs,
         by_trigger,
         waiting,
+        paused,
+        paused_triggers,
         fires,
         deliveries,
         steps,

@@ -159,6 +159,9 @@ pub struct RunDetail {
     /// The decisions on its gates: who, when, the inputs and comment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decisions: Vec<super::decisions::DecisionRow>,
+    /// Who paused it and when (`wfc pause`), while it is paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<super::pause::Paused>,
 }
 
 /// Run `id` in detail.
@@ -248,6 +251,7 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
     let (trigger, origin) = super::listing::started_by(store, id)?;
     let trigger = (trigger != super::listing::MANUAL).then_some(trigger);
     let decisions = super::decisions::list(store, id)?;
+    let paused = super::pause::paused(store, id)?;
     Ok(Some(RunDetail {
         run,
         step_list: Vec::new(),
@@ -256,6 +260,7 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
         trigger,
         origin,
         decisions,
+        paused,
     }))
 }
 

@@ -24,7 +24,9 @@
 //! adds `ignored_firings` (the firings a trigger's `when` turned down); 11
 //! adds `artifacts` (the files steps kept, stored under `artifacts/RUN/`);
 //! 12 gives each decision on a gate its inputs and comment; 13 adds
-//! `run_labels` (the `version` and `tags` of a run's workflow).
+//! `run_labels` (the `version` and `tags` of a run's workflow); 14 adds
+//! `runs.paused_at` and `runs.paused_by` (`wfc pause`) and
+//! `paused_triggers` (`wfc triggers pause`).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -33,7 +35,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 13;
+pub const VERSION: i64 = 14;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -56,6 +58,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V10),
         M::up(FROM_V11),
         M::up(FROM_V12),
+        M::up(FROM_V13),
     ])
 }
 
@@ -82,7 +85,10 @@ CREATE TABLE runs (
     cancel_requested_at INTEGER,
     host                TEXT NOT NULL DEFAULT '',
     session_started_at  INTEGER,
-    prior_ms            INTEGER NOT NULL DEFAULT 0   -- time spent in earlier sessions
+    prior_ms            INTEGER NOT NULL DEFAULT 0,  -- time spent in earlier sessions
+    paused_at           INTEGER,           -- `wfc pause`: nothing new starts until `wfc resume`
+    paused_by           TEXT,
+    pause_taken_at      INTEGER            -- when the run's process took the pause
 );
 CREATE INDEX runs_by_workflow ON runs (workflow, started_at);
 CREATE INDEX runs_by_status ON runs (status);
@@ -217,6 +223,29 @@ CREATE TABLE run_labels (
     run_id  TEXT PRIMARY KEY,              -- no row: its workflow set neither
     version TEXT,                          -- the workflow's `version`
     tags    TEXT NOT NULL DEFAULT '[]'     -- JSON array: the workflow's `tags`
+) WITHOUT ROWID;
+
+CREATE TABLE paused_triggers (
+    workflow TEXT NOT NULL,
+    kind     TEXT NOT NULL,                -- schedule | webhook | change | * (every kind)
+    by       TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (workflow, kind)
+) WITHOUT ROWID;
+"#;
+
+/// Version 13 to 14: pausing a run (`wfc pause`) and a workflow's triggers
+/// (`wfc triggers pause`).
+const FROM_V13: &str = r#"
+ALTER TABLE runs ADD COLUMN paused_at INTEGER;
+ALTER TABLE runs ADD COLUMN paused_by TEXT;
+ALTER TABLE runs ADD COLUMN pause_taken_at INTEGER;
+CREATE TABLE paused_triggers (
+    workflow TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    by       TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (workflow, kind)
 ) WITHOUT ROWID;
 "#;
 

@@ -623,8 +623,11 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
         .unwrap();
     r.attempt_started(&key("long"), 1, SystemTime::now());
     r.flush().unwrap();
-    let watch = control::Watch::start_on(r.connection(), "watched", Box::new(|| {}), r.late_plan())
-        .unwrap();
+    let asks = control::Asks {
+        cancel: Box::new(|| {}),
+        pause: Box::new(|_| {}),
+    };
+    let watch = control::Watch::start_on(r.connection(), "watched", asks, r.late_plan()).unwrap();
     assert_eq!(plan_of("watched"), None);
     tx.send(b"watched plan".to_vec()).unwrap();
     let t = std::time::Instant::now();

@@ -110,6 +110,8 @@ pub struct RunRequest {
     pub base_dir: Option<std::path::PathBuf>,
     /// The run's own folder (`run.dir`), made by the caller.
     pub run_dir: Option<std::path::PathBuf>,
+    /// Whether the run is paused (see [`RunOptions::pause`]).
+    pub pause: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl RunRequest {
@@ -134,6 +136,7 @@ impl RunRequest {
             artifacts: None,
             base_dir: None,
             run_dir: None,
+            pause: None,
         }
     }
 }
@@ -312,6 +315,7 @@ impl RunManager {
             artifacts: request.artifacts,
             base_dir,
             run_dir: request.run_dir,
+            pause: request.pause,
         };
         let registered = Registered {
             shared: shared.clone(),
