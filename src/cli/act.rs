@@ -1,6 +1,8 @@
-//! `wfc cancel RUN`, `wfc approve RUN GATE`, `wfc reject RUN GATE`: act on a
-//! run from another terminal, through the run store.
+//! `wfc cancel RUN`, `wfc pause RUN`, `wfc approve RUN GATE`, `wfc reject
+//! RUN GATE`: act on a run from another terminal, through the run store.
 //!
+//! Pause asks the wfc running the run to start nothing new (running steps
+//! finish); `wfc resume RUN` lets it go on ([`wfc_store::pause`]).
 //! Cancel asks the wfc running the run to cancel (it notices within
 //! [`wfc_store::control::POLL`] and stops as on Ctrl-C); `--wait` waits
 //! until it has. Approve and reject complete an `approval` gate (or a check
@@ -21,6 +23,20 @@ pub struct CancelArgs {
     /// Wait until the run has stopped (at most 60 s).
     #[arg(long)]
     pub wait: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
+}
+
+#[derive(Args)]
+pub struct PauseArgs {
+    /// The run: its id, a unique prefix of it, or `last`.
+    pub run: String,
+    /// Who pauses it (recorded; default: $USER; with --server, the API
+    /// key's name).
+    #[arg(long = "as", value_name = "NAME")]
+    pub by: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -105,6 +121,49 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         }
     })
 }
+
+pub fn pause(args: PauseArgs) -> ExitCode {
+    if let Some(client) = args.remote.client() {
+        return client.map_or_else(|code| code, |c| super::remote::commands::pause(&c, &args));
+    }
+    let (store, id) = match args.store.open_run(&args.run) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let by = args
+        .by
+        .clone()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(login_name);
+    if let Err(e) = wfc_store::pause::pause(&store, &id, &by) {
+        crate::cli::say::err(&format!("error: {e}"));
+        return ExitCode::from(1);
+    }
+    // Until the run's process took it: from then on nothing new starts.
+    let start = Instant::now();
+    let taken = loop {
+        let _ = control::reap(&store);
+        match wfc_store::pause::taken(&store, &id) {
+            Ok(true) => break true,
+            Ok(false) if start.elapsed() < PAUSE_TAKEN => std::thread::sleep(control::POLL / 4),
+            Ok(false) => break false,
+            Err(e) => return store_error(e),
+        }
+    };
+    if taken {
+        crate::cli::say::out(&format!(
+            "paused run {id}: its running steps finish, nothing new starts; `wfc resume {id}` lets it go on"
+        ));
+    } else {
+        crate::cli::say::out(&format!(
+            "asked run {id} to pause; its process has not taken the pause yet (it will when it next looks); `wfc resume {id}` lets it go on"
+        ));
+    }
+    ExitCode::SUCCESS
+}
+
+/// How long `wfc pause` waits for the run's process to take the pause.
+const PAUSE_TAKEN: Duration = Duration::from_secs(5);
 
 /// `--wait`: asks `status` until the run is no longer running (at most
 /// 60 s), and says how it ended.

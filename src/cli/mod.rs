@@ -40,6 +40,7 @@ mod serve;
 mod signals;
 mod stats;
 mod status;
+mod triggers;
 mod when;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -131,9 +132,9 @@ enum Command {
         after_help = "Examples:\n  wfc artifacts last\n  wfc artifacts last build -o out/\n\nEach file is checked against the SHA-256 recorded when its step kept it.\n\nExit status: 0 done, 1 a stored file was changed or removed (E0845), 2 unknown run or step (E0844)."
     )]
     Artifacts(artifacts::ArtifactsArgs),
-    /// Continue a failed, cancelled or interrupted run; steps that succeeded are not run again.
+    /// Continue a failed, cancelled, interrupted or paused run; steps that succeeded are not run again.
     #[command(
-        after_help = "Examples:\n  wfc resume last\n  wfc resume 20240501-123456-3fa9 -p deploy_token=$TOKEN\n\nExit status: as `wfc run`; 2 when the run cannot be resumed (it is running, it succeeded, or the file changed a step that succeeded)."
+        after_help = "A paused run (`wfc pause`) that is still running goes on at once.\n\nExamples:\n  wfc resume last\n  wfc resume 20240501-123456-3fa9 -p deploy_token=$TOKEN\n\nExit status: as `wfc run`; 2 when the run cannot be resumed (it is running, it succeeded, or the file changed a step that succeeded)."
     )]
     Resume(resume::ResumeArgs),
     /// Ask a run (in another terminal) to cancel, as Ctrl-C would.
@@ -141,6 +142,11 @@ enum Command {
         after_help = "Examples:\n  wfc cancel last\n  wfc cancel 20240501-123456-3fa9 --wait"
     )]
     Cancel(act::CancelArgs),
+    /// Pause a running run: its running steps finish, nothing new starts until `wfc resume`.
+    #[command(
+        after_help = "Examples:\n  wfc pause last\n  wfc pause 20240501-123456-3fa9 --as alice\n  wfc resume last                # lets it go on\n\nThe pause is kept in the run store: a server that restarts resumes the run paused.\n\nExit status: 0 paused, 1 the run is not running or is paused already, 2 unknown run."
+    )]
+    Pause(act::PauseArgs),
     /// Approve an approval gate of a run (or a check gate paused by `on fail pause`).
     #[command(
         after_help = "Examples:\n  wfc approve 20240501-123456-3fa9 approve\n  wfc approve last 'approve[eu-west]' --as alice"
@@ -154,6 +160,11 @@ enum Command {
         after_help = "Examples:\n  wfc stats\n  wfc stats deploy --last 50\n  wfc stats --format json"
     )]
     Stats(stats::StatsArgs),
+    /// Pause or resume a workflow's triggers under `wfc serve`; list the paused ones.
+    #[command(
+        after_help = "Examples:\n  wfc triggers pause nightly\n  wfc triggers pause deploy webhook\n  wfc triggers list\n  wfc triggers resume nightly"
+    )]
+    Triggers(triggers::TriggersArgs),
     /// Manage recorded runs: `wfc runs delete`.
     #[command(
         after_help = "Examples:\n  wfc runs delete last\n  wfc runs delete --before 30d --workflow deploy --yes"
@@ -176,7 +187,7 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Offer the workflows under PATHs to agents as MCP tools (over stdio).
     #[command(
-        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, resume_run, approve_gate, reject_gate, delete_run, run_status, logs, history, stats (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
+        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, pause_run, pause_triggers, resume_triggers, resume_run, approve_gate, reject_gate, delete_run, run_status, logs, history, stats (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
     )]
     Mcp(mcp::McpArgs),
     /// Start the language server (LSP over stdio) for editors.
@@ -257,10 +268,12 @@ pub fn main() -> ExitCode {
         Command::Artifacts(args) => artifacts::run(args),
         Command::Resume(args) => resume::run(args),
         Command::Cancel(args) => act::cancel(args),
+        Command::Pause(args) => act::pause(args),
         Command::Approve(args) => act::decide(args, wfc_store::control::Decision::Approved),
         Command::Reject(args) => act::decide(args, wfc_store::control::Decision::Rejected),
         Command::Stats(args) => stats::run(args),
         Command::Runs(args) => runs::run(args),
+        Command::Triggers(args) => triggers::run(args),
         Command::Completions { shell } => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

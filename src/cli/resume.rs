@@ -49,6 +49,29 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
+    // A paused run goes on: at once when it still runs, else as resumed.
+    match wfc_store::pause::paused(&store, &id) {
+        Ok(Some(p)) => {
+            let by = super::act::login_name();
+            if let Err(e) = wfc_store::pause::unpause(&store, &id, &by) {
+                return store_error(e);
+            }
+            let running = wfc_store::control::run_status(&store, &id)
+                .ok()
+                .flatten()
+                .is_some_and(|s| s == "running");
+            if running {
+                crate::cli::say::out(&format!(
+                    "run {id} goes on (paused by {} at {})",
+                    p.by,
+                    wfc_store::pause::when(p.at)
+                ));
+                return ExitCode::SUCCESS;
+            }
+        }
+        Ok(None) => {}
+        Err(e) => return store_error(e),
+    }
     let rec = match reuse::recorded(&store, &id) {
         Ok(r) => r,
         Err(e) => return store_error(e),

@@ -154,6 +154,14 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
     if r.status == "running" && d.step_list.iter().any(gate_waits) {
         status = "waiting (for a decision on a gate, below)".to_owned();
     }
+    if let Some(p) = d.paused.as_ref().filter(|_| r.status == "running") {
+        status = format!(
+            "paused by {} at {} (running steps finish, nothing new starts; `wfc resume{flag} {}` lets it go on)",
+            p.by,
+            wfc_store::pause::when(p.at),
+            r.id
+        );
+    }
     if let Some(s) = &r.failed_step {
         status.push_str(&format!(
             " at `{s}`: {}",

@@ -3,7 +3,7 @@
 //! printer, with its exit codes.
 
 use super::{Client, Failure};
-use crate::cli::act::{self, CancelArgs, DecideArgs};
+use crate::cli::act::{self, CancelArgs, DecideArgs, PauseArgs};
 use crate::cli::history::{self, HistoryArgs};
 use crate::cli::logs::{self, LogsArgs};
 use crate::cli::status::{self, Hints, StatusArgs};
@@ -162,6 +162,23 @@ pub fn cancel(client: &Client, args: &CancelArgs) -> ExitCode {
             .map(|d| d.run.status)
             .map_err(|f| f.print())
     })
+}
+
+/// `wfc pause --server RUN`: paused by the API key's name.
+pub fn pause(client: &Client, args: &PauseArgs) -> ExitCode {
+    if args.by.is_some() {
+        crate::cli::say::err(
+            "error: --as is not taken with --server: the server records the API key's name",
+        );
+        return ExitCode::from(2);
+    }
+    match client.post::<Accepted>(&["runs", &args.run, "pause"]) {
+        Ok(a) => {
+            crate::cli::say::out(&a.detail);
+            ExitCode::SUCCESS
+        }
+        Err(f) => f.print(),
+    }
 }
 
 /// `wfc approve|reject --server RUN GATE`: decided by the API key's name.

@@ -15,6 +15,7 @@ mod cli;
 mod commands;
 mod library;
 mod order;
+mod pause;
 mod polling;
 mod read_only;
 mod resume_attempts;
