@@ -1,6 +1,7 @@
 //! The dashboard's run page on the real `wfc serve`, over real HTTP: the
 //! timeline (one bar per attempt), log tails escaped, the run's events
-//! with a session, and the buttons — approve, cancel, resume — as plain
+//! with a session, and the buttons — approve, cancel, pause, resume, and
+//! a workflow's triggers' pause — as plain
 //! forms with the CSRF token, checked in what the steps leave behind and
 //! in the run store.
 
@@ -27,6 +28,15 @@ workflow twice {
 
 workflow sleepy {
   step nap: shell { run "sleep 30; echo woke >> @DIR/woke.txt" }
+}
+
+workflow waits {
+  on webhook "/waits"
+  step one: shell { run "while [ ! -e @DIR/go ]; do sleep 0.05; done" }
+  step two: shell {
+    run "echo two >> @DIR/two.txt"
+    depends on one
+  }
 }
 
 workflow fixable {
@@ -342,4 +352,72 @@ async fn cancel_stops_a_running_step_and_resume_finishes_a_fixed_run() {
     let (status, _, refused) = act(&http, &server, &resume, &ops, &[("csrf", &token)]).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(refused.contains("API020"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pause_holds_a_run_until_resume_and_a_workflow_s_triggers_pause() {
+    let server = Server::start(&[("flows.wf", TWICE)], &[]);
+    let http = client();
+    let (ops, token) = session(&http, &server, &server.operator).await;
+    let id = start(&http, &server, "waits", false).await;
+    let run_page = format!("/runs/{id}");
+    let body = page_until(&http, &server, &run_page, &ops, |b| {
+        b.contains("data-step=\"one\" data-status=\"running\"")
+    })
+    .await;
+    assert!(body.contains("data-action=\"pause\""), "{body}");
+    let pause = format!("/runs/{id}/pause");
+    let (status, location, _) = act(&http, &server, &pause, &ops, &[("csrf", &token)]).await;
+    assert_eq!(
+        (status, location),
+        (StatusCode::SEE_OTHER, format!("/runs/{id}?done=paused"))
+    );
+    let (_, _, body) = page(&http, &server, &run_page, &ops).await;
+    assert!(body.contains("id=\"run-paused\">by ops at "), "{body}");
+    assert!(body.contains("data-action=\"resume\""), "{body}");
+    assert!(!body.contains("data-action=\"pause\""), "{body}");
+    // Taken within the run's poll; then `one` ends and `two` waits.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    std::fs::write(server.path("go"), "").unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(!server.path("two.txt").exists(), "two ran while paused");
+    let resume = format!("/runs/{id}/resume");
+    let (status, location, _) = act(&http, &server, &resume, &ops, &[("csrf", &token)]).await;
+    assert_eq!(
+        (status, location),
+        (StatusCode::SEE_OTHER, format!("/runs/{id}?done=resumed"))
+    );
+    assert_eq!(server.finished(&http, &id).await["status"], "succeeded");
+    assert!(server.path("two.txt").exists());
+
+    // The workflows page pauses a workflow's triggers, and shows it.
+    let (status, location, _) = act(
+        &http,
+        &server,
+        "/workflows/waits/triggers/pause",
+        &ops,
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/"));
+    let (_, _, body) = page(&http, &server, "/", &ops).await;
+    assert!(body.contains("Every trigger paused by ops"), "{body}");
+    assert!(body.contains("data-action=\"resume-triggers\""), "{body}");
+    let key = format!("Bearer {}", server.operator);
+    let auth = [("Authorization", key.as_str())];
+    let (code, _, answer) = super::serve_hooks::hook(&server, "/waits", "{}", &auth).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(answer["code"], "API102", "{answer}");
+    // Without the token, nothing changes.
+    let (status, _, _) = act(
+        &http,
+        &server,
+        "/workflows/waits/triggers/resume",
+        &ops,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, body) = page(&http, &server, "/", &ops).await;
+    assert!(body.contains("Every trigger paused by ops"), "{body}");
 }

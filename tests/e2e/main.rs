@@ -114,6 +114,7 @@ mod serve_logs;
 mod serve_ops;
 mod serve_owned;
 mod serve_pages;
+mod serve_pause;
 mod serve_plan_size;
 mod serve_push;
 mod serve_schedule;

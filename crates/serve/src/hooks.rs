@@ -231,6 +231,22 @@ async fn receive(
         .map_err(|e| Problem::new(Code::BadRequest, format!("a malformed query string: {e}")))?
         .0;
     let delivery = delivery_key(&path, &headers);
+    if let Some(reason) =
+        crate::ignored::paused(&hooks.launcher, &workflow.ir.name, "webhook").await
+    {
+        let mut firing = crate::ignored::firing(
+            &workflow.file,
+            &workflow.ir.name,
+            format!("{TRIGGER} {path}"),
+            reason.clone(),
+        );
+        firing.delivery = delivery
+            .as_deref()
+            .and_then(|k| k.split_once(' '))
+            .map(|(_, id)| id.to_owned());
+        crate::ignored::record(&hooks.launcher, firing).await;
+        return Err(Problem::new(Code::TriggerPaused, reason));
+    }
     let _delivering = match &delivery {
         Some(key) => match hooks.claim(key).await? {
             Claim::Started(id) => {

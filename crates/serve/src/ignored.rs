@@ -1,7 +1,8 @@
 //! Firings a trigger's `when` turned down: a webhook delivery (answered
 //! `202` with `"status": "ignored"` and the reason), a schedule's slot or a
-//! change trigger's batch. Each is logged and kept in the run store's
-//! `ignored_firings` with its reason; none creates a run.
+//! change trigger's batch — and those of a paused trigger (`wfc triggers
+//! pause`: a webhook is answered `409`). Each is logged and kept in the run
+//! store's `ignored_firings` with its reason; none creates a run.
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -52,6 +53,41 @@ pub async fn record(launcher: &Launcher, firing: Ignored) {
     .and_then(|r| r);
     if let Err(e) = kept {
         tracing::warn!("cannot keep an ignored firing in the run store: {e}");
+    }
+}
+
+/// Why `workflow`'s triggers of `kind` (`schedule`, `webhook`, `change`)
+/// start nothing now, if they are paused (`wfc triggers pause`). A store
+/// that cannot be read pauses nothing (it is logged).
+pub async fn paused(launcher: &Launcher, workflow: &str, kind: &'static str) -> Option<String> {
+    let dir = launcher.state_dir().to_path_buf();
+    let wf = workflow.to_owned();
+    let read = tokio::task::spawn_blocking(move || {
+        let Some(store) = wfc_store::Store::open_existing(&dir).map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        wfc_store::pause::trigger_paused(&store, &wf, kind).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    match read {
+        Ok(p) => p.map(|p| {
+            let what = if p.kind == "*" {
+                "triggers".to_owned()
+            } else {
+                format!("{} triggers", p.kind)
+            };
+            format!(
+                "the workflow's {what} are paused (by {} at {}); `wfc triggers resume {workflow}` lets them fire",
+                p.by,
+                wfc_store::pause::when(p.at)
+            )
+        }),
+        Err(e) => {
+            tracing::warn!(%workflow, "cannot read whether its triggers are paused: {e}");
+            None
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! from the handlers) and a page that renders it (`/api/v1/docs`: a small
 //! static HTML file of this crate, nothing fetched from elsewhere).
 
-use crate::api::{artifacts, delete, gates, ignored, logs, resume, run_detail, runs, workflows};
+use crate::api::{
+    artifacts, delete, gates, ignored, logs, pause, resume, run_detail, runs, triggers, workflows,
+};
 use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
 use crate::problem::ProblemBody as Problem;
@@ -17,15 +19,17 @@ use utoipa::{Modify, OpenApi};
     paths(
         workflows::list, workflows::validate, workflows::start,
         runs::list, run_detail::detail, logs::logs, runs::cancel, gates::approve, gates::reject, runs::stats,
-        resume::resume, events::run_events, events::all_events, ignored::list,
+        resume::resume, pause::pause, events::run_events, events::all_events, ignored::list,
         artifacts::list, artifacts::download, delete::delete,
+        triggers::pause_triggers, triggers::resume_triggers, triggers::paused,
         crate::ops::health, crate::ops::ready, crate::metrics::metrics,
     ),
     components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
         workflows::Validation, workflows::StartedRun, runs::RunPage, runs::Accepted,
-        artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health)),
+        artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health,
+        triggers::TriggerKind, triggers::TriggerState, triggers::PausedTriggerJson)),
     modifiers(&Bearer),
-    tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, gates, resume, delete"),
+    tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, pause, gates, resume, delete"),
         (name = "events", description = "Live events (Server-Sent Events), replayed from the run store"),
         (name = "operations", description = "Probes and metrics for operators' tools: no key needed"))
 )]

@@ -75,6 +75,8 @@ pub enum Code {
     TooLarge,
     /// `lock … { on busy skip }`: another run holds the key; nothing started.
     LockHeld,
+    /// The workflow's triggers of this kind are paused (`wfc triggers pause`).
+    TriggerPaused,
     /// No such artifact in the run.
     NoArtifact,
     /// An artifact's stored copy no longer has its recorded content.
@@ -103,6 +105,7 @@ impl Code {
             Code::HookRateLimited => "API043",
             Code::TooLarge => "API010",
             Code::LockHeld => "API101",
+            Code::TriggerPaused => "API102",
             Code::NoArtifact => "API120",
             Code::ArtifactTampered => "API121",
             Code::NotReady => "API130",
@@ -118,7 +121,9 @@ impl Code {
             Code::Invalid | Code::BadRequest | Code::BadEventId | Code::LockKey => {
                 StatusCode::BAD_REQUEST
             }
-            Code::Conflict | Code::NotResumable | Code::LockHeld => StatusCode::CONFLICT,
+            Code::Conflict | Code::NotResumable | Code::LockHeld | Code::TriggerPaused => {
+                StatusCode::CONFLICT
+            }
             Code::RateLimited | Code::HookRateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Busy | Code::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
@@ -146,6 +151,7 @@ impl Code {
             Code::ArtifactTampered => "the artifact's stored copy was changed or removed",
             Code::TooLarge => "the request body is too large",
             Code::LockHeld => "another run holds the workflow's lock",
+            Code::TriggerPaused => "the workflow's trigger is paused",
             Code::NotReady => "the server is not ready",
         }
     }

@@ -7,10 +7,12 @@ pub mod delete;
 pub mod gates;
 pub mod ignored;
 pub mod logs;
+pub mod pause;
 pub mod resume;
 pub mod run_detail;
 pub mod runs;
 pub mod step_pages;
+pub mod triggers;
 pub mod workflows;
 
 use crate::auth::{self, Gate};
@@ -39,6 +41,15 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/workflows", get(workflows::list))
         .route("/workflows/{name}/runs", post(workflows::start))
         .route("/workflows/{name}/ignored", get(ignored::list))
+        .route(
+            "/workflows/{name}/triggers/pause",
+            post(triggers::pause_triggers),
+        )
+        .route(
+            "/workflows/{name}/triggers/resume",
+            post(triggers::resume_triggers),
+        )
+        .route("/triggers/paused", get(triggers::paused))
         .route("/validate", post(workflows::validate))
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(run_detail::detail).delete(delete::delete))
@@ -47,6 +58,7 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/runs/{id}/artifacts/{sha256}", get(artifacts::download))
         .route("/runs/{id}/cancel", post(runs::cancel))
         .route("/runs/{id}/resume", post(resume::resume))
+        .route("/runs/{id}/pause", post(pause::pause))
         .route("/runs/{id}/events", get(crate::events::run_events))
         .route("/events", get(crate::events::all_events))
         .route("/runs/{id}/gates/{gate}/approve", post(gates::approve))

@@ -1,6 +1,7 @@
 //! `POST /runs/{id}/resume`: a failed, cancelled or interrupted run goes on
 //! under its id, as `wfc resume` continues it (the same checks:
-//! [`wfc_store::resume`]), started on the server's run manager.
+//! [`wfc_store::resume`]), started on the server's run manager; a paused
+//! one (`POST /runs/{id}/pause`) goes on at once.
 
 use super::workflows::StartedRun;
 use super::{find_run, with_store, App};
@@ -47,6 +48,10 @@ pub async fn resume(
 pub async fn resume_run(app: &App, caller: &Caller, id: String) -> Result<String, Problem> {
     caller.operator()?;
     let (id, rec, trigger) = recorded(app, id).await?;
+    // A paused run goes on: at once when it still runs, else resumed.
+    if super::pause::unpause_run(app, caller, &id).await? && rec.status == "running" {
+        return Ok(id);
+    }
     resume::resumable(&rec, &id).map_err(refused)?;
     if let Some(state) = app.launcher.state(&id) {
         return Err(Problem::new(

@@ -423,7 +423,12 @@ async fn start_run(
         changed: changed.clone(),
         ..TriggerInputs::default()
     };
-    if let Err(reason) = wfc_plan::trigger_when::decide(&w.ir, when.flatten().as_ref(), &inputs) {
+    let paused = crate::ignored::paused(launcher, &key.workflow, "change").await;
+    let decided = match paused {
+        Some(reason) => Err(reason),
+        None => wfc_plan::trigger_when::decide(&w.ir, when.flatten().as_ref(), &inputs),
+    };
+    if let Err(reason) = decided {
         let trigger = format!("{TRIGGER} {}", key.glob);
         let firing = crate::ignored::firing(&key.file, &key.workflow, trigger, reason);
         crate::ignored::record(launcher, firing).await;

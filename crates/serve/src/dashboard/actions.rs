@@ -1,6 +1,6 @@
 //! The run page's buttons: plain HTML forms that `POST` to
-//! `/runs/{id}/cancel`, `/runs/{id}/gates/{gate}/approve|reject` and
-//! `/runs/{id}/resume`. Each carries the session's CSRF token (checked
+//! `/runs/{id}/cancel`, `/runs/{id}/pause`,
+//! `/runs/{id}/gates/{gate}/approve|reject` and `/runs/{id}/resume`. Each carries the session's CSRF token (checked
 //! here, [`super::BAD_CSRF`] otherwise) and calls the same code as the API's
 //! handlers with the session's key as the caller, so a `read` key is
 //! refused as the API refuses it (`API002`) and a decision records the
@@ -61,6 +61,49 @@ pub async fn cancel(
     let (app, who) = (dash.app.clone(), caller(&session));
     let run = async move { runs::cancel_run(&app, &who, id).await };
     act(dash, session, form, "cancelled", run).await
+}
+
+/// `POST /runs/{id}/pause`.
+pub async fn pause(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+    Form(form): Form<ActForm>,
+) -> Response {
+    let (app, who) = (dash.app.clone(), caller(&session));
+    let run = async move { crate::api::pause::pause_run(&app, &who, id).await };
+    act(dash, session, form, "paused", run).await
+}
+
+/// `POST /workflows/{name}/triggers/pause` and `…/resume` (every kind):
+/// back to the workflows page.
+pub async fn triggers(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Path((name, verb)): Path<(String, String)>,
+    Form(form): Form<ActForm>,
+) -> Response {
+    if let Some(refused) = super::session::forged(&dash, &session, &form.csrf) {
+        return refused;
+    }
+    let paused = match verb.as_str() {
+        "pause" => true,
+        "resume" => false,
+        _ => {
+            return dash.error(
+                axum::http::StatusCode::NOT_FOUND,
+                "API003",
+                &format!("no route /workflows/{name}/triggers/{verb}"),
+                Some(&session),
+            )
+        }
+    };
+    let kind = crate::api::triggers::TriggerKind::default();
+    match crate::api::triggers::change(dash.app.clone(), caller(&session), name, kind, paused).await
+    {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(p) => dash.error(p.code.status(), p.code.id(), &p.detail, Some(&session)),
+    }
 }
 
 /// `POST /runs/{id}/resume`.

@@ -5,7 +5,7 @@
 //!   an HTTP-only cookie (never the key); every page needs one;
 //! - [`pages`] — `/`, the served workflows; [`runs`] — `/runs`;
 //! - [`run_page`] — `/runs/{id}` (its DAG: [`graph`]; its timeline: [`gantt`]; an output
-//!   whole: [`run_output`]) and its live events; [`actions`] — its buttons (cancel, approve, reject, resume);
+//!   whole: [`run_output`]) and its live events; [`actions`] — its buttons (cancel, pause, approve, reject, resume);
 //! - [`start`] — `/workflows/{name}/start`, the start form (operators);
 //! - [`metrics`] — `/metrics`, per-workflow figures and plots;
 //! - [`assets`] — the CSS and the vendored htmx under `/assets/`.
@@ -170,6 +170,8 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}/output", get(run_output::output))
         .route("/runs/{id}/artifacts/{sha256}", get(artifacts::download))
         .route("/runs/{id}/cancel", post(actions::cancel))
+        .route("/runs/{id}/pause", post(actions::pause))
+        .route("/workflows/{name}/triggers/{verb}", post(actions::triggers))
         .route("/runs/{id}/resume", post(actions::resume))
         .route("/runs/{id}/gates/{gate}/approve", post(actions::approve))
         .route("/runs/{id}/gates/{gate}/reject", post(actions::reject))

@@ -28,6 +28,8 @@ struct WorkflowCard {
     last_runs: Vec<RunStatus>,
     /// Of its finished runs, the percentage that succeeded.
     success_rate: Option<u32>,
+    /// Its paused triggers (`wfc triggers pause`): a kind, or `*` for all.
+    paused: Vec<wfc_store::pause::PausedTrigger>,
 }
 
 #[derive(Serialize)]
@@ -54,6 +56,10 @@ pub async fn workflows(
     let cards = tokio::task::spawn_blocking(move || -> Result<Vec<WorkflowCard>, String> {
         let irs = catalog.served();
         let store = wfc_store::Store::open_existing(&dir)?;
+        let paused_all = match &store {
+            Some(s) => wfc_store::pause::paused_triggers(s).map_err(|e| e.to_string())?,
+            None => Vec::new(),
+        };
         let now = chrono::Utc::now();
         let mut cards = Vec::new();
         for info in infos {
@@ -74,11 +80,17 @@ pub async fn workflows(
                 Some(s) => history(s, &info.name).map_err(|e| e.to_string())?,
                 None => (Vec::new(), None),
             };
+            let paused = paused_all
+                .iter()
+                .filter(|p| p.workflow == info.name)
+                .cloned()
+                .collect();
             cards.push(WorkflowCard {
                 info,
                 next,
                 last_runs,
                 success_rate,
+                paused,
             });
         }
         Ok(cards)

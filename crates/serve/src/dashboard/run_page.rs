@@ -369,7 +369,12 @@ pub async fn detail(
             o.iter().map(|(k, v)| run_output::clip(k, v)).collect::<Vec<_>>()
         }),
         can_cancel => status == "running",
-        can_resume => matches!(status, "failed" | "cancelled" | "interrupted"),
+        can_pause => status == "running" && d.paused.is_none(),
+        paused => d.paused.as_ref().filter(|_| status == "running").map(|p| {
+            format!("by {} at {}", p.by, wfc_store::pause::when(p.at))
+        }),
+        can_resume => matches!(status, "failed" | "cancelled" | "interrupted")
+            || (status == "running" && d.paused.is_some()),
     };
     let artifacts = super::artifacts::of_run(&dash, &r.id).await;
     let operator = session.role == crate::keys::Role::Operator;
@@ -461,7 +466,7 @@ mod tests {
             id => "r1", path => "r1", workflow => "w", status => "running", trigger => "api",
             started => "t", ended => (), duration => "1s", failed_step => (), failed_error => (),
             params => "{}", outputs => vec![run_output::clip("k", &"<v>".into())],
-            can_cancel => true, can_resume => false,
+            can_cancel => true, can_pause => true, paused => (), can_resume => false,
         };
         let steps = vec![StepLine {
             name: "g[a]".into(),

@@ -44,11 +44,13 @@ pub async fn call(
     caller: Result<Caller, Problem>,
 ) -> CallToolResult {
     let result = match name {
-        "start_run" | "cancel_run" | "resume_run" | "approve_gate" | "reject_gate"
-        | "delete_run" => match caller.and_then(|c| c.operator().map(|()| c)) {
-            Ok(c) => act(app, name, &args, c).await,
-            Err(p) => Err(p.into()),
-        },
+        "start_run" | "cancel_run" | "pause_run" | "resume_run" | "approve_gate"
+        | "reject_gate" | "delete_run" | "pause_triggers" | "resume_triggers" => {
+            match caller.and_then(|c| c.operator().map(|()| c)) {
+                Ok(c) => act(app, name, &args, c).await,
+                Err(p) => Err(p.into()),
+            }
+        }
         _ => dispatch(app, name, &args).await,
     };
     let max = match name {
@@ -126,6 +128,23 @@ async fn act(
         "cancel_run" => {
             let response = runs::cancel(state, Extension(caller), Path(text(args, "run")?)).await?;
             json_body(response).await
+        }
+        "pause_run" => {
+            let response =
+                crate::api::pause::pause(state, Extension(caller), Path(text(args, "run")?))
+                    .await?;
+            json_body(response).await
+        }
+        "pause_triggers" | "resume_triggers" => {
+            let kind = crate::api::triggers::TriggerKind {
+                kind: args.get("kind").and_then(Value::as_str).map(str::to_owned),
+            };
+            let State(app) = state;
+            let paused = name == "pause_triggers";
+            let changed =
+                crate::api::triggers::change(app, caller, text(args, "workflow")?, kind, paused)
+                    .await?;
+            Ok(to_value(changed.0))
         }
         "delete_run" => {
             let deleted =

@@ -13,6 +13,8 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
     let run =
         json!({"type": "string", "description": "a run id, a unique prefix of one, or `last`"});
     let gate = json!({"type": "string", "description": "the gate step's name"});
+    let kind = json!({"type": "string", "enum": ["schedule", "webhook", "change"],
+        "description": "one kind of trigger (none: every kind)"});
     vec![
         read(
             "list_workflows",
@@ -52,9 +54,24 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
             "Cancels a run: running steps stop, its compensations and `finally` run.",
             object(json!({"run": run}), &["run"]),
         ),
+        act(
+            "pause_run",
+            "Pauses a running run, as `wfc pause` does: its running steps finish, nothing new starts (no step, no retry) until `resume_run`. The pause is kept across server restarts.",
+            object(json!({"run": run}), &["run"]),
+        ),
+        act(
+            "pause_triggers",
+            "Pauses a served workflow's triggers (all, or one `kind`: schedule, webhook, change), as `wfc triggers pause`: they start no run (a schedule's slots are kept as ignored, a webhook is answered 409) until `resume_triggers`. Runs started with `start_run` still start.",
+            object(json!({"workflow": workflow, "kind": kind}), &["workflow"]),
+        ),
+        go_on(
+            "resume_triggers",
+            "Lets a workflow's paused triggers (all, or one `kind`) start runs again, as `wfc triggers resume`.",
+            object(json!({"workflow": workflow, "kind": kind}), &["workflow"]),
+        ),
         go_on(
             "resume_run",
-            "Resumes a failed, cancelled or interrupted run under its id, as `wfc resume` does: steps that succeeded keep their outputs and do not run again. Refused while it runs, once it succeeded, or when its file changed a step that succeeded.",
+            "Resumes a paused run (it goes on at once), or a failed, cancelled or interrupted one under its id, as `wfc resume` does: steps that succeeded keep their outputs and do not run again. Refused while it runs unpaused, once it succeeded, or when its file changed a step that succeeded.",
             object(json!({"run": run}), &["run"]),
         ),
         act(

@@ -119,6 +119,22 @@ fn render(ops: &Ops, f: &Figures) -> String {
     for (w, n) in &f.waiting {
         e.sample("wfc_runs_waiting", &[("workflow", w)], *n as f64);
     }
+    e.family(
+        "wfc_runs_paused",
+        Kind::Gauge,
+        "Running runs paused by `wfc pause` (nothing new starts), by workflow.",
+    );
+    for (w, n) in &f.paused {
+        e.sample("wfc_runs_paused", &[("workflow", w)], *n as f64);
+    }
+    e.family(
+        "wfc_trigger_paused",
+        Kind::Gauge,
+        "1 for each workflow's paused triggers, by kind (`*`: every kind).",
+    );
+    for (w, k) in &f.paused_triggers {
+        e.sample("wfc_trigger_paused", &[("workflow", w), ("kind", k)], 1.0);
+    }
     let owned = ops.launcher.owned_runs();
     let count = |want: fn(&Owned) -> bool| owned.iter().filter(|(_, s)| want(s)).count() as f64;
     e.family(

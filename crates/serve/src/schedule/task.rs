@@ -349,7 +349,8 @@ impl Task {
             tracing::error!(workflow = %wf, %slot, error = %e, "cannot record the slot: no run");
             return None;
         }
-        if let Some(reason) = self.turned_down() {
+        let paused = crate::ignored::paused(&self.ctx.launcher, wf, "schedule").await;
+        if let Some(reason) = paused.or_else(|| self.turned_down()) {
             let trigger = format!("{TRIGGER} {}", self.id.schedule);
             let firing = crate::ignored::firing(&self.id.file, wf, trigger, reason);
             crate::ignored::record(&self.ctx.launcher, firing).await;
