@@ -580,6 +580,17 @@ pub enum OnFail {
     Continue,
 }
 
+impl OnFail {
+    /// As written after `on fail`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OnFail::Abort => "abort",
+            OnFail::Pause => "pause",
+            OnFail::Continue => "continue",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
     All,

@@ -210,7 +210,7 @@ const fn output(name: &'static str, ty: OutputType, doc: &'static str) -> Output
 
 /// `pull` keywords for docker.
 pub const PULL_MODES: &[&str] = &["always", "missing", "never"];
-/// `on fail` modes for gates.
+/// `on fail` modes (`continue` is a gate's only).
 pub const ON_FAIL_MODES: &[&str] = &["abort", "pause", "continue"];
 /// Retry backoff strategies.
 pub const STRATEGIES: &[&str] = &["exponential", "linear"];
@@ -295,6 +295,11 @@ pub static COMMON_FIELDS: &[FieldInfo] = &[
         "optional",
         FieldType::Flag,
         "The step's failure does not fail the run.",
+    ),
+    field(
+        "on fail",
+        FieldType::OnFail,
+        "What a failure does once the retries are used up: `abort` (default: the step fails), or `pause` (the run waits for a person to retry, skip or abort it: `wfc retry|skip|abort RUN STEP`). A gate's failed check may also `continue` (it succeeds with `passed = false`).",
     ),
     field(
         "on failure rollback",
@@ -533,7 +538,6 @@ pub static KINDS: &[KindInfo] = &[
         doc: "Stops the run unless a condition holds (`check`) or a person approves it (`approval`).",
         fields: &[
             field("check", FieldType::Bool, "The condition that must be true for the run to go on."),
-            field("on fail", FieldType::OnFail, "What a failed check does: abort (default), pause or continue."),
             field("approval", FieldType::Str, "Who must approve (`wfc approve RUN STEP`) before the run goes on."),
             field("inputs", FieldType::Inputs, "With `approval`: what the approver gives, typed like params (`inputs { rollout: int in 1..100 = 10 }`; `wfc approve RUN STEP --input rollout=25`), read as `STEP.outputs.NAME`."),
             field("message", FieldType::Str, "With `check`: what a failed check says (`\"insufficient funds: ${balance} < ${amount}\"`); without it, the value of each operand."),

@@ -9,7 +9,7 @@ use super::{seconds, step_field_text, summary};
 use crate::{Graph, GroupKind, Plan, PlannedStep};
 use serde::Serialize;
 use serde_json::{Map, Value as J};
-use wfc_language::ir::{FieldValue, HandlerKind, Wait, Workflow};
+use wfc_language::ir::{FieldValue, HandlerKind, OnFail, Wait, Workflow};
 use wfc_language::span::SourceFile;
 
 pub const SCHEMA: &str = "wfc-plan/1";
@@ -113,6 +113,9 @@ struct StepJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     until: Option<UntilJson>,
     optional: bool,
+    /// `on fail`, when written (`pause`: a person decides after its retries).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_fail: Option<&'static str>,
     /// Its `any(…)` groups: each member's instances.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     any: Vec<AnyJson>,
@@ -372,6 +375,7 @@ pub fn step_definition<'a>(wf: &'a Workflow, g: &'a Graph, i: usize) -> StepDefi
         items,
         kind: s.kind.name(),
         name: &s.name,
+        on_fail: s.on_fail.map(OnFail::name),
         optional: s.optional,
         retry: s.retry.as_deref().map(|r| retry_json(wf, s.step, r)),
         rollback: s
@@ -396,6 +400,8 @@ pub struct StepDefinition<'a> {
     items: Map<String, J>,
     kind: &'static str,
     name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_fail: Option<&'static str>,
     optional: bool,
     retry: Option<RetryJson>,
     rollback: Vec<StepDefinition<'a>>,
@@ -516,6 +522,7 @@ fn step(
         placement: s.placement.as_deref().map(placement_json),
         until: until_json(wf, s),
         optional: s.optional,
+        on_fail: s.on_fail.map(OnFail::name),
         any: s
             .any
             .iter()

@@ -88,3 +88,25 @@ pub fn secret_input_default(span: Span, input: &str) -> Diagnostic {
     .primary(span, "shown to the approver and recorded with the decision")
     .help("an input's default is shown in the approval form and stored in the run: compute secrets in the step that needs them")
 }
+
+/// E0389: `on fail continue` on a step that is no gate.
+pub fn continue_not_a_gate(span: Span, step: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0389",
+        format!("step `{step}` is no gate: `on fail continue` is a gate's check"),
+    )
+    .primary(span, "a gate's check only")
+    .help("a step whose failure must not fail the run is `optional`; `on fail pause` lets a person retry, skip or abort it")
+}
+
+/// E0390: `on fail` on a `call` step.
+pub fn on_fail_on_a_call(span: Span, step: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0390",
+        format!("`on fail` on call `{step}`: a call fails when one of its steps does"),
+    )
+    .primary(span, "not on a call")
+    .help(
+        "write `on fail pause` on the steps of the called workflow that a person should decide on",
+    )
+}
