@@ -44,6 +44,24 @@ pub struct PauseArgs {
 }
 
 #[derive(Args)]
+pub struct EscalationArgs {
+    /// The run: its id, a unique prefix of it, or `last`.
+    pub run: String,
+    /// The step that failed and waits (`on fail pause`).
+    pub step: String,
+    /// Who decides (recorded; default: $USER; with --server, the API key's name).
+    #[arg(long = "as", value_name = "NAME")]
+    pub by: Option<String>,
+    /// Why: recorded with the decision, shown by `wfc status`.
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
+}
+
+#[derive(Args)]
 pub struct DecideArgs {
     /// The run: its id, a unique prefix of it, or `last`.
     pub run: String,
@@ -219,6 +237,63 @@ pub fn decide(args: DecideArgs, decision: Decision) -> ExitCode {
     let what = decision.name();
     let done = format!("{what} gate `{}` of run {id} as {by}", args.gate);
     crate::cli::say::out(&with_status(done, &id, &status, "`wfc resume {id}`"));
+    ExitCode::SUCCESS
+}
+
+/// `wfc retry|skip|abort RUN STEP`: decides on a step that failed after
+/// its retries and waits for a person (`on fail pause`). Recorded as a
+/// gate's decision is: an approval whose `action` input says `retry` or
+/// `skip`, or a rejection (`abort`).
+pub fn escalation(args: EscalationArgs, what: wfc_contract::Escalation) -> ExitCode {
+    use wfc_contract::Escalation;
+    let comment = args
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    let mut inputs = serde_json::Map::new();
+    if what != Escalation::Abort {
+        inputs.insert(wfc_contract::approvals::ACTION.into(), what.name().into());
+    }
+    if let Some(client) = args.remote.client() {
+        return client.map_or_else(
+            |code| code,
+            |c| super::remote::commands::escalation(&c, &args, what, inputs, &comment),
+        );
+    }
+    let (store, id) = match args.store.open_run(&args.run) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let by = args
+        .by
+        .clone()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(login_name);
+    let decision = if what == Escalation::Abort {
+        Decision::Rejected
+    } else {
+        Decision::Approved
+    };
+    let d = wfc_contract::GateDecision {
+        inputs,
+        comment,
+        ..decision.by(&by)
+    };
+    if let Err(e) = control::decide(&store, &id, &args.step, &d) {
+        crate::cli::say::err(&format!("error: {e}"));
+        return ExitCode::from(1);
+    }
+    let done = match what {
+        Escalation::Retry => "runs again",
+        Escalation::Skip => "is skipped: its failure no longer fails the run",
+        Escalation::Abort => "fails: the run goes on as its failure says",
+    };
+    crate::cli::say::out(&format!(
+        "step `{}` of run {id} {done} (decided by {by})",
+        args.step
+    ));
     ExitCode::SUCCESS
 }
 

@@ -147,6 +147,19 @@ enum Command {
         after_help = "Examples:\n  wfc pause last\n  wfc pause 20240501-123456-3fa9 --as alice\n  wfc resume last                # lets it go on\n\nThe pause is kept in the run store: a server that restarts resumes the run paused.\n\nExit status: 0 paused, 1 the run is not running or is paused already, 2 unknown run."
     )]
     Pause(act::PauseArgs),
+    /// Run again a step that failed after its retries and waits for a person (`on fail pause`).
+    #[command(
+        after_help = "Examples:\n  wfc retry last deploy\n  wfc retry 20240501-123456-3fa9 deploy --comment 'the registry is back'\n\nThe step gets a new round of its attempts (its `retry`, counted anew). Exit status: 0 decided, 1 refused (the step does not wait for a decision, or one was taken), 2 unknown run."
+    )]
+    Retry(act::EscalationArgs),
+    /// Skip a step that failed after its retries and waits for a person: the run goes on without it.
+    #[command(
+        after_help = "Example:\n  wfc skip last deploy --comment 'deployed by hand'\n\nThe step stays failed, as an optional step: what depends on it does not run, and its failure no longer fails the run."
+    )]
+    Skip(act::EscalationArgs),
+    /// Fail a step that failed after its retries and waits for a person, as it would have without `on fail pause`.
+    #[command(after_help = "Example:\n  wfc abort last deploy --comment 'not today'")]
+    Abort(act::EscalationArgs),
     /// Approve an approval gate of a run (or a check gate paused by `on fail pause`).
     #[command(
         after_help = "Examples:\n  wfc approve 20240501-123456-3fa9 approve\n  wfc approve last 'approve[eu-west]' --as alice"
@@ -269,6 +282,9 @@ pub fn main() -> ExitCode {
         Command::Resume(args) => resume::run(args),
         Command::Cancel(args) => act::cancel(args),
         Command::Pause(args) => act::pause(args),
+        Command::Retry(args) => act::escalation(args, wfc_contract::Escalation::Retry),
+        Command::Skip(args) => act::escalation(args, wfc_contract::Escalation::Skip),
+        Command::Abort(args) => act::escalation(args, wfc_contract::Escalation::Abort),
         Command::Approve(args) => act::decide(args, wfc_store::control::Decision::Approved),
         Command::Reject(args) => act::decide(args, wfc_store::control::Decision::Rejected),
         Command::Stats(args) => stats::run(args),

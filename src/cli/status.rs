@@ -142,6 +142,10 @@ fn step_name(s: &StepRow) -> String {
     }
 }
 
+/// How the waiting text of a step that asks a person after its retries
+/// begins (`on fail pause`).
+const ESCALATED: &str = "waiting for a person:";
+
 /// The text form.
 pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
     let flag = hints.flag;
@@ -239,6 +243,7 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         "STEP", "KIND", "STATUS", "ATTEMPTS", "DURATION"
     ));
     let mut waiting_gates = Vec::new();
+    let mut waiting_steps = Vec::new();
     for s in &d.step_list {
         let note = match (&s.waiting, &s.error) {
             (Some(w), _) => w.clone(),
@@ -256,6 +261,13 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         };
         if s.status == "waiting" && s.kind == "gate" {
             waiting_gates.push(s.name.clone());
+        }
+        let escalated = s
+            .waiting
+            .as_deref()
+            .is_some_and(|w| w.starts_with(ESCALATED));
+        if s.status == "waiting" && escalated {
+            waiting_steps.push(s.name.clone());
         }
         let line = format!(
             "  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  {}",
@@ -293,6 +305,12 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
     let id = &r.id;
     o.push_str(&decisions_text(&d.decisions, w));
     o.push('\n');
+    for s in &waiting_steps {
+        let s = shell_word(s);
+        o.push_str(&format!(
+            "Waiting for a person: wfc retry{flag} {id} {s}   (or: wfc skip{flag} {id} {s}, wfc abort{flag} {id} {s})\n"
+        ));
+    }
     for g in &waiting_gates {
         let g = shell_word(g);
         o.push_str(&format!(

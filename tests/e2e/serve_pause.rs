@@ -3,7 +3,9 @@
 //! server resumes it paused), and goes on when resumed; a workflow's
 //! paused triggers start nothing — a webhook is answered 409 `API102`, a
 //! schedule's slots are kept as ignored firings — until resumed, from the
-//! API or from `wfc triggers` on the same state folder.
+//! API or from `wfc triggers` on the same state folder; and a step that
+//! fails for good with `on fail pause` waits for a person, across a
+//! restart too, until the API decides (`action` skip).
 
 use super::serve::{get, post, Server};
 use super::serve_hooks::hook;
@@ -30,6 +32,20 @@ workflow fired {
   on webhook "/fire"
   on schedule "* * * * * *"
   step s: shell { run "echo ${run.trigger} >> @DIR/fired.txt" }
+}
+"#;
+
+/// `flaky` fails for good and asks a person; `after` needs it.
+const ESCALATES: &str = r#"
+workflow esc {
+  step flaky: shell {
+    run "echo x >> @DIR/flaky.txt; exit 3"
+    on fail pause
+  }
+  step after: shell {
+    run "echo a >> @DIR/after.txt"
+    depends on flaky
+  }
 }
 "#;
 
@@ -295,4 +311,90 @@ async fn paused_triggers_start_nothing_until_resumed() {
         now,
         "the paused schedule fired"
     );
+}
+
+#[tokio::test]
+async fn a_step_that_failed_for_good_waits_across_a_restart_until_the_api_decides() {
+    let mut server = Server::start(&[("esc.wf", ESCALATES)], &[]);
+    let http = reqwest::Client::new();
+    let (code, started) = post(
+        &http,
+        &server.url("/workflows/esc/runs"),
+        &server.operator,
+        json!({}),
+    )
+    .await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{started}");
+    let id = started["id"].as_str().unwrap().to_owned();
+    let waits = async |server: &Server| {
+        until("flaky waits for a person", async || {
+            let (_, r) = get(
+                &reqwest::Client::new(),
+                &server.url("/runs?status=waiting"),
+                &server.reader,
+            )
+            .await;
+            (r["runs"].as_array()?.len() == 1).then_some(())
+        })
+        .await
+    };
+    waits(&server).await;
+    assert_eq!(lines(&server, "flaky.txt").len(), 1);
+
+    // Killed while it waits: the restart runs the step again, and it asks anew.
+    server.signal(nix::sys::signal::Signal::SIGKILL);
+    server.child.wait().unwrap();
+    server.restart(&[], &server.path("flows"));
+    until("the step ran again", async || {
+        (lines(&server, "flaky.txt").len() == 2).then_some(())
+    })
+    .await;
+    waits(&server).await;
+    let r = status(&server, &http, &id).await;
+    let flaky = r["step_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "flaky")
+        .unwrap()
+        .clone();
+    assert!(
+        flaky["waiting"]
+            .as_str()
+            .unwrap()
+            .contains("it failed after"),
+        "{flaky}"
+    );
+
+    // A wrong action is refused and names the choices; `skip` is taken.
+    let url = server.url(&format!("/runs/{id}/gates/flaky/approve"));
+    let (code, body) = post(
+        &http,
+        &url,
+        &server.operator,
+        json!({"inputs": {"action": "ignore"}}),
+    )
+    .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
+    let (code, body) = post(
+        &http,
+        &url,
+        &server.operator,
+        json!({"inputs": {"action": "skip"}, "comment": "known outage"}),
+    )
+    .await;
+    assert!(code.is_success(), "{code} {body}");
+    let done = until("the run ends", async || {
+        let r = status(&server, &http, &id).await;
+        (r["status"] != "running" && r["status"] != "waiting").then_some(r)
+    })
+    .await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert!(
+        lines(&server, "after.txt").is_empty(),
+        "after ran without flaky"
+    );
+    let decisions = done["decisions"].as_array().unwrap();
+    assert_eq!(decisions[0]["by"], "ops", "{done}");
+    assert_eq!(decisions[0]["inputs"]["action"], "skip", "{done}");
 }

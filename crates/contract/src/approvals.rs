@@ -50,6 +50,50 @@ impl GateDecision {
     }
 }
 
+/// What a person decided on a step that failed after its retries and
+/// paused for them (`on fail pause` on a step that is no gate): an
+/// approval whose input `action` is `retry` (the default) or `skip`, or a
+/// rejection (abort).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Escalation {
+    /// Run the step again: a new round of its attempts.
+    Retry,
+    /// Go on without it: it counts as a failed optional step.
+    Skip,
+    /// It fails, as it would have without `on fail pause`.
+    Abort,
+}
+
+/// The input of an escalated step's decision that says what to do.
+pub const ACTION: &str = "action";
+
+impl Escalation {
+    /// What decision `d` on an escalated step asks for.
+    pub fn of(d: &GateDecision) -> Escalation {
+        match (d.approved, d.inputs.get(ACTION).and_then(|a| a.as_str())) {
+            (false, _) => Escalation::Abort,
+            (true, Some("skip")) => Escalation::Skip,
+            (true, _) => Escalation::Retry,
+        }
+    }
+
+    /// The inputs spec such a decision is checked against (as a gate's
+    /// `inputs` are: `wfc_plan::gate_inputs`).
+    pub fn spec() -> serde_json::Value {
+        serde_json::json!([{
+            "name": ACTION, "type": "string", "one_of": ["retry", "skip"], "default": "retry"
+        }])
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Escalation::Retry => "retry",
+            Escalation::Skip => "skip",
+            Escalation::Abort => "abort",
+        }
+    }
+}
+
 /// The decision a wait resolves with.
 pub type Decided = Pin<Box<dyn Future<Output = GateDecision> + Send + 'static>>;
 
@@ -123,6 +167,11 @@ impl Future for Wait {
 pub trait Approvals: Send + Sync {
     /// Waits for the decision on `step` of run `run_id` (pending: never).
     fn wait(&self, run_id: &str, step: &str) -> Wait;
+
+    /// Forgets an earlier decision on `step`, before a new wait for one: a
+    /// step that pauses for a person each time it fails for good takes a
+    /// new decision each time.
+    fn reopen(&self, _run_id: &str, _step: &str) {}
 
     /// How a person approves this gate, for the waiting message.
     fn how(&self, run_id: &str, step: &str) -> String;

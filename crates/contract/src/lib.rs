@@ -20,7 +20,7 @@ pub mod lines;
 pub mod recorder;
 pub mod time;
 
-pub use approvals::{Approvals, Closed, DecisionLog, GateDecision, Wait};
+pub use approvals::{Approvals, Closed, DecisionLog, Escalation, GateDecision, Wait};
 pub use artifacts::ArtifactFile;
 pub use attempts::PriorAttempts;
 pub use lines::{Line, LineOutput, LineSink, Stream};

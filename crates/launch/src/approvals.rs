@@ -47,6 +47,15 @@ impl Approvals for StoreApprovals {
         .closed_by(move || Box::pin(time_out(d, r, s)))
     }
 
+    fn reopen(&self, run_id: &str, step: &str) {
+        let reopened = Store::open(&self.dir)
+            .map_err(|e| e.to_string())
+            .and_then(|s| control::reopen(&s, run_id, step).map_err(|e| e.to_string()));
+        if let Err(e) = reopened {
+            tracing::warn!(run = %run_id, %step, "cannot forget the last decision on the step: {e}");
+        }
+    }
+
     fn how(&self, run_id: &str, step: &str) -> String {
         let flag = self.dir_flag.as_deref().unwrap_or("");
         let step = shell_word(step);
@@ -111,6 +120,12 @@ impl Approvals for AnyApprovals {
                 Closed::TimedOut
             })
         })
+    }
+
+    fn reopen(&self, run_id: &str, step: &str) {
+        for a in &self.0 {
+            a.reopen(run_id, step);
+        }
     }
 
     fn how(&self, run_id: &str, step: &str) -> String {

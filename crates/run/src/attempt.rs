@@ -40,6 +40,9 @@ pub enum Event {
         id: InstanceId,
         go: tokio::sync::oneshot::Sender<()>,
     },
+    /// A person skipped the step after it failed (`on fail pause`): its
+    /// failure counts as an optional step's.
+    Waived { id: InstanceId, why: String },
     /// The task is over; the last `AttemptEnded` holds its result.
     Done { id: InstanceId },
 }
@@ -79,6 +82,16 @@ pub struct Job {
     /// The step's artifacts, and the run's folder to keep them in (`None`:
     /// a run not recorded, which checks and names them but keeps no copy).
     pub artifacts: Option<(crate::artifacts::ArtifactSpec, Option<std::path::PathBuf>)>,
+    /// `on fail pause`: once its retries are used up, a person decides.
+    pub escalate: Option<Escalate>,
+}
+
+/// Where a step that failed for good asks a person (`on fail pause`).
+pub struct Escalate {
+    pub approvals: Arc<dyn wfc_contract::Approvals>,
+    pub run_id: String,
+    /// How to decide, for the waiting message.
+    pub how: String,
 }
 
 /// Runs `spec` with retries (and polls, under `until`). The caller has
@@ -90,7 +103,7 @@ pub struct Job {
 /// does not hold and its `within` allows. Either deadline also cuts a
 /// running attempt.
 pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
-    let attempts = retry::attempts(job.retry.as_ref());
+    let mut attempts = retry::attempts(job.retry.as_ref());
     let mut deadlines = Deadlines::new(
         Instant::now(),
         job.retry
@@ -214,17 +227,78 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             }
             Status::Cancelled => None,
         };
+        let failed = matches!(result.status, Status::Failed | Status::TimedOut);
+        let error = result.error.clone().unwrap_or_default();
         let _ = job.tx.send(Event::AttemptEnded {
             id: job.id,
             attempt: base + k,
             at,
             result: Box::new(result),
         });
-        if next.is_none() {
+        if next.is_some() {
+            continue;
+        }
+        let Some(esc) = job.escalate.as_ref().filter(|_| failed) else {
             break;
+        };
+        match escalated(&job, esc, base + k, &error).await {
+            // A new round of its attempts, from now.
+            Some(wfc_contract::Escalation::Retry) => {
+                attempts = failures + retry::attempts(job.retry.as_ref());
+                deadlines.restart_retry(Instant::now());
+            }
+            _ => break,
         }
     }
     let _ = job.tx.send(Event::Done { id: job.id });
+}
+
+/// Step `job` failed for good after `attempts` attempts (`error`): it
+/// waits, holding no slot, for a person's decision. `Retry` once the step
+/// has its slots back; `Skip` (told as [`Event::Waived`]) or `Abort` end
+/// it failed; `None` when the run was cancelled meanwhile.
+async fn escalated(
+    job: &Job,
+    esc: &Escalate,
+    attempts: u32,
+    error: &str,
+) -> Option<wfc_contract::Escalation> {
+    use wfc_contract::Escalation;
+    // An earlier decision (an earlier round, an earlier session) is not this one.
+    esc.approvals.reopen(&esc.run_id, &job.step);
+    let why = super::gates::escalation_message(attempts, &job.masker.mask(error), &esc.how);
+    let _ = job.tx.send(Event::Waiting { id: job.id, why });
+    let decision = tokio::select! {
+        d = esc.approvals.wait(&esc.run_id, &job.step) => d,
+        _ = job.cancel.cancelled() => return None,
+    };
+    let decided = Escalation::of(&decision);
+    let by = if decision.by.is_empty() {
+        String::new()
+    } else {
+        format!(" by {}", decision.by)
+    };
+    let comment = if decision.comment.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", decision.comment)
+    };
+    match decided {
+        Escalation::Retry => {
+            let (go, granted) = tokio::sync::oneshot::channel();
+            let _ = job.tx.send(Event::Resume { id: job.id, go });
+            tokio::select! {
+                _ = granted => Some(Escalation::Retry),
+                _ = job.cancel.cancelled() => None,
+            }
+        }
+        Escalation::Skip => {
+            let why = format!("skipped{by} after it failed{comment}");
+            let _ = job.tx.send(Event::Waived { id: job.id, why });
+            Some(Escalation::Skip)
+        }
+        Escalation::Abort => Some(Escalation::Abort),
+    }
 }
 
 /// Keeps the artifacts of an attempt that succeeded: they become its

@@ -60,11 +60,13 @@ pub fn is_gate(plan: &wfc_plan::Plan, name: &str) -> bool {
         .any(|g| *g == name || (g.ends_with("[*]") && name.contains('[') && base(g) == base(name)))
 }
 
-/// The instance names of every gate of `plan`: main graph, rollbacks, handlers.
+/// The instance names of every gate of `plan` (main graph, rollbacks,
+/// handlers), and of every step that pauses for a person once its
+/// retries are used up (`on fail pause`: decided as a gate is).
 fn gate_names(plan: &wfc_plan::Plan) -> Vec<&str> {
     fn collect<'p>(g: &'p wfc_plan::Graph, out: &mut Vec<&'p str>) {
         for s in &g.steps {
-            if s.kind == StepKind::Gate {
+            if s.kind == StepKind::Gate || s.on_fail == Some(wfc_language::ir::OnFail::Pause) {
                 out.push(&s.name);
             }
             if let Some(rb) = &s.rollback {
@@ -118,6 +120,36 @@ pub fn unknown_approvals(plan: &wfc_plan::Plan, given: &[String]) -> Vec<Diagnos
         })
         .collect()
 }
+
+/// How a person decides on a step that paused after its retries, from
+/// how they would approve it (`wfc approve RUN STEP`, with the store):
+/// `wfc retry|skip|abort RUN STEP`, each also an approval (with its
+/// `action` input) or a rejection.
+pub fn escalation_how(approve: &str) -> String {
+    match approve.split_once("`wfc approve") {
+        Some((_, rest)) => {
+            let args = rest.split('`').next().unwrap_or(rest).trim();
+            format!("decide with `wfc retry {args}`, `wfc skip {args}` or `wfc abort {args}`")
+        }
+        None => approve.to_owned(),
+    }
+}
+
+/// What an escalated step says while it waits for a person: it failed,
+/// how, and how to decide. Starts with [`ESCALATED`].
+pub fn escalation_message(attempts: u32, error: &str, how: &str) -> String {
+    let tries = if attempts == 1 {
+        "1 attempt".to_owned()
+    } else {
+        format!("{attempts} attempts")
+    };
+    let error = error.lines().next().unwrap_or(error);
+    format!("{ESCALATED} it failed after {tries} ({error}); {how}")
+}
+
+/// How the waiting text of a step escalated to a person begins (the
+/// store lists its run `waiting`).
+pub const ESCALATED: &str = "waiting for a person:";
 
 /// The message for a gate that waits.
 pub fn waiting_message(who: &str, how: &str, timeout: Option<Duration>) -> String {
@@ -209,5 +241,22 @@ mod tests {
             by: String::new(),
         };
         assert!(all.approves("anything"));
+    }
+
+    #[test]
+    fn an_escalation_names_the_three_decisions() {
+        let how =
+            escalation_how("approve with `wfc approve r1 deploy` (or `wfc reject r1 deploy`)");
+        assert_eq!(
+            how,
+            "decide with `wfc retry r1 deploy`, `wfc skip r1 deploy` or `wfc abort r1 deploy`"
+        );
+        let msg = escalation_message(3, "exit code 1\nmore", &how);
+        assert!(
+            msg.starts_with(
+                "waiting for a person: it failed after 3 attempts (exit code 1); decide"
+            ),
+            "{msg}"
+        );
     }
 }

@@ -93,6 +93,9 @@ struct StepRun {
     approval: bool,
     /// Paused between attempts: its slots are free (see [`rest`]).
     resting: bool,
+    /// Skipped by a person after it failed (`on fail pause`): why. Its
+    /// failure counts as an optional step's.
+    waived: Option<String>,
 }
 
 /// A step's last attempt, and its outputs as recorded for it (masked JSON),
@@ -545,6 +548,7 @@ impl Runner<'_> {
             sink: self.lines.as_ref().map(|l| l.sink(&key)),
             tx: tx.clone(),
             artifacts,
+            escalate: self.escalation(g, step, &key.name),
         };
         self.mark_started(g, v);
         g.steps[v].cancel = Some(job.cancel.clone());
@@ -613,6 +617,26 @@ impl Runner<'_> {
                 self.immediate(g, v, result);
             }
         }
+    }
+
+    /// How step `name` asks a person once its retries are used up, when it
+    /// says `on fail pause` (not a gate: its check pauses as an approval
+    /// does) and runs in the main graph (a compensation or a handler runs
+    /// once the run has failed: nobody waits on it).
+    fn escalation(
+        &self,
+        g: &GraphRun,
+        step: &wfc_plan::PlannedStep,
+        name: &str,
+    ) -> Option<attempt::Escalate> {
+        let asks = step.on_fail == Some(OnFail::Pause)
+            && step.kind != wfc_language::ir::StepKind::Gate
+            && matches!(g.mode, Mode::Main { .. });
+        asks.then(|| attempt::Escalate {
+            approvals: self.approvals.clone(),
+            run_id: self.opts.run_id.clone(),
+            how: super::gates::escalation_how(&self.approvals.how(&self.opts.run_id, name)),
+        })
     }
 
     /// Waits for an approval of gate `name` (its `inputs` spec) in a task.
@@ -718,6 +742,10 @@ impl Runner<'_> {
                     recorded: record.outputs,
                     secrets: self.secrets.count(),
                 }));
+                false
+            }
+            Event::Waived { id, why } => {
+                g.steps[id].waived = Some(why);
                 false
             }
             Event::Done { id } => self.finish(g, id),

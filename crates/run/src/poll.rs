@@ -170,6 +170,14 @@ impl Deadlines {
         }
     }
 
+    /// A new round of attempts starts at `now` (a person asked for it
+    /// after the last round failed): the retry's `within` counts anew.
+    pub fn restart_retry(&mut self, now: Instant) {
+        if let Some((_, within)) = self.retry {
+            self.retry = Some((now + within, within));
+        }
+    }
+
     /// The time an attempt starting now may take: the step's `timeout`,
     /// cut to the nearest deadline; and whether a deadline cut it.
     pub fn attempt_limit(&self, timeout: Option<Duration>) -> (Option<Duration>, bool) {

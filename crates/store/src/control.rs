@@ -20,7 +20,7 @@
 //!   re-run a step whose success was not recorded.
 
 pub use super::decisions::{
-    check_inputs, decide, decision, gate_waits, time_out, Decision, StoreDecisions,
+    check_inputs, decide, decision, gate_waits, reopen, time_out, Decision, StoreDecisions,
 };
 use super::now_ms;
 use super::record::add_event;

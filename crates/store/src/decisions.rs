@@ -83,6 +83,9 @@ pub fn decide(
             return Err(format!("run {id} has no gate `{step}` ({hint})"));
         }
         spec = super::reuse::gate_inputs(plan, step);
+        if super::reuse::escalating(plan, step) {
+            escalation_waits(store, id, step)?;
+        }
     }
     let bound = bind(d, &spec).map_err(|problems| {
         format!(
@@ -149,6 +152,38 @@ pub fn decide(
     )
     .map_err(s)?;
     Ok(bound)
+}
+
+/// Refuses a decision on escalating step `step` (`on fail pause`) unless
+/// it waits for one now: it asks once its retries are used up, and each
+/// time anew.
+fn escalation_waits(store: &Store, id: &str, step: &str) -> Result<(), String> {
+    let status: Option<String> = store
+        .conn
+        .query_row(
+            "SELECT status FROM steps WHERE run_id = ?1 AND graph = 'main' AND name = ?2",
+            params![id, step],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| e.to_string())?;
+    match status.as_deref() {
+        Some("waiting") => Ok(()),
+        other => Err(format!(
+            "step `{step}` of run {id} is not waiting for a decision (it is {}): with `on fail pause` it asks once its retries are used up",
+            other.unwrap_or("pending")
+        )),
+    }
+}
+
+/// Forgets the decision on `step` of run `id` (an escalated step that
+/// failed again asks anew); it stays in the run's events.
+pub fn reopen(store: &Store, id: &str, step: &str) -> rusqlite::Result<()> {
+    store.conn.execute(
+        "DELETE FROM approvals WHERE run_id = ?1 AND step = ?2",
+        params![id, step],
+    )?;
+    Ok(())
 }
 
 /// The problems of `d`'s inputs against gate `step` of run `id`'s recorded

@@ -16,6 +16,10 @@ use super::query::{run_row, RunRow, RUN_COLUMNS};
 use crate::Store;
 use rusqlite::params;
 
+/// How the waiting text of a step that asks a person begins once its
+/// retries are used up (`on fail pause`; the run crate writes it).
+const ESCALATED: &str = "waiting for a person:";
+
 /// The trigger of a run with no recorded one.
 pub const MANUAL: &str = "manual";
 
@@ -59,15 +63,18 @@ pub const STATUSES: [&str; 7] = [
 /// `running` run that `wfc pause` paused; `waiting` for a `running` run
 /// with a step waiting on an attempt still open — for an approval, or a
 /// check paused by `on fail pause` — rather than on a timer (a retry's
-/// backoff waits after its attempt ended).
+/// backoff waits after its attempt ended), or a step that failed for good
+/// and waits for a person to retry, skip or abort it (`on fail pause`).
 pub fn shown_status(r: &str) -> String {
     format!(
         "CASE WHEN {r}.status = 'running' AND {r}.paused_at IS NOT NULL THEN 'paused'
               WHEN {r}.status = 'running' AND EXISTS (
-             SELECT 1 FROM steps s JOIN attempts a
-               ON a.run_id = s.run_id AND a.graph = s.graph
-              AND a.rollback_of = s.rollback_of AND a.step = s.name
-             WHERE s.run_id = {r}.id AND s.status = 'waiting' AND a.status = 'running')
+             SELECT 1 FROM steps s WHERE s.run_id = {r}.id AND s.status = 'waiting'
+               AND (s.detail LIKE '{ESCALATED}%' OR EXISTS (
+                 SELECT 1 FROM attempts a
+                 WHERE a.run_id = s.run_id AND a.graph = s.graph
+                   AND a.rollback_of = s.rollback_of AND a.step = s.name
+                   AND a.status = 'running')))
          THEN 'waiting' ELSE {r}.status END"
     )
 }

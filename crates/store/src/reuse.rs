@@ -157,19 +157,40 @@ pub fn gates(plan: &J) -> Vec<String> {
         .as_array()
         .map(|xs| {
             xs.iter()
-                .filter(|s| s["kind"] == "gate")
+                .filter(|s| s["kind"] == "gate" || escalates(s))
                 .filter_map(|s| s["name"].as_str().map(str::to_owned))
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// The `inputs` spec of gate `step` in recorded fingerprints
-/// ([`wfc_plan::gate_inputs`]; an empty list when it declares none).
-pub fn gate_inputs(plan: &J, step: &str) -> J {
+/// Whether a recorded step pauses for a person once its retries are used
+/// up (`on fail pause` on a step that is no gate): a decision on it is
+/// taken as on a gate ([`wfc_contract::Escalation`]).
+fn escalates(s: &J) -> bool {
+    s["kind"] != "gate" && s["def"]["on_fail"] == "pause"
+}
+
+/// Whether `step` of recorded fingerprints pauses for a person once its
+/// retries are used up (`on fail pause` on a step that is no gate).
+pub fn escalating(plan: &J, step: &str) -> bool {
     plan["steps"]
         .as_array()
         .and_then(|xs| xs.iter().find(|s| s["name"] == step))
+        .is_some_and(escalates)
+}
+
+/// The `inputs` spec of gate `step` in recorded fingerprints
+/// ([`wfc_plan::gate_inputs`]; an empty list when it declares none), or an
+/// escalated step's (its `action`).
+pub fn gate_inputs(plan: &J, step: &str) -> J {
+    let found = plan["steps"]
+        .as_array()
+        .and_then(|xs| xs.iter().find(|s| s["name"] == step));
+    if found.is_some_and(escalates) {
+        return wfc_contract::Escalation::spec();
+    }
+    found
         .and_then(|s| s["def"]["fields"].get("inputs"))
         .cloned()
         .unwrap_or_else(|| J::Array(Vec::new()))

@@ -3,7 +3,7 @@
 //! printer, with its exit codes.
 
 use super::{Client, Failure};
-use crate::cli::act::{self, CancelArgs, DecideArgs, PauseArgs};
+use crate::cli::act::{self, CancelArgs, DecideArgs, EscalationArgs, PauseArgs};
 use crate::cli::history::{self, HistoryArgs};
 use crate::cli::logs::{self, LogsArgs};
 use crate::cli::status::{self, Hints, StatusArgs};
@@ -175,6 +175,47 @@ pub fn pause(client: &Client, args: &PauseArgs) -> ExitCode {
     match client.post::<Accepted>(&["runs", &args.run, "pause"]) {
         Ok(a) => {
             crate::cli::say::out(&a.detail);
+            ExitCode::SUCCESS
+        }
+        Err(f) => f.print(),
+    }
+}
+
+/// `wfc retry|skip|abort --server RUN STEP`: an approval with the
+/// `action` input, or a rejection, by the API key's name.
+pub fn escalation(
+    client: &Client,
+    args: &EscalationArgs,
+    what: wfc_contract::Escalation,
+    inputs: serde_json::Map<String, serde_json::Value>,
+    comment: &str,
+) -> ExitCode {
+    if args.by.is_some() {
+        crate::cli::say::err(
+            "error: --as is not taken with --server: the server records the API key's name",
+        );
+        return ExitCode::from(2);
+    }
+    let id = match detail(client, &args.run) {
+        Ok(d) => d.run.id,
+        Err(f) => return f.print(),
+    };
+    let route = match what {
+        wfc_contract::Escalation::Abort => "reject",
+        _ => "approve",
+    };
+    let mut body = serde_json::json!({ "inputs": inputs });
+    if !comment.is_empty() {
+        body["comment"] = comment.into();
+    }
+    let path = ["runs", &id, "gates", &args.step, route];
+    match client.post_json::<serde_json::Value>(&path, &body) {
+        Ok(_) => {
+            crate::cli::say::out(&format!(
+                "asked {} of step `{}` of run {id}",
+                what.name(),
+                args.step
+            ));
             ExitCode::SUCCESS
         }
         Err(f) => f.print(),

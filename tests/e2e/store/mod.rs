@@ -13,6 +13,7 @@ mod big_run;
 mod big_run_reads;
 mod cli;
 mod commands;
+mod escalation;
 mod library;
 mod order;
 mod pause;

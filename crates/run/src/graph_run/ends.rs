@@ -86,6 +86,14 @@ impl Runner<'_> {
         if status == StepStatus::Cancelled && g.steps[v].attempts == 0 {
             status = StepStatus::NotRun;
         }
+        let waived = g.steps[v].waived.take().filter(|_| status.is_failure());
+        if let Some(why) = &waived {
+            error = Some(match error {
+                Some(e) => format!("{e} ({why})"),
+                None => why.clone(),
+            });
+        }
+        let optional = step.optional || waived.is_some();
         let key = self.key(g, v);
         let kept = last.as_mut().map(|r| std::mem::take(&mut r.kept));
         if let Some(kept) = kept.filter(|k| !k.is_empty() && status == StepStatus::Succeeded) {
@@ -101,7 +109,7 @@ impl Runner<'_> {
                 exit_code: last.as_ref().and_then(|r| r.exit_code),
                 error: error.clone(),
                 outputs: recorded,
-                optional: step.optional,
+                optional,
             },
         );
         let failure = status.is_failure();
@@ -122,7 +130,7 @@ impl Runner<'_> {
             }
             return freed;
         }
-        if failure && !step.optional && !super::any::judged_by_groups(g, v) {
+        if failure && !optional && !super::any::judged_by_groups(g, v) {
             self.required_failed(g, v, error.unwrap_or_default());
         }
         // An optional step's failure does not fail the run, but what

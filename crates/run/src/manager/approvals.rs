@@ -105,6 +105,14 @@ impl GateBoard {
         }
     }
 
+    /// Forgets `step`'s decision (or its timeout): it waits anew.
+    fn reopen(&self, step: &str) {
+        let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+        if !matches!(gates.get(step), Some(Gate::Waiting(_))) {
+            gates.remove(step);
+        }
+    }
+
     /// Whether `step` has been reached and waits for a decision.
     pub(super) fn is_waiting(&self, step: &str) -> bool {
         let gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
@@ -143,6 +151,13 @@ impl Approvals for ManagedApprovals {
             }
             None => Wait::new(here)
                 .closed_by(move || futures::future::ready(board.time_out(&gate)).boxed()),
+        }
+    }
+
+    fn reopen(&self, run_id: &str, step: &str) {
+        self.board.reopen(step);
+        if let Some(others) = &self.others {
+            others.reopen(run_id, step);
         }
     }
 

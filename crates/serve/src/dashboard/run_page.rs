@@ -247,12 +247,15 @@ async fn read_run(
     })
 }
 
-/// A step that waits for a person's decision: a gate, or a check paused
-/// by `on fail pause` (not a retry's backoff).
+/// A step that waits for a person's decision: a gate, a check paused by
+/// `on fail pause`, or a step that failed for good and asks whether to
+/// retry, skip or abort it (not a retry's backoff).
 fn gate_prompt(s: &StepRow) -> Option<String> {
     let waiting = s.waiting.as_deref().unwrap_or_default();
-    (s.status == "waiting" && (s.kind == "gate" || waiting.contains("approv")))
-        .then(|| waiting.to_owned())
+    let asks = s.kind == "gate"
+        || waiting.contains("approv")
+        || waiting.starts_with("waiting for a person:");
+    (s.status == "waiting" && asks).then(|| waiting.to_owned())
 }
 
 /// The step whose log shows first: the failed one, else a running one,
