@@ -199,7 +199,7 @@ fn features_map_and_validate() {
         "generateName: ship-",
         "activeDeadlineSeconds: 3600",
         "parallelism: 3",
-        "name: version\n      value: 1.2.3",
+        "name: version\n      value: '1.2.3'",
         "limit: '2'",
         "duration: 1s",
         "factor: '2'",

@@ -61,12 +61,7 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     let (resource, mut warnings) = resource(plan, wf, options)?;
     wfc_language::diag::sort(&mut warnings);
     warnings.dedup_by(|a, b| a.code == b.code && a.primary_span() == b.primary_span());
-    let yaml = serde_norway::to_string(&resource).map_err(|e| {
-        vec![Diagnostic::error(
-            "E0721",
-            format!("cannot write the YAML: {e}"),
-        )]
-    })?;
+    let yaml = crate::yaml::to_string(&resource, &[]);
     let approximated = if warnings.is_empty() {
         ""
     } else {

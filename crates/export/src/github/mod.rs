@@ -100,12 +100,8 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
         doc.insert("env".into(), Json::Object(jobs.env));
     }
     doc.insert("jobs".into(), Json::Object(jobs.jobs));
-    let yaml = serde_norway::to_string(&Json::Object(doc)).map_err(|e| {
-        vec![Diagnostic::error(
-            "E0739",
-            format!("cannot write the YAML: {e}"),
-        )]
-    })?;
+    // `on:` as GitHub spells it: its parser reads the key as the string.
+    let yaml = crate::yaml::to_string(&Json::Object(doc), &["on"]);
     let approximated = if warnings.is_empty() {
         ""
     } else {
