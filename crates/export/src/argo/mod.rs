@@ -7,7 +7,8 @@
 //! step, one `withItems` task: `loops.rs`), one template per step
 //! ([`step`]), and the workflow's `on failure` / `on success` / `finally`
 //! handlers as the `onExit` template `exit-handlers`, a dag whose tasks
-//! carry `when` on `{{workflow.status}}`. Params are folded at plan time, as
+//! carry `when` on `{{workflow.status}}`; rollbacks at the end of the main
+//! dag ([`rollback`]). Params are folded at plan time, as
 //! `wfc plan` shows them; they are also listed in `spec.arguments` (as
 //! strings) for the record. Secrets become `secretKeyRef`s, never values.
 //! What Argo cannot express is an error naming the construct and its line
@@ -19,6 +20,7 @@ mod loops;
 mod names;
 mod notify;
 pub mod outputs;
+mod rollback;
 mod runtime;
 mod script;
 pub mod step;
@@ -46,7 +48,7 @@ pub struct Options {
     /// wfc's version, for the header comment.
     pub version: String,
     /// Write the constructs that have a close Argo equivalent (`wait any`,
-    /// rollback, `linear` backoff, `mount`, `failed.*`) as that, each a warning.
+    /// `linear` backoff, `mount`, `failed.*`) as that, each a warning.
     pub approximate: bool,
 }
 
@@ -99,7 +101,7 @@ pub fn resource(
         templates: &mut templates,
         warnings: &mut warnings,
     };
-    let mut main = dag(&mut ctx, &plan.main, None);
+    let mut main = dag(&mut ctx, &plan.main, None, true);
     let mut exit = Vec::new();
     for h in &plan.handlers {
         let when = match h.kind {
@@ -107,13 +109,7 @@ pub fn resource(
             HandlerKind::Success => Some("{{workflow.status}} == Succeeded"),
             HandlerKind::Finally => None,
         };
-        match dag(&mut ctx, &h.graph, when) {
-            Ok(mut tasks) => exit.append(&mut tasks),
-            Err(mut e) => errors.append(&mut e),
-        }
-    }
-    if options.approximate {
-        match compensations(&mut ctx) {
+        match dag(&mut ctx, &h.graph, when, false) {
             Ok(mut tasks) => exit.append(&mut tasks),
             Err(mut e) => errors.append(&mut e),
         }
@@ -213,23 +209,6 @@ fn unsupported(plan: &Plan, approximate: bool, warnings: &mut Vec<Diagnostic>) -
                 _ => {}
             }
         }
-        for s in &g.steps {
-            if let Some(rb) = s.rollback.as_ref().and_then(|r| r.steps.first()) {
-                if approximate {
-                    warnings.push(diag::approximated(
-                        rb.span,
-                        "`on failure rollback` (saga compensation)",
-                        "every compensation runs in the exit handler when the workflow fails, in reverse plan order, also for steps that never ran or failed: Argo's exit handler cannot see which tasks completed",
-                    ));
-                } else {
-                    errors.push(diag::cannot_express(
-                        rb.span,
-                        "`on failure rollback` (saga compensation)",
-                        "Argo's exit handler cannot run compensations in reverse order of completion (pass --approximate to run them all in reverse plan order)",
-                    ));
-                }
-            }
-        }
     }
     errors
 }
@@ -245,8 +224,14 @@ struct Ctx<'a> {
 }
 
 /// The dag tasks of `graph` (templates appended to `ctx.templates`), each
-/// with `when` if given.
-fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Vec<Diagnostic>> {
+/// with `when` if given; `main`: the main graph, which also runs the
+/// compensations of its steps ([`rollback`]).
+fn dag(
+    ctx: &mut Ctx,
+    graph: &Graph,
+    when: Option<&str>,
+    main: bool,
+) -> Result<Vec<Json>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let loops = loops::find(ctx.plan, ctx.wf, graph);
     // Instance → its `withItems` loop; every iteration shares the loop's task.
@@ -359,10 +344,24 @@ fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Ve
         }
         tasks.push(Json::Object(task));
     }
-    let handled = handled(graph, &task_names);
+    let mut handled = handled(graph, &task_names);
+    let mut waits = Vec::new();
+    if main {
+        if let Some(mut rb) = rollback::tasks(ctx, graph, &task_names, &tasks, &mut errors) {
+            // The compensations ran because a task failed: the outcome
+            // check keeps the run failed.
+            for t in rollback::required(&tasks) {
+                if !handled.contains(&t) {
+                    handled.push(t);
+                }
+            }
+            tasks.append(&mut rb.tasks);
+            waits = rb.waits_for;
+        }
+    }
     if !handled.is_empty() {
         let name = ctx.names.fresh("wfc-outcome");
-        let (task, template) = join::outcome(&name, &handled, ctx.options);
+        let (task, template) = join::outcome(&name, &handled, &waits, ctx.options);
         tasks.push(task);
         ctx.templates.push(template);
     }
@@ -499,39 +498,4 @@ fn any_term(a: &wfc_plan::PlannedAny, task_names: &[String]) -> String {
         absent.extend(ns.iter().map(|n| format!("{n}.Skipped")));
     }
     join(vec![join(succeeded, " || "), join(absent, " && ")], " || ")
-}
-
-/// `--approximate`: the main graph's compensations (`on failure rollback`)
-/// as exit-handler tasks when the workflow failed, in reverse plan order,
-/// each after the one before however it ended.
-fn compensations(ctx: &mut Ctx) -> Result<Vec<Json>, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let mut tasks: Vec<Json> = Vec::new();
-    let mut previous: Option<String> = None;
-    for s in ctx.plan.main.steps.iter().rev() {
-        let Some(rb) = &s.rollback else { continue };
-        let mut these = match dag(ctx, rb, Some("{{workflow.status}} != Succeeded")) {
-            Ok(t) => t,
-            Err(mut e) => {
-                errors.append(&mut e);
-                continue;
-            }
-        };
-        if let Some(prev) = &previous {
-            let term = ended(prev);
-            for t in these.iter_mut().filter(|t| t.get("depends").is_none()) {
-                t["depends"] = json!(term);
-            }
-        }
-        previous = these
-            .last()
-            .and_then(|t| t["name"].as_str())
-            .map(str::to_owned);
-        tasks.append(&mut these);
-    }
-    if errors.is_empty() {
-        Ok(tasks)
-    } else {
-        Err(errors)
-    }
 }
