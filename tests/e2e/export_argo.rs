@@ -9,6 +9,7 @@ use std::process::Command;
 mod calls;
 mod corpus;
 mod loops;
+mod retries;
 mod rollback;
 mod round_trip;
 mod runtime;

@@ -8,6 +8,7 @@ mod artifacts;
 pub mod github;
 mod script_template;
 mod secret_decided;
+mod shell_loops;
 mod yaml;
 
 /// The type a declared output is checked as once its step ran (`text`:

@@ -9,26 +9,25 @@ use crate::case;
 
 /// (file, params it requires, the codes it is refused with: empty = exports).
 const FILES: &[(&str, &[&str], &[&str])] = &[
-    // `until` (E0721).
-    ("templates/config-update.wf", &[], &["E0721"]),
+    ("templates/config-update.wf", &[], &[]),
     ("templates/data-pipeline.wf", &[], &[]),
-    // … and `failed.*` (E0722).
-    ("templates/deploy-api.wf", &[], &["E0721", "E0722"]),
-    // `until`, a linear backoff (E0721), `failed.*`, a status in text (E0722).
-    ("templates/incident-response.wf", &[], &["E0721", "E0722"]),
-    // rollback, `until` (E0721), `run.*` (E0722).
-    ("templates/maintenance-window.wf", &[], &["E0721", "E0722"]),
+    // `failed.*` (E0722).
+    ("templates/deploy-api.wf", &[], &["E0722"]),
+    // `failed.*`, a status in text (E0722).
+    ("templates/incident-response.wf", &[], &["E0722"]),
+    // `run.*` (E0722).
+    ("templates/maintenance-window.wf", &[], &["E0722"]),
     ("templates/ml-training.wf", &[], &[]),
-    // rollback, `until` (E0721), a string output in a command, a status in text (E0722).
-    ("templates/security-alert.wf", &[], &["E0721", "E0722"]),
-    ("templates/test-suite.wf", &[], &["E0721"]),
+    // a gate's `passed` in a command, a status in text (E0722).
+    ("templates/security-alert.wf", &[], &["E0722"]),
+    ("templates/test-suite.wf", &[], &[]),
     // `mount`, rollback, `wait any`, linear backoff (E0721), slack (E0724).
     ("examples/deploy.wf", &["version=1"], &["E0721", "E0724"]),
     // `sql`, `on fail pause` (E0721), a list output (E0722), email (E0724).
     ("examples/etl.wf", &[], &["E0721", "E0722", "E0724"]),
     ("examples/file-drop.wf", &[], &[]),
-    // `until` (E0721), a status in text (E0722).
-    ("examples/health-poll.wf", &[], &["E0721", "E0722"]),
+    // a status in text (E0722).
+    ("examples/health-poll.wf", &[], &["E0722"]),
     ("examples/incident.wf", &[], &["E0721", "E0722", "E0724"]),
     // list outputs and `len(…)` at run time (E0722), a secret in text (E0723).
     ("examples/ml-train.wf", &[], &["E0722", "E0723"]),
@@ -47,7 +46,7 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     // `{{.Id}}` in a command (E0727: Argo has no escape for it).
     ("std/docker-build.wf", &[], &["E0727"]),
     ("std/git-release.wf", &["version=1"], &[]),
-    // `until`, linear backoff (E0721).
+    // `until` on an http step, a linear backoff on one (E0721).
     ("std/http-healthcheck.wf", &[], &["E0721"]),
     // an `if` on a secret (E0728).
     ("std/notify.wf", &["text=hi"], &["E0728"]),

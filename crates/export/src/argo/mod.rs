@@ -20,6 +20,7 @@ mod loops;
 mod names;
 mod notify;
 pub mod outputs;
+mod retries;
 mod rollback;
 mod runtime;
 mod script;

@@ -2,7 +2,7 @@
 //! steps, `http` for http steps, `suspend` for approval gates and sleeps.
 
 use super::runtime::RunTime;
-use super::{diag, notify, outputs, script, text, Options};
+use super::{diag, notify, outputs, retries, script, text, Options};
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{Backoff, Expr, FieldValue, StepField, StepKind, Workflow};
@@ -78,6 +78,10 @@ pub fn template(
     }
     // A call's timeout bounds its steps, not its join's check.
     if let Some(ms) = s.timeout_ms.filter(|_| s.kind != StepKind::Call) {
+        let ms = match s.kind {
+            StepKind::Shell | StepKind::Docker => retries::deadline_ms(s, ms),
+            _ => ms,
+        };
         // IntOrString in Argo's schema, which spells it as a string.
         t.insert(
             "activeDeadlineSeconds".into(),
@@ -91,11 +95,15 @@ pub fn template(
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
-    if let Some(u) = &s.until {
+    if let Some(u) = s
+        .until
+        .as_ref()
+        .filter(|_| !matches!(s.kind, StepKind::Shell | StepKind::Docker))
+    {
         errors.push(diag::cannot_express(
             u.span,
-            "`until` polling",
-            "Argo re-runs a step only on failure (retryStrategy); poll inside the step's command",
+            &format!("`until` polling of a `{}` step", s.kind.name()),
+            "the export polls in a `shell` or `docker` step's script, and Argo re-runs other templates only on failure: poll from a `shell` step (`curl` for a URL)",
         ));
     }
     if errors.is_empty() {
@@ -162,6 +170,29 @@ fn container(
             String::new()
         }),
         None => "sh".into(),
+    };
+    // `until` and a retry Argo cannot wait for: loops in the script.
+    let looped = s.until.is_some() || retries::in_script(s);
+    let run = match run {
+        Some(_)
+            if looped && s.kind == StepKind::Shell && !matches!(shell.as_str(), "sh" | "bash") =>
+        {
+            errors.push(diag::cannot_express(
+                field_of(s, "shell").map_or(s.span, |f| f.span),
+                "`until` or this `retry` on a script of another shell than `sh` or `bash`",
+                "the export writes the loop in `sh`: drop `shell`, or poll and retry inside the script",
+            ));
+            None
+        }
+        Some(run) if looped => {
+            let mut env = Vec::new();
+            let wrapped = retries::wrap(wf, s, run, &mut env)
+                .map_err(|e| errors.push(e))
+                .ok();
+            rt.env.extend(env);
+            wrapped
+        }
+        run => run,
     };
     let with_outputs = !s.outputs.is_empty();
     match (s.kind, field_of(s, "entrypoint"), run) {
@@ -462,15 +493,18 @@ fn mount(
 /// refused rather than changed.
 fn retry(s: &PlannedStep, rt: &mut RunTime) -> Result<Option<Json>, Diagnostic> {
     let Some(r) = &s.retry else { return Ok(None) };
-    if r.when.is_some() {
-        // `retryPolicy` knows only "on error" and "on failure": no condition.
-        return Err(Diagnostic::error("E0770", "Argo cannot retry only when a condition holds")
-            .primary(r.span, "`retry … when`")
-            .help("Argo's `retryPolicy` retries every failure alike: drop `when` to export, or keep the step in wfc"));
+    // A gate is decided once and a sleep cannot fail: `wfc run` never
+    // retries them (a `retry` from `defaults` reaches them too). A delay
+    // Argo cannot wait: a loop in the container's script, [`retries::wrap`].
+    if matches!(s.kind, StepKind::Sleep | StepKind::Gate) || retries::in_script(s) {
+        return Ok(None);
     }
     let mut strategy = Map::new();
     strategy.insert("limit".into(), json!(r.count.to_string()));
     strategy.insert("retryPolicy".into(), json!("Always"));
+    if let Some(w) = &r.when {
+        strategy.insert("expression".into(), json!(retries::expression(s, w)?));
+    }
     if let Some(backoff) = r.backoff_ms.filter(|_| r.count > 0) {
         let factor = match r.strategy {
             Backoff::Exponential => 2u64,

@@ -269,7 +269,7 @@ pub(super) fn job(
             "use `wait all`, or run with `wfc run`",
         ));
     }
-    // `until` is a loop in a shell script (`until.rs`); with `retry`, the
+    // `until` is a loop in a shell script (`polling.rs`); with `retry`, the
     // retry loop runs it whole.
     if s.until.is_some() && !matches!(s.kind, StepKind::Shell | StepKind::Docker) {
         errors.push(refuse(
@@ -321,7 +321,7 @@ pub(super) fn job(
             run_step.insert("shell".into(), Json::String(shell));
             if let Some(text) = script(&mut env, &mut fail) {
                 let text = match s.until.as_deref() {
-                    Some(u) => super::until::poll(&text, u, s.step, values, &mut env)
+                    Some(u) => super::polling::poll(&text, u, s.step, values, &mut env)
                         .map_err(&mut fail)
                         .unwrap_or(text),
                     None => text,
@@ -435,7 +435,7 @@ pub(super) fn job(
     // `when` over the attempt's exit status: a test in the retry loop.
     let when = match s.retry.as_ref().and_then(|r| r.when.as_deref()) {
         Some(w) if matches!(s.kind, StepKind::Shell | StepKind::Docker) => {
-            Some(super::until::when(w, s.step, values, &mut env).map_err(|d| vec![d])?)
+            Some(super::polling::when(w, s.step, values, &mut env).map_err(|d| vec![d])?)
         }
         Some(_) => {
             return Err(vec![refuse(
@@ -459,7 +459,7 @@ pub(super) fn job(
                 run_step.insert("shell".into(), json!("sh"));
                 format!(
                     "{write}{}",
-                    script::with_retries(&attempt, r, outputs, None)
+                    crate::shell_loops::with_retries(&attempt, r, outputs, None, true)
                 )
             }
             Some(r) => {
@@ -471,7 +471,7 @@ pub(super) fn job(
                         "drop `retry`, or write the script for `sh`",
                     )]);
                 }
-                script::with_retries(&run, r, outputs, when.as_deref())
+                crate::shell_loops::with_retries(&run, r, outputs, when.as_deref(), true)
             }
             None => run,
         };
@@ -488,7 +488,7 @@ pub(super) fn job(
         let waits: u64 = s
             .retry
             .as_deref()
-            .map_or(0, |r| script::delays(r).iter().sum());
+            .map_or(0, |r| crate::shell_loops::delays(r).iter().sum());
         let total = ms.saturating_mul(attempts).saturating_add(waits * 1000);
         job.insert("timeout-minutes".into(), json!(total.div_ceil(60_000)));
     }
