@@ -14,6 +14,7 @@ mod rollback;
 mod round_trip;
 mod runtime;
 mod scripts;
+mod values;
 
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -267,7 +268,6 @@ fn inexpressible_examples_name_construct_and_line() {
     let c = case();
     for (name, params) in [
         ("deploy", vec!["-p", "version=1.2.3"]),
-        ("health-poll", vec![]),
         ("quickstart", vec![]),
     ] {
         let file = format!("{EXAMPLES}/{name}.wf");

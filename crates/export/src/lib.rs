@@ -9,6 +9,7 @@ pub mod github;
 mod script_template;
 mod secret_decided;
 mod shell_loops;
+mod stdout_reads;
 mod yaml;
 
 /// The type a declared output is checked as once its step ran (`text`:

@@ -13,21 +13,18 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     ("templates/data-pipeline.wf", &[], &[]),
     // `failed.*` (E0722).
     ("templates/deploy-api.wf", &[], &["E0722"]),
-    // `failed.*`, a status in text (E0722).
+    // `failed.*` (E0722).
     ("templates/incident-response.wf", &[], &["E0722"]),
-    // `run.*` (E0722).
-    ("templates/maintenance-window.wf", &[], &["E0722"]),
+    ("templates/maintenance-window.wf", &[], &[]),
     ("templates/ml-training.wf", &[], &[]),
-    // a gate's `passed` in a command, a status in text (E0722).
-    ("templates/security-alert.wf", &[], &["E0722"]),
+    ("templates/security-alert.wf", &[], &[]),
     ("templates/test-suite.wf", &[], &[]),
     // `mount`, rollback, `wait any`, linear backoff (E0721), slack (E0724).
     ("examples/deploy.wf", &["version=1"], &["E0721", "E0724"]),
     // `sql`, `on fail pause` (E0721), a list output (E0722), email (E0724).
     ("examples/etl.wf", &[], &["E0721", "E0722", "E0724"]),
     ("examples/file-drop.wf", &[], &[]),
-    // a status in text (E0722).
-    ("examples/health-poll.wf", &[], &["E0722"]),
+    ("examples/health-poll.wf", &[], &[]),
     ("examples/incident.wf", &[], &["E0721", "E0722", "E0724"]),
     // list outputs and `len(…)` at run time (E0722), a secret in text (E0723).
     ("examples/ml-train.wf", &[], &["E0722", "E0723"]),

@@ -29,7 +29,7 @@ pub fn run_time_value(span: Span, step: &str, what: &str) -> Diagnostic {
         format!("step `{step}` uses {what}, known only while wfc runs"),
     )
     .primary(span, "read at run time")
-    .help("the export folds params at plan time; step outputs, statuses and run fields have no Argo mapping yet")
+    .help("the export folds params at plan time; a step's outputs, stdout and status, a gate's `passed` and `run.id`, `run.workflow`, `run.started`, `run.status` reach a command or an `env` value through Argo's own values, from a task of the same dag; this one has no such place")
 }
 
 /// E0750: `now()`, which the export cannot fold (it is the time a step

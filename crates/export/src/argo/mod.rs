@@ -24,6 +24,7 @@ mod retries;
 mod rollback;
 mod runtime;
 mod script;
+mod stdout;
 pub mod step;
 mod text;
 pub mod when;
@@ -262,7 +263,14 @@ fn dag(
             .filter(|(s, _)| count[&s.step] == 1)
             .map(|(s, n)| (s.step, n.clone()))
             .collect(),
+        gates: graph
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Gate)
+            .map(|s| s.step)
+            .collect(),
     };
+    let stdout_read = crate::stdout_reads::read_by_others(ctx.wf);
     let mut tasks = Vec::new();
     for (i, s) in graph.steps.iter().enumerate() {
         let name = &task_names[i];
@@ -272,8 +280,9 @@ fn dag(
         }
         let body = lp.map(|lp| loop_body(ctx, graph, lp));
         let s = body.as_ref().unwrap_or(s);
-        let mut rt = RunTime::new(&producers, ctx.options.approximate);
+        let mut rt = RunTime::new(&producers, ctx.options.approximate, &ctx.plan.workflow);
         rt.item = lp.map(|lp| lp.block);
+        rt.keeps_stdout = stdout_read.contains(&s.step);
         if s.kind == StepKind::Call {
             rt.joined = joined(graph, s, &task_names);
         }

@@ -73,8 +73,17 @@ pub fn template(
     if !rt.volumes.is_empty() {
         t.insert("volumes".into(), json!(rt.volumes));
     }
-    if !s.outputs.is_empty() {
-        t.insert("outputs".into(), outputs::parameters(&s.outputs));
+    let mut outs = match outputs::parameters(&s.outputs) {
+        Json::Object(o) if !s.outputs.is_empty() => {
+            o["parameters"].as_array().cloned().unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    if rt.keeps_stdout {
+        outs.extend(super::stdout::parameters());
+    }
+    if !outs.is_empty() {
+        t.insert("outputs".into(), json!({ "parameters": outs }));
     }
     // A call's timeout bounds its steps, not its join's check.
     if let Some(ms) = s.timeout_ms.filter(|_| s.kind != StepKind::Call) {
@@ -171,29 +180,9 @@ fn container(
         }),
         None => "sh".into(),
     };
-    // `until` and a retry Argo cannot wait for: loops in the script.
-    let looped = s.until.is_some() || retries::in_script(s);
-    let run = match run {
-        Some(_)
-            if looped && s.kind == StepKind::Shell && !matches!(shell.as_str(), "sh" | "bash") =>
-        {
-            errors.push(diag::cannot_express(
-                field_of(s, "shell").map_or(s.span, |f| f.span),
-                "`until` or this `retry` on a script of another shell than `sh` or `bash`",
-                "the export writes the loop in `sh`: drop `shell`, or poll and retry inside the script",
-            ));
-            None
-        }
-        Some(run) if looped => {
-            let mut env = Vec::new();
-            let wrapped = retries::wrap(wf, s, run, &mut env)
-                .map_err(|e| errors.push(e))
-                .ok();
-            rt.env.extend(env);
-            wrapped
-        }
-        run => run,
-    };
+    // The env first: its entries add to the prelude the script starts with.
+    let entries = env_entries(wf, wf_env, s, options, rt, &mut errors);
+    let run = run.and_then(|run| script_text(wf, s, &shell, run, rt, &mut errors));
     let with_outputs = !s.outputs.is_empty();
     match (s.kind, field_of(s, "entrypoint"), run) {
         (StepKind::Shell, _, Some(run)) if with_outputs => {
@@ -258,7 +247,7 @@ fn container(
             Err(e) => errors.push(e),
         }
     }
-    env_vars(wf, wf_env, s, options, rt, &mut c, &mut errors);
+    set_env(&mut c, entries, rt);
     if errors.is_empty() {
         Ok(("container", Json::Object(c)))
     } else {
@@ -266,18 +255,72 @@ fn container(
     }
 }
 
-/// The container's `env`: the workflow's and the step's `env {}` (the
-/// step's entries win, as in `wfc run`), then the run-time values `rt`
-/// collected.
-pub(super) fn env_vars(
+/// The script a shell or docker container runs for `run`: its stdout
+/// kept when another step reads it ([`super::stdout`]), inside the loops
+/// of `until` and a retry Argo cannot wait ([`retries`]), after the
+/// prelude that turns Argo's words into wfc's ([`RunTime::with_prelude`]).
+/// Each is `sh` text around the script: a docker `entrypoint` or another
+/// shell cannot have them.
+fn script_text(
+    wf: &Workflow,
+    s: &PlannedStep,
+    shell: &str,
+    run: String,
+    rt: &mut RunTime,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let keep = rt.keeps_stdout;
+    let looped = s.until.is_some() || retries::in_script(s);
+    if !(keep || looped || !rt.prelude.is_empty()) {
+        return Some(run);
+    }
+    let what = if looped {
+        "`until` or this `retry`"
+    } else if keep {
+        "a stdout another step reads"
+    } else {
+        "a status, gate result or `run.status` in its command"
+    };
+    if let Some(ep) = field_of(s, "entrypoint").filter(|_| s.kind == StepKind::Docker) {
+        errors.push(diag::cannot_express(
+            ep.span,
+            &format!("{what} on a step with an `entrypoint`"),
+            "the export writes it as `sh` around `run`: drop `entrypoint` (the image's own runs `sh -c RUN`)",
+        ));
+        return None;
+    }
+    if s.kind == StepKind::Shell && !matches!(shell, "sh" | "bash") {
+        errors.push(diag::cannot_express(
+            field_of(s, "shell").map_or(s.span, |f| f.span),
+            &format!("{what} on a script of another shell than `sh` or `bash`"),
+            "the export writes it in `sh` around the script: drop `shell`, or do it inside the script",
+        ));
+        return None;
+    }
+    let run = if keep { super::stdout::keep(&run) } else { run };
+    let run = if looped {
+        let mut env = Vec::new();
+        let wrapped = retries::wrap(wf, s, run, &mut env)
+            .map_err(|e| errors.push(e))
+            .ok()?;
+        rt.env.extend(env);
+        wrapped
+    } else {
+        run
+    };
+    Some(rt.with_prelude(run))
+}
+
+/// The workflow's and the step's `env {}` entries, the step's winning; a
+/// value Argo gives in its own words adds a line to `rt`'s prelude.
+pub(super) fn env_entries(
     wf: &Workflow,
     wf_env: &[(String, Expr)],
     s: &PlannedStep,
     options: &Options,
     rt: &mut RunTime,
-    c: &mut Map<String, Json>,
     errors: &mut Vec<Diagnostic>,
-) {
+) -> Vec<Json> {
     let step_env = match field_of(s, "env").map(|f| &f.value) {
         Some(FieldValue::Map(m)) => m.as_slice(),
         _ => &[],
@@ -289,7 +332,7 @@ pub(super) fn env_vars(
         .chain(step_env)
     {
         let var = if RunTime::reads(v) {
-            rt.value(wf, &s.name, v)
+            rt.env_value(wf, &s.name, k, v)
                 .map(|v| json!({ "name": k, "value": v }))
         } else {
             env_var(wf, &s.name, k, v, options)
@@ -299,6 +342,11 @@ pub(super) fn env_vars(
             Err(e) => errors.push(e),
         }
     }
+    vars
+}
+
+/// `entries`, then the run-time values `rt` collected, as the `env`.
+pub(super) fn set_env(c: &mut Map<String, Json>, mut vars: Vec<Json>, rt: &RunTime) {
     vars.extend(rt.env.iter().map(|(k, v)| json!({ "name": k, "value": v })));
     if !vars.is_empty() {
         c.insert("env".into(), Json::Array(vars));

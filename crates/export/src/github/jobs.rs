@@ -514,7 +514,7 @@ pub(super) fn job(
         });
     }
     // Another step reads this one's stdout: keep it, then hand it on.
-    if super::stdout::read_by_others(wf).contains(&s.step) {
+    if crate::stdout_reads::read_by_others(wf).contains(&s.step) {
         if let Some(Json::String(run)) = run_step.get("run").cloned() {
             run_step.insert("run".into(), json!(super::stdout::keep(&run)));
             let (hand_on, outs) = super::stdout::hand_on();

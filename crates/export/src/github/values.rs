@@ -150,7 +150,7 @@ impl<'a> Values<'a> {
 
     /// The GitHub text of `e`: literal text with `${{ … }}` for params and secrets.
     pub fn text(&self, e: &Expr) -> Result<String, Diagnostic> {
-        if let Some((step, trim)) = super::stdout::read(e) {
+        if let Some((step, trim)) = crate::stdout_reads::read(e) {
             if let Some(job) = self.job_of(step) {
                 let name = super::stdout::output(trim);
                 return Ok(format!("${{{{ needs.{job}.outputs.{name} }}}}"));
