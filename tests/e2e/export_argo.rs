@@ -228,14 +228,51 @@ fn features_map_and_validate() {
     validate(&c, &["ship.yaml", "tpl.yaml"]);
 }
 
-/// A secret's value never reaches the YAML, and a secret spliced into a
-/// command is refused (E0723) rather than written.
+/// A secret's value never reaches the YAML: in a command (even inside
+/// single quotes) and in a header it is a `secretKeyRef` env var, which the
+/// script reads quoted; in a URL it is refused (E0723).
 #[test]
 fn secrets_stay_out() {
     let c = workflow(
         r#"workflow w {
   secret token: string = env("DEPLOY_TOKEN")
   step a: shell { run "curl -H 'Authorization: ${token}' x" }
+  step b: http { get "https://example.com"  headers { Authorization = token } }
+}
+"#,
+    );
+    let out = c
+        .wfc([
+            "export",
+            "argo",
+            "w.wf",
+            "--image",
+            "alpine:3.20",
+            "--secret-name",
+            "ship",
+        ])
+        .env("DEPLOY_TOKEN", "s3cr3t-value")
+        .success()
+        .stdout_lacks("s3cr3t-value")
+        .stderr_lacks("s3cr3t-value")
+        .output();
+    let doc: serde_json::Value = serde_norway::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        doc["spec"]["templates"][1]["container"]["command"][2],
+        "curl -H 'Authorization: '\"$WFC_SECRET_1\"'' x"
+    );
+    for part in [
+        "- name: WFC_SECRET_1\n        valueFrom:\n          secretKeyRef:\n            key: token\n            name: ship",
+        "- name: Authorization\n        valueFrom:\n          secretKeyRef:\n            key: token\n            name: ship",
+    ] {
+        assert!(out.stdout.contains(part), "missing {part:?} in:\n{}", out.stdout);
+    }
+    c.write("w.yaml", &out.stdout);
+    validate(&c, &["w.yaml"]);
+    let c = workflow(
+        r#"workflow w {
+  secret token: string = env("DEPLOY_TOKEN")
+  step a: http { get "https://example.com/?t=${token}" }
 }
 "#,
     );
@@ -365,4 +402,27 @@ fn braces_argo_would_expand_are_refused() {
     .success()
     .stdout_has("{ {x} }")
     .output();
+}
+
+/// `lock` is a workflow-level mutex; `run.id` in its key is Argo's
+/// `{{workflow.name}}` (one mutex per run), `run.workflow` the name.
+#[test]
+fn locks_are_mutexes() {
+    let c = workflow(
+        r#"workflow deploy {
+  param env: string = "prod"
+  lock "deploy-${env}-${run.workflow}-${run.id}"
+  step ship: shell { run "deploy ${env}" }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    assert!(
+        yaml.contains(
+            "synchronization:\n    mutexes:\n    - name: deploy-prod-deploy-{{workflow.name}}\n"
+        ),
+        "{yaml}"
+    );
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
 }

@@ -31,8 +31,7 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     ("examples/nightly.wf", &[], &[]),
     // `failed.*` (E0722).
     ("examples/quickstart.wf", &[], &["E0722"]),
-    // `lock` (E0721).
-    ("examples/release-webhook.wf", &["version=1"], &["E0721"]),
+    ("examples/release-webhook.wf", &["version=1"], &[]),
     (
         "examples/release-with-std.wf",
         &["version=1"],

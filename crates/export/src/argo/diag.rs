@@ -45,14 +45,15 @@ pub fn now(span: Span, step: &str) -> Diagnostic {
     )
 }
 
-/// E0723: a secret used anywhere but as a whole `env` value.
+/// E0723: a secret where Kubernetes cannot give it (not as it is in a
+/// command, an `env` value or an http header).
 pub fn secret_outside_env(span: Span, step: &str) -> Diagnostic {
     Diagnostic::error(
         "E0723",
-        format!("step `{step}` uses a secret outside `env {{ … }}`"),
+        format!("step `{step}` uses a secret where Argo cannot give it"),
     )
     .primary(span, "a secret here")
-    .help("pass the secret as a whole env value (`env { TOKEN = token }`): it becomes a `secretKeyRef`, never a value in the YAML")
+    .help("a secret reaches a step only as it is, through Kubernetes: in a command (`${token}`), a whole `env` value or a whole http header value it becomes a `secretKeyRef`, never a value in the YAML; a value computed from it, or one in a URL, an image or a body, has no such place")
 }
 
 /// E0724: a notification step (slack, email, webhook): its address is

@@ -16,6 +16,7 @@
 
 pub mod diag;
 mod join;
+mod lock;
 mod loops;
 mod names;
 mod notify;
@@ -130,6 +131,10 @@ pub fn resource(
             }
         }
     }
+    let synchronization = lock::synchronization(plan, wf)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
     let decided = crate::secret_decided::decisions(plan, wf);
@@ -159,6 +164,9 @@ pub fn resource(
     if let Some(c) = plan.concurrency {
         spec.insert("parallelism".into(), json!(c));
     }
+    if let Some(sync) = synchronization {
+        spec.insert("synchronization".into(), sync);
+    }
     spec.insert("templates".into(), Json::Array(all));
     let name = names::dns_name(&plan.workflow);
     let (kind, metadata) = if options.template {
@@ -178,13 +186,6 @@ pub fn resource(
 /// Plan-level constructs with no Argo equivalent.
 fn unsupported(plan: &Plan, approximate: bool, warnings: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
-    if let Some(lock) = &plan.lock {
-        errors.push(diag::cannot_express(
-            lock.span,
-            "`lock`",
-            "Argo has `synchronization` with a mutex of the cluster; wfc's lock keys are per store",
-        ));
-    }
     let graphs = std::iter::once(&plan.main).chain(plan.handlers.iter().map(|h| &h.graph));
     for g in graphs {
         for group in &g.groups {

@@ -55,6 +55,9 @@ pub struct RunTime<'p> {
     pub inputs: Vec<(String, String)>,
     /// (variable, value) for the container's `env`.
     pub env: Vec<(String, String)>,
+    /// (variable, secret param) for the container's `env`: each a
+    /// `secretKeyRef`, never a value.
+    pub secrets: Vec<(String, String)>,
     /// The pod's volumes (an approximated `mount`).
     pub volumes: Vec<Json>,
     /// A call's join: the tasks of the call's required steps ([`super::join`]).
@@ -77,6 +80,7 @@ impl<'p> RunTime<'p> {
             item: None,
             inputs: Vec::new(),
             env: Vec::new(),
+            secrets: Vec::new(),
             volumes: Vec::new(),
             joined: Vec::new(),
             prelude: Vec::new(),
@@ -303,9 +307,18 @@ impl<'p> RunTime<'p> {
                     continue;
                 }
             }
-            let var = format!("WF_VALUE_{}", self.env.len() + 1);
-            let Some(value) = self.source_for(x, &var, false) else {
-                return Err(refusal(wf, step, x));
+            // A secret, as it is: a `secretKeyRef` env var, never its value.
+            let secret = text::whole_secret(wf, x);
+            let var = match secret {
+                Some(_) => format!("WFC_SECRET_{}", self.secrets.len() + 1),
+                None => format!("WF_VALUE_{}", self.env.len() + 1),
+            };
+            let value = match secret {
+                Some(key) => key.to_owned(),
+                None => match self.source_for(x, &var, false) {
+                    Some(v) => v,
+                    None => return Err(refusal(wf, step, x)),
+                },
             };
             let shown = match cmd.context() {
                 Context::Bare => format!("\"${var}\""),
@@ -319,7 +332,11 @@ impl<'p> RunTime<'p> {
                     ))
                 }
             };
-            self.env.push((var, value));
+            if secret.is_some() {
+                self.secrets.push((var, value));
+            } else {
+                self.env.push((var, value));
+            }
             cmd.placeholder(&shown);
         }
         text::no_braces(step, e.span, cmd.finish())

@@ -148,7 +148,7 @@ pub fn template(
             Err(e) => errors.push(e),
         }
     }
-    set_env(&mut c, entries, rt);
+    set_env(&mut c, entries, rt, options);
     if let Some(Json::Array(vars)) = c.get_mut("env") {
         vars.extend(secrets);
     }

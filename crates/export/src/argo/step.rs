@@ -32,7 +32,7 @@ pub fn template(
     );
     let body = match s.kind {
         StepKind::Shell | StepKind::Docker => container(wf, env, s, options, rt),
-        StepKind::Http => http(wf, s),
+        StepKind::Http => http(wf, s, options),
         StepKind::Gate => gate(wf, s, options),
         StepKind::Sleep => field(s, "duration")
             .map(|e| text::plain(wf, &s.name, e))
@@ -165,7 +165,8 @@ fn container(
     };
     c.insert("image".into(), json!(image.unwrap_or_default()));
     let run = field(s, "run").map(|e| {
-        if RunTime::reads(e) {
+        // A secret as it is reaches the command as a `secretKeyRef` env var.
+        if RunTime::reads(e) || e.tainted {
             rt.command(wf, &s.name, e)
         } else {
             text::command(wf, &s.name, e)
@@ -247,7 +248,7 @@ fn container(
             Err(e) => errors.push(e),
         }
     }
-    set_env(&mut c, entries, rt);
+    set_env(&mut c, entries, rt, options);
     if errors.is_empty() {
         Ok(("container", Json::Object(c)))
     } else {
@@ -345,9 +346,17 @@ pub(super) fn env_entries(
     vars
 }
 
-/// `entries`, then the run-time values `rt` collected, as the `env`.
-pub(super) fn set_env(c: &mut Map<String, Json>, mut vars: Vec<Json>, rt: &RunTime) {
+/// `entries`, then the run-time values and secrets `rt` collected, as the `env`.
+pub(super) fn set_env(
+    c: &mut Map<String, Json>,
+    mut vars: Vec<Json>,
+    rt: &RunTime,
+    options: &Options,
+) {
     vars.extend(rt.env.iter().map(|(k, v)| json!({ "name": k, "value": v })));
+    vars.extend(rt.secrets.iter().map(|(k, key)| {
+        json!({ "name": k, "valueFrom": { "secretKeyRef": { "name": options.secret_name, "key": key } } })
+    }));
     if !vars.is_empty() {
         c.insert("env".into(), Json::Array(vars));
     }
@@ -379,7 +388,11 @@ pub fn env_var(
     text::plain(wf, step, value).map(|v| json!({ "name": key, "value": v }))
 }
 
-fn http(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diagnostic>> {
+fn http(
+    wf: &Workflow,
+    s: &PlannedStep,
+    options: &Options,
+) -> Result<(&'static str, Json), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut h = Map::new();
     for method in ["get", "post", "put", "patch", "delete", "head"] {
@@ -396,6 +409,10 @@ fn http(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diag
     if let Some(FieldValue::Map(m)) = field_of(s, "headers").map(|f| &f.value) {
         let mut headers = Vec::new();
         for (k, v) in m {
+            if let Some(key) = text::whole_secret(wf, v) {
+                headers.push(json!({ "name": k, "valueFrom": { "secretKeyRef": { "name": options.secret_name, "key": key } } }));
+                continue;
+            }
             match text::plain(wf, &s.name, v) {
                 Ok(v) => headers.push(json!({ "name": k, "value": v })),
                 Err(e) => errors.push(e),
