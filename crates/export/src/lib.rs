@@ -5,6 +5,7 @@
 
 pub mod argo;
 mod artifacts;
+mod curl;
 pub mod github;
 mod script_template;
 mod secret_decided;

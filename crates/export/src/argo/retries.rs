@@ -7,9 +7,10 @@
 //! `-1`, is retried, as `wfc run` retries an attempt with no value for the
 //! condition). Argo multiplies each delay by a factor and caps none, so a
 //! `linear` backoff (more than one retry) or a `max` that would cut a delay
-//! short runs, on a `shell` or `docker` step, as a loop in the container's
-//! script with wfc's exact waits ([`crate::shell_loops::with_retries`]);
-//! on other kinds it is refused. `until` on a `shell` or `docker` step is
+//! short runs as a loop in the container's script with wfc's exact waits
+//! ([`crate::shell_loops::with_retries`]): a `shell` or `docker` step's,
+//! or the curl container an `http`, `webhook` or `slack` step becomes
+//! ([`super::notify`]); a script step's is refused. `until` on a `shell` or `docker` step is
 //! the polling loop of [`crate::shell_loops::poll`], its values in the
 //! container's `env`.
 
@@ -23,7 +24,11 @@ use wfc_plan::PlannedStep;
 /// `retryStrategy` cannot wait, on a step whose script wfc writes.
 pub fn in_script(s: &PlannedStep) -> bool {
     let Some(r) = &s.retry else { return false };
-    matches!(s.kind, StepKind::Shell | StepKind::Docker) && !strategy_says(r)
+    let scripted = matches!(
+        s.kind,
+        StepKind::Shell | StepKind::Docker | StepKind::Http | StepKind::Webhook | StepKind::Slack
+    );
+    scripted && !strategy_says(r)
 }
 
 /// Whether Argo's `retryStrategy` waits exactly `r`'s delays.
@@ -50,7 +55,11 @@ pub fn wrap(
 ) -> Result<String, Diagnostic> {
     let mut run = run;
     let mut value = |e: &Expr| text::plain(wf, &s.name, e);
-    if let Some(u) = &s.until {
+    if let Some(u) = s
+        .until
+        .as_ref()
+        .filter(|_| matches!(s.kind, StepKind::Shell | StepKind::Docker))
+    {
         let mut test = Test {
             step: s.step,
             prefix: "WF_UNTIL_",

@@ -32,6 +32,12 @@ pub fn template(
     );
     let body = match s.kind {
         StepKind::Shell | StepKind::Docker => container(wf, env, s, options, rt),
+        StepKind::Http if secret_in_request(wf, s) || retries::in_script(s) => {
+            match expect_codes(s) {
+                Ok(codes) => notify::request(wf, s, options, rt, &codes),
+                Err(e) => Err(vec![e]),
+            }
+        }
         StepKind::Http => http(wf, s, options),
         StepKind::Gate => gate(wf, s, options),
         StepKind::Sleep => field(s, "duration")
@@ -41,9 +47,8 @@ pub fn template(
             .map(|d| ("suspend", d))
             .map_err(|e| vec![e]),
         StepKind::Slack => notify::slack(wf, s, options, rt),
-        StepKind::Email | StepKind::Webhook => {
-            Err(vec![diag::notification(s.span, &s.name, s.kind.name())])
-        }
+        StepKind::Webhook => notify::request(wf, s, options, rt, &[]),
+        StepKind::Email => Err(vec![diag::notification(s.span, &s.name, s.kind.name())]),
         StepKind::Python | StepKind::Node => {
             let lang = ScriptLang::of(s.kind).expect("a script kind");
             script::template(wf, env, s, options, rt, lang)
@@ -87,10 +92,7 @@ pub fn template(
     }
     // A call's timeout bounds its steps, not its join's check.
     if let Some(ms) = s.timeout_ms.filter(|_| s.kind != StepKind::Call) {
-        let ms = match s.kind {
-            StepKind::Shell | StepKind::Docker => retries::deadline_ms(s, ms),
-            _ => ms,
-        };
+        let ms = retries::deadline_ms(s, ms);
         // IntOrString in Argo's schema, which spells it as a string.
         t.insert(
             "activeDeadlineSeconds".into(),
@@ -510,6 +512,42 @@ fn gate(
         }]),
         None => Ok(("suspend", json!({}))),
     }
+}
+
+/// Whether an `http` step's URL, a header (other than a whole secret
+/// value, a `secretKeyRef` of its own) or body holds a secret: Argo's
+/// `http` template cannot take it, a curl container can.
+fn secret_in_request(wf: &Workflow, s: &PlannedStep) -> bool {
+    s.fields.iter().any(|f| match &f.value {
+        FieldValue::Expr(e) if f.name != "expect" => e.tainted,
+        FieldValue::Map(m) if f.name == "headers" => m
+            .iter()
+            .any(|(_, v)| v.tainted && text::whole_secret(wf, v).is_none()),
+        _ => false,
+    })
+}
+
+/// An `http` step's `expect`: the status codes accepted (empty: any 2xx).
+fn expect_codes(s: &PlannedStep) -> Result<Vec<u16>, Diagnostic> {
+    let Some(e) = field(s, "expect") else {
+        return Ok(Vec::new());
+    };
+    let code = |v: &wfc_plan::Value| match v {
+        wfc_plan::Value::Int(c) => u16::try_from(*c).ok(),
+        _ => None,
+    };
+    let codes = match wfc_plan::Value::of_literal(e) {
+        Some(wfc_plan::Value::List(xs)) => xs.iter().map(code).collect(),
+        Some(v) => code(&v).map(|c| vec![c]),
+        None => None,
+    };
+    codes.ok_or_else(|| {
+        diag::cannot_express(
+            e.span,
+            "an `expect` that is not literal status codes",
+            "write the codes as numbers or a list of numbers",
+        )
+    })
 }
 
 /// The image of a failing `check` gate when there is no `--image`.

@@ -1,6 +1,6 @@
 //! The fixed shell text wfc adds around a step's script: the step that
-//! hands the script's `$WF_OUTPUTS` to GitHub, and the check of an http
-//! status (the retry loop is [`crate::shell_loops`]). Only numbers wfc computes and names it
+//! hands the script's `$WF_OUTPUTS` to GitHub (the retry loop is
+//! [`crate::shell_loops`], a request's script [`crate::curl`]). Only numbers wfc computes and names it
 //! checked go into this text; values stay in `env:`.
 
 use serde_json::{json, Value as Json};
@@ -53,19 +53,4 @@ done < "{OUTPUTS_FILE}""#
         "env": { "WF_DECLARED": declared.join(" ") },
         "run": run,
     })
-}
-
-/// The status check after a request: the body to the log, then the status
-/// against `codes` (empty: any 2xx, as `wfc run`). The codes are numbers
-/// wfc checked, never the workflow's text.
-pub fn http_status(codes: &[u16]) -> String {
-    let (accept, wanted) = if codes.is_empty() {
-        ("2??".to_string(), "a 2xx status".to_string())
-    } else {
-        let list: Vec<String> = codes.iter().map(u16::to_string).collect();
-        (list.join("|"), format!("HTTP {}", list.join(" or ")))
-    };
-    format!(
-        "cat \"$RUNNER_TEMP/wfc-body\"\necho\ncase \"$wfc_code\" in\n  {accept}) ;;\n  *) echo \"wfc: expected {wanted}, got $wfc_code\" >&2; exit 1 ;;\nesac\n"
-    )
 }
