@@ -246,7 +246,7 @@ const NO_EXAMPLE: [(&str, &str); 18] = [
     ("E0736", "no longer reported"),
     ("E0755", "no longer reported"),
     ("E0756", "no longer reported"),
-    ("E0761", "uses the example of E0760"),
+    ("E0760", "no longer reported"),
     ("E0840", "names its run fixture instead"),
     (
         "E0901",

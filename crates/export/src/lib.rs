@@ -4,7 +4,6 @@
 //! ENGINE` (src/cli/export.rs) calls them.
 
 pub mod argo;
-mod artifacts;
 mod curl;
 pub mod github;
 mod script_template;

@@ -15,6 +15,7 @@
 //! ([`diag`]); every such error of the workflow is reported at once.
 
 pub mod diag;
+mod files;
 mod join;
 mod lock;
 mod loops;
@@ -88,12 +89,6 @@ pub fn resource(
 ) -> Result<(Json, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut warnings = Vec::new();
     let mut errors = unsupported(plan, options.approximate, &mut warnings);
-    errors.extend(crate::artifacts::refuse(
-        plan,
-        "E0761",
-        "Argo",
-        "a later version writes them as output and input artifacts",
-    ));
     let mut names = names::Names::default();
     let mut templates = Vec::new();
     let mut ctx = Ctx {
@@ -284,6 +279,13 @@ fn dag(
         let mut rt = RunTime::new(&producers, ctx.options.approximate, &ctx.plan.workflow);
         rt.item = lp.map(|lp| lp.block);
         rt.keeps_stdout = stdout_read.contains(&s.step);
+        match files::of_step(ctx.wf, s) {
+            Ok(kept) => rt.kept = kept,
+            Err(e) => errors.push(e),
+        }
+        if matches!(s.kind, StepKind::Shell | StepKind::Python | StepKind::Node) {
+            rt.artifacts_in = artifacts_in(graph, i, &task_names);
+        }
         if s.kind == StepKind::Call {
             rt.joined = joined(graph, s, &task_names);
         }
@@ -397,6 +399,29 @@ fn loop_body(ctx: &Ctx, graph: &Graph, lp: &loops::Loop) -> wfc_plan::PlannedSte
         .filter(|d| !lp.members.contains(&d.on()))
         .collect();
     body
+}
+
+/// The artifacts a step unpacks: those of every step it waits for,
+/// directly or not, in this dag.
+fn artifacts_in(graph: &Graph, i: usize, task_names: &[String]) -> Vec<(Json, Json)> {
+    let mut seen = vec![false; graph.steps.len()];
+    let mut stack: Vec<usize> = graph.steps[i].deps.iter().map(|d| d.on()).collect();
+    while let Some(j) = stack.pop() {
+        if std::mem::replace(&mut seen[j], true) {
+            continue;
+        }
+        stack.extend(graph.steps[j].deps.iter().map(|d| d.on()));
+    }
+    let mut out: Vec<(Json, Json)> = Vec::new();
+    for (j, s) in graph.steps.iter().enumerate().filter(|(j, _)| seen[*j]) {
+        for d in wfc_language::ir::artifacts::decls(&s.fields) {
+            let io = files::input(&task_names[j], d.name);
+            if !out.contains(&io) {
+                out.push(io);
+            }
+        }
+    }
+    out
 }
 
 /// The tasks of a call's required steps, which its join checks.

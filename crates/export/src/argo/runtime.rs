@@ -69,6 +69,10 @@ pub struct RunTime<'p> {
     pub workflow: String,
     /// Another step reads this step's stdout: its script keeps it.
     pub keeps_stdout: bool,
+    /// The artifacts this step keeps ([`super::files`]).
+    pub kept: Vec<super::files::Kept>,
+    /// The artifacts of earlier steps it unpacks: (template input, task argument).
+    pub artifacts_in: Vec<(Json, Json)>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -86,6 +90,8 @@ impl<'p> RunTime<'p> {
             prelude: Vec::new(),
             workflow: workflow.to_owned(),
             keeps_stdout: false,
+            kept: Vec::new(),
+            artifacts_in: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -344,26 +350,38 @@ impl<'p> RunTime<'p> {
 
     /// The template's `inputs` (absent when it reads nothing).
     pub fn template_inputs(&self) -> Option<Json> {
-        (!self.inputs.is_empty()).then(|| {
+        let mut inputs = serde_json::Map::new();
+        if !self.inputs.is_empty() {
             let ps: Vec<Json> = self
                 .inputs
                 .iter()
                 .map(|(n, _)| json!({ "name": n }))
                 .collect();
-            json!({ "parameters": ps })
-        })
+            inputs.insert("parameters".into(), json!(ps));
+        }
+        if !self.artifacts_in.is_empty() {
+            let arts: Vec<Json> = self.artifacts_in.iter().map(|(t, _)| t.clone()).collect();
+            inputs.insert("artifacts".into(), json!(arts));
+        }
+        (!inputs.is_empty()).then_some(Json::Object(inputs))
     }
 
     /// The task's `arguments` (absent when it reads nothing).
     pub fn task_arguments(&self) -> Option<Json> {
-        (!self.inputs.is_empty()).then(|| {
+        let mut args = serde_json::Map::new();
+        if !self.inputs.is_empty() {
             let ps: Vec<Json> = self
                 .inputs
                 .iter()
                 .map(|(n, v)| json!({ "name": n, "value": v }))
                 .collect();
-            json!({ "parameters": ps })
-        })
+            args.insert("parameters".into(), json!(ps));
+        }
+        if !self.artifacts_in.is_empty() {
+            let arts: Vec<Json> = self.artifacts_in.iter().map(|(_, a)| a.clone()).collect();
+            args.insert("artifacts".into(), json!(arts));
+        }
+        (!args.is_empty()).then_some(Json::Object(args))
     }
 }
 

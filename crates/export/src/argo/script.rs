@@ -132,6 +132,14 @@ pub fn template(
         if rt.keeps_stdout {
             run = super::stdout::keep(&run);
         }
+        if !rt.kept.is_empty() {
+            let mut env = Vec::new();
+            run = super::files::pack(&run, &rt.kept, &mut env);
+            rt.env.extend(env);
+        }
+        if !rt.artifacts_in.is_empty() {
+            rt.prelude.insert(0, super::files::unpack());
+        }
         let run = rt.with_prelude(run);
         if with_outputs {
             c.insert(

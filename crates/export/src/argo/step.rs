@@ -87,8 +87,15 @@ pub fn template(
     if rt.keeps_stdout {
         outs.extend(super::stdout::parameters());
     }
+    let mut outputs = Map::new();
     if !outs.is_empty() {
-        t.insert("outputs".into(), json!({ "parameters": outs }));
+        outputs.insert("parameters".into(), json!(outs));
+    }
+    if !rt.kept.is_empty() {
+        outputs.insert("artifacts".into(), json!(super::files::outputs(&rt.kept)));
+    }
+    if !outputs.is_empty() {
+        t.insert("outputs".into(), Json::Object(outputs));
     }
     // A call's timeout bounds its steps, not its join's check.
     if let Some(ms) = s.timeout_ms.filter(|_| s.kind != StepKind::Call) {
@@ -274,7 +281,10 @@ fn script_text(
 ) -> Option<String> {
     let keep = rt.keeps_stdout;
     let looped = s.until.is_some() || retries::in_script(s);
-    if !(keep || looped || !rt.prelude.is_empty()) {
+    if !rt.artifacts_in.is_empty() {
+        rt.prelude.insert(0, super::files::unpack());
+    }
+    if !(keep || looped || !rt.prelude.is_empty() || !rt.kept.is_empty()) {
         return Some(run);
     }
     let what = if looped {
@@ -310,6 +320,14 @@ fn script_text(
         wrapped
     } else {
         run
+    };
+    let run = if rt.kept.is_empty() {
+        run
+    } else {
+        let mut env = Vec::new();
+        let packed = super::files::pack(&run, &rt.kept, &mut env);
+        rt.env.extend(env);
+        packed
     };
     Some(rt.with_prelude(run))
 }
