@@ -284,7 +284,7 @@ fn script_text(
     if !rt.artifacts_in.is_empty() {
         rt.prelude.insert(0, super::files::unpack());
     }
-    if !(keep || looped || !rt.prelude.is_empty() || !rt.kept.is_empty()) {
+    if !keep && !looped && rt.prelude.is_empty() && rt.kept.is_empty() {
         return Some(run);
     }
     let what = if looped {
