@@ -68,10 +68,11 @@ pub fn jobs(
         errors,
     );
     for h in &plan.handlers {
+        // The run step's id marks the job for `wfc import` ([`MARK`]).
         let when = match h.kind {
-            HandlerKind::Failure => "failure()",
-            HandlerKind::Success => "success()",
-            HandlerKind::Finally => "always()",
+            HandlerKind::Failure => ("failure()", "wfc-on-failure".to_string()),
+            HandlerKind::Success => ("success()", "wfc-on-success".to_string()),
+            HandlerKind::Finally => ("always()", "wfc-finally".to_string()),
         };
         graph(
             plan,
@@ -79,7 +80,7 @@ pub fn jobs(
             &h.graph,
             &main,
             Some(&main),
-            Some(when),
+            Some((when.0, &when.1)),
             (runs_on, approximate),
             &mut ids,
             &mut jobs,
@@ -93,6 +94,7 @@ pub fn jobs(
     for (i, s) in plan.main.steps.iter().enumerate().rev() {
         let Some(rb) = &s.rollback else { continue };
         let when = format!("failure() && needs.{}.result == 'success'", main[i]);
+        let mark = format!("wfc-rollback-of-{}", main[i]);
         // Its step's job a direct need: GitHub shows only those results.
         if !before.contains(&main[i]) {
             before.push(main[i].clone());
@@ -103,7 +105,7 @@ pub fn jobs(
             rb,
             &before,
             Some(&main),
-            Some(&when),
+            Some((&when, &mark)),
             (runs_on, approximate),
             &mut ids,
             &mut jobs,
@@ -119,6 +121,9 @@ pub fn jobs(
 
 /// Adds the jobs of `g`, each needing its dependencies and `before`; returns
 /// their ids. `main`: the main graph's job ids (None: `g` is the main graph).
+/// `when`: a handler's or a compensation's condition, and the id its run
+/// step gets (`wfc-on-failure`, `wfc-finally`, `wfc-rollback-of-JOB`):
+/// what tells `wfc import` the job is one, not a step of the main graph.
 #[allow(clippy::too_many_arguments)]
 fn graph(
     plan: &Plan,
@@ -126,7 +131,7 @@ fn graph(
     g: &Graph,
     before: &[String],
     main: Option<&[String]>,
-    when: Option<&str>,
+    when: Option<(&str, &str)>,
     (runs_on, approximate): (&str, bool),
     ids: &mut Ids,
     jobs: &mut Map<String, Json>,
@@ -204,6 +209,12 @@ fn graph(
                     .iter()
                     .flat_map(|&m| &g.steps[m].deps)
                     .any(|d| g.steps[d.on()].condition.is_some());
+                let (when, mark) = (when.map(|w| w.0), when.map(|w| w.1));
+                if let (Some(mark), Some(Json::Array(steps))) = (mark, job.get_mut("steps")) {
+                    for st in steps.iter_mut().filter(|st| st["id"] == "run") {
+                        st["id"] = json!(mark);
+                    }
+                }
                 let mut ifs: Vec<String> = when.map(str::to_string).into_iter().collect();
                 let any = wait_any_terms(g, s, &names);
                 if !any.is_empty() && when.is_none() {
