@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::export_github::{export, lint, reported};
 
 /// `(file, params, [(code, why)])`: empty codes, it exports.
-type Entry = (
+pub(crate) type Entry = (
     &'static str,
     &'static [&'static str],
     &'static [(&'static str, &'static str)],
@@ -19,7 +19,7 @@ const PAUSE: &str = "`on fail pause`: no job waits for a person after a failed c
 const EMAIL: &str = "`email` / `sql` steps: GitHub has no mail or database client of its own";
 const OUTPUT_VALUE: &str = "a value computed from outputs (`json(x.stdout)`, arithmetic, a list) inside a script or text: GitHub passes strings between jobs";
 
-const ALL: &[Entry] = &[
+pub(crate) const ALL: &[Entry] = &[
     (
         "examples/deploy.wf",
         &["version=1.2.3"],

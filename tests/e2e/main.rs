@@ -45,6 +45,7 @@
 //! - `export_ports`: ports of public workflows through both exports.
 //! - `export_yaml_quoting`: both exports read back by a YAML 1.1 parser.
 //! - `import`: `wfc import` of real GitHub Actions workflows and a Taskfile.
+//! - `import_round_trip`: GitHub exports imported back to the same DAG.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //! - `history_filters`: `wfc history --status|--since|--until`, and `waiting`.
 //! - `labels`: a workflow's `version` and `tags` in `list`, `history` and the API.
@@ -91,6 +92,7 @@ mod folder_links;
 mod full_disk;
 mod history_filters;
 mod import;
+mod import_round_trip;
 mod imports;
 mod json_form;
 mod labels;
