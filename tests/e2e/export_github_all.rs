@@ -102,14 +102,7 @@ pub(crate) const ALL: &[Entry] = &[
     ("templates/incident-response.wf", &[], &[("E0733", FAILED)]),
     ("templates/maintenance-window.wf", &[], &[]),
     ("templates/ml-training.wf", &[], &[]),
-    (
-        "templates/security-alert.wf",
-        &[],
-        &[
-            ("E0733", "a gate's `passed` read by a later step"),
-            ("E0734", "a gate's check with `in` over a list"),
-        ],
-    ),
+    ("templates/security-alert.wf", &[], &[]),
     ("templates/test-suite.wf", &[], &[]),
     (
         "std/db-migrate.wf",

@@ -60,6 +60,8 @@ pub struct Step {
     /// A `shell` step's command, else an approval gate's who.
     pub run: Option<Text>,
     pub approval: Option<String>,
+    /// A check gate's condition and `on fail` mode.
+    pub check: Option<(String, String)>,
     pub shell: Option<String>,
     pub workdir: Option<String>,
     pub env: Vec<(String, Text)>,
@@ -300,7 +302,7 @@ fn write_members(o: &mut Out, items: &[Item]) {
 fn write_step(o: &mut Out, s: &Step) {
     o.comments("#", &s.comments);
     o.comments("##", &s.doc);
-    let kind = if s.approval.is_some() {
+    let kind = if s.approval.is_some() || s.check.is_some() {
         "gate"
     } else {
         "shell"
@@ -313,7 +315,11 @@ fn write_step(o: &mut Out, s: &Step) {
     if let Some(who) = &s.approval {
         o.line(&format!("approval {}", literal::string(who)));
     }
-    if let Some(sh) = &s.shell {
+    if let Some((cond, on_fail)) = &s.check {
+        o.line(&format!("check {cond}"));
+        o.line(&format!("on fail {on_fail}"));
+    }
+    if let Some(sh) = s.shell.as_ref().filter(|_| kind == "shell") {
         o.line(&format!("shell {}", literal::string(sh)));
     }
     if let Some(w) = &s.workdir {

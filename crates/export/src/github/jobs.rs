@@ -391,7 +391,8 @@ pub(super) fn job(
             env.push(("WF_APPROVER".into(), who));
             run_step.insert("run".into(), json!("echo \"approved ($WF_APPROVER)\""));
         }
-        StepKind::Gate => match (expr("check"), s.on_fail) {
+        // The check as the plan folded it (params bound, `x || true` decided).
+        StepKind::Gate => match (planned(s, "check").or_else(|| expr("check")), s.on_fail) {
             (Some(check), None | Some(OnFail::Abort | OnFail::Continue)) => {
                 match values.condition(check) {
                     // The step runs only when the check is false.
@@ -409,6 +410,12 @@ pub(super) fn job(
                     "echo 'wfc: the check failed (on fail abort)' >&2\nexit 1"
                 };
                 run_step.insert("run".into(), json!(run));
+                // `passed`: the check held, so its step was skipped. Named
+                // after the gate: jobs folded together keep every gate's.
+                job.insert(
+                    "outputs".into(),
+                    json!({ passed_output(&step.name): "${{ steps.run.outcome == 'skipped' }}" }),
+                );
             }
             _ => fail(refuse(
                 "E0734",
@@ -444,7 +451,13 @@ pub(super) fn job(
         return Err(errors);
     }
     // `when` over the attempt's exit status: a test in the retry loop.
-    let when = match s.retry.as_ref().and_then(|r| r.when.as_deref()) {
+    // A gate is decided once and a sleep cannot fail: `wfc run` never
+    // retries them (a `retry` from `defaults` reaches them too).
+    let retry = s
+        .retry
+        .as_deref()
+        .filter(|_| !matches!(s.kind, StepKind::Gate | StepKind::Sleep));
+    let when = match retry.and_then(|r| r.when.as_deref()) {
         Some(w) if matches!(s.kind, StepKind::Shell | StepKind::Docker) => {
             Some(super::polling::when(w, s.step, values, &mut env).map_err(|d| vec![d])?)
         }
@@ -460,7 +473,7 @@ pub(super) fn job(
     let outputs = !s.outputs.is_empty();
     let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
     if let Some(Json::String(run)) = run_step.get("run").cloned() {
-        let run = match s.retry.as_deref() {
+        let run = match retry {
             Some(r) if is_script => {
                 let shell = run_step
                     .get("shell")
@@ -495,11 +508,8 @@ pub(super) fn job(
     }
     if let Some(ms) = s.timeout_ms {
         // `timeout-minutes` bounds the job: every attempt and the waits between.
-        let attempts = s.retry.as_ref().map_or(1, |r| u64::from(r.count) + 1);
-        let waits: u64 = s
-            .retry
-            .as_deref()
-            .map_or(0, |r| crate::shell_loops::delays(r).iter().sum());
+        let attempts = retry.map_or(1, |r| u64::from(r.count) + 1);
+        let waits: u64 = retry.map_or(0, |r| crate::shell_loops::delays(r).iter().sum());
         let total = ms.saturating_mul(attempts).saturating_add(waits * 1000);
         job.insert("timeout-minutes".into(), json!(total.div_ceil(60_000)));
     }
@@ -546,4 +556,20 @@ pub(super) fn job(
     }
     job.insert("steps".into(), Json::Array(steps));
     Ok(job)
+}
+
+/// A field of the planned instance (params and loop items folded).
+fn planned<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a wfc_language::ir::Expr> {
+    s.fields
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| match &f.value {
+            FieldValue::Expr(e) => Some(e),
+            _ => None,
+        })
+}
+
+/// The job output holding a check gate's `passed` (`wfc-passed-NAME`).
+pub(super) fn passed_output(gate: &str) -> String {
+    format!("wfc-passed-{}", Ids::sanitise(gate))
 }

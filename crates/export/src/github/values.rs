@@ -78,6 +78,29 @@ impl<'a> Values<'a> {
     /// `step.outputs.NAME` as a GitHub expression (without `${{ }}`), with
     /// `fromJSON` around a typed (non-string) output when `typed`.
     fn output(&self, e: &Expr, typed: bool) -> Option<String> {
+        // A check gate's `passed`: its job's output (`gate` in jobs.rs).
+        if let ExprKind::StepOutput {
+            step,
+            field,
+            output: None,
+        } = &e.kind
+        {
+            let gate = &self.wf.steps[*step];
+            let checks = gate.kind == wfc_language::ir::StepKind::Gate
+                && gate.fields.iter().any(|f| f.name == "check");
+            let (_, job) = self.producers.iter().find(|(s, _)| s == step)?;
+            return (field == "passed" && checks).then(|| {
+                let read = format!(
+                    "needs.{job}.outputs.{}",
+                    super::jobs::passed_output(&gate.name)
+                );
+                if typed {
+                    format!("fromJSON({read})")
+                } else {
+                    read
+                }
+            });
+        }
         let ExprKind::StepOutput {
             step,
             field,
@@ -122,6 +145,21 @@ impl<'a> Values<'a> {
             .help("compare step outputs with values (`==`, `<`, `&&`, `!`), or decide it inside a script")
         };
         match &e.kind {
+            // A list known at export: `contains(fromJSON('[…]'), x)`.
+            ExprKind::Binary(BinaryOp::In, a, b) if !b.tainted => {
+                let Eval::Known(list @ Value::List(_)) = self.eval(b) else {
+                    return Err(refuse());
+                };
+                let json = list.to_json().to_string();
+                if json.contains("${{") {
+                    return Err(refuse());
+                }
+                Ok(format!(
+                    "contains(fromJSON('{}'), {})",
+                    json.replace('\'', "''"),
+                    self.condition(a)?
+                ))
+            }
             ExprKind::Binary(op, a, b) => {
                 // GitHub's expressions spell these operators as wfc does.
                 use BinaryOp::*;

@@ -150,3 +150,18 @@ pub fn mark(id: &str) -> Option<Mark> {
         _ => Mark::Rollback(id.strip_prefix("wfc-rollback-of-")?.to_string()),
     })
 }
+
+/// A check gate as wfc's export writes it: a step whose `if:` is
+/// `${{ !(CHECK) }}` and whose script only says the check failed. The
+/// check (GitHub's text) and the `on fail` mode.
+pub fn gate(step: &Map) -> Option<(&str, &'static str)> {
+    let run = entry(step, "run").and_then(|(_, v)| str_of(v))?;
+    let on_fail = match run.trim_end() {
+        "echo '::warning::wfc: the check failed (on fail continue)'" => "continue",
+        "echo 'wfc: the check failed (on fail abort)' >&2\nexit 1" => "abort",
+        _ => return None,
+    };
+    let cond = entry(step, "if").and_then(|(_, v)| str_of(v))?;
+    let inner = cond.trim().strip_prefix("${{ !(")?.strip_suffix(") }}")?;
+    Some((inner, on_fail))
+}

@@ -532,8 +532,21 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
     };
     let mut own_env: Env = Vec::new();
     let mut script_env: Env = Vec::new();
+    // wfc's export of a check gate: the gate again, when its check reads
+    // back as a `.wf` condition.
+    let gate = helpers::gate(map)
+        .filter(|_| ctx.wfc)
+        .and_then(|(check, on_fail)| {
+            let at = entry(map, "if").map(|(_, v)| v)?;
+            let parsed = expr::parse(check).ok()?;
+            let cond = expr::to_wf(&parsed, &mut |p| path(ctx, scope, at, p)).ok()?;
+            Some((cond, on_fail.to_string()))
+        });
+    let is_gate = gate.is_some();
+    st.check = gate;
     for (k, v) in map.iter() {
         match k.as_str() {
+            "run" | "if" | "shell" if is_gate => {}
             "id" | "with" => {}
             "name" => st.doc.extend(str_of(v).map(str::to_string)),
             "run" => {
@@ -595,7 +608,7 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
         }
         None => "bash".into(),
     });
-    if st.run.is_none() {
+    if st.run.is_none() && !is_gate {
         st.run = Some(stand_in("a step with neither `run` nor `uses`"));
     }
     st.comments.extend(guard.comments);
