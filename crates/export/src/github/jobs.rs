@@ -436,8 +436,12 @@ pub(super) fn job(
         }
         _ => fail(refuse(
             "E0738",
-            "mapping for this kind of step",
-            "use shell, docker, http, slack, python, node or an approval gate",
+            &format!("mapping for the `{}` step", s.kind.name()),
+            match s.kind {
+                StepKind::Email => "a runner has no mail client of its own, and the export writes none (the message's encoding, headers and TLS as `wfc run` sends them): send it from a `shell` step with a mail tool, the password in `env`",
+                StepKind::Sql => "a runner has no database client of wfc's: run the query from a `shell` step with the database's own client",
+                _ => "use shell, docker, http, webhook, slack, python, node, sleep or a gate",
+            },
         )),
     }
     // Every kind with a `workdir` runs a script in it.

@@ -251,10 +251,17 @@ impl<'a> Values<'a> {
             }
             _ if reads_now(e) => Err(now(e)),
             // A value computed from a secret would put the secret in the file.
+            ExprKind::Failed(field) => Err(unsupported(
+                e,
+                match field {
+                    FailedField::Step => "`failed.step`: GitHub has no name of the job that failed first, only each needed job's result (--approximate links the run)",
+                    FailedField::Error => "`failed.error`: GitHub gives another job no step's exit status or error output (--approximate says to read the log)",
+                },
+            )),
             _ if e.tainted => Err(unsupported(e, "an expression over a secret")),
             _ => match self.eval(e) {
                 Eval::Known(v) => literal(&v.to_text(), e),
-                _ => Err(unsupported(e, "a value known only while the workflow runs")),
+                _ => Err(unsupported(e, "a value known only while the workflow runs (an expression over outputs, `json(…)`, a list, `run.*` other than `run.id` and `run.status`)")),
             },
         }
     }
