@@ -151,7 +151,8 @@ impl<'a> Values<'a> {
                     return Err(refuse());
                 };
                 let json = list.to_json().to_string();
-                if json.contains("${{") {
+                // Neither may open or close an expression of its own.
+                if json.contains("${{") || json.contains("}}") {
                     return Err(refuse());
                 }
                 Ok(format!(
