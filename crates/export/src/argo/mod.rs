@@ -8,7 +8,7 @@
 //! ([`step`]), and the workflow's `on failure` / `on success` / `finally`
 //! handlers as the `onExit` template `exit-handlers`, a dag whose tasks
 //! carry `when` on `{{workflow.status}}`; rollbacks at the end of the main
-//! dag ([`rollback`]). Params are folded at plan time, as
+//! dag (`rollback.rs`). Params are folded at plan time, as
 //! `wfc plan` shows them; they are also listed in `spec.arguments` (as
 //! strings) for the record. Secrets become `secretKeyRef`s, never values.
 //! What Argo cannot express is an error naming the construct and its line
