@@ -16,6 +16,7 @@
 
 pub mod diag;
 mod files;
+mod http;
 mod join;
 mod lock;
 mod loops;
