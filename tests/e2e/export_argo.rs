@@ -8,10 +8,15 @@ use std::process::Command;
 
 mod calls;
 mod corpus;
+mod files;
 mod loops;
+mod notify;
+mod retries;
+mod rollback;
 mod round_trip;
 mod runtime;
 mod scripts;
+mod values;
 
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -113,11 +118,8 @@ fn approximations_are_warnings_with_code_and_line() {
         "`wait any` is approximated for Argo",
         "deploy.wf:108:3",
         "the others are not cancelled",
-        "`on failure rollback` (saga compensation) is approximated",
-        "a `linear` backoff is approximated",
         "`mount` is approximated",
         "`failed.error` is approximated",
-        "`slack` step is approximated",
     ] {
         assert!(
             out.stderr.contains(part),
@@ -128,9 +130,10 @@ fn approximations_are_warnings_with_code_and_line() {
     for part in [
         "depends: (probe-eu.Succeeded || probe-us.Succeeded)",
         "emptyDir: {}",
-        "factor: '1'",
         "failed at {{workflow.failures}}: {{workflow.failures}}",
+        // Rollbacks are exact now: in the main dag, not approximated.
         "name: unship-us-east",
+        "name: wfc-rollback-order",
         "secretKeyRef:",
     ] {
         assert!(out.stdout.contains(part), "missing {part:?}");
@@ -199,7 +202,7 @@ fn features_map_and_validate() {
         "generateName: ship-",
         "activeDeadlineSeconds: 3600",
         "parallelism: 3",
-        "name: version\n      value: 1.2.3",
+        "name: version\n      value: '1.2.3'",
         "limit: '2'",
         "duration: 1s",
         "factor: '2'",
@@ -224,14 +227,51 @@ fn features_map_and_validate() {
     validate(&c, &["ship.yaml", "tpl.yaml"]);
 }
 
-/// A secret's value never reaches the YAML, and a secret spliced into a
-/// command is refused (E0723) rather than written.
+/// A secret's value never reaches the YAML: in a command (even inside
+/// single quotes) and in a header it is a `secretKeyRef` env var, which the
+/// script reads quoted; a value computed from it is refused (E0723).
 #[test]
 fn secrets_stay_out() {
     let c = workflow(
         r#"workflow w {
   secret token: string = env("DEPLOY_TOKEN")
   step a: shell { run "curl -H 'Authorization: ${token}' x" }
+  step b: http { get "https://example.com"  headers { Authorization = token } }
+}
+"#,
+    );
+    let out = c
+        .wfc([
+            "export",
+            "argo",
+            "w.wf",
+            "--image",
+            "alpine:3.20",
+            "--secret-name",
+            "ship",
+        ])
+        .env("DEPLOY_TOKEN", "s3cr3t-value")
+        .success()
+        .stdout_lacks("s3cr3t-value")
+        .stderr_lacks("s3cr3t-value")
+        .output();
+    let doc: serde_json::Value = serde_norway::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        doc["spec"]["templates"][1]["container"]["command"][2],
+        "curl -H 'Authorization: '\"$WFC_SECRET_1\"'' x"
+    );
+    for part in [
+        "- name: WFC_SECRET_1\n        valueFrom:\n          secretKeyRef:\n            key: token\n            name: ship",
+        "- name: Authorization\n        valueFrom:\n          secretKeyRef:\n            key: token\n            name: ship",
+    ] {
+        assert!(out.stdout.contains(part), "missing {part:?} in:\n{}", out.stdout);
+    }
+    c.write("w.yaml", &out.stdout);
+    validate(&c, &["w.yaml"]);
+    let c = workflow(
+        r#"workflow w {
+  secret token: string = env("DEPLOY_TOKEN")
+  step a: shell { run "deploy --key ${upper(token)}" }
 }
 "#,
     );
@@ -264,7 +304,6 @@ fn inexpressible_examples_name_construct_and_line() {
     let c = case();
     for (name, params) in [
         ("deploy", vec!["-p", "version=1.2.3"]),
-        ("health-poll", vec![]),
         ("quickstart", vec![]),
     ] {
         let file = format!("{EXAMPLES}/{name}.wf");
@@ -362,4 +401,27 @@ fn braces_argo_would_expand_are_refused() {
     .success()
     .stdout_has("{ {x} }")
     .output();
+}
+
+/// `lock` is a workflow-level mutex; `run.id` in its key is Argo's
+/// `{{workflow.name}}` (one mutex per run), `run.workflow` the name.
+#[test]
+fn locks_are_mutexes() {
+    let c = workflow(
+        r#"workflow deploy {
+  param env: string = "prod"
+  lock "deploy-${env}-${run.workflow}-${run.id}"
+  step ship: shell { run "deploy ${env}" }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    assert!(
+        yaml.contains(
+            "synchronization:\n    mutexes:\n    - name: deploy-prod-deploy-{{workflow.name}}\n"
+        ),
+        "{yaml}"
+    );
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
 }

@@ -11,7 +11,7 @@ use super::export_github::{export, lint};
 use super::export_github_runtime::{run_step, steps};
 
 /// A server answering 200 with the request it received (head and body).
-fn echo_server() -> String {
+pub(crate) fn echo_server() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {

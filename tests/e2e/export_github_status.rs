@@ -186,3 +186,42 @@ fn run_id_is_github_s_run_id_in_locks_and_scripts() {
         "${{ github.run_id }}"
     );
 }
+
+/// A check gate's `passed` is a job output a reader gets in `env:` (its
+/// step skipped: the check held); `in` over a list known at export is
+/// `contains(fromJSON('[…]'), …)`. The file lints.
+#[test]
+fn gate_results_and_in_map_to_job_outputs_and_contains() {
+    let c = crate::workflow(
+        r#"workflow w {
+  step audit: shell { run "echo kind=key >> \"$WF_OUTPUTS\""  outputs { kind: string } }
+  step known: gate { check audit.outputs.kind in ["key", "token"]  on fail continue }
+  step tell: shell { run "echo ${known.passed}" }
+}
+"#,
+    );
+    std::fs::create_dir_all(c.path("out")).unwrap();
+    c.wfc(["export", "github", "w.wf", "-o", "out/w.yml"])
+        .success()
+        .output();
+    let yaml = c.read("out/w.yml");
+    let doc: Json = serde_norway::from_str(&yaml).unwrap();
+    let gate_job = doc["jobs"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|j| j["outputs"].get("wfc-passed-known").is_some())
+        .unwrap_or_else(|| panic!("no job has the gate's output:\n{yaml}"));
+    let gate_step = gate_job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["if"].as_str().is_some_and(|i| i.contains("contains(")))
+        .unwrap();
+    assert_eq!(
+        gate_step["if"],
+        "${{ !(contains(fromJSON('[\"key\",\"token\"]'), needs.audit.outputs.kind)) }}"
+    );
+    assert!(yaml.contains("outputs.wfc-passed-known }}"), "{yaml}");
+    super::export_github::lint(&[c.path("out/w.yml")]);
+}

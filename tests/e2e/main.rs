@@ -42,7 +42,10 @@
 //! - `dashboard_form`: the dashboard's start form and metrics page.
 //! - `example_etl`: examples/etl.wf against a real PostgreSQL, hostile rows.
 //! - `export_argo`: `wfc export argo` — the YAML validated against Argo's schema.
+//! - `export_ports`: ports of public workflows through both exports.
+//! - `export_yaml_quoting`: both exports read back by a YAML 1.1 parser.
 //! - `import`: `wfc import` of real GitHub Actions workflows and a Taskfile.
+//! - `import_round_trip`: GitHub exports imported back to the same DAG.
 //! - `mcp`: `wfc mcp` driven by a real MCP client (the `mcp` PyPI package).
 //! - `history_filters`: `wfc history --status|--since|--until`, and `waiting`.
 //! - `labels`: a workflow's `version` and `tags` in `list`, `history` and the API.
@@ -81,12 +84,15 @@ mod export_github_scripts;
 mod export_github_size;
 mod export_github_status;
 mod export_github_until;
+mod export_ports;
 mod export_secret_decided;
+mod export_yaml_quoting;
 mod fifo_files;
 mod folder_links;
 mod full_disk;
 mod history_filters;
 mod import;
+mod import_round_trip;
 mod imports;
 mod json_form;
 mod labels;

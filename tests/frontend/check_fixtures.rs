@@ -84,12 +84,7 @@ fn check_fixtures() {
 /// Codes the source constructs that no workflow file can provoke, so no
 /// fixture can show them, each with why. They still need a section in the
 /// docs.
-const NO_FIXTURE: [(&str, &str); 3] = [
-    (
-        "E0739",
-        "GitHub Actions YAML that cannot be written: the YAML writer \
-         (serde_norway) cannot fail on the JSON values the export builds",
-    ),
+const NO_FIXTURE: [(&str, &str); 2] = [
     (
         "E0601",
         "a run store of an older schema that cannot be written: a store, not a \
@@ -247,14 +242,11 @@ const NO_EXAMPLE: [(&str, &str); 18] = [
     ("E0233", "no longer reported"),
     ("E0601", "a run store provokes it, not a workflow file"),
     ("E0602", "a run store provokes it, not a workflow file"),
-    (
-        "E0739",
-        "the YAML writer cannot fail on what the export builds",
-    ),
+    ("E0739", "no longer reported"),
     ("E0736", "no longer reported"),
     ("E0755", "no longer reported"),
     ("E0756", "no longer reported"),
-    ("E0761", "uses the example of E0760"),
+    ("E0760", "no longer reported"),
     ("E0840", "names its run fixture instead"),
     (
         "E0901",

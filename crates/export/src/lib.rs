@@ -4,10 +4,13 @@
 //! ENGINE` (src/cli/export.rs) calls them.
 
 pub mod argo;
-mod artifacts;
+mod curl;
 pub mod github;
 mod script_template;
 mod secret_decided;
+mod shell_loops;
+mod stdout_reads;
+mod yaml;
 
 /// The type a declared output is checked as once its step ran (`text`:
 /// taken as it is): what both engines' conditions may compare as numbers

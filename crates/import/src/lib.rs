@@ -101,7 +101,7 @@ pub fn import(name: &str, text: &str, format: Format) -> Result<Imported, Import
         .unwrap_or_else(|| "imported".into());
     let convert = |env_route: bool| {
         let mut warn = Warnings::new(text);
-        let workflow = match format {
+        let mut workflow = match format {
             Format::Github => github::convert(&root, &mut warn, &stem, env_route)?,
             Format::Taskfile => {
                 let folder = path
@@ -112,7 +112,7 @@ pub fn import(name: &str, text: &str, format: Format) -> Result<Imported, Import
                 taskfile::convert(&root, &mut warn, &folder, env_route)?
             }
         };
-        let wf = finish::finish(&stem, &workflow)?;
+        let wf = finish::finish(&stem, &mut workflow)?;
         Ok(Imported {
             wf,
             warnings: warn.list,

@@ -15,6 +15,8 @@ pub struct Workflow {
     /// Trigger lines, written as they are (`on schedule "…"`).
     pub triggers: Vec<String>,
     pub items: Vec<Item>,
+    /// `on failure` / `on success` / `finally` (its head) and its items.
+    pub handlers: Vec<(String, Vec<Item>)>,
 }
 
 pub struct Param {
@@ -37,6 +39,7 @@ pub enum Item {
     ForEach {
         var: String,
         list: String,
+        /// `parallel N`; None: `parallel`; Some(0): one after another.
         parallel: Option<u64>,
         deps: Vec<String>,
         items: Vec<Item>,
@@ -57,6 +60,8 @@ pub struct Step {
     /// A `shell` step's command, else an approval gate's who.
     pub run: Option<Text>,
     pub approval: Option<String>,
+    /// A check gate's condition and `on fail` mode.
+    pub check: Option<(String, String)>,
     pub shell: Option<String>,
     pub workdir: Option<String>,
     pub env: Vec<(String, Text)>,
@@ -64,7 +69,12 @@ pub struct Step {
     pub after: Vec<String>,
     pub timeout: Option<String>,
     pub optional: bool,
-    pub artifacts: Vec<(String, String)>,
+    /// (name, glob, optional).
+    pub artifacts: Vec<(String, String, bool)>,
+    /// Declared `string` outputs the command writes to `$WF_OUTPUTS`.
+    pub outputs: Vec<String>,
+    /// `on failure rollback { … }`.
+    pub rollback: Vec<Item>,
 }
 
 impl Item {
@@ -74,6 +84,16 @@ impl Item {
             Item::Step(s) => Some(s),
             Item::Sequence { items, .. } | Item::ForEach { items, .. } | Item::If { items, .. } => {
                 items.first_mut().and_then(Item::first_step)
+            }
+        }
+    }
+
+    /// The step named `name` in this item, at any depth.
+    pub fn step_named(&mut self, name: &str) -> Option<&mut Step> {
+        match self {
+            Item::Step(s) => (s.name == name).then_some(&mut **s),
+            Item::Sequence { items, .. } | Item::ForEach { items, .. } | Item::If { items, .. } => {
+                items.iter_mut().find_map(|i| i.step_named(name))
             }
         }
     }
@@ -132,6 +152,34 @@ impl Out {
 }
 
 impl Workflow {
+    /// The values env variable `var` gets, in the workflow's and every step's `env`.
+    pub fn env_values(&self, var: &str) -> Vec<&Text> {
+        fn walk<'a>(items: &'a [Item], var: &str, out: &mut Vec<&'a Text>) {
+            for i in items {
+                match i {
+                    Item::Step(s) => {
+                        out.extend(s.env.iter().filter(|(k, _)| k == var).map(|(_, v)| v));
+                        walk(&s.rollback, var, out);
+                    }
+                    Item::Sequence { items, .. }
+                    | Item::ForEach { items, .. }
+                    | Item::If { items, .. } => walk(items, var, out),
+                }
+            }
+        }
+        let mut out: Vec<&Text> = self
+            .env
+            .iter()
+            .filter(|(k, _)| k == var)
+            .map(|(_, v)| v)
+            .collect();
+        walk(&self.items, var, &mut out);
+        for (_, items) in &self.handlers {
+            walk(items, var, &mut out);
+        }
+        out
+    }
+
     pub fn write(&self) -> String {
         let mut o = Out {
             text: String::new(),
@@ -163,6 +211,12 @@ impl Workflow {
         for item in &self.items {
             o.line("");
             write_item(&mut o, item);
+        }
+        for (kind, items) in &self.handlers {
+            o.line("");
+            o.open(kind);
+            write_members(&mut o, items);
+            o.close();
         }
         o.close();
         o.text
@@ -212,6 +266,7 @@ fn write_item(o: &mut Out, item: &Item) {
             items,
         } => {
             let par = match parallel {
+                Some(0) => String::new(),
                 Some(n) => format!(" parallel {n}"),
                 None => " parallel".into(),
             };
@@ -247,7 +302,7 @@ fn write_members(o: &mut Out, items: &[Item]) {
 fn write_step(o: &mut Out, s: &Step) {
     o.comments("#", &s.comments);
     o.comments("##", &s.doc);
-    let kind = if s.approval.is_some() {
+    let kind = if s.approval.is_some() || s.check.is_some() {
         "gate"
     } else {
         "shell"
@@ -260,7 +315,11 @@ fn write_step(o: &mut Out, s: &Step) {
     if let Some(who) = &s.approval {
         o.line(&format!("approval {}", literal::string(who)));
     }
-    if let Some(sh) = &s.shell {
+    if let Some((cond, on_fail)) = &s.check {
+        o.line(&format!("check {cond}"));
+        o.line(&format!("on fail {on_fail}"));
+    }
+    if let Some(sh) = s.shell.as_ref().filter(|_| kind == "shell") {
         o.line(&format!("shell {}", literal::string(sh)));
     }
     if let Some(w) = &s.workdir {
@@ -275,11 +334,21 @@ fn write_step(o: &mut Out, s: &Step) {
     if s.optional {
         o.line("optional");
     }
+    if !s.outputs.is_empty() {
+        let outs: Vec<String> = s.outputs.iter().map(|o| format!("{o}: string")).collect();
+        o.line(&format!("outputs {{ {} }}", outs.join(", ")));
+    }
     if !s.artifacts.is_empty() {
         o.open("artifacts");
-        for (k, glob) in &s.artifacts {
-            o.line(&format!("{k} = {} optional", literal::string(glob)));
+        for (k, glob, optional) in &s.artifacts {
+            let optional = if *optional { " optional" } else { "" };
+            o.line(&format!("{k} = {}{optional}", literal::string(glob)));
         }
+        o.close();
+    }
+    if !s.rollback.is_empty() {
+        o.open("on failure rollback");
+        write_members(o, &s.rollback);
         o.close();
     }
     deps_line(o, &s.deps);

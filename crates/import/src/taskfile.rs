@@ -443,7 +443,7 @@ fn task(
             } else {
                 format!("generated-{}", i + 1)
             };
-            last.artifacts.push((key, g.clone()));
+            last.artifacts.push((key, g.clone(), true));
         }
     }
     let mut members: Vec<Step> = first.into_iter().chain(cmds).collect();

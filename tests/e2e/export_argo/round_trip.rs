@@ -9,50 +9,43 @@ use crate::case;
 
 /// (file, params it requires, the codes it is refused with: empty = exports).
 const FILES: &[(&str, &[&str], &[&str])] = &[
-    // `on failure rollback` (reverse order of completion: E0721), `until` (E0721).
-    ("templates/config-update.wf", &[], &["E0721"]),
-    ("templates/data-pipeline.wf", &[], &["E0721"]),
-    // … and `failed.*` (E0722).
-    ("templates/deploy-api.wf", &[], &["E0721", "E0722"]),
-    // `until`, a linear backoff (E0721), `failed.*`, a status in text (E0722).
-    ("templates/incident-response.wf", &[], &["E0721", "E0722"]),
-    // rollback, `until` (E0721), `run.*` (E0722).
-    ("templates/maintenance-window.wf", &[], &["E0721", "E0722"]),
-    ("templates/ml-training.wf", &[], &["E0721"]),
-    // rollback, `until` (E0721), a string output in a command, a status in text (E0722).
-    ("templates/security-alert.wf", &[], &["E0721", "E0722"]),
-    ("templates/test-suite.wf", &[], &["E0721"]),
-    // `mount`, rollback, `wait any`, linear backoff (E0721), slack (E0724).
-    ("examples/deploy.wf", &["version=1"], &["E0721", "E0724"]),
+    ("templates/config-update.wf", &[], &[]),
+    ("templates/data-pipeline.wf", &[], &[]),
+    // `failed.*` (E0722).
+    ("templates/deploy-api.wf", &[], &["E0722"]),
+    // `failed.*` (E0722).
+    ("templates/incident-response.wf", &[], &["E0722"]),
+    ("templates/maintenance-window.wf", &[], &[]),
+    ("templates/ml-training.wf", &[], &[]),
+    ("templates/security-alert.wf", &[], &[]),
+    ("templates/test-suite.wf", &[], &[]),
+    // `mount`, `wait any` (E0721), `failed.*` (E0722).
+    ("examples/deploy.wf", &["version=1"], &["E0721", "E0722"]),
     // `sql`, `on fail pause` (E0721), a list output (E0722), email (E0724).
     ("examples/etl.wf", &[], &["E0721", "E0722", "E0724"]),
     ("examples/file-drop.wf", &[], &[]),
-    // `until` (E0721), a status in text (E0722).
-    ("examples/health-poll.wf", &[], &["E0721", "E0722"]),
+    ("examples/health-poll.wf", &[], &[]),
+    // `on fail pause`, a linear backoff on a gate… (E0721), `json(x.stdout)`,
+    // `failed.*`, an http status in a condition (E0722), email (E0724).
     ("examples/incident.wf", &[], &["E0721", "E0722", "E0724"]),
-    // list outputs and `len(…)` at run time (E0722), a secret in text (E0723).
-    ("examples/ml-train.wf", &[], &["E0722", "E0723"]),
+    // list outputs and `len(…)` at run time (E0722).
+    ("examples/ml-train.wf", &[], &["E0722"]),
     ("examples/nightly.wf", &[], &[]),
-    // rollback (E0721), `failed.*` (E0722).
-    ("examples/quickstart.wf", &[], &["E0721", "E0722"]),
-    // `lock` (E0721).
-    ("examples/release-webhook.wf", &["version=1"], &["E0721"]),
+    // `failed.*` (E0722).
+    ("examples/quickstart.wf", &[], &["E0722"]),
+    ("examples/release-webhook.wf", &["version=1"], &[]),
     (
         "examples/release-with-std.wf",
         &["version=1"],
-        &["E0721", "E0722", "E0723", "E0724", "E0727", "E0728"],
+        &["E0721", "E0722", "E0724", "E0727", "E0728"],
     ),
-    ("examples/test-suite.wf", &[], &["E0721", "E0722", "E0724"]),
-    // rollback (E0721).
-    (
-        "std/db-migrate.wf",
-        &["migrate=m", "rollback=r"],
-        &["E0721"],
-    ),
+    // an output of a loop's step, a `json` body over outputs (E0722).
+    ("examples/test-suite.wf", &[], &["E0722"]),
+    ("std/db-migrate.wf", &["migrate=m", "rollback=r"], &[]),
     // `{{.Id}}` in a command (E0727: Argo has no escape for it).
     ("std/docker-build.wf", &[], &["E0727"]),
-    ("std/git-release.wf", &["version=1"], &["E0721"]),
-    // `until`, linear backoff (E0721).
+    ("std/git-release.wf", &["version=1"], &[]),
+    // `until` on an http step (E0721).
     ("std/http-healthcheck.wf", &[], &["E0721"]),
     // an `if` on a secret (E0728).
     ("std/notify.wf", &["text=hi"], &["E0728"]),

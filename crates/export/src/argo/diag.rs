@@ -29,7 +29,7 @@ pub fn run_time_value(span: Span, step: &str, what: &str) -> Diagnostic {
         format!("step `{step}` uses {what}, known only while wfc runs"),
     )
     .primary(span, "read at run time")
-    .help("the export folds params at plan time; step outputs, statuses and run fields have no Argo mapping yet")
+    .help("the export folds params at plan time; a step's outputs, stdout and status, a gate's `passed` and `run.id`, `run.workflow`, `run.started`, `run.status` reach a command or an `env` value through Argo's own values, from a task of the same dag; this one has no such place")
 }
 
 /// E0750: `now()`, which the export cannot fold (it is the time a step
@@ -45,25 +45,25 @@ pub fn now(span: Span, step: &str) -> Diagnostic {
     )
 }
 
-/// E0723: a secret used anywhere but as a whole `env` value.
+/// E0723: a secret where Kubernetes cannot give it (not as it is in a
+/// command, an `env` value or an http header).
 pub fn secret_outside_env(span: Span, step: &str) -> Diagnostic {
     Diagnostic::error(
         "E0723",
-        format!("step `{step}` uses a secret outside `env {{ … }}`"),
+        format!("step `{step}` uses a secret where Argo cannot give it"),
     )
     .primary(span, "a secret here")
-    .help("pass the secret as a whole env value (`env { TOKEN = token }`): it becomes a `secretKeyRef`, never a value in the YAML")
+    .help("a secret reaches a step only as it is, through Kubernetes: in a command (`${token}`), a whole `env` value or a whole http header value it becomes a `secretKeyRef`, never a value in the YAML; a value computed from it, or one in a URL, an image or a body, has no such place")
 }
 
-/// E0724: a notification step (slack, email, webhook): its address is
-/// usually a secret, which an Argo `http` template cannot take.
+/// E0724: an `email` step, which no Argo template sends.
 pub fn notification(span: Span, step: &str, kind: &str) -> Diagnostic {
     Diagnostic::error(
         "E0724",
         format!("{kind} step `{step}` cannot be exported to Argo"),
     )
     .primary(span, format!("`{kind}` step"))
-    .help("send it from a `docker` step (e.g. `curl` with the URL in `env` from a secret), or use Argo's own notifications")
+    .help("Argo has no mail template, and the export writes no mail client (a message's encoding, headers and TLS as `wfc run` sends them): send it from a `docker` step with a mail tool, with the password in `env` from a secret, or use Argo's own notifications")
 }
 
 /// E0725: a value Argo would splice into a `when` as text, where it could

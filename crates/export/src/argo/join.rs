@@ -87,8 +87,9 @@ pub fn container(
 /// `x.Failed`, an `any(…)` member) succeeded (argoproj/argo-workflows#12530),
 /// where in wfc "a successful `after` step never hides the failure that
 /// stopped the run". So a dag with such edges ends with `wfc-outcome`: the
-/// join's check over those required tasks, run once they have ended.
-pub fn outcome(name: &str, tasks: &[String], options: &Options) -> (Json, Json) {
+/// join's check over those required tasks, run once they have ended (and
+/// the `waits` terms hold: the compensations, [`super::rollback`]).
+pub fn outcome(name: &str, tasks: &[String], waits: &[String], options: &Options) -> (Json, Json) {
     let mut argv = vec![
         "sh".to_owned(),
         "-c".to_owned(),
@@ -105,7 +106,8 @@ pub fn outcome(name: &str, tasks: &[String], options: &Options) -> (Json, Json) 
         arguments.push(json!({ "name": input, "value": format!("{{{{tasks.{task}.status}}}}") }));
         inputs.push(json!({ "name": input }));
     }
-    let depends: Vec<String> = tasks.iter().map(|t| super::ended(t)).collect();
+    let mut depends: Vec<String> = tasks.iter().map(|t| super::ended(t)).collect();
+    depends.extend(waits.iter().cloned());
     let task = json!({
         "name": name,
         "template": name,

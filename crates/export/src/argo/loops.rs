@@ -66,6 +66,7 @@ pub fn find(plan: &Plan, wf: &Workflow, graph: &Graph) -> Vec<Loop> {
         let plain = steps.iter().all(|s| {
             matches!(s.kind, StepKind::Shell | StepKind::Docker)
                 && s.outputs.is_empty()
+                && wfc_language::ir::artifacts::decls(&s.fields).is_empty()
                 && s.rollback.is_none()
                 && s.condition.is_none()
                 && s.until.is_none()

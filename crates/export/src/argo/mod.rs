@@ -7,20 +7,27 @@
 //! step, one `withItems` task: `loops.rs`), one template per step
 //! ([`step`]), and the workflow's `on failure` / `on success` / `finally`
 //! handlers as the `onExit` template `exit-handlers`, a dag whose tasks
-//! carry `when` on `{{workflow.status}}`. Params are folded at plan time, as
+//! carry `when` on `{{workflow.status}}`; rollbacks at the end of the main
+//! dag (`rollback.rs`). Params are folded at plan time, as
 //! `wfc plan` shows them; they are also listed in `spec.arguments` (as
 //! strings) for the record. Secrets become `secretKeyRef`s, never values.
 //! What Argo cannot express is an error naming the construct and its line
 //! ([`diag`]); every such error of the workflow is reported at once.
 
 pub mod diag;
+mod files;
+mod http;
 mod join;
+mod lock;
 mod loops;
 mod names;
 mod notify;
 pub mod outputs;
+mod retries;
+mod rollback;
 mod runtime;
 mod script;
+mod stdout;
 pub mod step;
 mod text;
 pub mod when;
@@ -46,7 +53,7 @@ pub struct Options {
     /// wfc's version, for the header comment.
     pub version: String,
     /// Write the constructs that have a close Argo equivalent (`wait any`,
-    /// rollback, `linear` backoff, `mount`, `failed.*`) as that, each a warning.
+    /// `linear` backoff, `mount`, `failed.*`) as that, each a warning.
     pub approximate: bool,
 }
 
@@ -61,12 +68,7 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     let (resource, mut warnings) = resource(plan, wf, options)?;
     wfc_language::diag::sort(&mut warnings);
     warnings.dedup_by(|a, b| a.code == b.code && a.primary_span() == b.primary_span());
-    let yaml = serde_norway::to_string(&resource).map_err(|e| {
-        vec![Diagnostic::error(
-            "E0721",
-            format!("cannot write the YAML: {e}"),
-        )]
-    })?;
+    let yaml = crate::yaml::to_string(&resource, &[]);
     let approximated = if warnings.is_empty() {
         ""
     } else {
@@ -88,12 +90,6 @@ pub fn resource(
 ) -> Result<(Json, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut warnings = Vec::new();
     let mut errors = unsupported(plan, options.approximate, &mut warnings);
-    errors.extend(crate::artifacts::refuse(
-        plan,
-        "E0761",
-        "Argo",
-        "a later version writes them as output and input artifacts",
-    ));
     let mut names = names::Names::default();
     let mut templates = Vec::new();
     let mut ctx = Ctx {
@@ -104,7 +100,7 @@ pub fn resource(
         templates: &mut templates,
         warnings: &mut warnings,
     };
-    let mut main = dag(&mut ctx, &plan.main, None);
+    let mut main = dag(&mut ctx, &plan.main, None, true);
     let mut exit = Vec::new();
     for h in &plan.handlers {
         let when = match h.kind {
@@ -112,13 +108,7 @@ pub fn resource(
             HandlerKind::Success => Some("{{workflow.status}} == Succeeded"),
             HandlerKind::Finally => None,
         };
-        match dag(&mut ctx, &h.graph, when) {
-            Ok(mut tasks) => exit.append(&mut tasks),
-            Err(mut e) => errors.append(&mut e),
-        }
-    }
-    if options.approximate {
-        match compensations(&mut ctx) {
+        match dag(&mut ctx, &h.graph, when, false) {
             Ok(mut tasks) => exit.append(&mut tasks),
             Err(mut e) => errors.append(&mut e),
         }
@@ -137,6 +127,10 @@ pub fn resource(
             }
         }
     }
+    let synchronization = lock::synchronization(plan, wf)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
     let decided = crate::secret_decided::decisions(plan, wf);
@@ -166,6 +160,9 @@ pub fn resource(
     if let Some(c) = plan.concurrency {
         spec.insert("parallelism".into(), json!(c));
     }
+    if let Some(sync) = synchronization {
+        spec.insert("synchronization".into(), sync);
+    }
     spec.insert("templates".into(), Json::Array(all));
     let name = names::dns_name(&plan.workflow);
     let (kind, metadata) = if options.template {
@@ -185,13 +182,6 @@ pub fn resource(
 /// Plan-level constructs with no Argo equivalent.
 fn unsupported(plan: &Plan, approximate: bool, warnings: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
-    if let Some(lock) = &plan.lock {
-        errors.push(diag::cannot_express(
-            lock.span,
-            "`lock`",
-            "Argo has `synchronization` with a mutex of the cluster; wfc's lock keys are per store",
-        ));
-    }
     let graphs = std::iter::once(&plan.main).chain(plan.handlers.iter().map(|h| &h.graph));
     for g in graphs {
         for group in &g.groups {
@@ -218,23 +208,6 @@ fn unsupported(plan: &Plan, approximate: bool, warnings: &mut Vec<Diagnostic>) -
                 _ => {}
             }
         }
-        for s in &g.steps {
-            if let Some(rb) = s.rollback.as_ref().and_then(|r| r.steps.first()) {
-                if approximate {
-                    warnings.push(diag::approximated(
-                        rb.span,
-                        "`on failure rollback` (saga compensation)",
-                        "every compensation runs in the exit handler when the workflow fails, in reverse plan order, also for steps that never ran or failed: Argo's exit handler cannot see which tasks completed",
-                    ));
-                } else {
-                    errors.push(diag::cannot_express(
-                        rb.span,
-                        "`on failure rollback` (saga compensation)",
-                        "Argo's exit handler cannot run compensations in reverse order of completion (pass --approximate to run them all in reverse plan order)",
-                    ));
-                }
-            }
-        }
     }
     errors
 }
@@ -250,8 +223,14 @@ struct Ctx<'a> {
 }
 
 /// The dag tasks of `graph` (templates appended to `ctx.templates`), each
-/// with `when` if given.
-fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Vec<Diagnostic>> {
+/// with `when` if given; `main`: the main graph, which also runs the
+/// compensations of its steps ([`rollback`]).
+fn dag(
+    ctx: &mut Ctx,
+    graph: &Graph,
+    when: Option<&str>,
+    main: bool,
+) -> Result<Vec<Json>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let loops = loops::find(ctx.plan, ctx.wf, graph);
     // Instance → its `withItems` loop; every iteration shares the loop's task.
@@ -281,7 +260,14 @@ fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Ve
             .filter(|(s, _)| count[&s.step] == 1)
             .map(|(s, n)| (s.step, n.clone()))
             .collect(),
+        gates: graph
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::Gate)
+            .map(|s| s.step)
+            .collect(),
     };
+    let stdout_read = crate::stdout_reads::read_by_others(ctx.wf);
     let mut tasks = Vec::new();
     for (i, s) in graph.steps.iter().enumerate() {
         let name = &task_names[i];
@@ -291,8 +277,16 @@ fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Ve
         }
         let body = lp.map(|lp| loop_body(ctx, graph, lp));
         let s = body.as_ref().unwrap_or(s);
-        let mut rt = RunTime::new(&producers, ctx.options.approximate);
+        let mut rt = RunTime::new(&producers, ctx.options.approximate, &ctx.plan.workflow);
         rt.item = lp.map(|lp| lp.block);
+        rt.keeps_stdout = stdout_read.contains(&s.step);
+        match files::of_step(ctx.wf, s) {
+            Ok(kept) => rt.kept = kept,
+            Err(e) => errors.push(e),
+        }
+        if matches!(s.kind, StepKind::Shell | StepKind::Python | StepKind::Node) {
+            rt.artifacts_in = artifacts_in(graph, i, &task_names);
+        }
         if s.kind == StepKind::Call {
             rt.joined = joined(graph, s, &task_names);
         }
@@ -364,10 +358,24 @@ fn dag(ctx: &mut Ctx, graph: &Graph, when: Option<&str>) -> Result<Vec<Json>, Ve
         }
         tasks.push(Json::Object(task));
     }
-    let handled = handled(graph, &task_names);
+    let mut handled = handled(graph, &task_names);
+    let mut waits = Vec::new();
+    if main {
+        if let Some(mut rb) = rollback::tasks(ctx, graph, &task_names, &tasks, &mut errors) {
+            // The compensations ran because a task failed: the outcome
+            // check keeps the run failed.
+            for t in rollback::required(&tasks) {
+                if !handled.contains(&t) {
+                    handled.push(t);
+                }
+            }
+            tasks.append(&mut rb.tasks);
+            waits = rb.waits_for;
+        }
+    }
     if !handled.is_empty() {
         let name = ctx.names.fresh("wfc-outcome");
-        let (task, template) = join::outcome(&name, &handled, ctx.options);
+        let (task, template) = join::outcome(&name, &handled, &waits, ctx.options);
         tasks.push(task);
         ctx.templates.push(template);
     }
@@ -392,6 +400,29 @@ fn loop_body(ctx: &Ctx, graph: &Graph, lp: &loops::Loop) -> wfc_plan::PlannedSte
         .filter(|d| !lp.members.contains(&d.on()))
         .collect();
     body
+}
+
+/// The artifacts a step unpacks: those of every step it waits for,
+/// directly or not, in this dag.
+fn artifacts_in(graph: &Graph, i: usize, task_names: &[String]) -> Vec<(Json, Json)> {
+    let mut seen = vec![false; graph.steps.len()];
+    let mut stack: Vec<usize> = graph.steps[i].deps.iter().map(|d| d.on()).collect();
+    while let Some(j) = stack.pop() {
+        if std::mem::replace(&mut seen[j], true) {
+            continue;
+        }
+        stack.extend(graph.steps[j].deps.iter().map(|d| d.on()));
+    }
+    let mut out: Vec<(Json, Json)> = Vec::new();
+    for (j, s) in graph.steps.iter().enumerate().filter(|(j, _)| seen[*j]) {
+        for d in wfc_language::ir::artifacts::decls(&s.fields) {
+            let io = files::input(&task_names[j], d.name);
+            if !out.contains(&io) {
+                out.push(io);
+            }
+        }
+    }
+    out
 }
 
 /// The tasks of a call's required steps, which its join checks.
@@ -504,39 +535,4 @@ fn any_term(a: &wfc_plan::PlannedAny, task_names: &[String]) -> String {
         absent.extend(ns.iter().map(|n| format!("{n}.Skipped")));
     }
     join(vec![join(succeeded, " || "), join(absent, " && ")], " || ")
-}
-
-/// `--approximate`: the main graph's compensations (`on failure rollback`)
-/// as exit-handler tasks when the workflow failed, in reverse plan order,
-/// each after the one before however it ended.
-fn compensations(ctx: &mut Ctx) -> Result<Vec<Json>, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let mut tasks: Vec<Json> = Vec::new();
-    let mut previous: Option<String> = None;
-    for s in ctx.plan.main.steps.iter().rev() {
-        let Some(rb) = &s.rollback else { continue };
-        let mut these = match dag(ctx, rb, Some("{{workflow.status}} != Succeeded")) {
-            Ok(t) => t,
-            Err(mut e) => {
-                errors.append(&mut e);
-                continue;
-            }
-        };
-        if let Some(prev) = &previous {
-            let term = ended(prev);
-            for t in these.iter_mut().filter(|t| t.get("depends").is_none()) {
-                t["depends"] = json!(term);
-            }
-        }
-        previous = these
-            .last()
-            .and_then(|t| t["name"].as_str())
-            .map(str::to_owned);
-        tasks.append(&mut these);
-    }
-    if errors.is_empty() {
-        Ok(tasks)
-    } else {
-        Err(errors)
-    }
 }

@@ -1,14 +1,45 @@
 //! Values only the run knows, as Argo passes them: a step's output is an
 //! output parameter of its task, handed to a reader as an input parameter
 //! and read by the command from an environment variable (`$WF_VALUE_N`),
-//! never spliced into the script's text.
+//! never spliced into the script's text. So are a step's stdout (kept by
+//! its producer, [`super::stdout`]), its status (`{{tasks.T.status}}`), a
+//! gate's `passed` and `run.id`, `run.started` and `run.status`
+//! (`{{workflow.name}}`, `{{workflow.creationTimestamp}}`,
+//! `{{workflow.status}}`). A value Argo gives in its own words (a phase) is
+//! turned into wfc's by a fixed line of shell before the command (the
+//! *prelude*), over the variable only.
 
 use super::when::Producers;
 use super::{diag, text};
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{BlockId, Expr, ExprKind, FailedField, Func, InterpPart, Workflow};
+use wfc_language::ir::{
+    BlockId, Expr, ExprKind, FailedField, Func, InterpPart, RunField, Workflow,
+};
 use wfc_language::shell_syntax::{Context, ShellCommand};
+
+/// How the shell turns a value Argo gives in its own words into wfc's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Convert {
+    /// A task's phase as wfc's status (`Succeeded` → `succeeded`, …).
+    Status,
+    /// A check gate's phase as its `passed`: skipped (its `when`, the
+    /// negated check, was false) → `true`.
+    Passed,
+    /// `{{workflow.status}}` as `run.status`.
+    RunStatus,
+}
+
+impl Convert {
+    /// The `case` arms mapping Argo's word to wfc's.
+    fn arms(self) -> &'static str {
+        match self {
+            Convert::Status => "Succeeded) echo succeeded ;; Failed|Error) echo failed ;; Skipped) echo skipped ;; Omitted) echo not_run ;; *) echo unknown ;;",
+            Convert::Passed => "Skipped|Succeeded) echo true ;; *) echo false ;;",
+            Convert::RunStatus => "Succeeded) echo succeeded ;; *) echo failed ;;",
+        }
+    }
+}
 
 /// The input parameter of a `withItems` task's template holding `{{item}}`.
 pub const ITEM_INPUT: &str = "wf-item";
@@ -24,49 +55,100 @@ pub struct RunTime<'p> {
     pub inputs: Vec<(String, String)>,
     /// (variable, value) for the container's `env`.
     pub env: Vec<(String, String)>,
+    /// (variable, secret param) for the container's `env`: each a
+    /// `secretKeyRef`, never a value.
+    pub secrets: Vec<(String, String)>,
     /// The pod's volumes (an approximated `mount`).
     pub volumes: Vec<Json>,
     /// A call's join: the tasks of the call's required steps ([`super::join`]).
     pub joined: Vec<String>,
+    /// Lines of shell run before the command: each turns a variable's
+    /// value from Argo's words into wfc's.
+    pub prelude: Vec<String>,
+    /// The workflow's name (`run.workflow`).
+    pub workflow: String,
+    /// Another step reads this step's stdout: its script keeps it.
+    pub keeps_stdout: bool,
+    /// The artifacts this step keeps ([`super::files`]).
+    pub kept: Vec<super::files::Kept>,
+    /// The artifacts of earlier steps it unpacks: (template input, task argument).
+    pub artifacts_in: Vec<(Json, Json)>,
     pub warnings: Vec<Diagnostic>,
 }
 
 impl<'p> RunTime<'p> {
-    pub fn new(producers: &'p Producers, approximate: bool) -> RunTime<'p> {
+    pub fn new(producers: &'p Producers, approximate: bool, workflow: &str) -> RunTime<'p> {
         RunTime {
             producers,
             approximate,
             item: None,
             inputs: Vec::new(),
             env: Vec::new(),
+            secrets: Vec::new(),
             volumes: Vec::new(),
             joined: Vec::new(),
+            prelude: Vec::new(),
+            workflow: workflow.to_owned(),
+            keeps_stdout: false,
+            kept: Vec::new(),
+            artifacts_in: Vec::new(),
             warnings: Vec::new(),
         }
     }
 
-    /// The Argo text standing for a run-time value `x`, if it has one.
-    fn source(&mut self, x: &Expr) -> Option<String> {
+    /// An input parameter whose task argument is `argument`: its reference.
+    fn argument(&mut self, argument: String) -> String {
+        let input = format!("wf-value-{}", self.inputs.len() + 1);
+        self.inputs.push((input.clone(), argument));
+        format!("{{{{inputs.parameters.{input}}}}}")
+    }
+
+    /// The Argo text standing for a run-time value `x`, if it has one, and
+    /// how the shell turns it into wfc's value.
+    fn source(&mut self, x: &Expr) -> Option<(String, Option<Convert>)> {
+        if let Some((step, trim)) = crate::stdout_reads::read(x) {
+            let task = self.producers.tasks.get(&step)?.clone();
+            let name = super::stdout::output(trim);
+            let text = self.argument(format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}"));
+            return Some((text, None));
+        }
+        let plain = |t: String| Some((t, None));
         match &x.kind {
             ExprKind::StepOutput {
                 step,
                 field,
                 output: Some(name),
             } if field == "outputs" => {
-                let task = self.producers.tasks.get(step)?;
-                let input = format!("wf-value-{}", self.inputs.len() + 1);
-                self.inputs.push((
-                    input.clone(),
-                    format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}"),
-                ));
-                Some(format!("{{{{inputs.parameters.{input}}}}}"))
+                let task = self.producers.tasks.get(step)?.clone();
+                plain(self.argument(format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}")))
+            }
+            // A check gate's task is skipped when its check held.
+            ExprKind::StepOutput {
+                step,
+                field,
+                output: None,
+            } if field == "passed" && self.producers.gates.contains(step) => {
+                let task = self.producers.tasks.get(step)?.clone();
+                let text = self.argument(format!("{{{{tasks.{task}.status}}}}"));
+                Some((text, Some(Convert::Passed)))
+            }
+            ExprKind::StepStatus(step) => {
+                let task = self.producers.tasks.get(step)?.clone();
+                let text = self.argument(format!("{{{{tasks.{task}.status}}}}"));
+                Some((text, Some(Convert::Status)))
+            }
+            ExprKind::Run(RunField::Id) => plain("{{workflow.name}}".into()),
+            ExprKind::Run(RunField::Workflow) => plain(self.workflow.clone()),
+            ExprKind::Run(RunField::Started) => plain("{{workflow.creationTimestamp}}".into()),
+            ExprKind::Run(RunField::Status) => {
+                Some(("{{workflow.status}}".into(), Some(Convert::RunStatus)))
             }
             // The item reaches the step as an input parameter, like an output.
             ExprKind::LoopVar(b) if self.item == Some(*b) => {
                 if !self.inputs.iter().any(|(n, _)| n == ITEM_INPUT) {
                     self.inputs.push((ITEM_INPUT.into(), "{{item}}".into()));
                 }
-                Some(format!("{{{{inputs.parameters.{ITEM_INPUT}}}}}"))
+                plain(format!("{{{{inputs.parameters.{ITEM_INPUT}}}}}"))
             }
             ExprKind::Failed(field) if self.approximate => {
                 let what = match field {
@@ -78,18 +160,30 @@ impl<'p> RunTime<'p> {
                     &format!("`{what}`"),
                     "it reads `{{workflow.failures}}`: a JSON list of every failed node (name, message), not one step's name or error",
                 ));
-                Some("{{workflow.failures}}".into())
+                plain("{{workflow.failures}}".into())
             }
             _ => None,
         }
     }
 
+    /// `source` for env variable `var`: a conversion becomes a line of the
+    /// prelude (`export`ed when the command reads the variable itself).
+    fn source_for(&mut self, x: &Expr, var: &str, export: bool) -> Option<String> {
+        let (text, convert) = self.source(x)?;
+        if let Some(c) = convert {
+            let export = if export { "export " } else { "" };
+            self.prelude.push(format!(
+                "{export}{var}=$(case \"${var}\" in {} esac)",
+                c.arms()
+            ));
+        }
+        Some(text)
+    }
+
     /// A new input parameter whose task argument is `argument` (Argo text
     /// such as `{{tasks.T.status}}`): its reference in the template.
     pub fn input(&mut self, argument: String) -> String {
-        let input = format!("wf-value-{}", self.inputs.len() + 1);
-        self.inputs.push((input.clone(), argument));
-        format!("{{{{inputs.parameters.{input}}}}}")
+        self.argument(argument)
     }
 
     /// Whether `e` reads anything [`RunTime::source`] can stand for.
@@ -98,7 +192,11 @@ impl<'p> RunTime<'p> {
         e.walk(&mut |x: &Expr| {
             found |= matches!(
                 x.kind,
-                ExprKind::StepOutput { .. } | ExprKind::Failed(_) | ExprKind::LoopVar(_)
+                ExprKind::StepOutput { .. }
+                    | ExprKind::StepStatus(_)
+                    | ExprKind::Failed(_)
+                    | ExprKind::LoopVar(_)
+                    | ExprKind::Run(_)
             )
         });
         found
@@ -111,9 +209,40 @@ impl<'p> RunTime<'p> {
         found
     }
 
-    /// A whole value (an `env` entry) read at run time: its Argo text.
+    /// A whole value read at run time where no shell can turn Argo's words
+    /// into wfc's (a call's output, a message part): its Argo text.
     pub fn value(&mut self, wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
-        self.source(e).ok_or_else(|| refusal(wf, step, e))
+        match self.source(e) {
+            Some((text, None)) => Ok(text),
+            Some((_, Some(_))) => Err(diag::run_time_value(
+                e.span,
+                step,
+                "a status (or a gate's `passed`, `run.status`) where no shell reads it: Argo gives it as its own word (`Succeeded`), which only a command's shell turns into wfc's; read it in a `run` or `env`",
+            )),
+            None => Err(refusal(wf, step, e)),
+        }
+    }
+
+    /// A whole value given to the container as env variable `var` (an
+    /// `env` entry, a script's value): its Argo text; a conversion is
+    /// `export`ed by the prelude.
+    pub fn env_value(
+        &mut self,
+        wf: &Workflow,
+        step: &str,
+        var: &str,
+        e: &Expr,
+    ) -> Result<String, Diagnostic> {
+        self.source_for(e, var, true)
+            .ok_or_else(|| refusal(wf, step, e))
+    }
+
+    /// `run` with the prelude before it (POSIX shell: `case` and `$(…)`).
+    pub fn with_prelude(&self, run: String) -> String {
+        if self.prelude.is_empty() {
+            return run;
+        }
+        format!("{}\n{run}", self.prelude.join("\n"))
     }
 
     /// A text value (a message) with run-time parts as Argo `{{…}}`
@@ -137,17 +266,15 @@ impl<'p> RunTime<'p> {
                     out.push_str(t);
                     theirs.push_str(t);
                 }
-                InterpPart::Expr(x) => match self.source(x) {
-                    Some(v) => {
-                        out.push_str(&v);
-                        theirs.push(' ');
-                    }
-                    None => {
-                        let v = text::plain(wf, step, x)?;
-                        out.push_str(&v);
-                        theirs.push_str(&v);
-                    }
-                },
+                InterpPart::Expr(x) if RunTime::reads(x) => {
+                    out.push_str(&self.value(wf, step, x)?);
+                    theirs.push(' ');
+                }
+                InterpPart::Expr(x) => {
+                    let v = text::plain(wf, step, x)?;
+                    out.push_str(&v);
+                    theirs.push_str(&v);
+                }
             }
         }
         text::no_braces(step, e.span, theirs)?;
@@ -159,9 +286,12 @@ impl<'p> RunTime<'p> {
     /// whose value reaches the container's `env`.
     pub fn command(&mut self, wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
         let ExprKind::Interp(parts) = &e.kind else {
-            let v = self.value(wf, step, e)?;
-            self.env.push(("WF_VALUE_1".into(), v));
-            return Ok("\"$WF_VALUE_1\"".into());
+            let var = format!("WF_VALUE_{}", self.env.len() + 1);
+            let v = self
+                .source_for(e, &var, false)
+                .ok_or_else(|| refusal(wf, step, e))?;
+            self.env.push((var.clone(), v));
+            return Ok(format!("\"${var}\""));
         };
         let mut cmd = ShellCommand::new();
         for part in parts {
@@ -183,10 +313,19 @@ impl<'p> RunTime<'p> {
                     continue;
                 }
             }
-            let Some(value) = self.source(x) else {
-                return Err(refusal(wf, step, x));
+            // A secret, as it is: a `secretKeyRef` env var, never its value.
+            let secret = text::whole_secret(wf, x);
+            let var = match secret {
+                Some(_) => format!("WFC_SECRET_{}", self.secrets.len() + 1),
+                None => format!("WF_VALUE_{}", self.env.len() + 1),
             };
-            let var = format!("WF_VALUE_{}", self.env.len() + 1);
+            let value = match secret {
+                Some(key) => key.to_owned(),
+                None => match self.source_for(x, &var, false) {
+                    Some(v) => v,
+                    None => return Err(refusal(wf, step, x)),
+                },
+            };
             let shown = match cmd.context() {
                 Context::Bare => format!("\"${var}\""),
                 Context::DoubleQuoted => format!("${var}"),
@@ -199,7 +338,11 @@ impl<'p> RunTime<'p> {
                     ))
                 }
             };
-            self.env.push((var, value));
+            if secret.is_some() {
+                self.secrets.push((var, value));
+            } else {
+                self.env.push((var, value));
+            }
             cmd.placeholder(&shown);
         }
         text::no_braces(step, e.span, cmd.finish())
@@ -207,26 +350,38 @@ impl<'p> RunTime<'p> {
 
     /// The template's `inputs` (absent when it reads nothing).
     pub fn template_inputs(&self) -> Option<Json> {
-        (!self.inputs.is_empty()).then(|| {
+        let mut inputs = serde_json::Map::new();
+        if !self.inputs.is_empty() {
             let ps: Vec<Json> = self
                 .inputs
                 .iter()
                 .map(|(n, _)| json!({ "name": n }))
                 .collect();
-            json!({ "parameters": ps })
-        })
+            inputs.insert("parameters".into(), json!(ps));
+        }
+        if !self.artifacts_in.is_empty() {
+            let arts: Vec<Json> = self.artifacts_in.iter().map(|(t, _)| t.clone()).collect();
+            inputs.insert("artifacts".into(), json!(arts));
+        }
+        (!inputs.is_empty()).then_some(Json::Object(inputs))
     }
 
     /// The task's `arguments` (absent when it reads nothing).
     pub fn task_arguments(&self) -> Option<Json> {
-        (!self.inputs.is_empty()).then(|| {
+        let mut args = serde_json::Map::new();
+        if !self.inputs.is_empty() {
             let ps: Vec<Json> = self
                 .inputs
                 .iter()
                 .map(|(n, v)| json!({ "name": n, "value": v }))
                 .collect();
-            json!({ "parameters": ps })
-        })
+            args.insert("parameters".into(), json!(ps));
+        }
+        if !self.artifacts_in.is_empty() {
+            let arts: Vec<Json> = self.artifacts_in.iter().map(|(_, a)| a.clone()).collect();
+            args.insert("artifacts".into(), json!(arts));
+        }
+        (!args.is_empty()).then_some(Json::Object(args))
     }
 }
 

@@ -13,7 +13,7 @@
 //! outputs are checked against their types as a shell step's are.
 
 use super::runtime::RunTime;
-use super::step::{env_vars, field, field_of};
+use super::step::{env_entries, field, field_of, set_env};
 use super::{diag, outputs, text, Options};
 use crate::script_template::{self, Part};
 use serde_json::{json, Map, Value as Json};
@@ -107,6 +107,8 @@ pub fn template(
             Err(d) => errors.push(d),
         }
     }
+    // The env first: its entries add to the prelude the script starts with.
+    let entries = env_entries(wf, wf_env, s, options, rt, &mut errors);
     let with_outputs = !s.outputs.is_empty();
     if let Some(interp) = &interpreter {
         let install = match install(wf, s, lang, interp) {
@@ -126,6 +128,20 @@ pub fn template(
             };
             rt.env.push(("WFC_CONVERT".into(), convert.into()));
             run.push_str(&format!(" && {interp} {flag} \"$WFC_CONVERT\""));
+        }
+        if rt.keeps_stdout {
+            run = super::stdout::keep(&run);
+        }
+        if !rt.kept.is_empty() {
+            let mut env = Vec::new();
+            run = super::files::pack(&run, &rt.kept, &mut env);
+            rt.env.extend(env);
+        }
+        if !rt.artifacts_in.is_empty() {
+            rt.prelude.insert(0, super::files::unpack());
+        }
+        let run = rt.with_prelude(run);
+        if with_outputs {
             c.insert(
                 "command".into(),
                 json!(outputs::wrapped("sh", &run, &s.outputs)),
@@ -140,7 +156,7 @@ pub fn template(
             Err(e) => errors.push(e),
         }
     }
-    env_vars(wf, wf_env, s, options, rt, &mut c, &mut errors);
+    set_env(&mut c, entries, rt, options);
     if let Some(Json::Array(vars)) = c.get_mut("env") {
         vars.extend(secrets);
     }
@@ -174,8 +190,8 @@ fn source(
             let ty = EnvType::of(&x.ty).ok_or_else(|| {
                 diag::run_time_value(x.span, &s.name, "a list, map or duration from another step")
             })?;
-            let value = rt.value(wf, &s.name, x)?;
             let name = format!("WF_VALUE_{}", rt.env.len() + 1);
+            let value = rt.env_value(wf, &s.name, &name, x)?;
             rt.env.push((name.clone(), value));
             Ok(Part::Env(name, ty))
         } else {

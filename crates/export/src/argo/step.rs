@@ -2,7 +2,7 @@
 //! steps, `http` for http steps, `suspend` for approval gates and sleeps.
 
 use super::runtime::RunTime;
-use super::{diag, notify, outputs, script, text, Options};
+use super::{diag, notify, outputs, retries, script, text, Options};
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{Backoff, Expr, FieldValue, StepField, StepKind, Workflow};
@@ -32,7 +32,7 @@ pub fn template(
     );
     let body = match s.kind {
         StepKind::Shell | StepKind::Docker => container(wf, env, s, options, rt),
-        StepKind::Http => http(wf, s),
+        StepKind::Http => super::http::template(wf, s, options, rt),
         StepKind::Gate => gate(wf, s, options),
         StepKind::Sleep => field(s, "duration")
             .map(|e| text::plain(wf, &s.name, e))
@@ -41,9 +41,8 @@ pub fn template(
             .map(|d| ("suspend", d))
             .map_err(|e| vec![e]),
         StepKind::Slack => notify::slack(wf, s, options, rt),
-        StepKind::Email | StepKind::Webhook => {
-            Err(vec![diag::notification(s.span, &s.name, s.kind.name())])
-        }
+        StepKind::Webhook => notify::request(wf, s, options, rt, &[]),
+        StepKind::Email => Err(vec![diag::notification(s.span, &s.name, s.kind.name())]),
         StepKind::Python | StepKind::Node => {
             let lang = ScriptLang::of(s.kind).expect("a script kind");
             script::template(wf, env, s, options, rt, lang)
@@ -73,11 +72,28 @@ pub fn template(
     if !rt.volumes.is_empty() {
         t.insert("volumes".into(), json!(rt.volumes));
     }
-    if !s.outputs.is_empty() {
-        t.insert("outputs".into(), outputs::parameters(&s.outputs));
+    let mut outs = match outputs::parameters(&s.outputs) {
+        Json::Object(o) if !s.outputs.is_empty() => {
+            o["parameters"].as_array().cloned().unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    if rt.keeps_stdout {
+        outs.extend(super::stdout::parameters());
+    }
+    let mut outputs = Map::new();
+    if !outs.is_empty() {
+        outputs.insert("parameters".into(), json!(outs));
+    }
+    if !rt.kept.is_empty() {
+        outputs.insert("artifacts".into(), json!(super::files::outputs(&rt.kept)));
+    }
+    if !outputs.is_empty() {
+        t.insert("outputs".into(), Json::Object(outputs));
     }
     // A call's timeout bounds its steps, not its join's check.
     if let Some(ms) = s.timeout_ms.filter(|_| s.kind != StepKind::Call) {
+        let ms = retries::deadline_ms(s, ms);
         // IntOrString in Argo's schema, which spells it as a string.
         t.insert(
             "activeDeadlineSeconds".into(),
@@ -91,11 +107,15 @@ pub fn template(
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
-    if let Some(u) = &s.until {
+    if let Some(u) = s
+        .until
+        .as_ref()
+        .filter(|_| !matches!(s.kind, StepKind::Shell | StepKind::Docker))
+    {
         errors.push(diag::cannot_express(
             u.span,
-            "`until` polling",
-            "Argo re-runs a step only on failure (retryStrategy); poll inside the step's command",
+            &format!("`until` polling of a `{}` step", s.kind.name()),
+            "the export polls in a `shell` or `docker` step's script, and Argo re-runs other templates only on failure: poll from a `shell` step (`curl` for a URL)",
         ));
     }
     if errors.is_empty() {
@@ -148,7 +168,8 @@ fn container(
     };
     c.insert("image".into(), json!(image.unwrap_or_default()));
     let run = field(s, "run").map(|e| {
-        if RunTime::reads(e) {
+        // A secret as it is reaches the command as a `secretKeyRef` env var.
+        if RunTime::reads(e) || e.tainted {
             rt.command(wf, &s.name, e)
         } else {
             text::command(wf, &s.name, e)
@@ -163,6 +184,9 @@ fn container(
         }),
         None => "sh".into(),
     };
+    // The env first: its entries add to the prelude the script starts with.
+    let entries = env_entries(wf, wf_env, s, options, rt, &mut errors);
+    let run = run.and_then(|run| script_text(wf, s, &shell, run, rt, &mut errors));
     let with_outputs = !s.outputs.is_empty();
     match (s.kind, field_of(s, "entrypoint"), run) {
         (StepKind::Shell, _, Some(run)) if with_outputs => {
@@ -227,7 +251,7 @@ fn container(
             Err(e) => errors.push(e),
         }
     }
-    env_vars(wf, wf_env, s, options, rt, &mut c, &mut errors);
+    set_env(&mut c, entries, rt, options);
     if errors.is_empty() {
         Ok(("container", Json::Object(c)))
     } else {
@@ -235,18 +259,83 @@ fn container(
     }
 }
 
-/// The container's `env`: the workflow's and the step's `env {}` (the
-/// step's entries win, as in `wfc run`), then the run-time values `rt`
-/// collected.
-pub(super) fn env_vars(
+/// The script a shell or docker container runs for `run`: its stdout
+/// kept when another step reads it ([`super::stdout`]), inside the loops
+/// of `until` and a retry Argo cannot wait ([`retries`]), after the
+/// prelude that turns Argo's words into wfc's ([`RunTime::with_prelude`]).
+/// Each is `sh` text around the script: a docker `entrypoint` or another
+/// shell cannot have them.
+fn script_text(
+    wf: &Workflow,
+    s: &PlannedStep,
+    shell: &str,
+    run: String,
+    rt: &mut RunTime,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let keep = rt.keeps_stdout;
+    let looped = s.until.is_some() || retries::in_script(s);
+    if !rt.artifacts_in.is_empty() {
+        rt.prelude.insert(0, super::files::unpack());
+    }
+    if !keep && !looped && rt.prelude.is_empty() && rt.kept.is_empty() {
+        return Some(run);
+    }
+    let what = if looped {
+        "`until` or this `retry`"
+    } else if keep {
+        "a stdout another step reads"
+    } else {
+        "a status, gate result or `run.status` in its command"
+    };
+    if let Some(ep) = field_of(s, "entrypoint").filter(|_| s.kind == StepKind::Docker) {
+        errors.push(diag::cannot_express(
+            ep.span,
+            &format!("{what} on a step with an `entrypoint`"),
+            "the export writes it as `sh` around `run`: drop `entrypoint` (the image's own runs `sh -c RUN`)",
+        ));
+        return None;
+    }
+    if s.kind == StepKind::Shell && !matches!(shell, "sh" | "bash") {
+        errors.push(diag::cannot_express(
+            field_of(s, "shell").map_or(s.span, |f| f.span),
+            &format!("{what} on a script of another shell than `sh` or `bash`"),
+            "the export writes it in `sh` around the script: drop `shell`, or do it inside the script",
+        ));
+        return None;
+    }
+    let run = if keep { super::stdout::keep(&run) } else { run };
+    let run = if looped {
+        let mut env = Vec::new();
+        let wrapped = retries::wrap(wf, s, run, &mut env)
+            .map_err(|e| errors.push(e))
+            .ok()?;
+        rt.env.extend(env);
+        wrapped
+    } else {
+        run
+    };
+    let run = if rt.kept.is_empty() {
+        run
+    } else {
+        let mut env = Vec::new();
+        let packed = super::files::pack(&run, &rt.kept, &mut env);
+        rt.env.extend(env);
+        packed
+    };
+    Some(rt.with_prelude(run))
+}
+
+/// The workflow's and the step's `env {}` entries, the step's winning; a
+/// value Argo gives in its own words adds a line to `rt`'s prelude.
+pub(super) fn env_entries(
     wf: &Workflow,
     wf_env: &[(String, Expr)],
     s: &PlannedStep,
     options: &Options,
     rt: &mut RunTime,
-    c: &mut Map<String, Json>,
     errors: &mut Vec<Diagnostic>,
-) {
+) -> Vec<Json> {
     let step_env = match field_of(s, "env").map(|f| &f.value) {
         Some(FieldValue::Map(m)) => m.as_slice(),
         _ => &[],
@@ -258,7 +347,7 @@ pub(super) fn env_vars(
         .chain(step_env)
     {
         let var = if RunTime::reads(v) {
-            rt.value(wf, &s.name, v)
+            rt.env_value(wf, &s.name, k, v)
                 .map(|v| json!({ "name": k, "value": v }))
         } else {
             env_var(wf, &s.name, k, v, options)
@@ -268,7 +357,20 @@ pub(super) fn env_vars(
             Err(e) => errors.push(e),
         }
     }
+    vars
+}
+
+/// `entries`, then the run-time values and secrets `rt` collected, as the `env`.
+pub(super) fn set_env(
+    c: &mut Map<String, Json>,
+    mut vars: Vec<Json>,
+    rt: &RunTime,
+    options: &Options,
+) {
     vars.extend(rt.env.iter().map(|(k, v)| json!({ "name": k, "value": v })));
+    vars.extend(rt.secrets.iter().map(|(k, key)| {
+        json!({ "name": k, "valueFrom": { "secretKeyRef": { "name": options.secret_name, "key": key } } })
+    }));
     if !vars.is_empty() {
         c.insert("env".into(), Json::Array(vars));
     }
@@ -298,72 +400,6 @@ pub fn env_var(
         }));
     }
     text::plain(wf, step, value).map(|v| json!({ "name": key, "value": v }))
-}
-
-fn http(wf: &Workflow, s: &PlannedStep) -> Result<(&'static str, Json), Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let mut h = Map::new();
-    for method in ["get", "post", "put", "patch", "delete", "head"] {
-        if let Some(e) = field(s, method) {
-            h.insert("method".into(), json!(method.to_uppercase()));
-            match text::plain(wf, &s.name, e) {
-                Ok(url) => {
-                    h.insert("url".into(), json!(url));
-                }
-                Err(e) => errors.push(e),
-            }
-        }
-    }
-    if let Some(FieldValue::Map(m)) = field_of(s, "headers").map(|f| &f.value) {
-        let mut headers = Vec::new();
-        for (k, v) in m {
-            match text::plain(wf, &s.name, v) {
-                Ok(v) => headers.push(json!({ "name": k, "value": v })),
-                Err(e) => errors.push(e),
-            }
-        }
-        h.insert("headers".into(), Json::Array(headers));
-    }
-    for body in ["body", "json"] {
-        if let Some(e) = field(s, body) {
-            let text = if body == "json" {
-                text::plain(wf, &s.name, e).and_then(|_| {
-                    let json = wfc_plan::Value::of_literal(e)
-                        .map_or_else(String::new, |v| v.to_json().to_string());
-                    text::no_braces(&s.name, e.span, json)
-                })
-            } else {
-                text::plain(wf, &s.name, e)
-            };
-            match text {
-                Ok(t) => {
-                    h.insert("body".into(), json!(t));
-                }
-                Err(e) => errors.push(e),
-            }
-        }
-    }
-    let codes: Vec<String> = match field(s, "expect").and_then(wfc_plan::Value::of_literal) {
-        Some(wfc_plan::Value::Int(c)) => vec![c.to_string()],
-        Some(wfc_plan::Value::List(xs)) => xs.iter().map(wfc_plan::Value::to_text).collect(),
-        _ => Vec::new(),
-    };
-    // wfc's default: any 2xx.
-    let condition = if codes.is_empty() {
-        "response.statusCode >= 200 && response.statusCode < 300".to_owned()
-    } else {
-        codes
-            .iter()
-            .map(|c| format!("response.statusCode == {c}"))
-            .collect::<Vec<_>>()
-            .join(" || ")
-    };
-    h.insert("successCondition".into(), json!(condition));
-    if errors.is_empty() {
-        Ok(("http", Json::Object(h)))
-    } else {
-        Err(errors)
-    }
 }
 
 fn gate(
@@ -462,15 +498,18 @@ fn mount(
 /// refused rather than changed.
 fn retry(s: &PlannedStep, rt: &mut RunTime) -> Result<Option<Json>, Diagnostic> {
     let Some(r) = &s.retry else { return Ok(None) };
-    if r.when.is_some() {
-        // `retryPolicy` knows only "on error" and "on failure": no condition.
-        return Err(Diagnostic::error("E0770", "Argo cannot retry only when a condition holds")
-            .primary(r.span, "`retry … when`")
-            .help("Argo's `retryPolicy` retries every failure alike: drop `when` to export, or keep the step in wfc"));
+    // A gate is decided once and a sleep cannot fail: `wfc run` never
+    // retries them (a `retry` from `defaults` reaches them too). A delay
+    // Argo cannot wait: a loop in the container's script, [`retries::wrap`].
+    if matches!(s.kind, StepKind::Sleep | StepKind::Gate) || retries::in_script(s) {
+        return Ok(None);
     }
     let mut strategy = Map::new();
     strategy.insert("limit".into(), json!(r.count.to_string()));
     strategy.insert("retryPolicy".into(), json!("Always"));
+    if let Some(w) = &r.when {
+        strategy.insert("expression".into(), json!(retries::expression(s, w)?));
+    }
     if let Some(backoff) = r.backoff_ms.filter(|_| r.count > 0) {
         let factor = match r.strategy {
             Backoff::Exponential => 2u64,

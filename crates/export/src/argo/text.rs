@@ -3,7 +3,7 @@
 
 use super::diag;
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, Func, InterpPart, Workflow};
+use wfc_language::ir::{Expr, ExprKind, Func, InterpPart, RunField, Workflow};
 use wfc_language::span::Span;
 use wfc_plan::render::expr;
 
@@ -11,6 +11,8 @@ use wfc_plan::render::expr;
 enum Blocker {
     Secret,
     RunTime(&'static str),
+    /// A value only the run knows that has no Argo value at all: what, why.
+    NoArgoValue(&'static str, &'static str),
     /// `now()`: Argo has no clock for a value in a template (E0750).
     Now,
 }
@@ -33,8 +35,11 @@ fn blocker(wf: &Workflow, e: &Expr) -> Option<Blocker> {
         ExprKind::Param(_) | ExprKind::LoopVar(_) => Some(Blocker::RunTime("an unfolded value")),
         ExprKind::StepOutput { .. } => Some(Blocker::RunTime("a step's output")),
         ExprKind::StepStatus(_) => Some(Blocker::RunTime("a step's status")),
-        ExprKind::Failed(_) => Some(Blocker::RunTime("`failed`")),
-        ExprKind::Run(_) => Some(Blocker::RunTime("`run`")),
+        ExprKind::Failed(_) => Some(Blocker::NoArgoValue(
+            "`failed.step` / `failed.error`",
+            "Argo's exit handler has `{{workflow.failures}}`, every failed node with Argo's message, not the one step that failed first nor wfc's error text (pass --approximate to write that list)",
+        )),
+        ExprKind::Run(f) => Some(run_field(*f)),
         ExprKind::TriggerInput(_) => Some(Blocker::RunTime("a trigger's input")),
         ExprKind::List(xs) => all(&mut xs.iter()),
         ExprKind::Map(m) => all(&mut m.iter().map(|(_, v)| v)),
@@ -52,11 +57,38 @@ fn blocker(wf: &Workflow, e: &Expr) -> Option<Blocker> {
     }
 }
 
+/// What Argo gives for `run.FIELD` where a command reads it
+/// ([`super::runtime`]), or why it has nothing.
+fn run_field(f: RunField) -> Blocker {
+    match f {
+        RunField::Trigger => Blocker::NoArgoValue(
+            "`run.trigger`",
+            "Argo does not tell a workflow what submitted it (a person, a CronWorkflow, an event)",
+        ),
+        RunField::Duration => Blocker::NoArgoValue(
+            "`run.duration`",
+            "Argo's `{{workflow.duration}}` is seconds as a number, not wfc's duration",
+        ),
+        RunField::Failures => Blocker::NoArgoValue(
+            "`run.failures`",
+            "Argo's `{{workflow.failures}}` lists failed nodes with Argo's messages, not wfc's `{ step, error }` records",
+        ),
+        RunField::Dir => Blocker::NoArgoValue(
+            "`run.dir`",
+            "each Argo step runs in a pod of its own: there is no run folder the steps share",
+        ),
+        _ => Blocker::RunTime("a field of `run`, which Argo gives only to a command or an `env` value"),
+    }
+}
+
 fn check(wf: &Workflow, step: &str, e: &Expr) -> Result<(), Diagnostic> {
     match blocker(wf, e) {
         None => Ok(()),
         Some(Blocker::Secret) => Err(diag::secret_outside_env(e.span, step)),
         Some(Blocker::RunTime(what)) => Err(diag::run_time_value(e.span, step, what)),
+        Some(Blocker::NoArgoValue(what, why)) => {
+            Err(diag::run_time_value(e.span, step, what).help(why.to_owned()))
+        }
         Some(Blocker::Now) => Err(diag::now(e.span, step)),
     }
 }

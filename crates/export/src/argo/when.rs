@@ -19,6 +19,8 @@ use wfc_plan::render::expr::show;
 pub struct Producers {
     /// StepId → the task name of its only instance in this dag.
     pub tasks: HashMap<StepId, String>,
+    /// The gates of this dag (a reader's `passed` is their task's phase).
+    pub gates: std::collections::HashSet<StepId>,
 }
 
 /// `e` as a govaluate expression, or why it cannot be one.

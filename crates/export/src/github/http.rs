@@ -81,33 +81,7 @@ pub fn request(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(script(headers, body, codes))
-}
-
-/// The fixed script of a request with `headers` headers and maybe a body.
-fn script(headers: usize, body: bool, codes: &[u16]) -> String {
-    let mut out = String::new();
-    let mut args = String::new();
-    if headers > 0 {
-        out.push_str("wfc_nl='\n'\nwfc_cr=$(printf '\\r')\n");
-        for n in 1..=headers {
-            out.push_str(&format!(
-                "case \"$WF_HEADER_{n}\" in *\"$wfc_nl\"*|*\"$wfc_cr\"*) echo \"wfc: header $WF_HEADER_NAME_{n} holds a line break\" >&2; exit 1 ;; esac\n"
-            ));
-            args.push_str(&format!(" -H \"$WF_HEADER_NAME_{n}: $WF_HEADER_{n}\""));
-        }
-    }
-    // `@-`: the body from stdin, never read as `@FILE` from its first byte.
-    let (feed, data) = if body {
-        ("printf '%s' \"$WF_BODY\" | ", " --data-binary @-")
-    } else {
-        ("", "")
-    };
-    out.push_str(&format!(
-        "wfc_code=$({feed}curl -sS -o \"$RUNNER_TEMP/wfc-body\" -w '%{{http_code}}' -X \"$WF_METHOD\"{args}{data} \"$WF_URL\") || exit 1\n"
-    ));
-    out.push_str(&super::script::http_status(codes));
-    out
+    Ok(crate::curl::request(headers, body, codes, "$RUNNER_TEMP"))
 }
 
 /// A `sleep` step's script: the duration in whole seconds (rounded up).

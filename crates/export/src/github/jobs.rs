@@ -68,10 +68,11 @@ pub fn jobs(
         errors,
     );
     for h in &plan.handlers {
+        // The run step's id marks the job for `wfc import` ([`MARK`]).
         let when = match h.kind {
-            HandlerKind::Failure => "failure()",
-            HandlerKind::Success => "success()",
-            HandlerKind::Finally => "always()",
+            HandlerKind::Failure => ("failure()", "wfc-on-failure".to_string()),
+            HandlerKind::Success => ("success()", "wfc-on-success".to_string()),
+            HandlerKind::Finally => ("always()", "wfc-finally".to_string()),
         };
         graph(
             plan,
@@ -79,7 +80,7 @@ pub fn jobs(
             &h.graph,
             &main,
             Some(&main),
-            Some(when),
+            Some((when.0, &when.1)),
             (runs_on, approximate),
             &mut ids,
             &mut jobs,
@@ -93,6 +94,7 @@ pub fn jobs(
     for (i, s) in plan.main.steps.iter().enumerate().rev() {
         let Some(rb) = &s.rollback else { continue };
         let when = format!("failure() && needs.{}.result == 'success'", main[i]);
+        let mark = format!("wfc-rollback-of-{}", main[i]);
         // Its step's job a direct need: GitHub shows only those results.
         if !before.contains(&main[i]) {
             before.push(main[i].clone());
@@ -103,7 +105,7 @@ pub fn jobs(
             rb,
             &before,
             Some(&main),
-            Some(&when),
+            Some((&when, &mark)),
             (runs_on, approximate),
             &mut ids,
             &mut jobs,
@@ -119,6 +121,9 @@ pub fn jobs(
 
 /// Adds the jobs of `g`, each needing its dependencies and `before`; returns
 /// their ids. `main`: the main graph's job ids (None: `g` is the main graph).
+/// `when`: a handler's or a compensation's condition, and the id its run
+/// step gets (`wfc-on-failure`, `wfc-finally`, `wfc-rollback-of-JOB`):
+/// what tells `wfc import` the job is one, not a step of the main graph.
 #[allow(clippy::too_many_arguments)]
 fn graph(
     plan: &Plan,
@@ -126,7 +131,7 @@ fn graph(
     g: &Graph,
     before: &[String],
     main: Option<&[String]>,
-    when: Option<&str>,
+    when: Option<(&str, &str)>,
     (runs_on, approximate): (&str, bool),
     ids: &mut Ids,
     jobs: &mut Map<String, Json>,
@@ -204,6 +209,12 @@ fn graph(
                     .iter()
                     .flat_map(|&m| &g.steps[m].deps)
                     .any(|d| g.steps[d.on()].condition.is_some());
+                let (when, mark) = (when.map(|w| w.0), when.map(|w| w.1));
+                if let (Some(mark), Some(Json::Array(steps))) = (mark, job.get_mut("steps")) {
+                    for st in steps.iter_mut().filter(|st| st["id"] == "run") {
+                        st["id"] = json!(mark);
+                    }
+                }
                 let mut ifs: Vec<String> = when.map(str::to_string).into_iter().collect();
                 let any = wait_any_terms(g, s, &names);
                 if !any.is_empty() && when.is_none() {
@@ -269,7 +280,7 @@ pub(super) fn job(
             "use `wait all`, or run with `wfc run`",
         ));
     }
-    // `until` is a loop in a shell script (`until.rs`); with `retry`, the
+    // `until` is a loop in a shell script (`polling.rs`); with `retry`, the
     // retry loop runs it whole.
     if s.until.is_some() && !matches!(s.kind, StepKind::Shell | StepKind::Docker) {
         errors.push(refuse(
@@ -321,7 +332,7 @@ pub(super) fn job(
             run_step.insert("shell".into(), Json::String(shell));
             if let Some(text) = script(&mut env, &mut fail) {
                 let text = match s.until.as_deref() {
-                    Some(u) => super::until::poll(&text, u, s.step, values, &mut env)
+                    Some(u) => super::polling::poll(&text, u, s.step, values, &mut env)
                         .map_err(&mut fail)
                         .unwrap_or(text),
                     None => text,
@@ -380,7 +391,8 @@ pub(super) fn job(
             env.push(("WF_APPROVER".into(), who));
             run_step.insert("run".into(), json!("echo \"approved ($WF_APPROVER)\""));
         }
-        StepKind::Gate => match (expr("check"), s.on_fail) {
+        // The check as the plan folded it (params bound, `x || true` decided).
+        StepKind::Gate => match (planned(s, "check").or_else(|| expr("check")), s.on_fail) {
             (Some(check), None | Some(OnFail::Abort | OnFail::Continue)) => {
                 match values.condition(check) {
                     // The step runs only when the check is false.
@@ -398,6 +410,12 @@ pub(super) fn job(
                     "echo 'wfc: the check failed (on fail abort)' >&2\nexit 1"
                 };
                 run_step.insert("run".into(), json!(run));
+                // `passed`: the check held, so its step was skipped. Named
+                // after the gate: jobs folded together keep every gate's.
+                job.insert(
+                    "outputs".into(),
+                    json!({ passed_output(&step.name): "${{ steps.run.outcome == 'skipped' }}" }),
+                );
             }
             _ => fail(refuse(
                 "E0734",
@@ -418,8 +436,12 @@ pub(super) fn job(
         }
         _ => fail(refuse(
             "E0738",
-            "mapping for this kind of step",
-            "use shell, docker, http, slack, python, node or an approval gate",
+            &format!("mapping for the `{}` step", s.kind.name()),
+            match s.kind {
+                StepKind::Email => "a runner has no mail client of its own, and the export writes none (the message's encoding, headers and TLS as `wfc run` sends them): send it from a `shell` step with a mail tool, the password in `env`",
+                StepKind::Sql => "a runner has no database client of wfc's: run the query from a `shell` step with the database's own client",
+                _ => "use shell, docker, http, webhook, slack, python, node, sleep or a gate",
+            },
         )),
     }
     // Every kind with a `workdir` runs a script in it.
@@ -433,9 +455,15 @@ pub(super) fn job(
         return Err(errors);
     }
     // `when` over the attempt's exit status: a test in the retry loop.
-    let when = match s.retry.as_ref().and_then(|r| r.when.as_deref()) {
+    // A gate is decided once and a sleep cannot fail: `wfc run` never
+    // retries them (a `retry` from `defaults` reaches them too).
+    let retry = s
+        .retry
+        .as_deref()
+        .filter(|_| !matches!(s.kind, StepKind::Gate | StepKind::Sleep));
+    let when = match retry.and_then(|r| r.when.as_deref()) {
         Some(w) if matches!(s.kind, StepKind::Shell | StepKind::Docker) => {
-            Some(super::until::when(w, s.step, values, &mut env).map_err(|d| vec![d])?)
+            Some(super::polling::when(w, s.step, values, &mut env).map_err(|d| vec![d])?)
         }
         Some(_) => {
             return Err(vec![refuse(
@@ -449,7 +477,7 @@ pub(super) fn job(
     let outputs = !s.outputs.is_empty();
     let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
     if let Some(Json::String(run)) = run_step.get("run").cloned() {
-        let run = match s.retry.as_deref() {
+        let run = match retry {
             Some(r) if is_script => {
                 let shell = run_step
                     .get("shell")
@@ -459,7 +487,7 @@ pub(super) fn job(
                 run_step.insert("shell".into(), json!("sh"));
                 format!(
                     "{write}{}",
-                    script::with_retries(&attempt, r, outputs, None)
+                    crate::shell_loops::with_retries(&attempt, r, outputs, None, true)
                 )
             }
             Some(r) => {
@@ -471,7 +499,7 @@ pub(super) fn job(
                         "drop `retry`, or write the script for `sh`",
                     )]);
                 }
-                script::with_retries(&run, r, outputs, when.as_deref())
+                crate::shell_loops::with_retries(&run, r, outputs, when.as_deref(), true)
             }
             None => run,
         };
@@ -484,11 +512,8 @@ pub(super) fn job(
     }
     if let Some(ms) = s.timeout_ms {
         // `timeout-minutes` bounds the job: every attempt and the waits between.
-        let attempts = s.retry.as_ref().map_or(1, |r| u64::from(r.count) + 1);
-        let waits: u64 = s
-            .retry
-            .as_deref()
-            .map_or(0, |r| script::delays(r).iter().sum());
+        let attempts = retry.map_or(1, |r| u64::from(r.count) + 1);
+        let waits: u64 = retry.map_or(0, |r| crate::shell_loops::delays(r).iter().sum());
         let total = ms.saturating_mul(attempts).saturating_add(waits * 1000);
         job.insert("timeout-minutes".into(), json!(total.div_ceil(60_000)));
     }
@@ -514,7 +539,7 @@ pub(super) fn job(
         });
     }
     // Another step reads this one's stdout: keep it, then hand it on.
-    if super::stdout::read_by_others(wf).contains(&s.step) {
+    if crate::stdout_reads::read_by_others(wf).contains(&s.step) {
         if let Some(Json::String(run)) = run_step.get("run").cloned() {
             run_step.insert("run".into(), json!(super::stdout::keep(&run)));
             let (hand_on, outs) = super::stdout::hand_on();
@@ -535,4 +560,20 @@ pub(super) fn job(
     }
     job.insert("steps".into(), Json::Array(steps));
     Ok(job)
+}
+
+/// A field of the planned instance (params and loop items folded).
+fn planned<'a>(s: &'a PlannedStep, name: &str) -> Option<&'a wfc_language::ir::Expr> {
+    s.fields
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| match &f.value {
+            FieldValue::Expr(e) => Some(e),
+            _ => None,
+        })
+}
+
+/// The job output holding a check gate's `passed` (`wfc-passed-NAME`).
+pub(super) fn passed_output(gate: &str) -> String {
+    format!("wfc-passed-{}", Ids::sanitise(gate))
 }

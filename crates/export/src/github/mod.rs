@@ -8,7 +8,7 @@
 //! (GitHub's rule against script injection), step outputs included
 //! (`needs.JOB.outputs.NAME`); run-time `if`s, `check` gates, `.status`
 //! and `after` become GitHub expressions (`needs.rs`, `status.rs`), `retry`
-//! and `until` loops in the script (`script.rs`, `until.rs`), http steps a
+//! and `until` loops in the script (`crate::shell_loops`), http steps a
 //! pinned curl (`http.rs`). What GitHub cannot express is an error
 //! `E0730`–`E0740` at the construct (docs/export.md lists them); with
 //! `--approximate`, `wait any`, `mount` and `failed.*` are written as their
@@ -23,12 +23,12 @@ mod ids;
 mod jobs;
 mod matrix;
 mod needs;
+mod polling;
 mod runner;
 mod script;
 mod scripts;
 mod status;
 mod stdout;
-mod until;
 mod values;
 
 use serde_json::{json, Map, Value as Json};
@@ -100,12 +100,8 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
         doc.insert("env".into(), Json::Object(jobs.env));
     }
     doc.insert("jobs".into(), Json::Object(jobs.jobs));
-    let yaml = serde_norway::to_string(&Json::Object(doc)).map_err(|e| {
-        vec![Diagnostic::error(
-            "E0739",
-            format!("cannot write the YAML: {e}"),
-        )]
-    })?;
+    // `on:` as GitHub spells it: its parser reads the key as the string.
+    let yaml = crate::yaml::to_string(&Json::Object(doc), &["on"]);
     let approximated = if warnings.is_empty() {
         ""
     } else {

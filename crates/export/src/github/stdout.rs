@@ -7,7 +7,6 @@
 //! GitHub drops the last newline of such a value.
 
 use serde_json::{json, Value as Json};
-use wfc_language::ir::{Expr, ExprKind, FieldValue, Func, StepId, Workflow};
 
 /// The job output of `x.stdout` (`trim`: of `trim(x.stdout)`).
 pub fn output(trim: bool) -> &'static str {
@@ -16,39 +15,6 @@ pub fn output(trim: bool) -> &'static str {
     } else {
         "wfc-stdout"
     }
-}
-
-/// `(step, trim)` when `e` is `x.stdout` or `trim(x.stdout)`.
-pub fn read(e: &Expr) -> Option<(StepId, bool)> {
-    match &e.kind {
-        ExprKind::StepOutput { step, field, .. } if field == "stdout" => Some((*step, false)),
-        ExprKind::Call(Func::Trim, xs) if xs.len() == 1 => read(&xs[0]).map(|(s, _)| (s, true)),
-        _ => None,
-    }
-}
-
-/// Every step whose stdout another step reads.
-pub fn read_by_others(wf: &Workflow) -> Vec<StepId> {
-    let mut found = Vec::new();
-    for (reader, step) in wf.steps.iter().enumerate() {
-        for f in &step.fields {
-            let exprs: Vec<&Expr> = match &f.value {
-                FieldValue::Expr(e) => vec![e],
-                FieldValue::Map(m) => m.iter().map(|(_, e)| e).collect(),
-                _ => Vec::new(),
-            };
-            for e in exprs {
-                e.walk(&mut |x| {
-                    if let ExprKind::StepOutput { step, field, .. } = &x.kind {
-                        if field == "stdout" && *step != reader && !found.contains(step) {
-                            found.push(*step);
-                        }
-                    }
-                });
-            }
-        }
-    }
-    found
 }
 
 /// `script` with its stdout kept in `$RUNNER_TEMP/wfc-stdout` and printed.

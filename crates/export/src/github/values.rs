@@ -78,6 +78,29 @@ impl<'a> Values<'a> {
     /// `step.outputs.NAME` as a GitHub expression (without `${{ }}`), with
     /// `fromJSON` around a typed (non-string) output when `typed`.
     fn output(&self, e: &Expr, typed: bool) -> Option<String> {
+        // A check gate's `passed`: its job's output (`gate` in jobs.rs).
+        if let ExprKind::StepOutput {
+            step,
+            field,
+            output: None,
+        } = &e.kind
+        {
+            let gate = &self.wf.steps[*step];
+            let checks = gate.kind == wfc_language::ir::StepKind::Gate
+                && gate.fields.iter().any(|f| f.name == "check");
+            let (_, job) = self.producers.iter().find(|(s, _)| s == step)?;
+            return (field == "passed" && checks).then(|| {
+                let read = format!(
+                    "needs.{job}.outputs.{}",
+                    super::jobs::passed_output(&gate.name)
+                );
+                if typed {
+                    format!("fromJSON({read})")
+                } else {
+                    read
+                }
+            });
+        }
         let ExprKind::StepOutput {
             step,
             field,
@@ -122,6 +145,22 @@ impl<'a> Values<'a> {
             .help("compare step outputs with values (`==`, `<`, `&&`, `!`), or decide it inside a script")
         };
         match &e.kind {
+            // A list known at export: `contains(fromJSON('[…]'), x)`.
+            ExprKind::Binary(BinaryOp::In, a, b) if !b.tainted => {
+                let Eval::Known(list @ Value::List(_)) = self.eval(b) else {
+                    return Err(refuse());
+                };
+                let json = list.to_json().to_string();
+                // Neither may open or close an expression of its own.
+                if json.contains("${{") || json.contains("}}") {
+                    return Err(refuse());
+                }
+                Ok(format!(
+                    "contains(fromJSON('{}'), {})",
+                    json.replace('\'', "''"),
+                    self.condition(a)?
+                ))
+            }
             ExprKind::Binary(op, a, b) => {
                 // GitHub's expressions spell these operators as wfc does.
                 use BinaryOp::*;
@@ -150,7 +189,7 @@ impl<'a> Values<'a> {
 
     /// The GitHub text of `e`: literal text with `${{ … }}` for params and secrets.
     pub fn text(&self, e: &Expr) -> Result<String, Diagnostic> {
-        if let Some((step, trim)) = super::stdout::read(e) {
+        if let Some((step, trim)) = crate::stdout_reads::read(e) {
             if let Some(job) = self.job_of(step) {
                 let name = super::stdout::output(trim);
                 return Ok(format!("${{{{ needs.{job}.outputs.{name} }}}}"));
@@ -213,10 +252,17 @@ impl<'a> Values<'a> {
             }
             _ if reads_now(e) => Err(now(e)),
             // A value computed from a secret would put the secret in the file.
+            ExprKind::Failed(field) => Err(unsupported(
+                e,
+                match field {
+                    FailedField::Step => "`failed.step`: GitHub has no name of the job that failed first, only each needed job's result (--approximate links the run)",
+                    FailedField::Error => "`failed.error`: GitHub gives another job no step's exit status or error output (--approximate says to read the log)",
+                },
+            )),
             _ if e.tainted => Err(unsupported(e, "an expression over a secret")),
             _ => match self.eval(e) {
                 Eval::Known(v) => literal(&v.to_text(), e),
-                _ => Err(unsupported(e, "a value known only while the workflow runs")),
+                _ => Err(unsupported(e, "a value known only while the workflow runs (an expression over outputs, `json(…)`, a list, `run.*` other than `run.id` and `run.status`)")),
             },
         }
     }

@@ -4,10 +4,12 @@
 //! `after` for `always()`, a `.status` test for `failure()`).
 
 use super::expr::{self, Status};
+use super::helpers::{self, Helper, Mark};
 use super::text::{self, Scope};
 use super::{one_line, Ctx, Env};
 use crate::literal::Text;
 use crate::model::{Item, Step};
+use crate::names;
 use crate::yaml::{self, entry, str_of, Map, Scalar};
 use crate::ImportError;
 use marked_yaml::Node;
@@ -21,7 +23,12 @@ struct Job {
     status: Status,
     cond: Option<String>,
     comments: Vec<String>,
+    /// wfc's export marked it a handler's or a compensation's.
+    mark: Option<Mark>,
 }
+
+/// The main graph's items and the handlers' (head, items).
+pub(crate) type Converted = (Vec<Item>, Vec<(String, Vec<Item>)>);
 
 /// What a job gives each of its steps.
 #[derive(Default, Clone)]
@@ -33,10 +40,16 @@ struct JobDefaults {
     optional: bool,
 }
 
-pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Vec<Item>, ImportError> {
+pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> {
     let mut ids = BTreeMap::new();
-    for (key, _) in jobs.iter() {
-        let given = ctx.names.give(key.as_str());
+    for (key, body) in jobs.iter() {
+        // A job of wfc's export holding several steps is a sequence of
+        // steps named by their ids: the job's own name goes to the sequence.
+        let wanted = match body.as_mapping() {
+            Some(b) if ctx.wfc && real_steps(ctx, b) > 1 => format!("{}-steps", key.as_str()),
+            _ => key.as_str().to_string(),
+        };
+        let given = ctx.names.give(&wanted);
         if given.changed {
             ctx.warn.key(
                 "W0906",
@@ -60,7 +73,59 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Vec<Item>, ImportError> 
         j.item.step_names(false, &mut names);
         steps.insert(j.name.clone(), names);
     }
-    Ok(converted.into_iter().map(|j| place(j, &steps)).collect())
+    let (marked, main): (Vec<Job>, Vec<Job>) =
+        converted.into_iter().partition(|j| j.mark.is_some());
+    let mut items: Vec<Item> = main.into_iter().map(|j| place(j, &steps)).collect();
+    let handlers = fold_marked(marked, &mut items);
+    Ok((items, handlers))
+}
+
+/// `count` of the steps of a job that are no helper ([`helpers`]).
+fn real_steps(ctx: &Ctx, body: &Map) -> usize {
+    entry(body, "steps")
+        .and_then(|(_, s)| s.as_sequence())
+        .map_or(0, |list| {
+            list.iter()
+                .filter_map(|s| s.as_mapping())
+                .filter(|m| helpers::helper(m, ctx.wfc).is_none())
+                .count()
+        })
+}
+
+/// wfc's handler jobs as handlers, its compensation jobs as the rollbacks
+/// of their steps (in `items`), each keeping its needs within its own graph.
+fn fold_marked(marked: Vec<Job>, items: &mut [Item]) -> Vec<(String, Vec<Item>)> {
+    let graph_of = |j: &Job| match &j.mark {
+        Some(Mark::Handler(h)) => h.to_string(),
+        Some(Mark::Rollback(t)) => format!("rollback {t}"),
+        None => String::new(),
+    };
+    let graphs: BTreeMap<String, String> = marked
+        .iter()
+        .map(|j| (j.name.clone(), graph_of(j)))
+        .collect();
+    let mut handlers: Vec<(String, Vec<Item>)> = Vec::new();
+    for mut j in marked {
+        let graph = graph_of(&j);
+        let mark = j.mark.take();
+        j.needs.retain(|n| graphs.get(n) == Some(&graph));
+        j.status = Status::Success;
+        j.cond = None;
+        let item = place(j, &BTreeMap::new());
+        match mark {
+            Some(Mark::Handler(h)) => match handlers.iter_mut().find(|(k, _)| k == h) {
+                Some((_, xs)) => xs.push(item),
+                None => handlers.push((h.to_string(), vec![item])),
+            },
+            Some(Mark::Rollback(target)) => {
+                if let Some(step) = items.iter_mut().find_map(|i| i.step_named(&target)) {
+                    step.rollback.push(item);
+                }
+            }
+            None => {}
+        }
+    }
+    handlers
 }
 
 fn shape(ctx: &Ctx, node: &Node, message: &str) -> ImportError {
@@ -146,6 +211,7 @@ fn job(
         status: Status::Success,
         cond: None,
         comments: Vec::new(),
+        mark: None,
     };
     let mut defaults = JobDefaults {
         shell: ctx.shell.clone(),
@@ -158,6 +224,15 @@ fn job(
         Some((_, s)) => super::matrix::matrix(ctx, s),
         None => (Vec::new(), None, Scope::default()),
     };
+    if ctx.wfc {
+        out.mark = entry(body, "steps")
+            .and_then(|(_, s)| s.as_sequence())
+            .into_iter()
+            .flat_map(|l| l.iter())
+            .filter_map(|s| s.as_mapping())
+            .filter_map(|m| entry(m, "id").and_then(|(_, v)| str_of(v)))
+            .find_map(helpers::mark);
+    }
     let mut steps_node = None;
     let mut uses = None;
     for (k, v) in body.iter() {
@@ -180,6 +255,8 @@ fn job(
                     }
                 }
             }
+            // A handler's or compensation's `if` is what makes it one.
+            "if" if out.mark.is_some() => {}
             "if" => condition(ctx, &scope, v, &mut out, true),
             "steps" => steps_node = Some(v),
             "uses" => uses = Some(v),
@@ -237,6 +314,11 @@ fn job(
         seq
     };
     let dims = loops.len();
+    // wfc's export writes a loop without `parallel` as `max-parallel: 1`.
+    let parallel = match parallel {
+        Some(1) if ctx.wfc => Some(0),
+        p => p,
+    };
     for (i, (var, list)) in loops.into_iter().enumerate().rev() {
         item = Item::ForEach {
             var,
@@ -377,21 +459,48 @@ fn steps(
     let Some(list) = node.as_sequence() else {
         return Err(shape(ctx, node, "`steps` must be a list"));
     };
-    let single = list.len() == 1;
-    let mut items = Vec::new();
-    for (i, s) in list.iter().enumerate() {
-        let Some(map) = s.as_mapping() else {
-            return Err(shape(ctx, s, "a step must be a mapping"));
-        };
-        let raw = entry(map, "id")
-            .or_else(|| entry(map, "name"))
-            .and_then(|(_, v)| str_of(v))
+    let mut maps = Vec::new();
+    for s in list.iter() {
+        match s.as_mapping() {
+            Some(m) => maps.push((s, m)),
+            None => return Err(shape(ctx, s, "a step must be a mapping")),
+        }
+    }
+    let single = maps
+        .iter()
+        .filter(|(_, m)| helpers::helper(m, ctx.wfc).is_none())
+        .count()
+        == 1;
+    let mut items: Vec<Item> = Vec::new();
+    for (i, (node, map)) in maps.into_iter().enumerate() {
+        if let Some(h) = helpers::helper(map, ctx.wfc) {
+            let last = items.last_mut().and_then(Item::first_step);
+            match (h, last) {
+                (Helper::Quiet, _) => {}
+                (Helper::Dropped(why), _) => ctx.warn.node("W0908", node, why),
+                (Helper::Outputs(names), Some(last)) => last.outputs = names,
+                (Helper::Artifact(name, glob, optional), Some(last)) => {
+                    last.artifacts.push((names::ident(&name), glob, optional))
+                }
+                (Helper::Outputs(_) | Helper::Artifact(..), None) => ctx.warn.node(
+                    "W0900",
+                    node,
+                    "an artifact upload before any step of its job is left out",
+                ),
+            }
+            continue;
+        }
+        let id = entry(map, "id").and_then(|(_, v)| str_of(v));
+        let raw = id
+            .or_else(|| entry(map, "name").and_then(|(_, v)| str_of(v)))
             .map(str::to_string)
             .unwrap_or_else(|| (i + 1).to_string());
-        let name = if single {
-            job.to_string()
-        } else {
-            ctx.names.give(&format!("{job}-{raw}")).name
+        // wfc's export names each step of a job by its id (`run`: the job's).
+        let own = id.filter(|id| ctx.wfc && *id != "run" && helpers::mark(id).is_none());
+        let name = match own {
+            Some(id) => ctx.names.give(id).name,
+            None if single => job.to_string(),
+            None => ctx.names.give(&format!("{job}-{raw}")).name,
         };
         items.push(step(ctx, name, map, defaults, scope));
     }
@@ -419,15 +528,34 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
         status: Status::Success,
         cond: None,
         comments: Vec::new(),
+        mark: None,
     };
     let mut own_env: Env = Vec::new();
     let mut script_env: Env = Vec::new();
+    // wfc's export of a check gate: the gate again, when its check reads
+    // back as a `.wf` condition.
+    let gate = helpers::gate(map)
+        .filter(|_| ctx.wfc)
+        .and_then(|(check, on_fail)| {
+            let at = entry(map, "if").map(|(_, v)| v)?;
+            let parsed = expr::parse(check).ok()?;
+            let cond = expr::to_wf(&parsed, &mut |p| path(ctx, scope, at, p)).ok()?;
+            Some((cond, on_fail.to_string()))
+        });
+    let is_gate = gate.is_some();
+    st.check = gate;
     for (k, v) in map.iter() {
         match k.as_str() {
+            "run" | "if" | "shell" if is_gate => {}
             "id" | "with" => {}
             "name" => st.doc.extend(str_of(v).map(str::to_string)),
             "run" => {
                 let src = str_of(v).unwrap_or_default();
+                let src = if ctx.wfc {
+                    helpers::unwrap_script(src)
+                } else {
+                    src
+                };
                 let script = text::script(ctx, scope, src, v);
                 st.run = Some(script.text);
                 script_env = script.env;
@@ -480,7 +608,7 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
         }
         None => "bash".into(),
     });
-    if st.run.is_none() {
+    if st.run.is_none() && !is_gate {
         st.run = Some(stand_in("a step with neither `run` nor `uses`"));
     }
     st.comments.extend(guard.comments);

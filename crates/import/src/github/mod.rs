@@ -2,6 +2,7 @@
 //! and `env` here; jobs and their steps in [`jobs`]; expressions in [`expr`].
 
 mod expr;
+mod helpers;
 mod jobs;
 mod matrix;
 mod text;
@@ -25,6 +26,9 @@ pub(crate) struct Ctx<'w, 'a> {
     pub secrets: BTreeMap<String, String>,
     /// Values reach commands through `env` rather than `${…}`.
     pub env_route: bool,
+    /// The file is `wfc export github-actions`' own: its helper steps,
+    /// handler and rollback jobs fold back ([`helpers`]).
+    pub wfc: bool,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -70,6 +74,7 @@ pub(crate) fn convert(
             "`jobs` must be a mapping of job ids to jobs",
         ));
     };
+    let warn_text = warn.text;
     let mut wf = Workflow::default();
     let title = entry(top, "name").and_then(|(_, v)| str_of(v));
     wf.name = names::ident(title.unwrap_or(stem));
@@ -81,6 +86,7 @@ pub(crate) fn convert(
         inputs: BTreeMap::new(),
         secrets: BTreeMap::new(),
         env_route,
+        wfc: helpers::generated(warn_text),
         shell: None,
         workdir: None,
         schedules: Vec::new(),
@@ -101,7 +107,7 @@ pub(crate) fn convert(
         }
     }
     drop_unfed_schedules(&mut ctx, &mut wf);
-    wf.items = jobs::jobs(&mut ctx, jobs)?;
+    (wf.items, wf.handlers) = jobs::jobs(&mut ctx, jobs)?;
     wf.params = std::mem::take(&mut ctx.params);
     wf.params.sort_by_key(|p| p.secret);
     Ok(wf)

@@ -1,0 +1,49 @@
+//! An HTTP request as a fixed `sh` script around `curl`, for both exports'
+//! `http`/`webhook` steps (GitHub: every one; Argo: webhooks, whose URL is
+//! often a secret its `http` template cannot take). The script is fixed
+//! text (flags, variable names, numbers wfc checked); the method, URL,
+//! header names and values and the body reach it only through the
+//! environment (`WF_METHOD`, `WF_URL`, `WF_HEADER_NAME_N`, `WF_HEADER_N`,
+//! `WF_BODY`). A header value holding a line break fails the step before
+//! any request: curl would send it as a second header.
+
+/// The fixed script of a request with `headers` headers and maybe a body.
+pub(crate) fn request(headers: usize, body: bool, codes: &[u16], tmp: &str) -> String {
+    let mut out = String::new();
+    let mut args = String::new();
+    if headers > 0 {
+        out.push_str("wfc_nl='\n'\nwfc_cr=$(printf '\\r')\n");
+        for n in 1..=headers {
+            out.push_str(&format!(
+                "case \"$WF_HEADER_{n}\" in *\"$wfc_nl\"*|*\"$wfc_cr\"*) echo \"wfc: header $WF_HEADER_NAME_{n} holds a line break\" >&2; exit 1 ;; esac\n"
+            ));
+            args.push_str(&format!(" -H \"$WF_HEADER_NAME_{n}: $WF_HEADER_{n}\""));
+        }
+    }
+    // `@-`: the body from stdin, never read as `@FILE` from its first byte.
+    let (feed, data) = if body {
+        ("printf '%s' \"$WF_BODY\" | ", " --data-binary @-")
+    } else {
+        ("", "")
+    };
+    out.push_str(&format!(
+        "wfc_code=$({feed}curl -sS -o \"{tmp}/wfc-body\" -w '%{{http_code}}' -X \"$WF_METHOD\"{args}{data} \"$WF_URL\") || exit 1\n"
+    ));
+    out.push_str(&http_status(codes, tmp));
+    out
+}
+
+/// The status check after a request: the body to the log, then the status
+/// against `codes` (empty: any 2xx, as `wfc run`). The codes are numbers
+/// wfc checked, never the workflow's text.
+fn http_status(codes: &[u16], tmp: &str) -> String {
+    let (accept, wanted) = if codes.is_empty() {
+        ("2??".to_string(), "a 2xx status".to_string())
+    } else {
+        let list: Vec<String> = codes.iter().map(u16::to_string).collect();
+        (list.join("|"), format!("HTTP {}", list.join(" or ")))
+    };
+    format!(
+        "cat \"{tmp}/wfc-body\"\necho\ncase \"$wfc_code\" in\n  {accept}) ;;\n  *) echo \"wfc: expected {wanted}, got $wfc_code\" >&2; exit 1 ;;\nesac\n"
+    )
+}

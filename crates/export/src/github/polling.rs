@@ -1,0 +1,63 @@
+//! `until` and a retry's `when` on GitHub: the shared shell loops
+//! ([`crate::shell_loops`]), each round or attempt under `set -e` as GitHub
+//! runs a `sh` step, values through `env:`, and GitHub's refusals: E0738
+//! for an `until` the shell tests cannot say, E0770 for such a `when`.
+
+use super::values::Values;
+use crate::shell_loops::{self, Test};
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{Expr, StepId};
+use wfc_plan::PlannedUntil;
+
+/// `script` polled until `until` holds; values of the condition go to `env`.
+pub fn poll(
+    script: &str,
+    until: &PlannedUntil,
+    step: StepId,
+    values: &Values,
+    env: &mut Vec<(String, String)>,
+) -> Result<String, Diagnostic> {
+    let mut value = |e: &Expr| values.text(e);
+    let mut test = Test {
+        step,
+        prefix: "WF_UNTIL_",
+        value: &mut value,
+        refuse: &until_refused,
+    };
+    shell_loops::poll(script, until, &mut test, env, true)
+}
+
+/// A retry's `when` as a shell test of the failed attempt's exit status.
+pub fn when(
+    cond: &Expr,
+    step: StepId,
+    values: &Values,
+    env: &mut Vec<(String, String)>,
+) -> Result<String, Diagnostic> {
+    let mut value = |e: &Expr| values.text(e);
+    let mut test = Test {
+        step,
+        prefix: "WF_WHEN_",
+        value: &mut value,
+        refuse: &when_refused,
+    };
+    test.shell(cond, env)
+}
+
+fn until_refused(e: &Expr) -> Diagnostic {
+    Diagnostic::error(
+        "E0738",
+        "GitHub Actions export cannot test this `until` condition in the shell",
+    )
+    .primary(e.span, "not a comparison of the step's `stdout`")
+    .help("compare `trim(STEP.stdout)` (or `STEP.stdout`) with values, with `==`, `!=`, `contains`, `&&`, `||`, `!`")
+}
+
+fn when_refused(e: &Expr) -> Diagnostic {
+    Diagnostic::error(
+        "E0770",
+        "GitHub Actions export cannot test this retry `when` in the shell",
+    )
+    .primary(e.span, "not a comparison of the attempt's `exit_code`")
+    .help("compare `exit_code` with numbers (`==`, `<`, `in [6, 7]`, `&&`, `||`, `!`), or drop `when`")
+}

@@ -1,0 +1,228 @@
+//! Loops wfc writes around a step's script where the engine has no
+//! equivalent: `until COND every D within W` polling, and `retry` whose
+//! delays the engine cannot wait (GitHub has no retries; Argo multiplies
+//! each delay by a factor and has no cap). Both exports share them.
+//!
+//! `until` on a `shell` or `docker` step: each round runs the script in a
+//! subshell (under `set -e` where the engine runs scripts so, as GitHub
+//! does), keeps its stdout, and tests the condition in the shell; past
+//! `within` the step fails. The condition is written as shell tests over
+//! the round's stdout: `==`, `!=`, `&&`, `||`, `!` and `contains(…)` of
+//! `X.stdout` or `trim(X.stdout)` (X the step itself) against values, each
+//! value in the step's environment (`WF_UNTIL_N`), never in the script.
+//!
+//! A retry's `when` is written the same way, over the failed attempt's
+//! `exit_code` (`$wfc_status` in the retry loop; values as `WF_WHEN_N`):
+//! comparisons with numbers and `in [...]`.
+//!
+//! Only numbers wfc computes and names it checked go into the text; the
+//! engine's refusal for anything else is the caller's ([`Test::refuse`]).
+
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{Backoff, BinaryOp, Expr, ExprKind, Func, Retry, StepId, UnaryOp};
+use wfc_plan::PlannedUntil;
+
+/// `script` polled until `until` holds; values of the condition go to
+/// `env`. `errexit`: each round under `set -e` (GitHub runs `sh -e`).
+pub fn poll(
+    script: &str,
+    until: &PlannedUntil,
+    test: &mut Test,
+    env: &mut Vec<(String, String)>,
+    errexit: bool,
+) -> Result<String, Diagnostic> {
+    let cond = test.shell(&until.cond, env)?;
+    let every = until.every_ms.div_ceil(1000);
+    let within = until.within_ms.div_ceil(1000);
+    let set_e = if errexit { "set -e\n" } else { "" };
+    Ok(format!(
+        r#"# wfc: until: the script in rounds, {every}s apart, for at most {within}s.
+wfc_round() (
+{set_e}{}
+)
+wfc_trim() {{ wfc_s=$1; wfc_s="${{wfc_s#"${{wfc_s%%[![:space:]]*}}"}}"; printf '%s' "${{wfc_s%"${{wfc_s##*[![:space:]]}}"}}"; }}
+wfc_deadline=$(( $(date +%s) + {within} ))
+while :; do
+  wfc_stdout=$(wfc_round) || exit $?
+  printf '%s\n' "$wfc_stdout"
+  if {cond}; then exit 0; fi
+  if [ $(( $(date +%s) + {every} )) -gt "$wfc_deadline" ]; then
+    echo "wfc: the until condition did not hold within {within}s" >&2
+    exit 1
+  fi
+  sleep {every}
+done
+"#,
+        script.trim_end()
+    ))
+}
+
+/// What a condition's operands become: the step whose `stdout` and
+/// `exit_code` the loop has, the text of a value known at export, and the
+/// engine's refusal of anything else.
+pub struct Test<'a> {
+    pub step: StepId,
+    /// `WF_UNTIL_` or `WF_WHEN_`: the prefix of the values' variables.
+    pub prefix: &'static str,
+    pub value: &'a mut dyn FnMut(&Expr) -> Result<String, Diagnostic>,
+    pub refuse: &'a dyn Fn(&Expr) -> Diagnostic,
+}
+
+impl Test<'_> {
+    /// `e` (a bool) as a shell command list that succeeds when it holds.
+    pub fn shell(
+        &mut self,
+        e: &Expr,
+        env: &mut Vec<(String, String)>,
+    ) -> Result<String, Diagnostic> {
+        Ok(match &e.kind {
+            ExprKind::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), a, b) => {
+                let sym = if *op == BinaryOp::Eq { "=" } else { "!=" };
+                let (a, b) = (self.text(a, env)?, self.text(b, env)?);
+                format!("[ {a} {sym} {b} ]")
+            }
+            ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), a, b) => {
+                let sym = if *op == BinaryOp::And { "&&" } else { "||" };
+                format!(
+                    "{{ {} {sym} {}; }}",
+                    self.shell(a, env)?,
+                    self.shell(b, env)?
+                )
+            }
+            ExprKind::Binary(
+                op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge),
+                a,
+                b,
+            ) => {
+                let sym = match op {
+                    BinaryOp::Lt => "-lt",
+                    BinaryOp::Le => "-le",
+                    BinaryOp::Gt => "-gt",
+                    _ => "-ge",
+                };
+                format!("[ {} {sym} {} ]", self.text(a, env)?, self.text(b, env)?)
+            }
+            ExprKind::Binary(BinaryOp::In, a, b) => {
+                let ExprKind::List(items) = &b.kind else {
+                    return Err(self.refused(b));
+                };
+                let a = self.text(a, env)?;
+                let tests: Vec<String> = items
+                    .iter()
+                    .map(|x| Ok(format!("[ {a} = {} ]", self.text(x, env)?)))
+                    .collect::<Result<_, Diagnostic>>()?;
+                format!(
+                    "{{ {} ; }}",
+                    if tests.is_empty() {
+                        "false".into()
+                    } else {
+                        tests.join(" || ")
+                    }
+                )
+            }
+            ExprKind::Unary(UnaryOp::Not, a) => format!("! {}", self.shell(a, env)?),
+            ExprKind::Call(Func::Contains, xs) if xs.len() == 2 => {
+                let (a, b) = (self.text(&xs[0], env)?, self.text(&xs[1], env)?);
+                format!("{{ case {a} in *{b}*) true ;; *) false ;; esac; }}")
+            }
+            _ => return Err(self.refused(e)),
+        })
+    }
+
+    /// A string operand, double-quoted: the round's stdout, or a value
+    /// through `env:`.
+    fn text(&mut self, e: &Expr, env: &mut Vec<(String, String)>) -> Result<String, Diagnostic> {
+        match &e.kind {
+            ExprKind::StepOutput { step, field, .. } if *step == self.step && field == "stdout" => {
+                Ok("\"$wfc_stdout\"".into())
+            }
+            ExprKind::StepOutput { step, field, .. }
+                if *step == self.step && field == "exit_code" =>
+            {
+                Ok("\"$wfc_status\"".into())
+            }
+            ExprKind::Call(Func::Trim, xs) if xs.len() == 1 => {
+                let inner = self.text(&xs[0], env)?;
+                Ok(format!("\"$(wfc_trim {inner})\""))
+            }
+            ExprKind::StepOutput { .. } | ExprKind::StepStatus(_) => Err(self.refused(e)),
+            _ => {
+                let value = (self.value)(e)?;
+                let prefix = self.prefix;
+                let taken = env.iter().filter(|(k, _)| k.starts_with(prefix)).count();
+                let name = format!("{prefix}{}", taken + 1);
+                env.push((name.clone(), value));
+                Ok(format!("\"${name}\""))
+            }
+        }
+    }
+
+    fn refused(&self, e: &Expr) -> Diagnostic {
+        (self.refuse)(e)
+    }
+}
+
+/// The waits before each retry, in whole seconds (rounded up), as wfc's
+/// runner computes them without jitter: `D·2^(k-1)` or `D·k`, capped by `max`.
+pub fn delays(retry: &Retry) -> Vec<u64> {
+    (1..=retry.count)
+        .map(|k| {
+            let Some(d) = retry.backoff_ms else { return 0 };
+            let ms = match retry.strategy {
+                Backoff::Exponential => d.saturating_mul(1u64 << (k - 1).min(40)),
+                Backoff::Linear => d.saturating_mul(u64::from(k)),
+            };
+            retry.max_ms.map_or(ms, |m| ms.min(m)).div_ceil(1000)
+        })
+        .collect()
+}
+
+/// `script` run up to `retry.count + 1` times: each attempt in a subshell,
+/// the waits of the policy
+/// between attempts, no new attempt past `within`. The last attempt's exit
+/// status is the step's.
+/// `when`: a shell test of `$wfc_status`; a failed attempt it rejects is
+/// not retried.
+/// `errexit`: each attempt under `set -e` (GitHub runs `sh -e`).
+pub fn with_retries(
+    script: &str,
+    retry: &Retry,
+    outputs: bool,
+    when: Option<&str>,
+    errexit: bool,
+) -> String {
+    let waits: Vec<String> = delays(retry).iter().map(u64::to_string).collect();
+    let set_e = if errexit { "set -e\n" } else { "" };
+    let mut out = format!(
+        "# wfc: retry {}: each attempt in a subshell.\nwfc_attempt() (\n{set_e}{}\n)\nset +e\n",
+        retry.count,
+        script.trim_end()
+    );
+    if let Some(w) = retry.within_ms {
+        out.push_str(&format!(
+            "wfc_deadline=$(( $(date +%s) + {} ))\n",
+            w.div_ceil(1000)
+        ));
+    }
+    out.push_str(&format!("for wfc_wait in {} last; do\n", waits.join(" ")));
+    if outputs {
+        out.push_str("  : > \"$WF_OUTPUTS\"\n");
+    }
+    out.push_str(
+        "  wfc_attempt\n  wfc_status=$?\n  [ \"$wfc_status\" -eq 0 ] && exit 0\n  [ \"$wfc_wait\" = last ] && exit \"$wfc_status\"\n",
+    );
+    if let Some(test) = when {
+        out.push_str(&format!(
+            "  if ! {test}; then echo \"wfc: not retried: its when is false (exit $wfc_status)\" >&2; exit \"$wfc_status\"; fi\n"
+        ));
+    }
+    if retry.within_ms.is_some() {
+        out.push_str(
+            "  [ $(( $(date +%s) + wfc_wait )) -le \"$wfc_deadline\" ] || exit \"$wfc_status\"\n",
+        );
+    }
+    out.push_str(
+        "  echo \"wfc: attempt failed (exit $wfc_status); retrying in ${wfc_wait}s\" >&2\n  sleep \"$wfc_wait\"\ndone\n",
+    );
+    out
+}

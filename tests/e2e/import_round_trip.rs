@@ -1,0 +1,150 @@
+//! The round trip: every example, template and std module that exports to
+//! GitHub Actions (`export_github_all.rs`'s list), exported, then brought
+//! back with `wfc import`, checks and plans to the original's DAG: the same
+//! steps (names compared as job ids: `ship[eu-west]` is `ship-eu-west`),
+//! the same edges (as reachability: a plan drops edges another path
+//! implies), the same handlers and the same compensations. The importer
+//! knows what wfc's exporter writes (its checkout, output and artifact
+//! helpers, handler and rollback jobs) and folds it back.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::case;
+
+type Dag = BTreeMap<String, BTreeSet<String>>;
+
+/// A name as a job id: `[`, `]`, `.` and the like become `-`.
+fn norm(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// Step → the steps it waits for, of a list of planned steps.
+fn dag(steps: &serde_json::Value) -> Dag {
+    let mut dag = Dag::new();
+    for s in steps.as_array().into_iter().flatten() {
+        let entry = dag.entry(norm(s["name"].as_str().unwrap())).or_default();
+        for e in s["edges"].as_array().into_iter().flatten() {
+            entry.insert(norm(e["on"].as_str().unwrap()));
+        }
+    }
+    dag
+}
+
+fn closure(dag: &Dag) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for start in dag.keys() {
+        let mut todo: Vec<&String> = dag[start].iter().collect();
+        let mut seen = BTreeSet::new();
+        while let Some(n) = todo.pop() {
+            if seen.insert(n.clone()) {
+                todo.extend(dag.get(n).into_iter().flatten());
+            }
+        }
+        out.extend(seen.into_iter().map(|n| (start.clone(), n)));
+    }
+    out
+}
+
+/// What the round trip keeps of a plan: the main graph's steps and their
+/// reachability, each handler's steps, each step's compensations.
+#[derive(Debug, PartialEq)]
+struct Shape {
+    steps: BTreeSet<String>,
+    reach: BTreeSet<(String, String)>,
+    handlers: BTreeMap<String, BTreeSet<String>>,
+    rollbacks: BTreeMap<String, BTreeSet<String>>,
+}
+
+fn shape(plan: &serde_json::Value) -> Shape {
+    let main = dag(&plan["steps"]);
+    let mut handlers = BTreeMap::new();
+    for (kind, steps) in plan["handlers"].as_object().into_iter().flatten() {
+        let names: BTreeSet<String> = dag(steps).into_keys().collect();
+        if !names.is_empty() {
+            handlers.insert(kind.clone(), names);
+        }
+    }
+    let mut rollbacks = BTreeMap::new();
+    for s in plan["steps"].as_array().into_iter().flatten() {
+        let names: BTreeSet<String> = dag(&s["rollback"]).into_keys().collect();
+        if !names.is_empty() {
+            rollbacks.insert(norm(s["name"].as_str().unwrap()), names);
+        }
+    }
+    Shape {
+        steps: main.keys().cloned().collect(),
+        reach: closure(&main),
+        handlers,
+        rollbacks,
+    }
+}
+
+#[test]
+fn github_exports_import_back_to_the_same_dag() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut wrong = Vec::new();
+    let mut tried = 0;
+    for (file, params, refused) in super::export_github_all::ALL {
+        if !refused.is_empty() {
+            continue;
+        }
+        tried += 1;
+        let c = case();
+        let path = format!("{root}/{file}");
+        let mut export = vec![
+            "export",
+            "github",
+            path.as_str(),
+            "-o",
+            ".github/workflows/w.yml",
+        ];
+        let mut plan = vec!["plan", path.as_str(), "--format", "json"];
+        for p in *params {
+            export.extend(["-p", p]);
+            plan.extend(["-p", p]);
+        }
+        std::fs::create_dir_all(c.path(".github/workflows")).unwrap();
+        c.wfc(&export).success().output();
+        let original: serde_json::Value =
+            serde_json::from_str(&c.wfc(&plan).success().output().stdout).unwrap();
+        let imported = c
+            .wfc(["import", ".github/workflows/w.yml", "-o", "w.wf"])
+            .output();
+        if imported.code != 0 {
+            wrong.push(format!("{file}: import failed:\n{}", imported.stderr));
+            continue;
+        }
+        let checked = c.wfc(["check", "w.wf"]).output();
+        if checked.code != 0 {
+            wrong.push(format!(
+                "{file}: the import does not check:\n{}",
+                checked.stderr
+            ));
+            continue;
+        }
+        let back: serde_json::Value = serde_json::from_str(
+            &c.wfc(["plan", "w.wf", "--format", "json"])
+                .success()
+                .output()
+                .stdout,
+        )
+        .unwrap();
+        let (want, got) = (shape(&original), shape(&back));
+        if want != got {
+            wrong.push(format!(
+                "{file}:\n  original {want:?}\n  imported {got:?}\n{}",
+                c.read("w.wf")
+            ));
+        }
+    }
+    assert!(tried >= 10, "only {tried} files export to GitHub");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
