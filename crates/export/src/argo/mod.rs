@@ -349,6 +349,13 @@ fn dag(
         if s.optional || (run_time_check(s).is_some() && s.on_fail == Some(OnFail::Continue)) {
             task.insert("continueOn".into(), json!({ "failed": true }));
         }
+        if s.kind != StepKind::Gate && s.on_fail == Some(OnFail::Pause) {
+            errors.push(diag::cannot_express(
+                s.span,
+                "`on fail pause` on a step",
+                "Argo cannot wait for a person to retry, skip or abort a step that failed; drop it (the step fails), or follow the step with a `suspend` approval gate",
+            ));
+        }
         if let (Some(_), Some(OnFail::Pause)) = (run_time_check(s), s.on_fail) {
             errors.push(diag::cannot_express(
                 s.span,

@@ -301,6 +301,13 @@ pub(super) fn job(
         _ => None,
     };
     let mut fail = |d: Diagnostic| errors.push(d);
+    if s.kind != StepKind::Gate && s.on_fail == Some(OnFail::Pause) {
+        fail(refuse(
+            "E0734",
+            "wait for a person after a step's retries (`on fail pause`)",
+            "drop it (the step fails), or follow the step with an approval gate (`environment` reviewers)",
+        ));
+    }
     match super::runner::step(step, values, runs_on) {
         Ok(label) => drop(job.insert("runs-on".into(), Json::String(label))),
         Err(d) => fail(d),
