@@ -52,6 +52,28 @@ impl StoreArgs {
         }
     }
 
+    /// Opens the store for a command that lists what it holds: `None` (and
+    /// a note on stderr) when there is none yet — no runs is an answer, not
+    /// an error, as `git log` in a new repository is.
+    pub fn open_listing(&self) -> Result<Option<Store>, ExitCode> {
+        let dir = self.dir();
+        match Store::open_existing(&dir) {
+            Ok(s) => {
+                if s.is_none() {
+                    say::err(&format!(
+                        "note: no runs recorded yet: no store at {} (`wfc run FILE` makes one beside FILE; `--state-dir` or $WFC_STATE_DIR point elsewhere)",
+                        dir.display()
+                    ));
+                }
+                Ok(s)
+            }
+            Err(e) => {
+                say::err(&format!("error: {e}"));
+                Err(ExitCode::from(1))
+            }
+        }
+    }
+
     /// Opens the store and resolves a run id (a unique prefix, or `last`).
     pub fn open_run(&self, typed: &str) -> Result<(Store, String), ExitCode> {
         let store = self.open()?;
@@ -121,8 +143,9 @@ pub fn run(args: HistoryArgs) -> ExitCode {
     if let Some(client) = args.remote.client() {
         return client.map_or_else(|code| code, |c| super::remote::commands::history(&c, &args));
     }
-    let store = match args.store.open() {
-        Ok(s) => s,
+    let store = match args.store.open_listing() {
+        Ok(Some(s)) => s,
+        Ok(None) => return show(&[], &args),
         Err(code) => return code,
     };
     // The listing's rows: a run held by a person is `waiting` there.
@@ -165,13 +188,29 @@ pub fn show(runs: &[query::RunRow], args: &HistoryArgs) -> ExitCode {
     }
     if runs.is_empty() {
         match &args.workflow {
-            Some(w) => println!("no runs of `{}` recorded", escaped_lines(w)),
+            Some(w) => println!(
+                "no runs of `{}` recorded{}",
+                escaped_lines(w),
+                did_you_mean_workflow(&args.store, w)
+            ),
             None => println!("no runs recorded"),
         }
         return ExitCode::SUCCESS;
     }
     print!("{}", escaped_lines(&table(runs)));
     ExitCode::SUCCESS
+}
+
+/// ` (did you mean `W`?)` for a workflow name the store has runs of that
+/// is close to `typed`; empty otherwise (or without a store).
+pub fn did_you_mean_workflow(store: &StoreArgs, typed: &str) -> String {
+    let Ok(Some(s)) = Store::open_existing(&store.dir()) else {
+        return String::new();
+    };
+    let names = wfc_store::stats::workflow_names(&s).unwrap_or_default();
+    wfc_language::diag::did_you_mean(typed, names.iter().map(String::as_str))
+        .map(|w| format!(" (did you mean `{}`?)", escaped_lines(w)))
+        .unwrap_or_default()
 }
 
 /// Seconds as `human` durations.

@@ -8,6 +8,7 @@
 
 mod act;
 mod artifacts;
+mod ask_params;
 mod check;
 mod check_paths;
 mod doctor;

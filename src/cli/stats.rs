@@ -23,25 +23,28 @@ pub struct StatsArgs {
 }
 
 pub fn run(args: StatsArgs) -> ExitCode {
-    let store = match args.store.open() {
-        Ok(s) => s,
+    let all = match args.store.open_listing() {
+        Ok(Some(store)) => match stats::stats(&store, args.workflow.as_deref(), args.last) {
+            Ok(s) => s,
+            Err(e) => return store_error(e),
+        },
+        Ok(None) => Vec::new(),
         Err(code) => return code,
-    };
-    let all = match stats::stats(&store, args.workflow.as_deref(), args.last) {
-        Ok(s) => s,
-        Err(e) => return store_error(e),
     };
     if args.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
     if all.is_empty() {
-        println!(
-            "no runs recorded{}",
-            args.workflow
-                .map(|w| format!(" of `{w}`"))
-                .unwrap_or_default()
-        );
+        let of = match &args.workflow {
+            Some(w) => format!(
+                " of `{}`{}",
+                super::say::escaped_lines(w),
+                super::history::did_you_mean_workflow(&args.store, w)
+            ),
+            None => String::new(),
+        };
+        println!("no runs recorded{of}");
         return ExitCode::SUCCESS;
     }
     let text: Vec<String> = all.iter().map(render).collect();

@@ -88,6 +88,7 @@ mod export_ports;
 mod export_secret_decided;
 mod export_yaml_quoting;
 mod fifo_files;
+mod first_minutes;
 mod folder_links;
 mod full_disk;
 mod history_filters;

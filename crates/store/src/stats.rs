@@ -350,6 +350,15 @@ pub fn workflows_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<Str
     names.collect()
 }
 
+/// The names of the workflows the store has runs of, sorted.
+pub fn workflow_names(store: &Store) -> rusqlite::Result<Vec<String>> {
+    let mut q = store
+        .conn
+        .prepare("SELECT DISTINCT workflow FROM runs ORDER BY workflow")?;
+    let rows = q.query_map([], |r| r.get(0))?;
+    rows.collect()
+}
+
 /// How many of `workflow`'s runs have ended, and how many of those succeeded.
 pub fn ended_and_succeeded(store: &Store, workflow: &str) -> rusqlite::Result<(i64, i64)> {
     store.conn.query_row(
