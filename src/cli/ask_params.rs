@@ -89,7 +89,7 @@ fn ask_one(wf: &Workflow, id: usize) -> Result<String, InquireError> {
         (_, Some(Constraint::OneOf(xs))) => {
             let options: Vec<String> = xs
                 .iter()
-                .filter_map(|e| Value::of_literal(e))
+                .filter_map(Value::of_literal)
                 .map(|v| super::new::answers::as_param_text(&v))
                 .collect();
             let mut prompt = Select::new(&label, options);
