@@ -40,6 +40,7 @@ mod serve;
 mod signals;
 mod stats;
 mod status;
+mod usage;
 mod when;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};

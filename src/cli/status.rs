@@ -4,6 +4,7 @@
 use super::history::{dur, store_error, StoreArgs};
 use super::remote::ServerArgs;
 use super::say::{escaped, escaped_lines};
+use super::usage;
 use super::Format;
 use clap::Args;
 use std::process::ExitCode;
@@ -227,8 +228,8 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         .unwrap_or(4)
         .max(4);
     o.push_str(&format!(
-        "\n  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  NOTE\n",
-        "STEP", "KIND", "STATUS", "ATTEMPTS", "DURATION"
+        "\n  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  {:>8}  {:>10}  NOTE\n",
+        "STEP", "KIND", "STATUS", "ATTEMPTS", "DURATION", "CPU", "PEAK MEM"
     ));
     let mut waiting_gates = Vec::new();
     for s in &d.step_list {
@@ -250,20 +251,28 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
             waiting_gates.push(s.name.clone());
         }
         let line = format!(
-            "  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  {}",
+            "  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  {:>8}  {:>10}  {}",
             step_name(s),
             s.kind,
             s.status,
             s.attempts,
             s.duration_seconds.map(dur).unwrap_or_default(),
+            usage::cpu(s.cpu_seconds),
+            usage::memory(s.peak_memory_bytes),
             first_line(&note)
         );
         o.push_str(line.trim_end());
         o.push('\n');
         if attempts {
             for a in &s.attempt_log {
+                let used = match (a.cpu_seconds, a.peak_memory_bytes) {
+                    (None, None) => String::new(),
+                    (cpu, peak) => {
+                        format!(" · cpu {} · peak {}", usage::cpu(cpu), usage::memory(peak))
+                    }
+                };
                 let line = format!(
-                    "  {:<w$}    attempt {} (session {}) {} · {}{}{}",
+                    "  {:<w$}    attempt {} (session {}) {} · {}{used}{}{}",
                     "",
                     a.number,
                     a.session,

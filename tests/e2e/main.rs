@@ -47,6 +47,8 @@
 //! - `history_filters`: `wfc history --status|--since|--until`, and `waiting`.
 //! - `labels`: a workflow's `version` and `tags` in `list`, `history` and the API.
 //! - `runs_delete`: `wfc runs delete` and `DELETE /api/v1/runs/{id}`.
+//! - `resources`: each attempt's CPU time and peak memory in `status`,
+//!   `stats`, the report and the API.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -95,6 +97,7 @@ mod modules;
 mod new;
 mod paths;
 mod preflight;
+mod resources;
 mod run;
 mod runs_delete;
 mod scripts;

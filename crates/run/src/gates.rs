@@ -188,6 +188,7 @@ pub fn decided(
             ("outputs", Value::Map(inputs)),
         ])),
         kept: Vec::new(),
+        usage: None,
     }
 }
 

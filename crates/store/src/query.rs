@@ -111,6 +111,13 @@ pub struct AttemptRow {
     pub duration_seconds: Option<f64>,
     pub exit_code: Option<i64>,
     pub error: Option<String>,
+    /// CPU time (user + system) of its process and the descendants it
+    /// waited for, or its container's; `null` where not known.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
+    /// Peak resident memory in bytes, as [`AttemptRow::cpu_seconds`].
+    #[serde(default)]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// A step of a run, as `wfc status` shows it.
@@ -132,6 +139,13 @@ pub struct StepRow {
     pub error: Option<String>,
     /// Why it waits (a retry backoff, an approval).
     pub waiting: Option<String>,
+    /// The CPU time of all its attempts ([`AttemptRow::cpu_seconds`]),
+    /// `null` when none of them has one.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
+    /// The largest peak memory of its attempts, in bytes.
+    #[serde(default)]
+    pub peak_memory_bytes: Option<u64>,
     pub outputs: J,
     pub log: Option<String>,
     pub attempt_log: Vec<AttemptRow>,
@@ -280,6 +294,8 @@ pub(crate) fn step_row(r: &rusqlite::Row) -> rusqlite::Result<StepRow> {
         exit_code: r.get(8)?,
         error: r.get(9)?,
         waiting: r.get(10)?,
+        cpu_seconds: None,
+        peak_memory_bytes: None,
         outputs: outputs
             .and_then(|o| serde_json::from_str(&o).ok())
             .unwrap_or(J::Null),
@@ -290,7 +306,7 @@ pub(crate) fn step_row(r: &rusqlite::Row) -> rusqlite::Result<StepRow> {
 
 /// The columns [`attempt_row`] reads, in its order.
 pub(crate) const ATTEMPT_COLUMNS: &str =
-    "session, number, status, started_at, duration_ms, exit_code, error";
+    "session, number, status, started_at, duration_ms, exit_code, error, cpu_us, peak_memory";
 
 /// An attempt read from [`ATTEMPT_COLUMNS`], starting at column `at`.
 pub(crate) fn attempt_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<AttemptRow> {
@@ -302,15 +318,25 @@ pub(crate) fn attempt_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Atte
         duration_seconds: r.get::<_, Option<i64>>(at + 4)?.map(|d| d as f64 / 1000.0),
         exit_code: r.get(at + 5)?,
         error: r.get(at + 6)?,
+        cpu_seconds: r.get::<_, Option<i64>>(at + 7)?.map(|us| us as f64 / 1e6),
+        peak_memory_bytes: r.get::<_, Option<i64>>(at + 8)?.map(i64::unsigned_abs),
     })
 }
 
 /// `attempts` as the tries of the step's last session: an attempt a cancel
-/// or a crash cut short, then resumed, is no retry ("after 2 attempts").
+/// or a crash cut short, then resumed, is no retry ("after 2 attempts");
+/// and what its attempts used, all of them (a cut attempt's work was done).
 pub(crate) fn last_session_attempts(s: &mut StepRow) {
     if let Some(last) = s.attempt_log.iter().map(|a| a.session).max() {
         s.attempts = s.attempt_log.iter().filter(|a| a.session == last).count() as i64;
     }
+    let cpu = s.attempt_log.iter().filter_map(|a| a.cpu_seconds);
+    s.cpu_seconds = cpu.clone().next().map(|_| cpu.sum());
+    s.peak_memory_bytes = s
+        .attempt_log
+        .iter()
+        .filter_map(|a| a.peak_memory_bytes)
+        .max();
 }
 
 /// A plan step that has not started.
@@ -327,6 +353,8 @@ pub(crate) fn pending(name: String, kind: String) -> StepRow {
         exit_code: None,
         error: None,
         waiting: None,
+        cpu_seconds: None,
+        peak_memory_bytes: None,
         outputs: J::Null,
         log: None,
         attempt_log: Vec::new(),

@@ -214,6 +214,9 @@ pub struct Outcome {
     pub stdout: Captured,
     pub stderr: Captured,
     pub elapsed: Duration,
+    /// The CPU time and peak memory of the step's process (and the
+    /// descendants it waited for) or container, where known.
+    pub usage: Option<wfc_contract::Usage>,
 }
 
 impl Outcome {
@@ -231,6 +234,7 @@ impl Outcome {
             stdout: Captured::default(),
             stderr: Captured::default(),
             elapsed: Duration::ZERO,
+            usage: None,
         }
     }
 
