@@ -106,13 +106,13 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
     })
 }
 
-/// `--wait`: asks `status` until the run is no longer running (at most
-/// 60 s), and says how it ended.
+/// `--wait`: asks `status` until the run is no longer running or waiting
+/// (at most 60 s), and says how it ended.
 pub fn wait_for_end(id: &str, mut status: impl FnMut() -> Result<String, ExitCode>) -> ExitCode {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(60) {
         match status() {
-            Ok(s) if s == "running" => std::thread::sleep(control::POLL),
+            Ok(s) if s == "running" || s == "waiting" => std::thread::sleep(control::POLL),
             Ok(s) => {
                 crate::cli::say::out(&format!("run {id} is {s}"));
                 return ExitCode::SUCCESS;

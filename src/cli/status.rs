@@ -150,9 +150,9 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
     let mut o = String::new();
     o.push_str(&format!("Run {} — {} ({})\n", r.id, r.workflow, r.file));
     let mut status = r.status.clone();
-    // Held by a person: listed `waiting` by `wfc history` too.
+    // Held by a person (the store reads it so): say for what.
     let gate_waits = |s: &StepRow| s.status == "waiting" && s.kind == "gate";
-    if r.status == "running" && d.step_list.iter().any(gate_waits) {
+    if r.status == "waiting" && d.step_list.iter().any(gate_waits) {
         status = "waiting (for a decision on a gate, below)".to_owned();
     }
     if let Some(s) = &r.failed_step {
@@ -301,13 +301,13 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         ));
     }
     match r.status.as_str() {
-        "running" if hints.remote => {
+        "running" | "waiting" if hints.remote => {
             o.push_str(&format!("Cancel it with `wfc cancel{flag} {id}`.\n"));
         }
         "failed" | "cancelled" | "interrupted" if hints.remote => o.push_str(&format!(
             "Continue it with `POST /api/v1/runs/{id}/resume` (steps that succeeded are not run again).\n"
         )),
-        "running" => o.push_str(&format!(
+        "running" | "waiting" => o.push_str(&format!(
             "Follow it with `wfc logs{flag} {id} --follow`; cancel it with `wfc cancel{flag} {id}`.\n"
         )),
         "failed" | "cancelled" | "interrupted" => o.push_str(&format!(

@@ -305,6 +305,8 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
     .await;
     assert_eq!(
         still["status"], "running",
+    // Held for a decision, the API says `waiting` (it said `running`
+    // before runs held by a person were told apart everywhere).
         "the reader's run still waits: {still}"
     );
     assert_eq!(

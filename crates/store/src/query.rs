@@ -152,7 +152,9 @@ pub struct StepRow {
 }
 
 /// A run with all its steps: recorded ones in the order they were first
-/// seen, then the plan's steps that never started (`pending`).
+/// seen, then the plan's steps that never started (`pending`). Its status
+/// is shown as listings show it: `waiting` for a running run held by a
+/// person ([`super::listing::shown`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunDetail {
     #[serde(flatten)]
@@ -262,6 +264,8 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
     let (trigger, origin) = super::listing::started_by(store, id)?;
     let trigger = (trigger != super::listing::MANUAL).then_some(trigger);
     let decisions = super::decisions::list(store, id)?;
+    let mut run = run;
+    run.status = super::listing::shown(store, id, &run.status)?;
     Ok(Some(RunDetail {
         run,
         step_list: Vec::new(),

@@ -368,7 +368,7 @@ pub async fn detail(
         outputs => d.outputs.as_ref().and_then(|o| o.as_object()).map(|o| {
             o.iter().map(|(k, v)| run_output::clip(k, v)).collect::<Vec<_>>()
         }),
-        can_cancel => status == "running",
+        can_cancel => matches!(status, "running" | "waiting"),
         can_resume => matches!(status, "failed" | "cancelled" | "interrupted"),
     };
     let artifacts = super::artifacts::of_run(&dash, &r.id).await;
