@@ -1,6 +1,7 @@
 //! What each attempt used — its process tree's CPU time and peak memory,
 //! from `wait4` when the step is reaped — in `wfc status` (text and
-//! JSON), `wfc stats`, the `--output` report and the API's run detail.
+//! JSON), `wfc stats`, the `--output` report, the API's run detail and the
+//! dashboard's run page.
 
 use super::serve::{get, post, Server};
 use reqwest::StatusCode;
@@ -169,4 +170,26 @@ async fn the_api_gives_each_step_and_attempt_what_it_used() {
         assert!(peak(burn) > 64 * MIB, "{burn}");
         sums_its_attempts(burn);
     }
+    // The dashboard's run page: a column each in the steps table.
+    let http = super::dashboard::client();
+    let cookie =
+        super::dashboard::pair(&super::dashboard::login(&http, &server, &server.reader).await);
+    let (status, _, body) =
+        super::dashboard::page(&http, &server, &format!("/runs/{id}"), &cookie).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("<th scope=\"col\">CPU</th><th scope=\"col\">Peak memory</th>"),
+        "{body}"
+    );
+    let row = body.split("<tr data-step=\"burn\"").nth(1).unwrap();
+    let row = &row[..row.find("</tr>").unwrap()];
+    let cell = |class: &str| {
+        let at = row.find(&format!("class=\"{class}\">")).unwrap() + class.len() + 9;
+        row[at..at + row[at..].find('<').unwrap()].to_owned()
+    };
+    assert!(
+        cell("step-cpu").ends_with("ms") || cell("step-cpu").ends_with('s'),
+        "{row}"
+    );
+    assert!(cell("step-memory").ends_with(" MiB"), "{row}");
 }

@@ -81,6 +81,10 @@ struct StepLine {
     status: String,
     attempts: i64,
     duration: String,
+    /// CPU time of its attempts, and their largest peak memory (empty when
+    /// not known).
+    cpu: String,
+    memory: String,
     error: Option<String>,
     outputs: Vec<Shown>,
     /// A gate waiting for a decision: what it asks.
@@ -318,6 +322,11 @@ pub async fn detail(
             status: s.status.clone(),
             attempts: s.attempts,
             duration: s.duration_seconds.map(duration).unwrap_or_default(),
+            cpu: s.cpu_seconds.map(cpu).unwrap_or_default(),
+            memory: s
+                .peak_memory_bytes
+                .map(wfc_run::exec::bytes)
+                .unwrap_or_default(),
             error: s.error.clone(),
             outputs: s
                 .outputs
@@ -388,6 +397,15 @@ pub async fn detail(
             done => q.done.filter(|d| DONE.contains(&d.as_str())),
         },
     )
+}
+
+/// CPU time: `3ms` under a second (most steps' is), as a duration past it.
+fn cpu(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{:.0}ms", seconds * 1000.0)
+    } else {
+        duration(seconds)
+    }
 }
 
 /// What an action's redirect may say it did.
@@ -470,6 +488,8 @@ mod tests {
             status: "waiting".into(),
             attempts: 1,
             duration: String::new(),
+            cpu: "12ms".into(),
+            memory: "<32 MiB>".into(),
             error: None,
             outputs: vec![
                 run_output::clip("out", &"<b>".into()),
@@ -517,6 +537,12 @@ mod tests {
         );
         assert!(html.contains("/runs/r1/gates/g%5Ba%5D/approve"), "{html}");
         assert!(
+            html.contains(
+                r#"<td class="step-cpu">12ms</td><td class="step-memory">&lt;32 MiB&gt;</td>"#
+            ),
+            "{html}"
+        );
+        assert!(
             html.contains(r#"name="input.rollout" value="10" step="1" min="1" max="100""#),
             "{html}"
         );
@@ -548,6 +574,8 @@ mod tests {
             status: status.into(),
             attempts: 1,
             duration: String::new(),
+            cpu: String::new(),
+            memory: String::new(),
             error: None,
             outputs: Vec::new(),
             gate: None,
