@@ -28,10 +28,10 @@ pub struct RunRow {
     pub failed_step: Option<String>,
     pub failed_error: Option<String>,
     pub params: J,
-    /// Its workflow's `version` when it started (in listings).
+    /// Its workflow's `version` when it started (in listings and details).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// Its workflow's `tags` when it started (in listings).
+    /// Its workflow's `tags` when it started (in listings and details).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(skip)]
@@ -266,6 +266,7 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
     let decisions = super::decisions::list(store, id)?;
     let mut run = run;
     run.status = super::listing::shown(store, id, &run.status)?;
+    (run.version, run.tags) = super::labels::of(store, id)?;
     Ok(Some(RunDetail {
         run,
         step_list: Vec::new(),

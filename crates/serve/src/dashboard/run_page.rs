@@ -366,6 +366,8 @@ pub async fn detail(
         id => r.id,
         path => encode(&r.id),
         workflow => r.workflow,
+        version => r.version,
+        tags => r.tags,
         status,
         trigger,
         started => r.started_at,
