@@ -24,6 +24,11 @@ pub struct StatusArgs {
     /// Print the run's event log (every recorded state change) instead.
     #[arg(long)]
     pub events: bool,
+    /// Redraw the status as the run goes, until it ends (on a terminal;
+    /// elsewhere, wait for its end and print it once). With --server, from
+    /// the server's live events.
+    #[arg(long, conflicts_with = "events")]
+    pub watch: bool,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -32,7 +37,13 @@ pub struct StatusArgs {
 
 pub fn run(args: StatusArgs) -> ExitCode {
     if let Some(client) = args.remote.client() {
-        return client.map_or_else(|code| code, |c| super::remote::commands::status(&c, &args));
+        return client.map_or_else(
+            |code| code,
+            |c| match args.watch {
+                true => super::watch::remote(&c, &args),
+                false => super::remote::commands::status(&c, &args),
+            },
+        );
     }
     let (store, id) = match args.store.open_run(&args.run) {
         Ok(x) => x,
@@ -51,6 +62,9 @@ pub fn run(args: StatusArgs) -> ExitCode {
         flag: &flag,
         remote: false,
     };
+    if args.watch {
+        return super::watch::local(&store, &id, &args, &hints);
+    }
     let shown = show(&detail, &args, &hints);
     if args.format == Format::Text {
         print!("{}", escaped_lines(&artifacts_text(&store, &id, &flag)));

@@ -48,7 +48,8 @@
 //! - `labels`: a workflow's `version` and `tags` in `list`, `history` and the API.
 //! - `runs_delete`: `wfc runs delete` and `DELETE /api/v1/runs/{id}`.
 //! - `resources`: each attempt's CPU time and peak memory in `status`,
-//!   `stats`, the report and the API.
+//!   `stats`, the report, the API and the dashboard.
+//! - `watch`: `wfc status --watch` and `wfc top` on a pseudo-terminal.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -130,6 +131,7 @@ mod store;
 mod systemd_units;
 mod terminal_escapes;
 mod triggers;
+mod watch;
 
 use wfc_testkit::Case;
 
