@@ -25,7 +25,7 @@
 //! well, and in the background if the step's future is dropped.
 //!
 //! The step's `resources { memory …  cpus … }` are the container's limits
-//! ([`limits`]): a container over its memory is killed, and its step fails
+//! (`limits.rs`): a container over its memory is killed, and its step fails
 //! saying so. What a container used is not recorded (its attempt has no
 //! CPU time or peak memory): the engine's stats are samples a second or
 //! more apart, taken while the container runs, and neither Docker on
