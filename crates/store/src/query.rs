@@ -112,11 +112,12 @@ pub struct AttemptRow {
     pub exit_code: Option<i64>,
     pub error: Option<String>,
     /// CPU time (user + system) of its process and the descendants it
-    /// waited for, or its container's; `null` where not known.
-    #[serde(default)]
+    /// waited for; absent where not known (no process, or recorded before
+    /// schema 14: what an older store showed, it still shows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_seconds: Option<f64>,
     /// Peak resident memory in bytes, as [`AttemptRow::cpu_seconds`].
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_memory_bytes: Option<u64>,
 }
 
@@ -140,11 +141,11 @@ pub struct StepRow {
     /// Why it waits (a retry backoff, an approval).
     pub waiting: Option<String>,
     /// The CPU time of all its attempts ([`AttemptRow::cpu_seconds`]),
-    /// `null` when none of them has one.
-    #[serde(default)]
+    /// absent when none of them has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_seconds: Option<f64>,
     /// The largest peak memory of its attempts, in bytes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_memory_bytes: Option<u64>,
     pub outputs: J,
     pub log: Option<String>,

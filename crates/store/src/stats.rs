@@ -56,12 +56,16 @@ pub struct StepStats {
     /// Its share of all step time (0–1).
     pub time_share: f64,
     /// The CPU time (user + system) of its attempts in a run, over the runs
-    /// where it is known: the median and the most.
+    /// where it is known: the median and the most (absent: known in none).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub p50_cpu_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_cpu_seconds: Option<f64>,
     /// The peak memory of its attempts in a run, in bytes: the median over
     /// the runs where it is known, and the most.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub p50_peak_memory_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_peak_memory_bytes: Option<u64>,
     /// The mean of its successful durations (not in `wfc stats`' JSON).
     #[serde(skip)]
