@@ -218,6 +218,8 @@ pub fn dur(secs: f64) -> String {
     human(Duration::from_secs_f64(secs.max(0.0)))
 }
 
+/// The runs as a table; a run's workflow `version` and `tags` (as they were
+/// when it started) get columns when any run listed has them.
 fn table(runs: &[query::RunRow]) -> String {
     let w = runs
         .iter()
@@ -226,9 +228,35 @@ fn table(runs: &[query::RunRow]) -> String {
         .unwrap_or(8)
         .max(8);
     let idw = runs.iter().map(|r| r.id.len()).max().unwrap_or(20).max(20);
+    let labelled = runs
+        .iter()
+        .any(|r| r.version.is_some() || !r.tags.is_empty());
+    let labels = |version: &str, tags: &str| -> String {
+        if !labelled {
+            return String::new();
+        }
+        let vw = runs
+            .iter()
+            .filter_map(|r| r.version.as_ref().map(|v| v.chars().count()))
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let tw = runs
+            .iter()
+            .map(|r| r.tags.join(",").chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        format!("{version:<vw$}  {tags:<tw$}  ")
+    };
     let mut out = format!(
-        "{:<idw$}  {:<w$}  {:<11}  {:<19}  {:>9}  NOTE\n",
-        "RUN", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION"
+        "{:<idw$}  {:<w$}  {}{:<11}  {:<19}  {:>9}  NOTE\n",
+        "RUN",
+        "WORKFLOW",
+        labels("VERSION", "TAGS"),
+        "STATUS",
+        "STARTED (UTC)",
+        "DURATION"
     );
     for r in runs {
         let mut note = String::new();
@@ -247,9 +275,10 @@ fn table(runs: &[query::RunRow]) -> String {
             .unwrap_or(&r.started_at)
             .replace('T', " ");
         let line = format!(
-            "{:<idw$}  {:<w$}  {:<11}  {:<19}  {:>9}  {note}",
+            "{:<idw$}  {:<w$}  {}{:<11}  {:<19}  {:>9}  {note}",
             r.id,
             r.workflow,
+            labels(r.version.as_deref().unwrap_or(""), &r.tags.join(",")),
             r.status,
             started,
             dur(r.duration_seconds)

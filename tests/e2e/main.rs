@@ -50,6 +50,9 @@
 //! - `history_filters`: `wfc history --status|--since|--until`, and `waiting`.
 //! - `labels`: a workflow's `version` and `tags` in `list`, `history` and the API.
 //! - `runs_delete`: `wfc runs delete` and `DELETE /api/v1/runs/{id}`.
+//! - `resources`: each attempt's CPU time and peak memory in `status`,
+//!   `stats`, the report, the API and the dashboard.
+//! - `watch`: `wfc status --watch` and `wfc top` on a pseudo-terminal.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -102,6 +105,7 @@ mod modules;
 mod new;
 mod paths;
 mod preflight;
+mod resources;
 mod run;
 mod runs_delete;
 mod scripts;
@@ -135,6 +139,7 @@ mod store;
 mod systemd_units;
 mod terminal_escapes;
 mod triggers;
+mod watch;
 
 use wfc_testkit::Case;
 

@@ -613,6 +613,7 @@ impl Runner<'_> {
                         ("comment", Value::Str(String::new())),
                     ])),
                     kept: Vec::new(),
+                    usage: None,
                 };
                 self.immediate(g, v, result);
             }
@@ -696,6 +697,7 @@ impl Runner<'_> {
             duration: Duration::ZERO,
             outputs: None,
             kept: Vec::new(),
+            usage: None,
         };
         self.immediate(g, v, result);
     }
@@ -735,6 +737,7 @@ impl Runner<'_> {
                     exit_code: result.exit_code,
                     error: result.error.as_deref().map(|e| masker.mask(e)),
                     outputs: super::report::masked_json(result.outputs.as_ref(), &masker),
+                    usage: result.usage,
                 };
                 self.recorder.attempt_ended(&key, &record);
                 g.steps[id].last = Some(Box::new(Last {
