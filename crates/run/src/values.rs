@@ -199,10 +199,20 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Renders a `run` command: literal text as written, each `${…}` escaped
-    /// for the shell quoting context it stands in, `${raw(…)}` spliced as is.
+    /// for the shell quoting context it stands in, `${raw(…)}` spliced as
+    /// is. Of `c ? "make a" : "make b"`, the text chosen is the command,
+    /// rendered so.
     pub fn command(&mut self, e: &Expr) -> Result<String, String> {
-        let ExprKind::Interp(parts) = &e.kind else {
-            return self.text(e);
+        let parts = match &e.kind {
+            ExprKind::Interp(parts) => parts,
+            ExprKind::Cond(c, a, b) => {
+                return match self.eval(c)? {
+                    Value::Bool(true) => self.command(a),
+                    Value::Bool(false) => self.command(b),
+                    _ => Err("the condition choosing the command has no value".into()),
+                };
+            }
+            _ => return self.text(e),
         };
         let mut cmd = ShellCommand::new();
         for p in parts {

@@ -260,6 +260,17 @@ impl<'a> Values<'a> {
     /// `$WF_VALUE_N` whose value goes into `env`.
     pub fn script(&self, e: &Expr, env: &mut Vec<(String, String)>) -> Result<String, Diagnostic> {
         let parts: Vec<InterpPart> = match &e.kind {
+            // Of `c ? "make a" : "make b"`, the text chosen is the command.
+            ExprKind::Cond(c, a, b) => {
+                return match self.known(c) {
+                    Some(Value::Bool(true)) => self.script(a, env),
+                    Some(Value::Bool(false)) => self.script(b, env),
+                    _ => Err(unsupported(
+                        c,
+                        "a choice of command known only while the workflow runs",
+                    )),
+                };
+            }
             ExprKind::Interp(parts) => parts.clone(),
             ExprKind::Str(s) => vec![InterpPart::Text(s.clone())],
             _ => vec![InterpPart::Expr(e.clone())],

@@ -143,9 +143,12 @@ impl Checker<'_> {
             }
             for f in &st.fields {
                 if let (true, FieldValue::Expr(x)) = (f.name == "run", &f.value) {
-                    if let Some(d) = unquotable_interpolation(x) {
-                        out.push(d);
-                    }
+                    // Each command a `? :` may choose is quoted on its own.
+                    out.extend(
+                        command_texts(x)
+                            .into_iter()
+                            .filter_map(unquotable_interpolation),
+                    );
                 }
             }
         }
@@ -267,6 +270,18 @@ fn unquotable_interpolation(run: &Expr) -> Option<crate::diag::Diagnostic> {
         }
     }
     None
+}
+
+/// The texts a `run` value may be: the arms of `c ? "a" : "b"`, or itself.
+fn command_texts(x: &Expr) -> Vec<&Expr> {
+    match &x.kind {
+        ExprKind::Cond(_, a, b) => {
+            let mut v = command_texts(a);
+            v.extend(command_texts(b));
+            v
+        }
+        _ => vec![x],
+    }
 }
 
 /// The parts of a `run` value that become the command: the arms of a
