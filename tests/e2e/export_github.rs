@@ -293,3 +293,25 @@ fn on_busy_cancel_exports_as_cancel_in_progress() {
     assert!(yaml.contains("group: ship-${{ inputs.env }}"), "{yaml}");
     assert!(yaml.contains("cancel-in-progress: true"), "{yaml}");
 }
+
+/// A list's items are words of the exported command, as of `wfc run`:
+/// the script, run with `sh`, prints each as one argument.
+#[test]
+fn a_lists_items_are_words_of_the_exported_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.yml");
+    let run = export(Path::new("tests/export/github.wf"), &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let script = doc["jobs"]["archives"]["steps"][1]["run"].as_str().unwrap();
+    let printed = Command::new("sh").args(["-c", script]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&printed.stdout),
+        "<dist/a b.tgz>\n<it's.tgz>\n"
+    );
+}

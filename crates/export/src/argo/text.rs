@@ -67,6 +67,25 @@ pub fn plain(wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> 
     no_braces(step, e.span, expr::show_text(wf, e))
 }
 
+/// The items of a list a `run` command interpolates, as text, when the
+/// export knows them (a literal, folded by the plan); else E0722: its
+/// items would be words of the command, and Argo hands a run-time value
+/// on as one.
+pub fn words(wf: &Workflow, step: &str, e: &Expr) -> Result<Vec<String>, Diagnostic> {
+    check(wf, step, e)?;
+    let ExprKind::List(items) = &e.kind else {
+        return Err(diag::run_time_value(
+            e.span,
+            step,
+            "a list whose items are words of the command",
+        ));
+    };
+    items
+        .iter()
+        .map(|x| no_braces(step, x.span, expr::show_text(wf, x)))
+        .collect()
+}
+
 /// A `run` command, each interpolated value quoted for its shell context
 /// exactly as `wfc run` quotes it (values never become code).
 pub fn command(wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {

@@ -281,6 +281,20 @@ impl<'a> Values<'a> {
                 InterpPart::Text(t) => {
                     cmd.text(t);
                 }
+                InterpPart::Expr(x) if matches!(x.ty, wfc_language::ir::Type::List(_)) => {
+                    // Its items are words of the command: written as `wfc run`
+                    // writes them when known; one value in `env` would be one word.
+                    let Some(Value::List(items)) = self.known(x) else {
+                        return Err(unsupported(
+                            x,
+                            "a list whose items are words of the command, known only while the workflow runs",
+                        ));
+                    };
+                    let words: Vec<String> = items.iter().map(Value::to_text).collect();
+                    cmd.words(&words).map_err(|_| {
+                        unsupported(x, "a list where the shell cannot make words of it")
+                    })?;
+                }
                 InterpPart::Expr(x) => {
                     let value = self.runtime(x)?;
                     // The same value read twice is one variable.
