@@ -12,6 +12,7 @@ mod deps_any;
 mod fmt;
 mod ide;
 mod ide_artifacts;
+mod ide_gates;
 mod ide_imports;
 mod ide_lets;
 mod ide_modules;
