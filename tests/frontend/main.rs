@@ -26,6 +26,7 @@ mod json_form;
 mod parse;
 mod plan;
 mod plan_calls;
+mod plan_graphs;
 mod plan_props;
 mod plan_size;
 mod recovery;

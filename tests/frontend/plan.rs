@@ -33,7 +33,7 @@ fn wf_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Plans `text` with `params` and 2 workers (so snapshots do not depend on the machine).
-fn plan_text(
+pub(crate) fn plan_text(
     name: &str,
     text: &str,
     params: &[&str],
@@ -155,7 +155,7 @@ fn golden_examples() {
     snapshot_all(all);
 }
 
-fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     std::fs::read_to_string(root().join("tests/plan").join(name)).unwrap()
 }
 

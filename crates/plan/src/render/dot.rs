@@ -137,6 +137,10 @@ fn node(o: &mut String, plan: &Plan, wf: &Workflow, i: usize, hot: &[bool], dept
         label.push('\n');
         label.push_str(&super::one_line(&until, 40));
     }
+    for line in super::gate_lines(wf, s) {
+        label.push('\n');
+        label.push_str(&super::one_line(&line, 40));
+    }
     let mut attrs = vec![format!("label={}", quote(&label))];
     if hot[i] {
         attrs.push("color=red, penwidth=2".into());

@@ -115,6 +115,9 @@ fn node(o: &mut String, plan: &Plan, wf: &Workflow, i: usize, depth: usize) {
     if let Some(until) = super::until_text(wf, s) {
         parts.push(esc(&super::one_line(&until, 40)));
     }
+    for line in super::gate_lines(wf, s) {
+        parts.push(esc(&super::one_line(&line, 40)));
+    }
     let _ = writeln!(o, "{pad}n{i}[\"{}\"]", parts.join("<br/>"));
 }
 

@@ -45,11 +45,23 @@ pub fn field_text(wf: &Workflow, v: &FieldValue) -> String {
         FieldValue::Inputs(inputs) => inputs
             .iter()
             .map(|i| {
-                let default = i
-                    .default
-                    .as_ref()
-                    .map(|d| format!(" = {}", show_text(wf, d)));
-                format!("{}: {}{}", i.name, i.ty, default.unwrap_or_default())
+                let default = i.default.as_ref().map(|d| format!(" = {}", show(wf, d)));
+                let constraint = i.constraint.as_ref().map(|c| match c {
+                    wfc_language::ir::Constraint::OneOf(xs) => {
+                        let xs: Vec<String> = xs.iter().map(|x| show(wf, x)).collect();
+                        format!(" in [{}]", xs.join(", "))
+                    }
+                    wfc_language::ir::Constraint::Range(lo, hi) => {
+                        format!(" in {}..{}", show(wf, lo), show(wf, hi))
+                    }
+                });
+                format!(
+                    "{}: {}{}{}",
+                    i.name,
+                    i.ty,
+                    constraint.unwrap_or_default(),
+                    default.unwrap_or_default()
+                )
             })
             .collect::<Vec<_>>()
             .join(", "),
@@ -117,6 +129,11 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
             .as_ref()
             .map_or_else(String::new, |c| format!("call {}", c.target)),
         StepKind::Gate => match (field(s, "check"), text("approval")) {
+            // Folded to `false`: the check as written.
+            _ if s.check_false.is_some() => {
+                let check = s.check_false.as_deref().map_or("", |c| c.check.as_str());
+                format!("check {check}")
+            }
             (Some(FieldValue::Expr(e)), _) => format!("check {}", show(wf, e)),
             (_, Some(who)) => format!("approval by {who}"),
             _ => String::new(),
@@ -124,6 +141,29 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
         StepKind::Invalid => String::new(),
     };
     one_line(&full, 72)
+}
+
+/// What a gate says beside its summary, in every rendering: a check false
+/// at plan time with the values that made it so, its `message`, and the
+/// `inputs` its approval asks for.
+pub fn gate_lines(wf: &Workflow, s: &PlannedStep) -> Vec<String> {
+    if s.kind != StepKind::Gate {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let Some(why) = s.check_false.as_deref() {
+        match why.operands.is_empty() {
+            true => out.push("false at plan time".into()),
+            false => out.push(format!("false at plan time: {}", why.operands.join(", "))),
+        }
+    }
+    if let Some(m) = field(s, "message") {
+        out.push(format!("message: {}", field_text(wf, m)));
+    }
+    if let Some(inputs @ FieldValue::Inputs(_)) = field(s, "inputs") {
+        out.push(format!("inputs: {}", field_text(wf, inputs)));
+    }
+    out
 }
 
 /// `until COND every D within D` of a polling step, as every format shows it.

@@ -413,6 +413,9 @@ fn step_lines(
     if let Some(until) = super::until_text(wf, s) {
         let _ = writeln!(o, "{indent}    {}", st.dim(&super::one_line(&until, 72)));
     }
+    for line in super::gate_lines(wf, s) {
+        let _ = writeln!(o, "{indent}    {}", st.dim(&super::one_line(&line, 72)));
+    }
     if let Some(f) = s.fields.iter().find(|f| f.name == "env") {
         let _ = writeln!(
             o,
