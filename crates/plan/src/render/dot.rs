@@ -103,7 +103,7 @@ fn cluster(
     let g = &plan.main;
     let grp = &g.groups[gi];
     let pad = "  ".repeat(depth);
-    let label = super::group_label(grp);
+    let label = super::group_label(plan, gi);
     let _ = writeln!(o, "{pad}subgraph cluster_{gi} {{");
     let _ = writeln!(
         o,

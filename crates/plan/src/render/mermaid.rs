@@ -85,7 +85,7 @@ fn subgraph(
     let g = &plan.main;
     let grp = &g.groups[gi];
     let pad = "  ".repeat(depth);
-    let label = super::group_label(grp);
+    let label = super::group_label(plan, gi);
     let _ = writeln!(o, "{pad}subgraph g{gi}[\"{}\"]", esc(&label));
     for (ci, child) in g.groups.iter().enumerate() {
         if child.parent == Some(gi) {

@@ -232,8 +232,44 @@ pub(super) fn edge_label(s: &PlannedStep, d: &crate::Dep) -> Option<&'static str
     }
 }
 
-/// A cluster's caption in the graph renderings: its name and how its members run.
-pub(super) fn group_label(grp: &crate::Group) -> String {
+/// What a loop's `parallel N` really gets, when that is not simply N:
+/// `"; 2 at once: --jobs 2 is smaller"`, or `", beyond the CPU count"`
+/// (the file's number wins over the CPU-count default); else empty.
+pub(super) fn concurrency_note(plan: &crate::Plan, gi: usize) -> String {
+    let (g, sch) = (&plan.main, &plan.schedule);
+    let crate::GroupKind::ForEach {
+        parallel: Some(Some(k)),
+        ..
+    } = &g.groups[gi].kind
+    else {
+        return String::new();
+    };
+    let n = sch.group_concurrency(g, gi);
+    if n < *k as usize {
+        let limit = match sch.jobs_source.as_str() {
+            "workers" => "--jobs",
+            _ => "concurrency",
+        };
+        format!("; {n} at once: {limit} {n} is smaller")
+    } else if sch.default_cap {
+        ", beyond the CPU count".into()
+    } else {
+        String::new()
+    }
+}
+
+/// A cluster's caption in the graph renderings: its name and how its
+/// members run (with what a `parallel N` really gets, as the text says).
+pub(super) fn group_label(plan: &crate::Plan, gi: usize) -> String {
+    let grp = &plan.main.groups[gi];
+    let label = group_mode(grp);
+    match label.strip_suffix(')') {
+        Some(open) => format!("{open}{})", concurrency_note(plan, gi)),
+        None => label,
+    }
+}
+
+fn group_mode(grp: &crate::Group) -> String {
     use crate::GroupKind;
     use wfc_language::ir::Wait;
     match &grp.kind {
