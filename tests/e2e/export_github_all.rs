@@ -43,7 +43,13 @@ const ALL: &[Entry] = &[
     (
         "examples/file-drop.wf",
         &[],
-        &[("E0731", "`on change`: GitHub has no trigger on local files")],
+        &[
+            ("E0731", "`on change`: GitHub has no trigger on local files"),
+            (
+                "E0733",
+                "a list input as a command's words: an input is one text",
+            ),
+        ],
     ),
     ("examples/health-poll.wf", &[], &[]),
     (

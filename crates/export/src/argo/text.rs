@@ -112,3 +112,24 @@ pub fn whole_secret<'w>(wf: &'w Workflow, e: &Expr) -> Option<&'w str> {
         _ => None,
     }
 }
+
+/// A step's `workdir` as the container's `workingDir`: an absolute folder
+/// (of the image); `None` for `.`, the workflow's folder, which is where a
+/// step without `workdir` runs (in a pod, the image's folder). Another
+/// relative one is relative to the workflow's folder in `wfc run`, which a
+/// pod does not have (and a container's working directory must be
+/// absolute): E0721.
+pub fn workdir(wf: &Workflow, step: &str, e: &Expr) -> Result<Option<String>, Diagnostic> {
+    let dir = plain(wf, step, e)?;
+    if dir.starts_with('/') {
+        return Ok(Some(dir));
+    }
+    if matches!(dir.as_str(), "." | "./" | "") {
+        return Ok(None);
+    }
+    Err(diag::cannot_express(
+        e.span,
+        "a relative `workdir`",
+        "a container's working directory is absolute, and a pod has no workflow folder (where `wfc run` resolves a `shell`, `python` or `node` step's): give a folder of the image, `/work/out`",
+    ))
+}

@@ -29,6 +29,8 @@ pub struct Values<'a> {
     /// A `strategy.matrix` job: this loop's variable reaches the script as
     /// `${{ matrix.VAR }}` (in `env:`) instead of the folded item.
     matrix: Option<(BlockId, String)>,
+    /// The workflow file's folder in the workspace (`Options::home`).
+    pub home: String,
 }
 
 impl<'a> Values<'a> {
@@ -47,7 +49,15 @@ impl<'a> Values<'a> {
             approximate: false,
             warnings: Default::default(),
             matrix: None,
+            home: ".".into(),
         }
+    }
+
+    /// The same, for a workflow whose file is in folder `home` of the
+    /// workspace (see [`super::folder`]).
+    pub fn with_home(mut self, home: &str) -> Values<'a> {
+        self.home = home.to_owned();
+        self
     }
 
     /// The same, writing approximations (each a warning) when `approximate`.
