@@ -18,7 +18,7 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     (
         "deploy.wf",
         &["version=1.2.3"],
-        &[("E0733", 134), ("E0735", 111), ("E0738", 70)],
+        &[("E0733", 135), ("E0735", 112), ("E0738", 71)],
     ),
     (
         "etl.wf",
@@ -30,8 +30,13 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     ("incident.wf", &[], &[("E0734", 149), ("E0738", 206)]),
     ("ml-train.wf", &[], &[("E0734", 114), ("E0733", 102)]),
     ("nightly.wf", &[], &[("E0730", 18)]),
-    ("quickstart.wf", &[], &[("E0733", 89)]),
-    ("release-webhook.wf", &["version=1.2.3"], &[]),
+    ("quickstart.wf", &[], &[("E0733", 90)]),
+    (
+        "release-webhook.wf",
+        &["version=1.2.3"],
+        // The trigger's `when`, and the artifact's files as a command's words.
+        &[("E0766", 21), ("E0733", 47)],
+    ),
     (
         "release-with-std.wf",
         &["version=1.2.3"],
@@ -153,9 +158,9 @@ fn exported_yaml_is_pinned() {
     for (file, params, snap) in [
         ("tests/export/github.wf", &[][..], "export_github_fixture"),
         (
-            "examples/release-webhook.wf",
-            &["version=1.2.3"][..],
-            "export_github_release_webhook",
+            "examples/health-poll.wf",
+            &[][..],
+            "export_github_health_poll",
         ),
         (
             "tests/export/github-runtime.wf",
@@ -215,10 +220,10 @@ fn deploy_approximated_warns_lints_and_is_pinned() {
     assert!(run.status.success(), "{stderr}");
     let found = reported(&stderr, "examples/deploy.wf");
     for (code, line) in [
-        ("E0738", 70),
-        ("E0735", 111),
-        ("E0735", 117),
-        ("E0733", 134),
+        ("E0738", 71),
+        ("E0735", 112),
+        ("E0735", 118),
+        ("E0733", 135),
     ] {
         assert!(
             found.iter().any(|(c, l)| c == code && *l == line),

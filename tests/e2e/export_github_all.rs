@@ -81,7 +81,17 @@ const ALL: &[Entry] = &[
         )],
     ),
     ("examples/quickstart.wf", &[], &[("E0733", FAILED)]),
-    ("examples/release-webhook.wf", &["version=1.2.3"], &[]),
+    (
+        "examples/release-webhook.wf",
+        &["version=1.2.3"],
+        &[
+            ("E0733", "a kept artifact's files as a command's words"),
+            (
+                "E0766",
+                "a trigger's `when`: GitHub's `on:` filters are lists",
+            ),
+        ],
+    ),
     (
         "examples/release-with-std.wf",
         &["version=1.2.3"],

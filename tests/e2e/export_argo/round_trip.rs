@@ -27,16 +27,20 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     // `sql`, `on fail pause` (E0721), a list output (E0722), email (E0724).
     ("examples/etl.wf", &[], &["E0721", "E0722", "E0724"]),
     ("examples/file-drop.wf", &[], &[]),
-    // `until` (E0721), a status in text (E0722).
-    ("examples/health-poll.wf", &[], &["E0721", "E0722"]),
+    // `until` (E0721), a status in text (E0722), `retry … when` (E0770).
+    ("examples/health-poll.wf", &[], &["E0721", "E0722", "E0770"]),
     ("examples/incident.wf", &[], &["E0721", "E0722", "E0724"]),
     // list outputs and `len(…)` at run time (E0722), a secret in text (E0723).
     ("examples/ml-train.wf", &[], &["E0722", "E0723"]),
     ("examples/nightly.wf", &[], &[]),
     // rollback (E0721), `failed.*` (E0722).
     ("examples/quickstart.wf", &[], &["E0721", "E0722"]),
-    // `lock` (E0721).
-    ("examples/release-webhook.wf", &["version=1"], &["E0721"]),
+    // `lock` (E0721), an artifact's files in a command (E0722), `artifacts` (E0761).
+    (
+        "examples/release-webhook.wf",
+        &["version=1"],
+        &["E0721", "E0722", "E0761"],
+    ),
     (
         "examples/release-with-std.wf",
         &["version=1"],
