@@ -53,7 +53,7 @@ pub struct Options<'a> {
     pub checkout: bool,
     /// The workflow file's folder in the repository (`.` at its root): a
     /// step runs there, and a relative `workdir` is relative to it, as
-    /// under `wfc run` (see [`folder`]).
+    /// under `wfc run` (docs/export.md, Paths).
     pub home: &'a str,
 }
 
