@@ -456,15 +456,6 @@ impl Step {
     pub fn field(&self, name: &str) -> Option<&StepField> {
         self.fields.iter().find(|f| f.name == name)
     }
-
-    /// An approval gate's `inputs { … }` (read as `GATE.outputs.NAME`);
-    /// empty for any other step.
-    pub fn inputs(&self) -> &[GateInput] {
-        match self.field("inputs").map(|f| &f.value) {
-            Some(FieldValue::Inputs(inputs)) => inputs,
-            _ => &[],
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
