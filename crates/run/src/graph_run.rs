@@ -590,9 +590,10 @@ impl Runner<'_> {
                                 f.describe(&self.names, &check, &self.secrets.masker())
                             }
                             // Folded when the run was planned: it read only params.
-                            ("false" | "", _) => {
-                                "the check is false, decided when the run was planned (it reads no step's output)".to_owned()
-                            }
+                            ("false" | "", _) => match step.check_false.as_deref() {
+                                Some(why) => format!("{} (decided when the run was planned)", why.text()),
+                                None => "the check is false, decided when the run was planned (it reads no step's output)".to_owned(),
+                            },
                             (_, Some(f)) => f.describe(&self.names, &check, &self.secrets.masker()),
                             (_, None) => format!("the check `{check}` is false"),
                         }),
