@@ -109,10 +109,21 @@ pub fn show(
 pub fn compile(
     input: &PlanInput,
 ) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
-    let (name, text) = read_input(&input.file).map_err(|msg| {
-        eprintln!("{msg}");
-        ExitCode::from(2)
-    })?;
+    let (name, text) = match super::new::builtin(&input.file) {
+        Some((name, text)) => {
+            crate::cli::say::err(&format!(
+                "note: no file `{name}` here: this is the built-in template {name} (`wfc new {name}` writes it to a file to change it)"
+            ));
+            (format!("<template {name}>"), text.to_string())
+        }
+        None => read_input(&input.file).map_err(|msg| {
+            eprintln!("{msg}");
+            if let Some(hint) = super::new::near_template(&input.file) {
+                eprintln!("{hint}");
+            }
+            ExitCode::from(2)
+        })?,
+    };
     let color = render::use_color(std::io::stderr().is_terminal());
     let front = tracing::trace_span!(target: "wfc::timing", "front end (span)").entered();
     let program = super::program::load(&name, text);

@@ -112,7 +112,10 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         ask: false,
         warn: false,
     };
-    if !input.file.exists() && input.file.as_os_str() != "-" {
+    if !input.file.exists()
+        && input.file.as_os_str() != "-"
+        && super::new::builtin(&input.file).is_none()
+    {
         return refuse(&format!(
             "the workflow file {} of run {id} is not there (run from the directory it ran in, or give `--file PATH`)",
             input.file.display()
