@@ -11,6 +11,7 @@ mod artifacts;
 mod ask_params;
 mod check;
 mod check_paths;
+mod complete;
 mod doctor;
 mod explain;
 mod export;
@@ -48,7 +49,7 @@ mod usage;
 mod watch;
 mod when;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -245,6 +246,9 @@ pub enum Format {
 
 pub fn main() -> ExitCode {
     logging::start_clock();
+    // A completion request (`WFC_COMPLETE=bash wfc -- …`) is answered
+    // before anything else is written, and ends the process.
+    complete::answer_if_asked();
     let cli = Cli::parse();
     // `serve` and `mcp` log in their own format (`wfc_serve::init_logs`).
     if !matches!(cli.command, Command::Serve(_) | Command::Mcp(_)) {
@@ -303,13 +307,22 @@ pub fn main() -> ExitCode {
         Command::Runs(args) => runs::run(args),
         Command::Triggers(args) => triggers::run(args),
         Command::Completions { shell } => {
-            let shell = match shell {
-                Shell::Bash => clap_complete::Shell::Bash,
-                Shell::Zsh => clap_complete::Shell::Zsh,
-                Shell::Fish => clap_complete::Shell::Fish,
+            let name = match shell {
+                Shell::Bash => "bash",
+                Shell::Zsh => "zsh",
+                Shell::Fish => "fish",
             };
-            clap_complete::generate(shell, &mut Cli::command(), "wfc", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            match complete::registration(name) {
+                Ok(script) => {
+                    use std::io::Write;
+                    let _ = std::io::stdout().write_all(&script);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    say::err(&format!("error: cannot write the completion script: {e}"));
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }

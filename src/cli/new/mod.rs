@@ -7,7 +7,9 @@ mod ask;
 mod fits;
 mod templates;
 
+use crate::cli::complete;
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +18,7 @@ use templates::{Template, TEMPLATES};
 #[derive(Args)]
 pub struct NewArgs {
     /// The template (`--list` shows them). Without one, on a terminal, wfc asks.
+    #[arg(add = ArgValueCompleter::new(complete::names::templates))]
     template: Option<String>,
     /// The file to write (default: TEMPLATE.wf in the current directory).
     file: Option<PathBuf>,
@@ -125,6 +128,11 @@ pub(in crate::cli) fn near_template(path: &Path) -> Option<String> {
     Some(format!(
         "help: did you mean the built-in template `{near}`? (`wfc new --list` shows them)"
     ))
+}
+
+/// Every template's name and one-line summary (for completions).
+pub(in crate::cli) fn template_names() -> Vec<(&'static str, String)> {
+    TEMPLATES.iter().map(|t| (t.name, t.summary())).collect()
 }
 
 /// The error for a template name that does not exist: a near name, and
