@@ -99,7 +99,9 @@ pub(super) fn check(args: CheckArgs, doctor: bool) -> ExitCode {
         }
         for n in found.notes {
             if !notes.contains(&n) {
-                eprintln!("note: {n}");
+                if !super::quiet() {
+                    eprintln!("note: {n}");
+                }
                 notes.push(n);
             }
         }
@@ -117,7 +119,12 @@ pub(super) fn check(args: CheckArgs, doctor: bool) -> ExitCode {
             }
             Format::Text => {
                 eprint!("{imported}");
-                for d in &diags {
+                // `-q`: the errors alone (and warnings that `--deny` makes errors).
+                let quiet = super::quiet();
+                for d in diags
+                    .iter()
+                    .filter(|d| !quiet || deny_warnings || d.is_error())
+                {
                     eprint!(
                         "{}",
                         render::render(&promote(d, deny_warnings), &analysis.source, color)
@@ -127,7 +134,9 @@ pub(super) fn check(args: CheckArgs, doctor: bool) -> ExitCode {
                 if doctor {
                     eprint!("{}", super::doctor::checked(&found.checked));
                 }
-                eprintln!("{}", summary(&analysis.source.name, errors, warnings));
+                if !quiet || errors > 0 || (deny_warnings && warnings > 0) {
+                    eprintln!("{}", summary(&analysis.source.name, errors, warnings));
+                }
             }
         }
     }

@@ -42,7 +42,9 @@ pub fn start_clock() {
 
 /// Sends wfc's events to stderr: `info` and above from wfc's crates,
 /// warnings from the others, and with `WFC_TIMINGS` set the timings.
-pub fn init() {
+/// `verbosity`: -1 (`-q`) errors only; 1 (`-v`) wfc's debug messages; 2 or
+/// more (`-vv`) everything of wfc's and the libraries' notes.
+pub fn init(verbosity: i8) {
     let start = *START.get_or_init(Instant::now);
     let timings = std::env::var_os("WFC_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0");
     if timings {
@@ -54,7 +56,7 @@ pub fn init() {
             next: AtomicU64::new(1),
         });
     }
-    let _ = tracing::subscriber::set_global_default(Plain { timings });
+    let _ = tracing::subscriber::set_global_default(Plain { timings, verbosity });
 }
 
 /// With `WFC_TIMINGS`: the CPU time of wfc (all its threads) and of its
@@ -154,6 +156,7 @@ impl Visit for Message {
 /// The subscriber: wfc's messages as plain lines, and the timings.
 struct Plain {
     timings: bool,
+    verbosity: i8,
 }
 
 impl Plain {
@@ -167,12 +170,16 @@ impl Plain {
                 LevelFilter::OFF
             };
         }
-        if target.starts_with("wfc_launch::own") {
-            LevelFilter::WARN
-        } else if target.starts_with("wfc") {
-            LevelFilter::INFO
-        } else {
-            LevelFilter::WARN
+        let wfc = target.starts_with("wfc");
+        match self.verbosity {
+            ..=-1 => LevelFilter::ERROR,
+            0 if target.starts_with("wfc_launch::own") => LevelFilter::WARN,
+            0 if wfc => LevelFilter::INFO,
+            0 => LevelFilter::WARN,
+            1 if wfc => LevelFilter::DEBUG,
+            1 => LevelFilter::WARN,
+            _ if wfc => LevelFilter::TRACE,
+            _ => LevelFilter::INFO,
         }
     }
 }
@@ -191,8 +198,10 @@ impl Subscriber for Plain {
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        Some(if self.timings {
+        Some(if self.timings || self.verbosity >= 2 {
             LevelFilter::TRACE
+        } else if self.verbosity == 1 {
+            LevelFilter::DEBUG
         } else {
             LevelFilter::INFO
         })

@@ -8,7 +8,7 @@
 
 use super::history::{store_error, StoreArgs};
 use super::remote::ServerArgs;
-use super::say::{escaped, NoClipboard};
+use super::say::{escaped, escaped_lines, NoClipboard};
 use crate::cli::complete;
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
@@ -27,8 +27,11 @@ pub struct LogsArgs {
     #[arg(add = ArgValueCompleter::new(complete::names::steps))]
     pub step: Option<String>,
     /// Keep printing new output until the run ends.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "failed")]
     pub follow: bool,
+    /// Only the steps that failed (or timed out) for good.
+    #[arg(long)]
+    pub failed: bool,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -106,6 +109,9 @@ pub fn run(args: LogsArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    if !args.follow {
+        return recorded(&store, &id, &args);
+    }
     let mut out = std::io::stdout().lock();
     let mut offsets: Vec<(String, PathBuf, u64)> = Vec::new();
     let mut printed_any = false;
@@ -148,6 +154,95 @@ pub fn run(args: LogsArgs) -> ExitCode {
         eprintln!("{NO_OUTPUT}");
     }
     ExitCode::SUCCESS
+}
+
+/// What the run recorded of its steps (of `args.step` alone, or of those
+/// that failed with `--failed`): each step's log, then why each of its
+/// attempts failed — for a step that prints nothing (an `http` step: the
+/// status and the start of the body) the only record there is.
+fn recorded(store: &Store, id: &str, args: &LogsArgs) -> ExitCode {
+    let detail = match wfc_store::query::detail(store, id) {
+        Ok(Some(d)) => d,
+        Ok(None) => return store_error(format!("run {id} is gone")),
+        Err(e) => return store_error(e),
+    };
+    let logs = match wfc_store::logs::step_logs(store, id, args.step.as_deref()) {
+        Ok(l) => l,
+        Err(e) => return store_error(e),
+    };
+    let mut out = std::io::stdout().lock();
+    let several = args.step.is_none();
+    let mut printed_any = false;
+    let steps = detail
+        .step_list
+        .iter()
+        .filter(|s| args.step.as_deref().is_none_or(|n| s.name == n))
+        .filter(|s| !args.failed || failed_for_good(&s.status));
+    for step in steps {
+        let log = logs
+            .iter()
+            .find(|l| l.name == step.name && l.graph == step.graph);
+        let failures = failures(&step.attempt_log);
+        if log.is_none() && failures.is_empty() {
+            continue;
+        }
+        if several {
+            let _ = writeln!(
+                out,
+                "{}",
+                header(&label(step.name.clone(), &step.graph), !printed_any)
+            );
+        }
+        if let Some(l) = log {
+            let _ = copy_from(&l.path, &mut 0, &mut out, None, None);
+        }
+        for f in failures {
+            let _ = writeln!(out, "{f}");
+        }
+        printed_any = true;
+    }
+    let _ = out.flush();
+    if !printed_any {
+        eprintln!(
+            "{}",
+            if args.failed {
+                "(no step failed)"
+            } else {
+                NO_OUTPUT
+            }
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Whether a step (or an attempt) of this status failed (`--failed`).
+pub fn failed_for_good(status: &str) -> bool {
+    matches!(status, "failed" | "timed_out")
+}
+
+/// Why each attempt that failed or timed out did, one line each (a
+/// cancelled attempt was stopped, not failed: the run says so).
+pub fn failures(attempts: &[wfc_store::query::AttemptRow]) -> Vec<String> {
+    attempts
+        .iter()
+        .filter(|a| failed_for_good(&a.status))
+        .filter_map(|a| a.error.as_deref().map(|e| failure(a, e)))
+        .collect()
+}
+
+/// `wfc: attempt N failed: ERROR`, the error's further lines under it.
+fn failure(a: &wfc_store::query::AttemptRow, error: &str) -> String {
+    let what = match a.status.as_str() {
+        "timed_out" => "timed out",
+        _ => "failed",
+    };
+    let session = if a.session > 1 {
+        format!(" (session {})", a.session)
+    } else {
+        String::new()
+    };
+    let error = super::say::hanging(&escaped_lines(error), "     ");
+    format!("wfc: attempt {}{session} {what}: {error}", a.number)
 }
 
 /// Copies what was appended to `path` since `offset` to `out`, whole

@@ -43,6 +43,7 @@ mod serve;
 mod signals;
 mod stats;
 mod status;
+mod term_echo;
 mod top;
 mod triggers;
 mod usage;
@@ -62,8 +63,24 @@ use std::process::ExitCode;
     after_help = "Examples:\n  wfc new deploy-api\n  wfc check deploy.wf\n  wfc plan deploy.wf --param env=prod\n  wfc run deploy.wf --param env=prod\n  wfc history\n  wfc resume last\n  wfc fmt --check examples/\n  wfc completions bash > /etc/bash_completion.d/wfc"
 )]
 pub struct Cli {
+    /// More of wfc's own messages: `-v` its details, `-vv` everything,
+    /// the libraries' notes too.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors and results: no notes or warnings, and `wfc run` shows
+    /// no progress, only its last line and its outputs.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `-q` was given.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `-q` was given: only errors and results are shown.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[derive(Subcommand)]
@@ -251,8 +268,10 @@ pub fn main() -> ExitCode {
     complete::answer_if_asked();
     let cli = Cli::parse();
     // `serve` and `mcp` log in their own format (`wfc_serve::init_logs`).
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     if !matches!(cli.command, Command::Serve(_) | Command::Mcp(_)) {
-        logging::init();
+        let verbosity = if cli.quiet { -1 } else { cli.verbose as i8 };
+        logging::init(verbosity);
     }
     if matches!(
         cli.command,

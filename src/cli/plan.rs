@@ -116,9 +116,11 @@ pub fn compile(
 ) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
     let (name, text) = match super::new::builtin(&input.file) {
         Some((name, text)) => {
-            crate::cli::say::err(&format!(
+            if !super::quiet() {
+                crate::cli::say::err(&format!(
                 "note: no file `{name}` here: this is the built-in template {name} (`wfc new {name}` writes it to a file to change it)"
-            ));
+                ));
+            }
             (format!("<template {name}>"), text.to_string())
         }
         None => read_input(&input.file).map_err(|msg| {
@@ -176,7 +178,7 @@ pub fn compile(
         );
         return Err(ExitCode::from(3));
     }
-    if input.warn {
+    if input.warn && !super::quiet() {
         let warnings: Vec<Diagnostic> = errors.into_iter().filter(|d| !d.is_error()).collect();
         if !warnings.is_empty() {
             eprint!("{}", render::render_all(&warnings, &analysis.source, color));

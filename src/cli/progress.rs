@@ -39,6 +39,8 @@ pub struct Display {
 struct Inner {
     live: Option<Live>,
     color: bool,
+    /// `-q`: only the run's last line (and its outputs) are shown.
+    quiet: bool,
     /// Width the step names are padded to in plain lines.
     width: usize,
     rows: Vec<Row>,
@@ -60,6 +62,9 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        if let Some(l) = self.live.take() {
+            l.clear();
+        }
         self.write_held();
     }
 }
@@ -68,6 +73,40 @@ struct Live {
     multi: MultiProgress,
     overall: ProgressBar,
     bars: HashMap<(GraphName, String), ProgressBar>,
+}
+
+impl Live {
+    /// Takes the display off the terminal: every bar still there (a step
+    /// a cancel cut short ends after the run) stops ticking and is erased,
+    /// so no spinner is left behind.
+    fn clear(self) {
+        if let Ok(mut shown) = SHOWN.lock() {
+            *shown = None;
+        }
+        for (_, b) in self.bars {
+            b.finish_and_clear();
+            self.multi.remove(&b);
+        }
+        self.overall.finish_and_clear();
+        let _ = self.multi.clear();
+        super::term_echo::restore();
+    }
+}
+
+/// The live display on the terminal, if one is drawn: what wfc writes
+/// there from elsewhere (the note a Ctrl-C prints) goes above it.
+static SHOWN: Mutex<Option<MultiProgress>> = Mutex::new(None);
+
+/// Writes `line` to stderr from outside the run's events (a Ctrl-C's
+/// note): above the live display when there is one (a line written under
+/// it would move it and leave its old lines behind); else on a line of its
+/// own, after the `^C` the terminal echoed.
+pub fn note(line: &str) {
+    let shown = SHOWN.lock().ok().and_then(|s| s.clone());
+    match shown {
+        Some(m) => m.suspend(|| say::err(line)),
+        None => say::err(&format!("\n{line}")),
+    }
 }
 
 struct Row {
@@ -91,7 +130,8 @@ impl Display {
             .max()
             .unwrap_or(4)
             .min(24);
-        let live = live.then(|| {
+        let quiet = super::quiet();
+        let live = (live && !quiet).then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout());
             // Drawn from the run's start on, below its `run …` line (a bar
             // added now would draw `0/0 steps` before it).
@@ -102,6 +142,10 @@ impl Display {
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
+            if let Ok(mut shown) = SHOWN.lock() {
+                *shown = Some(multi.clone());
+            }
+            super::term_echo::off();
             Live {
                 multi,
                 overall,
@@ -112,6 +156,7 @@ impl Display {
             inner: Arc::new(Mutex::new(Inner {
                 live,
                 color,
+                quiet,
                 width,
                 rows: Vec::new(),
                 index: FxHashMap::default(),
@@ -153,6 +198,14 @@ impl Inner {
     /// Prints a line above the live display, or plainly after the lines
     /// held so far.
     fn say(&mut self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        self.say_always(line);
+    }
+
+    /// [`Inner::say`], under `-q` too: the run's result.
+    fn say_always(&mut self, line: &str) {
         match &self.live {
             Some(l) => l.multi.suspend(|| say::painted(line)),
             None => {
@@ -166,6 +219,9 @@ impl Inner {
     /// when plain: a turn's step lines (one step's end, the next one's start)
     /// go out in one `write`, not one each.
     fn say_later(&mut self, line: &str) {
+        if self.quiet {
+            return;
+        }
         if self.live.is_some() {
             return self.say(line);
         }
@@ -312,8 +368,13 @@ impl Recorder for Display {
                             .multi
                             .insert_before(&l.overall, ProgressBar::new_spinner());
                         b.set_style(
-                            ProgressStyle::with_template("{spinner} {prefix} {elapsed:>4} {msg}")
-                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                            // `wide_msg`: a long wait's reason is cut at
+                            // the terminal's width; a wrapped line would
+                            // be left behind by the redraw.
+                            ProgressStyle::with_template(
+                                "{spinner} {prefix} {elapsed:>4} {wide_msg}",
+                            )
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                         );
                         b.set_prefix(escaped(&step.name).into_owned());
                         b.enable_steady_tick(Duration::from_millis(120));
@@ -341,6 +402,7 @@ impl Recorder for Display {
         self.with(|d| {
             let p = d.prefix(step);
             let err = escaped_lines(a.error.as_deref().unwrap_or("failed"));
+            let err = say::hanging(&err, &format!("{p}   "));
             d.say_later(&format!(
                 "{p} {} {err}",
                 d.paint("33", &format!("attempt {} failed:", a.number))
@@ -357,7 +419,8 @@ impl Recorder for Display {
                 }
             }
             let p = d.prefix(step);
-            d.say_later(&format!("{p} {}", d.paint("2", why)));
+            let why = say::hanging(why, &format!("{p}   "));
+            d.say_later(&format!("{p} {}", d.paint("2", &why)));
         });
     }
 
@@ -389,7 +452,8 @@ impl Recorder for Display {
             if e.status != StepStatus::Succeeded {
                 if let Some(err) = &e.error {
                     line.push_str(": ");
-                    line.push_str(&escaped_lines(err));
+                    let lead = format!("{}   ", d.prefix(step));
+                    line.push_str(&say::hanging(&escaped_lines(err), &lead));
                 }
             }
             d.say_later(&line);
@@ -419,8 +483,7 @@ impl Recorder for Display {
     fn run_ended(&mut self, end: &RunEnd) -> Result<(), wfc_contract::RecordError> {
         self.with(|d| {
             if let Some(l) = d.live.take() {
-                l.overall.finish_and_clear();
-                let _ = l.multi.clear();
+                l.clear();
             }
             d.say(&summary_table(d));
             let (code, word) = match end.status {
@@ -434,7 +497,8 @@ impl Recorder for Display {
                 human(end.duration)
             );
             if let Some((s, e)) = &end.failed {
-                line.push_str(&format!(" — `{}`: {}", escaped(s), escaped_lines(e)));
+                let e = say::hanging(&escaped_lines(e), "    ");
+                line.push_str(&format!(" — `{}`: {e}", escaped(s)));
             }
             if end.status == RunStatus::Succeeded {
                 // A success with work left undone says so.
@@ -461,9 +525,9 @@ impl Recorder for Display {
                     line.push_str(&format!(" ({})", notes.join(", ")));
                 }
             }
-            d.say(&line);
+            d.say_always(&line);
             if !d.outputs.is_empty() {
-                d.say(&outputs_block(&d.outputs));
+                d.say_always(&outputs_block(&d.outputs));
             }
         });
         Ok(())

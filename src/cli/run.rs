@@ -410,7 +410,7 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
             return not_launched(&e);
         }
     };
-    if args.record && result.status != RunStatus::Succeeded {
+    if args.record && result.status != RunStatus::Succeeded && !super::quiet() {
         say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
     tracing::trace!(target: "wfc::timing", "run ended");

@@ -16,6 +16,20 @@ pub use escape::{escaped, escaped_lines, NoClipboard};
 
 use std::io::Write;
 
+/// `text` with each line after the first started by `lead`: a multi-line
+/// message (an HTTP error's body) stays under the step or field it belongs
+/// to instead of running down the left margin.
+pub fn hanging(text: &str, lead: &str) -> String {
+    let mut lines = text.lines();
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        out.push('\n');
+        out.push_str(lead);
+        out.push_str(line);
+    }
+    out
+}
+
 /// Writes `line` and a newline to stderr, control characters escaped; a
 /// failed write is dropped.
 pub fn err(line: &str) {

@@ -12,7 +12,6 @@
 //! Step processes run in their own process groups, so a Ctrl-C typed at the
 //! terminal reaches wfc only: wfc decides how they stop.
 
-use crate::cli::say;
 use tokio::signal::unix::{signal, SignalKind};
 use wfc_launch::Launcher;
 
@@ -32,16 +31,17 @@ pub fn install(launcher: Launcher, run_id: String) -> std::io::Result<()> {
             count += 1;
             match count {
                 1 => {
-                    say::err("\nwfc: cancelling the run (stopping running steps; compensations and `finally` still run) — Ctrl-C again to skip them");
+                    super::progress::note("wfc: cancelling the run (stopping running steps; compensations and `finally` still run) — Ctrl-C again to skip them");
                     // (A run that has ended has nothing left to cancel.)
                     launcher.cancel(&run_id);
                 }
                 2 => {
-                    say::err("\nwfc: cancelling compensations and handlers too — Ctrl-C again to exit at once");
+                    super::progress::note("wfc: cancelling compensations and handlers too — Ctrl-C again to exit at once");
                     launcher.force_cancel(&run_id);
                 }
                 _ => {
                     wfc_run::exec::scratch::remove();
+                    super::term_echo::restore();
                     std::process::exit(130)
                 }
             }

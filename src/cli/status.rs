@@ -3,7 +3,7 @@
 
 use super::history::{dur, store_error, StoreArgs};
 use super::remote::ServerArgs;
-use super::say::{escaped, escaped_lines};
+use super::say::{self, escaped, escaped_lines};
 use super::usage;
 use super::Format;
 use crate::cli::complete;
@@ -187,7 +187,7 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
     if let Some(s) = &r.failed_step {
         status.push_str(&format!(
             " at `{s}`: {}",
-            r.failed_error.as_deref().unwrap_or("")
+            say::hanging(r.failed_error.as_deref().unwrap_or(""), "            ")
         ));
     }
     if let Some(w) = &d.waiting_for_lock {

@@ -142,3 +142,145 @@ fn run_takes_a_built_in_template_by_name_and_says_so() {
         .stdout_has("mine")
         .output();
 }
+
+/// An `http` step against a real server whose error page is HTML over
+/// several lines, and a shell step that prints.
+fn failing_http(t: &wfc_testkit::Case) {
+    use axum::http::StatusCode;
+    let app = axum::Router::new().route(
+        "/health",
+        axum::routing::get(|| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "<html>\n<body>\n<h1>down for maintenance</h1>\n</body>\n</html>\n",
+            )
+        }),
+    );
+    let base = super::serve(app);
+    t.write(
+        "h.wf",
+        &format!(
+            r#"workflow h {{
+  step probe: http {{
+    get "{base}/health"
+    expect 200
+    retry 1 backoff 10ms
+  }}
+  step hello: shell {{ run "echo hi" }}
+}}
+"#
+        ),
+    );
+}
+
+#[test]
+fn logs_show_why_each_http_attempt_failed_and_take_failed() {
+    let t = case();
+    failing_http(&t);
+    // Plain output: the error page's lines stay under the step's name.
+    let run = t.wfc(["run", "h.wf", "--plain"]).status(1).output();
+    assert!(
+        run.stdout.contains("probe | attempt 1 failed: GET ")
+            && run
+                .stdout
+                .contains("probe |   <h1>down for maintenance</h1>"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.lines().any(|l| l.starts_with("<h1>")),
+        "an error line without its step:\n{}",
+        run.stdout
+    );
+    // The http step printed nothing; its log is why each attempt failed.
+    let probe = t.wfc(["logs", "last", "probe"]).success().output();
+    for n in [1, 2] {
+        assert!(
+            probe
+                .stdout
+                .contains(&format!("wfc: attempt {n} failed: GET ")),
+            "{}",
+            probe.stdout
+        );
+    }
+    assert!(probe.stdout.contains("got 503"), "{}", probe.stdout);
+    assert!(
+        probe
+            .stdout
+            .contains("\n     <h1>down for maintenance</h1>"),
+        "the body, indented under its attempt:\n{}",
+        probe.stdout
+    );
+    // --failed: only the step that failed, under its header.
+    let failed = t.wfc(["logs", "last", "--failed"]).success().output();
+    assert!(
+        failed.stdout.starts_with("==> probe <=="),
+        "{}",
+        failed.stdout
+    );
+    assert!(
+        !failed.stdout.contains("==> hello <=="),
+        "{}",
+        failed.stdout
+    );
+    // Without it, every step that printed or failed.
+    let all = t.wfc(["logs", "last"]).success().output();
+    assert!(all.stdout.contains("==> hello <==\n"), "{}", all.stdout);
+    assert!(all.stdout.contains("hi\n"), "{}", all.stdout);
+    // The status's header keeps the error's lines under it.
+    let status = t.wfc(["status", "last"]).output();
+    assert!(
+        status
+            .stdout
+            .contains("\n            <h1>down for maintenance</h1>"),
+        "{}",
+        status.stdout
+    );
+    t.wfc(["logs", "last", "--failed", "--follow"])
+        .status(2)
+        .output();
+}
+
+#[test]
+fn quiet_shows_results_and_errors_and_verbose_shows_more() {
+    let t = case().file(
+        "w.wf",
+        "workflow w {\n  param name: string = \"x\"\n  step hello: shell { run \"echo hello $name\" }\n}\n",
+    );
+    // A warning (W0301: `$name` for `${name}`) and a run's lines.
+    let loud = t.wfc(["run", "w.wf", "--plain"]).success().output();
+    assert!(loud.stderr.contains("W0301"), "{}", loud.stderr);
+    assert!(loud.stdout.contains("hello | "), "{}", loud.stdout);
+    // -q (before or after the command): only the result.
+    for args in [["-q", "run", "w.wf"], ["run", "w.wf", "-q"]] {
+        let quiet = t.wfc(args).success().output();
+        assert_eq!(quiet.stderr, "", "{}", quiet.stderr);
+        assert!(
+            quiet.stdout.starts_with("run succeeded in "),
+            "{}",
+            quiet.stdout
+        );
+        assert_eq!(quiet.stdout.lines().count(), 1, "{}", quiet.stdout);
+    }
+    // check -q: nothing for a file with only warnings, the error for one
+    // with an error.
+    t.wfc(["check", "-q", "w.wf"])
+        .success()
+        .stderr_lacks("W0301")
+        .output();
+    t.write(
+        "bad.wf",
+        "workflow b {\n  step s: shell { runn \"x\" }\n}\n",
+    );
+    t.wfc(["check", "-q", "bad.wf"])
+        .status(1)
+        .stderr_has("E0102")
+        .stderr_has("bad.wf: 2 errors")
+        .output();
+    // -v: wfc's details (the run's start).
+    t.wfc(["run", "w.wf", "--plain", "-v"])
+        .success()
+        .stderr_has("wfc: run started")
+        .output();
+    t.wfc(["-q", "-v", "check", "w.wf"]).status(2).output();
+}

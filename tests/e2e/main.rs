@@ -101,6 +101,7 @@ mod import_round_trip;
 mod imports;
 mod json_form;
 mod labels;
+mod live_display;
 mod mcp;
 mod modules;
 mod new;

@@ -108,27 +108,32 @@ pub fn logs(client: &Client, args: &LogsArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    // The steps that printed, in the order they started (as the local
-    // command reads the store); the API gives a step's log by its name.
-    let mut printed: Vec<_> = d
+    // The steps, in the order they started (as the local command reads
+    // the store); the API gives a step's log by its name.
+    let mut steps: Vec<_> = d
         .step_list
         .iter()
-        .filter(|s| s.log.is_some() && args.step.as_ref().is_none_or(|n| &s.name == n))
+        .filter(|s| args.step.as_ref().is_none_or(|n| &s.name == n))
+        .filter(|s| !args.failed || logs::failed_for_good(&s.status))
         .collect();
-    printed.sort_by(|a, b| a.started_at.cmp(&b.started_at));
-    let mut names: Vec<&str> = Vec::new();
+    steps.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    let mut names: Vec<(&str, &str)> = Vec::new();
     let mut printed_any = false;
     let mut out = std::io::stdout().lock();
-    for s in printed {
-        if names.contains(&s.name.as_str()) {
+    for s in steps {
+        if names.contains(&(s.name.as_str(), s.graph.as_str())) {
             continue;
         }
-        names.push(&s.name);
-        let text = match client.text(&["runs", id, "logs", &s.name]) {
-            Ok(t) => t,
-            Err(f) => return f.print(),
+        names.push((&s.name, &s.graph));
+        let text = match &s.log {
+            Some(_) => match client.text(&["runs", id, "logs", &s.name]) {
+                Ok(t) => t,
+                Err(f) => return f.print(),
+            },
+            None => String::new(),
         };
-        if text.is_empty() {
+        let failures = logs::failures(&s.attempt_log);
+        if text.is_empty() && failures.is_empty() {
             continue;
         }
         if args.step.is_none() {
@@ -136,6 +141,9 @@ pub fn logs(client: &Client, args: &LogsArgs) -> ExitCode {
             let _ = writeln!(out, "{}", logs::header(&label, !printed_any));
         }
         let _ = out.write_all(crate::cli::say::NoClipboard::line(&text).as_bytes());
+        for f in failures {
+            let _ = writeln!(out, "{f}");
+        }
         printed_any = true;
     }
     let _ = out.flush();

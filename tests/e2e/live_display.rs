@@ -1,0 +1,67 @@
+//! The live display on a real terminal, rendered by a terminal emulator
+//! (vt100) as a person would see it: at 80 columns a long wait's reason is
+//! cut to the width instead of wrapping (a wrapped line is left behind by
+//! the redraw), and after Ctrl-C no spinner is left on the screen.
+//! (A bar's row is padded to the width, so vt100's own wrap flag is set on
+//! every row: what is asserted is what lies under it.)
+
+use crate::{case, WFC};
+use std::time::Duration;
+
+const SLOW: &str = r#"
+workflow slow {
+  step a: shell { run "sleep 30" }
+  step the_release_manager_must_approve: gate {
+    approval "the release manager of the payments platform, on call this week for region eu-west-1"
+  }
+}
+"#;
+
+/// Whether `row` holds a spinner of the live display (Braille dots).
+fn spinner(row: &str) -> bool {
+    row.chars().any(|c| ('\u{2800}'..='\u{28ff}').contains(&c))
+}
+
+#[test]
+fn the_live_display_fits_the_width_and_clears_on_ctrl_c() {
+    use expectrl::{Eof, Expect, Session};
+    let t = case().file("slow.wf", SLOW);
+    let mut cmd = std::process::Command::new(WFC);
+    cmd.args(["run", "slow.wf"]).current_dir(t.dir());
+    let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
+    s.get_process_mut()
+        .set_window_size(80, 24)
+        .expect("a window size");
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    let mut screen = vt100::Parser::new(24, 80, 0);
+    // The wait is drawn: its line fits in one row.
+    let seen = s.expect("waiting").expect("the gate waits");
+    screen.process(seen.as_bytes());
+    // A redraw or two with the message in place.
+    std::thread::sleep(Duration::from_millis(600));
+    let seen = s.expect("steps").expect("the overall bar");
+    screen.process(seen.as_bytes());
+    let rows: Vec<String> = screen.screen().rows(0, 80).collect();
+    let bars: Vec<usize> = (0..rows.len()).filter(|&i| spinner(&rows[i])).collect();
+    assert!(!bars.is_empty(), "no spinner drawn:\n{}", rows.join("\n"));
+    // Under each spinner's row: the next spinner or the overall bar, never
+    // the rest of a wrapped line.
+    for &i in &bars {
+        let next = &rows[i + 1];
+        assert!(
+            spinner(next) || next.contains(" steps"),
+            "a spinner's line wraps at 80 columns:\n{}",
+            rows.join("\n")
+        );
+    }
+    s.send("\u{3}").expect("Ctrl-C");
+    let rest = s.expect(Eof).expect("the end");
+    screen.process(rest.as_bytes());
+    let rows: Vec<String> = screen.screen().rows(0, 80).collect();
+    let text = rows.join("\n");
+    assert!(text.contains("run cancelled"), "{text}");
+    assert!(
+        !rows.iter().any(|r| spinner(r)),
+        "a spinner is left on the screen:\n{text}"
+    );
+}
