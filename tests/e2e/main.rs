@@ -117,6 +117,7 @@ mod serve_client;
 mod serve_durable;
 mod serve_errors;
 mod serve_events;
+mod serve_file_api;
 mod serve_files;
 mod serve_hooks;
 mod serve_hooks_replay;

@@ -1,0 +1,232 @@
+//! `/api/v1/files/{path}` on a real `wfc serve`: a workflow file created,
+//! replaced, read at a kept version, restored and deleted, the catalog
+//! serving each change at once; and every way out refused — `..`, an
+//! absolute path, a link out of the served folder, a bad text (its
+//! diagnostics returned, nothing written), a secret's literal, a `read`
+//! key.
+
+use super::serve::{get, Server};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::os::unix::fs::symlink;
+
+const ONE: &str = "workflow made {\n  step a: shell { run \"echo one\" }\n}\n";
+const TWO: &str = "workflow made {\n  param who: string = \"you\"\n  step a: shell { run \"echo two ${who}\" }\n}\n";
+const BROKEN: &str = "workflow made {\n  step a: shell { run }\n}\n";
+const SECRET: &str =
+    "workflow made {\n  secret token: string = \"hunter2\"\n  step a: shell { run \"echo ${token}\" }\n}\n";
+
+async fn put(server: &Server, path: &str, key: &str, text: &str) -> (StatusCode, Value) {
+    let r = reqwest::Client::new()
+        .put(server.url(&format!("/files/{path}")))
+        .bearer_auth(key)
+        .body(text.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn delete(server: &Server, path: &str, key: &str) -> (StatusCode, Value) {
+    let r = reqwest::Client::new()
+        .delete(server.url(&format!("/files/{path}")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The served workflows' names.
+async fn served(server: &Server) -> Vec<String> {
+    let (_, v) = get(
+        &reqwest::Client::new(),
+        &server.url("/workflows"),
+        &server.reader,
+    )
+    .await;
+    let mut names: Vec<String> = v["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_file_is_created_replaced_versioned_restored_and_deleted() {
+    let server = Server::start(&[("hello.wf", ONE.replace("made", "hello").as_str())], &[]);
+    let http = reqwest::Client::new();
+    let op = server.operator.clone();
+    // Created: served at once, no version kept.
+    let (status, w) = put(&server, "team/made.wf", &op, ONE).await;
+    assert_eq!(status, StatusCode::CREATED, "{w}");
+    assert_eq!(w["created"], true);
+    assert_eq!(w["kept_version"], Value::Null);
+    assert_eq!(w["workflows"][0]["name"], "made");
+    assert_eq!(served(&server).await, ["hello", "made"]);
+    let on_disk = server.path("flows/team/made.wf");
+    assert_eq!(std::fs::read_to_string(&on_disk).unwrap(), ONE);
+    // Replaced: the old text kept as version 1, the new one served.
+    let (status, w) = put(&server, "team/made.wf", &op, TWO).await;
+    assert_eq!(status, StatusCode::OK, "{w}");
+    assert_eq!(
+        (&w["created"], &w["kept_version"]),
+        (&Value::Bool(false), &Value::from(1))
+    );
+    let (_, listing) = get(&http, &server.url("/workflows"), &server.reader).await;
+    let made = listing["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "made")
+        .unwrap();
+    assert_eq!(
+        made["params"][0]["name"], "who",
+        "the new version is served at once"
+    );
+    let (status, f) = get(&http, &server.url("/files/team/made.wf"), &op).await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    assert_eq!(f["text"], TWO);
+    assert_eq!(f["versions"][0]["version"], 1);
+    assert_eq!(f["versions"][0]["bytes"], ONE.len());
+    let (_, old) = get(&http, &server.url("/files/team/made.wf?version=1"), &op).await;
+    assert_eq!(
+        (&old["text"], &old["version"]),
+        (&Value::from(ONE), &Value::from(1))
+    );
+    let (status, none) = get(&http, &server.url("/files/team/made.wf?version=9"), &op).await;
+    assert_eq!(
+        (status, &none["code"]),
+        (StatusCode::NOT_FOUND, &Value::from("API141"))
+    );
+    // Versions live under the state folder, not the served one.
+    let kept: Vec<_> = walk(&server.path("state/file-versions"));
+    assert!(kept.iter().any(|p| p.ends_with("1.wf")), "{kept:?}");
+    assert!(!walk(&server.path("flows"))
+        .iter()
+        .any(|p| !p.ends_with(".wf")));
+    // Restored by a PUT of the old text: the replaced one kept as version 2.
+    let (status, w) = put(&server, "team/made.wf", &op, old["text"].as_str().unwrap()).await;
+    assert_eq!(
+        (status, &w["kept_version"]),
+        (StatusCode::OK, &Value::from(2))
+    );
+    assert_eq!(std::fs::read_to_string(&on_disk).unwrap(), ONE);
+    // Deleted: kept as version 3, no longer served; its versions still read.
+    let (status, d) = delete(&server, "team/made.wf", &op).await;
+    assert_eq!(
+        (status, &d["kept_version"]),
+        (StatusCode::OK, &Value::from(3)),
+        "{d}"
+    );
+    assert!(!on_disk.exists());
+    assert_eq!(served(&server).await, ["hello"]);
+    let (status, _) = get(&http, &server.url("/files/team/made.wf"), &op).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, v3) = get(&http, &server.url("/files/team/made.wf?version=3"), &op).await;
+    assert_eq!(v3["text"], ONE);
+    let (status, gone) = delete(&server, "team/made.wf", &op).await;
+    assert_eq!(
+        (status, &gone["code"]),
+        (StatusCode::NOT_FOUND, &Value::from("API003"))
+    );
+}
+
+#[tokio::test]
+async fn bad_texts_paths_out_and_read_keys_are_refused_and_nothing_is_written() {
+    let server = Server::start(&[("hello.wf", ONE.replace("made", "hello").as_str())], &[]);
+    let http = reqwest::Client::new();
+    let op = server.operator.clone();
+    let hello = server.path("flows/hello.wf");
+    let before = std::fs::read_to_string(&hello).unwrap();
+    // A text with errors: 400 with its diagnostics' codes and places.
+    let (status, p) = put(&server, "hello.wf", &op, BROKEN).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{p}");
+    assert_eq!(p["code"], "API004");
+    let d = &p["diagnostics"][0];
+    assert!(d["code"].as_str().unwrap().starts_with('E'), "{d}");
+    assert_eq!(d["labels"][0]["line"], 2, "{d}");
+    assert_eq!(std::fs::read_to_string(&hello).unwrap(), before);
+    // A secret's literal value is never written.
+    let (status, p) = put(&server, "new.wf", &op, SECRET).await;
+    assert_eq!(
+        (status, &p["code"]),
+        (StatusCode::BAD_REQUEST, &Value::from("API004")),
+        "{p}"
+    );
+    assert!(!p.to_string().contains("hunter2"), "{p}");
+    assert!(!server.path("flows/new.wf").exists());
+    // Out of the served folder: `..`, absolute, a link out, a skipped folder.
+    let outside = server.path("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    symlink(&outside, server.path("flows/out")).unwrap();
+    std::fs::write(outside.join("x.wf"), ONE).unwrap();
+    symlink(outside.join("x.wf"), server.path("flows/link.wf")).unwrap();
+    for path in [
+        "../escape.wf",
+        "a/../../escape.wf",
+        "%2e%2e/escape.wf",
+        "%2Fetc%2Fescape.wf",
+        "out/x.wf",
+        "out/new.wf",
+        "link.wf",
+        ".hidden/x.wf",
+        "notes.txt",
+    ] {
+        let (status, p) = put(&server, path, &op, ONE).await;
+        assert!(
+            status == StatusCode::BAD_REQUEST && p["code"] == "API140"
+                || status == StatusCode::NOT_FOUND,
+            "{path}: {status} {p}"
+        );
+        let (status, _) = get(&http, &server.url(&format!("/files/{path}")), &op).await;
+        assert_ne!(status, StatusCode::OK, "{path} was read");
+        let (status, _) = delete(&server, path, &op).await;
+        assert_ne!(status, StatusCode::OK, "{path} was deleted");
+    }
+    assert!(!server.path("escape.wf").exists() && !outside.join("new.wf").exists());
+    assert_eq!(std::fs::read_to_string(outside.join("x.wf")).unwrap(), ONE);
+    assert!(server
+        .path("flows/link.wf")
+        .symlink_metadata()
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // A read key reads nothing and writes nothing: 403.
+    let reader = server.reader.clone();
+    let (status, p) = put(&server, "hello.wf", &reader, TWO).await;
+    assert_eq!(
+        (status, &p["code"]),
+        (StatusCode::FORBIDDEN, &Value::from("API002"))
+    );
+    let (status, _) = get(&http, &server.url("/files/hello.wf"), &reader).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = delete(&server, "hello.wf", &reader).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(std::fs::read_to_string(&hello).unwrap(), before);
+    // No temporary file is left behind in the served folder.
+    let left: Vec<_> = walk(&server.path("flows"))
+        .into_iter()
+        .filter(|p| p.contains(".wfc-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Every file below `dir` (links not followed).
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let t = e.file_type().unwrap();
+        if t.is_dir() {
+            out.extend(walk(&e.path()));
+        } else if !t.is_symlink() {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out
+}
