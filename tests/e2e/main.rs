@@ -101,6 +101,7 @@ mod imports;
 mod json_form;
 mod labels;
 mod mcp;
+mod mcp_author;
 mod modules;
 mod new;
 mod paths;

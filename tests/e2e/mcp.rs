@@ -12,7 +12,7 @@ use std::process::Command;
 
 const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/mcp/client.py");
 
-const HELLO: &str = r#"
+pub(super) const HELLO: &str = r#"
 workflow hello {
   param who: string
   param times: int = 2
@@ -47,7 +47,7 @@ workflow gated {
 "#;
 
 /// Whether the `mcp` package is there (else the test is skipped).
-fn has_client() -> bool {
+pub(super) fn has_client() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import mcp.client.stdio"])
         .output()
@@ -60,7 +60,7 @@ fn has_client() -> bool {
 
 /// The client's answer to `calls` made on `target` (a command, or a URL
 /// and a key); panics with its errors if it fails.
-fn client(calls: &Value, target: &[&std::ffi::OsStr]) -> Value {
+pub(super) fn client(calls: &Value, target: &[&std::ffi::OsStr]) -> Value {
     let out = Command::new("python3")
         .arg(CLIENT)
         .arg(calls.to_string())
@@ -78,7 +78,7 @@ fn client(calls: &Value, target: &[&std::ffi::OsStr]) -> Value {
 
 /// Runs the client against `wfc mcp flows/` in a folder holding `hello.wf`,
 /// making `calls`; `None` when the `mcp` package is missing (skipped).
-fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
+pub(super) fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
     if !has_client() {
         return None;
     }
@@ -140,7 +140,12 @@ fn tools_are_listed_with_schemas_and_hints() {
             "run_status",
             "logs",
             "history",
-            "stats"
+            "stats",
+            "read_workflow_file",
+            "create_workflow",
+            "update_workflow",
+            "delete_workflow",
+            "create_from_template"
         ]
     );
     // Resuming acts but undoes nothing; stats only reads.

@@ -2,9 +2,9 @@
 //! start a workflow from. `--list` shows the templates. On a terminal with
 //! no template named it asks (see [`ask`]); off one it never prompts.
 
-pub(in crate::cli) mod answers;
+pub(in crate::cli) use wfc_plan::templates::answers;
 mod ask;
-mod templates;
+use wfc_plan::templates;
 
 use clap::Args;
 use std::io::{IsTerminal, Write};

@@ -5,7 +5,10 @@ usage: client.py CALLS_JSON -- COMMAND ARGS...
 
 Connects to `COMMAND ARGS...` over stdio (or to a URL over streamable
 HTTP, with `Authorization: Bearer API_KEY`), lists the tools, then makes the
-calls of CALLS_JSON in order: a list of {"tool", "arguments"}; an argument
+calls of CALLS_JSON in order: a list of {"tool", "arguments"} (or of
+{"list_resources": true}, {"read_resource": URI}, {"list_prompts": true},
+{"get_prompt": NAME, "arguments"}: their results as dumped, a protocol
+error as {"error": its message}); an argument
 "$run" is the id the last start_run returned; "until_ended": true repeats
 the call (up to 30 s) until its result's `status` is not `running`.
 Prints {"tools": [...], "results": [...]} as JSON, each result as the
@@ -37,6 +40,22 @@ def with_json(result):
     return result
 
 
+async def not_a_tool(session, call):
+    """The result of a call that is not a tool's, or None for a tool's."""
+    try:
+        if call.get("list_resources"):
+            return dump(await session.list_resources())
+        if "read_resource" in call:
+            return dump(await session.read_resource(call["read_resource"]))
+        if call.get("list_prompts"):
+            return dump(await session.list_prompts())
+        if "get_prompt" in call:
+            return dump(await session.get_prompt(call["get_prompt"], call.get("arguments")))
+    except Exception as e:  # a protocol error: the test reads its message
+        return {"error": str(e)}
+    return None
+
+
 def connect(command):
     if command[0].startswith("http"):
         headers = {"Authorization": f"Bearer {command[1]}"} if len(command) > 1 else {}
@@ -52,6 +71,10 @@ async def main(calls, command):
             tools = dump(await session.list_tools())["tools"]
             results, run = [], None
             for call in calls:
+                other = await not_a_tool(session, call)
+                if other is not None:
+                    results.append(other)
+                    continue
                 args = {
                     k: (run if v == "$run" else v)
                     for k, v in call.get("arguments", {}).items()

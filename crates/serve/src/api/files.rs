@@ -65,7 +65,7 @@ pub async fn write(
     let state = app.launcher.state_dir().to_path_buf();
     let written = blocking(move || {
         let target = files::resolve(&app.catalog, &path)?;
-        files::write(&app.catalog, &state, &target, &body, false)
+        files::write(&app.catalog, &state, &target, &body, files::Mode::Any)
     })
     .await?;
     tracing::info!(file = %written.file, by = %caller.name, kept_version = ?written.kept_version, "workflow file written through the API");

@@ -273,15 +273,25 @@ pub fn check(target: &Target, text: &str) -> Result<Vec<WorkflowInfo>, Problem> 
 /// How a masked default shows (`wfc list`'s `***`): a secret's literal.
 const MASK: &str = "***";
 
-/// Writes `text` to `target` once it checks; `new_only`: refused when
-/// the file exists. The text replaced is kept as a version; the catalog
-/// reads the file again.
+/// Whether a write may create the file, replace it, or both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Created or replaced (`PUT`).
+    Any,
+    /// Created only: refused (`API142`) when the file exists.
+    Create,
+    /// Replaced only: refused (`API003`) when there is no such file.
+    Update,
+}
+
+/// Writes `text` to `target` once it checks, as `mode` allows. The text
+/// replaced is kept as a version; the catalog reads the file again.
 pub fn write(
     catalog: &Catalog,
     state_dir: &Path,
     target: &Target,
     text: &str,
-    new_only: bool,
+    mode: Mode,
 ) -> Result<Written, Problem> {
     let workflows = check(target, text)?;
     let _one = CHANGING.lock().unwrap_or_else(|e| e.into_inner());
@@ -290,14 +300,26 @@ pub fn write(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(not_there(target, e)),
     };
-    if new_only && before.is_some() {
-        return Err(Problem::new(
-            Code::FileExists,
-            format!(
-                "{} exists; nothing was written (update it instead)",
-                target.path
-            ),
-        ));
+    match (mode, &before) {
+        (Mode::Create, Some(_)) => {
+            return Err(Problem::new(
+                Code::FileExists,
+                format!(
+                    "{} exists; nothing was written (update it instead)",
+                    target.path
+                ),
+            ))
+        }
+        (Mode::Update, None) => {
+            return Err(Problem::new(
+                Code::NotFound,
+                format!(
+                    "no file {} in the served folders; nothing was written (create it instead)",
+                    target.path
+                ),
+            ))
+        }
+        _ => {}
     }
     let kept_version = match &before {
         Some(t) => Some(versions_of(state_dir, target).keep(t).map_err(|e| {

@@ -44,6 +44,12 @@ pub async fn call(
     caller: Result<Caller, Problem>,
 ) -> CallToolResult {
     let result = match name {
+        _ if super::author::NAMES.contains(&name) => {
+            match caller.and_then(|c| c.operator().map(|()| c)) {
+                Ok(c) => super::author::call(app, name, &args, c).await,
+                Err(p) => Err(p.into()),
+            }
+        }
         "start_run" | "cancel_run" | "pause_run" | "resume_run" | "approve_gate"
         | "reject_gate" | "delete_run" | "pause_triggers" | "resume_triggers" => {
             match caller.and_then(|c| c.operator().map(|()| c)) {
@@ -251,7 +257,7 @@ fn to_value(v: impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap_or_default()
 }
 
-fn text(args: &Map<String, Value>, key: &str) -> Result<String, Failure> {
+pub(super) fn text(args: &Map<String, Value>, key: &str) -> Result<String, Failure> {
     optional(args, key)?.ok_or_else(|| Failure::Call(BAD_ARGUMENT, format!("`{key}` is required")))
 }
 

@@ -8,11 +8,15 @@
 //!   run store as the REST API ([`crate::api`]), answered once, as JSON text;
 //!   `pages` — the answers that summarise and page (a run's steps, a plan's,
 //!   a log's lines);
+//! - `author` — the authoring tools: a served folder's workflow files
+//!   read, created, updated, deleted, or created from a template
+//!   ([`crate::files`], as `/api/v1/files/{path}`);
 //! - [`http`] — `/mcp` on `wfc serve`, behind the API's keys.
 //!
 //! Errors come back as tool errors (`isError`) with a code: the API's
 //! (`API0xx`, docs/serve.md) or this module's own (`API070`…, docs/mcp.md).
 
+mod author;
 mod bound;
 pub mod call;
 pub mod http;
@@ -47,7 +51,9 @@ impl ServerHandler for WfcMcp {
             .with_instructions(
                 "Workflows of wfc (typed .wf files): list_workflows, then describe_workflow or \
                  plan; start_run starts one, run_status/logs follow it, resume_run goes on \
-                 with a failed one, history lists runs and stats sums them up.",
+                 with a failed one, history lists runs and stats sums them up. To write a \
+                 workflow: validate its text, then create_workflow (or create_from_template), \
+                 update_workflow, delete_workflow; read_workflow_file reads one and its versions.",
             )
     }
 

@@ -1,7 +1,12 @@
-//! The built-in templates of `wfc new`: `.wf` files from the repository's
-//! `templates/` directory, embedded in the binary so `wfc new` works from
-//! any directory and matches the wfc version.
+//! The built-in templates of `wfc new` (and of MCP's
+//! `create_from_template`): `.wf` files from the repository's `templates/`
+//! directory, embedded in the binary so `wfc new` works from any directory
+//! and matches the wfc version; [`answers`] makes given param values
+//! their defaults.
 
+pub mod answers;
+
+use crate::Value;
 use wfc_language::analysis;
 
 /// One built-in template.
@@ -16,35 +21,35 @@ pub struct Template {
 pub const TEMPLATES: &[Template] = &[
     template(
         "deploy-api",
-        include_str!("../../../templates/deploy-api.wf"),
+        include_str!("../../../../templates/deploy-api.wf"),
     ),
     template(
         "test-suite",
-        include_str!("../../../templates/test-suite.wf"),
+        include_str!("../../../../templates/test-suite.wf"),
     ),
     template(
         "data-pipeline",
-        include_str!("../../../templates/data-pipeline.wf"),
+        include_str!("../../../../templates/data-pipeline.wf"),
     ),
     template(
         "ml-training",
-        include_str!("../../../templates/ml-training.wf"),
+        include_str!("../../../../templates/ml-training.wf"),
     ),
     template(
         "incident-response",
-        include_str!("../../../templates/incident-response.wf"),
+        include_str!("../../../../templates/incident-response.wf"),
     ),
     template(
         "security-alert",
-        include_str!("../../../templates/security-alert.wf"),
+        include_str!("../../../../templates/security-alert.wf"),
     ),
     template(
         "maintenance-window",
-        include_str!("../../../templates/maintenance-window.wf"),
+        include_str!("../../../../templates/maintenance-window.wf"),
     ),
     template(
         "config-update",
-        include_str!("../../../templates/config-update.wf"),
+        include_str!("../../../../templates/config-update.wf"),
     ),
 ];
 
@@ -66,6 +71,39 @@ impl Template {
             .and_then(|m| m.into_first().ir.description)
             .unwrap_or_default()
     }
+}
+
+/// `template`'s text with `params` (name, value as `--param` reads it)
+/// as the defaults of those params: each checked by its type and
+/// constraint, the result checked again ([`answers::apply`]). A secret
+/// (its value comes from the environment, never from a file) or an
+/// unknown name is refused.
+pub fn with_params(template: &Template, params: &[(String, String)]) -> Result<String, String> {
+    let wf = analysis::analyze_lean(template.name, template.text)
+        .module
+        .map(|m| m.into_first().ir)
+        .ok_or_else(|| format!("the template {} does not check", template.name))?;
+    let mut answers: Vec<(usize, Value)> = Vec::new();
+    for (name, text) in params {
+        let Some(id) = wf.params.iter().position(|p| &p.name == name) else {
+            let names = wf.params.iter().map(|p| p.name.as_str());
+            let hint = wfc_language::diag::did_you_mean(name, names)
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            return Err(format!(
+                "the template {} has no param `{name}`{hint}",
+                template.name
+            ));
+        };
+        if wf.params[id].secret {
+            return Err(format!(
+                "`{name}` is a secret: its value comes from the environment, never from a file"
+            ));
+        }
+        let value = answers::validate(&wf, id, text).map_err(|e| format!("`{name}`: {e}"))?;
+        answers.push((id, value));
+    }
+    answers::apply(template.name, template.text, &answers)
 }
 
 /// `wfc new --list`: one line per template, names aligned.

@@ -4,10 +4,10 @@
 //! source text is replaced by a literal, by its span, and the result is
 //! checked again.
 
+use crate::eval::{self, Eval, Scope};
+use crate::{bind, ParamInput, Value};
 use wfc_language::analysis;
 use wfc_language::ir::{Constraint, Param, Type, Workflow};
-use wfc_plan::eval::{self, Eval, Scope};
-use wfc_plan::{bind, ParamInput, Value};
 
 /// How one param is asked about.
 pub enum Question {
