@@ -102,6 +102,7 @@ mod json_form;
 mod labels;
 mod mcp;
 mod mcp_author;
+mod mcp_resources;
 mod modules;
 mod new;
 mod paths;

@@ -40,8 +40,9 @@ def with_json(result):
     return result
 
 
-async def not_a_tool(session, call):
+async def not_a_tool(session, call, run):
     """The result of a call that is not a tool's, or None for a tool's."""
+    args = {k: (run if v == "$run" else v) for k, v in (call.get("arguments") or {}).items()}
     try:
         if call.get("list_resources"):
             return dump(await session.list_resources())
@@ -50,7 +51,7 @@ async def not_a_tool(session, call):
         if call.get("list_prompts"):
             return dump(await session.list_prompts())
         if "get_prompt" in call:
-            return dump(await session.get_prompt(call["get_prompt"], call.get("arguments")))
+            return dump(await session.get_prompt(call["get_prompt"], args))
     except Exception as e:  # a protocol error: the test reads its message
         return {"error": str(e)}
     return None
@@ -71,7 +72,7 @@ async def main(calls, command):
             tools = dump(await session.list_tools())["tools"]
             results, run = [], None
             for call in calls:
-                other = await not_a_tool(session, call)
+                other = await not_a_tool(session, call, run)
                 if other is not None:
                     results.append(other)
                     continue

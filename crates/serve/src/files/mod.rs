@@ -98,6 +98,39 @@ fn folders(catalog: &Catalog) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The `.wf` files the catalog found within the served folders, by the
+/// catalog's name for each: its path relative to its folder (as
+/// `/files/{path}` names it).
+pub fn served_paths_by_file(catalog: &Catalog) -> std::collections::BTreeMap<String, String> {
+    let roots: Vec<String> = folders(catalog)
+        .iter()
+        .map(|f| catalog::name_of(f).trim_end_matches('/').to_owned())
+        .collect();
+    catalog
+        .files()
+        .into_iter()
+        .filter_map(|f| {
+            let rel = roots.iter().find_map(|r| {
+                if r.is_empty() {
+                    Some(f.file.as_str())
+                } else {
+                    f.file.strip_prefix(r.as_str())?.strip_prefix('/')
+                }
+            })?;
+            let rel = rel.strip_prefix("./").unwrap_or(rel);
+            rel.ends_with(".wf")
+                .then(|| (f.file.clone(), rel.to_owned()))
+        })
+        .collect()
+}
+
+/// [`served_paths_by_file`]'s paths, sorted.
+pub fn served_paths(catalog: &Catalog) -> Vec<String> {
+    let mut paths: Vec<String> = served_paths_by_file(catalog).into_values().collect();
+    paths.sort();
+    paths
+}
+
 /// `path`, checked to name a `.wf` file within a served folder: the first
 /// folder that has it, else the first folder.
 pub fn resolve(catalog: &Catalog, path: &str) -> Result<Target, Problem> {

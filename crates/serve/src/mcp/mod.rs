@@ -11,6 +11,10 @@
 //! - `author` — the authoring tools: a served folder's workflow files
 //!   read, created, updated, deleted, or created from a template
 //!   ([`crate::files`], as `/api/v1/files/{path}`);
+//! - `resources` — the language reference, the std modules, the templates
+//!   and the served files, to read; `prompts` — "write a workflow that…",
+//!   "why did run X fail"; `suggest` — the workflows and templates nearest
+//!   to an intent, by an explainable score;
 //! - [`http`] — `/mcp` on `wfc serve`, behind the API's keys.
 //!
 //! Errors come back as tool errors (`isError`) with a code: the API's
@@ -21,14 +25,19 @@ mod bound;
 pub mod call;
 pub mod http;
 mod pages;
+mod prompts;
+mod resources;
+mod suggest;
 pub mod tools;
 
 use crate::api::App;
 use crate::auth::Caller;
 use crate::problem::Problem;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
@@ -46,15 +55,21 @@ pub struct WfcMcp {
 
 impl ServerHandler for WfcMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new("wfc", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "Workflows of wfc (typed .wf files): list_workflows, then describe_workflow or \
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new("wfc", env!("CARGO_PKG_VERSION")))
+        .with_instructions(
+            "Workflows of wfc (typed .wf files): list_workflows, then describe_workflow or \
                  plan; start_run starts one, run_status/logs follow it, resume_run goes on \
                  with a failed one, history lists runs and stats sums them up. To write a \
                  workflow: validate its text, then create_workflow (or create_from_template), \
                  update_workflow, delete_workflow; read_workflow_file reads one and its versions.",
-            )
+        )
     }
 
     async fn list_tools(
@@ -65,6 +80,45 @@ impl ServerHandler for WfcMcp {
         Ok(ListToolsResult::with_all_items(tools::all(
             &self.app.catalog.workflows(),
         )))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list(
+            &self.app,
+        )))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let read = resources::read(&self.app, &request.uri, caller(&context)).await?;
+        Ok(read.into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let args = request.arguments.unwrap_or_default();
+        let prompt = prompts::get(&self.app, &request.name, &args)
+            .await
+            .map_err(resources::error)?;
+        Ok(prompt.into())
     }
 
     async fn call_tool(
