@@ -101,6 +101,7 @@ mod imports;
 mod json_form;
 mod labels;
 mod mcp;
+mod mcp_assist;
 mod mcp_author;
 mod mcp_resources;
 mod modules;

@@ -5,7 +5,7 @@
 //! - A path is relative to a served folder (`deploy/api.wf`): never
 //!   absolute, never through `..`, a hidden folder or a symbolic link that
 //!   leads out of the folder ([`resolve`]); only `.wf` files.
-//! - A text is checked before anything is written ([`write`]): one with
+//! - A text is checked before anything is written ([`write()`]): one with
 //!   errors is refused with its diagnostics (codes, places), as is one
 //!   whose `secret` has a literal default (a secret's value is never
 //!   written to a file).

@@ -15,15 +15,19 @@
 //!   and the served files, to read; `prompts` — "write a workflow that…",
 //!   "why did run X fail"; `suggest` — the workflows and templates nearest
 //!   to an intent, by an explainable score;
+//! - `assist` — `suggest`, `complete` (the language server's completion),
+//!   `wait_run`, `pending_approvals`; `outputs` — each tool's output schema;
 //! - [`http`] — `/mcp` on `wfc serve`, behind the API's keys.
 //!
 //! Errors come back as tool errors (`isError`) with a code: the API's
 //! (`API0xx`, docs/serve.md) or this module's own (`API070`…, docs/mcp.md).
 
+mod assist;
 mod author;
 mod bound;
 pub mod call;
 pub mod http;
+mod outputs;
 mod pages;
 mod prompts;
 mod resources;
@@ -68,7 +72,11 @@ impl ServerHandler for WfcMcp {
                  plan; start_run starts one, run_status/logs follow it, resume_run goes on \
                  with a failed one, history lists runs and stats sums them up. To write a \
                  workflow: validate its text, then create_workflow (or create_from_template), \
-                 update_workflow, delete_workflow; read_workflow_file reads one and its versions.",
+                 update_workflow, delete_workflow; read_workflow_file reads one and its versions. \
+                 suggest finds the nearest workflows and templates for an intent, complete \
+                 lists what may be written at a place; wait_run waits for a run, \
+                 pending_approvals lists the gates waiting for a person. Resources hold the \
+                 language reference, std modules, templates and served files.",
         )
     }
 

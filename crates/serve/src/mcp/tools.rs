@@ -1,5 +1,6 @@
-//! The tools `wfc mcp` offers: names, descriptions, JSON-schema inputs and
-//! hints (read-only, or acting and so destructive) for the client to show.
+//! The tools `wfc mcp` offers: names, descriptions, JSON-schema inputs,
+//! output schemas (`outputs`) and hints (read-only, or acting and so
+//! destructive) for the client to show.
 
 use crate::catalog::{ParamInfo, WorkflowInfo};
 use rmcp::model::{Tool, ToolAnnotations};
@@ -159,7 +160,14 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
     ];
     tools.extend(super::author::tools());
+    tools.extend(super::assist::tools());
     tools
+        .into_iter()
+        .map(|t| match super::outputs::schema(&t.name) {
+            Value::Object(o) => t.with_raw_output_schema(std::sync::Arc::new(o)),
+            _ => t,
+        })
+        .collect()
 }
 
 /// `params` of `start_run` and `plan`: one object schema per workflow, its
