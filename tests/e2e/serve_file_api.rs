@@ -209,6 +209,24 @@ async fn bad_texts_paths_out_and_read_keys_are_refused_and_nothing_is_written() 
     let (status, _) = delete(&server, "hello.wf", &reader).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(std::fs::read_to_string(&hello).unwrap(), before);
+    // A file written by hand with a secret's literal: replaced, its kept
+    // version has the literal masked, and no kept file holds the value.
+    std::fs::write(server.path("flows/legacy.wf"), SECRET).unwrap();
+    let (status, w) = put(&server, "legacy.wf", &op, ONE).await;
+    assert_eq!(
+        (status, &w["kept_version"]),
+        (StatusCode::OK, &Value::from(1)),
+        "{w}"
+    );
+    let (_, v1) = get(&http, &server.url("/files/legacy.wf?version=1"), &op).await;
+    let kept = v1["text"].as_str().unwrap();
+    assert!(kept.contains("secret token: string = \"***\""), "{kept}");
+    for f in walk(&server.path("state/file-versions")) {
+        assert!(
+            !std::fs::read_to_string(&f).unwrap().contains("hunter2"),
+            "{f}"
+        );
+    }
     // No temporary file is left behind in the served folder.
     let left: Vec<_> = walk(&server.path("flows"))
         .into_iter()

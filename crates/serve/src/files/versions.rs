@@ -3,6 +3,11 @@
 //! folder per file (named by a hash of its real path, which its `path`
 //! file records), holding `N.wf` for each version N, readable by the
 //! server's user only. The last [`KEEP`] are kept.
+//!
+//! A version never holds a secret's value: a text written before by hand
+//! with a `secret` whose default is a literal is kept with that literal
+//! masked (`"***"`, [`redact`]); the API refuses to write such a text,
+//! so such a version is read, never restored as it is.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -79,8 +84,10 @@ impl Versions {
         std::fs::read_to_string(self.dir.join(format!("{n}.wf"))).ok()
     }
 
-    /// Keeps `text` as the next version; the oldest beyond [`KEEP`] go.
+    /// Keeps `text` ([`redact`]ed) as the next version; the oldest beyond
+    /// [`KEEP`] go.
     pub fn keep(&self, text: &str) -> std::io::Result<u32> {
+        let text = &redact(text);
         create_private(&self.dir)?;
         let path_file = self.dir.join("path");
         if !path_file.exists() {
@@ -100,6 +107,33 @@ impl Versions {
     }
 }
 
+/// `text` with the literal default of each `secret` masked as `"***"` (a
+/// default that says where the value comes from, `env("NAME")`, is kept).
+pub fn redact(text: &str) -> String {
+    use wfc_language::ir::{ExprKind, Func};
+    let analysis = wfc_language::analysis::analyze_lean("<version>", text);
+    let mut spans: Vec<std::ops::Range<usize>> = analysis
+        .module
+        .iter()
+        .flat_map(|m| &m.workflows)
+        .flat_map(|w| &w.ir.params)
+        .filter(|p| p.secret)
+        .filter_map(|p| p.default.as_ref())
+        .filter(|d| !matches!(&d.kind, ExprKind::Call(Func::Env | Func::RequireEnv, _)))
+        .map(|d| d.span.start as usize..d.span.end as usize)
+        .filter(|r| {
+            r.end <= text.len() && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+        })
+        .collect();
+    spans.sort_by_key(|r| std::cmp::Reverse(r.start));
+    spans.dedup();
+    let mut out = text.to_owned();
+    for r in spans {
+        out.replace_range(r, "\"***\"");
+    }
+    out
+}
+
 /// `dir` and its missing parents, readable by the owner only.
 fn create_private(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
@@ -112,6 +146,22 @@ fn create_private(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_literal_is_never_kept() {
+        let text = "workflow w {\n  secret token: string = \"hunter2\"\n  secret url: string = env(\"URL\")\n  param who: string = \"me\"\n  step a: shell { run \"echo ${who}\" }\n}\n";
+        let kept = redact(text);
+        assert!(!kept.contains("hunter2"), "{kept}");
+        assert!(kept.contains("secret token: string = \"***\""), "{kept}");
+        assert!(
+            kept.contains("env(\"URL\")") && kept.contains("= \"me\""),
+            "{kept}"
+        );
+        let state = tempfile::tempdir().unwrap();
+        let v = Versions::of(state.path(), Path::new("/srv/flows/w.wf"));
+        let n = v.keep(text).unwrap();
+        assert!(!v.read(n).unwrap().contains("hunter2"));
+    }
 
     #[test]
     fn versions_are_numbered_and_bounded() {
