@@ -137,6 +137,38 @@ async fn a_file_is_created_replaced_versioned_restored_and_deleted() {
     );
 }
 
+const LIB: &str =
+    "workflow lib {\n  param who: string = \"a\"\n  step a: shell { run \"echo ${who}\" }\n}\n";
+const MAIN: &str = "import \"./lib.wf\"\n\nworkflow main {\n  step s: call lib { who \"x\" }\n}\n";
+
+#[tokio::test]
+async fn a_write_is_seen_at_once_by_the_files_that_import_it() {
+    let server = Server::start(&[("lib.wf", LIB), ("main.wf", MAIN)], &[]);
+    assert_eq!(served(&server).await, ["lib", "main"]);
+    // `lib` loses its param: it checks, but `main`'s call no longer does.
+    let (status, w) = put(
+        &server,
+        "lib.wf",
+        &server.operator,
+        ONE.replace("made", "lib").as_str(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{w}");
+    let (_, listing) = get(
+        &reqwest::Client::new(),
+        &server.url("/workflows"),
+        &server.reader,
+    )
+    .await;
+    let main = listing["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("main.wf"))
+        .unwrap();
+    assert!(main["load_error"].is_object(), "{listing}");
+}
+
 #[tokio::test]
 async fn bad_texts_paths_out_and_read_keys_are_refused_and_nothing_is_written() {
     let server = Server::start(&[("hello.wf", ONE.replace("made", "hello").as_str())], &[]);

@@ -38,8 +38,9 @@ pub struct Target {
     /// The served folder (as served) joined with `path`: the catalog's name
     /// for it (`files[].file` in `GET /workflows`).
     pub file: PathBuf,
-    /// The same under the served folder's real path: what its versions are
-    /// kept by.
+    /// The same under the served folder's real path (the links on the way
+    /// resolved once, when it was checked): what is read, written and
+    /// deleted, and what its versions are kept by.
     real: PathBuf,
 }
 
@@ -251,7 +252,7 @@ pub fn read(state_dir: &Path, target: &Target, version: Option<u32>) -> Result<F
                 ),
             )
         })?,
-        None => std::fs::read_to_string(&target.file).map_err(|e| not_there(target, e))?,
+        None => std::fs::read_to_string(&target.real).map_err(|e| not_there(target, e))?,
     };
     Ok(FileText {
         path: target.path.clone(),
@@ -328,7 +329,7 @@ pub fn write(
 ) -> Result<Written, Problem> {
     let workflows = check(target, text)?;
     let _one = CHANGING.lock().unwrap_or_else(|e| e.into_inner());
-    let before = match std::fs::read_to_string(&target.file) {
+    let before = match std::fs::read_to_string(&target.real) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(not_there(target, e)),
@@ -360,9 +361,9 @@ pub fn write(
         })?),
         None => None,
     };
-    atomic_write(&target.file, text)
+    atomic_write(&target.real, text)
         .map_err(|e| Problem::store(format!("cannot write {}: {e}", target.path)))?;
-    catalog.reload(&target.file);
+    served_again(catalog, target);
     Ok(Written {
         path: target.path.clone(),
         file: target.name(),
@@ -375,21 +376,28 @@ pub fn write(
 /// Deletes `target`, its text kept as a version first.
 pub fn delete(catalog: &Catalog, state_dir: &Path, target: &Target) -> Result<Deleted, Problem> {
     let _one = CHANGING.lock().unwrap_or_else(|e| e.into_inner());
-    let before = std::fs::read_to_string(&target.file).map_err(|e| not_there(target, e))?;
+    let before = std::fs::read_to_string(&target.real).map_err(|e| not_there(target, e))?;
     let kept_version = versions_of(state_dir, target)
         .keep(&before)
         .map_err(|e| Problem::store(format!("cannot keep a version of {}: {e}", target.path)))?;
-    std::fs::remove_file(&target.file)
+    std::fs::remove_file(&target.real)
         .map_err(|e| Problem::store(format!("cannot delete {}: {e}", target.path)))?;
-    if let Some(folder) = target.file.parent() {
+    if let Some(folder) = target.real.parent() {
         sync_folder(folder);
     }
-    catalog.reload(&target.file);
+    served_again(catalog, target);
     Ok(Deleted {
         path: target.path.clone(),
         file: target.name(),
         kept_version,
     })
+}
+
+/// The catalog reads `target` again now (the watch would, a moment
+/// later), then the files that import it: their checks read it too.
+fn served_again(catalog: &Catalog, target: &Target) {
+    catalog.reload(&target.file);
+    catalog.sync(&crate::discover::search(catalog.roots()).files);
 }
 
 /// Writes `text` to `file` whole or not at all: a temporary file in the
