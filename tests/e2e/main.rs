@@ -67,6 +67,7 @@ mod browser_live;
 mod call_settings;
 mod calls;
 mod cli;
+mod completions;
 mod dashboard;
 mod dashboard_form;
 mod dashboard_graph;

@@ -17,8 +17,10 @@ pub struct Template {
     pub text: &'static str,
 }
 
-/// Every template, in the order `wfc new --list` shows them.
+/// Every template, in the order `wfc new --list` shows them (after those
+/// that fit the folder).
 pub const TEMPLATES: &[Template] = &[
+    template("blank", include_str!("../../../../templates/blank.wf")),
     template(
         "deploy-api",
         include_str!("../../../../templates/deploy-api.wf"),
@@ -104,15 +106,6 @@ pub fn with_params(template: &Template, params: &[(String, String)]) -> Result<S
         answers.push((id, value));
     }
     answers::apply(template.name, template.text, &answers)
-}
-
-/// `wfc new --list`: one line per template, names aligned.
-pub fn list() -> String {
-    let width = TEMPLATES.iter().map(|t| t.name.len()).max().unwrap_or(0);
-    TEMPLATES
-        .iter()
-        .map(|t| format!("{:width$}  {}\n", t.name, t.summary()))
-        .collect()
 }
 
 #[cfg(test)]
