@@ -280,3 +280,61 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_leave_one_whole_text_and_keep_the_others() {
+    let server = Server::start(&[("hello.wf", ONE.replace("made", "hello").as_str())], &[]);
+    // Big texts, so a torn write would show: each a whole workflow.
+    let texts: Vec<String> = (0..8)
+        .map(|i| {
+            let pad = format!("# {}\n", "x".repeat(200)).repeat(100);
+            format!("{pad}workflow made {{\n  step a: shell {{ run \"echo {i}\" }}\n}}\n")
+        })
+        .collect();
+    let on_disk = server.path("flows/c.wf");
+    // A reader that sees the file while the writes go on: never a part.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = std::thread::spawn({
+        let (stop, on_disk, texts) = (stop.clone(), on_disk.clone(), texts.clone());
+        move || {
+            let mut seen = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(t) = std::fs::read_to_string(&on_disk) {
+                    assert!(texts.contains(&t), "a partial file: {} bytes", t.len());
+                    seen += 1;
+                }
+            }
+            seen
+        }
+    });
+    let writes = texts
+        .iter()
+        .map(|t| put(&server, "c.wf", &server.operator, t));
+    let answers = futures::future::join_all(writes).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0, "the reader never saw the file");
+    assert!(answers.iter().all(|(s, _)| s.is_success()), "{answers:?}");
+    let created = answers.iter().filter(|(_, w)| w["created"] == true).count();
+    assert_eq!(created, 1, "{answers:?}");
+    let now = std::fs::read_to_string(&on_disk).unwrap();
+    assert!(texts.contains(&now));
+    // Every text replaced was kept, once each, whole.
+    let (_, f) = get(
+        &reqwest::Client::new(),
+        &server.url("/files/c.wf"),
+        &server.operator,
+    )
+    .await;
+    let versions = f["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 7, "{f}");
+    let mut kept = vec![now];
+    for v in versions {
+        let url = server.url(&format!("/files/c.wf?version={}", v["version"]));
+        let (_, old) = get(&reqwest::Client::new(), &url, &server.operator).await;
+        kept.push(old["text"].as_str().unwrap().to_owned());
+    }
+    kept.sort();
+    let mut all = texts.clone();
+    all.sort();
+    assert_eq!(kept, all, "each text is the file or a kept version, once");
+}
