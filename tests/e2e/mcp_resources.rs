@@ -31,6 +31,8 @@ fn resources_and_prompts_serve_an_agent_writing_and_fixing_workflows() {
         {"tool": "start_run", "arguments": {"workflow": "boom", "wait_seconds": 20}},
         {"get_prompt": "why_run_failed", "arguments": {"run": "$run"}},
         {"get_prompt": "why_run_failed", "arguments": {}},
+        {"list_resource_templates": true},
+        {"read_resource": "wfc://files/boom.wf"},
     ]);
     let Some(answer) = session(dir.path(), calls) else {
         return;

@@ -6,7 +6,8 @@ usage: client.py CALLS_JSON -- COMMAND ARGS...
 Connects to `COMMAND ARGS...` over stdio (or to a URL over streamable
 HTTP, with `Authorization: Bearer API_KEY`), lists the tools, then makes the
 calls of CALLS_JSON in order: a list of {"tool", "arguments"} (or of
-{"list_resources": true}, {"read_resource": URI}, {"list_prompts": true},
+{"list_resources": true}, {"list_resource_templates": true},
+{"read_resource": URI}, {"list_prompts": true},
 {"get_prompt": NAME, "arguments"}: their results as dumped, a protocol
 error as {"error": its message}); an argument
 "$run" is the id the last start_run returned; "until_ended": true repeats
@@ -46,6 +47,8 @@ async def not_a_tool(session, call, run):
     try:
         if call.get("list_resources"):
             return dump(await session.list_resources())
+        if call.get("list_resource_templates"):
+            return dump(await session.list_resource_templates())
         if "read_resource" in call:
             return dump(await session.read_resource(call["read_resource"]))
         if call.get("list_prompts"):

@@ -11,7 +11,7 @@ use crate::api::App;
 use crate::auth::Caller;
 use crate::files;
 use crate::problem::{Code, Problem};
-use rmcp::model::{ReadResourceResult, Resource, ResourceContents};
+use rmcp::model::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 use rmcp::ErrorData;
 use wfc_language::program::stdlib::{self, FILES as STD};
 use wfc_plan::templates::TEMPLATES;
@@ -70,6 +70,24 @@ pub fn list(app: &App) -> Vec<Resource> {
         );
     }
     out
+}
+
+/// The resources' URI templates: a served file by its path (one not yet
+/// listed, say, just written), a template or a std module by its name.
+pub fn templates() -> Vec<ResourceTemplate> {
+    vec![
+        ResourceTemplate::new("wfc://files/{path}", "served workflow file")
+            .with_description(
+                "A served folder's .wf file, its path relative to the folder (operators only)",
+            )
+            .with_mime_type(WF),
+        ResourceTemplate::new("wfc://templates/{name}.wf", "template")
+            .with_description("A built-in template, as `wfc new NAME` writes it")
+            .with_mime_type(WF),
+        ResourceTemplate::new("wfc://std/{name}.wf", "std module")
+            .with_description("A standard-library module, as `import \"std/NAME.wf\"` reads it")
+            .with_mime_type(WF),
+    ]
 }
 
 /// Reads resource `uri`; a served file for an operator `caller` only.
