@@ -199,6 +199,7 @@ async fn bad_texts_paths_out_and_read_keys_are_refused_and_nothing_is_written() 
     symlink(&outside, server.path("flows/out")).unwrap();
     std::fs::write(outside.join("x.wf"), ONE).unwrap();
     symlink(outside.join("x.wf"), server.path("flows/link.wf")).unwrap();
+    symlink(server.path("nowhere"), server.path("flows/broken")).unwrap();
     for path in [
         "../escape.wf",
         "a/../../escape.wf",
@@ -207,6 +208,7 @@ async fn bad_texts_paths_out_and_read_keys_are_refused_and_nothing_is_written() 
         "out/x.wf",
         "out/new.wf",
         "link.wf",
+        "broken/x.wf",
         ".hidden/x.wf",
         "notes.txt",
     ] {
@@ -222,6 +224,10 @@ async fn bad_texts_paths_out_and_read_keys_are_refused_and_nothing_is_written() 
         assert_ne!(status, StatusCode::OK, "{path} was deleted");
     }
     assert!(!server.path("escape.wf").exists() && !outside.join("new.wf").exists());
+    assert!(
+        !server.path("nowhere").exists(),
+        "a write followed a broken link"
+    );
     assert_eq!(std::fs::read_to_string(outside.join("x.wf")).unwrap(), ONE);
     assert!(server
         .path("flows/link.wf")

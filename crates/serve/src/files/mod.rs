@@ -160,7 +160,7 @@ pub fn resolve(catalog: &Catalog, path: &str) -> Result<Target, Problem> {
 fn relative(path: &str) -> Result<PathBuf, Problem> {
     let p = Path::new(path);
     if path.is_empty() || path.contains('\0') {
-        return Err(outside("the path is empty"));
+        return Err(outside("the path is empty or holds a NUL byte"));
     }
     if p.is_absolute() {
         return Err(outside(format!(
@@ -208,7 +208,14 @@ fn confined(root: &Path, rel: &Path) -> Result<PathBuf, Problem> {
         missing.push(name);
         folder.pop();
     }
-    let real_folder = folder.canonicalize().map_err(Problem::store)?;
+    // A link that leads nowhere (or round in a loop) is no way in either.
+    let real_folder = folder.canonicalize().map_err(|e| {
+        outside(format!(
+            "`{}` goes through `{}`, which cannot be followed: {e}",
+            rel.display(),
+            folder.display()
+        ))
+    })?;
     if !real_folder.starts_with(&real_root) || !real_folder.is_dir() {
         return Err(outside(format!(
             "`{}` leads out of the served folder (through a link) or through a file",
