@@ -93,6 +93,13 @@ fn an_agent_writes_workflows_from_templates_and_text_and_versions_are_kept() {
     assert_eq!(code(13), "API003", "update never creates");
     // Versions live under the state folder.
     assert!(dir.path().join("state/file-versions").is_dir());
+    // Each change said that the tools' lists and the resources changed.
+    let notes = answer["notifications"].to_string();
+    assert!(
+        notes.contains("notifications/tools/list_changed")
+            && notes.contains("notifications/resources/list_changed"),
+        "{notes}"
+    );
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ calls of CALLS_JSON in order: a list of {"tool", "arguments"} (or of
 error as {"error": its message}); an argument
 "$run" is the id the last start_run returned; "until_ended": true repeats
 the call (up to 30 s) until its result's `status` is not `running`.
-Prints {"tools": [...], "results": [...]} as JSON, each result as the
+Prints {"tools": [...], "results": [...], "notifications": [methods]} as JSON, each result as the
 protocol carries it (camelCase), with "json": its first text content read
 as JSON (wfc sends its answer once, as JSON text).
 """
@@ -69,8 +69,17 @@ def connect(command):
 
 
 async def main(calls, command):
+    notifications = []
+
+    async def on_message(message):
+        method = getattr(message, "method", None)
+        if method is None:
+            method = getattr(getattr(message, "root", None), "method", None)
+        if isinstance(method, str):
+            notifications.append(method)
+
     async with connect(command) as (read, write):
-        async with ClientSession(read, write) as session:
+        async with ClientSession(read, write, message_handler=on_message) as session:
             await session.initialize()
             tools = dump(await session.list_tools())["tools"]
             results, run = [], None
@@ -95,7 +104,7 @@ async def main(calls, command):
                 if call["tool"] == "start_run" and not result.get("isError"):
                     run = result["json"]["id"]
                 results.append(result)
-    print(json.dumps({"tools": tools, "results": results}))
+    print(json.dumps({"tools": tools, "results": results, "notifications": notifications}))
 
 
 if __name__ == "__main__":

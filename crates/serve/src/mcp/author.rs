@@ -25,6 +25,14 @@ pub const NAMES: &[&str] = &[
     "create_from_template",
 ];
 
+/// Those that change the served files (and so the tools' workflow lists).
+pub const CHANGING: &[&str] = &[
+    "create_workflow",
+    "update_workflow",
+    "delete_workflow",
+    "create_from_template",
+];
+
 /// Their definitions.
 pub fn tools() -> Vec<Tool> {
     let path = json!({"type": "string", "description": "a `.wf` file relative to a served folder (`deploy/api.wf`): never absolute, never through `..`"});

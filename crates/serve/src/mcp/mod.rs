@@ -62,7 +62,9 @@ impl ServerHandler for WfcMcp {
         ServerConfig::new(
             ServerCapabilities::builder()
                 .enable_tools()
+                .enable_tool_list_changed()
                 .enable_resources()
+                .enable_resources_list_changed()
                 .enable_prompts()
                 .build(),
         )
@@ -146,9 +148,15 @@ impl ServerHandler for WfcMcp {
     ) -> Result<CallToolResponse, ErrorData> {
         let args = request.arguments.unwrap_or_default();
         let caller = caller(&context);
-        Ok(call::call(&self.app, &request.name, args, caller)
-            .await
-            .into())
+        let result = call::call(&self.app, &request.name, args, caller).await;
+        // A file written or deleted changes the workflows `start_run` and
+        // `plan` list and the files listed as resources: a client that
+        // keeps the lists asks for them again.
+        if author::CHANGING.contains(&request.name.as_ref()) && result.is_error != Some(true) {
+            let _ = context.peer.notify_tool_list_changed().await;
+            let _ = context.peer.notify_resource_list_changed().await;
+        }
+        Ok(result.into())
     }
 }
 
