@@ -228,6 +228,19 @@ async fn bad_texts_paths_out_and_read_keys_are_refused_and_nothing_is_written() 
         !server.path("nowhere").exists(),
         "a write followed a broken link"
     );
+    // A text may import the served files only: one outside is E0220,
+    // as `POST /validate` says it, and nothing is written.
+    std::fs::write(server.path("private.wf"), ONE).unwrap();
+    let importing =
+        "import \"../private.wf\" as m\nworkflow made {\n  step a: shell { run \"true\" }\n}\n";
+    let (status, p) = put(&server, "importing.wf", &op, importing).await;
+    assert_eq!(
+        (status, &p["code"]),
+        (StatusCode::BAD_REQUEST, &Value::from("API004")),
+        "{p}"
+    );
+    assert_eq!(p["diagnostics"][0]["code"], "E0220", "{p}");
+    assert!(!server.path("flows/importing.wf").exists());
     assert_eq!(std::fs::read_to_string(outside.join("x.wf")).unwrap(), ONE);
     assert!(server
         .path("flows/link.wf")

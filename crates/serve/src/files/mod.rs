@@ -8,7 +8,7 @@
 //! - A text is checked before anything is written ([`write()`]): one with
 //!   errors is refused with its diagnostics (codes, places), as is one
 //!   whose `secret` has a literal default (a secret's value is never
-//!   written to a file).
+//!   written to a file). It may import the served files and `std/…` only.
 //! - A write is atomic: a temporary file in the same folder, synced, then
 //!   renamed over the file; the folder is synced too.
 //! - The text a write or a delete replaces is kept ([`versions`]) under the
@@ -282,9 +282,13 @@ fn not_there(target: &Target, e: std::io::Error) -> Problem {
 }
 
 /// Checks `text` as `target`'s: its errors (and a secret's literal
-/// default) refuse it, with the diagnostics.
-pub fn check(target: &Target, text: &str) -> Result<Vec<WorkflowInfo>, Problem> {
-    let checked = catalog::check(&target.name(), text.to_owned());
+/// default) refuse it, with the diagnostics. It may import the served
+/// files and `std/…` only, as a posted file may (`POST /validate`): any
+/// other path is one `E0220`, whether a file is there or not, so that
+/// writing is no way to read or probe the rest of the machine.
+pub fn check(catalog: &Catalog, target: &Target, text: &str) -> Result<Vec<WorkflowInfo>, Problem> {
+    let sources = catalog.posted_sources();
+    let checked = catalog::check_with(&target.name(), text.to_owned(), &sources);
     if !checked.errors.is_empty() {
         let mut p = Problem::new(
             Code::Invalid,
@@ -334,7 +338,7 @@ pub fn write(
     text: &str,
     mode: Mode,
 ) -> Result<Written, Problem> {
-    let workflows = check(target, text)?;
+    let workflows = check(catalog, target, text)?;
     let _one = CHANGING.lock().unwrap_or_else(|e| e.into_inner());
     let before = match std::fs::read_to_string(&target.real) {
         Ok(t) => Some(t),
