@@ -12,7 +12,7 @@ use std::process::Command;
 
 const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/mcp/client.py");
 
-const HELLO: &str = r#"
+pub(super) const HELLO: &str = r#"
 workflow hello {
   param who: string
   param times: int = 2
@@ -47,7 +47,7 @@ workflow gated {
 "#;
 
 /// Whether the `mcp` package is there (else the test is skipped).
-fn has_client() -> bool {
+pub(super) fn has_client() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import mcp.client.stdio"])
         .output()
@@ -60,7 +60,7 @@ fn has_client() -> bool {
 
 /// The client's answer to `calls` made on `target` (a command, or a URL
 /// and a key); panics with its errors if it fails.
-fn client(calls: &Value, target: &[&std::ffi::OsStr]) -> Value {
+pub(super) fn client(calls: &Value, target: &[&std::ffi::OsStr]) -> Value {
     let out = Command::new("python3")
         .arg(CLIENT)
         .arg(calls.to_string())
@@ -78,7 +78,7 @@ fn client(calls: &Value, target: &[&std::ffi::OsStr]) -> Value {
 
 /// Runs the client against `wfc mcp flows/` in a folder holding `hello.wf`,
 /// making `calls`; `None` when the `mcp` package is missing (skipped).
-fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
+pub(super) fn session(dir: &std::path::Path, calls: Value) -> Option<Value> {
     if !has_client() {
         return None;
     }
@@ -140,7 +140,16 @@ fn tools_are_listed_with_schemas_and_hints() {
             "run_status",
             "logs",
             "history",
-            "stats"
+            "stats",
+            "read_workflow_file",
+            "create_workflow",
+            "update_workflow",
+            "delete_workflow",
+            "create_from_template",
+            "suggest",
+            "complete",
+            "wait_run",
+            "pending_approvals"
         ]
     );
     // Resuming acts but undoes nothing; stats only reads.
@@ -175,6 +184,15 @@ fn tools_are_listed_with_schemas_and_hints() {
         "int, default 2"
     );
     assert_eq!(hello["required"], json!(["who"]));
+    // Every tool says what its answer is.
+    for t in answer["tools"].as_array().unwrap() {
+        let out = &t["outputSchema"];
+        assert_eq!(out["type"], "object", "{t}");
+        assert!(
+            out["properties"].as_object().is_some_and(|p| !p.is_empty()),
+            "{t}"
+        );
+    }
 }
 
 #[test]
@@ -229,9 +247,10 @@ fn a_started_run_is_polled_to_success_and_its_step_ran() {
         return;
     };
     let r = &answer["results"];
-    // Each answer is sent once: JSON text, no `structuredContent`.
+    // Each answer is `structuredContent` (the client checked it against the
+    // tool's `outputSchema`) and the same JSON as one text block.
     for result in r.as_array().unwrap() {
-        assert!(result.get("structuredContent").is_none(), "{result}");
+        assert_eq!(result["structuredContent"], result["json"], "{result}");
         assert_eq!(result["content"].as_array().unwrap().len(), 1, "{result}");
     }
     // Without `who`, there is no default plan, and the description says why.
@@ -610,12 +629,12 @@ async fn describing_deeply_nested_calls_leaves_the_server_up() {
     })
     .await
     .unwrap();
-    // Each answer is a page of the plan's 8,000 steps, sent once, under
-    // 64 KiB, with the cursor of the next page.
+    // Each answer is a page of the plan's 8,000 steps, under 64 KiB (its
+    // `structuredContent` the same JSON), with the cursor of the next page.
     let r = answer["results"].as_array().unwrap();
     for (r, plan) in [(&r[0], &r[0]["json"]["plan"]), (&r[1], &r[1]["json"])] {
         assert_ne!(r["isError"], true, "{r}");
-        assert!(r.get("structuredContent").is_none(), "sent twice");
+        assert_eq!(r["structuredContent"], r["json"], "the same answer");
         let text = r["content"][0]["text"].as_str().unwrap();
         assert!(text.len() <= 64 << 10, "{} bytes", text.len());
         assert!(plan["step_total"].as_u64() > Some(8000), "{}", &text[..300]);

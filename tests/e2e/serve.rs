@@ -568,12 +568,17 @@ async fn the_openapi_document_validates_and_every_route_in_it_answers() {
                 .replace("{name}", "hello")
                 .replace("{id}", &id)
                 .replace("{step}", "greet")
-                .replace("{gate}", "greet");
+                .replace("{gate}", "greet")
+                .replace("{path}", "hello.wf");
             let req = match method.as_str() {
                 // Last, below: the routes above read the run.
                 "delete" => continue,
                 "get" => http.get(&url),
                 "post" => http.post(&url).json(&json!({})),
+                // The file as it is: written back unchanged.
+                "put" => http
+                    .put(&url)
+                    .body(HELLO.replace("@DIR", &server.dir.path().display().to_string())),
                 other => panic!("unexpected method {other}"),
             };
             let answer = req.bearer_auth(&server.operator).send().await.unwrap();

@@ -42,6 +42,7 @@ pub mod schedule;
 pub mod script;
 pub mod settings;
 pub mod strict_json;
+pub mod templates;
 mod time;
 pub mod trigger_params;
 pub mod trigger_when;

@@ -488,7 +488,7 @@ impl Catalog {
 pub const UNREADABLE: &str = "API030";
 
 /// A file as the catalog names it: as found, without a leading `./`.
-fn name_of(path: &Path) -> String {
+pub fn name_of(path: &Path) -> String {
     path.strip_prefix(".").unwrap_or(path).display().to_string()
 }
 

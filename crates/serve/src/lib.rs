@@ -14,6 +14,8 @@
 //!   [`schedule`] fires `on schedule` at its cron slots, [`hooks`] serves
 //!   `on webhook`, [`changes`] watches `on change`, all on the catalog's
 //!   checked IR;
+//! - [`files`] — the served folders' workflow files written and deleted
+//!   through the API and MCP, checked first, their earlier versions kept;
 //! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`);
 //! - [`dashboard`] — the HTML pages for people (login, workflows, runs);
 //! - [`mcp`] — the workflows as MCP tools (`wfc mcp`, `/mcp`);
@@ -31,6 +33,7 @@ pub mod changes;
 pub mod dashboard;
 pub mod discover;
 pub mod events;
+pub mod files;
 pub mod hooks;
 pub mod ignored;
 pub mod keys;

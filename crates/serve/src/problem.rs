@@ -84,6 +84,13 @@ pub enum Code {
     /// `/readyz`: the server cannot take runs now (stopping, its state
     /// folder's lock or store lost).
     NotReady,
+    /// A file path that is not a `.wf` file within a served folder (absolute,
+    /// through `..`, out through a link, in a skipped folder).
+    OutsideServed,
+    /// No such kept version of a workflow file.
+    NoVersion,
+    /// The workflow file exists (a create that must not replace it).
+    FileExists,
 }
 
 impl Code {
@@ -109,6 +116,9 @@ impl Code {
             Code::NoArtifact => "API120",
             Code::ArtifactTampered => "API121",
             Code::NotReady => "API130",
+            Code::OutsideServed => "API140",
+            Code::NoVersion => "API141",
+            Code::FileExists => "API142",
         }
     }
 
@@ -116,14 +126,18 @@ impl Code {
         match self {
             Code::Unauthenticated | Code::BadSignature => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
-            Code::NotFound | Code::NoArtifact => StatusCode::NOT_FOUND,
+            Code::NotFound | Code::NoArtifact | Code::NoVersion => StatusCode::NOT_FOUND,
             Code::ArtifactTampered => StatusCode::INTERNAL_SERVER_ERROR,
-            Code::Invalid | Code::BadRequest | Code::BadEventId | Code::LockKey => {
-                StatusCode::BAD_REQUEST
-            }
-            Code::Conflict | Code::NotResumable | Code::LockHeld | Code::TriggerPaused => {
-                StatusCode::CONFLICT
-            }
+            Code::Invalid
+            | Code::BadRequest
+            | Code::BadEventId
+            | Code::LockKey
+            | Code::OutsideServed => StatusCode::BAD_REQUEST,
+            Code::Conflict
+            | Code::NotResumable
+            | Code::LockHeld
+            | Code::TriggerPaused
+            | Code::FileExists => StatusCode::CONFLICT,
             Code::RateLimited | Code::HookRateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Busy | Code::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
@@ -153,6 +167,9 @@ impl Code {
             Code::LockHeld => "another run holds the workflow's lock",
             Code::TriggerPaused => "the workflow's trigger is paused",
             Code::NotReady => "the server is not ready",
+            Code::OutsideServed => "not a workflow file within a served folder",
+            Code::NoVersion => "no such version of the file",
+            Code::FileExists => "the file exists",
         }
     }
 }

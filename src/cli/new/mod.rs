@@ -2,7 +2,7 @@
 //! start a workflow from. `--list` shows the templates. On a terminal with
 //! no template named it asks (see [`ask`]); off one it never prompts.
 
-pub(in crate::cli) mod answers;
+pub(in crate::cli) use wfc_plan::templates::answers;
 mod ask;
 mod fits;
 mod templates;

@@ -4,6 +4,7 @@
 
 pub mod artifacts;
 pub mod delete;
+pub mod files;
 pub mod gates;
 pub mod ignored;
 pub mod logs;
@@ -51,6 +52,10 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         )
         .route("/triggers/paused", get(triggers::paused))
         .route("/validate", post(workflows::validate))
+        .route(
+            "/files/{*path}",
+            get(files::read).put(files::write).delete(files::delete),
+        )
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(run_detail::detail).delete(delete::delete))
         .route("/runs/{id}/logs/{step}", get(logs::logs))

@@ -1,10 +1,8 @@
 //! What each tool does: the REST API's handlers and the launcher, called
-//! in-process, their answers returned as JSON in one text content block.
-//!
-//! Once: the answer is not also `structuredContent`. MCP asks a server
-//! that sends structured content to send its JSON as text too, and many
-//! clients give the model only the text; with no `outputSchema` declared,
-//! text alone is the spec's answer, and every client reads it.
+//! in-process, their answers returned as `structuredContent` (each tool
+//! declares its `outputSchema`, `outputs`) and, as MCP asks, the
+//! same JSON as one text content block, which every client reads. A
+//! failure is a tool error whose text is the problem's JSON.
 
 use super::pages;
 use crate::api::{gates, resume, runs, workflows, App};
@@ -44,6 +42,12 @@ pub async fn call(
     caller: Result<Caller, Problem>,
 ) -> CallToolResult {
     let result = match name {
+        _ if super::author::NAMES.contains(&name) => {
+            match caller.and_then(|c| c.operator().map(|()| c)) {
+                Ok(c) => super::author::call(app, name, &args, c).await,
+                Err(p) => Err(p.into()),
+            }
+        }
         "start_run" | "cancel_run" | "pause_run" | "resume_run" | "approve_gate"
         | "reject_gate" | "delete_run" | "pause_triggers" | "resume_triggers" => {
             match caller.and_then(|c| c.operator().map(|()| c)) {
@@ -51,15 +55,18 @@ pub async fn call(
                 Err(p) => Err(p.into()),
             }
         }
+        _ if super::assist::NAMES.contains(&name) => super::assist::call(app, name, &args).await,
         _ => dispatch(app, name, &args).await,
     };
     let max = match name {
-        "run_status" | "describe_workflow" | "plan" | "logs" => super::bound::MAX_PAGED,
+        "run_status" | "describe_workflow" | "plan" | "logs" | "wait_run" => {
+            super::bound::MAX_PAGED
+        }
         _ => super::bound::MAX_ANSWER,
     };
     let text = |v: Value| vec![ContentBlock::text(v.to_string())];
     match result {
-        Ok(v) => CallToolResult::success(text(super::bound::bound(v, max))),
+        Ok(v) => CallToolResult::structured(super::bound::bound(v, max)),
         Err(Failure::Problem(p)) => {
             CallToolResult::error(text(serde_json::to_value(p.body()).unwrap_or_default()))
         }
@@ -251,7 +258,7 @@ fn to_value(v: impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap_or_default()
 }
 
-fn text(args: &Map<String, Value>, key: &str) -> Result<String, Failure> {
+pub(super) fn text(args: &Map<String, Value>, key: &str) -> Result<String, Failure> {
     optional(args, key)?.ok_or_else(|| Failure::Call(BAD_ARGUMENT, format!("`{key}` is required")))
 }
 

@@ -8,23 +8,40 @@
 //!   run store as the REST API ([`crate::api`]), answered once, as JSON text;
 //!   `pages` — the answers that summarise and page (a run's steps, a plan's,
 //!   a log's lines);
+//! - `author` — the authoring tools: a served folder's workflow files
+//!   read, created, updated, deleted, or created from a template
+//!   ([`crate::files`], as `/api/v1/files/{path}`);
+//! - `resources` — the language reference, the std modules, the templates
+//!   and the served files, to read; `prompts` — "write a workflow that…",
+//!   "why did run X fail"; `suggest` — the workflows and templates nearest
+//!   to an intent, by an explainable score;
+//! - `assist` — `suggest`, `complete` (the language server's completion),
+//!   `wait_run`, `pending_approvals`; `outputs` — each tool's output schema;
 //! - [`http`] — `/mcp` on `wfc serve`, behind the API's keys.
 //!
 //! Errors come back as tool errors (`isError`) with a code: the API's
 //! (`API0xx`, docs/serve.md) or this module's own (`API070`…, docs/mcp.md).
 
+mod assist;
+mod author;
 mod bound;
 pub mod call;
 pub mod http;
+mod outputs;
 mod pages;
+mod prompts;
+mod resources;
+mod suggest;
 pub mod tools;
 
 use crate::api::App;
 use crate::auth::Caller;
 use crate::problem::Problem;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
@@ -42,13 +59,27 @@ pub struct WfcMcp {
 
 impl ServerHandler for WfcMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new("wfc", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "Workflows of wfc (typed .wf files): list_workflows, then describe_workflow or \
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .enable_resources()
+                .enable_resources_list_changed()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new("wfc", env!("CARGO_PKG_VERSION")))
+        .with_instructions(
+            "Workflows of wfc (typed .wf files): list_workflows, then describe_workflow or \
                  plan; start_run starts one, run_status/logs follow it, resume_run goes on \
-                 with a failed one, history lists runs and stats sums them up.",
-            )
+                 with a failed one, history lists runs and stats sums them up. To write a \
+                 workflow: validate its text, then create_workflow (or create_from_template), \
+                 update_workflow, delete_workflow; read_workflow_file reads one and its versions. \
+                 suggest finds the nearest workflows and templates for an intent, complete \
+                 lists what may be written at a place; wait_run waits for a run, \
+                 pending_approvals lists the gates waiting for a person. Resources hold the \
+                 language reference, std modules, templates and served files.",
+        )
     }
 
     async fn list_tools(
@@ -61,6 +92,55 @@ impl ServerHandler for WfcMcp {
         )))
     }
 
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list(
+            &self.app,
+        )))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let read = resources::read(&self.app, &request.uri, caller(&context)).await?;
+        Ok(read.into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let args = request.arguments.unwrap_or_default();
+        let prompt = prompts::get(&self.app, &request.name, &args)
+            .await
+            .map_err(resources::error)?;
+        Ok(prompt.into())
+    }
+
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -68,9 +148,15 @@ impl ServerHandler for WfcMcp {
     ) -> Result<CallToolResponse, ErrorData> {
         let args = request.arguments.unwrap_or_default();
         let caller = caller(&context);
-        Ok(call::call(&self.app, &request.name, args, caller)
-            .await
-            .into())
+        let result = call::call(&self.app, &request.name, args, caller).await;
+        // A file written or deleted changes the workflows `start_run` and
+        // `plan` list and the files listed as resources: a client that
+        // keeps the lists asks for them again.
+        if author::CHANGING.contains(&request.name.as_ref()) && result.is_error != Some(true) {
+            let _ = context.peer.notify_tool_list_changed().await;
+            let _ = context.peer.notify_resource_list_changed().await;
+        }
+        Ok(result.into())
     }
 }
 

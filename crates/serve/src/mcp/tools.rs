@@ -1,5 +1,6 @@
-//! The tools `wfc mcp` offers: names, descriptions, JSON-schema inputs and
-//! hints (read-only, or acting and so destructive) for the client to show.
+//! The tools `wfc mcp` offers: names, descriptions, JSON-schema inputs,
+//! output schemas (`outputs`) and hints (read-only, or acting and so
+//! destructive) for the client to show.
 
 use crate::catalog::{ParamInfo, WorkflowInfo};
 use rmcp::model::{Tool, ToolAnnotations};
@@ -15,7 +16,7 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
     let gate = json!({"type": "string", "description": "the gate step's name"});
     let kind = json!({"type": "string", "enum": ["schedule", "webhook", "change"],
         "description": "one kind of trigger (none: every kind)"});
-    vec![
+    let mut tools = vec![
         read(
             "list_workflows",
             "Lists the served workflows: their files, version, tags, params (types, defaults, constraints), outputs and triggers.",
@@ -157,7 +158,16 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                 &[],
             ),
         ),
-    ]
+    ];
+    tools.extend(super::author::tools());
+    tools.extend(super::assist::tools());
+    tools
+        .into_iter()
+        .map(|t| match super::outputs::schema(&t.name) {
+            Value::Object(o) => t.with_raw_output_schema(std::sync::Arc::new(o)),
+            _ => t,
+        })
+        .collect()
 }
 
 /// `params` of `start_run` and `plan`: one object schema per workflow, its
@@ -226,7 +236,7 @@ fn page_limit(max: usize, default: usize) -> Value {
     json!({"type": "integer", "minimum": 1, "maximum": max, "description": format!("the most steps a page holds (default {default})")})
 }
 
-fn object(properties: Value, required: &[&str]) -> Value {
+pub(super) fn object(properties: Value, required: &[&str]) -> Value {
     json!({"type": "object", "properties": properties, "required": required})
 }
 
@@ -237,20 +247,20 @@ fn tool(name: &'static str, description: &'static str, schema: Value) -> Tool {
     Tool::new(name, description, std::sync::Arc::new(schema))
 }
 
-fn read(name: &'static str, description: &'static str, schema: Value) -> Tool {
+pub(super) fn read(name: &'static str, description: &'static str, schema: Value) -> Tool {
     tool(name, description, schema)
         .annotate(ToolAnnotations::new().read_only(true).destructive(false))
 }
 
 /// A tool that goes on with recorded work: it acts, but undoes nothing
 /// (steps that succeeded are not run again).
-fn go_on(name: &'static str, description: &'static str, schema: Value) -> Tool {
+pub(super) fn go_on(name: &'static str, description: &'static str, schema: Value) -> Tool {
     tool(name, description, schema)
         .annotate(ToolAnnotations::new().read_only(false).destructive(false))
 }
 
 /// A tool that acts: it starts work that changes things.
-fn act(name: &'static str, description: &'static str, schema: Value) -> Tool {
+pub(super) fn act(name: &'static str, description: &'static str, schema: Value) -> Tool {
     tool(name, description, schema)
         .annotate(ToolAnnotations::new().read_only(false).destructive(true))
 }

@@ -4,10 +4,10 @@
 //! source text is replaced by a literal, by its span, and the result is
 //! checked again.
 
+use crate::eval::{self, Eval, Scope};
+use crate::{bind, ParamInput, Value};
 use wfc_language::analysis;
 use wfc_language::ir::{Constraint, Param, Type, Workflow};
-use wfc_plan::eval::{self, Eval, Scope};
-use wfc_plan::{bind, ParamInput, Value};
 
 /// How one param is asked about.
 pub enum Question {
@@ -66,7 +66,7 @@ pub fn questions(wf: &Workflow) -> Vec<Ask> {
 }
 
 /// A constant expression's value (a constraint's options are literals).
-pub(in crate::cli) fn constant(e: &wfc_language::ir::Expr) -> Option<Value> {
+pub fn constant(e: &wfc_language::ir::Expr) -> Option<Value> {
     let none = |_| false;
     let scope = Scope {
         params: &[],
