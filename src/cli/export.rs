@@ -100,7 +100,7 @@ fn argo(args: ArgoArgs) -> ExitCode {
             &exported.warnings,
             &exported.yaml,
             &source,
-            args.output.as_ref(),
+            super::out_file(args.output.as_ref()),
         ),
         Err(diags) => {
             let why = format!(
@@ -132,7 +132,7 @@ fn github(args: GithubArgs) -> ExitCode {
             &exported.warnings,
             &exported.yaml,
             &source,
-            args.output.as_ref(),
+            super::out_file(args.output.as_ref()),
         ),
         Err(diags) => {
             let why = format!(

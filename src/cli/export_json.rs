@@ -42,7 +42,7 @@ pub fn run(args: JsonArgs) -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    match &args.output {
+    match super::out_file(args.output.as_ref()) {
         None => print!("{json}"),
         Some(out) => {
             if let Err(e) = std::fs::write(out, json) {

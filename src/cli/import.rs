@@ -46,7 +46,7 @@ pub fn run(args: ImportArgs) -> ExitCode {
     if json {
         // The JSON form is the language itself: its `.wf` text, formatted.
         return match wfc_language::json_form::to_wf_source(&text) {
-            Ok(wf) => write(args.output.as_ref(), &wf),
+            Ok(wf) => write(super::out_file(args.output.as_ref()), &wf),
             Err(diags) => {
                 eprint!("{}", render::render_all(&diags, &source, color));
                 ExitCode::from(2)
@@ -81,7 +81,7 @@ pub fn run(args: ImportArgs) -> ExitCode {
                     if n == 1 { "" } else { "s" }
                 );
             }
-            write(args.output.as_ref(), &imported.wf)
+            write(super::out_file(args.output.as_ref()), &imported.wf)
         }
         Err(ImportError::Input(d)) => {
             eprint!("{}", render::render_all(&[*d], &source, color));

@@ -346,6 +346,11 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// An `-o FILE` flag's file, `None` (standard output) for none or `-`.
+fn out_file(flag: Option<&std::path::PathBuf>) -> Option<&std::path::PathBuf> {
+    flag.filter(|p| p.as_os_str() != "-")
+}
+
 /// Reads a file for a command; `-` is standard input.
 fn read_input(path: &Path) -> Result<(String, String), String> {
     if path.as_os_str() == "-" {

@@ -284,3 +284,38 @@ fn quiet_shows_results_and_errors_and_verbose_shows_more() {
         .output();
     t.wfc(["-q", "-v", "check", "w.wf"]).status(2).output();
 }
+
+#[test]
+fn a_dash_is_stdin_and_stdout_for_every_file_argument() {
+    let t = case();
+    let wf = t.wfc(["new", "blank", "-"]).success().output().stdout;
+    // Read from stdin.
+    for args in [
+        &["check", "-"][..],
+        &["fmt", "-"],
+        &["plan", "-"],
+        &["list", "-"],
+        &["run", "-", "--no-store", "-q"],
+    ] {
+        t.wfc(args).stdin(wf.clone()).success().output();
+    }
+    // Written to stdout, never to a file named `-`.
+    let yaml = t
+        .wfc(["export", "github-actions", "-", "-o", "-"])
+        .stdin(wf.clone())
+        .success()
+        .stdout_has("jobs:")
+        .output()
+        .stdout;
+    t.wfc(["export", "json", "-", "-o", "-"])
+        .stdin(wf.clone())
+        .success()
+        .stdout_has("\"workflows\"")
+        .output();
+    t.wfc(["import", "-", "--from", "github", "-o", "-"])
+        .stdin(yaml)
+        .success()
+        .stdout_has("workflow blank {")
+        .output();
+    assert!(!t.dir().join("-").exists(), "a file named `-` was written");
+}
