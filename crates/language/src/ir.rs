@@ -20,6 +20,7 @@ pub use settings::{
 };
 mod order;
 pub use order::SequenceOrder;
+pub mod alerts;
 pub mod artifacts;
 mod call;
 mod comprehension;
@@ -31,6 +32,7 @@ mod schedule_env;
 mod triggers;
 pub use schedule_env::resolve_schedules;
 mod types;
+pub use alerts::Alert;
 pub use call::{Call, CallArg};
 pub use comprehension::{CompVar, CompVarDecl, Comprehension};
 pub use context::{Let, RunField};
@@ -91,6 +93,8 @@ pub struct Workflow {
     pub lock: Option<Expr>,
     /// `lock … { on busy MODE }`: what a run does while its key is held.
     pub lock_busy: LockBusy,
+    /// `alert NAME { … }`, in source order (decided as runs end).
+    pub alerts: Vec<Alert>,
     /// `any(b, c)` groups of `depends on` lists, in source order.
     pub depends_any: Vec<AnyDeps>,
     /// The workflow's text, `workflow` to its closing `}`.
