@@ -88,6 +88,35 @@ impl Condition {
         }
     }
 
+    /// When the condition is true, in words.
+    pub fn explain(&self) -> String {
+        let ms = crate::syntax::duration::format;
+        match self {
+            Condition::FailureRate {
+                window,
+                rate,
+                inclusive,
+            } => {
+                let which = match window {
+                    Window::Runs(n) => format!("the last {n} runs"),
+                    Window::Time(d) => format!("the runs that ended in the last {}", ms(*d)),
+                };
+                let how = if *inclusive { "at least" } else { "more than" };
+                format!("{how} {} of {which} failed", percent(*rate))
+            }
+            Condition::ConsecutiveFailures(k) => format!("the last {k} runs all failed"),
+            Condition::SlowerThan(Slower::Fixed(d)) => {
+                format!("the last run took longer than {}", ms(*d))
+            }
+            Condition::SlowerThan(Slower::P95(f)) => format!(
+                "the last run took longer than {f} × the 95th percentile of the succeeded runs before it"
+            ),
+            Condition::WaitingLongerThan(d) => {
+                format!("a run has waited for a person for longer than {}", ms(*d))
+            }
+        }
+    }
+
     /// Whether the condition changes as time passes, with no run ending:
     /// a window of time, or a wait. `wfc serve` decides these on a timer too.
     pub fn changes_with_time(&self) -> bool {
@@ -99,6 +128,11 @@ impl Condition {
             } | Condition::WaitingLongerThan(_)
         )
     }
+}
+
+/// `0.3` as `30%` (to a tenth of a percent).
+pub fn percent(share: f64) -> String {
+    format!("{}%", (share * 1000.0).round() / 10.0)
 }
 
 /// The notification kinds a rule may notify through.
