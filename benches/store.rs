@@ -219,6 +219,11 @@ fn record(r: &mut StoreRecorder, name: &str, per_event: bool) {
             exit_code: Some(0),
             error: None,
             outputs: json!({ "exit_code": 0 }),
+            // What a small shell step reports: its CPU time, no peak of its own.
+            usage: Some(wfc_contract::Usage {
+                cpu: Duration::from_micros(1500),
+                peak_memory: None,
+            }),
         },
     );
     r.step_ended(

@@ -183,13 +183,15 @@ pub fn pause(args: PauseArgs) -> ExitCode {
 /// How long `wfc pause` waits for the run's process to take the pause.
 const PAUSE_TAKEN: Duration = Duration::from_secs(5);
 
-/// `--wait`: asks `status` until the run is no longer running (at most
-/// 60 s), and says how it ended.
+/// `--wait`: asks `status` until the run is no longer running, waiting
+/// or paused (at most 60 s), and says how it ended.
 pub fn wait_for_end(id: &str, mut status: impl FnMut() -> Result<String, ExitCode>) -> ExitCode {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(60) {
         match status() {
-            Ok(s) if s == "running" => std::thread::sleep(control::POLL),
+            Ok(s) if matches!(s.as_str(), "running" | "waiting" | "paused") => {
+                std::thread::sleep(control::POLL)
+            }
             Ok(s) => {
                 crate::cli::say::out(&format!("run {id} is {s}"));
                 return ExitCode::SUCCESS;

@@ -118,12 +118,14 @@ fn github(args: GithubArgs) -> ExitCode {
         Ok(compiled) => compiled,
         Err(code) => return code,
     };
+    let home = repository_folder(&args.input.file);
     let options = wfc_export::github::Options {
         source: &source.name,
         version: env!("CARGO_PKG_VERSION"),
         runs_on: args.runs_on.as_deref(),
         approximate: args.approximate,
         checkout: !args.no_checkout,
+        home: &home,
     };
     match wfc_export::github::export(&plan, &wf, &options) {
         Ok(exported) => emit(
@@ -192,5 +194,39 @@ fn write(out: Option<&PathBuf>, text: &str) -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+/// The folder of workflow `file` in the git repository holding it (`.` at
+/// its root), which the exported jobs check out: where a step runs, as
+/// `wfc run` runs it in the file's folder. A file outside any repository
+/// is taken to be at the root.
+fn repository_folder(file: &std::path::Path) -> String {
+    let Some(dir) = file
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                p
+            }
+        })
+        .and_then(|p| std::fs::canonicalize(p).ok())
+    else {
+        return ".".into();
+    };
+    let Some(root) = dir.ancestors().find(|a| a.join(".git").exists()) else {
+        return ".".into();
+    };
+    let parts: Vec<String> = dir
+        .strip_prefix(root)
+        .unwrap_or(std::path::Path::new(""))
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
     }
 }

@@ -52,6 +52,28 @@ impl StoreArgs {
         }
     }
 
+    /// Opens the store for a command that lists what it holds: `None` (and
+    /// a note on stderr) when there is none yet — no runs is an answer, not
+    /// an error, as `git log` in a new repository is.
+    pub fn open_listing(&self) -> Result<Option<Store>, ExitCode> {
+        let dir = self.dir();
+        match Store::open_existing(&dir) {
+            Ok(s) => {
+                if s.is_none() {
+                    say::err(&format!(
+                        "note: no runs recorded yet: no store at {} (`wfc run FILE` makes one beside FILE; `--state-dir` or $WFC_STATE_DIR point elsewhere)",
+                        dir.display()
+                    ));
+                }
+                Ok(s)
+            }
+            Err(e) => {
+                say::err(&format!("error: {e}"));
+                Err(ExitCode::from(1))
+            }
+        }
+    }
+
     /// Opens the store and resolves a run id (a unique prefix, or `last`).
     pub fn open_run(&self, typed: &str) -> Result<(Store, String), ExitCode> {
         let store = self.open()?;
@@ -121,8 +143,9 @@ pub fn run(args: HistoryArgs) -> ExitCode {
     if let Some(client) = args.remote.client() {
         return client.map_or_else(|code| code, |c| super::remote::commands::history(&c, &args));
     }
-    let store = match args.store.open() {
-        Ok(s) => s,
+    let store = match args.store.open_listing() {
+        Ok(Some(s)) => s,
+        Ok(None) => return show(&[], &args),
         Err(code) => return code,
     };
     // The listing's rows: a run held by a person is `waiting` there.
@@ -165,7 +188,11 @@ pub fn show(runs: &[query::RunRow], args: &HistoryArgs) -> ExitCode {
     }
     if runs.is_empty() {
         match &args.workflow {
-            Some(w) => println!("no runs of `{}` recorded", escaped_lines(w)),
+            Some(w) => println!(
+                "no runs of `{}` recorded{}",
+                escaped_lines(w),
+                did_you_mean_workflow(&args.store, w)
+            ),
             None => println!("no runs recorded"),
         }
         return ExitCode::SUCCESS;
@@ -174,11 +201,25 @@ pub fn show(runs: &[query::RunRow], args: &HistoryArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// ` (did you mean `W`?)` for a workflow name the store has runs of that
+/// is close to `typed`; empty otherwise (or without a store).
+pub fn did_you_mean_workflow(store: &StoreArgs, typed: &str) -> String {
+    let Ok(Some(s)) = Store::open_existing(&store.dir()) else {
+        return String::new();
+    };
+    let names = wfc_store::stats::workflow_names(&s).unwrap_or_default();
+    wfc_language::diag::did_you_mean(typed, names.iter().map(String::as_str))
+        .map(|w| format!(" (did you mean `{}`?)", escaped_lines(w)))
+        .unwrap_or_default()
+}
+
 /// Seconds as `human` durations.
 pub fn dur(secs: f64) -> String {
     human(Duration::from_secs_f64(secs.max(0.0)))
 }
 
+/// The runs as a table; a run's workflow `version` and `tags` (as they were
+/// when it started) get columns when any run listed has them.
 fn table(runs: &[query::RunRow]) -> String {
     let w = runs
         .iter()
@@ -187,9 +228,35 @@ fn table(runs: &[query::RunRow]) -> String {
         .unwrap_or(8)
         .max(8);
     let idw = runs.iter().map(|r| r.id.len()).max().unwrap_or(20).max(20);
+    let labelled = runs
+        .iter()
+        .any(|r| r.version.is_some() || !r.tags.is_empty());
+    let labels = |version: &str, tags: &str| -> String {
+        if !labelled {
+            return String::new();
+        }
+        let vw = runs
+            .iter()
+            .filter_map(|r| r.version.as_ref().map(|v| v.chars().count()))
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let tw = runs
+            .iter()
+            .map(|r| r.tags.join(",").chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        format!("{version:<vw$}  {tags:<tw$}  ")
+    };
     let mut out = format!(
-        "{:<idw$}  {:<w$}  {:<11}  {:<19}  {:>9}  NOTE\n",
-        "RUN", "WORKFLOW", "STATUS", "STARTED (UTC)", "DURATION"
+        "{:<idw$}  {:<w$}  {}{:<11}  {:<19}  {:>9}  NOTE\n",
+        "RUN",
+        "WORKFLOW",
+        labels("VERSION", "TAGS"),
+        "STATUS",
+        "STARTED (UTC)",
+        "DURATION"
     );
     for r in runs {
         let mut note = String::new();
@@ -208,9 +275,10 @@ fn table(runs: &[query::RunRow]) -> String {
             .unwrap_or(&r.started_at)
             .replace('T', " ");
         let line = format!(
-            "{:<idw$}  {:<w$}  {:<11}  {:<19}  {:>9}  {note}",
+            "{:<idw$}  {:<w$}  {}{:<11}  {:<19}  {:>9}  {note}",
             r.id,
             r.workflow,
+            labels(r.version.as_deref().unwrap_or(""), &r.tags.join(",")),
             r.status,
             started,
             dur(r.duration_seconds)

@@ -90,7 +90,15 @@ pub fn run(args: LogsArgs) -> ExitCode {
         };
         let known = started || planned();
         if !known {
-            eprintln!("{}", no_step(&id, step, ""));
+            let names = wfc_store::reuse::read_plan(&store, &id)
+                .ok()
+                .flatten()
+                .map(|p| wfc_store::reuse::step_names(&p))
+                .unwrap_or_default();
+            let hint = wfc_language::diag::did_you_mean(step, names.iter().map(String::as_str))
+                .map(|s| format!(" Did you mean `{s}`?"))
+                .unwrap_or_default();
+            eprintln!("{}{hint}", no_step(&id, step, ""));
             return ExitCode::from(2);
         }
     }

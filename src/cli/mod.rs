@@ -8,6 +8,7 @@
 
 mod act;
 mod artifacts;
+mod ask_params;
 mod check;
 mod check_paths;
 mod doctor;
@@ -36,11 +37,15 @@ mod runs;
 mod say;
 mod sched;
 mod schedule;
+mod screen;
 mod serve;
 mod signals;
 mod stats;
 mod status;
+mod top;
 mod triggers;
+mod usage;
+mod watch;
 mod when;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -119,9 +124,14 @@ enum Command {
     History(history::HistoryArgs),
     /// Show one run: every step's state, attempts and durations.
     #[command(
-        after_help = "RUN is a run id, a unique prefix of one, or `last`.\n\nExamples:\n  wfc status last\n  wfc status 20240501-123456-3fa9 --attempts\n  wfc status last --format json\n  wfc status last --server http://127.0.0.1:7878 --api-key-file ~/.wfc-key"
+        after_help = "RUN is a run id, a unique prefix of one, or `last`.\n\nExamples:\n  wfc status last\n  wfc status 20240501-123456-3fa9 --attempts\n  wfc status last --format json\n  wfc status last --watch             # redrawn as it goes, until it ends\n  wfc status last --server http://127.0.0.1:7878 --api-key-file ~/.wfc-key\n  wfc status last --watch --server http://127.0.0.1:7878   # from the server's live events"
     )]
     Status(status::StatusArgs),
+    /// Every run going on, live: running and waiting runs, their steps, the last ends.
+    #[command(
+        after_help = "On a terminal it redraws every second until q (or Esc, Ctrl-C); elsewhere, or with --once, it prints once. A run held by a person (an approval) is `waiting`, its gate's line says for what.\n\nExamples:\n  wfc top\n  wfc top --state-dir /srv/wfc/state   # a server's runs\n  wfc top --once | grep waiting\n\nExit status: 0 done, 1 the run store cannot be read, 2 no store."
+    )]
+    Top(top::TopArgs),
     /// Print a run's step logs (`--follow` to keep printing).
     #[command(
         after_help = "Examples:\n  wfc logs last\n  wfc logs last build\n  wfc logs 20240501-123456-3fa9 --follow"
@@ -251,6 +261,7 @@ pub fn main() -> ExitCode {
             | Command::List(_)
             | Command::History(_)
             | Command::Status(_)
+            | Command::Top(_)
             | Command::Logs(_)
             | Command::Artifacts(_)
             | Command::Stats(_)
@@ -277,6 +288,7 @@ pub fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::History(args) => history::run(args),
         Command::Status(args) => status::run(args),
+        Command::Top(args) => top::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Artifacts(args) => artifacts::run(args),
         Command::Resume(args) => resume::run(args),

@@ -32,6 +32,12 @@ pub struct PlanInput {
     /// The run store: estimates come from its history when it has some.
     #[command(flatten)]
     pub store: super::history::StoreArgs,
+    /// Ask for missing required params on a terminal (`wfc run`).
+    #[arg(skip)]
+    pub ask: bool,
+    /// Print the workflow's warnings on stderr (`wfc run`).
+    #[arg(skip)]
+    pub warn: bool,
 }
 
 #[derive(Args)]
@@ -154,6 +160,12 @@ pub fn compile(
         );
         return Err(ExitCode::from(3));
     }
+    if input.warn {
+        let warnings: Vec<Diagnostic> = errors.into_iter().filter(|d| !d.is_error()).collect();
+        if !warnings.is_empty() {
+            eprint!("{}", render::render_all(&warnings, &analysis.source, color));
+        }
+    }
     // From here on only the IR is needed: the syntax tree goes before
     // planning, which keeps the peak memory of a big workflow down.
     let analysis::Analysis {
@@ -197,6 +209,9 @@ pub fn compile(
         })?),
         None => None,
     };
+    if input.ask && super::ask_params::can_ask() {
+        super::ask_params::ask_missing(&ir, &mut params)?;
+    }
     let options = plan::Options {
         jobs: input.jobs.map(|j| j as usize),
     };

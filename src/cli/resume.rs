@@ -109,6 +109,8 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         params_file: Some(params_path),
         jobs: resumed_jobs(rec.jobs),
         store: args.store.clone(),
+        ask: false,
+        warn: false,
     };
     if !input.file.exists() && input.file.as_os_str() != "-" {
         return refuse(&format!(

@@ -162,7 +162,7 @@ pub struct Launch {
     pub early_history: Option<wfc_launch::estimates::Reader>,
 }
 
-pub fn run(args: RunArgs) -> ExitCode {
+pub fn run(mut args: RunArgs) -> ExitCode {
     if args.dry_run {
         return plan_cmd::run(PlanArgs {
             input: args.input,
@@ -182,6 +182,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         .ok();
     let state_dir = args.input.store.dir_for(&args.input.file);
     let early_history = wfc_launch::estimates::Reader::early(&args.input.file, &state_dir);
+    // A person at a terminal is asked for what is missing, and sees the
+    // file's warnings; a dry run only shows the plan.
+    args.input.ask = !args.dry_run;
+    args.input.warn = !args.dry_run;
     let (plan, wf, source) = match plan_cmd::compile(&args.input) {
         Ok(x) => x,
         Err(code) => {

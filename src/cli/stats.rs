@@ -1,7 +1,9 @@
 //! `wfc stats [WORKFLOW]`: per workflow and per step — runs, success rate,
-//! p50/p95 durations, retries, the flakiest and the slowest steps.
+//! p50/p95 durations, retries, the flakiest and the slowest steps, and the
+//! CPU time and peak memory of each step's runs (median and most).
 
 use super::history::{dur, store_error, StoreArgs};
+use super::usage;
 use super::Format;
 use clap::Args;
 use std::process::ExitCode;
@@ -23,25 +25,28 @@ pub struct StatsArgs {
 }
 
 pub fn run(args: StatsArgs) -> ExitCode {
-    let store = match args.store.open() {
-        Ok(s) => s,
+    let all = match args.store.open_listing() {
+        Ok(Some(store)) => match stats::stats(&store, args.workflow.as_deref(), args.last) {
+            Ok(s) => s,
+            Err(e) => return store_error(e),
+        },
+        Ok(None) => Vec::new(),
         Err(code) => return code,
-    };
-    let all = match stats::stats(&store, args.workflow.as_deref(), args.last) {
-        Ok(s) => s,
-        Err(e) => return store_error(e),
     };
     if args.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
     if all.is_empty() {
-        println!(
-            "no runs recorded{}",
-            args.workflow
-                .map(|w| format!(" of `{w}`"))
-                .unwrap_or_default()
-        );
+        let of = match &args.workflow {
+            Some(w) => format!(
+                " of `{}`{}",
+                super::say::escaped_lines(w),
+                super::history::did_you_mean_workflow(&args.store, w)
+            ),
+            None => String::new(),
+        };
+        println!("no runs recorded{of}");
         return ExitCode::SUCCESS;
     }
     let text: Vec<String> = all.iter().map(render).collect();
@@ -117,12 +122,21 @@ pub fn render(s: &WorkflowStats) -> String {
         .unwrap_or(4)
         .max(4);
     o.push_str(&format!(
-        "\n  {:<w$}  {:<6}  {:>5}  {:>7}  {:>8}  {:>8}  {:>7}  {:>5}\n",
-        "STEP", "KIND", "RUNS", "SUCCESS", "P50", "P95", "RETRIES", "TIME"
+        "\n  {:<w$}  {:<6}  {:>5}  {:>7}  {:>8}  {:>8}  {:>7}  {:>5}  {:>17}  {:>21}\n",
+        "STEP",
+        "KIND",
+        "RUNS",
+        "SUCCESS",
+        "P50",
+        "P95",
+        "RETRIES",
+        "TIME",
+        "CPU P50/MAX",
+        "PEAK MEM P50/MAX"
     ));
     for x in &s.steps {
-        o.push_str(&format!(
-            "  {:<w$}  {:<6}  {:>5}  {:>7}  {:>8}  {:>8}  {:>7}  {:>5}\n",
+        let line = format!(
+            "  {:<w$}  {:<6}  {:>5}  {:>7}  {:>8}  {:>8}  {:>7}  {:>5}  {:>17}  {:>21}",
             x.name,
             x.kind,
             x.runs,
@@ -130,8 +144,23 @@ pub fn render(s: &WorkflowStats) -> String {
             opt(x.p50_seconds),
             opt(x.p95_seconds),
             x.retries,
-            pct(x.time_share)
-        ));
+            pct(x.time_share),
+            pair(usage::cpu(x.p50_cpu_seconds), usage::cpu(x.max_cpu_seconds)),
+            pair(
+                usage::memory(x.p50_peak_memory_bytes),
+                usage::memory(x.max_peak_memory_bytes)
+            ),
+        );
+        o.push_str(line.trim_end());
+        o.push('\n');
     }
     o
+}
+
+/// `p50 / max`, or `-` when neither is known.
+fn pair(p50: String, max: String) -> String {
+    if p50.is_empty() && max.is_empty() {
+        return "-".into();
+    }
+    format!("{p50} / {max}")
 }

@@ -4,6 +4,7 @@
 use super::history::{dur, store_error, StoreArgs};
 use super::remote::ServerArgs;
 use super::say::{escaped, escaped_lines};
+use super::usage;
 use super::Format;
 use clap::Args;
 use std::process::ExitCode;
@@ -23,6 +24,11 @@ pub struct StatusArgs {
     /// Print the run's event log (every recorded state change) instead.
     #[arg(long)]
     pub events: bool,
+    /// Redraw the status as the run goes, until it ends (on a terminal;
+    /// elsewhere, wait for its end and print it once). With --server, from
+    /// the server's live events.
+    #[arg(long, conflicts_with = "events")]
+    pub watch: bool,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -31,7 +37,13 @@ pub struct StatusArgs {
 
 pub fn run(args: StatusArgs) -> ExitCode {
     if let Some(client) = args.remote.client() {
-        return client.map_or_else(|code| code, |c| super::remote::commands::status(&c, &args));
+        return client.map_or_else(
+            |code| code,
+            |c| match args.watch {
+                true => super::watch::remote(&c, &args),
+                false => super::remote::commands::status(&c, &args),
+            },
+        );
     }
     let (store, id) = match args.store.open_run(&args.run) {
         Ok(x) => x,
@@ -50,6 +62,9 @@ pub fn run(args: StatusArgs) -> ExitCode {
         flag: &flag,
         remote: false,
     };
+    if args.watch {
+        return super::watch::local(&store, &id, &args, &hints);
+    }
     let shown = show(&detail, &args, &hints);
     if args.format == Format::Text {
         print!("{}", escaped_lines(&artifacts_text(&store, &id, &flag)));
@@ -153,12 +168,12 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
     let mut o = String::new();
     o.push_str(&format!("Run {} — {} ({})\n", r.id, r.workflow, r.file));
     let mut status = r.status.clone();
-    // Held by a person: listed `waiting` by `wfc history` too.
+    // Held by a person (the store reads it so): say for what.
     let gate_waits = |s: &StepRow| s.status == "waiting" && s.kind == "gate";
-    if r.status == "running" && d.step_list.iter().any(gate_waits) {
+    if r.status == "waiting" && d.step_list.iter().any(gate_waits) {
         status = "waiting (for a decision on a gate, below)".to_owned();
     }
-    if let Some(p) = d.paused.as_ref().filter(|_| r.status == "running") {
+    if let Some(p) = d.paused.as_ref().filter(|_| r.status == "paused") {
         status = format!(
             "paused by {} at {} (running steps finish, nothing new starts; `wfc resume{flag} {}` lets it go on)",
             p.by,
@@ -239,8 +254,8 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         .unwrap_or(4)
         .max(4);
     o.push_str(&format!(
-        "\n  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  NOTE\n",
-        "STEP", "KIND", "STATUS", "ATTEMPTS", "DURATION"
+        "\n  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  {:>8}  {:>10}  NOTE\n",
+        "STEP", "KIND", "STATUS", "ATTEMPTS", "DURATION", "CPU", "PEAK MEM"
     ));
     let mut waiting_gates = Vec::new();
     let mut waiting_steps = Vec::new();
@@ -270,20 +285,28 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
             waiting_steps.push(s.name.clone());
         }
         let line = format!(
-            "  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  {}",
+            "  {:<w$}  {:<6}  {:<11}  {:>8}  {:>9}  {:>8}  {:>10}  {}",
             step_name(s),
             s.kind,
             s.status,
             s.attempts,
             s.duration_seconds.map(dur).unwrap_or_default(),
+            usage::cpu(s.cpu_seconds),
+            usage::memory(s.peak_memory_bytes),
             first_line(&note)
         );
         o.push_str(line.trim_end());
         o.push('\n');
         if attempts {
             for a in &s.attempt_log {
+                let used = match (a.cpu_seconds, a.peak_memory_bytes) {
+                    (None, None) => String::new(),
+                    (cpu, peak) => {
+                        format!(" · cpu {} · peak {}", usage::cpu(cpu), usage::memory(peak))
+                    }
+                };
                 let line = format!(
-                    "  {:<w$}    attempt {} (session {}) {} · {}{}{}",
+                    "  {:<w$}    attempt {} (session {}) {} · {}{used}{}{}",
                     "",
                     a.number,
                     a.session,
@@ -318,13 +341,13 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         ));
     }
     match r.status.as_str() {
-        "running" if hints.remote => {
+        "running" | "waiting" | "paused" if hints.remote => {
             o.push_str(&format!("Cancel it with `wfc cancel{flag} {id}`.\n"));
         }
         "failed" | "cancelled" | "interrupted" if hints.remote => o.push_str(&format!(
             "Continue it with `POST /api/v1/runs/{id}/resume` (steps that succeeded are not run again).\n"
         )),
-        "running" => o.push_str(&format!(
+        "running" | "waiting" | "paused" => o.push_str(&format!(
             "Follow it with `wfc logs{flag} {id} --follow`; cancel it with `wfc cancel{flag} {id}`.\n"
         )),
         "failed" | "cancelled" | "interrupted" => o.push_str(&format!(

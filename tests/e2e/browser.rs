@@ -117,6 +117,8 @@ const FLOWS: &str = r#"
 ## Build and ship, in three steps.
 workflow ship {
   description "Build and ship"
+  version "2.1"
+  tags ["deploy", "prod"]
   param env: string in ["staging", "prod"] = "staging"
   param replicas: int in 1..20 = 3
   step build: shell { run "echo building for ${env}" }
@@ -303,8 +305,10 @@ async fn an_operator_approves_a_gate_from_the_page_and_reads_a_failed_log() {
         &server.reader,
     )
     .await;
+    // Held for a decision, the API says `waiting` (it said `running`
+    // before runs held by a person were told apart everywhere).
     assert_eq!(
-        still["status"], "running",
+        still["status"], "waiting",
         "the reader's run still waits: {still}"
     );
     assert_eq!(

@@ -251,6 +251,20 @@ async fn an_operator_approves_a_gate_a_reader_cannot_and_the_token_is_checked() 
         !body.contains("data-action="),
         "a reader sees buttons: {body}"
     );
+    // The header says the run waits for a person (not `running`), and the
+    // page still follows it live.
+    assert!(
+        body.contains("<dd id=\"run-status\" class=\"status-waiting\">waiting</dd>"),
+        "{body}"
+    );
+    let root = body
+        .split("id=\"run\"")
+        .nth(1)
+        .and_then(|r| r.split('>').next());
+    assert!(
+        root.is_some_and(|r| r.contains("data-status=\"waiting\"")),
+        "{root:?}"
+    );
 
     let approve = format!("/runs/{id}/gates/approve/approve");
     let (status, _, refused) =
@@ -272,6 +286,10 @@ async fn an_operator_approves_a_gate_a_reader_cannot_and_the_token_is_checked() 
     assert!(
         body.contains(&format!("action=\"/runs/{id}/gates/approve/approve\"")),
         "{body}"
+    );
+    assert!(
+        body.contains("data-action=\"cancel\""),
+        "a waiting run can be cancelled: {body}"
     );
     let (status, location, _) = act(&http, &server, &approve, &ops, &[("csrf", &ops_csrf)]).await;
     assert_eq!(

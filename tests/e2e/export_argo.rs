@@ -116,7 +116,7 @@ fn approximations_are_warnings_with_code_and_line() {
     for part in [
         "E0726",
         "`wait any` is approximated for Argo",
-        "deploy.wf:108:3",
+        "deploy.wf:109:3",
         "the others are not cancelled",
         "`mount` is approximated",
         "`failed.error` is approximated",

@@ -18,7 +18,7 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     (
         "deploy.wf",
         &["version=1.2.3"],
-        &[("E0733", 134), ("E0735", 111), ("E0738", 70)],
+        &[("E0733", 135), ("E0735", 112), ("E0738", 71)],
     ),
     (
         "etl.wf",
@@ -30,8 +30,13 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     ("incident.wf", &[], &[("E0734", 149), ("E0738", 206)]),
     ("ml-train.wf", &[], &[("E0734", 114), ("E0733", 102)]),
     ("nightly.wf", &[], &[("E0730", 18)]),
-    ("quickstart.wf", &[], &[("E0733", 89)]),
-    ("release-webhook.wf", &["version=1.2.3"], &[]),
+    ("quickstart.wf", &[], &[("E0733", 90)]),
+    (
+        "release-webhook.wf",
+        &["version=1.2.3"],
+        // The trigger's `when`, and the artifact's files as a command's words.
+        &[("E0766", 21), ("E0733", 47)],
+    ),
     (
         "release-with-std.wf",
         &["version=1.2.3"],
@@ -153,9 +158,9 @@ fn exported_yaml_is_pinned() {
     for (file, params, snap) in [
         ("tests/export/github.wf", &[][..], "export_github_fixture"),
         (
-            "examples/release-webhook.wf",
-            &["version=1.2.3"][..],
-            "export_github_release_webhook",
+            "examples/health-poll.wf",
+            &[][..],
+            "export_github_health_poll",
         ),
         (
             "tests/export/github-runtime.wf",
@@ -215,10 +220,10 @@ fn deploy_approximated_warns_lints_and_is_pinned() {
     assert!(run.status.success(), "{stderr}");
     let found = reported(&stderr, "examples/deploy.wf");
     for (code, line) in [
-        ("E0738", 70),
-        ("E0735", 111),
-        ("E0735", 117),
-        ("E0733", 134),
+        ("E0738", 71),
+        ("E0735", 112),
+        ("E0735", 118),
+        ("E0733", 135),
     ] {
         assert!(
             found.iter().any(|(c, l)| c == code && *l == line),
@@ -292,4 +297,135 @@ fn on_busy_cancel_exports_as_cancel_in_progress() {
     let yaml = std::fs::read_to_string(&out).unwrap();
     assert!(yaml.contains("group: ship-${{ inputs.env }}"), "{yaml}");
     assert!(yaml.contains("cancel-in-progress: true"), "{yaml}");
+}
+
+/// A list's items are words of the exported command, as of `wfc run`:
+/// the script, run with `sh`, prints each as one argument.
+#[test]
+fn a_lists_items_are_words_of_the_exported_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.yml");
+    let run = export(Path::new("tests/export/github.wf"), &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let script = doc["jobs"]["archives"]["steps"][1]["run"].as_str().unwrap();
+    let printed = Command::new("sh").args(["-c", script]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&printed.stdout),
+        "<dist/a b.tgz>\n<it's.tgz>\n"
+    );
+}
+
+/// A failing `check` gate says its `message`: GitHub fills it into `env`
+/// (data), and the step, run with `sh`, marks each line as wfc's, so none
+/// is read as a workflow command.
+#[test]
+fn a_gates_message_is_said_when_its_check_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("funds.wf");
+    let text = r#"workflow funds {
+  param amount: int = 100
+  step balance: shell {
+    run "echo amount=60 >> \"$WF_OUTPUTS\""
+    outputs { amount: int }
+  }
+  step funds_ok: gate {
+    check balance.outputs.amount >= amount
+    message "insufficient funds: ${balance.outputs.amount} < ${amount}"
+  }
+}
+"#;
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("funds.yml");
+    let run = export(&file, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let doc: serde_json::Value =
+        serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let step = doc["jobs"]["funds_ok"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.get("run").is_some())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        step["env"]["WF_MESSAGE"],
+        "insufficient funds: ${{ needs.balance.outputs.amount }} < ${{ inputs.amount }}"
+    );
+    let ran = Command::new("sh")
+        .args(["-c", step["run"].as_str().unwrap()])
+        .env("WF_MESSAGE", "insufficient funds: 60\n::error::not wfc's")
+        .output()
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stderr),
+        "wfc: insufficient funds: 60\nwfc: ::error::not wfc's\nwfc: the check failed (on fail abort)\n"
+    );
+}
+
+/// A workflow in a folder of its repository: its steps run there, a
+/// relative `workdir` is relative to it and made first, as under `wfc
+/// run`; run with `sh` in a workspace, the files land where they would.
+#[test]
+fn steps_run_in_the_workflows_folder_of_the_repository() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+    std::fs::create_dir_all(repo.path().join("ci")).unwrap();
+    let file = repo.path().join("ci/flow.wf");
+    std::fs::write(
+        &file,
+        r#"workflow flow {
+  step here: shell { run "pwd > here.txt" }
+  step made: shell {
+    run "pwd > made.txt"
+    workdir "out/deep"
+  }
+}
+"#,
+    )
+    .unwrap();
+    let out = repo.path().join("flow.yml");
+    let run = export(&file, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let workspace = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(workspace.path().join("ci")).unwrap();
+    for job in ["here", "made"] {
+        for step in doc["jobs"][job]["steps"].as_array().unwrap() {
+            let Some(script) = step["run"].as_str() else {
+                continue;
+            };
+            let dir = step["working-directory"].as_str().unwrap_or(".");
+            let mut sh = Command::new("sh");
+            sh.args(["-c", script])
+                .current_dir(workspace.path().join(dir));
+            for (k, v) in step["env"].as_object().into_iter().flatten() {
+                sh.env(k, v.as_str().unwrap());
+            }
+            assert!(sh.status().unwrap().success(), "{job}: {step}");
+        }
+    }
+    let at = |f: &str| std::fs::read_to_string(workspace.path().join(f)).unwrap();
+    let root = workspace.path().canonicalize().unwrap();
+    assert_eq!(at("ci/here.txt").trim(), root.join("ci").to_str().unwrap());
+    assert_eq!(
+        at("ci/out/deep/made.txt").trim(),
+        root.join("ci/out/deep").to_str().unwrap()
+    );
 }

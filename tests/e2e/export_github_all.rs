@@ -43,7 +43,13 @@ pub(crate) const ALL: &[Entry] = &[
     (
         "examples/file-drop.wf",
         &[],
-        &[("E0731", "`on change`: GitHub has no trigger on local files")],
+        &[
+            ("E0731", "`on change`: GitHub has no trigger on local files"),
+            (
+                "E0733",
+                "a list input as a command's words: an input is one text",
+            ),
+        ],
     ),
     ("examples/health-poll.wf", &[], &[]),
     (
@@ -75,7 +81,17 @@ pub(crate) const ALL: &[Entry] = &[
         )],
     ),
     ("examples/quickstart.wf", &[], &[("E0733", FAILED)]),
-    ("examples/release-webhook.wf", &["version=1.2.3"], &[]),
+    (
+        "examples/release-webhook.wf",
+        &["version=1.2.3"],
+        &[
+            ("E0733", "a kept artifact's files as a command's words"),
+            (
+                "E0766",
+                "a trigger's `when`: GitHub's `on:` filters are lists",
+            ),
+        ],
+    ),
     (
         "examples/release-with-std.wf",
         &["version=1.2.3"],

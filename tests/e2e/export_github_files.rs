@@ -74,21 +74,28 @@ fn artifacts_are_uploaded_and_unpacked_where_they_were() {
         dir.path().join("t1"),
         dir.path().join("w2"),
     );
-    for d in [&work, &temp, &next, &work.join("app")] {
+    for d in [&work, &temp, &next] {
         std::fs::create_dir_all(d).unwrap();
     }
+    // The `workdir` is made first, as `wfc run` makes it.
+    let folder = bash(&build[1], &work, &temp);
+    assert!(
+        folder.status.success() && work.join("app").is_dir(),
+        "{folder:?}"
+    );
+    assert_eq!(build[2]["working-directory"], "app");
     let made = Command::new("sh")
         .arg("-c")
-        .arg(build[1]["run"].as_str().unwrap())
+        .arg(build[2]["run"].as_str().unwrap())
         .current_dir(work.join("app"))
         .status()
         .unwrap();
     assert!(made.success());
-    let packed = bash(&build[2], &work, &temp);
+    let packed = bash(&build[3], &work, &temp);
     assert!(packed.status.success(), "{packed:?}");
-    assert!(build[2]["run"].as_str().unwrap().contains("$WF_GLOB"));
+    assert!(build[3]["run"].as_str().unwrap().contains("$WF_GLOB"));
     // The optional report matched nothing: no tarball, no failure.
-    let report = bash(&build[4], &work, &temp);
+    let report = bash(&build[5], &work, &temp);
     assert!(report.status.success(), "{report:?}");
     let unpack_dir = temp.join("wfc-unpack");
     std::fs::create_dir_all(&unpack_dir).unwrap();
@@ -115,7 +122,7 @@ fn artifacts_are_uploaded_and_unpacked_where_they_were() {
     // A required artifact that matches nothing fails its step, naming it.
     let empty = dir.path().join("w3");
     std::fs::create_dir_all(empty.join("app")).unwrap();
-    let failed = bash(&build[2], &empty, &temp);
+    let failed = bash(&build[3], &empty, &temp);
     assert!(!failed.status.success());
     assert!(
         String::from_utf8_lossy(&failed.stderr).contains("wfc-build--bundle--0 matched no file")

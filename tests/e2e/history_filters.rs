@@ -93,12 +93,13 @@ fn a_run_held_by_a_person_is_waiting_and_one_on_a_backoff_is_running() {
         status.contains("status    waiting (for a decision"),
         "{status}"
     );
-    // The stored status is still `running`: cancel and approve act on it.
+    // JSON says so too (it said `running`, the stored status, before a
+    // held run was `waiting` everywhere); approving it still works, below.
     let json = c
         .wfc(["status", "last", "--format", "json"])
         .output()
         .json();
-    assert_eq!(json["status"], "running");
+    assert_eq!(json["status"], "waiting");
 
     let mut flaky = c.wfc(["run", "flaky.wf", "--plain"]).spawn();
     let backing_off = wfc_testkit::wait_until(Duration::from_secs(30), || {
@@ -162,6 +163,24 @@ async fn the_api_lists_a_held_run_as_waiting() {
     assert_eq!(waiting[0]["id"], id.as_str());
     assert_eq!(waiting[0]["status"], "waiting");
     assert!(page("status=running").await.is_empty());
+    // The run itself reads `waiting`, paged or whole.
+    for q in ["", "?steps=all", "?steps=none"] {
+        let (status, run) = get(
+            &http,
+            &server.url(&format!("/runs/{id}{q}")),
+            &server.reader,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        assert_eq!(run["status"], "waiting", "{q}: {run}");
+    }
+    let remote = std::process::Command::new(super::WFC)
+        .args(["status", &id, "--format", "json", "--server", &server.base])
+        .env("WFC_API_KEY", &server.reader)
+        .output()
+        .unwrap();
+    let remote: Value = serde_json::from_slice(&remote.stdout).unwrap_or_default();
+    assert_eq!(remote["status"], "waiting", "{remote}");
     // `wfc history --server` asks the same list.
     let out = std::process::Command::new(super::WFC)
         .args([

@@ -50,6 +50,9 @@
 //! - `history_filters`: `wfc history --status|--since|--until`, and `waiting`.
 //! - `labels`: a workflow's `version` and `tags` in `list`, `history` and the API.
 //! - `runs_delete`: `wfc runs delete` and `DELETE /api/v1/runs/{id}`.
+//! - `resources`: each attempt's CPU time and peak memory in `status`,
+//!   `stats`, the report, the API and the dashboard.
+//! - `watch`: `wfc status --watch` and `wfc top` on a pseudo-terminal.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -88,6 +91,7 @@ mod export_ports;
 mod export_secret_decided;
 mod export_yaml_quoting;
 mod fifo_files;
+mod first_minutes;
 mod folder_links;
 mod full_disk;
 mod history_filters;
@@ -101,6 +105,7 @@ mod modules;
 mod new;
 mod paths;
 mod preflight;
+mod resources;
 mod run;
 mod runs_delete;
 mod scripts;
@@ -134,6 +139,7 @@ mod store;
 mod systemd_units;
 mod terminal_escapes;
 mod triggers;
+mod watch;
 
 use wfc_testkit::Case;
 

@@ -103,14 +103,15 @@ impl Server {
         page["runs"].as_array().unwrap().clone()
     }
 
-    /// Polls run `id` until it is no longer running.
+    /// Polls run `id` until it is no longer running (or waiting for a person).
     pub(super) async fn finished(&self, http: &reqwest::Client, id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let run: Value = get(http, &self.url(&format!("/runs/{id}")), &self.reader)
                 .await
                 .1;
-            if run["status"] != "running" || Instant::now() > deadline {
+            let going = run["status"] == "running" || run["status"] == "waiting";
+            if !going || Instant::now() > deadline {
                 return run;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -253,3 +253,31 @@ async fn changed_names_a_file_by_its_path_not_through_a_link() {
     assert_eq!(done.len(), 1, "{done:?}");
     assert_eq!(done[0]["params"], json!({"files": ["incoming/sub/x.csv"]}));
 }
+
+#[tokio::test]
+async fn a_folder_served_by_a_relative_path_is_watched() {
+    // `wfc serve .` in the workflow's folder: the file is `drop.wf`, with
+    // no folder in its name; the glob and the step's folder are its own.
+    let mut server = Server::start(&[], &[]);
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let here = r#"
+workflow drop {
+  on change "incoming/*.csv" { debounce 600ms  params { files = changed } }
+  param files: list<string> = []
+  for each f in files {
+    step count: shell { run "wc -l < ${f} >> rows.txt" }
+  }
+}
+"#;
+    std::fs::write(server.path("drop.wf"), here).unwrap();
+    std::fs::create_dir_all(server.path("incoming")).unwrap();
+    server.restart(&[], std::path::Path::new("."));
+    wait_for_log(&server, "watching for changes");
+    std::fs::write(server.path("incoming/a.csv"), "1\n2\n").unwrap();
+    let done = ended_runs(&server, 1, Duration::from_secs(10)).await;
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0]["status"], "succeeded", "{done:?}");
+    assert_eq!(done[0]["params"], json!({"files": ["incoming/a.csv"]}));
+    assert_eq!(read(&server, "rows.txt").trim(), "2");
+}

@@ -306,7 +306,7 @@ async fn cancel_and_approve_over_the_api_act_on_the_runs() {
     ));
     let mut run = status_of(&server, &gated).await;
     for _ in 0..200 {
-        if run["status"] != "running" {
+        if run["status"] != "running" && run["status"] != "waiting" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -162,3 +162,37 @@ async fn deliveries_of_one_id_sent_together_start_exactly_one_run() {
     let shipped = std::fs::read_to_string(server.path("shipped.txt")).unwrap();
     assert_eq!(shipped, "forge\n");
 }
+
+/// The signed `/deploy` hook with `ids` as its headers: the answer.
+async fn deliver_with(server: &Server, ids: &[(&str, &str)]) -> serde_json::Value {
+    let body = json!({"ref": "main"}).to_string();
+    let sig = sign(SECRET, &body);
+    let mut headers = vec![("X-Hub-Signature-256", sig.as_str()), ("X-Sender", "forge")];
+    headers.extend_from_slice(ids);
+    let (status, _, answer) = hook(server, "/deploy", &body, &headers).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    answer
+}
+
+#[tokio::test]
+async fn x_request_id_names_a_delivery_after_a_senders_own_id() {
+    let server = Server::start(&[("deploy.wf", DEPLOY)], &[]);
+    // `X-Request-Id` alone names the delivery: a retry starts nothing.
+    let first = deliver_with(&server, &[("X-Request-Id", "r-1")]).await;
+    let again = deliver_with(&server, &[("X-Request-Id", "r-1")]).await;
+    assert_eq!(again["id"], first["id"], "{again}");
+    assert_eq!(again["replay"], true, "{again}");
+    // A sender's own id wins over the one a proxy sets on each request.
+    let gh = [("X-GitHub-Delivery", "g-1"), ("X-Request-Id", "p-1")];
+    let gh = deliver_with(&server, &gh).await;
+    assert!(gh.get("replay").is_none(), "{gh}");
+    let retried = [("X-GitHub-Delivery", "g-1"), ("X-Request-Id", "p-2")];
+    let retried = deliver_with(&server, &retried).await;
+    assert_eq!(retried["id"], gh["id"], "{retried}");
+    assert_eq!(retried["replay"], true, "{retried}");
+    for run in [&first, &gh] {
+        let id = run["id"].as_str().unwrap();
+        server.finished(&reqwest::Client::new(), id).await;
+    }
+    assert_eq!(server.runs().await.len(), 2);
+}

@@ -314,3 +314,105 @@ async fn on_busy_cancel_reaches_a_holder_that_wfc_run_started() {
         "cli started\ncli finally\napi started\napi done\napi finally\n"
     );
 }
+
+/// A schedule's `when` over a param: every slot of `gated` is turned down.
+const GATED: &str = r#"
+workflow gated {
+  param enabled: bool = false
+  on schedule "* * * * * *" { when enabled }
+  step s: shell { run "echo gated >> @DIR/gated.txt" }
+}
+"#;
+
+/// The same, with the condition true: its slots start runs.
+const OPEN: &str = r#"
+workflow open {
+  param enabled: bool = true
+  on schedule "* * * * * *" { when enabled && len("x") == 1 }
+  step s: shell { run "echo open >> @DIR/open.txt" }
+}
+"#;
+
+/// A change trigger's `when` over the batch: only `.csv` files pass.
+const CSV: &str = r#"
+workflow csv {
+  param files: list<string> = []
+  on change "incoming/*" {
+    debounce 300ms
+    when all([ends_with(f, ".csv") for f in changed])
+    params { files = changed }
+  }
+  step s: shell { run "echo ${join(files, ",")} >> @DIR/csv.txt" }
+}
+"#;
+
+#[tokio::test]
+async fn a_schedule_and_a_change_trigger_start_only_what_their_when_lets_through() {
+    let server = Server::start(
+        &[("gated.wf", GATED), ("open.wf", OPEN), ("csv.wf", CSV)],
+        &[],
+    );
+    std::fs::create_dir_all(server.path("flows/incoming")).unwrap();
+    let state = server.path("state");
+    // A slot of each schedule: `open` runs, `gated` is kept as ignored.
+    assert!(
+        until(|| read(&server, "open.txt").contains("open")
+            && ignored(&state)
+                .iter()
+                .any(|(t, _, _)| t.starts_with("schedule")))
+        .await,
+        "no run or no ignored slot: {:?}\n{}",
+        ignored(&state),
+        server.log.lock().unwrap()
+    );
+    let kept = ignored(&state);
+    let (_, reason, delivery) = kept
+        .iter()
+        .find(|(t, _, _)| t.starts_with("schedule"))
+        .unwrap();
+    assert!(reason.contains("`when enabled` is false"), "{kept:?}");
+    assert_eq!(*delivery, None);
+    assert_eq!(read(&server, "gated.txt"), "");
+
+    // A batch with a file the `when` turns down starts nothing; one of
+    // `.csv` files starts a run with them.
+    assert!(
+        until(|| server.log.lock().unwrap().contains("watching for changes")).await,
+        "{}",
+        server.log.lock().unwrap()
+    );
+    std::fs::write(server.path("flows/incoming/notes.txt"), "x\n").unwrap();
+    assert!(
+        until(|| ignored(&state)
+            .iter()
+            .any(|(t, _, _)| t.starts_with("change")))
+        .await,
+        "no ignored batch: {:?}\n{}",
+        ignored(&state),
+        server.log.lock().unwrap()
+    );
+    let kept = ignored(&state);
+    let (_, reason, _) = kept
+        .iter()
+        .find(|(t, _, _)| t.starts_with("change"))
+        .unwrap();
+    assert!(
+        reason.contains("is false") && reason.contains("ends_with"),
+        "{reason}"
+    );
+    std::fs::write(server.path("flows/incoming/a.csv"), "1\n").unwrap();
+    assert!(
+        until(|| read(&server, "csv.txt") == "incoming/a.csv\n").await,
+        "{:?}\n{}",
+        read(&server, "csv.txt"),
+        server.log.lock().unwrap()
+    );
+    let csv_runs = server
+        .runs()
+        .await
+        .into_iter()
+        .filter(|r| r["workflow"] == "csv")
+        .count();
+    assert_eq!(csv_runs, 1);
+    assert!(server.runs().await.iter().all(|r| r["workflow"] != "gated"));
+}

@@ -33,7 +33,7 @@ fn wf_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Plans `text` with `params` and 2 workers (so snapshots do not depend on the machine).
-fn plan_text(
+pub(crate) fn plan_text(
     name: &str,
     text: &str,
     params: &[&str],
@@ -155,7 +155,7 @@ fn golden_examples() {
     snapshot_all(all);
 }
 
-fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     std::fs::read_to_string(root().join("tests/plan").join(name)).unwrap()
 }
 
@@ -453,7 +453,7 @@ fn a_branch_on_a_secret_follows_its_value() {
 }
 
 fn bind_err(params: &[&str]) -> String {
-    let text = "workflow w {\n  param env: string in [\"staging\", \"prod\"] = \"staging\"\n  param version: string\n  param replicas: int in 1..20 = 3\n  param regions: list<string> = [\"eu\"]\n  param soak: duration = 30s\n  step s: shell { run \"echo ${env} ${version} ${replicas} ${len(regions)} ${soak}\" }\n}\n";
+    let text = "workflow w {\n  param env: string in [\"staging\", \"prod\"] = \"staging\"\n  param version: string\n  param replicas: int in 1..20 = 3\n  param regions: list<string> = [\"eu\"]\n  param soak: duration = 30s\n  param since: time = parse_time(\"2026-01-01T00:00:00Z\")\n  step s: shell { run \"echo ${env} ${version} ${replicas} ${len(regions)} ${soak} ${since}\" }\n}\n";
     match plan_text("w.wf", text, params) {
         Ok(_) => String::new(),
         Err(d) => d
@@ -490,6 +490,15 @@ fn param_errors_name_the_param_and_what_is_allowed() {
     assert!(e.contains("E0403") && e.contains("whole number"), "{e}");
     let e = bind_err(&["version=1", "soak=10"]);
     assert!(e.contains("E0403") && e.contains("duration"), "{e}");
+    // A time says how to write one, not "a JSON value".
+    let e = bind_err(&["version=1", "since=2026-01-01"]);
+    assert!(
+        e.contains("E0403")
+            && e.contains("a time in RFC 3339")
+            && e.contains("--param since=2026-05-01T09:30:00Z")
+            && !e.contains("JSON"),
+        "{e}"
+    );
     let e = bind_err(&["version=1", "regoins=eu"]);
     assert!(
         e.contains("E0401") && e.contains("did you mean `regions`"),

@@ -8,7 +8,8 @@
 //! - [`approvals`] — what a run asks: who approves a gate ([`Approvals`]), and
 //!   where a decision taken in the run's process is kept ([`DecisionLog`]);
 //! - [`time`] — the one timestamp format of everything a run writes;
-//! - [`artifacts`] — the files steps hand on, and where a run keeps them.
+//! - [`artifacts`] — the files steps hand on, and where a run keeps them;
+//! - [`usage`] — the CPU time and peak memory of an attempt.
 //!
 //! Nothing here runs anything: no async runtime, no processes, no files.
 //! The store depends on this crate and not on the interpreter.
@@ -19,6 +20,7 @@ pub mod attempts;
 pub mod lines;
 pub mod recorder;
 pub mod time;
+pub mod usage;
 
 pub use approvals::{Approvals, Closed, DecisionLog, Escalation, GateDecision, Wait};
 pub use artifacts::ArtifactFile;
@@ -29,6 +31,7 @@ pub use recorder::{
     RunStatus, StepEnd, StepKey, StepStatus,
 };
 pub use time::timestamp;
+pub use usage::Usage;
 
 /// The text a secret is replaced with, everywhere wfc writes.
 pub const MASK: &str = "***";

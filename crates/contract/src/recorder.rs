@@ -138,6 +138,9 @@ pub struct Attempt {
     pub error: Option<String>,
     /// The attempt's outputs, masked (`null` when it produced none).
     pub outputs: serde_json::Value,
+    /// The CPU time and peak memory of its process or container, where
+    /// wfc can tell ([`crate::Usage`]).
+    pub usage: Option<crate::Usage>,
 }
 
 /// A step's final state.

@@ -576,6 +576,7 @@ impl<'a> Builder<'a> {
             rollback: None,
             doc: step.doc.clone(),
             any: Box::default(),
+            check_false: None,
         });
         self.inst_of.entry(s).or_default().push(id);
         self.ctx_of.push(ctx.clone());

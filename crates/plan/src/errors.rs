@@ -191,6 +191,7 @@ fn what(ty: &wfc_language::ir::Type) -> &'static str {
         Float => "a number",
         Bool => "`true` or `false`",
         Duration => "a duration such as 30s, 5m or 1h30m",
+        Time => "a time in RFC 3339, with its zone or `Z`",
         List(_) => "a JSON list or comma-separated values",
         Map(_) => "a JSON object",
         _ => "a JSON value",
@@ -205,6 +206,7 @@ fn example(ty: &wfc_language::ir::Type) -> String {
         Float => "2.5".into(),
         Bool => "true".into(),
         Duration => "30s".into(),
+        Time => "2026-05-01T09:30:00Z".into(),
         List(t) => match &**t {
             Int => "1,2,3".into(),
             _ => "a,b".into(),

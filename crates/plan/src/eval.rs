@@ -496,6 +496,13 @@ pub fn fold_checked(e: &Expr, s: &Scope, failures: &mut Vec<(Span, String)>) -> 
                 .collect();
             return with_kind(e, ExprKind::Interp(parts));
         }
+        // A known condition leaves its arm, folded as an arm: a `run`
+        // command's `${…}` stay values (quoted by the run), not text.
+        ExprKind::Cond(c, a, b) if !c.tainted => match eval(c, s) {
+            Known(Value::Bool(true)) => return fold_checked(a, s, failures),
+            Known(Value::Bool(false)) => return fold_checked(b, s, failures),
+            _ => {}
+        },
         // `raw(…)` marks unescaped shell text: keep the marker.
         ExprKind::Call(Func::Raw, args) => {
             let args = args.iter().map(|a| fold_checked(a, s, failures)).collect();

@@ -28,6 +28,7 @@ pub mod estimate;
 pub mod eval;
 pub mod expand;
 pub mod functions;
+pub mod gate_check;
 pub mod gate_inputs;
 pub mod inline;
 pub mod lets;
@@ -257,6 +258,10 @@ pub struct PlannedStep {
     pub doc: Option<String>,
     /// Its `depends on … any(b, c)` groups (empty for most steps).
     pub any: Box<[PlannedAny]>,
+    /// A gate whose `check` the plan decided is false (it reads only
+    /// params and loop items): what the check compared, and the values
+    /// ("the check `n >= 3` is false: `n` is 1"), which the run says too.
+    pub check_false: Option<Box<gate_check::CheckFalse>>,
 }
 
 /// `any(b, c)` of an instance's `depends on`: it runs once every member has

@@ -243,8 +243,19 @@ impl Builder<'_> {
                     super::errors::eval_failed(span, "this `if` condition", &why)
                 }),
             );
+            // A check over params and items only, false: what it compared.
+            let check_false = step
+                .field("check")
+                .filter(|_| step.kind == wfc_language::ir::StepKind::Gate)
+                .and_then(|f| match &f.value {
+                    wfc_language::ir::FieldValue::Expr(c) => {
+                        super::gate_check::decided_false(wf, c, &scope)
+                    }
+                    _ => None,
+                });
             let ps = &mut self.graph.steps[i];
             ps.fields = fields;
+            ps.check_false = check_false.map(Box::new);
             ps.deps = deps;
             ps.reads = reads;
             ps.condition = condition;

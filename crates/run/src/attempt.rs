@@ -57,6 +57,8 @@ pub struct AttemptResult {
     pub outputs: Option<Value>,
     /// The files it kept as artifacts (it succeeded, and declares some).
     pub kept: Vec<wfc_contract::ArtifactFile>,
+    /// What its process or container used, where known.
+    pub usage: Option<wfc_contract::Usage>,
 }
 
 /// What a task needs besides the spec.
@@ -162,6 +164,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
                         duration: Duration::ZERO,
                         outputs: None,
                         kept: Vec::new(),
+                        usage: None,
                     }),
                 });
                 break;
@@ -183,6 +186,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
                         duration: Duration::ZERO,
                         outputs: None,
                         kept: Vec::new(),
+                        usage: None,
                     }),
                 });
             }
@@ -463,6 +467,7 @@ fn convert(
         duration: d,
         outputs: Some(value),
         kept: Vec::new(),
+        usage: outcome.usage,
     }
 }
 

@@ -7,8 +7,7 @@
 
 use super::mask::Masker;
 use super::values::Evaluator;
-use wfc_contract::MASK;
-use wfc_language::ir::{BinaryOp, Expr, ExprKind, Names};
+use wfc_language::ir::{Expr, Names};
 use wfc_plan::Value;
 
 /// What a false check leaves to explain it.
@@ -32,12 +31,8 @@ impl CheckFailure {
         let message = message.map(|m| ev.text(m)).transpose()?;
         let mut operands: Vec<(Expr, Option<Value>)> = Vec::new();
         if message.is_none() {
-            let mut found = Vec::new();
-            compared(check, &mut found);
-            for x in found {
-                if !operands.iter().any(|(o, _)| o.kind == x.kind) {
-                    operands.push((x.clone(), ev.eval(x).ok()));
-                }
+            for x in wfc_plan::gate_check::compared(check) {
+                operands.push((x.clone(), ev.eval(x).ok()));
             }
         }
         Ok(CheckFailure { message, operands })
@@ -53,59 +48,11 @@ impl CheckFailure {
                 let shown: Vec<String> = self
                     .operands
                     .iter()
-                    .map(|(x, v)| {
-                        let name = wfc_plan::render::expr::show(names, x);
-                        match v {
-                            _ if x.tainted => format!("`{name}` is {MASK}"),
-                            Some(v) => format!("`{name}` is {}", v.literal()),
-                            None => format!("`{name}` has no value"),
-                        }
-                    })
+                    .map(|(x, v)| wfc_plan::gate_check::operand_text(names, x, v.as_ref()))
                     .collect();
-                if shown.is_empty() {
-                    format!("the check `{check}` is false")
-                } else {
-                    format!("the check `{check}` is false: {}", shown.join(", "))
-                }
+                wfc_plan::gate_check::false_text(check, &shown)
             }
         };
         masker.mask(&text)
-    }
-}
-
-/// The non-literal operands of the comparisons in `e`, through `&&`,
-/// `||` and `!`, in order.
-fn compared<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-    match &e.kind {
-        ExprKind::Binary(BinaryOp::And | BinaryOp::Or, a, b) => {
-            compared(a, out);
-            compared(b, out);
-        }
-        ExprKind::Unary(_, x) => compared(x, out),
-        ExprKind::Binary(
-            BinaryOp::Eq
-            | BinaryOp::Ne
-            | BinaryOp::Lt
-            | BinaryOp::Le
-            | BinaryOp::Gt
-            | BinaryOp::Ge
-            | BinaryOp::In,
-            a,
-            b,
-        ) => out.extend([a.as_ref(), b.as_ref()].into_iter().filter(|x| !literal(x))),
-        _ if !literal(e) => out.push(e),
-        _ => {}
-    }
-}
-
-fn literal(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Str(_)
-        | ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Duration(_) => true,
-        ExprKind::List(xs) => xs.iter().all(literal),
-        _ => false,
     }
 }

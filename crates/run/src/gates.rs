@@ -220,6 +220,7 @@ pub fn decided(
             ("outputs", Value::Map(inputs)),
         ])),
         kept: Vec::new(),
+        usage: None,
     }
 }
 

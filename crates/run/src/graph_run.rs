@@ -590,9 +590,10 @@ impl Runner<'_> {
                                 f.describe(&self.names, &check, &self.secrets.masker())
                             }
                             // Folded when the run was planned: it read only params.
-                            ("false" | "", _) => {
-                                "the check is false, decided when the run was planned (it reads no step's output)".to_owned()
-                            }
+                            ("false" | "", _) => match step.check_false.as_deref() {
+                                Some(why) => format!("{} (decided when the run was planned)", why.text()),
+                                None => "the check is false, decided when the run was planned (it reads no step's output)".to_owned(),
+                            },
                             (_, Some(f)) => f.describe(&self.names, &check, &self.secrets.masker()),
                             (_, None) => format!("the check `{check}` is false"),
                         }),
@@ -613,6 +614,7 @@ impl Runner<'_> {
                         ("comment", Value::Str(String::new())),
                     ])),
                     kept: Vec::new(),
+                    usage: None,
                 };
                 self.immediate(g, v, result);
             }
@@ -696,6 +698,7 @@ impl Runner<'_> {
             duration: Duration::ZERO,
             outputs: None,
             kept: Vec::new(),
+            usage: None,
         };
         self.immediate(g, v, result);
     }
@@ -735,6 +738,7 @@ impl Runner<'_> {
                     exit_code: result.exit_code,
                     error: result.error.as_deref().map(|e| masker.mask(e)),
                     outputs: super::report::masked_json(result.outputs.as_ref(), &masker),
+                    usage: result.usage,
                 };
                 self.recorder.attempt_ended(&key, &record);
                 g.steps[id].last = Some(Box::new(Last {

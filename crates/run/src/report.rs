@@ -51,7 +51,20 @@ struct StepRecord {
     name: String,
     kind: &'static str,
     attempts: Vec<J>,
+    /// What its attempts used so far (CPU added up, the largest peak).
+    usage: Option<wfc_contract::Usage>,
     end: Option<J>,
+}
+
+/// `cpu_seconds` and `peak_memory_bytes` of `u` (`null` when not known).
+fn usage_json(u: Option<wfc_contract::Usage>) -> (J, J) {
+    match u {
+        Some(u) => (
+            json!((u.cpu.as_secs_f64() * 1e6).round() / 1e6),
+            json!(u.peak_memory),
+        ),
+        None => (J::Null, J::Null),
+    }
 }
 
 /// Collects the report; writes it to `path` when the run ends. The shared
@@ -170,7 +183,10 @@ impl Recorder for ReportWriter {
 
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
         self.with(|r| {
-            r.step(step).attempts.push(json!({
+            let (cpu, peak) = usage_json(a.usage);
+            let record = r.step(step);
+            record.usage = wfc_contract::Usage::and(record.usage, a.usage);
+            record.attempts.push(json!({
                 "number": a.number,
                 "status": a.status.name(),
                 "started_at": timestamp(a.started_at),
@@ -178,13 +194,17 @@ impl Recorder for ReportWriter {
                 "duration_seconds": secs(a.duration),
                 "exit_code": a.exit_code,
                 "error": a.error,
+                "cpu_seconds": cpu,
+                "peak_memory_bytes": peak,
             }));
         });
     }
 
     fn step_ended(&mut self, step: &StepKey, e: &StepEnd) {
         self.with(|r| {
-            r.step(step).end = Some(json!({
+            let record = r.step(step);
+            let (cpu, peak) = usage_json(record.usage);
+            record.end = Some(json!({
                 "status": e.status.name(),
                 "optional": e.optional,
                 "attempts": e.attempts,
@@ -193,6 +213,8 @@ impl Recorder for ReportWriter {
                 "duration_seconds": secs(e.duration),
                 "exit_code": e.exit_code,
                 "error": e.error,
+                "cpu_seconds": cpu,
+                "peak_memory_bytes": peak,
                 "outputs": e.outputs,
             }));
         });

@@ -199,10 +199,20 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Renders a `run` command: literal text as written, each `${…}` escaped
-    /// for the shell quoting context it stands in, `${raw(…)}` spliced as is.
+    /// for the shell quoting context it stands in (a list: one word per
+    /// item), `${raw(…)}` spliced as is. Of `c ? "make a" : "make b"`, the
+    /// text chosen is the command, rendered so.
     pub fn command(&mut self, e: &Expr) -> Result<String, String> {
-        let ExprKind::Interp(parts) = &e.kind else {
-            return self.text(e);
+        let parts = match &e.kind {
+            ExprKind::Interp(parts) => parts,
+            ExprKind::Cond(c, a, b) => {
+                return match self.eval(c)? {
+                    Value::Bool(true) => self.command(a),
+                    Value::Bool(false) => self.command(b),
+                    _ => Err("the condition choosing the command has no value".into()),
+                };
+            }
+            _ => return self.text(e),
         };
         let mut cmd = ShellCommand::new();
         for p in parts {
@@ -215,6 +225,10 @@ impl<'a> Evaluator<'a> {
                         let v = self.present_text(&args[0])?;
                         cmd.raw(&v);
                     }
+                    _ if matches!(x.ty, Type::List(_)) => {
+                        let items = self.words(x)?;
+                        cmd.words(&items).map_err(|err| err.to_string())?;
+                    }
                     _ => {
                         let v = self.present_text(x)?;
                         cmd.value(&v).map_err(|err| err.to_string())?;
@@ -223,6 +237,21 @@ impl<'a> Evaluator<'a> {
             }
         }
         Ok(cmd.finish())
+    }
+
+    /// The items of list `x` as text, for the words of a command.
+    fn words(&mut self, x: &Expr) -> Result<Vec<String>, String> {
+        match self.eval(x)? {
+            Value::List(items) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::Null => Err(self.missing(x)),
+                    v => Ok(v.to_text()),
+                })
+                .collect(),
+            Value::Null => Err(self.missing(x)),
+            v => Ok(vec![v.to_text()]),
+        }
     }
 
     /// Renders a `python` or `node` script: literal text as written, each

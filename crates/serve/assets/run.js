@@ -432,7 +432,8 @@
     if (dag.querySelector("[data-group], [data-step]")) readGraph();
   }
 
-  if (root.getAttribute("data-status") !== "running" || !window.EventSource) return;
+  var live = root.getAttribute("data-status");
+  if ((live !== "running" && live !== "waiting" && live !== "paused") || !window.EventSource) return;
   var url = "/runs/" + path + "/events?after=" + encodeURIComponent(root.getAttribute("data-cursor") || "");
   var source = new EventSource(url);
   function on(name, f) {
@@ -450,7 +451,15 @@
     refresh();
   });
   on("step_skipped", function (d, seq) { if (d.step) setStatus(d.step, "skipped", seq); });
-  on("step_ended", function (d, seq) { if (d.step && d.status) setStatus(d.step, d.status, seq); });
+  on("step_ended", function (d, seq) {
+    if (!d.step || !d.status) return;
+    // A decision taken: the run's header (waiting, running) is the server's.
+    var row = elements(d.step)[0];
+    var was = model.get(d.step) || (row && row.getAttribute("data-status"));
+    var decided = was === "waiting";
+    setStatus(d.step, d.status, seq);
+    if (decided) refresh();
+  });
   on("log", function (d) { if (d.step && typeof d.line === "string") onLine(d.step, d.line); });
   on("end", function (d) {
     // The stream ends here: no reconnect.

@@ -87,14 +87,17 @@ pub fn carries_credential(name: &str) -> bool {
 }
 
 /// Headers that name one delivery of a sender that retries: GitHub,
-/// Gitea, Gogs, GitLab, Bitbucket, and the generic `Idempotency-Key`.
-pub const DELIVERY_IDS: [&str; 6] = [
+/// Gitea, Gogs, GitLab, Bitbucket, and the generic `Idempotency-Key` and
+/// `X-Request-Id`, in this order: a proxy on the way may set its own
+/// `X-Request-Id` on each request, so a sender's own id comes first.
+pub const DELIVERY_IDS: [&str; 7] = [
     "x-github-delivery",
     "x-gitea-delivery",
     "x-gogs-delivery",
     "x-gitlab-event-uuid",
     "x-request-uuid",
     "idempotency-key",
+    "x-request-id",
 ];
 
 /// What the hook handler reads.

@@ -80,7 +80,10 @@ pub fn decide(
             } else {
                 format!("its gates: {}", gates.join(", "))
             };
-            return Err(format!("run {id} has no gate `{step}` ({hint})"));
+            let guess = wfc_language::diag::did_you_mean(step, gates.iter().map(String::as_str))
+                .map(|g| format!("; did you mean `{g}`?"))
+                .unwrap_or_default();
+            return Err(format!("run {id} has no gate `{step}` ({hint}){guess}"));
         }
         spec = super::reuse::gate_inputs(plan, step);
         if super::reuse::escalating(plan, step) {

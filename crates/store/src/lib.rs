@@ -62,6 +62,7 @@ pub mod ignored;
 pub mod journal;
 pub mod labels;
 pub mod listing;
+pub mod live;
 pub mod locks;
 pub mod logs;
 pub mod metrics;

@@ -3,8 +3,10 @@
 //!
 //! A listed run's status is the stored one, but for a `running` run held
 //! by a person ([`shown_status`]): that one is listed `waiting`, and
-//! `status=waiting` picks it (one that `wfc pause` paused, `paused`). The store keeps `running` for it (what
-//! everything that acts on a run reads).
+//! `status=waiting` picks it (one that `wfc pause` paused, `paused`); a
+//! run read in detail says so too ([`shown`]). The store keeps `running`
+//! for it (what everything that acts on a run reads: cancel, approve,
+//! resume, locks).
 //!
 //! The trigger lives in a table of its own, `run_triggers` (schema version
 //! 8): a run without a row there was started by `wfc run` (`manual`). Its
@@ -76,6 +78,19 @@ pub fn shown_status(r: &str) -> String {
                    AND a.rollback_of = s.rollback_of AND a.step = s.name
                    AND a.status = 'running')))
          THEN 'waiting' ELSE {r}.status END"
+    )
+}
+
+/// The status run `id`, stored as `status`, is shown with: `waiting` for
+/// a `running` one held by a person, as [`shown_status`] lists it.
+pub fn shown(store: &Store, id: &str, status: &str) -> rusqlite::Result<String> {
+    if status != "running" {
+        return Ok(status.to_owned());
+    }
+    store.conn.query_row(
+        &format!("SELECT {} FROM runs r WHERE r.id = ?1", shown_status("r")),
+        [id],
+        |r| r.get(0),
     )
 }
 
@@ -297,6 +312,16 @@ mod tests {
         assert_eq!(
             crate::control::run_status(c, "held").unwrap().as_deref(),
             Some("running")
+        );
+        // Read in detail (`wfc status`, the API's run), it is shown as listed.
+        let status = |id| crate::query::detail(c, id).unwrap().unwrap().run.status;
+        assert_eq!(
+            [status("held"), status("backoff"), status("bad")],
+            ["waiting", "running", "failed"]
+        );
+        assert_eq!(
+            crate::query::head(c, "held").unwrap().unwrap().run.status,
+            "waiting"
         );
     }
 }

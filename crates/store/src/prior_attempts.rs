@@ -1,15 +1,26 @@
 //! A resumed step goes on counting: the attempts of run `id`'s main-graph
-//! steps whose last attempt was cut short — cancelled, or interrupted when
-//! the run's process died — so that their retries and a retry's `within`
-//! continue where they stopped rather than start afresh.
+//! steps that were cut short — cancelled, or interrupted when the run's
+//! process died, during an attempt or in the wait before the next one —
+//! so that their retries and a retry's `within` continue where they
+//! stopped rather than start afresh.
 //!
 //! A step whose attempts ended by themselves (it failed, its retries used
 //! up or not wanted) starts afresh: resuming it asks for a new try. Over
 //! sessions the count restarts after each session in which the step ended
 //! by itself, for the same reason.
+//!
+//! Whether a step ended by itself is read from three places: an attempt
+//! cut short says so itself; between two earlier sessions, the numbering
+//! of the later one says what its resume decided (a step that went on
+//! counting numbers its attempts on, a fresh one from 1); after its last
+//! attempt, a step whose last attempt failed ended by itself only when its
+//! end was recorded right after as failed or timed out — cancelled in the
+//! wait before a retry, it ended `cancelled`, and killed there, it has no
+//! recorded end at all.
 
 use crate::Store;
 use rusqlite::params;
+use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
 use wfc_contract::PriorAttempts;
 
@@ -18,11 +29,25 @@ fn cut_short(status: &str) -> bool {
     matches!(status, "cancelled" | "interrupted" | "running")
 }
 
+/// A step's status that it ended with by itself.
+fn by_itself(status: &str) -> bool {
+    matches!(status, "failed" | "timed_out" | "succeeded")
+}
+
+/// The step being read: its name, the session of its last attempt, that
+/// attempt's status, and its count so far.
+struct Reading {
+    step: String,
+    session: i64,
+    last: String,
+    count: PriorAttempts,
+}
+
 /// The prior attempts of each main-graph step of run `id` that was cut
 /// short, by instance name.
 pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, PriorAttempts)>> {
     let mut q = store.conn.prepare(
-        "SELECT step, session, status, started_at FROM attempts
+        "SELECT step, session, number, status, started_at FROM attempts
          WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''
          ORDER BY step, session, number",
     )?;
@@ -30,44 +55,93 @@ pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, 
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)?,
         ))
     })?;
+    // Steps whose last attempt failed: whether they were cut in the wait
+    // after it is read from the events once, for all of them.
+    let mut waited: Vec<Reading> = Vec::new();
     let mut out: Vec<(String, PriorAttempts)> = Vec::new();
-    // The step being read, its session and last status, and its count so far.
-    let mut cur: Option<(String, i64, String, PriorAttempts)> = None;
-    let mut flush = |cur: Option<(String, i64, String, PriorAttempts)>| {
-        if let Some((step, _, _, p)) = cur.filter(|(_, _, last, _)| cut_short(last)) {
-            out.push((step, p));
-        }
+    let mut flush = |r: Option<Reading>, out: &mut Vec<(String, PriorAttempts)>| match r {
+        Some(r) if cut_short(&r.last) => out.push((r.step, r.count)),
+        Some(r) if matches!(r.last.as_str(), "failed" | "timed_out") => waited.push(r),
+        _ => {}
     };
+    let mut cur: Option<Reading> = None;
     for row in rows {
-        let (step, session, status, started_at) = row?;
+        let (step, session, number, status, started_at) = row?;
         let at = UNIX_EPOCH + Duration::from_millis(started_at.max(0) as u64);
         let fresh = PriorAttempts {
             failures: 0,
             first_started: at,
         };
-        let mut p = match cur.take() {
-            Some((s, ses, last, p)) if s == step => {
-                // A new session after one the step ended by itself: afresh.
-                if ses != session && !cut_short(&last) {
-                    fresh
+        let mut count = match cur.take() {
+            Some(r) if r.step == step => {
+                // A new session goes on counting after one cut short, and
+                // says so by numbering on; else it started afresh.
+                let went_on = r.session == session || cut_short(&r.last) || number > 1;
+                if went_on {
+                    r.count
                 } else {
-                    p
+                    fresh
                 }
             }
             other => {
-                flush(other);
+                flush(other, &mut out);
                 fresh
             }
         };
         if matches!(status.as_str(), "failed" | "timed_out") {
-            p.failures += 1;
+            count.failures += 1;
         }
-        cur = Some((step, session, status, p));
+        cur = Some(Reading {
+            step,
+            session,
+            last: status,
+            count,
+        });
     }
-    flush(cur);
+    flush(cur, &mut out);
+    if !waited.is_empty() {
+        let ends = ends_after_last_attempt(store, id)?;
+        for r in waited {
+            let ended = ends.get(&r.step).and_then(Option::as_deref);
+            if !ended.is_some_and(by_itself) {
+                out.push((r.step, r.count));
+            }
+        }
+    }
     Ok(out)
+}
+
+/// For each step of run `id` that had an attempt, the status its end was
+/// recorded with first after its last attempt ended (`None`: no end was
+/// recorded since, as when the run's process was killed in the wait).
+fn ends_after_last_attempt(
+    store: &Store,
+    id: &str,
+) -> rusqlite::Result<HashMap<String, Option<String>>> {
+    let mut q = store.conn.prepare(
+        "SELECT step, kind, detail FROM events
+         WHERE run_id = ?1 AND kind IN ('attempt_ended', 'step_ended') AND step IS NOT NULL
+         ORDER BY seq",
+    )?;
+    let mut ends: HashMap<String, Option<String>> = HashMap::new();
+    let mut rows = q.query(params![id])?;
+    while let Some(r) = rows.next()? {
+        let step: String = r.get(0)?;
+        let kind: String = r.get(1)?;
+        if kind == "attempt_ended" {
+            ends.insert(step, None);
+        } else if let Some(end @ None) = ends.get_mut(&step) {
+            let detail: Option<String> = r.get(2)?;
+            let status = detail
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+                .and_then(|d| d.get("status")?.as_str().map(str::to_owned));
+            *end = Some(status.unwrap_or_default());
+        }
+    }
+    Ok(ends)
 }

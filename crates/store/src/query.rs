@@ -28,10 +28,10 @@ pub struct RunRow {
     pub failed_step: Option<String>,
     pub failed_error: Option<String>,
     pub params: J,
-    /// Its workflow's `version` when it started (in listings).
+    /// Its workflow's `version` when it started (in listings and details).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// Its workflow's `tags` when it started (in listings).
+    /// Its workflow's `tags` when it started (in listings and details).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(skip)]
@@ -111,6 +111,14 @@ pub struct AttemptRow {
     pub duration_seconds: Option<f64>,
     pub exit_code: Option<i64>,
     pub error: Option<String>,
+    /// CPU time (user + system) of its process and the descendants it
+    /// waited for; absent where not known (no process, or recorded before
+    /// schema 15: what an older store showed, it still shows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+    /// Peak resident memory in bytes, as [`AttemptRow::cpu_seconds`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// A step of a run, as `wfc status` shows it.
@@ -132,13 +140,22 @@ pub struct StepRow {
     pub error: Option<String>,
     /// Why it waits (a retry backoff, an approval).
     pub waiting: Option<String>,
+    /// The CPU time of all its attempts ([`AttemptRow::cpu_seconds`]),
+    /// absent when none of them has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+    /// The largest peak memory of its attempts, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_memory_bytes: Option<u64>,
     pub outputs: J,
     pub log: Option<String>,
     pub attempt_log: Vec<AttemptRow>,
 }
 
 /// A run with all its steps: recorded ones in the order they were first
-/// seen, then the plan's steps that never started (`pending`).
+/// seen, then the plan's steps that never started (`pending`). Its status
+/// is shown as listings show it: `waiting` for a running run held by a
+/// person ([`super::listing::shown`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunDetail {
     #[serde(flatten)]
@@ -252,6 +269,9 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
     let trigger = (trigger != super::listing::MANUAL).then_some(trigger);
     let decisions = super::decisions::list(store, id)?;
     let paused = super::pause::paused(store, id)?;
+    let mut run = run;
+    run.status = super::listing::shown(store, id, &run.status)?;
+    (run.version, run.tags) = super::labels::of(store, id)?;
     Ok(Some(RunDetail {
         run,
         step_list: Vec::new(),
@@ -285,6 +305,8 @@ pub(crate) fn step_row(r: &rusqlite::Row) -> rusqlite::Result<StepRow> {
         exit_code: r.get(8)?,
         error: r.get(9)?,
         waiting: r.get(10)?,
+        cpu_seconds: None,
+        peak_memory_bytes: None,
         outputs: outputs
             .and_then(|o| serde_json::from_str(&o).ok())
             .unwrap_or(J::Null),
@@ -295,7 +317,7 @@ pub(crate) fn step_row(r: &rusqlite::Row) -> rusqlite::Result<StepRow> {
 
 /// The columns [`attempt_row`] reads, in its order.
 pub(crate) const ATTEMPT_COLUMNS: &str =
-    "session, number, status, started_at, duration_ms, exit_code, error";
+    "session, number, status, started_at, duration_ms, exit_code, error, cpu_us, peak_memory";
 
 /// An attempt read from [`ATTEMPT_COLUMNS`], starting at column `at`.
 pub(crate) fn attempt_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<AttemptRow> {
@@ -307,15 +329,25 @@ pub(crate) fn attempt_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Atte
         duration_seconds: r.get::<_, Option<i64>>(at + 4)?.map(|d| d as f64 / 1000.0),
         exit_code: r.get(at + 5)?,
         error: r.get(at + 6)?,
+        cpu_seconds: r.get::<_, Option<i64>>(at + 7)?.map(|us| us as f64 / 1e6),
+        peak_memory_bytes: r.get::<_, Option<i64>>(at + 8)?.map(i64::unsigned_abs),
     })
 }
 
 /// `attempts` as the tries of the step's last session: an attempt a cancel
-/// or a crash cut short, then resumed, is no retry ("after 2 attempts").
+/// or a crash cut short, then resumed, is no retry ("after 2 attempts");
+/// and what its attempts used, all of them (a cut attempt's work was done).
 pub(crate) fn last_session_attempts(s: &mut StepRow) {
     if let Some(last) = s.attempt_log.iter().map(|a| a.session).max() {
         s.attempts = s.attempt_log.iter().filter(|a| a.session == last).count() as i64;
     }
+    let cpu = s.attempt_log.iter().filter_map(|a| a.cpu_seconds);
+    s.cpu_seconds = cpu.clone().next().map(|_| cpu.sum());
+    s.peak_memory_bytes = s
+        .attempt_log
+        .iter()
+        .filter_map(|a| a.peak_memory_bytes)
+        .max();
 }
 
 /// A plan step that has not started.
@@ -332,6 +364,8 @@ pub(crate) fn pending(name: String, kind: String) -> StepRow {
         exit_code: None,
         error: None,
         waiting: None,
+        cpu_seconds: None,
+        peak_memory_bytes: None,
         outputs: J::Null,
         log: None,
         attempt_log: Vec::new(),

@@ -29,6 +29,25 @@ pub struct Outcome<'a> {
     pub outputs: Option<&'a str>,
 }
 
+/// What an attempt's process or container used (`wfc_contract::Usage`),
+/// as the journal and the `attempts` row keep it.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Usage {
+    /// CPU time, user and system, in microseconds.
+    pub cpu_us: u64,
+    /// Peak resident memory, in bytes (`None`: not known).
+    pub peak_memory: Option<u64>,
+}
+
+impl From<wfc_contract::Usage> for Usage {
+    fn from(u: wfc_contract::Usage) -> Self {
+        Usage {
+            cpu_us: u64::try_from(u.cpu.as_micros()).unwrap_or(u64::MAX),
+            peak_memory: u.peak_memory,
+        }
+    }
+}
+
 /// One state change of a running run. `at` (ms since the epoch) is when it
 /// happened, not when it is applied. The strings are borrowed: from the
 /// scheduler's own data when written, from the bytes read when folded.
@@ -94,6 +113,19 @@ pub enum Record<'a> {
         first: bool,
         at: i64,
     },
+    /// [`Record::AttemptEnded`] with what the attempt's process used
+    /// (schema 15): a variant of its own, so that the bytes of every other
+    /// record, and the journals of earlier builds, stay as they were.
+    AttemptEndedWithUsage {
+        #[serde(borrow)]
+        key: Key<'a>,
+        attempt: u32,
+        status: &'a str,
+        #[serde(borrow)]
+        outcome: Outcome<'a>,
+        usage: Usage,
+        at: i64,
+    },
 }
 
 impl Record<'_> {
@@ -106,7 +138,8 @@ impl Record<'_> {
             | Record::Skipped { at, .. }
             | Record::StepEnded { at, .. }
             | Record::Phase { at, .. }
-            | Record::Artifact { at, .. } => *at,
+            | Record::Artifact { at, .. }
+            | Record::AttemptEndedWithUsage { at, .. } => *at,
         }
     }
 
@@ -114,7 +147,9 @@ impl Record<'_> {
     pub fn what(&self) -> &'static str {
         match self {
             Record::AttemptStarted { .. } => "an attempt's start",
-            Record::AttemptEnded { .. } => "an attempt's end",
+            Record::AttemptEnded { .. } | Record::AttemptEndedWithUsage { .. } => {
+                "an attempt's end"
+            }
             Record::Waiting { .. } => "a wait",
             Record::Skipped { .. } => "a skip",
             Record::StepEnded { .. } => "a step's end",
@@ -140,6 +175,13 @@ impl Record<'_> {
                 json!({ "attempt": attempt }),
             ),
             Record::AttemptEnded {
+                key,
+                attempt,
+                status,
+                outcome,
+                ..
+            }
+            | Record::AttemptEndedWithUsage {
                 key,
                 attempt,
                 status,
@@ -203,16 +245,24 @@ impl Record<'_> {
                 key,
                 attempt,
                 status,
-                outcome: o,
+                outcome,
                 ..
-            } => {
-                tx.prepare_cached(
-                    "UPDATE attempts SET status = ?7, duration_ms = ?8, exit_code = ?9, error = ?10, outputs = ?11
-                     WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4 AND session = ?5 AND number = ?6",
-                )?
-                .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt,
-                                 status, o.duration_ms, o.exit_code, o.error, o.outputs])?;
-            }
+            } => attempt_ended(tx, (run_id, session), key, attempt, (status, outcome), None)?,
+            Record::AttemptEndedWithUsage {
+                key,
+                attempt,
+                status,
+                outcome,
+                usage,
+                ..
+            } => attempt_ended(
+                tx,
+                (run_id, session),
+                key,
+                attempt,
+                (status, outcome),
+                Some(usage),
+            )?,
             Record::Waiting { key, why, .. } => {
                 tx.prepare_cached(
                     "UPDATE steps SET status = 'waiting', detail = ?5
@@ -265,6 +315,32 @@ impl Record<'_> {
         }
         Ok(())
     }
+}
+
+/// Writes how attempt `attempt` of step `key` ended, in run `run_id`'s
+/// session: its `attempts` row, with what it used where known.
+fn attempt_ended(
+    tx: &Transaction,
+    (run_id, session): (&str, i64),
+    key: Key<'_>,
+    attempt: u32,
+    (status, o): (&str, Outcome<'_>),
+    usage: Option<Usage>,
+) -> rusqlite::Result<()> {
+    // SQLite's integers are signed: a figure past i64::MAX (never seen) is kept at it.
+    let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let (cpu_us, peak) = match usage {
+        Some(u) => (Some(signed(u.cpu_us)), u.peak_memory.map(signed)),
+        None => (None, None),
+    };
+    tx.prepare_cached(
+        "UPDATE attempts SET status = ?7, duration_ms = ?8, exit_code = ?9, error = ?10, outputs = ?11,
+                             cpu_us = ?12, peak_memory = ?13
+         WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4 AND session = ?5 AND number = ?6",
+    )?
+    .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt,
+                     status, o.duration_ms, o.exit_code, o.error, o.outputs, cpu_us, peak])?;
+    Ok(())
 }
 
 /// Appends an event to run `run_id`'s log (`detail`: JSON text), numbered
@@ -358,6 +434,27 @@ pub(crate) mod tests {
         assert_eq!(
             hex(&ended("s", 3)),
             "04046d61696e000173057368656c6c06097375636365656465640101140a01000001097b2276223a2231227d001e"
+        );
+        // Schema 14's: the eighth variant, AttemptEnded's fields with the usage before `at`.
+        let used = Record::AttemptEndedWithUsage {
+            key: key("a"),
+            attempt: 2,
+            status: "failed",
+            outcome: Outcome {
+                duration_ms: 300,
+                exit_code: Some(1),
+                error: Some("e"),
+                outputs: None,
+            },
+            usage: Usage {
+                cpu_us: 1500,
+                peak_memory: Some(4096),
+            },
+            at: 7,
+        };
+        assert_eq!(
+            hex(&used),
+            "07046d61696e00016102066661696c6564d804010201016500dc0b0180200e"
         );
     }
 }

@@ -164,6 +164,18 @@ pub fn gates(plan: &J) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The names of every step of recorded fingerprints, in plan order.
+pub fn step_names(plan: &J) -> Vec<String> {
+    plan["steps"]
+        .as_array()
+        .map(|xs| {
+            xs.iter()
+                .filter_map(|s| s["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Whether a recorded step pauses for a person once its retries are used
 /// up (`on fail pause` on a step that is no gate): a decision on it is
 /// taken as on a gate ([`wfc_contract::Escalation`]).

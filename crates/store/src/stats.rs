@@ -4,8 +4,10 @@
 //! main-graph step instance: how many runs it ended in, its success rate,
 //! p50/p95 of its successful durations, retries (attempts beyond the first
 //! of a session: a resume after a cancel or a crash is none), how often it was *flaky* (failed at least once in a run
-//! where it finally succeeded, or failed in some runs and not in others), and
-//! its share of all step time. Percentiles are nearest-rank.
+//! where it finally succeeded, or failed in some runs and not in others),
+//! its share of all step time, and the median and most of the CPU time and
+//! of the peak memory its attempts used in a run (where known: steps that
+//! run a process or a container). Percentiles are nearest-rank.
 //!
 //! [`window`] gives the same over the runs started since a time, and
 //! [`daily`] the workflow's figures per UTC day (the dashboard's plots).
@@ -53,6 +55,18 @@ pub struct StepStats {
     pub flaky_runs: usize,
     /// Its share of all step time (0–1).
     pub time_share: f64,
+    /// The CPU time (user + system) of its attempts in a run, over the runs
+    /// where it is known: the median and the most (absent: known in none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p50_cpu_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_cpu_seconds: Option<f64>,
+    /// The peak memory of its attempts in a run, in bytes: the median over
+    /// the runs where it is known, and the most.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p50_peak_memory_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_peak_memory_bytes: Option<u64>,
     /// The mean of its successful durations (not in `wfc stats`' JSON).
     #[serde(skip)]
     pub mean_seconds: Option<f64>,
@@ -134,7 +148,11 @@ fn one(
                 (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
                    AND a.rollback_of = '' AND a.step = s.name AND a.number > 1),
                 (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
-                   AND a.rollback_of = '' AND a.step = s.name AND a.status IN ('failed', 'timed_out'))
+                   AND a.rollback_of = '' AND a.step = s.name AND a.status IN ('failed', 'timed_out')),
+                (SELECT SUM(a.cpu_us) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
+                   AND a.rollback_of = '' AND a.step = s.name),
+                (SELECT MAX(a.peak_memory) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
+                   AND a.rollback_of = '' AND a.step = s.name)
          FROM steps s
          WHERE s.graph = 'main' AND s.status IN ('succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted')
            AND s.run_id IN (SELECT id FROM runs WHERE workflow = ?1 AND started_at >= ?3
@@ -150,6 +168,8 @@ fn one(
         retries: usize,
         flaky: usize,
         order: usize,
+        cpu_us: Vec<i64>,
+        peak: Vec<i64>,
     }
     let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
     let rows = sq.query_map(params![workflow, oldest as i64, since_ms], |r| {
@@ -160,10 +180,12 @@ fn one(
             r.get::<_, Option<i64>>(3)?,
             r.get::<_, i64>(4)?,
             r.get::<_, i64>(5)?,
+            r.get::<_, Option<i64>>(6)?,
+            r.get::<_, Option<i64>>(7)?,
         ))
     })?;
     for row in rows {
-        let (name, kind, status, ms, retries, failed_attempts) = row?;
+        let (name, kind, status, ms, retries, failed_attempts, cpu_us, peak) = row?;
         let n = acc.len();
         let a = acc.entry(name).or_insert(Acc {
             kind,
@@ -174,8 +196,12 @@ fn one(
             retries: 0,
             flaky: 0,
             order: n,
+            cpu_us: Vec::new(),
+            peak: Vec::new(),
         });
         a.runs += 1;
+        a.cpu_us.extend(cpu_us);
+        a.peak.extend(peak);
         a.retries += retries as usize;
         a.total_ms += ms.unwrap_or(0);
         if status == "succeeded" {
@@ -193,6 +219,10 @@ fn one(
         .into_iter()
         .map(|(name, mut a)| {
             a.ok_ms.sort_unstable();
+            a.cpu_us.sort_unstable();
+            a.peak.sort_unstable();
+            let cpu = |p: f64| percentile(&a.cpu_us, p).map(|us| us as f64 / 1e6);
+            let peak = |p: f64| percentile(&a.peak, p).map(i64::unsigned_abs);
             let s = StepStats {
                 name,
                 kind: a.kind,
@@ -211,6 +241,10 @@ fn one(
                     0.0
                 },
                 total_ms: a.total_ms,
+                p50_cpu_seconds: cpu(50.0),
+                max_cpu_seconds: cpu(100.0),
+                p50_peak_memory_bytes: peak(50.0),
+                max_peak_memory_bytes: peak(100.0),
             };
             (a.order, s)
         })
@@ -348,6 +382,15 @@ pub fn workflows_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<Str
         .prepare("SELECT DISTINCT workflow FROM runs WHERE started_at >= ?1 ORDER BY workflow")?;
     let names = q.query_map([since_ms], |r| r.get(0))?;
     names.collect()
+}
+
+/// The names of the workflows the store has runs of, sorted.
+pub fn workflow_names(store: &Store) -> rusqlite::Result<Vec<String>> {
+    let mut q = store
+        .conn
+        .prepare("SELECT DISTINCT workflow FROM runs ORDER BY workflow")?;
+    let rows = q.query_map([], |r| r.get(0))?;
+    rows.collect()
 }
 
 /// How many of `workflow`'s runs have ended, and how many of those succeeded.

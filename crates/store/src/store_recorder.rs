@@ -461,17 +461,31 @@ impl Recorder for StoreRecorder {
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
         self.logs.write(step, &mut self.scratch);
         self.headers.ended(&self.scratch);
-        self.turn.push(&Record::AttemptEnded {
-            key: key(step),
-            attempt: a.number,
-            status: a.status.name(),
-            outcome: Outcome {
-                duration_ms: a.duration.as_millis() as i64,
-                exit_code: a.exit_code,
-                error: a.error.as_deref(),
-                outputs: json_text(&a.outputs).as_deref(),
+        let (key, attempt, status) = (key(step), a.number, a.status.name());
+        let outputs = json_text(&a.outputs);
+        let outcome = Outcome {
+            duration_ms: a.duration.as_millis() as i64,
+            exit_code: a.exit_code,
+            error: a.error.as_deref(),
+            outputs: outputs.as_deref(),
+        };
+        let at = now_ms();
+        self.turn.push(&match a.usage {
+            Some(usage) => Record::AttemptEndedWithUsage {
+                key,
+                attempt,
+                status,
+                outcome,
+                usage: usage.into(),
+                at,
             },
-            at: now_ms(),
+            None => Record::AttemptEnded {
+                key,
+                attempt,
+                status,
+                outcome,
+                at,
+            },
         });
     }
 

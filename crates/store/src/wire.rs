@@ -137,7 +137,7 @@ pub fn records<'a>(mut bytes: &'a [u8], into: &mut Vec<Record<'a>>) -> Option<()
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::record::{Key, Outcome};
+    use crate::record::{Key, Outcome, Usage};
 
     fn key() -> Key<'static> {
         Key {
@@ -186,6 +186,22 @@ pub(crate) mod tests {
                     outputs: opt("{\"stdout\":\"é\\n\"}"),
                 },
                 at: 14,
+            });
+            records.push(Record::AttemptEndedWithUsage {
+                key: key(),
+                attempt: 2,
+                status: "succeeded",
+                outcome: Outcome {
+                    duration_ms: 7,
+                    exit_code: some.then_some(0),
+                    error: opt("e"),
+                    outputs: opt("{}"),
+                },
+                usage: Usage {
+                    cpu_us: if some { u64::MAX } else { 0 },
+                    peak_memory: some.then_some(1 << 40),
+                },
+                at: 16,
             });
             records.push(Record::StepEnded {
                 key: Key {

@@ -2,7 +2,7 @@
 //! start a workflow from. `--list` shows the templates. On a terminal with
 //! no template named it asks (see [`ask`]); off one it never prompts.
 
-mod answers;
+pub(in crate::cli) mod answers;
 mod ask;
 mod templates;
 
@@ -64,6 +64,18 @@ pub fn run(args: NewArgs) -> ExitCode {
             }
         },
     };
+    // `-` is stdout, as for every command that writes a file.
+    if file == Path::new("-") {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: cannot write the template to stdout: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match write(&file, &text, args.force) {
         Ok(()) => {
             let shown = file.display();

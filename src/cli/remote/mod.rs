@@ -10,6 +10,7 @@
 //! client's own failures, API060–API062 (docs/serve.md).
 
 pub mod commands;
+mod follow;
 
 use clap::Args;
 use reqwest::{StatusCode, Url};

@@ -112,6 +112,8 @@ fn install(args: InstallArgs) -> ExitCode {
         store: super::history::StoreArgs {
             state_dir: args.store.state_dir.clone(),
         },
+        ask: false,
+        warn: false,
     };
     let (_, wf, source) = match super::plan::compile(&input) {
         Ok(compiled) => compiled,

@@ -33,7 +33,7 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     ("examples/nightly.wf", &[], &[]),
     // `failed.*` (E0722).
     ("examples/quickstart.wf", &[], &["E0722"]),
-    ("examples/release-webhook.wf", &["version=1"], &[]),
+    ("examples/release-webhook.wf", &["version=1"], &["E0722"]),
     (
         "examples/release-with-std.wf",
         &["version=1"],

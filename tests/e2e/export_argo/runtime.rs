@@ -147,3 +147,56 @@ fn approximations_need_the_flag() {
         "{yaml}"
     );
 }
+
+/// A failing `check` gate says its `message`, interpolated by Argo into
+/// an env value (data): run with `sh`, each line is marked as wfc's.
+#[test]
+fn a_gates_message_is_said_when_its_check_fails() {
+    let c = workflow(
+        r#"workflow w {
+  step balance: shell {
+    run "echo amount=60 >> \"$WF_OUTPUTS\""
+    outputs { amount: int }
+  }
+  step funds_ok: gate {
+    check balance.outputs.amount >= 100
+    message "insufficient funds: ${balance.outputs.amount} < 100"
+  }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    let gate = doc["spec"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "funds-ok")
+        .unwrap_or_else(|| panic!("no funds-ok template in:\n{yaml}"));
+    let env = &gate["container"]["env"][0];
+    assert_eq!(env["name"], "WF_MESSAGE", "{yaml}");
+    assert_eq!(
+        env["value"],
+        "insufficient funds: {{inputs.parameters.wf-value-1}} < 100"
+    );
+    let argv: Vec<&str> = gate["container"]["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let run = Command::new(argv[0])
+        .args(&argv[1..])
+        .env("WF_MESSAGE", "funds: 60\n$(touch pwned)")
+        .current_dir(c.dir())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        "wfc: funds: 60\nwfc: $(touch pwned)\ngate `funds_ok`: check failed: balance.outputs.amount >= 100\n"
+    );
+    assert!(!c.path("pwned").exists());
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
+}

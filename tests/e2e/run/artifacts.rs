@@ -199,3 +199,35 @@ fn resume_puts_a_restored_steps_files_back_or_refuses_a_changed_copy() {
         "the changed copy was put back"
     );
 }
+
+#[test]
+fn a_command_gets_each_artifact_as_an_argument_of_its_own() {
+    // Names with blanks, quotes and shell syntax: each is one argument,
+    // and none runs (the design's `run "upload ${build.artifacts.bundle}"`).
+    let c = workflow(
+        r#"workflow ship {
+  step build: shell {
+    run "mkdir -p dist && echo one > \"dist/a b.tgz\" && echo two > \"dist/it's \\$(touch pwned).tgz\""
+    artifacts { bundle = "dist/*.tgz" }
+  }
+  step publish: shell {
+    run "for f in ${build.artifacts.bundle} --; do printf '<%s>\n' \"$f\"; done > args"
+  }
+  step count: shell { run "set -- ${build.artifacts.bundle}; echo $# > count" }
+}
+"#,
+    );
+    let r = run(&c);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let dist = c.path("dist").canonicalize().unwrap();
+    assert_eq!(
+        c.read("args"),
+        format!(
+            "<{0}/a b.tgz>\n<{0}/it's $(touch pwned).tgz>\n<-->\n",
+            dist.display()
+        )
+    );
+    assert_eq!(c.read("count"), "2\n");
+    assert!(!c.path("pwned").exists());
+    assert!(!c.path("dist/pwned").exists());
+}

@@ -45,3 +45,23 @@ fn a_failed_check_says_its_message_or_its_operands() {
     );
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn a_check_decided_when_planned_says_its_operands_too() {
+    // Over params only: the plan decides it, and the run says why.
+    let c = workflow(
+        r#"workflow rows {
+  param rows: int = 6
+  param min_rows: int = 1000
+  step enough: gate { check rows >= min_rows && rows > 0 }
+}"#,
+    );
+    let r = c.wfc_run(&["--output", "report.json"]).output();
+    assert_eq!(r.code, 1, "{r}");
+    let error = c.report()["steps"][0]["error"].as_str().unwrap().to_owned();
+    assert_eq!(
+        error,
+        "the check `rows >= min_rows && rows > 0` is false: `rows` is 6, `min_rows` is 1000 \
+         (decided when the run was planned)"
+    );
+}

@@ -50,6 +50,13 @@ fn hostile_values_stay_one_argument_in_every_context() {
             format!("<pre-{v}-post><x {v} y>"),
             "value {v:?}"
         );
+        assert_eq!(c.read("chosen.out"), want, "a chosen command, value {v:?}");
+        assert_eq!(c.read("late.out"), want, "chosen at run time, value {v:?}");
+        assert_eq!(
+            c.read("list.out"),
+            format!("<{v}><b c>"),
+            "a list's item, value {v:?}"
+        );
         if !v.ends_with('\n') {
             assert_eq!(c.read("output.out"), want, "a step output, value {v:?}");
         }

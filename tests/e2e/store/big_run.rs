@@ -71,6 +71,7 @@ pub(super) fn record_big_run(state: &Path, id: &str, n: usize) {
                 exit_code: Some(0),
                 error: None,
                 outputs: json!({}),
+                usage: None,
             },
         );
         r.step_ended(

@@ -45,9 +45,14 @@ fn concurrent_runs_share_one_store() {
 #[test]
 fn store_commands_without_a_store_and_state_dir() {
     let env = Env::new(CHAIN);
+    // No runs yet is an answer, not an error (as `git log` in a new repository).
     let out = env.wfc(&["history"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no runs recorded"));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no runs recorded yet"));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "no runs recorded\n");
+    let out = env.wfc(&["stats", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
     env.touch("go");
     let dir = env.path().display().to_string();
     let other = env.path().join("elsewhere");

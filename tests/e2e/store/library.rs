@@ -52,6 +52,7 @@ fn step(r: &mut StoreRecorder, name: &str, at: SystemTime, attempts: &[(StepStat
                 exit_code: Some(i64::from(*status != StepStatus::Succeeded)),
                 error: (*status != StepStatus::Succeeded).then(|| "boom".into()),
                 outputs: json!({ "n": n }),
+                usage: None,
             },
         );
         t += Duration::from_millis(*ms);

@@ -4,6 +4,9 @@
 //! retries left — the cut attempt is not counted as one, and is done
 //! again under its number — numbering its attempts on from the store; a
 //! retry's `within` runs from its first attempt, in the earlier session.
+//! The same holds when the cut comes in the wait before a retry (the
+//! attempt before it failed): the resumed step does that retry, not all of
+//! them again.
 
 use super::{wait_for, Env};
 use std::time::Duration;
@@ -137,4 +140,80 @@ fn a_retry_deadline_runs_from_the_first_attempt_of_an_earlier_session() {
         )
         .unwrap();
     assert!(error.contains("the retry deadline (`within 1s`"), "{error}");
+}
+
+/// `b` always fails, and waits 30 s before its one retry.
+const WAITS: &str = r#"workflow flaky {
+  param dir: string
+  step b: shell {
+    run "echo b >> ${dir}/count/b; exit 1"
+    retry 1 backoff 30s
+  }
+}
+"#;
+
+/// Runs until `b` failed once and waits before its retry, cuts the run
+/// there with `cut`, then resumes it: `b`'s one retry runs at once, under
+/// the next number, and the run fails without another wait.
+fn cut_in_backoff(cut: impl FnOnce(&Env, &str, &mut std::process::Child)) {
+    let env = Env::new(WAITS);
+    let mut child = env.spawn_run(&[]);
+    let id = env.run_id();
+    env.wait_step("b", "waiting");
+    assert_eq!(env.count("b"), 1);
+    cut(&env, &id, &mut child);
+    let started = std::time::Instant::now();
+    let out = env.wfc(&["resume", &id]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the resumed step waited again: {:?}",
+        started.elapsed()
+    );
+    // 2 attempts allowed, 1 made: the resumed run makes the other only
+    // (not 2 afresh, with the wait between them).
+    assert_eq!(env.count("b"), 2);
+    assert_eq!(attempts(&env), ["1:1 failed", "2:2 failed"]);
+}
+
+#[test]
+fn a_run_cancelled_in_the_wait_before_a_retry_goes_on_counting() {
+    cut_in_backoff(|env, id, child| {
+        let out = env.wfc(&["cancel", id, "--wait"]);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(child.wait().unwrap().code(), Some(130));
+        assert_eq!(env.step_status("b").as_deref(), Some("cancelled"));
+    });
+}
+
+#[test]
+fn a_run_stopped_by_sigterm_in_the_wait_before_a_retry_goes_on_counting() {
+    cut_in_backoff(|env, _, child| {
+        wfc_testkit::signal(child.id() as i32, nix::sys::signal::Signal::SIGTERM);
+        assert!(!child.wait().unwrap().success());
+        assert_eq!(env.step_status("b").as_deref(), Some("cancelled"));
+    });
+}
+
+#[test]
+fn a_run_killed_in_the_wait_before_a_retry_goes_on_counting() {
+    cut_in_backoff(|env, id, child| {
+        kill9(child);
+        env.check_after_kill(id);
+    });
+}
+
+#[test]
+fn a_step_that_failed_for_good_starts_afresh_after_a_later_session() {
+    // `b` fails its 2 attempts by itself; the resume gives it 2 again.
+    let env = Env::new(&WAITS.replace("backoff 30s", ""));
+    let mut child = env.spawn_run(&[]);
+    let id = env.run_id();
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+    let out = env.wfc(&["resume", &id]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        attempts(&env),
+        ["1:1 failed", "1:2 failed", "2:1 failed", "2:2 failed"]
+    );
 }

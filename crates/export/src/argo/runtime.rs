@@ -306,6 +306,14 @@ impl<'p> RunTime<'p> {
                 cmd.raw(&text::plain(wf, step, &args[0])?);
                 continue;
             }
+            if let wfc_language::ir::Type::List(_) = x.ty {
+                // Its items are words of the command: known at export, they
+                // are written as `wfc run` writes them; one value in `env`
+                // would be one word.
+                let words = text::words(wf, step, x)?;
+                cmd.words(&words).map_err(|_| refusal(wf, step, x))?;
+                continue;
+            }
             if let Ok(literal) = text::plain(wf, step, x) {
                 let mut tried = cmd.clone();
                 if tried.value(&literal).is_ok() {

@@ -151,8 +151,9 @@ pub fn template(
         }
     }
     if let Some(w) = field(s, "workdir") {
-        match text::plain(wf, &s.name, w) {
-            Ok(w) => drop(c.insert("workingDir".into(), json!(w))),
+        match text::workdir(wf, &s.name, w) {
+            Ok(Some(w)) => drop(c.insert("workingDir".into(), json!(w))),
+            Ok(None) => {}
             Err(e) => errors.push(e),
         }
     }

@@ -33,7 +33,7 @@ pub fn template(
     let body = match s.kind {
         StepKind::Shell | StepKind::Docker => container(wf, env, s, options, rt),
         StepKind::Http => super::http::template(wf, s, options, rt),
-        StepKind::Gate => gate(wf, s, options),
+        StepKind::Gate => gate(wf, s, options, rt),
         StepKind::Sleep => field(s, "duration")
             .map(|e| text::plain(wf, &s.name, e))
             .transpose()
@@ -221,10 +221,11 @@ fn container(
         _ => {}
     }
     if let Some(w) = field(s, "workdir") {
-        match text::plain(wf, &s.name, w) {
-            Ok(w) => {
+        match text::workdir(wf, &s.name, w) {
+            Ok(Some(w)) => {
                 c.insert("workingDir".into(), json!(w));
             }
+            Ok(None) => {}
             Err(e) => errors.push(e),
         }
     }
@@ -406,6 +407,7 @@ fn gate(
     wf: &Workflow,
     s: &PlannedStep,
     options: &Options,
+    rt: &mut RunTime,
 ) -> Result<(&'static str, Json), Vec<Diagnostic>> {
     if field(s, "approval").is_some() {
         if let Some(f) = s.fields.iter().find(|f| f.name == "inputs") {
@@ -432,10 +434,24 @@ fn gate(
                 wfc_plan::render::expr::show(wf, e)
             );
             let message = text::no_braces(&s.name, e.span, message).map_err(|e| vec![e])?;
-            Ok((
-                "container",
-                json!({ "image": image, "command": ["sh", "-c", "echo \"$1\" >&2; exit 1", "wfc-gate", message] }),
-            ))
+            // The gate's `message`, interpolated by Argo into an env value
+            // (data, never the script), printed before the check.
+            let said = match field(s, "message") {
+                Some(m) if RunTime::reads(m) => Some(rt.value_text(wf, &s.name, m)),
+                Some(m) => Some(text::plain(wf, &s.name, m)),
+                None => None,
+            };
+            let fails = match said.is_some() {
+                true => SAYS_AND_FAILS,
+                false => "echo \"$1\" >&2; exit 1",
+            };
+            let mut c =
+                json!({ "image": image, "command": ["sh", "-c", fails, "wfc-gate", message] });
+            if let Some(said) = said {
+                let said = said.map_err(|e| vec![e])?;
+                c["env"] = json!([{ "name": "WF_MESSAGE", "value": said }]);
+            }
+            Ok(("container", c))
         }
         Some(e) if matches!(e.kind, wfc_language::ir::ExprKind::Bool(true)) => {
             Ok(("suspend", json!({ "duration": "0" })))
@@ -454,6 +470,11 @@ fn gate(
 
 /// The image of a failing `check` gate when there is no `--image`.
 pub const GATE_IMAGE: &str = "alpine:3.20";
+
+/// What a failing `check` gate with a `message` runs: the message, each
+/// line marked as wfc's, then the check, and fails.
+const SAYS_AND_FAILS: &str =
+    r#"printf '%s\n' "$WF_MESSAGE" | sed 's/^/wfc: /' >&2; echo "$1" >&2; exit 1"#;
 
 /// `mount SOURCE at TARGET` with `--approximate`: an absolute source as a
 /// `hostPath` volume (the node's folder), a relative one as an empty

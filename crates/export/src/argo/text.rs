@@ -99,6 +99,25 @@ pub fn plain(wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> 
     no_braces(step, e.span, expr::show_text(wf, e))
 }
 
+/// The items of a list a `run` command interpolates, as text, when the
+/// export knows them (a literal, folded by the plan); else E0722: its
+/// items would be words of the command, and Argo hands a run-time value
+/// on as one.
+pub fn words(wf: &Workflow, step: &str, e: &Expr) -> Result<Vec<String>, Diagnostic> {
+    check(wf, step, e)?;
+    let ExprKind::List(items) = &e.kind else {
+        return Err(diag::run_time_value(
+            e.span,
+            step,
+            "a list whose items are words of the command",
+        ));
+    };
+    items
+        .iter()
+        .map(|x| no_braces(step, x.span, expr::show_text(wf, x)))
+        .collect()
+}
+
 /// A `run` command, each interpolated value quoted for its shell context
 /// exactly as `wfc run` quotes it (values never become code).
 pub fn command(wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
@@ -124,4 +143,25 @@ pub fn whole_secret<'w>(wf: &'w Workflow, e: &Expr) -> Option<&'w str> {
         ExprKind::Param(p) if wf.params[*p].is_tainted() => Some(&wf.params[*p].name),
         _ => None,
     }
+}
+
+/// A step's `workdir` as the container's `workingDir`: an absolute folder
+/// (of the image); `None` for `.`, the workflow's folder, which is where a
+/// step without `workdir` runs (in a pod, the image's folder). Another
+/// relative one is relative to the workflow's folder in `wfc run`, which a
+/// pod does not have (and a container's working directory must be
+/// absolute): E0721.
+pub fn workdir(wf: &Workflow, step: &str, e: &Expr) -> Result<Option<String>, Diagnostic> {
+    let dir = plain(wf, step, e)?;
+    if dir.starts_with('/') {
+        return Ok(Some(dir));
+    }
+    if matches!(dir.as_str(), "." | "./" | "") {
+        return Ok(None);
+    }
+    Err(diag::cannot_express(
+        e.span,
+        "a relative `workdir`",
+        "a container's working directory is absolute, and a pod has no workflow folder (where `wfc run` resolves a `shell`, `python` or `node` step's): give a folder of the image, `/work/out`",
+    ))
 }

@@ -27,15 +27,7 @@ pub fn upload(
 ) -> Result<Vec<Json>, Diagnostic> {
     let mut out = Vec::new();
     // Paths are kept relative to the workspace: the step's folder first.
-    let dir = match step
-        .fields
-        .iter()
-        .find(|f| f.name == "workdir")
-        .map(|f| &f.value)
-    {
-        Some(wfc_language::ir::FieldValue::Expr(e)) => values.text(e)?,
-        _ => ".".into(),
-    };
+    let dir = super::folder::of(values, step)?.map_or_else(|| ".".into(), |(d, _)| d);
     for d in artifacts::decls(&step.fields) {
         let glob = values.text(d.glob)?;
         let suffix = if matrix {

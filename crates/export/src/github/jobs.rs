@@ -23,7 +23,7 @@ pub struct Jobs {
 pub fn jobs(
     plan: &Plan,
     wf: &Workflow,
-    runs_on: Option<&str>,
+    (runs_on, home): (Option<&str>, &str),
     approximate: bool,
     errors: &mut Vec<Diagnostic>,
 ) -> Jobs {
@@ -62,7 +62,7 @@ pub fn jobs(
         &[],
         None,
         None,
-        (runs_on, approximate),
+        (runs_on, approximate, home),
         &mut ids,
         &mut jobs,
         errors,
@@ -81,7 +81,7 @@ pub fn jobs(
             &main,
             Some(&main),
             Some((when.0, &when.1)),
-            (runs_on, approximate),
+            (runs_on, approximate, home),
             &mut ids,
             &mut jobs,
             errors,
@@ -106,7 +106,7 @@ pub fn jobs(
             &before,
             Some(&main),
             Some((&when, &mark)),
-            (runs_on, approximate),
+            (runs_on, approximate, home),
             &mut ids,
             &mut jobs,
             errors,
@@ -132,7 +132,7 @@ fn graph(
     before: &[String],
     main: Option<&[String]>,
     when: Option<(&str, &str)>,
-    (runs_on, approximate): (&str, bool),
+    (runs_on, approximate, home): (&str, bool, &str),
     ids: &mut Ids,
     jobs: &mut Map<String, Json>,
     errors: &mut Vec<Diagnostic>,
@@ -182,7 +182,8 @@ fn graph(
         needs.retain(|n| seen.insert(n.clone()));
         let mut values = Values::new(plan, wf, Some(s))
             .with_producers(producers)
-            .with_approximate(approximate);
+            .with_approximate(approximate)
+            .with_home(home);
         if let Some(m) = matrix {
             values = values.with_matrix(m.block, &m.var);
         }
@@ -411,10 +412,23 @@ pub(super) fn job(
                         fail(d)
                     }
                 }
+                // The gate's `message`, as data in `env`: each line marked as
+                // wfc's, so none is read as a workflow command.
+                let said = match expr("message").map(|m| values.text(m)) {
+                    Some(Ok(v)) => {
+                        env.push(("WF_MESSAGE".into(), v));
+                        "printf '%s\\n' \"$WF_MESSAGE\" | sed 's/^/wfc: /' >&2\n"
+                    }
+                    Some(Err(d)) => {
+                        fail(d);
+                        ""
+                    }
+                    None => "",
+                };
                 let run = if s.on_fail == Some(OnFail::Continue) {
-                    "echo '::warning::wfc: the check failed (on fail continue)'"
+                    format!("{said}echo '::warning::wfc: the check failed (on fail continue)'")
                 } else {
-                    "echo 'wfc: the check failed (on fail abort)' >&2\nexit 1"
+                    format!("{said}echo 'wfc: the check failed (on fail abort)' >&2\nexit 1")
                 };
                 run_step.insert("run".into(), json!(run));
                 // `passed`: the check held, so its step was skipped. Named
@@ -451,12 +465,18 @@ pub(super) fn job(
             },
         )),
     }
-    // Every kind with a `workdir` runs a script in it.
-    if let Some(dir) = expr("workdir") {
-        match values.text(dir) {
-            Ok(v) => drop(run_step.insert("working-directory".into(), Json::String(v))),
-            Err(d) => fail(d),
+    // Every kind runs a script: in its folder (see `folder`), made first
+    // when the step names it.
+    let mut make = None;
+    match super::folder::of(values, step) {
+        Ok(Some((dir, named))) => {
+            if named && s.kind != StepKind::Docker {
+                make = Some(super::folder::make(&dir));
+            }
+            run_step.insert("working-directory".into(), Json::String(dir));
         }
+        Ok(None) => {}
+        Err(d) => fail(d),
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -562,6 +582,9 @@ pub(super) fn job(
         run_step.insert("env".into(), Json::Object(env));
     }
     steps.insert(0, Json::Object(run_step));
+    if let Some(make) = make {
+        steps.insert(0, make);
+    }
     if let Some(install) = install {
         steps.insert(0, install);
     }

@@ -17,6 +17,7 @@
 mod configured;
 mod fields;
 mod files;
+mod folder;
 mod group;
 mod http;
 mod ids;
@@ -50,6 +51,10 @@ pub struct Options<'a> {
     pub approximate: bool,
     /// Check the repository out first in every job (`--no-checkout`: false).
     pub checkout: bool,
+    /// The workflow file's folder in the repository (`.` at its root): a
+    /// step runs there, and a relative `workdir` is relative to it, as
+    /// under `wfc run` (docs/export.md, Paths).
+    pub home: &'a str,
 }
 
 /// The YAML and the approximations made (warnings).
@@ -63,7 +68,15 @@ pub struct Exported {
 pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let on = triggers(plan, wf, &mut errors);
-    let mut jobs = jobs::jobs(plan, wf, options.runs_on, options.approximate, &mut errors);
+    // Without a checkout the workspace holds no folder of the repository.
+    let home = if options.checkout { options.home } else { "." };
+    let mut jobs = jobs::jobs(
+        plan,
+        wf,
+        (options.runs_on, home),
+        options.approximate,
+        &mut errors,
+    );
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
     let decided = crate::secret_decided::decisions(plan, wf);

@@ -29,6 +29,8 @@ pub struct Values<'a> {
     /// A `strategy.matrix` job: this loop's variable reaches the script as
     /// `${{ matrix.VAR }}` (in `env:`) instead of the folded item.
     matrix: Option<(BlockId, String)>,
+    /// The workflow file's folder in the workspace (`Options::home`).
+    pub home: String,
 }
 
 impl<'a> Values<'a> {
@@ -47,7 +49,15 @@ impl<'a> Values<'a> {
             approximate: false,
             warnings: Default::default(),
             matrix: None,
+            home: ".".into(),
         }
+    }
+
+    /// The same, for a workflow whose file is in folder `home` of the
+    /// workspace (see [`super::folder`]).
+    pub fn with_home(mut self, home: &str) -> Values<'a> {
+        self.home = home.to_owned();
+        self
     }
 
     /// The same, writing approximations (each a warning) when `approximate`.
@@ -306,6 +316,17 @@ impl<'a> Values<'a> {
     /// `$WF_VALUE_N` whose value goes into `env`.
     pub fn script(&self, e: &Expr, env: &mut Vec<(String, String)>) -> Result<String, Diagnostic> {
         let parts: Vec<InterpPart> = match &e.kind {
+            // Of `c ? "make a" : "make b"`, the text chosen is the command.
+            ExprKind::Cond(c, a, b) => {
+                return match self.known(c) {
+                    Some(Value::Bool(true)) => self.script(a, env),
+                    Some(Value::Bool(false)) => self.script(b, env),
+                    _ => Err(unsupported(
+                        c,
+                        "a choice of command known only while the workflow runs",
+                    )),
+                };
+            }
             ExprKind::Interp(parts) => parts.clone(),
             ExprKind::Str(s) => vec![InterpPart::Text(s.clone())],
             _ => vec![InterpPart::Expr(e.clone())],
@@ -315,6 +336,20 @@ impl<'a> Values<'a> {
             match part {
                 InterpPart::Text(t) => {
                     cmd.text(t);
+                }
+                InterpPart::Expr(x) if matches!(x.ty, wfc_language::ir::Type::List(_)) => {
+                    // Its items are words of the command: written as `wfc run`
+                    // writes them when known; one value in `env` would be one word.
+                    let Some(Value::List(items)) = self.known(x) else {
+                        return Err(unsupported(
+                            x,
+                            "a list whose items are words of the command, known only while the workflow runs",
+                        ));
+                    };
+                    let words: Vec<String> = items.iter().map(Value::to_text).collect();
+                    cmd.words(&words).map_err(|_| {
+                        unsupported(x, "a list where the shell cannot make words of it")
+                    })?;
                 }
                 InterpPart::Expr(x) => {
                     let value = self.runtime(x)?;

@@ -5,7 +5,8 @@
 //! `wfc export github-actions` wrote (its first line says so), the helper
 //! steps it adds around a step's script: the copy of its outputs, the hand
 //! on of its stdout, the packing of its artifacts, the unpacking of
-//! earlier ones and the install of a script's packages. A helper becomes
+//! earlier ones, the making of a `workdir` and the install of a script's
+//! packages. A helper becomes
 //! part of the step before it, or nothing.
 
 use crate::yaml::{entry, str_of, Map};
@@ -98,6 +99,11 @@ pub fn helper(step: &Map, wfc: bool) -> Option<Helper> {
         let name = name.split("--").nth(1).unwrap_or(&name).to_string();
         let optional = !run.contains("matched no file");
         return Some(Helper::Artifact(name, glob, optional));
+    }
+    // The making of a step's `workdir`: the next step's
+    // `working-directory` carries the folder.
+    if run == "mkdir -p -- \"$WF_WORKDIR\"" && env("WF_WORKDIR").is_some() {
+        return Some(Helper::Quiet);
     }
     if entry(step, "name").and_then(|(_, v)| str_of(v)) == Some("install packages") {
         return Some(Helper::Quiet);

@@ -19,7 +19,13 @@ impl Checker<'_> {
         span: Span,
         ctx: &Ctx,
     ) -> Expr {
-        let c = self.lower_expr(c, ctx);
+        let c = self.lower_expr(
+            c,
+            &Ctx {
+                words: false,
+                ..*ctx
+            },
+        );
         let a = self.lower_expr(a, ctx);
         let b = self.lower_expr(b, ctx);
         let cond_ok = self.require(&c, &Type::Bool, |_, found| {

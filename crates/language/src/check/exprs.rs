@@ -26,6 +26,21 @@ impl Checker<'_> {
     /// Types an expression.
     pub(crate) fn lower_expr(&mut self, e: &ast::Expr, ctx: &Ctx) -> Expr {
         let span = e.span;
+        // Only the command's own text holds words (see `Ctx::words`).
+        let inner;
+        let ctx = if ctx.words
+            && !matches!(
+                e.kind,
+                ast::ExprKind::Str(_) | ast::ExprKind::Cond(..) | ast::ExprKind::Paren(_)
+            ) {
+            inner = Ctx {
+                words: false,
+                ..*ctx
+            };
+            &inner
+        } else {
+            ctx
+        };
         match &e.kind {
             ast::ExprKind::Str(s) => self.lower_str(s, span, ctx),
             ast::ExprKind::Int(i) => expr(ExprKind::Int(*i), Type::Int, span, false),
@@ -124,10 +139,13 @@ impl Checker<'_> {
                         e,
                         &Ctx {
                             script: false,
+                            words: false,
                             ..*ctx
                         },
                     );
-                    if !ctx.script {
+                    if ctx.words {
+                        self.require_words(&x);
+                    } else if !ctx.script {
                         self.require_text(&x);
                     }
                     tainted |= x.tainted;
@@ -136,6 +154,20 @@ impl Checker<'_> {
             }
         }
         expr(ExprKind::Interp(parts), Type::String, span, tainted)
+    }
+
+    /// Checks that a value can be interpolated into a `run` command's
+    /// text: a single value, or a list of them (one word per item).
+    fn require_words(&mut self, x: &Expr) -> bool {
+        match &x.ty {
+            Type::List(item) if words_of(item) => true,
+            Type::Optional(t) if matches!(&**t, Type::List(item) if words_of(item)) => {
+                let inner = t.to_string();
+                self.report(self.optional_used(x.span, &x.ty.to_string(), &inner));
+                false
+            }
+            _ => self.require_text(x),
+        }
     }
 
     /// Checks that a value can be interpolated into text.
@@ -627,4 +659,13 @@ impl Checker<'_> {
         self.report(d);
         Invalid
     }
+}
+
+/// Items a list may have to be interpolated into a `run` command as
+/// words: values with one text each (not lists, maps, `json` or `T?`).
+fn words_of(item: &Type) -> bool {
+    matches!(
+        item,
+        Type::String | Type::Int | Type::Float | Type::Bool | Type::Duration | Type::Time
+    )
 }

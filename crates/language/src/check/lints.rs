@@ -143,9 +143,12 @@ impl Checker<'_> {
             }
             for f in &st.fields {
                 if let (true, FieldValue::Expr(x)) = (f.name == "run", &f.value) {
-                    if let Some(d) = unquotable_interpolation(x) {
-                        out.push(d);
-                    }
+                    // Each command a `? :` may choose is quoted on its own.
+                    out.extend(
+                        command_texts(x)
+                            .into_iter()
+                            .filter_map(unquotable_interpolation),
+                    );
                 }
             }
         }
@@ -240,14 +243,15 @@ impl Checker<'_> {
 }
 
 /// The first `${…}` of a `run` command that stands where the shell quoting
-/// of [`crate::shell_syntax`] refuses to interpolate. A `raw(…)` splice ends the
-/// scan: its text, unknown here, may change the context.
+/// of [`crate::shell_syntax`] refuses to interpolate, or a list that does
+/// not stand as words of its own (E0169). A `raw(…)` splice ends the scan:
+/// its text, unknown here, may change the context.
 fn unquotable_interpolation(run: &Expr) -> Option<crate::diag::Diagnostic> {
     let ExprKind::Interp(parts) = &run.kind else {
         return None;
     };
     let mut cmd = crate::shell_syntax::ShellCommand::new();
-    for part in parts {
+    for (i, part) in parts.iter().enumerate() {
         match part {
             InterpPart::Text(t) => {
                 cmd.text(t);
@@ -255,6 +259,29 @@ fn unquotable_interpolation(run: &Expr) -> Option<crate::diag::Diagnostic> {
             InterpPart::Expr(e) => {
                 if matches!(e.kind, ExprKind::Call(Func::Raw, _)) {
                     return None;
+                }
+                if matches!(e.ty, ir::Type::List(_)) {
+                    let before = cmd.as_str().chars().next_back();
+                    match cmd.words(&["x"]) {
+                        Err(err) if err.list => {
+                            return Some(dc::list_in_quotes(e.span, err.context.describe()))
+                        }
+                        Err(_) => {}
+                        Ok(_) => {
+                            let after = match parts.get(i + 1) {
+                                Some(InterpPart::Text(t)) => t.chars().next(),
+                                Some(InterpPart::Expr(_)) => Some('x'),
+                                None => None,
+                            };
+                            let starts = before.is_none_or(|c| c.is_whitespace() || c == '(');
+                            let ends =
+                                after.is_none_or(|c| c.is_whitespace() || ";|&)".contains(c));
+                            if !(starts && ends) {
+                                return Some(dc::list_glued(e.span));
+                            }
+                            continue;
+                        }
+                    }
                 }
                 if let Err(err) = cmd.value("x") {
                     let (context, instead) = (err.context.describe(), err.context.instead());
@@ -267,6 +294,18 @@ fn unquotable_interpolation(run: &Expr) -> Option<crate::diag::Diagnostic> {
         }
     }
     None
+}
+
+/// The texts a `run` value may be: the arms of `c ? "a" : "b"`, or itself.
+fn command_texts(x: &Expr) -> Vec<&Expr> {
+    match &x.kind {
+        ExprKind::Cond(_, a, b) => {
+            let mut v = command_texts(a);
+            v.extend(command_texts(b));
+            v
+        }
+        _ => vec![x],
+    }
 }
 
 /// The parts of a `run` value that become the command: the arms of a

@@ -192,6 +192,10 @@ pub(crate) struct Ctx {
     pub scope: Option<Option<BlockId>>,
     /// In a `run` command (unknown upper-case names are environment variables).
     pub command: bool,
+    /// The text of a `run` command itself (or an arm of a `? :` choosing
+    /// it), not a value inside it: a list interpolated here becomes one
+    /// word per item.
+    pub words: bool,
     /// In a `python` or `node` `script`: its `${…}` become literals of the
     /// language, so lists, maps and optionals may be interpolated.
     pub script: bool,

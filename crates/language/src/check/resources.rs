@@ -137,7 +137,8 @@ impl Checker<'_> {
     }
 
     /// W0140, once per workflow: resources that steps running locally ask
-    /// for and the local executor cannot enforce (all but `cpus`).
+    /// for and the local executor cannot enforce (all but `cpus`, and a
+    /// `docker` step's `memory`, which its container gets as a limit).
     pub(super) fn check_local_resources(&mut self) {
         let mut names: Vec<&str> = Vec::new();
         let mut at: Option<Span> = None;
@@ -151,8 +152,9 @@ impl Checker<'_> {
                 continue;
             }
             let r = &s.resources;
+            let docker = step.kind == crate::ir::StepKind::Docker;
             for (name, x) in [("memory", &r.memory), ("gpus", &r.gpus), ("time", &r.time)] {
-                if x.is_some() {
+                if x.is_some() && !(docker && name == "memory") {
                     at = at.or(r.span);
                     if !names.contains(&name) {
                         names.push(name);

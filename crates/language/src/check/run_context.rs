@@ -29,6 +29,12 @@ impl Checker<'_> {
             self.report(dc::not_available_here(span, &name, "the run's", place));
             return Some(Expr::invalid(span));
         }
+        if let (Some(_), Some(place)) = (ctx.trigger, ctx.params_only) {
+            // A trigger decides before there is a run.
+            let name = format!("run.{}", field.name);
+            self.report(dc::run_in_trigger(span, &name, place));
+            return Some(Expr::invalid(span));
+        }
         let Some(f) = RunField::named(&field.name) else {
             let names: Vec<&str> = RunField::ALL.iter().map(|f| f.name()).collect();
             let s = diag::did_you_mean(&field.name, names.iter().copied());

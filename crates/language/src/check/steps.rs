@@ -546,6 +546,7 @@ impl Checker<'_> {
                 _ => {
                     let fctx = Ctx {
                         command: name == "run",
+                        words: name == "run",
                         script: name == "script" && self.wf.steps[id].kind.script_lang().is_some(),
                         ..ctx
                     };

@@ -31,10 +31,16 @@ pub(super) fn binary_type(op: BinaryOp, a: &Type, b: &Type) -> Option<Type> {
 }
 
 impl Checker<'_> {
-    /// E0346: `now()` in a param default, which is bound before the run.
+    /// E0346: `now()` in a param default, which is bound before the run,
+    /// or in a trigger's `when` or `params`, decided before there is one.
     pub(super) fn check_now(&mut self, f: Func, span: Span, ctx: &Ctx) {
-        if f == Func::Now && ctx.param_limit.is_some() {
-            self.report(dc::now_before_run(span, "a param's default"));
+        if f != Func::Now {
+            return;
+        }
+        if ctx.param_limit.is_some() {
+            self.report(dc::now_before_run(span, "a param's default", false));
+        } else if let (Some(_), Some(place)) = (ctx.trigger, ctx.params_only) {
+            self.report(dc::now_before_run(span, place, true));
         }
     }
 

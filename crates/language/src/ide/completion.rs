@@ -67,6 +67,15 @@ pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
             .iter()
             .map(|v| CompletionItem::new(*v, K::Value))
             .collect(),
+        Context::BusyMode => crate::ir::LockBusy::ALL
+            .into_iter()
+            .map(|b| {
+                let mut item = CompletionItem::new(b.name(), K::Value);
+                item.detail = Some(format!("on busy {}", b.name()));
+                item.documentation = Some(b.doc().to_string());
+                item
+            })
+            .collect(),
         Context::Expr => expression(doc, &cursor),
         Context::SqlParam => sql_params::items(doc, offset),
         Context::AlertBody => super::alerts::body(),
@@ -448,6 +457,16 @@ fn members(doc: &Doc, cursor: &Cursor, base: &str) -> Vec<CompletionItem> {
         item.documentation =
             Some("The values the step declared in `outputs { … }`: `step.outputs.NAME`.".into());
         items.push(item);
+    } else if !step.outputs.is_empty() {
+        // An approval gate's `inputs { … }`, given by whoever approves.
+        let mut item = CompletionItem::new("outputs", K::Output);
+        let declared: Vec<&str> = step.outputs.iter().map(|(n, _)| n.as_str()).collect();
+        item.detail = Some(format!("approval inputs: {}", declared.join(", ")));
+        item.documentation = Some(
+            "What the approver gave for the gate's `inputs { … }` (else each default): `gate.outputs.NAME`."
+                .into(),
+        );
+        items.push(item);
     }
     items.extend(super::artifacts::member(kind));
     items
@@ -458,11 +477,18 @@ fn declared_outputs(doc: &Doc, offset: usize, step: &str) -> Vec<CompletionItem>
     let Some(step) = names.step(step) else {
         return Vec::new();
     };
+    let gate = step.kind == "gate";
     step.outputs
         .iter()
         .map(|(name, ty)| {
             let mut item = CompletionItem::new(name, K::Output);
             item.detail = Some(ty.clone());
+            if gate {
+                item.documentation = Some(format!(
+                    "An input of approval gate `{}`: what the approver gave (`wfc approve RUN {} --input {name}=…`), else its default.",
+                    step.name, step.name
+                ));
+            }
             item
         })
         .collect()

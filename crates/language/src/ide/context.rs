@@ -37,6 +37,8 @@ pub enum Context {
     CallTarget { module: Option<String> },
     /// One of a fixed set of keyword values.
     Value(&'static [&'static str]),
+    /// After `lock KEY { on busy`: what a later run does.
+    BusyMode,
     /// Where an expression may start.
     Expr,
     /// Where a key of a `sql` step's `params { }` may start.
@@ -228,6 +230,7 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
                     Context::Type
                 }
                 ["parallel", .., "wait"] => Context::Value(kinds::WAIT_MODES),
+                ["on", "busy"] => Context::BusyMode,
                 ["for", "each", _, "in", ..] | ["if", ..] | ["else", "if", ..] => Context::Expr,
                 ["for", ..] | ["parallel", ..] | ["else"] | ["on"] | ["env" | "defaults"] => {
                     Context::Nothing

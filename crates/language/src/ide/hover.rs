@@ -109,6 +109,17 @@ fn lexical(doc: &Doc, offset: usize) -> Option<Hover> {
             span: t.span.clone(),
         });
     }
+    if prev(1) == "busy" && prev(2) == "on" {
+        let b = crate::ir::LockBusy::named(word)?;
+        return Some(Hover {
+            markdown: format!(
+                "```wf\nlock KEY {{ on busy {} }}\n```\n\n{}",
+                b.name(),
+                b.doc()
+            ),
+            span: t.span.clone(),
+        });
+    }
     if prev(1) == ":" && prev(3) == "step" {
         let k = KINDS.iter().find(|k| k.name == word)?;
         return Some(Hover {
@@ -302,7 +313,9 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
             declared,
         } => {
             let s = w.steps.get(*step)?;
-            if *declared {
+            if let Some(x) = s.inputs().iter().find(|x| *declared && x.name == *name) {
+                input_markdown(doc, s, x)
+            } else if *declared {
                 let o = s.outputs.iter().find(|o| o.name == *name)?;
                 format!(
                     "```wf\n{}.outputs.{name}: {}\n```\n\nDeclared in `outputs {{ }}`; the step writes `{name}=VALUE` to the file named by `$WF_OUTPUTS`.",
@@ -323,6 +336,22 @@ fn symbol_markdown(doc: &Doc, w: &Workflow, sym: &Symbol) -> Option<String> {
             }
         }
     })
+}
+
+/// An approval gate's input, as its readers see it: its type, its
+/// declaration and how the approver gives it.
+fn input_markdown(doc: &Doc, s: &crate::ir::Step, x: &crate::ir::GateInput) -> String {
+    let given = match &x.default {
+        Some(_) => "else its default",
+        None => "required: the gate cannot be approved without it",
+    };
+    format!(
+        "```wf\n{gate}.outputs.{name}: {ty}\n```\n\nAn input of approval gate `{gate}`, declared `{decl}`: the approver gives it (`wfc approve RUN {gate} --input {name}=…`, the API, the dashboard's form or MCP), checked as a param is; {given}.",
+        gate = s.name,
+        name = x.name,
+        ty = x.ty,
+        decl = doc.slice(x.span).replace('`', "'"),
+    )
 }
 
 /// What `x.status` is, for hovers.

@@ -23,8 +23,8 @@ const SLURM_FIELDS: &[(&str, &str, &str)] = &[
 
 /// The fields of `resources { … }`: syntax and doc.
 const RESOURCE_FIELDS: &[(&str, &str, &str)] = &[
-    ("cpus", "cpus 4", "CPUs the step asks for (`int`). Here it takes that many of the run's concurrency slots (`--jobs`, `concurrency`); on Slurm it is `--cpus-per-task` and takes one slot."),
-    ("memory", "memory 16GB", "Memory the step asks for (a size: KB, MB, GB, TB). On Slurm `--mem` (in MB, rounded up); not enforced here (W0140)."),
+    ("cpus", "cpus 4", "CPUs the step asks for (`int`). Here it takes that many of the run's concurrency slots (`--jobs`, `concurrency`), and a `docker` step's container may use at most that many CPUs; on Slurm it is `--cpus-per-task` and takes one slot."),
+    ("memory", "memory 16GB", "Memory the step asks for (a size: KB, MB, GB, TB). On Slurm `--mem` (in MB, rounded up); a `docker` step's container is killed past it; not enforced for other steps here (W0140)."),
     ("gpus", "gpus 1", "GPUs the step asks for (`int`). On Slurm `--gres=gpu:N`; not enforced here (W0140)."),
     ("time", "time 2h", "The job's time limit (a duration). On Slurm `--time` (whole minutes, rounded up); not enforced here (W0140): `timeout` is wfc's own limit."),
 ];

@@ -57,7 +57,8 @@ pub enum FrameKind {
     /// bodies outside the main graph.
     Region,
     Defaults,
-    /// `outputs { name: type }`
+    /// `outputs { name: type }`, or a gate's `inputs { name: type … }`
+    /// (read as its outputs).
     Outputs,
     /// `env { … }`, `headers { … }`, or a map literal.
     Map,
@@ -254,6 +255,9 @@ impl Lexer<'_> {
                 kind: String::new(),
             },
             ["outputs"] => FrameKind::Outputs,
+            ["inputs"] if matches!(parent, FrameKind::Step { kind, .. } if kind == "gate") => {
+                FrameKind::Outputs
+            }
             ["defaults"] => FrameKind::Defaults,
             ["on", "failure"] if *parent == FrameKind::Workflow => FrameKind::FailureHandler,
             ["on", "failure", "rollback"] | ["on", "success"] | ["finally"] => FrameKind::Region,

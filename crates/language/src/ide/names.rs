@@ -27,7 +27,7 @@ pub struct ParamName {
 pub struct StepName {
     pub name: String,
     pub kind: String,
-    /// `outputs { name: type }` as written.
+    /// `outputs { name: type }` (a gate's `inputs { … }`) as written.
     pub outputs: Vec<(String, String)>,
     /// Byte offset of the name.
     pub at: usize,
@@ -143,7 +143,7 @@ pub fn collect(text: &str, lexed: &Lexed, range: std::ops::Range<usize>) -> Name
                 let mut j = i + 2;
                 while j < toks.len()
                     && toks[j].frame == f
-                    && !matches!(word(j), "," | "}")
+                    && !matches!(word(j), "," | "}" | "in" | "=")
                     && !(toks[j].starts_statement && j > i + 2)
                 {
                     ty.push_str(word(j));

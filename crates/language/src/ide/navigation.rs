@@ -34,13 +34,15 @@ pub fn symbol_at(w: &Workflow, offset: usize) -> Option<(Symbol, ByteRange)> {
         if hit(s.name_span) {
             return Some((Symbol::Step(i), span(s.name_span)));
         }
-        if let Some(o) = s.outputs.iter().find(|o| hit(o.name_span)) {
+        let declared = s.outputs.iter().map(|o| (&o.name, o.name_span));
+        let inputs = s.inputs().iter().map(|x| (&x.name, x.name_span));
+        if let Some((name, at)) = declared.chain(inputs).find(|(_, at)| hit(*at)) {
             let sym = Symbol::Output {
                 step: i,
-                name: o.name.clone(),
+                name: name.clone(),
                 declared: true,
             };
-            return Some((sym, span(o.name_span)));
+            return Some((sym, span(at)));
         }
     }
     for (i, b) in w.blocks.iter().enumerate() {
@@ -86,7 +88,18 @@ pub fn declaration(w: &Workflow, sym: &Symbol) -> Option<ByteRange> {
         } => {
             let s = w.steps.get(*step)?;
             if *declared {
-                span(s.outputs.iter().find(|o| o.name == *name)?.name_span)
+                let output = s
+                    .outputs
+                    .iter()
+                    .find(|o| o.name == *name)
+                    .map(|o| o.name_span);
+                let input = || {
+                    s.inputs()
+                        .iter()
+                        .find(|x| x.name == *name)
+                        .map(|x| x.name_span)
+                };
+                span(output.or_else(input)?)
             } else {
                 // A kind's output is defined by the kind.
                 span(s.kind_span)
@@ -189,7 +202,11 @@ pub fn rename(doc: &Doc, offset: usize, new_name: &str) -> Result<Vec<TextEdit>,
         return Err(format!("`{new_name}` is a keyword"));
     }
     let taken = match &sym {
-        Symbol::Output { step, .. } => w.steps[*step].outputs.iter().any(|o| o.name == new_name),
+        Symbol::Output { step, .. } => {
+            let s = &w.steps[*step];
+            s.outputs.iter().any(|o| o.name == new_name)
+                || s.inputs().iter().any(|x| x.name == new_name)
+        }
         _ => {
             w.params.iter().any(|p| p.name == new_name)
                 || w.lets.iter().any(|l| l.name == new_name)

@@ -4,7 +4,7 @@
 //! every other front end validate the values given against the recorded
 //! plan's copy of these declarations before the decision is stored.
 
-use super::{Constraint, Expr, Type};
+use super::{Constraint, Expr, FieldValue, Step, Type};
 use crate::span::Span;
 
 /// One declared input.
@@ -33,6 +33,17 @@ impl GateInput {
             constraint,
             default: self.default.as_ref().map(&mut f),
             ..self.clone()
+        }
+    }
+}
+
+impl Step {
+    /// An approval gate's `inputs { … }` (read as `GATE.outputs.NAME`);
+    /// empty for any other step.
+    pub fn inputs(&self) -> &[GateInput] {
+        match self.field("inputs").map(|f| &f.value) {
+            Some(FieldValue::Inputs(inputs)) => inputs,
+            _ => &[],
         }
     }
 }

@@ -147,6 +147,15 @@ impl LockBusy {
     pub fn named(name: &str) -> Option<LockBusy> {
         LockBusy::ALL.into_iter().find(|o| o.name() == name)
     }
+
+    /// What a later run does in this mode, for the editor.
+    pub fn doc(self) -> &'static str {
+        match self {
+            LockBusy::Queue => "A later run waits for the holder to end, then takes the key (the default): runs of one key go one after another.",
+            LockBusy::Skip => "A later run is not started while the key is held: it is refused, naming the holder (a schedule's slot or a webhook delivery is ignored, with the reason kept).",
+            LockBusy::Cancel => "A later run cancels the holder (its rollbacks and `finally` run), then takes the key: the newest run wins, as GitHub's `cancel-in-progress`.",
+        }
+    }
 }
 
 /// The default `debounce` of a change trigger.

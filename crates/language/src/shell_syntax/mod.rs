@@ -122,6 +122,9 @@ pub struct QuoteError {
     pub index: usize,
     /// True when the value was refused for holding a NUL byte.
     pub nul: bool,
+    /// True when the value was a list, whose items become words of their
+    /// own only where a bare word stands ([`ShellCommand::words`]).
+    pub list: bool,
 }
 
 impl fmt::Display for QuoteError {
@@ -129,6 +132,15 @@ impl fmt::Display for QuoteError {
         if self.nul {
             return f.write_str(
                 "an interpolated value contains a NUL byte, which no shell argument can hold",
+            );
+        }
+        if self.list {
+            return write!(
+                f,
+                "a list's items become words of their own only where a bare word stands, not \
+                 inside {}; write the `${{…}}` alone, outside quotes, or make one text of the \
+                 list with `${{join(xs, \" \")}}`",
+                self.context.describe()
             );
         }
         write!(
@@ -190,6 +202,7 @@ impl ShellCommand {
             context,
             index,
             nul,
+            list: false,
         };
         if value.contains('\0') {
             return Err(err(true));
@@ -219,6 +232,51 @@ impl ShellCommand {
             Context::SingleQuoted => self.out.push_str(&value.replace('\'', "'\\''")),
             Context::Comment => self.out.push_str(&value.replace(['\n', '\r'], " ")),
             _ => return Err(err(false)),
+        }
+        self.scan.after_value();
+        Ok(self)
+    }
+
+    /// Appends a list's items, each a word of its own escaped as a value
+    /// is in a bare word, one blank apart: `upload ${files}` with the files
+    /// `a b.tgz` and `c.tgz` is `upload 'a b.tgz' c.tgz`, and with none,
+    /// `upload `. Only a bare word may hold them: inside quotes they would
+    /// be one word (an error, as in a context no value may stand in).
+    pub fn words<S: AsRef<str>>(&mut self, items: &[S]) -> Result<&mut Self, QuoteError> {
+        let index = self.values;
+        self.values += 1;
+        let context = self.context();
+        let err = |nul, list| QuoteError {
+            context,
+            index,
+            nul,
+            list,
+        };
+        if items.iter().any(|i| i.as_ref().contains('\0')) {
+            return Err(err(true, false));
+        }
+        match context {
+            Context::Bare => {}
+            Context::DoubleQuoted | Context::SingleQuoted | Context::Comment => {
+                return Err(err(false, true))
+            }
+            _ => return Err(err(false, false)),
+        }
+        if self.scan.dollar {
+            // `$${xs}`: the written `$` is a literal dollar sign.
+            self.out.pop();
+            self.out.push_str("\\$");
+        }
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(' ');
+            }
+            let item = item.as_ref();
+            if is_plain_word(item) {
+                self.out.push_str(item);
+            } else {
+                push_single_quoted(&mut self.out, item);
+            }
         }
         self.scan.after_value();
         Ok(self)
@@ -298,131 +356,4 @@ fn push_single_quoted(out: &mut String, value: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ctx(text: &str) -> Context {
-        let mut c = ShellCommand::new();
-        c.text(text);
-        c.context()
-    }
-
-    #[test]
-    fn contexts() {
-        assert_eq!(ctx("echo "), Context::Bare);
-        assert_eq!(ctx("echo \"a "), Context::DoubleQuoted);
-        assert_eq!(ctx("echo 'a \" "), Context::SingleQuoted);
-        assert_eq!(ctx("echo \"a 'b "), Context::DoubleQuoted);
-        assert_eq!(ctx("echo \\' "), Context::Bare);
-        assert_eq!(ctx("echo \"\\\" "), Context::DoubleQuoted);
-        assert_eq!(ctx("echo \"$(echo "), Context::Bare);
-        assert_eq!(ctx("echo \"$(echo 'x' \""), Context::DoubleQuoted);
-        assert_eq!(ctx("echo \"$(echo (a) ) "), Context::DoubleQuoted);
-        assert_eq!(ctx("echo $((1 + "), Context::Arithmetic);
-        assert_eq!(ctx("(( 1 + "), Context::Arithmetic);
-        assert_eq!(ctx("echo \"$(( (1 + 2) * "), Context::Arithmetic);
-        assert_eq!(ctx("echo $(( \"x"), Context::Arithmetic);
-        assert_eq!(ctx("echo $(( $(wc -l "), Context::Bare);
-        assert_eq!(ctx("echo $(( $(wc -l) + 1 )) "), Context::Bare);
-        assert_eq!(ctx("echo \"$(( (1) ))\" "), Context::Bare);
-        assert_eq!(ctx("(( x )) && echo "), Context::Bare);
-        assert_eq!(ctx("echo $((1)) $( (echo "), Context::Bare);
-        assert_eq!(ctx("( (echo "), Context::Bare);
-        assert_eq!(ctx("echo $( (a) ) "), Context::Bare);
-        assert_eq!(ctx("echo `"), Context::Backquoted);
-        assert_eq!(ctx("echo ${A:-"), Context::ParamExpansion);
-        assert_eq!(ctx("echo ${A:-x} "), Context::Bare);
-        assert_eq!(ctx("echo $'a"), Context::DollarSingleQuoted);
-        assert_eq!(ctx("echo \\"), Context::AfterBackslash);
-        assert_eq!(ctx("echo a # "), Context::Comment);
-        assert_eq!(ctx("echo a#"), Context::Bare);
-        assert_eq!(ctx("echo a # c\necho "), Context::Bare);
-        assert_eq!(ctx("cat <<"), Context::HereDocument);
-        assert_eq!(ctx("cat <<EOF "), Context::Bare);
-        assert_eq!(ctx("cat <<EOF\n"), Context::HereDocument);
-        assert_eq!(ctx("cat <<-'E F'\n\tE F\n"), Context::Bare);
-        assert_eq!(ctx("cat <<A <<B\nA\n"), Context::HereDocument);
-        assert_eq!(ctx("cat <<A <<B\nA\nB\necho "), Context::Bare);
-        assert_eq!(ctx("cat <<< "), Context::Bare);
-        assert_eq!(ctx("echo $$ "), Context::Bare);
-        assert_eq!(ctx("echo $[ 1 + "), Context::Arithmetic);
-        assert_eq!(ctx("echo $[ a[1] + \"x"), Context::Arithmetic);
-        assert_eq!(ctx("echo $[ a[1] ] "), Context::Bare);
-        assert_eq!(ctx("echo \"$[ 1 ]\" "), Context::Bare);
-        // Quotes inside `${…}` are its word, expanded again.
-        assert_eq!(ctx("echo \"${A:-'"), Context::ParamExpansion);
-        assert_eq!(ctx("echo ${A:-\""), Context::ParamExpansion);
-        assert_eq!(ctx("echo \"${a[\""), Context::ParamExpansion);
-        assert_eq!(ctx("echo \"${A:-$(echo \""), Context::DoubleQuoted);
-        assert_eq!(ctx("echo \"${A:-x}\" \""), Context::DoubleQuoted);
-    }
-
-    #[test]
-    fn escapes_per_context() {
-        let r = |t: &[Segment]| render(t).unwrap();
-        use Segment::{Raw, Text, Value};
-        assert_eq!(r(&[Text("echo "), Value("it's")]), "echo 'it'\\''s'");
-        assert_eq!(
-            r(&[Text("echo \"a "), Value("$x"), Text("\"")]),
-            "echo \"a \"'$x'\"\""
-        );
-        assert_eq!(
-            r(&[Text("echo 'a "), Value("'"), Text("'")]),
-            "echo 'a '\\'''"
-        );
-        assert_eq!(r(&[Text("echo "), Value("")]), "echo ''");
-        assert_eq!(r(&[Text("echo $"), Value("5")]), "echo \\$5");
-        assert_eq!(r(&[Text("echo $"), Value("5 6")]), "echo \\$'5 6'");
-        assert_eq!(r(&[Text("true # "), Value("a\nb")]), "true # a b");
-        assert_eq!(
-            r(&[Text("echo "), Raw("$HOME"), Text(" "), Value("x")]),
-            "echo $HOME x"
-        );
-        // Plain words go as they are; anything the shell could read more
-        // into is quoted.
-        assert_eq!(
-            r(&[
-                Text("deploy --region \""),
-                Value("eu-west-1"),
-                Text("\" v"),
-                Value("1.2.3")
-            ]),
-            "deploy --region \"eu-west-1\" v1.2.3"
-        );
-        for v in [
-            "~root", "a*", "{a,b}", "#x", "a b", "$HOME", "a;b", "[a]", "-n x",
-        ] {
-            assert_eq!(
-                r(&[Text("echo "), Value(v)]),
-                format!("echo {}", quote(v)),
-                "{v}"
-            );
-        }
-        assert_eq!(quote("a b"), "'a b'");
-    }
-
-    #[test]
-    fn refuses_unsafe_contexts() {
-        use Segment::{Text, Value};
-        for t in [
-            "echo `x ",
-            "echo ${A:-",
-            "cat <<EOF\n",
-            "echo $'",
-            "echo \\",
-            "cat <<",
-            "echo $(( 1 + ",
-            "(( ",
-            "echo $[ ",
-            "echo \"${v:-'",
-            "echo \"${v:-\"",
-            "a=(1); echo \"${a[\"",
-        ] {
-            let e = render(&[Text(t), Value("v")]).unwrap_err();
-            assert_eq!(e.index, 1, "{t}");
-            assert!(e.to_string().contains("env {"), "{e}");
-        }
-        let e = render(&[Text("echo "), Value("a\0b")]).unwrap_err();
-        assert!(e.nul && e.to_string().contains("NUL"));
-    }
-}
+mod tests;

@@ -103,7 +103,7 @@ fn cluster(
     let g = &plan.main;
     let grp = &g.groups[gi];
     let pad = "  ".repeat(depth);
-    let label = super::group_label(grp);
+    let label = super::group_label(plan, gi);
     let _ = writeln!(o, "{pad}subgraph cluster_{gi} {{");
     let _ = writeln!(
         o,
@@ -136,6 +136,10 @@ fn node(o: &mut String, plan: &Plan, wf: &Workflow, i: usize, hot: &[bool], dept
     if let Some(until) = super::until_text(wf, s) {
         label.push('\n');
         label.push_str(&super::one_line(&until, 40));
+    }
+    for line in super::gate_lines(wf, s) {
+        label.push('\n');
+        label.push_str(&super::one_line(&line, 40));
     }
     let mut attrs = vec![format!("label={}", quote(&label))];
     if hot[i] {

@@ -68,6 +68,16 @@ pub fn command_text(wf: &dyn Names, e: &Expr) -> String {
             ExprKind::Call(Func::Raw, args) if args.len() == 1 && known(&args[0]) => {
                 cmd.raw(&literal_text(&args[0]));
             }
+            ExprKind::List(items) if known(x) => {
+                // One word per item, as the run writes them.
+                let words: Vec<String> = items.iter().map(literal_text).collect();
+                let mut tried = cmd.clone();
+                if tried.words(&words).is_ok() {
+                    cmd = tried;
+                } else {
+                    cmd.placeholder(&format!("${{{}}}", show(wf, x)));
+                }
+            }
             _ if known(x) => {
                 // (A value the run could not quote fails the step; shown as written.)
                 let mut tried = cmd.clone();

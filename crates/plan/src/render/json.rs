@@ -114,6 +114,9 @@ struct StepJson {
     placement: Option<PlacementJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     until: Option<UntilJson>,
+    /// A gate's check the plan decided is false: what it compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    check_false: Option<String>,
     optional: bool,
     /// `on fail`, when written (`pause`: a person decides after its retries).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -524,6 +527,7 @@ fn step(
         timeout_seconds: s.timeout_ms.map(seconds),
         placement: s.placement.as_deref().map(placement_json),
         until: until_json(wf, s),
+        check_false: s.check_false.as_deref().map(|c| c.text()),
         optional: s.optional,
         on_fail: s.on_fail.map(OnFail::name),
         any: s

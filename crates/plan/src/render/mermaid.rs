@@ -85,7 +85,7 @@ fn subgraph(
     let g = &plan.main;
     let grp = &g.groups[gi];
     let pad = "  ".repeat(depth);
-    let label = super::group_label(grp);
+    let label = super::group_label(plan, gi);
     let _ = writeln!(o, "{pad}subgraph g{gi}[\"{}\"]", esc(&label));
     for (ci, child) in g.groups.iter().enumerate() {
         if child.parent == Some(gi) {
@@ -114,6 +114,9 @@ fn node(o: &mut String, plan: &Plan, wf: &Workflow, i: usize, depth: usize) {
     }
     if let Some(until) = super::until_text(wf, s) {
         parts.push(esc(&super::one_line(&until, 40)));
+    }
+    for line in super::gate_lines(wf, s) {
+        parts.push(esc(&super::one_line(&line, 40)));
     }
     let _ = writeln!(o, "{pad}n{i}[\"{}\"]", parts.join("<br/>"));
 }

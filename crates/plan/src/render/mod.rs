@@ -46,11 +46,23 @@ pub fn field_text(wf: &Workflow, v: &FieldValue) -> String {
         FieldValue::Inputs(inputs) => inputs
             .iter()
             .map(|i| {
-                let default = i
-                    .default
-                    .as_ref()
-                    .map(|d| format!(" = {}", show_text(wf, d)));
-                format!("{}: {}{}", i.name, i.ty, default.unwrap_or_default())
+                let default = i.default.as_ref().map(|d| format!(" = {}", show(wf, d)));
+                let constraint = i.constraint.as_ref().map(|c| match c {
+                    wfc_language::ir::Constraint::OneOf(xs) => {
+                        let xs: Vec<String> = xs.iter().map(|x| show(wf, x)).collect();
+                        format!(" in [{}]", xs.join(", "))
+                    }
+                    wfc_language::ir::Constraint::Range(lo, hi) => {
+                        format!(" in {}..{}", show(wf, lo), show(wf, hi))
+                    }
+                });
+                format!(
+                    "{}: {}{}{}",
+                    i.name,
+                    i.ty,
+                    constraint.unwrap_or_default(),
+                    default.unwrap_or_default()
+                )
             })
             .collect::<Vec<_>>()
             .join(", "),
@@ -118,6 +130,11 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
             .as_ref()
             .map_or_else(String::new, |c| format!("call {}", c.target)),
         StepKind::Gate => match (field(s, "check"), text("approval")) {
+            // Folded to `false`: the check as written.
+            _ if s.check_false.is_some() => {
+                let check = s.check_false.as_deref().map_or("", |c| c.check.as_str());
+                format!("check {check}")
+            }
             (Some(FieldValue::Expr(e)), _) => format!("check {}", show(wf, e)),
             (_, Some(who)) => format!("approval by {who}"),
             _ => String::new(),
@@ -125,6 +142,29 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
         StepKind::Invalid => String::new(),
     };
     one_line(&full, 72)
+}
+
+/// What a gate says beside its summary, in every rendering: a check false
+/// at plan time with the values that made it so, its `message`, and the
+/// `inputs` its approval asks for.
+pub fn gate_lines(wf: &Workflow, s: &PlannedStep) -> Vec<String> {
+    if s.kind != StepKind::Gate {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let Some(why) = s.check_false.as_deref() {
+        match why.operands.is_empty() {
+            true => out.push("false at plan time".into()),
+            false => out.push(format!("false at plan time: {}", why.operands.join(", "))),
+        }
+    }
+    if let Some(m) = field(s, "message") {
+        out.push(format!("message: {}", field_text(wf, m)));
+    }
+    if let Some(inputs @ FieldValue::Inputs(_)) = field(s, "inputs") {
+        out.push(format!("inputs: {}", field_text(wf, inputs)));
+    }
+    out
 }
 
 /// `until COND every D within D` of a polling step, as every format shows it.
@@ -193,8 +233,44 @@ pub(super) fn edge_label(s: &PlannedStep, d: &crate::Dep) -> Option<&'static str
     }
 }
 
-/// A cluster's caption in the graph renderings: its name and how its members run.
-pub(super) fn group_label(grp: &crate::Group) -> String {
+/// What a loop's `parallel N` really gets, when that is not simply N:
+/// `"; 2 at once: --jobs 2 is smaller"`, or `", beyond the CPU count"`
+/// (the file's number wins over the CPU-count default); else empty.
+pub(super) fn concurrency_note(plan: &crate::Plan, gi: usize) -> String {
+    let (g, sch) = (&plan.main, &plan.schedule);
+    let crate::GroupKind::ForEach {
+        parallel: Some(Some(k)),
+        ..
+    } = &g.groups[gi].kind
+    else {
+        return String::new();
+    };
+    let n = sch.group_concurrency(g, gi);
+    if n < *k as usize {
+        let limit = match sch.jobs_source.as_str() {
+            "workers" => "--jobs",
+            _ => "concurrency",
+        };
+        format!("; {n} at once: {limit} {n} is smaller")
+    } else if sch.default_cap {
+        ", beyond the CPU count".into()
+    } else {
+        String::new()
+    }
+}
+
+/// A cluster's caption in the graph renderings: its name and how its
+/// members run (with what a `parallel N` really gets, as the text says).
+pub(super) fn group_label(plan: &crate::Plan, gi: usize) -> String {
+    let grp = &plan.main.groups[gi];
+    let label = group_mode(grp);
+    match label.strip_suffix(')') {
+        Some(open) => format!("{open}{})", concurrency_note(plan, gi)),
+        None => label,
+    }
+}
+
+fn group_mode(grp: &crate::Group) -> String {
     use crate::GroupKind;
     use wfc_language::ir::Wait;
     match &grp.kind {

@@ -189,24 +189,7 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
                 .iter()
                 .position(|x| std::ptr::eq(x, grp))
                 .unwrap_or(0);
-            let how = match &grp.kind {
-                GroupKind::ForEach {
-                    parallel: Some(Some(k)),
-                    ..
-                } if sch.group_concurrency(g, gi) < *k as usize => {
-                    let limit = match sch.jobs_source.as_str() {
-                        "workers" => "--jobs",
-                        _ => "concurrency",
-                    };
-                    let n = sch.group_concurrency(g, gi);
-                    format!("{how}; {n} at once: {limit} {n} is smaller")
-                }
-                GroupKind::ForEach {
-                    parallel: Some(Some(_)),
-                    ..
-                } if sch.default_cap => format!("{how}, beyond the CPU count"),
-                _ => how,
-            };
+            let how = format!("{how}{}", super::concurrency_note(plan, gi));
             let _ = writeln!(
                 o,
                 "  {}  {}",
@@ -412,6 +395,9 @@ fn step_lines(
     }
     if let Some(until) = super::until_text(wf, s) {
         let _ = writeln!(o, "{indent}    {}", st.dim(&super::one_line(&until, 72)));
+    }
+    for line in super::gate_lines(wf, s) {
+        let _ = writeln!(o, "{indent}    {}", st.dim(&super::one_line(&line, 72)));
     }
     if let Some(f) = s.fields.iter().find(|f| f.name == "env") {
         let _ = writeln!(

@@ -214,6 +214,9 @@ pub struct Outcome {
     pub stdout: Captured,
     pub stderr: Captured,
     pub elapsed: Duration,
+    /// The CPU time and peak memory of the step's process (and the
+    /// descendants it waited for) or container, where known.
+    pub usage: Option<wfc_contract::Usage>,
 }
 
 impl Outcome {
@@ -231,6 +234,7 @@ impl Outcome {
             stdout: Captured::default(),
             stderr: Captured::default(),
             elapsed: Duration::ZERO,
+            usage: None,
         }
     }
 
@@ -400,6 +404,8 @@ pub struct Executor {
     /// its first step, `http` steps or not.
     http: std::sync::OnceLock<reqwest::Client>,
     pub(crate) docker: tokio::sync::OnceCell<bollard::Docker>,
+    /// The engine's CPU count, asked at the first `docker` step with `cpus`.
+    pub(crate) docker_cpus: tokio::sync::OnceCell<Option<u32>>,
     /// The run's idle PostgreSQL connections, for `sql` steps.
     pub(crate) postgres: sql::Pool,
 }
@@ -416,6 +422,7 @@ impl Executor {
             opts,
             http: std::sync::OnceLock::new(),
             docker: tokio::sync::OnceCell::new(),
+            docker_cpus: tokio::sync::OnceCell::new(),
             postgres: sql::Pool::default(),
         }
     }

@@ -206,6 +206,7 @@ pub(crate) async fn follow(ex: &Executor, mut child: StepProcess, ctx: &StepCont
         Ok(Err(e)) => Outcome::failed(format!("waiting for the step's process failed: {e}")),
         Ok(Ok(status)) => exit_outcome(status, &err_last),
     };
+    outcome.usage = child.usage();
     if let Some(code) = outcome.exit_code {
         outcome.output("exit_code", code);
     }

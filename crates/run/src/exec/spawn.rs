@@ -6,11 +6,20 @@
 //! descriptors only those wfc inherited open (as under `make`'s jobserver):
 //! every descriptor wfc opens itself is close-on-exec. The runtime learns of
 //! its exit from a pidfd. A step under the per-step supervisor of
-//! [`super::process`] (its `pre_exec` hook needs `fork`), one with its own
-//! working directory, or a kernel without pidfds go through tokio's
-//! `Command` instead, which gives the same process.
+//! [`super::process`] (its `pre_exec` hook needs `fork`) or one with its own
+//! working directory starts through std's `Command` instead, which gives the
+//! same process, and is watched by a pidfd too.
+//!
+//! A step is reaped with `wait4`, which gives its rusage with its status
+//! ([`StepProcess::usage`], [`usage`]): the CPU time and peak RSS of the
+//! process and of the descendants it waited for (a shell waits for its
+//! commands; the supervisor for the step). A descendant not waited for —
+//! left running in the background, or whose parent exited first — is not
+//! counted. On a kernel without pidfds (before Linux 5.3) tokio's `Command`
+//! starts and reaps the step, and no usage is known.
 
 mod posix;
+mod usage;
 
 use super::process;
 use nix::sys::signal::Signal;
@@ -20,6 +29,7 @@ use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use tokio::net::unix::pipe;
 use tokio::process::Child;
+use wfc_contract::Usage;
 
 /// An environment variable to set: (name, value).
 pub(crate) type Var<'a> = (&'a OsStr, &'a OsStr);
@@ -66,6 +76,9 @@ pub(crate) fn start(launch: &Launch<'_>) -> io::Result<StepProcess> {
     if let Some(dir) = launch.workdir {
         cmd.current_dir(dir);
     }
+    if posix::pidfds() {
+        return watched(cmd);
+    }
     let mut child = tokio::process::Command::from(cmd).spawn()?;
     let pid = child
         .id()
@@ -82,7 +95,34 @@ pub(crate) fn start(launch: &Launch<'_>) -> io::Result<StepProcess> {
         child: Waiter::Tokio(child),
         pid,
         status: None,
+        usage: None,
     })
+}
+
+/// Starts `cmd` with std, and watches it by a pidfd as [`posix::start`]
+/// does: std neither reaps nor kills a child it dropped, so it is reaped
+/// here, with its rusage.
+fn watched(mut cmd: std::process::Command) -> io::Result<StepProcess> {
+    let mut child = cmd.spawn()?;
+    let pid = child.id();
+    let out = child.stdout.take().map(std::os::fd::OwnedFd::from);
+    let err = child.stderr.take().map(std::os::fd::OwnedFd::from);
+    let watch = || -> io::Result<_> {
+        let (Some(out), Some(err)) = (out, err) else {
+            return Err(io::Error::other("the child's pipes are missing"));
+        };
+        let (out, err) = (posix::receiver(out)?, posix::receiver(err)?);
+        Ok((posix::Pidfd::watch(pid)?, out, err))
+    };
+    match watch() {
+        Ok((fd, out, err)) => Ok(StepProcess::pidfd(fd, pid, out, err)),
+        Err(e) => {
+            // The step must not run unwatched.
+            process::signal_group(pid, Signal::SIGKILL);
+            let _ = child.wait();
+            Err(e)
+        }
+    }
 }
 
 /// Whether `dir` is wfc's own working directory, where [`posix::start`]
@@ -111,6 +151,8 @@ pub(crate) struct StepProcess {
     child: Waiter,
     pid: u32,
     status: Option<ExitStatus>,
+    /// What it used, once reaped (where the kernel told).
+    usage: Option<Usage>,
     pub stdout: Option<pipe::Receiver>,
     pub stderr: Option<pipe::Receiver>,
 }
@@ -121,6 +163,7 @@ impl StepProcess {
             child: Waiter::Pidfd(fd),
             pid,
             status: None,
+            usage: None,
             stdout: Some(out),
             stderr: Some(err),
         }
@@ -128,6 +171,13 @@ impl StepProcess {
 
     pub(crate) fn id(&self) -> u32 {
         self.pid
+    }
+
+    /// The CPU time and peak memory of the process and the descendants it
+    /// waited for, once [`StepProcess::wait`] reaped it (`None` before,
+    /// and where tokio reaped it).
+    pub(crate) fn usage(&self) -> Option<Usage> {
+        self.usage
     }
 
     /// Waits for the process to exit, without reaping it where the exit
@@ -149,7 +199,11 @@ impl StepProcess {
             return Ok(status);
         }
         let status = match &mut self.child {
-            Waiter::Pidfd(fd) => fd.wait(self.pid).await?,
+            Waiter::Pidfd(fd) => {
+                let (status, usage) = fd.wait(self.pid).await?;
+                self.usage = Some(usage);
+                status
+            }
             Waiter::Tokio(child) => child.wait().await?,
             Waiter::Gone => unreachable!("a dropped process is not waited for"),
         };
@@ -256,6 +310,54 @@ mod tests {
             }
             assert_eq!(err, "oops\n", "{case:?}");
             assert_eq!(status.code(), Some(7), "{case:?}");
+        }
+    }
+
+    /// Reaped with its rusage on every start path: the CPU time of the
+    /// process and of the children it waited for, and the largest peak RSS
+    /// among them. A shell that holds 64 MiB in a variable peaks above it.
+    #[tokio::test]
+    async fn a_reaped_process_tells_what_it_and_its_waited_children_used() {
+        let script = &[
+            "-c",
+            r#"sh -c 'i=0; while [ $i -lt 60000 ]; do i=$((i+1)); done'
+               x=$(head -c 67108864 /dev/zero | tr '\0' a); echo ${#x}"#,
+        ];
+        let tmp = tempfile::tempdir().unwrap();
+        for (supervised, workdir) in [(false, None), (true, None), (false, Some(tmp.path()))] {
+            let case = (supervised, workdir.is_some());
+            let mut l = launch(script, Vec::new());
+            l.supervised = supervised;
+            l.workdir = workdir;
+            let mut p = start(&l).expect("starts");
+            assert_eq!(p.usage(), None, "{case:?}: not reaped yet");
+            let (mut so, mut se) = (p.stdout.take().unwrap(), p.stderr.take().unwrap());
+            let (mut out, mut err) = (String::new(), String::new());
+            let (_, _, status) = tokio::join!(
+                so.read_to_string(&mut out),
+                se.read_to_string(&mut err),
+                p.wait()
+            );
+            assert!(status.unwrap().success(), "{case:?}: {err}");
+            assert_eq!(out, "67108864\n", "{case:?}");
+            let used = p.usage().expect("known once reaped");
+            assert!(
+                used.peak_memory.is_some_and(|b| b > 64 << 20),
+                "{case:?}: {used:?}"
+            );
+            assert!(
+                used.cpu > std::time::Duration::from_millis(20),
+                "{case:?}: {used:?}"
+            );
+            // A small process reads as the memory it shared with this one
+            // until its exec: its own peak is not known.
+            let mut l = launch(&["-c", "true"], Vec::new());
+            l.supervised = supervised;
+            l.workdir = workdir;
+            let mut p = start(&l).expect("starts");
+            assert!(p.wait().await.unwrap().success());
+            let used = p.usage().expect("known once reaped");
+            assert_eq!(used.peak_memory, None, "{case:?}: {used:?}");
         }
     }
 

@@ -199,6 +199,7 @@ impl Runner<'_> {
             duration: Duration::ZERO,
             outputs: Some(Value::Map(fields)),
             kept: Vec::new(),
+            usage: None,
         };
         self.immediate(g, v, result);
     }

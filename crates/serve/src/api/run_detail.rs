@@ -39,7 +39,8 @@ struct RunAnswer<'a> {
     queued_for_resume: bool,
 }
 
-/// One run, as `wfc status --format json` shows it, with its `trigger`
+/// One run, as `wfc status --format json` shows it (its `status` is
+/// `waiting` while a person holds it: a gate's approval), with its `trigger`
 /// and, for an `api` run from MCP or the dashboard, its `origin` (`mcp`,
 /// `dashboard`); how many steps have each status (`step_counts`), and its
 /// steps with their attempts, durations and outputs (secrets masked) a page
@@ -51,7 +52,7 @@ struct RunAnswer<'a> {
 /// for its turn gets a 503 (`API008`) with `Retry-After`.
 #[utoipa::path(get, path = "/api/v1/runs/{id}", operation_id = "getRun", tag = "runs",
     params(("id" = String, Path, description = "a run id, a unique prefix of one, or `last`"), RunQuery),
-    responses((status = 200, body = Object, description = "the run, `step_counts`, `step_total`, a page of steps in `step_list`, and `next_cursor` and `next` when more follow"),
+    responses((status = 200, body = Object, description = "the run (`status` is `waiting` while a person holds it), `step_counts`, `step_total`, a page of steps in `step_list` (each with its attempts and, where known, `cpu_seconds` and `peak_memory_bytes`), and `next_cursor` and `next` when more follow"),
         (status = 400, body = ProblemBody, description = "a bad `steps`, `limit` or `cursor` (`API005`)"),
         (status = 404, body = ProblemBody),
         (status = 503, body = ProblemBody, description = "a run over 2,000 steps: too many of its answers (`steps=all`) or pages are being made: try again after `Retry-After`")),

@@ -176,8 +176,13 @@ fn watch(
     launcher: &Launcher,
 ) -> Result<Watching, String> {
     let file = Path::new(&key.file);
-    let home = std::fs::canonicalize(file.parent().unwrap_or(Path::new(".")))
-        .map_err(|e| format!("{}: {e}", file.display()))?;
+    // A file served by a relative path may have no folder in its name
+    // (`wfc serve .` gives `x.wf`): its folder is then the current one.
+    let folder_of = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let home = std::fs::canonicalize(folder_of).map_err(|e| format!("{}: {e}", file.display()))?;
     let (base, recursive) = base_of(&key.glob);
     let folder = home.join(base);
     // Taken before the watch starts: a folder replaced in between is seen

@@ -265,6 +265,8 @@ mod tests {
             exit_code: None,
             error: None,
             waiting: None,
+            cpu_seconds: None,
+            peak_memory_bytes: None,
             outputs: serde_json::Value::Null,
             log: None,
             attempt_log: attempts
@@ -278,6 +280,8 @@ mod tests {
                     duration_seconds: Some(*d),
                     exit_code: None,
                     error: None,
+                    cpu_seconds: None,
+                    peak_memory_bytes: None,
                 })
                 .collect(),
         }

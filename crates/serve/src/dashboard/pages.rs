@@ -1,16 +1,17 @@
-//! `/`: each served workflow with its params, triggers, next scheduled
-//! time, last runs and success rate; above them, the files whose newest
-//! version does not load, with their first error and whether a last good
-//! version is served.
+//! `/`: each served workflow with its `version` and `tags`, params,
+//! triggers, next scheduled time, last runs and success rate (`?tag=T`:
+//! only those tagged T); above them, the files whose newest version does
+//! not load, with their first error and whether a last good version is
+//! served.
 
 use super::session::Session;
 use super::{Dash, STORE};
 use crate::catalog::{FileStatus, WorkflowInfo};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wfc_language::ir::{next_fires, Trigger};
 use wfc_store::listing::{self, Filter};
 use wfc_store::Store;
@@ -38,12 +39,27 @@ struct RunStatus {
     status: String,
 }
 
+#[derive(Deserialize, Default)]
+pub struct WorkflowsQuery {
+    /// Only the workflows with this tag (empty: all).
+    tag: Option<String>,
+}
+
 /// `GET /`.
 pub async fn workflows(
     State(dash): State<Dash>,
     Extension(session): Extension<Session>,
+    Query(q): Query<WorkflowsQuery>,
 ) -> Response {
-    let infos = dash.app.catalog.workflows();
+    let tag = q.tag.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    let infos: Vec<WorkflowInfo> = dash
+        .app
+        .catalog
+        .workflows()
+        .into_iter()
+        .filter(|w| tag.as_ref().is_none_or(|t| w.tags.contains(t)))
+        .collect();
+    let tags = all_tags(&dash);
     let broken: Vec<FileStatus> = dash
         .app
         .catalog
@@ -103,10 +119,24 @@ pub async fn workflows(
             "workflows.html",
             "workflows",
             Some(&session),
-            minijinja::context! { workflows, broken },
+            minijinja::context! { workflows, broken, tag, tags },
         ),
         Err(e) => dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(&session)),
     }
+}
+
+/// Every tag of the served workflows, sorted, once each (the filter's choices).
+fn all_tags(dash: &Dash) -> Vec<String> {
+    let mut tags: Vec<String> = dash
+        .app
+        .catalog
+        .workflows()
+        .into_iter()
+        .flat_map(|w| w.tags)
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
 }
 
 /// A workflow's last runs and the share of its finished runs that succeeded.

@@ -81,6 +81,10 @@ struct StepLine {
     status: String,
     attempts: i64,
     duration: String,
+    /// CPU time of its attempts, and their largest peak memory (empty when
+    /// not known).
+    cpu: String,
+    memory: String,
     error: Option<String>,
     outputs: Vec<Shown>,
     /// A gate waiting for a decision: what it asks.
@@ -321,6 +325,11 @@ pub async fn detail(
             status: s.status.clone(),
             attempts: s.attempts,
             duration: s.duration_seconds.map(duration).unwrap_or_default(),
+            cpu: s.cpu_seconds.map(cpu).unwrap_or_default(),
+            memory: s
+                .peak_memory_bytes
+                .map(wfc_run::exec::bytes)
+                .unwrap_or_default(),
             error: s.error.clone(),
             outputs: s
                 .outputs
@@ -360,6 +369,8 @@ pub async fn detail(
         id => r.id,
         path => encode(&r.id),
         workflow => r.workflow,
+        version => r.version,
+        tags => r.tags,
         status,
         trigger,
         started => r.started_at,
@@ -371,13 +382,12 @@ pub async fn detail(
         outputs => d.outputs.as_ref().and_then(|o| o.as_object()).map(|o| {
             o.iter().map(|(k, v)| run_output::clip(k, v)).collect::<Vec<_>>()
         }),
-        can_cancel => status == "running",
-        can_pause => status == "running" && d.paused.is_none(),
-        paused => d.paused.as_ref().filter(|_| status == "running").map(|p| {
+        can_cancel => matches!(status, "running" | "waiting" | "paused"),
+        can_pause => matches!(status, "running" | "waiting") && d.paused.is_none(),
+        paused => d.paused.as_ref().map(|p| {
             format!("by {} at {}", p.by, wfc_store::pause::when(p.at))
         }),
-        can_resume => matches!(status, "failed" | "cancelled" | "interrupted")
-            || (status == "running" && d.paused.is_some()),
+        can_resume => matches!(status, "failed" | "cancelled" | "interrupted" | "paused"),
     };
     let artifacts = super::artifacts::of_run(&dash, &r.id).await;
     let operator = session.role == crate::keys::Role::Operator;
@@ -396,6 +406,15 @@ pub async fn detail(
             done => q.done.filter(|d| DONE.contains(&d.as_str())),
         },
     )
+}
+
+/// CPU time: `3ms` under a second (most steps' is), as a duration past it.
+fn cpu(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{:.0}ms", seconds * 1000.0)
+    } else {
+        duration(seconds)
+    }
 }
 
 /// What an action's redirect may say it did.
@@ -466,7 +485,7 @@ mod tests {
             key: "the-key-s-hash".into(),
         };
         let run = minijinja::context! {
-            id => "r1", path => "r1", workflow => "w", status => "running", trigger => "api",
+            id => "r1", path => "r1", workflow => "w", version => (), tags => (), status => "running", trigger => "api",
             started => "t", ended => (), duration => "1s", failed_step => (), failed_error => (),
             params => "{}", outputs => vec![run_output::clip("k", &"<v>".into())],
             can_cancel => true, can_pause => true, paused => (), can_resume => false,
@@ -478,6 +497,8 @@ mod tests {
             status: "waiting".into(),
             attempts: 1,
             duration: String::new(),
+            cpu: "12ms".into(),
+            memory: "<32 MiB>".into(),
             error: None,
             outputs: vec![
                 run_output::clip("out", &"<b>".into()),
@@ -525,6 +546,12 @@ mod tests {
         );
         assert!(html.contains("/runs/r1/gates/g%5Ba%5D/approve"), "{html}");
         assert!(
+            html.contains(
+                r#"<td class="step-cpu">12ms</td><td class="step-memory">&lt;32 MiB&gt;</td>"#
+            ),
+            "{html}"
+        );
+        assert!(
             html.contains(r#"name="input.rollout" value="10" step="1" min="1" max="100""#),
             "{html}"
         );
@@ -556,6 +583,8 @@ mod tests {
             status: status.into(),
             attempts: 1,
             duration: String::new(),
+            cpu: String::new(),
+            memory: String::new(),
             error: None,
             outputs: Vec::new(),
             gate: None,

@@ -1,6 +1,7 @@
-//! `/runs`: the runs, filtered by status, workflow and trigger, a page at a
-//! time (the API's listing, [`wfc_store::listing`]). One run's page is
-//! [`super::run_page`].
+//! `/runs`: the runs, filtered by status, workflow, trigger and tag, a page
+//! at a time (the API's listing, [`wfc_store::listing`]), each with its
+//! workflow's `version` and `tags` as they were when it started. One run's
+//! page is [`super::run_page`].
 
 use super::session::Session;
 use super::{Dash, BAD_FILTER, STORE};
@@ -22,6 +23,8 @@ pub struct RunsQuery {
     status: Option<String>,
     workflow: Option<String>,
     trigger: Option<String>,
+    /// Runs whose workflow had this tag when they started.
+    tag: Option<String>,
     cursor: Option<String>,
 }
 
@@ -34,6 +37,8 @@ struct RunLine {
     trigger: String,
     started: String,
     duration: String,
+    version: Option<String>,
+    tags: Vec<String>,
 }
 
 /// An empty field of the filter form means "any".
@@ -51,6 +56,7 @@ pub async fn list(
         status: given(q.status),
         workflow: given(q.workflow),
         trigger: given(q.trigger),
+        tag: given(q.tag),
         cursor: given(q.cursor),
     };
     let bad =
@@ -69,6 +75,7 @@ pub async fn list(
         status: q.status.clone().into_iter().collect(),
         workflow: q.workflow.clone(),
         trigger: q.trigger.clone(),
+        tag: q.tag.clone(),
         after,
         limit: PAGE,
         ..Filter::default()
@@ -102,6 +109,8 @@ pub async fn list(
             workflow: r.workflow,
             status: r.status,
             trigger,
+            version: r.version,
+            tags: r.tags,
         })
         .collect();
     let next = next.map(|(ms, id)| next_url(&q, &format!("{ms}:{id}")));
@@ -135,6 +144,7 @@ fn next_url(q: &RunsQuery, cursor: &str) -> String {
         ("status", q.status.as_deref()),
         ("workflow", q.workflow.as_deref()),
         ("trigger", q.trigger.as_deref()),
+        ("tag", q.tag.as_deref()),
         ("cursor", Some(cursor)),
     ];
     for (name, value) in pairs {

@@ -138,7 +138,7 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
             object(
                 json!({
                     "workflow": {"type": "string"},
-                    "status": {"type": "string", "enum": ["running", "waiting", "succeeded", "failed", "cancelled", "interrupted"], "description": "`waiting`: running, held by a person (an approval)"},
+                    "status": {"type": "string", "enum": ["running", "waiting", "paused", "succeeded", "failed", "cancelled", "interrupted"], "description": "`waiting`: running, held by a person (an approval); `paused`: running, paused by `pause_run`"},
                     "trigger": {"type": "string", "description": "what started the run: `api` (the API, MCP, the dashboard), `manual` (`wfc run`), `schedule`, `webhook`, `change`"},
                     "tag": {"type": "string", "description": "runs whose workflow had this tag"},
                     "limit": {"type": "integer", "minimum": 1, "maximum": crate::api::runs::MAX_LIMIT, "description": "default 20"}

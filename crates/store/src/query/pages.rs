@@ -280,6 +280,7 @@ workflow w {
             exit_code: Some(0),
             error: error.clone(),
             outputs: outputs.clone(),
+            usage: None,
         };
         r.attempt_ended(&k, &a);
         let e = StepEnd {

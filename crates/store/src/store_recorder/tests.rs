@@ -40,6 +40,7 @@ fn succeed(r: &mut StoreRecorder, name: &str) -> Result<(), RecordError> {
             exit_code: Some(0),
             error: None,
             outputs: serde_json::Value::Null,
+            usage: None,
         },
     );
     ended(r, name, at, serde_json::Value::Null);
@@ -209,4 +210,59 @@ fn one_steps_outputs_are_read_as_the_run_detail_has_them() {
     assert_eq!(one.as_ref(), Some(listed));
     assert_eq!(query::step_outputs(&store, "r4", "b").unwrap(), None);
     assert_eq!(query::step_outputs(&store, "other", "a").unwrap(), None);
+}
+
+/// What each attempt used is kept with it; its step shows the CPU time of
+/// them all and the largest peak; a peak or a usage not known is none.
+#[test]
+fn what_attempts_used_is_kept_and_summed_per_step() {
+    let (_dir, store, mut r) = recorder("r5");
+    r.run_started(&info("r5")).unwrap();
+    let at = SystemTime::now();
+    let used = |ms: u64, mib: u64| wfc_contract::Usage {
+        cpu: Duration::from_millis(ms),
+        peak_memory: (mib > 0).then_some(mib << 20),
+    };
+    for (n, usage) in [
+        (1, Some(used(1500, 40))),
+        (2, Some(used(250, 0))),
+        (3, None),
+    ] {
+        r.attempt_started(&key("a"), n, at);
+        r.attempt_ended(
+            &key("a"),
+            &Attempt {
+                number: n,
+                status: StepStatus::Failed,
+                started_at: at,
+                duration: Duration::from_millis(3),
+                exit_code: Some(1),
+                error: Some("no".into()),
+                outputs: serde_json::Value::Null,
+                usage,
+            },
+        );
+        r.flush().unwrap();
+    }
+    ended(&mut r, "a", at, serde_json::Value::Null);
+    r.run_ended(&end(RunStatus::Succeeded)).unwrap();
+    let d = query::detail(&store, "r5").unwrap().unwrap();
+    let s = &d.step_list[0];
+    assert_eq!(
+        (s.cpu_seconds, s.peak_memory_bytes),
+        (Some(1.75), Some(40 << 20))
+    );
+    let each: Vec<_> = s
+        .attempt_log
+        .iter()
+        .map(|a| (a.cpu_seconds, a.peak_memory_bytes))
+        .collect();
+    assert_eq!(
+        each,
+        [
+            (Some(1.5), Some(40 << 20)),
+            (Some(0.25), None),
+            (None, None)
+        ]
+    );
 }

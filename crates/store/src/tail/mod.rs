@@ -36,6 +36,16 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+/// The number of run `run`'s last event (0: none yet): a reader polling
+/// the store sees the run moved when it grows.
+pub fn last_seq(store: &Store, run: &str) -> rusqlite::Result<i64> {
+    store.conn.query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
+        [run],
+        |r| r.get(0),
+    )
+}
+
 /// The most event rows one poll reads.
 pub const ROWS: usize = 500;
 
@@ -86,11 +96,7 @@ impl RunTail {
     /// stream going on from there. With each log to show and where it ends
     /// (the steps started by then; a step's whole file once it ended).
     pub fn at_end(store: &Store, run: String) -> rusqlite::Result<(RunTail, Vec<LogEnd>)> {
-        let seq: i64 = store.conn.query_row(
-            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
-            [&run],
-            |r| r.get(0),
-        )?;
+        let seq = last_seq(store, &run)?;
         let cursor = RunCursor {
             seq,
             ..RunCursor::default()

@@ -315,7 +315,7 @@ pub fn mixed_list(span: Span, found: &str, expected: &str, first: Span) -> Diagn
 pub fn cannot_interpolate(span: Span, found: &str) -> Diagnostic {
     Diagnostic::error("E0164", format!("{found} cannot be interpolated into text"))
         .primary(span, format!("this is {found}"))
-        .help("interpolate a single value: `${join(xs, \", \")}` makes one text of a list (in a `run` command, one word); to give a command each item as its own argument, pass the list through `env { ITEMS = join(xs, \"\\n\") }` and read it there (`printf '%s\\n' \"$ITEMS\" | xargs -d '\\n' cmd`), or run a step per item with `for each`")
+.help("interpolate a single value: `${join(xs, \", \")}` makes one text of a list; to give a command each item as an argument of its own, write `${xs}` as a word of the `run` command itself (`upload ${files}`)")
 }
 
 /// E0165: a param default that reads a param declared later (or itself).

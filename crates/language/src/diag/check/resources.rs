@@ -75,5 +75,5 @@ pub fn resources_not_enforced(span: Span, names: &[&str]) -> Diagnostic {
         format!("{what} cannot be enforced for steps that run on this machine"),
     )
     .primary(span, "asked for here")
-    .help("the local executor only counts `cpus` (as concurrency slots); with `executor slurm` (in the file, or `wfc run --executor slurm`) Slurm enforces them all")
+    .help("the local executor only counts `cpus` (as concurrency slots), and gives a `docker` step's container its `memory` and `cpus` as limits; with `executor slurm` (in the file, or `wfc run --executor slurm`) Slurm enforces them all")
 }

@@ -1,5 +1,6 @@
 //! What bash makes of a `run` command's words beyond their quoting:
-//! arithmetic and variable names (E0168), a second shell (W0106).
+//! arithmetic and variable names (E0168), a second shell (W0106); and a
+//! list that cannot become words of their own (E0169).
 
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -155,4 +156,29 @@ pub fn reparsed_variable(
     .primary(span, "its value is read as a command")
     .secondary(binding, format!("`{var}` is set here from {source}"))
     .help(reparse_help(place, &format!("\"${var}\"")))
+}
+
+/// E0169: a list interpolated inside quotes (or a comment) of a `run`
+/// command, where its items cannot be words of their own.
+pub fn list_in_quotes(span: Span, context: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0169",
+        format!("a list's items cannot be words of their own inside {context}"),
+    )
+    .primary(span, "a list: one word per item, where a bare word stands")
+    .help(
+        "write the `${…}` alone, outside quotes (`upload ${files}` gives each item as its own quoted \
+         argument), or make one text of the list with `${join(files, \" \")}`",
+    )
+}
+
+/// E0169: a list glued to text or to another value in a `run` command
+/// (`--file=${files}`): only its first or last item would be glued.
+pub fn list_glued(span: Span) -> Diagnostic {
+    Diagnostic::error("E0169", "a list's items must stand as words of their own")
+        .primary(span, "glued to the text beside it")
+        .help(
+            "put blanks around the `${…}` (`upload ${files}`), one item a word; for `--file=a \
+             --file=b`, use a comprehension: `${[\"--file=${f}\" for f in files]}`",
+        )
 }

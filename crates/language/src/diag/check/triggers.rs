@@ -167,6 +167,14 @@ pub fn trigger_input_here(span: Span, name: &str) -> Diagnostic {
         ))
 }
 
+/// E0251: `run.FIELD` in a trigger's `when` or `params`, decided before
+/// the run it may start exists.
+pub fn run_in_trigger(span: Span, name: &str, place: &str) -> Diagnostic {
+    Diagnostic::error("E0251", format!("`{name}` is not in scope here"))
+        .primary(span, format!("the run's: {place} is decided before there is a run"))
+        .help("a trigger's `when` and `params` read the params and what the trigger binds (`request.…`, `changed`); read `run.…` in the workflow's steps")
+}
+
 /// E0252: `request.NAME` other than `json`, `headers`, `query` (or `request` alone).
 pub fn request_member(span: Span, name: &str, suggestion: Option<&str>) -> Diagnostic {
     let d = Diagnostic::error("E0252", format!("a request has no `{name}`"))
