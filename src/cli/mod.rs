@@ -7,6 +7,7 @@
 //! (commands that need a valid workflow), 130 cancelled.
 
 mod act;
+mod alerts;
 mod artifacts;
 mod ask_params;
 mod check;
@@ -183,6 +184,11 @@ enum Command {
         after_help = "Examples:\n  wfc stats\n  wfc stats deploy --last 50\n  wfc stats --format json"
     )]
     Stats(stats::StatsArgs),
+    /// List the alert rules of the workflows here with their state and last firing; send a test message.
+    #[command(
+        after_help = "Rules are `alert NAME { when CONDITION  notify KIND { … } }` in workflow files (docs/language.md#alerts); `wfc run`, `wfc resume` and `wfc serve` decide them as recorded runs end.\n\nExamples:\n  wfc alerts\n  wfc alerts nightly --path flows/\n  wfc alerts --format json\n  wfc alerts test nightly failing\n\nExit status: 0 listed, 1 the store cannot be read, 2 a path does not exist."
+    )]
+    Alerts(alerts::AlertsArgs),
     /// Pause or resume a workflow's triggers under `wfc serve`; list the paused ones.
     #[command(
         after_help = "Examples:\n  wfc triggers pause nightly\n  wfc triggers pause deploy webhook\n  wfc triggers list\n  wfc triggers resume nightly"
@@ -302,6 +308,7 @@ pub fn main() -> ExitCode {
         Command::Stats(args) => stats::run(args),
         Command::Runs(args) => runs::run(args),
         Command::Triggers(args) => triggers::run(args),
+        Command::Alerts(args) => alerts::run(args),
         Command::Completions { shell } => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,
