@@ -278,6 +278,18 @@ async fn wfc_serve_fires_as_runs_end_and_shows_it() {
         metrics.contains(r#"wfc_alert_firing{workflow="served",alert="failing"} 1"#),
         "{metrics}"
     );
+    // The dashboard's Workflows page shows the rule firing.
+    let dash = super::dashboard::client();
+    let cookie =
+        super::dashboard::pair(&super::dashboard::login(&dash, &server, &server.reader).await);
+    let (_, _, html) = super::dashboard::page(&dash, &server, "/", &cookie).await;
+    assert!(
+        html.contains("<caption class=\"muted\">Alerts</caption>"),
+        "{html}"
+    );
+    assert!(html.contains("<code>failing</code>"), "{html}");
+    assert!(html.contains("<strong>firing</strong>"), "{html}");
+    assert!(!html.contains(SECRET), "{html}");
     // Two successes: 1 of 3 failed, resolved.
     for _ in 0..2 {
         let id = start(false).await;
@@ -301,4 +313,57 @@ async fn wfc_serve_fires_as_runs_end_and_shows_it() {
         assert!(!text.contains(SECRET), "{text}");
     }
     no_secret_in(&server.path("state"), &[SECRET]);
+}
+
+const GATED: &str = r#"
+workflow gated {
+  secret hook: string = env("ALERT_HOOK")
+  alert stuck {
+    when waiting_longer_than 1s
+    notify webhook { url hook }
+  }
+  step approve: gate { approval "a person" }
+}
+"#;
+
+#[tokio::test]
+async fn wfc_serve_fires_on_a_wait_as_time_passes_and_resolves_at_the_end() {
+    let (base, got) = hook_server();
+    let hook = format!("{base}/gated/{SECRET}");
+    let server = Server::start_with_env(
+        tempfile::tempdir().unwrap(),
+        &[("gated.wf", GATED)],
+        &[],
+        &[
+            ("ALERT_HOOK", hook.as_str()),
+            ("WFC_ALERT_INTERVAL_MS", "200"),
+        ],
+    );
+    let http = reqwest::Client::new();
+    let url = server.url("/workflows/gated/runs");
+    let (status, run) = post(&http, &url, &server.operator, serde_json::json!({})).await;
+    assert!(status.is_success(), "{run}");
+    let id = run["id"].as_str().unwrap().to_owned();
+    // No run ends: the server's timer decides the wait.
+    let got_now = || states(&got);
+    assert!(until(|| got_now() == ["firing"]), "{:?}", got_now());
+    {
+        let got = got.lock().unwrap();
+        let detail = got[0].2["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with(&format!("run {id} has waited for a person for")),
+            "{detail}"
+        );
+    }
+    let approve = server.url(&format!("/runs/{id}/gates/approve/approve"));
+    let (status, body) = post(&http, &approve, &server.operator, serde_json::json!({})).await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(server.finished(&http, &id).await["status"], "succeeded");
+    assert!(
+        until(|| got_now() == ["firing", "resolved"]),
+        "{:?}",
+        got_now()
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(got_now(), ["firing", "resolved"]);
 }
