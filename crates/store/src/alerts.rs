@@ -263,7 +263,10 @@ pub fn measure(
                 Window::Time(d) => counted(store, workflow, Some(now - *d as i64), u32::MAX)?,
             };
             if runs.is_empty() {
-                return Ok(quiet("no run has ended yet"));
+                return Ok(quiet(&match window {
+                    Window::Runs(_) => "no run has ended yet".to_owned(),
+                    Window::Time(d) => format!("no run ended in the last {}", human(*d)),
+                }));
             }
             let failed = runs.iter().filter(|r| r.1).count();
             let share = failed as f64 / runs.len() as f64;

@@ -13,6 +13,7 @@ use wfc_store::pause::when;
 
 /// Which rules.
 #[derive(Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertFilter {
     /// Only this workflow's rules.
     pub workflow: Option<String>,
