@@ -216,7 +216,7 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Offer the workflows under PATHs to agents as MCP tools (over stdio).
     #[command(
-        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, pause_run, pause_triggers, resume_triggers, resume_run, approve_gate, reject_gate, delete_run, run_status, logs, history, stats (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
+        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, pause_run, pause_triggers, resume_triggers, resume_run, approve_gate, reject_gate, delete_run, run_status, logs, history, stats, alerts (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
     )]
     Mcp(mcp::McpArgs),
     /// Start the language server (LSP over stdio) for editors.

@@ -140,7 +140,8 @@ fn tools_are_listed_with_schemas_and_hints() {
             "run_status",
             "logs",
             "history",
-            "stats"
+            "stats",
+            "alerts"
         ]
     );
     // Resuming acts but undoes nothing; stats only reads.
@@ -460,12 +461,15 @@ fn stats_sum_up_the_runs_started() {
         {"tool": "stats", "arguments": {"workflow": "hello"}},
         {"tool": "stats", "arguments": {"last": 1}},
         {"tool": "history", "arguments": {"trigger": "api"}},
+        {"tool": "alerts", "arguments": {"workflow": "hello"}},
     ]);
     let Some(answer) = session(dir.path(), calls) else {
         return;
     };
     let r = &answer["results"];
     assert_eq!(r[1]["json"]["status"], "succeeded", "{}", r[1]);
+    // `hello` has no alert rules: an empty list, not an error.
+    assert_eq!(r[5]["json"]["alerts"], json!([]), "{}", r[5]);
     let hello = &r[2]["json"]["workflows"][0];
     assert_eq!(hello["workflow"], "hello", "{}", r[2]);
     assert_eq!(
