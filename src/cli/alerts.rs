@@ -42,7 +42,7 @@ pub struct PathArgs {
 pub enum AlertsCommand {
     /// Send a test message through each channel of a rule.
     #[command(
-        after_help = "WORKFLOW is a workflow's name (found under --path, default the current folder) or its file.\n\nExamples:\n  wfc alerts test nightly failing\n  wfc alerts test flows/nightly.wf failing --path flows/\n\nExit status: 0 every channel took the message, 1 one did not, 2 no such workflow or rule."
+        after_help = "WORKFLOW is a workflow's name (found under --path, default the current folder) or its file.\n\nExamples:\n  wfc alerts test nightly failing\n  wfc alerts test flows/nightly.wf failing\n\nExit status: 0 every channel took the message, 1 one did not, 2 no such workflow or rule."
     )]
     Test(TestArgs),
 }
@@ -167,9 +167,22 @@ fn list(args: AlertsArgs) -> ExitCode {
         say::out(&serde_json::to_string_pretty(&rows).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
+    if let Some(w) = &args.workflow {
+        if !all.iter().any(|(_, r)| r.workflow == *w) {
+            let names: Vec<&str> = all.iter().map(|(_, r)| r.workflow.as_str()).collect();
+            let hint = match wfc_language::diag::did_you_mean(w, names.iter().copied()) {
+                Some(near) => format!(" (did you mean `{near}`?)"),
+                None => String::new(),
+            };
+            say::err(&format!(
+                "error: no workflow `{w}` here{hint}; `--path` says where the workflows are"
+            ));
+            return ExitCode::from(2);
+        }
+    }
     if rows.is_empty() {
         match &args.workflow {
-            Some(w) => say::out(&format!("workflow `{w}` has no alert rules here")),
+            Some(w) => say::out(&format!("workflow `{w}` has no alert rules")),
             None => say::out("no alert rules in the workflows here"),
         }
         return ExitCode::SUCCESS;

@@ -186,7 +186,7 @@ enum Command {
     Stats(stats::StatsArgs),
     /// List the alert rules of the workflows here with their state and last firing; send a test message.
     #[command(
-        after_help = "Rules are `alert NAME { when CONDITION  notify KIND { … } }` in workflow files (docs/language.md#alerts); `wfc run`, `wfc resume` and `wfc serve` decide them as recorded runs end.\n\nExamples:\n  wfc alerts\n  wfc alerts nightly --path flows/\n  wfc alerts --format json\n  wfc alerts test nightly failing\n\nExit status: 0 listed, 1 the store cannot be read, 2 a path does not exist."
+        after_help = "Rules are `alert NAME { when CONDITION  notify KIND { … } }` in workflow files (docs/language.md#alerts); `wfc run`, `wfc resume` and `wfc serve` decide them as recorded runs end.\n\nExamples:\n  wfc alerts\n  wfc alerts nightly --path flows/\n  wfc alerts --format json\n  wfc alerts test nightly failing\n\nExit status: 0 listed, 1 the store cannot be read, 2 a path does not exist or no workflow has that name."
     )]
     Alerts(alerts::AlertsArgs),
     /// Pause or resume a workflow's triggers under `wfc serve`; list the paused ones.

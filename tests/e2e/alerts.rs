@@ -195,6 +195,14 @@ fn wfc_run_fires_once_stays_quiet_resolves_once_and_keeps_no_secret() {
             .any(|l| l.starts_with("flaky") && l.contains("broken") && l.contains(" ok ")),
         "{table}"
     );
+    c.wfc(["alerts", "flakey"])
+        .status(2)
+        .stderr_has("no workflow `flakey` here (did you mean `flaky`?)")
+        .output();
+    c.wfc(["alerts", "test", "flaky", "nope"])
+        .status(2)
+        .stderr_has("workflow `flaky` has no alert rule `nope` (its rules: broken, unheard)")
+        .output();
     // The dead Slack hook: its failure is kept and said, masked.
     assert!(
         table
