@@ -11,7 +11,9 @@
 
 use super::history::{store_error, StoreArgs};
 use super::remote::ServerArgs;
+use crate::cli::complete;
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use wfc_store::control::{self, Decision};
@@ -19,6 +21,7 @@ use wfc_store::control::{self, Decision};
 #[derive(Args)]
 pub struct CancelArgs {
     /// The run: its id, a unique prefix of it, or `last`.
+    #[arg(add = ArgValueCompleter::new(complete::names::runs))]
     pub run: String,
     /// Wait until the run has stopped (at most 60 s).
     #[arg(long)]
@@ -32,6 +35,7 @@ pub struct CancelArgs {
 #[derive(Args)]
 pub struct PauseArgs {
     /// The run: its id, a unique prefix of it, or `last`.
+    #[arg(add = ArgValueCompleter::new(complete::names::runs))]
     pub run: String,
     /// Who pauses it (recorded; default: $USER; with --server, the API
     /// key's name).
@@ -46,8 +50,10 @@ pub struct PauseArgs {
 #[derive(Args)]
 pub struct EscalationArgs {
     /// The run: its id, a unique prefix of it, or `last`.
+    #[arg(add = ArgValueCompleter::new(complete::names::runs))]
     pub run: String,
     /// The step that failed and waits (`on fail pause`).
+    #[arg(add = ArgValueCompleter::new(complete::names::gates))]
     pub step: String,
     /// Who decides (recorded; default: $USER; with --server, the API key's name).
     #[arg(long = "as", value_name = "NAME")]
@@ -64,8 +70,10 @@ pub struct EscalationArgs {
 #[derive(Args)]
 pub struct DecideArgs {
     /// The run: its id, a unique prefix of it, or `last`.
+    #[arg(add = ArgValueCompleter::new(complete::names::runs))]
     pub run: String,
     /// The gate step (an instance name such as `approve[eu-west]`).
+    #[arg(add = ArgValueCompleter::new(complete::names::gates))]
     pub gate: String,
     /// Who decides (recorded as the gate's `approved_by`; default: $USER;
     /// with --server, the API key's name).

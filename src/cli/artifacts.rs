@@ -7,7 +7,9 @@
 use super::history::{store_error, StoreArgs};
 use super::say::{self, escaped};
 use super::Format;
+use crate::cli::complete;
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wfc_store::artifacts::{self, StoredArtifact};
@@ -18,8 +20,10 @@ const NO_ARTIFACTS: &str = "E0844";
 #[derive(Args)]
 pub struct ArtifactsArgs {
     /// The run: its id, a unique prefix of it, or `last`.
+    #[arg(add = ArgValueCompleter::new(complete::names::runs))]
     pub run: String,
     /// Only this step's artifacts (an instance name such as `ship[eu-west]`).
+    #[arg(add = ArgValueCompleter::new(complete::names::steps))]
     pub step: Option<String>,
     /// Copy them into this folder (made if missing), as `DIR/STEP/NAME/FILE`.
     #[arg(short = 'o', long = "output", value_name = "DIR")]

@@ -4,8 +4,10 @@
 use super::remote::ServerArgs;
 use super::say::{self, escaped_lines};
 use super::Format;
+use crate::cli::complete;
 use crate::cli::progress::human;
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -106,6 +108,7 @@ pub fn store_error(e: impl std::fmt::Display) -> ExitCode {
 #[derive(Args)]
 pub struct HistoryArgs {
     /// Only runs of this workflow (its name, as in `workflow NAME { … }`).
+    #[arg(add = ArgValueCompleter::new(complete::names::recorded_workflows))]
     pub workflow: Option<String>,
     /// At most this many runs (at least 1).
     #[arg(short = 'n', long, default_value_t = 20, value_parser = at_least_one)]

@@ -9,7 +9,9 @@
 use super::history::{store_error, StoreArgs};
 use super::remote::ServerArgs;
 use super::say::{escaped, NoClipboard};
+use crate::cli::complete;
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,8 +21,10 @@ use wfc_store::Store;
 #[derive(Args)]
 pub struct LogsArgs {
     /// The run: its id, a unique prefix of it, or `last`.
+    #[arg(add = ArgValueCompleter::new(complete::names::runs))]
     pub run: String,
     /// Only this step (an instance name such as `ship[eu-west]`).
+    #[arg(add = ArgValueCompleter::new(complete::names::steps))]
     pub step: Option<String>,
     /// Keep printing new output until the run ends.
     #[arg(short, long)]

@@ -12,6 +12,7 @@ mod artifacts;
 mod ask_params;
 mod check;
 mod check_paths;
+mod complete;
 mod doctor;
 mod explain;
 mod export;
@@ -49,7 +50,7 @@ mod usage;
 mod watch;
 mod when;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -70,7 +71,7 @@ pub struct Cli {
 enum Command {
     /// Start a workflow from a built-in template (on a terminal, wfc asks).
     #[command(
-        after_help = "Examples:\n  wfc new --list\n  wfc new deploy-api             # writes deploy-api.wf\n  wfc new test-suite ci/tests.wf\n  wfc new                        # on a terminal: pick a template, answer its params\n\nExit status: 0 written, 1 the file exists (pass --force), 2 unknown template or no template named off a terminal, 130 cancelled."
+        after_help = "Examples:\n  wfc new --list\n  wfc new deploy-api             # writes deploy-api.wf\n  wfc new test-suite ci/tests.wf\n  wfc new blank my.wf            # an empty one: a param and two steps\n  wfc new                        # on a terminal: pick a template (those that fit the folder first), answer its params\n\nExit status: 0 written, 1 the file exists (pass --force), 2 unknown template or no template named off a terminal, 130 cancelled."
     )]
     New(new::NewArgs),
     /// Parse and type-check workflows; report every problem.
@@ -105,7 +106,7 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Run a workflow (`--dry-run` shows the plan, as `wfc plan` does).
     #[command(
-        after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n  wfc run ci.wf release -p version=1.2.3   # the file's workflow `release`\n  wfc run deploy.wf -p version=1.2.3 --keep-going --output report.json\n  wfc run deploy.wf -p env=prod -p version=1.2.3 --approve approve\n\nExit status: 0 success, 1 the run failed, 2 bad params, unreadable file or no such workflow in the file, 3 the workflow has errors, 130 cancelled."
+        after_help = "Examples:\n  wfc run deploy.wf --dry-run --param version=1.2.3\n  wfc run deploy.wf -p env=prod -p version=1.2.3\n  wfc run ci.wf release -p version=1.2.3   # the file's workflow `release`\n  wfc run deploy.wf -p version=1.2.3 --keep-going --output report.json\n  wfc run deploy.wf -p env=prod -p version=1.2.3 --approve approve\n  wfc run deploy-api -p env=staging   # a built-in template, when no file has that name\n\nExit status: 0 success, 1 the run failed, 2 bad params, unreadable file or no such workflow in the file, 3 the workflow has errors, 130 cancelled."
     )]
     Run(run::RunArgs),
     /// Write a workflow for another engine (Argo Workflows, GitHub Actions) from its compiled plan.
@@ -251,6 +252,9 @@ pub enum Format {
 
 pub fn main() -> ExitCode {
     logging::start_clock();
+    // A completion request (`WFC_COMPLETE=bash wfc -- …`) is answered
+    // before anything else is written, and ends the process.
+    complete::answer_if_asked();
     let cli = Cli::parse();
     // `serve` and `mcp` log in their own format (`wfc_serve::init_logs`).
     if !matches!(cli.command, Command::Serve(_) | Command::Mcp(_)) {
@@ -310,13 +314,22 @@ pub fn main() -> ExitCode {
         Command::Triggers(args) => triggers::run(args),
         Command::Alerts(args) => alerts::run(args),
         Command::Completions { shell } => {
-            let shell = match shell {
-                Shell::Bash => clap_complete::Shell::Bash,
-                Shell::Zsh => clap_complete::Shell::Zsh,
-                Shell::Fish => clap_complete::Shell::Fish,
+            let name = match shell {
+                Shell::Bash => "bash",
+                Shell::Zsh => "zsh",
+                Shell::Fish => "fish",
             };
-            clap_complete::generate(shell, &mut Cli::command(), "wfc", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            match complete::registration(name) {
+                Ok(script) => {
+                    use std::io::Write;
+                    let _ = std::io::stdout().write_all(&script);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    say::err(&format!("error: cannot write the completion script: {e}"));
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }

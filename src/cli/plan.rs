@@ -3,7 +3,9 @@
 //! show it as text, JSON, DOT or Mermaid.
 
 use super::read_input;
+use crate::cli::complete;
 use clap::{Args, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,13 +17,16 @@ use wfc_plan::{self as plan, render as prender, DefaultEstimator, ParamInput};
 /// What `wfc plan` and `wfc run` share: the workflow and its params.
 #[derive(Args, Clone, Debug)]
 pub struct PlanInput {
-    /// The workflow file (`-` reads standard input).
+    /// The workflow file (`-` reads standard input), or a built-in
+    /// template's name when no file has that name.
+    #[arg(add = ArgValueCompleter::new(complete::names::runnable))]
     pub file: PathBuf,
     /// Which workflow of the file (default: its first).
+    #[arg(add = ArgValueCompleter::new(complete::names::workflows_in_file))]
     pub workflow: Option<String>,
     /// Set a param: `--param name=value` (repeatable). The value is read by the
     /// param's declared type: `3`, `2.5`, `true`, `30s`, `a,b` or `["a","b"]`, `{"k":"v"}`.
-    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", add = ArgValueCompleter::new(complete::names::params))]
     pub params: Vec<String>,
     /// Read params from a JSON object (`--param` wins over it).
     #[arg(long, value_name = "FILE")]
@@ -109,10 +114,21 @@ pub fn show(
 pub fn compile(
     input: &PlanInput,
 ) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
-    let (name, text) = read_input(&input.file).map_err(|msg| {
-        eprintln!("{msg}");
-        ExitCode::from(2)
-    })?;
+    let (name, text) = match super::new::builtin(&input.file) {
+        Some((name, text)) => {
+            crate::cli::say::err(&format!(
+                "note: no file `{name}` here: this is the built-in template {name} (`wfc new {name}` writes it to a file to change it)"
+            ));
+            (format!("<template {name}>"), text.to_string())
+        }
+        None => read_input(&input.file).map_err(|msg| {
+            eprintln!("{msg}");
+            if let Some(hint) = super::new::near_template(&input.file) {
+                eprintln!("{hint}");
+            }
+            ExitCode::from(2)
+        })?,
+    };
     let color = render::use_color(std::io::stderr().is_terminal());
     let front = tracing::trace_span!(target: "wfc::timing", "front end (span)").entered();
     let program = super::program::load(&name, text);

@@ -18,7 +18,9 @@
 use super::history::{store_error, StoreArgs};
 use super::plan::{self as plan_cmd, PlanInput};
 use super::run::{execute, Front, Launch};
+use crate::cli::complete;
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wfc_store::{resume, reuse};
@@ -26,6 +28,7 @@ use wfc_store::{resume, reuse};
 #[derive(Args)]
 pub struct ResumeArgs {
     /// The run: its id, a unique prefix of it, or `last`.
+    #[arg(add = ArgValueCompleter::new(complete::names::runs))]
     pub run: String,
     /// Set a secret param again (secrets are never stored): `--param name=value`.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
@@ -112,7 +115,10 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         ask: false,
         warn: false,
     };
-    if !input.file.exists() && input.file.as_os_str() != "-" {
+    if !input.file.exists()
+        && input.file.as_os_str() != "-"
+        && super::new::builtin(&input.file).is_none()
+    {
         return refuse(&format!(
             "the workflow file {} of run {id} is not there (run from the directory it ran in, or give `--file PATH`)",
             input.file.display()

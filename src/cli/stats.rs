@@ -5,7 +5,9 @@
 use super::history::{dur, store_error, StoreArgs};
 use super::usage;
 use super::Format;
+use crate::cli::complete;
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 use std::process::ExitCode;
 use wfc_language::words::count;
 use wfc_store::stats::{self, WorkflowStats};
@@ -13,6 +15,7 @@ use wfc_store::stats::{self, WorkflowStats};
 #[derive(Args)]
 pub struct StatsArgs {
     /// Only this workflow.
+    #[arg(add = ArgValueCompleter::new(complete::names::recorded_workflows))]
     pub workflow: Option<String>,
     /// Only the most recent N runs of each workflow (at least 1).
     #[arg(long, value_name = "N", value_parser = super::history::at_least_one)]

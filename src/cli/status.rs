@@ -6,7 +6,9 @@ use super::remote::ServerArgs;
 use super::say::{escaped, escaped_lines};
 use super::usage;
 use super::Format;
+use crate::cli::complete;
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 use std::process::ExitCode;
 use wfc_store::control::shell_word;
 use wfc_store::query::{self, RunDetail, StepRow};
@@ -14,6 +16,7 @@ use wfc_store::query::{self, RunDetail, StepRow};
 #[derive(Args)]
 pub struct StatusArgs {
     /// The run: its id, a unique prefix of it, or `last`.
+    #[arg(add = ArgValueCompleter::new(complete::names::runs))]
     pub run: String,
     /// `text`, or `json` (the run with `step_list`, each step with its `attempt_log`).
     #[arg(long, value_enum, default_value_t)]

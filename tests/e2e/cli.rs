@@ -150,7 +150,7 @@ fn version_help_and_completions() {
         case()
             .wfc(["completions", shell])
             .success()
-            .stdout_has("check")
+            .stdout_has("WFC_COMPLETE")
             .output();
     }
     case().wfc(["bogus"]).status(2).output();

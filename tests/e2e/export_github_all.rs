@@ -112,6 +112,7 @@ pub(crate) const ALL: &[Entry] = &[
             ("E0738", "a `json` body over outputs"),
         ],
     ),
+    ("templates/blank.wf", &[], &[]),
     ("templates/config-update.wf", &[], &[]),
     ("templates/data-pipeline.wf", &[], &[]),
     ("templates/deploy-api.wf", &[], &[("E0733", FAILED)]),

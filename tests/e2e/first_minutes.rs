@@ -97,3 +97,48 @@ fn names_typed_wrong_get_a_did_you_mean() {
         .stderr_has("Did you mean `build`?")
         .output();
 }
+
+#[test]
+fn run_takes_a_built_in_template_by_name_and_says_so() {
+    let t = case();
+    t.wfc(["run", "blank", "-p", "name=newcomer", "--plain"])
+        .success()
+        .stderr_has("no file `blank` here: this is the built-in template blank")
+        .output();
+    t.wfc(["logs", "last", "hello"])
+        .success()
+        .stdout_has("hello newcomer")
+        .output();
+    // It is recorded as any run is.
+    let status = t
+        .wfc(["status", "last", "--format", "json"])
+        .success()
+        .output();
+    let v: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(v["workflow"], "blank", "{v:#}");
+    assert_eq!(v["file"], "<template blank>", "{v:#}");
+    // `wfc resume` finds the template again (and refuses only because
+    // the run succeeded, not because no file is there).
+    t.wfc(["resume", "last"])
+        .stderr_has("succeeded; there is nothing to resume")
+        .stderr_lacks("is not there")
+        .output();
+    // A name typed wrong gets the template it may mean.
+    t.wfc(["run", "deploy-ap"])
+        .status(2)
+        .stderr_has("did you mean the built-in template `deploy-api`?")
+        .output();
+    // A file of that name wins over the template.
+    let own = case().file(
+        "blank",
+        "workflow mine {\n  step s: shell { run \"echo mine\" }\n}\n",
+    );
+    own.wfc(["run", "blank", "--plain"])
+        .success()
+        .stderr_lacks("built-in template")
+        .output();
+    own.wfc(["logs", "last", "s"])
+        .success()
+        .stdout_has("mine")
+        .output();
+}

@@ -70,6 +70,7 @@ mod browser_live;
 mod call_settings;
 mod calls;
 mod cli;
+mod completions;
 mod dashboard;
 mod dashboard_form;
 mod dashboard_graph;

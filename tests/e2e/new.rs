@@ -210,7 +210,8 @@ const BACKSPACE: &str = "\u{7f}";
 fn on_a_terminal_it_asks_for_template_params_and_file() {
     use expectrl::process::unix::WaitStatus;
     use expectrl::{Eof, Expect, Session};
-    let t = case();
+    // A Dockerfile: deploy-api fits the folder and comes first, saying why.
+    let t = case().file("Dockerfile", "FROM scratch\n");
     let mut cmd = std::process::Command::new(WFC);
     cmd.arg("new").current_dir(t.dir()).env("NO_COLOR", "1");
     let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
@@ -222,8 +223,9 @@ fn on_a_terminal_it_asks_for_template_params_and_file() {
             s.send(k).expect("a key");
         }
     };
-    // Template: the first, deploy-api.
-    step("Template:", &[ENTER]);
+    // Template: the first, deploy-api: it fits, and says why.
+    step("Template:", &[]);
+    step("deploy-api         [fits: Dockerfile]", &[ENTER]);
     // env: `in ["staging", "prod"]`: a select, down once to "prod".
     step("env (string):", &[DOWN, ENTER]);
     // version: text, the default kept.
@@ -276,12 +278,53 @@ fn escape_on_a_terminal_cancels_and_writes_nothing() {
     let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
     s.set_expect_timeout(Some(Duration::from_secs(20)));
     s.expect("Template:").expect("the template list");
+    // The first in an empty folder: blank, whose one param is `name`.
     s.send(ENTER).expect("a key");
-    s.expect("env (string):").expect("the first param");
+    s.expect("name (string):").expect("the first param");
     s.send("\u{1b}").expect("escape");
     s.expect("cancelled; nothing written").expect("the message");
     s.expect(Eof).expect("the end");
     let status = s.get_process().wait().expect("the exit status");
     assert!(matches!(status, WaitStatus::Exited(_, 130)), "{status:?}");
     assert_eq!(std::fs::read_dir(t.dir()).unwrap().count(), 0);
+}
+
+#[test]
+fn the_templates_that_fit_the_folder_are_marked_and_proposed() {
+    let t = case()
+        .file("Cargo.toml", "[package]\nname = \"x\"\n")
+        .file(".github/workflows/ci.yml", "on: push\n");
+    let out = t.wfc(["new", "--list"]).success().output();
+    let line = |name: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in {}", out.stdout))
+            .to_string()
+    };
+    assert!(
+        line("test-suite").ends_with("[fits: Cargo.toml, .github/workflows]"),
+        "{}",
+        out.stdout
+    );
+    assert!(!line("ml-training").contains("fits"), "{}", out.stdout);
+    // Off a terminal nothing is asked; the error proposes the best fit and
+    // `wfc import` for the Actions workflows.
+    t.wfc(["new"])
+        .status(2)
+        .stderr_has("For this folder: `wfc new test-suite` (it has Cargo.toml (a Rust crate)")
+        .stderr_has("wfc import .github/workflows/FILE.yml")
+        .output();
+    // An empty folder: nothing is marked.
+    let bare = case().wfc(["new", "--list"]).success().output();
+    assert!(!bare.stdout.contains("fits"), "{}", bare.stdout);
+}
+
+#[test]
+fn blank_is_a_template_that_runs() {
+    let t = made_and_run("blank");
+    t.wfc(["logs", "last", "hello"])
+        .success()
+        .stdout_has("hello world")
+        .output();
 }

@@ -66,7 +66,7 @@ pub fn questions(wf: &Workflow) -> Vec<Ask> {
 }
 
 /// A constant expression's value (a constraint's options are literals).
-fn constant(e: &wfc_language::ir::Expr) -> Option<Value> {
+pub(in crate::cli) fn constant(e: &wfc_language::ir::Expr) -> Option<Value> {
     let none = |_| false;
     let scope = Scope {
         params: &[],

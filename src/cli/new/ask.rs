@@ -3,7 +3,7 @@
 //! checked by type and constraint otherwise), then the file name.
 
 use super::answers::{self, Question};
-use super::templates::{Template, TEMPLATES};
+use super::templates::{self, Template, TEMPLATES};
 use inquire::validator::Validation;
 use inquire::{Confirm, InquireError, Select, Text};
 use std::fmt;
@@ -36,20 +36,30 @@ impl From<InquireError> for Stop {
     }
 }
 
-/// A template in the select list: its name and its one-liner.
-struct Choice(&'static Template, String);
+/// A template in the select list: its name, its one-liner and the files
+/// that say it fits the folder, if any (first: a long line is cut at the
+/// terminal's width).
+struct Choice(&'static Template, String, Vec<&'static str>);
 
 impl fmt::Display for Choice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:18} {}", self.0.name, self.1)
+        write!(f, "{:18} ", self.0.name)?;
+        if !self.2.is_empty() {
+            write!(f, "[fits: {}] ", self.2.join(", "))?;
+        }
+        write!(f, "{}", self.1)
     }
 }
 
 /// Runs the whole session. `file` is the FILE argument if one was given;
 /// `force` allows naming an existing file.
 pub fn session(file: Option<PathBuf>, force: bool) -> Result<Answered, Stop> {
-    let choices: Vec<Choice> = TEMPLATES.iter().map(|t| Choice(t, t.summary())).collect();
-    let Choice(template, _) = Select::new("Template:", choices)
+    // The templates that fit the folder come first, with why.
+    let choices: Vec<Choice> = templates::ordered(Path::new("."))
+        .into_iter()
+        .map(|(t, fit)| Choice(t, t.summary(), fit.map(|f| f.because).unwrap_or_default()))
+        .collect();
+    let Choice(template, ..) = Select::new("Template:", choices)
         .with_page_size(TEMPLATES.len())
         .prompt()?;
     let name = format!("{}.wf", template.name);

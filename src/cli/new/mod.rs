@@ -4,9 +4,12 @@
 
 pub(in crate::cli) mod answers;
 mod ask;
+mod fits;
 mod templates;
 
+use crate::cli::complete;
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +18,7 @@ use templates::{Template, TEMPLATES};
 #[derive(Args)]
 pub struct NewArgs {
     /// The template (`--list` shows them). Without one, on a terminal, wfc asks.
+    #[arg(add = ArgValueCompleter::new(complete::names::templates))]
     template: Option<String>,
     /// The file to write (default: TEMPLATE.wf in the current directory).
     file: Option<PathBuf>,
@@ -31,7 +35,7 @@ pub struct NewArgs {
 
 pub fn run(args: NewArgs) -> ExitCode {
     if args.list {
-        print!("{}", templates::list());
+        print!("{}", templates::list(Path::new(".")));
         return ExitCode::SUCCESS;
     }
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
@@ -48,8 +52,9 @@ pub fn run(args: NewArgs) -> ExitCode {
         },
         None if args.yes || !interactive => {
             return super::usage_error(&format!(
-                "error: name a template: `wfc new TEMPLATE [FILE]` (`wfc new --list` shows them); wfc asks only when stdin and stdout are a terminal\n\nThe templates:\n{}",
-                templates::list().trim_end()
+                "error: name a template: `wfc new TEMPLATE [FILE]` (`wfc new --list` shows them; `blank` is an empty one); wfc asks only when stdin and stdout are a terminal\n\nThe templates:\n{}{}",
+                templates::list(Path::new(".")).trim_end(),
+                suggestion(Path::new("."))
             ));
         }
         None => match ask::session(args.file.clone(), args.force) {
@@ -98,6 +103,38 @@ pub fn run(args: NewArgs) -> ExitCode {
     }
 }
 
+/// The built-in template `wfc run NAME` means when there is no file NAME
+/// here: a bare name (no folder, no extension) that names a template.
+/// Returns the template's name and text. A run records it as `<template
+/// NAME>`, which `wfc resume` gives back.
+pub(in crate::cli) fn builtin(path: &Path) -> Option<(&'static str, &'static str)> {
+    let name = path.to_str()?;
+    let name = match name.strip_prefix("<template ") {
+        Some(rest) => rest.strip_suffix('>')?,
+        None if name.contains(['/', '\\', '.']) || path.exists() => return None,
+        None => name,
+    };
+    Template::named(name).map(|t| (t.name, t.text))
+}
+
+/// For a bare name that is no file here: the template it may mean
+/// (`wfc run deploy-ap`), as a hint to add to "cannot read".
+pub(in crate::cli) fn near_template(path: &Path) -> Option<String> {
+    let name = path.to_str()?;
+    if name.contains(['/', '\\', '.']) || path.exists() {
+        return None;
+    }
+    let near = wfc_language::diag::did_you_mean(name, TEMPLATES.iter().map(|t| t.name))?;
+    Some(format!(
+        "help: did you mean the built-in template `{near}`? (`wfc new --list` shows them)"
+    ))
+}
+
+/// Every template's name and one-line summary (for completions).
+pub(in crate::cli) fn template_names() -> Vec<(&'static str, String)> {
+    TEMPLATES.iter().map(|t| (t.name, t.summary())).collect()
+}
+
 /// The error for a template name that does not exist: a near name, and
 /// every name.
 fn unknown(name: &str) -> String {
@@ -112,8 +149,25 @@ fn unknown(name: &str) -> String {
     };
     format!(
         "error: no template named `{name}`{hint}\n\nThe templates:\n{}",
-        templates::list().trim_end()
+        templates::list(Path::new(".")).trim_end()
     )
+}
+
+/// What fits the folder, said after the list: the best template, and
+/// `wfc import` when the folder has GitHub Actions workflows.
+fn suggestion(dir: &Path) -> String {
+    let mut out = String::new();
+    if let Some(best) = fits::of(dir).first() {
+        out.push_str(&format!(
+            "\n\nFor this folder: `wfc new {}` (it has {})",
+            best.template,
+            fits::why(best)
+        ));
+    }
+    if fits::has_actions(dir) {
+        out.push_str("\nTo start from a GitHub Actions workflow: `wfc import .github/workflows/FILE.yml -o FILE.wf`");
+    }
+    out
 }
 
 enum Refused {

@@ -14,6 +14,7 @@ pub struct Template {
 
 /// Every template, in the order `wfc new --list` shows them.
 pub const TEMPLATES: &[Template] = &[
+    template("blank", include_str!("../../../templates/blank.wf")),
     template(
         "deploy-api",
         include_str!("../../../templates/deploy-api.wf"),
@@ -68,12 +69,38 @@ impl Template {
     }
 }
 
-/// `wfc new --list`: one line per template, names aligned.
-pub fn list() -> String {
+/// Every template in the order to offer them for `dir`: those that fit
+/// (the best first), then `blank`, then the rest.
+pub fn ordered(dir: &std::path::Path) -> Vec<(&'static Template, Option<super::fits::Fit>)> {
+    let fits = super::fits::of(dir);
+    let mut out: Vec<(&'static Template, Option<super::fits::Fit>)> = fits
+        .into_iter()
+        .filter_map(|f| Template::named(f.template).map(|t| (t, Some(f))))
+        .collect();
+    for t in TEMPLATES {
+        if !out.iter().any(|(o, _)| o.name == t.name) {
+            out.push((t, None));
+        }
+    }
+    out
+}
+
+/// `wfc new --list`: one line per template, names aligned; those that fit
+/// `dir` say why at the end of their line.
+pub fn list(dir: &std::path::Path) -> String {
+    let fits = super::fits::of(dir);
     let width = TEMPLATES.iter().map(|t| t.name.len()).max().unwrap_or(0);
     TEMPLATES
         .iter()
-        .map(|t| format!("{:width$}  {}\n", t.name, t.summary()))
+        .map(|t| match fits.iter().find(|f| f.template == t.name) {
+            Some(f) => format!(
+                "{:width$}  {}  [fits: {}]\n",
+                t.name,
+                t.summary(),
+                f.because.join(", ")
+            ),
+            None => format!("{:width$}  {}\n", t.name, t.summary()),
+        })
         .collect()
 }
 

@@ -9,6 +9,7 @@ use crate::case;
 
 /// (file, params it requires, the codes it is refused with: empty = exports).
 const FILES: &[(&str, &[&str], &[&str])] = &[
+    ("templates/blank.wf", &[], &[]),
     ("templates/config-update.wf", &[], &[]),
     ("templates/data-pipeline.wf", &[], &[]),
     // `failed.*` (E0722).
