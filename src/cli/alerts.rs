@@ -6,7 +6,9 @@
 
 use super::history::{store_error, StoreArgs};
 use super::{read_input, say, Format};
+use crate::cli::complete;
 use clap::{Args, Subcommand};
+use clap_complete::engine::ArgValueCompleter;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +23,7 @@ pub struct AlertsArgs {
     #[command(subcommand)]
     pub command: Option<AlertsCommand>,
     /// Only the rules of this workflow (its name).
+    #[arg(add = ArgValueCompleter::new(complete::names::recorded_workflows))]
     pub workflow: Option<String>,
     #[command(flatten)]
     pub paths: PathArgs,
