@@ -296,3 +296,66 @@ pub fn mask(text: &str, r: &Resolved) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(kind: ChannelKind, fields: &[(&str, &str)], secrets: &[&str]) -> Resolved {
+        Resolved {
+            kind,
+            fields: (fields.iter())
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            to: vec!["ops@example.com".to_owned()],
+            headers: Vec::new(),
+            secrets: secrets.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn where_a_message_went_names_no_credential() {
+        let url = "https://hooks.example.com/T0/s3cr3t";
+        let hook = resolved(ChannelKind::Webhook, &[("url", url)], &[url]);
+        assert_eq!(describe(&hook), "webhook (POST)");
+        let slack = resolved(
+            ChannelKind::Slack,
+            &[("webhook", url), ("channel", "#ops")],
+            &[url],
+        );
+        assert_eq!(describe(&slack), "slack #ops");
+        let mail = resolved(ChannelKind::Email, &[("smtp", "smtp://u:p@h")], &[]);
+        assert_eq!(describe(&mail), "email to ops@example.com");
+    }
+
+    #[test]
+    fn errors_are_masked_longest_secret_first() {
+        let r = resolved(
+            ChannelKind::Webhook,
+            &[],
+            &["http://h/x", "http://h/x/longer", "ab"],
+        );
+        assert_eq!(
+            mask("POST http://h/x/longer/: refused (http://h/x) ab", &r),
+            "POST ***/: refused (***) ab"
+        );
+    }
+
+    #[test]
+    fn a_message_says_what_and_about_which_run() {
+        let m = Message {
+            workflow: "w".into(),
+            alert: "a".into(),
+            kind: Kind::Resolved,
+            condition: "consecutive_failures >= 2".into(),
+            detail: "0 consecutive failed runs (alert at 2)".into(),
+            run: Some("r1".into()),
+            at: 0,
+        };
+        assert_eq!(
+            m.text(),
+            "[wfc] w: alert a resolved\nconsecutive_failures >= 2: 0 consecutive failed runs (alert at 2)\nrun: r1"
+        );
+        assert_eq!(m.json()["state"], "resolved");
+    }
+}
