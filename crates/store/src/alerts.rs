@@ -152,8 +152,12 @@ pub fn decide(
     let done = (|| {
         let m = measure(store, workflow, condition, now)?;
         let before = get(store, workflow, alert)?;
+        let same = before.clone();
         let (decision, after) = next(before, workflow, alert, &m, cooldown_ms, now);
-        put(conn, &after)?;
+        // The server's timer decides often: a state that did not change is not written.
+        if same.as_ref() != Some(&after) {
+            put(conn, &after)?;
+        }
         Ok((decision, m, after))
     })();
     match done {
