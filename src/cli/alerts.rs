@@ -5,11 +5,12 @@
 //! token or a password.
 
 use super::history::{store_error, StoreArgs};
+use super::remote::ServerArgs;
 use super::{read_input, say, Format};
 use crate::cli::complete;
 use clap::{Args, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wfc_language::diag::Diagnostic;
@@ -32,6 +33,8 @@ pub struct AlertsArgs {
     pub format: Format,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
 }
 
 #[derive(Args)]
@@ -62,14 +65,16 @@ pub struct TestArgs {
     pub store: StoreArgs,
 }
 
-/// One rule in the listing.
-#[derive(Serialize)]
+/// One rule in the listing (as `GET /api/v1/alerts` has it, with the file
+/// when listed from the files here).
+#[derive(Serialize, Deserialize)]
 struct Row {
     workflow: String,
-    file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
     alert: String,
     condition: String,
-    channels: Vec<&'static str>,
+    channels: Vec<String>,
     cooldown_seconds: f64,
     /// `ok` or `firing` (`ok` for a rule never decided).
     state: String,
@@ -129,6 +134,20 @@ fn load(paths: &PathArgs) -> Option<Vec<(String, Rules)>> {
 }
 
 fn list(args: AlertsArgs) -> ExitCode {
+    match args.remote.client() {
+        None => {}
+        Some(Err(code)) => return code,
+        Some(Ok(client)) => {
+            let query: Vec<(&str, &str)> = (args.workflow.as_deref())
+                .map(|w| ("workflow", w))
+                .into_iter()
+                .collect();
+            return match client.get::<Vec<Row>>(&["alerts"], &query) {
+                Ok(rows) => show(&rows, args.format, args.workflow.as_deref()),
+                Err(f) => f.print(),
+            };
+        }
+    }
     let Some(all) = load(&args.paths) else {
         return ExitCode::from(2);
     };
@@ -151,10 +170,12 @@ fn list(args: AlertsArgs) -> ExitCode {
                 .find(|s| s.workflow == rules.workflow && s.alert == a.name);
             rows.push(Row {
                 workflow: rules.workflow.clone(),
-                file: file.clone(),
+                file: Some(file.clone()),
                 alert: a.name.clone(),
                 condition: a.condition.show(),
-                channels: a.channels.iter().map(|c| c.kind.name()).collect(),
+                channels: (a.channels.iter())
+                    .map(|c| c.kind.name().to_owned())
+                    .collect(),
                 cooldown_seconds: a.cooldown_ms as f64 / 1000.0,
                 state: s.map_or("ok", |s| s.state.as_str()).to_owned(),
                 since: s.map(|s| when(s.since)),
@@ -165,10 +186,6 @@ fn list(args: AlertsArgs) -> ExitCode {
                 last_error: s.and_then(|s| s.last_error.clone()),
             });
         }
-    }
-    if args.format == Format::Json {
-        say::out(&serde_json::to_string_pretty(&rows).unwrap_or_default());
-        return ExitCode::SUCCESS;
     }
     if let Some(w) = &args.workflow {
         if !all.iter().any(|(_, r)| r.workflow == *w) {
@@ -183,8 +200,17 @@ fn list(args: AlertsArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    show(&rows, args.format, args.workflow.as_deref())
+}
+
+/// Prints `rows` as a table or JSON.
+fn show(rows: &[Row], format: Format, workflow: Option<&str>) -> ExitCode {
+    if format == Format::Json {
+        say::out(&serde_json::to_string_pretty(&rows).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
     if rows.is_empty() {
-        match &args.workflow {
+        match workflow {
             Some(w) => say::out(&format!("workflow `{w}` has no alert rules")),
             None => say::out("no alert rules in the workflows here"),
         }
@@ -199,7 +225,7 @@ fn list(args: AlertsArgs) -> ExitCode {
         "SINCE".to_owned(),
         "LAST FIRED".to_owned(),
     ]];
-    for r in &rows {
+    for r in rows {
         table.push([
             r.workflow.clone(),
             r.alert.clone(),

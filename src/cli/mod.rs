@@ -187,7 +187,7 @@ enum Command {
     Stats(stats::StatsArgs),
     /// List the alert rules of the workflows here with their state and last firing; send a test message.
     #[command(
-        after_help = "Rules are `alert NAME { when CONDITION  notify KIND { … } }` in workflow files (docs/language.md#alerts); `wfc run`, `wfc resume` and `wfc serve` decide them as recorded runs end.\n\nExamples:\n  wfc alerts\n  wfc alerts nightly --path flows/\n  wfc alerts --format json\n  wfc alerts test nightly failing\n\nExit status: 0 listed, 1 the store cannot be read, 2 a path does not exist or no workflow has that name."
+        after_help = "Rules are `alert NAME { when CONDITION  notify KIND { … } }` in workflow files (docs/language.md#alerts); `wfc run`, `wfc resume` and `wfc serve` decide them as recorded runs end.\n\nExamples:\n  wfc alerts\n  wfc alerts nightly --path flows/\n  wfc alerts --format json\n  wfc alerts --server http://127.0.0.1:7878   # the served workflows' rules (key: $WFC_API_KEY)\n  wfc alerts test nightly failing\n\nExit status: 0 listed, 1 the store cannot be read, 2 a path does not exist or no workflow has that name."
     )]
     Alerts(alerts::AlertsArgs),
     /// Pause or resume a workflow's triggers under `wfc serve`; list the paused ones.

@@ -316,6 +316,26 @@ async fn wfc_serve_fires_as_runs_end_and_shows_it() {
     .await;
     assert_eq!(alerts[0]["state"], "ok", "{alerts}");
     assert!(alerts[0]["last_resolved_at"].is_string(), "{alerts}");
+    // `wfc alerts --server` reads the same list through the API.
+    let listed = std::process::Command::new(super::WFC)
+        .args(["alerts", "--server", &server.base])
+        .env("WFC_API_KEY", &server.reader)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.status.success(), "{listed:?}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("served") && l.contains("failing") && l.contains(" ok ")),
+        "{table}"
+    );
+    let unknown = std::process::Command::new(super::WFC)
+        .args(["alerts", "nope", "--server", &server.base])
+        .env("WFC_API_KEY", &server.reader)
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2), "{unknown:?}");
     let log = server.log.lock().unwrap().clone();
     for text in [log.as_str(), &alerts.to_string(), &metrics] {
         assert!(!text.contains(SECRET), "{text}");

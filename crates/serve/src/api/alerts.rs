@@ -46,7 +46,7 @@ pub struct AlertJson {
 /// The alert rules of the served workflows, with their states.
 #[utoipa::path(get, path = "/api/v1/alerts", operation_id = "listAlerts", tag = "workflows",
     params(AlertFilter),
-    responses((status = 200, body = [AlertJson]), (status = 401, body = ProblemBody)),
+    responses((status = 200, body = [AlertJson]), (status = 401, body = ProblemBody), (status = 404, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(app): State<App>,
@@ -58,6 +58,10 @@ pub async fn list(
 /// The rules of the served workflows (of `workflow`, if given) with their
 /// states: for the API, the dashboard and `/metrics`.
 pub async fn alerts(app: &App, workflow: Option<&str>) -> Result<Vec<AlertJson>, Problem> {
+    if let Some(w) = workflow {
+        // An unknown workflow is a 404, not an empty list.
+        app.catalog.find(w)?;
+    }
     let served: Vec<_> = (app.catalog.served().into_iter())
         .filter(|c| !c.ir.alerts.is_empty())
         .filter(|c| workflow.is_none_or(|w| c.name() == w))
