@@ -63,6 +63,7 @@ module.exports = grammar({
       $.handler,
       $.trigger,
       $.lock,
+      $.alert,
       $.executor,
       $.setting,
       $._block_item,
@@ -129,6 +130,25 @@ module.exports = grammar({
       optional(seq('{', optional($.on_busy), '}')),
     ),
     on_busy: $ => seq('on', 'busy', field('mode', $.identifier)),
+
+    // `alert NAME { when CONDITION  notify KIND { FIELD … }  cooldown D }`: a
+    // rule over the workflow's recent runs.
+    alert: $ => seq(
+      'alert', field('name', $.identifier),
+      '{', repeat(choice($.alert_when, $.notify, $.field)), '}',
+    ),
+    // `when failure_rate(last 10) > 0.3`, `when slower_than p95 * 1.5`: on one
+    // line (the scanner's `_inline` stops at a line's end).
+    alert_when: $ => seq(
+      'when', field('metric', $.identifier),
+      optional(seq('(', 'last', field('window', $._expression), ')')),
+      optional(choice(
+        seq(field('operator', choice('>=', '>', '<=', '<', '==', '!=')), field('value', $._expression)),
+        seq($._inline, field('value', $._expression)),
+      )),
+    ),
+    // `notify slack|webhook|email { FIELD … }`
+    notify: $ => seq('notify', field('kind', $.identifier), optional(seq('{', repeat($.field), '}'))),
 
     // ------------------------------------------------------------ steps ---
 

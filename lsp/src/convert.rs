@@ -96,6 +96,7 @@ impl Converter<'_> {
                 SymbolKind::Output => lsp::SymbolKind::PROPERTY,
                 SymbolKind::Trigger => lsp::SymbolKind::EVENT,
                 SymbolKind::Lock => lsp::SymbolKind::KEY,
+                SymbolKind::Alert => lsp::SymbolKind::EVENT,
             },
             tags: None,
             deprecated: None,

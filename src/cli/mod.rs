@@ -7,6 +7,7 @@
 //! (commands that need a valid workflow), 130 cancelled.
 
 mod act;
+mod alerts;
 mod artifacts;
 mod ask_params;
 mod check;
@@ -201,6 +202,11 @@ enum Command {
         after_help = "Examples:\n  wfc stats\n  wfc stats deploy --last 50\n  wfc stats --format json"
     )]
     Stats(stats::StatsArgs),
+    /// List the alert rules of the workflows here with their state and last firing; send a test message.
+    #[command(
+        after_help = "Rules are `alert NAME { when CONDITION  notify KIND { … } }` in workflow files (docs/language.md#alerts); `wfc run`, `wfc resume` and `wfc serve` decide them as recorded runs end.\n\nExamples:\n  wfc alerts\n  wfc alerts nightly --path flows/\n  wfc alerts --format json\n  wfc alerts --server http://127.0.0.1:7878   # the served workflows' rules (key: $WFC_API_KEY)\n  wfc alerts test nightly failing\n\nExit status: 0 listed, 1 the store cannot be read, 2 a path does not exist or no workflow has that name."
+    )]
+    Alerts(alerts::AlertsArgs),
     /// Pause or resume a workflow's triggers under `wfc serve`; list the paused ones.
     #[command(
         after_help = "Examples:\n  wfc triggers pause nightly\n  wfc triggers pause deploy webhook\n  wfc triggers list\n  wfc triggers resume nightly"
@@ -228,7 +234,7 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Offer the workflows under PATHs to agents as MCP tools (over stdio).
     #[command(
-        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, pause_run, pause_triggers, resume_triggers, resume_run, approve_gate, reject_gate, delete_run, run_status, logs, history, stats (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
+        after_help = "Tools: list_workflows, describe_workflow, validate, plan, start_run, cancel_run, pause_run, pause_triggers, resume_triggers, resume_run, approve_gate, reject_gate, delete_run, run_status, logs, history, stats, alerts (docs/mcp.md). Runs are recorded in the state directory with trigger `api`, origin `mcp` (`wfc history --trigger api`).\n\nExample (Claude Desktop's claude_desktop_config.json):\n  {\"mcpServers\": {\"wfc\": {\"command\": \"wfc\", \"args\": [\"mcp\", \"flows/\"]}}}\n\nExit status: 0 the client disconnected (runs drained), 2 bad flags or unreadable paths."
     )]
     Mcp(mcp::McpArgs),
     /// Start the language server (LSP over stdio) for editors.
@@ -325,6 +331,7 @@ pub fn main() -> ExitCode {
         Command::Stats(args) => stats::run(args),
         Command::Runs(args) => runs::run(args),
         Command::Triggers(args) => triggers::run(args),
+        Command::Alerts(args) => alerts::run(args),
         Command::Completions { shell } => {
             let name = match shell {
                 Shell::Bash => "bash",

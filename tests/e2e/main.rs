@@ -53,6 +53,8 @@
 //! - `resources`: each attempt's CPU time and peak memory in `status`,
 //!   `stats`, the report, the API and the dashboard.
 //! - `watch`: `wfc status --watch` and `wfc top` on a pseudo-terminal.
+//! - `alerts`: alert rules decided by `wfc run` and `wfc serve`, sent to a
+//!   local HTTP server and the SMTP sink; `wfc alerts`, the API, `/metrics`.
 //!
 //! The tests run as threads of one process: a test gives environment to the
 //! processes it starts, never sets its own. A test whose component (Podman,
@@ -60,6 +62,7 @@
 //! passes, except under `CI=true` ([`wfc_testkit::skip`]).
 //! Run one area with `cargo test --test e2e run::` (or `exec::`, `store::`…).
 
+mod alerts;
 mod approval_inputs;
 mod architecture;
 mod browser;

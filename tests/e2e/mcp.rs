@@ -141,6 +141,7 @@ fn tools_are_listed_with_schemas_and_hints() {
             "logs",
             "history",
             "stats",
+            "alerts",
             "read_workflow_file",
             "create_workflow",
             "update_workflow",
@@ -479,12 +480,15 @@ fn stats_sum_up_the_runs_started() {
         {"tool": "stats", "arguments": {"workflow": "hello"}},
         {"tool": "stats", "arguments": {"last": 1}},
         {"tool": "history", "arguments": {"trigger": "api"}},
+        {"tool": "alerts", "arguments": {"workflow": "hello"}},
     ]);
     let Some(answer) = session(dir.path(), calls) else {
         return;
     };
     let r = &answer["results"];
     assert_eq!(r[1]["json"]["status"], "succeeded", "{}", r[1]);
+    // `hello` has no alert rules: an empty list, not an error.
+    assert_eq!(r[5]["json"]["alerts"], json!([]), "{}", r[5]);
     let hello = &r[2]["json"]["workflows"][0];
     assert_eq!(hello["workflow"], "hello", "{}", r[2]);
     assert_eq!(

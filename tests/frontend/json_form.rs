@@ -180,3 +180,27 @@ fn an_approval_gate_s_inputs_round_trip() {
         without_blank_lines(&wfc_language::fmt::format_source(text).unwrap())
     );
 }
+
+#[test]
+fn alert_rules_round_trip() {
+    let text = std::fs::read_to_string("tests/check/ok-alerts.wf").unwrap();
+    let json = to_json(&text).unwrap();
+    let items = &serde_json::from_str::<serde_json::Value>(&json).unwrap()["workflows"][0]["items"];
+    let alert = &items[2];
+    assert_eq!(alert["alert"], "failing", "{json}");
+    assert_eq!(alert["when"], "failure_rate(last 10) > 0.3", "{json}");
+    assert_eq!(alert["notify"][0]["kind"], "slack", "{json}");
+    assert_eq!(alert["fields"]["cooldown"], "1h", "{json}");
+    let back = to_wf_source(&json).unwrap();
+    assert_eq!(
+        without_blank_lines(&back),
+        without_blank_lines(&formatted_without_comments(&text))
+    );
+    // A condition that is not one reads as an error at its place.
+    let broken = json.replacen(
+        "failure_rate(last 10) > 0.3",
+        "failure_rate(last 10 runs)",
+        1,
+    );
+    assert!(to_wf_source(&broken).is_err());
+}

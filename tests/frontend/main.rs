@@ -11,6 +11,7 @@ mod check_fixtures;
 mod deps_any;
 mod fmt;
 mod ide;
+mod ide_alerts;
 mod ide_artifacts;
 mod ide_gates;
 mod ide_imports;

@@ -18,8 +18,11 @@ pub use settings::{attempt_names, ATTEMPT_NAMES};
 pub use settings::{
     Backoff, ExecutorExprs, ExecutorKind, ResourceExprs, Retry, RetryExprs, StepSettings, Until,
 };
+mod name_table;
 mod order;
+pub use name_table::NameTable;
 pub use order::SequenceOrder;
+pub mod alerts;
 pub mod artifacts;
 mod call;
 mod comprehension;
@@ -31,6 +34,7 @@ mod schedule_env;
 mod triggers;
 pub use schedule_env::resolve_schedules;
 mod types;
+pub use alerts::Alert;
 pub use call::{Call, CallArg};
 pub use comprehension::{CompVar, CompVarDecl, Comprehension};
 pub use context::{Let, RunField};
@@ -91,6 +95,8 @@ pub struct Workflow {
     pub lock: Option<Expr>,
     /// `lock … { on busy MODE }`: what a run does while its key is held.
     pub lock_busy: LockBusy,
+    /// `alert NAME { … }`, in source order (decided as runs end).
+    pub alerts: Vec<Alert>,
     /// `any(b, c)` groups of `depends on` lists, in source order.
     pub depends_any: Vec<AnyDeps>,
     /// The workflow's text, `workflow` to its closing `}`.
@@ -133,46 +139,6 @@ impl Names for Workflow {
             BlockKind::ForEach { var, .. } => Some(var),
             _ => None,
         }
-    }
-}
-
-/// A workflow's names without the rest of it. A run keeps this instead of
-/// the IR once its plan is compiled (the plan carries everything else): on a
-/// chain of 5,000 steps the IR is ~2.4 MB, this ~0.2 MB.
-#[derive(Clone, Debug, Default)]
-pub struct NameTable {
-    params: Vec<Box<str>>,
-    steps: Vec<Box<str>>,
-    loops: Vec<Option<Box<str>>>,
-}
-
-impl From<&Workflow> for NameTable {
-    fn from(wf: &Workflow) -> Self {
-        NameTable {
-            params: wf.params.iter().map(|p| p.name.as_str().into()).collect(),
-            steps: wf.steps.iter().map(|s| s.name.as_str().into()).collect(),
-            loops: (0..wf.blocks.len())
-                .map(|b| wf.loop_var(b).map(Into::into))
-                .collect(),
-        }
-    }
-}
-
-impl NameTable {
-    pub fn param_count(&self) -> usize {
-        self.params.len()
-    }
-}
-
-impl Names for NameTable {
-    fn param_name(&self, p: ParamId) -> &str {
-        &self.params[p]
-    }
-    fn step_name(&self, s: StepId) -> &str {
-        &self.steps[s]
-    }
-    fn loop_var(&self, b: BlockId) -> Option<&str> {
-        self.loops[b].as_deref()
     }
 }
 

@@ -18,9 +18,12 @@
 //! - [`estimates`] — the store's history estimates, the steps' priorities;
 //!   [`ahead`] — what a serving launcher keeps ready between runs (a store
 //!   connection, recent estimates);
+//! - [`mod@alerts`] — a workflow's alert rules decided as its runs end, and
+//!   their messages sent;
 //! - [`LaunchError`] — why nothing was started.
 
 pub mod ahead;
+pub mod alerts;
 pub mod approvals;
 pub mod compile;
 pub mod error;

@@ -47,6 +47,8 @@ pub(crate) async fn own(
     answer: oneshot::Sender<Result<Started, LaunchError>>,
 ) {
     let resuming = run.resume.is_some();
+    // Decided once the run's end is in the store (a run not recorded decides none).
+    let alerts = (run.record && !run.plan.alerts.is_empty()).then(|| run.plan.alerts.clone());
     let early = match early_lock(&launcher, &run, &id) {
         Ok(Some(held)) => held.take_or_refuse().await.map(|()| Some(held)),
         other => other,
@@ -103,6 +105,9 @@ pub(crate) async fn own(
     launcher.disown(&id);
     drop(permit);
     tracing::info!(run = %id, status = result.status.name(), "run ended");
+    if let Some(rules) = alerts {
+        crate::alerts::after_run(launcher.state_dir(), &rules).await;
+    }
     launcher.inner.ended.send_modify(|n| *n += 1);
     let _ = ended.send(result);
 }

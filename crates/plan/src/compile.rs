@@ -133,6 +133,7 @@ pub fn compile(
         triggers: super::triggers::plan_triggers(wf),
         lock,
         lock_busy: wf.lock_busy,
+        alerts: std::sync::Arc::new(super::alerts::Rules::of(wf)),
     })
 }
 

@@ -19,6 +19,7 @@
 //!
 //! Spans travel into the plan, so a failure at run time can point at source.
 
+pub mod alerts;
 mod any_deps;
 pub mod compile;
 mod comprehension;
@@ -100,6 +101,8 @@ pub struct Plan {
     pub lock: Option<wfc_language::ir::Expr>,
     /// `lock … { on busy MODE }`: what a run does while its key is held.
     pub lock_busy: wfc_language::ir::LockBusy,
+    /// `alert NAME { … }`: decided when a recorded run of it ends.
+    pub alerts: std::sync::Arc<alerts::Rules>,
 }
 
 impl Plan {

@@ -157,6 +157,7 @@ async fn run(config: Config) -> Result<(), String> {
         limiter: auth::limiter(config.rate, config.burst),
         guesses: Arc::default(),
     };
+    let timed = app.clone();
     let dash = dashboard::Dash::new(app.clone(), gate.clone());
     changes::start(app.catalog.clone(), launcher.clone(), config.poll_changes);
     let hooks = hooks::Hooks::new(
@@ -206,6 +207,7 @@ async fn run(config: Config) -> Result<(), String> {
     );
     // Once listening: a server that cannot start fires no slot.
     schedule::start(scheduled, launcher.clone());
+    api::alerts::spawn_timer(timed, launcher.stopping());
     let stopping = launcher.stopping();
     tokio::spawn(signals(stopping.clone()));
     // With each connection's peer address: the dashboard's login limit is per client.

@@ -3,8 +3,8 @@
 //! static HTML file of this crate, nothing fetched from elsewhere).
 
 use crate::api::{
-    artifacts, delete, files, gates, ignored, logs, pause, resume, run_detail, runs, triggers,
-    workflows,
+    alerts, artifacts, delete, files, gates, ignored, logs, pause, resume, run_detail, runs,
+    triggers, workflows,
 };
 use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
@@ -22,14 +22,14 @@ use utoipa::{Modify, OpenApi};
         runs::list, run_detail::detail, logs::logs, runs::cancel, gates::approve, gates::reject, runs::stats,
         resume::resume, pause::pause, events::run_events, events::all_events, ignored::list,
         artifacts::list, artifacts::download, delete::delete,
-        triggers::pause_triggers, triggers::resume_triggers, triggers::paused,
+        triggers::pause_triggers, triggers::resume_triggers, triggers::paused, alerts::list,
         files::read, files::write, files::delete,
         crate::ops::health, crate::ops::ready, crate::metrics::metrics,
     ),
     components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
         workflows::Validation, workflows::StartedRun, runs::RunPage, runs::Accepted,
         artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health,
-        triggers::TriggerKind, triggers::TriggerState, triggers::PausedTriggerJson,
+        triggers::TriggerKind, triggers::TriggerState, triggers::PausedTriggerJson, alerts::AlertJson,
         crate::files::FileText, crate::files::Written, crate::files::Deleted, crate::files::versions::VersionInfo)),
     modifiers(&Bearer),
     tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, pause, gates, resume, delete"),

@@ -49,6 +49,7 @@
 //! short steps — for protection against an event the crash model (wfc being
 //! killed) does not need.
 
+pub mod alerts;
 pub mod artifacts;
 pub mod control;
 pub mod critical;

@@ -28,7 +28,8 @@
 //! `runs.paused_at` and `runs.paused_by` (`wfc pause`) and
 //! `paused_triggers` (`wfc triggers pause`); 15 gives each attempt the CPU
 //! time and peak memory its process or container used (`attempts.cpu_us`,
-//! `attempts.peak_memory`).
+//! `attempts.peak_memory`); 16 adds `alert_states` (each alert rule's
+//! state, its last firing and resolve, and a send that failed).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -37,7 +38,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 15;
+pub const VERSION: i64 = 16;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -62,6 +63,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V12),
         M::up(FROM_V13),
         M::up(FROM_V14),
+        M::up(FROM_V15),
     ])
 }
 
@@ -236,6 +238,35 @@ CREATE TABLE paused_triggers (
     by       TEXT NOT NULL,
     at       INTEGER NOT NULL,
     PRIMARY KEY (workflow, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE alert_states (
+    workflow         TEXT NOT NULL,
+    alert            TEXT NOT NULL,
+    state            TEXT NOT NULL,        -- ok | firing
+    since            INTEGER NOT NULL,     -- when it took that state
+    last_fired_at    INTEGER,
+    last_resolved_at INTEGER,
+    last_value       TEXT,                 -- what the runs did, in words (no param's value)
+    last_run         TEXT,                 -- the run the last decision read
+    last_error       TEXT,                 -- the last send that failed, masked
+    PRIMARY KEY (workflow, alert)
+) WITHOUT ROWID;
+"#;
+
+/// Version 15 to 16: each alert rule's state (`alert NAME { … }`).
+const FROM_V15: &str = r#"
+CREATE TABLE alert_states (
+    workflow         TEXT NOT NULL,
+    alert            TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    since            INTEGER NOT NULL,
+    last_fired_at    INTEGER,
+    last_resolved_at INTEGER,
+    last_value       TEXT,
+    last_run         TEXT,
+    last_error       TEXT,
+    PRIMARY KEY (workflow, alert)
 ) WITHOUT ROWID;
 "#;
 

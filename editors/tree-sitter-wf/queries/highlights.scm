@@ -66,6 +66,9 @@
   "up"
   "lock"
   "busy"
+  "alert"
+  "notify"
+  "last"
 ] @keyword
 
 "in" @keyword.operator
@@ -98,6 +101,11 @@
 (map_entry key: (identifier) @property)
 (on_fail mode: (identifier) @constant.builtin)
 (on_busy mode: (identifier) @constant.builtin)
+(alert name: (identifier) @label)
+(alert_when metric: (identifier) @function.builtin)
+(alert_when window: (identifier) @variable)
+(alert_when value: (identifier) @variable.builtin)
+(notify kind: (identifier) @type.builtin)
 (trigger (field name: (identifier) @keyword.conditional
   (#eq? @keyword.conditional "when")))
 (parallel mode: (identifier) @constant.builtin)

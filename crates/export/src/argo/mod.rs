@@ -182,6 +182,22 @@ pub fn resource(
 /// Plan-level constructs with no Argo equivalent.
 fn unsupported(plan: &Plan, approximate: bool, warnings: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
+    for a in &plan.alerts.alerts {
+        let construct = format!("alert rule `{}`", a.name);
+        if approximate {
+            warnings.push(diag::approximated(
+                a.span,
+                &construct,
+                "left out: nothing in Argo decides a rule over the workflow's recent runs; alert on Argo's own metrics or notifications instead",
+            ));
+        } else {
+            errors.push(diag::cannot_express(
+                a.span,
+                &construct,
+                "nothing in Argo decides a rule over the workflow's recent runs: leave it out (--approximate drops it with a warning), or run the workflow under `wfc serve`",
+            ));
+        }
+    }
     let graphs = std::iter::once(&plan.main).chain(plan.handlers.iter().map(|h| &h.graph));
     for g in graphs {
         for group in &g.groups {

@@ -68,6 +68,7 @@ pub struct Exported {
 pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let on = triggers(plan, wf, &mut errors);
+    alerts(plan, options.approximate, &mut errors);
     // Without a checkout the workspace holds no folder of the repository.
     let home = if options.checkout { options.home } else { "." };
     let mut jobs = jobs::jobs(
@@ -125,6 +126,29 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
         options.version, options.source
     );
     Ok(Exported { yaml, warnings })
+}
+
+/// E0741: `alert` rules, which nothing in GitHub Actions decides (with
+/// `--approximate`, a warning: they are left out).
+fn alerts(plan: &Plan, approximate: bool, errors: &mut Vec<Diagnostic>) {
+    for a in &plan.alerts.alerts {
+        let construct = format!("alert rule `{}`", a.name);
+        errors.push(if approximate {
+            values::approximated(
+                "E0741",
+                a.span,
+                &construct,
+                "left out: nothing in GitHub Actions decides a rule over the workflow's recent runs; a job with `if: failure()` can notify of one failed run",
+            )
+        } else {
+            Diagnostic::error(
+                "E0741",
+                format!("GitHub Actions cannot decide {construct}"),
+            )
+            .primary(a.span, "a rule over the workflow's recent runs")
+            .help("leave it out (--approximate drops it with a warning), or run the workflow under `wfc serve`; a job with `if: failure()` can notify of one failed run")
+        });
+    }
 }
 
 /// `on:`: `workflow_dispatch` always (inputs from the params), `schedule`

@@ -19,6 +19,7 @@
 //! Errors never cascade: a bad expression gets [`Type::Invalid`], and nothing
 //! involving `Invalid` is reported again.
 
+mod alerts;
 mod any_deps;
 mod artifacts;
 mod call_env;
@@ -131,6 +132,7 @@ fn check_pass(
     c.lower_lets();
     c.lower_workflow_outputs();
     c.lower_triggers();
+    c.lower_alerts();
     c.check_graph();
     c.lint();
     c.lint_lets();
@@ -242,6 +244,8 @@ pub(crate) struct Checker<'a> {
     /// The workflow's `on schedule|webhook|change` items and `lock`s.
     pub trigger_src: Vec<&'a ast::Trigger>,
     pub lock_src: Vec<&'a ast::Lock>,
+    /// The workflow's `alert` items.
+    pub alert_src: Vec<&'a ast::Alert>,
     pub defaults_src: Vec<&'a ast::Field>,
     /// Output reads made while typing the current expression(s): (step, span).
     pub reads: Vec<(StepId, Span)>,
@@ -296,6 +300,7 @@ impl<'a> Checker<'a> {
                 triggers: Vec::new(),
                 lock: None,
                 lock_busy: Default::default(),
+                alerts: Vec::new(),
                 depends_any: Vec::new(),
                 span,
                 file: None,
@@ -315,6 +320,7 @@ impl<'a> Checker<'a> {
             outputs_src: Vec::new(),
             trigger_src: Vec::new(),
             lock_src: Vec::new(),
+            alert_src: Vec::new(),
             defaults_src: Vec::new(),
             reads: Vec::new(),
             status_reads: Vec::new(),

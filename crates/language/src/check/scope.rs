@@ -50,6 +50,7 @@ impl<'a> Checker<'a> {
                 Item::Outputs(o) if top => self.outputs_src.push(o),
                 Item::Trigger(t) if top => self.trigger_src.push(t),
                 Item::Lock(l) if top => self.lock_src.push(l),
+                Item::Alert(a) if top => self.alert_src.push(a),
                 Item::Defaults(d) if top => self.defaults_src.extend(&d.fields),
                 Item::Handler(h) if top => {
                     if let Some(&first) = self
@@ -86,6 +87,7 @@ impl<'a> Checker<'a> {
                 | Item::Outputs(_)
                 | Item::Trigger(_)
                 | Item::Lock(_)
+                | Item::Alert(_)
                 | Item::Handler(_) => {}
                 Item::Step(s) => nodes.push(Node::Step(self.collect_step(s, parent, role))),
                 Item::If(i) => {

@@ -46,7 +46,7 @@ fn keyword(
 
 impl Checker<'_> {
     /// Reports a second occurrence of a field; true if `name` was already seen.
-    fn duplicate<'s>(
+    pub(super) fn duplicate<'s>(
         &mut self,
         seen: &mut FxHashMap<&'s str, Span>,
         name: &'s str,
@@ -649,7 +649,12 @@ impl Checker<'_> {
     }
 
     /// A kind-specific field, typed.
-    fn kind_field(&mut self, fi: &FieldInfo, f: &ast::Field, ctx: &Ctx) -> Option<ir::FieldValue> {
+    pub(super) fn kind_field(
+        &mut self,
+        fi: &FieldInfo,
+        f: &ast::Field,
+        ctx: &Ctx,
+    ) -> Option<ir::FieldValue> {
         let name = fi.name;
         match (fi.ty, &f.value) {
             (FieldType::Map, FieldValue::Map(m)) => {

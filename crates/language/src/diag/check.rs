@@ -7,6 +7,7 @@
 use super::Diagnostic;
 use crate::span::Span;
 
+mod alerts;
 mod any_deps;
 mod artifacts;
 mod calls;
@@ -26,6 +27,7 @@ mod status;
 mod timing;
 mod trigger_config;
 mod triggers;
+pub use alerts::*;
 pub use any_deps::*;
 pub use artifacts::*;
 pub use calls::*;

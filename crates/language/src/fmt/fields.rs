@@ -14,7 +14,7 @@ use super::printer::{Printer, MAX_WIDTH};
 use crate::span::Span;
 use crate::syntax::ast::{Expr, Field, FieldValue, MapBlock, OutputDecl, Param, Step};
 
-fn fits(p: &Printer, line: &str) -> bool {
+pub(super) fn fits(p: &Printer, line: &str) -> bool {
     !line.contains('\n') && p.column() + line.chars().count() <= MAX_WIDTH
 }
 
@@ -75,7 +75,7 @@ pub(super) fn field(p: &mut Printer, f: &Field, next: Option<usize>) {
 }
 
 /// The one-line text of a field that is not a map, `outputs` or rollback.
-fn simple_field(f: &Field, src: &str) -> Option<String> {
+pub(super) fn simple_field(f: &Field, src: &str) -> Option<String> {
     let mut line = Line::new(src);
     write_simple(&mut line, f).then_some(line.out)
 }

@@ -133,6 +133,7 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
         }
         Item::Outputs(o) => super::module::workflow_outputs(p, o, next),
         Item::Trigger(t) => super::triggers::trigger(p, t, next),
+        Item::Alert(a) => super::alerts::alert(p, a, next),
         Item::Lock(l) => {
             let hoist = hoist_limit(p, &[&l.key], end);
             p.node(start, end, hoist, next, |p| {

@@ -18,6 +18,7 @@
 //! `expr` (expressions and types), `lists` (list and map literals
 //! holding comments, over several lines).
 
+mod alerts;
 mod expr;
 mod fields;
 mod items;

@@ -78,6 +78,8 @@ pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
             .collect(),
         Context::Expr => expression(doc, &cursor),
         Context::SqlParam => sql_params::items(doc, offset),
+        Context::AlertBody => super::alerts::body(),
+        Context::ChannelField { kind } => super::alerts::fields(kind, &cursor.present),
     };
     // Keep the items that could match the word typed so far (the editor
     // filters too; this keeps long lists short).
@@ -200,6 +202,7 @@ fn item_keywords(in_workflow: bool) -> Vec<CompletionItem> {
             ),
         ]);
         items.extend(super::triggers::snippets());
+        items.push(super::alerts::snippet());
         for s in kinds::SETTINGS {
             let mut n = 1;
             let mut item = snippet(s.name, K::Keyword, &field_snippet(s, &mut n), s.doc);
@@ -304,7 +307,7 @@ fn step_fields(cursor: &Cursor) -> Vec<CompletionItem> {
     items
 }
 
-fn field_item(f: &FieldInfo, rank: &str) -> CompletionItem {
+pub(super) fn field_item(f: &FieldInfo, rank: &str) -> CompletionItem {
     let mut n = 1;
     let mut item = snippet(f.name, K::Field, &field_snippet(f, &mut n), f.doc);
     let req = if f.required { " (required)" } else { "" };

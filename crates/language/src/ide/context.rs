@@ -43,6 +43,10 @@ pub enum Context {
     Expr,
     /// Where a key of a `sql` step's `params { }` may start.
     SqlParam,
+    /// Where a line of an alert's body may start (`when`, `notify`, `cooldown`).
+    AlertBody,
+    /// Where a field of an alert's `notify KIND { … }` may start.
+    ChannelField { kind: String },
 }
 
 /// The context at the cursor and what the completion replaces.
@@ -115,7 +119,7 @@ pub fn at(text: &str, lexed: &Lexed, offset: usize) -> Cursor {
             return cursor;
         }
     }
-    if let Some(FrameKind::Step { .. }) = chain.first() {
+    if let Some(FrameKind::Step { .. } | FrameKind::Notify { .. }) = chain.first() {
         cursor.present = fields_present(text, lexed, frame);
     }
     let words = statement_before(text, lexed, frame, start);
@@ -282,6 +286,17 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
             _ => Context::Nothing,
         },
         FrameKind::Interp => Context::Expr,
+        FrameKind::Alert => match w {
+            [] => Context::AlertBody,
+            ["when"] => Context::Value(&crate::ir::alerts::METRICS),
+            ["notify"] => Context::Value(&["slack", "webhook", "email"]),
+            _ => Context::Nothing,
+        },
+        FrameKind::Notify { kind } => match w {
+            [] => Context::ChannelField { kind: kind.clone() },
+            [_, .., _] if ends_value(words) => Context::ChannelField { kind: kind.clone() },
+            _ => Context::Expr,
+        },
     }
 }
 

@@ -39,6 +39,9 @@ pub fn hover(doc: &Doc, offset: usize) -> Option<Hover> {
         if let Some(h) = super::triggers::hover(w, offset, chrono::Utc::now()) {
             return Some(h);
         }
+        if let Some(h) = super::alerts::hover(w, offset) {
+            return Some(h);
+        }
         if let Some(s) = w.steps.iter().find(|s| s.kind_span.contains(offset)) {
             let k = kinds::kind_info(s.kind)?;
             return Some(Hover {

@@ -66,6 +66,12 @@ pub enum FrameKind {
     SqlParams,
     /// `${ … }`
     Interp,
+    /// `alert NAME { … }`
+    Alert,
+    /// `notify KIND { … }` in an alert.
+    Notify {
+        kind: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -261,11 +267,16 @@ impl Lexer<'_> {
             ["for", "each", var, ..] => FrameKind::ForEach {
                 var: var.to_string(),
             },
+            ["alert", ..] if *parent == FrameKind::Workflow => FrameKind::Alert,
+            ["notify", kind, ..] if *parent == FrameKind::Alert => FrameKind::Notify {
+                kind: kind.to_string(),
+            },
             ["params"] if matches!(parent, FrameKind::Step { kind, .. } if kind == "sql") => {
                 FrameKind::SqlParams
             }
             _ => match parent {
                 FrameKind::Step { .. }
+                | FrameKind::Notify { .. }
                 | FrameKind::Map
                 | FrameKind::SqlParams
                 | FrameKind::Interp

@@ -27,6 +27,7 @@
 //! [`actions`] (diagnostics for the editor and code actions).
 
 pub mod actions;
+mod alerts;
 mod artifacts;
 pub mod calls;
 pub mod completion;

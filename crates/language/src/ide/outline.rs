@@ -45,6 +45,7 @@ fn workflow_symbol(doc: &Doc, w: &Workflow) -> Symbol {
         children.push(block_symbol(doc, w, h));
     }
     children.extend(super::triggers::symbols(w));
+    children.extend(super::alerts::symbols(w));
     children.sort_by_key(|s| s.span.start);
     Symbol {
         name: w.name.clone(),
@@ -229,10 +230,53 @@ pub fn folding_ranges(doc: &Doc) -> Vec<Fold> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "workflow", "param", "secret", "step", "if", "else", "for", "each", "in", "parallel", "wait",
-    "depends", "on", "env", "defaults", "finally", "failure", "success", "rollback", "fail",
-    "true", "false", "at", "backoff", "max", "outputs", "until", "every", "within", "sequence",
-    "after", "let", "import", "as", "schedule", "webhook", "change", "lock", "busy", "when",
+    "workflow",
+    "param",
+    "secret",
+    "step",
+    "if",
+    "else",
+    "for",
+    "each",
+    "in",
+    "parallel",
+    "wait",
+    "depends",
+    "on",
+    "env",
+    "defaults",
+    "finally",
+    "failure",
+    "success",
+    "rollback",
+    "fail",
+    "true",
+    "false",
+    "at",
+    "backoff",
+    "max",
+    "outputs",
+    "until",
+    "every",
+    "within",
+    "sequence",
+    "after",
+    "let",
+    "import",
+    "as",
+    "schedule",
+    "webhook",
+    "change",
+    "lock",
+    "busy",
+    "when",
+    "alert",
+    "notify",
+    "cooldown",
+    "last",
+    "consecutive_failures",
+    "slower_than",
+    "waiting_longer_than",
 ];
 const TYPES: &[&str] = &[
     "string", "int", "float", "bool", "duration", "json", "list", "map", "time",
@@ -324,7 +368,10 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
                 } else if TYPES.contains(&w) && matches!(prev, ":" | "<" | ",") {
                     Some((TokenKind::Type, false))
                 } else if t.starts_statement
-                    && matches!(frame, FrameKind::Step { .. } | FrameKind::Defaults)
+                    && matches!(
+                        frame,
+                        FrameKind::Step { .. } | FrameKind::Defaults | FrameKind::Notify { .. }
+                    )
                     && !matches!(w, "depends" | "on" | "after")
                 {
                     Some((TokenKind::Field, false))

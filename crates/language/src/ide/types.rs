@@ -111,6 +111,8 @@ pub enum SymbolKind {
     Trigger,
     /// `lock EXPR`.
     Lock,
+    /// `alert NAME { … }`.
+    Alert,
 }
 
 /// An entry of the outline.

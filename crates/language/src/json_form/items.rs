@@ -138,6 +138,7 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
         "let" => &["let", "value", "doc"],
         "trigger" => &["trigger", "target", "fields"],
         "lock" => &["lock", "on_busy"],
+        "alert" => &["alert", "when", "notify", "fields"],
         _ => &[kind],
     };
     let Some(o) = l.obj(n, &place, allowed) else {
@@ -233,6 +234,7 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
                 });
             }
         }
+        "alert" => alert(l, &o, head),
         "depends_on" => {
             if !first {
                 l.diags.push(dj::depends_not_first(n.span));
@@ -242,6 +244,41 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
         }
         _ => unreachable!("every kind of ITEM_KINDS is written"),
     }
+}
+
+/// `alert NAME { when …  notify KIND { … }  FIELDS }`.
+fn alert(l: &mut Lower, o: &super::lower::Obj<'_>, head: &Node) {
+    l.put("alert ", head.span);
+    l.value(head, "`alert`", Syntax::Name);
+    l.braces(o.span, |l| {
+        if let Some(w) = o.get("when") {
+            l.line(w.span);
+            l.put("when ", w.span);
+            l.value(w, "an alert's `when`", Syntax::AlertCondition);
+        }
+        let channels = o
+            .get("notify")
+            .and_then(|n| l.array(n, "an alert's `notify`"));
+        for c in channels.unwrap_or_default() {
+            let Some(c) = l.obj(c, "a `notify` channel", &["kind", "fields"]) else {
+                continue;
+            };
+            l.line(c.span);
+            l.put("notify ", c.span);
+            if let Some(k) = l.need(&c, "kind") {
+                l.value(k, "a channel's `kind`", Syntax::Name);
+            }
+            let fields = c.get("fields");
+            l.braces(c.span, |l| {
+                if let Some(f) = fields {
+                    super::fields::fields(l, f, "a channel's `fields`");
+                }
+            });
+        }
+        if let Some(f) = o.get("fields") {
+            super::fields::fields(l, f, "an alert's `fields`");
+        }
+    });
 }
 
 fn do_block(l: &mut Lower, o: &super::lower::Obj<'_>) {

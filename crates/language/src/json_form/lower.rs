@@ -31,6 +31,7 @@ pub const ITEM_KINDS: &[&str] = &[
     "outputs",
     "trigger",
     "lock",
+    "alert",
     "depends_on",
 ];
 
@@ -46,6 +47,8 @@ pub enum Syntax {
     CallTarget,
     /// A `retry` count, backoff, max or within.
     RetryOperand,
+    /// An alert's condition (`failure_rate(last 10) > 0.3`).
+    AlertCondition,
 }
 
 impl Syntax {
@@ -57,6 +60,7 @@ impl Syntax {
             Syntax::Constraint => "range (`1..20`) or list",
             Syntax::CallTarget => "workflow or `module.workflow`",
             Syntax::RetryOperand => "count or duration",
+            Syntax::AlertCondition => "alert condition",
         }
     }
 
@@ -69,9 +73,11 @@ impl Syntax {
             Syntax::Constraint => (Rule::constraint, text.trim()),
             Syntax::CallTarget => (Rule::call_target, text),
             Syntax::RetryOperand => (Rule::retry_operand, text),
+            Syntax::AlertCondition => (Rule::alert_when, text.trim()),
         };
         let text = match self {
             Syntax::Constraint => format!("in {text}"),
+            Syntax::AlertCondition => format!("when {text}"),
             _ => text.to_string(),
         };
         WfParser::parse(rule, &text)

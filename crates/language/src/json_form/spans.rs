@@ -144,7 +144,36 @@ fn item(m: &SourceMap, it: &mut Item) {
             l.body_span = l.body_span.map(|s| m.span(s));
             l.span = m.span(l.span);
         }
+        Item::Alert(a) => alert(m, a),
     }
+}
+
+fn alert(m: &SourceMap, a: &mut crate::syntax::ast::Alert) {
+    use crate::syntax::ast::AlertEntry;
+    ident(m, &mut a.name);
+    for e in &mut a.entries {
+        match e {
+            AlertEntry::When(w) => {
+                ident(m, &mut w.metric);
+                w.window.iter_mut().for_each(|x| expr(m, x));
+                w.window_span = w.window_span.map(|s| m.span(s));
+                if let Some((_, s)) = &mut w.op {
+                    *s = m.span(*s);
+                }
+                w.value.iter_mut().for_each(|x| expr(m, x));
+                w.span = m.span(w.span);
+            }
+            AlertEntry::Notify(n) => {
+                ident(m, &mut n.kind);
+                fields(m, &mut n.fields);
+                n.body_span = n.body_span.map(|s| m.span(s));
+                n.span = m.span(n.span);
+            }
+            AlertEntry::Field(f) => field(m, f),
+        }
+    }
+    a.body_span = m.span(a.body_span);
+    a.span = m.span(a.span);
 }
 
 fn block(m: &SourceMap, b: &mut Block) {

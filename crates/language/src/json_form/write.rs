@@ -237,6 +237,31 @@ impl Writer<'_> {
                 }
                 J::Obj(o)
             }
+            Item::Alert(a) => {
+                let mut o = vec![("alert".into(), s(a.name.name.as_str()))];
+                if let Some(w) = a.conditions().next() {
+                    o.push(("when".into(), self.text(w.condition_span())));
+                }
+                let notify: Vec<J> = a
+                    .channels()
+                    .map(|n| {
+                        let mut c = vec![("kind".into(), s(n.kind.name.as_str()))];
+                        let fields: Vec<&Field> = n.fields.iter().collect();
+                        if !fields.is_empty() {
+                            c.push(("fields".into(), self.fields(&fields)));
+                        }
+                        J::Obj(c)
+                    })
+                    .collect();
+                if !notify.is_empty() {
+                    o.push(("notify".into(), J::Arr(notify)));
+                }
+                let fields: Vec<&Field> = a.fields().collect();
+                if !fields.is_empty() {
+                    o.push(("fields".into(), self.fields(&fields)));
+                }
+                J::Obj(o)
+            }
         }
     }
 

@@ -8,6 +8,9 @@
 
 use crate::span::Span;
 
+mod alerts;
+pub use alerts::{Alert, AlertEntry, AlertWhen, Notify};
+
 /// The text of an identifier: inline up to 24 bytes, so a name costs no
 /// allocation of its own (a large workflow's `depends on` lists hold
 /// ~100,000 of them).
@@ -231,6 +234,8 @@ pub enum Item {
     Trigger(Box<Trigger>),
     /// `lock EXPR` at workflow level.
     Lock(Box<Lock>),
+    /// `alert NAME { … }` at workflow level.
+    Alert(Box<Alert>),
 }
 
 impl Item {
@@ -250,6 +255,7 @@ impl Item {
             Item::Outputs(o) => o.span,
             Item::Trigger(t) => t.span,
             Item::Lock(l) => l.span,
+            Item::Alert(a) => a.span,
         }
     }
 }

@@ -201,7 +201,8 @@ fn visit_items(items: &mut [Item], docs: &DocLines<'_>) {
             | Item::Defaults(_)
             | Item::Outputs(_)
             | Item::Trigger(_)
-            | Item::Lock(_) => {}
+            | Item::Lock(_)
+            | Item::Alert(_) => {}
         }
     }
 }

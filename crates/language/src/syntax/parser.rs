@@ -15,6 +15,7 @@ use std::cell::RefCell;
 #[grammar = "../../../grammar/wf.pest"]
 pub struct WfParser;
 
+mod alerts;
 mod artifacts;
 mod blocks;
 mod comprehension;
@@ -210,6 +211,7 @@ impl Builder {
             Rule::workflow_outputs => Item::Outputs(Box::new(self.workflow_outputs(pair))),
             Rule::trigger => Item::Trigger(Box::new(self.trigger(pair))),
             Rule::lock_item => Item::Lock(Box::new(self.lock(pair))),
+            Rule::alert_item => Item::Alert(Box::new(self.alert(pair))),
             _ => return None,
         })
     }

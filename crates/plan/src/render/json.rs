@@ -32,6 +32,8 @@ struct PlanJson {
     triggers: Vec<J>,
     #[serde(skip_serializing_if = "Option::is_none")]
     lock: Option<J>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    alerts: Vec<J>,
     steps: Vec<StepJson>,
     groups: Vec<GroupJson>,
     handlers: Map<String, J>,
@@ -277,6 +279,7 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
             }
             lock
         }),
+        alerts: super::alerts::json(plan),
         outputs: plan
             .outputs
             .iter()

@@ -6,6 +6,7 @@
 //! masked in one place: bound secret params print as `***`, and expressions
 //! derived from secrets stay references (see [`expr`]).
 
+pub mod alerts;
 pub mod dot;
 pub mod expr;
 pub mod json;

@@ -471,6 +471,12 @@ fn triggers(o: &mut String, plan: &Plan, wf: &Workflow, st: &Style) {
             }
         }
     }
+    if !plan.alerts.is_empty() {
+        let _ = writeln!(o, "\n{}", st.bold("Alerts"));
+        for a in &plan.alerts.alerts {
+            let _ = writeln!(o, "  {}", super::alerts::line(a));
+        }
+    }
     if let Some(key) = &plan.lock {
         let _ = writeln!(o, "\n{}", st.bold("Lock"));
         let shown = match super::triggers::lock_text(wf, key) {

@@ -141,5 +141,6 @@ pub fn comment_lines(plan: &Plan, wf: &Workflow) -> Vec<String> {
         };
         out.push(format!("lock {}{busy}", lock_text(wf, key).0));
     }
+    out.extend(super::alerts::comment_lines(plan));
     out
 }

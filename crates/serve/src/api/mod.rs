@@ -2,6 +2,7 @@
 //! handlers share. Every route but the document and its page needs a key
 //! ([`crate::auth`]); errors are problem+json ([`crate::problem`]).
 
+pub mod alerts;
 pub mod artifacts;
 pub mod delete;
 pub mod files;
@@ -51,6 +52,7 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
             post(triggers::resume_triggers),
         )
         .route("/triggers/paused", get(triggers::paused))
+        .route("/alerts", get(alerts::list))
         .route("/validate", post(workflows::validate))
         .route(
             "/files/{*path}",

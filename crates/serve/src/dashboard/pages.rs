@@ -1,5 +1,6 @@
 //! `/`: each served workflow with its `version` and `tags`, params,
-//! triggers, next scheduled time, last runs and success rate (`?tag=T`:
+//! triggers, alert rules and their states, next scheduled time, last runs
+//! and success rate (`?tag=T`:
 //! only those tagged T); above them, the files whose newest version does
 //! not load, with their first error and whether a last good version is
 //! served.
@@ -31,6 +32,8 @@ struct WorkflowCard {
     success_rate: Option<u32>,
     /// Its paused triggers (`wfc triggers pause`): a kind, or `*` for all.
     paused: Vec<wfc_store::pause::PausedTrigger>,
+    /// Its alert rules with their states.
+    alerts: Vec<crate::api::alerts::AlertJson>,
 }
 
 #[derive(Serialize)]
@@ -76,6 +79,10 @@ pub async fn workflows(
             Some(s) => wfc_store::pause::paused_triggers(s).map_err(|e| e.to_string())?,
             None => Vec::new(),
         };
+        let alert_states = match &store {
+            Some(s) => wfc_store::alerts::list(s, None).map_err(|e| e.to_string())?,
+            None => Vec::new(),
+        };
         let now = chrono::Utc::now();
         let mut cards = Vec::new();
         for info in infos {
@@ -101,7 +108,14 @@ pub async fn workflows(
                 .filter(|p| p.workflow == info.name)
                 .cloned()
                 .collect();
+            let mine: Vec<_> = (irs.iter())
+                .filter(|w| w.ir.name == info.name)
+                .take(1)
+                .cloned()
+                .collect();
+            let alerts = crate::api::alerts::rows(&mine, &alert_states);
             cards.push(WorkflowCard {
+                alerts,
                 info,
                 next,
                 last_runs,

@@ -117,6 +117,12 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
             // Structured content is an object: the workflows' figures under a key.
             Ok(json!({ "workflows": figures }))
         }
+        "alerts" => {
+            let workflow: Option<String> = optional(args, "workflow")?;
+            let rules = crate::api::alerts::alerts(app, workflow.as_deref()).await?;
+            // Structured content is an object: the rules under a key.
+            Ok(json!({ "alerts": rules }))
+        }
         _ => Err(Failure::Call(UNKNOWN_TOOL, format!("no tool `{name}`"))),
     }
 }

@@ -53,6 +53,7 @@ pub fn schema(name: &str) -> Value {
         "logs" => (json!({"log": string, "lines": int}), &["log"]),
         "history" => (json!({"runs": array}), &["runs"]),
         "stats" => (json!({"workflows": array}), &["workflows"]),
+        "alerts" => (json!({"alerts": array}), &["alerts"]),
         "read_workflow_file" => (
             json!({"path": string, "file": string, "version": maybe_int, "text": string,
                 "versions": array}),

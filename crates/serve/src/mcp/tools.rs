@@ -158,6 +158,16 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                 &[],
             ),
         ),
+        read(
+            "alerts",
+            "The served workflows' alert rules with their state (ok or firing), since when, last firing and resolve, and what the runs did (as `wfc alerts --format json`).",
+            object(
+                json!({
+                    "workflow": {"type": "string", "description": "only this workflow's rules"}
+                }),
+                &[],
+            ),
+        ),
     ];
     tools.extend(super::author::tools());
     tools.extend(super::assist::tools());

@@ -76,17 +76,46 @@ fn for_page(headers: &HeaderMap) -> bool {
 pub async fn metrics(State(ops): State<Ops>) -> Result<Response, crate::problem::Problem> {
     let dir = ops.launcher.state_dir().to_path_buf();
     let since = wfc_store::now_ms() - WINDOW_HOURS * 3600 * 1000;
-    let figures = tokio::task::spawn_blocking(move || {
+    let (figures, alerts) = tokio::task::spawn_blocking(move || {
         match wfc_store::Store::open_existing(&dir).map_err(|e| e.to_string())? {
-            Some(store) => wfc_store::metrics::figures(&store, since).map_err(|e| e.to_string()),
-            None => Ok(Figures::default()),
+            Some(store) => Ok((
+                wfc_store::metrics::figures(&store, since).map_err(|e| e.to_string())?,
+                wfc_store::alerts::list(&store, None).map_err(|e| e.to_string())?,
+            )),
+            None => Ok::<_, String>((Figures::default(), Vec::new())),
         }
     })
     .await
     .map_err(crate::problem::Problem::store)?
     .map_err(crate::problem::Problem::store)?;
-    let body = render(&ops, &figures);
+    let mut body = render(&ops, &figures);
+    body.push_str(&alert_families(&ops, &alerts));
     Ok(([(header::CONTENT_TYPE, text::CONTENT_TYPE)], body).into_response())
+}
+
+/// `wfc_alert_firing`: 1 for each served workflow's rule that is firing,
+/// 0 for the others (never decided: 0).
+fn alert_families(ops: &Ops, states: &[wfc_store::alerts::AlertState]) -> String {
+    let mut e = Exposition::default();
+    e.family(
+        "wfc_alert_firing",
+        Kind::Gauge,
+        "1 while a workflow's alert rule is firing, else 0, by workflow and alert.",
+    );
+    for c in ops.catalog.served() {
+        for a in &c.ir.alerts {
+            let firing = states
+                .iter()
+                .any(|s| s.workflow == c.name() && s.alert == a.name && s.state == "firing");
+            let v = if firing { 1.0 } else { 0.0 };
+            e.sample(
+                "wfc_alert_firing",
+                &[("workflow", c.name()), ("alert", &a.name)],
+                v,
+            );
+        }
+    }
+    e.finish()
 }
 
 fn render(ops: &Ops, f: &Figures) -> String {
