@@ -6,7 +6,7 @@
 //! alone. Each rule is decided and its new state recorded
 //! ([`wfc_store::alerts::decide`]) before anything is sent; a send that
 //! fails is logged as a warning and kept with the rule's state, masked, and
-//! never fails the run or the server. [`test`] sends a test message.
+//! never fails the run or the server. [`test()`] sends a test message.
 
 use std::path::Path;
 use std::time::Duration;
