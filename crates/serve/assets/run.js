@@ -129,6 +129,11 @@
         cell.textContent = status;
         cell.className = "step-status status-" + status;
       }
+      // Its duration ticks while it runs (the server's figure at the end).
+      var took = el.querySelector(".step-duration");
+      if (took && status === "running" && !took.hasAttribute("data-tick-from")) {
+        took.setAttribute("data-tick-from", String(view.now()));
+      } else if (took && rank(status) === 2) took.removeAttribute("data-tick-from");
       // A decided gate takes no more decisions.
       if (rank(status) === 2) el.querySelectorAll(".gate-actions").forEach(function (a) { a.remove(); });
     });
@@ -180,8 +185,11 @@
   var current = pick ? pick.value : null;
   var pending = [];
   var panelEl = null;
-  var chunks = [];
   var fetching = null;
+  // The viewer's tools (run_view.js): search, first error, download link.
+  var noop = function () {};
+  var view = window.wfcRunView ? window.wfcRunView(path)
+    : { filter: noop, line: null, step: noop, graph: noop, live: noop, now: Date.now };
 
   function panelOf(step) {
     var found = null;
@@ -192,8 +200,7 @@
   }
   function bind(p) {
     panelEl = p;
-    chunks = [];
-    for (var i = 0; i < p.children.length; i++) chunks.push(1);
+    view.filter();
   }
   if (current && panelOf(current)) bind(panelOf(current));
 
@@ -210,6 +217,7 @@
   // live ones (those both have, counted once).
   function select(step) {
     current = step;
+    view.step(step);
     pending = [];
     panelEl = null;
     var stale = panelOf(step);
@@ -327,17 +335,20 @@
       show(current);
     }
     var atBottom = panelEl.scrollHeight - panelEl.scrollTop - panelEl.clientHeight < 4;
-    // One element per frame, whatever the lines.
-    var span = document.createElement("span");
-    span.textContent = pending.join("\n") + "\n";
-    panelEl.appendChild(span);
-    chunks.push(pending.length);
+    // One insertion per frame, whatever the lines: a span per line (the
+    // search hides lines), its colours as classes on text.
+    var frag = document.createDocumentFragment();
+    pending.forEach(function (l) {
+      var span;
+      if (view.line) span = view.line(l);
+      else { span = document.createElement("span"); span.textContent = l + "\n"; }
+      frag.appendChild(span);
+    });
     pending = [];
-    var kept = chunks.reduce(function (a, b) { return a + b; }, 0);
-    while (kept > MAX_LINES && chunks.length > 1) {
-      kept -= chunks.shift();
-      panelEl.firstElementChild.remove();
-    }
+    panelEl.appendChild(frag);
+    var extra = panelEl.children.length - MAX_LINES;
+    while (extra-- > 0) panelEl.firstElementChild.remove();
+    view.filter();
     if (atBottom && !panelEl.hidden) panelEl.scrollTop = panelEl.scrollHeight;
   }
 
@@ -370,6 +381,7 @@
   var RENDERED = ["dl.run-header", "div.run-actions", "#steps-hidden", "table.steps tbody", "#outputs", "#gantt"];
   var refreshing = false;
   var again = false;
+  var ending = false;
   function refresh() {
     if (refreshing) { again = true; return; }
     refreshing = true;
@@ -393,6 +405,27 @@
           }
         });
         index = null;
+        // At the end, the log a fresh load opens on (the failed step's).
+        if (ending && location.search.indexOf("log=") < 0) {
+          var opened = doc.querySelector("#log-step option[selected]");
+          var step = opened && opened.value;
+          if (step && step !== current) {
+            logged.add(step);
+            var had = newLogged.indexOf(step);
+            if (had >= 0) newLogged.splice(had, 1);
+            if (pick) {
+              if (![].some.call(pick.options, function (o) { return o.value === step; })) {
+                var option = document.createElement("option");
+                option.value = step;
+                option.textContent = step;
+                pick.appendChild(option);
+              }
+              pick.value = step;
+            }
+            select(step);
+          }
+        }
+        ending = false;
         // Events since the page was read may be newer than its rows.
         model.forEach(function (_, step) { dirtySteps.add(step); });
         schedule();
@@ -409,6 +442,8 @@
     ended = false;
     var status = data.status || "";
     root.setAttribute("data-status", status);
+    // A failed run's log opens on the failed step, as a fresh load's does.
+    ending = status === "failed";
     var cell = document.getElementById("run-status");
     if (cell) {
       cell.textContent = status;
@@ -420,7 +455,7 @@
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         var g = document.getElementById("dag");
-        if (html !== null && g) g.innerHTML = html;
+        if (html !== null && g) { g.innerHTML = html; view.graph(); }
       })
       .catch(function () {});
   }
@@ -434,6 +469,7 @@
 
   var live = root.getAttribute("data-status");
   if ((live !== "running" && live !== "waiting" && live !== "paused") || !window.EventSource) return;
+  view.live(function () { return ended === null; });
   var url = "/runs/" + path + "/events?after=" + encodeURIComponent(root.getAttribute("data-cursor") || "");
   var source = new EventSource(url);
   function on(name, f) {

@@ -43,12 +43,43 @@ module.exports = async (t) => {
   expect(firstState !== 'succeeded', `the last step is ${firstState} when the page opens`);
   await page.evaluate(() => { window.__same_page = true; });
 
+  // While it runs: the header's duration ticks from its start (no event
+  // needed), and the graph is in the page with its zoom buttons.
+  const ticking = page.locator('#run-duration[data-tick-from]');
+  if (await ticking.count()) {
+    const before = await ticking.textContent();
+    await page.waitForTimeout(1500);
+    const after = await page.locator('#run-duration').textContent();
+    t.result.ticked = [before, after];
+    expect(await page.locator('#run-status').textContent() !== 'running' || before !== after,
+      `the running run's duration ticks: ${before} then ${after}`);
+  }
+  expect(!(await page.locator('#dag').textContent()).includes('Loading'), 'the graph is drawn by the server');
+  const width = async () => parseFloat(await dag.locator('svg.dag').getAttribute('width'));
+  const w0 = await width();
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  expect(await width() > w0, 'zoom in widens the graph');
+  await page.getByRole('button', { name: 'Fit the graph' }).click();
+  await page.getByRole('button', { name: 'Actual size' }).click();
+  expect(await width() === w0, 'actual size is the first size');
+
   // The log lines of a step, as they come: picked in the log's step list
   // once the step has started.
   const pick = page.getByLabel('Step', { exact: false }).and(page.locator('select#log-step'));
   await pick.locator(`option[value="${config.log_step}"]`).waitFor({ state: 'attached', timeout: 20000 });
   await pick.selectOption(config.log_step);
   await page.locator('main pre').filter({ hasText: config.log_line }).first().waitFor({ timeout: 20000 });
+  // The log viewer: its search hides the lines without the text, the
+  // download link follows the picked step.
+  const search = page.getByLabel('Search');
+  await search.fill(config.log_line);
+  const visible = await page.locator(`pre.log[data-log="${config.log_step}"] > span.log-line:not([hidden])`).allTextContents();
+  expect(visible.length >= 1 && visible.every((l) => l.includes(config.log_line)), `the search filters lines: ${JSON.stringify(visible)}`);
+  await search.fill('');
+  const href = await page.locator('#log-download').getAttribute('href');
+  expect(href.endsWith(`/steps/${config.log_step}/log.txt`), `the download link is the step's: ${href}`);
+  const whole = await page.evaluate(async (h) => (await fetch(h)).text(), href);
+  expect(whole.includes(config.log_line), 'the full log downloads with the session');
 
   // Every node green, on the same page (no reload).
   await dag.locator(`[data-step="${config.last}"][data-status="succeeded"]`).waitFor({ timeout: 30000 });
@@ -69,6 +100,16 @@ module.exports = async (t) => {
   await page.getByRole('button', { name: /cancel/i }).waitFor({ state: 'detached' });
   await page.locator(`table.steps tr[data-step="${config.last}"] td:nth-child(3)`, { hasText: '1' }).waitFor();
   expect(await page.evaluate(() => window.__same_page === true), 'the page was not reloaded');
+  // The legend says what the run took once it ended; the timeline's
+  // tick labels stay inside its SVG.
+  await page.locator('.dag-legend', { hasText: 'the run took' }).waitFor();
+  const clipped = await page.evaluate(() => {
+    const svg = document.querySelector('#gantt svg');
+    const w = svg.viewBox.baseVal.width;
+    return [...svg.querySelectorAll('.tick-label')].map((l) => l.getBBox())
+      .filter((b) => b.x < 0 || b.x + b.width > w + 0.5).length;
+  });
+  expect(clipped === 0, `${clipped} tick labels are clipped`);
   t.result.critical = await dag.locator('[data-step].critical').evaluateAll((els) =>
     els.map((e) => e.getAttribute('data-step')));
   t.result.page = { outline: await t.outline(), axe: await t.axe('run') };

@@ -5,7 +5,7 @@
 //!   an HTTP-only cookie (never the key); every page needs one;
 //! - [`pages`] — `/`, the served workflows; [`runs`] — `/runs`;
 //! - [`run_page`] — `/runs/{id}` (its DAG: [`graph`]; its timeline: [`gantt`]; an output
-//!   whole: [`run_output`]) and its live events; [`actions`] — its buttons (cancel, pause, approve, reject, resume);
+//!   whole: [`run_output`]; a step's log: [`run_log`]) and its live events; [`actions`] — its buttons (cancel, pause, approve, reject, resume);
 //! - [`start`] — `/workflows/{name}/start`, the start form (operators);
 //! - [`metrics`] — `/metrics`, per-workflow figures and plots;
 //! - [`assets`] — the CSS and the vendored htmx under `/assets/`.
@@ -22,6 +22,7 @@ pub mod gate_form;
 pub mod graph;
 pub mod metrics;
 pub mod pages;
+pub mod run_log;
 pub mod run_output;
 pub mod run_page;
 pub mod runs;
@@ -168,6 +169,7 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}/gantt", get(run_page::gantt))
         .route("/runs/{id}/events", get(run_page::events))
         .route("/runs/{id}/output", get(run_output::output))
+        .route("/runs/{id}/steps/{step}/log.txt", get(run_log::download))
         .route("/runs/{id}/artifacts/{sha256}", get(artifacts::download))
         .route("/runs/{id}/cancel", post(actions::cancel))
         .route("/runs/{id}/pause", post(actions::pause))
