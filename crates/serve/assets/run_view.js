@@ -265,6 +265,94 @@
     }
     graph();
 
+    // The step drawer: a step's row or graph node opens its view
+    // (/runs/{id}/steps/{step}, server-rendered) beside the page; Escape
+    // or Close shuts it and gives the focus back.
+    var opener = null;
+    function drawer() {
+      var d = document.getElementById("step-drawer");
+      if (d) return d;
+      d = document.createElement("aside");
+      d.id = "step-drawer";
+      d.className = "drawer";
+      d.setAttribute("role", "dialog");
+      d.setAttribute("aria-modal", "false");
+      d.setAttribute("aria-label", "Step");
+      d.tabIndex = -1;
+      d.hidden = true;
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "drawer-close";
+      close.textContent = "Close";
+      close.addEventListener("click", shut);
+      var body = document.createElement("div");
+      body.className = "drawer-body";
+      d.appendChild(close);
+      d.appendChild(body);
+      root.appendChild(d);
+      return d;
+    }
+    function shut() {
+      var d = document.getElementById("step-drawer");
+      if (!d || d.hidden) return;
+      d.hidden = true;
+      if (opener && opener.isConnected) opener.focus();
+      opener = null;
+    }
+    function open(name, from) {
+      opener = from || document.activeElement;
+      fetch("/runs/" + path + "/steps/" + encodeURIComponent(name), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var view = doc.getElementById("step-detail");
+          if (!view) return;
+          // In the drawer its title is a heading under the page's.
+          var h1 = view.querySelector("h1");
+          if (h1) {
+            var h2 = doc.createElement("h2");
+            h2.id = h1.id;
+            while (h1.firstChild) h2.appendChild(h1.firstChild);
+            h1.replaceWith(h2);
+            view.querySelectorAll("h2:not(#" + h2.id + ")").forEach(function (h) {
+              var h3 = doc.createElement("h3");
+              while (h.firstChild) h3.appendChild(h.firstChild);
+              h.replaceWith(h3);
+            });
+          }
+          var d = drawer();
+          d.querySelector(".drawer-body").replaceChildren(document.adoptNode(view));
+          d.setAttribute("aria-labelledby", "step-detail-title");
+          d.removeAttribute("aria-label");
+          d.hidden = false;
+          d.focus();
+        })
+        .catch(function () {});
+    }
+    document.addEventListener("click", function (e) {
+      if (e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey) return;
+      var link = e.target.closest("a.step-open");
+      var node = e.target.closest("#dag .node[data-step]");
+      var row = e.target.closest("table.steps tr[data-step]");
+      if (link) {
+        e.preventDefault();
+        open(link.closest("tr").getAttribute("data-step"), link);
+      } else if (node) {
+        open(node.getAttribute("data-step"), node);
+      } else if (row && !e.target.closest("a, button, input, select, textarea, label, form")) {
+        open(row.getAttribute("data-step"), row.querySelector("a.step-open"));
+      }
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { shut(); return; }
+      if (e.key !== "Enter" && e.key !== " ") return;
+      var node = e.target.closest && e.target.closest("#dag .node[data-step]");
+      if (!node) return;
+      e.preventDefault();
+      open(node.getAttribute("data-step"), node);
+    });
+
     return {
       now: now,
       line: line,

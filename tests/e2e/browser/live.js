@@ -115,4 +115,27 @@ module.exports = async (t) => {
   t.result.page = { outline: await t.outline(), axe: await t.axe('run') };
   await t.shot('run');
   await t.phone('run');
+
+  // The step drawer: a row's link opens the step's view beside the page
+  // (its attempts, its log and the link to the whole); Escape closes it and
+  // gives the focus back; Enter on a graph node opens that step's.
+  const rowLink = page.locator(`table.steps tr[data-step="${config.log_step}"] a.step-open`);
+  await rowLink.click();
+  const drawer = page.getByRole('dialog');
+  await drawer.locator('table.attempts tr[data-attempt="1"]').waitFor();
+  const drawerLog = await drawer.locator('pre.log').textContent();
+  expect(drawerLog.includes(config.log_line), `the drawer shows the step's log: ${drawerLog}`);
+  expect(await drawer.getByRole('link', { name: 'Download the full log' }).count() === 1, 'the drawer links the whole log');
+  t.result.drawer = { axe: await t.axe('drawer') };
+  await t.shot('drawer');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await t.shot('drawer-phone');
+  await t.phone('drawer');
+  await page.keyboard.press('Escape');
+  await drawer.waitFor({ state: 'hidden' });
+  expect(await rowLink.evaluate((a) => a === document.activeElement), 'the focus is back on the link');
+  await dag.locator(`[data-step="${config.last}"]`).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('dialog').locator(`#step-detail[data-step="${config.last}"]`).waitFor();
+  await page.keyboard.press('Escape');
 };
