@@ -247,6 +247,15 @@ async fn a_finished_run_shows_each_attempt_its_logs_escaped_and_its_events() {
             && whole.contains("second try"),
         "{whole}"
     );
+    // The step's own view (the drawer's): both attempts, the log escaped.
+    let (status, _, view) = page(&http, &server, &format!("/runs/{id}/steps/flaky"), &cookie).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert!(
+        view.contains("<tr data-attempt=\"1\">") && view.contains("<tr data-attempt=\"2\">"),
+        "{view}"
+    );
+    assert!(view.contains("&lt;img src=x onerror=alert(1)&gt;") && !view.contains("<img"));
+    assert!(view.contains("<span class=\"ansi-fg-1 ansi-bold\">&lt;i&gt;red"));
     let r = http
         .get(format!("{}/runs/{id}/steps/flaky/log.txt", server.base))
         .send()

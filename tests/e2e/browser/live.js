@@ -81,6 +81,14 @@ module.exports = async (t) => {
   const whole = await page.evaluate(async (h) => (await fetch(h)).text(), href);
   expect(whole.includes(config.log_line), 'the full log downloads with the session');
 
+  // A line of markup in an ANSI colour: red text, never an element.
+  const probe = page.locator(`pre.log[data-log="${config.log_step}"] .ansi-fg-1`, { hasText: '<b>probe</b>' });
+  await probe.waitFor({ timeout: 20000 });
+  expect(await page.locator('pre.log b').count() === 0, 'a log line became markup');
+  expect(!(await page.locator(`pre.log[data-log="${config.log_step}"]`).textContent()).includes('\u001b'), 'an escape sequence is shown raw');
+  const red = await probe.evaluate((e) => getComputedStyle(e).color);
+  t.result.probe_colour = red;
+
   // Every node green, on the same page (no reload).
   await dag.locator(`[data-step="${config.last}"][data-status="succeeded"]`).waitFor({ timeout: 30000 });
   const states = await dag.locator('[data-step]').evaluateAll((els) =>
