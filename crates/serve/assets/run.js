@@ -252,7 +252,7 @@
         var overlap = Math.min(have.length, pending.length);
         while (overlap > 0) {
           var same = true;
-          for (var k = 0; k < overlap && same; k++) same = have[have.length - overlap + k] === pending[k];
+          for (var k = 0; k < overlap && same; k++) same = have[have.length - overlap + k] === plain(pending[k]);
           if (same) break;
           overlap--;
         }
@@ -262,6 +262,10 @@
         schedule();
       })
       .catch(function () { fetching = null; });
+  }
+  // A line as the server renders it: its escape and control characters out.
+  function plain(l) {
+    return l.replace(/\x1b(?:\[[0-9;:?]*[@-~]|.?)/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
   }
   function listen(p) {
     p.addEventListener("change", function () { select(p.value); });
@@ -479,7 +483,15 @@
       f(data, parseInt(String(e.lastEventId || "").split(";")[0], 10) || 0);
     });
   }
-  on("step_started", function (d, seq) { if (d.step) setStatus(d.step, "running", seq); });
+  on("step_started", function (d, seq) {
+    if (!d.step) return;
+    setStatus(d.step, "running", seq);
+    // An attempt of the step whose log shows: its separator, as the server
+    // draws the `── attempt N · TIME ──` line (the stream leaves it out).
+    if (d.step === current && d.attempt) {
+      onLine(d.step, "── attempt " + d.attempt + " · " + (d.at || new Date(view.now()).toISOString()) + " ──");
+    }
+  });
   on("step_waiting", function (d, seq) {
     if (!d.step) return;
     setStatus(d.step, "waiting", seq);

@@ -1,6 +1,7 @@
 //! `/runs/{id}`: one run — its header, graph, timeline, steps, logs and
 //! outputs, with the buttons an operator acts with ([`super::actions`]);
-//! `/runs/{id}/gantt` (the timeline alone, for `run.js` at the run's end)
+//! `/runs/{id}/gantt` (the timeline alone, for the page's script while the
+//! run goes and at its end)
 //! and `/runs/{id}/events` (its live events, for `run.js`).
 //!
 //! The page is complete without script. It stands where the event stream
