@@ -204,6 +204,11 @@ async fn a_run_started_from_the_form_is_watched_live_with_its_critical_path() {
     let Some(result) = scenario("live", &server, config) else {
         return;
     };
+    // What ticked while it ran (null where the run was too quick to see).
+    println!(
+        "header {} · step {} · timeline's last tick {}",
+        result["ticked"], result["step_ticked"], result["axis"]
+    );
     // One run only: the refused form started nothing.
     let runs = server.runs().await;
     assert_eq!(runs.len(), 1, "{runs:?}");

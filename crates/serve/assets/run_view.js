@@ -188,11 +188,15 @@
     var t0 = document.getElementById("log-tools");
     if (t0) wire(t0);
 
-    // The timeline, fetched again while the run goes.
+    // The timeline, fetched again while the run goes: every 2 s, every
+    // 10 s past 100 rows (the server reads every step's attempts for it).
     function live(going) {
+      var last = 0;
       var timer = setInterval(function () {
         if (!going()) { clearInterval(timer); return; }
-        if (document.hidden) return;
+        var rows = document.querySelectorAll("#gantt .gantt-row").length;
+        if (document.hidden || Date.now() - last < (rows > 100 ? 10000 : 2000) - 100) return;
+        last = Date.now();
         fetch("/runs/" + path + "/gantt", { credentials: "same-origin" })
           .then(function (r) { return r.ok ? r.text() : null; })
           .then(function (html) {

@@ -45,6 +45,11 @@ module.exports = async (t) => {
 
   // While it runs: the header's duration ticks from its start (no event
   // needed), and the graph is in the page with its zoom buttons.
+  const lastTick = () => page.evaluate(() => {
+    const l = [...document.querySelectorAll('#gantt .tick-label')].pop();
+    return l ? l.textContent : '';
+  });
+  const axisAtOpen = await lastTick();
   const ticking = page.locator('#run-duration[data-tick-from]');
   if (await ticking.count()) {
     const before = await ticking.textContent();
@@ -53,6 +58,23 @@ module.exports = async (t) => {
     t.result.ticked = [before, after];
     expect(await page.locator('#run-status').textContent() !== 'running' || before !== after,
       `the running run's duration ticks: ${before} then ${after}`);
+  }
+  // A running step's duration ticks too (it started after the page opened).
+  await page.locator(`tr[data-step="${config.log_step}"] .step-duration[data-tick-from]`)
+    .waitFor({ state: 'attached', timeout: 20000 }).catch(() => {});
+  {
+    // Read in the page, without waiting: the step may end meanwhile.
+    const ticked = await page.evaluate(async (step) => {
+      const cell = () => document.querySelector(`tr[data-step="${step}"] .step-duration[data-tick-from]`);
+      const first = cell();
+      if (!first) return null;
+      const a = first.textContent;
+      await new Promise((r) => setTimeout(r, 1100));
+      const again = cell();
+      return again ? [a, again.textContent] : null;
+    }, config.log_step);
+    t.result.step_ticked = ticked;
+    expect(!ticked || ticked[0] !== ticked[1], `the running step's duration ticks: ${JSON.stringify(ticked)}`);
   }
   expect(!(await page.locator('#dag').textContent()).includes('Loading'), 'the graph is drawn by the server');
   const width = async () => parseFloat(await dag.locator('svg.dag').getAttribute('width'));
@@ -69,6 +91,14 @@ module.exports = async (t) => {
   await pick.locator(`option[value="${config.log_step}"]`).waitFor({ state: 'attached', timeout: 20000 });
   await pick.selectOption(config.log_step);
   await page.locator('main pre').filter({ hasText: config.log_line }).first().waitFor({ timeout: 20000 });
+  // The running step's duration ticks; the timeline has grown meanwhile.
+  if (await page.locator('#run').getAttribute('data-status') === 'running') {
+    await page.waitForFunction((before) => {
+      const l = [...document.querySelectorAll('#gantt .tick-label')].pop();
+      return (l && l.textContent !== before) || document.getElementById('run').getAttribute('data-status') !== 'running';
+    }, axisAtOpen, { timeout: 10000 });
+    t.result.axis = [axisAtOpen, await lastTick()];
+  }
   // The log viewer: its search hides the lines without the text, the
   // download link follows the picked step.
   const search = page.getByLabel('Search');
