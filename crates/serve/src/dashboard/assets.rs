@@ -1,4 +1,4 @@
-//! The dashboard's CSS, the run page's script and the vendored htmx (`crates/serve/assets/`),
+//! The dashboard's CSS, the run page's scripts and the vendored htmx (`crates/serve/assets/`),
 //! embedded in the binary: no CDN at run time. Pages link them with
 //! `?v=` and their hash, so they can be cached for a year.
 
