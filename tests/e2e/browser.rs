@@ -167,7 +167,8 @@ async fn a_reader_sees_accessible_pages_that_fit_a_phone_and_no_buttons_that_act
 }
 
 /// A diamond whose long branch (`test`) is the critical path; `test` logs a
-/// line every half second, so the page sees the run while it goes.
+/// line every half second, so the page sees the run while it goes, then a
+/// probe: markup in an ANSI colour, which the viewer shows as red text.
 const LIVE: &str = r#"
 workflow ship {
   param env: string in ["staging", "prod"] = "staging"
@@ -177,7 +178,7 @@ workflow ship {
     estimate 1s
   }
   step test: shell {
-    run "for i in 1 2 3 4 5 6; do echo test-line-$i; sleep 0.5; done"
+    run "for i in 1 2 3 4 5 6; do echo test-line-$i; sleep 0.5; done; printf '\\033[31m<b>probe</b>\\033[0m &amp;\\n'"
     estimate 3s
     depends on build
   }
@@ -203,6 +204,11 @@ async fn a_run_started_from_the_form_is_watched_live_with_its_critical_path() {
     let Some(result) = scenario("live", &server, config) else {
         return;
     };
+    // What ticked while it ran (null where the run was too quick to see).
+    println!(
+        "header {} · step {} · timeline's last tick {}",
+        result["ticked"], result["step_ticked"], result["axis"]
+    );
     // One run only: the refused form started nothing.
     let runs = server.runs().await;
     assert_eq!(runs.len(), 1, "{runs:?}");

@@ -123,10 +123,12 @@ async fn the_graph_draws_the_run_from_its_plan_with_statuses_and_the_critical_pa
     );
     assert!(node(&html, "data-step=\"c\"").starts_with("<g class=\"node\""));
     assert_eq!(html.matches("<path class=\"edge critical\"").count(), 3);
+    // The run ended: the legend says what it took, not the 8 s estimate.
     assert!(
-        html.contains("★ b") && html.contains("critical path (8s)"),
+        html.contains("★ b") && html.contains("critical path (the run took "),
         "{html}"
     );
+    assert!(!html.contains("critical path (estimate"), "{html}");
 
     // An item with markup is text in the instance's name.
     assert!(!html.contains("<script>"), "{html}");

@@ -129,6 +129,11 @@
         cell.textContent = status;
         cell.className = "step-status status-" + status;
       }
+      // Its duration ticks while it runs (the server's figure at the end).
+      var took = el.querySelector(".step-duration");
+      if (took && status === "running" && !took.hasAttribute("data-tick-from")) {
+        took.setAttribute("data-tick-from", String(view.now()));
+      } else if (took && rank(status) === 2) took.removeAttribute("data-tick-from");
       // A decided gate takes no more decisions.
       if (rank(status) === 2) el.querySelectorAll(".gate-actions").forEach(function (a) { a.remove(); });
     });
@@ -180,8 +185,11 @@
   var current = pick ? pick.value : null;
   var pending = [];
   var panelEl = null;
-  var chunks = [];
   var fetching = null;
+  // The viewer's tools (run_view.js): search, first error, download link.
+  var noop = function () {};
+  var view = window.wfcRunView ? window.wfcRunView(path)
+    : { filter: noop, line: null, step: noop, graph: noop, live: noop, now: Date.now };
 
   function panelOf(step) {
     var found = null;
@@ -192,8 +200,7 @@
   }
   function bind(p) {
     panelEl = p;
-    chunks = [];
-    for (var i = 0; i < p.children.length; i++) chunks.push(1);
+    view.filter();
   }
   if (current && panelOf(current)) bind(panelOf(current));
 
@@ -210,6 +217,7 @@
   // live ones (those both have, counted once).
   function select(step) {
     current = step;
+    view.step(step);
     pending = [];
     panelEl = null;
     var stale = panelOf(step);
@@ -244,7 +252,7 @@
         var overlap = Math.min(have.length, pending.length);
         while (overlap > 0) {
           var same = true;
-          for (var k = 0; k < overlap && same; k++) same = have[have.length - overlap + k] === pending[k];
+          for (var k = 0; k < overlap && same; k++) same = have[have.length - overlap + k] === plain(pending[k]);
           if (same) break;
           overlap--;
         }
@@ -254,6 +262,10 @@
         schedule();
       })
       .catch(function () { fetching = null; });
+  }
+  // A line as the server renders it: its escape and control characters out.
+  function plain(l) {
+    return l.replace(/\x1b(?:\[[0-9;:?]*[@-~]|.?)/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
   }
   function listen(p) {
     p.addEventListener("change", function () { select(p.value); });
@@ -327,17 +339,20 @@
       show(current);
     }
     var atBottom = panelEl.scrollHeight - panelEl.scrollTop - panelEl.clientHeight < 4;
-    // One element per frame, whatever the lines.
-    var span = document.createElement("span");
-    span.textContent = pending.join("\n") + "\n";
-    panelEl.appendChild(span);
-    chunks.push(pending.length);
+    // One insertion per frame, whatever the lines: a span per line (the
+    // search hides lines), its colours as classes on text.
+    var frag = document.createDocumentFragment();
+    pending.forEach(function (l) {
+      var span;
+      if (view.line) span = view.line(l);
+      else { span = document.createElement("span"); span.textContent = l + "\n"; }
+      frag.appendChild(span);
+    });
     pending = [];
-    var kept = chunks.reduce(function (a, b) { return a + b; }, 0);
-    while (kept > MAX_LINES && chunks.length > 1) {
-      kept -= chunks.shift();
-      panelEl.firstElementChild.remove();
-    }
+    panelEl.appendChild(frag);
+    var extra = panelEl.children.length - MAX_LINES;
+    while (extra-- > 0) panelEl.firstElementChild.remove();
+    view.filter();
     if (atBottom && !panelEl.hidden) panelEl.scrollTop = panelEl.scrollHeight;
   }
 
@@ -370,6 +385,7 @@
   var RENDERED = ["dl.run-header", "div.run-actions", "#steps-hidden", "table.steps tbody", "#outputs", "#gantt"];
   var refreshing = false;
   var again = false;
+  var ending = false;
   function refresh() {
     if (refreshing) { again = true; return; }
     refreshing = true;
@@ -393,6 +409,27 @@
           }
         });
         index = null;
+        // At the end, the log a fresh load opens on (the failed step's).
+        if (ending && location.search.indexOf("log=") < 0) {
+          var opened = doc.querySelector("#log-step option[selected]");
+          var step = opened && opened.value;
+          if (step && step !== current) {
+            logged.add(step);
+            var had = newLogged.indexOf(step);
+            if (had >= 0) newLogged.splice(had, 1);
+            if (pick) {
+              if (![].some.call(pick.options, function (o) { return o.value === step; })) {
+                var option = document.createElement("option");
+                option.value = step;
+                option.textContent = step;
+                pick.appendChild(option);
+              }
+              pick.value = step;
+            }
+            select(step);
+          }
+        }
+        ending = false;
         // Events since the page was read may be newer than its rows.
         model.forEach(function (_, step) { dirtySteps.add(step); });
         schedule();
@@ -409,6 +446,8 @@
     ended = false;
     var status = data.status || "";
     root.setAttribute("data-status", status);
+    // A failed run's log opens on the failed step, as a fresh load's does.
+    ending = status === "failed";
     var cell = document.getElementById("run-status");
     if (cell) {
       cell.textContent = status;
@@ -420,7 +459,7 @@
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         var g = document.getElementById("dag");
-        if (html !== null && g) g.innerHTML = html;
+        if (html !== null && g) { g.innerHTML = html; view.graph(); }
       })
       .catch(function () {});
   }
@@ -434,6 +473,7 @@
 
   var live = root.getAttribute("data-status");
   if ((live !== "running" && live !== "waiting" && live !== "paused") || !window.EventSource) return;
+  view.live(function () { return ended === null; });
   var url = "/runs/" + path + "/events?after=" + encodeURIComponent(root.getAttribute("data-cursor") || "");
   var source = new EventSource(url);
   function on(name, f) {
@@ -443,7 +483,15 @@
       f(data, parseInt(String(e.lastEventId || "").split(";")[0], 10) || 0);
     });
   }
-  on("step_started", function (d, seq) { if (d.step) setStatus(d.step, "running", seq); });
+  on("step_started", function (d, seq) {
+    if (!d.step) return;
+    setStatus(d.step, "running", seq);
+    // An attempt of the step whose log shows: its separator, as the server
+    // draws the `── attempt N · TIME ──` line (the stream leaves it out).
+    if (d.step === current && d.attempt) {
+      onLine(d.step, "── attempt " + d.attempt + " · " + (d.at || new Date(view.now()).toISOString()) + " ──");
+    }
+  });
   on("step_waiting", function (d, seq) {
     if (!d.step) return;
     setStatus(d.step, "waiting", seq);

@@ -219,7 +219,7 @@ pub async fn logs(
 
 /// The bytes of `chain`, a chunk at a time (read on a blocking thread),
 /// as the connection takes them.
-fn whole(chain: Chain) -> impl futures::Stream<Item = std::io::Result<axum::body::Bytes>> {
+pub fn whole(chain: Chain) -> impl futures::Stream<Item = std::io::Result<axum::body::Bytes>> {
     futures::stream::unfold(Some(chain), |chain| async move {
         let mut chain = chain?;
         let read = tokio::task::spawn_blocking(move || {

@@ -1,4 +1,4 @@
-//! The dashboard's CSS, the run page's script and the vendored htmx (`crates/serve/assets/`),
+//! The dashboard's CSS, the run page's scripts and the vendored htmx (`crates/serve/assets/`),
 //! embedded in the binary: no CDN at run time. Pages link them with
 //! `?v=` and their hash, so they can be cached for a year.
 
@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// Each served file: its name under `/assets/`, its media type, its bytes.
-const FILES: [(&str, &str, &str); 5] = [
+const FILES: [(&str, &str, &str); 6] = [
     (
         "dashboard.css",
         "text/css; charset=utf-8",
@@ -29,6 +29,11 @@ const FILES: [(&str, &str, &str); 5] = [
         "run.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/run.js"),
+    ),
+    (
+        "run_view.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/run_view.js"),
     ),
     (
         "favicon.svg",

@@ -1,8 +1,11 @@
 //! The run page's timeline: one row per step (main graph first, then
 //! rollback and handlers, as the store lists them), one bar per attempt at
-//! its time since the run's start, and the plan's estimate as an outline
-//! from the attempt's start. Laid out here in SVG user units; the template
-//! `gantt.html` draws it (so every name is escaped there).
+//! its time since the run's start, on the real time scale: the axis ends
+//! where the run is (its end, or now while it runs), so a 5 s run is drawn
+//! over 5 s whatever its plan estimated. The plan's estimate shows only as
+//! a faint remainder after a running attempt's bar (cut at the axis' end);
+//! a finished attempt is drawn as it went. Laid out here in SVG user units;
+//! the template `gantt.html` draws it (so every name is escaped there).
 
 use serde::Serialize;
 use std::collections::HashMap;
@@ -17,6 +20,8 @@ const LABELS: f64 = 200.0;
 const ROW: f64 = 22.0;
 /// Room above the first row for the axis.
 const AXIS: f64 = 24.0;
+/// Room right of the axis' end.
+const RIGHT: f64 = 10.0;
 
 /// The timeline as the template draws it.
 #[derive(Serialize, Debug)]
@@ -45,8 +50,9 @@ pub struct Row {
 pub struct Bar {
     pub x: f64,
     pub w: f64,
-    /// The estimate's width, drawn from `x`.
-    pub estimate_w: Option<f64>,
+    /// A running attempt's estimated remainder, drawn after its bar (cut
+    /// at the axis' end); `None` for a finished one or without estimate.
+    pub remainder_w: Option<f64>,
     pub number: i64,
     pub status: String,
     /// `step · attempt N · status · 1.2s (estimate 1.0s)`.
@@ -57,6 +63,9 @@ pub struct Bar {
 pub struct Tick {
     pub x: f64,
     pub label: String,
+    /// Its label's `text-anchor`: the first starts at its tick, the last
+    /// ends there (never clipped by the SVG's edges), the others centre.
+    pub anchor: &'static str,
 }
 
 /// An attempt placed in time: ms from the run's start, and its length.
@@ -120,16 +129,30 @@ pub fn build(
         });
     }
     let estimate_of = |s: &StepRow| estimates.get(&s.name).map(|&e| e as i64);
-    let end = placed
+    // The real time scale: where the attempts are, estimates left out but
+    // for a little room (a quarter of the run so far at most) where running
+    // attempts' remainders show.
+    let real = placed
         .iter()
-        .flat_map(|(s, spans)| {
-            let est = estimate_of(s).unwrap_or(0);
-            spans.iter().map(move |p| p.start + p.length.max(est))
-        })
+        .flat_map(|(_, spans)| spans.iter().map(|p| p.start + p.length))
         .max()
         .unwrap_or(0)
         .max(1);
-    let scale = (WIDTH - LABELS - 10.0) / end as f64;
+    let remainder = placed
+        .iter()
+        .flat_map(|(s, spans)| {
+            let est = estimate_of(s).unwrap_or(0);
+            spans
+                .iter()
+                .filter(|p| p.status == "running")
+                .map(move |p| p.start + est.max(p.length) - real)
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(0, real / 4);
+    let end = real + remainder;
+    let right = WIDTH - RIGHT;
+    let scale = (right - LABELS) / end as f64;
     let rows = placed
         .into_iter()
         .enumerate()
@@ -137,14 +160,22 @@ pub fn build(
             let est = estimate_of(s);
             let bars = spans
                 .into_iter()
-                .map(|p| Bar {
-                    x: LABELS + p.start.max(0) as f64 * scale,
+                .map(|p| {
+                    let x = LABELS + p.start.max(0) as f64 * scale;
                     // A bar of zero length still shows.
-                    w: (p.length as f64 * scale).max(2.0),
-                    estimate_w: est.map(|e| e as f64 * scale),
-                    title: title(&s.name, &p, est),
-                    number: p.number,
-                    status: p.status,
+                    let w = (p.length as f64 * scale).max(2.0);
+                    let remainder_w = est
+                        .filter(|&e| p.status == "running" && e > p.length)
+                        .map(|e| ((e - p.length) as f64 * scale).min(right - x - w))
+                        .filter(|&r| r >= 1.0);
+                    Bar {
+                        x,
+                        w,
+                        remainder_w,
+                        title: title(&s.name, &p, est),
+                        number: p.number,
+                        status: p.status,
+                    }
                 })
                 .collect();
             Row {
@@ -202,12 +233,21 @@ fn ticks(end_ms: i64, scale: f64) -> Vec<Tick> {
             }
         }
     }
-    (0..=end_ms / step)
+    let last = end_ms / step;
+    (0..=last)
         .map(|k| {
             let at = k * step;
+            let x = LABELS + at as f64 * scale;
             Tick {
-                x: LABELS + at as f64 * scale,
+                x,
                 label: label(at),
+                anchor: if k == 0 {
+                    "start"
+                } else if k == last && x > WIDTH - RIGHT - 30.0 {
+                    "end"
+                } else {
+                    "middle"
+                },
             }
         })
         .collect()
@@ -313,9 +353,42 @@ mod tests {
             bars[1].title,
             "flaky · attempt 2 · succeeded · 2.0s (estimate 1.0s)"
         );
-        assert!(g.rows[1].bars[0].estimate_w.is_none());
+        // Finished attempts: no estimate drawn.
+        assert!(g
+            .rows
+            .iter()
+            .all(|r| r.bars.iter().all(|b| b.remainder_w.is_none())));
         assert_eq!(g.ticks.first().unwrap().label, "0");
         assert_eq!(g.ticks.last().unwrap().label, "4s");
+        assert_eq!(g.ticks.last().unwrap().anchor, "end");
+        assert_eq!(g.ticks[0].anchor, "start");
+    }
+
+    #[test]
+    fn a_short_run_is_drawn_on_its_real_scale_with_a_running_remainder() {
+        let start = ms("2024-05-01T12:00:00.000Z").unwrap();
+        let mut running = step("slow", &[("2024-05-01T12:00:01.000Z", "running", 0.0)]);
+        running.attempt_log[0].duration_seconds = None;
+        let steps = [
+            step("quick", &[("2024-05-01T12:00:00.000Z", "succeeded", 1.0)]),
+            running,
+        ];
+        // Estimates of 10 minutes: the axis still ends at now (5 s).
+        let est = HashMap::from([("quick".to_owned(), 600_000), ("slow".to_owned(), 600_000)]);
+        let g = build(start, &steps, &est, start + 5000);
+        let quick = &g.rows[0].bars[0];
+        // 5 s so far and a quarter of it for the remainders: 6.25 s.
+        assert!((quick.w - 790.0 / 6.25).abs() < 1e-6, "{quick:?}");
+        assert!(quick.remainder_w.is_none());
+        let slow = &g.rows[1].bars[0];
+        assert!((slow.w - 790.0 * 4.0 / 6.25).abs() < 1e-6, "{slow:?}");
+        // The remainder is cut at the axis' end.
+        let r = slow.remainder_w.unwrap_or(0.0);
+        assert!(
+            r >= 1.0 && slow.x + slow.w + r <= WIDTH - RIGHT + 1e-6,
+            "{slow:?}"
+        );
+        assert_eq!(g.ticks.last().unwrap().label, "6s");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!   an HTTP-only cookie (never the key); every page needs one;
 //! - [`pages`] — `/`, the served workflows; [`runs`] — `/runs`;
 //! - [`run_page`] — `/runs/{id}` (its DAG: [`graph`]; its timeline: [`gantt`]; an output
-//!   whole: [`run_output`]) and its live events; [`actions`] — its buttons (cancel, pause, approve, reject, resume);
+//!   whole: [`run_output`]; a step's log: [`run_log`]; one step: [`run_step`]) and its live events; [`actions`] — its buttons (cancel, pause, approve, reject, resume);
 //! - [`start`] — `/workflows/{name}/start`, the start form (operators);
 //! - [`metrics`] — `/metrics`, per-workflow figures and plots;
 //! - [`assets`] — the CSS and the vendored htmx under `/assets/`.
@@ -22,8 +22,10 @@ pub mod gate_form;
 pub mod graph;
 pub mod metrics;
 pub mod pages;
+pub mod run_log;
 pub mod run_output;
 pub mod run_page;
+pub mod run_step;
 pub mod runs;
 pub mod session;
 pub mod start;
@@ -150,6 +152,7 @@ fn templates() -> Environment<'static> {
         ("gantt.html", include_str!("templates/gantt.html")),
         ("start.html", include_str!("templates/start.html")),
         ("metrics.html", include_str!("templates/metrics.html")),
+        ("step.html", include_str!("templates/step.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
         if let Err(e) = env.add_template(name, text) {
@@ -168,6 +171,8 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}/gantt", get(run_page::gantt))
         .route("/runs/{id}/events", get(run_page::events))
         .route("/runs/{id}/output", get(run_output::output))
+        .route("/runs/{id}/steps/{step}", get(run_step::step))
+        .route("/runs/{id}/steps/{step}/log.txt", get(run_log::download))
         .route("/runs/{id}/artifacts/{sha256}", get(artifacts::download))
         .route("/runs/{id}/cancel", post(actions::cancel))
         .route("/runs/{id}/pause", post(actions::pause))
@@ -202,7 +207,7 @@ mod tests {
     fn every_template_parses_and_escapes_values() {
         let env = templates();
 
-        assert_eq!(env.templates().count(), 9);
+        assert_eq!(env.templates().count(), 10);
         let html = env
             .get_template("error.html")
             .and_then(|t| {

@@ -1,6 +1,7 @@
 //! `/runs/{id}`: one run — its header, graph, timeline, steps, logs and
 //! outputs, with the buttons an operator acts with ([`super::actions`]);
-//! `/runs/{id}/gantt` (the timeline alone, for `run.js` at the run's end)
+//! `/runs/{id}/gantt` (the timeline alone, for the page's script while the
+//! run goes and at its end)
 //! and `/runs/{id}/events` (its live events, for `run.js`).
 //!
 //! The page is complete without script. It stands where the event stream
@@ -15,6 +16,7 @@
 
 use super::gantt::{self, Gantt};
 use super::gate_form;
+use super::run_log::LogLine;
 use super::run_output::{self, Shown};
 use super::runs::{duration, encode};
 use super::session::{Session, SessionId};
@@ -81,6 +83,9 @@ struct StepLine {
     status: String,
     attempts: i64,
     duration: String,
+    /// A running step: when its attempt started (ms since the epoch), for
+    /// the page's script to tick its duration from.
+    tick_from: Option<i64>,
     /// CPU time of its attempts, and their largest peak memory (empty when
     /// not known).
     cpu: String,
@@ -99,7 +104,7 @@ struct StepLine {
 #[derive(Serialize)]
 struct LogPanel {
     step: String,
-    lines: Vec<String>,
+    lines: Vec<LogLine>,
     selected: bool,
 }
 
@@ -114,6 +119,10 @@ struct Read {
     selected: Option<String>,
     /// The form fields of each waiting gate.
     inputs: HashMap<String, Vec<gate_form::InputField>>,
+    /// The graph, server-rendered (empty when not asked for).
+    dag: String,
+    /// When the page was read (ms since the epoch).
+    now: i64,
 }
 
 /// Reads run `typed` (an id, a unique prefix or `last`): `Err((true, _))`
@@ -178,6 +187,11 @@ fn read(
         }
         cursor = tail.cursor().clone();
     }
+    let dag = if logs {
+        dag(&store, &id, &detail).map_err(fail)?
+    } else {
+        String::new()
+    };
     Ok(Read {
         detail,
         trigger,
@@ -186,7 +200,22 @@ fn read(
         cursor,
         selected,
         inputs,
+        dag,
+        now,
     })
+}
+
+/// The graph as `/runs/{id}/graph` answers it, drawn in the page: complete
+/// without script (the script then enhances it).
+fn dag(store: &wfc_store::Store, id: &str, detail: &RunDetail) -> Result<String, wfc_store::Error> {
+    let (seq, statuses) = super::graph::statuses_at(store, id)?;
+    Ok(super::graph::page_fragment(
+        id,
+        wfc_store::run_graph::read(store, id).as_ref(),
+        &statuses,
+        seq,
+        super::graph::took(&detail.run),
+    ))
 }
 
 /// Log lines of each step not selected the page holds (as one text: its
@@ -201,21 +230,12 @@ const OTHER_LOG_BYTES: usize = 4 << 10;
 const PAGE_LOG_BYTES: usize = 1 << 20;
 
 /// The last `n` lines of a step's log up to where the stream stands
-/// (its `── attempt N ──` lines left out, as the stream leaves them),
-/// read backwards from there: a log of gigabytes costs a chunk.
+/// (its `── attempt N · TIME ──` lines kept: the viewer draws them as
+/// separators), read backwards from there: a log of gigabytes costs a chunk.
 fn log_tail(end: &LogEnd, n: usize, bytes: usize) -> std::io::Result<VecDeque<String>> {
     let mut chain = Chain::open(std::slice::from_ref(&end.path))?.up_to(end.end);
-    // A few more for the attempts' header lines.
-    let read = wfc_store::logs::read::tail(&mut chain, n + 8, bytes)?;
-    let mut lines: VecDeque<String> = read
-        .lines
-        .into_iter()
-        .filter(|l| !(l.starts_with("── attempt ") && l.ends_with(" ──")))
-        .collect();
-    while lines.len() > n {
-        lines.pop_front();
-    }
-    Ok(lines)
+    let read = wfc_store::logs::read::tail(&mut chain, n, bytes)?;
+    Ok(read.lines.into_iter().collect())
 }
 
 /// Each step's estimate (ms), from the graph recorded with the run's plan
@@ -306,6 +326,8 @@ pub async fn detail(
         cursor,
         selected,
         mut inputs,
+        dag,
+        now,
     } = read;
     if let Some(l) = q
         .log
@@ -325,6 +347,11 @@ pub async fn detail(
             status: s.status.clone(),
             attempts: s.attempts,
             duration: s.duration_seconds.map(duration).unwrap_or_default(),
+            tick_from: (s.status == "running")
+                .then(|| s.attempt_log.last().map(|a| a.started_at.as_str()))
+                .flatten()
+                .or(s.started_at.as_deref().filter(|_| s.status == "running"))
+                .and_then(gantt::ms),
             cpu: s.cpu_seconds.map(cpu).unwrap_or_default(),
             memory: s
                 .peak_memory_bytes
@@ -359,12 +386,13 @@ pub async fn detail(
         };
         panels.push(LogPanel {
             selected: asked,
-            lines: Vec::from(lines),
+            lines: lines.iter().map(|l| LogLine::of(l)).collect(),
             step: s.name.clone(),
         });
     }
     let r = &d.run;
     let status = r.status.as_str();
+    let live = matches!(status, "running" | "waiting" | "paused");
     let run = minijinja::context! {
         id => r.id,
         path => encode(&r.id),
@@ -375,7 +403,13 @@ pub async fn detail(
         trigger,
         started => r.started_at,
         ended => r.ended_at,
-        duration => duration(r.duration_seconds),
+        // A live run's duration so far, ticked on by the page's script.
+        duration => if live {
+            duration((now - r.started_ms) as f64 / 1000.0)
+        } else {
+            duration(r.duration_seconds)
+        },
+        tick_from => live.then_some(r.started_ms),
         failed_step => r.failed_step,
         failed_error => r.failed_error,
         params => r.params.to_string(),
@@ -401,7 +435,7 @@ pub async fn detail(
         "runs",
         Some(&session),
         minijinja::context! {
-            run, steps, hidden, gantt, logs => panels, selected, operator, artifacts,
+            run, steps, hidden, gantt, logs => panels, selected, operator, artifacts, dag, now,
             cursor => cursor.to_string(),
             done => q.done.filter(|d| DONE.contains(&d.as_str())),
         },
@@ -486,7 +520,7 @@ mod tests {
         };
         let run = minijinja::context! {
             id => "r1", path => "r1", workflow => "w", version => (), tags => (), status => "running", trigger => "api",
-            started => "t", ended => (), duration => "1s", failed_step => (), failed_error => (),
+            started => "t", ended => (), duration => "1s", tick_from => 1, failed_step => (), failed_error => (),
             params => "{}", outputs => vec![run_output::clip("k", &"<v>".into())],
             can_cancel => true, can_pause => true, paused => (), can_resume => false,
         };
@@ -497,6 +531,7 @@ mod tests {
             status: "waiting".into(),
             attempts: 1,
             duration: String::new(),
+            tick_from: None,
             cpu: "12ms".into(),
             memory: "<32 MiB>".into(),
             error: None,
@@ -520,7 +555,11 @@ mod tests {
         }];
         let logs = vec![LogPanel {
             step: "g[a]".into(),
-            lines: vec!["<img src=x>".into()],
+            lines: vec![
+                LogLine::of("── attempt 1 · 2024-05-01T12:00:00.000Z ──"),
+                LogLine::of("<img src=x>"),
+                LogLine::of("\u{1b}[31m<script>x</script>\u{1b}[0m"),
+            ],
             selected: true,
         }];
         let html = env
@@ -529,7 +568,7 @@ mod tests {
                 t.render(minijinja::context! {
                     assets => "x", page => "runs", user, run, steps, gantt, logs,
                     selected => "g[a]", operator => true, cursor => "0", done => "approved",
-                    hidden => 0,
+                    hidden => 0, dag => "<svg></svg>", now => 0,
                     artifacts => vec![minijinja::context! {
                         sha256 => "ab", path => "dist/<a>.tgz", step => "b", name => "n", size => 3,
                     }],
@@ -560,6 +599,20 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("&lt;img src=x&gt;") && !html.contains("<img"));
+        // A log's ANSI colour is a class on escaped text; its attempt a separator.
+        assert!(
+            html.contains(r#"<span class="ansi-fg-1">&lt;script&gt;x&lt;&#x2f;script&gt;</span>"#),
+            "{html}"
+        );
+        assert!(!html.contains("<script>x") && !html.contains('\u{1b}'));
+        assert!(
+            html.contains(r#"<span class="log-attempt">── attempt 1 · "#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="/runs/r1/steps/g%5Ba%5D/log.txt""#),
+            "{html}"
+        );
         assert!(html.contains("approve &lt;me&gt;") && html.contains("&lt;b&gt;"));
         // A long output: its last lines and a link to the whole.
         assert_eq!(
@@ -583,6 +636,7 @@ mod tests {
             status: status.into(),
             attempts: 1,
             duration: String::new(),
+            tick_from: None,
             cpu: String::new(),
             memory: String::new(),
             error: None,

@@ -21,17 +21,51 @@ use axum::Extension;
 use std::collections::HashMap;
 use wfc_store::run_graph::RunGraph;
 
-/// The fragment for a run's graph and its steps' statuses.
-pub fn fragment(run_id: &str, g: &RunGraph, statuses: &HashMap<String, String>) -> String {
+/// The fragment for a run's graph and its steps' statuses; `took`: the
+/// run's duration (seconds) once it ended, which the legend says instead of
+/// the critical path's estimate.
+pub fn fragment(
+    run_id: &str,
+    g: &RunGraph,
+    statuses: &HashMap<String, String>,
+    took: Option<f64>,
+) -> String {
     let v = view::view(g, statuses);
     let l = layout::layout(v.nodes.len(), &v.edges);
-    svg::render(run_id, g, &v, &l)
+    svg::render(run_id, g, &v, &l, took)
+}
+
+/// What `GET /runs/{id}/graph` answers and the run page holds in `#dag`:
+/// the fragment and the event it stands at (`data-seq`), or a sentence
+/// when no plan was recorded.
+pub fn page_fragment(
+    run_id: &str,
+    g: Option<&RunGraph>,
+    statuses: &HashMap<String, String>,
+    seq: i64,
+    took: Option<f64>,
+) -> String {
+    match g {
+        Some(g) => {
+            let at = format!("<div class=\"dag-at\" data-seq=\"{seq}\" hidden></div>");
+            fragment(run_id, g, statuses, took) + &at
+        }
+        None => "<p class=\"dag-none\">No plan was recorded for this run: there is \
+                 no graph to draw.</p>"
+            .to_owned(),
+    }
+}
+
+/// A run's duration (seconds) once it ended; `None` while it goes.
+pub fn took(run: &wfc_store::query::RunRow) -> Option<f64> {
+    (!matches!(run.status.as_str(), "running" | "waiting" | "paused"))
+        .then_some(run.duration_seconds)
 }
 
 /// Run `id`'s main statuses and the latest event they include: read
 /// between two reads of the latest event that agree (a fold writes a step's
 /// status and its event in one transaction).
-fn statuses_at(
+pub fn statuses_at(
     store: &wfc_store::Store,
     id: &str,
 ) -> Result<(i64, HashMap<String, String>), wfc_store::Error> {
@@ -66,19 +100,15 @@ pub async fn graph(
         let id = wfc_store::control::find_run(&store, &typed).map_err(|e| (true, e))?;
         let (seq, statuses) = statuses_at(&store, &id).map_err(|e| (false, e.to_string()))?;
         let graph = wfc_store::run_graph::read(&store, &id);
-        Ok(graph.map(|g| {
-            let at = format!("<div class=\"dag-at\" data-seq=\"{seq}\" hidden></div>");
-            fragment(&id, &g, &statuses) + &at
-        }))
+        let run = wfc_store::query::run(&store, &id).map_err(|e| (false, e.to_string()))?;
+        let took = run.as_ref().and_then(took);
+        Ok(page_fragment(&id, graph.as_ref(), &statuses, seq, took))
     })
     .await
     .map_err(|e| (false, e.to_string()))
     .and_then(|r| r);
     let html = match found {
-        Ok(Some(html)) => html,
-        Ok(None) => "<p class=\"dag-none\">No plan was recorded for this run: there is \
-                     no graph to draw.</p>"
-            .to_owned(),
+        Ok(html) => html,
         Err((true, e)) => return dash.error(StatusCode::NOT_FOUND, NO_RUN, &e, Some(&session)),
         Err((false, e)) => {
             return dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(&session))
@@ -125,7 +155,7 @@ mod tests {
         };
         let mut st = HashMap::new();
         st.insert("s0".to_owned(), "succeeded".to_owned());
-        let html = fragment("r1", &g, &st);
+        let html = fragment("r1", &g, &st, None);
         assert_eq!(count(&html, "<g class=\"node critical\" data-step="), 5000);
         assert_eq!(count(&html, "<path class=\"edge critical\""), 4999);
         assert_eq!(count(&html, "data-status=\"pending\" tabindex"), 4999);
@@ -158,7 +188,7 @@ mod tests {
         let st = (1..=2000)
             .map(|i| (format!("ship[r{}]", i - 1), "succeeded".to_owned()))
             .collect();
-        let html = fragment("r2", &g, &st);
+        let html = fragment("r2", &g, &st, Some(5.0));
         assert_eq!(count(&html, "tabindex=\"0\""), 3);
         assert_eq!(count(&html, "<path class=\"edge critical\""), 2);
         assert!(html.contains(
@@ -168,6 +198,8 @@ mod tests {
         assert!(html.contains("<tspan data-count=\"succeeded\">2000</tspan>"));
         assert!(html.contains("<tspan data-count=\"pending\">0</tspan>"));
         assert!(html.contains("of for each r in regions"));
+        // Ended: the legend says what the run took, not the estimate.
+        assert!(html.contains("critical path (the run took 5.0s)"), "{html}");
         assert!(html.contains("&lt;tell&gt;") && !html.contains("<tell>"));
         assert!(html.len() < 8000, "{} bytes", html.len());
     }
@@ -182,7 +214,7 @@ mod tests {
             }],
             ..RunGraph::default()
         };
-        let html = fragment("r3", &g, &HashMap::new());
+        let html = fragment("r3", &g, &HashMap::new(), None);
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("data-step=\"&lt;script&gt;alert(1)&lt;/script&gt;\""));
         assert!(html.contains("no estimate") && html.contains("recorded before its graph"));

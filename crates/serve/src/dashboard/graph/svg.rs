@@ -87,9 +87,9 @@ fn critical(g: &RunGraph, node: &Shown) -> bool {
 }
 
 /// The fragment: the legend, the `<svg>` in a scrolling box, the handlers.
-pub fn render(run_id: &str, g: &RunGraph, v: &View, l: &Layout) -> String {
+pub fn render(run_id: &str, g: &RunGraph, v: &View, l: &Layout, took: Option<f64>) -> String {
     let mut out = String::with_capacity(256 + v.nodes.len() * 240 + v.edges.len() * 64);
-    legend(g, &mut out);
+    legend(g, took, &mut out);
     let width = 2 * PAD + l.layers * (W + GAP_X) - GAP_X.min(l.layers * (W + GAP_X));
     let height = 2 * PAD + l.rows * (H + GAP_Y);
     let steps = g.nodes.len();
@@ -213,8 +213,9 @@ fn node_svg(g: &RunGraph, node: &Shown, x: usize, y: usize, out: &mut String) {
     }
 }
 
-/// What the colours and marks mean.
-fn legend(g: &RunGraph, out: &mut String) {
+/// What the colours and marks mean; the critical path's estimate while the
+/// run goes (labelled so), what the run took once it ended (`took`).
+fn legend(g: &RunGraph, took: Option<f64>, out: &mut String) {
     out.push_str("<ul class=\"dag-legend\" aria-label=\"Legend\">");
     for (status, symbol) in SYMBOLS {
         let _ = write!(
@@ -225,16 +226,24 @@ fn legend(g: &RunGraph, out: &mut String) {
     out.push_str(
         "<li><span class=\"swatch\" data-status=\"skipped\"></span>skipped, cancelled</li>",
     );
-    match g.critical_ms {
-        Some(ms) => {
+    match (g.critical_ms, took) {
+        (Some(_), Some(s)) => {
+            let _ = write!(
+                out,
+                "<li><span class=\"swatch critical\"></span>{CRITICAL_MARK} critical path \
+                 (the run took {})</li>",
+                super::super::runs::duration(s)
+            );
+        }
+        (Some(ms), None) => {
             let _ = write!(
                 out,
                 "<li><span class=\"swatch critical\"></span>{CRITICAL_MARK} critical path \
                  ({})</li>",
-                estimate(Some(ms)).replace("estimate ", "")
+                estimate(Some(ms))
             );
         }
-        None => out.push_str(
+        (None, _) => out.push_str(
             "<li>No estimates or critical path: this run was recorded before its graph was</li>",
         ),
     }

@@ -1,0 +1,149 @@
+//! `GET /runs/{id}/steps/{step}`: one step of a run — its kind, status,
+//! each attempt (start, duration, exit code, error), outputs, artifacts
+//! and its log's last [`LINES`] lines (with the download link of the
+//! whole). A page of its own without script; the run page's script opens
+//! its `#step-detail` in a drawer when a step's row or graph node is
+//! clicked (or Enter is pressed on it).
+
+use super::run_log::LogLine;
+use super::run_output::{self, Shown};
+use super::runs::{duration, encode};
+use super::session::Session;
+use super::{Dash, NO_RUN, NO_STEP, STORE};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde::Serialize;
+use wfc_store::logs::read::Chain;
+
+/// Log lines the step's view shows (the whole: its download link).
+pub const LINES: usize = 200;
+/// Bytes of log text it shows at most.
+const LOG_BYTES: usize = 256 << 10;
+
+/// One attempt as the view lists it.
+#[derive(Serialize)]
+struct Attempt {
+    number: i64,
+    session: i64,
+    status: String,
+    started: String,
+    duration: String,
+    exit_code: Option<i64>,
+    error: Option<String>,
+}
+
+/// What the store says of the step.
+struct Read {
+    id: String,
+    kind: String,
+    graph: String,
+    status: String,
+    attempts: Vec<Attempt>,
+    outputs: Vec<Shown>,
+    log: Vec<LogLine>,
+    logged: bool,
+}
+
+fn read(
+    dir: std::path::PathBuf,
+    typed: &str,
+    step: &str,
+) -> Result<Read, (StatusCode, &'static str, String)> {
+    let fail = |e: String| (StatusCode::INTERNAL_SERVER_ERROR, STORE, e);
+    let store = wfc_store::Store::open_existing(&dir)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or((
+            StatusCode::NOT_FOUND,
+            NO_RUN,
+            "no runs recorded yet".to_owned(),
+        ))?;
+    let id = wfc_store::control::find_run(&store, typed)
+        .map_err(|e| (StatusCode::NOT_FOUND, NO_RUN, e))?;
+    let detail = wfc_store::query::detail(&store, &id)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or((StatusCode::NOT_FOUND, NO_RUN, format!("run {id} vanished")))?;
+    let Some(s) = detail.step_list.into_iter().find(|s| s.name == step) else {
+        let e = format!("run {id} has no step `{step}`");
+        return Err((StatusCode::NOT_FOUND, NO_STEP, e));
+    };
+    let paths: Vec<_> = wfc_store::logs::step_logs(&store, &id, Some(step))
+        .map_err(|e| fail(e.to_string()))?
+        .into_iter()
+        .map(|l| l.path)
+        .collect();
+    let log = if paths.is_empty() {
+        Vec::new()
+    } else {
+        let mut chain = Chain::open(&paths).map_err(|e| fail(e.to_string()))?;
+        wfc_store::logs::read::tail(&mut chain, LINES, LOG_BYTES)
+            .map_err(|e| fail(e.to_string()))?
+            .lines
+            .iter()
+            .map(|l| LogLine::of(l))
+            .collect()
+    };
+    Ok(Read {
+        id,
+        kind: s.kind,
+        graph: s.graph,
+        status: s.status,
+        attempts: s
+            .attempt_log
+            .into_iter()
+            .map(|a| Attempt {
+                number: a.number,
+                session: a.session,
+                status: a.status,
+                started: a.started_at,
+                duration: a.duration_seconds.map(duration).unwrap_or_default(),
+                exit_code: a.exit_code,
+                error: a.error,
+            })
+            .collect(),
+        outputs: s
+            .outputs
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| run_output::clip(k, v)).collect())
+            .unwrap_or_default(),
+        logged: !paths.is_empty(),
+        log,
+    })
+}
+
+/// `GET /runs/{id}/steps/{step}`.
+pub async fn step(
+    State(dash): State<Dash>,
+    Extension(session): Extension<Session>,
+    Path((typed, step)): Path<(String, String)>,
+) -> Response {
+    let dir = dash.app.launcher.state_dir().to_path_buf();
+    let name = step.clone();
+    let found = tokio::task::spawn_blocking(move || read(dir, &typed, &name))
+        .await
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, STORE, e.to_string()))
+        .and_then(|r| r);
+    let r = match found {
+        Ok(r) => r,
+        Err((status, code, e)) => return dash.error(status, code, &e, Some(&session)),
+    };
+    let artifacts: Vec<_> = super::artifacts::of_run(&dash, &r.id)
+        .await
+        .into_iter()
+        .filter(|a| a.step == step)
+        .collect();
+    dash.render(
+        "step.html",
+        "runs",
+        Some(&session),
+        minijinja::context! {
+            run => minijinja::context! { id => r.id, path => encode(&r.id) },
+            step => minijinja::context! {
+                name => step, kind => r.kind, graph => r.graph, status => r.status,
+                attempts => r.attempts, outputs => r.outputs, log => r.log, logged => r.logged,
+            },
+            artifacts,
+        },
+    )
+}

@@ -1,0 +1,30 @@
+// A run that fails while its page is open: the page opens on the step
+// that runs, and at the run's end the log's list moves to the failed step
+// (as a fresh load would open it); "Jump to first error" finds its error
+// line, which is text, not markup.
+module.exports = async (t) => {
+  const { page, expect, config } = t;
+  await t.login(config.operator);
+  await page.goto(`/runs/${config.run}`);
+  t.result.opened = {
+    status: await page.locator('#run').getAttribute('data-status'),
+    log: await page.locator('#log-step').inputValue().catch(() => null),
+  };
+  await page.locator('#run-status', { hasText: 'failed' }).waitFor({ timeout: 30000 });
+  await page.waitForFunction(() => {
+    const pick = document.querySelector('#log-step');
+    return pick && pick.value === 'breaks';
+  }, null, { timeout: 20000 });
+  const panel = page.locator('pre.log[data-log="breaks"]:not([hidden])');
+  await panel.filter({ hasText: 'error: boom' }).waitFor({ timeout: 20000 });
+  await page.getByRole('button', { name: 'Jump to first error' }).click();
+  t.result.hit = await panel.locator('.log-hit').textContent();
+  expect(await panel.locator('b').count() === 0, 'a log line became markup');
+  const href = await page.locator('#log-download').getAttribute('href');
+  expect(href.endsWith('/steps/breaks/log.txt'), `the download link follows the pick: ${href}`);
+  t.result.page = { axe: await t.axe('failed') };
+  await t.shot('failed');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await t.shot('failed-phone');
+  await t.phone('failed');
+};
