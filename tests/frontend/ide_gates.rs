@@ -88,3 +88,24 @@ fn the_modes_of_on_busy_are_completed_and_hovered() {
     let text = LOCK.replace("$0 }", "sk$0ip }");
     insta::assert_snapshot!("on_busy_skip", hover(&text));
 }
+
+/// `on fail continue` is a gate's alone (E0389): the field's snippet offers
+/// it on a gate and not on a shell step.
+#[test]
+fn on_fail_offers_continue_on_gates_only() {
+    use wfc_language::ide::Doc;
+    let insert = |src: &str| {
+        let at = src.find("$0").unwrap();
+        let text = src.replacen("$0", "", 1);
+        Doc::analyze("t.wf", &text)
+            .completion(at)
+            .into_iter()
+            .find(|i| i.label == "on fail")
+            .and_then(|i| i.insert_text)
+            .expect("an `on fail` item")
+    };
+    let shell = insert("workflow w {\n  step s: shell {\n    run \"x\"\n    $0\n  }\n}\n");
+    assert_eq!(shell, "on fail ${1|abort,pause|}");
+    let gate = insert("workflow w {\n  step g: gate {\n    check true\n    $0\n  }\n}\n");
+    assert!(gate.contains("continue"), "{gate}");
+}

@@ -301,8 +301,14 @@ fn step_fields(cursor: &Cursor) -> Vec<CompletionItem> {
             items.push(field_item(f, if f.required { "0" } else { "1" }));
         }
     }
+    let gate = kind.is_some_and(|k| k.name == "gate");
     for f in COMMON_FIELDS.iter().filter(|f| !present(f)) {
-        items.push(field_item(f, "2"));
+        let mut item = field_item(f, "2");
+        // `on fail continue` is a gate's alone (E0389).
+        if matches!(f.ty, FieldType::OnFail) && !gate {
+            item.insert_text = Some("on fail ${1|abort,pause|}".into());
+        }
+        items.push(item);
     }
     items
 }
