@@ -67,6 +67,7 @@ mod approval_inputs;
 mod architecture;
 mod browser;
 mod browser_live;
+mod browser_waiting;
 mod call_settings;
 mod calls;
 mod cli;

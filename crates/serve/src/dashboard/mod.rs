@@ -27,6 +27,7 @@ pub mod run_page;
 pub mod runs;
 pub mod session;
 pub mod start;
+pub mod waiting;
 
 use crate::api::App;
 use crate::auth::Gate;
@@ -82,10 +83,13 @@ impl Dash {
         session: Option<&Session>,
         ctx: minijinja::Value,
     ) -> Response {
+        // How many runs wait for a person: the navigation's badge.
+        let waiting = session.map(|_| waiting::count(self.app.launcher.state_dir()));
         let layout = minijinja::context! {
             assets => assets::version(),
             page => page,
             user => session,
+            waiting,
         };
         let full = minijinja::context! { ..layout, ..ctx };
         match self
@@ -150,6 +154,7 @@ fn templates() -> Environment<'static> {
         ("gantt.html", include_str!("templates/gantt.html")),
         ("start.html", include_str!("templates/start.html")),
         ("metrics.html", include_str!("templates/metrics.html")),
+        ("waiting.html", include_str!("templates/waiting.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
         if let Err(e) = env.add_template(name, text) {
@@ -164,6 +169,7 @@ pub fn router(dash: Dash) -> Router {
     let pages = Router::new()
         .route("/", get(pages::workflows))
         .route("/runs", get(runs::list))
+        .route("/waiting", get(waiting::page))
         .route("/runs/{id}", get(run_page::detail))
         .route("/runs/{id}/gantt", get(run_page::gantt))
         .route("/runs/{id}/events", get(run_page::events))
@@ -202,7 +208,7 @@ mod tests {
     fn every_template_parses_and_escapes_values() {
         let env = templates();
 
-        assert_eq!(env.templates().count(), 9);
+        assert_eq!(env.templates().count(), 10);
         let html = env
             .get_template("error.html")
             .and_then(|t| {
