@@ -1,7 +1,7 @@
 //! The runs waiting for a person in Chromium (`browser/waiting.js`): the
 //! navigation's count, `/waiting` with each gate's form, approved from it
 //! at a phone's width; the decision is checked again through the API. Also
-//! the runs list's local times.
+//! the runs list's local times and the schedules page (axe, phone width).
 
 use super::browser::scenario;
 use super::dashboard::{client, login, page, pair};
@@ -11,6 +11,7 @@ use std::time::Duration;
 
 const GATED: &str = r#"
 workflow release {
+  on schedule "0 3 * * *" { timezone "Europe/Berlin" }
   step approve: gate {
     approval "<b>release</b> manager"
     inputs { rollout: int in 1..100 = 10 }

@@ -40,6 +40,10 @@
 //!   escaped, and its buttons (cancel, approve, reject, resume) with CSRF.
 //! - `dashboard_graph`: the run page's DAG, drawn from the run's plan.
 //! - `dashboard_form`: the dashboard's start form and metrics page.
+//! - `dashboard_triggers`: the schedules and triggers page, its ignored
+//!   firings and pause toggle, and the banner for files that do not load.
+//! - `browser_waiting`: the runs waiting for a person, approved from
+//!   `/waiting` at a phone's width in Chromium.
 //! - `example_etl`: examples/etl.wf against a real PostgreSQL, hostile rows.
 //! - `export_argo`: `wfc export argo` — the YAML validated against Argo's schema.
 //! - `export_ports`: ports of public workflows through both exports.
@@ -77,6 +81,7 @@ mod dashboard_form;
 mod dashboard_graph;
 mod dashboard_login;
 mod dashboard_run;
+mod dashboard_triggers;
 mod diagnostic_fixtures;
 mod example_etl;
 mod exec;

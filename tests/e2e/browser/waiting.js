@@ -14,6 +14,12 @@ module.exports = async (t) => {
   t.result.runs = { axe: await t.axe('runs-filters'), shot: await t.shot('runs-filters') };
   await t.phone('runs-filters');
 
+  await page.goto('/triggers');
+  await page.locator('article.trigger-card time.when').first().waitFor();
+  t.result.triggers = { axe: await t.axe('triggers'), shot: await t.shot('triggers') };
+  await t.phone('triggers');
+
+  await page.goto('/runs');
   const badge = page.locator('header nav a[href="/waiting"] .badge');
   expect((await badge.textContent()).startsWith('1'), 'the navigation counts one waiting run');
   await page.locator('header nav a[href="/waiting"]').click();
