@@ -40,6 +40,8 @@
 //!   escaped, and its buttons (cancel, approve, reject, resume) with CSRF.
 //! - `dashboard_graph`: the run page's DAG, drawn from the run's plan.
 //! - `dashboard_form`: the dashboard's start form and metrics page.
+//! - `dashboard_rerun`: the start form filled from a run, secrets' fields,
+//!   errors in the form's words.
 //! - `dashboard_triggers`: the schedules and triggers page, its ignored
 //!   firings and pause toggle, and the banner for files that do not load.
 //! - `browser_waiting`: the runs waiting for a person, approved from
@@ -80,6 +82,7 @@ mod dashboard;
 mod dashboard_form;
 mod dashboard_graph;
 mod dashboard_login;
+mod dashboard_rerun;
 mod dashboard_run;
 mod dashboard_triggers;
 mod diagnostic_fixtures;

@@ -175,6 +175,7 @@ pub async fn list(
         minijinja::context! {
             runs, next, prev, filter => q, statuses => STATUSES, workflow_names,
             refresh => q.refresh.is_some() && q.cursor.is_none() && q.before.is_none(),
+            operator => session.role == crate::keys::Role::Operator,
         },
     )
 }
