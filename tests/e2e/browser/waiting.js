@@ -14,6 +14,20 @@ module.exports = async (t) => {
   t.result.runs = { axe: await t.axe('runs-filters'), shot: await t.shot('runs-filters') };
   await t.phone('runs-filters');
 
+  // Dark mode: the toggle sets it, a reload keeps it, contrast holds.
+  const toggle = page.locator('#theme-toggle');
+  expect(await toggle.getAttribute('aria-pressed') === 'false', 'light by default');
+  await toggle.click();
+  await page.reload();
+  const theme = await page.evaluate(() => [document.documentElement.dataset.theme,
+    getComputedStyle(document.body).backgroundColor]);
+  expect(theme[0] === 'dark' && theme[1] === 'rgb(13, 17, 23)', `dark after a reload: ${theme}`);
+  expect(await page.locator('#theme-toggle').getAttribute('aria-pressed') === 'true', 'the toggle says dark');
+  t.result.dark = { axe: await t.axe('runs-dark'), shot: await t.shot('runs-dark') };
+  await page.goto('/triggers');
+  await t.axe('triggers-dark');
+  await page.locator('#theme-toggle').click();
+
   await page.goto('/triggers');
   await page.locator('article.trigger-card time.when').first().waitFor();
   t.result.triggers = { axe: await t.axe('triggers'), shot: await t.shot('triggers') };
