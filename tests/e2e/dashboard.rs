@@ -289,6 +289,23 @@ async fn pages_show_the_workflows_and_runs_filtered_with_values_escaped() {
         bad.contains("API082") && bad.contains("YYYY-MM-DD"),
         "{bad}"
     );
+    // Sorted by status: `failed` before `succeeded`; an order not known is refused.
+    let (_, _, by_status) = page(&http, &server, "/runs?sort=status", &cookie).await;
+    let at = |id: &str| {
+        by_status
+            .find(id)
+            .unwrap_or_else(|| panic!("{id}: {by_status}"))
+    };
+    assert!(at(failed_id) < at(ok_id), "{by_status}");
+    assert!(
+        by_status.contains("<option value=\"status\" selected>"),
+        "{by_status}"
+    );
+    let (status, _, _) = page(&http, &server, "/runs?sort=duration", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, bad) = page(&http, &server, "/runs?sort=size", &cookie).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("API082") && bad.contains("sort=size"), "{bad}");
     // Nothing waits: the page says so.
     let (status, _, waiting) = page(&http, &server, "/waiting", &cookie).await;
     assert_eq!(status, StatusCode::OK, "{waiting}");

@@ -48,7 +48,24 @@ pub struct Filter {
     /// Whose id, workflow or params (as recorded: secrets are `***`)
     /// contain this text, any case.
     pub search: Option<String>,
+    /// The order; past [`Sort::Started`] a page is found by `offset`
+    /// (`after` and `before` are for the start order).
+    pub sort: Sort,
+    /// Runs of the order skipped first.
+    pub offset: usize,
     pub limit: usize,
+}
+
+/// The order of a listing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Started,
+    /// Longest first (a run still going counts its time so far).
+    Duration,
+    /// By status name, then newest first.
+    Status,
 }
 
 /// A page of runs, each with its trigger; `next` continues after the last.
@@ -176,9 +193,17 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
             AND (?12 IS NULL OR instr(lower(COALESCE(t.trigger, '{MANUAL}')), lower(?12)) > 0)
             AND (?13 IS NULL OR instr(lower(r.id || ' ' || r.workflow || ' ' || r.params),
                                       lower(?13)) > 0)
-          ORDER BY r.started_at {dir}, r.id {dir} LIMIT ?8",
+            AND ?15 IS NOT NULL -- now, for the duration order
+          ORDER BY {first} r.started_at {dir}, r.id {dir} LIMIT ?8 OFFSET ?14",
         columns.join(", "),
         shown = shown_status("r"),
+        first = match filter.sort {
+            Sort::Started => String::new(),
+            Sort::Duration => "COALESCE(r.duration_ms, r.prior_ms
+                + MAX(0, ?15 - COALESCE(r.session_started_at, r.started_at))) DESC,"
+                .to_owned(),
+            Sort::Status => format!("{} ASC,", shown_status("r")),
+        },
         // The newer page is read oldest first from its end, then turned.
         dir = if filter.before.is_some() {
             "ASC"
@@ -213,6 +238,8 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
             before_id,
             filter.trigger_contains,
             filter.search,
+            filter.offset as i64,
+            super::now_ms(),
         ],
         |r| {
             let mut row = run_row(r)?;
@@ -385,6 +412,27 @@ mod tests {
             (vec!["e".to_owned(), "d".into()], true)
         );
         assert_eq!(back.next, first.next);
+        let sorted = |sort, offset| {
+            let f = Filter {
+                sort,
+                offset,
+                limit: 2,
+                ..Filter::default()
+            };
+            ids(&list(c, &f).unwrap())
+        };
+        c.conn
+            .execute(
+                "UPDATE runs SET duration_ms = 10 * (3 - abs(started_at - 2))",
+                [],
+            )
+            .unwrap();
+        c.conn
+            .execute("UPDATE runs SET status = 'failed' WHERE id = 'b'", [])
+            .unwrap();
+        assert_eq!(sorted(Sort::Duration, 0), ["c", "d"]);
+        assert_eq!(sorted(Sort::Duration, 2), ["b", "e"]);
+        assert_eq!(sorted(Sort::Status, 0), ["b", "e"]);
     }
 
     /// A step of `id` waiting, its attempt `attempt` (open for a person,

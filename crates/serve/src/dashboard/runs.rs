@@ -1,6 +1,6 @@
 //! `/runs`: the runs, filtered by status, workflow, trigger (any part of
 //! it), tag, a text searched in ids, workflows and params, and a range of
-//! days, a page at a time both ways (the API's listing,
+//! days, newest first (or longest, or by status), a page at a time both ways (the API's listing,
 //! [`wfc_store::listing`]), each with its workflow's `version` and `tags` as
 //! they were when it started and where it came from. One run's page is
 //! [`super::run_page`].
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use serde::{Deserialize, Serialize};
-use wfc_store::listing::{self, Filter};
+use wfc_store::listing::{self, Filter, Sort};
 
 /// Runs per page.
 const PAGE: usize = 50;
@@ -35,6 +35,10 @@ pub struct RunsQuery {
     until: Option<String>,
     /// Reload the page every 10 s (`1`).
     refresh: Option<String>,
+    /// `started` (newest first, the default), `duration` or `status`.
+    sort: Option<String>,
+    /// The page of a `duration` or `status` order (from 0).
+    page: Option<String>,
     cursor: Option<String>,
     /// The newer page: the runs before this cursor.
     before: Option<String>,
@@ -75,6 +79,8 @@ pub async fn list(
         since: given(q.since),
         until: given(q.until),
         refresh: given(q.refresh),
+        sort: given(q.sort).filter(|s| s != "started"),
+        page: given(q.page),
         cursor: given(q.cursor),
         before: given(q.before),
     };
@@ -92,6 +98,20 @@ pub async fn list(
     ) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(c), _) | (_, Err(c)) => return bad(format!("`cursor={c}` is not one this page gave")),
+    };
+    let sort = match q.sort.as_deref() {
+        None => Sort::Started,
+        Some("duration") => Sort::Duration,
+        Some("status") => Sort::Status,
+        Some(other) => {
+            return bad(format!(
+                "`sort={other}` is not one of started, duration, status"
+            ))
+        }
+    };
+    let number = match q.page.as_deref().map(str::parse::<usize>).transpose() {
+        Ok(n) if n.unwrap_or(0) <= 10_000 => n.unwrap_or(0),
+        _ => return bad("`page` is not a page number this page gave".to_owned()),
     };
     let mut days = [None, None];
     for (slot, (name, value, end)) in days.iter_mut().zip([
@@ -113,8 +133,18 @@ pub async fn list(
         search: q.q.clone(),
         since_ms: days[0],
         until_ms: days[1],
-        after: if before.is_some() { None } else { after },
-        before,
+        after: if before.is_some() || sort != Sort::Started {
+            None
+        } else {
+            after
+        },
+        before: before.filter(|_| sort == Sort::Started),
+        sort,
+        offset: if sort == Sort::Started {
+            0
+        } else {
+            number * PAGE
+        },
         limit: PAGE,
         ..Filter::default()
     };
@@ -158,8 +188,18 @@ pub async fn list(
             tags: r.tags,
         })
         .collect();
-    let next = next.map(|(ms, id)| page_url(&q, "cursor", &format!("{ms}:{id}")));
-    let prev = prev.map(|(ms, id)| page_url(&q, "before", &format!("{ms}:{id}")));
+    let (next, prev) = if sort == Sort::Started {
+        (
+            next.map(|(ms, id)| page_url(&q, "cursor", &format!("{ms}:{id}"))),
+            prev.map(|(ms, id)| page_url(&q, "before", &format!("{ms}:{id}"))),
+        )
+    } else {
+        // Another order pages by number.
+        (
+            next.map(|_| page_url(&q, "page", &(number + 1).to_string())),
+            (number > 0).then(|| page_url(&q, "page", &(number - 1).to_string())),
+        )
+    };
     let mut workflow_names: Vec<String> = dash
         .app
         .catalog
@@ -174,7 +214,9 @@ pub async fn list(
         Some(&session),
         minijinja::context! {
             runs, next, prev, filter => q, statuses => STATUSES, workflow_names,
-            refresh => q.refresh.is_some() && q.cursor.is_none() && q.before.is_none(),
+            refresh => q.refresh.is_some() && q.cursor.is_none() && q.before.is_none()
+                && q.page.is_none(),
+            sorts => ["started", "duration", "status"],
             operator => session.role == crate::keys::Role::Operator,
         },
     )
@@ -221,6 +263,7 @@ fn page_url(q: &RunsQuery, key: &str, cursor: &str) -> String {
         ("q", q.q.as_deref()),
         ("since", q.since.as_deref()),
         ("until", q.until.as_deref()),
+        ("sort", q.sort.as_deref()),
         (key, Some(cursor)),
     ];
     for (name, value) in pairs {
