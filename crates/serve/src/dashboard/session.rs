@@ -249,14 +249,14 @@ pub async fn login_form(
 #[derive(Deserialize)]
 pub struct LoginForm {
     key: String,
-    /// The page to go to once logged in; else the one [`NEXT`] remembers,
+    /// The page to go to once logged in; else the one the `wfc_next` cookie remembers,
     /// else `/`.
     #[serde(default)]
     next: String,
 }
 
 /// `POST /login`: a known key opens a session and goes to the page asked
-/// for (the form's `next`, or the one [`NEXT`] remembers) or `/`; any other
+/// for (the form's `next`, or the one the `wfc_next` cookie remembers) or `/`; any other
 /// gets the form again with [`BAD_KEY`]. Past its client address's rate,
 /// a 429 page with `Retry-After` whatever the key.
 pub async fn login(
