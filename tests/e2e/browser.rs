@@ -155,6 +155,8 @@ async fn a_reader_sees_accessible_pages_that_fit_a_phone_and_no_buttons_that_act
             "workflows": "/",
             "runs": "/runs",
             "run": format!("/runs/{failed}"),
+            "waiting": "/waiting",
+            "triggers": "/triggers",
         }
     });
     let Some(result) = scenario("pages", &server, config) else {

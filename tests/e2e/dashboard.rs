@@ -264,6 +264,52 @@ async fn pages_show_the_workflows_and_runs_filtered_with_values_escaped() {
     let (status, _, bad) = page(&http, &server, "/runs?status=bogus", &cookie).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(bad.contains("API082") && bad.contains("bogus"), "{bad}");
+    // Search (ids, workflows, params), a trigger's part, a range of days.
+    let (_, _, found) = page(&http, &server, "/runs?q=ALERT(2)", &cookie).await;
+    assert!(
+        found.contains(ok_id) && !found.contains(failed_id),
+        "{found}"
+    );
+    let (_, _, probe) = page(&http, &server, "/runs?q=%3Cscript%3Ealert(3)", &cookie).await;
+    assert!(
+        probe.contains("value=\"&lt;script&gt;alert(3)") && !probe.contains("<script>alert"),
+        "{probe}"
+    );
+    let (_, _, part) = page(&http, &server, "/runs?trigger=P&since=2000-01-01", &cookie).await;
+    assert!(part.contains(failed_id) && part.contains(ok_id), "{part}");
+    assert!(
+        part.contains("<time class=\"when\" datetime=\"20"),
+        "UTC in a <time>: {part}"
+    );
+    let (_, _, old) = page(&http, &server, "/runs?until=2000-01-01", &cookie).await;
+    assert!(old.contains("No runs match"), "{old}");
+    let (status, _, bad) = page(&http, &server, "/runs?since=yesterday", &cookie).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.contains("API082") && bad.contains("YYYY-MM-DD"),
+        "{bad}"
+    );
+    // Sorted by status: `failed` before `succeeded`; an order not known is refused.
+    let (_, _, by_status) = page(&http, &server, "/runs?sort=status", &cookie).await;
+    let at = |id: &str| {
+        by_status
+            .find(id)
+            .unwrap_or_else(|| panic!("{id}: {by_status}"))
+    };
+    assert!(at(failed_id) < at(ok_id), "{by_status}");
+    assert!(
+        by_status.contains("<option value=\"status\" selected>"),
+        "{by_status}"
+    );
+    let (status, _, _) = page(&http, &server, "/runs?sort=duration", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, bad) = page(&http, &server, "/runs?sort=size", &cookie).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("API082") && bad.contains("sort=size"), "{bad}");
+    // Nothing waits: the page says so.
+    let (status, _, waiting) = page(&http, &server, "/waiting", &cookie).await;
+    assert_eq!(status, StatusCode::OK, "{waiting}");
+    assert!(waiting.contains("No run is waiting"), "{waiting}");
 
     let (status, _, run) = page(&http, &server, &format!("/runs/{ok_id}"), &cookie).await;
     assert_eq!(status, StatusCode::OK, "{run}");

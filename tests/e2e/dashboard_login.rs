@@ -1,7 +1,8 @@
 //! The dashboard's login limit, on the real `wfc serve` over real HTTP:
 //! too many `POST /login` from one address get a 429 page with its code and
 //! `Retry-After`, a good key from that address too until the wait is over,
-//! and the server's log never holds a key typed.
+//! and the server's log never holds a key typed. Logging in goes back to
+//! the page asked for, only ever a path of this server.
 
 use super::serve::Server;
 use reqwest::header::{LOCATION, RETRY_AFTER, SET_COOKIE};
@@ -89,4 +90,101 @@ async fn too_many_logins_from_one_address_are_refused_for_a_while() {
             "a key typed is in the log: {log}"
         );
     }
+}
+
+/// Logs in with the operator's key, `cookies` and `fields` sent along:
+/// where the answer sends the browser.
+async fn login_to(
+    http: &reqwest::Client,
+    server: &Server,
+    cookies: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let mut form = vec![("key", server.operator.as_str())];
+    form.extend_from_slice(fields);
+    let r = http
+        .post(format!("{}/login", server.base))
+        .header(reqwest::header::COOKIE, cookies)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logging_in_goes_back_to_the_page_asked_for_and_only_to_this_server() {
+    let server = Server::start(&[("hello.wf", FLOWS)], &[]);
+    let http = reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    // A browser's page without a session: to /login, the page remembered.
+    let r = http
+        .get(format!("{}/runs?status=failed&q=a%3Bb", server.base))
+        .header(reqwest::header::ACCEPT, "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/login");
+    let set = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("Path=/login") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    let remembered = set.split(';').next().unwrap();
+    let to = login_to(&http, &server, remembered, &[]).await;
+    assert_eq!(to, "/runs?status=failed&q=a%3Bb");
+    // The form's `next` (from /login?next=), when it is a path here.
+    let (_, _, form) = {
+        let r = http
+            .get(format!("{}/login?next=/waiting", server.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), (), r.text().await.unwrap())
+    };
+    assert!(
+        form.contains("name=\"next\" value=\"&#x2f;waiting\""),
+        "{form}"
+    );
+    assert_eq!(
+        login_to(&http, &server, "", &[("next", "/waiting")]).await,
+        "/waiting"
+    );
+    // Another origin is never kept (logins are limited: the form tells).
+    for elsewhere in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/logout",
+    ] {
+        let url = format!(
+            "{}/login?next={}",
+            server.base,
+            elsewhere.replace('/', "%2F")
+        );
+        let form = http.get(url).send().await.unwrap().text().await.unwrap();
+        assert!(!form.contains("name=\"next\""), "{elsewhere}: {form}");
+    }
+    let to = login_to(&http, &server, "", &[("next", "//evil.example/x")]).await;
+    assert_eq!(to, "/");
+    let evil: String = "//evil.example"
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        login_to(&http, &server, &format!("wfc_next={evil}"), &[]).await,
+        "/"
+    );
+    // An event stream or a fetch is not a page to come back to.
+    let r = http
+        .get(format!("{}/runs/last/events", server.base))
+        .header(reqwest::header::ACCEPT, "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get(SET_COOKIE).is_none());
 }

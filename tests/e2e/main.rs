@@ -40,6 +40,12 @@
 //!   escaped, and its buttons (cancel, approve, reject, resume) with CSRF.
 //! - `dashboard_graph`: the run page's DAG, drawn from the run's plan.
 //! - `dashboard_form`: the dashboard's start form and metrics page.
+//! - `dashboard_rerun`: the start form filled from a run, secrets' fields,
+//!   errors in the form's words.
+//! - `dashboard_triggers`: the schedules and triggers page, its ignored
+//!   firings and pause toggle, and the banner for files that do not load.
+//! - `browser_waiting`: the runs waiting for a person, approved from
+//!   `/waiting` at a phone's width in Chromium.
 //! - `example_etl`: examples/etl.wf against a real PostgreSQL, hostile rows.
 //! - `export_argo`: `wfc export argo` — the YAML validated against Argo's schema.
 //! - `export_ports`: ports of public workflows through both exports.
@@ -68,6 +74,7 @@ mod architecture;
 mod browser;
 mod browser_live;
 mod browser_run_view;
+mod browser_waiting;
 mod call_settings;
 mod calls;
 mod cli;
@@ -76,7 +83,9 @@ mod dashboard;
 mod dashboard_form;
 mod dashboard_graph;
 mod dashboard_login;
+mod dashboard_rerun;
 mod dashboard_run;
+mod dashboard_triggers;
 mod diagnostic_fixtures;
 mod example_etl;
 mod exec;

@@ -40,7 +40,32 @@ pub struct Filter {
     pub until_ms: Option<i64>,
     /// After this run in the order (`started_ms:id` of the last one seen).
     pub after: Option<(i64, String)>,
+    /// Before this run in the order (`started_ms:id` of the first one
+    /// seen): the newer page, still listed newest first.
+    pub before: Option<(i64, String)>,
+    /// Whose trigger contains this text, any case (`trigger` is exact).
+    pub trigger_contains: Option<String>,
+    /// Whose id, workflow or params (as recorded: secrets are `***`)
+    /// contain this text, any case.
+    pub search: Option<String>,
+    /// The order; past [`Sort::Started`] a page is found by `offset`
+    /// (`after` and `before` are for the start order).
+    pub sort: Sort,
+    /// Runs of the order skipped first.
+    pub offset: usize,
     pub limit: usize,
+}
+
+/// The order of a listing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Started,
+    /// Longest first (a run still going counts its time so far).
+    Duration,
+    /// By status name, then newest first.
+    Status,
 }
 
 /// A page of runs, each with its trigger; `next` continues after the last.
@@ -48,6 +73,8 @@ pub struct Filter {
 pub struct Page {
     pub runs: Vec<(RunRow, String)>,
     pub next: Option<(i64, String)>,
+    /// Where the newer page ends (the first run here), when there is one.
+    pub prev: Option<(i64, String)>,
 }
 
 /// The statuses a run may have, as listings filter them.
@@ -79,6 +106,23 @@ pub fn shown_status(r: &str) -> String {
                    AND a.status = 'running')))
          THEN 'waiting' ELSE {r}.status END"
     )
+}
+
+/// The steps of run `id` that hold it for a person (as [`shown_status`]
+/// tells a `waiting` run), each with what it waits for, in plan order.
+pub fn held(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut q = store.conn.prepare_cached(&format!(
+        "SELECT s.name, COALESCE(s.detail, '') FROM steps s
+          WHERE s.run_id = ?1 AND s.graph = 'main' AND s.status = 'waiting'
+            AND (s.detail LIKE '{ESCALATED}%' OR EXISTS (
+              SELECT 1 FROM attempts a
+               WHERE a.run_id = s.run_id AND a.graph = s.graph
+                 AND a.rollback_of = s.rollback_of AND a.step = s.name
+                 AND a.status = 'running'))
+          ORDER BY s.seq, s.name"
+    ))?;
+    let rows = q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
 }
 
 /// The status run `id`, stored as `status`, is shown with: `waiting` for
@@ -145,13 +189,35 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
             AND (?5 IS NULL OR r.started_at < ?5)
             AND (?6 IS NULL OR (r.started_at, r.id) < (?6, ?7))
             AND (?9 IS NULL OR EXISTS (SELECT 1 FROM json_each(l.tags) WHERE value = ?9))
-          ORDER BY r.started_at DESC, r.id DESC LIMIT ?8",
+            AND (?10 IS NULL OR (r.started_at, r.id) > (?10, ?11))
+            AND (?12 IS NULL OR instr(lower(COALESCE(t.trigger, '{MANUAL}')), lower(?12)) > 0)
+            AND (?13 IS NULL OR instr(lower(r.id || ' ' || r.workflow || ' ' || r.params),
+                                      lower(?13)) > 0)
+            AND ?15 IS NOT NULL -- now, for the duration order
+          ORDER BY {first} r.started_at {dir}, r.id {dir} LIMIT ?8 OFFSET ?14",
         columns.join(", "),
         shown = shown_status("r"),
+        first = match filter.sort {
+            Sort::Started => String::new(),
+            Sort::Duration => "COALESCE(r.duration_ms, r.prior_ms
+                + MAX(0, ?15 - COALESCE(r.session_started_at, r.started_at))) DESC,"
+                .to_owned(),
+            Sort::Status => format!("{} ASC,", shown_status("r")),
+        },
+        // The newer page is read oldest first from its end, then turned.
+        dir = if filter.before.is_some() {
+            "ASC"
+        } else {
+            "DESC"
+        },
     );
     let statuses = (!filter.status.is_empty())
         .then(|| serde_json::to_string(&filter.status).unwrap_or_default());
     let (after_ms, after_id) = match &filter.after {
+        Some((ms, id)) => (Some(*ms), Some(id.as_str())),
+        None => (None, None),
+    };
+    let (before_ms, before_id) = match &filter.before {
         Some((ms, id)) => (Some(*ms), Some(id.as_str())),
         None => (None, None),
     };
@@ -168,6 +234,12 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
             // One more than asked: whether there is a next page.
             (filter.limit + 1) as i64,
             filter.tag,
+            before_ms,
+            before_id,
+            filter.trigger_contains,
+            filter.search,
+            filter.offset as i64,
+            super::now_ms(),
         ],
         |r| {
             let mut row = run_row(r)?;
@@ -181,13 +253,27 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
         },
     )?;
     let mut runs: Vec<(RunRow, String)> = rows.collect::<Result<_, _>>()?;
-    let next = if runs.len() > filter.limit {
-        runs.truncate(filter.limit);
-        runs.last().map(|(r, _)| (r.started_ms, r.id.clone()))
+    let more = runs.len() > filter.limit;
+    runs.truncate(filter.limit);
+    let cursor = |r: Option<&(RunRow, String)>| r.map(|(r, _)| (r.started_ms, r.id.clone()));
+    if filter.before.is_some() {
+        runs.reverse();
+        // Older: at least the run the cursor names.
+        let prev = if more { cursor(runs.first()) } else { None };
+        return Ok(Page {
+            next: cursor(runs.last()),
+            prev,
+            runs,
+        });
+    }
+    let next = if more { cursor(runs.last()) } else { None };
+    // Newer: at least the run the cursor names.
+    let prev = if filter.after.is_some() {
+        cursor(runs.first())
     } else {
         None
     };
-    Ok(Page { runs, next })
+    Ok(Page { runs, next, prev })
 }
 
 #[cfg(test)]
@@ -261,6 +347,92 @@ mod tests {
             started_by(c, "d").unwrap(),
             ("api".into(), Some("mcp".into()))
         );
+    }
+
+    #[test]
+    fn searches_trigger_text_and_pages_back_to_newer_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(dir.path()).unwrap();
+        let c = &store;
+        for (i, id) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+            run(
+                c,
+                id,
+                if i % 2 == 0 { "Deploy" } else { "build" },
+                "succeeded",
+                i as i64,
+            );
+        }
+        record_trigger(c, "e", "webhook:github", None).unwrap();
+        let ids = |p: &Page| p.runs.iter().map(|(r, _)| r.id.clone()).collect::<Vec<_>>();
+        let find = |f: Filter| list(c, &Filter { limit: 10, ..f }).unwrap();
+        let deploy = find(Filter {
+            search: Some("deploy".into()),
+            ..Filter::default()
+        });
+        assert_eq!(ids(&deploy), ["e", "c", "a"]);
+        let hooks = find(Filter {
+            trigger_contains: Some("HUB".into()),
+            ..Filter::default()
+        });
+        assert_eq!(ids(&hooks), ["e"]);
+        let first = list(
+            c,
+            &Filter {
+                limit: 2,
+                ..Filter::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (ids(&first), first.prev.is_none()),
+            (vec!["e".to_owned(), "d".into()], true)
+        );
+        let second = list(
+            c,
+            &Filter {
+                limit: 2,
+                after: first.next.clone(),
+                ..Filter::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(ids(&second), ["c", "b"]);
+        let back = list(
+            c,
+            &Filter {
+                limit: 2,
+                before: second.prev.clone(),
+                ..Filter::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (ids(&back), back.prev.is_none()),
+            (vec!["e".to_owned(), "d".into()], true)
+        );
+        assert_eq!(back.next, first.next);
+        let sorted = |sort, offset| {
+            let f = Filter {
+                sort,
+                offset,
+                limit: 2,
+                ..Filter::default()
+            };
+            ids(&list(c, &f).unwrap())
+        };
+        c.conn
+            .execute(
+                "UPDATE runs SET duration_ms = 10 * (3 - abs(started_at - 2))",
+                [],
+            )
+            .unwrap();
+        c.conn
+            .execute("UPDATE runs SET status = 'failed' WHERE id = 'b'", [])
+            .unwrap();
+        assert_eq!(sorted(Sort::Duration, 0), ["c", "d"]);
+        assert_eq!(sorted(Sort::Duration, 2), ["b", "e"]);
+        assert_eq!(sorted(Sort::Status, 0), ["b", "e"]);
     }
 
     /// A step of `id` waiting, its attempt `attempt` (open for a person,

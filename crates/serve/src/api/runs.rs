@@ -90,6 +90,7 @@ pub async fn list(
         until_ms: q.until.as_deref().map(|t| time(t, "until")).transpose()?,
         after: q.cursor.as_deref().map(cursor).transpose()?,
         limit: q.limit.unwrap_or(50).clamp(1, MAX_LIMIT),
+        ..Filter::default()
     };
     let dir = app.launcher.state_dir().to_path_buf();
     // An empty store lists no runs (not a 404).

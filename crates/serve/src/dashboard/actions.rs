@@ -23,6 +23,9 @@ use wfc_store::control::Decision;
 pub struct ActForm {
     #[serde(default)]
     csrf: String,
+    /// The page to go back to: `/triggers`, else the workflows page.
+    #[serde(default)]
+    back: String,
 }
 
 /// The session as the API's caller.
@@ -76,7 +79,8 @@ pub async fn pause(
 }
 
 /// `POST /workflows/{name}/triggers/pause` and `…/resume` (every kind):
-/// back to the workflows page.
+/// back to the workflows page, or to `/triggers` when the form says so
+/// (no other place: this is no open redirect).
 pub async fn triggers(
     State(dash): State<Dash>,
     Extension(session): Extension<Session>,
@@ -101,6 +105,7 @@ pub async fn triggers(
     let kind = crate::api::triggers::TriggerKind::default();
     match crate::api::triggers::change(dash.app.clone(), caller(&session), name, kind, paused).await
     {
+        Ok(_) if form.back == "/triggers" => Redirect::to("/triggers").into_response(),
         Ok(_) => Redirect::to("/").into_response(),
         Err(p) => dash.error(p.code.status(), p.code.id(), &p.detail, Some(&session)),
     }
@@ -155,6 +160,7 @@ async fn decide(
     };
     let form = ActForm {
         csrf: field("csrf"),
+        back: String::new(),
     };
     let comment = field("comment");
     let inputs: serde_json::Map<String, serde_json::Value> = fields

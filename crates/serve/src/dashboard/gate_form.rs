@@ -49,6 +49,23 @@ pub fn fields(
         .collect()
 }
 
+/// A waiting step's text split into what it asks, in words, and how the
+/// command line would answer (`approve with \`wfc approve …\``), kept as a
+/// small hint beside the form's buttons.
+pub fn prompt_parts(waiting: &str) -> (String, Option<String>) {
+    let Some(cli) = waiting.find("`wfc ") else {
+        return (waiting.to_owned(), None);
+    };
+    let head = &waiting[..cli];
+    match head.rfind([':', ';']) {
+        Some(cut) => (
+            waiting[..cut].trim().to_owned(),
+            Some(waiting[cut + 1..].trim().to_owned()),
+        ),
+        None => (waiting.to_owned(), None),
+    }
+}
+
 /// The field of one input's spec ([`wfc_plan::gate_inputs`]).
 fn field(d: &J) -> Option<InputField> {
     let text = |v: &J| match v {
@@ -84,6 +101,27 @@ fn field(d: &J) -> Option<InputField> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_command_line_hint_is_split_from_the_question() {
+        let (asks, hint) = prompt_parts(
+            "waiting for approval by release manager (up to 1h): approve with `wfc approve r1 go` (or `wfc reject r1 go`)",
+        );
+        assert_eq!(asks, "waiting for approval by release manager (up to 1h)");
+        assert_eq!(
+            hint.unwrap(),
+            "approve with `wfc approve r1 go` (or `wfc reject r1 go`)"
+        );
+        let (asks, hint) = prompt_parts(
+            "waiting for a person: it failed after 2 attempts (boom); decide with `wfc retry r1 s`",
+        );
+        assert_eq!(
+            asks,
+            "waiting for a person: it failed after 2 attempts (boom)"
+        );
+        assert!(hint.unwrap().starts_with("decide with"));
+        assert_eq!(prompt_parts("approve <me>"), ("approve <me>".into(), None));
+    }
 
     #[test]
     fn each_type_gets_its_field_and_defaults_are_filled_in() {

@@ -27,8 +27,10 @@ pub mod run_output;
 pub mod run_page;
 pub mod run_step;
 pub mod runs;
+pub mod schedules;
 pub mod session;
 pub mod start;
+pub mod waiting;
 
 use crate::api::App;
 use crate::auth::Gate;
@@ -84,10 +86,22 @@ impl Dash {
         session: Option<&Session>,
         ctx: minijinja::Value,
     ) -> Response {
+        // How many runs wait for a person: the navigation's badge.
+        let waiting = session.map(|_| waiting::count(self.app.launcher.state_dir()));
+        // Files whose newest version does not load: every page's banner.
+        let unloaded: Vec<minijinja::Value> = match session {
+            Some(_) => (self.app.catalog.files().into_iter())
+                .filter(|f| f.load_error.is_some())
+                .map(|f| minijinja::context! { file => f.file, last_good => f.last_good })
+                .collect(),
+            None => Vec::new(),
+        };
         let layout = minijinja::context! {
             assets => assets::version(),
             page => page,
             user => session,
+            waiting,
+            unloaded,
         };
         let full = minijinja::context! { ..layout, ..ctx };
         match self
@@ -153,6 +167,8 @@ fn templates() -> Environment<'static> {
         ("start.html", include_str!("templates/start.html")),
         ("metrics.html", include_str!("templates/metrics.html")),
         ("step.html", include_str!("templates/step.html")),
+        ("waiting.html", include_str!("templates/waiting.html")),
+        ("triggers.html", include_str!("templates/triggers.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
         if let Err(e) = env.add_template(name, text) {
@@ -167,6 +183,8 @@ pub fn router(dash: Dash) -> Router {
     let pages = Router::new()
         .route("/", get(pages::workflows))
         .route("/runs", get(runs::list))
+        .route("/waiting", get(waiting::page))
+        .route("/triggers", get(schedules::page))
         .route("/runs/{id}", get(run_page::detail))
         .route("/runs/{id}/gantt", get(run_page::gantt))
         .route("/runs/{id}/events", get(run_page::events))
@@ -207,7 +225,7 @@ mod tests {
     fn every_template_parses_and_escapes_values() {
         let env = templates();
 
-        assert_eq!(env.templates().count(), 10);
+        assert_eq!(env.templates().count(), 12);
         let html = env
             .get_template("error.html")
             .and_then(|t| {

@@ -136,14 +136,62 @@ fn random() -> Result<String, getrandom::Error> {
 
 /// The session id a request's cookie holds.
 fn cookie_id(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, COOKIE)
+}
+
+/// The value of cookie `wanted` of the request.
+fn cookie<'h>(headers: &'h HeaderMap, wanted: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, id)| id)
+}
+
+/// The cookie holding the page a request without a session asked for
+/// (hex), read back by `POST /login` only (its `Path`).
+const NEXT: &str = "wfc_next";
+
+/// Whether `target` may be gone to after logging in: a path of this
+/// server (`/…`, never `//host` or `/\host`, which browsers read as
+/// another origin), no control characters, not the login pages.
+pub fn safe_next(target: &str) -> bool {
+    target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.contains('\\')
+        && target.len() <= 2048
+        && !target.chars().any(char::is_control)
+        && !["/login", "/logout", "/assets/"]
+            .iter()
+            .any(|p| target.starts_with(p))
+}
+
+/// `303` to `/login`; for a page a browser asked for (a `GET` of HTML),
+/// remembering it in [`NEXT`] for ten minutes, so logging in goes there.
+fn to_login(req: &Request) -> Response {
+    let html = (req.headers().get(header::ACCEPT))
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    if req.method() != axum::http::Method::GET || !html || target == "/" || !safe_next(target) {
+        return Redirect::to("/login").into_response();
+    }
+    let hex: String = target.bytes().map(|b| format!("{b:02x}")).collect();
+    let remember = format!("{NEXT}={hex}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=600");
+    ([(header::SET_COOKIE, remember)], Redirect::to("/login")).into_response()
+}
+
+/// The page [`NEXT`] remembers, if it is one to go to.
+fn remembered(headers: &HeaderMap) -> Option<String> {
+    let hex = cookie(headers, NEXT)?;
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok().filter(|t| safe_next(t))
 }
 
 /// Lets a request with a live session through (the [`Session`] in its
@@ -151,10 +199,10 @@ fn cookie_id(headers: &HeaderMap) -> Option<&str> {
 /// be in the keys file, and its role is the one the file says now.
 pub async fn require(State(dash): State<Dash>, mut req: Request, next: Next) -> Response {
     let Some(id) = cookie_id(req.headers()).map(str::to_owned) else {
-        return Redirect::to("/login").into_response();
+        return to_login(&req);
     };
     let Some(mut session) = dash.sessions.get(&id) else {
-        return Redirect::to("/login").into_response();
+        return to_login(&req);
     };
     let current = dash
         .gate
@@ -164,7 +212,7 @@ pub async fn require(State(dash): State<Dash>, mut req: Request, next: Next) -> 
         .and_then(|k| keys::find(&k, &session.key).map(|k| (k.name.clone(), k.role)));
     let Some((name, role)) = current else {
         dash.sessions.close(&id);
-        return Redirect::to("/login").into_response();
+        return to_login(&req);
     };
     session.name = name;
     session.role = role;
@@ -177,22 +225,38 @@ pub async fn require(State(dash): State<Dash>, mut req: Request, next: Next) -> 
 #[derive(Clone)]
 pub struct SessionId(pub String);
 
-/// `GET /login`: the form.
-pub async fn login_form(State(dash): State<Dash>) -> Response {
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    /// The page to go to once logged in (a path of this server).
+    next: Option<String>,
+}
+
+/// `GET /login[?next=/PATH]`: the form (`next` kept in it when it is a
+/// path of this server).
+pub async fn login_form(
+    State(dash): State<Dash>,
+    axum::extract::Query(q): axum::extract::Query<LoginQuery>,
+) -> Response {
+    let next = q.next.filter(|n| safe_next(n));
     dash.render(
         "login.html",
         "login",
         None,
-        minijinja::context! { error => () },
+        minijinja::context! { error => (), next },
     )
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     key: String,
+    /// The page to go to once logged in; else the one the `wfc_next` cookie remembers,
+    /// else `/`.
+    #[serde(default)]
+    next: String,
 }
 
-/// `POST /login`: a known key opens a session and goes to `/`; any other
+/// `POST /login`: a known key opens a session and goes to the page asked
+/// for (the form's `next`, or the one the `wfc_next` cookie remembers) or `/`; any other
 /// gets the form again with [`BAD_KEY`]. Past its client address's rate,
 /// a 429 page with `Retry-After` whatever the key.
 pub async fn login(
@@ -226,7 +290,13 @@ pub async fn login(
             code => BAD_KEY,
             detail => "the API key is not known (revoked, or mistyped)",
         };
-        let page = dash.render("login.html", "login", None, minijinja::context! { error });
+        let next = Some(form.next.clone()).filter(|n| safe_next(n));
+        let page = dash.render(
+            "login.html",
+            "login",
+            None,
+            minijinja::context! { error, next },
+        );
         return (StatusCode::UNAUTHORIZED, page).into_response();
     };
     let id = match dash.sessions.open(&key) {
@@ -247,7 +317,16 @@ pub async fn login(
         LIFETIME.as_secs(),
         if secure { "; Secure" } else { "" }
     );
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+    let to = Some(form.next)
+        .filter(|n| safe_next(n))
+        .or_else(|| remembered(&headers))
+        .unwrap_or_else(|| "/".to_owned());
+    let forget = format!("{NEXT}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
+    (
+        axum::response::AppendHeaders([(header::SET_COOKIE, cookie), (header::SET_COOKIE, forget)]),
+        Redirect::to(&to),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

@@ -8,7 +8,7 @@ use super::session::Session;
 use super::{Dash, BAD_START};
 use crate::keys::Role;
 use crate::problem::{Code, Problem};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -63,11 +63,19 @@ async fn served(dash: &Dash, name: &str) -> Option<Arc<Workflow>> {
     dash.app.catalog.find(name).ok().map(|w| w.ir)
 }
 
-/// `GET /workflows/{name}/start`.
+#[derive(serde::Deserialize)]
+pub struct StartQuery {
+    /// A run whose params fill the form in (a re-run with changes).
+    from: Option<String>,
+}
+
+/// `GET /workflows/{name}/start[?from=RUN]`: with `from`, the fields hold
+/// that run's recorded params (never a secret: they are not stored).
 pub async fn form(
     State(dash): State<Dash>,
     Extension(session): Extension<Session>,
     Path(name): Path<String>,
+    Query(q): Query<StartQuery>,
 ) -> Response {
     if let Err(r) = operator(&dash, &session) {
         return r;
@@ -75,8 +83,67 @@ pub async fn form(
     let Some(wf) = served(&dash, &name).await else {
         return not_served(&dash, &session, &name);
     };
-    let fields = fields(&wf, &HashMap::new(), &[]);
-    page(&dash, &session, &wf, fields, Vec::new(), StatusCode::OK)
+    let from = q.from.filter(|f| !f.trim().is_empty());
+    let typed = match &from {
+        Some(id) => match recorded(&dash, &wf, id).await {
+            Ok(typed) => typed,
+            Err(detail) => {
+                let code = Code::NotFound;
+                return dash.error(code.status(), "API083", &detail, Some(&session));
+            }
+        },
+        None => HashMap::new(),
+    };
+    let fields = fields(&wf, &typed, &[]);
+    page(
+        &dash,
+        &session,
+        &wf,
+        fields,
+        Vec::new(),
+        StatusCode::OK,
+        from,
+    )
+}
+
+/// Run `id`'s recorded params as the form's fields hold them (a time in
+/// UTC as `datetime-local` takes it), secrets left out.
+async fn recorded(dash: &Dash, wf: &Workflow, id: &str) -> Result<HashMap<String, String>, String> {
+    let dir = dash.app.launcher.state_dir().to_path_buf();
+    let owned = id.to_owned();
+    let run = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        let Some(store) = wfc_store::Store::open_existing(&dir)? else {
+            return Ok(None);
+        };
+        wfc_store::query::run(&store, &owned).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let Some(run) = run.filter(|r| r.workflow == wf.name) else {
+        return Err(format!(
+            "no run `{id}` of workflow `{}` in the store",
+            wf.name
+        ));
+    };
+    let mut typed = HashMap::new();
+    for p in wf.params.iter().filter(|p| !p.is_tainted()) {
+        let Some(v) = run.params.get(&p.name) else {
+            continue;
+        };
+        let text = match v {
+            serde_json::Value::String(s) if s == wfc_contract::MASK => continue,
+            serde_json::Value::String(s) if *non_optional(&p.ty) == Type::Time => {
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .map(|t| t.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string())
+                    .unwrap_or_else(|_| s.clone())
+            }
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => continue,
+            other => other.to_string(),
+        };
+        typed.insert(p.name.clone(), text);
+    }
+    Ok(typed)
 }
 
 /// `POST /workflows/{name}/start`: 303 to the run; bad values get the form
@@ -144,6 +211,7 @@ pub async fn submit(
         fields,
         summary,
         StatusCode::BAD_REQUEST,
+        None,
     )
 }
 
@@ -186,8 +254,10 @@ fn page(
     fields: Vec<Field>,
     errors: Vec<Diag>,
     status: StatusCode,
+    from: Option<String>,
 ) -> Response {
     let ctx = minijinja::context! {
+        from,
         workflow => &wf.name,
         description => wf.summary(),
         fields,
@@ -262,9 +332,13 @@ fn fields(
             if p.is_tainted() {
                 // Never echoed: an empty secret field means its default.
                 f.value.clear();
-                if p.default.is_some() {
-                    f.default_hint = Some("leave empty to use its default".into());
-                }
+                f.ty = "secret".into();
+                f.default_hint = match (&p.default, &default) {
+                    // A literal default is not shown (`***` elsewhere).
+                    (Some(_), Some(_)) => Some("leave empty to use its default".into()),
+                    (Some(d), None) => Some(format!("leave empty for {}", show(wf, d))),
+                    (None, _) => None,
+                };
             } else if let (Some(d), None) = (&p.default, &default) {
                 f.default_hint = Some(format!("leave empty for {}", show(wf, d)));
             }
@@ -376,10 +450,36 @@ fn refused_json(p: &Param, i: usize, given: &str, e: &serde_json::Error) -> Diag
     let d = wfc_plan::errors::bad_value(p, "in the form", given, &format!("invalid JSON: {e}"));
     Diag {
         code: d.code.to_owned(),
-        message: d.message,
-        help: d.help,
+        message: web_words(&d.message),
+        help: d.help.as_deref().map(web_words),
         field: Some(format!("p-{i}")),
     }
+}
+
+/// A diagnostic's text as the form says it: the binding speaks of the
+/// command line (`--param NAME=VALUE`, a params file), the form of fields.
+fn web_words(text: &str) -> String {
+    if text.starts_with("pass it with `--param") {
+        return "fill in its field".into();
+    }
+    let mut s = text
+        .replace("given in the params file", "given in the form")
+        .replace("given with --param", "given in the form")
+        .replace(" (`--param NAME=VALUE`)", "")
+        .replace(" or in a `--params-file`", "");
+    // `--param NAME=EXAMPLE` → `EXAMPLE`.
+    while let Some(at) = s.find("`--param ") {
+        let rest = &s[at + 9..];
+        match (rest.find('='), rest.find('`')) {
+            (Some(eq), Some(tick)) if eq < tick => {
+                s.replace_range(at + 1..at + 9 + eq + 1, "");
+            }
+            _ => {
+                s.replace_range(at + 1..at + 9, "");
+            }
+        }
+    }
+    s
 }
 
 /// A diagnostic of the API's answer, and the param it names: its primary
@@ -390,7 +490,7 @@ fn from_json(wf: &Workflow, d: &serde_json::Value) -> (Option<usize>, Diag) {
         .and_then(|ls| ls.iter().find(|l| l["primary"] == true))
         .and_then(|l| l["offset"].as_u64());
     let field = offset.and_then(|o| wf.params.iter().position(|p| p.span.start as u64 == o));
-    let text = |k: &str| d[k].as_str().map(str::to_owned);
+    let text = |k: &str| d[k].as_str().map(web_words);
     let diag = Diag {
         code: text("code").unwrap_or_default(),
         message: text("message").unwrap_or_default(),
