@@ -312,6 +312,14 @@ async fn an_operator_approves_a_gate_a_reader_cannot_and_the_token_is_checked() 
     })
     .await;
     assert!(body.contains("class=\"gate-prompt\""), "{body}");
+    // The question in words; the command line only as a small hint.
+    let prompt = body
+        .split("class=\"gate-prompt\">")
+        .nth(1)
+        .and_then(|p| p.split("</p>").next())
+        .unwrap_or_default();
+    assert!(!prompt.contains("wfc approve"), "{prompt}");
+    assert!(body.contains("Or from a terminal:"), "{body}");
     assert!(
         !body.contains("data-action="),
         "a reader sees buttons: {body}"

@@ -92,8 +92,10 @@ struct StepLine {
     memory: String,
     error: Option<String>,
     outputs: Vec<Shown>,
-    /// A gate waiting for a decision: what it asks.
+    /// A gate waiting for a decision: what it asks, in words.
     gate: Option<String>,
+    /// How the command line would answer it, a small hint beside the form.
+    gate_hint: Option<String>,
     /// Its inputs' form fields.
     inputs: Vec<gate_form::InputField>,
     /// A decided gate: who, when, the inputs and the comment.
@@ -340,7 +342,8 @@ pub async fn detail(
     let steps: Vec<StepLine> = d
         .step_list
         .iter()
-        .map(|s| StepLine {
+        .map(|s| (s, gate_prompt(s).map(|w| gate_form::prompt_parts(&w))))
+        .map(|(s, asks)| StepLine {
             name: s.name.clone(),
             graph: s.graph.clone(),
             kind: s.kind.clone(),
@@ -363,7 +366,8 @@ pub async fn detail(
                 .as_object()
                 .map(|o| o.iter().map(|(k, v)| run_output::clip(k, v)).collect())
                 .unwrap_or_default(),
-            gate: gate_prompt(s),
+            gate: asks.as_ref().map(|(q, _)| q.clone()),
+            gate_hint: asks.and_then(|(_, h)| h),
             inputs: inputs.remove(&s.name).unwrap_or_default(),
             decision: d
                 .decisions
@@ -540,6 +544,7 @@ mod tests {
                 run_output::clip("log", &"<i>\n".repeat(100).into()),
             ],
             gate: Some("approve <me>".into()),
+            gate_hint: Some("`wfc approve <run> <me>`".into()),
             inputs: vec![gate_form::InputField {
                 name: "rollout".into(),
                 ty: "int".into(),
@@ -642,6 +647,7 @@ mod tests {
             error: None,
             outputs: Vec::new(),
             gate: None,
+            gate_hint: None,
             inputs: Vec::new(),
             decision: None,
         };
