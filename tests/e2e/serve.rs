@@ -562,6 +562,25 @@ async fn the_openapi_document_validates_and_every_route_in_it_answers() {
     );
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 10, "{paths:?}");
+    // Every operation that takes a key says it can answer 401 and 429, as
+    // problems whose schema the document has.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            if op["security"].as_array().is_none_or(|s| s.is_empty()) {
+                continue;
+            }
+            for code in ["401", "429"] {
+                let schema =
+                    &op["responses"][code]["content"]["application/problem+json"]["schema"]["$ref"];
+                let name = schema
+                    .as_str()
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    .unwrap_or_else(|| panic!("{method} {path}: no {code} problem: {op}"));
+                assert!(schemas.contains_key(name), "{method} {path}: {name}");
+            }
+        }
+    }
     for (path, item) in paths {
         for method in item.as_object().unwrap().keys() {
             let url = format!("{}{}", server.base, path)

@@ -31,7 +31,7 @@ use utoipa::{Modify, OpenApi};
         artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health,
         triggers::TriggerKind, triggers::TriggerState, triggers::PausedTriggerJson, alerts::AlertJson,
         crate::files::FileText, crate::files::Written, crate::files::Deleted, crate::files::versions::VersionInfo)),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &KeyAnswers),
     tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, pause, gates, resume, delete"),
         (name = "files", description = "The served folders' workflow files: read, written (checked first, atomically, earlier versions kept) and deleted"),
         (name = "events", description = "Live events (Server-Sent Events), replayed from the run store"),
@@ -49,6 +49,67 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// What every operation that takes a key can answer besides its own:
+/// 401 (no key, an unknown or revoked one) and 429 (the key's rate, or too
+/// many unknown keys from one address, with `Retry-After`), both problems
+/// (`auth::authenticate`). Declared once here, not on each handler, so a new
+/// route cannot leave them out.
+struct KeyAnswers;
+
+impl Modify for KeyAnswers {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |what: &str| {
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in doc.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                // An error is sent as application/problem+json: the
+                // handlers' `body = ProblemBody` says application/json.
+                for answer in op.responses.responses.values_mut() {
+                    let utoipa::openapi::RefOr::T(r) = answer else {
+                        continue;
+                    };
+                    let is_problem = r.content.get("application/json").is_some_and(|c| {
+                        matches!(&c.schema, Some(utoipa::openapi::RefOr::Ref(x))
+                            if x.ref_location == "#/components/schemas/Problem")
+                    });
+                    if is_problem {
+                        if let Some(c) = r.content.shift_remove("application/json") {
+                            r.content.insert("application/problem+json".into(), c);
+                        }
+                    }
+                }
+                if op.security.as_ref().is_none_or(|s| s.is_empty()) {
+                    continue;
+                }
+                let answers = &mut op.responses.responses;
+                answers
+                    .entry("401".into())
+                    .or_insert_with(|| problem("no API key, or one not known (API001)").into());
+                answers.entry("429".into()).or_insert_with(|| {
+                    problem("too many requests: the key's rate, or unknown keys from this address (API007); see Retry-After").into()
+                });
+            }
+        }
     }
 }
 
