@@ -34,6 +34,9 @@ pub(super) struct Open {
     pub headers: Vec<Key>,
     /// A line that a poll's budget ended in, read on from there.
     partial: Option<Partial>,
+    /// The attempt (its number in its session) whose lines are being read:
+    /// each `log` event says which attempt printed it.
+    attempt: u32,
 }
 
 /// A line read in part.
@@ -61,6 +64,7 @@ impl Open {
     pub fn new(offset: u64, header: Key) -> Open {
         Open {
             offset,
+            attempt: header.0,
             headers: vec![header],
             partial: None,
         }
@@ -133,17 +137,17 @@ impl RunTail {
                 let (text, _) = line_text(&kept, line_len);
                 kept.clear();
                 line_len = 0;
-                match header_key(&text).map(|(n, time)| open.header(n, time)) {
-                    // An attempt's header: not sent.
-                    Some(Header::Known) => {}
+                match header_key(&text).map(|(n, time)| (n, open.header(n, time))) {
+                    // An attempt's header: not sent; the lines after it are its.
+                    Some((n, Header::Known)) => open.attempt = n,
                     // One of an attempt whose start is not read yet (a
                     // later session's): the reading stops before it.
-                    Some(Header::Later) => {
+                    Some((_, Header::Later)) => {
                         stopped = true;
                         break 'read;
                     }
                     // The step printed a line like a header: a line.
-                    Some(Header::Printed) | None => lines.push((at, text)),
+                    Some((_, Header::Printed)) | None => lines.push((at, text, open.attempt)),
                 }
                 open.offset = at;
             }
@@ -156,9 +160,9 @@ impl RunTail {
             });
         }
         let drained = stopped || at >= len;
-        for (end, line) in lines {
+        for (end, line, attempt) in lines {
             self.cursor.open.insert(step, end);
-            let data = json!({ "run": self.run, "step": name, "line": line });
+            let data = json!({ "run": self.run, "step": name, "attempt": attempt, "line": line });
             out.push(Out {
                 id: self.cursor.to_string(),
                 seq: self.cursor.seq,

@@ -264,3 +264,50 @@ fn a_printed_line_like_a_header_is_a_line() {
         ]
     );
 }
+
+/// Each `log` event says which attempt printed its line: a step retried
+/// within one session prints under attempt 1, then attempt 2.
+#[test]
+fn a_log_line_says_which_attempt_printed_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                           started_at, heartbeat_at, failed_step, failed_error)
+         VALUES ('r', 'w', 'w.wf', 'h', '{}', 'succeeded', 1, 1, 1, 0, 0, NULL, NULL);
+         INSERT INTO steps (run_id, graph, name, kind, seq, status, attempts, log_path, error)
+         VALUES ('r', 'main', 'a', 'shell', 0, 'succeeded', 2, 'logs/r/a.log', NULL);",
+        )
+        .unwrap();
+    let events = [
+        (T1, "run_started", None, "{}"),
+        (T1, "attempt_started", Some("a"), r#"{"attempt":1}"#),
+        (T1 + 5, "attempt_started", Some("a"), r#"{"attempt":2}"#),
+        (T1 + 9, "step_ended", Some("a"), r#"{"status":"succeeded"}"#),
+        (T1 + 10, "run_ended", None, r#"{"status":"succeeded"}"#),
+    ];
+    for (at, kind, step, detail) in events {
+        crate::record::add_event(&store.conn, "r", at, kind, step, Some(detail)).unwrap();
+    }
+    let header = |n: u32, ms: i64| {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64);
+        format!("{}\n", crate::logs::header(n, 1, at))
+    };
+    std::fs::create_dir_all(dir.path().join("logs/r")).unwrap();
+    let log = format!("{}first\n{}second\n", header(1, T1), header(2, T1 + 5));
+    std::fs::write(dir.path().join("logs/r/a.log"), log).unwrap();
+    let out = tail_from(&store, "0").poll(&store).unwrap();
+    let lines: Vec<(String, u64)> = out
+        .iter()
+        .filter(|o| o.event == "log")
+        .map(|o| {
+            (
+                o.data["line"].as_str().unwrap().to_owned(),
+                o.data["attempt"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lines, [("first".to_owned(), 1), ("second".to_owned(), 2)]);
+}
