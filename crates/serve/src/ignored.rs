@@ -63,9 +63,13 @@ pub async fn paused(launcher: &Launcher, workflow: &str, kind: &'static str) -> 
     let dir = launcher.state_dir().to_path_buf();
     let wf = workflow.to_owned();
     let read = tokio::task::spawn_blocking(move || {
-        let Some(store) = wfc_store::Store::open_existing(&dir).map_err(|e| e.to_string())? else {
+        // Asked on every delivery: a plain connection to the store the
+        // server opened (and migrated) at its start, not `open_existing`,
+        // whose reaping of dead runs is the serve loop's to do.
+        if !dir.join("runs.db").exists() {
             return Ok(None);
-        };
+        }
+        let store = wfc_store::Store::at(&dir).map_err(|e| e.to_string())?;
         wfc_store::pause::trigger_paused(&store, &wf, kind).map_err(|e| e.to_string())
     })
     .await
