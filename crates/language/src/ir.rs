@@ -24,6 +24,7 @@ pub use name_table::NameTable;
 pub use order::SequenceOrder;
 pub mod alerts;
 pub mod artifacts;
+pub mod sources;
 mod call;
 mod comprehension;
 mod context;

@@ -358,6 +358,9 @@ pub static SETTINGS: &[FieldInfo] = &[
 /// The `artifacts` field of the kinds that run something.
 const ARTIFACTS_DOC: &str = "Files the step hands on: `artifacts { NAME = \"GLOB\" [optional] }`, globs relative to the step's folder; after it succeeds each match is kept in the run store, and `STEP.artifacts.NAME` is the list of their paths.";
 
+/// The `sources` field of the kinds that run something.
+const SOURCES_DOC: &str = "The files the step reads, as globs relative to the workflow file (`[\"src/**/*.rs\", \"Cargo.lock\"]`): when they, the step as resolved and what it reads from its dependencies are as in a succeeded run, the step is up to date and not run again (its outputs and artifacts are restored); `--force` or `--rerun STEP` run it anyway.";
+
 /// Every step kind.
 pub static KINDS: &[KindInfo] = &[
     KindInfo {
@@ -371,6 +374,7 @@ pub static KINDS: &[KindInfo] = &[
             field("env", FieldType::Map, "Environment variables for the command: `env { KEY = value }`."),
             field("outputs", FieldType::Outputs, "Values the command writes as `name=value` lines to the file named by $WF_OUTPUTS."),
             field("artifacts", FieldType::Map, ARTIFACTS_DOC),
+            field("sources", FieldType::StrOrList, SOURCES_DOC),
         ],
         outputs: PROCESS_OUTPUTS,
         declares_outputs: true,
@@ -422,6 +426,7 @@ pub static KINDS: &[KindInfo] = &[
             field("network", FieldType::Str, "The container network: \"none\" (default), \"host\" or a network name."),
             field("outputs", FieldType::Outputs, "Values the command writes as `name=value` lines to the file named by $WF_OUTPUTS."),
             field("artifacts", FieldType::Map, ARTIFACTS_DOC),
+            field("sources", FieldType::StrOrList, SOURCES_DOC),
         ],
         outputs: PROCESS_OUTPUTS,
         declares_outputs: true,
@@ -441,6 +446,7 @@ pub static KINDS: &[KindInfo] = &[
             field("env", FieldType::Map, "Environment variables for the script: `env { KEY = value }`."),
             field("outputs", FieldType::Outputs, "Typed values the script writes: keys of the JSON object in $WF_RESULT, or `name=value` lines in $WF_OUTPUTS."),
             field("artifacts", FieldType::Map, ARTIFACTS_DOC),
+            field("sources", FieldType::StrOrList, SOURCES_DOC),
         ],
         outputs: SCRIPT_OUTPUTS,
         declares_outputs: true,
@@ -460,6 +466,7 @@ pub static KINDS: &[KindInfo] = &[
             field("env", FieldType::Map, "Environment variables for the script: `env { KEY = value }`."),
             field("outputs", FieldType::Outputs, "Typed values the script writes: keys of the JSON object in $WF_RESULT, or `name=value` lines in $WF_OUTPUTS."),
             field("artifacts", FieldType::Map, ARTIFACTS_DOC),
+            field("sources", FieldType::StrOrList, SOURCES_DOC),
         ],
         outputs: SCRIPT_OUTPUTS,
         declares_outputs: true,

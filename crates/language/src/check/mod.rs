@@ -54,6 +54,7 @@ mod scope;
 mod scripts;
 mod settings;
 mod shell;
+mod sources;
 mod sql;
 mod status_words;
 mod steps;

@@ -551,6 +551,9 @@ impl Checker<'_> {
                         ..ctx
                     };
                     if let Some(value) = self.kind_field(fi, f, &fctx) {
+                        if let (ir::sources::FIELD, FieldValue::Expr(e)) = (name, &f.value) {
+                            self.check_sources(e, &value);
+                        }
                         self.wf.steps[id].fields.push(StepField {
                             name: name.to_string(),
                             value,
