@@ -30,6 +30,7 @@ mod new;
 mod pick;
 mod pipe;
 mod plan;
+mod plan_incremental;
 mod program;
 mod progress;
 mod remote;

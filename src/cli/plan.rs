@@ -74,7 +74,19 @@ pub fn run(args: PlanArgs) -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            print!("{}", show(&plan, &wf, &source, args.format));
+            let mut shown = show(&plan, &wf, &source, args.format);
+            if matches!(args.format, PlanFormat::Text | PlanFormat::Json) {
+                let dir = args.input.store.dir_for(&args.input.file);
+                let states = super::plan_incremental::states(&plan, &wf, &source.name, &dir);
+                shown = match args.format {
+                    PlanFormat::Json => super::plan_incremental::json(shown, &states),
+                    _ => {
+                        let color = render::use_color(std::io::stdout().is_terminal());
+                        shown + &super::plan_incremental::text(&states, color)
+                    }
+                };
+            }
+            print!("{shown}");
             ExitCode::SUCCESS
         }
         Err(code) => code,

@@ -118,6 +118,8 @@ struct Row {
     optional: bool,
     /// Succeeded in an earlier session of the run (`wfc resume`).
     restored: bool,
+    /// Up to date with this run: not run (a step with `sources`).
+    up_to_date: Option<String>,
 }
 
 impl Display {
@@ -267,6 +269,7 @@ impl Inner {
                     duration: Duration::ZERO,
                     optional: false,
                     restored: false,
+                    up_to_date: None,
                 });
                 let i = self.rows.len() - 1;
                 let names = self.index.entry(key.graph.clone()).or_default();
@@ -444,8 +447,14 @@ impl Recorder for Display {
             d.count_done(step, e.status);
             let mut line = d.prefix(step);
             line.push(' ');
-            d.status_into(&mut line, e.status, e.optional);
-            if e.started_at.is_some() {
+            let origin = d.row(step).up_to_date.clone();
+            if let Some(run) = origin.filter(|_| e.status == StepStatus::Succeeded) {
+                let word = d.paint("32", "✓ up to date");
+                line.push_str(&format!("{word} (run {run}): not run"));
+            } else {
+                d.status_into(&mut line, e.status, e.optional);
+            }
+            if e.started_at.is_some() && !line.ends_with("not run") {
                 line.push_str(" in ");
                 human_into(&mut line, e.duration);
             }
@@ -458,6 +467,11 @@ impl Recorder for Display {
             }
             d.say_later(&line);
         });
+    }
+
+    fn step_inputs(&mut self, step: &StepKey, inputs: &wfc_contract::up_to_date::StepInputs) {
+        let origin = inputs.origin.clone();
+        self.with(|d| d.row(step).up_to_date = origin);
     }
 
     fn step_restored(&mut self, step: &StepKey) {
@@ -594,6 +608,7 @@ fn summary_table(d: &Inner) -> String {
                     format!("{} (optional)", s.name())
                 }
                 StepStatus::Succeeded if r.restored => "succeeded (earlier)".to_owned(),
+                StepStatus::Succeeded if r.up_to_date.is_some() => "up to date".to_owned(),
                 _ => s.name().to_owned(),
             };
             let code = match s {

@@ -77,6 +77,14 @@ pub struct ExecArgs {
     /// (it is kept anyway while the run can be resumed).
     #[arg(long)]
     pub keep_run_dir: bool,
+    /// Run every step, even those up to date with an earlier run (steps
+    /// with `sources`); what they read is recorded for next time.
+    #[arg(long)]
+    pub force: bool,
+    /// Run this step even if it is up to date (repeatable; a loop's name
+    /// reruns all its iterations).
+    #[arg(long, value_name = "STEP")]
+    pub rerun: Vec<String>,
 }
 
 /// `--executor`: where `shell` and `docker` steps run.
@@ -390,6 +398,10 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     run.lines = Some(Arc::new(display));
     run.base_dir = base_dir;
     run.keep_run_dir = args.exec.keep_run_dir;
+    run.rerun = wfc_launch::Rerun {
+        all: args.exec.force,
+        steps: args.exec.rerun.clone(),
+    };
     let ended = runtime.block_on(async {
         // Before the start: a Ctrl-C that comes while the run's record
         // opens reaches it through the launcher.

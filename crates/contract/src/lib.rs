@@ -20,6 +20,7 @@ pub mod attempts;
 pub mod lines;
 pub mod recorder;
 pub mod time;
+pub mod up_to_date;
 pub mod usage;
 
 pub use approvals::{Approvals, Closed, DecisionLog, Escalation, GateDecision, Wait};

@@ -205,6 +205,10 @@ pub trait Recorder: Send {
     /// into the run's artifact folder and synced; just before its
     /// [`Recorder::step_ended`], in the same turn.
     fn artifacts_kept(&mut self, _step: &StepKey, _files: &[crate::ArtifactFile]) {}
+    /// What decided a step that declares `sources` and succeeded or was up
+    /// to date ([`crate::up_to_date`]); just before its
+    /// [`Recorder::step_ended`], in the same turn.
+    fn step_inputs(&mut self, _step: &StepKey, _inputs: &crate::up_to_date::StepInputs) {}
     /// A run phase begins: `"rollback"`, `"on failure"`, `"finally"`, … (for display).
     fn phase(&mut self, _name: &str) {}
     /// The workflow's own outputs (masked), once its main graph succeeded;
@@ -271,6 +275,9 @@ impl Recorder for Recorders {
         self.0
             .iter_mut()
             .for_each(|r| r.artifacts_kept(step, files));
+    }
+    fn step_inputs(&mut self, step: &StepKey, inputs: &crate::up_to_date::StepInputs) {
+        self.0.iter_mut().for_each(|r| r.step_inputs(step, inputs));
     }
     fn phase(&mut self, name: &str) {
         self.0.iter_mut().for_each(|r| r.phase(name));

@@ -28,6 +28,7 @@ pub mod approvals;
 pub mod compile;
 pub mod error;
 pub mod estimates;
+pub mod incremental;
 pub mod launcher;
 pub mod lock;
 mod own;
@@ -38,7 +39,7 @@ pub mod session;
 pub use compile::{compile, Checked, Compiled};
 pub use error::LaunchError;
 pub use launcher::{Launcher, State};
-pub use run::{Admission, Estimates, Fingerprints, Resume, Run, Started};
+pub use run::{Admission, Estimates, Fingerprints, Rerun, Resume, Run, Started};
 
 /// A new run's id, `20240501-123456-1a2b3c4d`: the UTC time of the start
 /// and 32 random bits, so runs started in one second stay apart.

@@ -153,6 +153,7 @@ async fn start(
         lines,
         base_dir,
         keep_run_dir,
+        rerun,
         ..
     } = run;
     let (restored, first_started) = match resume {
@@ -227,6 +228,14 @@ async fn start(
     request.trigger = trigger;
     request.keep_going = keep_going;
     request.restored = restored.unwrap_or_default();
+    if record {
+        request.incremental = crate::incremental::settings(
+            launcher.state_dir(),
+            &request.plan,
+            &request.file,
+            &rerun,
+        );
+    }
     request.prior = prior;
     request.started = first_started;
     request.artifacts = session

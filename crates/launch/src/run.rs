@@ -106,6 +106,18 @@ pub struct Run {
     pub base_dir: Option<std::path::PathBuf>,
     /// Keep the run's folder (`run.dir`) when it ends (`--keep-run-dir`).
     pub keep_run_dir: bool,
+    /// Steps with `sources` that run even when up to date (`--force`,
+    /// `--rerun`; see [`crate::incremental`]).
+    pub rerun: Rerun,
+}
+
+/// What runs even when up to date.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rerun {
+    /// Every step (`--force`).
+    pub all: bool,
+    /// These steps, by name (`--rerun STEP…`).
+    pub steps: Vec<String>,
 }
 
 impl Run {
@@ -145,6 +157,7 @@ impl Run {
             lines: None,
             base_dir: None,
             keep_run_dir: false,
+            rerun: Rerun::default(),
         }
     }
 

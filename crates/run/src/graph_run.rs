@@ -83,6 +83,7 @@ mod skips;
 mod slot_tests;
 mod start;
 mod unroll;
+mod up_to_date;
 
 #[derive(Default)]
 struct StepRun {
@@ -97,6 +98,10 @@ struct StepRun {
     /// Skipped by a person after it failed (`on fail pause`): why. Its
     /// failure counts as an optional step's.
     waived: Option<String>,
+    /// What decided a step with `sources` that runs or is up to date.
+    inputs: Option<Box<wfc_contract::up_to_date::StepInputs>>,
+    /// With incremental runs on: a hash of what it gave (outputs, files).
+    gave: Option<Box<(String, String)>>,
 }
 
 /// A step's last attempt, and its outputs as recorded for it (masked JSON),

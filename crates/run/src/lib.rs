@@ -17,7 +17,9 @@
 //! - [`runner`] runs the whole thing: main graph, compensations, handlers;
 //! - the run reports through `wfc_contract`'s `Recorder`, to a JSON file
 //!   ([`report`]), the run store and the CLI's terminal display;
-//!   [`reaper`] makes sure step processes die with wfc.
+//!   [`reaper`] makes sure step processes die with wfc;
+//! - [`up_to_date`]: a step with `sources` whose inputs are as in a
+//!   succeeded run is restored from it, not run (incremental runs).
 //!
 //! On top of the runner, the [`manager`]: a [`RunManager`] starts, cancels,
 //! approves and observes any number of concurrent runs in one process (one
@@ -45,6 +47,7 @@ pub mod run_context;
 pub mod runner;
 pub mod spec;
 pub mod state;
+pub mod up_to_date;
 pub mod values;
 pub mod workflow_outputs;
 

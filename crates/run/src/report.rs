@@ -54,6 +54,8 @@ struct StepRecord {
     /// What its attempts used so far (CPU added up, the largest peak).
     usage: Option<wfc_contract::Usage>,
     end: Option<J>,
+    /// Up to date with this run (a step with `sources`, not run).
+    up_to_date: Option<String>,
 }
 
 /// `cpu_seconds` and `peak_memory_bytes` of `u` (`null` when not known).
@@ -217,7 +219,15 @@ impl Recorder for ReportWriter {
                 "peak_memory_bytes": peak,
                 "outputs": e.outputs,
             }));
+            if let (Some(J::Object(end)), Some(run)) = (&mut record.end, &record.up_to_date) {
+                end.insert("up_to_date".into(), json!(run));
+            }
         });
+    }
+
+    fn step_inputs(&mut self, step: &StepKey, inputs: &wfc_contract::up_to_date::StepInputs) {
+        let origin = inputs.origin.clone();
+        self.with(|r| r.step(step).up_to_date = origin);
     }
 
     fn step_restored(&mut self, step: &StepKey) {

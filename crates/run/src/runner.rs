@@ -73,6 +73,9 @@ pub struct RunOptions {
     /// Whether the run is paused (`wfc pause`): while it is, the main graph
     /// starts nothing new (running steps finish); `None`: never paused.
     pub pause: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Incremental runs: where steps with `sources` look for a run they
+    /// are up to date with (`None`: every step runs).
+    pub incremental: Option<Arc<crate::up_to_date::Incremental>>,
 }
 
 /// How the run ended.
@@ -396,6 +399,9 @@ impl<'p> Runner<'p> {
         }
         if cancel.is_cancelled() && status == RunStatus::Succeeded {
             status = RunStatus::Cancelled;
+        }
+        if let Some(inc) = &self.opts.incremental {
+            inc.save();
         }
         let duration = started.elapsed();
         let masker = self.secrets.masker();

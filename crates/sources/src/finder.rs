@@ -61,14 +61,19 @@ impl<'c> Finder<'c> {
                     glob: glob.to_owned(),
                     why: e.kind().to_string(),
                 })?;
-            let set = GlobSetBuilder::new()
-                .add(matcher)
-                .build()
-                .map_err(|e| SourceError::Glob {
-                    glob: glob.to_owned(),
-                    why: e.to_string(),
-                })?;
-            for f in self.walk(prefix).iter().filter(|f| set.is_match(f.as_str())) {
+            let set =
+                GlobSetBuilder::new()
+                    .add(matcher)
+                    .build()
+                    .map_err(|e| SourceError::Glob {
+                        glob: glob.to_owned(),
+                        why: e.to_string(),
+                    })?;
+            for f in self
+                .walk(prefix)
+                .iter()
+                .filter(|f| set.is_match(f.as_str()))
+            {
                 found.insert(f.clone(), ());
             }
         }
@@ -103,8 +108,8 @@ impl<'c> Finder<'c> {
                 e.depth() == 0 || !(e.file_type().is_dir() && skipped(e.file_name()))
             });
         for e in walker.flatten() {
-            let is_file = e.file_type().is_file()
-                || (e.file_type().is_symlink() && e.path().is_file());
+            let is_file =
+                e.file_type().is_file() || (e.file_type().is_symlink() && e.path().is_file());
             if !is_file {
                 continue;
             }
@@ -178,10 +183,17 @@ mod tests {
         let mut f = Finder::new(d.path(), &mut cache);
         let names = |m: Manifest| m.files.into_iter().map(|(p, _)| p).collect::<Vec<_>>();
         let m = f
-            .manifest(&["src/**/*.rs".into(), "Cargo.toml".into(), "missing.txt".into()])
+            .manifest(&[
+                "src/**/*.rs".into(),
+                "Cargo.toml".into(),
+                "missing.txt".into(),
+            ])
             .unwrap();
         assert_eq!(names(m), ["Cargo.toml", "src/a.rs", "src/deep/b.rs"]);
-        assert_eq!(names(f.manifest(&["src/*.rs".into()]).unwrap()), ["src/a.rs"]);
+        assert_eq!(
+            names(f.manifest(&["src/*.rs".into()]).unwrap()),
+            ["src/a.rs"]
+        );
         assert_eq!(names(f.manifest(&["docs".into()]).unwrap()), ["docs/x.md"]);
         let all = names(f.manifest(&["**/*".into()]).unwrap());
         assert!(!all.iter().any(|p| p.starts_with(".wfc")), "{all:?}");

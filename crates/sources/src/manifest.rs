@@ -107,7 +107,10 @@ mod tests {
 
     fn m(files: &[(&str, u8)]) -> Manifest {
         Manifest {
-            files: files.iter().map(|(p, b)| (p.to_string(), [*b; 32])).collect(),
+            files: files
+                .iter()
+                .map(|(p, b)| (p.to_string(), [*b; 32]))
+                .collect(),
         }
     }
 

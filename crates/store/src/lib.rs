@@ -81,6 +81,7 @@ pub mod server_lock;
 pub mod stats;
 pub mod store_recorder;
 pub mod tail;
+pub mod up_to_date;
 pub mod wire;
 
 pub use history_estimator::HistoryEstimator;

@@ -126,6 +126,26 @@ pub enum Record<'a> {
         usage: Usage,
         at: i64,
     },
+    /// What decided a step that declares `sources` (schema 17); just
+    /// before the step's end. Its own variant at the end, as above.
+    StepInputs {
+        step: &'a str,
+        #[serde(borrow)]
+        inputs: Inputs<'a>,
+        at: i64,
+    },
+}
+
+/// A [`Record::StepInputs`]'s fields (`wfc_contract::up_to_date::StepInputs`).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Inputs<'a> {
+    pub scope: &'a str,
+    pub key: &'a str,
+    pub sources: &'a str,
+    pub deps: &'a str,
+    pub gave: &'a str,
+    pub origin: Option<&'a str>,
+    pub forced: bool,
 }
 
 impl Record<'_> {
@@ -139,7 +159,8 @@ impl Record<'_> {
             | Record::StepEnded { at, .. }
             | Record::Phase { at, .. }
             | Record::Artifact { at, .. }
-            | Record::AttemptEndedWithUsage { at, .. } => *at,
+            | Record::AttemptEndedWithUsage { at, .. }
+            | Record::StepInputs { at, .. } => *at,
         }
     }
 
@@ -155,6 +176,7 @@ impl Record<'_> {
             Record::StepEnded { .. } => "a step's end",
             Record::Phase { .. } => "a phase",
             Record::Artifact { .. } => "an artifact",
+            Record::StepInputs { .. } => "what decided a step",
         }
     }
 
@@ -210,6 +232,11 @@ impl Record<'_> {
                 "artifact_kept",
                 Some(key.name),
                 json!({ "name": name, "path": path, "size": size }),
+            ),
+            Record::StepInputs { step, inputs, .. } => (
+                "step_inputs",
+                Some(*step),
+                json!({ "up_to_date_with": inputs.origin, "forced": inputs.forced }),
             ),
         }
     }
@@ -311,6 +338,17 @@ impl Record<'_> {
                 first,
                 ..
             } => crate::artifacts::record(tx, run_id, key, (name, path, size, sha256), first)?,
+            Record::StepInputs { step, inputs, at } => {
+                let i = inputs;
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO step_inputs
+                       (run_id, step, scope, key, sources, deps, gave, origin, forced, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )?
+                .execute(params![
+                    run_id, step, i.scope, i.key, i.sources, i.deps, i.gave, i.origin, i.forced, at
+                ])?;
+            }
             Record::Skipped { .. } | Record::Phase { .. } => {}
         }
         Ok(())

@@ -294,6 +294,27 @@ fn workflow_env_change(recorded: &J, now: &J, old: &J, new: &J) -> Vec<String> {
     lines
 }
 
+/// How step `name` changed between fingerprints `recorded` and `now`, as
+/// `path: old → new` lines (its definition, the workflow env it gets, the
+/// files it runs); `None` when `recorded` has no such step.
+pub fn step_changes(recorded: &J, now: &J, name: &str) -> Option<Vec<String>> {
+    let find = |v: &J| {
+        v["steps"]
+            .as_array()?
+            .iter()
+            .find(|s| s["name"].as_str() == Some(name))
+            .cloned()
+    };
+    let (o, n) = (find(recorded)?, find(now)?);
+    let mut what = Vec::new();
+    if n["fp"] != o["fp"] {
+        describe(&o["def"], &n["def"], "", &mut what);
+    }
+    what.extend(workflow_env_change(recorded, now, &o, &n));
+    what.extend(code_files::changes(&o, &n));
+    Some(what)
+}
+
 /// Compares the recorded fingerprints with the new plan's; `succeeded` are
 /// the steps whose outputs the resume would restore.
 pub fn compare(recorded: &J, now: &J, succeeded: &[String]) -> PlanDiff {

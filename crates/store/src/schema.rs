@@ -29,7 +29,10 @@
 //! `paused_triggers` (`wfc triggers pause`); 15 gives each attempt the CPU
 //! time and peak memory its process or container used (`attempts.cpu_us`,
 //! `attempts.peak_memory`); 16 adds `alert_states` (each alert rule's
-//! state, its last firing and resolve, and a send that failed).
+//! state, its last firing and resolve, and a send that failed); 17 adds
+//! `step_inputs` (what decided each step that declares `sources`: the key
+//! an up-to-date step is found by, its sources' manifest, what its
+//! dependencies gave).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -38,7 +41,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 16;
+pub const VERSION: i64 = 17;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -64,6 +67,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V13),
         M::up(FROM_V14),
         M::up(FROM_V15),
+        M::up(FROM_V16),
     ])
 }
 
@@ -252,6 +256,39 @@ CREATE TABLE alert_states (
     last_error       TEXT,                 -- the last send that failed, masked
     PRIMARY KEY (workflow, alert)
 ) WITHOUT ROWID;
+
+CREATE TABLE step_inputs (
+    run_id   TEXT NOT NULL,
+    step     TEXT NOT NULL,               -- a main-graph step that declares `sources`
+    scope    TEXT NOT NULL,               -- the workflow file's real path, `#`, the workflow
+    key      TEXT NOT NULL,               -- keyed BLAKE3 of what decides the step (hex)
+    sources  TEXT NOT NULL,               -- [[path, blake3-hex], …]
+    deps     TEXT NOT NULL,               -- {dep: {"outputs": hex, "artifacts": hex}}
+    gave     TEXT NOT NULL,               -- what the step gave (outputs and files), hashed
+    origin   TEXT,                        -- up to date with this run (NULL: it ran)
+    forced   INTEGER NOT NULL DEFAULT 0,  -- ran because of --force / --rerun
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (run_id, step)
+) WITHOUT ROWID;
+CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
+"#;
+
+/// Version 16 to 17: what decided each step that declares `sources`.
+const FROM_V16: &str = r#"
+CREATE TABLE step_inputs (
+    run_id   TEXT NOT NULL,
+    step     TEXT NOT NULL,               -- a main-graph step that declares `sources`
+    scope    TEXT NOT NULL,               -- the workflow file's real path, `#`, the workflow
+    key      TEXT NOT NULL,               -- keyed BLAKE3 of what decides the step (hex)
+    sources  TEXT NOT NULL,               -- [[path, blake3-hex], …]
+    deps     TEXT NOT NULL,               -- {dep: {"outputs": hex, "artifacts": hex}}
+    gave     TEXT NOT NULL,               -- what the step gave (outputs and files), hashed
+    origin   TEXT,                        -- up to date with this run (NULL: it ran)
+    forced   INTEGER NOT NULL DEFAULT 0,  -- ran because of --force / --rerun
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (run_id, step)
+) WITHOUT ROWID;
+CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
 "#;
 
 /// Version 15 to 16: each alert rule's state (`alert NAME { … }`).

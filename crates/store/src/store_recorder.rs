@@ -544,6 +544,22 @@ impl Recorder for StoreRecorder {
         }
     }
 
+    fn step_inputs(&mut self, step: &StepKey, i: &wfc_contract::up_to_date::StepInputs) {
+        self.turn.push(&Record::StepInputs {
+            step: &step.name,
+            inputs: crate::record::Inputs {
+                scope: &i.scope,
+                key: &i.key,
+                sources: &i.sources,
+                deps: &i.deps,
+                gave: &i.gave,
+                origin: i.origin.as_deref(),
+                forced: i.forced,
+            },
+            at: now_ms(),
+        });
+    }
+
     fn phase(&mut self, name: &str) {
         self.turn.push(&Record::Phase { name, at: now_ms() });
     }

@@ -76,7 +76,6 @@ impl Runner<'_> {
         }
         let freed = g.topo.end(v, status);
         g.completion.push(v);
-        let step = &g.graph.steps[v];
         let masker = self.secrets.masker();
         error = error.map(|e| masker.mask(&e));
         let (started_at, duration) = match g.steps[v].started {
@@ -93,12 +92,17 @@ impl Runner<'_> {
                 None => why.clone(),
             });
         }
-        let optional = step.optional || waived.is_some();
+        let optional = g.graph.steps[v].optional || waived.is_some();
         let key = self.key(g, v);
         let kept = last.as_mut().map(|r| std::mem::take(&mut r.kept));
-        if let Some(kept) = kept.filter(|k| !k.is_empty() && status == StepStatus::Succeeded) {
-            self.recorder.artifacts_kept(&key, &kept);
+        if let Some(kept) = kept
+            .as_ref()
+            .filter(|k| !k.is_empty() && status == StepStatus::Succeeded)
+        {
+            self.recorder.artifacts_kept(&key, kept);
         }
+        let kept = kept.unwrap_or_default();
+        self.note_gave(g, v, status, &recorded, &kept);
         self.recorder.step_ended(
             &key,
             &StepEnd {
@@ -115,7 +119,8 @@ impl Runner<'_> {
         let failure = status.is_failure();
         if failure {
             let e = error.clone().unwrap_or_default();
-            g.failures.push((step.name.clone(), e));
+            let name = g.graph.steps[v].name.clone();
+            g.failures.push((name, e));
         }
         if let Some(a) = any {
             if failure {

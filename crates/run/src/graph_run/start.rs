@@ -33,7 +33,7 @@ impl Runner<'_> {
         }
         let graph = g.graph.clone();
         let step = &graph.steps[v];
-        let (cond, prepared, poll, retry_when, derived, artifacts) = {
+        let (cond, prepared, poll, retry_when, derived, artifacts, globs) = {
             let mut ev = self.evaluator(g, step, failed);
             let cond = step.condition.as_ref().map(|c| ev.eval(c));
             let go = matches!(cond, None | Some(Ok(Value::Bool(true))));
@@ -57,6 +57,10 @@ impl Runner<'_> {
             let retry_when = (step.retry.as_ref().and_then(|r| r.when.as_deref()))
                 .filter(|_| go)
                 .map(|w| RetryWhen::new(step, w, &self.params, &self.names, &mut ev));
+            // Read only when a run may skip it (see `up_to_date`).
+            let globs = (go && g.name == GraphName::Main && self.opts.incremental.is_some())
+                .then(|| up_to_date::globs(step, &mut ev))
+                .flatten();
             (
                 cond,
                 prepared,
@@ -64,6 +68,7 @@ impl Runner<'_> {
                 retry_when,
                 ev.take_derived(),
                 artifacts,
+                globs,
             )
         };
         self.secrets.add(derived);
@@ -98,6 +103,17 @@ impl Runner<'_> {
             Ok(a) => a.map(|a| (a, self.opts.artifacts.clone())),
             Err(e) => return self.fail_now(g, v, self.secrets.masker().mask(&e)),
         };
+        let mut inputs = None;
+        if let (Prepared::Exec(spec), Some(globs)) = (&prepared, globs) {
+            let kept = artifacts.as_ref().map(|a| &a.0);
+            match self.check_up_to_date(g, v, spec, kept, globs) {
+                Some(up_to_date::Check::UpToDate(i, found, files)) => {
+                    return self.up_to_date_step(g, v, i, found, files)
+                }
+                Some(up_to_date::Check::Run(i)) => inputs = Some(i),
+                None => {}
+            }
+        }
         let call = match self.call_limit(g, v) {
             Ok(c) => c,
             Err(why) => return self.fail_now(g, v, why),
@@ -123,6 +139,7 @@ impl Runner<'_> {
         };
         self.mark_started(g, v);
         g.steps[v].cancel = Some(job.cancel.clone());
+        g.steps[v].inputs = inputs;
         match prepared {
             Prepared::Exec(spec) => {
                 // Recorded here, not by the task: the record goes out with

@@ -276,6 +276,10 @@ impl Recorder for Observed {
         self.inner.artifacts_kept(step, files);
         self.unflushed = true;
     }
+    fn step_inputs(&mut self, step: &StepKey, inputs: &wfc_contract::up_to_date::StepInputs) {
+        self.inner.step_inputs(step, inputs);
+        self.unflushed = true;
+    }
     fn phase(&mut self, name: &str) {
         self.inner.phase(name);
         self.unflushed = true;

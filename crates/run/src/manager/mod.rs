@@ -112,6 +112,8 @@ pub struct RunRequest {
     pub run_dir: Option<std::path::PathBuf>,
     /// Whether the run is paused (see [`RunOptions::pause`]).
     pub pause: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Incremental runs (see [`RunOptions::incremental`]).
+    pub incremental: Option<Arc<crate::up_to_date::Incremental>>,
 }
 
 impl RunRequest {
@@ -137,6 +139,7 @@ impl RunRequest {
             base_dir: None,
             run_dir: None,
             pause: None,
+            incremental: None,
         }
     }
 }
@@ -316,6 +319,7 @@ impl RunManager {
             base_dir,
             run_dir: request.run_dir,
             pause: request.pause,
+            incremental: request.incremental,
         };
         let registered = Registered {
             shared: shared.clone(),

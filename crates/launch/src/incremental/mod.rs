@@ -1,0 +1,66 @@
+//! Incremental runs for a launched run: on when the run is recorded and
+//! one of its main-graph steps declares `sources`. The scope that runs
+//! share up-to-date steps in is the workflow file's real path and the
+//! workflow's name; `sources` globs are relative to the file's folder.
+
+mod predict;
+pub use predict::{inputs_of, predict, Predicted};
+
+use crate::run::Rerun;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wfc_language::ir::sources;
+use wfc_plan::Plan;
+use wfc_run::up_to_date::Incremental;
+
+/// Whether a main-graph step of `plan` declares `sources`.
+pub fn uses_sources(plan: &Plan) -> bool {
+    plan.main
+        .steps
+        .iter()
+        .any(|s| s.fields.iter().any(|f| f.name == sources::FIELD))
+}
+
+/// The scope and folder of workflow `workflow` of file `file` (as the run
+/// records it: relative to the working directory, or absolute).
+pub fn scope_of(file: &str, workflow: &str) -> (String, PathBuf) {
+    let real = std::fs::canonicalize(file).unwrap_or_else(|_| PathBuf::from(file));
+    let root = real
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    (format!("{}#{workflow}", real.display()), root)
+}
+
+/// The run's settings, `None` when it has nothing to skip or the store
+/// cannot be opened for lookups (then every step runs, as it always may).
+pub fn settings(
+    state_dir: &Path,
+    plan: &Plan,
+    file: &str,
+    rerun: &Rerun,
+) -> Option<Arc<Incremental>> {
+    if !uses_sources(plan) {
+        return None;
+    }
+    let store = match wfc_store::Store::open(state_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("up-to-date steps cannot be looked up, so every step runs: {e}");
+            return None;
+        }
+    };
+    let lookup = Arc::new(wfc_store::up_to_date::Lookup::new(store));
+    let (scope, root) = scope_of(file, &plan.workflow);
+    match Incremental::new(lookup, state_dir, scope, root) {
+        Ok(mut inc) => {
+            inc.force = rerun.all;
+            inc.rerun = rerun.steps.clone();
+            Some(Arc::new(inc))
+        }
+        Err(e) => {
+            tracing::warn!("up-to-date steps cannot be looked up, so every step runs: {e}");
+            None
+        }
+    }
+}
