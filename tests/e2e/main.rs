@@ -112,6 +112,7 @@ mod history_filters;
 mod import;
 mod import_round_trip;
 mod imports;
+mod incremental;
 mod json_form;
 mod labels;
 mod live_display;

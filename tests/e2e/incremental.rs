@@ -1,0 +1,127 @@
+//! Incremental runs end to end, with real files and timestamps: a
+//! build → test → package workflow whose steps declare `sources` re-runs
+//! exactly the steps whose inputs changed, after no change, a test file
+//! edited, a comment-only edit (the build runs again and keeps the same
+//! file: what follows it stays up to date), a real source edit, a param
+//! changed, an artifact deleted (put back, not rebuilt) and its kept copy
+//! deleted (rebuilt); `--force` and `--rerun` run anyway. `wfc plan` says
+//! the same before each run, with its reasons.
+
+use super::case;
+use wfc_testkit::Case;
+
+/// Each step appends its name to `ran.log` when it really runs.
+const BUILD: &str = r#"
+workflow build {
+  param flags: string = "-O2"
+  step compile: shell {
+    run "echo compile >> ran.log && mkdir -p out && grep -hv '^//' src/*.c > out/app && echo ${flags} >> out/app"
+    sources ["src/**/*.c"]
+    artifacts { app = "out/app" }
+  }
+  step test: shell {
+    run "echo test >> ran.log && sh tests/check.sh ${compile.artifacts.app[0]}"
+    sources ["tests/*.sh"]
+  }
+  step package: shell {
+    run "echo package >> ran.log && tar cf out/app.tar -C out app"
+    depends on test
+    sources ["pkg.txt"]
+    artifacts { tar = "out/app.tar" }
+  }
+}
+"#;
+
+fn setup() -> Case {
+    let c = case().file("build.wf", BUILD);
+    c.write("src/main.c", "int main() { return 0; }\n");
+    c.write("src/util.c", "// helpers\nint f() { return 1; }\n");
+    c.write("tests/check.sh", "test -s \"$1\"\n");
+    c.write("pkg.txt", "app\n");
+    c
+}
+
+/// Runs the workflow; the steps that really ran, in order.
+fn run(c: &Case, args: &[&str]) -> Vec<String> {
+    let _ = std::fs::remove_file(c.path("ran.log"));
+    c.wfc(["run", "build.wf", "--plain"]).args(args).success().output();
+    c.read("ran.log").lines().map(str::to_owned).collect()
+}
+
+/// `wfc plan`'s incremental lines: `step state why`.
+fn plan(c: &Case, args: &[&str]) -> String {
+    let out = c.wfc(["plan", "build.wf"]).args(args).success().output();
+    let from = out.stdout.find("\nIncremental").expect("an Incremental section");
+    out.stdout[from..].to_owned()
+}
+
+#[test]
+fn only_the_steps_whose_inputs_changed_run_again() {
+    let c = setup();
+    assert!(plan(&c, &[]).contains("compile  will run  no earlier run"));
+    assert_eq!(run(&c, &[]), ["compile", "test", "package"]);
+
+    // No change: nothing runs; the plan and the run say up to date.
+    let p = plan(&c, &[]);
+    assert!(p.contains("3 of 3 steps with `sources` up to date"), "{p}");
+    std::fs::remove_file(c.path("ran.log")).unwrap();
+    let out = c.wfc(["run", "build.wf", "--plain"]).success().output();
+    assert!(out.stdout.contains("compile | ✓ up to date (run "), "{}", out.stdout);
+    assert!(!c.path("ran.log").exists(), "nothing ran");
+
+    // A test file edited: only the test runs.
+    c.write("tests/check.sh", "test -s \"$1\" && grep -q main \"$1\"\n");
+    let p = plan(&c, &[]);
+    assert!(p.contains("test     will run  sources: tests/check.sh changed"), "{p}");
+    assert!(p.contains("compile  up to date"), "{p}");
+    assert_eq!(run(&c, &[]), ["test"]);
+
+    // A comment-only edit: the build runs, keeps the same file, and what
+    // reads it stays up to date (restat).
+    c.write("src/util.c", "// helpers, documented\nint f() { return 1; }\n");
+    let p = plan(&c, &[]);
+    assert!(p.contains("compile  will run  sources: src/util.c changed"), "{p}");
+    assert!(p.contains("test     at run time  after `compile` run"), "{p}");
+    assert_eq!(run(&c, &[]), ["compile"]);
+
+    // A real edit: the build keeps another file; the test reads it.
+    c.write("src/util.c", "int f() { return 2; }\n");
+    assert_eq!(run(&c, &[]), ["compile", "test"]);
+
+    // A param the build reads.
+    let p = plan(&c, &["-p", "flags=-O0"]);
+    assert!(p.contains("param `flags`: \"-O2\" → \"-O0\""), "{p}");
+    assert_eq!(run(&c, &["-p", "flags=-O0"]), ["compile", "test"]);
+    // Back to the first value: that run is still in the store.
+    assert_eq!(run(&c, &[]), Vec::<String>::new());
+
+    // The built file deleted: put back from its kept copy, not rebuilt.
+    std::fs::remove_file(c.path("out/app")).unwrap();
+    assert_eq!(run(&c, &[]), Vec::<String>::new());
+    assert!(c.read("out/app").contains("-O2"));
+
+    // Its kept copies deleted: rebuilt.
+    std::fs::remove_dir_all(c.path(".wfc/artifacts")).unwrap();
+    let p = plan(&c, &[]);
+    assert!(p.contains("compile  will run  the kept copy of"), "{p}");
+    assert_eq!(run(&c, &[]), ["compile", "package"]);
+
+    // Asked to run anyway.
+    assert_eq!(run(&c, &["--rerun", "test"]), ["test"]);
+    assert_eq!(run(&c, &["--force"]), ["compile", "test", "package"]);
+}
+
+#[test]
+fn the_report_names_the_run_a_step_is_up_to_date_with() {
+    let c = setup();
+    run(&c, &[]);
+    c.wfc(["run", "build.wf", "--plain", "-o", "report.json"])
+        .success()
+        .output();
+    let report = c.report();
+    let step = wfc_testkit::report_step(&report, "compile");
+    let origin = step["up_to_date"].as_str().expect("up_to_date");
+    assert_ne!(origin, report["run_id"].as_str().unwrap());
+    assert_eq!(step["status"], "succeeded");
+    assert_eq!(step["attempts"], 0);
+}
