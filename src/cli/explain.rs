@@ -1,5 +1,7 @@
 //! `wfc explain CODE`: the code's page of docs/diagnostics.md, built into
 //! the binary, so the explanation matches the wfc that reported the code.
+//! `wfc explain RUN STEP`: why a step of a recorded run ran, was up to
+//! date, was skipped or did not run (`wfc_launch::incremental::explain`).
 
 use clap::Args;
 use std::process::ExitCode;
@@ -10,11 +12,22 @@ const PAGES: &str = include_str!("../../docs/diagnostics.md");
 
 #[derive(Args)]
 pub struct ExplainArgs {
-    /// A diagnostic code, as wfc prints it: `E0140`, `W0100` (any case).
+    /// A diagnostic code, as wfc prints it: `E0140`, `W0100` (any case);
+    /// or a run (its id, a unique prefix, or `last`) followed by a step.
     code: String,
+    /// With a run: the step to explain.
+    step: Option<String>,
+    /// With a run: `text` or `json`.
+    #[arg(long, value_enum, default_value_t)]
+    format: super::Format,
+    #[command(flatten)]
+    store: super::history::StoreArgs,
 }
 
 pub fn run(args: ExplainArgs) -> ExitCode {
+    if let Some(step) = &args.step {
+        return step_of_run(&args, step);
+    }
     let code = args.code.trim().to_ascii_uppercase();
     match page(&code) {
         Some(text) => {
@@ -26,6 +39,45 @@ pub fn run(args: ExplainArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `wfc explain RUN STEP`.
+fn step_of_run(args: &ExplainArgs, step: &str) -> ExitCode {
+    let (store, id) = match args.store.open_run(&args.code) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let e = match wfc_launch::incremental::explain(&store, &id, step) {
+        Ok(Ok(e)) => e,
+        Ok(Err(why)) => {
+            super::say::err(&format!("error: {why}"));
+            return ExitCode::from(2);
+        }
+        Err(e) => return super::history::store_error(e),
+    };
+    if args.format == super::Format::Json {
+        println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    let head = match e.verdict.as_str() {
+        "up_to_date" => format!(
+            "up to date with run {}: it did not run",
+            e.up_to_date_with.as_deref().unwrap_or_default()
+        ),
+        "ran" => "it ran".to_owned(),
+        "failed" => format!("it ran and ended {}", e.status),
+        "skipped" => "it was skipped".to_owned(),
+        "did_not_run" => format!("it did not run ({})", e.status),
+        _ => format!("it is {}", e.status),
+    };
+    println!("Step `{}` of run {}: {head}", e.step, e.run);
+    if let Some(p) = &e.compared_with {
+        println!("  compared with run {p}, the last in which it succeeded before:");
+    }
+    for r in &e.reasons {
+        println!("  - {}", super::say::escaped(r));
+    }
+    ExitCode::SUCCESS
 }
 
 /// Every code with a page, in the order of the document.

@@ -30,6 +30,7 @@ mod new;
 mod pick;
 mod pipe;
 mod plan;
+mod plan_diff;
 mod plan_incremental;
 mod program;
 mod progress;
@@ -102,9 +103,9 @@ enum Command {
         after_help = "Looks up the commands and interpreters the steps run on PATH, runs ShellCheck over `run` commands (when installed), checks URLs and durations, and asks the Docker engine, the databases, the SMTP servers and DNS (each for at most 2s). Every finding is a warning W0960-W0974 (docs/preflight.md).\n\nExamples:\n  wfc doctor deploy.wf\n  wfc doctor --deny warnings ci/\n  wfc check --level strict deploy.wf    # without reaching out\n\nExit status: 0 no errors, 1 errors (or warnings with --deny warnings), 2 unreadable file."
     )]
     Doctor(doctor::DoctorArgs),
-    /// Print the page of a diagnostic code (`E0140`, `W0100`) from docs/diagnostics.md.
+    /// Print the page of a diagnostic code (`E0140`, `W0100`), or why a run's step ran or was up to date.
     #[command(
-        after_help = "Examples:\n  wfc explain E0140\n  wfc explain w0100\n\nExit status: 0 printed, 2 no such code."
+        after_help = "Examples:\n  wfc explain E0140\n  wfc explain w0100\n  wfc explain last build     # why step `build` of the last run ran or was up to date\n\nExit status: 0 printed, 2 no such code, run or step."
     )]
     Explain(explain::ExplainArgs),
     /// Format workflows in the canonical layout, keeping every comment.

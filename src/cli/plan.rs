@@ -52,6 +52,11 @@ pub struct PlanArgs {
     /// `text` (for people), `json` (for tools, see docs/plan.md), `dot` (Graphviz) or `mermaid`.
     #[arg(long, value_enum, default_value_t)]
     pub format: PlanFormat,
+    /// Compare this plan with the one run RUN used (default: the workflow's
+    /// last run): steps added, removed and changed field by field, params
+    /// and env changed (`--format json` for tools).
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "")]
+    pub diff: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -73,6 +78,18 @@ pub fn run(args: PlanArgs) -> ExitCode {
                     eprintln!("{e}");
                     return ExitCode::from(2);
                 }
+            }
+            if let Some(against) = &args.diff {
+                let dir = args.input.store.dir_for(&args.input.file);
+                let against = Some(against.as_str()).filter(|a| !a.is_empty());
+                let json = args.format == PlanFormat::Json;
+                return match super::plan_diff::show(&plan, &wf, &source.name, &dir, against, json) {
+                    Ok(text) => {
+                        print!("{text}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(code) => code,
+                };
             }
             let mut shown = show(&plan, &wf, &source, args.format);
             if matches!(args.format, PlanFormat::Text | PlanFormat::Json) {

@@ -175,6 +175,7 @@ pub fn run(mut args: RunArgs) -> ExitCode {
         return plan_cmd::run(PlanArgs {
             input: args.input,
             format: args.format,
+            diff: None,
         });
     }
     // The run manager's reaper (a `/bin/sh`) starts on a thread while the

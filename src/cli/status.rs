@@ -266,6 +266,12 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         let note = match (&s.waiting, &s.error) {
             (Some(w), _) => w.clone(),
             (None, Some(e)) if s.status != "succeeded" => e.clone(),
+            _ if s.up_to_date.is_some() => format!(
+                "up to date with run {}: not run (`wfc explain {} {}`)",
+                s.up_to_date.as_deref().unwrap_or_default(),
+                d.run.id,
+                s.name
+            ),
             _ if s.status == "succeeded" && s.attempts > 1 => {
                 format!("after {} attempts", s.attempts)
             }

@@ -44,14 +44,20 @@ fn setup() -> Case {
 /// Runs the workflow; the steps that really ran, in order.
 fn run(c: &Case, args: &[&str]) -> Vec<String> {
     let _ = std::fs::remove_file(c.path("ran.log"));
-    c.wfc(["run", "build.wf", "--plain"]).args(args).success().output();
+    c.wfc(["run", "build.wf", "--plain"])
+        .args(args)
+        .success()
+        .output();
     c.read("ran.log").lines().map(str::to_owned).collect()
 }
 
 /// `wfc plan`'s incremental lines: `step state why`.
 fn plan(c: &Case, args: &[&str]) -> String {
     let out = c.wfc(["plan", "build.wf"]).args(args).success().output();
-    let from = out.stdout.find("\nIncremental").expect("an Incremental section");
+    let from = out
+        .stdout
+        .find("\nIncremental")
+        .expect("an Incremental section");
     out.stdout[from..].to_owned()
 }
 
@@ -66,22 +72,38 @@ fn only_the_steps_whose_inputs_changed_run_again() {
     assert!(p.contains("3 of 3 steps with `sources` up to date"), "{p}");
     std::fs::remove_file(c.path("ran.log")).unwrap();
     let out = c.wfc(["run", "build.wf", "--plain"]).success().output();
-    assert!(out.stdout.contains("compile | ✓ up to date (run "), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("compile | ✓ up to date (run "),
+        "{}",
+        out.stdout
+    );
     assert!(!c.path("ran.log").exists(), "nothing ran");
 
     // A test file edited: only the test runs.
     c.write("tests/check.sh", "test -s \"$1\" && grep -q main \"$1\"\n");
     let p = plan(&c, &[]);
-    assert!(p.contains("test     will run  sources: tests/check.sh changed"), "{p}");
+    assert!(
+        p.contains("test     will run  sources: tests/check.sh changed"),
+        "{p}"
+    );
     assert!(p.contains("compile  up to date"), "{p}");
     assert_eq!(run(&c, &[]), ["test"]);
 
     // A comment-only edit: the build runs, keeps the same file, and what
     // reads it stays up to date (restat).
-    c.write("src/util.c", "// helpers, documented\nint f() { return 1; }\n");
+    c.write(
+        "src/util.c",
+        "// helpers, documented\nint f() { return 1; }\n",
+    );
     let p = plan(&c, &[]);
-    assert!(p.contains("compile  will run  sources: src/util.c changed"), "{p}");
-    assert!(p.contains("test     at run time  after `compile` run"), "{p}");
+    assert!(
+        p.contains("compile  will run  sources: src/util.c changed"),
+        "{p}"
+    );
+    assert!(
+        p.contains("test     at run time  after `compile` run"),
+        "{p}"
+    );
     assert_eq!(run(&c, &[]), ["compile"]);
 
     // A real edit: the build keeps another file; the test reads it.
@@ -124,4 +146,76 @@ fn the_report_names_the_run_a_step_is_up_to_date_with() {
     assert_ne!(origin, report["run_id"].as_str().unwrap());
     assert_eq!(step["status"], "succeeded");
     assert_eq!(step["attempts"], 0);
+}
+
+#[test]
+fn explain_says_why_a_step_ran_or_was_up_to_date() {
+    let c = setup();
+    run(&c, &[]);
+    let explain = |step: &str| {
+        c.wfc(["explain", "last", step, "--format", "json"])
+            .success()
+            .output()
+            .json()
+    };
+    let e = explain("compile");
+    assert_eq!(e["verdict"], "ran");
+    assert_eq!(
+        e["reasons"][0],
+        "no earlier run of it succeeded in this store"
+    );
+
+    run(&c, &[]);
+    let e = explain("package");
+    assert_eq!(e["verdict"], "up_to_date", "{e}");
+    assert!(e["up_to_date_with"].is_string());
+
+    c.write("src/main.c", "int main() { return 1; }\n");
+    run(&c, &["-p", "flags=-O1"]);
+    let e = explain("compile");
+    assert_eq!(e["verdict"], "ran");
+    let reasons = e["reasons"].to_string();
+    assert!(reasons.contains("sources: src/main.c changed"), "{reasons}");
+    assert!(
+        reasons.contains("param `flags`: \\\"-O2\\\" → \\\"-O1\\\""),
+        "{reasons}"
+    );
+    let e = explain("test");
+    assert!(
+        e["reasons"]
+            .to_string()
+            .contains("`compile` kept other files"),
+        "{e}"
+    );
+
+    // A step with no `sources` and an unknown step.
+    let out = c.wfc(["explain", "last", "nope"]).status(2).output();
+    assert!(out.stderr.contains("has no step `nope`"), "{}", out.stderr);
+}
+
+#[test]
+fn plan_diff_shows_what_changed_since_the_last_run() {
+    let c = setup();
+    run(&c, &[]);
+    let same = c.wfc(["plan", "build.wf", "--diff"]).success().output();
+    assert!(same.stdout.contains("No changes"), "{}", same.stdout);
+    c.write(
+        "build.wf",
+        &BUILD
+            .replace("tar cf", "tar czf")
+            .replace("app.tar", "app.tgz"),
+    );
+    let out = c
+        .wfc(["plan", "build.wf", "--diff", "-p", "flags=-O3"])
+        .success()
+        .output();
+    let text = out.stdout.lines().skip(1).collect::<Vec<_>>().join("\n");
+    insta::assert_snapshot!(text);
+    let json = c
+        .wfc(["plan", "build.wf", "--diff", "last", "--format", "json"])
+        .success()
+        .output()
+        .json();
+    assert_eq!(json["changes"]["changed"][0]["step"], "package");
+    assert_eq!(json["same"], false);
 }

@@ -69,6 +69,7 @@ pub mod logs;
 pub mod metrics;
 pub mod pause;
 pub mod place;
+pub mod plan_diff;
 pub mod prior_attempts;
 pub mod query;
 pub mod record;

@@ -150,6 +150,10 @@ pub struct StepRow {
     pub outputs: J,
     pub log: Option<String>,
     pub attempt_log: Vec<AttemptRow>,
+    /// Up to date with this run: not run, restored from it (a step with
+    /// `sources`, see `wfc explain RUN STEP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to_date: Option<String>,
 }
 
 /// A run with all its steps: recorded ones in the order they were first
@@ -287,7 +291,9 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
 /// The columns [`step_row`] reads, in its order.
 pub(crate) const STEP_COLUMNS: &str =
     "graph, rollback_of, name, kind, status, attempts, started_at,
-    duration_ms, exit_code, error, detail, outputs, log_path";
+    duration_ms, exit_code, error, detail, outputs, log_path,
+    (SELECT i.origin FROM step_inputs i WHERE i.run_id = steps.run_id
+       AND i.step = steps.name AND steps.graph = 'main')";
 
 /// A step's row, read from [`STEP_COLUMNS`], without its attempts.
 pub(crate) fn step_row(r: &rusqlite::Row) -> rusqlite::Result<StepRow> {
@@ -312,6 +318,7 @@ pub(crate) fn step_row(r: &rusqlite::Row) -> rusqlite::Result<StepRow> {
             .unwrap_or(J::Null),
         log: r.get(12)?,
         attempt_log: Vec::new(),
+        up_to_date: r.get(13)?,
     })
 }
 
@@ -369,6 +376,7 @@ pub(crate) fn pending(name: String, kind: String) -> StepRow {
         outputs: J::Null,
         log: None,
         attempt_log: Vec::new(),
+        up_to_date: None,
     }
 }
 

@@ -3,7 +3,9 @@
 //! share up-to-date steps in is the workflow file's real path and the
 //! workflow's name; `sources` globs are relative to the file's folder.
 
+mod explain;
 mod predict;
+pub use explain::{explain, Explanation};
 pub use predict::{inputs_of, predict, Predicted};
 
 use crate::run::Rerun;

@@ -324,6 +324,7 @@ mod tests {
                     peak_memory_bytes: None,
                 })
                 .collect(),
+            up_to_date: None,
         }
     }
 
