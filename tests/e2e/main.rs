@@ -22,6 +22,8 @@
 //! - `serve`: `wfc serve` over real HTTP — keys, runs, params, rate limits,
 //!   the OpenAPI document, reloading files, draining on SIGTERM.
 //! - `serve_events`: `wfc serve`'s live events (SSE) and resume endpoint.
+//! - `serve_openapi`: every documented route's live answers checked against
+//!   the OpenAPI document's schemas (Python's jsonschema).
 //! - `serve_durable`: `wfc serve` after `kill -9`, and `lock` in its runs.
 //! - `serve_client`: retention, and `wfc status|logs|history|cancel|approve
 //!   --server` against a real server.
@@ -141,6 +143,7 @@ mod serve_hooks;
 mod serve_hooks_replay;
 mod serve_keys;
 mod serve_logs;
+mod serve_openapi;
 mod serve_ops;
 mod serve_owned;
 mod serve_pages;

@@ -13,6 +13,7 @@ pub mod pages;
 /// One run, as `wfc history` lists it (read back from JSON by `wfc history
 /// --server`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunRow {
     pub id: String,
     pub workflow: String,
@@ -27,6 +28,7 @@ pub struct RunRow {
     pub steps: i64,
     pub failed_step: Option<String>,
     pub failed_error: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub params: J,
     /// Its workflow's `version` when it started (in listings and details).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +104,7 @@ pub fn run(store: &Store, id: &str) -> rusqlite::Result<Option<RunRow>> {
 
 /// One attempt of a step.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttemptRow {
     /// Which start of the run it belongs to (1, then one more per resume).
     pub session: i64,
@@ -123,6 +126,7 @@ pub struct AttemptRow {
 
 /// A step of a run, as `wfc status` shows it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepRow {
     pub name: String,
     /// `main`, `rollback`, `on_failure`, `on_success`, `finally`.
@@ -147,6 +151,8 @@ pub struct StepRow {
     /// The largest peak memory of its attempts, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_memory_bytes: Option<u64>,
+    /// Its outputs by name; `null` for a step that has not ended.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub outputs: J,
     pub log: Option<String>,
     pub attempt_log: Vec<AttemptRow>,
@@ -157,15 +163,18 @@ pub struct StepRow {
 /// is shown as listings show it: `waiting` for a running run held by a
 /// person ([`super::listing::shown`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunDetail {
     #[serde(flatten)]
     pub run: RunRow,
     pub step_list: Vec<StepRow>,
     /// The workflow's outputs (masked), when its latest session succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub outputs: Option<J>,
     /// `{"key", "held_by"}` while the run waits for its `lock`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub waiting_for_lock: Option<J>,
     /// What started the run, when not `wfc run` (`api`, `schedule`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
