@@ -1,6 +1,9 @@
 //! The API's OpenAPI 3.1 document (`/api/v1/openapi.json`, made by utoipa
-//! from the handlers) and a page that renders it (`/api/v1/docs`: a small
-//! static HTML file of this crate, nothing fetched from elsewhere).
+//! from the handlers) and the page that renders it on the server
+//! (`/api/v1/docs`, [`viewer`]: nothing fetched from elsewhere).
+
+mod markdown;
+pub mod viewer;
 
 use crate::api::{
     alerts, artifacts, delete, files, gates, ignored, logs, pause, resume, run_detail, runs,
@@ -10,7 +13,6 @@ use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo}
 use crate::events;
 use crate::mcp::http::doc as mcp;
 use crate::problem::ProblemBody as Problem;
-use axum::response::Html;
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -145,9 +147,4 @@ impl Modify for KeyAnswers {
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
-}
-
-/// `GET /api/v1/docs`.
-pub async fn page() -> Html<&'static str> {
-    Html(include_str!("../assets/docs.html"))
 }
