@@ -24,6 +24,8 @@
 //! - `serve_events`: `wfc serve`'s live events (SSE) and resume endpoint.
 //! - `serve_openapi`: every documented route's live answers checked against
 //!   the OpenAPI document's schemas (Python's jsonschema).
+//! - `serve_started_by`: who started each run, in the API, `wfc status` and
+//!   `wfc history`.
 //! - `serve_durable`: `wfc serve` after `kill -9`, and `lock` in its runs.
 //! - `serve_client`: retention, and `wfc status|logs|history|cancel|approve
 //!   --server` against a real server.
@@ -152,6 +154,7 @@ mod serve_plan_size;
 mod serve_push;
 mod serve_schedule;
 mod serve_schedule_resumed;
+mod serve_started_by;
 mod serve_triggers;
 mod sql;
 mod sql_postgres;

@@ -142,6 +142,7 @@ async fn start(
         file_hash,
         trigger,
         origin,
+        started_by,
         delivery,
         resume,
         record,
@@ -183,6 +184,7 @@ async fn start(
         },
         trigger: trigger.clone(),
         origin,
+        started_by,
         delivery,
         resuming,
         restore: restored
@@ -328,6 +330,7 @@ struct Open {
     meta: RunMeta,
     trigger: String,
     origin: Option<String>,
+    started_by: Option<String>,
     delivery: Option<String>,
     resuming: bool,
     /// The steps a resumed run restores: their artifacts are put back.
@@ -377,6 +380,7 @@ impl Open {
                     &self.id,
                     &self.trigger,
                     self.origin.as_deref(),
+                    self.started_by.as_deref(),
                 )
                 .map_err(|e| store_error(&e))?;
             }

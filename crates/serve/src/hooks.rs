@@ -313,7 +313,9 @@ pub async fn receive(
     let params = params(&workflow, &hook, inputs)?;
     let compiled = crate::launch::compile(workflow, params).await?;
     tracing::trace!(target: "wfc::timing", "hook: compiled");
-    let mut run = wfc_launch::Run::from(compiled).triggered_by(TRIGGER);
+    let mut run = wfc_launch::Run::from(compiled)
+        .triggered_by(TRIGGER)
+        .started_by(path.clone());
     run.delivery = delivery;
     let started = hooks.launcher.start(run).await?;
     tracing::trace!(target: "wfc::timing", "hook: started");

@@ -36,6 +36,12 @@ pub struct RunRow {
     /// Its workflow's `tags` when it started (in listings and details).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Who started it: an API key's name (the API, MCP, the dashboard's
+    /// user), a webhook's path, a schedule's pattern, a change trigger's
+    /// paths, or `cli` (`wfc run`); absent for a run recorded before wfc
+    /// kept it (in listings and details).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
     #[serde(skip)]
     pub pid: i64,
     #[serde(skip)]
@@ -70,6 +76,7 @@ pub(crate) fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
         params: serde_json::from_str(&params).unwrap_or(J::Null),
         version: None,
         tags: Vec::new(),
+        started_by: None,
         pid: r.get(12)?,
         started_ms: started,
     })
@@ -274,13 +281,15 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
         "running" => super::locks::waiting(store, id)?,
         _ => None,
     };
-    let (trigger, origin) = super::listing::started_by(store, id)?;
-    let trigger = (trigger != super::listing::MANUAL).then_some(trigger);
+    let start = super::listing::started_by(store, id)?;
+    let origin = start.origin;
+    let trigger = (start.trigger != super::listing::MANUAL).then_some(start.trigger);
     let decisions = super::decisions::list(store, id)?;
     let paused = super::pause::paused(store, id)?;
     let mut run = run;
     run.status = super::listing::shown(store, id, &run.status)?;
     (run.version, run.tags) = super::labels::of(store, id)?;
+    run.started_by = start.by;
     Ok(Some(RunDetail {
         run,
         step_list: Vec::new(),

@@ -29,7 +29,9 @@
 //! `paused_triggers` (`wfc triggers pause`); 15 gives each attempt the CPU
 //! time and peak memory its process or container used (`attempts.cpu_us`,
 //! `attempts.peak_memory`); 16 adds `alert_states` (each alert rule's
-//! state, its last firing and resolve, and a send that failed).
+//! state, its last firing and resolve, and a send that failed); 17 adds
+//! `run_triggers.started_by` (who started a run: an API key's name, the
+//! dashboard's user, a webhook's path, a schedule's pattern).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -38,7 +40,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 16;
+pub const VERSION: i64 = 17;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -64,6 +66,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V13),
         M::up(FROM_V14),
         M::up(FROM_V15),
+        M::up(FROM_V16),
     ])
 }
 
@@ -176,7 +179,8 @@ CREATE TABLE plans (
 CREATE TABLE run_triggers (
     run_id  TEXT PRIMARY KEY,              -- no row: started by `wfc run` (manual)
     trigger TEXT NOT NULL,                 -- api | schedule | webhook | change | …
-    origin  TEXT                           -- where an `api` run came from: mcp | dashboard
+    origin  TEXT,                          -- where an `api` run came from: mcp | dashboard
+    started_by TEXT                        -- who: a key's name, a webhook's path, a schedule's pattern
 ) WITHOUT ROWID;
 
 CREATE TABLE run_locks (
@@ -252,6 +256,11 @@ CREATE TABLE alert_states (
     last_error       TEXT,                 -- the last send that failed, masked
     PRIMARY KEY (workflow, alert)
 ) WITHOUT ROWID;
+"#;
+
+/// Version 16 to 17: who started a run (runs recorded before: not known).
+const FROM_V16: &str = r#"
+ALTER TABLE run_triggers ADD COLUMN started_by TEXT;
 "#;
 
 /// Version 15 to 16: each alert rule's state (`alert NAME { … }`).
