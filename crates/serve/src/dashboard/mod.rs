@@ -15,6 +15,7 @@
 //! with a code of `API080`–`API089` (docs/serve.md).
 
 pub mod actions;
+pub mod ago;
 pub mod artifacts;
 pub mod assets;
 pub mod gantt;
@@ -156,6 +157,7 @@ pub(crate) fn security_headers() -> [(header::HeaderName, &'static str); 3] {
 pub(crate) fn templates() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    ago::add_filters(&mut env);
     for (name, text) in [
         ("base.html", include_str!("templates/base.html")),
         ("login.html", include_str!("templates/login.html")),
