@@ -123,8 +123,13 @@ async fn every_documented_route_answers_as_the_document_says() {
         .json()
         .await
         .unwrap();
+    // Redirects are answers too (a browser's `/metrics` without a session).
+    let direct = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let mut c = Calls {
-        http: http.clone(),
+        http: direct,
         answers: Vec::new(),
     };
     let (ops, reader) = (server.operator.clone(), server.reader.clone());
@@ -382,6 +387,17 @@ async fn every_documented_route_answers_as_the_document_says() {
         Some(json!({})),
     )
     .await;
+    let r = c
+        .http
+        .get(root("/metrics"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    c.answers
+        .push(json!({"method": "get", "path": "/metrics", "status": 303,
+        "content_type": null, "body": r.text().await.unwrap()}));
     let validate = c
         .http
         .post(api("/validate"))
