@@ -17,6 +17,9 @@ pub mod pages;
 pub struct RunRow {
     pub id: String,
     pub workflow: String,
+    /// One of [`super::listing::STATUSES`] (`waiting` and `paused` as
+    /// listings show a running run a person holds or paused).
+    #[cfg_attr(feature = "openapi", schema(schema_with = run_status))]
     pub status: String,
     pub started_at: String,
     pub ended_at: Option<String>,
@@ -46,6 +49,18 @@ pub struct RunRow {
     pub pid: i64,
     #[serde(skip)]
     pub started_ms: i64,
+}
+
+/// [`RunRow::status`] in the OpenAPI document: a string among the statuses.
+#[cfg(feature = "openapi")]
+fn run_status() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(super::listing::STATUSES))
+        .description(Some(
+            "`waiting`: running, held by a person; `paused`: running, paused (`wfc pause`)",
+        ))
+        .build()
 }
 
 pub(crate) const RUN_COLUMNS: &str =
