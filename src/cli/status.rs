@@ -213,7 +213,12 @@ pub fn render(d: &RunDetail, attempts: bool, hints: &Hints) -> String {
         .filter(|t| *t != wfc_store::listing::MANUAL)
     {
         let origin = d.origin.as_deref().map(|o| format!(" ({o})"));
-        o.push_str(&format!("  trigger   {t}{}\n", origin.unwrap_or_default()));
+        let by = r.started_by.as_deref().map(|b| format!(", by {b}"));
+        o.push_str(&format!(
+            "  trigger   {t}{}{}\n",
+            origin.unwrap_or_default(),
+            by.unwrap_or_default()
+        ));
     }
     let sessions = if r.sessions > 1 {
         format!(

@@ -157,6 +157,7 @@ async fn a_reader_sees_accessible_pages_that_fit_a_phone_and_no_buttons_that_act
             "run": format!("/runs/{failed}"),
             "waiting": "/waiting",
             "triggers": "/triggers",
+            "api": "/api/v1/docs",
         }
     });
     let Some(result) = scenario("pages", &server, config) else {

@@ -278,8 +278,8 @@ async fn pages_show_the_workflows_and_runs_filtered_with_values_escaped() {
     let (_, _, part) = page(&http, &server, "/runs?trigger=P&since=2000-01-01", &cookie).await;
     assert!(part.contains(failed_id) && part.contains(ok_id), "{part}");
     assert!(
-        part.contains("<time class=\"when\" datetime=\"20"),
-        "UTC in a <time>: {part}"
+        part.contains("<time class=\"ago\" datetime=\"20") && part.contains(" UTC\">"),
+        "how long ago, the UTC time in a <time>: {part}"
     );
     let (_, _, old) = page(&http, &server, "/runs?until=2000-01-01", &cookie).await;
     assert!(old.contains("No runs match"), "{old}");

@@ -22,6 +22,10 @@
 //! - `serve`: `wfc serve` over real HTTP — keys, runs, params, rate limits,
 //!   the OpenAPI document, reloading files, draining on SIGTERM.
 //! - `serve_events`: `wfc serve`'s live events (SSE) and resume endpoint.
+//! - `serve_openapi`: every documented route's live answers checked against
+//!   the OpenAPI document's schemas (Python's jsonschema).
+//! - `serve_started_by`: who started each run, in the API, `wfc status` and
+//!   `wfc history`.
 //! - `serve_durable`: `wfc serve` after `kill -9`, and `lock` in its runs.
 //! - `serve_client`: retention, and `wfc status|logs|history|cancel|approve
 //!   --server` against a real server.
@@ -142,6 +146,7 @@ mod serve_hooks;
 mod serve_hooks_replay;
 mod serve_keys;
 mod serve_logs;
+mod serve_openapi;
 mod serve_ops;
 mod serve_owned;
 mod serve_pages;
@@ -150,6 +155,7 @@ mod serve_plan_size;
 mod serve_push;
 mod serve_schedule;
 mod serve_schedule_resumed;
+mod serve_started_by;
 mod serve_triggers;
 mod sql;
 mod sql_postgres;

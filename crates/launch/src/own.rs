@@ -142,6 +142,7 @@ async fn start(
         file_hash,
         trigger,
         origin,
+        started_by,
         delivery,
         resume,
         record,
@@ -184,6 +185,7 @@ async fn start(
         },
         trigger: trigger.clone(),
         origin,
+        started_by,
         delivery,
         resuming,
         restore: restored
@@ -337,6 +339,7 @@ struct Open {
     meta: RunMeta,
     trigger: String,
     origin: Option<String>,
+    started_by: Option<String>,
     delivery: Option<String>,
     resuming: bool,
     /// The steps a resumed run restores: their artifacts are put back.
@@ -386,6 +389,7 @@ impl Open {
                     &self.id,
                     &self.trigger,
                     self.origin.as_deref(),
+                    self.started_by.as_deref(),
                 )
                 .map_err(|e| store_error(&e))?;
             }

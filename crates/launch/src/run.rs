@@ -78,6 +78,9 @@ pub struct Run {
     pub trigger: String,
     /// Where an `api` run came from (`mcp`, `dashboard`).
     pub origin: Option<String>,
+    /// Who starts it: an API key's name, a webhook's path, a schedule's
+    /// pattern (`wfc run` records none: `cli` is read back for it).
+    pub started_by: Option<String>,
     /// The webhook delivery that started it (the hook's path and the
     /// sender's delivery id), recorded with its trigger.
     pub delivery: Option<String>,
@@ -144,6 +147,7 @@ impl Run {
             file_hash,
             trigger: wfc_store::listing::MANUAL.to_owned(),
             origin: None,
+            started_by: None,
             delivery: None,
             id: None,
             resume: None,
@@ -164,6 +168,12 @@ impl Run {
     /// A run started by `trigger`.
     pub fn triggered_by(mut self, trigger: &str) -> Run {
         self.trigger = trigger.to_owned();
+        self
+    }
+
+    /// A run started by `who` (an API key's name, a webhook's path…).
+    pub fn started_by(mut self, who: impl Into<String>) -> Run {
+        self.started_by = Some(who.into());
         self
     }
 }

@@ -1,6 +1,7 @@
 // Every page's small script (no framework): times the server wrote in UTC
 // (`<time class="when" datetime>`) shown in the browser's zone, the UTC time kept in
-// their title; a list asked to refresh (`data-refresh="SECONDS"`) reloads;
+// their title; times written as how long ago (`<time class="ago" datetime>`,
+// "3 min ago", as the server's `dashboard::ago` says it) said again every 20 s; a list asked to refresh (`data-refresh="SECONDS"`) reloads;
 // the header's dark-mode toggle, remembered in localStorage (`wfc-theme`).
 // Loaded without `defer`: the theme is set before the page is drawn.
 (function () {
@@ -47,6 +48,26 @@
       t.textContent = local(d);
     });
   }
+  // The server's clock less the browser's, when the page says (`data-now`).
+  var skew = 0;
+  function ago(ms) {
+    var secs = (Date.now() + skew - ms) / 1000;
+    var s = Math.round(Math.abs(secs));
+    var words;
+    if (s < 5) { return 'just now'; }
+    if (s < 60) { words = s + ' s'; }
+    else if (s < 3600) { words = Math.floor(s / 60) + ' min'; }
+    else if (s < 86400) { words = Math.floor(s / 3600) + ' h'; }
+    else if (s < 2592000) { words = Math.floor(s / 86400) + ' d'; }
+    else { return new Date(ms).toISOString().slice(0, 10); }
+    return secs < 0 ? 'in ' + words : words + ' ago';
+  }
+  function agos(root) {
+    root.querySelectorAll('time.ago[datetime]').forEach(function (t) {
+      var ms = Date.parse(t.getAttribute('datetime'));
+      if (!isNaN(ms)) { t.textContent = ago(ms); }
+    });
+  }
   function refresh() {
     var el = document.querySelector('[data-refresh]');
     if (!el) { return; }
@@ -54,9 +75,13 @@
     if (s > 0) { setTimeout(function () { window.location.reload(); }, s * 1000); }
   }
   document.addEventListener('DOMContentLoaded', function () {
+    var now = document.querySelector('[data-now]');
+    if (now) { skew = parseInt(now.getAttribute('data-now'), 10) - Date.now() || 0; }
     times(document);
+    agos(document);
+    setInterval(function () { agos(document); }, 20000);
     refresh();
     toggle();
   });
-  document.addEventListener('htmx:afterSwap', function (e) { times(e.target); });
+  document.addEventListener('htmx:afterSwap', function (e) { times(e.target); agos(e.target); });
 })();

@@ -22,7 +22,7 @@
 
 use crate::auth::{self, Gate};
 use crate::catalog::Catalog;
-use crate::problem::{Code, Problem};
+use crate::problem::{Code, Problem, ProblemBody};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -183,19 +183,53 @@ impl Hooks {
 }
 
 /// A started run, as the API answers a start.
-#[derive(serde::Serialize)]
-struct StartedRun {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = HookStarted)]
+pub struct StartedRun {
     id: String,
+    /// The run's URL in the API (also in `Location`).
     url: String,
     /// A redelivery: the run is the one the first delivery started.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     replay: bool,
 }
 
+/// What a delivery is answered with `202`: the run it started (or, for a
+/// redelivery, started before), or why its `when` turned it down.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum HookAnswer<'a> {
+    Started(StartedRun),
+    Ignored(crate::ignored::IgnoredAnswer<'a>),
+}
+
 /// The header that marks a redelivery's answer.
 pub const REPLAY: &str = "wfc-replay";
 
-async fn receive(
+/// A delivery to a served workflow's `on webhook "/PATH"` trigger. A hook
+/// with `secret NAME` takes no key: the raw body's HMAC-SHA256 with the
+/// secret's value, `X-Hub-Signature-256: sha256=<hex>`; one without a
+/// secret takes an operator key. The params are the JSON body by name, or
+/// what the trigger's `params { … }` reads from `request.json`,
+/// `request.headers` and `request.query`. A delivery id the sender repeats
+/// (`X-GitHub-Delivery`, …) within a day starts nothing again: the first
+/// run is answered with `"replay": true` and `Wfc-Replay: true`.
+#[utoipa::path(post, path = "/hooks/{path}", operation_id = "deliverWebhook", tag = "webhooks",
+    params(("path" = String, Path, description = "the path the trigger declares, without its leading `/` (it may hold more `/`)")),
+    request_body(content = Object, description = "the delivery: a JSON object (params by name, or what the trigger's `params` reads)", content_type = "application/json"),
+    responses(
+        (status = 202, body = HookAnswer, description = "a run started (`Location`, and `Wfc-Replay: true` for a redelivery), or `ignored`: the trigger's `when` is false"),
+        (status = 400, body = ProblemBody, description = "a malformed query string or body (`API005`), params that do not bind (`API004` with the diagnostics), a `lock` key that cannot be computed (`API050`)"),
+        (status = 401, body = ProblemBody, description = "a signed hook: no signature or a wrong one (`API040`); an unsigned one: no key or an unknown one (`API001`)"),
+        (status = 403, body = ProblemBody, description = "an unsigned hook called with a `read` key (`API002`)"),
+        (status = 404, body = ProblemBody, description = "no served workflow has this webhook (`API003`)"),
+        (status = 409, body = ProblemBody, description = "the workflow's webhook triggers are paused (`API102`), or `lock … { on busy skip }` is held (`API101`)"),
+        (status = 413, body = ProblemBody, description = "a body over `--max-body` (`API010`)"),
+        (status = 429, body = ProblemBody, description = "the hook's rate (`API043`) or, unsigned, the key's (`API007`); see `Retry-After`"),
+        (status = 500, body = ProblemBody, description = "the run store failed (`API009`)"),
+        (status = 503, body = ProblemBody, description = "`--max-runs` runs are going, or the server is stopping (`API008`, `Retry-After`)")),
+    security((), ("bearer" = [])))]
+pub async fn receive(
     State(hooks): State<Hooks>,
     Path(path): Path<String>,
     query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
@@ -279,7 +313,9 @@ async fn receive(
     let params = params(&workflow, &hook, inputs)?;
     let compiled = crate::launch::compile(workflow, params).await?;
     tracing::trace!(target: "wfc::timing", "hook: compiled");
-    let mut run = wfc_launch::Run::from(compiled).triggered_by(TRIGGER);
+    let mut run = wfc_launch::Run::from(compiled)
+        .triggered_by(TRIGGER)
+        .started_by(path.clone());
     run.delivery = delivery;
     let started = hooks.launcher.start(run).await?;
     tracing::trace!(target: "wfc::timing", "hook: started");

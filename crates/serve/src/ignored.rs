@@ -14,10 +14,14 @@ use wfc_store::ignored::Ignored;
 pub const CODE: &str = "API100";
 
 /// What an ignored delivery is answered.
-#[derive(serde::Serialize)]
-struct IgnoredAnswer<'a> {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = HookIgnored)]
+pub struct IgnoredAnswer<'a> {
+    /// Always `ignored`.
     status: &'static str,
+    /// Always `API100`.
     code: &'static str,
+    /// Why the trigger's `when` turned it down.
     reason: &'a str,
 }
 

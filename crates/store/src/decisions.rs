@@ -344,6 +344,7 @@ pub fn time_out(store: &Store, id: &str, step: &str) -> rusqlite::Result<Option<
 
 /// A decision on one of a run's gates, as `wfc status` and the API show it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DecisionRow {
     pub step: String,
     /// `approved`, `rejected` or `timed_out`.
@@ -355,6 +356,7 @@ pub struct DecisionRow {
     pub at: String,
     /// An approval's inputs, bound (types and defaults as the gate declared).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub inputs: Option<Map<String, J>>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,

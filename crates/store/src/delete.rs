@@ -118,7 +118,7 @@ mod tests {
                 ],
             )
             .unwrap();
-        crate::listing::record_trigger(s, id, "api", None).unwrap();
+        crate::listing::record_trigger(s, id, "api", None, None).unwrap();
         std::fs::create_dir_all(s.dir().join("logs").join(id)).unwrap();
     }
 

@@ -139,36 +139,62 @@ pub fn shown(store: &Store, id: &str, status: &str) -> rusqlite::Result<String> 
 }
 
 /// Records that `trigger` started run `id`, from `origin` (the client an
-/// `api` run came through: `mcp`, `dashboard`), if any.
+/// `api` run came through: `mcp`, `dashboard`), if any, and `by` whom (an
+/// API key's name, a webhook's path, a schedule's pattern), if known.
 pub fn record_trigger(
     store: &Store,
     id: &str,
     trigger: &str,
     origin: Option<&str>,
+    by: Option<&str>,
 ) -> rusqlite::Result<()> {
     let conn = &store.conn;
     conn.execute(
-        "INSERT OR REPLACE INTO run_triggers (run_id, trigger, origin) VALUES (?1, ?2, ?3)",
-        params![id, trigger, origin],
+        "INSERT OR REPLACE INTO run_triggers (run_id, trigger, origin, started_by)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![id, trigger, origin, by],
     )?;
     Ok(())
 }
 
-/// What started run `id`.
-pub fn trigger(store: &Store, id: &str) -> rusqlite::Result<String> {
-    Ok(started_by(store, id)?.0)
+/// Who started a run `wfc run` recorded (no row of its trigger): the CLI.
+pub const CLI: &str = "cli";
+
+/// What started a run, from where and by whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Start {
+    pub trigger: String,
+    /// The client an `api` run came through (`mcp`, `dashboard`).
+    pub origin: Option<String>,
+    /// Who: [`CLI`] for `wfc run`; `None` for a run recorded before
+    /// schema 18, which did not say.
+    pub by: Option<String>,
 }
 
-/// What started run `id`, and from where (`None`: no origin recorded).
-pub fn started_by(store: &Store, id: &str) -> rusqlite::Result<(String, Option<String>)> {
+/// What started run `id`.
+pub fn trigger(store: &Store, id: &str) -> rusqlite::Result<String> {
+    Ok(started_by(store, id)?.trigger)
+}
+
+/// What started run `id`, from where and by whom.
+pub fn started_by(store: &Store, id: &str) -> rusqlite::Result<Start> {
     let conn = &store.conn;
-    let row: Option<(String, Option<String>)> =
-        rusqlite::OptionalExtension::optional(conn.query_row(
-            "SELECT trigger, origin FROM run_triggers WHERE run_id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        ))?;
-    Ok(row.unwrap_or_else(|| (MANUAL.to_owned(), None)))
+    let row = rusqlite::OptionalExtension::optional(conn.query_row(
+        "SELECT trigger, origin, started_by FROM run_triggers WHERE run_id = ?1",
+        [id],
+        |r| {
+            Ok(Start {
+                trigger: r.get(0)?,
+                origin: r.get(1)?,
+                by: r.get(2)?,
+            })
+        },
+    ))?;
+    Ok(row.unwrap_or_else(|| Start {
+        trigger: MANUAL.to_owned(),
+        origin: None,
+        by: Some(CLI.to_owned()),
+    }))
 }
 
 /// The runs `filter` picks, newest first, at most `filter.limit`.
@@ -179,7 +205,8 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
         .map(|c| format!("r.{}", c.trim()))
         .collect();
     let sql = format!(
-        "SELECT {}, COALESCE(t.trigger, '{MANUAL}'), {shown}, l.version, l.tags FROM runs r
+        "SELECT {}, COALESCE(t.trigger, '{MANUAL}'), {shown}, l.version, l.tags,
+                CASE WHEN t.run_id IS NULL THEN '{CLI}' ELSE t.started_by END FROM runs r
            LEFT JOIN run_triggers t ON t.run_id = r.id
            LEFT JOIN run_labels l ON l.run_id = r.id
           WHERE (?1 IS NULL OR {shown} IN (SELECT value FROM json_each(?1)))
@@ -245,6 +272,7 @@ pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
             let mut row = run_row(r)?;
             row.status = r.get(16)?;
             row.version = r.get(17)?;
+            row.started_by = r.get(19)?;
             let tags: Option<String> = r.get(18)?;
             row.tags = tags
                 .and_then(|t| serde_json::from_str(&t).ok())
@@ -301,7 +329,7 @@ mod tests {
         run(c, "b", "deploy", "failed", 2_000);
         run(c, "c", "build", "succeeded", 3_000);
         run(c, "d", "deploy", "succeeded", 4_000);
-        record_trigger(c, "d", "api", Some("mcp")).unwrap();
+        record_trigger(c, "d", "api", Some("mcp"), Some("alice")).unwrap();
         let ids = |p: &Page| p.runs.iter().map(|(r, _)| r.id.clone()).collect::<Vec<_>>();
         let mut f = Filter {
             workflow: Some("deploy".into()),
@@ -342,11 +370,30 @@ mod tests {
         assert_eq!(tagged.runs[0].0.tags, ["etl", "nightly"]);
         assert_eq!(crate::labels::of(c, "c").unwrap(), (None, Vec::new()));
         assert_eq!(trigger(c, "a").unwrap(), MANUAL);
-        assert_eq!(started_by(c, "a").unwrap(), (MANUAL.into(), None));
+        let start = |trigger: &str, origin: Option<&str>, by: Option<&str>| Start {
+            trigger: trigger.into(),
+            origin: origin.map(Into::into),
+            by: by.map(Into::into),
+        };
+        assert_eq!(started_by(c, "a").unwrap(), start(MANUAL, None, Some(CLI)));
         assert_eq!(
             started_by(c, "d").unwrap(),
-            ("api".into(), Some("mcp".into()))
+            start("api", Some("mcp"), Some("alice"))
         );
+        let by = |p: &Page| -> Vec<Option<String>> {
+            p.runs.iter().map(|(r, _)| r.started_by.clone()).collect()
+        };
+        let all = list(
+            c,
+            &Filter {
+                limit: 10,
+                ..Filter::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(ids(&all), ["d", "c", "b", "a"]);
+        assert_eq!(by(&all)[0].as_deref(), Some("alice"));
+        assert_eq!(by(&all)[3].as_deref(), Some(CLI));
     }
 
     #[test]
@@ -363,7 +410,7 @@ mod tests {
                 i as i64,
             );
         }
-        record_trigger(c, "e", "webhook:github", None).unwrap();
+        record_trigger(c, "e", "webhook:github", None, None).unwrap();
         let ids = |p: &Page| p.runs.iter().map(|(r, _)| r.id.clone()).collect::<Vec<_>>();
         let find = |f: Filter| list(c, &Filter { limit: 10, ..f }).unwrap();
         let deploy = find(Filter {

@@ -25,6 +25,7 @@ use rusqlite::{params, OptionalExtension};
 
 /// Who paused a run, and when (ms since the epoch).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Paused {
     pub by: String,
     pub at: i64,

@@ -13,9 +13,13 @@ pub mod pages;
 /// One run, as `wfc history` lists it (read back from JSON by `wfc history
 /// --server`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunRow {
     pub id: String,
     pub workflow: String,
+    /// One of [`super::listing::STATUSES`] (`waiting` and `paused` as
+    /// listings show a running run a person holds or paused).
+    #[cfg_attr(feature = "openapi", schema(schema_with = run_status))]
     pub status: String,
     pub started_at: String,
     pub ended_at: Option<String>,
@@ -27,6 +31,7 @@ pub struct RunRow {
     pub steps: i64,
     pub failed_step: Option<String>,
     pub failed_error: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub params: J,
     /// Its workflow's `version` when it started (in listings and details).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,10 +39,28 @@ pub struct RunRow {
     /// Its workflow's `tags` when it started (in listings and details).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Who started it: an API key's name (the API, MCP, the dashboard's
+    /// user), a webhook's path, a schedule's pattern, a change trigger's
+    /// paths, or `cli` (`wfc run`); absent for a run recorded before wfc
+    /// kept it (in listings and details).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
     #[serde(skip)]
     pub pid: i64,
     #[serde(skip)]
     pub started_ms: i64,
+}
+
+/// [`RunRow::status`] in the OpenAPI document: a string among the statuses.
+#[cfg(feature = "openapi")]
+fn run_status() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(super::listing::STATUSES))
+        .description(Some(
+            "`waiting`: running, held by a person; `paused`: running, paused (`wfc pause`)",
+        ))
+        .build()
 }
 
 pub(crate) const RUN_COLUMNS: &str =
@@ -68,6 +91,7 @@ pub(crate) fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
         params: serde_json::from_str(&params).unwrap_or(J::Null),
         version: None,
         tags: Vec::new(),
+        started_by: None,
         pid: r.get(12)?,
         started_ms: started,
     })
@@ -102,6 +126,7 @@ pub fn run(store: &Store, id: &str) -> rusqlite::Result<Option<RunRow>> {
 
 /// One attempt of a step.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttemptRow {
     /// Which start of the run it belongs to (1, then one more per resume).
     pub session: i64,
@@ -123,6 +148,7 @@ pub struct AttemptRow {
 
 /// A step of a run, as `wfc status` shows it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepRow {
     pub name: String,
     /// `main`, `rollback`, `on_failure`, `on_success`, `finally`.
@@ -147,6 +173,8 @@ pub struct StepRow {
     /// The largest peak memory of its attempts, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_memory_bytes: Option<u64>,
+    /// Its outputs by name; `null` for a step that has not ended.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub outputs: J,
     pub log: Option<String>,
     pub attempt_log: Vec<AttemptRow>,
@@ -161,15 +189,18 @@ pub struct StepRow {
 /// is shown as listings show it: `waiting` for a running run held by a
 /// person ([`super::listing::shown`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunDetail {
     #[serde(flatten)]
     pub run: RunRow,
     pub step_list: Vec<StepRow>,
     /// The workflow's outputs (masked), when its latest session succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub outputs: Option<J>,
     /// `{"key", "held_by"}` while the run waits for its `lock`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub waiting_for_lock: Option<J>,
     /// What started the run, when not `wfc run` (`api`, `schedule`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -269,13 +300,15 @@ fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
         "running" => super::locks::waiting(store, id)?,
         _ => None,
     };
-    let (trigger, origin) = super::listing::started_by(store, id)?;
-    let trigger = (trigger != super::listing::MANUAL).then_some(trigger);
+    let start = super::listing::started_by(store, id)?;
+    let origin = start.origin;
+    let trigger = (start.trigger != super::listing::MANUAL).then_some(start.trigger);
     let decisions = super::decisions::list(store, id)?;
     let paused = super::pause::paused(store, id)?;
     let mut run = run;
     run.status = super::listing::shown(store, id, &run.status)?;
     (run.version, run.tags) = super::labels::of(store, id)?;
+    run.started_by = start.by;
     Ok(Some(RunDetail {
         run,
         step_list: Vec::new(),

@@ -192,7 +192,7 @@ mod tests {
             params![id, started],
         )
         .unwrap();
-        crate::listing::record_trigger(s, id, "api", None).unwrap();
+        crate::listing::record_trigger(s, id, "api", None, None).unwrap();
         let log = s.dir().join("logs").join(id);
         std::fs::create_dir_all(&log).unwrap();
         std::fs::write(log.join("a.log"), "hi\n").unwrap();

@@ -32,7 +32,9 @@
 //! state, its last firing and resolve, and a send that failed); 17 adds
 //! `step_inputs` (what decided each step that declares `sources`: the key
 //! an up-to-date step is found by, its sources' manifest, what its
-//! dependencies gave).
+//! dependencies gave); 18 adds `run_triggers.started_by` (who started a
+//! run: an API key's name, the dashboard's user, a webhook's path, a
+//! schedule's pattern).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -41,7 +43,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 17;
+pub const VERSION: i64 = 18;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -68,6 +70,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V14),
         M::up(FROM_V15),
         M::up(FROM_V16),
+        M::up(FROM_V17),
     ])
 }
 
@@ -180,7 +183,8 @@ CREATE TABLE plans (
 CREATE TABLE run_triggers (
     run_id  TEXT PRIMARY KEY,              -- no row: started by `wfc run` (manual)
     trigger TEXT NOT NULL,                 -- api | schedule | webhook | change | …
-    origin  TEXT                           -- where an `api` run came from: mcp | dashboard
+    origin  TEXT,                          -- where an `api` run came from: mcp | dashboard
+    started_by TEXT                        -- who: a key's name, a webhook's path, a schedule's pattern
 ) WITHOUT ROWID;
 
 CREATE TABLE run_locks (
@@ -289,6 +293,11 @@ CREATE TABLE step_inputs (
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
+"#;
+
+/// Version 17 to 18: who started a run (runs recorded before: not known).
+const FROM_V17: &str = r#"
+ALTER TABLE run_triggers ADD COLUMN started_by TEXT;
 "#;
 
 /// Version 15 to 16: each alert rule's state (`alert NAME { … }`).

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 /// Figures for one workflow.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkflowStats {
     pub workflow: String,
     pub runs: usize,
@@ -40,6 +41,7 @@ pub struct WorkflowStats {
 
 /// Figures for one step instance.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepStats {
     pub name: String,
     pub kind: String,

@@ -75,7 +75,7 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .with_state(app);
     let open = Router::new()
         .route("/openapi.json", get(crate::openapi::document))
-        .route("/docs", get(crate::openapi::page));
+        .route("/docs", get(crate::openapi::viewer::page));
     Router::new()
         .nest(PREFIX, authed.merge(open))
         .fallback(not_found)

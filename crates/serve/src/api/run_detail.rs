@@ -3,7 +3,9 @@
 //! sent (`?steps=all`).
 
 use super::runs::queued;
-use super::step_pages::{self, RunQuery, Steps, DEFAULT_STEP_LIMIT, MAX_STEP_LIMIT, PAGE_BYTES};
+use super::step_pages::{
+    self, RunQuery, RunStepPage, Steps, DEFAULT_STEP_LIMIT, MAX_STEP_LIMIT, PAGE_BYTES,
+};
 use super::{find_run, with_store, App};
 use crate::problem::{Code, Problem, ProblemBody};
 use axum::extract::{Path, Query, State};
@@ -52,7 +54,7 @@ struct RunAnswer<'a> {
 /// for its turn gets a 503 (`API008`) with `Retry-After`.
 #[utoipa::path(get, path = "/api/v1/runs/{id}", operation_id = "getRun", tag = "runs",
     params(("id" = String, Path, description = "a run id, a unique prefix of one, or `last`"), RunQuery),
-    responses((status = 200, body = Object, description = "the run (`status` is `waiting` while a person holds it), `step_counts`, `step_total`, a page of steps in `step_list` (each with its attempts and, where known, `cpu_seconds` and `peak_memory_bytes`), and `next_cursor` and `next` when more follow"),
+    responses((status = 200, body = RunStepPage, description = "the run (`status` is `waiting` while a person holds it), `step_counts`, `step_total`, a page of steps in `step_list` (each with its attempts and, where known, `cpu_seconds` and `peak_memory_bytes`), and `next_cursor` and `next` when more follow"),
         (status = 400, body = ProblemBody, description = "a bad `steps`, `limit` or `cursor` (`API005`)"),
         (status = 404, body = ProblemBody),
         (status = 503, body = ProblemBody, description = "a run over 2,000 steps: too many of its answers (`steps=all`) or pages are being made: try again after `Retry-After`")),

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use wfc_store::control;
 use wfc_store::listing::{self, Filter};
+use wfc_store::query::RunRow;
+use wfc_store::stats::WorkflowStats;
 
 /// The most runs one page holds.
 pub const MAX_LIMIT: usize = 500;
@@ -43,11 +45,23 @@ pub struct RunsQuery {
 #[derive(Serialize, ToSchema)]
 pub struct RunPage {
     /// Each as `wfc history --format json` shows it, with its `trigger`.
-    #[schema(value_type = Vec<Object>)]
-    pub runs: Vec<serde_json::Value>,
+    pub runs: Vec<RunItem>,
     /// Pass as `cursor` for the next page; absent on the last.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+/// One run of a listing: its row as `wfc history --format json` shows it,
+/// what started it, and whether it is queued to be resumed.
+#[derive(Serialize, ToSchema)]
+pub struct RunItem {
+    #[serde(flatten)]
+    pub run: RunRow,
+    /// What started it: `api`, `schedule`, `webhook`, `change`, `manual`.
+    pub trigger: String,
+    /// Interrupted and queued to be resumed by this server (absent: not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub queued_for_resume: bool,
 }
 
 /// Lists runs, newest first, filtered, a page at a time.
@@ -107,10 +121,10 @@ pub async fn list(
     let runs = page
         .runs
         .into_iter()
-        .map(|(row, trigger)| {
-            let queued = queued(&app, &row.id);
-            let v = with_trigger(serde_json::to_value(row).unwrap_or_default(), trigger);
-            with_queued(v, queued)
+        .map(|(run, trigger)| RunItem {
+            queued_for_resume: queued(&app, &run.id),
+            run,
+            trigger,
         })
         .collect();
     Ok(Json(RunPage {
@@ -123,21 +137,6 @@ pub async fn list(
 /// server's start, waiting for a slot.
 pub(super) fn queued(app: &App, id: &str) -> bool {
     app.launcher.state(id) == Some(wfc_launch::State::Queued)
-}
-
-/// `v` with `queued_for_resume: true` when `queued`.
-fn with_queued(mut v: serde_json::Value, queued: bool) -> serde_json::Value {
-    if let (true, Some(o)) = (queued, v.as_object_mut()) {
-        o.insert("queued_for_resume".into(), true.into());
-    }
-    v
-}
-
-fn with_trigger(mut v: serde_json::Value, trigger: String) -> serde_json::Value {
-    if let Some(o) = v.as_object_mut() {
-        o.insert("trigger".into(), trigger.into());
-    }
-    v
 }
 
 /// `2024-05-01T12:00:00Z` or milliseconds since the epoch.
@@ -244,19 +243,19 @@ pub struct StatsQuery {
 /// Per workflow and step: runs, success rate, p50/p95 durations, retries
 /// (as `wfc stats --format json`).
 #[utoipa::path(get, path = "/api/v1/stats", operation_id = "stats", tag = "runs", params(StatsQuery),
-    responses((status = 200, body = Vec<Object>)),
+    responses((status = 200, body = Vec<WorkflowStats>), (status = 400, body = ProblemBody, description = "a `last` that is not a number")),
     security(("bearer" = [])))]
 pub async fn stats(
     State(app): State<App>,
     Query(q): Query<StatsQuery>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<Vec<WorkflowStats>>, Problem> {
     if !app.launcher.state_dir().join("runs.db").exists() {
-        return Ok(Json(serde_json::json!([])));
+        return Ok(Json(Vec::new()));
     }
     with_store(&app, move |s| {
         let all = wfc_store::stats::stats(s, q.workflow.as_deref(), q.last.filter(|n| *n > 0))
             .map_err(Problem::store)?;
-        Ok(Json(serde_json::to_value(all).unwrap_or_default()))
+        Ok(Json(all))
     })
     .await
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use wfc_store::query::pages::{RunSteps, StepQuery};
 use wfc_store::query::RunDetail;
 
@@ -153,16 +153,20 @@ async fn permit(id: &str) -> Result<SemaphorePermit<'static>, Problem> {
     }
 }
 
-/// A run with a page of its steps (`step_list`).
-#[derive(Serialize)]
+/// A run with a page of its steps (`step_list`); with `steps=all`, every
+/// step and neither `step_counts` nor `step_total`.
+#[derive(Serialize, ToSchema)]
 pub struct RunStepPage {
     #[serde(flatten)]
     pub run: RunDetail,
+    /// Interrupted and queued to be resumed by this server (absent: not).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub queued_for_resume: bool,
     /// How many steps have each status, over the whole run.
+    #[schema(required = false)]
     pub step_counts: BTreeMap<String, usize>,
     /// How many steps the ask chose, over every page.
+    #[schema(required = false)]
     pub step_total: usize,
     /// Pass as `cursor` for the next page; absent on the last.
     #[serde(skip_serializing_if = "Option::is_none")]

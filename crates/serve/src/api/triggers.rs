@@ -46,7 +46,9 @@ pub struct PausedTriggerJson {
     params(("name" = String, Path, description = "the workflow")),
     request_body(content = TriggerKind, description = "the kind to pause (none: every kind)"),
     responses((status = 200, body = TriggerState), (status = 400, body = ProblemBody), (status = 401, body = ProblemBody),
-        (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)),
+        (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 415, body = ProblemBody, description = "a body that is not sent as `application/json` (`API005`)"),
+        (status = 422, body = ProblemBody, description = "a body that is not `{\"kind\": …}` (`API005`)")),
     security(("bearer" = [])))]
 pub async fn pause_triggers(
     State(app): State<App>,
@@ -69,7 +71,9 @@ pub async fn pause_triggers(
     params(("name" = String, Path, description = "the workflow")),
     request_body(content = TriggerKind, description = "the kind to resume (none: every kind)"),
     responses((status = 200, body = TriggerState), (status = 400, body = ProblemBody), (status = 401, body = ProblemBody),
-        (status = 403, body = ProblemBody), (status = 404, body = ProblemBody)),
+        (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 415, body = ProblemBody, description = "a body that is not sent as `application/json` (`API005`)"),
+        (status = 422, body = ProblemBody, description = "a body that is not `{\"kind\": …}` (`API005`)")),
     security(("bearer" = [])))]
 pub async fn resume_triggers(
     State(app): State<App>,

@@ -122,7 +122,7 @@ pub async fn start(
     } else {
         Some(body)
     };
-    let started = start_run(&app, name, params, None).await?;
+    let started = start_run(&app, name, params, None, &caller.name).await?;
     tracing::info!(run = %started.id, by = %caller.name, "run started through the API");
     let url = format!("{}/runs/{}", super::PREFIX, started.id);
     let mut answer = StartedRun {
@@ -151,17 +151,21 @@ pub async fn compile_served(
     crate::launch::compile(workflow, crate::launch::params_text(params)).await
 }
 
-/// [`compile_served`], then the run started with trigger `api`: the one
-/// path of the API's start, MCP's `start_run` and the dashboard's start
-/// form, which record themselves as the run's `origin`.
+/// [`compile_served`], then the run started with trigger `api` by `by`
+/// (the key's name, the dashboard's user): the one path of the API's
+/// start, MCP's `start_run` and the dashboard's start form, which record
+/// themselves as the run's `origin`.
 pub async fn start_run(
     app: &App,
     name: String,
     params: Option<String>,
     origin: Option<&str>,
+    by: &str,
 ) -> Result<wfc_launch::Started, Problem> {
     let compiled = compile_served(app, name, params).await?;
-    let mut run = wfc_launch::Run::from(compiled).triggered_by(crate::triggers::API);
+    let mut run = wfc_launch::Run::from(compiled)
+        .triggered_by(crate::triggers::API)
+        .started_by(by);
     run.origin = origin.map(str::to_owned);
     Ok(app.launcher.start(run).await?)
 }

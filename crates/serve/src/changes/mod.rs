@@ -457,7 +457,9 @@ async fn start_run(
             return true;
         }
     };
-    let run = wfc_launch::Run::from(compiled).triggered_by(TRIGGER);
+    let run = wfc_launch::Run::from(compiled)
+        .triggered_by(TRIGGER)
+        .started_by(key.glob.clone());
     match launcher.start(run).await {
         Ok(started) => {
             tracing::info!(run = %started.id, workflow = %key.workflow, files = ?changed, "run started by a change");

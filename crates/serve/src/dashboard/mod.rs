@@ -15,6 +15,7 @@
 //! with a code of `API080`–`API089` (docs/serve.md).
 
 pub mod actions;
+pub mod ago;
 pub mod artifacts;
 pub mod assets;
 pub mod gantt;
@@ -141,7 +142,7 @@ impl Dash {
 }
 
 /// The headers of every page: no framing, scripts from this server only.
-fn security_headers() -> [(header::HeaderName, &'static str); 3] {
+pub(crate) fn security_headers() -> [(header::HeaderName, &'static str); 3] {
     [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -153,9 +154,10 @@ fn security_headers() -> [(header::HeaderName, &'static str); 3] {
 }
 
 /// The templates, embedded; `.html` names turn HTML autoescaping on.
-fn templates() -> Environment<'static> {
+pub(crate) fn templates() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    ago::add_filters(&mut env);
     for (name, text) in [
         ("base.html", include_str!("templates/base.html")),
         ("login.html", include_str!("templates/login.html")),
@@ -169,6 +171,7 @@ fn templates() -> Environment<'static> {
         ("step.html", include_str!("templates/step.html")),
         ("waiting.html", include_str!("templates/waiting.html")),
         ("triggers.html", include_str!("templates/triggers.html")),
+        ("api.html", include_str!("templates/api.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
         if let Err(e) = env.add_template(name, text) {
@@ -225,7 +228,7 @@ mod tests {
     fn every_template_parses_and_escapes_values() {
         let env = templates();
 
-        assert_eq!(env.templates().count(), 12);
+        assert_eq!(env.templates().count(), 13);
         let html = env
             .get_template("error.html")
             .and_then(|t| {

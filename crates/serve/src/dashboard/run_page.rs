@@ -405,6 +405,7 @@ pub async fn detail(
         tags => r.tags,
         status,
         trigger,
+        started_by => r.started_by,
         started => r.started_at,
         ended => r.ended_at,
         // A live run's duration so far, ticked on by the page's script.
@@ -524,7 +525,7 @@ mod tests {
         };
         let run = minijinja::context! {
             id => "r1", path => "r1", workflow => "w", version => (), tags => (), status => "running", trigger => "api",
-            started => "t", ended => (), duration => "1s", tick_from => 1, failed_step => (), failed_error => (),
+            started_by => "<b>ops</b>", started => "t", ended => (), duration => "1s", tick_from => 1, failed_step => (), failed_error => (),
             params => "{}", outputs => vec![run_output::clip("k", &"<v>".into())],
             can_cancel => true, can_pause => true, paused => (), can_resume => false,
         };
@@ -619,6 +620,10 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("approve &lt;me&gt;") && html.contains("&lt;b&gt;"));
+        assert!(
+            html.contains("<dt>Started by</dt><dd>&lt;b&gt;ops&lt;&#x2f;b&gt;</dd>"),
+            "who started the run is not shown escaped"
+        );
         // A long output: its last lines and a link to the whole.
         assert_eq!(
             html.matches("&lt;i&gt;").count(),

@@ -53,6 +53,8 @@ struct RunLine {
     trigger: String,
     /// The client an `api` run came through (`dashboard`, `mcp`).
     origin: Option<String>,
+    /// Who started it (a key's name, a webhook's path, `cli`…).
+    by: Option<String>,
     started: String,
     duration: String,
     version: Option<String>,
@@ -158,7 +160,7 @@ pub async fn list(
         let origins = page
             .runs
             .iter()
-            .map(|(r, _)| listing::started_by(&s, &r.id).ok().and_then(|(_, o)| o))
+            .map(|(r, _)| listing::started_by(&s, &r.id).ok().and_then(|s| s.origin))
             .collect();
         Ok(Some((page, origins)))
     })
@@ -178,6 +180,7 @@ pub async fn list(
         .zip(origins)
         .map(|((r, trigger), origin)| RunLine {
             origin,
+            by: r.started_by,
             started: r.started_at,
             duration: duration(r.duration_seconds),
             id: r.id,

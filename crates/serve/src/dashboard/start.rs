@@ -174,7 +174,7 @@ pub async fn submit(
     let body = Some(serde_json::Value::Object(params).to_string());
     let result = if local.is_empty() {
         let origin = Some(crate::triggers::DASHBOARD);
-        crate::api::workflows::start_run(&dash.app, name.clone(), body, origin)
+        crate::api::workflows::start_run(&dash.app, name.clone(), body, origin, &session.name)
             .await
             .map(Some)
     } else {

@@ -67,7 +67,7 @@ fn waiting_runs(store: &wfc_store::Store) -> wfc_store::Result<Vec<WaitingRun>> 
                 }
             })
             .collect();
-        let origin = listing::started_by(store, &r.id)?.1;
+        let origin = listing::started_by(store, &r.id)?.origin;
         out.push(WaitingRun {
             id: r.id,
             workflow: r.workflow,

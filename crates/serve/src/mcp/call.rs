@@ -137,7 +137,7 @@ async fn act(
 ) -> Result<Value, Failure> {
     let state = State(app.clone());
     match name {
-        "start_run" => start(app, args).await,
+        "start_run" => start(app, args, &caller).await,
         "cancel_run" => {
             let response = runs::cancel(state, Extension(caller), Path(text(args, "run")?)).await?;
             json_body(response).await
@@ -232,11 +232,17 @@ async fn describe(
     Ok(v)
 }
 
-async fn start(app: &App, args: &Map<String, Value>) -> Result<Value, Failure> {
+async fn start(app: &App, args: &Map<String, Value>, caller: &Caller) -> Result<Value, Failure> {
     let wait = number(args, "wait_seconds")?.unwrap_or(0).min(300);
     let workflow = text(args, "workflow")?;
-    let started =
-        crate::api::workflows::start_run(app, workflow, params(args)?, Some(triggers::MCP)).await?;
+    let started = crate::api::workflows::start_run(
+        app,
+        workflow,
+        params(args)?,
+        Some(triggers::MCP),
+        &caller.name,
+    )
+    .await?;
     tracing::info!(run = %started.id, "run started through MCP");
     let mut answer = json!({"id": started.id, "status": "running"});
     if wait > 0 {

@@ -71,8 +71,11 @@ fn for_page(headers: &HeaderMap) -> bool {
 
 /// `GET /metrics` (not a browser's: see [`intercept`]).
 #[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain", body = String),
-        (status = 500, body = crate::problem::ProblemBody)))]
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4; a browser's request (one accepting `text/html`, or with the dashboard's session) gets the dashboard's Metrics page",
+            content((String = "text/plain"), (String = "text/html"))),
+        (status = 303, description = "a browser's request without a session: to `/login`"),
+        (status = 500, body = crate::problem::ProblemBody)),
+    security((), ("bearer" = [])))]
 pub async fn metrics(State(ops): State<Ops>) -> Result<Response, crate::problem::Problem> {
     let dir = ops.launcher.state_dir().to_path_buf();
     let since = wfc_store::now_ms() - WINDOW_HOURS * 3600 * 1000;

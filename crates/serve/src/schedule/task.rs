@@ -366,7 +366,11 @@ impl Task {
             match self
                 .ctx
                 .launcher
-                .start(Run::from(compiled).triggered_by(TRIGGER))
+                .start(
+                    Run::from(compiled)
+                        .triggered_by(TRIGGER)
+                        .started_by(self.id.schedule.clone()),
+                )
                 .await
             {
                 Ok(started) => {

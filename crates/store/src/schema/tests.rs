@@ -233,3 +233,27 @@ fn a_migrated_store_is_shaped_as_a_new_one() {
     assert_eq!(shape(&old), shape(&new));
     assert!(shape(&new).len() > 60);
 }
+
+/// A store of version 16 keeps its runs' triggers; who started them is
+/// not known (NULL) until a run records it; `step_inputs` starts empty.
+#[test]
+fn who_started_a_run_is_added_to_its_trigger() {
+    let mut c = Connection::open_in_memory().unwrap();
+    migrations().to_version(&mut c, 16).unwrap();
+    c.execute_batch("INSERT INTO run_triggers VALUES ('r1', 'api', 'mcp')")
+        .unwrap();
+    assert_eq!(migrate(&mut c).unwrap(), 16);
+    assert_eq!(version(&c).unwrap(), 18);
+    let rows: i64 = c
+        .query_row("SELECT count(*) FROM step_inputs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 0);
+    let row: (String, Option<String>, Option<String>) = c
+        .query_row(
+            "SELECT trigger, origin, started_by FROM run_triggers WHERE run_id = 'r1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(row, ("api".into(), Some("mcp".into()), None));
+}

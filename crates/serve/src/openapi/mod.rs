@@ -1,6 +1,9 @@
 //! The API's OpenAPI 3.1 document (`/api/v1/openapi.json`, made by utoipa
-//! from the handlers) and a page that renders it (`/api/v1/docs`: a small
-//! static HTML file of this crate, nothing fetched from elsewhere).
+//! from the handlers) and the page that renders it on the server
+//! (`/api/v1/docs`, [`viewer`]: nothing fetched from elsewhere).
+
+mod markdown;
+pub mod viewer;
 
 use crate::api::{
     alerts, artifacts, delete, files, gates, ignored, logs, pause, resume, run_detail, runs,
@@ -8,8 +11,8 @@ use crate::api::{
 };
 use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
+use crate::mcp::http::doc as mcp;
 use crate::problem::ProblemBody as Problem;
-use axum::response::Html;
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -25,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         triggers::pause_triggers, triggers::resume_triggers, triggers::paused, alerts::list,
         files::read, files::write, files::delete,
         crate::ops::health, crate::ops::ready, crate::metrics::metrics,
+        crate::hooks::receive, mcp::message, mcp::stream, mcp::end,
     ),
     components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
         workflows::Validation, workflows::StartedRun, runs::RunPage, runs::Accepted,
@@ -35,6 +39,8 @@ use utoipa::{Modify, OpenApi};
     tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, pause, gates, resume, delete"),
         (name = "files", description = "The served folders' workflow files: read, written (checked first, atomically, earlier versions kept) and deleted"),
         (name = "events", description = "Live events (Server-Sent Events), replayed from the run store"),
+        (name = "webhooks", description = "The served workflows' `on webhook` triggers, outside /api/v1: signed with the trigger's secret, or with an operator key"),
+        (name = "mcp", description = "The workflows as MCP tools over MCP's streamable HTTP transport (docs/mcp.md), with an API key"),
         (name = "operations", description = "Probes and metrics for operators' tools: no key needed"))
 )]
 pub struct ApiDoc;
@@ -55,8 +61,11 @@ impl Modify for Bearer {
 /// What every operation that takes a key can answer besides its own:
 /// 401 (no key, an unknown or revoked one) and 429 (the key's rate, or too
 /// many unknown keys from one address, with `Retry-After`), both problems
-/// (`auth::authenticate`). Declared once here, not on each handler, so a new
-/// route cannot leave them out.
+/// (`auth::authenticate`); those of the API and the hooks also 500 (the run
+/// store failed), 400 with a query string or a body that does not parse
+/// and 413 with a body over `--max-body` ([`crate::problem::plain_errors`]).
+/// Declared once here, not on each handler, so a new route cannot leave
+/// them out.
 struct KeyAnswers;
 
 impl Modify for KeyAnswers {
@@ -73,7 +82,7 @@ impl Modify for KeyAnswers {
                 )
                 .build()
         };
-        for item in doc.paths.paths.values_mut() {
+        for (path, item) in doc.paths.paths.iter_mut() {
             let ops = [
                 &mut item.get,
                 &mut item.put,
@@ -101,7 +110,29 @@ impl Modify for KeyAnswers {
                 if op.security.as_ref().is_none_or(|s| s.is_empty()) {
                     continue;
                 }
+                let ours = path.starts_with("/api/") || path.starts_with("/hooks/");
+                let queried =
+                    op.parameters.iter().flatten().any(|p| {
+                        matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)
+                    });
                 let answers = &mut op.responses.responses;
+                let mut add = |status: &str, what: &str| {
+                    answers
+                        .entry(status.into())
+                        .or_insert_with(|| problem(what).into());
+                };
+                if ours {
+                    add("500", "the run store failed (API009)");
+                }
+                if ours && (queried || op.request_body.is_some()) {
+                    add(
+                        "400",
+                        "a query string or a body that does not parse (API005)",
+                    );
+                }
+                if ours && op.request_body.is_some() {
+                    add("413", "a body over `--max-body` (API010)");
+                }
                 answers
                     .entry("401".into())
                     .or_insert_with(|| problem("no API key, or one not known (API001)").into());
@@ -116,9 +147,4 @@ impl Modify for KeyAnswers {
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
-}
-
-/// `GET /api/v1/docs`.
-pub async fn page() -> Html<&'static str> {
-    Html(include_str!("../assets/docs.html"))
 }
