@@ -219,3 +219,81 @@ fn plan_diff_shows_what_changed_since_the_last_run() {
     assert_eq!(json["changes"]["changed"][0]["step"], "package");
     assert_eq!(json["same"], false);
 }
+
+/// `wfc resume` restores what succeeded in the run it resumes ("restored",
+/// not "up to date"); a later run finds both steps up to date.
+#[test]
+fn resume_restores_and_later_runs_are_up_to_date() {
+    let c = case().file(
+        "r.wf",
+        r#"
+workflow r {
+  step make: shell {
+    run "echo make >> ran.log && mkdir -p out && cat in.txt > out/made"
+    sources ["in.txt"]
+    artifacts { made = "out/made" }
+  }
+  step check: shell {
+    run "echo check >> ran.log && test -f ok"
+    sources ["in.txt"]
+    depends on make
+  }
+}
+"#,
+    );
+    c.write("in.txt", "v1\n");
+    c.wfc(["run", "r.wf", "--plain"]).status(1).output();
+    c.write("ok", "");
+    let out = c.wfc(["resume", "last", "--plain"]).success().output();
+    assert!(out.stdout.contains("make  | ✓ restored"), "{}", out.stdout);
+    assert!(!out.stdout.contains("up to date"), "{}", out.stdout);
+    assert_eq!(
+        c.read("ran.log").lines().collect::<Vec<_>>(),
+        ["make", "check", "check"]
+    );
+    let out = c.wfc(["run", "r.wf", "--plain"]).success().output();
+    assert!(
+        out.stdout.contains("make  | ✓ up to date"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("check | ✓ up to date"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Two runs of the same workflow at once: neither restores from the
+/// other's step before it has succeeded and its files are kept; both end
+/// succeeded with their files whole, and the next run is up to date.
+#[test]
+fn concurrent_runs_never_restore_a_half_kept_step() {
+    let c = case().file(
+        "slow.wf",
+        r#"
+workflow slow {
+  step big: shell {
+    run "echo big >> ran.log && mkdir -p out && head -c 3000000 /dev/zero > out/big.$WFC_RUN_ID && sleep 1 && mv out/big.$WFC_RUN_ID out/big"
+    sources ["in.txt"]
+    artifacts { big = "out/big" }
+  }
+}
+"#,
+    );
+    c.write("in.txt", "v1\n");
+    let a = c.wfc(["run", "slow.wf", "--plain"]).spawn();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let b = c.wfc(["run", "slow.wf", "--plain"]).output();
+    let a = a.wait_with_output().expect("the first run ends");
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert!(!b.stdout.contains("up to date"), "{}", b.stdout);
+    assert_eq!(c.read("ran.log").lines().count(), 2, "both ran the step");
+    let out = c.wfc(["run", "slow.wf", "--plain"]).success().output();
+    assert!(out.stdout.contains("big | ✓ up to date"), "{}", out.stdout);
+    assert_eq!(
+        std::fs::metadata(c.path("out/big")).unwrap().len(),
+        3_000_000
+    );
+}

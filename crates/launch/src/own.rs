@@ -236,6 +236,7 @@ async fn start(
             &request.plan,
             &request.file,
             &rerun,
+            resuming.then_some(id),
         );
     }
     request.prior = prior;

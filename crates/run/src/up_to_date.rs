@@ -40,6 +40,9 @@ pub struct Incremental {
     pub force: bool,
     /// `--rerun STEP…`: these run (instances of a loop by their template's name too).
     pub rerun: Vec<String>,
+    /// `wfc resume`: the files each restored step kept (what its
+    /// dependents' keys hash, as when it ran).
+    pub restored_files: std::collections::HashMap<String, Vec<wfc_contract::ArtifactFile>>,
     key: [u8; 32],
     cache_file: PathBuf,
     cache: Mutex<StatCache>,
@@ -70,6 +73,7 @@ impl Incremental {
             root,
             force: false,
             rerun: Vec::new(),
+            restored_files: Default::default(),
             key: hashing_key(state_dir)?,
             cache: Mutex::new(StatCache::load(&cache_file)),
             cache_file,
@@ -205,7 +209,10 @@ pub(crate) fn gave(
 /// A hash of kept files: names, paths and contents.
 pub(crate) fn files_hash(kept: &[wfc_contract::ArtifactFile]) -> String {
     let mut h = blake3::Hasher::new();
-    for f in kept {
+    // In a stable order: the store lists them otherwise than a run keeps them.
+    let mut sorted: Vec<&wfc_contract::ArtifactFile> = kept.iter().collect();
+    sorted.sort_by(|a, b| (&a.name, &a.path).cmp(&(&b.name, &b.path)));
+    for f in sorted {
         for s in [&f.name, &f.path, &f.sha256] {
             h.update(&(s.len() as u64).to_le_bytes());
             h.update(s.as_bytes());

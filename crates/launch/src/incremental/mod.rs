@@ -41,6 +41,7 @@ pub fn settings(
     plan: &Plan,
     file: &str,
     rerun: &Rerun,
+    resumed: Option<&str>,
 ) -> Option<Arc<Incremental>> {
     if !uses_sources(plan) {
         return None;
@@ -52,12 +53,28 @@ pub fn settings(
             return None;
         }
     };
+    let mut restored_files = std::collections::HashMap::<String, Vec<_>>::new();
+    for a in resumed
+        .and_then(|id| wfc_store::artifacts::list(&store, id).ok())
+        .into_iter()
+        .flatten()
+        .filter(|a| a.graph == "main")
+    {
+        let file = wfc_contract::ArtifactFile {
+            name: a.name,
+            path: a.path,
+            size: a.size,
+            sha256: a.sha256,
+        };
+        restored_files.entry(a.step).or_default().push(file);
+    }
     let lookup = Arc::new(wfc_store::up_to_date::Lookup::new(store));
     let (scope, root) = scope_of(file, &plan.workflow);
     match Incremental::new(lookup, state_dir, scope, root) {
         Ok(mut inc) => {
             inc.force = rerun.all;
             inc.rerun = rerun.steps.clone();
+            inc.restored_files = restored_files;
             Some(Arc::new(inc))
         }
         Err(e) => {

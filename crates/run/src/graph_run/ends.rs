@@ -153,6 +153,15 @@ impl Runner<'_> {
         g.topo.start(v);
         let key = self.key(g, v);
         self.recorder.step_restored(&key);
+        if let Some(inc) = self.opts.incremental.clone() {
+            let files = inc
+                .restored_files
+                .get(&key.name)
+                .cloned()
+                .unwrap_or_default();
+            let gave = crate::up_to_date::gave(&outputs.to_json(), &files);
+            g.steps[v].gave = Some(Box::new(gave));
+        }
         g.outputs[v] = Some(outputs);
         g.completion.push(v);
         g.topo.end(v, StepStatus::Succeeded);
