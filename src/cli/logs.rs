@@ -109,6 +109,17 @@ pub fn run(args: LogsArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    if let Some(step) = &args.step {
+        // An up-to-date step did not run here: its log is its origin's.
+        if let Ok(Some(row)) = wfc_store::up_to_date::of_run(&store, &id, step) {
+            if let Some(origin) = row.origin {
+                super::say::err(&format!(
+                    "`{step}` was up to date with run {origin}: it did not run in run {id}; its output is that run's (`wfc logs {origin} {step}`)"
+                ));
+                return ExitCode::SUCCESS;
+            }
+        }
+    }
     if !args.follow {
         return recorded(&store, &id, &args);
     }

@@ -168,7 +168,14 @@ fn explain_says_why_a_step_ran_or_was_up_to_date() {
     run(&c, &[]);
     let e = explain("package");
     assert_eq!(e["verdict"], "up_to_date", "{e}");
-    assert!(e["up_to_date_with"].is_string());
+    let origin = e["up_to_date_with"].as_str().unwrap().to_owned();
+    let logs = c.wfc(["logs", "last", "package"]).success().output();
+    assert!(
+        logs.stderr
+            .contains(&format!("`wfc logs {origin} package`")),
+        "{}",
+        logs.stderr
+    );
 
     c.write("src/main.c", "int main() { return 1; }\n");
     run(&c, &["-p", "flags=-O1"]);
