@@ -304,3 +304,58 @@ workflow slow {
         3_000_000
     );
 }
+
+/// A secret the step reads decides whether it is up to date, yet appears
+/// nowhere wfc writes: not in the store, the stat cache or the key file.
+#[test]
+fn a_secret_decides_a_step_without_being_written() {
+    let c = case().file(
+        "s.wf",
+        r#"
+workflow s {
+  secret token: string = env("DEPLOY_TOKEN")
+  step push: shell {
+    run "echo push >> ran.log && test -n \"$T\""
+    env { T = token }
+    sources ["in.txt"]
+  }
+}
+"#,
+    );
+    c.write("in.txt", "v1\n");
+    let secret = "s3cr3t-Value-91f2";
+    let run = |value: &str| {
+        let _ = std::fs::remove_file(c.path("ran.log"));
+        c.wfc(["run", "s.wf", "--plain"])
+            .env("DEPLOY_TOKEN", value)
+            .success()
+            .output();
+        c.path("ran.log").exists()
+    };
+    assert!(run(secret), "first run");
+    assert!(!run(secret), "same secret: up to date");
+    assert!(run("another-token-77"), "another secret: runs");
+    assert!(!run("another-token-77"));
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => files(&e.path(), out),
+                Ok(t) if t.is_file() => out.push(e.path()),
+                _ => {}
+            }
+        }
+    }
+    let mut all = Vec::new();
+    files(&c.path(".wfc"), &mut all);
+    assert!(all.iter().any(|p| p.ends_with("runs.db")));
+    let mut leaks = Vec::new();
+    for path in all {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        for s in [secret, "another-token-77"] {
+            if bytes.windows(s.len()).any(|w| w == s.as_bytes()) {
+                leaks.push(format!("{} holds {s}", path.display()));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks:?}");
+}
