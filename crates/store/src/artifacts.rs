@@ -89,6 +89,31 @@ pub fn list(store: &Store, run_id: &str) -> rusqlite::Result<Vec<StoredArtifact>
     rows.collect()
 }
 
+/// The files main-graph step `step` kept in run `run_id` (one step's, by
+/// the table's key: not the whole run's, read once per step).
+pub fn of_main_step(
+    store: &Store,
+    run_id: &str,
+    step: &str,
+) -> rusqlite::Result<Vec<StoredArtifact>> {
+    let mut q = store.conn.prepare_cached(
+        "SELECT name, path, size, sha256 FROM artifacts
+         WHERE run_id = ?1 AND graph = 'main' AND rollback_of = '' AND step = ?2
+         ORDER BY name, path",
+    )?;
+    let rows = q.query_map(params![run_id, step], |r| {
+        Ok(StoredArtifact {
+            graph: "main".to_owned(),
+            step: step.to_owned(),
+            name: r.get(0)?,
+            path: r.get(1)?,
+            size: r.get::<_, i64>(2)? as u64,
+            sha256: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
 /// The stored copy of `a`, a file of run `run_id`.
 pub fn stored_path(store: &Store, run_id: &str, a: &StoredArtifact) -> PathBuf {
     let folder = wfc_contract::artifacts::run_folder(store.dir(), run_id);

@@ -9,7 +9,7 @@
 //! whose step did not end succeeded (a crash in between) is never found:
 //! every read joins the step's `succeeded` row.
 
-use crate::artifacts::{list, stored_path};
+use crate::artifacts::{of_main_step, stored_path};
 use crate::Store;
 use rusqlite::{params, OptionalExtension};
 use std::sync::Mutex;
@@ -108,10 +108,7 @@ pub fn copies_kept(
     step: &str,
 ) -> rusqlite::Result<Result<Vec<(ArtifactFile, std::path::PathBuf)>, String>> {
     let mut out = Vec::new();
-    for a in list(store, run_id)?
-        .into_iter()
-        .filter(|a| a.graph == "main" && a.step == step)
-    {
+    for a in of_main_step(store, run_id, step)? {
         let copy = stored_path(store, run_id, &a);
         match std::fs::metadata(&copy) {
             Ok(m) if m.len() == a.size => {}
