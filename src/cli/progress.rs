@@ -444,10 +444,11 @@ impl Recorder for Display {
                     l.multi.remove(&b);
                 }
             }
+            // Read before `count_done`, which may drop the row.
+            let origin = d.row(step).up_to_date.clone();
             d.count_done(step, e.status);
             let mut line = d.prefix(step);
             line.push(' ');
-            let origin = d.row(step).up_to_date.clone();
             if let Some(run) = origin.filter(|_| e.status == StepStatus::Succeeded) {
                 let word = d.paint("32", "✓ up to date");
                 line.push_str(&format!("{word} (run {run}): not run"));

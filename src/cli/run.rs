@@ -403,6 +403,27 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
         all: args.exec.force,
         steps: args.exec.rerun.clone(),
     };
+    let names: Vec<&str> = run
+        .plan
+        .main
+        .steps
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let known = |r: &str| {
+        names
+            .iter()
+            .any(|n| *n == r || n.split('[').next() == Some(r))
+    };
+    if let Some(unknown) = run.rerun.steps.iter().find(|r| !known(r)) {
+        let hint = wfc_language::diag::did_you_mean(unknown, names.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        super::say::err(&format!(
+            "error: `--rerun {unknown}`: the workflow has no step `{unknown}`{hint}"
+        ));
+        return ExitCode::from(2);
+    }
     let ended = runtime.block_on(async {
         // Before the start: a Ctrl-C that comes while the run's record
         // opens reaches it through the launcher.

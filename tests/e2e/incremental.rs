@@ -129,6 +129,15 @@ fn only_the_steps_whose_inputs_changed_run_again() {
     assert_eq!(run(&c, &[]), ["compile", "package"]);
 
     // Asked to run anyway.
+    let out = c
+        .wfc(["run", "build.wf", "--rerun", "tset"])
+        .status(2)
+        .output();
+    assert!(
+        out.stderr.contains("did you mean `test`?"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(run(&c, &["--rerun", "test"]), ["test"]);
     assert_eq!(run(&c, &["--force"]), ["compile", "test", "package"]);
 }
@@ -358,4 +367,31 @@ workflow s {
         }
     }
     assert!(leaks.is_empty(), "{leaks:?}");
+}
+
+/// Up-to-date runs take no time for the step: no estimate reads their 0 ms.
+#[test]
+fn up_to_date_steps_leave_estimates_alone() {
+    let c = setup();
+    run(&c, &[]);
+    for _ in 0..3 {
+        assert!(run(&c, &[]).is_empty());
+    }
+    let plan = c
+        .wfc(["plan", "build.wf", "--format", "json"])
+        .success()
+        .output()
+        .json();
+    let compile = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "compile")
+        .unwrap()
+        .clone();
+    assert_eq!(compile["estimate_source"], "history", "{compile}");
+    assert!(
+        compile["estimate_seconds"].as_f64().unwrap() > 0.0,
+        "{compile}"
+    );
 }

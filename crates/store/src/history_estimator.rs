@@ -118,7 +118,9 @@ impl HistoryEstimator {
         let mut steps = conn.prepare(
             "SELECT name, duration_ms FROM steps
              WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''
-               AND status = 'succeeded' AND duration_ms IS NOT NULL",
+               AND status = 'succeeded' AND duration_ms IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM step_inputs i WHERE i.run_id = steps.run_id
+                               AND i.step = steps.name AND i.origin IS NOT NULL)",
         )?;
         let mut reading = Reading {
             only,

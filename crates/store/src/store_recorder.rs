@@ -82,6 +82,9 @@ pub struct StoreRecorder {
     plan_later: LatePlan,
     /// The main-graph steps that succeeded, for the run's `durations` row.
     durations: Durations,
+    /// The step just found up to date (told before its end): its 0 ms is
+    /// no duration of the work, so no estimate reads it.
+    up_to_date: Option<String>,
     /// The workflow's outputs (masked JSON object), stored with the run's end.
     outputs: Option<String>,
 }
@@ -125,6 +128,7 @@ impl StoreRecorder {
             warned: false,
             plan_later: LatePlan::default(),
             durations: Durations::default(),
+            up_to_date: None,
             outputs: None,
         }
     }
@@ -509,7 +513,8 @@ impl Recorder for StoreRecorder {
         let seq = self.next_seq;
         self.next_seq += 1;
         let duration_ms = e.duration.as_millis() as i64;
-        if e.status == StepStatus::Succeeded && step.graph == GraphName::Main {
+        let restored = self.up_to_date.take().is_some_and(|s| s == step.name);
+        if e.status == StepStatus::Succeeded && step.graph == GraphName::Main && !restored {
             self.durations.push(&step.name, duration_ms);
         }
         self.turn.push(&Record::StepEnded {
@@ -545,6 +550,9 @@ impl Recorder for StoreRecorder {
     }
 
     fn step_inputs(&mut self, step: &StepKey, i: &wfc_contract::up_to_date::StepInputs) {
+        if i.origin.is_some() {
+            self.up_to_date = Some(step.name.clone());
+        }
         self.turn.push(&Record::StepInputs {
             step: &step.name,
             inputs: crate::record::Inputs {

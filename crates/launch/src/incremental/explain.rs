@@ -80,11 +80,12 @@ fn up_to_date(
         if files == 1 { "" } else { "s" }
     ));
     let mut same = "the step as resolved (its command, env and fields)".to_owned();
+    let verb = if deps.is_empty() { "was" } else { "were" };
     if !deps.is_empty() {
         let names: Vec<String> = deps.keys().map(|k| format!("`{k}`")).collect();
         same.push_str(&format!(" and the files it read from {}", names.join(", ")));
     }
-    e.reasons.push(format!("{same} were the same as then"));
+    e.reasons.push(format!("{same} {verb} the same as then"));
     let kept = wfc_store::artifacts::list(store, &e.run)?
         .into_iter()
         .filter(|a| a.graph == "main" && a.step == e.step)
