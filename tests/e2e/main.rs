@@ -144,6 +144,7 @@ mod serve_file_api;
 mod serve_files;
 mod serve_hooks;
 mod serve_hooks_replay;
+mod serve_incremental;
 mod serve_keys;
 mod serve_logs;
 mod serve_openapi;
