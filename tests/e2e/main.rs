@@ -123,6 +123,7 @@ mod live_display;
 mod mcp;
 mod mcp_assist;
 mod mcp_author;
+mod mcp_incremental;
 mod mcp_resources;
 mod modules;
 mod new;
