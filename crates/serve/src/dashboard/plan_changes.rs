@@ -28,17 +28,27 @@ pub struct Changes {
     /// In words: `1 step changed, 1 param`.
     pub summary: String,
     pub lines: Vec<Line>,
+    /// Lines left out past [`MAX_LINES`].
+    pub more: usize,
 }
+
+/// The most lines the page shows: a change of a 5,000-step loop's command
+/// is 15,000 lines, and the page stays a few hundred KB.
+pub const MAX_LINES: usize = 300;
 
 /// `c` as the page shows it.
 pub fn view(c: RunChanges) -> Changes {
     let d = &c.changes;
     let count = d.added.len() + d.removed.len() + d.changed.len() + d.params.len() + d.env.len();
+    let mut lines = lines(d);
+    let more = lines.len().saturating_sub(MAX_LINES);
+    lines.truncate(MAX_LINES);
     Changes {
         against: c.against,
         count,
         summary: summary(d),
-        lines: lines(d),
+        lines,
+        more,
     }
 }
 
@@ -146,7 +156,7 @@ mod tests {
             against: Some("r0".into()),
             changes: d,
         });
-        assert_eq!(c.count, 4);
+        assert_eq!((c.count, c.more), (4, 0));
         assert_eq!(
             c.summary,
             "1 step added, 1 step removed, 1 step changed, 1 param"
@@ -187,5 +197,20 @@ mod tests {
             !html.contains("<script>") && !html.contains("<b>"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn a_long_diff_is_cut_and_says_how_much_is_left_out() {
+        let added = (0..1000)
+            .map(|i| (format!("s{i}"), "shell".into()))
+            .collect();
+        let c = view(RunChanges {
+            against: Some("r0".into()),
+            changes: PlanDelta {
+                added,
+                ..PlanDelta::default()
+            },
+        });
+        assert_eq!((c.lines.len(), c.more, c.count), (MAX_LINES, 700, 1000));
     }
 }
