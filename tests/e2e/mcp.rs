@@ -139,6 +139,8 @@ fn tools_are_listed_with_schemas_and_hints() {
             "delete_run",
             "run_status",
             "logs",
+            "explain_step",
+            "run_diff",
             "history",
             "stats",
             "alerts",

@@ -33,6 +33,18 @@ workflow hooked {
 }
 "#;
 
+/// Incremental: `make` is up to date when its file and `who` are as in
+/// the run before.
+const BUILT: &str = r#"
+workflow built {
+  param who: string = "x"
+  step make: shell {
+    run "echo made ${who}"
+    sources ["built.wf"]
+  }
+}
+"#;
+
 /// One answer, as `conform.py` reads it.
 struct Calls {
     http: reqwest::Client,
@@ -111,6 +123,7 @@ async fn every_documented_route_answers_as_the_document_says() {
             ("hello.wf", HELLO),
             ("gated.wf", GATED),
             ("hooked.wf", HOOKED),
+            ("built.wf", BUILT),
         ],
         &["--rate-limit", "1000", "--rate-burst", "1000"],
     );
@@ -194,6 +207,31 @@ async fn every_documented_route_answers_as_the_document_says() {
     )
     .await;
 
+    // Incremental: a run, one forced with another param, one up to date,
+    // and a `rerun` of no step (422).
+    let mut built = Vec::new();
+    for body in [
+        json!({}),
+        json!({"who": "y", "force": true}),
+        json!({"who": "y", "rerun": []}),
+        json!({"rerun": ["nope"]}),
+    ] {
+        let (s, _, b) = c
+            .call(
+                Method::POST,
+                t,
+                &api("/workflows/built/runs?wait=20s"),
+                op,
+                Some(body),
+            )
+            .await;
+        match b["id"].as_str() {
+            Some(id) => built.push(id.to_owned()),
+            None => assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}"),
+        }
+    }
+    let b = |i: usize, p: &str| api(&format!("/runs/{}{p}", built[i]));
+
     // Every documented GET, with what it needs.
     let run = |p: &str| api(&format!("/runs/{id}{p}"));
     let (_, _, arts) = c
@@ -240,6 +278,29 @@ async fn every_documented_route_answers_as_the_document_says() {
             run(&format!("/artifacts/{}", "0".repeat(64))),
         ),
         ("/api/v1/runs/{id}/events", run("/events")),
+        (
+            "/api/v1/runs/{id}/steps/{step}/explain",
+            b(0, "/steps/make/explain"),
+        ),
+        (
+            "/api/v1/runs/{id}/steps/{step}/explain",
+            b(2, "/steps/make/explain"),
+        ),
+        (
+            "/api/v1/runs/{id}/steps/{step}/explain",
+            b(2, "/steps/mak/explain"),
+        ),
+        (
+            "/api/v1/runs/{id}/steps/{step}/explain",
+            api("/runs/nosuchrun/steps/make/explain"),
+        ),
+        ("/api/v1/runs/{id}/diff", b(0, "/diff")),
+        ("/api/v1/runs/{id}/diff", b(1, "/diff")),
+        (
+            "/api/v1/runs/{id}/diff",
+            b(2, &format!("/diff?against={}", built[0])),
+        ),
+        ("/api/v1/runs/{id}/diff", b(2, "/diff?against=nosuchrun")),
         ("/api/v1/events", api("/events")),
         ("/api/v1/stats", api("/stats")),
         ("/api/v1/stats", api("/stats?workflow=hello&last=5")),

@@ -91,6 +91,8 @@ pub enum Code {
     NoVersion,
     /// The workflow file exists (a create that must not replace it).
     FileExists,
+    /// A run asked to `rerun` a step its plan does not have.
+    UnknownStep,
 }
 
 impl Code {
@@ -119,6 +121,7 @@ impl Code {
             Code::OutsideServed => "API140",
             Code::NoVersion => "API141",
             Code::FileExists => "API142",
+            Code::UnknownStep => "API022",
         }
     }
 
@@ -142,6 +145,7 @@ impl Code {
             Code::Busy | Code::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
             Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::UnknownStep => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -170,6 +174,7 @@ impl Code {
             Code::OutsideServed => "not a workflow file within a served folder",
             Code::NoVersion => "no such version of the file",
             Code::FileExists => "the file exists",
+            Code::UnknownStep => "no such step in the workflow's plan",
         }
     }
 }

@@ -9,16 +9,21 @@ use std::collections::BTreeMap;
 
 /// How two plans differ.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanDelta {
     /// New steps, with their kinds.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<String>>))]
     pub added: Vec<(String, String)>,
     /// Steps no longer in the plan, with their kinds.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<String>>))]
     pub removed: Vec<(String, String)>,
     pub changed: Vec<StepDelta>,
     /// `(name, before, after)`: a param only one side has is `null` there;
     /// secrets are never compared (both are `***`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<serde_json::Value>>))]
     pub params: Vec<(String, J, J)>,
     /// `(key, before, after)` of the workflow's `env`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<serde_json::Value>>))]
     pub env: Vec<(String, J, J)>,
 }
 
@@ -34,6 +39,7 @@ impl PlanDelta {
 
 /// One step's changes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepDelta {
     pub step: String,
     pub kind: String,
@@ -42,13 +48,17 @@ pub struct StepDelta {
 
 /// One field that changed: `path` as `fields.run`, `depends_on`, ….
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldDelta {
     pub path: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Value))]
     pub before: J,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Value))]
     pub after: J,
     /// For text on several lines: the line diff, each line marked ` `,
     /// `-` or `+` (unchanged lines far from a change left out).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<String>>, required = false))]
     pub lines: Vec<(char, String)>,
 }
 

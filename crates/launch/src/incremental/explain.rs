@@ -10,6 +10,7 @@ use wfc_store::{reuse, Store};
 
 /// The answer: what happened, in one line, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Explanation {
     pub run: String,
     pub step: String,
@@ -19,9 +20,11 @@ pub struct Explanation {
     pub verdict: String,
     /// The run it was up to date with.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub up_to_date_with: Option<String>,
     /// The run it was compared with to decide that it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub compared_with: Option<String>,
     pub reasons: Vec<String>,
 }

@@ -8,6 +8,7 @@ pub mod delete;
 pub mod files;
 pub mod gates;
 pub mod ignored;
+pub mod incremental;
 pub mod logs;
 pub mod pause;
 pub mod resume;
@@ -61,6 +62,8 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(run_detail::detail).delete(delete::delete))
         .route("/runs/{id}/logs/{step}", get(logs::logs))
+        .route("/runs/{id}/steps/{step}/explain", get(incremental::explain))
+        .route("/runs/{id}/diff", get(incremental::diff))
         .route("/runs/{id}/artifacts", get(artifacts::list))
         .route("/runs/{id}/artifacts/{sha256}", get(artifacts::download))
         .route("/runs/{id}/cancel", post(runs::cancel))

@@ -11,6 +11,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
+use wfc_launch::Rerun;
 
 /// The served workflows, and the files they come from.
 #[derive(Serialize, ToSchema)]
@@ -99,13 +100,17 @@ pub struct StartedRun {
 
 /// Starts a run of workflow `name`. The body is a JSON object of params,
 /// bound as `wfc run --params-file` binds them (bad ones: 400 with the
-/// diagnostics' codes). 202 at once; with `?wait=` 200 once the run ended
-/// within the wait, else 202.
+/// diagnostics' codes), and, unless the workflow has params of these names,
+/// `"force": true` (every step runs, even those up to date: `wfc run
+/// --force`) and `"rerun": ["step", …]` (these run anyway: `--rerun`; a
+/// name that is no step of the plan: 422). 202 at once; with `?wait=` 200
+/// once the run ended within the wait, else 202.
 #[utoipa::path(post, path = "/api/v1/workflows/{name}/runs", operation_id = "startRun", tag = "runs",
     params(("name" = String, Path, description = "the workflow"), StartQuery),
-    request_body(content = Object, description = "params by name", content_type = "application/json"),
+    request_body(content = Object, description = "params by name; `force` (a boolean) and `rerun` (step names) unless the workflow has params so named", content_type = "application/json"),
     responses((status = 202, body = StartedRun), (status = 200, body = StartedRun),
         (status = 400, body = ProblemBody), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
+        (status = 422, body = ProblemBody, description = "`rerun` names a step the plan does not have (`API022`)"),
         (status = 503, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn start(
@@ -117,12 +122,11 @@ pub async fn start(
 ) -> Result<Response, Problem> {
     caller.operator()?;
     let wait = q.wait.as_deref().map(parse_wait).transpose()?;
-    let params = if body.trim().is_empty() {
-        None
-    } else {
-        Some(body)
+    let (params, rerun) = match body.trim().is_empty() {
+        true => (None, Rerun::default()),
+        false => run_options(&app.catalog.find(&name)?, body)?,
     };
-    let started = start_run(&app, name, params, None, &caller.name).await?;
+    let started = start_run(&app, name, params, None, &caller.name, rerun).await?;
     tracing::info!(run = %started.id, by = %caller.name, "run started through the API");
     let url = format!("{}/runs/{}", super::PREFIX, started.id);
     let mut answer = StartedRun {
@@ -155,19 +159,85 @@ pub async fn compile_served(
 /// (the key's name, the dashboard's user): the one path of the API's
 /// start, MCP's `start_run` and the dashboard's start form, which record
 /// themselves as the run's `origin`.
+/// `rerun`: what runs even when up to date (`--force`, `--rerun`): a
+/// name that is no step (nor loop) of the plan is refused (422).
 pub async fn start_run(
     app: &App,
     name: String,
     params: Option<String>,
     origin: Option<&str>,
     by: &str,
+    rerun: Rerun,
 ) -> Result<wfc_launch::Started, Problem> {
     let compiled = compile_served(app, name, params).await?;
+    if let Some(unknown) = rerun.steps.iter().find(|r| {
+        !compiled
+            .plan
+            .main
+            .steps
+            .iter()
+            .any(|s| s.name == **r || s.name.split('[').next() == Some(r.as_str()))
+    }) {
+        let names = compiled.plan.main.steps.iter().map(|s| s.name.as_str());
+        let hint = wfc_language::diag::did_you_mean(unknown, names)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(Problem::new(
+            Code::UnknownStep,
+            format!(
+                "`rerun` names `{unknown}`, which is no step of workflow `{}`{hint}",
+                compiled.plan.workflow
+            ),
+        ));
+    }
     let mut run = wfc_launch::Run::from(compiled)
         .triggered_by(crate::triggers::API)
         .started_by(by);
     run.origin = origin.map(str::to_owned);
+    run.rerun = rerun;
     Ok(app.launcher.start(run).await?)
+}
+
+/// A start's body split into the params' text and what runs even when up
+/// to date: its `force` and `rerun` keys, unless `workflow` has params of
+/// these names (then they are its params). A body that is not a JSON
+/// object is left whole, for the params' binding to say what is wrong.
+pub fn run_options(
+    workflow: &wfc_launch::Checked,
+    body: String,
+) -> Result<(Option<String>, Rerun), Problem> {
+    let is_param = |n: &str| workflow.ir.params.iter().any(|p| p.name == n);
+    let Ok(serde_json::Value::Object(mut o)) = wfc_plan::strict_json::parse(&body) else {
+        return Ok((Some(body), Rerun::default()));
+    };
+    let (force, names) = (
+        o.contains_key("force") && !is_param("force"),
+        o.contains_key("rerun") && !is_param("rerun"),
+    );
+    if !force && !names {
+        return Ok((Some(body), Rerun::default()));
+    }
+    let bad = |what: &str| Problem::new(Code::BadRequest, what.to_owned());
+    let mut rerun = Rerun::default();
+    if force {
+        rerun.all = match o.remove("force") {
+            Some(serde_json::Value::Bool(b)) => b,
+            _ => return Err(bad("`force` must be true or false")),
+        };
+    }
+    if names {
+        let names = match o.remove("rerun") {
+            Some(serde_json::Value::Array(a)) => a,
+            _ => return Err(bad("`rerun` must be a list of step names")),
+        };
+        for n in names {
+            match n {
+                serde_json::Value::String(n) => rerun.steps.push(n),
+                _ => return Err(bad("`rerun` must be a list of step names")),
+            }
+        }
+    }
+    Ok((Some(serde_json::Value::Object(o).to_string()), rerun))
 }
 
 /// The longest `?wait=`.

@@ -43,6 +43,9 @@ pub struct Row {
     pub graph: String,
     pub y: f64,
     pub bars: Vec<Bar>,
+    /// An up-to-date step (no attempt: restored, not run): the run it was
+    /// restored from, said in words where its bar would be.
+    pub up_to_date: Option<String>,
 }
 
 /// One attempt.
@@ -86,7 +89,7 @@ pub fn build(
 ) -> Gantt {
     let mut placed: Vec<(&StepRow, Vec<Span>)> = steps
         .iter()
-        .filter(|s| !s.attempt_log.is_empty())
+        .filter(|s| !s.attempt_log.is_empty() || s.up_to_date.is_some())
         .map(|s| {
             let spans = s
                 .attempt_log
@@ -184,6 +187,7 @@ pub fn build(
                 graph: s.graph.clone(),
                 y: AXIS + i as f64 * ROW,
                 bars,
+                up_to_date: s.up_to_date.clone(),
             }
         })
         .collect::<Vec<_>>();

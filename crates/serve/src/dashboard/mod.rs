@@ -23,6 +23,7 @@ pub mod gate_form;
 pub mod graph;
 pub mod metrics;
 pub mod pages;
+pub mod plan_changes;
 pub mod run_log;
 pub mod run_output;
 pub mod run_page;

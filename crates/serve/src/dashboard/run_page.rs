@@ -1,5 +1,5 @@
-//! `/runs/{id}`: one run — its header, graph, timeline, steps, logs and
-//! outputs, with the buttons an operator acts with ([`super::actions`]);
+//! `/runs/{id}`: one run — its header, what changed since the run before
+//! ([`super::plan_changes`]), graph, timeline, steps, logs and outputs, with the buttons an operator acts with ([`super::actions`]);
 //! `/runs/{id}/gantt` (the timeline alone, for the page's script while the
 //! run goes and at its end)
 //! and `/runs/{id}/events` (its live events, for `run.js`).
@@ -16,6 +16,7 @@
 
 use super::gantt::{self, Gantt};
 use super::gate_form;
+use super::plan_changes;
 use super::run_log::LogLine;
 use super::run_output::{self, Shown};
 use super::runs::{duration, encode};
@@ -83,6 +84,8 @@ struct StepLine {
     status: String,
     attempts: i64,
     duration: String,
+    /// Up to date: not run, restored from this run.
+    up_to_date: Option<String>,
     /// A running step: when its attempt started (ms since the epoch), for
     /// the page's script to tick its duration from.
     tick_from: Option<i64>,
@@ -123,6 +126,8 @@ struct Read {
     inputs: HashMap<String, Vec<gate_form::InputField>>,
     /// The graph, server-rendered (empty when not asked for).
     dag: String,
+    /// What changed since the run before (not asked for, or unreadable: none).
+    changes: Option<plan_changes::Changes>,
     /// When the page was read (ms since the epoch).
     now: i64,
 }
@@ -189,10 +194,14 @@ fn read(
         }
         cursor = tail.cursor().clone();
     }
-    let dag = if logs {
-        dag(&store, &id, &detail).map_err(fail)?
+    let (dag, changes) = if logs {
+        let changes = crate::api::incremental::changes(&store, &id, None).ok();
+        (
+            dag(&store, &id, &detail).map_err(fail)?,
+            changes.map(plan_changes::view),
+        )
     } else {
-        String::new()
+        (String::new(), None)
     };
     Ok(Read {
         detail,
@@ -203,6 +212,7 @@ fn read(
         selected,
         inputs,
         dag,
+        changes,
         now,
     })
 }
@@ -329,6 +339,7 @@ pub async fn detail(
         selected,
         mut inputs,
         dag,
+        changes,
         now,
     } = read;
     if let Some(l) = q
@@ -350,6 +361,7 @@ pub async fn detail(
             status: s.status.clone(),
             attempts: s.attempts,
             duration: s.duration_seconds.map(duration).unwrap_or_default(),
+            up_to_date: s.up_to_date.clone(),
             tick_from: (s.status == "running")
                 .then(|| s.attempt_log.last().map(|a| a.started_at.as_str()))
                 .flatten()
@@ -440,7 +452,7 @@ pub async fn detail(
         "runs",
         Some(&session),
         minijinja::context! {
-            run, steps, hidden, gantt, logs => panels, selected, operator, artifacts, dag, now,
+            run, steps, hidden, gantt, logs => panels, selected, operator, artifacts, dag, now, changes,
             cursor => cursor.to_string(),
             done => q.done.filter(|d| DONE.contains(&d.as_str())),
         },
@@ -536,6 +548,7 @@ mod tests {
             status: "waiting".into(),
             attempts: 1,
             duration: String::new(),
+            up_to_date: None,
             tick_from: None,
             cpu: "12ms".into(),
             memory: "<32 MiB>".into(),
@@ -568,19 +581,33 @@ mod tests {
             ],
             selected: true,
         }];
+        let mut delta = wfc_store::plan_diff::PlanDelta::default();
+        delta
+            .added
+            .push(("<script>x()</script>".into(), "shell".into()));
+        let changes = plan_changes::view(crate::api::incremental::RunChanges {
+            against: Some("r0".into()),
+            changes: delta,
+        });
         let html = env
             .get_template("run.html")
             .and_then(|t| {
                 t.render(minijinja::context! {
                     assets => "x", page => "runs", user, run, steps, gantt, logs,
                     selected => "g[a]", operator => true, cursor => "0", done => "approved",
-                    hidden => 0, dag => "<svg></svg>", now => 0,
+                    hidden => 0, dag => "<svg></svg>", now => 0, changes,
                     artifacts => vec![minijinja::context! {
                         sha256 => "ab", path => "dist/<a>.tgz", step => "b", name => "n", size => 3,
                     }],
                 })
             })
             .unwrap();
+        assert!(
+            html.contains(
+                r#"<span class="diff-add">+ step &lt;script&gt;x()&lt;&#x2f;script&gt; (shell)  added</span>"#
+            ) && html.contains(r#"<summary>1 step added</summary>"#),
+            "{html}"
+        );
         assert!(
             html.contains("&lt;a&gt;.tgz") && !html.contains("<a>.tgz"),
             "an artifact's path is not escaped"
@@ -646,6 +673,7 @@ mod tests {
             status: status.into(),
             attempts: 1,
             duration: String::new(),
+            up_to_date: None,
             tick_from: None,
             cpu: String::new(),
             memory: String::new(),

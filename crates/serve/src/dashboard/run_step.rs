@@ -1,5 +1,6 @@
-//! `GET /runs/{id}/steps/{step}`: one step of a run — its kind, status,
-//! each attempt (start, duration, exit code, error), outputs, artifacts
+//! `GET /runs/{id}/steps/{step}`: one step of a run — its kind, status
+//! (up to date: the run it was restored from), why it ran or did not
+//! (`wfc explain`), each attempt (start, duration, exit code, error), outputs, artifacts
 //! and its log's last [`LINES`] lines (with the download link of the
 //! whole). A page of its own without script; the run page's script opens
 //! its `#step-detail` in a drawer when a step's row or graph node is
@@ -44,6 +45,10 @@ struct Read {
     outputs: Vec<Shown>,
     log: Vec<LogLine>,
     logged: bool,
+    /// Up to date: not run, restored from this run.
+    up_to_date: Option<String>,
+    /// Why it ran, was up to date or did not run (`wfc explain`).
+    why: Option<wfc_launch::incremental::Explanation>,
 }
 
 fn read(
@@ -84,7 +89,10 @@ fn read(
             .map(|l| LogLine::of(l))
             .collect()
     };
+    let why = crate::api::incremental::explain_in(&store, &id, step).ok();
     Ok(Read {
+        up_to_date: s.up_to_date.clone(),
+        why,
         id,
         kind: s.kind,
         graph: s.graph,
@@ -142,6 +150,11 @@ pub async fn step(
             step => minijinja::context! {
                 name => step, kind => r.kind, graph => r.graph, status => r.status,
                 attempts => r.attempts, outputs => r.outputs, log => r.log, logged => r.logged,
+                up_to_date => r.up_to_date,
+                why => r.why.map(|w| minijinja::context! {
+                    verdict => w.verdict.replace('_', " "), reasons => w.reasons,
+                    compared_with => w.compared_with,
+                }),
             },
             artifacts,
         },

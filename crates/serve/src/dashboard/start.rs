@@ -167,16 +167,29 @@ pub async fn submit(
     };
     // The last value of a name wins: a checked box follows its hidden `false`.
     let typed: HashMap<String, String> = pairs
-        .into_iter()
+        .iter()
+        .cloned()
         .filter_map(|(k, v)| k.strip_prefix(FIELD).map(|k| (k.to_owned(), v)))
         .collect();
+    let force = pairs.iter().any(|(k, v)| k == "force" && v == "true");
     let (params, local) = to_json(&wf, &typed);
     let body = Some(serde_json::Value::Object(params).to_string());
     let result = if local.is_empty() {
         let origin = Some(crate::triggers::DASHBOARD);
-        crate::api::workflows::start_run(&dash.app, name.clone(), body, origin, &session.name)
-            .await
-            .map(Some)
+        let rerun = wfc_launch::Rerun {
+            all: force,
+            steps: Vec::new(),
+        };
+        crate::api::workflows::start_run(
+            &dash.app,
+            name.clone(),
+            body,
+            origin,
+            &session.name,
+            rerun,
+        )
+        .await
+        .map(Some)
     } else {
         // Still compiled, for the other fields' diagnostics; never started.
         crate::api::workflows::compile_served(&dash.app, name.clone(), body)

@@ -94,6 +94,19 @@ async fn dispatch(app: &App, name: &str, args: &Map<String, Value>) -> Result<Va
             pages::plan_page(plan_json(&c), args)
         }
         "run_status" => pages::run_status(app, text(args, "run")?, args).await,
+        "explain_step" => {
+            let (run, step) = (text(args, "run")?, text(args, "step")?);
+            let answer = crate::api::incremental::explain(state(), Path((run, step))).await?;
+            Ok(to_value(answer.0))
+        }
+        "run_diff" => {
+            let q = crate::api::incremental::DiffQuery {
+                against: optional(args, "against")?,
+            };
+            let answer =
+                crate::api::incremental::diff(state(), Path(text(args, "run")?), Query(q)).await?;
+            Ok(to_value(answer.0))
+        }
         "logs" => pages::logs(app, text(args, "run")?, text(args, "step")?, args).await,
         "history" => {
             let q = runs::RunsQuery {
@@ -241,6 +254,7 @@ async fn start(app: &App, args: &Map<String, Value>, caller: &Caller) -> Result<
         params(args)?,
         Some(triggers::MCP),
         &caller.name,
+        rerun(args)?,
     )
     .await?;
     tracing::info!(run = %started.id, "run started through MCP");
@@ -295,6 +309,30 @@ pub(super) fn number(args: &Map<String, Value>, key: &str) -> Result<Option<u64>
             )
         }),
     }
+}
+
+/// `force` and `rerun`: what runs even when up to date.
+fn rerun(args: &Map<String, Value>) -> Result<wfc_launch::Rerun, Failure> {
+    let all = match args.get("force") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            let e = format!("`force` must be true or false, not {other}");
+            return Err(Failure::Call(BAD_ARGUMENT, e));
+        }
+    };
+    let steps = match args.get("rerun") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect(),
+        Some(other) => {
+            let e = format!("`rerun` must be a list of step names, not {other}");
+            return Err(Failure::Call(BAD_ARGUMENT, e));
+        }
+    };
+    Ok(wfc_launch::Rerun { all, steps })
 }
 
 /// `params` as a params file's text: bound, checked and masked exactly as

@@ -5,7 +5,8 @@
 //! - [`tools`] — the tools' names, descriptions and JSON-schema inputs
 //!   (`start_run`'s lists each workflow's params);
 //! - [`call`] — what each tool does, through the same catalog, launcher and
-//!   run store as the REST API ([`crate::api`]), answered once, as JSON text;
+//!   run store as the REST API ([`crate::api`]; `explain_step` and `run_diff`
+//!   are `crate::api::incremental`'s), answered once, as JSON text;
 //!   `pages` — the answers that summarise and page (a run's steps, a plan's,
 //!   a log's lines);
 //! - `author` — the authoring tools: a served folder's workflow files
@@ -71,7 +72,9 @@ impl ServerHandler for WfcMcp {
         .with_server_info(Implementation::new("wfc", env!("CARGO_PKG_VERSION")))
         .with_instructions(
             "Workflows of wfc (typed .wf files): list_workflows, then describe_workflow or \
-                 plan; start_run starts one, run_status/logs follow it, resume_run goes on \
+                 plan; start_run starts one (force/rerun: run steps even when up to date), \
+                 run_status/logs follow it, explain_step says why a step ran or was up to \
+                 date, run_diff what changed since the run before, resume_run goes on \
                  with a failed one, history lists runs and stats sums them up. To write a \
                  workflow: validate its text, then create_workflow (or create_from_template), \
                  update_workflow, delete_workflow; read_workflow_file reads one and its versions. \

@@ -51,6 +51,20 @@ pub fn schema(name: &str) -> Value {
             )
         }
         "logs" => (json!({"log": string, "lines": int}), &["log"]),
+        "explain_step" => (
+            json!({"run": string, "step": string, "status": string,
+                "verdict": {"type": "string", "enum": ["ran", "up_to_date", "skipped", "did_not_run", "failed", "running"]},
+                "up_to_date_with": string, "compared_with": string,
+                "reasons": {"type": "array", "items": string}}),
+            &["run", "step", "status", "verdict", "reasons"],
+        ),
+        "run_diff" => (
+            json!({"against": {"type": ["string", "null"]}, "changes": {"type": "object",
+                "properties": {"added": array, "removed": array, "changed": array,
+                    "params": array, "env": array},
+                "required": ["added", "removed", "changed", "params", "env"]}}),
+            &["against", "changes"],
+        ),
         "history" => (json!({"runs": array}), &["runs"]),
         "stats" => (json!({"workflows": array}), &["workflows"]),
         "alerts" => (json!({"alerts": array}), &["alerts"]),

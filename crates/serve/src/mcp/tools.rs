@@ -39,13 +39,15 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
         act(
             "start_run",
-            "Starts a run of a workflow with params (recorded with trigger `api`, origin `mcp`); returns its id. Follow it with run_status.",
+            "Starts a run of a workflow with params (recorded with trigger `api`, origin `mcp`); returns its id. Follow it with run_status. Steps with `sources` up to date with an earlier run are restored, not run, unless `force` or `rerun` says otherwise.",
             object(
                 json!({
                     "workflow": workflow,
                     "params": params_schema(workflows),
                     "wait_seconds": {"type": "integer", "minimum": 0, "maximum": 300,
-                        "description": "wait up to this long for the run to end (default 0)"}
+                        "description": "wait up to this long for the run to end (default 0)"},
+                    "force": {"type": "boolean", "description": "run every step, even those up to date with an earlier run (`wfc run --force`)"},
+                    "rerun": {"type": "array", "items": {"type": "string"}, "description": "steps (or loops) to run even if up to date (`wfc run --rerun`)"}
                 }),
                 &["workflow"],
             ),
@@ -131,6 +133,22 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                     "before": {"type": "integer", "minimum": 0, "description": "the last `tail` lines (default 1000) before this cursor: an answer's `start`"},
                 }),
                 &["run", "step"],
+            ),
+        ),
+        read(
+            "explain_step",
+            "Why a step of a run ran, was up to date (restored from an earlier run, which it names), was skipped or did not run, as `wfc explain RUN STEP`: its `verdict` and `reasons`.",
+            object(
+                json!({"run": run, "step": {"type": "string", "description": "the step (an instance name such as `ship[eu-west]`)"}}),
+                &["run", "step"],
+            ),
+        ),
+        read(
+            "run_diff",
+            "What changed in a run's plan since the run before it (or `against`), as `wfc plan --diff`: steps added, removed and changed field by field (text as `-`/`+` lines), params and env. A workflow's first run: `against` null, no changes.",
+            object(
+                json!({"run": run, "against": {"type": "string", "description": "the run to compare with (default: the workflow's run started just before)"}}),
+                &["run"],
             ),
         ),
         read(

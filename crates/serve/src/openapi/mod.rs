@@ -6,8 +6,8 @@ mod markdown;
 pub mod viewer;
 
 use crate::api::{
-    alerts, artifacts, delete, files, gates, ignored, logs, pause, resume, run_detail, runs,
-    triggers, workflows,
+    alerts, artifacts, delete, files, gates, ignored, incremental, logs, pause, resume, run_detail,
+    runs, triggers, workflows,
 };
 use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
@@ -23,7 +23,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         workflows::list, workflows::validate, workflows::start,
         runs::list, run_detail::detail, logs::logs, runs::cancel, gates::approve, gates::reject, runs::stats,
-        resume::resume, pause::pause, events::run_events, events::all_events, ignored::list,
+        resume::resume, pause::pause, incremental::explain, incremental::diff, events::run_events, events::all_events, ignored::list,
         artifacts::list, artifacts::download, delete::delete,
         triggers::pause_triggers, triggers::resume_triggers, triggers::paused, alerts::list,
         files::read, files::write, files::delete,
@@ -31,12 +31,13 @@ use utoipa::{Modify, OpenApi};
         crate::hooks::receive, mcp::message, mcp::stream, mcp::end,
     ),
     components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
-        workflows::Validation, workflows::StartedRun, runs::RunPage, runs::Accepted,
+        workflows::Validation, workflows::StartedRun, incremental::RunChanges,
+        wfc_launch::incremental::Explanation, wfc_store::plan_diff::PlanDelta, wfc_store::plan_diff::StepDelta, wfc_store::plan_diff::FieldDelta, runs::RunPage, runs::Accepted,
         artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health,
         triggers::TriggerKind, triggers::TriggerState, triggers::PausedTriggerJson, alerts::AlertJson,
         crate::files::FileText, crate::files::Written, crate::files::Deleted, crate::files::versions::VersionInfo)),
     modifiers(&Bearer, &KeyAnswers),
-    tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, cancel, pause, gates, resume, delete"),
+    tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, why a step ran or was up to date, what changed, cancel, pause, gates, resume, delete"),
         (name = "files", description = "The served folders' workflow files: read, written (checked first, atomically, earlier versions kept) and deleted"),
         (name = "events", description = "Live events (Server-Sent Events), replayed from the run store"),
         (name = "webhooks", description = "The served workflows' `on webhook` triggers, outside /api/v1: signed with the trigger's secret, or with an operator key"),
