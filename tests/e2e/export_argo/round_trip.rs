@@ -12,28 +12,25 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     ("templates/blank.wf", &[], &[]),
     ("templates/config-update.wf", &[], &[]),
     ("templates/data-pipeline.wf", &[], &[]),
-    // `failed.*` (E0722).
-    ("templates/deploy-api.wf", &[], &["E0722"]),
-    // `failed.*` (E0722).
-    ("templates/incident-response.wf", &[], &["E0722"]),
+    ("templates/deploy-api.wf", &[], &[]),
+    ("templates/incident-response.wf", &[], &[]),
     ("templates/maintenance-window.wf", &[], &[]),
     ("templates/ml-training.wf", &[], &[]),
     ("templates/security-alert.wf", &[], &[]),
     ("templates/test-suite.wf", &[], &[]),
-    // `mount`, `wait any` (E0721), `failed.*` (E0722).
-    ("examples/deploy.wf", &["version=1"], &["E0721", "E0722"]),
+    // `mount`, `wait any` (E0721).
+    ("examples/deploy.wf", &["version=1"], &["E0721"]),
     // `sql`, `on fail pause` (E0721), a list output (E0722), email (E0724).
     ("examples/etl.wf", &[], &["E0721", "E0722", "E0724"]),
     ("examples/file-drop.wf", &[], &[]),
     ("examples/health-poll.wf", &[], &[]),
     // `on fail pause`, a linear backoff on a gate… (E0721), `json(x.stdout)`,
-    // `failed.*`, an http status in a condition (E0722), email (E0724).
+    // an http status in a condition (E0722), email (E0724).
     ("examples/incident.wf", &[], &["E0721", "E0722", "E0724"]),
     // list outputs and `len(…)` at run time (E0722).
     ("examples/ml-train.wf", &[], &["E0722"]),
     ("examples/nightly.wf", &[], &[]),
-    // `failed.*` (E0722).
-    ("examples/quickstart.wf", &[], &["E0722"]),
+    ("examples/quickstart.wf", &[], &[]),
     ("examples/release-webhook.wf", &["version=1"], &["E0722"]),
     (
         "examples/release-with-std.wf",

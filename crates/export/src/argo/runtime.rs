@@ -13,9 +13,7 @@ use super::when::Producers;
 use super::{diag, text};
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{
-    BlockId, Expr, ExprKind, FailedField, Func, InterpPart, RunField, Workflow,
-};
+use wfc_language::ir::{BlockId, Expr, ExprKind, Func, InterpPart, RunField, Workflow};
 use wfc_language::shell_syntax::{Context, ShellCommand};
 
 /// How the shell turns a value Argo gives in its own words into wfc's.
@@ -73,6 +71,10 @@ pub struct RunTime<'p> {
     pub kept: Vec<super::files::Kept>,
     /// The artifacts of earlier steps it unpacks: (template input, task argument).
     pub artifacts_in: Vec<(Json, Json)>,
+    /// In an `on failure` handler: the task that finds the failed step
+    /// ([`super::failed`]), and whether this step reads it.
+    pub failed: Option<String>,
+    pub reads_failed: bool,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -92,6 +94,8 @@ impl<'p> RunTime<'p> {
             keeps_stdout: false,
             kept: Vec::new(),
             artifacts_in: Vec::new(),
+            failed: None,
+            reads_failed: false,
             warnings: Vec::new(),
         }
     }
@@ -150,17 +154,11 @@ impl<'p> RunTime<'p> {
                 }
                 plain(format!("{{{{inputs.parameters.{ITEM_INPUT}}}}}"))
             }
-            ExprKind::Failed(field) if self.approximate => {
-                let what = match field {
-                    FailedField::Step => "failed.step",
-                    FailedField::Error => "failed.error",
-                };
-                self.warnings.push(diag::approximated(
-                    x.span,
-                    &format!("`{what}`"),
-                    "it reads `{{workflow.failures}}`: a JSON list of every failed node (name, message), not one step's name or error",
-                ));
-                plain("{{workflow.failures}}".into())
+            ExprKind::Failed(field) => {
+                let task = self.failed.clone()?;
+                self.reads_failed = true;
+                let name = super::failed::parameter(*field);
+                plain(self.argument(format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}")))
             }
             _ => None,
         }
