@@ -17,6 +17,8 @@ pub struct Jobs {
     pub jobs: Map<String, Json>,
     pub env: Map<String, Json>,
     pub concurrency: Option<Json>,
+    /// `failed.*` read: what [`super::failed::finish`] adds after folding.
+    pub failed: Option<super::failed::Failed>,
 }
 
 /// `errors` also receives the warnings of `--approximate` (`approximate`).
@@ -62,11 +64,22 @@ pub fn jobs(
         &[],
         None,
         None,
-        (runs_on, approximate, home),
+        (runs_on, approximate, home, None),
         &mut ids,
         &mut jobs,
         errors,
     );
+    // `failed.*` read by the `on failure` handler: its jobs also need the
+    // job that finds the failed step ([`super::failed`]).
+    let failed = super::failed::read(plan, wf).then(|| super::failed::Failed {
+        id: ids.fresh("wfc-failed"),
+        main: main
+            .iter()
+            .zip(&plan.main.steps)
+            .map(|(j, s)| (j.clone(), s.name.clone()))
+            .collect(),
+        runs_on: runs_on.to_string(),
+    });
     for h in &plan.handlers {
         // The run step's id marks the job for `wfc import` ([`MARK`]).
         let when = match h.kind {
@@ -74,14 +87,20 @@ pub fn jobs(
             HandlerKind::Success => ("success()", "wfc-on-success".to_string()),
             HandlerKind::Finally => ("always()", "wfc-finally".to_string()),
         };
+        let failed_id = failed
+            .as_ref()
+            .filter(|_| h.kind == HandlerKind::Failure)
+            .map(|f| f.id.as_str());
+        let mut before = main.clone();
+        before.extend(failed_id.map(str::to_string));
         graph(
             plan,
             wf,
             &h.graph,
-            &main,
+            &before,
             Some(&main),
             Some((when.0, &when.1)),
-            (runs_on, approximate, home),
+            (runs_on, approximate, home, failed_id),
             &mut ids,
             &mut jobs,
             errors,
@@ -106,7 +125,7 @@ pub fn jobs(
             &before,
             Some(&main),
             Some((&when, &mark)),
-            (runs_on, approximate, home),
+            (runs_on, approximate, home, None),
             &mut ids,
             &mut jobs,
             errors,
@@ -116,6 +135,7 @@ pub fn jobs(
         jobs,
         env,
         concurrency,
+        failed,
     }
 }
 
@@ -132,7 +152,7 @@ fn graph(
     before: &[String],
     main: Option<&[String]>,
     when: Option<(&str, &str)>,
-    (runs_on, approximate, home): (&str, bool, &str),
+    (runs_on, approximate, home, failed): (&str, bool, &str, Option<&str>),
     ids: &mut Ids,
     jobs: &mut Map<String, Json>,
     errors: &mut Vec<Diagnostic>,
@@ -183,7 +203,8 @@ fn graph(
         let mut values = Values::new(plan, wf, Some(s))
             .with_producers(producers)
             .with_approximate(approximate)
-            .with_home(home);
+            .with_home(home)
+            .with_failed(failed);
         if let Some(m) = matrix {
             values = values.with_matrix(m.block, &m.var);
         }

@@ -11,10 +11,12 @@
 //! and `until` loops in the script (`crate::shell_loops`), http steps a
 //! pinned curl (`http.rs`). What GitHub cannot express is an error
 //! `E0730`–`E0740` at the construct (docs/export.md lists them); with
-//! `--approximate`, `wait any`, `mount` and `failed.*` are written as their
-//! nearest equivalent, each a warning with the refusal's code.
+//! `--approximate`, `wait any`, `mount` and `alert` are written as their
+//! nearest equivalent, each a warning with the refusal's code. `failed.*`
+//! is read from a job that finds the failed step (`failed.rs`).
 
 mod configured;
+mod failed;
 mod fields;
 mod files;
 mod folder;
@@ -46,8 +48,8 @@ pub struct Options<'a> {
     /// The runner label of every job without a `runner` of its own
     /// (`--runs-on`; None: the workflow's `runner`, else `ubuntu-latest`).
     pub runs_on: Option<&'a str>,
-    /// Write `wait any`, `mount` and `failed.*` as their nearest
-    /// GitHub equivalent, each a warning (the code of the refusal).
+    /// Write `wait any`, `mount` and `alert` as their nearest GitHub
+    /// equivalent, each a warning (the code of the refusal).
     pub approximate: bool,
     /// Check the repository out first in every job (`--no-checkout`: false).
     pub checkout: bool,
@@ -103,6 +105,10 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     files::download(&mut jobs.jobs);
     if options.checkout {
         group::checkout(&mut jobs.jobs);
+    }
+    // After the checkouts: the job that finds the failed step reads none.
+    if let Some(f) = &jobs.failed {
+        failed::finish(&mut jobs.jobs, f);
     }
     let mut doc = Map::new();
     doc.insert("name".into(), Json::String(plan.workflow.clone()));

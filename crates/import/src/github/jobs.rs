@@ -42,7 +42,18 @@ struct JobDefaults {
 
 pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> {
     let mut ids = BTreeMap::new();
-    for (key, body) in jobs.iter() {
+    // The export's finder of the failed step: read back as `failed.*`.
+    let finder = |body: &Node| ctx_wfc_finder(body);
+    let finders: Vec<String> = jobs
+        .iter()
+        .filter(|(_, b)| ctx.wfc && finder(b))
+        .map(|(k, _)| k.as_str().to_string())
+        .collect();
+    ctx.failed_finders = finders.clone();
+    for (key, body) in jobs
+        .iter()
+        .filter(|(k, _)| !finders.contains(&k.as_str().to_string()))
+    {
         // A job of wfc's export holding several steps is a sequence of
         // steps named by their ids: the job's own name goes to the sequence.
         let wanted = match body.as_mapping() {
@@ -60,7 +71,10 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
         ids.insert(key.as_str().to_string(), given.name);
     }
     let mut converted = Vec::new();
-    for (key, body) in jobs.iter() {
+    for (key, body) in jobs
+        .iter()
+        .filter(|(k, _)| !finders.contains(&k.as_str().to_string()))
+    {
         let Some(body) = body.as_mapping() else {
             return Err(shape(ctx, body, "a job must be a mapping"));
         };
@@ -78,6 +92,11 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
     let mut items: Vec<Item> = main.into_iter().map(|j| place(j, &steps)).collect();
     let handlers = fold_marked(marked, &mut items);
     Ok((items, handlers))
+}
+
+/// Whether `body` is the export's finder of the failed step.
+fn ctx_wfc_finder(body: &Node) -> bool {
+    body.as_mapping().is_some_and(helpers::failed_finder)
 }
 
 /// `count` of the steps of a job that are no helper ([`helpers`]).
@@ -241,6 +260,9 @@ fn job(
             "name" => doc.extend(str_of(v).map(str::to_string)),
             "needs" => {
                 for n in yaml::strings(v) {
+                    if ctx.failed_finders.iter().any(|f| f == n) {
+                        continue;
+                    }
                     match ids.get(n) {
                         Some(id) => out.needs.push(id.clone()),
                         None => {
@@ -584,6 +606,10 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
         }
     }
     for (k, v) in own_env.into_iter().chain(script_env) {
+        // The step's name for `failed.step` (the export's capture).
+        if ctx.wfc && k == "WF_STEP_NAME" {
+            continue;
+        }
         st.env.retain(|(x, _)| *x != k);
         st.env.push((k, v));
     }

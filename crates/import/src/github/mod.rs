@@ -29,6 +29,9 @@ pub(crate) struct Ctx<'w, 'a> {
     /// The file is `wfc export github-actions`' own: its helper steps,
     /// handler and rollback jobs fold back ([`helpers`]).
     pub wfc: bool,
+    /// The export's jobs finding the failed step: their outputs `step` and
+    /// `error` are `failed.step` and `failed.error`.
+    pub failed_finders: Vec<String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -87,6 +90,7 @@ pub(crate) fn convert(
         secrets: BTreeMap::new(),
         env_route,
         wfc: helpers::generated(warn_text),
+        failed_finders: Vec::new(),
         shell: None,
         workdir: None,
         schedules: Vec::new(),
