@@ -324,7 +324,9 @@ fn inexpressible_examples_name_construct_and_line() {
 
 /// Argo expands `{{…}}` anywhere in a template and has no escape for it: a
 /// hostile default (or `-p` value) is refused (E0727) at every place it
-/// would land, each with the field and line, and never written.
+/// would land, each with the field and line, and never written; so is a
+/// `{{` of a command's text where an empty quoted string is not nothing
+/// (a here-document).
 #[test]
 fn braces_argo_would_expand_are_refused() {
     let c = workflow(
@@ -337,7 +339,7 @@ fn braces_argo_would_expand_are_refused() {
     run "true"
   }
   step c: http { get "https://example.com/${note}" }
-  step d: shell { run "docker ps --format '{{.ID}}'" }
+  step d: shell { run "cat <<EOF\n{{.ID}}\nEOF" }
   for each i in items {
     step e: shell { run "true" }
   }
@@ -371,6 +373,41 @@ fn braces_argo_would_expand_are_refused() {
             out.stderr
         );
     }
+    // In a command's own text, `{{` is the same word with `''` (or `""`)
+    // between the braces: the shell reads `{{`, Argo no expression.
+    c.write(
+        "cmd.wf",
+        r#"workflow cmd {
+  param tag: string = "dev"
+  step d: shell { run "docker ps --format '{{.ID}}' {{a}} \"{{{b}}\" # {{c}}" }
+  step e: shell { run "docker image inspect --format '{{.Id}}' app:${tag}" }
+}
+"#,
+    );
+    let yaml = c
+        .wfc(["export", "argo", "cmd.wf", "--image", "alpine:3.20"])
+        .success()
+        .stdout_lacks("{{")
+        .output()
+        .stdout;
+    let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    let run = |t: usize| doc["spec"]["templates"][t]["container"]["command"][2].clone();
+    assert_eq!(
+        run(1),
+        r#"docker ps --format '{''{.ID}}' {''{a}} "{""{""{b}}" # {''{c}}"#
+    );
+    assert_eq!(run(2), "docker image inspect --format '{''{.Id}}' app:dev");
+    let shell = Command::new("sh")
+        .args([
+            "-c",
+            &format!("printf '%s|' {}", r#"'{''{.ID}}' {''{a}} "{""{""{b}}""#),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&shell.stdout),
+        "{{.ID}}|{{a}}|{{{b}}|"
+    );
     // A value given with `-p` is refused the same way; plain text passes.
     c.write("ok.wf", "workflow ok {\n  param note: string = \"x\"\n  step a: shell { run \"echo ${note}\" }\n}\n");
     c.wfc([

@@ -283,19 +283,27 @@ impl<'p> RunTime<'p> {
     /// as `wfc run` quotes them, each run-time value a quoted `$WF_VALUE_N`
     /// whose value reaches the container's `env`.
     pub fn command(&mut self, wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
-        let ExprKind::Interp(parts) = &e.kind else {
-            let var = format!("WF_VALUE_{}", self.env.len() + 1);
-            let v = self
-                .source_for(e, &var, false)
-                .ok_or_else(|| refusal(wf, step, e))?;
-            self.env.push((var.clone(), v));
-            return Ok(format!("\"${var}\""));
+        let text;
+        let parts = match &e.kind {
+            ExprKind::Interp(parts) => parts,
+            ExprKind::Str(s) => {
+                text = [InterpPart::Text(s.clone())];
+                &text[..]
+            }
+            _ => {
+                let var = format!("WF_VALUE_{}", self.env.len() + 1);
+                let v = self
+                    .source_for(e, &var, false)
+                    .ok_or_else(|| refusal(wf, step, e))?;
+                self.env.push((var.clone(), v));
+                return Ok(format!("\"${var}\""));
+            }
         };
         let mut cmd = ShellCommand::new();
         for part in parts {
             let x = match part {
                 InterpPart::Text(t) => {
-                    cmd.text(t);
+                    split_braces(&mut cmd, t);
                     continue;
                 }
                 InterpPart::Expr(x) => x,
@@ -389,6 +397,26 @@ impl<'p> RunTime<'p> {
         }
         (!args.is_empty()).then_some(Json::Object(args))
     }
+}
+
+/// Feeds the command's literal text `t` to `cmd`, writing each `{{` Argo
+/// would expand as the same word of the shell with an empty quoted string
+/// between the braces: `{''{` bare or in `'…'`, `{""{` in `"…"`. Where an
+/// empty string is not nothing (a here-document, `${…}`, arithmetic,
+/// backquotes, `$'…'`) the `{{` stays, and the command is refused (E0727).
+fn split_braces(cmd: &mut ShellCommand, t: &str) {
+    let mut rest = t;
+    while let Some(i) = rest.find("{{") {
+        cmd.text(&rest[..=i]);
+        let empty = match cmd.context() {
+            Context::Bare | Context::SingleQuoted | Context::Comment => "''",
+            Context::DoubleQuoted => "\"\"",
+            _ => "",
+        };
+        cmd.text(empty);
+        rest = &rest[i + 1..];
+    }
+    cmd.text(rest);
 }
 
 /// Why `e` cannot be given to the step: the plain-text diagnostic (a

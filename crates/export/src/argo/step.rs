@@ -172,7 +172,11 @@ fn container(
         if RunTime::reads(e) || e.tainted {
             rt.command(wf, &s.name, e)
         } else {
-            text::command(wf, &s.name, e)
+            // `{{` in the command's own text: written as `{''{` (`rt.command`).
+            text::command(wf, &s.name, e).or_else(|d| match d.code {
+                "E0727" => rt.command(wf, &s.name, e),
+                _ => Err(d),
+            })
         }
         .map_err(|e| errors.push(e))
     });
