@@ -96,10 +96,6 @@ pub(crate) const ALL: &[Entry] = &[
         &[
             ("E0733", "a call's text param over outputs"),
             ("E0738", "std calls that poll an http step and send mail"),
-            (
-                "E0740",
-                "std notify's `if` on a secret: a job's `if:` cannot read secrets",
-            ),
         ],
     ),
     (
@@ -134,14 +130,7 @@ pub(crate) const ALL: &[Entry] = &[
             "an http step's `until` over its status and body, and `expect` from a param",
         )],
     ),
-    (
-        "std/notify.wf",
-        &["text=hi"],
-        &[(
-            "E0740",
-            "an `if` on a secret: a job's `if:` cannot read secrets",
-        )],
-    ),
+    ("std/notify.wf", &["text=hi"], &[]),
     ("std/rust-ci.wf", &[], &[]),
 ];
 

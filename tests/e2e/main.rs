@@ -104,6 +104,7 @@ mod export_github_status;
 mod export_github_until;
 mod export_ports;
 mod export_secret_decided;
+mod export_secret_if;
 mod export_yaml_quoting;
 mod fifo_files;
 mod first_minutes;

@@ -28,6 +28,7 @@ mod retries;
 mod rollback;
 mod runtime;
 mod script;
+mod secret_if;
 mod stdout;
 pub mod step;
 mod text;
@@ -147,7 +148,9 @@ pub fn resource(
         .flatten();
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
-    let decided = crate::secret_decided::decisions(plan, wf);
+    let mut decided = crate::secret_decided::decisions(plan, wf);
+    // An `if` read directly is decided at run time, by a task ([`secret_if`]).
+    decided.retain(|d| !crate::secret_decided::at_run_time(d));
     errors.retain(|d| !crate::secret_decided::covered(d, &decided));
     errors.extend(decided.iter().map(diag::decided_by_secret));
     if !errors.is_empty() {
@@ -382,6 +385,24 @@ fn dag(
         if rt.reads_failed {
             depends.extend(ctx.failed.clone());
         }
+        // An `if` over a secret: decided by a task of its own.
+        let mut guarded = None;
+        if let Some(c) = s
+            .condition
+            .as_ref()
+            .filter(|c| secret_if::reads_secret(ctx.wf, c))
+        {
+            let guard = ctx.names.fresh(&format!("wfc-if-{name}"));
+            match secret_if::guard(ctx.wf, &s.name, c, &guard, ctx.options) {
+                Ok((t, template)) => {
+                    tasks.push(t);
+                    ctx.templates.push(template);
+                    depends.push(guard.clone());
+                    guarded = Some(secret_if::when(&guard));
+                }
+                Err(e) => errors.push(e),
+            }
+        }
         // A loop's iterations share their dependencies.
         let mut seen = std::collections::HashSet::new();
         depends.retain(|t| seen.insert(t.clone()));
@@ -389,11 +410,14 @@ fn dag(
             task.insert("depends".into(), json!(depends.join(" && ")));
         }
         let mut conditions: Vec<String> = when.map(str::to_owned).into_iter().collect();
-        if let Some(c) = &s.condition {
-            match when::translate(ctx.wf, &producers, &s.name, c) {
+        match (&s.condition, guarded) {
+            (Some(_), Some(w)) => conditions.push(w),
+            (Some(c), None) if secret_if::reads_secret(ctx.wf, c) => {}
+            (Some(c), None) => match when::translate(ctx.wf, &producers, &s.name, c) {
                 Ok(w) => conditions.push(w),
                 Err(e) => errors.push(e),
-            }
+            },
+            (None, _) => {}
         }
         if let Some(check) = run_time_check(s) {
             // The gate's task runs (and fails) only when the check is false.

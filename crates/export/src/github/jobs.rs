@@ -252,11 +252,24 @@ fn graph(
                 } else if after_skippable && when.is_none() {
                     ifs.push("!cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled')".into());
                 }
-                if let Some(c) = &s.condition {
-                    match values.condition(c) {
+                match &s.condition {
+                    // Over a secret: decided by a job of its own.
+                    Some(c) if super::secret_if::reads_secret(&values, c) => {
+                        match super::secret_if::guard(&values, c, runs_on) {
+                            Ok(guard) => {
+                                let id = ids.fresh(&format!("wfc-if-{}", names[i]));
+                                ifs.push(format!("needs.{id}.outputs.go == 'true'"));
+                                needs.push(id.clone());
+                                jobs.insert(id, guard);
+                            }
+                            Err(d) => errors.push(d),
+                        }
+                    }
+                    Some(c) => match values.condition(c) {
                         Ok(c) => ifs.push(c),
                         Err(d) => errors.push(d),
-                    }
+                    },
+                    None => {}
                 }
                 if !needs.is_empty() {
                     job.insert("needs".into(), json!(needs));

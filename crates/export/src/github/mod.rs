@@ -30,6 +30,7 @@ mod polling;
 mod runner;
 mod script;
 mod scripts;
+mod secret_if;
 mod status;
 mod stdout;
 mod values;
@@ -82,7 +83,9 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     );
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
-    let decided = crate::secret_decided::decisions(plan, wf);
+    let mut decided = crate::secret_decided::decisions(plan, wf);
+    // An `if` read directly is decided at run time, by a job ([`secret_if`]).
+    decided.retain(|d| !crate::secret_decided::at_run_time(d));
     errors.retain(|d| !crate::secret_decided::covered(d, &decided));
     errors.extend(decided.iter().map(|d| {
         crate::secret_decided::refusal(

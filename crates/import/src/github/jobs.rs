@@ -44,12 +44,23 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
     let mut ids = BTreeMap::new();
     // The export's finder of the failed step: read back as `failed.*`.
     let finder = |body: &Node| ctx_wfc_finder(body);
-    let finders: Vec<String> = jobs
+    let mut finders: Vec<String> = jobs
         .iter()
         .filter(|(_, b)| ctx.wfc && finder(b))
         .map(|(k, _)| k.as_str().to_string())
         .collect();
     ctx.failed_finders = finders.clone();
+    // The export's jobs deciding an `if` over a secret fold into it.
+    for (key, body) in jobs.iter() {
+        let cond = body
+            .as_mapping()
+            .filter(|_| ctx.wfc)
+            .and_then(|b| super::guards::condition(ctx, b));
+        if let Some(cond) = cond {
+            ctx.guards.insert(key.as_str().to_string(), cond);
+            finders.push(key.as_str().to_string());
+        }
+    }
     for (key, body) in jobs
         .iter()
         .filter(|(k, _)| !finders.contains(&k.as_str().to_string()))
@@ -260,7 +271,7 @@ fn job(
             "name" => doc.extend(str_of(v).map(str::to_string)),
             "needs" => {
                 for n in yaml::strings(v) {
-                    if ctx.failed_finders.iter().any(|f| f == n) {
+                    if ctx.failed_finders.iter().any(|f| f == n) || ctx.guards.contains_key(n) {
                         continue;
                     }
                     match ids.get(n) {
@@ -279,7 +290,32 @@ fn job(
             }
             // A handler's or compensation's `if` is what makes it one.
             "if" if out.mark.is_some() => {}
-            "if" => condition(ctx, &scope, v, &mut out, true),
+            "if" => {
+                // `needs.wfc-if-JOB.outputs.go == 'true'`: the guard's condition.
+                let src = str_of(v).map(expr::unwrap).unwrap_or_default();
+                let guard = ctx.guards.iter().find_map(|(g, c)| {
+                    let term = format!("needs.{g}.outputs.go == 'true'");
+                    let rest = match src.strip_suffix(&term) {
+                        Some(r) => r.trim_end().strip_suffix("&&").map(str::trim),
+                        None => None,
+                    };
+                    (src == term)
+                        .then(|| (c.clone(), None))
+                        .or(rest.map(|r| (c.clone(), Some(r.to_string()))))
+                });
+                match guard {
+                    Some((cond, None)) => out.cond = Some(cond),
+                    Some((cond, Some(rest))) => {
+                        let node = Node::from(format!("${{{{ {rest} }}}}"));
+                        condition(ctx, &scope, &node, &mut out, true);
+                        out.cond = Some(match out.cond.take() {
+                            Some(c) => format!("({c}) && ({cond})"),
+                            None => cond,
+                        });
+                    }
+                    None => condition(ctx, &scope, v, &mut out, true),
+                }
+            }
             "steps" => steps_node = Some(v),
             "uses" => uses = Some(v),
             "env" => defaults.env = text::env_map(ctx, v, Some(&scope)),

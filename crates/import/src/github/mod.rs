@@ -2,6 +2,7 @@
 //! and `env` here; jobs and their steps in [`jobs`]; expressions in [`expr`].
 
 mod expr;
+mod guards;
 mod helpers;
 mod jobs;
 mod matrix;
@@ -32,6 +33,8 @@ pub(crate) struct Ctx<'w, 'a> {
     /// The export's jobs finding the failed step: their outputs `step` and
     /// `error` are `failed.step` and `failed.error`.
     pub failed_finders: Vec<String>,
+    /// The export's jobs deciding an `if` over a secret: job → condition.
+    pub guards: std::collections::BTreeMap<String, String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -91,6 +94,7 @@ pub(crate) fn convert(
         env_route,
         wfc: helpers::generated(warn_text),
         failed_finders: Vec::new(),
+        guards: Default::default(),
         shell: None,
         workdir: None,
         schedules: Vec::new(),
