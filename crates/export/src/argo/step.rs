@@ -107,15 +107,16 @@ pub fn template(
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
-    if let Some(u) = s
-        .until
-        .as_ref()
-        .filter(|_| !matches!(s.kind, StepKind::Shell | StepKind::Docker))
-    {
+    if let Some(u) = s.until.as_ref().filter(|_| {
+        !matches!(
+            s.kind,
+            StepKind::Shell | StepKind::Docker | StepKind::Http | StepKind::Webhook
+        )
+    }) {
         errors.push(diag::cannot_express(
             u.span,
             &format!("`until` polling of a `{}` step", s.kind.name()),
-            "the export polls in a `shell` or `docker` step's script, and Argo re-runs other templates only on failure: poll from a `shell` step (`curl` for a URL)",
+            "the export polls in a `shell`, `docker`, `http` or `webhook` step's script, and Argo re-runs other templates only on failure: poll from a `shell` step",
         ));
     }
     if errors.is_empty() {

@@ -317,7 +317,12 @@ pub(super) fn job(
     }
     // `until` is a loop in a shell script (`polling.rs`); with `retry`, the
     // retry loop runs it whole.
-    if s.until.is_some() && !matches!(s.kind, StepKind::Shell | StepKind::Docker) {
+    if s.until.is_some()
+        && !matches!(
+            s.kind,
+            StepKind::Shell | StepKind::Docker | StepKind::Http | StepKind::Webhook
+        )
+    {
         errors.push(refuse(
             "E0738",
             "`until` polling of this step (only of a `shell` or `docker` step)",
@@ -384,7 +389,7 @@ pub(super) fn job(
         }
         StepKind::Http | StepKind::Webhook => {
             let webhook = s.kind == StepKind::Webhook;
-            let codes = match expect_codes(field("expect")) {
+            let codes = match expect_codes(field("expect"), planned(s, "expect")) {
                 Ok(codes) => codes,
                 Err(d) => {
                     fail(d);
@@ -392,7 +397,16 @@ pub(super) fn job(
                 }
             };
             match super::http::request(values, step, webhook, &codes, &mut env) {
-                Ok(run) => drop(run_step.insert("run".into(), json!(run))),
+                Ok(run) => {
+                    // `until` over the answer: the request in rounds.
+                    let run = match s.until.as_deref() {
+                        Some(u) => super::polling::poll_http(&run, u, s.step, values, &mut env)
+                            .map_err(&mut fail)
+                            .unwrap_or(run),
+                        None => run,
+                    };
+                    run_step.insert("run".into(), json!(run));
+                }
                 Err(ds) => ds.into_iter().for_each(&mut fail),
             }
         }
@@ -572,10 +586,18 @@ pub(super) fn job(
         run_step.insert("run".into(), Json::String(run));
     }
     if let Some(ms) = s.timeout_ms {
-        // `timeout-minutes` bounds the job: every attempt and the waits between.
+        // `timeout-minutes` bounds the job: every attempt and the waits
+        // between; an attempt that polls (`until`) may poll for `within`.
+        let attempt = ms.saturating_add(s.until.as_ref().map_or(0, |u| u.within_ms));
         let attempts = retry.map_or(1, |r| u64::from(r.count) + 1);
         let waits: u64 = retry.map_or(0, |r| crate::shell_loops::delays(r).iter().sum());
-        let total = ms.saturating_mul(attempts).saturating_add(waits * 1000);
+        let mut total = attempt
+            .saturating_mul(attempts)
+            .saturating_add(waits * 1000);
+        // No attempt starts past the retry's `within`.
+        if let Some(w) = retry.and_then(|r| r.within_ms) {
+            total = total.min(w.saturating_add(attempt));
+        }
         job.insert("timeout-minutes".into(), json!(total.div_ceil(60_000)));
     }
     if s.optional {
