@@ -75,7 +75,7 @@ pub(crate) const ALL: &[Entry] = &[
         &[],
         &[(
             "E0730",
-            "a schedule in Europe/Berlin: GitHub reads cron in UTC",
+            "02:30 in Europe/Berlin: a time the clock changes skip or repeat, which a UTC cron cannot say",
         )],
     ),
     ("examples/quickstart.wf", &[], &[]),

@@ -4,17 +4,21 @@
 //! job's error. So when the handler reads them, each main job records its
 //! own, as `wfc run` makes it:
 //!
-//! - its command runs in a function whose stderr is printed and kept in
-//!   `$RUNNER_TEMP/wfc-stderr`, its exit status in `$RUNNER_TEMP/wfc-status`;
+//! - its command (each, in a job of several steps) runs in a function
+//!   whose stderr is printed and kept in `$RUNNER_TEMP/wfc-stderr`, its
+//!   exit status in `$RUNNER_TEMP/wfc-status` and its step's name in
+//!   `$RUNNER_TEMP/wfc-name` (`sh` and `bash` commands: a `python` or
+//!   `node` one's error stays in the log, and its record says so);
 //! - a last step `wfc-error`, run on `failure()`, writes the job outputs
 //!   `wfc-error` (`exit code N: LAST LINE OF STDERR`, the line trimmed and
-//!   cut to 200 characters, as `wfc run` says it), `wfc-failed-at` (the
+//!   cut to 200 bytes, as `wfc run` says it in characters), `wfc-failed-at` (the
 //!   time, whole seconds) and `wfc-name` (the step's instance name; of a
 //!   matrix job, with the job's item), each in the `name<<DELIM` form with
 //!   a random delimiter.
 //!
 //! A job `wfc-failed` needs every main job and runs on `failure()`: it
-//! reads `toJSON(needs)` from `env` and picks with `jq` the failed job
+//! reads `toJSON(needs)` from `env` and picks with `jq` (on the runner:
+//! ubuntu's have it) the failed job
 //! that recorded the earliest time (a tie: plan order), giving its name
 //! and error as its outputs `step` and `error`. The failure handler's jobs
 //! need it and read `${{ needs.wfc-failed.outputs.step }}` in `env`, as

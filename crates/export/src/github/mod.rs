@@ -34,6 +34,7 @@ mod secret_if;
 mod status;
 mod stdout;
 mod values;
+mod zoned;
 
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
@@ -70,7 +71,7 @@ pub struct Exported {
 /// GitHub Actions cannot express.
 pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let on = triggers(plan, wf, &mut errors);
+    let (on, zoned) = triggers(plan, wf, &mut errors);
     alerts(plan, options.approximate, &mut errors);
     // Without a checkout the workspace holds no folder of the repository.
     let home = if options.checkout { options.home } else { "." };
@@ -112,6 +113,13 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     // After the checkouts: the job that finds the failed step reads none.
     if let Some(f) = &jobs.failed {
         failed::finish(&mut jobs.jobs, f);
+    }
+    // A schedule in a time zone: every job waits for the offset check.
+    if let Some(lines) = zoned {
+        let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
+        let id = "wfc-schedule";
+        zoned::gate_jobs(&mut jobs.jobs, id);
+        jobs.jobs.insert(id.into(), zoned::guard(&lines, runs_on));
     }
     let mut doc = Map::new();
     doc.insert("name".into(), Json::String(plan.workflow.clone()));
@@ -162,9 +170,17 @@ fn alerts(plan: &Plan, approximate: bool, errors: &mut Vec<Diagnostic>) {
 
 /// `on:`: `workflow_dispatch` always (inputs from the params), `schedule`
 /// and `repository_dispatch` from the workflow's triggers.
-fn triggers(plan: &Plan, wf: &Workflow, errors: &mut Vec<Diagnostic>) -> Json {
+/// The second value: with a schedule in a time zone, every schedule's UTC
+/// crons for the offset check ([`zoned`]).
+fn triggers(
+    plan: &Plan,
+    wf: &Workflow,
+    errors: &mut Vec<Diagnostic>,
+) -> (Json, Option<Vec<zoned::Line>>) {
     let mut on = Map::new();
     let mut schedules = Vec::new();
+    let mut lines: Vec<zoned::Line> = Vec::new();
+    let mut in_zone = false;
     let mut dispatch_types = Vec::new();
     for t in &plan.triggers {
         if let Some(d) = configured::refused(&t.trigger) {
@@ -181,16 +197,13 @@ fn triggers(plan: &Plan, wf: &Workflow, errors: &mut Vec<Diagnostic>) -> Json {
                             .help("write a 5-field schedule (minute first) to export it"),
                     );
                 } else if s.timezone.to_string() != "UTC" {
-                    errors.push(
-                        Diagnostic::error(
-                            "E0730",
-                            format!("GitHub Actions reads schedules in UTC, not {}", s.timezone),
-                        )
-                        .primary(s.span, "a schedule in a time zone")
-                        .help("drop `timezone` and write the pattern in UTC to export it"),
-                    );
+                    in_zone = true;
+                    match zoned::utc_crons(&s.cron, s.timezone, s.span) {
+                        Ok(mut l) => lines.append(&mut l),
+                        Err(d) => errors.push(d),
+                    }
                 } else {
-                    schedules.push(json!({ "cron": s.cron }));
+                    lines.push((s.cron.clone(), "UTC".into(), "+0000".into()));
                 }
             }
             Trigger::Webhook(h) => {
@@ -206,6 +219,12 @@ fn triggers(plan: &Plan, wf: &Workflow, errors: &mut Vec<Diagnostic>) -> Json {
             ),
         }
     }
+    for (cron, _, _) in &lines {
+        let c = json!({ "cron": cron });
+        if !schedules.contains(&c) {
+            schedules.push(c);
+        }
+    }
     if !schedules.is_empty() {
         on.insert("schedule".into(), Json::Array(schedules));
     }
@@ -219,7 +238,7 @@ fn triggers(plan: &Plan, wf: &Workflow, errors: &mut Vec<Diagnostic>) -> Json {
         "workflow_dispatch".into(),
         json!({ "inputs": inputs(plan, wf) }),
     );
-    Json::Object(on)
+    (Json::Object(on), in_zone.then_some(lines))
 }
 
 /// One input per param that is not secret (secrets come from `secrets.*`);
