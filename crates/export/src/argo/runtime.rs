@@ -75,6 +75,8 @@ pub struct RunTime<'p> {
     /// ([`super::failed`]), and whether this step reads it.
     pub failed: Option<String>,
     pub reads_failed: bool,
+    /// The command's `"$@"` is a kept artifact's files ([`super::files::words`]).
+    pub artifact_words: bool,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -96,6 +98,7 @@ impl<'p> RunTime<'p> {
             artifacts_in: Vec::new(),
             failed: None,
             reads_failed: false,
+            artifact_words: false,
             warnings: Vec::new(),
         }
     }
@@ -235,6 +238,29 @@ impl<'p> RunTime<'p> {
             .ok_or_else(|| refusal(wf, step, e))
     }
 
+    /// The input artifact (its template input's name) holding the files
+    /// `x` reads, when `x` is `STEP.artifacts.NAME` of a step whose
+    /// artifacts this one unpacks.
+    fn artifact_input(&self, x: &Expr) -> Option<String> {
+        let ExprKind::StepOutput {
+            step,
+            field,
+            output: Some(name),
+        } = &x.kind
+        else {
+            return None;
+        };
+        if field != "artifacts" {
+            return None;
+        }
+        let task = self.producers.tasks.get(step)?;
+        let input = format!("{task}--{name}");
+        self.artifacts_in
+            .iter()
+            .any(|(t, _)| t["name"] == input.as_str())
+            .then_some(input)
+    }
+
     /// `run` with the prelude before it (POSIX shell: `case` and `$(…)`).
     pub fn with_prelude(&self, run: String) -> String {
         if self.prelude.is_empty() {
@@ -310,6 +336,20 @@ impl<'p> RunTime<'p> {
             };
             if let ExprKind::Call(Func::Raw, args) = &x.kind {
                 cmd.raw(&text::plain(wf, step, &args[0])?);
+                continue;
+            }
+            // A kept artifact's files: the command's positional parameters.
+            if let Some(input) = self.artifact_input(x) {
+                if self.artifact_words || cmd.context() != Context::Bare {
+                    return Err(diag::run_time_value(
+                        x.span,
+                        step,
+                        "a kept artifact's files as words other than one bare list of the command (they are its `\"$@\"`)",
+                    ));
+                }
+                self.artifact_words = true;
+                self.prelude.push(super::files::words(&input));
+                cmd.placeholder("\"$@\"");
                 continue;
             }
             if let wfc_language::ir::Type::List(_) = x.ty {

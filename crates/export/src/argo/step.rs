@@ -310,6 +310,15 @@ fn script_text(
         ));
         return None;
     }
+    if rt.artifact_words && (keep || looped || !rt.kept.is_empty()) {
+        // Its `"$@"` would be a function's, inside the wrapper.
+        errors.push(diag::run_time_value(
+            s.span,
+            &s.name,
+            "a kept artifact's files as words of a command the export wraps (a kept stdout, `until`, an in-script `retry`, artifacts of its own)",
+        ));
+        return None;
+    }
     let run = if keep { super::stdout::keep(&run) } else { run };
     let run = if looped {
         let mut env = Vec::new();
