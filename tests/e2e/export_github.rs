@@ -34,8 +34,8 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     (
         "release-webhook.wf",
         &["version=1.2.3"],
-        // The trigger's `when`, and the artifact's files as a command's words.
-        &[("E0766", 21), ("E0733", 47)],
+        // The trigger's `when` (the artifact's files are the command's "$@").
+        &[("E0766", 21)],
     ),
     (
         "release-with-std.wf",

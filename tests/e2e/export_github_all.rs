@@ -83,7 +83,6 @@ pub(crate) const ALL: &[Entry] = &[
         "examples/release-webhook.wf",
         &["version=1.2.3"],
         &[
-            ("E0733", "a kept artifact's files as a command's words"),
             (
                 "E0766",
                 "a trigger's `when`: GitHub's `on:` filters are lists",

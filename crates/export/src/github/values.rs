@@ -335,10 +335,22 @@ impl<'a> Values<'a> {
             _ => vec![InterpPart::Expr(e.clone())],
         };
         let mut cmd = ShellCommand::new();
+        let mut prelude: Option<String> = None;
         for part in &parts {
             match part {
                 InterpPart::Text(t) => {
                     cmd.text(t);
+                }
+                // A kept artifact's files: the command's positional parameters.
+                InterpPart::Expr(x) if self.artifact_tarballs(x).is_some() => {
+                    if prelude.is_some() || cmd.context() != Context::Bare {
+                        return Err(unsupported(
+                            x,
+                            "a kept artifact's files as words other than one bare list of the command (they are its `\"$@\"`)",
+                        ));
+                    }
+                    prelude = self.artifact_tarballs(x).map(|t| super::files::words(&t));
+                    cmd.placeholder("\"$@\"");
                 }
                 InterpPart::Expr(x) if matches!(x.ty, wfc_language::ir::Type::List(_)) => {
                     // Its items are words of the command: written as `wfc run`
@@ -382,8 +394,27 @@ impl<'a> Values<'a> {
                 }
             }
         }
-        let script = cmd.finish();
+        // The files' line before the command, inside every wrapper after.
+        let script = match prelude {
+            Some(p) => format!("{p}\n{}", cmd.finish()),
+            None => cmd.finish(),
+        };
         literal(&script, e)
+    }
+
+    /// The tarballs' pattern (`wfc-JOB--NAME--*.tgz`) holding the files
+    /// `x` reads, when `x` is `STEP.artifacts.NAME` of a job this one needs.
+    fn artifact_tarballs(&self, x: &Expr) -> Option<String> {
+        let ExprKind::StepOutput {
+            step,
+            field,
+            output: Some(name),
+        } = &x.kind
+        else {
+            return None;
+        };
+        let job = self.job_of(*step).filter(|_| field == "artifacts")?;
+        Some(format!("wfc-{job}--{name}--*.tgz"))
     }
 }
 
