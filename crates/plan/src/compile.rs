@@ -55,7 +55,7 @@ pub fn compile(
     let lets = super::lets::plan_lets(wf, &scope);
     let lock = super::triggers::fold_lock(wf, &scope);
 
-    // An export decides an `if` over a secret at run time (`Options::secret_ifs`).
+    // An export decides an `if` over a secret at run time (`plan_for_export`).
     let cond_values: Vec<Option<Value>> = values
         .iter()
         .zip(&wf.params)
