@@ -75,3 +75,64 @@ fn parse<'a>(s: &'a str, values: &[(String, String)]) -> Option<(String, &'a str
     };
     Some((cond, rest))
 }
+
+/// The export's job checking a zoned schedule's offset (`wfc-schedule`,
+/// its step `wfc-schedule-check`): its key, and each UTC cron with the
+/// schedule it stands for (`on schedule "LOCAL" { timezone "ZONE" }`, or
+/// the cron itself in UTC).
+pub fn zoned(jobs: &Map) -> Option<(String, Vec<(String, String)>)> {
+    for (key, body) in jobs.iter() {
+        let Some(job) = body.as_mapping() else {
+            continue;
+        };
+        let Some((_, steps)) = entry(job, "steps") else {
+            continue;
+        };
+        let Some(step) = steps
+            .as_sequence()
+            .into_iter()
+            .flat_map(|l| l.iter())
+            .find_map(|s| {
+                s.as_mapping().filter(|m| {
+                    entry(m, "id").and_then(|(_, v)| str_of(v)) == Some("wfc-schedule-check")
+                })
+            })
+        else {
+            continue;
+        };
+        let table = entry(step, "env")
+            .and_then(|(_, e)| e.as_mapping())
+            .and_then(|e| entry(e, "WF_CRONS"))
+            .and_then(|(_, v)| str_of(v))?;
+        let mut lines = Vec::new();
+        for line in table.lines() {
+            let mut parts = line.split('|');
+            let (cron, zone, offset) = (parts.next()?, parts.next()?, parts.next()?);
+            lines.push((cron.to_string(), local(cron, zone, offset)?));
+        }
+        return Some((key.as_str().to_string(), lines));
+    }
+    None
+}
+
+/// The `.wf` trigger a UTC cron of the export stands for.
+fn local(cron: &str, zone: &str, offset: &str) -> Option<String> {
+    if zone == "UTC" {
+        return Some(format!("on schedule {}", literal::string(cron)));
+    }
+    let f: Vec<&str> = cron.split_whitespace().collect();
+    let [m, h, dom, month, dow] = f[..] else {
+        return None;
+    };
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let hh: i64 = offset.get(1..3)?.parse().ok()?;
+    let mm: i64 = offset.get(3..5)?.parse().ok()?;
+    let at = m.parse::<i64>().ok()? + 60 * h.parse::<i64>().ok()? + sign * (hh * 60 + mm);
+    let at = at.rem_euclid(1440);
+    let local = format!("{} {} {dom} {month} {dow}", at % 60, at / 60);
+    Some(format!(
+        "on schedule {} {{ timezone {} }}",
+        literal::string(&local),
+        literal::string(zone)
+    ))
+}

@@ -50,6 +50,11 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
         .map(|(k, _)| k.as_str().to_string())
         .collect();
     ctx.failed_finders = finders.clone();
+    // The zoned schedule's check: its condition is the schedule itself.
+    if let Some((key, _)) = &ctx.zoned {
+        finders.push(key.clone());
+        ctx.failed_finders.push(key.clone());
+    }
     // The export's jobs deciding an `if` over a secret fold into it.
     for (key, body) in jobs.iter() {
         let cond = body
@@ -292,7 +297,27 @@ fn job(
             "if" if out.mark.is_some() => {}
             "if" => {
                 // `needs.wfc-if-JOB.outputs.go == 'true'`: the guard's condition.
-                let src = str_of(v).map(expr::unwrap).unwrap_or_default();
+                let mut src = str_of(v).map(expr::unwrap).unwrap_or_default();
+                // The zoned schedule's check before it: `GO && (REST)`.
+                if let Some((z, _)) = &ctx.zoned {
+                    let go = format!("needs.{z}.outputs.go == 'true'");
+                    if src == go {
+                        continue;
+                    }
+                    if let Some(rest) = src
+                        .strip_prefix(&format!("{go} && ("))
+                        .and_then(|r| r.strip_suffix(')'))
+                    {
+                        src = rest;
+                    }
+                }
+                let v_owned;
+                let v = if str_of(v).map(expr::unwrap) != Some(src) {
+                    v_owned = Node::from(format!("${{{{ {src} }}}}"));
+                    &v_owned
+                } else {
+                    v
+                };
                 let guard = ctx.guards.iter().find_map(|(g, c)| {
                     let term = format!("needs.{g}.outputs.go == 'true'");
                     let rest = match src.strip_suffix(&term) {
