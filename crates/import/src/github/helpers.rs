@@ -151,6 +151,20 @@ pub fn unwrap_script(run: &str) -> &str {
         .unwrap_or(run)
 }
 
+/// The line wfc's export writes before a command that reads a kept
+/// artifact's files as its words (`"$@"`), if `run` has it: the script
+/// without the line, and the producing job and the artifact's name.
+pub fn artifact_words(run: &str) -> Option<(String, String, String)> {
+    const HEAD: &str = "set --; wfc_l=$(for wfc_t in \"$RUNNER_TEMP\"/wfc-unpack/wfc-";
+    let start = run.find(HEAD)?;
+    let end = start + run[start..].find("IFS=$wfc_ifs")? + "IFS=$wfc_ifs".len();
+    let (job, rest) = run[start + HEAD.len()..].split_once("--")?;
+    let (name, _) = rest.split_once("--*.tgz")?;
+    let mut without = run[..start].to_string();
+    without.push_str(run[end..].strip_prefix('\n').unwrap_or(&run[end..]));
+    Some((without, job.to_string(), name.to_string()))
+}
+
 /// Whether a job is the export's own finder of the failed step for
 /// `failed.*`: it folds back into `failed.step` and `failed.error`.
 pub fn failed_finder(job: &Map) -> bool {

@@ -110,6 +110,26 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
     Ok((items, handlers))
 }
 
+/// `text` with each `marker` in its literal pieces replaced by the
+/// expression `read`.
+fn split_marker(text: Text, marker: &str, read: &str) -> Text {
+    let mut out = Text::default();
+    for piece in text.0 {
+        match piece {
+            crate::literal::Piece::Text(t) => {
+                let mut parts = t.split(marker);
+                out.push_text(parts.next().unwrap_or_default());
+                for rest in parts {
+                    out.push_expr(read.to_string());
+                    out.push_text(rest);
+                }
+            }
+            crate::literal::Piece::Expr(e) => out.push_expr(e),
+        }
+    }
+    out
+}
+
 /// Whether `body` is the export's finder of the failed step.
 fn ctx_wfc_finder(body: &Node) -> bool {
     body.as_mapping().is_some_and(helpers::failed_finder)
@@ -639,7 +659,23 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
                 } else {
                     src
                 };
-                let script = text::script(ctx, scope, src, v);
+                // A kept artifact's files as the command's `"$@"`: the
+                // producer's `${STEP.artifacts.NAME}` again.
+                let words = helpers::artifact_words(src).filter(|_| ctx.wfc);
+                let marker = "\u{1}wfc-artifact\u{1}";
+                let owned;
+                let src = match &words {
+                    Some((without, _, _)) => {
+                        owned = without.replacen("\"$@\"", marker, 1);
+                        owned.as_str()
+                    }
+                    None => src,
+                };
+                let mut script = text::script(ctx, scope, src, v);
+                if let Some((_, job, name)) = words {
+                    let read = format!("{}.artifacts.{}", names::ident(&job), names::ident(&name));
+                    script.text = split_marker(script.text, marker, &read);
+                }
                 st.run = Some(script.text);
                 script_env = script.env;
             }
