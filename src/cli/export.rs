@@ -1,7 +1,7 @@
 //! `wfc export ENGINE FILE`: the compiled plan as another engine's workflow
 //! (see `crates/export` and docs/export.md). One subcommand per engine.
 
-use super::plan::{compile, PlanInput};
+use super::plan::{compile_for_export as compile, PlanInput};
 use clap::{Args, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -18,14 +18,14 @@ pub struct ExportArgs {
 pub enum Engine {
     /// An Argo Workflows `Workflow` (or `WorkflowTemplate`) as YAML.
     #[command(
-        after_help = "Params are folded at export time, as `wfc plan` shows them; secrets never are (an `if`, a loop, a `timeout` or `retry` that reads one is refused, E0728), they become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. A `parallel` loop of one shell/docker step is one task with `withItems` (the item an input parameter, then an env var; `parallel N` a template with `parallelism`); other loops are one task per iteration. A step's `outputs` are Argo output parameters; a run-time `if` or `check` on int/float/bool outputs is a `when`. What Argo cannot express (`lock`, notifications, string outputs in a condition, `wait any` and rollback without --approximate) is an error with its code and line (E0720-E0725, docs/export.md); --approximate writes the nearest equivalent of some, each a warning E0726. Text holding `{{` (a value, default or literal) is refused (E0727): Argo would expand it and has no escape.\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
+        after_help = "Params are folded at export time, as `wfc plan` shows them; secrets never are (an `if` over one is decided at run time by a task of its own; a loop, a `timeout` or `retry` that reads one is refused, E0728), they become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. A `parallel` loop of one shell/docker step is one task with `withItems` (the item an input parameter, then an env var; `parallel N` a template with `parallelism`); other loops are one task per iteration. A step's `outputs` are Argo output parameters; a run-time `if` or `check` on int/float/bool outputs is a `when`. What Argo cannot express (`lock`, notifications, string outputs in a condition, `wait any` and rollback without --approximate) is an error with its code and line (E0720-E0725, docs/export.md); --approximate writes the nearest equivalent of some, each a warning E0726. Text holding `{{` (a value, default or literal) is refused (E0727): Argo would expand it and has no escape.\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
     )]
     Argo(ArgoArgs),
     /// A GitHub Actions workflow: a job per chain of steps, a matrix per loop, params as `workflow_dispatch` inputs.
     #[command(
         name = "github-actions",
         visible_alias = "github",
-        after_help = "Params shape the export (an `if` decided by them, a `for each` over them) and become the inputs' defaults; secrets never do (an `if`, a loop, a `timeout` or `retry` that reads one is refused, E0740); inside scripts they are read from `env:`, never spliced in. Secrets are `${{ secrets.NAME }}` (NAME: the param upper-cased). Step outputs go through `$GITHUB_OUTPUT` to job outputs, read as `needs.JOB.outputs.NAME` in `env:`; an `if` or a `check` on outputs becomes a GitHub expression; `retry` becomes a loop in the step's script; a `for each` over scalars is a `strategy.matrix` job (docs/export.md, Loops); a chain of steps is one job, each job checks the repository out first (--no-checkout) and runs on the step's or workflow's `runner` (else --runs-on, else ubuntu-latest). What GitHub cannot express is an error with its code and line (E0730-E0740, docs/export.md); --approximate writes `wait any`, `mount` and `failed.*` as their nearest equivalent, each a warning with the refusal's code.\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github nightly.wf --runs-on self-hosted --no-checkout\n  wfc export github-actions deploy.wf --approximate -p version=1.2.3"
+        after_help = "Params shape the export (an `if` decided by them, a `for each` over them) and become the inputs' defaults; secrets never do (an `if` over one is decided at run time by a job of its own; a loop, a `timeout` or `retry` that reads one is refused, E0740); inside scripts they are read from `env:`, never spliced in. Secrets are `${{ secrets.NAME }}` (NAME: the param upper-cased). Step outputs go through `$GITHUB_OUTPUT` to job outputs, read as `needs.JOB.outputs.NAME` in `env:`; an `if` or a `check` on outputs becomes a GitHub expression; `retry` becomes a loop in the step's script; a `for each` over scalars is a `strategy.matrix` job (docs/export.md, Loops); a chain of steps is one job, each job checks the repository out first (--no-checkout) and runs on the step's or workflow's `runner` (else --runs-on, else ubuntu-latest). What GitHub cannot express is an error with its code and line (E0730-E0740, docs/export.md); --approximate writes `wait any`, `mount` and `alert` as their nearest equivalent, each a warning with the refusal's code.\n\nExamples:\n  wfc export github-actions deploy.wf -p version=1.2.3 -o .github/workflows/deploy.yml\n  wfc export github nightly.wf --runs-on self-hosted --no-checkout\n  wfc export github-actions deploy.wf --approximate -p version=1.2.3"
     )]
     GithubActions(GithubArgs),
     /// The workflow file in the JSON form (docs/json-form.md), which `wfc check|plan|run` read too.
@@ -69,7 +69,7 @@ pub struct GithubArgs {
     /// Leave out the `actions/checkout` step each job starts with.
     #[arg(long)]
     pub no_checkout: bool,
-    /// Write `wait any`, `mount` and `failed.*` as their nearest GitHub Actions equivalent, each a warning (the refusal's code) saying what differs.
+    /// Write `wait any`, `mount` and `alert` as their nearest GitHub Actions equivalent, each a warning (the refusal's code) saying what differs.
     #[arg(long)]
     pub approximate: bool,
 }

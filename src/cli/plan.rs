@@ -143,6 +143,21 @@ pub fn show(
 pub fn compile(
     input: &PlanInput,
 ) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
+    compile_as(input, false)
+}
+
+/// [`compile`] for `wfc export`: an `if` over a secret stays a run-time
+/// condition ([`plan::plan_for_export`]).
+pub fn compile_for_export(
+    input: &PlanInput,
+) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
+    compile_as(input, true)
+}
+
+fn compile_as(
+    input: &PlanInput,
+    export: bool,
+) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
     let (name, text) = match super::new::builtin(&input.file) {
         Some((name, text)) => {
             if !super::quiet() {
@@ -266,7 +281,10 @@ pub fn compile(
     // drop the IR: the store's connection and the front end's peak apart.
     // Calls are inlined first: the plan's ids are the merged workflow's.
     let planning = tracing::trace_span!(target: "wfc::timing", "planning (span)").entered();
-    let planned = plan::plan_with_calls(ir, &params, options, &DefaultEstimator);
+    let planned = match export {
+        true => plan::plan_for_export(ir, &params, options, &DefaultEstimator),
+        false => plan::plan_with_calls(ir, &params, options, &DefaultEstimator),
+    };
     tracing::trace!(target: "wfc::timing", "plan");
     drop(planning);
     match planned {

@@ -128,3 +128,84 @@ fn artifacts_are_uploaded_and_unpacked_where_they_were() {
         String::from_utf8_lossy(&failed.stderr).contains("wfc-build--bundle--0 matched no file")
     );
 }
+
+/// `${build.artifacts.dist}` as words of a command: a line before it sets
+/// the files (from the tarballs' listing, under the workspace, sorted) as
+/// its `"$@"`, inside whatever wraps the command; the tarball is the
+/// downloaded one in a job after, the packed one when the jobs fold.
+#[test]
+fn an_artifacts_files_are_the_words_of_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("w.wf");
+    std::fs::write(
+        &wf,
+        r#"workflow release {
+  step build: shell {
+    run "mkdir -p 'dist/a b' && echo 1 > 'dist/a b/one' && echo 2 > dist/two"
+    artifacts { dist = "dist/**" }
+  }
+  step list: shell {
+    run "printf '[%s]\n' ${build.artifacts.dist} > listed"
+    retry 1 backoff 1s
+    depends on build
+  }
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("w.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    let doc: Json = serde_norway::from_str(&yaml).unwrap();
+    // One job (a chain folds): build, pack, upload, list.
+    let steps = doc["jobs"]["build"]["steps"].as_array().unwrap();
+    let runs: Vec<&Json> = steps.iter().filter(|s| s.get("run").is_some()).collect();
+    let list = runs.last().unwrap();
+    let script = list["run"].as_str().unwrap();
+    assert!(
+        script.contains("wfc_attempt() (\nset -e\nset --;"),
+        "inside the retry: {script}"
+    );
+    let (work, temp) = (dir.path().join("work"), dir.path().join("temp"));
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&temp).unwrap();
+    for step in &runs[..2] {
+        let got = bash(step, &work, &temp);
+        assert!(got.status.success(), "{got:?}");
+    }
+    let mut cmd = Command::new("sh");
+    cmd.arg("-e").arg("-c").arg(script).current_dir(&work);
+    let got = cmd
+        .env("RUNNER_TEMP", &temp)
+        .env("GITHUB_WORKSPACE", &work)
+        .output()
+        .unwrap();
+    assert!(got.status.success(), "{got:?}");
+    assert_eq!(
+        std::fs::read_to_string(work.join("listed")).unwrap(),
+        format!("[{0}/dist/a b/one]\n[{0}/dist/two]\n", work.display())
+    );
+    // `wfc import` reads the line back as the read of the artifact.
+    let back = dir.path().join("back.wf");
+    let imported = Command::new(super::WFC)
+        .arg("import")
+        .arg(&out)
+        .arg("-o")
+        .arg(&back)
+        .output()
+        .unwrap();
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let text = std::fs::read_to_string(&back).unwrap();
+    assert!(text.contains("${build.artifacts.dist} > listed"), "{text}");
+    assert!(!text.contains("wfc-unpack"), "{text}");
+}

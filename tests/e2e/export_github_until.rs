@@ -124,3 +124,79 @@ fn retry_when_retries_only_the_exit_codes_it_names() {
         }
     }
 }
+
+/// A server answering 503 `starting` twice, then 200 `ok ready`.
+fn warming_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for (n, mut conn) in listener.incoming().flatten().enumerate() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let (status, body) = if n < 2 {
+                ("503 Service Unavailable", "starting")
+            } else {
+                ("200 OK", "ok ready")
+            };
+            let _ = write!(
+                conn,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    base
+}
+
+/// `until` over an http step's `status_code` and `body` (std's
+/// http-healthcheck): the request in rounds, run for real against a server
+/// that warms up; `expect` from `range(…)` as `case` patterns, and a retry
+/// of many attempts as a counted loop.
+#[test]
+fn until_polls_an_http_answer_in_the_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = warming_server();
+    let wf = dir.path().join("health.wf");
+    std::fs::write(
+        &wf,
+        format!(
+            r#"workflow health {{
+  param want: int = 200
+  step probe: http {{
+    get "{base}/health"
+    expect range(100, 600)
+    timeout 5s
+    retry 1000 backoff 1s linear max 1s within 20s
+    until probe.status_code == want && contains(probe.body, "ready") every 1s within 20s
+  }}
+}}
+"#
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("health.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    let pinned = yaml.replace(&base, "http://SERVER");
+    insta::assert_snapshot!(
+        "export_github_until_http",
+        pinned.split_once('\n').unwrap().1
+    );
+    let probe = steps(&yaml, "probe")[0].clone();
+    let script = probe["run"].as_str().unwrap();
+    assert!(script.contains("1??|2??|3??|4??|5??) ;;"), "{script}");
+    assert!(!script.contains("for wfc_wait in"), "1000 waits listed");
+    let temp = dir.path().to_path_buf();
+    let got = run_step(&probe, dir.path(), &[("RUNNER_TEMP", &temp)]);
+    let stdout = String::from_utf8_lossy(&got.stdout);
+    assert!(got.status.success(), "{got:?}");
+    assert_eq!(stdout.matches("starting").count(), 2, "{stdout}");
+    assert!(stdout.ends_with("ok ready\n"), "{stdout}");
+}

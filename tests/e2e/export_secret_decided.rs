@@ -1,10 +1,12 @@
 //! An `if`, a `for each` list, a `parallel` count, a `timeout` or a `retry`
 //! that reads a secret is never folded into an export (#51): the exporting
 //! machine's secret would pick the branch (or the iterations, or the matrix
-//! items) and the file would tell which, or hold the value itself. Both engines refuse it at the condition (E0728 Argo,
-//! E0740 GitHub Actions), and the refusal is the same bytes whatever the
-//! secret's value; a secret decision the plan never reached refuses
-//! nothing, and the export of that still lints.
+//! items) and the file would tell which, or hold the value itself. Both
+//! engines refuse it at the condition (E0728 Argo, E0740 GitHub Actions)
+//! unless it is an `if` they decide at run time (`export_secret_if.rs`),
+//! and the refusal is the same bytes whatever the secret's value; a secret
+//! decision the plan never reached refuses nothing, and the export of that
+//! still lints.
 
 use crate::case;
 

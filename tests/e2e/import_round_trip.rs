@@ -13,7 +13,9 @@ use crate::case;
 
 type Dag = BTreeMap<String, BTreeSet<String>>;
 
-/// A name as a job id: `[`, `]`, `.` and the like become `-`.
+/// A name as a job id: `[`, `]`, `.` and the like become `-`; the `_` the
+/// importer adds to a name that is a word of the language (`rollback_`,
+/// W0906) is dropped.
 fn norm(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
@@ -23,7 +25,8 @@ fn norm(name: &str) -> String {
             out.push('-');
         }
     }
-    out.trim_matches('-').to_string()
+    let out = out.trim_matches('-');
+    out.strip_suffix('_').unwrap_or(out).to_string()
 }
 
 /// Step → the steps it waits for, of a list of planned steps.

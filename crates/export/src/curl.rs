@@ -33,6 +33,43 @@ pub(crate) fn request(headers: usize, body: bool, codes: &[u16], tmp: &str) -> S
     out
 }
 
+/// `codes` as `case` patterns (a whole hundred `2??`, a whole ten `20?`,
+/// else the code) and as runs for a message (`200-299`, `404`).
+fn patterns(codes: &[u16]) -> (Vec<String>, Vec<String>) {
+    let mut sorted = codes.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let has = |c: u16| sorted.binary_search(&c).is_ok();
+    let all = |from: u16, n: u16| (from..from + n).all(has);
+    let mut patterns = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let c = sorted[i];
+        let (pattern, n): (String, usize) = if c.is_multiple_of(100) && c >= 100 && all(c, 100) {
+            (format!("{}??", c / 100), 100)
+        } else if c.is_multiple_of(10) && c >= 100 && all(c, 10) {
+            (format!("{}?", c / 10), 10)
+        } else {
+            (c.to_string(), 1)
+        };
+        patterns.push(pattern);
+        i += n;
+    }
+    let mut runs: Vec<String> = Vec::new();
+    let mut start = 0;
+    for j in 1..=sorted.len() {
+        if j == sorted.len() || sorted[j] != sorted[j - 1] + 1 {
+            match j - 1 - start {
+                0 => runs.push(sorted[start].to_string()),
+                1 => runs.extend([sorted[start].to_string(), sorted[j - 1].to_string()]),
+                _ => runs.push(format!("{}-{}", sorted[start], sorted[j - 1])),
+            }
+            start = j;
+        }
+    }
+    (patterns, runs)
+}
+
 /// The status check after a request: the body to the log, then the status
 /// against `codes` (empty: any 2xx, as `wfc run`). The codes are numbers
 /// wfc checked, never the workflow's text.
@@ -40,8 +77,8 @@ fn http_status(codes: &[u16], tmp: &str) -> String {
     let (accept, wanted) = if codes.is_empty() {
         ("2??".to_string(), "a 2xx status".to_string())
     } else {
-        let list: Vec<String> = codes.iter().map(u16::to_string).collect();
-        (list.join("|"), format!("HTTP {}", list.join(" or ")))
+        let (patterns, runs) = patterns(codes);
+        (patterns.join("|"), format!("HTTP {}", runs.join(" or ")))
     };
     format!(
         "cat \"{tmp}/wfc-body\"\necho\ncase \"$wfc_code\" in\n  {accept}) ;;\n  *) echo \"wfc: expected {wanted}, got $wfc_code\" >&2; exit 1 ;;\nesac\n"

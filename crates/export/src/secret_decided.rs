@@ -53,6 +53,14 @@ impl Decision {
     }
 }
 
+/// Whether the plan left `d` to the run: an `if` that reads a secret (or a
+/// param computed from one) itself, not through a `let` (which the plan
+/// folds). `wfc export` plans with secrets unknown to conditions
+/// (`wfc_plan::plan_for_export`).
+pub(crate) fn at_run_time(d: &Decision) -> bool {
+    d.what == Decided::If && d.read_at.is_none() && d.secret.is_some()
+}
+
 /// Every `if` condition, `for each` list and `parallel` count of `wf` that
 /// reads a secret (directly, through a `let`, or a param computed from a
 /// secret) and that the plan reached: the ones inside a branch or loop the
@@ -167,9 +175,12 @@ pub(crate) fn refusal(code: &'static str, d: &Decision, when: &str) -> Diagnosti
 /// step's place, which the call's other refusals share.
 pub(crate) fn covered(d: &Diagnostic, decisions: &[Decision]) -> bool {
     d.primary_span().is_some_and(|at| {
-        decisions
-            .iter()
-            .any(|x| at != x.span && x.span.start <= at.start && at.end <= x.span.end)
+        decisions.iter().any(|x| {
+            // At the condition itself: the job or task that would decide
+            // it at run time cannot (through a `let`), which says less.
+            let guard = at == x.span && x.what == Decided::If;
+            guard || (at != x.span && x.span.start <= at.start && at.end <= x.span.end)
+        })
     })
 }
 

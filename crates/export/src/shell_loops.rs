@@ -57,6 +57,46 @@ done
     ))
 }
 
+/// An http step's request (`request`, the fixed curl script that leaves the
+/// status in `$wfc_code` and the body in `TMP/wfc-body`) polled until
+/// `until` holds over its `status_code` and `body`: each round the request
+/// in a subshell (a failed request or an unexpected status fails the
+/// step, as a failed round does), then the test, `every` apart, failing
+/// past `within`.
+pub fn poll_http(
+    request: &str,
+    tmp: &str,
+    until: &PlannedUntil,
+    test: &mut Test,
+    env: &mut Vec<(String, String)>,
+) -> Result<String, Diagnostic> {
+    let cond = test.shell(&until.cond, env)?;
+    let every = until.every_ms.div_ceil(1000);
+    let within = until.within_ms.div_ceil(1000);
+    Ok(format!(
+        r#"# wfc: until: the request in rounds, {every}s apart, for at most {within}s.
+wfc_round() (
+set -e
+{}
+printf '%s' "$wfc_code" > "{tmp}/wfc-code"
+)
+wfc_deadline=$(( $(date +%s) + {within} ))
+while :; do
+  wfc_round || exit $?
+  wfc_code=$(cat "{tmp}/wfc-code")
+  wfc_body=$(cat "{tmp}/wfc-body")
+  if {cond}; then exit 0; fi
+  if [ $(( $(date +%s) + {every} )) -gt "$wfc_deadline" ]; then
+    echo "wfc: the until condition did not hold within {within}s" >&2
+    exit 1
+  fi
+  sleep {every}
+done
+"#,
+        request.trim_end()
+    ))
+}
+
 /// What a condition's operands become: the step whose `stdout` and
 /// `exit_code` the loop has, the text of a value known at export, and the
 /// engine's refusal of anything else.
@@ -66,6 +106,8 @@ pub struct Test<'a> {
     pub prefix: &'static str,
     pub value: &'a mut dyn FnMut(&Expr) -> Result<String, Diagnostic>,
     pub refuse: &'a dyn Fn(&Expr) -> Diagnostic,
+    /// The round is an http request: `status_code` and `body` are its.
+    pub http: bool,
 }
 
 impl Test<'_> {
@@ -141,6 +183,17 @@ impl Test<'_> {
             {
                 Ok("\"$wfc_status\"".into())
             }
+            // An http step's round ([`poll_http`]).
+            ExprKind::StepOutput { step, field, .. }
+                if *step == self.step && field == "status_code" && self.http =>
+            {
+                Ok("\"$wfc_code\"".into())
+            }
+            ExprKind::StepOutput { step, field, .. }
+                if *step == self.step && field == "body" && self.http =>
+            {
+                Ok("\"$wfc_body\"".into())
+            }
             ExprKind::Call(Func::Trim, xs) if xs.len() == 1 => {
                 let inner = self.text(&xs[0], env)?;
                 Ok(format!("\"$(wfc_trim {inner})\""))
@@ -177,6 +230,30 @@ pub fn delays(retry: &Retry) -> Vec<u64> {
         .collect()
 }
 
+/// Beyond this many retries the waits are computed in the loop.
+const COMPACT: usize = 20;
+
+/// The head of the retry loop for many attempts: `wfc_wait` is each
+/// retry's wait as [`delays`] computes it (then `last`), in shell
+/// arithmetic over numbers wfc computed.
+fn compact_waits(retry: &Retry) -> String {
+    let d = retry.backoff_ms.unwrap_or(0);
+    let cap = retry.max_ms.map_or(String::new(), |m| {
+        format!("\n    [ \"$wfc_ms\" -gt {m} ] && wfc_ms={m}")
+    });
+    let grow = match retry.strategy {
+        Backoff::Linear => format!("wfc_ms=$(( {d} * wfc_k ))"),
+        // 2^(k-1), its exponent capped at 40 as wfc's runner caps it.
+        Backoff::Exponential => format!(
+            "wfc_e=$(( wfc_k - 1 )); [ \"$wfc_e\" -gt 40 ] && wfc_e=40; wfc_ms=$(( {d} * (1 << wfc_e) ))"
+        ),
+    };
+    format!(
+        "wfc_k=0\nwhile :; do\n  wfc_k=$(( wfc_k + 1 ))\n  if [ \"$wfc_k\" -gt {} ]; then\n    wfc_wait=last\n  else\n    {grow}{cap}\n    wfc_wait=$(( (wfc_ms + 999) / 1000 ))\n  fi\n",
+        retry.count
+    )
+}
+
 /// `script` run up to `retry.count + 1` times: each attempt in a subshell,
 /// the waits of the policy
 /// between attempts, no new attempt past `within`. The last attempt's exit
@@ -204,7 +281,12 @@ pub fn with_retries(
             w.div_ceil(1000)
         ));
     }
-    out.push_str(&format!("for wfc_wait in {} last; do\n", waits.join(" ")));
+    if waits.len() > COMPACT {
+        // Many attempts: the waits computed in the loop, not listed.
+        out.push_str(&compact_waits(retry));
+    } else {
+        out.push_str(&format!("for wfc_wait in {} last; do\n", waits.join(" ")));
+    }
     if outputs {
         out.push_str("  : > \"$WF_OUTPUTS\"\n");
     }

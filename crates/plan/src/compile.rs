@@ -21,6 +21,7 @@ pub fn compile(
     wf: &Workflow,
     params: Vec<BoundParam>,
     jobs: Option<usize>,
+    secret_ifs: bool,
     estimator: &dyn Estimator,
 ) -> Result<Plan, Vec<Diagnostic>> {
     // Counted before anything is built: loops over params' lists multiply.
@@ -54,7 +55,13 @@ pub fn compile(
     let lets = super::lets::plan_lets(wf, &scope);
     let lock = super::triggers::fold_lock(wf, &scope);
 
-    let mut main = Builder::new(wf, &values);
+    // An export decides an `if` over a secret at run time (`plan_for_export`).
+    let cond_values: Vec<Option<Value>> = values
+        .iter()
+        .zip(&wf.params)
+        .map(|(v, p)| v.clone().filter(|_| !(secret_ifs && p.is_tainted())))
+        .collect();
+    let mut main = Builder::new(wf, &values, &cond_values);
     // One instance per main-graph step, unless loops unroll: room up front
     // saves the growth slack of thousands of instances.
     let in_main = wf.steps.iter().filter(|s| s.role == Role::Main).count();
@@ -69,7 +76,7 @@ pub fn compile(
         let BlockKind::Handler(kind) = wf.blocks[h].kind else {
             continue;
         };
-        let mut b = Builder::new(wf, &values);
+        let mut b = Builder::new(wf, &values, &cond_values);
         b.walk(&wf.blocks[h].members, &Ctx::default(), &mut out);
         b.link(Some(&main), estimator);
         out.diags.append(&mut b.diags);
@@ -89,7 +96,7 @@ pub fn compile(
             loops: main.ctx_of[i].loops.clone(),
             ..Ctx::default()
         };
-        let mut b = Builder::new(wf, &values);
+        let mut b = Builder::new(wf, &values, &cond_values);
         b.walk(&wf.blocks[rb].members, &ctx, &mut out);
         b.link(Some(&main), estimator);
         out.diags.append(&mut b.diags);
@@ -184,6 +191,9 @@ impl Ctx {
 pub(crate) struct Builder<'a> {
     pub(crate) wf: &'a Workflow,
     pub(crate) values: &'a [Option<Value>],
+    /// What an `if` condition reads: `values`, or (an export) without the
+    /// secrets, so that a condition over one stays a run-time condition.
+    cond_values: &'a [Option<Value>],
     pub(crate) graph: Graph,
     /// Instances of each IR step in this graph.
     pub(crate) inst_of: FxHashMap<StepId, Vec<InstanceId>>,
@@ -198,10 +208,15 @@ pub(crate) struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(wf: &'a Workflow, values: &'a [Option<Value>]) -> Builder<'a> {
+    fn new(
+        wf: &'a Workflow,
+        values: &'a [Option<Value>],
+        cond_values: &'a [Option<Value>],
+    ) -> Builder<'a> {
         Builder {
             wf,
             values,
+            cond_values,
             graph: Graph::default(),
             inst_of: FxHashMap::default(),
             ctx_of: Vec::new(),
@@ -382,7 +397,11 @@ impl<'a> Builder<'a> {
             let mut inner = ctx.clone();
             inner.conds.extend(earlier.iter().map(not));
             if let Some(c) = cond {
-                let scope = self.scope(&items, &never);
+                let scope = Scope {
+                    params: self.cond_values,
+                    loops: &items,
+                    pruned: &never,
+                };
                 match eval::eval(c, &scope) {
                     Eval::Known(Value::Bool(true)) => {
                         taken = Some(format!(

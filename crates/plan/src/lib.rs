@@ -421,7 +421,7 @@ pub fn plan(
 ) -> Result<Plan, Vec<Diagnostic>> {
     required_env::check(wf)?;
     let params = params::bind(wf, input)?;
-    compile::compile(wf, params, options.jobs, estimator)
+    compile::compile(wf, params, options.jobs, false, estimator)
 }
 
 /// [`plan`] for a workflow that may call others: the calls are inlined
@@ -432,6 +432,28 @@ pub fn plan_with_calls(
     wf: Workflow,
     input: &ParamInput,
     options: Options,
+    estimator: &dyn Estimator,
+) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
+    plan_calls(wf, input, options, false, estimator)
+}
+
+/// [`plan_with_calls`] for `wfc export`: an `if` over a secret stays a
+/// run-time condition instead of being decided with this machine's secret
+/// (the file runs elsewhere, with another); the export maps it or refuses it.
+pub fn plan_for_export(
+    wf: Workflow,
+    input: &ParamInput,
+    options: Options,
+    estimator: &dyn Estimator,
+) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
+    plan_calls(wf, input, options, true, estimator)
+}
+
+fn plan_calls(
+    wf: Workflow,
+    input: &ParamInput,
+    options: Options,
+    secret_ifs: bool,
     estimator: &dyn Estimator,
 ) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
     let inlined = inline::inline(wf)?;
@@ -445,7 +467,7 @@ pub fn plan_with_calls(
     if !bad.is_empty() {
         return Err(bad);
     }
-    let plan = compile::compile(&inlined.wf, params, options.jobs, estimator)?;
+    let plan = compile::compile(&inlined.wf, params, options.jobs, secret_ifs, estimator)?;
     Ok((plan, inlined.wf))
 }
 

@@ -119,3 +119,64 @@ fn a_glob_matching_nothing_fails_the_step() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("artifact dist matched no file"));
 }
+
+/// `${build.artifacts.dist}` as words of a command: the files the consumer
+/// unpacked, each an absolute path, sorted, the command's `"$@"` (set from
+/// the tarball's listing before it), as `wfc run` gives them; in a command
+/// the export wraps, refused (E0722).
+#[test]
+fn an_artifacts_files_are_the_words_of_a_command() {
+    let c = workflow(
+        r#"workflow release {
+  step build: shell {
+    run "mkdir -p 'dist/a b' && echo 1 > 'dist/a b/one' && echo 2 > dist/two"
+    artifacts { dist = "dist/**" }
+  }
+  step list: shell { run "printf '[%s]\n' ${build.artifacts.dist} > listed"  depends on build }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    let doc: Json = serde_norway::from_str(&yaml).unwrap();
+    let list = template(&doc, "list");
+    let script = list["container"]["command"][2].as_str().unwrap();
+    assert!(script.ends_with("' \"$@\" > listed"), "{script}");
+    c.write("words.yaml", &yaml);
+    validate(&c, &["words.yaml"]);
+    let (a, b, tmp) = (c.path("a"), c.path("b"), c.path("tmp"));
+    for d in [&a, &b, &tmp] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    assert!(run(&template(&doc, "build"), &a, &tmp).status.success());
+    std::fs::create_dir_all(tmp.join("wfc-artifacts-in")).unwrap();
+    std::fs::copy(
+        tmp.join("wfc-artifacts/dist.tgz"),
+        tmp.join("wfc-artifacts-in/build--dist.tgz"),
+    )
+    .unwrap();
+    let out = run(&list, &b, &tmp);
+    assert!(out.status.success(), "{out:?}");
+    let b = b.canonicalize().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(b.join("listed")).unwrap(),
+        format!("[{0}/dist/a b/one]\n[{0}/dist/two]\n", b.display())
+    );
+    // Inside a wrapper (`until`) its `"$@"` would be a function's.
+    c.write(
+        "wrapped.wf",
+        r#"workflow release {
+  step build: shell { run "echo 1 > one"  artifacts { one = "one" } }
+  step list: shell {
+    run "ls ${build.artifacts.one}"
+    until list.stdout != "" every 1s within 5s
+    depends on build
+  }
+}
+"#,
+    );
+    c.wfc(["export", "argo", "wrapped.wf", "--image", "alpine:3.20"])
+        .status(3)
+        .stderr_has("E0722")
+        .stderr_has("a command the export wraps")
+        .output();
+}

@@ -62,6 +62,17 @@ pub fn unpack() -> String {
     format!("for wfc_f in {IN}/*.tgz; do [ -e \"$wfc_f\" ] && {{ tar xzf \"$wfc_f\" || exit 1; }}; done")
 }
 
+/// The line that makes input artifact `input`'s files (as `wfc run` gives
+/// `STEP.artifacts.NAME`: absolute paths, sorted) the positional
+/// parameters of the command, which reads them as `"$@"`: the tarball's
+/// listing, each under the folder it was unpacked in. A missing (optional)
+/// artifact gives none.
+pub fn words(input: &str) -> String {
+    format!(
+        "set --; if [ -e \"{IN}/{input}.tgz\" ]; then wfc_l=$(tar tzf \"{IN}/{input}.tgz\" | LC_ALL=C sort) || exit 1; wfc_ifs=$IFS; IFS='\n'; set -f; for wfc_f in $wfc_l; do set -- \"$@\" \"$PWD/$wfc_f\"; done; set +f; IFS=$wfc_ifs; fi"
+    )
+}
+
 /// The artifacts `s` keeps, each glob (known at export) as a regular
 /// expression, or why Argo cannot carry them (E0761).
 pub fn of_step(wf: &Workflow, s: &PlannedStep) -> Result<Vec<Kept>, Diagnostic> {

@@ -1,8 +1,8 @@
 //! `http` steps: Argo's `http` template (`expect` its `successCondition`,
 //! a header whose value is a secret its `secretKeyRef`), or, when the URL,
 //! part of a header or the body holds a secret (which the template cannot
-//! take) or its retry is one Argo cannot wait, the curl container of a
-//! `webhook` step ([`super::notify`]).
+//! take), its retry is one Argo cannot wait or it polls (`until`), the
+//! curl container of a `webhook` step ([`super::notify`]).
 
 use super::runtime::RunTime;
 use super::step::{field, field_of};
@@ -19,7 +19,8 @@ pub fn template(
     options: &Options,
     rt: &mut RunTime,
 ) -> Result<(&'static str, Json), Vec<Diagnostic>> {
-    if secret_in_request(wf, s) || retries::in_script(s) {
+    // `until` over the answer: the request in rounds, in the curl container.
+    if secret_in_request(wf, s) || retries::in_script(s) || s.until.is_some() {
         let codes = expect_codes(s).map_err(|e| vec![e])?;
         return notify::request(wf, s, options, rt, &codes);
     }

@@ -15,6 +15,7 @@
 //! ([`diag`]); every such error of the workflow is reported at once.
 
 pub mod diag;
+mod failed;
 mod files;
 mod http;
 mod join;
@@ -27,6 +28,7 @@ mod retries;
 mod rollback;
 mod runtime;
 mod script;
+mod secret_if;
 mod stdout;
 pub mod step;
 mod text;
@@ -99,6 +101,9 @@ pub fn resource(
         names: &mut names,
         templates: &mut templates,
         warnings: &mut warnings,
+        failed: None,
+        failed_read: false,
+        main_tasks: Vec::new(),
     };
     let mut main = dag(&mut ctx, &plan.main, None, true);
     let mut exit = Vec::new();
@@ -108,9 +113,19 @@ pub fn resource(
             HandlerKind::Success => Some("{{workflow.status}} == Succeeded"),
             HandlerKind::Finally => None,
         };
+        if h.kind == HandlerKind::Failure {
+            ctx.failed = Some(ctx.names.fresh("wfc-failed"));
+        }
         match dag(&mut ctx, &h.graph, when, false) {
             Ok(mut tasks) => exit.append(&mut tasks),
             Err(mut e) => errors.append(&mut e),
+        }
+        // `failed.*` read: the task that finds the failed step goes first.
+        if let (Some(name), true, Some(when)) = (ctx.failed.take(), ctx.failed_read, when) {
+            match failed_task(&mut ctx, &name, when) {
+                Ok(task) => exit.insert(0, task),
+                Err(e) => errors.push(e),
+            }
         }
     }
     if let Err(e) = &mut main {
@@ -133,7 +148,9 @@ pub fn resource(
         .flatten();
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
-    let decided = crate::secret_decided::decisions(plan, wf);
+    let mut decided = crate::secret_decided::decisions(plan, wf);
+    // An `if` read directly is decided at run time, by a task ([`secret_if`]).
+    decided.retain(|d| !crate::secret_decided::at_run_time(d));
     errors.retain(|d| !crate::secret_decided::covered(d, &decided));
     errors.extend(decided.iter().map(diag::decided_by_secret));
     if !errors.is_empty() {
@@ -236,6 +253,23 @@ struct Ctx<'a> {
     names: &'a mut names::Names,
     templates: &'a mut Vec<Json>,
     warnings: &'a mut Vec<Diagnostic>,
+    /// In the `on failure` handler: the task finding the failed step
+    /// ([`failed`]), and whether a step read it.
+    failed: Option<String>,
+    failed_read: bool,
+    /// The main dag's tasks: (task, wfc name, a `withItems` loop's).
+    main_tasks: Vec<(String, String, bool)>,
+}
+
+/// The `wfc-failed` task of the exit dag (its template added), run `when`.
+fn failed_task(ctx: &mut Ctx, name: &str, when: &str) -> Result<Json, Diagnostic> {
+    for (_, wfc_name, _) in &ctx.main_tasks {
+        // Argo would expand `{{` in the list of names.
+        text::no_braces(wfc_name, ctx.wf.name_span, wfc_name.clone())?;
+    }
+    let (task, template) = failed::task(name, when, &ctx.main_tasks);
+    ctx.templates.push(template);
+    Ok(task)
 }
 
 /// The dag tasks of `graph` (templates appended to `ctx.templates`), each
@@ -294,7 +328,15 @@ fn dag(
         let body = lp.map(|lp| loop_body(ctx, graph, lp));
         let s = body.as_ref().unwrap_or(s);
         let mut rt = RunTime::new(&producers, ctx.options.approximate, &ctx.plan.workflow);
+        rt.failed = ctx.failed.clone();
         rt.item = lp.map(|lp| lp.block);
+        if main {
+            let wfc_name = match lp {
+                Some(_) => ctx.wf.steps[s.step].name.clone(),
+                None => s.name.clone(),
+            };
+            ctx.main_tasks.push((name.clone(), wfc_name, lp.is_some()));
+        }
         rt.keeps_stdout = stdout_read.contains(&s.step);
         match files::of_step(ctx.wf, s) {
             Ok(kept) => rt.kept = kept,
@@ -311,6 +353,7 @@ fn dag(
             Err(mut e) => errors.append(&mut e),
         }
         ctx.warnings.append(&mut rt.warnings);
+        ctx.failed_read |= rt.reads_failed;
         let mut task = Map::new();
         task.insert("name".into(), json!(name));
         task.insert("template".into(), json!(name));
@@ -339,6 +382,27 @@ fn dag(
             }
         }
         let mut depends = depends(graph, s, &task_names);
+        if rt.reads_failed {
+            depends.extend(ctx.failed.clone());
+        }
+        // An `if` over a secret: decided by a task of its own.
+        let mut guarded = None;
+        if let Some(c) = s
+            .condition
+            .as_ref()
+            .filter(|c| secret_if::reads_secret(ctx.wf, c))
+        {
+            let guard = ctx.names.fresh(&format!("wfc-if-{name}"));
+            match secret_if::guard(ctx.wf, &s.name, c, &guard, ctx.options) {
+                Ok((t, template)) => {
+                    tasks.push(t);
+                    ctx.templates.push(template);
+                    depends.push(guard.clone());
+                    guarded = Some(secret_if::when(&guard));
+                }
+                Err(e) => errors.push(e),
+            }
+        }
         // A loop's iterations share their dependencies.
         let mut seen = std::collections::HashSet::new();
         depends.retain(|t| seen.insert(t.clone()));
@@ -346,11 +410,14 @@ fn dag(
             task.insert("depends".into(), json!(depends.join(" && ")));
         }
         let mut conditions: Vec<String> = when.map(str::to_owned).into_iter().collect();
-        if let Some(c) = &s.condition {
-            match when::translate(ctx.wf, &producers, &s.name, c) {
+        match (&s.condition, guarded) {
+            (Some(_), Some(w)) => conditions.push(w),
+            (Some(c), None) if secret_if::reads_secret(ctx.wf, c) => {}
+            (Some(c), None) => match when::translate(ctx.wf, &producers, &s.name, c) {
                 Ok(w) => conditions.push(w),
                 Err(e) => errors.push(e),
-            }
+            },
+            (None, _) => {}
         }
         if let Some(check) = run_time_check(s) {
             // The gate's task runs (and fails) only when the check is false.

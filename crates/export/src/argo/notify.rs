@@ -156,14 +156,19 @@ fn retried(
     script: String,
     rt: &mut RunTime,
 ) -> Result<String, Vec<Diagnostic>> {
+    let mut env = Vec::new();
+    // `until` over the answer: the request in rounds, then any retry of
+    // the whole poll.
+    let script = match &s.until {
+        Some(u) => super::retries::poll_http(wf, s, u, &script, &mut env).map_err(|d| vec![d])?,
+        None => script,
+    };
     let script = if super::retries::in_script(s) {
-        let mut env = Vec::new();
-        let looped = super::retries::wrap(wf, s, script, &mut env).map_err(|d| vec![d])?;
-        rt.env.extend(env);
-        looped
+        super::retries::wrap(wf, s, script, &mut env).map_err(|d| vec![d])?
     } else {
         script
     };
+    rt.env.extend(env);
     Ok(rt.with_prelude(script))
 }
 

@@ -45,6 +45,26 @@ pub fn strategy_says(r: &Retry) -> bool {
     r.max_ms.is_none_or(|m| m >= longest)
 }
 
+/// An http or webhook step's `request` (the curl script) polled until
+/// `until` holds over its `status_code` and `body`; values go to `env`.
+pub fn poll_http(
+    wf: &Workflow,
+    s: &PlannedStep,
+    until: &wfc_plan::PlannedUntil,
+    request: &str,
+    env: &mut Vec<(String, String)>,
+) -> Result<String, Diagnostic> {
+    let mut value = |e: &Expr| text::plain(wf, &s.name, e);
+    let mut test = Test {
+        step: s.step,
+        prefix: "WF_UNTIL_",
+        value: &mut value,
+        refuse: &until_refused,
+        http: true,
+    };
+    shell_loops::poll_http(request, "/tmp", until, &mut test, env)
+}
+
 /// `run` wrapped in the loops `s` needs (`until`, an in-script retry);
 /// their values are added to `env`.
 pub fn wrap(
@@ -65,6 +85,7 @@ pub fn wrap(
             prefix: "WF_UNTIL_",
             value: &mut value,
             refuse: &until_refused,
+            http: false,
         };
         run = shell_loops::poll(&run, u, &mut test, env, false)?;
     }
@@ -76,6 +97,7 @@ pub fn wrap(
                     prefix: "WF_WHEN_",
                     value: &mut value,
                     refuse: &when_refused,
+                    http: false,
                 };
                 Some(test.shell(w, env)?)
             }
@@ -94,9 +116,12 @@ pub fn deadline_ms(s: &PlannedStep, timeout_ms: u64) -> u64 {
     match s.retry.as_deref().filter(|_| in_script(s)) {
         Some(r) => {
             let waits: u64 = shell_loops::delays(r).iter().sum();
-            per_try
+            let all = per_try
                 .saturating_mul(u64::from(r.count) + 1)
-                .saturating_add(waits * 1000)
+                .saturating_add(waits * 1000);
+            // No try starts past the retry's `within`.
+            r.within_ms
+                .map_or(all, |w| all.min(w.saturating_add(per_try)))
         }
         None => per_try,
     }

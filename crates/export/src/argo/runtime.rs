@@ -13,9 +13,7 @@ use super::when::Producers;
 use super::{diag, text};
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{
-    BlockId, Expr, ExprKind, FailedField, Func, InterpPart, RunField, Workflow,
-};
+use wfc_language::ir::{BlockId, Expr, ExprKind, Func, InterpPart, RunField, Workflow};
 use wfc_language::shell_syntax::{Context, ShellCommand};
 
 /// How the shell turns a value Argo gives in its own words into wfc's.
@@ -73,6 +71,12 @@ pub struct RunTime<'p> {
     pub kept: Vec<super::files::Kept>,
     /// The artifacts of earlier steps it unpacks: (template input, task argument).
     pub artifacts_in: Vec<(Json, Json)>,
+    /// In an `on failure` handler: the task that finds the failed step
+    /// ([`super::failed`]), and whether this step reads it.
+    pub failed: Option<String>,
+    pub reads_failed: bool,
+    /// The command's `"$@"` is a kept artifact's files ([`super::files::words`]).
+    pub artifact_words: bool,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -92,6 +96,9 @@ impl<'p> RunTime<'p> {
             keeps_stdout: false,
             kept: Vec::new(),
             artifacts_in: Vec::new(),
+            failed: None,
+            reads_failed: false,
+            artifact_words: false,
             warnings: Vec::new(),
         }
     }
@@ -150,17 +157,11 @@ impl<'p> RunTime<'p> {
                 }
                 plain(format!("{{{{inputs.parameters.{ITEM_INPUT}}}}}"))
             }
-            ExprKind::Failed(field) if self.approximate => {
-                let what = match field {
-                    FailedField::Step => "failed.step",
-                    FailedField::Error => "failed.error",
-                };
-                self.warnings.push(diag::approximated(
-                    x.span,
-                    &format!("`{what}`"),
-                    "it reads `{{workflow.failures}}`: a JSON list of every failed node (name, message), not one step's name or error",
-                ));
-                plain("{{workflow.failures}}".into())
+            ExprKind::Failed(field) => {
+                let task = self.failed.clone()?;
+                self.reads_failed = true;
+                let name = super::failed::parameter(*field);
+                plain(self.argument(format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}")))
             }
             _ => None,
         }
@@ -237,6 +238,29 @@ impl<'p> RunTime<'p> {
             .ok_or_else(|| refusal(wf, step, e))
     }
 
+    /// The input artifact (its template input's name) holding the files
+    /// `x` reads, when `x` is `STEP.artifacts.NAME` of a step whose
+    /// artifacts this one unpacks.
+    fn artifact_input(&self, x: &Expr) -> Option<String> {
+        let ExprKind::StepOutput {
+            step,
+            field,
+            output: Some(name),
+        } = &x.kind
+        else {
+            return None;
+        };
+        if field != "artifacts" {
+            return None;
+        }
+        let task = self.producers.tasks.get(step)?;
+        let input = format!("{task}--{name}");
+        self.artifacts_in
+            .iter()
+            .any(|(t, _)| t["name"] == input.as_str())
+            .then_some(input)
+    }
+
     /// `run` with the prelude before it (POSIX shell: `case` and `$(…)`).
     pub fn with_prelude(&self, run: String) -> String {
         if self.prelude.is_empty() {
@@ -285,25 +309,47 @@ impl<'p> RunTime<'p> {
     /// as `wfc run` quotes them, each run-time value a quoted `$WF_VALUE_N`
     /// whose value reaches the container's `env`.
     pub fn command(&mut self, wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
-        let ExprKind::Interp(parts) = &e.kind else {
-            let var = format!("WF_VALUE_{}", self.env.len() + 1);
-            let v = self
-                .source_for(e, &var, false)
-                .ok_or_else(|| refusal(wf, step, e))?;
-            self.env.push((var.clone(), v));
-            return Ok(format!("\"${var}\""));
+        let text;
+        let parts = match &e.kind {
+            ExprKind::Interp(parts) => parts,
+            ExprKind::Str(s) => {
+                text = [InterpPart::Text(s.clone())];
+                &text[..]
+            }
+            _ => {
+                let var = format!("WF_VALUE_{}", self.env.len() + 1);
+                let v = self
+                    .source_for(e, &var, false)
+                    .ok_or_else(|| refusal(wf, step, e))?;
+                self.env.push((var.clone(), v));
+                return Ok(format!("\"${var}\""));
+            }
         };
         let mut cmd = ShellCommand::new();
         for part in parts {
             let x = match part {
                 InterpPart::Text(t) => {
-                    cmd.text(t);
+                    split_braces(&mut cmd, t);
                     continue;
                 }
                 InterpPart::Expr(x) => x,
             };
             if let ExprKind::Call(Func::Raw, args) = &x.kind {
                 cmd.raw(&text::plain(wf, step, &args[0])?);
+                continue;
+            }
+            // A kept artifact's files: the command's positional parameters.
+            if let Some(input) = self.artifact_input(x) {
+                if self.artifact_words || cmd.context() != Context::Bare {
+                    return Err(diag::run_time_value(
+                        x.span,
+                        step,
+                        "a kept artifact's files as words other than one bare list of the command (they are its `\"$@\"`)",
+                    ));
+                }
+                self.artifact_words = true;
+                self.prelude.push(super::files::words(&input));
+                cmd.placeholder("\"$@\"");
                 continue;
             }
             if let wfc_language::ir::Type::List(_) = x.ty {
@@ -391,6 +437,26 @@ impl<'p> RunTime<'p> {
         }
         (!args.is_empty()).then_some(Json::Object(args))
     }
+}
+
+/// Feeds the command's literal text `t` to `cmd`, writing each `{{` Argo
+/// would expand as the same word of the shell with an empty quoted string
+/// between the braces: `{''{` bare or in `'…'`, `{""{` in `"…"`. Where an
+/// empty string is not nothing (a here-document, `${…}`, arithmetic,
+/// backquotes, `$'…'`) the `{{` stays, and the command is refused (E0727).
+fn split_braces(cmd: &mut ShellCommand, t: &str) {
+    let mut rest = t;
+    while let Some(i) = rest.find("{{") {
+        cmd.text(&rest[..=i]);
+        let empty = match cmd.context() {
+            Context::Bare | Context::SingleQuoted | Context::Comment => "''",
+            Context::DoubleQuoted => "\"\"",
+            _ => "",
+        };
+        cmd.text(empty);
+        rest = &rest[i + 1..];
+    }
+    cmd.text(rest);
 }
 
 /// Why `e` cannot be given to the step: the plain-text diagnostic (a

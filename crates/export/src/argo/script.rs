@@ -51,10 +51,13 @@ if (fs.existsSync(p) && fs.statSync(p).size > 0) {
 }
 "#;
 
+/// The image of Python steps (and of the export's own Python tasks).
+pub const PYTHON_IMAGE: &str = "python:3-slim";
+
 /// The image a script step runs in (it names none).
 pub fn image(lang: ScriptLang) -> &'static str {
     match lang {
-        ScriptLang::Python => "python:3-slim",
+        ScriptLang::Python => PYTHON_IMAGE,
         ScriptLang::Node => "node:lts-slim",
     }
 }

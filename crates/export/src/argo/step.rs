@@ -107,15 +107,16 @@ pub fn template(
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
-    if let Some(u) = s
-        .until
-        .as_ref()
-        .filter(|_| !matches!(s.kind, StepKind::Shell | StepKind::Docker))
-    {
+    if let Some(u) = s.until.as_ref().filter(|_| {
+        !matches!(
+            s.kind,
+            StepKind::Shell | StepKind::Docker | StepKind::Http | StepKind::Webhook
+        )
+    }) {
         errors.push(diag::cannot_express(
             u.span,
             &format!("`until` polling of a `{}` step", s.kind.name()),
-            "the export polls in a `shell` or `docker` step's script, and Argo re-runs other templates only on failure: poll from a `shell` step (`curl` for a URL)",
+            "the export polls in a `shell`, `docker`, `http` or `webhook` step's script, and Argo re-runs other templates only on failure: poll from a `shell` step",
         ));
     }
     if errors.is_empty() {
@@ -172,7 +173,11 @@ fn container(
         if RunTime::reads(e) || e.tainted {
             rt.command(wf, &s.name, e)
         } else {
-            text::command(wf, &s.name, e)
+            // `{{` in the command's own text: written as `{''{` (`rt.command`).
+            text::command(wf, &s.name, e).or_else(|d| match d.code {
+                "E0727" => rt.command(wf, &s.name, e),
+                _ => Err(d),
+            })
         }
         .map_err(|e| errors.push(e))
     });
@@ -302,6 +307,15 @@ fn script_text(
             field_of(s, "shell").map_or(s.span, |f| f.span),
             &format!("{what} on a script of another shell than `sh` or `bash`"),
             "the export writes it in `sh` around the script: drop `shell`, or do it inside the script",
+        ));
+        return None;
+    }
+    if rt.artifact_words && (keep || looped || !rt.kept.is_empty()) {
+        // Its `"$@"` would be a function's, inside the wrapper.
+        errors.push(diag::run_time_value(
+            s.span,
+            &s.name,
+            "a kept artifact's files as words of a command the export wraps (a kept stdout, `until`, an in-script `retry`, artifacts of its own)",
         ));
         return None;
     }

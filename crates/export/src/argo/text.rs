@@ -36,8 +36,8 @@ fn blocker(wf: &Workflow, e: &Expr) -> Option<Blocker> {
         ExprKind::StepOutput { .. } => Some(Blocker::RunTime("a step's output")),
         ExprKind::StepStatus(_) => Some(Blocker::RunTime("a step's status")),
         ExprKind::Failed(_) => Some(Blocker::NoArgoValue(
-            "`failed.step` / `failed.error`",
-            "Argo's exit handler has `{{workflow.failures}}`, every failed node with Argo's message, not the one step that failed first nor wfc's error text (pass --approximate to write that list)",
+            "an expression over `failed.step` / `failed.error`",
+            "the exit dag's `wfc-failed` task gives them as they are, to a command, an `env` value or a message; an expression over them (`trim(failed.error)`) has no place to be computed: read it whole",
         )),
         ExprKind::Run(f) => Some(run_field(*f)),
         ExprKind::TriggerInput(_) => Some(Blocker::RunTime("a trigger's input")),

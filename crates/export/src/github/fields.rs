@@ -82,12 +82,17 @@ pub fn wait_any_terms(g: &Graph, s: &PlannedStep, names: &[String]) -> Vec<Strin
 
 /// The status codes an http step's `expect` accepts (empty: any 2xx, as
 /// `wfc run` checks); only literal codes, which go into the fixed script.
-pub fn expect_codes(f: Option<&wfc_language::ir::StepField>) -> Result<Vec<u16>, Diagnostic> {
+pub fn expect_codes(
+    f: Option<&wfc_language::ir::StepField>,
+    planned: Option<&wfc_language::ir::Expr>,
+) -> Result<Vec<u16>, Diagnostic> {
     let Some(f) = f else { return Ok(Vec::new()) };
+    // As written, else as the plan folded it (`range(200, 300)`, a param).
     let value = match &f.value {
         FieldValue::Expr(e) => wfc_plan::Value::of_literal(e),
         _ => None,
-    };
+    }
+    .or_else(|| planned.and_then(wfc_plan::Value::of_literal));
     let codes = match value {
         Some(wfc_plan::Value::Int(c)) => vec![c],
         Some(wfc_plan::Value::List(xs)) => xs

@@ -73,6 +73,18 @@ tar czf "$RUNNER_TEMP/wfc-pack/$WF_ARTIFACT.tgz" -- "${{wfc_files[@]}}"
     Ok(out)
 }
 
+/// The line that makes the files of the tarballs `pattern` (under
+/// `$RUNNER_TEMP/wfc-unpack`, unpacked in the workspace; in the producer's
+/// own job, folded, `$RUNNER_TEMP/wfc-pack`) the positional
+/// parameters of the command after it, as `wfc run` gives
+/// `STEP.artifacts.NAME`: absolute paths, sorted. The pattern is a job id
+/// and a name, both checked characters.
+pub fn words(pattern: &str) -> String {
+    format!(
+        "set --; wfc_l=$(for wfc_t in \"$RUNNER_TEMP\"/wfc-unpack/{pattern} \"$RUNNER_TEMP\"/wfc-pack/{pattern}; do [ -e \"$wfc_t\" ] && tar tzf \"$wfc_t\"; done | sed 's|^\\./||' | LC_ALL=C sort -u); wfc_ifs=$IFS; IFS='\n'; set -f; for wfc_f in $wfc_l; do set -- \"$@\" \"$GITHUB_WORKSPACE/$wfc_f\"; done; set +f; IFS=$wfc_ifs"
+    )
+}
+
 /// Downloads into every job the artifacts of the jobs it waits for.
 pub fn download(jobs: &mut Map<String, Json>) {
     let uploads: Vec<(String, Vec<String>)> = jobs

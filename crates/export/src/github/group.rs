@@ -224,9 +224,11 @@ fn replace_strings(v: &mut Json, from: &str, to: &str) {
     }
 }
 
-/// The checkout step first in every job.
+/// The checkout step first in every job (but a job deciding an `if` over
+/// a secret, which reads no file).
 pub fn checkout(jobs: &mut Map<String, Json>) {
-    for job in jobs.values_mut() {
+    let guard = |job: &Json| job.to_string().contains(super::secret_if::STEP);
+    for job in jobs.values_mut().filter(|j| !guard(j)) {
         if let Some(Json::Array(steps)) = job.get_mut("steps") {
             steps.insert(0, json!({ "uses": CHECKOUT }));
         }

@@ -17,6 +17,8 @@ pub struct Jobs {
     pub jobs: Map<String, Json>,
     pub env: Map<String, Json>,
     pub concurrency: Option<Json>,
+    /// `failed.*` read: what [`super::failed::finish`] adds after folding.
+    pub failed: Option<super::failed::Failed>,
 }
 
 /// `errors` also receives the warnings of `--approximate` (`approximate`).
@@ -62,11 +64,22 @@ pub fn jobs(
         &[],
         None,
         None,
-        (runs_on, approximate, home),
+        (runs_on, approximate, home, None),
         &mut ids,
         &mut jobs,
         errors,
     );
+    // `failed.*` read by the `on failure` handler: its jobs also need the
+    // job that finds the failed step ([`super::failed`]).
+    let failed = super::failed::read(plan, wf).then(|| super::failed::Failed {
+        id: ids.fresh("wfc-failed"),
+        main: main
+            .iter()
+            .zip(&plan.main.steps)
+            .map(|(j, s)| (j.clone(), s.name.clone()))
+            .collect(),
+        runs_on: runs_on.to_string(),
+    });
     for h in &plan.handlers {
         // The run step's id marks the job for `wfc import` ([`MARK`]).
         let when = match h.kind {
@@ -74,14 +87,20 @@ pub fn jobs(
             HandlerKind::Success => ("success()", "wfc-on-success".to_string()),
             HandlerKind::Finally => ("always()", "wfc-finally".to_string()),
         };
+        let failed_id = failed
+            .as_ref()
+            .filter(|_| h.kind == HandlerKind::Failure)
+            .map(|f| f.id.as_str());
+        let mut before = main.clone();
+        before.extend(failed_id.map(str::to_string));
         graph(
             plan,
             wf,
             &h.graph,
-            &main,
+            &before,
             Some(&main),
             Some((when.0, &when.1)),
-            (runs_on, approximate, home),
+            (runs_on, approximate, home, failed_id),
             &mut ids,
             &mut jobs,
             errors,
@@ -106,7 +125,7 @@ pub fn jobs(
             &before,
             Some(&main),
             Some((&when, &mark)),
-            (runs_on, approximate, home),
+            (runs_on, approximate, home, None),
             &mut ids,
             &mut jobs,
             errors,
@@ -116,6 +135,7 @@ pub fn jobs(
         jobs,
         env,
         concurrency,
+        failed,
     }
 }
 
@@ -132,7 +152,7 @@ fn graph(
     before: &[String],
     main: Option<&[String]>,
     when: Option<(&str, &str)>,
-    (runs_on, approximate, home): (&str, bool, &str),
+    (runs_on, approximate, home, failed): (&str, bool, &str, Option<&str>),
     ids: &mut Ids,
     jobs: &mut Map<String, Json>,
     errors: &mut Vec<Diagnostic>,
@@ -183,7 +203,8 @@ fn graph(
         let mut values = Values::new(plan, wf, Some(s))
             .with_producers(producers)
             .with_approximate(approximate)
-            .with_home(home);
+            .with_home(home)
+            .with_failed(failed);
         if let Some(m) = matrix {
             values = values.with_matrix(m.block, &m.var);
         }
@@ -231,11 +252,24 @@ fn graph(
                 } else if after_skippable && when.is_none() {
                     ifs.push("!cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled')".into());
                 }
-                if let Some(c) = &s.condition {
-                    match values.condition(c) {
+                match &s.condition {
+                    // Over a secret: decided by a job of its own.
+                    Some(c) if super::secret_if::reads_secret(&values, c) => {
+                        match super::secret_if::guard(&values, c, runs_on) {
+                            Ok(guard) => {
+                                let id = ids.fresh(&format!("wfc-if-{}", names[i]));
+                                ifs.push(format!("needs.{id}.outputs.go == 'true'"));
+                                needs.push(id.clone());
+                                jobs.insert(id, guard);
+                            }
+                            Err(d) => errors.push(d),
+                        }
+                    }
+                    Some(c) => match values.condition(c) {
                         Ok(c) => ifs.push(c),
                         Err(d) => errors.push(d),
-                    }
+                    },
+                    None => {}
                 }
                 if !needs.is_empty() {
                     job.insert("needs".into(), json!(needs));
@@ -283,7 +317,12 @@ pub(super) fn job(
     }
     // `until` is a loop in a shell script (`polling.rs`); with `retry`, the
     // retry loop runs it whole.
-    if s.until.is_some() && !matches!(s.kind, StepKind::Shell | StepKind::Docker) {
+    if s.until.is_some()
+        && !matches!(
+            s.kind,
+            StepKind::Shell | StepKind::Docker | StepKind::Http | StepKind::Webhook
+        )
+    {
         errors.push(refuse(
             "E0738",
             "`until` polling of this step (only of a `shell` or `docker` step)",
@@ -350,7 +389,7 @@ pub(super) fn job(
         }
         StepKind::Http | StepKind::Webhook => {
             let webhook = s.kind == StepKind::Webhook;
-            let codes = match expect_codes(field("expect")) {
+            let codes = match expect_codes(field("expect"), planned(s, "expect")) {
                 Ok(codes) => codes,
                 Err(d) => {
                     fail(d);
@@ -358,7 +397,16 @@ pub(super) fn job(
                 }
             };
             match super::http::request(values, step, webhook, &codes, &mut env) {
-                Ok(run) => drop(run_step.insert("run".into(), json!(run))),
+                Ok(run) => {
+                    // `until` over the answer: the request in rounds.
+                    let run = match s.until.as_deref() {
+                        Some(u) => super::polling::poll_http(&run, u, s.step, values, &mut env)
+                            .map_err(&mut fail)
+                            .unwrap_or(run),
+                        None => run,
+                    };
+                    run_step.insert("run".into(), json!(run));
+                }
                 Err(ds) => ds.into_iter().for_each(&mut fail),
             }
         }
@@ -538,10 +586,18 @@ pub(super) fn job(
         run_step.insert("run".into(), Json::String(run));
     }
     if let Some(ms) = s.timeout_ms {
-        // `timeout-minutes` bounds the job: every attempt and the waits between.
+        // `timeout-minutes` bounds the job: every attempt and the waits
+        // between; an attempt that polls (`until`) may poll for `within`.
+        let attempt = ms.saturating_add(s.until.as_ref().map_or(0, |u| u.within_ms));
         let attempts = retry.map_or(1, |r| u64::from(r.count) + 1);
         let waits: u64 = retry.map_or(0, |r| crate::shell_loops::delays(r).iter().sum());
-        let total = ms.saturating_mul(attempts).saturating_add(waits * 1000);
+        let mut total = attempt
+            .saturating_mul(attempts)
+            .saturating_add(waits * 1000);
+        // No attempt starts past the retry's `within`.
+        if let Some(w) = retry.and_then(|r| r.within_ms) {
+            total = total.min(w.saturating_add(attempt));
+        }
         job.insert("timeout-minutes".into(), json!(total.div_ceil(60_000)));
     }
     if s.optional {

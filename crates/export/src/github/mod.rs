@@ -11,10 +11,12 @@
 //! and `until` loops in the script (`crate::shell_loops`), http steps a
 //! pinned curl (`http.rs`). What GitHub cannot express is an error
 //! `E0730`–`E0740` at the construct (docs/export.md lists them); with
-//! `--approximate`, `wait any`, `mount` and `failed.*` are written as their
-//! nearest equivalent, each a warning with the refusal's code.
+//! `--approximate`, `wait any`, `mount` and `alert` are written as their
+//! nearest equivalent, each a warning with the refusal's code. `failed.*`
+//! is read from a job that finds the failed step (`failed.rs`).
 
 mod configured;
+mod failed;
 mod fields;
 mod files;
 mod folder;
@@ -28,9 +30,11 @@ mod polling;
 mod runner;
 mod script;
 mod scripts;
+mod secret_if;
 mod status;
 mod stdout;
 mod values;
+mod zoned;
 
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
@@ -46,8 +50,8 @@ pub struct Options<'a> {
     /// The runner label of every job without a `runner` of its own
     /// (`--runs-on`; None: the workflow's `runner`, else `ubuntu-latest`).
     pub runs_on: Option<&'a str>,
-    /// Write `wait any`, `mount` and `failed.*` as their nearest
-    /// GitHub equivalent, each a warning (the code of the refusal).
+    /// Write `wait any`, `mount` and `alert` as their nearest GitHub
+    /// equivalent, each a warning (the code of the refusal).
     pub approximate: bool,
     /// Check the repository out first in every job (`--no-checkout`: false).
     pub checkout: bool,
@@ -67,7 +71,7 @@ pub struct Exported {
 /// GitHub Actions cannot express.
 pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let on = triggers(plan, wf, &mut errors);
+    let (on, zoned) = triggers(plan, wf, &mut errors);
     alerts(plan, options.approximate, &mut errors);
     // Without a checkout the workspace holds no folder of the repository.
     let home = if options.checkout { options.home } else { "." };
@@ -80,7 +84,9 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     );
     // What a secret decided is refused at its condition; other refusals
     // of the same condition say less.
-    let decided = crate::secret_decided::decisions(plan, wf);
+    let mut decided = crate::secret_decided::decisions(plan, wf);
+    // An `if` read directly is decided at run time, by a job ([`secret_if`]).
+    decided.retain(|d| !crate::secret_decided::at_run_time(d));
     errors.retain(|d| !crate::secret_decided::covered(d, &decided));
     errors.extend(decided.iter().map(|d| {
         crate::secret_decided::refusal(
@@ -103,6 +109,17 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     files::download(&mut jobs.jobs);
     if options.checkout {
         group::checkout(&mut jobs.jobs);
+    }
+    // After the checkouts: the job that finds the failed step reads none.
+    if let Some(f) = &jobs.failed {
+        failed::finish(&mut jobs.jobs, f);
+    }
+    // A schedule in a time zone: every job waits for the offset check.
+    if let Some(lines) = zoned {
+        let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
+        let id = "wfc-schedule";
+        zoned::gate_jobs(&mut jobs.jobs, id);
+        jobs.jobs.insert(id.into(), zoned::guard(&lines, runs_on));
     }
     let mut doc = Map::new();
     doc.insert("name".into(), Json::String(plan.workflow.clone()));
@@ -153,9 +170,17 @@ fn alerts(plan: &Plan, approximate: bool, errors: &mut Vec<Diagnostic>) {
 
 /// `on:`: `workflow_dispatch` always (inputs from the params), `schedule`
 /// and `repository_dispatch` from the workflow's triggers.
-fn triggers(plan: &Plan, wf: &Workflow, errors: &mut Vec<Diagnostic>) -> Json {
+/// The second value: with a schedule in a time zone, every schedule's UTC
+/// crons for the offset check ([`zoned`]).
+fn triggers(
+    plan: &Plan,
+    wf: &Workflow,
+    errors: &mut Vec<Diagnostic>,
+) -> (Json, Option<Vec<zoned::Line>>) {
     let mut on = Map::new();
     let mut schedules = Vec::new();
+    let mut lines: Vec<zoned::Line> = Vec::new();
+    let mut in_zone = false;
     let mut dispatch_types = Vec::new();
     for t in &plan.triggers {
         if let Some(d) = configured::refused(&t.trigger) {
@@ -172,16 +197,13 @@ fn triggers(plan: &Plan, wf: &Workflow, errors: &mut Vec<Diagnostic>) -> Json {
                             .help("write a 5-field schedule (minute first) to export it"),
                     );
                 } else if s.timezone.to_string() != "UTC" {
-                    errors.push(
-                        Diagnostic::error(
-                            "E0730",
-                            format!("GitHub Actions reads schedules in UTC, not {}", s.timezone),
-                        )
-                        .primary(s.span, "a schedule in a time zone")
-                        .help("drop `timezone` and write the pattern in UTC to export it"),
-                    );
+                    in_zone = true;
+                    match zoned::utc_crons(&s.cron, s.timezone, s.span) {
+                        Ok(mut l) => lines.append(&mut l),
+                        Err(d) => errors.push(d),
+                    }
                 } else {
-                    schedules.push(json!({ "cron": s.cron }));
+                    lines.push((s.cron.clone(), "UTC".into(), "+0000".into()));
                 }
             }
             Trigger::Webhook(h) => {
@@ -197,6 +219,12 @@ fn triggers(plan: &Plan, wf: &Workflow, errors: &mut Vec<Diagnostic>) -> Json {
             ),
         }
     }
+    for (cron, _, _) in &lines {
+        let c = json!({ "cron": cron });
+        if !schedules.contains(&c) {
+            schedules.push(c);
+        }
+    }
     if !schedules.is_empty() {
         on.insert("schedule".into(), Json::Array(schedules));
     }
@@ -210,7 +238,7 @@ fn triggers(plan: &Plan, wf: &Workflow, errors: &mut Vec<Diagnostic>) -> Json {
         "workflow_dispatch".into(),
         json!({ "inputs": inputs(plan, wf) }),
     );
-    Json::Object(on)
+    (Json::Object(on), in_zone.then_some(lines))
 }
 
 /// One input per param that is not secret (secrets come from `secrets.*`);

@@ -23,8 +23,29 @@ pub fn poll(
         prefix: "WF_UNTIL_",
         value: &mut value,
         refuse: &until_refused,
+        http: false,
     };
     shell_loops::poll(script, until, &mut test, env, true)
+}
+
+/// An http step's `request` polled until `until` holds over its
+/// `status_code` and `body` ([`shell_loops::poll_http`]).
+pub fn poll_http(
+    request: &str,
+    until: &PlannedUntil,
+    step: StepId,
+    values: &Values,
+    env: &mut Vec<(String, String)>,
+) -> Result<String, Diagnostic> {
+    let mut value = |e: &Expr| values.text(e);
+    let mut test = Test {
+        step,
+        prefix: "WF_UNTIL_",
+        value: &mut value,
+        refuse: &until_refused,
+        http: true,
+    };
+    shell_loops::poll_http(request, "$RUNNER_TEMP", until, &mut test, env)
 }
 
 /// A retry's `when` as a shell test of the failed attempt's exit status.
@@ -40,6 +61,7 @@ pub fn when(
         prefix: "WF_WHEN_",
         value: &mut value,
         refuse: &when_refused,
+        http: false,
     };
     test.shell(cond, env)
 }
@@ -49,8 +71,8 @@ fn until_refused(e: &Expr) -> Diagnostic {
         "E0738",
         "GitHub Actions export cannot test this `until` condition in the shell",
     )
-    .primary(e.span, "not a comparison of the step's `stdout`")
-    .help("compare `trim(STEP.stdout)` (or `STEP.stdout`) with values, with `==`, `!=`, `contains`, `&&`, `||`, `!`")
+    .primary(e.span, "not a comparison of the step's `stdout` (an http step's `status_code`, `body`)")
+    .help("compare `trim(STEP.stdout)` (or `STEP.stdout`; an http step's `status_code` and `body`) with values, with `==`, `!=`, `contains`, `&&`, `||`, `!`")
 }
 
 fn when_refused(e: &Expr) -> Diagnostic {

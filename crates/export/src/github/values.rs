@@ -31,6 +31,8 @@ pub struct Values<'a> {
     matrix: Option<(BlockId, String)>,
     /// The workflow file's folder in the workspace (`Options::home`).
     pub home: String,
+    /// In the `on failure` handler: the job giving `failed.*` ([`super::failed`]).
+    failed: Option<String>,
 }
 
 impl<'a> Values<'a> {
@@ -50,6 +52,7 @@ impl<'a> Values<'a> {
             warnings: Default::default(),
             matrix: None,
             home: ".".into(),
+            failed: None,
         }
     }
 
@@ -57,6 +60,12 @@ impl<'a> Values<'a> {
     /// workspace (see [`super::folder`]).
     pub fn with_home(mut self, home: &str) -> Values<'a> {
         self.home = home.to_owned();
+        self
+    }
+
+    /// The same, reading `failed.*` from the outputs of job `failed`.
+    pub fn with_failed(mut self, failed: Option<&str>) -> Values<'a> {
+        self.failed = failed.map(str::to_string);
         self
     }
 
@@ -246,27 +255,21 @@ impl<'a> Values<'a> {
                     "this read of a step (only `step.outputs.NAME` of a job it needs)",
                 )),
             },
-            // GitHub has no "the failed job" nor its error: point at the run.
-            ExprKind::Failed(field) if self.approximate => {
-                let (what, text) = match field {
-                    FailedField::Step => ("failed.step", "a job of ${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"),
-                    FailedField::Error => ("failed.error", "(see the failed job's log)"),
+            ExprKind::Failed(field) if self.failed.is_some() => {
+                let job = self.failed.as_deref().unwrap_or_default();
+                let name = match field {
+                    FailedField::Step => "step",
+                    FailedField::Error => "error",
                 };
-                self.warnings.borrow_mut().push(approximated(
-                    "E0733",
-                    e.span,
-                    &format!("`{what}`"),
-                    "GitHub Actions has no failed job's name or error: the text links the run (`failed.step`) or says to read the log (`failed.error`)",
-                ));
-                Ok(text.to_string())
+                Ok(format!("${{{{ needs.{job}.outputs.{name} }}}}"))
             }
             _ if reads_now(e) => Err(now(e)),
             // A value computed from a secret would put the secret in the file.
             ExprKind::Failed(field) => Err(unsupported(
                 e,
                 match field {
-                    FailedField::Step => "`failed.step`: GitHub has no name of the job that failed first, only each needed job's result (--approximate links the run)",
-                    FailedField::Error => "`failed.error`: GitHub gives another job no step's exit status or error output (--approximate says to read the log)",
+                    FailedField::Step => "`failed.step` outside the `on failure` handler's jobs",
+                    FailedField::Error => "`failed.error` outside the `on failure` handler's jobs",
                 },
             )),
             _ if e.tainted => Err(unsupported(e, "an expression over a secret")),
@@ -332,10 +335,22 @@ impl<'a> Values<'a> {
             _ => vec![InterpPart::Expr(e.clone())],
         };
         let mut cmd = ShellCommand::new();
+        let mut prelude: Option<String> = None;
         for part in &parts {
             match part {
                 InterpPart::Text(t) => {
                     cmd.text(t);
+                }
+                // A kept artifact's files: the command's positional parameters.
+                InterpPart::Expr(x) if self.artifact_tarballs(x).is_some() => {
+                    if prelude.is_some() || cmd.context() != Context::Bare {
+                        return Err(unsupported(
+                            x,
+                            "a kept artifact's files as words other than one bare list of the command (they are its `\"$@\"`)",
+                        ));
+                    }
+                    prelude = self.artifact_tarballs(x).map(|t| super::files::words(&t));
+                    cmd.placeholder("\"$@\"");
                 }
                 InterpPart::Expr(x) if matches!(x.ty, wfc_language::ir::Type::List(_)) => {
                     // Its items are words of the command: written as `wfc run`
@@ -379,8 +394,27 @@ impl<'a> Values<'a> {
                 }
             }
         }
-        let script = cmd.finish();
+        // The files' line before the command, inside every wrapper after.
+        let script = match prelude {
+            Some(p) => format!("{p}\n{}", cmd.finish()),
+            None => cmd.finish(),
+        };
         literal(&script, e)
+    }
+
+    /// The tarballs' pattern (`wfc-JOB--NAME--*.tgz`) holding the files
+    /// `x` reads, when `x` is `STEP.artifacts.NAME` of a job this one needs.
+    fn artifact_tarballs(&self, x: &Expr) -> Option<String> {
+        let ExprKind::StepOutput {
+            step,
+            field,
+            output: Some(name),
+        } = &x.kind
+        else {
+            return None;
+        };
+        let job = self.job_of(*step).filter(|_| field == "artifacts")?;
+        Some(format!("wfc-{job}--{name}--*.tgz"))
     }
 }
 

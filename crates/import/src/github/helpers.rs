@@ -91,6 +91,10 @@ pub fn helper(step: &Map, wfc: bool) -> Option<Helper> {
     if (id == "stdout" || id.ends_with("-stdout")) && run.contains("wfc-stdout<<") {
         return Some(Helper::Quiet);
     }
+    // The record of a job's error for `failed.*` (the export's `failed.rs`).
+    if id == "wfc-error" && run.contains("wfc-status") {
+        return Some(Helper::Quiet);
+    }
     if run.starts_with("for f in \"$RUNNER_TEMP\"/wfc-unpack/") {
         return Some(Helper::Quiet);
     }
@@ -130,6 +134,12 @@ fn glob_of(path: &str) -> String {
 /// for `$WF_OUTPUTS` and a kept stdout: the command as written.
 pub fn unwrap_script(run: &str) -> &str {
     let mut run = run;
+    // The capture of its stderr and exit status for `failed.error`.
+    if let Some(inner) = run.strip_prefix("wfc_cmd() (\nset -e\n") {
+        if let Some((body, _)) = inner.split_once("\n)\nset +e\nprintf '%s' \"$WF_STEP_NAME\"") {
+            run = body;
+        }
+    }
     if let Some(inner) = run.strip_prefix("wfc_run() (\nset -e\n") {
         if let Some((body, _)) =
             inner.split_once("\n)\nset +e\nwfc_run > \"$RUNNER_TEMP/wfc-stdout\"\n")
@@ -139,6 +149,31 @@ pub fn unwrap_script(run: &str) -> &str {
     }
     run.strip_prefix("export WF_OUTPUTS=\"$RUNNER_TEMP/wfc-outputs\"\n: > \"$WF_OUTPUTS\"\n")
         .unwrap_or(run)
+}
+
+/// The line wfc's export writes before a command that reads a kept
+/// artifact's files as its words (`"$@"`), if `run` has it: the script
+/// without the line, and the producing job and the artifact's name.
+pub fn artifact_words(run: &str) -> Option<(String, String, String)> {
+    const HEAD: &str = "set --; wfc_l=$(for wfc_t in \"$RUNNER_TEMP\"/wfc-unpack/wfc-";
+    let start = run.find(HEAD)?;
+    let end = start + run[start..].find("IFS=$wfc_ifs")? + "IFS=$wfc_ifs".len();
+    let (job, rest) = run[start + HEAD.len()..].split_once("--")?;
+    let (name, _) = rest.split_once("--*.tgz")?;
+    let mut without = run[..start].to_string();
+    without.push_str(run[end..].strip_prefix('\n').unwrap_or(&run[end..]));
+    Some((without, job.to_string(), name.to_string()))
+}
+
+/// Whether a job is the export's own finder of the failed step for
+/// `failed.*`: it folds back into `failed.step` and `failed.error`.
+pub fn failed_finder(job: &Map) -> bool {
+    entry(job, "steps")
+        .and_then(|(_, s)| s.as_sequence())
+        .into_iter()
+        .flat_map(|l| l.iter())
+        .filter_map(|s| s.as_mapping())
+        .any(|m| entry(m, "id").and_then(|(_, v)| str_of(v)) == Some("wfc-failed-pick"))
 }
 
 /// The mark on the run step of a handler's or a compensation's job
@@ -162,7 +197,7 @@ pub fn mark(id: &str) -> Option<Mark> {
 /// check (GitHub's text) and the `on fail` mode.
 pub fn gate(step: &Map) -> Option<(&str, &'static str)> {
     let run = entry(step, "run").and_then(|(_, v)| str_of(v))?;
-    let on_fail = match run.trim_end() {
+    let on_fail = match unwrap_script(run).trim_end() {
         "echo '::warning::wfc: the check failed (on fail continue)'" => "continue",
         "echo 'wfc: the check failed (on fail abort)' >&2\nexit 1" => "abort",
         _ => return None,

@@ -42,7 +42,34 @@ struct JobDefaults {
 
 pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> {
     let mut ids = BTreeMap::new();
+    // The export's finder of the failed step: read back as `failed.*`.
+    let finder = |body: &Node| ctx_wfc_finder(body);
+    let mut finders: Vec<String> = jobs
+        .iter()
+        .filter(|(_, b)| ctx.wfc && finder(b))
+        .map(|(k, _)| k.as_str().to_string())
+        .collect();
+    ctx.failed_finders = finders.clone();
+    // The zoned schedule's check: its condition is the schedule itself.
+    if let Some((key, _)) = &ctx.zoned {
+        finders.push(key.clone());
+        ctx.failed_finders.push(key.clone());
+    }
+    // The export's jobs deciding an `if` over a secret fold into it.
     for (key, body) in jobs.iter() {
+        let cond = body
+            .as_mapping()
+            .filter(|_| ctx.wfc)
+            .and_then(|b| super::guards::condition(ctx, b));
+        if let Some(cond) = cond {
+            ctx.guards.insert(key.as_str().to_string(), cond);
+            finders.push(key.as_str().to_string());
+        }
+    }
+    for (key, body) in jobs
+        .iter()
+        .filter(|(k, _)| !finders.contains(&k.as_str().to_string()))
+    {
         // A job of wfc's export holding several steps is a sequence of
         // steps named by their ids: the job's own name goes to the sequence.
         let wanted = match body.as_mapping() {
@@ -60,7 +87,10 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
         ids.insert(key.as_str().to_string(), given.name);
     }
     let mut converted = Vec::new();
-    for (key, body) in jobs.iter() {
+    for (key, body) in jobs
+        .iter()
+        .filter(|(k, _)| !finders.contains(&k.as_str().to_string()))
+    {
         let Some(body) = body.as_mapping() else {
             return Err(shape(ctx, body, "a job must be a mapping"));
         };
@@ -78,6 +108,31 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
     let mut items: Vec<Item> = main.into_iter().map(|j| place(j, &steps)).collect();
     let handlers = fold_marked(marked, &mut items);
     Ok((items, handlers))
+}
+
+/// `text` with each `marker` in its literal pieces replaced by the
+/// expression `read`.
+fn split_marker(text: Text, marker: &str, read: &str) -> Text {
+    let mut out = Text::default();
+    for piece in text.0 {
+        match piece {
+            crate::literal::Piece::Text(t) => {
+                let mut parts = t.split(marker);
+                out.push_text(parts.next().unwrap_or_default());
+                for rest in parts {
+                    out.push_expr(read.to_string());
+                    out.push_text(rest);
+                }
+            }
+            crate::literal::Piece::Expr(e) => out.push_expr(e),
+        }
+    }
+    out
+}
+
+/// Whether `body` is the export's finder of the failed step.
+fn ctx_wfc_finder(body: &Node) -> bool {
+    body.as_mapping().is_some_and(helpers::failed_finder)
 }
 
 /// `count` of the steps of a job that are no helper ([`helpers`]).
@@ -241,6 +296,9 @@ fn job(
             "name" => doc.extend(str_of(v).map(str::to_string)),
             "needs" => {
                 for n in yaml::strings(v) {
+                    if ctx.failed_finders.iter().any(|f| f == n) || ctx.guards.contains_key(n) {
+                        continue;
+                    }
                     match ids.get(n) {
                         Some(id) => out.needs.push(id.clone()),
                         None => {
@@ -257,7 +315,52 @@ fn job(
             }
             // A handler's or compensation's `if` is what makes it one.
             "if" if out.mark.is_some() => {}
-            "if" => condition(ctx, &scope, v, &mut out, true),
+            "if" => {
+                // `needs.wfc-if-JOB.outputs.go == 'true'`: the guard's condition.
+                let mut src = str_of(v).map(expr::unwrap).unwrap_or_default();
+                // The zoned schedule's check before it: `GO && (REST)`.
+                if let Some((z, _)) = &ctx.zoned {
+                    let go = format!("needs.{z}.outputs.go == 'true'");
+                    if src == go {
+                        continue;
+                    }
+                    if let Some(rest) = src
+                        .strip_prefix(&format!("{go} && ("))
+                        .and_then(|r| r.strip_suffix(')'))
+                    {
+                        src = rest;
+                    }
+                }
+                let v_owned;
+                let v = if str_of(v).map(expr::unwrap) != Some(src) {
+                    v_owned = Node::from(format!("${{{{ {src} }}}}"));
+                    &v_owned
+                } else {
+                    v
+                };
+                let guard = ctx.guards.iter().find_map(|(g, c)| {
+                    let term = format!("needs.{g}.outputs.go == 'true'");
+                    let rest = match src.strip_suffix(&term) {
+                        Some(r) => r.trim_end().strip_suffix("&&").map(str::trim),
+                        None => None,
+                    };
+                    (src == term)
+                        .then(|| (c.clone(), None))
+                        .or(rest.map(|r| (c.clone(), Some(r.to_string()))))
+                });
+                match guard {
+                    Some((cond, None)) => out.cond = Some(cond),
+                    Some((cond, Some(rest))) => {
+                        let node = Node::from(format!("${{{{ {rest} }}}}"));
+                        condition(ctx, &scope, &node, &mut out, true);
+                        out.cond = Some(match out.cond.take() {
+                            Some(c) => format!("({c}) && ({cond})"),
+                            None => cond,
+                        });
+                    }
+                    None => condition(ctx, &scope, v, &mut out, true),
+                }
+            }
             "steps" => steps_node = Some(v),
             "uses" => uses = Some(v),
             "env" => defaults.env = text::env_map(ctx, v, Some(&scope)),
@@ -556,7 +659,23 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
                 } else {
                     src
                 };
-                let script = text::script(ctx, scope, src, v);
+                // A kept artifact's files as the command's `"$@"`: the
+                // producer's `${STEP.artifacts.NAME}` again.
+                let words = helpers::artifact_words(src).filter(|_| ctx.wfc);
+                let marker = "\u{1}wfc-artifact\u{1}";
+                let owned;
+                let src = match &words {
+                    Some((without, _, _)) => {
+                        owned = without.replacen("\"$@\"", marker, 1);
+                        owned.as_str()
+                    }
+                    None => src,
+                };
+                let mut script = text::script(ctx, scope, src, v);
+                if let Some((_, job, name)) = words {
+                    let read = format!("{}.artifacts.{}", names::ident(&job), names::ident(&name));
+                    script.text = split_marker(script.text, marker, &read);
+                }
                 st.run = Some(script.text);
                 script_env = script.env;
             }
@@ -584,6 +703,10 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
         }
     }
     for (k, v) in own_env.into_iter().chain(script_env) {
+        // The step's name for `failed.step` (the export's capture).
+        if ctx.wfc && k == "WF_STEP_NAME" {
+            continue;
+        }
         st.env.retain(|(x, _)| *x != k);
         st.env.push((k, v));
     }

@@ -2,6 +2,7 @@
 //! and `env` here; jobs and their steps in [`jobs`]; expressions in [`expr`].
 
 mod expr;
+mod guards;
 mod helpers;
 mod jobs;
 mod matrix;
@@ -29,6 +30,14 @@ pub(crate) struct Ctx<'w, 'a> {
     /// The file is `wfc export github-actions`' own: its helper steps,
     /// handler and rollback jobs fold back ([`helpers`]).
     pub wfc: bool,
+    /// The export's jobs finding the failed step: their outputs `step` and
+    /// `error` are `failed.step` and `failed.error`.
+    pub failed_finders: Vec<String>,
+    /// The export's jobs deciding an `if` over a secret: job → condition.
+    pub guards: std::collections::BTreeMap<String, String>,
+    /// The export's check of a zoned schedule (its job), and each UTC cron
+    /// with the `.wf` trigger it stands for.
+    pub zoned: Option<(String, Vec<(String, String)>)>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -87,10 +96,16 @@ pub(crate) fn convert(
         secrets: BTreeMap::new(),
         env_route,
         wfc: helpers::generated(warn_text),
+        failed_finders: Vec::new(),
+        guards: Default::default(),
+        zoned: None,
         shell: None,
         workdir: None,
         schedules: Vec::new(),
     };
+    if ctx.wfc {
+        ctx.zoned = guards::zoned(jobs);
+    }
     for (key, value) in top.iter() {
         match key.as_str() {
             "name" | "jobs" => {}
@@ -194,7 +209,19 @@ fn triggers(ctx: &mut Ctx, wf: &mut Workflow, on: &Node) {
                     .and_then(|(_, v)| v.as_sequence());
                 for item in crons.into_iter().flat_map(|xs| xs.iter()) {
                     let cron = item.as_mapping().and_then(|m| entry(m, "cron")).and_then(|(_, c)| str_of(c));
+                    // A zoned schedule's UTC crons: the schedule, once.
+                    let zoned = cron.and_then(|c| {
+                        let (_, lines) = ctx.zoned.as_ref()?;
+                        lines.iter().find(|(u, _)| u == c).map(|(_, t)| t.clone())
+                    });
                     match cron {
+                        Some(_) if zoned.is_some() => {
+                            let t = zoned.unwrap_or_default();
+                            if !wf.triggers.contains(&t) {
+                                wf.triggers.push(t);
+                                ctx.schedules.push(yaml::node_span(ctx.warn.text, item));
+                            }
+                        }
                         Some(c) if !c.contains("${") => {
                             wf.triggers.push(format!("on schedule {}", literal::string(c)));
                             ctx.schedules.push(yaml::node_span(ctx.warn.text, item));

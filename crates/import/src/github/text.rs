@@ -78,6 +78,11 @@ fn resolve(ctx: &mut Ctx, scope: &Scope, path: &[String]) -> Option<Found> {
             "GITHUB_TOKEN".into(),
         )),
         ["env", x] => Some(Found::Var(x.to_string(), false)),
+        ["needs", job, "outputs", f @ ("step" | "error")]
+            if ctx.failed_finders.iter().any(|j| j == job) =>
+        {
+            Some(Found::Value(format!("failed.{f}"), env_name("FAILED", f)))
+        }
         ["github", x] if GITHUB_VARS.contains(x) => Some(Found::Var(
             format!("GITHUB_{}", x.to_ascii_uppercase()),
             true,

@@ -1,0 +1,138 @@
+//! The jobs wfc's export writes for an `if` over a secret (`wfc-if-JOB`,
+//! its step `wfc-if-decide`): shell tests over `env` values, giving `go`.
+//! They fold back into the condition on the job that needs them.
+
+use super::text::{self, Scope};
+use super::Ctx;
+use crate::literal::{self, Piece};
+use crate::yaml::{entry, str_of, Map};
+
+/// The `.wf` condition a guard job decides, if `job` is one.
+pub fn condition(ctx: &mut Ctx, job: &Map) -> Option<String> {
+    let steps = entry(job, "steps")?.1.as_sequence()?;
+    let step = steps
+        .iter()
+        .filter_map(|s| s.as_mapping())
+        .find(|m| entry(m, "id").and_then(|(_, v)| str_of(v)) == Some("wfc-if-decide"))?;
+    let run = entry(step, "run").and_then(|(_, v)| str_of(v))?;
+    let test = run.strip_prefix("if ")?.split_once("; then\n")?.0;
+    let mut values = Vec::new();
+    if let Some((_, env)) = entry(step, "env") {
+        for (k, v) in env.as_mapping()?.iter() {
+            let t = text::value(ctx, &Scope::default(), str_of(v).unwrap_or(""), v);
+            let e = match t.0.as_slice() {
+                [Piece::Expr(e)] => e.clone(),
+                _ => literal::quoted(&t),
+            };
+            values.push((k.as_str().to_string(), e));
+        }
+    }
+    let (cond, rest) = parse(test, &values)?;
+    rest.trim().is_empty().then_some(cond)
+}
+
+/// One test of the export's grammar, and what follows it.
+fn parse<'a>(s: &'a str, values: &[(String, String)]) -> Option<(String, &'a str)> {
+    let s = s.trim_start();
+    let var = |name: &str| {
+        values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    if let Some(rest) = s.strip_prefix("! { ") {
+        let (inner, rest) = parse(rest, values)?;
+        return Some((
+            format!("!({inner})"),
+            rest.trim_start().strip_prefix("; }")?,
+        ));
+    }
+    if let Some(rest) = s.strip_prefix("{ ") {
+        let (a, rest) = parse(rest, values)?;
+        let rest = rest.trim_start();
+        let (op, rest) = match rest.strip_prefix("&& ") {
+            Some(r) => ("&&", r),
+            None => ("||", rest.strip_prefix("|| ")?),
+        };
+        let (b, rest) = parse(rest, values)?;
+        return Some((
+            format!("({a} {op} {b})"),
+            rest.trim_start().strip_prefix("; }")?,
+        ));
+    }
+    let rest = s.strip_prefix("[ \"$")?;
+    let (a, rest) = rest.split_once("\" ")?;
+    let (op, rest) = rest.split_once(' ')?;
+    let (b, rest) = rest.split_once(" ]")?;
+    let a = var(a)?;
+    let cond = match (op, b) {
+        ("=", "true") => a,
+        ("=" | "!=", b) => {
+            let b = var(b.strip_prefix("\"$")?.strip_suffix('"')?)?;
+            format!("{a} {} {b}", if op == "=" { "==" } else { "!=" })
+        }
+        _ => return None,
+    };
+    Some((cond, rest))
+}
+
+/// The export's job checking a zoned schedule's offset (`wfc-schedule`,
+/// its step `wfc-schedule-check`): its key, and each UTC cron with the
+/// schedule it stands for (`on schedule "LOCAL" { timezone "ZONE" }`, or
+/// the cron itself in UTC).
+pub fn zoned(jobs: &Map) -> Option<(String, Vec<(String, String)>)> {
+    for (key, body) in jobs.iter() {
+        let Some(job) = body.as_mapping() else {
+            continue;
+        };
+        let Some((_, steps)) = entry(job, "steps") else {
+            continue;
+        };
+        let Some(step) = steps
+            .as_sequence()
+            .into_iter()
+            .flat_map(|l| l.iter())
+            .find_map(|s| {
+                s.as_mapping().filter(|m| {
+                    entry(m, "id").and_then(|(_, v)| str_of(v)) == Some("wfc-schedule-check")
+                })
+            })
+        else {
+            continue;
+        };
+        let table = entry(step, "env")
+            .and_then(|(_, e)| e.as_mapping())
+            .and_then(|e| entry(e, "WF_CRONS"))
+            .and_then(|(_, v)| str_of(v))?;
+        let mut lines = Vec::new();
+        for line in table.lines() {
+            let mut parts = line.split('|');
+            let (cron, zone, offset) = (parts.next()?, parts.next()?, parts.next()?);
+            lines.push((cron.to_string(), local(cron, zone, offset)?));
+        }
+        return Some((key.as_str().to_string(), lines));
+    }
+    None
+}
+
+/// The `.wf` trigger a UTC cron of the export stands for.
+fn local(cron: &str, zone: &str, offset: &str) -> Option<String> {
+    if zone == "UTC" {
+        return Some(format!("on schedule {}", literal::string(cron)));
+    }
+    let f: Vec<&str> = cron.split_whitespace().collect();
+    let [m, h, dom, month, dow] = f[..] else {
+        return None;
+    };
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let hh: i64 = offset.get(1..3)?.parse().ok()?;
+    let mm: i64 = offset.get(3..5)?.parse().ok()?;
+    let at = m.parse::<i64>().ok()? + 60 * h.parse::<i64>().ok()? + sign * (hh * 60 + mm);
+    let at = at.rem_euclid(1440);
+    let local = format!("{} {} {dom} {month} {dow}", at % 60, at / 60);
+    Some(format!(
+        "on schedule {} {{ timezone {} }}",
+        literal::string(&local),
+        literal::string(zone)
+    ))
+}
