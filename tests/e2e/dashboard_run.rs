@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 const TWICE: &str = r#"
 workflow twice {
   step flaky: shell {
-    run "if [ -f @DIR/tried ]; then echo second try; else touch @DIR/tried; echo '<img src=x onerror=alert(1)>'; printf '\\033[1;31m<i>red</i>\\033[0m\\n'; exit 1; fi"
+    run "if [ -f @DIR/tried ]; then echo second try; else touch @DIR/tried; echo '<img src=x onerror=alert(1)>'; echo 'said on stderr' >&2; printf '\\033[1;31m<i>red</i>\\033[0m\\n'; exit 1; fi"
     retry 1 backoff 10ms
   }
   step after: shell {
@@ -225,6 +225,15 @@ async fn a_finished_run_shows_each_attempt_its_logs_escaped_and_its_events() {
     );
     assert!(
         !flaky.contains('\u{1b}') && !flaky.contains("<i>red"),
+        "{flaky}"
+    );
+    // Its stderr line is marked as such; its stdout lines are not.
+    assert!(
+        flaky.contains("<span class=\"log-line log-err\" data-stream=\"stderr\" title=\"stderr\">said on stderr"),
+        "{flaky}"
+    );
+    assert!(
+        flaky.contains("<span class=\"log-line\">second try"),
         "{flaky}"
     );
     assert!(flaky.contains(&format!("href=\"/runs/{id}/steps/flaky/log.txt\"")));

@@ -252,7 +252,7 @@
         var overlap = Math.min(have.length, pending.length);
         while (overlap > 0) {
           var same = true;
-          for (var k = 0; k < overlap && same; k++) same = have[have.length - overlap + k] === plain(pending[k]);
+          for (var k = 0; k < overlap && same; k++) same = have[have.length - overlap + k] === plain(pending[k].t);
           if (same) break;
           overlap--;
         }
@@ -299,14 +299,14 @@
   }
   if (pick) for (var o = 0; o < pick.options.length; o++) logged.add(pick.options[o].value);
 
-  function onLine(step, line) {
+  function onLine(step, line, err) {
     if (!logged.has(step)) {
       logged.add(step);
       if (logged.size <= MAX_OPTIONS || elements(step).length) newLogged.push(step);
     }
     if (current === null) current = step;
     if (step === current) {
-      pending.push(line);
+      pending.push({ t: line, err: err });
       if (pending.length > MAX_LINES) pending.splice(0, pending.length - MAX_LINES);
     }
     schedule();
@@ -344,8 +344,8 @@
     var frag = document.createDocumentFragment();
     pending.forEach(function (l) {
       var span;
-      if (view.line) span = view.line(l);
-      else { span = document.createElement("span"); span.textContent = l + "\n"; }
+      if (view.line) span = view.line(l.t, l.err);
+      else { span = document.createElement("span"); span.textContent = l.t + "\n"; }
       frag.appendChild(span);
     });
     pending = [];
@@ -508,7 +508,7 @@
     setStatus(d.step, d.status, seq);
     if (decided) refresh();
   });
-  on("log", function (d) { if (d.step && typeof d.line === "string") onLine(d.step, d.line); });
+  on("log", function (d) { if (d.step && typeof d.line === "string") onLine(d.step, d.line, d.stream === "stderr"); });
   on("end", function (d) {
     // The stream ends here: no reconnect.
     source.close();

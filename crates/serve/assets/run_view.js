@@ -50,9 +50,11 @@
     if (style.bold) c.push("ansi-bold");
     return c.join(" ");
   }
-  function line(text) {
+  function line(text, err) {
     var el = document.createElement("span");
-    el.className = /^── attempt \d+.* · .* ──$/.test(text) ? "log-attempt" : "log-line";
+    var header = /^── attempt \d+.* · .* ──$/.test(text);
+    el.className = header ? "log-attempt" : err ? "log-line log-err" : "log-line";
+    if (err && !header) { el.setAttribute("data-stream", "stderr"); el.title = "stderr"; }
     var style = { fg: null, bg: null, bold: false };
     var at = 0;
     var push = function (t) {
@@ -148,7 +150,7 @@
       var total = 0;
       for (var i = 0; i < p.children.length; i++) {
         var el = p.children[i];
-        if (el.className === "log-attempt") { el.hidden = false; continue; }
+        if (el.classList.contains("log-attempt")) { el.hidden = false; continue; }
         total++;
         var on = !q || el.textContent.toLowerCase().indexOf(q) >= 0;
         el.hidden = !on;
@@ -164,7 +166,7 @@
       p.querySelectorAll(".log-hit").forEach(function (el) { el.classList.remove("log-hit"); });
       for (var i = 0; i < p.children.length; i++) {
         var el = p.children[i];
-        if (el.className !== "log-line") continue;
+        if (!el.classList.contains("log-line")) continue;
         if (ERROR.test(el.textContent) || el.querySelector(".ansi-fg-1, .ansi-fg-9")) {
           el.classList.add("log-hit");
           p.scrollTop = el.offsetTop - p.offsetTop - 8;

@@ -13,6 +13,12 @@
 //! terminal display when there is one. Lines arrive already masked.
 //! The store keeps each step's log path (`steps.log_path`, relative to the
 //! state directory).
+//!
+//! Which lines came from stderr is kept beside the log, in `STEP.log.err`:
+//! the byte offset in the log of each such line's start, one decimal a
+//! line, written before the line (a reader never sees a stderr line it
+//! cannot tell as such). A step that writes nothing on stderr has no such
+//! file; a log written before it existed reads as all stdout.
 
 pub mod read;
 
@@ -206,8 +212,10 @@ impl LineOutput for LogOutput {
     fn sink(&self, step: &StepKey) -> LineSink {
         let rel = self.paths.of(step);
         let root = self.root.clone();
-        // Opened at the first line: most short steps print nothing.
-        let file: Mutex<Option<File>> = Mutex::new(None);
+        // Opened at the first line: most short steps print nothing. With
+        // the log's length (where the next line starts) and, from the
+        // first stderr line on, its `.err` file.
+        let file: Mutex<Option<(File, u64, Option<File>)>> = Mutex::new(None);
         let headers = self.headers.clone();
         let failure = self.failure.clone();
         let inner = self.inner.as_ref().map(|o| o.sink(step));
@@ -217,19 +225,38 @@ impl LineOutput for LogOutput {
                 line.push_str(&header(h.n, h.session, h.at));
                 line.push('\n');
             }
+            let text_at = line.len() as u64;
             line.push_str(text);
             line.push('\n');
             if let Ok(mut f) = file.lock() {
                 if f.is_none() {
                     let path = root.join(&rel);
                     match open_append(&path) {
-                        Ok(opened) => *f = Some(opened),
+                        Ok(opened) => {
+                            let len = opened.metadata().map_or(0, |m| m.len());
+                            *f = Some((opened, len, None));
+                        }
                         Err(e) => failure.note(&path, &e),
                     }
                 }
-                if let Some(f) = f.as_mut() {
-                    if let Err(e) = f.write_all(line.as_bytes()) {
-                        failure.note(&root.join(&rel), &e);
+                if let Some((f, len, err)) = f.as_mut() {
+                    if stream == Stream::Stderr {
+                        let path = root.join(format!("{rel}{ERR}"));
+                        if err.is_none() {
+                            match open_append(&path) {
+                                Ok(opened) => *err = Some(opened),
+                                Err(e) => failure.note(&path, &e),
+                            }
+                        }
+                        if let Some(err) = err.as_mut() {
+                            if let Err(e) = writeln!(err, "{}", *len + text_at) {
+                                failure.note(&path, &e);
+                            }
+                        }
+                    }
+                    match f.write_all(line.as_bytes()) {
+                        Ok(()) => *len += line.len() as u64,
+                        Err(e) => failure.note(&root.join(&rel), &e),
                     }
                 }
             }
@@ -238,6 +265,42 @@ impl LineOutput for LogOutput {
             }
         })
     }
+}
+
+/// What a log's stderr file adds to its name.
+pub const ERR: &str = ".err";
+
+/// The offsets in `[from, to)` of the lines of the log files `logs`
+/// (read as one, as [`read::Chain`] reads them) that came from stderr.
+/// The `.err` files are read a line at a time: the memory is what the
+/// range holds, however many lines the step wrote on stderr.
+pub fn stderr_in(logs: &[std::path::PathBuf], from: u64, to: u64) -> rustc_hash::FxHashSet<u64> {
+    use std::io::BufRead;
+    let mut out = rustc_hash::FxHashSet::default();
+    let mut base = 0u64;
+    for log in logs {
+        let len = std::fs::metadata(log).map_or(0, |m| m.len());
+        if base + len > from && base < to {
+            let mut err = log.clone().into_os_string();
+            err.push(ERR);
+            if let Ok(f) = File::open(&err) {
+                for l in std::io::BufReader::new(f).lines().map_while(Result::ok) {
+                    let Ok(at) = l.trim().parse::<u64>() else {
+                        continue;
+                    };
+                    let at = base + at;
+                    if at >= to {
+                        break;
+                    }
+                    if at >= from {
+                        out.insert(at);
+                    }
+                }
+            }
+        }
+        base += len;
+    }
+    out
 }
 
 /// The line before the first output line of attempt `n` of session
@@ -390,12 +453,30 @@ mod tests {
         let later = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(60);
         headers.attempt(rel, 1, 2, later);
         sink(Stream::Stdout, "again");
-        let text = std::fs::read_to_string(path).unwrap();
+        sink(Stream::Stderr, "worse");
+        let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text,
             "── attempt 1 · 1970-01-01T00:00:00.000Z ──\nhello\noops\n\
-             ── attempt 1 (session 2, resumed) · 1970-01-01T00:01:00.000Z ──\nagain\n"
+             ── attempt 1 (session 2, resumed) · 1970-01-01T00:01:00.000Z ──\nagain\nworse\n"
         );
+        // The stderr lines, by where they start, read back as a page does.
+        let mut chain = read::Chain::open(std::slice::from_ref(&path)).unwrap();
+        let page = read::page(&mut chain, 0, 100, usize::MAX).unwrap();
+        let err = stderr_in(std::slice::from_ref(&path), page.start, page.end);
+        let marked: Vec<&str> = (page.lines.iter().zip(&page.offsets))
+            .filter(|(_, at)| err.contains(at))
+            .map(|(l, _)| l.as_str())
+            .collect();
+        assert_eq!(marked, ["oops", "worse"]);
+        // A second file read after the first: its offsets follow the first's.
+        let other = dir.path().join("other.log");
+        std::fs::write(&other, "x\ny\n").unwrap();
+        std::fs::write(dir.path().join("other.log.err"), "2\n").unwrap();
+        let both = [path.clone(), other];
+        let len = std::fs::metadata(&path).unwrap().len();
+        let err = stderr_in(&both, 0, u64::MAX);
+        assert!(err.contains(&(len + 2)) && err.len() == 3, "{err:?}");
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! needs a Bearer key, which a browser does not have).
 //!
 //! The store writes a step's stdout and stderr to one file, line by line,
-//! without saying which stream a line came from: the viewer cannot mark
-//! them apart, and says so.
+//! and beside it where each stderr line starts (`STEP.log.err`): the
+//! viewer marks those lines (`stderr`), live ones from the SSE `log`
+//! event's `stream`.
 
 use super::session::Session;
 use super::{Dash, NO_RUN, NO_STEP, STORE};
@@ -34,6 +35,8 @@ pub struct LogLine {
     /// The line without its escape sequences (the search's text).
     pub text: String,
     pub segs: Vec<Seg>,
+    /// Written on stderr.
+    pub stderr: bool,
 }
 
 impl LogLine {
@@ -44,7 +47,14 @@ impl LogLine {
             attempt,
             text: segs.iter().map(|s| s.text.as_str()).collect(),
             segs,
+            stderr: false,
         }
+    }
+
+    /// The line, marked as written on stderr when `err`.
+    pub fn stderr(mut self, err: bool) -> LogLine {
+        self.stderr = err && !self.attempt;
+        self
     }
 }
 

@@ -118,7 +118,7 @@ struct Read {
     detail: RunDetail,
     trigger: String,
     gantt: Gantt,
-    logs: HashMap<String, VecDeque<String>>,
+    logs: HashMap<String, VecDeque<(String, bool)>>,
     cursor: RunCursor,
     /// The step whose log shows.
     selected: Option<String>,
@@ -174,7 +174,7 @@ fn read(
         &estimates(&store, &id),
         now,
     );
-    let mut tails: HashMap<String, VecDeque<String>> = HashMap::new();
+    let mut tails: HashMap<String, VecDeque<(String, bool)>> = HashMap::new();
     let mut cursor = RunCursor::default();
     let selected = asked.map(str::to_owned).or_else(|| default_log(&detail));
     if let Some((tail, ends)) = at_end {
@@ -189,7 +189,7 @@ fn read(
                 (OTHER_TAIL, OTHER_LOG_BYTES)
             };
             let lines = log_tail(&end, n, bytes.min(left)).map_err(|e| (false, e.to_string()))?;
-            left = left.saturating_sub(lines.iter().map(String::len).sum());
+            left = left.saturating_sub(lines.iter().map(|l| l.0.len()).sum());
             tails.insert(end.step, lines);
         }
         cursor = tail.cursor().clone();
@@ -244,10 +244,16 @@ const PAGE_LOG_BYTES: usize = 1 << 20;
 /// The last `n` lines of a step's log up to where the stream stands
 /// (its `── attempt N · TIME ──` lines kept: the viewer draws them as
 /// separators), read backwards from there: a log of gigabytes costs a chunk.
-fn log_tail(end: &LogEnd, n: usize, bytes: usize) -> std::io::Result<VecDeque<String>> {
-    let mut chain = Chain::open(std::slice::from_ref(&end.path))?.up_to(end.end);
+/// Each line says whether it came from stderr.
+fn log_tail(end: &LogEnd, n: usize, bytes: usize) -> std::io::Result<VecDeque<(String, bool)>> {
+    let paths = std::slice::from_ref(&end.path);
+    let mut chain = Chain::open(paths)?.up_to(end.end);
     let read = wfc_store::logs::read::tail(&mut chain, n, bytes)?;
-    Ok(read.lines.into_iter().collect())
+    let err = wfc_store::logs::stderr_in(paths, read.start, read.end);
+    Ok((read.lines.into_iter())
+        .zip(read.offsets)
+        .map(|(l, at)| (l, err.contains(&at)))
+        .collect())
 }
 
 /// Each step's estimate (ms), from the graph recorded with the run's plan
@@ -402,7 +408,10 @@ pub async fn detail(
         };
         panels.push(LogPanel {
             selected: asked,
-            lines: lines.iter().map(|l| LogLine::of(l)).collect(),
+            lines: lines
+                .iter()
+                .map(|(l, err)| LogLine::of(l).stderr(*err))
+                .collect(),
             step: s.name.clone(),
         });
     }

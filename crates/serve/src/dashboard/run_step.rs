@@ -82,11 +82,11 @@ fn read(
         Vec::new()
     } else {
         let mut chain = Chain::open(&paths).map_err(|e| fail(e.to_string()))?;
-        wfc_store::logs::read::tail(&mut chain, LINES, LOG_BYTES)
-            .map_err(|e| fail(e.to_string()))?
-            .lines
-            .iter()
-            .map(|l| LogLine::of(l))
+        let read = wfc_store::logs::read::tail(&mut chain, LINES, LOG_BYTES)
+            .map_err(|e| fail(e.to_string()))?;
+        let err = wfc_store::logs::stderr_in(&paths, read.start, read.end);
+        (read.lines.iter().zip(&read.offsets))
+            .map(|(l, at)| LogLine::of(l).stderr(err.contains(at)))
             .collect()
     };
     let why = crate::api::incremental::explain_in(&store, &id, step).ok();

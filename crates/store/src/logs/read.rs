@@ -26,6 +26,8 @@ pub const LINE_CAP: usize = 16 * 1024;
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Lines {
     pub lines: Vec<String>,
+    /// Where each line starts (to tell stderr's, see [`super::stderr_in`]).
+    pub offsets: Vec<u64>,
     /// The offset of the first line.
     pub start: u64,
     /// The offset after the last line: where the next page starts.
@@ -90,6 +92,7 @@ pub fn page<R: Read + Seek>(r: &mut R, from: u64, n: usize, max_bytes: usize) ->
     let len = r.seek(SeekFrom::End(0))?;
     let mut out = Lines {
         lines: Vec::new(),
+        offsets: Vec::new(),
         start: from.min(len),
         end: from.min(len),
     };
@@ -132,6 +135,7 @@ pub fn page<R: Read + Seek>(r: &mut R, from: u64, n: usize, max_bytes: usize) ->
             line_len += piece.len() as u64;
             let Some(nl) = nl else { break };
             rest = &rest[nl + 1..];
+            let line_at = at;
             at += line_len + 1;
             let (text, shown) = line_text(&kept, line_len);
             if !out.lines.is_empty() && bytes + shown > max_bytes {
@@ -139,6 +143,7 @@ pub fn page<R: Read + Seek>(r: &mut R, from: u64, n: usize, max_bytes: usize) ->
             }
             bytes += shown;
             out.lines.push(text);
+            out.offsets.push(line_at);
             out.end = at;
             kept.clear();
             line_len = 0;
@@ -152,6 +157,7 @@ pub fn page<R: Read + Seek>(r: &mut R, from: u64, n: usize, max_bytes: usize) ->
         let (text, shown) = line_text(&kept, line_len);
         if out.lines.is_empty() || bytes + shown <= max_bytes {
             out.lines.push(text);
+            out.offsets.push(at);
             out.end = at + line_len;
         }
     }

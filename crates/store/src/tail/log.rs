@@ -37,6 +37,10 @@ pub(super) struct Open {
     /// The attempt (its number in its session) whose lines are being read:
     /// each `log` event says which attempt printed it.
     attempt: u32,
+    /// The bytes of the log's `.err` file read, and the stderr lines'
+    /// starts read from it not yet passed (see [`Open::stderr_until`]).
+    err_pos: u64,
+    err_next: std::collections::VecDeque<u64>,
 }
 
 /// A line read in part.
@@ -67,7 +71,53 @@ impl Open {
             attempt: header.0,
             headers: vec![header],
             partial: None,
+            err_pos: 0,
+            err_next: Default::default(),
         }
+    }
+
+    /// Reads the starts of stderr lines from `log`'s `.err` file up to the
+    /// first at or past `end` (kept for the next poll): what a poll holds
+    /// is the lines it sends, however much the step wrote on stderr.
+    fn stderr_until(&mut self, log: &std::path::Path, end: u64) {
+        if self.err_next.back().is_some_and(|&b| b >= end) {
+            return;
+        }
+        let mut err = log.as_os_str().to_owned();
+        err.push(crate::logs::ERR);
+        let Ok(mut f) = std::fs::File::open(&err) else {
+            return;
+        };
+        if f.seek(SeekFrom::Start(self.err_pos)).is_err() {
+            return;
+        }
+        let mut r = std::io::BufReader::new(f);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match r.read_line(&mut line) {
+                Ok(n) if n > 0 && line.ends_with('\n') => {
+                    self.err_pos += n as u64;
+                    if let Ok(at) = line.trim().parse::<u64>() {
+                        self.err_next.push_back(at);
+                        if at >= end {
+                            return;
+                        }
+                    }
+                }
+                // The end, or a line still being written.
+                _ => return,
+            }
+        }
+    }
+
+    /// Whether the line starting at `start` came from stderr (lines asked
+    /// in order).
+    fn is_stderr(&mut self, start: u64) -> bool {
+        while self.err_next.front().is_some_and(|&f| f < start) {
+            self.err_next.pop_front();
+        }
+        self.err_next.front() == Some(&start)
     }
 
     /// What the header line of attempt `n` started at `time` is. (Times
@@ -134,6 +184,7 @@ impl RunTail {
                 let Some(nl) = nl else { break };
                 at += 1;
                 rest = &rest[nl + 1..];
+                let line_start = at - line_len - 1;
                 let (text, _) = line_text(&kept, line_len);
                 kept.clear();
                 line_len = 0;
@@ -147,7 +198,9 @@ impl RunTail {
                         break 'read;
                     }
                     // The step printed a line like a header: a line.
-                    Some((_, Header::Printed)) | None => lines.push((at, text, open.attempt)),
+                    Some((_, Header::Printed)) | None => {
+                        lines.push((line_start, at, text, open.attempt))
+                    }
                 }
                 open.offset = at;
             }
@@ -160,9 +213,14 @@ impl RunTail {
             });
         }
         let drained = stopped || at >= len;
-        for (end, line, attempt) in lines {
+        if let Some(&(_, end, _, _)) = lines.last() {
+            open.stderr_until(&path, end);
+        }
+        let streams: Vec<bool> = lines.iter().map(|l| open.is_stderr(l.0)).collect();
+        for ((_, end, line, attempt), err) in lines.into_iter().zip(streams) {
             self.cursor.open.insert(step, end);
-            let data = json!({ "run": self.run, "step": name, "attempt": attempt, "line": line });
+            let stream = if err { "stderr" } else { "stdout" };
+            let data = json!({ "run": self.run, "step": name, "attempt": attempt, "line": line, "stream": stream });
             out.push(Out {
                 id: self.cursor.to_string(),
                 seq: self.cursor.seq,

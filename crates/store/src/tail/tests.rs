@@ -296,18 +296,30 @@ fn a_log_line_says_which_attempt_printed_it() {
         format!("{}\n", crate::logs::header(n, 1, at))
     };
     std::fs::create_dir_all(dir.path().join("logs/r")).unwrap();
-    let log = format!("{}first\n{}second\n", header(1, T1), header(2, T1 + 5));
-    std::fs::write(dir.path().join("logs/r/a.log"), log).unwrap();
+    let (h1, h2) = (header(1, T1), header(2, T1 + 5));
+    let log = format!("{h1}first\n{h2}second\nthird\n");
+    std::fs::write(dir.path().join("logs/r/a.log"), &log).unwrap();
+    // `second` came from stderr: its start is in the log's `.err` file.
+    let second = log.find("second").unwrap();
+    std::fs::write(dir.path().join("logs/r/a.log.err"), format!("{second}\n")).unwrap();
     let out = tail_from(&store, "0").poll(&store).unwrap();
-    let lines: Vec<(String, u64)> = out
+    let lines: Vec<(String, u64, String)> = out
         .iter()
         .filter(|o| o.event == "log")
         .map(|o| {
             (
                 o.data["line"].as_str().unwrap().to_owned(),
                 o.data["attempt"].as_u64().unwrap(),
+                o.data["stream"].as_str().unwrap().to_owned(),
             )
         })
         .collect();
-    assert_eq!(lines, [("first".to_owned(), 1), ("second".to_owned(), 2)]);
+    assert_eq!(
+        lines,
+        [
+            ("first".to_owned(), 1, "stdout".to_owned()),
+            ("second".to_owned(), 2, "stderr".to_owned()),
+            ("third".to_owned(), 2, "stdout".to_owned())
+        ]
+    );
 }
