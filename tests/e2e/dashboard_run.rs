@@ -227,14 +227,24 @@ async fn a_finished_run_shows_each_attempt_its_logs_escaped_and_its_events() {
         !flaky.contains('\u{1b}') && !flaky.contains("<i>red"),
         "{flaky}"
     );
-    // Its stderr line is marked as such; its stdout lines are not.
+    // Its stderr line is marked as such, its stdout lines are not; each
+    // line says when it came (ms, for the viewer's "Times").
+    let line_of = |text: &str| {
+        let end = flaky.find(text).expect(text);
+        let start = flaky[..end].rfind("<span").unwrap();
+        flaky[start..end].to_owned()
+    };
+    let err = line_of("said on stderr");
     assert!(
-        flaky.contains("<span class=\"log-line log-err\" data-stream=\"stderr\" title=\"stderr\">said on stderr"),
-        "{flaky}"
+        err.starts_with(
+            "<span class=\"log-line log-err\" data-stream=\"stderr\" title=\"stderr\" data-ms=\""
+        ),
+        "{err}"
     );
+    let out = line_of("second try");
     assert!(
-        flaky.contains("<span class=\"log-line\">second try"),
-        "{flaky}"
+        out.starts_with("<span class=\"log-line\" data-ms=\""),
+        "{out}"
     );
     assert!(flaky.contains(&format!("href=\"/runs/{id}/steps/flaky/log.txt\"")));
     let r = http

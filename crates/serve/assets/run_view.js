@@ -50,11 +50,19 @@
     if (style.bold) c.push("ansi-bold");
     return c.join(" ");
   }
+  // A line's time as "Times" shows it: the local time of day, to the second.
+  function stamp(el) {
+    var ms = Number(el.getAttribute("data-ms"));
+    if (!ms || el.hasAttribute("data-t")) return;
+    el.setAttribute("data-t", new Date(ms).toLocaleTimeString([], { hour12: false }));
+  }
   function line(text, err) {
     var el = document.createElement("span");
     var header = /^── attempt \d+.* · .* ──$/.test(text);
     el.className = header ? "log-attempt" : err ? "log-line log-err" : "log-line";
     if (err && !header) { el.setAttribute("data-stream", "stderr"); el.title = "stderr"; }
+    // A live line came now (the server marks a stored one's time).
+    if (!header) { el.setAttribute("data-ms", String(Date.now())); stamp(el); }
     var style = { fg: null, bg: null, bold: false };
     var at = 0;
     var push = function (t) {
@@ -123,6 +131,11 @@
       jump.type = "button";
       jump.id = "log-first-error";
       jump.textContent = "Jump to first error";
+      var times = document.createElement("button");
+      times.type = "button";
+      times.id = "log-times";
+      times.setAttribute("aria-pressed", "false");
+      times.textContent = "Times";
       var a = document.createElement("a");
       a.id = "log-download";
       a.setAttribute("download", "");
@@ -131,7 +144,7 @@
       count.className = "muted";
       count.id = "log-count";
       count.setAttribute("aria-live", "polite");
-      [label, document.createTextNode(" "), jump, document.createTextNode(" "), a, document.createTextNode(" "), count]
+      [label, document.createTextNode(" "), jump, document.createTextNode(" "), times, document.createTextNode(" "), a, document.createTextNode(" "), count]
         .forEach(function (n) { t.appendChild(n); });
       logs.parentNode.insertBefore(t, logs);
       wire(t);
@@ -181,6 +194,15 @@
       if (input) input.addEventListener("input", filter);
       var jump = t.querySelector("#log-first-error");
       if (jump) jump.addEventListener("click", firstError);
+      var times = t.querySelector("#log-times");
+      if (times) times.addEventListener("click", function () {
+        var logs = document.getElementById("logs");
+        if (!logs) return;
+        var on = !logs.classList.contains("times");
+        logs.querySelectorAll("[data-ms]").forEach(stamp);
+        logs.classList.toggle("times", on);
+        times.setAttribute("aria-pressed", on ? "true" : "false");
+      });
       link();
     }
     function link() {

@@ -18,7 +18,10 @@
 //! the byte offset in the log of each such line's start, one decimal a
 //! line, written before the line (a reader never sees a stderr line it
 //! cannot tell as such). A step that writes nothing on stderr has no such
-//! file; a log written before it existed reads as all stdout.
+//! file; a log written before it existed reads as all stdout. When lines
+//! came is kept the same way, in `STEP.log.t`: `OFFSET MS` for a line that
+//! came a second or more after the last one marked (at most a write a
+//! second a step; a line's time is its last mark's, to the second).
 
 pub mod read;
 
@@ -216,6 +219,8 @@ impl LineOutput for LogOutput {
         // the log's length (where the next line starts) and, from the
         // first stderr line on, its `.err` file.
         let file: Mutex<Option<(File, u64, Option<File>)>> = Mutex::new(None);
+        // The `.t` file, and when its last mark was.
+        let marks: Mutex<(Option<File>, Option<SystemTime>)> = Mutex::new((None, None));
         let headers = self.headers.clone();
         let failure = self.failure.clone();
         let inner = self.inner.as_ref().map(|o| o.sink(step));
@@ -240,6 +245,30 @@ impl LineOutput for LogOutput {
                     }
                 }
                 if let Some((f, len, err)) = f.as_mut() {
+                    if let Ok(mut m) = marks.lock() {
+                        let now = SystemTime::now();
+                        let due = m.1.is_none_or(|last| {
+                            now.duration_since(last).is_ok_and(|d| d.as_secs() >= 1)
+                        });
+                        if due {
+                            let path = root.join(format!("{rel}{TIMES}"));
+                            if m.0.is_none() {
+                                match open_append(&path) {
+                                    Ok(opened) => m.0 = Some(opened),
+                                    Err(e) => failure.note(&path, &e),
+                                }
+                            }
+                            if let Some(t) = m.0.as_mut() {
+                                let ms = now
+                                    .duration_since(std::time::UNIX_EPOCH)
+                                    .map_or(0, |d| d.as_millis());
+                                match writeln!(t, "{} {ms}", *len + text_at) {
+                                    Ok(()) => m.1 = Some(now),
+                                    Err(e) => failure.note(&path, &e),
+                                }
+                            }
+                        }
+                    }
                     if stream == Stream::Stderr {
                         let path = root.join(format!("{rel}{ERR}"));
                         if err.is_none() {
@@ -269,6 +298,56 @@ impl LineOutput for LogOutput {
 
 /// What a log's stderr file adds to its name.
 pub const ERR: &str = ".err";
+/// What a log's times file adds to its name.
+pub const TIMES: &str = ".t";
+
+/// When the lines of the log files `logs` (read as one) from offset
+/// `from` to `to` came: `(offset, ms since the epoch)` marks in order, the
+/// first at or before `from` when there is one; a line's time is that of
+/// the last mark at or before it. Read a line at a time, as
+/// [`stderr_in`] reads.
+pub fn times_in(logs: &[std::path::PathBuf], from: u64, to: u64) -> Vec<(u64, i64)> {
+    use std::io::BufRead;
+    let mut out: Vec<(u64, i64)> = Vec::new();
+    let mut before: Option<(u64, i64)> = None;
+    let mut base = 0u64;
+    for log in logs {
+        let len = std::fs::metadata(log).map_or(0, |m| m.len());
+        if base < to {
+            let mut t = log.clone().into_os_string();
+            t.push(TIMES);
+            if let Ok(f) = File::open(&t) {
+                for l in std::io::BufReader::new(f).lines().map_while(Result::ok) {
+                    let mut parts = l.split(' ');
+                    let (Some(Ok(at)), Some(Ok(ms))) = (
+                        parts.next().map(str::parse::<u64>),
+                        parts.next().map(str::parse::<i64>),
+                    ) else {
+                        continue;
+                    };
+                    let at = base + at;
+                    if at >= to {
+                        break;
+                    }
+                    if at <= from {
+                        before = Some((at, ms));
+                    } else {
+                        out.push((at, ms));
+                    }
+                }
+            }
+        }
+        base += len;
+    }
+    before.into_iter().chain(out).collect()
+}
+
+/// The time (ms) of the line at `offset`, from [`times_in`]'s marks
+/// (`None` before the first).
+pub fn time_of(marks: &[(u64, i64)], offset: u64) -> Option<i64> {
+    let i = marks.partition_point(|m| m.0 <= offset);
+    i.checked_sub(1).map(|i| marks[i].1)
+}
 
 /// The offsets in `[from, to)` of the lines of the log files `logs`
 /// (read as one, as [`read::Chain`] reads them) that came from stderr.
@@ -469,6 +548,22 @@ mod tests {
             .map(|(l, _)| l.as_str())
             .collect();
         assert_eq!(marked, ["oops", "worse"]);
+        // Lines that came within a second share the first one's mark.
+        let marks = times_in(std::slice::from_ref(&path), page.start, page.end);
+        assert_eq!(marks.len(), 1, "{marks:?}");
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        assert!((now - marks[0].1).abs() < 60_000, "{marks:?}");
+        for at in &page.offsets[1..] {
+            assert_eq!(time_of(&marks, *at), Some(marks[0].1));
+        }
+        assert_eq!(
+            time_of(&marks, 0),
+            None,
+            "the header line is before the first mark"
+        );
         // A second file read after the first: its offsets follow the first's.
         let other = dir.path().join("other.log");
         std::fs::write(&other, "x\ny\n").unwrap();

@@ -1,7 +1,8 @@
 // A run that fails while its page is open: the page opens on the step
 // that runs, and at the run's end the log's list moves to the failed step
 // (as a fresh load would open it); "Jump to first error" finds its error
-// line, which is text, not markup.
+// line, which is text, not markup, and marked as written on stderr; "Times"
+// shows when each line came.
 module.exports = async (t) => {
   const { page, expect, config } = t;
   await t.login(config.operator);
@@ -19,6 +20,12 @@ module.exports = async (t) => {
   await panel.filter({ hasText: 'error: boom' }).waitFor({ timeout: 20000 });
   await page.getByRole('button', { name: 'Jump to first error' }).click();
   t.result.hit = await panel.locator('.log-hit').textContent();
+  // Written on stderr: marked so, live or loaded. "Times" shows each line's time.
+  t.result.stream = await panel.locator('.log-hit').getAttribute('data-stream');
+  t.result.others = await panel.locator('.log-line:not(.log-err)').count();
+  await page.getByRole('button', { name: 'Times' }).click();
+  t.result.times = await page.locator('#logs').evaluate((el) => el.classList.contains('times'));
+  t.result.time = await panel.locator('.log-hit').getAttribute('data-t');
   expect(await panel.locator('b').count() === 0, 'a log line became markup');
   const href = await page.locator('#log-download').getAttribute('href');
   expect(href.endsWith('/steps/breaks/log.txt'), `the download link follows the pick: ${href}`);

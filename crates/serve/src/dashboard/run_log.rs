@@ -37,6 +37,8 @@ pub struct LogLine {
     pub segs: Vec<Seg>,
     /// Written on stderr.
     pub stderr: bool,
+    /// When it came, in ms since the epoch (to the second; `None`: not known).
+    pub at: Option<i64>,
 }
 
 impl LogLine {
@@ -48,7 +50,14 @@ impl LogLine {
             text: segs.iter().map(|s| s.text.as_str()).collect(),
             segs,
             stderr: false,
+            at: None,
         }
+    }
+
+    /// The line, with when it came.
+    pub fn at(mut self, at: Option<i64>) -> LogLine {
+        self.at = at.filter(|_| !self.attempt);
+        self
     }
 
     /// The line, marked as written on stderr when `err`.

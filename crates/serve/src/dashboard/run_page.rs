@@ -118,7 +118,7 @@ struct Read {
     detail: RunDetail,
     trigger: String,
     gantt: Gantt,
-    logs: HashMap<String, VecDeque<(String, bool)>>,
+    logs: HashMap<String, VecDeque<(String, bool, Option<i64>)>>,
     cursor: RunCursor,
     /// The step whose log shows.
     selected: Option<String>,
@@ -174,7 +174,7 @@ fn read(
         &estimates(&store, &id),
         now,
     );
-    let mut tails: HashMap<String, VecDeque<(String, bool)>> = HashMap::new();
+    let mut tails: HashMap<String, VecDeque<(String, bool, Option<i64>)>> = HashMap::new();
     let mut cursor = RunCursor::default();
     let selected = asked.map(str::to_owned).or_else(|| default_log(&detail));
     if let Some((tail, ends)) = at_end {
@@ -244,15 +244,20 @@ const PAGE_LOG_BYTES: usize = 1 << 20;
 /// The last `n` lines of a step's log up to where the stream stands
 /// (its `── attempt N · TIME ──` lines kept: the viewer draws them as
 /// separators), read backwards from there: a log of gigabytes costs a chunk.
-/// Each line says whether it came from stderr.
-fn log_tail(end: &LogEnd, n: usize, bytes: usize) -> std::io::Result<VecDeque<(String, bool)>> {
+/// Each line says whether it came from stderr, and when it came (ms).
+fn log_tail(
+    end: &LogEnd,
+    n: usize,
+    bytes: usize,
+) -> std::io::Result<VecDeque<(String, bool, Option<i64>)>> {
     let paths = std::slice::from_ref(&end.path);
     let mut chain = Chain::open(paths)?.up_to(end.end);
     let read = wfc_store::logs::read::tail(&mut chain, n, bytes)?;
     let err = wfc_store::logs::stderr_in(paths, read.start, read.end);
+    let marks = wfc_store::logs::times_in(paths, read.start, read.end);
     Ok((read.lines.into_iter())
         .zip(read.offsets)
-        .map(|(l, at)| (l, err.contains(&at)))
+        .map(|(l, at)| (l, err.contains(&at), wfc_store::logs::time_of(&marks, at)))
         .collect())
 }
 
@@ -410,7 +415,7 @@ pub async fn detail(
             selected: asked,
             lines: lines
                 .iter()
-                .map(|(l, err)| LogLine::of(l).stderr(*err))
+                .map(|(l, err, at)| LogLine::of(l).stderr(*err).at(*at))
                 .collect(),
             step: s.name.clone(),
         });

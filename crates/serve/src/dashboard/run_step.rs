@@ -85,8 +85,12 @@ fn read(
         let read = wfc_store::logs::read::tail(&mut chain, LINES, LOG_BYTES)
             .map_err(|e| fail(e.to_string()))?;
         let err = wfc_store::logs::stderr_in(&paths, read.start, read.end);
+        let marks = wfc_store::logs::times_in(&paths, read.start, read.end);
         (read.lines.iter().zip(&read.offsets))
-            .map(|(l, at)| LogLine::of(l).stderr(err.contains(at)))
+            .map(|(l, at)| {
+                let when = wfc_store::logs::time_of(&marks, *at);
+                LogLine::of(l).stderr(err.contains(at)).at(when)
+            })
             .collect()
     };
     let why = crate::api::incremental::explain_in(&store, &id, step).ok();
