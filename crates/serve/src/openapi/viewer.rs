@@ -2,7 +2,7 @@
 //! rendered on the server from the document itself (nothing fetched, no
 //! script needed): each operation with its parameters, request body,
 //! answers by status with their schemas and an example `curl`, then every
-//! schema with its fields. Descriptions are Markdown ([`super::markdown`]).
+//! schema with its fields. Descriptions are Markdown (the `markdown` module beside it).
 
 use super::markdown::{escape, html};
 use axum::response::{Html, IntoResponse, Response};
