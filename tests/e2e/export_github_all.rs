@@ -16,8 +16,6 @@ pub(crate) type Entry = (
 
 const PAUSE: &str = "`on fail pause`: no job waits for a person after a failed check";
 const SQL: &str = "`sql` steps: GitHub has no database client of wfc's";
-const LIST_INPUT: &str =
-    "a `list` param as an email's `to`, besides values computed from outputs: an input is one text";
 const OUTPUT_VALUE: &str = "a value computed from outputs (`json(x.stdout)`, arithmetic, a list) inside a script or text: GitHub passes strings between jobs";
 
 pub(crate) const ALL: &[Entry] = &[
@@ -38,7 +36,7 @@ pub(crate) const ALL: &[Entry] = &[
     (
         "examples/etl.wf",
         &[],
-        &[("E0733", LIST_INPUT), ("E0734", PAUSE), ("E0738", SQL)],
+        &[("E0733", OUTPUT_VALUE), ("E0734", PAUSE), ("E0738", SQL)],
     ),
     (
         "examples/file-drop.wf",
@@ -55,7 +53,7 @@ pub(crate) const ALL: &[Entry] = &[
     (
         "examples/incident.wf",
         &[],
-        &[("E0733", LIST_INPUT), ("E0734", PAUSE)],
+        &[("E0733", OUTPUT_VALUE), ("E0734", PAUSE)],
     ),
     (
         "examples/ml-train.wf",

@@ -18,22 +18,52 @@
 //! before anything is sent: it would be another header. The credentials
 //! go to curl as a config on stdin, never as arguments (`ps` shows those).
 
-/// The fixed script for `recipients` recipients, its files under `tmp`.
-pub(crate) fn script(recipients: usize, tmp: &str) -> String {
+/// The recipients: `WF_TO_1` … `WF_TO_N`, or (GitHub) `WF_TO_LIST`, a
+/// `list` input's JSON text that `jq` reads on the runner.
+pub(crate) enum To {
+    Fixed(usize),
+    Json,
+}
+
+/// The fixed script for the recipients `to`, its files under `tmp`.
+pub(crate) fn script(to: To, tmp: &str) -> String {
     let mut out = String::from(PRELUDE);
-    let mut to = String::new();
-    for n in 1..=recipients {
-        out.push_str(&format!(
-            "wfc_line recipient \"$WF_TO_{n}\"\nwfc_addr \"$WF_TO_{n}\"\nset -- \"$@\" --mail-rcpt \"$wfc_a\"\n"
-        ));
-        to.push_str(if n == 1 { "" } else { ", " });
-        to.push_str(&format!("$WF_TO_{n}"));
+    match to {
+        To::Fixed(n) => {
+            for n in 1..=n {
+                out.push_str(&RCPT.replace("$WF_TO", &format!("$WF_TO_{n}")));
+            }
+        }
+        // Each item on a line of its own (a line break in one becomes a
+        // carriage return, which the check refuses); the loop runs in this
+        // shell, so `set --` holds.
+        To::Json => {
+            out.push_str(&JSON_TO.replace("TMP", tmp));
+            out.push_str("while IFS= read -r wfc_item; do\n");
+            out.push_str(&RCPT.replace("$WF_TO", "$wfc_item"));
+            out.push_str(&format!("done < \"{tmp}/wfc-to\"\n"));
+        }
     }
     out.push_str(&format!(
-        "umask 077\n{{\n  printf 'From: %s\\n' \"$wfc_from\"\n  printf 'To: %s\\n' \"{to}\"\n{MESSAGE}}} > \"{tmp}/wfc-mail.txt\"\nset -- \"$@\" --upload-file \"{tmp}/wfc-mail.txt\"\n{SEND}"
+        "if [ -z \"$wfc_rcpt\" ]; then echo 'wfc: the email has no recipient (`to`)' >&2; exit 1; fi\numask 077\n{{\n  printf 'From: %s\\n' \"$wfc_from\"\n  printf 'To: %s\\n' \"$wfc_rcpt\"\n{MESSAGE}}} > \"{tmp}/wfc-mail.txt\"\nset -- \"$@\" --upload-file \"{tmp}/wfc-mail.txt\"\n{SEND}"
     ));
     out
 }
+
+/// One recipient `$WF_TO`: checked, its address to the envelope, the
+/// whole to the `To:` header.
+const RCPT: &str = r#"wfc_line recipient "$WF_TO"
+wfc_addr "$WF_TO"
+set -- "$@" --mail-rcpt "$wfc_a"
+wfc_rcpt="${wfc_rcpt:+$wfc_rcpt, }$WF_TO"
+"#;
+
+/// A `list` input's items, one a line, into `TMP/wfc-to`.
+const JSON_TO: &str = r#"if ! printf '%s' "$WF_TO_LIST" | jq -e 'type == "array" and all(.[]; type == "string" and (explode | all(. != 0)))' > /dev/null; then
+  echo 'wfc: the `to` input is not a JSON list of addresses' >&2; exit 1
+fi
+printf '%s' "$WF_TO_LIST" | jq -j '.[] | ., "\u0000"' | tr '\n\000' '\r\n' > "TMP/wfc-to"
+"#;
 
 /// Checks, the URL and the sender: curl's arguments in `"$@"`.
 const PRELUDE: &str = r#"wfc_nl='
@@ -42,6 +72,7 @@ wfc_cr=$(printf '\r')
 wfc_line() {
   case "$2" in *"$wfc_nl"*|*"$wfc_cr"*) echo "wfc: the email's $1 holds a line break" >&2; exit 1 ;; esac
 }
+wfc_rcpt=
 wfc_addr() {
   case "$1" in *"<"*">"*) wfc_a=${1##*<}; wfc_a=${wfc_a%%>*} ;; *) wfc_a=$1 ;; esac
   case "$wfc_a" in ""|*" "*) echo "wfc: \`$1\` is not a valid email address" >&2; exit 1 ;; esac

@@ -191,3 +191,64 @@ fn email_exports_to_argo_as_the_curl_image_with_secret_key_refs() {
     }
     assert!(!dir.path().join("pwned").exists());
 }
+
+/// A `to` from a `list` input on GitHub: its JSON text in `env:`, read by
+/// `jq` on the runner; an item with a line break (a header smuggled in)
+/// fails the step before anything is sent.
+#[test]
+fn email_to_a_list_input_reads_its_json_on_the_runner() {
+    let text = MAIL
+        .replace(
+            "param lead: string = \"Lead <lead@example.com>\"",
+            "param team: list<string> = [\"ops@example.com\"]",
+        )
+        .replace("to [\"ops@example.com\", lead]", "to team");
+    let c = workflow(&text);
+    let out = c.path("mail.yml");
+    let run = export_github(&c.path("w.wf"), &["note=x"], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    lint(std::slice::from_ref(&out));
+    let step = steps(&yaml, "tell")[0].clone();
+    assert_eq!(step["env"]["WF_TO_LIST"], "${{ inputs.team }}");
+    if which("jq").is_none() {
+        return wfc_testkit::skip("jq is not installed");
+    }
+    let Some(sink) = sink() else { return };
+    let url = format!("smtp://127.0.0.1:{}", sink.port);
+    let send = |team: &str| {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-e", "-c", step["run"].as_str().unwrap()])
+            .current_dir(c.dir())
+            .env("RUNNER_TEMP", c.dir());
+        for (k, v) in step["env"].as_object().unwrap() {
+            let v = v
+                .as_str()
+                .unwrap()
+                .replace("${{ secrets.SMTP_URL }}", &url)
+                .replace("${{ secrets.SMTP_PASSWORD }}", PASSWORD)
+                .replace("${{ inputs.note }}", HOSTILE)
+                .replace("${{ inputs.team }}", team);
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let got = send(r#"["ops@example.com", "Lead <lead@example.com>"]"#);
+    assert!(got.status.success(), "{got:?}");
+    check(&sink, 0, HOSTILE);
+    for bad in [
+        r#"["ops@example.com\nBcc: evil@example.com"]"#,
+        r#"["ops@example.com\u0000evil@example.com"]"#,
+        r#""ops@example.com""#,
+        "[]",
+    ] {
+        let got = send(bad);
+        assert!(!got.status.success(), "{bad}: {got:?}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(sink.messages().len(), 1);
+}

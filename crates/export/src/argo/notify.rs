@@ -121,7 +121,12 @@ pub fn email(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let script = retried(wf, s, crate::mail::script(to, "/tmp"), rt)?;
+    let script = retried(
+        wf,
+        s,
+        crate::mail::script(crate::mail::To::Fixed(to), "/tmp"),
+        rt,
+    )?;
     Ok(container(script, env, rt, options))
 }
 

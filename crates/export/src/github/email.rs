@@ -1,8 +1,10 @@
 //! `email` steps as curl's SMTP client on the runner (ubuntu runners have
 //! curl): the fixed script of [`crate::mail`], every value in `env:` (a
-//! secret as `${{ secrets.NAME }}`), never in the script.
+//! secret as `${{ secrets.NAME }}`), never in the script. A `to` from a
+//! `list` input is its JSON text, which `jq` (on ubuntu runners) reads.
 
 use super::values::{literal, unsupported, Values};
+use crate::mail::To;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{ExprKind, FieldValue, Step, Type};
 use wfc_plan::Value;
@@ -40,6 +42,7 @@ pub fn send(
     }
     // The recipients: one text, or a list the export knows item by item.
     let mut to = Vec::new();
+    let mut list = None;
     if let Some(e) = expr("to") {
         match (&e.kind, &e.ty) {
             (ExprKind::List(items), _) => {
@@ -59,9 +62,14 @@ pub fn send(
                         }
                     }
                 }
+                // A `list` input: its JSON text, read by `jq` on the runner.
+                _ if matches!(e.kind, ExprKind::Param(_)) => match values.text(e) {
+                    Ok(v) => list = Some(v),
+                    Err(d) => errors.push(d),
+                },
                 _ => errors.push(unsupported(
                     e,
-                    "a list of recipients only the run knows (a `list` input is one text): list them in the step, or give one address",
+                    "a list of recipients only the run knows (an expression over a `list` input): list them in the step, or pass the input itself",
                 )),
             },
             _ => match values.text(e) {
@@ -73,8 +81,12 @@ pub fn send(
     if !errors.is_empty() {
         return Err(errors);
     }
+    if let Some(v) = list {
+        env.push(("WF_TO_LIST".into(), v));
+        return Ok(crate::mail::script(To::Json, "$RUNNER_TEMP"));
+    }
     for (n, v) in to.iter().enumerate() {
         env.push((format!("WF_TO_{}", n + 1), v.clone()));
     }
-    Ok(crate::mail::script(to.len(), "$RUNNER_TEMP"))
+    Ok(crate::mail::script(To::Fixed(to.len()), "$RUNNER_TEMP"))
 }
