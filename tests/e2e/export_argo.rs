@@ -8,6 +8,7 @@ use std::process::Command;
 
 mod calls;
 mod corpus;
+mod email;
 mod files;
 mod loops;
 mod notify;

@@ -27,7 +27,8 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     ),
     ("file-drop.wf", &[], &[("E0731", 11)]),
     ("health-poll.wf", &[], &[]),
-    ("incident.wf", &[], &[("E0734", 149), ("E0738", 206)]),
+    // The emails export; `json(x.stdout)` in the post-mortem's body does not (E0733).
+    ("incident.wf", &[], &[("E0734", 149), ("E0733", 212)]),
     ("ml-train.wf", &[], &[("E0734", 114), ("E0733", 102)]),
     ("nightly.wf", &[], &[("E0730", 18)]),
     ("quickstart.wf", &[], &[]),

@@ -237,8 +237,9 @@ fn every_code_has_a_fixture_and_a_section() {
 }
 
 /// Pages of docs/diagnostics.md that have no ```wf example, each with why.
-const NO_EXAMPLE: [(&str, &str); 18] = [
+const NO_EXAMPLE: [(&str, &str); 19] = [
     ("E0232", "no longer reported"),
+    ("E0724", "no longer reported"),
     ("E0233", "no longer reported"),
     ("E0601", "a run store provokes it, not a workflow file"),
     ("E0602", "a run store provokes it, not a workflow file"),

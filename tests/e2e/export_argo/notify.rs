@@ -25,7 +25,7 @@ const NOTIFY: &str = r##"workflow notify {
 
 const HOSTILE: &str = "a \"q\" \\ back\ttab\nline2\r\u{1}\u{1f} ü 🎉 $(touch pwned) `id` '{x}'\n";
 
-fn template(doc: &Json, name: &str) -> Json {
+pub(super) fn template(doc: &Json, name: &str) -> Json {
     doc["spec"]["templates"]
         .as_array()
         .unwrap()
@@ -71,18 +71,20 @@ fn sent(out: &std::process::Output) -> Json {
 
 /// A folder whose `awk`, `sh` and friends are busybox's (as in the curl
 /// image), with this machine's curl; None without busybox.
-fn busybox_path(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+pub(super) fn busybox_path(dir: &std::path::Path) -> Option<std::path::PathBuf> {
     let bb = which("busybox")?;
     let bin = dir.join("bb");
     std::fs::create_dir_all(&bin).unwrap();
-    for tool in ["sh", "awk", "cat", "printf", "echo"] {
+    for tool in [
+        "sh", "awk", "cat", "printf", "echo", "grep", "base64", "tr", "date", "sed",
+    ] {
         std::os::unix::fs::symlink(&bb, bin.join(tool)).unwrap();
     }
     std::os::unix::fs::symlink(which("curl")?, bin.join("curl")).unwrap();
     Some(bin)
 }
 
-fn which(tool: &str) -> Option<std::path::PathBuf> {
+pub(super) fn which(tool: &str) -> Option<std::path::PathBuf> {
     std::env::var_os("PATH")?
         .to_str()?
         .split(':')

@@ -56,16 +56,6 @@ pub fn secret_outside_env(span: Span, step: &str) -> Diagnostic {
     .help("a secret reaches a step only as it is, through Kubernetes: in a command (`${token}`), a whole `env` value or a whole http header value it becomes a `secretKeyRef`, never a value in the YAML; a value computed from it, or one in a URL, an image or a body, has no such place")
 }
 
-/// E0724: an `email` step, which no Argo template sends.
-pub fn notification(span: Span, step: &str, kind: &str) -> Diagnostic {
-    Diagnostic::error(
-        "E0724",
-        format!("{kind} step `{step}` cannot be exported to Argo"),
-    )
-    .primary(span, format!("`{kind}` step"))
-    .help("Argo has no mail template, and the export writes no mail client (a message's encoding, headers and TLS as `wfc run` sends them): send it from a `docker` step with a mail tool, with the password in `env` from a secret, or use Argo's own notifications")
-}
-
 /// E0725: a value Argo would splice into a `when` as text, where it could
 /// change the expression (a string output, a literal with a quote).
 pub fn unsafe_in_when(span: Span, what: &str) -> Diagnostic {

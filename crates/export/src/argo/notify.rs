@@ -1,4 +1,4 @@
-//! `slack` and `webhook` steps as a pinned `curl` container: the fixed
+//! `slack`, `webhook` and `email` steps as a pinned `curl` container: the fixed
 //! script is `sh` text; the URL, the message, the header names and values
 //! and the body reach it only as env values (a secret as a
 //! `secretKeyRef`, never its value; a value only the run knows as an
@@ -67,6 +67,66 @@ pub fn slack(
         return Err(errors);
     }
     let script = retried(wf, s, format!("{JSON_STRING}\n{SLACK}"), rt)?;
+    Ok(container(script, env, rt, options))
+}
+
+/// An `email` step's container: the fixed script of [`crate::mail`] with
+/// curl's SMTP client; the recipients are `WF_TO_N`, each a value as the
+/// others (a list the plan folded, item by item).
+pub fn email(
+    wf: &Workflow,
+    s: &PlannedStep,
+    options: &Options,
+    rt: &mut RunTime,
+) -> Result<(&'static str, Json), Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut env = Vec::new();
+    for (var, name) in [
+        ("WF_SMTP", "smtp"),
+        ("WF_FROM", "from"),
+        ("WF_SUBJECT", "subject"),
+        ("WF_BODY", "body"),
+        ("WF_SMTP_USER", "username"),
+        ("WF_SMTP_PASSWORD", "password"),
+    ] {
+        if let Some(e) = field(s, name) {
+            match value(wf, s, var, e, options, rt) {
+                Ok(v) => env.push(v),
+                Err(d) => errors.push(d),
+            }
+        }
+    }
+    let mut to = 0;
+    if let Some(e) = field(s, "to") {
+        let items: Vec<&Expr> = match &e.kind {
+            wfc_language::ir::ExprKind::List(items) => items.iter().collect(),
+            _ if matches!(e.ty, wfc_language::ir::Type::List(_)) => {
+                errors.push(diag::run_time_value(
+                    e.span,
+                    &s.name,
+                    "a list of recipients only the run knows",
+                ));
+                Vec::new()
+            }
+            _ => vec![e],
+        };
+        for item in items {
+            to += 1;
+            match value(wf, s, &format!("WF_TO_{to}"), item, options, rt) {
+                Ok(v) => env.push(v),
+                Err(d) => errors.push(d),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let script = retried(
+        wf,
+        s,
+        crate::mail::script(crate::mail::To::Fixed(to), "/tmp"),
+        rt,
+    )?;
     Ok(container(script, env, rt, options))
 }
 

@@ -26,7 +26,12 @@ pub fn in_script(s: &PlannedStep) -> bool {
     let Some(r) = &s.retry else { return false };
     let scripted = matches!(
         s.kind,
-        StepKind::Shell | StepKind::Docker | StepKind::Http | StepKind::Webhook | StepKind::Slack
+        StepKind::Shell
+            | StepKind::Docker
+            | StepKind::Http
+            | StepKind::Webhook
+            | StepKind::Slack
+            | StepKind::Email
     );
     scripted && !strategy_says(r)
 }

@@ -42,7 +42,7 @@ pub fn template(
             .map_err(|e| vec![e]),
         StepKind::Slack => notify::slack(wf, s, options, rt),
         StepKind::Webhook => notify::request(wf, s, options, rt, &[]),
-        StepKind::Email => Err(vec![diag::notification(s.span, &s.name, s.kind.name())]),
+        StepKind::Email => notify::email(wf, s, options, rt),
         StepKind::Python | StepKind::Node => {
             let lang = ScriptLang::of(s.kind).expect("a script kind");
             script::template(wf, env, s, options, rt, lang)
@@ -50,7 +50,7 @@ pub fn template(
         StepKind::Sql => Err(vec![diag::cannot_express(
             s.span,
             "a `sql` step",
-            "the export maps shell, docker, python, node, http, slack, gate and sleep steps",
+            "the export maps shell, docker, python, node, http, webhook, slack, email, gate and sleep steps",
         )]),
         // The plan inlined the call: this is its join.
         StepKind::Call => super::join::container(wf, s, options, rt),

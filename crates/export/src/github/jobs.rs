@@ -427,6 +427,10 @@ pub(super) fn job(
                 "jq -n --arg text \"$WF_MESSAGE\" '{text: $text}' | curl -fsS -X POST -H 'Content-Type: application/json' --data @- \"$WF_WEBHOOK\""
             ));
         }
+        StepKind::Email => match super::email::send(values, step, &mut env) {
+            Ok(run) => drop(run_step.insert("run".into(), json!(run))),
+            Err(ds) => ds.into_iter().for_each(&mut fail),
+        },
         StepKind::Gate if field("approval").is_some() => {
             // The environment's protection rules (required reviewers) give the
             // approval, and no value with it: a read of an input would be empty.
@@ -507,9 +511,8 @@ pub(super) fn job(
             "E0738",
             &format!("mapping for the `{}` step", s.kind.name()),
             match s.kind {
-                StepKind::Email => "a runner has no mail client of its own, and the export writes none (the message's encoding, headers and TLS as `wfc run` sends them): send it from a `shell` step with a mail tool, the password in `env`",
                 StepKind::Sql => "a runner has no database client of wfc's: run the query from a `shell` step with the database's own client",
-                _ => "use shell, docker, http, webhook, slack, python, node, sleep or a gate",
+                _ => "use shell, docker, http, webhook, slack, email, python, node, sleep or a gate",
             },
         )),
     }

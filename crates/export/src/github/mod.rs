@@ -16,6 +16,7 @@
 //! is read from a job that finds the failed step (`failed.rs`).
 
 mod configured;
+mod email;
 mod failed;
 mod fields;
 mod files;

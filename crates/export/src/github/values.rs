@@ -419,7 +419,7 @@ impl<'a> Values<'a> {
 }
 
 /// `text` as a literal GitHub value: `${{` would start an expression.
-fn literal(text: &str, at: &Expr) -> Result<String, Diagnostic> {
+pub(super) fn literal(text: &str, at: &Expr) -> Result<String, Diagnostic> {
     if text.contains("${{") {
         return Err(
             Diagnostic::error("E0733", "`${{` would start a GitHub Actions expression")
