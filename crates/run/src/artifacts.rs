@@ -232,7 +232,7 @@ fn copy_error(path: &Path, e: &std::io::Error) -> String {
 }
 
 /// The size and SHA-256 of `path`, read once.
-fn hash(path: &Path) -> Result<(u64, String), String> {
+pub(crate) fn hash(path: &Path) -> Result<(u64, String), String> {
     let mut f = File::open(path).map_err(|e| copy_error(path, &e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0; 64 * 1024];
@@ -280,7 +280,7 @@ fn store(path: &Path, dir: &Path) -> Result<(u64, String), String> {
     Ok((size, sha))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

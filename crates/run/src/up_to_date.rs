@@ -162,6 +162,24 @@ fn without_plumbing(spec: &StepSpec) -> std::borrow::Cow<'_, StepSpec> {
     std::borrow::Cow::Owned(s)
 }
 
+/// A `sources` value as its globs: a string or a list of strings (the
+/// run's and the plan's reading of it).
+pub fn globs_of(v: wfc_plan::Value) -> Result<Vec<String>, String> {
+    use wfc_plan::Value;
+    let not_glob = |v: &Value| format!("sources: `{}` is not a glob", v.literal());
+    match v {
+        Value::Str(s) => Ok(vec![s]),
+        Value::List(xs) => xs
+            .into_iter()
+            .map(|x| match x {
+                Value::Str(s) => Ok(s),
+                other => Err(not_glob(&other)),
+            })
+            .collect(),
+        other => Err(not_glob(&other)),
+    }
+}
+
 /// The state folder's hashing key: 32 random bytes made once, readable by
 /// its owner only.
 pub fn hashing_key(state_dir: &Path) -> std::io::Result<[u8; 32]> {

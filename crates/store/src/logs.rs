@@ -215,12 +215,8 @@ impl LineOutput for LogOutput {
     fn sink(&self, step: &StepKey) -> LineSink {
         let rel = self.paths.of(step);
         let root = self.root.clone();
-        // Opened at the first line: most short steps print nothing. With
-        // the log's length (where the next line starts) and, from the
-        // first stderr line on, its `.err` file.
-        let file: Mutex<Option<(File, u64, Option<File>)>> = Mutex::new(None);
-        // The `.t` file, and when its last mark was.
-        let marks: Mutex<(Option<File>, Option<SystemTime>)> = Mutex::new((None, None));
+        // Opened at the first line: most short steps print nothing.
+        let file: Mutex<Option<OpenLog>> = Mutex::new(None);
         let headers = self.headers.clone();
         let failure = self.failure.clone();
         let inner = self.inner.as_ref().map(|o| o.sink(step));
@@ -237,54 +233,31 @@ impl LineOutput for LogOutput {
                 if f.is_none() {
                     let path = root.join(&rel);
                     match open_append(&path) {
-                        Ok(opened) => {
-                            let len = opened.metadata().map_or(0, |m| m.len());
-                            *f = Some((opened, len, None));
-                        }
+                        Ok(log) => *f = Some(OpenLog::new(log)),
                         Err(e) => failure.note(&path, &e),
                     }
                 }
-                if let Some((f, len, err)) = f.as_mut() {
-                    if let Ok(mut m) = marks.lock() {
-                        let now = SystemTime::now();
-                        let due = m.1.is_none_or(|last| {
-                            now.duration_since(last).is_ok_and(|d| d.as_secs() >= 1)
-                        });
-                        if due {
-                            let path = root.join(format!("{rel}{TIMES}"));
-                            if m.0.is_none() {
-                                match open_append(&path) {
-                                    Ok(opened) => m.0 = Some(opened),
-                                    Err(e) => failure.note(&path, &e),
-                                }
-                            }
-                            if let Some(t) = m.0.as_mut() {
-                                let ms = now
-                                    .duration_since(std::time::UNIX_EPOCH)
-                                    .map_or(0, |d| d.as_millis());
-                                match writeln!(t, "{} {ms}", *len + text_at) {
-                                    Ok(()) => m.1 = Some(now),
-                                    Err(e) => failure.note(&path, &e),
-                                }
-                            }
+                if let Some(log) = f.as_mut() {
+                    let at = log.len + text_at;
+                    let now = SystemTime::now();
+                    let due = log.marked.is_none_or(|last| {
+                        now.duration_since(last).is_ok_and(|d| d.as_secs() >= 1)
+                    });
+                    if due {
+                        let ms = now
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_millis());
+                        let path = root.join(format!("{rel}{TIMES}"));
+                        if side_line(&mut log.times, &path, format_args!("{at} {ms}"), &failure) {
+                            log.marked = Some(now);
                         }
                     }
                     if stream == Stream::Stderr {
                         let path = root.join(format!("{rel}{ERR}"));
-                        if err.is_none() {
-                            match open_append(&path) {
-                                Ok(opened) => *err = Some(opened),
-                                Err(e) => failure.note(&path, &e),
-                            }
-                        }
-                        if let Some(err) = err.as_mut() {
-                            if let Err(e) = writeln!(err, "{}", *len + text_at) {
-                                failure.note(&path, &e);
-                            }
-                        }
+                        side_line(&mut log.err, &path, format_args!("{at}"), &failure);
                     }
-                    match f.write_all(line.as_bytes()) {
-                        Ok(()) => *len += line.len() as u64,
+                    match log.file.write_all(line.as_bytes()) {
+                        Ok(()) => log.len += line.len() as u64,
                         Err(e) => failure.note(&root.join(&rel), &e),
                     }
                 }
@@ -293,6 +266,56 @@ impl LineOutput for LogOutput {
                 s(stream, text);
             }
         })
+    }
+}
+
+/// A step's log as its sink writes it: the file, its length (where the
+/// next line starts), its side files once a line went to them, and when
+/// the last line was marked with its time.
+struct OpenLog {
+    file: File,
+    len: u64,
+    err: Option<File>,
+    times: Option<File>,
+    marked: Option<SystemTime>,
+}
+
+impl OpenLog {
+    fn new(file: File) -> OpenLog {
+        let len = file.metadata().map_or(0, |m| m.len());
+        OpenLog {
+            file,
+            len,
+            err: None,
+            times: None,
+            marked: None,
+        }
+    }
+}
+
+/// Appends `text` and a newline to the side file at `path`, opened at its
+/// first line; whether it was written (a failure is the run's).
+fn side_line(
+    file: &mut Option<File>,
+    path: &Path,
+    text: std::fmt::Arguments,
+    failure: &LogFailure,
+) -> bool {
+    if file.is_none() {
+        match open_append(path) {
+            Ok(f) => *file = Some(f),
+            Err(e) => failure.note(path, &e),
+        }
+    }
+    let Some(f) = file.as_mut() else {
+        return false;
+    };
+    match writeln!(f, "{text}") {
+        Ok(()) => true,
+        Err(e) => {
+            failure.note(path, &e);
+            false
+        }
     }
 }
 

@@ -158,6 +158,15 @@ fn field(path: &str, before: Option<&J>, after: Option<&J>) -> FieldDelta {
 }
 
 fn fields_of(a: &J, b: &J, path: &str, out: &mut Vec<FieldDelta>) {
+    walk(a, b, path, &mut |p, x, y| {
+        out.push(field(p, Some(x), Some(y)))
+    });
+}
+
+/// Calls `f` with the path (`fields.run`) and both values of every leaf
+/// that differs between `a` and `b`, keys in order (a side without a key
+/// is `null` there). Also what a resume's changes are made of.
+pub(crate) fn walk(a: &J, b: &J, path: &str, f: &mut impl FnMut(&str, &J, &J)) {
     match (a, b) {
         (J::Object(x), J::Object(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
@@ -168,15 +177,10 @@ fn fields_of(a: &J, b: &J, path: &str, out: &mut Vec<FieldDelta>) {
                     format!("{path}.{k}")
                 };
                 let null = J::Null;
-                fields_of(
-                    x.get(k).unwrap_or(&null),
-                    y.get(k).unwrap_or(&null),
-                    &p,
-                    out,
-                );
+                walk(x.get(k).unwrap_or(&null), y.get(k).unwrap_or(&null), &p, f);
             }
         }
-        (x, y) if x != y => out.push(field(path, Some(x), Some(y))),
+        (x, y) if x != y => f(path, x, y),
         _ => {}
     }
 }

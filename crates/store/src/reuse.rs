@@ -236,37 +236,17 @@ fn by_name(v: &J) -> BTreeMap<String, J> {
 
 /// What differs between two step definitions, as `path: old → new` lines.
 fn describe(old: &J, new: &J, path: &str, out: &mut Vec<String>) {
-    match (old, new) {
-        (J::Object(a), J::Object(b)) => {
-            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-            for k in keys {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                let null = J::Null;
-                describe(
-                    a.get(k).unwrap_or(&null),
-                    b.get(k).unwrap_or(&null),
-                    &p,
-                    out,
-                );
-            }
+    let short = |v: &J| {
+        let t = v.to_string();
+        if t.chars().count() > 60 {
+            format!("{}…", t.chars().take(59).collect::<String>())
+        } else {
+            t
         }
-        (a, b) if a != b => {
-            let short = |v: &J| {
-                let t = v.to_string();
-                if t.chars().count() > 60 {
-                    format!("{}…", t.chars().take(59).collect::<String>())
-                } else {
-                    t
-                }
-            };
-            out.push(format!("{path}: {} → {}", short(a), short(b)));
-        }
-        _ => {}
-    }
+    };
+    super::plan_diff::walk(old, new, path, &mut |p, a, b| {
+        out.push(format!("{p}: {} → {}", short(a), short(b)))
+    });
 }
 
 /// How the workflow's `env` changed for step `old` / `new` (as recorded,

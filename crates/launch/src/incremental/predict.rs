@@ -12,7 +12,7 @@ use super::scope_of;
 use std::collections::HashMap;
 use wfc_language::ir::{sources, FieldValue, Workflow};
 use wfc_plan::eval::{eval, Eval, Scope};
-use wfc_plan::{InstanceId, Plan, RefTarget, Value};
+use wfc_plan::{InstanceId, Plan, RefTarget};
 use wfc_sources::{Finder, Manifest, StatCache};
 use wfc_store::up_to_date::{copies_kept, latest, InputsRow};
 use wfc_store::{reuse, Store};
@@ -217,15 +217,7 @@ impl Predictor<'_, '_> {
             pruned: &|_| false,
         };
         Some(match eval(e, &scope) {
-            Eval::Known(Value::Str(s)) => Ok(vec![s]),
-            Eval::Known(Value::List(xs)) => xs
-                .into_iter()
-                .map(|x| match x {
-                    Value::Str(s) => Ok(s),
-                    other => Err(format!("`{}` is not a glob", other.literal())),
-                })
-                .collect(),
-            Eval::Known(other) => Err(format!("`{}` is not a glob", other.literal())),
+            Eval::Known(v) => wfc_run::up_to_date::globs_of(v),
             Eval::Unknown => Err("the globs are known only when the run starts".into()),
             Eval::Error(e) => Err(e),
         })

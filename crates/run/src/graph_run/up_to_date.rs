@@ -30,19 +30,7 @@ pub(super) fn globs(
     let FieldValue::Expr(e) = &f.value else {
         return None;
     };
-    Some(ev.eval(e).and_then(|v| {
-        match v {
-            Value::Str(s) => Ok(vec![s]),
-            Value::List(xs) => xs
-                .into_iter()
-                .map(|x| match x {
-                    Value::Str(s) => Ok(s),
-                    other => Err(format!("sources: `{}` is not a glob", other.literal())),
-                })
-                .collect(),
-            other => Err(format!("sources: `{}` is not a glob", other.literal())),
-        }
-    }))
+    Some(ev.eval(e).and_then(crate::up_to_date::globs_of))
 }
 
 impl Runner<'_> {
@@ -143,7 +131,8 @@ impl Runner<'_> {
         let mut files = Vec::new();
         for (file, copy) in &found.artifacts {
             let dest = Path::new(&file.path);
-            if sha256_of(dest).as_deref() != Some(file.sha256.as_str()) {
+            let there = crate::artifacts::hash(dest).ok().map(|(_, sha)| sha);
+            if there.as_deref() != Some(file.sha256.as_str()) {
                 copy_checked(copy, dest, &file.sha256)
                     .map_err(|e| format!("`{}` cannot be put back: {e}", file.path))?;
             }
@@ -224,20 +213,6 @@ impl Runner<'_> {
     }
 }
 
-fn sha256_of(path: &Path) -> Option<String> {
-    let mut f = std::fs::File::open(path).ok()?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0; 64 * 1024];
-    loop {
-        let n = f.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Copies `from` to `to` whole or not at all, checking the content's SHA-256.
 fn copy_checked(from: &Path, to: &Path, sha256: &str) -> std::io::Result<()> {
     let dir = to
@@ -259,7 +234,7 @@ fn copy_checked(from: &Path, to: &Path, sha256: &str) -> std::io::Result<()> {
         h.update(&buf[..n]);
         tmp.write_all(&buf[..n])?;
     }
-    let got: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let got = crate::artifacts::hex(&h.finalize());
     if got != sha256 {
         return Err(std::io::Error::other(format!(
             "the kept copy changed since it was kept (SHA-256 {got}, not {sha256})"
