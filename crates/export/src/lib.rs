@@ -6,6 +6,7 @@
 pub mod argo;
 mod curl;
 pub mod github;
+pub mod jq;
 mod mail;
 mod script_template;
 mod secret_decided;
