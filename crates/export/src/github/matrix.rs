@@ -95,7 +95,63 @@ pub fn find(plan: &Plan, wf: &Workflow, g: &Graph, approximate: bool) -> Vec<Mat
             }
         }
     }
-    found
+    exact(g, found)
+}
+
+/// The matrices whose one job orders no more than the plan does: all
+/// members wait for the same work outside the matrices, and whatever else
+/// waits for one member waits for all. (In a sequential loop whose other
+/// steps stay one job per item, one step's matrix would wait for the last
+/// item's other steps before its first item.) Dropping one can break
+/// another: until none is dropped.
+fn exact(g: &Graph, mut found: Vec<Matrix>) -> Vec<Matrix> {
+    let ancestors: Vec<std::collections::HashSet<InstanceId>> =
+        (0..g.steps.len()).map(|i| before(g, i)).collect();
+    loop {
+        let inside: std::collections::HashSet<InstanceId> = found
+            .iter()
+            .flat_map(|m| m.members.iter().copied())
+            .collect();
+        let outside = |i: InstanceId| -> std::collections::BTreeSet<InstanceId> {
+            ancestors[i]
+                .iter()
+                .copied()
+                .filter(|a| !inside.contains(a))
+                .collect()
+        };
+        let count = found.len();
+        found.retain(|m| {
+            let first = outside(m.members[0]);
+            let same_before = m.members.iter().all(|&i| outside(i) == first);
+            // (Matrices of one loop fold into one job, item by item.)
+            let whole_after = (0..g.steps.len()).all(|d| {
+                let n = m
+                    .members
+                    .iter()
+                    .filter(|i| ancestors[d].contains(i))
+                    .count();
+                n == 0 || n == m.members.len() || inside.contains(&d)
+            });
+            same_before && whole_after
+        });
+        if found.len() == count {
+            return found;
+        }
+    }
+}
+
+/// Every instance `i` waits for, directly or not.
+fn before(g: &Graph, i: InstanceId) -> std::collections::HashSet<InstanceId> {
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![i];
+    while let Some(j) = todo.pop() {
+        for d in &g.steps[j].deps {
+            if seen.insert(d.on()) {
+                todo.push(d.on());
+            }
+        }
+    }
+    seen
 }
 
 /// The matrix of one step of a loop's body (`members`: its instances, in
