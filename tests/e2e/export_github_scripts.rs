@@ -45,7 +45,7 @@ const SCRIPTS: &str = r#"workflow scripts {
 "#;
 
 /// The `${{ … }}` GitHub would fill in, and what with.
-fn fill(text: &str, known: &HashMap<String, String>) -> String {
+pub(super) fn fill(text: &str, known: &HashMap<String, String>) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(at) = rest.find("${{") {
@@ -64,7 +64,11 @@ fn fill(text: &str, known: &HashMap<String, String>) -> String {
 
 /// Runs one exported step in `dir` as GitHub does: its `run:` in a file
 /// given to its `shell:` (`sh -e FILE` or `INTERPRETER FILE`).
-fn run_step(step: &Json, dir: &Path, known: &HashMap<String, String>) -> std::process::Output {
+pub(super) fn run_step(
+    step: &Json,
+    dir: &Path,
+    known: &HashMap<String, String>,
+) -> std::process::Output {
     let script = dir.join("step-script");
     std::fs::write(&script, step["run"].as_str().unwrap()).unwrap();
     let shell = step["shell"].as_str().unwrap_or("sh");
@@ -88,12 +92,16 @@ fn run_step(step: &Json, dir: &Path, known: &HashMap<String, String>) -> std::pr
     cmd.output().unwrap()
 }
 
-/// `name<<DELIM` blocks of a `$GITHUB_OUTPUT` file.
-fn github_outputs(text: &str) -> HashMap<String, String> {
+/// `name<<DELIM` blocks (and `name=value` lines) of a `$GITHUB_OUTPUT` file.
+pub(super) fn github_outputs(text: &str) -> HashMap<String, String> {
     let mut out = HashMap::new();
     let mut lines = text.lines();
     while let Some(head) = lines.next() {
-        let (name, delim) = head.split_once("<<").unwrap();
+        let Some((name, delim)) = head.split_once("<<") else {
+            let (name, value) = head.split_once('=').expect("name=value");
+            out.insert(name.to_string(), value.to_string());
+            continue;
+        };
         let body: Vec<&str> = lines.by_ref().take_while(|l| *l != delim).collect();
         out.insert(name.to_string(), body.join("\n"));
     }

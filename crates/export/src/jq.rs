@@ -55,18 +55,10 @@ pub struct Jq {
 }
 
 impl Jq {
-    /// The whole program printing `e`'s text (`jq -nj`): as `${e}` would
-    /// put it into a string.
-    pub fn text_program(&mut self, l: &dyn Leaves, e: &Expr) -> Result<String, Diagnostic> {
-        let body = self.text(l, e)?;
-        Ok(format!("{PRELUDE}{body}"))
-    }
-
-    /// The whole program printing `e` as JSON (`jq -nc`): a `json` body,
-    /// its keys sorted as `wfc run` sends them.
-    pub fn json_program(&mut self, l: &dyn Leaves, e: &Expr) -> Result<String, Diagnostic> {
-        let body = self.value(l, e)?;
-        Ok(format!("{PRELUDE}{body} | wfc_sorted"))
+    /// A filter giving `e` as JSON text, keys sorted as `wfc run` sends a
+    /// `json` body.
+    pub fn json(&mut self, l: &dyn Leaves, e: &Expr) -> Result<String, Diagnostic> {
+        Ok(format!("({} | wfc_sorted | tojson)", self.value(l, e)?))
     }
 
     /// The input variable holding `text` (one per distinct text).
@@ -299,6 +291,45 @@ impl Jq {
             }
         })
     }
+}
+
+/// The definitions of [`PRELUDE`] `body` uses (a definition may use the
+/// ones before it), then `body`.
+fn with_prelude(body: &str) -> String {
+    let defs: Vec<&str> = PRELUDE.lines().collect();
+    let mut used = vec![false; defs.len()];
+    let mut reads = body.to_string();
+    for (i, def) in defs.iter().enumerate().rev() {
+        let name = def["def ".len()..]
+            .split([':', '('])
+            .next()
+            .unwrap_or_default();
+        if reads.contains(name) {
+            used[i] = true;
+            reads.push_str(def);
+        }
+    }
+    let mut out = String::new();
+    for (def, _) in defs.iter().zip(&used).filter(|(_, u)| **u) {
+        out.push_str(def);
+        out.push('\n');
+    }
+    out.push_str(body);
+    out
+}
+
+/// The program printing one filter's text (`jq -nj`).
+pub fn single(filter: &str) -> String {
+    with_prelude(filter)
+}
+
+/// The program printing each filter's text as `vN<<$d`, the text, then
+/// `$d` (GitHub's form of a step output; `$d` a random `--arg`).
+pub fn outputs(filters: &[String]) -> String {
+    with_prelude(&format!(
+        "[{}] | to_entries[] | \"v\\(.key + 1)<<\\($d)\\n\\(.value)\\n\\($d)\\n\"",
+        filters.join(", ")
+    ))
 }
 
 fn numeric(ty: &Type) -> bool {

@@ -71,7 +71,8 @@ pub struct Step {
     pub optional: bool,
     /// (name, glob, optional).
     pub artifacts: Vec<(String, String, bool)>,
-    /// Declared `string` outputs the command writes to `$WF_OUTPUTS`.
+    /// Declared outputs the command writes (`NAME`, a string, or a
+    /// script's `NAME:KIND`).
     pub outputs: Vec<String>,
     /// `on failure rollback { … }`.
     pub rollback: Vec<Item>,
@@ -335,7 +336,16 @@ fn write_step(o: &mut Out, s: &Step) {
         o.line("optional");
     }
     if !s.outputs.is_empty() {
-        let outs: Vec<String> = s.outputs.iter().map(|o| format!("{o}: string")).collect();
+        // A script's are typed (`accuracy:float`, wfc's export of a script).
+        let outs: Vec<String> = s
+            .outputs
+            .iter()
+            .map(|o| match o.split_once(':') {
+                Some((name, kind @ ("int" | "float" | "bool"))) => format!("{name}: {kind}"),
+                Some((name, _)) => format!("{name}: string"),
+                None => format!("{o}: string"),
+            })
+            .collect();
         o.line(&format!("outputs {{ {} }}", outs.join(", ")));
     }
     if !s.artifacts.is_empty() {

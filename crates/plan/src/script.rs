@@ -54,11 +54,13 @@ pub enum EnvType {
     Float,
     /// `true` when the text is `true`.
     Bool,
+    /// A list or map, as its JSON text.
+    Json,
 }
 
 impl EnvType {
-    /// How a value of type `ty` is read from its text; `None` for lists,
-    /// maps and durations, which have no one text form.
+    /// How a value of type `ty` is read from its text; `None` for
+    /// durations and times, whose text code would read as text.
     pub fn of(ty: &wfc_language::ir::Type) -> Option<EnvType> {
         use wfc_language::ir::Type;
         match ty {
@@ -67,6 +69,7 @@ impl EnvType {
             Type::Float => Some(EnvType::Float),
             Type::Bool => Some(EnvType::Bool),
             Type::Optional(t) => EnvType::of(t),
+            Type::List(_) | Type::Map(_) => Some(EnvType::Json),
             _ => None,
         }
     }
@@ -213,6 +216,7 @@ fn env_read(lang: ScriptLang, name: &str, ty: EnvType) -> String {
                 EnvType::Int => format!("int({text})"),
                 EnvType::Float => format!("float({text})"),
                 EnvType::Bool => format!("({text} == \"true\")"),
+                EnvType::Json => format!("__import__(\"json\").loads({text})"),
             }
         }
         ScriptLang::Node => {
@@ -221,6 +225,7 @@ fn env_read(lang: ScriptLang, name: &str, ty: EnvType) -> String {
                 EnvType::String => text,
                 EnvType::Int | EnvType::Float => format!("Number({text})"),
                 EnvType::Bool => format!("({text} === \"true\")"),
+                EnvType::Json => format!("JSON.parse({text})"),
             }
         }
     }

@@ -170,6 +170,12 @@ fn own_steps(job: Option<&mut Map<String, Json>>, id: &str) {
             }
         }
     }
+    // The steps that read another's outputs (`wfc-values`) follow it.
+    if let Some(steps) = job.get_mut("steps") {
+        for (from, to) in &renamed {
+            replace_strings(steps, from, to);
+        }
+    }
     if let Some(Json::Object(outs)) = job.get_mut("outputs") {
         for v in outs.values_mut() {
             if let Json::String(s) = v {

@@ -62,16 +62,13 @@ pub fn request(
     if let Some(FieldValue::Expr(e)) = field("json").map(|f| &f.value) {
         // Folded at export, as every expression over params: the document
         // is written whole, never spliced together from text.
+        // (Over outputs: computed whole by jq before the step.)
         match values.known(e).map(|v| v.to_json()) {
             Some(doc) => env.push(("WF_BODY".into(), doc.to_string())),
-            None => errors.push(
-                Diagnostic::error(
-                    "E0738",
-                    "GitHub Actions export needs a `json` body known at export",
-                )
-                .primary(e.span, "read while the workflow runs")
-                .help("build the body from params and literals, or send it from a `shell` step with `jq`"),
-            ),
+            None => match values.computed_json(e) {
+                Ok(doc) => env.push(("WF_BODY".into(), doc)),
+                Err(d) => errors.push(d),
+            },
         }
         headers += 1;
         env.push((format!("WF_HEADER_NAME_{headers}"), "Content-Type".into()));

@@ -193,7 +193,12 @@ fn graph(
                 _ => None,
             })
             .collect();
-        for (_, job) in &producers {
+        let lists = super::computed::lists(s, &names, main);
+        for job in producers
+            .iter()
+            .map(|(_, j)| j)
+            .chain(lists.iter().flat_map(|(_, js)| js))
+        {
             if !needs.contains(job) {
                 needs.push(job.clone());
             }
@@ -202,6 +207,7 @@ fn graph(
         needs.retain(|n| seen.insert(n.clone()));
         let mut values = Values::new(plan, wf, Some(s))
             .with_producers(producers)
+            .with_lists(lists)
             .with_approximate(approximate)
             .with_home(home)
             .with_failed(failed);
@@ -295,11 +301,19 @@ pub(super) fn job(
     values: &Values,
     runs_on: &str,
 ) -> Result<Map<String, Json>, Vec<Diagnostic>> {
-    let refuse = |code: &'static str, what: &str, help: &str| {
-        Diagnostic::error(code, format!("GitHub Actions has no {what}"))
-            .primary(s.span, format!("step `{}`", s.name))
-            .help(help.to_string())
-    };
+    let job = step_job(wf, s, values, runs_on);
+    // The job's own `if:` is decided before any of its steps runs.
+    values.step_level.set(false);
+    job
+}
+
+fn step_job(
+    wf: &Workflow,
+    s: &PlannedStep,
+    values: &Values,
+    runs_on: &str,
+) -> Result<Map<String, Json>, Vec<Diagnostic>> {
+    let refuse = |code, what: &str, help: &str| refuse_step(s, code, what, help);
     let mut errors = Vec::new();
     if s.wait_any.is_some() && values.approximate {
         values.warnings.borrow_mut().push(approximated(
@@ -352,6 +366,8 @@ pub(super) fn job(
         Ok(label) => drop(job.insert("runs-on".into(), Json::String(label))),
         Err(d) => fail(d),
     }
+    // From here on the step's own values, which `wfc-values` may compute.
+    values.step_level.set(true);
     let mut install = None;
     for f in &step.fields {
         if let FieldValue::Map(entries) = &f.value {
@@ -371,7 +387,9 @@ pub(super) fn job(
     match s.kind {
         StepKind::Shell | StepKind::Docker => {
             if s.kind == StepKind::Docker {
+                values.step_level.set(false);
                 super::fields::container(values, step, &mut job, &mut fail);
+                values.step_level.set(true);
             }
             let shell = expr("shell")
                 .and_then(|e| values.text(e).ok())
@@ -532,77 +550,9 @@ pub(super) fn job(
     if !errors.is_empty() {
         return Err(errors);
     }
-    // `when` over the attempt's exit status: a test in the retry loop.
-    // A gate is decided once and a sleep cannot fail: `wfc run` never
-    // retries them (a `retry` from `defaults` reaches them too).
-    let retry = s
-        .retry
-        .as_deref()
-        .filter(|_| !matches!(s.kind, StepKind::Gate | StepKind::Sleep));
-    let when = match retry.and_then(|r| r.when.as_deref()) {
-        Some(w) if matches!(s.kind, StepKind::Shell | StepKind::Docker) => {
-            Some(super::polling::when(w, s.step, values, &mut env).map_err(|d| vec![d])?)
-        }
-        Some(_) => {
-            return Err(vec![refuse(
-                "E0770",
-                "retry that depends on a condition (`retry … when`) for this kind of step",
-                "drop `when` to export (every failure is then retried), or keep the step in wfc",
-            )])
-        }
-        None => None,
-    };
     let outputs = !s.outputs.is_empty();
     let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
-    if let Some(Json::String(run)) = run_step.get("run").cloned() {
-        let run = match retry {
-            Some(r) if is_script => {
-                let shell = run_step
-                    .get("shell")
-                    .and_then(Json::as_str)
-                    .unwrap_or_default();
-                let (write, attempt) = scripts::as_file(&run, shell);
-                run_step.insert("shell".into(), json!("sh"));
-                format!(
-                    "{write}{}",
-                    crate::shell_loops::with_retries(&attempt, r, outputs, None, true)
-                )
-            }
-            Some(r) => {
-                let shell = run_step.get("shell").and_then(Json::as_str);
-                if !matches!(shell, None | Some("sh" | "bash")) {
-                    return Err(vec![refuse(
-                        "E0732",
-                        "retry loop for a script of another shell than `sh` or `bash`",
-                        "drop `retry`, or write the script for `sh`",
-                    )]);
-                }
-                crate::shell_loops::with_retries(&run, r, outputs, when.as_deref(), true)
-            }
-            None => run,
-        };
-        let run = if outputs && !is_script {
-            format!("{}{run}", script::outputs_prelude())
-        } else {
-            run
-        };
-        run_step.insert("run".into(), Json::String(run));
-    }
-    if let Some(ms) = s.timeout_ms {
-        // `timeout-minutes` bounds the job: every attempt and the waits
-        // between; an attempt that polls (`until`) may poll for `within`.
-        let attempt = ms.saturating_add(s.until.as_ref().map_or(0, |u| u.within_ms));
-        let attempts = retry.map_or(1, |r| u64::from(r.count) + 1);
-        let waits: u64 = retry.map_or(0, |r| crate::shell_loops::delays(r).iter().sum());
-        let mut total = attempt
-            .saturating_mul(attempts)
-            .saturating_add(waits * 1000);
-        // No attempt starts past the retry's `within`.
-        if let Some(w) = retry.and_then(|r| r.within_ms) {
-            total = total.min(w.saturating_add(attempt));
-        }
-        job.insert("timeout-minutes".into(), json!(total.div_ceil(60_000)));
-    }
+    super::attempts::wrap(s, values, (&mut job, &mut run_step), &mut env)?;
     if s.optional {
         job.insert("continue-on-error".into(), Json::Bool(true));
     }
@@ -624,23 +574,33 @@ pub(super) fn job(
             script::outputs_step(&declared)
         });
     }
-    // Another step reads this one's stdout: keep it, then hand it on.
+    // Another step reads this one's answer or stdout: keep it, then hand it on.
+    if super::answer::read_by_others(wf).contains(&s.step) {
+        hand_on(
+            &mut job,
+            &mut run_step,
+            &mut steps,
+            super::answer::keep,
+            super::answer::hand_on(),
+        );
+    }
     if crate::stdout_reads::read_by_others(wf).contains(&s.step) {
-        if let Some(Json::String(run)) = run_step.get("run").cloned() {
-            run_step.insert("run".into(), json!(super::stdout::keep(&run)));
-            let (hand_on, outs) = super::stdout::hand_on();
-            steps.push(hand_on);
-            let job_outs = job.entry("outputs").or_insert_with(|| json!({}));
-            for (k, v) in outs {
-                job_outs[k] = json!(v);
-            }
-        }
+        hand_on(
+            &mut job,
+            &mut run_step,
+            &mut steps,
+            super::stdout::keep,
+            super::stdout::hand_on(),
+        );
     }
     if !env.is_empty() {
         let env: Map<String, Json> = env.into_iter().map(|(k, v)| (k, Json::String(v))).collect();
         run_step.insert("env".into(), Json::Object(env));
     }
     steps.insert(0, Json::Object(run_step));
+    if let Some(computing) = super::computed::step(values) {
+        steps.insert(0, computing);
+    }
     if let Some(make) = make {
         steps.insert(0, make);
     }
@@ -649,6 +609,38 @@ pub(super) fn job(
     }
     job.insert("steps".into(), Json::Array(steps));
     Ok(job)
+}
+
+/// `s` refused: GitHub has no `what`.
+pub(super) fn refuse_step(
+    s: &PlannedStep,
+    code: &'static str,
+    what: &str,
+    help: &str,
+) -> Diagnostic {
+    Diagnostic::error(code, format!("GitHub Actions has no {what}"))
+        .primary(s.span, format!("step `{}`", s.name))
+        .help(help.to_string())
+}
+
+/// The run step's script kept by `keep`, then `step` handing what it
+/// kept on as the job's `outputs`.
+fn hand_on(
+    job: &mut Map<String, Json>,
+    run_step: &mut Map<String, Json>,
+    steps: &mut Vec<Json>,
+    keep: fn(&str) -> String,
+    (step, outs): (Json, Vec<(String, String)>),
+) {
+    let Some(Json::String(run)) = run_step.get("run").cloned() else {
+        return;
+    };
+    run_step.insert("run".into(), json!(keep(&run)));
+    steps.push(step);
+    let job_outs = job.entry("outputs").or_insert_with(|| json!({}));
+    for (k, v) in outs {
+        job_outs[k] = json!(v);
+    }
 }
 
 /// A field of the planned instance (params and loop items folded).

@@ -15,6 +15,9 @@
 //! nearest equivalent, each a warning with the refusal's code. `failed.*`
 //! is read from a job that finds the failed step (`failed.rs`).
 
+mod answer;
+mod attempts;
+mod computed;
 mod configured;
 mod email;
 mod failed;

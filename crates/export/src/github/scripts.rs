@@ -121,7 +121,7 @@ fn script(
         let ty = EnvType::of(&x.ty).ok_or_else(|| {
             unsupported(
                 x,
-                "a list, map or duration known only at run time inside a script",
+                "a duration or time known only at run time inside a script",
             )
         })?;
         let taken = env

@@ -33,6 +33,13 @@ pub struct Values<'a> {
     pub home: String,
     /// In the `on failure` handler: the job giving `failed.*` ([`super::failed`]).
     failed: Option<String>,
+    /// The jobs of each instance of a loop's step this one reads as a list.
+    lists: Vec<(StepId, Vec<String>)>,
+    /// Values the step `wfc-values` computes ([`super::computed`]).
+    pub(super) computed: std::cell::RefCell<super::computed::Computed>,
+    /// Whether a value may be computed there: only a step's own values
+    /// (`env`, the script, the request), not its job's `runs-on` or image.
+    pub(super) step_level: std::cell::Cell<bool>,
 }
 
 impl<'a> Values<'a> {
@@ -53,6 +60,9 @@ impl<'a> Values<'a> {
             matrix: None,
             home: ".".into(),
             failed: None,
+            lists: Vec::new(),
+            computed: Default::default(),
+            step_level: std::cell::Cell::new(false),
         }
     }
 
@@ -88,6 +98,19 @@ impl<'a> Values<'a> {
         self
     }
 
+    /// The same, reading each `(step, jobs)`: a loop's step read from
+    /// outside, one job per instance in item order.
+    pub fn with_lists(mut self, lists: Vec<(StepId, Vec<String>)>) -> Values<'a> {
+        self.lists = lists;
+        self
+    }
+
+    /// The jobs of the instances of `step`, when this one reads them as a list.
+    pub(super) fn jobs_of(&self, step: StepId) -> Option<&[String]> {
+        let (_, jobs) = self.lists.iter().find(|(s, _)| *s == step)?;
+        Some(jobs)
+    }
+
     /// The job id of `step`, when this instance reads it.
     pub fn job_of(&self, step: StepId) -> Option<&str> {
         let (_, job) = self.producers.iter().find(|(s, _)| *s == step)?;
@@ -96,48 +119,45 @@ impl<'a> Values<'a> {
 
     /// `step.outputs.NAME` as a GitHub expression (without `${{ }}`), with
     /// `fromJSON` around a typed (non-string) output when `typed`.
-    fn output(&self, e: &Expr, typed: bool) -> Option<String> {
-        // A check gate's `passed`: its job's output (`gate` in jobs.rs).
-        if let ExprKind::StepOutput {
-            step,
-            field,
-            output: None,
-        } = &e.kind
-        {
-            let gate = &self.wf.steps[*step];
-            let checks = gate.kind == wfc_language::ir::StepKind::Gate
-                && gate.fields.iter().any(|f| f.name == "check");
-            let (_, job) = self.producers.iter().find(|(s, _)| s == step)?;
-            return (field == "passed" && checks).then(|| {
-                let read = format!(
-                    "needs.{job}.outputs.{}",
-                    super::jobs::passed_output(&gate.name)
-                );
-                if typed {
-                    format!("fromJSON({read})")
-                } else {
-                    read
-                }
-            });
-        }
+    pub(super) fn output(&self, e: &Expr, typed: bool) -> Option<String> {
+        let ExprKind::StepOutput { step, .. } = &e.kind else {
+            return None;
+        };
+        self.read(e, self.job_of(*step)?, typed)
+    }
+
+    /// The read `e` of a step's output (`outputs.NAME`, a check gate's
+    /// `passed`, an http step's answer) from the outputs of job `job`.
+    pub(super) fn read(&self, e: &Expr, job: &str, typed: bool) -> Option<String> {
         let ExprKind::StepOutput {
             step,
             field,
-            output: Some(name),
+            output,
         } = &e.kind
         else {
             return None;
         };
-        let (_, job) = self.producers.iter().find(|(s, _)| s == step)?;
-        if field != "outputs" {
-            return None;
-        }
+        let producer = &self.wf.steps[*step];
+        let (name, text) = match (field.as_str(), output) {
+            // A check gate's `passed`: its job's output (`gate` in jobs.rs).
+            ("passed", None)
+                if producer.kind == wfc_language::ir::StepKind::Gate
+                    && producer.fields.iter().any(|f| f.name == "check") =>
+            {
+                (super::jobs::passed_output(&producer.name), false)
+            }
+            ("outputs", Some(name)) => {
+                let decl = producer.outputs.iter().find(|o| &o.name == name);
+                let text = matches!(decl.map(|o| &o.ty), Some(Type::String) | None);
+                (name.clone(), text)
+            }
+            (field, None) => {
+                let (name, text) = super::answer::output(producer, field)?;
+                (name.to_string(), text)
+            }
+            _ => return None,
+        };
         let read = format!("needs.{job}.outputs.{name}");
-        let decl = self.wf.steps[*step]
-            .outputs
-            .iter()
-            .find(|o| &o.name == name);
-        let text = matches!(decl.map(|o| &o.ty), Some(Type::String) | None);
         Some(if typed && !text {
             format!("fromJSON({read})")
         } else {
@@ -147,8 +167,17 @@ impl<'a> Values<'a> {
 
     /// A run-time condition as a GitHub expression (without `${{ }}`):
     /// comparisons, `&&`, `||` and `!` over step outputs and values known
-    /// at export; anything else (arithmetic over outputs, functions) is E0737.
+    /// at export; anything else (arithmetic over outputs, functions) is
+    /// computed before the step when it decides a step ([`super::computed`]),
+    /// else E0737.
     pub fn condition(&self, e: &Expr) -> Result<String, Diagnostic> {
+        match self.expressible(e) {
+            Err(d) if d.code == "E0737" && self.step_level.get() => self.computed_condition(e),
+            other => other,
+        }
+    }
+
+    fn expressible(&self, e: &Expr) -> Result<String, Diagnostic> {
         if let Some(read) = self.output(e, true) {
             return Ok(read);
         }
@@ -177,7 +206,7 @@ impl<'a> Values<'a> {
                 Ok(format!(
                     "contains(fromJSON('{}'), {})",
                     json.replace('\'', "''"),
-                    self.condition(a)?
+                    self.expressible(a)?
                 ))
             }
             ExprKind::Binary(op, a, b) => {
@@ -189,11 +218,11 @@ impl<'a> Values<'a> {
                 let sym = op.symbol();
                 Ok(format!(
                     "({} {sym} {})",
-                    self.condition(a)?,
-                    self.condition(b)?
+                    self.expressible(a)?,
+                    self.expressible(b)?
                 ))
             }
-            ExprKind::Unary(UnaryOp::Not, a) => Ok(format!("!({})", self.condition(a)?)),
+            ExprKind::Unary(UnaryOp::Not, a) => Ok(format!("!({})", self.expressible(a)?)),
             _ if reads_now(e) => Err(now(e)),
             _ if e.tainted => Err(refuse()),
             _ => match self.eval(e) {
@@ -250,6 +279,7 @@ impl<'a> Values<'a> {
             ExprKind::Run(wfc_language::ir::RunField::Id) => Ok("${{ github.run_id }}".into()),
             ExprKind::StepOutput { .. } => match self.output(e, false) {
                 Some(read) => Ok(format!("${{{{ {read} }}}}")),
+                None if self.step_level.get() => self.computed_text(e),
                 None => Err(unsupported(
                     e,
                     "this read of a step (only `step.outputs.NAME` of a job it needs)",
@@ -275,6 +305,7 @@ impl<'a> Values<'a> {
             _ if e.tainted => Err(unsupported(e, "an expression over a secret")),
             _ => match self.eval(e) {
                 Eval::Known(v) => literal(&v.to_text(), e),
+                _ if self.step_level.get() => self.computed_text(e),
                 _ => Err(unsupported(e, "a value known only while the workflow runs (an expression over outputs, `json(…)`, a list, `run.*` other than `run.id` and `run.status`)")),
             },
         }
@@ -442,14 +473,14 @@ pub fn unsupported(e: &Expr, what: &str) -> Diagnostic {
 }
 
 /// Whether `e` reads `now()`, which the export never folds.
-fn reads_now(e: &Expr) -> bool {
+pub(super) fn reads_now(e: &Expr) -> bool {
     let mut found = false;
     e.walk(&mut |x| found |= matches!(x.kind, ExprKind::Call(Func::Now, _)));
     found
 }
 
 /// E0751: `now()`, the time while a job runs, which the export cannot fold.
-fn now(e: &Expr) -> Diagnostic {
+pub(super) fn now(e: &Expr) -> Diagnostic {
     Diagnostic::error(
         "E0751",
         "GitHub Actions cannot be given `now()`, the time while the workflow runs",

@@ -213,8 +213,8 @@ fn jq_computes_what_wfc_run_computes() {
             Eval::Unknown => panic!("{case}: unknown"),
         };
         let mut program = Jq::default();
-        let text = program.text_program(&leaves, e).unwrap();
-        let got = jq(&text, &program.inputs);
+        let text = program.text(&leaves, e).unwrap();
+        let got = jq(&super::single(&text), &program.inputs);
         let agree = match (&want, &got) {
             (Ok(a), Ok(b)) => a == b,
             (Err(_), Err(_)) => true,

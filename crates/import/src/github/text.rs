@@ -59,6 +59,9 @@ enum Found {
     Secret(String, String),
     /// A variable of the process: `GITHUB_REF`, or one of `env:`.
     Var(String, bool),
+    /// A value wfc's export computes with jq before the step (its
+    /// `WF_EXPR_N` shows which): no `.wf` text to give it back.
+    Computed,
 }
 
 fn resolve(ctx: &mut Ctx, scope: &Scope, path: &[String]) -> Option<Found> {
@@ -83,12 +86,20 @@ fn resolve(ctx: &mut Ctx, scope: &Scope, path: &[String]) -> Option<Found> {
         {
             Some(Found::Value(format!("failed.{f}"), env_name("FAILED", f)))
         }
+        ["steps", id, "outputs", _] if ctx.wfc && id.ends_with("wfc-values") => {
+            Some(Found::Computed)
+        }
         ["github", x] if GITHUB_VARS.contains(x) => Some(Found::Var(
             format!("GITHUB_{}", x.to_ascii_uppercase()),
             true,
         )),
         _ => None,
     }
+}
+
+/// The warning for a value wfc's export computed with jq.
+fn computed(inner: &str) -> String {
+    format!("`${{{{ {inner} }}}}` is a value wfc's export computes with jq before the step (`WF_EXPR_N` of the step `wfc-values` says which); it is written as `\"\"`: write its expression back")
 }
 
 /// `PREFIX_NAME` as an environment variable's name.
@@ -153,6 +164,10 @@ pub(crate) fn script(ctx: &mut Ctx, scope: &Scope, s: &str, node: &Node) -> Scri
             Some(Found::Value(v, var)) if ctx.env_route => through_env(&mut env, var, v),
             Some(Found::Value(v, _)) => text.push_expr(v),
             Some(Found::Secret(p, var)) => through_env(&mut env, var, p),
+            Some(Found::Computed) => {
+                ctx.warn.node("W0903", node, computed(inner));
+                text.push_expr("\"\"".into());
+            }
             Some(Found::Var(var, github)) => {
                 if github {
                     ctx.warn.node("W0907", node, format!("`${{{{ {inner} }}}}` is read from `${var}`, which GitHub's runner sets: set it where the workflow runs"));
@@ -188,6 +203,10 @@ pub(crate) fn value(ctx: &mut Ctx, scope: &Scope, s: &str, node: &Node) -> Text 
         };
         match found {
             Some(Found::Value(v, _) | Found::Secret(v, _)) => text.push_expr(v),
+            Some(Found::Computed) => {
+                ctx.warn.node("W0903", node, computed(inner));
+                text.push_expr("\"\"".into());
+            }
             Some(Found::Var(var, true)) => {
                 ctx.warn.node("W0907", node, format!("`${{{{ {inner} }}}}` is read from `${var}`, which GitHub's runner sets: set it where the workflow runs"));
                 text.push_expr(format!("env(\"{var}\")"));
