@@ -33,8 +33,11 @@ pub enum Leaf {
     /// The target's text of a value only the run knows
     /// (`${{ needs.x.outputs.y }}`, `{{tasks.x.outputs.parameters.y}}`).
     Input(String),
-    /// One such text per instance: a loop's step read from outside.
-    Inputs(Vec<String>),
+    /// One leaf per instance: a loop's step read from outside.
+    Inputs(Vec<Leaf>),
+    /// Such a text in the target's own words, and the jq filter turning it
+    /// into wfc's value (Argo's `Succeeded` as `"succeeded"`).
+    Mapped(String, &'static str),
 }
 
 /// What a target tells the translation.
@@ -78,21 +81,27 @@ impl Jq {
         }
     }
 
+    /// A leaf of type `ty` as a filter.
+    fn leaf(&mut self, leaf: Leaf, ty: &Type) -> String {
+        match leaf {
+            Leaf::Known(v) => literal(&v),
+            Leaf::Input(t) => self.input(t, ty),
+            Leaf::Mapped(t, filter) => format!("({} | {filter})", self.input(t, &Type::String)),
+            Leaf::Inputs(items) => {
+                let item = match ty {
+                    Type::List(t) => (**t).clone(),
+                    _ => Type::Json,
+                };
+                let xs: Vec<String> = items.into_iter().map(|x| self.leaf(x, &item)).collect();
+                format!("[{}]", xs.join(", "))
+            }
+        }
+    }
+
     /// A filter (over no input) giving `e`'s value.
     pub fn value(&mut self, l: &dyn Leaves, e: &Expr) -> Result<String, Diagnostic> {
         if let Some(leaf) = l.leaf(e) {
-            return Ok(match leaf? {
-                Leaf::Known(v) => literal(&v),
-                Leaf::Input(t) => self.input(t, &e.ty),
-                Leaf::Inputs(ts) => {
-                    let item = match &e.ty {
-                        Type::List(t) => (**t).clone(),
-                        _ => Type::Json,
-                    };
-                    let xs: Vec<String> = ts.into_iter().map(|t| self.input(t, &item)).collect();
-                    format!("[{}]", xs.join(", "))
-                }
-            });
+            return Ok(self.leaf(leaf?, &e.ty));
         }
         let lenient = self.lenient;
         let mut v = |x: &Expr| self.value(l, x);

@@ -20,7 +20,9 @@ pub fn template(
     rt: &mut RunTime,
 ) -> Result<(&'static str, Json), Vec<Diagnostic>> {
     // `until` over the answer: the request in rounds, in the curl container.
-    if secret_in_request(wf, s) || retries::in_script(s) || s.until.is_some() {
+    // A `json` body over outputs: computed by a task, sent by curl.
+    let computed_body = field(s, "json").is_some_and(RunTime::reads);
+    if secret_in_request(wf, s) || retries::in_script(s) || s.until.is_some() || computed_body {
         let codes = expect_codes(s).map_err(|e| vec![e])?;
         return notify::request(wf, s, options, rt, &codes);
     }

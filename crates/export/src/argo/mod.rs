@@ -14,6 +14,7 @@
 //! What Argo cannot express is an error naming the construct and its line
 //! ([`diag`]); every such error of the workflow is reported at once.
 
+mod computed;
 pub mod diag;
 mod failed;
 mod files;
@@ -39,7 +40,7 @@ use serde_json::{json, Map, Value as Json};
 use std::collections::HashMap;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{FieldValue, HandlerKind, OnFail, StepKind, Wait, Workflow};
-use wfc_plan::{EdgeKind, Graph, GroupKind, Plan};
+use wfc_plan::{EdgeKind, Graph, GroupKind, Plan, RefTarget};
 
 /// What the command line decides.
 #[derive(Clone, Debug)]
@@ -327,7 +328,15 @@ fn dag(
         }
         let body = lp.map(|lp| loop_body(ctx, graph, lp));
         let s = body.as_ref().unwrap_or(s);
-        let mut rt = RunTime::new(&producers, ctx.options.approximate, &ctx.plan.workflow);
+        // Its reads of one instance of a loop's step (the same iteration).
+        let own = own_producers(&producers, s, &task_names);
+        let mut rt = RunTime::new(
+            own.as_ref().unwrap_or(&producers),
+            ctx.options.approximate,
+            &ctx.plan.workflow,
+        );
+        rt.task = name.clone();
+        rt.lists = lists(s, &task_names);
         rt.failed = ctx.failed.clone();
         rt.item = lp.map(|lp| lp.block);
         if main {
@@ -385,6 +394,20 @@ fn dag(
         if rt.reads_failed {
             depends.extend(ctx.failed.clone());
         }
+        // Conditions Argo's `when` cannot say are computed before the task.
+        let if_when = s
+            .condition
+            .as_ref()
+            .filter(|c| !secret_if::reads_secret(ctx.wf, c))
+            .map(|c| computed::when(ctx.wf, &mut rt, &s.name, c, false));
+        let check_when =
+            run_time_check(s).map(|c| computed::when(ctx.wf, &mut rt, &s.name, c, true));
+        for c in std::mem::take(&mut rt.computed) {
+            depends.push(c.name.clone());
+            let (t, template) = computed::task(c);
+            tasks.push(t);
+            ctx.templates.push(template);
+        }
         // An `if` over a secret: decided by a task of its own.
         let mut guarded = None;
         if let Some(c) = s
@@ -410,19 +433,13 @@ fn dag(
             task.insert("depends".into(), json!(depends.join(" && ")));
         }
         let mut conditions: Vec<String> = when.map(str::to_owned).into_iter().collect();
-        match (&s.condition, guarded) {
-            (Some(_), Some(w)) => conditions.push(w),
-            (Some(c), None) if secret_if::reads_secret(ctx.wf, c) => {}
-            (Some(c), None) => match when::translate(ctx.wf, &producers, &s.name, c) {
-                Ok(w) => conditions.push(w),
-                Err(e) => errors.push(e),
-            },
-            (None, _) => {}
+        if let Some(w) = guarded {
+            conditions.push(w);
         }
-        if let Some(check) = run_time_check(s) {
-            // The gate's task runs (and fails) only when the check is false.
-            match when::translate(ctx.wf, &producers, &s.name, check) {
-                Ok(w) => conditions.push(format!("!({w})")),
+        // The gate's task runs (and fails) only when the check is false.
+        for w in [if_when, check_when].into_iter().flatten() {
+            match w {
+                Ok(w) => conditions.push(w),
                 Err(e) => errors.push(e),
             }
         }
@@ -559,6 +576,53 @@ fn run_time_check(s: &wfc_plan::PlannedStep) -> Option<&wfc_language::ir::Expr> 
 
 /// The `depends` terms of `s`: one per dependency, and one per `wait any`
 /// block (approximated: any member succeeded, once all have ended).
+/// The producers `s` reads as one instance of a loop's step (its own
+/// iteration's), beside `all`'s steps of one task; `None`: as `all`.
+fn own_producers(
+    all: &when::Producers,
+    s: &wfc_plan::PlannedStep,
+    task_names: &[String],
+) -> Option<when::Producers> {
+    let own: Vec<(wfc_language::ir::StepId, String)> = s
+        .reads
+        .iter()
+        .filter(|r| !r.main && !all.tasks.contains_key(&r.step))
+        .filter_map(|r| match r.target {
+            RefTarget::One(at) => Some((r.step, task_names[at].clone())),
+            _ => None,
+        })
+        .collect();
+    if own.is_empty() {
+        return None;
+    }
+    let mut tasks = all.tasks.clone();
+    tasks.extend(own);
+    Some(when::Producers {
+        tasks,
+        gates: all.gates.clone(),
+    })
+}
+
+/// The tasks of each instance of a loop's step `s` reads as a list, when
+/// each instance has a task of its own (the loop unrolled).
+fn lists(
+    s: &wfc_plan::PlannedStep,
+    task_names: &[String],
+) -> Vec<(wfc_language::ir::StepId, Vec<String>)> {
+    s.reads
+        .iter()
+        .filter(|r| !r.main)
+        .filter_map(|r| match &r.target {
+            RefTarget::List(ids) => {
+                let tasks: Vec<String> = ids.iter().map(|&at| task_names[at].clone()).collect();
+                let distinct: std::collections::HashSet<&String> = tasks.iter().collect();
+                (distinct.len() == tasks.len()).then_some((r.step, tasks))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn depends(graph: &Graph, s: &wfc_plan::PlannedStep, task_names: &[String]) -> Vec<String> {
     let mut terms = Vec::new();
     let mut blocks = Vec::new();

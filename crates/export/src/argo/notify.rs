@@ -179,14 +179,19 @@ pub fn request(
     if let Some(e) = field(s, "json") {
         // Folded at export, as every expression over params: the document
         // is written whole, never spliced together from text.
-        let doc = text::plain(wf, &s.name, e).and_then(|_| {
-            wfc_plan::Value::of_literal(e)
-                .map(|v| v.to_json().to_string())
-                .ok_or_else(|| {
-                    diag::run_time_value(e.span, &s.name, "a `json` body only the run knows")
-                })
-                .and_then(|doc| text::no_braces(&s.name, e.span, doc))
-        });
+        // Over outputs: computed whole by jq before the request.
+        let computed = RunTime::reads(e).then(|| rt.computed_json(e)).flatten();
+        let doc = match computed {
+            Some(doc) => Ok(doc),
+            None => text::plain(wf, &s.name, e).and_then(|_| {
+                wfc_plan::Value::of_literal(e)
+                    .map(|v| v.to_json().to_string())
+                    .ok_or_else(|| {
+                        diag::run_time_value(e.span, &s.name, "a `json` body only the run knows")
+                    })
+                    .and_then(|doc| text::no_braces(&s.name, e.span, doc))
+            }),
+        };
         push(
             doc.map(|d| json!({ "name": "WF_BODY", "value": d })),
             &mut env,

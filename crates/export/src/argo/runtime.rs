@@ -18,7 +18,7 @@ use wfc_language::shell_syntax::{Context, ShellCommand};
 
 /// How the shell turns a value Argo gives in its own words into wfc's.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Convert {
+pub(super) enum Convert {
     /// A task's phase as wfc's status (`Succeeded` → `succeeded`, …).
     Status,
     /// A check gate's phase as its `passed`: skipped (its `when`, the
@@ -37,6 +37,16 @@ impl Convert {
             Convert::RunStatus => "Succeeded) echo succeeded ;; *) echo failed ;;",
         }
     }
+}
+
+/// Where a run-time value comes from.
+pub(super) enum Raw {
+    /// A task's argument (`{{tasks.T.outputs.parameters.N}}`).
+    Task(String),
+    /// Text any template may hold (`{{workflow.name}}`).
+    Global(String),
+    /// The `withItems` task's `{{item}}`.
+    Item,
 }
 
 /// The input parameter of a `withItems` task's template holding `{{item}}`.
@@ -78,6 +88,12 @@ pub struct RunTime<'p> {
     /// The command's `"$@"` is a kept artifact's files ([`super::files::words`]).
     pub artifact_words: bool,
     pub warnings: Vec<Diagnostic>,
+    /// This step's task (the computing tasks are named after it).
+    pub task: String,
+    /// The tasks of each instance of a loop's step read as a list.
+    pub lists: Vec<(wfc_language::ir::StepId, Vec<String>)>,
+    /// Values computed by tasks before this one ([`super::computed`]).
+    pub computed: Vec<super::computed::Task>,
 }
 
 impl<'p> RunTime<'p> {
@@ -100,6 +116,9 @@ impl<'p> RunTime<'p> {
             reads_failed: false,
             artifact_words: false,
             warnings: Vec::new(),
+            task: String::new(),
+            lists: Vec::new(),
+            computed: Vec::new(),
         }
     }
 
@@ -111,23 +130,50 @@ impl<'p> RunTime<'p> {
     }
 
     /// The Argo text standing for a run-time value `x`, if it has one, and
-    /// how the shell turns it into wfc's value.
+    /// how the shell turns it into wfc's value; else, a value computed by
+    /// a task of its own before the step ([`super::computed`]).
     fn source(&mut self, x: &Expr) -> Option<(String, Option<Convert>)> {
-        if let Some((step, trim)) = crate::stdout_reads::read(x) {
-            let task = self.producers.tasks.get(&step)?.clone();
-            let name = super::stdout::output(trim);
-            let text = self.argument(format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}"));
-            return Some((text, None));
+        let Some((raw, convert)) = self.raw(x) else {
+            let task = self.compute(x, false)?;
+            let read = format!("{{{{tasks.{task}.outputs.result}}}}");
+            return Some((self.argument(read), None));
+        };
+        let text = match raw {
+            Raw::Task(read) => self.argument(read),
+            Raw::Global(text) => text,
+            // The item reaches the step as an input parameter, like an output.
+            Raw::Item => {
+                if !self.inputs.iter().any(|(n, _)| n == ITEM_INPUT) {
+                    self.inputs.push((ITEM_INPUT.into(), "{{item}}".into()));
+                }
+                format!("{{{{inputs.parameters.{ITEM_INPUT}}}}}")
+            }
+        };
+        if matches!(x.kind, ExprKind::Failed(_)) {
+            self.reads_failed = true;
         }
-        let plain = |t: String| Some((t, None));
+        Some((text, convert))
+    }
+
+    /// Where a run-time value `x` is read from, if Argo gives it.
+    pub(super) fn raw(&self, x: &Expr) -> Option<(Raw, Option<Convert>)> {
+        if let Some((step, trim)) = crate::stdout_reads::read(x) {
+            let task = self.producers.tasks.get(&step)?;
+            let name = super::stdout::output(trim);
+            let read = format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}");
+            return Some((Raw::Task(read), None));
+        }
+        let task = |read: String| Some((Raw::Task(read), None));
         match &x.kind {
             ExprKind::StepOutput {
                 step,
                 field,
                 output: Some(name),
             } if field == "outputs" => {
-                let task = self.producers.tasks.get(step)?.clone();
-                plain(self.argument(format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}")))
+                let task_name = self.producers.tasks.get(step)?;
+                task(format!(
+                    "{{{{tasks.{task_name}.outputs.parameters.{name}}}}}"
+                ))
             }
             // A check gate's task is skipped when its check held.
             ExprKind::StepOutput {
@@ -135,33 +181,31 @@ impl<'p> RunTime<'p> {
                 field,
                 output: None,
             } if field == "passed" && self.producers.gates.contains(step) => {
-                let task = self.producers.tasks.get(step)?.clone();
-                let text = self.argument(format!("{{{{tasks.{task}.status}}}}"));
-                Some((text, Some(Convert::Passed)))
+                let task_name = self.producers.tasks.get(step)?;
+                let read = format!("{{{{tasks.{task_name}.status}}}}");
+                Some((Raw::Task(read), Some(Convert::Passed)))
             }
             ExprKind::StepStatus(step) => {
-                let task = self.producers.tasks.get(step)?.clone();
-                let text = self.argument(format!("{{{{tasks.{task}.status}}}}"));
-                Some((text, Some(Convert::Status)))
+                let task_name = self.producers.tasks.get(step)?;
+                let read = format!("{{{{tasks.{task_name}.status}}}}");
+                Some((Raw::Task(read), Some(Convert::Status)))
             }
-            ExprKind::Run(RunField::Id) => plain("{{workflow.name}}".into()),
-            ExprKind::Run(RunField::Workflow) => plain(self.workflow.clone()),
-            ExprKind::Run(RunField::Started) => plain("{{workflow.creationTimestamp}}".into()),
-            ExprKind::Run(RunField::Status) => {
-                Some(("{{workflow.status}}".into(), Some(Convert::RunStatus)))
+            ExprKind::Run(RunField::Id) => Some((Raw::Global("{{workflow.name}}".into()), None)),
+            ExprKind::Run(RunField::Workflow) => Some((Raw::Global(self.workflow.clone()), None)),
+            ExprKind::Run(RunField::Started) => {
+                Some((Raw::Global("{{workflow.creationTimestamp}}".into()), None))
             }
-            // The item reaches the step as an input parameter, like an output.
-            ExprKind::LoopVar(b) if self.item == Some(*b) => {
-                if !self.inputs.iter().any(|(n, _)| n == ITEM_INPUT) {
-                    self.inputs.push((ITEM_INPUT.into(), "{{item}}".into()));
-                }
-                plain(format!("{{{{inputs.parameters.{ITEM_INPUT}}}}}"))
-            }
+            ExprKind::Run(RunField::Status) => Some((
+                Raw::Global("{{workflow.status}}".into()),
+                Some(Convert::RunStatus),
+            )),
+            ExprKind::LoopVar(b) if self.item == Some(*b) => Some((Raw::Item, None)),
             ExprKind::Failed(field) => {
-                let task = self.failed.clone()?;
-                self.reads_failed = true;
+                let task_name = self.failed.as_ref()?;
                 let name = super::failed::parameter(*field);
-                plain(self.argument(format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}")))
+                task(format!(
+                    "{{{{tasks.{task_name}.outputs.parameters.{name}}}}}"
+                ))
             }
             _ => None,
         }
@@ -179,6 +223,13 @@ impl<'p> RunTime<'p> {
             ));
         }
         Some(text)
+    }
+
+    /// A `json` body over values only the run knows, computed by a task
+    /// before this one: its input parameter's reference.
+    pub fn computed_json(&mut self, e: &Expr) -> Option<String> {
+        let task = self.compute(e, true)?;
+        Some(self.argument(format!("{{{{tasks.{task}.outputs.result}}}}")))
     }
 
     /// A new input parameter whose task argument is `argument` (Argo text

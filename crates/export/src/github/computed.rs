@@ -111,7 +111,7 @@ impl Leaves for Values<'_> {
                 Some(jobs) => jobs
                     .iter()
                     .map(|j| match self.read(e, j, false) {
-                        Some(read) => Ok(format!("${{{{ {read} }}}}")),
+                        Some(read) => Ok(Leaf::Input(format!("${{{{ {read} }}}}"))),
                         None => Err(unsupported(e, "this read of a loop's step")),
                     })
                     .collect::<Result<Vec<_>, _>>()
