@@ -29,6 +29,7 @@ mod rollback;
 mod runtime;
 mod script;
 mod secret_if;
+mod sql;
 mod stdout;
 pub mod step;
 mod text;

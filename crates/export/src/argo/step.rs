@@ -47,11 +47,7 @@ pub fn template(
             let lang = ScriptLang::of(s.kind).expect("a script kind");
             script::template(wf, env, s, options, rt, lang)
         }
-        StepKind::Sql => Err(vec![diag::cannot_express(
-            s.span,
-            "a `sql` step",
-            "the export maps shell, docker, python, node, http, webhook, slack, email, gate and sleep steps",
-        )]),
+        StepKind::Sql => super::sql::template(wf, s, options, rt),
         // The plan inlined the call: this is its join.
         StepKind::Call => super::join::container(wf, s, options, rt),
         StepKind::Invalid => Err(vec![diag::cannot_express(

@@ -431,6 +431,10 @@ pub(super) fn job(
             Ok(run) => drop(run_step.insert("run".into(), json!(run))),
             Err(ds) => ds.into_iter().for_each(&mut fail),
         },
+        StepKind::Sql => match super::sql::run(values, step, s, &mut env) {
+            Ok(run) => drop(run_step.insert("run".into(), json!(run))),
+            Err(ds) => ds.into_iter().for_each(&mut fail),
+        },
         StepKind::Gate if field("approval").is_some() => {
             // The environment's protection rules (required reviewers) give the
             // approval, and no value with it: a read of an input would be empty.
@@ -510,10 +514,7 @@ pub(super) fn job(
         _ => fail(refuse(
             "E0738",
             &format!("mapping for the `{}` step", s.kind.name()),
-            match s.kind {
-                StepKind::Sql => "a runner has no database client of wfc's: run the query from a `shell` step with the database's own client",
-                _ => "use shell, docker, http, webhook, slack, email, python, node, sleep or a gate",
-            },
+            "use shell, docker, http, webhook, slack, email, python, node, sql, sleep or a gate",
         )),
     }
     // Every kind runs a script: in its folder (see `folder`), made first
