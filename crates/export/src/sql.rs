@@ -67,31 +67,53 @@ impl<'a> Step<'a> {
     pub fn of(s: &'a wfc_plan::PlannedStep) -> Result<Step<'a>, Diagnostic> {
         use wfc_language::ir::{ExprKind, FieldValue};
         let field = |name: &str| {
-            s.fields.iter().find(|f| f.name == name).and_then(|f| match &f.value {
-                FieldValue::Expr(e) => Some(e),
-                _ => None,
-            })
+            s.fields
+                .iter()
+                .find(|f| f.name == name)
+                .and_then(|f| match &f.value {
+                    FieldValue::Expr(e) => Some(e),
+                    _ => None,
+                })
         };
         let refuse = |at: Span, what: &str, help: &str| {
-            Diagnostic::error("E0742", format!("psql cannot run this query as wfc does: {what}"))
-                .primary(at, format!("step `{}`", s.name))
-                .help(help.to_string())
+            Diagnostic::error(
+                "E0742",
+                format!("psql cannot run this query as wfc does: {what}"),
+            )
+            .primary(at, format!("step `{}`", s.name))
+            .help(help.to_string())
         };
         let (query, query_at) = match field("query") {
             Some(e) => match &e.kind {
                 ExprKind::Str(t) => (t.as_str(), e.span),
-                _ => return Err(refuse(e.span, "a query only the run knows", "write the SQL in `query`, values as `:name` in `params`")),
+                _ => {
+                    return Err(refuse(
+                        e.span,
+                        "a query only the run knows",
+                        "write the SQL in `query`, values as `:name` in `params`",
+                    ))
+                }
             },
             None => {
                 let at = field("file").map_or(s.span, |e| e.span);
-                return Err(refuse(at, "a `file` query is read when the step runs", "write the SQL in the step's `query`"));
+                return Err(refuse(
+                    at,
+                    "a `file` query is read when the step runs",
+                    "write the SQL in the step's `query`",
+                ));
             }
         };
         let transaction = match field("transaction") {
             None => None,
             Some(e) => match wfc_plan::Value::of_literal(e) {
                 Some(wfc_plan::Value::Bool(b)) => Some(b),
-                _ => return Err(refuse(e.span, "a `transaction` only the run knows", "write `transaction true` or `false`")),
+                _ => {
+                    return Err(refuse(
+                        e.span,
+                        "a `transaction` only the run knows",
+                        "write `transaction true` or `false`",
+                    ))
+                }
             },
         };
         let columns = s.outputs.iter().map(|o| o.name.clone()).collect();
@@ -105,7 +127,13 @@ impl<'a> Step<'a> {
 
     /// [`prepare`] with `bound` the names of the step's `params`.
     pub fn psql(&self, bound: &[String]) -> Result<Psql, Diagnostic> {
-        prepare(self.query, bound, self.transaction, &self.columns, self.query_at)
+        prepare(
+            self.query,
+            bound,
+            self.transaction,
+            &self.columns,
+            self.query_at,
+        )
     }
 }
 
@@ -133,9 +161,12 @@ pub fn prepare(
 ) -> Result<Psql, Diagnostic> {
     let refuse = |offset: usize, what: String, help: &str| {
         let line = query[..offset.min(query.len())].matches('\n').count() + 1;
-        Diagnostic::error("E0742", format!("psql cannot run this query as wfc does: {what}"))
-            .primary(at, format!("line {line} of the query"))
-            .help(help.to_string())
+        Diagnostic::error(
+            "E0742",
+            format!("psql cannot run this query as wfc does: {what}"),
+        )
+        .primary(at, format!("line {line} of the query"))
+        .help(help.to_string())
     };
     let scan = sql_syntax::scan(query);
     if let Some((what, offset)) = scan.unterminated {
@@ -329,7 +360,10 @@ mod tests {
             ("select [a:b]", "identifier"),
             ("select :c", "`:c` is not bound"),
             ("explain select 1", "`explain`"),
-            ("with x as (delete from t returning *) select * from x", "`with`"),
+            (
+                "with x as (delete from t returning *) select * from x",
+                "`with`",
+            ),
         ] {
             let e = psql(q, &[]).err().unwrap_or_else(|| panic!("{q}"));
             assert_eq!(e.code, "E0742");

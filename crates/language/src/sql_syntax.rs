@@ -335,11 +335,13 @@ pub fn scan(sql: &str) -> Scan {
                 i = end;
             }
             b'\\' => {
-                scan.client.push((i, "a backslash (a meta-command to psql)"));
+                scan.client
+                    .push((i, "a backslash (a meta-command to psql)"));
                 i += 1;
             }
             b':' if matches!(next, Some(b'\'' | b'"' | b'{')) => {
-                scan.client.push((i, "a psql variable (`:'x'`, `:\"x\"`, `:{?x}`)"));
+                scan.client
+                    .push((i, "a psql variable (`:'x'`, `:\"x\"`, `:{?x}`)"));
                 i += 1;
             }
             _ => {
@@ -353,7 +355,15 @@ pub fn scan(sql: &str) -> Scan {
             content = true;
         }
     }
-    push_statement(&mut scan, sql, stmt_start, b.len(), content, &mut params, words);
+    push_statement(
+        &mut scan,
+        sql,
+        stmt_start,
+        b.len(),
+        content,
+        &mut params,
+        words,
+    );
     scan
 }
 
@@ -614,13 +624,17 @@ mod tests {
         assert_eq!(found.len(), 7, "{found:?}");
         let s = scan("select :'v'");
         assert_eq!(s.client[0].0, 7);
-        assert!(scan("select 'a:''b', \"c\\d\" /* \\ :'x' */").client.is_empty());
+        assert!(scan("select 'a:''b', \"c\\d\" /* \\ :'x' */")
+            .client
+            .is_empty());
     }
 
     #[test]
     fn tells_the_lead_word_and_keywords() {
-        let s = scan("with x as (select 1) select * from x; insert into t values (1) returning id; \
-                      /* c */ update t set a = 'returning'; (select 1)");
+        let s = scan(
+            "with x as (select 1) select * from x; insert into t values (1) returning id; \
+                      /* c */ update t set a = 'returning'; (select 1)",
+        );
         let got: Vec<(&str, bool, bool)> = s
             .statements
             .iter()

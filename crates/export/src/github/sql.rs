@@ -36,8 +36,12 @@ pub fn run(
     let bound: Vec<String> = params.iter().map(|(n, _)| n.clone()).collect();
     // The query is the script's text: GitHub must not evaluate it.
     let query = s.fields.iter().find(|f| f.name == "query");
-    if let Some(FieldValue::Expr(e @ wfc_language::ir::Expr { kind: ExprKind::Str(t), .. })) =
-        query.map(|f| &f.value)
+    if let Some(FieldValue::Expr(
+        e @ wfc_language::ir::Expr {
+            kind: ExprKind::Str(t),
+            ..
+        },
+    )) = query.map(|f| &f.value)
     {
         if let Err(d) = literal(t, e) {
             return Err(vec![d]);
