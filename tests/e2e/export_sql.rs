@@ -31,6 +31,9 @@ const SQL: &str = r#"workflow notes {
     params { note = note, n = n }
     outputs { body: string, len: int }
   }
+  if load.row_count > 0 {
+    step tell: shell { run "echo ${load.row_count} notes" }
+  }
 }
 "#;
 
@@ -171,11 +174,19 @@ fn sql_exports_to_github_as_psql_and_gives_what_wfc_run_gives() {
     }
     let all = github_outputs(&wfc_outputs);
     let declared = github_outputs(&std::fs::read_to_string(&github_output).unwrap());
-    assert_eq!(declared.keys().collect::<Vec<_>>(), ["body", "len"]);
+    // `row_count` is read by `tell`: a job output too.
+    assert_eq!(
+        declared.keys().collect::<Vec<_>>(),
+        ["body", "len", "row_count"]
+    );
+    assert!(
+        yaml.contains("fromJSON(needs.load.outputs.row_count) > 0"),
+        "{yaml}"
+    );
     same(
         &expected,
         &all["rows"],
-        &all["row_count"],
+        &declared["row_count"],
         &declared["body"],
         &declared["len"],
         HOSTILE,
@@ -188,7 +199,8 @@ fn sql_exports_to_argo_as_the_postgres_image_and_gives_what_wfc_run_gives() {
     let c = workflow(SQL);
     let note = hostile_for_argo();
     let yaml = c
-        .wfc(["export", "argo", "w.wf", "-p", &format!("note={note}")])
+        .wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .args(["-p", &format!("note={note}")])
         .success()
         .output()
         .stdout;
@@ -230,7 +242,18 @@ fn sql_exports_to_argo_as_the_postgres_image_and_gives_what_wfc_run_gives() {
         .iter()
         .map(|p| p["valueFrom"]["path"].as_str().unwrap())
         .collect();
-    assert_eq!(declared, ["/tmp/wf-outputs/body", "/tmp/wf-outputs/len"]);
+    assert_eq!(
+        declared,
+        [
+            "/tmp/wf-outputs/body",
+            "/tmp/wf-outputs/len",
+            "/tmp/wf-outputs/row_count"
+        ]
+    );
+    assert!(
+        yaml.contains("when: ({{tasks.load.outputs.parameters.row_count}} > 0)"),
+        "{yaml}"
+    );
     same(
         &expected,
         &read("rows"),
@@ -246,7 +269,11 @@ fn sql_exports_to_argo_as_the_postgres_image_and_gives_what_wfc_run_gives() {
 #[test]
 fn a_failing_statement_fails_the_exported_step_and_keeps_nothing() {
     let c = workflow(&SQL.replace("from notes where id <= :n", "from notes where id <= :n / 0"));
-    let yaml = c.wfc(["export", "argo", "w.wf"]).success().output().stdout;
+    let yaml = c
+        .wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .success()
+        .output()
+        .stdout;
     let Some(pg) = server() else { return };
     let url = database(&pg.url, "rolled_back");
     let doc: Json = serde_norway::from_str(&yaml).unwrap();

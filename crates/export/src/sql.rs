@@ -137,6 +137,55 @@ impl<'a> Step<'a> {
     }
 }
 
+/// The outputs of sql step `step` that other steps read as fields
+/// (`x.row_count`, `x.rows`): the exports hand on only those, as a big
+/// `rows` would overflow a job output or an Argo parameter.
+pub fn fields_read(plan: &wfc_plan::Plan, step: wfc_language::ir::StepId) -> Vec<&'static str> {
+    use wfc_language::ir::{Expr, ExprKind, FieldValue};
+    fn graph(g: &wfc_plan::Graph, out: &mut Vec<&'static str>, step: usize) {
+        for s in &g.steps {
+            let mut exprs: Vec<&Expr> = s.condition.as_deref().into_iter().collect();
+            for f in &s.fields {
+                match &f.value {
+                    FieldValue::Expr(e) => exprs.push(e),
+                    FieldValue::Map(m) => exprs.extend(m.iter().map(|(_, e)| e)),
+                    _ => {}
+                }
+            }
+            for e in exprs {
+                e.walk(&mut |x| {
+                    if let ExprKind::StepOutput {
+                        step: of,
+                        field,
+                        output: None,
+                    } = &x.kind
+                    {
+                        for name in ["rows", "row_count"] {
+                            if *of == step
+                                && s.step != step
+                                && field == name
+                                && !out.contains(&name)
+                            {
+                                out.push(name);
+                            }
+                        }
+                    }
+                });
+            }
+            if let Some(rb) = &s.rollback {
+                graph(rb, out, step);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    graph(&plan.main, &mut out, step);
+    for h in &plan.handlers {
+        graph(&h.graph, &mut out, step);
+    }
+    out.sort_unstable();
+    out
+}
+
 /// Refuses a database known at export that is not PostgreSQL.
 pub fn database(url: &str, at: Span) -> Result<(), Diagnostic> {
     if url.starts_with("sqlite:") {

@@ -11,6 +11,11 @@ use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{FieldValue, Workflow};
 use wfc_plan::{PlannedStep, Value};
 
+/// The output parameter of `rows` or `row_count`, read by another step.
+pub fn parameter(name: &str) -> Json {
+    serde_json::json!({ "name": name, "valueFrom": { "path": format!("/tmp/wf-outputs/{name}") } })
+}
+
 pub fn template(
     wf: &Workflow,
     s: &PlannedStep,

@@ -553,7 +553,11 @@ pub(super) fn job(
         }
         None => None,
     };
-    let outputs = !s.outputs.is_empty();
+    // The declared outputs, and a sql step's `rows`/`row_count` others read.
+    let sql_outputs = values.sql_outputs.iter().map(|n| n.to_string());
+    let declared = s.outputs.iter().map(|o| o.name.clone());
+    let declared: Vec<String> = declared.chain(sql_outputs).collect();
+    let outputs = !declared.is_empty();
     let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
     if let Some(Json::String(run)) = run_step.get("run").cloned() {
         let run = match retry {
@@ -609,16 +613,14 @@ pub(super) fn job(
     }
     let mut steps = Vec::new();
     if outputs {
-        let outs: Map<String, Json> = s
-            .outputs
+        let outs: Map<String, Json> = declared
             .iter()
-            .map(|o| {
-                let read = format!("${{{{ steps.outputs.outputs.{} }}}}", o.name);
-                (o.name.clone(), Json::String(read))
+            .map(|name| {
+                let read = format!("${{{{ steps.outputs.outputs.{name} }}}}");
+                (name.clone(), Json::String(read))
             })
             .collect();
         job.insert("outputs".into(), Json::Object(outs));
-        let declared: Vec<String> = s.outputs.iter().map(|o| o.name.clone()).collect();
         steps.push(if is_script {
             scripts::outputs_step(&s.outputs)
         } else {

@@ -33,6 +33,8 @@ pub struct Values<'a> {
     pub home: String,
     /// In the `on failure` handler: the job giving `failed.*` ([`super::failed`]).
     failed: Option<String>,
+    /// A sql step's `rows` / `row_count` that others read: job outputs too.
+    pub sql_outputs: Vec<&'static str>,
 }
 
 impl<'a> Values<'a> {
@@ -42,6 +44,10 @@ impl<'a> Values<'a> {
             .map(|s| s.items.iter().map(|(b, _, v)| (*b, v.clone())).collect())
             .unwrap_or_default();
         let other_triggers = !plan.triggers.is_empty();
+        let sql_outputs = step
+            .filter(|s| s.kind == wfc_language::ir::StepKind::Sql)
+            .map(|s| crate::sql::fields_read(plan, s.step))
+            .unwrap_or_default();
         Values {
             wf,
             params,
@@ -53,6 +59,7 @@ impl<'a> Values<'a> {
             matrix: None,
             home: ".".into(),
             failed: None,
+            sql_outputs,
         }
     }
 
@@ -104,10 +111,21 @@ impl<'a> Values<'a> {
             output: None,
         } = &e.kind
         {
+            let (_, job) = self.producers.iter().find(|(s, _)| s == step)?;
+            if self.wf.steps[*step].kind == wfc_language::ir::StepKind::Sql {
+                // Handed on by the sql step's job ([`super::sql`]).
+                let read = format!("needs.{job}.outputs.{field}");
+                return matches!(field.as_str(), "rows" | "row_count").then(|| {
+                    if typed {
+                        format!("fromJSON({read})")
+                    } else {
+                        read
+                    }
+                });
+            }
             let gate = &self.wf.steps[*step];
             let checks = gate.kind == wfc_language::ir::StepKind::Gate
                 && gate.fields.iter().any(|f| f.name == "check");
-            let (_, job) = self.producers.iter().find(|(s, _)| s == step)?;
             return (field == "passed" && checks).then(|| {
                 let read = format!(
                     "needs.{job}.outputs.{}",
