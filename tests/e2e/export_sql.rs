@@ -169,6 +169,10 @@ fn sql_exports_to_github_as_psql_and_gives_what_wfc_run_gives() {
         let got = cmd.output().unwrap();
         assert!(got.status.success(), "{got:?}");
         if step["id"] == "run" {
+            // As `wfc run` logs it: the statements, never a value.
+            let log = String::from_utf8_lossy(&got.stdout);
+            assert!(log.contains("sql: create table notes"), "{log}");
+            assert!(!log.contains("O'Brien"), "{log}");
             wfc_outputs = std::fs::read_to_string(temp.path().join("wfc-outputs")).unwrap();
         }
     }

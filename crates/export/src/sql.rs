@@ -40,6 +40,8 @@ pub fn param_var(n: usize) -> String {
 pub struct Psql {
     /// psql's input: the statements, then the outputs written to files.
     input: String,
+    /// Each statement on one line, placeholders and all, for the log.
+    shown: Vec<String>,
     /// The params the query names, in the order of their variables.
     pub params: Vec<String>,
     transaction: bool,
@@ -48,7 +50,8 @@ pub struct Psql {
 
 /// Where the script leaves the outputs.
 pub enum Out {
-    /// `name<<DELIM` blocks in `$WF_OUTPUTS`, when it is set (GitHub).
+    /// `name<<DELIM` blocks in `$WF_OUTPUTS`, when it is set (GitHub;
+    /// psql's files under `$RUNNER_TEMP`, which the runner empties).
     WfOutputs,
     /// A file each, named after the output, in this folder (Argo).
     Folder(&'static str),
@@ -264,6 +267,11 @@ pub fn prepare(
             "\\o /dev/null\nselect {v} is not null as wfc_has, case json_typeof({v}) when 'string' then :'wfc_rows'::json -> 0 ->> '{c}' else {v}::text end as wfc_v \\gset\n\\if :wfc_has\n\\o c.{c}\n\\qecho -n :wfc_v\n\\endif\n"
         ));
     }
+    let shown = scan
+        .statements
+        .iter()
+        .map(|s| s.text.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
     let mut params: Vec<String> = Vec::new();
     for p in scan.params() {
         if !params.contains(&p.name) {
@@ -272,6 +280,7 @@ pub fn prepare(
     }
     Ok(Psql {
         input,
+        shown,
         params,
         transaction: transaction.unwrap_or(scan.statements.len() > 1),
         columns: columns.to_vec(),
@@ -315,6 +324,19 @@ pub fn script(p: &Psql, out: Out) -> String {
         end.push('_');
     }
     let mut s = String::from(CHECK_URL);
+    let tmp = match out {
+        Out::WfOutputs => "$RUNNER_TEMP",
+        Out::Folder(_) => "/tmp",
+    };
+    // The rows are data: mktemp's folder is this user's only.
+    s.push_str(&format!(
+        "wfc_sql=$(mktemp -d \"{tmp}/wfc-sql.XXXXXX\") || exit 1\n"
+    ));
+    // As `wfc run` logs a step: each statement, never a value.
+    for line in &p.shown {
+        let line = wfc_language::shell_syntax::quote(&format!("sql: {line}"));
+        s.push_str(&format!("printf '%s\\n' {line}\n"));
+    }
     s.push_str(&format!(
         "cat > \"$wfc_sql/query.sql\" <<'{end}'\n{}{end}\n",
         p.input
@@ -360,18 +382,16 @@ pub fn script(p: &Psql, out: Out) -> String {
             }
         }
     }
-    s.push_str("cat \"$wfc_sql/rows\"\necho\n");
     s
 }
 
 /// Refuses a URL that is not PostgreSQL's (a secret's, known only at run
-/// time), then makes the folder psql works in.
+/// time).
 const CHECK_URL: &str = r#"case "$WF_DATABASE" in
   postgres://*|postgresql://*) ;;
   sqlite:*) echo 'wfc: the export runs sql steps on PostgreSQL only: the sqlite3 CLI cannot bind a value apart from the SQL' >&2; exit 1 ;;
   *) echo 'wfc: the database is not a PostgreSQL URL (postgres://…)' >&2; exit 1 ;;
 esac
-wfc_sql=$(mktemp -d) || exit 1
 "#;
 
 /// Runs psql in that folder (its `\o` files are relative), the strings

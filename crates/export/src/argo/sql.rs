@@ -57,7 +57,12 @@ pub fn template(
         return Err(errors);
     }
     let out = crate::sql::Out::Folder("/tmp/wf-outputs");
-    let script = notify::retried(wf, s, crate::sql::script(&psql, out), rt)?;
+    let script = crate::sql::script(&psql, out);
+    // `until` is refused for this kind (step.rs): no polling loop.
+    let script = match s.until {
+        Some(_) => script,
+        None => notify::retried(wf, s, script, rt)?,
+    };
     Ok(notify::container_on(
         crate::sql::PSQL_IMAGE,
         script,
