@@ -256,7 +256,7 @@ pub fn prepare(
                 "with wfc_rows as (\n{text}\n) select coalesce(json_agg(wfc_rows), '[]') as wfc_rows, count(*) as wfc_row_count from wfc_rows \\gset\n"
             )),
             Ok(false) => input.push_str(&format!("{text}\n;\n\\set wfc_row_count :ROW_COUNT\n")),
-            Err(why) => return Err(refuse(s.start, why.into(), "return its rows from a `select` (`with x as (…) select * from x` is one when `x` only reads), or drop its rows")),
+            Err((why, help)) => return Err(refuse(s.start, why.into(), help)),
         }
     }
     input.push_str("\\o rows\n\\qecho -n :wfc_rows\n\\o row_count\n\\qecho -n :wfc_row_count\n");
@@ -289,15 +289,19 @@ pub fn prepare(
 
 /// Whether psql can give `s`'s rows: wrapped in `with wfc_rows as (…)`,
 /// which takes a query or a data-modifying statement with `returning`.
-fn returns_rows(s: &Statement) -> Result<bool, &'static str> {
+fn returns_rows(s: &Statement) -> Result<bool, (&'static str, &'static str)> {
+    const ROWS: &str = "return its rows from a `select` (`with x as (…) select * from x` is one when `x` only reads), or drop its rows";
     match s.lead.as_str() {
         "select" | "values" | "table" => Ok(true),
         "with" if !s.modifies => Ok(true),
         "with" if s.returning => {
-            Err("the rows of a `with` statement that changes rows (`returning`) cannot be wrapped to hand them on")
+            Err(("the rows of a `with` statement that changes rows (`returning`) cannot be wrapped to hand them on", ROWS))
         }
         "insert" | "update" | "delete" | "merge" => Ok(s.returning),
-        "show" | "explain" | "fetch" => Err("the rows of `show`, `explain` or `fetch` cannot be wrapped to hand them on"),
+        "show" | "explain" | "fetch" => Err(("the rows of `show`, `explain` or `fetch` cannot be wrapped to hand them on", ROWS)),
+        // `copy … from stdin` would read the lines after it in psql's
+        // input (wfc's own) as its data.
+        "copy" => Err(("psql would feed `copy` from its own input", "run `copy` from a `shell` step with psql's `\\copy`, or load rows with `insert … select` over a param")),
         _ => Ok(false),
     }
 }
@@ -429,6 +433,7 @@ mod tests {
             ("select [a:b]", "identifier"),
             ("select :c", "`:c` is not bound"),
             ("explain select 1", "`explain`"),
+            ("copy t from stdin", "`copy`"),
             (
                 "with x as (delete from t returning *) select * from x",
                 "`with`",
