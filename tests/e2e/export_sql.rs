@@ -317,6 +317,7 @@ fn queries_psql_reads_otherwise_and_sqlite_are_refused() {
         ("select :'note'", "db", "E0742", "a psql variable"),
         ("select [a:b]", "db", "E0742", "identifier"),
         ("explain select 1", "db", "E0742", "`explain`"),
+        ("copy t from stdin", "db", "E0742", "`copy`"),
         ("select 1", "\"sqlite:app.db\"", "E0743", "not SQLite"),
     ] {
         let text = format!(
@@ -337,4 +338,14 @@ fn queries_psql_reads_otherwise_and_sqlite_are_refused() {
             );
         }
     }
+    // The query is the script's text: Argo may not expand `{{…}}` in it
+    // (wfc's checker refuses `${{` in any text: E0010).
+    let c = workflow(
+        "workflow w {\n  secret db: string = env(\"DB_URL\")\n  step q: sql {\n    database db\n    query \"select '{{workflow.name}}'\"\n  }\n}\n",
+    );
+    let argo = c.wfc(["export", "argo", "w.wf"]).status(3).output();
+    assert!(argo.stderr.contains("E0727"), "{}", argo.stderr);
+    c.wfc(["export", "github-actions", "w.wf"])
+        .success()
+        .output();
 }
