@@ -20,12 +20,9 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
         &["version=1.2.3"],
         &[("E0735", 112), ("E0738", 71)],
     ),
-    (
-        "etl.wf",
-        &[],
-        // The sql steps, and what reads their rows (E0733).
-        &[("E0734", 83), ("E0738", 38), ("E0733", 68)],
-    ),
+    // The pause, and a read of the script's `result` (E0733); the sql
+    // steps and what reads their rows export.
+    ("etl.wf", &[], &[("E0734", 83), ("E0733", 111)]),
     ("file-drop.wf", &[], &[("E0731", 11)]),
     ("health-poll.wf", &[], &[]),
     // The emails export, `json(x.stdout)` and the answers of http steps

@@ -113,6 +113,7 @@ mod export_github_zoned;
 mod export_ports;
 mod export_secret_decided;
 mod export_secret_if;
+mod export_sql;
 mod export_yaml_quoting;
 mod fifo_files;
 mod first_minutes;

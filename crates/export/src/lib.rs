@@ -11,6 +11,7 @@ mod mail;
 mod script_template;
 mod secret_decided;
 mod shell_loops;
+mod sql;
 mod stdout_reads;
 mod yaml;
 

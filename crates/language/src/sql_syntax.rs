@@ -72,6 +72,13 @@ pub struct Statement {
     pub text: String,
     pub start: usize,
     pub params: Vec<SqlParam>,
+    /// Its first word, lowercase (`select`, `with`, `insert`; empty when
+    /// none): what an export reads to tell whether it returns rows.
+    pub lead: String,
+    /// Whether a word `returning` stands outside its strings and comments.
+    pub returning: bool,
+    /// Whether a word `insert`, `update`, `delete` or `merge` does.
+    pub modifies: bool,
 }
 
 impl Statement {
@@ -116,6 +123,12 @@ pub struct Scan {
     /// Placeholders of other syntaxes, in order (outside strings, comments
     /// and dollar quotes, as `:name`s are found).
     pub foreign: Vec<Foreign>,
+    /// Text outside strings and comments that a client such as `psql`
+    /// reads otherwise than this scan: its offset and what it is (a
+    /// backslash, a meta-command to psql; `:'x'`, `:"x"`, `:{?x}`, psql
+    /// variables; SQLite's `[…]` and backquoted identifiers, plain text to
+    /// psql, so a `:name` in them would be its variable).
+    pub client: Vec<(usize, &'static str)>,
 }
 
 impl Scan {
@@ -200,6 +213,8 @@ pub fn scan(sql: &str) -> Scan {
     // operator), and how deep in `[…]` the scan is.
     let mut operand = false;
     let mut brackets = 0usize;
+    // The current statement's first word and keywords (see [`Statement`]).
+    let mut words = Words::default();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -225,7 +240,10 @@ pub fn scan(sql: &str) -> Scan {
             // SQLite's (and MySQL's) other quoted identifier; PostgreSQL
             // has no reading of a backquote.
             b'`' => match quoted(b, i + 1, b'`', false) {
-                Some(end) => i = end,
+                Some(end) => {
+                    scan.client.push((open, "a backquoted identifier"));
+                    i = end
+                }
                 None => return open_at(scan, "quoted identifier", open),
             },
             b'-' if next == Some(b'-') => {
@@ -281,7 +299,8 @@ pub fn scan(sql: &str) -> Scan {
             }
             b';' => {
                 operand = false;
-                push_statement(&mut scan, sql, stmt_start, i, content, &mut params);
+                let w = std::mem::take(&mut words);
+                push_statement(&mut scan, sql, stmt_start, i, content, &mut params, w);
                 content = false;
                 stmt_start = i + 1;
                 i += 1;
@@ -296,7 +315,10 @@ pub fn scan(sql: &str) -> Scan {
                 i += 1;
             }
             b'[' => match sql[i + 1..].find(']') {
-                Some(n) => i += n + 2,
+                Some(n) => {
+                    scan.client.push((open, "a `[…]` identifier"));
+                    i += n + 2
+                }
                 None => return open_at(scan, "quoted identifier", open),
             },
             b']' => {
@@ -308,8 +330,19 @@ pub fn scan(sql: &str) -> Scan {
                 // A word (`a$b` is one name in PostgreSQL) or a number.
                 let end = run_of(b, i, |c| ident_char(c) || c == b'$');
                 let word = &sql[i..end];
+                words.add(word);
                 operand = !OPERAND_NEXT.iter().any(|k| word.eq_ignore_ascii_case(k));
                 i = end;
+            }
+            b'\\' => {
+                scan.client
+                    .push((i, "a backslash (a meta-command to psql)"));
+                i += 1;
+            }
+            b':' if matches!(next, Some(b'\'' | b'"' | b'{')) => {
+                scan.client
+                    .push((i, "a psql variable (`:'x'`, `:\"x\"`, `:{?x}`)"));
+                i += 1;
             }
             _ => {
                 // Blanks keep what came before; `(`, `,` and operators
@@ -322,8 +355,33 @@ pub fn scan(sql: &str) -> Scan {
             content = true;
         }
     }
-    push_statement(&mut scan, sql, stmt_start, b.len(), content, &mut params);
+    push_statement(
+        &mut scan,
+        sql,
+        stmt_start,
+        b.len(),
+        content,
+        &mut params,
+        words,
+    );
     scan
+}
+
+/// What [`Statement`] says of its words.
+#[derive(Default)]
+struct Words {
+    lead: Option<String>,
+    returning: bool,
+    modifies: bool,
+}
+
+impl Words {
+    fn add(&mut self, word: &str) {
+        let w = word.to_ascii_lowercase();
+        self.returning |= w == "returning";
+        self.modifies |= matches!(w.as_str(), "insert" | "update" | "delete" | "merge");
+        self.lead.get_or_insert(w);
+    }
 }
 
 /// Records the foreign placeholder `start..end`; returns `end`.
@@ -348,6 +406,7 @@ fn push_statement(
     end: usize,
     content: bool,
     params: &mut Vec<SqlParam>,
+    words: Words,
 ) {
     let params = std::mem::take(params);
     if !content {
@@ -359,6 +418,9 @@ fn push_statement(
         text: raw.trim().to_owned(),
         start: start + lead,
         params,
+        lead: words.lead.unwrap_or_default(),
+        returning: words.returning,
+        modifies: words.modifies,
     });
 }
 
@@ -550,5 +612,42 @@ mod tests {
         assert_eq!(of("select $v"), ":v");
         assert_eq!(of("select $1"), ":name");
         assert_eq!(of("select ?"), ":name");
+    }
+
+    /// What psql would read as its own: found outside strings and
+    /// comments only, with their offsets.
+    #[test]
+    fn finds_text_psql_reads_as_its_own() {
+        let sql = "select '\\x', $$ \\y $$, \"\\z\" -- \\q\n, 1 \\gexec\n\\! id\n\
+                   , :'v', :\"w\", :{?x}, [a:b], `c:d`, x::int, E'\\'\\\\'";
+        let found: Vec<&str> = scan(sql).client.iter().map(|(_, what)| *what).collect();
+        assert_eq!(found.len(), 7, "{found:?}");
+        let s = scan("select :'v'");
+        assert_eq!(s.client[0].0, 7);
+        assert!(scan("select 'a:''b', \"c\\d\" /* \\ :'x' */")
+            .client
+            .is_empty());
+    }
+
+    #[test]
+    fn tells_the_lead_word_and_keywords() {
+        let s = scan(
+            "with x as (select 1) select * from x; insert into t values (1) returning id; \
+                      /* c */ update t set a = 'returning'; (select 1)",
+        );
+        let got: Vec<(&str, bool, bool)> = s
+            .statements
+            .iter()
+            .map(|s| (s.lead.as_str(), s.returning, s.modifies))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("with", false, false),
+                ("insert", true, true),
+                ("update", false, true),
+                ("select", false, false)
+            ]
+        );
     }
 }

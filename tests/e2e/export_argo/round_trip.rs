@@ -20,7 +20,7 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     ("templates/test-suite.wf", &[], &[]),
     // `mount`, `wait any` (E0721).
     ("examples/deploy.wf", &["version=1"], &["E0721"]),
-    // `sql`, `on fail pause` (E0721), a list output (E0722).
+    // `on fail pause` (E0721), a list output (E0722); its `sql` steps map.
     ("examples/etl.wf", &[], &["E0721", "E0722"]),
     ("examples/file-drop.wf", &[], &[]),
     ("examples/health-poll.wf", &[], &[]),

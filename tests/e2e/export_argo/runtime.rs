@@ -112,7 +112,11 @@ fn run_computed(yaml: &str, name: &str, args: &[(&str, &str)]) -> String {
         jq.env(e["name"].as_str().unwrap(), value);
     }
     let out = jq.output().expect("jq runs (scripts/install-test-deps)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -152,10 +156,19 @@ fn conditions_argo_cannot_say_are_computed_by_jq() {
         assert!(yaml.contains(part), "{part}\n{yaml}");
     }
     let hostile = "v1' || true || 'x";
-    assert_eq!(run_computed(&yaml, "tagged-v1", &[("wf-in-1", "v1")]), "true");
-    assert_eq!(run_computed(&yaml, "tagged-v1", &[("wf-in-1", hostile)]), "false");
+    assert_eq!(
+        run_computed(&yaml, "tagged-v1", &[("wf-in-1", "v1")]),
+        "true"
+    );
+    assert_eq!(
+        run_computed(&yaml, "tagged-v1", &[("wf-in-1", hostile)]),
+        "false"
+    );
     assert_eq!(run_computed(&yaml, "big-v1", &[("wf-in-1", "3")]), "false");
-    assert_eq!(run_computed(&yaml, "big-v1", &[("wf-in-1", "1234")]), "true");
+    assert_eq!(
+        run_computed(&yaml, "big-v1", &[("wf-in-1", "1234")]),
+        "true"
+    );
 }
 
 /// Without `--approximate`, what has only an approximation is refused.

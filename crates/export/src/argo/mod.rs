@@ -30,6 +30,7 @@ mod rollback;
 mod runtime;
 mod script;
 mod secret_if;
+mod sql;
 mod stdout;
 pub mod step;
 mod text;
@@ -347,6 +348,9 @@ fn dag(
             ctx.main_tasks.push((name.clone(), wfc_name, lp.is_some()));
         }
         rt.keeps_stdout = stdout_read.contains(&s.step);
+        if s.kind == StepKind::Sql {
+            rt.sql_outputs = crate::sql::fields_read(ctx.plan, s.step);
+        }
         match files::of_step(ctx.wf, s) {
             Ok(kept) => rt.kept = kept,
             Err(e) => errors.push(e),

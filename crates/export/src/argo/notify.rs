@@ -215,7 +215,7 @@ pub fn request(
 
 /// `script` in the retry loop Argo's `retryStrategy` cannot say, after
 /// the prelude.
-fn retried(
+pub(super) fn retried(
     wf: &Workflow,
     s: &PlannedStep,
     script: String,
@@ -239,6 +239,18 @@ fn retried(
 
 fn container(
     script: String,
+    env: Vec<Json>,
+    rt: &RunTime,
+    options: &Options,
+) -> (&'static str, Json) {
+    container_on(CURL_IMAGE, script, env, rt, options)
+}
+
+/// A container of `image` running `script` with `env`, the run-time
+/// values and the secrets the script reads.
+pub(super) fn container_on(
+    image: &str,
+    script: String,
     mut env: Vec<Json>,
     rt: &RunTime,
     options: &Options,
@@ -249,7 +261,7 @@ fn container(
     }));
     (
         "container",
-        json!({ "image": CURL_IMAGE, "command": ["sh", "-c", script], "env": env }),
+        json!({ "image": image, "command": ["sh", "-c", script], "env": env }),
     )
 }
 
@@ -293,7 +305,7 @@ fn with_secrets(
 /// Env variable `var` for `e`: a whole secret as a `secretKeyRef`, a
 /// value only the run knows as Argo text (a message's parts in place),
 /// else the text it folds to.
-fn value(
+pub(super) fn value(
     wf: &Workflow,
     s: &PlannedStep,
     var: &str,

@@ -77,6 +77,9 @@ pub struct RunTime<'p> {
     pub workflow: String,
     /// Another step reads this step's stdout: its script keeps it.
     pub keeps_stdout: bool,
+    /// A sql step's `rows` / `row_count` that others read: output
+    /// parameters too ([`super::sql`]).
+    pub sql_outputs: Vec<&'static str>,
     /// The artifacts this step keeps ([`super::files`]).
     pub kept: Vec<super::files::Kept>,
     /// The artifacts of earlier steps it unpacks: (template input, task argument).
@@ -110,6 +113,7 @@ impl<'p> RunTime<'p> {
             prelude: Vec::new(),
             workflow: workflow.to_owned(),
             keeps_stdout: false,
+            sql_outputs: Vec::new(),
             kept: Vec::new(),
             artifacts_in: Vec::new(),
             failed: None,
@@ -173,6 +177,17 @@ impl<'p> RunTime<'p> {
                 let task_name = self.producers.tasks.get(step)?;
                 task(format!(
                     "{{{{tasks.{task_name}.outputs.parameters.{name}}}}}"
+                ))
+            }
+            // A sql step's, handed on as parameters ([`super::sql`]).
+            ExprKind::StepOutput {
+                step,
+                field,
+                output: None,
+            } if matches!(field.as_str(), "rows" | "row_count") => {
+                let task_name = self.producers.tasks.get(step)?;
+                task(format!(
+                    "{{{{tasks.{task_name}.outputs.parameters.{field}}}}}"
                 ))
             }
             // A check gate's task is skipped when its check held.

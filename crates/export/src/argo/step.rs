@@ -47,11 +47,7 @@ pub fn template(
             let lang = ScriptLang::of(s.kind).expect("a script kind");
             script::template(wf, env, s, options, rt, lang)
         }
-        StepKind::Sql => Err(vec![diag::cannot_express(
-            s.span,
-            "a `sql` step",
-            "the export maps shell, docker, python, node, http, webhook, slack, email, gate and sleep steps",
-        )]),
+        StepKind::Sql => super::sql::template(wf, s, options, rt),
         // The plan inlined the call: this is its join.
         StepKind::Call => super::join::container(wf, s, options, rt),
         StepKind::Invalid => Err(vec![diag::cannot_express(
@@ -81,6 +77,7 @@ pub fn template(
     if rt.keeps_stdout {
         outs.extend(super::stdout::parameters());
     }
+    outs.extend(rt.sql_outputs.iter().map(|n| super::sql::parameter(n)));
     let mut outputs = Map::new();
     if !outs.is_empty() {
         outputs.insert("parameters".into(), json!(outs));

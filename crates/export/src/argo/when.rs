@@ -44,6 +44,19 @@ pub fn translate(
             }
             format!("'{s}'")
         }
+        // A sql step's count, an int: handed on as a parameter (`sql.rs`).
+        ExprKind::StepOutput {
+            step: producer,
+            field,
+            output: None,
+        } if field == "row_count" => match producers.tasks.get(producer) {
+            Some(task) => format!("{{{{tasks.{task}.outputs.parameters.row_count}}}}"),
+            None => {
+                return Err(refuse(
+                    "an output of a step that is not exactly one task of the same dag",
+                ))
+            }
+        },
         ExprKind::StepOutput {
             step: producer,
             field,

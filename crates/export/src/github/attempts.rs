@@ -8,11 +8,13 @@ use wfc_language::diag::Diagnostic;
 use wfc_language::ir::StepKind;
 use wfc_plan::PlannedStep;
 
-/// Wraps `run_step`'s script in `s`'s retry loop, and bounds `job`.
+/// Wraps `run_step`'s script in `s`'s retry loop (`outputs`: it writes
+/// `$WF_OUTPUTS`), and bounds `job`.
 pub fn wrap(
     s: &PlannedStep,
     values: &Values,
     (job, run_step): (&mut Map<String, Json>, &mut Map<String, Json>),
+    outputs: bool,
     env: &mut Vec<(String, String)>,
 ) -> Result<(), Vec<Diagnostic>> {
     // `when` over the attempt's exit status: a test in the retry loop.
@@ -36,7 +38,6 @@ pub fn wrap(
         }
         None => None,
     };
-    let outputs = !s.outputs.is_empty();
     let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
     if let Some(Json::String(run)) = run_step.get("run").cloned() {
         let run = match retry {

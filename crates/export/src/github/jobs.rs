@@ -449,6 +449,10 @@ fn step_job(
             Ok(run) => drop(run_step.insert("run".into(), json!(run))),
             Err(ds) => ds.into_iter().for_each(&mut fail),
         },
+        StepKind::Sql => match super::sql::run(values, step, s, &mut env) {
+            Ok(run) => drop(run_step.insert("run".into(), json!(run))),
+            Err(ds) => ds.into_iter().for_each(&mut fail),
+        },
         StepKind::Gate if field("approval").is_some() => {
             // The environment's protection rules (required reviewers) give the
             // approval, and no value with it: a read of an input would be empty.
@@ -528,10 +532,7 @@ fn step_job(
         _ => fail(refuse(
             "E0738",
             &format!("mapping for the `{}` step", s.kind.name()),
-            match s.kind {
-                StepKind::Sql => "a runner has no database client of wfc's: run the query from a `shell` step with the database's own client",
-                _ => "use shell, docker, http, webhook, slack, email, python, node, sleep or a gate",
-            },
+            "use shell, docker, http, webhook, slack, email, python, node, sql, sleep or a gate",
         )),
     }
     // Every kind runs a script: in its folder (see `folder`), made first
@@ -550,24 +551,26 @@ fn step_job(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let outputs = !s.outputs.is_empty();
+    // The declared outputs, and a sql step's `rows`/`row_count` others read.
+    let sql_outputs = values.sql_outputs.iter().map(|n| n.to_string());
+    let declared = s.outputs.iter().map(|o| o.name.clone());
+    let declared: Vec<String> = declared.chain(sql_outputs).collect();
+    let outputs = !declared.is_empty();
     let is_script = matches!(s.kind, StepKind::Python | StepKind::Node);
-    super::attempts::wrap(s, values, (&mut job, &mut run_step), &mut env)?;
+    super::attempts::wrap(s, values, (&mut job, &mut run_step), outputs, &mut env)?;
     if s.optional {
         job.insert("continue-on-error".into(), Json::Bool(true));
     }
     let mut steps = Vec::new();
     if outputs {
-        let outs: Map<String, Json> = s
-            .outputs
+        let outs: Map<String, Json> = declared
             .iter()
-            .map(|o| {
-                let read = format!("${{{{ steps.outputs.outputs.{} }}}}", o.name);
-                (o.name.clone(), Json::String(read))
+            .map(|name| {
+                let read = format!("${{{{ steps.outputs.outputs.{name} }}}}");
+                (name.clone(), Json::String(read))
             })
             .collect();
         job.insert("outputs".into(), Json::Object(outs));
-        let declared: Vec<String> = s.outputs.iter().map(|o| o.name.clone()).collect();
         steps.push(if is_script {
             scripts::outputs_step(&s.outputs)
         } else {

@@ -35,6 +35,7 @@ mod runner;
 mod script;
 mod scripts;
 mod secret_if;
+mod sql;
 mod status;
 mod stdout;
 mod values;

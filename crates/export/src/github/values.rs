@@ -40,6 +40,8 @@ pub struct Values<'a> {
     /// Whether a value may be computed there: only a step's own values
     /// (`env`, the script, the request), not its job's `runs-on` or image.
     pub(super) step_level: std::cell::Cell<bool>,
+    /// A sql step's `rows` / `row_count` that others read: job outputs too.
+    pub sql_outputs: Vec<&'static str>,
 }
 
 impl<'a> Values<'a> {
@@ -49,6 +51,10 @@ impl<'a> Values<'a> {
             .map(|s| s.items.iter().map(|(b, _, v)| (*b, v.clone())).collect())
             .unwrap_or_default();
         let other_triggers = !plan.triggers.is_empty();
+        let sql_outputs = step
+            .filter(|s| s.kind == wfc_language::ir::StepKind::Sql)
+            .map(|s| crate::sql::fields_read(plan, s.step))
+            .unwrap_or_default();
         Values {
             wf,
             params,
@@ -63,6 +69,7 @@ impl<'a> Values<'a> {
             lists: Vec::new(),
             computed: Default::default(),
             step_level: std::cell::Cell::new(false),
+            sql_outputs,
         }
     }
 
@@ -145,6 +152,12 @@ impl<'a> Values<'a> {
                     && producer.fields.iter().any(|f| f.name == "check") =>
             {
                 (super::jobs::passed_output(&producer.name), false)
+            }
+            // Handed on by the sql step's job ([`super::sql`]).
+            (field @ ("rows" | "row_count"), None)
+                if producer.kind == wfc_language::ir::StepKind::Sql =>
+            {
+                (field.to_string(), false)
             }
             ("outputs", Some(name)) => {
                 let decl = producer.outputs.iter().find(|o| &o.name == name);

@@ -27,7 +27,7 @@ impl Leaves for AllParams<'_> {
         }
     }
     fn refuse(&self, e: &Expr, what: &str) -> Diagnostic {
-        Diagnostic::error("E0000", format!("refused: {what}")).primary(e.span, "here")
+        Diagnostic::error("E0733", format!("refused: {what}")).primary(e.span, "here")
     }
 }
 
