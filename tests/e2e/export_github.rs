@@ -41,8 +41,10 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     (
         "release-with-std.wf",
         &["version=1.2.3"],
-        // std notify's `if slack_url != ""` is decided by a job of its own.
-        &[("E0738", 31)],
+        // Calls are jobs and a join (std notify's `if slack_url != ""` is
+        // decided by a job of its own); a join cannot give an http step's
+        // `status_code`, nor git-release's body be built from outputs.
+        &[("E0733", 52), ("E0738", 59)],
     ),
     ("test-suite.wf", &[], &[("E0734", 63), ("E0738", 76)]),
 ];

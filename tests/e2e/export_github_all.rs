@@ -93,8 +93,14 @@ pub(crate) const ALL: &[Entry] = &[
         "examples/release-with-std.wf",
         &["version=1.2.3"],
         &[
-            ("E0733", "a call's text param over outputs"),
-            ("E0738", "std calls that poll an http step and send mail"),
+            (
+                "E0733",
+                "a call's text param over outputs or a secret; a join giving an http step's `status_code` or a slack step's `delivered`, which no job output carries",
+            ),
+            (
+                "E0738",
+                "std git-release's `json` body over its params, which the call gives from outputs",
+            ),
         ],
     ),
     (

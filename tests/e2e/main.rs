@@ -98,6 +98,7 @@ mod exec;
 mod export_argo;
 mod export_github;
 mod export_github_all;
+mod export_github_calls;
 mod export_github_failed;
 mod export_github_files;
 mod export_github_http;

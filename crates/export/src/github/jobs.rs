@@ -193,6 +193,9 @@ fn graph(
                 _ => None,
             })
             .collect();
+        // A call's join checks the job of each of its steps ([`super::join`]).
+        let joined = super::join::joined(wf, g, i, &names);
+        needs.extend(joined.iter().map(|(j, _)| j.clone()));
         for (_, job) in &producers {
             if !needs.contains(job) {
                 needs.push(job.clone());
@@ -208,7 +211,11 @@ fn graph(
         if let Some(m) = matrix {
             values = values.with_matrix(m.block, &m.var);
         }
-        let result = job(wf, s, &values, runs_on).and_then(|mut job| {
+        let result = match s.kind {
+            StepKind::Call => super::join::job(s, &values, runs_on, &joined),
+            _ => job(wf, s, &values, runs_on),
+        };
+        let result = result.and_then(|mut job| {
             if let Some(m) = matrix {
                 let step = &wf.steps[s.step].name;
                 job.insert("name".into(), Json::String(m.name(step)));
@@ -233,7 +240,10 @@ fn graph(
                     .any(|d| g.steps[d.on()].condition.is_some());
                 let (when, mark) = (when.map(|w| w.0), when.map(|w| w.1));
                 if let (Some(mark), Some(Json::Array(steps))) = (mark, job.get_mut("steps")) {
-                    for st in steps.iter_mut().filter(|st| st["id"] == "run") {
+                    for st in steps
+                        .iter_mut()
+                        .filter(|st| st["id"] == "run" || st["id"] == super::join::STEP)
+                    {
                         st["id"] = json!(mark);
                     }
                 }

@@ -13,7 +13,8 @@
 //! `E0730`–`E0740` at the construct (docs/export.md lists them); with
 //! `--approximate`, `wait any`, `mount` and `alert` are written as their
 //! nearest equivalent, each a warning with the refusal's code. `failed.*`
-//! is read from a job that finds the failed step (`failed.rs`).
+//! is read from a job that finds the failed step (`failed.rs`); a call
+//! is its steps' jobs and a join job checking their results (`join.rs`).
 
 mod configured;
 mod email;
@@ -25,6 +26,7 @@ mod group;
 mod http;
 mod ids;
 mod jobs;
+mod join;
 mod matrix;
 mod needs;
 mod polling;

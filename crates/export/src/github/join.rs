@@ -1,0 +1,168 @@
+//! A call step as a GitHub job. The plan inlines `step X: call W { … }` as
+//! W's steps (`X.build`, `X.push`: jobs of their own) and keeps `X` as
+//! their *join*, which waits for them however they ended (`after`), then
+//! fails if a required one did not succeed, else yields W's outputs as its
+//! own. So the join is a job that needs the job of every required step of
+//! the call (GitHub shows a result only to direct needs), runs once they
+//! have ended (its `if:` from the `after` edges, [`super::needs`]), reads
+//! each `needs.J.result` through `env:` and fails unless it is `success`,
+//! or `skipped` for a step that may be skipped (a run-time `if`, a `wait
+//! any` member): GitHub also says `skipped` of a job a failure stopped,
+//! which is a failure of the call in wfc. Its outputs are the callee's,
+//! values in `env:`. So `depends on X`, `after X`, `X.status` and
+//! `X.outputs.NAME` read the job `X`, as under `wfc run`. Jobs of one
+//! call's steps may still fold together ([`super::group`]): the join reads
+//! the folded job's result, which fails when one of its steps did.
+
+use super::ids::literal;
+use super::values::Values;
+use serde_json::{json, Map, Value as Json};
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{DepTarget, FieldValue, Workflow};
+use wfc_plan::{Graph, PlannedStep};
+
+/// The id of the join's checking step (in a handler, its mark instead).
+pub const STEP: &str = "wfc-join";
+
+/// The variable naming the call, in the checking step's `env:`: tells
+/// [`super::group`] the job reads its needs' results as a whole call's
+/// (folding them keeps its meaning).
+const CALL: &str = "WF_CALL";
+
+/// The jobs of the required steps of the call joined by instance `i` of
+/// `g`, each with whether it may be skipped; empty for other steps. The
+/// call's steps are the join's ancestors in the plan that its IR step
+/// waits for (`after`), so a call in a loop checks its own iteration's.
+pub fn joined(wf: &Workflow, g: &Graph, i: usize, names: &[String]) -> Vec<(String, bool)> {
+    let s = &g.steps[i];
+    if s.kind != wfc_language::ir::StepKind::Call {
+        return Vec::new();
+    }
+    let body: Vec<usize> = wf.steps[s.step]
+        .after
+        .iter()
+        .filter_map(|d| match d.target() {
+            DepTarget::Step(b) => Some(b),
+            DepTarget::Block(_) => None,
+        })
+        .collect();
+    let mut seen = vec![false; g.steps.len()];
+    let mut todo: Vec<usize> = s.deps.iter().map(|d| d.on()).collect();
+    let mut out: Vec<(String, bool)> = Vec::new();
+    while let Some(a) = todo.pop() {
+        if std::mem::replace(&mut seen[a], true) {
+            continue;
+        }
+        let step = &g.steps[a];
+        if !body.contains(&step.step) {
+            continue;
+        }
+        todo.extend(step.deps.iter().map(|d| d.on()));
+        if step.optional {
+            continue;
+        }
+        let may_skip = step.condition.is_some() || step.wait_any.is_some();
+        match out.iter_mut().find(|(j, _)| *j == names[a]) {
+            // Instances sharing a (matrix) job: skipped only if each may be.
+            Some(o) => o.1 &= may_skip,
+            None => out.push((names[a].clone(), may_skip)),
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The join's job: a step checking the results of `joined` (each job with
+/// whether it may be skipped), then one giving the callee's outputs.
+pub fn job(
+    s: &PlannedStep,
+    values: &Values,
+    runs_on: &str,
+    joined: &[(String, bool)],
+) -> Result<Map<String, Json>, Vec<Diagnostic>> {
+    let mut env = Map::new();
+    env.insert(CALL.into(), json!(literal(&s.name)));
+    let mut run = String::from(CHECK);
+    for (n, (job, may_skip)) in joined.iter().enumerate() {
+        let var = format!("WF_RESULT_{}", n + 1);
+        env.insert(var.clone(), json!(format!("${{{{ needs.{job}.result }}}}")));
+        let how = if *may_skip { "may-skip" } else { "must" };
+        run.push_str(&format!("wfc_ok {how} \"${var}\"\n"));
+    }
+    let mut job = Map::new();
+    job.insert("name".into(), json!(literal(&s.name)));
+    job.insert("runs-on".into(), json!(runs_on));
+    let mut steps = vec![json!({ "id": STEP, "shell": "sh", "env": env, "run": run.trim_end() })];
+    let (outputs, errors) = outputs(s, values);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if let Some((step, read)) = outputs {
+        steps.push(step);
+        job.insert("outputs".into(), Json::Object(read));
+    }
+    job.insert("steps".into(), Json::Array(steps));
+    Ok(job)
+}
+
+/// The check of each result: `wfc_ok must|may-skip RESULT`.
+const CHECK: &str = r#"wfc_ok() {
+  case "$2" in
+    success) return 0 ;;
+    skipped) [ "$1" = may-skip ] && return 0 ;;
+  esac
+  echo "wfc: \`$WF_CALL\` failed: a required step of it ended $2" >&2
+  exit 1
+}
+"#;
+
+/// The step writing the callee's declared outputs (values in `env:`, each
+/// in `$GITHUB_OUTPUT`'s multi-line form with a random delimiter, so no
+/// value ends its entry early), and the job's outputs reading it.
+#[allow(clippy::type_complexity)]
+fn outputs(
+    s: &PlannedStep,
+    values: &Values,
+) -> (Option<(Json, Map<String, Json>)>, Vec<Diagnostic>) {
+    let given = s.fields.iter().find_map(|f| match &f.value {
+        FieldValue::Map(m) if f.name == "outputs" => Some(m.as_slice()),
+        _ => None,
+    });
+    let mut env = Map::new();
+    let mut read = Map::new();
+    let mut run =
+        String::from("wfc_delim=\"wfc_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \\n')\"\n");
+    let mut errors = Vec::new();
+    // Only what the call step declares reaches a reader.
+    let declared = given
+        .unwrap_or_default()
+        .iter()
+        .filter(|(name, _)| s.outputs.iter().any(|o| &o.name == name));
+    for (n, (name, e)) in declared.enumerate() {
+        let var = format!("WF_OUTPUT_{}", n + 1);
+        match values.text(e) {
+            Ok(v) => drop(env.insert(var.clone(), json!(v))),
+            Err(d) => errors.push(d),
+        }
+        // `name` is an identifier the checker accepted: no quoting needed.
+        run.push_str(&format!(
+            "printf '%s<<%s\\n%s\\n%s\\n' {name} \"$wfc_delim\" \"${var}\" \"$wfc_delim\" >> \"$GITHUB_OUTPUT\"\n"
+        ));
+        read.insert(
+            name.clone(),
+            json!(format!("${{{{ steps.outputs.outputs.{name} }}}}")),
+        );
+    }
+    if read.is_empty() {
+        return (None, errors);
+    }
+    let step = json!({ "id": "outputs", "shell": "sh", "env": env, "run": run.trim_end() });
+    (Some((step, read)), errors)
+}
+
+/// Whether `job` is a join (its results read are a call's, see [`CALL`]).
+pub fn is_join(job: &Json) -> bool {
+    job.get("steps")
+        .and_then(Json::as_array)
+        .is_some_and(|steps| steps.iter().any(|s| s["env"].get(CALL).is_some()))
+}
