@@ -98,7 +98,7 @@ fn a_call_is_its_steps_jobs_and_a_join_job() {
             "${{ needs.build-test.result }}"
         ]
     );
-    assert_eq!(check["env"]["WF_CALL"], "build");
+    assert_eq!(check["env"]["WF_JOIN"], "build");
     let run = check["run"].as_str().unwrap();
     assert!(run.contains("wfc_ok may-skip"), "{run}");
     // Its outputs are the callee's, read by `ship`.
@@ -142,7 +142,7 @@ fn the_join_fails_as_wfc_run_does() {
     ] {
         // The first result for the job that must succeed, the other for `bench`.
         let mut cmd = Command::new("sh");
-        cmd.args(["-c", run]).env("WF_CALL", "build");
+        cmd.args(["-c", run]).env("WF_JOIN", "build");
         let mut must = results.iter();
         for var in &vars {
             let value = if may_skip(var) {

@@ -20,13 +20,12 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     ("templates/test-suite.wf", &[], &[]),
     // `mount`, `wait any` (E0721).
     ("examples/deploy.wf", &["version=1"], &["E0721"]),
-    // `sql`, `on fail pause` (E0721), a list output (E0722).
+    // `sql` (E0721), a list output (E0722).
     ("examples/etl.wf", &[], &["E0721", "E0722"]),
     ("examples/file-drop.wf", &[], &[]),
     ("examples/health-poll.wf", &[], &[]),
-    // `on fail pause`, a linear backoff on a gate… (E0721), `json(x.stdout)`,
-    // an http status in a condition (E0722).
-    ("examples/incident.wf", &[], &["E0721", "E0722"]),
+    // `json(x.stdout)`, an http status in a condition (E0722).
+    ("examples/incident.wf", &[], &["E0722"]),
     // list outputs and `len(…)` at run time (E0722).
     ("examples/ml-train.wf", &[], &["E0722"]),
     ("examples/nightly.wf", &[], &[]),

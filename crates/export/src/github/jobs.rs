@@ -291,6 +291,9 @@ fn graph(
                     );
                 }
                 jobs.insert(names[i].clone(), Json::Object(job));
+                if super::pause::pauses(wf, s) {
+                    super::pause::split(jobs, ids, &names[i], s, wf);
+                }
             }
             Err(mut d) => errors.append(&mut d),
         }
@@ -352,10 +355,12 @@ pub(super) fn job(
     };
     let mut fail = |d: Diagnostic| errors.push(d);
     if s.kind != StepKind::Gate && s.on_fail == Some(OnFail::Pause) {
+        // A person decides retry (a new round, asking again if it fails),
+        // skip or abort; an environment's reviewers approve or reject once.
         fail(refuse(
             "E0734",
-            "wait for a person after a step's retries (`on fail pause`)",
-            "drop it (the step fails), or follow the step with an approval gate (`environment` reviewers)",
+            "wait for a person to retry, skip or abort a step after its retries (`on fail pause`)",
+            "GitHub's reviewers approve or reject a job once, and cannot run a failed job again: drop it (the step fails), or follow the step with an approval gate",
         ));
     }
     match super::runner::step(step, values, runs_on) {
@@ -463,7 +468,7 @@ pub(super) fn job(
         }
         // The check as the plan folded it (params bound, `x || true` decided).
         StepKind::Gate => match (planned(s, "check").or_else(|| expr("check")), s.on_fail) {
-            (Some(check), None | Some(OnFail::Abort | OnFail::Continue)) => {
+            (Some(check), _) => {
                 match values.condition(check) {
                     // The step runs only when the check is false.
                     Ok(c) => drop(
@@ -489,6 +494,9 @@ pub(super) fn job(
                 };
                 let run = if s.on_fail == Some(OnFail::Continue) {
                     format!("{said}echo '::warning::wfc: the check failed (on fail continue)'")
+                } else if s.on_fail == Some(OnFail::Pause) {
+                    // Its approval job waits for a person ([`super::pause`]).
+                    format!("{said}echo 'wfc: the check failed (on fail pause): waiting for an approval'")
                 } else {
                     format!("{said}echo 'wfc: the check failed (on fail abort)' >&2\nexit 1")
                 };
@@ -502,8 +510,8 @@ pub(super) fn job(
             }
             _ => fail(refuse(
                 "E0734",
-                "pause for approval when a check fails (`on fail pause`)",
-                "use `on fail abort`, or an approval gate of its own",
+                "mapping for a gate without `check` or `approval`",
+                "give the gate a `check` or an `approval`",
             )),
         },
         StepKind::Python | StepKind::Node => {

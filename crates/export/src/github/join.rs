@@ -24,10 +24,10 @@ use wfc_plan::{Graph, PlannedStep};
 /// The id of the join's checking step (in a handler, its mark instead).
 pub const STEP: &str = "wfc-join";
 
-/// The variable naming the call, in the checking step's `env:`: tells
-/// [`super::group`] the job reads its needs' results as a whole call's
-/// (folding them keeps its meaning).
-const CALL: &str = "WF_CALL";
+/// The variable naming the step decided, in the checking step's `env:`:
+/// tells [`super::group`] the job reads its needs' results as a whole
+/// (folding them keeps their meaning).
+const JOIN: &str = "WF_JOIN";
 
 /// The jobs of the required steps of the call joined by instance `i` of
 /// `g`, each with whether it may be skipped; empty for other steps. The
@@ -80,19 +80,10 @@ pub fn job(
     runs_on: &str,
     joined: &[(String, bool)],
 ) -> Result<Map<String, Json>, Vec<Diagnostic>> {
-    let mut env = Map::new();
-    env.insert(CALL.into(), json!(literal(&s.name)));
-    let mut run = String::from(CHECK);
-    for (n, (job, may_skip)) in joined.iter().enumerate() {
-        let var = format!("WF_RESULT_{}", n + 1);
-        env.insert(var.clone(), json!(format!("${{{{ needs.{job}.result }}}}")));
-        let how = if *may_skip { "may-skip" } else { "must" };
-        run.push_str(&format!("wfc_ok {how} \"${var}\"\n"));
-    }
     let mut job = Map::new();
     job.insert("name".into(), json!(literal(&s.name)));
     job.insert("runs-on".into(), json!(runs_on));
-    let mut steps = vec![json!({ "id": STEP, "shell": "sh", "env": env, "run": run.trim_end() })];
+    let mut steps = vec![check(&s.name, joined)];
     let (outputs, errors) = outputs(s, values);
     if !errors.is_empty() {
         return Err(errors);
@@ -105,13 +96,28 @@ pub fn job(
     Ok(job)
 }
 
+/// The step failing unless each of `joined` (a job, whether it may be
+/// skipped) ended well; `name` is the step it decides for.
+pub fn check(name: &str, joined: &[(String, bool)]) -> Json {
+    let mut env = Map::new();
+    env.insert(JOIN.into(), json!(literal(name)));
+    let mut run = String::from(CHECK);
+    for (n, (job, may_skip)) in joined.iter().enumerate() {
+        let var = format!("WF_RESULT_{}", n + 1);
+        env.insert(var.clone(), json!(format!("${{{{ needs.{job}.result }}}}")));
+        let how = if *may_skip { "may-skip" } else { "must" };
+        run.push_str(&format!("wfc_ok {how} \"${var}\"\n"));
+    }
+    json!({ "id": STEP, "shell": "sh", "env": env, "run": run.trim_end() })
+}
+
 /// The check of each result: `wfc_ok must|may-skip RESULT`.
 const CHECK: &str = r#"wfc_ok() {
   case "$2" in
     success) return 0 ;;
     skipped) [ "$1" = may-skip ] && return 0 ;;
   esac
-  echo "wfc: \`$WF_CALL\` failed: a required step of it ended $2" >&2
+  echo "wfc: \`$WF_JOIN\` failed: a job it waits for ended $2" >&2
   exit 1
 }
 "#;
@@ -160,9 +166,9 @@ fn outputs(
     (Some((step, read)), errors)
 }
 
-/// Whether `job` is a join (its results read are a call's, see [`CALL`]).
+/// Whether `job` is a join (its results read are a call's, see [`JOIN`]).
 pub fn is_join(job: &Json) -> bool {
     job.get("steps")
         .and_then(Json::as_array)
-        .is_some_and(|steps| steps.iter().any(|s| s["env"].get(CALL).is_some()))
+        .is_some_and(|steps| steps.iter().any(|s| s["env"].get(JOIN).is_some()))
 }

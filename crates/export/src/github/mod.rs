@@ -14,7 +14,8 @@
 //! `--approximate`, `wait any`, `mount` and `alert` are written as their
 //! nearest equivalent, each a warning with the refusal's code. `failed.*`
 //! is read from a job that finds the failed step (`failed.rs`); a call
-//! is its steps' jobs and a join job checking their results (`join.rs`).
+//! is its steps' jobs and a join job checking their results (`join.rs`),
+//! a gate's `on fail pause` a check, an approval and a gate job (`pause.rs`).
 
 mod configured;
 mod email;
@@ -29,6 +30,7 @@ mod jobs;
 mod join;
 mod matrix;
 mod needs;
+mod pause;
 mod polling;
 mod runner;
 mod script;
