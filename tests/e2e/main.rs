@@ -110,6 +110,7 @@ mod export_github_scripts;
 mod export_github_size;
 mod export_github_status;
 mod export_github_until;
+mod export_github_when;
 mod export_github_zoned;
 mod export_ports;
 mod export_secret_decided;

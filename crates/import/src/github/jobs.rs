@@ -50,10 +50,13 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
         .map(|(k, _)| k.as_str().to_string())
         .collect();
     ctx.failed_finders = finders.clone();
-    // The zoned schedule's check: its condition is the schedule itself.
-    if let Some((key, _)) = &ctx.zoned {
+    // The zoned schedule's check (its condition is the schedule itself),
+    // and the webhook `when`'s job.
+    let gates = ctx.zoned.as_ref().map(|(z, _)| z).into_iter();
+    let gates = gates.chain(&ctx.when_job);
+    for key in gates.cloned().collect::<Vec<_>>() {
         finders.push(key.clone());
-        ctx.failed_finders.push(key.clone());
+        ctx.failed_finders.push(key);
     }
     // The export's jobs deciding an `if` over a secret fold into it.
     for (key, body) in jobs.iter() {
@@ -317,20 +320,12 @@ fn job(
             "if" if out.mark.is_some() => {}
             "if" => {
                 // `needs.wfc-if-JOB.outputs.go == 'true'`: the guard's condition.
-                let mut src = str_of(v).map(expr::unwrap).unwrap_or_default();
-                // The zoned schedule's check before it: `GO && (REST)`.
-                if let Some((z, _)) = &ctx.zoned {
-                    let go = format!("needs.{z}.outputs.go == 'true'");
-                    if src == go {
-                        continue;
-                    }
-                    if let Some(rest) = src
-                        .strip_prefix(&format!("{go} && ("))
-                        .and_then(|r| r.strip_suffix(')'))
-                    {
-                        src = rest;
-                    }
-                }
+                let src = str_of(v).map(expr::unwrap).unwrap_or_default();
+                // The jobs every job waits for, before it: `GO && (REST)`.
+                let Some(src) = super::guards::ungated(ctx, src.to_string()) else {
+                    continue;
+                };
+                let src = src.as_str();
                 let v_owned;
                 let v = if str_of(v).map(expr::unwrap) != Some(src) {
                     v_owned = Node::from(format!("${{{{ {src} }}}}"));
