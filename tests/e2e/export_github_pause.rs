@@ -7,10 +7,9 @@
 
 use serde_json::Value as Json;
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::Command;
 
-use super::export_github::{export, lint};
+use super::export_github::{exported, lint};
 
 const PAUSE: &str = r#"workflow release {
   step test: shell {
@@ -27,24 +26,10 @@ const PAUSE: &str = r#"workflow release {
 }
 "#;
 
-fn exported(dir: &Path) -> (std::path::PathBuf, String) {
-    let file = dir.join("pause.wf");
-    std::fs::write(&file, PAUSE).unwrap();
-    let out = dir.join("pause.yml");
-    let run = export(&file, &[], &out);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let yaml = std::fs::read_to_string(&out).unwrap();
-    (out, yaml)
-}
-
 #[test]
 fn a_pausing_gate_is_a_check_an_approval_and_the_gate() {
     let dir = tempfile::tempdir().unwrap();
-    let (out, yaml) = exported(dir.path());
+    let (out, yaml) = exported(dir.path(), "pause", PAUSE);
     let doc: Json = serde_norway::from_str(&yaml).unwrap();
     let jobs = &doc["jobs"];
     assert_eq!(jobs["coverage_ok-approval"]["environment"], "coverage_ok");
@@ -88,7 +73,7 @@ fn eval(expr: &str, ctx: &HashMap<String, String>) -> bool {
 #[test]
 fn the_jobs_go_on_as_wfc_run_does() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, yaml) = exported(dir.path());
+    let (_, yaml) = exported(dir.path(), "pause", PAUSE);
     let doc: Json = serde_norway::from_str(&yaml).unwrap();
     let jobs = &doc["jobs"];
     let job_if = |id: &str| jobs[id]["if"].as_str().unwrap().to_string();

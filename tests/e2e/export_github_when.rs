@@ -9,23 +9,17 @@ use serde_json::{json, Value as Json};
 use std::path::Path;
 use std::process::Command;
 
-use super::export_github::{export, lint};
+use super::export_github::{export_ok, exported, lint};
 
 #[test]
 fn release_webhook_exports_with_a_when_job() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("release-webhook.yml");
-    let run = export(
+    let yaml = export_ok(
         Path::new("examples/release-webhook.wf"),
         &["version=1.2.3"],
         &out,
     );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let yaml = std::fs::read_to_string(&out).unwrap();
     let doc: Json = serde_norway::from_str(&yaml).unwrap();
     for (id, job) in doc["jobs"].as_object().unwrap() {
         if id != "wfc-when" {
@@ -95,16 +89,8 @@ fn the_when_job_decides_as_wfc_serve_does() {
             panic!("a webhook")
         };
         let when = h.when.clone().unwrap();
-        let file = dir.path().join(format!("w{n}.wf"));
-        std::fs::write(&file, &text).unwrap();
-        let out = dir.path().join(format!("w{n}.yml"));
-        let run = export(&file, &[], &out);
-        assert!(
-            run.status.success(),
-            "{cond}: {}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        let doc: Json = serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        let (_, yaml) = exported(dir.path(), &format!("w{n}"), &text);
+        let doc: Json = serde_norway::from_str(&yaml).unwrap();
         let step = &doc["jobs"]["wfc-when"]["steps"][0];
         for payload in payloads() {
             let inputs = wfc_plan::trigger_params::TriggerInputs {
