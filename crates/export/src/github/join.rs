@@ -166,9 +166,78 @@ fn outputs(
     (Some((step, read)), errors)
 }
 
+/// Drops a join's checks that read the same result twice, and their
+/// variables: jobs folded together ([`super::group`]) are one result.
+pub fn tidy(jobs: &mut Map<String, Json>) {
+    for job in jobs.values_mut().filter(|j| is_join(j)) {
+        let Some(Json::Array(steps)) = job.get_mut("steps") else {
+            continue;
+        };
+        for step in steps.iter_mut().filter(|s| s["env"].get(JOIN).is_some()) {
+            let (Some(Json::Object(env)), Some(run)) = (step.get("env"), step["run"].as_str())
+            else {
+                continue;
+            };
+            let mut env = env.clone();
+            let mut lines: Vec<String> = run.lines().map(str::to_string).collect();
+            let mut kept: Vec<(String, String)> = Vec::new();
+            for (var, read) in env.clone() {
+                let Some(line) = lines
+                    .iter()
+                    .position(|l| l.ends_with(&format!("\"${var}\"")))
+                else {
+                    continue;
+                };
+                // The same read, checked the same way.
+                let how = lines[line]
+                    .split(' ')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                let read = read.to_string();
+                if kept.contains(&(read.clone(), how.clone())) {
+                    env.remove(&var);
+                    lines.remove(line);
+                } else {
+                    kept.push((read, how));
+                }
+            }
+            step["env"] = Json::Object(env);
+            step["run"] = json!(lines.join("\n"));
+        }
+    }
+}
+
 /// Whether `job` is a join (its results read are a call's, see [`JOIN`]).
 pub fn is_join(job: &Json) -> bool {
     job.get("steps")
         .and_then(Json::as_array)
         .is_some_and(|steps| steps.iter().any(|s| s["env"].get(JOIN).is_some()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two steps of a call folded into one job: one check of its result.
+    #[test]
+    fn a_folded_job_is_checked_once() {
+        let joined = [
+            ("build-make".to_string(), false),
+            ("build-test".to_string(), false),
+            ("build-bench".to_string(), true),
+        ];
+        let mut step = check("build", &joined);
+        let folded = step["env"]["WF_RESULT_1"].clone();
+        step["env"]["WF_RESULT_2"] = folded;
+        let mut jobs = Map::new();
+        jobs.insert("build".into(), json!({ "steps": [step] }));
+        tidy(&mut jobs);
+        let step = &jobs["build"]["steps"][0];
+        let env = step["env"].as_object().unwrap();
+        assert_eq!(env.len(), 3, "{env:?}");
+        let run = step["run"].as_str().unwrap();
+        assert_eq!(run.matches("wfc_ok must").count(), 1, "{run}");
+        assert_eq!(run.matches("wfc_ok may-skip").count(), 1, "{run}");
+    }
 }

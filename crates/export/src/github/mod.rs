@@ -115,6 +115,7 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
         return Err(errors);
     }
     group::fold(&mut jobs.jobs);
+    join::tidy(&mut jobs.jobs);
     files::download(&mut jobs.jobs);
     if options.checkout {
         group::checkout(&mut jobs.jobs);
