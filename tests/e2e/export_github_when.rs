@@ -122,3 +122,25 @@ fn the_when_job_decides_as_wfc_serve_does() {
     // Each condition holds for some payloads and not for others.
     assert_eq!(decided.len(), 2 * CONDITIONS.len(), "{decided:?}");
 }
+
+/// A value of the condition holding `${{` is refused: the values are in
+/// `env:`, where GitHub would evaluate it.
+#[test]
+fn a_when_value_holding_an_expression_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.wf");
+    std::fs::write(
+        &file,
+        "workflow w {\n  on webhook \"/h\" { when request.json.x == \"\\${{ secrets.T }}\" }\n  step s: shell { run \"true\" }\n}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("w.yml");
+    let run = super::export_github::export(&file, &[], &out);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("E0733") && stderr.contains("would start a GitHub Actions expression"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}

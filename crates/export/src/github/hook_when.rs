@@ -41,8 +41,14 @@ pub fn guard(
             continue;
         };
         let Some(when) = &h.when else { continue };
+        let first = program.values.len();
         let kind = program.value(json!(h.path.trim_start_matches('/')));
-        match program.jq(when) {
+        // The values go into `env:`, where GitHub would evaluate `${{`.
+        let cond = program.jq(when).and_then(|c| {
+            let values = Json::Array(program.values[first..].to_vec()).to_string();
+            super::values::literal(&values, when).map(|_| c)
+        });
+        match cond {
             Ok(cond) => arms.push(format!(
                 "if env.WF_ACTION == {kind} then ({cond} | wfc_bool)"
             )),
