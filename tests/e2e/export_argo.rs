@@ -12,6 +12,7 @@ mod email;
 mod files;
 mod loops;
 mod notify;
+mod pause;
 mod retries;
 mod rollback;
 mod round_trip;

@@ -14,8 +14,6 @@ pub(crate) type Entry = (
     &'static [(&'static str, &'static str)],
 );
 
-const PAUSE: &str = "`on fail pause`: no job waits for a person after a failed check";
-
 pub(crate) const ALL: &[Entry] = &[
     (
         "examples/deploy.wf",
@@ -34,10 +32,10 @@ pub(crate) const ALL: &[Entry] = &[
     (
         "examples/etl.wf",
         &[],
-        &[
-            ("E0733", "a read of a script's `result`: not handed on between jobs"),
-            ("E0734", PAUSE),
-        ],
+        &[(
+            "E0733",
+            "a read of a script's `result`: not handed on between jobs",
+        )],
     ),
     (
         "examples/file-drop.wf",
@@ -51,7 +49,7 @@ pub(crate) const ALL: &[Entry] = &[
         ],
     ),
     ("examples/health-poll.wf", &[], &[]),
-    ("examples/incident.wf", &[], &[("E0734", PAUSE)]),
+    ("examples/incident.wf", &[], &[]),
     ("examples/ml-train.wf", &[], &[]),
     (
         "examples/nightly.wf",
@@ -62,23 +60,14 @@ pub(crate) const ALL: &[Entry] = &[
         )],
     ),
     ("examples/quickstart.wf", &[], &[]),
-    (
-        "examples/release-webhook.wf",
-        &["version=1.2.3"],
-        &[
-            (
-                "E0766",
-                "a trigger's `when`: GitHub's `on:` filters are lists",
-            ),
-        ],
-    ),
+    ("examples/release-webhook.wf", &["version=1.2.3"], &[]),
     (
         "examples/release-with-std.wf",
         &["version=1.2.3"],
-        &[
-            ("E0733", "a call's text param over outputs"),
-            ("E0738", "std calls that poll an http step and send mail"),
-        ],
+        &[(
+            "E0733",
+            "std notify's `delivered`, computed from what a step that read the slack secret gave: wfc counts it as secret, and GitHub masks a secret's own value only",
+        )],
     ),
     ("examples/test-suite.wf", &[], &[]),
     ("templates/blank.wf", &[], &[]),

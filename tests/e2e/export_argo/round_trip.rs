@@ -20,13 +20,14 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     ("templates/test-suite.wf", &[], &[]),
     // `mount`, `wait any` (E0721).
     ("examples/deploy.wf", &["version=1"], &["E0721"]),
-    // `on fail pause` (E0721), a list output (E0722); its `sql` steps map.
-    ("examples/etl.wf", &[], &["E0721", "E0722"]),
+    // The handler reads main outputs, the script's `result` (E0722); its
+    // `sql` steps and the paused gate map.
+    ("examples/etl.wf", &[], &["E0722"]),
     ("examples/file-drop.wf", &[], &[]),
     ("examples/health-poll.wf", &[], &[]),
-    // `on fail pause`, a linear backoff on a gate… (E0721), an http step's
-    // status and body read later (E0722).
-    ("examples/incident.wf", &[], &["E0721", "E0722"]),
+    // An http step's status and body read later (E0722); the paused gate
+    // maps.
+    ("examples/incident.wf", &[], &["E0722"]),
     // Its list outputs, `len(…)` and `json` body computed by jq tasks.
     ("examples/ml-train.wf", &[], &[]),
     ("examples/nightly.wf", &[], &[]),

@@ -457,14 +457,7 @@ fn dag(
             errors.push(diag::cannot_express(
                 s.span,
                 "`on fail pause` on a step",
-                "Argo cannot wait for a person to retry, skip or abort a step that failed; drop it (the step fails), or follow the step with a `suspend` approval gate",
-            ));
-        }
-        if let (Some(_), Some(OnFail::Pause)) = (run_time_check(s), s.on_fail) {
-            errors.push(diag::cannot_express(
-                s.span,
-                "`on fail pause`",
-                "Argo cannot suspend only when a check fails; use `on fail abort`",
+                "a person decides retry (a new round of attempts, asking again if it fails), skip or abort, and `argo resume` only lets a suspended task go on: drop it (the step fails), or follow the step with a `suspend` approval gate",
             ));
         }
         tasks.push(Json::Object(task));

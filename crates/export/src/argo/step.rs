@@ -435,6 +435,16 @@ fn gate(
         return Ok(("suspend", json!({})));
     }
     match field(s, "check") {
+        // `on fail pause`: the task waits for `argo resume` only when the
+        // check is false (its `when`, or false at plan time); approved, it
+        // succeeds, and its dependants go on as if the check held.
+        Some(e)
+            if s.on_fail == Some(wfc_language::ir::OnFail::Pause)
+                && (RunTime::reads_outputs(e)
+                    || matches!(e.kind, wfc_language::ir::ExprKind::Bool(false))) =>
+        {
+            Ok(("suspend", json!({})))
+        }
         // Decided at run time: the task runs only when the check fails
         // (its `when` is the negation, see `super::dag`), and fails.
         Some(e) if RunTime::reads_outputs(e) => {

@@ -1,5 +1,5 @@
 //! What GitHub Actions cannot say of configurable triggers and locks: a
-//! trigger's `when` (its `on:` filters are fixed lists, not conditions), a
+//! schedule's `when` (its `on:` filters are fixed lists, not conditions), a
 //! schedule read from the server's environment (a workflow file's cron is
 //! fixed in the file), and `lock … { on busy skip }` (its `concurrency`
 //! waits or cancels, never refuses). `on busy cancel` maps to
@@ -8,21 +8,23 @@
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{LockBusy, Trigger, Workflow};
 
-/// E0766 for a trigger with `when`, E0767 for a schedule from the environment.
+/// E0766 for a schedule's or a change trigger's `when` (a webhook's is
+/// decided by a job, [`super::hook_when`]), E0767 for a schedule from the
+/// environment.
 pub(super) fn refused(t: &Trigger) -> Option<Diagnostic> {
     let when = match t {
         Trigger::Schedule(s) => s.when.as_ref(),
-        Trigger::Webhook(h) => h.when.as_ref(),
+        Trigger::Webhook(_) => None,
         Trigger::Change(c) => c.when.as_ref(),
     };
     if let Some(when) = when {
         return Some(
             Diagnostic::error(
                 "E0766",
-                "GitHub Actions cannot filter a trigger with a condition",
+                "GitHub Actions cannot filter a schedule or a change trigger with a condition",
             )
             .primary(when.span, "a trigger's `when`")
-            .help("drop `when` and test the condition in a first step (`gate { check … }`), or run this workflow with `wfc serve`"),
+            .help("drop `when` (a schedule's reads only params: decide it before exporting) and test the condition in a first step (`gate { check … }`), or run this workflow with `wfc serve`"),
         );
     }
     match t {

@@ -86,9 +86,12 @@ fn foldable_into(jobs: &Map<String, Json>, id: &str) -> Option<(String, Vec<Stri
     }
     // A job whose result is read (`.status`, a compensation's step) keeps
     // its one step: a folded job's result would be its steps' together.
+    // A call's join reads its steps' results as one: folded, they still
+    // fail when one of them does.
     let result_read = |j: &str| {
         let read = format!("needs.{j}.result");
-        jobs.values().any(|x| x.to_string().contains(&read))
+        jobs.values()
+            .any(|x| !super::join::is_join(x) && x.to_string().contains(&read))
     };
     if result_read(id) || result_read(head) {
         return None;
@@ -233,7 +236,9 @@ fn replace_strings(v: &mut Json, from: &str, to: &str) {
 /// The checkout step first in every job (but a job deciding an `if` over
 /// a secret, which reads no file).
 pub fn checkout(jobs: &mut Map<String, Json>) {
-    let guard = |job: &Json| job.to_string().contains(super::secret_if::STEP);
+    // A join reads results only.
+    let guard =
+        |job: &Json| job.to_string().contains(super::secret_if::STEP) || super::join::is_join(job);
     for job in jobs.values_mut().filter(|j| !guard(j)) {
         if let Some(Json::Array(steps)) = job.get_mut("steps") {
             steps.insert(0, json!({ "uses": CHECKOUT }));

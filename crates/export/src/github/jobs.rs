@@ -193,6 +193,9 @@ fn graph(
                 _ => None,
             })
             .collect();
+        // A call's join checks the job of each of its steps ([`super::join`]).
+        let joined = super::join::joined(wf, g, i, &names);
+        needs.extend(joined.iter().map(|(j, _)| j.clone()));
         let lists = super::computed::lists(s, &names, main);
         for job in producers
             .iter()
@@ -214,7 +217,11 @@ fn graph(
         if let Some(m) = matrix {
             values = values.with_matrix(m.block, &m.var);
         }
-        let result = job(wf, s, &values, runs_on).and_then(|mut job| {
+        let result = match s.kind {
+            StepKind::Call => super::join::job(s, &values, runs_on, &joined),
+            _ => job(wf, s, &values, runs_on),
+        };
+        let result = result.and_then(|mut job| {
             if let Some(m) = matrix {
                 let step = &wf.steps[s.step].name;
                 job.insert("name".into(), Json::String(m.name(step)));
@@ -239,7 +246,10 @@ fn graph(
                     .any(|d| g.steps[d.on()].condition.is_some());
                 let (when, mark) = (when.map(|w| w.0), when.map(|w| w.1));
                 if let (Some(mark), Some(Json::Array(steps))) = (mark, job.get_mut("steps")) {
-                    for st in steps.iter_mut().filter(|st| st["id"] == "run") {
+                    for st in steps
+                        .iter_mut()
+                        .filter(|st| st["id"] == "run" || st["id"] == super::join::STEP)
+                    {
                         st["id"] = json!(mark);
                     }
                 }
@@ -287,6 +297,9 @@ fn graph(
                     );
                 }
                 jobs.insert(names[i].clone(), Json::Object(job));
+                if super::pause::pauses(wf, s) {
+                    super::pause::split(jobs, ids, &names[i], s, wf);
+                }
             }
             Err(mut d) => errors.append(&mut d),
         }
@@ -356,10 +369,12 @@ fn step_job(
     };
     let mut fail = |d: Diagnostic| errors.push(d);
     if s.kind != StepKind::Gate && s.on_fail == Some(OnFail::Pause) {
+        // A person decides retry (a new round, asking again if it fails),
+        // skip or abort; an environment's reviewers approve or reject once.
         fail(refuse(
             "E0734",
-            "wait for a person after a step's retries (`on fail pause`)",
-            "drop it (the step fails), or follow the step with an approval gate (`environment` reviewers)",
+            "wait for a person to retry, skip or abort a step after its retries (`on fail pause`)",
+            "GitHub's reviewers approve or reject a job once, and cannot run a failed job again: drop it (the step fails), or follow the step with an approval gate",
         ));
     }
     match super::runner::step(step, values, runs_on) {
@@ -475,7 +490,7 @@ fn step_job(
         }
         // The check as the plan folded it (params bound, `x || true` decided).
         StepKind::Gate => match (planned(s, "check").or_else(|| expr("check")), s.on_fail) {
-            (Some(check), None | Some(OnFail::Abort | OnFail::Continue)) => {
+            (Some(check), _) => {
                 match values.condition(check) {
                     // The step runs only when the check is false.
                     Ok(c) => drop(
@@ -501,6 +516,9 @@ fn step_job(
                 };
                 let run = if s.on_fail == Some(OnFail::Continue) {
                     format!("{said}echo '::warning::wfc: the check failed (on fail continue)'")
+                } else if s.on_fail == Some(OnFail::Pause) {
+                    // Its approval job waits for a person ([`super::pause`]).
+                    format!("{said}echo 'wfc: the check failed (on fail pause): waiting for an approval'")
                 } else {
                     format!("{said}echo 'wfc: the check failed (on fail abort)' >&2\nexit 1")
                 };
@@ -514,8 +532,8 @@ fn step_job(
             }
             _ => fail(refuse(
                 "E0734",
-                "pause for approval when a check fails (`on fail pause`)",
-                "use `on fail abort`, or an approval gate of its own",
+                "mapping for a gate without `check` or `approval`",
+                "give the gate a `check` or an `approval`",
             )),
         },
         StepKind::Python | StepKind::Node => {

@@ -13,7 +13,10 @@
 //! `E0730`–`E0740` at the construct (docs/export.md lists them); with
 //! `--approximate`, `wait any`, `mount` and `alert` are written as their
 //! nearest equivalent, each a warning with the refusal's code. `failed.*`
-//! is read from a job that finds the failed step (`failed.rs`).
+//! is read from a job that finds the failed step (`failed.rs`); a call
+//! is its steps' jobs and a join job checking their results (`join.rs`),
+//! a gate's `on fail pause` a check, an approval and a gate job (`pause.rs`),
+//! a webhook's `when` a first job every job waits for (`hook_when.rs`).
 
 mod answer;
 mod attempts;
@@ -25,11 +28,14 @@ mod fields;
 mod files;
 mod folder;
 mod group;
+mod hook_when;
 mod http;
 mod ids;
 mod jobs;
+mod join;
 mod matrix;
 mod needs;
+mod pause;
 mod polling;
 mod runner;
 mod script;
@@ -78,6 +84,8 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     let mut errors = Vec::new();
     let (on, zoned) = triggers(plan, wf, &mut errors);
     alerts(plan, options.approximate, &mut errors);
+    let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
+    let when = hook_when::guard(plan, wf, runs_on, &mut errors);
     // Without a checkout the workspace holds no folder of the repository.
     let home = if options.checkout { options.home } else { "." };
     let mut jobs = jobs::jobs(
@@ -111,6 +119,7 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
         return Err(errors);
     }
     group::fold(&mut jobs.jobs);
+    join::tidy(&mut jobs.jobs);
     files::download(&mut jobs.jobs);
     if options.checkout {
         group::checkout(&mut jobs.jobs);
@@ -121,10 +130,14 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     }
     // A schedule in a time zone: every job waits for the offset check.
     if let Some(lines) = zoned {
-        let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
         let id = "wfc-schedule";
         zoned::gate_jobs(&mut jobs.jobs, id);
         jobs.jobs.insert(id.into(), zoned::guard(&lines, runs_on));
+    }
+    // A webhook's `when`: likewise, every job waits for its decision.
+    if let Some(guard) = when {
+        zoned::gate_jobs(&mut jobs.jobs, hook_when::ID);
+        jobs.jobs.insert(hook_when::ID.into(), guard);
     }
     let mut doc = Map::new();
     doc.insert("name".into(), Json::String(plan.workflow.clone()));

@@ -136,3 +136,36 @@ fn local(cron: &str, zone: &str, offset: &str) -> Option<String> {
         literal::string(zone)
     ))
 }
+
+/// The export's job deciding a webhook's `when` (`wfc-when`, its step of
+/// the same id): `jq` over the dispatch's payload, not read back.
+pub fn when_job(jobs: &Map) -> Option<String> {
+    jobs.iter().find_map(|(key, body)| {
+        let steps = entry(body.as_mapping()?, "steps")?.1.as_sequence()?;
+        steps
+            .iter()
+            .filter_map(|s| s.as_mapping())
+            .any(|m| entry(m, "id").and_then(|(_, v)| str_of(v)) == Some("wfc-when"))
+            .then(|| key.as_str().to_string())
+    })
+}
+
+/// `src` without the terms of the jobs every job waits for (a webhook's
+/// `when`, then a zoned schedule's check): `needs.J.outputs.go == 'true'
+/// && (REST)`; None when nothing else is left.
+pub fn ungated(ctx: &Ctx, mut src: String) -> Option<String> {
+    let zoned = ctx.zoned.as_ref().map(|(z, _)| z);
+    for g in ctx.when_job.iter().chain(zoned) {
+        let go = format!("needs.{g}.outputs.go == 'true'");
+        if src == go {
+            return None;
+        }
+        if let Some(rest) = src
+            .strip_prefix(&format!("{go} && ("))
+            .and_then(|r| r.strip_suffix(')'))
+        {
+            src = rest.to_string();
+        }
+    }
+    Some(src)
+}

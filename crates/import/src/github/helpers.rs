@@ -208,6 +208,7 @@ pub fn gate(step: &Map) -> Option<(&str, &'static str)> {
     let on_fail = match unwrap_script(run).trim_end() {
         "echo '::warning::wfc: the check failed (on fail continue)'" => "continue",
         "echo 'wfc: the check failed (on fail abort)' >&2\nexit 1" => "abort",
+        "echo 'wfc: the check failed (on fail pause): waiting for an approval'" => "pause",
         _ => return None,
     };
     let cond = entry(step, "if").and_then(|(_, v)| str_of(v))?;

@@ -50,10 +50,13 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
         .map(|(k, _)| k.as_str().to_string())
         .collect();
     ctx.failed_finders = finders.clone();
-    // The zoned schedule's check: its condition is the schedule itself.
-    if let Some((key, _)) = &ctx.zoned {
+    // The zoned schedule's check (its condition is the schedule itself),
+    // and the webhook `when`'s job.
+    let gates = ctx.zoned.as_ref().map(|(z, _)| z).into_iter();
+    let gates = gates.chain(&ctx.when_job);
+    for key in gates.cloned().collect::<Vec<_>>() {
         finders.push(key.clone());
-        ctx.failed_finders.push(key.clone());
+        ctx.failed_finders.push(key);
     }
     // The export's jobs deciding an `if` over a secret fold into it.
     for (key, body) in jobs.iter() {
@@ -66,15 +69,28 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
             finders.push(key.as_str().to_string());
         }
     }
+    // A paused gate's jobs: the check job is the gate ([`super::pause`]).
+    let paused = if ctx.wfc {
+        super::pause::find(jobs)
+    } else {
+        Vec::new()
+    };
+    for p in &paused {
+        finders.extend([p.approval.clone(), p.gate.clone()]);
+    }
     for (key, body) in jobs
         .iter()
         .filter(|(k, _)| !finders.contains(&k.as_str().to_string()))
     {
+        let key_name = match paused.iter().find(|p| p.check == key.as_str()) {
+            Some(p) => p.gate.as_str(),
+            None => key.as_str(),
+        };
         // A job of wfc's export holding several steps is a sequence of
         // steps named by their ids: the job's own name goes to the sequence.
         let wanted = match body.as_mapping() {
-            Some(b) if ctx.wfc && real_steps(ctx, b) > 1 => format!("{}-steps", key.as_str()),
-            _ => key.as_str().to_string(),
+            Some(b) if ctx.wfc && real_steps(ctx, b) > 1 => format!("{key_name}-steps"),
+            _ => key_name.to_string(),
         };
         let given = ctx.names.give(&wanted);
         if given.changed {
@@ -85,6 +101,11 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
             );
         }
         ids.insert(key.as_str().to_string(), given.name);
+    }
+    for p in &paused {
+        if let Some(name) = ids.get(&p.check).cloned() {
+            ids.insert(p.gate.clone(), name);
+        }
     }
     let mut converted = Vec::new();
     for (key, body) in jobs
@@ -317,20 +338,12 @@ fn job(
             "if" if out.mark.is_some() => {}
             "if" => {
                 // `needs.wfc-if-JOB.outputs.go == 'true'`: the guard's condition.
-                let mut src = str_of(v).map(expr::unwrap).unwrap_or_default();
-                // The zoned schedule's check before it: `GO && (REST)`.
-                if let Some((z, _)) = &ctx.zoned {
-                    let go = format!("needs.{z}.outputs.go == 'true'");
-                    if src == go {
-                        continue;
-                    }
-                    if let Some(rest) = src
-                        .strip_prefix(&format!("{go} && ("))
-                        .and_then(|r| r.strip_suffix(')'))
-                    {
-                        src = rest;
-                    }
-                }
+                let src = str_of(v).map(expr::unwrap).unwrap_or_default();
+                // The jobs every job waits for, before it: `GO && (REST)`.
+                let Some(src) = super::guards::ungated(ctx, src.to_string()) else {
+                    continue;
+                };
+                let src = src.as_str();
                 let v_owned;
                 let v = if str_of(v).map(expr::unwrap) != Some(src) {
                     v_owned = Node::from(format!("${{{{ {src} }}}}"));

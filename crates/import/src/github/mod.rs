@@ -6,6 +6,7 @@ mod guards;
 mod helpers;
 mod jobs;
 mod matrix;
+mod pause;
 mod text;
 
 use crate::literal::{self, Text};
@@ -38,6 +39,8 @@ pub(crate) struct Ctx<'w, 'a> {
     /// The export's check of a zoned schedule (its job), and each UTC cron
     /// with the `.wf` trigger it stands for.
     pub zoned: Option<(String, Vec<(String, String)>)>,
+    /// The export's job deciding a webhook's `when` (`wfc-when`).
+    pub when_job: Option<String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -99,12 +102,14 @@ pub(crate) fn convert(
         failed_finders: Vec::new(),
         guards: Default::default(),
         zoned: None,
+        when_job: None,
         shell: None,
         workdir: None,
         schedules: Vec::new(),
     };
     if ctx.wfc {
         ctx.zoned = guards::zoned(jobs);
+        ctx.when_job = guards::when_job(jobs);
     }
     for (key, value) in top.iter() {
         match key.as_str() {
