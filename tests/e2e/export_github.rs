@@ -20,9 +20,9 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
         &["version=1.2.3"],
         &[("E0735", 112), ("E0738", 71)],
     ),
-    // A read of the script's `result` (E0733); the sql steps, what reads
-    // their rows and the paused gate export.
-    ("etl.wf", &[], &[("E0733", 111)]),
+    // The sql steps, what reads their rows and the script's `result`, and
+    // the paused gate export.
+    ("etl.wf", &[], &[]),
     ("file-drop.wf", &[], &[("E0731", 11)]),
     ("health-poll.wf", &[], &[]),
     // The emails, the paused gate, `json(x.stdout)` and the answers of

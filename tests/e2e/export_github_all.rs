@@ -29,14 +29,7 @@ pub(crate) const ALL: &[Entry] = &[
             ),
         ],
     ),
-    (
-        "examples/etl.wf",
-        &[],
-        &[(
-            "E0733",
-            "a read of a script's `result`: not handed on between jobs",
-        )],
-    ),
+    ("examples/etl.wf", &[], &[]),
     (
         "examples/file-drop.wf",
         &[],

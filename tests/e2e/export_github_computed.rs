@@ -30,6 +30,13 @@ const WORKFLOW: &str = r#"workflow computed {
   step enough: gate {
     check sum(count.outputs.total) * 100 >= len(names) * ping.status_code
   }
+  step calc: python {
+    script """
+      import json, os
+      json.dump({"total": 41 + 1, "note": "it's \"here\""}, open(os.environ["WF_RESULT"], "w"))
+    """
+  }
+  step use: shell { run "echo ${calc.result.total} ${calc.result.note}" }
   step card: http {
     post "URL/cards"
     json {
@@ -134,6 +141,24 @@ fn values_over_outputs_are_computed_by_jq_before_their_step() {
         "${{ steps.answer.outputs.wfc-status-code }}"
     );
 
+    // A script's result, written by the real script, reaches the job's outputs.
+    let calc_out = dir.path().join("calc.out");
+    std::fs::write(&calc_out, "").unwrap();
+    let mut env = env.clone();
+    env.insert("env.GITHUB_OUTPUT".into(), calc_out.display().to_string());
+    env.insert("runner.temp".into(), dir.path().display().to_string());
+    for id in ["run", "result"] {
+        let ran = run_step(step(&jobs, "calc", id), dir.path(), &env);
+        assert!(
+            ran.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+    }
+    let result = github_outputs(&std::fs::read_to_string(&calc_out).unwrap());
+    let written: Json = serde_json::from_str(&result["wfc-result"]).unwrap();
+    assert_eq!(written, json!({ "total": 42, "note": "it's \"here\"" }));
+
     // What GitHub fills in: the producers' job outputs and the inputs.
     let mut known: HashMap<String, String> = HashMap::new();
     known.insert("needs.who.outputs.wfc-stdout".into(), ONCALL.into());
@@ -145,6 +170,15 @@ fn values_over_outputs_are_computed_by_jq_before_their_step() {
     known.insert("needs.count-b.outputs.total".into(), "4".into());
     known.insert("needs.ping.outputs.wfc-status-code".into(), "200".into());
     known.insert("inputs.names".into(), r#"["a","b"]"#.into());
+
+    known.insert(
+        "needs.calc.outputs.wfc-result".into(),
+        result["wfc-result"].clone(),
+    );
+    let used = computed(&jobs, "use", dir.path(), &known);
+    let mut used: Vec<&String> = used.values().collect();
+    used.sort();
+    assert_eq!(used, ["42", "it's \"here\""]);
 
     let tell = computed(&jobs, "tell", dir.path(), &known);
     let mut tell: Vec<&String> = tell.values().collect();

@@ -1,10 +1,13 @@
-//! An `http` (or `webhook`) step's answer read by a later step
-//! (`x.status_code`, `x.body`, `x.json`): the request's script keeps the
-//! status code next to the body curl saved, and a step after it hands both
-//! on as the job outputs `wfc-status-code` and `wfc-body`, the body in the
-//! `name<<DELIM` form with a random delimiter, so no body can end early or
-//! add another output. `x.json` is the body, parsed by its reader (a value
-//! computed by `jq`, [`super::computed`]). A job output holds at most 1 MB.
+//! What a step answers, read by a later step: an `http` (or `webhook`)
+//! step's `x.status_code`, `x.body`, `x.json`, and a script's `x.result`.
+//! The request's script keeps the status code next to the body curl saved,
+//! and a step after it hands both on as the job outputs `wfc-status-code`
+//! and `wfc-body`; a script's step after it hands on the JSON it wrote to
+//! `$WF_RESULT` as `wfc-result` (nothing written: empty, read as absent).
+//! Each in the `name<<DELIM` form with a random delimiter, so no value can
+//! end early or add another output. `x.json` and `x.result` are parsed by
+//! their reader (a value computed by `jq`, [`super::computed`]). A job
+//! output holds at most 1 MB.
 
 use serde_json::{json, Value as Json};
 use std::collections::HashSet;
@@ -12,6 +15,9 @@ use wfc_language::ir::{BlockKind, Expr, ExprKind, FieldValue, Step, StepId, Step
 
 /// The job output of `field` of an http step, and whether it is text.
 pub fn output(step: &Step, field: &str) -> Option<(&'static str, bool)> {
+    if matches!(step.kind, StepKind::Python | StepKind::Node) {
+        return (field == "result").then_some(("wfc-result", false));
+    }
     if !matches!(step.kind, StepKind::Http | StepKind::Webhook) {
         return None;
     }
@@ -55,13 +61,32 @@ pub fn read_by_others(wf: &Workflow) -> HashSet<StepId> {
     read
 }
 
-/// The request's script, keeping the status code (before its check).
+/// The step's script, keeping what it answers: a request's status code
+/// (before its check); a script's result is its file already.
 pub fn keep(run: &str) -> String {
+    if !run.contains("wfc_code=$(") {
+        return run.to_string();
+    }
     run.replacen(
         "|| exit 1\n",
         "|| exit 1\nprintf '%s' \"$wfc_code\" > \"$RUNNER_TEMP/wfc-status-code\"\n",
         1,
     )
+}
+
+/// The step handing a script's result on, and the job's outputs.
+pub fn hand_on_result() -> (Json, Vec<(String, String)>) {
+    let run = r#"wfc_delim="wfc_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+{
+  printf 'wfc-result<<%s\n' "$wfc_delim"
+  cat "$WF_RESULT" 2>/dev/null || true
+  printf '\n%s\n' "$wfc_delim"
+} >> "$GITHUB_OUTPUT"
+"#;
+    let env = json!({ "WF_RESULT": super::scripts::RESULT_FILE });
+    let step = json!({ "id": "result", "env": env, "run": run, "shell": "sh" });
+    let read = "${{ steps.result.outputs.wfc-result }}".to_string();
+    (step, vec![("wfc-result".to_string(), read)])
 }
 
 /// The step handing the answer on, and the job's outputs.

@@ -597,12 +597,16 @@ fn step_job(
     }
     // Another step reads this one's answer or stdout: keep it, then hand it on.
     if super::answer::read_by_others(wf).contains(&s.step) {
+        let given = match is_script {
+            true => super::answer::hand_on_result(),
+            false => super::answer::hand_on(),
+        };
         hand_on(
             &mut job,
             &mut run_step,
             &mut steps,
             super::answer::keep,
-            super::answer::hand_on(),
+            given,
         );
     }
     if crate::stdout_reads::read_by_others(wf).contains(&s.step) {

@@ -91,12 +91,16 @@ pub fn helper(step: &Map, wfc: bool) -> Option<Helper> {
     if (id == "stdout" || id.ends_with("-stdout")) && run.contains("wfc-stdout<<") {
         return Some(Helper::Quiet);
     }
-    // Values computed with jq before a step, and an http step's answer
-    // handed on (the export's `computed.rs`, `answer.rs`): read as `""`.
+    // Values computed with jq before a step, and an http step's answer or
+    // a script's result handed on (the export's `computed.rs`,
+    // `answer.rs`): read as `""`.
     if (id == "wfc-values" || id.ends_with("-wfc-values")) && run.contains("\"$WF_JQ\"") {
         return Some(Helper::Quiet);
     }
     if (id == "answer" || id.ends_with("-answer")) && run.contains("wfc-body<<") {
+        return Some(Helper::Quiet);
+    }
+    if (id == "result" || id.ends_with("-result")) && run.contains("wfc-result<<") {
         return Some(Helper::Quiet);
     }
     // The record of a job's error for `failed.*` (the export's `failed.rs`).
