@@ -114,19 +114,106 @@ fn a_zoned_schedule_is_a_utc_cron_per_offset_and_a_check() {
     assert!(!text.contains("wfc-schedule"), "{text}");
 }
 
+/// What the check decides for the cron `schedule` fired at `slot` (epoch
+/// seconds, UTC) and run 5 minutes later: the script's "now" and "today"
+/// set to that moment.
+fn check_at(script: &str, crons: &str, schedule: &str, slot: i64) -> bool {
+    let day = chrono::DateTime::from_timestamp(slot, 0)
+        .unwrap()
+        .format("%Y-%m-%d");
+    let script = script
+        .replace(
+            "\"today $hour:$minute\"",
+            &format!("\"{day} $hour:$minute\""),
+        )
+        .replace("$(date -u +%s)", &(slot + 300).to_string());
+    check(&script, crons, "schedule", schedule) == "go=true"
+}
+
+/// 02:30 in Europe/Berlin, which the clocks skip one night a year and
+/// repeat another: `wfc run` fires at the gap's end (03:00) and once on the
+/// repeated night. The exported crons and check go at exactly the slots
+/// `wfc run` fires at — compared with croner's fire times (wfc's own) on
+/// every night around each clock change of 2025–2044 and on ordinary ones.
 #[test]
-fn a_time_a_clock_change_skips_or_repeats_is_refused() {
+fn a_time_a_clock_change_skips_or_repeats_fires_as_wfc_run_fires() {
+    use chrono::{Datelike, TimeZone};
     let dir = tempfile::tempdir().unwrap();
-    let run = export(
-        std::path::Path::new("examples/nightly.wf"),
-        &[],
-        &dir.path().join("n.yml"),
-    );
-    assert_eq!(run.status.code(), Some(3));
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    let out = dir.path().join("n.yml");
+    let run = export(std::path::Path::new("examples/nightly.wf"), &[], &out);
     assert!(
-        flat.contains("E0730") && flat.contains("02:30 is skipped or repeated"),
-        "{stderr}"
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
     );
+    lint(std::slice::from_ref(&out));
+    let doc: Json = serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let step = &doc["jobs"]["wfc-schedule"]["steps"][0];
+    let (script, table) = (
+        step["run"].as_str().unwrap(),
+        step["env"]["WF_CRONS"].as_str().unwrap(),
+    );
+    let crons: Vec<String> = doc["on"]["schedule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cron"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(crons, ["30 1 * * *", "0 1 * * *", "30 0 * * *"]);
+
+    let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let schedule = wfc_language::ir::Schedule {
+        cron: "30 2 * * *".into(),
+        timezone: berlin,
+        overlap: Default::default(),
+        catch_up: 0,
+        when: None,
+        from_env: Default::default(),
+        span: Default::default(),
+    };
+    let start = chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    let fires: std::collections::HashSet<i64> =
+        wfc_language::ir::next_fires(&schedule, start, 7400)
+            .iter()
+            .map(|t| t.timestamp())
+            .collect();
+    // The nights around each clock change (the last Sundays of March and
+    // October), and two ordinary ones, every year.
+    let mut days = Vec::new();
+    for year in 2025..2045 {
+        for month in [3, 10] {
+            let last = (25..=31)
+                .rev()
+                .map(|d| chrono::NaiveDate::from_ymd_opt(year, month, d).unwrap())
+                .find(|d| d.weekday() == chrono::Weekday::Sun)
+                .unwrap();
+            days.extend([last.pred_opt().unwrap(), last, last.succ_opt().unwrap()]);
+        }
+        days.push(chrono::NaiveDate::from_ymd_opt(year, 1, 15).unwrap());
+        days.push(chrono::NaiveDate::from_ymd_opt(year, 7, 15).unwrap());
+    }
+    let mut wrong = Vec::new();
+    for day in days {
+        let mut went = 0;
+        for cron in &crons {
+            let f: Vec<u32> = cron
+                .split(' ')
+                .take(2)
+                .map(|x| x.parse().unwrap())
+                .collect();
+            let slot = chrono::Utc
+                .from_utc_datetime(&day.and_hms_opt(f[1], f[0], 0).unwrap())
+                .timestamp();
+            let goes = check_at(script, table, cron, slot);
+            went += usize::from(goes);
+            if goes != fires.contains(&slot) {
+                wrong.push(format!("{day} {cron}: the check says {goes}"));
+            }
+        }
+        // Exactly once a night, as `wfc run`.
+        if went != 1 {
+            wrong.push(format!("{day}: {went} runs"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -221,7 +221,7 @@ fn triggers(
                         Err(d) => errors.push(d),
                     }
                 } else {
-                    lines.push((s.cron.clone(), "UTC".into(), "+0000".into()));
+                    lines.push(zoned::Line::utc(&s.cron));
                 }
             }
             Trigger::Webhook(h) => {
@@ -237,8 +237,8 @@ fn triggers(
             ),
         }
     }
-    for (cron, _, _) in &lines {
-        let c = json!({ "cron": cron });
+    for line in &lines {
+        let c = json!({ "cron": line.cron });
         if !schedules.contains(&c) {
             schedules.push(c);
         }

@@ -7,14 +7,15 @@
 //! offset the zone had at the slot's time (`TZ=ZONE date`): the other
 //! cron's run is skipped, whole. Runs started otherwise always go on.
 //!
-//! Exact only where it is honest: the minute and hour must be numbers (or
-//! lists of them), a slot that moves to another UTC day needs `*` day
-//! fields, and a local time a clock change skips or repeats (02:30 in
-//! Europe/Berlin) is refused: `wfc run` runs it once, at the end of the
-//! gap, which a UTC cron cannot say. The zone's offsets are read for the
-//! years 2025–2044 from the zone data wfc was built with.
+//! The crons come from `wfc run`'s own fire times (croner's, for the
+//! years 2025–2044 of the zone data wfc was built with), so a local time a
+//! clock change skips or repeats fires as it does: 02:30 in Europe/Berlin
+//! gets a third cron for the gap's end (03:00, `0 1 * * *`) that goes only
+//! on the nights of the gap, and the repeated night's second cron lists it
+//! as a date to skip. The minute and hour must be numbers (or lists of
+//! them), and a slot that moves to another UTC day needs `*` day fields.
 
-use chrono::{NaiveDate, Offset, TimeZone};
+use chrono::{DateTime, NaiveDate, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
@@ -23,10 +24,45 @@ use wfc_language::span::Span;
 /// The guard job's step id.
 pub const STEP: &str = "wfc-schedule-check";
 
-/// One UTC cron and what it stands for: (cron, zone, offset as `+0200`).
-pub type Line = (String, String, String);
+/// One UTC cron and what it stands for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub cron: String,
+    pub zone: String,
+    /// The zone's offset it was written for, as `+0200`.
+    pub offset: String,
+    /// Exceptions, as UTC dates (`2026-03-29`) of the slot: when `only`
+    /// is given, the cron goes on those dates alone (a clock change's gap:
+    /// `wfc run` runs at its end); `skip`, dates its offset would let it
+    /// go, but `wfc run` does not (a repeated time runs once).
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
 
-/// The UTC crons of `cron` read in `tz`, or why not (E0730).
+impl Line {
+    /// A cron in UTC itself.
+    pub fn utc(cron: &str) -> Line {
+        Line {
+            cron: cron.into(),
+            zone: "UTC".into(),
+            offset: "+0000".into(),
+            only: Vec::new(),
+            skip: Vec::new(),
+        }
+    }
+}
+
+/// The years whose fire times the export reads (the zone data's).
+const FROM: i32 = 2025;
+const UNTIL: i32 = 2045;
+
+/// Fire times read at most: a pattern firing more often is refused.
+const MAX_FIRES: usize = 400_000;
+
+/// The UTC crons of `cron` read in `tz`, or why not (E0730): one per
+/// offset the zone has at its times, and one per time a clock change's gap
+/// moves it to, each with the dates on which `wfc run`'s own fire times
+/// (croner's, read for 2025–2044) differ from what its offset says.
 pub fn utc_crons(cron: &str, tz: Tz, span: Span) -> Result<Vec<Line>, Diagnostic> {
     let refuse = |why: &str| {
         Diagnostic::error(
@@ -34,7 +70,7 @@ pub fn utc_crons(cron: &str, tz: Tz, span: Span) -> Result<Vec<Line>, Diagnostic
             format!("GitHub Actions reads schedules in UTC, and this one in {tz} cannot be written so: {why}"),
         )
         .primary(span, "a schedule in a time zone")
-        .help("write the minute and hour as numbers, at a time no clock change skips or repeats, or drop `timezone` and write the pattern in UTC")
+        .help("write the minute and hour as numbers, with `*` day fields for a time that is another day in UTC, or drop `timezone` and write the pattern in UTC")
     };
     let fields: Vec<&str> = cron.split_whitespace().collect();
     let [minute, hour, dom, month, dow] = fields[..] else {
@@ -45,57 +81,119 @@ pub fn utc_crons(cron: &str, tz: Tz, span: Span) -> Result<Vec<Line>, Diagnostic
             .map(|n| n.parse::<u32>().ok().filter(|n| *n <= max))
             .collect()
     };
-    let (Some(minutes), Some(hours)) = (numbers(minute, 59), numbers(hour, 23)) else {
+    if numbers(minute, 59).is_none() || numbers(hour, 23).is_none() {
         return Err(refuse("its minute and hour are not numbers"));
-    };
+    }
     let any_day = dom == "*" && month == "*" && dow == "*";
+    let fires = fires(cron, tz).ok_or_else(|| refuse("it fires too often to be read"))?;
+    // Each fire's UTC time of day and the zone's offset then: the lines.
     let mut lines: Vec<Line> = Vec::new();
-    for &h in &hours {
-        for &m in &minutes {
-            let mut offsets: Vec<i32> = Vec::new();
-            let mut day = NaiveDate::from_ymd_opt(2025, 1, 1).expect("a date");
-            let end = NaiveDate::from_ymd_opt(2045, 1, 1).expect("a date");
-            while day < end {
-                let local = day.and_hms_opt(h, m, 0).expect("a time");
-                match tz.from_local_datetime(&local) {
-                    chrono::LocalResult::Single(t) => {
-                        let o = t.offset().fix().local_minus_utc();
-                        if !offsets.contains(&o) {
-                            offsets.push(o);
-                        }
-                    }
-                    _ => {
-                        return Err(refuse(&format!(
-                            "{h:02}:{m:02} is skipped or repeated when the clocks change ({day})"
-                        )))
-                    }
-                }
-                day = day.succ_opt().expect("a date");
-            }
-            offsets.sort_unstable();
-            for o in offsets {
-                let at = i64::from(h * 60 + m) - i64::from(o / 60);
-                if !(0..1440).contains(&at) && !any_day {
-                    return Err(refuse(&format!(
-                        "{h:02}:{m:02} is another day in UTC, and its day fields are not `*`"
-                    )));
-                }
-                let at = at.rem_euclid(1440);
-                let utc = format!("{} {} {dom} {month} {dow}", at % 60, at / 60);
-                let sign = if o < 0 { '-' } else { '+' };
-                let offset = format!("{sign}{:02}{:02}", o.abs() / 3600, o.abs() % 3600 / 60);
-                lines.push((utc, tz.to_string(), offset));
-            }
+    for t in &fires {
+        let utc = t.with_timezone(&Utc);
+        let local = t.naive_local();
+        if utc.date_naive() != local.date() && !any_day {
+            return Err(refuse(&format!(
+                "{} is another day in UTC, and its day fields are not `*`",
+                local.format("%H:%M")
+            )));
+        }
+        let line = Line {
+            cron: format!("{} {} {dom} {month} {dow}", utc.minute(), utc.hour()),
+            zone: tz.to_string(),
+            offset: t.offset().fix().to_string().replace(':', ""),
+            only: Vec::new(),
+            skip: Vec::new(),
+        };
+        if !lines
+            .iter()
+            .any(|l| l.cron == line.cron && l.offset == line.offset)
+        {
+            lines.push(line);
         }
     }
+    exceptions(&mut lines, &fires, tz);
     Ok(lines)
+}
+
+/// `cron`'s fire times in `tz` over the years read, as `wfc run` has them.
+fn fires(cron: &str, tz: Tz) -> Option<Vec<DateTime<Tz>>> {
+    let pattern = wfc_language::ir::parse_cron(cron).ok()?;
+    let start = Utc.with_ymd_and_hms(FROM, 1, 1, 0, 0, 0).single()?;
+    let end = Utc.with_ymd_and_hms(UNTIL, 1, 1, 0, 0, 0).single()?;
+    let mut at = start.with_timezone(&tz);
+    let mut out = Vec::new();
+    while let Ok(next) = pattern.find_next_occurrence(&at, false) {
+        if next.with_timezone(&Utc) >= end {
+            break;
+        }
+        if out.len() == MAX_FIRES {
+            return None;
+        }
+        out.push(next);
+        at = next;
+    }
+    Some(out)
+}
+
+/// Fills each line's exceptions: on every day of the years read, whether
+/// the line's cron would go by its offset against whether `wfc run` fires
+/// then. A line that goes on fewer days than its offset says is written
+/// with the days it goes (`only`), else with the days it must not (`skip`).
+fn exceptions(lines: &mut [Line], fires: &[DateTime<Tz>], tz: Tz) {
+    let fired: std::collections::HashSet<i64> = fires.iter().map(|t| t.timestamp()).collect();
+    let first = NaiveDate::from_ymd_opt(FROM, 1, 1).expect("a date");
+    let end = NaiveDate::from_ymd_opt(UNTIL, 1, 1).expect("a date");
+    for line in lines.iter_mut() {
+        let mut parts = line.cron.split_whitespace();
+        let (Some(m), Some(h)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let (Ok(m), Ok(h)) = (m.parse::<u32>(), h.parse::<u32>()) else {
+            continue;
+        };
+        // GitHub fires the line's cron on the days its own fields say.
+        let utc_cron = wfc_language::ir::parse_cron(&line.cron).ok();
+        let (mut goes, mut wrong_go, mut by_offset) = (Vec::new(), Vec::new(), 0usize);
+        let mut day = first;
+        while day < end {
+            let t = Utc.from_utc_datetime(&day.and_hms_opt(h, m, 0).expect("a time"));
+            let offset = tz
+                .offset_from_utc_datetime(&t.naive_utc())
+                .fix()
+                .to_string()
+                .replace(':', "");
+            let says = offset == line.offset;
+            let fires = fired.contains(&t.timestamp());
+            by_offset += usize::from(says);
+            if fires {
+                goes.push(day.to_string());
+            }
+            if says
+                && !fires
+                && utc_cron
+                    .as_ref()
+                    .is_some_and(|c| c.is_time_matching(&t).unwrap_or(false))
+            {
+                wrong_go.push(day.to_string());
+            }
+            day = day.succ_opt().expect("a date");
+        }
+        if goes.len() * 2 < by_offset {
+            line.only = goes;
+        } else {
+            line.skip = wrong_go;
+        }
+    }
 }
 
 /// The guard job over every schedule's `lines` (UTC ones included).
 pub fn guard(lines: &[Line], runs_on: &str) -> Json {
     let table: Vec<String> = lines
         .iter()
-        .map(|(c, z, o)| format!("{c}|{z}|{o}"))
+        .map(|l| {
+            let (only, skip) = (l.only.join(","), l.skip.join(","));
+            format!("{}|{}|{}|{only}|{skip}", l.cron, l.zone, l.offset)
+        })
         .collect();
     json!({
         "runs-on": runs_on,
@@ -114,15 +212,22 @@ pub fn guard(lines: &[Line], runs_on: &str) -> Json {
 }
 
 /// Whether the cron that fired was written for the zone's offset at the
-/// slot's time (today's, or yesterday's when GitHub starts it late).
+/// slot's time (today's, or yesterday's when GitHub starts it late), or
+/// for the slot's date among its exceptions (`only`, `skip`).
 const CHECK: &str = r#"go=true
 if [ "$WF_EVENT" = schedule ]; then
   go=false
-  while IFS='|' read -r cron zone offset; do
+  while IFS='|' read -r cron zone offset only skip; do
     [ "$cron" = "$WF_SCHEDULE" ] || continue
     read -r minute hour _ <<< "$cron"
     at=$(date -u -d "today $hour:$minute" +%s)
     [ "$at" -gt "$(date -u +%s)" ] && at=$((at - 86400))
+    day=$(date -u -d "@$at" +%F)
+    if [ -n "$only" ]; then
+      case ",$only," in *",$day,"*) go=true ;; esac
+      continue
+    fi
+    case ",$skip," in *",$day,"*) continue ;; esac
     [ "$(TZ="$zone" date -d "@$at" +%z)" = "$offset" ] && go=true
   done <<< "$WF_CRONS"
 fi

@@ -108,6 +108,11 @@ pub fn zoned(jobs: &Map) -> Option<(String, Vec<(String, String)>)> {
         for line in table.lines() {
             let mut parts = line.split('|');
             let (cron, zone, offset) = (parts.next()?, parts.next()?, parts.next()?);
+            // A gap's cron (its dates only) is the same schedule again.
+            if parts.next().is_some_and(|only| !only.is_empty()) {
+                lines.push((cron.to_string(), String::new()));
+                continue;
+            }
             lines.push((cron.to_string(), local(cron, zone, offset)?));
         }
         return Some((key.as_str().to_string(), lines));

@@ -221,8 +221,9 @@ fn triggers(ctx: &mut Ctx, wf: &mut Workflow, on: &Node) {
                     });
                     match cron {
                         Some(_) if zoned.is_some() => {
+                            // (Empty: a clock change's cron, the same schedule.)
                             let t = zoned.unwrap_or_default();
-                            if !wf.triggers.contains(&t) {
+                            if !t.is_empty() && !wf.triggers.contains(&t) {
                                 wf.triggers.push(t);
                                 ctx.schedules.push(yaml::node_span(ctx.warn.text, item));
                             }
