@@ -110,6 +110,7 @@ mod export_github_runtime;
 mod export_github_scripts;
 mod export_github_size;
 mod export_github_status;
+mod export_github_trigger_params;
 mod export_github_until;
 mod export_github_when;
 mod export_github_zoned;

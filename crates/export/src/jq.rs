@@ -347,7 +347,7 @@ fn numeric(ty: &Type) -> bool {
 
 /// A string as a jq literal: JSON's, which never holds `\(` (a backslash
 /// is always `\\`), so no interpolation.
-fn json_str(s: &str) -> String {
+pub(crate) fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
 

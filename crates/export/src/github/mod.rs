@@ -44,6 +44,7 @@ mod secret_if;
 mod sql;
 mod status;
 mod stdout;
+mod trigger_params;
 mod values;
 mod zoned;
 
@@ -86,6 +87,7 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     alerts(plan, options.approximate, &mut errors);
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
     let when = hook_when::guard(plan, wf, runs_on, &mut errors);
+    let params = trigger_params::job(plan, wf, runs_on, &mut errors);
     // Without a checkout the workspace holds no folder of the repository.
     let home = if options.checkout { options.home } else { "." };
     let mut jobs = jobs::jobs(
@@ -127,6 +129,11 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     // After the checkouts: the job that finds the failed step reads none.
     if let Some(f) = &jobs.failed {
         failed::finish(&mut jobs.jobs, f);
+    }
+    // A webhook's params: every job reads them from their job.
+    if let Some(job) = params {
+        trigger_params::need_all(&mut jobs.jobs, trigger_params::ID);
+        jobs.jobs.insert(trigger_params::ID.into(), job);
     }
     // A schedule in a time zone: every job waits for the offset check.
     if let Some(lines) = zoned {

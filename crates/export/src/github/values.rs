@@ -42,6 +42,8 @@ pub struct Values<'a> {
     pub(super) step_level: std::cell::Cell<bool>,
     /// A sql step's `rows` / `row_count` that others read: job outputs too.
     pub sql_outputs: Vec<&'static str>,
+    /// The params a webhook trigger sets ([`super::trigger_params`]).
+    hook_params: Vec<wfc_language::ir::ParamId>,
 }
 
 impl<'a> Values<'a> {
@@ -70,6 +72,11 @@ impl<'a> Values<'a> {
             computed: Default::default(),
             step_level: std::cell::Cell::new(false),
             sql_outputs,
+            // (Workflow-level text cannot read a job's outputs.)
+            hook_params: match step {
+                Some(_) => super::trigger_params::set(plan, wf),
+                None => Vec::new(),
+            },
         }
     }
 
@@ -271,6 +278,9 @@ impl<'a> Values<'a> {
                 let p = &self.wf.params[*id];
                 let bound = self.params[*id].as_ref().map(Value::to_text);
                 Ok(match bound {
+                    _ if self.hook_params.contains(id) => {
+                        format!("${{{{ needs.{}.outputs.{} }}}}", super::trigger_params::ID, p.name)
+                    }
                     _ if p.is_tainted() => {
                         format!("${{{{ secrets.{} }}}}", secret_name(&p.name))
                     }

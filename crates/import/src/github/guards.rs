@@ -145,12 +145,23 @@ fn local(cron: &str, zone: &str, offset: &str) -> Option<String> {
 /// The export's job deciding a webhook's `when` (`wfc-when`, its step of
 /// the same id): `jq` over the dispatch's payload, not read back.
 pub fn when_job(jobs: &Map) -> Option<String> {
+    job_of_step(jobs, "wfc-when")
+}
+
+/// The export's job deciding a webhook's params (`wfc-params`): its reads
+/// are the params again.
+pub fn params_job(jobs: &Map) -> Option<String> {
+    job_of_step(jobs, "wfc-params")
+}
+
+/// The job holding a step whose id is `id`.
+fn job_of_step(jobs: &Map, id: &str) -> Option<String> {
     jobs.iter().find_map(|(key, body)| {
         let steps = entry(body.as_mapping()?, "steps")?.1.as_sequence()?;
         steps
             .iter()
             .filter_map(|s| s.as_mapping())
-            .any(|m| entry(m, "id").and_then(|(_, v)| str_of(v)) == Some("wfc-when"))
+            .any(|m| entry(m, "id").and_then(|(_, v)| str_of(v)) == Some(id))
             .then(|| key.as_str().to_string())
     })
 }

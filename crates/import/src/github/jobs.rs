@@ -53,7 +53,7 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
     // The zoned schedule's check (its condition is the schedule itself),
     // and the webhook `when`'s job.
     let gates = ctx.zoned.as_ref().map(|(z, _)| z).into_iter();
-    let gates = gates.chain(&ctx.when_job);
+    let gates = gates.chain(&ctx.when_job).chain(&ctx.params_job);
     for key in gates.cloned().collect::<Vec<_>>() {
         finders.push(key.clone());
         ctx.failed_finders.push(key);

@@ -41,6 +41,8 @@ pub(crate) struct Ctx<'w, 'a> {
     pub zoned: Option<(String, Vec<(String, String)>)>,
     /// The export's job deciding a webhook's `when` (`wfc-when`).
     pub when_job: Option<String>,
+    /// The export's job deciding a webhook's params (`wfc-params`).
+    pub params_job: Option<String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -103,6 +105,7 @@ pub(crate) fn convert(
         guards: Default::default(),
         zoned: None,
         when_job: None,
+        params_job: None,
         shell: None,
         workdir: None,
         schedules: Vec::new(),
@@ -110,6 +113,7 @@ pub(crate) fn convert(
     if ctx.wfc {
         ctx.zoned = guards::zoned(jobs);
         ctx.when_job = guards::when_job(jobs);
+        ctx.params_job = guards::params_job(jobs);
     }
     for (key, value) in top.iter() {
         match key.as_str() {

@@ -81,6 +81,11 @@ fn resolve(ctx: &mut Ctx, scope: &Scope, path: &[String]) -> Option<Found> {
             "GITHUB_TOKEN".into(),
         )),
         ["env", x] => Some(Found::Var(x.to_string(), false)),
+        // A webhook's param, as the export's `wfc-params` job decides it.
+        ["needs", job, "outputs", x] if ctx.params_job.as_deref() == Some(*job) => ctx
+            .inputs
+            .get(*x)
+            .map(|param| Found::Value(param.clone(), env_name("INPUT", x))),
         ["needs", job, "outputs", f @ ("step" | "error")]
             if ctx.failed_finders.iter().any(|j| j == job) =>
         {

@@ -1,0 +1,214 @@
+//! A webhook trigger's params on GitHub. `on webhook "/release" { params
+//! { version = request.json.release.tag_name } }` is a `repository_dispatch`
+//! of type `release` whose `client_payload` is the body (without `params`,
+//! the body's fields bind params by name). So the params such a trigger
+//! sets are decided by a first job, `wfc-params`, for the event that
+//! started the run: the input on `workflow_dispatch`, the trigger's
+//! expression over the payload on its `repository_dispatch` (computed by
+//! `jq`, [`crate::jq`]: the payload in `env:`, the program only structure),
+//! else the value bound at export. Every job needs it and reads
+//! `needs.wfc-params.outputs.NAME`. A dispatch carries no headers or query
+//! string: `request.headers` and `request.query` are empty maps there.
+
+use super::values::secret_name;
+use crate::jq::{self, json_str, Jq, Leaf, Leaves};
+use serde_json::{json, Map, Value as Json};
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{Expr, ExprKind, ParamId, Trigger, TriggerInput, Workflow};
+use wfc_plan::{Plan, Value};
+
+/// The job's id (and its step's).
+pub const ID: &str = "wfc-params";
+
+/// The params a webhook trigger sets (every param that is not secret, for
+/// a webhook binding the body's fields by name).
+pub fn set(plan: &Plan, wf: &Workflow) -> Vec<ParamId> {
+    let mut out: Vec<ParamId> = Vec::new();
+    for t in &plan.triggers {
+        let Trigger::Webhook(h) = &t.trigger else {
+            continue;
+        };
+        let ids: Vec<ParamId> = if h.params.is_empty() {
+            (0..wf.params.len())
+                .filter(|&p| !wf.params[p].is_tainted())
+                .collect()
+        } else {
+            h.params.iter().map(|p| p.param).collect()
+        };
+        for p in ids {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// What a trigger's expression reads, as the job gives it.
+struct Hook<'a> {
+    bound: &'a [Option<Value>],
+}
+
+impl Leaves for Hook<'_> {
+    fn leaf(&self, e: &Expr) -> Option<Result<Leaf, Diagnostic>> {
+        match &e.kind {
+            ExprKind::TriggerInput(TriggerInput::RequestJson) => Some(Ok(Leaf::Input(
+                "${{ toJSON(github.event.client_payload) }}".into(),
+            ))),
+            ExprKind::TriggerInput(TriggerInput::RequestHeaders | TriggerInput::RequestQuery) => {
+                Some(Ok(Leaf::Known(Value::Map(Vec::new()))))
+            }
+            ExprKind::Param(p) => Some(match &self.bound[*p] {
+                Some(v) if !e.tainted => Ok(Leaf::Known(v.clone())),
+                _ => Err(self.refuse(e, "a param only the run knows")),
+            }),
+            _ if e.tainted => Some(Err(self.refuse(e, "a secret"))),
+            _ => None,
+        }
+    }
+
+    fn refuse(&self, e: &Expr, what: &str) -> Diagnostic {
+        Diagnostic::error(
+            "E0766",
+            format!("GitHub Actions cannot compute this trigger param: {what}"),
+        )
+        .primary(e.span, "read when the dispatch comes")
+        .help("compute it from `request.json` (the dispatch's `client_payload`), or inside a step")
+    }
+}
+
+/// The job deciding the params [`set`] holds, if any; what it cannot
+/// compute goes to `errors`.
+pub fn job(
+    plan: &Plan,
+    wf: &Workflow,
+    runs_on: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Json> {
+    let set = set(plan, wf);
+    if set.is_empty() {
+        return None;
+    }
+    let bound = plan.param_values(wf.params.len());
+    let mut program = Jq::default();
+    let mut env = Map::new();
+    // The value bound at export, as text (none: the run cannot start).
+    let fallback = |p: ParamId| match &bound[p] {
+        Some(v) => json_str(&v.to_text()),
+        None => format!(
+            "error({})",
+            json_str(&format!("param `{}` has no value", wf.params[p].name))
+        ),
+    };
+    let mut arms = Vec::new();
+    let inputs: Vec<String> = set
+        .iter()
+        .map(|&p| {
+            let name = &wf.params[p].name;
+            let var = format!("WF_INPUT_{}", secret_name(name));
+            env.insert(var.clone(), json!(format!("${{{{ inputs.{name} }}}}")));
+            format!("[{}, $ENV.{var}]", json_str(name))
+        })
+        .collect();
+    arms.push(format!(
+        "if $event == \"workflow_dispatch\" then [{}]",
+        inputs.join(", ")
+    ));
+    let hook = Hook { bound: &bound };
+    for t in &plan.triggers {
+        let Trigger::Webhook(h) = &t.trigger else {
+            continue;
+        };
+        let mut values = Vec::new();
+        for &p in &set {
+            let name = &wf.params[p].name;
+            let value = match h.params.iter().find(|tp| tp.param == p) {
+                Some(tp) => match program.text(&hook, &tp.value) {
+                    Ok(v) => v,
+                    Err(d) => {
+                        errors.push(d);
+                        continue;
+                    }
+                },
+                // The body's field of the param's name, else as bound.
+                None if h.params.is_empty() => {
+                    let payload = leaf_payload(&mut program, &hook);
+                    format!(
+                        "({payload} as $p | if ($p | type) == \"object\" and ($p | has({n})) then ($p[{n}] | wfc_text(false)) else {} end)",
+                        fallback(p),
+                        n = json_str(name),
+                    )
+                }
+                None => fallback(p),
+            };
+            values.push(format!("[{}, {value}]", json_str(name)));
+        }
+        let kind = json_str(h.path.trim_start_matches('/'));
+        arms.push(format!(
+            "elif $event == \"repository_dispatch\" and $action == {kind} then [{}]",
+            values.join(", ")
+        ));
+    }
+    let other: Vec<String> = set
+        .iter()
+        .map(|&p| format!("[{}, {}]", json_str(&wf.params[p].name), fallback(p)))
+        .collect();
+    let body = format!(
+        "{} else [{}] end | .[] | \"\\(.[0])<<\\($d)\\n\\(.[1])\\n\\($d)\\n\"",
+        arms.join(" "),
+        other.join(", ")
+    );
+    for (var, text) in &program.inputs {
+        env.insert(var.clone(), json!(text));
+    }
+    env.insert("WF_EVENT".into(), json!("${{ github.event_name }}"));
+    env.insert("WF_ACTION".into(), json!("${{ github.event.action }}"));
+    env.insert("WF_JQ".into(), json!(jq::single(&body)));
+    let outputs: Map<String, Json> = set
+        .iter()
+        .map(|&p| {
+            let name = &wf.params[p].name;
+            (
+                name.clone(),
+                json!(format!("${{{{ steps.{ID}.outputs.{name} }}}}")),
+            )
+        })
+        .collect();
+    Some(json!({
+        "runs-on": runs_on,
+        "outputs": outputs,
+        "steps": [{ "id": ID, "env": env, "run": RUN, "shell": "bash" }],
+    }))
+}
+
+/// The step's script: one jq run over the event, its output appended.
+const RUN: &str = r#"wfc_delim="wfc_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+jq -nj --arg event "$WF_EVENT" --arg action "$WF_ACTION" --arg d "$wfc_delim" "$WF_JQ" > "$RUNNER_TEMP/wfc-params"
+cat "$RUNNER_TEMP/wfc-params" >> "$GITHUB_OUTPUT"
+"#;
+
+/// The payload as a filter of `program` (its input variable).
+fn leaf_payload(program: &mut Jq, hook: &Hook) -> String {
+    let payload = Expr {
+        kind: ExprKind::TriggerInput(TriggerInput::RequestJson),
+        ty: wfc_language::ir::Type::Json,
+        span: Default::default(),
+        tainted: false,
+    };
+    program
+        .value(hook, &payload)
+        .unwrap_or_else(|_| "null".into())
+}
+
+/// Every job but the job `id` needs it.
+pub fn need_all(jobs: &mut Map<String, Json>, id: &str) {
+    for (name, job) in jobs.iter_mut() {
+        let Some(job) = job.as_object_mut().filter(|_| name != id) else {
+            continue;
+        };
+        let needs = job.entry("needs").or_insert_with(|| json!([]));
+        if let Json::Array(n) = needs {
+            n.insert(0, json!(id));
+        }
+    }
+}
