@@ -33,13 +33,7 @@ pub(crate) const ALL: &[Entry] = &[
     (
         "examples/file-drop.wf",
         &[],
-        &[
-            ("E0731", "`on change`: GitHub has no trigger on local files"),
-            (
-                "E0733",
-                "a list input as a command's words: an input is one text",
-            ),
-        ],
+        &[("E0731", "`on change`: GitHub has no trigger on local files")],
     ),
     ("examples/health-poll.wf", &[], &[]),
     ("examples/incident.wf", &[], &[]),

@@ -237,3 +237,51 @@ fn computed_values_export_is_pinned() {
     let yaml = std::fs::read_to_string(&out).unwrap();
     insta::assert_snapshot!(yaml.split_once('\n').unwrap().1);
 }
+
+/// A list only the run knows (a `list` input) as a command's words: jq
+/// quotes each item for the shell and they are the command's `"$@"`, each
+/// one argument, as under `wfc run`, whatever they hold.
+#[test]
+fn a_list_input_is_the_commands_words() {
+    if std::process::Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return wfc_testkit::skip("jq is not installed (scripts/install-test-deps)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("words.wf");
+    std::fs::write(
+        &wf,
+        "workflow words {\n  param files: list<string> = []\n  step show: shell { run \"printf '<%s>' ${files}\" }\n}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("words.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let jobs = jobs(&std::fs::read_to_string(&out).unwrap());
+    let show = step(&jobs, "show", "run");
+    assert_eq!(show["env"]["WF_WORDS"], "${{ inputs.files }}");
+    let items = json!(["a b", "it's", "$(id) `id` ${{ x }}", "line\nbreak", ""]);
+    let mut known = HashMap::new();
+    known.insert("inputs.files".to_string(), items.to_string());
+    let ran = run_step(show, dir.path(), &known);
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        "<a b><it's><$(id) `id` ${{ x }}><line\nbreak><>"
+    );
+    // Anything but a list fails the step before the command.
+    known.insert("inputs.files".to_string(), "\"a string\"".to_string());
+    assert!(!run_step(show, dir.path(), &known).status.success());
+}

@@ -410,10 +410,17 @@ impl<'a> Values<'a> {
                     // Its items are words of the command: written as `wfc run`
                     // writes them when known; one value in `env` would be one word.
                     let Some(Value::List(items)) = self.known(x) else {
-                        return Err(unsupported(
-                            x,
-                            "a list whose items are words of the command, known only while the workflow runs",
-                        ));
+                        // Known only at run time: the command's `"$@"`.
+                        if prelude.is_some() || cmd.context() != Context::Bare {
+                            return Err(unsupported(
+                                x,
+                                "a list known only while the workflow runs as words other than one bare list of the command (they are its `\"$@\"`)",
+                            ));
+                        }
+                        env.push(("WF_WORDS".into(), self.runtime(x)?));
+                        prelude = Some(WORDS.to_string());
+                        cmd.placeholder("\"$@\"");
+                        continue;
                     };
                     let words: Vec<String> = items.iter().map(Value::to_text).collect();
                     cmd.words(&words).map_err(|_| {
@@ -473,6 +480,13 @@ impl<'a> Values<'a> {
 }
 
 /// `text` as a literal GitHub value: `${{` would start an expression.
+/// The line before a command whose words are a list only the run knows
+/// (its JSON text in `WF_WORDS`): jq quotes each item for the shell
+/// (`@sh`, text as `wfc run` gives it), and they become `"$@"`. Anything
+/// but a list fails the step.
+const WORDS: &str = r#"wfc_words=$(printf '%s' "$WF_WORDS" | jq -r 'if type == "array" then map(if type == "string" then . else tojson end | @sh) | join(" ") else error("wfc: the words are not a list") end') || exit 1
+eval "set -- $wfc_words""#;
+
 pub(super) fn literal(text: &str, at: &Expr) -> Result<String, Diagnostic> {
     if text.contains("${{") {
         return Err(
