@@ -236,14 +236,11 @@ echo "go=$go" >> "$GITHUB_OUTPUT"
 
 /// Every job but the guard `id` needs it and runs only on its `go`.
 pub fn gate_jobs(jobs: &mut Map<String, Json>, id: &str) {
+    super::trigger_params::need_all(jobs, id);
     for (name, job) in jobs.iter_mut() {
         let Some(job) = job.as_object_mut().filter(|_| name != id) else {
             continue;
         };
-        let needs = job.entry("needs").or_insert_with(|| json!([]));
-        if let Json::Array(n) = needs {
-            n.insert(0, json!(id));
-        }
         let go = format!("needs.{id}.outputs.go == 'true'");
         let cond = match job.get("if").and_then(Json::as_str) {
             Some(c) => {
