@@ -6,6 +6,7 @@
 use crate::{case, workflow};
 use std::process::Command;
 
+mod answers;
 mod calls;
 mod corpus;
 mod email;

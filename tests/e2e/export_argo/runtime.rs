@@ -85,7 +85,7 @@ fn outputs_reach_readers_as_parameters_and_conditions_as_when() {
 
 /// Runs the container of template `name` of `yaml` (a computing task's
 /// `jq`) with its env's input parameters filled in from `args`; its stdout.
-fn run_computed(yaml: &str, name: &str, args: &[(&str, &str)]) -> String {
+pub(super) fn run_computed(yaml: &str, name: &str, args: &[(&str, &str)]) -> String {
     let doc: serde_json::Value = serde_norway::from_str(yaml).unwrap();
     let template = doc["spec"]["templates"]
         .as_array()

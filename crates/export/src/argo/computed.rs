@@ -98,6 +98,14 @@ fn list(rt: &RunTime, e: &Expr, step: StepId, tasks: &[String]) -> Result<Leaf, 
             field,
             output: None,
             ..
+        } if super::answer::parameter(field).is_some() => Ok(Leaf::Input(format!(
+            "{{{{tasks.{t}.outputs.parameters.{}}}}}",
+            super::answer::parameter(field).unwrap_or_default()
+        ))),
+        ExprKind::StepOutput {
+            field,
+            output: None,
+            ..
         } if field == "passed" && rt.producers.gates.contains(&step) => Ok(Leaf::Mapped(
             format!("{{{{tasks.{t}.status}}}}"),
             filter(Convert::Passed),

@@ -14,6 +14,7 @@
 //! What Argo cannot express is an error naming the construct and its line
 //! ([`diag`]); every such error of the workflow is reported at once.
 
+mod answer;
 mod computed;
 pub mod diag;
 mod failed;
@@ -349,8 +350,9 @@ fn dag(
         }
         rt.keeps_stdout = stdout_read.contains(&s.step);
         if s.kind == StepKind::Sql {
-            rt.sql_outputs = crate::sql::fields_read(ctx.plan, s.step);
+            rt.file_outputs = crate::sql::fields_read(ctx.plan, s.step);
         }
+        rt.file_outputs.extend(answer::kept(ctx.plan, s));
         match files::of_step(ctx.wf, s) {
             Ok(kept) => rt.kept = kept,
             Err(e) => errors.push(e),
