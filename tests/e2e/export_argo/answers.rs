@@ -1,14 +1,16 @@
-//! An http step's answer read by later steps: the producer keeps it as
-//! output parameters (`wfc-status-code`, `wfc-body`), which readers get
-//! as arguments. Pinned, validated, and run for real: the curl script
-//! against a server that echoes the request, and the readers' `jq`
-//! programs with `jq`.
+//! An http step's answer and a script's `result` read by later steps:
+//! the producer keeps them as output parameters (`wfc-status-code`,
+//! `wfc-body`, `wfc-result`), which readers get as arguments. Pinned,
+//! validated, and run for real: the curl script against a server that
+//! echoes the request, the python script with `python3`, and the readers'
+//! `jq` programs with `jq`.
 
 use super::notify::which;
 use super::runtime::run_computed;
 use super::{export, validate};
 use crate::export_github_http::echo_server;
 use crate::workflow;
+use std::collections::HashMap;
 use std::process::Command;
 
 const ANSWERS: &str = r#"workflow w {
@@ -86,4 +88,79 @@ fn an_http_answer_read_later_is_kept_by_a_curl_container() {
             )),
         "{yaml}"
     );
+}
+
+const RESULT: &str = r#"workflow w {
+  param keep: int = 2
+  step transform: python {
+    script """
+      import json, os
+      rows = [{"id": i} for i in range(${keep})]
+      if rows:
+          with open(os.environ["WF_RESULT"], "w") as f:
+              json.dump({"rows": rows, "note": "it's \"q\""}, f)
+    """
+  }
+  step count: shell { run "echo ${len(transform.result.rows)}" }
+  step tally: node {
+    script "require('fs').writeFileSync(process.env.WF_RESULT, JSON.stringify({ n: ${keep} }))"
+  }
+  step show: shell { run "echo ${tally.result}" }
+}
+"#;
+
+#[test]
+fn a_scripts_result_read_later_is_an_output_parameter() {
+    let c = workflow(RESULT);
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    insta::assert_snapshot!("export_argo_result", yaml);
+    for part in [
+        "path: /tmp/wf-outputs/wfc-result",
+        "value: '{{tasks.transform.outputs.parameters.wfc-result}}'",
+    ] {
+        assert!(yaml.contains(part), "missing {part:?} in:\n{yaml}");
+    }
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
+    if which("python3").is_none() {
+        return wfc_testkit::skip("python3 is not installed");
+    }
+    let t = super::scripts::template(&yaml, "transform");
+    let dir = tempfile::tempdir().unwrap();
+    let out = super::scripts::run(&t, dir.path(), &HashMap::new());
+    assert!(out.status.success(), "{out:?}");
+    let result = std::fs::read_to_string(dir.path().join("wf-outputs/wfc-result")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&result).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!({ "rows": [{ "id": 0 }, { "id": 1 }], "note": "it's \"q\"" })
+    );
+    if Command::new("jq").arg("--version").output().is_err() {
+        return wfc_testkit::skip("jq is not installed (scripts/install-test-deps)");
+    }
+    assert_eq!(
+        run_computed(&yaml, "count-v1", &[("wf-in-1", result.trim_end())]),
+        "2"
+    );
+    // Read whole, the JSON is written as `wfc run` writes it.
+    assert_eq!(
+        run_computed(&yaml, "show-v1", &[("wf-in-1", r#"{ "n" : 2 }"#)]),
+        r#"{"n":2}"#
+    );
+    if which("node").is_some() {
+        let t = super::scripts::template(&yaml, "tally");
+        let out = super::scripts::run(&t, dir.path(), &HashMap::new());
+        assert!(out.status.success(), "{out:?}");
+        let result = std::fs::read_to_string(dir.path().join("wf-outputs/wfc-result")).unwrap();
+        assert_eq!(result, "{\"n\":2}\n");
+    }
+    // No result written: `null`, as `wfc run` reads it.
+    let c = workflow(&RESULT.replace("= 2", "= 0"));
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    let t = super::scripts::template(&yaml, "transform");
+    let dir = tempfile::tempdir().unwrap();
+    let out = super::scripts::run(&t, dir.path(), &HashMap::new());
+    assert!(out.status.success(), "{out:?}");
+    let result = std::fs::read_to_string(dir.path().join("wf-outputs/wfc-result")).unwrap();
+    assert_eq!(result, "null\n");
 }

@@ -79,7 +79,7 @@ pub struct RunTime<'p> {
     pub keeps_stdout: bool,
     /// Files in `/tmp/wf-outputs` other steps read, output parameters too:
     /// a sql step's `rows` / `row_count` ([`super::sql`]), an http step's
-    /// answer ([`super::answer`]).
+    /// answer, a script's result ([`super::answer`]).
     pub file_outputs: Vec<&'static str>,
     /// The artifacts this step keeps ([`super::files`]).
     pub kept: Vec<super::files::Kept>,
