@@ -11,6 +11,7 @@ mod calls;
 mod corpus;
 mod email;
 mod files;
+mod globals;
 mod loops;
 mod notify;
 mod pause;

@@ -21,16 +21,24 @@ pub struct Producers {
     pub tasks: HashMap<StepId, String>,
     /// The gates of this dag (a reader's `passed` is their task's phase).
     pub gates: std::collections::HashSet<StepId>,
+    /// In a handler: the main graph's steps it reads → their task, whose
+    /// outputs are global ([`super::global`]).
+    pub globals: HashMap<StepId, String>,
+    /// The global parameters read through `globals`, shared by every copy.
+    pub global_reads: super::global::Reads,
 }
 
 impl Producers {
-    /// Output parameter `name` of `step`'s task, read as an argument.
+    /// Output parameter `name` of `step`'s task, read as an argument: this
+    /// dag's, else (in a handler) the main dag's ([`super::global`]).
     pub(super) fn parameter(
         &self,
         step: StepId,
         name: &str,
     ) -> Option<(super::runtime::Raw, Option<super::runtime::Convert>)> {
-        let task = self.tasks.get(&step)?;
+        let Some(task) = self.tasks.get(&step) else {
+            return self.global(step, name);
+        };
         let read = format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}");
         Some((super::runtime::Raw::Task(read), None))
     }
