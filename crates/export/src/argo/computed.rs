@@ -46,6 +46,9 @@ impl RunTime<'_> {
         if text.contains("{{") {
             return None;
         }
+        // `failed.*` is read from the handler's `wfc-failed` task, which
+        // then must exist and run first.
+        x.walk(&mut |e: &Expr| self.reads_failed |= matches!(e.kind, ExprKind::Failed(_)));
         let name = format!("{}-v{}", self.task, self.computed.len() + 1);
         self.computed.push(Task {
             name: name.clone(),
