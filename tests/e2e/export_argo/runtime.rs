@@ -267,6 +267,8 @@ fn an_expression_over_failed_is_computed_after_wfc_failed() {
         "- name: wfc-failed\n        template: wfc-failed",
         "value: '{{tasks.wfc-failed.outputs.parameters.error}}'",
         "depends: wfc-failed && say-v1",
+        // Computed only when the handler's step may run.
+        "name: say-v1\n        template: say-v1\n        when: '{{workflow.status}} != Succeeded'",
     ] {
         assert!(yaml.contains(part), "missing {part:?} in:\n{yaml}");
     }

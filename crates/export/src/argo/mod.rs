@@ -420,7 +420,11 @@ fn dag(
             run_time_check(s).map(|c| computed::when(ctx.wf, &mut rt, &s.name, c, true));
         for c in std::mem::take(&mut rt.computed) {
             depends.push(c.name.clone());
-            let (t, template) = computed::task(c);
+            let (mut t, template) = computed::task(c);
+            // A handler's value is computed only when its step may run.
+            if let Some(w) = when {
+                t["when"] = json!(w);
+            }
             tasks.push(t);
             ctx.templates.push(template);
         }
