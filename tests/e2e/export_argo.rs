@@ -6,10 +6,12 @@
 use crate::{case, workflow};
 use std::process::Command;
 
+mod answers;
 mod calls;
 mod corpus;
 mod email;
 mod files;
+mod globals;
 mod loops;
 mod notify;
 mod pause;

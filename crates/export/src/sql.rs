@@ -144,8 +144,23 @@ impl<'a> Step<'a> {
 /// (`x.row_count`, `x.rows`): the exports hand on only those, as a big
 /// `rows` would overflow a job output or an Argo parameter.
 pub fn fields_read(plan: &wfc_plan::Plan, step: wfc_language::ir::StepId) -> Vec<&'static str> {
+    read_fields(plan, step, &["rows", "row_count"])
+}
+
+/// Which of `names`, fields of step `step` (`x.status_code`, `x.result`),
+/// other steps of the plan read, sorted.
+pub fn read_fields(
+    plan: &wfc_plan::Plan,
+    step: wfc_language::ir::StepId,
+    names: &[&'static str],
+) -> Vec<&'static str> {
     use wfc_language::ir::{Expr, ExprKind, FieldValue};
-    fn graph(g: &wfc_plan::Graph, out: &mut Vec<&'static str>, step: usize) {
+    fn graph(
+        g: &wfc_plan::Graph,
+        out: &mut Vec<&'static str>,
+        step: usize,
+        names: &[&'static str],
+    ) {
         for s in &g.steps {
             let mut exprs: Vec<&Expr> = s.condition.as_deref().into_iter().collect();
             for f in &s.fields {
@@ -163,7 +178,7 @@ pub fn fields_read(plan: &wfc_plan::Plan, step: wfc_language::ir::StepId) -> Vec
                         output: None,
                     } = &x.kind
                     {
-                        for name in ["rows", "row_count"] {
+                        for &name in names {
                             if *of == step
                                 && s.step != step
                                 && field == name
@@ -176,14 +191,14 @@ pub fn fields_read(plan: &wfc_plan::Plan, step: wfc_language::ir::StepId) -> Vec
                 });
             }
             if let Some(rb) = &s.rollback {
-                graph(rb, out, step);
+                graph(rb, out, step, names);
             }
         }
     }
     let mut out = Vec::new();
-    graph(&plan.main, &mut out, step);
+    graph(&plan.main, &mut out, step, names);
     for h in &plan.handlers {
-        graph(&h.graph, &mut out, step);
+        graph(&h.graph, &mut out, step, names);
     }
     out.sort_unstable();
     out

@@ -36,7 +36,7 @@ pub(super) fn template(doc: &Json, name: &str) -> Json {
 }
 
 /// Runs the template's script with `sh` from `path` (None: this machine's).
-fn run(
+pub(super) fn run(
     t: &Json,
     url: &str,
     path: Option<&std::path::Path>,
@@ -76,7 +76,7 @@ pub(super) fn busybox_path(dir: &std::path::Path) -> Option<std::path::PathBuf> 
     let bin = dir.join("bb");
     std::fs::create_dir_all(&bin).unwrap();
     for tool in [
-        "sh", "awk", "cat", "printf", "echo", "grep", "base64", "tr", "date", "sed",
+        "sh", "awk", "cat", "printf", "echo", "grep", "base64", "tr", "date", "sed", "mkdir",
     ] {
         std::os::unix::fs::symlink(&bb, bin.join(tool)).unwrap();
     }

@@ -85,7 +85,7 @@ fn outputs_reach_readers_as_parameters_and_conditions_as_when() {
 
 /// Runs the container of template `name` of `yaml` (a computing task's
 /// `jq`) with its env's input parameters filled in from `args`; its stdout.
-fn run_computed(yaml: &str, name: &str, args: &[(&str, &str)]) -> String {
+pub(super) fn run_computed(yaml: &str, name: &str, args: &[(&str, &str)]) -> String {
     let doc: serde_json::Value = serde_norway::from_str(yaml).unwrap();
     let template = doc["spec"]["templates"]
         .as_array()
@@ -247,4 +247,38 @@ fn a_gates_message_is_said_when_its_check_fails() {
     assert!(!c.path("pwned").exists());
     c.write("w.yaml", &yaml);
     validate(&c, &["w.yaml"]);
+}
+
+/// An expression over `failed.*` is computed by a jq task of the handler,
+/// which reads the `wfc-failed` task: that task is there and runs first.
+#[test]
+fn an_expression_over_failed_is_computed_after_wfc_failed() {
+    let c = workflow(
+        r#"workflow w {
+  step a: shell { run "false" }
+  on failure {
+    step say: shell { run "echo ${trim(failed.error)}" }
+  }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    for part in [
+        "- name: wfc-failed\n        template: wfc-failed",
+        "value: '{{tasks.wfc-failed.outputs.parameters.error}}'",
+        "depends: wfc-failed && say-v1",
+        // Computed only when the handler's step may run.
+        "name: say-v1\n        template: say-v1\n        when: '{{workflow.status}} != Succeeded'",
+    ] {
+        assert!(yaml.contains(part), "missing {part:?} in:\n{yaml}");
+    }
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
+    if Command::new("jq").arg("--version").output().is_err() {
+        return wfc_testkit::skip("jq is not installed (scripts/install-test-deps)");
+    }
+    assert_eq!(
+        run_computed(&yaml, "say-v1", &[("wf-in-1", " Error (exit code 1)\n")]),
+        "Error (exit code 1)"
+    );
 }

@@ -37,7 +37,7 @@ const PIPELINE: &str = r#"workflow w {
 "#;
 
 /// The template `name` of the exported YAML, as JSON.
-fn template(yaml: &str, name: &str) -> Json {
+pub(super) fn template(yaml: &str, name: &str) -> Json {
     let doc: Json = serde_norway::from_str(yaml).unwrap();
     doc["spec"]["templates"]
         .as_array()
@@ -50,7 +50,11 @@ fn template(yaml: &str, name: &str) -> Json {
 
 /// Runs template `t`'s container command in `dir` (its `/tmp/` moved
 /// there), with its env: `{{…}}` and secret references from `known`.
-fn run(t: &Json, dir: &std::path::Path, known: &HashMap<&str, String>) -> std::process::Output {
+pub(super) fn run(
+    t: &Json,
+    dir: &std::path::Path,
+    known: &HashMap<&str, String>,
+) -> std::process::Output {
     let tmp = format!("{}/", dir.display());
     let argv: Vec<String> = t["container"]["command"]
         .as_array()

@@ -46,6 +46,9 @@ impl RunTime<'_> {
         if text.contains("{{") {
             return None;
         }
+        // `failed.*` is read from the handler's `wfc-failed` task, which
+        // then must exist and run first.
+        x.walk(&mut |e: &Expr| self.reads_failed |= matches!(e.kind, ExprKind::Failed(_)));
         let name = format!("{}-v{}", self.task, self.computed.len() + 1);
         self.computed.push(Task {
             name: name.clone(),
@@ -93,6 +96,14 @@ fn list(rt: &RunTime, e: &Expr, step: StepId, tasks: &[String]) -> Result<Leaf, 
             ..
         } if field == "outputs" => Ok(Leaf::Input(format!(
             "{{{{tasks.{t}.outputs.parameters.{name}}}}}"
+        ))),
+        ExprKind::StepOutput {
+            field,
+            output: None,
+            ..
+        } if super::answer::parameter(field).is_some() => Ok(Leaf::Input(format!(
+            "{{{{tasks.{t}.outputs.parameters.{}}}}}",
+            super::answer::parameter(field).unwrap_or_default()
         ))),
         ExprKind::StepOutput {
             field,

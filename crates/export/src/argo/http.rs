@@ -20,9 +20,20 @@ pub fn template(
     rt: &mut RunTime,
 ) -> Result<(&'static str, Json), Vec<Diagnostic>> {
     // `until` over the answer: the request in rounds, in the curl container.
-    // A `json` body over outputs: computed by a task, sent by curl.
-    let computed_body = field(s, "json").is_some_and(RunTime::reads);
-    if secret_in_request(wf, s) || retries::in_script(s) || s.until.is_some() || computed_body {
+    // A value only the run knows (a `json` body over outputs, computed by a
+    // task; a URL), or an answer another step reads: sent by curl.
+    let run_time = s.fields.iter().any(|f| match &f.value {
+        FieldValue::Expr(e) => RunTime::reads(e),
+        FieldValue::Map(m) => m.iter().any(|(_, e)| RunTime::reads(e)),
+        _ => false,
+    });
+    let answer_read = !rt.file_outputs.is_empty();
+    if secret_in_request(wf, s)
+        || retries::in_script(s)
+        || s.until.is_some()
+        || run_time
+        || answer_read
+    {
         let codes = expect_codes(s).map_err(|e| vec![e])?;
         return notify::request(wf, s, options, rt, &codes);
     }

@@ -14,10 +14,12 @@
 //! What Argo cannot express is an error naming the construct and its line
 //! ([`diag`]); every such error of the workflow is reported at once.
 
+mod answer;
 mod computed;
 pub mod diag;
 mod failed;
 mod files;
+mod global;
 mod http;
 mod join;
 mod lock;
@@ -106,6 +108,7 @@ pub fn resource(
         failed: None,
         failed_read: false,
         main_tasks: Vec::new(),
+        globals: global::Globals::new(plan),
     };
     let mut main = dag(&mut ctx, &plan.main, None, true);
     let mut exit = Vec::new();
@@ -133,6 +136,8 @@ pub fn resource(
     if let Err(e) = &mut main {
         errors.append(e);
     }
+    let globals = std::mem::take(&mut ctx.globals);
+    globals.name_outputs(&mut templates);
     let mut parameters = Vec::new();
     for p in plan.params.iter().filter(|p| !p.secret) {
         // Argo substitutes into argument values too.
@@ -261,6 +266,8 @@ struct Ctx<'a> {
     failed_read: bool,
     /// The main dag's tasks: (task, wfc name, a `withItems` loop's).
     main_tasks: Vec<(String, String, bool)>,
+    /// What handlers read of the main dag ([`global`]).
+    globals: global::Globals,
 }
 
 /// The `wfc-failed` task of the exit dag (its template added), run `when`.
@@ -304,20 +311,24 @@ fn dag(
     for s in &graph.steps {
         *count.entry(s.step).or_default() += 1;
     }
+    let one_task: HashMap<_, _> = graph
+        .steps
+        .iter()
+        .zip(&task_names)
+        .filter(|(s, _)| count[&s.step] == 1)
+        .map(|(s, n)| (s.step, n.clone()))
+        .collect();
+    let (globals, global_reads) = ctx.globals.of_dag(main, &one_task);
     let producers = when::Producers {
-        tasks: graph
-            .steps
-            .iter()
-            .zip(&task_names)
-            .filter(|(s, _)| count[&s.step] == 1)
-            .map(|(s, n)| (s.step, n.clone()))
-            .collect(),
+        tasks: one_task,
         gates: graph
             .steps
             .iter()
             .filter(|s| s.kind == StepKind::Gate)
             .map(|s| s.step)
             .collect(),
+        globals,
+        global_reads,
     };
     let stdout_read = crate::stdout_reads::read_by_others(ctx.wf);
     let mut tasks = Vec::new();
@@ -349,8 +360,9 @@ fn dag(
         }
         rt.keeps_stdout = stdout_read.contains(&s.step);
         if s.kind == StepKind::Sql {
-            rt.sql_outputs = crate::sql::fields_read(ctx.plan, s.step);
+            rt.file_outputs = crate::sql::fields_read(ctx.plan, s.step);
         }
+        rt.file_outputs.extend(answer::kept(ctx.plan, s));
         match files::of_step(ctx.wf, s) {
             Ok(kept) => rt.kept = kept,
             Err(e) => errors.push(e),
@@ -408,7 +420,11 @@ fn dag(
             run_time_check(s).map(|c| computed::when(ctx.wf, &mut rt, &s.name, c, true));
         for c in std::mem::take(&mut rt.computed) {
             depends.push(c.name.clone());
-            let (t, template) = computed::task(c);
+            let (mut t, template) = computed::task(c);
+            // A handler's value is computed only when its step may run.
+            if let Some(w) = when {
+                t["when"] = json!(w);
+            }
             tasks.push(t);
             ctx.templates.push(template);
         }
@@ -597,6 +613,8 @@ fn own_producers(
     Some(when::Producers {
         tasks,
         gates: all.gates.clone(),
+        globals: all.globals.clone(),
+        global_reads: all.global_reads.clone(),
     })
 }
 

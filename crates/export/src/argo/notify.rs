@@ -204,12 +204,12 @@ pub fn request(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let script = retried(
-        wf,
-        s,
-        crate::curl::request(headers, body, codes, "/tmp"),
-        rt,
-    )?;
+    let mut script = crate::curl::request(headers, body, codes, "/tmp");
+    // Its answer read by another step: kept as output parameters.
+    if !rt.file_outputs.is_empty() {
+        script = super::answer::keep(&script);
+    }
+    let script = retried(wf, s, script, rt)?;
     Ok(container(script, env, rt, options))
 }
 

@@ -77,9 +77,10 @@ pub struct RunTime<'p> {
     pub workflow: String,
     /// Another step reads this step's stdout: its script keeps it.
     pub keeps_stdout: bool,
-    /// A sql step's `rows` / `row_count` that others read: output
-    /// parameters too ([`super::sql`]).
-    pub sql_outputs: Vec<&'static str>,
+    /// Files in `/tmp/wf-outputs` other steps read, output parameters too:
+    /// a sql step's `rows` / `row_count` ([`super::sql`]), an http step's
+    /// answer, a script's result ([`super::answer`]).
+    pub file_outputs: Vec<&'static str>,
     /// The artifacts this step keeps ([`super::files`]).
     pub kept: Vec<super::files::Kept>,
     /// The artifacts of earlier steps it unpacks: (template input, task argument).
@@ -113,7 +114,7 @@ impl<'p> RunTime<'p> {
             prelude: Vec::new(),
             workflow: workflow.to_owned(),
             keeps_stdout: false,
-            sql_outputs: Vec::new(),
+            file_outputs: Vec::new(),
             kept: Vec::new(),
             artifacts_in: Vec::new(),
             failed: None,
@@ -137,7 +138,13 @@ impl<'p> RunTime<'p> {
     /// how the shell turns it into wfc's value; else, a value computed by
     /// a task of its own before the step ([`super::computed`]).
     fn source(&mut self, x: &Expr) -> Option<(String, Option<Convert>)> {
-        let Some((raw, convert)) = self.raw(x) else {
+        // JSON text (`x.json`, `x.result`) is parsed, then written as wfc does.
+        let raw = if super::answer::parsed(x) {
+            None
+        } else {
+            self.raw(x)
+        };
+        let Some((raw, convert)) = raw else {
             let task = self.compute(x, false)?;
             let read = format!("{{{{tasks.{task}.outputs.result}}}}");
             return Some((self.argument(read), None));
@@ -162,10 +169,7 @@ impl<'p> RunTime<'p> {
     /// Where a run-time value `x` is read from, if Argo gives it.
     pub(super) fn raw(&self, x: &Expr) -> Option<(Raw, Option<Convert>)> {
         if let Some((step, trim)) = crate::stdout_reads::read(x) {
-            let task = self.producers.tasks.get(&step)?;
-            let name = super::stdout::output(trim);
-            let read = format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}");
-            return Some((Raw::Task(read), None));
+            return self.producers.parameter(step, super::stdout::output(trim));
         }
         let task = |read: String| Some((Raw::Task(read), None));
         match &x.kind {
@@ -173,23 +177,23 @@ impl<'p> RunTime<'p> {
                 step,
                 field,
                 output: Some(name),
-            } if field == "outputs" => {
-                let task_name = self.producers.tasks.get(step)?;
-                task(format!(
-                    "{{{{tasks.{task_name}.outputs.parameters.{name}}}}}"
-                ))
-            }
+            } if field == "outputs" => self.producers.parameter(*step, name),
             // A sql step's, handed on as parameters ([`super::sql`]).
             ExprKind::StepOutput {
                 step,
                 field,
                 output: None,
             } if matches!(field.as_str(), "rows" | "row_count") => {
-                let task_name = self.producers.tasks.get(step)?;
-                task(format!(
-                    "{{{{tasks.{task_name}.outputs.parameters.{field}}}}}"
-                ))
+                self.producers.parameter(*step, field)
             }
+            // An http step's answer, a script's result ([`super::answer`]).
+            ExprKind::StepOutput {
+                step,
+                field,
+                output: None,
+            } if super::answer::parameter(field).is_some() => self
+                .producers
+                .parameter(*step, super::answer::parameter(field)?),
             // A check gate's task is skipped when its check held.
             ExprKind::StepOutput {
                 step,

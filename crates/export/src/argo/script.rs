@@ -132,6 +132,14 @@ pub fn template(
             rt.env.push(("WFC_CONVERT".into(), convert.into()));
             run.push_str(&format!(" && {interp} {flag} \"$WFC_CONVERT\""));
         }
+        // Its `result` read by another step: an output parameter.
+        if rt.file_outputs.contains(&"wfc-result") {
+            let (flag, copy) = super::answer::result_copier(lang == ScriptLang::Node);
+            rt.env.push(("WFC_RESULT_COPY".into(), copy.into()));
+            run.push_str(&format!(
+                " && {interp} {flag} \"$WFC_RESULT_COPY\" /tmp/wf-outputs/wfc-result"
+            ));
+        }
         if rt.keeps_stdout {
             run = super::stdout::keep(&run);
         }

@@ -77,7 +77,7 @@ pub fn template(
     if rt.keeps_stdout {
         outs.extend(super::stdout::parameters());
     }
-    outs.extend(rt.sql_outputs.iter().map(|n| super::sql::parameter(n)));
+    outs.extend(rt.file_outputs.iter().map(|n| super::sql::parameter(n)));
     let mut outputs = Map::new();
     if !outs.is_empty() {
         outputs.insert("parameters".into(), json!(outs));

@@ -21,6 +21,27 @@ pub struct Producers {
     pub tasks: HashMap<StepId, String>,
     /// The gates of this dag (a reader's `passed` is their task's phase).
     pub gates: std::collections::HashSet<StepId>,
+    /// In a handler: the main graph's steps it reads → their task, whose
+    /// outputs are global ([`super::global`]).
+    pub globals: HashMap<StepId, String>,
+    /// The global parameters read through `globals`, shared by every copy.
+    pub global_reads: super::global::Reads,
+}
+
+impl Producers {
+    /// Output parameter `name` of `step`'s task, read as an argument: this
+    /// dag's, else (in a handler) the main dag's ([`super::global`]).
+    pub(super) fn parameter(
+        &self,
+        step: StepId,
+        name: &str,
+    ) -> Option<(super::runtime::Raw, Option<super::runtime::Convert>)> {
+        let Some(task) = self.tasks.get(&step) else {
+            return self.global(step, name);
+        };
+        let read = format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}");
+        Some((super::runtime::Raw::Task(read), None))
+    }
 }
 
 /// `e` as a govaluate expression, or why it cannot be one.
@@ -44,19 +65,25 @@ pub fn translate(
             }
             format!("'{s}'")
         }
-        // A sql step's count, an int: handed on as a parameter (`sql.rs`).
+        // Ints a producer writes as digits only: a sql step's count (`sql.rs`),
+        // an http step's status code (`answer.rs`).
         ExprKind::StepOutput {
             step: producer,
             field,
             output: None,
-        } if field == "row_count" => match producers.tasks.get(producer) {
-            Some(task) => format!("{{{{tasks.{task}.outputs.parameters.row_count}}}}"),
-            None => {
-                return Err(refuse(
-                    "an output of a step that is not exactly one task of the same dag",
-                ))
+        } if matches!(field.as_str(), "row_count" | "status_code") => {
+            match producers.tasks.get(producer) {
+                Some(task) => {
+                    let name = super::answer::parameter(field).unwrap_or("row_count");
+                    format!("{{{{tasks.{task}.outputs.parameters.{name}}}}}")
+                }
+                None => {
+                    return Err(refuse(
+                        "an output of a step that is not exactly one task of the same dag",
+                    ))
+                }
             }
-        },
+        }
         ExprKind::StepOutput {
             step: producer,
             field,
