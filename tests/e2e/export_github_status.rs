@@ -225,3 +225,49 @@ fn gate_results_and_in_map_to_job_outputs_and_contains() {
     assert!(yaml.contains("outputs.wfc-passed-known }}"), "{yaml}");
     super::export_github::lint(&[c.path("out/w.yml")]);
 }
+
+/// An `optional` step's job continues on error, and GitHub then says
+/// `success` of it however it ended: its last step records `job.status`,
+/// and its dependants and `.status` readers read that, so a failed
+/// optional step does not satisfy `depends on` (as in wfc) and reads as
+/// `failed`.
+#[test]
+fn a_failed_optional_step_reads_as_failed_and_stops_its_dependants() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("opt.wf");
+    std::fs::write(
+        &wf,
+        "workflow w {\n  step a: shell { run \"false\"  optional }\n  step b: shell { run \"true\"  depends on a }\n  step c: shell { run \"echo ${a.status}\"  after a }\n}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("opt.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let doc: Json = serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let jobs = &doc["jobs"];
+    assert_eq!(jobs["a"]["continue-on-error"], true);
+    assert_eq!(
+        jobs["a"]["outputs"]["wfc-result"],
+        "${{ steps.wfc-outcome.outputs.result }}"
+    );
+    let last = jobs["a"]["steps"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["if"], "${{ always() }}");
+    assert_eq!(last["env"]["WF_STATUS"], "${{ job.status }}");
+    let read = "(needs.a.outputs.wfc-result || needs.a.result)";
+    assert_eq!(
+        jobs["b"]["if"],
+        format!(
+            "${{{{ !cancelled() && contains(fromJSON('[\"success\",\"skipped\"]'), {read}) }}}}"
+        )
+    );
+    let shown = jobs["c"]["steps"][1]["env"]["WF_VALUE_1"].as_str().unwrap();
+    assert!(
+        shown.contains(&format!("{read} == 'failure' && 'failed'")),
+        "{shown}"
+    );
+}

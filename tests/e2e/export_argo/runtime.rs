@@ -282,3 +282,25 @@ fn an_expression_over_failed_is_computed_after_wfc_failed() {
         "Error (exit code 1)"
     );
 }
+
+/// A dependant of an `optional` step runs only when it succeeded (or was
+/// skipped), as under `wfc run`: Argo's plain `depends: a` would also take
+/// a failed `a` that has `continueOn`.
+#[test]
+fn a_failed_optional_step_does_not_satisfy_its_dependants() {
+    let c = workflow(
+        r#"workflow w {
+  step a: shell { run "false"  optional }
+  step b: shell { run "true"  depends on a }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    std::fs::write(c.path("w.yaml"), &yaml).unwrap();
+    validate(&c, &["w.yaml"]);
+    assert!(yaml.contains("continueOn:"), "{yaml}");
+    assert!(
+        yaml.contains("depends: (a.Succeeded || a.Skipped)"),
+        "{yaml}"
+    );
+}

@@ -659,6 +659,10 @@ fn depends(graph: &Graph, s: &wfc_plan::PlannedStep, task_names: &[String]) -> V
             // Decided by its `any(…)` group, below.
         } else if d.why == EdgeKind::After {
             terms.push(ended(on));
+        } else if graph.steps[d.on()].optional {
+            // Argo's plain `x` is also satisfied by a failed `x` that has
+            // `continueOn` (an `optional` step); in wfc it is not.
+            terms.push(format!("({on}.Succeeded || {on}.Skipped)"));
         } else {
             terms.push(on.clone());
         }

@@ -623,6 +623,12 @@ fn step_job(
         run_step.insert("env".into(), Json::Object(env));
     }
     steps.insert(0, Json::Object(run_step));
+    if s.optional {
+        let (step, (name, read)) = super::status::outcome();
+        steps.push(step);
+        let outs = job.entry("outputs").or_insert_with(|| json!({}));
+        outs[name] = json!(read);
+    }
     if let Some(computing) = super::computed::step(values) {
         steps.insert(0, computing);
     }

@@ -5,7 +5,10 @@
 //! condition spells out what each need must be: a `depends on` need
 //! succeeded, or was skipped when its step has an `if` (a skipped
 //! dependency satisfies in wfc); an `after` need anything; an `any(…)`
-//! group one member whose every instance succeeded.
+//! group one member whose every instance succeeded; a need on an
+//! `optional` step (a job that continues on error, whose `result` is
+//! `success` however it ended) its recorded outcome, which a failure
+//! does not satisfy.
 
 use wfc_plan::{EdgeKind, Graph, InstanceId};
 
@@ -15,7 +18,7 @@ pub fn condition(g: &Graph, members: &[InstanceId], names: &[String]) -> Option<
     let steps = || members.iter().map(|&m| &g.steps[m]);
     let special = steps()
         .flat_map(|s| &s.deps)
-        .any(|d| matches!(d.why, EdgeKind::After | EdgeKind::Any));
+        .any(|d| matches!(d.why, EdgeKind::After | EdgeKind::Any) || g.steps[d.on()].optional);
     if !special {
         return None;
     }
@@ -30,8 +33,14 @@ pub fn condition(g: &Graph, members: &[InstanceId], names: &[String]) -> Option<
             if members.contains(&d.on()) || !seen.insert((job.clone(), d.why)) {
                 continue;
             }
+            let optional = g.steps[d.on()].optional;
             match d.why {
                 EdgeKind::After | EdgeKind::Any => {}
+                // Its job continues on error: the step's own outcome.
+                _ if optional => terms.push(format!(
+                    "contains(fromJSON('[\"success\",\"skipped\"]'), {})",
+                    super::status::result_of(true, job)
+                )),
                 _ if g.steps[d.on()].condition.is_some() => terms.push(format!(
                     "(needs.{job}.result == 'success' || needs.{job}.result == 'skipped')"
                 )),

@@ -43,9 +43,37 @@ pub fn text(values: &Values, e: &Expr, step: StepId) -> Result<String, Diagnosti
     ))
 }
 
+/// How job `job` of `step` ended, as GitHub's results: an `optional`
+/// step's job has `continue-on-error`, whose `result` is `success` even
+/// when it failed, so its own last step records `job.status` as the
+/// output `wfc-result` ([`OUTCOME`]); a job that did not run has none.
+pub fn result_of(optional: bool, job: &str) -> String {
+    if optional {
+        format!("(needs.{job}.outputs.wfc-result || needs.{job}.result)")
+    } else {
+        format!("needs.{job}.result")
+    }
+}
+
+/// The last step of an `optional` step's job: how the job ended.
+pub fn outcome() -> (serde_json::Value, (String, String)) {
+    let step = serde_json::json!({
+        "id": "wfc-outcome",
+        "if": "${{ always() }}",
+        "env": { "WF_STATUS": "${{ job.status }}" },
+        "run": "echo \"result=$WF_STATUS\" >> \"$GITHUB_OUTPUT\"",
+        "shell": "sh",
+    });
+    let output = (
+        "wfc-result".to_string(),
+        "${{ steps.wfc-outcome.outputs.result }}".to_string(),
+    );
+    (step, output)
+}
+
 fn result(values: &Values, e: &Expr, step: StepId) -> Result<String, Diagnostic> {
     match values.job_of(step) {
-        Some(job) => Ok(format!("needs.{job}.result")),
+        Some(job) => Ok(result_of(values.wf.steps[step].optional, job)),
         None => Err(Diagnostic::error(
             "E0733",
             "GitHub Actions cannot read the status of a step that is not one job it needs",

@@ -103,6 +103,10 @@ pub fn helper(step: &Map, wfc: bool) -> Option<Helper> {
     if (id == "result" || id.ends_with("-result")) && run.contains("wfc-result<<") {
         return Some(Helper::Quiet);
     }
+    // An `optional` step's outcome (its job continues on error).
+    if (id == "wfc-outcome" || id.ends_with("-wfc-outcome")) && env("WF_STATUS").is_some() {
+        return Some(Helper::Quiet);
+    }
     // The record of a job's error for `failed.*` (the export's `failed.rs`).
     if id == "wfc-error" && run.contains("wfc-status") {
         return Some(Helper::Quiet);
