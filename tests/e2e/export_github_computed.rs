@@ -285,3 +285,44 @@ fn a_list_input_is_the_commands_words() {
     known.insert("inputs.files".to_string(), "\"a string\"".to_string());
     assert!(!run_step(show, dir.path(), &known).status.success());
 }
+
+/// Nothing read from a secret is computed (GitHub masks a secret's own
+/// value, not one made from it), but how a step ended is: a slack step's
+/// `delivered` (its job's result), though the step read a secret.
+#[test]
+fn values_from_a_secret_are_not_computed_but_how_a_step_ended_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("s.wf");
+    std::fs::write(
+        &wf,
+        "workflow s {\n  secret token: string = env(\"TOKEN\")\n  step shout: shell { run \"echo ${upper(token)}\" }\n}\n",
+    )
+    .unwrap();
+    let run = export(&wf, &[], &dir.path().join("s.yml"));
+    assert_eq!(run.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("E0733") && stderr.contains("an expression over a secret"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &wf,
+        "workflow s {\n  secret hook: string = env(\"SLACK_HOOK\")\n  step post: slack { webhook hook  message \"hi\" }\n  step said: shell { run \"echo ${post.delivered ? 1 : 0}\" }\n}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("s.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let jobs = jobs(&std::fs::read_to_string(&out).unwrap());
+    let values = step(&jobs, "said", "wfc-values");
+    assert_eq!(
+        values["env"]["WF_IN_1"],
+        "${{ (needs.post.result == 'success') }}"
+    );
+}

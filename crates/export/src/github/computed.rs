@@ -57,10 +57,6 @@ impl Values<'_> {
                 "a value computed while the workflow runs here (only a step's own values are computed, by a step before it)",
             ));
         }
-        if e.tainted {
-            // GitHub masks a secret's own value in logs, not one made from it.
-            return Err(unsupported(e, "an expression over a secret"));
-        }
         // Taken out while the translation reads `self` (its leaves).
         let mut jq = std::mem::take(&mut self.computed.borrow_mut().jq);
         let filter = if json {
@@ -89,6 +85,36 @@ impl Leaves for Values<'_> {
     fn leaf(&self, e: &Expr) -> Option<Result<Leaf, Diagnostic>> {
         if reads_now(e) {
             return Some(Err(now(e)));
+        }
+        // GitHub masks a secret's own value in logs, not one made from it:
+        // nothing read from a secret is computed, but how a step ended —
+        // its status, a slack or email step's `delivered` (its job's
+        // result), an http answer's status code (a number the server
+        // chose) — which holds no data of the secret.
+        let result = match &e.kind {
+            ExprKind::StepStatus(_) => true,
+            ExprKind::StepOutput {
+                step,
+                field,
+                output: None,
+            } => {
+                let producer = &self.wf.steps[*step];
+                (field == "delivered" && super::values::delivers(producer))
+                    || (field == "status_code" && super::answer::output(producer, field).is_some())
+            }
+            _ => false,
+        };
+        let leaf = matches!(
+            e.kind,
+            ExprKind::StepOutput { .. }
+                | ExprKind::StepStatus(_)
+                | ExprKind::Param(_)
+                | ExprKind::Failed(_)
+                | ExprKind::Run(_)
+                | ExprKind::LoopVar(_)
+        );
+        if e.tainted && leaf && !result {
+            return Some(Err(unsupported(e, "an expression over a secret")));
         }
         if let Some((step, trim)) = crate::stdout_reads::read(e) {
             if let Some(job) = self.job_of(step) {

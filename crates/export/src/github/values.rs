@@ -152,6 +152,12 @@ impl<'a> Values<'a> {
             return None;
         };
         let producer = &self.wf.steps[*step];
+        // A slack or email step delivered when its job succeeded (it fails
+        // when the message is refused).
+        if field == "delivered" && output.is_none() && delivers(producer) {
+            let result = super::status::result_of(producer.optional, job);
+            return Some(format!("({result} == 'success')"));
+        }
         let (name, text) = match (field.as_str(), output) {
             // A check gate's `passed`: its job's output (`gate` in jobs.rs).
             ("passed", None)
@@ -325,7 +331,25 @@ impl<'a> Values<'a> {
                     FailedField::Error => "`failed.error` outside the `on failure` handler's jobs",
                 },
             )),
-            _ if e.tainted => Err(unsupported(e, "an expression over a secret")),
+            // A called module's secret left to its default, `env("NAME")`:
+            // the repository's secret of that name, as a workflow's own.
+            ExprKind::Call(Func::Env | Func::RequireEnv, args) if e.tainted => {
+                match args.first().and_then(Expr::as_str) {
+                    Some(name)
+                        if !name.is_empty()
+                            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                            && !name.starts_with(|c: char| c.is_ascii_digit()) =>
+                    {
+                        Ok(format!("${{{{ secrets.{} }}}}", name.to_ascii_uppercase()))
+                    }
+                    _ => Err(unsupported(e, "a secret from `env(…)` of no plain name")),
+                }
+            }
+            _ if e.tainted && !self.step_level.get() => {
+                Err(unsupported(e, "an expression over a secret"))
+            }
+            // (Computed only when no part of it is read from a secret.)
+            _ if e.tainted => self.computed_text(e),
             _ => match self.eval(e) {
                 Eval::Known(v) => literal(&v.to_text(), e),
                 _ if self.step_level.get() => self.computed_text(e),
@@ -480,6 +504,15 @@ impl<'a> Values<'a> {
 }
 
 /// `text` as a literal GitHub value: `${{` would start an expression.
+/// Whether `step` is a slack or email step (its `delivered` is its job's
+/// result, data of no step: computed even when wfc counts it secret).
+pub(super) fn delivers(step: &wfc_language::ir::Step) -> bool {
+    matches!(
+        step.kind,
+        wfc_language::ir::StepKind::Slack | wfc_language::ir::StepKind::Email
+    )
+}
+
 /// The line before a command whose words are a list only the run knows
 /// (its JSON text in `WF_WORDS`): jq quotes each item for the shell
 /// (`@sh`, text as `wfc run` gives it), and they become `"$@"`. Anything

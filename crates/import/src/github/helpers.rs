@@ -88,6 +88,10 @@ pub fn helper(step: &Map, wfc: bool) -> Option<Helper> {
             ));
         }
     }
+    // A call's join writing the callee's outputs (the export's `join.rs`).
+    if (id == "outputs" || id.ends_with("-outputs")) && env("WF_OUTPUT_1").is_some() {
+        return Some(Helper::Quiet);
+    }
     if (id == "stdout" || id.ends_with("-stdout")) && run.contains("wfc-stdout<<") {
         return Some(Helper::Quiet);
     }

@@ -611,8 +611,11 @@ fn steps(
             .or_else(|| entry(map, "name").and_then(|(_, v)| str_of(v)))
             .map(str::to_string)
             .unwrap_or_else(|| (i + 1).to_string());
-        // wfc's export names each step of a job by its id (`run`: the job's).
-        let own = id.filter(|id| ctx.wfc && *id != "run" && helpers::mark(id).is_none());
+        // wfc's export names each step of a job by its id (`run`, a call's
+        // `wfc-join`: the job's).
+        let own = id.filter(|id| {
+            ctx.wfc && !matches!(*id, "run" | "wfc-join") && helpers::mark(id).is_none()
+        });
         let name = match own {
             Some(id) => ctx.names.give(id).name,
             None if single => job.to_string(),
