@@ -304,3 +304,49 @@ fn a_failed_optional_step_does_not_satisfy_its_dependants() {
         "{yaml}"
     );
 }
+
+/// How a step that read a secret ended is computed (a slack step's
+/// `delivered`: its task's phase), what is read from a secret is not.
+#[test]
+fn delivered_is_computed_from_the_phase_and_secrets_are_not() {
+    if Command::new("jq").arg("--version").output().is_err() {
+        return wfc_testkit::skip("jq is not installed (scripts/install-test-deps)");
+    }
+    let c = workflow(
+        r#"workflow w {
+  secret hook: string = env("SLACK_HOOK")
+  step post: slack { webhook hook  message "hi" }
+  step card: http {
+    post "http://127.0.0.1:9/cards"
+    json { ok: post.delivered }
+  }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    std::fs::write(c.path("w.yaml"), &yaml).unwrap();
+    validate(&c, &["w.yaml"]);
+    assert!(yaml.contains("value: '{{tasks.post.status}}'"), "{yaml}");
+    assert_eq!(
+        run_computed(&yaml, "card-v1", &[("wf-in-1", "Succeeded")]),
+        r#"{"ok":true}"#
+    );
+    assert_eq!(
+        run_computed(&yaml, "card-v1", &[("wf-in-1", "Failed")]),
+        r#"{"ok":false}"#
+    );
+
+    let c = workflow(
+        r#"workflow w {
+  secret token: string = env("TOKEN")
+  step card: http {
+    post "http://127.0.0.1:9/cards"
+    json { t: upper(token) }
+  }
+}
+"#,
+    );
+    c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .status(3)
+        .output();
+}

@@ -31,7 +31,7 @@ impl RunTime<'_> {
     /// A task computing `x` (as JSON text when `json`: a body) before this
     /// step's, if jq can: its name.
     pub(super) fn compute(&mut self, x: &Expr, json: bool) -> Option<String> {
-        if x.tainted || !RunTime::reads(x) || self.task.is_empty() {
+        if !RunTime::reads(x) || self.task.is_empty() {
             return None;
         }
         let mut program = Jq::default();
@@ -65,6 +65,31 @@ struct ArgoLeaves<'a, 'p>(&'a RunTime<'p>);
 impl Leaves for ArgoLeaves<'_, '_> {
     fn leaf(&self, e: &Expr) -> Option<Result<Leaf, Diagnostic>> {
         let rt = self.0;
+        // Nothing read from a secret is computed (the task's env would
+        // hold it in clear), but how a step ended: its phase, a gate's
+        // `passed`, a slack or email step's `delivered`, a status code.
+        let ended = match &e.kind {
+            ExprKind::StepStatus(_) => true,
+            ExprKind::StepOutput {
+                field,
+                output: None,
+                ..
+            } => matches!(field.as_str(), "passed" | "delivered" | "status_code"),
+            _ => false,
+        };
+        let leaf = matches!(
+            e.kind,
+            ExprKind::StepOutput { .. }
+                | ExprKind::Param(_)
+                | ExprKind::Failed(_)
+                | ExprKind::Call(
+                    wfc_language::ir::Func::Env | wfc_language::ir::Func::RequireEnv,
+                    _
+                )
+        );
+        if e.tainted && leaf && !ended {
+            return Some(Err(self.refuse(e, "a secret")));
+        }
         if let ExprKind::StepOutput { step, .. } = &e.kind {
             if let Some(tasks) = rt.lists.iter().find(|(s, _)| s == step).map(|(_, t)| t) {
                 return Some(list(rt, e, *step, tasks));
@@ -130,6 +155,7 @@ fn filter(c: Convert) -> &'static str {
         }
         Convert::Passed => r#"(. == "Skipped" or . == "Succeeded")"#,
         Convert::RunStatus => r#"(if . == "Succeeded" then "succeeded" else "failed" end)"#,
+        Convert::Delivered => r#"(. == "Succeeded")"#,
     }
 }
 

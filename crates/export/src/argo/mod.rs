@@ -327,6 +327,12 @@ fn dag(
             .filter(|s| s.kind == StepKind::Gate)
             .map(|s| s.step)
             .collect(),
+        delivers: graph
+            .steps
+            .iter()
+            .filter(|s| matches!(s.kind, StepKind::Slack | StepKind::Email))
+            .map(|s| s.step)
+            .collect(),
         globals,
         global_reads,
     };
@@ -613,6 +619,7 @@ fn own_producers(
     Some(when::Producers {
         tasks,
         gates: all.gates.clone(),
+        delivers: all.delivers.clone(),
         globals: all.globals.clone(),
         global_reads: all.global_reads.clone(),
     })

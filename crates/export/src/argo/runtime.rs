@@ -26,6 +26,8 @@ pub(super) enum Convert {
     Passed,
     /// `{{workflow.status}}` as `run.status`.
     RunStatus,
+    /// A slack or email step's phase as its `delivered`: `Succeeded`.
+    Delivered,
 }
 
 impl Convert {
@@ -35,6 +37,7 @@ impl Convert {
             Convert::Status => "Succeeded) echo succeeded ;; Failed|Error) echo failed ;; Skipped) echo skipped ;; Omitted) echo not_run ;; *) echo unknown ;;",
             Convert::Passed => "Skipped|Succeeded) echo true ;; *) echo false ;;",
             Convert::RunStatus => "Succeeded) echo succeeded ;; *) echo failed ;;",
+            Convert::Delivered => "Succeeded) echo true ;; *) echo false ;;",
         }
     }
 }
@@ -204,6 +207,15 @@ impl<'p> RunTime<'p> {
                 let read = format!("{{{{tasks.{task_name}.status}}}}");
                 Some((Raw::Task(read), Some(Convert::Passed)))
             }
+            ExprKind::StepOutput {
+                step,
+                field,
+                output: None,
+            } if field == "delivered" && self.producers.delivers.contains(step) => {
+                let task_name = self.producers.tasks.get(step)?;
+                let read = format!("{{{{tasks.{task_name}.status}}}}");
+                Some((Raw::Task(read), Some(Convert::Delivered)))
+            }
             ExprKind::StepStatus(step) => {
                 let task_name = self.producers.tasks.get(step)?;
                 let read = format!("{{{{tasks.{task_name}.status}}}}");
@@ -283,6 +295,13 @@ impl<'p> RunTime<'p> {
     /// A whole value read at run time where no shell can turn Argo's words
     /// into wfc's (a call's output, a message part): its Argo text.
     pub fn value(&mut self, wf: &Workflow, step: &str, e: &Expr) -> Result<String, Diagnostic> {
+        // Argo's own word (`Succeeded`) where no shell reads it: a jq task
+        // turns it into wfc's ([`super::computed`]).
+        if matches!(self.raw(e), Some((_, Some(_)))) {
+            if let Some(task) = self.compute(e, false) {
+                return Ok(self.argument(format!("{{{{tasks.{task}.outputs.result}}}}")));
+            }
+        }
         match self.source(e) {
             Some((text, None)) => Ok(text),
             Some((_, Some(_))) => Err(diag::run_time_value(
@@ -443,8 +462,8 @@ impl<'p> RunTime<'p> {
                 Some(_) => format!("WFC_SECRET_{}", self.secrets.len() + 1),
                 None => format!("WF_VALUE_{}", self.env.len() + 1),
             };
-            let value = match secret {
-                Some(key) => key.to_owned(),
+            let value = match &secret {
+                Some(key) => key.clone(),
                 None => match self.source_for(x, &var, false) {
                     Some(v) => v,
                     None => return Err(refusal(wf, step, x)),

@@ -138,9 +138,19 @@ pub fn no_braces(step: &str, at: Span, text: String) -> Result<String, Diagnosti
 }
 
 /// The secret param an `env` value is, whole (`TOKEN = token`), if it is one.
-pub fn whole_secret<'w>(wf: &'w Workflow, e: &Expr) -> Option<&'w str> {
+pub fn whole_secret(wf: &Workflow, e: &Expr) -> Option<String> {
     match &e.kind {
-        ExprKind::Param(p) if wf.params[*p].is_tainted() => Some(&wf.params[*p].name),
+        ExprKind::Param(p) if wf.params[*p].is_tainted() => Some(wf.params[*p].name.clone()),
+        // A called module's secret left to its default `env("NAME")`: the
+        // key a workflow's own `secret name = env("NAME")` would have.
+        ExprKind::Call(wfc_language::ir::Func::Env | wfc_language::ir::Func::RequireEnv, args)
+            if e.tainted =>
+        {
+            let name = args.first().and_then(Expr::as_str)?;
+            let plain =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            plain.then(|| name.to_ascii_lowercase())
+        }
         _ => None,
     }
 }

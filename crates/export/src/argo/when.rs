@@ -21,6 +21,9 @@ pub struct Producers {
     pub tasks: HashMap<StepId, String>,
     /// The gates of this dag (a reader's `passed` is their task's phase).
     pub gates: std::collections::HashSet<StepId>,
+    /// Its slack and email steps (a reader's `delivered` is their task's
+    /// phase: the step fails when the message is refused).
+    pub delivers: std::collections::HashSet<StepId>,
     /// In a handler: the main graph's steps it reads → their task, whose
     /// outputs are global ([`super::global`]).
     pub globals: HashMap<StepId, String>,
