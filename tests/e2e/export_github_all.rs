@@ -23,10 +23,6 @@ pub(crate) const ALL: &[Entry] = &[
                 "E0735",
                 "`wait any`: GitHub cannot cancel the other members when one succeeds",
             ),
-            (
-                "E0738",
-                "`mount`: a runner's folder is not the host's (--approximate maps it)",
-            ),
         ],
     ),
     ("examples/etl.wf", &[], &[]),

@@ -7,8 +7,10 @@ use wfc_language::diag::Diagnostic;
 use wfc_language::ir::FieldValue;
 use wfc_plan::{Graph, PlannedStep};
 
-/// `mount SOURCE at TARGET` (`--approximate`) as a `container.volumes`
-/// entry: a relative source under the job's workspace.
+/// `mount SOURCE at TARGET` as a `container.volumes` entry: a source
+/// relative to the workflow's folder is that folder of the checked-out
+/// repository (exact); an absolute one, or any without the checkout, is
+/// an approximation (`--approximate`, a warning).
 pub fn mount(
     values: &Values,
     f: &wfc_language::ir::StepField,
@@ -25,27 +27,33 @@ pub fn mount(
                 .help("GitHub's `volumes` entries are `SOURCE:TARGET`"),
         );
     }
-    let (host, differs) = if source.starts_with('/') {
-        (
-            source,
+    if source.starts_with('/') {
+        values.warnings.borrow_mut().push(approximated(
+            "E0738",
+            f.span,
+            "`mount`",
             "the runner machine's folder, not the one of the machine that runs `wfc run`",
-        )
-    } else {
-        let rel = source.trim_start_matches("./").trim_end_matches('/');
-        let rel = if rel == "." || rel.is_empty() {
-            String::new()
-        } else {
-            format!("/{rel}")
-        };
-        (
-            format!("${{{{ github.workspace }}}}{rel}"),
-            "the job's workspace, which is empty unless a step checks the repository out; not the folder of the .wf file",
-        )
-    };
-    values
-        .warnings
-        .borrow_mut()
-        .push(approximated("E0738", f.span, "`mount`", differs));
+        ));
+        return Ok(Some(format!("{source}:{target}")));
+    }
+    // Relative to the workflow's folder, as under `wfc run`: in the
+    // checked-out repository, that folder of the workspace.
+    let mut host = "${{ github.workspace }}".to_string();
+    for part in [values.home.as_str(), source.as_str()] {
+        let rel = part.trim_start_matches("./").trim_end_matches('/');
+        if !(rel == "." || rel.is_empty()) {
+            host.push('/');
+            host.push_str(rel);
+        }
+    }
+    if !values.checked_out {
+        values.warnings.borrow_mut().push(approximated(
+            "E0738",
+            f.span,
+            "`mount`",
+            "the job's workspace, which is empty without the repository checked out (`--no-checkout`)",
+        ));
+    }
     Ok(Some(format!("{host}:{target}")))
 }
 
@@ -120,8 +128,9 @@ pub fn expect_codes(
     Ok(codes)
 }
 
-/// A `docker` step's job `container:` (its `image`; `mount` as a volume
-/// under `--approximate`), or why not: `pull never`, `mount`, `entrypoint`.
+/// A `docker` step's job `container:` (its `image`; `mount` as a volume),
+/// or why not: `pull never`, a `mount` of another machine's folder without
+/// `--approximate`, `entrypoint`.
 pub fn container(
     values: &Values,
     step: &wfc_language::ir::Step,
@@ -163,16 +172,25 @@ pub fn container(
             .help("push the image to a registry and drop `pull never`"),
         );
     }
+    // A folder of the workflow's is exact in the checked-out repository.
+    let relative = |f: &wfc_language::ir::StepField| match &f.value {
+        FieldValue::Mount { source, .. } => values
+            .known(source)
+            .is_some_and(|v| !v.to_text().starts_with('/')),
+        _ => false,
+    };
     match field("mount") {
-        Some(f) if values.approximate => match mount(values, f) {
-            Ok(Some(volume)) => drop(
-                job.get_mut("container")
-                    .and_then(Json::as_object_mut)
-                    .map(|c| c.insert("volumes".into(), json!([volume]))),
-            ),
-            Ok(None) => {}
-            Err(d) => fail(d),
-        },
+        Some(f) if values.approximate || (values.checked_out && relative(f)) => {
+            match mount(values, f) {
+                Ok(Some(volume)) => drop(
+                    job.get_mut("container")
+                        .and_then(Json::as_object_mut)
+                        .map(|c| c.insert("volumes".into(), json!([volume]))),
+                ),
+                Ok(None) => {}
+                Err(d) => fail(d),
+            }
+        }
         _ => other("mount", fail),
     }
     other("entrypoint", fail);

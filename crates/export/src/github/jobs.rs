@@ -25,7 +25,7 @@ pub struct Jobs {
 pub fn jobs(
     plan: &Plan,
     wf: &Workflow,
-    (runs_on, home): (Option<&str>, &str),
+    (runs_on, home): (Option<&str>, (&str, bool)),
     approximate: bool,
     errors: &mut Vec<Diagnostic>,
 ) -> Jobs {
@@ -152,7 +152,7 @@ fn graph(
     before: &[String],
     main: Option<&[String]>,
     when: Option<(&str, &str)>,
-    (runs_on, approximate, home, failed): (&str, bool, &str, Option<&str>),
+    (runs_on, approximate, home, failed): (&str, bool, (&str, bool), Option<&str>),
     ids: &mut Ids,
     jobs: &mut Map<String, Json>,
     errors: &mut Vec<Diagnostic>,
@@ -212,7 +212,7 @@ fn graph(
             .with_producers(producers)
             .with_lists(lists)
             .with_approximate(approximate)
-            .with_home(home)
+            .with_home(home.0, home.1)
             .with_failed(failed);
         if let Some(m) = matrix {
             values = values.with_matrix(m.block, &m.var);

@@ -93,7 +93,7 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     let mut jobs = jobs::jobs(
         plan,
         wf,
-        (options.runs_on, home),
+        (options.runs_on, (home, options.checkout)),
         options.approximate,
         &mut errors,
     );

@@ -31,6 +31,9 @@ pub struct Values<'a> {
     matrix: Option<(BlockId, String)>,
     /// The workflow file's folder in the workspace (`Options::home`).
     pub home: String,
+    /// Whether each job checks the repository out first (`--no-checkout`:
+    /// false): the workspace then holds the workflow's folder.
+    pub checked_out: bool,
     /// In the `on failure` handler: the job giving `failed.*` ([`super::failed`]).
     failed: Option<String>,
     /// The jobs of each instance of a loop's step this one reads as a list.
@@ -67,6 +70,7 @@ impl<'a> Values<'a> {
             warnings: Default::default(),
             matrix: None,
             home: ".".into(),
+            checked_out: false,
             failed: None,
             lists: Vec::new(),
             computed: Default::default(),
@@ -82,8 +86,9 @@ impl<'a> Values<'a> {
 
     /// The same, for a workflow whose file is in folder `home` of the
     /// workspace (see [`super::folder`]).
-    pub fn with_home(mut self, home: &str) -> Values<'a> {
+    pub fn with_home(mut self, home: &str, checked_out: bool) -> Values<'a> {
         self.home = home.to_owned();
+        self.checked_out = checked_out;
         self
     }
 
