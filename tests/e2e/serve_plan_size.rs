@@ -214,7 +214,10 @@ async fn starts_asking_for_300k_steps_are_refused_before_a_run_exists() {
     // 3.6 GB): what is left is the request's list itself, parsed.
     let peak = peak_rss_mib(server.child.id());
     eprintln!("peak after the API, the hook and MCP's plan: {peak} MiB");
-    assert!(peak < 150, "the server peaked at {peak} MiB");
+    // 104–122 MiB alone; 151 once under the whole suite on the 2-core
+    // machine (allocator arenas of busy threads): the bound is the later
+    // check's, still far below the 640 MB such a plan took.
+    assert!(peak < 200, "the server peaked at {peak} MiB");
     let operator = Mcp::open(&server, &server.operator).await;
     let answer = operator.call("start_run", &args).await;
     assert_eq!(answer["isError"], true, "{answer}");
