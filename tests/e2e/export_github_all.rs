@@ -18,12 +18,10 @@ pub(crate) const ALL: &[Entry] = &[
     (
         "examples/deploy.wf",
         &["version=1.2.3"],
-        &[
-            (
-                "E0735",
-                "`wait any`: GitHub cannot cancel the other members when one succeeds",
-            ),
-        ],
+        &[(
+            "E0735",
+            "`wait any`: GitHub cannot cancel the other members when one succeeds",
+        )],
     ),
     ("examples/etl.wf", &[], &[]),
     (

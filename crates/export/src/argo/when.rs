@@ -25,7 +25,7 @@ pub struct Producers {
     /// phase: the step fails when the message is refused).
     pub delivers: std::collections::HashSet<StepId>,
     /// In a handler: the main graph's steps it reads → their task, whose
-    /// outputs are global ([`super::global`]).
+    /// outputs are global (the `global` module).
     pub globals: HashMap<StepId, String>,
     /// The global parameters read through `globals`, shared by every copy.
     pub global_reads: super::global::Reads,
