@@ -24,6 +24,10 @@ def wfc_div($a; $b): if $b == 0 then error("division by zero") else $a / $b | if
 def wfc_fdiv($a; $b): if $b == 0 then error("division by zero") else $a / $b end;
 def wfc_unique: reduce .[] as $x ([]; if any(.[]; . == $x) then . else . + [$x] end);
 def wfc_trim: sub("\\A\\s+"; "") | sub("\\s+\\z"; "");
+def wfc_bool: if type == "boolean" then . else error("expected a bool, found \(type)") end;
+def wfc_order: if (.[0] | type) == (.[1] | type) and ((.[0] | type) == "number" or (.[0] | type) == "string") then . else error("cannot order \(.[0] | type) and \(.[1] | type)") end;
+def wfc_nums: if (.[0] | type) == "number" and (.[1] | type) == "number" then . else error("cannot compute with \(.[0] | type) and \(.[1] | type)") end;
+def wfc_add: if (.[0] | type) == (.[1] | type) and ((.[0] | type) == "string" or (.[0] | type) == "array") then . else wfc_nums end;
 "#;
 
 /// A part of an expression as the target gives it.
@@ -136,9 +140,10 @@ impl Jq {
                 }
             }
             ExprKind::Cond(c, a, b) => {
-                format!("(if {} then {} else {} end)", v(c)?, v(a)?, v(b)?)
+                let c = bool_of(v(c)?, &c.ty);
+                format!("(if {c} then {} else {} end)", v(a)?, v(b)?)
             }
-            ExprKind::Unary(UnaryOp::Not, x) => format!("({} | not)", v(x)?),
+            ExprKind::Unary(UnaryOp::Not, x) => format!("({} | not)", bool_of(v(x)?, &x.ty)),
             ExprKind::Unary(UnaryOp::Neg, x) if numeric(&x.ty) => format!("(0 - {})", v(x)?),
             ExprKind::Binary(op, a, b) => self.binary(l, e, *op, a, b)?,
             ExprKind::Index(b, i) => {
@@ -183,11 +188,24 @@ impl Jq {
         }
         let (x, y) = (self.value(l, a)?, self.value(l, b)?);
         let ints = matches!(a.ty, Type::Int) && matches!(b.ty, Type::Int);
+        // A `json` value's type is known only at run time: where `wfc run`
+        // fails on another type, so does the program (jq would order any
+        // two values, add `null`, take any value as a truth).
+        let dynamic = dynamic(&a.ty) || dynamic(&b.ty);
+        let (x, y) = match op {
+            And | Or => (bool_of(x, &a.ty), bool_of(y, &b.ty)),
+            _ => (x, y),
+        };
+        let check = |f: &str| format!("([{x}, {y}] | {f} | .[0] {} .[1])", op.symbol());
         Ok(match op {
             And => format!("({x} and {y})"),
             Or => format!("({x} or {y})"),
+            Lt | Le | Gt | Ge if dynamic => check("wfc_order"),
+            Add if dynamic => check("wfc_add"),
+            Sub | Mul if dynamic => check("wfc_nums"),
             Eq | Ne | Lt | Le | Gt | Ge | Add | Sub | Mul => format!("({x} {} {y})", op.symbol()),
             Div if ints => format!("wfc_div({x}; {y})"),
+            Div if dynamic => format!("([{x}, {y}] | wfc_nums | wfc_fdiv(.[0]; .[1]))"),
             Div => format!("wfc_fdiv({x}; {y})"),
             Rem if ints => format!("(({y}) as $wfc_d | if $wfc_d == 0 then error(\"division by zero\") else ({x}) % $wfc_d end)"),
             Rem => return Err(l.refuse(e, "`%` over floats")),
@@ -339,6 +357,20 @@ pub fn outputs(filters: &[String]) -> String {
         "[{}] | to_entries[] | \"v\\(.key + 1)<<\\($d)\\n\\(.value)\\n\\($d)\\n\"",
         filters.join(", ")
     ))
+}
+
+/// Whether values of `ty` may be of any type at run time (`json`).
+fn dynamic(ty: &Type) -> bool {
+    matches!(ty, Type::Json | Type::Optional(_))
+}
+
+/// `filter` checked to give a bool when its type is only known at run time.
+fn bool_of(filter: String, ty: &Type) -> String {
+    if dynamic(ty) {
+        format!("({filter} | wfc_bool)")
+    } else {
+        filter
+    }
 }
 
 fn numeric(ty: &Type) -> bool {
