@@ -52,6 +52,34 @@ const WORKFLOW: &str = r#"workflow computed {
 /// A stdout holding quotes, `$(…)`, `${{ … }}` and a line break.
 const ONCALL: &str = "  {\"primary\": \"a'b\\\"c $(id) ${{ github.token }}\\nsecond\"}\n";
 
+/// Whether `jq` is missing here (then the test is skipped, and fails
+/// under `CI=true`).
+pub(super) fn no_jq() -> bool {
+    let missing = std::process::Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_err();
+    if missing {
+        wfc_testkit::skip("jq is not installed (scripts/install-test-deps)");
+    }
+    missing
+}
+
+/// `text` exported as `dir/w.yml`, which must succeed and lint: its jobs.
+pub(super) fn exported_jobs(dir: &Path, text: &str) -> serde_json::Map<String, Json> {
+    let wf = dir.join("w.wf");
+    std::fs::write(&wf, text).unwrap();
+    let out = dir.join("w.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    jobs(&std::fs::read_to_string(&out).unwrap())
+}
+
 fn jobs(yaml: &str) -> serde_json::Map<String, Json> {
     let doc: Json = serde_norway::from_str(yaml).unwrap();
     doc["jobs"].as_object().unwrap().clone()
@@ -90,12 +118,8 @@ fn computed(
 
 #[test]
 fn values_over_outputs_are_computed_by_jq_before_their_step() {
-    if std::process::Command::new("jq")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        return wfc_testkit::skip("jq is not installed (scripts/install-test-deps)");
+    if no_jq() {
+        return;
     }
     let dir = tempfile::tempdir().unwrap();
     let base = echo_server();
@@ -243,29 +267,14 @@ fn computed_values_export_is_pinned() {
 /// one argument, as under `wfc run`, whatever they hold.
 #[test]
 fn a_list_input_is_the_commands_words() {
-    if std::process::Command::new("jq")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        return wfc_testkit::skip("jq is not installed (scripts/install-test-deps)");
+    if no_jq() {
+        return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let wf = dir.path().join("words.wf");
-    std::fs::write(
-        &wf,
+    let jobs = exported_jobs(
+        dir.path(),
         "workflow words {\n  param files: list<string> = []\n  step show: shell { run \"printf '<%s>' ${files}\" }\n}\n",
-    )
-    .unwrap();
-    let out = dir.path().join("words.yml");
-    let run = export(&wf, &[], &out);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
-    lint(std::slice::from_ref(&out));
-    let jobs = jobs(&std::fs::read_to_string(&out).unwrap());
     let show = step(&jobs, "show", "run");
     assert_eq!(show["env"]["WF_WORDS"], "${{ inputs.files }}");
     let items = json!(["a b", "it's", "$(id) `id` ${{ x }}", "line\nbreak", ""]);
@@ -306,20 +315,10 @@ fn values_from_a_secret_are_not_computed_but_how_a_step_ended_is() {
         "{stderr}"
     );
 
-    std::fs::write(
-        &wf,
+    let jobs = exported_jobs(
+        dir.path(),
         "workflow s {\n  secret hook: string = env(\"SLACK_HOOK\")\n  step post: slack { webhook hook  message \"hi\" }\n  step said: shell { run \"echo ${post.delivered ? 1 : 0}\" }\n}\n",
-    )
-    .unwrap();
-    let out = dir.path().join("s.yml");
-    let run = export(&wf, &[], &out);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
-    lint(std::slice::from_ref(&out));
-    let jobs = jobs(&std::fs::read_to_string(&out).unwrap());
     let values = step(&jobs, "said", "wfc-values");
     assert_eq!(
         values["env"]["WF_IN_1"],

@@ -43,12 +43,8 @@ fn decide(
 
 #[test]
 fn a_webhooks_params_come_from_the_dispatch_payload() {
-    if std::process::Command::new("jq")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        return wfc_testkit::skip("jq is not installed (scripts/install-test-deps)");
+    if super::export_github_computed::no_jq() {
+        return;
     }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rw.yml");
