@@ -29,8 +29,25 @@ pub fn output(step: &Step, field: &str) -> Option<(&'static str, bool)> {
     }
 }
 
+/// The steps whose answer or stdout another step reads: what their jobs
+/// hand on. Found once per graph of jobs, not per job.
+#[derive(Default)]
+pub struct HandedOn {
+    pub answers: HashSet<StepId>,
+    pub stdout: Vec<StepId>,
+}
+
+impl HandedOn {
+    pub fn of(wf: &Workflow) -> HandedOn {
+        HandedOn {
+            answers: read_by_others(wf),
+            stdout: crate::stdout_reads::read_by_others(wf),
+        }
+    }
+}
+
 /// The http steps whose answer another step's fields or an `if` read.
-pub fn read_by_others(wf: &Workflow) -> HashSet<StepId> {
+fn read_by_others(wf: &Workflow) -> HashSet<StepId> {
     let mut read = HashSet::new();
     let mut note = |e: &Expr| {
         e.walk(&mut |x| {

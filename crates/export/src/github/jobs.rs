@@ -158,6 +158,7 @@ fn graph(
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<String> {
     let matrices = matrix::find(plan, wf, g, approximate);
+    let handed_on = std::rc::Rc::new(super::answer::HandedOn::of(wf));
     // The instances of a matrix loop share its one job.
     let mut names: Vec<String> = Vec::with_capacity(g.steps.len());
     for (i, s) in g.steps.iter().enumerate() {
@@ -211,6 +212,7 @@ fn graph(
         let mut values = Values::new(plan, wf, Some(s))
             .with_producers(producers)
             .with_lists(lists)
+            .with_handed_on(handed_on.clone())
             .with_approximate(approximate)
             .with_home(home.0, home.1)
             .with_failed(failed);
@@ -596,7 +598,7 @@ fn step_job(
         });
     }
     // Another step reads this one's answer or stdout: keep it, then hand it on.
-    if super::answer::read_by_others(wf).contains(&s.step) {
+    if values.handed_on.answers.contains(&s.step) {
         let given = match is_script {
             true => super::answer::hand_on_result(),
             false => super::answer::hand_on(),
@@ -609,7 +611,7 @@ fn step_job(
             given,
         );
     }
-    if crate::stdout_reads::read_by_others(wf).contains(&s.step) {
+    if values.handed_on.stdout.contains(&s.step) {
         hand_on(
             &mut job,
             &mut run_step,

@@ -47,6 +47,8 @@ pub struct Values<'a> {
     pub sql_outputs: Vec<&'static str>,
     /// The params a webhook trigger sets ([`super::trigger_params`]).
     hook_params: Vec<wfc_language::ir::ParamId>,
+    /// The steps whose jobs hand their answer or stdout on.
+    pub(super) handed_on: std::rc::Rc<super::answer::HandedOn>,
 }
 
 impl<'a> Values<'a> {
@@ -77,6 +79,7 @@ impl<'a> Values<'a> {
             step_level: std::cell::Cell::new(false),
             sql_outputs,
             // (Workflow-level text cannot read a job's outputs.)
+            handed_on: Default::default(),
             hook_params: match step {
                 Some(_) => super::trigger_params::set(plan, wf),
                 None => Vec::new(),
@@ -114,6 +117,12 @@ impl<'a> Values<'a> {
     /// `needs.JOB.outputs.NAME`.
     pub fn with_producers(mut self, producers: Vec<(StepId, String)>) -> Values<'a> {
         self.producers = producers;
+        self
+    }
+
+    /// The same, with the steps whose jobs hand on what they answer.
+    pub fn with_handed_on(mut self, handed_on: std::rc::Rc<super::answer::HandedOn>) -> Values<'a> {
+        self.handed_on = handed_on;
         self
     }
 
