@@ -8,6 +8,7 @@ mod curl;
 pub mod github;
 pub mod jq;
 mod mail;
+pub mod race;
 mod script_template;
 mod secret_decided;
 mod shell_loops;
