@@ -42,9 +42,8 @@ pub fn name_var(i: usize) -> String {
 pub const BLOCK_VAR: &str = "WF_RACE";
 
 /// Files the driver leaves in `$RUNNER_TEMP` (else `/tmp`) when every
-/// member failed: the last one's name, exit code and the standard error
-/// its own wrapper kept (if it kept one), for the step reporting the
-/// failure.
+/// member failed: the last one's name, exit code and standard error, for
+/// the step reporting the failure.
 pub const LAST_FAILED: [&str; 3] = ["wfc-name", "wfc-status", "wfc-stderr"];
 
 fn is_name(s: &str) -> bool {
@@ -101,9 +100,10 @@ pub fn driver(members: &[Member]) -> Result<String, String> {
         if let Some(dir) = m.dir {
             let _ = writeln!(s, "cd {} || exit 1", quoted(dir));
         }
+        // Its stderr also kept, for the failure's last line.
         let _ = writeln!(
             s,
-            "{{ {} \"$wfc_race/{n}.script\"; echo \"$?\" > \"$wfc_race/{n}.status\"; }} 2>&1 | wfc_lines \"${}\"",
+            "{{ {{ {} \"$wfc_race/{n}.script\" 2>&1 1>&3 3>&-; echo \"$?\" > \"$wfc_race/{n}.status\"; }} | tee \"$wfc_race/{n}.stderr\"; }} 3>&1 | wfc_lines \"${}\"",
             m.command,
             name_var(i)
         );
@@ -159,11 +159,7 @@ wfc_wait() {
   wfc_out="${RUNNER_TEMP:-/tmp}"
   eval "printf '%s' \"\$WF_RACE_$wfc_last\"" > "$wfc_out/wfc-name"
   echo "$wfc_code" > "$wfc_out/wfc-status"
-  if [ -f "$wfc_race/$wfc_last/wfc-stderr" ]; then
-    cp "$wfc_race/$wfc_last/wfc-stderr" "$wfc_out/wfc-stderr"
-  else
-    : > "$wfc_out/wfc-stderr"
-  fi
+  cp "$wfc_race/$wfc_last.stderr" "$wfc_out/wfc-stderr"
   echo "wfc: every member of \`$WF_RACE\` failed" >&2
   rm -rf "$wfc_race"
   exit "$wfc_code"

@@ -179,6 +179,7 @@ fn every_member_failing_reports_the_last() {
     let read = |f: &str| std::fs::read_to_string(ran.temp.path().join(f)).unwrap();
     assert_eq!(read("wfc-name"), "late");
     assert_eq!(read("wfc-status").trim(), "3");
+    assert_eq!(read("wfc-stderr"), "late-fail\n");
 }
 
 #[test]
