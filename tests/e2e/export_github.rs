@@ -15,13 +15,9 @@ type Refused = &'static [(&'static str, u32)];
 /// Each example, its params, and the constructs GitHub Actions cannot
 /// express (empty: it exports).
 const EXAMPLES: &[(&str, &[&str], Refused)] = &[
-    (
-        "deploy.wf",
-        &["version=1.2.3"],
-        // (Its `mount "."` is the workflow's folder of the checked-out
-        // repository.)
-        &[("E0735", 112)],
-    ),
+    // Its `wait any` is one job racing the probes; its `mount "."` the
+    // workflow's folder of the checked-out repository.
+    ("deploy.wf", &["version=1.2.3"], &[]),
     // The sql steps, what reads their rows and the script's `result`, and
     // the paused gate export.
     ("etl.wf", &[], &[]),
@@ -205,61 +201,72 @@ fn exported_yaml_is_pinned() {
     }
 }
 
-/// deploy.wf, refused: each construct GitHub cannot express, with its place.
+/// A `wait any` whose members cannot race (another step reads a member's
+/// status, which one job does not keep): refused with why, at the block;
+/// with `--approximate`, separate jobs that all must end, a warning each.
 #[test]
-fn deploy_refusal_is_pinned() {
+fn a_race_whose_member_status_is_read_is_refused_or_approximated() {
     let dir = tempfile::tempdir().unwrap();
-    let run = export(
-        Path::new("examples/deploy.wf"),
-        &["version=1.2.3"],
-        &dir.path().join("d.yml"),
-    );
-    assert_eq!(run.status.code(), Some(3));
-    insta::assert_snapshot!(
-        "export_github_deploy_refused",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let wf = dir.path().join("r.wf");
+    std::fs::write(
+        &wf,
+        r#"workflow r {
+  parallel probes wait any {
+    step a: shell { run "true" }
+    step b: shell { run "true" }
+  }
+  if a.status == "succeeded" {
+    step tell: shell {
+      run "echo a won"
+      depends on probes
+    }
+  }
 }
-
-/// deploy.wf with `--approximate`: each approximation a warning on stderr
-/// with its code, line and what differs; the YAML lints and is pinned.
-#[test]
-fn deploy_approximated_warns_lints_and_is_pinned() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("deploy.yml");
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("r.yml");
+    let run = export(&wf, &[], &out);
+    assert_eq!(run.status.code(), Some(3));
+    let stderr =
+        String::from_utf8_lossy(&run.stderr).replace(&dir.path().display().to_string(), "DIR");
+    insta::assert_snapshot!("export_github_race_refused", stderr);
     let run = Command::new(WFC)
-        .args([
-            "export",
-            "github-actions",
-            "examples/deploy.wf",
-            "--approximate",
-        ])
-        .args(["-p", "version=1.2.3", "-o"])
+        .args(["export", "github-actions", "--approximate", "-o"])
         .arg(&out)
+        .arg(&wf)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
-    let found = reported(&stderr, "examples/deploy.wf");
-    // (Its `mount "."` is exact: the workflow's folder, checked out.)
-    assert!(!found.iter().any(|(c, _)| c == "E0738"), "{stderr}");
-    for (code, line) in [("E0735", 112), ("E0735", 118)] {
-        assert!(
-            found.iter().any(|(c, l)| c == code && *l == line),
-            "expected {code} at {line}, got {found:?}\n{stderr}"
-        );
-    }
-    // Help lines wrap: compare with the whitespace collapsed.
-    let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-    for part in [
-        "is approximated for GitHub Actions",
-        "the others are not cancelled",
-    ] {
-        assert!(flat.contains(part), "missing {part:?}");
-    }
+    let found = reported(&stderr, &wf.display().to_string());
+    assert_eq!(
+        found,
+        [("E0735".to_string(), 3), ("E0735".to_string(), 4)],
+        "{stderr}"
+    );
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        yaml.contains("(needs.a.result == 'success' || needs.b.result == 'success')"),
+        "{yaml}"
+    );
+    lint(&[out]);
+}
+
+/// deploy.wf exports as it is: the probes race in one job, `failed.*` is
+/// found by a job, compensations run in reverse; the YAML lints and is
+/// pinned.
+#[test]
+fn deploy_exports_lints_and_is_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("deploy.yml");
+    let run = export(Path::new("examples/deploy.wf"), &["version=1.2.3"], &out);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
     let yaml = std::fs::read_to_string(&out).unwrap();
     for part in [
-        "(needs.probe_eu.result == 'success' || needs.probe_us.result == 'success')",
+        "WF_M2_WF_URL: ${{ inputs.health_us }}",
         // The workflow's folder in the checked-out repository.
         "- ${{ github.workspace }}/examples:/src",
         // `failed.*` is exact now: the job that finds the failed step.
@@ -270,12 +277,18 @@ fn deploy_approximated_warns_lints_and_is_pinned() {
     // Compensations in reverse plan order: us-east's first, after a
     // failure, each only when its step succeeded.
     let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    // Needing the race alone, `announce` goes on by GitHub's own rule.
+    assert_eq!(
+        doc["jobs"]["announce"]["needs"],
+        serde_json::json!(["probes"])
+    );
+    assert!(doc["jobs"]["announce"].get("if").is_none());
     assert_eq!(doc["jobs"]["unship-eu-west"]["needs"][0], "unship-us-east");
     assert_eq!(
         doc["jobs"]["unship-us-east"]["if"],
         "${{ failure() && needs.ship-us-east.result == 'success' }}"
     );
-    insta::assert_snapshot!("export_github_deploy_approximated", yaml);
+    insta::assert_snapshot!("export_github_deploy", yaml);
     lint(&[out]);
 }
 

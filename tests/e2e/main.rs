@@ -106,6 +106,7 @@ mod export_github_http;
 mod export_github_jobs;
 mod export_github_matrix;
 mod export_github_pause;
+mod export_github_race;
 mod export_github_runtime;
 mod export_github_scripts;
 mod export_github_size;

@@ -42,9 +42,9 @@ pub fn name_var(i: usize) -> String {
 pub const BLOCK_VAR: &str = "WF_RACE";
 
 /// Files the driver leaves in `$RUNNER_TEMP` (else `/tmp`) when every
-/// member failed: the last one's name, exit code and standard error, for
-/// the step reporting the failure.
-pub const LAST_FAILED: [&str; 3] = ["wfc-name", "wfc-status", "wfc-stderr"];
+/// member failed: the last one's name, exit code and standard error, and
+/// the block's name, for the step reporting the failure.
+pub const LAST_FAILED: [&str; 4] = ["wfc-name", "wfc-status", "wfc-stderr", "wfc-block"];
 
 fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
@@ -127,6 +127,9 @@ set +e
 wfc_race="${RUNNER_TEMP:-/tmp}/wfc-race.$$"
 rm -rf "$wfc_race" && mkdir -p "$wfc_race" && mkfifo "$wfc_race/ended" || exit 1
 export wfc_race
+# Until it ends: a race stopped from outside (a timeout) did not finish.
+printf '%s' "$WF_RACE" > "${RUNNER_TEMP:-/tmp}/wfc-name"
+echo running > "${RUNNER_TEMP:-/tmp}/wfc-status"
 exec 9<>"$wfc_race/ended"
 if command -v setsid >/dev/null 2>&1; then wfc_own=setsid; else wfc_own=; set -m; fi
 wfc_pids=
@@ -159,6 +162,7 @@ wfc_wait() {
   wfc_out="${RUNNER_TEMP:-/tmp}"
   eval "printf '%s' \"\$WF_RACE_$wfc_last\"" > "$wfc_out/wfc-name"
   echo "$wfc_code" > "$wfc_out/wfc-status"
+  printf '%s' "$WF_RACE" > "$wfc_out/wfc-block"
   cp "$wfc_race/$wfc_last.stderr" "$wfc_out/wfc-stderr"
   echo "wfc: every member of \`$WF_RACE\` failed" >&2
   rm -rf "$wfc_race"

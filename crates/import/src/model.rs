@@ -50,6 +50,12 @@ pub enum Item {
         comments: Vec<String>,
         items: Vec<Item>,
     },
+    /// `parallel NAME wait any { … }`.
+    WaitAny {
+        name: String,
+        deps: Vec<String>,
+        items: Vec<Item>,
+    },
 }
 
 #[derive(Default)]
@@ -83,9 +89,10 @@ impl Item {
     pub fn first_step(&mut self) -> Option<&mut Step> {
         match self {
             Item::Step(s) => Some(s),
-            Item::Sequence { items, .. } | Item::ForEach { items, .. } | Item::If { items, .. } => {
-                items.first_mut().and_then(Item::first_step)
-            }
+            Item::Sequence { items, .. }
+            | Item::ForEach { items, .. }
+            | Item::If { items, .. }
+            | Item::WaitAny { items, .. } => items.first_mut().and_then(Item::first_step),
         }
     }
 
@@ -93,9 +100,10 @@ impl Item {
     pub fn step_named(&mut self, name: &str) -> Option<&mut Step> {
         match self {
             Item::Step(s) => (s.name == name).then_some(&mut **s),
-            Item::Sequence { items, .. } | Item::ForEach { items, .. } | Item::If { items, .. } => {
-                items.iter_mut().find_map(|i| i.step_named(name))
-            }
+            Item::Sequence { items, .. }
+            | Item::ForEach { items, .. }
+            | Item::If { items, .. }
+            | Item::WaitAny { items, .. } => items.iter_mut().find_map(|i| i.step_named(name)),
         }
     }
 
@@ -103,7 +111,7 @@ impl Item {
     pub fn step_names(&self, in_loop: bool, out: &mut Vec<(String, bool)>) {
         match self {
             Item::Step(s) => out.push((s.name.clone(), in_loop)),
-            Item::Sequence { items, .. } | Item::If { items, .. } => {
+            Item::Sequence { items, .. } | Item::If { items, .. } | Item::WaitAny { items, .. } => {
                 items.iter().for_each(|i| i.step_names(in_loop, out))
             }
             Item::ForEach { items, .. } => items.iter().for_each(|i| i.step_names(true, out)),
@@ -164,7 +172,8 @@ impl Workflow {
                     }
                     Item::Sequence { items, .. }
                     | Item::ForEach { items, .. }
-                    | Item::If { items, .. } => walk(items, var, out),
+                    | Item::If { items, .. }
+                    | Item::WaitAny { items, .. } => walk(items, var, out),
                 }
             }
         }
@@ -272,6 +281,12 @@ fn write_item(o: &mut Out, item: &Item) {
                 None => " parallel".into(),
             };
             o.open(&format!("for each {var} in {list}{par}"));
+            deps_line(o, deps);
+            write_members(o, items);
+            o.close();
+        }
+        Item::WaitAny { name, deps, items } => {
+            o.open(&format!("parallel {name} wait any"));
             deps_line(o, deps);
             write_members(o, items);
             o.close();

@@ -117,6 +117,19 @@ esac
 } >> "$GITHUB_OUTPUT"
 "#;
 
+/// [`RECORD`] in a job holding a race: a failure of every member is said
+/// as `wfc run` says it.
+fn raced_record() -> String {
+    let block = r#"wfc_block=$(cat "$RUNNER_TEMP/wfc-block" 2>/dev/null || true)
+[ -n "$wfc_block" ] && wfc_error="every member of \`$wfc_block\` failed; the last: $wfc_error"
+"#;
+    RECORD.replacen(
+        "{\n  printf 'error",
+        &format!("{block}{{\n  printf 'error"),
+        1,
+    )
+}
+
 /// The name of step instance `name` in `job`: of a matrix job, with the
 /// job's item (`ship[${{ matrix.region }}]`), as `wfc run` names it.
 fn instance(job: &Map<String, Json>, name: &str) -> String {
@@ -148,6 +161,7 @@ pub fn finish(jobs: &mut Map<String, Json>, failed: &Failed) {
         };
         let mut first: Option<(usize, String)> = None;
         let mut uncaptured = String::new();
+        let mut raced = false;
         let named: Vec<(usize, String)> = failed
             .main
             .iter()
@@ -169,6 +183,15 @@ pub fn finish(jobs: &mut Map<String, Json>, failed: &Failed) {
             if first.is_none() {
                 first = Some((i, name.clone()));
             }
+            // A race keeps its last failed member's record itself.
+            if st
+                .get("env")
+                .and_then(|e| e.get(super::race::MARK))
+                .is_some()
+            {
+                raced = true;
+                continue;
+            }
             let shell = st.get("shell").and_then(Json::as_str).unwrap_or("bash");
             if !matches!(shell, "sh" | "bash") {
                 uncaptured = shell.replace(" {0}", "");
@@ -189,7 +212,7 @@ pub fn finish(jobs: &mut Map<String, Json>, failed: &Failed) {
             "id": STEP,
             "if": "${{ failure() }}",
             "env": { "WF_NAME": name, "WF_SHELL": uncaptured },
-            "run": RECORD,
+            "run": if raced { raced_record() } else { RECORD.to_string() },
             "shell": "sh",
         }));
         let outputs = job

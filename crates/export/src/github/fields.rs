@@ -70,14 +70,12 @@ pub fn wait_any_terms(g: &Graph, s: &PlannedStep, names: &[String]) -> Vec<Strin
         match g.steps[d.on()].wait_any {
             Some(block) if !blocks.contains(&block) => {
                 blocks.push(block);
-                let any: Vec<String> = g
-                    .steps
-                    .iter()
-                    .zip(names)
-                    .filter(|(m, _)| m.wait_any == Some(block))
-                    .map(|(_, n)| format!("needs.{n}.result == 'success'"))
-                    .collect();
-                terms.push(format!("({})", any.join(" || ")));
+                let members = g.steps.iter().zip(names);
+                terms.push(super::race::any_term(
+                    members
+                        .filter(|(m, _)| m.wait_any == Some(block))
+                        .map(|(_, n)| n.as_str()),
+                ));
             }
             Some(_) => {}
             None => terms.push(format!(

@@ -5,7 +5,7 @@ use super::ids::{literal, Ids};
 use super::matrix;
 use super::script;
 use super::scripts;
-use super::values::{approximated, Values};
+use super::values::Values;
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{FieldValue, HandlerKind, OnFail, StepId, StepKind, Workflow};
@@ -80,6 +80,7 @@ pub fn jobs(
             .collect(),
         runs_on: runs_on.to_string(),
     });
+    let mut graphs = vec![(&plan.main, main.clone())];
     for h in &plan.handlers {
         // The run step's id marks the job for `wfc import` ([`MARK`]).
         let when = match h.kind {
@@ -93,7 +94,7 @@ pub fn jobs(
             .map(|f| f.id.as_str());
         let mut before = main.clone();
         before.extend(failed_id.map(str::to_string));
-        graph(
+        let names = graph(
             plan,
             wf,
             &h.graph,
@@ -105,6 +106,7 @@ pub fn jobs(
             &mut jobs,
             errors,
         );
+        graphs.push((&h.graph, names));
     }
     // Compensations after a failure, of the steps that succeeded, in
     // reverse plan order, each after the one before however it ended
@@ -130,6 +132,13 @@ pub fn jobs(
             &mut jobs,
             errors,
         );
+        graphs.push((rb, before.clone()));
+    }
+    let mut failed = failed;
+    for (i, (g, names)) in graphs.iter().enumerate() {
+        let main_failed = failed.as_mut().filter(|_| i == 0).map(|f| &mut f.main);
+        let at = (&mut jobs, &mut ids);
+        super::race::fold(g, names, at, main_failed, approximate, errors);
     }
     Jobs {
         jobs,
@@ -330,20 +339,7 @@ fn step_job(
 ) -> Result<Map<String, Json>, Vec<Diagnostic>> {
     let refuse = |code, what: &str, help: &str| refuse_step(s, code, what, help);
     let mut errors = Vec::new();
-    if s.wait_any.is_some() && values.approximate {
-        values.warnings.borrow_mut().push(approximated(
-            "E0735",
-            s.span,
-            "`wait any`",
-            "dependants wait until every member has ended, then go on if any succeeded; the others are not cancelled, and a member that fails still fails the run",
-        ));
-    } else if s.wait_any.is_some() {
-        errors.push(refuse(
-            "E0735",
-            "`wait any` (first success cancels the rest)",
-            "use `wait all`, or run with `wfc run`",
-        ));
-    }
+    // `wait any`: its members' jobs become one ([`super::race`]).
     // `until` is a loop in a shell script (`polling.rs`); with `retry`, the
     // retry loop runs it whole.
     if s.until.is_some()

@@ -37,6 +37,7 @@ mod matrix;
 mod needs;
 mod pause;
 mod polling;
+mod race;
 mod runner;
 mod script;
 mod scripts;

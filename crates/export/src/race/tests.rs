@@ -180,6 +180,7 @@ fn every_member_failing_reports_the_last() {
     assert_eq!(read("wfc-name"), "late");
     assert_eq!(read("wfc-status").trim(), "3");
     assert_eq!(read("wfc-stderr"), "late-fail\n");
+    assert_eq!(read("wfc-block"), "probes");
 }
 
 #[test]

@@ -263,9 +263,10 @@ fn place(j: Job, steps: &BTreeMap<String, Vec<(String, bool)>>) -> Item {
 fn set_deps(item: &mut Item, new: Vec<String>) {
     match item {
         Item::Step(s) => s.deps.extend(new),
-        Item::Sequence { deps, .. } | Item::ForEach { deps, .. } | Item::If { deps, .. } => {
-            deps.extend(new)
-        }
+        Item::Sequence { deps, .. }
+        | Item::ForEach { deps, .. }
+        | Item::If { deps, .. }
+        | Item::WaitAny { deps, .. } => deps.extend(new),
     }
 }
 
@@ -604,6 +605,25 @@ fn steps(
                     "an artifact upload before any step of its job is left out",
                 ),
             }
+            continue;
+        }
+        // wfc's export of a `wait any`: the block again ([`super::race`]).
+        if let Some((block, members)) = super::race::read(map).filter(|_| ctx.wfc) {
+            let name = if single {
+                job.to_string()
+            } else {
+                ctx.names.give(&block).name
+            };
+            let members = members.into_iter().map(|(n, m)| {
+                let n = ctx.names.give(&n).name;
+                step(ctx, n, &m, defaults, scope)
+            });
+            let inner: Vec<Item> = members.collect();
+            items.push(Item::WaitAny {
+                name,
+                deps: Vec::new(),
+                items: inner,
+            });
             continue;
         }
         let id = entry(map, "id").and_then(|(_, v)| str_of(v));

@@ -7,6 +7,7 @@ mod helpers;
 mod jobs;
 mod matrix;
 mod pause;
+mod race;
 mod text;
 
 use crate::literal::{self, Text};
