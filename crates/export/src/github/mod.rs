@@ -11,9 +11,11 @@
 //! and `until` loops in the script (`crate::shell_loops`), http steps a
 //! pinned curl (`http.rs`). What GitHub cannot express is an error
 //! `E0730`–`E0740` at the construct (docs/export.md lists them); with
-//! `--approximate`, `wait any`, `mount` and `alert` are written as their
-//! nearest equivalent, each a warning with the refusal's code. `failed.*`
-//! is read from a job that finds the failed step (`failed.rs`); a call
+//! `--approximate`, a `wait any` whose members cannot race, `mount` and
+//! `alert` are written as their nearest equivalent, each a warning with
+//! the refusal's code. A `wait any` races its members in one job
+//! (`race.rs`). `failed.*` is read from a job that finds the failed step
+//! (`failed.rs`); a call
 //! is its steps' jobs and a join job checking their results (`join.rs`),
 //! a gate's `on fail pause` a check, an approval and a gate job (`pause.rs`),
 //! a webhook's `when` a first job every job waits for (`hook_when.rs`).
