@@ -55,7 +55,7 @@ fn run(dir: &Path, script: &str, env: &[(&str, &str)]) -> (i32, Json) {
     (out.status.code().unwrap_or(-1), Json::Object(outputs))
 }
 
-fn step<'a>(job: &'a Json, id: &str) -> &'a Json {
+pub(super) fn step<'a>(job: &'a Json, id: &str) -> &'a Json {
     job["steps"]
         .as_array()
         .unwrap()

@@ -2,40 +2,16 @@
 //! races the members (`crate::race`'s driver). The YAML is pinned and
 //! linted, and the race is run here with bash against a local server as a
 //! runner runs it: the first success wins and the others are stopped; when
-//! every member fails, the job's record says so as `wfc run` does.
+//! every member fails, the job's record says so as `wfc run` does. (The
+//! server answers `/ok` with 200, anything else 404.)
 
 use serde_json::Value as Json;
-use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
 
 use super::export_github::{export, lint};
-
-/// A server answering `/ok` with 200 after 300 ms and anything else with
-/// 503 at once.
-fn server() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for mut conn in listener.incoming().flatten() {
-            let mut buf = [0u8; 4096];
-            let n = conn.read(&mut buf).unwrap_or(0);
-            let head = String::from_utf8_lossy(&buf[..n]).to_string();
-            let status = match head.split_whitespace().nth(1) {
-                Some("/ok") => {
-                    std::thread::sleep(std::time::Duration::from_millis(300));
-                    "200 OK"
-                }
-                _ => "503 Service Unavailable",
-            };
-            let _ = write!(
-                conn,
-                "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
-            );
-        }
-    });
-    base
-}
+use super::export_github_failed::step;
+use super::export_github_runtime::status_server as server;
 
 fn workflow(base: &str, us: &str, marks: &Path) -> String {
     format!(
@@ -79,7 +55,7 @@ fn exported(dir: &Path, wf: &str) -> String {
         "{}",
         String::from_utf8_lossy(&done.stderr)
     );
-    lint(&[out.clone()]);
+    lint(std::slice::from_ref(&out));
     std::fs::read_to_string(out).unwrap()
 }
 
@@ -94,15 +70,6 @@ fn race(doc: &Json) -> (&Json, &Json) {
         }
     }
     panic!("no race in {doc}")
-}
-
-fn step<'a>(job: &'a Json, id: &str) -> &'a Json {
-    job["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id} in {job}"))
 }
 
 /// Runs `step` as GitHub runs a `shell: bash` (or, `sh`: `sh -e`) step, in
@@ -168,7 +135,6 @@ fn the_first_member_to_succeed_wins_and_the_others_are_stopped() {
     let temp = tempfile::tempdir().unwrap();
     let (code, log, _) = run(raced, temp.path());
     assert_eq!(code, 0, "{log}");
-    // (Its 503 comes first unless the machine is very busy.)
     assert!(
         log.contains("wfc: `probe_eu` failed (exit 1)")
             || log.contains("wfc: `probe_eu` cancelled"),

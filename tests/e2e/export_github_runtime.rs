@@ -242,7 +242,7 @@ fn hostile_param_values_never_reach_a_script() {
 
 /// Answers every request on a real socket: `/created` with 201, `/ok` with
 /// 200, anything else 404. Returns the base URL.
-fn status_server() -> String {
+pub(super) fn status_server() -> String {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -12,6 +12,13 @@ struct Ran {
     temp: tempfile::TempDir,
 }
 
+impl Ran {
+    /// Asserts the driver's log holds `text`.
+    fn says(&self, text: &str) {
+        assert!(self.out.contains(text), "{text:?} not in:\n{}", self.out);
+    }
+}
+
 /// A member to run: its name, script and environment.
 type Spec<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
 
@@ -114,22 +121,10 @@ fn first_success_wins(shell: &str, path: Option<&str>) {
         ],
     );
     assert_eq!(ran.code, 0, "{}", ran.out);
-    assert!(
-        ran.out.contains(&format!("[fast] greeting: {HOSTILE}")),
-        "{}",
-        ran.out
-    );
-    assert!(ran.out.contains("[slow[$(id)]] started"), "{}", ran.out);
-    assert!(
-        ran.out.contains("wfc: `fast` succeeded first"),
-        "{}",
-        ran.out
-    );
-    assert!(
-        ran.out.contains("wfc: `slow[$(id)]` cancelled"),
-        "{}",
-        ran.out
-    );
+    ran.says(&format!("[fast] greeting: {HOSTILE}"));
+    ran.says("[slow[$(id)]] started");
+    ran.says("wfc: `fast` succeeded first");
+    ran.says("wfc: `slow[$(id)]` cancelled");
     for f in ["pid", "child"] {
         let pid = std::fs::read_to_string(marks.path().join(f)).unwrap();
         assert!(gone(pid.trim()), "{f} {pid} still runs: {}", ran.out);
@@ -166,16 +161,8 @@ fn every_member_failing_reports_the_last() {
         ],
     );
     assert_eq!(ran.code, 3, "{}", ran.out);
-    assert!(
-        ran.out.contains("wfc: `early` failed (exit 4)"),
-        "{}",
-        ran.out
-    );
-    assert!(
-        ran.out.contains("wfc: every member of `probes` failed"),
-        "{}",
-        ran.out
-    );
+    ran.says("wfc: `early` failed (exit 4)");
+    ran.says("wfc: every member of `probes` failed");
     let read = |f: &str| std::fs::read_to_string(ran.temp.path().join(f)).unwrap();
     assert_eq!(read("wfc-name"), "late");
     assert_eq!(read("wfc-status").trim(), "3");
