@@ -176,3 +176,79 @@ fn every_member_failing_fails_the_job_with_the_last_as_wfc_run_says_it() {
     assert!(finder.contains(r#"[[\"build\",\"build\"]]"#), "{finder}");
     assert!(!finder.contains("probe_eu"), "{finder}");
 }
+
+/// Races in a loop's iterations and in a handler: one job each, and
+/// `wfc import` reads each back as its block, the handler's in its handler.
+#[test]
+fn races_in_loops_and_handlers_import_back_as_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = exported(
+        dir.path(),
+        r#"workflow a {
+  for each r in ["eu", "us"] {
+    parallel probes wait any {
+      step p1: shell { run "echo one ${r}" }
+      step p2: shell { run "echo two ${r}" }
+    }
+    step after_it: shell {
+      run "echo after ${r}"
+      depends on probes
+    }
+  }
+  on failure {
+    parallel notify wait any {
+      step n1: shell { run "echo n1" }
+      step n2: shell { run "echo n2" }
+    }
+  }
+}
+"#,
+    );
+    let doc: Json = serde_norway::from_str(&yaml).unwrap();
+    let jobs = doc["jobs"].as_object().unwrap();
+    let races: Vec<&str> = jobs
+        .values()
+        .flat_map(|j| j["steps"].as_array().unwrap())
+        .filter_map(|s| s["env"]["WF_RACE"].as_str())
+        .collect();
+    assert_eq!(races, ["notify", "probes [eu]", "probes [us]"]);
+    // The handler's race keeps the handler's mark.
+    assert_eq!(race(&doc).1["id"], "wfc-on-failure");
+
+    let imported = dir.path().join("back.wf");
+    let out = Command::new(super::WFC)
+        .args(["import", "-o"])
+        .arg(&imported)
+        .arg(dir.path().join("w.yml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let check = Command::new(super::WFC)
+        .arg("check")
+        .arg(&imported)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let text = std::fs::read_to_string(&imported).unwrap();
+    let handler = text.split_once("on failure {").expect("a handler").1;
+    assert!(
+        handler
+            .trim_start()
+            .starts_with("parallel notify wait any {"),
+        "{text}"
+    );
+    for block in [
+        "parallel probes-eu wait any {",
+        "parallel probes-us wait any {",
+    ] {
+        assert!(text.contains(block), "{block} in\n{text}");
+    }
+}

@@ -161,7 +161,9 @@ fn raced(
     }
     let mut first: Option<&Map<String, Json>> = None;
     let mut needs: Vec<Json> = Vec::new();
-    let mut timeout = 0u64;
+    let mut timeout: Option<u64> = None;
+    // A handler's or compensation's mark (`wfc-on-failure`), else `run`.
+    let mut id = None;
     let mut env = Map::new();
     let mut scripts: Vec<(&'static str, String, Vec<String>, Option<String>)> = Vec::new();
     for (i, &m) in members.iter().enumerate() {
@@ -193,11 +195,9 @@ fn raced(
                 needs.push(n.clone());
             }
         }
-        timeout = timeout.max(
-            job.get("timeout-minutes")
-                .and_then(Json::as_u64)
-                .unwrap_or(360),
-        );
+        if let Some(t) = job.get("timeout-minutes").and_then(Json::as_u64) {
+            timeout = Some(timeout.map_or(t, |was| was.max(t)));
+        }
         let steps = job.get("steps").and_then(Json::as_array).map(Vec::as_slice);
         let [step] = steps.unwrap_or_default() else {
             let why =
@@ -205,6 +205,7 @@ fn raced(
             return Err((why.into(), m));
         };
         let step = step.as_object().expect("a step");
+        id = id.or_else(|| step.get("id").cloned());
         if let Some(k) = step.keys().find(|k| !STEP.contains(&k.as_str())) {
             return Err((format!("the member's step needs `{k}`"), m));
         }
@@ -254,8 +255,10 @@ fn raced(
     env.insert(MARK.into(), json!(literal(block)));
     job.insert(
         "steps".into(),
-        json!([{ "id": "run", "env": env, "run": driver, "shell": "bash" }]),
+        json!([{ "id": id.unwrap_or(json!("run")), "env": env, "run": driver, "shell": "bash" }]),
     );
-    job.insert("timeout-minutes".into(), json!(timeout));
+    if let Some(t) = timeout {
+        job.insert("timeout-minutes".into(), json!(t));
+    }
     Ok(job)
 }

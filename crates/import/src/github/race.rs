@@ -73,5 +73,5 @@ fn here_doc(text: &str, head: &str) -> Option<String> {
     let open = lines.by_ref().find(|l| l.starts_with(head))?;
     let delim = open.strip_prefix(head)?.strip_suffix('\'')?;
     let body: Vec<&str> = lines.take_while(|l| *l != delim).collect();
-    Some(body.join("\n") + "\n")
+    Some(body.join("\n"))
 }
