@@ -141,7 +141,7 @@ wfc_stop() {
   for wfc_p in $wfc_pids; do
     [ "${wfc_p%%:*}" = "$1" ] && continue
     kill -TERM -"${wfc_p#*:}" 2>/dev/null && eval "wfc_who=\$WF_RACE_${wfc_p%%:*}" &&
-      echo "wfc: \`$wfc_who\` cancelled: another member succeeded first"
+      echo "wfc: \`$wfc_who\` cancelled"
   done
   for wfc_p in $wfc_pids; do wait "${wfc_p#*:}" 2>/dev/null; done
 }
@@ -168,6 +168,8 @@ wfc_wait() {
   rm -rf "$wfc_race"
   exit "$wfc_code"
 }
+# Stopped from outside (a cancel, a timeout): the members with it.
+trap 'wfc_stop 0; rm -rf "$wfc_race"; exit 143' TERM INT HUP
 "#;
 
 /// Each member's log lines, prefixed with its name.

@@ -209,3 +209,48 @@ fn an_env_name_that_is_no_shell_name_is_refused() {
     };
     assert!(driver(&[m]).unwrap_err().contains("`A-B`"));
 }
+
+/// A driver stopped from outside (a cancelled job, a timeout) stops its
+/// members and their children with it.
+#[test]
+fn stopping_the_driver_stops_every_member() {
+    for shell in ["bash", "dash"] {
+        let marks = tempfile::tempdir().unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let script = format!(
+            "sleep 30 &\necho $! > '{0}/child'\nwait\ntouch '{0}/finished'",
+            marks.path().display()
+        );
+        let text = driver(&[Member {
+            command: "sh -e",
+            script: &script,
+            env: vec![],
+            dir: None,
+        }])
+        .unwrap();
+        let mut child = Command::new(shell)
+            .arg("-c")
+            .arg(&text)
+            .env("RUNNER_TEMP", temp.path())
+            .env(name_var(0), "only")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mark = marks.path().join("child");
+        for _ in 0..100 {
+            if std::fs::read_to_string(&mark).is_ok_and(|p| !p.trim().is_empty()) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let pid = std::fs::read_to_string(&mark).expect("the member started");
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(143), "{shell}");
+        assert!(gone(pid.trim()), "{shell}: the member's child still runs");
+        assert!(!marks.path().join("finished").exists(), "{shell}");
+    }
+}
