@@ -1,0 +1,316 @@
+//! `parallel … wait any` on Argo: one task whose pod races the members
+//! with the shared driver. Pinned, validated, and its script run for real
+//! (busybox's `sh`, `setsid`, `mkfifo`, `timeout` as in the curl image,
+//! this machine's curl) against a local server: the first success wins and
+//! the others are stopped; when all fail, the task fails and its
+//! termination message names the last member and wfc's error. What cannot
+//! share one pod is refused with the reason (E0721), or approximated as
+//! before with `--approximate`.
+
+use super::notify::{template, which};
+use super::{export, validate};
+use crate::{case, workflow};
+use serde_json::Value as Json;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+
+/// Answers `/ok` with 200, `/down` with 500, `/slow` with 200 after 20 s,
+/// `/late-down` with 500 after 1 s, anything else 404. Returns the base URL.
+fn server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let n = conn.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]);
+                let status = match request.split_whitespace().nth(1) {
+                    Some("/ok") => "200 OK",
+                    Some("/down") => "500 Internal Server Error",
+                    Some("/slow") => {
+                        std::thread::sleep(Duration::from_secs(20));
+                        "200 OK"
+                    }
+                    Some("/late-down") => {
+                        std::thread::sleep(Duration::from_secs(1));
+                        "500 Internal Server Error"
+                    }
+                    _ => "404 Not Found",
+                };
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status}\r\nContent-Length: 5\r\nConnection: close\r\n\r\nbody!"
+                );
+            });
+        }
+    });
+    base
+}
+
+/// A folder of busybox's tools (as in the curl image) and this machine's
+/// curl; None without busybox.
+fn busybox(dir: &Path) -> Option<std::path::PathBuf> {
+    let bb = which("busybox")?;
+    let bin = dir.join("bb");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in [
+        "sh", "awk", "cat", "printf", "echo", "grep", "tr", "date", "sed", "mkdir", "rm", "mkfifo",
+        "setsid", "sleep", "cp", "timeout", "kill",
+    ] {
+        std::os::unix::fs::symlink(&bb, bin.join(tool)).unwrap();
+    }
+    std::os::unix::fs::symlink(which("curl")?, bin.join("curl")).unwrap();
+    Some(bin)
+}
+
+struct Ran {
+    code: i32,
+    out: String,
+    /// What the container left as its termination message.
+    message: String,
+    took: Duration,
+}
+
+/// Runs the race template `t`'s script as its pod would: its env, `PATH`
+/// of busybox's tools, its termination message written in `dir`.
+fn run(t: &Json, bin: &Path, dir: &Path) -> Ran {
+    let log = dir.join("termination-log");
+    let script = t["container"]["command"][2]
+        .as_str()
+        .unwrap()
+        .replace("/dev/termination-log", &log.display().to_string());
+    let temp = dir.join("tmp");
+    std::fs::create_dir_all(&temp).unwrap();
+    let mut cmd = Command::new(bin.join("sh"));
+    cmd.args(["-c", &script])
+        .env_clear()
+        .env("PATH", bin)
+        .env("RUNNER_TEMP", &temp);
+    for var in t["container"]["env"].as_array().unwrap() {
+        cmd.env(
+            var["name"].as_str().unwrap(),
+            var["value"].as_str().unwrap(),
+        );
+    }
+    let start = Instant::now();
+    let out = cmd.output().unwrap();
+    Ran {
+        code: out.status.code().unwrap_or(-1),
+        out: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        message: std::fs::read_to_string(&log).unwrap_or_default(),
+        took: start.elapsed(),
+    }
+}
+
+fn doc(yaml: &str) -> Json {
+    serde_norway::from_str(yaml).unwrap()
+}
+
+/// deploy.wf's probes: one task `probes` (dependants wait for it), one
+/// template in the curl image whose pod holds both probes' budgets, each
+/// probe's values in env under its own prefix; pinned and validated.
+#[test]
+fn deploy_races_its_probes_in_one_task() {
+    let c = case();
+    let file = format!("{EXAMPLES}/deploy.wf");
+    let args = [
+        file.as_str(),
+        "--image",
+        "alpine:3.20",
+        "--approximate",
+        "-p",
+        "version=1",
+    ];
+    let yaml = export(&c, &args);
+    let d = doc(&yaml);
+    let tasks = d["spec"]["templates"][0]["dag"]["tasks"]
+        .as_array()
+        .unwrap();
+    let task = |n: &str| tasks.iter().find(|t| t["name"] == n).cloned();
+    assert!(task("probe-eu").is_none() && task("probe-us").is_none());
+    let probes = task("probes").expect("one task for the block");
+    assert_eq!(probes["depends"], "ship-eu-west && ship-us-east");
+    assert_eq!(task("announce").unwrap()["depends"], "probes");
+    let t = template(&d, "probes");
+    // Each probe: `timeout 10m` per attempt, 6 attempts, waits 2+4+6+8+10 s.
+    assert_eq!(t["activeDeadlineSeconds"], "3630");
+    let pinned =
+        serde_norway::to_string(&serde_json::json!({ "task": probes, "template": t })).unwrap();
+    insta::assert_snapshot!("export_argo_race_probes", pinned);
+    c.write("deploy.yaml", &yaml);
+    validate(&c, &["deploy.yaml"]);
+}
+
+/// The exported probes run against a real server: the first to succeed
+/// wins at once, the slow one is stopped; a failing one keeps retrying
+/// until the other wins, and is stopped then.
+#[test]
+fn the_first_success_wins_and_the_others_are_stopped() {
+    let c = case();
+    let Some(bin) = busybox(&c.path("")) else {
+        wfc_testkit::skip("busybox is not installed");
+        return;
+    };
+    let base = server();
+    let file = format!("{EXAMPLES}/deploy.wf");
+    for (eu, us, winner, loser) in [
+        ("ok", "slow", "probe_eu", "probe_us"),
+        ("down", "ok", "probe_us", "probe_eu"),
+    ] {
+        let eu = format!("health_eu={base}/{eu}");
+        let us = format!("health_us={base}/{us}");
+        let args = [
+            file.as_str(),
+            "--image",
+            "alpine:3.20",
+            "--approximate",
+            "-p",
+            "version=1",
+            "-p",
+            &eu,
+            "-p",
+            &us,
+        ];
+        let yaml = export(&c, &args);
+        let t = template(&doc(&yaml), "probes");
+        let dir = tempfile::tempdir().unwrap();
+        let ran = run(&t, &bin, dir.path());
+        assert_eq!(ran.code, 0, "{}", ran.out);
+        assert!(
+            ran.out
+                .contains(&format!("wfc: `{winner}` succeeded first")),
+            "{}",
+            ran.out
+        );
+        assert!(
+            ran.out.contains(&format!("wfc: `{loser}` cancelled")),
+            "{}",
+            ran.out
+        );
+        assert!(
+            ran.took < Duration::from_secs(15),
+            "{:?}: {}",
+            ran.took,
+            ran.out
+        );
+        assert_eq!(ran.message, "", "{}", ran.out);
+    }
+}
+
+/// Every member fails: the task fails with the last one's exit code, and
+/// its termination message says which and wfc's error, for `wfc-failed`.
+/// A retry Argo would run per pod runs in each member's script.
+#[test]
+fn when_every_member_fails_the_last_is_reported() {
+    let base = server();
+    let c = workflow(&format!(
+        r#"workflow w {{
+  parallel probes wait any {{
+    step first: http {{ get "{base}/down"  expect 200  retry 1 backoff 1s exponential }}
+    step last: http {{ get "{base}/late-down"  expect 200  retry 1 backoff 1s exponential  timeout 20s }}
+  }}
+  step after: shell {{ run "true"  depends on probes }}
+  on failure {{
+    step alert: shell {{ run "echo ${{failed.step}}: ${{failed.error}}" }}
+  }}
+}}
+"#
+    ));
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
+    let t = template(&doc(&yaml), "probes");
+    assert!(t.get("retryStrategy").is_none(), "{t}");
+    // `last`'s budget (2 × 20 s + 1 s) is the pod's; `first` has none.
+    assert_eq!(t["activeDeadlineSeconds"], Json::Null);
+    let script = t["container"]["command"][2].as_str().unwrap();
+    assert!(script.contains("exec timeout 41 sh"), "{script}");
+    let Some(bin) = busybox(&c.path("")) else {
+        wfc_testkit::skip("busybox is not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run(&t, &bin, dir.path());
+    assert_eq!(ran.code, 1, "{}", ran.out);
+    assert!(
+        ran.out.contains("every member of `probes` failed"),
+        "{}",
+        ran.out
+    );
+    assert_eq!(
+        ran.message,
+        "wfc-race\nlast\nevery member of `probes` failed; the last: Error (exit code 1)"
+    );
+    // Each failed its first attempt and was retried once.
+    assert_eq!(ran.out.matches("retrying in 1s").count(), 2, "{}", ran.out);
+}
+
+/// What one pod cannot run is refused with the reason; `--approximate`
+/// writes the members as tasks, as before.
+#[test]
+fn members_that_cannot_share_a_pod_are_refused_with_the_reason() {
+    for (members, reason) in [
+        (
+            r#"step a: shell { run "true" }
+    step b: docker { image "busybox:1.36"  run "true" }"#,
+            "different images",
+        ),
+        (
+            r#"step a: shell { run "echo n=1 >> $WF_OUTPUTS"  outputs { n: int } }
+    step b: shell { run "true" }"#,
+            "member `a` has outputs",
+        ),
+        (
+            r#"step a: http { get "https://example.com" }
+    step b: http { get "https://example.org" }
+    step c: sleep { duration 1s }"#,
+            "member `c` is a `sleep` step",
+        ),
+        (
+            r#"step a: shell { run "true"  on failure rollback { step undo: shell { run "true" } } }
+    step b: shell { run "true" }"#,
+            "member `a` has `on failure rollback`",
+        ),
+        (
+            r#"sequence s { step a: shell { run "true" }  step a2: shell { run "true" } }
+    step b: shell { run "true" }"#,
+            "inside a block of its own",
+        ),
+    ] {
+        let c = workflow(&format!(
+            "workflow w {{\n  parallel probes wait any {{\n    {members}\n  }}\n  step next: shell {{ run \"true\"  depends on probes }}\n}}\n"
+        ));
+        c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+            .status(3)
+            .stderr_has("E0721")
+            .stderr_has("Argo cannot express `wait any`")
+            .stderr_has(reason)
+            .output();
+        let out = c
+            .wfc([
+                "export",
+                "argo",
+                "w.wf",
+                "--image",
+                "alpine:3.20",
+                "--approximate",
+            ])
+            .success()
+            .output();
+        assert!(out.stderr.contains(reason), "{}", out.stderr);
+        assert!(
+            out.stdout.contains("depends: (a.Succeeded || "),
+            "{}",
+            out.stdout
+        );
+    }
+}
