@@ -314,3 +314,69 @@ fn members_that_cannot_share_a_pod_are_refused_with_the_reason() {
         );
     }
 }
+
+/// Values only the run knows reach each member as input parameters of
+/// its own (`wf-m1-…`, `wf-m2-…`: two members' `wf-value-1` do not clash),
+/// a `json` body over outputs is computed by a task before the race, and
+/// an `on failure` race reads `failed.*` after `wfc-failed`; valid.
+#[test]
+fn members_read_run_time_values_through_inputs_of_their_own() {
+    let c = workflow(
+        r#"workflow w {
+  step build: shell { run "echo tag=v1 >> \"$WF_OUTPUTS\""  outputs { tag: string } }
+  parallel probes wait any {
+    step a: shell { run "echo ${build.outputs.tag}" }
+    step b: webhook { url "https://example.com/a"  json { tag: build.outputs.tag } }
+  }
+  step next: shell { run "true"  depends on probes }
+  on failure {
+    parallel tell wait any {
+      step hook_a: webhook { url "https://example.com/a"  body "failed at ${failed.step}: ${failed.error}" }
+      step hook_b: webhook { url "https://example.com/b"  body "failed at ${failed.step}" }
+    }
+  }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "curlimages/curl:8.11.1"]);
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
+    let d = doc(&yaml);
+    let tasks = |dag: usize| d["spec"]["templates"][dag]["dag"]["tasks"].clone();
+    let find = |dag: usize, n: &str| {
+        tasks(dag)
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("no task {n}"))
+    };
+    let probes = find(0, "probes");
+    assert_eq!(probes["depends"], "probes-v1 && build");
+    let args = probes["arguments"]["parameters"].to_string();
+    assert!(
+        args.contains(
+            r#"{"name":"wf-m1-value-1","value":"{{tasks.build.outputs.parameters.tag}}"}"#
+        ),
+        "{args}"
+    );
+    assert!(args.contains(r#""name":"wf-m2-value-1""#), "{args}");
+    let t = template(&d, "probes");
+    let env = t["container"]["env"].to_string();
+    assert!(
+        env.contains(
+            r#"{"name":"WF_M1_WF_VALUE_1","value":"{{inputs.parameters.wf-m1-value-1}}"}"#
+        ),
+        "{env}"
+    );
+    let tell = find(1, "tell");
+    assert_eq!(tell["depends"], "wfc-failed");
+    let env = template(&d, "tell")["container"]["env"].to_string();
+    assert!(
+        env.contains(
+            "failed at {{inputs.parameters.wf-m1-value-1}}: {{inputs.parameters.wf-m1-value-2}}"
+        ),
+        "{env}"
+    );
+}

@@ -343,8 +343,8 @@ fn dag(
         let name = &task_names[i];
         if let Some(r) = race_of(i) {
             if r.members[0] == i {
-                match race::task(ctx, graph, r, &task_names, &producers, when) {
-                    Ok(t) => tasks.push(t),
+                match race::tasks(ctx, graph, r, &task_names, &producers, when) {
+                    Ok(mut t) => tasks.append(&mut t),
                     Err(mut e) => errors.append(&mut e),
                 }
                 if main {

@@ -123,8 +123,8 @@ fn why_not(
             format!("member `{n}` is `optional` or has `on fail`, which one pod cannot carry")
         } else if !s.outputs.is_empty() || read.contains(&s.step) {
             format!("member `{n}` has outputs, or another step reads its answer, stdout or status: one pod keeps no result per member")
-        } else if !s.reads.is_empty() {
-            format!("member `{n}` reads a value only the run knows, which one pod of several members does not take yet")
+        } else if unpacks(graph, i, s) {
+            format!("member `{n}` unpacks the artifacts of the steps it waits for, which one pod of several members does not")
         } else if !wfc_language::ir::artifacts::decls(&s.fields).is_empty() {
             format!("member `{n}` keeps artifacts, which one pod of several members does not keep")
         } else {
@@ -145,6 +145,13 @@ fn why_not(
             first.0, first.1
         )
     })
+}
+
+/// Whether member `i` (a script step) would unpack an earlier step's artifacts.
+fn unpacks(graph: &Graph, i: usize, s: &PlannedStep) -> bool {
+    let scripted = matches!(s.kind, StepKind::Shell | StepKind::Python | StepKind::Node);
+    let unnamed = vec![String::new(); graph.steps.len()];
+    scripted && !super::artifacts_in(graph, i, &unnamed).is_empty()
 }
 
 /// The image member `s` runs its script in, or why it runs none.
@@ -204,20 +211,26 @@ struct Script {
     deadline: Option<u64>,
 }
 
-/// The race's task (its template added to `ctx.templates`), run `when`.
-pub(super) fn task(
+/// The race's tasks: those computing values its members read
+/// ([`super::computed`]), then its own (the templates added to
+/// `ctx.templates`), each run `when`.
+pub(super) fn tasks(
     ctx: &mut Ctx,
     graph: &Graph,
     race: &Race,
     task_names: &[String],
     producers: &when::Producers,
     when: Option<&str>,
-) -> Result<Json, Vec<Diagnostic>> {
+) -> Result<Vec<Json>, Vec<Diagnostic>> {
     let group = &graph.groups[race.group];
     let name = task_names[race.members[0]].clone();
     let mut errors = Vec::new();
     let mut scripts = Vec::new();
-    for &i in &race.members {
+    let mut out = Vec::new();
+    let mut depends: Vec<String> = Vec::new();
+    // Each member's input parameters, under names of its own.
+    let mut inputs: Vec<(String, String)> = Vec::new();
+    for (k, &i) in race.members.iter().enumerate() {
         let s = &graph.steps[i];
         let mut rt = RunTime::new(producers, ctx.options.approximate, &ctx.plan.workflow);
         rt.task = name.clone();
@@ -225,15 +238,28 @@ pub(super) fn task(
         rt.race_member = true;
         let template = step::template(ctx.wf, &ctx.plan.env, s, &name, ctx.options, &mut rt);
         ctx.warnings.append(&mut rt.warnings);
-        let template = match template {
+        ctx.failed_read |= rt.reads_failed;
+        if rt.reads_failed {
+            depends.extend(ctx.failed.clone());
+        }
+        for c in std::mem::take(&mut rt.computed) {
+            depends.push(c.name.clone());
+            let (mut t, template) = super::computed::task(c);
+            if let Some(w) = when {
+                t["when"] = json!(w);
+            }
+            out.push(t);
+            ctx.templates.push(template);
+        }
+        let mut template = match template {
             Ok(t) => t,
             Err(mut e) => {
                 errors.append(&mut e);
                 continue;
             }
         };
-        let leftover = rt.task_arguments().is_some() || !rt.computed.is_empty();
-        match member(s, &template, leftover) {
+        inputs.extend(own_inputs(&mut template, &rt.inputs, k));
+        match member(s, &template) {
             Ok(m) => scripts.push(m),
             Err(why) => errors.push(diag::cannot_express(group.span, "`wait any`", &why)),
         }
@@ -310,8 +336,11 @@ pub(super) fn task(
     if let Some(d) = deadline {
         t.insert("activeDeadlineSeconds".into(), json!(d.to_string()));
     }
+    if !inputs.is_empty() {
+        let ps: Vec<Json> = inputs.iter().map(|(n, _)| json!({ "name": n })).collect();
+        t.insert("inputs".into(), json!({ "parameters": ps }));
+    }
     ctx.templates.push(Json::Object(t));
-    let mut depends: Vec<String> = Vec::new();
     for &i in &race.members {
         for d in super::depends(graph, &graph.steps[i], task_names) {
             if d != name && !depends.contains(&d) {
@@ -322,26 +351,59 @@ pub(super) fn task(
     let mut task = Map::new();
     task.insert("name".into(), json!(name));
     task.insert("template".into(), json!(name));
+    if !inputs.is_empty() {
+        let ps: Vec<Json> = inputs
+            .iter()
+            .map(|(n, v)| json!({ "name": n, "value": v }))
+            .collect();
+        task.insert("arguments".into(), json!({ "parameters": ps }));
+    }
+    let mut seen = HashSet::new();
+    depends.retain(|d| seen.insert(d.clone()));
     if !depends.is_empty() {
         task.insert("depends".into(), json!(depends.join(" && ")));
     }
     if let Some(w) = when {
         task.insert("when".into(), json!(w));
     }
-    Ok(Json::Object(task))
+    out.push(Json::Object(task));
+    Ok(out)
+}
+
+/// Member `k`'s input parameters (`wf-value-1`) renamed its own
+/// (`wf-m1-value-1`) in its template's env values, where Argo
+/// substitutes them: (new name, the task's argument for it).
+fn own_inputs(template: &mut Json, inputs: &[(String, String)], k: usize) -> Vec<(String, String)> {
+    let mut renamed = Vec::new();
+    for (input, argument) in inputs {
+        let own = format!("wf-m{}-{}", k + 1, input.trim_start_matches("wf-"));
+        let (from, to) = (
+            format!("{{{{inputs.parameters.{input}}}}}"),
+            format!("{{{{inputs.parameters.{own}}}}}"),
+        );
+        if let Some(env) = template["container"]["env"].as_array_mut() {
+            for e in env {
+                if let Some(v) = e["value"].as_str().filter(|v| v.contains(&from)) {
+                    e["value"] = json!(v.replace(&from, &to));
+                }
+            }
+        }
+        renamed.push((own, argument.clone()));
+    }
+    if let Some(t) = template.as_object_mut() {
+        t.remove("inputs");
+    }
+    renamed
 }
 
 /// Member `s`'s script, read from the container template its own task
-/// would have, or why the race cannot run it (`leftover`: it needs task
-/// arguments or computing tasks).
-fn member(s: &PlannedStep, template: &Json, leftover: bool) -> Result<Script, String> {
+/// would have (its inputs taken out, [`own_inputs`]), or why the race
+/// cannot run it.
+fn member(s: &PlannedStep, template: &Json) -> Result<Script, String> {
     let n = &s.name;
     let cannot = |what: &str| {
         format!("member `{n}` needs {what}, which one pod of several members does not carry")
     };
-    if leftover {
-        return Err(cannot("values computed by other tasks"));
-    }
     let t = template.as_object().cloned().unwrap_or_default();
     for key in t.keys() {
         if !matches!(
@@ -380,6 +442,9 @@ fn member(s: &PlannedStep, template: &Json, leftover: bool) -> Result<Script, St
         }
         _ => return Err(format!("member `{n}` runs no `sh -c` script")),
     };
+    if script.contains("{{inputs.") {
+        return Err(cannot("an input spliced into its script"));
+    }
     let mut script = script;
     let mut deadline = t
         .get("activeDeadlineSeconds")
