@@ -380,3 +380,86 @@ fn members_read_run_time_values_through_inputs_of_their_own() {
         "{env}"
     );
 }
+
+/// The exported race of shell members run in a real container of the
+/// busybox test image (Podman, as a pod would run it: its env, `sh -c`):
+/// the quick member wins, the slow one is killed, the failing one does
+/// not matter; when all fail, the container fails with the last one's
+/// code and leaves its termination message.
+#[test]
+fn shell_members_race_in_a_real_container() {
+    let engine = match wfc_testkit::docker_engine() {
+        Ok(e) => e,
+        Err(why) => return wfc_testkit::skip(&format!("no container engine can run here: {why}")),
+    };
+    let podman = || {
+        let mut cmd = Command::new("podman");
+        if let Some(conf) = &engine.containers_conf {
+            cmd.env("CONTAINERS_CONF", conf);
+        }
+        cmd
+    };
+    let seen = podman().args(["image", "exists", &engine.image]).status();
+    if !seen.is_ok_and(|s| s.success()) {
+        return wfc_testkit::skip(&format!("the podman CLI does not see `{}`", engine.image));
+    }
+    for (members, code, said, message) in [
+        (
+            r#"step slow: shell { run "sleep 30; echo slow done" }
+    step quick: shell { run "sleep 1; echo quick done" }
+    step broken: shell { run "exit 3" }"#,
+            0,
+            "wfc: `quick` succeeded first",
+            "",
+        ),
+        (
+            r#"step broken: shell { run "exit 3" }
+    step later: shell { run "sleep 1; exit 4" }"#,
+            4,
+            "every member of `probes` failed",
+            "wfc-race\nlater\nevery member of `probes` failed; the last: Error (exit code 4)",
+        ),
+    ] {
+        let c = workflow(&format!(
+            "workflow w {{\n  parallel probes wait any {{\n    {members}\n  }}\n}}\n"
+        ));
+        let yaml = export(&c, &["w.wf", "--image", &engine.image]);
+        let t = template(&doc(&yaml), "probes");
+        assert_eq!(t["container"]["image"], engine.image.as_str());
+        let mut cmd = podman();
+        cmd.args(["run", "--rm", "--network", "none"]);
+        for var in t["container"]["env"].as_array().unwrap() {
+            let (k, v) = (
+                var["name"].as_str().unwrap(),
+                var["value"].as_str().unwrap(),
+            );
+            cmd.args(["-e", &format!("{k}={v}")]);
+        }
+        let script = t["container"]["command"][2].as_str().unwrap();
+        // The pod's command, then what Kubernetes would read as its message.
+        cmd.args([
+            "-e",
+            &format!("WFC_POD={script}"),
+            &engine.image,
+            "sh",
+            "-c",
+        ]);
+        cmd.arg(r#"sh -c "$WFC_POD"; code=$?; echo "--- $code"; cat /dev/termination-log 2>/dev/null; exit "$code""#);
+        let start = Instant::now();
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{text}");
+        assert!(text.contains(said), "{text}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let (_, left) = stdout
+            .split_once(&format!("--- {code}\n"))
+            .expect("the marker");
+        assert_eq!(left.trim_end_matches('\n'), message, "{text}");
+        if code == 0 {
+            assert!(text.contains("wfc: `slow` cancelled"), "{text}");
+            assert!(!text.contains("slow done"), "{text}");
+            assert!(start.elapsed() < Duration::from_secs(25), "{text}");
+        }
+    }
+}
