@@ -463,3 +463,50 @@ fn shell_members_race_in_a_real_container() {
         }
     }
 }
+
+/// A `wait any` in a loop the plan unrolls is one racing task per
+/// iteration, each iteration's dependant waiting for its own.
+#[test]
+fn a_race_in_an_unrolled_loop_is_one_task_per_iteration() {
+    let c = workflow(
+        r#"workflow l {
+  for each r in ["a", "b"] {
+    parallel probes wait any {
+      step x: shell { run "echo ${r}" }
+      step y: shell { run "true" }
+    }
+    step after: shell { run "echo after ${r}"  depends on probes }
+  }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    c.write("l.yaml", &yaml);
+    validate(&c, &["l.yaml"]);
+    let d = doc(&yaml);
+    let tasks = d["spec"]["templates"][0]["dag"]["tasks"].clone();
+    let shown: Vec<String> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| format!("{} <- {}", t["name"], t["depends"]))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            r#""probes-a" <- null"#,
+            r#""after-a" <- "probes-a""#,
+            r#""probes-b" <- "after-a""#,
+            r#""after-b" <- "probes-b""#,
+        ]
+    );
+    let env = template(&d, "probes-b")["container"]["env"].to_string();
+    assert!(
+        env.contains(r#"{"name":"WF_RACE","value":"probes [b]"}"#),
+        "{env}"
+    );
+    assert!(
+        env.contains(r#"{"name":"WF_RACE_1","value":"x[b]"}"#),
+        "{env}"
+    );
+}

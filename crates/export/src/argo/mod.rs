@@ -292,18 +292,12 @@ fn dag(
     let race_of = |i: usize| races.iter().find(|r| r.members.contains(&i));
     let mut task_names: Vec<String> = Vec::with_capacity(graph.steps.len());
     for (i, s) in graph.steps.iter().enumerate() {
-        let first_member = race_of(i).map(|r| r.members[0]);
-        let name = match loop_of.get(&i).map(|&l| loops[l].members[0]) {
-            _ if first_member.is_some_and(|f| f < i) => {
-                task_names[first_member.unwrap_or(i)].clone()
-            }
-            _ if first_member.is_some() => {
-                let group = race_of(i).map_or(0, |r| r.group);
-                ctx.names.fresh(&graph.groups[group].name)
-            }
-            Some(first) if first < i => task_names[first].clone(),
-            Some(_) => ctx.names.fresh(&ctx.wf.steps[s.step].name),
-            None => ctx.names.fresh(&s.name),
+        let name = match (race_of(i), loop_of.get(&i).map(|&l| loops[l].members[0])) {
+            (Some(r), _) if r.members[0] < i => task_names[r.members[0]].clone(),
+            (Some(r), _) => ctx.names.fresh(&graph.groups[r.group].name),
+            (None, Some(first)) if first < i => task_names[first].clone(),
+            (None, Some(_)) => ctx.names.fresh(&ctx.wf.steps[s.step].name),
+            (None, None) => ctx.names.fresh(&s.name),
         };
         task_names.push(name);
     }

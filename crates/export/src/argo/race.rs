@@ -294,6 +294,7 @@ pub(super) fn tasks(
         env.push(json!({ "name": driver::name_var(i), "value": m.name }));
         if let Some(d) = m.deadline.filter(|&d| deadline != Some(d)) {
             m.script = timed(&m.script, m.command, d);
+            m.command = "sh";
         }
     }
     for (i, m) in scripts.iter().enumerate() {
@@ -306,11 +307,7 @@ pub(super) fn tasks(
             names.push(var);
         }
         members.push(Member {
-            command: if m.deadline.is_some_and(|d| deadline != Some(d)) {
-                "sh"
-            } else {
-                m.command
-            },
+            command: m.command,
             script: &m.script,
             env: names,
             dir: m.dir.as_deref(),
