@@ -60,7 +60,7 @@ fn busybox(dir: &Path) -> Option<std::path::PathBuf> {
     std::fs::create_dir_all(&bin).unwrap();
     for tool in [
         "sh", "awk", "cat", "printf", "echo", "grep", "tr", "date", "sed", "mkdir", "rm", "mkfifo",
-        "setsid", "sleep", "cp", "timeout", "kill",
+        "setsid", "sleep", "cp", "timeout", "kill", "tee", "tail", "cut",
     ] {
         std::os::unix::fs::symlink(&bb, bin.join(tool)).unwrap();
     }
@@ -248,7 +248,7 @@ fn when_every_member_fails_the_last_is_reported() {
     );
     assert_eq!(
         ran.message,
-        "wfc-race\nlast\nevery member of `probes` failed; the last: Error (exit code 1)"
+        "wfc-race\nlast\nevery member of `probes` failed; the last: exit code 1: wfc: expected HTTP 200, got 500"
     );
     // Each failed its first attempt and was retried once.
     assert_eq!(ran.out.matches("retrying in 1s").count(), 2, "{}", ran.out);
@@ -414,10 +414,11 @@ fn shell_members_race_in_a_real_container() {
         ),
         (
             r#"step broken: shell { run "exit 3" }
-    step later: shell { run "sleep 1; exit 4" }"#,
+    step later: shell { run "sleep 1; echo boom >&2; exit 4" }"#,
             4,
             "every member of `probes` failed",
-            "wfc-race\nlater\nevery member of `probes` failed; the last: Error (exit code 4)",
+            // As `wfc run` says it: the last line of the last one's stderr.
+            "wfc-race\nlater\nevery member of `probes` failed; the last: exit code 4: boom",
         ),
     ] {
         let c = workflow(&format!(

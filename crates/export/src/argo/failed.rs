@@ -17,7 +17,8 @@
 //!   all failed left `wfc-race`, the last member's name and wfc's error
 //!   in the pod's termination message, which Argo appends to the node's:
 //!   `failed.step` is that member, `failed.error` `every member of `B`
-//!   failed; the last: Error (exit code N)`;
+//!   failed; the last: exit code N: LAST LINE OF ITS STDERR`, as `wfc
+//!   run` says it;
 //! - `failed.step` is the wfc instance name (`ship[eu-west]`), and
 //!   `failed.error` Argo's message of that node: the exit code
 //!   (`Error (exit code 1)`) or why Argo stopped it (a deadline), not the
@@ -168,14 +169,14 @@ mod tests {
         // (Argo 3 and 4 spell the node's message differently).
         for shown in ["Error (exit code 7): ", "main: Error (exit code 7): "] {
             let message = format!(
-                "{shown}wfc-race\nprobe_us\nevery member of `probes` failed; the last: Error (exit code 7)"
+                "{shown}wfc-race\nprobe_us\nevery member of `probes` failed; the last: exit code 7: boom"
             );
             let race = json!([{ "displayName": "build", "message": message, "finishedAt": "2024-01-01T00:00:01Z" }]);
             assert_eq!(
                 pick(&race.to_string()),
                 (
                     "probe_us".into(),
-                    "every member of `probes` failed; the last: Error (exit code 7)".into()
+                    "every member of `probes` failed; the last: exit code 7: boom".into()
                 )
             );
         }

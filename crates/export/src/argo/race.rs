@@ -16,9 +16,11 @@
 //! The pod's `activeDeadlineSeconds` is the longest member's budget; a
 //! member with a shorter one runs under `timeout` with its own.
 //!
-//! When every member failed, the container writes its termination message
+//! Each member's stderr is printed and kept in its folder; when every
+//! member failed, the container writes its termination message
 //! (`wfc-race`, the last member's name, `every member of `B` failed; the
-//! last: Error (exit code N)`), which Argo appends to the node's message:
+//! last: exit code N: LINE`, the last line of its stderr, as `wfc run`
+//! says it), which Argo appends to the node's message:
 //! the `wfc-failed` task ([`super::failed`]) reads `failed.step` and
 //! `failed.error` from it.
 //!
@@ -42,9 +44,6 @@ pub struct Race {
     /// Its members' instances, in plan order.
     pub members: Vec<usize>,
 }
-
-/// The first line of the termination message of a race that failed.
-pub const MARK: &str = "wfc-race";
 
 /// The `wait any` blocks of `graph` that run as races. Each other one is
 /// refused with its reason, or (`--approximate`) left to the member tasks
@@ -296,6 +295,7 @@ pub(super) fn tasks(
             m.script = timed(&m.script, m.command, d);
             m.command = "sh";
         }
+        m.script = captured(&m.script);
     }
     for (i, m) in scripts.iter().enumerate() {
         let mut names = Vec::new();
@@ -502,11 +502,49 @@ fn timed(script: &str, command: &str, seconds: u64) -> String {
     )
 }
 
+/// `script` with its stderr printed and kept in the member's folder
+/// (`$RUNNER_TEMP/wfc-stderr`, which the driver keeps of the last member
+/// to fail), its exit status its own.
+fn captured(script: &str) -> String {
+    format!("wfc_cmd() (\n{}\n)\n{CAPTURE}", script.trim_end())
+}
+
+const CAPTURE: &str = r#"{ { wfc_cmd 2>&1 1>&3 3>&-; echo "$?" > "$RUNNER_TEMP/wfc-code"; } | tee "$RUNNER_TEMP/wfc-stderr" >&2; } 3>&1
+exit "$(cat "$RUNNER_TEMP/wfc-code")"
+"#;
+
 /// The driver, then (every member failed) the termination message Argo
-/// appends to the node's: the last member's name and wfc's error.
+/// appends to the node's: the last member's name and wfc's error, as
+/// `wfc run` says it (`exit code N`, then the last non-blank line of its
+/// stderr, trimmed and cut to 200 bytes).
 fn wrapped(run: &str) -> String {
-    format!(
-        "(\n{run})\nwfc_code=$?\nwfc_out=\"${{RUNNER_TEMP:-/tmp}}\"\nif [ \"$wfc_code\" -ne 0 ] && [ -f \"$wfc_out/wfc-name\" ]; then\n  printf '{MARK}\\n%s\\nevery member of `%s` failed; the last: Error (exit code %s)' \"$(cat \"$wfc_out/wfc-name\")\" \"${block}\" \"$(cat \"$wfc_out/wfc-status\")\" > /dev/termination-log 2>/dev/null || :\nfi\nexit \"$wfc_code\"\n",
-        block = driver::BLOCK_VAR
-    )
+    format!("(\n{run})\n{FAILED}")
+}
+
+const FAILED: &str = r#"wfc_code=$?
+wfc_out="${RUNNER_TEMP:-/tmp}"
+if [ "$wfc_code" -ne 0 ] && [ -f "$wfc_out/wfc-name" ]; then
+  wfc_status=$(cat "$wfc_out/wfc-status")
+  wfc_error="exit code $wfc_status"
+  [ "$wfc_status" = 127 ] && wfc_error="$wfc_error (command not found)"
+  wfc_last=$(grep -v '^[[:space:]]*$' "$wfc_out/wfc-stderr" 2>/dev/null | tail -n 1 | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+  if [ "${#wfc_last}" -gt 200 ]; then
+    wfc_last="$(printf '%s' "$wfc_last" | cut -c1-200)…"
+  fi
+  [ -n "$wfc_last" ] && wfc_error="$wfc_error: $wfc_last"
+  printf 'wfc-race\n%s\nevery member of `%s` failed; the last: %s' "$(cat "$wfc_out/wfc-name")" "$WF_RACE" "$wfc_error" > /dev/termination-log 2>/dev/null || :
+fi
+exit "$wfc_code"
+"#;
+
+#[cfg(test)]
+mod tests {
+    /// The termination message names the block by the driver's variable
+    /// and starts with the line `wfc-failed` looks for.
+    #[test]
+    fn the_failure_message_is_the_one_wfc_failed_reads() {
+        assert!(super::FAILED.contains(&format!("\"${}\"", crate::race::BLOCK_VAR)));
+        assert!(super::FAILED.contains("printf 'wfc-race\\n%s\\n"));
+        assert!(super::super::failed::SCRIPT.contains(r#""wfc-race\n" in message"#));
+    }
 }
