@@ -511,3 +511,46 @@ fn a_race_in_an_unrolled_loop_is_one_task_per_iteration() {
         "{env}"
     );
 }
+
+/// Two `python` members in one pod: each writes its script to a folder
+/// of its own (the pod's `/tmp` is shared), the quick one wins.
+#[test]
+fn python_members_race_with_files_of_their_own() {
+    let c = workflow(
+        r#"workflow p {
+  parallel calc wait any {
+    step slow: python { script "import time\ntime.sleep(20)\nprint('slow')" }
+    step fast: python { script "print('fast')" }
+  }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf"]);
+    let t = template(&doc(&yaml), "calc");
+    assert_eq!(t["container"]["image"], "python:3-slim");
+    let script = t["container"]["command"][2].as_str().unwrap();
+    assert!(!script.contains("/tmp/wfc-script"), "{script}");
+    assert!(script.contains("> $RUNNER_TEMP/wfc-script"), "{script}");
+    let (Some(bin), Some(python)) = (busybox(&c.path("")), which("python3")) else {
+        return wfc_testkit::skip("busybox or python3 is not installed");
+    };
+    // The interpreter itself, not a wrapper (pyenv's) that needs this env.
+    let real = Command::new(python)
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_owned();
+    std::os::unix::fs::symlink(real, bin.join("python3")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run(&t, &bin, dir.path());
+    assert_eq!(ran.code, 0, "{}", ran.out);
+    assert!(ran.out.contains("[fast] fast"), "{}", ran.out);
+    assert!(ran.out.contains("wfc: `slow` cancelled"), "{}", ran.out);
+    assert!(!ran.out.contains("[slow] slow"), "{}", ran.out);
+    assert!(
+        ran.took < Duration::from_secs(15),
+        "{:?}: {}",
+        ran.took,
+        ran.out
+    );
+}
