@@ -285,6 +285,16 @@ fn members_that_cannot_share_a_pod_are_refused_with_the_reason() {
     step b: shell { run "true" }"#,
             "inside a block of its own",
         ),
+        (
+            r#"step a: docker { image "alpine:3.20"  run "true"  mount "/data" at "/data" }
+    step b: docker { image "alpine:3.20"  run "true" }"#,
+            "member `a` has `mount`",
+        ),
+        (
+            r#"step a: docker { image "alpine:3.20"  run "true"  pull always }
+    step b: docker { image "alpine:3.20"  run "true" }"#,
+            "member `b` has another `pull` policy than `a`",
+        ),
     ] {
         let c = workflow(&format!(
             "workflow w {{\n  parallel probes wait any {{\n    {members}\n  }}\n  step next: shell {{ run \"true\"  depends on probes }}\n}}\n"

@@ -126,6 +126,8 @@ fn why_not(
             format!("member `{n}` unpacks the artifacts of the steps it waits for, which one pod of several members does not")
         } else if !wfc_language::ir::artifacts::decls(&s.fields).is_empty() {
             format!("member `{n}` keeps artifacts, which one pod of several members does not keep")
+        } else if step::field_of(s, "mount").is_some() {
+            format!("member `{n}` has `mount`, which one pod of several members does not mount per member")
         } else {
             match image(ctx, s) {
                 Ok(image) => {
@@ -138,10 +140,19 @@ fn why_not(
         return Some(why);
     }
     let first = &images[0];
-    images.iter().find(|(_, im)| *im != first.1).map(|(n, im)| {
-        format!(
+    let pull = |i: usize| {
+        step::field_of(&graph.steps[members[i]], "pull").map(|f| format!("{:?}", f.value))
+    };
+    if let Some((n, im)) = images.iter().find(|(_, im)| *im != first.1) {
+        return Some(format!(
             "its members run in different images (`{}`: {}, `{n}`: {im}): one pod runs one",
             first.0, first.1
+        ));
+    }
+    (1..members.len()).find(|&i| pull(i) != pull(0)).map(|i| {
+        format!(
+            "member `{}` has another `pull` policy than `{}`: one pod pulls its image once",
+            images[i].0, first.0
         )
     })
 }
@@ -266,16 +277,6 @@ pub(super) fn tasks(
     let block = text::no_braces(&group.name, group.span, group.name.clone());
     if let Err(e) = &block {
         errors.push(e.clone());
-    }
-    if let Some(other) = scripts.iter().find(|m| m.pull != scripts[0].pull) {
-        errors.push(diag::cannot_express(
-            group.span,
-            "`wait any`",
-            &format!(
-                "member `{}` has another `pull` policy than `{}`: one pod pulls its image once",
-                other.name, scripts[0].name
-            ),
-        ));
     }
     if !errors.is_empty() {
         return Err(errors);
