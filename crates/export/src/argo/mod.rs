@@ -4,7 +4,8 @@
 //! The shape: an entrypoint template `main` holding a `dag` with one task
 //! per step instance (a `for each` is unrolled by the plan, so each
 //! iteration is its own task, `ship-eu-west`, except a parallel loop of one
-//! step, one `withItems` task: `loops.rs`), one template per step
+//! step, one `withItems` task: `loops.rs`; a `wait any` block, one task
+//! whose pod races its members: `race.rs`), one template per step
 //! ([`step`]), and the workflow's `on failure` / `on success` / `finally`
 //! handlers as the `onExit` template `exit-handlers`, a dag whose tasks
 //! carry `when` on `{{workflow.status}}`; rollbacks at the end of the main
