@@ -295,6 +295,11 @@ fn members_that_cannot_share_a_pod_are_refused_with_the_reason() {
     step b: docker { image "alpine:3.20"  run "true" }"#,
             "member `b` has another `pull` policy than `a`",
         ),
+        (
+            r#"step a: shell { run "true"  retry 2 when exit_code == 3 }
+    step b: shell { run "true" }"#,
+            "member `a` retries only when its `when` holds",
+        ),
     ] {
         let c = workflow(&format!(
             "workflow w {{\n  parallel probes wait any {{\n    {members}\n  }}\n  step next: shell {{ run \"true\"  depends on probes }}\n}}\n"

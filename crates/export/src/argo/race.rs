@@ -126,6 +126,10 @@ fn why_not(
             format!("member `{n}` unpacks the artifacts of the steps it waits for, which one pod of several members does not")
         } else if !wfc_language::ir::artifacts::decls(&s.fields).is_empty() {
             format!("member `{n}` keeps artifacts, which one pod of several members does not keep")
+        } else if s.retry.as_ref().is_some_and(|r| r.when.is_some())
+            && !super::retries::in_script(s)
+        {
+            format!("member `{n}` retries only when its `when` holds, which Argo decides per pod: drop `when`")
         } else if step::field_of(s, "mount").is_some() {
             format!("member `{n}` has `mount`, which one pod of several members does not mount per member")
         } else {
@@ -451,9 +455,7 @@ fn member(s: &PlannedStep, template: &Json) -> Result<Script, String> {
     // Argo's retry of the pod, as a loop in the member's script.
     if t.contains_key("retryStrategy") {
         let r = s.retry.as_deref().expect("a retryStrategy has a retry");
-        if r.when.is_some() {
-            return Err(format!("member `{n}` retries only when its `when` holds, which Argo decides per pod: drop `when`"));
-        }
+        // `when` is refused before ([`why_not`]).
         script = crate::shell_loops::with_retries(&script, r, false, None, false);
         deadline = s.timeout_ms.map(|ms| {
             let per_try = ms.saturating_add(s.until.as_ref().map_or(0, |u| u.within_ms));
