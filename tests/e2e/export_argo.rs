@@ -15,6 +15,7 @@ mod globals;
 mod loops;
 mod notify;
 mod pause;
+mod race;
 mod retries;
 mod rollback;
 mod round_trip;
@@ -69,7 +70,7 @@ pub(super) fn validate(c: &wfc_testkit::Case, files: &[&str]) -> bool {
 }
 
 /// Every example Argo can express, exported, validated and pinned: deploy
-/// with `--approximate` (its `wait any` and `mount`).
+/// with `--approximate` (its `mount`; its `wait any` is one racing task).
 #[test]
 fn examples_export_and_validate() {
     let c = case();
@@ -117,21 +118,17 @@ fn approximations_are_warnings_with_code_and_line() {
         ])
         .success()
         .output();
-    for part in [
-        "E0726",
-        "`wait any` is approximated for Argo",
-        "deploy.wf:109:3",
-        "the others are not cancelled",
-        "`mount` is approximated",
-    ] {
+    for part in ["E0726", "`mount` is approximated", "deploy.wf:71:5"] {
         assert!(
             out.stderr.contains(part),
             "missing {part:?} in:\n{}",
             out.stderr
         );
     }
+    // `wait any` is exact now: one task racing its members in one pod.
+    assert!(!out.stderr.contains("wait any"), "{}", out.stderr);
     for part in [
-        "depends: (probe-eu.Succeeded || probe-us.Succeeded)",
+        "depends: probes",
         "emptyDir: {}",
         // `failed.*` is exact now: the exit dag's `wfc-failed` finds them.
         "value: '{{tasks.wfc-failed.outputs.parameters.step}}'",

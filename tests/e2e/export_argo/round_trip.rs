@@ -18,7 +18,7 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     ("templates/ml-training.wf", &[], &[]),
     ("templates/security-alert.wf", &[], &[]),
     ("templates/test-suite.wf", &[], &[]),
-    // `mount`, `wait any` (E0721).
+    // `mount` (E0721); its `wait any` is one task racing the probes.
     ("examples/deploy.wf", &["version=1"], &["E0721"]),
     // The handler reads main outputs (global parameters), the script's
     // `result` (an output parameter); its `sql` steps and the paused gate map.

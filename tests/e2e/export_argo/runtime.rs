@@ -178,15 +178,17 @@ fn approximations_need_the_flag() {
         r#"workflow w {
   parallel probes wait any {
     step a: shell { run "true" }
-    step b: shell { run "true" }
+    step b: docker { image "busybox:1.36"  run "true" }
   }
   step after_probes: shell { run "true"  depends on probes }
 }
 "#,
     );
+    // Members of two images cannot share the one pod that races them.
     c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
         .status(3)
         .stderr_has("E0721")
+        .stderr_has("different images")
         .stderr_has("--approximate")
         .output();
     let yaml = export(&c, &["w.wf", "--image", "alpine:3.20", "--approximate"]);

@@ -13,6 +13,12 @@
 //! - a step's error is its last attempt's message, and the step that
 //!   failed first is the one whose last attempt ended first (Argo's times
 //!   have whole seconds: a tie goes to the earlier step in plan order);
+//! - a `wait any` block raced in one pod ([`super::race`]) whose members
+//!   all failed left `wfc-race`, the last member's name and wfc's error
+//!   in the pod's termination message, which Argo appends to the node's:
+//!   `failed.step` is that member, `failed.error` `every member of `B`
+//!   failed; the last: exit code N: LAST LINE OF ITS STDERR`, as `wfc
+//!   run` says it;
 //! - `failed.step` is the wfc instance name (`ship[eu-west]`), and
 //!   `failed.error` Argo's message of that node: the exit code
 //!   (`Error (exit code 1)`) or why Argo stopped it (a deadline), not the
@@ -61,8 +67,12 @@ for node in loads(os.environ.get("WF_FAILURES", "")):
             break
         # A retry's attempt (`T(1)`) says more than the retry node itself.
         rank = (1 if rest else 0, node.get("finishedAt") or "")
+        message = node.get("message") or node.get("phase") or "failed"
+        # A `wait any` race whose members all failed: its last member and
+        # wfc's error, from the pod's termination message.
+        if "wfc-race\n" in message:
+            key, _, message = message.split("wfc-race\n", 1)[1].partition("\n")
         if key not in best or rank > best[key][0]:
-            message = node.get("message") or node.get("phase") or "failed"
             best[key] = (rank, order, message)
         break
 step, error = "", ""
@@ -101,6 +111,7 @@ pub fn task(name: &str, when: &str, tasks: &[(String, String, bool)]) -> (Json, 
 #[cfg(test)]
 mod tests {
     use super::SCRIPT;
+    use serde_json::json;
     use std::process::Command;
 
     /// Runs the script over `failures` (Argo's list, quoted as Argo
@@ -154,6 +165,21 @@ mod tests {
         let tie = r#"[{"displayName":"ship(0:b)","message":"m2","finishedAt":"2024-01-01T00:00:01Z"},
                       {"displayName":"build","message":"m1","finishedAt":"2024-01-01T00:00:01Z"}]"#;
         assert_eq!(pick(tie), ("build".into(), "m1".into()));
+        // A race whose members all failed: the last one, wfc's error
+        // (Argo 3 and 4 spell the node's message differently).
+        for shown in ["Error (exit code 7): ", "main: Error (exit code 7): "] {
+            let message = format!(
+                "{shown}wfc-race\nprobe_us\nevery member of `probes` failed; the last: exit code 7: boom"
+            );
+            let race = json!([{ "displayName": "build", "message": message, "finishedAt": "2024-01-01T00:00:01Z" }]);
+            assert_eq!(
+                pick(&race.to_string()),
+                (
+                    "probe_us".into(),
+                    "every member of `probes` failed; the last: exit code 7: boom".into()
+                )
+            );
+        }
         assert_eq!(pick(""), (String::new(), String::new()));
     }
 }

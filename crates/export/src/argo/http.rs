@@ -33,6 +33,7 @@ pub fn template(
         || s.until.is_some()
         || run_time
         || answer_read
+        || rt.race_member
     {
         let codes = expect_codes(s).map_err(|e| vec![e])?;
         return notify::request(wf, s, options, rt, &codes);

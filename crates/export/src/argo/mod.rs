@@ -4,7 +4,8 @@
 //! The shape: an entrypoint template `main` holding a `dag` with one task
 //! per step instance (a `for each` is unrolled by the plan, so each
 //! iteration is its own task, `ship-eu-west`, except a parallel loop of one
-//! step, one `withItems` task: `loops.rs`), one template per step
+//! step, one `withItems` task: `loops.rs`; a `wait any` block, one task
+//! whose pod races its members: `race.rs`), one template per step
 //! ([`step`]), and the workflow's `on failure` / `on success` / `finally`
 //! handlers as the `onExit` template `exit-handlers`, a dag whose tasks
 //! carry `when` on `{{workflow.status}}`; rollbacks at the end of the main
@@ -27,6 +28,7 @@ mod loops;
 mod names;
 mod notify;
 pub mod outputs;
+mod race;
 mod retries;
 mod rollback;
 mod runtime;
@@ -42,7 +44,7 @@ use runtime::RunTime;
 use serde_json::{json, Map, Value as Json};
 use std::collections::HashMap;
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{FieldValue, HandlerKind, OnFail, StepKind, Wait, Workflow};
+use wfc_language::ir::{FieldValue, HandlerKind, OnFail, StepKind, Workflow};
 use wfc_plan::{EdgeKind, Graph, GroupKind, Plan, RefTarget};
 
 /// What the command line decides.
@@ -224,28 +226,17 @@ fn unsupported(plan: &Plan, approximate: bool, warnings: &mut Vec<Diagnostic>) -
     }
     let graphs = std::iter::once(&plan.main).chain(plan.handlers.iter().map(|h| &h.graph));
     for g in graphs {
+        // A `wait any` is one task racing its members, or refused ([`race`]).
         for group in &g.groups {
-            match &group.kind {
-                GroupKind::Parallel { wait: Wait::Any } if approximate => {
-                    warnings.push(diag::approximated(
-                        group.span,
-                        "`wait any`",
-                        "dependants wait until every member has ended, then go on if any succeeded (`a.Succeeded || b.Succeeded`); the others are not cancelled, and a member that fails still fails the workflow",
-                    ))
-                }
-                GroupKind::Parallel { wait: Wait::Any } => errors.push(diag::cannot_express(
-                    group.span,
-                    "`wait any`",
-                    "an Argo dag waits for every task; there is no first-success-cancels-the-rest (pass --approximate to wait for all, go on if any succeeded)",
-                )),
-                GroupKind::ForEach {
-                    iterations: None, ..
-                } => errors.push(diag::cannot_express(
+            if let GroupKind::ForEach {
+                iterations: None, ..
+            } = &group.kind
+            {
+                errors.push(diag::cannot_express(
                     group.span,
                     "a `for each` over a list known only at run time",
                     "the export unrolls loops at plan time: loop over params or literals",
-                )),
-                _ => {}
+                ));
             }
         }
     }
@@ -297,12 +288,17 @@ fn dag(
     for (l, lp) in loops.iter().enumerate() {
         loop_of.extend(lp.members.iter().map(|&i| (i, l)));
     }
+    // `wait any` blocks run as one task each: their members share its name.
+    let races = race::find(ctx, graph, &loop_of, &mut errors);
+    let race_of = |i: usize| races.iter().find(|r| r.members.contains(&i));
     let mut task_names: Vec<String> = Vec::with_capacity(graph.steps.len());
     for (i, s) in graph.steps.iter().enumerate() {
-        let name = match loop_of.get(&i).map(|&l| loops[l].members[0]) {
-            Some(first) if first < i => task_names[first].clone(),
-            Some(_) => ctx.names.fresh(&ctx.wf.steps[s.step].name),
-            None => ctx.names.fresh(&s.name),
+        let name = match (race_of(i), loop_of.get(&i).map(|&l| loops[l].members[0])) {
+            (Some(r), _) if r.members[0] < i => task_names[r.members[0]].clone(),
+            (Some(r), _) => ctx.names.fresh(&graph.groups[r.group].name),
+            (None, Some(first)) if first < i => task_names[first].clone(),
+            (None, Some(_)) => ctx.names.fresh(&ctx.wf.steps[s.step].name),
+            (None, None) => ctx.names.fresh(&s.name),
         };
         task_names.push(name);
     }
@@ -340,6 +336,19 @@ fn dag(
     let mut tasks = Vec::new();
     for (i, s) in graph.steps.iter().enumerate() {
         let name = &task_names[i];
+        if let Some(r) = race_of(i) {
+            if r.members[0] == i {
+                match race::tasks(ctx, graph, r, &task_names, &producers, when) {
+                    Ok(mut t) => tasks.append(&mut t),
+                    Err(mut e) => errors.append(&mut e),
+                }
+                if main {
+                    let block = graph.groups[r.group].name.clone();
+                    ctx.main_tasks.push((name.clone(), block, false));
+                }
+            }
+            continue;
+        }
         let lp = loop_of.get(&i).map(|&l| &loops[l]);
         if lp.is_some_and(|lp| lp.members[0] != i) {
             continue;
@@ -653,14 +662,23 @@ fn depends(graph: &Graph, s: &wfc_plan::PlannedStep, task_names: &[String]) -> V
         if let Some(block) = graph.steps[d.on()].wait_any {
             if !blocks.contains(&block) {
                 blocks.push(block);
-                let members: Vec<String> = graph
+                let mut members: Vec<&String> = graph
                     .steps
                     .iter()
                     .zip(task_names)
                     .filter(|(m, _)| m.wait_any == Some(block))
-                    .map(|(_, n)| format!("{n}.Succeeded"))
+                    .map(|(_, n)| n)
                     .collect();
-                terms.push(format!("({})", members.join(" || ")));
+                members.dedup();
+                match members.as_slice() {
+                    // Raced in one task ([`race`]): it succeeded when one did.
+                    [one] => terms.push((*one).clone()),
+                    _ => {
+                        let ok: Vec<String> =
+                            members.iter().map(|n| format!("{n}.Succeeded")).collect();
+                        terms.push(format!("({})", ok.join(" || ")));
+                    }
+                }
             }
         } else if d.why == EdgeKind::Any {
             // Decided by its `any(…)` group, below.

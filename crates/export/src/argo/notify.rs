@@ -124,7 +124,7 @@ pub fn email(
     let script = retried(
         wf,
         s,
-        crate::mail::script(crate::mail::To::Fixed(to), "/tmp"),
+        crate::mail::script(crate::mail::To::Fixed(to), rt.tmp()),
         rt,
     )?;
     Ok(container(script, env, rt, options))
@@ -204,7 +204,7 @@ pub fn request(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut script = crate::curl::request(headers, body, codes, "/tmp");
+    let mut script = crate::curl::request(headers, body, codes, rt.tmp());
     // Its answer read by another step: kept as output parameters.
     if !rt.file_outputs.is_empty() {
         script = super::answer::keep(&script);
@@ -225,7 +225,9 @@ pub(super) fn retried(
     // `until` over the answer: the request in rounds, then any retry of
     // the whole poll.
     let script = match &s.until {
-        Some(u) => super::retries::poll_http(wf, s, u, &script, &mut env).map_err(|d| vec![d])?,
+        Some(u) => {
+            super::retries::poll_http(wf, s, u, &script, rt.tmp(), &mut env).map_err(|d| vec![d])?
+        }
         None => script,
     };
     let script = if super::retries::in_script(s) {

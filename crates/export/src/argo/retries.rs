@@ -57,6 +57,7 @@ pub fn poll_http(
     s: &PlannedStep,
     until: &wfc_plan::PlannedUntil,
     request: &str,
+    tmp: &str,
     env: &mut Vec<(String, String)>,
 ) -> Result<String, Diagnostic> {
     let mut value = |e: &Expr| text::plain(wf, &s.name, e);
@@ -67,7 +68,7 @@ pub fn poll_http(
         refuse: &until_refused,
         http: true,
     };
-    shell_loops::poll_http(request, "/tmp", until, &mut test, env)
+    shell_loops::poll_http(request, tmp, until, &mut test, env)
 }
 
 /// `run` wrapped in the loops `s` needs (`until`, an in-script retry);

@@ -101,6 +101,9 @@ pub struct RunTime<'p> {
     pub lists: Vec<(wfc_language::ir::StepId, Vec<String>)>,
     /// Values computed by tasks before this one ([`super::computed`]).
     pub computed: Vec<super::computed::Task>,
+    /// A member of a raced `wait any` ([`super::race`]): its template must
+    /// be a container script (an `http` step the curl one).
+    pub race_member: bool,
 }
 
 impl<'p> RunTime<'p> {
@@ -127,6 +130,7 @@ impl<'p> RunTime<'p> {
             task: String::new(),
             lists: Vec::new(),
             computed: Vec::new(),
+            race_member: false,
         }
     }
 
@@ -351,6 +355,16 @@ impl<'p> RunTime<'p> {
     }
 
     /// `run` with the prelude before it (POSIX shell: `case` and `$(…)`).
+    /// The folder a script's own files go in: a race member's own
+    /// (`$RUNNER_TEMP`, set by the driver), as its members share a pod.
+    pub fn tmp(&self) -> &'static str {
+        if self.race_member {
+            "$RUNNER_TEMP"
+        } else {
+            "/tmp"
+        }
+    }
+
     pub fn with_prelude(&self, run: String) -> String {
         if self.prelude.is_empty() {
             return run;

@@ -151,6 +151,10 @@ pub fn template(
         if !rt.artifacts_in.is_empty() {
             rt.prelude.insert(0, super::files::unpack());
         }
+        if rt.race_member {
+            // Its own folder: the race's members share the pod's `/tmp`.
+            run = run.replace("/tmp/", &format!("{}/", rt.tmp()));
+        }
         let run = rt.with_prelude(run);
         if with_outputs {
             c.insert(
