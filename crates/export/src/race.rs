@@ -137,22 +137,24 @@ wfc_start() {
   $wfc_own sh "$wfc_race/$1.start" &
   wfc_pids="$wfc_pids $1:$!"
 }
+wfc_ended=
 wfc_stop() {
   for wfc_p in $wfc_pids; do
-    [ "${wfc_p%%:*}" = "$1" ] && continue
-    kill -TERM -"${wfc_p#*:}" 2>/dev/null && eval "wfc_who=\$WF_RACE_${wfc_p%%:*}" &&
-      echo "wfc: \`$wfc_who\` cancelled"
+    case " $wfc_ended " in *" ${wfc_p%%:*} "*) continue ;; esac
+    # Its group, or the process itself if `setsid` has not run yet.
+    { kill -TERM -"${wfc_p#*:}" || kill -TERM "${wfc_p#*:}"; } 2>/dev/null &&
+      eval "wfc_who=\$WF_RACE_${wfc_p%%:*}" && echo "wfc: \`$wfc_who\` cancelled"
   done
   for wfc_p in $wfc_pids; do wait "${wfc_p#*:}" 2>/dev/null; done
 }
 wfc_wait() {
   wfc_left=$1
   while [ "$wfc_left" -gt 0 ] && read -r wfc_i wfc_status <&9; do
-    wfc_left=$((wfc_left - 1))
+    wfc_left=$((wfc_left - 1)) wfc_ended="$wfc_ended $wfc_i"
     eval "wfc_who=\$WF_RACE_$wfc_i"
     if [ "$wfc_status" = 0 ]; then
       echo "wfc: \`$wfc_who\` succeeded first"
-      wfc_stop "$wfc_i"
+      wfc_stop
       rm -rf "$wfc_race"
       exit 0
     fi
@@ -169,7 +171,7 @@ wfc_wait() {
   exit "$wfc_code"
 }
 # Stopped from outside (a cancel, a timeout): the members with it.
-trap 'wfc_stop 0; rm -rf "$wfc_race"; exit 143' TERM INT HUP
+trap 'wfc_stop; rm -rf "$wfc_race"; exit 143' TERM INT HUP
 "#;
 
 /// Each member's log lines, prefixed with its name.
