@@ -24,11 +24,7 @@ pub(crate) const ALL: &[Entry] = &[
         )],
     ),
     ("examples/etl.wf", &[], &[]),
-    (
-        "examples/file-drop.wf",
-        &[],
-        &[("E0731", "`on change`: GitHub has no trigger on local files")],
-    ),
+    ("examples/file-drop.wf", &[], &[]),
     ("examples/health-poll.wf", &[], &[]),
     ("examples/incident.wf", &[], &[]),
     ("examples/ml-train.wf", &[], &[]),
