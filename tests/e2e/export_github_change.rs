@@ -19,7 +19,22 @@ use std::process::Command;
 fn file_drop_exports_as_a_push_and_is_pinned() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("file-drop.yml");
-    let yaml = export_ok(Path::new("examples/file-drop.wf"), &[], &out);
+    let run = export(Path::new("examples/file-drop.wf"), &[], &out);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    // Its loop and `len(files)` are fixed at export, as every param that
+    // shapes the graph or is folded is: a warning at each.
+    assert_eq!(
+        reported(&stderr, "examples/file-drop.wf"),
+        [("E0731".to_string(), 21), ("E0731".to_string(), 28)],
+        "{stderr}"
+    );
+    assert!(stderr.contains("is fixed at export here"), "{stderr}");
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    assert!(yaml
+        .lines()
+        .nth(1)
+        .is_some_and(|l| !l.contains("Approximated")));
     let doc: Json = serde_norway::from_str(&yaml).unwrap();
     assert_eq!(
         doc["on"]["push"],

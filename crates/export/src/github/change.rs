@@ -23,7 +23,9 @@
 
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Change, Trigger};
+use wfc_language::ir::{
+    BlockKind, Change, Expr, ExprKind, FieldValue, InterpPart, ParamId, Trigger, Workflow,
+};
 use wfc_plan::Plan;
 
 /// The job's output saying whether the run goes on.
@@ -281,6 +283,83 @@ pub fn trigger<'p>(
     found
 }
 
+/// Warnings (E0731) where a param the change trigger sets is fixed at
+/// export, as every param that shapes the graph or is folded into a value
+/// is (docs/export.md, Values): a push's files then do not reach it.
+pub fn fixed(wf: &Workflow, c: &Change, errors: &mut Vec<Diagnostic>) {
+    let set: Vec<ParamId> = c.params.iter().map(|p| p.param).collect();
+    let reads = |e: &Expr| {
+        let mut found = None;
+        e.walk(&mut |x| match x.kind {
+            ExprKind::Param(p) if set.contains(&p) => found = Some(p),
+            _ => {}
+        });
+        found
+    };
+    let mut warn = |e: &Expr, p: ParamId, what: &str| {
+        let name = &wf.params[p].name;
+        errors.push(
+            Diagnostic::warning(
+                "E0731",
+                format!("`{name}`, which a push sets, is fixed at export here: {what}"),
+            )
+            .primary(e.span, format!("read with `{name}` as exported"))
+            .help(format!("on GitHub only a bare `${{{name}}}` reads the push's value; compute this inside a step from it (a loop over its items in the script), or run the workflow with `wfc serve`")),
+        );
+    };
+    for b in &wf.blocks {
+        match &b.kind {
+            BlockKind::IfBranch { cond: Some(e), .. } => {
+                if let Some(p) = reads(e) {
+                    warn(e, p, "the `if` is decided at export");
+                }
+            }
+            BlockKind::ForEach { iter, parallel, .. } => {
+                let count = parallel.as_ref().and_then(|p| p.as_ref());
+                for e in std::iter::once(iter).chain(count) {
+                    if let Some(p) = reads(e) {
+                        warn(
+                            e,
+                            p,
+                            "the loop is unrolled over the exported value, not the pushed files",
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for step in &wf.steps {
+        for f in &step.fields {
+            let exprs: Vec<&Expr> = match &f.value {
+                FieldValue::Expr(e) => vec![e],
+                FieldValue::Map(kvs) => kvs.iter().map(|(_, e)| e).collect(),
+                FieldValue::Mount { source, target } => vec![source, target],
+                _ => Vec::new(),
+            };
+            for e in exprs {
+                if let Some(x) = folded(e) {
+                    if let Some(p) = reads(x) {
+                        warn(x, p, "this value is computed with the exported value");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The part of `e` the export folds (all but a bare param, in text or alone).
+fn folded(e: &Expr) -> Option<&Expr> {
+    match &e.kind {
+        ExprKind::Param(_) => None,
+        ExprKind::Interp(parts) => parts.iter().find_map(|p| match p {
+            InterpPart::Expr(x) => folded(x),
+            InterpPart::Text(_) => None,
+        }),
+        _ => Some(e),
+    }
+}
+
 /// `on.push`: any branch, the glob's files.
 pub fn on_push(glob: &Glob) -> Json {
     json!({ "branches": ["**"], "paths": [glob.filter] })
@@ -334,7 +413,7 @@ fi
 
 /// The trigger as written in `.wf` (`WF_CHANGE`, for readers and `wfc
 /// import`; never run), or None when it would hold `${{`.
-pub fn shown(wf: &wfc_language::ir::Workflow, c: &Change) -> Option<String> {
+pub fn shown(wf: &Workflow, c: &Change) -> Option<String> {
     let glob = c.glob.replace('\\', "\\\\").replace('"', "\\\"");
     let mut body = Vec::new();
     if c.debounce_ms != wfc_language::ir::DEFAULT_DEBOUNCE_MS {
