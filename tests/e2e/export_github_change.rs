@@ -145,7 +145,8 @@ const GLOBS: &[&str] = &[
 
 /// The clone a runner would check out of a repository whose `main` has
 /// two commits (`FIRST`, then `ADDED`, `old.csv` modified, `gone.csv`
-/// deleted, `moved-from.csv` renamed), its workflow in `flows/`, and a
+/// deleted, `moved-from.csv` renamed), its workflow in `flows/` (and at
+/// the root), and a
 /// branch `feature` one commit past `main`; the commits' ids.
 struct Repo {
     clone: std::path::PathBuf,
@@ -162,6 +163,7 @@ fn repo(dir: &Path, wf: &str) -> Repo {
         write(&work, &format!("flows/{f}"), "a,b\n");
     }
     write(&work, "flows/w.wf", wf);
+    write(&work, "w.wf", wf);
     write(&work, "other/incoming/x.csv", "outside\n");
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-qm", "first"]);
@@ -318,6 +320,27 @@ fn the_pushed_files_are_those_wfc_serve_would_match() {
             "`{glob}` on a new branch"
         );
         assert!(!r.clone.join("pwned").exists() && !temp.join("pwned").exists());
+
+        // The same trigger at the repository's root: the glob is relative
+        // to it, so the files are `flows/…` (and `other/…`).
+        let yaml = export_ok(&r.clone.join("w.wf"), &[], &case.join("root.yml"));
+        let doc: Json = serde_norway::from_str(&yaml).unwrap();
+        let in_flows = paths.as_str().unwrap().strip_prefix("flows/").unwrap();
+        assert_eq!(doc["on"]["push"]["paths"][0], in_flows);
+        let step = &doc["jobs"]["wfc-params"]["steps"][1];
+        let got = pushed(
+            step,
+            &r.clone,
+            &temp,
+            &r.first,
+            &r.second,
+            "refs/heads/main",
+        );
+        let files: Vec<String> = serde_json::from_str(&got["files"]).unwrap();
+        let mut at_root: Vec<String> = written.iter().map(|f| format!("flows/{f}")).collect();
+        at_root.push("other/incoming/y.csv".into());
+        let at_root: Vec<&str> = at_root.iter().map(String::as_str).collect();
+        assert_eq!(files, matched(glob, &at_root), "`{glob}` at the root");
     }
     assert!(compared > 30, "the globs matched {compared} files in all");
 }
@@ -361,6 +384,20 @@ fn a_push_that_only_deletes_starts_nothing() {
     );
     assert_eq!(got["files"], "[]");
     assert_eq!(got["wfc-go"], "false");
+    // A branch deleted: no commit after it, no file.
+    let zeros = "0".repeat(40);
+    let got = pushed(
+        step,
+        &r.clone,
+        &temp,
+        &r.feature,
+        &zeros,
+        "refs/heads/feature",
+    );
+    assert_eq!(
+        (got["files"].as_str(), got["wfc-go"].as_str()),
+        ("[]", "false")
+    );
     // By hand: the input, and the run goes on.
     let mut known: HashMap<String, String> = HashMap::new();
     for (k, v) in [

@@ -388,12 +388,14 @@ pub fn env() -> [(&'static str, &'static str); 4] {
 }
 
 /// The files a push added or modified, `\0`-separated, into
-/// `$RUNNER_TEMP/wfc-changed` (empty for another event). A new branch
+/// `$RUNNER_TEMP/wfc-changed` (empty for another event, or a branch's
+/// deletion). A new branch
 /// (`before` all zeros) counts from where it left the default branch, and
 /// a first push of the default branch from nothing. A force-push's
 /// `before`, no longer on a branch, is fetched.
 pub const LIST: &str = r#": > "$RUNNER_TEMP/wfc-changed"
-if [ "$WF_EVENT" = push ]; then
+# (A branch's deletion, `after` all zeros, brings no file.)
+if [ "$WF_EVENT" = push ] && [ -n "${WF_AFTER//0/}" ]; then
   case "$WF_BEFORE:$WF_AFTER" in
     *[!0-9a-f:]* | :* | *:) echo "::error::not a push's commits: '$WF_BEFORE' '$WF_AFTER'"; exit 1 ;;
   esac
