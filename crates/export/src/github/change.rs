@@ -23,9 +23,7 @@
 
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{
-    BlockKind, Change, Expr, ExprKind, FieldValue, InterpPart, ParamId, Trigger, Workflow,
-};
+use wfc_language::ir::{BlockKind, Change, Expr, ExprKind, ParamId, Trigger, Workflow};
 use wfc_plan::Plan;
 
 /// The job's output saying whether the run goes on.
@@ -284,8 +282,9 @@ pub fn trigger<'p>(
 }
 
 /// Warnings (E0731) where a param the change trigger sets is fixed at
-/// export, as every param that shapes the graph or is folded into a value
-/// is (docs/export.md, Values): a push's files then do not reach it.
+/// export, as every param that shapes the graph is (docs/export.md,
+/// Values): a push's files then do not reach it. (A value computed from
+/// it is computed while the job runs, [`super::computed`].)
 pub fn fixed(wf: &Workflow, c: &Change, errors: &mut Vec<Diagnostic>) {
     let set: Vec<ParamId> = c.params.iter().map(|p| p.param).collect();
     let reads = |e: &Expr| {
@@ -304,7 +303,7 @@ pub fn fixed(wf: &Workflow, c: &Change, errors: &mut Vec<Diagnostic>) {
                 format!("`{name}`, which a push sets, is fixed at export here: {what}"),
             )
             .primary(e.span, format!("read with `{name}` as exported"))
-            .help(format!("on GitHub only a bare `${{{name}}}` reads the push's value; compute this inside a step from it (a loop over its items in the script), or run the workflow with `wfc serve`")),
+            .help(format!("on GitHub a step reads the push's value (`${{{name}}}`, `len({name})`) but the graph is fixed: loop over its items inside one step's script, or run the workflow with `wfc serve`")),
         );
     };
     for b in &wf.blocks {
@@ -328,35 +327,6 @@ pub fn fixed(wf: &Workflow, c: &Change, errors: &mut Vec<Diagnostic>) {
             }
             _ => {}
         }
-    }
-    for step in &wf.steps {
-        for f in &step.fields {
-            let exprs: Vec<&Expr> = match &f.value {
-                FieldValue::Expr(e) => vec![e],
-                FieldValue::Map(kvs) => kvs.iter().map(|(_, e)| e).collect(),
-                FieldValue::Mount { source, target } => vec![source, target],
-                _ => Vec::new(),
-            };
-            for e in exprs {
-                if let Some(x) = folded(e) {
-                    if let Some(p) = reads(x) {
-                        warn(x, p, "this value is computed with the exported value");
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The part of `e` the export folds (all but a bare param, in text or alone).
-fn folded(e: &Expr) -> Option<&Expr> {
-    match &e.kind {
-        ExprKind::Param(_) => None,
-        ExprKind::Interp(parts) => parts.iter().find_map(|p| match p {
-            InterpPart::Expr(x) => folded(x),
-            InterpPart::Text(_) => None,
-        }),
-        _ => Some(e),
     }
 }
 
