@@ -13,7 +13,7 @@
 //!
 //! `changed` is computed per push by the `wfc-params` job
 //! ([`super::trigger_params`]): it checks the repository out with its
-//! history, lists the files the push added or modified ([`LIST`], `git
+//! history (with `--no-checkout` too: it needs the commits), lists the files the push added or modified ([`LIST`], `git
 //! diff` between `github.event.before` and `github.sha`, both through
 //! `env:`; a new branch from where it left the default branch), and its jq
 //! program keeps those under the workflow's folder whose rest matches the
@@ -367,7 +367,7 @@ pub const LIST: &str = r#": > "$RUNNER_TEMP/wfc-changed"
 # (A branch's deletion, `after` all zeros, brings no file.)
 if [ "$WF_EVENT" = push ] && [ -n "${WF_AFTER//0/}" ]; then
   case "$WF_BEFORE:$WF_AFTER" in
-    *[!0-9a-f:]* | :* | *:) echo "::error::not a push's commits: '$WF_BEFORE' '$WF_AFTER'"; exit 1 ;;
+    *[!0-9a-f:]* | :* | *:) echo "::error::the push's commits are not commit ids"; exit 1 ;;
   esac
   if [ -z "${WF_BEFORE//0/}" ]; then
     from=""
