@@ -7,8 +7,9 @@
 //! with `paths: [HOME/GLOB]`, the glob in GitHub's filter syntax matching
 //! exactly what wfc's matcher (globset, `*` within one folder) matches, or
 //! refused (E0731) where it cannot: `?` (GitHub's means "the previous
-//! character, or not"), `{a,b}`, a negated class or one of other than
-//! letters and digits. A push is one batch: `debounce` has nothing to wait
+//! character, or not"), a negated class or one of other than letters and
+//! digits, `{a,b}` of more than names and `*` (those are one filter per
+//! alternative). A push is one batch: `debounce` has nothing to wait
 //! for.
 //!
 //! `changed` is computed per push by the `wfc-params` job
@@ -32,11 +33,12 @@ pub const GO: &str = "wfc-go";
 /// The jq variable holding `changed`.
 pub const CHANGED: &str = "$wfc_changed";
 
-/// A glob as GitHub's path filter and as a regex.
+/// A glob as GitHub's path filters and as a regex.
 #[derive(Debug, PartialEq)]
 pub struct Glob {
-    /// GitHub's `paths` pattern, from the repository's root.
-    pub filter: String,
+    /// GitHub's `paths` patterns, from the repository's root: one per
+    /// alternative of its `{…}`s.
+    pub filters: Vec<String>,
     /// An Oniguruma regex (jq's `test`) over a path relative to the
     /// workflow's folder, anchored at both ends.
     pub regex: String,
@@ -63,12 +65,90 @@ enum Token {
 /// `home`, `.` at the repository's root), or why GitHub's filter cannot
 /// match exactly the same paths.
 pub fn translate(glob: &str, home: &str) -> Result<Glob, String> {
+    let mut filters: Vec<String> = Vec::new();
+    let mut regexes = Vec::new();
+    for one in alternatives(glob)? {
+        let (filter, regex) = translate_one(&one, home)?;
+        if !filters.contains(&filter) {
+            filters.push(filter);
+            regexes.push(regex);
+        }
+    }
+    let regex = match regexes.len() {
+        1 => format!("\\A{}\\z", regexes[0]),
+        _ => format!("\\A(?:{})\\z", regexes.join("|")),
+    };
+    Ok(Glob { filters, regex })
+}
+
+/// At most this many globs from one glob's `{…}`s.
+const MAX_ALTERNATIVES: usize = 32;
+
+/// `glob` with each `{a,b}` expanded (`x.{csv,tsv}`: `x.csv`, `x.tsv`),
+/// exactly what globset's alternatives match when each alternative is
+/// names and `*` within one folder (no `/`, `**`, `[`, or nesting).
+fn alternatives(glob: &str) -> Result<Vec<String>, String> {
+    let refuse = |why: &str| Err(format!("`{{…}}` alternatives {why}"));
+    let mut out = vec![String::new()];
+    let mut chars = glob.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let next = chars.next().map(String::from).unwrap_or_default();
+                out.iter_mut().for_each(|o| {
+                    o.push('\\');
+                    o.push_str(&next);
+                });
+            }
+            '{' => {
+                let mut options = vec![String::new()];
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(',') => options.push(String::new()),
+                        Some('\\') => {
+                            let next = chars.next().ok_or("a `\\` at the end".to_string())?;
+                            let last = options.last_mut().unwrap();
+                            last.push('\\');
+                            last.push(next);
+                        }
+                        Some('{' | '/' | '[' | '?') | None => {
+                            return refuse("holding `{`, `/`, `[` or `?`, or not closed: write each alternative's glob as names and `*`")
+                        }
+                        Some(c) => options.last_mut().unwrap().push(c),
+                    }
+                }
+                if options.iter().any(|o| o.is_empty() || o.contains("**")) {
+                    return refuse("with an empty one or `**`");
+                }
+                if out.len() * options.len() > MAX_ALTERNATIVES {
+                    return refuse(&format!("making more than {MAX_ALTERNATIVES} patterns"));
+                }
+                out = out
+                    .iter()
+                    .flat_map(|o| options.iter().map(move |x| format!("{o}{x}")))
+                    .collect();
+            }
+            '}' => return refuse("with a `}` that closes none"),
+            c => out.iter_mut().for_each(|o| o.push(c)),
+        }
+    }
+    // `*{*,x}` would be `**`, which globset reads as two `*` of one name.
+    let stars = glob.matches("**").count();
+    if out.iter().any(|o| o.matches("**").count() != stars) {
+        return refuse("whose `*` meets a `*` outside them");
+    }
+    Ok(out)
+}
+
+/// One glob without `{…}`: its filter and its regex (unanchored).
+fn translate_one(glob: &str, home: &str) -> Result<(String, String), String> {
     let parts = parse(glob)?;
     let mut filter = Vec::new();
     if home != "." {
         filter.push(home.chars().map(github_lit).collect::<String>());
     }
-    let mut regex = String::from("\\A");
+    let mut regex = String::new();
     let n = parts.len();
     // Whether the regex so far ends where a name may start.
     let mut open = true;
@@ -119,11 +199,7 @@ pub fn translate(glob: &str, home: &str) -> Result<Glob, String> {
             }
         }
     }
-    regex.push_str("\\z");
-    Ok(Glob {
-        filter: filter.join("/"),
-        regex,
-    })
+    Ok((filter.join("/"), regex))
 }
 
 /// A literal character in GitHub's filter: its special ones escaped.
@@ -186,7 +262,7 @@ fn parse(glob: &str) -> Result<Vec<Part>, String> {
                 _ => return Err("a `\\` before `/`, a control character or the end".into()),
             },
             '?' => return Err("`?` (any one character): GitHub's `?` makes the character before it optional, and no filter matches any one character".into()),
-            '{' | '}' => return Err("`{…}` alternatives: GitHub's filters have none; write a trigger per alternative's files in one folder, or name them with `*`".into()),
+            '{' | '}' => return Err("a `{` or `}` in an alternative".into()),
             '[' => tokens.push(class(&mut chars)?),
             c if c.is_control() => return Err("a control character".into()),
             c => tokens.push(Token::Lit(c)),
@@ -257,7 +333,7 @@ pub fn trigger<'p>(
         let refuse = |what: String, label: &str| {
             Diagnostic::error("E0731", format!("GitHub Actions cannot carry this `on change`: {what}"))
                 .primary(c.span, label.to_string())
-                .help("a push to the repository is the change on GitHub: give the workflow one `on change` with a glob of names, `*`, `**` and `[0-9a-z]` classes, or run it with `wfc serve`")
+                .help("a push to the repository is the change on GitHub: give the workflow one `on change` with a glob of names, `*`, `**`, `[0-9a-z]` classes and `{a,b}` of names, or run it with `wfc serve`")
         };
         if found.is_some() {
             errors.push(refuse(
@@ -332,7 +408,7 @@ pub fn fixed(wf: &Workflow, c: &Change, errors: &mut Vec<Diagnostic>) {
 
 /// `on.push`: any branch, the glob's files.
 pub fn on_push(glob: &Glob) -> Json {
-    json!({ "branches": ["**"], "paths": [glob.filter] })
+    json!({ "branches": ["**"], "paths": glob.filters })
 }
 
 /// The checkout of a push's history, before [`LIST`].
@@ -436,7 +512,7 @@ mod tests {
 
     fn t(glob: &str, home: &str) -> (String, String) {
         let g = translate(glob, home).unwrap();
-        (g.filter, g.regex)
+        (g.filters.join(" "), g.regex)
     }
 
     #[test]
@@ -458,13 +534,23 @@ mod tests {
             "a\\+b/in/**/x[0-9a-f].c\\+"
         );
         assert_eq!(t("a**b/[x]\\*", ".").0, "a*b/x\\*");
+        assert_eq!(
+            t("in/{a,b*}.{csv,tsv}", "."),
+            (
+                "in/a.csv in/a.tsv in/b*.csv in/b*.tsv".into(),
+                "\\A(?:in/a\\.csv|in/a\\.tsv|in/b[^/]*\\.csv|in/b[^/]*\\.tsv)\\z".into()
+            )
+        );
     }
 
     #[test]
     fn what_github_cannot_match_is_refused() {
         for glob in [
             "a?.csv",
-            "{a,b}.csv",
+            "{a,b/c}.csv",
+            "{a,}.csv",
+            "*{*,x}",
+            "{a,{b}}",
             "[!a].csv",
             "[.].csv",
             "a//b",
