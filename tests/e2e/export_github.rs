@@ -21,7 +21,8 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     // The sql steps, what reads their rows and the script's `result`, and
     // the paused gate export.
     ("etl.wf", &[], &[]),
-    ("file-drop.wf", &[], &[("E0731", 11)]),
+    // `on change` is a push; `wfc-params` lists its files.
+    ("file-drop.wf", &[], &[]),
     ("health-poll.wf", &[], &[]),
     // The emails, the paused gate, `json(x.stdout)` and the answers of
     // http steps computed by jq.

@@ -17,11 +17,7 @@ pub(crate) type Entry = (
 pub(crate) const ALL: &[Entry] = &[
     ("examples/deploy.wf", &["version=1.2.3"], &[]),
     ("examples/etl.wf", &[], &[]),
-    (
-        "examples/file-drop.wf",
-        &[],
-        &[("E0731", "`on change`: GitHub has no trigger on local files")],
-    ),
+    ("examples/file-drop.wf", &[], &[]),
     ("examples/health-poll.wf", &[], &[]),
     ("examples/incident.wf", &[], &[]),
     ("examples/ml-train.wf", &[], &[]),

@@ -42,6 +42,8 @@ pub enum Leaf {
     /// Such a text in the target's own words, and the jq filter turning it
     /// into wfc's value (Argo's `Succeeded` as `"succeeded"`).
     Mapped(String, &'static str),
+    /// A variable the program itself binds (`$wfc_changed`).
+    Var(&'static str),
 }
 
 /// What a target tells the translation.
@@ -91,6 +93,7 @@ impl Jq {
             Leaf::Known(v) => literal(&v),
             Leaf::Input(t) => self.input(t, ty),
             Leaf::Mapped(t, filter) => format!("({} | {filter})", self.input(t, &Type::String)),
+            Leaf::Var(v) => v.to_string(),
             Leaf::Inputs(items) => {
                 let item = match ty {
                     Type::List(t) => (**t).clone(),

@@ -18,10 +18,12 @@
 //! (`failed.rs`); a call
 //! is its steps' jobs and a join job checking their results (`join.rs`),
 //! a gate's `on fail pause` a check, an approval and a gate job (`pause.rs`),
-//! a webhook's `when` a first job every job waits for (`hook_when.rs`).
+//! a webhook's `when` a first job every job waits for (`hook_when.rs`),
+//! an `on change` a push whose files that job lists (`change.rs`).
 
 mod answer;
 mod attempts;
+mod change;
 mod computed;
 mod configured;
 mod email;
@@ -86,11 +88,21 @@ pub struct Exported {
 /// GitHub Actions cannot express.
 pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let (on, zoned) = triggers(plan, wf, &mut errors);
+    let change = change::trigger(plan, options.home, &mut errors);
+    if let Some((c, _)) = &change {
+        change::fixed(wf, c, &mut errors);
+    }
+    let (on, zoned) = triggers(plan, wf, change.as_ref().map(|(_, g)| g), &mut errors);
     alerts(plan, options.approximate, &mut errors);
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
     let when = hook_when::guard(plan, wf, runs_on, &mut errors);
-    let params = trigger_params::job(plan, wf, runs_on, &mut errors);
+    let params = trigger_params::job(
+        plan,
+        wf,
+        runs_on,
+        (change.as_ref(), options.home),
+        &mut errors,
+    );
     // Without a checkout the workspace holds no folder of the repository.
     let home = if options.checkout { options.home } else { "." };
     let mut jobs = jobs::jobs(
@@ -133,9 +145,14 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     if let Some(f) = &jobs.failed {
         failed::finish(&mut jobs.jobs, f);
     }
-    // A webhook's params: every job reads them from their job.
+    // A webhook's params: every job reads them from their job, and with
+    // a change trigger runs only when the push brought files.
     if let Some(job) = params {
-        trigger_params::need_all(&mut jobs.jobs, trigger_params::ID);
+        if change.is_some() {
+            zoned::gate_on(&mut jobs.jobs, trigger_params::ID, change::GO);
+        } else {
+            trigger_params::need_all(&mut jobs.jobs, trigger_params::ID);
+        }
         jobs.jobs.insert(trigger_params::ID.into(), job);
     }
     // A schedule in a time zone: every job waits for the offset check.
@@ -161,7 +178,8 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     doc.insert("jobs".into(), Json::Object(jobs.jobs));
     // `on:` as GitHub spells it: its parser reads the key as the string.
     let yaml = crate::yaml::to_string(&Json::Object(doc), &["on"]);
-    let approximated = if warnings.is_empty() {
+    // (E0731's warnings, a push's param fixed at export, approximate nothing.)
+    let approximated = if warnings.iter().all(|w| w.code == "E0731") {
         ""
     } else {
         "# Approximated (--approximate): see the warnings of the export and docs/export.md.\n"
@@ -196,13 +214,15 @@ fn alerts(plan: &Plan, approximate: bool, errors: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `on:`: `workflow_dispatch` always (inputs from the params), `schedule`
-/// and `repository_dispatch` from the workflow's triggers.
+/// `on:`: `workflow_dispatch` always (inputs from the params), `schedule`,
+/// `repository_dispatch` and `push` (`change`: [`change::trigger`]'s glob)
+/// from the workflow's triggers.
 /// The second value: with a schedule in a time zone, every schedule's UTC
 /// crons for the offset check ([`zoned`]).
 fn triggers(
     plan: &Plan,
     wf: &Workflow,
+    change: Option<&change::Glob>,
     errors: &mut Vec<Diagnostic>,
 ) -> (Json, Option<Vec<zoned::Line>>) {
     let mut on = Map::new();
@@ -237,14 +257,8 @@ fn triggers(
             Trigger::Webhook(h) => {
                 dispatch_types.push(Json::String(h.path.trim_start_matches('/').into()))
             }
-            Trigger::Change(c) => errors.push(
-                Diagnostic::error(
-                    "E0731",
-                    "GitHub Actions has no trigger on local file changes",
-                )
-                .primary(c.span, "`on change`")
-                .help("use `on schedule` or `on webhook`, or run this workflow with `wfc serve`"),
-            ),
+            // Refused by `change::trigger`, if at all.
+            Trigger::Change(_) => {}
         }
     }
     for line in &lines {
@@ -255,6 +269,9 @@ fn triggers(
     }
     if !schedules.is_empty() {
         on.insert("schedule".into(), Json::Array(schedules));
+    }
+    if let Some(glob) = change {
+        on.insert("push".into(), change::on_push(glob));
     }
     if !dispatch_types.is_empty() {
         on.insert(

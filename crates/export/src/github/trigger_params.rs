@@ -9,31 +9,32 @@
 //! else the value bound at export. Every job needs it and reads
 //! `needs.wfc-params.outputs.NAME`. A dispatch carries no headers or query
 //! string: `request.headers` and `request.query` are empty maps there.
+//! An `on change` is a push, whose `changed` the job lists too, and whose
+//! params are its arm for the `push` event ([`super::change`]).
 
+use super::change::{self, Glob};
 use super::values::secret_name;
 use crate::jq::{self, json_str, Jq, Leaf, Leaves};
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, ParamId, Trigger, TriggerInput, Workflow};
+use wfc_language::ir::{Change, Expr, ExprKind, ParamId, Trigger, TriggerInput, Workflow};
 use wfc_plan::{Plan, Value};
 
 /// The job's id (and its step's).
 pub const ID: &str = "wfc-params";
 
-/// The params a webhook trigger sets (every param that is not secret, for
-/// a webhook binding the body's fields by name).
+/// The params a webhook or change trigger sets (every param that is not
+/// secret, for a webhook binding the body's fields by name).
 pub fn set(plan: &Plan, wf: &Workflow) -> Vec<ParamId> {
     let mut out: Vec<ParamId> = Vec::new();
     for t in &plan.triggers {
-        let Trigger::Webhook(h) = &t.trigger else {
-            continue;
-        };
-        let ids: Vec<ParamId> = if h.params.is_empty() {
-            (0..wf.params.len())
+        let ids: Vec<ParamId> = match &t.trigger {
+            Trigger::Webhook(h) if h.params.is_empty() => (0..wf.params.len())
                 .filter(|&p| !wf.params[p].is_tainted())
-                .collect()
-        } else {
-            h.params.iter().map(|p| p.param).collect()
+                .collect(),
+            Trigger::Webhook(h) => h.params.iter().map(|p| p.param).collect(),
+            Trigger::Change(c) => c.params.iter().map(|p| p.param).collect(),
+            Trigger::Schedule(_) => continue,
         };
         for p in ids {
             if !out.contains(&p) {
@@ -58,6 +59,7 @@ impl Leaves for Hook<'_> {
             ExprKind::TriggerInput(TriggerInput::RequestHeaders | TriggerInput::RequestQuery) => {
                 Some(Ok(Leaf::Known(Value::Map(Vec::new()))))
             }
+            ExprKind::TriggerInput(TriggerInput::Changed) => Some(Ok(Leaf::Var(change::CHANGED))),
             ExprKind::Param(p) => Some(match &self.bound[*p] {
                 Some(v) if !e.tainted => Ok(Leaf::Known(v.clone())),
                 _ => Err(self.refuse(e, "a param only the run knows")),
@@ -73,20 +75,22 @@ impl Leaves for Hook<'_> {
             format!("GitHub Actions cannot compute this trigger param: {what}"),
         )
         .primary(e.span, "read when the dispatch comes")
-        .help("compute it from `request.json` (the dispatch's `client_payload`), or inside a step")
+        .help("compute it from `request.json` (the dispatch's `client_payload`) or `changed` (the push's files), or inside a step")
     }
 }
 
-/// The job deciding the params [`set`] holds, if any; what it cannot
-/// compute goes to `errors`.
+/// The job deciding the params [`set`] holds, and with a change trigger
+/// (`change`, the workflow's folder `home`) its `changed` and whether the
+/// push goes on, if any; what it cannot compute goes to `errors`.
 pub fn job(
     plan: &Plan,
     wf: &Workflow,
     runs_on: &str,
+    (change, home): (Option<&(&Change, Glob)>, &str),
     errors: &mut Vec<Diagnostic>,
 ) -> Option<Json> {
     let set = set(plan, wf);
-    if set.is_empty() {
+    if set.is_empty() && change.is_none() {
         return None;
     }
     let bound = plan.param_values(wf.params.len());
@@ -149,35 +153,79 @@ pub fn job(
             values.join(", ")
         ));
     }
+    if let Some((c, _)) = change {
+        let mut values = Vec::new();
+        for &p in &set {
+            let value = match c.params.iter().find(|tp| tp.param == p) {
+                Some(tp) => match program.text(&hook, &tp.value) {
+                    Ok(v) => v,
+                    Err(d) => {
+                        errors.push(d);
+                        continue;
+                    }
+                },
+                None => fallback(p),
+            };
+            values.push(format!("[{}, {value}]", json_str(&wf.params[p].name)));
+        }
+        arms.push(format!(
+            "elif $event == \"push\" then [{}]",
+            values.join(", ")
+        ));
+    }
     let other: Vec<String> = set
         .iter()
         .map(|&p| format!("[{}, {}]", json_str(&wf.params[p].name), fallback(p)))
         .collect();
-    let body = format!(
-        "{} else [{}] end | .[] | \"\\(.[0])<<\\($d)\\n\\(.[1])\\n\\($d)\\n\"",
-        arms.join(" "),
-        other.join(", ")
-    );
+    // With a change: `changed` first, and whether a push goes on last.
+    let mut pairs = format!("{} else [{}] end", arms.join(" "), other.join(", "));
+    if let Some((_, glob)) = change {
+        pairs = format!(
+            "{}({pairs}) + [[{}, ($event != \"push\" or ({} | length > 0) | tostring)]]",
+            change::binding(glob, home),
+            json_str(change::GO),
+            change::CHANGED
+        );
+    }
+    let body = format!("{pairs} | .[] | \"\\(.[0])<<\\($d)\\n\\(.[1])\\n\\($d)\\n\"");
     for (var, text) in &program.inputs {
         env.insert(var.clone(), json!(text));
     }
     env.insert("WF_EVENT".into(), json!("${{ github.event_name }}"));
     env.insert("WF_ACTION".into(), json!("${{ github.event.action }}"));
     env.insert("WF_JQ".into(), json!(jq::single(&body)));
-    let outputs: Map<String, Json> = set
+    let mut names: Vec<&str> = set.iter().map(|&p| wf.params[p].name.as_str()).collect();
+    let mut steps = Vec::new();
+    let mut run = RUN.to_string();
+    if change.is_some() {
+        names.push(change::GO);
+        steps.push(change::checkout());
+        for (var, text) in change::env() {
+            env.insert(var.into(), json!(text));
+        }
+        if let Some(shown) = change.and_then(|(c, _)| change::shown(wf, c)) {
+            env.insert("WF_CHANGE".into(), json!(shown));
+        }
+        run = format!(
+            "{}{}",
+            change::LIST,
+            RUN.replace("-nj ", "-nj --rawfile files \"$RUNNER_TEMP/wfc-changed\" ")
+        );
+    }
+    let outputs: Map<String, Json> = names
         .iter()
-        .map(|&p| {
-            let name = &wf.params[p].name;
+        .map(|name| {
             (
-                name.clone(),
+                name.to_string(),
                 json!(format!("${{{{ steps.{ID}.outputs.{name} }}}}")),
             )
         })
         .collect();
+    steps.push(json!({ "id": ID, "env": env, "run": run, "shell": "bash" }));
     Some(json!({
         "runs-on": runs_on,
         "outputs": outputs,
-        "steps": [{ "id": ID, "env": env, "run": RUN, "shell": "bash" }],
+        "steps": steps,
     }))
 }
 

@@ -53,7 +53,15 @@ pub struct Values<'a> {
 
 impl<'a> Values<'a> {
     pub fn new(plan: &Plan, wf: &'a Workflow, step: Option<&PlannedStep>) -> Values<'a> {
-        let params = plan.param_values(wf.params.len());
+        let mut params = plan.param_values(wf.params.len());
+        let hook_params = match step {
+            Some(_) => super::trigger_params::set(plan, wf),
+            None => Vec::new(),
+        };
+        // A trigger's param is the run's: nothing over it is folded.
+        for &p in &hook_params {
+            params[p] = None;
+        }
         let loops = step
             .map(|s| s.items.iter().map(|(b, _, v)| (*b, v.clone())).collect())
             .unwrap_or_default();
@@ -80,10 +88,7 @@ impl<'a> Values<'a> {
             sql_outputs,
             // (Workflow-level text cannot read a job's outputs.)
             handed_on: Default::default(),
-            hook_params: match step {
-                Some(_) => super::trigger_params::set(plan, wf),
-                None => Vec::new(),
-            },
+            hook_params,
         }
     }
 

@@ -236,12 +236,18 @@ echo "go=$go" >> "$GITHUB_OUTPUT"
 
 /// Every job but the guard `id` needs it and runs only on its `go`.
 pub fn gate_jobs(jobs: &mut Map<String, Json>, id: &str) {
+    gate_on(jobs, id, "go");
+}
+
+/// Every job but the guard `id` needs it and runs only when its output
+/// `output` is `true`.
+pub fn gate_on(jobs: &mut Map<String, Json>, id: &str, output: &str) {
     super::trigger_params::need_all(jobs, id);
     for (name, job) in jobs.iter_mut() {
         let Some(job) = job.as_object_mut().filter(|_| name != id) else {
             continue;
         };
-        let go = format!("needs.{id}.outputs.go == 'true'");
+        let go = format!("needs.{id}.outputs.{output} == 'true'");
         let cond = match job.get("if").and_then(Json::as_str) {
             Some(c) => {
                 let inner = c

@@ -154,6 +154,21 @@ pub fn params_job(jobs: &Map) -> Option<String> {
     job_of_step(jobs, "wfc-params")
 }
 
+/// The `on change` trigger the export's `wfc-params` job carries as its
+/// step's `WF_CHANGE` (the trigger as written, for readers), when its
+/// push is that trigger's.
+pub fn change(jobs: &Map) -> Option<String> {
+    let job = job_of_step(jobs, "wfc-params")?;
+    let steps = entry(entry(jobs, &job)?.1.as_mapping()?, "steps")?
+        .1
+        .as_sequence()?;
+    let text = steps.iter().filter_map(|s| s.as_mapping()).find_map(|m| {
+        let env = entry(m, "env")?.1.as_mapping()?;
+        str_of(entry(env, "WF_CHANGE")?.1)
+    })?;
+    (text.starts_with("on change \"") && !text.contains('\n')).then(|| text.to_string())
+}
+
 /// The job holding a step whose id is `id`.
 fn job_of_step(jobs: &Map, id: &str) -> Option<String> {
     jobs.iter().find_map(|(key, body)| {
@@ -166,13 +181,20 @@ fn job_of_step(jobs: &Map, id: &str) -> Option<String> {
     })
 }
 
-/// `src` without the terms of the jobs every job waits for (a webhook's
-/// `when`, then a zoned schedule's check): `needs.J.outputs.go == 'true'
+/// `src` without the terms of the jobs every job waits for (an `on
+/// change`'s push, a webhook's `when`, then a zoned schedule's check): `needs.J.outputs.go == 'true'
 /// && (REST)`; None when nothing else is left.
 pub fn ungated(ctx: &Ctx, mut src: String) -> Option<String> {
-    let zoned = ctx.zoned.as_ref().map(|(z, _)| z);
-    for g in ctx.when_job.iter().chain(zoned) {
-        let go = format!("needs.{g}.outputs.go == 'true'");
+    let zoned = ctx.zoned.as_ref().map(|(z, _)| (z, "go"));
+    let when = ctx.when_job.as_ref().map(|w| (w, "go"));
+    // An `on change`'s push that brought no file: its job's `wfc-go`.
+    let pushed = ctx
+        .change
+        .as_ref()
+        .and(ctx.params_job.as_ref())
+        .map(|p| (p, "wfc-go"));
+    for (g, out) in pushed.into_iter().chain(when).chain(zoned) {
+        let go = format!("needs.{g}.outputs.{out} == 'true'");
         if src == go {
             return None;
         }

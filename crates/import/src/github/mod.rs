@@ -44,6 +44,8 @@ pub(crate) struct Ctx<'w, 'a> {
     pub when_job: Option<String>,
     /// The export's job deciding a webhook's params (`wfc-params`).
     pub params_job: Option<String>,
+    /// The `on change` that job's push stands for, as written.
+    pub change: Option<String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -107,6 +109,7 @@ pub(crate) fn convert(
         zoned: None,
         when_job: None,
         params_job: None,
+        change: None,
         shell: None,
         workdir: None,
         schedules: Vec::new(),
@@ -115,6 +118,7 @@ pub(crate) fn convert(
         ctx.zoned = guards::zoned(jobs);
         ctx.when_job = guards::when_job(jobs);
         ctx.params_job = guards::params_job(jobs);
+        ctx.change = guards::change(jobs);
     }
     for (key, value) in top.iter() {
         match key.as_str() {
@@ -252,8 +256,33 @@ fn triggers(ctx: &mut Ctx, wf: &mut Workflow, on: &Node) {
 }
 
 /// `push` → `on webhook "/NAME/push"`, its `tags`/`branches` a `when` on the
-/// pushed ref when they are names or `*`.
+/// pushed ref when they are names or `*`; the push of wfc's export of an
+/// `on change`, that trigger.
 fn push(ctx: &mut Ctx, wf: &mut Workflow, event: &yaml::Scalar, body: Option<&Map>) {
+    if let Some(change) = ctx.change.clone() {
+        // (The glob holds no `{`: the export refuses one.)
+        let (head, body) = change.split_once(" { ").unwrap_or((&change, ""));
+        let body = body.strip_suffix(" }").unwrap_or(body);
+        let (debounce, params) = match body.strip_prefix("debounce ") {
+            Some(rest) => match rest.split_once("  ") {
+                Some((d, p)) => (Some(d), p),
+                None => (Some(rest), ""),
+            },
+            None => (None, body),
+        };
+        // Its params read `changed`, a list the inputs (text) cannot hold.
+        if let Some(p) = params
+            .strip_prefix("params { ")
+            .and_then(|p| p.strip_suffix(" }"))
+        {
+            ctx.warn.key("W0904", event, format!("the change trigger's `params {{ {p} }}` is left out: its params are the export's inputs, text; set them from `changed` again"));
+        }
+        wf.triggers.push(match debounce {
+            Some(d) => format!("{head} {{ debounce {d} }}"),
+            None => head.to_string(),
+        });
+        return;
+    }
     let mut refs: Vec<String> = Vec::new();
     for (k, v) in body.into_iter().flat_map(|m| m.iter()) {
         let prefix = match k.as_str() {

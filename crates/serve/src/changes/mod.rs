@@ -190,12 +190,7 @@ fn watch(
     let Some(id) = identity(&folder) else {
         return Err(format!("{} is not a folder", folder.display()));
     };
-    // `*` stays within one folder, as in a shell.
-    let glob = GlobBuilder::new(&key.glob)
-        .literal_separator(true)
-        .build()
-        .map_err(|e| e.to_string())?
-        .compile_matcher();
+    let glob = matcher(&key.glob)?;
     let debounce = Duration::from_millis(key.debounce_ms);
     let (tx, rx) = mpsc::unbounded_channel::<notify::Result<Event>>();
     let mode = if recursive {
@@ -238,6 +233,17 @@ fn watch(
         id: Some(id),
         gone,
     })
+}
+
+/// The matcher of a change trigger's glob, over a file's path relative to
+/// the workflow's folder with `/` between parts: `*` stays within one
+/// folder, as in a shell (`wfc export github-actions` matches the same).
+pub fn matcher(glob: &str) -> Result<GlobMatcher, String> {
+    GlobBuilder::new(glob)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| e.to_string())
+        .map(|g| g.compile_matcher())
 }
 
 /// The OS's watch on `folder`, or a polling one when that fails or `poll`
