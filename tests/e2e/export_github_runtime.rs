@@ -72,6 +72,7 @@ fn the_corpus_exports_and_lints_or_is_refused_with_export_codes_only() {
                         code.starts_with("E073")
                             || code == "E0740"
                             || code == "E0741"
+                            || code == "E0744"
                             || code == "E0782"
                             || ["E075", "E076", "E077"].iter().any(|p| code.starts_with(p)),
                         "{name}: {code} is not an export refusal\n{stderr}"

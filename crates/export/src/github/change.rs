@@ -357,12 +357,17 @@ pub fn trigger<'p>(
     found
 }
 
-/// Warnings (E0731) where a param the change trigger sets is fixed at
-/// export, as every param that shapes the graph is (docs/export.md,
-/// Values): a push's files then do not reach it. (A value computed from
-/// it is computed while the job runs, [`super::computed`].)
-pub fn fixed(wf: &Workflow, c: &Change, errors: &mut Vec<Diagnostic>) {
-    let set: Vec<ParamId> = c.params.iter().map(|p| p.param).collect();
+/// E0744 where a param a trigger sets (a push's files, a webhook's body)
+/// shapes the graph, as every param is folded at export (docs/export.md,
+/// Values): the `if` or the loop would follow the exported value, not the
+/// event's, so a step would run (or not) where `wfc serve` does otherwise.
+/// With `--approximate`, a warning. (A value computed from such a param is
+/// computed while the job runs, [`super::computed`].)
+pub fn fixed(plan: &Plan, wf: &Workflow, approximate: bool, errors: &mut Vec<Diagnostic>) {
+    let set = super::trigger_params::set(plan, wf);
+    if set.is_empty() {
+        return;
+    }
     let reads = |e: &Expr| {
         let mut found = None;
         e.walk(&mut |x| match x.kind {
@@ -371,32 +376,34 @@ pub fn fixed(wf: &Workflow, c: &Change, errors: &mut Vec<Diagnostic>) {
         });
         found
     };
-    let mut warn = |e: &Expr, p: ParamId, what: &str| {
+    let mut refuse = |e: &Expr, p: ParamId, what: &str| {
         let name = &wf.params[p].name;
+        let title = format!("`{name}`, which a trigger sets, is fixed at export here: {what}");
+        let d = if approximate {
+            Diagnostic::warning("E0744", format!("{title} (approximated)"))
+        } else {
+            Diagnostic::error("E0744", title)
+        };
         errors.push(
-            Diagnostic::warning(
-                "E0731",
-                format!("`{name}`, which a push sets, is fixed at export here: {what}"),
-            )
-            .primary(e.span, format!("read with `{name}` as exported"))
-            .help(format!("on GitHub a step reads the push's value (`${{{name}}}`, `len({name})`) but the graph is fixed: loop over its items inside one step's script, or run the workflow with `wfc serve`")),
+            d.primary(e.span, format!("read with `{name}` as exported"))
+                .help(format!("on GitHub a step reads the event's value (`${{{name}}}`, `len({name})`) but the jobs are fixed at export: loop over its items inside one step's script, or run the workflow with `wfc serve`; --approximate exports it with the exported value")),
         );
     };
     for b in &wf.blocks {
         match &b.kind {
             BlockKind::IfBranch { cond: Some(e), .. } => {
                 if let Some(p) = reads(e) {
-                    warn(e, p, "the `if` is decided at export");
+                    refuse(e, p, "the `if` is decided at export");
                 }
             }
             BlockKind::ForEach { iter, parallel, .. } => {
                 let count = parallel.as_ref().and_then(|p| p.as_ref());
                 for e in std::iter::once(iter).chain(count) {
                     if let Some(p) = reads(e) {
-                        warn(
+                        refuse(
                             e,
                             p,
-                            "the loop is unrolled over the exported value, not the pushed files",
+                            "the loop is unrolled over the exported value, not the event's",
                         );
                     }
                 }

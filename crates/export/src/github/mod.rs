@@ -89,9 +89,7 @@ pub struct Exported {
 pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let change = change::trigger(plan, options.home, &mut errors);
-    if let Some((c, _)) = &change {
-        change::fixed(wf, c, &mut errors);
-    }
+    change::fixed(plan, wf, options.approximate, &mut errors);
     let (on, zoned) = triggers(plan, wf, change.as_ref().map(|(_, g)| g), &mut errors);
     alerts(plan, options.approximate, &mut errors);
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
@@ -178,8 +176,7 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     doc.insert("jobs".into(), Json::Object(jobs.jobs));
     // `on:` as GitHub spells it: its parser reads the key as the string.
     let yaml = crate::yaml::to_string(&Json::Object(doc), &["on"]);
-    // (E0731's warnings, a push's param fixed at export, approximate nothing.)
-    let approximated = if warnings.iter().all(|w| w.code == "E0731") {
+    let approximated = if warnings.is_empty() {
         ""
     } else {
         "# Approximated (--approximate): see the warnings of the export and docs/export.md.\n"
