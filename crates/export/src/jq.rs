@@ -110,7 +110,9 @@ impl Jq {
         if let Some(leaf) = l.leaf(e) {
             return Ok(self.leaf(leaf?, &e.ty));
         }
-        let lenient = self.lenient;
+        // Only the member `default(…)` reads is lenient: a missing one
+        // before it is an error, as in wfc (`eval::missing_key`).
+        let lenient = std::mem::replace(&mut self.lenient, false);
         let mut v = |x: &Expr| self.value(l, x);
         Ok(match &e.kind {
             ExprKind::Str(s) => json_str(s),

@@ -95,6 +95,9 @@ const CASES: &[&str] = &[
     "labels[\"model\"]",
     "labels[\"none\"]",
     "default(labels[\"none\"], \"fallback\")",
+    // Only the member `default` reads may be missing: before it, an error.
+    "default(json(doc).none.deeper, \"fallback\")",
+    "default(json(doc).primary.none, \"fallback\")",
     "json(doc).primary",
     "json(doc).n",
     "json(doc).n[1]",
