@@ -100,12 +100,19 @@ fn the_when_job_decides_as_wfc_serve_does() {
             let wfc = wfc_plan::trigger_when::decide(&wf, Some(&when), &inputs).is_ok();
             let output = dir.path().join("output");
             std::fs::write(&output, "").unwrap();
-            let ran = Command::new("sh")
-                .args(["-c", step["run"].as_str().unwrap()])
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", step["run"].as_str().unwrap()]);
+            // The program and its inputs as the step's `env:` gives them.
+            for (k, v) in step["env"].as_object().unwrap() {
+                match v.as_str().unwrap() {
+                    "${{ toJSON(github.event.client_payload) }}" => cmd.env(k, payload.to_string()),
+                    v if v.starts_with("${{") => continue,
+                    v => cmd.env(k, v),
+                };
+            }
+            let ran = cmd
                 .env("WF_EVENT", "repository_dispatch")
                 .env("WF_ACTION", "hook")
-                .env("WF_PAYLOAD", payload.to_string())
-                .env("WF_VALUES", step["env"]["WF_VALUES"].as_str().unwrap())
                 .env("GITHUB_OUTPUT", &output)
                 .output()
                 .unwrap();
