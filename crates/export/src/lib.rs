@@ -5,6 +5,7 @@
 
 pub mod argo;
 mod curl;
+mod exit_error;
 pub mod github;
 pub mod jq;
 mod mail;

@@ -521,21 +521,23 @@ exit "$(cat "$RUNNER_TEMP/wfc-code")"
 /// `wfc run` says it (`exit code N`, then the last non-blank line of its
 /// stderr, trimmed and cut to 200 bytes).
 fn wrapped(run: &str) -> String {
-    format!("(\n{run})\n{FAILED}")
+    format!("(\n{run})\n{}", failed())
 }
 
-const FAILED: &str = r#"wfc_code=$?
+/// After the driver: an all-failed race's error in the termination
+/// message, as `wfc run` words it.
+fn failed() -> String {
+    let error = crate::exit_error::lines("\"$wfc_out/wfc-stderr\"", "  ");
+    format!("{FAILED_HEAD}{error}{FAILED_TAIL}")
+}
+
+const FAILED_HEAD: &str = r#"wfc_code=$?
 wfc_out="${RUNNER_TEMP:-/tmp}"
 if [ "$wfc_code" -ne 0 ] && [ -f "$wfc_out/wfc-name" ]; then
   wfc_status=$(cat "$wfc_out/wfc-status")
-  wfc_error="exit code $wfc_status"
-  [ "$wfc_status" = 127 ] && wfc_error="$wfc_error (command not found)"
-  wfc_last=$(grep -v '^[[:space:]]*$' "$wfc_out/wfc-stderr" 2>/dev/null | tail -n 1 | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
-  if [ "${#wfc_last}" -gt 200 ]; then
-    wfc_last="$(printf '%s' "$wfc_last" | cut -c1-200)…"
-  fi
-  [ -n "$wfc_last" ] && wfc_error="$wfc_error: $wfc_last"
-  printf 'wfc-race\n%s\nevery member of `%s` failed; the last: %s' "$(cat "$wfc_out/wfc-name")" "$WF_RACE" "$wfc_error" > /dev/termination-log 2>/dev/null || :
+"#;
+
+const FAILED_TAIL: &str = r#"  printf 'wfc-race\n%s\nevery member of `%s` failed; the last: %s' "$(cat "$wfc_out/wfc-name")" "$WF_RACE" "$wfc_error" > /dev/termination-log 2>/dev/null || :
 fi
 exit "$wfc_code"
 "#;
@@ -546,8 +548,8 @@ mod tests {
     /// and starts with the line `wfc-failed` looks for.
     #[test]
     fn the_failure_message_is_the_one_wfc_failed_reads() {
-        assert!(super::FAILED.contains(&format!("\"${}\"", crate::race::BLOCK_VAR)));
-        assert!(super::FAILED.contains("printf 'wfc-race\\n%s\\n"));
+        assert!(super::failed().contains(&format!("\"${}\"", crate::race::BLOCK_VAR)));
+        assert!(super::failed().contains("printf 'wfc-race\\n%s\\n"));
         assert!(super::super::failed::SCRIPT.contains(r#""wfc-race\n" in message"#));
     }
 }

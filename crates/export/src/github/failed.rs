@@ -89,7 +89,12 @@ exit "$(cat "$RUNNER_TEMP/wfc-status")"
 "#;
 
 /// The step recording the job's error, run on `failure()`.
-const RECORD: &str = r#"wfc_delim="wfc_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+fn record() -> String {
+    let error = crate::exit_error::lines("\"$RUNNER_TEMP/wfc-stderr\"", "    ");
+    format!("{RECORD_HEAD}{error}{RECORD_TAIL}")
+}
+
+const RECORD_HEAD: &str = r#"wfc_delim="wfc_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 wfc_status=$(cat "$RUNNER_TEMP/wfc-status" 2>/dev/null || true)
 wfc_name=$(cat "$RUNNER_TEMP/wfc-name" 2>/dev/null || printf '%s' "$WF_NAME")
 case $wfc_status in
@@ -101,14 +106,9 @@ case $wfc_status in
   0) wfc_error="the job failed after its command (a step GitHub ran after it): see its log" ;;
   running) wfc_error="its command did not finish: GitHub stopped it (its timeout, or the runner)" ;;
   *)
-    wfc_error="exit code $wfc_status"
-    [ "$wfc_status" = 127 ] && wfc_error="$wfc_error (command not found)"
-    wfc_last=$(grep -v '^[[:space:]]*$' "$RUNNER_TEMP/wfc-stderr" 2>/dev/null | tail -n 1 | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
-    if [ "${#wfc_last}" -gt 200 ]; then
-      wfc_last="$(printf '%s' "$wfc_last" | cut -c1-200)…"
-    fi
-    [ -n "$wfc_last" ] && wfc_error="$wfc_error: $wfc_last"
-    ;;
+"#;
+
+const RECORD_TAIL: &str = r#"    ;;
 esac
 {
   printf 'error<<%s\n%s\n%s\n' "$wfc_delim" "$wfc_error" "$wfc_delim"
@@ -117,13 +117,13 @@ esac
 } >> "$GITHUB_OUTPUT"
 "#;
 
-/// [`RECORD`] in a job holding a race: a failure of every member is said
+/// [`record`] in a job holding a race: a failure of every member is said
 /// as `wfc run` says it.
 fn raced_record() -> String {
     let block = r#"wfc_block=$(cat "$RUNNER_TEMP/wfc-block" 2>/dev/null || true)
 [ -n "$wfc_block" ] && wfc_error="every member of \`$wfc_block\` failed; the last: $wfc_error"
 "#;
-    RECORD.replacen(
+    record().replacen(
         "{\n  printf 'error",
         &format!("{block}{{\n  printf 'error"),
         1,
@@ -212,7 +212,7 @@ pub fn finish(jobs: &mut Map<String, Json>, failed: &Failed) {
             "id": STEP,
             "if": "${{ failure() }}",
             "env": { "WF_NAME": name, "WF_SHELL": uncaptured },
-            "run": if raced { raced_record() } else { RECORD.to_string() },
+            "run": if raced { raced_record() } else { record() },
             "shell": "sh",
         }));
         let outputs = job
