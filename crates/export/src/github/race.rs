@@ -122,10 +122,11 @@ pub fn fold(
     }
 }
 
-/// `text` with `from` replaced by `to` in every string of `v`.
+/// `from` replaced by `to` in every expression of `v` (text from the
+/// `.wf` never holds `${{`, E0733).
 fn replace(v: &mut Json, from: &str, to: &str) {
     match v {
-        Json::String(s) if s.contains(from) => *s = s.replace(from, to),
+        Json::String(s) if s.contains("${{") && s.contains(from) => *s = s.replace(from, to),
         Json::Array(items) => items.iter_mut().for_each(|i| replace(i, from, to)),
         Json::Object(m) => m.values_mut().for_each(|i| replace(i, from, to)),
         _ => {}
