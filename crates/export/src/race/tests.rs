@@ -108,16 +108,18 @@ fn first_success_wins(shell: &str, path: Option<&str>) {
         "echo started\nsleep 30 &\necho $! > '{0}/child'\necho $$ > '{0}/pid'\nwait\ntouch '{0}/finished'",
         marks.path().display()
     );
+    // The winner ends once the loser has started its child (its pid
+    // written last): the loser is then surely running when stopped.
+    let fast = format!(
+        "while [ ! -s '{}/pid' ]; do sleep 0.05; done\nprintf 'greeting: %s\\n' \"$GREETING\"",
+        marks.path().display()
+    );
     let ran = run(
         shell,
         path,
         &[
             ("slow[$(id)]", &loser, &[]),
-            (
-                "fast",
-                "sleep 0.3\nprintf 'greeting: %s\\n' \"$GREETING\"",
-                &[("GREETING", HOSTILE)],
-            ),
+            ("fast", &fast, &[("GREETING", HOSTILE)]),
         ],
     );
     assert_eq!(ran.code, 0, "{}", ran.out);
