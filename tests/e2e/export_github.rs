@@ -465,3 +465,57 @@ fn steps_run_in_the_workflows_folder_of_the_repository() {
         root.join("ci/out/deep").to_str().unwrap()
     );
 }
+
+/// A job's `if:` comparing text only the run knows: GitHub's `==` ignores
+/// case, so it could run a step wfc skips — refused (E0737), written with
+/// GitHub's `==` and a warning under `--approximate`; text without case
+/// (`!= ""`) compares exactly and exports.
+#[test]
+fn a_job_if_comparing_run_time_text_is_refused_unless_caseless() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("c.wf");
+    let write = |cond: &str| {
+        std::fs::write(
+            &wf,
+            format!(
+                "workflow c {{\n  step build: shell {{\n    run \"echo kind=prod >> $WF_OUTPUTS\"\n    outputs {{ kind: string }}\n  }}\n  if {cond} {{\n    step ship: shell {{ run \"echo ship\" }}\n  }}\n}}\n"
+            ),
+        )
+        .unwrap()
+    };
+    let out = dir.path().join("c.yml");
+    write("build.outputs.kind == \"prod\"");
+    let run = export(&wf, &[], &out);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(3), "{stderr}");
+    assert_eq!(
+        reported(&stderr, &wf.display().to_string()),
+        [("E0737".to_string(), 6)]
+    );
+    assert!(
+        stderr.contains("GitHub compares text ignoring case"),
+        "{stderr}"
+    );
+    let run = Command::new(WFC)
+        .args(["export", "github-actions", "--approximate", "-o"])
+        .arg(&out)
+        .arg(&wf)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("`PROD` equals `prod` there"), "{stderr}");
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        yaml.contains("if: ${{ (needs.build.outputs.kind == 'prod') }}"),
+        "{yaml}"
+    );
+    write("build.outputs.kind != \"\"");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(&[out]);
+}

@@ -298,6 +298,8 @@ fn graph(
                     },
                     None => {}
                 }
+                // The job's `if:` may approximate too (`--approximate`).
+                errors.append(&mut values.warnings.borrow_mut());
                 if !needs.is_empty() {
                     job.insert("needs".into(), json!(needs));
                 }

@@ -260,6 +260,36 @@ impl<'a> Values<'a> {
                 if !matches!(op, Or | And | Eq | Ne | Lt | Le | Gt | Ge) {
                     return Err(refuse());
                 }
+                // GitHub compares strings ignoring case ('PROD' == 'prod'):
+                // a comparison of text only the run knows is not its to make.
+                let text = |x: &Expr| {
+                    let ty = match &x.ty {
+                        wfc_language::ir::Type::Optional(t) => &**t,
+                        t => t,
+                    };
+                    *ty == wfc_language::ir::Type::String && !matches!(self.eval(x), Eval::Known(_))
+                };
+                // `==` with text that has no case (`""`, `1.2`) is exact.
+                let caseless = |x: &Expr| match self.eval(x) {
+                    Eval::Known(Value::Str(t)) => t.chars().all(|c| !c.is_alphabetic()),
+                    _ => false,
+                };
+                let exact = matches!(op, Eq | Ne) && (caseless(a) || caseless(b));
+                if !matches!(op, Or | And) && !exact && (text(a) || text(b)) {
+                    let (title, help) = CASE;
+                    // (A step's `if:` is computed exactly instead.)
+                    if !self.approximate || self.step_level.get() {
+                        return Err(Diagnostic::error("E0737", title)
+                            .primary(e.span, "text only the run knows")
+                            .help(help));
+                    }
+                    self.warnings.borrow_mut().push(approximated(
+                        "E0737",
+                        e.span,
+                        "a comparison of text",
+                        "GitHub's `==` ignores case: `PROD` equals `prod` there, not in wfc",
+                    ));
+                }
                 let sym = op.symbol();
                 Ok(format!(
                     "({} {sym} {})",
@@ -580,6 +610,12 @@ pub(super) fn now(e: &Expr) -> Diagnostic {
 
 /// A warning (with `--approximate`): `construct` written as something
 /// close to it; `code` is the error it replaces.
+/// E0737 for a comparison of run-time text in a job's `if:`.
+const CASE: (&str, &str) = (
+    "GitHub compares text ignoring case: this comparison could go the other way there",
+    "decide it in a step (a gate's `check` is computed exactly, with jq), compare numbers or bools, or pass --approximate to write it with GitHub's `==`",
+);
+
 pub fn approximated(code: &'static str, at: Span, construct: &str, differs: &str) -> Diagnostic {
     Diagnostic::warning(
         code,
