@@ -56,6 +56,17 @@ pub(super) fn export(file: &Path, params: &[&str], out: &Path) -> std::process::
     cmd.output().unwrap()
 }
 
+/// [`export`] with `--approximate`, without params.
+pub(super) fn export_approximate(file: &Path, out: &Path) -> std::process::Output {
+    Command::new(WFC)
+        .args(["export", "github-actions", "--approximate"])
+        .arg(file)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// `text` written to `NAME.wf` in `dir` and exported (it must succeed)
 /// to `NAME.yml`: the YAML's path and text.
 pub(super) fn exported(dir: &Path, name: &str, text: &str) -> (PathBuf, String) {
@@ -233,12 +244,7 @@ fn a_race_whose_member_status_is_read_is_refused_or_approximated() {
     let stderr =
         String::from_utf8_lossy(&run.stderr).replace(&dir.path().display().to_string(), "DIR");
     insta::assert_snapshot!("export_github_race_refused", stderr);
-    let run = Command::new(WFC)
-        .args(["export", "github-actions", "--approximate", "-o"])
-        .arg(&out)
-        .arg(&wf)
-        .output()
-        .unwrap();
+    let run = export_approximate(&wf, &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     let found = reported(&stderr, &wf.display().to_string());
@@ -496,12 +502,7 @@ fn a_job_if_comparing_run_time_text_is_refused_unless_caseless() {
         stderr.contains("GitHub compares text ignoring case"),
         "{stderr}"
     );
-    let run = Command::new(WFC)
-        .args(["export", "github-actions", "--approximate", "-o"])
-        .arg(&out)
-        .arg(&wf)
-        .output()
-        .unwrap();
+    let run = export_approximate(&wf, &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(stderr.contains("`PROD` equals `prod` there"), "{stderr}");

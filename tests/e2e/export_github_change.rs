@@ -31,17 +31,7 @@ fn file_drop_exports_as_a_push_and_is_pinned() {
         [("E0744".to_string(), 21)],
         "{stderr}"
     );
-    let run = Command::new(super::WFC)
-        .args([
-            "export",
-            "github-actions",
-            "--approximate",
-            "examples/file-drop.wf",
-            "-o",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = super::export_github::export_approximate(Path::new("examples/file-drop.wf"), &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(stderr.contains("is fixed at export here"), "{stderr}");
