@@ -55,7 +55,7 @@ fn is_name(s: &str) -> bool {
 }
 
 /// A here-document delimiter that is no line of `text`.
-fn delimiter(text: &str, base: &str) -> String {
+pub(crate) fn delimiter(text: &str, base: &str) -> String {
     let mut d = base.to_string();
     let mut n = 0;
     while text.lines().any(|l| l.trim() == d) {

@@ -16,8 +16,8 @@
 //! The pod's `activeDeadlineSeconds` is the longest member's budget; a
 //! member with a shorter one runs under `timeout` with its own.
 //!
-//! Each member's stderr is printed and kept in its folder; when every
-//! member failed, the container writes its termination message
+//! The driver prints each member's stderr and keeps the last failed
+//! one's; when every member failed, the container writes its termination message
 //! (`wfc-race`, the last member's name, `every member of `B` failed; the
 //! last: exit code N: LINE`, the last line of its stderr, as `wfc run`
 //! says it), which Argo appends to the node's message:
@@ -300,7 +300,6 @@ pub(super) fn tasks(
             m.script = timed(&m.script, m.command, d);
             m.command = "sh";
         }
-        m.script = captured(&m.script);
     }
     for (i, m) in scripts.iter().enumerate() {
         let mut names = Vec::new();
@@ -495,26 +494,12 @@ fn member(s: &PlannedStep, template: &Json) -> Result<Script, String> {
 /// `script` (run by `command`) stopped after `seconds`, the member's own
 /// budget when the pod's is longer.
 fn timed(script: &str, command: &str, seconds: u64) -> String {
-    let mut end = String::from("WFC_MEMBER");
-    while script.lines().any(|l| l.trim() == end) {
-        end.push('_');
-    }
+    let end = driver::delimiter(script, "WFC_MEMBER");
     format!(
         "cat > \"$RUNNER_TEMP/wfc-member\" <<'{end}'\n{}\n{end}\nexec timeout {seconds} {command} \"$RUNNER_TEMP/wfc-member\"\n",
         script.trim_end_matches('\n')
     )
 }
-
-/// `script` with its stderr printed and kept in the member's folder
-/// (`$RUNNER_TEMP/wfc-stderr`, which the driver keeps of the last member
-/// to fail), its exit status its own.
-fn captured(script: &str) -> String {
-    format!("wfc_cmd() (\n{}\n)\n{CAPTURE}", script.trim_end())
-}
-
-const CAPTURE: &str = r#"{ { wfc_cmd 2>&1 1>&3 3>&-; echo "$?" > "$RUNNER_TEMP/wfc-code"; } | tee "$RUNNER_TEMP/wfc-stderr" >&2; } 3>&1
-exit "$(cat "$RUNNER_TEMP/wfc-code")"
-"#;
 
 /// The driver, then (every member failed) the termination message Argo
 /// appends to the node's: the last member's name and wfc's error, as
