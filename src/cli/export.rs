@@ -83,7 +83,14 @@ pub fn run(args: ExportArgs) -> ExitCode {
 }
 
 fn argo(args: ArgoArgs) -> ExitCode {
-    let (plan, wf, source) = match compile(&args.input) {
+    let (plan, wf, source) = match compile(
+        &args.input,
+        wfc_plan::RunTime {
+            secret_ifs: true,
+            // Argo exports no trigger: params are bound at export.
+            trigger_params: false,
+        },
+    ) {
         Ok(compiled) => compiled,
         Err(code) => return code,
     };
@@ -114,7 +121,14 @@ fn argo(args: ArgoArgs) -> ExitCode {
 }
 
 fn github(args: GithubArgs) -> ExitCode {
-    let (plan, wf, source) = match compile(&args.input) {
+    let (plan, wf, source) = match compile(
+        &args.input,
+        wfc_plan::RunTime {
+            secret_ifs: true,
+            // A push's files, a webhook's body: computed per event (`wfc-params`).
+            trigger_params: true,
+        },
+    ) {
         Ok(compiled) => compiled,
         Err(code) => return code,
     };

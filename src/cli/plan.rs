@@ -143,20 +143,21 @@ pub fn show(
 pub fn compile(
     input: &PlanInput,
 ) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
-    compile_as(input, false)
+    compile_as(input, None)
 }
 
-/// [`compile`] for `wfc export`: an `if` over a secret stays a run-time
-/// condition ([`plan::plan_for_export`]).
+/// [`compile`] for `wfc export`: what `run_time` names (an `if` over a
+/// secret, …) is left to the run ([`plan::plan_for_export`]).
 pub fn compile_for_export(
     input: &PlanInput,
+    run_time: plan::RunTime,
 ) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
-    compile_as(input, true)
+    compile_as(input, Some(run_time))
 }
 
 fn compile_as(
     input: &PlanInput,
-    export: bool,
+    export: Option<plan::RunTime>,
 ) -> Result<(plan::Plan, wfc_language::ir::Workflow, SourceFile), ExitCode> {
     let (name, text) = match super::new::builtin(&input.file) {
         Some((name, text)) => {
@@ -282,8 +283,8 @@ fn compile_as(
     // Calls are inlined first: the plan's ids are the merged workflow's.
     let planning = tracing::trace_span!(target: "wfc::timing", "planning (span)").entered();
     let planned = match export {
-        true => plan::plan_for_export(ir, &params, options, &DefaultEstimator),
-        false => plan::plan_with_calls(ir, &params, options, &DefaultEstimator),
+        Some(run_time) => plan::plan_for_export(ir, &params, options, run_time, &DefaultEstimator),
+        None => plan::plan_with_calls(ir, &params, options, &DefaultEstimator),
     };
     tracing::trace!(target: "wfc::timing", "plan");
     drop(planning);

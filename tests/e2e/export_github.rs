@@ -21,9 +21,9 @@ const EXAMPLES: &[(&str, &[&str], Refused)] = &[
     // The sql steps, what reads their rows and the script's `result`, and
     // the paused gate export.
     ("etl.wf", &[], &[]),
-    // `on change` is a push and `wfc-params` lists its files, but the loop
-    // over them would be fixed at export.
-    ("file-drop.wf", &[], &[("E0744", 21)]),
+    // `on change` is a push, `wfc-params` lists its files, and the loop
+    // over them is a matrix of those.
+    ("file-drop.wf", &[], &[]),
     ("health-poll.wf", &[], &[]),
     // The emails, the paused gate, `json(x.stdout)` and the answers of
     // http steps computed by jq.

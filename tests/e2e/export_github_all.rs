@@ -17,14 +17,7 @@ pub(crate) type Entry = (
 pub(crate) const ALL: &[Entry] = &[
     ("examples/deploy.wf", &["version=1.2.3"], &[]),
     ("examples/etl.wf", &[], &[]),
-    (
-        "examples/file-drop.wf",
-        &[],
-        &[(
-            "E0744",
-            "`for each f in files`: GitHub's jobs are fixed at export, the pushed files known at run time",
-        )],
-    ),
+    ("examples/file-drop.wf", &[], &[]),
     ("examples/health-poll.wf", &[], &[]),
     ("examples/incident.wf", &[], &[]),
     ("examples/ml-train.wf", &[], &[]),

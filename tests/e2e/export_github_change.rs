@@ -19,27 +19,13 @@ use std::process::Command;
 fn file_drop_exports_as_a_push_and_is_pinned() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("file-drop.yml");
-    // Its loop over the pushed files would be fixed at export, as every
-    // param that shapes the graph is: refused (E0744), written with the
-    // exported value under --approximate. (`len(files)` is computed while
-    // the job runs.)
+    // Its loop over the pushed files is a matrix of the files `wfc-params`
+    // computes; `len(files)` is computed while the job runs.
     let run = export(Path::new("examples/file-drop.wf"), &[], &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(3), "{stderr}");
-    assert_eq!(
-        reported(&stderr, "examples/file-drop.wf"),
-        [("E0744".to_string(), 21)],
-        "{stderr}"
-    );
-    let run = super::export_github::export_approximate(Path::new("examples/file-drop.wf"), &out);
-    let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
-    assert!(stderr.contains("is fixed at export here"), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
     let yaml = std::fs::read_to_string(&out).unwrap();
-    assert!(yaml
-        .lines()
-        .nth(1)
-        .is_some_and(|l| l.contains("Approximated")));
     let doc: Json = serde_norway::from_str(&yaml).unwrap();
     assert_eq!(
         doc["on"]["push"],
@@ -55,6 +41,30 @@ fn file_drop_exports_as_a_push_and_is_pinned() {
             );
         }
     }
+    // The loop: a matrix job over the computed list, run only when it is
+    // not empty (GitHub fails an empty matrix); `report` takes its skip as
+    // wfc takes a loop that ran no iteration.
+    let count = &doc["jobs"]["count"];
+    assert_eq!(
+        count["strategy"]["matrix"]["f"],
+        "${{ fromJSON(needs.wfc-params.outputs.files) }}"
+    );
+    assert_eq!(count["strategy"]["max-parallel"], 1);
+    assert!(
+        count["if"]
+            .as_str()
+            .unwrap()
+            .ends_with("(needs.wfc-params.outputs.files != '[]') }}"),
+        "{count}"
+    );
+    assert!(
+        doc["jobs"]["report"]["if"]
+            .as_str()
+            .unwrap()
+            .contains("!cancelled() && !contains(needs.*.result, 'failure')"),
+        "{}",
+        doc["jobs"]["report"]
+    );
     // `len(files)` is the pushed files' count, computed in the job.
     if !super::export_github_computed::no_jq() {
         let steps = doc["jobs"]["report"]["steps"].as_array().unwrap();
@@ -79,8 +89,8 @@ fn file_drop_exports_as_a_push_and_is_pinned() {
     }
     insta::assert_snapshot!("export_github_change", yaml.split_once('\n').unwrap().1);
     lint(std::slice::from_ref(&out));
-    // `wfc import` folds the push back into the trigger; its params, which
-    // read the inputs (text) again, are a warning at the push.
+    // `wfc import` folds the push back into the trigger with its params,
+    // and the matrix into the loop over the list param.
     let back = Command::new(super::WFC)
         .arg("import")
         .arg(&out)
@@ -92,17 +102,18 @@ fn file_drop_exports_as_a_push_and_is_pinned() {
     );
     assert!(back.status.success(), "{stderr}");
     assert!(
-        wf.contains("  on change \"incoming/*.csv\" {\n    debounce 2s\n  }\n"),
+        wf.contains("  on change \"incoming/*.csv\" {\n    debounce 2s\n    params { files = changed }\n  }\n"),
         "{wf}"
     );
-    assert!(
-        stderr.contains("W0904") && stderr.contains("`params { files = changed }` is left out"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("wfc-go"), "{stderr}");
+    assert!(wf.contains("  param files: list<string> = []\n"), "{wf}");
+    assert!(wf.contains("  for each f in files {\n"), "{wf}");
+    assert!(wf.contains("files: ${files} >>"), "{wf}");
+    for export_own in ["wfc-go", "W0904", "needs.*.result", "!= '[]'", "WF_WORDS"] {
+        assert!(!stderr.contains(export_own), "{export_own}: {stderr}");
+    }
 }
 
-fn git(repo: &Path, args: &[&str]) -> String {
+pub(super) fn git(repo: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
         .args([
@@ -126,7 +137,7 @@ fn write(repo: &Path, path: &str, text: &str) {
 }
 
 /// Files of the first commit (under `flows/`, the workflow's folder).
-const FIRST: &[&str] = &[
+pub(super) const FIRST: &[&str] = &[
     "incoming/old.csv",
     "incoming/gone.csv",
     "incoming/kept.csv",
@@ -134,7 +145,7 @@ const FIRST: &[&str] = &[
 ];
 
 /// Files the second commit adds (with the rename's and the modification's).
-const ADDED: &[&str] = &[
+pub(super) const ADDED: &[&str] = &[
     "incoming/orders.csv",
     "incoming/$(touch pwned).csv",
     "incoming/`touch pwned`.csv",
@@ -178,14 +189,14 @@ const GLOBS: &[&str] = &[
 /// deleted, `moved-from.csv` renamed), its workflow in `flows/` (and at
 /// the root), and a
 /// branch `feature` one commit past `main`; the commits' ids.
-struct Repo {
-    clone: std::path::PathBuf,
-    first: String,
-    second: String,
-    feature: String,
+pub(super) struct Repo {
+    pub clone: std::path::PathBuf,
+    pub first: String,
+    pub second: String,
+    pub feature: String,
 }
 
-fn repo(dir: &Path, wf: &str) -> Repo {
+pub(super) fn repo(dir: &Path, wf: &str) -> Repo {
     let work = dir.join("work");
     std::fs::create_dir(&work).unwrap();
     git(&work, &["init", "-q"]);
@@ -259,22 +270,39 @@ fn pushed(
     after: &str,
     git_ref: &str,
 ) -> HashMap<String, String> {
-    let out = temp.join("output");
-    std::fs::write(&out, "").unwrap();
-    let known: HashMap<String, String> = [
+    let event = [
         ("github.event_name", "push"),
-        ("github.event.action", ""),
         ("github.event.before", before),
         ("github.sha", after),
         ("github.ref", git_ref),
-        ("github.event.repository.default_branch", "main"),
         ("inputs.files", "[\"by-hand.csv\"]"),
+    ];
+    params_outputs(step, repo, temp, &event)
+}
+
+/// Runs the `wfc-params` step in `repo` for `event` (the values GitHub
+/// fills in; the rest of a push's, empty): its outputs.
+pub(super) fn params_outputs(
+    step: &Json,
+    repo: &Path,
+    temp: &Path,
+    event: &[(&str, &str)],
+) -> HashMap<String, String> {
+    let out = temp.join("output");
+    std::fs::write(&out, "").unwrap();
+    let mut known: HashMap<String, String> = [
+        ("github.event.action", ""),
+        ("github.event.before", ""),
+        ("github.sha", ""),
+        ("github.ref", ""),
+        ("github.event.repository.default_branch", "main"),
         ("env.GITHUB_OUTPUT", out.to_str().unwrap()),
         ("env.RUNNER_TEMP", temp.to_str().unwrap()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
+    known.extend(event.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let ran = run_step(step, repo, &known);
     assert!(ran.status.success(), "{ran:?}");
     github_outputs(&std::fs::read_to_string(&out).unwrap())

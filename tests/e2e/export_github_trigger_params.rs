@@ -20,6 +20,16 @@ fn decide(
     action: &str,
     payload: &Json,
 ) -> Result<HashMap<String, String>, String> {
+    decide_with(step, dir, (event, action, payload), &[])
+}
+
+/// [`decide`] with these inputs (`inputs.NAME`) given.
+fn decide_with(
+    step: &Json,
+    dir: &Path,
+    (event, action, payload): (&str, &str, &Json),
+    inputs: &[(&str, &str)],
+) -> Result<HashMap<String, String>, String> {
     let out = dir.join("params.out");
     std::fs::write(&out, "").unwrap();
     let known: HashMap<String, String> = [
@@ -28,11 +38,21 @@ fn decide(
         ("toJSON(github.event.client_payload)", payload.to_string()),
         ("inputs.version", "v9.9.9-input".to_string()),
         ("inputs.sender", "by hand".to_string()),
+        // (`TYPED`'s.)
+        ("inputs.fast", "true".to_string()),
+        ("inputs.n", "3".to_string()),
+        ("inputs.files", "[]".to_string()),
+        ("inputs.mode", "m".to_string()),
         ("env.GITHUB_OUTPUT", out.display().to_string()),
         ("env.RUNNER_TEMP", dir.display().to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
+    .chain(
+        inputs
+            .iter()
+            .map(|(k, v)| (format!("inputs.{k}"), v.to_string())),
+    )
     .collect();
     let ran = run_step(step, dir, &known);
     if !ran.status.success() {
@@ -107,4 +127,166 @@ fn a_webhooks_params_come_from_the_dispatch_payload() {
     let other = decide(step, dir.path(), "schedule", "", &Json::Null).unwrap();
     assert_eq!(other["version"], "1.2.3");
     assert_eq!(other["sender"], "manual");
+}
+
+/// A webhook setting typed params, an `if` over two of them and a loop
+/// over the list.
+const TYPED: &str = r#"workflow typed {
+  on webhook "/go" {
+    params {
+      fast = request.json.fast
+      n = request.json.n
+      files = request.json.files
+      mode = request.json.mode
+    }
+  }
+  param fast: bool = false
+  param n: int = 1
+  param files: list<string> = []
+  param mode: string = "a"
+  if fast && n > 2 {
+    step quick: shell { run "echo quick ${mode}" }
+  }
+  for each f in files {
+    step each: shell { run "echo ${f}" }
+  }
+}
+"#;
+
+/// What `wfc serve` binds of `given` (the trigger's params as JSON, or
+/// each param's text as `--param` gives it): each param's text, or an error.
+fn bound(
+    wf: &wfc_language::ir::Workflow,
+    input: wfc_plan::ParamInput,
+) -> Result<HashMap<String, String>, String> {
+    let params = wfc_plan::bind(wf, &input).map_err(|d| format!("{d:?}"))?;
+    Ok(params
+        .iter()
+        .map(|p| (p.name.clone(), p.value.to_text()))
+        .collect())
+}
+
+#[test]
+fn typed_params_are_checked_as_wfc_serve_binds_them_and_shape_jobs() {
+    if super::export_github_computed::no_jq() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("typed.wf");
+    std::fs::write(&file, TYPED).unwrap();
+    let out = dir.path().join("typed.yml");
+    let run = export(&file, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let doc: Json = serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let jobs = doc["jobs"].as_object().unwrap();
+    // The `if` and the loop are the event's, not the values bound at export
+    // (which would have dropped both).
+    assert_eq!(
+        jobs["quick"]["if"],
+        "${{ ((needs.wfc-params.outputs.fast == 'true') && (fromJSON(needs.wfc-params.outputs.n) > 2)) }}"
+    );
+    assert_eq!(
+        jobs["each"]["strategy"]["matrix"]["f"],
+        "${{ fromJSON(needs.wfc-params.outputs.files) }}"
+    );
+    let step = &jobs["wfc-params"]["steps"][0];
+    let parsed = wfc_language::syntax::parse(TYPED);
+    let module = wfc_language::check::check_module(&parsed.file.unwrap());
+    let wf = &module.first().ir;
+    let wfc_language::ir::Trigger::Webhook(hook) = &wf.triggers[0] else {
+        panic!("a webhook")
+    };
+    let mut refused = 0;
+    for payload in [
+        json!({ "fast": true, "n": 3, "files": ["a.csv", "b c.csv"], "mode": "x" }),
+        json!({ "fast": false, "n": -4, "files": [], "mode": "" }),
+        json!({ "fast": "yes", "n": 3, "files": [], "mode": "x" }),
+        json!({ "fast": true, "n": 2.5, "files": [], "mode": "x" }),
+        json!({ "fast": true, "n": 3, "files": "a.csv", "mode": "x" }),
+        json!({ "fast": true, "n": 3, "files": [1, 2], "mode": "x" }),
+        json!({ "fast": true, "n": 3, "files": ["$(id)", "${{ github.token }}"], "mode": "x" }),
+    ] {
+        let inputs = wfc_plan::trigger_params::TriggerInputs {
+            json: payload.clone(),
+            ..Default::default()
+        };
+        let want = wfc_plan::trigger_params::evaluate(wf, &hook.params, &inputs)
+            .map_err(|d| format!("{d:?}"))
+            .and_then(|values| {
+                bound(
+                    wf,
+                    wfc_plan::ParamInput {
+                        values: Some(("the request".into(), values)),
+                        ..Default::default()
+                    },
+                )
+            });
+        let got = decide(step, dir.path(), "repository_dispatch", "go", &payload);
+        match (&want, &got) {
+            (Ok(want), Ok(got)) => {
+                for (name, text) in want {
+                    assert_eq!(&got[name], text, "{name} of {payload}");
+                }
+            }
+            (Err(_), Err(_)) => refused += 1,
+            _ => panic!("{payload}: wfc serve {want:?}, the export's job {got:?}"),
+        }
+    }
+    assert_eq!(refused, 3);
+    // By hand: each input is text, read as `--param` reads it.
+    let mut refused = 0;
+    for (name, text) in [
+        ("fast", "true"),
+        ("fast", " false "),
+        ("fast", "yes"),
+        ("n", "+007"),
+        ("n", " -3 "),
+        ("n", "3.0"),
+        ("n", "1e3"),
+        ("files", ""),
+        ("files", "a.csv, b c.csv ,"),
+        ("files", " [\"x\", \"$(id)\"] "),
+        ("files", "[1]"),
+        ("files", "[oops"),
+        ("mode", " spaced "),
+    ] {
+        let mut inputs = vec![
+            ("fast", "false"),
+            ("n", "1"),
+            ("files", "[]"),
+            ("mode", "m"),
+        ];
+        inputs.retain(|(k, _)| *k != name);
+        inputs.push((name, text));
+        let want = bound(
+            wf,
+            wfc_plan::ParamInput {
+                cli: inputs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Default::default()
+            },
+        );
+        let got = decide_with(
+            step,
+            dir.path(),
+            ("workflow_dispatch", "", &Json::Null),
+            &inputs,
+        );
+        match (&want, &got) {
+            (Ok(want), Ok(got)) => assert_eq!(&got[name], &want[name], "{name} = {text:?}"),
+            (Err(_), Err(why)) => {
+                assert!(why.contains(&format!("param `{name}`")), "{why}");
+                refused += 1;
+            }
+            _ => panic!("{name} = {text:?}: wfc {want:?}, the export's job {got:?}"),
+        }
+    }
+    assert_eq!(refused, 5);
 }

@@ -100,6 +100,7 @@ mod export_github;
 mod export_github_all;
 mod export_github_calls;
 mod export_github_change;
+mod export_github_change_run;
 mod export_github_computed;
 mod export_github_failed;
 mod export_github_files;

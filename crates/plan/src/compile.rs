@@ -21,7 +21,7 @@ pub fn compile(
     wf: &Workflow,
     params: Vec<BoundParam>,
     jobs: Option<usize>,
-    secret_ifs: bool,
+    run_time: RunTime,
     estimator: &dyn Estimator,
 ) -> Result<Plan, Vec<Diagnostic>> {
     // Counted before anything is built: loops over params' lists multiply.
@@ -55,13 +55,34 @@ pub fn compile(
     let lets = super::lets::plan_lets(wf, &scope);
     let lock = super::triggers::fold_lock(wf, &scope);
 
-    // An export decides an `if` over a secret at run time (`plan_for_export`).
-    let cond_values: Vec<Option<Value>> = values
+    // An export leaves some decisions to the run (`plan_for_export`): an
+    // `if` over a secret, an `if` or a loop over a param a trigger sets.
+    let by_trigger = match run_time.trigger_params {
+        true => super::trigger_params::set_by_triggers(wf),
+        false => Vec::new(),
+    };
+    // (No copy of the values when nothing is left to the run.)
+    let without_triggers: Option<Vec<Option<Value>>> = (!by_trigger.is_empty()).then(|| {
+        values
+            .iter()
+            .enumerate()
+            .map(|(id, v)| v.clone().filter(|_| !by_trigger.contains(&id)))
+            .collect()
+    });
+    let loop_values = without_triggers.as_deref().unwrap_or(&values);
+    let cond_values: Vec<Option<Value>> = loop_values
         .iter()
         .zip(&wf.params)
-        .map(|(v, p)| v.clone().filter(|_| !(secret_ifs && p.is_tainted())))
+        .map(|(v, p)| {
+            v.clone()
+                .filter(|_| !(run_time.secret_ifs && p.is_tainted()))
+        })
         .collect();
-    let mut main = Builder::new(wf, &values, &cond_values);
+    let shape = Shape {
+        conds: &cond_values,
+        loops: loop_values,
+    };
+    let mut main = Builder::new(wf, &values, shape);
     // One instance per main-graph step, unless loops unroll: room up front
     // saves the growth slack of thousands of instances.
     let in_main = wf.steps.iter().filter(|s| s.role == Role::Main).count();
@@ -76,7 +97,7 @@ pub fn compile(
         let BlockKind::Handler(kind) = wf.blocks[h].kind else {
             continue;
         };
-        let mut b = Builder::new(wf, &values, &cond_values);
+        let mut b = Builder::new(wf, &values, shape);
         b.walk(&wf.blocks[h].members, &Ctx::default(), &mut out);
         b.link(Some(&main), estimator);
         out.diags.append(&mut b.diags);
@@ -96,7 +117,7 @@ pub fn compile(
             loops: main.ctx_of[i].loops.clone(),
             ..Ctx::default()
         };
-        let mut b = Builder::new(wf, &values, &cond_values);
+        let mut b = Builder::new(wf, &values, shape);
         b.walk(&wf.blocks[rb].members, &ctx, &mut out);
         b.link(Some(&main), estimator);
         out.diags.append(&mut b.diags);
@@ -187,13 +208,21 @@ impl Ctx {
     }
 }
 
+/// The params' values that shape a graph: `values`, or (an export) without
+/// those the run decides ([`RunTime`]), so that an `if` over one stays a
+/// run-time condition and a loop over one a template.
+#[derive(Clone, Copy)]
+pub(crate) struct Shape<'a> {
+    pub(crate) conds: &'a [Option<Value>],
+    loops: &'a [Option<Value>],
+}
+
 /// Builds one graph.
 pub(crate) struct Builder<'a> {
     pub(crate) wf: &'a Workflow,
     pub(crate) values: &'a [Option<Value>],
-    /// What an `if` condition reads: `values`, or (an export) without the
-    /// secrets, so that a condition over one stays a run-time condition.
-    cond_values: &'a [Option<Value>],
+    /// What an `if` and a `for each` list read.
+    pub(crate) shape: Shape<'a>,
     pub(crate) graph: Graph,
     /// Instances of each IR step in this graph.
     pub(crate) inst_of: FxHashMap<StepId, Vec<InstanceId>>,
@@ -208,15 +237,11 @@ pub(crate) struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(
-        wf: &'a Workflow,
-        values: &'a [Option<Value>],
-        cond_values: &'a [Option<Value>],
-    ) -> Builder<'a> {
+    fn new(wf: &'a Workflow, values: &'a [Option<Value>], shape: Shape<'a>) -> Builder<'a> {
         Builder {
             wf,
             values,
-            cond_values,
+            shape,
             graph: Graph::default(),
             inst_of: FxHashMap::default(),
             ctx_of: Vec::new(),
@@ -398,7 +423,7 @@ impl<'a> Builder<'a> {
             inner.conds.extend(earlier.iter().map(not));
             if let Some(c) = cond {
                 let scope = Scope {
-                    params: self.cond_values,
+                    params: self.shape.conds,
                     loops: &items,
                     pruned: &never,
                 };
@@ -462,6 +487,11 @@ impl<'a> Builder<'a> {
         let name = match ctx.suffix() {
             s if s.is_empty() => name,
             s => format!("{name} {s}"),
+        };
+        // (The list may read a param the run decides: `Shape`.)
+        let scope = Scope {
+            params: self.shape.loops,
+            ..scope
         };
         let mut failures = Vec::new();
         let folded = eval::fold_checked(iter, &scope, &mut failures);

@@ -421,7 +421,7 @@ pub fn plan(
 ) -> Result<Plan, Vec<Diagnostic>> {
     required_env::check(wf)?;
     let params = params::bind(wf, input)?;
-    compile::compile(wf, params, options.jobs, false, estimator)
+    compile::compile(wf, params, options.jobs, RunTime::default(), estimator)
 }
 
 /// [`plan`] for a workflow that may call others: the calls are inlined
@@ -434,26 +434,39 @@ pub fn plan_with_calls(
     options: Options,
     estimator: &dyn Estimator,
 ) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
-    plan_calls(wf, input, options, false, estimator)
+    plan_calls(wf, input, options, RunTime::default(), estimator)
 }
 
-/// [`plan_with_calls`] for `wfc export`: an `if` over a secret stays a
-/// run-time condition instead of being decided with this machine's secret
-/// (the file runs elsewhere, with another); the export maps it or refuses it.
+/// What an export leaves to the run instead of deciding it with this
+/// machine's values: the file runs elsewhere, with other ones.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunTime {
+    /// An `if` over a secret stays a run-time condition.
+    pub secret_ifs: bool,
+    /// An `if` or a `for each` list over a param a trigger sets (a push's
+    /// files, a webhook's body: [`trigger_params::set_by_triggers`]) stays
+    /// a run-time condition or a loop planned once as a template, for a
+    /// target that computes such params per event.
+    pub trigger_params: bool,
+}
+
+/// [`plan_with_calls`] for `wfc export`: what `run_time` names is left to
+/// the run; the export maps it or refuses it.
 pub fn plan_for_export(
     wf: Workflow,
     input: &ParamInput,
     options: Options,
+    run_time: RunTime,
     estimator: &dyn Estimator,
 ) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
-    plan_calls(wf, input, options, true, estimator)
+    plan_calls(wf, input, options, run_time, estimator)
 }
 
 fn plan_calls(
     wf: Workflow,
     input: &ParamInput,
     options: Options,
-    secret_ifs: bool,
+    run_time: RunTime,
     estimator: &dyn Estimator,
 ) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
     let inlined = inline::inline(wf)?;
@@ -467,7 +480,7 @@ fn plan_calls(
     if !bad.is_empty() {
         return Err(bad);
     }
-    let plan = compile::compile(&inlined.wf, params, options.jobs, secret_ifs, estimator)?;
+    let plan = compile::compile(&inlined.wf, params, options.jobs, run_time, estimator)?;
     Ok((plan, inlined.wf))
 }
 

@@ -234,10 +234,16 @@ impl Builder<'_> {
                     }
                 })
                 .collect();
+            // (What the run decides stays in: `Shape`.)
+            let cond_scope = Scope {
+                params: self.shape.conds,
+                loops: &items,
+                pruned: &pruned,
+            };
             let condition = self.graph.steps[i]
                 .condition
                 .as_ref()
-                .map(|c| Box::new(eval::fold_checked(c, &scope, &mut failures)));
+                .map(|c| Box::new(eval::fold_checked(c, &cond_scope, &mut failures)));
             failed.extend(
                 failures.into_iter().map(|(span, why)| {
                     super::errors::eval_failed(span, "this `if` condition", &why)

@@ -14,7 +14,9 @@ use super::eval::{self, Eval, Scope};
 use super::value::Value;
 use std::collections::BTreeMap;
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, InterpPart, TriggerInput, TriggerParam, Type, Workflow};
+use wfc_language::ir::{
+    Expr, ExprKind, InterpPart, ParamId, Trigger, TriggerInput, TriggerParam, Type, Workflow,
+};
 
 /// What one firing of a trigger hands its `params { … }`.
 #[derive(Clone, Debug, Default)]
@@ -33,6 +35,29 @@ pub struct TriggerInputs {
 pub const NO_VALUE: &str = "API041";
 /// API042: a trigger param that would copy a secret into a plain param.
 pub const SECRET_INTO_PLAIN: &str = "API042";
+
+/// The params a webhook or change trigger sets, in order of first
+/// appearance: its `params { … }`, or for a webhook without them every
+/// param that is not secret (the body's fields bind params by name).
+pub fn set_by_triggers(wf: &Workflow) -> Vec<ParamId> {
+    let mut out: Vec<ParamId> = Vec::new();
+    for t in &wf.triggers {
+        let ids: Vec<ParamId> = match t {
+            Trigger::Webhook(h) if h.params.is_empty() => (0..wf.params.len())
+                .filter(|&p| !wf.params[p].is_tainted())
+                .collect(),
+            Trigger::Webhook(h) => h.params.iter().map(|p| p.param).collect(),
+            Trigger::Change(c) => c.params.iter().map(|p| p.param).collect(),
+            Trigger::Schedule(_) => continue,
+        };
+        for p in ids {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
 
 /// Every param's declared default evaluated in order, each with the ones
 /// before it in scope (as binding does); `None` for a param without one

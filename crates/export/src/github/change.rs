@@ -24,7 +24,7 @@
 
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{BlockKind, Change, Expr, ExprKind, ParamId, Trigger, Workflow};
+use wfc_language::ir::{BlockKind, Change, ExprKind, Trigger, Workflow};
 use wfc_plan::Plan;
 
 /// The job's output saying whether the run goes on.
@@ -357,59 +357,41 @@ pub fn trigger<'p>(
     found
 }
 
-/// E0744 where a param a trigger sets (a push's files, a webhook's body)
-/// shapes the graph, as every param is folded at export (docs/export.md,
-/// Values): the `if` or the loop would follow the exported value, not the
-/// event's, so a step would run (or not) where `wfc serve` does otherwise.
-/// With `--approximate`, a warning. (A value computed from such a param is
-/// computed while the job runs, [`super::computed`].)
-pub fn fixed(plan: &Plan, wf: &Workflow, approximate: bool, errors: &mut Vec<Diagnostic>) {
-    let set = super::trigger_params::set(plan, wf);
+/// E0744 at a loop's `parallel N` over a param a trigger sets (a push's
+/// files, a webhook's body): GitHub's `max-parallel` is fixed in the file.
+/// (An `if` or a loop's list over such a param is planned as the run's,
+/// `wfc_plan::RunTime`: a job `if:`, a matrix of computed items.) With
+/// `--approximate`, a warning: the bound is the exported value.
+pub fn fixed(wf: &Workflow, approximate: bool, errors: &mut Vec<Diagnostic>) {
+    let set = super::trigger_params::set(wf);
     if set.is_empty() {
         return;
     }
-    let reads = |e: &Expr| {
+    for b in &wf.blocks {
+        let BlockKind::ForEach {
+            parallel: Some(Some(count)),
+            ..
+        } = &b.kind
+        else {
+            continue;
+        };
         let mut found = None;
-        e.walk(&mut |x| match x.kind {
+        count.walk(&mut |x| match x.kind {
             ExprKind::Param(p) if set.contains(&p) => found = Some(p),
             _ => {}
         });
-        found
-    };
-    let mut refuse = |e: &Expr, p: ParamId, what: &str| {
+        let Some(p) = found else { continue };
         let name = &wf.params[p].name;
-        let title = format!("`{name}`, which a trigger sets, is fixed at export here: {what}");
+        let title = format!("`{name}`, which a trigger sets, bounds this loop's `parallel`, which GitHub fixes in the file");
         let d = if approximate {
             Diagnostic::warning("E0744", format!("{title} (approximated)"))
         } else {
             Diagnostic::error("E0744", title)
         };
         errors.push(
-            d.primary(e.span, format!("read with `{name}` as exported"))
-                .help(format!("on GitHub a step reads the event's value (`${{{name}}}`, `len({name})`) but the jobs are fixed at export: loop over its items inside one step's script, or run the workflow with `wfc serve`; --approximate exports it with the exported value")),
+            d.primary(count.span, format!("read with `{name}` as exported"))
+                .help("bound it with a value known at export (a literal, a param no trigger sets); --approximate exports it with the exported value"),
         );
-    };
-    for b in &wf.blocks {
-        match &b.kind {
-            BlockKind::IfBranch { cond: Some(e), .. } => {
-                if let Some(p) = reads(e) {
-                    refuse(e, p, "the `if` is decided at export");
-                }
-            }
-            BlockKind::ForEach { iter, parallel, .. } => {
-                let count = parallel.as_ref().and_then(|p| p.as_ref());
-                for e in std::iter::once(iter).chain(count) {
-                    if let Some(p) = reads(e) {
-                        refuse(
-                            e,
-                            p,
-                            "the loop is unrolled over the exported value, not the event's",
-                        );
-                    }
-                }
-            }
-            _ => {}
-        }
     }
 }
 

@@ -166,7 +166,7 @@ fn graph(
     jobs: &mut Map<String, Json>,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<String> {
-    let matrices = matrix::find(plan, wf, g, approximate);
+    let matrices = matrix::find(plan, wf, g, approximate, errors);
     let handed_on = std::rc::Rc::new(super::answer::HandedOn::of(wf));
     // The instances of a matrix loop share its one job.
     let mut names: Vec<String> = Vec::with_capacity(g.steps.len());
@@ -181,6 +181,9 @@ fn graph(
     let main = main.unwrap_or(&names);
     for (i, s) in g.steps.iter().enumerate() {
         let matrix = matrix::of(&matrices, i);
+        if matrix::refused(g, &matrices, i) {
+            continue;
+        }
         let members = match matrix {
             Some(m) if m.first() != i => continue,
             Some(m) => m.members.clone(),
@@ -251,10 +254,12 @@ fn graph(
             Ok(mut job) => {
                 // A skipped dependency satisfies in wfc; GitHub skips the
                 // dependants of a skipped job unless their `if` says otherwise.
-                let after_skippable = members
-                    .iter()
-                    .flat_map(|&m| &g.steps[m].deps)
-                    .any(|d| g.steps[d.on()].condition.is_some());
+                // So does a loop that ran no iteration (a matrix job
+                // skipped for an empty list).
+                let after_skippable = members.iter().flat_map(|&m| &g.steps[m].deps).any(|d| {
+                    g.steps[d.on()].condition.is_some()
+                        || matrix::of(&matrices, d.on()).is_some_and(matrix::Matrix::may_skip)
+                });
                 let (when, mark) = (when.map(|w| w.0), when.map(|w| w.1));
                 if let (Some(mark), Some(Json::Array(steps))) = (mark, job.get_mut("steps")) {
                     for st in steps
@@ -297,6 +302,9 @@ fn graph(
                         Err(d) => errors.push(d),
                     },
                     None => {}
+                }
+                if let Some(guard) = matrix.and_then(matrix::Matrix::guard) {
+                    ifs.push(guard);
                 }
                 // The job's `if:` may approximate too (`--approximate`).
                 errors.append(&mut values.warnings.borrow_mut());

@@ -5,12 +5,20 @@
 //! unrolled: outputs read by a later step (a matrix job's outputs are the
 //! last iteration's to finish), several steps or nested groups in the body,
 //! non-scalar items, or iterations whose jobs differ beyond the item.
+//!
+//! A loop over a list only the run knows (the plan's template, `x[*]`)
+//! cannot be unrolled: it is a matrix whose items a job computes, or it
+//! is refused (E0744). GitHub takes `matrix.VAR: ${{ fromJSON(…) }}` but
+//! fails a job whose matrix is empty, where wfc runs no iteration and
+//! goes on: the job runs only when the list is not `[]` (a normalized
+//! JSON list: `wfc-params`), and the jobs after it take its `skipped`.
 
 use super::jobs::job;
 use super::values::Values;
 use serde_json::{json, Map, Value as Json};
-use wfc_language::ir::{BlockId, StepId, Workflow};
-use wfc_plan::{Graph, GroupKind, InstanceId, Plan, PlannedStep, RefTarget, Value};
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::{BlockId, ExprKind, StepId, Type, Workflow};
+use wfc_plan::{Graph, Group, GroupKind, InstanceId, Plan, PlannedStep, RefTarget, Value};
 
 /// One loop written as a matrix job.
 pub struct Matrix {
@@ -19,11 +27,19 @@ pub struct Matrix {
     pub block: BlockId,
     /// The loop step's instances, in item order.
     pub members: Vec<InstanceId>,
-    /// The items, in order.
-    values: Vec<Json>,
+    items: Items,
     /// `max-parallel`: 1 for a loop without `parallel`, none for `parallel`
     /// without a bound.
     max_parallel: Option<u32>,
+}
+
+/// A matrix's items.
+enum Items {
+    /// Known at export, in order.
+    Listed(Vec<Json>),
+    /// A JSON list a job computes, as GitHub reads it
+    /// (`needs.wfc-params.outputs.files`).
+    Computed(String),
 }
 
 impl Matrix {
@@ -37,14 +53,30 @@ impl Matrix {
     pub fn strategy(&self) -> Json {
         let mut strategy = Map::new();
         strategy.insert("fail-fast".into(), Json::Bool(true));
-        strategy.insert(
-            "matrix".into(),
-            json!({ self.var.clone(): self.values.clone() }),
-        );
+        let items = match &self.items {
+            Items::Listed(values) => json!(values),
+            Items::Computed(read) => json!(format!("${{{{ fromJSON({read}) }}}}")),
+        };
+        strategy.insert("matrix".into(), json!({ self.var.clone(): items }));
         if let Some(n) = self.max_parallel {
             strategy.insert("max-parallel".into(), json!(n));
         }
         Json::Object(strategy)
+    }
+
+    /// The condition its job runs on, if its items are computed: a list
+    /// that is not empty (GitHub fails a job whose matrix is).
+    pub fn guard(&self) -> Option<String> {
+        match &self.items {
+            Items::Listed(_) => None,
+            Items::Computed(read) => Some(format!("{read} != '[]'")),
+        }
+    }
+
+    /// Whether its job may be skipped for want of items, which the jobs
+    /// after it take as wfc takes a loop that runs no iteration.
+    pub fn may_skip(&self) -> bool {
+        self.guard().is_some()
     }
 
     /// The job's `name`: `ship (${{ matrix.region }})`.
@@ -58,17 +90,38 @@ pub fn of(matrices: &[Matrix], i: InstanceId) -> Option<&Matrix> {
     matrices.iter().find(|m| m.members.contains(&i))
 }
 
-/// The loops of `g` that can be matrix jobs.
-pub fn find(plan: &Plan, wf: &Workflow, g: &Graph, approximate: bool) -> Vec<Matrix> {
+/// The loops of `g` that can be matrix jobs; a loop over a list only the
+/// run knows that cannot be one is refused into `errors`.
+pub fn find(
+    plan: &Plan,
+    wf: &Workflow,
+    g: &Graph,
+    approximate: bool,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Matrix> {
     let mut found = Vec::new();
+    let mut computed = Vec::new();
     for (id, group) in g.groups.iter().enumerate() {
         let GroupKind::ForEach {
             var,
-            iterations: Some(iterations),
+            iterations,
             parallel,
             ..
         } = &group.kind
         else {
+            continue;
+        };
+        let Some(iterations) = iterations else {
+            match template(plan, wf, g, id) {
+                Ok((member, read)) => computed.push(Matrix {
+                    var: var.clone(),
+                    block: group.block,
+                    members: vec![member],
+                    items: Items::Computed(read),
+                    max_parallel: max_parallel(*parallel),
+                }),
+                Err(why) => errors.push(refuse(wf, group, &why)),
+            }
             continue;
         };
         // The same steps in every iteration, no group inside: one matrix
@@ -95,7 +148,99 @@ pub fn find(plan: &Plan, wf: &Workflow, g: &Graph, approximate: bool) -> Vec<Mat
             }
         }
     }
-    exact(g, found)
+    let mut found = exact(g, found);
+    found.append(&mut computed);
+    found
+}
+
+/// Whether instance `i` is in a loop over a list only the run knows that
+/// is no matrix: refused ([`find`]), it gets no job (whose values would
+/// be refused again).
+pub fn refused(g: &Graph, matrices: &[Matrix], i: InstanceId) -> bool {
+    let in_template = g.groups.iter().any(|group| {
+        matches!(
+            group.kind,
+            GroupKind::ForEach {
+                iterations: None,
+                ..
+            }
+        ) && group.members.contains(&i)
+    });
+    in_template && of(matrices, i).is_none()
+}
+
+/// The one step of a template loop (`g`'s group `id`) and the GitHub
+/// expression of its list, or why it cannot be a matrix job.
+fn template(
+    plan: &Plan,
+    wf: &Workflow,
+    g: &Graph,
+    id: usize,
+) -> Result<(InstanceId, String), String> {
+    let group = &g.groups[id];
+    let GroupKind::ForEach { iter, .. } = &group.kind else {
+        return Err("it is not a loop".into());
+    };
+    let read = match &iter.kind {
+        ExprKind::Param(p) if wfc_plan::trigger_params::set_by_triggers(wf).contains(p) => {
+            format!("needs.{}.outputs.{}", super::trigger_params::ID, wf.params[*p].name)
+        }
+        ExprKind::Param(_) => return Err("its list is a param only the run knows".into()),
+        _ => return Err("its list is computed while the workflow runs (GitHub's matrix takes a param a trigger sets, as it is)".into()),
+    };
+    let scalar = match &iter.ty {
+        Type::List(item) => matches!(**item, Type::String | Type::Int | Type::Bool),
+        _ => false,
+    };
+    if !scalar {
+        return Err("its items are not text, whole numbers or bools (a matrix value is shown as GitHub shows it)".into());
+    }
+    let (member, more) = match group.members.as_slice() {
+        [one] if !g.groups.iter().any(|o| o.parent == Some(id)) => (*one, false),
+        _ => (0, true),
+    };
+    if more {
+        return Err("its body is more than one step: one matrix job runs one step per item (write the body as one step, or run the workflow with `wfc serve`)".into());
+    }
+    let s = &g.steps[member];
+    let why = if s.wait_any.is_some() || s.deps.iter().any(|d| g.steps[d.on()].wait_any.is_some()) {
+        Some("its step races in a `wait any` block")
+    } else if s.finally || s.rollback.is_some() {
+        Some("its step has an `after` or a rollback")
+    } else if s.until.is_some() {
+        Some("its step repeats `until` a condition")
+    } else if read_anywhere(plan, s.step) {
+        Some("its step's outputs are read (a matrix job's outputs are the last item's)")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(why.into()),
+        None => Ok((member, read)),
+    }
+}
+
+/// E0744 at a loop over a list only the run knows.
+fn refuse(wf: &Workflow, group: &Group, why: &str) -> Diagnostic {
+    let at = match &wf.blocks[group.block].kind {
+        wfc_language::ir::BlockKind::ForEach { iter, .. } => iter.span,
+        _ => group.span,
+    };
+    Diagnostic::error(
+        "E0744",
+        format!("GitHub Actions cannot loop over this list, known only while the workflow runs: {why}"),
+    )
+    .primary(at, "known only while the workflow runs")
+    .help("a GitHub job cannot start others: such a loop is one matrix job over a param a trigger sets, with one step of scalars; else loop over the items inside one step's script, or run the workflow with `wfc serve`")
+}
+
+/// `max-parallel`: 1 for a loop without `parallel`, none for `parallel`
+/// without a bound.
+fn max_parallel(parallel: Option<Option<u32>>) -> Option<u32> {
+    match parallel {
+        None => Some(1),
+        Some(bound) => bound,
+    }
 }
 
 /// The matrices whose one job orders no more than the plan does: all
@@ -165,7 +310,7 @@ fn one(
     approximate: bool,
 ) -> Option<Matrix> {
     let steps: Vec<&PlannedStep> = members.iter().map(|&i| &g.steps[i]).collect();
-    let values = items(&steps, block)?;
+    let values = Items::Listed(items(&steps, block)?);
     let step = steps[0].step;
     if steps.iter().any(|s| {
         s.step != step
@@ -178,16 +323,12 @@ fn one(
     {
         return None;
     }
-    let max_parallel = match parallel {
-        None => Some(1),
-        Some(bound) => bound,
-    };
     let matrix = Matrix {
         var: var.clone(),
         block,
         members,
-        values,
-        max_parallel,
+        items: values,
+        max_parallel: max_parallel(parallel),
     };
     alike(plan, wf, g, &matrix, approximate).then_some(matrix)
 }

@@ -89,7 +89,7 @@ pub struct Exported {
 pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let change = change::trigger(plan, options.home, &mut errors);
-    change::fixed(plan, wf, options.approximate, &mut errors);
+    change::fixed(wf, options.approximate, &mut errors);
     let (on, zoned) = triggers(plan, wf, change.as_ref().map(|(_, g)| g), &mut errors);
     alerts(plan, options.approximate, &mut errors);
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);

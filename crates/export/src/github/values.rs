@@ -55,7 +55,7 @@ impl<'a> Values<'a> {
     pub fn new(plan: &Plan, wf: &'a Workflow, step: Option<&PlannedStep>) -> Values<'a> {
         let mut params = plan.param_values(wf.params.len());
         let hook_params = match step {
-            Some(_) => super::trigger_params::set(plan, wf),
+            Some(_) => super::trigger_params::set(wf),
             None => Vec::new(),
         };
         // A trigger's param is the run's: nothing over it is folded.
@@ -298,6 +298,20 @@ impl<'a> Values<'a> {
                 ))
             }
             ExprKind::Unary(UnaryOp::Not, a) => Ok(format!("!({})", self.expressible(a)?)),
+            // As the event sets it: `wfc-params` writes it as wfc does.
+            ExprKind::Param(p) if self.hook_params.contains(p) => {
+                let read = format!(
+                    "needs.{}.outputs.{}",
+                    super::trigger_params::ID,
+                    self.wf.params[*p].name
+                );
+                match &e.ty {
+                    Type::Bool => Ok(format!("({read} == 'true')")),
+                    Type::Int | Type::Float => Ok(format!("fromJSON({read})")),
+                    Type::String => Ok(read),
+                    _ => Err(refuse()),
+                }
+            }
             _ if reads_now(e) => Err(now(e)),
             _ if e.tainted => Err(refuse()),
             _ => match self.eval(e) {

@@ -154,6 +154,40 @@ pub fn params_job(jobs: &Map) -> Option<String> {
     job_of_step(jobs, "wfc-params")
 }
 
+/// The inputs a matrix of the export takes its items from, as the
+/// `params_job` computes them: `f: ${{ fromJSON(needs.wfc-params.outputs.files) }}`
+/// (a `for each` over a list param a trigger sets).
+pub fn matrix_lists(jobs: &Map, params_job: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, body) in jobs.iter() {
+        let matrix = body
+            .as_mapping()
+            .and_then(|b| entry(b, "strategy"))
+            .and_then(|(_, s)| s.as_mapping())
+            .and_then(|s| entry(s, "matrix"))
+            .and_then(|(_, m)| m.as_mapping());
+        for (_, v) in matrix.into_iter().flat_map(|m| m.iter()) {
+            if let Some(x) = str_of(v).and_then(|t| computed_list(t, params_job)) {
+                if !out.iter().any(|o| o == x) {
+                    out.push(x.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The input of `${{ fromJSON(needs.JOB.outputs.X) }}`, JOB `params_job`.
+pub fn computed_list<'t>(text: &'t str, params_job: &str) -> Option<&'t str> {
+    let inner = text
+        .strip_prefix("${{ fromJSON(needs.")?
+        .strip_suffix(") }}")?;
+    let x = inner.strip_prefix(params_job)?.strip_prefix(".outputs.")?;
+    x.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        .then_some(x)
+}
+
 /// The `on change` trigger the export's `wfc-params` job carries as its
 /// step's `WF_CHANGE` (the trigger as written, for readers), when its
 /// push is that trigger's.
@@ -207,3 +241,37 @@ pub fn ungated(ctx: &Ctx, mut src: String) -> Option<String> {
     }
     Some(src)
 }
+
+/// What the export adds to a job's `if:` that `.wf` says otherwise, taken
+/// off `src`: first the rule that a dependency skipped by its `if` (or a
+/// loop that ran no iteration) satisfies ([`SKIPPED_SATISFIES`]), last a
+/// matrix job's guard that its computed list is not empty (`lists`: the
+/// params its loops go over). None when nothing else is left.
+pub fn unwrapped(ctx: &Ctx, src: String, lists: &[String]) -> Option<String> {
+    let mut src = src;
+    if src == SKIPPED_SATISFIES {
+        return None;
+    }
+    if let Some(rest) = src.strip_prefix(&format!("{SKIPPED_SATISFIES} && ")) {
+        src = rest.to_string();
+    }
+    let Some(job) = ctx.params_job.as_deref() else {
+        return Some(src);
+    };
+    for (input, param) in &ctx.inputs {
+        if !lists.contains(param) || !ctx.list_inputs.contains(input) {
+            continue;
+        }
+        let guard = format!("needs.{job}.outputs.{input} != '[]'");
+        if src == guard {
+            return None;
+        }
+        if let Some(rest) = src.strip_suffix(&format!(" && {guard}")) {
+            src = rest.to_string();
+        }
+    }
+    Some(src)
+}
+
+/// The export's `if:` for a job after one its `if` may skip (jobs.rs).
+const SKIPPED_SATISFIES: &str = "!cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled')";

@@ -185,6 +185,16 @@ pub fn artifact_words(run: &str) -> Option<(String, String, String)> {
     Some((without, job.to_string(), name.to_string()))
 }
 
+/// The lines wfc's export writes before a command that reads a list as
+/// its words (`"$@"`; the list's JSON text in `WF_WORDS`), if `run` starts
+/// with them: the script without them.
+pub fn list_words(run: &str) -> Option<&str> {
+    let (first, rest) = run.split_once('\n')?;
+    let ours = first.starts_with("wfc_words=$(printf '%s' \"$WF_WORDS\" | jq -r ")
+        && first.ends_with(" || exit 1");
+    ours.then(|| rest.strip_prefix("eval \"set -- $wfc_words\"\n"))?
+}
+
 /// Whether a job is the export's own finder of the failed step for
 /// `failed.*`: it folds back into `failed.step` and `failed.error`.
 pub fn failed_finder(job: &Map) -> bool {

@@ -5,6 +5,7 @@
 
 use super::expr::{self, Status};
 use super::helpers::{self, Helper, Mark};
+use super::step::step;
 use super::text::{self, Scope};
 use super::{one_line, Ctx, Env};
 use crate::literal::Text;
@@ -16,15 +17,15 @@ use marked_yaml::Node;
 use std::collections::BTreeMap;
 
 /// A job converted, before its `needs` and `if` are placed.
-struct Job {
-    name: String,
-    item: Item,
-    needs: Vec<String>,
-    status: Status,
-    cond: Option<String>,
-    comments: Vec<String>,
+pub(super) struct Job {
+    pub name: String,
+    pub item: Item,
+    pub needs: Vec<String>,
+    pub status: Status,
+    pub cond: Option<String>,
+    pub comments: Vec<String>,
     /// wfc's export marked it a handler's or a compensation's.
-    mark: Option<Mark>,
+    pub mark: Option<Mark>,
 }
 
 /// The main graph's items and the handlers' (head, items).
@@ -32,12 +33,12 @@ pub(crate) type Converted = (Vec<Item>, Vec<(String, Vec<Item>)>);
 
 /// What a job gives each of its steps.
 #[derive(Default, Clone)]
-struct JobDefaults {
-    env: Env,
-    shell: Option<String>,
-    workdir: Option<String>,
-    timeout: Option<String>,
-    optional: bool,
+pub(super) struct JobDefaults {
+    pub env: Env,
+    pub shell: Option<String>,
+    pub workdir: Option<String>,
+    pub timeout: Option<String>,
+    pub optional: bool,
 }
 
 pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> {
@@ -129,26 +130,6 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
     let mut items: Vec<Item> = main.into_iter().map(|j| place(j, &steps)).collect();
     let handlers = fold_marked(marked, &mut items);
     Ok((items, handlers))
-}
-
-/// `text` with each `marker` in its literal pieces replaced by the
-/// expression `read`.
-fn split_marker(text: Text, marker: &str, read: &str) -> Text {
-    let mut out = Text::default();
-    for piece in text.0 {
-        match piece {
-            crate::literal::Piece::Text(t) => {
-                let mut parts = t.split(marker);
-                out.push_text(parts.next().unwrap_or_default());
-                for rest in parts {
-                    out.push_expr(read.to_string());
-                    out.push_text(rest);
-                }
-            }
-            crate::literal::Piece::Expr(e) => out.push_expr(e),
-        }
-    }
-    out
 }
 
 /// Whether `body` is the export's finder of the failed step.
@@ -344,6 +325,12 @@ fn job(
                 let Some(src) = super::guards::ungated(ctx, src.to_string()) else {
                     continue;
                 };
+                let lists: Vec<String> = loops.iter().map(|(_, l)| l.clone()).collect();
+                let src = match ctx.wfc {
+                    true => super::guards::unwrapped(ctx, src, &lists),
+                    false => Some(src),
+                };
+                let Some(src) = src else { continue };
                 let src = src.as_str();
                 let v_owned;
                 let v = if str_of(v).map(expr::unwrap) != Some(src) {
@@ -451,7 +438,7 @@ fn job(
 
 /// An `if:` of a job (`job`) or a step, into `out` (its status, condition
 /// and, when not translated, a comment).
-fn condition(ctx: &mut Ctx, scope: &Scope, node: &Node, out: &mut Job, job: bool) {
+pub(super) fn condition(ctx: &mut Ctx, scope: &Scope, node: &Node, out: &mut Job, job: bool) {
     let Some(src) = str_of(node) else { return };
     let parsed = expr::parse(expr::unwrap(src)).and_then(expr::split_status);
     let translated = parsed.and_then(|(status, rest)| {
@@ -479,7 +466,12 @@ fn condition(ctx: &mut Ctx, scope: &Scope, node: &Node, out: &mut Job, job: bool
 }
 
 /// A context path in a condition.
-fn path(ctx: &mut Ctx, scope: &Scope, node: &Node, p: &[String]) -> Result<String, String> {
+pub(super) fn path(
+    ctx: &mut Ctx,
+    scope: &Scope,
+    node: &Node,
+    p: &[String],
+) -> Result<String, String> {
     let s: Vec<&str> = p.iter().map(String::as_str).collect();
     match s.as_slice() {
         ["inputs", x] | ["github", "event", "inputs", x] if ctx.inputs.contains_key(*x) => {
@@ -496,7 +488,7 @@ fn path(ctx: &mut Ctx, scope: &Scope, node: &Node, p: &[String]) -> Result<Strin
     }
 }
 
-fn timeout(ctx: &mut Ctx, v: &Node) -> Option<String> {
+pub(super) fn timeout(ctx: &mut Ctx, v: &Node) -> Option<String> {
     match str_of(v)
         .and_then(|s| s.parse::<f64>().ok())
         .filter(|m| *m > 0.0)
@@ -514,7 +506,7 @@ fn timeout(ctx: &mut Ctx, v: &Node) -> Option<String> {
     }
 }
 
-fn flag(ctx: &mut Ctx, v: &Node) -> bool {
+pub(super) fn flag(ctx: &mut Ctx, v: &Node) -> bool {
     match str_of(v) {
         Some("true") => true,
         Some("false") => false,
@@ -530,7 +522,7 @@ fn flag(ctx: &mut Ctx, v: &Node) -> bool {
 }
 
 /// A step standing in for what has no `.wf` equivalent: it fails, saying so.
-fn stand_in(what: &str) -> Text {
+pub(super) fn stand_in(what: &str) -> Text {
     let message = format!("wfc import: {what} has no .wf equivalent; replace this step");
     Text::plain(&format!(
         "echo {} >&2\nexit 1\n",
@@ -554,7 +546,7 @@ fn reusable(ctx: &mut Ctx, name: &str, uses: &Node, body: &Map) -> Step {
     }
 }
 
-fn with_lines(with: &Node) -> Vec<String> {
+pub(super) fn with_lines(with: &Node) -> Vec<String> {
     let mut out = vec!["with:".to_string()];
     for (k, v) in with.as_mapping().into_iter().flat_map(|m| m.iter()) {
         out.push(format!(
@@ -644,140 +636,4 @@ fn steps(
         items.push(step(ctx, name, map, defaults, scope));
     }
     Ok(items)
-}
-
-fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &Scope) -> Item {
-    let mut st = Step {
-        name,
-        env: defaults.env.clone(),
-        workdir: defaults.workdir.clone(),
-        timeout: defaults.timeout.clone(),
-        optional: defaults.optional,
-        ..Step::default()
-    };
-    let mut shell = None;
-    let mut guard = Job {
-        name: String::new(),
-        item: Item::Sequence {
-            name: String::new(),
-            deps: Vec::new(),
-            items: Vec::new(),
-        },
-        needs: Vec::new(),
-        status: Status::Success,
-        cond: None,
-        comments: Vec::new(),
-        mark: None,
-    };
-    let mut own_env: Env = Vec::new();
-    let mut script_env: Env = Vec::new();
-    // wfc's export of a check gate: the gate again, when its check reads
-    // back as a `.wf` condition.
-    let gate = helpers::gate(map)
-        .filter(|_| ctx.wfc)
-        .and_then(|(check, on_fail)| {
-            let at = entry(map, "if").map(|(_, v)| v)?;
-            let parsed = expr::parse(check).ok()?;
-            let cond = expr::to_wf(&parsed, &mut |p| path(ctx, scope, at, p)).ok()?;
-            Some((cond, on_fail.to_string()))
-        });
-    let is_gate = gate.is_some();
-    st.check = gate;
-    for (k, v) in map.iter() {
-        match k.as_str() {
-            "run" | "if" | "shell" if is_gate => {}
-            "id" | "with" => {}
-            "name" => st.doc.extend(str_of(v).map(str::to_string)),
-            "run" => {
-                let src = str_of(v).unwrap_or_default();
-                let src = if ctx.wfc {
-                    helpers::unwrap_script(src)
-                } else {
-                    src
-                };
-                // A kept artifact's files as the command's `"$@"`: the
-                // producer's `${STEP.artifacts.NAME}` again.
-                let words = helpers::artifact_words(src).filter(|_| ctx.wfc);
-                let marker = "\u{1}wfc-artifact\u{1}";
-                let owned;
-                let src = match &words {
-                    Some((without, _, _)) => {
-                        owned = without.replacen("\"$@\"", marker, 1);
-                        owned.as_str()
-                    }
-                    None => src,
-                };
-                let mut script = text::script(ctx, scope, src, v);
-                if let Some((_, job, name)) = words {
-                    let read = format!("{}.artifacts.{}", names::ident(&job), names::ident(&name));
-                    script.text = split_marker(script.text, marker, &read);
-                }
-                st.run = Some(script.text);
-                script_env = script.env;
-            }
-            "uses" => {
-                let target = str_of(v).unwrap_or("?");
-                ctx.warn.node("W0901", v, format!("the action `{target}` is a stand-in step that fails: replace it with the commands it stands for"));
-                st.comments
-                    .push(format!("wfc import: stand-in for `uses: {target}`"));
-                if let Some((_, with)) = entry(map, "with") {
-                    st.comments.extend(with_lines(with));
-                }
-                st.run = Some(stand_in(&format!("the action {target}")));
-            }
-            "if" => condition(ctx, scope, v, &mut guard, false),
-            "env" => own_env = text::env_map(ctx, v, Some(scope)),
-            "shell" => shell = str_of(v).map(str::to_string),
-            "working-directory" => st.workdir = str_of(v).map(str::to_string),
-            "timeout-minutes" => st.timeout = timeout(ctx, v),
-            "continue-on-error" => st.optional = flag(ctx, v),
-            other => ctx.warn.key(
-                "W0900",
-                k,
-                format!("the step's `{other}` has no `.wf` equivalent; it is left out"),
-            ),
-        }
-    }
-    for (k, v) in own_env.into_iter().chain(script_env) {
-        // The step's name for `failed.step` (the export's capture).
-        if ctx.wfc && k == "WF_STEP_NAME" {
-            continue;
-        }
-        st.env.retain(|(x, _)| *x != k);
-        st.env.push((k, v));
-    }
-    let explicit = shell.or_else(|| defaults.shell.clone());
-    st.shell = Some(match explicit {
-        Some(s)
-            if s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c)) =>
-        {
-            s
-        }
-        Some(s) => {
-            let at = entry(map, "shell").map(|(k, _)| k);
-            if let Some(k) = at {
-                ctx.warn.key(
-                    "W0900",
-                    k,
-                    format!("the shell `{s}` is not a program name; the step runs with bash"),
-                );
-            }
-            "bash".into()
-        }
-        None => "bash".into(),
-    });
-    if st.run.is_none() && !is_gate {
-        st.run = Some(stand_in("a step with neither `run` nor `uses`"));
-    }
-    st.comments.extend(guard.comments);
-    match guard.cond {
-        Some(cond) => Item::If {
-            cond,
-            deps: Vec::new(),
-            comments: Vec::new(),
-            items: vec![Item::Step(Box::new(st))],
-        },
-        None => Item::Step(Box::new(st)),
-    }
 }

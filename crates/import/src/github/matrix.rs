@@ -38,6 +38,22 @@ pub(crate) fn matrix(
         return (loops, parallel, scope);
     };
     for (k, v) in m.iter() {
+        // wfc's export of a loop over a list param a trigger sets.
+        let computed = ctx.params_job.as_deref().and_then(|job| {
+            let x = super::guards::computed_list(str_of(v)?, job)?;
+            ctx.list_inputs
+                .iter()
+                .any(|l| l == x)
+                .then(|| ctx.inputs.get(x).cloned())?
+        });
+        if let Some(param) = computed {
+            let var = ctx.names.give(k.as_str());
+            scope
+                .matrix
+                .insert(k.as_str().to_string(), var.name.clone());
+            loops.push((var.name, param));
+            continue;
+        }
         let values = v
             .as_sequence()
             .and_then(|xs| xs.iter().map(str_of).collect::<Option<Vec<_>>>());

@@ -8,6 +8,7 @@ mod jobs;
 mod matrix;
 mod pause;
 mod race;
+mod step;
 mod text;
 
 use crate::literal::{self, Text};
@@ -46,6 +47,9 @@ pub(crate) struct Ctx<'w, 'a> {
     pub params_job: Option<String>,
     /// The `on change` that job's push stands for, as written.
     pub change: Option<String>,
+    /// The inputs a matrix takes its items from, computed by that job:
+    /// list params ([`guards::matrix_lists`]).
+    pub list_inputs: Vec<String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -110,6 +114,7 @@ pub(crate) fn convert(
         when_job: None,
         params_job: None,
         change: None,
+        list_inputs: Vec::new(),
         shell: None,
         workdir: None,
         schedules: Vec::new(),
@@ -119,6 +124,9 @@ pub(crate) fn convert(
         ctx.when_job = guards::when_job(jobs);
         ctx.params_job = guards::params_job(jobs);
         ctx.change = guards::change(jobs);
+        if let Some(p) = &ctx.params_job {
+            ctx.list_inputs = guards::matrix_lists(jobs, p);
+        }
     }
     for (key, value) in top.iter() {
         match key.as_str() {
@@ -270,16 +278,26 @@ fn push(ctx: &mut Ctx, wf: &mut Workflow, event: &yaml::Scalar, body: Option<&Ma
             },
             None => (None, body),
         };
-        // Its params read `changed`, a list the inputs (text) cannot hold.
+        // Its params read `changed`, a list the inputs (text) cannot hold,
+        // unless a matrix over one made it a list param again.
+        let mut kept = None;
         if let Some(p) = params
             .strip_prefix("params { ")
             .and_then(|p| p.strip_suffix(" }"))
         {
-            ctx.warn.key("W0904", event, format!("the change trigger's `params {{ {p} }}` is left out: its params are the export's inputs, text; set them from `changed` again"));
+            match p.strip_suffix(" = changed") {
+                Some(x) if ctx.list_inputs.iter().any(|l| l == x) => kept = Some(p),
+                _ => ctx.warn.key("W0904", event, format!("the change trigger's `params {{ {p} }}` is left out: its params are the export's inputs, text; set them from `changed` again")),
+            }
         }
-        wf.triggers.push(match debounce {
-            Some(d) => format!("{head} {{ debounce {d} }}"),
-            None => head.to_string(),
+        let mut body: Vec<String> = debounce
+            .map(|d| format!("debounce {d}"))
+            .into_iter()
+            .collect();
+        body.extend(kept.map(|p| format!("params {{ {p} }}")));
+        wf.triggers.push(match body.is_empty() {
+            true => head.to_string(),
+            false => format!("{head} {{ {} }}", body.join("  ")),
         });
         return;
     }
@@ -369,6 +387,19 @@ fn inputs(ctx: &mut Ctx, body: &Map) {
                     .map(literal::string)
                     .or_else(|| options.first().cloned());
                 (format!("string in [{}]", options.join(", ")), default)
+            }
+            // A matrix's items (`guards::matrix_lists`): a list of text.
+            "string" if ctx.list_inputs.iter().any(|l| l == key.as_str()) => {
+                let items = default.and_then(|d| serde_json::from_str::<Vec<String>>(d).ok());
+                let items: Vec<String> = items
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|i| literal::string(i))
+                    .collect();
+                (
+                    "list<string>".to_string(),
+                    Some(format!("[{}]", items.join(", "))),
+                )
             }
             _ => {
                 if !matches!(ty, "string" | "environment") {

@@ -102,6 +102,25 @@ fn resolve(ctx: &mut Ctx, scope: &Scope, path: &[String]) -> Option<Found> {
     }
 }
 
+/// wfc's export of a param when runs also start otherwise (a schedule,
+/// a push): `github.event_name == 'workflow_dispatch' && format('{0}',
+/// inputs.X) || 'BOUND'`, the input or the value bound at export: the
+/// param again.
+fn dispatched(ctx: &Ctx, inner: &str) -> Option<Found> {
+    let rest = inner
+        .strip_prefix("github.event_name == 'workflow_dispatch' && format('{0}', inputs.")
+        .filter(|_| ctx.wfc)?;
+    let (x, rest) = rest.split_once(") || '")?;
+    // (The bound value, quoted: `''` is a quote.)
+    let bound = rest.strip_suffix('\'')?;
+    if bound.replace("''", "").contains('\'') {
+        return None;
+    }
+    ctx.inputs
+        .get(x)
+        .map(|param| Found::Value(param.clone(), env_name("INPUT", x)))
+}
+
 /// The warning for a value wfc's export computed with jq.
 fn computed(inner: &str) -> String {
     format!("`${{{{ {inner} }}}}` is a value wfc's export computes with jq before the step (`WF_EXPR_N` of the step `wfc-values` says which); it is written as `\"\"`: write its expression back")
@@ -155,7 +174,7 @@ pub(crate) fn script(ctx: &mut Ctx, scope: &Scope, s: &str, node: &Node) -> Scri
         last = end;
         let found = match expr::parse(inner) {
             Ok(expr::Ex::Path(p)) => resolve(ctx, scope, &p),
-            _ => None,
+            _ => dispatched(ctx, inner),
         };
         let mut through_env = |env: &mut Env, var: String, value: String| {
             if !env.iter().any(|(k, _)| *k == var) {
@@ -204,7 +223,7 @@ pub(crate) fn value(ctx: &mut Ctx, scope: &Scope, s: &str, node: &Node) -> Text 
         last = end;
         let found = match expr::parse(inner) {
             Ok(expr::Ex::Path(p)) => resolve(ctx, scope, &p),
-            _ => None,
+            _ => dispatched(ctx, inner),
         };
         match found {
             Some(Found::Value(v, _) | Found::Secret(v, _)) => text.push_expr(v),

@@ -1,0 +1,207 @@
+//! One step of a job: its `run` (with what wfc's export wrote around the
+//! command folded back: the artifact or list read as `"$@"`), `uses`,
+//! `if`, `env` and settings, as a `.wf` step.
+
+use super::expr::{self, Status};
+use super::helpers;
+use super::jobs::{condition, flag, path, stand_in, timeout, with_lines, Job, JobDefaults};
+use super::text::{self, Scope};
+use super::{Ctx, Env};
+use crate::literal::Text;
+use crate::model::{Item, Step};
+use crate::names;
+use crate::yaml::{entry, str_of, Map};
+
+pub(super) fn step(
+    ctx: &mut Ctx,
+    name: String,
+    map: &Map,
+    defaults: &JobDefaults,
+    scope: &Scope,
+) -> Item {
+    let mut st = Step {
+        name,
+        env: defaults.env.clone(),
+        workdir: defaults.workdir.clone(),
+        timeout: defaults.timeout.clone(),
+        optional: defaults.optional,
+        ..Step::default()
+    };
+    let mut shell = None;
+    let mut guard = Job {
+        name: String::new(),
+        item: Item::Sequence {
+            name: String::new(),
+            deps: Vec::new(),
+            items: Vec::new(),
+        },
+        needs: Vec::new(),
+        status: Status::Success,
+        cond: None,
+        comments: Vec::new(),
+        mark: None,
+    };
+    let mut own_env: Env = Vec::new();
+    let mut script_env: Env = Vec::new();
+    let mut words_read = false;
+    // wfc's export of a check gate: the gate again, when its check reads
+    // back as a `.wf` condition.
+    let gate = helpers::gate(map)
+        .filter(|_| ctx.wfc)
+        .and_then(|(check, on_fail)| {
+            let at = entry(map, "if").map(|(_, v)| v)?;
+            let parsed = expr::parse(check).ok()?;
+            let cond = expr::to_wf(&parsed, &mut |p| path(ctx, scope, at, p)).ok()?;
+            Some((cond, on_fail.to_string()))
+        });
+    let is_gate = gate.is_some();
+    st.check = gate;
+    for (k, v) in map.iter() {
+        match k.as_str() {
+            "run" | "if" | "shell" if is_gate => {}
+            "id" | "with" => {}
+            "name" => st.doc.extend(str_of(v).map(str::to_string)),
+            "run" => {
+                let src = str_of(v).unwrap_or_default();
+                let src = if ctx.wfc {
+                    helpers::unwrap_script(src)
+                } else {
+                    src
+                };
+                // A kept artifact's files as the command's `"$@"`: the
+                // producer's `${STEP.artifacts.NAME}` again.
+                let words = helpers::artifact_words(src).filter(|_| ctx.wfc);
+                let marker = "\u{1}wfc-artifact\u{1}";
+                let owned;
+                let src = match &words {
+                    Some((without, _, _)) => {
+                        owned = without.replacen("\"$@\"", marker, 1);
+                        owned.as_str()
+                    }
+                    None => src,
+                };
+                // A list as the command's `"$@"`: `${LIST}` again.
+                let list_marker = "\u{1}wfc-list\u{1}";
+                let list = helpers::list_words(src)
+                    .filter(|_| ctx.wfc)
+                    .and_then(|without| Some((without, env_expr(ctx, scope, map, "WF_WORDS")?)));
+                let owned_list;
+                let src = match &list {
+                    Some((without, _)) => {
+                        owned_list = without.replacen("\"$@\"", list_marker, 1);
+                        owned_list.as_str()
+                    }
+                    None => src,
+                };
+                let mut script = text::script(ctx, scope, src, v);
+                if let Some((_, job, name)) = words {
+                    let read = format!("{}.artifacts.{}", names::ident(&job), names::ident(&name));
+                    script.text = split_marker(script.text, marker, &read);
+                }
+                if let Some((_, read)) = &list {
+                    script.text = split_marker(script.text, list_marker, read);
+                    words_read = true;
+                }
+                st.run = Some(script.text);
+                script_env = script.env;
+            }
+            "uses" => {
+                let target = str_of(v).unwrap_or("?");
+                ctx.warn.node("W0901", v, format!("the action `{target}` is a stand-in step that fails: replace it with the commands it stands for"));
+                st.comments
+                    .push(format!("wfc import: stand-in for `uses: {target}`"));
+                if let Some((_, with)) = entry(map, "with") {
+                    st.comments.extend(with_lines(with));
+                }
+                st.run = Some(stand_in(&format!("the action {target}")));
+            }
+            "if" => condition(ctx, scope, v, &mut guard, false),
+            "env" => own_env = text::env_map(ctx, v, Some(scope)),
+            "shell" => shell = str_of(v).map(str::to_string),
+            "working-directory" => st.workdir = str_of(v).map(str::to_string),
+            "timeout-minutes" => st.timeout = timeout(ctx, v),
+            "continue-on-error" => st.optional = flag(ctx, v),
+            other => ctx.warn.key(
+                "W0900",
+                k,
+                format!("the step's `{other}` has no `.wf` equivalent; it is left out"),
+            ),
+        }
+    }
+    for (k, v) in own_env.into_iter().chain(script_env) {
+        // The step's name for `failed.step` (the export's capture), a
+        // list the command reads as words (folded back above).
+        if ctx.wfc && (k == "WF_STEP_NAME" || (words_read && k == "WF_WORDS")) {
+            continue;
+        }
+        st.env.retain(|(x, _)| *x != k);
+        st.env.push((k, v));
+    }
+    let explicit = shell.or_else(|| defaults.shell.clone());
+    st.shell = Some(match explicit {
+        Some(s)
+            if s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c)) =>
+        {
+            s
+        }
+        Some(s) => {
+            let at = entry(map, "shell").map(|(k, _)| k);
+            if let Some(k) = at {
+                ctx.warn.key(
+                    "W0900",
+                    k,
+                    format!("the shell `{s}` is not a program name; the step runs with bash"),
+                );
+            }
+            "bash".into()
+        }
+        None => "bash".into(),
+    });
+    if st.run.is_none() && !is_gate {
+        st.run = Some(stand_in("a step with neither `run` nor `uses`"));
+    }
+    st.comments.extend(guard.comments);
+    match guard.cond {
+        Some(cond) => Item::If {
+            cond,
+            deps: Vec::new(),
+            comments: Vec::new(),
+            items: vec![Item::Step(Box::new(st))],
+        },
+        None => Item::Step(Box::new(st)),
+    }
+}
+
+/// `text` with each `marker` in its literal pieces replaced by the
+/// expression `read`.
+fn split_marker(text: Text, marker: &str, read: &str) -> Text {
+    let mut out = Text::default();
+    for piece in text.0 {
+        match piece {
+            crate::literal::Piece::Text(t) => {
+                let mut parts = t.split(marker);
+                out.push_text(parts.next().unwrap_or_default());
+                for rest in parts {
+                    out.push_expr(read.to_string());
+                    out.push_text(rest);
+                }
+            }
+            crate::literal::Piece::Expr(e) => out.push_expr(e),
+        }
+    }
+    out
+}
+
+/// The `.wf` expression the step's `env` value `var` reads whole
+/// (`${{ needs.wfc-params.outputs.files }}`: `files`), if it does.
+fn env_expr(ctx: &mut Ctx, scope: &Scope, step: &Map, var: &str) -> Option<String> {
+    let (_, v) = entry(step, "env")
+        .and_then(|(_, e)| e.as_mapping())
+        .and_then(|e| entry(e, var))?;
+    let t = text::value(ctx, scope, str_of(v)?, v);
+    match t.0.as_slice() {
+        [crate::literal::Piece::Expr(e)] => Some(e.clone()),
+        _ => None,
+    }
+}
