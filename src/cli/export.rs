@@ -18,7 +18,7 @@ pub struct ExportArgs {
 pub enum Engine {
     /// An Argo Workflows `Workflow` (or `WorkflowTemplate`) as YAML.
     #[command(
-        after_help = "Params are folded at export time, as `wfc plan` shows them; secrets never are (an `if` over one is decided at run time by a task of its own; a loop, a `timeout` or `retry` that reads one is refused, E0728), they become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. A `parallel` loop of one shell/docker step is one task with `withItems` (the item an input parameter, then an env var; `parallel N` a template with `parallelism`); other loops are one task per iteration. A step's `outputs` are Argo output parameters; a run-time `if` or `check` on int/float/bool outputs is a `when`. A `wait any` block is one task whose pod races its members (the first success wins, the others are killed). What Argo cannot express (`lock`, string outputs in a condition, a `wait any` whose members cannot share one pod and `mount` without --approximate) is an error with its code and line (E0720-E0725, docs/export.md); --approximate writes the nearest equivalent of some, each a warning E0726. Text holding `{{` (a value, default or literal) is refused (E0727): Argo would expand it and has no escape.\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
+        after_help = "Params are folded at export time, as `wfc plan` shows them; secrets never are (an `if` over one is decided at run time by a task of its own; a loop, a `timeout` or `retry` that reads one is refused, E0728), they become `secretKeyRef`s to one Kubernetes secret (--secret-name), one key per secret param. A `parallel` loop of one shell/docker step is one task with `withItems` (the item an input parameter, then an env var; `parallel N` a template with `parallelism`); other loops are one task per iteration. A step's `outputs` are Argo output parameters; a run-time `if` or `check` on int/float/bool outputs is a `when`. A `wait any` block is one task whose pod races its members (the first success wins, the others are killed). A docker step's `mount` of a folder relative to the workflow's is that folder of a clone of --repo at --revision (an init container). What Argo cannot express (`lock`, string outputs in a condition, a `wait any` whose members cannot share one pod, and `mount` without --repo or --approximate) is an error with its code and line (E0720-E0725, docs/export.md); --approximate writes the nearest equivalent of some, each a warning E0726. Text holding `{{` (a value, default or literal) is refused (E0727): Argo would expand it and has no escape.\n\nExamples:\n  wfc export argo examples/etl.wf --image python:3.12-slim > etl.yaml\n  wfc export argo ci.wf -p version=1.2.3 --image alpine:3.20 --template -o ci-template.yaml\n  wfc export argo ci.wf --image alpine:3.20 | argo submit -\n  wfc export argo examples/deploy.wf -p version=1.2.3 --image alpine:3.20 --repo https://github.com/acme/app.git --revision v1.2.3\n\nExit status: 0 written, 2 bad params or unreadable file, 3 the workflow has errors or Argo cannot express it."
     )]
     Argo(ArgoArgs),
     /// A GitHub Actions workflow: a job per chain of steps, a matrix per loop, params as `workflow_dispatch` inputs.
@@ -54,6 +54,12 @@ pub struct ArgoArgs {
     /// Write a `wait any` whose members cannot share one pod, a `linear` backoff, `mount` and `alert` as their nearest Argo equivalent, each a warning (E0726) saying what differs.
     #[arg(long)]
     pub approximate: bool,
+    /// The repository the workflow's file is in, as `git clone` takes it: a `mount` of a folder relative to the workflow's is that folder of a clone (an init container, `alpine/git`).
+    #[arg(long, value_name = "URL")]
+    pub repo: Option<String>,
+    /// The commit, tag or branch of --repo to clone (default: its default branch).
+    #[arg(long, value_name = "REV", requires = "repo")]
+    pub revision: Option<String>,
 }
 
 #[derive(Args)]
@@ -101,7 +107,16 @@ fn argo(args: ArgoArgs) -> ExitCode {
         source: args.input.file.display().to_string(),
         version: env!("CARGO_PKG_VERSION").into(),
         approximate: args.approximate,
+        repo: args.repo.map(|url| wfc_export::argo::Repo {
+            url,
+            revision: args.revision,
+            home: repository_folder(&args.input.file),
+        }),
     };
+    if let Some(Err(why)) = options.repo.as_ref().map(wfc_export::argo::mount::check) {
+        eprintln!("wfc export argo: {why}");
+        return ExitCode::from(2);
+    }
     match wfc_export::argo::export(&plan, &wf, &options) {
         Ok(exported) => emit(
             &exported.warnings,

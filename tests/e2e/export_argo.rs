@@ -13,6 +13,7 @@ mod email;
 mod files;
 mod globals;
 mod loops;
+mod mount;
 mod notify;
 mod pause;
 mod race;

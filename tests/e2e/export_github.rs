@@ -520,3 +520,44 @@ fn a_job_if_comparing_run_time_text_is_refused_unless_caseless() {
     );
     lint(&[out]);
 }
+
+/// `mount` may repeat: each folder of the workflow's is a volume of the
+/// job's container (none is dropped), and one GitHub cannot mount is
+/// refused at its own line.
+#[test]
+fn every_mount_of_a_docker_step_is_a_volume() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+    std::fs::create_dir_all(repo.path().join("ci")).unwrap();
+    let file = repo.path().join("ci/m.wf");
+    let wf = r#"workflow m {
+  step build: docker {
+    image "alpine:3.20"
+    run "ls /src /data"
+    mount "." at "/src"
+    mount "../data" at "/data"
+  }
+}
+"#;
+    std::fs::write(&file, wf).unwrap();
+    let out = repo.path().join("m.yml");
+    let yaml = export_ok(&file, &[], &out);
+    let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    assert_eq!(
+        doc["jobs"]["build"]["container"]["volumes"],
+        serde_json::json!([
+            "${{ github.workspace }}/ci:/src",
+            "${{ github.workspace }}/ci/../data:/data"
+        ])
+    );
+    lint(std::slice::from_ref(&out));
+    std::fs::write(&file, wf.replace("\"../data\"", "\"/var/data\"")).unwrap();
+    let run = export(&file, &[], &out);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(3), "{stderr}");
+    assert_eq!(
+        reported(&stderr, file.to_str().unwrap()),
+        [("E0738".to_string(), 6)],
+        "{stderr}"
+    );
+}

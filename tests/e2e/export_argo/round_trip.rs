@@ -7,7 +7,8 @@
 use super::validate;
 use crate::case;
 
-/// (file, params it requires, the codes it is refused with: empty = exports).
+/// (file, params it requires — `--flag=value`: that flag —, the codes it
+/// is refused with: empty = exports).
 const FILES: &[(&str, &[&str], &[&str])] = &[
     ("templates/blank.wf", &[], &[]),
     ("templates/config-update.wf", &[], &[]),
@@ -18,8 +19,13 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     ("templates/ml-training.wf", &[], &[]),
     ("templates/security-alert.wf", &[], &[]),
     ("templates/test-suite.wf", &[], &[]),
-    // `mount` (E0721); its `wait any` is one task racing the probes.
-    ("examples/deploy.wf", &["version=1"], &["E0721"]),
+    // Its `mount "."` is the folder of a clone of the repository; its
+    // `wait any` is one task racing the probes.
+    (
+        "examples/deploy.wf",
+        &["version=1", "--repo=https://github.com/acme/wfc.git"],
+        &[],
+    ),
     // The handler reads main outputs (global parameters), the script's
     // `result` (an output parameter); its `sql` steps and the paused gate map.
     ("examples/etl.wf", &[], &[]),
@@ -91,7 +97,10 @@ fn every_example_template_and_std_module_exports_or_is_refused_as_listed() {
         let path = format!("{root}/{file}");
         let mut args = vec!["export", "argo", path.as_str(), "--image", "alpine:3.20"];
         for p in *params {
-            args.extend(["-p", p]);
+            match p.starts_with("--") {
+                true => args.push(p),
+                false => args.extend(["-p", p]),
+            }
         }
         let out = c.wfc(&args).output();
         let got = codes(&out.stderr);

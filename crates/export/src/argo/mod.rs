@@ -25,6 +25,7 @@ mod http;
 mod join;
 mod lock;
 mod loops;
+pub mod mount;
 mod names;
 mod notify;
 pub mod outputs;
@@ -39,6 +40,8 @@ mod stdout;
 pub mod step;
 mod text;
 pub mod when;
+
+pub use mount::Repo;
 
 use runtime::RunTime;
 use serde_json::{json, Map, Value as Json};
@@ -63,6 +66,8 @@ pub struct Options {
     /// Write the constructs that have a close Argo equivalent (`wait any`,
     /// `linear` backoff, `mount`, `failed.*`) as that, each a warning.
     pub approximate: bool,
+    /// The repository a relative `mount` comes from (`--repo`).
+    pub repo: Option<Repo>,
 }
 
 /// The YAML and the approximations made (warnings, E0726).

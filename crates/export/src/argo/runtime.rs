@@ -69,8 +69,11 @@ pub struct RunTime<'p> {
     /// (variable, secret param) for the container's `env`: each a
     /// `secretKeyRef`, never a value.
     pub secrets: Vec<(String, String)>,
-    /// The pod's volumes (an approximated `mount`).
+    /// The pod's volumes (a `mount`).
     pub volumes: Vec<Json>,
+    /// Containers run before the step's (the clone a `mount` of the
+    /// repository needs, [`super::mount`]).
+    pub init_containers: Vec<Json>,
     /// A call's join: the tasks of the call's required steps ([`super::join`]).
     pub joined: Vec<String>,
     /// Lines of shell run before the command: each turns a variable's
@@ -116,6 +119,7 @@ impl<'p> RunTime<'p> {
             env: Vec::new(),
             secrets: Vec::new(),
             volumes: Vec::new(),
+            init_containers: Vec::new(),
             joined: Vec::new(),
             prelude: Vec::new(),
             workflow: workflow.to_owned(),

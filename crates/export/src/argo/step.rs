@@ -68,6 +68,9 @@ pub fn template(
     if !rt.volumes.is_empty() {
         t.insert("volumes".into(), json!(rt.volumes));
     }
+    if !rt.init_containers.is_empty() {
+        t.insert("initContainers".into(), json!(rt.init_containers));
+    }
     let mut outs = match outputs::parameters(&s.outputs) {
         Json::Object(o) if !s.outputs.is_empty() => {
             o["parameters"].as_array().cloned().unwrap_or_default()
@@ -241,18 +244,14 @@ fn container(
             c.insert("imagePullPolicy".into(), json!(policy));
         }
     }
-    if let Some(m) = field_of(s, "mount") {
-        match mount(wf, s, m, rt) {
-            Ok(Some((volume, at))) => {
-                c.insert(
-                    "volumeMounts".into(),
-                    json!([{ "name": "wf-mount", "mountPath": at }]),
-                );
-                rt.volumes.push(volume);
+    match super::mount::mounts(wf, s, rt, options.repo.as_ref()) {
+        Ok((volumes, mounts)) => {
+            if !mounts.is_empty() {
+                c.insert("volumeMounts".into(), json!(mounts));
             }
-            Ok(None) => {}
-            Err(e) => errors.push(e),
+            rt.volumes.extend(volumes);
         }
+        Err(mut e) => errors.append(&mut e),
     }
     set_env(&mut c, entries, rt, options);
     if errors.is_empty() {
@@ -496,43 +495,6 @@ pub const GATE_IMAGE: &str = "alpine:3.20";
 /// line marked as wfc's, then the check, and fails.
 const SAYS_AND_FAILS: &str =
     r#"printf '%s\n' "$WF_MESSAGE" | sed 's/^/wfc: /' >&2; echo "$1" >&2; exit 1"#;
-
-/// `mount SOURCE at TARGET` with `--approximate`: an absolute source as a
-/// `hostPath` volume (the node's folder), a relative one as an empty
-/// `emptyDir`; without the flag, a refusal.
-fn mount(
-    wf: &Workflow,
-    s: &PlannedStep,
-    m: &StepField,
-    rt: &mut RunTime,
-) -> Result<Option<(Json, String)>, Diagnostic> {
-    let FieldValue::Mount { source, target } = &m.value else {
-        return Ok(None);
-    };
-    if !rt.approximate {
-        return Err(diag::cannot_express(
-            m.span,
-            "`mount`",
-            "an Argo pod sees no folder of the machine that submits it; put the files in the image, use an artifact, or pass --approximate",
-        ));
-    }
-    let source = text::plain(wf, &s.name, source)?;
-    let target = text::plain(wf, &s.name, target)?;
-    let (volume, differs) = if source.starts_with('/') {
-        (
-            json!({ "name": "wf-mount", "hostPath": { "path": source } }),
-            "a `hostPath` volume: the folder of the Kubernetes node the pod runs on, not of the machine that submits it",
-        )
-    } else {
-        (
-            json!({ "name": "wf-mount", "emptyDir": {} }),
-            "an empty `emptyDir` volume: the relative folder of the submitting machine is not there; put its files in the image or an artifact",
-        )
-    };
-    rt.warnings
-        .push(diag::approximated(m.span, "`mount`", differs));
-    Ok(Some((volume, target)))
-}
 
 /// `retry N backoff D exponential|linear max M within W` as a
 /// `retryStrategy`. Argo multiplies the delay by `factor` each time and has

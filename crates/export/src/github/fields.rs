@@ -177,19 +177,27 @@ pub fn container(
             .is_some_and(|v| !v.to_text().starts_with('/')),
         _ => false,
     };
-    match field("mount") {
-        Some(f) if values.approximate || (values.checked_out && relative(f)) => {
-            match mount(values, f) {
-                Ok(Some(volume)) => drop(
-                    job.get_mut("container")
-                        .and_then(Json::as_object_mut)
-                        .map(|c| c.insert("volumes".into(), json!([volume]))),
-                ),
-                Ok(None) => {}
-                Err(d) => fail(d),
-            }
+    // (`mount` may repeat: every one is a volume, or refused.)
+    let mut volumes = Vec::new();
+    for f in step.fields.iter().filter(|f| f.name == "mount") {
+        if !(values.approximate || (values.checked_out && relative(f))) {
+            fail(
+                Diagnostic::error("E0738", "GitHub Actions export has no mapping for `mount`")
+                    .primary(f.span, "not exportable")
+                    .help("drop the field, or run this workflow with `wfc run`"),
+            );
+            continue;
         }
-        _ => other("mount", fail),
+        match mount(values, f) {
+            Ok(Some(volume)) => volumes.push(volume),
+            Ok(None) => {}
+            Err(d) => fail(d),
+        }
+    }
+    if !volumes.is_empty() {
+        if let Some(c) = job.get_mut("container").and_then(Json::as_object_mut) {
+            c.insert("volumes".into(), json!(volumes));
+        }
     }
     other("entrypoint", fail);
 }
