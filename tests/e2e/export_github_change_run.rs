@@ -18,7 +18,7 @@ use std::path::Path;
 /// with an `if:` are the runner's; none here needs them): `working-directory`
 /// under the clone, `known` the values GitHub fills in, each step's
 /// outputs as `steps.ID.outputs.NAME` for the steps after it.
-fn run_job(job: &Json, repo: &Path, temp: &Path, known: &HashMap<String, String>) {
+pub(super) fn run_job(job: &Json, repo: &Path, temp: &Path, known: &HashMap<String, String>) {
     let mut known = known.clone();
     for (n, step) in job["steps"].as_array().unwrap().iter().enumerate() {
         if step.get("uses").is_some() || step.get("if").is_some() {
@@ -42,7 +42,7 @@ fn run_job(job: &Json, repo: &Path, temp: &Path, known: &HashMap<String, String>
 }
 
 /// Every file under `dir`, by path relative to it, with its bytes.
-fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(super) fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     if !dir.exists() {
         return out;

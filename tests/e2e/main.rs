@@ -106,6 +106,7 @@ mod export_github_failed;
 mod export_github_files;
 mod export_github_http;
 mod export_github_jobs;
+mod export_github_lists;
 mod export_github_matrix;
 mod export_github_pause;
 mod export_github_race;

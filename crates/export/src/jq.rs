@@ -28,6 +28,7 @@ def wfc_bool: if type == "boolean" then . else error("expected a bool, found \(t
 def wfc_order: if (.[0] | type) == (.[1] | type) and ((.[0] | type) == "number" or (.[0] | type) == "string") then . else error("cannot order \(.[0] | type) and \(.[1] | type)") end;
 def wfc_nums: if (.[0] | type) == "number" and (.[1] | type) == "number" then . else error("cannot compute with \(.[0] | type) and \(.[1] | type)") end;
 def wfc_add: if (.[0] | type) == (.[1] | type) and ((.[0] | type) == "string" or (.[0] | type) == "array") then . else wfc_nums end;
+def wfc_typed($what; $ty): . as $t | def fail($why): error("\($what): \($why), given \($t | tojson)"); def one($k): if $k == "int" then (if test("\\A[+-]?[0-9]+\\z") then sub("\\A\\+"; "") | sub("\\A(?<s>-?)0+(?<d>[0-9])"; "\(.s)\(.d)") else fail("not a whole number") end) elif $k == "float" then (if test("\\A[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\z") then tonumber | wfc_text(true) else fail("not a number") end) elif $k == "bool" then (if . == "true" or . == "false" then . else fail("not `true` or `false`") end) else . end; def item($k): if $k == "string" then (if type == "string" then . else fail("an item is not a string") end) elif $k == "int" then (if type == "number" and . == floor then . else fail("an item is not a whole number") end) elif $k == "float" then (if type == "number" then . else fail("an item is not a number") end) elif $k == "bool" then (if type == "boolean" then . else fail("an item is not a bool") end) else . end; wfc_trim as $s | if ($ty | type) != "array" then ($s | one($ty)) elif $s == "" then "[]" elif ($s | startswith("[")) then ([try ($s | fromjson) catch null][0] | if type == "array" then map(item($ty[0])) | wfc_text(false) else fail("not a JSON list") end) else $s | split(",") | map(wfc_trim | if $ty[0] == "string" or $ty[0] == "any" then . else one($ty[0]) | fromjson end) | wfc_text(false) end;
 "#;
 
 /// A part of an expression as the target gives it.
@@ -348,6 +349,26 @@ fn with_prelude(body: &str) -> String {
     }
     out.push_str(body);
     out
+}
+
+/// `ty` as `wfc_typed`'s `$ty` — the text of a param or a declared
+/// output read as binding reads a `--param` (`wfc_plan::params::parse_text`:
+/// a list's JSON or comma-separated items, a whole number, `true`/`false`)
+/// and a list written back as wfc writes it, or `$what` fails the run —,
+/// for the types it checks (None: text, and types read as JSON).
+pub fn typed_kind(ty: &Type) -> Option<String> {
+    let kind = |t: &Type| match t {
+        Type::String => Some("string"),
+        Type::Int => Some("int"),
+        Type::Float => Some("float"),
+        Type::Bool => Some("bool"),
+        _ => None,
+    };
+    match ty {
+        Type::List(item) => Some(format!("[\"{}\"]", kind(item).unwrap_or("any"))),
+        Type::String => None,
+        t => kind(t).map(|k| format!("\"{k}\"")),
+    }
 }
 
 /// The program printing one filter's text (`jq -nj`).

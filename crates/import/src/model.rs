@@ -357,6 +357,10 @@ fn write_step(o: &mut Out, s: &Step) {
             .iter()
             .map(|o| match o.split_once(':') {
                 Some((name, kind @ ("int" | "float" | "bool"))) => format!("{name}: {kind}"),
+                // A list a loop goes over (the export's `wfc-lists`).
+                Some((name, kind)) if kind.starts_with("list<") && !kind.contains(['{', '"']) => {
+                    format!("{name}: {kind}")
+                }
                 Some((name, _)) => format!("{name}: string"),
                 None => format!("{o}: string"),
             })

@@ -239,7 +239,7 @@ fn graph(
             if let Some(m) = matrix {
                 let step = &wf.steps[s.step].name;
                 job.insert("name".into(), Json::String(m.name(step)));
-                job.insert("strategy".into(), m.strategy());
+                job.insert("strategy".into(), m.strategy(&names));
             }
             let files =
                 super::files::upload(&values, &wf.steps[s.step], &names[i], matrix.is_some())
@@ -303,7 +303,7 @@ fn graph(
                     },
                     None => {}
                 }
-                if let Some(guard) = matrix.and_then(matrix::Matrix::guard) {
+                if let Some(guard) = matrix.and_then(|m| m.guard(&names)) {
                     ifs.push(guard);
                 }
                 // The job's `if:` may approximate too (`--approximate`).
@@ -316,6 +316,15 @@ fn graph(
                         "if".into(),
                         Json::String(format!("${{{{ {} }}}}", ifs.join(" && "))),
                     );
+                }
+                // A list output a matrix loops over: checked, handed on.
+                let lists: Vec<&str> = matrices
+                    .iter()
+                    .filter_map(matrix::Matrix::output_list)
+                    .filter_map(|(p, name)| (p == i).then_some(name))
+                    .collect();
+                if !lists.is_empty() {
+                    super::lists::hand_on(&mut job, &wf.steps[s.step], &lists);
                 }
                 jobs.insert(names[i].clone(), Json::Object(job));
                 if super::pause::pauses(wf, s) {

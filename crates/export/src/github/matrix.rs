@@ -10,8 +10,10 @@
 //! cannot be unrolled: it is a matrix whose items a job computes, or it
 //! is refused (E0744). GitHub takes `matrix.VAR: ${{ fromJSON(…) }}` but
 //! fails a job whose matrix is empty, where wfc runs no iteration and
-//! goes on: the job runs only when the list is not `[]` (a normalized
-//! JSON list: `wfc-params`), and the jobs after it take its `skipped`.
+//! goes on: the job runs only when the list is not `[]` (the list as wfc
+//! writes it: by `wfc-params` for a param a trigger sets, by the
+//! producer's job for a step's output, [`super::lists`]), and the jobs
+//! after it take its `skipped`.
 
 use super::jobs::job;
 use super::values::Values;
@@ -37,9 +39,11 @@ pub struct Matrix {
 enum Items {
     /// Known at export, in order.
     Listed(Vec<Json>),
-    /// A JSON list a job computes, as GitHub reads it
-    /// (`needs.wfc-params.outputs.files`).
-    Computed(String),
+    /// A list param a trigger sets, as the job `wfc-params` writes it.
+    Param(String),
+    /// A step's declared list output, as its job hands it on checked
+    /// ([`super::lists`]): the step's one instance and the output.
+    Output { producer: InstanceId, name: String },
 }
 
 impl Matrix {
@@ -50,12 +54,13 @@ impl Matrix {
 
     /// `strategy:`. `fail-fast: true`: in wfc a failed iteration stops
     /// the iterations not yet started (GitHub also cancels running ones).
-    pub fn strategy(&self) -> Json {
+    /// (`names`: the graph's job ids, by instance.)
+    pub fn strategy(&self, names: &[String]) -> Json {
         let mut strategy = Map::new();
         strategy.insert("fail-fast".into(), Json::Bool(true));
-        let items = match &self.items {
-            Items::Listed(values) => json!(values),
-            Items::Computed(read) => json!(format!("${{{{ fromJSON({read}) }}}}")),
+        let items = match (&self.items, self.read(names)) {
+            (Items::Listed(values), _) => json!(values),
+            (_, read) => json!(format!("${{{{ fromJSON({}) }}}}", read.unwrap_or_default())),
         };
         strategy.insert("matrix".into(), json!({ self.var.clone(): items }));
         if let Some(n) = self.max_parallel {
@@ -66,17 +71,36 @@ impl Matrix {
 
     /// The condition its job runs on, if its items are computed: a list
     /// that is not empty (GitHub fails a job whose matrix is).
-    pub fn guard(&self) -> Option<String> {
+    pub fn guard(&self, names: &[String]) -> Option<String> {
+        self.read(names).map(|read| format!("{read} != '[]'"))
+    }
+
+    /// Computed items as GitHub reads them: a job's output holding the
+    /// list's JSON as wfc writes it.
+    fn read(&self, names: &[String]) -> Option<String> {
         match &self.items {
             Items::Listed(_) => None,
-            Items::Computed(read) => Some(format!("{read} != '[]'")),
+            Items::Param(p) => Some(format!("needs.{}.outputs.{p}", super::trigger_params::ID)),
+            Items::Output { producer, name } => Some(format!(
+                "needs.{}.outputs.{}",
+                names[*producer],
+                super::lists::output(name)
+            )),
         }
     }
 
     /// Whether its job may be skipped for want of items, which the jobs
     /// after it take as wfc takes a loop that runs no iteration.
     pub fn may_skip(&self) -> bool {
-        self.guard().is_some()
+        !matches!(self.items, Items::Listed(_))
+    }
+
+    /// The step instance and the declared output its items are, if so.
+    pub fn output_list(&self) -> Option<(InstanceId, &str)> {
+        match &self.items {
+            Items::Output { producer, name } => Some((*producer, name)),
+            _ => None,
+        }
     }
 
     /// The job's `name`: `ship (${{ matrix.region }})`.
@@ -113,11 +137,11 @@ pub fn find(
         };
         let Some(iterations) = iterations else {
             match template(plan, wf, g, id) {
-                Ok((member, read)) => computed.push(Matrix {
+                Ok((member, items)) => computed.push(Matrix {
                     var: var.clone(),
                     block: group.block,
                     members: vec![member],
-                    items: Items::Computed(read),
+                    items,
                     max_parallel: max_parallel(*parallel),
                 }),
                 Err(why) => errors.push(refuse(wf, group, &why)),
@@ -176,17 +200,33 @@ fn template(
     wf: &Workflow,
     g: &Graph,
     id: usize,
-) -> Result<(InstanceId, String), String> {
+) -> Result<(InstanceId, Items), String> {
     let group = &g.groups[id];
     let GroupKind::ForEach { iter, .. } = &group.kind else {
         return Err("it is not a loop".into());
     };
     let read = match &iter.kind {
         ExprKind::Param(p) if wfc_plan::trigger_params::set_by_triggers(wf).contains(p) => {
-            format!("needs.{}.outputs.{}", super::trigger_params::ID, wf.params[*p].name)
+            Items::Param(wf.params[*p].name.clone())
         }
         ExprKind::Param(_) => return Err("its list is a param only the run knows".into()),
-        _ => return Err("its list is computed while the workflow runs (GitHub's matrix takes a param a trigger sets, as it is)".into()),
+        ExprKind::StepOutput {
+            step,
+            field,
+            output: Some(name),
+        } if field == "outputs" => {
+            let producers: Vec<InstanceId> = (0..g.steps.len())
+                .filter(|&i| g.steps[i].step == *step)
+                .collect();
+            match producers.as_slice() {
+                [one] => Items::Output {
+                    producer: *one,
+                    name: name.clone(),
+                },
+                _ => return Err("its list is the output of a step that runs more than once or in another part of the workflow (a handler, a rollback)".into()),
+            }
+        }
+        _ => return Err("its list is computed while the workflow runs (GitHub's matrix takes a list param a trigger sets, or a step's list output, as it is)".into()),
     };
     let scalar = match &iter.ty {
         Type::List(item) => matches!(**item, Type::String | Type::Int | Type::Bool),
@@ -231,7 +271,7 @@ fn refuse(wf: &Workflow, group: &Group, why: &str) -> Diagnostic {
         format!("GitHub Actions cannot loop over this list, known only while the workflow runs: {why}"),
     )
     .primary(at, "known only while the workflow runs")
-    .help("a GitHub job cannot start others: such a loop is one matrix job over a param a trigger sets, with one step of scalars; else loop over the items inside one step's script, or run the workflow with `wfc serve`")
+    .help("a GitHub job cannot start others: such a loop is one matrix job over a list param a trigger sets or a step's list output, with one step of scalars; else loop over the items inside one step's script, or run the workflow with `wfc serve`")
 }
 
 /// `max-parallel`: 1 for a loop without `parallel`, none for `parallel`

@@ -37,6 +37,7 @@ mod http;
 mod ids;
 mod jobs;
 mod join;
+mod lists;
 mod matrix;
 mod needs;
 mod pause;

@@ -17,7 +17,7 @@ use super::values::secret_name;
 use crate::jq::{self, json_str, Jq, Leaf, Leaves};
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Change, Expr, ExprKind, ParamId, Trigger, TriggerInput, Type, Workflow};
+use wfc_language::ir::{Change, Expr, ExprKind, ParamId, Trigger, TriggerInput, Workflow};
 use wfc_plan::{Plan, Value};
 
 /// The job's id (and its step's).
@@ -165,25 +165,15 @@ pub fn job(
     let mut pairs = format!("{} else [{}] end", arms.join(" "), other.join(", "));
     // A typed param is checked, whichever arm gave it (an input is text),
     // and a list written as wfc writes it: a matrix's items and its guard
-    // (`!= '[]'`) read it.
-    let kind = |t: &Type| match t {
-        Type::String => Some("string"),
-        Type::Int => Some("int"),
-        Type::Float => Some("float"),
-        Type::Bool => Some("bool"),
-        _ => None,
-    };
+    // (`!= '[]'`) read it ([`jq::typed_kind`]).
     let checks: Vec<String> = set
         .iter()
         .filter_map(|&p| {
-            let ty = match &wf.params[p].ty {
-                Type::List(item) => format!("[\"{}\"]", kind(item).unwrap_or("any")),
-                Type::String => return None,
-                t => format!("\"{}\"", kind(t)?),
-            };
+            let ty = jq::typed_kind(&wf.params[p].ty)?;
             let name = json_str(&wf.params[p].name);
+            let what = json_str(&format!("param `{}`", wf.params[p].name));
             Some(format!(
-                "if .[0] == {name} then [.[0], (.[1] | wfc_param({name}; {ty}))]"
+                "if .[0] == {name} then [.[0], (.[1] | wfc_typed({what}; {ty}))]"
             ))
         })
         .collect();
@@ -198,8 +188,7 @@ pub fn job(
             change::CHANGED
         );
     }
-    let defs = if checks.is_empty() { "" } else { PARAM_CHECK };
-    let body = format!("{defs}{pairs} | .[] | \"\\(.[0])<<\\($d)\\n\\(.[1])\\n\\($d)\\n\"");
+    let body = format!("{pairs} | .[] | \"\\(.[0])<<\\($d)\\n\\(.[1])\\n\\($d)\\n\"");
     for (var, text) in &program.inputs {
         env.insert(var.clone(), json!(text));
     }
@@ -240,14 +229,6 @@ pub fn job(
         "steps": steps,
     }))
 }
-
-/// The jq function reading a param's text as binding reads a `--param`
-/// (`wfc_plan::params::parse_text`; a JSON string is read so too), `$ty`
-/// `int`, `float`, `bool`, or `[ITEM]` a list of `string`, `int`, …,
-/// `any`: the value as wfc writes it, or the run fails as `wfc serve`
-/// refuses the delivery. (`[try …][0]`: jq 1.6's `try` would catch the
-/// errors raised after it.)
-const PARAM_CHECK: &str = r#"def wfc_param($name; $ty): . as $t | def fail($why): error("param `\($name)`: \($why), given \($t | tojson)"); def one($k): if $k == "int" then (if test("\\A[+-]?[0-9]+\\z") then sub("\\A\\+"; "") | sub("\\A(?<s>-?)0+(?<d>[0-9])"; "\(.s)\(.d)") else fail("not a whole number") end) elif $k == "float" then (if test("\\A[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\z") then tonumber | wfc_text(true) else fail("not a number") end) elif $k == "bool" then (if . == "true" or . == "false" then . else fail("not `true` or `false`") end) else . end; def item($k): if $k == "string" then (if type == "string" then . else fail("an item is not a string") end) elif $k == "int" then (if type == "number" and . == floor then . else fail("an item is not a whole number") end) elif $k == "float" then (if type == "number" then . else fail("an item is not a number") end) elif $k == "bool" then (if type == "boolean" then . else fail("an item is not a bool") end) else . end; wfc_trim as $s | if ($ty | type) != "array" then ($s | one($ty)) elif $s == "" then "[]" elif ($s | startswith("[")) then ([try ($s | fromjson) catch null][0] | if type == "array" then map(item($ty[0])) | wfc_text(false) else fail("not a JSON list") end) else $s | split(",") | map(wfc_trim | if $ty[0] == "string" or $ty[0] == "any" then . else one($ty[0]) | fromjson end) | wfc_text(false) end; "#;
 
 /// The step's script: one jq run over the event, its output appended.
 const RUN: &str = r#"wfc_delim="wfc_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"

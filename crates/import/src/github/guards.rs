@@ -245,9 +245,9 @@ pub fn ungated(ctx: &Ctx, mut src: String) -> Option<String> {
 /// What the export adds to a job's `if:` that `.wf` says otherwise, taken
 /// off `src`: first the rule that a dependency skipped by its `if` (or a
 /// loop that ran no iteration) satisfies ([`SKIPPED_SATISFIES`]), last a
-/// matrix job's guard that its computed list is not empty (`lists`: the
-/// params its loops go over). None when nothing else is left.
-pub fn unwrapped(ctx: &Ctx, src: String, lists: &[String]) -> Option<String> {
+/// matrix job's guard that its computed list is not empty (`reads`: its
+/// lists as the matrix reads them). None when nothing else is left.
+pub fn unwrapped(src: String, reads: &[String]) -> Option<String> {
     let mut src = src;
     if src == SKIPPED_SATISFIES {
         return None;
@@ -255,14 +255,8 @@ pub fn unwrapped(ctx: &Ctx, src: String, lists: &[String]) -> Option<String> {
     if let Some(rest) = src.strip_prefix(&format!("{SKIPPED_SATISFIES} && ")) {
         src = rest.to_string();
     }
-    let Some(job) = ctx.params_job.as_deref() else {
-        return Some(src);
-    };
-    for (input, param) in &ctx.inputs {
-        if !lists.contains(param) || !ctx.list_inputs.contains(input) {
-            continue;
-        }
-        let guard = format!("needs.{job}.outputs.{input} != '[]'");
+    for read in reads {
+        let guard = format!("{read} != '[]'");
         if src == guard {
             return None;
         }

@@ -22,6 +22,8 @@ pub enum Helper {
     Artifact(String, String, bool),
     /// The step before it declares these outputs.
     Outputs(Vec<String>),
+    /// The step before it declares these outputs of these types: (name, type).
+    Typed(Vec<(String, String)>),
 }
 
 /// Whether `text` is a file `wfc export github-actions` wrote.
@@ -100,6 +102,21 @@ pub fn helper(step: &Map, wfc: bool) -> Option<Helper> {
     // `answer.rs`): read as `""`.
     if (id == "wfc-values" || id.ends_with("-wfc-values")) && run.contains("\"$WF_JQ\"") {
         return Some(Helper::Quiet);
+    }
+    // The list outputs a matrix goes over, checked (the export's `lists.rs`):
+    // their types, from the check's `declared output `NAME` (TYPE)`.
+    if (id == "wfc-lists" || id.ends_with("-wfc-lists")) && run.contains("\"$WF_JQ\"") {
+        let jq = env("WF_JQ").unwrap_or_default();
+        let typed = jq
+            .split("wfc_typed(\"declared output `")
+            .skip(1)
+            .filter_map(|rest| {
+                let (name, rest) = rest.split_once("` (")?;
+                let (ty, _) = rest.split_once(")\"")?;
+                Some((name.to_string(), ty.to_string()))
+            })
+            .collect();
+        return Some(Helper::Typed(typed));
     }
     if (id == "answer" || id.ends_with("-answer")) && run.contains("wfc-body<<") {
         return Some(Helper::Quiet);

@@ -101,6 +101,11 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
                 format!("the job `{}` is named `{}`", key.as_str(), given.name),
             );
         }
+        // (A single step is named as its job: `J.outputs.X` is its.)
+        if body.as_mapping().is_some_and(|b| real_steps(ctx, b) == 1) {
+            ctx.step_of_job
+                .insert(key.as_str().to_string(), given.name.clone());
+        }
         ids.insert(key.as_str().to_string(), given.name);
     }
     for p in &paused {
@@ -278,9 +283,9 @@ fn job(
     };
     let mut doc = Vec::new();
     // The matrix first: the job's `env` and `if` may read it.
-    let (loops, parallel, scope) = match entry(body, "strategy") {
+    let (loops, parallel, scope, reads) = match entry(body, "strategy") {
         Some((_, s)) => super::matrix::matrix(ctx, s),
-        None => (Vec::new(), None, Scope::default()),
+        None => (Vec::new(), None, Scope::default(), Vec::new()),
     };
     if ctx.wfc {
         out.mark = entry(body, "steps")
@@ -325,9 +330,8 @@ fn job(
                 let Some(src) = super::guards::ungated(ctx, src.to_string()) else {
                     continue;
                 };
-                let lists: Vec<String> = loops.iter().map(|(_, l)| l.clone()).collect();
                 let src = match ctx.wfc {
-                    true => super::guards::unwrapped(ctx, src, &lists),
+                    true => super::guards::unwrapped(src, &reads),
                     false => Some(src),
                 };
                 let Some(src) = src else { continue };
@@ -588,6 +592,16 @@ fn steps(
                 (Helper::Quiet, _) => {}
                 (Helper::Dropped(why), _) => ctx.warn.node("W0908", node, why),
                 (Helper::Outputs(names), Some(last)) => last.outputs = names,
+                (Helper::Typed(types), Some(last)) => {
+                    for (name, ty) in types {
+                        for o in last.outputs.iter_mut() {
+                            if o.split(':').next() == Some(name.as_str()) {
+                                *o = format!("{name}:{ty}");
+                            }
+                        }
+                    }
+                }
+                (Helper::Typed(_), None) => {}
                 (Helper::Artifact(name, glob, optional), Some(last)) => {
                     last.artifacts.push((names::ident(&name), glob, optional))
                 }

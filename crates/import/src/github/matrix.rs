@@ -7,14 +7,18 @@ use crate::literal;
 use crate::yaml::{entry, str_of};
 use marked_yaml::Node;
 
-/// `strategy:` → loop variables and their lists, `max-parallel`, and the scope.
-pub(crate) fn matrix(
-    ctx: &mut Ctx,
-    strategy: &Node,
-) -> (Vec<(String, String)>, Option<u64>, Scope) {
+/// What a job's `strategy:` gives: the loop variables and their lists,
+/// `max-parallel`, the scope, and the reads of the lists wfc's export
+/// computes (`needs.wfc-params.outputs.files`), whose `!= '[]'` guard
+/// goes with them.
+pub(crate) type Matrix = (Vec<(String, String)>, Option<u64>, Scope, Vec<String>);
+
+/// `strategy:` → [`Matrix`].
+pub(crate) fn matrix(ctx: &mut Ctx, strategy: &Node) -> Matrix {
     let mut loops = Vec::new();
     let mut parallel = None;
     let mut scope = Scope::default();
+    let mut reads = Vec::new();
     for (k, v) in strategy.as_mapping().into_iter().flat_map(|m| m.iter()) {
         match k.as_str() {
             "max-parallel" => parallel = str_of(v).and_then(|n| n.parse().ok()).filter(|n| *n > 0),
@@ -27,7 +31,7 @@ pub(crate) fn matrix(
         }
     }
     let Some((mk, m)) = strategy.as_mapping().and_then(|s| entry(s, "matrix")) else {
-        return (loops, parallel, scope);
+        return (loops, parallel, scope, reads);
     };
     let Some(m) = m.as_mapping() else {
         ctx.warn.key(
@@ -35,23 +39,17 @@ pub(crate) fn matrix(
             mk,
             "a matrix computed by an expression is left out: the job runs once",
         );
-        return (loops, parallel, scope);
+        return (loops, parallel, scope, reads);
     };
     for (k, v) in m.iter() {
-        // wfc's export of a loop over a list param a trigger sets.
-        let computed = ctx.params_job.as_deref().and_then(|job| {
-            let x = super::guards::computed_list(str_of(v)?, job)?;
-            ctx.list_inputs
-                .iter()
-                .any(|l| l == x)
-                .then(|| ctx.inputs.get(x).cloned())?
-        });
-        if let Some(param) = computed {
+        // wfc's export of a loop over a list only the run knows.
+        if let Some((list, read)) = str_of(v).and_then(|t| computed(ctx, t)) {
             let var = ctx.names.give(k.as_str());
             scope
                 .matrix
                 .insert(k.as_str().to_string(), var.name.clone());
-            loops.push((var.name, param));
+            loops.push((var.name, list));
+            reads.push(read);
             continue;
         }
         let values = v
@@ -103,5 +101,29 @@ pub(crate) fn matrix(
         );
         parallel = None;
     }
-    (loops, parallel, scope)
+    (loops, parallel, scope, reads)
+}
+
+/// The `.wf` list of a matrix wfc's export computes, and its read:
+/// `${{ fromJSON(needs.wfc-params.outputs.X) }}`, a list param a trigger
+/// sets; `${{ fromJSON(needs.J.outputs.wfc-list-NAME) }}`, the list
+/// output NAME of job J's one step.
+fn computed(ctx: &Ctx, text: &str) -> Option<(String, String)> {
+    if !ctx.wfc {
+        return None;
+    }
+    let read = text.strip_prefix("${{ fromJSON(")?.strip_suffix(") }}")?;
+    let (job, output) = read.strip_prefix("needs.")?.split_once(".outputs.")?;
+    if ctx.params_job.as_deref() == Some(job) {
+        let param = ctx.inputs.get(output)?;
+        return ctx
+            .list_inputs
+            .iter()
+            .any(|l| l == output)
+            .then(|| (param.clone(), read.to_string()));
+    }
+    let name = output.strip_prefix("wfc-list-")?;
+    let step = ctx.step_of_job.get(job)?;
+    let ident = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (ident(name) && ident(step)).then(|| (format!("{step}.outputs.{name}"), read.to_string()))
 }

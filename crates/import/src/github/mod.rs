@@ -50,6 +50,8 @@ pub(crate) struct Ctx<'w, 'a> {
     /// The inputs a matrix takes its items from, computed by that job:
     /// list params ([`guards::matrix_lists`]).
     pub list_inputs: Vec<String>,
+    /// The `.wf` step of each job of one step, by job id.
+    pub step_of_job: BTreeMap<String, String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -115,6 +117,7 @@ pub(crate) fn convert(
         params_job: None,
         change: None,
         list_inputs: Vec::new(),
+        step_of_job: BTreeMap::new(),
         shell: None,
         workdir: None,
         schedules: Vec::new(),
