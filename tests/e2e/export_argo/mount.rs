@@ -10,7 +10,7 @@
 use super::scripts::template;
 use super::validate;
 use crate::case;
-use std::path::Path;
+use crate::export_github_change::git;
 use std::process::Command;
 
 const WF: &str = r#"workflow build {
@@ -22,23 +22,6 @@ const WF: &str = r#"workflow build {
   }
 }
 "#;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 #[test]
 fn a_relative_mount_is_the_repository_folder_at_the_revision() {

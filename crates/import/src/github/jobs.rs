@@ -28,6 +28,25 @@ pub(super) struct Job {
     pub mark: Option<Mark>,
 }
 
+impl Job {
+    /// A job named `name` holding nothing yet.
+    pub(super) fn new(name: &str) -> Job {
+        Job {
+            name: name.to_string(),
+            item: Item::Sequence {
+                name: String::new(),
+                deps: Vec::new(),
+                items: Vec::new(),
+            },
+            needs: Vec::new(),
+            status: Status::Success,
+            cond: None,
+            comments: Vec::new(),
+            mark: None,
+        }
+    }
+}
+
 /// The main graph's items and the handlers' (head, items).
 pub(crate) type Converted = (Vec<Item>, Vec<(String, Vec<Item>)>);
 
@@ -263,19 +282,7 @@ fn job(
     body: &Map,
     ids: &BTreeMap<String, String>,
 ) -> Result<Job, ImportError> {
-    let mut out = Job {
-        name: name.to_string(),
-        item: Item::Sequence {
-            name: String::new(),
-            deps: Vec::new(),
-            items: Vec::new(),
-        },
-        needs: Vec::new(),
-        status: Status::Success,
-        cond: None,
-        comments: Vec::new(),
-        mark: None,
-    };
+    let mut out = Job::new(name);
     let mut defaults = JobDefaults {
         shell: ctx.shell.clone(),
         workdir: ctx.workdir.clone(),

@@ -2,7 +2,7 @@
 //! command folded back: the artifact or list read as `"$@"`), `uses`,
 //! `if`, `env` and settings, as a `.wf` step.
 
-use super::expr::{self, Status};
+use super::expr;
 use super::helpers;
 use super::jobs::{condition, flag, path, stand_in, timeout, with_lines, Job, JobDefaults};
 use super::text::{self, Scope};
@@ -28,19 +28,8 @@ pub(super) fn step(
         ..Step::default()
     };
     let mut shell = None;
-    let mut guard = Job {
-        name: String::new(),
-        item: Item::Sequence {
-            name: String::new(),
-            deps: Vec::new(),
-            items: Vec::new(),
-        },
-        needs: Vec::new(),
-        status: Status::Success,
-        cond: None,
-        comments: Vec::new(),
-        mark: None,
-    };
+    // (What its `if` gives: a condition, comments.)
+    let mut guard = Job::new("");
     let mut own_env: Env = Vec::new();
     let mut script_env: Env = Vec::new();
     let mut words_read = false;
