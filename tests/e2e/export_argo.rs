@@ -23,6 +23,7 @@ mod round_trip;
 mod runtime;
 mod scripts;
 mod values;
+mod with_param;
 
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

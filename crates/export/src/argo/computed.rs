@@ -14,7 +14,7 @@ use super::runtime::{Convert, Raw, RunTime};
 use crate::jq::{self, Jq, Leaf, Leaves};
 use serde_json::{json, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, StepId};
+use wfc_language::ir::{Expr, ExprKind, StepId, Type};
 
 /// jq's own image (a static `jq`, no shell), pinned.
 pub const JQ_IMAGE: &str = "ghcr.io/jqlang/jq:1.7.1";
@@ -180,6 +180,26 @@ pub fn when(
             None => Err(e),
         },
     }
+}
+
+/// A task `name` reading the declared list output `read`
+/// (`{{tasks.P.outputs.parameters.NAME}}`) of type `ty` as `wfc run` reads
+/// it, printing it as wfc writes it (a `withParam` list,
+/// [`super::loops`]), or failing as `wfc run` fails the producer (and for
+/// an item holding `{{`, which Argo would expand: E0727's rule at run time).
+pub fn list_task(name: String, read: String, output: &str, ty: &Type) -> Option<Task> {
+    let kind = jq::typed_kind(ty)?;
+    let what = jq::json_str(&format!("declared output `{output}` ({ty})"));
+    Some(Task {
+        name,
+        // An item holding `{{` would be expanded by Argo as `{{item}}`
+        // (and the program may not hold one: `\u007b` is `{`).
+        program: jq::single(&format!(
+            "$ENV.WF_IN_1 | wfc_typed({what}; {kind}) | if contains(\"\\u007b\\u007b\") then error({}) else . end",
+            jq::json_str(&format!("declared output `{output}`: an item holds two opening braces, which Argo would expand"))
+        )),
+        inputs: vec![("WF_IN_1".into(), read)],
+    })
 }
 
 /// The task computing `t`, needing the tasks it reads, and its template.

@@ -12,6 +12,16 @@
 //! var, never as command text. `parallel N` wraps the task in a `steps`
 //! template with `parallelism: N`: Argo limits parallelism per template, not
 //! per task.
+//!
+//! A loop over a step's declared list output (the plan's template, `x[*]`)
+//! cannot be unrolled: in `parallel` (unbounded) with such a body it is one
+//! `withParam` task over the list a jq task reads from the producer's
+//! output as `wfc run` reads it ([`super::computed::list_task`]: a JSON
+//! list or comma-separated items of the declared type, or that task fails
+//! as `wfc run` fails the producer), written as wfc writes it. Argo skips a
+//! task whose list is empty, and `depends` takes a skip as done, as wfc
+//! goes on after a loop that ran no iteration. Any other loop over a list
+//! only the run knows is refused (E0721, with the reason).
 
 use super::text;
 use serde_json::{json, Value as Json};
@@ -20,21 +30,45 @@ use wfc_language::ir::{BlockId, Expr, ExprKind, FieldValue, StepField, StepKind,
 use wfc_plan::eval::{fold, Scope};
 use wfc_plan::{Graph, GroupKind, InstanceId, Plan, PlannedStep, Value};
 
+/// A loop's items.
+pub enum Items {
+    /// Argo's `{{item}}` texts (what `wfc run` substitutes), known at export.
+    Listed(Vec<String>),
+    /// A step's declared list output: its one instance here, the output.
+    Output { producer: InstanceId, name: String },
+}
+
 /// A loop written as one `withItems` task.
 pub struct Loop {
     /// The iterations' instances, in item order (the first builds the task).
     pub members: Vec<InstanceId>,
     pub block: BlockId,
-    /// The items as Argo's `{{item}}` text (what `wfc run` substitutes).
-    pub items: Vec<String>,
+    pub items: Items,
     /// `parallel N`: at most N items at once.
     pub limit: Option<u32>,
 }
 
-/// The loops of `graph` that become `withItems` tasks.
-pub fn find(plan: &Plan, wf: &Workflow, graph: &Graph) -> Vec<Loop> {
+/// The loops of `graph` that become `withItems` (or `withParam`) tasks; a
+/// loop over a list only the run knows that cannot is refused into `errors`.
+pub fn find(plan: &Plan, wf: &Workflow, graph: &Graph, errors: &mut Vec<Diagnostic>) -> Vec<Loop> {
     let mut out = Vec::new();
-    for group in &graph.groups {
+    for (id, group) in graph.groups.iter().enumerate() {
+        if let GroupKind::ForEach {
+            iterations: None,
+            parallel,
+            ..
+        } = &group.kind
+        {
+            match template(plan, wf, graph, id, *parallel) {
+                Ok(lp) => out.push(lp),
+                Err(why) => errors.push(super::diag::cannot_express(
+                    group.span,
+                    "a `for each` over a list known only at run time",
+                    &why,
+                )),
+            }
+            continue;
+        }
         let GroupKind::ForEach {
             iter,
             iterations: Some(its),
@@ -63,22 +97,8 @@ pub fn find(plan: &Plan, wf: &Workflow, graph: &Graph) -> Vec<Loop> {
             })
             .collect();
         let Some(items) = items else { continue };
-        let plain = steps.iter().all(|s| {
-            matches!(s.kind, StepKind::Shell | StepKind::Docker)
-                && s.outputs.is_empty()
-                && wfc_language::ir::artifacts::decls(&s.fields).is_empty()
-                && s.rollback.is_none()
-                && s.condition.is_none()
-                && s.until.is_none()
-                && s.wait_any.is_none()
-                && !s.finally
-        });
-        // Nothing else in the graph reads the step per iteration.
-        let read = graph
-            .steps
-            .iter()
-            .any(|s| s.reads.iter().any(|r| r.step == first.step));
-        if !plain || read || !steps.iter().all(same) {
+        let plain = steps.iter().all(|s| plain(s));
+        if !plain || read(graph, first) || !steps.iter().all(same) {
             continue;
         }
         let fields = body_fields(plan, wf, first);
@@ -88,11 +108,87 @@ pub fn find(plan: &Plan, wf: &Workflow, graph: &Graph) -> Vec<Loop> {
         out.push(Loop {
             members,
             block: group.block,
-            items,
+            items: Items::Listed(items),
             limit: *limit,
         });
     }
     out
+}
+
+/// A body step one task can run per item.
+fn plain(s: &PlannedStep) -> bool {
+    matches!(s.kind, StepKind::Shell | StepKind::Docker)
+        && s.outputs.is_empty()
+        && wfc_language::ir::artifacts::decls(&s.fields).is_empty()
+        && s.rollback.is_none()
+        && s.condition.is_none()
+        && s.until.is_none()
+        && s.wait_any.is_none()
+        && !s.finally
+}
+
+/// Whether something in the graph reads the step (per iteration).
+fn read(graph: &Graph, s: &PlannedStep) -> bool {
+    graph
+        .steps
+        .iter()
+        .any(|x| x.reads.iter().any(|r| r.step == s.step))
+}
+
+/// A loop over a list only the run knows (`graph`'s group `id`) as one
+/// `withParam` task, or why not.
+fn template(
+    plan: &Plan,
+    wf: &Workflow,
+    graph: &Graph,
+    id: usize,
+    parallel: Option<Option<u32>>,
+) -> Result<Loop, String> {
+    let group = &graph.groups[id];
+    let GroupKind::ForEach { iter, .. } = &group.kind else {
+        return Err("it is not a loop".into());
+    };
+    let ExprKind::StepOutput {
+        step,
+        field,
+        output: Some(name),
+    } = &iter.kind
+    else {
+        return Err("Argo's `withParam` takes a step's list output as it is: loop over one, or over params or literals (unrolled at export)".into());
+    };
+    let producers: Vec<InstanceId> = (0..graph.steps.len())
+        .filter(|&i| graph.steps[i].step == *step)
+        .collect();
+    let ([producer], "outputs") = (producers.as_slice(), field.as_str()) else {
+        return Err("its list is the output of a step that runs more than once or in another part of the workflow".into());
+    };
+    let scalar = matches!(&iter.ty, wfc_language::ir::Type::List(t)
+        if matches!(**t, wfc_language::ir::Type::String | wfc_language::ir::Type::Int | wfc_language::ir::Type::Bool));
+    if !scalar {
+        return Err("its items are not text, whole numbers or bools".into());
+    }
+    if parallel != Some(None) {
+        return Err("Argo starts a `withParam` task's items at once: only a `parallel` loop without a bound says the same (one after another, or N at a time, is not)".into());
+    }
+    let member = match group.members.as_slice() {
+        [one] if !graph.groups.iter().any(|g| g.parent == Some(id)) => &graph.steps[*one],
+        _ => return Err("its body is more than one step".into()),
+    };
+    if !plain(member) || read(graph, member) {
+        return Err("its step is not one shell or docker step without outputs, artifacts, a rollback, a run-time `if` or `until`, read by no other".into());
+    }
+    if !item_only_in_run_and_env(&body_fields(plan, wf, member)) {
+        return Err("the item reaches more than the step's `run` and `env`".into());
+    }
+    Ok(Loop {
+        members: group.members.clone(),
+        block: group.block,
+        items: Items::Output {
+            producer: *producer,
+            name: name.clone(),
+        },
+        limit: None,
+    })
 }
 
 fn scalar(v: &Value) -> bool {
@@ -154,12 +250,15 @@ fn item_only_in_run_and_env(fields: &[StepField]) -> bool {
     })
 }
 
-/// The loop's `withItems`, each item refused when it holds `{{` (E0727).
-pub fn with_items(lp: &Loop, s: &PlannedStep) -> Result<Json, Diagnostic> {
-    let items: Result<Vec<String>, Diagnostic> = lp
-        .items
+/// The loop's `withItems`, each item refused when it holds `{{` (E0727);
+/// None for a list only the run knows.
+pub fn with_items(lp: &Loop, s: &PlannedStep) -> Result<Option<Json>, Diagnostic> {
+    let Items::Listed(items) = &lp.items else {
+        return Ok(None);
+    };
+    let items: Result<Vec<String>, Diagnostic> = items
         .iter()
         .map(|i| text::no_braces(&s.name, s.span, i.clone()))
         .collect();
-    Ok(json!(items?))
+    Ok(Some(json!(items?)))
 }

@@ -48,7 +48,7 @@ use serde_json::{json, Map, Value as Json};
 use std::collections::HashMap;
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{FieldValue, HandlerKind, OnFail, StepKind, Workflow};
-use wfc_plan::{EdgeKind, Graph, GroupKind, Plan, RefTarget};
+use wfc_plan::{EdgeKind, Graph, Plan, RefTarget};
 
 /// What the command line decides.
 #[derive(Clone, Debug)]
@@ -229,22 +229,7 @@ fn unsupported(plan: &Plan, approximate: bool, warnings: &mut Vec<Diagnostic>) -
             ));
         }
     }
-    let graphs = std::iter::once(&plan.main).chain(plan.handlers.iter().map(|h| &h.graph));
-    for g in graphs {
-        // A `wait any` is one task racing its members, or refused ([`race`]).
-        for group in &g.groups {
-            if let GroupKind::ForEach {
-                iterations: None, ..
-            } = &group.kind
-            {
-                errors.push(diag::cannot_express(
-                    group.span,
-                    "a `for each` over a list known only at run time",
-                    "the export unrolls loops at plan time: loop over params or literals",
-                ));
-            }
-        }
-    }
+    // (A loop over a list only the run knows: `loops::find`.)
     errors
 }
 
@@ -287,7 +272,7 @@ fn dag(
     main: bool,
 ) -> Result<Vec<Json>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let loops = loops::find(ctx.plan, ctx.wf, graph);
+    let loops = loops::find(ctx.plan, ctx.wf, graph, &mut errors);
     // Instance → its `withItems` loop; every iteration shares the loop's task.
     let mut loop_of: HashMap<usize, usize> = HashMap::new();
     for (l, lp) in loops.iter().enumerate() {
@@ -407,10 +392,39 @@ fn dag(
         }
         if let Some(lp) = lp {
             match loops::with_items(lp, s) {
-                Ok(items) => {
+                Ok(Some(items)) => {
                     task.insert("withItems".into(), items);
                 }
+                Ok(None) => {}
                 Err(e) => errors.push(e),
+            }
+            // A step's list output: read by a task of its own first.
+            if let loops::Items::Output {
+                producer,
+                name: out,
+            } = &lp.items
+            {
+                let list = ctx.names.fresh(&format!("{name}-list"));
+                let read = format!(
+                    "{{{{tasks.{}.outputs.parameters.{out}}}}}",
+                    task_names[*producer]
+                );
+                let decl = ctx.wf.steps[graph.steps[*producer].step]
+                    .outputs
+                    .iter()
+                    .find(|o| &o.name == out);
+                match decl.and_then(|d| computed::list_task(list.clone(), read, out, &d.ty)) {
+                    Some(t) => rt.computed.push(t),
+                    None => errors.push(diag::cannot_express(
+                        s.span,
+                        "a `for each` over a list known only at run time",
+                        "its list is not a declared list output",
+                    )),
+                }
+                task.insert(
+                    "withParam".into(),
+                    json!(format!("{{{{tasks.{list}.outputs.result}}}}")),
+                );
             }
             if let Some(n) = lp.limit {
                 // Argo limits parallelism per template: the items run as

@@ -1,0 +1,130 @@
+//! A `parallel` loop over a step's declared list output, exported to Argo:
+//! one `withParam` task over the list a `jq` task reads from the
+//! producer's output parameter as `wfc run` reads it. The YAML validates;
+//! the jq task's program, run here with the real `jq`, gives for each
+//! output text what `wfc_plan::params::parse_text` (what `wfc run` reads a
+//! declared output with) gives, as wfc writes it, and fails where it
+//! fails — and for an item holding `{{`, which Argo would expand. Loops
+//! that one `withParam` task would run otherwise are refused with why.
+
+use super::{export, validate};
+use crate::workflow;
+use std::process::Command;
+
+const WF: &str = r#"workflow w {
+  step list: shell {
+    run "echo items=a >> $WF_OUTPUTS"
+    outputs { items: list<string> }
+  }
+  for each f in list.outputs.items parallel {
+    step count: shell { run "echo ${f}" }
+  }
+  step done: shell {
+    run "echo done"
+    depends on count
+  }
+}
+"#;
+
+/// The template `name`'s jq program run with `WF_IN_1` = `text`.
+fn run_list_task(doc: &serde_json::Value, name: &str, text: &str) -> std::process::Output {
+    let template = doc["spec"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no template {name}"));
+    let command: Vec<&str> = template["container"]["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(command[..2], ["/jq", "-nj"]);
+    Command::new("jq")
+        .args(&command[1..])
+        .env("WF_IN_1", text)
+        .output()
+        .expect("jq runs (scripts/install-test-deps)")
+}
+
+#[test]
+fn a_loop_over_a_list_output_is_one_with_param_task() {
+    let c = workflow(WF);
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
+    let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    let tasks = doc["spec"]["templates"][0]["dag"]["tasks"]
+        .as_array()
+        .unwrap();
+    let task = |n: &str| tasks.iter().find(|t| t["name"] == n).unwrap().clone();
+    let count = task("count");
+    assert_eq!(count["withParam"], "{{tasks.count-list.outputs.result}}");
+    assert_eq!(count["depends"], "list && count-list");
+    assert_eq!(
+        count["arguments"]["parameters"][0]["value"], "{{item}}",
+        "the item reaches the step as an input parameter"
+    );
+    assert_eq!(
+        task("count-list")["arguments"]["parameters"][0]["value"],
+        "{{tasks.list.outputs.parameters.items}}"
+    );
+    // An empty list skips the task; `depends: count` takes the skip.
+    assert_eq!(task("done")["depends"], "count");
+
+    let list = wfc_language::ir::Type::List(Box::new(wfc_language::ir::Type::String));
+    for text in [
+        "a",
+        " a.csv, b c.csv ,",
+        "[\"x\", \"$(id)\", \"it's\"]",
+        "",
+        "[ ]",
+        "[oops",
+        "[1, 2]",
+    ] {
+        let want = wfc_plan::params::parse_text(text, &list).map(|v| v.to_text());
+        let got = run_list_task(&doc, "count-list", text);
+        match want {
+            Ok(want) => {
+                assert!(got.status.success(), "{text:?}: {got:?}");
+                assert_eq!(String::from_utf8_lossy(&got.stdout), want, "{text:?}");
+            }
+            Err(_) => assert!(!got.status.success(), "{text:?}: {got:?}"),
+        }
+    }
+    // What wfc reads but Argo would expand as `{{item}}`: the task fails.
+    let braces = run_list_task(&doc, "count-list", "[\"{{workflow.name}}\"]");
+    assert!(!braces.status.success());
+    assert!(String::from_utf8_lossy(&braces.stderr).contains("opening braces"));
+}
+
+#[test]
+fn a_loop_one_with_param_task_would_run_otherwise_is_refused_with_why() {
+    for (loop_head, why) in [
+        (
+            "for each f in list.outputs.items",
+            "starts a `withParam` task's items at once",
+        ),
+        (
+            "for each f in list.outputs.items parallel 2",
+            "starts a `withParam` task's items at once",
+        ),
+    ] {
+        let c = workflow(&WF.replace("for each f in list.outputs.items parallel", loop_head));
+        c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+            .status(3)
+            .stderr_has("E0721")
+            .stderr_has(why)
+            .output();
+    }
+    let two = WF.replace(
+        "step count: shell { run \"echo ${f}\" }",
+        "step count: shell { run \"echo ${f}\" }\n    step more: shell { run \"echo ${f}\" }",
+    );
+    workflow(&two)
+        .wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .status(3)
+        .stderr_has("its body is more than one step")
+        .output();
+}
