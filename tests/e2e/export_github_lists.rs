@@ -1,5 +1,6 @@
 //! A loop over a step's declared list output, exported to GitHub: one
-//! matrix job over the list its producer's job hands on, checked and
+//! matrix job (its body a chain of two steps, each item's in turn) over
+//! the list its producer's job hands on, checked and
 //! written as wfc reads it (`wfc-lists`). The jobs are run as GitHub runs
 //! them (the producer's steps, the matrix expanded from `fromJSON(…)`
 //! when its guard holds, then the job after it), and what they write is
@@ -23,10 +24,14 @@ const WF: &str = r#"workflow lists {
   }
   for each f in list.outputs.items parallel {
     step count: shell { run "mkdir -p out && printf '%s' ${f} > \"out/$(printf '%s' ${f} | od -An -tx1 | tr -d ' \n').txt\"" }
+    step seen: shell {
+      run "cat \"out/$(printf '%s' ${f} | od -An -tx1 | tr -d ' \n').txt\" > \"out/$(printf '%s' ${f} | od -An -tx1 | tr -d ' \n').seen\""
+      depends on count
+    }
   }
   step done: shell {
     run "mkdir -p out && echo done >> out/done.log"
-    depends on count
+    depends on seen
   }
 }
 "#;
@@ -91,6 +96,15 @@ fn a_loop_over_a_list_output_runs_per_item_as_wfc_run_does() {
         doc["jobs"]["count"]["strategy"]["matrix"]["f"],
         "${{ fromJSON(needs.list.outputs.wfc-list-items) }}"
     );
+    // The chain is one job: each item's two steps in turn on one runner.
+    assert!(doc["jobs"].get("seen").is_none(), "{}", doc["jobs"]);
+    let ids: Vec<&str> = doc["jobs"]["count"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["count", "seen"]);
     assert_eq!(
         doc["jobs"]["count"]["if"],
         "${{ needs.list.outputs.wfc-list-items != '[]' }}"

@@ -26,6 +26,7 @@ const PLAIN: &[&str] = &[
     "outputs",
     "needs",
     "strategy",
+    super::dynamic::LOOP,
 ];
 
 /// Folds chains of `jobs` into one job each (see the module doc).
@@ -77,7 +78,12 @@ fn foldable_into(jobs: &Map<String, Json>, id: &str) -> Option<(String, Vec<Stri
     // Matrix jobs fold only into the matrix of the same loop: each item's
     // steps in turn.
     let same = |key: &str| job.get(key) == into.get(key);
-    if !plain(job) || !plain(into) || !same("runs-on") || !same("strategy") {
+    if !plain(job)
+        || !plain(into)
+        || !same("runs-on")
+        || !same("strategy")
+        || !same(super::dynamic::LOOP)
+    {
         return None;
     }
     // It reads the outputs (or result) of the job it would join.

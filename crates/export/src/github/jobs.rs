@@ -181,7 +181,7 @@ fn graph(
     let main = main.unwrap_or(&names);
     for (i, s) in g.steps.iter().enumerate() {
         let matrix = matrix::of(&matrices, i);
-        if matrix::refused(g, &matrices, i) {
+        if super::dynamic::refused(g, &matrices, i) {
             continue;
         }
         let members = match matrix {
@@ -255,10 +255,13 @@ fn graph(
                 // A skipped dependency satisfies in wfc; GitHub skips the
                 // dependants of a skipped job unless their `if` says otherwise.
                 // So does a loop that ran no iteration (a matrix job
-                // skipped for an empty list).
+                // skipped for an empty list), but for the steps of the
+                // same loop, skipped with it.
+                let block = matrix.map(|m| m.block);
                 let after_skippable = members.iter().flat_map(|&m| &g.steps[m].deps).any(|d| {
                     g.steps[d.on()].condition.is_some()
-                        || matrix::of(&matrices, d.on()).is_some_and(matrix::Matrix::may_skip)
+                        || matrix::of(&matrices, d.on())
+                            .is_some_and(|m| m.may_skip() && Some(m.block) != block)
                 });
                 let (when, mark) = (when.map(|w| w.0), when.map(|w| w.1));
                 if let (Some(mark), Some(Json::Array(steps))) = (mark, job.get_mut("steps")) {
@@ -303,8 +306,12 @@ fn graph(
                     },
                     None => {}
                 }
-                if let Some(guard) = matrix.and_then(|m| m.guard(&names)) {
-                    ifs.push(guard);
+                // Its guard once its loop's jobs are folded ([`super::dynamic`]).
+                if let Some((m, guard)) = matrix.and_then(|m| Some((m, m.guard(&names)?))) {
+                    job.insert(
+                        super::dynamic::LOOP.into(),
+                        super::dynamic::mark(wf, g, m, guard),
+                    );
                 }
                 // The job's `if:` may approximate too (`--approximate`).
                 errors.append(&mut values.warnings.borrow_mut());

@@ -19,8 +19,8 @@ use super::jobs::job;
 use super::values::Values;
 use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{BlockId, ExprKind, StepId, Type, Workflow};
-use wfc_plan::{Graph, Group, GroupKind, InstanceId, Plan, PlannedStep, RefTarget, Value};
+use wfc_language::ir::{BlockId, StepId, Workflow};
+use wfc_plan::{Graph, GroupKind, InstanceId, Plan, PlannedStep, RefTarget, Value};
 
 /// One loop written as a matrix job.
 pub struct Matrix {
@@ -29,14 +29,15 @@ pub struct Matrix {
     pub block: BlockId,
     /// The loop step's instances, in item order.
     pub members: Vec<InstanceId>,
-    items: Items,
+    pub(super) items: Items,
     /// `max-parallel`: 1 for a loop without `parallel`, none for `parallel`
     /// without a bound.
-    max_parallel: Option<u32>,
+    pub(super) max_parallel: Option<u32>,
 }
 
 /// A matrix's items.
-enum Items {
+#[derive(Clone)]
+pub(super) enum Items {
     /// Known at export, in order.
     Listed(Vec<Json>),
     /// A list param a trigger sets, as the job `wfc-params` writes it.
@@ -136,15 +137,9 @@ pub fn find(
             continue;
         };
         let Some(iterations) = iterations else {
-            match template(plan, wf, g, id) {
-                Ok((member, items)) => computed.push(Matrix {
-                    var: var.clone(),
-                    block: group.block,
-                    members: vec![member],
-                    items,
-                    max_parallel: max_parallel(*parallel),
-                }),
-                Err(why) => errors.push(refuse(wf, group, &why)),
+            match super::dynamic::matrices(plan, wf, g, id) {
+                Ok(mut ms) => computed.append(&mut ms),
+                Err(why) => errors.push(super::dynamic::refuse(wf, group, &why)),
             }
             continue;
         };
@@ -177,106 +172,9 @@ pub fn find(
     found
 }
 
-/// Whether instance `i` is in a loop over a list only the run knows that
-/// is no matrix: refused ([`find`]), it gets no job (whose values would
-/// be refused again).
-pub fn refused(g: &Graph, matrices: &[Matrix], i: InstanceId) -> bool {
-    let in_template = g.groups.iter().any(|group| {
-        matches!(
-            group.kind,
-            GroupKind::ForEach {
-                iterations: None,
-                ..
-            }
-        ) && group.members.contains(&i)
-    });
-    in_template && of(matrices, i).is_none()
-}
-
-/// The one step of a template loop (`g`'s group `id`) and the GitHub
-/// expression of its list, or why it cannot be a matrix job.
-fn template(
-    plan: &Plan,
-    wf: &Workflow,
-    g: &Graph,
-    id: usize,
-) -> Result<(InstanceId, Items), String> {
-    let group = &g.groups[id];
-    let GroupKind::ForEach { iter, .. } = &group.kind else {
-        return Err("it is not a loop".into());
-    };
-    let read = match &iter.kind {
-        ExprKind::Param(p) if wfc_plan::trigger_params::set_by_triggers(wf).contains(p) => {
-            Items::Param(wf.params[*p].name.clone())
-        }
-        ExprKind::Param(_) => return Err("its list is a param only the run knows".into()),
-        ExprKind::StepOutput {
-            step,
-            field,
-            output: Some(name),
-        } if field == "outputs" => {
-            let producers: Vec<InstanceId> = (0..g.steps.len())
-                .filter(|&i| g.steps[i].step == *step)
-                .collect();
-            match producers.as_slice() {
-                [one] => Items::Output {
-                    producer: *one,
-                    name: name.clone(),
-                },
-                _ => return Err("its list is the output of a step that runs more than once or in another part of the workflow (a handler, a rollback)".into()),
-            }
-        }
-        _ => return Err("its list is computed while the workflow runs (GitHub's matrix takes a list param a trigger sets, or a step's list output, as it is)".into()),
-    };
-    let scalar = match &iter.ty {
-        Type::List(item) => matches!(**item, Type::String | Type::Int | Type::Bool),
-        _ => false,
-    };
-    if !scalar {
-        return Err("its items are not text, whole numbers or bools (a matrix value is shown as GitHub shows it)".into());
-    }
-    let (member, more) = match group.members.as_slice() {
-        [one] if !g.groups.iter().any(|o| o.parent == Some(id)) => (*one, false),
-        _ => (0, true),
-    };
-    if more {
-        return Err("its body is more than one step: one matrix job runs one step per item (write the body as one step, or run the workflow with `wfc serve`)".into());
-    }
-    let s = &g.steps[member];
-    let why = if s.wait_any.is_some() || s.deps.iter().any(|d| g.steps[d.on()].wait_any.is_some()) {
-        Some("its step races in a `wait any` block")
-    } else if s.finally || s.rollback.is_some() {
-        Some("its step has an `after` or a rollback")
-    } else if s.until.is_some() {
-        Some("its step repeats `until` a condition")
-    } else if read_anywhere(plan, s.step) {
-        Some("its step's outputs are read (a matrix job's outputs are the last item's)")
-    } else {
-        None
-    };
-    match why {
-        Some(why) => Err(why.into()),
-        None => Ok((member, read)),
-    }
-}
-
-/// E0744 at a loop over a list only the run knows.
-fn refuse(wf: &Workflow, group: &Group, why: &str) -> Diagnostic {
-    let at = match &wf.blocks[group.block].kind {
-        wfc_language::ir::BlockKind::ForEach { iter, .. } => iter.span,
-        _ => group.span,
-    };
-    Diagnostic::error(
-        "E0744",
-        format!("GitHub Actions cannot loop over this list, known only while the workflow runs: {why}"),
-    )
-    .primary(at, "known only while the workflow runs")
-    .help("a GitHub job cannot start others: such a loop is one matrix job over a list param a trigger sets or a step's list output, with one step of scalars; else loop over the items inside one step's script, or run the workflow with `wfc serve`")
-}
-
 /// `max-parallel`: 1 for a loop without `parallel`, none for `parallel`
 /// without a bound.
-fn max_parallel(parallel: Option<Option<u32>>) -> Option<u32> {
+pub(super) fn max_parallel(parallel: Option<Option<u32>>) -> Option<u32> {
     match parallel {
         None => Some(1),
         Some(bound) => bound,
@@ -394,7 +292,7 @@ fn items(steps: &[&PlannedStep], block: BlockId) -> Option<Vec<Json>> {
 
 /// Whether any step of the plan (main graph, handlers, rollbacks) reads
 /// the outputs of `step`.
-fn read_anywhere(plan: &Plan, step: StepId) -> bool {
+pub(super) fn read_anywhere(plan: &Plan, step: StepId) -> bool {
     fn reads(g: &Graph, step: StepId) -> bool {
         g.steps.iter().any(|s| {
             s.reads.iter().any(|r| r.step == step)

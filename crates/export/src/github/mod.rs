@@ -26,6 +26,7 @@ mod attempts;
 mod change;
 mod computed;
 mod configured;
+mod dynamic;
 mod email;
 mod failed;
 mod fields;
@@ -135,6 +136,11 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
         return Err(errors);
     }
     group::fold(&mut jobs.jobs);
+    // A loop over a list only the run knows: one job, guarded.
+    dynamic::finish(&mut jobs.jobs, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     join::tidy(&mut jobs.jobs);
     files::download(&mut jobs.jobs);
     if options.checkout {
