@@ -86,6 +86,21 @@ fn outputs_reach_readers_as_parameters_and_conditions_as_when() {
 /// Runs the container of template `name` of `yaml` (a computing task's
 /// `jq`) with its env's input parameters filled in from `args`; its stdout.
 pub(super) fn run_computed(yaml: &str, name: &str, args: &[(&str, &str)]) -> String {
+    let out = computed_output(yaml, name, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// [`run_computed`]'s run, however it ended.
+pub(super) fn computed_output(
+    yaml: &str,
+    name: &str,
+    args: &[(&str, &str)],
+) -> std::process::Output {
     let doc: serde_json::Value = serde_norway::from_str(yaml).unwrap();
     let template = doc["spec"]["templates"]
         .as_array()
@@ -111,13 +126,7 @@ pub(super) fn run_computed(yaml: &str, name: &str, args: &[(&str, &str)]) -> Str
         let value = args.iter().find(|(p, _)| *p == param).unwrap().1;
         jq.env(e["name"].as_str().unwrap(), value);
     }
-    let out = jq.output().expect("jq runs (scripts/install-test-deps)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    jq.output().expect("jq runs (scripts/install-test-deps)")
 }
 
 /// What Argo's `when` cannot say (a string output, which it would splice

@@ -9,7 +9,6 @@
 
 use super::{export, validate};
 use crate::workflow;
-use std::process::Command;
 
 const WF: &str = r#"workflow w {
   step list: shell {
@@ -26,26 +25,9 @@ const WF: &str = r#"workflow w {
 }
 "#;
 
-/// The template `name`'s jq program run with `WF_IN_1` = `text`.
-fn run_list_task(doc: &serde_json::Value, name: &str, text: &str) -> std::process::Output {
-    let template = doc["spec"]["templates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("no template {name}"));
-    let command: Vec<&str> = template["container"]["command"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
-    assert_eq!(command[..2], ["/jq", "-nj"]);
-    Command::new("jq")
-        .args(&command[1..])
-        .env("WF_IN_1", text)
-        .output()
-        .expect("jq runs (scripts/install-test-deps)")
+/// The template `name`'s jq program run with its input = `text`.
+fn run_list_task(yaml: &str, name: &str, text: &str) -> std::process::Output {
+    super::runtime::computed_output(yaml, name, &[("wf-in-1", text)])
 }
 
 #[test]
@@ -84,7 +66,7 @@ fn a_loop_over_a_list_output_is_one_with_param_task() {
         "[1, 2]",
     ] {
         let want = wfc_plan::params::parse_text(text, &list).map(|v| v.to_text());
-        let got = run_list_task(&doc, "count-list", text);
+        let got = run_list_task(&yaml, "count-list", text);
         match want {
             Ok(want) => {
                 assert!(got.status.success(), "{text:?}: {got:?}");
@@ -94,7 +76,7 @@ fn a_loop_over_a_list_output_is_one_with_param_task() {
         }
     }
     // What wfc reads but Argo would expand as `{{item}}`: the task fails.
-    let braces = run_list_task(&doc, "count-list", "[\"{{workflow.name}}\"]");
+    let braces = run_list_task(&yaml, "count-list", "[\"{{workflow.name}}\"]");
     assert!(!braces.status.success());
     assert!(String::from_utf8_lossy(&braces.stderr).contains("opening braces"));
 }
