@@ -165,7 +165,11 @@ pub fn finish(jobs: &mut Map<String, Json>, errors: &mut Vec<Diagnostic>) {
                     .strip_prefix("${{ ")
                     .and_then(|c| c.strip_suffix(" }}"))
                     .unwrap_or(c);
-                format!("${{{{ {inner} && {guard} }}}}")
+                // (`a || b && g` would be `a || (b && g)`.)
+                match inner.contains("||") {
+                    true => format!("${{{{ ({inner}) && {guard} }}}}"),
+                    false => format!("${{{{ {inner} && {guard} }}}}"),
+                }
             }
             None => format!("${{{{ {guard} }}}}"),
         };
@@ -185,5 +189,43 @@ pub fn finish(jobs: &mut Map<String, Json>, errors: &mut Vec<Diagnostic>) {
             .primary(Span::new(at(0), at(1)), "known only while the workflow runs")
             .help("one matrix job runs a chain: make each step of the body depend on the one before, and what comes after the loop depend on its last step; or write the body as one step"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(cond: Option<&str>, block: usize) -> Json {
+        let mut j = json!({ "runs-on": "x" });
+        if let Some(c) = cond {
+            j["if"] = json!(c);
+        }
+        j[LOOP] = json!({ "block": block, "guard": "g != '[]'", "at": [3, 8] });
+        j
+    }
+
+    #[test]
+    fn the_guard_joins_the_condition_and_one_job_is_left_per_loop() {
+        let mut jobs = Map::new();
+        jobs.insert("a".into(), job(None, 1));
+        jobs.insert("b".into(), job(Some("${{ x == 'y' && z }}"), 2));
+        jobs.insert("c".into(), job(Some("${{ p || q }}"), 3));
+        let mut errors = Vec::new();
+        finish(&mut jobs, &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(jobs["a"]["if"], "${{ g != '[]' }}");
+        assert_eq!(jobs["b"]["if"], "${{ x == 'y' && z && g != '[]' }}");
+        // Without the parentheses: `p || (q && g)`.
+        assert_eq!(jobs["c"]["if"], "${{ (p || q) && g != '[]' }}");
+        assert!(jobs.values().all(|j| j.get(LOOP).is_none()));
+
+        let mut jobs = Map::new();
+        jobs.insert("a".into(), job(None, 1));
+        jobs.insert("b".into(), job(None, 1));
+        finish(&mut jobs, &mut errors);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, "E0744");
+        assert_eq!(errors[0].primary_span(), Some(Span::new(3, 8)));
     }
 }
