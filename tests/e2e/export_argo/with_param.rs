@@ -4,8 +4,9 @@
 //! the jq task's program, run here with the real `jq`, gives for each
 //! output text what `wfc_plan::params::parse_text` (what `wfc run` reads a
 //! declared output with) gives, as wfc writes it, and fails where it
-//! fails — and for an item holding `{{`, which Argo would expand. Loops
-//! that one `withParam` task would run otherwise are refused with why.
+//! fails — and for an item holding `{{`, which Argo would expand. A
+//! `parallel N` loop's wrapper template gets what it reads as inputs.
+//! Loops that one `withParam` task would run otherwise are refused with why.
 
 use super::{export, validate};
 use crate::workflow;
@@ -81,25 +82,82 @@ fn a_loop_over_a_list_output_is_one_with_param_task() {
     assert!(String::from_utf8_lossy(&braces.stderr).contains("opening braces"));
 }
 
+/// `parallel N`: the task is the one step of a template with
+/// `parallelism: N`, which sees no dag task: the list, and every value
+/// the step reads from another task, reach it as the wrapper's inputs
+/// (a `withItems` loop's too: its read of `build`'s output was out of
+/// scope inside the wrapper before).
+#[test]
+fn a_bounded_loop_hands_what_it_reads_to_its_wrapper() {
+    let head = r#"workflow w {
+  step list: shell {
+    run "echo items=a >> $WF_OUTPUTS; echo tag=t >> $WF_OUTPUTS"
+    outputs { items: list<string>, tag: string }
+  }
+"#;
+    let wf = format!(
+        "{head}  for each f in list.outputs.items parallel 2 {{\n    step count: shell {{ run \"echo ${{f}} ${{list.outputs.tag}}\" }}\n  }}\n}}\n"
+    );
+    let listed = format!(
+        "{head}  for each f in [\"a\", \"b\"] parallel 2 {{\n    step count: shell {{ run \"echo ${{f}} ${{list.outputs.tag}}\" }}\n  }}\n}}\n"
+    );
+    for (text, list) in [
+        (wf.as_str(), Some("{{tasks.count-list.outputs.result}}")),
+        (listed.as_str(), None),
+    ] {
+        let c = workflow(text);
+        let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+        c.write("w.yaml", &yaml);
+        validate(&c, &["w.yaml"]);
+        let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+        let templates = doc["spec"]["templates"].as_array().unwrap();
+        let wrapper = templates
+            .iter()
+            .find(|t| t["name"] == "count-items")
+            .unwrap();
+        assert_eq!(wrapper["parallelism"], 2);
+        let step = &wrapper["steps"][0][0];
+        // Inside the wrapper nothing reads a dag task.
+        assert!(!step.to_string().contains("{{tasks."), "{step}");
+        let task = doc["spec"]["templates"][0]["dag"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "count")
+            .unwrap()
+            .clone();
+        assert_eq!(task["template"], "count-items");
+        let given: Vec<String> = task["arguments"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            given.iter().any(|v| v.starts_with("{{tasks.list.outputs.")),
+            "{given:?}"
+        );
+        match list {
+            Some(list) => {
+                assert_eq!(step["withParam"], "{{inputs.parameters.wf-list}}");
+                assert!(given.iter().any(|v| v == list), "{given:?}");
+            }
+            None => assert_eq!(step["withItems"], serde_json::json!(["a", "b"])),
+        }
+    }
+}
+
 #[test]
 fn a_loop_one_with_param_task_would_run_otherwise_is_refused_with_why() {
-    for (loop_head, why) in [
-        (
-            "for each f in list.outputs.items",
-            "starts a `withParam` task's items at once",
-        ),
-        (
-            "for each f in list.outputs.items parallel 2",
-            "starts a `withParam` task's items at once",
-        ),
-    ] {
-        let c = workflow(&WF.replace("for each f in list.outputs.items parallel", loop_head));
-        c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
-            .status(3)
-            .stderr_has("E0721")
-            .stderr_has(why)
-            .output();
-    }
+    let c = workflow(&WF.replace(
+        "for each f in list.outputs.items parallel",
+        "for each f in list.outputs.items",
+    ));
+    c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .status(3)
+        .stderr_has("E0721")
+        .stderr_has("side by side")
+        .output();
     let two = WF.replace(
         "step count: shell { run \"echo ${f}\" }",
         "step count: shell { run \"echo ${f}\" }\n    step more: shell { run \"echo ${f}\" }",

@@ -24,7 +24,7 @@
 //! only the run knows is refused (E0721, with the reason).
 
 use super::text;
-use serde_json::{json, Value as Json};
+use serde_json::{json, Map, Value as Json};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{BlockId, Expr, ExprKind, FieldValue, StepField, StepKind, Workflow};
 use wfc_plan::eval::{fold, Scope};
@@ -167,9 +167,9 @@ fn template(
     if !scalar {
         return Err("its items are not text, whole numbers or bools".into());
     }
-    if parallel != Some(None) {
-        return Err("Argo starts a `withParam` task's items at once: only a `parallel` loop without a bound says the same (one after another, or N at a time, is not)".into());
-    }
+    let Some(limit) = parallel else {
+        return Err("Argo runs a `withParam` task's items side by side: a loop without `parallel` (one item after another, stopping at the first that fails) has no equivalent".into());
+    };
     let member = match group.members.as_slice() {
         [one] if !graph.groups.iter().any(|g| g.parent == Some(id)) => &graph.steps[*one],
         _ => return Err("its body is more than one step".into()),
@@ -187,7 +187,7 @@ fn template(
             producer: *producer,
             name: name.clone(),
         },
-        limit: None,
+        limit,
     })
 }
 
@@ -261,4 +261,48 @@ pub fn with_items(lp: &Loop, s: &PlannedStep) -> Result<Option<Json>, Diagnostic
         .map(|i| text::no_braces(&s.name, s.span, i.clone()))
         .collect();
     Ok(Some(json!(items?)))
+}
+
+/// `task` (a loop's, `withItems` or `withParam`) as the one step of a
+/// template `wrapper` with `parallelism: n`, and the dag task calling it.
+/// A steps template sees no dag task: what the task's arguments and list
+/// read (`{{tasks.build.outputs.parameters.version}}`) becomes the
+/// wrapper's input parameters, handed over by the calling task; only
+/// `{{item}}` stays the step's own.
+pub fn wrap(mut task: Map<String, Json>, wrapper: &str, n: u32) -> (Json, Map<String, Json>) {
+    let mut inputs = Vec::new();
+    let mut arguments = Vec::new();
+    let mut forward = |name: String, value: &mut Json| {
+        let read = std::mem::replace(value, json!(format!("{{{{inputs.parameters.{name}}}}}")));
+        inputs.push(json!({ "name": name }));
+        arguments.push(json!({ "name": name, "value": read }));
+    };
+    if let Some(Json::Array(params)) = task
+        .get_mut("arguments")
+        .and_then(|a| a.get_mut("parameters"))
+    {
+        for p in params.iter_mut() {
+            if p["value"] == "{{item}}" {
+                continue;
+            }
+            let name = p["name"].as_str().unwrap_or_default().to_string();
+            forward(name, &mut p["value"]);
+        }
+    }
+    if let Some(list) = task.get_mut("withParam") {
+        forward("wf-list".into(), list);
+    }
+    let mut template = json!({
+        "name": wrapper,
+        "parallelism": n,
+        "steps": [[Json::Object(std::mem::take(&mut task))]],
+    });
+    let mut outer = Map::new();
+    outer.insert("name".into(), template["steps"][0][0]["name"].clone());
+    outer.insert("template".into(), json!(wrapper));
+    if !inputs.is_empty() {
+        template["inputs"] = json!({ "parameters": inputs });
+        outer.insert("arguments".into(), json!({ "parameters": arguments }));
+    }
+    (template, outer)
 }

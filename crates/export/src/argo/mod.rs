@@ -430,14 +430,9 @@ fn dag(
                 // Argo limits parallelism per template: the items run as
                 // the steps of a template of their own.
                 let wrapper = ctx.names.fresh(&format!("{name}-items"));
-                ctx.templates.push(json!({
-                    "name": wrapper,
-                    "parallelism": n,
-                    "steps": [[Json::Object(task)]],
-                }));
-                task = Map::new();
-                task.insert("name".into(), json!(name));
-                task.insert("template".into(), json!(wrapper));
+                let (template, outer) = loops::wrap(task, &wrapper, n);
+                ctx.templates.push(template);
+                task = outer;
             }
         }
         let mut depends = depends(graph, s, &task_names);
