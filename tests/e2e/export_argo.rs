@@ -68,7 +68,27 @@ pub(super) fn validate(c: &wfc_testkit::Case, files: &[&str]) -> bool {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    for f in files {
+        tasks_read_in_dags_only(&c.read(f), f);
+    }
     true
+}
+
+/// What the schema cannot see: `{{tasks.X…}}` resolves only in a dag's
+/// tasks (a steps or container template has no dag task in scope, and
+/// Argo fails the run when it meets one there).
+fn tasks_read_in_dags_only(yaml: &str, file: &str) {
+    let doc: serde_json::Value = serde_norway::from_str(yaml).unwrap();
+    for t in doc["spec"]["templates"].as_array().into_iter().flatten() {
+        if t.get("dag").is_none() {
+            let text = t.to_string();
+            assert!(
+                !text.contains("{{tasks."),
+                "{file}: template `{}` reads a dag task it cannot see: {text}",
+                t["name"]
+            );
+        }
+    }
 }
 
 /// Every example Argo can express, exported, validated and pinned: deploy
