@@ -363,7 +363,7 @@ pub fn trigger<'p>(
 /// `wfc_plan::RunTime`: a job `if:`, a matrix of computed items.) With
 /// `--approximate`, a warning: the bound is the exported value.
 pub fn fixed(wf: &Workflow, approximate: bool, errors: &mut Vec<Diagnostic>) {
-    let set = super::trigger_params::set(wf);
+    let set = wfc_plan::trigger_params::set_by_triggers(wf);
     if set.is_empty() {
         return;
     }

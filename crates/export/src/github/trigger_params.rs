@@ -23,12 +23,6 @@ use wfc_plan::{Plan, Value};
 /// The job's id (and its step's).
 pub const ID: &str = "wfc-params";
 
-/// The params a webhook or change trigger sets (every param that is not
-/// secret, for a webhook binding the body's fields by name).
-pub fn set(wf: &Workflow) -> Vec<ParamId> {
-    wfc_plan::trigger_params::set_by_triggers(wf)
-}
-
 /// What a trigger's expression reads, as the job gives it.
 struct Hook<'a> {
     bound: &'a [Option<Value>],
@@ -63,9 +57,10 @@ impl Leaves for Hook<'_> {
     }
 }
 
-/// The job deciding the params [`set`] holds, and with a change trigger
-/// (`change`, the workflow's folder `home`) its `changed` and whether the
-/// push goes on, if any; what it cannot compute goes to `errors`.
+/// The job deciding the params a trigger sets
+/// (`wfc_plan::trigger_params::set_by_triggers`), and with a change
+/// trigger (`change`, the workflow's folder `home`) its `changed` and
+/// whether the push goes on, if any; what it cannot compute goes to `errors`.
 pub fn job(
     plan: &Plan,
     wf: &Workflow,
@@ -73,7 +68,7 @@ pub fn job(
     (change, home): (Option<&(&Change, Glob)>, &str),
     errors: &mut Vec<Diagnostic>,
 ) -> Option<Json> {
-    let set = set(wf);
+    let set = wfc_plan::trigger_params::set_by_triggers(wf);
     if set.is_empty() && change.is_none() {
         return None;
     }

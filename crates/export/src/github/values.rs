@@ -55,7 +55,7 @@ impl<'a> Values<'a> {
     pub fn new(plan: &Plan, wf: &'a Workflow, step: Option<&PlannedStep>) -> Values<'a> {
         let mut params = plan.param_values(wf.params.len());
         let hook_params = match step {
-            Some(_) => super::trigger_params::set(wf),
+            Some(_) => wfc_plan::trigger_params::set_by_triggers(wf),
             None => Vec::new(),
         };
         // A trigger's param is the run's: nothing over it is folded.

@@ -179,13 +179,18 @@ pub fn matrix_lists(jobs: &Map, params_job: &str) -> Vec<String> {
 
 /// The input of `${{ fromJSON(needs.JOB.outputs.X) }}`, JOB `params_job`.
 pub fn computed_list<'t>(text: &'t str, params_job: &str) -> Option<&'t str> {
-    let inner = text
-        .strip_prefix("${{ fromJSON(needs.")?
-        .strip_suffix(") }}")?;
-    let x = inner.strip_prefix(params_job)?.strip_prefix(".outputs.")?;
+    let (job, x) = computed_read(text)?;
+    (job == params_job).then_some(x)
+}
+
+/// The job and output a matrix the export computes reads:
+/// `${{ fromJSON(needs.JOB.outputs.X) }}`, X a name.
+pub fn computed_read(text: &str) -> Option<(&str, &str)> {
+    let read = text.strip_prefix("${{ fromJSON(")?.strip_suffix(") }}")?;
+    let (job, x) = read.strip_prefix("needs.")?.split_once(".outputs.")?;
     x.chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        .then_some(x)
+        .then_some((job, x))
 }
 
 /// The `on change` trigger the export's `wfc-params` job carries as its

@@ -112,18 +112,18 @@ fn computed(ctx: &Ctx, text: &str) -> Option<(String, String)> {
     if !ctx.wfc {
         return None;
     }
-    let read = text.strip_prefix("${{ fromJSON(")?.strip_suffix(") }}")?;
-    let (job, output) = read.strip_prefix("needs.")?.split_once(".outputs.")?;
+    let (job, output) = super::guards::computed_read(text)?;
+    let read = format!("needs.{job}.outputs.{output}");
     if ctx.params_job.as_deref() == Some(job) {
         let param = ctx.inputs.get(output)?;
         return ctx
             .list_inputs
             .iter()
             .any(|l| l == output)
-            .then(|| (param.clone(), read.to_string()));
+            .then(|| (param.clone(), read));
     }
     let name = output.strip_prefix("wfc-list-")?;
     let step = ctx.step_of_job.get(job)?;
     let ident = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    (ident(name) && ident(step)).then(|| (format!("{step}.outputs.{name}"), read.to_string()))
+    (ident(name) && ident(step)).then(|| (format!("{step}.outputs.{name}"), read))
 }
