@@ -137,13 +137,15 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
                     _ = tokio::time::sleep(wait) => {}
                     _ = job.cancel.cancelled() => break,
                 }
-                // The wait held no slot: the next attempt waits for one.
-                let (go, granted) = tokio::sync::oneshot::channel();
-                let _ = job.tx.send(Event::Resume { id: job.id, go });
-                tokio::select! {
-                    _ = granted => {}
-                    _ = job.cancel.cancelled() => break,
-                }
+            }
+            // Every next attempt asks the scheduler first, even one that
+            // follows at once: a paused run grants nothing (a slot given
+            // back during a wait is taken again here).
+            let (go, granted) = tokio::sync::oneshot::channel();
+            let _ = job.tx.send(Event::Resume { id: job.id, go });
+            tokio::select! {
+                _ = granted => {}
+                _ = job.cancel.cancelled() => break,
             }
         }
         if k == 1 && job.prior.is_some() {

@@ -123,3 +123,38 @@ fn a_run_killed_while_paused_stays_paused_until_resume_lets_it_go_on() {
     let st = env.json(&["status", &id, "--format", "json"]);
     assert_eq!(st["status"], "succeeded", "{st}");
 }
+
+/// `z` runs when paused, then fails; `retry 3` has no backoff.
+const RETRIES_AT_ONCE: &str = r#"
+workflow at_once {
+  param dir: string
+  step z: shell {
+    run "echo z >> ${dir}/count/z; while [ ! -e ${dir}/go ]; do sleep 0.05; done; exit 1"
+    retry 3
+  }
+}
+"#;
+
+/// #69: a retry without `backoff` follows at once, and it did so while the
+/// run was paused (4 attempts in an 8 s pause): it must ask the paused
+/// scheduler like any other retry.
+#[test]
+fn a_retry_without_backoff_waits_while_paused() {
+    let env = Env::new(RETRIES_AT_ONCE);
+    let mut child = env.spawn_run(&[]);
+    let id = env.run_id();
+    env.wait_step("z", "running");
+    assert!(env.wfc(&["pause", &id]).status.success());
+    env.touch("go");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        env.count("z"),
+        1,
+        "a retry started while the run was paused"
+    );
+    assert!(child.try_wait().unwrap().is_none(), "the paused run ended");
+    assert!(env.wfc(&["resume", &id]).status.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{status:?}");
+    assert_eq!(env.count("z"), 4, "every attempt ran once resumed");
+}

@@ -4,10 +4,11 @@
 //! `until` or the attempts of a `retry` — lets another step use its slot.
 //!
 //! A task that pauses says so ([`Event::Waiting`]): its slots are given
-//! back. Before its next attempt it asks for them again ([`Event::Resume`])
-//! and waits until the loop grants them, which it does before starting
-//! anything new (first come, first served), even while the run stops: the
-//! step is still running.
+//! back. Before each next attempt, after a wait or at once, it asks for
+//! them again ([`Event::Resume`]) and waits until the loop grants them,
+//! which it does before starting anything new (first come, first served),
+//! even while the run stops (the step is still running), never while the
+//! run is paused (`wfc pause`: no failed attempt is retried).
 
 use super::{GraphRun, StepRun};
 use crate::runner::Runner;
