@@ -166,3 +166,25 @@ fn any_whose_members_are_all_absent_passes_through() {
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(c.lines("d"), ["d"]);
 }
+
+/// #69: `default(b.stdout, …)` of an optional step that printed, then
+/// failed, gave what it printed; the fallback is used whenever `b` did
+/// not succeed.
+#[test]
+fn a_read_through_default_of_a_failed_step_is_the_fallback() {
+    let c = workflow(
+        r#"workflow w {
+  step b: shell {
+    run "echo partial; exit 3"
+    optional
+  }
+  step r: shell {
+    run "echo got ${default(b.stdout, "none")} exit ${default(b.exit_code, -1)} >> log"
+  }
+}"#,
+    );
+    let r = run(&c, &[]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("log"), ["got none exit -1"]);
+    assert_eq!(status_of(&c, "b"), "failed");
+}

@@ -71,7 +71,12 @@ impl Runner<'_> {
             Some((secrets, json)) if secrets == self.secrets.count() => json,
             _ => crate::report::masked_json(outputs.as_ref(), &self.secrets.masker()),
         };
-        if g.keep[v] {
+        // Only a step that succeeded has outputs to read: `default(x.…, y)`
+        // of one that failed (or was stopped) is `y`, as the docs say. A
+        // call's join is the exception: its outputs say how the call ended,
+        // which the callee's handlers read (`failed.step`, inlined).
+        let joins = g.graph.steps[v].kind == wfc_language::ir::StepKind::Call;
+        if g.keep[v] && (status == StepStatus::Succeeded || joins) {
             g.outputs[v] = outputs;
         }
         let freed = g.topo.end(v, status);
