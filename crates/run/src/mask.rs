@@ -244,24 +244,55 @@ fn escaped(text: &[u8], i: usize) -> Option<u8> {
     Some((hex(i + 1)? << 4 | hex(i + 2)?) as u8)
 }
 
-/// Where a match of `pat` at `text[i..]` ends: each pattern byte is matched
-/// by itself in either ASCII case, by a `%XY` escape of it, or (a space) by
-/// `+`.
+/// Where the longest match of `pat` at `text[i..]` ends: each pattern byte
+/// is matched by itself in either ASCII case, by a `%XY` escape of it, or
+/// (a space) by `+`.
 fn match_at(pat: &[u8], text: &[u8], i: usize) -> Option<usize> {
+    if pat.contains(&b'%') {
+        return match_with_percent(pat, text, i);
+    }
+    // Without a `%` in the pattern each text byte has one reading: a `%`
+    // can only be an escape.
     let mut j = i;
     for &want in pat {
         let got = *text.get(j)?;
         if got == b'%' && escaped(text, j).is_some_and(|d| d.eq_ignore_ascii_case(&want)) {
             j += 3;
-            continue;
-        }
-        if got.eq_ignore_ascii_case(&want) || (got == b'+' && want == b' ') {
+        } else if got.eq_ignore_ascii_case(&want) || (got == b'+' && want == b' ') {
             j += 1;
         } else {
             return None;
         }
     }
     Some(j)
+}
+
+/// [`match_at`] for a pattern holding `%`: a `%25` in the text is either a
+/// literal `%` followed by `25` (the secret `%25` printed as it is) or an
+/// escaped `%`, so both readings are followed — the set of text positions
+/// reached after each pattern byte (rare patterns: a `Vec` is fine).
+fn match_with_percent(pat: &[u8], text: &[u8], i: usize) -> Option<usize> {
+    let mut at = vec![i];
+    let mut next = Vec::new();
+    for &want in pat {
+        next.clear();
+        for &j in &at {
+            let Some(&got) = text.get(j) else { continue };
+            if got.eq_ignore_ascii_case(&want) || (got == b'+' && want == b' ') {
+                next.push(j + 1);
+            }
+            if got == b'%' && escaped(text, j).is_some_and(|d| d.eq_ignore_ascii_case(&want)) {
+                next.push(j + 3);
+            }
+        }
+        if next.is_empty() {
+            return None;
+        }
+        next.sort_unstable();
+        next.dedup();
+        std::mem::swap(&mut at, &mut next);
+    }
+    at.last().copied()
 }
 
 /// The forms of `s` besides itself worth masking (may include short ones).
@@ -447,6 +478,20 @@ mod tests {
             basic_auth("a http://u@h/ b https://u:p%40@h:1/p"),
             ["u:", "u:p@"]
         );
+    }
+
+    /// #69: the secret `%25`, printed as it is, was read as an escaped
+    /// `%` followed by nothing, and left in clear.
+    #[test]
+    fn a_secret_holding_an_escape_is_masked_as_it_is() {
+        for secret in ["%25", "a%25b", "%%25", "100%", "%2F%2f"] {
+            let m = Masker::new([secret]);
+            assert_eq!(m.mask(&format!("<{secret}>")), "<***>", "{secret}");
+            let escaped: String = secret.bytes().map(|b| format!("%{b:02X}")).collect();
+            assert_eq!(m.mask(&format!("<{escaped}>")), "<***>", "{secret}");
+        }
+        let m = Masker::new(["%%%%%%%%%%%%%%%%%%%%%%%%"]);
+        assert_eq!(m.mask(&"%25".repeat(24)), "***", "no blow-up either");
     }
 
     #[test]
