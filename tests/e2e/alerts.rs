@@ -231,6 +231,70 @@ fn wfc_run_fires_once_stays_quiet_resolves_once_and_keeps_no_secret() {
     no_secret_in(c.dir(), &[SECRET, TOKEN]);
 }
 
+const DEAD: &str = r#"
+workflow dead {
+  secret dead: string = env("ALERT_DEAD")
+  alert unheard {
+    when consecutive_failures >= 1
+    notify webhook { url dead }
+  }
+  step s: shell { run "exit 1" }
+}
+"#;
+
+/// #69: the alert's URL was masked by its exact text only, and the HTTP
+/// client's error spelt it otherwise (a trailing newline dropped, the
+/// scheme or host in lower case, spaces escaped, `/../` resolved, a port's
+/// zeros dropped): `last_error` kept it in clear, and `wfc alerts` and
+/// `wfc alerts test` printed it. Whatever the spelling, nothing of the
+/// path is said or stored.
+#[test]
+fn an_alert_url_never_leaks_through_its_error_whatever_its_spelling() {
+    let port = closed_port();
+    let spellings = [
+        format!("http://127.0.0.1:{port}/T0/{SECRET}\n"),
+        format!("HTTP://127.0.0.1:{port}/T0/{SECRET}"),
+        format!("http://LocalHost:{port}/T0/{SECRET}"),
+        format!("http://127.0.0.1:{port}/T0/{SECRET} x"),
+        format!("http://127.0.0.1:{port}/T0/x/../{SECRET}"),
+        format!("http://127.0.0.1:{port}/T0/{SECRET}/é"),
+        format!("http://127.0.0.1:{port}\\T0\\{SECRET}"),
+        format!("http://127.0.0.1:00{port}/T0/{SECRET}"),
+    ];
+    for url in spellings {
+        let c = workflow(DEAD);
+        let mut said = String::new();
+        let out = c
+            .wfc(["run", "w.wf", "--plain"])
+            .env("ALERT_DEAD", &url)
+            .output();
+        assert_eq!(out.code, 1, "{out}");
+        said.push_str(&format!("{out}"));
+        let listed = c.wfc(["alerts", "--format", "json"]).success().output();
+        let rows: Value = serde_json::from_str(&listed.stdout).unwrap();
+        let error = rows[0]["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            !error.is_empty(),
+            "the failed send is kept: {url:?}: {rows}"
+        );
+        said.push_str(&listed.stdout);
+        said.push_str(&c.wfc(["alerts"]).output().to_string());
+        let test = c
+            .wfc(["alerts", "test", "dead", "unheard"])
+            .env("ALERT_DEAD", &url)
+            .output();
+        said.push_str(&test.to_string());
+        let lower = said.to_lowercase();
+        for leak in [SECRET, "/t0/", "t0\\"] {
+            assert!(!lower.contains(leak), "{url:?}: wfc said {leak}:\n{said}");
+        }
+        no_secret_in(c.dir(), &[SECRET, "/T0/", "/t0/"]);
+    }
+}
+
 const SERVED: &str = r#"
 workflow served {
   param fail: bool = false

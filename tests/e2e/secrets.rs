@@ -318,6 +318,25 @@ fn encoded_forms_of_secrets_are_masked() {
     );
 }
 
+/// #69: an `http` step whose URL is a secret with `/../` in it: the HTTP
+/// client's error gave the URL resolved, a form no masker of the secret
+/// matches, and the store kept it. Errors now name the URL as given.
+#[test]
+fn a_secret_url_the_client_rewrites_is_not_said() {
+    let e = Env::new(
+        r#"workflow rewritten {
+  secret url: string = env("WFC_SECRETS_URL")
+  step refused: http { get url }
+}
+"#,
+    );
+    let url = format!("HTTP://LocalHost:0{}/Key-9f2c/../Hid-7e1d/x", closed_port());
+    let all = everything(&e, &[], &[("WFC_SECRETS_URL", &url)]);
+    let run = shown(&all, "run stdout");
+    assert!(said(&run, "refused", "✗"), "{run}");
+    assert_no_leak(&all, &[&url, "Key-9f2c", "Hid-7e1d", "hid-7e1d"]);
+}
+
 /// A call inlines its callee: a secret passed into a callee's `secret`
 /// param, and a callee secret's own default, stay secrets in everything
 /// wfc shows or writes about the caller's run.

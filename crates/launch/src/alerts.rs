@@ -286,15 +286,10 @@ pub fn describe(r: &Resolved) -> String {
     }
 }
 
-/// `text` with each of `r`'s secret values as `***`.
+/// `text` with each of `r`'s secret values as `***`, in every form the
+/// run's masker knows (a URL's case, its escapes, a trimmed newline).
 pub fn mask(text: &str, r: &Resolved) -> String {
-    let mut secrets: Vec<&String> = r.secrets.iter().filter(|s| s.len() >= 3).collect();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut out = text.to_owned();
-    for s in secrets {
-        out = out.replace(s.as_str(), "***");
-    }
-    out
+    wfc_run::mask::Masker::new(&r.secrets).mask(text)
 }
 
 #[cfg(test)]
@@ -337,8 +332,24 @@ mod tests {
         );
         assert_eq!(
             mask("POST http://h/x/longer/: refused (http://h/x) ab", &r),
-            "POST ***/: refused (***) ab"
+            "POST ***/: refused (***) ***"
         );
+    }
+
+    /// #69: only the exact text was masked; the URL in another case, or
+    /// escaped, went to `last_error` in clear.
+    #[test]
+    fn errors_are_masked_in_any_spelling() {
+        let url = "https://Hooks.Example.com/T0/s3cr3t-Path";
+        let r = resolved(ChannelKind::Webhook, &[("url", url)], &[url]);
+        for shown in [
+            "https://hooks.example.com/T0/s3cr3t-Path",
+            "HTTPS://HOOKS.EXAMPLE.COM/T0/s3cr3t-Path",
+            "https://Hooks.Example.com/T0/s3cr3t%2DPath",
+        ] {
+            let masked = mask(&format!("POST {shown}: refused"), &r);
+            assert_eq!(masked, "POST ***: refused", "{shown}");
+        }
     }
 
     #[test]

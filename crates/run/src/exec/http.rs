@@ -130,6 +130,10 @@ pub(crate) async fn send(
                 .to_owned(),
         );
     }
+    // Errors name the URL as the step gave it, which the run's masker
+    // knows: reqwest's own errors are taken without theirs, since it
+    // rewrites a URL (`/../` resolved, the host in lower case, a default
+    // port dropped) into a form no masker of the given text would match.
     let what = format!("{method} {url}");
     let mut map = HeaderMap::new();
     for (k, v) in headers {
@@ -154,7 +158,7 @@ pub(crate) async fn send(
         .headers(map)
         .send()
         .await
-        .map_err(|e| format!("{what}: {}", error_chain(&e)))?;
+        .map_err(|e| format!("{what}: {}", error_chain(&e.without_url())))?;
     let status = resp.status().as_u16();
     let mut out_headers = serde_json::Map::new();
     for (name, value) in resp.headers() {
@@ -183,7 +187,7 @@ pub(crate) async fn send(
             Err(e) => {
                 return Err(format!(
                     "{what}: reading the response body failed: {}",
-                    error_chain(&e)
+                    error_chain(&e.without_url())
                 ))
             }
         }
