@@ -357,3 +357,97 @@ async fn concurrent_writes_leave_one_whole_text_and_keep_the_others() {
     all.sort();
     assert_eq!(kept, all, "each text is the file or a kept version, once");
 }
+
+/// #69: a write checked a path, then used it: a local process swapping a
+/// served folder for a link to `../outside` (a rename exchange, over and
+/// over) had PUTs write there (19 of 300). Writes now go through the
+/// folder's handle: each lands in the served folder or is refused, and
+/// nothing is ever written outside — the served folder itself swapped, or
+/// a folder in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_swapped_for_a_link_during_writes_never_lets_one_out() {
+    use nix::fcntl::{renameat2, RenameFlags, AT_FDCWD};
+    let server = Server::start(&[("hello.wf", ONE.replace("made", "hello").as_str())], &[]);
+    let root = server.path("flows");
+    std::fs::create_dir_all(root.join("team")).unwrap();
+    let outside = server.path("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    // `flows/swap` leads to `outside/`; `served-swap` beside `flows` too.
+    symlink("../outside", root.join("swap")).unwrap();
+    symlink("outside", server.path("served-swap")).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = std::thread::spawn({
+        let (stop, root, beside) = (stop.clone(), root.clone(), server.path("served-swap"));
+        move || {
+            let mut swaps = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for (a, b) in [
+                    (root.join("team"), root.join("swap")),
+                    (root.clone(), beside.clone()),
+                ] {
+                    let ex = |a: &std::path::Path, b: &std::path::Path| {
+                        renameat2(AT_FDCWD, a, AT_FDCWD, b, RenameFlags::RENAME_EXCHANGE)
+                    };
+                    if ex(&a, &b).is_ok() {
+                        std::thread::yield_now();
+                        ex(&a, &b).expect("swapped back");
+                        swaps += 1;
+                    }
+                }
+            }
+            swaps
+        }
+    });
+    let mut answers = Vec::new();
+    for i in 0..150 {
+        let text = ONE.replace("made", &format!("w{i}"));
+        answers.push(put(&server, &format!("team/t{i}.wf"), &server.operator, &text).await);
+        answers.push(put(&server, &format!("r{i}.wf"), &server.operator, &text).await);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(swapper.join().unwrap() > 0, "nothing was swapped");
+    assert_eq!(walk(&outside), Vec::<String>::new(), "written outside");
+    // Each answer is a write into the served folder or a refusal.
+    let written = answers.iter().filter(|(s, _)| s.is_success()).count();
+    assert!(written > 0, "{answers:?}");
+    for (s, v) in &answers {
+        assert!(s.is_success() || v["code"] == "API140", "{s}: {v}");
+    }
+}
+
+/// #69: `wfc serve` (PUT) and `wfc mcp` (`update_workflow`) on one state
+/// folder changed one file at once, and their lock held within one
+/// process only: two changes got the same `kept_version` and a replaced
+/// text was lost. Every change now keeps its own version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_changing_one_file_keep_every_replaced_text() {
+    let server = Server::start(&[("c.wf", ONE)], &[]);
+    if !super::mcp::has_client() {
+        return wfc_testkit::skip("the MCP client (python3 with the MCP SDK) is not installed");
+    }
+    let text = |who: &str, i: usize| TWO.replace("you", &format!("{who}{i}"));
+    let calls: Vec<Value> = (0..60)
+        .map(|i| serde_json::json!({"tool": "update_workflow", "arguments": {"path": "c.wf", "text": text("mcp", i)}}))
+        .collect();
+    let dir = server.dir.path().to_path_buf();
+    let mcp = std::thread::spawn(move || super::mcp::session(&dir, Value::Array(calls)));
+    let mut kept = Vec::new();
+    for i in 0..60 {
+        let (s, v) = put(&server, "c.wf", &server.operator, &text("api", i)).await;
+        assert!(s.is_success(), "{v}");
+        kept.push(v["kept_version"].as_u64().expect("a kept version"));
+    }
+    let answer = mcp.join().unwrap().expect("an MCP session");
+    for r in answer["results"].as_array().unwrap() {
+        assert_eq!(r["isError"], false, "{r}");
+        kept.push(r["json"]["kept_version"].as_u64().expect("a kept version"));
+    }
+    let mut distinct = kept.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        kept.len(),
+        "one version kept twice: {kept:?}"
+    );
+}

@@ -122,6 +122,9 @@ struct Entry {
 /// Every file found under the served paths, by its name.
 pub struct Catalog {
     roots: Vec<PathBuf>,
+    /// Each root's real path when it was loaded (`None`: not a folder):
+    /// what its files are written under, whatever link replaces it later.
+    real_roots: Vec<Option<PathBuf>>,
     files: RwLock<BTreeMap<String, Entry>>,
 }
 
@@ -230,8 +233,12 @@ impl Catalog {
         if let Some(p) = found.missing.first() {
             return Err(format!("{} does not exist", p.display()));
         }
+        let real_roots = (roots.iter())
+            .map(|r| r.canonicalize().ok().filter(|p| p.is_dir()))
+            .collect();
         let catalog = Catalog {
             roots,
+            real_roots,
             files: RwLock::default(),
         };
         catalog.sync(&found.files);
@@ -241,6 +248,12 @@ impl Catalog {
     /// The folders and files served (for the watch).
     pub fn roots(&self) -> &[PathBuf] {
         &self.roots
+    }
+
+    /// Served folder `root`'s real path when it was loaded.
+    pub fn real_root(&self, root: &Path) -> Option<PathBuf> {
+        let i = self.roots.iter().position(|r| r == root)?;
+        self.real_roots[i].clone()
     }
 
     /// Follows a new search of the roots, which found `files`: each is

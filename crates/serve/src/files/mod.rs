@@ -9,12 +9,17 @@
 //!   errors is refused with its diagnostics (codes, places), as is one
 //!   whose `secret` has a literal default (a secret's value is never
 //!   written to a file). It may import the served files and `std/…` only.
+//! - Every read, write and delete goes through the served folder's handle
+//!   ([`folder`]): a link swapped in after the check leads nowhere out.
 //! - A write is atomic: a temporary file in the same folder, synced, then
 //!   renamed over the file; the folder is synced too.
 //! - The text a write or a delete replaces is kept ([`versions`]) under the
-//!   state folder, never in the served one: the last [`versions::KEEP`].
+//!   state folder, never in the served one: the last [`versions::KEEP`];
+//!   one change at a time on a state folder, whichever process makes it
+//!   (`wfc serve`, `wfc mcp`): [`versions::Changing`].
 //! - The catalog reads the file again at once ([`Catalog::reload`]).
 
+pub mod folder;
 pub mod versions;
 
 use crate::catalog::{self, Catalog, WorkflowInfo};
@@ -22,13 +27,8 @@ use crate::problem::{Code, Problem};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
 use utoipa::ToSchema;
 use versions::{VersionInfo, Versions};
-
-/// One write or delete at a time: a version is kept, then the file
-/// changed, without another change in between.
-static CHANGING: Mutex<()> = Mutex::new(());
 
 /// A `.wf` file within a served folder, as a request named it.
 #[derive(Clone, Debug)]
@@ -38,16 +38,35 @@ pub struct Target {
     /// The served folder (as served) joined with `path`: the catalog's name
     /// for it (`files[].file` in `GET /workflows`).
     pub file: PathBuf,
-    /// The same under the served folder's real path (the links on the way
-    /// resolved once, when it was checked): what is read, written and
-    /// deleted, and what its versions are kept by.
-    real: PathBuf,
+    /// The served folder's real path when the server started: opened
+    /// ([`folder::Folder`]) for each read, write and delete.
+    root: PathBuf,
+    /// `path` as a relative path under it.
+    rel: PathBuf,
 }
 
 impl Target {
     /// The file's name as the catalog lists it.
     pub fn name(&self) -> String {
         catalog::name_of(&self.file)
+    }
+
+    /// What its versions are kept by: the real path it has under its
+    /// folder.
+    fn key(&self) -> PathBuf {
+        self.root.join(&self.rel)
+    }
+
+    /// Its folder, opened; a folder that cannot be (replaced by a link,
+    /// removed) is a problem.
+    fn folder(&self) -> Result<folder::Folder, Problem> {
+        folder::Folder::open(&self.root).map_err(|e| {
+            outside(format!(
+                "the served folder of {} cannot be opened as it was served ({}): {e}",
+                self.path,
+                self.root.display()
+            ))
+        })
     }
 }
 
@@ -142,7 +161,10 @@ pub fn resolve(catalog: &Catalog, path: &str) -> Result<Target, Problem> {
         .find(|f| f.join(&rel).symlink_metadata().is_ok())
         .or(folders.first())
         .ok_or_else(|| outside("no folder is served: files are written only within one"))?;
-    let real = confined(root, &rel)?;
+    let real_root = catalog
+        .real_root(root)
+        .ok_or_else(|| outside(format!("{} is no longer a folder", root.display())))?;
+    confined(root, &rel)?;
     let path = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy())
@@ -151,7 +173,8 @@ pub fn resolve(catalog: &Catalog, path: &str) -> Result<Target, Problem> {
     Ok(Target {
         path,
         file: root.join(&rel),
-        real,
+        root: real_root,
+        rel,
     })
 }
 
@@ -193,20 +216,18 @@ fn relative(path: &str) -> Result<PathBuf, Problem> {
     Ok(rel)
 }
 
-/// `root/rel`'s real path, once sure that no link leads it out of `root`
-/// and that it is not itself a link (a write would replace the link).
-fn confined(root: &Path, rel: &Path) -> Result<PathBuf, Problem> {
+/// Checks at once that no link leads `root/rel` out of `root` and that it
+/// is not itself a link (a write would replace the link), for a clear
+/// answer; the handle of [`folder`] is what holds it when the file is used.
+fn confined(root: &Path, rel: &Path) -> Result<(), Problem> {
     let real_root = root.canonicalize().map_err(Problem::store)?;
     let file = root.join(rel);
     // The deepest folder of it that exists, links resolved, is within.
     let mut folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut missing = Vec::new();
     while folder.symlink_metadata().is_err() {
-        let Some(name) = folder.file_name().map(|n| n.to_os_string()) else {
+        if !folder.pop() {
             break;
-        };
-        missing.push(name);
-        folder.pop();
+        }
     }
     // A link that leads nowhere (or round in a loop) is no way in either.
     let real_folder = folder.canonicalize().map_err(|e| {
@@ -231,10 +252,7 @@ fn confined(root: &Path, rel: &Path) -> Result<PathBuf, Problem> {
             rel.display()
         )));
     }
-    let mut real = real_folder;
-    real.extend(missing.into_iter().rev());
-    real.push(file.file_name().unwrap_or_default());
-    Ok(real)
+    Ok(())
 }
 
 fn outside(detail: impl Into<String>) -> Problem {
@@ -243,7 +261,50 @@ fn outside(detail: impl Into<String>) -> Problem {
 
 /// The versions kept of `target` under `state_dir`.
 pub fn versions_of(state_dir: &Path, target: &Target) -> Versions {
-    Versions::of(state_dir, &target.real)
+    Versions::of(state_dir, &target.key())
+}
+
+/// `target`'s text now; `None` when there is no such file.
+fn text_now(target: &Target) -> Result<Option<String>, Problem> {
+    let folder = target.folder()?;
+    match folder.kind(&target.rel) {
+        Ok(None) => return Ok(None),
+        Ok(Some(folder::Kind::File)) => {}
+        Ok(Some(_)) => {
+            return Err(outside(format!(
+                "`{}` is a link or not a file: only plain files are read and written",
+                target.path
+            )))
+        }
+        Err(e) => return Err(used(target, e)),
+    }
+    match folder.read(&target.rel) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(used(target, e)),
+    }
+}
+
+/// A failed read, write or delete of `target`: a way out of its folder (a
+/// link swapped in) is refused as such; anything else is the server's.
+fn used(target: &Target, e: std::io::Error) -> Problem {
+    // (EEXIST: a link or a file where a folder of the path was to be made.)
+    let out = [
+        nix::libc::ELOOP,
+        nix::libc::EXDEV,
+        nix::libc::ENOTDIR,
+        nix::libc::EEXIST,
+    ];
+    if e.kind() == std::io::ErrorKind::PermissionDenied
+        || e.raw_os_error().is_some_and(|n| out.contains(&n))
+    {
+        outside(format!(
+            "`{}` leads out of the served folder (through a link) or cannot be reached: {e}",
+            target.path
+        ))
+    } else {
+        Problem::store(format!("{}: {e}", target.path))
+    }
 }
 
 /// `target`'s text now, or version `version` of it.
@@ -259,7 +320,12 @@ pub fn read(state_dir: &Path, target: &Target, version: Option<u32>) -> Result<F
                 ),
             )
         })?,
-        None => std::fs::read_to_string(&target.real).map_err(|e| not_there(target, e))?,
+        None => text_now(target)?.ok_or_else(|| {
+            Problem::new(
+                Code::NotFound,
+                format!("no file {} in the served folders", target.path),
+            )
+        })?,
     };
     Ok(FileText {
         path: target.path.clone(),
@@ -268,17 +334,6 @@ pub fn read(state_dir: &Path, target: &Target, version: Option<u32>) -> Result<F
         text,
         versions: versions.list(),
     })
-}
-
-fn not_there(target: &Target, e: std::io::Error) -> Problem {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        Problem::new(
-            Code::NotFound,
-            format!("no file {} in the served folders", target.path),
-        )
-    } else {
-        Problem::store(format!("cannot read {}: {e}", target.path))
-    }
 }
 
 /// Checks `text` as `target`'s: its errors (and a secret's literal
@@ -339,12 +394,8 @@ pub fn write(
     mode: Mode,
 ) -> Result<Written, Problem> {
     let workflows = check(catalog, target, text)?;
-    let _one = CHANGING.lock().unwrap_or_else(|e| e.into_inner());
-    let before = match std::fs::read_to_string(&target.real) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(not_there(target, e)),
-    };
+    let _one = changing(state_dir)?;
+    let before = text_now(target)?;
     match (mode, &before) {
         (Mode::Create, Some(_)) => {
             return Err(Problem::new(
@@ -372,8 +423,10 @@ pub fn write(
         })?),
         None => None,
     };
-    atomic_write(&target.real, text)
-        .map_err(|e| Problem::store(format!("cannot write {}: {e}", target.path)))?;
+    target
+        .folder()?
+        .write(&target.rel, text)
+        .map_err(|e| used(target, e))?;
     served_again(catalog, target);
     Ok(Written {
         path: target.path.clone(),
@@ -386,22 +439,32 @@ pub fn write(
 
 /// Deletes `target`, its text kept as a version first.
 pub fn delete(catalog: &Catalog, state_dir: &Path, target: &Target) -> Result<Deleted, Problem> {
-    let _one = CHANGING.lock().unwrap_or_else(|e| e.into_inner());
-    let before = std::fs::read_to_string(&target.real).map_err(|e| not_there(target, e))?;
+    let _one = changing(state_dir)?;
+    let before = text_now(target)?.ok_or_else(|| {
+        Problem::new(
+            Code::NotFound,
+            format!("no file {} in the served folders", target.path),
+        )
+    })?;
     let kept_version = versions_of(state_dir, target)
         .keep(&before)
         .map_err(|e| Problem::store(format!("cannot keep a version of {}: {e}", target.path)))?;
-    std::fs::remove_file(&target.real)
-        .map_err(|e| Problem::store(format!("cannot delete {}: {e}", target.path)))?;
-    if let Some(folder) = target.real.parent() {
-        sync_folder(folder);
-    }
+    target
+        .folder()?
+        .remove(&target.rel)
+        .map_err(|e| used(target, e))?;
     served_again(catalog, target);
     Ok(Deleted {
         path: target.path.clone(),
         file: target.name(),
         kept_version,
     })
+}
+
+/// The lock of one change at a time on `state_dir`'s files.
+fn changing(state_dir: &Path) -> Result<versions::Changing, Problem> {
+    versions::Changing::take(state_dir)
+        .map_err(|e| Problem::store(format!("cannot lock the file versions: {e}")))
 }
 
 /// The catalog reads `target` again now (the watch would, a moment

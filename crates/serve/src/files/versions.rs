@@ -107,6 +107,33 @@ impl Versions {
     }
 }
 
+/// One change of a served file at a time on a state folder: held (an
+/// exclusive `flock` on `file-versions/.lock`) while the text a change
+/// replaces is kept and the file changed. A lock of the file system, not
+/// of a process: `wfc serve` and `wfc mcp` on one state folder took the
+/// same version number for two changes, and one replaced text was lost.
+pub struct Changing {
+    _held: nix::fcntl::Flock<std::fs::File>,
+}
+
+impl Changing {
+    /// Waits for the lock of `state_dir`.
+    pub fn take(state_dir: &Path) -> std::io::Result<Changing> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = state_dir.join(FOLDER);
+        create_private(&dir)?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(dir.join(".lock"))?;
+        let held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, e)| std::io::Error::from(e))?;
+        Ok(Changing { _held: held })
+    }
+}
+
 /// `text` with the literal default of each `secret` masked as `"***"` (a
 /// default that says where the value comes from, `env("NAME")`, is kept).
 pub fn redact(text: &str) -> String {
