@@ -34,7 +34,9 @@
 //! an up-to-date step is found by, its sources' manifest, what its
 //! dependencies gave); 18 adds `run_triggers.started_by` (who started a
 //! run: an API key's name, the dashboard's user, a webhook's path, a
-//! schedule's pattern).
+//! schedule's pattern); 19 numbers each run's sessions in the order they
+//! reached the store (`runs.listed`, from `counters`, set by triggers):
+//! the all-runs event stream's ids say where they stand by it.
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -43,7 +45,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 18;
+pub const VERSION: i64 = 19;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -71,6 +73,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V15),
         M::up(FROM_V16),
         M::up(FROM_V17),
+        M::up(FROM_V18),
     ])
 }
 
@@ -100,10 +103,28 @@ CREATE TABLE runs (
     prior_ms            INTEGER NOT NULL DEFAULT 0,  -- time spent in earlier sessions
     paused_at           INTEGER,           -- `wfc pause`: nothing new starts until `wfc resume`
     paused_by           TEXT,
-    pause_taken_at      INTEGER            -- when the run's process took the pause
+    pause_taken_at      INTEGER,           -- when the run's process took the pause
+    listed              INTEGER            -- its session's place in the order sessions reached the store
 );
 CREATE INDEX runs_by_workflow ON runs (workflow, started_at);
 CREATE INDEX runs_by_status ON runs (status);
+CREATE INDEX runs_by_listed ON runs (listed);
+
+-- Numbers handed out in the order of the transactions that take them.
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,                 -- `sessions`: runs.listed
+    n    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters VALUES ('sessions', 0);
+CREATE TRIGGER runs_listed_at_start AFTER INSERT ON runs BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'sessions';
+    UPDATE runs SET listed = (SELECT n FROM counters WHERE name = 'sessions') WHERE id = NEW.id;
+END;
+CREATE TRIGGER runs_listed_at_resume AFTER UPDATE OF session ON runs
+WHEN NEW.session IS NOT OLD.session BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'sessions';
+    UPDATE runs SET listed = (SELECT n FROM counters WHERE name = 'sessions') WHERE id = NEW.id;
+END;
 
 CREATE TABLE steps (
     run_id      TEXT NOT NULL REFERENCES runs (id),
@@ -293,6 +314,32 @@ CREATE TABLE step_inputs (
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
+"#;
+
+/// Version 18 to 19: each run's session numbered in the order sessions
+/// reached the store (the runs there: in the order their sessions
+/// started), by triggers from now on.
+const FROM_V18: &str = r#"
+ALTER TABLE runs ADD COLUMN listed INTEGER;
+UPDATE runs SET listed = o.n
+FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY COALESCE(session_started_at, started_at), id) AS n
+      FROM runs) AS o
+WHERE o.id = runs.id;
+CREATE INDEX runs_by_listed ON runs (listed);
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters VALUES ('sessions', (SELECT COUNT(*) FROM runs));
+CREATE TRIGGER runs_listed_at_start AFTER INSERT ON runs BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'sessions';
+    UPDATE runs SET listed = (SELECT n FROM counters WHERE name = 'sessions') WHERE id = NEW.id;
+END;
+CREATE TRIGGER runs_listed_at_resume AFTER UPDATE OF session ON runs
+WHEN NEW.session IS NOT OLD.session BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'sessions';
+    UPDATE runs SET listed = (SELECT n FROM counters WHERE name = 'sessions') WHERE id = NEW.id;
+END;
 "#;
 
 /// Version 17 to 18: who started a run (runs recorded before: not known).

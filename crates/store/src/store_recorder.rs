@@ -408,7 +408,8 @@ impl Recorder for StoreRecorder {
                             run.steps as i64, pid, started, host],
                 )?;
                 store_plan(tx, &id, &meta.plan)?;
-                add_event(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file }).to_string()))?;
+                let listed = listed(tx, &id)?;
+                add_event(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file, "listed": listed }).to_string()))?;
             } else {
                 // Only a run no process runs: two resuming one run at once,
                 // the second finds it running and records nothing.
@@ -427,7 +428,8 @@ impl Recorder for StoreRecorder {
                 }
                 store_plan(tx, &id, &meta.plan)?;
                 durations::forget(tx, &id)?;
-                add_event(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session }).to_string()))?;
+                let listed = listed(tx, &id)?;
+                add_event(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session, "listed": listed }).to_string()))?;
             }
             Ok(())
         });
@@ -719,6 +721,14 @@ pub fn hostname() -> String {
         .map(|s| s.trim().to_owned())
         .or_else(|_| std::env::var("HOSTNAME"))
         .unwrap_or_default()
+}
+
+/// The number the store gave run `id`'s session (`runs.listed`, set by a
+/// trigger as the session's start was written): its start event keeps it,
+/// so the all-runs stream knows each session's place
+/// ([`crate::tail::global`]).
+fn listed(tx: &rusqlite::Transaction<'_>, id: &str) -> rusqlite::Result<Option<i64>> {
+    tx.query_row("SELECT listed FROM runs WHERE id = ?1", [id], |r| r.get(0))
 }
 
 #[cfg(test)]

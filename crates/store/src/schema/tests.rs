@@ -207,6 +207,20 @@ fn shape(c: &Connection) -> Vec<String> {
         .unwrap()
         .map(Result::unwrap),
     );
+    let triggers = "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name";
+    rows.extend(
+        c.prepare(triggers)
+            .unwrap()
+            .query_map([], |r| {
+                Ok(format!(
+                    "trigger {} on {}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap),
+    );
     let without_rowid = "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name";
     rows.extend(
         c.prepare(without_rowid)
@@ -234,6 +248,42 @@ fn a_migrated_store_is_shaped_as_a_new_one() {
     assert!(shape(&new).len() > 60);
 }
 
+/// A store of version 18 gets its runs numbered by when their sessions
+/// started, and a new session (a run, a resume) the next number.
+#[test]
+fn sessions_are_numbered_in_order() {
+    let mut c = Connection::open_in_memory().unwrap();
+    migrations().to_version(&mut c, 18).unwrap();
+    c.execute_batch(
+        "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid, started_at, heartbeat_at, session_started_at)
+         VALUES ('b', 'w', 'w.wf', 'h', '{}', 'failed', 1, 1, 1, 10, 10, 30),
+                ('a', 'w', 'w.wf', 'h', '{}', 'failed', 1, 1, 1, 20, 20, NULL)",
+    )
+    .unwrap();
+    migrate(&mut c).unwrap();
+    let listed = |c: &Connection| -> Vec<(String, i64)> {
+        let mut q = c
+            .prepare("SELECT id, listed FROM runs ORDER BY listed")
+            .unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(listed(&c), [("a".into(), 1), ("b".into(), 2)]);
+    c.execute_batch(
+        "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid, started_at, heartbeat_at)
+         VALUES ('c', 'w', 'w.wf', 'h', '{}', 'running', 1, 1, 1, 5, 5);
+         UPDATE runs SET session = 2 WHERE id = 'a';
+         UPDATE runs SET status = 'failed' WHERE id = 'c';",
+    )
+    .unwrap();
+    assert_eq!(
+        listed(&c),
+        [("b".into(), 2), ("c".into(), 3), ("a".into(), 4)]
+    );
+}
+
 /// A store of version 16 keeps its runs' triggers; who started them is
 /// not known (NULL) until a run records it; `step_inputs` starts empty.
 #[test]
@@ -243,7 +293,7 @@ fn who_started_a_run_is_added_to_its_trigger() {
     c.execute_batch("INSERT INTO run_triggers VALUES ('r1', 'api', 'mcp')")
         .unwrap();
     assert_eq!(migrate(&mut c).unwrap(), 16);
-    assert_eq!(version(&c).unwrap(), 18);
+    assert_eq!(version(&c).unwrap(), VERSION);
     let rows: i64 = c
         .query_row("SELECT count(*) FROM step_inputs", [], |r| r.get(0))
         .unwrap();

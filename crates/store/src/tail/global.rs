@@ -1,28 +1,32 @@
 //! [`GlobalTail`]: the events of every run (no log lines), as a set of
-//! [`RunTail`]s — the runs in view — and a time before which every run not
-//! in view was delivered to its end (see [`super::cursor`]).
+//! [`RunTail`]s — the runs in view — and a number of sessions (`runs.listed`)
+//! up to which every run not in view was delivered to its end (see
+//! [`super::cursor`]).
+//!
+//! Sessions are numbered by the store in the order they reach it (one
+//! writer at a time takes the next number in the transaction that records
+//! the session's start), so a session numbered above the cursor is one the
+//! stream has not seen, however late its start time: no margin of time is
+//! needed, and a run leaves the view, and the ids, once it is delivered to
+//! its end.
 
-use super::cursor::{GlobalCursor, RunCursor};
+use super::cursor::{GlobalCursor, RunCursor, Since};
 use super::{Out, RunTail};
 use crate::Store;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// How long a run stays in view after it started: longer than a run's
-/// start takes to reach the store, so none is missed.
-const MARGIN_MS: i64 = 10_000;
-
-/// Runs one poll brings into view at most (and the runs that started in
-/// the same millisecond as the last): a replay of a long history goes
+/// Runs one poll brings into view at most: a replay of a long history goes
 /// through it a few runs at a time, so the view, and each event's id,
 /// stays small.
-const ADMIT: usize = 32;
+const ADMIT: usize = 16;
 
 /// Every run's events from a [`GlobalCursor`] on.
 pub struct GlobalTail {
     store: Store,
-    since_ms: i64,
+    /// Sessions numbered up to this, of runs not in view, were delivered.
+    listed: i64,
     view: BTreeMap<String, RunTail>,
     /// Runs left out of view by the last poll ([`ADMIT`]), or events of
     /// a run in view ([`RunTail::behind`]): poll again.
@@ -33,32 +37,30 @@ impl GlobalTail {
     /// From `cursor`; `None`: from now (the runs going on are followed from
     /// their next event).
     pub fn new(dir: PathBuf, cursor: Option<GlobalCursor>) -> Result<GlobalTail, String> {
-        let fresh = cursor.is_none();
-        let cursor = cursor.unwrap_or(GlobalCursor {
-            since_ms: now_ms() - MARGIN_MS,
-            runs: BTreeMap::new(),
-        });
         let store = Store::open(&dir)?;
+        let db = |e: rusqlite::Error| e.to_string();
+        let (listed, runs, fresh) = match cursor {
+            None => (last_listed(&store.conn).map_err(db)?, BTreeMap::new(), true),
+            Some(GlobalCursor { since, runs }) => {
+                let listed = match since {
+                    Since::Listed(k) => k,
+                    Since::Time(t) => listed_before(&store.conn, t).map_err(db)?,
+                };
+                (listed, runs, false)
+            }
+        };
         let mut t = GlobalTail {
             store,
-            since_ms: cursor.since_ms,
+            listed,
             view: BTreeMap::new(),
             behind: false,
         };
-        for (run, seq) in cursor.runs {
+        for (run, seq) in runs {
             t.follow(run, seq)?;
         }
         if fresh {
-            for (run, _) in candidates(&t.store.conn, t.since_ms).map_err(|e| e.to_string())? {
-                let last: i64 = t
-                    .store
-                    .conn
-                    .query_row(
-                        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
-                        [&run],
-                        |r| r.get(0),
-                    )
-                    .map_err(|e| e.to_string())?;
+            for run in running(&t.store.conn).map_err(db)? {
+                let last = super::last_seq(&t.store, &run).map_err(db)?;
                 t.follow(run, last)?;
             }
         }
@@ -78,7 +80,7 @@ impl GlobalTail {
 
     fn cursor(&self) -> GlobalCursor {
         GlobalCursor {
-            since_ms: self.since_ms,
+            since: Since::Listed(self.listed),
             runs: self
                 .view
                 .iter()
@@ -101,49 +103,38 @@ impl GlobalTail {
     /// What the store holds past the cursor, each event with the id of
     /// the whole stream after it.
     ///
-    /// Runs come into view in the order they started, at most `ADMIT` (32) a
-    /// poll; the time before which every run not in view was delivered to
-    /// its end then moves up to the first run left out (never past the
-    /// margin), and the runs delivered to their end before it leave the
-    /// view. An id so lists the runs not yet delivered to their end and
-    /// those of the last `MARGIN_MS` (10 s), never the whole history.
+    /// Sessions come into view in the order they reached the store, at
+    /// most `ADMIT` (16) a poll, each from its start; the cursor's number
+    /// then moves up to the last session brought into view (or all of them
+    /// seen), and the runs delivered to their end at or below it leave the
+    /// view. An id so lists the runs not yet delivered to their end.
     pub fn poll(&mut self) -> Result<Vec<Out>, String> {
-        let seen = candidates(&self.store.conn, self.since_ms).map_err(|e| e.to_string())?;
+        let db = |e: rusqlite::Error| e.to_string();
+        let seen = sessions_after(&self.store.conn, self.listed).map_err(db)?;
         let mut admitted = 0;
-        let mut last_admitted = None;
-        let mut left_out = None;
-        for (run, start) in &seen {
-            if self.view.contains_key(run) {
-                continue;
-            }
-            if admitted >= ADMIT && last_admitted != Some(*start) {
-                left_out = Some(*start);
+        let mut upto = self.listed;
+        let mut left_out = false;
+        for (run, listed) in &seen {
+            if admitted >= ADMIT {
+                left_out = true;
                 break;
             }
-            // New in view: from its first session that started since
-            // (else its latest: it was resumed since).
-            let from: i64 = self
-                .store
-                .conn
-                .query_row(
-                    "SELECT COALESCE(MIN(CASE WHEN at >= ?2 THEN seq END), MAX(seq), 1) - 1
-                     FROM events
-                     WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')",
-                    params![run, self.since_ms],
-                    |r| r.get(0),
-                )
-                .map_err(|e| e.to_string())?;
-            self.follow(run.clone(), from)?;
-            admitted += 1;
-            last_admitted = Some(*start);
+            if !self.view.contains_key(run) {
+                // New in view: from its first session numbered above the
+                // cursor (each start event keeps its number).
+                let from = session_start(&self.store.conn, run, self.listed).map_err(db)?;
+                self.follow(run.clone(), from)?;
+                admitted += 1;
+            }
+            upto = *listed;
         }
-        self.behind = left_out.is_some();
+        self.behind = left_out;
         let mut out = Vec::new();
         let runs: Vec<String> = self.view.keys().cloned().collect();
         for run in runs {
             let events = match self.view.get_mut(&run) {
                 Some(t) => {
-                    let events = t.poll(&self.store).map_err(|e| e.to_string())?;
+                    let events = t.poll(&self.store).map_err(db)?;
                     self.behind |= t.behind();
                     events
                 }
@@ -156,35 +147,76 @@ impl GlobalTail {
                 out.push(e);
             }
         }
-        let margin = now_ms() - MARGIN_MS;
-        let floor = left_out.map_or(margin, |l| l.min(margin));
-        let started: BTreeMap<String, i64> = seen.into_iter().collect();
+        self.listed = upto;
+        let numbers: BTreeMap<&str, i64> = seen.iter().map(|(r, l)| (r.as_str(), *l)).collect();
+        // A run delivered to its end leaves the view once its session is at
+        // or below the number (one resumed since is numbered above it).
         self.view
-            .retain(|run, t| !t.done || started.get(run).is_some_and(|s| *s >= floor));
-        self.since_ms = self.since_ms.max(floor);
+            .retain(|run, t| !t.done || numbers.get(run.as_str()).is_some_and(|l| *l > upto));
         Ok(out)
     }
 }
 
-/// Runs going on or started (their latest session) at or after `since`.
-fn candidates(conn: &Connection, since: i64) -> rusqlite::Result<Vec<(String, i64)>> {
-    let mut q = conn.prepare_cached(
-        "SELECT id, COALESCE(session_started_at, started_at) AS s FROM runs
-         WHERE status = 'running' OR COALESCE(session_started_at, started_at) >= ?1 ORDER BY s",
-    )?;
-    let rows = q.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+/// The runs whose session is numbered above `listed`, in that order.
+fn sessions_after(conn: &Connection, listed: i64) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut q =
+        conn.prepare_cached("SELECT id, listed FROM runs WHERE listed > ?1 ORDER BY listed")?;
+    let rows = q.query_map([listed], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+/// The event row before run `run`'s first session numbered above `listed`
+/// started (a start event of an older wfc, without its number: the latest).
+fn session_start(conn: &Connection, run: &str, listed: i64) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COALESCE(
+             (SELECT MIN(seq) FROM events
+              WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')
+                AND json_extract(detail, '$.listed') > ?2),
+             (SELECT MAX(seq) FROM events
+              WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')),
+             1) - 1",
+        params![run, listed],
+        |r| r.get(0),
+    )
+}
+
+/// The number of the last session recorded.
+fn last_listed(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(listed), 0) FROM runs", [], |r| {
+        r.get(0)
+    })
+}
+
+/// What an older wfc's id said — every run started before `time` and
+/// not listed was delivered — as a number: the sessions before the first
+/// that started at or after it.
+fn listed_before(conn: &Connection, time: i64) -> rusqlite::Result<i64> {
+    let first: Option<i64> = conn
+        .query_row(
+            "SELECT MIN(listed) FROM runs WHERE COALESCE(session_started_at, started_at) >= ?1",
+            [time],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    match first {
+        Some(l) => Ok(l - 1),
+        None => last_listed(conn),
+    }
+}
+
+/// The runs going on.
+fn running(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut q = conn.prepare_cached("SELECT id FROM runs WHERE status = 'running'")?;
+    let rows = q.query_map([], |r| r.get(0))?;
+    rows.collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::now_ms;
 
     /// Two runs in the store: every event of both from the start of time,
     /// and from any id exactly what came after it.
@@ -237,15 +269,22 @@ mod tests {
 
     /// A replay of a long history from `0`: every run's events once, in
     /// the order the runs started, and no id grows with the history (it
-    /// listed every run replayed: 1,000 runs made ids of 27 KB).
+    /// listed every run replayed: 1,000 runs made ids of 27 KB; #69: 300
+    /// runs of the last 10 s made ids of 8 KB each).
     #[test]
     fn a_replay_of_many_runs_keeps_each_id_small() {
+        a_replay_of(300, 100_000);
+        a_replay_of(300, 300);
+    }
+
+    /// [`a_replay_of_many_runs_keeps_each_id_small`] with `runs` runs
+    /// started over the last `over` ms.
+    fn a_replay_of(runs: i64, over: i64) {
         let dir = tempfile::tempdir().unwrap();
         let conn = Store::open(dir.path()).unwrap().conn;
         let now = now_ms();
-        let runs = 300;
         for i in 0..runs {
-            let (run, at) = (format!("r{i:04}"), now - 100_000 + i / 2);
+            let (run, at) = (format!("r{i:04}"), now - over + i * over / runs);
             conn.execute(
                 "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
                                    started_at, heartbeat_at)
@@ -274,7 +313,8 @@ mod tests {
         let expected: Vec<String> = (0..runs).map(|i| format!("r{i:04}")).collect();
         assert_eq!(ends, expected);
         let longest = all.iter().map(|o| o.id.len()).max().unwrap();
-        assert!(longest < 2_000, "an id of {longest} bytes");
+        // At most the runs one poll brings into view, whatever the history.
+        assert!(longest < 300, "an id of {longest} bytes");
         // From an id in the middle: exactly what came after it.
         let mid = &all[all.len() / 2];
         let mut rest =
@@ -289,5 +329,80 @@ mod tests {
         let shown = |o: &Out| format!("{} {}", o.data["run"], o.event);
         let want: Vec<String> = all[all.len() / 2 + 1..].iter().map(shown).collect();
         assert_eq!(after.iter().map(shown).collect::<Vec<_>>(), want);
+    }
+    /// A run whose start time is older than what was delivered, recorded
+    /// late (a start that took long to reach the store), is delivered: the
+    /// store's order counts, not the clock; and a run resumed after it was
+    /// delivered comes back into view from its new session, where a replay
+    /// from the start gives both sessions.
+    #[test]
+    fn late_and_resumed_runs_are_delivered() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Store::open(dir.path()).unwrap().conn;
+        let now = now_ms();
+        let add = |run: &str, at: i64, kinds: &[&str]| {
+            for kind in kinds {
+                let listed: Option<i64> = conn
+                    .query_row("SELECT listed FROM runs WHERE id = ?1", [run], |r| r.get(0))
+                    .unwrap();
+                let detail = match *kind {
+                    "run_ended" => r#"{"status":"failed"}"#.to_owned(),
+                    _ => serde_json::json!({ "listed": listed }).to_string(),
+                };
+                crate::record::add_event(&conn, run, at, kind, None, Some(&detail)).unwrap();
+            }
+        };
+        let insert = |run: &str, at: i64| {
+            conn.execute(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                                   started_at, heartbeat_at)
+                 VALUES (?1, 'w', 'w.wf', 'h', '{}', 'failed', 1, 1, 1, ?2, ?2)",
+                params![run, at],
+            )
+            .unwrap();
+        };
+        insert("a", now);
+        add("a", now, &["run_started", "run_ended"]);
+        let mut t = GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse("s0")).unwrap();
+        let got: Vec<String> = t.poll().unwrap().iter().map(|o| o.event.clone()).collect();
+        assert_eq!(got, ["run_started", "end"]);
+        // Started a minute before `a`, recorded after it.
+        insert("late", now - 60_000);
+        add("late", now - 60_000, &["run_started", "run_ended"]);
+        let out = t.poll().unwrap();
+        let runs: Vec<&str> = out
+            .iter()
+            .map(|o| o.data["run"].as_str().unwrap())
+            .collect();
+        assert_eq!(runs, ["late", "late"]);
+        assert_eq!(
+            t.cursor().to_string(),
+            "s2",
+            "nothing going on, nothing listed"
+        );
+        // `a` resumed: its second session only.
+        conn.execute("UPDATE runs SET session = 2 WHERE id = 'a'", [])
+            .unwrap();
+        add("a", now + 1, &["run_resumed", "run_ended"]);
+        let got: Vec<String> = t.poll().unwrap().iter().map(|o| o.event.clone()).collect();
+        assert_eq!(got, ["run_resumed", "end"]);
+        // From the start: both of `a`'s sessions, once each.
+        let mut all = GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse("s0")).unwrap();
+        let out = all.poll().unwrap();
+        let shown: Vec<String> = out
+            .iter()
+            .map(|o| format!("{} {}", o.data["run"].as_str().unwrap(), o.event))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "a run_started",
+                "a end",
+                "a run_resumed",
+                "a end",
+                "late run_started",
+                "late end"
+            ]
+        );
     }
 }

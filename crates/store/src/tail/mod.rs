@@ -27,7 +27,7 @@ pub mod global;
 mod log;
 
 use super::Store;
-pub use cursor::{GlobalCursor, RunCursor};
+pub use cursor::{GlobalCursor, RunCursor, Since};
 pub use fold::catch_up;
 pub use log::POLL_BYTES;
 use log::{Key, Open};
