@@ -213,6 +213,16 @@ async fn metrics_parse_as_prometheus_text_and_count_the_runs_made() {
     );
     assert_eq!(value(&parsed, "wfc_runs_queued", json!({})), Some(0.0));
     assert!(value(&parsed, "wfc_uptime_seconds", json!({})).unwrap() > 0.0);
+    // #69: `/metrics` needs no key and read every step row of a day per
+    // scrape. Scrapes at once share one exposition (the uptime in each
+    // is the same), made from counts the store sums.
+    let scrapes = (0..30).map(|_| async {
+        let r = http.get(format!("{}/metrics", server.base)).send().await;
+        r.unwrap().text().await.unwrap()
+    });
+    let bodies = futures::future::join_all(scrapes).await;
+    let made: std::collections::BTreeSet<&String> = bodies.iter().collect();
+    assert!(made.len() <= 2, "{} expositions for 30 scrapes", made.len());
 }
 
 #[tokio::test]

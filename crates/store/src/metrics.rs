@@ -23,21 +23,26 @@ pub struct Figures {
     pub fires: Vec<(String, String, u64)>,
     /// (workflow, deliveries) of webhooks whose run is in the store.
     pub deliveries: Vec<(String, u64)>,
-    /// (workflow, step, milliseconds) of the main-graph steps that
-    /// ended in runs started since the window's start.
-    pub steps: Vec<StepTime>,
+    /// The durations of the main-graph steps that ended in runs started
+    /// since the window's start, counted by workflow and step.
+    pub steps: Vec<StepTimes>,
 }
 
-/// One ended step's duration.
-#[derive(Clone, Debug)]
-pub struct StepTime {
+/// One step's ended durations, counted: a histogram's figures.
+#[derive(Clone, Debug, Default)]
+pub struct StepTimes {
     pub workflow: String,
     pub step: String,
-    pub ms: i64,
+    /// `at_most[i]`: how many took at most the `i`th bound.
+    pub at_most: Vec<u64>,
+    pub count: u64,
+    pub sum_ms: i64,
 }
 
-/// Reads the figures; step durations of runs started at or after `since_ms`.
-pub fn figures(store: &Store, since_ms: i64) -> rusqlite::Result<Figures> {
+/// Reads the figures; step durations of runs started at or after
+/// `since_ms`, counted by the bounds `bounds_ms` (ascending) in SQL: a
+/// scrape holds a row per workflow and step, never one per step run.
+pub fn figures(store: &Store, since_ms: i64, bounds_ms: &[i64]) -> rusqlite::Result<Figures> {
     let conn = &store.conn;
     let triples = |sql: &str| -> rusqlite::Result<_> {
         let mut q = conn.prepare(sql)?;
@@ -78,19 +83,29 @@ pub fn figures(store: &Store, since_ms: i64) -> rusqlite::Result<Figures> {
         "SELECT r.workflow, COUNT(*) FROM deliveries d JOIN runs r ON r.id = d.run_id
           GROUP BY 1 ORDER BY 1",
     )?;
-    let mut q = conn.prepare(
-        "SELECT r.workflow, s.name, s.duration_ms
+    // The bounds are numbers of this build, never a request's: written
+    // into the statement as integers.
+    let buckets: String = bounds_ms
+        .iter()
+        .map(|b| format!(", SUM(s.duration_ms <= {b})"))
+        .collect();
+    let mut q = conn.prepare(&format!(
+        "SELECT r.workflow, s.name, COUNT(*), SUM(s.duration_ms){buckets}
            FROM runs r JOIN steps s ON s.run_id = r.id
           WHERE r.started_at >= ?1 AND s.graph = 'main' AND s.duration_ms IS NOT NULL
             AND s.status NOT IN ('running', 'waiting', 'skipped', 'not_run')
-          ORDER BY 1, 2",
-    )?;
+          GROUP BY 1, 2 ORDER BY 1, 2"
+    ))?;
     let steps = q
         .query_map(params![since_ms], |r| {
-            Ok(StepTime {
+            Ok(StepTimes {
                 workflow: r.get(0)?,
                 step: r.get(1)?,
-                ms: r.get(2)?,
+                count: r.get::<_, i64>(2)? as u64,
+                sum_ms: r.get(3)?,
+                at_most: (0..bounds_ms.len())
+                    .map(|i| r.get::<_, i64>(4 + i).map(|n| n as u64))
+                    .collect::<rusqlite::Result<_>>()?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -22,7 +22,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::collections::BTreeMap;
 use text::{Exposition, Kind};
 use wfc_launch::State as Owned;
 use wfc_store::metrics::Figures;
@@ -77,12 +76,44 @@ fn for_page(headers: &HeaderMap) -> bool {
         (status = 500, body = crate::problem::ProblemBody)),
     security((), ("bearer" = [])))]
 pub async fn metrics(State(ops): State<Ops>) -> Result<Response, crate::problem::Problem> {
+    // One exposition at a time, kept for [`FRESH`]: scrapes at any rate
+    // (no key is needed) cost the store one read per interval, and those
+    // that come while it is made wait for it.
+    let mut last = LAST.lock().await;
+    let body = match last.as_ref().filter(|(at, _)| at.elapsed() < FRESH) {
+        Some((_, body)) => body.clone(),
+        None => {
+            let body = std::sync::Arc::new(exposition(&ops).await?);
+            *last = Some((std::time::Instant::now(), body.clone()));
+            body
+        }
+    };
+    drop(last);
+    Ok((
+        [(header::CONTENT_TYPE, text::CONTENT_TYPE)],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+/// How long an exposition answers scrapes: well under any scrape interval
+/// (Prometheus's default is 15 s), so a scrape never sees one older.
+const FRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The last exposition made, and when.
+static LAST: tokio::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<String>)>> =
+    tokio::sync::Mutex::const_new(None);
+
+/// The exposition as the store and the server are now.
+async fn exposition(ops: &Ops) -> Result<String, crate::problem::Problem> {
     let dir = ops.launcher.state_dir().to_path_buf();
     let since = wfc_store::now_ms() - WINDOW_HOURS * 3600 * 1000;
+    let bounds_ms: Vec<i64> = BOUNDS.iter().map(|b| (b * 1000.0) as i64).collect();
     let (figures, alerts) = tokio::task::spawn_blocking(move || {
         match wfc_store::Store::open_existing(&dir).map_err(|e| e.to_string())? {
             Some(store) => Ok((
-                wfc_store::metrics::figures(&store, since).map_err(|e| e.to_string())?,
+                wfc_store::metrics::figures(&store, since, &bounds_ms)
+                    .map_err(|e| e.to_string())?,
                 wfc_store::alerts::list(&store, None).map_err(|e| e.to_string())?,
             )),
             None => Ok::<_, String>((Figures::default(), Vec::new())),
@@ -91,9 +122,9 @@ pub async fn metrics(State(ops): State<Ops>) -> Result<Response, crate::problem:
     .await
     .map_err(crate::problem::Problem::store)?
     .map_err(crate::problem::Problem::store)?;
-    let mut body = render(&ops, &figures);
-    body.push_str(&alert_families(&ops, &alerts));
-    Ok(([(header::CONTENT_TYPE, text::CONTENT_TYPE)], body).into_response())
+    let mut body = render(ops, &figures);
+    body.push_str(&alert_families(ops, &alerts));
+    Ok(body)
 }
 
 /// `wfc_alert_firing`: 1 for each served workflow's rule that is firing,
@@ -190,19 +221,13 @@ fn render(ops: &Ops, f: &Figures) -> String {
         count(|s| !matches!(s, Owned::Queued)),
     );
     e.family("wfc_step_duration_seconds", Kind::Histogram, "Durations of main-graph steps that ended, in runs started in the last 24 hours, by workflow and step.");
-    let mut steps: BTreeMap<(&str, &str), Vec<f64>> = BTreeMap::new();
     for s in &f.steps {
-        steps
-            .entry((&s.workflow, &s.step))
-            .or_default()
-            .push(s.ms as f64 / 1000.0);
-    }
-    for ((w, s), values) in &steps {
         e.histogram(
             "wfc_step_duration_seconds",
-            &[("workflow", w), ("step", s)],
+            &[("workflow", &s.workflow), ("step", &s.step)],
             &BOUNDS,
-            values,
+            &s.at_most,
+            (s.count, s.sum_ms as f64 / 1000.0),
         );
     }
     e.family(

@@ -53,26 +53,28 @@ impl Exposition {
 
     /// A histogram's samples for `values` (seconds) over `bounds`:
     /// cumulative buckets, `+Inf`, sum and count.
+    /// A histogram's samples from its counts: `cumulative[i]` values at
+    /// most `bounds[i]`, `count` in all, summing to `sum`.
     pub fn histogram(
         &mut self,
         name: &str,
         labels: &[(&str, &str)],
         bounds: &[f64],
-        values: &[f64],
+        cumulative: &[u64],
+        (count, sum): (u64, f64),
     ) {
         let bucket = format!("{name}_bucket");
-        for bound in bounds {
+        for (bound, n) in bounds.iter().zip(cumulative) {
             let le = number(*bound);
             let mut with_le = labels.to_vec();
             with_le.push(("le", &le));
-            let n = values.iter().filter(|v| **v <= *bound).count();
-            self.sample(&bucket, &with_le, n as f64);
+            self.sample(&bucket, &with_le, *n as f64);
         }
         let mut with_le = labels.to_vec();
         with_le.push(("le", "+Inf"));
-        self.sample(&bucket, &with_le, values.len() as f64);
-        self.sample(&format!("{name}_sum"), labels, values.iter().sum());
-        self.sample(&format!("{name}_count"), labels, values.len() as f64);
+        self.sample(&bucket, &with_le, count as f64);
+        self.sample(&format!("{name}_sum"), labels, sum);
+        self.sample(&format!("{name}_count"), labels, count as f64);
     }
 
     pub fn finish(self) -> String {
@@ -125,7 +127,7 @@ mod tests {
     #[test]
     fn a_histogram_s_buckets_are_cumulative_and_end_at_inf() {
         let mut e = Exposition::default();
-        e.histogram("h", &[("w", "x")], &[1.0, 10.0], &[0.5, 2.0, 20.0]);
+        e.histogram("h", &[("w", "x")], &[1.0, 10.0], &[1, 2], (3, 22.5));
         let text = e.finish();
         assert!(text.contains("h_bucket{w=\"x\",le=\"1\"} 1\n"), "{text}");
         assert!(text.contains("h_bucket{w=\"x\",le=\"10\"} 2\n"), "{text}");
