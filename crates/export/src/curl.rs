@@ -35,6 +35,13 @@ pub(crate) fn request(headers: usize, body: bool, codes: &[u16], tmp: &str) -> S
 
 /// `codes` as `case` patterns (a whole hundred `2??`, a whole ten `20?`,
 /// else the code) and as runs for a message (`200-299`, `404`).
+/// Whether a step's `headers` map names `Content-Type` itself: then a
+/// `json` body goes with that type, as `wfc run` sends it.
+pub(crate) fn sets_content_type(headers: Option<&wfc_language::ir::FieldValue>) -> bool {
+    matches!(headers, Some(wfc_language::ir::FieldValue::Map(m))
+        if m.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")))
+}
+
 fn patterns(codes: &[u16]) -> (Vec<String>, Vec<String>) {
     let mut sorted = codes.to_vec();
     sorted.sort_unstable();

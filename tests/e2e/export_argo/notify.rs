@@ -145,3 +145,39 @@ fn notifications_post_exactly_what_wfc_run_posts() {
     }
     assert!(!dir.path().join("pwned").exists());
 }
+
+/// #69: Argo's `http` template of a `json` body sent no
+/// `Content-Type: application/json`, which `wfc run` and the GitHub
+/// export send; a type the step sets itself is kept, not doubled, on both
+/// targets.
+#[test]
+fn a_json_body_goes_as_json() {
+    let c = workflow(
+        r#"workflow w {
+  step a: http { post "https://example.com/a"  json { n: 1 } }
+  step b: http { post "https://example.com/b"  json { n: 2 }  headers { "content-type" = "application/vnd.x+json" } }
+}
+"#,
+    );
+    let yaml = export(&c, &["w.wf"]);
+    let doc: Json = serde_norway::from_str(&yaml).unwrap();
+    let headers = |name: &str| template(&doc, name)["http"]["headers"].clone();
+    assert_eq!(
+        headers("a"),
+        serde_json::json!([{ "name": "Content-Type", "value": "application/json" }]),
+        "{yaml}"
+    );
+    assert_eq!(
+        headers("b"),
+        serde_json::json!([{ "name": "content-type", "value": "application/vnd.x+json" }]),
+        "{yaml}"
+    );
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
+    let gh = c
+        .wfc(["export", "github", "w.wf"])
+        .success()
+        .output()
+        .stdout;
+    assert_eq!(gh.matches("Content-Type").count(), 1, "{gh}");
+}

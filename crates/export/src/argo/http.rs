@@ -73,6 +73,23 @@ fn http(
         }
         h.insert("headers".into(), Json::Array(headers));
     }
+    // `wfc run` sends a `json` body as `application/json` unless a header
+    // says otherwise; so does this template.
+    if field(s, "json").is_some() {
+        let headers = h
+            .entry("headers")
+            .or_insert_with(|| Json::Array(Vec::new()));
+        if let Json::Array(list) = headers {
+            let set = list.iter().any(|x| {
+                x["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case("content-type"))
+            });
+            if !set {
+                list.push(json!({ "name": "Content-Type", "value": "application/json" }));
+            }
+        }
+    }
     for body in ["body", "json"] {
         if let Some(e) = field(s, body) {
             let text = if body == "json" {

@@ -196,9 +196,15 @@ pub fn request(
             doc.map(|d| json!({ "name": "WF_BODY", "value": d })),
             &mut env,
         );
-        headers += 1;
-        env.push(json!({ "name": format!("WF_HEADER_NAME_{headers}"), "value": "Content-Type" }));
-        env.push(json!({ "name": format!("WF_HEADER_{headers}"), "value": "application/json" }));
+        if !crate::curl::sets_content_type(field_of(s, "headers").map(|f| &f.value)) {
+            headers += 1;
+            env.push(
+                json!({ "name": format!("WF_HEADER_NAME_{headers}"), "value": "Content-Type" }),
+            );
+            env.push(
+                json!({ "name": format!("WF_HEADER_{headers}"), "value": "application/json" }),
+            );
+        }
         body = true;
     }
     if !errors.is_empty() {

@@ -70,9 +70,11 @@ pub fn request(
                 Err(d) => errors.push(d),
             },
         }
-        headers += 1;
-        env.push((format!("WF_HEADER_NAME_{headers}"), "Content-Type".into()));
-        env.push((format!("WF_HEADER_{headers}"), "application/json".into()));
+        if !crate::curl::sets_content_type(field("headers").map(|f| &f.value)) {
+            headers += 1;
+            env.push((format!("WF_HEADER_NAME_{headers}"), "Content-Type".into()));
+            env.push((format!("WF_HEADER_{headers}"), "application/json".into()));
+        }
         body = true;
     }
     if !errors.is_empty() {
