@@ -17,7 +17,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -122,11 +121,10 @@ fn thread_cpu_ms() -> f64 {
         .map_or(0.0, |t| t.tv_sec() as f64 * 1e3 + t.tv_nsec() as f64 / 1e6)
 }
 
-/// Writes `text` and a newline to stderr; a failed write is dropped.
+/// Writes `text` and a newline to stderr (above a live display); a failed
+/// write is dropped.
 fn line(text: &str) {
-    let mut e = std::io::stderr().lock();
-    let _ = e.write_all(text.as_bytes());
-    let _ = e.write_all(b"\n");
+    super::progress::above(text);
 }
 
 /// An event's message (a terminal shows the message alone: wfc's crates

@@ -109,6 +109,18 @@ pub fn note(line: &str) {
     }
 }
 
+/// Writes `line` to stderr above the live display when there is one (a
+/// line written under it would be left among its old lines by the next
+/// redraw): how wfc's own messages (`logging`) reach a terminal while a
+/// run is shown, such as `wfc cancel`'s notice from another process.
+pub fn above(line: &str) {
+    let shown = SHOWN.lock().ok().and_then(|s| s.clone());
+    match shown {
+        Some(m) => m.suspend(|| say::err(line)),
+        None => say::err(line),
+    }
+}
+
 struct Row {
     graph: GraphName,
     name: String,

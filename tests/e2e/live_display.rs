@@ -65,3 +65,51 @@ fn the_live_display_fits_the_width_and_clears_on_ctrl_c() {
         "a spinner is left on the screen:\n{text}"
     );
 }
+
+/// #69: `wfc cancel` from another terminal made the run print its notice
+/// under the live display, and the next redraw left the old spinner and
+/// bar lines on the screen. The notice goes above the display, which ends
+/// cleared.
+#[test]
+fn a_cancel_from_elsewhere_leaves_no_old_display_behind() {
+    use expectrl::{Eof, Expect, Session};
+    let t = case().file("slow.wf", SLOW);
+    let mut cmd = std::process::Command::new(WFC);
+    cmd.args(["run", "slow.wf"]).current_dir(t.dir());
+    let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
+    s.get_process_mut()
+        .set_window_size(80, 24)
+        .expect("a window size");
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    let mut screen = vt100::Parser::new(24, 80, 0);
+    let seen = s.expect("waiting").expect("the gate waits");
+    screen.process(seen.as_bytes());
+    let seen = s.expect("steps").expect("the overall bar");
+    screen.process(seen.as_bytes());
+    let history = std::process::Command::new(WFC)
+        .args(["history", "--format", "json"])
+        .current_dir(t.dir())
+        .output()
+        .unwrap();
+    let runs: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let id = runs[0]["id"].as_str().expect("the run's id").to_owned();
+    let cancel = std::process::Command::new(WFC)
+        .args(["cancel", &id])
+        .current_dir(t.dir())
+        .output()
+        .unwrap();
+    assert!(cancel.status.success(), "{cancel:?}");
+    let rest = s.expect(Eof).expect("the end");
+    screen.process(rest.as_bytes());
+    let rows: Vec<String> = screen.screen().rows(0, 80).collect();
+    let text = rows.join("\n");
+    assert_eq!(
+        text.matches("asked to cancel this run").count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        !rows.iter().any(|r| spinner(r) || r.contains("/2 steps")),
+        "an old line of the display is left on the screen:\n{text}"
+    );
+}
