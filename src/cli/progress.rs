@@ -17,7 +17,6 @@ use super::say::{self, escaped, escaped_lines};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wfc_contract::LineOutput;
@@ -146,7 +145,12 @@ impl Display {
             .min(24);
         let quiet = super::quiet();
         let live = (live && !quiet).then(|| {
-            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout());
+            let target = if say::lines_on_stderr() {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::stdout()
+            };
+            let multi = MultiProgress::with_draw_target(target);
             // Drawn from the run's start on, below its `run …` line (a bar
             // added now would draw `0/0 steps` before it).
             let overall = ProgressBar::hidden();
@@ -249,7 +253,7 @@ impl Inner {
 
     fn write_held(&mut self) {
         if !self.held.is_empty() {
-            let _ = std::io::stdout().lock().write_all(self.held.as_bytes());
+            say::write_lines(self.held.as_bytes());
             self.held.clear();
         }
     }

@@ -8,7 +8,7 @@ use super::say;
 use crate::cli::progress::Display;
 use clap::Args;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,7 +46,8 @@ pub struct ExecArgs {
     /// After a step fails, keep running the branches that do not depend on it.
     #[arg(short = 'k', long)]
     pub keep_going: bool,
-    /// Write a JSON report of the run (schema in docs/run.md).
+    /// Write a JSON report of the run (schema in docs/run.md); `-`: on
+    /// standard output (the run's lines then go to stderr).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Approve this gate in advance (`approval`, or a check with `on fail pause`);
@@ -344,8 +345,16 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     };
     super::heap::release_free_memory();
     super::sched::short_slice_for_this_thread();
-    let live = std::io::stdout().is_terminal() && !args.exec.plain;
-    let color = render::use_color(std::io::stdout().is_terminal() && !args.exec.plain);
+    // `--output -`: the report is the standard output; the run's lines
+    // go to stderr, live when that is a terminal.
+    let on_terminal = if args.exec.output.as_deref() == Some(Path::new("-")) {
+        say::lines_to_stderr();
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let live = on_terminal && !args.exec.plain;
+    let color = render::use_color(on_terminal && !args.exec.plain);
     let mut step_names: Vec<&str> = plan.main.steps.iter().map(|s| s.name.as_str()).collect();
     for h in &plan.handlers {
         step_names.extend(h.graph.steps.iter().map(|s| s.name.as_str()));

@@ -38,16 +38,42 @@ pub fn err(line: &str) {
     let _ = e.write_all(b"\n");
 }
 
-/// Writes `line` and a newline to stdout, control characters escaped; a
-/// failed write is dropped.
+/// Writes `line` and a newline where a run's lines go (stdout), control
+/// characters escaped; a failed write is dropped.
 pub fn out(line: &str) {
     painted(&escaped_lines(line));
 }
 
+/// Whether a run's lines go to stderr: its standard output carries
+/// something else (`wfc run --output -`, the JSON report).
+static LINES_TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on [`out`] and [`painted`] (a run's lines) write to stderr.
+pub fn lines_to_stderr() {
+    LINES_TO_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether [`lines_to_stderr`] was called.
+pub fn lines_on_stderr() -> bool {
+    LINES_TO_STDERR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Writes `bytes` where a run's lines go (stdout, or stderr after
+/// [`lines_to_stderr`]); a failed write is dropped.
+pub fn write_lines(bytes: &[u8]) {
+    let _ = if lines_on_stderr() {
+        std::io::stderr().lock().write_all(bytes)
+    } else {
+        std::io::stdout().lock().write_all(bytes)
+    };
+}
+
 /// Writes `line`, whose values are escaped already and which may hold
-/// wfc's own colours, and a newline to stdout; a failed write is dropped.
+/// wfc's own colours, and a newline where a run's lines go; a failed write
+/// is dropped.
 pub fn painted(line: &str) {
-    let mut o = std::io::stdout().lock();
-    let _ = o.write_all(line.as_bytes());
-    let _ = o.write_all(b"\n");
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    write_lines(text.as_bytes());
 }

@@ -104,6 +104,9 @@ impl ReportWriter {
     /// be kept. A file that is not there is created and removed again; one
     /// that is there is opened for writing and left as it is.
     pub fn check_writable(path: &Path) -> Result<(), String> {
+        if path == Path::new(STDOUT) {
+            return Ok(());
+        }
         if path.is_dir() {
             return Err("it is a directory".into());
         }
@@ -132,6 +135,20 @@ impl ReportWriter {
     fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
         f(&mut self.inner.lock().expect("report lock"))
     }
+}
+
+/// The report path that means standard output (`--output -`).
+pub const STDOUT: &str = "-";
+
+/// Writes the report to `path`, or to standard output for [`STDOUT`].
+fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
+    if path == Path::new(STDOUT) {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        return out.flush();
+    }
+    std::fs::write(path, text)
 }
 
 impl Inner {
@@ -276,7 +293,7 @@ impl Recorder for ReportWriter {
             let report = J::Object(out);
             if let Some(path) = &r.path {
                 let text = serde_json::to_string_pretty(&report).unwrap_or_default() + "\n";
-                if let Err(e) = std::fs::write(path, text) {
+                if let Err(e) = write_report(path, &text) {
                     r.write_error = Some(format!("cannot write {}: {e}", path.display()));
                 }
             }

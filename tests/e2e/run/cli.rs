@@ -24,6 +24,21 @@ fn a_report_that_cannot_be_written_stops_the_run_before_it_starts() {
     assert_eq!(c.report()["status"], "succeeded");
 }
 
+/// #69: `--output -` wrote a file named `-`; as everywhere, `-` is the
+/// standard output: the report alone is there, the run's lines on stderr.
+#[test]
+fn a_report_to_dash_is_the_standard_output() {
+    let c = workflow(r#"workflow w { step a: shell { run "echo hello" } }"#);
+    let r = c.run(&["--output", "-"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(!c.path("-").exists(), "a file named `-` was written");
+    let report: serde_json::Value =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r}"));
+    assert_eq!(report["status"], "succeeded", "{r}");
+    assert_eq!(report["steps"][0]["name"], "a", "{r}");
+    assert!(r.stderr.contains("a") && r.stderr.contains("hello"), "{r}");
+}
+
 #[test]
 fn a_report_that_cannot_be_written_at_the_end_fails_the_run() {
     let c = workflow(r#"workflow w { step a: shell { run "rm -r out" } }"#);
