@@ -142,6 +142,43 @@ fn bash_completes_files_workflows_params_runs_steps_and_gates() {
     assert!(bash(&t, &["wfc", "status", "--state-dir", "sub", ""]).is_empty());
 }
 
+/// #69: in a real bash, Tab after `--param env=` offered nothing — bash
+/// splits the word at `=` — while the test above handed the completion
+/// function `env=` as one word.
+#[test]
+fn bash_completes_param_values_on_tab() {
+    use expectrl::{Expect, Session};
+    let t = folder();
+    let script = t.wfc(["completions", "bash"]).success().output().stdout;
+    t.write("wfc.bash", &script);
+    let bin = std::path::Path::new(WFC).parent().unwrap();
+    let mut cmd = Command::new("bash");
+    cmd.args(["--norc", "--noprofile", "-i"])
+        .current_dir(t.dir())
+        .env("TERM", "dumb")
+        .env("PS1", "> ")
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        );
+    let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
+    s.set_expect_timeout(Some(Duration::from_secs(20)));
+    s.send_line("source ./wfc.bash; bind 'set show-all-if-ambiguous on'; echo ready")
+        .unwrap();
+    s.expect("ready").expect("bash set up");
+    s.send("wfc plan flows.wf -p env=\t").unwrap();
+    s.expect("staging").expect("the first allowed value");
+    s.expect("prod").expect("the second");
+    s.send("\u{15}").unwrap(); // Ctrl-U: a new line.
+                               // One value left: completed in place, the name kept; the line then
+                               // echoed (Ctrl-A, `echo `) shows it whole.
+    s.send("wfc plan flows.wf -p env=st\t").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    s.send("\u{1}echo \n").unwrap();
+    s.expect("wfc plan flows.wf -p env=staging")
+        .expect("the value completed after `env=`");
+}
+
 #[test]
 fn zsh_completes_param_values_on_tab() {
     use expectrl::{Expect, Session};

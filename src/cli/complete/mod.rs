@@ -39,7 +39,60 @@ pub fn registration(shell: &str) -> std::io::Result<Vec<u8>> {
         .unwrap_or_else(|_| "wfc".into());
     let mut out = Vec::new();
     completer.write_registration(VAR, "wfc", "wfc", &exe, &mut out)?;
+    if shell == "bash" {
+        out = bash_joins_equals(&String::from_utf8_lossy(&out)).into_bytes();
+    }
     Ok(out)
+}
+
+/// clap's bash function, mended for words bash splits at `=`: bash's
+/// `COMP_WORDBREAKS` holds `=`, so `--param env=st` reaches it as `env`,
+/// `=`, `st`, and wfc was asked to complete `st` as a word of its own
+/// (nothing came back). The pieces are joined again before wfc is asked,
+/// and what bash keeps of the joined word (`env=`) is taken off the
+/// answers, since bash replaces the last piece only.
+fn bash_joins_equals(script: &str) -> String {
+    const WORDS: &str = r#"    local words=("${COMP_WORDS[@]}")
+    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+        words[COMP_CWORD]="$2"
+    fi
+"#;
+    const JOINED: &str = r#"    local words=() _wfc_i _wfc_w _wfc_n
+    for (( _wfc_i = 0; _wfc_i <= COMP_CWORD && _wfc_i < ${#COMP_WORDS[@]}; _wfc_i++ )); do
+        _wfc_w="${COMP_WORDS[_wfc_i]}"
+        # The word up to the cursor; right after `=` bash gives "" for it.
+        if (( _wfc_i == COMP_CWORD )) && [[ "${BASH_VERSINFO[0]}" -ge 4 && "$_wfc_w" != "=" ]]; then
+            _wfc_w="$2"
+        fi
+        _wfc_n=${#words[@]}
+        if (( _wfc_n > 0 )) && [[ "$_wfc_w" == "=" || "${words[_wfc_n-1]}" == *= ]]; then
+            words[_wfc_n-1]+="$_wfc_w"
+        else
+            words+=("$_wfc_w")
+        fi
+    done
+    local _wfc_lead="${words[${#words[@]}-1]}"
+    _wfc_lead="${_wfc_lead%"$2"}"
+    _CLAP_COMPLETE_INDEX=$(( ${#words[@]} - 1 ))
+"#;
+    const REPLY_END: &str = "    if [[ $? != 0 ]]; then
+        unset COMPREPLY
+";
+    const STRIPPED: &str = r#"    local _wfc_status=$?
+    if [[ -n "$_wfc_lead" ]]; then
+        COMPREPLY=("${COMPREPLY[@]#"$_wfc_lead"}")
+    fi
+    if [[ $_wfc_status != 0 ]]; then
+        unset COMPREPLY
+"#;
+    if !script.contains(WORDS) || !script.contains(REPLY_END) {
+        // Another clap_complete's script: left as it is (a unit test
+        // fails first).
+        return script.to_owned();
+    }
+    script
+        .replacen(WORDS, JOINED, 1)
+        .replacen(REPLY_END, STRIPPED, 1)
 }
 
 /// The command line being completed, as typed: the words after `wfc`,
@@ -151,6 +204,12 @@ impl Line {
 #[cfg(test)]
 mod tests {
     use super::Line;
+
+    #[test]
+    fn bash_script_is_mended() {
+        let script = String::from_utf8(super::registration("bash").unwrap()).unwrap();
+        assert!(script.contains("_wfc_lead"), "{script}");
+    }
 
     #[test]
     fn positionals_skip_options_and_their_values() {
