@@ -272,6 +272,7 @@ fn compile_as(
         })?),
         None => None,
     };
+    params.typed_file = true;
     if input.ask && super::ask_params::can_ask() {
         super::ask_params::ask_missing(&ir, &mut params)?;
     }

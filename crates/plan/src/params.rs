@@ -1,7 +1,9 @@
 //! Parameter binding, shared by `wfc plan` and `wfc run`.
 //!
 //! Values come from, in order of precedence: `--param NAME=VALUE`, a
-//! `--params-file` (a JSON object), then the declared default (evaluated with
+//! `--params-file` (a JSON object, each value of its param's JSON type;
+//! a request body's strings are read as `--param` text),
+//! then the declared default (evaluated with
 //! the params declared before it in scope, so `env("X")` reads the
 //! environment — the usual source of secrets). Each value is parsed by the
 //! declared type and checked against the `in` set or range. An optional
@@ -63,6 +65,10 @@ pub struct ParamInput {
     pub cli: Vec<(String, String)>,
     /// The params file's name and contents.
     pub file: Option<(String, String)>,
+    /// Each value of `file` must be of its param's JSON type (`--params-file`:
+    /// `"2"` is no `int`); else a string is read as `--param` text would be
+    /// (a request body, a form).
+    pub typed_file: bool,
     /// Params already read as JSON values, bound as a params file's object
     /// is (a trigger's `params { … }`, a resumed run's recorded params),
     /// with the name messages give their origin; after the file, before
@@ -99,7 +105,14 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
             Ok(serde_json::Value::Object(m)) => {
                 for (k, v) in m {
                     match wf.param_named(&k) {
-                        Some(id) => given[id] = Some((Given::Json(v), ParamSource::File)),
+                        Some(id) => {
+                            let g = if input.typed_file {
+                                Given::File(v)
+                            } else {
+                                Given::Json(v)
+                            };
+                            given[id] = Some((g, ParamSource::File));
+                        }
                         None => diags.push(unknown(&k, &format!("in {fname}"))),
                     }
                 }
@@ -221,7 +234,12 @@ fn shown(p: &Param, v: &Value) -> String {
 #[derive(Clone, Debug)]
 enum Given {
     Text(String),
+    /// A value already read as JSON (a trigger's `params`, a resumed run's
+    /// record, MCP): a string for a typed param is read as `--param` text.
     Json(serde_json::Value),
+    /// A `--params-file` value ([`ParamInput::typed_file`]): a JSON file
+    /// says its types, so `"2"` is a string, not an int.
+    File(serde_json::Value),
 }
 
 impl Given {
@@ -231,7 +249,7 @@ impl Given {
         }
         match self {
             Given::Text(t) => t.clone(),
-            Given::Json(j) => j.to_string(),
+            Given::Json(j) | Given::File(j) => j.to_string(),
         }
     }
 
@@ -248,6 +266,12 @@ impl Given {
                 parse_text(s, ty)
             }
             Given::Json(j) => from_json(j, ty),
+            Given::File(j) => from_json(j, ty).map_err(|why| match j {
+                serde_json::Value::String(s) if parse_text(s, ty).is_ok() => {
+                    format!("{why}: a params file is JSON, write {s} without quotes")
+                }
+                _ => why,
+            }),
         }
     }
 }

@@ -163,6 +163,32 @@ fn a_key_given_twice_in_a_params_file_is_refused() {
     assert_eq!(c.read("ran"), "", "nothing ran");
 }
 
+/// #69: a params file is JSON, whose values have types: `"2"` for an int
+/// param was taken as 2. It is refused with the way to write it; a
+/// `duration` or a `time` is a JSON string as ever.
+#[test]
+fn a_params_file_value_of_the_wrong_json_type_is_refused() {
+    let c = workflow(
+        r#"workflow w {
+          param n: int
+          param fast: bool = false
+          param wait: duration = 1s
+          step s: shell { run "echo ${n} ${fast} ${wait} >> ran" }
+        }"#,
+    );
+    std::fs::write(c.path("p.json"), r#"{"n": "2", "fast": "true"}"#).unwrap();
+    let r = c.run(&["--params-file", "p.json"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("expected int, found JSON string"), "{r}");
+    assert!(r.stderr.contains("write 2 without quotes"), "{r}");
+    assert!(r.stderr.contains("write true without quotes"), "{r}");
+    assert_eq!(c.read("ran"), "", "nothing ran");
+    std::fs::write(c.path("p.json"), r#"{"n": 2, "fast": true, "wait": "5s"}"#).unwrap();
+    let r = c.run(&["--params-file", "p.json"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("ran"), ["2 true 5s"]);
+}
+
 /// On a terminal the first thing drawn is the `run …` line (a `0/0 steps`
 /// bar used to come first), and counts are in words (`1 step · 1 job`).
 #[test]
