@@ -500,10 +500,90 @@ async fn every_documented_route_answers_as_the_document_says() {
             assert!(got.contains(&path.as_str()), "GET {path} is not called");
         }
     }
-    let answers = server.path("answers.json");
+    conform(&server, &doc, &c.answers);
+}
+
+/// #69: a start with no body started a run while the document said a body
+/// is required, and a resume refused for want of a slot answered 503,
+/// which the document did not declare. With `--max-runs 1` and a long
+/// step holding the one slot, both are called and checked.
+#[tokio::test]
+async fn a_bare_start_and_a_full_server_answer_as_the_document_says() {
+    const FAILS: &str = "workflow fails {\n  step s: shell { run \"exit 3\" }\n}\n";
+    const SLOW: &str = "workflow slow {\n  step s: shell { run \"sleep 60\" }\n}\n";
+    let server = Server::start(
+        &[("hello.wf", HELLO), ("slow.wf", SLOW), ("fails.wf", FAILS)],
+        &["--max-runs", "1"],
+    );
+    let http = reqwest::Client::new();
+    let doc: Value = http
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let start = &doc["paths"]["/api/v1/workflows/{name}/runs"]["post"];
+    assert_ne!(start["requestBody"]["required"], true, "{start}");
+    let mut c = Calls {
+        http,
+        answers: Vec::new(),
+    };
+    let op = Some(server.operator.as_str());
+    let t = "/api/v1/workflows/{name}/runs";
+    let (s, _, bare) = c
+        .call(
+            Method::POST,
+            t,
+            &server.url("/workflows/hello/runs?wait=20s"),
+            op,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{bare}");
+    assert_eq!(bare["status"], "succeeded", "{bare}");
+    let (s, _, failed) = c
+        .call(
+            Method::POST,
+            t,
+            &server.url("/workflows/fails/runs?wait=20s"),
+            op,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{failed}");
+    let failed = failed["id"].as_str().unwrap().to_owned();
+    let (s, _, slow) = c
+        .call(
+            Method::POST,
+            t,
+            &server.url("/workflows/slow/runs"),
+            op,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{slow}");
+    // The slow run holds the one slot: a resume cannot start.
+    let (s, _, refused) = c
+        .call(
+            Method::POST,
+            "/api/v1/runs/{id}/resume",
+            &server.url(&format!("/runs/{failed}/resume")),
+            op,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{refused}");
+    conform(&server, &doc, &c.answers);
+}
+
+/// Checks `answers` against `doc` with `conform.py`.
+fn conform(server: &Server, doc: &Value, answers: &[Value]) {
     let document = server.path("openapi.json");
-    std::fs::write(&answers, serde_json::to_vec_pretty(&c.answers).unwrap()).unwrap();
-    std::fs::write(&document, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let answers_file = server.path("answers.json");
+    std::fs::write(&answers_file, serde_json::to_vec_pretty(answers).unwrap()).unwrap();
+    std::fs::write(&document, serde_json::to_vec(doc).unwrap()).unwrap();
     let ok = Command::new("python3")
         .args(["-c", "import jsonschema, referencing"])
         .output()
@@ -519,7 +599,7 @@ async fn every_documented_route_answers_as_the_document_says() {
     let out = Command::new("python3")
         .arg(script)
         .arg(&document)
-        .arg(&answers)
+        .arg(&answers_file)
         .output()
         .unwrap();
     assert!(

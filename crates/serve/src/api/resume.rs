@@ -22,7 +22,8 @@ use wfc_store::reuse::{self, Recorded};
 #[utoipa::path(post, path = "/api/v1/runs/{id}/resume", operation_id = "resumeRun", tag = "runs",
     params(("id" = String, Path, description = "the run")),
     responses((status = 202, body = StartedRun), (status = 400, body = ProblemBody), (status = 403, body = ProblemBody),
-        (status = 404, body = ProblemBody), (status = 409, body = ProblemBody)),
+        (status = 404, body = ProblemBody), (status = 409, body = ProblemBody),
+        (status = 503, body = ProblemBody, description = "`--max-runs` runs are going, or the server is stopping (`API008`, `Retry-After`)")),
     security(("bearer" = [])))]
 pub async fn resume(
     State(app): State<App>,

@@ -107,7 +107,7 @@ pub struct StartedRun {
 /// once the run ended within the wait, else 202.
 #[utoipa::path(post, path = "/api/v1/workflows/{name}/runs", operation_id = "startRun", tag = "runs",
     params(("name" = String, Path, description = "the workflow"), StartQuery),
-    request_body(content = Object, description = "params by name; `force` (a boolean) and `rerun` (step names) unless the workflow has params so named", content_type = "application/json"),
+    request_body(content = Option<Object>, description = "params by name; `force` (a boolean) and `rerun` (step names) unless the workflow has params so named. Optional: no body (or an empty one) is `{}`", content_type = "application/json"),
     responses((status = 202, body = StartedRun), (status = 200, body = StartedRun),
         (status = 400, body = ProblemBody), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
         (status = 422, body = ProblemBody, description = "`rerun` names a step the plan does not have (`API022`)"),
