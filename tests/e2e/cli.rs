@@ -185,6 +185,9 @@ fn the_quickstart_example_runs() {
         .wfc(["run", example.as_str(), "--param", "env=prod", "--no-store"])
         // It writes under `target/`: here, not in the repository's examples/.
         .args(["--workdir", "."])
+        // Its estimates are read from a store of its own, not the one beside
+        // the example (README's first command fills it).
+        .env("WFC_STATE_DIR", t.path("state"))
         .output();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let summary = std::fs::read_to_string(t.path("target/quickstart/summary.txt")).unwrap();

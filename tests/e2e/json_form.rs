@@ -15,9 +15,14 @@ const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
 
 /// `wfc ARGS` → (exit code, stdout, stderr).
 fn wfc(args: &[&str]) -> (i32, String, String) {
+    // A store of its own, never the one beside the checkout's examples
+    // (README's first command fills it, and a plan reads its estimates).
+    static STATE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let state = STATE.get_or_init(|| tempfile::tempdir().unwrap());
     let out = Command::new(WFC)
         .args(args)
         .env("NO_COLOR", "1")
+        .env("WFC_STATE_DIR", state.path().join(".wfc"))
         .output()
         .unwrap();
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap();

@@ -203,6 +203,14 @@ impl<'a> Invocation<'a> {
         self
     }
 
+    /// The case's `.wfc` is the command's store, wherever its workflow
+    /// is: a file of the checkout (an example) would otherwise find or
+    /// place one beside it, which the test did not make.
+    pub fn own_store(mut self) -> Self {
+        self.command.env("WFC_STATE_DIR", self.case.path(".wfc"));
+        self
+    }
+
     /// Sets `key` in the command's environment.
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.command.env(key, value);
