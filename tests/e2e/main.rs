@@ -32,6 +32,7 @@
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //! - `serve_schedule_resumed`: `overlap` after `kill -9`, with the run resumed.
 //! - `systemd_units`: `wfc serve --print-unit`, `wfc schedule` (systemd-analyze, cron lines).
+//! - `systemd_hostile`: the same units from folders systemd reads specially.
 //! - `serve_ops`: `/healthz`, `/readyz`, `/metrics` (parsed by `prometheus_client`).
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
 //! - `serve_plan_size`: starts asking for too many steps refused (E0413).
@@ -179,6 +180,7 @@ mod sql_postgres;
 mod sql_postgres_tls;
 mod stdlib;
 mod store;
+mod systemd_hostile;
 mod systemd_units;
 mod terminal_escapes;
 mod triggers;

@@ -27,7 +27,7 @@ fn analyze(args: &[&str], runtime: &Path) -> Option<Output> {
 }
 
 /// `systemd-analyze [--user] verify FILES` passes with nothing to say.
-fn verify(files: &[&Path], user: bool, runtime: &Path) -> Option<()> {
+pub(super) fn verify(files: &[&Path], user: bool, runtime: &Path) -> Option<()> {
     let mut args = vec![];
     if user {
         args.push("--user");
@@ -41,7 +41,7 @@ fn verify(files: &[&Path], user: bool, runtime: &Path) -> Option<()> {
     Some(())
 }
 
-fn wfc(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(super) fn wfc(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(WFC)
         .args(args)
         .current_dir(dir)

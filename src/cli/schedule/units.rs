@@ -5,7 +5,7 @@
 //! crontab lines, printed. Nothing here calls `systemctl` or `crontab`:
 //! the next command is printed for the person to run.
 
-use super::super::serve::unit::{quote, In};
+use super::super::serve::unit::{exec_start, quote, In};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use wfc_language::ir::Schedule;
@@ -71,22 +71,20 @@ pub fn write(
     user: bool,
 ) -> Result<(), String> {
     let name = job.name();
-    let exec: Vec<String> = job
-        .argv()
-        .iter()
-        .map(|w| quote(w, In::Command))
-        .collect::<Result<_, _>>()?;
+    let [program, args @ ..] = job.argv();
+    let exec = exec_start(program, &args)?;
     let mut service = format!(
         "{MARK}: runs `{}` of {} at its `on schedule` slots.\n",
         job.workflow, job.file
     );
     let _ = write!(
         service,
-        "[Unit]\nDescription=wfc: workflow {} ({})\n\n[Service]\nType=oneshot\nExecStart={}\nWorkingDirectory={}\n",
-        job.workflow,
-        quote(&job.file, In::Line)?,
-        exec.join(" "),
-        quote(&job.workdir, In::Line)?,
+        "[Unit]\nDescription={}\n\n[Service]\nType=oneshot\nExecStart={exec}\nWorkingDirectory={}\n",
+        quote(
+            &format!("wfc: workflow {} ({})", job.workflow, job.file),
+            In::Text
+        )?,
+        quote(&job.workdir, In::Path)?,
     );
     let mut files = vec![(format!("{name}.service"), service)];
     for (i, (s, calendar)) in schedules.iter().zip(calendars).enumerate() {
