@@ -7,6 +7,7 @@
 
 mod calendar;
 mod diag;
+mod due;
 mod units;
 
 use super::plan::PlanInput;
@@ -36,6 +37,9 @@ enum ScheduleCommand {
         #[command(flatten)]
         place: Place,
     },
+    /// Exit 0 when the current minute holds a slot of the cron pattern in the zone, else 1: the
+    /// guard of each crontab line, as cron runs every line in the system's zone.
+    Due(due::DueArgs),
 }
 
 #[derive(Args)]
@@ -86,6 +90,7 @@ impl Place {
 pub fn run(args: ScheduleArgs) -> ExitCode {
     let done = match args.command {
         ScheduleCommand::Install(a) => return install(a),
+        ScheduleCommand::Due(a) => return due::run(a),
         ScheduleCommand::List(place) => place.dir().and_then(|d| units::list(&d)),
         ScheduleCommand::Remove { name, place } => place
             .dir()
