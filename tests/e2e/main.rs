@@ -31,7 +31,9 @@
 //!   --server` against a real server.
 //! - `serve_schedule`: `on schedule` in `wfc serve` — overlap, reloads, catch up.
 //! - `serve_schedule_resumed`: `overlap` after `kill -9`, with the run resumed.
-//! - `systemd_units`: `wfc serve --print-unit`, `wfc schedule` (systemd-analyze, cron lines).
+//! - `systemd_units`, `systemd_hostile`: `wfc serve --print-unit`, `wfc schedule
+//!   --systemd` (systemd-analyze; folders systemd reads specially).
+//! - `schedule_cron`: `wfc schedule --cron` in a crontab, and its `due` guard.
 //! - `serve_ops`: `/healthz`, `/readyz`, `/metrics` (parsed by `prometheus_client`).
 //! - `serve_hooks`, `serve_changes`: `on webhook` and `on change` triggers.
 //! - `serve_plan_size`: starts asking for too many steps refused (E0413).
@@ -147,6 +149,7 @@ mod preflight;
 mod resources;
 mod run;
 mod runs_delete;
+mod schedule_cron;
 mod scripts;
 mod secrets;
 mod serve;
@@ -179,6 +182,7 @@ mod sql_postgres;
 mod sql_postgres_tls;
 mod stdlib;
 mod store;
+mod systemd_hostile;
 mod systemd_units;
 mod terminal_escapes;
 mod triggers;

@@ -1,7 +1,7 @@
 //! `wfc serve --print-unit` and `wfc schedule install | list | remove`:
 //! the units checked by `systemd-analyze verify`, each timer's calendar by
 //! `systemd-analyze calendar` against the fire times `wfc plan` computes
-//! with croner, and the crontab lines run as cron would run them.
+//! with croner (crontab lines: `schedule_cron`).
 
 use super::WFC;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -27,7 +27,7 @@ fn analyze(args: &[&str], runtime: &Path) -> Option<Output> {
 }
 
 /// `systemd-analyze [--user] verify FILES` passes with nothing to say.
-fn verify(files: &[&Path], user: bool, runtime: &Path) -> Option<()> {
+pub(super) fn verify(files: &[&Path], user: bool, runtime: &Path) -> Option<()> {
     let mut args = vec![];
     if user {
         args.push("--user");
@@ -41,7 +41,7 @@ fn verify(files: &[&Path], user: bool, runtime: &Path) -> Option<()> {
     Some(())
 }
 
-fn wfc(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(super) fn wfc(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(WFC)
         .args(args)
         .current_dir(dir)
@@ -270,19 +270,34 @@ fn list_and_remove_touch_only_the_units_install_wrote() {
         &[],
     );
     assert!(out.status.success(), "{out:?}");
-    let out = wfc(dir, &["schedule", "list", "--dir", "units"], &[]);
+    // `--crontab-file`: not this machine's crontab.
+    let cron = ["--crontab-file", "crontab"];
+    let out = wfc(
+        dir,
+        &[&["schedule", "list", "--dir", "units"][..], &cron].concat(),
+        &[],
+    );
     let listed = String::from_utf8(out.stdout).unwrap();
     assert_eq!(listed.lines().count(), 4, "{listed}");
     assert!(
         listed.contains("Mon..Fri *-*-* 02:30:00 Europe/Berlin") && !listed.contains("wfc-mine"),
         "{listed}"
     );
-    let out = wfc(dir, &["schedule", "remove", "mine", "--dir", "units"], &[]);
+    let remove = ["schedule", "remove", "mine", "--dir", "units"];
+    let out = wfc(dir, &[&remove[..], &cron].concat(), &[]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(foreign.exists());
     let out = wfc(
         dir,
-        &["schedule", "remove", "wfc-backup", "--dir", "units"],
+        &[
+            "schedule",
+            "remove",
+            "wfc-backup",
+            "--dir",
+            "units",
+            "--crontab-file",
+            "crontab",
+        ],
         &[],
     );
     assert!(out.status.success(), "{out:?}");
@@ -303,7 +318,11 @@ fn list_and_remove_touch_only_the_units_install_wrote() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("systemctl --user daemon-reload"), "{said}");
     let user_units = config.join("systemd/user");
-    let out = wfc(dir, &["schedule", "list", "--user"], &env);
+    let out = wfc(
+        dir,
+        &[&["schedule", "list", "--user"][..], &cron].concat(),
+        &env,
+    );
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 4);
     let runtime = dir.join("run");
     std::fs::create_dir_all(&runtime).unwrap();
@@ -312,33 +331,6 @@ fn list_and_remove_touch_only_the_units_install_wrote() {
         user_units.join("wfc-backup.timer"),
     ];
     verify(&[&files[0], &files[1]], true, &runtime);
-}
-
-#[test]
-fn cron_lines_are_printed_in_their_zone_and_run_as_cron_runs_them() {
-    let tmp = tempfile::tempdir().unwrap();
-    // `%` ends a crontab command unless escaped.
-    let dir = tmp.path().join("50% it's");
-    std::fs::create_dir_all(&dir).unwrap();
-    let flow = "workflow nightly {\n  on schedule \"0 3 * * *\" { timezone \"Europe/Berlin\" }\n  step save: shell { run \"echo saved >> saved.txt\" }\n}\n";
-    std::fs::write(dir.join("nightly.wf"), flow).unwrap();
-    let out = wfc(&dir, &["schedule", "install", "nightly.wf", "--cron"], &[]);
-    assert!(out.status.success(), "{out:?}");
-    let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
-    assert_eq!(lines[0], "CRON_TZ=Europe/Berlin", "{text}");
-    let command = lines[1].strip_prefix("0 3 * * * ").unwrap();
-    assert!(!command.replace("\\%", "").contains('%'), "{command}");
-    // cron turns `\%` into `%` and hands the rest to sh.
-    let run = Command::new("sh")
-        .args(["-c", &command.replace("\\%", "%")])
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{run:?}");
-    assert_eq!(
-        std::fs::read_to_string(dir.join("saved.txt")).unwrap(),
-        "saved\n"
-    );
 }
 
 #[tokio::test]

@@ -1,16 +1,22 @@
-//! `wfc schedule install | list | remove`: a workflow's `on schedule`
-//! triggers handed to the system's scheduler instead of `wfc serve` — a
-//! systemd service and timer per workflow ([`units`]), or a crontab line
-//! printed — each slot a `wfc run` of the workflow. What a timer or cron
-//! cannot do as `wfc serve` does is refused with a code at the schedule
-//! ([`diag`]); the cron pattern becomes `OnCalendar=` in [`calendar`].
+//! `wfc schedule install | list | remove | due`: a workflow's `on
+//! schedule` triggers handed to the system's scheduler instead of `wfc
+//! serve` — a systemd service and timer per workflow ([`units`]), or a
+//! block of the user's crontab ([`crontab`], each line guarded by `wfc
+//! schedule due`, [`due`]) — each slot a `wfc run` of the workflow
+//! ([`job`]). What a timer or cron cannot do as `wfc serve` does is
+//! refused with a code at the schedule ([`diag`]); the cron pattern
+//! becomes `OnCalendar=` in [`calendar`].
 
 mod calendar;
+mod crontab;
 mod diag;
+mod due;
+mod job;
 mod units;
 
 use super::plan::PlanInput;
 use clap::{Args, Subcommand};
+use crontab::Crontab;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,16 +32,27 @@ pub struct ScheduleArgs {
 #[derive(Subcommand)]
 enum ScheduleCommand {
     /// Write `wfc-NAME.service` and `wfc-NAME.timer` for the workflow's `on schedule` triggers
-    /// (`--systemd`), or print crontab lines (`--cron`).
+    /// (`--systemd`), or install them in the user's crontab (`--cron`).
     Install(InstallArgs),
-    /// List the units `wfc schedule install` wrote in the folder.
-    List(Place),
-    /// Remove the units `wfc schedule install` wrote for NAME (`wfc-NAME` or the workflow's name).
+    /// List the timers `wfc schedule install` wrote in the folder, and its crontab lines.
+    List {
+        #[command(flatten)]
+        place: Place,
+        #[command(flatten)]
+        crontab: CrontabFile,
+    },
+    /// Remove the units and the crontab lines `wfc schedule install` wrote for NAME (`wfc-NAME`
+    /// or the workflow's name).
     Remove {
         name: String,
         #[command(flatten)]
         place: Place,
+        #[command(flatten)]
+        crontab: CrontabFile,
     },
+    /// Exit 0 when the current minute holds a slot of the cron pattern in the zone, else 1: the
+    /// guard of each crontab line, as cron runs every line in the system's zone.
+    Due(due::DueArgs),
 }
 
 #[derive(Args)]
@@ -45,13 +62,19 @@ struct InstallArgs {
     /// Which workflow of the file (default: its first).
     workflow: Option<String>,
     /// Write a systemd service and timer(s).
-    #[arg(long, conflicts_with = "cron", required_unless_present = "cron")]
+    #[arg(long, conflicts_with_all = ["cron", "crontab_file"], required_unless_present = "cron")]
     systemd: bool,
-    /// Print crontab lines on standard output (nothing is installed).
+    /// Install them in the user's crontab (through `crontab`), each line guarded by `wfc
+    /// schedule due` so slots follow the schedule's zone.
     #[arg(long, conflicts_with_all = ["dir", "user"])]
     cron: bool,
+    /// With `--cron`: print the crontab lines on standard output; install nothing.
+    #[arg(long, requires = "cron", conflicts_with = "crontab_file")]
+    print: bool,
     #[command(flatten)]
     place: Place,
+    #[command(flatten)]
+    crontab: CrontabFile,
     #[command(flatten)]
     store: super::history::StoreArgs,
 }
@@ -65,6 +88,14 @@ struct Place {
     /// The unit folder (default: `~/.config/systemd/user` with `--user`, else `/etc/systemd/system`).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+}
+
+/// Which crontab: the user's (through `crontab`), or a file.
+#[derive(Args)]
+struct CrontabFile {
+    /// Edit this file (in crontab's form) instead of the user's crontab.
+    #[arg(long, value_name = "FILE")]
+    crontab_file: Option<PathBuf>,
 }
 
 impl Place {
@@ -86,10 +117,17 @@ impl Place {
 pub fn run(args: ScheduleArgs) -> ExitCode {
     let done = match args.command {
         ScheduleCommand::Install(a) => return install(a),
-        ScheduleCommand::List(place) => place.dir().and_then(|d| units::list(&d)),
-        ScheduleCommand::Remove { name, place } => place
+        ScheduleCommand::Due(a) => return due::run(a),
+        ScheduleCommand::List { place, crontab } => place
             .dir()
-            .and_then(|d| units::remove(&d, &name, place.user)),
+            .and_then(|d| list(&d, &Crontab::new(crontab.crontab_file))),
+        ScheduleCommand::Remove {
+            name,
+            place,
+            crontab,
+        } => place
+            .dir()
+            .and_then(|d| remove(&d, &name, place.user, &Crontab::new(crontab.crontab_file))),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -171,13 +209,18 @@ fn install(args: InstallArgs) -> ExitCode {
         );
         return ExitCode::from(3);
     }
-    let job = units::Job::new(&args.file, &wf.name, &args.store.dir_for(&args.file));
+    let job = job::Job::new(&args.file, &wf.name, &args.store.dir_for(&args.file));
     let job = match job {
         Ok(j) => j,
         Err(e) => return super::usage_error(&format!("error: {e}")),
     };
     let done = if args.cron {
-        units::cron(&job, &schedules).map(|text| print!("{text}"))
+        install_cron(
+            &job,
+            &schedules,
+            args.print,
+            &Crontab::new(args.crontab.crontab_file),
+        )
     } else {
         args.place
             .dir()
@@ -187,4 +230,66 @@ fn install(args: InstallArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => super::usage_error(&e),
     }
+}
+
+/// Puts the workflow's block into the crontab (or prints it), and says so.
+fn install_cron(
+    job: &job::Job,
+    schedules: &[wfc_language::ir::Schedule],
+    print_only: bool,
+    target: &Crontab,
+) -> Result<(), String> {
+    let block = crontab::block(job, schedules)?;
+    if print_only {
+        print!("{block}");
+        eprintln!("printed only: nothing installed (add the lines with `crontab -e`)");
+        return Ok(());
+    }
+    let Some(text) = target.read()? else {
+        return Err("error: there is no `crontab` command: install cron (Debian: `apt install cron`), or print the lines with `--print`".into());
+    };
+    let (text, replaced) = crontab::splice(&text, &job.name(), &block)?;
+    target.write(&text)?;
+    let n = schedules.len();
+    eprintln!(
+        "{} {n} line{} for `{}` in {} (`{}`): each runs every minute, and starts the workflow when `wfc schedule due` says the minute holds a slot in its schedule's zone",
+        if replaced { "replaced its lines with" } else { "installed" },
+        if n == 1 { "" } else { "s" },
+        job.workflow,
+        target.describe(),
+        job.name(),
+    );
+    Ok(())
+}
+
+/// Prints our timers in `dir`, then our crontab lines.
+fn list(dir: &std::path::Path, target: &Crontab) -> Result<(), String> {
+    units::list(dir)?;
+    for (name, schedule) in crontab::entries(&target.read()?.unwrap_or_default()) {
+        println!("{:<32}  {schedule:<40}  crontab", format!("{name} (cron)"));
+    }
+    Ok(())
+}
+
+/// Removes NAME's units from `dir` and its block from the crontab.
+fn remove(dir: &std::path::Path, name: &str, user: bool, target: &Crontab) -> Result<(), String> {
+    let unit = format!("wfc-{}", name.strip_prefix("wfc-").unwrap_or(name));
+    let units = units::remove(dir, &unit, user)?;
+    let mut lines = false;
+    if let Some(text) = target.read()? {
+        let (text, found) = crontab::splice(&text, &unit, "")?;
+        if found {
+            target.write(&text)?;
+            eprintln!("removed the lines of {unit} from {}", target.describe());
+            lines = true;
+        }
+    }
+    if units == 0 && !lines {
+        return Err(format!(
+            "error: no units of `wfc schedule install` named {unit} in {}, and no lines of it in {}",
+            dir.display(),
+            target.describe()
+        ));
+    }
+    Ok(())
 }

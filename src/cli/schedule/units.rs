@@ -1,65 +1,18 @@
 //! The files `wfc schedule install` writes, lists and removes: per
 //! workflow `wfc-NAME.service` (a oneshot `wfc run` of it) and a timer per
 //! `on schedule` (`wfc-NAME.timer`, then `wfc-NAME-2.timer`…), each
-//! marked by its first line so `list` and `remove` touch only ours; or
-//! crontab lines, printed. Nothing here calls `systemctl` or `crontab`:
-//! the next command is printed for the person to run.
+//! marked by its first line so `list` and `remove` touch only ours.
+//! Nothing here calls `systemctl`: the next command is printed for the
+//! person to run.
 
-use super::super::serve::unit::{quote, In};
+use super::super::serve::unit::{exec_start, quote, In};
+use super::job::Job;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use wfc_language::ir::Schedule;
 
 /// The first line of every file written here.
 const MARK: &str = "# Written by `wfc schedule install`";
-
-/// What each slot runs: `wfc run FILE WORKFLOW` on the state folder, in
-/// the working folder of the install.
-pub struct Job {
-    exe: String,
-    file: String,
-    workflow: String,
-    state: String,
-    workdir: String,
-}
-
-impl Job {
-    pub fn new(file: &Path, workflow: &str, state: &Path) -> Result<Job, String> {
-        let text = |p: PathBuf| match p.to_str() {
-            Some(t) if !t.contains(['\n', '\r']) => Ok(t.to_owned()),
-            _ => Err(format!(
-                "{:?}: a path of a unit or crontab line is UTF-8 on one line",
-                p
-            )),
-        };
-        let abs = |p: &Path| std::path::absolute(p).map_err(|e| format!("{}: {e}", p.display()));
-        let unit_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-        if !workflow.chars().all(unit_name) {
-            return Err(format!(
-                "the workflow name `{workflow}` cannot be part of a unit's name (ASCII letters, digits, `_` and `-` only)"
-            ));
-        }
-        Ok(Job {
-            exe: text(std::env::current_exe().map_err(|e| format!("wfc's own path: {e}"))?)?,
-            file: text(abs(file)?)?,
-            workflow: workflow.to_owned(),
-            state: text(abs(state)?)?,
-            workdir: text(
-                std::env::current_dir().map_err(|e| format!("the working folder: {e}"))?,
-            )?,
-        })
-    }
-
-    fn name(&self) -> String {
-        format!("wfc-{}", self.workflow)
-    }
-
-    /// `wfc run --state-dir STATE -- FILE WORKFLOW`, as words.
-    fn argv(&self) -> [&str; 7] {
-        let (exe, state, file, wf) = (&self.exe, &self.state, &self.file, &self.workflow);
-        [exe, "run", "--state-dir", state, "--", file, wf]
-    }
-}
 
 /// Writes the service and the timers (`calendars[i]` is `schedules[i]`'s
 /// `OnCalendar=`) into `dir`; says what to run next.
@@ -71,22 +24,17 @@ pub fn write(
     user: bool,
 ) -> Result<(), String> {
     let name = job.name();
-    let exec: Vec<String> = job
-        .argv()
-        .iter()
-        .map(|w| quote(w, In::Command))
-        .collect::<Result<_, _>>()?;
+    let [program, args @ ..] = job.argv();
+    let exec = exec_start(program, &args)?;
     let mut service = format!(
         "{MARK}: runs `{}` of {} at its `on schedule` slots.\n",
         job.workflow, job.file
     );
     let _ = write!(
         service,
-        "[Unit]\nDescription=wfc: workflow {} ({})\n\n[Service]\nType=oneshot\nExecStart={}\nWorkingDirectory={}\n",
-        job.workflow,
-        quote(&job.file, In::Line)?,
-        exec.join(" "),
-        quote(&job.workdir, In::Line)?,
+        "[Unit]\nDescription={}\n\n[Service]\nType=oneshot\nExecStart={exec}\nWorkingDirectory={}\n",
+        quote(&format!("wfc: workflow {} ({})", job.workflow, job.file), In::Text)?,
+        quote(&job.workdir, In::Path)?,
     );
     let mut files = vec![(format!("{name}.service"), service)];
     for (i, (s, calendar)) in schedules.iter().zip(calendars).enumerate() {
@@ -132,43 +80,6 @@ pub fn write(
     Ok(())
 }
 
-/// Crontab lines for the schedules: each slot runs the job under
-/// `flock -n` (a slot passes while the previous run goes on, as `overlap
-/// skip` does), in the schedule's zone by `CRON_TZ=`.
-pub fn cron(job: &Job, schedules: &[Schedule]) -> Result<String, String> {
-    let lock = format!("{}/{}.cron.lock", job.state, job.name());
-    // The lock lives in the state folder, which the first run may not have made yet.
-    let mut words: Vec<String> = [
-        "cd",
-        &quote_sh(&job.workdir),
-        "&&",
-        "mkdir",
-        "-p",
-        &quote_sh(&job.state),
-    ]
-    .into_iter()
-    .chain(["&&", "flock", "-n", &quote_sh(&lock)])
-    .map(str::to_owned)
-    .collect();
-    words.extend(job.argv().iter().map(|w| quote_sh(w)));
-    // `%` ends a crontab command (the rest is its input) unless escaped.
-    let command = words.join(" ").replace('%', "\\%");
-    let mut out = format!("{MARK} for `{}` of {}\n", job.workflow, job.file);
-    for s in schedules {
-        let _ = writeln!(
-            out,
-            "CRON_TZ={}\n{} {command}",
-            s.timezone.name(),
-            s.cron.trim()
-        );
-    }
-    Ok(out)
-}
-
-fn quote_sh(word: &str) -> String {
-    wfc_language::shell_syntax::quote(word)
-}
-
 /// Prints each timer of ours in `dir`: its unit, its calendar, its service.
 pub fn list(dir: &Path) -> Result<(), String> {
     for (path, text) in ours(dir)? {
@@ -190,10 +101,9 @@ pub fn list(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Removes `wfc-NAME.service` and its timers (ours only) from `dir`.
-pub fn remove(dir: &Path, name: &str, user: bool) -> Result<(), String> {
-    let name = name.strip_prefix("wfc-").unwrap_or(name);
-    let unit = format!("wfc-{name}");
+/// Removes `wfc-NAME.service` and its timers (ours only) from `dir`;
+/// how many there were.
+pub fn remove(dir: &Path, unit: &str, user: bool) -> Result<usize, String> {
     let service = format!("{unit}.service");
     let mine = |p: &Path| {
         let f = p
@@ -202,7 +112,7 @@ pub fn remove(dir: &Path, name: &str, user: bool) -> Result<(), String> {
             .to_string_lossy()
             .into_owned();
         let timer = f
-            .strip_prefix(&unit)
+            .strip_prefix(unit)
             .and_then(|rest| rest.strip_suffix(".timer"))
             .is_some_and(|n| {
                 n.is_empty()
@@ -217,10 +127,7 @@ pub fn remove(dir: &Path, name: &str, user: bool) -> Result<(), String> {
         .filter(|p| mine(p))
         .collect();
     if found.is_empty() {
-        return Err(format!(
-            "error: no units of `wfc schedule install` named {unit} in {}",
-            dir.display()
-        ));
+        return Ok(0);
     }
     let ctl = if user {
         "systemctl --user"
@@ -228,12 +135,12 @@ pub fn remove(dir: &Path, name: &str, user: bool) -> Result<(), String> {
         "systemctl"
     };
     eprintln!("stop them first if enabled: {ctl} disable --now {unit}.timer");
-    for p in found {
-        std::fs::remove_file(&p)
+    for p in &found {
+        std::fs::remove_file(p)
             .map_err(|e| format!("error: cannot remove {}: {e}", p.display()))?;
         eprintln!("removed {}", p.display());
     }
-    Ok(())
+    Ok(found.len())
 }
 
 /// The files in `dir` that `wfc schedule install` wrote, by name.
