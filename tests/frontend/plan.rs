@@ -565,12 +565,12 @@ fn params_file_and_cli_override() {
 
 // ---- CLI ----
 
-/// `wfc ARGS` from the repository's root: (exit code, stdout, stderr).
+/// `wfc ARGS` from the repository's root, on a store of its own: (exit
+/// code, stdout, stderr).
 fn wfc(args: &[&str]) -> (i32, String, String) {
-    let out = Case::new(env!("CARGO_BIN_EXE_wfc"))
-        .wfc(args)
-        .current_dir(root())
-        .output();
+    let case = Case::new(env!("CARGO_BIN_EXE_wfc"));
+    // A store of its own, not the one beside the checkout's examples.
+    let out = case.wfc(args).current_dir(root()).own_store().output();
     (out.code, out.stdout, out.stderr)
 }
 
