@@ -142,18 +142,13 @@ fn bash_completes_files_workflows_params_runs_steps_and_gates() {
     assert!(bash(&t, &["wfc", "status", "--state-dir", "sub", ""]).is_empty());
 }
 
-/// #69: in a real bash, Tab after `--param env=` offered nothing — bash
-/// splits the word at `=` — while the test above handed the completion
-/// function `env=` as one word.
-#[test]
-fn bash_completes_param_values_on_tab() {
+/// An interactive `shell` (`args`) on a pseudo-terminal in `t`'s folder,
+/// wfc on its `PATH`, once `setup` (sourcing the completions) said `ready`.
+fn interactive(t: &Case, shell: &str, args: &[&str], setup: &str) -> expectrl::session::OsSession {
     use expectrl::{Expect, Session};
-    let t = folder();
-    let script = t.wfc(["completions", "bash"]).success().output().stdout;
-    t.write("wfc.bash", &script);
     let bin = std::path::Path::new(WFC).parent().unwrap();
-    let mut cmd = Command::new("bash");
-    cmd.args(["--norc", "--noprofile", "-i"])
+    let mut cmd = Command::new(shell);
+    cmd.args(args)
         .current_dir(t.dir())
         .env("TERM", "dumb")
         .env("PS1", "> ")
@@ -163,15 +158,28 @@ fn bash_completes_param_values_on_tab() {
         );
     let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
     s.set_expect_timeout(Some(Duration::from_secs(20)));
-    s.send_line("source ./wfc.bash; bind 'set show-all-if-ambiguous on'; echo ready")
-        .unwrap();
-    s.expect("ready").expect("bash set up");
+    s.send_line(format!("{setup}; echo ready")).unwrap();
+    s.expect("ready").expect("the shell set up");
+    s
+}
+
+/// #69: in a real bash, Tab after `--param env=` offered nothing — bash
+/// splits the word at `=` — while the test above handed the completion
+/// function `env=` as one word.
+#[test]
+fn bash_completes_param_values_on_tab() {
+    use expectrl::Expect;
+    let t = folder();
+    let script = t.wfc(["completions", "bash"]).success().output().stdout;
+    t.write("wfc.bash", &script);
+    let setup = "source ./wfc.bash; bind 'set show-all-if-ambiguous on'";
+    let mut s = interactive(&t, "bash", &["--norc", "--noprofile", "-i"], setup);
     s.send("wfc plan flows.wf -p env=\t").unwrap();
     s.expect("staging").expect("the first allowed value");
     s.expect("prod").expect("the second");
-    s.send("\u{15}").unwrap(); // Ctrl-U: a new line.
-                               // One value left: completed in place, the name kept; the line then
-                               // echoed (Ctrl-A, `echo `) shows it whole.
+    // Ctrl-U: a new line. One value left: completed in place, the name
+    // kept; the line then echoed (Ctrl-A, `echo `) shows it whole.
+    s.send("\u{15}").unwrap();
     s.send("wfc plan flows.wf -p env=st\t").unwrap();
     std::thread::sleep(Duration::from_millis(500));
     s.send("\u{1}echo \n").unwrap();
@@ -181,7 +189,7 @@ fn bash_completes_param_values_on_tab() {
 
 #[test]
 fn zsh_completes_param_values_on_tab() {
-    use expectrl::{Expect, Session};
+    use expectrl::Expect;
     if Command::new("zsh").arg("--version").output().is_err() {
         wfc_testkit::skip("zsh is not installed (scripts/install-test-deps installs it)");
         return;
@@ -189,21 +197,8 @@ fn zsh_completes_param_values_on_tab() {
     let t = folder();
     let script = t.wfc(["completions", "zsh"]).success().output().stdout;
     t.write("_wfc.zsh", &script);
-    let bin = std::path::Path::new(WFC).parent().unwrap();
-    let mut cmd = Command::new("zsh");
-    cmd.args(["-f", "-i"])
-        .current_dir(t.dir())
-        .env("TERM", "dumb")
-        .env("PS1", "> ")
-        .env(
-            "PATH",
-            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
-        );
-    let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
-    s.set_expect_timeout(Some(Duration::from_secs(20)));
-    s.send_line("autoload -U compinit; compinit -u; source ./_wfc.zsh; echo ready")
-        .unwrap();
-    s.expect("ready").expect("zsh set up");
+    let setup = "autoload -U compinit; compinit -u; source ./_wfc.zsh";
+    let mut s = interactive(&t, "zsh", &["-f", "-i"], setup);
     s.send("wfc run flows.wf --param env=\t").unwrap();
     s.expect("env=staging").expect("the first allowed value");
     s.expect("env=prod").expect("the second");

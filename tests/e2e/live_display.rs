@@ -22,10 +22,10 @@ fn spinner(row: &str) -> bool {
     row.chars().any(|c| ('\u{2800}'..='\u{28ff}').contains(&c))
 }
 
-#[test]
-fn the_live_display_fits_the_width_and_clears_on_ctrl_c() {
-    use expectrl::{Eof, Expect, Session};
-    let t = case().file("slow.wf", SLOW);
+/// `wfc run slow.wf` on an 80×24 pseudo-terminal in `t`, and the screen
+/// a terminal emulator shows once its gate is drawn waiting.
+fn slow_run(t: &wfc_testkit::Case) -> (expectrl::session::OsSession, vt100::Parser) {
+    use expectrl::{Expect, Session};
     let mut cmd = std::process::Command::new(WFC);
     cmd.args(["run", "slow.wf"]).current_dir(t.dir());
     let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
@@ -34,9 +34,17 @@ fn the_live_display_fits_the_width_and_clears_on_ctrl_c() {
         .expect("a window size");
     s.set_expect_timeout(Some(Duration::from_secs(30)));
     let mut screen = vt100::Parser::new(24, 80, 0);
-    // The wait is drawn: its line fits in one row.
     let seen = s.expect("waiting").expect("the gate waits");
     screen.process(seen.as_bytes());
+    (s, screen)
+}
+
+#[test]
+fn the_live_display_fits_the_width_and_clears_on_ctrl_c() {
+    use expectrl::{Eof, Expect};
+    let t = case().file("slow.wf", SLOW);
+    // The wait is drawn: its line fits in one row.
+    let (mut s, mut screen) = slow_run(&t);
     // A redraw or two with the message in place.
     std::thread::sleep(Duration::from_millis(600));
     let seen = s.expect("steps").expect("the overall bar");
@@ -72,18 +80,9 @@ fn the_live_display_fits_the_width_and_clears_on_ctrl_c() {
 /// cleared.
 #[test]
 fn a_cancel_from_elsewhere_leaves_no_old_display_behind() {
-    use expectrl::{Eof, Expect, Session};
+    use expectrl::{Eof, Expect};
     let t = case().file("slow.wf", SLOW);
-    let mut cmd = std::process::Command::new(WFC);
-    cmd.args(["run", "slow.wf"]).current_dir(t.dir());
-    let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
-    s.get_process_mut()
-        .set_window_size(80, 24)
-        .expect("a window size");
-    s.set_expect_timeout(Some(Duration::from_secs(30)));
-    let mut screen = vt100::Parser::new(24, 80, 0);
-    let seen = s.expect("waiting").expect("the gate waits");
-    screen.process(seen.as_bytes());
+    let (mut s, mut screen) = slow_run(&t);
     let seen = s.expect("steps").expect("the overall bar");
     screen.process(seen.as_bytes());
     let history = std::process::Command::new(WFC)

@@ -531,49 +531,25 @@ async fn a_bare_start_and_a_full_server_answer_as_the_document_says() {
         answers: Vec::new(),
     };
     let op = Some(server.operator.as_str());
+    // Each started with no body at all.
+    let mut post = async |template: &str, path: &str| {
+        let (s, _, body) = c
+            .call(Method::POST, template, &server.url(path), op, None)
+            .await;
+        (s, body)
+    };
     let t = "/api/v1/workflows/{name}/runs";
-    let (s, _, bare) = c
-        .call(
-            Method::POST,
-            t,
-            &server.url("/workflows/hello/runs?wait=20s"),
-            op,
-            None,
-        )
-        .await;
+    let (s, bare) = post(t, "/workflows/hello/runs?wait=20s").await;
     assert_eq!(s, StatusCode::OK, "{bare}");
     assert_eq!(bare["status"], "succeeded", "{bare}");
-    let (s, _, failed) = c
-        .call(
-            Method::POST,
-            t,
-            &server.url("/workflows/fails/runs?wait=20s"),
-            op,
-            None,
-        )
-        .await;
+    let (s, failed) = post(t, "/workflows/fails/runs?wait=20s").await;
     assert_eq!(s, StatusCode::OK, "{failed}");
     let failed = failed["id"].as_str().unwrap().to_owned();
-    let (s, _, slow) = c
-        .call(
-            Method::POST,
-            t,
-            &server.url("/workflows/slow/runs"),
-            op,
-            None,
-        )
-        .await;
+    let (s, slow) = post(t, "/workflows/slow/runs").await;
     assert_eq!(s, StatusCode::ACCEPTED, "{slow}");
     // The slow run holds the one slot: a resume cannot start.
-    let (s, _, refused) = c
-        .call(
-            Method::POST,
-            "/api/v1/runs/{id}/resume",
-            &server.url(&format!("/runs/{failed}/resume")),
-            op,
-            None,
-        )
-        .await;
+    let resume = format!("/runs/{failed}/resume");
+    let (s, refused) = post("/api/v1/runs/{id}/resume", &resume).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{refused}");
     conform(&server, &doc, &c.answers);
 }
