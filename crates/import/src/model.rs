@@ -56,6 +56,9 @@ pub enum Item {
         deps: Vec<String>,
         items: Vec<Item>,
     },
+    /// Items written one after another where the group stands, each with
+    /// its own edges: a job's steps that are no `sequence`.
+    Group(Vec<Item>),
 }
 
 #[derive(Default)]
@@ -92,7 +95,8 @@ impl Item {
             Item::Sequence { items, .. }
             | Item::ForEach { items, .. }
             | Item::If { items, .. }
-            | Item::WaitAny { items, .. } => items.first_mut().and_then(Item::first_step),
+            | Item::WaitAny { items, .. }
+            | Item::Group(items) => items.first_mut().and_then(Item::first_step),
         }
     }
 
@@ -103,17 +107,20 @@ impl Item {
             Item::Sequence { items, .. }
             | Item::ForEach { items, .. }
             | Item::If { items, .. }
-            | Item::WaitAny { items, .. } => items.iter_mut().find_map(|i| i.step_named(name)),
+            | Item::WaitAny { items, .. }
+            | Item::Group(items) => items.iter_mut().find_map(|i| i.step_named(name)),
         }
     }
 
-    /// Every step name of an item, and whether it is inside a loop.
-    pub fn step_names(&self, in_loop: bool, out: &mut Vec<(String, bool)>) {
+    /// Every step of an item: its name, whether it is inside a loop, and
+    /// whether it is `optional`.
+    pub fn step_names(&self, in_loop: bool, out: &mut Vec<(String, bool, bool)>) {
         match self {
-            Item::Step(s) => out.push((s.name.clone(), in_loop)),
-            Item::Sequence { items, .. } | Item::If { items, .. } | Item::WaitAny { items, .. } => {
-                items.iter().for_each(|i| i.step_names(in_loop, out))
-            }
+            Item::Step(s) => out.push((s.name.clone(), in_loop, s.optional)),
+            Item::Sequence { items, .. }
+            | Item::If { items, .. }
+            | Item::WaitAny { items, .. }
+            | Item::Group(items) => items.iter().for_each(|i| i.step_names(in_loop, out)),
             Item::ForEach { items, .. } => items.iter().for_each(|i| i.step_names(true, out)),
         }
     }
@@ -173,7 +180,8 @@ impl Workflow {
                     Item::Sequence { items, .. }
                     | Item::ForEach { items, .. }
                     | Item::If { items, .. }
-                    | Item::WaitAny { items, .. } => walk(items, var, out),
+                    | Item::WaitAny { items, .. }
+                    | Item::Group(items) => walk(items, var, out),
                 }
             }
         }
@@ -262,6 +270,7 @@ fn deps_line(o: &mut Out, deps: &[String]) {
 fn write_item(o: &mut Out, item: &Item) {
     match item {
         Item::Step(s) => write_step(o, s),
+        Item::Group(items) => write_members(o, items),
         Item::Sequence { name, deps, items } => {
             o.open(&format!("sequence {name}"));
             deps_line(o, deps);

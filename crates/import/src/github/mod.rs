@@ -6,10 +6,12 @@ mod guards;
 mod helpers;
 mod jobs;
 mod matrix;
+mod order;
 mod pause;
 mod race;
 mod step;
 mod text;
+mod when;
 
 use crate::literal::{self, Text};
 use crate::model::{Param, Workflow};
@@ -52,6 +54,9 @@ pub(crate) struct Ctx<'w, 'a> {
     pub list_inputs: Vec<String>,
     /// The `.wf` step of each job of one step, by job id.
     pub step_of_job: BTreeMap<String, String>,
+    /// The `.wf` step declaring each output of a job of wfc's export, by
+    /// (job id, output).
+    pub job_outputs: BTreeMap<(String, String), String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<String>,
@@ -60,6 +65,19 @@ pub(crate) struct Ctx<'w, 'a> {
 }
 
 impl Ctx<'_, '_> {
+    /// `needs.JOB.outputs.X` of wfc's export as the output of a `.wf` step
+    /// (its own outputs, not the export's `wfc-…`).
+    pub fn job_output(&self, job: &str, x: &str) -> Option<String> {
+        let name = x.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && x.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !self.wfc || !name || x.starts_with("wfc-") {
+            return None;
+        }
+        let step = self.job_outputs.get(&(job.to_string(), x.to_string()))?;
+        Some(format!("{step}.outputs.{x}"))
+    }
+
     /// The secret param for `secrets.NAME`, declared the first time.
     pub fn secret(&mut self, name: &str) -> String {
         if let Some(p) = self.secrets.get(name) {
@@ -118,6 +136,7 @@ pub(crate) fn convert(
         change: None,
         list_inputs: Vec::new(),
         step_of_job: BTreeMap::new(),
+        job_outputs: BTreeMap::new(),
         shell: None,
         workdir: None,
         schedules: Vec::new(),

@@ -91,6 +91,10 @@ fn resolve(ctx: &mut Ctx, scope: &Scope, path: &[String]) -> Option<Found> {
         {
             Some(Found::Value(format!("failed.{f}"), env_name("FAILED", f)))
         }
+        // wfc's export hands a step's outputs on as its job's.
+        ["needs", job, "outputs", x] if ctx.job_output(job, x).is_some() => ctx
+            .job_output(job, x)
+            .map(|v| Found::Value(v, env_name("NEEDS", x))),
         ["steps", id, "outputs", _] if ctx.wfc && id.ends_with("wfc-values") => {
             Some(Found::Computed)
         }

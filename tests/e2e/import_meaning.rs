@@ -1,0 +1,215 @@
+//! `wfc import` keeps what a workflow does, or says it does not: imported
+//! GitHub workflows are checked and run, and each step runs exactly where
+//! the original's would (a status function, `continue-on-error`), or a
+//! stand-in that fails stands where the import cannot tell (W0902).
+
+use crate::case;
+use wfc_testkit::Case;
+
+/// `yaml` imported as `w.wf` (checked), warnings on stderr.
+fn imported(yaml: &str) -> (Case, String) {
+    let c = case().file(".github/workflows/ci.yml", yaml);
+    let out = c
+        .wfc(["import", ".github/workflows/ci.yml", "-o", "w.wf"])
+        .success()
+        .output();
+    c.wfc(["check", "w.wf"]).success().output();
+    (c, out.stderr)
+}
+
+/// Each step's status after a run of `w.wf` with `env` (`--keep-going`:
+/// one failure does not stop the other branches; `absent`: pruned by the
+/// plan, a condition false there), and whether the run succeeded.
+fn run(c: &Case, env: &[(&str, &str)], steps: &[&str]) -> (Vec<String>, bool) {
+    let out = c
+        .wfc_run(&["-o", "report.json", "--keep-going"])
+        .envs(env.iter().copied())
+        .output();
+    let report = c.report();
+    let ran = report["steps"].as_array().cloned().unwrap_or_default();
+    let status = steps
+        .iter()
+        .map(|s| match ran.iter().find(|r| r["name"] == *s) {
+            Some(r) => r["status"].as_str().unwrap_or("").to_string(),
+            None => "absent".to_string(),
+        })
+        .collect();
+    (status, out.code == 0)
+}
+
+const DEPLOY: &str = r#"on: workflow_dispatch
+jobs:
+  test:
+    steps:
+      - run: exit ${FAIL_TEST:-0}
+  deploy:
+    needs: test
+    steps:
+      - id: ship
+        run: exit ${FAIL_DEPLOY:-0}
+      - id: notify
+        if: failure()
+        run: echo "deploy failed"
+      - id: cleanup
+        if: always()
+        run: echo cleanup
+      - id: smoke
+        run: echo smoke
+  page:
+    needs: deploy
+    if: failure() && github.ref == 'refs/heads/main'
+    steps:
+      - run: echo paging
+"#;
+
+#[test]
+fn failure_and_always_run_when_github_runs_them() {
+    let (c, _) = imported(DEPLOY);
+    let steps = [
+        "deploy-ship",
+        "deploy-notify",
+        "deploy-cleanup",
+        "deploy-smoke",
+        "page",
+    ];
+    let main = ("GITHUB_REF", "refs/heads/main");
+    // Deploy succeeds: nothing says it failed, the cleanup runs.
+    let (got, ok) = run(&c, &[main], &steps);
+    assert!(ok);
+    assert_eq!(
+        got,
+        ["succeeded", "skipped", "succeeded", "succeeded", "skipped"]
+    );
+    // Deploy fails: the step and the job on failure run, the cleanup too.
+    let (got, ok) = run(&c, &[main, ("FAIL_DEPLOY", "1")], &steps);
+    assert!(!ok);
+    assert_eq!(
+        got,
+        ["failed", "succeeded", "succeeded", "not_run", "succeeded"]
+    );
+    // On another branch the page's condition does not hold.
+    let other = ("GITHUB_REF", "refs/heads/dev");
+    let (got, _) = run(&c, &[other, ("FAIL_DEPLOY", "1")], &steps);
+    assert_eq!(got[4], "absent");
+    // A job's `failure()` is any ancestor's failure: `test` failed, so
+    // `deploy` did not run, and the page goes out.
+    let (got, ok) = run(&c, &[main, ("FAIL_TEST", "1")], &steps);
+    assert!(!ok);
+    assert_eq!(
+        got,
+        ["not_run", "not_run", "not_run", "not_run", "succeeded"]
+    );
+}
+
+#[test]
+fn a_first_steps_failure_never_holds_as_on_github() {
+    let (c, warnings) = imported(
+        r#"on: workflow_dispatch
+jobs:
+  deploy:
+    steps:
+      - run: exit ${FAIL:-0}
+  notify:
+    needs: deploy
+    steps:
+      - if: failure()
+        run: echo "deploy failed"
+"#,
+    );
+    assert!(warnings.contains("W0909"), "{warnings}");
+    for fail in ["0", "1"] {
+        let (got, _) = run(&c, &[("FAIL", fail)], &["notify"]);
+        assert_eq!(got, ["absent"], "FAIL={fail}");
+    }
+}
+
+#[test]
+fn continue_on_error_lets_the_steps_and_jobs_after_it_run() {
+    let (c, _) = imported(
+        r#"on: workflow_dispatch
+jobs:
+  lint:
+    steps:
+      - run: exit 1
+        continue-on-error: true
+      - run: echo formatted
+  build:
+    needs: lint
+    if: failure()
+    steps:
+      - run: echo never
+  ship:
+    needs: lint
+    continue-on-error: true
+    steps:
+      - run: exit 1
+  announce:
+    needs: [lint, ship]
+    steps:
+      - run: echo announced
+"#,
+    );
+    let (got, ok) = run(&c, &[], &["lint-1", "lint-2", "build", "ship", "announce"]);
+    assert!(ok, "a step or job that continues on error fails no run");
+    assert_eq!(
+        got,
+        ["failed", "succeeded", "skipped", "failed", "succeeded"]
+    );
+}
+
+#[test]
+fn a_needed_jobs_result_is_read_from_its_steps() {
+    let (c, _) = imported(
+        r#"on: workflow_dispatch
+jobs:
+  deploy:
+    steps:
+      - run: exit ${FAIL:-0}
+  revert:
+    needs: deploy
+    if: always() && needs.deploy.result == 'failure'
+    steps:
+      - run: echo reverting
+"#,
+    );
+    let (got, _) = run(&c, &[], &["revert"]);
+    assert_eq!(got, ["skipped"]);
+    let (got, _) = run(&c, &[("FAIL", "1")], &["revert"]);
+    assert_eq!(got, ["succeeded"]);
+}
+
+#[test]
+fn a_condition_it_cannot_translate_stands_behind_a_failing_stand_in() {
+    let (c, warnings) = imported(
+        r#"on: workflow_dispatch
+jobs:
+  build:
+    steps:
+      - run: echo built
+  gone:
+    needs: build
+    if: cancelled()
+    steps:
+      - run: echo "the run was cancelled"
+  tidy:
+    needs: build
+    steps:
+      - run: echo one
+      - if: steps.probe.outputs.dirty == 'true'
+        run: echo two
+"#,
+    );
+    assert!(warnings.contains("W0902"), "{warnings}");
+    let wf = c.read("w.wf");
+    assert!(
+        wf.contains("# wfc import: stand-in for `if: cancelled()`"),
+        "{wf}"
+    );
+    let (got, ok) = run(
+        &c,
+        &[],
+        &["gone-condition", "gone", "tidy-2-condition", "tidy-2"],
+    );
+    assert!(!ok, "a refused condition fails the run where it stands");
+    assert_eq!(got, ["failed", "not_run", "failed", "not_run"]);
+}
