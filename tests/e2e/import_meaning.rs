@@ -213,3 +213,60 @@ jobs:
     assert!(!ok, "a refused condition fails the run where it stands");
     assert_eq!(got, ["failed", "not_run", "failed", "not_run"]);
 }
+
+#[test]
+fn a_matrix_value_in_a_name_or_a_path_keeps_its_meaning() {
+    let (c, warnings) = imported(
+        r#"on: workflow_dispatch
+jobs:
+  test:
+    strategy:
+      matrix:
+        os: [linux, mac]
+    steps:
+      - name: Test on ${{ matrix.os }}
+        working-directory: out/${{ matrix.os }}
+        run: mkdir -p bin && echo ${{ matrix.os }} > junit.xml && echo app > bin/app
+      - uses: actions/upload-artifact@v4
+        with:
+          name: junit-${{ matrix.os }}
+          path: |
+            out/${{ matrix.os }}/junit.xml
+            out/${{ matrix.os }}/bin/app
+      - name: Report ${{ matrix.os }}
+        run: echo reported
+"#,
+    );
+    // The name: the loop's iterations keep theirs apart, said so (W0906).
+    assert!(
+        warnings.contains("the artifact `junit-${{ matrix.os }}` is `junit`"),
+        "{warnings}"
+    );
+    let wf = c.read("w.wf");
+    assert!(!wf.contains("matrix-os"), "{wf}");
+    assert!(wf.contains("step test-test-on: shell"), "{wf}");
+    c.wfc(["run", "w.wf", "--plain"]).success().output();
+    let listed = c
+        .wfc(["artifacts", "last", "--format", "json"])
+        .success()
+        .output();
+    let mut kept: Vec<String> = listed
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| format!("{} {} {}", a["step"], a["name"], a["path"]))
+        .collect();
+    kept.sort();
+    let dir = c.dir().canonicalize().unwrap();
+    let d = dir.display();
+    assert_eq!(
+        kept,
+        [
+            format!(r#""test-test-on[linux]" "junit" "{d}/out/linux/junit.xml""#),
+            format!(r#""test-test-on[linux]" "junit-2" "{d}/out/linux/bin/app""#),
+            format!(r#""test-test-on[mac]" "junit" "{d}/out/mac/junit.xml""#),
+            format!(r#""test-test-on[mac]" "junit-2" "{d}/out/mac/bin/app""#),
+        ]
+    );
+}

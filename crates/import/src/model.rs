@@ -72,14 +72,14 @@ pub struct Step {
     /// A check gate's condition and `on fail` mode.
     pub check: Option<(String, String)>,
     pub shell: Option<String>,
-    pub workdir: Option<String>,
+    pub workdir: Option<Text>,
     pub env: Vec<(String, Text)>,
     pub deps: Vec<String>,
     pub after: Vec<String>,
     pub timeout: Option<String>,
     pub optional: bool,
     /// (name, glob, optional).
-    pub artifacts: Vec<(String, String, bool)>,
+    pub artifacts: Vec<(String, Text, bool)>,
     /// Declared outputs the command writes (`NAME`, a string, or a
     /// script's `NAME:KIND`).
     pub outputs: Vec<String>,
@@ -348,7 +348,7 @@ fn write_step(o: &mut Out, s: &Step) {
         o.line(&format!("shell {}", literal::string(sh)));
     }
     if let Some(w) = &s.workdir {
-        o.line(&format!("workdir {}", literal::string(w)));
+        o.line(&format!("workdir {}", literal::quoted(w)));
     }
     if !s.env.is_empty() {
         map_block(o, "env", &s.env);
@@ -380,7 +380,7 @@ fn write_step(o: &mut Out, s: &Step) {
         o.open("artifacts");
         for (k, glob, optional) in &s.artifacts {
             let optional = if *optional { " optional" } else { "" };
-            o.line(&format!("{k} = {}{optional}", literal::string(glob)));
+            o.line(&format!("{k} = {}{optional}", literal::quoted(glob)));
         }
         o.close();
     }

@@ -320,7 +320,7 @@ fn task(
             }
             "cmds" => cmd_nodes = Some(v),
             "env" => step_env = env(ctx, v, &own_vars, true),
-            "dir" => workdir = str_of(v).map(str::to_string),
+            "dir" => workdir = str_of(v).map(|d| template(ctx, &own_vars, d, v, Place::Value)),
             "generates" => generates = yaml::strings(v).into_iter().map(str::to_string).collect(),
             "prompt" => {
                 let who = str_of(v).unwrap_or("confirm");
@@ -443,7 +443,7 @@ fn task(
             } else {
                 format!("generated-{}", i + 1)
             };
-            last.artifacts.push((key, g.clone(), true));
+            last.artifacts.push((key, Text::plain(g), true));
         }
     }
     let mut members: Vec<Step> = first.into_iter().chain(cmds).collect();

@@ -39,7 +39,7 @@ pub(crate) type Converted = (Vec<Item>, Vec<(String, Vec<Item>)>);
 pub(super) struct JobDefaults {
     pub env: Env,
     pub shell: Option<String>,
-    pub workdir: Option<String>,
+    pub workdir: Option<Text>,
     pub timeout: Option<String>,
     pub optional: bool,
 }
@@ -428,7 +428,7 @@ fn job(
             "uses" => uses = Some(v),
             "env" => defaults.env = text::env_map(ctx, v, Some(&scope)),
             "defaults" => {
-                let (shell, workdir) = super::run_defaults(ctx, v, false);
+                let (shell, workdir) = super::run_defaults(ctx, v, Some(&scope));
                 defaults.shell = shell.or(defaults.shell);
                 defaults.workdir = workdir.or(defaults.workdir);
             }

@@ -11,6 +11,7 @@ mod pause;
 mod race;
 mod step;
 mod text;
+mod upload;
 mod when;
 
 use crate::literal::{self, Text};
@@ -59,7 +60,7 @@ pub(crate) struct Ctx<'w, 'a> {
     pub job_outputs: BTreeMap<(String, String), String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
-    pub workdir: Option<String>,
+    pub workdir: Option<Text>,
     /// Where each `on schedule` came from.
     pub schedules: Vec<wfc_language::span::Span>,
 }
@@ -156,7 +157,7 @@ pub(crate) fn convert(
             "on" | "true" => triggers(&mut ctx, &mut wf, value),
             "env" => wf.env = text::env_map(&mut ctx, value, None),
             "defaults" => {
-                run_defaults(&mut ctx, value, true);
+                run_defaults(&mut ctx, value, None);
             }
             other => ctx.warn.key(
                 "W0900",
@@ -193,13 +194,16 @@ fn shape(warn: &Warnings, node: &Node, message: &str) -> ImportError {
     )
 }
 
-/// `defaults: run: { shell, working-directory }` of the workflow (`top`) or a job.
+/// `defaults: run: { shell, working-directory }` of the workflow, or of a
+/// job (`scope`: its matrix values).
 pub(crate) fn run_defaults(
     ctx: &mut Ctx,
     value: &Node,
-    top: bool,
-) -> (Option<String>, Option<String>) {
+    scope: Option<&text::Scope>,
+) -> (Option<String>, Option<Text>) {
     let mut found = (None, None);
+    let top = scope.is_none();
+    let empty = text::Scope::default();
     let run = value.as_mapping().and_then(|m| entry(m, "run"));
     for (k, v) in run
         .and_then(|(_, r)| r.as_mapping())
@@ -208,7 +212,9 @@ pub(crate) fn run_defaults(
     {
         match k.as_str() {
             "shell" => found.0 = str_of(v).map(str::to_string),
-            "working-directory" => found.1 = str_of(v).map(str::to_string),
+            "working-directory" => {
+                found.1 = str_of(v).map(|w| text::value(ctx, scope.unwrap_or(&empty), w, v))
+            }
             other => ctx
                 .warn
                 .key("W0900", k, format!("`defaults.run.{other}` is left out")),

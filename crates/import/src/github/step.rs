@@ -105,7 +105,7 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
             "if" => guard = when::guard(ctx, scope, v, On::Step),
             "env" => own_env = text::env_map(ctx, v, Some(scope)),
             "shell" => shell = str_of(v).map(str::to_string),
-            "working-directory" => st.workdir = str_of(v).map(str::to_string),
+            "working-directory" => st.workdir = str_of(v).map(|w| text::value(ctx, scope, w, v)),
             "timeout-minutes" => st.timeout = timeout(ctx, v),
             "continue-on-error" => st.optional = flag(ctx, v),
             other => ctx.warn.key(
@@ -231,17 +231,22 @@ pub(super) fn steps(
                 }
                 (Helper::Typed(_), None) => {}
                 (Helper::Artifact(name, glob, optional), Some(last)) => {
+                    super::upload::kept(last, &name, glob, optional)
+                }
+                (Helper::Upload(name, path, optional), Some(last)) => {
                     // Kept when the step succeeds, whatever the upload's `if:`.
-                    if let Some((_, cond)) = entry(map, "if").filter(|_| !ctx.wfc) {
+                    if let Some((_, cond)) = entry(map, "if") {
                         ctx.warn.node("W0908", cond, "the upload's `if:` is left out: the step's artifacts are kept when it succeeds, and only then");
                     }
-                    last.artifacts.push((names::ident(&name), glob, optional))
+                    super::upload::upload(ctx, scope, last, (name, path, optional), node)
                 }
-                (Helper::Outputs(_) | Helper::Artifact(..), None) => ctx.warn.node(
-                    "W0900",
-                    node,
-                    "an artifact upload before any step of its job is left out",
-                ),
+                (Helper::Outputs(_) | Helper::Artifact(..) | Helper::Upload(..), None) => {
+                    ctx.warn.node(
+                        "W0900",
+                        node,
+                        "an artifact upload before any step of its job is left out",
+                    )
+                }
             }
             continue;
         }
@@ -269,9 +274,16 @@ pub(super) fn steps(
             continue;
         }
         let id = entry(map, "id").and_then(|(_, v)| str_of(v));
+        // A name's `${{ matrix.os }}` is no part of it: the loop names
+        // each iteration's step.
         let raw = id
-            .or_else(|| entry(map, "name").and_then(|(_, v)| str_of(v)))
             .map(str::to_string)
+            .or_else(|| {
+                entry(map, "name")
+                    .and_then(|(_, v)| str_of(v))
+                    .map(text::without_expressions)
+            })
+            .filter(|n| n.chars().any(|c| c.is_ascii_alphanumeric()))
             .unwrap_or_else(|| (i + 1).to_string());
         // wfc's export names each step of a job by its id (`run`, a call's
         // `wfc-join`: the job's).

@@ -167,6 +167,18 @@ fn spans(s: &str) -> Vec<(usize, usize, &str)> {
     out
 }
 
+/// `s` without its `${{ … }}`: text for a name.
+pub(crate) fn without_expressions(s: &str) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for (start, end, _) in spans(s) {
+        out.push_str(&s[last..start]);
+        last = end;
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
 /// A `run:` command: values through interpolation (or `env`), secrets and
 /// `github.*` through environment variables.
 pub(crate) fn script(ctx: &mut Ctx, scope: &Scope, s: &str, node: &Node) -> Script {
