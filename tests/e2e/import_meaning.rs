@@ -270,3 +270,77 @@ jobs:
         ]
     );
 }
+
+const TASKFILE: &str = r#"version: '3'
+vars:
+  OUT: bin
+tasks:
+  build:
+    dir: app
+    sources: ['**/*.go']
+    generates: ['{{.OUT}}/app']
+    cmds:
+      - mkdir -p {{.OUT}} && cat main.go > {{.OUT}}/app
+  dotenv:
+    status:
+      - test -f .env
+    cmds:
+      - cp .env.example .env
+"#;
+
+/// `(status, up to date)` of each step of the run `-o report.json`.
+fn fresh(c: &Case, steps: &[&str]) -> Vec<(String, bool)> {
+    let report = c.report();
+    let ran = report["steps"].as_array().cloned().unwrap_or_default();
+    steps
+        .iter()
+        .map(|s| match ran.iter().find(|r| r["name"] == *s) {
+            Some(r) => (
+                r["status"].as_str().unwrap_or("").to_string(),
+                r["up_to_date"].is_string(),
+            ),
+            None => ("absent".to_string(), false),
+        })
+        .collect()
+}
+
+#[test]
+fn a_tasks_sources_and_status_keep_it_from_running_again() {
+    let c = case()
+        .file("Taskfile.yml", TASKFILE)
+        .file("app/main.go", "package main\n")
+        .file(".env.example", "X=1\n");
+    c.wfc(["import", "Taskfile.yml", "-o", "w.wf"])
+        .success()
+        .stderr_lacks("`sources` has no `.wf` equivalent")
+        .output();
+    c.wfc(["check", "w.wf"]).success().output();
+    let steps = ["build", "dotenv"];
+    let run = || {
+        c.wfc(["run", "w.wf", "--plain", "-o", "report.json"])
+            .success()
+            .output()
+    };
+    let (ran, up_to_date, skipped) = (
+        ("succeeded".to_string(), false),
+        ("succeeded".to_string(), true),
+        ("skipped".to_string(), false),
+    );
+    run();
+    assert_eq!(fresh(&c, &steps), [ran.clone(), ran.clone()]);
+    assert_eq!(c.read("app/bin/app"), "package main\n");
+    // Nothing changed: Task would skip both.
+    run();
+    assert_eq!(fresh(&c, &steps), [up_to_date.clone(), skipped.clone()]);
+    // A source changed, the generated file is gone: the build runs.
+    c.write("app/main.go", "package main // 2\n");
+    std::fs::remove_file(c.path(".env")).unwrap();
+    run();
+    assert_eq!(fresh(&c, &steps), [ran.clone(), ran]);
+    assert_eq!(c.read("app/bin/app"), "package main // 2\n");
+    // Its output removed, an up-to-date build puts it back.
+    std::fs::remove_file(c.path("app/bin/app")).unwrap();
+    run();
+    assert_eq!(fresh(&c, &steps), [up_to_date, skipped]);
+    assert_eq!(c.read("app/bin/app"), "package main // 2\n");
+}

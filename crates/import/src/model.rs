@@ -85,6 +85,8 @@ pub struct Step {
     pub outputs: Vec<String>,
     /// `on failure rollback { … }`.
     pub rollback: Vec<Item>,
+    /// `sources [ … ]`: the files whose contents make it up to date.
+    pub sources: Vec<Text>,
 }
 
 impl Item {
@@ -355,6 +357,10 @@ fn write_step(o: &mut Out, s: &Step) {
     }
     if let Some(t) = &s.timeout {
         o.line(&format!("timeout {t}"));
+    }
+    if !s.sources.is_empty() {
+        let globs: Vec<String> = s.sources.iter().map(literal::quoted).collect();
+        o.line(&format!("sources [{}]", globs.join(", ")));
     }
     if s.optional {
         o.line("optional");

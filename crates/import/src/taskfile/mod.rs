@@ -3,7 +3,10 @@
 //! `task:` calls are `depends on`; static `vars` are params, `sh:` vars
 //! steps whose output is read; `env` is `env`; `dir` is `workdir`;
 //! `generates` are artifacts; `preconditions` steps that fail with the
-//! message; `prompt` an approval gate. `{{.VAR}}` becomes `${var}`.
+//! message; `prompt` an approval gate; `sources` and `status` the
+//! up-to-date check ([`fresh`]). `{{.VAR}}` becomes `${var}`.
+
+mod fresh;
 
 use crate::literal::{self, Piece, Text};
 use crate::model::{Item, Param, Step, Workflow};
@@ -22,6 +25,8 @@ struct Ctx<'w, 'a> {
     env_route: bool,
     /// Steps of `sh:` vars, written before the tasks.
     var_steps: Vec<Item>,
+    /// The Taskfile's `method` of up-to-date checks.
+    method: Option<String>,
 }
 
 type Env = Vec<(String, Text)>;
@@ -65,6 +70,7 @@ pub(crate) fn convert(
         vars: BTreeMap::new(),
         env_route,
         var_steps: Vec::new(),
+        method: None,
     };
     let mut wf = Workflow {
         name: names::ident(folder),
@@ -91,6 +97,7 @@ pub(crate) fn convert(
                 ctx.vars = vars;
             }
             "env" => wf.env = env(&mut ctx, v, &BTreeMap::new(), false),
+            "method" => ctx.method = str_of(v).map(str::to_string),
             other => ctx.warn.key(
                 "W0900",
                 k,
@@ -100,7 +107,7 @@ pub(crate) fn convert(
     }
     let mut items = Vec::new();
     for (k, v) in tasks.iter() {
-        items.push(task(&mut ctx, &ids[k.as_str()], v, &ids)?);
+        items.extend(task(&mut ctx, &ids[k.as_str()], v, &ids)?);
     }
     wf.items = std::mem::take(&mut ctx.var_steps);
     wf.items.extend(items);
@@ -283,7 +290,7 @@ fn task(
     name: &str,
     node: &Node,
     ids: &BTreeMap<String, String>,
-) -> Result<Item, ImportError> {
+) -> Result<Vec<Item>, ImportError> {
     let empty = Map::new_empty(marked_yaml::Span::new_blank());
     let map = node.as_mapping().unwrap_or(&empty);
     // `task: cmd` and `task: [cmds]` are shorthands for `cmds:`.
@@ -303,10 +310,11 @@ fn task(
     let mut workdir = None;
     let mut first: Vec<Step> = Vec::new();
     let mut cmd_nodes = short_cmds;
-    let mut generates = Vec::new();
+    let mut generates = None;
     for (k, v) in map.iter() {
         match k.as_str() {
-            "vars" => {}
+            // (The up-to-date check: [`fresh`].)
+            "vars" | "sources" | "status" | "method" => {}
             "desc" | "summary" => doc.extend(str_of(v).map(|s| s.trim_end().to_string())),
             "deps" => {
                 for d in v.as_sequence().into_iter().flat_map(|xs| xs.iter()) {
@@ -321,7 +329,7 @@ fn task(
             "cmds" => cmd_nodes = Some(v),
             "env" => step_env = env(ctx, v, &own_vars, true),
             "dir" => workdir = str_of(v).map(|d| template(ctx, &own_vars, d, v, Place::Value)),
-            "generates" => generates = yaml::strings(v).into_iter().map(str::to_string).collect(),
+            "generates" => generates = Some(v),
             "prompt" => {
                 let who = str_of(v).unwrap_or("confirm");
                 first.push(Step {
@@ -428,30 +436,34 @@ fn task(
             ..Step::default()
         });
     }
+    let generated = generates.map(|g| fresh::generates(ctx, &own_vars, g));
     if let Some(last) = cmds.last_mut() {
-        for (i, g) in generates.iter().enumerate() {
-            if g.contains("{{") || g.starts_with('/') || g.split('/').any(|p| p == "..") {
-                ctx.warn.key(
-                    "W0900",
-                    entry(map, "generates").map(|(k, _)| k).expect("generates was read"),
-                    format!("the generated file `{g}` is not a glob inside the workflow's folder; it is left out"),
-                );
-                continue;
-            }
+        for (i, g) in generated.into_iter().flatten().enumerate() {
             let key = if i == 0 {
                 "generated".to_string()
             } else {
                 format!("generated-{}", i + 1)
             };
-            last.artifacts.push((key, Text::plain(g), true));
+            last.artifacts.push((key, g, true));
         }
     }
+    let check = {
+        let method = ctx.method.clone();
+        let dir = entry(map, "dir").and_then(|(_, v)| str_of(v));
+        let place = (dir, workdir.as_ref(), step_env.as_slice());
+        fresh::fresh(ctx, name, map, &own_vars, place, method.as_deref())
+    };
+    let before = first.len();
     let mut members: Vec<Step> = first.into_iter().chain(cmds).collect();
+    let mut commands = Vec::new();
     let item = if members.len() == 1 {
         let mut s = members.remove(0);
         s.name = name.to_string();
         s.doc = doc;
-        s.deps = deps;
+        s.deps = deps.clone();
+        if before == 0 {
+            commands.push(s.name.clone());
+        }
         Item::Step(Box::new(s))
     } else {
         let mut items = Vec::new();
@@ -462,15 +474,18 @@ fn task(
             if i == 0 {
                 s.doc = doc.clone();
             }
+            if i >= before {
+                commands.push(s.name.clone());
+            }
             items.push(Item::Step(Box::new(s)));
         }
         Item::Sequence {
             name: name.to_string(),
-            deps,
+            deps: deps.clone(),
             items,
         }
     };
-    Ok(item)
+    Ok(fresh::apply(check, item, &commands, &deps))
 }
 
 fn dep(
