@@ -344,3 +344,38 @@ fn a_tasks_sources_and_status_keep_it_from_running_again() {
     assert_eq!(fresh(&c, &steps), [up_to_date, skipped]);
     assert_eq!(c.read("app/bin/app"), "package main // 2\n");
 }
+
+#[test]
+fn a_job_needing_a_skipped_one_is_skipped_too() {
+    let (c, _) = imported(
+        r#"on: workflow_dispatch
+jobs:
+  deploy:
+    if: github.ref == 'refs/heads/main'
+    steps:
+      - run: echo deployed
+      - run: echo verified
+  smoke:
+    needs: deploy
+    steps:
+      - run: echo smoke
+  report:
+    needs: smoke
+    steps:
+      - run: echo report
+  tidy:
+    needs: smoke
+    if: always()
+    steps:
+      - run: echo tidy
+"#,
+    );
+    let steps = ["deploy-1", "smoke", "report", "tidy"];
+    let (got, ok) = run(&c, &[("GITHUB_REF", "refs/heads/main")], &steps);
+    assert!(ok);
+    assert_eq!(got, ["succeeded", "succeeded", "succeeded", "succeeded"]);
+    // Off main GitHub skips `deploy`, and so what needs it, but `tidy`.
+    let (got, ok) = run(&c, &[("GITHUB_REF", "refs/heads/dev")], &steps);
+    assert!(ok);
+    assert_eq!(got, ["absent", "skipped", "skipped", "succeeded"]);
+}

@@ -356,7 +356,8 @@ fn not(e: Ex) -> Ex {
     }
 }
 
-fn and(a: Ex, b: Ex) -> Ex {
+/// `a && b`, folded.
+pub fn and(a: Ex, b: Ex) -> Ex {
     match (a, b) {
         (Ex::Bool(true), x) | (x, Ex::Bool(true)) => x,
         (Ex::Bool(false), _) | (_, Ex::Bool(false)) => Ex::Bool(false),

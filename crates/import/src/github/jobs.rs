@@ -141,6 +141,9 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
         known.exits.insert(j.name.clone(), j.exits.clone());
         known.needs.insert(j.name.clone(), j.needs.clone());
     }
+    if !ctx.wfc {
+        known.skips = skips(&converted);
+    }
     let (marked, main): (Vec<Job>, Vec<Job>) =
         converted.into_iter().partition(|j| j.mark.is_some());
     let mut items: Vec<Item> = main.into_iter().map(|j| place(ctx, j, &known)).collect();
@@ -156,6 +159,50 @@ struct Known {
     steps: BTreeMap<String, Steps>,
     exits: BTreeMap<String, Exits>,
     needs: BTreeMap<String, Vec<String>>,
+    /// The jobs GitHub may skip: by their `if`, or as a need was skipped.
+    skips: BTreeSet<String>,
+}
+
+/// The jobs that may be skipped: those whose condition may not hold, and
+/// without a status function those needing one that may be skipped.
+fn skips(jobs: &[Job]) -> BTreeSet<String> {
+    /// `always()` holds; what else a status function reads is unknown.
+    struct Unknown;
+    impl expr::Ended for Unknown {
+        fn status(&mut self, f: &str) -> Result<Ex, String> {
+            Ok(match f {
+                "always" => Ex::Bool(true),
+                _ => Ex::Wf(f.to_string()),
+            })
+        }
+        fn result(&mut self, job: &str, _: &str, _: bool) -> Result<Ex, String> {
+            Ok(Ex::Wf(job.to_string()))
+        }
+    }
+    let own = |j: &Job| {
+        j.guard
+            .cond
+            .as_ref()
+            .is_some_and(|c| expr::resolve(c, &mut Unknown) != Ok(Ex::Bool(true)))
+    };
+    let mut out: BTreeSet<String> = jobs
+        .iter()
+        .filter(|j| own(j))
+        .map(|j| j.name.clone())
+        .collect();
+    // (Each round adds a job or ends: at most one round a job.)
+    loop {
+        let more: Vec<String> = jobs
+            .iter()
+            .filter(|j| !out.contains(&j.name) && !j.guard.status)
+            .filter(|j| j.needs.iter().any(|n| out.contains(n)))
+            .map(|j| j.name.clone())
+            .collect();
+        if more.is_empty() {
+            return out;
+        }
+        out.extend(more);
+    }
 }
 
 impl Known {
@@ -289,6 +336,23 @@ fn place(ctx: &mut Ctx, j: Job, known: &Known) -> Item {
             false => {
                 entry.deps.extend(e.deps);
                 entry.after.extend(e.after);
+            }
+        }
+    }
+    // GitHub skips a job whose need was skipped, where a `.wf` step whose
+    // dependency is absent runs: it runs when each such need succeeded.
+    if !g.status {
+        let by_name = |x: &str| known.steps.get(x).cloned();
+        let mut of = Before {
+            steps: Vec::new(),
+            jobs: &by_name,
+        };
+        for n in j.needs.iter().filter(|n| known.skips.contains(*n)) {
+            if let Ok(ran) = expr::Ended::result(&mut of, n, "success", false) {
+                g.cond = Some(match g.cond.take() {
+                    Some(c) => expr::and(c, ran),
+                    None => ran,
+                });
             }
         }
     }
