@@ -379,3 +379,30 @@ jobs:
     assert!(ok);
     assert_eq!(got, ["absent", "skipped", "skipped", "succeeded"]);
 }
+
+#[test]
+fn a_command_that_ignores_its_error_lets_the_task_go_on() {
+    let c = case().file(
+        "Taskfile.yml",
+        r#"version: '3'
+tasks:
+  db:
+    cmds:
+      - cmd: exit 3
+        ignore_error: true
+      - echo started > started
+  migrate:
+    deps: [db]
+    cmds:
+      - echo migrated > migrated
+"#,
+    );
+    c.wfc(["import", "Taskfile.yml", "-o", "w.wf"])
+        .success()
+        .output();
+    c.wfc(["check", "w.wf"]).success().output();
+    let (got, ok) = run(&c, &[], &["db-1", "db-2", "migrate"]);
+    assert!(ok, "an ignored error fails nothing");
+    assert_eq!(got, ["failed", "succeeded", "succeeded"]);
+    assert_eq!(c.read("migrated"), "migrated\n");
+}

@@ -9,6 +9,7 @@
 //! checks it with the language's own checker, so what `wfc import` prints
 //! passes `wfc check` and `wfc fmt --check`.
 
+mod edges;
 mod finish;
 mod github;
 mod literal;

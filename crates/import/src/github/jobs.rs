@@ -7,11 +7,12 @@
 
 use super::expr::{self, Ex};
 use super::helpers::{self, Helper, Mark};
-use super::order::{self, Exits, Member};
+use super::order::{self, Member};
 use super::step::steps;
 use super::text::{self, Scope};
 use super::when::{self, Before, Guard, On, Steps};
 use super::{one_line, Ctx, Env};
+use crate::edges::Exits;
 use crate::literal::Text;
 use crate::model::{Item, Step};
 use crate::yaml::{self, entry, str_of, Map, Scalar};

@@ -8,6 +8,7 @@
 
 mod fresh;
 
+use crate::edges::{edges, Done, Exits};
 use crate::literal::{self, Piece, Text};
 use crate::model::{Item, Param, Step, Workflow};
 use crate::names::{self, Names};
@@ -106,9 +107,13 @@ pub(crate) fn convert(
         }
     }
     let mut items = Vec::new();
+    let mut exits = BTreeMap::new();
     for (k, v) in tasks.iter() {
-        items.extend(task(&mut ctx, &ids[k.as_str()], v, &ids)?);
+        let (task_items, task_exits) = task(&mut ctx, &ids[k.as_str()], v, &ids)?;
+        items.extend(task_items);
+        exits.extend(task_exits.map(|e| (ids[k.as_str()].clone(), e)));
     }
+    crate::edges::redirect(&mut items, &exits);
     wf.items = std::mem::take(&mut ctx.var_steps);
     wf.items.extend(items);
     wf.params = ctx.params;
@@ -219,6 +224,8 @@ fn template_env(
             .strip_prefix('.')
             .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         match var {
+            // `.exe` on Windows only, where wfc does not run.
+            None if inner == "exeExt" => {}
             Some("ROOT_DIR" | "TASKFILE_DIR" | "USER_WORKING_DIR" | "TASK_DIR") => {
                 ctx.warn.node(
                     "W0908",
@@ -290,7 +297,7 @@ fn task(
     name: &str,
     node: &Node,
     ids: &BTreeMap<String, String>,
-) -> Result<Vec<Item>, ImportError> {
+) -> Result<(Vec<Item>, Option<Exits>), ImportError> {
     let empty = Map::new_empty(marked_yaml::Span::new_blank());
     let map = node.as_mapping().unwrap_or(&empty);
     // `task: cmd` and `task: [cmds]` are shorthands for `cmds:`.
@@ -455,7 +462,11 @@ fn task(
     };
     let before = first.len();
     let mut members: Vec<Step> = first.into_iter().chain(cmds).collect();
+    // Task goes on after a command that ignores its error, where a
+    // `sequence` stops: then each command has edges of its own.
+    let in_order = members.iter().rev().skip(1).all(|s| !s.optional);
     let mut commands = Vec::new();
+    let mut done = Vec::new();
     let item = if members.len() == 1 {
         let mut s = members.remove(0);
         s.name = name.to_string();
@@ -464,6 +475,11 @@ fn task(
         if before == 0 {
             commands.push(s.name.clone());
         }
+        done.push(Done {
+            name: s.name.clone(),
+            optional: s.optional,
+            plain: true,
+        });
         Item::Step(Box::new(s))
     } else {
         let mut items = Vec::new();
@@ -477,15 +493,34 @@ fn task(
             if i >= before {
                 commands.push(s.name.clone());
             }
+            if !in_order {
+                let e = edges(&done, true);
+                s.deps = deps.iter().cloned().chain(e.deps).collect();
+                s.after = e.after;
+            }
+            done.push(Done {
+                name: s.name.clone(),
+                optional: s.optional,
+                plain: true,
+            });
             items.push(Item::Step(Box::new(s)));
         }
-        Item::Sequence {
-            name: name.to_string(),
-            deps: deps.clone(),
-            items,
+        match in_order {
+            true => Item::Sequence {
+                name: name.to_string(),
+                deps: deps.clone(),
+                items,
+            },
+            false => Item::Group(items),
         }
     };
-    Ok(fresh::apply(check, item, &commands, &deps))
+    // What a task needing this one waits for: its name, unless a command
+    // that ignores its error is in it.
+    let exits = match done.iter().any(|d| d.optional) {
+        true => Some(edges(&done, true)),
+        false => None,
+    };
+    Ok((fresh::apply(check, item, &commands, &deps), exits))
 }
 
 fn dep(
