@@ -16,6 +16,8 @@ mod literal;
 mod model;
 mod names;
 mod taskfile;
+#[cfg(test)]
+mod tests;
 mod yaml;
 
 use std::path::Path;

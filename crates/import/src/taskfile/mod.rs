@@ -330,6 +330,9 @@ fn task(
                             .and_then(|m| entry(m, "task"))
                             .and_then(|(_, t)| str_of(t))
                     });
+                    if let Some(m) = d.as_mapping() {
+                        call_vars(ctx, m);
+                    }
                     dep(ctx, d, target, ids, &mut deps);
                 }
             }
@@ -397,6 +400,7 @@ fn task(
             Node::Mapping(m) => {
                 if let Some((_, t)) = entry(m, "task") {
                     calls += 1;
+                    call_vars(ctx, m);
                     dep(ctx, t, str_of(t), ids, &mut deps);
                     continue;
                 }
@@ -521,6 +525,14 @@ fn task(
         false => None,
     };
     Ok((fresh::apply(check, item, &commands, &deps), exits))
+}
+
+/// A call's `vars:` (`- task: build` with `vars: { OS: mac }`): the
+/// dependency is the task as it is, once, so they are left out, warned.
+fn call_vars(ctx: &mut Ctx, call: &Map) {
+    if let Some((k, _)) = entry(call, "vars") {
+        ctx.warn.key("W0900", k, "the call's `vars` are left out: the dependency is the task with its own values, run once however often it is called");
+    }
 }
 
 fn dep(
