@@ -135,7 +135,7 @@ enum Command {
     Export(export::ExportArgs),
     /// Convert a GitHub Actions workflow or a Taskfile into a `.wf` workflow.
     #[command(
-        after_help = "See docs/import.md for what maps to what, and the warnings W0900-W0908 (each construct without a `.wf` equivalent, with its place).\n\nExamples:\n  wfc import .github/workflows/ci.yml -o ci.wf\n  wfc import Taskfile.yml -o tasks.wf\n  wfc import build.yaml --from taskfile\n\nExit status: 0 written (warnings on stderr), 2 unreadable file, not YAML, or not a workflow of the format."
+        after_help = "See docs/import.md for what maps to what, and the warnings W0900-W0909 (each construct without a `.wf` equivalent, with its place).\n\nExamples:\n  wfc import .github/workflows/ci.yml -o ci.wf\n  wfc import Taskfile.yml -o tasks.wf\n  wfc import build.yaml --from taskfile\n\nExit status: 0 written (warnings on stderr), 2 unreadable file, not YAML, or not a workflow of the format."
     )]
     Import(import::ImportArgs),
     /// List recorded runs, newest first.

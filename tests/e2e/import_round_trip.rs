@@ -90,6 +90,31 @@ fn shape(plan: &serde_json::Value) -> Shape {
     }
 }
 
+/// The checks the export computes where no `.wf` text of them is left (a
+/// value `jq` computes, an http step's status code): the import refuses
+/// them (W0902), a stand-in `STEP-condition` that fails before the step.
+const REFUSED: &[(&str, &[&str])] = &[
+    ("examples/incident.wf", &["recovered-condition"]),
+    ("examples/ml-train.wf", &["good_enough-condition"]),
+    (
+        "examples/test-suite.wf",
+        &["green-beta-condition", "green-stable-condition"],
+    ),
+];
+
+/// `shape` without the stand-ins `file`'s refused conditions have (each
+/// must be there), or what is missing.
+fn without_stand_ins(file: &str, mut shape: Shape) -> Result<Shape, String> {
+    let stand_ins = REFUSED.iter().filter(|(f, _)| *f == file);
+    for name in stand_ins.flat_map(|(_, s)| s.iter()) {
+        if !shape.steps.remove(*name) {
+            return Err(format!("no stand-in `{name}` for a refused condition"));
+        }
+        shape.reach.retain(|(a, b)| a != name && b != name);
+    }
+    Ok(shape)
+}
+
 #[test]
 fn github_exports_import_back_to_the_same_dag() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -141,6 +166,13 @@ fn github_exports_import_back_to_the_same_dag() {
         )
         .unwrap();
         let (want, got) = (shape(&original), shape(&back));
+        let got = match without_stand_ins(file, got) {
+            Ok(got) => got,
+            Err(why) => {
+                wrong.push(format!("{file}: {why}"));
+                continue;
+            }
+        };
         if want != got {
             wrong.push(format!(
                 "{file}:\n  original {want:?}\n  imported {got:?}\n{}",

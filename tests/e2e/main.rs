@@ -131,6 +131,7 @@ mod folder_links;
 mod full_disk;
 mod history_filters;
 mod import;
+mod import_meaning;
 mod import_round_trip;
 mod imports;
 mod incremental;

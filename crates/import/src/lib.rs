@@ -9,12 +9,15 @@
 //! checks it with the language's own checker, so what `wfc import` prints
 //! passes `wfc check` and `wfc fmt --check`.
 
+mod edges;
 mod finish;
 mod github;
 mod literal;
 mod model;
 mod names;
 mod taskfile;
+#[cfg(test)]
+mod tests;
 mod yaml;
 
 use std::path::Path;

@@ -56,6 +56,9 @@ pub enum Item {
         deps: Vec<String>,
         items: Vec<Item>,
     },
+    /// Items written one after another where the group stands, each with
+    /// its own edges: a job's steps that are no `sequence`.
+    Group(Vec<Item>),
 }
 
 #[derive(Default)]
@@ -69,19 +72,21 @@ pub struct Step {
     /// A check gate's condition and `on fail` mode.
     pub check: Option<(String, String)>,
     pub shell: Option<String>,
-    pub workdir: Option<String>,
+    pub workdir: Option<Text>,
     pub env: Vec<(String, Text)>,
     pub deps: Vec<String>,
     pub after: Vec<String>,
     pub timeout: Option<String>,
     pub optional: bool,
     /// (name, glob, optional).
-    pub artifacts: Vec<(String, String, bool)>,
+    pub artifacts: Vec<(String, Text, bool)>,
     /// Declared outputs the command writes (`NAME`, a string, or a
     /// script's `NAME:KIND`).
     pub outputs: Vec<String>,
     /// `on failure rollback { … }`.
     pub rollback: Vec<Item>,
+    /// `sources [ … ]`: the files whose contents make it up to date.
+    pub sources: Vec<Text>,
 }
 
 impl Item {
@@ -92,7 +97,8 @@ impl Item {
             Item::Sequence { items, .. }
             | Item::ForEach { items, .. }
             | Item::If { items, .. }
-            | Item::WaitAny { items, .. } => items.first_mut().and_then(Item::first_step),
+            | Item::WaitAny { items, .. }
+            | Item::Group(items) => items.first_mut().and_then(Item::first_step),
         }
     }
 
@@ -103,17 +109,20 @@ impl Item {
             Item::Sequence { items, .. }
             | Item::ForEach { items, .. }
             | Item::If { items, .. }
-            | Item::WaitAny { items, .. } => items.iter_mut().find_map(|i| i.step_named(name)),
+            | Item::WaitAny { items, .. }
+            | Item::Group(items) => items.iter_mut().find_map(|i| i.step_named(name)),
         }
     }
 
-    /// Every step name of an item, and whether it is inside a loop.
-    pub fn step_names(&self, in_loop: bool, out: &mut Vec<(String, bool)>) {
+    /// Every step of an item: its name, whether it is inside a loop, and
+    /// whether it is `optional`.
+    pub fn step_names(&self, in_loop: bool, out: &mut Vec<(String, bool, bool)>) {
         match self {
-            Item::Step(s) => out.push((s.name.clone(), in_loop)),
-            Item::Sequence { items, .. } | Item::If { items, .. } | Item::WaitAny { items, .. } => {
-                items.iter().for_each(|i| i.step_names(in_loop, out))
-            }
+            Item::Step(s) => out.push((s.name.clone(), in_loop, s.optional)),
+            Item::Sequence { items, .. }
+            | Item::If { items, .. }
+            | Item::WaitAny { items, .. }
+            | Item::Group(items) => items.iter().for_each(|i| i.step_names(in_loop, out)),
             Item::ForEach { items, .. } => items.iter().for_each(|i| i.step_names(true, out)),
         }
     }
@@ -173,7 +182,8 @@ impl Workflow {
                     Item::Sequence { items, .. }
                     | Item::ForEach { items, .. }
                     | Item::If { items, .. }
-                    | Item::WaitAny { items, .. } => walk(items, var, out),
+                    | Item::WaitAny { items, .. }
+                    | Item::Group(items) => walk(items, var, out),
                 }
             }
         }
@@ -262,6 +272,7 @@ fn deps_line(o: &mut Out, deps: &[String]) {
 fn write_item(o: &mut Out, item: &Item) {
     match item {
         Item::Step(s) => write_step(o, s),
+        Item::Group(items) => write_members(o, items),
         Item::Sequence { name, deps, items } => {
             o.open(&format!("sequence {name}"));
             deps_line(o, deps);
@@ -339,13 +350,17 @@ fn write_step(o: &mut Out, s: &Step) {
         o.line(&format!("shell {}", literal::string(sh)));
     }
     if let Some(w) = &s.workdir {
-        o.line(&format!("workdir {}", literal::string(w)));
+        o.line(&format!("workdir {}", literal::quoted(w)));
     }
     if !s.env.is_empty() {
         map_block(o, "env", &s.env);
     }
     if let Some(t) = &s.timeout {
         o.line(&format!("timeout {t}"));
+    }
+    if !s.sources.is_empty() {
+        let globs: Vec<String> = s.sources.iter().map(literal::quoted).collect();
+        o.line(&format!("sources [{}]", globs.join(", ")));
     }
     if s.optional {
         o.line("optional");
@@ -371,7 +386,7 @@ fn write_step(o: &mut Out, s: &Step) {
         o.open("artifacts");
         for (k, glob, optional) in &s.artifacts {
             let optional = if *optional { " optional" } else { "" };
-            o.line(&format!("{k} = {}{optional}", literal::string(glob)));
+            o.line(&format!("{k} = {}{optional}", literal::quoted(glob)));
         }
         o.close();
     }

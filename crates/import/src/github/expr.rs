@@ -11,6 +11,9 @@ pub enum Ex {
     Not(Box<Ex>),
     Bin(&'static str, Box<Ex>, Box<Ex>),
     Call(String, Vec<Ex>),
+    /// A `.wf` expression already: a context path translated, or what a
+    /// status function stands for.
+    Wf(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -183,53 +186,11 @@ pub fn unwrap(s: &str) -> &str {
     }
 }
 
-/// How a job or step ran, from the status functions of its `if:`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// `success()`, or none: after what it needs succeeded.
-    Success,
-    /// `always()`, `!cancelled()`: after what it needs ended, however.
-    Always,
-    /// `failure()`: when something it needs failed.
-    Failure,
-}
+/// GitHub's functions of how earlier steps or jobs ended.
+pub const STATUS_FNS: [&str; 4] = ["success", "always", "failure", "cancelled"];
 
-/// Splits the status functions off the top-level `&&` of a condition: the
-/// status and what remains (`None`: nothing).
-pub fn split_status(e: Ex) -> Result<(Status, Option<Ex>), String> {
-    let mut parts = Vec::new();
-    flatten_and(e, &mut parts);
-    let mut status = Status::Success;
-    let mut rest: Option<Ex> = None;
-    for p in parts {
-        let this = match &p {
-            Ex::Call(f, a) if a.is_empty() && f == "success" => Some(Status::Success),
-            Ex::Call(f, a) if a.is_empty() && f == "always" => Some(Status::Always),
-            Ex::Call(f, a) if a.is_empty() && f == "failure" => Some(Status::Failure),
-            Ex::Not(inner) if matches!(&**inner, Ex::Call(f, a) if a.is_empty() && f == "cancelled") => {
-                Some(Status::Always)
-            }
-            _ => None,
-        };
-        match this {
-            Some(s) if status == Status::Success => status = s,
-            Some(Status::Success) => {}
-            Some(_) => return Err("two status functions".into()),
-            None => {
-                if contains_call(&p, &["success", "always", "failure", "cancelled"]) {
-                    return Err("a status function inside another expression".into());
-                }
-                rest = Some(match rest {
-                    None => p,
-                    Some(r) => Ex::Bin("&&", Box::new(r), Box::new(p)),
-                })
-            }
-        }
-    }
-    Ok((status, rest))
-}
-
-fn flatten_and(e: Ex, out: &mut Vec<Ex>) {
+/// The terms of the top-level `&&` of `e`.
+pub fn flatten_and(e: Ex, out: &mut Vec<Ex>) {
     match e {
         Ex::Bin("&&", a, b) => {
             flatten_and(*a, out);
@@ -237,6 +198,11 @@ fn flatten_and(e: Ex, out: &mut Vec<Ex>) {
         }
         e => out.push(e),
     }
+}
+
+/// Whether `e` calls a status function.
+pub fn has_status(e: &Ex) -> bool {
+    contains_call(e, &STATUS_FNS)
 }
 
 fn contains_call(e: &Ex, names: &[&str]) -> bool {
@@ -250,6 +216,177 @@ fn contains_call(e: &Ex, names: &[&str]) -> bool {
     }
 }
 
+/// A context path as a `.wf` expression, `Ok(None)` to keep it for
+/// [`resolve`], or why not.
+pub type Binder<'a> = dyn FnMut(&[String]) -> Result<Option<String>, String> + 'a;
+
+/// `e` with its context paths translated by `path`.
+pub fn bind(e: &Ex, path: &mut Binder) -> Result<Ex, String> {
+    Ok(match e {
+        Ex::Path(p) => match path(p)? {
+            Some(wf) => Ex::Wf(wf),
+            None => e.clone(),
+        },
+        Ex::Not(a) => Ex::Not(Box::new(bind(a, path)?)),
+        Ex::Bin(op, a, b) => Ex::Bin(op, Box::new(bind(a, path)?), Box::new(bind(b, path)?)),
+        Ex::Call(f, args) => Ex::Call(
+            f.clone(),
+            args.iter()
+                .map(|a| bind(a, path))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// What a condition reads of how earlier steps ended, as `.wf`: the
+/// status functions, and the result of a job it needs.
+pub trait Ended {
+    /// `success()`, `failure()` or `always()`.
+    fn status(&mut self, f: &str) -> Result<Ex, String>;
+    /// `needs.JOB.result == RESULT` (`real`: the step's own outcome, the
+    /// export's `needs.JOB.outputs.wfc-result || …`, not its job's).
+    fn result(&mut self, job: &str, result: &str, real: bool) -> Result<Ex, String>;
+}
+
+/// `e` with what it reads of how steps ended resolved by `ended`, folded
+/// where a status function gave `true` or `false`. `!cancelled()` is
+/// `true`: a run that is cancelled starts no new step (but an `after` one:
+/// docs/import.md says so); `cancelled()` has no `.wf` equivalent.
+pub fn resolve(e: &Ex, ended: &mut dyn Ended) -> Result<Ex, String> {
+    let out = match e {
+        Ex::Call(f, a) if a.is_empty() && f == "cancelled" => {
+            return Err("`cancelled()`: a `.wf` step cannot tell that the run was cancelled".into())
+        }
+        Ex::Not(inner) if matches!(&**inner, Ex::Call(f, a) if a.is_empty() && f == "cancelled") => {
+            Ex::Bool(true)
+        }
+        Ex::Call(f, a) if a.is_empty() && STATUS_FNS.contains(&f.as_str()) => ended.status(f)?,
+        Ex::Bin(op @ ("==" | "!="), a, b)
+            if result_read(a).is_some() || result_read(b).is_some() =>
+        {
+            let (read, lit) = match (result_read(a), &**b, result_read(b), &**a) {
+                (Some(r), Ex::Str(lit), _, _) | (_, _, Some(r), Ex::Str(lit)) => (r, lit),
+                _ => {
+                    return Err(
+                        "a job's `result` compared with something else than a string".into(),
+                    )
+                }
+            };
+            let is = ended.result(read.0, &lit.to_ascii_lowercase(), read.1)?;
+            match *op {
+                "==" => is,
+                _ => not(is),
+            }
+        }
+        // The export's `contains(fromJSON('["success","skipped"]'), RESULT)`.
+        Ex::Call(f, args) if f == "contains" && args.len() == 2 => match result_read(&args[1]) {
+            Some((job, real)) => {
+                let list = match &args[0] {
+                    Ex::Call(j, x) if j == "fromjson" && x.len() == 1 => match &x[0] {
+                        Ex::Str(json) => serde_json::from_str::<Vec<String>>(json).ok(),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let list = list.ok_or("`contains` over a job's `result` and no list of results")?;
+                let mut any = Ex::Bool(false);
+                for r in list {
+                    any = or(any, ended.result(job, &r.to_ascii_lowercase(), real)?);
+                }
+                any
+            }
+            None => Ex::Call(
+                f.clone(),
+                args.iter()
+                    .map(|a| resolve(a, ended))
+                    .collect::<Result<_, _>>()?,
+            ),
+        },
+        Ex::Path(p) if p.first().is_some_and(|x| x == "needs") => {
+            return Err(format!(
+                "`{}` read otherwise than compared with a result",
+                p.join(".")
+            ))
+        }
+        Ex::Not(a) => not(resolve(a, ended)?),
+        Ex::Bin("&&", a, b) => and(resolve(a, ended)?, resolve(b, ended)?),
+        Ex::Bin("||", a, b) => or(resolve(a, ended)?, resolve(b, ended)?),
+        Ex::Bin(op, a, b) => Ex::Bin(
+            op,
+            Box::new(resolve(a, ended)?),
+            Box::new(resolve(b, ended)?),
+        ),
+        Ex::Call(f, args) => Ex::Call(
+            f.clone(),
+            args.iter()
+                .map(|a| resolve(a, ended))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other.clone(),
+    };
+    Ok(out)
+}
+
+/// The job whose result `e` reads (`needs.J.result`), and whether it is
+/// the step's own outcome (`needs.J.outputs.wfc-result || needs.J.result`,
+/// wfc's export of an `optional` step's).
+fn result_read(e: &Ex) -> Option<(&str, bool)> {
+    fn job<'e>(p: &'e Ex, tail: &[&str]) -> Option<&'e str> {
+        match p {
+            Ex::Path(p) if p.len() == 2 + tail.len() && p[0] == "needs" && p[2..] == *tail => {
+                Some(p[1].as_str())
+            }
+            _ => None,
+        }
+    }
+    match e {
+        Ex::Bin("||", a, b) => {
+            let j = job(a, &["outputs", "wfc-result"])?;
+            (job(b, &["result"]) == Some(j)).then_some((j, true))
+        }
+        e => job(e, &["result"]).map(|j| (j, false)),
+    }
+}
+
+fn not(e: Ex) -> Ex {
+    match e {
+        Ex::Bool(b) => Ex::Bool(!b),
+        e => Ex::Not(Box::new(e)),
+    }
+}
+
+/// `a && b`, folded.
+pub fn and(a: Ex, b: Ex) -> Ex {
+    match (a, b) {
+        (Ex::Bool(true), x) | (x, Ex::Bool(true)) => x,
+        (Ex::Bool(false), _) | (_, Ex::Bool(false)) => Ex::Bool(false),
+        (a, b) => Ex::Bin("&&", Box::new(a), Box::new(b)),
+    }
+}
+
+fn or(a: Ex, b: Ex) -> Ex {
+    match (a, b) {
+        (Ex::Bool(false), x) | (x, Ex::Bool(false)) => x,
+        (Ex::Bool(true), _) | (_, Ex::Bool(true)) => Ex::Bool(true),
+        (a, b) => Ex::Bin("||", Box::new(a), Box::new(b)),
+    }
+}
+
+/// In a comparison of `fromJSON(TEXT)` with a number: TEXT, the number,
+/// and whether the number is on the left.
+fn number_of_text<'e>(a: &'e Ex, b: &'e Ex) -> Option<(&'e Ex, &'e Ex, bool)> {
+    let text = |e: &'e Ex| match e {
+        Ex::Call(f, args) if f == "fromjson" && args.len() == 1 => Some(&args[0]),
+        _ => None,
+    };
+    match (text(a), b, text(b), a) {
+        (Some(t), Ex::Num(_), _, _) => Some((t, b, false)),
+        (_, _, Some(t), Ex::Num(_)) => Some((t, a, true)),
+        _ => None,
+    }
+}
+
 /// `e` as a `.wf` expression; `path` translates a context path (or says why not).
 pub fn to_wf(
     e: &Ex,
@@ -257,11 +394,24 @@ pub fn to_wf(
 ) -> Result<String, String> {
     Ok(match e {
         Ex::Path(p) => path(p)?,
+        Ex::Wf(wf) => wf.clone(),
         Ex::Str(s) => crate::literal::string(s),
         Ex::Num(n) if n.parse::<f64>().is_ok() => n.clone(),
         Ex::Num(n) => return Err(format!("the number `{n}`")),
         Ex::Bool(b) => b.to_string(),
         Ex::Not(a) => format!("!({})", to_wf(a, path)?),
+        // `fromJSON(x) >= 80`: the text `x` read as a number.
+        Ex::Bin(op @ ("==" | "!=" | "<" | "<=" | ">" | ">="), a, b)
+            if number_of_text(a, b).is_some() =>
+        {
+            let (text, n, flipped) = number_of_text(a, b).unwrap_or((a, b, false));
+            let x = format!("float({})", to_wf(text, path)?);
+            let n = to_wf(n, path)?;
+            match flipped {
+                false => format!("({x} {op} {n})"),
+                true => format!("({n} {op} {x})"),
+            }
+        }
         Ex::Bin(op, a, b) => format!("({} {op} {})", to_wf(a, path)?, to_wf(b, path)?),
         Ex::Call(f, args) => {
             let wf = match (f.as_str(), args.len()) {
@@ -305,11 +455,54 @@ mod tests {
         );
         assert!(wf("steps.x.outputs.y == 'a'").is_err());
         assert!(wf("hashFiles('**/x')").is_err());
-        let (s, rest) = split_status(parse("always() && github.ref == 'x'").unwrap()).unwrap();
-        assert_eq!(s, Status::Always);
-        assert!(rest.is_some());
-        let (s, rest) = split_status(parse("failure()").unwrap()).unwrap();
-        assert_eq!((s, rest), (Status::Failure, None));
-        assert!(split_status(parse("failure() || always()").unwrap()).is_err());
+        // (`^` is not read: the term is refused, the rest kept.)
+        assert!(parse("a ^ b").is_err());
+    }
+
+    /// Status functions over two steps before, `a` and a loop's `b`.
+    struct Two;
+    impl Ended for Two {
+        fn status(&mut self, f: &str) -> Result<Ex, String> {
+            Ok(match f {
+                "failure" => Ex::Wf("F".into()),
+                "success" => Ex::Wf("S".into()),
+                _ => Ex::Bool(true),
+            })
+        }
+        fn result(&mut self, job: &str, result: &str, real: bool) -> Result<Ex, String> {
+            Ok(Ex::Wf(format!("{job}:{result}:{real}")))
+        }
+    }
+
+    fn resolved(s: &str) -> Result<String, String> {
+        let e = resolve(&parse(unwrap(s))?, &mut Two)?;
+        to_wf(&e, &mut |p| Ok(p.join(".")))
+    }
+
+    #[test]
+    fn status_functions_resolve_and_fold() {
+        assert_eq!(resolved("failure()").unwrap(), "F");
+        assert_eq!(resolved("always() && x == 'a'").unwrap(), "(x == \"a\")");
+        assert_eq!(resolved("always() || x == 'a'").unwrap(), "true");
+        assert_eq!(resolved("!cancelled()").unwrap(), "true");
+        assert_eq!(resolved("failure() || success()").unwrap(), "(F || S)");
+        assert!(resolved("cancelled()").is_err());
+        assert!(resolved("failure() && cancelled()").is_err());
+        assert_eq!(
+            resolved("needs.a.result != 'Failure'").unwrap(),
+            "!(a:failure:false)"
+        );
+        assert_eq!(
+            resolved(
+                "contains(fromJSON('[\"success\",\"skipped\"]'), (needs.a.outputs.wfc-result || needs.a.result))"
+            )
+            .unwrap(),
+            "(a:success:true || a:skipped:true)"
+        );
+        assert!(resolved("needs.a.result").is_err());
+        assert_eq!(
+            resolved("fromJSON(t.outputs.n) >= 80").unwrap(),
+            "(float(t.outputs.n) >= 80)"
+        );
     }
 }

@@ -20,6 +20,9 @@ pub enum Helper {
     Quiet,
     /// The step before it keeps these artifacts: (name, glob, optional).
     Artifact(String, String, bool),
+    /// `actions/upload-artifact`: the step before it keeps these files, as
+    /// written: (`name`, `path`, optional) ([`super::upload`]).
+    Upload(String, String, bool),
     /// The step before it declares these outputs.
     Outputs(Vec<String>),
     /// The step before it declares these outputs of these types: (name, type).
@@ -65,7 +68,7 @@ pub fn helper(step: &Map, wfc: bool) -> Option<Helper> {
             let path = with("path").unwrap_or_else(|| ".".into());
             let name = with("name").unwrap_or_else(|| "artifact".into());
             let optional = with("if-no-files-found").as_deref() != Some("error");
-            return Some(Helper::Artifact(name, glob_of(&path), optional));
+            return Some(Helper::Upload(name, path, optional));
         }
         _ => {}
     }
@@ -150,21 +153,6 @@ pub fn helper(step: &Map, wfc: bool) -> Option<Helper> {
         return Some(Helper::Quiet);
     }
     None
-}
-
-/// An uploaded path as a glob: a folder's files at any depth.
-fn glob_of(path: &str) -> String {
-    let p = path.trim_start_matches("./").trim_end_matches('/');
-    if p.is_empty() || p == "." {
-        "**/*".into()
-    } else if p.contains(['*', '?', '['])
-        || p.rsplit('/').next().is_some_and(|last| last.contains('.'))
-    {
-        // A glob, or a file's path, as it is.
-        p.to_string()
-    } else {
-        format!("{p}/**/*")
-    }
 }
 
 /// The script of a step wfc's export wrote, without what the export added

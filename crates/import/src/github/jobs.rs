@@ -1,50 +1,35 @@
 //! Jobs: a job of one step is a step, of several a `sequence` (its steps
-//! share a workspace, as on one runner); `needs` is `depends on`, a matrix
-//! nested `for each … parallel` loops, a job's `if` an `if` block (or
-//! `after` for `always()`, a `.status` test for `failure()`).
+//! share a workspace, as on one runner) or steps with edges of their own
+//! ([`super::order`]); `needs` is `depends on`, a matrix nested `for each …
+//! parallel` loops, a job's `if` an `if` block ([`super::when`]: a status
+//! function is `after` what it needs, and a test of the `.status` of the
+//! steps of every job before it).
 
-use super::expr::{self, Status};
+use super::expr::{self, Ex};
 use super::helpers::{self, Helper, Mark};
-use super::step::step;
+use super::order::{self, Member};
+use super::step::steps;
 use super::text::{self, Scope};
+use super::when::{self, Before, Guard, On, Steps};
 use super::{one_line, Ctx, Env};
+use crate::edges::Exits;
 use crate::literal::Text;
 use crate::model::{Item, Step};
-use crate::names;
 use crate::yaml::{self, entry, str_of, Map, Scalar};
 use crate::ImportError;
 use marked_yaml::Node;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A job converted, before its `needs` and `if` are placed.
 pub(super) struct Job {
     pub name: String,
     pub item: Item,
     pub needs: Vec<String>,
-    pub status: Status,
-    pub cond: Option<String>,
-    pub comments: Vec<String>,
+    pub guard: Guard,
+    /// What a job needing it waits for.
+    pub exits: Exits,
     /// wfc's export marked it a handler's or a compensation's.
     pub mark: Option<Mark>,
-}
-
-impl Job {
-    /// A job named `name` holding nothing yet.
-    pub(super) fn new(name: &str) -> Job {
-        Job {
-            name: name.to_string(),
-            item: Item::Sequence {
-                name: String::new(),
-                deps: Vec::new(),
-                items: Vec::new(),
-            },
-            needs: Vec::new(),
-            status: Status::Success,
-            cond: None,
-            comments: Vec::new(),
-            mark: None,
-        }
-    }
 }
 
 /// The main graph's items and the handlers' (head, items).
@@ -55,7 +40,7 @@ pub(crate) type Converted = (Vec<Item>, Vec<(String, Vec<Item>)>);
 pub(super) struct JobDefaults {
     pub env: Env,
     pub shell: Option<String>,
-    pub workdir: Option<String>,
+    pub workdir: Option<Text>,
     pub timeout: Option<String>,
     pub optional: bool,
 }
@@ -125,6 +110,9 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
             ctx.step_of_job
                 .insert(key.as_str().to_string(), given.name.clone());
         }
+        if let Some(b) = body.as_mapping().filter(|_| ctx.wfc) {
+            job_outputs(ctx, key.as_str(), &given.name, b);
+        }
         ids.insert(key.as_str().to_string(), given.name);
     }
     for p in &paused {
@@ -142,18 +130,124 @@ pub(crate) fn jobs(ctx: &mut Ctx, jobs: &Map) -> Result<Converted, ImportError> 
         };
         converted.push(job(ctx, key, &ids[key.as_str()], body, &ids)?);
     }
-    // Each job's steps, for `failure()`: (name, inside a loop).
-    let mut steps: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
+    // Each job's steps and exits, for the status functions and `needs`.
+    let mut known = Known {
+        ids: ids.clone(),
+        ..Known::default()
+    };
     for j in &converted {
         let mut names = Vec::new();
         j.item.step_names(false, &mut names);
-        steps.insert(j.name.clone(), names);
+        known.steps.insert(j.name.clone(), names);
+        known.exits.insert(j.name.clone(), j.exits.clone());
+        known.needs.insert(j.name.clone(), j.needs.clone());
+    }
+    if !ctx.wfc {
+        known.skips = skips(&converted);
     }
     let (marked, main): (Vec<Job>, Vec<Job>) =
         converted.into_iter().partition(|j| j.mark.is_some());
-    let mut items: Vec<Item> = main.into_iter().map(|j| place(j, &steps)).collect();
-    let handlers = fold_marked(marked, &mut items);
+    let mut items: Vec<Item> = main.into_iter().map(|j| place(ctx, j, &known)).collect();
+    let handlers = fold_marked(ctx, marked, &mut items);
     Ok((items, handlers))
+}
+
+/// Every job's steps, exits and needs, by the job's name.
+#[derive(Default)]
+struct Known {
+    /// The job's name of each job id.
+    ids: BTreeMap<String, String>,
+    steps: BTreeMap<String, Steps>,
+    exits: BTreeMap<String, Exits>,
+    needs: BTreeMap<String, Vec<String>>,
+    /// The jobs GitHub may skip: by their `if`, or as a need was skipped.
+    skips: BTreeSet<String>,
+}
+
+/// The jobs that may be skipped: those whose condition may not hold, and
+/// without a status function those needing one that may be skipped.
+fn skips(jobs: &[Job]) -> BTreeSet<String> {
+    /// `always()` holds; what else a status function reads is unknown.
+    struct Unknown;
+    impl expr::Ended for Unknown {
+        fn status(&mut self, f: &str) -> Result<Ex, String> {
+            Ok(match f {
+                "always" => Ex::Bool(true),
+                _ => Ex::Wf(f.to_string()),
+            })
+        }
+        fn result(&mut self, job: &str, _: &str, _: bool) -> Result<Ex, String> {
+            Ok(Ex::Wf(job.to_string()))
+        }
+    }
+    let own = |j: &Job| {
+        j.guard
+            .cond
+            .as_ref()
+            .is_some_and(|c| expr::resolve(c, &mut Unknown) != Ok(Ex::Bool(true)))
+    };
+    let mut out: BTreeSet<String> = jobs
+        .iter()
+        .filter(|j| own(j))
+        .map(|j| j.name.clone())
+        .collect();
+    // (Each round adds a job or ends: at most one round a job.)
+    loop {
+        let more: Vec<String> = jobs
+            .iter()
+            .filter(|j| !out.contains(&j.name) && !j.guard.status)
+            .filter(|j| j.needs.iter().any(|n| out.contains(n)))
+            .map(|j| j.name.clone())
+            .collect();
+        if more.is_empty() {
+            return out;
+        }
+        out.extend(more);
+    }
+}
+
+impl Known {
+    /// The steps of `job`'s ancestors (its needs, theirs…): what GitHub's
+    /// status functions of a job read.
+    fn ancestors(&self, job: &[String]) -> Steps {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<&String> = job.iter().collect();
+        let mut out = Vec::new();
+        while let Some(j) = todo.pop() {
+            if seen.insert(j.clone()) {
+                out.extend(self.steps.get(j).into_iter().flatten().cloned());
+                todo.extend(self.needs.get(j).into_iter().flatten());
+            }
+        }
+        out
+    }
+}
+
+/// The outputs the steps of a job of wfc's export declare: the `.wf`
+/// step of each (job id, output), from the export's `outputs` helpers
+/// (`WF_DECLARED`; `ID-outputs` after step `ID`, `outputs` after a job's
+/// one step, named as the job: `name`).
+fn job_outputs(ctx: &mut Ctx, job: &str, name: &str, body: &Map) {
+    let steps = entry(body, "steps").and_then(|(_, s)| s.as_sequence());
+    for step in steps
+        .into_iter()
+        .flat_map(|l| l.iter())
+        .filter_map(|s| s.as_mapping())
+    {
+        let Some(Helper::Outputs(declared)) = helpers::helper(step, true) else {
+            continue;
+        };
+        let id = entry(step, "id").and_then(|(_, v)| str_of(v)).unwrap_or("");
+        let owner = match id.strip_suffix("-outputs") {
+            Some(owner) => owner.to_string(),
+            None => name.to_string(),
+        };
+        // (A script's are typed: `kept:int`.)
+        for x in declared.iter().filter_map(|d| d.split(':').next()) {
+            ctx.job_outputs
+                .insert((job.to_string(), x.to_string()), owner.clone());
+        }
+    }
 }
 
 /// Whether `body` is the export's finder of the failed step.
@@ -175,7 +269,7 @@ fn real_steps(ctx: &Ctx, body: &Map) -> usize {
 
 /// wfc's handler jobs as handlers, its compensation jobs as the rollbacks
 /// of their steps (in `items`), each keeping its needs within its own graph.
-fn fold_marked(marked: Vec<Job>, items: &mut [Item]) -> Vec<(String, Vec<Item>)> {
+fn fold_marked(ctx: &mut Ctx, marked: Vec<Job>, items: &mut [Item]) -> Vec<(String, Vec<Item>)> {
     let graph_of = |j: &Job| match &j.mark {
         Some(Mark::Handler(h)) => h.to_string(),
         Some(Mark::Rollback(t)) => format!("rollback {t}"),
@@ -190,9 +284,16 @@ fn fold_marked(marked: Vec<Job>, items: &mut [Item]) -> Vec<(String, Vec<Item>)>
         let graph = graph_of(&j);
         let mark = j.mark.take();
         j.needs.retain(|n| graphs.get(n) == Some(&graph));
-        j.status = Status::Success;
-        j.cond = None;
-        let item = place(j, &BTreeMap::new());
+        j.guard = Guard::default();
+        let known = Known {
+            exits: j
+                .needs
+                .iter()
+                .map(|n| (n.clone(), Exits::named(n)))
+                .collect(),
+            ..Known::default()
+        };
+        let item = place(ctx, j, &known);
         match mark {
             Some(Mark::Handler(h)) => match handlers.iter_mut().find(|(k, _)| k == h) {
                 Some((_, xs)) => xs.push(item),
@@ -209,7 +310,7 @@ fn fold_marked(marked: Vec<Job>, items: &mut [Item]) -> Vec<(String, Vec<Item>)>
     handlers
 }
 
-fn shape(ctx: &Ctx, node: &Node, message: &str) -> ImportError {
+pub(super) fn shape(ctx: &Ctx, node: &Node, message: &str) -> ImportError {
     ImportError::input(
         "E0902",
         yaml::node_span(ctx.warn.text, node),
@@ -218,60 +319,67 @@ fn shape(ctx: &Ctx, node: &Node, message: &str) -> ImportError {
     )
 }
 
-/// Puts a job's `needs` and `if` around it.
-fn place(j: Job, steps: &BTreeMap<String, Vec<(String, bool)>>) -> Item {
-    let mut item = j.item;
-    let mut deps = j.needs.clone();
-    let mut cond = j.cond;
-    match j.status {
-        Status::Success => {}
-        Status::Always => {
-            if let Some(first) = item.first_step() {
-                first.after = std::mem::take(&mut deps);
-            }
-        }
-        Status::Failure => {
-            let failed: Vec<String> = j
-                .needs
-                .iter()
-                .flat_map(|n| steps.get(n).into_iter().flatten())
-                .map(|(s, in_loop)| match in_loop {
-                    true => format!("contains({s}.status, \"failed\")"),
-                    false => format!("{s}.status == \"failed\""),
-                })
-                .collect();
-            if !failed.is_empty() {
-                let any = format!("({})", failed.join(" || "));
-                cond = Some(match cond {
-                    Some(c) => format!("{c} && {any}"),
-                    None => any,
-                });
-                deps.clear();
+/// Puts a job's `needs` and `if` around it: `depends on` what each need
+/// exits by, or with a status function `after` it and the condition over
+/// the `.status` of the steps of every job before it (GitHub's `failure()`
+/// of a job is any ancestor's failure).
+fn place(ctx: &mut Ctx, j: Job, known: &Known) -> Item {
+    let mut entry = Exits::default();
+    let mut g = j.guard;
+    for n in &j.needs {
+        let e = known
+            .exits
+            .get(n)
+            .cloned()
+            .unwrap_or_else(|| Exits::named(n));
+        match g.status {
+            true => entry.after.extend(e.ends),
+            false => {
+                entry.deps.extend(e.deps);
+                entry.after.extend(e.after);
             }
         }
     }
-    if let Some(cond) = cond {
-        return Item::If {
-            cond,
-            deps,
-            comments: j.comments,
-            items: vec![item],
+    // GitHub skips a job whose need was skipped, where a `.wf` step whose
+    // dependency is absent runs: it runs when each such need succeeded.
+    if !g.status {
+        let by_name = |x: &str| known.steps.get(x).cloned();
+        let mut of = Before {
+            steps: Vec::new(),
+            jobs: &by_name,
         };
+        for n in j.needs.iter().filter(|n| known.skips.contains(*n)) {
+            if let Ok(ran) = expr::Ended::result(&mut of, n, "success", false) {
+                g.cond = Some(match g.cond.take() {
+                    Some(c) => expr::and(c, ran),
+                    None => ran,
+                });
+            }
+        }
     }
-    set_deps(&mut item, deps);
-    if let (Some(first), false) = (item.first_step(), j.comments.is_empty()) {
-        first.comments.extend(j.comments);
-    }
-    item
-}
-
-fn set_deps(item: &mut Item, new: Vec<String>) {
-    match item {
-        Item::Step(s) => s.deps.extend(new),
-        Item::Sequence { deps, .. }
-        | Item::ForEach { deps, .. }
-        | Item::If { deps, .. }
-        | Item::WaitAny { deps, .. } => deps.extend(new),
+    let jobs = |n: &str| {
+        let name = known.ids.get(n).filter(|x| j.needs.contains(x))?;
+        known.steps.get(name).cloned()
+    };
+    let mut before = Before {
+        steps: if g.status {
+            known.ancestors(&j.needs)
+        } else {
+            Vec::new()
+        },
+        jobs: &jobs,
+    };
+    let cond = match order::condition(ctx, &g, &mut before, On::Job) {
+        Ok(c) => c,
+        Err(why) => {
+            when::refuse(ctx, &mut g, &why, On::Job);
+            None
+        }
+    };
+    let mut out = order::guarded(ctx, j.item, &g, cond, &entry, &j.name);
+    match out.len() {
+        1 => out.remove(0),
+        _ => Item::Group(out),
     }
 }
 
@@ -282,7 +390,14 @@ fn job(
     body: &Map,
     ids: &BTreeMap<String, String>,
 ) -> Result<Job, ImportError> {
-    let mut out = Job::new(name);
+    let mut out = Job {
+        name: name.to_string(),
+        item: Item::Group(Vec::new()),
+        needs: Vec::new(),
+        guard: Guard::default(),
+        exits: Exits::named(name),
+        mark: None,
+    };
     let mut defaults = JobDefaults {
         shell: ctx.shell.clone(),
         workdir: ctx.workdir.clone(),
@@ -361,23 +476,24 @@ fn job(
                         .or(rest.map(|r| (c.clone(), Some(r.to_string()))))
                 });
                 match guard {
-                    Some((cond, None)) => out.cond = Some(cond),
+                    Some((cond, None)) => out.guard.cond = Some(Ex::Wf(cond)),
                     Some((cond, Some(rest))) => {
                         let node = Node::from(format!("${{{{ {rest} }}}}"));
-                        condition(ctx, &scope, &node, &mut out, true);
-                        out.cond = Some(match out.cond.take() {
-                            Some(c) => format!("({c}) && ({cond})"),
+                        out.guard = when::guard(ctx, &scope, &node, On::Job);
+                        let cond = Ex::Wf(format!("({cond})"));
+                        out.guard.cond = Some(match out.guard.cond.take() {
+                            Some(c) => Ex::Bin("&&", Box::new(c), Box::new(cond)),
                             None => cond,
                         });
                     }
-                    None => condition(ctx, &scope, v, &mut out, true),
+                    None => out.guard = when::guard(ctx, &scope, v, On::Job),
                 }
             }
             "steps" => steps_node = Some(v),
             "uses" => uses = Some(v),
             "env" => defaults.env = text::env_map(ctx, v, Some(&scope)),
             "defaults" => {
-                let (shell, workdir) = super::run_defaults(ctx, v, false);
+                let (shell, workdir) = super::run_defaults(ctx, v, Some(&scope));
                 defaults.shell = shell.or(defaults.shell);
                 defaults.workdir = workdir.or(defaults.workdir);
             }
@@ -397,8 +513,12 @@ fn job(
             "the job's `timeout-minutes` bounds each of its steps here, not the job as a whole",
         );
     }
-    let mut body_items = match (steps_node, uses) {
-        (_, Some(u)) => vec![Item::Step(Box::new(reusable(ctx, name, u, body)))],
+    let members = match (steps_node, uses) {
+        (_, Some(u)) => vec![Member {
+            item: Item::Step(Box::new(reusable(ctx, name, u, body))),
+            guard: Guard::default(),
+            optional: defaults.optional,
+        }],
         (Some(s), None) => steps(ctx, name, s, &defaults, &scope)?,
         (None, None) => {
             return Err(ImportError::input(
@@ -409,71 +529,41 @@ fn job(
             ))
         }
     };
-    let mut item = if body_items.len() == 1 {
-        let mut only = body_items.remove(0);
-        if let Item::Step(s) = &mut only {
+    let (mut body_items, exits) = order::compose(ctx, name, members);
+    out.exits = exits;
+    match body_items.as_mut_slice() {
+        [Item::Step(s)] => {
             s.doc.splice(0..0, doc);
         }
-        only
-    } else {
-        let mut seq = Item::Sequence {
-            name: name.to_string(),
-            deps: Vec::new(),
-            items: body_items,
-        };
-        if let (Some(first), false) = (seq.first_step(), doc.is_empty()) {
-            first
-                .comments
-                .splice(0..0, doc.iter().map(|d| format!("job: {d}")));
+        items => {
+            let first = items.first_mut().and_then(Item::first_step);
+            if let Some(step) = first.filter(|_| !doc.is_empty()) {
+                step.comments
+                    .splice(0..0, doc.iter().map(|d| format!("job: {d}")));
+            }
         }
-        seq
-    };
+    }
     let dims = loops.len();
     // wfc's export writes a loop without `parallel` as `max-parallel: 1`.
     let parallel = match parallel {
         Some(1) if ctx.wfc => Some(0),
         p => p,
     };
+    let mut items = body_items;
     for (i, (var, list)) in loops.into_iter().enumerate().rev() {
-        item = Item::ForEach {
+        items = vec![Item::ForEach {
             var,
             list,
             parallel: if i == 0 && dims == 1 { parallel } else { None },
             deps: Vec::new(),
-            items: vec![item],
-        };
+            items,
+        }];
     }
-    out.item = item;
+    out.item = match items.len() {
+        1 => items.remove(0),
+        _ => Item::Group(items),
+    };
     Ok(out)
-}
-
-/// An `if:` of a job (`job`) or a step, into `out` (its status, condition
-/// and, when not translated, a comment).
-pub(super) fn condition(ctx: &mut Ctx, scope: &Scope, node: &Node, out: &mut Job, job: bool) {
-    let Some(src) = str_of(node) else { return };
-    let parsed = expr::parse(expr::unwrap(src)).and_then(expr::split_status);
-    let translated = parsed.and_then(|(status, rest)| {
-        let cond = match rest {
-            Some(e) => Some(expr::to_wf(&e, &mut |p| path(ctx, scope, node, p))?),
-            None => None,
-        };
-        Ok((status, cond))
-    });
-    match translated {
-        Ok((status, cond)) if job || status == Status::Success => {
-            out.status = status;
-            out.cond = cond;
-        }
-        Ok((_, cond)) => {
-            ctx.warn.node("W0908", node, format!("the step condition `{}` reads how earlier steps ended; inside a job's sequence the step runs only after they succeeded", one_line(src)));
-            out.comments.push(format!("if: {}", one_line(src)));
-            out.cond = cond;
-        }
-        Err(why) => {
-            ctx.warn.node("W0902", node, format!("the condition `{}` is not translated ({why}); it is kept as a comment, and the {} runs unconditionally", one_line(src), if job { "job" } else { "step" }));
-            out.comments.push(format!("if: {}", one_line(src)));
-        }
-    }
 }
 
 /// A context path in a condition.
@@ -489,6 +579,10 @@ pub(super) fn path(
             Ok(ctx.inputs[*x].clone())
         }
         ["matrix", x] if scope.matrix.contains_key(*x) => Ok(scope.matrix[*x].clone()),
+        // wfc's export hands a step's outputs on as its job's.
+        ["needs", j, "outputs", x] => ctx
+            .job_output(j, x)
+            .ok_or_else(|| format!("`needs.{j}.outputs.{x}` has no `.wf` equivalent")),
         ["github", x @ ("ref" | "ref_name" | "ref_type" | "event_name" | "repository" | "actor" | "sha"
         | "head_ref" | "base_ref")] => {
             let var = format!("GITHUB_{}", x.to_ascii_uppercase());
@@ -567,94 +661,4 @@ pub(super) fn with_lines(with: &Node) -> Vec<String> {
         ));
     }
     out
-}
-
-fn steps(
-    ctx: &mut Ctx,
-    job: &str,
-    node: &Node,
-    defaults: &JobDefaults,
-    scope: &Scope,
-) -> Result<Vec<Item>, ImportError> {
-    let Some(list) = node.as_sequence() else {
-        return Err(shape(ctx, node, "`steps` must be a list"));
-    };
-    let mut maps = Vec::new();
-    for s in list.iter() {
-        match s.as_mapping() {
-            Some(m) => maps.push((s, m)),
-            None => return Err(shape(ctx, s, "a step must be a mapping")),
-        }
-    }
-    let single = maps
-        .iter()
-        .filter(|(_, m)| helpers::helper(m, ctx.wfc).is_none())
-        .count()
-        == 1;
-    let mut items: Vec<Item> = Vec::new();
-    for (i, (node, map)) in maps.into_iter().enumerate() {
-        if let Some(h) = helpers::helper(map, ctx.wfc) {
-            let last = items.last_mut().and_then(Item::first_step);
-            match (h, last) {
-                (Helper::Quiet, _) => {}
-                (Helper::Dropped(why), _) => ctx.warn.node("W0908", node, why),
-                (Helper::Outputs(names), Some(last)) => last.outputs = names,
-                (Helper::Typed(types), Some(last)) => {
-                    for (name, ty) in types {
-                        for o in last.outputs.iter_mut() {
-                            if o.split(':').next() == Some(name.as_str()) {
-                                *o = format!("{name}:{ty}");
-                            }
-                        }
-                    }
-                }
-                (Helper::Typed(_), None) => {}
-                (Helper::Artifact(name, glob, optional), Some(last)) => {
-                    last.artifacts.push((names::ident(&name), glob, optional))
-                }
-                (Helper::Outputs(_) | Helper::Artifact(..), None) => ctx.warn.node(
-                    "W0900",
-                    node,
-                    "an artifact upload before any step of its job is left out",
-                ),
-            }
-            continue;
-        }
-        // wfc's export of a `wait any`: the block again ([`super::race`]).
-        if let Some((block, members)) = super::race::read(map).filter(|_| ctx.wfc) {
-            let name = if single {
-                job.to_string()
-            } else {
-                ctx.names.give(&block).name
-            };
-            let members = members.into_iter().map(|(n, m)| {
-                let n = ctx.names.give(&n).name;
-                step(ctx, n, &m, defaults, scope)
-            });
-            let inner: Vec<Item> = members.collect();
-            items.push(Item::WaitAny {
-                name,
-                deps: Vec::new(),
-                items: inner,
-            });
-            continue;
-        }
-        let id = entry(map, "id").and_then(|(_, v)| str_of(v));
-        let raw = id
-            .or_else(|| entry(map, "name").and_then(|(_, v)| str_of(v)))
-            .map(str::to_string)
-            .unwrap_or_else(|| (i + 1).to_string());
-        // wfc's export names each step of a job by its id (`run`, a call's
-        // `wfc-join`: the job's).
-        let own = id.filter(|id| {
-            ctx.wfc && !matches!(*id, "run" | "wfc-join") && helpers::mark(id).is_none()
-        });
-        let name = match own {
-            Some(id) => ctx.names.give(id).name,
-            None if single => job.to_string(),
-            None => ctx.names.give(&format!("{job}-{raw}")).name,
-        };
-        items.push(step(ctx, name, map, defaults, scope));
-    }
-    Ok(items)
 }

@@ -77,7 +77,12 @@ pub(crate) fn matrix(ctx: &mut Ctx, strategy: &Node) -> Matrix {
                         ),
                     );
                 }
-                let list: Vec<String> = values.iter().map(|s| literal::string(s)).collect();
+                // A value's `${{ inputs.x }}` is the param's value.
+                let empty = Scope::default();
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|s| literal::quoted(&super::text::value(ctx, &empty, s, v)))
+                    .collect();
                 scope
                     .matrix
                     .insert(k.as_str().to_string(), var.name.clone());

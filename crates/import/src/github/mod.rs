@@ -6,10 +6,13 @@ mod guards;
 mod helpers;
 mod jobs;
 mod matrix;
+mod order;
 mod pause;
 mod race;
 mod step;
 mod text;
+mod upload;
+mod when;
 
 use crate::literal::{self, Text};
 use crate::model::{Param, Workflow};
@@ -52,14 +55,30 @@ pub(crate) struct Ctx<'w, 'a> {
     pub list_inputs: Vec<String>,
     /// The `.wf` step of each job of one step, by job id.
     pub step_of_job: BTreeMap<String, String>,
+    /// The `.wf` step declaring each output of a job of wfc's export, by
+    /// (job id, output).
+    pub job_outputs: BTreeMap<(String, String), String>,
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
-    pub workdir: Option<String>,
+    pub workdir: Option<Text>,
     /// Where each `on schedule` came from.
     pub schedules: Vec<wfc_language::span::Span>,
 }
 
 impl Ctx<'_, '_> {
+    /// `needs.JOB.outputs.X` of wfc's export as the output of a `.wf` step
+    /// (its own outputs, not the export's `wfc-…`).
+    pub fn job_output(&self, job: &str, x: &str) -> Option<String> {
+        let name = x.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && x.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !self.wfc || !name || x.starts_with("wfc-") {
+            return None;
+        }
+        let step = self.job_outputs.get(&(job.to_string(), x.to_string()))?;
+        Some(format!("{step}.outputs.{x}"))
+    }
+
     /// The secret param for `secrets.NAME`, declared the first time.
     pub fn secret(&mut self, name: &str) -> String {
         if let Some(p) = self.secrets.get(name) {
@@ -118,6 +137,7 @@ pub(crate) fn convert(
         change: None,
         list_inputs: Vec::new(),
         step_of_job: BTreeMap::new(),
+        job_outputs: BTreeMap::new(),
         shell: None,
         workdir: None,
         schedules: Vec::new(),
@@ -137,7 +157,7 @@ pub(crate) fn convert(
             "on" | "true" => triggers(&mut ctx, &mut wf, value),
             "env" => wf.env = text::env_map(&mut ctx, value, None),
             "defaults" => {
-                run_defaults(&mut ctx, value, true);
+                run_defaults(&mut ctx, value, None);
             }
             other => ctx.warn.key(
                 "W0900",
@@ -174,13 +194,16 @@ fn shape(warn: &Warnings, node: &Node, message: &str) -> ImportError {
     )
 }
 
-/// `defaults: run: { shell, working-directory }` of the workflow (`top`) or a job.
+/// `defaults: run: { shell, working-directory }` of the workflow, or of a
+/// job (`scope`: its matrix values).
 pub(crate) fn run_defaults(
     ctx: &mut Ctx,
     value: &Node,
-    top: bool,
-) -> (Option<String>, Option<String>) {
+    scope: Option<&text::Scope>,
+) -> (Option<String>, Option<Text>) {
     let mut found = (None, None);
+    let top = scope.is_none();
+    let empty = text::Scope::default();
     let run = value.as_mapping().and_then(|m| entry(m, "run"));
     for (k, v) in run
         .and_then(|(_, r)| r.as_mapping())
@@ -189,7 +212,9 @@ pub(crate) fn run_defaults(
     {
         match k.as_str() {
             "shell" => found.0 = str_of(v).map(str::to_string),
-            "working-directory" => found.1 = str_of(v).map(str::to_string),
+            "working-directory" => {
+                found.1 = str_of(v).map(|w| text::value(ctx, scope.unwrap_or(&empty), w, v))
+            }
             other => ctx
                 .warn
                 .key("W0900", k, format!("`defaults.run.{other}` is left out")),

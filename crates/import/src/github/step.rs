@@ -3,22 +3,20 @@
 //! `if`, `env` and settings, as a `.wf` step.
 
 use super::expr;
-use super::helpers;
-use super::jobs::{condition, flag, path, stand_in, timeout, with_lines, Job, JobDefaults};
+use super::helpers::{self, Helper};
+use super::jobs::{flag, path, shape, stand_in, timeout, with_lines, JobDefaults};
+use super::order::Member;
 use super::text::{self, Scope};
+use super::when::{self, Guard, On};
 use super::{Ctx, Env};
 use crate::literal::Text;
 use crate::model::{Item, Step};
 use crate::names;
 use crate::yaml::{entry, str_of, Map};
+use crate::ImportError;
+use marked_yaml::Node;
 
-pub(super) fn step(
-    ctx: &mut Ctx,
-    name: String,
-    map: &Map,
-    defaults: &JobDefaults,
-    scope: &Scope,
-) -> Item {
+fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &Scope) -> Member {
     let mut st = Step {
         name,
         env: defaults.env.clone(),
@@ -29,7 +27,7 @@ pub(super) fn step(
     };
     let mut shell = None;
     // (What its `if` gives: a condition, comments.)
-    let mut guard = Job::new("");
+    let mut guard = Guard::default();
     let mut own_env: Env = Vec::new();
     let mut script_env: Env = Vec::new();
     let mut words_read = false;
@@ -104,10 +102,10 @@ pub(super) fn step(
                 }
                 st.run = Some(stand_in(&format!("the action {target}")));
             }
-            "if" => condition(ctx, scope, v, &mut guard, false),
+            "if" => guard = when::guard(ctx, scope, v, On::Step),
             "env" => own_env = text::env_map(ctx, v, Some(scope)),
             "shell" => shell = str_of(v).map(str::to_string),
-            "working-directory" => st.workdir = str_of(v).map(str::to_string),
+            "working-directory" => st.workdir = str_of(v).map(|w| text::value(ctx, scope, w, v)),
             "timeout-minutes" => st.timeout = timeout(ctx, v),
             "continue-on-error" => st.optional = flag(ctx, v),
             other => ctx.warn.key(
@@ -150,15 +148,10 @@ pub(super) fn step(
     if st.run.is_none() && !is_gate {
         st.run = Some(stand_in("a step with neither `run` nor `uses`"));
     }
-    st.comments.extend(guard.comments);
-    match guard.cond {
-        Some(cond) => Item::If {
-            cond,
-            deps: Vec::new(),
-            comments: Vec::new(),
-            items: vec![Item::Step(Box::new(st))],
-        },
-        None => Item::Step(Box::new(st)),
+    Member {
+        optional: st.optional,
+        item: Item::Step(Box::new(st)),
+        guard,
     }
 }
 
@@ -193,4 +186,116 @@ fn env_expr(ctx: &mut Ctx, scope: &Scope, step: &Map, var: &str) -> Option<Strin
         [crate::literal::Piece::Expr(e)] => Some(e.clone()),
         _ => None,
     }
+}
+
+/// A job's `steps`: each a [`Member`] (a helper step folded into the one
+/// before it, wfc's export of a race a block).
+pub(super) fn steps(
+    ctx: &mut Ctx,
+    job: &str,
+    node: &Node,
+    defaults: &JobDefaults,
+    scope: &Scope,
+) -> Result<Vec<Member>, ImportError> {
+    let Some(list) = node.as_sequence() else {
+        return Err(shape(ctx, node, "`steps` must be a list"));
+    };
+    let mut maps = Vec::new();
+    for s in list.iter() {
+        match s.as_mapping() {
+            Some(m) => maps.push((s, m)),
+            None => return Err(shape(ctx, s, "a step must be a mapping")),
+        }
+    }
+    let single = maps
+        .iter()
+        .filter(|(_, m)| helpers::helper(m, ctx.wfc).is_none())
+        .count()
+        == 1;
+    let mut items: Vec<Member> = Vec::new();
+    for (i, (node, map)) in maps.into_iter().enumerate() {
+        if let Some(h) = helpers::helper(map, ctx.wfc) {
+            let last = items.last_mut().and_then(|m| m.item.first_step());
+            match (h, last) {
+                (Helper::Quiet, _) => {}
+                (Helper::Dropped(why), _) => ctx.warn.node("W0908", node, why),
+                (Helper::Outputs(names), Some(last)) => last.outputs = names,
+                (Helper::Typed(types), Some(last)) => {
+                    for (name, ty) in types {
+                        for o in last.outputs.iter_mut() {
+                            if o.split(':').next() == Some(name.as_str()) {
+                                *o = format!("{name}:{ty}");
+                            }
+                        }
+                    }
+                }
+                (Helper::Typed(_), None) => {}
+                (Helper::Artifact(name, glob, optional), Some(last)) => {
+                    super::upload::kept(last, &name, glob, optional)
+                }
+                (Helper::Upload(name, path, optional), Some(last)) => {
+                    // Kept when the step succeeds, whatever the upload's `if:`.
+                    if let Some((_, cond)) = entry(map, "if") {
+                        ctx.warn.node("W0908", cond, "the upload's `if:` is left out: the step's artifacts are kept when it succeeds, and only then");
+                    }
+                    super::upload::upload(ctx, scope, last, (name, path, optional), node)
+                }
+                (Helper::Outputs(_) | Helper::Artifact(..) | Helper::Upload(..), None) => {
+                    ctx.warn.node(
+                        "W0900",
+                        node,
+                        "an artifact upload before any step of its job is left out",
+                    )
+                }
+            }
+            continue;
+        }
+        // wfc's export of a `wait any`: the block again ([`super::race`]).
+        if let Some((block, members)) = super::race::read(map).filter(|_| ctx.wfc) {
+            let name = if single {
+                job.to_string()
+            } else {
+                ctx.names.give(&block).name
+            };
+            let members = members.into_iter().map(|(n, m)| {
+                let n = ctx.names.give(&n).name;
+                step(ctx, n, &m, defaults, scope).item
+            });
+            let inner: Vec<Item> = members.collect();
+            items.push(Member {
+                item: Item::WaitAny {
+                    name,
+                    deps: Vec::new(),
+                    items: inner,
+                },
+                guard: Guard::default(),
+                optional: false,
+            });
+            continue;
+        }
+        let id = entry(map, "id").and_then(|(_, v)| str_of(v));
+        // A name's `${{ matrix.os }}` is no part of it: the loop names
+        // each iteration's step.
+        let raw = id
+            .map(str::to_string)
+            .or_else(|| {
+                entry(map, "name")
+                    .and_then(|(_, v)| str_of(v))
+                    .map(text::without_expressions)
+            })
+            .filter(|n| n.chars().any(|c| c.is_ascii_alphanumeric()))
+            .unwrap_or_else(|| (i + 1).to_string());
+        // wfc's export names each step of a job by its id (`run`, a call's
+        // `wfc-join`: the job's).
+        let own = id.filter(|id| {
+            ctx.wfc && !matches!(*id, "run" | "wfc-join") && helpers::mark(id).is_none()
+        });
+        let name = match own {
+            Some(id) => ctx.names.give(id).name,
+            None if single => job.to_string(),
+            None => ctx.names.give(&format!("{job}-{raw}")).name,
+        };
+        items.push(step(ctx, name, map, defaults, scope));
+    }
+    Ok(items)
 }

@@ -91,6 +91,10 @@ fn resolve(ctx: &mut Ctx, scope: &Scope, path: &[String]) -> Option<Found> {
         {
             Some(Found::Value(format!("failed.{f}"), env_name("FAILED", f)))
         }
+        // wfc's export hands a step's outputs on as its job's.
+        ["needs", job, "outputs", x] if ctx.job_output(job, x).is_some() => ctx
+            .job_output(job, x)
+            .map(|v| Found::Value(v, env_name("NEEDS", x))),
         ["steps", id, "outputs", _] if ctx.wfc && id.ends_with("wfc-values") => {
             Some(Found::Computed)
         }
@@ -160,6 +164,18 @@ fn spans(s: &str) -> Vec<(usize, usize, &str)> {
         out.push((start, end, s[start + 3..end - 2].trim()));
         from = end;
     }
+    out
+}
+
+/// `s` without its `${{ … }}`: text for a name.
+pub(crate) fn without_expressions(s: &str) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for (start, end, _) in spans(s) {
+        out.push_str(&s[last..start]);
+        last = end;
+    }
+    out.push_str(&s[last..]);
     out
 }
 

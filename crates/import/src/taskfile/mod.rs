@@ -3,8 +3,12 @@
 //! `task:` calls are `depends on`; static `vars` are params, `sh:` vars
 //! steps whose output is read; `env` is `env`; `dir` is `workdir`;
 //! `generates` are artifacts; `preconditions` steps that fail with the
-//! message; `prompt` an approval gate. `{{.VAR}}` becomes `${var}`.
+//! message; `prompt` an approval gate; `sources` and `status` the
+//! up-to-date check ([`fresh`]). `{{.VAR}}` becomes `${var}`.
 
+mod fresh;
+
+use crate::edges::{edges, Done, Exits};
 use crate::literal::{self, Piece, Text};
 use crate::model::{Item, Param, Step, Workflow};
 use crate::names::{self, Names};
@@ -22,6 +26,8 @@ struct Ctx<'w, 'a> {
     env_route: bool,
     /// Steps of `sh:` vars, written before the tasks.
     var_steps: Vec<Item>,
+    /// The Taskfile's `method` of up-to-date checks.
+    method: Option<String>,
 }
 
 type Env = Vec<(String, Text)>;
@@ -65,6 +71,7 @@ pub(crate) fn convert(
         vars: BTreeMap::new(),
         env_route,
         var_steps: Vec::new(),
+        method: None,
     };
     let mut wf = Workflow {
         name: names::ident(folder),
@@ -91,6 +98,7 @@ pub(crate) fn convert(
                 ctx.vars = vars;
             }
             "env" => wf.env = env(&mut ctx, v, &BTreeMap::new(), false),
+            "method" => ctx.method = str_of(v).map(str::to_string),
             other => ctx.warn.key(
                 "W0900",
                 k,
@@ -99,9 +107,13 @@ pub(crate) fn convert(
         }
     }
     let mut items = Vec::new();
+    let mut exits = BTreeMap::new();
     for (k, v) in tasks.iter() {
-        items.push(task(&mut ctx, &ids[k.as_str()], v, &ids)?);
+        let (task_items, task_exits) = task(&mut ctx, &ids[k.as_str()], v, &ids)?;
+        items.extend(task_items);
+        exits.extend(task_exits.map(|e| (ids[k.as_str()].clone(), e)));
     }
+    crate::edges::redirect(&mut items, &exits);
     wf.items = std::mem::take(&mut ctx.var_steps);
     wf.items.extend(items);
     wf.params = ctx.params;
@@ -212,6 +224,8 @@ fn template_env(
             .strip_prefix('.')
             .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         match var {
+            // `.exe` on Windows only, where wfc does not run.
+            None if inner == "exeExt" => {}
             Some("ROOT_DIR" | "TASKFILE_DIR" | "USER_WORKING_DIR" | "TASK_DIR") => {
                 ctx.warn.node(
                     "W0908",
@@ -283,7 +297,7 @@ fn task(
     name: &str,
     node: &Node,
     ids: &BTreeMap<String, String>,
-) -> Result<Item, ImportError> {
+) -> Result<(Vec<Item>, Option<Exits>), ImportError> {
     let empty = Map::new_empty(marked_yaml::Span::new_blank());
     let map = node.as_mapping().unwrap_or(&empty);
     // `task: cmd` and `task: [cmds]` are shorthands for `cmds:`.
@@ -303,10 +317,11 @@ fn task(
     let mut workdir = None;
     let mut first: Vec<Step> = Vec::new();
     let mut cmd_nodes = short_cmds;
-    let mut generates = Vec::new();
+    let mut generates = None;
     for (k, v) in map.iter() {
         match k.as_str() {
-            "vars" => {}
+            // (The up-to-date check: [`fresh`].)
+            "vars" | "sources" | "status" | "method" => {}
             "desc" | "summary" => doc.extend(str_of(v).map(|s| s.trim_end().to_string())),
             "deps" => {
                 for d in v.as_sequence().into_iter().flat_map(|xs| xs.iter()) {
@@ -315,13 +330,16 @@ fn task(
                             .and_then(|m| entry(m, "task"))
                             .and_then(|(_, t)| str_of(t))
                     });
+                    if let Some(m) = d.as_mapping() {
+                        call_vars(ctx, m);
+                    }
                     dep(ctx, d, target, ids, &mut deps);
                 }
             }
             "cmds" => cmd_nodes = Some(v),
             "env" => step_env = env(ctx, v, &own_vars, true),
-            "dir" => workdir = str_of(v).map(str::to_string),
-            "generates" => generates = yaml::strings(v).into_iter().map(str::to_string).collect(),
+            "dir" => workdir = str_of(v).map(|d| template(ctx, &own_vars, d, v, Place::Value)),
+            "generates" => generates = Some(v),
             "prompt" => {
                 let who = str_of(v).unwrap_or("confirm");
                 first.push(Step {
@@ -382,6 +400,7 @@ fn task(
             Node::Mapping(m) => {
                 if let Some((_, t)) = entry(m, "task") {
                     calls += 1;
+                    call_vars(ctx, m);
                     dep(ctx, t, str_of(t), ids, &mut deps);
                     continue;
                 }
@@ -428,30 +447,43 @@ fn task(
             ..Step::default()
         });
     }
+    let generated = generates.map(|g| fresh::generates(ctx, &own_vars, g));
     if let Some(last) = cmds.last_mut() {
-        for (i, g) in generates.iter().enumerate() {
-            if g.contains("{{") || g.starts_with('/') || g.split('/').any(|p| p == "..") {
-                ctx.warn.key(
-                    "W0900",
-                    entry(map, "generates").map(|(k, _)| k).expect("generates was read"),
-                    format!("the generated file `{g}` is not a glob inside the workflow's folder; it is left out"),
-                );
-                continue;
-            }
+        for (i, g) in generated.into_iter().flatten().enumerate() {
             let key = if i == 0 {
                 "generated".to_string()
             } else {
                 format!("generated-{}", i + 1)
             };
-            last.artifacts.push((key, g.clone(), true));
+            last.artifacts.push((key, g, true));
         }
     }
+    let check = {
+        let method = ctx.method.clone();
+        let dir = entry(map, "dir").and_then(|(_, v)| str_of(v));
+        let place = (dir, workdir.as_ref(), step_env.as_slice());
+        fresh::fresh(ctx, name, map, &own_vars, place, method.as_deref())
+    };
+    let before = first.len();
     let mut members: Vec<Step> = first.into_iter().chain(cmds).collect();
+    // Task goes on after a command that ignores its error, where a
+    // `sequence` stops: then each command has edges of its own.
+    let in_order = members.iter().rev().skip(1).all(|s| !s.optional);
+    let mut commands = Vec::new();
+    let mut done = Vec::new();
     let item = if members.len() == 1 {
         let mut s = members.remove(0);
         s.name = name.to_string();
         s.doc = doc;
-        s.deps = deps;
+        s.deps = deps.clone();
+        if before == 0 {
+            commands.push(s.name.clone());
+        }
+        done.push(Done {
+            name: s.name.clone(),
+            optional: s.optional,
+            plain: true,
+        });
         Item::Step(Box::new(s))
     } else {
         let mut items = Vec::new();
@@ -462,15 +494,45 @@ fn task(
             if i == 0 {
                 s.doc = doc.clone();
             }
+            if i >= before {
+                commands.push(s.name.clone());
+            }
+            if !in_order {
+                let e = edges(&done, true);
+                s.deps = deps.iter().cloned().chain(e.deps).collect();
+                s.after = e.after;
+            }
+            done.push(Done {
+                name: s.name.clone(),
+                optional: s.optional,
+                plain: true,
+            });
             items.push(Item::Step(Box::new(s)));
         }
-        Item::Sequence {
-            name: name.to_string(),
-            deps,
-            items,
+        match in_order {
+            true => Item::Sequence {
+                name: name.to_string(),
+                deps: deps.clone(),
+                items,
+            },
+            false => Item::Group(items),
         }
     };
-    Ok(item)
+    // What a task needing this one waits for: its name, unless a command
+    // that ignores its error is in it.
+    let exits = match done.iter().any(|d| d.optional) {
+        true => Some(edges(&done, true)),
+        false => None,
+    };
+    Ok((fresh::apply(check, item, &commands, &deps), exits))
+}
+
+/// A call's `vars:` (`- task: build` with `vars: { OS: mac }`): the
+/// dependency is the task as it is, once, so they are left out, warned.
+fn call_vars(ctx: &mut Ctx, call: &Map) {
+    if let Some((k, _)) = entry(call, "vars") {
+        ctx.warn.key("W0900", k, "the call's `vars` are left out: the dependency is the task with its own values, run once however often it is called");
+    }
 }
 
 fn dep(
