@@ -295,6 +295,60 @@ fn an_alert_url_never_leaks_through_its_error_whatever_its_spelling() {
     }
 }
 
+/// An alert and an `http` step whose URL is a secret, sent to a server
+/// that says back what it got: its 404 page names the path.
+const SAID_BACK: &str = r#"
+workflow said_back {
+  secret dead: string = env("ALERT_DEAD")
+  alert unheard {
+    when consecutive_failures >= 1
+    notify webhook { url dead }
+  }
+  step s: http { get dead }
+}
+"#;
+
+/// #69's second probe: a server that says back the path it got (Express's
+/// `Cannot POST /T0/…`, Spring's `"path"`), or the URL as the client sent
+/// it (`/../` resolved), put the secret in the step's error, the alert's
+/// `last_error` and what wfc printed. Neither is a form of the URL as
+/// given; both are now masked.
+#[test]
+fn a_secret_url_said_back_by_the_server_is_masked() {
+    async fn not_found(uri: axum::http::Uri) -> (axum::http::StatusCode, String) {
+        let said = format!(
+            "no route for {} (http://127.0.0.1{})",
+            uri.path(),
+            uri.path_and_query().map_or("", |p| p.as_str())
+        );
+        (axum::http::StatusCode::NOT_FOUND, said)
+    }
+    let base = super::serve(axum::Router::new().fallback(axum::routing::any(not_found)));
+    for url in [
+        format!("{base}/T0/{SECRET}"),
+        format!("{base}/T0/x/../{SECRET}?key={TOKEN}"),
+    ] {
+        let c = workflow(SAID_BACK);
+        let out = c
+            .wfc(["run", "w.wf", "--plain"])
+            .env("ALERT_DEAD", &url)
+            .output();
+        assert_eq!(out.code, 1, "{out}");
+        assert!(out.to_string().contains("no route for ***"), "{out}");
+        let mut said = out.to_string();
+        said.push_str(&c.wfc(["alerts", "--format", "json"]).output().to_string());
+        said.push_str(
+            &c.wfc(["status", "last", "--format", "json"])
+                .output()
+                .to_string(),
+        );
+        for leak in [SECRET, TOKEN] {
+            assert!(!said.contains(leak), "{url}: wfc said {leak}:\n{said}");
+        }
+        no_secret_in(c.dir(), &[SECRET, TOKEN]);
+    }
+}
+
 const SERVED: &str = r#"
 workflow served {
   param fail: bool = false

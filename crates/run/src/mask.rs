@@ -19,7 +19,9 @@
 //!   any text holding the secret, whatever comes before it (`user:`,
 //!   `Bearer `), in the standard and the URL-safe alphabet; and for a URL
 //!   with a user and password, the base64 of `user:password` that basic
-//!   authentication sends.
+//!   authentication sends;
+//! - for a URL (`url`): the URL as the HTTP client sends it, and its path
+//!   and query as given and as sent, which a server's error page says back.
 //!
 //! Matching is on bytes, and sees through the encodings a URL or a form
 //! gives a value: a `%XY` escape in the text matches the byte it stands for
@@ -42,6 +44,7 @@
 
 mod b64;
 mod json;
+mod url;
 
 use std::sync::Arc;
 
@@ -319,6 +322,7 @@ fn derived_forms(s: &str) -> Vec<String> {
         out.extend(b64::forms(trimmed.as_bytes()));
     }
     out.extend(basic_auth(s).iter().map(|cred| base64(cred.as_bytes())));
+    out.extend(url::forms(s));
     out
 }
 
