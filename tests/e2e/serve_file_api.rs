@@ -451,3 +451,20 @@ async fn two_processes_changing_one_file_keep_every_replaced_text() {
         "one version kept twice: {kept:?}"
     );
 }
+
+/// #69's probe: a path longer than a file system holds answered 500 ("the
+/// run store failed"); it is a bad path (400 API140), and nothing is
+/// written.
+#[tokio::test]
+async fn a_path_no_file_system_holds_is_a_bad_path() {
+    let server = Server::start(&[("hello.wf", ONE.replace("made", "hello").as_str())], &[]);
+    let long_name = format!("{}.wf", "n".repeat(300));
+    let deep = format!("{}/x.wf", vec!["d".repeat(200); 40].join("/"));
+    let deep_but_short_names = format!("{}/x.wf", vec!["d".repeat(250); 17].join("/"));
+    for path in [long_name, deep, deep_but_short_names] {
+        let (s, v) = put(&server, &path, &server.operator, ONE).await;
+        assert_eq!(s, reqwest::StatusCode::BAD_REQUEST, "{}…: {v}", &path[..20]);
+        assert_eq!(v["code"], "API140", "{v}");
+    }
+    assert_eq!(walk(&server.path("flows")).len(), 1, "nothing written");
+}

@@ -11,6 +11,7 @@
 //! the real path it had when the server started, its last component not
 //! followed: a served folder replaced by a link is refused, not followed.
 
+use cap_std::fs::OpenOptionsExt as _;
 use cap_std::fs::{Dir, OpenOptions, Permissions};
 use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -35,9 +36,25 @@ impl Folder {
         })
     }
 
-    /// `rel`'s text.
+    /// `rel`'s text: a regular file's only. Opened without blocking and
+    /// checked once open, so a FIFO renamed in after a check neither blocks
+    /// the read (and the change lock it may hold) nor is read.
     pub fn read(&self, rel: &Path) -> io::Result<String> {
-        self.dir.read_to_string(rel)
+        use std::io::Read;
+        let mut options = OpenOptions::new();
+        options
+            .read(true)
+            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits());
+        let mut file = self.dir.open_with(rel, &options)?;
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        Ok(text)
     }
 
     /// Whether `rel` is there, as what: `None` when nothing is; a link is
@@ -63,7 +80,8 @@ impl Folder {
         };
         let tmp = temp_name();
         let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
+        // Readable by the owner alone until it has the old file's mode.
+        options.write(true).create_new(true).mode(0o600);
         let mut file = folder.open_with(&tmp, &options)?;
         let written = (|| {
             file.write_all(text.as_bytes())?;

@@ -190,6 +190,12 @@ fn relative(path: &str) -> Result<PathBuf, Problem> {
             "`{path}` is absolute: name a file relative to a served folder"
         )));
     }
+    // What Linux's file systems hold: a path of 4,096 bytes, names of 255.
+    if path.len() > 4096 || p.components().any(|c| c.as_os_str().len() > 255) {
+        return Err(outside(
+            "the path is longer than a file system holds (4,096 bytes, 255 a name)",
+        ));
+    }
     let mut rel = PathBuf::new();
     for c in p.components() {
         match c {
@@ -289,14 +295,19 @@ fn text_now(target: &Target) -> Result<Option<String>, Problem> {
 /// link swapped in) is refused as such; anything else is the server's.
 fn used(target: &Target, e: std::io::Error) -> Problem {
     // (EEXIST: a link or a file where a folder of the path was to be made.)
+    // (ENAMETOOLONG: a path no file system holds; InvalidInput: not a
+    // regular file once opened.)
     let out = [
         nix::libc::ELOOP,
         nix::libc::EXDEV,
         nix::libc::ENOTDIR,
         nix::libc::EEXIST,
+        nix::libc::ENAMETOOLONG,
     ];
-    if e.kind() == std::io::ErrorKind::PermissionDenied
-        || e.raw_os_error().is_some_and(|n| out.contains(&n))
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::InvalidInput
+    ) || e.raw_os_error().is_some_and(|n| out.contains(&n))
     {
         outside(format!(
             "`{}` leads out of the served folder (through a link) or cannot be reached: {e}",
