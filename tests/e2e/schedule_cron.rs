@@ -323,3 +323,25 @@ fn install_edits_a_user_s_real_crontab_through_crontab() {
     assert_eq!(crontab_of(&name), THEIRS);
     drop(user);
 }
+
+/// #69's probe: `--print` with stdout and stderr closed pipes (`2>&1 |
+/// head -0`) panicked (exit 101) on EPIPE; what cannot be written is
+/// dropped, as for every other command.
+#[test]
+fn printing_into_closed_pipes_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("n.wf"), NIGHTLY).unwrap();
+    let mut child = Command::new(WFC)
+        .args(["schedule", "install", "n.wf", "--cron", "--print"])
+        .current_dir(dir.path())
+        .env("WFC_STATE_DIR", dir.path().join(".wfc"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Both readers gone before it writes a byte.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}

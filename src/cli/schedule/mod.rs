@@ -15,6 +15,7 @@ mod job;
 mod units;
 
 use super::plan::PlanInput;
+use super::say;
 use clap::{Args, Subcommand};
 use crontab::Crontab;
 use std::io::IsTerminal;
@@ -198,15 +199,18 @@ fn install(args: InstallArgs) -> ExitCode {
     }
     let color = render::use_color(std::io::stderr().is_terminal());
     if !diags.is_empty() {
-        eprint!("{}", render::render_all(&diags, &source, color));
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            render::render_all(&diags, &source, color).as_bytes(),
+        );
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
-        eprintln!(
+        say::err(&format!(
             "{}: {errors} error{}; nothing installed",
             source.name,
             if errors == 1 { "" } else { "s" }
-        );
+        ));
         return ExitCode::from(3);
     }
     let job = job::Job::new(&args.file, &wf.name, &args.store.dir_for(&args.file));
@@ -241,8 +245,8 @@ fn install_cron(
 ) -> Result<(), String> {
     let block = crontab::block(job, schedules)?;
     if print_only {
-        print!("{block}");
-        eprintln!("printed only: nothing installed (add the lines with `crontab -e`)");
+        say::write_lines(block.as_bytes());
+        say::err("printed only: nothing installed (add the lines with `crontab -e`)");
         return Ok(());
     }
     let Some(text) = target.read()? else {
@@ -251,14 +255,14 @@ fn install_cron(
     let (text, replaced) = crontab::splice(&text, &job.name(), &block)?;
     target.write(&text)?;
     let n = schedules.len();
-    eprintln!(
+    say::err(&format!(
         "{} {n} line{} for `{}` in {} (`{}`): each runs every minute, and starts the workflow when `wfc schedule due` says the minute holds a slot in its schedule's zone",
         if replaced { "replaced its lines with" } else { "installed" },
         if n == 1 { "" } else { "s" },
         job.workflow,
         target.describe(),
         job.name(),
-    );
+    ));
     Ok(())
 }
 
@@ -266,7 +270,10 @@ fn install_cron(
 fn list(dir: &std::path::Path, target: &Crontab) -> Result<(), String> {
     units::list(dir)?;
     for (name, schedule) in crontab::entries(&target.read()?.unwrap_or_default()) {
-        println!("{:<32}  {schedule:<40}  crontab", format!("{name} (cron)"));
+        say::out(&format!(
+            "{:<32}  {schedule:<40}  crontab",
+            format!("{name} (cron)")
+        ));
     }
     Ok(())
 }
@@ -280,7 +287,10 @@ fn remove(dir: &std::path::Path, name: &str, user: bool, target: &Crontab) -> Re
         let (text, found) = crontab::splice(&text, &unit, "")?;
         if found {
             target.write(&text)?;
-            eprintln!("removed the lines of {unit} from {}", target.describe());
+            say::err(&format!(
+                "removed the lines of {unit} from {}",
+                target.describe()
+            ));
             lines = true;
         }
     }

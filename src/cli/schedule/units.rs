@@ -5,6 +5,7 @@
 //! Nothing here calls `systemctl`: the next command is printed for the
 //! person to run.
 
+use super::super::say;
 use super::super::serve::unit::{exec_start, quote, In};
 use super::job::Job;
 use std::fmt::Write;
@@ -65,7 +66,7 @@ pub fn write(
         let path = dir.join(file);
         std::fs::write(&path, text)
             .map_err(|e| format!("error: cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
+        say::err(&format!("wrote {}", path.display()));
     }
     let ctl = if user {
         "systemctl --user"
@@ -73,10 +74,10 @@ pub fn write(
         "systemctl"
     };
     let timers: Vec<&str> = files[1..].iter().map(|(f, _)| f.as_str()).collect();
-    eprintln!(
+    say::err(&format!(
         "next: {ctl} daemon-reload && {ctl} enable --now {}",
         timers.join(" ")
-    );
+    ));
     Ok(())
 }
 
@@ -91,11 +92,11 @@ pub fn list(dir: &Path) -> Result<(), String> {
                     .to_owned()
             };
             let name = path.file_name().unwrap_or_default().to_string_lossy();
-            println!(
+            say::out(&format!(
                 "{name:<32}  {:<40}  {}",
                 field("OnCalendar="),
                 field("Unit=")
-            );
+            ));
         }
     }
     Ok(())
@@ -134,11 +135,13 @@ pub fn remove(dir: &Path, unit: &str, user: bool) -> Result<usize, String> {
     } else {
         "systemctl"
     };
-    eprintln!("stop them first if enabled: {ctl} disable --now {unit}.timer");
+    say::err(&format!(
+        "stop them first if enabled: {ctl} disable --now {unit}.timer"
+    ));
     for p in &found {
         std::fs::remove_file(p)
             .map_err(|e| format!("error: cannot remove {}: {e}", p.display()))?;
-        eprintln!("removed {}", p.display());
+        say::err(&format!("removed {}", p.display()));
     }
     Ok(found.len())
 }
