@@ -15,6 +15,7 @@ const FLOWS: &str = r#"
 workflow ship {
   description "Build and ship"
   param env: string in ["staging", "prod"] = "staging"
+  param region: string in ["eu:west", "us:east"] = "eu:west"
   param fast: bool = false
   ## How many copies.
   param replicas: int = 1
@@ -97,7 +98,7 @@ fn bash_completes_files_workflows_params_runs_steps_and_gates() {
     // --param: the names, then the values a param allows.
     assert_eq!(
         bash(&t, &["wfc", "run", "flows.wf", "--param", ""]),
-        ["env=", "fast=", "replicas="]
+        ["env=", "region=", "fast=", "replicas="]
     );
     assert_eq!(
         bash(&t, &["wfc", "plan", "flows.wf", "-p", "env="]),
@@ -185,6 +186,12 @@ fn bash_completes_param_values_on_tab() {
     s.send("\u{1}echo \n").unwrap();
     s.expect("wfc plan flows.wf -p env=staging")
         .expect("the value completed after `env=`");
+    // A value with a `:`, where bash splits too.
+    s.send("wfc plan flows.wf -p region=eu:\t").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    s.send("\u{1}echo \n").unwrap();
+    s.expect("wfc plan flows.wf -p region=eu:west")
+        .expect("the value completed after `eu:`");
 }
 
 #[test]

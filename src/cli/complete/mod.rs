@@ -45,10 +45,10 @@ pub fn registration(shell: &str) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// clap's bash function, mended for words bash splits at `=`: bash's
-/// `COMP_WORDBREAKS` holds `=`, so `--param env=st` reaches it as `env`,
-/// `=`, `st`, and wfc was asked to complete `st` as a word of its own
-/// (nothing came back). The pieces are joined again before wfc is asked,
+/// clap's bash function, mended for words bash splits at `=` and `:`:
+/// bash's `COMP_WORDBREAKS` holds both, so `--param env=st` reaches it as
+/// `env`, `=`, `st` (a value `eu:west` as `eu`, `:`, `west`), and wfc was
+/// asked to complete `st` as a word of its own (nothing came back). The pieces are joined again before wfc is asked,
 /// and what bash keeps of the joined word (`env=`) is taken off the
 /// answers, since bash replaces the last piece only.
 fn bash_joins_equals(script: &str) -> String {
@@ -61,11 +61,11 @@ fn bash_joins_equals(script: &str) -> String {
     for (( _wfc_i = 0; _wfc_i <= COMP_CWORD && _wfc_i < ${#COMP_WORDS[@]}; _wfc_i++ )); do
         _wfc_w="${COMP_WORDS[_wfc_i]}"
         # The word up to the cursor; right after `=` bash gives "" for it.
-        if (( _wfc_i == COMP_CWORD )) && [[ "${BASH_VERSINFO[0]}" -ge 4 && "$_wfc_w" != "=" ]]; then
+        if (( _wfc_i == COMP_CWORD )) && [[ "${BASH_VERSINFO[0]}" -ge 4 && "$_wfc_w" != [=:] ]]; then
             _wfc_w="$2"
         fi
         _wfc_n=${#words[@]}
-        if (( _wfc_n > 0 )) && [[ "$_wfc_w" == "=" || "${words[_wfc_n-1]}" == *= ]]; then
+        if (( _wfc_n > 0 )) && [[ "$_wfc_w" == [=:] || "${words[_wfc_n-1]}" == *[=:] ]]; then
             words[_wfc_n-1]+="$_wfc_w"
         else
             words+=("$_wfc_w")
