@@ -340,10 +340,19 @@ pub fn from_json(j: &serde_json::Value, ty: &Type) -> Result<Value, String> {
     let wrong = || format!("expected {ty}, found JSON {}", json_kind(j));
     match (ty, j) {
         (Type::String, J::String(s)) => Ok(Value::Str(s.clone())),
-        (Type::Int, J::Number(n)) => n
-            .as_i64()
-            .map(Value::Int)
-            .ok_or_else(|| "not a whole number".into()),
+        (Type::Int, J::Number(n)) => n.as_i64().map(Value::Int).ok_or_else(|| {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() != 0.0 || !f.is_finite() {
+                "not a whole number".into()
+            } else if f.abs() < 9.2e18 && !n.is_u64() {
+                format!(
+                    "{n} is written as a JSON float: write {} for an int",
+                    f as i64
+                )
+            } else {
+                format!("{n} is out of range for an int (64-bit)")
+            }
+        }),
         (Type::Float, J::Number(n)) => n.as_f64().map(Value::Float).ok_or_else(wrong),
         (Type::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
         (Type::Duration | Type::Time, J::String(s)) => parse_text(s, ty),
@@ -437,5 +446,35 @@ pub(crate) fn check_constraint(
                 _ => Ok(()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// #69's probe: whole numbers written as JSON floats, and numbers out
+    /// of an int's range, were all "not a whole number".
+    #[test]
+    fn an_int_says_why_a_json_number_is_not_one() {
+        let why = |text: &str| {
+            let j: serde_json::Value = serde_json::from_str(text).unwrap();
+            from_json(&j, &Type::Int).unwrap_err()
+        };
+        assert_eq!(
+            why("2.0"),
+            "2.0 is written as a JSON float: write 2 for an int"
+        );
+        assert_eq!(
+            why("1e3"),
+            "1000.0 is written as a JSON float: write 1000 for an int"
+        );
+        assert_eq!(why("2.5"), "not a whole number");
+        assert!(why("99999999999999999999").ends_with("is out of range for an int (64-bit)"));
+        assert!(why("18446744073709551615").ends_with("is out of range for an int (64-bit)"));
+        assert_eq!(
+            from_json(&serde_json::json!(-3), &Type::Int),
+            Ok(Value::Int(-3))
+        );
     }
 }
