@@ -551,6 +551,18 @@ async fn a_bare_start_and_a_full_server_answer_as_the_document_says() {
     let resume = format!("/runs/{failed}/resume");
     let (s, refused) = post("/api/v1/runs/{id}/resume", &resume).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{refused}");
+    // A body over --max-body, to a route that reads none: 413, declared.
+    let big = Some(json!({ "x": "y".repeat(3 << 20) }));
+    let (s, _, _) = c
+        .call(
+            Method::POST,
+            "/api/v1/runs/{id}/resume",
+            &server.url(&resume),
+            op,
+            big,
+        )
+        .await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     conform(&server, &doc, &c.answers);
 }
 

@@ -64,7 +64,8 @@ impl Modify for Bearer {
 /// many unknown keys from one address, with `Retry-After`), both problems
 /// (`auth::authenticate`); those of the API and the hooks also 500 (the run
 /// store failed), 400 with a query string or a body that does not parse
-/// and 413 with a body over `--max-body` ([`crate::problem::plain_errors`]).
+/// and 413 with a body over `--max-body`, any route
+/// ([`crate::problem::plain_errors`]).
 /// Declared once here, not on each handler, so a new route cannot leave
 /// them out.
 struct KeyAnswers;
@@ -131,7 +132,9 @@ impl Modify for KeyAnswers {
                         "a query string or a body that does not parse (API005)",
                     );
                 }
-                if ours && op.request_body.is_some() {
+                // The body limit stands before every route, whether it
+                // reads a body or not (#69's probe: resume, pause, cancel).
+                if ours {
                     add("413", "a body over `--max-body` (API010)");
                 }
                 answers
