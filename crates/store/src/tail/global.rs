@@ -55,8 +55,12 @@ impl GlobalTail {
             view: BTreeMap::new(),
             behind: false,
         };
+        // A run the store does not have (made up, or deleted since) is
+        // dropped: it would never end, and stay in every id.
         for (run, seq) in runs {
-            t.follow(run, seq)?;
+            if exists(&t.store.conn, &run).map_err(db)? {
+                t.follow(run, seq)?;
+            }
         }
         if fresh {
             for run in running(&t.store.conn).map_err(db)? {
@@ -204,6 +208,15 @@ fn listed_before(conn: &Connection, time: i64) -> rusqlite::Result<i64> {
         Some(l) => Ok(l - 1),
         None => last_listed(conn),
     }
+}
+
+/// Whether the store has run `run`.
+fn exists(conn: &Connection, run: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
+        [run],
+        |r| r.get(0),
+    )
 }
 
 /// The runs going on.
@@ -380,6 +393,10 @@ mod tests {
             "s2",
             "nothing going on, nothing listed"
         );
+        // A run no store has, in an id: dropped, not repeated in every id.
+        let made_up = GlobalCursor::parse("s2;nosuchrun=5").unwrap();
+        let t2 = GlobalTail::new(dir.path().to_path_buf(), Some(made_up)).unwrap();
+        assert_eq!(t2.cursor().to_string(), "s2");
         // `a` resumed: its second session only.
         conn.execute("UPDATE runs SET session = 2 WHERE id = 'a'", [])
             .unwrap();
