@@ -57,6 +57,9 @@ struct Line {
     comment: bool,
     /// Whether the line starts with `workflow` (never blanked as a whole).
     workflow: bool,
+    /// Where a `"""` string opened on the line ends, when past the line
+    /// (else 0): a repair taking the line takes the string's lines too.
+    string_end: usize,
 }
 
 /// An edit that lets the text around an error parse.
@@ -174,6 +177,7 @@ impl<'a> Layout<'a> {
                 braces: scan.braces,
                 comment: scan.comment,
                 workflow: kind == Kind::Item && word == "workflow",
+                string_end: scan.inside_until,
             });
             start = end + 1;
         }
@@ -204,8 +208,17 @@ impl<'a> Layout<'a> {
         // `}` at its indentation.
         let open_header = self.lines[a].open_string && self.lines[a].kind == Kind::Item;
         let mut last = a;
+        // A `"""` string opened on a line taken is taken whole: cutting it
+        // would make its closing `"""` open a string that runs on.
+        let mut string_end = self.lines[a].string_end;
         for j in a + 1..self.lines.len() {
             let l = self.lines[j];
+            if l.start < string_end {
+                balance += l.braces;
+                string_end = string_end.max(l.string_end);
+                last = j;
+                continue;
+            }
             let take = match l.kind {
                 Kind::Blank => {
                     balance += l.braces;
@@ -230,6 +243,7 @@ impl<'a> Layout<'a> {
                 return (last, Some(j));
             }
             balance += l.braces;
+            string_end = string_end.max(l.string_end);
             last = j;
         }
         (last, None)
@@ -646,6 +660,17 @@ mod tests {
         let step_b = layout.line_of(TEXT.find("step b").unwrap());
         let (last, _) = layout.extent(step_b);
         assert_eq!(layout.lines[last].kind, Kind::Close);
+    }
+
+    #[test]
+    fn a_statement_takes_the_whole_triple_string_it_opens() {
+        let layout = Layout::new(TEXT);
+        let run = layout.line_of(TEXT.find("run \"\"\"").unwrap());
+        let blank = layout.blank(run).unwrap();
+        assert_eq!(
+            &TEXT[blank.range.0..blank.range.1],
+            "    run \"\"\"\n      if true\n    \"\"\"\n"
+        );
     }
 
     #[test]

@@ -270,6 +270,27 @@ mod tests {
         assert_eq!(a.fields.len(), 3, "{:#?}", a.fields);
     }
 
+    /// The lines (1-based) and codes of `text`'s syntax errors.
+    fn error_lines(text: &str) -> Vec<(usize, &'static str)> {
+        super::super::parse(text)
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let at = d.primary_span().unwrap().start as usize;
+                (text[..at].matches('\n').count() + 1, d.code)
+            })
+            .collect()
+    }
+
+    /// Blanking the line that opens a `"""` string (the line above an
+    /// error) used to leave its closing `"""` opening a string that ran on
+    /// to the next one: errors in the script and at the file's last string.
+    #[test]
+    fn a_repair_never_cuts_a_triple_quoted_string() {
+        let text = "workflow w {\n  step build: python {\n    script \"\"\"\n      for t in [1]:\n          print(t)\n    \"\"\"\n  }\n\n  for t in xs {\n    step a: shell { run \"a\" }\n  }\n  if a and b {\n    step c: shell { run \"c\" }\n  }\n  step last: shell {\n    run \"\"\"\n      echo done\n    \"\"\"\n  }\n}\n";
+        assert_eq!(error_lines(text), [(9, "E0001"), (12, "E0001")]);
+    }
+
     /// The example of grammar/README.md's Recovery section.
     #[test]
     fn each_broken_item_costs_only_itself() {
