@@ -8,11 +8,13 @@
 //! it). [`Layout`] reads that from the text alone — strings and comments
 //! skipped, so a shell line `if [ … ]` inside `"""…"""` is no item — and
 //! [`Layout::repairs`] proposes the edits to try: blank the statement or the
-//! item holding the error, or close its open `{` or string where the item
-//! ends. The driver ([`super::recover`]) tries each and keeps the best.
+//! item holding the error, close its open `{` or string where the item
+//! ends, or rewrite a block's broken header ([`header`]). The driver ([`super::recover`]) tries each and keeps the best.
 
+mod header;
 mod lex;
 
+pub(super) use header::HEADER;
 use lex::{first_word, for_each_brace, scan_line};
 
 /// Words that start an item (or a field that holds items, like `on failure
@@ -90,6 +92,13 @@ pub(super) enum Edit {
     /// Write these characters over the blanks at these offsets (closing a
     /// `{` or a string), keeping what the item holds.
     Close(Vec<(usize, char)>),
+    /// Write [`HEADER`] over `head`, a block's broken header up to its `{`,
+    /// so its body parses; `item` is the whole item, left out of the tree
+    /// the checker gets (what the header meant is lost).
+    Header {
+        head: (usize, usize),
+        item: (usize, usize),
+    },
 }
 
 /// What went wrong, and where, as far as choosing a repair goes.
@@ -442,7 +451,7 @@ impl<'a> Layout<'a> {
             }
             Fault::String { triple: true, .. } => out.extend(self.close(line, Some("\"\"\""))),
             Fault::Brace { .. } => out.extend(self.close(line, None)),
-            Fault::At(_) => {}
+            Fault::At(at) => out.extend(self.rewrite_header(line, Some(at))),
         }
         let mut anchors = vec![line];
         // A line left half-written shows as an error on a line after it
@@ -456,6 +465,11 @@ impl<'a> Layout<'a> {
             }
         }
         for a in anchors {
+            if a != line {
+                // `} else if a or b {` reads as a setting `else`, and pest
+                // stops in the branch's first line.
+                out.extend(self.rewrite_header(a, None));
+            }
             out.extend(self.blank(a));
             if self.lines[a].kind != Kind::Item {
                 if let Some(o) = self.owner(a) {

@@ -4,15 +4,16 @@
 //! to give the language server a tree of everything else while the user is
 //! typing, [`recover`] repairs the text around each error and parses again:
 //! it closes an unclosed `{` or string where its item ends (so the item
-//! keeps what it holds), or blanks the statement or item holding the error
-//! (spaces, keeping line breaks so every offset stays where it was). Where
+//! keeps what it holds), rewrites a block's broken header (so its body is
+//! still parsed for errors), or blanks the statement or item holding the
+//! error (spaces, keeping line breaks so every offset stays where it was). Where
 //! an item ends is read from the layout ([`super::layout`]): at the next
 //! line that starts an item at the same or lower indentation. Of the
 //! repairs proposed, the one that lets the parse go furthest wins, the most
 //! local first; one error is reported per broken item, never the cascade
 //! that follows from it.
 
-use super::layout::{Edit, Fault, Layout, Repair};
+use super::layout::{self, Edit, Fault, Layout, Repair};
 use super::parser::{Rule, WfParser};
 use super::{build, errors, scan, syntax_error, Parsed};
 use crate::diag::{self, Diagnostic};
@@ -27,29 +28,13 @@ const MAX_REPAIRS: usize = 20;
 pub(super) fn recover(text: &str) -> Parsed {
     let mut current = text.to_string();
     let mut errors: Vec<Diagnostic> = Vec::new();
-    let mut broken: Vec<(usize, usize)> = Vec::new();
     let mut scopes: Vec<(usize, usize)> = Vec::new();
     let mut names = Vec::new();
+    // Items whose broken header was rewritten so their bodies parse.
+    let mut items: Vec<(usize, usize)> = Vec::new();
     for _ in 0..MAX_REPAIRS {
         let fault = match WfParser::parse(Rule::file, &current) {
-            Ok(pairs) => {
-                let reported = errors.len();
-                diag::sort(&mut errors);
-                let mut parsed = build(pairs, &current, errors);
-                // What the tree builder finds inside a repaired item (a bad
-                // escape in a string closed early) follows from the repair.
-                let mut i = 0;
-                parsed.diagnostics.retain(|d| {
-                    i += 1;
-                    i <= reported
-                        || !d
-                            .primary_span()
-                            .is_some_and(|s| inside(&scopes, s.start as usize))
-                });
-                parsed.recovered_names = names;
-                parsed.recovered_spans = scopes.iter().map(|r| Span::new(r.0, r.1)).collect();
-                return parsed;
-            }
+            Ok(_) => return finish(current, errors, scopes, names, &items),
             Err(e) => match locate(&current, &e) {
                 Some(f) => f,
                 None => break,
@@ -70,10 +55,14 @@ pub(super) fn recover(text: &str) -> Parsed {
         if repaired == current {
             break;
         }
-        if repair.edit == Edit::Blank {
-            names.extend(declared_names(&current[repair.range.0..repair.range.1]));
+        match repair.edit {
+            Edit::Blank => names.extend(declared_names(&current[repair.range.0..repair.range.1])),
+            Edit::Header { head, item } => {
+                names.extend(declared_names(&current[head.0..head.1]));
+                items.push(item);
+            }
+            Edit::Close(_) => {}
         }
-        broken.push(repair.range);
         scopes.push(repair.scope);
         current = repaired;
     }
@@ -88,6 +77,57 @@ pub(super) fn recover(text: &str) -> Parsed {
         recovered_names: names,
         recovered_spans: Vec::new(),
     }
+}
+
+/// The tree of `current`, repaired text that parses, with the syntax
+/// `errors` found. An item whose header was rewritten is left out whole:
+/// its body was parsed for its errors, but what it is in (a loop, a branch)
+/// is not known, and the checker would report what follows from the guess.
+fn finish(
+    mut current: String,
+    mut errors: Vec<Diagnostic>,
+    mut scopes: Vec<(usize, usize)>,
+    mut names: Vec<String>,
+    items: &[(usize, usize)],
+) -> Parsed {
+    if !items.is_empty() {
+        let whole = items.iter().fold(current.clone(), |t, &r| blank(&t, r));
+        // Blanking whole items keeps the text parsing; if it did not, the
+        // tree with the rewritten headers is still better than none.
+        if WfParser::parse(Rule::file, &whole).is_ok() {
+            for &(s, e) in items {
+                names.extend(declared_names(&current[s..e]));
+            }
+            scopes.extend_from_slice(items);
+            current = whole;
+        }
+    }
+    let Ok(pairs) = WfParser::parse(Rule::file, &current) else {
+        errors.push(syntax_error(&current));
+        return Parsed {
+            file: None,
+            comments: Vec::new(),
+            diagnostics: errors,
+            recovered_names: names,
+            recovered_spans: Vec::new(),
+        };
+    };
+    let reported = errors.len();
+    diag::sort(&mut errors);
+    let mut parsed = build(pairs, &current, errors);
+    // What the tree builder finds inside a repaired item (a bad escape in a
+    // string closed early) follows from the repair.
+    let mut i = 0;
+    parsed.diagnostics.retain(|d| {
+        i += 1;
+        i <= reported
+            || !d
+                .primary_span()
+                .is_some_and(|s| inside(&scopes, s.start as usize))
+    });
+    parsed.recovered_names = names;
+    parsed.recovered_spans = scopes.iter().map(|r| Span::new(r.0, r.1)).collect();
+    parsed
 }
 
 fn inside(ranges: &[(usize, usize)], pos: usize) -> bool {
@@ -171,15 +211,21 @@ fn choose(text: &str, layout: &Layout<'_>, fault: Fault) -> Option<Repair> {
 fn apply(text: &str, repair: &Repair) -> String {
     match &repair.edit {
         Edit::Blank => blank(text, repair.range),
-        Edit::Close(writes) => {
-            let mut bytes = text.as_bytes().to_vec();
-            for &(at, c) in writes {
-                // Only blanks (one byte each) are written over.
-                bytes[at] = c as u8;
-            }
-            String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+        Edit::Close(writes) => write(text.as_bytes().to_vec(), writes.iter().copied()),
+        Edit::Header { head, .. } => {
+            let blanked = blank(text, *head);
+            let at = head.0..head.0 + layout::HEADER.len();
+            write(blanked.into_bytes(), at.zip(layout::HEADER.chars()))
         }
     }
+}
+
+/// Writes ASCII characters over blanks (one byte each), keeping every offset.
+fn write(mut bytes: Vec<u8>, writes: impl Iterator<Item = (usize, char)>) -> String {
+    for (at, c) in writes {
+        bytes[at] = c as u8;
+    }
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The diagnostic for `fault`, repaired by `repair`. An unclosed `{` points
@@ -194,6 +240,7 @@ fn diagnose(text: &str, fault: Fault, repair: &Repair) -> Diagnostic {
             repair.stop.map(|s| Span::new(s, s + 1)),
         ),
         Fault::String { .. } => syntax_error(text),
+        Fault::At(_) if matches!(repair.edit, Edit::Header { .. }) => header_error(text, repair),
         Fault::At(at) => {
             let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
             if repair.range.1 <= line_start {
@@ -212,6 +259,28 @@ fn diagnose(text: &str, fault: Fault, repair: &Repair) -> Diagnostic {
     }
 }
 
+/// The error in a block's header that `repair` rewrites: pest's, on the
+/// text with the `else` of an `} else if` line blanked, since pest reads
+/// `else` as a setting's name and stops further on, in the branch.
+fn header_error(text: &str, repair: &Repair) -> Diagnostic {
+    let Edit::Header {
+        head: (head, _), ..
+    } = repair.edit
+    else {
+        return syntax_error(text);
+    };
+    let line = repair.range.0;
+    let probe = match text[line..head].find("else") {
+        Some(e) => blank(text, (line + e, line + e + "else".len())),
+        None => text.to_string(),
+    };
+    let d = syntax_error(&probe);
+    match d.primary_span() {
+        Some(s) if (s.start as usize) < repair.range.1 => d,
+        _ => syntax_error(text),
+    }
+}
+
 /// Replaces `range` with spaces, keeping line breaks (and every offset).
 pub fn blank(text: &str, (start, end): (usize, usize)) -> String {
     let mut out = String::with_capacity(text.len());
@@ -227,7 +296,7 @@ pub fn blank(text: &str, (start, end): (usize, usize)) -> String {
 }
 
 /// Names an excised item declares: `step NAME`, `param NAME`, `secret NAME`,
-/// `parallel NAME`, `for each NAME` (a rough word scan: it only decides which
+/// `parallel NAME`, `for each NAME` or `for NAME` (a rough word scan: it only decides which
 /// "unknown name" reports to hold back while the file has syntax errors).
 pub fn declared_names(item: &str) -> Vec<String> {
     let words: Vec<&str> = item
@@ -236,7 +305,11 @@ pub fn declared_names(item: &str) -> Vec<String> {
         .collect();
     words
         .windows(2)
-        .filter(|w| matches!(w[0], "step" | "param" | "secret" | "parallel" | "each"))
+        .filter(|w| {
+            matches!(w[0], "step" | "param" | "secret" | "parallel" | "each")
+                // `for t in xs`, a loop written without `each`.
+                || (w[0] == "for" && w[1] != "each")
+        })
         .map(|w| w[1].to_string())
         .collect()
 }
@@ -289,6 +362,53 @@ mod tests {
     fn a_repair_never_cuts_a_triple_quoted_string() {
         let text = "workflow w {\n  step build: python {\n    script \"\"\"\n      for t in [1]:\n          print(t)\n    \"\"\"\n  }\n\n  for t in xs {\n    step a: shell { run \"a\" }\n  }\n  if a and b {\n    step c: shell { run \"c\" }\n  }\n  step last: shell {\n    run \"\"\"\n      echo done\n    \"\"\"\n  }\n}\n";
         assert_eq!(error_lines(text), [(9, "E0001"), (12, "E0001")]);
+    }
+
+    /// A block whose header does not parse is parsed on into its body, so
+    /// the body's own errors come in the same round; the checker gets the
+    /// file without the block, whose meaning is lost.
+    #[test]
+    fn a_broken_block_header_costs_only_its_line_in_errors() {
+        let text = "workflow w {
+  if a and b {
+    step one: shell {
+      run: \"x\"
+    }
+  } else if a or b {
+    step two: shell { run \"y\" }
+  } else {
+    step three: shell {
+      run \"z\"
+      retry \"3\"
+    }
+  }
+  for t in xs {
+    depends on one
+    step four: shell { run \"${t}\" }
+  }
+  step five: shell { run \"ok\" }
+}
+";
+        assert_eq!(
+            error_lines(text),
+            [
+                (2, "E0001"),
+                (4, "E0013"),
+                (6, "E0001"),
+                (11, "E0014"),
+                (14, "E0001")
+            ]
+        );
+        let parsed = super::super::parse(text);
+        let file = parsed.file.as_ref().expect("a tree");
+        let items = &file.first().items;
+        let [super::super::ast::Item::Step(five)] = &items[..] else {
+            panic!("{items:#?}")
+        };
+        assert_eq!(five.name.name, "five");
+        for name in ["one", "two", "three", "four", "t"] {
+            assert!(parsed.recovered_names.iter().any(|n| n == name), "{name}");
+        }
     }
 
     /// The example of grammar/README.md's Recovery section.
