@@ -233,3 +233,23 @@ pub fn quoted_retry(span: Span, count: Option<u32>) -> Diagnostic {
         None => d.help("write the count without quotes: `retry 3`"),
     }
 }
+
+/// E0015: `and`, `or` or `not` (Python, SQL, Lua) where `.wf` has an
+/// operator. `fix` spans what `op` replaces (`not ` with its blank).
+pub fn word_operator(span: Span, word: &str, op: &str, fix: Span) -> Diagnostic {
+    Diagnostic::error("E0015", format!("`{word}` is written `{op}`"))
+        .primary(span, "not an operator")
+        .help("`.wf` writes and, or and not as `&&`, `||` and `!`: `if a && !b { … }`")
+        .fix(fix, op, format!("Write `{op}`"))
+}
+
+/// E0016: `for x in xs {`, a loop without `each`. `span` is the name after
+/// `for`, `for_word` the `for` the fix writes `for each` over.
+pub fn for_without_each(span: Span, name: &str, for_word: Span) -> Diagnostic {
+    Diagnostic::error("E0016", format!("a loop is written `for each {name} in …`"))
+        .primary(span, format!("`each` is missing before `{name}`"))
+        .help(format!(
+            "write `for each {name} in LIST {{ … }}`; `for {name} in` without `each` is a comprehension's, inside a list: `[x for x in xs]`"
+        ))
+        .fix(for_word, "for each", "Write `for each`")
+}

@@ -361,7 +361,7 @@ mod tests {
     #[test]
     fn a_repair_never_cuts_a_triple_quoted_string() {
         let text = "workflow w {\n  step build: python {\n    script \"\"\"\n      for t in [1]:\n          print(t)\n    \"\"\"\n  }\n\n  for t in xs {\n    step a: shell { run \"a\" }\n  }\n  if a and b {\n    step c: shell { run \"c\" }\n  }\n  step last: shell {\n    run \"\"\"\n      echo done\n    \"\"\"\n  }\n}\n";
-        assert_eq!(error_lines(text), [(9, "E0001"), (12, "E0001")]);
+        assert_eq!(error_lines(text), [(9, "E0016"), (12, "E0015")]);
     }
 
     /// A block whose header does not parse is parsed on into its body, so
@@ -392,11 +392,11 @@ mod tests {
         assert_eq!(
             error_lines(text),
             [
-                (2, "E0001"),
+                (2, "E0015"),
                 (4, "E0013"),
-                (6, "E0001"),
+                (6, "E0015"),
                 (11, "E0014"),
-                (14, "E0001")
+                (14, "E0016")
             ]
         );
         let parsed = super::super::parse(text);
