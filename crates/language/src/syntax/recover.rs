@@ -15,7 +15,7 @@
 
 use super::layout::{self, Edit, Fault, Layout, Repair};
 use super::parser::{Rule, WfParser};
-use super::{build, errors, scan, syntax_error, Parsed};
+use super::{build, errors, habits, scan, syntax_error, Parsed};
 use crate::diag::{self, Diagnostic};
 use crate::span::Span;
 use pest::Parser;
@@ -28,7 +28,10 @@ const MAX_REPAIRS: usize = 20;
 pub(super) fn recover(text: &str) -> Parsed {
     let mut current = text.to_string();
     let mut errors: Vec<Diagnostic> = Vec::new();
+    // The items repaired (the checker's reports in them are held back), and
+    // the statements or items repaired (an error in one follows from it).
     let mut scopes: Vec<(usize, usize)> = Vec::new();
+    let mut broken: Vec<(usize, usize)> = Vec::new();
     let mut names = Vec::new();
     // Items whose broken header was rewritten so their bodies parse.
     let mut items: Vec<(usize, usize)> = Vec::new();
@@ -42,13 +45,14 @@ pub(super) fn recover(text: &str) -> Parsed {
         };
         let layout = Layout::new(&current);
         let Some(repair) = choose(&current, &layout, fault) else {
-            if !inside(&scopes, fault.at()) || errors.is_empty() {
+            if !inside(&broken, fault.at()) || errors.is_empty() {
                 errors.push(syntax_error(&current));
             }
             break;
         };
-        // What follows from an item already broken is not another error.
-        if !inside(&scopes, fault.at()) {
+        // What follows from a statement already broken is not another
+        // error; another statement of its item may hold one.
+        if !inside(&broken, fault.at()) {
             errors.push(diagnose(&current, fault, &repair));
         }
         let repaired = apply(&current, &repair);
@@ -64,6 +68,7 @@ pub(super) fn recover(text: &str) -> Parsed {
             Edit::Close(_) => {}
         }
         scopes.push(repair.scope);
+        broken.push(repair.range);
         current = repaired;
     }
     if errors.is_empty() {
@@ -185,7 +190,7 @@ fn choose(text: &str, layout: &Layout<'_>, fault: Fault) -> Option<Repair> {
             .filter(|(_, n)| n.is_none())
             .min_by_key(|(r, _)| rank(r))
         {
-            return Some(r.clone());
+            return Some(swallowed(text, &tried, r).unwrap_or(r).clone());
         }
         // The next error is another one when it moved out of the repaired
         // text: past it, or before it (the scan reports an open string
@@ -205,6 +210,35 @@ fn choose(text: &str, layout: &Layout<'_>, fault: Fault) -> Option<Repair> {
         .into_iter()
         .filter(|(_, n)| n.is_some_and(|n| n != fault.at()))
         .max_by_key(|(r, n)| (*n, std::cmp::Reverse(r.range.1 - r.range.0)))
+        .map(|(r, _)| r)
+}
+
+/// A smaller repair than `parses` (one that makes the text parse) after
+/// which the next error lies inside what `parses` repairs: the larger
+/// repair would hide that second slip until the first is fixed. It counts
+/// when it is a habit of its own (`needs:`, `and`, …), or when the smaller
+/// repair rewrites a block's header (the block's body is left as written,
+/// and left out of the checker's tree whatever it holds); any other error
+/// there may follow from the smaller repair.
+fn swallowed<'a>(
+    text: &str,
+    tried: &'a [(Repair, Option<usize>)],
+    parses: &Repair,
+) -> Option<&'a Repair> {
+    let (start, end) = parses.range;
+    tried
+        .iter()
+        .filter(|(r, n)| {
+            let inner = r.range.0 >= start && r.range.1 <= end && r.range != parses.range;
+            inner
+                && n.is_some_and(|n| {
+                    (n >= r.range.1 || n < r.range.0)
+                        && (start..end).contains(&n)
+                        && (matches!(r.edit, Edit::Header { .. })
+                            || habits::at(&apply(text, r), n).is_some())
+                })
+        })
+        .min_by_key(|(r, _)| r.range.1 - r.range.0)
         .map(|(r, _)| r)
 }
 
@@ -409,6 +443,31 @@ mod tests {
         for name in ["one", "two", "three", "four", "t"] {
             assert!(parsed.recovered_names.iter().any(|n| n == name), "{name}");
         }
+    }
+
+    /// Two slips in one item: blanking the whole item parses, and used to
+    /// win, hiding the second slip until the first was fixed.
+    #[test]
+    fn each_slip_of_one_item_is_reported() {
+        let text = "workflow w {
+  step g: shell { run \"g\" }
+  step s: shell {
+    run \"echo ${ready and true}\"
+    needs: g
+  }
+}
+";
+        assert_eq!(error_lines(text), [(4, "E0015"), (5, "E0303")]);
+        // Blanking the whole `if` parses too; its `else if` holds a slip.
+        let text = "workflow w {
+  if a and b {
+    step x: shell { run \"x\" }
+  } else if a or b {
+    step y: shell { run \"y\" }
+  }
+}
+";
+        assert_eq!(error_lines(text), [(2, "E0015"), (4, "E0015")]);
     }
 
     /// The example of grammar/README.md's Recovery section.
