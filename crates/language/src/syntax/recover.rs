@@ -15,7 +15,7 @@
 
 use super::layout::{self, Edit, Fault, Layout, Repair};
 use super::parser::{Rule, WfParser};
-use super::{build, errors, habits, scan, syntax_error, Parsed};
+use super::{build, errors, habits, scan, syntax_error, Bodies, Parsed};
 use crate::diag::{self, Diagnostic};
 use crate::span::Span;
 use pest::Parser;
@@ -81,6 +81,7 @@ pub(super) fn recover(text: &str) -> Parsed {
         diagnostics: errors,
         recovered_names: names,
         recovered_spans: Vec::new(),
+        bodies: None,
     }
 }
 
@@ -88,6 +89,7 @@ pub(super) fn recover(text: &str) -> Parsed {
 /// `errors` found. An item whose header was rewritten is left out whole:
 /// its body was parsed for its errors, but what it is in (a loop, a branch)
 /// is not known, and the checker would report what follows from the guess.
+/// The tree that keeps it is [`Bodies`], for the reports inside it.
 fn finish(
     mut current: String,
     mut errors: Vec<Diagnostic>,
@@ -95,11 +97,25 @@ fn finish(
     mut names: Vec<String>,
     items: &[(usize, usize)],
 ) -> Parsed {
+    let spans = |r: &[(usize, usize)]| r.iter().map(|r| Span::new(r.0, r.1)).collect();
+    let mut bodies = None;
     if !items.is_empty() {
         let whole = items.iter().fold(current.clone(), |t, &r| blank(&t, r));
         // Blanking whole items keeps the text parsing; if it did not, the
         // tree with the rewritten headers is still better than none.
         if WfParser::parse(Rule::file, &whole).is_ok() {
+            // The tree that keeps them, for the checker's reports in them.
+            let kept = WfParser::parse(Rule::file, &current)
+                .ok()
+                .and_then(|pairs| build(pairs, &current, Vec::new()).file);
+            bodies = kept.map(|file| {
+                Box::new(Bodies {
+                    file,
+                    blocks: spans(items),
+                    recovered_names: names.clone(),
+                    recovered_spans: spans(&scopes),
+                })
+            });
             for &(s, e) in items {
                 names.extend(declared_names(&current[s..e]));
             }
@@ -115,6 +131,7 @@ fn finish(
             diagnostics: errors,
             recovered_names: names,
             recovered_spans: Vec::new(),
+            bodies: None,
         };
     };
     let reported = errors.len();
@@ -131,7 +148,8 @@ fn finish(
                 .is_some_and(|s| inside(&scopes, s.start as usize))
     });
     parsed.recovered_names = names;
-    parsed.recovered_spans = scopes.iter().map(|r| Span::new(r.0, r.1)).collect();
+    parsed.recovered_spans = spans(&scopes);
+    parsed.bodies = bodies;
     parsed
 }
 
