@@ -49,7 +49,7 @@ impl Layout<'_> {
             return None;
         };
         let outside = at.is_some_and(|at| at < head || at > brace);
-        if self.opens(line) != 1 || outside || brace - head < HEADER.len() {
+        if self.opens(line) != 1 || outside || brace < head + HEADER.len() {
             return None;
         }
         let range = self.range(line, line);
