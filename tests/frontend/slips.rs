@@ -105,3 +105,32 @@ fn every_slip_is_reported_once_at_its_line_and_nothing_else() {
         }
     }
 }
+
+/// Laid out flat, a block's end is not in the indentation: it is found in
+/// the tree that parses. A step read after the block is no error (it was
+/// one, E0153, when the guessed end left the block in the checker's tree
+/// as an `if`), and the block's own slip is still reported.
+#[test]
+fn a_flat_block_with_a_broken_header_is_left_out_whole() {
+    let text = r#"workflow flat {
+param xs: list<string> = ["a"]
+for t in xs {
+step a: shell { run "echo ${t} ${True}" }
+}
+step z: shell { run "echo ${a.stdout}" }
+}
+"#;
+    let analysis = analyze("flat.wf", text);
+    let got: Vec<(usize, &str)> = analysis
+        .diagnostics()
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            (
+                line_of(text, d.primary_span().unwrap().start as usize),
+                d.code,
+            )
+        })
+        .collect();
+    assert_eq!(got, [(3, "E0016"), (4, "E0140")]);
+}

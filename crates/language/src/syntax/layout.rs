@@ -93,12 +93,9 @@ pub(super) enum Edit {
     /// `{` or a string), keeping what the item holds.
     Close(Vec<(usize, char)>),
     /// Write [`HEADER`] over `head`, a block's broken header up to its `{`,
-    /// so its body parses; `item` is the whole item, left out of the tree
-    /// the checker gets (what the header meant is lost).
-    Header {
-        head: (usize, usize),
-        item: (usize, usize),
-    },
+    /// so its body parses (the block is left out of the tree the checker
+    /// gets: what the header meant is lost).
+    Header { head: (usize, usize) },
 }
 
 /// What went wrong, and where, as far as choosing a repair goes.

@@ -33,11 +33,11 @@ pub(super) fn recover(text: &str) -> Parsed {
     let mut scopes: Vec<(usize, usize)> = Vec::new();
     let mut broken: Vec<(usize, usize)> = Vec::new();
     let mut names = Vec::new();
-    // Items whose broken header was rewritten so their bodies parse.
-    let mut items: Vec<(usize, usize)> = Vec::new();
+    // Where a block's broken header was rewritten so its body parses.
+    let mut headers: Vec<usize> = Vec::new();
     for _ in 0..MAX_REPAIRS {
         let fault = match WfParser::parse(Rule::file, &current) {
-            Ok(_) => return finish(current, errors, scopes, names, &items),
+            Ok(_) => return finish(current, errors, scopes, names, &headers),
             Err(e) => match locate(&current, &e) {
                 Some(f) => f,
                 None => break,
@@ -61,9 +61,9 @@ pub(super) fn recover(text: &str) -> Parsed {
         }
         match repair.edit {
             Edit::Blank => names.extend(declared_names(&current[repair.range.0..repair.range.1])),
-            Edit::Header { head, item } => {
+            Edit::Header { head } => {
                 names.extend(declared_names(&current[head.0..head.1]));
-                items.push(item);
+                headers.push(head.0);
             }
             Edit::Close(_) => {}
         }
@@ -86,40 +86,42 @@ pub(super) fn recover(text: &str) -> Parsed {
 }
 
 /// The tree of `current`, repaired text that parses, with the syntax
-/// `errors` found. An item whose header was rewritten is left out whole:
-/// its body was parsed for its errors, but what it is in (a loop, a branch)
-/// is not known, and the checker would report what follows from the guess.
-/// The tree that keeps it is [`Bodies`], for the reports inside it.
+/// `errors` found. A block whose header was rewritten (at `headers`) is
+/// left out whole: its body was parsed for its errors, but what it is in (a
+/// loop, a branch) is not known, and the checker would report what follows
+/// from the guess. The tree that keeps it is [`Bodies`], for the reports
+/// inside it.
 fn finish(
     mut current: String,
     mut errors: Vec<Diagnostic>,
     mut scopes: Vec<(usize, usize)>,
     mut names: Vec<String>,
-    items: &[(usize, usize)],
+    headers: &[usize],
 ) -> Parsed {
     let spans = |r: &[(usize, usize)]| r.iter().map(|r| Span::new(r.0, r.1)).collect();
     let mut bodies = None;
-    if !items.is_empty() {
-        let whole = items.iter().fold(current.clone(), |t, &r| blank(&t, r));
-        // Blanking whole items keeps the text parsing; if it did not, the
-        // tree with the rewritten headers is still better than none.
+    let kept = match headers {
+        [] => None,
+        _ => WfParser::parse(Rule::file, &current).ok(),
+    };
+    if let Some(pairs) = kept {
+        let blocks = blocks_of(&pairs, headers);
+        let whole = blocks.iter().fold(current.clone(), |t, &r| blank(&t, r));
+        // A whole item blanked leaves the text parsing; were it not so, the
+        // tree with the rewritten headers would still be better than none.
         if WfParser::parse(Rule::file, &whole).is_ok() {
-            // The tree that keeps them, for the checker's reports in them.
-            let kept = WfParser::parse(Rule::file, &current)
-                .ok()
-                .and_then(|pairs| build(pairs, &current, Vec::new()).file);
-            bodies = kept.map(|file| {
+            bodies = build(pairs, &current, Vec::new()).file.map(|file| {
                 Box::new(Bodies {
                     file,
-                    blocks: spans(items),
+                    blocks: spans(&blocks),
                     recovered_names: names.clone(),
                     recovered_spans: spans(&scopes),
                 })
             });
-            for &(s, e) in items {
+            for &(s, e) in &blocks {
                 names.extend(declared_names(&current[s..e]));
             }
-            scopes.extend_from_slice(items);
+            scopes.extend_from_slice(&blocks);
             current = whole;
         }
     }
@@ -151,6 +153,29 @@ fn finish(
     parsed.recovered_spans = spans(&scopes);
     parsed.bodies = bodies;
     parsed
+}
+
+/// The blocks whose header starts at one of `headers` (an `if`, or the
+/// `if` of an `else if`): the innermost `if` item holding it, as parsed.
+fn blocks_of(pairs: &pest::iterators::Pairs<'_, Rule>, headers: &[usize]) -> Vec<(usize, usize)> {
+    let ifs: Vec<(usize, usize)> = pairs
+        .clone()
+        .flatten()
+        .filter(|p| p.as_rule() == Rule::if_item)
+        .map(|p| (p.as_span().start(), p.as_span().end()))
+        .collect();
+    let mut blocks: Vec<(usize, usize)> = headers
+        .iter()
+        .filter_map(|&h| {
+            ifs.iter()
+                .filter(|&&(s, e)| s <= h && h < e)
+                .min_by_key(|&&(s, e)| e - s)
+                .copied()
+        })
+        .collect();
+    blocks.sort_unstable();
+    blocks.dedup();
+    blocks
 }
 
 fn inside(ranges: &[(usize, usize)], pos: usize) -> bool {

@@ -6,7 +6,8 @@
 //! over the header instead (the `{` and the body left as they are) lets the
 //! parse go on into the body, so its errors are reported in the same round.
 //! What the header meant is lost, so the tree the checker gets still leaves
-//! the whole item out ([`super::super::recover`]).
+//! the whole block out ([`super::super::recover`]), found then in the tree
+//! that parses, whatever the layout.
 
 use super::lex::{first_word, for_each_brace};
 use super::{Edit, Kind, Layout, Repair};
@@ -27,8 +28,8 @@ impl Layout<'_> {
         let text = &self.text[l.content..l.end];
         // The head: from the header's first word (past `} else ` on an
         // `else if` line) to its `{`.
-        let (head, item_line) = match l.kind {
-            Kind::Item if BLOCK_WORDS.contains(&first_word(text)) => (l.content, line),
+        let head = match l.kind {
+            Kind::Item if BLOCK_WORDS.contains(&first_word(text)) => l.content,
             Kind::CloseElse => {
                 let else_at = text.find("else")? + "else".len();
                 let rest = &text[else_at..];
@@ -36,7 +37,7 @@ impl Layout<'_> {
                 if !self.text[start..].starts_with("if") {
                     return None;
                 }
-                (start, self.owner(line)?)
+                start
             }
             _ => return None,
         };
@@ -53,14 +54,12 @@ impl Layout<'_> {
             return None;
         }
         let range = self.range(line, line);
-        let item = self.range(item_line, self.extent(item_line).0);
         Some(Repair {
             range,
             scope: range,
             keeps: true,
             edit: Edit::Header {
                 head: (head, brace),
-                item,
             },
             stop: None,
         })
