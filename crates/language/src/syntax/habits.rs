@@ -1,8 +1,8 @@
 //! Parse failures that are habits from elsewhere, each named with its fix
-//! (`E0010`–`E0016`, and `E0303` for `needs:`) instead of a generic
+//! (`E0010`–`E0017`, and `E0303` for `needs:`) instead of a generic
 //! "expected …, found …": GitHub Actions' `${{ … }}`, Jinja's `{{ … }}`,
 //! YAML's and TOML's `run: "…"` / `run = "…"` (`needs: build` among them),
-//! `retry "3"`, Python's `and`, `or`, `not` and `for x in xs`. (Single-quoted
+//! `retry "3"`, Python's `and`, `or`, `not`, `for x in xs` and `elif`. (Single-quoted
 //! strings are [`super::errors`]'s, which knows their forms.) Each looks at
 //! the text around the position pest stopped at.
 
@@ -22,6 +22,7 @@ pub fn at(text: &str, pos: usize) -> Option<Diagnostic> {
         .or_else(|| quoted_retry(line, col, line_start))
         .or_else(|| word_operator(line, col, line_start))
         .or_else(|| for_without_each(line, col, line_start))
+        .or_else(|| elif(line, line_start))
 }
 
 fn is_name_char(c: char) -> bool {
@@ -149,6 +150,19 @@ fn word_operator(line: &str, col: usize, off: usize) -> Option<Diagnostic> {
     ))
 }
 
+/// `} elif x {` (Python, Ruby's `elsif`, PHP's `elseif`): pest reads the
+/// word as a setting's name and stops at the `{`, on the same line.
+fn elif(line: &str, off: usize) -> Option<Diagnostic> {
+    let rest = line.trim_start_matches(|c: char| c.is_whitespace() || c == '}');
+    let word = word_at(rest, 0);
+    if !matches!(word, "elif" | "elsif" | "elseif") {
+        return None;
+    }
+    let at = off + line.len() - rest.len();
+    let span = Span::new(at, at + word.len());
+    Some(ds::elif(span, word, span))
+}
+
 /// `for t in xs {`: pest stops at the name where it wants `each`.
 fn for_without_each(line: &str, col: usize, off: usize) -> Option<Diagnostic> {
     let lead = line.len() - line.trim_start().len();
@@ -204,6 +218,7 @@ mod tests {
             "  if x and x {\n  }",
             "  if not x {\n  }",
             "  for t in [x] {\n  }",
+            "  if x {\n  } elif x {\n  }",
             "  step a: shell { run \"a\" }\n  step s: shell {\n    run \"echo\"\n    needs: a\n  }",
         ] {
             let text = fixed(&wf(body));
@@ -246,6 +261,12 @@ mod tests {
             ("  step s: shell { run \"${x or x}\" }", "E0015", "`||`"),
             ("  if not x {\n  }", "E0015", "`!`"),
             ("  for t in [x] {\n  }", "E0016", "`for each t in LIST"),
+            ("  if x {\n  } elif x {\n  }", "E0017", "`} else if"),
+            (
+                "  step s: shell {\n    run \"echo\"\n    if: x\n  }",
+                "E0013",
+                "`if EXPR { step",
+            ),
             (
                 "  step s: shell {\n    run \"echo\"\n    needs: [a, \"b\"]\n  }",
                 "E0303",

@@ -14,7 +14,6 @@
 mod header;
 mod lex;
 
-pub(super) use header::HEADER;
 use lex::{first_word, for_each_brace, scan_line};
 
 /// Words that start an item (or a field that holds items, like `on failure
@@ -92,10 +91,13 @@ pub(super) enum Edit {
     /// Write these characters over the blanks at these offsets (closing a
     /// `{` or a string), keeping what the item holds.
     Close(Vec<(usize, char)>),
-    /// Write [`HEADER`] over `head`, a block's broken header up to its `{`,
-    /// so its body parses (the block is left out of the tree the checker
-    /// gets: what the header meant is lost).
-    Header { head: (usize, usize) },
+    /// Write `with` ([`header::HEADER`], or `else` after a `}`) over `head`, a
+    /// block's broken header up to its `{`, so its body parses (the block is
+    /// left out of the tree the checker gets: what the header meant is lost).
+    Header {
+        head: (usize, usize),
+        with: &'static str,
+    },
 }
 
 /// What went wrong, and where, as far as choosing a repair goes.

@@ -13,7 +13,7 @@
 //! local first; one error is reported per broken item, never the cascade
 //! that follows from it.
 
-use super::layout::{self, Edit, Fault, Layout, Repair};
+use super::layout::{Edit, Fault, Layout, Repair};
 use super::parser::{Rule, WfParser};
 use super::{build, errors, habits, scan, syntax_error, Bodies, Parsed};
 use crate::diag::{self, Diagnostic};
@@ -61,7 +61,7 @@ pub(super) fn recover(text: &str) -> Parsed {
         }
         match repair.edit {
             Edit::Blank => names.extend(declared_names(&current[repair.range.0..repair.range.1])),
-            Edit::Header { head } => {
+            Edit::Header { head, .. } => {
                 names.extend(declared_names(&current[head.0..head.1]));
                 headers.push(head.0);
             }
@@ -289,10 +289,9 @@ fn apply(text: &str, repair: &Repair) -> String {
     match &repair.edit {
         Edit::Blank => blank(text, repair.range),
         Edit::Close(writes) => write(text.as_bytes().to_vec(), writes.iter().copied()),
-        Edit::Header { head, .. } => {
+        Edit::Header { head, with } => {
             let blanked = blank(text, *head);
-            let at = head.0..head.0 + layout::HEADER.len();
-            write(blanked.into_bytes(), at.zip(layout::HEADER.chars()))
+            write(blanked.into_bytes(), (head.0..).zip(with.chars()))
         }
     }
 }

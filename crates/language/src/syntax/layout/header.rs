@@ -15,7 +15,7 @@ use super::{Edit, Kind, Layout, Repair};
 /// What is written over a broken header: the shortest block header that
 /// parses wherever the items `for`, `parallel` and `sequence` may stand,
 /// and that an `else` may follow.
-pub(in crate::syntax) const HEADER: &str = "if true";
+pub(super) const HEADER: &str = "if true";
 
 /// The words that start a block whose body holds items (not fields).
 const BLOCK_WORDS: &[&str] = &["if", "for", "parallel", "sequence"];
@@ -27,9 +27,9 @@ impl Layout<'_> {
         let l = self.lines[line];
         let text = &self.text[l.content..l.end];
         // The head: from the header's first word (past `} else ` on an
-        // `else if` line) to its `{`.
-        let head = match l.kind {
-            Kind::Item if BLOCK_WORDS.contains(&first_word(text)) => l.content,
+        // `else if` line, past `}` on an `} elif x {` line) to its `{`.
+        let (head, with) = match l.kind {
+            Kind::Item if BLOCK_WORDS.contains(&first_word(text)) => (l.content, HEADER),
             Kind::CloseElse => {
                 let else_at = text.find("else")? + "else".len();
                 let rest = &text[else_at..];
@@ -37,7 +37,15 @@ impl Layout<'_> {
                 if !self.text[start..].starts_with("if") {
                     return None;
                 }
-                start
+                (start, HEADER)
+            }
+            // `} elif x {`, `} elsif x {`: a branch, kept as an `else`.
+            Kind::Close => {
+                let rest = text.trim_start_matches('}').trim_start();
+                if rest.is_empty() || rest.starts_with(['{', '#']) {
+                    return None;
+                }
+                (l.content + text.len() - rest.len(), "else")
             }
             _ => return None,
         };
@@ -50,7 +58,7 @@ impl Layout<'_> {
             return None;
         };
         let outside = at.is_some_and(|at| at < head || at > brace);
-        if self.opens(line) != 1 || outside || brace < head + HEADER.len() {
+        if self.opens(line) != 1 || outside || brace < head + with.len() {
             return None;
         }
         let range = self.range(line, line);
@@ -60,6 +68,7 @@ impl Layout<'_> {
             keeps: true,
             edit: Edit::Header {
                 head: (head, brace),
+                with,
             },
             stop: None,
         })
