@@ -35,4 +35,5 @@ mod recovery_corpus;
 mod recovery_fixtures;
 mod robustness;
 mod schedule_env;
+mod slips;
 mod syntax_fixtures;

@@ -328,6 +328,11 @@ impl Checker<'_> {
                 }
             }
         }
+        // A word from another language, before the nearest name (and
+        // before a `${TRUE}` in a command is taken for the shell's).
+        if let Some(f) = diag::foreign::value(name) {
+            return dc::foreign_name(id.span, name, f);
+        }
         let mut candidates: Vec<&str> = Vec::new();
         for b in self.wf.block_chain(ctx.names_block()) {
             if let ir::BlockKind::ForEach { var, .. } = &self.wf.blocks[b].kind {

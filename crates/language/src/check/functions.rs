@@ -86,6 +86,12 @@ impl Checker<'_> {
         let xs: Vec<Expr> = args.iter().map(|a| self.lower_expr(a, ctx)).collect();
         let tainted = xs.iter().any(|x| x.tainted);
         let Some(info) = function(&name.name) else {
+            // A function from another language, before the nearest name:
+            // `str(x)` is `string(x)`, not `sort(x)`.
+            if let Some(f) = diag::foreign::function(&name.name) {
+                self.report(dc::foreign_function(name.span, &name.name, f));
+                return Expr::invalid(span);
+            }
             let names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
             let s = diag::did_you_mean(&name.name, names.iter().copied());
             self.report(dc::unknown_function(name.span, &name.name, s, &names));

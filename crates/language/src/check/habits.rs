@@ -44,7 +44,14 @@ impl Checker<'_> {
         if f.name.name != "needs" {
             return false;
         }
-        self.report(dc::needs(f.name.span));
+        let names = match &f.value {
+            ast::FieldValue::Expr(ast::Expr {
+                kind: ast::ExprKind::Name(id),
+                ..
+            }) => Some(id.name.as_str()),
+            _ => None,
+        };
+        self.report(dc::needs(f.name.span, "needs", names, f.name.span));
         true
     }
 
@@ -105,6 +112,13 @@ impl Checker<'_> {
             .chain(self.env_src.iter().copied())
             .any(|m| m.entries.iter().any(|e| e.key.name == name))
     }
+}
+
+/// `and` or `or` read as a field's name: the operator it means. (`not`
+/// before a value is read as a field too, but rarely comes after one.)
+pub(super) fn operator_word(name: &str) -> Option<&'static str> {
+    let op = crate::diag::foreign::operator(name)?.write?;
+    (op != "!").then_some(op)
 }
 
 /// Every `$NAME` of `t` (not `${`, not `$$`), with its offset.

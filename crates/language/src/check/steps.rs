@@ -219,7 +219,10 @@ impl Checker<'_> {
             let Some(info) = kinds::setting(name) else {
                 let names: Vec<&str> = kinds::SETTINGS.iter().map(|s| s.name).collect();
                 let sugg = diag::did_you_mean(name, names.iter().copied());
-                self.report(dc::unknown_setting(f.name.span, name, sugg, &names));
+                self.report(match super::habits::operator_word(name) {
+                    Some(op) => dc::operator_as_setting(f.name.span, name, op),
+                    None => dc::unknown_setting(f.name.span, name, sugg, &names),
+                });
                 self.lower_quietly(&f.value, &ctx);
                 continue;
             };
@@ -465,6 +468,8 @@ impl Checker<'_> {
                 if artifacts {
                     let kind = info.map_or("call", |k| k.name);
                     self.report(dc::artifacts_not_supported(f.name.span, kind));
+                } else if let Some((k, op)) = info.zip(super::habits::operator_word(name)) {
+                    self.report(dc::operator_as_field(f.name.span, name, k.name, op));
                 } else if let Some(k) = info.filter(|_| !outputs) {
                     let names: Vec<&str> = k.field_names().collect();
                     let sugg = diag::did_you_mean(name, names.iter().copied());

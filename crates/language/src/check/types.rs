@@ -1,6 +1,6 @@
 //! Types: lowering written types (`list<string>`, `int?`) and assignability.
 
-use crate::diag::{self, check as dc, Diagnostic};
+use crate::diag::{self, check as dc, foreign, Diagnostic};
 use crate::ir::Type;
 use crate::syntax::ast::TypeExpr;
 
@@ -17,33 +17,22 @@ pub const TYPE_NAMES: &[(&str, usize)] = &[
     ("json", 0),
 ];
 
-/// Type names from other languages, for "did you mean".
-const ALIASES: &[(&str, &str)] = &[
-    ("integer", "int"),
-    ("str", "string"),
-    ("text", "string"),
-    ("boolean", "bool"),
-    ("number", "float"),
-    ("double", "float"),
-    ("array", "list"),
-    ("dict", "map"),
-    ("timestamp", "time"),
-    ("datetime", "time"),
-    ("instant", "time"),
-    ("object", "map"),
-];
-
 /// Lowers a written type, reporting unknown names and wrong type arguments.
 /// Errors give `Type::Invalid`.
 pub fn lower(t: &TypeExpr, diags: &mut Vec<Diagnostic>) -> Type {
     let name = t.name.name.as_str();
     let Some(&(_, arity)) = TYPE_NAMES.iter().find(|(n, _)| *n == name) else {
+        // A type from another language, before the nearest name: `dict`
+        // is `map<T>`, `Optional` is a `?`.
+        if let Some(f) = foreign::type_name(name) {
+            // The replacement is the whole fix when it takes what is written.
+            let takes = TYPE_NAMES.iter().find(|(n, _)| Some(*n) == f.write);
+            let fix = takes.is_some_and(|&(_, arity)| arity == t.args.len());
+            diags.push(dc::foreign_type(t.name.span, name, f, fix));
+            return Type::Invalid;
+        }
         let names: Vec<&str> = TYPE_NAMES.iter().map(|(n, _)| *n).collect();
-        let suggestion = ALIASES
-            .iter()
-            .find(|(alias, _)| *alias == name)
-            .map(|(_, t)| *t)
-            .or_else(|| diag::did_you_mean(name, names.iter().copied()));
+        let suggestion = diag::did_you_mean(name, names.iter().copied());
         diags.push(dc::unknown_type(t.name.span, name, suggestion, &names));
         return Type::Invalid;
     };

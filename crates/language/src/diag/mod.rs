@@ -7,6 +7,7 @@
 //! them to LSP diagnostics.
 
 pub mod check;
+pub mod foreign;
 pub mod json;
 pub mod json_form;
 pub mod render;

@@ -211,12 +211,18 @@ pub fn jinja_value(span: Span, inner: &str, name: Option<&str>) -> Diagnostic {
 /// E0013: `run: "…"` / `run = "…"`: a field's name takes no `:` or `=`.
 /// `fix` spans the punctuation and the blanks around it.
 pub fn field_punctuation(at: Span, fix: Span, field: &str, punct: char) -> Diagnostic {
-    Diagnostic::error(
+    let d = Diagnostic::error(
         "E0013",
         format!("`{field}{punct}`: a field takes no `{punct}`"),
     )
-    .primary(at, "fields are `NAME VALUE`")
-    .help(format!(
+    .primary(at, "fields are `NAME VALUE`");
+    // GitHub Actions' step condition: no field, and nothing to remove.
+    if field == "if" {
+        return d.help(
+            "a step runs on a condition inside `if EXPR { step … }`: there is no field `if`",
+        );
+    }
+    d.help(format!(
         "write the value after the field's name, with no `:` or `=` (`{field} \"…\"`); `KEY = value` is for the entries of `env {{ }}` and other maps"
     ))
     .fix(fix, " ", format!("Remove the `{punct}`"))
@@ -232,4 +238,33 @@ pub fn quoted_retry(span: Span, count: Option<u32>) -> Diagnostic {
             .fix(span, n.to_string(), format!("Write `retry {n}`")),
         None => d.help("write the count without quotes: `retry 3`"),
     }
+}
+
+/// E0015: `and`, `or` or `not` (Python, SQL, Lua) where `.wf` has an
+/// operator. `fix` spans what `op` replaces (`not ` with its blank).
+pub fn word_operator(span: Span, word: &str, op: &str, fix: Span) -> Diagnostic {
+    Diagnostic::error("E0015", format!("`{word}` is written `{op}`"))
+        .primary(span, "not an operator")
+        .help("`.wf` writes and, or and not as `&&`, `||` and `!`: `if a && !b { … }`")
+        .fix(fix, op, format!("Write `{op}`"))
+}
+
+/// E0016: `for x in xs {`, a loop without `each`. `span` is the name after
+/// `for`, `for_word` the `for` the fix writes `for each` over.
+pub fn for_without_each(span: Span, name: &str, for_word: Span) -> Diagnostic {
+    Diagnostic::error("E0016", format!("a loop is written `for each {name} in …`"))
+        .primary(span, format!("`each` is missing before `{name}`"))
+        .help(format!(
+            "write `for each {name} in LIST {{ … }}`; `for {name} in` without `each` is a comprehension's, inside a list: `[x for x in xs]`"
+        ))
+        .fix(for_word, "for each", "Write `for each`")
+}
+
+/// E0017: `elif` (Python), `elsif` (Ruby), `elseif` (PHP): `fix` spans
+/// the word, which `else if` replaces.
+pub fn elif(span: Span, word: &str, fix: Span) -> Diagnostic {
+    Diagnostic::error("E0017", format!("`{word}` is written `else if`"))
+        .primary(span, "not a keyword")
+        .help("a condition goes on with `} else if EXPR { … }`, and ends with `} else { … }`")
+        .fix(fix, "else if", "Write `else if`")
 }

@@ -102,6 +102,7 @@ impl Doc {
             diagnostics: Vec::new(),
             recovered_names: Vec::new(),
             recovered_spans: Vec::new(),
+            bodies: None,
         };
         Doc {
             analysis: Analysis {
@@ -109,6 +110,7 @@ impl Doc {
                 parsed,
                 module: None,
                 import_diagnostics: Vec::new(),
+                body_diagnostics: Vec::new(),
             },
             lexed: OnceLock::new(),
             names: OnceLock::new(),

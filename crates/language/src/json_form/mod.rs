@@ -75,6 +75,9 @@ pub fn parse_only(name: impl Into<String>, text: impl Into<String>) -> Analysis 
                 .collect();
             // Comments are the `.wf` text's: the JSON has none.
             parsed.comments.clear();
+            // Its spans are the `.wf` text's too; a JSON document has no
+            // block headers to misspell.
+            parsed.bodies = None;
             parsed
         }
         Err(diagnostics) => Parsed {
@@ -83,6 +86,7 @@ pub fn parse_only(name: impl Into<String>, text: impl Into<String>) -> Analysis 
             diagnostics,
             recovered_names: Vec::new(),
             recovered_spans: Vec::new(),
+            bodies: None,
         },
     };
     Analysis {
@@ -90,6 +94,7 @@ pub fn parse_only(name: impl Into<String>, text: impl Into<String>) -> Analysis 
         parsed,
         module: None,
         import_diagnostics: Vec::new(),
+        body_diagnostics: Vec::new(),
     }
 }
 

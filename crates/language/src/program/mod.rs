@@ -199,12 +199,16 @@ impl Loader<'_> {
             }
             unused_imports(file, &bound, &a.source.text, &mut diags);
             let file_name = (slot > 0).then(|| Arc::<str>::from(name.as_str()));
-            let entries = modules.into_iter().map(|(m, _)| m).collect();
-            a.module = (!self.sources.cancelled())
-                .then(|| check::check_module_with(file, self.references, entries, file_name));
+            let entries: Vec<_> = modules.into_iter().map(|(m, _)| m).collect();
+            a.module = (!self.sources.cancelled()).then(|| {
+                check::check_module_with(file, self.references, entries.clone(), file_name.clone())
+            });
             if let (Some(m), FileKey::Path(p)) = (&a.module, &key) {
                 let dir = p.parent().unwrap_or(Path::new(""));
                 diags.extend(files::missing(m, dir, self.sources));
+            }
+            if !self.sources.cancelled() {
+                a.check_bodies(|f| check::check_module_with(f, false, entries, file_name));
             }
         }
         a.import_diagnostics = diags;

@@ -133,10 +133,11 @@ fn context_help(text: &str, pos: usize) -> Option<&'static str> {
     let line_end = text[pos..].find('\n').map_or(text.len(), |e| pos + e);
     let before = text.get(..line_end).unwrap_or("");
     let mut lines = before.rsplit('\n');
+    // Past the `}` of `} else if …`: the construct is the word after it.
     let first_word = |line: &str| -> String {
-        line.trim_start()
+        line.trim_start_matches(|c: char| c.is_whitespace() || c == '}')
             .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '}')
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect()
     };
     let current = lines.next().map(first_word).unwrap_or_default();

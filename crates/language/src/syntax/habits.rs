@@ -1,12 +1,13 @@
 //! Parse failures that are habits from elsewhere, each named with its fix
-//! (`E0010`–`E0014`) instead of a generic "expected …, found …": GitHub
-//! Actions' `${{ … }}`, Jinja's `{{ … }}`, YAML's and TOML's `run: "…"` /
-//! `run = "…"`, and `retry "3"`. (Single-quoted strings are
-//! [`super::errors`]'s, which knows their forms.) Each looks at the text
-//! around the position pest stopped at.
+//! (`E0010`–`E0017`, and `E0303` for `needs:`) instead of a generic
+//! "expected …, found …": GitHub Actions' `${{ … }}`, Jinja's `{{ … }}`,
+//! YAML's and TOML's `run: "…"` / `run = "…"` (`needs: build` among them),
+//! `retry "3"`, Python's `and`, `or`, `not`, `for x in xs` and `elif`. (Single-quoted
+//! strings are [`super::errors`]'s, which knows their forms.) Each looks at
+//! the text around the position pest stopped at.
 
-use crate::diag::syntax as ds;
 use crate::diag::Diagnostic;
+use crate::diag::{check as dc, foreign, syntax as ds};
 use crate::span::Span;
 
 /// The habit that made the parse fail at `pos`, if it is one.
@@ -19,6 +20,19 @@ pub fn at(text: &str, pos: usize) -> Option<Diagnostic> {
         .or_else(|| jinja(line, col, line_start))
         .or_else(|| field_punctuation(line, col, line_start))
         .or_else(|| quoted_retry(line, col, line_start))
+        .or_else(|| word_operator(line, col, line_start))
+        .or_else(|| for_without_each(line, col, line_start))
+        .or_else(|| elif(line, line_start))
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '-'
+}
+
+/// The name starting at `col` of `line` (empty if none).
+fn word_at(line: &str, col: usize) -> &str {
+    let rest = line.get(col..).unwrap_or("");
+    &rest[..rest.find(|c| !is_name_char(c)).unwrap_or(rest.len())]
 }
 
 /// The name a `${{ … }}` or `{{ … }}` reads: its last dotted part
@@ -81,9 +95,91 @@ fn field_punctuation(line: &str, col: usize, off: usize) -> Option<Diagnostic> {
         return None;
     }
     let after = line[col + 1..].len() - line[col + 1..].trim_start().len();
+    if foreign::depends_field(name) {
+        // `needs: build`: the word is wrong too, not only the `:`.
+        let span = Span::new(off + name_start, off + col + 1);
+        let names = plain_names(&line[col + 1..]);
+        return Some(dc::needs(span, name, names.as_deref(), span));
+    }
     let span = Span::new(off + col, off + col + 1);
     let fix = Span::new(off + before.len(), off + col + 1 + after);
     Some(ds::field_punctuation(span, fix, name, c))
+}
+
+/// The names of a YAML value (`build`, `[build, test]`, `"build"`), joined
+/// with `, `, when it is only names.
+fn plain_names(value: &str) -> Option<String> {
+    let value = value.split(" #").next().unwrap_or(value).trim();
+    let value = value
+        .strip_prefix('[')
+        .map_or(value, |v| v.trim_end_matches(']'));
+    let names: Vec<&str> = value
+        .split(',')
+        .map(|n| n.trim().trim_matches(['"', '\'']))
+        .collect();
+    let plain = names
+        .iter()
+        .all(|n| !n.is_empty() && n.chars().all(is_name_char));
+    plain.then(|| names.join(", "))
+}
+
+/// `a and b`, `a or b`, `not ready`: pest stops at the `and`, or at the
+/// operand after `not` (read as a name).
+fn word_operator(line: &str, col: usize, off: usize) -> Option<Diagnostic> {
+    let word = word_at(line, col);
+    if matches!(word, "and" | "or" | "AND" | "OR") && !line[..col].trim().is_empty() {
+        let op = foreign::operator(word)?.write?;
+        let span = Span::new(off + col, off + col + word.len());
+        return Some(ds::word_operator(span, word, op, span));
+    }
+    let before = line.get(..col)?;
+    let operand_after_blank = before.len() > before.trim_end().len();
+    let before = before.trim_end();
+    let start = before.len().checked_sub(3)?;
+    let not = before.get(start..)?;
+    let alone = !before[..start].ends_with(is_name_char);
+    if !matches!(not, "not" | "NOT") || !alone || !operand_after_blank || word.is_empty() {
+        return None;
+    }
+    let span = Span::new(off + start, off + start + 3);
+    Some(ds::word_operator(
+        span,
+        not,
+        "!",
+        Span::new(off + start, off + col),
+    ))
+}
+
+/// `} elif x {` (Python, Ruby's `elsif`, PHP's `elseif`): pest reads the
+/// word as a setting's name and stops at the `{`, on the same line.
+fn elif(line: &str, off: usize) -> Option<Diagnostic> {
+    let rest = line.trim_start_matches(|c: char| c.is_whitespace() || c == '}');
+    let word = word_at(rest, 0);
+    if !matches!(word, "elif" | "elsif" | "elseif") {
+        return None;
+    }
+    let at = off + line.len() - rest.len();
+    let span = Span::new(at, at + word.len());
+    Some(ds::elif(span, word, span))
+}
+
+/// `for t in xs {`: pest stops at the name where it wants `each`.
+fn for_without_each(line: &str, col: usize, off: usize) -> Option<Diagnostic> {
+    let lead = line.len() - line.trim_start().len();
+    let head = line[lead..].strip_prefix("for")?;
+    let blank = head.len() - head.trim_start().len();
+    let name = word_at(line, col);
+    let after = line[col + name.len()..].trim_start();
+    let is_loop = blank > 0 && col == lead + 3 + blank && after.starts_with("in ");
+    if !is_loop || name.is_empty() || name == "each" {
+        return None;
+    }
+    let span = Span::new(off + col, off + col + name.len());
+    Some(ds::for_without_each(
+        span,
+        name,
+        Span::new(off + lead, off + lead + 3),
+    ))
 }
 
 /// `retry "3"`: a count written as a string.
@@ -105,6 +201,34 @@ mod tests {
         let parsed = crate::syntax::parse(text);
         let d = &parsed.diagnostics[0];
         (d.code, d.help.clone().unwrap_or_default())
+    }
+
+    /// The text `text` becomes with the first diagnostic's fix applied.
+    fn fixed(text: &str) -> String {
+        let parsed = crate::syntax::parse(text);
+        let f = &parsed.diagnostics[0].fixes[0];
+        let (s, e) = (f.span.start as usize, f.span.end as usize);
+        format!("{}{}{}", &text[..s], f.replacement, &text[e..])
+    }
+
+    #[test]
+    fn word_habits_are_fixed_to_what_parses() {
+        let wf = |body: &str| format!("workflow w {{\n  param x: bool = true\n{body}\n}}\n");
+        for body in [
+            "  if x and x {\n  }",
+            "  if not x {\n  }",
+            "  for t in [x] {\n  }",
+            "  if x {\n  } elif x {\n  }",
+            "  step a: shell { run \"a\" }\n  step s: shell {\n    run \"echo\"\n    needs: a\n  }",
+        ] {
+            let text = fixed(&wf(body));
+            let parsed = crate::syntax::parse(&text);
+            assert!(
+                parsed.diagnostics.is_empty(),
+                "{text}: {:?}",
+                parsed.diagnostics
+            );
+        }
     }
 
     #[test]
@@ -133,6 +257,21 @@ mod tests {
                 "`retry 3`",
             ),
             ("  step s: shell { run 'echo' }", "E0012", "double quotes"),
+            ("  if x and x {\n  }", "E0015", "`&&`"),
+            ("  step s: shell { run \"${x or x}\" }", "E0015", "`||`"),
+            ("  if not x {\n  }", "E0015", "`!`"),
+            ("  for t in [x] {\n  }", "E0016", "`for each t in LIST"),
+            ("  if x {\n  } elif x {\n  }", "E0017", "`} else if"),
+            (
+                "  step s: shell {\n    run \"echo\"\n    if: x\n  }",
+                "E0013",
+                "`if EXPR { step",
+            ),
+            (
+                "  step s: shell {\n    run \"echo\"\n    needs: [a, \"b\"]\n  }",
+                "E0303",
+                "`depends on a, b`",
+            ),
         ];
         for (body, want, help) in cases {
             let (got, h) = code(&wf(body));

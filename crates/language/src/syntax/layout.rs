@@ -8,8 +8,13 @@
 //! it). [`Layout`] reads that from the text alone — strings and comments
 //! skipped, so a shell line `if [ … ]` inside `"""…"""` is no item — and
 //! [`Layout::repairs`] proposes the edits to try: blank the statement or the
-//! item holding the error, or close its open `{` or string where the item
-//! ends. The driver ([`super::recover`]) tries each and keeps the best.
+//! item holding the error, close its open `{` or string where the item
+//! ends, or rewrite a block's broken header ([`header`]). The driver ([`super::recover`]) tries each and keeps the best.
+
+mod header;
+mod lex;
+
+use lex::{first_word, for_each_brace, scan_line};
 
 /// Words that start an item (or a field that holds items, like `on failure
 /// rollback`, or a block, like `env {`) when they begin a line.
@@ -57,6 +62,9 @@ struct Line {
     comment: bool,
     /// Whether the line starts with `workflow` (never blanked as a whole).
     workflow: bool,
+    /// Where a `"""` string opened on the line ends, when past the line
+    /// (else 0): a repair taking the line takes the string's lines too.
+    string_end: usize,
 }
 
 /// An edit that lets the text around an error parse.
@@ -83,6 +91,13 @@ pub(super) enum Edit {
     /// Write these characters over the blanks at these offsets (closing a
     /// `{` or a string), keeping what the item holds.
     Close(Vec<(usize, char)>),
+    /// Write `with` ([`header::HEADER`], or `else` after a `}`) over `head`, a
+    /// block's broken header up to its `{`, so its body parses (the block is
+    /// left out of the tree the checker gets: what the header meant is lost).
+    Header {
+        head: (usize, usize),
+        with: &'static str,
+    },
 }
 
 /// What went wrong, and where, as far as choosing a repair goes.
@@ -174,6 +189,7 @@ impl<'a> Layout<'a> {
                 braces: scan.braces,
                 comment: scan.comment,
                 workflow: kind == Kind::Item && word == "workflow",
+                string_end: scan.inside_until,
             });
             start = end + 1;
         }
@@ -204,8 +220,17 @@ impl<'a> Layout<'a> {
         // `}` at its indentation.
         let open_header = self.lines[a].open_string && self.lines[a].kind == Kind::Item;
         let mut last = a;
+        // A `"""` string opened on a line taken is taken whole: cutting it
+        // would make its closing `"""` open a string that runs on.
+        let mut string_end = self.lines[a].string_end;
         for j in a + 1..self.lines.len() {
             let l = self.lines[j];
+            if l.start < string_end {
+                balance += l.braces;
+                string_end = string_end.max(l.string_end);
+                last = j;
+                continue;
+            }
             let take = match l.kind {
                 Kind::Blank => {
                     balance += l.braces;
@@ -230,6 +255,7 @@ impl<'a> Layout<'a> {
                 return (last, Some(j));
             }
             balance += l.braces;
+            string_end = string_end.max(l.string_end);
             last = j;
         }
         (last, None)
@@ -424,7 +450,7 @@ impl<'a> Layout<'a> {
             }
             Fault::String { triple: true, .. } => out.extend(self.close(line, Some("\"\"\""))),
             Fault::Brace { .. } => out.extend(self.close(line, None)),
-            Fault::At(_) => {}
+            Fault::At(at) => out.extend(self.rewrite_header(line, Some(at))),
         }
         let mut anchors = vec![line];
         // A line left half-written shows as an error on a line after it
@@ -438,6 +464,11 @@ impl<'a> Layout<'a> {
             }
         }
         for a in anchors {
+            if a != line {
+                // `} else if a or b {` reads as a setting `else`, and pest
+                // stops in the branch's first line.
+                out.extend(self.rewrite_header(a, None));
+            }
             out.extend(self.blank(a));
             if self.lines[a].kind != Kind::Item {
                 if let Some(o) = self.owner(a) {
@@ -516,104 +547,6 @@ impl<'a> Layout<'a> {
     }
 }
 
-/// The word a line's text starts with.
-fn first_word(rest: &str) -> &str {
-    rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .next()
-        .unwrap_or("")
-}
-
-struct LineScan {
-    braces: i64,
-    open_string: bool,
-    comment: bool,
-    /// Where a `"""` string opened on the line ends, if past the line.
-    inside_until: usize,
-}
-
-/// Braces, a trailing comment, and a `"""` string running past the line,
-/// in `b[from..end]`.
-fn scan_line(b: &[u8], from: usize, end: usize) -> LineScan {
-    let mut out = LineScan {
-        braces: 0,
-        open_string: false,
-        comment: false,
-        inside_until: 0,
-    };
-    if from >= end {
-        return out;
-    }
-    let stop = walk(b, from, end, |_, c| match c {
-        b'{' => out.braces += 1,
-        b'}' => out.braces -= 1,
-        _ => {}
-    });
-    match stop {
-        Walk::Comment => out.comment = true,
-        Walk::Triple(until) => out.inside_until = until,
-        Walk::OpenString => out.open_string = true,
-        Walk::End => {}
-    }
-    out
-}
-
-fn for_each_brace(b: &[u8], from: usize, end: usize, mut f: impl FnMut(usize, u8)) {
-    walk(b, from, end, |at, c| {
-        if c == b'{' || c == b'}' {
-            f(at, c)
-        }
-    });
-}
-
-enum Walk {
-    End,
-    /// A one-line string that runs to the end of the line.
-    OpenString,
-    Comment,
-    /// A `"""` string that ends at this offset, after the line.
-    Triple(usize),
-}
-
-/// Calls `f` on each character of `b[i..end]` outside strings and comments.
-fn walk(b: &[u8], mut i: usize, end: usize, mut f: impl FnMut(usize, u8)) -> Walk {
-    while i < end {
-        match b[i] {
-            b'#' => return Walk::Comment,
-            b'"' if b[i..].starts_with(b"\"\"\"") => {
-                let close = find(b, i + 3, b"\"\"\"");
-                match close {
-                    Some(c) if c + 3 > end => return Walk::Triple(c + 3),
-                    Some(c) => i = c + 3,
-                    // Never closed: read as ending on its line.
-                    None => return Walk::End,
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < end && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                if i >= end {
-                    return Walk::OpenString;
-                }
-                i += 1;
-            }
-            c => {
-                f(i, c);
-                i += 1;
-            }
-        }
-    }
-    Walk::End
-}
-
-fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    b.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -646,6 +579,17 @@ mod tests {
         let step_b = layout.line_of(TEXT.find("step b").unwrap());
         let (last, _) = layout.extent(step_b);
         assert_eq!(layout.lines[last].kind, Kind::Close);
+    }
+
+    #[test]
+    fn a_statement_takes_the_whole_triple_string_it_opens() {
+        let layout = Layout::new(TEXT);
+        let run = layout.line_of(TEXT.find("run \"\"\"").unwrap());
+        let blank = layout.blank(run).unwrap();
+        assert_eq!(
+            &TEXT[blank.range.0..blank.range.1],
+            "    run \"\"\"\n      if true\n    \"\"\"\n"
+        );
     }
 
     #[test]

@@ -40,6 +40,24 @@ pub struct Parsed {
     /// The items (or statements) holding syntax errors, as repaired by
     /// error recovery: the checker's reports inside them are held back.
     pub recovered_spans: Vec<crate::span::Span>,
+    /// The blocks whose header did not parse, which `file` leaves out,
+    /// kept in a tree of their own for the checker's reports in them.
+    pub bodies: Option<Box<Bodies>>,
+}
+
+/// The file with each block whose header did not parse kept, the header
+/// rewritten (grammar/README.md, Recovery): what the checker reports inside
+/// those blocks, but not about them, is no guess at what the header meant.
+#[derive(Clone, Debug)]
+pub struct Bodies {
+    pub file: ast::File,
+    /// The blocks, each whole: reports outside them are `Parsed::file`'s.
+    pub blocks: Vec<crate::span::Span>,
+    /// As [`Parsed::recovered_names`], for this tree (the names declared in
+    /// the blocks are in it).
+    pub recovered_names: Vec<String>,
+    /// As [`Parsed::recovered_spans`], for this tree (the headers' lines).
+    pub recovered_spans: Vec<crate::span::Span>,
 }
 
 pub fn parse(text: &str) -> Parsed {
@@ -70,6 +88,7 @@ fn build(pairs: Pairs<'_, Rule>, text: &str, errors: Vec<Diagnostic>) -> Parsed 
         diagnostics,
         recovered_names: Vec::new(),
         recovered_spans: Vec::new(),
+        bodies: None,
     }
 }
 
@@ -101,6 +120,7 @@ fn failed(d: Diagnostic) -> Parsed {
         diagnostics: vec![d],
         recovered_names: Vec::new(),
         recovered_spans: Vec::new(),
+        bodies: None,
     }
 }
 

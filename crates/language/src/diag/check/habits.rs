@@ -2,8 +2,11 @@
 //! `W0300`–`W0319`): settings the environment must give, paths that mean
 //! something else since they became relative to the workflow's file, and
 //! habits from other tools (GitHub Actions, Jinja, shells) written where a
-//! `.wf` construct was meant.
+//! `.wf` construct was meant — and the words of other languages
+//! ([`crate::diag::foreign`]) where other codes are reported (an unknown
+//! name, type or function: `True`, `str`).
 
+use crate::diag::foreign::Foreign;
 use crate::diag::Diagnostic;
 use crate::span::Span;
 
@@ -80,10 +83,69 @@ pub fn jinja(span: Span, name: &str) -> Diagnostic {
     .fix(span, format!("${{{name}}}"), format!("Use `${{{name}}}`"))
 }
 
-/// E0303: `needs build` (GitHub Actions, GitLab CI).
-pub fn needs(span: Span) -> Diagnostic {
-    Diagnostic::error("E0303", "`needs` is written `depends on` here")
+/// E0303: `needs build` (GitHub Actions, GitLab CI), or another tool's
+/// word for what a step waits for (`word`); `names` are what it names, when
+/// plain, and `fix` the text that `depends on` replaces.
+pub fn needs(span: Span, word: &str, names: Option<&str>, fix: Span) -> Diagnostic {
+    let names = names.unwrap_or("build");
+    Diagnostic::error("E0303", format!("`{word}` is written `depends on` here"))
         .primary(span, "not a field")
-        .help("write `depends on build` (several: `depends on build, test`); a step that reads another's output depends on it already")
-        .fix(span, "depends on", "Write `depends on`")
+        .help(format!("write `depends on {names}` (several: `depends on build, test`); a step that reads another's output depends on it already"))
+        .fix(fix, "depends on", "Write `depends on`")
+}
+
+/// The help of a word from another language, with its replacement as the
+/// fix when one word replaces it and `fix` says the result is complete.
+fn foreign(d: Diagnostic, span: Span, f: Foreign, fix: bool) -> Diagnostic {
+    let d = d.help(f.help);
+    match f.write {
+        Some(w) if fix => d.fix(span, w, format!("replace with `{w}`")),
+        _ => d,
+    }
+}
+
+/// E0140 for a word from another language (`True`, `None`, `and`): its
+/// `.wf` form, never a param to declare.
+pub fn foreign_name(span: Span, name: &str, f: Foreign) -> Diagnostic {
+    let d = Diagnostic::error("E0140", format!("unknown name `{name}`"))
+        .primary(span, "not a param, loop variable or step");
+    foreign(d, span, f, true)
+}
+
+/// E0123 for a type name from another language (`str`, `dict`); `fix`:
+/// whether the replacement is the whole fix (it takes the type arguments
+/// written).
+pub fn foreign_type(span: Span, name: &str, f: Foreign, fix: bool) -> Diagnostic {
+    let d =
+        Diagnostic::error("E0123", format!("unknown type `{name}`")).primary(span, "not a type");
+    foreign(d, span, f, fix)
+}
+
+/// E0146 for a function from another language (`str(x)`, `length(xs)`).
+pub fn foreign_function(span: Span, name: &str, f: Foreign) -> Diagnostic {
+    let d = Diagnostic::error("E0146", format!("unknown function `{name}`"))
+        .primary(span, "not a function");
+    foreign(d, span, f, true)
+}
+
+/// E0102 for `and` or `or` read as a field (`check ready and n > 0`: the
+/// field `check ready`, then `and n > 0`): the operator `op` was meant.
+pub fn operator_as_field(span: Span, field: &str, kind: &str, op: &str) -> Diagnostic {
+    Diagnostic::error("E0102", format!("`{kind}` steps have no field `{field}`"))
+        .primary(span, format!("`{field}` is read as a new field"))
+        .help(format!(
+            "`.wf` writes `{field}` as `{op}`, which keeps the line one value: `check a {op} b`"
+        ))
+        .fix(span, op, format!("Write `{op}`"))
+}
+
+/// E0100 for `and` or `or` read as a workflow setting (`param ok: bool =
+/// a and b`: the param, then a setting `and b`): the operator `op` was meant.
+pub fn operator_as_setting(span: Span, word: &str, op: &str) -> Diagnostic {
+    Diagnostic::error("E0100", format!("unknown workflow setting `{word}`"))
+        .primary(span, format!("`{word}` is read as a new setting"))
+        .help(format!(
+            "`.wf` writes `{word}` as `{op}`, which keeps the line one value: `param ok: bool = a {op} b`"
+        ))
+        .fix(span, op, format!("Write `{op}`"))
 }
