@@ -75,11 +75,17 @@ pub(super) fn recover(text: &str) -> Parsed {
         errors.push(syntax_error(text));
     }
     diag::sort(&mut errors);
+    unparsed(errors, names)
+}
+
+/// What is known of a text no repair made parse: its errors and the names
+/// it declares (for the checker's "unknown name" to stay quiet).
+fn unparsed(diagnostics: Vec<Diagnostic>, recovered_names: Vec<String>) -> Parsed {
     Parsed {
         file: None,
         comments: Vec::new(),
-        diagnostics: errors,
-        recovered_names: names,
+        diagnostics,
+        recovered_names,
         recovered_spans: Vec::new(),
         bodies: None,
     }
@@ -127,14 +133,7 @@ fn finish(
     }
     let Ok(pairs) = WfParser::parse(Rule::file, &current) else {
         errors.push(syntax_error(&current));
-        return Parsed {
-            file: None,
-            comments: Vec::new(),
-            diagnostics: errors,
-            recovered_names: names,
-            recovered_spans: Vec::new(),
-            bodies: None,
-        };
+        return unparsed(errors, names);
     };
     let reported = errors.len();
     diag::sort(&mut errors);
