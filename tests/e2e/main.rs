@@ -157,6 +157,7 @@ mod serve;
 mod serve_artifacts;
 mod serve_changes;
 mod serve_client;
+mod serve_deadlines;
 mod serve_durable;
 mod serve_errors;
 mod serve_events;

@@ -1,16 +1,34 @@
 //! What a resumed run knows of a step's attempts in its earlier sessions,
-//! so that the step goes on counting rather than starting afresh.
+//! so that the step goes on counting — and waiting — rather than starting
+//! afresh.
 
 use std::time::SystemTime;
 
-/// The attempts of a step whose last attempt was cut short (the run was
-/// cancelled or its process died), as recorded.
+/// The attempts of a step that was cut short (the run was cancelled or its
+/// process died) during an attempt or in the wait after one, as recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PriorAttempts {
     /// The attempts that failed or timed out: each used one try of its
     /// `retry`. A cancelled or interrupted attempt is not counted: it is
-    /// done again under its number, so the next attempt is `failures + 1`.
+    /// done again under its number.
     pub failures: u32,
-    /// When the first of them started: a retry's `within` counts from it.
+    /// The attempts that ended by themselves: the failures, and the tries
+    /// of an `until` whose condition did not hold yet. The next attempt is
+    /// number `tries + 1`.
+    pub tries: u32,
+    /// When the first of them started: a retry's or an `until`'s `within`,
+    /// a gate's `timeout` and a `sleep` count from it.
     pub first_started: SystemTime,
+    /// When the last attempt ended, if it ended by itself: the wait before
+    /// the next one (a retry's backoff, an `until`'s `every`) counts from
+    /// it, so a wait cut short goes on where it stopped. `None` when the
+    /// last attempt was itself cut short: it is done again at once.
+    pub last_ended: Option<SystemTime>,
+    /// Whether that last attempt was an `until` try whose condition did not
+    /// hold yet (the wait is its `every`), not a failure (a retry's backoff).
+    pub last_polled: bool,
 }
+
+/// How the error of an `until` try whose condition does not hold yet
+/// begins: the try succeeded, the step did not (yet).
+pub const NOT_YET: &str = "the condition does not hold yet";

@@ -25,7 +25,7 @@ pub mod usage;
 
 pub use approvals::{Approvals, Closed, DecisionLog, Escalation, GateDecision, Wait};
 pub use artifacts::ArtifactFile;
-pub use attempts::PriorAttempts;
+pub use attempts::{PriorAttempts, NOT_YET};
 pub use lines::{Line, LineOutput, LineSink, Stream};
 pub use recorder::{
     Attempt, GraphName, Handler, NoRecorder, RecordError, Recorder, Recorders, RunEnd, RunInfo,

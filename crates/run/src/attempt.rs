@@ -86,6 +86,10 @@ pub struct Job {
     pub artifacts: Option<(crate::artifacts::ArtifactSpec, Option<std::path::PathBuf>)>,
     /// `on fail pause`: once its retries are used up, a person decides.
     pub escalate: Option<Escalate>,
+    /// A resumed step cut in the wait after an attempt: what is left of
+    /// that wait ([`first_wait`]). Its next attempt is recorded as it
+    /// starts, after the wait, by the task (not by the scheduler).
+    pub first_wait: Option<(Duration, String)>,
 }
 
 /// Where a step that failed for good asks a person (`on fail pause`).
@@ -115,20 +119,24 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         job.poll.as_ref().map(|p| p.within),
     );
     deadlines.call = job.call.clone();
-    // A resumed step: its failures so far count against its retries (and
-    // number its attempts on), its `within` runs from its first attempt.
+    // A resumed step: its failures so far count against its retries, its
+    // tries number its attempts on, its `within`s run from its first
+    // attempt, and a wait cut short goes on for what is left of it.
     let mut failures = job.prior.map_or(0, |p| p.failures);
-    let base = failures;
-    if let (Some(p), Some((_, within))) = (job.prior, deadlines.retry) {
-        let elapsed = SystemTime::now()
-            .duration_since(p.first_started)
-            .unwrap_or_default();
+    let base = job.prior.map_or(0, |p| p.tries);
+    let mut next = job.first_wait.clone();
+    let mut spec = spec;
+    if let Some(p) = job.prior {
         let start = Instant::now()
-            .checked_sub(elapsed)
+            .checked_sub(since(p.first_started))
             .unwrap_or_else(Instant::now);
-        deadlines.retry = Some((start + within, within));
+        deadlines.retry = deadlines.retry.map(|(_, w)| (start + w, w));
+        deadlines.until = deadlines.until.map(|(_, w)| (start + w, w));
+        // A `sleep` ends when it would have, had it not been cut.
+        if let StepSpec::Sleep(d) = spec {
+            spec = StepSpec::Sleep(d.saturating_sub(since(p.first_started)));
+        }
     }
-    let mut next: Option<(Duration, String)> = None;
     for k in 1.. {
         if let Some((wait, why)) = next.take() {
             if !wait.is_zero() {
@@ -195,8 +203,9 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             break;
         }
         let at = SystemTime::now();
-        // The scheduler records the first attempt as it starts the step.
-        if k > 1 {
+        // The scheduler records the first attempt as it starts the step,
+        // unless it starts after a wait.
+        if k > 1 || job.first_wait.is_some() {
             let _ = job.tx.send(Event::AttemptStarted {
                 id: job.id,
                 attempt: base + k,
@@ -226,7 +235,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             Status::Succeeded => job
                 .poll
                 .as_ref()
-                .and_then(|p| poll_again(p, &deadlines, k, &job.masker, &mut result)),
+                .and_then(|p| poll_again(p, &deadlines, base + k, &job.masker, &mut result)),
             Status::Failed | Status::TimedOut => {
                 failures += 1;
                 retry_again(&job, &deadlines, failures, attempts, &mut result)
@@ -257,6 +266,40 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         }
     }
     let _ = job.tx.send(Event::Done { id: job.id });
+}
+
+/// How long ago `at` was by the wall clock (zero if it is ahead): a time
+/// recorded by an earlier session, perhaps by another process.
+fn since(at: SystemTime) -> Duration {
+    SystemTime::now().duration_since(at).unwrap_or_default()
+}
+
+/// A resumed step cut in the wait after an attempt that asked for another:
+/// what is left of that wait, counted from when the attempt ended, or
+/// `None` to go on at once (nothing is left, or no retry was due).
+pub fn first_wait(job: &Job) -> Option<(Duration, String)> {
+    let p = job.prior.as_ref()?;
+    let ended = p.last_ended?;
+    let attempts = retry::attempts(job.retry.as_ref());
+    let wait = match (&job.poll, &job.retry) {
+        (Some(poll), _) if p.last_polled => poll.every,
+        (_, Some(r)) if !p.last_polled && p.failures < attempts => retry::delay(r, p.failures),
+        _ => return None,
+    };
+    let left = wait.checked_sub(since(ended)).filter(|l| !l.is_zero())?;
+    let why = match &job.poll {
+        Some(poll) if p.last_polled => format!(
+            "polling: `{}` does not hold yet; next try in {}",
+            poll.text,
+            super::exec::human(left)
+        ),
+        _ => format!(
+            "retrying in {:.1}s (attempt {} of {attempts})",
+            left.as_secs_f64(),
+            p.failures + 1
+        ),
+    };
+    Some((left, why))
 }
 
 /// Step `job` failed for good after `attempts` attempts (`error`): it
@@ -355,9 +398,9 @@ fn deadline_cut(d: &Deadlines) -> String {
     }
 }
 
-/// How the error of a try whose `until` does not hold yet begins: the try
-/// succeeded, the step did not (if the step ends there, it was stopped).
-pub(crate) const NOT_YET: &str = "the condition does not hold yet";
+/// How the error of a try whose `until` does not hold yet begins (if the
+/// step ends there, it was stopped).
+pub(crate) use wfc_contract::NOT_YET;
 
 /// After try `k` succeeded: the wait before the next try when the
 /// condition does not hold yet, or `None` (done: it held, or it never will
@@ -494,9 +537,12 @@ pub async fn wait_approval(
         why: message,
     });
     let started = Instant::now();
+    // A gate resumed in a later session waits out what is left of its
+    // timeout, from its first wait: none, if it passed meanwhile.
+    let waited = job.prior.map_or(Duration::ZERO, |p| since(p.first_started));
     let timeout = async {
         match job.timeout {
-            Some(t) => tokio::time::sleep(t).await,
+            Some(t) => tokio::time::sleep(t.saturating_sub(waited)).await,
             None => std::future::pending().await,
         }
     };

@@ -1,8 +1,9 @@
 //! A resumed step goes on counting: the attempts of run `id`'s main-graph
 //! steps that were cut short — cancelled, or interrupted when the run's
 //! process died, during an attempt or in the wait before the next one —
-//! so that their retries and a retry's `within` continue where they
-//! stopped rather than start afresh.
+//! so that their retries, the tries of an `until`, their `within` and the
+//! wait between two of them continue where they stopped rather than start
+//! afresh.
 //!
 //! A step whose attempts ended by themselves (it failed, its retries used
 //! up or not wanted) starts afresh: resuming it asks for a new try. Over
@@ -13,20 +14,28 @@
 //! cut short says so itself; between two earlier sessions, the numbering
 //! of the later one says what its resume decided (a step that went on
 //! counting numbers its attempts on, a fresh one from 1); after its last
-//! attempt, a step whose last attempt failed ended by itself only when its
-//! end was recorded right after as failed or timed out — cancelled in the
-//! wait before a retry, it ended `cancelled`, and killed there, it has no
-//! recorded end at all.
+//! attempt, a step whose last attempt failed (or whose last `until` try
+//! found the condition not holding yet) ended by itself only when its end
+//! was recorded right after — cancelled in the wait before the next try,
+//! it ended `cancelled`, and killed there, it has no recorded end at all.
 
 use crate::Store;
 use rusqlite::params;
 use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
-use wfc_contract::PriorAttempts;
+use wfc_contract::{PriorAttempts, NOT_YET};
 
 /// An attempt's status that does not end a step by itself.
 fn cut_short(status: &str) -> bool {
     matches!(status, "cancelled" | "interrupted" | "running")
+}
+
+/// An attempt that ended by itself and asked for another: it failed, or it
+/// was an `until` try whose condition did not hold yet (it succeeded, and
+/// its error says so: [`NOT_YET`]).
+fn asks_again(status: &str, error: Option<&str>) -> bool {
+    matches!(status, "failed" | "timed_out")
+        || (status == "succeeded" && error.is_some_and(|e| e.starts_with(NOT_YET)))
 }
 
 /// A step's status that it ended with by itself.
@@ -47,7 +56,7 @@ struct Reading {
 /// short, by instance name.
 pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, PriorAttempts)>> {
     let mut q = store.conn.prepare(
-        "SELECT step, session, number, status, started_at FROM attempts
+        "SELECT step, session, number, status, started_at, duration_ms, error FROM attempts
          WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''
          ORDER BY step, session, number",
     )?;
@@ -58,24 +67,29 @@ pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, 
             r.get::<_, i64>(2)?,
             r.get::<_, String>(3)?,
             r.get::<_, i64>(4)?,
+            r.get::<_, Option<i64>>(5)?,
+            r.get::<_, Option<String>>(6)?,
         ))
     })?;
-    // Steps whose last attempt failed: whether they were cut in the wait
-    // after it is read from the events once, for all of them.
+    // Steps whose last attempt asked for another: whether they were cut in
+    // the wait after it is read from the events once, for all of them.
     let mut waited: Vec<Reading> = Vec::new();
     let mut out: Vec<(String, PriorAttempts)> = Vec::new();
     let mut flush = |r: Option<Reading>, out: &mut Vec<(String, PriorAttempts)>| match r {
         Some(r) if cut_short(&r.last) => out.push((r.step, r.count)),
-        Some(r) if matches!(r.last.as_str(), "failed" | "timed_out") => waited.push(r),
+        Some(r) if r.count.last_ended.is_some() => waited.push(r),
         _ => {}
     };
     let mut cur: Option<Reading> = None;
     for row in rows {
-        let (step, session, number, status, started_at) = row?;
+        let (step, session, number, status, started_at, duration_ms, error) = row?;
         let at = UNIX_EPOCH + Duration::from_millis(started_at.max(0) as u64);
         let fresh = PriorAttempts {
             failures: 0,
+            tries: 0,
             first_started: at,
+            last_ended: None,
+            last_polled: false,
         };
         let mut count = match cur.take() {
             Some(r) if r.step == step => {
@@ -95,6 +109,13 @@ pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, 
         };
         if matches!(status.as_str(), "failed" | "timed_out") {
             count.failures += 1;
+        }
+        count.last_ended = None;
+        count.last_polled = status == "succeeded";
+        if asks_again(&status, error.as_deref()) {
+            count.tries += 1;
+            let took = Duration::from_millis(duration_ms.unwrap_or(0).max(0) as u64);
+            count.last_ended = Some(at + took);
         }
         cur = Some(Reading {
             step,

@@ -1,6 +1,7 @@
 //! A run killed (SIGKILL) while a step waits between `until` tries: the
 //! store records each try, and `wfc resume` runs nothing that succeeded
-//! again and polls the step anew.
+//! again and goes on polling where it stopped: the next try comes `every`
+//! after the last one ended, numbered on.
 
 use super::Env;
 use wfc_testkit::kill9;
@@ -13,7 +14,7 @@ fn kill_during_an_until_wait_then_resume() {
   step a: shell { run "echo a >> ${dir}/count/a" }
   step b: shell {
     run "echo b >> ${dir}/count/b; if test -f ${dir}/go; then echo ready; else echo starting; fi"
-    until trim(b.stdout) == "ready" every 20s within 10m
+    until trim(b.stdout) == "ready" every 6s within 10m
     depends on a
   }
   step c: shell { run "echo c >> ${dir}/count/c"  depends on b }
@@ -41,6 +42,26 @@ fn kill_during_an_until_wait_then_resume() {
         "{error}"
     );
     env.touch("go");
+    std::thread::sleep(std::time::Duration::from_secs(2));
     env.resume_ok(&id);
     assert_eq!((env.count("a"), env.count("b"), env.count("c")), (1, 2, 1));
+    let tries: Vec<(i64, i64, i64, i64)> = env
+        .conn()
+        .prepare(
+            "SELECT session, number, started_at, started_at + duration_ms FROM attempts
+             WHERE step = 'b' ORDER BY session, number",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let numbers: Vec<_> = tries.iter().map(|t| (t.0, t.1)).collect();
+    assert_eq!(numbers, [(1, 1), (2, 2)], "{tries:?}");
+    // 6 s after the first try ended: not at once, nor 6 s after the resume.
+    let waited = tries[1].2 - tries[0].3;
+    assert!(
+        (5_900..7_900).contains(&waited),
+        "the next try came {waited} ms after the last: {tries:?}"
+    );
 }

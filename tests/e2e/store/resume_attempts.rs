@@ -6,7 +6,7 @@
 //! retry's `within` runs from its first attempt, in the earlier session.
 //! The same holds when the cut comes in the wait before a retry (the
 //! attempt before it failed): the resumed step does that retry, not all of
-//! them again.
+//! them again, when its backoff ends as counted from the failure.
 
 use super::{wait_for, Env};
 use std::time::Duration;
@@ -142,38 +142,58 @@ fn a_retry_deadline_runs_from_the_first_attempt_of_an_earlier_session() {
     assert!(error.contains("the retry deadline (`within 1s`"), "{error}");
 }
 
-/// `b` always fails, and waits 30 s before its one retry.
+/// `b` always fails, and waits 8 s before its one retry.
 const WAITS: &str = r#"workflow flaky {
   param dir: string
   step b: shell {
     run "echo b >> ${dir}/count/b; exit 1"
-    retry 1 backoff 30s
+    retry 1 backoff 8s
   }
 }
 "#;
 
+/// When `b`'s attempts of `session` started and ended, in ms (the store's
+/// clock), in order.
+fn spans(env: &Env) -> Vec<(i64, i64)> {
+    let conn = env.conn();
+    let mut q = conn
+        .prepare(
+            "SELECT started_at, started_at + COALESCE(duration_ms, 0) FROM attempts
+             WHERE step = 'b' ORDER BY session, number",
+        )
+        .unwrap();
+    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// Runs until `b` failed once and waits before its retry, cuts the run
-/// there with `cut`, then resumes it: `b`'s one retry runs at once, under
-/// the next number, and the run fails without another wait.
+/// there with `cut` 3 s into the wait, then resumes it: `b`'s one retry
+/// runs under the next number when its backoff, counted from the failure,
+/// ends — not at once, nor a whole backoff after the resume — and the run
+/// fails without another wait.
 fn cut_in_backoff(cut: impl FnOnce(&Env, &str, &mut std::process::Child)) {
     let env = Env::new(WAITS);
     let mut child = env.spawn_run(&[]);
     let id = env.run_id();
     env.wait_step("b", "waiting");
     assert_eq!(env.count("b"), 1);
+    std::thread::sleep(Duration::from_secs(3));
     cut(&env, &id, &mut child);
-    let started = std::time::Instant::now();
     let out = env.wfc(&["resume", &id]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "the resumed step waited again: {:?}",
-        started.elapsed()
-    );
     // 2 attempts allowed, 1 made: the resumed run makes the other only
     // (not 2 afresh, with the wait between them).
     assert_eq!(env.count("b"), 2);
     assert_eq!(attempts(&env), ["1:1 failed", "2:2 failed"]);
+    let s = spans(&env);
+    let waited = s[1].0 - s[0].1;
+    // 8 s less the jitter (at most 10%), and the resume's own start-up.
+    assert!(
+        (7_200..10_500).contains(&waited),
+        "the retry came {waited} ms after the failure, not its 8 s backoff: {s:?}"
+    );
 }
 
 #[test]

@@ -136,6 +136,7 @@ impl Runner<'_> {
             tx: tx.clone(),
             artifacts,
             escalate: self.escalation(g, step, &key.name),
+            first_wait: None,
         };
         self.mark_started(g, v);
         g.steps[v].cancel = Some(job.cancel.clone());
@@ -144,8 +145,12 @@ impl Runner<'_> {
             Prepared::Exec(spec) => {
                 // Recorded here, not by the task: the record goes out with
                 // this turn's flush, before the task is spawned.
-                let first = job.prior.map_or(1, |p| p.failures + 1);
-                self.first_attempt_numbered(g, v, first);
+                let mut job = job;
+                job.first_wait = attempt::first_wait(&job);
+                if job.first_wait.is_none() {
+                    let first = job.prior.map_or(1, |p| p.tries + 1);
+                    self.first_attempt_numbered(g, v, first);
+                }
                 g.to_spawn.push((spec, job));
             }
             Prepared::Join { failed, outputs } => self.call_ended(g, v, failed, outputs),
