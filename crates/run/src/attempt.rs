@@ -385,15 +385,21 @@ fn deadline_cut(d: &Deadlines) -> String {
     if let Some(c) = d.call.as_ref().filter(|c| c.at <= now) {
         return format!("stopped: {}", c.reason());
     }
+    let until = |within| {
+        format!(
+            "stopped at the `until` deadline (`within {}`): the condition never held",
+            super::exec::human(within)
+        )
+    };
     match (d.retry, d.until) {
+        // Both passed (often one deadline, as in std's healthcheck): the
+        // `until`'s says what was waited for, unless the retry's came first.
+        (Some((r, _)), Some((u, within))) if u <= now && u <= r => until(within),
         (Some((at, within)), _) if at <= now => format!(
             "stopped at the retry deadline (`within {}` of all attempts)",
             super::exec::human(within)
         ),
-        (_, Some((_, within))) => format!(
-            "stopped at the `until` deadline (`within {}`): the condition never held",
-            super::exec::human(within)
-        ),
+        (_, Some((_, within))) => until(within),
         _ => "stopped at a deadline".to_owned(),
     }
 }

@@ -218,3 +218,27 @@ fn a_step_stopped_while_polling_did_not_succeed() {
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(c.lines("out"), ["ran"]);
 }
+
+/// A try cut where the retry's and the `until`'s `within` end together (as
+/// in std's http-healthcheck) says the condition never held, not that the
+/// retries ran out: before, which message came depended on whether the
+/// deadline fell during a try or between two.
+#[test]
+fn a_try_cut_at_one_deadline_of_retry_and_until_says_the_condition_never_held() {
+    let c = workflow(
+        r#"workflow poll {
+  step slow: shell {
+    run "sleep 5; echo up"
+    retry 100 within 1s
+    until trim(slow.stdout) == "up" every 100ms within 1s
+  }
+}"#,
+    );
+    let r = c.wfc_run(&["--output", "report.json"]).output();
+    assert_eq!(r.code, 1, "{r}");
+    let error = step(&c.report(), "slow")["error"].clone();
+    assert!(
+        error.as_str().unwrap().contains("the condition never held"),
+        "{error}"
+    );
+}
