@@ -175,6 +175,7 @@ mod serve_pages;
 mod serve_pause;
 mod serve_plan_size;
 mod serve_push;
+mod serve_restart;
 mod serve_schedule;
 mod serve_schedule_resumed;
 mod serve_started_by;

@@ -28,6 +28,20 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use wfc_run::RunManager;
 
+/// What [`Launcher::drain`] does with the runs still going when its grace
+/// period is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterGrace {
+    /// Cancel them (their compensations and `finally` run) and wait for
+    /// them: for a process whose runs nothing resumes (`wfc mcp`).
+    Cancel,
+    /// Leave them as they are, recorded as going, and return: the process
+    /// exits, its steps' processes die with it (the reaper), and the next
+    /// start on the store resumes them, as after `kill -9` (`wfc serve`).
+    /// A run waiting for a person or a time loses nothing.
+    Leave,
+}
+
 /// Starts runs and owns them until they end; cheap to clone (the clones
 /// share everything).
 #[derive(Clone)]
@@ -314,10 +328,10 @@ impl Launcher {
         runs
     }
 
-    /// Stops admitting runs (queued ones give up), lets the owned runs end
-    /// within `grace`, then cancels those still going and waits for their
-    /// compensations and `finally`.
-    pub async fn drain(&self, grace: Duration) {
+    /// Stops admitting runs (queued ones give up) and lets the owned runs
+    /// end within `grace`; then does with those still going what `after`
+    /// says. Gives the runs it left (none, after [`AfterGrace::Cancel`]).
+    pub async fn drain(&self, grace: Duration, after: AfterGrace) -> Vec<String> {
         self.inner.stopping.cancel();
         self.inner.tracker.close();
         let running: Vec<String> = self.owned_runs().into_iter().map(|(id, _)| id).collect();
@@ -326,14 +340,28 @@ impl Launcher {
         }
         if tokio::time::timeout(grace, self.inner.tracker.wait())
             .await
-            .is_err()
+            .is_ok()
         {
-            let left: Vec<String> = self.owned_runs().into_iter().map(|(id, _)| id).collect();
-            tracing::warn!(runs = ?left, "grace period over: cancelling the runs still running");
-            for id in &left {
-                self.cancel(id);
+            return Vec::new();
+        }
+        let left: Vec<String> = self.owned_runs().into_iter().map(|(id, _)| id).collect();
+        match after {
+            AfterGrace::Cancel => {
+                tracing::warn!(runs = ?left, "grace period over: cancelling the runs still running");
+                for id in &left {
+                    self.cancel(id);
+                }
+                self.inner.tracker.wait().await;
+                Vec::new()
             }
-            self.inner.tracker.wait().await;
+            AfterGrace::Leave => {
+                tracing::warn!(
+                    runs = ?left,
+                    "grace period over: leaving {} run(s) as they are, for the next start to resume",
+                    left.len()
+                );
+                left
+            }
         }
     }
 

@@ -38,7 +38,7 @@ pub mod session;
 
 pub use compile::{compile, Checked, Compiled};
 pub use error::LaunchError;
-pub use launcher::{Launcher, State};
+pub use launcher::{AfterGrace, Launcher, State};
 pub use run::{Admission, Estimates, Fingerprints, Rerun, Resume, Run, Started};
 
 /// A new run's id, `20240501-123456-1a2b3c4d`: the UTC time of the start

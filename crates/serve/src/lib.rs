@@ -216,7 +216,21 @@ async fn run(config: Config) -> Result<(), String> {
         .with_graceful_shutdown(async move { stopping.cancelled().await })
         .await
         .map_err(|e| e.to_string())?;
-    launcher.drain(config.grace).await;
+    let left = launcher
+        .drain(config.grace, wfc_launch::AfterGrace::Leave)
+        .await;
+    if !left.is_empty() {
+        let dir = launcher.state_dir().to_path_buf();
+        let marked = tokio::task::spawn_blocking(move || {
+            let store = wfc_store::Store::open(&dir).map_err(|e| e.to_string())?;
+            wfc_store::control::left(&store, &left).map_err(|e| e.to_string())
+        })
+        .await;
+        if let Ok(Err(e)) | Err(e) = marked.map_err(|e| e.to_string()) {
+            // They are resumed all the same, as after a crash.
+            tracing::warn!(error = %e, "cannot record the runs left to the next start");
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! After `kill -9`: at start, before serving, the server marks the runs
+//! After `kill -9`, or a stop that left runs going: at start, before serving, the server marks the runs
 //! whose process is gone `interrupted` ([`wfc_store::control::reap`]: a
 //! server's runs record the server's pid, so a dead server's runs are
 //! reaped) and resumes those it may. The rule (docs/serve.md,
@@ -8,8 +8,10 @@
 //!    left to `wfc resume`, as a terminal's user expects);
 //! 2. it was interrupted less than `--resume-within` ago (its last
 //!    heartbeat), so a server down for days does not redo stale work;
-//! 3. it has had fewer than [`MAX_SESSIONS`] sessions, so a run that kills
-//!    its server is not resumed forever;
+//! 3. it has had fewer than [`MAX_SESSIONS`] sessions that ended in a
+//!    crash, so a run that kills its server is not resumed forever (a
+//!    session a stopping server left, [`wfc_store::control::left`], is no
+//!    crash: a run waiting for a person outlives any number of restarts);
 //! 4. its workflow is still served from the same file;
 //! 5. the file's plan passes the check `wfc resume` and the API's resume
 //!    make ([`wfc_store::resume`]): its recorded params still bind (a
@@ -34,7 +36,7 @@ use std::time::Duration;
 use wfc_launch::Run;
 use wfc_store::Store;
 
-/// A run is resumed at start at most this many sessions in all.
+/// A run is resumed at start after at most this many crashed sessions.
 pub const MAX_SESSIONS: i64 = 3;
 
 /// An interrupted run the server might resume.
@@ -43,7 +45,8 @@ struct Candidate {
     trigger: String,
     /// Milliseconds since its last heartbeat.
     ago_ms: i64,
-    sessions: i64,
+    /// Its sessions that ended in a crash.
+    crashed: i64,
 }
 
 /// Reaps the runs whose process is gone and resumes those the rule allows
@@ -97,7 +100,7 @@ fn candidates(dir: &std::path::Path, within: Duration) -> Result<Vec<Candidate>,
             id: r.id,
             trigger: r.trigger,
             ago_ms: now - r.last_ms,
-            sessions: r.sessions,
+            crashed: r.sessions - r.left,
         })
         .collect();
     // A run reaped now but interrupted long ago is said to stay so.
@@ -119,10 +122,10 @@ async fn resume_one(app: &App, c: Candidate, within: Duration) -> Result<Run, St
     if c.trigger == wfc_store::listing::MANUAL {
         return Err("it was started by `wfc run`, not by the server".into());
     }
-    if c.sessions >= MAX_SESSIONS {
+    if c.crashed >= MAX_SESSIONS {
         return Err(format!(
-            "it ran {} sessions already (at most {MAX_SESSIONS} are resumed at start)",
-            c.sessions
+            "{} of its sessions ended in a crash already (a run is resumed at start after at most {MAX_SESSIONS})",
+            c.crashed
         ));
     }
     let why = |p: Problem| describe(&p);
@@ -138,7 +141,9 @@ async fn resume_one(app: &App, c: Candidate, within: Duration) -> Result<Run, St
         Err(_) => return Err(format!("workflow `{}` is no longer served", rec.workflow)),
     };
     let name = rec.workflow.clone();
-    let run = api_resume::prepare(app, id.clone(), rec, trigger, workflow)
+    // A rejection or timeout recorded while no process ran it is the
+    // gate's decision: kept (a person's `wfc resume` asks again).
+    let run = api_resume::prepare(app, id.clone(), rec, trigger, workflow, false)
         .await
         .map_err(why)?;
     let restored = run.resume.as_ref().map_or(0, |r| r.restored.len());

@@ -148,13 +148,30 @@ pub struct Interrupted {
     pub last_ms: i64,
     /// How many sessions it has had.
     pub sessions: i64,
+    /// How many of them a stopping server left to the next start ([`left`]).
+    pub left: i64,
+}
+
+/// Runs `ids`, still going when a stopping server's grace ran out, are left
+/// as they are for the next start to resume, as after `kill -9`: the
+/// sessions they were in are counted, so that they are not taken for
+/// crashes.
+pub fn left(store: &Store, ids: &[String]) -> rusqlite::Result<()> {
+    let mut q = store.conn.prepare(
+        "UPDATE runs SET left_sessions = left_sessions + 1 WHERE id = ?1 AND status = 'running'",
+    )?;
+    for id in ids {
+        q.execute([id])?;
+    }
+    Ok(())
 }
 
 /// The runs that are `interrupted` and were last alive at `since_ms` or
 /// later, oldest start first.
 pub fn interrupted_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<Interrupted>> {
     let mut q = store.conn.prepare(
-        "SELECT r.id, COALESCE(t.trigger, ?2), COALESCE(r.ended_at, r.heartbeat_at), r.session
+        "SELECT r.id, COALESCE(t.trigger, ?2), COALESCE(r.ended_at, r.heartbeat_at), r.session,
+                r.left_sessions
            FROM runs r LEFT JOIN run_triggers t ON t.run_id = r.id
           WHERE r.status = 'interrupted' AND COALESCE(r.ended_at, r.heartbeat_at) >= ?1
           ORDER BY r.started_at, r.id",
@@ -165,6 +182,7 @@ pub fn interrupted_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<I
             trigger: r.get(1)?,
             last_ms: r.get(2)?,
             sessions: r.get(3)?,
+            left: r.get(4)?,
         })
     })?;
     rows.collect()

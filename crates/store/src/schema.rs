@@ -45,7 +45,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 19;
+pub const VERSION: i64 = 20;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -74,6 +74,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V16),
         M::up(FROM_V17),
         M::up(FROM_V18),
+        M::up(FROM_V19),
     ])
 }
 
@@ -104,7 +105,8 @@ CREATE TABLE runs (
     paused_at           INTEGER,           -- `wfc pause`: nothing new starts until `wfc resume`
     paused_by           TEXT,
     pause_taken_at      INTEGER,           -- when the run's process took the pause
-    listed              INTEGER            -- its session's place in the order sessions reached the store
+    listed              INTEGER,           -- its session's place in the order sessions reached the store
+    left_sessions       INTEGER NOT NULL DEFAULT 0  -- sessions a stopping server left to the next start
 );
 CREATE INDEX runs_by_workflow ON runs (workflow, started_at);
 CREATE INDEX runs_by_status ON runs (status);
@@ -314,6 +316,13 @@ CREATE TABLE step_inputs (
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
+"#;
+
+/// Version 19 to 20: the sessions of a run that a stopping server left
+/// for the next start to resume (not crashes: they do not count against
+/// the sessions a server resumes at start).
+const FROM_V19: &str = r#"
+ALTER TABLE runs ADD COLUMN left_sessions INTEGER NOT NULL DEFAULT 0;
 "#;
 
 /// Version 18 to 19: each run's session numbered in the order sessions

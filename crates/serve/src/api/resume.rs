@@ -61,7 +61,7 @@ pub async fn resume_run(app: &App, caller: &Caller, id: String) -> Result<String
         ));
     }
     let workflow = workflow_of(app, &id, &rec).await?;
-    let run = prepare(app, id.clone(), rec, trigger, workflow).await?;
+    let run = prepare(app, id.clone(), rec, trigger, workflow, true).await?;
     let resumed = app.launcher.start(run).await?;
     tracing::info!(run = %id, by = %caller.name, "resume asked");
     Ok(resumed.id)
@@ -118,13 +118,16 @@ pub async fn recorded(app: &App, typed: String) -> Result<(String, Recorded, Str
 /// Compiles run `id` (recorded as `rec`, started by `trigger`) again from
 /// `workflow` with its recorded params (secrets from their defaults),
 /// checks the plan against the recorded one, and gives the new session to
-/// start: the steps that succeeded are restored, not run again.
+/// start: the steps that succeeded are restored, not run again. With
+/// `ask_again`, a gate's rejection or timeout is forgotten, so the gate asks
+/// again (a person's resume); else it stands.
 pub async fn prepare(
     app: &App,
     id: String,
     rec: Recorded,
     trigger: String,
     workflow: Checked,
+    ask_again: bool,
 ) -> Result<Run, Problem> {
     let params = resume::params(&rec, &[]).map_err(refused)?;
     let input = ParamInput {
@@ -143,7 +146,7 @@ pub async fn prepare(
     let (checked, plan, ir, recorded) = with_store(app, move |s| {
         let checked = resume::check_plan(s, &run, &recorded, &plan, &ir, &recorded.file, &hash)
             .map_err(Problem::store)?;
-        if checked.is_ok() {
+        if checked.is_ok() && ask_again {
             reuse::clear_rejections(s, &run).map_err(Problem::store)?;
         }
         Ok((checked, plan, ir, recorded))

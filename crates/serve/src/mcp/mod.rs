@@ -207,7 +207,8 @@ pub fn serve_stdio(paths: Vec<PathBuf>, state_dir: PathBuf, grace: Duration) -> 
             .await
             .map_err(|e| format!("cannot start the MCP session: {e}"))?;
         let _ = service.waiting().await;
-        launcher.drain(grace).await;
+        // Nothing resumes a `wfc mcp`'s runs: those still going are cancelled.
+        launcher.drain(grace, wfc_launch::AfterGrace::Cancel).await;
         Ok(())
     });
     runtime.shutdown_timeout(Duration::from_secs(1));

@@ -1,0 +1,120 @@
+//! What a graceful stop and the next start do to runs, through the real
+//! `wfc serve`: SIGTERM lets runs end within `--grace`, and leaves those
+//! still going — a step still running, a gate waiting for a person — as
+//! they are, never cancelled; the next start resumes them, and a decision
+//! taken after it finishes a run without running its earlier steps again.
+
+use super::serve::{get, post, run_status, Server, SLOW};
+use nix::sys::signal::Signal;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// `a` counts its runs, a gate waits for a person, `b` says it ran.
+const GATED: &str = r#"
+workflow gated {
+  step a: shell { run "echo a >> @DIR/a.txt" }
+  step g: gate {
+    approval "ops"
+    depends on a
+  }
+  step b: shell {
+    run "echo b >> @DIR/b.txt"
+    depends on g
+  }
+}
+"#;
+
+async fn start(server: &Server, http: &reqwest::Client, wf: &str, params: Value) -> String {
+    let url = server.url(&format!("/workflows/{wf}/runs"));
+    let (status, body) = post(http, &url, &server.operator, params).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// Polls run `id` until `ok` holds of it (at most 20 s).
+async fn until(
+    server: &Server,
+    http: &reqwest::Client,
+    id: &str,
+    ok: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let run = get(http, &server.url(&format!("/runs/{id}")), &server.reader)
+            .await
+            .1;
+        if ok(&run) {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "never came: {run}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn lines(server: &Server, name: &str) -> usize {
+    std::fs::read_to_string(server.path(name))
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+#[tokio::test]
+async fn sigterm_leaves_a_run_past_the_grace_period_for_the_next_start() {
+    let mut server = Server::start(&[("slow.wf", SLOW)], &["--grace", "0.5"]);
+    let http = reqwest::Client::new();
+    let id = start(&server, &http, "slow", json!({"seconds": 3})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t = Instant::now();
+    server.signal(Signal::SIGINT);
+    assert_eq!(server.exit(Duration::from_secs(20)), Some(0));
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    // Not cancelled: no `finally`, and recorded as going, for the next start.
+    assert!(!server.path("work.txt").exists());
+    assert!(
+        !server.path("cleanup.txt").exists(),
+        "the run was cancelled"
+    );
+    assert_eq!(run_status(&server.path("state"), &id), "running");
+    let log = server.log.lock().unwrap().clone();
+    assert!(log.contains("grace period over: leaving 1 run(s)"), "{log}");
+
+    let flows = server.path("flows");
+    server.restart(&[], &flows);
+    let done = until(&server, &http, &id, |r| {
+        r["sessions"] == 2
+            && !["running", "waiting", "interrupted"]
+                .map(Value::from)
+                .contains(&r["status"])
+    })
+    .await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(lines(&server, "work.txt"), 1);
+    assert_eq!(lines(&server, "cleanup.txt"), 1);
+}
+
+#[tokio::test]
+async fn sigterm_leaves_a_waiting_run_waiting_through_any_number_of_restarts() {
+    let mut server = Server::start(&[("gated.wf", GATED)], &["--grace", "1"]);
+    let http = reqwest::Client::new();
+    let id = start(&server, &http, "gated", json!({})).await;
+    until(&server, &http, &id, |r| r["status"] == "waiting").await;
+    // More restarts than a crashing run is resumed after (3).
+    for session in 2..=5 {
+        server.signal(Signal::SIGTERM);
+        assert_eq!(server.exit(Duration::from_secs(20)), Some(0));
+        let flows = server.path("flows");
+        server.restart(&["--grace", "1"], &flows);
+        until(&server, &http, &id, |r| {
+            r["sessions"] == session && r["status"] == "waiting"
+        })
+        .await;
+    }
+    let approve = server.url(&format!("/runs/{id}/gates/g/approve"));
+    let (status, body) = post(&http, &approve, &server.operator, json!({})).await;
+    assert!(status.is_success(), "{body}");
+    let done = server.finished(&http, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(lines(&server, "a.txt"), 1, "step a ran again");
+    assert_eq!(lines(&server, "b.txt"), 1);
+}
