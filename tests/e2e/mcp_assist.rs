@@ -14,7 +14,7 @@ fn an_agent_is_helped_to_write_and_to_follow_runs() {
         {"tool": "suggest", "arguments": {"intent": "deploy an API to staging and ask for approval", "limit": 20}},
         {"tool": "complete", "arguments": {"text": "workflow w {\n  step a: sh", "line": 2, "column": 13}},
         {"tool": "complete", "arguments": {"text": "workflow w {\n}\n", "line": 9, "column": 1}},
-        {"tool": "start_run", "arguments": {"workflow": "gated"}},
+        {"tool": "start_run", "arguments": {"workflow": "gated", "wait_seconds": 120}},
         {"tool": "wait_run", "arguments": {"run": "$run", "timeout_seconds": 20}},
         {"tool": "pending_approvals", "arguments": {}},
         {"tool": "approve_gate", "arguments": {"run": "$run", "gate": "approve", "inputs": {"rollout": 30, "region": "eu"}}},
@@ -67,7 +67,14 @@ fn an_agent_is_helped_to_write_and_to_follow_runs() {
         "{shell}"
     );
     assert_eq!(r[2]["json"]["code"], "API071", "{}", r[2]);
-    // Waiting for a person ends the wait, and the gate is listed.
+    // Waiting for a person ends start_run's wait (not its 120 s) and
+    // wait_run's, and the gate is listed.
+    let started = &r[3]["json"];
+    assert_eq!(
+        (&started["status"], &started["waiting_for_person"]),
+        (&json!("waiting"), &json!(true)),
+        "{started}"
+    );
     let waited = &r[4]["json"];
     assert_eq!(waited["status"], "waiting", "{waited}");
     assert_eq!(

@@ -191,6 +191,26 @@ async fn wait_run(app: &App, run: String, args: &Map<String, Value>) -> Result<V
     }
 }
 
+/// Returns once run `id` waits for a person (`waiting` or `paused`, as its
+/// status is shown); never if it does not, or cannot be read.
+pub(super) async fn waits_for_person(app: &App, id: String) -> &'static str {
+    let counts = {
+        let mut m = Map::new();
+        m.insert("steps".into(), json!("none"));
+        m
+    };
+    loop {
+        tokio::time::sleep(POLL).await;
+        if let Ok(status) = super::pages::run_status(app, id.clone(), &counts).await {
+            match status["status"].as_str() {
+                Some("waiting") => return "waiting",
+                Some("paused") => return "paused",
+                _ => {}
+            }
+        }
+    }
+}
+
 /// The runs going on that wait for a person, and their waiting steps.
 async fn pending(app: &App, workflow: Option<String>) -> Result<Value, Failure> {
     let live = with_store(app, |s| {

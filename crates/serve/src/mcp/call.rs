@@ -260,10 +260,20 @@ async fn start(app: &App, args: &Map<String, Value>, caller: &Caller) -> Result<
     tracing::info!(run = %started.id, "run started through MCP");
     let mut answer = json!({"id": started.id, "status": "running"});
     if wait > 0 {
-        if let Ok(Ok(end)) = tokio::time::timeout(Duration::from_secs(wait), started.ended).await {
-            answer["status"] = end.status.name().into();
+        // The run's end, or a person it waits for: an agent then says so
+        // rather than sit out its whole wait.
+        let id = started.id.clone();
+        let waits = super::assist::waits_for_person(app, id);
+        tokio::select! {
+            end = started.ended => if let Ok(end) = end {
+                answer["status"] = end.status.name().into();
+            },
+            shown = waits => answer["status"] = shown.into(),
+            _ = tokio::time::sleep(Duration::from_secs(wait)) => {}
         }
     }
+    answer["waiting_for_person"] =
+        matches!(answer["status"].as_str(), Some("waiting" | "paused")).into();
     Ok(answer)
 }
 

@@ -34,7 +34,10 @@ pub fn schema(name: &str) -> Value {
             &["valid", "diagnostics"],
         ),
         "plan" => (json!({"steps": array}), &[]),
-        "start_run" => (json!({"id": string, "status": string}), &["id"]),
+        "start_run" => (
+            json!({"id": string, "status": string, "waiting_for_person": boolean}),
+            &["id"],
+        ),
         "cancel_run" | "pause_run" | "resume_run" | "delete_run" | "approve_gate"
         | "reject_gate" => (json!({"id": string, "detail": string}), &[]),
         "pause_triggers" | "resume_triggers" => (json!({"workflow": string}), &[]),

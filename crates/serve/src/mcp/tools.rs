@@ -39,13 +39,13 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
         act(
             "start_run",
-            "Starts a run of a workflow with params (recorded with trigger `api`, origin `mcp`); returns its id. Follow it with run_status. Steps with `sources` up to date with an earlier run are restored, not run, unless `force` or `rerun` says otherwise.",
+            "Starts a run of a workflow with params (recorded with trigger `api`, origin `mcp`); returns its id. With `wait_seconds` it answers when the run ends or starts waiting for a person (`status` `waiting` or `paused`, `waiting_for_person`), else at the wait's end. Follow it with run_status. Steps with `sources` up to date with an earlier run are restored, not run, unless `force` or `rerun` says otherwise.",
             object(
                 json!({
                     "workflow": workflow,
                     "params": params_schema(workflows),
                     "wait_seconds": {"type": "integer", "minimum": 0, "maximum": 300,
-                        "description": "wait up to this long for the run to end (default 0)"},
+                        "description": "wait up to this long for the run to end or to wait for a person (default 0)"},
                     "force": {"type": "boolean", "description": "run every step, even those up to date with an earlier run (`wfc run --force`)"},
                     "rerun": {"type": "array", "items": {"type": "string"}, "description": "steps (or loops) to run even if up to date (`wfc run --rerun`)"}
                 }),
