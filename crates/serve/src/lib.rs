@@ -23,8 +23,9 @@
 //! - [`problem`] — errors as problem+json.
 //!
 //! [`serve`] runs the server until SIGTERM or SIGINT, then drains: no new
-//! request or run, running runs get `grace` to finish, then are cancelled
-//! (their compensations and `finally` run) and waited for.
+//! request or run, running runs get `grace` to finish; those still going
+//! then are left as they are (recorded as left, not crashed) for the next
+//! start to resume, as after `kill -9` ([`recover`]).
 
 pub mod api;
 pub mod auth;
