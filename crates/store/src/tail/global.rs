@@ -231,6 +231,17 @@ mod tests {
     use super::*;
     use crate::now_ms;
 
+    /// Records run `id`, `status`, started (and last seen) at `at`.
+    fn insert_run(conn: &Connection, id: &str, status: &str, at: i64) {
+        conn.execute(
+            "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                               started_at, heartbeat_at)
+             VALUES (?1, 'w', 'w.wf', 'h', '{}', ?2, 1, 1, 1, ?3, ?3)",
+            params![id, status, at],
+        )
+        .unwrap();
+    }
+
     /// Two runs in the store: every event of both from the start of time,
     /// and from any id exactly what came after it.
     #[test]
@@ -239,13 +250,7 @@ mod tests {
         let conn = Store::open(dir.path()).unwrap().conn;
         let now = now_ms();
         for (run, at) in [("a", now - 2000), ("b", now - 1000)] {
-            conn.execute(
-                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
-                                   started_at, heartbeat_at)
-                 VALUES (?1, 'w', 'w.wf', 'h', '{}', 'succeeded', 1, 1, 1, ?2, ?2)",
-                params![run, at],
-            )
-            .unwrap();
+            insert_run(&conn, run, "succeeded", at);
             for kind in ["run_started", "step_skipped", "run_ended"] {
                 let detail = (kind == "run_ended").then_some(r#"{"status":"succeeded"}"#);
                 crate::record::add_event(&conn, run, at, kind, None, detail).unwrap();
@@ -298,13 +303,7 @@ mod tests {
         let now = now_ms();
         for i in 0..runs {
             let (run, at) = (format!("r{i:04}"), now - over + i * over / runs);
-            conn.execute(
-                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
-                                   started_at, heartbeat_at)
-                 VALUES (?1, 'w', 'w.wf', 'h', '{}', 'succeeded', 1, 1, 1, ?2, ?2)",
-                params![run, at],
-            )
-            .unwrap();
+            insert_run(&conn, &run, "succeeded", at);
             for kind in ["run_started", "run_ended"] {
                 let detail = (kind == "run_ended").then_some(r#"{"status":"succeeded"}"#);
                 crate::record::add_event(&conn, &run, at, kind, None, detail).unwrap();
@@ -366,13 +365,7 @@ mod tests {
             }
         };
         let insert = |run: &str, at: i64| {
-            conn.execute(
-                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
-                                   started_at, heartbeat_at)
-                 VALUES (?1, 'w', 'w.wf', 'h', '{}', 'failed', 1, 1, 1, ?2, ?2)",
-                params![run, at],
-            )
-            .unwrap();
+            insert_run(&conn, run, "failed", at);
         };
         insert("a", now);
         add("a", now, &["run_started", "run_ended"]);
