@@ -79,8 +79,16 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return store_error(e),
     };
-    if let Err(why) = resume::resumable(&rec, &id) {
-        return refuse(&why.0);
+    // A parked run has no process: it is resumed here unless a server
+    // wakes it first (one of them claims it).
+    let parked = match wfc_store::park::is_parked(&store, &id) {
+        Ok(p) => p,
+        Err(e) => return store_error(e),
+    };
+    if !parked {
+        if let Err(why) = resume::resumable(&rec, &id) {
+            return refuse(&why.0);
+        }
     }
     let given: Vec<&str> = args
         .params
@@ -156,8 +164,12 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             }
         }
     }
-    if let Err(e) = reuse::clear_rejections(&store, &id) {
-        return store_error(e);
+    // A person's resume asks a rejected gate again; a parked run's
+    // decisions, taken while it waited, stand.
+    if !parked {
+        if let Err(e) = reuse::clear_rejections(&store, &id) {
+            return store_error(e);
+        }
     }
     crate::cli::say::err(&format!(
         "wfc: resuming run {id} ({}): {} of {} succeeded before and {} not run again",
@@ -206,6 +218,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
                 trigger,
             }),
             started: None,
+            woken: parked,
         },
     )
 }

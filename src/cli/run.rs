@@ -86,6 +86,22 @@ pub struct ExecArgs {
     /// reruns all its iterations).
     #[arg(long, value_name = "STEP")]
     pub rerun: Vec<String>,
+    /// What Ctrl-C (or SIGTERM) does while the run only waits (for a
+    /// person, a `sleep`, a retry): `cancel` it, or `leave` it waiting in
+    /// the store, for `wfc approve … && wfc resume RUN` or a `wfc serve`
+    /// serving the file to finish (exit code 4). Default: ask on a
+    /// terminal, else cancel.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub on_interrupt: Option<OnInterrupt>,
+}
+
+/// `--on-interrupt`: what a signal does to a run that only waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnInterrupt {
+    /// Cancel the run (compensations and `finally` run).
+    Cancel,
+    /// Leave it waiting, recorded, with no process.
+    Leave,
 }
 
 /// `--executor`: where `shell` and `docker` steps run.
@@ -169,6 +185,8 @@ pub struct Launch {
     pub started: Option<(String, Option<ReaperStart>)>,
     /// The history's store, if being opened while the file compiled.
     pub early_history: Option<wfc_launch::estimates::Reader>,
+    /// `wfc resume` of a run that parked (see `wfc_run::park`).
+    pub woken: bool,
 }
 
 pub fn run(mut args: RunArgs) -> ExitCode {
@@ -212,6 +230,7 @@ pub fn run(mut args: RunArgs) -> ExitCode {
         resume: None,
         started: Some((run_id, reaper)),
         early_history,
+        woken: false,
     };
     let front = Front {
         wf,
@@ -391,7 +410,12 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
         }
     };
     tracing::trace!(target: "wfc::timing", "ready to run");
-    let launcher = Launcher::new(manager, args.state_dir.clone(), 1);
+    // A run that only waits parks only when a signal asks to leave it.
+    let launcher =
+        Launcher::new(manager, args.state_dir.clone(), 1).parking(wfc_run::park::ParkPolicy {
+            auto: false,
+            ..Default::default()
+        });
     let mut run = Run::with(plan, names, fingerprints, file, file_hash);
     run.id = Some(run_id.clone());
     run.resume = args.resume;
@@ -400,10 +424,14 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     run.estimates = estimates;
     run.keep_going = args.exec.keep_going;
     run.admission = Admission::Queue;
-    run.approvals = Some(Arc::new(CliApprovals {
-        steps: args.exec.approve.clone(),
-        by: crate::cli::act::login_name(),
-    }));
+    run.woken = args.woken;
+    // (Approvals given here are this process's: such a run is never left.)
+    if !args.exec.approve.is_empty() {
+        run.approvals = Some(Arc::new(CliApprovals {
+            steps: args.exec.approve.clone(),
+            by: crate::cli::act::login_name(),
+        }));
+    }
     run.observer = Some(Box::new(observers));
     run.lines = Some(Arc::new(display));
     run.base_dir = base_dir;
@@ -436,7 +464,11 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     let ended = runtime.block_on(async {
         // Before the start: a Ctrl-C that comes while the run's record
         // opens reaches it through the launcher.
-        if let Err(e) = super::signals::install(launcher.clone(), run_id.clone()) {
+        let asked = super::signals::Asked {
+            on_interrupt: args.exec.on_interrupt,
+            record: args.record,
+        };
+        if let Err(e) = super::signals::install(launcher.clone(), run_id.clone(), asked) {
             say::err(&format!("warning: cannot handle Ctrl-C: {e}"));
         }
         tracing::trace!(target: "wfc::timing", "runtime, signals");
@@ -453,6 +485,13 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
             return not_launched(&e);
         }
     };
+    if result.parked {
+        runtime.shutdown_timeout(Duration::from_millis(200));
+        drop(launcher);
+        wfc_run::exec::scratch::remove();
+        say::err(&format!("wfc: run {run_id} is left waiting, recorded: `wfc status {run_id}` shows what it waits for; `wfc approve {run_id} GATE` (or `retry`, `skip`, `abort` a step) and then `wfc resume {run_id}` finish it, as does a `wfc serve` serving its file"));
+        return ExitCode::from(LEFT);
+    }
     if args.record && result.status != RunStatus::Succeeded && !super::quiet() {
         say::err(&format!("wfc: the run is recorded: `wfc status {run_id}` shows it, `wfc resume {run_id}` continues it"));
     }
@@ -475,6 +514,9 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
     ExitCode::from(code)
 }
 
+/// The exit code of a run left waiting (`--on-interrupt leave`).
+pub const LEFT: u8 = 4;
+
 /// A run that ended without its end being told (never expected).
 fn not_started(why: &str) -> RunResult {
     say::err(&format!("error: the run did not end properly: {why}"));
@@ -482,6 +524,7 @@ fn not_started(why: &str) -> RunResult {
         status: RunStatus::Failed,
         failed: None,
         duration: Duration::ZERO,
+        parked: false,
     }
 }
 

@@ -172,6 +172,7 @@ mod serve_openapi;
 mod serve_ops;
 mod serve_owned;
 mod serve_pages;
+mod serve_parked;
 mod serve_pause;
 mod serve_plan_size;
 mod serve_push;

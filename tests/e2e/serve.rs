@@ -745,6 +745,16 @@ async fn a_changed_file_is_served_again_and_a_broken_one_keeps_the_last_good() {
     assert_eq!(seen, ["added", "hi"]);
 }
 
+/// The runs the store holds parked (waiting with no process).
+pub(super) fn parked(state: &Path) -> Vec<String> {
+    let db = wfc_store_open(state);
+    let mut q = db
+        .prepare("SELECT run_id FROM parked ORDER BY run_id")
+        .unwrap();
+    let rows = q.query_map([], |r| r.get(0)).unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
 /// The status the store records for run `id`.
 pub(super) fn run_status(state: &Path, id: &str) -> String {
     let store = wfc_store_open(state);

@@ -157,18 +157,16 @@ async fn a_paused_run_stays_paused_across_a_kill_and_goes_on_when_resumed() {
         "two started while paused"
     );
 
-    // Killed and started again: resumed, and still paused.
+    // Paused with nothing running, it parked: killed and started again,
+    // the server finds it parked, and still paused (no session ran).
     server.signal(nix::sys::signal::Signal::SIGKILL);
     server.child.wait().unwrap();
     server.restart(&[], &server.path("flows"));
     let log = server.log.lock().unwrap().clone();
-    assert!(log.contains(&format!("resuming run {id}")), "{log}");
-    until("the run's second session", async || {
-        let r = status(&server, &http, &id).await;
-        (r["sessions"] == 2).then_some(())
-    })
-    .await;
+    assert!(log.contains("parked runs found"), "{log}");
+    assert!(!log.contains(&format!("resuming run {id}")), "{log}");
     tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(status(&server, &http, &id).await["sessions"], 1);
     assert!(
         lines(&server, "two.txt").is_empty(),
         "two started after the restart"
@@ -193,6 +191,7 @@ async fn a_paused_run_stays_paused_across_a_kill_and_goes_on_when_resumed() {
     })
     .await;
     assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["sessions"], 2, "{done}");
     assert_eq!(lines(&server, "one.txt").len(), 1, "one ran again");
     assert_eq!(lines(&server, "two.txt"), ["two"]);
 }
@@ -340,16 +339,19 @@ async fn a_step_that_failed_for_good_waits_across_a_restart_until_the_api_decide
     };
     waits(&server).await;
     assert_eq!(lines(&server, "flaky.txt").len(), 1);
+    until("the run parked", async || {
+        (super::serve::parked(&server.path("state")) == [id.clone()]).then_some(())
+    })
+    .await;
 
-    // Killed while it waits: the restart runs the step again, and it asks anew.
+    // Killed while it waits: it had parked, so the restart finds it waiting
+    // as it was, and the step does not run again.
     server.signal(nix::sys::signal::Signal::SIGKILL);
     server.child.wait().unwrap();
     server.restart(&[], &server.path("flows"));
-    until("the step ran again", async || {
-        (lines(&server, "flaky.txt").len() == 2).then_some(())
-    })
-    .await;
     waits(&server).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(lines(&server, "flaky.txt").len(), 1, "the step ran again");
     let r = status(&server, &http, &id).await;
     let flaky = r["step_list"]
         .as_array()

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 /// The attempts of a step that was cut short (the run was cancelled or its
 /// process died) during an attempt or in the wait after one, as recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PriorAttempts {
     /// The attempts that failed or timed out: each used one try of its
     /// `retry`. A cancelled or interrupted attempt is not counted: it is
@@ -27,6 +27,10 @@ pub struct PriorAttempts {
     /// Whether that last attempt was an `until` try whose condition did not
     /// hold yet (the wait is its `every`), not a failure (a retry's backoff).
     pub last_polled: bool,
+    /// The step had failed for good and waited for a person (`on fail
+    /// pause`) when its run parked: its last attempt's error. It asks
+    /// again, with any decision taken meanwhile standing, before it runs.
+    pub escalated: Option<String>,
 }
 
 /// How the error of an `until` try whose condition does not hold yet

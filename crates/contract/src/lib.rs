@@ -9,7 +9,8 @@
 //!   where a decision taken in the run's process is kept ([`DecisionLog`]);
 //! - [`time`] — the one timestamp format of everything a run writes;
 //! - [`artifacts`] — the files steps hand on, and where a run keeps them;
-//! - [`usage`] — the CPU time and peak memory of an attempt.
+//! - [`usage`] — the CPU time and peak memory of an attempt;
+//! - [`park`] — what a run that only waits leaves for whoever wakes it.
 //!
 //! Nothing here runs anything: no async runtime, no processes, no files.
 //! The store depends on this crate and not on the interpreter.
@@ -18,6 +19,7 @@ pub mod approvals;
 pub mod artifacts;
 pub mod attempts;
 pub mod lines;
+pub mod park;
 pub mod recorder;
 pub mod time;
 pub mod up_to_date;
@@ -27,6 +29,7 @@ pub use approvals::{Approvals, Closed, DecisionLog, Escalation, GateDecision, Wa
 pub use artifacts::ArtifactFile;
 pub use attempts::{PriorAttempts, NOT_YET};
 pub use lines::{Line, LineOutput, LineSink, Stream};
+pub use park::Parked;
 pub use recorder::{
     Attempt, GraphName, Handler, NoRecorder, RecordError, Recorder, Recorders, RunEnd, RunInfo,
     RunStatus, StepEnd, StepKey, StepStatus,

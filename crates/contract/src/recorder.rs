@@ -217,6 +217,12 @@ pub trait Recorder: Send {
     fn run_ended(&mut self, _end: &RunEnd) -> Result<(), RecordError> {
         Ok(())
     }
+    /// The run's session ends with the run parked ([`crate::park`]): only a
+    /// recorder that keeps the run's record where something can wake it
+    /// can say yes; the default refuses, and the run goes on waiting.
+    fn run_parked(&mut self, _parked: &crate::Parked) -> Result<(), RecordError> {
+        Err(RecordError("nothing here can wake a parked run".into()))
+    }
     /// Makes everything recorded so far durable. The scheduler calls it
     /// before it acts on what it recorded (starting the steps a success
     /// unblocks) and before it waits, so a recorder may batch the events of
@@ -303,6 +309,18 @@ impl Recorder for Recorders {
             }
         }
         result
+    }
+    /// Parked only when the first recorder (the store) parks it; the others
+    /// are told once it did.
+    fn run_parked(&mut self, parked: &crate::Parked) -> Result<(), RecordError> {
+        let Some((first, rest)) = self.0.split_first_mut() else {
+            return Err(RecordError("no recorder".into()));
+        };
+        first.run_parked(parked)?;
+        for r in rest {
+            let _ = r.run_parked(parked);
+        }
+        Ok(())
     }
     fn flush(&mut self) -> Result<(), RecordError> {
         let mut result = Ok(());

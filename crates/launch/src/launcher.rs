@@ -65,6 +65,14 @@ pub(crate) struct Inner {
     pub(crate) ahead: Ahead,
     /// How many owned runs have ended ([`Launcher::ends`]).
     pub(crate) ended: tokio::sync::watch::Sender<u64>,
+    /// Parking (see `wfc_run::park`): whether runs may park, and the
+    /// drain's "park at once" (`None`: runs never park).
+    pub(crate) park: Option<(wfc_run::park::ParkPolicy, tokio::sync::watch::Sender<bool>)>,
+    /// What waits for the end of each parked run (a schedule's overlap, an
+    /// API `?wait=`), handed to its next session.
+    pub(crate) parked_ends: Mutex<HashMap<String, Vec<oneshot::Sender<wfc_run::RunResult>>>>,
+    /// Told when a run parks, or something may have woken one.
+    pub(crate) parked_news: tokio::sync::Notify,
 }
 
 /// What the launcher keeps of a run it owns.
@@ -76,6 +84,12 @@ pub(crate) struct Owned {
     pub(crate) state: Mutex<State>,
 }
 
+impl Owned {
+    fn is_parked(&self) -> bool {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) == State::Parked
+    }
+}
+
 /// Where an owned run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
@@ -85,6 +99,8 @@ pub enum State {
     Starting,
     /// On the run manager.
     Running,
+    /// Parked: no task, no slot; woken by [`Launcher::wake`].
+    Parked,
 }
 
 impl Launcher {
@@ -113,8 +129,141 @@ impl Launcher {
                 owned: Mutex::default(),
                 ahead,
                 ended: tokio::sync::watch::Sender::new(0),
+                park: None,
+                parked_ends: Mutex::default(),
+                parked_news: tokio::sync::Notify::new(),
             }),
         }
+    }
+
+    /// This launcher's recorded runs park when they only wait (see
+    /// `wfc_run::park`): something must wake them ([`Launcher::wake`]).
+    /// Call before the first start.
+    pub fn parking(mut self, policy: wfc_run::park::ParkPolicy) -> Launcher {
+        let (now, rx) = tokio::sync::watch::channel(false);
+        let policy = wfc_run::park::ParkPolicy {
+            now: Some(rx),
+            ..policy
+        };
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.park = Some((policy, now));
+        }
+        self
+    }
+
+    /// Whether this launcher's parked runs wait to be woken here (a
+    /// server's), not handed back to their caller as ended (`wfc run`).
+    pub(crate) fn wakes_parked(&self) -> bool {
+        self.inner.park.as_ref().is_some_and(|(p, _)| p.auto)
+    }
+
+    /// The parking policy of a run this launcher starts, if runs park.
+    pub(crate) fn park_policy(&self) -> Option<wfc_run::park::ParkPolicy> {
+        self.inner.park.as_ref().map(|(p, _)| p.clone())
+    }
+
+    /// Parks every run that only waits at once (and any that comes to
+    /// only wait from now on).
+    pub fn park_now(&self) {
+        if let Some((_, now)) = &self.inner.park {
+            now.send_replace(true);
+        }
+    }
+
+    /// Waits until a run parked, or [`Launcher::parked_news`] was told.
+    pub async fn parked_news(&self) {
+        self.inner.parked_news.notified().await
+    }
+
+    /// Tells whoever wakes parked runs to look now (a decision, a pause
+    /// lifted, a cancel asked in this process).
+    pub fn tell_parked(&self) {
+        self.inner.parked_news.notify_one();
+    }
+
+    /// Registers runs the store says are parked (a server's start), so
+    /// that they are owned — listed, not started twice — until woken.
+    pub fn adopt_parked(&self, ids: &[String]) {
+        for id in ids {
+            let _ = self.own(id, State::Parked);
+        }
+        self.tell_parked();
+    }
+
+    /// Wakes parked run `run` (its next session, prepared as a resume):
+    /// it queues for a slot (never refused), then goes on where it waited.
+    /// `false` when the launcher does not hold it parked, or stops.
+    pub fn wake(&self, run: Run) -> bool {
+        let id = id_of(&run);
+        let owned = {
+            let mut map = self.owned();
+            let parked = map.get(&id).is_some_and(|o| o.is_parked());
+            if !parked || self.inner.stopping.is_cancelled() {
+                return false;
+            }
+            // Fresh tokens: a cancel of the parked session went to the store.
+            let fresh = Arc::new(Owned {
+                cancel: CancellationToken::new(),
+                force: CancellationToken::new(),
+                state: Mutex::new(State::Queued),
+            });
+            map.insert(id.clone(), fresh.clone());
+            fresh
+        };
+        let this = self.clone();
+        self.inner.tracker.spawn(async move {
+            let permit = match this.admit(Admission::Queue, &owned).await {
+                Ok(p) => p,
+                Err(e) => {
+                    // Stopping: it stays parked, for the next start.
+                    *owned.state.lock().unwrap_or_else(|e| e.into_inner()) = State::Parked;
+                    tracing::info!(run = %id, "parked run not woken: {e}");
+                    return;
+                }
+            };
+            let answered = this.hand_over(run, id.clone(), owned, permit);
+            if let Ok(Err(e)) = answered.await {
+                tracing::warn!(run = %id, "parked run not woken: {e}");
+            }
+        });
+        true
+    }
+
+    /// Forgets parked run `id` (it cannot be woken: the store says it is
+    /// interrupted); what waited for its end is told it will not come.
+    pub fn forget_parked(&self, id: &str) {
+        let mut owned = self.owned();
+        if owned.get(id).is_some_and(|o| o.is_parked()) {
+            owned.remove(id);
+        }
+        drop(owned);
+        drop(self.parked_ends(id));
+    }
+
+    /// Takes what waits for parked run `id`'s end.
+    pub(crate) fn parked_ends(&self, id: &str) -> Vec<oneshot::Sender<wfc_run::RunResult>> {
+        let mut ends = self
+            .inner
+            .parked_ends
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        ends.remove(id).unwrap_or_default()
+    }
+
+    /// Run `id`'s session parked: it holds no slot and no task; what waits
+    /// for its end waits on.
+    pub(crate) fn parked(&self, id: &str, ends: Vec<oneshot::Sender<wfc_run::RunResult>>) {
+        if let Some(o) = self.owned().get(id) {
+            *o.state.lock().unwrap_or_else(|e| e.into_inner()) = State::Parked;
+        }
+        let mut parked = self
+            .inner
+            .parked_ends
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        parked.insert(id.to_owned(), ends);
+        drop(parked);
+        self.tell_parked();
     }
 
     /// The run manager (gate decisions, events, what runs).
@@ -281,9 +430,10 @@ impl Launcher {
     /// Cancels run `id` gracefully, wherever it stands: queued or starting
     /// (it then starts nothing), or running (running steps stop, nothing new
     /// starts, compensations and `finally` still run). `false` when the
-    /// launcher owns no such run.
+    /// launcher owns no such run, or holds it parked (a cancel in the
+    /// store wakes it: `wfc_store::control::request_cancel`).
     pub fn cancel(&self, id: &str) -> bool {
-        match self.owned().get(id) {
+        match self.owned().get(id).filter(|o| !o.is_parked()) {
             Some(o) => {
                 o.cancel.cancel();
                 true
@@ -294,7 +444,7 @@ impl Launcher {
 
     /// Cancels run `id` and its compensations and handlers too.
     pub fn force_cancel(&self, id: &str) -> bool {
-        match self.owned().get(id) {
+        match self.owned().get(id).filter(|o| !o.is_parked()) {
             Some(o) => {
                 o.cancel.cancel();
                 o.force.cancel();
@@ -334,7 +484,11 @@ impl Launcher {
     pub async fn drain(&self, grace: Duration, after: AfterGrace) -> Vec<String> {
         self.inner.stopping.cancel();
         self.inner.tracker.close();
-        let running: Vec<String> = self.owned_runs().into_iter().map(|(id, _)| id).collect();
+        // A run that only waits parks at once: it has nothing to finish.
+        if let Some((_, now)) = &self.inner.park {
+            now.send_replace(true);
+        }
+        let running = self.going();
         if !running.is_empty() {
             tracing::info!(runs = ?running, grace_seconds = grace.as_secs_f64(), "waiting for running runs");
         }
@@ -344,7 +498,7 @@ impl Launcher {
         {
             return Vec::new();
         }
-        let left: Vec<String> = self.owned_runs().into_iter().map(|(id, _)| id).collect();
+        let left = self.going();
         match after {
             AfterGrace::Cancel => {
                 tracing::warn!(runs = ?left, "grace period over: cancelling the runs still running");
@@ -363,6 +517,15 @@ impl Launcher {
                 left
             }
         }
+    }
+
+    /// The owned runs that are not parked.
+    fn going(&self) -> Vec<String> {
+        self.owned_runs()
+            .into_iter()
+            .filter(|(_, s)| *s != State::Parked)
+            .map(|(id, _)| id)
+            .collect()
     }
 
     pub(crate) fn owned(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Owned>>> {

@@ -47,6 +47,9 @@ pub(crate) async fn own(
     answer: oneshot::Sender<Result<Started, LaunchError>>,
 ) {
     let resuming = run.resume.is_some();
+    // A woken run's earlier sessions parked: what waits for its end waits
+    // for this session's.
+    let mut waiting = launcher.parked_ends(&id);
     // Decided once the run's end is in the store (a run not recorded decides none).
     let alerts = (run.record && !run.plan.alerts.is_empty()).then(|| run.plan.alerts.clone());
     let early = match early_lock(&launcher, &run, &id) {
@@ -80,6 +83,7 @@ pub(crate) async fn own(
         tracing::info!(run = %id, "run started");
     }
     let (ended, end) = oneshot::channel();
+    waiting.push(ended);
     // A caller gone meanwhile changes nothing: the run is this task's.
     let _ = answer.send(Ok(Started {
         id: id.clone(),
@@ -93,6 +97,26 @@ pub(crate) async fn own(
         run_dir,
     } = live;
     let result = wait(&launcher, handle, &owned, &id).await;
+    if result.parked {
+        // Its folder and what waits for its end stay for the next session;
+        // a cancel that came as it parked goes to the store, which wakes it.
+        drop((watch, session, held));
+        if owned.cancel.is_cancelled() {
+            ask_cancel(&launcher, &id).await;
+        }
+        drop(permit);
+        tracing::info!(run = %id, "run parked: it waits, holding no slot");
+        if launcher.wakes_parked() {
+            launcher.parked(&id, waiting);
+        } else {
+            // Nothing here wakes it (`wfc run` left it): its caller is told.
+            launcher.disown(&id);
+            for ended in waiting {
+                let _ = ended.send(result.clone());
+            }
+        }
+        return;
+    }
     if !crate::run_dir::kept(result.status, run_dir.record, run_dir.keep) {
         crate::run_dir::remove(&run_dir.dir);
     }
@@ -109,7 +133,22 @@ pub(crate) async fn own(
         crate::alerts::after_run(launcher.state_dir(), &rules).await;
     }
     launcher.inner.ended.send_modify(|n| *n += 1);
-    let _ = ended.send(result);
+    for ended in waiting {
+        let _ = ended.send(result.clone());
+    }
+}
+
+/// Asks the store to cancel parked run `id` (what wakes it then cancels it).
+async fn ask_cancel(launcher: &Launcher, id: &str) {
+    let (dir, run) = (launcher.state_dir().to_path_buf(), id.to_owned());
+    let asked = tokio::task::spawn_blocking(move || {
+        let store = wfc_store::Store::open(&dir).map_err(|e| e.to_string())?;
+        wfc_store::control::request_cancel(&store, &run)
+    })
+    .await;
+    if !matches!(asked, Ok(Ok(_))) {
+        tracing::warn!(run = %id, "a cancel asked as the run parked could not be recorded: {asked:?}");
+    }
 }
 
 /// The lock of a run whose lock says `on busy skip`: taken before anything
@@ -155,8 +194,12 @@ async fn start(
         base_dir,
         keep_run_dir,
         rerun,
+        woken,
         ..
     } = run;
+    // Only a recorded run that holds no lock and whose approvals all go
+    // through the store can wait with no process (`--approve` cannot).
+    let may_park = record && approvals.is_none();
     let (restored, first_started) = match resume {
         Some(r) => (Some(r.restored), Some(r.started)),
         None => (None, None),
@@ -199,7 +242,7 @@ async fn start(
     let opened = tokio::task::spawn_blocking(move || open.run(plan, at_start, estimates))
         .await
         .map_err(|e| LaunchError::Store(e.to_string()))?;
-    let (mut session, plan, prior, paused) = opened?;
+    let (mut session, plan, prior, paused, cancelled) = opened?;
     tracing::trace!(target: "wfc::timing", "launch: record opened");
     if owned.cancel.is_cancelled() {
         return Err(LaunchError::Busy(
@@ -268,6 +311,11 @@ async fn start(
     recorders.extend(observer);
     request.recorder = Box::new(Recorders(recorders));
     request.before_steps = held.as_ref().map(Held::before_steps);
+    request.park = launcher
+        .park_policy()
+        .filter(|_| may_park && held.is_none());
+    request.woken = woken;
+    request.cancelled = cancelled && woken;
     let mut handle = launcher
         .manager()
         .start(request)
@@ -362,6 +410,7 @@ impl Open {
         let store_error = |e: &dyn std::fmt::Display| LaunchError::Store(e.to_string());
         let mut prior = Vec::new();
         let mut paused = false;
+        let mut cancelled = false;
         if let Some(ir) = ir {
             self.meta.plan = wfc_store::reuse::stored_fingerprints_of(&plan, &ir, Some(&self.file));
         }
@@ -410,6 +459,9 @@ impl Open {
                 paused = wfc_store::pause::paused(&store, &self.id)
                     .map_err(|e| store_error(&e))?
                     .is_some();
+                // A parked run woken to be cancelled starts cancelled.
+                cancelled =
+                    wfc_store::park::cancel_asked(&store, &self.id).map_err(|e| store_error(&e))?;
             }
             if !self.restore.is_empty() {
                 let steps: Vec<&str> = self.restore.iter().map(String::as_str).collect();
@@ -428,17 +480,18 @@ impl Open {
         if let Estimates::Given(take) = estimates {
             take(&mut plan);
         }
-        Ok((session, plan, prior, paused))
+        Ok((session, plan, prior, paused, cancelled))
     }
 }
 
 /// The run's session (when recorded), its plan, a resumed run's steps cut
-/// short, with their attempts (see `wfc_store::prior_attempts`), and
-/// whether it was paused (`wfc pause`).
+/// short, with their attempts (see `wfc_store::prior_attempts`), whether
+/// it was paused (`wfc pause`) and whether it is a parked run's cancel.
 type Opened = (
     Option<RunSession>,
     wfc_plan::Plan,
     Vec<(String, wfc_contract::PriorAttempts)>,
+    bool,
     bool,
 );
 

@@ -112,6 +112,8 @@ pub struct Run {
     /// Steps with `sources` that run even when up to date (`--force`,
     /// `--rerun`; see [`crate::incremental`]).
     pub rerun: Rerun,
+    /// The next session of a parked run ([`crate::Launcher::wake`]).
+    pub woken: bool,
 }
 
 /// What runs even when up to date.
@@ -162,6 +164,7 @@ impl Run {
             base_dir: None,
             keep_run_dir: false,
             rerun: Rerun::default(),
+            woken: false,
         }
     }
 

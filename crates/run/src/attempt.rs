@@ -7,6 +7,7 @@
 
 use super::exec::{Execute, Outcome, Status, StepContext, StepSpec};
 use super::mask::Masker;
+use super::park::Wake;
 use super::poll::{CallLimit, Deadlines, Poll, Verdict};
 use super::retry;
 use super::retry_when::{Decision, RetryWhen};
@@ -33,7 +34,16 @@ pub enum Event {
         result: Box<AttemptResult>,
     },
     /// Waiting before a retry or for an approval: the step's slots are free.
-    Waiting { id: InstanceId, why: String },
+    /// `wake`: what would wake it were the run parked (`None`: it cannot
+    /// be parked on).
+    Waiting {
+        id: InstanceId,
+        why: String,
+        wake: Option<Wake>,
+    },
+    /// A `sleep` step sleeps until `until` (told only to the scheduler: it
+    /// may park the run on it).
+    Sleeping { id: InstanceId, until: SystemTime },
     /// Done waiting before a retry: `go` answers once the step has its
     /// slots again.
     Resume {
@@ -43,6 +53,14 @@ pub enum Event {
     /// A person skipped the step after it failed (`on fail pause`): its
     /// failure counts as an optional step's.
     Waived { id: InstanceId, why: String },
+    /// A step that had failed for good in an earlier session ends failed
+    /// as it did (`error`, after `attempts`), a person having decided
+    /// (skip or abort) with no attempt of this session.
+    Concluded {
+        id: InstanceId,
+        attempts: u32,
+        error: String,
+    },
     /// The task is over; the last `AttemptEnded` holds its result.
     Done { id: InstanceId },
 }
@@ -78,6 +96,9 @@ pub struct Job {
     /// A resumed step's attempts in earlier sessions: it goes on counting.
     pub prior: Option<wfc_contract::PriorAttempts>,
     pub cancel: CancellationToken,
+    /// Cancelled when the run parks: the task returns from its wait and
+    /// tells nothing more (its step stays `waiting` in the record).
+    pub park: CancellationToken,
     pub masker: Masker,
     pub sink: Option<LineSink>,
     pub tx: UnboundedSender<Event>,
@@ -122,11 +143,11 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
     // A resumed step: its failures so far count against its retries, its
     // tries number its attempts on, its `within`s run from its first
     // attempt, and a wait cut short goes on for what is left of it.
-    let mut failures = job.prior.map_or(0, |p| p.failures);
-    let base = job.prior.map_or(0, |p| p.tries);
+    let mut failures = job.prior.as_ref().map_or(0, |p| p.failures);
+    let base = job.prior.as_ref().map_or(0, |p| p.tries);
     let mut next = job.first_wait.clone();
     let mut spec = spec;
-    if let Some(p) = job.prior {
+    if let Some(p) = &job.prior {
         let start = Instant::now()
             .checked_sub(since(p.first_started))
             .unwrap_or_else(Instant::now);
@@ -137,13 +158,43 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             spec = StepSpec::Sleep(d.saturating_sub(since(p.first_started)));
         }
     }
+    // Parked while a person was asked after it failed for good: asked
+    // again (a decision taken meanwhile stands), before anything runs.
+    let reasks = job.prior.as_ref().and_then(|p| p.escalated.clone());
+    if let (Some(error), Some(esc)) = (reasks.clone(), job.escalate.as_ref()) {
+        match escalated(&job, esc, base, &error, false).await {
+            Err(Parked) => return,
+            Ok(Some(wfc_contract::Escalation::Retry)) => {
+                attempts = failures + retry::attempts(job.retry.as_ref());
+                deadlines.restart_retry(Instant::now());
+                next = None;
+            }
+            Ok(decided) => {
+                if decided.is_some() {
+                    let _ = job.tx.send(Event::Concluded {
+                        id: job.id,
+                        attempts: base,
+                        error,
+                    });
+                }
+                let _ = job.tx.send(Event::Done { id: job.id });
+                return;
+            }
+        }
+    }
     for k in 1.. {
         if let Some((wait, why)) = next.take() {
             if !wait.is_zero() {
-                let _ = job.tx.send(Event::Waiting { id: job.id, why });
+                let wake = Some(Wake::At(SystemTime::now() + wait));
+                let _ = job.tx.send(Event::Waiting {
+                    id: job.id,
+                    why,
+                    wake,
+                });
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = job.cancel.cancelled() => break,
+                    _ = job.park.cancelled() => return,
                 }
             }
             // Every next attempt asks the scheduler first, even one that
@@ -154,6 +205,8 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             tokio::select! {
                 _ = granted => {}
                 _ = job.cancel.cancelled() => break,
+                // Held by a pause the run parks in.
+                _ = job.park.cancelled() => return,
             }
         }
         if k == 1 && job.prior.is_some() {
@@ -205,7 +258,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         let at = SystemTime::now();
         // The scheduler records the first attempt as it starts the step,
         // unless it starts after a wait.
-        if k > 1 || job.first_wait.is_some() {
+        if k > 1 || job.first_wait.is_some() || reasks.is_some() {
             let _ = job.tx.send(Event::AttemptStarted {
                 id: job.id,
                 attempt: base + k,
@@ -219,7 +272,18 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         ctx.step = Some(job.step.clone());
         ctx.attempt = base + k;
         let started = Instant::now();
-        let outcome = exec.execute(&spec, &ctx).await;
+        let outcome = match &spec {
+            // Only waiting: the run may park on it.
+            StepSpec::Sleep(d) => {
+                let until = SystemTime::now() + *d;
+                let _ = job.tx.send(Event::Sleeping { id: job.id, until });
+                tokio::select! {
+                    o = exec.execute(&spec, &ctx) => o,
+                    _ = job.park.cancelled() => return,
+                }
+            }
+            _ => exec.execute(&spec, &ctx).await,
+        };
         let mut result = convert(&outcome, &job.declared, &job.masker, started.elapsed());
         if cut && result.status == Status::TimedOut {
             result.error = Some(deadline_cut(&deadlines));
@@ -256,9 +320,10 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         let Some(esc) = job.escalate.as_ref().filter(|_| failed) else {
             break;
         };
-        match escalated(&job, esc, base + k, &error).await {
+        match escalated(&job, esc, base + k, &error, true).await {
+            Err(Parked) => return,
             // A new round of its attempts, from now.
-            Some(wfc_contract::Escalation::Retry) => {
+            Ok(Some(wfc_contract::Escalation::Retry)) => {
                 attempts = failures + retry::attempts(job.retry.as_ref());
                 deadlines.restart_retry(Instant::now());
             }
@@ -278,7 +343,7 @@ fn since(at: SystemTime) -> Duration {
 /// what is left of that wait, counted from when the attempt ended, or
 /// `None` to go on at once (nothing is left, or no retry was due).
 pub fn first_wait(job: &Job) -> Option<(Duration, String)> {
-    let p = job.prior.as_ref()?;
+    let p = job.prior.as_ref().filter(|p| p.escalated.is_none())?;
     let ended = p.last_ended?;
     let attempts = retry::attempts(job.retry.as_ref());
     let wait = match (&job.poll, &job.retry) {
@@ -302,6 +367,9 @@ pub fn first_wait(job: &Job) -> Option<(Duration, String)> {
     Some((left, why))
 }
 
+/// The run parked while the task waited: it returns, telling nothing.
+struct Parked;
+
 /// Step `job` failed for good after `attempts` attempts (`error`): it
 /// waits, holding no slot, for a person's decision. `Retry` once the step
 /// has its slots back; `Skip` (told as [`Event::Waived`]) or `Abort` end
@@ -311,15 +379,24 @@ async fn escalated(
     esc: &Escalate,
     attempts: u32,
     error: &str,
-) -> Option<wfc_contract::Escalation> {
+    fresh: bool,
+) -> Result<Option<wfc_contract::Escalation>, Parked> {
     use wfc_contract::Escalation;
-    // An earlier decision (an earlier round, an earlier session) is not this one.
-    esc.approvals.reopen(&esc.run_id, &job.step);
+    // An earlier decision (an earlier round, an earlier session) is not
+    // this one; asked again after a park, it is.
+    if fresh {
+        esc.approvals.reopen(&esc.run_id, &job.step);
+    }
     let why = super::gates::escalation_message(attempts, &job.masker.mask(error), &esc.how);
-    let _ = job.tx.send(Event::Waiting { id: job.id, why });
+    let _ = job.tx.send(Event::Waiting {
+        id: job.id,
+        why,
+        wake: Some(Wake::Person { until: None }),
+    });
     let decision = tokio::select! {
         d = esc.approvals.wait(&esc.run_id, &job.step) => d,
-        _ = job.cancel.cancelled() => return None,
+        _ = job.cancel.cancelled() => return Ok(None),
+        _ = job.park.cancelled() => return Err(Parked),
     };
     let decided = Escalation::of(&decision);
     let by = if decision.by.is_empty() {
@@ -337,16 +414,17 @@ async fn escalated(
             let (go, granted) = tokio::sync::oneshot::channel();
             let _ = job.tx.send(Event::Resume { id: job.id, go });
             tokio::select! {
-                _ = granted => Some(Escalation::Retry),
-                _ = job.cancel.cancelled() => None,
+                _ = granted => Ok(Some(Escalation::Retry)),
+                _ = job.cancel.cancelled() => Ok(None),
+                _ = job.park.cancelled() => Err(Parked),
             }
         }
         Escalation::Skip => {
             let why = format!("skipped{by} after it failed{comment}");
             let _ = job.tx.send(Event::Waived { id: job.id, why });
-            Some(Escalation::Skip)
+            Ok(Some(Escalation::Skip))
         }
-        Escalation::Abort => Some(Escalation::Abort),
+        Escalation::Abort => Ok(Some(Escalation::Abort)),
     }
 }
 
@@ -538,14 +616,21 @@ pub async fn wait_approval(
         attempt: 1,
         at,
     });
+    // A gate resumed in a later session waits out what is left of its
+    // timeout, from its first wait: none, if it passed meanwhile.
+    let waited = job
+        .prior
+        .as_ref()
+        .map_or(Duration::ZERO, |p| since(p.first_started));
+    let until = job
+        .timeout
+        .map(|t| SystemTime::now() + t.saturating_sub(waited));
     let _ = job.tx.send(Event::Waiting {
         id: job.id,
         why: message,
+        wake: Some(Wake::Person { until }),
     });
     let started = Instant::now();
-    // A gate resumed in a later session waits out what is left of its
-    // timeout, from its first wait: none, if it passed meanwhile.
-    let waited = job.prior.map_or(Duration::ZERO, |p| since(p.first_started));
     let timeout = async {
         match job.timeout {
             Some(t) => tokio::time::sleep(t.saturating_sub(waited)).await,
@@ -562,6 +647,8 @@ pub async fn wait_approval(
             )),
         },
         _ = job.cancel.cancelled() => Err((Status::Cancelled, "cancelled".to_owned())),
+        // The run parked: the gate waits on in the record, for the next session.
+        _ = job.park.cancelled() => return,
     };
     let result = super::gates::decided(decision, &spec, started.elapsed());
     let _ = job.tx.send(Event::AttemptEnded {

@@ -69,12 +69,16 @@ pub struct GraphOutcome {
     /// Every step that failed (optional ones too): (instance name, error).
     pub failures: Vec<(String, String)>,
     pub cancelled: bool,
+    /// The graph did not end: the run parked (see [`crate::park`]), and
+    /// the record says what it waits for.
+    pub parked: Option<wfc_contract::Parked>,
 }
 
 mod any;
 mod calls;
 mod ends;
 mod finally;
+mod park;
 mod prior;
 mod race;
 mod rest;
@@ -95,6 +99,8 @@ struct StepRun {
     approval: bool,
     /// Paused between attempts: its slots are free (see [`rest`]).
     resting: bool,
+    /// What it waits for, while it only waits (see [`park`]).
+    wake: Option<crate::park::Wake>,
     /// Skipped by a person after it failed (`on fail pause`): why. Its
     /// failure counts as an optional step's.
     waived: Option<String>,
@@ -164,6 +170,8 @@ pub(crate) struct GraphRun<'g> {
     timed_out: bool,
     /// When each timed call's first step started (see `calls`).
     call_clock: rustc_hash::FxHashMap<InstanceId, Instant>,
+    /// Cancelled when the run parks: every step task returns from its wait.
+    park: CancellationToken,
     /// Steps started this turn whose processes wait for the turn's flush:
     /// on a multi-threaded runtime (the server) a task spawned at once
     /// could start its process before its start was on disk.
@@ -210,6 +218,7 @@ impl Runner<'_> {
             cancelled: false,
             timed_out: false,
             call_clock: Default::default(),
+            park: CancellationToken::new(),
             to_spawn: Vec::new(),
         };
         if g.name == GraphName::Main {
@@ -232,6 +241,14 @@ impl Runner<'_> {
             .pause
             .clone()
             .filter(|_| g.name == GraphName::Main);
+        if cancel.is_cancelled() && matches!(mode, Mode::Main { .. }) {
+            // Cancelled before it started (a parked run's cancel woke it).
+            g.cancelled = true;
+            g.stopping = true;
+        }
+        let mut parking = park::Parking::default();
+        let mut parked = None;
+        let mut park_now = self.opts.park.as_ref().and_then(|p| p.now.clone());
         loop {
             let is_held = |g: &GraphRun| !g.stopping && pause.as_ref().is_some_and(|p| *p.borrow());
             if !is_held(&g) {
@@ -295,6 +312,11 @@ impl Runner<'_> {
                 }
                 continue;
             }
+            let held = is_held(&g);
+            if let Some(p) = self.park(&mut g, held, !blocked.is_empty(), &mut parking) {
+                parked = Some(p);
+                break;
+            }
             // One write for this turn: what happened, and the steps just
             // started, before they run and before waiting.
             if let Err(e) = self.recorder.flush() {
@@ -308,6 +330,13 @@ impl Runner<'_> {
             let timeout = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let park_due = parking.due(self.opts.park.as_ref());
+            let park_timer = async {
+                match park_due {
+                    Some(t) => tokio::time::sleep_until(t).await,
                     None => std::future::pending().await,
                 }
             };
@@ -332,6 +361,9 @@ impl Runner<'_> {
                     cancel_running(&g);
                 }
                 _ = paused_or_not(&mut pause) => {}
+                // Time to park, or parking at once was asked: looked at next turn.
+                _ = park_timer => {}
+                _ = paused_or_not(&mut park_now) => {}
                 _ = timeout, if !g.timed_out => {
                     g.timed_out = true;
                     g.stopping = true;
@@ -349,9 +381,9 @@ impl Runner<'_> {
             }
         }
         debug_assert!(g.to_spawn.is_empty(), "a started step was never spawned");
-        // Whatever never started.
+        // Whatever never started (a parked run starts it when woken).
         for v in 0..g.graph.len() {
-            if g.topo.state[v] == State::Pending {
+            if g.topo.state[v] == State::Pending && parked.is_none() {
                 let why = self.why_not_run(&g, v);
                 // The run is over: a block this decides has no one to tell.
                 let _ = self.not_run(&mut g, v, &why);
@@ -380,6 +412,7 @@ impl Runner<'_> {
             failure: g.failure,
             failures: g.failures,
             cancelled: g.cancelled,
+            parked,
         }
     }
 
@@ -485,13 +518,19 @@ impl Runner<'_> {
                 self.recorder.attempt_started(&key, attempt, at);
                 false
             }
-            Event::Waiting { id, why } => {
+            Event::Waiting { id, why, wake } => {
                 self.rest(g, id);
+                g.steps[id].wake = wake;
                 let key = self.key(g, id);
                 self.recorder.waiting(&key, &why);
                 false
             }
+            Event::Sleeping { id, until } => {
+                g.steps[id].wake = Some(crate::park::Wake::At(until));
+                false
+            }
             Event::Resume { id, go } => {
+                g.steps[id].wake = None;
                 self.wants_back(g, id, go);
                 false
             }
@@ -514,6 +553,7 @@ impl Runner<'_> {
                     usage: result.usage,
                 };
                 self.recorder.attempt_ended(&key, &record);
+                g.steps[id].wake = None;
                 g.steps[id].last = Some(Box::new(Last {
                     result: *result,
                     recorded: record.outputs,
@@ -522,10 +562,36 @@ impl Runner<'_> {
                 false
             }
             Event::Waived { id, why } => {
+                g.steps[id].wake = None;
                 g.steps[id].waived = Some(why);
                 false
             }
-            Event::Done { id } => self.finish(g, id),
+            Event::Concluded {
+                id,
+                attempts,
+                error,
+            } => {
+                g.steps[id].wake = None;
+                g.steps[id].attempts = attempts;
+                g.steps[id].last = Some(Box::new(Last {
+                    result: AttemptResult {
+                        status: Status::Failed,
+                        error: Some(error),
+                        exit_code: None,
+                        duration: Duration::ZERO,
+                        outputs: None,
+                        kept: Vec::new(),
+                        usage: None,
+                    },
+                    recorded: serde_json::Value::Null,
+                    secrets: self.secrets.count(),
+                }));
+                false
+            }
+            Event::Done { id } => {
+                g.steps[id].wake = None;
+                self.finish(g, id)
+            }
         }
     }
 }

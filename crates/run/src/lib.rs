@@ -18,6 +18,8 @@
 //! - the run reports through `wfc_contract`'s `Recorder`, to a JSON file
 //!   ([`report`]), the run store and the CLI's terminal display;
 //!   [`reaper`] makes sure step processes die with wfc;
+//! - [`park`]: a run whose only live work is waiting ends its session
+//!   parked, for whoever serves the store to wake;
 //! - [`up_to_date`]: a step with `sources` whose inputs are as in a
 //!   succeeded run is restored from it, not run (incremental runs).
 //!
@@ -34,6 +36,7 @@ pub mod gate_message;
 pub mod gates;
 pub mod manager;
 pub mod mask;
+pub mod park;
 pub mod paths;
 pub mod poll;
 /// Shell quoting lives below both the checker and the interpreter.

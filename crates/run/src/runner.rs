@@ -76,6 +76,12 @@ pub struct RunOptions {
     /// Incremental runs: where steps with `sources` look for a run they
     /// are up to date with (`None`: every step runs).
     pub incremental: Option<Arc<crate::up_to_date::Incremental>>,
+    /// Whether and when the run may park (see [`crate::park`]); `None`:
+    /// it waits here for whatever it waits for.
+    pub park: Option<crate::park::ParkPolicy>,
+    /// A parked run woken: its workflow `timeout` counts from its first
+    /// start (a person's `wfc resume` gives it a whole new one).
+    pub woken: bool,
 }
 
 /// How the run ended.
@@ -84,6 +90,9 @@ pub struct RunResult {
     pub status: RunStatus,
     pub failed: Option<(String, String)>,
     pub duration: Duration,
+    /// The run did not end: it parked (see [`crate::park`]), and `status`
+    /// means nothing.
+    pub parked: bool,
 }
 
 /// The secret values of the run, and a masker for them (rebuilt when a new
@@ -156,6 +165,9 @@ pub struct Runner<'p> {
     /// A write of the run's record failed: the run fails (see the
     /// `graph_run`'s `record_failed`).
     pub(crate) record_failed: bool,
+    /// When the workflow's `timeout` ends, by the wall clock: a parked
+    /// run's record says it, to be woken then.
+    pub(crate) workflow_deadline: Option<SystemTime>,
 }
 
 impl<'p> Runner<'p> {
@@ -209,6 +221,7 @@ impl<'p> Runner<'p> {
             prior: Vec::new(),
             before_steps: None,
             record_failed: false,
+            workflow_deadline: None,
         }
     }
 
@@ -267,6 +280,7 @@ impl<'p> Runner<'p> {
                 status: RunStatus::Failed,
                 failed: Some(("wfc".into(), e.to_string())),
                 duration: started.elapsed(),
+                parked: false,
             };
         }
         if let Some(wait) = self.before_steps.take() {
@@ -277,10 +291,18 @@ impl<'p> Runner<'p> {
         let env_failure = self.eval_workflow_env();
         // Cancelling the run also cancels whatever the handlers run after a
         // second Ctrl-C; `force` alone drives the handler phase.
-        let deadline = self
-            .plan
-            .timeout_ms
-            .map(|ms| tokio::time::Instant::now() + Duration::from_millis(ms));
+        let counted_from = match self.opts.woken {
+            true => self.context.started,
+            false => SystemTime::now(),
+        };
+        let limit = self.plan.timeout_ms.map(Duration::from_millis);
+        self.workflow_deadline = limit.map(|t| counted_from + t);
+        let deadline = limit.map(|t| {
+            let gone = SystemTime::now()
+                .duration_since(counted_from)
+                .unwrap_or_default();
+            tokio::time::Instant::now() + t.saturating_sub(gone)
+        });
         let plan = self.plan;
         let main = match env_failure {
             Some(e) => super::graph_run::GraphOutcome {
@@ -292,6 +314,7 @@ impl<'p> Runner<'p> {
                 failures: vec![("env".into(), e.clone())],
                 failure: Some(("env".into(), e)),
                 cancelled: false,
+                parked: None,
             },
             None => {
                 let keep_going = self.opts.keep_going;
@@ -306,6 +329,15 @@ impl<'p> Runner<'p> {
                 .await
             }
         };
+        if main.parked.is_some() {
+            // Its session ends here: nothing failed, nothing to hand on.
+            return RunResult {
+                status: RunStatus::Succeeded,
+                failed: None,
+                duration: started.elapsed(),
+                parked: true,
+            };
+        }
         let mut status = if main.cancelled {
             RunStatus::Cancelled
         } else if main.failure.is_some() {
@@ -423,6 +455,7 @@ impl<'p> Runner<'p> {
             status,
             failed,
             duration,
+            parked: false,
         }
     }
 
@@ -440,6 +473,7 @@ impl<'p> Runner<'p> {
             status,
             failed: None,
             duration,
+            parked: false,
         }
     }
 

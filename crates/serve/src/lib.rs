@@ -4,6 +4,7 @@
 //! - [`discover`] — the `.wf` files under a path (shared with `wfc list`);
 //! - [`catalog`] — the served files, each at its last version that checks;
 //!   [`watch`] re-reads them when they change;
+//! - [`wake`] — waking the runs that parked, waiting with no process;
 //! - [`keys`] — API keys (`wfc keys`), [`auth`] — checking them, rate limits;
 //! - [`api`] — the routes under `/api/v1`, [`openapi`] — their document;
 //! - [`events`] — live events (Server-Sent Events), replayed from the store;
@@ -48,6 +49,7 @@ pub mod recover;
 pub mod retention;
 pub mod schedule;
 pub mod triggers;
+pub mod wake;
 pub mod watch;
 
 use std::path::PathBuf;
@@ -145,7 +147,8 @@ async fn run(config: Config) -> Result<(), String> {
         slurm: config.slurm.clone(),
         ..wfc_run::exec::ExecOptions::default()
     });
-    let launcher = wfc_launch::Launcher::serving(manager, state_dir.clone(), config.max_runs);
+    let launcher = wfc_launch::Launcher::serving(manager, state_dir.clone(), config.max_runs)
+        .parking(wfc_run::park::ParkPolicy::default());
     retention::spawn(state_dir, config.retention, &launcher);
     let scheduled = catalog.clone();
     let app = api::App {
@@ -153,6 +156,7 @@ async fn run(config: Config) -> Result<(), String> {
         launcher: launcher.clone(),
     };
     recover::resume_interrupted(&app, config.resume_within).await;
+    wake::start(app.clone()).await;
     let gate = auth::Gate {
         keys: key_cache,
         limiter: auth::limiter(config.rate, config.burst),

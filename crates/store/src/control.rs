@@ -69,8 +69,11 @@ pub fn reap(store: &Store) -> rusqlite::Result<Vec<String>> {
     let now = now_ms();
     let (mut dead, mut live, mut ended) = (Vec::new(), Vec::new(), Vec::new());
     {
-        let mut q =
-            conn.prepare("SELECT id, pid, host, heartbeat_at FROM runs WHERE status = 'running'")?;
+        let mut q = conn.prepare(
+            // A parked run has no process: nothing to reap.
+            "SELECT id, pid, host, heartbeat_at FROM runs
+             WHERE status = 'running' AND id NOT IN (SELECT run_id FROM parked)",
+        )?;
         let rows = q.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,

@@ -30,6 +30,8 @@
 //! - [`history_estimator`] — a history-based [`wfc_plan::Estimator`];
 //! - [`control`] — what other processes ask of a run (cancel, approvals),
 //!   the heartbeat, and marking crashed runs as interrupted;
+//! - [`park`] — runs that only wait, parked with no process, and what
+//!   wakes them;
 //! - [`decisions`] — decisions on gates, with an approval's inputs bound
 //!   against the run's recorded plan, who, when and a comment;
 //! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`),
@@ -67,6 +69,7 @@ pub mod live;
 pub mod locks;
 pub mod logs;
 pub mod metrics;
+pub mod park;
 pub mod pause;
 pub mod place;
 pub mod plan_diff;

@@ -109,12 +109,16 @@ pub fn unpause(store: &Store, id: &str, by: &str) -> Result<bool, String> {
 
 /// Whether the process running run `id` took its pause (it looks every
 /// [`super::control::POLL`]); also true once the run is no longer running,
-/// since then nothing more starts anyway.
+/// since then nothing more starts anyway, or while it is parked.
 pub fn taken(store: &Store, id: &str) -> rusqlite::Result<bool> {
     store
         .conn
         .query_row(
-            "SELECT pause_taken_at IS NOT NULL OR status <> 'running' FROM runs WHERE id = ?1",
+            // A parked run starts nothing until it is woken, and a woken
+            // run reads its pause first.
+            "SELECT pause_taken_at IS NOT NULL OR status <> 'running'
+                    OR EXISTS (SELECT 1 FROM parked WHERE run_id = ?1)
+             FROM runs WHERE id = ?1",
             [id],
             |r| r.get(0),
         )

@@ -71,6 +71,7 @@ pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, 
             r.get::<_, Option<String>>(6)?,
         ))
     })?;
+    let mut last_errors: HashMap<String, Option<String>> = HashMap::new();
     // Steps whose last attempt asked for another: whether they were cut in
     // the wait after it is read from the events once, for all of them.
     let mut waited: Vec<Reading> = Vec::new();
@@ -83,6 +84,7 @@ pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, 
     let mut cur: Option<Reading> = None;
     for row in rows {
         let (step, session, number, status, started_at, duration_ms, error) = row?;
+        last_errors.insert(step.clone(), error.clone());
         let at = UNIX_EPOCH + Duration::from_millis(started_at.max(0) as u64);
         let fresh = PriorAttempts {
             failures: 0,
@@ -90,6 +92,7 @@ pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, 
             first_started: at,
             last_ended: None,
             last_polled: false,
+            escalated: None,
         };
         let mut count = match cur.take() {
             Some(r) if r.step == step => {
@@ -134,7 +137,26 @@ pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, 
             }
         }
     }
+    for step in escalated(store, id)? {
+        if let Some((_, count)) = out.iter_mut().find(|(s, _)| *s == step) {
+            let error = last_errors.remove(&step).flatten();
+            count.escalated = Some(error.unwrap_or_else(|| "failed".into()));
+        }
+    }
     Ok(out)
+}
+
+/// The main-graph steps of run `id` still waiting for a person after they
+/// failed for good (`on fail pause`): a parked run's, which no process
+/// marked interrupted.
+fn escalated(store: &Store, id: &str) -> rusqlite::Result<Vec<String>> {
+    let mut q = store.conn.prepare(
+        "SELECT name FROM steps
+         WHERE run_id = ?1 AND graph = 'main' AND rollback_of = '' AND status = 'waiting'
+           AND kind != 'gate' AND detail LIKE 'waiting for a person:%'",
+    )?;
+    let rows = q.query_map(params![id], |r| r.get(0))?;
+    rows.collect()
 }
 
 /// For each step of run `id` that had an attempt, the status its end was

@@ -45,7 +45,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 20;
+pub const VERSION: i64 = 21;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -75,6 +75,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V17),
         M::up(FROM_V18),
         M::up(FROM_V19),
+        M::up(FROM_V20),
     ])
 }
 
@@ -108,6 +109,15 @@ CREATE TABLE runs (
     listed              INTEGER,           -- its session's place in the order sessions reached the store
     left_sessions       INTEGER NOT NULL DEFAULT 0  -- sessions a stopping server left to the next start
 );
+-- A `running` run whose session parked: no process runs it; what wakes it.
+CREATE TABLE parked (
+    run_id  TEXT PRIMARY KEY REFERENCES runs (id),
+    session INTEGER NOT NULL,   -- the session that parked it
+    since   INTEGER NOT NULL,
+    wake_at INTEGER,            -- its earliest deadline (NULL: a person or a cancel wakes it)
+    paused  INTEGER NOT NULL DEFAULT 0  -- parked paused: letting it go on wakes it
+) WITHOUT ROWID;
+CREATE INDEX parked_by_wake ON parked (wake_at);
 CREATE INDEX runs_by_workflow ON runs (workflow, started_at);
 CREATE INDEX runs_by_status ON runs (status);
 CREATE INDEX runs_by_listed ON runs (listed);
@@ -316,6 +326,19 @@ CREATE TABLE step_inputs (
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
+"#;
+
+/// Version 20 to 21: runs that only wait, parked with no process (see
+/// `park`).
+const FROM_V20: &str = r#"
+CREATE TABLE parked (
+    run_id  TEXT PRIMARY KEY REFERENCES runs (id),
+    session INTEGER NOT NULL,
+    since   INTEGER NOT NULL,
+    wake_at INTEGER,
+    paused  INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX parked_by_wake ON parked (wake_at);
 "#;
 
 /// Version 19 to 20: the sessions of a run that a stopping server left

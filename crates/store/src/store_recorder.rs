@@ -412,14 +412,17 @@ impl Recorder for StoreRecorder {
                 add_event(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file, "listed": listed }).to_string()))?;
             } else {
                 // Only a run no process runs: two resuming one run at once,
-                // the second finds it running and records nothing.
+                // the second finds it running and records nothing. A parked
+                // run is `running` with no process: waking it is its claim,
+                // and a cancel asked meanwhile is what woke it.
+                let parked = super::park::unpark_in(tx, &id)?;
                 let claimed = tx.execute(
                     "UPDATE runs SET status = 'running', pid = ?2, heartbeat_at = ?3, session = ?4,
                             file_hash = ?5, host = ?6, session_started_at = ?3, prior_ms = ?7,
                             ended_at = NULL, duration_ms = NULL, failed_step = NULL, failed_error = NULL,
-                            cancel_requested_at = NULL, jobs = ?8
-                     WHERE id = ?1 AND status != 'running'",
-                    params![id, pid, started, session, meta.file_hash, host, prior, run.jobs as i64],
+                            cancel_requested_at = CASE WHEN ?9 THEN cancel_requested_at END, jobs = ?8
+                     WHERE id = ?1 AND (status != 'running' OR ?9)",
+                    params![id, pid, started, session, meta.file_hash, host, prior, run.jobs as i64, parked],
                 )?;
                 if claimed == 0 {
                     return Err(Start::Claimed(format!(
@@ -654,6 +657,32 @@ impl Recorder for StoreRecorder {
                 }
             }
             (Err(db), None) => Err(self.give_up(format!("the run's end: {db}"))),
+        }
+    }
+
+    /// One transaction like [`Self::run_ended`]'s: the journal folded in,
+    /// the `parked` row written. Nothing is recorded after it.
+    fn run_parked(&mut self, parked: &wfc_contract::Parked) -> Result<(), RecordError> {
+        self.append()?;
+        let id = self.run_id.clone();
+        let session = self.session;
+        let plan = self.fingerprints(true);
+        let done = self.write(|tx| {
+            journal::fold_in(tx, &id)?;
+            if let Some(plan) = &plan {
+                store_plan(tx, &id, plan)?;
+            }
+            super::park::park_in(tx, &id, session, parked)?;
+            tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
+            Ok::<(), rusqlite::Error>(())
+        });
+        match done {
+            Ok(()) => {
+                self.journal = None;
+                journal::remove(&self.conn.lock(), &id);
+                Ok(())
+            }
+            Err(e) => Err(RecordError(format!("the run store: {e}"))),
         }
     }
 

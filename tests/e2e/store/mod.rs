@@ -14,6 +14,7 @@ mod big_run_reads;
 mod cli;
 mod commands;
 mod escalation;
+mod leave;
 mod library;
 mod order;
 mod pause;

@@ -131,6 +131,7 @@ impl Runner<'_> {
             retry_when,
             declared: step.outputs.clone(),
             cancel: self.step_token(step),
+            park: g.park.clone(),
             masker: self.secrets.masker(),
             sink: self.lines.as_ref().map(|l| l.sink(&key)),
             tx: tx.clone(),
@@ -147,8 +148,12 @@ impl Runner<'_> {
                 // this turn's flush, before the task is spawned.
                 let mut job = job;
                 job.first_wait = attempt::first_wait(&job);
-                if job.first_wait.is_none() {
-                    let first = job.prior.map_or(1, |p| p.tries + 1);
+                // A step asked again after a park records its attempt
+                // itself, if a person wants one.
+                let reasks = job.escalate.is_some()
+                    && job.prior.as_ref().is_some_and(|p| p.escalated.is_some());
+                if job.first_wait.is_none() && !reasks {
+                    let first = job.prior.as_ref().map_or(1, |p| p.tries + 1);
                     self.first_attempt_numbered(g, v, first);
                 }
                 g.to_spawn.push((spec, job));

@@ -288,6 +288,10 @@ impl Recorder for Observed {
         self.inner.workflow_outputs(outputs);
         self.unflushed = true;
     }
+    fn run_parked(&mut self, parked: &wfc_contract::Parked) -> Result<(), RecordError> {
+        self.unflushed = true;
+        self.inner.run_parked(parked)
+    }
     fn run_ended(&mut self, end: &RunEnd) -> Result<(), RecordError> {
         let recorded = self.inner.run_ended(end);
         // A success whose end could not be recorded is a failure.

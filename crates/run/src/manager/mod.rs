@@ -114,6 +114,13 @@ pub struct RunRequest {
     pub pause: Option<tokio::sync::watch::Receiver<bool>>,
     /// Incremental runs (see [`RunOptions::incremental`]).
     pub incremental: Option<Arc<crate::up_to_date::Incremental>>,
+    /// Whether the run may park (see [`RunOptions::park`]).
+    pub park: Option<crate::park::ParkPolicy>,
+    /// A parked run woken (see [`RunOptions::woken`]).
+    pub woken: bool,
+    /// Starts cancelled: a parked run woken because it was cancelled
+    /// (nothing new starts; compensations and `finally` run).
+    pub cancelled: bool,
 }
 
 impl RunRequest {
@@ -140,6 +147,9 @@ impl RunRequest {
             run_dir: None,
             pause: None,
             incremental: None,
+            park: None,
+            woken: false,
+            cancelled: false,
         }
     }
 }
@@ -188,6 +198,7 @@ impl RunHandle {
                     status: RunStatus::Failed,
                     failed: Some(("wfc".into(), why.into())),
                     duration: Duration::ZERO,
+                    parked: false,
                 }
             }
         }
@@ -274,6 +285,9 @@ impl RunManager {
             gates: Arc::default(),
             decisions: request.decisions,
         });
+        if request.cancelled {
+            live.cancel.cancel();
+        }
         {
             let mut runs = self.runs();
             if runs.contains_key(&request.run_id) {
@@ -320,6 +334,8 @@ impl RunManager {
             run_dir: request.run_dir,
             pause: request.pause,
             incremental: request.incremental,
+            park: request.park,
+            woken: request.woken,
         };
         let registered = Registered {
             shared: shared.clone(),

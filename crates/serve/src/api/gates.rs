@@ -135,6 +135,8 @@ pub async fn decide(
                 control::decide(s, &run, &g, &decision).map_err(|e| Problem::new(Code::Conflict, e))
             })
             .await?;
+            // A parked run waits at the gate: woken now, not at the next look.
+            app.launcher.tell_parked();
         }
         Err(wfc_run::manager::ManagerError::NoSuchGate { .. }) => {
             return Err(Problem::new(

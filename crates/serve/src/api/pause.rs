@@ -60,6 +60,7 @@ pub async fn unpause_run(app: &App, caller: &Caller, id: &str) -> Result<bool, P
     .await?;
     if was {
         tracing::info!(run = %id, by = %caller.name, "unpaused");
+        app.launcher.tell_parked();
     }
     Ok(was)
 }

@@ -73,12 +73,15 @@ pub fn describe(state: wfc_launch::State) -> &'static str {
         wfc_launch::State::Queued => "queued to be resumed",
         wfc_launch::State::Starting => "starting",
         wfc_launch::State::Running => "running",
+        wfc_launch::State::Parked => {
+            "waiting, parked (a decision, its deadline or a cancel wakes it)"
+        }
     }
 }
 
 /// The workflow a run of `rec` resumes from: as served, if its file still
 /// serves it, else its file as it is now.
-async fn workflow_of(app: &App, id: &str, rec: &Recorded) -> Result<Checked, Problem> {
+pub(crate) async fn workflow_of(app: &App, id: &str, rec: &Recorded) -> Result<Checked, Problem> {
     if let Ok(c) = app.catalog.find(&rec.workflow) {
         if c.file == rec.file {
             return Ok(c);

@@ -227,6 +227,7 @@ pub async fn cancel_run(app: &App, caller: &Caller, typed: String) -> Result<Str
         Ok(id)
     })
     .await?;
+    app.launcher.tell_parked();
     tracing::info!(run = %id, by = %caller.name, "cancel asked");
     Ok(id)
 }

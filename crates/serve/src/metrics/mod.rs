@@ -218,7 +218,17 @@ fn render(ops: &Ops, f: &Figures) -> String {
     e.sample(
         "wfc_runs_active",
         &[],
-        count(|s| !matches!(s, Owned::Queued)),
+        count(|s| matches!(s, Owned::Starting | Owned::Running)),
+    );
+    e.family(
+        "wfc_runs_parked",
+        Kind::Gauge,
+        "Runs this server holds parked: they only wait (a person, a time), with no slot and no task.",
+    );
+    e.sample(
+        "wfc_runs_parked",
+        &[],
+        count(|s| matches!(s, Owned::Parked)),
     );
     e.family("wfc_step_duration_seconds", Kind::Histogram, "Durations of main-graph steps that ended, in runs started in the last 24 hours, by workflow and step.");
     for s in &f.steps {

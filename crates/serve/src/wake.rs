@@ -1,0 +1,158 @@
+//! The waker: wakes the runs that parked (see `wfc_run::park`) when what
+//! they wait for happens — a decision, a deadline, a pause lifted, a
+//! cancel — whichever process wrote it (this server's API, `wfc approve` in
+//! a terminal, a clock). It reads the store's state, not a stream of
+//! changes ([`wfc_store::park::due`]): every [`wfc_store::control::POLL`],
+//! at once when this server parked a run or took a decision
+//! ([`wfc_launch::Launcher::tell_parked`]), and at the earliest deadline.
+//!
+//! A woken run is the run's next session, prepared as the API's resume
+//! prepares one (its recorded params, its file as served; what succeeded is
+//! restored) but keeping every decision, and queued for a slot
+//! ([`wfc_launch::Launcher::wake`]): never refused, never lost. One that
+//! cannot be prepared (its file is gone, a secret has no value) is made
+//! `interrupted` with the reason, for a person to resume.
+
+use crate::api::{resume as api_resume, App};
+use std::time::Duration;
+use wfc_store::Store;
+
+/// Registers the store's parked runs with the launcher (before the
+/// schedules start: their overlap sees them), then wakes runs as they are
+/// due, until the launcher stops.
+pub async fn start(app: App) {
+    let dir = app.launcher.state_dir().to_path_buf();
+    let found = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&dir).map_err(|e| e.to_string())?;
+        wfc_store::park::all(&store).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    match found {
+        Ok(ids) => {
+            if !ids.is_empty() {
+                tracing::info!(
+                    runs = ids.len(),
+                    "parked runs found; each is woken when what it waits for happens"
+                );
+            }
+            app.launcher.adopt_parked(&ids);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the parked runs; they are woken once the store can be read")
+        }
+    }
+    tokio::spawn(run(app));
+}
+
+async fn run(app: App) {
+    let stopping = app.launcher.stopping();
+    let mut store: Option<Store> = None;
+    loop {
+        let dir = app.launcher.state_dir().to_path_buf();
+        // Before the store is read: a run parked by then has its row.
+        let held: Vec<String> = app
+            .launcher
+            .owned_runs()
+            .into_iter()
+            .filter(|(_, s)| *s == wfc_launch::State::Parked)
+            .map(|(id, _)| id)
+            .collect();
+        let kept = store.take();
+        let looked = tokio::task::spawn_blocking(move || {
+            let s = match kept {
+                Some(s) => s,
+                None => Store::open(&dir).map_err(|e| e.to_string())?,
+            };
+            let now = wfc_store::now_ms();
+            let due = wfc_store::park::due(&s, now).map_err(|e| e.to_string())?;
+            let next = wfc_store::park::next_wake(&s).map_err(|e| e.to_string())?;
+            // Held parked here, no longer parked there: another process
+            // (`wfc resume` in a terminal) woke it.
+            let gone: Vec<String> = if held.is_empty() {
+                Vec::new()
+            } else {
+                let all: std::collections::HashSet<String> = wfc_store::park::all(&s)
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .collect();
+                held.into_iter().filter(|id| !all.contains(id)).collect()
+            };
+            Ok::<_, String>((s, due, next.map(|t| t - now), gone))
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+        let mut wait = wfc_store::control::POLL;
+        match looked {
+            Ok((s, due, next, gone)) => {
+                store = Some(s);
+                for id in gone {
+                    tracing::info!(run = %id, "parked run woken by another process");
+                    app.launcher.forget_parked(&id);
+                }
+                for id in due {
+                    wake(&app, id).await;
+                }
+                if let Some(ms) = next.filter(|ms| *ms > 0) {
+                    wait = wait.min(Duration::from_millis(ms as u64));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot look for parked runs to wake"),
+        }
+        tokio::select! {
+            _ = stopping.cancelled() => return,
+            _ = app.launcher.parked_news() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Wakes parked run `id` if the launcher holds it parked (one it holds
+/// otherwise is parking or waking already).
+async fn wake(app: &App, id: String) {
+    match app.launcher.state(&id) {
+        Some(wfc_launch::State::Parked) => {}
+        Some(_) => return,
+        // Parked by a process that had no launcher of this server's.
+        None => app.launcher.adopt_parked(std::slice::from_ref(&id)),
+    }
+    match prepare(app, &id).await {
+        Ok(run) => {
+            if app.launcher.wake(run) {
+                tracing::info!(run = %id, "parked run woken");
+            }
+        }
+        Err(why) => {
+            tracing::warn!(run = %id, "parked run {id} cannot be woken: {why}; it is interrupted, `wfc resume {id}` resumes it");
+            let dir = app.launcher.state_dir().to_path_buf();
+            let run = id.clone();
+            let given_up = tokio::task::spawn_blocking(move || {
+                let store = Store::open(&dir).map_err(|e| e.to_string())?;
+                wfc_store::park::give_up(&store, &run, &why).map_err(|e| e.to_string())
+            })
+            .await;
+            if !matches!(given_up, Ok(Ok(()))) {
+                tracing::warn!(run = %id, "cannot mark the run interrupted: {given_up:?}");
+            }
+            app.launcher.forget_parked(&id);
+        }
+    }
+}
+
+/// The next session of parked run `id`.
+async fn prepare(app: &App, id: &str) -> Result<wfc_launch::Run, String> {
+    let why = |p: crate::problem::Problem| p.detail;
+    let (id, rec, trigger) = api_resume::recorded(app, id.to_owned())
+        .await
+        .map_err(why)?;
+    let workflow = api_resume::workflow_of(app, &id, &rec).await.map_err(why)?;
+    // Every decision stands: a rejection taken while it was parked is the gate's.
+    let mut run = api_resume::prepare(app, id, rec, trigger, workflow, false)
+        .await
+        .map_err(why)?;
+    run.woken = true;
+    run.admission = wfc_launch::Admission::Queue;
+    Ok(run)
+}

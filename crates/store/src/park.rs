@@ -1,0 +1,164 @@
+//! Parked runs (see `wfc_contract::park`): a `running` run whose session
+//! ended because all it did was wait. Its row stays `running`, its steps
+//! `waiting`, so every listing shows it as before; a `parked` row says that
+//! no process runs it and what would wake it.
+//!
+//! - [`park_in`] writes the row, in the transaction that folds the parked
+//!   session's journal (the recorder's `run_parked`);
+//! - [`due`] gives the parked runs something woke: a decision on a step it
+//!   waits at, a deadline passed, a pause lifted, a cancel asked. It looks
+//!   at the state, not at what changed, so a decision taken while the run
+//!   was being parked is seen at the first look after;
+//! - [`unpark_in`] is the claim of the session that wakes it, in the
+//!   transaction that records that session's start: it deletes the row,
+//!   so of two that would wake one run, one does;
+//! - a parked run is never reaped (no process is its liveness), and
+//!   [`give_up`] turns one that cannot be woken `interrupted`, resumable by
+//!   hand, never lost.
+
+use super::now_ms;
+use super::record::add_event;
+use crate::Store;
+use rusqlite::{params, OptionalExtension, Transaction};
+use std::time::SystemTime;
+
+/// Parks run `id`, whose session `session` ends now waiting for what
+/// `parked` says (in the transaction `tx` that folds the session's record).
+pub(crate) fn park_in(
+    tx: &Transaction,
+    id: &str,
+    session: i64,
+    parked: &wfc_contract::Parked,
+) -> rusqlite::Result<()> {
+    let now = now_ms();
+    let wake_at = parked.wake_at.map(crate::ms);
+    tx.execute(
+        "INSERT INTO parked (run_id, session, since, wake_at, paused) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (run_id) DO UPDATE SET session = ?2, since = ?3, wake_at = ?4, paused = ?5",
+        params![id, session, now, wake_at, parked.paused],
+    )?;
+    // A session left, not a crash (see `control::left`); its time so far.
+    tx.execute(
+        "UPDATE runs SET left_sessions = left_sessions + 1, heartbeat_at = ?2,
+                duration_ms = prior_ms + MAX(0, ?2 - COALESCE(session_started_at, started_at))
+         WHERE id = ?1",
+        params![id, now],
+    )?;
+    let detail =
+        serde_json::json!({ "session": session, "wake_at": wake_at, "paused": parked.paused });
+    add_event(tx, id, now, "run_parked", None, Some(&detail.to_string()))
+}
+
+/// The claim of a session that starts run `id`: `true` if it was parked,
+/// and is not now. The parked session's waits end `interrupted` as a
+/// killed session's do (its attempts say when they began: a gate's
+/// timeout, a sleep and a backoff count on from them).
+pub(crate) fn unpark_in(tx: &Transaction, id: &str) -> rusqlite::Result<bool> {
+    let since: Option<i64> = tx
+        .query_row(
+            "DELETE FROM parked WHERE run_id = ?1 RETURNING since",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(since) = since else {
+        return Ok(false);
+    };
+    tx.execute(
+        "UPDATE steps SET status = 'interrupted', detail = NULL,
+                duration_ms = MAX(0, ?2 - started_at)
+         WHERE run_id = ?1 AND status IN ('running', 'waiting')",
+        params![id, since],
+    )?;
+    tx.execute(
+        "UPDATE attempts SET status = 'interrupted', duration_ms = MAX(0, ?2 - started_at)
+         WHERE run_id = ?1 AND status = 'running'",
+        params![id, since],
+    )?;
+    Ok(true)
+}
+
+/// Whether a cancel of run `id` is asked and not yet taken.
+pub fn cancel_asked(store: &Store, id: &str) -> rusqlite::Result<bool> {
+    store
+        .conn
+        .query_row(
+            "SELECT cancel_requested_at IS NOT NULL FROM runs WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map(|c| c.unwrap_or(false))
+}
+
+/// Whether run `id` is parked.
+pub fn is_parked(store: &Store, id: &str) -> rusqlite::Result<bool> {
+    store
+        .conn
+        .query_row("SELECT 1 FROM parked WHERE run_id = ?1", [id], |_| Ok(()))
+        .optional()
+        .map(|r| r.is_some())
+}
+
+/// Every parked run, the longest parked first.
+pub fn all(store: &Store) -> rusqlite::Result<Vec<String>> {
+    let mut q = store
+        .conn
+        .prepare_cached("SELECT run_id FROM parked ORDER BY since, run_id")?;
+    let rows = q.query_map([], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// The parked runs something woke by `now` (ms), the longest parked first:
+/// a cancel asked; or, while not paused, a pause it parked in lifted, a
+/// deadline passed, or a decision recorded on a step it waits at.
+pub fn due(store: &Store, now: i64) -> rusqlite::Result<Vec<String>> {
+    let mut q = store.conn.prepare_cached(
+        "SELECT p.run_id FROM parked p JOIN runs r ON r.id = p.run_id
+         WHERE r.cancel_requested_at IS NOT NULL
+            OR (r.paused_at IS NULL AND (
+                  p.paused
+               OR p.wake_at <= ?1
+               OR EXISTS (SELECT 1 FROM approvals a JOIN steps s
+                            ON s.run_id = a.run_id AND s.name = a.step
+                           WHERE a.run_id = p.run_id AND s.graph = 'main'
+                             AND s.status = 'waiting')))
+         ORDER BY p.since, p.run_id",
+    )?;
+    let rows = q.query_map([now], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// The earliest deadline of a parked run (ms), if any.
+pub fn next_wake(store: &Store) -> rusqlite::Result<Option<i64>> {
+    store
+        .conn
+        .query_row("SELECT MIN(wake_at) FROM parked", [], |r| r.get(0))
+}
+
+/// Parked run `id` cannot be woken (`why`: its file is gone, a secret has
+/// no value): it is `interrupted`, for a person to resume, and no longer
+/// parked.
+pub fn give_up(store: &Store, id: &str, why: &str) -> rusqlite::Result<()> {
+    let n = store
+        .conn
+        .execute("DELETE FROM parked WHERE run_id = ?1", [id])?;
+    if n > 0 {
+        let detail = serde_json::json!({ "why": why }).to_string();
+        add_event(
+            &store.conn,
+            id,
+            now_ms(),
+            "wake_failed",
+            None,
+            Some(&detail),
+        )?;
+        super::control::interrupt(&store.conn, id)?;
+    }
+    Ok(())
+}
+
+/// The wall-clock time of a store time (ms).
+pub fn at(ms: i64) -> SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64)
+}

@@ -1,0 +1,287 @@
+//! Runs that only wait are parked, through the real `wfc serve`: a run at an
+//! approval, in a long `sleep` or paused holds no `--max-runs` slot and no
+//! task; a decision (the API, `wfc approve` in a terminal), its deadline, a
+//! resume or a cancel wakes it, and it goes on where it waited without
+//! running again what it ran. A parked run outlives `kill -9`.
+
+use super::serve::{get, parked, post, Server};
+use super::WFC;
+use nix::sys::signal::Signal;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// `a` counts its runs, a gate waits for a person, `b` says it ran.
+const GATED: &str = r#"
+workflow gated {
+  step a: shell { run "echo a >> @DIR/a.txt" }
+  step g: gate {
+    approval "ops"
+    depends on a
+  }
+  step b: shell {
+    run "echo b >> @DIR/b.txt"
+    depends on g
+  }
+  finally {
+    step tidy: shell { run "echo tidy >> @DIR/tidy.txt" }
+  }
+}
+"#;
+
+const PLAIN: &str = r#"
+workflow plain {
+  step p: shell { run "echo p >> @DIR/p.txt" }
+}
+"#;
+
+const SLEEPY: &str = r#"
+workflow sleepy {
+  step first: shell { run "echo first >> @DIR/first.txt" }
+  step nap: sleep {
+    duration 6s
+    depends on first
+  }
+  step after: shell {
+    run "echo after >> @DIR/after.txt"
+    depends on nap
+  }
+}
+"#;
+
+const TWO: &str = r#"
+workflow two {
+  step one: shell { run "sleep 1; echo one >> @DIR/one.txt" }
+  step two: shell {
+    run "echo two >> @DIR/two.txt"
+    depends on one
+  }
+}
+"#;
+
+async fn start(server: &Server, http: &reqwest::Client, wf: &str) -> String {
+    let url = server.url(&format!("/workflows/{wf}/runs"));
+    let (status, body) = post(http, &url, &server.operator, json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// Polls run `id` until `ok` holds of it (at most 20 s).
+async fn until(
+    server: &Server,
+    http: &reqwest::Client,
+    id: &str,
+    ok: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let run = get(http, &server.url(&format!("/runs/{id}")), &server.reader)
+            .await
+            .1;
+        if ok(&run) {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "never came: {run}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the store holds `n` runs parked (at most 20 s).
+async fn parked_count(server: &Server, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let p = parked(&server.path("state"));
+        if p.len() == n {
+            return p;
+        }
+        assert!(Instant::now() < deadline, "{} parked, not {n}", p.len());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn lines(server: &Server, name: &str) -> usize {
+    std::fs::read_to_string(server.path(name))
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+async fn approve(server: &Server, http: &reqwest::Client, id: &str) {
+    let url = server.url(&format!("/runs/{id}/gates/g/approve"));
+    let (status, body) = post(http, &url, &server.operator, json!({})).await;
+    assert!(status.is_success(), "{body}");
+}
+
+#[tokio::test]
+async fn runs_waiting_for_a_person_hold_no_slot_and_go_on_when_approved() {
+    let server = Server::start(
+        &[("gated.wf", GATED), ("plain.wf", PLAIN)],
+        &["--max-runs", "2"],
+    );
+    let http = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        for _ in 0..2 {
+            ids.push(start(&server, &http, "gated").await);
+        }
+        for id in &ids {
+            until(&server, &http, id, |r| r["status"] == "waiting").await;
+        }
+        parked_count(&server, ids.len()).await;
+    }
+    // Four runs wait with two slots, and a run that needs no one starts.
+    let plain = start(&server, &http, "plain").await;
+    assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
+    let text = http
+        .get(format!("{}/metrics", server.base))
+        .bearer_auth(&server.reader)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("\nwfc_runs_parked 4\n"), "{text}");
+    for id in &ids {
+        approve(&server, &http, id).await;
+    }
+    for id in &ids {
+        let done = server.finished(&http, id).await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+        assert_eq!(done["sessions"], 2, "{done}");
+    }
+    assert_eq!(lines(&server, "a.txt"), 4, "a step ran again");
+    assert_eq!(lines(&server, "b.txt"), 4);
+    assert_eq!(lines(&server, "tidy.txt"), 4);
+    assert!(parked(&server.path("state")).is_empty());
+}
+
+#[tokio::test]
+async fn a_parked_run_outlives_kill_9_and_wfc_approve_in_a_terminal_wakes_it() {
+    let mut server = Server::start(&[("gated.wf", GATED)], &[]);
+    let http = reqwest::Client::new();
+    let id = start(&server, &http, "gated").await;
+    parked_count(&server, 1).await;
+    server.signal(Signal::SIGKILL);
+    server.child.wait().unwrap();
+    let flows = server.path("flows");
+    server.restart(&[], &flows);
+    // Still waiting, in its first session: nothing was resumed or run.
+    let run = until(&server, &http, &id, |r| r["status"] == "waiting").await;
+    assert_eq!(run["sessions"], 1, "{run}");
+    let out = std::process::Command::new(WFC)
+        .args(["approve", &id, "g", "--state-dir"])
+        .arg(server.path("state"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let done = server.finished(&http, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(lines(&server, "a.txt"), 1, "step a ran again");
+    assert_eq!(lines(&server, "b.txt"), 1);
+}
+
+#[tokio::test]
+async fn a_long_sleep_holds_no_slot_and_ends_when_it_would_have() {
+    let server = Server::start(
+        &[("sleepy.wf", SLEEPY), ("plain.wf", PLAIN)],
+        &["--max-runs", "1"],
+    );
+    let http = reqwest::Client::new();
+    let t = Instant::now();
+    let id = start(&server, &http, "sleepy").await;
+    parked_count(&server, 1).await;
+    let plain = start(&server, &http, "plain").await;
+    assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
+    let done = server.finished(&http, &id).await;
+    let took = t.elapsed();
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert!(
+        took >= Duration::from_secs(6) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+    assert_eq!(lines(&server, "first.txt"), 1, "a step ran again");
+    assert_eq!(lines(&server, "after.txt"), 1);
+}
+
+#[tokio::test]
+async fn a_paused_run_parks_once_its_steps_end_and_goes_on_when_resumed() {
+    let server = Server::start(
+        &[("two.wf", TWO), ("plain.wf", PLAIN)],
+        &["--max-runs", "1"],
+    );
+    let http = reqwest::Client::new();
+    let id = start(&server, &http, "two").await;
+    let pause = server.url(&format!("/runs/{id}/pause"));
+    let (status, body) = post(&http, &pause, &server.operator, json!({})).await;
+    assert!(status.is_success(), "{body}");
+    parked_count(&server, 1).await;
+    assert_eq!(lines(&server, "one.txt"), 1);
+    let plain = start(&server, &http, "plain").await;
+    assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
+    assert_eq!(lines(&server, "two.txt"), 0, "ran while paused");
+    let resume = server.url(&format!("/runs/{id}/resume"));
+    let (status, body) = post(&http, &resume, &server.operator, json!({})).await;
+    assert!(status.is_success(), "{body}");
+    let done = server.finished(&http, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(lines(&server, "one.txt"), 1, "step one ran again");
+    assert_eq!(lines(&server, "two.txt"), 1);
+}
+
+#[tokio::test]
+async fn cancelling_a_parked_run_runs_its_finally_and_nothing_after_the_gate() {
+    let server = Server::start(&[("gated.wf", GATED)], &[]);
+    let http = reqwest::Client::new();
+    let id = start(&server, &http, "gated").await;
+    parked_count(&server, 1).await;
+    let cancel = server.url(&format!("/runs/{id}/cancel"));
+    let (status, body) = post(&http, &cancel, &server.operator, json!({})).await;
+    assert!(status.is_success(), "{body}");
+    let done = server.finished(&http, &id).await;
+    assert_eq!(done["status"], "cancelled", "{done}");
+    assert_eq!(lines(&server, "b.txt"), 0);
+    assert_eq!(lines(&server, "tidy.txt"), 1);
+    assert_eq!(lines(&server, "a.txt"), 1);
+}
+
+/// The server's peak resident memory (VmHWM), in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024.0
+}
+
+#[tokio::test]
+async fn three_hundred_runs_wait_at_approvals_on_four_slots_in_bounded_memory() {
+    let server = Server::start(
+        &[("gated.wf", GATED), ("plain.wf", PLAIN)],
+        &[
+            "--max-runs",
+            "4",
+            "--rate-limit",
+            "10000",
+            "--rate-burst",
+            "10000",
+        ],
+    );
+    let http = reqwest::Client::new();
+    let url = server.url("/workflows/gated/runs");
+    for i in 0..300 {
+        let (status, body) = post(&http, &url, &server.operator, json!({})).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "start {i}: {body}");
+    }
+    parked_count(&server, 300).await;
+    assert_eq!(lines(&server, "a.txt"), 300);
+    let t = Instant::now();
+    let plain = start(&server, &http, "plain").await;
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
+    let rss = peak_rss_mib(server.child.id());
+    assert!(rss < 96.0, "peak RSS {rss:.1} MiB with 300 runs waiting");
+    println!("peak RSS with 300 parked runs: {rss:.1} MiB");
+}
