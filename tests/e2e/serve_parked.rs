@@ -285,3 +285,119 @@ async fn three_hundred_runs_wait_at_approvals_on_four_slots_in_bounded_memory() 
     assert!(rss < 96.0, "peak RSS {rss:.1} MiB with 300 runs waiting");
     println!("peak RSS with 300 parked runs: {rss:.1} MiB");
 }
+
+/// Each run says which it is: `a` and `b` append its id.
+const RACED: &str = r#"
+workflow raced {
+  step a: shell { run "echo ${run.id} >> @DIR/a.txt" }
+  step g: gate {
+    approval "ops"
+    depends on a
+  }
+  step b: shell {
+    run "echo ${run.id} >> @DIR/b.txt"
+    depends on g
+  }
+}
+"#;
+
+fn ids_in(server: &Server, name: &str) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_to_string(server.path(name))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// `wfc approve` in a terminal, on the server's state folder.
+fn approve_in_terminal(server: &Server, id: &str) {
+    let out = std::process::Command::new(WFC)
+        .args(["approve", id, "g", "--state-dir"])
+        .arg(server.path("state"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[tokio::test]
+async fn fifty_approvals_while_runs_park_wake_and_the_server_stops_each_take_effect_once() {
+    let flags = [
+        "--max-runs",
+        "4",
+        "--grace",
+        "5",
+        "--rate-limit",
+        "10000",
+        "--rate-burst",
+        "10000",
+    ];
+    let mut server = Server::start(&[("raced.wf", RACED)], &flags);
+    let http = reqwest::Client::new();
+    let mut ids = Vec::new();
+    // 25 runs approved through the API at moments spread over their park:
+    // before it (a live gate), during it, and after it.
+    let mut approvals = Vec::new();
+    for i in 0..25u64 {
+        let id = start(&server, &http, "raced").await;
+        let (http, url, key) = (
+            http.clone(),
+            server.url(&format!("/runs/{id}/gates/g/approve")),
+            server.operator.clone(),
+        );
+        approvals.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(i * 13 % 250)).await;
+            let (status, body) = post(&http, &url, &key, json!({})).await;
+            assert!(status.is_success(), "{body}");
+        }));
+        ids.push(id);
+    }
+    for a in approvals {
+        a.await.unwrap();
+    }
+    // 25 more, all parked; 10 approved in a terminal as the server stops,
+    // 5 while it is down, 10 through the API as it comes back.
+    let mut later = Vec::new();
+    for _ in 0..25 {
+        later.push(start(&server, &http, "raced").await);
+    }
+    for id in &later {
+        until(&server, &http, id, |r| r["status"] == "waiting").await;
+    }
+    server.signal(Signal::SIGTERM);
+    for id in &later[..10] {
+        approve_in_terminal(&server, id);
+    }
+    assert_eq!(server.exit(Duration::from_secs(20)), Some(0));
+    for id in &later[10..15] {
+        approve_in_terminal(&server, id);
+    }
+    let served = server.path("flows");
+    server.restart(&flags, &served);
+    for id in &later[15..] {
+        approve(&server, &http, id).await;
+    }
+    ids.extend(later);
+    for id in &ids {
+        let done = server.finished(&http, id).await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+        assert_eq!(
+            done["decisions"].as_array().map(Vec::len),
+            Some(1),
+            "{done}"
+        );
+    }
+    ids.sort();
+    assert_eq!(
+        ids_in(&server, "a.txt"),
+        ids,
+        "a step ran twice or not at all"
+    );
+    assert_eq!(
+        ids_in(&server, "b.txt"),
+        ids,
+        "a gate's successor ran twice or not at all"
+    );
+    assert!(parked(&server.path("state")).is_empty());
+}
