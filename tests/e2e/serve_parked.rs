@@ -401,3 +401,68 @@ async fn fifty_approvals_while_runs_park_wake_and_the_server_stops_each_take_eff
     );
     assert!(parked(&server.path("state")).is_empty());
 }
+
+/// `flaky` fails for good and waits for a person (`on fail pause`).
+const ESCALATES: &str = r#"
+workflow esc {
+  step flaky: shell {
+    run "echo x >> @DIR/flaky.txt; exit 3"
+    on fail pause
+  }
+  step after: shell {
+    run "echo a >> @DIR/after.txt"
+    depends on flaky
+  }
+}
+"#;
+
+#[tokio::test]
+async fn a_step_waiting_after_on_fail_pause_holds_no_slot_and_outlives_sigterm() {
+    let flags = ["--max-runs", "1", "--grace", "5"];
+    let mut server = Server::start(&[("esc.wf", ESCALATES), ("plain.wf", PLAIN)], &flags);
+    let http = reqwest::Client::new();
+    let id = start(&server, &http, "esc").await;
+    parked_count(&server, 1).await;
+    let plain = start(&server, &http, "plain").await;
+    assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
+    let t = Instant::now();
+    server.signal(Signal::SIGTERM);
+    assert_eq!(server.exit(Duration::from_secs(20)), Some(0));
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    let served = server.path("flows");
+    server.restart(&flags, &served);
+    let run = until(&server, &http, &id, |r| r["status"] == "waiting").await;
+    assert_eq!(run["sessions"], 1, "{run}");
+    // `retry`: the step runs once more (and fails again, waiting again).
+    let url = server.url(&format!("/runs/{id}/gates/flaky/approve"));
+    let (status, body) = post(
+        &http,
+        &url,
+        &server.operator,
+        json!({"inputs": {"action": "retry"}}),
+    )
+    .await;
+    assert!(status.is_success(), "{body}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while lines(&server, "flaky.txt") < 2 {
+        assert!(Instant::now() < deadline, "the retry never ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    parked_count(&server, 1).await;
+    let (status, body) = post(
+        &http,
+        &url.replace("/approve", "/reject"),
+        &server.operator,
+        json!({"comment": "give up"}),
+    )
+    .await;
+    assert!(status.is_success(), "{body}");
+    let done = server.finished(&http, &id).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(
+        lines(&server, "flaky.txt"),
+        2,
+        "the step ran more than asked"
+    );
+    assert_eq!(lines(&server, "after.txt"), 0);
+}

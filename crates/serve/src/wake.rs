@@ -2,8 +2,9 @@
 //! they wait for happens — a decision, a deadline, a pause lifted, a
 //! cancel — whichever process wrote it (this server's API, `wfc approve` in
 //! a terminal, a clock). It reads the store's state, not a stream of
-//! changes ([`wfc_store::park::due`]): every [`wfc_store::control::POLL`],
-//! at once when this server parked a run or took a decision
+//! changes ([`wfc_store::park::due`]): whenever the store changed (it asks
+//! every [`TICK`], which costs one page read when nothing did), at once when
+//! this server parked a run or took a decision
 //! ([`wfc_launch::Launcher::tell_parked`]), and at the earliest deadline.
 //!
 //! A woken run is the run's next session, prepared as the API's resume
@@ -46,9 +47,27 @@ pub async fn start(app: App) {
     tokio::spawn(run(app));
 }
 
+/// How often the waker asks the store whether anything changed (`PRAGMA
+/// data_version`: one page read, no query, when nothing did). A decision
+/// written by another process (`wfc approve`) is seen within this.
+const TICK: Duration = Duration::from_millis(25);
+
+/// What one look at the store found.
+struct Looked {
+    due: Vec<String>,
+    /// The earliest deadline of a parked run (store ms).
+    next: Option<i64>,
+    /// Held parked here, no longer parked there: another process (`wfc
+    /// resume` in a terminal) woke them.
+    gone: Vec<String>,
+}
+
 async fn run(app: App) {
     let stopping = app.launcher.stopping();
     let mut store: Option<Store> = None;
+    // The store's `data_version` at the last look, and the deadline then.
+    let (mut version, mut next) = (None::<i64>, None::<i64>);
+    let mut told = true;
     loop {
         let dir = app.launcher.state_dir().to_path_buf();
         // Before the store is read: a run parked by then has its row.
@@ -60,16 +79,20 @@ async fn run(app: App) {
             .map(|(id, _)| id)
             .collect();
         let kept = store.take();
+        let (seen, deadline, force) = (version, next, std::mem::take(&mut told));
         let looked = tokio::task::spawn_blocking(move || {
             let s = match kept {
                 Some(s) => s,
                 None => Store::open(&dir).map_err(|e| e.to_string())?,
             };
             let now = wfc_store::now_ms();
+            let changed = wfc_store::park::changes(&s).map_err(|e| e.to_string())?;
+            let quiet = !force && seen == Some(changed) && deadline.is_none_or(|t| t > now);
+            if quiet {
+                return Ok::<_, String>((s, changed, None));
+            }
             let due = wfc_store::park::due(&s, now).map_err(|e| e.to_string())?;
             let next = wfc_store::park::next_wake(&s).map_err(|e| e.to_string())?;
-            // Held parked here, no longer parked there: another process
-            // (`wfc resume` in a terminal) woke it.
             let gone: Vec<String> = if held.is_empty() {
                 Vec::new()
             } else {
@@ -79,32 +102,35 @@ async fn run(app: App) {
                     .collect();
                 held.into_iter().filter(|id| !all.contains(id)).collect()
             };
-            Ok::<_, String>((s, due, next.map(|t| t - now), gone))
+            Ok((s, changed, Some(Looked { due, next, gone })))
         })
         .await
         .map_err(|e| e.to_string())
         .and_then(|r| r);
-        let mut wait = wfc_store::control::POLL;
         match looked {
-            Ok((s, due, next, gone)) => {
+            Ok((s, changed, found)) => {
                 store = Some(s);
-                for id in gone {
-                    tracing::info!(run = %id, "parked run woken by another process");
-                    app.launcher.forget_parked(&id);
-                }
-                for id in due {
-                    wake(&app, id).await;
-                }
-                if let Some(ms) = next.filter(|ms| *ms > 0) {
-                    wait = wait.min(Duration::from_millis(ms as u64));
+                version = Some(changed);
+                if let Some(found) = found {
+                    next = found.next;
+                    for id in found.gone {
+                        tracing::info!(run = %id, "parked run woken by another process");
+                        app.launcher.forget_parked(&id);
+                    }
+                    for id in found.due {
+                        wake(&app, id).await;
+                    }
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "cannot look for parked runs to wake"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look for parked runs to wake");
+                version = None;
+            }
         }
         tokio::select! {
             _ = stopping.cancelled() => return,
-            _ = app.launcher.parked_news() => {}
-            _ = tokio::time::sleep(wait) => {}
+            _ = app.launcher.parked_news() => told = true,
+            _ = tokio::time::sleep(TICK) => {}
         }
     }
 }

@@ -129,6 +129,14 @@ pub fn due(store: &Store, now: i64) -> rusqlite::Result<Vec<String>> {
     rows.collect()
 }
 
+/// A number that changes whenever another connection committed to the
+/// store (`PRAGMA data_version`): what the waker reads before it looks.
+pub fn changes(store: &Store) -> rusqlite::Result<i64> {
+    store
+        .conn
+        .query_row("PRAGMA data_version", [], |r| r.get(0))
+}
+
 /// The earliest deadline of a parked run (ms), if any.
 pub fn next_wake(store: &Store) -> rusqlite::Result<Option<i64>> {
     store

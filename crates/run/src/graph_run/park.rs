@@ -41,10 +41,12 @@ impl Runner<'_> {
         blocked: bool,
         parking: &mut Parking,
     ) -> Option<Parked> {
-        let policy = self.opts.park.clone()?;
+        // (Before any clone: a terminal's run asks this every turn.)
+        let policy = self.opts.park.as_ref()?;
         if !policy.auto && !policy.at_once() {
             return None;
         }
+        let policy = policy.clone();
         let waits = self.only_waits(g, held, blocked, &policy);
         let Some(parked) = waits.filter(|_| !parking.refused) else {
             parking.since = None;
