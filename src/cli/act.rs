@@ -135,6 +135,13 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     crate::cli::say::out(&format!("asked run {id} to cancel"));
+    // A parked run has no process to take the cancel: a server serving it
+    // wakes it to cancel it; with none, `wfc resume` does.
+    if wfc_store::park::is_parked(&store, &id).unwrap_or(false) {
+        crate::cli::say::err(&format!(
+            "wfc: run {id} waits parked, with no process: a `wfc serve` on this state folder cancels it at once (its compensations and `finally` run); with none running, `wfc resume {id}` does"
+        ));
+    }
     if !args.wait {
         return ExitCode::SUCCESS;
     }

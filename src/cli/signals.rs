@@ -92,13 +92,15 @@ async fn leaves(launcher: &Launcher, run_id: &str, asked: Asked) -> bool {
     }
 }
 
-/// Whether the store shows run `run_id` waiting (for a person) or paused.
+/// Whether run `run_id` does nothing but wait (no step of it works), as
+/// the store has it once its journal is folded in.
 async fn waits(launcher: &Launcher, run_id: &str) -> bool {
     let (dir, id) = (launcher.state_dir().to_path_buf(), run_id.to_owned());
     tokio::task::spawn_blocking(move || {
         let store = wfc_store::Store::open(&dir).ok()?;
-        let shown = wfc_store::listing::shown(&store, &id, "running").ok()?;
-        Some(shown == "waiting" || shown == "paused")
+        // Folds what the live runs journaled (this one's too).
+        wfc_store::control::reap(&store).ok()?;
+        wfc_store::park::only_waits(&store, &id).ok()
     })
     .await
     .ok()

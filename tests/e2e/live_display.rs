@@ -112,3 +112,50 @@ fn a_cancel_from_elsewhere_leaves_no_old_display_behind() {
         "an old line of the display is left on the screen:\n{text}"
     );
 }
+
+const GATED: &str = r#"
+workflow gated {
+  step a: shell { run "true" }
+  step ship: gate {
+    approval "ops"
+    depends on a
+  }
+}
+"#;
+
+/// On a terminal, Ctrl-C at a run that only waits asks whether to leave it
+/// waiting; `l` leaves it parked in the store (exit 4), for `wfc approve`
+/// and `wfc resume` to finish.
+#[test]
+fn ctrl_c_at_a_wait_asks_and_can_leave_the_run_waiting() {
+    use expectrl::{Eof, Expect, Session};
+    let t = case().file("gated.wf", GATED);
+    let mut cmd = std::process::Command::new(WFC);
+    cmd.args(["run", "gated.wf", "--plain"])
+        .current_dir(t.dir());
+    let mut s = Session::spawn(cmd).expect("a pseudo-terminal");
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    s.expect("waiting").expect("the gate waits");
+    std::thread::sleep(Duration::from_millis(300));
+    s.send("\u{3}").expect("Ctrl-C");
+    s.expect("Leave it waiting").expect("the question");
+    s.send_line("l").expect("the answer");
+    s.expect("left waiting").expect("the run is left");
+    s.expect(Eof).expect("the end");
+    let status = s.get_process_mut().wait().expect("its exit");
+    assert!(format!("{status:?}").ends_with(", 4)"), "{status:?}");
+    let wfc = |args: &[&str]| {
+        std::process::Command::new(WFC)
+            .args(args)
+            .current_dir(t.dir())
+            .output()
+            .unwrap()
+    };
+    let history: serde_json::Value =
+        serde_json::from_slice(&wfc(&["history", "--format", "json"]).stdout).unwrap();
+    assert_eq!(history[0]["status"], "waiting", "{history}");
+    let id = history[0]["id"].as_str().unwrap().to_owned();
+    assert!(wfc(&["approve", &id, "ship"]).status.success());
+    let resumed = wfc(&["resume", &id, "--plain"]);
+    assert!(resumed.status.success(), "{resumed:?}");
+}

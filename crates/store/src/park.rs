@@ -78,6 +78,27 @@ pub(crate) fn unpark_in(tx: &Transaction, id: &str) -> rusqlite::Result<bool> {
     Ok(true)
 }
 
+/// Whether running run `id` does nothing but wait now: no step of it works
+/// (a `sleep` only waits), and one waits or the run is paused. What a
+/// terminal asks about before it would leave the run.
+pub fn only_waits(store: &Store, id: &str) -> rusqlite::Result<bool> {
+    store
+        .conn
+        .query_row(
+            "SELECT r.status = 'running'
+                AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id
+                                   AND s.status = 'running' AND s.kind != 'sleep')
+                AND (r.paused_at IS NOT NULL OR EXISTS (
+                        SELECT 1 FROM steps s WHERE s.run_id = r.id
+                           AND (s.status = 'waiting' OR s.kind = 'sleep' AND s.status = 'running')))
+             FROM runs r WHERE r.id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map(|w| w.unwrap_or(false))
+}
+
 /// Whether a cancel of run `id` is asked and not yet taken.
 pub fn cancel_asked(store: &Store, id: &str) -> rusqlite::Result<bool> {
     store
