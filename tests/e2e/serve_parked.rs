@@ -4,11 +4,11 @@
 //! resume or a cancel wakes it, and it goes on where it waited without
 //! running again what it ran. A parked run outlives `kill -9`.
 
-use super::serve::{get, parked, post, Server};
+use super::serve::{parked, post, run_until as until, start_run as start, Server};
 use super::WFC;
 use nix::sys::signal::Signal;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// `a` counts its runs, a gate waits for a person, `b` says it ran.
@@ -59,33 +59,6 @@ workflow two {
 }
 "#;
 
-async fn start(server: &Server, http: &reqwest::Client, wf: &str) -> String {
-    let url = server.url(&format!("/workflows/{wf}/runs"));
-    let (status, body) = post(http, &url, &server.operator, json!({})).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    body["id"].as_str().unwrap().to_owned()
-}
-
-/// Polls run `id` until `ok` holds of it (at most 20 s).
-async fn until(
-    server: &Server,
-    http: &reqwest::Client,
-    id: &str,
-    ok: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let run = get(http, &server.url(&format!("/runs/{id}")), &server.reader)
-            .await
-            .1;
-        if ok(&run) {
-            return run;
-        }
-        assert!(Instant::now() < deadline, "never came: {run}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Waits until the store holds `n` runs parked (at most 20 s).
 async fn parked_count(server: &Server, n: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -122,7 +95,7 @@ async fn runs_waiting_for_a_person_hold_no_slot_and_go_on_when_approved() {
     let mut ids = Vec::new();
     for _ in 0..2 {
         for _ in 0..2 {
-            ids.push(start(&server, &http, "gated").await);
+            ids.push(start(&server, &http, "gated", json!({})).await);
         }
         for id in &ids {
             until(&server, &http, id, |r| r["status"] == "waiting").await;
@@ -130,7 +103,7 @@ async fn runs_waiting_for_a_person_hold_no_slot_and_go_on_when_approved() {
         parked_count(&server, ids.len()).await;
     }
     // Four runs wait with two slots, and a run that needs no one starts.
-    let plain = start(&server, &http, "plain").await;
+    let plain = start(&server, &http, "plain", json!({})).await;
     assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
     let text = http
         .get(format!("{}/metrics", server.base))
@@ -160,7 +133,7 @@ async fn runs_waiting_for_a_person_hold_no_slot_and_go_on_when_approved() {
 async fn a_parked_run_outlives_kill_9_and_wfc_approve_in_a_terminal_wakes_it() {
     let mut server = Server::start(&[("gated.wf", GATED)], &[]);
     let http = reqwest::Client::new();
-    let id = start(&server, &http, "gated").await;
+    let id = start(&server, &http, "gated", json!({})).await;
     parked_count(&server, 1).await;
     server.signal(Signal::SIGKILL);
     server.child.wait().unwrap();
@@ -189,9 +162,9 @@ async fn a_long_sleep_holds_no_slot_and_ends_when_it_would_have() {
     );
     let http = reqwest::Client::new();
     let t = Instant::now();
-    let id = start(&server, &http, "sleepy").await;
+    let id = start(&server, &http, "sleepy", json!({})).await;
     parked_count(&server, 1).await;
-    let plain = start(&server, &http, "plain").await;
+    let plain = start(&server, &http, "plain", json!({})).await;
     assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
     let done = server.finished(&http, &id).await;
     let took = t.elapsed();
@@ -211,13 +184,13 @@ async fn a_paused_run_parks_once_its_steps_end_and_goes_on_when_resumed() {
         &["--max-runs", "1"],
     );
     let http = reqwest::Client::new();
-    let id = start(&server, &http, "two").await;
+    let id = start(&server, &http, "two", json!({})).await;
     let pause = server.url(&format!("/runs/{id}/pause"));
     let (status, body) = post(&http, &pause, &server.operator, json!({})).await;
     assert!(status.is_success(), "{body}");
     parked_count(&server, 1).await;
     assert_eq!(lines(&server, "one.txt"), 1);
-    let plain = start(&server, &http, "plain").await;
+    let plain = start(&server, &http, "plain", json!({})).await;
     assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
     assert_eq!(lines(&server, "two.txt"), 0, "ran while paused");
     let resume = server.url(&format!("/runs/{id}/resume"));
@@ -233,7 +206,7 @@ async fn a_paused_run_parks_once_its_steps_end_and_goes_on_when_resumed() {
 async fn cancelling_a_parked_run_runs_its_finally_and_nothing_after_the_gate() {
     let server = Server::start(&[("gated.wf", GATED)], &[]);
     let http = reqwest::Client::new();
-    let id = start(&server, &http, "gated").await;
+    let id = start(&server, &http, "gated", json!({})).await;
     parked_count(&server, 1).await;
     let cancel = server.url(&format!("/runs/{id}/cancel"));
     let (status, body) = post(&http, &cancel, &server.operator, json!({})).await;
@@ -278,7 +251,7 @@ async fn three_hundred_runs_wait_at_approvals_on_four_slots_in_bounded_memory() 
     parked_count(&server, 300).await;
     assert_eq!(lines(&server, "a.txt"), 300);
     let t = Instant::now();
-    let plain = start(&server, &http, "plain").await;
+    let plain = start(&server, &http, "plain", json!({})).await;
     assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
     assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
     let rss = peak_rss_mib(server.child.id());
@@ -340,7 +313,7 @@ async fn fifty_approvals_while_runs_park_wake_and_the_server_stops_each_take_eff
     // before it (a live gate), during it, and after it.
     let mut approvals = Vec::new();
     for i in 0..25u64 {
-        let id = start(&server, &http, "raced").await;
+        let id = start(&server, &http, "raced", json!({})).await;
         let (http, url, key) = (
             http.clone(),
             server.url(&format!("/runs/{id}/gates/g/approve")),
@@ -360,7 +333,7 @@ async fn fifty_approvals_while_runs_park_wake_and_the_server_stops_each_take_eff
     // 5 while it is down, 10 through the API as it comes back.
     let mut later = Vec::new();
     for _ in 0..25 {
-        later.push(start(&server, &http, "raced").await);
+        later.push(start(&server, &http, "raced", json!({})).await);
     }
     for id in &later {
         until(&server, &http, id, |r| r["status"] == "waiting").await;
@@ -402,28 +375,20 @@ async fn fifty_approvals_while_runs_park_wake_and_the_server_stops_each_take_eff
     assert!(parked(&server.path("state")).is_empty());
 }
 
-/// `flaky` fails for good and waits for a person (`on fail pause`).
-const ESCALATES: &str = r#"
-workflow esc {
-  step flaky: shell {
-    run "echo x >> @DIR/flaky.txt; exit 3"
-    on fail pause
-  }
-  step after: shell {
-    run "echo a >> @DIR/after.txt"
-    depends on flaky
-  }
-}
-"#;
-
 #[tokio::test]
 async fn a_step_waiting_after_on_fail_pause_holds_no_slot_and_outlives_sigterm() {
     let flags = ["--max-runs", "1", "--grace", "5"];
-    let mut server = Server::start(&[("esc.wf", ESCALATES), ("plain.wf", PLAIN)], &flags);
+    let mut server = Server::start(
+        &[
+            ("esc.wf", super::serve_pause::ESCALATES),
+            ("plain.wf", PLAIN),
+        ],
+        &flags,
+    );
     let http = reqwest::Client::new();
-    let id = start(&server, &http, "esc").await;
+    let id = start(&server, &http, "esc", json!({})).await;
     parked_count(&server, 1).await;
-    let plain = start(&server, &http, "plain").await;
+    let plain = start(&server, &http, "plain", json!({})).await;
     assert_eq!(server.finished(&http, &plain).await["status"], "succeeded");
     let t = Instant::now();
     server.signal(Signal::SIGTERM);

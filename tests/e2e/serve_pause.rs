@@ -36,7 +36,7 @@ workflow fired {
 "#;
 
 /// `flaky` fails for good and asks a person; `after` needs it.
-const ESCALATES: &str = r#"
+pub(super) const ESCALATES: &str = r#"
 workflow esc {
   step flaky: shell {
     run "echo x >> @DIR/flaky.txt; exit 3"

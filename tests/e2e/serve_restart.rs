@@ -4,9 +4,8 @@
 //! they are, never cancelled; the next start resumes them, and a decision
 //! taken after it finishes a run without running its earlier steps again.
 
-use super::serve::{get, post, run_status, Server, SLOW};
+use super::serve::{post, run_status, run_until as until, start_run as start, Server, SLOW};
 use nix::sys::signal::Signal;
-use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -24,33 +23,6 @@ workflow gated {
   }
 }
 "#;
-
-async fn start(server: &Server, http: &reqwest::Client, wf: &str, params: Value) -> String {
-    let url = server.url(&format!("/workflows/{wf}/runs"));
-    let (status, body) = post(http, &url, &server.operator, params).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    body["id"].as_str().unwrap().to_owned()
-}
-
-/// Polls run `id` until `ok` holds of it (at most 20 s).
-async fn until(
-    server: &Server,
-    http: &reqwest::Client,
-    id: &str,
-    ok: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let run = get(http, &server.url(&format!("/runs/{id}")), &server.reader)
-            .await
-            .1;
-        if ok(&run) {
-            return run;
-        }
-        assert!(Instant::now() < deadline, "never came: {run}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn lines(server: &Server, name: &str) -> usize {
     std::fs::read_to_string(server.path(name))

@@ -79,6 +79,21 @@ pub struct AttemptResult {
     pub usage: Option<wfc_contract::Usage>,
 }
 
+impl AttemptResult {
+    /// An attempt that failed with `error` before it could run.
+    pub fn failed(error: String) -> AttemptResult {
+        AttemptResult {
+            status: Status::Failed,
+            error: Some(error),
+            exit_code: None,
+            duration: Duration::ZERO,
+            outputs: None,
+            kept: Vec::new(),
+            usage: None,
+        }
+    }
+}
+
 /// What a task needs besides the spec.
 pub struct Job {
     pub id: InstanceId,
@@ -220,15 +235,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
                     id: job.id,
                     attempt: base + 1,
                     at: SystemTime::now(),
-                    result: Box::new(AttemptResult {
-                        status: Status::Failed,
-                        error: Some(error),
-                        exit_code: None,
-                        duration: Duration::ZERO,
-                        outputs: None,
-                        kept: Vec::new(),
-                        usage: None,
-                    }),
+                    result: Box::new(AttemptResult::failed(error)),
                 });
                 break;
             }

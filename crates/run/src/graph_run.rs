@@ -497,16 +497,7 @@ impl Runner<'_> {
     /// A step that fails before it can start (a bad field, a failed condition).
     fn fail_now(&mut self, g: &mut GraphRun, v: InstanceId, error: String) {
         self.mark_started(g, v);
-        let result = AttemptResult {
-            status: Status::Failed,
-            error: Some(error),
-            exit_code: None,
-            duration: Duration::ZERO,
-            outputs: None,
-            kept: Vec::new(),
-            usage: None,
-        };
-        self.immediate(g, v, result);
+        self.immediate(g, v, AttemptResult::failed(error));
     }
 
     /// Handles one event; returns whether a loop iteration slot was freed.
@@ -574,15 +565,7 @@ impl Runner<'_> {
                 g.steps[id].wake = None;
                 g.steps[id].attempts = attempts;
                 g.steps[id].last = Some(Box::new(Last {
-                    result: AttemptResult {
-                        status: Status::Failed,
-                        error: Some(error),
-                        exit_code: None,
-                        duration: Duration::ZERO,
-                        outputs: None,
-                        kept: Vec::new(),
-                        usage: None,
-                    },
+                    result: AttemptResult::failed(error),
                     recorded: serde_json::Value::Null,
                     secrets: self.secrets.count(),
                 }));
