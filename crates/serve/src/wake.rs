@@ -50,7 +50,7 @@ pub async fn start(app: App) {
 /// How often the waker asks the store whether anything changed (`PRAGMA
 /// data_version`: one page read, no query, when nothing did). A decision
 /// written by another process (`wfc approve`) is seen within this.
-const TICK: Duration = Duration::from_millis(25);
+pub const TICK: Duration = Duration::from_millis(25);
 
 /// What one look at the store found.
 struct Looked {

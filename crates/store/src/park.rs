@@ -3,13 +3,13 @@
 //! `waiting`, so every listing shows it as before; a `parked` row says that
 //! no process runs it and what would wake it.
 //!
-//! - [`park_in`] writes the row, in the transaction that folds the parked
+//! - `park_in` writes the row, in the transaction that folds the parked
 //!   session's journal (the recorder's `run_parked`);
 //! - [`due`] gives the parked runs something woke: a decision on a step it
 //!   waits at, a deadline passed, a pause lifted, a cancel asked. It looks
 //!   at the state, not at what changed, so a decision taken while the run
 //!   was being parked is seen at the first look after;
-//! - [`unpark_in`] is the claim of the session that wakes it, in the
+//! - `unpark_in` is the claim of the session that wakes it, in the
 //!   transaction that records that session's start: it deletes the row,
 //!   so of two that would wake one run, one does;
 //! - a parked run is never reaped (no process is its liveness), and
