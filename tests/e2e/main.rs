@@ -177,6 +177,7 @@ mod serve_pause;
 mod serve_plan_size;
 mod serve_push;
 mod serve_restart;
+mod serve_runs;
 mod serve_schedule;
 mod serve_schedule_resumed;
 mod serve_started_by;

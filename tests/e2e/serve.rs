@@ -745,49 +745,6 @@ async fn a_changed_file_is_served_again_and_a_broken_one_keeps_the_last_good() {
     assert_eq!(seen, ["added", "hi"]);
 }
 
-/// Starts workflow `wf` through the API with `params`; the run's id.
-pub(super) async fn start_run(
-    server: &Server,
-    http: &reqwest::Client,
-    wf: &str,
-    params: Value,
-) -> String {
-    let url = server.url(&format!("/workflows/{wf}/runs"));
-    let (status, body) = post(http, &url, &server.operator, params).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    body["id"].as_str().unwrap().to_owned()
-}
-
-/// Polls run `id` through the API until `ok` holds of it (at most 20 s).
-pub(super) async fn run_until(
-    server: &Server,
-    http: &reqwest::Client,
-    id: &str,
-    ok: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let run = get(http, &server.url(&format!("/runs/{id}")), &server.reader)
-            .await
-            .1;
-        if ok(&run) {
-            return run;
-        }
-        assert!(Instant::now() < deadline, "never came: {run}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The runs the store holds parked (waiting with no process).
-pub(super) fn parked(state: &Path) -> Vec<String> {
-    let db = wfc_store_open(state);
-    let mut q = db
-        .prepare("SELECT run_id FROM parked ORDER BY run_id")
-        .unwrap();
-    let rows = q.query_map([], |r| r.get(0)).unwrap();
-    rows.collect::<Result<_, _>>().unwrap()
-}
-
 /// The status the store records for run `id`.
 pub(super) fn run_status(state: &Path, id: &str) -> String {
     let store = wfc_store_open(state);

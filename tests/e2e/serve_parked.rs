@@ -4,7 +4,8 @@
 //! resume or a cancel wakes it, and it goes on where it waited without
 //! running again what it ran. A parked run outlives `kill -9`.
 
-use super::serve::{parked, post, run_until as until, start_run as start, Server};
+use super::serve::{post, Server};
+use super::serve_runs::{parked, run_until as until, start_run as start};
 use super::WFC;
 use nix::sys::signal::Signal;
 use reqwest::StatusCode;

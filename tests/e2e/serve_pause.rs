@@ -340,7 +340,7 @@ async fn a_step_that_failed_for_good_waits_across_a_restart_until_the_api_decide
     waits(&server).await;
     assert_eq!(lines(&server, "flaky.txt").len(), 1);
     until("the run parked", async || {
-        (super::serve::parked(&server.path("state")) == [id.clone()]).then_some(())
+        (super::serve_runs::parked(&server.path("state")) == [id.clone()]).then_some(())
     })
     .await;
 

@@ -4,7 +4,8 @@
 //! they are, never cancelled; the next start resumes them, and a decision
 //! taken after it finishes a run without running its earlier steps again.
 
-use super::serve::{post, run_status, run_until as until, start_run as start, Server, SLOW};
+use super::serve::{post, run_status, Server, SLOW};
+use super::serve_runs::{run_until as until, start_run as start};
 use nix::sys::signal::Signal;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
