@@ -113,6 +113,9 @@ pub fn decide(
     if ended.as_deref() == Some("succeeded") {
         return Err(format!("gate `{step}` of run {id} has already passed"));
     }
+    if let Some(at) = passed_deadline(store, id, step, plan.as_ref()).map_err(s)? {
+        return Err(timed_out(id, step, at));
+    }
     // One decision per gate: a second one (either way) is refused, never
     // a silent replacement. The insert itself decides, so two deciders at
     // once cannot both win.
@@ -239,6 +242,43 @@ fn bind(d: &GateDecision, spec: &J) -> Result<GateDecision, Vec<String>> {
         inputs,
         ..d.clone()
     })
+}
+
+/// When gate `step` of run `id` reached its `timeout`, if it has: counted
+/// from its first wait (over sessions, as the gate counts it), so an
+/// approval given while no process ran the gate (the run parked, the
+/// server down) is refused as the gate, woken, would refuse it.
+fn passed_deadline(
+    store: &Store,
+    id: &str,
+    step: &str,
+    plan: Option<&J>,
+) -> rusqlite::Result<Option<i64>> {
+    let def = plan
+        .and_then(|p| p["steps"].as_array())
+        .and_then(|xs| xs.iter().find(|s| s["name"] == step && s["kind"] == "gate"))
+        // An approval's timeout (a check gate's pause waits with no deadline).
+        .filter(|s| s["def"]["fields"].get("approval").is_some());
+    let Some(timeout) = def.and_then(|s| s["def"]["timeout_seconds"].as_f64()) else {
+        return Ok(None);
+    };
+    let prior = super::prior_attempts::prior_attempts(store, id)?;
+    let Some((_, waits)) = prior.iter().find(|(name, _)| name == step) else {
+        return Ok(None);
+    };
+    let deadline = super::ms(waits.first_started) + (timeout * 1000.0) as i64;
+    Ok((deadline <= now_ms()).then_some(deadline))
+}
+
+/// Why a decision that came after its gate's `timeout` is refused.
+fn timed_out(id: &str, step: &str, at: i64) -> String {
+    let when = wfc_contract::time::timestamp(
+        std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64),
+    );
+    format!(
+        "gate `{step}` of run {id} already timed out at {when} (no decision within its `timeout`); \
+         a gate takes one decision"
+    )
 }
 
 /// Why a second decision on gate `step` is refused: the first one.
