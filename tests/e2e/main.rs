@@ -173,6 +173,7 @@ mod serve_ops;
 mod serve_owned;
 mod serve_pages;
 mod serve_parked;
+mod serve_parked_locks;
 mod serve_pause;
 mod serve_plan_size;
 mod serve_push;

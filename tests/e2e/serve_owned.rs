@@ -3,7 +3,8 @@
 //! (RST) at every moment of a start leave no run untracked — each run that
 //! was created keeps its `lock` and its `--max-runs` slot until it ends,
 //! ends recorded as what it was, with its `finally`, and a SIGTERM with a
-//! long `--grace` lets the ones in flight finish.
+//! long `--grace` lets the ones in flight finish (those waiting for the
+//! key park, and the next start finishes them).
 
 use super::serve::{get, Server};
 use reqwest::StatusCode;
@@ -281,6 +282,16 @@ async fn clients_that_reset_mid_start_leave_every_run_owned_to_its_end() {
         runs.len() - before
     );
     assert!(runs.len() >= before, "{runs:?}");
+    // A run still waiting for the key when the server stopped parked, and
+    // holds nothing: it is still running, and the next start finishes it.
+    let parked = super::serve_runs::parked(&server.path("state"));
+    for r in runs.iter().filter(|r| r["status"] == "running") {
+        let id = r["id"].as_str().unwrap().to_owned();
+        assert!(parked.contains(&id), "left running, not parked: {r}");
+    }
+    let flows = server.path("flows");
+    server.restart(&["--max-runs", &MAX_RUNS.to_string()], &flows);
+    let runs = settled(&server, &http).await;
     check_runs(&server, &runs);
 }
 

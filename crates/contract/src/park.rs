@@ -17,4 +17,7 @@ pub struct Parked {
     /// Parked because it is paused (`wfc pause`) and nothing of it runs:
     /// letting it go on wakes it.
     pub paused: bool,
+    /// Parked before its first step, waiting for this `lock` key, held by
+    /// another run: the key given back wakes it (the longest waiter first).
+    pub lock: Option<String>,
 }

@@ -24,12 +24,14 @@
 use crate::LaunchError;
 use std::path::PathBuf;
 use std::time::SystemTime;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use wfc_language::ir::LockBusy;
 use wfc_plan::triggers::RunInfo;
 use wfc_plan::Plan;
 use wfc_run::mask::Masker;
-use wfc_run::runner::BeforeSteps;
+use wfc_run::park::ParkPolicy;
+use wfc_run::runner::{Before, BeforeSteps};
 use wfc_store::locks::{self, Holder};
 use wfc_store::Store;
 
@@ -121,16 +123,29 @@ impl Held {
     /// What the run waits for before its first step: the key, taken.
     pub fn before_steps(&self) -> BeforeSteps {
         let held = self.clone();
-        Box::new(move |cancel| Box::pin(async move { held.take(cancel).await }))
+        Box::new(move |cancel, park| {
+            let held = held.clone();
+            Box::pin(async move { held.take(cancel, park).await })
+        })
     }
 
-    /// Takes the key, waiting while a live run holds it; `false` if the
-    /// run was cancelled first.
-    async fn take(self, cancel: CancellationToken) -> bool {
+    /// Takes the key, waiting while a live run holds it: `Cancelled` if the
+    /// run was cancelled first, `Park` once it has waited for the policy's
+    /// `settle` (or at once when asked), if `park` allows.
+    async fn take(self, cancel: CancellationToken, park: Option<ParkPolicy>) -> Before {
         let shown = self.shown.clone();
         let mut store: Option<Store> = None;
         let mut waited = false;
         let mut warned = false;
+        let park = park.filter(|p| p.auto || p.now.is_some());
+        let mut asked = park.as_ref().and_then(|p| p.now.clone());
+        let mut parks_at: Option<Instant> = None;
+        // A waiter woken to be cancelled takes no key (a holder woken so
+        // goes on: its compensations and `finally` run).
+        if cancel.is_cancelled() && !self.holds().await {
+            tracing::info!(run = %self.run_id, "cancelled while waiting for lock {shown}");
+            return Before::Cancelled;
+        }
         loop {
             let (s, tried) = self.try_take(store.take()).await;
             store = s;
@@ -142,10 +157,18 @@ impl Held {
                         self.record(store, move |s, id| locks::record_taken(s, id, &key))
                             .await;
                     }
-                    return true;
+                    return Before::Go;
+                }
+                Ok(Some(_)) if parks_at.is_some_and(|t| Instant::now() >= t) => {
+                    tracing::info!(run = %self.run_id, "parked waiting for lock {shown}");
+                    return Before::Park(self.key.clone());
                 }
                 Ok(Some(holder)) if !waited => {
                     waited = true;
+                    parks_at = park
+                        .as_ref()
+                        .filter(|p| p.auto)
+                        .map(|p| Instant::now() + p.settle);
                     if self.busy == LockBusy::Cancel {
                         store = self.cancel_holder(store, &holder.run_id).await;
                     }
@@ -174,7 +197,11 @@ impl Held {
                 _ = tokio::time::sleep(locks::RETRY) => {}
                 _ = cancel.cancelled() => {
                     tracing::info!(run = %self.run_id, "cancelled while waiting for lock {shown}");
-                    return false;
+                    return Before::Cancelled;
+                }
+                // A server that stops parks the waiting runs at once.
+                Some(()) = asked_now(&mut asked), if waited => {
+                    parks_at = Some(Instant::now());
                 }
             }
         }
@@ -214,6 +241,19 @@ impl Held {
         .unwrap_or_else(|e| (None, Err(e.to_string())))
     }
 
+    /// Whether the run holds its key already (a parked holder woken).
+    async fn holds(&self) -> bool {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = Store::open(&this.dir).ok()?;
+            locks::holds(&store, &this.key, &this.run_id).ok()
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+    }
+
     /// Records an event of the run on the blocking pool; a failure is
     /// logged (the run goes on: the event only tells).
     async fn record(
@@ -249,4 +289,18 @@ impl Held {
             tracing::warn!(run = %self.run_id, "cannot give lock {} back; it is freed when this process ends: {e}", self.shown);
         }
     }
+}
+
+/// Resolves once `now` says "park at once" (never, once its sender is gone
+/// or when there is none).
+async fn asked_now(now: &mut Option<tokio::sync::watch::Receiver<bool>>) -> Option<()> {
+    let Some(rx) = now else {
+        return std::future::pending().await;
+    };
+    let asked = rx.wait_for(|at_once| *at_once).await.is_ok();
+    if asked {
+        return Some(());
+    }
+    *now = None;
+    std::future::pending().await
 }

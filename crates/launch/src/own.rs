@@ -197,8 +197,9 @@ async fn start(
         woken,
         ..
     } = run;
-    // Only a recorded run that holds no lock and whose approvals all go
-    // through the store can wait with no process (`--approve` cannot).
+    // Only a recorded run whose approvals all go through the store can
+    // wait with no process (`--approve` cannot). A parked run keeps its
+    // lock: the store judges a parked holder alive.
     let may_park = record && approvals.is_none();
     let (restored, first_started) = match resume {
         Some(r) => (Some(r.restored), Some(r.started)),
@@ -311,9 +312,7 @@ async fn start(
     recorders.extend(observer);
     request.recorder = Box::new(Recorders(recorders));
     request.before_steps = held.as_ref().map(Held::before_steps);
-    request.park = launcher
-        .park_policy()
-        .filter(|_| may_park && held.is_none());
+    request.park = launcher.park_policy().filter(|_| may_park);
     request.woken = woken;
     request.cancelled = cancelled && woken;
     let mut handle = launcher

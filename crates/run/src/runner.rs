@@ -31,12 +31,30 @@ use wfc_language::ir::{HandlerKind, NameTable};
 use wfc_plan::{Graph, Plan, Value};
 
 /// What a run waits for once it is recorded as started and before its
-/// first step (the server's `lock`). It gets the run's cancel token and
-/// resolves to `true` to go on, or `false` when the run was cancelled while
-/// it waited: then nothing runs, not even `finally` (it would run outside
-/// what the run waited for), and the run ends `cancelled`.
-pub type BeforeSteps =
-    Box<dyn FnOnce(CancellationToken) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send>;
+/// first step (a `lock`). It gets the run's cancel token and the run's
+/// [`crate::park::ParkPolicy`] (`None`: it may not park), and says how the
+/// wait ended ([`Before`]). Called again, with no policy, when the record
+/// refused a park.
+pub type BeforeSteps = Box<
+    dyn FnMut(
+            CancellationToken,
+            Option<crate::park::ParkPolicy>,
+        ) -> Pin<Box<dyn Future<Output = Before> + Send>>
+        + Send,
+>;
+
+/// How the wait before the first step ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Before {
+    /// The run goes on.
+    Go,
+    /// Cancelled while it waited: nothing runs, not even `finally` (it
+    /// would run outside what the run waited for); the run ends `cancelled`.
+    Cancelled,
+    /// It would wait long for lock key `.0`, held by another run: it parks
+    /// with nothing run, and the key given back wakes it.
+    Park(String),
+}
 
 /// Run settings.
 #[derive(Clone, Debug)]
@@ -80,7 +98,8 @@ pub struct RunOptions {
     /// it waits here for whatever it waits for.
     pub park: Option<crate::park::ParkPolicy>,
     /// A parked run woken: its workflow `timeout` counts from its first
-    /// start (a person's `wfc resume` gives it a whole new one).
+    /// start, once steps ran (a person's `wfc resume` gives it a whole new
+    /// one).
     pub woken: bool,
 }
 
@@ -284,14 +303,25 @@ impl<'p> Runner<'p> {
             };
         }
         if let Some(wait) = self.before_steps.take() {
-            if !wait(cancel.clone()).await {
-                return self.ended_before_steps(started);
+            match self.wait_before_steps_or_park(wait, &cancel).await {
+                Before::Go => {}
+                Before::Cancelled => return self.ended_before_steps(started),
+                Before::Park(_) => {
+                    return RunResult {
+                        status: RunStatus::Succeeded,
+                        failed: None,
+                        duration: started.elapsed(),
+                        parked: true,
+                    }
+                }
             }
         }
         let env_failure = self.eval_workflow_env();
         // Cancelling the run also cancels whatever the handlers run after a
         // second Ctrl-C; `force` alone drives the handler phase.
-        let counted_from = match self.opts.woken {
+        // A run parked waiting for its lock ran nothing: it counts from now.
+        let ran_before = !self.prior.is_empty() || !self.restored.is_empty();
+        let counted_from = match self.opts.woken && ran_before {
             true => self.context.started,
             false => SystemTime::now(),
         };
@@ -456,6 +486,35 @@ impl<'p> Runner<'p> {
             failed,
             duration,
             parked: false,
+        }
+    }
+
+    /// Waits before the first step; `Park` once the record says the run
+    /// is parked (a record that refuses has the run wait here, as before).
+    async fn wait_before_steps_or_park(
+        &mut self,
+        mut wait: BeforeSteps,
+        cancel: &CancellationToken,
+    ) -> Before {
+        let mut policy = self.opts.park.clone();
+        loop {
+            let key = match wait(cancel.clone(), policy.take()).await {
+                Before::Park(key) => key,
+                ended => return ended,
+            };
+            let parked = wfc_contract::Parked {
+                wake_at: None,
+                paused: false,
+                lock: Some(key.clone()),
+            };
+            match self
+                .recorder
+                .flush()
+                .and_then(|()| self.recorder.run_parked(&parked))
+            {
+                Ok(()) => return Before::Park(key),
+                Err(e) => tracing::debug!(run = %self.opts.run_id, "not parked: {e}"),
+            }
         }
     }
 

@@ -54,7 +54,8 @@ pub const TICK: Duration = Duration::from_millis(25);
 
 /// What one look at the store found.
 struct Looked {
-    due: Vec<String>,
+    /// The runs due, with when each parked.
+    due: Vec<(String, i64)>,
     /// The earliest deadline of a parked run (store ms).
     next: Option<i64>,
     /// Held parked here, no longer parked there: another process (`wfc
@@ -68,6 +69,7 @@ async fn run(app: App) {
     // The store's `data_version` at the last look, and the deadline then.
     let (mut version, mut next) = (None::<i64>, None::<i64>);
     let mut told = true;
+    let mut retries = Retries::default();
     loop {
         let dir = app.launcher.state_dir().to_path_buf();
         // Before the store is read: a run parked by then has its row.
@@ -79,7 +81,8 @@ async fn run(app: App) {
             .map(|(id, _)| id)
             .collect();
         let kept = store.take();
-        let (seen, deadline, force) = (version, next, std::mem::take(&mut told));
+        let force = std::mem::take(&mut told) || retries.due();
+        let (seen, deadline) = (version, next);
         let looked = tokio::task::spawn_blocking(move || {
             let s = match kept {
                 Some(s) => s,
@@ -92,7 +95,7 @@ async fn run(app: App) {
                 return Ok::<_, String>((s, changed, None));
             }
             let due = wfc_store::park::due(&s, now).map_err(|e| e.to_string())?;
-            let next = wfc_store::park::next_wake(&s).map_err(|e| e.to_string())?;
+            let next = wfc_store::park::next_wake(&s, now).map_err(|e| e.to_string())?;
             let gone: Vec<String> = if held.is_empty() {
                 Vec::new()
             } else {
@@ -117,8 +120,17 @@ async fn run(app: App) {
                         tracing::info!(run = %id, "parked run woken by another process");
                         app.launcher.forget_parked(&id);
                     }
-                    for id in found.due {
-                        wake(&app, id).await;
+                    retries.keep(&found.due);
+                    for (id, since) in found.due {
+                        match app.launcher.state(&id) {
+                            Some(wfc_launch::State::Parked) | None => {
+                                if retries.may_try(&id, since) {
+                                    wake(&app, id).await;
+                                }
+                            }
+                            // Being woken: a wake that fails leaves it unowned.
+                            Some(_) => retries.forget(&id),
+                        }
                     }
                 }
             }
@@ -132,6 +144,63 @@ async fn run(app: App) {
             _ = app.launcher.parked_news() => told = true,
             _ = tokio::time::sleep(TICK) => {}
         }
+    }
+}
+
+/// The wakes tried of runs still parked since: a wake that did not take
+/// (the store refused the claim, the disk is full) is tried again after
+/// [`RETRY_FIRST`], doubling up to [`RETRY_MOST`], not at every look.
+#[derive(Default)]
+struct Retries(std::collections::HashMap<String, Retry>);
+
+struct Retry {
+    /// When the run parked, as the tried wake found it.
+    since: i64,
+    tries: u32,
+    not_before: tokio::time::Instant,
+}
+
+/// The wait before the first retry of a wake, and the longest.
+const RETRY_FIRST: Duration = Duration::from_millis(500);
+const RETRY_MOST: Duration = Duration::from_secs(60);
+
+impl Retries {
+    /// Forgets the runs no longer due (woken, or parked anew).
+    fn keep(&mut self, due: &[(String, i64)]) {
+        self.0
+            .retain(|id, r| due.iter().any(|(d, since)| d == id && *since == r.since));
+    }
+
+    /// Whether a wake of run `id`, parked since `since`, may be tried now;
+    /// if so, it counts as tried.
+    fn may_try(&mut self, id: &str, since: i64) -> bool {
+        let now = tokio::time::Instant::now();
+        let tried = self.0.entry(id.to_owned()).or_insert(Retry {
+            since,
+            tries: 0,
+            not_before: now,
+        });
+        if now < tried.not_before {
+            return false;
+        }
+        if tried.tries > 0 {
+            tracing::warn!(run = %id, tries = tried.tries, "parked run still not woken; trying again");
+        }
+        let wait = RETRY_FIRST.saturating_mul(1 << tried.tries.min(10));
+        tried.tries += 1;
+        tried.not_before = now + wait.min(RETRY_MOST);
+        true
+    }
+
+    /// Run `id` is being woken: what happens next is a new story.
+    fn forget(&mut self, id: &str) {
+        self.0.remove(id);
+    }
+
+    /// Whether a retry is due (the store may not have changed since).
+    fn due(&self) -> bool {
+        let now = tokio::time::Instant::now();
+        self.0.values().any(|r| r.tries > 0 && r.not_before <= now)
     }
 }
 
@@ -181,4 +250,26 @@ async fn prepare(app: &App, id: &str) -> Result<wfc_launch::Run, String> {
     run.woken = true;
     run.admission = wfc_launch::Admission::Queue;
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wake_that_did_not_take_waits_before_it_is_tried_again() {
+        let mut r = Retries::default();
+        assert!(r.may_try("a", 10), "the first wake is tried at once");
+        assert!(!r.may_try("a", 10), "not again at the next look");
+        assert!(!r.due(), "no retry is due yet");
+        assert!(r.may_try("b", 10), "another run is its own story");
+        // Parked anew (woken, then parked at its next gate): a new story.
+        r.keep(&[("a".into(), 20)]);
+        assert!(r.may_try("a", 20));
+        // Being woken, then unowned again: tried at once.
+        r.forget("a");
+        assert!(r.may_try("a", 20));
+        assert_eq!(r.0["a"].tries, 1);
+        assert!(r.0["a"].not_before > tokio::time::Instant::now() + RETRY_FIRST / 2);
+    }
 }

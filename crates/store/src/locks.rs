@@ -7,7 +7,8 @@
 //! process that died (`kill -9`) is free for the next taker, and a recycled
 //! pid does not keep it. A holder on another host is alive while its run is
 //! `running` (after [`control::reap`](super::control::reap), which marks a
-//! run whose heartbeat stopped as interrupted).
+//! run whose heartbeat stopped as interrupted). A parked holder (see
+//! `park`) has no process and is alive while it is parked.
 //!
 //! The table is coordination state, not a record of runs (part of the
 //! schema since version 8).
@@ -72,6 +73,12 @@ pub fn holder(store: &Store, key: &str) -> rusqlite::Result<Option<Holder>> {
     }
 }
 
+/// Whether run `run_id` holds `key` (alive or not: a parked holder woken
+/// again holds it from its earlier session).
+pub fn holds(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<bool> {
+    Ok(held_by(&store.conn, key)?.is_some_and(|(h, _)| h.run_id == run_id))
+}
+
 /// The row of `key`: its holder, and the holder's process start time.
 fn held_by(conn: &Connection, key: &str) -> rusqlite::Result<Option<(Holder, i64)>> {
     conn.query_row(
@@ -91,6 +98,13 @@ fn held_by(conn: &Connection, key: &str) -> rusqlite::Result<Option<(Holder, i64
 }
 
 fn alive(conn: &Connection, h: &Holder, start: i64) -> rusqlite::Result<bool> {
+    // A parked holder has no process; it holds its key until it ends.
+    let parked = conn
+        .prepare_cached("SELECT 1 FROM parked WHERE run_id = ?1")?
+        .exists([&h.run_id])?;
+    if parked {
+        return Ok(true);
+    }
     if h.host == hostname() {
         let same_process = start == 0 || process_start(h.pid) == start;
         return Ok(pid_alive(h.pid) && same_process);
@@ -205,5 +219,32 @@ mod tests {
             .unwrap();
         assert_eq!(holder(c, "k").unwrap(), None);
         assert_eq!(try_take(c, "k", "run-c").unwrap(), None);
+    }
+
+    #[test]
+    fn a_parked_holder_keeps_its_key_with_no_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let c = &store;
+        assert_eq!(try_take(c, "k", "run-a").unwrap(), None);
+        c.conn
+            .execute(
+                "UPDATE run_locks SET pid = ?1, pid_start = 1 WHERE key = 'k'",
+                [i64::from(i32::MAX)],
+            )
+            .unwrap();
+        c.conn
+            .execute_batch(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps,
+                                   pid, started_at, heartbeat_at)
+                 VALUES ('run-a', 'w', 'w.wf', '', '{}', 'running', 1, 1, 0, 0, 0);
+                 INSERT INTO parked (run_id, session, since) VALUES ('run-a', 1, 0);",
+            )
+            .unwrap();
+        let held = try_take(c, "k", "run-b").unwrap().expect("parked, held");
+        assert_eq!(held.run_id, "run-a");
+        assert!(holds(c, "k", "run-a").unwrap());
+        c.conn.execute("DELETE FROM parked", []).unwrap();
+        assert_eq!(try_take(c, "k", "run-b").unwrap(), None, "no longer parked");
     }
 }

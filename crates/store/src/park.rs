@@ -33,9 +33,11 @@ pub(crate) fn park_in(
     let now = now_ms();
     let wake_at = parked.wake_at.map(crate::ms);
     tx.execute(
-        "INSERT INTO parked (run_id, session, since, wake_at, paused) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (run_id) DO UPDATE SET session = ?2, since = ?3, wake_at = ?4, paused = ?5",
-        params![id, session, now, wake_at, parked.paused],
+        "INSERT INTO parked (run_id, session, since, wake_at, paused, lock_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (run_id) DO UPDATE
+         SET session = ?2, since = ?3, wake_at = ?4, paused = ?5, lock_key = ?6",
+        params![id, session, now, wake_at, parked.paused, parked.lock],
     )?;
     // A session left, not a crash (see `control::left`); its time so far.
     tx.execute(
@@ -132,10 +134,36 @@ pub fn all(store: &Store) -> rusqlite::Result<Vec<String>> {
 
 /// The parked runs something woke by `now` (ms), the longest parked first:
 /// a cancel asked; or, while not paused, a pause it parked in lifted, a
-/// deadline passed, or a decision recorded on a step it waits at.
-pub fn due(store: &Store, now: i64) -> rusqlite::Result<Vec<String>> {
+/// deadline passed, or a decision recorded on a step it waits at; then, of
+/// the runs parked waiting for a `lock` key that no live run holds now,
+/// the longest waiting (so waiters take a key in turn). Each with when it
+/// parked: a run due again with the same time was not woken by the last
+/// try.
+pub fn due(store: &Store, now: i64) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut due = woken(store, now)?;
     let mut q = store.conn.prepare_cached(
-        "SELECT p.run_id FROM parked p JOIN runs r ON r.id = p.run_id
+        "SELECT p.run_id, p.since, p.lock_key FROM parked p JOIN runs r ON r.id = p.run_id
+         WHERE p.lock_key IS NOT NULL AND r.cancel_requested_at IS NULL AND r.paused_at IS NULL
+         ORDER BY p.since, p.run_id",
+    )?;
+    let waiters = q
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut keys = std::collections::HashSet::new();
+    for (id, since, key) in waiters {
+        if keys.insert(key.clone()) && super::locks::holder(store, &key)?.is_none() {
+            due.push((id, since));
+        }
+    }
+    Ok(due)
+}
+
+/// The parked runs [`due`] wakes for what they waited for, lock waits apart.
+fn woken(store: &Store, now: i64) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut q = store.conn.prepare_cached(
+        "SELECT p.run_id, p.since FROM parked p JOIN runs r ON r.id = p.run_id
          WHERE r.cancel_requested_at IS NOT NULL
             OR (r.paused_at IS NULL AND (
                   p.paused
@@ -146,7 +174,7 @@ pub fn due(store: &Store, now: i64) -> rusqlite::Result<Vec<String>> {
                              AND s.status = 'waiting')))
          ORDER BY p.since, p.run_id",
     )?;
-    let rows = q.query_map([now], |r| r.get(0))?;
+    let rows = q.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
 
@@ -158,12 +186,21 @@ pub fn changes(store: &Store) -> rusqlite::Result<i64> {
         .query_row("PRAGMA data_version", [], |r| r.get(0))
 }
 
-/// The earliest deadline of a parked run (ms), if any.
-pub fn next_wake(store: &Store) -> rusqlite::Result<Option<i64>> {
-    store
-        .conn
-        .query_row("SELECT MIN(wake_at) FROM parked", [], |r| r.get(0))
+/// When to look again at the latest (ms), if a parked run has a deadline
+/// or waits for a lock: its earliest deadline, or [`LOCK_LOOK`] after
+/// `now` for a lock (a holder's process may die without a word).
+pub fn next_wake(store: &Store, now: i64) -> rusqlite::Result<Option<i64>> {
+    let look = now + LOCK_LOOK.as_millis() as i64;
+    store.conn.query_row(
+        "SELECT MIN(COALESCE(wake_at, CASE WHEN lock_key IS NOT NULL THEN ?1 END)) FROM parked",
+        [look],
+        |r| r.get(0),
+    )
 }
+
+/// How often the runs parked waiting for a lock are looked at when
+/// nothing in the store changed.
+pub const LOCK_LOOK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Parked run `id` cannot be woken (`why`: its file is gone, a secret has
 /// no value): it is `interrupted`, for a person to resume, and no longer
@@ -173,6 +210,10 @@ pub fn give_up(store: &Store, id: &str, why: &str) -> rusqlite::Result<()> {
         .conn
         .execute("DELETE FROM parked WHERE run_id = ?1", [id])?;
     if n > 0 {
+        // It is no longer running as far as its lock's next taker knows.
+        store
+            .conn
+            .execute("DELETE FROM run_locks WHERE run_id = ?1", [id])?;
         let detail = serde_json::json!({ "why": why }).to_string();
         add_event(
             &store.conn,

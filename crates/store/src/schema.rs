@@ -45,7 +45,7 @@ use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 21;
+pub const VERSION: i64 = 22;
 
 /// The oldest version [`migrate`] brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -76,6 +76,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V18),
         M::up(FROM_V19),
         M::up(FROM_V20),
+        M::up(FROM_V21),
     ])
 }
 
@@ -115,7 +116,8 @@ CREATE TABLE parked (
     session INTEGER NOT NULL,   -- the session that parked it
     since   INTEGER NOT NULL,
     wake_at INTEGER,            -- its earliest deadline (NULL: a person or a cancel wakes it)
-    paused  INTEGER NOT NULL DEFAULT 0  -- parked paused: letting it go on wakes it
+    paused  INTEGER NOT NULL DEFAULT 0,  -- parked paused: letting it go on wakes it
+    lock_key TEXT               -- parked before its first step, waiting for this `lock` key
 ) WITHOUT ROWID;
 CREATE INDEX parked_by_wake ON parked (wake_at);
 CREATE INDEX runs_by_workflow ON runs (workflow, started_at);
@@ -327,6 +329,9 @@ CREATE TABLE step_inputs (
 ) WITHOUT ROWID;
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
 "#;
+
+/// Version 21 to 22: runs parked waiting for a `lock` key (see `park`).
+const FROM_V21: &str = "ALTER TABLE parked ADD COLUMN lock_key TEXT;";
 
 /// Version 20 to 21: runs that only wait, parked with no process (see
 /// `park`).

@@ -122,6 +122,7 @@ impl Runner<'_> {
         Some(Parked {
             wake_at,
             paused: held,
+            lock: None,
         })
     }
 }
