@@ -84,7 +84,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<AlertState> {
 }
 
 /// The recorded state of `workflow`'s rule `alert`, if it was ever decided.
-pub fn get(store: &Store, workflow: &str, alert: &str) -> rusqlite::Result<Option<AlertState>> {
+pub fn get(store: &Store, workflow: &str, alert: &str) -> crate::Result<Option<AlertState>> {
     store
         .conn
         .query_row(
@@ -93,15 +93,17 @@ pub fn get(store: &Store, workflow: &str, alert: &str) -> rusqlite::Result<Optio
             row,
         )
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// Every recorded rule's state (of `workflow`, if given), by workflow and rule.
-pub fn list(store: &Store, workflow: Option<&str>) -> rusqlite::Result<Vec<AlertState>> {
+pub fn list(store: &Store, workflow: Option<&str>) -> crate::Result<Vec<AlertState>> {
     let mut q = store.conn.prepare(&format!(
         "SELECT {COLUMNS} FROM alert_states WHERE ?1 IS NULL OR workflow = ?1 ORDER BY 1, 2"
     ))?;
     let rows = q.query_map([workflow], row)?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 fn put(conn: &rusqlite::Connection, s: &AlertState) -> rusqlite::Result<()> {
@@ -129,7 +131,7 @@ pub fn record_error(
     workflow: &str,
     alert: &str,
     error: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     store.conn.execute(
         "UPDATE alert_states SET last_error = ?3 WHERE workflow = ?1 AND alert = ?2",
         params![workflow, alert, error],
@@ -146,7 +148,7 @@ pub fn decide(
     condition: &Condition,
     cooldown_ms: u64,
     now: i64,
-) -> rusqlite::Result<(Decision, Measure, AlertState)> {
+) -> crate::Result<(Decision, Measure, AlertState)> {
     let conn = &store.conn;
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let done = (|| {
@@ -250,7 +252,7 @@ pub fn measure(
     workflow: &str,
     condition: &Condition,
     now: i64,
-) -> rusqlite::Result<Measure> {
+) -> crate::Result<Measure> {
     let quiet = |value: &str| Measure {
         holds: false,
         value: value.to_owned(),
@@ -384,7 +386,7 @@ pub fn longest_wait(
     store: &Store,
     workflow: &str,
     now: i64,
-) -> rusqlite::Result<Option<(String, i64)>> {
+) -> crate::Result<Option<(String, i64)>> {
     let sql = format!(
         "SELECT r.id, MIN(COALESCE(
                   (SELECT MAX(a.started_at + COALESCE(a.duration_ms, 0)) FROM attempts a
@@ -406,6 +408,7 @@ pub fn longest_wait(
             Ok((r.get::<_, String>(0)?, now - r.get::<_, i64>(1)?))
         })
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// [`now_ms`], for callers that decide at the present.

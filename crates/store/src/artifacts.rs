@@ -68,7 +68,7 @@ pub(crate) fn record(
 }
 
 /// Run `run_id`'s kept files, in the order its steps first ran.
-pub fn list(store: &Store, run_id: &str) -> rusqlite::Result<Vec<StoredArtifact>> {
+pub fn list(store: &Store, run_id: &str) -> crate::Result<Vec<StoredArtifact>> {
     let mut q = store.conn.prepare_cached(
         "SELECT a.graph, a.step, a.name, a.path, a.size, a.sha256
          FROM artifacts a LEFT JOIN steps s
@@ -86,16 +86,13 @@ pub fn list(store: &Store, run_id: &str) -> rusqlite::Result<Vec<StoredArtifact>
             sha256: r.get(5)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// The files main-graph step `step` kept in run `run_id` (one step's, by
 /// the table's key: not the whole run's, read once per step).
-pub fn of_main_step(
-    store: &Store,
-    run_id: &str,
-    step: &str,
-) -> rusqlite::Result<Vec<StoredArtifact>> {
+pub fn of_main_step(store: &Store, run_id: &str, step: &str) -> crate::Result<Vec<StoredArtifact>> {
     let mut q = store.conn.prepare_cached(
         "SELECT name, path, size, sha256 FROM artifacts
          WHERE run_id = ?1 AND graph = 'main' AND rollback_of = '' AND step = ?2
@@ -111,7 +108,8 @@ pub fn of_main_step(
             sha256: r.get(3)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// The stored copy of `a`, a file of run `run_id`.

@@ -63,7 +63,7 @@ fn is_zombie(pid: i32) -> bool {
 }
 
 /// Marks runs whose process is gone as `interrupted`; returns their ids.
-pub fn reap(store: &Store) -> rusqlite::Result<Vec<String>> {
+pub fn reap(store: &Store) -> crate::Result<Vec<String>> {
     let conn = &store.conn;
     let host = super::store_recorder::hostname();
     let now = now_ms();
@@ -111,7 +111,7 @@ pub fn reap(store: &Store) -> rusqlite::Result<Vec<String>> {
 
 /// Marks one run interrupted (if it is still `running`), after folding in
 /// what its journal holds.
-pub fn interrupt(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+pub(crate) fn interrupt(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     super::journal::fold_in(&tx, id)?;
     tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
@@ -159,7 +159,7 @@ pub struct Interrupted {
 /// as they are for the next start to resume, as after `kill -9`: the
 /// sessions they were in are counted, so that they are not taken for
 /// crashes.
-pub fn left(store: &Store, ids: &[String]) -> rusqlite::Result<()> {
+pub fn left(store: &Store, ids: &[String]) -> crate::Result<()> {
     let mut q = store.conn.prepare(
         "UPDATE runs SET left_sessions = left_sessions + 1 WHERE id = ?1 AND status = 'running'",
     )?;
@@ -171,7 +171,7 @@ pub fn left(store: &Store, ids: &[String]) -> rusqlite::Result<()> {
 
 /// The runs that are `interrupted` and were last alive at `since_ms` or
 /// later, oldest start first.
-pub fn interrupted_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<Interrupted>> {
+pub fn interrupted_since(store: &Store, since_ms: i64) -> crate::Result<Vec<Interrupted>> {
     let mut q = store.conn.prepare(
         "SELECT r.id, COALESCE(t.trigger, ?2), COALESCE(r.ended_at, r.heartbeat_at), r.session,
                 r.left_sessions
@@ -188,7 +188,8 @@ pub fn interrupted_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<I
             left: r.get(4)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// Records run `id`'s end from its end slot (if it is still `running`),
@@ -239,10 +240,11 @@ fn finish(conn: &Connection, id: &str, end: &super::journal::End) -> rusqlite::R
 }
 
 /// A run's status, if it exists.
-pub fn run_status(store: &Store, id: &str) -> rusqlite::Result<Option<String>> {
+pub fn run_status(store: &Store, id: &str) -> crate::Result<Option<String>> {
     let conn = &store.conn;
     conn.query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// Resolves what the user typed to a run id: the exact id, a unique prefix,

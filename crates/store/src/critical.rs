@@ -16,12 +16,7 @@ pub struct Shares {
 
 /// The critical paths of `workflow`'s succeeded runs started at `since_ms`
 /// or later, at most the `last` most recent.
-pub fn shares(
-    store: &Store,
-    workflow: &str,
-    last: usize,
-    since_ms: i64,
-) -> rusqlite::Result<Shares> {
+pub fn shares(store: &Store, workflow: &str, last: usize, since_ms: i64) -> crate::Result<Shares> {
     let conn = &store.conn;
     let mut q = conn.prepare(
         "SELECT id FROM runs WHERE workflow = ?1 AND started_at >= ?3 AND status = 'succeeded'

@@ -56,7 +56,10 @@ pub fn decide(
     d: &GateDecision,
 ) -> Result<GateDecision, String> {
     let conn = &store.conn;
-    let s = |e: rusqlite::Error| e.to_string();
+    // (SQLite's errors and the store's, as text.)
+    fn s(e: impl std::fmt::Display) -> String {
+        e.to_string()
+    }
     let status: Option<String> = conn
         .query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
         .optional()
@@ -184,7 +187,7 @@ fn escalation_waits(store: &Store, id: &str, step: &str) -> Result<(), String> {
 
 /// Forgets the decision on `step` of run `id` (an escalated step that
 /// failed again asks anew); it stays in the run's events.
-pub fn reopen(store: &Store, id: &str, step: &str) -> rusqlite::Result<()> {
+pub fn reopen(store: &Store, id: &str, step: &str) -> crate::Result<()> {
     store.conn.execute(
         "DELETE FROM approvals WHERE run_id = ?1 AND step = ?2",
         params![id, step],
@@ -214,7 +217,7 @@ pub fn check_inputs(
 /// after its first steps (off the path to them): a gate may already wait,
 /// so for a decision with inputs to bind (`wait`) a running run's plan is
 /// waited for, a few seconds at most.
-fn recorded_plan(store: &Store, id: &str, status: &str, wait: bool) -> rusqlite::Result<Option<J>> {
+fn recorded_plan(store: &Store, id: &str, status: &str, wait: bool) -> crate::Result<Option<J>> {
     let deadline = std::time::Instant::now() + PLAN_WAIT;
     loop {
         let plan = super::reuse::read_plan(store, id)?;
@@ -253,7 +256,7 @@ fn passed_deadline(
     id: &str,
     step: &str,
     plan: Option<&J>,
-) -> rusqlite::Result<Option<i64>> {
+) -> crate::Result<Option<i64>> {
     let def = plan
         .and_then(|p| p["steps"].as_array())
         .and_then(|xs| xs.iter().find(|s| s["name"] == step && s["kind"] == "gate"))
@@ -331,7 +334,7 @@ impl DecisionLog for StoreDecisions {
 const TIMED_OUT: &str = "timed_out";
 
 /// The decision on a gate, if any (a timeout is none).
-pub fn decision(store: &Store, id: &str, step: &str) -> rusqlite::Result<Option<GateDecision>> {
+pub fn decision(store: &Store, id: &str, step: &str) -> crate::Result<Option<GateDecision>> {
     store
         .conn
         .query_row(
@@ -353,12 +356,13 @@ pub fn decision(store: &Store, id: &str, step: &str) -> rusqlite::Result<Option<
             },
         )
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// Gate `step` of run `id` starts to wait: a timeout recorded for it
 /// before is an earlier session's, and no longer stands in the way of a
 /// decision (a resumed gate waits for a new one).
-pub fn gate_waits(store: &Store, id: &str, step: &str) -> rusqlite::Result<()> {
+pub fn gate_waits(store: &Store, id: &str, step: &str) -> crate::Result<()> {
     store.conn.execute(
         "DELETE FROM approvals WHERE run_id = ?1 AND step = ?2 AND decision = 'timed_out'",
         params![id, step],
@@ -370,7 +374,7 @@ pub fn gate_waits(store: &Store, id: &str, step: &str) -> rusqlite::Result<()> {
 /// decision, unless a decision was recorded first. `Ok(None)`: it timed
 /// out (a later `wfc approve` is refused); `Ok(Some(..))`: the decision
 /// that came first, which stands (as [`decision`] gives it).
-pub fn time_out(store: &Store, id: &str, step: &str) -> rusqlite::Result<Option<GateDecision>> {
+pub fn time_out(store: &Store, id: &str, step: &str) -> crate::Result<Option<GateDecision>> {
     let inserted = store.conn.execute(
         "INSERT INTO approvals (run_id, step, decision, by, at) VALUES (?1, ?2, ?3, '', ?4)
          ON CONFLICT (run_id, step) DO NOTHING",
@@ -422,7 +426,7 @@ impl DecisionRow {
 }
 
 /// The decisions on run `id`'s gates, in the order they were taken.
-pub fn list(store: &Store, id: &str) -> rusqlite::Result<Vec<DecisionRow>> {
+pub fn list(store: &Store, id: &str) -> crate::Result<Vec<DecisionRow>> {
     let mut q = store.conn.prepare_cached(
         "SELECT step, decision, by, at, inputs, comment FROM approvals
          WHERE run_id = ?1 ORDER BY at, step",
@@ -441,5 +445,6 @@ pub fn list(store: &Store, id: &str) -> rusqlite::Result<Vec<DecisionRow>> {
             comment: r.get(5)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }

@@ -89,13 +89,14 @@ pub fn started_before(
     store: &Store,
     before_ms: i64,
     workflow: Option<&str>,
-) -> rusqlite::Result<Vec<String>> {
+) -> crate::Result<Vec<String>> {
     let mut q = store.conn.prepare(
         "SELECT id FROM runs WHERE started_at < ?1 AND (?2 IS NULL OR workflow = ?2)
            AND status <> 'running' ORDER BY started_at, id",
     )?;
     let rows = q.query_map(rusqlite::params![before_ms, workflow], |r| r.get(0))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use rusqlite::{params, OptionalExtension};
 pub const WINDOW: i64 = 24 * 60 * 60 * 1000;
 
 /// Records that the delivery `key` started run `run_id`, now.
-pub fn record(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<()> {
+pub fn record(store: &Store, key: &str, run_id: &str) -> crate::Result<()> {
     store.conn.execute(
         "INSERT OR REPLACE INTO deliveries (key, run_id, at) VALUES (?1, ?2, ?3)",
         params![key, run_id, now_ms()],
@@ -24,7 +24,7 @@ pub fn record(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<()> {
 
 /// The run the delivery `key` started within the last [`WINDOW`], if it is
 /// in the store.
-pub fn run_of(store: &Store, key: &str) -> rusqlite::Result<Option<String>> {
+pub fn run_of(store: &Store, key: &str) -> crate::Result<Option<String>> {
     store
         .conn
         .query_row(
@@ -34,6 +34,7 @@ pub fn run_of(store: &Store, key: &str) -> rusqlite::Result<Option<String>> {
             |r| r.get(0),
         )
         .optional()
+        .map_err(crate::Error::from)
 }
 
 #[cfg(test)]

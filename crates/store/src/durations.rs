@@ -34,7 +34,7 @@ impl Durations {
     }
 
     /// Stores them as run `run_id`'s.
-    pub fn store(&self, tx: &Transaction, run_id: &str) -> rusqlite::Result<()> {
+    pub(crate) fn store(&self, tx: &Transaction, run_id: &str) -> rusqlite::Result<()> {
         tx.prepare_cached("INSERT OR REPLACE INTO durations (run_id, packed) VALUES (?1, ?2)")?
             .execute(params![run_id, self.packed])
             .map(drop)
@@ -43,7 +43,7 @@ impl Durations {
 
 /// Deletes run `run_id`'s row (a resumed session's steps would be missing
 /// from it).
-pub fn forget(tx: &Transaction, run_id: &str) -> rusqlite::Result<()> {
+pub(crate) fn forget(tx: &Transaction, run_id: &str) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM durations WHERE run_id = ?1", [run_id])
         .map(drop)
 }
@@ -53,7 +53,7 @@ pub fn forget(tx: &Transaction, run_id: &str) -> rusqlite::Result<()> {
 /// figures end where the damage starts: they are estimates' inputs, and
 /// reading the `steps` rows after some of them were taken would count
 /// those twice.
-pub fn each(
+pub(crate) fn each(
     stmt: &mut rusqlite::Statement<'_>,
     run_id: &str,
     mut f: impl FnMut(&str, u64),
@@ -73,5 +73,5 @@ pub fn each(
     Ok(true)
 }
 
-/// The statement [`each`] runs.
+/// The statement `each` runs.
 pub const SELECT: &str = "SELECT packed FROM durations WHERE run_id = ?1";

@@ -36,7 +36,7 @@ pub struct Fires {
 }
 
 /// Where schedule `id` stands; `None` for one never seen.
-pub fn done_until(store: &Store, id: &ScheduleId) -> rusqlite::Result<Option<i64>> {
+pub fn done_until(store: &Store, id: &ScheduleId) -> crate::Result<Option<i64>> {
     let conn = &store.conn;
     conn.query_row(
         "SELECT done_until FROM schedule_fires
@@ -45,12 +45,13 @@ pub fn done_until(store: &Store, id: &ScheduleId) -> rusqlite::Result<Option<i64
         |r| r.get(0),
     )
     .optional()
+    .map_err(crate::Error::from)
 }
 
 /// Marks every slot of `id` up to `ms` as done without a run: a schedule
 /// seen for the first time starts there, a slot passed over ends there.
 /// Never moves back.
-pub fn skip_to(store: &Store, id: &ScheduleId, ms: i64) -> rusqlite::Result<()> {
+pub fn skip_to(store: &Store, id: &ScheduleId, ms: i64) -> crate::Result<()> {
     let conn = &store.conn;
     conn.execute(
         "INSERT INTO schedule_fires (file, workflow, schedule, done_until, fired)
@@ -60,12 +61,13 @@ pub fn skip_to(store: &Store, id: &ScheduleId, ms: i64) -> rusqlite::Result<()> 
         params![id.file, id.workflow, id.schedule, ms],
     )
     .map(drop)
+    .map_err(crate::Error::from)
 }
 
 /// Records that slot `slot_ms` of `id` fires: written before its run
 /// starts. Never moves back: an older slot recorded late leaves a newer
 /// one in place.
-pub fn record(store: &Store, id: &ScheduleId, slot_ms: i64) -> rusqlite::Result<()> {
+pub fn record(store: &Store, id: &ScheduleId, slot_ms: i64) -> crate::Result<()> {
     let conn = &store.conn;
     conn.execute(
         "INSERT INTO schedule_fires (file, workflow, schedule, done_until, fired)
@@ -75,10 +77,11 @@ pub fn record(store: &Store, id: &ScheduleId, slot_ms: i64) -> rusqlite::Result<
         params![id.file, id.workflow, id.schedule, slot_ms],
     )
     .map(drop)
+    .map_err(crate::Error::from)
 }
 
 /// Every schedule's row, by file, workflow and pattern.
-pub fn all(store: &Store) -> rusqlite::Result<Vec<Fires>> {
+pub fn all(store: &Store) -> crate::Result<Vec<Fires>> {
     let conn = &store.conn;
     let mut q = conn.prepare(
         "SELECT file, workflow, schedule, done_until, fired FROM schedule_fires
@@ -95,7 +98,8 @@ pub fn all(store: &Store) -> rusqlite::Result<Vec<Fires>> {
             fired: r.get(4)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ impl HistoryEstimator {
         store: &Store,
         workflow: &str,
         only: Option<&FxHashSet<&str>>,
-    ) -> rusqlite::Result<Self> {
+    ) -> crate::Result<Self> {
         let conn = &store.conn;
         let mut runs = conn
             .prepare("SELECT id FROM runs WHERE workflow = ?1 ORDER BY started_at DESC LIMIT ?2")?;
@@ -135,7 +135,7 @@ impl HistoryEstimator {
             if !super::durations::each(&mut packed, id, |name, ms| reading.take(name, ms))? {
                 let mut rows = steps.query([id])?;
                 while let Some(row) = rows.next()? {
-                    let name = row.get_ref(0)?.as_str()?;
+                    let name = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
                     reading.take(name, row.get::<_, i64>(1)?.max(0) as u64);
                 }
             }

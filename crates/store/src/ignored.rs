@@ -24,7 +24,7 @@ pub struct Ignored {
 }
 
 /// Records `firing` (its `at` is now), keeping the newest [`KEPT`] of its workflow.
-pub fn record(store: &Store, firing: &Ignored) -> rusqlite::Result<()> {
+pub fn record(store: &Store, firing: &Ignored) -> crate::Result<()> {
     store.conn.execute(
         "INSERT INTO ignored_firings (at, file, workflow, trigger, reason, delivery)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -46,7 +46,7 @@ pub fn record(store: &Store, firing: &Ignored) -> rusqlite::Result<()> {
 }
 
 /// The newest `limit` firings of `workflow` that started nothing, newest first.
-pub fn of_workflow(store: &Store, workflow: &str, limit: i64) -> rusqlite::Result<Vec<Ignored>> {
+pub fn of_workflow(store: &Store, workflow: &str, limit: i64) -> crate::Result<Vec<Ignored>> {
     let mut q = store.conn.prepare(
         "SELECT at, file, workflow, trigger, reason, delivery FROM ignored_firings
          WHERE workflow = ?1 ORDER BY at DESC, rowid DESC LIMIT ?2",
@@ -61,7 +61,8 @@ pub fn of_workflow(store: &Store, workflow: &str, limit: i64) -> rusqlite::Resul
             delivery: r.get(5)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 #[cfg(test)]

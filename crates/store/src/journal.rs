@@ -14,8 +14,8 @@
 //! durability point, as the commit was: the frame is in the OS page cache
 //! before the scheduler acts, so it survives wfc being killed.
 //!
-//! [`fold`] applies the turns the database does not have yet, record by
-//! record ([`Record::apply`]), in one transaction that also stores the
+//! `fold` applies the turns the database does not have yet, record by
+//! record (`Record::apply`), in one transaction that also stores the
 //! number of the last turn applied and the bytes read (table `journal`):
 //! each turn is applied exactly once, whoever folds, however often. Many
 //! turns to a transaction is what makes this cheap: a page touched by a
@@ -24,7 +24,7 @@
 //! - at the start of every store command (`wfc status` sees the present),
 //! - at the run's end, in the transaction that records the end, after which
 //!   the file is deleted;
-//! - after a crash, when [`super::control::interrupt`] marks the run
+//! - after a crash, when `control::interrupt` marks the run
 //!   interrupted: a torn last frame (wfc killed mid-write) is a turn that
 //!   never happened, since the scheduler had not acted on it.
 
@@ -37,13 +37,13 @@ use std::path::{Path, PathBuf};
 
 /// The journal file of run `run_id`, beside the database `conn` has open
 /// (`None` for an in-memory database).
-pub fn path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
+pub(crate) fn path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
     let db = Path::new(conn.path().filter(|p| !p.is_empty())?);
     Some(db.with_file_name("journal").join(format!("{run_id}.wfj")))
 }
 
 /// The end slot of run `run_id` (see [`End`]), beside its journal.
-pub fn end_path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
+pub(crate) fn end_path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
     Some(path(conn, run_id)?.with_extension("end"))
 }
 
@@ -98,7 +98,7 @@ impl End {
     }
 
     /// Reads run `run_id`'s end slot, if one was written.
-    pub fn read(conn: &Connection, run_id: &str) -> Option<End> {
+    pub(crate) fn read(conn: &Connection, run_id: &str) -> Option<End> {
         let bytes = std::fs::read(end_path(conn, run_id)?).ok()?;
         let json = &bytes[..bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len())];
         serde_json::from_slice(json).ok()
@@ -181,7 +181,7 @@ impl Journal {
 /// Reading starts where the last fold stopped (`journal.bytes`) and stops
 /// before the first frame that is not whole ([`wire::frame`]): it is being
 /// written, or was torn by a crash.
-pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
+pub(crate) fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
     let Some(path) = path(tx, run_id) else {
         return Ok(0);
     };
@@ -246,7 +246,7 @@ pub fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
 
 /// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding
 /// the same run take turns, and the second finds nothing left to apply.
-pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
+pub(crate) fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let n = fold_in(&tx, run_id)?;
     tx.commit()?;
@@ -255,7 +255,7 @@ pub fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
 
 /// Deletes run `run_id`'s journal and end slot (once everything in them is
 /// in the store).
-pub fn remove(conn: &Connection, run_id: &str) {
+pub(crate) fn remove(conn: &Connection, run_id: &str) {
     if let Some(p) = path(conn, run_id) {
         let _ = std::fs::remove_file(p.with_extension("end"));
         let _ = std::fs::remove_file(p);

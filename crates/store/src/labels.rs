@@ -12,7 +12,7 @@ pub fn record(
     id: &str,
     version: Option<&str>,
     tags: &[String],
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     if version.is_none() && tags.is_empty() {
         return Ok(());
     }
@@ -25,7 +25,7 @@ pub fn record(
 }
 
 /// Run `id`'s version and tags.
-pub fn of(store: &Store, id: &str) -> rusqlite::Result<(Option<String>, Vec<String>)> {
+pub fn of(store: &Store, id: &str) -> crate::Result<(Option<String>, Vec<String>)> {
     let row: Option<(Option<String>, String)> = store
         .conn
         .query_row(

@@ -59,6 +59,7 @@ pub mod decisions;
 pub mod delete;
 pub mod deliveries;
 pub mod durations;
+pub mod error;
 pub mod fires;
 pub mod history_estimator;
 pub mod ignored;
@@ -95,8 +96,8 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// What a store function fails with (SQLite's error says what failed).
-pub use rusqlite::Error;
+/// What a store function fails with ([`error`]).
+pub use error::Error;
 /// What a store function returns.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -332,7 +333,7 @@ fn read_only(path: &Path) -> std::result::Result<Connection, OpenError> {
     .map_err(failed)
 }
 
-fn connect_with(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+fn connect_with(path: &Path, flags: OpenFlags) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_handler(Some(wait_for_lock))?;
     if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {

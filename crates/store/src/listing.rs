@@ -110,7 +110,7 @@ pub fn shown_status(r: &str) -> String {
 
 /// The steps of run `id` that hold it for a person (as [`shown_status`]
 /// tells a `waiting` run), each with what it waits for, in plan order.
-pub fn held(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, String)>> {
+pub fn held(store: &Store, id: &str) -> crate::Result<Vec<(String, String)>> {
     let mut q = store.conn.prepare_cached(&format!(
         "SELECT s.name, COALESCE(s.detail, '') FROM steps s
           WHERE s.run_id = ?1 AND s.graph = 'main' AND s.status = 'waiting'
@@ -122,20 +122,24 @@ pub fn held(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, String)>> 
           ORDER BY s.seq, s.name"
     ))?;
     let rows = q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// The status run `id`, stored as `status`, is shown with: `waiting` for
 /// a `running` one held by a person, as [`shown_status`] lists it.
-pub fn shown(store: &Store, id: &str, status: &str) -> rusqlite::Result<String> {
+pub fn shown(store: &Store, id: &str, status: &str) -> crate::Result<String> {
     if status != "running" {
         return Ok(status.to_owned());
     }
-    store.conn.query_row(
-        &format!("SELECT {} FROM runs r WHERE r.id = ?1", shown_status("r")),
-        [id],
-        |r| r.get(0),
-    )
+    store
+        .conn
+        .query_row(
+            &format!("SELECT {} FROM runs r WHERE r.id = ?1", shown_status("r")),
+            [id],
+            |r| r.get(0),
+        )
+        .map_err(crate::Error::from)
 }
 
 /// Records that `trigger` started run `id`, from `origin` (the client an
@@ -147,7 +151,7 @@ pub fn record_trigger(
     trigger: &str,
     origin: Option<&str>,
     by: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     let conn = &store.conn;
     conn.execute(
         "INSERT OR REPLACE INTO run_triggers (run_id, trigger, origin, started_by)
@@ -172,12 +176,12 @@ pub struct Start {
 }
 
 /// What started run `id`.
-pub fn trigger(store: &Store, id: &str) -> rusqlite::Result<String> {
+pub fn trigger(store: &Store, id: &str) -> crate::Result<String> {
     Ok(started_by(store, id)?.trigger)
 }
 
 /// What started run `id`, from where and by whom.
-pub fn started_by(store: &Store, id: &str) -> rusqlite::Result<Start> {
+pub fn started_by(store: &Store, id: &str) -> crate::Result<Start> {
     let conn = &store.conn;
     let row = rusqlite::OptionalExtension::optional(conn.query_row(
         "SELECT trigger, origin, started_by FROM run_triggers WHERE run_id = ?1",
@@ -198,7 +202,7 @@ pub fn started_by(store: &Store, id: &str) -> rusqlite::Result<Start> {
 }
 
 /// The runs `filter` picks, newest first, at most `filter.limit`.
-pub fn list(store: &Store, filter: &Filter) -> rusqlite::Result<Page> {
+pub fn list(store: &Store, filter: &Filter) -> crate::Result<Page> {
     let conn = &store.conn;
     let columns: Vec<String> = RUN_COLUMNS
         .split(',')

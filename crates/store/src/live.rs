@@ -38,7 +38,7 @@ pub struct LiveStep {
 
 /// The runs going on (newest first, at most `runs`), each with at most
 /// `steps` of its running and waiting steps.
-pub fn going(store: &Store, runs: usize, steps: usize) -> rusqlite::Result<Vec<LiveRun>> {
+pub fn going(store: &Store, runs: usize, steps: usize) -> crate::Result<Vec<LiveRun>> {
     let conn = &store.conn;
     let columns: Vec<String> = RUN_COLUMNS
         .split(',')
@@ -104,14 +104,15 @@ pub fn going(store: &Store, runs: usize, steps: usize) -> rusqlite::Result<Vec<L
 }
 
 /// The runs that ended last, newest end first, at most `n`.
-pub fn ended(store: &Store, n: usize) -> rusqlite::Result<Vec<RunRow>> {
+pub fn ended(store: &Store, n: usize) -> crate::Result<Vec<RunRow>> {
     let sql = format!(
         "SELECT {RUN_COLUMNS} FROM runs WHERE ended_at IS NOT NULL
           ORDER BY ended_at DESC, id DESC LIMIT ?1"
     );
     let mut q = store.conn.prepare(&sql)?;
     let rows = q.query_map([n as i64], run_row)?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 #[cfg(test)]

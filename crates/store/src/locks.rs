@@ -34,7 +34,7 @@ pub struct Holder {
 
 /// Takes `key` for run `run_id` of this process if it is free (or held by
 /// a dead process, or by `run_id` already): `Ok(None)`; else its holder.
-pub fn try_take(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<Option<Holder>> {
+pub fn try_take(store: &Store, key: &str, run_id: &str) -> crate::Result<Option<Holder>> {
     let conn = &store.conn;
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let held = held_by(&tx, key)?;
@@ -54,17 +54,18 @@ pub fn try_take(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<Opti
 }
 
 /// Gives `key` back, if `run_id` holds it.
-pub fn release(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<()> {
+pub fn release(store: &Store, key: &str, run_id: &str) -> crate::Result<()> {
     let conn = &store.conn;
     conn.execute(
         "DELETE FROM run_locks WHERE key = ?1 AND run_id = ?2",
         [key, run_id],
     )
     .map(drop)
+    .map_err(crate::Error::from)
 }
 
 /// The holder of `key`, if a live one holds it.
-pub fn holder(store: &Store, key: &str) -> rusqlite::Result<Option<Holder>> {
+pub fn holder(store: &Store, key: &str) -> crate::Result<Option<Holder>> {
     let conn = &store.conn;
     let row = held_by(conn, key)?;
     match row {
@@ -75,7 +76,7 @@ pub fn holder(store: &Store, key: &str) -> rusqlite::Result<Option<Holder>> {
 
 /// Whether run `run_id` holds `key` (alive or not: a parked holder woken
 /// again holds it from its earlier session).
-pub fn holds(store: &Store, key: &str, run_id: &str) -> rusqlite::Result<bool> {
+pub fn holds(store: &Store, key: &str, run_id: &str) -> crate::Result<bool> {
     Ok(held_by(&store.conn, key)?.is_some_and(|(h, _)| h.run_id == run_id))
 }
 
@@ -136,7 +137,7 @@ pub fn record_waiting(
     run_id: &str,
     key: &str,
     holder: &Holder,
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     let conn = &store.conn;
     let detail = serde_json::json!({ "key": key, "held_by": holder.run_id });
     super::record::add_event(
@@ -147,10 +148,11 @@ pub fn record_waiting(
         None,
         Some(&detail.to_string()),
     )
+    .map_err(crate::Error::from)
 }
 
 /// Records that run `run_id`, which waited, took `key` (`lock_taken`).
-pub fn record_taken(store: &Store, run_id: &str, key: &str) -> rusqlite::Result<()> {
+pub fn record_taken(store: &Store, run_id: &str, key: &str) -> crate::Result<()> {
     let conn = &store.conn;
     let detail = serde_json::json!({ "key": key });
     super::record::add_event(
@@ -161,12 +163,13 @@ pub fn record_taken(store: &Store, run_id: &str, key: &str) -> rusqlite::Result<
         None,
         Some(&detail.to_string()),
     )
+    .map_err(crate::Error::from)
 }
 
 /// What run `id` waits for, if its latest word in this session is a
 /// `waiting_for_lock` (`{"key", "held_by"}`). Only meaningful for a run
 /// that is `running`: a killed one's last word may be a wait.
-pub fn waiting(store: &Store, id: &str) -> rusqlite::Result<Option<serde_json::Value>> {
+pub fn waiting(store: &Store, id: &str) -> crate::Result<Option<serde_json::Value>> {
     let conn = &store.conn;
     let last: Option<(String, Option<String>)> = conn
         .query_row(

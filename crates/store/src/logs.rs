@@ -452,7 +452,7 @@ pub fn step_logs(
     store: &crate::Store,
     id: &str,
     step: Option<&str>,
-) -> rusqlite::Result<Vec<StepLog>> {
+) -> crate::Result<Vec<StepLog>> {
     let mut q = store.conn.prepare(
         "SELECT name, graph, log_path FROM steps WHERE run_id = ?1 AND log_path IS NOT NULL
            AND (?2 IS NULL OR name = ?2) ORDER BY started_at, seq",
@@ -465,7 +465,8 @@ pub fn step_logs(
             path: store.dir().join(path),
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 #[cfg(test)]

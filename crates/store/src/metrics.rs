@@ -42,7 +42,7 @@ pub struct StepTimes {
 /// Reads the figures; step durations of runs started at or after
 /// `since_ms`, counted by the bounds `bounds_ms` (ascending) in SQL: a
 /// scrape holds a row per workflow and step, never one per step run.
-pub fn figures(store: &Store, since_ms: i64, bounds_ms: &[i64]) -> rusqlite::Result<Figures> {
+pub fn figures(store: &Store, since_ms: i64, bounds_ms: &[i64]) -> crate::Result<Figures> {
     let conn = &store.conn;
     let triples = |sql: &str| -> rusqlite::Result<_> {
         let mut q = conn.prepare(sql)?;

@@ -83,7 +83,7 @@ pub(crate) fn unpark_in(tx: &Transaction, id: &str) -> rusqlite::Result<bool> {
 /// Whether running run `id` does nothing but wait now: no step of it works
 /// (a `sleep` only waits), and one waits or the run is paused. What a
 /// terminal asks about before it would leave the run.
-pub fn only_waits(store: &Store, id: &str) -> rusqlite::Result<bool> {
+pub fn only_waits(store: &Store, id: &str) -> crate::Result<bool> {
     store
         .conn
         .query_row(
@@ -99,10 +99,11 @@ pub fn only_waits(store: &Store, id: &str) -> rusqlite::Result<bool> {
         )
         .optional()
         .map(|w| w.unwrap_or(false))
+        .map_err(crate::Error::from)
 }
 
 /// Whether a cancel of run `id` is asked and not yet taken.
-pub fn cancel_asked(store: &Store, id: &str) -> rusqlite::Result<bool> {
+pub fn cancel_asked(store: &Store, id: &str) -> crate::Result<bool> {
     store
         .conn
         .query_row(
@@ -112,24 +113,27 @@ pub fn cancel_asked(store: &Store, id: &str) -> rusqlite::Result<bool> {
         )
         .optional()
         .map(|c| c.unwrap_or(false))
+        .map_err(crate::Error::from)
 }
 
 /// Whether run `id` is parked.
-pub fn is_parked(store: &Store, id: &str) -> rusqlite::Result<bool> {
+pub fn is_parked(store: &Store, id: &str) -> crate::Result<bool> {
     store
         .conn
         .query_row("SELECT 1 FROM parked WHERE run_id = ?1", [id], |_| Ok(()))
         .optional()
         .map(|r| r.is_some())
+        .map_err(crate::Error::from)
 }
 
 /// Every parked run, the longest parked first.
-pub fn all(store: &Store) -> rusqlite::Result<Vec<String>> {
+pub fn all(store: &Store) -> crate::Result<Vec<String>> {
     let mut q = store
         .conn
         .prepare_cached("SELECT run_id FROM parked ORDER BY since, run_id")?;
     let rows = q.query_map([], |r| r.get(0))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// The parked runs something woke by `now` (ms), the longest parked first:
@@ -139,7 +143,7 @@ pub fn all(store: &Store) -> rusqlite::Result<Vec<String>> {
 /// the longest waiting (so waiters take a key in turn). Each with when it
 /// parked: a run due again with the same time was not woken by the last
 /// try.
-pub fn due(store: &Store, now: i64) -> rusqlite::Result<Vec<(String, i64)>> {
+pub fn due(store: &Store, now: i64) -> crate::Result<Vec<(String, i64)>> {
     let mut due = woken(store, now)?;
     let mut q = store.conn.prepare_cached(
         "SELECT p.run_id, p.since, p.lock_key FROM parked p JOIN runs r ON r.id = p.run_id
@@ -180,22 +184,26 @@ fn woken(store: &Store, now: i64) -> rusqlite::Result<Vec<(String, i64)>> {
 
 /// A number that changes whenever another connection committed to the
 /// store (`PRAGMA data_version`): what the waker reads before it looks.
-pub fn changes(store: &Store) -> rusqlite::Result<i64> {
+pub fn changes(store: &Store) -> crate::Result<i64> {
     store
         .conn
         .query_row("PRAGMA data_version", [], |r| r.get(0))
+        .map_err(crate::Error::from)
 }
 
 /// When to look again at the latest (ms), if a parked run has a deadline
 /// or waits for a lock: its earliest deadline, or [`LOCK_LOOK`] after
 /// `now` for a lock (a holder's process may die without a word).
-pub fn next_wake(store: &Store, now: i64) -> rusqlite::Result<Option<i64>> {
+pub fn next_wake(store: &Store, now: i64) -> crate::Result<Option<i64>> {
     let look = now + LOCK_LOOK.as_millis() as i64;
-    store.conn.query_row(
-        "SELECT MIN(COALESCE(wake_at, CASE WHEN lock_key IS NOT NULL THEN ?1 END)) FROM parked",
-        [look],
-        |r| r.get(0),
-    )
+    store
+        .conn
+        .query_row(
+            "SELECT MIN(COALESCE(wake_at, CASE WHEN lock_key IS NOT NULL THEN ?1 END)) FROM parked",
+            [look],
+            |r| r.get(0),
+        )
+        .map_err(crate::Error::from)
 }
 
 /// How often the runs parked waiting for a lock are looked at when
@@ -205,7 +213,7 @@ pub const LOCK_LOOK: std::time::Duration = std::time::Duration::from_secs(1);
 /// Parked run `id` cannot be woken (`why`: its file is gone, a secret has
 /// no value): it is `interrupted`, for a person to resume, and no longer
 /// parked.
-pub fn give_up(store: &Store, id: &str, why: &str) -> rusqlite::Result<()> {
+pub fn give_up(store: &Store, id: &str, why: &str) -> crate::Result<()> {
     let n = store
         .conn
         .execute("DELETE FROM parked WHERE run_id = ?1", [id])?;

@@ -32,8 +32,8 @@ pub struct Paused {
 }
 
 /// Run `id`'s pause, if it is paused.
-pub fn paused(store: &Store, id: &str) -> rusqlite::Result<Option<Paused>> {
-    paused_on(&store.conn, id)
+pub fn paused(store: &Store, id: &str) -> crate::Result<Option<Paused>> {
+    paused_on(&store.conn, id).map_err(crate::Error::from)
 }
 
 pub(crate) fn paused_on(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Paused>> {
@@ -54,7 +54,10 @@ pub(crate) fn paused_on(conn: &rusqlite::Connection, id: &str) -> rusqlite::Resu
 /// is not running, or is paused already (the message says by whom).
 pub fn pause(store: &Store, id: &str, by: &str) -> Result<(), String> {
     let conn = &store.conn;
-    let s = |e: rusqlite::Error| e.to_string();
+    // (SQLite's errors and the store's, as text.)
+    fn s(e: impl std::fmt::Display) -> String {
+        e.to_string()
+    }
     let at = now_ms();
     let n = conn
         .execute(
@@ -91,7 +94,10 @@ pub fn when(ms: i64) -> String {
 /// Lets paused run `id` go on; `Ok(false)` when it was not paused.
 pub fn unpause(store: &Store, id: &str, by: &str) -> Result<bool, String> {
     let conn = &store.conn;
-    let s = |e: rusqlite::Error| e.to_string();
+    // (SQLite's errors and the store's, as text.)
+    fn s(e: impl std::fmt::Display) -> String {
+        e.to_string()
+    }
     let n = conn
         .execute(
             "UPDATE runs SET paused_at = NULL, paused_by = NULL, pause_taken_at = NULL
@@ -110,7 +116,7 @@ pub fn unpause(store: &Store, id: &str, by: &str) -> Result<bool, String> {
 /// Whether the process running run `id` took its pause (it looks every
 /// [`super::control::POLL`]); also true once the run is no longer running,
 /// since then nothing more starts anyway, or while it is parked.
-pub fn taken(store: &Store, id: &str) -> rusqlite::Result<bool> {
+pub fn taken(store: &Store, id: &str) -> crate::Result<bool> {
     store
         .conn
         .query_row(
@@ -124,6 +130,7 @@ pub fn taken(store: &Store, id: &str) -> rusqlite::Result<bool> {
         )
         .optional()
         .map(|t| t.unwrap_or(true))
+        .map_err(crate::Error::from)
 }
 
 /// The kinds of trigger that can be paused; `*` is every kind.
@@ -146,7 +153,7 @@ pub fn pause_triggers(
     workflow: &str,
     kind: Option<&str>,
     by: &str,
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     store.conn.execute(
         "INSERT INTO paused_triggers (workflow, kind, by, at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (workflow, kind) DO NOTHING",
@@ -157,21 +164,17 @@ pub fn pause_triggers(
 
 /// Resumes `workflow`'s triggers of `kind` (`None`: every pause of the
 /// workflow, of any kind); how many pauses were lifted.
-pub fn resume_triggers(
-    store: &Store,
-    workflow: &str,
-    kind: Option<&str>,
-) -> rusqlite::Result<usize> {
-    match kind {
+pub fn resume_triggers(store: &Store, workflow: &str, kind: Option<&str>) -> crate::Result<usize> {
+    Ok(match kind {
         Some(k) => store.conn.execute(
             "DELETE FROM paused_triggers WHERE workflow = ?1 AND kind = ?2",
             params![workflow, k],
-        ),
+        )?,
         None => store.conn.execute(
             "DELETE FROM paused_triggers WHERE workflow = ?1",
             [workflow],
-        ),
-    }
+        )?,
+    })
 }
 
 /// Whether `workflow`'s trigger of `kind` is paused: its own pause or the
@@ -180,7 +183,7 @@ pub fn trigger_paused(
     store: &Store,
     workflow: &str,
     kind: &str,
-) -> rusqlite::Result<Option<PausedTrigger>> {
+) -> crate::Result<Option<PausedTrigger>> {
     store
         .conn
         .prepare_cached(
@@ -189,15 +192,17 @@ pub fn trigger_paused(
         )?
         .query_row(params![workflow, kind], row)
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// Every paused trigger, by workflow and kind.
-pub fn paused_triggers(store: &Store) -> rusqlite::Result<Vec<PausedTrigger>> {
+pub fn paused_triggers(store: &Store) -> crate::Result<Vec<PausedTrigger>> {
     let mut q = store
         .conn
         .prepare("SELECT workflow, kind, by, at FROM paused_triggers ORDER BY workflow, kind")?;
     let rows = q.query_map([], row)?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PausedTrigger> {

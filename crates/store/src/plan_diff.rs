@@ -205,7 +205,7 @@ fn text_lines(a: &str, b: &str) -> Vec<(char, String)> {
 }
 
 /// The newest run of workflow `workflow` (what `--diff` compares with).
-pub fn last_of(store: &crate::Store, workflow: &str) -> rusqlite::Result<Option<String>> {
+pub fn last_of(store: &crate::Store, workflow: &str) -> crate::Result<Option<String>> {
     use rusqlite::OptionalExtension;
     store
         .conn
@@ -215,10 +215,11 @@ pub fn last_of(store: &crate::Store, workflow: &str) -> rusqlite::Result<Option<
             |r| r.get(0),
         )
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// The run of the same workflow started just before run `id`.
-pub fn previous_of(store: &crate::Store, id: &str) -> rusqlite::Result<Option<String>> {
+pub fn previous_of(store: &crate::Store, id: &str) -> crate::Result<Option<String>> {
     use rusqlite::OptionalExtension;
     store
         .conn
@@ -230,10 +231,11 @@ pub fn previous_of(store: &crate::Store, id: &str) -> rusqlite::Result<Option<St
             |r| r.get(0),
         )
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// Run `from`'s plan against run `to`'s (`None`: either has no recorded plan).
-pub fn between(store: &crate::Store, from: &str, to: &str) -> rusqlite::Result<Option<PlanDelta>> {
+pub fn between(store: &crate::Store, from: &str, to: &str) -> crate::Result<Option<PlanDelta>> {
     let (a, b) = (
         crate::reuse::recorded(store, from)?,
         crate::reuse::recorded(store, to)?,

@@ -54,7 +54,7 @@ struct Reading {
 
 /// The prior attempts of each main-graph step of run `id` that was cut
 /// short, by instance name.
-pub fn prior_attempts(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, PriorAttempts)>> {
+pub fn prior_attempts(store: &Store, id: &str) -> crate::Result<Vec<(String, PriorAttempts)>> {
     let mut q = store.conn.prepare(
         "SELECT step, session, number, status, started_at, duration_ms, error FROM attempts
          WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''

@@ -98,11 +98,7 @@ pub(crate) fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
 }
 
 /// Runs, newest first, of one workflow or all; at most `limit`.
-pub fn history(
-    store: &Store,
-    workflow: Option<&str>,
-    limit: usize,
-) -> rusqlite::Result<Vec<RunRow>> {
+pub fn history(store: &Store, workflow: Option<&str>, limit: usize) -> crate::Result<Vec<RunRow>> {
     let conn = &store.conn;
     let sql = format!(
         "SELECT {RUN_COLUMNS} FROM runs WHERE (?1 IS NULL OR workflow = ?1)
@@ -110,11 +106,12 @@ pub fn history(
     );
     let mut q = conn.prepare(&sql)?;
     let rows = q.query_map(params![workflow, limit as i64], run_row)?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// One run.
-pub fn run(store: &Store, id: &str) -> rusqlite::Result<Option<RunRow>> {
+pub fn run(store: &Store, id: &str) -> crate::Result<Option<RunRow>> {
     let conn = &store.conn;
     conn.query_row(
         &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
@@ -122,6 +119,7 @@ pub fn run(store: &Store, id: &str) -> rusqlite::Result<Option<RunRow>> {
         run_row,
     )
     .optional()
+    .map_err(crate::Error::from)
 }
 
 /// One attempt of a step.
@@ -217,7 +215,7 @@ pub struct RunDetail {
 }
 
 /// Run `id` in detail.
-pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
+pub fn detail(store: &Store, id: &str) -> crate::Result<Option<RunDetail>> {
     let conn = &store.conn;
     let Some(run) = run(store, id)? else {
         return Ok(None);
@@ -285,14 +283,14 @@ pub fn detail(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
 
 /// Run `id` without its steps (an empty `step_list`): what
 /// [`pages`] answers beside a page of them.
-pub fn head(store: &Store, id: &str) -> rusqlite::Result<Option<RunDetail>> {
+pub fn head(store: &Store, id: &str) -> crate::Result<Option<RunDetail>> {
     match run(store, id)? {
         Some(run) => head_of(store, run),
         None => Ok(None),
     }
 }
 
-fn head_of(store: &Store, run: RunRow) -> rusqlite::Result<Option<RunDetail>> {
+fn head_of(store: &Store, run: RunRow) -> crate::Result<Option<RunDetail>> {
     let id = run.id.clone();
     let id = id.as_str();
     let outputs = outputs(store, id)?;
@@ -416,7 +414,7 @@ pub(crate) fn pending(name: String, kind: String) -> StepRow {
 /// The workflow outputs of run `id`: the latest `outputs` event's, if its
 /// latest session recorded any (a session that failed records none, and
 /// then shows none).
-pub fn outputs(store: &Store, id: &str) -> rusqlite::Result<Option<J>> {
+pub fn outputs(store: &Store, id: &str) -> crate::Result<Option<J>> {
     let conn = &store.conn;
     let last: Option<(String, Option<String>)> = conn
         .query_row(
@@ -446,7 +444,7 @@ pub struct Event {
 }
 
 /// A run's events, oldest first.
-pub fn events(store: &Store, id: &str) -> rusqlite::Result<Vec<Event>> {
+pub fn events(store: &Store, id: &str) -> crate::Result<Vec<Event>> {
     let conn = &store.conn;
     let mut q =
         conn.prepare("SELECT at, kind, step, detail FROM events WHERE run_id = ?1 ORDER BY seq")?;
@@ -461,7 +459,8 @@ pub fn events(store: &Store, id: &str) -> rusqlite::Result<Vec<Event>> {
                 .unwrap_or(J::Null),
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// The statuses of run `id`'s main-graph steps (not their compensations),
@@ -469,18 +468,19 @@ pub fn events(store: &Store, id: &str) -> rusqlite::Result<Vec<Event>> {
 pub fn main_statuses(
     store: &Store,
     id: &str,
-) -> rusqlite::Result<std::collections::HashMap<String, String>> {
+) -> crate::Result<std::collections::HashMap<String, String>> {
     let mut q = store.conn.prepare(
         "SELECT name, status FROM steps WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''",
     )?;
     let rows = q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// The outputs of run `id`'s step `step` (of the main graph first, as
 /// [`detail`] lists them), without reading the rest of the run: `None`
 /// when no step of that name started.
-pub fn step_outputs(store: &Store, id: &str, step: &str) -> rusqlite::Result<Option<J>> {
+pub fn step_outputs(store: &Store, id: &str, step: &str) -> crate::Result<Option<J>> {
     let text: Option<Option<String>> = store
         .conn
         .query_row(
@@ -497,10 +497,13 @@ pub fn step_outputs(store: &Store, id: &str, step: &str) -> rusqlite::Result<Opt
 }
 
 /// Whether run `id` has a step named `step` that started (in any graph).
-pub fn has_step(store: &Store, id: &str, step: &str) -> rusqlite::Result<bool> {
-    store.conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2)",
-        params![id, step],
-        |r| r.get(0),
-    )
+pub fn has_step(store: &Store, id: &str, step: &str) -> crate::Result<bool> {
+    store
+        .conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2)",
+            params![id, step],
+            |r| r.get(0),
+        )
+        .map_err(crate::Error::from)
 }

@@ -182,7 +182,12 @@ impl Record<'_> {
 
     /// Applies the record to run `run_id` (in its session `session`): its
     /// rows, then its event.
-    pub fn apply(&self, tx: &Transaction, run_id: &str, session: i64) -> rusqlite::Result<()> {
+    pub(crate) fn apply(
+        &self,
+        tx: &Transaction,
+        run_id: &str,
+        session: i64,
+    ) -> rusqlite::Result<()> {
         self.rows(tx, run_id, session)?;
         let (kind, step, detail) = self.event();
         add_event(tx, run_id, self.at(), kind, step, Some(&detail.to_string()))
@@ -383,7 +388,7 @@ fn attempt_ended(
 
 /// Appends an event to run `run_id`'s log (`detail`: JSON text), numbered
 /// after the run's last.
-pub fn add_event(
+pub(crate) fn add_event(
     conn: &Connection,
     run_id: &str,
     at: i64,

@@ -94,7 +94,7 @@ pub fn check_plan(
     wf: &Workflow,
     file: &str,
     file_hash: &str,
-) -> Result<Result<Resumption, Refusal>, rusqlite::Error> {
+) -> Result<Result<Resumption, Refusal>, crate::Error> {
     if plan.workflow != rec.workflow {
         return Ok(Err(Refusal(format!(
             "{file} now holds workflow `{}`, not `{}` (run {id})",

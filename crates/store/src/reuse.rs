@@ -128,7 +128,7 @@ pub const TAKE_WORKFLOW_ENV: [&str; 4] = ["shell", "docker", "python", "node"];
 
 /// Run `id`'s recorded fingerprints (`None`: no such run, no plan recorded,
 /// or unreadable).
-pub fn read_plan(store: &Store, id: &str) -> rusqlite::Result<Option<J>> {
+pub fn read_plan(store: &Store, id: &str) -> crate::Result<Option<J>> {
     let conn = &store.conn;
     use rusqlite::OptionalExtension;
     let v: Option<rusqlite::types::Value> = conn
@@ -360,7 +360,7 @@ const COMPENSATED: &str = "EXISTS (SELECT 1 FROM steps r
 /// what a resume restores. Not a step whose compensation ran since it last
 /// did (even in part): what it did was undone, and restoring it would
 /// succeed on work that no longer exists. Those run again.
-pub fn succeeded(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, J)>> {
+pub fn succeeded(store: &Store, id: &str) -> crate::Result<Vec<(String, J)>> {
     let conn = &store.conn;
     let mut q = conn.prepare(&format!(
         "SELECT name, outputs FROM steps s
@@ -376,12 +376,13 @@ pub fn succeeded(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, J)>> 
                 .unwrap_or(J::Null),
         ))
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// The main-graph steps of run `id` that succeeded and whose compensation
 /// ran since: a resume runs them again.
-pub fn compensated(store: &Store, id: &str) -> rusqlite::Result<Vec<String>> {
+pub fn compensated(store: &Store, id: &str) -> crate::Result<Vec<String>> {
     let conn = &store.conn;
     let mut q = conn.prepare(&format!(
         "SELECT name FROM steps s
@@ -389,7 +390,8 @@ pub fn compensated(store: &Store, id: &str) -> rusqlite::Result<Vec<String>> {
          ORDER BY seq"
     ))?;
     let rows = q.query_map(params![id], |r| r.get(0))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// What a resume needs from the record of run `id`.
@@ -409,7 +411,7 @@ pub struct Recorded {
 }
 
 /// Reads run `id`'s record.
-pub fn recorded(store: &Store, id: &str) -> rusqlite::Result<Recorded> {
+pub fn recorded(store: &Store, id: &str) -> crate::Result<Recorded> {
     let conn = &store.conn;
     conn.query_row(
         "SELECT workflow, file, file_hash, status, params, jobs,
@@ -431,11 +433,12 @@ pub fn recorded(store: &Store, id: &str) -> rusqlite::Result<Recorded> {
             })
         },
     )
+    .map_err(crate::Error::from)
 }
 
 /// Forgets rejections and timeouts of gates that will run again (a resumed
 /// gate waits for a new decision); approvals stay.
-pub fn clear_rejections(store: &Store, id: &str) -> rusqlite::Result<()> {
+pub fn clear_rejections(store: &Store, id: &str) -> crate::Result<()> {
     let conn = &store.conn;
     conn.execute(
         "DELETE FROM approvals WHERE run_id = ?1 AND decision IN ('rejected', 'timed_out')",

@@ -47,7 +47,7 @@ use rusqlite_migration::{Migrations, M};
 /// The schema version this build writes: the length of [`migrations`].
 pub const VERSION: i64 = 22;
 
-/// The oldest version [`migrate`] brings up to [`VERSION`].
+/// The oldest version `migrate` brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
 
 /// The migrations, in order: the one at index `i` takes a store from
@@ -683,14 +683,15 @@ fn unpack(detail: &str) -> Option<Vec<PackedEvent>> {
 }
 
 /// The database's schema version.
-pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+pub fn version(conn: &Connection) -> crate::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(crate::Error::from)
 }
 
 /// Brings the schema up to [`VERSION`] through [`migrations`]: a new
 /// database from the start, one of version [`OLDEST`] or later from where
 /// it is; others are refused. Returns the version it found.
-pub fn migrate(conn: &mut Connection) -> Result<i64, String> {
+pub(crate) fn migrate(conn: &mut Connection) -> Result<i64, String> {
     let found = version(conn).map_err(|e| e.to_string())?;
     check(found)?;
     if found == VERSION {

@@ -94,7 +94,7 @@ pub fn stats(
     store: &Store,
     workflow: Option<&str>,
     last: Option<usize>,
-) -> rusqlite::Result<Vec<WorkflowStats>> {
+) -> crate::Result<Vec<WorkflowStats>> {
     let conn = &store.conn;
     let names: Vec<String> = {
         let mut q = conn.prepare(
@@ -106,7 +106,8 @@ pub fn stats(
     names
         .iter()
         .map(|w| one(conn, w, last.unwrap_or(usize::MAX / 2), i64::MIN))
-        .collect()
+        .collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// Stats of `workflow` over its runs started at `since_ms` or later (ms
@@ -116,9 +117,9 @@ pub fn window(
     workflow: &str,
     last: usize,
     since_ms: i64,
-) -> rusqlite::Result<WorkflowStats> {
+) -> crate::Result<WorkflowStats> {
     let conn = &store.conn;
-    one(conn, workflow, last, since_ms)
+    one(conn, workflow, last, since_ms).map_err(crate::Error::from)
 }
 
 fn one(
@@ -311,7 +312,7 @@ pub fn daily(
     last: usize,
     since_ms: i64,
     days: usize,
-) -> rusqlite::Result<Vec<Day>> {
+) -> crate::Result<Vec<Day>> {
     let conn = &store.conn;
     let mut q = conn.prepare(
         "SELECT started_at, status, duration_ms FROM runs WHERE workflow = ?1 AND started_at >= ?3
@@ -362,7 +363,7 @@ pub fn approval_waits(
     workflow: &str,
     last: usize,
     since_ms: i64,
-) -> rusqlite::Result<Vec<i64>> {
+) -> crate::Result<Vec<i64>> {
     let mut q = store.conn.prepare(
         "SELECT MAX(a.at - s.started_at, 0) FROM approvals a
            JOIN steps s ON s.run_id = a.run_id AND s.graph = 'main' AND s.name = a.step
@@ -378,31 +379,37 @@ pub fn approval_waits(
 }
 
 /// The workflows with runs started at `since_ms` or later, by name.
-pub fn workflows_since(store: &Store, since_ms: i64) -> rusqlite::Result<Vec<String>> {
+pub fn workflows_since(store: &Store, since_ms: i64) -> crate::Result<Vec<String>> {
     let mut q = store
         .conn
         .prepare("SELECT DISTINCT workflow FROM runs WHERE started_at >= ?1 ORDER BY workflow")?;
     let names = q.query_map([since_ms], |r| r.get(0))?;
-    names.collect()
+    names
+        .collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// The names of the workflows the store has runs of, sorted.
-pub fn workflow_names(store: &Store) -> rusqlite::Result<Vec<String>> {
+pub fn workflow_names(store: &Store) -> crate::Result<Vec<String>> {
     let mut q = store
         .conn
         .prepare("SELECT DISTINCT workflow FROM runs ORDER BY workflow")?;
     let rows = q.query_map([], |r| r.get(0))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(crate::Error::from)
 }
 
 /// How many of `workflow`'s runs have ended, and how many of those succeeded.
-pub fn ended_and_succeeded(store: &Store, workflow: &str) -> rusqlite::Result<(i64, i64)> {
-    store.conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'succeeded'), 0) FROM runs
+pub fn ended_and_succeeded(store: &Store, workflow: &str) -> crate::Result<(i64, i64)> {
+    store
+        .conn
+        .query_row(
+            "SELECT COUNT(*), COALESCE(SUM(status = 'succeeded'), 0) FROM runs
           WHERE workflow = ?1 AND status != 'running'",
-        [workflow],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
+            [workflow],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(crate::Error::from)
 }
 
 #[cfg(test)]

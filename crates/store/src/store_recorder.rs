@@ -333,10 +333,10 @@ impl Shared {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Folds run `run_id`'s journal into the store (see [`journal::fold`]);
+    /// Folds run `run_id`'s journal into the store (see `journal::fold`);
     /// how many turns it applied.
-    pub fn fold(&self, run_id: &str) -> rusqlite::Result<usize> {
-        journal::fold(&self.lock(), run_id)
+    pub fn fold(&self, run_id: &str) -> crate::Result<usize> {
+        journal::fold(&self.lock(), run_id).map_err(crate::Error::from)
     }
 }
 
@@ -719,7 +719,7 @@ impl LatePlan {
     }
 
     /// Records the fingerprints on `conn` if they came (the watch thread).
-    pub fn record(&self, conn: &mut Connection, id: &str) -> rusqlite::Result<()> {
+    pub(crate) fn record(&self, conn: &mut Connection, id: &str) -> rusqlite::Result<()> {
         let Some(plan) = self.try_take() else {
             return Ok(());
         };

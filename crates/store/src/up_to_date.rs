@@ -57,7 +57,7 @@ pub fn latest(
     step: &str,
     except: Option<&str>,
     before: Option<i64>,
-) -> rusqlite::Result<Option<InputsRow>> {
+) -> crate::Result<Option<InputsRow>> {
     store
         .conn
         .prepare_cached(&format!(
@@ -75,10 +75,11 @@ pub fn latest(
             row,
         )
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// Step `step`'s row in run `run_id`, whatever the step's end.
-pub fn of_run(store: &Store, run_id: &str, step: &str) -> rusqlite::Result<Option<InputsRow>> {
+pub fn of_run(store: &Store, run_id: &str, step: &str) -> crate::Result<Option<InputsRow>> {
     store
         .conn
         .prepare_cached(&format!(
@@ -86,10 +87,11 @@ pub fn of_run(store: &Store, run_id: &str, step: &str) -> rusqlite::Result<Optio
         ))?
         .query_row(params![run_id, step], row)
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// The scope of run `run_id`'s rows (any of them), if it has any.
-pub fn scope_of(store: &Store, run_id: &str) -> rusqlite::Result<Option<String>> {
+pub fn scope_of(store: &Store, run_id: &str) -> crate::Result<Option<String>> {
     store
         .conn
         .query_row(
@@ -98,6 +100,7 @@ pub fn scope_of(store: &Store, run_id: &str) -> rusqlite::Result<Option<String>>
             |r| r.get(0),
         )
         .optional()
+        .map_err(crate::Error::from)
 }
 
 /// Whether every file `step` kept in run `run_id` still has its stored
@@ -106,7 +109,7 @@ pub fn copies_kept(
     store: &Store,
     run_id: &str,
     step: &str,
-) -> rusqlite::Result<Result<Vec<(ArtifactFile, std::path::PathBuf)>, String>> {
+) -> crate::Result<Result<Vec<(ArtifactFile, std::path::PathBuf)>, String>> {
     let mut out = Vec::new();
     for a in of_main_step(store, run_id, step)? {
         let copy = stored_path(store, run_id, &a);
@@ -148,7 +151,7 @@ impl UpToDate for Lookup {
 
 /// The latest succeeded run of `step` in `scope` with key `key` whose kept
 /// copies are all there.
-pub fn find(store: &Store, scope: &str, step: &str, key: &str) -> rusqlite::Result<Option<Found>> {
+pub fn find(store: &Store, scope: &str, step: &str, key: &str) -> crate::Result<Option<Found>> {
     let candidates: Vec<(InputsRow, Option<String>)> = store
         .conn
         .prepare_cached(&format!(

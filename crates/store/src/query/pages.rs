@@ -41,12 +41,12 @@ pub struct StepPage {
 
 /// How many steps of run `id` have each status, `pending` counting the
 /// planned steps that never started (every graph's steps counted).
-pub fn counts(store: &Store, id: &str) -> rusqlite::Result<BTreeMap<String, usize>> {
+pub fn counts(store: &Store, id: &str) -> crate::Result<BTreeMap<String, usize>> {
     RunSteps::open(store, id)?.counts()
 }
 
 /// The page `q` asks of run `id`'s steps.
-pub fn page(store: &Store, id: &str, q: &StepQuery) -> rusqlite::Result<StepPage> {
+pub fn page(store: &Store, id: &str, q: &StepQuery) -> crate::Result<StepPage> {
     RunSteps::open(store, id)?.page(q)
 }
 
@@ -60,7 +60,7 @@ pub struct RunSteps<'s> {
 }
 
 impl<'s> RunSteps<'s> {
-    pub fn open(store: &'s Store, id: &str) -> rusqlite::Result<RunSteps<'s>> {
+    pub fn open(store: &'s Store, id: &str) -> crate::Result<RunSteps<'s>> {
         Ok(RunSteps {
             store,
             id: id.to_owned(),
@@ -69,7 +69,7 @@ impl<'s> RunSteps<'s> {
     }
 
     /// How many steps have each status, `pending` included.
-    pub fn counts(&self) -> rusqlite::Result<BTreeMap<String, usize>> {
+    pub fn counts(&self) -> crate::Result<BTreeMap<String, usize>> {
         let mut q = self.store.conn.prepare_cached(
             "SELECT status, count(*) FROM steps WHERE run_id = ?1 GROUP BY status",
         )?;
@@ -88,7 +88,7 @@ impl<'s> RunSteps<'s> {
     }
 
     /// The page `q` asks.
-    pub fn page(&self, q: &StepQuery) -> rusqlite::Result<StepPage> {
+    pub fn page(&self, q: &StepQuery) -> crate::Result<StepPage> {
         let (store, id) = (self.store, self.id.as_str());
         let statuses = q.statuses.as_ref().map(|s| format!(",{},", s.join(",")));
         let pending: &[(String, String)] = match &q.statuses {

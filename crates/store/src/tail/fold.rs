@@ -3,12 +3,12 @@
 
 use crate::{journal, Store};
 
-/// Folds run `run`'s journal into the store (see [`journal::fold`]) if it
+/// Folds run `run`'s journal into the store (see `journal::fold`) if it
 /// holds bytes the store has not taken yet; nothing otherwise, so that
 /// many readers told of the same turn take the write lock once between
 /// them. Folding is idempotent: the run's own folds and this one take
 /// turns, each turn applied once. Whether it folded any turn.
-pub fn catch_up(store: &Store, run: &str) -> rusqlite::Result<bool> {
+pub fn catch_up(store: &Store, run: &str) -> crate::Result<bool> {
     let Some(path) = journal::path(&store.conn, run) else {
         return Ok(false);
     };

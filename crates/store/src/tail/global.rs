@@ -38,7 +38,10 @@ impl GlobalTail {
     /// their next event).
     pub fn new(dir: PathBuf, cursor: Option<GlobalCursor>) -> Result<GlobalTail, String> {
         let store = Store::open(&dir)?;
-        let db = |e: rusqlite::Error| e.to_string();
+        // (SQLite's errors and the store's, as text.)
+        fn db(e: impl std::fmt::Display) -> String {
+            e.to_string()
+        }
         let (listed, runs, fresh) = match cursor {
             None => (last_listed(&store.conn).map_err(db)?, BTreeMap::new(), true),
             Some(GlobalCursor { since, runs }) => {
@@ -94,7 +97,7 @@ impl GlobalTail {
     }
 
     /// [`super::catch_up`] on run `run`, on this tail's connection.
-    pub fn catch_up(&self, run: &str) -> rusqlite::Result<bool> {
+    pub fn catch_up(&self, run: &str) -> crate::Result<bool> {
         super::catch_up(&self.store, run)
     }
 
@@ -113,7 +116,10 @@ impl GlobalTail {
     /// seen), and the runs delivered to their end at or below it leave the
     /// view. An id so lists the runs not yet delivered to their end.
     pub fn poll(&mut self) -> Result<Vec<Out>, String> {
-        let db = |e: rusqlite::Error| e.to_string();
+        // (SQLite's errors and the store's, as text.)
+        fn db(e: impl std::fmt::Display) -> String {
+            e.to_string()
+        }
         let seen = sessions_after(&self.store.conn, self.listed).map_err(db)?;
         let mut admitted = 0;
         let mut upto = self.listed;

@@ -38,12 +38,15 @@ use std::path::PathBuf;
 
 /// The number of run `run`'s last event (0: none yet): a reader polling
 /// the store sees the run moved when it grows.
-pub fn last_seq(store: &Store, run: &str) -> rusqlite::Result<i64> {
-    store.conn.query_row(
-        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
-        [run],
-        |r| r.get(0),
-    )
+pub fn last_seq(store: &Store, run: &str) -> crate::Result<i64> {
+    store
+        .conn
+        .query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
+            [run],
+            |r| r.get(0),
+        )
+        .map_err(crate::Error::from)
 }
 
 /// The most event rows one poll reads.
@@ -87,7 +90,7 @@ impl RunTail {
         run: String,
         cursor: RunCursor,
         logs: bool,
-    ) -> rusqlite::Result<RunTail> {
+    ) -> crate::Result<RunTail> {
         Ok(Self::build(store, run, cursor, logs, false)?.0)
     }
 
@@ -95,7 +98,7 @@ impl RunTail {
     /// complete line: where a page that shows the logs' tails stands, its
     /// stream going on from there. With each log to show and where it ends
     /// (the steps started by then; a step's whole file once it ended).
-    pub fn at_end(store: &Store, run: String) -> rusqlite::Result<(RunTail, Vec<LogEnd>)> {
+    pub fn at_end(store: &Store, run: String) -> crate::Result<(RunTail, Vec<LogEnd>)> {
         let seq = last_seq(store, &run)?;
         let cursor = RunCursor {
             seq,
@@ -210,7 +213,7 @@ impl RunTail {
 
     /// What the store holds past the cursor: at most [`ROWS`] events and
     /// [`POLL_BYTES`] of log.
-    pub fn poll(&mut self, store: &Store) -> rusqlite::Result<Vec<Out>> {
+    pub fn poll(&mut self, store: &Store) -> crate::Result<Vec<Out>> {
         let conn = &store.conn;
         let mut out = Vec::new();
         // One more than is taken: whether more are left.
