@@ -67,6 +67,7 @@ pub mod journal;
 pub mod labels;
 pub mod listing;
 pub mod live;
+pub mod location;
 pub mod locks;
 pub mod logs;
 pub mod metrics;
