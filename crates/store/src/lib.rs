@@ -87,6 +87,8 @@ pub mod server_lock;
 pub mod stats;
 pub mod store_recorder;
 pub mod tail;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod up_to_date;
 pub mod wire;
 
