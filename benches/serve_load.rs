@@ -28,6 +28,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use wfc_store::{testing, Store};
 
 #[path = "support/server.rs"]
 mod server;
@@ -134,12 +135,8 @@ struct Client {
 }
 
 async fn client(c: Client) -> Seen {
-    let store = rusqlite::Connection::open_with_flags(
-        c.state.join("runs.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("the server made its store");
-    store.busy_timeout(Duration::from_secs(5)).unwrap();
+    // Current schema: opening it writes nothing (no migration).
+    let store = Store::open(&c.state).expect("the server made its store");
     let mut seen = Seen::default();
     while c.next.fetch_add(1, Ordering::Relaxed) < c.total {
         let sent_ms = SystemTime::now()
@@ -175,10 +172,12 @@ async fn client(c: Client) -> Seen {
         let mut ended = false;
         while sent.elapsed() < LOST_AFTER {
             tokio::time::sleep(Duration::from_millis(POLL_MS)).await;
-            let status: Option<String> = store
-                .query_row("SELECT status FROM runs WHERE id = ?1", [&id], |r| r.get(0))
-                .ok();
-            if !matches!(status.as_deref(), None | Some("running")) {
+            let sql = "SELECT status FROM runs WHERE id = $1";
+            let status = testing::one(&store, sql, &[(&id).into()]).ok();
+            if !matches!(
+                status.as_ref().and_then(|s| s.text()),
+                None | Some("running")
+            ) {
                 ended = true;
                 break;
             }
@@ -279,35 +278,31 @@ fn measure(way: Way, total: usize) -> usize {
 
     let refused: Vec<&String> = seen.iter().flat_map(|s| &s.refused).collect();
     let posted: Vec<&Posted> = seen.iter().flat_map(|s| &s.posted).collect();
-    let store = rusqlite::Connection::open(dir.path().join("state/runs.db")).unwrap();
+    let store = Store::open(&dir.path().join("state")).unwrap();
     let mut latencies = Vec::with_capacity(posted.len());
     let mut lost = Vec::new();
     for p in &posted {
-        let stored: Option<(String, i64)> = store
-            .query_row(
-                "SELECT status, (SELECT COUNT(*) FROM steps WHERE run_id = ?1
-                   AND graph = 'main' AND status = 'succeeded') FROM runs WHERE id = ?1",
-                [&p.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .ok();
+        let stored: Option<(String, i64)> = testing::row(
+            &store,
+            "SELECT status, (SELECT COUNT(*) FROM steps WHERE run_id = $1
+               AND graph = 'main' AND status = 'succeeded') FROM runs WHERE id = $1",
+            &[(&p.id).into()],
+        )
+        .ok()
+        .flatten()
+        .and_then(|r| Some((r[0].text()?.to_owned(), r[1].int()?)));
         let whole = matches!(&stored, Some((s, n)) if s == "succeeded" && *n == STEPS as i64);
         if !p.ended || !whole {
             lost.push(format!("{} ({stored:?})", p.id));
             continue;
         }
-        let first: i64 = store
-            .query_row(
-                "SELECT MIN(started_at) FROM attempts WHERE run_id = ?1 AND step = 's1'",
-                [&p.id],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let sql = "SELECT MIN(started_at) FROM attempts WHERE run_id = $1 AND step = 's1'";
+        let first = testing::one(&store, sql, &[(&p.id).into()]).unwrap();
+        let first = first.int().unwrap();
         latencies.push(first as f64 - p.sent_ms);
     }
-    let stored: i64 = store
-        .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
-        .unwrap();
+    let stored = testing::one(&store, "SELECT COUNT(*) FROM runs", &[]).unwrap();
+    let stored = stored.int().unwrap();
     let mut ids: Vec<&str> = posted.iter().map(|p| p.id.as_str()).collect();
     ids.sort();
     ids.dedup();

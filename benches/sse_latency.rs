@@ -159,22 +159,15 @@ fn measure(lines: usize, steps: usize) {
     assert!(seen.ended, "the stream ends with the run's end");
     assert_eq!(seen.lines.len(), lines, "every line arrives once");
     // Each step's start as the store recorded it.
-    let store = rusqlite::Connection::open_with_flags(
-        dir.path().join("state/runs.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
+    // Current schema: opening it writes nothing (no migration).
+    let store = wfc_store::Store::open(&dir.path().join("state")).unwrap();
     let mut starts = Vec::new();
     // `warm` starts before the client connects: the others start while
     // it watches.
     for (step, at) in seen.started.iter().filter(|(s, _)| s != "warm") {
-        let started: f64 = store
-            .query_row(
-                "SELECT started_at FROM steps WHERE run_id = ?1 AND name = ?2",
-                [&id, step],
-                |r| r.get::<_, i64>(0),
-            )
-            .unwrap() as f64;
+        let sql = "SELECT started_at FROM steps WHERE run_id = $1 AND name = $2";
+        let started = wfc_store::testing::one(&store, sql, &[(&id).into(), step.into()]);
+        let started = started.unwrap().int().unwrap() as f64;
         starts.push(at - started);
     }
     assert_eq!(starts.len(), steps + 1, "every step's start arrives once");

@@ -19,6 +19,7 @@
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use wfc_store::testing::{self, Value};
 
 #[path = "support/server.rs"]
 mod server;
@@ -44,20 +45,17 @@ enum How {
     Live,
 }
 
-fn store(state: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open_with_flags(
-        state.join("runs.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap()
+/// The server's store, opened per read (current schema: nothing written).
+fn store(state: &Path) -> wfc_store::Store {
+    wfc_store::Store::open(state).unwrap()
 }
 
 /// Polls `query` (one value, for run `id`) until it gives a row.
-fn wait_for<T: rusqlite::types::FromSql>(state: &Path, query: &str, id: &str) -> T {
+fn wait_for(state: &Path, query: &str, id: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(v) = store(state).query_row(query, [id], |r| r.get(0)) {
-            return v;
+        if let Ok(Some(mut row)) = testing::row(&store(state), query, &[id.into()]) {
+            return row.swap_remove(0);
         }
         assert!(Instant::now() < deadline, "never came: {query}");
         std::thread::sleep(Duration::from_millis(2));
@@ -88,13 +86,13 @@ fn one(rt: &tokio::runtime::Runtime, server: &Server, key: &str, state: &Path, h
     assert_eq!(status, 202, "{body}");
     let id = body["id"].as_str().unwrap().to_owned();
     if how == How::Live {
-        let _: String = wait_for(
+        wait_for(
             state,
-            "SELECT status FROM steps WHERE run_id = ?1 AND name = 'g' AND status = 'waiting'",
+            "SELECT status FROM steps WHERE run_id = $1 AND name = 'g' AND status = 'waiting'",
             &id,
         );
     } else {
-        let _: String = wait_for(state, "SELECT run_id FROM parked WHERE run_id = ?1", &id);
+        wait_for(state, "SELECT run_id FROM parked WHERE run_id = $1", &id);
     }
     if how == How::ParkedTerminal {
         let out = Command::new(wfc())
@@ -108,16 +106,20 @@ fn one(rt: &tokio::runtime::Runtime, server: &Server, key: &str, state: &Path, h
         let (status, body) = post(rt, &url, key);
         assert!(status < 300, "{status} {body}");
     }
-    let decided: i64 = wait_for(
+    let decided = wait_for(
         state,
-        "SELECT at FROM approvals WHERE run_id = ?1 AND step = 'g'",
+        "SELECT at FROM approvals WHERE run_id = $1 AND step = 'g'",
         &id,
-    );
-    let started: i64 = wait_for(
+    )
+    .int()
+    .unwrap();
+    let started = wait_for(
         state,
-        "SELECT started_at FROM steps WHERE run_id = ?1 AND name = 'b' AND started_at IS NOT NULL",
+        "SELECT started_at FROM steps WHERE run_id = $1 AND name = 'b' AND started_at IS NOT NULL",
         &id,
-    );
+    )
+    .int()
+    .unwrap();
     (started - decided) as f64
 }
 

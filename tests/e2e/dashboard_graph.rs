@@ -142,13 +142,13 @@ async fn the_graph_draws_the_run_from_its_plan_with_statuses_and_the_critical_pa
     assert!(missing.contains("API083"), "{missing}");
 
     // A run recorded before graphs were: its fingerprints only, as text.
-    let db = rusqlite::Connection::open(server.path("state/runs.db")).unwrap();
     let store = wfc_store::Store::open(&server.path("state")).unwrap();
     let mut plan = wfc_store::reuse::read_plan(&store, &id).unwrap().unwrap();
     assert!(plan.as_object_mut().unwrap().remove("graph").is_some());
-    db.execute(
-        "UPDATE plans SET plan = ?1 WHERE run_id = ?2",
-        rusqlite::params![plan.to_string(), id],
+    wfc_store::testing::execute(
+        &store,
+        "UPDATE plans SET plan = $1 WHERE run_id = $2",
+        &[plan.to_string().into(), (&id).into()],
     )
     .unwrap();
     let (status, _, old) = page(&http, &server, &path, &cookie).await;

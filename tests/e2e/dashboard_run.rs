@@ -11,6 +11,7 @@ use reqwest::header::{COOKIE, LOCATION};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
+use wfc_store::testing;
 
 /// `flaky` fails once, printing markup, then succeeds on its retry.
 const TWICE: &str = r#"
@@ -393,15 +394,13 @@ async fn an_operator_approves_a_gate_a_reader_cannot_and_the_token_is_checked() 
         std::fs::read_to_string(server.path("order.txt")).unwrap(),
         "before\nafter\n"
     );
-    let db = rusqlite::Connection::open(server.path("state").join("runs.db")).unwrap();
-    let (decision, by): (String, String) = db
-        .query_row(
-            "SELECT decision, by FROM approvals WHERE run_id = ?1 AND step = 'approve'",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!((decision.as_str(), by.as_str()), ("approved", "ops"));
+    let store = wfc_store::Store::open(&server.path("state")).unwrap();
+    let sql = "SELECT decision, by FROM approvals WHERE run_id = $1 AND step = 'approve'";
+    let row = testing::row(&store, sql, &[(&id).into()]).unwrap().unwrap();
+    assert_eq!(
+        (row[0].text(), row[1].text()),
+        (Some("approved"), Some("ops"))
+    );
     let (_, _, body) = page(&http, &server, &location, &ops).await;
     assert!(body.contains("class=\"flash\""), "{body}");
 }

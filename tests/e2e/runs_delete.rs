@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
+use wfc_store::testing;
 use wfc_testkit::Case;
 
 fn fixture(name: &str) -> Case {
@@ -17,31 +18,28 @@ fn fixture(name: &str) -> Case {
 
 /// How many rows of run `id` the store holds, over every table.
 fn rows_of(state: &Path, id: &str) -> i64 {
-    let db = rusqlite::Connection::open(state.join("runs.db")).unwrap();
-    let tables: Vec<String> = db
-        .prepare(
-            "SELECT m.name FROM sqlite_schema m, pragma_table_info(m.name) p
-             WHERE m.type = 'table' AND p.name = 'run_id'",
-        )
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let store = wfc_store::Store::open(state).unwrap();
+    let count = |sql: &str| {
+        testing::one(&store, sql, &[id.into()])
+            .unwrap()
+            .int()
+            .unwrap()
+    };
+    // SQLite's catalog: every table with a `run_id` column.
+    let tables: Vec<String> = testing::rows(
+        &store,
+        "SELECT m.name FROM sqlite_schema m, pragma_table_info(m.name) p
+         WHERE m.type = 'table' AND p.name = 'run_id'",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| r[0].text().unwrap().to_owned())
+    .collect();
     assert!(tables.len() > 5, "{tables:?}");
-    let mut n: i64 = db
-        .query_row("SELECT COUNT(*) FROM runs WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let mut n = count("SELECT COUNT(*) FROM runs WHERE id = $1");
     for t in tables {
-        n += db
-            .query_row(
-                &format!("SELECT COUNT(*) FROM \"{t}\" WHERE run_id = ?1"),
-                [id],
-                |r| r.get::<_, i64>(0),
-            )
-            .unwrap();
+        n += count(&format!("SELECT COUNT(*) FROM \"{t}\" WHERE run_id = $1"));
     }
     n
 }

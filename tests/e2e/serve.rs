@@ -747,12 +747,8 @@ async fn a_changed_file_is_served_again_and_a_broken_one_keeps_the_last_good() {
 
 /// The status the store records for run `id`.
 pub(super) fn run_status(state: &Path, id: &str) -> String {
-    let store = wfc_store_open(state);
-    store
-        .query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
-        .unwrap()
-}
-
-fn wfc_store_open(state: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(state.join("runs.db")).unwrap()
+    let store = wfc_store::Store::open(state).unwrap();
+    let sql = "SELECT status FROM runs WHERE id = $1";
+    let status = wfc_store::testing::one(&store, sql, &[id.into()]).unwrap();
+    status.text().unwrap().to_owned()
 }

@@ -19,12 +19,12 @@ workflow nap {
 
 /// The ids of the runs in the store of `server`, oldest first.
 fn stored_runs(server: &Server) -> Vec<String> {
-    let db = rusqlite::Connection::open(server.path("state/runs.db")).unwrap();
-    let mut q = db
-        .prepare("SELECT id FROM runs ORDER BY started_at, id")
-        .unwrap();
-    let ids = q.query_map([], |r| r.get(0)).unwrap();
-    ids.map(Result::unwrap).collect()
+    let store = wfc_store::Store::open(&server.path("state")).unwrap();
+    let sql = "SELECT id FROM runs ORDER BY started_at, id";
+    let rows = wfc_store::testing::rows(&store, sql, &[]).unwrap();
+    rows.iter()
+        .map(|r| r[0].text().unwrap().to_owned())
+        .collect()
 }
 
 /// Polls `check` until it holds (at most 15 s).

@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use wfc_store::testing;
 
 /// Starts workflow `wf` through the API with `params`; the run's id.
 pub(super) async fn start_run(
@@ -43,10 +44,9 @@ pub(super) async fn run_until(
 
 /// The runs the store holds parked (waiting with no process).
 pub(super) fn parked(state: &Path) -> Vec<String> {
-    let db = rusqlite::Connection::open(state.join("runs.db")).unwrap();
-    let mut q = db
-        .prepare("SELECT run_id FROM parked ORDER BY run_id")
-        .unwrap();
-    let rows = q.query_map([], |r| r.get(0)).unwrap();
-    rows.collect::<Result<_, _>>().unwrap()
+    let store = wfc_store::Store::open(state).unwrap();
+    let rows = testing::rows(&store, "SELECT run_id FROM parked ORDER BY run_id", &[]).unwrap();
+    rows.iter()
+        .map(|r| r[0].text().unwrap().to_owned())
+        .collect()
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use wfc_store::testing;
 
 /// Every 2 s, a step of 3 s that writes `START END RUN TRIGGER` (ms) at its end.
 fn every_2s(overlap: &str) -> String {
@@ -65,35 +66,37 @@ fn wait_for(within: Duration, mut check: impl FnMut() -> bool) -> bool {
 
 /// Each run's status and trigger in the store.
 fn stored(state: &Path, run: &str) -> (String, String) {
-    let c = rusqlite::Connection::open(state.join("runs.db")).unwrap();
-    c.query_row(
+    let store = wfc_store::Store::open(state).unwrap();
+    let row = testing::row(
+        &store,
         "SELECT r.status, t.trigger FROM runs r JOIN run_triggers t ON t.run_id = r.id
-          WHERE r.id = ?1",
-        [run],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .unwrap_or_default()
+          WHERE r.id = $1",
+        &[run.into()],
+    );
+    let text = |v: &testing::Value| v.text().unwrap().to_owned();
+    row.ok()
+        .flatten()
+        .map(|r| (text(&r[0]), text(&r[1])))
+        .unwrap_or_default()
 }
 
 fn scheduled_runs(state: &Path) -> i64 {
-    let c = rusqlite::Connection::open(state.join("runs.db")).unwrap();
-    c.query_row(
-        "SELECT COUNT(*) FROM run_triggers WHERE trigger = 'schedule'",
-        [],
-        |r| r.get(0),
-    )
-    .unwrap()
+    let store = wfc_store::Store::open(state).unwrap();
+    let sql = "SELECT COUNT(*) FROM run_triggers WHERE trigger = 'schedule'";
+    testing::one(&store, sql, &[]).unwrap().int().unwrap()
 }
 
 /// The schedule's `done_until` and `fired` in the store.
 fn fires(state: &Path) -> Vec<(String, i64, i64)> {
-    let c = rusqlite::Connection::open(state.join("runs.db")).unwrap();
-    let mut q = c
-        .prepare("SELECT schedule, done_until, fired FROM schedule_fires")
-        .unwrap();
-    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let store = wfc_store::Store::open(state).unwrap();
+    let sql = "SELECT schedule, done_until, fired FROM schedule_fires";
+    testing::rows(&store, sql, &[])
         .unwrap()
-        .map(Result::unwrap)
+        .iter()
+        .map(|r| {
+            let int = |i: usize| r[i].int().unwrap();
+            (r[0].text().unwrap().to_owned(), int(1), int(2))
+        })
         .collect()
 }
 

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use wfc_store::testing;
 
 const TAGS: &str = r#"
 workflow release {
@@ -23,13 +24,13 @@ workflow release {
 
 /// The reasons kept for ignored firings, oldest first.
 fn ignored(state: &Path) -> Vec<(String, String, Option<String>)> {
-    let c = rusqlite::Connection::open(state.join("runs.db")).unwrap();
-    let mut q = c
-        .prepare("SELECT trigger, reason, delivery FROM ignored_firings ORDER BY rowid")
-        .unwrap();
-    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let store = wfc_store::Store::open(state).unwrap();
+    let sql = "SELECT trigger, reason, delivery FROM ignored_firings ORDER BY rowid";
+    let text = |v: &testing::Value| v.text().map(str::to_owned);
+    testing::rows(&store, sql, &[])
         .unwrap()
-        .map(Result::unwrap)
+        .iter()
+        .map(|r| (text(&r[0]).unwrap(), text(&r[1]).unwrap(), text(&r[2])))
         .collect()
 }
 

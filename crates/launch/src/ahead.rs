@@ -154,15 +154,11 @@ mod tests {
         // A connection to the same store, which another one reads.
         deliveries::record(&spare, "/hook d1", "run-1").unwrap();
         drop((first, spare));
-        let db = rusqlite::Connection::open(dir.path().join("runs.db")).unwrap();
-        let run: String = db
-            .query_row(
-                "SELECT run_id FROM deliveries WHERE key = '/hook d1'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(run, "run-1");
+        // Not `deliveries::run_of`: it counts a delivery only with its run.
+        let other = Store::open(dir.path()).unwrap();
+        let sql = "SELECT run_id FROM deliveries WHERE key = '/hook d1'";
+        let run = wfc_store::testing::one(&other, sql, &[]).unwrap();
+        assert_eq!(run.text(), Some("run-1"));
     }
 
     #[test]

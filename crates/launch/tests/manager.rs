@@ -8,7 +8,6 @@
 //! nothing left running, no step process left behind, and a subscriber
 //! that saw every run end.
 
-use rusqlite::{params, Connection};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -21,7 +20,7 @@ use wfc_run::manager::ManagerError;
 use wfc_run::{RunHandle, RunManager, RunRequest};
 use wfc_store::control::{self, Decision};
 use wfc_store::store_recorder::RunMeta;
-use wfc_store::Store;
+use wfc_store::{testing, Store};
 
 /// Three steps in a chain beside a parallel block, joined at the end.
 const CHAIN: &str = r#"workflow chain {
@@ -220,12 +219,13 @@ async fn pid_in(pidfile: &Path) -> i64 {
     }
 }
 
-fn query_strings(conn: &Connection, sql: &str, id: &str) -> Vec<(String, String)> {
-    let mut q = conn.prepare(sql).unwrap();
-    q.query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+fn query_strings(store: &Store, sql: &str, id: &str) -> Vec<(String, String)> {
+    let text = |v: &testing::Value| v.text().unwrap().to_owned();
+    testing::rows(store, sql, &[id.into()])
         .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+        .iter()
+        .map(|r| (text(&r[0]), text(&r[1])))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -357,16 +357,22 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
 
     // Every record.
     let store = Store::open(&dir).unwrap();
-    let conn = Connection::open(dir.join("runs.db")).unwrap();
     for (i, &kind) in kinds.iter().enumerate() {
         let id = format!("run-{i:02}");
-        let status: String = conn
-            .query_row("SELECT status FROM runs WHERE id = ?1", [&id], |r| r.get(0))
-            .unwrap();
-        assert_eq!(status, kind.status().name(), "run {id} ({kind:?})");
+        let status = testing::one(
+            &store,
+            "SELECT status FROM runs WHERE id = $1",
+            &[(&id).into()],
+        );
+        let status = status.unwrap();
+        assert_eq!(
+            status.text(),
+            Some(kind.status().name()),
+            "run {id} ({kind:?})"
+        );
         let steps: HashMap<String, String> = query_strings(
-            &conn,
-            "SELECT name, status FROM steps WHERE run_id = ?1",
+            &store,
+            "SELECT name, status FROM steps WHERE run_id = $1",
             &id,
         )
         .into_iter()
@@ -385,22 +391,21 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
                 "{id}: tidy {tidy:?}"
             );
         }
-        let unfinished: i64 = conn
-            .query_row(
-                "SELECT (SELECT COUNT(*) FROM steps WHERE run_id = ?1 AND status IN ('running', 'waiting'))
-                      + (SELECT COUNT(*) FROM attempts WHERE run_id = ?1 AND status = 'running')",
-                [&id],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(unfinished, 0, "{id}: steps left running");
+        let unfinished = testing::one(
+            &store,
+            "SELECT (SELECT COUNT(*) FROM steps WHERE run_id = $1 AND status IN ('running', 'waiting'))
+                  + (SELECT COUNT(*) FROM attempts WHERE run_id = $1 AND status = 'running')",
+            &[(&id).into()],
+        )
+        .unwrap();
+        assert_eq!(unfinished.int(), Some(0), "{id}: steps left running");
     }
 
     // The decisions, recorded as `wfc approve` records them.
     let decisions = |id: &str| {
         query_strings(
-            &conn,
-            "SELECT kind, detail FROM events WHERE run_id = ?1 AND kind IN ('approved', 'rejected') ORDER BY seq",
+            &store,
+            "SELECT kind, detail FROM events WHERE run_id = $1 AND kind IN ('approved', 'rejected') ORDER BY seq",
             id,
         )
     };
@@ -412,13 +417,9 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
         control::decision(&store, &approved, "ship_ok").unwrap(),
         Some(wfc_contract::GateDecision::approved("alice"))
     );
-    let approved_by: String = conn
-        .query_row(
-            "SELECT outputs FROM steps WHERE run_id = ?1 AND name = 'ship_ok'",
-            [&approved],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let sql = "SELECT outputs FROM steps WHERE run_id = $1 AND name = 'ship_ok'";
+    let approved_by = testing::one(&store, sql, &[(&approved).into()]).unwrap();
+    let approved_by = approved_by.text().unwrap();
     assert!(approved_by.contains("alice"), "{approved_by}");
 
     // No step process outlived its run.
@@ -448,14 +449,11 @@ async fn a_run_is_in_the_store_once_its_start_is_recorded() {
     let manager = RunManager::new(wfc_run::exec::ExecOptions::default());
     let (mut handle, _session) = start(&manager, dir.path(), "r1", Kind::GateApproved);
     let store = Store::open(dir.path()).unwrap();
-    let conn = Connection::open(dir.path().join("runs.db")).unwrap();
     assert!(control::find_run(&store, "r1").is_err(), "recorded already");
     handle.recorded().await.unwrap();
     assert_eq!(control::find_run(&store, "r1"), Ok("r1".to_owned()));
-    let status: String = conn
-        .query_row("SELECT status FROM runs WHERE id = 'r1'", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(status, "running");
+    let status = testing::one(&store, "SELECT status FROM runs WHERE id = 'r1'", &[]);
+    assert_eq!(status.unwrap().text(), Some("running"));
     manager.cancel("r1").unwrap();
     assert_eq!(handle.wait().await.status, RunStatus::Cancelled);
 }

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use wfc_store::testing;
 use wfc_testkit::Case;
 
 /// Moments after the gate starts, in ms, at which `wfc approve` is run
@@ -32,23 +33,32 @@ fn now_ms() -> u64 {
         .as_millis() as u64
 }
 
+/// The store whose database is `db`, once there is one (opening it
+/// before would make it, racing the `wfc` that is about to).
+fn store(db: &Path) -> Option<wfc_store::Store> {
+    db.exists()
+        .then(|| wfc_store::Store::open(db.parent()?).ok())
+        .flatten()
+}
+
 /// When gate `g` of the newest run in `db` started waiting (ms since the
 /// epoch), once the store has it; with the run's id.
 fn gate_started(db: &Path, session: i64) -> (String, u64) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let found = rusqlite::Connection::open(db).ok().and_then(|c| {
-            c.query_row(
+        let found = store(db).and_then(|s| {
+            testing::row(
+                &s,
                 "SELECT s.run_id, s.started_at FROM steps s JOIN runs r ON r.id = s.run_id
-                  WHERE s.name = 'g' AND s.status = 'waiting' AND r.session = ?1
+                  WHERE s.name = 'g' AND s.status = 'waiting' AND r.session = $1
                   ORDER BY r.started_at DESC LIMIT 1",
-                [session],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+                &[session.into()],
             )
             .ok()
+            .flatten()
         });
-        if let Some((id, at)) = found {
-            return (id, at as u64);
+        if let Some(r) = found {
+            return (r[0].text().unwrap().to_owned(), r[1].int().unwrap() as u64);
         }
         assert!(
             std::time::Instant::now() < deadline,
@@ -75,26 +85,23 @@ struct Seen {
 }
 
 fn seen(db: &Path, id: &str) -> Seen {
-    let c = rusqlite::Connection::open(db).unwrap();
+    let c = store(db).unwrap();
+    let text = |v: &testing::Value| v.text().map(str::to_owned);
     let step = |name: &str| -> Option<(String, Option<String>)> {
-        c.query_row(
-            "SELECT status, outputs FROM steps WHERE run_id = ?1 AND graph = 'main' AND name = ?2",
-            [id, name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .ok()
+        let sql =
+            "SELECT status, outputs FROM steps WHERE run_id = $1 AND graph = 'main' AND name = $2";
+        let r = testing::row(&c, sql, &[id.into(), name.into()]).ok()??;
+        Some((text(&r[0])?, text(&r[1])))
     };
     let (gate, outputs) = step("g").expect("the gate is recorded");
     let outputs: Value = outputs
         .and_then(|o| serde_json::from_str(&o).ok())
         .unwrap_or(Value::Null);
-    let decision = c
-        .query_row(
-            "SELECT decision, by FROM approvals WHERE run_id = ?1 AND step = 'g'",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .ok();
+    let sql = "SELECT decision, by FROM approvals WHERE run_id = $1 AND step = 'g'";
+    let decision = testing::row(&c, sql, &[id.into()])
+        .ok()
+        .flatten()
+        .and_then(|r| Some((text(&r[0])?, text(&r[1])?)));
     Seen {
         gate,
         approved_by: outputs["approved_by"].as_str().unwrap_or("").to_owned(),

@@ -109,14 +109,8 @@ fn kill_during_a_retry_backoff_then_resume() {
     kill9(&mut child);
     let done = env.check_after_kill(&id);
     assert_eq!(done, ["a"]);
-    let attempts: i64 = env
-        .conn()
-        .query_row(
-            "SELECT COUNT(*) FROM attempts WHERE step = 'b' AND status = 'failed'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let sql = "SELECT COUNT(*) FROM attempts WHERE step = 'b' AND status = 'failed'";
+    let attempts = env.one(sql, &[]).int().unwrap();
     assert_eq!(
         attempts, 1,
         "the failed attempt before the backoff is recorded"
@@ -426,12 +420,11 @@ fn an_approval_without_user_variables_records_the_login_name() {
         String::from_utf8_lossy(&out.stderr)
     );
     child.wait_with_output().unwrap();
-    let by: String = env
-        .conn()
-        .query_row("SELECT by FROM approvals WHERE run_id = ?1", [&id], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let by = env.one(
+        "SELECT by FROM approvals WHERE run_id = $1",
+        &[(&id).into()],
+    );
+    let by = by.text().unwrap().to_owned();
     let me = std::process::Command::new("id")
         .arg("-un")
         .output()
@@ -582,10 +575,8 @@ fn run_into_a_closed_pipe(env: &Env) -> (std::process::Child, String, i32) {
     wait_for(Duration::from_secs(10), || {
         std::fs::read_to_string(env.path().join("first")).is_ok_and(|l| l.starts_with("run "))
     });
-    let pid: i64 = env
-        .conn()
-        .query_row("SELECT pid FROM runs WHERE id = ?1", [&id], |r| r.get(0))
-        .unwrap();
+    let pid = env.one("SELECT pid FROM runs WHERE id = $1", &[(&id).into()]);
+    let pid = pid.int().unwrap();
     (shell, id, pid as i32)
 }
 

@@ -155,11 +155,7 @@ fn a_run_that_does_not_compile_leaves_the_store_as_it_was() {
     assert!(first.status.success(), "{first:?}");
     let out = env.wfc(&["run", "broken.wf", "--plain"]);
     assert_eq!(out.status.code(), Some(3), "{out:?}");
-    let runs = |env: &Env| -> i64 {
-        env.conn()
-            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
-            .unwrap()
-    };
+    let runs = |env: &Env| env.one("SELECT COUNT(*) FROM runs", &[]).int().unwrap();
     assert_eq!(runs(&env), 1, "the broken file's run is not recorded");
 
     // The next good run is recorded whole, with its fingerprints.
@@ -168,23 +164,19 @@ fn a_run_that_does_not_compile_leaves_the_store_as_it_was() {
     assert_eq!(runs(&env), 2);
     let id = env.run_id();
     let steps: Vec<(String, String)> = env
-        .conn()
-        .prepare("SELECT name, status FROM steps WHERE run_id = ?1 ORDER BY seq")
-        .unwrap()
-        .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .rows(
+            "SELECT name, status FROM steps WHERE run_id = $1 ORDER BY seq",
+            &[(&id).into()],
+        )
+        .iter()
+        .map(|r| (r[0].text().unwrap().into(), r[1].text().unwrap().into()))
+        .collect();
     let want = ["a", "b", "c"].map(|s| (s.to_owned(), "succeeded".to_owned()));
     assert_eq!(steps, want);
-    let plan: Option<Vec<u8>> = env
-        .conn()
-        .query_row("SELECT plan FROM plans WHERE run_id = ?1", [&id], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let rows = env.rows("SELECT plan FROM plans WHERE run_id = $1", &[(&id).into()]);
+    let plan = &rows[0][0];
     assert!(
-        plan.is_some_and(|p| !p.is_empty()),
+        plan.blob().is_some_and(|p| !p.is_empty()),
         "the fingerprints are recorded"
     );
 }
@@ -226,15 +218,14 @@ fn a_second_decision_on_a_gate_is_refused() {
             err.contains(&format!("already {done} by alice at 20")),
             "{first} then {second}: {err}"
         );
-        let (d, by): (String, String) = env
-            .conn()
-            .query_row(
-                "SELECT decision, by FROM approvals WHERE run_id = ?1",
-                [&id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        assert_eq!((d.as_str(), by.as_str()), (done, "alice"));
+        let rows = env.rows(
+            "SELECT decision, by FROM approvals WHERE run_id = $1",
+            &[(&id).into()],
+        );
+        assert_eq!(
+            (rows[0][0].text(), rows[0][1].text()),
+            (Some(done), Some("alice"))
+        );
     }
 }
 
@@ -339,6 +330,7 @@ fn a_v6_store_shows_what_it_showed() {
     let state = env.path().join(".wfc");
     let killed = "20261124-010224-1346";
     std::fs::create_dir_all(state.join("journal")).unwrap();
+    // Raw SQLite: the v6 file is made before any store opens (and migrates) it.
     rusqlite::Connection::open(state.join("runs.db"))
         .unwrap()
         .execute_batch(include_str!("../../store/v6/runs.sql"))
@@ -360,11 +352,8 @@ fn a_v6_store_shows_what_it_showed() {
     }
     assert_eq!(history, want["history"]);
     assert!(!journal.exists(), "folded, then removed");
-    let version: i64 = env
-        .conn()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, wfc_store::schema::VERSION);
+    let version = env.one("PRAGMA user_version", &[]);
+    assert_eq!(version.int(), Some(wfc_store::schema::VERSION));
     assert_eq!(env.json(&["stats", "--format", "json"]), want["stats"]);
     for (id, status) in want["status"].as_object().unwrap() {
         let mut shown = env.json(&["status", id, "--format", "json"]);

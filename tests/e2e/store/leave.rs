@@ -44,15 +44,11 @@ fn a_run_left_at_an_approval_is_finished_by_approve_and_resume() {
     assert_eq!(status.code(), Some(4), "{status:?}");
     let st = env.json(&["status", &id, "--format", "json"]);
     assert_eq!(st["status"], "waiting", "{st:#}");
-    let parked: i64 = env
-        .conn()
-        .query_row(
-            "SELECT COUNT(*) FROM parked WHERE run_id = ?1",
-            [&id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(parked, 1);
+    let parked = env.one(
+        "SELECT COUNT(*) FROM parked WHERE run_id = $1",
+        &[(&id).into()],
+    );
+    assert_eq!(parked.int(), Some(1));
     // No process runs it: nothing reaps it, however long it waits.
     assert!(env.wfc(&["history"]).status.success());
     assert_eq!(

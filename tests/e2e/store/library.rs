@@ -3,13 +3,13 @@
 //! data (history, status, stats, history estimates), crash reaping,
 //! approvals, and several writers sharing one store.
 
-use rusqlite::OptionalExtension;
 use serde_json::json;
 use std::time::{Duration, SystemTime};
 use wfc_contract::{
     Attempt, GraphName, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey, StepStatus,
 };
 use wfc_store::store_recorder::{RunMeta, StoreRecorder};
+use wfc_store::testing::{self, Value};
 use wfc_store::{control, query, schema, stats, HistoryEstimator, Store};
 
 fn key(name: &str) -> StepKey {
@@ -119,10 +119,14 @@ fn known_history(store: &Store) {
     }
 }
 
-/// A connection of the test's own to the store's database, to look at its
-/// rows (the store's own is private).
-fn db(store: &Store) -> rusqlite::Connection {
-    rusqlite::Connection::open(store.dir().join("runs.db")).unwrap()
+/// The first column of the first row of `sql` in the store (`Null`: none).
+fn one(store: &Store, sql: &str, params: &[Value]) -> Value {
+    testing::one(store, sql, params).unwrap()
+}
+
+/// The store's schema version.
+fn version(store: &Store) -> i64 {
+    one(store, "PRAGMA user_version", &[]).int().unwrap()
 }
 
 #[test]
@@ -130,12 +134,12 @@ fn migrates_an_empty_directory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/state");
     let store = Store::open(&path).unwrap();
-    assert_eq!(schema::version(&db(&store)).unwrap(), schema::VERSION);
+    assert_eq!(version(&store), schema::VERSION);
     assert!(path.join("runs.db").exists());
     // Opening again is a no-op.
     drop(store);
     let store = Store::open(&path).unwrap();
-    assert_eq!(schema::version(&db(&store)).unwrap(), schema::VERSION);
+    assert_eq!(version(&store), schema::VERSION);
 }
 
 /// A store older than version 6 is refused, saying what to do, and left
@@ -144,6 +148,7 @@ fn migrates_an_empty_directory() {
 fn a_store_older_than_v6_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("runs.db");
+    // Raw SQLite: an old-schema file, made before any store opens it.
     {
         let c = rusqlite::Connection::open(&db).unwrap();
         c.execute_batch("CREATE TABLE runs (id TEXT PRIMARY KEY); PRAGMA user_version = 5;")
@@ -155,6 +160,7 @@ fn a_store_older_than_v6_is_refused() {
         "{e}"
     );
     assert!(e.contains("move the state directory away"), "{e}");
+    // Raw SQLite: `Store::open` refuses this file.
     let c = rusqlite::Connection::open(&db).unwrap();
     assert_eq!(schema::version(&c).unwrap(), 5);
 }
@@ -164,25 +170,20 @@ fn a_store_older_than_v6_is_refused() {
 #[test]
 fn migrates_a_v6_store() {
     let dir = tempfile::tempdir().unwrap();
+    // Raw SQLite: the v6 file is made before the store opens (migrates) it.
     {
         let c = rusqlite::Connection::open(dir.path().join("runs.db")).unwrap();
         c.execute_batch(include_str!("../../store/v6/runs.sql"))
             .unwrap();
     }
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(schema::version(&db(&store)).unwrap(), schema::VERSION);
+    assert_eq!(version(&store), schema::VERSION);
     let runs = query::history(&store, None, 10).unwrap();
     assert_eq!(runs.len(), 5);
     // `build` succeeded at its only attempt: version 6 had no row for it.
     let id = "20261124-010203-33ee";
-    let attempts: i64 = db(&store)
-        .query_row(
-            "SELECT COUNT(*) FROM attempts WHERE run_id = ?1 AND step = 'build'",
-            [id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(attempts, 1);
+    let sql = "SELECT COUNT(*) FROM attempts WHERE run_id = $1 AND step = 'build'";
+    assert_eq!(one(&store, sql, &[id.into()]).int(), Some(1));
     let d = query::detail(&store, id).unwrap().unwrap();
     let flaky = d.step_list.iter().find(|s| s.name == "flaky").unwrap();
     let statuses: Vec<&str> = flaky
@@ -193,14 +194,11 @@ fn migrates_a_v6_store() {
     assert_eq!(statuses, ["failed", "succeeded"]);
     // Each event a row, numbered 1, 2, … in order (two sessions' worth).
     let resumed = "20261124-010157-d3e1";
-    let (events, last): (i64, i64) = db(&store)
-        .query_row(
-            "SELECT COUNT(*), MAX(seq) FROM events WHERE run_id = ?1",
-            [resumed],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    let sql = "SELECT COUNT(*), MAX(seq) FROM events WHERE run_id = $1";
+    let row = testing::row(&store, sql, &[resumed.into()])
+        .unwrap()
         .unwrap();
-    assert_eq!((events, last), (34, 34));
+    assert_eq!((row[0].int(), row[1].int()), (Some(34), Some(34)));
     let kinds: Vec<String> = query::events(&store, resumed)
         .unwrap()
         .into_iter()
@@ -301,8 +299,8 @@ fn packed_durations_give_the_estimates_the_steps_rows_give() {
     let store = Store::open(dir.path()).unwrap();
     known_history(&store);
     let rows = |store: &Store| -> i64 {
-        db(store)
-            .query_row("SELECT COUNT(*) FROM durations", [], |r| r.get(0))
+        one(store, "SELECT COUNT(*) FROM durations", &[])
+            .int()
             .unwrap()
     };
     assert_eq!(rows(&store), 5);
@@ -312,7 +310,7 @@ fn packed_durations_give_the_estimates_the_steps_rows_give() {
     };
     let packed = medians(&store);
     assert_eq!(packed, [Some(300), Some(1000), Some(10)]);
-    db(&store).execute("DELETE FROM durations", []).unwrap();
+    testing::execute(&store, "DELETE FROM durations", &[]).unwrap();
     assert_eq!(medians(&store), packed);
 
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_001_000);
@@ -402,9 +400,12 @@ fn a_dead_process_run_is_reaped_as_interrupted() {
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let dead = child.id();
     child.wait().unwrap();
-    db(&store)
-        .execute("UPDATE runs SET pid = ?1", [dead])
-        .unwrap();
+    testing::execute(
+        &store,
+        "UPDATE runs SET pid = $1",
+        &[i64::from(dead).into()],
+    )
+    .unwrap();
     assert_eq!(control::reap(&store).unwrap(), ["crashed"]);
     let d = query::detail(&store, "crashed").unwrap().unwrap();
     assert_eq!(d.run.status, "interrupted");
@@ -418,10 +419,8 @@ fn a_dead_process_run_is_reaped_as_interrupted() {
     live.run_started(&info("live", "w", SystemTime::now()))
         .unwrap();
     assert!(control::reap(&store).unwrap().is_empty());
-    let ok: String = db(&store)
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ok, "ok");
+    let ok = one(&store, "PRAGMA integrity_check", &[]);
+    assert_eq!(ok.text(), Some("ok"));
 }
 
 #[test]
@@ -474,14 +473,12 @@ fn several_writers_share_one_store() {
     for t in threads {
         assert!(t.join().unwrap() >= 1);
     }
-    let n: i64 = db(&store)
-        .query_row(
-            "SELECT COUNT(*) FROM steps WHERE status = 'succeeded'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(n, 400);
+    let n = one(
+        &store,
+        "SELECT COUNT(*) FROM steps WHERE status = 'succeeded'",
+        &[],
+    );
+    assert_eq!(n.int(), Some(400));
     let s = stats::stats(&store, Some("par"), None).unwrap();
     assert_eq!(s[0].succeeded, 4);
 }
@@ -522,14 +519,12 @@ fn approvals_are_checked_and_recorded() {
     let again = control::decide(&store, "g", "approve", &Rejected.by("carol")).unwrap_err();
     assert!(again.contains("already rejected by bob"), "{again}");
     control::request_cancel(&store, "g").unwrap();
-    let asked: Option<i64> = db(&store)
-        .query_row(
-            "SELECT cancel_requested_at FROM runs WHERE id = 'g'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert!(asked.is_some());
+    let asked = one(
+        &store,
+        "SELECT cancel_requested_at FROM runs WHERE id = 'g'",
+        &[],
+    );
+    assert!(asked.int().is_some());
 }
 
 /// The plan's fingerprints from a thread (`StoreRecorder::plan_later`):
@@ -541,12 +536,12 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let plan_of = |id: &str| -> Option<Vec<u8>> {
-        db(&store)
-            .query_row("SELECT plan FROM plans WHERE run_id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .unwrap()
+        let plan = one(
+            &store,
+            "SELECT plan FROM plans WHERE run_id = $1",
+            &[id.into()],
+        );
+        plan.blob().map(<[u8]>::to_vec)
     };
     let recorder = |id: &str| {
         let mut r = StoreRecorder::new(&store, id, RunMeta::default()).unwrap();
@@ -648,10 +643,6 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
     drop(tx);
     end(&mut r);
     assert_eq!(plan_of("lost").filter(|p| !p.is_empty()), None);
-    let status: String = db(&store)
-        .query_row("SELECT status FROM runs WHERE id = 'lost'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(status, "succeeded");
+    let status = one(&store, "SELECT status FROM runs WHERE id = 'lost'", &[]);
+    assert_eq!(status.text(), Some("succeeded"));
 }

@@ -26,6 +26,8 @@ use serde_json::Value as J;
 use std::path::Path;
 use std::process::{Child, Command, Output};
 use std::time::Duration;
+use wfc_store::testing::{self, Value as Val};
+use wfc_store::Store;
 use wfc_testkit::{wait_until, Case};
 
 pub struct Env {
@@ -76,31 +78,32 @@ impl Env {
         std::fs::write(self.path().join(name), "").unwrap();
     }
 
+    /// The store `wfc` leaves in `.wfc/`, opened for one look (so that
+    /// none is held while `wfc` works).
+    pub fn store(&self) -> Store {
+        Store::open(&self.path().join(".wfc")).unwrap()
+    }
+
+    /// The first column of the first row of `sql` (`Null`: none).
+    pub fn one(&self, sql: &str, params: &[Val]) -> Val {
+        testing::one(&self.store(), sql, params).unwrap()
+    }
+
+    /// Every row of `sql`.
+    pub fn rows(&self, sql: &str, params: &[Val]) -> Vec<Vec<Val>> {
+        testing::rows(&self.store(), sql, params).unwrap()
+    }
+
+    /// A raw SQLite connection: kept for `read_only`, whose old-schema
+    /// file `Store::open` would migrate.
     pub fn conn(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.path().join(".wfc/runs.db")).unwrap()
     }
 
     /// The only run's id (after it was recorded).
     pub fn run_id(&self) -> String {
-        wait_for(Duration::from_secs(10), || {
-            self.path().join(".wfc/runs.db").exists()
-                && self
-                    .conn()
-                    .query_row(
-                        "SELECT id FROM runs ORDER BY started_at DESC LIMIT 1",
-                        [],
-                        |r| r.get::<_, String>(0),
-                    )
-                    .ok()
-                    .is_some()
-        });
-        self.conn()
-            .query_row(
-                "SELECT id FROM runs ORDER BY started_at DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap()
+        wait_for(Duration::from_secs(10), || self.recorded_run().is_some());
+        self.recorded_run().unwrap()
     }
 
     /// The newest run's id, if one is recorded (no waiting: for a wfc that
@@ -109,31 +112,27 @@ impl Env {
         if !self.path().join(".wfc/runs.db").exists() {
             return None;
         }
-        self.conn()
-            .query_row(
-                "SELECT id FROM runs ORDER BY started_at DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .ok()
+        let store = Store::open(&self.path().join(".wfc")).ok()?;
+        let sql = "SELECT id FROM runs ORDER BY started_at DESC LIMIT 1";
+        let id = testing::one(&store, sql, &[]).ok()?;
+        id.text().map(str::to_owned)
     }
 
     /// A step's status in the store (`None`: not recorded yet).
     pub fn step_status(&self, step: &str) -> Option<String> {
-        self.conn()
-            .query_row(
-                "SELECT status FROM steps WHERE graph = ?2 AND name = ?1",
-                [
-                    step,
-                    if step.starts_with("undo") {
-                        "rollback"
-                    } else {
-                        "main"
-                    },
-                ],
-                |r| r.get(0),
-            )
-            .ok()
+        // Not opened before `wfc` made it: opening would make it.
+        if !self.path().join(".wfc/runs.db").exists() {
+            return None;
+        }
+        let graph = if step.starts_with("undo") {
+            "rollback"
+        } else {
+            "main"
+        };
+        let store = Store::open(&self.path().join(".wfc")).ok()?;
+        let sql = "SELECT status FROM steps WHERE graph = $2 AND name = $1";
+        let status = testing::one(&store, sql, &[step.into(), graph.into()]).ok()?;
+        status.text().map(str::to_owned)
     }
 
     pub fn wait_step(&self, step: &str, status: &str) {
@@ -148,27 +147,19 @@ impl Env {
     pub fn check_after_kill(&self, id: &str) -> Vec<String> {
         let st = self.json(&["status", id, "--format", "json"]);
         assert_eq!(st["status"], "interrupted", "{st:#}");
-        let c = self.conn();
-        let ok: String = c
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(ok, "ok");
-        let running: i64 = c
-            .query_row(
-                "SELECT (SELECT COUNT(*) FROM steps WHERE status IN ('running', 'waiting'))
-                      + (SELECT COUNT(*) FROM attempts WHERE status = 'running')",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(running, 0);
-        let mut q = c
-            .prepare("SELECT name FROM steps WHERE graph = 'main' AND status = 'succeeded'")
-            .unwrap();
-        let done: Vec<String> = q
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
+        let ok = self.one("PRAGMA integrity_check", &[]);
+        assert_eq!(ok.text(), Some("ok"));
+        let running = self.one(
+            "SELECT (SELECT COUNT(*) FROM steps WHERE status IN ('running', 'waiting'))
+                  + (SELECT COUNT(*) FROM attempts WHERE status = 'running')",
+            &[],
+        );
+        assert_eq!(running.int(), Some(0));
+        let sql = "SELECT name FROM steps WHERE graph = 'main' AND status = 'succeeded'";
+        let done: Vec<String> = self
+            .rows(sql, &[])
+            .iter()
+            .map(|r| r[0].text().unwrap().to_owned())
             .collect();
         done
     }

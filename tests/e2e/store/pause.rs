@@ -108,14 +108,8 @@ fn a_run_killed_while_paused_stays_paused_until_resume_lets_it_go_on() {
     // Interrupted, and still marked paused: a server would resume it paused.
     let st = env.json(&["status", &id, "--format", "json"]);
     assert_eq!(st["status"], "interrupted", "{st}");
-    let still_paused: bool = env
-        .conn()
-        .query_row(
-            "SELECT paused_at IS NOT NULL FROM runs WHERE id = ?1",
-            [&id],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let sql = "SELECT paused_at IS NOT NULL FROM runs WHERE id = $1";
+    let still_paused = env.one(sql, &[(&id).into()]).int().unwrap() != 0;
     assert!(still_paused);
     // `wfc resume` is the person's word to go on.
     env.resume_ok(&id);

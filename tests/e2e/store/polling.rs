@@ -28,14 +28,11 @@ fn kill_during_an_until_wait_then_resume() {
     let done = env.check_after_kill(&id);
     assert_eq!(done, ["a"]);
     // The try before the wait is recorded, with what it saw.
-    let (tries, error): (i64, String) = env
-        .conn()
-        .query_row(
-            "SELECT COUNT(*), MAX(error) FROM attempts WHERE step = 'b' AND status = 'succeeded'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let row = env.rows(
+        "SELECT COUNT(*), MAX(error) FROM attempts WHERE step = 'b' AND status = 'succeeded'",
+        &[],
+    );
+    let (tries, error) = (row[0][0].int().unwrap(), row[0][1].text().unwrap());
     assert_eq!(tries, 1);
     assert!(
         error.contains(r#"`trim(b.stdout)` was "starting""#),
@@ -46,15 +43,16 @@ fn kill_during_an_until_wait_then_resume() {
     env.resume_ok(&id);
     assert_eq!((env.count("a"), env.count("b"), env.count("c")), (1, 2, 1));
     let tries: Vec<(i64, i64, i64, i64)> = env
-        .conn()
-        .prepare(
+        .rows(
             "SELECT session, number, started_at, started_at + duration_ms FROM attempts
              WHERE step = 'b' ORDER BY session, number",
+            &[],
         )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
+        .iter()
+        .map(|r| {
+            let int = |i: usize| r[i].int().unwrap();
+            (int(0), int(1), int(2), int(3))
+        })
         .collect();
     let numbers: Vec<_> = tries.iter().map(|t| (t.0, t.1)).collect();
     assert_eq!(numbers, [(1, 1), (2, 2)], "{tries:?}");

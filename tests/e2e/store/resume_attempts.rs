@@ -29,24 +29,15 @@ fn flaky(retry: &str) -> String {
 
 /// `b`'s recorded attempts, `session:number status`, in order.
 fn attempts(env: &Env) -> Vec<String> {
-    let conn = env.conn();
-    let mut q = conn
-        .prepare(
-            "SELECT session, number, status FROM attempts WHERE step = 'b'
-             ORDER BY session, number",
-        )
-        .unwrap();
-    q.query_map([], |r| {
-        Ok(format!(
-            "{}:{} {}",
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?
-        ))
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
+    let sql = "SELECT session, number, status FROM attempts WHERE step = 'b'
+               ORDER BY session, number";
+    env.rows(sql, &[])
+        .iter()
+        .map(|r| {
+            let (session, number) = (r[0].int().unwrap(), r[1].int().unwrap());
+            format!("{session}:{number} {}", r[2].text().unwrap())
+        })
+        .collect()
 }
 
 /// Runs until `b`'s second attempt waits, then cuts it short with `cut`.
@@ -111,14 +102,8 @@ fn a_retry_deadline_runs_from_the_first_attempt_of_an_earlier_session() {
         env.check_after_kill(id);
     });
     // Wait until the deadline, counted from the first attempt, is past.
-    let first: i64 = env
-        .conn()
-        .query_row(
-            "SELECT MIN(started_at) FROM attempts WHERE step = 'b'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let sql = "SELECT MIN(started_at) FROM attempts WHERE step = 'b'";
+    let first = env.one(sql, &[]).int().unwrap();
     wait_for(Duration::from_secs(10), || {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -131,14 +116,8 @@ fn a_retry_deadline_runs_from_the_first_attempt_of_an_earlier_session() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     // No attempt ran again: the deadline had passed.
     assert_eq!(env.count("b"), 2);
-    let error: String = env
-        .conn()
-        .query_row(
-            "SELECT error FROM attempts WHERE step = 'b' AND session = 2",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let sql = "SELECT error FROM attempts WHERE step = 'b' AND session = 2";
+    let error = env.one(sql, &[]).text().unwrap().to_owned();
     assert!(error.contains("the retry deadline (`within 1s`"), "{error}");
 }
 
@@ -155,16 +134,11 @@ const WAITS: &str = r#"workflow flaky {
 /// When `b`'s attempts of `session` started and ended, in ms (the store's
 /// clock), in order.
 fn spans(env: &Env) -> Vec<(i64, i64)> {
-    let conn = env.conn();
-    let mut q = conn
-        .prepare(
-            "SELECT started_at, started_at + COALESCE(duration_ms, 0) FROM attempts
-             WHERE step = 'b' ORDER BY session, number",
-        )
-        .unwrap();
-    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
+    let sql = "SELECT started_at, started_at + COALESCE(duration_ms, 0) FROM attempts
+               WHERE step = 'b' ORDER BY session, number";
+    env.rows(sql, &[])
+        .iter()
+        .map(|r| (r[0].int().unwrap(), r[1].int().unwrap()))
         .collect()
 }
 
