@@ -84,7 +84,7 @@ fn check_fixtures() {
 /// Codes the source constructs that no workflow file can provoke, so no
 /// fixture can show them, each with why. They still need a section in the
 /// docs.
-const NO_FIXTURE: [(&str, &str); 2] = [
+const NO_FIXTURE: [(&str, &str); 4] = [
     (
         "E0601",
         "a run store of an older schema that cannot be written: a store, not a \
@@ -94,6 +94,16 @@ const NO_FIXTURE: [(&str, &str); 2] = [
         "E0602",
         "a run store that cannot be read (a write-ahead log without its index, \
          where it cannot be made): tests/e2e/store/read_only.rs provokes it",
+    ),
+    (
+        "E0603",
+        "a store location (`--store`, `WFC_STORE`) provokes it, not a file: \
+         wfc_store::location's unit tests",
+    ),
+    (
+        "E0604",
+        "a store URL with a password on the command line provokes it: \
+         wfc_store::location's unit tests",
     ),
 ];
 
@@ -237,12 +247,14 @@ fn every_code_has_a_fixture_and_a_section() {
 }
 
 /// Pages of docs/diagnostics.md that have no ```wf example, each with why.
-const NO_EXAMPLE: [(&str, &str); 19] = [
+const NO_EXAMPLE: [(&str, &str); 21] = [
     ("E0232", "no longer reported"),
     ("E0724", "no longer reported"),
     ("E0233", "no longer reported"),
     ("E0601", "a run store provokes it, not a workflow file"),
     ("E0602", "a run store provokes it, not a workflow file"),
+    ("E0603", "a store location provokes it, not a workflow file"),
+    ("E0604", "a store URL provokes it, not a workflow file"),
     ("E0739", "no longer reported"),
     ("E0736", "no longer reported"),
     ("E0755", "no longer reported"),
