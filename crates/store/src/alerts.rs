@@ -11,8 +11,10 @@
 //! that ended `failed`. Nothing here holds a param's value or a step's
 //! output: the words of a measure say what the runs did.
 
+use crate::db::Db;
+use crate::db::Optional;
+use crate::params;
 use crate::{now_ms, Store};
-use rusqlite::{params, OptionalExtension};
 use wfc_language::ir::alerts::{percent, Condition, Slower, Window};
 use wfc_language::syntax::duration::format as human;
 
@@ -69,7 +71,7 @@ pub enum Decision {
 const COLUMNS: &str = "workflow, alert, state, since, last_fired_at, last_resolved_at,
                        last_value, last_run, last_error";
 
-fn row(r: &rusqlite::Row) -> rusqlite::Result<AlertState> {
+fn row(r: &crate::db::Row) -> crate::Result<AlertState> {
     Ok(AlertState {
         workflow: r.get(0)?,
         alert: r.get(1)?,
@@ -93,7 +95,6 @@ pub fn get(store: &Store, workflow: &str, alert: &str) -> crate::Result<Option<A
             row,
         )
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// Every recorded rule's state (of `workflow`, if given), by workflow and rule.
@@ -102,11 +103,10 @@ pub fn list(store: &Store, workflow: Option<&str>) -> crate::Result<Vec<AlertSta
         "SELECT {COLUMNS} FROM alert_states WHERE ?1 IS NULL OR workflow = ?1 ORDER BY 1, 2"
     ))?;
     let rows = q.query_map([workflow], row)?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
-fn put(conn: &rusqlite::Connection, s: &AlertState) -> rusqlite::Result<()> {
+fn put(conn: &Db, s: &AlertState) -> crate::Result<()> {
     conn.execute(
         &format!("INSERT OR REPLACE INTO alert_states ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
         params![
@@ -233,7 +233,7 @@ fn counted(
     workflow: &str,
     since: Option<i64>,
     limit: u32,
-) -> rusqlite::Result<Vec<Counted>> {
+) -> crate::Result<Vec<Counted>> {
     let mut q = store.conn.prepare(
         "SELECT id, status = 'failed', ended_at, COALESCE(duration_ms, 0) FROM runs
           WHERE workflow = ?1 AND status IN ('succeeded', 'failed') AND ended_at IS NOT NULL
@@ -361,7 +361,7 @@ pub fn measure(
 
 /// The 95th percentile (nearest rank) of the durations of the last
 /// [`P95_RUNS`] succeeded runs that ended before `before`.
-fn p95_before(store: &Store, workflow: &str, before: i64) -> rusqlite::Result<Option<f64>> {
+fn p95_before(store: &Store, workflow: &str, before: i64) -> crate::Result<Option<f64>> {
     let mut q = store.conn.prepare(
         "SELECT COALESCE(duration_ms, 0) FROM runs
           WHERE workflow = ?1 AND status = 'succeeded' AND ended_at < ?2
@@ -369,7 +369,7 @@ fn p95_before(store: &Store, workflow: &str, before: i64) -> rusqlite::Result<Op
     )?;
     let mut ms: Vec<i64> = q
         .query_map(params![workflow, before, P95_RUNS as i64], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::Result<_>>()?;
     if ms.len() < P95_MIN {
         return Ok(None);
     }
@@ -405,10 +405,9 @@ pub fn longest_wait(
     store
         .conn
         .query_row(&sql, [workflow], |r| {
-            Ok((r.get::<_, String>(0)?, now - r.get::<_, i64>(1)?))
+            Ok((r.get::<String>(0)?, now - r.get::<i64>(1)?))
         })
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// [`now_ms`], for callers that decide at the present.

@@ -7,7 +7,8 @@
 
 use super::record::Key;
 use super::Store;
-use rusqlite::{params, Transaction};
+use crate::db::Db;
+use crate::params;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -47,12 +48,12 @@ pub enum ArtifactError {
 
 /// Writes one row (see [`super::record::Record::Artifact`]).
 pub(crate) fn record(
-    tx: &Transaction,
+    tx: &Db,
     run_id: &str,
     key: Key<'_>,
     (name, path, size, sha256): (&str, &str, u64, &str),
     first: bool,
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     if first {
         tx.prepare_cached(
             "DELETE FROM artifacts WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4",
@@ -82,12 +83,11 @@ pub fn list(store: &Store, run_id: &str) -> crate::Result<Vec<StoredArtifact>> {
             step: r.get(1)?,
             name: r.get(2)?,
             path: r.get(3)?,
-            size: r.get::<_, i64>(4)? as u64,
+            size: r.get::<i64>(4)? as u64,
             sha256: r.get(5)?,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 /// The files main-graph step `step` kept in run `run_id` (one step's, by
@@ -104,12 +104,11 @@ pub fn of_main_step(store: &Store, run_id: &str, step: &str) -> crate::Result<Ve
             step: step.to_owned(),
             name: r.get(0)?,
             path: r.get(1)?,
-            size: r.get::<_, i64>(2)? as u64,
+            size: r.get::<i64>(2)? as u64,
             sha256: r.get(3)?,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 /// The stored copy of `a`, a file of run `run_id`.

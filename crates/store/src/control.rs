@@ -24,8 +24,9 @@ pub use super::decisions::{
 };
 use super::now_ms;
 use super::record::add_event;
+use crate::db::{Db, Optional};
+use crate::params;
 use crate::Store;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::time::Duration;
 
 /// How often a run checks for a cancel request, and a gate for a decision.
@@ -74,12 +75,12 @@ pub fn reap(store: &Store) -> crate::Result<Vec<String>> {
             "SELECT id, pid, host, heartbeat_at FROM runs
              WHERE status = 'running' AND id NOT IN (SELECT run_id FROM parked)",
         )?;
-        let rows = q.query_map([], |r| {
+        let rows = q.query_map((), |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
+                r.get::<String>(0)?,
+                r.get::<i64>(1)?,
+                r.get::<String>(2)?,
+                r.get::<i64>(3)?,
             ))
         })?;
         for row in rows {
@@ -111,8 +112,8 @@ pub fn reap(store: &Store) -> crate::Result<Vec<String>> {
 
 /// Marks one run interrupted (if it is still `running`), after folding in
 /// what its journal holds.
-pub(crate) fn interrupt(conn: &Connection, id: &str) -> rusqlite::Result<()> {
-    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+pub(crate) fn interrupt(conn: &Db, id: &str) -> crate::Result<()> {
+    let tx = conn.write()?;
     super::journal::fold_in(&tx, id)?;
     tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
     let n = tx.execute(
@@ -188,15 +189,14 @@ pub fn interrupted_since(store: &Store, since_ms: i64) -> crate::Result<Vec<Inte
             left: r.get(4)?,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 /// Records run `id`'s end from its end slot (if it is still `running`),
 /// after folding in what its journal holds: the steps its record left
 /// running or waiting are `interrupted`.
-fn finish(conn: &Connection, id: &str, end: &super::journal::End) -> rusqlite::Result<()> {
-    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<()> {
+    let tx = conn.write()?;
     super::journal::fold_in(&tx, id)?;
     tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
     let n = tx.execute(
@@ -244,7 +244,6 @@ pub fn run_status(store: &Store, id: &str) -> crate::Result<Option<String>> {
     let conn = &store.conn;
     conn.query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// Resolves what the user typed to a run id: the exact id, a unique prefix,
@@ -255,7 +254,7 @@ pub fn find_run(store: &Store, typed: &str) -> Result<String, String> {
         return conn
             .query_row(
                 "SELECT id FROM runs ORDER BY started_at DESC, id DESC LIMIT 1",
-                [],
+                (),
                 |r| r.get(0),
             )
             .optional()
@@ -391,7 +390,7 @@ fn watch(
     let mut paused: Option<bool> = None;
     let mut last_beat = std::time::Instant::now();
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
-        let mut conn = conn.lock();
+        let conn = conn.lock();
         let asked: Option<(Option<i64>, bool)> = conn
             .prepare_cached(
                 "SELECT cancel_requested_at, paused_at IS NOT NULL FROM runs WHERE id = ?1",
@@ -428,7 +427,7 @@ fn watch(
         // falls in the gaps between steps rather than after the last one.
         let _ = super::journal::fold(&conn, id);
         // Not left for the scheduler's next turn, which a long step delays.
-        let _ = late_plan.record(&mut conn, id);
+        let _ = late_plan.record(&conn, id);
         if last_beat.elapsed() >= HEARTBEAT {
             last_beat = std::time::Instant::now();
             let _ = conn.execute(
@@ -436,7 +435,7 @@ fn watch(
                 params![id, now_ms()],
             );
             // The run's recorder leaves checkpoints to this thread.
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", (), |_| Ok(()));
         }
     }
     tracing::trace!(target: "wfc::timing", thread = "watch", "thread ended");

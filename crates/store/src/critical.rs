@@ -3,8 +3,8 @@
 //! from the run's recorded plan fingerprints (each step's `def` names its
 //! `depends_on`), the durations from its `steps` rows.
 
+use crate::params;
 use crate::Store;
-use rusqlite::params;
 use std::collections::{BTreeMap, HashMap};
 
 /// Per step name: the runs it was on the critical path of, and how many

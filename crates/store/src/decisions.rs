@@ -15,8 +15,9 @@
 use super::control::run_status;
 use super::now_ms;
 use super::record::add_event;
+use crate::db::Optional;
+use crate::params;
 use crate::Store;
-use rusqlite::{params, OptionalExtension};
 use serde_json::{Map, Value as J};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -356,7 +357,6 @@ pub fn decision(store: &Store, id: &str, step: &str) -> crate::Result<Option<Gat
             },
         )
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// Gate `step` of run `id` starts to wait: a timeout recorded for it
@@ -445,6 +445,5 @@ pub fn list(store: &Store, id: &str) -> crate::Result<Vec<DecisionRow>> {
             comment: r.get(5)?,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }

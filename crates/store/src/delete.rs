@@ -14,7 +14,7 @@
 
 use super::control::{self, pid_alive};
 use super::Store;
-use rusqlite::OptionalExtension;
+use crate::db::Optional;
 
 /// Refused: the run is still going.
 pub const RUNNING: &str = "E0980";
@@ -94,15 +94,14 @@ pub fn started_before(
         "SELECT id FROM runs WHERE started_at < ?1 AND (?2 IS NULL OR workflow = ?2)
            AND status <> 'running' ORDER BY started_at, id",
     )?;
-    let rows = q.query_map(rusqlite::params![before_ms, workflow], |r| r.get(0))?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    let rows = q.query_map(crate::params![before_ms, workflow], |r| r.get(0))?;
+    rows.collect::<crate::Result<_>>()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rusqlite::params;
+    use crate::params;
 
     fn run(s: &Store, id: &str, status: &str, pid: i64) {
         s.conn

@@ -8,7 +8,8 @@
 //! [`WINDOW`] after it was first seen (senders retry within minutes).
 
 use super::{now_ms, Store};
-use rusqlite::{params, OptionalExtension};
+use crate::db::Optional;
+use crate::params;
 
 /// How long a delivery id counts: 24 hours, in milliseconds.
 pub const WINDOW: i64 = 24 * 60 * 60 * 1000;
@@ -34,7 +35,6 @@ pub fn run_of(store: &Store, key: &str) -> crate::Result<Option<String>> {
             |r| r.get(0),
         )
         .optional()
-        .map_err(crate::Error::from)
 }
 
 #[cfg(test)]
@@ -51,7 +51,7 @@ mod tests {
             .execute(
                 "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
                    started_at, heartbeat_at) VALUES ('r1', 'w', 'f', 'h', '{}', 'running', 1, 1, 1, 0, 0)",
-                [],
+                (),
             )
             .unwrap();
         assert_eq!(run_of(&s, "/deploy 42").unwrap().as_deref(), Some("r1"));

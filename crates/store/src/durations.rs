@@ -14,7 +14,9 @@
 //! without the row (recorded before the table existed, killed, or resumed)
 //! is read from its `steps` rows instead.
 
-use rusqlite::{params, Transaction};
+use crate::db::Db;
+use crate::db::Optional;
+use crate::params;
 
 /// A run's durations as they are recorded.
 #[derive(Debug, Default)]
@@ -34,7 +36,7 @@ impl Durations {
     }
 
     /// Stores them as run `run_id`'s.
-    pub(crate) fn store(&self, tx: &Transaction, run_id: &str) -> rusqlite::Result<()> {
+    pub(crate) fn store(&self, tx: &Db, run_id: &str) -> crate::Result<()> {
         tx.prepare_cached("INSERT OR REPLACE INTO durations (run_id, packed) VALUES (?1, ?2)")?
             .execute(params![run_id, self.packed])
             .map(drop)
@@ -43,7 +45,7 @@ impl Durations {
 
 /// Deletes run `run_id`'s row (a resumed session's steps would be missing
 /// from it).
-pub(crate) fn forget(tx: &Transaction, run_id: &str) -> rusqlite::Result<()> {
+pub(crate) fn forget(tx: &Db, run_id: &str) -> crate::Result<()> {
     tx.execute("DELETE FROM durations WHERE run_id = ?1", [run_id])
         .map(drop)
 }
@@ -54,23 +56,22 @@ pub(crate) fn forget(tx: &Transaction, run_id: &str) -> rusqlite::Result<()> {
 /// reading the `steps` rows after some of them were taken would count
 /// those twice.
 pub(crate) fn each(
-    stmt: &mut rusqlite::Statement<'_>,
+    stmt: &mut crate::db::Stmt<'_>,
     run_id: &str,
     mut f: impl FnMut(&str, u64),
-) -> rusqlite::Result<bool> {
-    let mut rows = stmt.query([run_id])?;
-    let Some(row) = rows.next()? else {
-        return Ok(false);
-    };
-    // Not a blob: not a row this build wrote; nothing of it was taken.
-    let Ok(mut rest) = row.get_ref(0)?.as_blob() else {
-        return Ok(false);
-    };
-    while let Ok(((name, ms), tail)) = postcard::take_from_bytes::<(&str, u64)>(rest) {
-        f(name, ms);
-        rest = tail;
-    }
-    Ok(true)
+) -> crate::Result<bool> {
+    let read = stmt.query_row([run_id], |row| {
+        // Not a blob: not a row this build wrote; nothing of it was taken.
+        let Some(mut rest) = row.get_ref(0)?.blob() else {
+            return Ok(false);
+        };
+        while let Ok(((name, ms), tail)) = postcard::take_from_bytes::<(&str, u64)>(rest) {
+            f(name, ms);
+            rest = tail;
+        }
+        Ok(true)
+    });
+    Ok(read.optional()?.unwrap_or(false))
 }
 
 /// The statement `each` runs.

@@ -11,8 +11,9 @@
 //!
 //! The table, `schedule_fires`, is part of the schema since version 8.
 
+use crate::db::Optional;
+use crate::params;
 use crate::Store;
-use rusqlite::{params, OptionalExtension};
 
 /// One schedule of one served workflow.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,7 +46,6 @@ pub fn done_until(store: &Store, id: &ScheduleId) -> crate::Result<Option<i64>> 
         |r| r.get(0),
     )
     .optional()
-    .map_err(crate::Error::from)
 }
 
 /// Marks every slot of `id` up to `ms` as done without a run: a schedule
@@ -61,7 +61,6 @@ pub fn skip_to(store: &Store, id: &ScheduleId, ms: i64) -> crate::Result<()> {
         params![id.file, id.workflow, id.schedule, ms],
     )
     .map(drop)
-    .map_err(crate::Error::from)
 }
 
 /// Records that slot `slot_ms` of `id` fires: written before its run
@@ -77,7 +76,6 @@ pub fn record(store: &Store, id: &ScheduleId, slot_ms: i64) -> crate::Result<()>
         params![id.file, id.workflow, id.schedule, slot_ms],
     )
     .map(drop)
-    .map_err(crate::Error::from)
 }
 
 /// Every schedule's row, by file, workflow and pattern.
@@ -87,7 +85,7 @@ pub fn all(store: &Store) -> crate::Result<Vec<Fires>> {
         "SELECT file, workflow, schedule, done_until, fired FROM schedule_fires
           ORDER BY file, workflow, schedule",
     )?;
-    let rows = q.query_map([], |r| {
+    let rows = q.query_map((), |r| {
         Ok(Fires {
             id: ScheduleId {
                 file: r.get(0)?,
@@ -98,8 +96,7 @@ pub fn all(store: &Store) -> crate::Result<Vec<Fires>> {
             fired: r.get(4)?,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 #[cfg(test)]

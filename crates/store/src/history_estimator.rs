@@ -3,8 +3,8 @@
 //! its kind's default) otherwise. `wfc plan` marks each estimate with where
 //! it came from (`history`, `declared`, `default`).
 
+use crate::params;
 use crate::Store;
-use rusqlite::params;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use wfc_plan::{DefaultEstimator, Estimate, EstimateSource, Estimator, PlannedStep};
@@ -113,7 +113,7 @@ impl HistoryEstimator {
             .prepare("SELECT id FROM runs WHERE workflow = ?1 ORDER BY started_at DESC LIMIT ?2")?;
         let ids: Vec<String> = runs
             .query_map(params![workflow, RUNS], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         let mut packed = conn.prepare(super::durations::SELECT)?;
         let mut steps = conn.prepare(
             "SELECT name, duration_ms FROM steps
@@ -133,11 +133,15 @@ impl HistoryEstimator {
             // The run's packed row, else (an older run, or one that did not
             // end in its first session) its `steps` rows.
             if !super::durations::each(&mut packed, id, |name, ms| reading.take(name, ms))? {
-                let mut rows = steps.query([id])?;
-                while let Some(row) = rows.next()? {
-                    let name = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-                    reading.take(name, row.get::<_, i64>(1)?.max(0) as u64);
-                }
+                let read = steps.query_map([id], |row| {
+                    let name = row.get_ref(0)?;
+                    let name = name.text().ok_or_else(|| {
+                        crate::Error::Database(format!("a step's name is not text: {name:?}"))
+                    })?;
+                    reading.take(name, row.get::<i64>(1)?.max(0) as u64);
+                    Ok(())
+                })?;
+                read.collect::<crate::Result<()>>()?;
             }
             if reading.done(known) {
                 break;
@@ -233,7 +237,7 @@ mod tests {
                 "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps,
                                    pid, started_at, heartbeat_at)
                  VALUES (?1, ?2, 'f', 'h', '{}', 'succeeded', 1, 1, 1, ?3, ?3)",
-                params![id, wf, at],
+                rusqlite::params![id, wf, at],
             )
             .unwrap();
         };
@@ -241,7 +245,7 @@ mod tests {
             conn.execute(
                 "INSERT INTO steps (run_id, graph, name, kind, seq, status, duration_ms)
                  VALUES (?1, ?2, ?3, 'shell', 0, ?4, ?5)",
-                params![id, graph, name, status, ms],
+                rusqlite::params![id, graph, name, status, ms],
             )
             .unwrap();
         };
@@ -259,7 +263,7 @@ mod tests {
         }
         run("x", "other", 99);
         step("x", "main", "build", "succeeded", 5000);
-        Store::over(conn)
+        Store::over(conn, std::path::Path::new(""))
     }
 
     #[test]
@@ -305,7 +309,7 @@ mod tests {
         let mut d = crate::durations::Durations::default();
         d.push("build", 1000); // its `steps` row says 12
         d.push("new", 4);
-        let tx = conn.conn.unchecked_transaction().unwrap();
+        let tx = conn.conn.write().unwrap();
         d.store(&tx, "r12").unwrap();
         tx.commit().unwrap();
         let h = HistoryEstimator::load(&conn, "deploy", None).unwrap();
@@ -319,12 +323,12 @@ mod tests {
         let conn = store(false);
         let mut d = crate::durations::Durations::default();
         d.push("lone", 9);
-        let tx = conn.conn.unchecked_transaction().unwrap();
+        let tx = conn.conn.write().unwrap();
         d.store(&tx, "r12").unwrap();
         // A name's length past the row's end.
         tx.execute(
             "UPDATE durations SET packed = CAST(packed || x'7f41' AS BLOB) WHERE run_id = 'r12'",
-            [],
+            (),
         )
         .unwrap();
         tx.commit().unwrap();

@@ -4,7 +4,7 @@
 //! (`GET /api/v1/workflows/{name}/ignored`).
 
 use super::{now_ms, Store};
-use rusqlite::params;
+use crate::params;
 
 /// How many are kept per workflow: the oldest beyond go as new ones come.
 pub const KEPT: i64 = 1000;
@@ -61,8 +61,7 @@ pub fn of_workflow(store: &Store, workflow: &str, limit: i64) -> crate::Result<V
             delivery: r.get(5)?,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 #[cfg(test)]

@@ -30,20 +30,21 @@
 
 use super::record::Record;
 use super::wire;
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use crate::db::{Db, Optional};
+use crate::params;
 use std::io::{Read as _, Seek as _};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
 /// The journal file of run `run_id`, beside the database `conn` has open
 /// (`None` for an in-memory database).
-pub(crate) fn path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
-    let db = Path::new(conn.path().filter(|p| !p.is_empty())?);
+pub(crate) fn path(conn: &Db, run_id: &str) -> Option<PathBuf> {
+    let db = Path::new(conn.as_sqlite()?.path().filter(|p| !p.is_empty())?);
     Some(db.with_file_name("journal").join(format!("{run_id}.wfj")))
 }
 
 /// The end slot of run `run_id` (see [`End`]), beside its journal.
-pub(crate) fn end_path(conn: &Connection, run_id: &str) -> Option<PathBuf> {
+pub(crate) fn end_path(conn: &Db, run_id: &str) -> Option<PathBuf> {
     Some(path(conn, run_id)?.with_extension("end"))
 }
 
@@ -98,7 +99,7 @@ impl End {
     }
 
     /// Reads run `run_id`'s end slot, if one was written.
-    pub(crate) fn read(conn: &Connection, run_id: &str) -> Option<End> {
+    pub(crate) fn read(conn: &Db, run_id: &str) -> Option<End> {
         let bytes = std::fs::read(end_path(conn, run_id)?).ok()?;
         let json = &bytes[..bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len())];
         serde_json::from_slice(json).ok()
@@ -181,7 +182,7 @@ impl Journal {
 /// Reading starts where the last fold stopped (`journal.bytes`) and stops
 /// before the first frame that is not whole ([`wire::frame`]): it is being
 /// written, or was torn by a crash.
-pub(crate) fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize> {
+pub(crate) fn fold_in(tx: &Db, run_id: &str) -> crate::Result<usize> {
     let Some(path) = path(tx, run_id) else {
         return Ok(0);
     };
@@ -246,8 +247,8 @@ pub(crate) fn fold_in(tx: &Transaction, run_id: &str) -> rusqlite::Result<usize>
 
 /// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding
 /// the same run take turns, and the second finds nothing left to apply.
-pub(crate) fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+pub(crate) fn fold(conn: &Db, run_id: &str) -> crate::Result<usize> {
+    let tx = conn.write()?;
     let n = fold_in(&tx, run_id)?;
     tx.commit()?;
     Ok(n)
@@ -255,7 +256,7 @@ pub(crate) fn fold(conn: &Connection, run_id: &str) -> rusqlite::Result<usize> {
 
 /// Deletes run `run_id`'s journal and end slot (once everything in them is
 /// in the store).
-pub(crate) fn remove(conn: &Connection, run_id: &str) {
+pub(crate) fn remove(conn: &Db, run_id: &str) {
     if let Some(p) = path(conn, run_id) {
         let _ = std::fs::remove_file(p.with_extension("end"));
         let _ = std::fs::remove_file(p);
@@ -285,11 +286,11 @@ pub(super) mod tests {
         j.append(&mut wire::Turn::of(records)).unwrap();
     }
 
-    fn statuses(conn: &Connection) -> Vec<(String, String)> {
+    fn statuses(conn: &Db) -> Vec<(String, String)> {
         let mut q = conn
             .prepare("SELECT name, status FROM steps WHERE run_id = 'r1' ORDER BY seq")
             .unwrap();
-        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        q.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .map(Result::unwrap)
             .collect()
@@ -337,7 +338,7 @@ pub(super) mod tests {
             .query_row(
                 "SELECT r.status, r.ended_at, s.duration_ms FROM runs r JOIN steps s
                  ON s.run_id = r.id AND s.name = 'b' WHERE r.id = 'r1'",
-                [],
+                (),
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .unwrap();

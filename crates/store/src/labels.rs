@@ -3,8 +3,9 @@
 //! `wfc history --tag` and the API's `tag=` find runs by them after the
 //! file changed. A run whose workflow set neither has no row.
 
+use crate::db::Optional;
+use crate::params;
 use crate::Store;
-use rusqlite::{params, OptionalExtension};
 
 /// Records run `id`'s labels (nothing when there are none).
 pub fn record(

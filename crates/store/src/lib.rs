@@ -55,6 +55,7 @@ pub mod alerts;
 pub mod artifacts;
 pub mod control;
 pub mod critical;
+pub mod db;
 pub mod decisions;
 pub mod delete;
 pub mod deliveries;
@@ -114,7 +115,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// An open store. Its connection is its own: every statement against the
 /// store's tables is one of this crate's functions.
 pub struct Store {
-    conn: Connection,
+    conn: db::Db,
     dir: PathBuf,
 }
 
@@ -180,17 +181,13 @@ impl Store {
             source,
         })?;
         let path = dir.join("runs.db");
-        let conn = connect(&path)?;
-        let mut store = Store {
-            conn,
-            dir: dir.to_path_buf(),
-        };
-        if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        let mut conn = connect(&path)?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             // Read as it is, or not at all: a migration would write. (SQLite
             // opened the file read-only by itself: opened again the way
             // such a store can be read, or said why not.)
-            store.conn = read_only(&path)?;
-            let found = schema::version(&store.conn).map_err(|source| OpenError::Open {
+            let conn = read_only(&path)?;
+            let found = schema::version(&conn).map_err(|source| OpenError::Open {
                 path: path.clone(),
                 source,
             })?;
@@ -201,10 +198,10 @@ impl Store {
             if found != schema::VERSION {
                 return Err(OpenError::NeedsMigration { path, found });
             }
-            return Ok(store);
+            return Ok(Store::over(conn, dir));
         }
-        schema::migrate(&mut store.conn).map_err(|why| OpenError::Schema { path, why })?;
-        Ok(store)
+        schema::migrate(&mut conn).map_err(|why| OpenError::Schema { path, why })?;
+        Ok(Store::over(conn, dir))
     }
 
     /// Opens an existing store for reading; `Ok(None)` when there is none
@@ -232,22 +229,19 @@ impl Store {
     /// A connection to the store in `dir`, which this process has opened
     /// (and so migrated) before.
     pub fn at(dir: &Path) -> std::result::Result<Store, OpenError> {
-        Ok(Store {
-            conn: connect(&dir.join("runs.db"))?,
-            dir: dir.to_path_buf(),
-        })
+        Ok(Store::over(connect(&dir.join("runs.db"))?, dir))
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// A store over an open connection (unit tests on in-memory databases).
-    #[cfg(test)]
-    pub(crate) fn over(conn: Connection) -> Store {
+    /// A store over an open SQLite connection to the database in `dir`
+    /// (unit tests: an in-memory database, in no folder).
+    pub(crate) fn over(conn: Connection, dir: &Path) -> Store {
         Store {
-            conn,
-            dir: PathBuf::new(),
+            conn: db::Db::sqlite(conn),
+            dir: dir.to_path_buf(),
         }
     }
 
@@ -345,6 +339,9 @@ fn connect_with(path: &Path, flags: OpenFlags) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
+    // Every statement goes through the cache ([`db::Db::execute`] too): a
+    // run's recorder and watch thread use about 30, the server's reads more.
+    conn.set_prepared_statement_cache_capacity(STATEMENTS);
     Ok(conn)
 }
 
@@ -361,6 +358,9 @@ fn wait_for_lock(tries: i32) -> bool {
     std::thread::sleep(BUSY_POLL);
     true
 }
+
+/// How many prepared statements a connection keeps.
+const STATEMENTS: usize = 64;
 
 /// How often a writer waiting for the write lock tries again.
 const BUSY_POLL: Duration = Duration::from_micros(250);
@@ -434,7 +434,7 @@ mod tests {
 
     fn journal_mode(s: &Store) -> String {
         s.conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .query_row("PRAGMA journal_mode", (), |r| r.get(0))
             .unwrap()
     }
 
@@ -443,7 +443,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         assert_eq!(journal_mode(&s), "wal");
-        assert_eq!(schema::version(&s.conn).unwrap(), schema::VERSION);
+        assert_eq!(
+            schema::version(s.conn.as_sqlite().unwrap()).unwrap(),
+            schema::VERSION
+        );
     }
 
     /// Several processes opening a new store at once (four `wfc run` started

@@ -15,8 +15,8 @@
 //! started, whichever client it used.
 
 use super::query::{run_row, RunRow, RUN_COLUMNS};
+use crate::params;
 use crate::Store;
-use rusqlite::params;
 
 /// How the waiting text of a step that asks a person begins once its
 /// retries are used up (`on fail pause`; the run crate writes it).
@@ -122,8 +122,7 @@ pub fn held(store: &Store, id: &str) -> crate::Result<Vec<(String, String)>> {
           ORDER BY s.seq, s.name"
     ))?;
     let rows = q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 /// The status run `id`, stored as `status`, is shown with: `waiting` for
@@ -132,14 +131,11 @@ pub fn shown(store: &Store, id: &str, status: &str) -> crate::Result<String> {
     if status != "running" {
         return Ok(status.to_owned());
     }
-    store
-        .conn
-        .query_row(
-            &format!("SELECT {} FROM runs r WHERE r.id = ?1", shown_status("r")),
-            [id],
-            |r| r.get(0),
-        )
-        .map_err(crate::Error::from)
+    store.conn.query_row(
+        &format!("SELECT {} FROM runs r WHERE r.id = ?1", shown_status("r")),
+        [id],
+        |r| r.get(0),
+    )
 }
 
 /// Records that `trigger` started run `id`, from `origin` (the client an
@@ -183,7 +179,7 @@ pub fn trigger(store: &Store, id: &str) -> crate::Result<String> {
 /// What started run `id`, from where and by whom.
 pub fn started_by(store: &Store, id: &str) -> crate::Result<Start> {
     let conn = &store.conn;
-    let row = rusqlite::OptionalExtension::optional(conn.query_row(
+    let row = crate::db::Optional::optional(conn.query_row(
         "SELECT trigger, origin, started_by FROM run_triggers WHERE run_id = ?1",
         [id],
         |r| {
@@ -281,7 +277,7 @@ pub fn list(store: &Store, filter: &Filter) -> crate::Result<Page> {
             row.tags = tags
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default();
-            Ok((row, r.get::<_, String>(15)?))
+            Ok((row, r.get::<String>(15)?))
         },
     )?;
     let mut runs: Vec<(RunRow, String)> = rows.collect::<Result<_, _>>()?;
@@ -475,11 +471,11 @@ mod tests {
         c.conn
             .execute(
                 "UPDATE runs SET duration_ms = 10 * (3 - abs(started_at - 2))",
-                [],
+                (),
             )
             .unwrap();
         c.conn
-            .execute("UPDATE runs SET status = 'failed' WHERE id = 'b'", [])
+            .execute("UPDATE runs SET status = 'failed' WHERE id = 'b'", ())
             .unwrap();
         assert_eq!(sorted(Sort::Duration, 0), ["c", "d"]);
         assert_eq!(sorted(Sort::Duration, 2), ["b", "e"]);

@@ -6,8 +6,8 @@
 
 use super::listing::shown_status;
 use super::query::{run_row, RunRow, RUN_COLUMNS};
+use crate::params;
 use crate::Store;
-use rusqlite::params;
 
 /// A run going on.
 #[derive(Clone, Debug)]
@@ -111,8 +111,7 @@ pub fn ended(store: &Store, n: usize) -> crate::Result<Vec<RunRow>> {
     );
     let mut q = store.conn.prepare(&sql)?;
     let rows = q.query_map([n as i64], run_row)?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@
 use super::control::pid_alive;
 use super::store_recorder::hostname;
 use super::{now_ms, Store};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use crate::db::{Db, Optional};
+use crate::params;
 use std::time::Duration;
 
 /// How often a waiting run tries again.
@@ -36,7 +37,7 @@ pub struct Holder {
 /// a dead process, or by `run_id` already): `Ok(None)`; else its holder.
 pub fn try_take(store: &Store, key: &str, run_id: &str) -> crate::Result<Option<Holder>> {
     let conn = &store.conn;
-    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let tx = conn.write()?;
     let held = held_by(&tx, key)?;
     if let Some((holder, start)) = held {
         if holder.run_id != run_id && alive(&tx, &holder, start)? {
@@ -61,7 +62,6 @@ pub fn release(store: &Store, key: &str, run_id: &str) -> crate::Result<()> {
         [key, run_id],
     )
     .map(drop)
-    .map_err(crate::Error::from)
 }
 
 /// The holder of `key`, if a live one holds it.
@@ -81,7 +81,7 @@ pub fn holds(store: &Store, key: &str, run_id: &str) -> crate::Result<bool> {
 }
 
 /// The row of `key`: its holder, and the holder's process start time.
-fn held_by(conn: &Connection, key: &str) -> rusqlite::Result<Option<(Holder, i64)>> {
+fn held_by(conn: &Db, key: &str) -> crate::Result<Option<(Holder, i64)>> {
     conn.query_row(
         "SELECT run_id, pid, pid_start, host, since FROM run_locks WHERE key = ?1",
         [key],
@@ -92,13 +92,13 @@ fn held_by(conn: &Connection, key: &str) -> rusqlite::Result<Option<(Holder, i64
                 host: r.get(3)?,
                 since_ms: r.get(4)?,
             };
-            Ok((holder, r.get::<_, i64>(2)?))
+            Ok((holder, r.get::<i64>(2)?))
         },
     )
     .optional()
 }
 
-fn alive(conn: &Connection, h: &Holder, start: i64) -> rusqlite::Result<bool> {
+fn alive(conn: &Db, h: &Holder, start: i64) -> crate::Result<bool> {
     // A parked holder has no process; it holds its key until it ends.
     let parked = conn
         .prepare_cached("SELECT 1 FROM parked WHERE run_id = ?1")?
@@ -148,7 +148,6 @@ pub fn record_waiting(
         None,
         Some(&detail.to_string()),
     )
-    .map_err(crate::Error::from)
 }
 
 /// Records that run `run_id`, which waited, took `key` (`lock_taken`).
@@ -163,7 +162,6 @@ pub fn record_taken(store: &Store, run_id: &str, key: &str) -> crate::Result<()>
         None,
         Some(&detail.to_string()),
     )
-    .map_err(crate::Error::from)
 }
 
 /// What run `id` waits for, if its latest word in this session is a
@@ -247,7 +245,7 @@ mod tests {
         let held = try_take(c, "k", "run-b").unwrap().expect("parked, held");
         assert_eq!(held.run_id, "run-a");
         assert!(holds(c, "k", "run-a").unwrap());
-        c.conn.execute("DELETE FROM parked", []).unwrap();
+        c.conn.execute("DELETE FROM parked", ()).unwrap();
         assert_eq!(try_take(c, "k", "run-b").unwrap(), None, "no longer parked");
     }
 }

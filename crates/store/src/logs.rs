@@ -457,7 +457,7 @@ pub fn step_logs(
         "SELECT name, graph, log_path FROM steps WHERE run_id = ?1 AND log_path IS NOT NULL
            AND (?2 IS NULL OR name = ?2) ORDER BY started_at, seq",
     )?;
-    let rows = q.query_map(rusqlite::params![id, step], |r| {
+    let rows = q.query_map(crate::params![id, step], |r| {
         let path: String = r.get(2)?;
         Ok(StepLog {
             name: r.get(0)?,
@@ -465,8 +465,7 @@ pub fn step_logs(
             path: store.dir().join(path),
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 #[cfg(test)]

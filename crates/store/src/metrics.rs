@@ -3,8 +3,8 @@
 //! webhook deliveries, and the durations of the steps that ended in a
 //! recent window (bounded: a scrape never reads the whole history).
 
+use crate::params;
 use crate::Store;
-use rusqlite::params;
 
 /// The store's figures for one scrape.
 #[derive(Clone, Debug, Default)]
@@ -44,17 +44,15 @@ pub struct StepTimes {
 /// scrape holds a row per workflow and step, never one per step run.
 pub fn figures(store: &Store, since_ms: i64, bounds_ms: &[i64]) -> crate::Result<Figures> {
     let conn = &store.conn;
-    let triples = |sql: &str| -> rusqlite::Result<_> {
+    let triples = |sql: &str| -> crate::Result<_> {
         let mut q = conn.prepare(sql)?;
-        let rows = q.query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
-        })?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
+        let rows = q.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get::<i64>(2)? as u64)))?;
+        rows.collect::<crate::Result<Vec<_>>>()
     };
-    let pairs = |sql: &str| -> rusqlite::Result<_> {
+    let pairs = |sql: &str| -> crate::Result<_> {
         let mut q = conn.prepare(sql)?;
-        let rows = q.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
+        let rows = q.query_map((), |r| Ok((r.get(0)?, r.get::<i64>(1)? as u64)))?;
+        rows.collect::<crate::Result<Vec<_>>>()
     };
     let runs = triples("SELECT workflow, status, COUNT(*) FROM runs GROUP BY 1, 2 ORDER BY 1, 2")?;
     let by_trigger = triples(
@@ -101,14 +99,14 @@ pub fn figures(store: &Store, since_ms: i64, bounds_ms: &[i64]) -> crate::Result
             Ok(StepTimes {
                 workflow: r.get(0)?,
                 step: r.get(1)?,
-                count: r.get::<_, i64>(2)? as u64,
+                count: r.get::<i64>(2)? as u64,
                 sum_ms: r.get(3)?,
                 at_most: (0..bounds_ms.len())
-                    .map(|i| r.get::<_, i64>(4 + i).map(|n| n as u64))
-                    .collect::<rusqlite::Result<_>>()?,
+                    .map(|i| r.get::<i64>(4 + i).map(|n| n as u64))
+                    .collect::<crate::Result<_>>()?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::Result<Vec<_>>>()?;
     Ok(Figures {
         runs,
         by_trigger,

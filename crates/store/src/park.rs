@@ -18,18 +18,19 @@
 
 use super::now_ms;
 use super::record::add_event;
+use crate::db::{Db, Optional};
+use crate::params;
 use crate::Store;
-use rusqlite::{params, OptionalExtension, Transaction};
 use std::time::SystemTime;
 
 /// Parks run `id`, whose session `session` ends now waiting for what
 /// `parked` says (in the transaction `tx` that folds the session's record).
 pub(crate) fn park_in(
-    tx: &Transaction,
+    tx: &Db,
     id: &str,
     session: i64,
     parked: &wfc_contract::Parked,
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     let now = now_ms();
     let wake_at = parked.wake_at.map(crate::ms);
     tx.execute(
@@ -55,7 +56,7 @@ pub(crate) fn park_in(
 /// and is not now. The parked session's waits end `interrupted` as a
 /// killed session's do (its attempts say when they began: a gate's
 /// timeout, a sleep and a backoff count on from them).
-pub(crate) fn unpark_in(tx: &Transaction, id: &str) -> rusqlite::Result<bool> {
+pub(crate) fn unpark_in(tx: &Db, id: &str) -> crate::Result<bool> {
     let since: Option<i64> = tx
         .query_row(
             "DELETE FROM parked WHERE run_id = ?1 RETURNING since",
@@ -99,7 +100,6 @@ pub fn only_waits(store: &Store, id: &str) -> crate::Result<bool> {
         )
         .optional()
         .map(|w| w.unwrap_or(false))
-        .map_err(crate::Error::from)
 }
 
 /// Whether a cancel of run `id` is asked and not yet taken.
@@ -113,7 +113,6 @@ pub fn cancel_asked(store: &Store, id: &str) -> crate::Result<bool> {
         )
         .optional()
         .map(|c| c.unwrap_or(false))
-        .map_err(crate::Error::from)
 }
 
 /// Whether run `id` is parked.
@@ -123,7 +122,6 @@ pub fn is_parked(store: &Store, id: &str) -> crate::Result<bool> {
         .query_row("SELECT 1 FROM parked WHERE run_id = ?1", [id], |_| Ok(()))
         .optional()
         .map(|r| r.is_some())
-        .map_err(crate::Error::from)
 }
 
 /// Every parked run, the longest parked first.
@@ -131,9 +129,8 @@ pub fn all(store: &Store) -> crate::Result<Vec<String>> {
     let mut q = store
         .conn
         .prepare_cached("SELECT run_id FROM parked ORDER BY since, run_id")?;
-    let rows = q.query_map([], |r| r.get(0))?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    let rows = q.query_map((), |r| r.get(0))?;
+    rows.collect::<crate::Result<_>>()
 }
 
 /// The parked runs something woke by `now` (ms), the longest parked first:
@@ -151,10 +148,10 @@ pub fn due(store: &Store, now: i64) -> crate::Result<Vec<(String, i64)>> {
          ORDER BY p.since, p.run_id",
     )?;
     let waiters = q
-        .query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?))
+        .query_map((), |r| {
+            Ok((r.get::<String>(0)?, r.get(1)?, r.get::<String>(2)?))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::Result<Vec<_>>>()?;
     let mut keys = std::collections::HashSet::new();
     for (id, since, key) in waiters {
         if keys.insert(key.clone()) && super::locks::holder(store, &key)?.is_none() {
@@ -165,7 +162,7 @@ pub fn due(store: &Store, now: i64) -> crate::Result<Vec<(String, i64)>> {
 }
 
 /// The parked runs [`due`] wakes for what they waited for, lock waits apart.
-fn woken(store: &Store, now: i64) -> rusqlite::Result<Vec<(String, i64)>> {
+fn woken(store: &Store, now: i64) -> crate::Result<Vec<(String, i64)>> {
     let mut q = store.conn.prepare_cached(
         "SELECT p.run_id, p.since FROM parked p JOIN runs r ON r.id = p.run_id
          WHERE r.cancel_requested_at IS NOT NULL
@@ -187,8 +184,7 @@ fn woken(store: &Store, now: i64) -> rusqlite::Result<Vec<(String, i64)>> {
 pub fn changes(store: &Store) -> crate::Result<i64> {
     store
         .conn
-        .query_row("PRAGMA data_version", [], |r| r.get(0))
-        .map_err(crate::Error::from)
+        .query_row("PRAGMA data_version", (), |r| r.get(0))
 }
 
 /// When to look again at the latest (ms), if a parked run has a deadline
@@ -196,14 +192,11 @@ pub fn changes(store: &Store) -> crate::Result<i64> {
 /// `now` for a lock (a holder's process may die without a word).
 pub fn next_wake(store: &Store, now: i64) -> crate::Result<Option<i64>> {
     let look = now + LOCK_LOOK.as_millis() as i64;
-    store
-        .conn
-        .query_row(
-            "SELECT MIN(COALESCE(wake_at, CASE WHEN lock_key IS NOT NULL THEN ?1 END)) FROM parked",
-            [look],
-            |r| r.get(0),
-        )
-        .map_err(crate::Error::from)
+    store.conn.query_row(
+        "SELECT MIN(COALESCE(wake_at, CASE WHEN lock_key IS NOT NULL THEN ?1 END)) FROM parked",
+        [look],
+        |r| r.get(0),
+    )
 }
 
 /// How often the runs parked waiting for a lock are looked at when

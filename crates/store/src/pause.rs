@@ -20,8 +20,10 @@
 
 use super::now_ms;
 use super::record::add_event;
+use crate::db::Db;
+use crate::db::Optional;
+use crate::params;
 use crate::Store;
-use rusqlite::{params, OptionalExtension};
 
 /// Who paused a run, and when (ms since the epoch).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -33,10 +35,10 @@ pub struct Paused {
 
 /// Run `id`'s pause, if it is paused.
 pub fn paused(store: &Store, id: &str) -> crate::Result<Option<Paused>> {
-    paused_on(&store.conn, id).map_err(crate::Error::from)
+    paused_on(&store.conn, id)
 }
 
-pub(crate) fn paused_on(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Paused>> {
+pub(crate) fn paused_on(conn: &Db, id: &str) -> crate::Result<Option<Paused>> {
     conn.query_row(
         "SELECT paused_at, COALESCE(paused_by, '') FROM runs WHERE id = ?1 AND paused_at IS NOT NULL",
         [id],
@@ -130,7 +132,6 @@ pub fn taken(store: &Store, id: &str) -> crate::Result<bool> {
         )
         .optional()
         .map(|t| t.unwrap_or(true))
-        .map_err(crate::Error::from)
 }
 
 /// The kinds of trigger that can be paused; `*` is every kind.
@@ -192,7 +193,6 @@ pub fn trigger_paused(
         )?
         .query_row(params![workflow, kind], row)
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// Every paused trigger, by workflow and kind.
@@ -200,12 +200,11 @@ pub fn paused_triggers(store: &Store) -> crate::Result<Vec<PausedTrigger>> {
     let mut q = store
         .conn
         .prepare("SELECT workflow, kind, by, at FROM paused_triggers ORDER BY workflow, kind")?;
-    let rows = q.query_map([], row)?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    let rows = q.query_map((), row)?;
+    rows.collect::<crate::Result<_>>()
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PausedTrigger> {
+fn row(r: &crate::db::Row<'_>) -> crate::Result<PausedTrigger> {
     Ok(PausedTrigger {
         workflow: r.get(0)?,
         kind: r.get(1)?,
@@ -238,7 +237,7 @@ mod tests {
             .conn
             .prepare("SELECT kind || ' ' || COALESCE(detail, '') FROM events ORDER BY seq")
             .unwrap();
-        q.query_map([], |r| r.get(0))
+        q.query_map((), |r| r.get(0))
             .unwrap()
             .map(Result::unwrap)
             .collect()

@@ -206,7 +206,7 @@ fn text_lines(a: &str, b: &str) -> Vec<(char, String)> {
 
 /// The newest run of workflow `workflow` (what `--diff` compares with).
 pub fn last_of(store: &crate::Store, workflow: &str) -> crate::Result<Option<String>> {
-    use rusqlite::OptionalExtension;
+    use crate::db::Optional;
     store
         .conn
         .query_row(
@@ -215,12 +215,11 @@ pub fn last_of(store: &crate::Store, workflow: &str) -> crate::Result<Option<Str
             |r| r.get(0),
         )
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// The run of the same workflow started just before run `id`.
 pub fn previous_of(store: &crate::Store, id: &str) -> crate::Result<Option<String>> {
-    use rusqlite::OptionalExtension;
+    use crate::db::Optional;
     store
         .conn
         .query_row(
@@ -231,7 +230,6 @@ pub fn previous_of(store: &crate::Store, id: &str) -> crate::Result<Option<Strin
             |r| r.get(0),
         )
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// Run `from`'s plan against run `to`'s (`None`: either has no recorded plan).

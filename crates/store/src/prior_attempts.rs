@@ -19,8 +19,8 @@
 //! was recorded right after — cancelled in the wait before the next try,
 //! it ended `cancelled`, and killed there, it has no recorded end at all.
 
+use crate::params;
 use crate::Store;
-use rusqlite::params;
 use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
 use wfc_contract::{PriorAttempts, NOT_YET};
@@ -62,13 +62,13 @@ pub fn prior_attempts(store: &Store, id: &str) -> crate::Result<Vec<(String, Pri
     )?;
     let rows = q.query_map(params![id], |r| {
         Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, Option<i64>>(5)?,
-            r.get::<_, Option<String>>(6)?,
+            r.get::<String>(0)?,
+            r.get::<i64>(1)?,
+            r.get::<i64>(2)?,
+            r.get::<String>(3)?,
+            r.get::<i64>(4)?,
+            r.get::<Option<i64>>(5)?,
+            r.get::<Option<String>>(6)?,
         ))
     })?;
     let mut last_errors: HashMap<String, Option<String>> = HashMap::new();
@@ -149,7 +149,7 @@ pub fn prior_attempts(store: &Store, id: &str) -> crate::Result<Vec<(String, Pri
 /// The main-graph steps of run `id` still waiting for a person after they
 /// failed for good (`on fail pause`): a parked run's, which no process
 /// marked interrupted.
-fn escalated(store: &Store, id: &str) -> rusqlite::Result<Vec<String>> {
+fn escalated(store: &Store, id: &str) -> crate::Result<Vec<String>> {
     let mut q = store.conn.prepare(
         "SELECT name FROM steps
          WHERE run_id = ?1 AND graph = 'main' AND rollback_of = '' AND status = 'waiting'
@@ -165,15 +165,14 @@ fn escalated(store: &Store, id: &str) -> rusqlite::Result<Vec<String>> {
 fn ends_after_last_attempt(
     store: &Store,
     id: &str,
-) -> rusqlite::Result<HashMap<String, Option<String>>> {
+) -> crate::Result<HashMap<String, Option<String>>> {
     let mut q = store.conn.prepare(
         "SELECT step, kind, detail FROM events
          WHERE run_id = ?1 AND kind IN ('attempt_ended', 'step_ended') AND step IS NOT NULL
          ORDER BY seq",
     )?;
     let mut ends: HashMap<String, Option<String>> = HashMap::new();
-    let mut rows = q.query(params![id])?;
-    while let Some(r) = rows.next()? {
+    let rows = q.query_map(params![id], |r| {
         let step: String = r.get(0)?;
         let kind: String = r.get(1)?;
         if kind == "attempt_ended" {
@@ -185,6 +184,8 @@ fn ends_after_last_attempt(
                 .and_then(|d| d.get("status")?.as_str().map(str::to_owned));
             *end = Some(status.unwrap_or_default());
         }
-    }
+        Ok(())
+    })?;
+    rows.collect::<crate::Result<()>>()?;
     Ok(ends)
 }

@@ -3,8 +3,9 @@
 //! reads one run's steps a page at a time.
 
 use super::{now_ms, stamp};
+use crate::db::Optional;
+use crate::params;
 use crate::Store;
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as J;
 
@@ -67,7 +68,7 @@ pub(crate) const RUN_COLUMNS: &str =
     "id, workflow, status, started_at, ended_at, duration_ms, file, session, steps,
      failed_step, failed_error, params, pid, prior_ms, session_started_at";
 
-pub(crate) fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
+pub(crate) fn run_row(r: &crate::db::Row) -> crate::Result<RunRow> {
     let started: i64 = r.get(3)?;
     let ended: Option<i64> = r.get(4)?;
     let duration: Option<i64> = r.get(5)?;
@@ -106,8 +107,7 @@ pub fn history(store: &Store, workflow: Option<&str>, limit: usize) -> crate::Re
     );
     let mut q = conn.prepare(&sql)?;
     let rows = q.query_map(params![workflow, limit as i64], run_row)?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 /// One run.
@@ -119,7 +119,6 @@ pub fn run(store: &Store, id: &str) -> crate::Result<Option<RunRow>> {
         run_row,
     )
     .optional()
-    .map_err(crate::Error::from)
 }
 
 /// One attempt of a step.
@@ -327,7 +326,7 @@ pub(crate) const STEP_COLUMNS: &str =
        AND i.step = steps.name AND steps.graph = 'main')";
 
 /// A step's row, read from [`STEP_COLUMNS`], without its attempts.
-pub(crate) fn step_row(r: &rusqlite::Row) -> rusqlite::Result<StepRow> {
+pub(crate) fn step_row(r: &crate::db::Row) -> crate::Result<StepRow> {
     let of: String = r.get(1)?;
     let outputs: Option<String> = r.get(11)?;
     Ok(StepRow {
@@ -337,8 +336,8 @@ pub(crate) fn step_row(r: &rusqlite::Row) -> rusqlite::Result<StepRow> {
         kind: r.get(3)?,
         status: r.get(4)?,
         attempts: r.get(5)?,
-        started_at: r.get::<_, Option<i64>>(6)?.map(stamp),
-        duration_seconds: r.get::<_, Option<i64>>(7)?.map(|d| d as f64 / 1000.0),
+        started_at: r.get::<Option<i64>>(6)?.map(stamp),
+        duration_seconds: r.get::<Option<i64>>(7)?.map(|d| d as f64 / 1000.0),
         exit_code: r.get(8)?,
         error: r.get(9)?,
         waiting: r.get(10)?,
@@ -358,17 +357,17 @@ pub(crate) const ATTEMPT_COLUMNS: &str =
     "session, number, status, started_at, duration_ms, exit_code, error, cpu_us, peak_memory";
 
 /// An attempt read from [`ATTEMPT_COLUMNS`], starting at column `at`.
-pub(crate) fn attempt_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<AttemptRow> {
+pub(crate) fn attempt_row(r: &crate::db::Row, at: usize) -> crate::Result<AttemptRow> {
     Ok(AttemptRow {
         session: r.get(at)?,
         number: r.get(at + 1)?,
         status: r.get(at + 2)?,
         started_at: stamp(r.get(at + 3)?),
-        duration_seconds: r.get::<_, Option<i64>>(at + 4)?.map(|d| d as f64 / 1000.0),
+        duration_seconds: r.get::<Option<i64>>(at + 4)?.map(|d| d as f64 / 1000.0),
         exit_code: r.get(at + 5)?,
         error: r.get(at + 6)?,
-        cpu_seconds: r.get::<_, Option<i64>>(at + 7)?.map(|us| us as f64 / 1e6),
-        peak_memory_bytes: r.get::<_, Option<i64>>(at + 8)?.map(i64::unsigned_abs),
+        cpu_seconds: r.get::<Option<i64>>(at + 7)?.map(|us| us as f64 / 1e6),
+        peak_memory_bytes: r.get::<Option<i64>>(at + 8)?.map(i64::unsigned_abs),
     })
 }
 
@@ -459,8 +458,7 @@ pub fn events(store: &Store, id: &str) -> crate::Result<Vec<Event>> {
                 .unwrap_or(J::Null),
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 /// The statuses of run `id`'s main-graph steps (not their compensations),
@@ -473,8 +471,7 @@ pub fn main_statuses(
         "SELECT name, status FROM steps WHERE run_id = ?1 AND graph = 'main' AND rollback_of = ''",
     )?;
     let rows = q.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 /// The outputs of run `id`'s step `step` (of the main graph first, as
@@ -498,12 +495,9 @@ pub fn step_outputs(store: &Store, id: &str, step: &str) -> crate::Result<Option
 
 /// Whether run `id` has a step named `step` that started (in any graph).
 pub fn has_step(store: &Store, id: &str, step: &str) -> crate::Result<bool> {
-    store
-        .conn
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2)",
-            params![id, step],
-            |r| r.get(0),
-        )
-        .map_err(crate::Error::from)
+    store.conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2)",
+        params![id, step],
+        |r| r.get(0),
+    )
 }

@@ -3,7 +3,8 @@
 //! and its event (`events`). The journal ([`super::journal`]) carries
 //! records from the scheduler to the folds, which apply them in order.
 
-use rusqlite::{params, Connection, Transaction};
+use crate::db::Db;
+use crate::params;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -182,12 +183,7 @@ impl Record<'_> {
 
     /// Applies the record to run `run_id` (in its session `session`): its
     /// rows, then its event.
-    pub(crate) fn apply(
-        &self,
-        tx: &Transaction,
-        run_id: &str,
-        session: i64,
-    ) -> rusqlite::Result<()> {
+    pub(crate) fn apply(&self, tx: &Db, run_id: &str, session: i64) -> crate::Result<()> {
         self.rows(tx, run_id, session)?;
         let (kind, step, detail) = self.event();
         add_event(tx, run_id, self.at(), kind, step, Some(&detail.to_string()))
@@ -248,7 +244,7 @@ impl Record<'_> {
 
     /// Writes the record's rows (`steps`, `attempts`); a skip and a phase
     /// have none.
-    fn rows(&self, tx: &Transaction, run_id: &str, session: i64) -> rusqlite::Result<()> {
+    fn rows(&self, tx: &Db, run_id: &str, session: i64) -> crate::Result<()> {
         match *self {
             Record::AttemptStarted {
                 key,
@@ -363,13 +359,13 @@ impl Record<'_> {
 /// Writes how attempt `attempt` of step `key` ended, in run `run_id`'s
 /// session: its `attempts` row, with what it used where known.
 fn attempt_ended(
-    tx: &Transaction,
+    tx: &Db,
     (run_id, session): (&str, i64),
     key: Key<'_>,
     attempt: u32,
     (status, o): (&str, Outcome<'_>),
     usage: Option<Usage>,
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     // SQLite's integers are signed: a figure past i64::MAX (never seen) is kept at it.
     let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let (cpu_us, peak) = match usage {
@@ -389,13 +385,13 @@ fn attempt_ended(
 /// Appends an event to run `run_id`'s log (`detail`: JSON text), numbered
 /// after the run's last.
 pub(crate) fn add_event(
-    conn: &Connection,
+    conn: &Db,
     run_id: &str,
     at: i64,
     kind: &str,
     step: Option<&str>,
     detail: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     conn.prepare_cached(
         "INSERT INTO events (run_id, seq, at, kind, step, detail)
          VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4, ?5)",

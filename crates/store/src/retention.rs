@@ -19,7 +19,8 @@
 
 use super::logs::LogPaths;
 use super::Store;
-use rusqlite::{params, Connection, TransactionBehavior};
+use crate::db::Db;
+use crate::params;
 
 /// How many runs and how many days to keep; `None` keeps every one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -93,7 +94,7 @@ pub(crate) fn remove_files(store: &Store, id: &str) -> Result<(), String> {
 
 /// The ended runs beyond `keep_runs` in their workflow or ended before
 /// `keep_days`, oldest first.
-fn candidates(conn: &Connection, policy: &Policy, now_ms: i64) -> rusqlite::Result<Vec<String>> {
+fn candidates(conn: &Db, policy: &Policy, now_ms: i64) -> crate::Result<Vec<String>> {
     let keep_runs = policy.keep_runs.map(|n| n as i64);
     let before = policy
         .keep_days
@@ -114,13 +115,13 @@ fn candidates(conn: &Connection, policy: &Policy, now_ms: i64) -> rusqlite::Resu
 }
 
 /// The tables besides `runs` that hold rows of runs.
-pub(crate) fn run_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+pub(crate) fn run_tables(conn: &Db) -> crate::Result<Vec<String>> {
     let mut q = conn.prepare(
         "SELECT m.name FROM sqlite_schema m, pragma_table_info(m.name) p
          WHERE m.type = 'table' AND m.name <> 'runs' AND p.name = 'run_id'
          ORDER BY m.name",
     )?;
-    let rows = q.query_map([], |r| r.get(0))?;
+    let rows = q.query_map((), |r| r.get(0))?;
     rows.collect()
 }
 
@@ -128,14 +129,14 @@ pub(crate) fn run_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 /// run resumed since it was picked is running again, and kept), in one
 /// transaction; the ids deleted.
 pub(crate) fn delete(
-    conn: &Connection,
+    conn: &Db,
     tables: &[String],
     ids: &[String],
     statuses: &str,
-) -> rusqlite::Result<Vec<String>> {
+) -> crate::Result<Vec<String>> {
     // Immediate: the status read and the deletes see one state of the
     // store, which no resume changes in between.
-    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let tx = conn.write()?;
     let mut deleted = Vec::new();
     {
         let mut ended = tx.prepare(&format!(
@@ -147,7 +148,7 @@ pub(crate) fn delete(
             .collect::<Result<_, _>>()?;
         let mut run = tx.prepare("DELETE FROM runs WHERE id = ?1")?;
         for id in ids {
-            if !ended.query_row([id], |r| r.get::<_, bool>(0))? {
+            if !ended.query_row([id], |r| r.get::<bool>(0))? {
                 continue;
             }
             for q in &mut rows {
@@ -205,7 +206,7 @@ mod tests {
                 if table == "runs" { "id" } else { "run_id" }
             ))
             .unwrap()
-            .query_map([], |r| r.get(0))
+            .query_map((), |r| r.get(0))
             .unwrap()
             .map(Result::unwrap)
             .collect()
@@ -233,7 +234,7 @@ mod tests {
         assert!(dir.path().join("logs/a1/a.log").exists());
         // Once the running one ends, it is beyond the newest two.
         s.conn
-            .execute("UPDATE runs SET status = 'succeeded' WHERE id = 'a1'", [])
+            .execute("UPDATE runs SET status = 'succeeded' WHERE id = 'a1'", ())
             .unwrap();
         assert_eq!(prune(&s, &policy, 100).unwrap(), ["a1"]);
     }

@@ -19,8 +19,8 @@
 //! - changes are listed either way, so the user sees what the resume uses.
 
 use super::fnv;
+use crate::params;
 use crate::Store;
-use rusqlite::params;
 use serde_json::{Map, Value as J};
 use std::collections::BTreeMap;
 use wfc_language::ir::Workflow;
@@ -130,8 +130,8 @@ pub const TAKE_WORKFLOW_ENV: [&str; 4] = ["shell", "docker", "python", "node"];
 /// or unreadable).
 pub fn read_plan(store: &Store, id: &str) -> crate::Result<Option<J>> {
     let conn = &store.conn;
-    use rusqlite::OptionalExtension;
-    let v: Option<rusqlite::types::Value> = conn
+    use crate::db::Optional;
+    let v: Option<crate::db::Value> = conn
         .query_row("SELECT plan FROM plans WHERE run_id = ?1", [id], |r| {
             r.get(0)
         })
@@ -139,8 +139,8 @@ pub fn read_plan(store: &Store, id: &str) -> crate::Result<Option<J>> {
     Ok(v.and_then(decode_plan))
 }
 
-fn decode_plan(v: rusqlite::types::Value) -> Option<J> {
-    use rusqlite::types::Value as V;
+fn decode_plan(v: crate::db::Value) -> Option<J> {
+    use crate::db::Value as V;
     match v {
         V::Text(t) => serde_json::from_str(&t).ok(),
         V::Blob(b) if b.starts_with(&[0x1f, 0x8b]) => {
@@ -376,8 +376,7 @@ pub fn succeeded(store: &Store, id: &str) -> crate::Result<Vec<(String, J)>> {
                 .unwrap_or(J::Null),
         ))
     })?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 /// The main-graph steps of run `id` that succeeded and whose compensation
@@ -390,8 +389,7 @@ pub fn compensated(store: &Store, id: &str) -> crate::Result<Vec<String>> {
          ORDER BY seq"
     ))?;
     let rows = q.query_map(params![id], |r| r.get(0))?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    rows.collect::<crate::Result<_>>()
 }
 
 /// What a resume needs from the record of run `id`.
@@ -420,20 +418,19 @@ pub fn recorded(store: &Store, id: &str) -> crate::Result<Recorded> {
         [id],
         |r| {
             let params: String = r.get(4)?;
-            let plan: rusqlite::types::Value = r.get(6)?;
+            let plan: crate::db::Value = r.get(6)?;
             Ok(Recorded {
                 workflow: r.get(0)?,
                 file: r.get(1)?,
                 file_hash: r.get(2)?,
                 status: r.get(3)?,
                 params: serde_json::from_str(&params).unwrap_or_default(),
-                jobs: r.get::<_, i64>(5)?.max(1) as usize,
+                jobs: r.get::<i64>(5)?.max(1) as usize,
                 plan: decode_plan(plan),
                 started_ms: r.get(7)?,
             })
         },
     )
-    .map_err(crate::Error::from)
 }
 
 /// Forgets rejections and timeouts of gates that will run again (a resumed
@@ -547,7 +544,7 @@ mod tests {
         // Text: recorded before the fingerprints were compressed.
         conn.execute("INSERT INTO plans VALUES ('old', ?1)", [json.to_string()])
             .unwrap();
-        let conn = crate::Store::over(conn);
+        let conn = crate::Store::over(conn, std::path::Path::new(""));
         // New runs also store their graph, which the fingerprints' readers ignore.
         let new = read_plan(&conn, "new").unwrap().unwrap();
         assert_eq!(new["steps"], json["steps"]);

@@ -187,8 +187,8 @@ struct Definition {
 /// critical path). `None`: no such run, or no plan recorded.
 pub fn read(store: &Store, run_id: &str) -> Option<RunGraph> {
     let conn = &store.conn;
-    use rusqlite::OptionalExtension;
-    let v: rusqlite::types::Value = conn
+    use crate::db::Optional;
+    let v: crate::db::Value = conn
         .query_row("SELECT plan FROM plans WHERE run_id = ?1", [run_id], |r| {
             r.get(0)
         })
@@ -219,9 +219,9 @@ struct PlannedSteps {
 /// the definitions and the graph beside them are skipped, not built (a
 /// `Value` of a 20,000-step plan's JSON is ~100 MB). `None`: no plan
 /// recorded, or one that does not decode.
-pub(crate) fn planned_steps(store: &Store, run_id: &str) -> rusqlite::Result<Option<Vec<Planned>>> {
-    use rusqlite::OptionalExtension;
-    let v: Option<rusqlite::types::Value> = store
+pub(crate) fn planned_steps(store: &Store, run_id: &str) -> crate::Result<Option<Vec<Planned>>> {
+    use crate::db::Optional;
+    let v: Option<crate::db::Value> = store
         .conn
         .query_row("SELECT plan FROM plans WHERE run_id = ?1", [run_id], |r| {
             r.get(0)
@@ -230,8 +230,8 @@ pub(crate) fn planned_steps(store: &Store, run_id: &str) -> rusqlite::Result<Opt
     Ok(v.and_then(decode::<PlannedSteps>).map(|p| p.steps))
 }
 
-fn decode<T: serde::de::DeserializeOwned>(v: rusqlite::types::Value) -> Option<T> {
-    use rusqlite::types::Value as V;
+fn decode<T: serde::de::DeserializeOwned>(v: crate::db::Value) -> Option<T> {
+    use crate::db::Value as V;
     match v {
         V::Text(t) => serde_json::from_str(&t).ok(),
         V::Blob(b) if b.starts_with(&[0x1f, 0x8b]) => {
@@ -322,7 +322,7 @@ workflow d {
             .unwrap();
         conn.execute("INSERT INTO plans VALUES ('r', ?1)", [&blob])
             .unwrap();
-        crate::Store::over(conn)
+        crate::Store::over(conn, std::path::Path::new(""))
     }
 
     #[test]
@@ -363,7 +363,7 @@ workflow d {
         assert!(!text.contains("\"graph\""));
         conn.execute("INSERT INTO plans VALUES ('r', ?1)", [&text])
             .unwrap();
-        let conn = crate::Store::over(conn);
+        let conn = crate::Store::over(conn, std::path::Path::new(""));
         let g = read(&conn, "r").unwrap();
         assert_eq!(g.nodes.len(), 6);
         assert_eq!(g.nodes[3].deps, [1, 2]);

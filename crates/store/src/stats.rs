@@ -12,8 +12,9 @@
 //! [`window`] gives the same over the runs started since a time, and
 //! [`daily`] the workflow's figures per UTC day (the dashboard's plots).
 
+use crate::db::Db;
+use crate::params;
 use crate::Store;
-use rusqlite::{params, Connection};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -106,8 +107,7 @@ pub fn stats(
     names
         .iter()
         .map(|w| one(conn, w, last.unwrap_or(usize::MAX / 2), i64::MIN))
-        .collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+        .collect::<crate::Result<_>>()
 }
 
 /// Stats of `workflow` over its runs started at `since_ms` or later (ms
@@ -119,15 +119,10 @@ pub fn window(
     since_ms: i64,
 ) -> crate::Result<WorkflowStats> {
     let conn = &store.conn;
-    one(conn, workflow, last, since_ms).map_err(crate::Error::from)
+    one(conn, workflow, last, since_ms)
 }
 
-fn one(
-    conn: &Connection,
-    workflow: &str,
-    last: usize,
-    since_ms: i64,
-) -> rusqlite::Result<WorkflowStats> {
+fn one(conn: &Db, workflow: &str, last: usize, since_ms: i64) -> crate::Result<WorkflowStats> {
     let mut q = conn.prepare(
         "SELECT id, status, duration_ms FROM runs WHERE workflow = ?1 AND started_at >= ?3
           ORDER BY started_at DESC LIMIT ?2",
@@ -177,14 +172,14 @@ fn one(
     let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
     let rows = sq.query_map(params![workflow, oldest as i64, since_ms], |r| {
         Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<i64>>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, i64>(5)?,
-            r.get::<_, Option<i64>>(6)?,
-            r.get::<_, Option<i64>>(7)?,
+            r.get::<String>(0)?,
+            r.get::<String>(1)?,
+            r.get::<String>(2)?,
+            r.get::<Option<i64>>(3)?,
+            r.get::<i64>(4)?,
+            r.get::<i64>(5)?,
+            r.get::<Option<i64>>(6)?,
+            r.get::<Option<i64>>(7)?,
         ))
     })?;
     for row in rows {
@@ -327,9 +322,9 @@ pub fn daily(
     let mut ok_ms: Vec<Vec<i64>> = vec![Vec::new(); days];
     let rows = q.query_map(params![workflow, last as i64, since_ms], |r| {
         Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<i64>>(2)?,
+            r.get::<i64>(0)?,
+            r.get::<String>(1)?,
+            r.get::<Option<i64>>(2)?,
         ))
     })?;
     for row in rows {
@@ -384,9 +379,7 @@ pub fn workflows_since(store: &Store, since_ms: i64) -> crate::Result<Vec<String
         .conn
         .prepare("SELECT DISTINCT workflow FROM runs WHERE started_at >= ?1 ORDER BY workflow")?;
     let names = q.query_map([since_ms], |r| r.get(0))?;
-    names
-        .collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    names.collect::<crate::Result<_>>()
 }
 
 /// The names of the workflows the store has runs of, sorted.
@@ -394,22 +387,18 @@ pub fn workflow_names(store: &Store) -> crate::Result<Vec<String>> {
     let mut q = store
         .conn
         .prepare("SELECT DISTINCT workflow FROM runs ORDER BY workflow")?;
-    let rows = q.query_map([], |r| r.get(0))?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(crate::Error::from)
+    let rows = q.query_map((), |r| r.get(0))?;
+    rows.collect::<crate::Result<_>>()
 }
 
 /// How many of `workflow`'s runs have ended, and how many of those succeeded.
 pub fn ended_and_succeeded(store: &Store, workflow: &str) -> crate::Result<(i64, i64)> {
-    store
-        .conn
-        .query_row(
-            "SELECT COUNT(*), COALESCE(SUM(status = 'succeeded'), 0) FROM runs
+    store.conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(status = 'succeeded'), 0) FROM runs
           WHERE workflow = ?1 AND status != 'running'",
-            [workflow],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(crate::Error::from)
+        [workflow],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 #[cfg(test)]

@@ -32,7 +32,8 @@ use super::logs;
 use super::record::{add_event, Key, Outcome, Record};
 use super::wire::Turn;
 use super::{ms, now_ms};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use crate::db::{Db, Optional};
+use crate::params;
 use serde_json::json;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -101,7 +102,9 @@ impl StoreRecorder {
         let conn = store.conn;
         // Checkpoints (which fsync) run on the watch thread, off the
         // scheduler's path; this is only a backstop (~40 MB of WAL).
-        let _ = conn.pragma_update(None, "wal_autocheckpoint", 10_000);
+        if let Some(c) = conn.as_sqlite() {
+            let _ = c.pragma_update(None, "wal_autocheckpoint", 10_000);
+        }
         // Every row it and the watch thread's folds write belongs to the run
         // it inserted, read from `runs` in the same transaction: no
         // foreign-key lookups (the check looks the run up for every row a
@@ -109,7 +112,9 @@ impl StoreRecorder {
         // store's 256 KiB page cache is what the folds need: a run's rows go
         // in by name, so a fold touches leaf pages all over the run's part of
         // the trees (with 64 KiB, 13 → 22 µs a step with eight earlier runs).
-        let _ = conn.pragma_update(None, "foreign_keys", "OFF");
+        if let Some(c) = conn.as_sqlite() {
+            let _ = c.pragma_update(None, "foreign_keys", "OFF");
+        }
         StoreRecorder {
             conn: Shared(Arc::new(Mutex::new(conn))),
             run_id: run_id.to_owned(),
@@ -297,12 +302,9 @@ impl StoreRecorder {
     }
 
     /// Runs `f` in one IMMEDIATE transaction.
-    fn write<E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Transaction) -> Result<(), E>,
-    ) -> Result<(), E> {
+    fn write<E: From<crate::Error>>(&self, f: impl FnOnce(&Db) -> Result<(), E>) -> Result<(), E> {
         let conn = self.conn.lock();
-        let tx = Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+        let tx = conn.write()?;
         f(&tx)?;
         Ok(tx.commit()?)
     }
@@ -310,13 +312,13 @@ impl StoreRecorder {
 
 /// Why a run's start was not recorded.
 enum Start {
-    Db(rusqlite::Error),
+    Db(crate::Error),
     /// Another process runs it.
     Claimed(String),
 }
 
-impl From<rusqlite::Error> for Start {
-    fn from(e: rusqlite::Error) -> Start {
+impl From<crate::Error> for Start {
+    fn from(e: crate::Error) -> Start {
         Start::Db(e)
     }
 }
@@ -324,19 +326,19 @@ impl From<rusqlite::Error> for Start {
 /// The recorder's connection, which the run's watch thread takes turns on
 /// (opaque outside the store).
 #[derive(Clone)]
-pub struct Shared(Arc<Mutex<Connection>>);
+pub struct Shared(Arc<Mutex<Db>>);
 
 impl Shared {
     /// Locks it (a thread that panicked holding it left it usable: SQLite
     /// rolls back a transaction left open).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Db> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Folds run `run_id`'s journal into the store (see `journal::fold`);
     /// how many turns it applied.
     pub fn fold(&self, run_id: &str) -> crate::Result<usize> {
-        journal::fold(&self.lock(), run_id).map_err(crate::Error::from)
+        journal::fold(&self.lock(), run_id)
     }
 }
 
@@ -674,7 +676,7 @@ impl Recorder for StoreRecorder {
             }
             super::park::park_in(tx, &id, session, parked)?;
             tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
-            Ok::<(), rusqlite::Error>(())
+            Ok::<(), crate::Error>(())
         });
         match done {
             Ok(()) => {
@@ -719,11 +721,11 @@ impl LatePlan {
     }
 
     /// Records the fingerprints on `conn` if they came (the watch thread).
-    pub(crate) fn record(&self, conn: &mut Connection, id: &str) -> rusqlite::Result<()> {
+    pub(crate) fn record(&self, conn: &Db, id: &str) -> crate::Result<()> {
         let Some(plan) = self.try_take() else {
             return Ok(());
         };
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = conn.write()?;
         store_plan(&tx, id, &plan)?;
         tx.commit()
     }
@@ -732,7 +734,7 @@ impl LatePlan {
 /// Records run `id`'s fingerprints; none (they come later, from a thread)
 /// leaves the run with no recorded plan, also when a session before
 /// recorded one.
-fn store_plan(tx: &Transaction, id: &str, plan: &[u8]) -> rusqlite::Result<()> {
+fn store_plan(tx: &Db, id: &str, plan: &[u8]) -> crate::Result<()> {
     if plan.is_empty() {
         tx.execute("DELETE FROM plans WHERE run_id = ?1", [id])
     } else {
@@ -756,7 +758,7 @@ pub fn hostname() -> String {
 /// trigger as the session's start was written): its start event keeps it,
 /// so the all-runs stream knows each session's place
 /// ([`crate::tail::global`]).
-fn listed(tx: &rusqlite::Transaction<'_>, id: &str) -> rusqlite::Result<Option<i64>> {
+fn listed(tx: &Db, id: &str) -> crate::Result<Option<i64>> {
     tx.query_row("SELECT listed FROM runs WHERE id = ?1", [id], |r| r.get(0))
 }
 

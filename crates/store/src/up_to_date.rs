@@ -10,8 +10,9 @@
 //! every read joins the step's `succeeded` row.
 
 use crate::artifacts::{of_main_step, stored_path};
+use crate::db::Optional;
+use crate::params;
 use crate::Store;
-use rusqlite::{params, OptionalExtension};
 use std::sync::Mutex;
 use wfc_contract::up_to_date::{Found, UpToDate};
 use wfc_contract::ArtifactFile;
@@ -35,7 +36,7 @@ const COLUMNS: &str =
 const SUCCEEDED: &str = "JOIN steps s ON s.run_id = i.run_id AND s.graph = 'main'
       AND s.rollback_of = '' AND s.name = i.step AND s.status = 'succeeded'";
 
-fn row(r: &rusqlite::Row) -> rusqlite::Result<InputsRow> {
+fn row(r: &crate::db::Row) -> crate::Result<InputsRow> {
     Ok(InputsRow {
         run_id: r.get(0)?,
         step: r.get(1)?,
@@ -75,7 +76,6 @@ pub fn latest(
             row,
         )
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// Step `step`'s row in run `run_id`, whatever the step's end.
@@ -87,7 +87,6 @@ pub fn of_run(store: &Store, run_id: &str, step: &str) -> crate::Result<Option<I
         ))?
         .query_row(params![run_id, step], row)
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// The scope of run `run_id`'s rows (any of them), if it has any.
@@ -100,7 +99,6 @@ pub fn scope_of(store: &Store, run_id: &str) -> crate::Result<Option<String>> {
             |r| r.get(0),
         )
         .optional()
-        .map_err(crate::Error::from)
 }
 
 /// Whether every file `step` kept in run `run_id` still has its stored
@@ -160,7 +158,7 @@ pub fn find(store: &Store, scope: &str, step: &str, key: &str) -> crate::Result<
              ORDER BY i.at DESC LIMIT 4"
         ))?
         .query_map(params![scope, step, key], |r| Ok((row(r)?, r.get(9)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::Result<_>>()?;
     for (r, outputs) in candidates {
         let Ok(artifacts) = copies_kept(store, &r.run_id, step)? else {
             continue;

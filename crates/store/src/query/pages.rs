@@ -12,8 +12,9 @@
 use super::{
     attempt_row, last_session_attempts, pending, step_row, StepRow, ATTEMPT_COLUMNS, STEP_COLUMNS,
 };
+use crate::db::Optional;
+use crate::params;
 use crate::Store;
-use rusqlite::{params, OptionalExtension};
 use std::collections::{BTreeMap, HashSet};
 
 /// What page of a run's steps to read.
@@ -73,9 +74,7 @@ impl<'s> RunSteps<'s> {
         let mut q = self.store.conn.prepare_cached(
             "SELECT status, count(*) FROM steps WHERE run_id = ?1 GROUP BY status",
         )?;
-        let rows = q.query_map([&self.id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
+        let rows = q.query_map([&self.id], |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)))?;
         let mut counts = BTreeMap::new();
         for row in rows {
             let (status, n) = row?;
@@ -95,14 +94,14 @@ impl<'s> RunSteps<'s> {
             Some(s) if !s.iter().any(|s| s == "pending") => &[],
             _ => &self.pending,
         };
-        let count = |main: bool| -> rusqlite::Result<usize> {
+        let count = |main: bool| -> crate::Result<usize> {
             store.conn.query_row(
                 &format!(
                     "SELECT count(*) FROM steps WHERE run_id = ?1 AND (graph = 'main') = ?2
                      AND {STATUS_IN}"
                 ),
                 params![id, main, statuses],
-                |r| r.get::<_, i64>(0).map(|n| n as usize),
+                |r| r.get::<i64>(0).map(|n| n as usize),
             )
         };
         let main = count(true)?;
@@ -192,7 +191,7 @@ enum Key {
 }
 
 /// A step's row with its attempts.
-fn row(store: &Store, id: &str, key: Key) -> rusqlite::Result<Option<StepRow>> {
+fn row(store: &Store, id: &str, key: Key) -> crate::Result<Option<StepRow>> {
     let (graph, of, name) = match key {
         Key::Pending(name, kind) => return Ok(Some(pending(name, kind))),
         Key::Recorded(graph, of, name) => (graph, of, name),
@@ -213,14 +212,14 @@ fn row(store: &Store, id: &str, key: Key) -> rusqlite::Result<Option<StepRow>> {
          ORDER BY session, number"
     ))?;
     let attempts = q.query_map(params![id, graph, of, name], |r| attempt_row(r, 0))?;
-    step.attempt_log = attempts.collect::<rusqlite::Result<_>>()?;
+    step.attempt_log = attempts.collect::<crate::Result<_>>()?;
     last_session_attempts(&mut step);
     Ok(Some(step))
 }
 
 /// The planned steps of run `id` that no main-graph row names, in the
 /// plan's order: (name, kind).
-fn not_started(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, String)>> {
+fn not_started(store: &Store, id: &str) -> crate::Result<Vec<(String, String)>> {
     let Some(planned) = crate::run_graph::planned_steps(store, id)? else {
         return Ok(Vec::new());
     };
@@ -229,7 +228,7 @@ fn not_started(store: &Store, id: &str) -> rusqlite::Result<Vec<(String, String)
         .prepare("SELECT name FROM steps WHERE run_id = ?1 AND graph = 'main'")?;
     let recorded: HashSet<String> = q
         .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::Result<_>>()?;
     Ok(planned
         .into_iter()
         .filter(|s| !recorded.contains(&s.name))

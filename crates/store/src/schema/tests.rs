@@ -112,7 +112,7 @@ fn a_v7_store_opens_as_the_newest_with_its_rows() {
     let dir = tempfile::tempdir().unwrap();
     v7_store(&dir.path().join("runs.db"));
     let store = crate::Store::open(dir.path()).unwrap();
-    let c = &store.conn;
+    let c = store.conn.as_sqlite().unwrap();
     assert_eq!(version(c).unwrap(), VERSION);
     let deliveries: i64 = c
         .query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0))

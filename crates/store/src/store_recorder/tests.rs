@@ -151,7 +151,7 @@ fn an_end_the_database_cannot_take_is_kept_in_the_end_slot_and_applied_later() {
     // The database refuses every write (as a full disk refuses its pages).
     r.conn
         .lock()
-        .pragma_update(None, "query_only", true)
+        .execute_batch("PRAGMA query_only = true")
         .unwrap();
     // The run's end is durable in the slot: it may report its success.
     r.run_ended(&end(RunStatus::Succeeded)).unwrap();
@@ -173,7 +173,7 @@ fn a_start_that_cannot_be_recorded_records_nothing() {
     std::fs::create_dir_all(dir.path().join("journal")).unwrap();
     r.conn
         .lock()
-        .pragma_update(None, "query_only", true)
+        .execute_batch("PRAGMA query_only = true")
         .unwrap();
     let e = r.run_started(&info("r4")).unwrap_err();
     assert!(e.0.contains("the run store"), "{e}");

@@ -12,8 +12,9 @@
 
 use super::cursor::{GlobalCursor, RunCursor, Since};
 use super::{Out, RunTail};
+use crate::db::{Db, Optional};
+use crate::params;
 use crate::Store;
-use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -168,7 +169,7 @@ impl GlobalTail {
 }
 
 /// The runs whose session is numbered above `listed`, in that order.
-fn sessions_after(conn: &Connection, listed: i64) -> rusqlite::Result<Vec<(String, i64)>> {
+fn sessions_after(conn: &Db, listed: i64) -> crate::Result<Vec<(String, i64)>> {
     let mut q =
         conn.prepare_cached("SELECT id, listed FROM runs WHERE listed > ?1 ORDER BY listed")?;
     let rows = q.query_map([listed], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -177,7 +178,7 @@ fn sessions_after(conn: &Connection, listed: i64) -> rusqlite::Result<Vec<(Strin
 
 /// The event row before run `run`'s first session numbered above `listed`
 /// started (a start event of an older wfc, without its number: the latest).
-fn session_start(conn: &Connection, run: &str, listed: i64) -> rusqlite::Result<i64> {
+fn session_start(conn: &Db, run: &str, listed: i64) -> crate::Result<i64> {
     conn.query_row(
         "SELECT COALESCE(
              (SELECT MIN(seq) FROM events
@@ -192,8 +193,8 @@ fn session_start(conn: &Connection, run: &str, listed: i64) -> rusqlite::Result<
 }
 
 /// The number of the last session recorded.
-fn last_listed(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COALESCE(MAX(listed), 0) FROM runs", [], |r| {
+fn last_listed(conn: &Db) -> crate::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(listed), 0) FROM runs", (), |r| {
         r.get(0)
     })
 }
@@ -201,7 +202,7 @@ fn last_listed(conn: &Connection) -> rusqlite::Result<i64> {
 /// What an older wfc's id said — every run started before `time` and
 /// not listed was delivered — as a number: the sessions before the first
 /// that started at or after it.
-fn listed_before(conn: &Connection, time: i64) -> rusqlite::Result<i64> {
+fn listed_before(conn: &Db, time: i64) -> crate::Result<i64> {
     let first: Option<i64> = conn
         .query_row(
             "SELECT MIN(listed) FROM runs WHERE COALESCE(session_started_at, started_at) >= ?1",
@@ -217,7 +218,7 @@ fn listed_before(conn: &Connection, time: i64) -> rusqlite::Result<i64> {
 }
 
 /// Whether the store has run `run`.
-fn exists(conn: &Connection, run: &str) -> rusqlite::Result<bool> {
+fn exists(conn: &Db, run: &str) -> crate::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
         [run],
@@ -226,9 +227,9 @@ fn exists(conn: &Connection, run: &str) -> rusqlite::Result<bool> {
 }
 
 /// The runs going on.
-fn running(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+fn running(conn: &Db) -> crate::Result<Vec<String>> {
     let mut q = conn.prepare_cached("SELECT id FROM runs WHERE status = 'running'")?;
-    let rows = q.query_map([], |r| r.get(0))?;
+    let rows = q.query_map((), |r| r.get(0))?;
     rows.collect()
 }
 
@@ -238,7 +239,7 @@ mod tests {
     use crate::now_ms;
 
     /// Records run `id`, `status`, started (and last seen) at `at`.
-    fn insert_run(conn: &Connection, id: &str, status: &str, at: i64) {
+    fn insert_run(conn: &Db, id: &str, status: &str, at: i64) {
         conn.execute(
             "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
                                started_at, heartbeat_at)
@@ -397,7 +398,7 @@ mod tests {
         let t2 = GlobalTail::new(dir.path().to_path_buf(), Some(made_up)).unwrap();
         assert_eq!(t2.cursor().to_string(), "s2");
         // `a` resumed: its second session only.
-        conn.execute("UPDATE runs SET session = 2 WHERE id = 'a'", [])
+        conn.execute("UPDATE runs SET session = 2 WHERE id = 'a'", ())
             .unwrap();
         add("a", now + 1, &["run_resumed", "run_ended"]);
         let got: Vec<String> = t.poll().unwrap().iter().map(|o| o.event.clone()).collect();

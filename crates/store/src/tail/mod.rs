@@ -27,11 +27,12 @@ pub mod global;
 mod log;
 
 use super::Store;
+use crate::db::{Db, Optional};
+use crate::params;
 pub use cursor::{GlobalCursor, RunCursor, Since};
 pub use fold::catch_up;
 pub use log::POLL_BYTES;
 use log::{Key, Open};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -39,14 +40,11 @@ use std::path::PathBuf;
 /// The number of run `run`'s last event (0: none yet): a reader polling
 /// the store sees the run moved when it grows.
 pub fn last_seq(store: &Store, run: &str) -> crate::Result<i64> {
-    store
-        .conn
-        .query_row(
-            "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
-            [run],
-            |r| r.get(0),
-        )
-        .map_err(crate::Error::from)
+    store.conn.query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?1",
+        [run],
+        |r| r.get(0),
+    )
 }
 
 /// The most event rows one poll reads.
@@ -131,7 +129,7 @@ impl RunTail {
         cursor: RunCursor,
         logs: bool,
         at_end: bool,
-    ) -> rusqlite::Result<(RunTail, Vec<i64>)> {
+    ) -> crate::Result<(RunTail, Vec<i64>)> {
         let mut started = Vec::new();
         let conn = &store.conn;
         let mut t = RunTail {
@@ -188,7 +186,7 @@ impl RunTail {
 
     /// Whether row `seq` is the run's end and the last row, the run not
     /// running: a stream from there has nothing more to send.
-    fn ended_at(&self, conn: &Connection, seq: i64) -> rusqlite::Result<bool> {
+    fn ended_at(&self, conn: &Db, seq: i64) -> crate::Result<bool> {
         let (last, kind): (i64, Option<String>) = conn.query_row(
             "SELECT COALESCE(MAX(seq), 0),
                     (SELECT kind FROM events WHERE run_id = ?1 AND seq = ?2)
@@ -325,7 +323,7 @@ impl RunTail {
         self.cursor.open = self.open.iter().map(|(s, o)| (*s, o.offset)).collect();
     }
 
-    fn running(&self, conn: &Connection) -> rusqlite::Result<bool> {
+    fn running(&self, conn: &Db) -> crate::Result<bool> {
         let status: Option<String> = conn
             .query_row("SELECT status FROM runs WHERE id = ?1", [&self.run], |r| {
                 r.get(0)
@@ -338,11 +336,11 @@ impl RunTail {
     /// most `limit` (`None`: all).
     fn rows(
         &self,
-        conn: &Connection,
+        conn: &Db,
         filter: &str,
         seq: i64,
         limit: Option<usize>,
-    ) -> rusqlite::Result<Vec<Row>> {
+    ) -> crate::Result<Vec<Row>> {
         let sql = format!(
             "SELECT seq, at, kind, step, detail FROM events WHERE run_id = ?1 {filter}
              ORDER BY seq LIMIT ?3"
@@ -361,12 +359,12 @@ impl RunTail {
         rows.collect()
     }
 
-    fn refresh_steps(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+    fn refresh_steps(&mut self, conn: &Db) -> crate::Result<()> {
         let mut q = conn.prepare_cached(
             "SELECT name, seq, log_path FROM steps WHERE run_id = ?1 ORDER BY seq DESC",
         )?;
         let rows = q.query_map([&self.run], |r| {
-            Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
+            Ok((r.get::<String>(0)?, (r.get(1)?, r.get(2)?)))
         })?;
         // Descending: a name in two graphs maps to its first step.
         for row in rows {
@@ -377,12 +375,7 @@ impl RunTail {
     }
 
     /// A step's end as its row says it: attempts and (masked) error.
-    fn step_row(
-        &self,
-        conn: &Connection,
-        name: &str,
-        data: &mut Map<String, Value>,
-    ) -> rusqlite::Result<()> {
+    fn step_row(&self, conn: &Db, name: &str, data: &mut Map<String, Value>) -> crate::Result<()> {
         let row: Option<(i64, Option<String>)> = conn
             .query_row(
                 "SELECT attempts, error FROM steps WHERE run_id = ?1 AND name = ?2 ORDER BY seq LIMIT 1",
@@ -402,11 +395,11 @@ impl RunTail {
     /// run resumed since, has its status only).
     fn end_row(
         &self,
-        conn: &Connection,
+        conn: &Db,
         seq: i64,
         interrupted: bool,
         data: &mut Map<String, Value>,
-    ) -> rusqlite::Result<()> {
+    ) -> crate::Result<()> {
         let resumed_since: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM events WHERE run_id = ?1 AND seq > ?2 AND kind = 'run_resumed')",
             params![self.run, seq],
