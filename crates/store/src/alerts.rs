@@ -108,7 +108,13 @@ pub fn list(store: &Store, workflow: Option<&str>) -> crate::Result<Vec<AlertSta
 
 fn put(conn: &Db, s: &AlertState) -> crate::Result<()> {
     conn.execute(
-        &format!("INSERT OR REPLACE INTO alert_states ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        &format!(
+            "INSERT INTO alert_states ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (workflow, alert) DO UPDATE SET state = excluded.state,
+               since = excluded.since, last_fired_at = excluded.last_fired_at,
+               last_resolved_at = excluded.last_resolved_at, last_value = excluded.last_value,
+               last_run = excluded.last_run, last_error = excluded.last_error"
+        ),
         params![
             s.workflow,
             s.alert,
@@ -149,29 +155,17 @@ pub fn decide(
     cooldown_ms: u64,
     now: i64,
 ) -> crate::Result<(Decision, Measure, AlertState)> {
-    let conn = &store.conn;
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let done = (|| {
-        let m = measure(store, workflow, condition, now)?;
-        let before = get(store, workflow, alert)?;
-        let same = before.clone();
-        let (decision, after) = next(before, workflow, alert, &m, cooldown_ms, now);
-        // The server's timer decides often: a state that did not change is not written.
-        if same.as_ref() != Some(&after) {
-            put(conn, &after)?;
-        }
-        Ok((decision, m, after))
-    })();
-    match done {
-        Ok(d) => {
-            conn.execute_batch("COMMIT")?;
-            Ok(d)
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
+    let tx = store.conn.write()?;
+    let m = measure(store, workflow, condition, now)?;
+    let before = get(store, workflow, alert)?;
+    let same = before.clone();
+    let (decision, after) = next(before, workflow, alert, &m, cooldown_ms, now);
+    // The server's timer decides often: a state that did not change is not written.
+    if same.as_ref() != Some(&after) {
+        put(&tx, &after)?;
     }
+    tx.commit()?;
+    Ok((decision, m, after))
 }
 
 /// A rule's next state: fire from `ok` when the condition holds (unless it

@@ -61,8 +61,9 @@ pub(crate) fn record(
         .execute(params![run_id, key.graph, key.rollback_of, key.name])?;
     }
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO artifacts (run_id, graph, rollback_of, step, name, path, size, sha256)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO artifacts (run_id, graph, rollback_of, step, name, path, size, sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (run_id, graph, rollback_of, step, name, path) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
     )?
     .execute(params![run_id, key.graph, key.rollback_of, key.name, name, path, size as i64, sha256])
     .map(drop)

@@ -118,20 +118,20 @@ pub(crate) fn interrupt(conn: &Db, id: &str) -> crate::Result<()> {
     tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
     let n = tx.execute(
         "UPDATE runs SET status = 'interrupted', ended_at = heartbeat_at,
-                duration_ms = prior_ms + MAX(0, heartbeat_at - COALESCE(session_started_at, started_at))
+                duration_ms = prior_ms + GREATEST(0, heartbeat_at - COALESCE(session_started_at, started_at))
          WHERE id = ?1 AND status = 'running'",
         [id],
     )?;
     if n > 0 {
         tx.execute(
             "UPDATE steps SET status = 'interrupted', detail = NULL,
-                    duration_ms = MAX(0, (SELECT heartbeat_at FROM runs WHERE id = ?1) - started_at)
+                    duration_ms = GREATEST(0, (SELECT heartbeat_at FROM runs WHERE id = ?1) - started_at)
              WHERE run_id = ?1 AND status IN ('running', 'waiting')",
             [id],
         )?;
         tx.execute(
             "UPDATE attempts SET status = 'interrupted',
-                    duration_ms = MAX(0, (SELECT heartbeat_at FROM runs WHERE id = ?1) - started_at)
+                    duration_ms = GREATEST(0, (SELECT heartbeat_at FROM runs WHERE id = ?1) - started_at)
              WHERE run_id = ?1 AND status = 'running'",
             [id],
         )?;
@@ -201,7 +201,7 @@ fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<()> {
     tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
     let n = tx.execute(
         "UPDATE runs SET status = ?2, ended_at = ?3, duration_ms = ?4, failed_step = ?5,
-                failed_error = ?6, heartbeat_at = MAX(heartbeat_at, ?3)
+                failed_error = ?6, heartbeat_at = GREATEST(heartbeat_at, ?3)
          WHERE id = ?1 AND status = 'running'",
         params![
             id,
@@ -215,12 +215,12 @@ fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<()> {
     if n > 0 {
         tx.execute(
             "UPDATE steps SET status = 'interrupted', detail = NULL,
-                    duration_ms = MAX(0, ?2 - started_at)
+                    duration_ms = GREATEST(0, ?2 - started_at)
              WHERE run_id = ?1 AND status IN ('running', 'waiting')",
             params![id, end.at],
         )?;
         tx.execute(
-            "UPDATE attempts SET status = 'interrupted', duration_ms = MAX(0, ?2 - started_at)
+            "UPDATE attempts SET status = 'interrupted', duration_ms = GREATEST(0, ?2 - started_at)
              WHERE run_id = ?1 AND status = 'running'",
             params![id, end.at],
         )?;
@@ -435,7 +435,9 @@ fn watch(
                 params![id, now_ms()],
             );
             // The run's recorder leaves checkpoints to this thread.
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", (), |_| Ok(()));
+            if let Some(c) = conn.as_sqlite() {
+                let _ = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", (), |_| Ok(()));
+            }
         }
     }
     tracing::trace!(target: "wfc::timing", thread = "watch", "thread ended");

@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn deletes_an_ended_run_once_and_refuses_one_still_going() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::test_store::open(dir.path());
         let me = i64::from(std::process::id());
         // A process that is surely alive and not this one: our parent.
         let parent = i64::from(std::os::unix::process::parent_id());

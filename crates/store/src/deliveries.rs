@@ -17,7 +17,7 @@ pub const WINDOW: i64 = 24 * 60 * 60 * 1000;
 /// Records that the delivery `key` started run `run_id`, now.
 pub fn record(store: &Store, key: &str, run_id: &str) -> crate::Result<()> {
     store.conn.execute(
-        "INSERT OR REPLACE INTO deliveries (key, run_id, at) VALUES (?1, ?2, ?3)",
+        "INSERT INTO deliveries (key, run_id, at) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, at = excluded.at",
         params![key, run_id, now_ms()],
     )?;
     Ok(())
@@ -44,7 +44,7 @@ mod tests {
     #[test]
     fn a_delivery_counts_once_its_run_is_recorded() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::test_store::open(dir.path());
         record(&s, "/deploy 42", "r1").unwrap();
         assert_eq!(run_of(&s, "/deploy 42").unwrap(), None, "no run r1 yet");
         s.conn

@@ -263,7 +263,7 @@ mod tests {
         }
         run("x", "other", 99);
         step("x", "main", "build", "succeeded", 5000);
-        Store::over(conn, std::path::Path::new(""))
+        Store::over(conn, std::path::Path::new("")).unwrap()
     }
 
     #[test]

@@ -71,7 +71,7 @@ mod tests {
     #[test]
     fn ignored_firings_are_kept_newest_first() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::test_store::open(dir.path());
         let firing = |reason: &str| Ignored {
             at: 0,
             file: "f.wf".into(),

@@ -36,11 +36,10 @@ use std::io::{Read as _, Seek as _};
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
-/// The journal file of run `run_id`, beside the database `conn` has open
+/// The journal file of run `run_id`, in the state folder of `conn`'s store
 /// (`None` for an in-memory database).
 pub(crate) fn path(conn: &Db, run_id: &str) -> Option<PathBuf> {
-    let db = Path::new(conn.as_sqlite()?.path().filter(|p| !p.is_empty())?);
-    Some(db.with_file_name("journal").join(format!("{run_id}.wfj")))
+    Some(conn.folder()?.join("journal").join(format!("{run_id}.wfj")))
 }
 
 /// The end slot of run `run_id` (see [`End`]), beside its journal.
@@ -233,14 +232,16 @@ pub(crate) fn fold_in(tx: &Db, run_id: &str) -> crate::Result<usize> {
     }
     if applied > 0 {
         tx.prepare_cached(
-            "INSERT OR REPLACE INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3)",
+            "INSERT INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3) ON CONFLICT (run_id) DO UPDATE SET batch = excluded.batch, bytes = excluded.bytes",
         )?
         .execute(params![run_id, last, at])?;
         // A record is a sign of life as good as a heartbeat: a run killed
         // between two heartbeats (one a second) is marked interrupted with
         // the time of its last record, not of its last heartbeat.
-        tx.prepare_cached("UPDATE runs SET heartbeat_at = MAX(heartbeat_at, ?2) WHERE id = ?1")?
-            .execute(params![run_id, latest])?;
+        tx.prepare_cached(
+            "UPDATE runs SET heartbeat_at = GREATEST(heartbeat_at, ?2) WHERE id = ?1",
+        )?
+        .execute(params![run_id, latest])?;
     }
     Ok(applied)
 }
@@ -270,7 +271,7 @@ pub(super) mod tests {
     /// A store holding one running run, `r1`.
     pub(crate) fn store() -> (tempfile::TempDir, super::super::Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = super::super::Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         store
             .conn
             .execute_batch(

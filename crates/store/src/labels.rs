@@ -19,7 +19,7 @@ pub fn record(
     }
     let tags = serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned());
     store.conn.execute(
-        "INSERT OR REPLACE INTO run_labels (run_id, version, tags) VALUES (?1, ?2, ?3)",
+        "INSERT INTO run_labels (run_id, version, tags) VALUES (?1, ?2, ?3) ON CONFLICT (run_id) DO UPDATE SET version = excluded.version, tags = excluded.tags",
         params![id, version, tags],
     )?;
     Ok(())

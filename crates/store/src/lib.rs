@@ -55,12 +55,10 @@ pub mod alerts;
 pub mod artifacts;
 pub mod control;
 pub mod critical;
-pub mod db;
 pub mod decisions;
 pub mod delete;
 pub mod deliveries;
 pub mod durations;
-pub mod error;
 pub mod fires;
 pub mod history_estimator;
 pub mod ignored;
@@ -68,7 +66,6 @@ pub mod journal;
 pub mod labels;
 pub mod listing;
 pub mod live;
-pub mod location;
 pub mod locks;
 pub mod logs;
 pub mod metrics;
@@ -88,6 +85,8 @@ pub mod server_lock;
 pub mod stats;
 pub mod store_recorder;
 pub mod tail;
+#[cfg(test)]
+pub(crate) mod test_store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod up_to_date;
@@ -100,10 +99,13 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+/// The store's connection, values and errors (`wfc-store-db`).
+pub use wfc_store_db as db;
 /// What a store function fails with ([`error`]).
-pub use error::Error;
+pub use wfc_store_db::Error;
 /// What a store function returns.
-pub type Result<T> = std::result::Result<T, Error>;
+pub use wfc_store_db::Result;
+pub use wfc_store_db::{error, location, params};
 
 /// The default state directory, relative to the working directory.
 pub const DEFAULT_DIR: &str = ".wfc";
@@ -117,7 +119,13 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Store {
     conn: db::Db,
     dir: PathBuf,
+    /// How to open another connection to a database other than the SQLite
+    /// file in `dir` ([`Store::open_db`]).
+    again: Option<Reconnect>,
 }
+
+/// Opens another connection to a store's database.
+pub type Reconnect = std::sync::Arc<dyn Fn() -> Result<db::Db> + Send + Sync>;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -141,6 +149,10 @@ pub enum OpenError {
     },
     #[error("cannot open the run store {}: {source}", path.display())]
     Open { path: PathBuf, source: Error },
+    /// A database other than SQLite's (named as shown, without a password)
+    /// could not be reached or migrated.
+    #[error("the run store {shown}: {why}")]
+    Database { shown: String, why: String },
     /// Its schema is newer than this build's, too old, or its migration failed.
     #[error("{}: {why}", path.display())]
     Schema { path: PathBuf, why: String },
@@ -198,10 +210,10 @@ impl Store {
             if found != schema::VERSION {
                 return Err(OpenError::NeedsMigration { path, found });
             }
-            return Ok(Store::over(conn, dir));
+            return Store::over(conn, dir);
         }
         schema::migrate(&mut conn).map_err(|why| OpenError::Schema { path, why })?;
-        Ok(Store::over(conn, dir))
+        Store::over(conn, dir)
     }
 
     /// Opens an existing store for reading; `Ok(None)` when there is none
@@ -221,15 +233,59 @@ impl Store {
         Ok(Some(store))
     }
 
+    /// A store on a database other than SQLite (PostgreSQL:
+    /// `wfc_store_postgres::connect`), brought to this build's schema.
+    /// `again` opens another connection to it ([`Store::reopen`]); `dir`
+    /// is the state folder, for what the store still keeps in files (step
+    /// logs, artifacts). `shown` names the database in errors.
+    pub fn open_db(
+        again: Reconnect,
+        dir: &Path,
+        shown: &str,
+    ) -> std::result::Result<Store, OpenError> {
+        let failed = |why: String| OpenError::Database {
+            shown: shown.to_owned(),
+            why,
+        };
+        place::create(dir).map_err(|source| OpenError::CreateDir {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+        let conn = again().map_err(|e| failed(e.to_string()))?.in_folder(dir);
+        schema::postgres::migrate(&conn).map_err(failed)?;
+        Ok(Store {
+            conn,
+            dir: dir.to_path_buf(),
+            again: Some(again),
+        })
+    }
+
     /// A second connection to the same database (for a task of its own).
     pub fn reopen(&self) -> std::result::Result<Store, OpenError> {
-        Store::at(&self.dir)
+        let Some(again) = &self.again else {
+            return Store::at(&self.dir);
+        };
+        Ok(Store {
+            conn: again()
+                .map_err(|e| OpenError::Database {
+                    shown: String::new(),
+                    why: e.to_string(),
+                })?
+                .in_folder(&self.dir),
+            dir: self.dir.clone(),
+            again: Some(again.clone()),
+        })
+    }
+
+    /// Which SQL the store's database speaks.
+    pub fn dialect(&self) -> db::Dialect {
+        self.conn.dialect()
     }
 
     /// A connection to the store in `dir`, which this process has opened
     /// (and so migrated) before.
     pub fn at(dir: &Path) -> std::result::Result<Store, OpenError> {
-        Ok(Store::over(connect(&dir.join("runs.db"))?, dir))
+        Store::over(connect(&dir.join("runs.db"))?, dir)
     }
 
     pub fn dir(&self) -> &Path {
@@ -238,11 +294,15 @@ impl Store {
 
     /// A store over an open SQLite connection to the database in `dir`
     /// (unit tests: an in-memory database, in no folder).
-    pub(crate) fn over(conn: Connection, dir: &Path) -> Store {
-        Store {
-            conn: db::Db::sqlite(conn),
+    pub(crate) fn over(conn: Connection, dir: &Path) -> std::result::Result<Store, OpenError> {
+        Ok(Store {
+            conn: db::Db::sqlite(conn).map_err(|source| OpenError::Open {
+                path: dir.join("runs.db"),
+                source,
+            })?,
             dir: dir.to_path_buf(),
-        }
+            again: None,
+        })
     }
 
     /// The folder of a run's step logs.

@@ -150,8 +150,9 @@ pub fn record_trigger(
 ) -> crate::Result<()> {
     let conn = &store.conn;
     conn.execute(
-        "INSERT OR REPLACE INTO run_triggers (run_id, trigger, origin, started_by)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO run_triggers (run_id, trigger, origin, started_by)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (run_id) DO UPDATE SET trigger = excluded.trigger, origin = excluded.origin, started_by = excluded.started_by",
         params![id, trigger, origin, by],
     )?;
     Ok(())
@@ -227,7 +228,7 @@ pub fn list(store: &Store, filter: &Filter) -> crate::Result<Page> {
         first = match filter.sort {
             Sort::Started => String::new(),
             Sort::Duration => "COALESCE(r.duration_ms, r.prior_ms
-                + MAX(0, ?15 - COALESCE(r.session_started_at, r.started_at))) DESC,"
+                + GREATEST(0, ?15 - COALESCE(r.session_started_at, r.started_at))) DESC,"
                 .to_owned(),
             Sort::Status => format!("{} ASC,", shown_status("r")),
         },
@@ -323,7 +324,7 @@ mod tests {
     #[test]
     fn filters_and_pages_runs_newest_first() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         let c = &store;
         run(c, "a", "deploy", "succeeded", 1_000);
         run(c, "b", "deploy", "failed", 2_000);
@@ -399,7 +400,7 @@ mod tests {
     #[test]
     fn searches_trigger_text_and_pages_back_to_newer_runs() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         let c = &store;
         for (i, id) in ["a", "b", "c", "d", "e"].iter().enumerate() {
             run(
@@ -503,7 +504,7 @@ mod tests {
     #[test]
     fn a_run_held_by_a_person_is_listed_waiting() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         let c = &store;
         run(c, "held", "deploy", "running", 1_000);
         waiting_step(c, "held", "running");

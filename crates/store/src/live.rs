@@ -154,7 +154,7 @@ mod tests {
     #[test]
     fn runs_going_on_with_their_live_steps_and_the_last_ends() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         run(&store, "a", "running", 1, None);
         step(&store, "a", "one", "succeeded", 1);
         step(&store, "a", "two", "failed", 2);

@@ -46,8 +46,9 @@ pub fn try_take(store: &Store, key: &str, run_id: &str) -> crate::Result<Option<
     }
     let pid = i64::from(std::process::id());
     tx.execute(
-        "INSERT OR REPLACE INTO run_locks (key, run_id, pid, pid_start, host, since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO run_locks (key, run_id, pid, pid_start, host, since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid, pid_start = excluded.pid_start, host = excluded.host, since = excluded.since",
         params![key, run_id, pid, process_start(pid), hostname(), now_ms()],
     )?;
     tx.commit()?;
@@ -193,7 +194,7 @@ mod tests {
     #[test]
     fn a_key_is_held_until_released_and_a_dead_holder_frees_it() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         let c = &store;
         assert_eq!(try_take(c, "k", "run-a").unwrap(), None);
         assert_eq!(try_take(c, "k", "run-a").unwrap(), None, "its holder again");
@@ -225,7 +226,7 @@ mod tests {
     #[test]
     fn a_parked_holder_keeps_its_key_with_no_process() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         let c = &store;
         assert_eq!(try_take(c, "k", "run-a").unwrap(), None);
         c.conn

@@ -43,7 +43,7 @@ pub(crate) fn park_in(
     // A session left, not a crash (see `control::left`); its time so far.
     tx.execute(
         "UPDATE runs SET left_sessions = left_sessions + 1, heartbeat_at = ?2,
-                duration_ms = prior_ms + MAX(0, ?2 - COALESCE(session_started_at, started_at))
+                duration_ms = prior_ms + GREATEST(0, ?2 - COALESCE(session_started_at, started_at))
          WHERE id = ?1",
         params![id, now],
     )?;
@@ -69,12 +69,12 @@ pub(crate) fn unpark_in(tx: &Db, id: &str) -> crate::Result<bool> {
     };
     tx.execute(
         "UPDATE steps SET status = 'interrupted', detail = NULL,
-                duration_ms = MAX(0, ?2 - started_at)
+                duration_ms = GREATEST(0, ?2 - started_at)
          WHERE run_id = ?1 AND status IN ('running', 'waiting')",
         params![id, since],
     )?;
     tx.execute(
-        "UPDATE attempts SET status = 'interrupted', duration_ms = MAX(0, ?2 - started_at)
+        "UPDATE attempts SET status = 'interrupted', duration_ms = GREATEST(0, ?2 - started_at)
          WHERE run_id = ?1 AND status = 'running'",
         params![id, since],
     )?;
@@ -181,10 +181,13 @@ fn woken(store: &Store, now: i64) -> crate::Result<Vec<(String, i64)>> {
 
 /// A number that changes whenever another connection committed to the
 /// store (`PRAGMA data_version`): what the waker reads before it looks.
+/// PostgreSQL has no such number: there it changes every time, and the
+/// waker always looks (one indexed query).
 pub fn changes(store: &Store) -> crate::Result<i64> {
-    store
-        .conn
-        .query_row("PRAGMA data_version", (), |r| r.get(0))
+    match store.conn.as_sqlite() {
+        Some(c) => Ok(c.query_row("PRAGMA data_version", (), |r| r.get(0))?),
+        None => Ok(now_ms()),
+    }
 }
 
 /// When to look again at the latest (ms), if a parked run has a deadline

@@ -219,7 +219,7 @@ mod tests {
 
     fn store_with_run(status: &str) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         store
             .conn
             .execute(

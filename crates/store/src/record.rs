@@ -264,8 +264,9 @@ impl Record<'_> {
                 )?
                 .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
                 tx.prepare_cached(
-                    "INSERT OR REPLACE INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
+                    "INSERT INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)
+                     ON CONFLICT (run_id, graph, rollback_of, step, session, number) DO UPDATE SET status = excluded.status, started_at = excluded.started_at, duration_ms = NULL, exit_code = NULL, error = NULL, outputs = NULL, cpu_us = NULL, peak_memory = NULL",
                 )?
                 .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt, at])?;
             }
@@ -342,9 +343,10 @@ impl Record<'_> {
             Record::StepInputs { step, inputs, at } => {
                 let i = inputs;
                 tx.prepare_cached(
-                    "INSERT OR REPLACE INTO step_inputs
+                    "INSERT INTO step_inputs
                        (run_id, step, scope, key, sources, deps, gave, origin, forced, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (run_id, step) DO UPDATE SET scope = excluded.scope, key = excluded.key, sources = excluded.sources, deps = excluded.deps, gave = excluded.gave, origin = excluded.origin, forced = excluded.forced, at = excluded.at",
                 )?
                 .execute(params![
                     run_id, step, i.scope, i.key, i.sources, i.deps, i.gave, i.origin, i.forced, at

@@ -215,7 +215,7 @@ mod tests {
     #[test]
     fn keeps_the_newest_runs_of_each_workflow_and_never_an_unended_one() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::test_store::open(dir.path());
         run(&s, "a1", "a", "running", 1);
         run(&s, "a2", "a", "interrupted", 2);
         run(&s, "a3", "a", "failed", 3);
@@ -242,7 +242,7 @@ mod tests {
     #[test]
     fn prunes_runs_that_ended_before_the_days_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
+        let s = crate::test_store::open(dir.path());
         let now = 40 * DAY_MS;
         run(&s, "old", "a", "succeeded", now - 31 * DAY_MS);
         run(&s, "old-running", "a", "running", now - 31 * DAY_MS);

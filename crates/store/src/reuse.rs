@@ -544,7 +544,7 @@ mod tests {
         // Text: recorded before the fingerprints were compressed.
         conn.execute("INSERT INTO plans VALUES ('old', ?1)", [json.to_string()])
             .unwrap();
-        let conn = crate::Store::over(conn, std::path::Path::new(""));
+        let conn = crate::Store::over(conn, std::path::Path::new("")).unwrap();
         // New runs also store their graph, which the fingerprints' readers ignore.
         let new = read_plan(&conn, "new").unwrap().unwrap();
         assert_eq!(new["steps"], json["steps"]);

@@ -322,7 +322,7 @@ workflow d {
             .unwrap();
         conn.execute("INSERT INTO plans VALUES ('r', ?1)", [&blob])
             .unwrap();
-        crate::Store::over(conn, std::path::Path::new(""))
+        crate::Store::over(conn, std::path::Path::new("")).unwrap()
     }
 
     #[test]
@@ -363,7 +363,7 @@ workflow d {
         assert!(!text.contains("\"graph\""));
         conn.execute("INSERT INTO plans VALUES ('r', ?1)", [&text])
             .unwrap();
-        let conn = crate::Store::over(conn, std::path::Path::new(""));
+        let conn = crate::Store::over(conn, std::path::Path::new("")).unwrap();
         let g = read(&conn, "r").unwrap();
         assert_eq!(g.nodes.len(), 6);
         assert_eq!(g.nodes[3].deps, [1, 2]);

@@ -44,6 +44,8 @@
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
+pub(crate) mod postgres;
+
 /// The schema version this build writes: the length of [`migrations`].
 pub const VERSION: i64 = 22;
 

@@ -360,7 +360,7 @@ pub fn approval_waits(
     since_ms: i64,
 ) -> crate::Result<Vec<i64>> {
     let mut q = store.conn.prepare(
-        "SELECT MAX(a.at - s.started_at, 0) FROM approvals a
+        "SELECT GREATEST(a.at - s.started_at, 0) FROM approvals a
            JOIN steps s ON s.run_id = a.run_id AND s.graph = 'main' AND s.name = a.step
           WHERE s.started_at IS NOT NULL AND a.decision IN ('approved', 'rejected')
             AND a.run_id IN (SELECT id FROM runs WHERE workflow = ?1 AND started_at >= ?2

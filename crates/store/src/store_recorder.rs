@@ -449,7 +449,9 @@ impl Recorder for StoreRecorder {
         }
         // The plan's fingerprints went through the page cache; nothing else
         // is written here until the run's end.
-        let _ = self.conn.lock().execute_batch("PRAGMA shrink_memory");
+        if let Some(c) = self.conn.lock().as_sqlite() {
+            let _ = c.execute_batch("PRAGMA shrink_memory");
+        }
         Ok(())
     }
 
@@ -739,7 +741,7 @@ fn store_plan(tx: &Db, id: &str, plan: &[u8]) -> crate::Result<()> {
         tx.execute("DELETE FROM plans WHERE run_id = ?1", [id])
     } else {
         tx.execute(
-            "INSERT OR REPLACE INTO plans (run_id, plan) VALUES (?1, ?2)",
+            "INSERT INTO plans (run_id, plan) VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET plan = excluded.plan",
             params![id, plan],
         )
     }

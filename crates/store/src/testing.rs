@@ -48,7 +48,7 @@ mod tests {
     #[test]
     fn rows_come_back_typed_and_parameters_bind_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         execute_batch(&store, "CREATE TABLE t (a INTEGER, b TEXT, c REAL, d BLOB)").unwrap();
         let n = execute(
             &store,

@@ -5,7 +5,7 @@ use super::*;
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(dir.path()).unwrap();
+    let s = crate::test_store::open(dir.path());
     (dir, s)
 }
 

@@ -300,7 +300,7 @@ workflow w {
     fn recorded() -> (tempfile::TempDir, Store) {
         let (plan, wf) = crate::run_graph::tests::plan_of(LOOP);
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::test_store::open(dir.path());
         let meta = RunMeta {
             file_hash: "0".into(),
             plan: crate::reuse::stored_fingerprints(&plan, &wf),

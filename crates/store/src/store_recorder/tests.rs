@@ -76,7 +76,7 @@ fn end(status: RunStatus) -> RunEnd {
 /// A store in a new folder, and a recorder of run `id` on it.
 fn recorder(id: &str) -> (tempfile::TempDir, Store, StoreRecorder) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = crate::test_store::open(dir.path());
     let r = StoreRecorder::new(&store, id, RunMeta::default()).unwrap();
     (dir, store, r)
 }
@@ -149,10 +149,7 @@ fn an_end_the_database_cannot_take_is_kept_in_the_end_slot_and_applied_later() {
     succeed(&mut r, "a").unwrap();
     succeed(&mut r, "b").unwrap();
     // The database refuses every write (as a full disk refuses its pages).
-    r.conn
-        .lock()
-        .execute_batch("PRAGMA query_only = true")
-        .unwrap();
+    crate::test_store::refuse_writes(&r.conn.lock());
     // The run's end is durable in the slot: it may report its success.
     r.run_ended(&end(RunStatus::Succeeded)).unwrap();
     assert!(dir.path().join("journal/r3.end").exists());
@@ -171,10 +168,7 @@ fn an_end_the_database_cannot_take_is_kept_in_the_end_slot_and_applied_later() {
 fn a_start_that_cannot_be_recorded_records_nothing() {
     let (dir, store, mut r) = recorder("r4");
     std::fs::create_dir_all(dir.path().join("journal")).unwrap();
-    r.conn
-        .lock()
-        .execute_batch("PRAGMA query_only = true")
-        .unwrap();
+    crate::test_store::refuse_writes(&r.conn.lock());
     let e = r.run_started(&info("r4")).unwrap_err();
     assert!(e.0.contains("the run store"), "{e}");
     assert!(query::run(&store, "r4").unwrap().is_none());

@@ -254,7 +254,7 @@ mod tests {
     #[test]
     fn every_run_from_an_id_on() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = Store::open(dir.path()).unwrap().conn;
+        let conn = crate::test_store::open(dir.path()).conn;
         let now = now_ms();
         for (run, at) in [("a", now - 2000), ("b", now - 1000)] {
             insert_run(&conn, run, "succeeded", at);
@@ -306,7 +306,7 @@ mod tests {
     /// started over the last `over` ms.
     fn a_replay_of(runs: i64, over: i64) {
         let dir = tempfile::tempdir().unwrap();
-        let conn = Store::open(dir.path()).unwrap().conn;
+        let conn = crate::test_store::open(dir.path()).conn;
         let now = now_ms();
         for i in 0..runs {
             let (run, at) = (format!("r{i:04}"), now - over + i * over / runs);
@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn late_and_resumed_runs_are_delivered() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = Store::open(dir.path()).unwrap().conn;
+        let conn = crate::test_store::open(dir.path()).conn;
         let now = now_ms();
         let add = |run: &str, at: i64, kinds: &[&str]| {
             for kind in kinds {

@@ -24,7 +24,7 @@ fn old_header_at(ms: i64) -> String {
 /// A run that failed, was resumed, and succeeded; `a` printed `one`, then `two`.
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = crate::test_store::open(dir.path());
     store
         .conn
         .execute_batch(
@@ -270,7 +270,7 @@ fn a_printed_line_like_a_header_is_a_line() {
 #[test]
 fn a_log_line_says_which_attempt_printed_it() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = crate::test_store::open(dir.path());
     store
         .conn
         .execute_batch(

@@ -73,7 +73,7 @@ impl Value {
 }
 
 impl Ref<'_> {
-    pub fn to_owned(self) -> Value {
+    pub fn to_value(self) -> Value {
         match self {
             Ref::Null => Value::Null,
             Ref::Int(i) => Value::Int(i),
@@ -258,10 +258,10 @@ impl<T: Param> Params for Vec<T> {
 #[macro_export]
 macro_rules! params {
     () => {
-        &[] as &[&dyn $crate::db::Param]
+        &[] as &[&dyn $crate::Param]
     };
     ($($p:expr),+ $(,)?) => {
-        &[$(&$p as &dyn $crate::db::Param),+] as &[&dyn $crate::db::Param]
+        &[$(&$p as &dyn $crate::Param),+] as &[&dyn $crate::Param]
     };
 }
 
@@ -293,7 +293,7 @@ impl<T: FromCol> FromCol for Option<T> {
 
 impl FromCol for Value {
     fn from_col(col: Ref<'_>) -> Option<Self> {
-        Some(col.to_owned())
+        Some(col.to_value())
     }
 }
 

@@ -1,7 +1,13 @@
-//! The store's connection to its database, whichever backend holds it
+//! The run store's connection to its database, whichever backend holds it
 //! (issue 71, docs/design/store-backends.md): SQLite, embedded, or another
 //! database through a [`Remote`] (PostgreSQL, in `wfc-store-postgres`, so
-//! that this crate links no network client and no async runtime).
+//! that neither this crate nor `wfc-store` links a network client or an
+//! async runtime). Also the store's [`Error`] and its [`location`].
+//!
+//! A crate of its own, below both `wfc-store` and `wfc-store-postgres`, so
+//! that the store's own tests can run on a PostgreSQL connection: the
+//! trait they share is this crate's, whichever copy of `wfc-store` (its
+//! library, or its unit tests') holds the connection.
 //!
 //! Its methods are the few every store function uses (`execute`,
 //! `query_row`, statements mapped over rows, write transactions), with
@@ -9,15 +15,22 @@
 //! SQL both databases take, and the few that must differ branch on
 //! [`Db::dialect`] beside each other.
 
+pub mod error;
+pub mod location;
 mod row;
 pub mod sql_text;
+mod sqlite_functions;
 mod value;
 
+pub use error::Error;
 pub use row::Row;
 pub use value::{FromCol, Param, Params, Ref, Value};
 
-use crate::{Error, Result};
+/// What a store function returns.
+pub type Result<T> = std::result::Result<T, Error>;
+
 use std::ops::Deref;
+use std::path::{Path, PathBuf};
 
 /// Which SQL a connection speaks, for the statements that differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +53,13 @@ pub trait Remote: Send {
 }
 
 /// One connection to the store's database.
-pub struct Db(Conn);
+pub struct Db {
+    conn: Conn,
+    /// The state folder, where the store keeps what is not in the
+    /// database (a running run's journal): beside SQLite's file, or the
+    /// one a remote database's store was given ([`Db::in_folder`]).
+    folder: Option<PathBuf>,
+}
 
 enum Conn {
     Sqlite(rusqlite::Connection),
@@ -48,16 +67,41 @@ enum Conn {
 }
 
 impl Db {
-    pub fn sqlite(conn: rusqlite::Connection) -> Db {
-        Db(Conn::Sqlite(conn))
+    /// SQLite's connection, with the functions both dialects share
+    /// ([`sqlite_functions`]).
+    pub fn sqlite(conn: rusqlite::Connection) -> Result<Db> {
+        sqlite_functions::register(&conn)?;
+        let folder = conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .and_then(|p| Path::new(p).parent())
+            .map(Path::to_path_buf);
+        Ok(Db {
+            conn: Conn::Sqlite(conn),
+            folder,
+        })
     }
 
     pub fn remote(conn: Box<dyn Remote>) -> Db {
-        Db(Conn::Remote(conn))
+        Db {
+            conn: Conn::Remote(conn),
+            folder: None,
+        }
+    }
+
+    /// The same connection, keeping its files in `dir`.
+    pub fn in_folder(mut self, dir: &Path) -> Db {
+        self.folder = Some(dir.to_path_buf());
+        self
+    }
+
+    /// The state folder (`None`: an in-memory database's, which has none).
+    pub fn folder(&self) -> Option<&Path> {
+        self.folder.as_deref()
     }
 
     pub fn dialect(&self) -> Dialect {
-        match &self.0 {
+        match &self.conn {
             Conn::Sqlite(_) => Dialect::Sqlite,
             Conn::Remote(r) => r.dialect(),
         }
@@ -65,8 +109,8 @@ impl Db {
 
     /// The SQLite connection, for what only SQLite has (its pragmas, its
     /// file's checkpoints).
-    pub(crate) fn as_sqlite(&self) -> Option<&rusqlite::Connection> {
-        match &self.0 {
+    pub fn as_sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.conn {
             Conn::Sqlite(c) => Some(c),
             Conn::Remote(_) => None,
         }
@@ -75,7 +119,7 @@ impl Db {
     /// Runs one statement; how many rows it changed.
     pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
         let refs = params.refs();
-        match &self.0 {
+        match &self.conn {
             Conn::Sqlite(c) => Ok(c
                 .prepare_cached(&sql_text::to_question_marks(sql))?
                 .execute(rusqlite::params_from_iter(refs.iter()))?),
@@ -85,7 +129,7 @@ impl Db {
 
     /// Runs statements with no parameters, one after another.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        match &self.0 {
+        match &self.conn {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
             Conn::Remote(r) => r.batch(sql),
         }
@@ -103,7 +147,7 @@ impl Db {
 
     /// A statement (SQLite prepares it now; it is not kept).
     pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
-        Ok(Stmt(match &self.0 {
+        Ok(Stmt(match &self.conn {
             Conn::Sqlite(c) => Prepared::Plain(c.prepare(&sql_text::to_question_marks(sql))?),
             Conn::Remote(r) => Prepared::Remote(r.as_ref(), sql.to_owned()),
         }))
@@ -111,7 +155,7 @@ impl Db {
 
     /// A statement kept prepared for the next use of the same text.
     pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
-        Ok(Stmt(match &self.0 {
+        Ok(Stmt(match &self.conn {
             Conn::Sqlite(c) => {
                 Prepared::Cached(c.prepare_cached(&sql_text::to_question_marks(sql))?)
             }
@@ -144,7 +188,7 @@ impl Db {
     }
 
     fn in_transaction(&self) -> bool {
-        match &self.0 {
+        match &self.conn {
             Conn::Sqlite(c) => !c.is_autocommit(),
             // (A ROLLBACK outside one is only a warning there.)
             Conn::Remote(_) => true,

@@ -2,7 +2,7 @@ use super::*;
 use crate::params;
 
 fn db() -> Db {
-    let db = Db::sqlite(rusqlite::Connection::open_in_memory().unwrap());
+    let db = Db::sqlite(rusqlite::Connection::open_in_memory().unwrap()).unwrap();
     db.execute_batch("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT, c REAL, d BLOB)")
         .unwrap();
     db

@@ -1,0 +1,183 @@
+//! One connection: a thread that owns the client and its runtime.
+
+use crate::values::{error, row, Param};
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::time::Duration;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls, Statement};
+use wfc_store_db::location::PgUrl;
+use wfc_store_db::{sql_text, Db, Dialect, Error, Ref, Remote, Result, Value};
+
+/// How long a connection attempt waits for the server unless the URL's
+/// `connect_timeout` says otherwise.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the connection's thread holds.
+struct Session {
+    rt: tokio::runtime::Runtime,
+    client: Client,
+    /// Prepared once per statement text, as the store wrote it.
+    statements: HashMap<String, Statement>,
+}
+
+impl Session {
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self
+            .rt
+            .block_on(self.client.prepare(&sql_text::to_dollars(sql)))
+            .map_err(error)?;
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Session) + Send>;
+
+/// A connection to the store's PostgreSQL database.
+struct Conn {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// Connects to the database `url` names (its password as libpq finds
+/// it: [`PgUrl::password`]). Errors name the URL without its password.
+pub fn connect(url: &PgUrl) -> Result<Db> {
+    let env = |k: &str| std::env::var(k).ok();
+    let shown = url.shown();
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host(url.param("host").unwrap_or_else(|| url.host()))
+        .port(url.port())
+        .user(url.user(&env))
+        .dbname(url.dbname(&env))
+        .application_name("wfc")
+        .connect_timeout(
+            url.param("connect_timeout")
+                .and_then(|t| t.parse().ok())
+                .map_or(CONNECT_TIMEOUT, Duration::from_secs),
+        );
+    if let Some(p) = url.password(&env) {
+        config.password(p);
+    }
+    // Server settings for the session, as libpq takes them (`-c name=value`).
+    if let Some(o) = url.param("options") {
+        config.options(o);
+    }
+    match url.param("sslmode").as_deref() {
+        None | Some("disable" | "allow" | "prefer") => {}
+        Some(mode) => {
+            return Err(Error::Database(format!(
+                "the store {shown}: sslmode={mode} is not supported yet (the store connects \
+                 without TLS: use it on a trusted network or a Unix socket, `?host=/run/postgresql`)"
+            )))
+        }
+    }
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let (ready, started) = mpsc::sync_channel::<Result<()>>(1);
+    let failed =
+        move |e: String| Error::Database(format!("cannot connect to the store {shown}: {e}"));
+    let failed2 = failed.clone();
+    std::thread::Builder::new()
+        .name("wfc-store-pg".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready.send(Err(failed(e.to_string())));
+                    return;
+                }
+            };
+            let (client, connection) = match rt.block_on(config.connect(NoTls)) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = ready.send(Err(failed(error(e).to_string())));
+                    return;
+                }
+            };
+            rt.spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!("the store's PostgreSQL connection ended: {e}");
+                }
+            });
+            let _ = ready.send(Ok(()));
+            let mut session = Session {
+                rt,
+                client,
+                statements: HashMap::new(),
+            };
+            while let Ok(job) = queue.recv() {
+                job(&mut session);
+            }
+        })
+        .map_err(|e| failed2(e.to_string()))?;
+    started.recv().map_err(|_| gone())??;
+    Ok(Db::remote(Box::new(Conn { jobs })))
+}
+
+fn gone() -> Error {
+    Error::Database("the store's PostgreSQL connection is gone".into())
+}
+
+impl Conn {
+    /// Runs `f` on the connection's thread and waits for its answer.
+    fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (answer, answered) = mpsc::sync_channel(1);
+        self.jobs
+            .send(Box::new(move |s| {
+                let _ = answer.send(f(s));
+            }))
+            .map_err(|_| gone())?;
+        answered.recv().map_err(|_| gone())?
+    }
+}
+
+fn owned(params: &[Ref<'_>]) -> Vec<Param> {
+    params.iter().map(|p| Param(p.to_value())).collect()
+}
+
+fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+impl Remote for Conn {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute(&self, sql: &str, params: &[Ref<'_>]) -> Result<usize> {
+        let (sql, params) = (sql.to_owned(), owned(params));
+        self.call(move |s| {
+            let st = s.statement(&sql)?;
+            let n =
+                s.rt.block_on(s.client.execute(&st, &refs(&params)))
+                    .map_err(error)?;
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        })
+    }
+
+    fn query(&self, sql: &str, params: &[Ref<'_>], first: bool) -> Result<Vec<Vec<Value>>> {
+        let (sql, params) = (sql.to_owned(), owned(params));
+        self.call(move |s| {
+            let st = s.statement(&sql)?;
+            let rows =
+                s.rt.block_on(s.client.query(&st, &refs(&params)))
+                    .map_err(error)?;
+            let n = if first { rows.len().min(1) } else { rows.len() };
+            rows[..n].iter().map(row).collect()
+        })
+    }
+
+    fn batch(&self, sql: &str) -> Result<()> {
+        let sql = sql.to_owned();
+        self.call(move |s| s.rt.block_on(s.client.batch_execute(&sql)).map_err(error))
+    }
+}

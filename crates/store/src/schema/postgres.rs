@@ -1,0 +1,110 @@
+//! The schema on PostgreSQL: the tables of [`super::TABLES`], in
+//! PostgreSQL's types, as one baseline at [`super::VERSION`]; later
+//! versions will be migrations from there, numbered as SQLite's.
+//!
+//! The version lives in the table `wfc_schema`. Every migration runs in one
+//! transaction under a transaction-scoped advisory lock, so that two
+//! processes starting on an empty database migrate it once (the second
+//! waits, then finds the version the first wrote), and a crash leaves the
+//! schema as it was.
+
+use super::{check, TABLES, VERSION};
+use crate::db::{Db, Optional};
+
+/// The advisory lock's key (any number the database's other users do not
+/// take: "wfc" in ASCII).
+const LOCK: i64 = 0x77_66_63;
+
+/// The triggers SQLite's part of [`TABLES`] writes as `CREATE TRIGGER …
+/// BEGIN … END`: each session of a run takes the next number of
+/// `counters`, in the order the transactions that start them commit.
+const TRIGGERS: &str = r#"
+CREATE FUNCTION wfc_runs_listed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE counters SET n = n + 1 WHERE name = 'sessions';
+    UPDATE runs SET listed = (SELECT n FROM counters WHERE name = 'sessions') WHERE id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER runs_listed_at_start AFTER INSERT ON runs
+    FOR EACH ROW EXECUTE FUNCTION wfc_runs_listed();
+CREATE TRIGGER runs_listed_at_resume AFTER UPDATE OF session ON runs
+    FOR EACH ROW WHEN (NEW.session IS DISTINCT FROM OLD.session)
+    EXECUTE FUNCTION wfc_runs_listed();
+"#;
+
+/// [`TABLES`] for PostgreSQL: every integer a `BIGINT` (SQLite's are 64
+/// bits), bytes `BYTEA`, no `WITHOUT ROWID`; the one table that is read in
+/// the order of SQLite's `rowid` (`ignored_firings`) gets a column of that
+/// name; the triggers are [`TRIGGERS`].
+pub(crate) fn baseline() -> String {
+    let mut out = String::with_capacity(TABLES.len() + TRIGGERS.len());
+    let mut trigger = false;
+    for line in TABLES.lines() {
+        if line.starts_with("CREATE TRIGGER") {
+            trigger = true;
+        }
+        if trigger {
+            trigger = line.trim_end() != "END;";
+            continue;
+        }
+        let line = line
+            .replace(") WITHOUT ROWID;", ");")
+            .replace(" INTEGER", " BIGINT")
+            .replace(" BLOB", " BYTEA")
+            .replace(" REAL", " DOUBLE PRECISION");
+        out.push_str(&line);
+        out.push('\n');
+        if line.starts_with("CREATE TABLE ignored_firings (") {
+            out.push_str("    rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n");
+        }
+    }
+    out.push_str(TRIGGERS);
+    out
+}
+
+/// Brings the database's schema up to [`VERSION`] (from nothing: the
+/// baseline); refuses a newer one. Returns the version it found (0: none).
+pub(crate) fn migrate(db: &Db) -> Result<i64, String> {
+    let failed = |e: crate::Error| format!("migrating the run store to version {VERSION}: {e}");
+    let tx = db.write().map_err(failed)?;
+    tx.execute_batch(&format!(
+        "SELECT pg_advisory_xact_lock({LOCK});
+         CREATE TABLE IF NOT EXISTS wfc_schema (version BIGINT NOT NULL)"
+    ))
+    .map_err(failed)?;
+    let found: i64 = tx
+        .query_row("SELECT version FROM wfc_schema", (), |r| r.get(0))
+        .optional()
+        .map_err(failed)?
+        .unwrap_or(0);
+    check(found)?;
+    if found == 0 {
+        tx.execute_batch(&baseline()).map_err(failed)?;
+        tx.execute("INSERT INTO wfc_schema (version) VALUES (?1)", [VERSION])
+            .map_err(failed)?;
+    } else if found < VERSION {
+        return Err(format!(
+            "the run store has schema version {found}; PostgreSQL stores start at {VERSION}"
+        ));
+    }
+    tx.commit().map_err(failed)?;
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_baseline_is_every_table_in_postgresql_types() {
+        let all = baseline();
+        let b = &all[..all.len() - TRIGGERS.len()];
+        for sqlite_only in ["WITHOUT ROWID", " INTEGER", " BLOB", "BEGIN\n    UPDATE"] {
+            assert!(!b.contains(sqlite_only), "{sqlite_only} in\n{b}");
+        }
+        let tables = |s: &str| s.matches("CREATE TABLE ").count();
+        assert_eq!(tables(b), tables(TABLES));
+        assert_eq!(all.matches("CREATE TRIGGER ").count(), 2);
+        assert!(b.contains("    rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    at "));
+    }
+}
