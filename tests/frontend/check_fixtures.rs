@@ -98,12 +98,12 @@ const NO_FIXTURE: [(&str, &str); 4] = [
     (
         "E0603",
         "a store location (`--store`, `WFC_STORE`) provokes it, not a file: \
-         wfc_store::location's unit tests",
+         wfc_store_db::location's unit tests",
     ),
     (
         "E0604",
         "a store URL with a password on the command line provokes it: \
-         wfc_store::location's unit tests",
+         wfc_store_db::location's unit tests",
     ),
 ];
 

@@ -100,7 +100,7 @@ pub fn get(store: &Store, workflow: &str, alert: &str) -> crate::Result<Option<A
 /// Every recorded rule's state (of `workflow`, if given), by workflow and rule.
 pub fn list(store: &Store, workflow: Option<&str>) -> crate::Result<Vec<AlertState>> {
     let mut q = store.conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM alert_states WHERE ?1 IS NULL OR workflow = ?1 ORDER BY 1, 2"
+        "SELECT {COLUMNS} FROM alert_states WHERE CAST(?1 AS TEXT) IS NULL OR workflow = ?1 ORDER BY 1, 2"
     ))?;
     let rows = q.query_map([workflow], row)?;
     rows.collect::<crate::Result<_>>()
@@ -231,7 +231,7 @@ fn counted(
     let mut q = store.conn.prepare(
         "SELECT id, status = 'failed', ended_at, COALESCE(duration_ms, 0) FROM runs
           WHERE workflow = ?1 AND status IN ('succeeded', 'failed') AND ended_at IS NOT NULL
-            AND (?2 IS NULL OR ended_at >= ?2)
+            AND (CAST(?2 AS BIGINT) IS NULL OR ended_at >= ?2)
           ORDER BY ended_at DESC, id DESC LIMIT ?3",
     )?;
     let rows = q.query_map(params![workflow, since, limit], |r| {

@@ -91,7 +91,7 @@ pub fn started_before(
     workflow: Option<&str>,
 ) -> crate::Result<Vec<String>> {
     let mut q = store.conn.prepare(
-        "SELECT id FROM runs WHERE started_at < ?1 AND (?2 IS NULL OR workflow = ?2)
+        "SELECT id FROM runs WHERE started_at < ?1 AND (CAST(?2 AS TEXT) IS NULL OR workflow = ?2)
            AND status <> 'running' ORDER BY started_at, id",
     )?;
     let rows = q.query_map(crate::params![before_ms, workflow], |r| r.get(0))?;

@@ -57,7 +57,7 @@ pub fn skip_to(store: &Store, id: &ScheduleId, ms: i64) -> crate::Result<()> {
         "INSERT INTO schedule_fires (file, workflow, schedule, done_until, fired)
          VALUES (?1, ?2, ?3, ?4, 0)
          ON CONFLICT (file, workflow, schedule) DO UPDATE
-            SET done_until = GREATEST(done_until, excluded.done_until)",
+            SET done_until = GREATEST(schedule_fires.done_until, excluded.done_until)",
         params![id.file, id.workflow, id.schedule, ms],
     )
     .map(drop)
@@ -72,7 +72,8 @@ pub fn record(store: &Store, id: &ScheduleId, slot_ms: i64) -> crate::Result<()>
         "INSERT INTO schedule_fires (file, workflow, schedule, done_until, fired)
          VALUES (?1, ?2, ?3, ?4, 1)
          ON CONFLICT (file, workflow, schedule) DO UPDATE
-            SET done_until = GREATEST(done_until, excluded.done_until), fired = fired + 1",
+            SET done_until = GREATEST(schedule_fires.done_until, excluded.done_until),
+                fired = schedule_fires.fired + 1",
         params![id.file, id.workflow, id.schedule, slot_ms],
     )
     .map(drop)

@@ -198,6 +198,17 @@ pub fn started_by(store: &Store, id: &str) -> crate::Result<Start> {
     }))
 }
 
+/// The elements of the JSON array of text `array` as a table of one column,
+/// `value`.
+fn elements(conn: &crate::db::Db, array: &str) -> String {
+    match conn.dialect() {
+        crate::db::Dialect::Sqlite => format!("json_each({array})"),
+        crate::db::Dialect::Postgres => {
+            format!("json_array_elements_text(CAST({array} AS JSON)) AS e(value)")
+        }
+    }
+}
+
 /// The runs `filter` picks, newest first, at most `filter.limit`.
 pub fn list(store: &Store, filter: &Filter) -> crate::Result<Page> {
     let conn = &store.conn;
@@ -210,21 +221,23 @@ pub fn list(store: &Store, filter: &Filter) -> crate::Result<Page> {
                 CASE WHEN t.run_id IS NULL THEN '{CLI}' ELSE t.started_by END FROM runs r
            LEFT JOIN run_triggers t ON t.run_id = r.id
            LEFT JOIN run_labels l ON l.run_id = r.id
-          WHERE (?1 IS NULL OR {shown} IN (SELECT value FROM json_each(?1)))
-            AND (?2 IS NULL OR r.workflow = ?2)
-            AND (?3 IS NULL OR COALESCE(t.trigger, '{MANUAL}') = ?3)
-            AND (?4 IS NULL OR r.started_at >= ?4)
-            AND (?5 IS NULL OR r.started_at < ?5)
-            AND (?6 IS NULL OR (r.started_at, r.id) < (?6, ?7))
-            AND (?9 IS NULL OR EXISTS (SELECT 1 FROM json_each(l.tags) WHERE value = ?9))
-            AND (?10 IS NULL OR (r.started_at, r.id) > (?10, ?11))
-            AND (?12 IS NULL OR instr(lower(COALESCE(t.trigger, '{MANUAL}')), lower(?12)) > 0)
-            AND (?13 IS NULL OR instr(lower(r.id || ' ' || r.workflow || ' ' || r.params),
+          WHERE (CAST(?1 AS TEXT) IS NULL OR {shown} IN (SELECT value FROM {json_list}))
+            AND (CAST(?2 AS TEXT) IS NULL OR r.workflow = ?2)
+            AND (CAST(?3 AS TEXT) IS NULL OR COALESCE(t.trigger, '{MANUAL}') = ?3)
+            AND (CAST(?4 AS BIGINT) IS NULL OR r.started_at >= ?4)
+            AND (CAST(?5 AS BIGINT) IS NULL OR r.started_at < ?5)
+            AND (CAST(?6 AS BIGINT) IS NULL OR (r.started_at, r.id) < (?6, ?7))
+            AND (CAST(?9 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM {json_tags} WHERE value = ?9))
+            AND (CAST(?10 AS BIGINT) IS NULL OR (r.started_at, r.id) > (?10, ?11))
+            AND (CAST(?12 AS TEXT) IS NULL OR instr(lower(COALESCE(t.trigger, '{MANUAL}')), lower(?12)) > 0)
+            AND (CAST(?13 AS TEXT) IS NULL OR instr(lower(r.id || ' ' || r.workflow || ' ' || r.params),
                                       lower(?13)) > 0)
-            AND ?15 IS NOT NULL -- now, for the duration order
+            AND CAST(?15 AS BIGINT) IS NOT NULL -- now, for the duration order
           ORDER BY {first} r.started_at {dir}, r.id {dir} LIMIT ?8 OFFSET ?14",
         columns.join(", "),
         shown = shown_status("r"),
+        json_list = elements(conn, "?1"),
+        json_tags = elements(conn, "l.tags"),
         first = match filter.sort {
             Sort::Started => String::new(),
             Sort::Duration => "COALESCE(r.duration_ms, r.prior_ms

@@ -60,7 +60,7 @@ pub fn going(store: &Store, runs: usize, steps: usize) -> crate::Result<Vec<Live
     let mut out = Vec::with_capacity(found.len());
     for run in found {
         let (ended, failed): (i64, i64) = conn.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(status IN ('failed', 'timed_out')), 0) FROM steps
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN ('failed', 'timed_out') THEN 1 ELSE 0 END), 0) FROM steps
               WHERE run_id = ?1 AND status NOT IN ('running', 'waiting')",
             [&run.id],
             |r| Ok((r.get(0)?, r.get(1)?)),

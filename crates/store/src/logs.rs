@@ -455,7 +455,7 @@ pub fn step_logs(
 ) -> crate::Result<Vec<StepLog>> {
     let mut q = store.conn.prepare(
         "SELECT name, graph, log_path FROM steps WHERE run_id = ?1 AND log_path IS NOT NULL
-           AND (?2 IS NULL OR name = ?2) ORDER BY started_at, seq",
+           AND (CAST(?2 AS TEXT) IS NULL OR name = ?2) ORDER BY started_at, seq",
     )?;
     let rows = q.query_map(crate::params![id, step], |r| {
         let path: String = r.get(2)?;

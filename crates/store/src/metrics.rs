@@ -75,7 +75,7 @@ pub fn figures(store: &Store, since_ms: i64, bounds_ms: &[i64]) -> crate::Result
         .map(|p| (p.workflow, p.kind))
         .collect();
     let fires = triples(
-        "SELECT workflow, schedule, SUM(fired) FROM schedule_fires GROUP BY 1, 2 ORDER BY 1, 2",
+        "SELECT workflow, schedule, CAST(SUM(fired) AS BIGINT) FROM schedule_fires GROUP BY 1, 2 ORDER BY 1, 2",
     )?;
     let deliveries = pairs(
         "SELECT r.workflow, COUNT(*) FROM deliveries d JOIN runs r ON r.id = d.run_id
@@ -85,10 +85,10 @@ pub fn figures(store: &Store, since_ms: i64, bounds_ms: &[i64]) -> crate::Result
     // into the statement as integers.
     let buckets: String = bounds_ms
         .iter()
-        .map(|b| format!(", SUM(s.duration_ms <= {b})"))
+        .map(|b| format!(", SUM(CASE WHEN s.duration_ms <= {b} THEN 1 ELSE 0 END)"))
         .collect();
     let mut q = conn.prepare(&format!(
-        "SELECT r.workflow, s.name, COUNT(*), SUM(s.duration_ms){buckets}
+        "SELECT r.workflow, s.name, COUNT(*), CAST(SUM(s.duration_ms) AS BIGINT){buckets}
            FROM runs r JOIN steps s ON s.run_id = r.id
           WHERE r.started_at >= ?1 AND s.graph = 'main' AND s.duration_ms IS NOT NULL
             AND s.status NOT IN ('running', 'waiting', 'skipped', 'not_run')

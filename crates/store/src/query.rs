@@ -102,7 +102,7 @@ pub(crate) fn run_row(r: &crate::db::Row) -> crate::Result<RunRow> {
 pub fn history(store: &Store, workflow: Option<&str>, limit: usize) -> crate::Result<Vec<RunRow>> {
     let conn = &store.conn;
     let sql = format!(
-        "SELECT {RUN_COLUMNS} FROM runs WHERE (?1 IS NULL OR workflow = ?1)
+        "SELECT {RUN_COLUMNS} FROM runs WHERE (CAST(?1 AS TEXT) IS NULL OR workflow = ?1)
          ORDER BY started_at DESC, id DESC LIMIT ?2"
     );
     let mut q = conn.prepare(&sql)?;

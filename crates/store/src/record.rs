@@ -259,7 +259,7 @@ impl Record<'_> {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
                      ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
                          status = 'running', attempts = excluded.attempts, detail = NULL,
-                         started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE started_at END,
+                         started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE steps.started_at END,
                          log_path = excluded.log_path",
                 )?
                 .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
@@ -322,7 +322,7 @@ impl Record<'_> {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                      ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
                          status = excluded.status, attempts = excluded.attempts,
-                         started_at = COALESCE(excluded.started_at, started_at),
+                         started_at = COALESCE(excluded.started_at, steps.started_at),
                          duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
                          error = excluded.error, outputs = excluded.outputs,
                          optional = excluded.optional, detail = NULL",

@@ -19,7 +19,7 @@
 
 use super::logs::LogPaths;
 use super::Store;
-use crate::db::Db;
+use crate::db::{Db, Dialect};
 use crate::params;
 
 /// How many runs and how many days to keep; `None` keeps every one.
@@ -104,9 +104,10 @@ fn candidates(conn: &Db, policy: &Policy, now_ms: i64) -> crate::Result<Vec<Stri
              SELECT id, status, started_at, COALESCE(ended_at, started_at) AS ended,
                     ROW_NUMBER() OVER (PARTITION BY workflow
                                        ORDER BY started_at DESC, id DESC) AS newest
-             FROM runs)
+             FROM runs) ranked
          WHERE status IN ({ENDED})
-           AND ((?1 IS NOT NULL AND newest > ?1) OR (?2 IS NOT NULL AND ended < ?2))
+           AND ((CAST(?1 AS BIGINT) IS NOT NULL AND newest > ?1)
+                OR (CAST(?2 AS BIGINT) IS NOT NULL AND ended < ?2))
          ORDER BY started_at, id"
     );
     let mut q = conn.prepare(&sql)?;
@@ -116,11 +117,19 @@ fn candidates(conn: &Db, policy: &Policy, now_ms: i64) -> crate::Result<Vec<Stri
 
 /// The tables besides `runs` that hold rows of runs.
 pub(crate) fn run_tables(conn: &Db) -> crate::Result<Vec<String>> {
-    let mut q = conn.prepare(
-        "SELECT m.name FROM sqlite_schema m, pragma_table_info(m.name) p
-         WHERE m.type = 'table' AND m.name <> 'runs' AND p.name = 'run_id'
-         ORDER BY m.name",
-    )?;
+    let mut q = conn.prepare(match conn.dialect() {
+        Dialect::Sqlite => {
+            "SELECT m.name FROM sqlite_schema m, pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name <> 'runs' AND p.name = 'run_id'
+             ORDER BY m.name"
+        }
+        Dialect::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name <> 'runs'
+               AND column_name = 'run_id'
+             ORDER BY 1"
+        }
+    })?;
     let rows = q.query_map((), |r| r.get(0))?;
     rows.collect()
 }

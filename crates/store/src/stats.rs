@@ -99,7 +99,7 @@ pub fn stats(
     let conn = &store.conn;
     let names: Vec<String> = {
         let mut q = conn.prepare(
-            "SELECT workflow FROM runs WHERE (?1 IS NULL OR workflow = ?1) GROUP BY workflow ORDER BY workflow",
+            "SELECT workflow FROM runs WHERE (CAST(?1 AS TEXT) IS NULL OR workflow = ?1) GROUP BY workflow ORDER BY workflow",
         )?;
         let rows = q.query_map(params![workflow], |r| r.get(0))?;
         rows.collect::<Result<_, _>>()?
@@ -147,7 +147,7 @@ fn one(conn: &Db, workflow: &str, last: usize, since_ms: i64) -> crate::Result<W
                    AND a.rollback_of = '' AND a.step = s.name AND a.number > 1),
                 (SELECT COUNT(*) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
                    AND a.rollback_of = '' AND a.step = s.name AND a.status IN ('failed', 'timed_out')),
-                (SELECT SUM(a.cpu_us) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
+                (SELECT CAST(SUM(a.cpu_us) AS BIGINT) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
                    AND a.rollback_of = '' AND a.step = s.name),
                 (SELECT MAX(a.peak_memory) FROM attempts a WHERE a.run_id = s.run_id AND a.graph = 'main'
                    AND a.rollback_of = '' AND a.step = s.name)
@@ -394,7 +394,7 @@ pub fn workflow_names(store: &Store) -> crate::Result<Vec<String>> {
 /// How many of `workflow`'s runs have ended, and how many of those succeeded.
 pub fn ended_and_succeeded(store: &Store, workflow: &str) -> crate::Result<(i64, i64)> {
     store.conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'succeeded'), 0) FROM runs
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0) FROM runs
           WHERE workflow = ?1 AND status != 'running'",
         [workflow],
         |r| Ok((r.get(0)?, r.get(1)?)),

@@ -49,7 +49,13 @@ mod tests {
     fn rows_come_back_typed_and_parameters_bind_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::test_store::open(dir.path());
-        execute_batch(&store, "CREATE TABLE t (a INTEGER, b TEXT, c REAL, d BLOB)").unwrap();
+        let table = match store.dialect() {
+            crate::db::Dialect::Sqlite => "CREATE TABLE t (a INTEGER, b TEXT, c REAL, d BLOB)",
+            crate::db::Dialect::Postgres => {
+                "CREATE TABLE t (a BIGINT, b TEXT, c DOUBLE PRECISION, d BYTEA)"
+            }
+        };
+        execute_batch(&store, table).unwrap();
         let n = execute(
             &store,
             "INSERT INTO t VALUES ($1, $2, $3, $4)",

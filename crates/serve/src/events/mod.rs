@@ -99,10 +99,11 @@ pub async fn all_events(
         None => None,
     };
     let dir = app.launcher.state_dir().to_path_buf();
-    let tail = tokio::task::spawn_blocking(move || GlobalTail::new(dir, cursor))
-        .await
-        .map_err(Problem::store)?
-        .map_err(Problem::store)?;
+    let tail =
+        tokio::task::spawn_blocking(move || GlobalTail::new(wfc_store::Store::open(&dir)?, cursor))
+            .await
+            .map_err(Problem::store)?
+            .map_err(Problem::store)?;
     Ok(stream(&app, access, Source::All(Box::new(tail))))
 }
 

@@ -174,7 +174,7 @@ impl<'s> RunSteps<'s> {
 }
 
 /// `status` among the `,`-separated statuses of `?3`, or `?3` is null.
-const STATUS_IN: &str = "(?3 IS NULL OR instr(?3, ',' || status || ',') > 0)";
+const STATUS_IN: &str = "(CAST(?3 AS TEXT) IS NULL OR instr(?3, ',' || status || ',') > 0)";
 
 #[derive(Clone, Copy)]
 enum Section {

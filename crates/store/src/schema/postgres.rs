@@ -16,9 +16,12 @@ use crate::db::{Db, Optional};
 const LOCK: i64 = 0x77_66_63;
 
 /// The triggers SQLite's part of [`TABLES`] writes as `CREATE TRIGGER …
-/// BEGIN … END`: each session of a run takes the next number of
-/// `counters`, in the order the transactions that start them commit.
+/// BEGIN … END` (each session of a run takes the next number of
+/// `counters`, in the order the transactions that start them commit), and
+/// SQLite's `instr`, which the statements use, as PostgreSQL's `strpos`.
 const TRIGGERS: &str = r#"
+CREATE FUNCTION instr(text, text) RETURNS integer LANGUAGE sql IMMUTABLE
+    AS 'SELECT strpos($1, $2)';
 CREATE FUNCTION wfc_runs_listed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE counters SET n = n + 1 WHERE name = 'sessions';

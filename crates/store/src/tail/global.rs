@@ -16,7 +16,6 @@ use crate::db::{Db, Optional};
 use crate::params;
 use crate::Store;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 /// Runs one poll brings into view at most: a replay of a long history goes
 /// through it a few runs at a time, so the view, and each event's id,
@@ -37,8 +36,7 @@ pub struct GlobalTail {
 impl GlobalTail {
     /// From `cursor`; `None`: from now (the runs going on are followed from
     /// their next event).
-    pub fn new(dir: PathBuf, cursor: Option<GlobalCursor>) -> Result<GlobalTail, String> {
-        let store = Store::open(&dir)?;
+    pub fn new(store: Store, cursor: Option<GlobalCursor>) -> Result<GlobalTail, String> {
         // (SQLite's errors and the store's, as text.)
         fn db(e: impl std::fmt::Display) -> String {
             e.to_string()
@@ -179,14 +177,20 @@ fn sessions_after(conn: &Db, listed: i64) -> crate::Result<Vec<(String, i64)>> {
 /// The event row before run `run`'s first session numbered above `listed`
 /// started (a start event of an older wfc, without its number: the latest).
 fn session_start(conn: &Db, run: &str, listed: i64) -> crate::Result<i64> {
+    let listed_of = match conn.dialect() {
+        crate::db::Dialect::Sqlite => "json_extract(detail, '$.listed')",
+        crate::db::Dialect::Postgres => "CAST(CAST(detail AS JSON) ->> 'listed' AS BIGINT)",
+    };
     conn.query_row(
-        "SELECT COALESCE(
-             (SELECT MIN(seq) FROM events
-              WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')
-                AND json_extract(detail, '$.listed') > ?2),
-             (SELECT MAX(seq) FROM events
-              WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')),
-             1) - 1",
+        &format!(
+            "SELECT COALESCE(
+                 (SELECT MIN(seq) FROM events
+                  WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')
+                    AND {listed_of} > ?2),
+                 (SELECT MAX(seq) FROM events
+                  WHERE run_id = ?1 AND kind IN ('run_started', 'run_resumed')),
+                 1) - 1"
+        ),
         params![run, listed],
         |r| r.get(0),
     )
@@ -254,13 +258,14 @@ mod tests {
     #[test]
     fn every_run_from_an_id_on() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = crate::test_store::open(dir.path()).conn;
+        let store = crate::test_store::open(dir.path());
+        let conn = &store.conn;
         let now = now_ms();
         for (run, at) in [("a", now - 2000), ("b", now - 1000)] {
-            insert_run(&conn, run, "succeeded", at);
+            insert_run(conn, run, "succeeded", at);
             for kind in ["run_started", "step_skipped", "run_ended"] {
                 let detail = (kind == "run_ended").then_some(r#"{"status":"succeeded"}"#);
-                crate::record::add_event(&conn, run, at, kind, None, detail).unwrap();
+                crate::record::add_event(conn, run, at, kind, None, detail).unwrap();
             }
         }
         let shown = |out: &[Out]| -> Vec<String> {
@@ -269,7 +274,7 @@ mod tests {
                 .collect()
         };
         let from = |id: &str| {
-            let mut t = GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse(id)).unwrap();
+            let mut t = GlobalTail::new(store.reopen().unwrap(), GlobalCursor::parse(id)).unwrap();
             t.poll().unwrap()
         };
         let all = from("0");
@@ -288,7 +293,7 @@ mod tests {
             assert_eq!(shown(&from(&o.id)), shown(&all[i + 1..]), "after {}", o.id);
         }
         // Without an id: from now on.
-        let mut fresh = GlobalTail::new(dir.path().to_path_buf(), None).unwrap();
+        let mut fresh = GlobalTail::new(store.reopen().unwrap(), None).unwrap();
         assert!(fresh.poll().unwrap().is_empty());
     }
 
@@ -306,17 +311,18 @@ mod tests {
     /// started over the last `over` ms.
     fn a_replay_of(runs: i64, over: i64) {
         let dir = tempfile::tempdir().unwrap();
-        let conn = crate::test_store::open(dir.path()).conn;
+        let store = crate::test_store::open(dir.path());
+        let conn = &store.conn;
         let now = now_ms();
         for i in 0..runs {
             let (run, at) = (format!("r{i:04}"), now - over + i * over / runs);
-            insert_run(&conn, &run, "succeeded", at);
+            insert_run(conn, &run, "succeeded", at);
             for kind in ["run_started", "run_ended"] {
                 let detail = (kind == "run_ended").then_some(r#"{"status":"succeeded"}"#);
-                crate::record::add_event(&conn, &run, at, kind, None, detail).unwrap();
+                crate::record::add_event(conn, &run, at, kind, None, detail).unwrap();
             }
         }
-        let mut t = GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse("0")).unwrap();
+        let mut t = GlobalTail::new(store.reopen().unwrap(), GlobalCursor::parse("0")).unwrap();
         let mut all = Vec::new();
         loop {
             all.extend(t.poll().unwrap());
@@ -337,7 +343,7 @@ mod tests {
         // From an id in the middle: exactly what came after it.
         let mid = &all[all.len() / 2];
         let mut rest =
-            GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse(&mid.id)).unwrap();
+            GlobalTail::new(store.reopen().unwrap(), GlobalCursor::parse(&mid.id)).unwrap();
         let mut after = Vec::new();
         loop {
             after.extend(rest.poll().unwrap());
@@ -357,7 +363,8 @@ mod tests {
     #[test]
     fn late_and_resumed_runs_are_delivered() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = crate::test_store::open(dir.path()).conn;
+        let store = crate::test_store::open(dir.path());
+        let conn = &store.conn;
         let now = now_ms();
         let add = |run: &str, at: i64, kinds: &[&str]| {
             for kind in kinds {
@@ -368,15 +375,15 @@ mod tests {
                     "run_ended" => r#"{"status":"failed"}"#.to_owned(),
                     _ => serde_json::json!({ "listed": listed }).to_string(),
                 };
-                crate::record::add_event(&conn, run, at, kind, None, Some(&detail)).unwrap();
+                crate::record::add_event(conn, run, at, kind, None, Some(&detail)).unwrap();
             }
         };
         let insert = |run: &str, at: i64| {
-            insert_run(&conn, run, "failed", at);
+            insert_run(conn, run, "failed", at);
         };
         insert("a", now);
         add("a", now, &["run_started", "run_ended"]);
-        let mut t = GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse("s0")).unwrap();
+        let mut t = GlobalTail::new(store.reopen().unwrap(), GlobalCursor::parse("s0")).unwrap();
         let got: Vec<String> = t.poll().unwrap().iter().map(|o| o.event.clone()).collect();
         assert_eq!(got, ["run_started", "end"]);
         // Started a minute before `a`, recorded after it.
@@ -395,7 +402,7 @@ mod tests {
         );
         // A run no store has, in an id: dropped, not repeated in every id.
         let made_up = GlobalCursor::parse("s2;nosuchrun=5").unwrap();
-        let t2 = GlobalTail::new(dir.path().to_path_buf(), Some(made_up)).unwrap();
+        let t2 = GlobalTail::new(store.reopen().unwrap(), Some(made_up)).unwrap();
         assert_eq!(t2.cursor().to_string(), "s2");
         // `a` resumed: its second session only.
         conn.execute("UPDATE runs SET session = 2 WHERE id = 'a'", ())
@@ -404,7 +411,7 @@ mod tests {
         let got: Vec<String> = t.poll().unwrap().iter().map(|o| o.event.clone()).collect();
         assert_eq!(got, ["run_resumed", "end"]);
         // From the start: both of `a`'s sessions, once each.
-        let mut all = GlobalTail::new(dir.path().to_path_buf(), GlobalCursor::parse("s0")).unwrap();
+        let mut all = GlobalTail::new(store.reopen().unwrap(), GlobalCursor::parse("s0")).unwrap();
         let out = all.poll().unwrap();
         let shown: Vec<String> = out
             .iter()

@@ -346,7 +346,7 @@ impl RunTail {
              ORDER BY seq LIMIT ?3"
         );
         let mut q = conn.prepare_cached(&sql)?;
-        let limit = limit.map_or(-1, |l| l as i64);
+        let limit = limit.map_or(i64::MAX, |l| l as i64);
         let rows = q.query_map(params![self.run, seq, limit], |r| {
             Ok(Row {
                 seq: r.get(0)?,
