@@ -21,17 +21,49 @@ pub struct StoreArgs {
     /// the workflow file).
     #[arg(long, value_name = "DIR", env = "WFC_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Where the run store is: a state directory (as --state-dir), or a
+    /// PostgreSQL database, `postgres://USER@HOST:PORT/DB` (its password from
+    /// $PGPASSWORD or ~/.pgpass, never on the command line; or the whole URL
+    /// in $WFC_STORE). Step logs stay in the state directory.
+    #[arg(long, value_name = "URL|DIR")]
+    pub store: Option<String>,
 }
 
 impl StoreArgs {
     pub fn dir(&self) -> PathBuf {
-        store::state_dir(self.state_dir.as_deref())
+        let (folder, database) = self.location();
+        let dir = store::state_dir(folder.as_deref().or(self.state_dir.as_deref()));
+        bind(&dir, database);
+        dir
     }
 
     /// The state directory of a command that runs `file`: a new store goes
     /// beside it when none is found at or above the working directory.
     pub fn dir_for(&self, file: &std::path::Path) -> PathBuf {
-        store::place::find(self.state_dir.as_deref(), Some(file))
+        let (folder, database) = self.location();
+        let dir = store::place::find(folder.as_deref().or(self.state_dir.as_deref()), Some(file));
+        bind(&dir, database);
+        dir
+    }
+
+    /// `--store`, else `$WFC_STORE`: a state folder, or a database. A
+    /// location that cannot be used ends the program with its code (E0603,
+    /// E0604), before anything is read or run.
+    fn location(&self) -> (Option<PathBuf>, Option<store::location::PgUrl>) {
+        use store::location::{Location, ENV_STORE};
+        let parsed = match (&self.store, std::env::var(ENV_STORE)) {
+            (Some(text), _) => Location::parse(text, true),
+            (None, Ok(text)) if !text.is_empty() => Location::parse(&text, false),
+            (None, _) => return (None, None),
+        };
+        match parsed {
+            Ok(Location::Folder(dir)) => (Some(dir), None),
+            Ok(Location::Postgres(url)) => (None, Some(url)),
+            Err(e) => {
+                say::err(&format!("error: {e}"));
+                std::process::exit(2)
+            }
+        }
     }
 
     /// Opens the store for a command that reads it; prints why not and
@@ -100,6 +132,20 @@ pub fn at_least_one(text: &str) -> Result<usize, String> {
 }
 
 /// Prints a store error and returns exit code 1.
+/// Binds the state folder `dir` to the database `url`, if one was given:
+/// every store this process opens there is that database.
+fn bind(dir: &std::path::Path, url: Option<store::location::PgUrl>) {
+    let Some(url) = url else {
+        return;
+    };
+    let shown = url.shown();
+    store::remote::bind(
+        dir,
+        shown,
+        std::sync::Arc::new(move || wfc_store_postgres::connect(&url)),
+    );
+}
+
 pub fn store_error(e: impl std::fmt::Display) -> ExitCode {
     say::err(&format!("error: the run store: {e}"));
     ExitCode::from(1)

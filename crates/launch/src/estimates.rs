@@ -62,7 +62,7 @@ impl Reader {
     /// Opens the store in `state_dir` on a thread, which then waits for the
     /// step names (`None`: no store there, or no thread to be had).
     pub fn open(state_dir: &Path) -> Option<Reader> {
-        if !state_dir.join("runs.db").exists() {
+        if !wfc_store::exists(state_dir) {
             return None;
         }
         let (names, asked) = std::sync::mpsc::channel::<(String, Vec<String>)>();

@@ -70,7 +70,7 @@ pub async fn paused(launcher: &Launcher, workflow: &str, kind: &'static str) -> 
         // Asked on every delivery: a plain connection to the store the
         // server opened (and migrated) at its start, not `open_existing`,
         // whose reaping of dead runs is the serve loop's to do.
-        if !dir.join("runs.db").exists() {
+        if !wfc_store::exists(&dir) {
             return Ok(None);
         }
         let store = wfc_store::Store::at(&dir).map_err(|e| e.to_string())?;

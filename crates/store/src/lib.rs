@@ -76,6 +76,7 @@ pub mod plan_diff;
 pub mod prior_attempts;
 pub mod query;
 pub mod record;
+pub mod remote;
 pub mod resume;
 pub mod retention;
 pub mod reuse;
@@ -188,6 +189,9 @@ impl From<OpenError> for String {
 impl Store {
     /// Opens (creating it and the directory if needed) and migrates the store in `dir`.
     pub fn open(dir: &Path) -> std::result::Result<Store, OpenError> {
+        if let Some(b) = remote::bound(dir) {
+            return b.open(dir);
+        }
         place::create(dir).map_err(|source| OpenError::CreateDir {
             dir: dir.to_path_buf(),
             source,
@@ -223,7 +227,7 @@ impl Store {
     /// holds is read all the same, read-only, if it is of this build's
     /// schema ([`OpenError::NeedsMigration`] if older).
     pub fn open_existing(dir: &Path) -> std::result::Result<Option<Store>, OpenError> {
-        if !dir.join("runs.db").exists() {
+        if !exists(dir) {
             return Ok(None);
         }
         let store = Store::open(dir)?;
@@ -285,7 +289,28 @@ impl Store {
     /// A connection to the store in `dir`, which this process has opened
     /// (and so migrated) before.
     pub fn at(dir: &Path) -> std::result::Result<Store, OpenError> {
+        if let Some(b) = remote::bound(dir) {
+            return Store::on_db(b.again.clone(), dir, &b.shown);
+        }
         Store::over(connect(&dir.join("runs.db"))?, dir)
+    }
+
+    /// [`Store::open_db`] without the migration, on a database this
+    /// process has opened (and so migrated) before.
+    pub(crate) fn on_db(
+        again: Reconnect,
+        dir: &Path,
+        shown: &str,
+    ) -> std::result::Result<Store, OpenError> {
+        let conn = again().map_err(|e| OpenError::Database {
+            shown: shown.to_owned(),
+            why: e.to_string(),
+        })?;
+        Ok(Store {
+            conn: conn.in_folder(dir),
+            dir: dir.to_path_buf(),
+            again: Some(again),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -450,6 +475,12 @@ fn wal(conn: &Connection) -> rusqlite::Result<()> {
             done => return done,
         }
     }
+}
+
+/// Whether the state folder `dir` has a store yet: its `runs.db`, or the
+/// database it is bound to ([`remote::bind`]), which always has one.
+pub fn exists(dir: &Path) -> bool {
+    remote::is_bound(dir) || dir.join("runs.db").exists()
 }
 
 /// Milliseconds since the Unix epoch.

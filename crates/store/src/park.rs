@@ -167,7 +167,7 @@ fn woken(store: &Store, now: i64) -> crate::Result<Vec<(String, i64)>> {
         "SELECT p.run_id, p.since FROM parked p JOIN runs r ON r.id = p.run_id
          WHERE r.cancel_requested_at IS NOT NULL
             OR (r.paused_at IS NULL AND (
-                  p.paused
+                  p.paused <> 0
                OR p.wake_at <= ?1
                OR EXISTS (SELECT 1 FROM approvals a JOIN steps s
                             ON s.run_id = a.run_id AND s.name = a.step
@@ -196,7 +196,7 @@ pub fn changes(store: &Store) -> crate::Result<i64> {
 pub fn next_wake(store: &Store, now: i64) -> crate::Result<Option<i64>> {
     let look = now + LOCK_LOOK.as_millis() as i64;
     store.conn.query_row(
-        "SELECT MIN(COALESCE(wake_at, CASE WHEN lock_key IS NOT NULL THEN ?1 END)) FROM parked",
+        "SELECT MIN(COALESCE(wake_at, CASE WHEN lock_key IS NOT NULL THEN CAST(?1 AS BIGINT) END)) FROM parked",
         [look],
         |r| r.get(0),
     )

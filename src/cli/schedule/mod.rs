@@ -148,9 +148,7 @@ fn install(args: InstallArgs) -> ExitCode {
         params: Vec::new(),
         params_file: None,
         jobs: None,
-        store: super::history::StoreArgs {
-            state_dir: args.store.state_dir.clone(),
-        },
+        store: args.store.clone(),
         ask: false,
         warn: false,
     };

@@ -19,6 +19,7 @@ mod library;
 mod order;
 mod pause;
 mod polling;
+mod postgres;
 mod read_only;
 mod resume_attempts;
 

@@ -62,10 +62,15 @@ where
         .arg(program)
         .args(args)
         .stdin(std::process::Stdio::null())
+        .env_remove(STORE)
         .process_group(0);
     die_with_parent(&mut cmd);
     cmd
 }
+
+/// Where wfc's run store is (`$WFC_STORE`): a step does not inherit it, as
+/// a PostgreSQL URL may carry the store's password.
+pub(crate) const STORE: &str = "WFC_STORE";
 
 /// A command that runs `program args…` directly, as the leader of a new
 /// process group with stdin closed — without the supervisor, and without a
@@ -79,6 +84,7 @@ where
     let mut cmd = Command::new(program);
     cmd.args(args)
         .stdin(std::process::Stdio::null())
+        .env_remove(STORE)
         .process_group(0);
     cmd
 }

@@ -69,7 +69,7 @@ pub async fn alerts(app: &App, workflow: Option<&str>) -> Result<Vec<AlertJson>,
     if served.is_empty() {
         return Ok(Vec::new());
     }
-    let states: Vec<AlertState> = if app.launcher.state_dir().join("runs.db").exists() {
+    let states: Vec<AlertState> = if wfc_store::exists(app.launcher.state_dir()) {
         with_store(app, |s| {
             wfc_store::alerts::list(s, None).map_err(Problem::store)
         })

@@ -32,7 +32,7 @@ pub async fn list(
     Path(name): Path<String>,
     Query(q): Query<IgnoredQuery>,
 ) -> Result<Json<serde_json::Value>, Problem> {
-    if !app.launcher.state_dir().join("runs.db").exists() {
+    if !wfc_store::exists(app.launcher.state_dir()) {
         return Ok(Json(serde_json::json!([])));
     }
     let limit = q.limit.unwrap_or(100).clamp(1, MAX);

@@ -108,7 +108,7 @@ pub async fn list(
     };
     let dir = app.launcher.state_dir().to_path_buf();
     // An empty store lists no runs (not a 404).
-    if !dir.join("runs.db").exists() {
+    if !wfc_store::exists(&dir) {
         return Ok(Json(RunPage {
             runs: Vec::new(),
             next_cursor: None,
@@ -250,7 +250,7 @@ pub async fn stats(
     State(app): State<App>,
     Query(q): Query<StatsQuery>,
 ) -> Result<Json<Vec<WorkflowStats>>, Problem> {
-    if !app.launcher.state_dir().join("runs.db").exists() {
+    if !wfc_store::exists(app.launcher.state_dir()) {
         return Ok(Json(Vec::new()));
     }
     with_store(&app, move |s| {

@@ -138,7 +138,7 @@ pub async fn change(
     responses((status = 200, body = [PausedTriggerJson]), (status = 401, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn paused(State(app): State<App>) -> Result<Json<Vec<PausedTriggerJson>>, Problem> {
-    if !app.launcher.state_dir().join("runs.db").exists() {
+    if !wfc_store::exists(app.launcher.state_dir()) {
         return Ok(Json(Vec::new()));
     }
     let all = with_store(&app, |s| pause::paused_triggers(s).map_err(Problem::store)).await?;

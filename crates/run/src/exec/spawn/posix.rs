@@ -190,6 +190,7 @@ fn base_env() -> &'static [CString] {
     static BASE: OnceLock<Vec<CString>> = OnceLock::new();
     BASE.get_or_init(|| {
         std::env::vars_os()
+            .filter(|(k, _)| k != crate::exec::process::STORE)
             .filter_map(|(k, v)| {
                 let mut entry = k.into_encoded_bytes();
                 entry.push(b'=');

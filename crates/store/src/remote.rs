@@ -1,0 +1,72 @@
+//! A state folder whose run store is not its SQLite file: `--store
+//! postgres://…` (issue 71). The program binds the folder to the database
+//! once, where it reads its flags; from then on every [`Store::open`] of
+//! that folder, wherever in the process, connects to the database instead
+//! (the folder keeps what the store still keeps in files: step logs,
+//! journals, artifacts, the server's lock). So the launcher, the server
+//! and every command open their store as before, by its folder, and
+//! nothing is written to a `runs.db` there.
+
+use crate::{OpenError, Reconnect, Store};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A folder bound to a database.
+pub(crate) struct Binding {
+    /// The database's URL without its password, for errors.
+    pub(crate) shown: String,
+    pub(crate) again: Reconnect,
+    /// Whether this process has brought the schema up to date.
+    migrated: AtomicBool,
+}
+
+/// (A program binds one folder; a test process, one per test.)
+static BOUND: Mutex<Option<HashMap<PathBuf, Arc<Binding>>>> = Mutex::new(None);
+
+/// From now on, the store of the state folder `dir` is the database that
+/// `again` connects to (`shown`: its URL without the password).
+pub fn bind(dir: &Path, shown: String, again: Reconnect) {
+    let b = Binding {
+        shown,
+        again,
+        migrated: AtomicBool::new(false),
+    };
+    BOUND
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .insert(normal(dir), Arc::new(b));
+}
+
+/// The database `dir`'s store is bound to, if any.
+pub(crate) fn bound(dir: &Path) -> Option<Arc<Binding>> {
+    let bound = BOUND.lock().unwrap_or_else(|e| e.into_inner());
+    bound.as_ref()?.get(&normal(dir)).cloned()
+}
+
+/// Whether the state folder `dir`'s store is a database of its own.
+pub fn is_bound(dir: &Path) -> bool {
+    bound(dir).is_some()
+}
+
+/// `dir` absolute, through its links when it exists.
+fn normal(dir: &Path) -> PathBuf {
+    std::fs::canonicalize(dir)
+        .or_else(|_| std::path::absolute(dir))
+        .unwrap_or_else(|_| dir.to_path_buf())
+}
+
+impl Binding {
+    /// A connection to the database, the schema brought up to date by the
+    /// first one this process opens.
+    pub(crate) fn open(&self, dir: &Path) -> Result<Store, OpenError> {
+        if self.migrated.load(Ordering::Acquire) {
+            return Store::on_db(self.again.clone(), dir, &self.shown);
+        }
+        let store = Store::open_db(self.again.clone(), dir, &self.shown)?;
+        self.migrated.store(true, Ordering::Release);
+        Ok(store)
+    }
+}

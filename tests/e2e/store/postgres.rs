@@ -1,0 +1,179 @@
+//! The run store on PostgreSQL (issue 71), through the real `wfc` binary
+//! and a real PostgreSQL 15 (`scripts/start-postgres`): `--store URL` and
+//! `$WFC_STORE` record a run there, `history`/`status` read it back, a
+//! failed run resumes without running again what succeeded, nothing is
+//! written to a `runs.db`, four processes on an empty database migrate it
+//! once, and a password never shows.
+
+use wfc_testkit::{postgres, skip, Postgres};
+
+/// `a` counts its runs and succeeds; `b` fails until the file `go` exists.
+const FLOW: &str = r#"workflow flow {
+  param dir: string
+  step a: shell {
+    run "echo a >> ${dir}/count/a; echo \"store:\${WFC_STORE:-none}\""
+  }
+  step b: shell {
+    run "test -f ${dir}/go"
+    depends on a
+  }
+}
+"#;
+
+fn server() -> Option<Postgres> {
+    match postgres() {
+        Ok(pg) => Some(pg),
+        Err(why) => {
+            skip(&format!("PostgreSQL cannot start here: {why}"));
+            None
+        }
+    }
+}
+
+/// `psql -Atc SQL` on `url`: its lines.
+fn psql(url: &str, sql: &str) -> Vec<String> {
+    let out = std::process::Command::new("/usr/lib/postgresql/15/bin/psql")
+        .args([url, "-Atc", sql])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_run_kept_in_postgresql_is_read_back_and_resumed_without_repeating_work() {
+    let Some(pg) = server() else { return };
+    let env = super::Env::new(FLOW);
+    let dir = format!("dir={}", env.path().display());
+    // `--store` on the command line (no password in it).
+    env.case
+        .wfc(["run", "flow.wf", "--plain", "-p", &dir, "--store", &pg.url])
+        .status(1)
+        .output();
+    assert_eq!(env.count("a"), 1);
+    assert!(
+        !env.path().join(".wfc/runs.db").exists(),
+        "nothing is written to runs.db when PostgreSQL is the store"
+    );
+    let rows = psql(&pg.url, "SELECT status, failed_step FROM runs");
+    assert_eq!(rows, ["failed|b"]);
+    // `$WFC_STORE` from here on, as a server's unit file would set it.
+    env.case
+        .wfc(["history"])
+        .env("WFC_STORE", &pg.url)
+        .success()
+        .stdout_has("failed")
+        .output();
+    env.touch("go");
+    env.case
+        .wfc(["resume", "last", "--plain"])
+        .env("WFC_STORE", &pg.url)
+        .success()
+        .output();
+    assert_eq!(env.count("a"), 1, "a succeeded before: it is not run again");
+    let status = env
+        .case
+        .wfc(["status", "last", "--format", "json"])
+        .env("WFC_STORE", &pg.url)
+        .success()
+        .output()
+        .json();
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["sessions"], 2, "{status}");
+    assert!(!env.path().join(".wfc/runs.db").exists());
+    // Without the setting, the folder's own (SQLite) store has no runs.
+    env.case
+        .wfc(["history"])
+        .env_remove("WFC_STORE")
+        .success()
+        .stderr_has("no runs recorded yet")
+        .output();
+}
+
+#[test]
+fn four_processes_on_an_empty_database_migrate_it_once_and_all_run() {
+    let Some(pg) = server() else { return };
+    let env = super::Env::new(FLOW);
+    env.touch("go");
+    let dir = format!("dir={}", env.path().display());
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            env.case
+                .wfc(["run", "flow.wf", "--plain", "-p", &dir])
+                .env("WFC_STORE", &pg.url)
+                .spawn()
+        })
+        .collect();
+    for r in runs {
+        let out = r.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(psql(&pg.url, "SELECT version FROM wfc_schema"), ["22"]);
+    assert_eq!(
+        psql(
+            &pg.url,
+            "SELECT count(*) FROM runs WHERE status = 'succeeded'"
+        ),
+        ["4"]
+    );
+    // The runs had it in their environment; their steps did not.
+    let out = env
+        .case
+        .wfc(["logs", "last", "a"])
+        .env("WFC_STORE", &pg.url)
+        .success()
+        .output();
+    assert!(
+        out.stdout.contains("store:none"),
+        "a step inherits no WFC_STORE: {}",
+        out.stdout
+    );
+    // Each session took its own number, in order.
+    assert_eq!(
+        psql(&pg.url, "SELECT listed FROM runs ORDER BY listed"),
+        ["1", "2", "3", "4"]
+    );
+}
+
+#[test]
+fn a_password_is_refused_on_the_command_line_and_never_printed() {
+    let Some(pg) = server() else { return };
+    let env = super::Env::new(FLOW);
+    let with_password = pg.url.replacen("postgres@", "postgres:pg-s3cret-pw@", 1);
+    let out = env
+        .case
+        .wfc(["history", "--store", &with_password])
+        .status(2)
+        .stderr_has("E0604")
+        .output();
+    assert!(!out.stderr.contains("pg-s3cret-pw"), "{}", out.stderr);
+    // From the environment it is taken (the server trusts loopback, so it
+    // never asks for it), and appears nowhere.
+    let out = env
+        .case
+        .wfc(["history"])
+        .env("WFC_STORE", &with_password)
+        .output();
+    assert!(!format!("{}{}", out.stdout, out.stderr).contains("pg-s3cret-pw"));
+    // A server that is not there: the error names the store without it.
+    let gone = "postgres://postgres:pg-s3cret-pw@127.0.0.1:1/wfc?connect_timeout=2";
+    let out = env
+        .case
+        .wfc(["history"])
+        .env("WFC_STORE", gone)
+        .status(1)
+        .stderr_has("127.0.0.1:1")
+        .output();
+    assert!(!out.stderr.contains("pg-s3cret-pw"), "{}", out.stderr);
+}
