@@ -215,6 +215,33 @@ fn serve(app: axum::Router) -> String {
     rx.recv().unwrap()
 }
 
+/// Whether the suite runs on PostgreSQL (`WFC_TEST_STORE`): a test of what
+/// only SQLite has (its file, an old schema made by hand) has nothing to
+/// check there.
+fn on_postgres() -> bool {
+    std::env::var("WFC_TEST_STORE").is_ok_and(|s| s.starts_with("postgres"))
+}
+
+/// The store of the state folder `dir`, which `case`'s commands use: its
+/// SQLite file, or the case's PostgreSQL schema when the suite runs there
+/// (`WFC_TEST_STORE`), bound in this process as `wfc` binds it.
+fn open_store(case: &Case, dir: &std::path::Path) -> wfc_store::Result<wfc_store::Store> {
+    if let Some(url) = case.store() {
+        let wfc_store::location::Location::Postgres(pg) =
+            wfc_store::location::Location::parse(url, false).expect("a PostgreSQL URL")
+        else {
+            panic!("WFC_TEST_STORE is a PostgreSQL URL")
+        };
+        let shown = pg.shown();
+        wfc_store::remote::bind(
+            dir,
+            shown,
+            std::sync::Arc::new(move || wfc_store_postgres::connect(&pg)),
+        );
+    }
+    wfc_store::Store::open(dir).map_err(|e| wfc_store::Error::Database(e.to_string()))
+}
+
 /// A fresh temporary directory to run [`WFC`] in.
 fn case() -> Case {
     Case::new(WFC)

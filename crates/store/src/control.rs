@@ -417,7 +417,7 @@ fn watch(
                 pause(now_paused);
                 // Told the scheduler: `wfc pause` waits for this.
                 let _ = conn.execute(
-                    "UPDATE runs SET pause_taken_at = CASE WHEN paused_at IS NULL THEN NULL ELSE ?2 END
+                    "UPDATE runs SET pause_taken_at = CASE WHEN paused_at IS NULL THEN NULL ELSE CAST(?2 AS BIGINT) END
                      WHERE id = ?1",
                     params![id, now_ms()],
                 );

@@ -251,10 +251,8 @@ impl Store {
             shown: shown.to_owned(),
             why,
         };
-        place::create(dir).map_err(|source| OpenError::CreateDir {
-            dir: dir.to_path_buf(),
-            source,
-        })?;
+        // (The folder is made by the first run recorded: a command that
+        // only reads leaves none behind.)
         let conn = again().map_err(|e| failed(e.to_string()))?.in_folder(dir);
         schema::postgres::migrate(&conn).map_err(failed)?;
         Ok(Store {

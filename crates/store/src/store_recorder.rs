@@ -99,6 +99,11 @@ impl StoreRecorder {
 
     /// [`StoreRecorder::new`] on `store`'s connection, which it takes.
     pub fn on(store: super::Store, run_id: &str, meta: RunMeta) -> Self {
+        // A database's store has not made its state folder yet; the run's
+        // journal and logs go there. (A failure shows at the journal.)
+        if !store.dir.as_os_str().is_empty() && !store.dir.exists() {
+            let _ = super::place::create(&store.dir);
+        }
         let conn = store.conn;
         // Checkpoints (which fsync) run on the watch thread, off the
         // scheduler's path; this is only a backstop (~40 MB of WAL).

@@ -37,6 +37,9 @@ pub const WORKFLOW: &str = "w.wf";
 pub struct Case {
     dir: tempfile::TempDir,
     wfc: PathBuf,
+    /// The run store every `wfc` of the case uses (`WFC_STORE`), when the
+    /// suite runs on PostgreSQL ([`crate::test_store`]).
+    store: Option<String>,
 }
 
 impl Case {
@@ -46,7 +49,14 @@ impl Case {
         Case {
             dir: tempfile::tempdir().expect("a temporary directory"),
             wfc: wfc.into(),
+            store: crate::test_store::fresh(),
         }
+    }
+
+    /// The `WFC_STORE` of the case's commands (a PostgreSQL URL, a schema
+    /// of the case's own), when `WFC_TEST_STORE` asks for one.
+    pub fn store(&self) -> Option<&str> {
+        self.store.as_deref()
     }
 
     /// With `text` written to `name` (folders made as needed).
@@ -177,6 +187,10 @@ impl<'a> Invocation<'a> {
             .current_dir(case.dir())
             .env("NO_COLOR", "1")
             .env_remove("WFC_STATE_DIR");
+        match case.store() {
+            Some(url) => command.env("WFC_STORE", url),
+            None => command.env_remove("WFC_STORE"),
+        };
         Invocation {
             case,
             command,

@@ -8,6 +8,7 @@
 mod case;
 mod process;
 mod services;
+pub mod test_store;
 mod workflows;
 
 pub use case::{Case, Invocation, Output, WORKFLOW};
