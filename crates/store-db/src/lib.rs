@@ -68,7 +68,7 @@ enum Conn {
 
 impl Db {
     /// SQLite's connection, with the functions both dialects share
-    /// ([`sqlite_functions`]).
+    /// (`GREATEST` and `LEAST`, given to SQLite).
     pub fn sqlite(conn: rusqlite::Connection) -> Result<Db> {
         sqlite_functions::register(&conn)?;
         let folder = conn
