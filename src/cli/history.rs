@@ -46,6 +46,12 @@ impl StoreArgs {
         dir
     }
 
+    /// The database the store is in, as `--store` takes it without its
+    /// password (`None`: the state folder's SQLite file).
+    pub fn database(&self) -> Option<String> {
+        self.location().1.map(|url| url.shown())
+    }
+
     /// `--store`, else `$WFC_STORE`: a state folder, or a database. A
     /// location that cannot be used ends the program with its code (E0603,
     /// E0604), before anything is read or run.

@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// The API keys file (default: keys.json in the state directory).
     #[arg(long, value_name = "FILE", env = "WFC_KEYS_FILE")]
     keys_file: Option<PathBuf>,
+    /// Connections to the run store kept open between requests and runs.
+    #[arg(long, value_name = "N", env = "WFC_STORE_CONNECTIONS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    store_connections: u32,
     /// `text` or `json` log lines on standard error (`RUST_LOG` filters them).
     #[arg(long, value_enum, env = "WFC_LOG_FORMAT", default_value_t)]
     log_format: LogFormat,
@@ -132,6 +135,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         listen: args.listen,
         state_dir,
         max_runs: args.max_runs as usize,
+        store_connections: args.store_connections as usize,
         keys_file: args.keys_file,
         grace: Duration::from_secs_f64(args.grace),
         max_body: args.max_body,

@@ -123,6 +123,36 @@ fn the_server_s_unit_is_hardened_and_verifies_for_the_system_and_a_user() {
     verify(&[&file], true, &runtime);
 }
 
+/// A server on PostgreSQL: its unit names the database, never the
+/// password (the service finds it as every wfc does: $PGPASSWORD,
+/// ~/.pgpass), and keeps the pool's size.
+#[test]
+fn the_server_s_unit_names_its_database_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("flows")).unwrap();
+    let store = "postgres://ops:s3cret@db.internal:5433/runs?options=-csearch_path%3Dwfc";
+    let args = [
+        "serve",
+        "--print-unit",
+        "--store-connections",
+        "12",
+        "flows",
+    ];
+    let out = wfc(dir.path(), &args, &[("WFC_STORE", store)]);
+    assert!(out.status.success(), "{out:?}");
+    let unit = String::from_utf8(out.stdout).unwrap();
+    assert!(!unit.contains("s3cret"), "{unit}");
+    let exec = unit.lines().find(|l| l.starts_with("ExecStart=")).unwrap();
+    // (systemd reads `%` as a specifier: written twice.)
+    assert!(
+        exec.contains(
+            " --store \"postgres://ops@db.internal:5433/runs?options=-csearch_path%%3Dwfc\" "
+        ),
+        "{exec}"
+    );
+    assert!(exec.contains(" --store-connections 12 "), "{exec}");
+}
+
 const BACKUP: &str = r#"
 workflow backup {
   on schedule "30 2 * * 1-5" {

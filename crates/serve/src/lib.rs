@@ -63,6 +63,9 @@ pub struct Config {
     pub listen: String,
     pub state_dir: PathBuf,
     pub max_runs: usize,
+    /// Connections to the run store kept open between uses
+    /// ([`wfc_store::pool`]): a request or a run takes one of them.
+    pub store_connections: usize,
     /// `None`: `keys.json` in the state directory.
     pub keys_file: Option<PathBuf>,
     pub grace: Duration,
@@ -126,6 +129,10 @@ async fn run(config: Config) -> Result<(), String> {
     let held =
         Arc::new(wfc_store::server_lock::ServerLock::take(&state_dir).map_err(|e| e.to_string())?);
     let started = std::time::Instant::now();
+    // From here on every store this process opens on the folder (each
+    // request's, each run's) reuses a kept connection, its statements
+    // prepared; the first is made here.
+    wfc_store::pool::keep_open(&state_dir, config.store_connections);
     // The store exists from the start: the API lists it, `wfc` commands read it.
     let store = wfc_store::Store::open(&state_dir)?;
     drop(store);

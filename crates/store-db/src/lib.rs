@@ -50,6 +50,12 @@ pub trait Remote: Send {
     fn query(&self, sql: &str, params: &[Ref<'_>], first: bool) -> Result<Vec<Vec<Value>>>;
     /// Runs statements with no parameters, one after another.
     fn batch(&self, sql: &str) -> Result<()>;
+    /// Whether the session is open and in no transaction, so that the
+    /// connection can be kept for another user ([`Db::reusable`]).
+    fn reusable(&self) -> bool;
+    /// Whether a transaction was begun ([`Remote::batch`]'s `BEGIN`) and
+    /// not ended.
+    fn in_transaction(&self) -> bool;
 }
 
 /// One connection to the store's database.
@@ -187,11 +193,22 @@ impl Db {
         })
     }
 
-    fn in_transaction(&self) -> bool {
+    /// Whether the connection can serve another user as it is: in no
+    /// transaction, able to write, its session open (a pool keeps it).
+    pub fn reusable(&self) -> bool {
+        match &self.conn {
+            Conn::Sqlite(c) => {
+                c.is_autocommit() && !c.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+            }
+            Conn::Remote(r) => r.reusable(),
+        }
+    }
+
+    /// Whether a transaction is open on the connection.
+    pub fn in_transaction(&self) -> bool {
         match &self.conn {
             Conn::Sqlite(c) => !c.is_autocommit(),
-            // (A ROLLBACK outside one is only a warning there.)
-            Conn::Remote(_) => true,
+            Conn::Remote(r) => r.in_transaction(),
         }
     }
 }

@@ -40,6 +40,9 @@ type Job = Box<dyn FnOnce(&mut Session) + Send>;
 /// A connection to the store's PostgreSQL database.
 struct Conn {
     jobs: mpsc::Sender<Job>,
+    /// A transaction was begun and not ended (the store's transactions are
+    /// begun and ended by [`Remote::batch`]'s `BEGIN`, `COMMIT`, `ROLLBACK`).
+    in_transaction: std::cell::Cell<bool>,
 }
 
 /// Connects to the database `url` names (its password as libpq finds
@@ -117,7 +120,10 @@ pub fn connect(url: &PgUrl) -> Result<Db> {
         })
         .map_err(|e| failed2(e.to_string()))?;
     started.recv().map_err(|_| gone())??;
-    Ok(Db::remote(Box::new(Conn { jobs })))
+    Ok(Db::remote(Box::new(Conn {
+        jobs,
+        in_transaction: std::cell::Cell::new(false),
+    })))
 }
 
 fn gone() -> Error {
@@ -177,7 +183,38 @@ impl Remote for Conn {
     }
 
     fn batch(&self, sql: &str) -> Result<()> {
-        let sql = sql.to_owned();
-        self.call(move |s| s.rt.block_on(s.client.batch_execute(&sql)).map_err(error))
+        let first = sql.split_whitespace().next().unwrap_or("");
+        let begins = first.eq_ignore_ascii_case("BEGIN");
+        let ends = ["COMMIT", "ROLLBACK", "END", "ABORT"]
+            .iter()
+            .any(|w| first.eq_ignore_ascii_case(w));
+        let owned = sql.to_owned();
+        let done = self.call(move |s| s.rt.block_on(s.client.batch_execute(&owned)).map_err(error));
+        if begins {
+            self.in_transaction.set(done.is_ok());
+        } else if ends {
+            // (A COMMIT that fails ends the transaction too: PostgreSQL
+            // rolls it back.)
+            self.in_transaction.set(false);
+        }
+        done
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.in_transaction.get()
+    }
+
+    fn reusable(&self) -> bool {
+        if self.in_transaction.get() {
+            return false;
+        }
+        // The connection's task runs only while the thread waits on the
+        // runtime: let it see what came while idle (the server closed the
+        // session, say) before asking.
+        self.call(|s| {
+            s.rt.block_on(tokio::task::yield_now());
+            Ok(!s.client.is_closed())
+        })
+        .unwrap_or(false)
     }
 }

@@ -156,6 +156,12 @@ pub fn decide(
     now: i64,
 ) -> crate::Result<(Decision, Measure, AlertState)> {
     let tx = store.conn.write()?;
+    // (Two servers deciding one rule take turns: one fires, one sees it fired.)
+    crate::exclusive::key(
+        &tx,
+        crate::exclusive::Space::Alert,
+        &format!("{workflow}\n{alert}"),
+    )?;
     let m = measure(store, workflow, condition, now)?;
     let before = get(store, workflow, alert)?;
     let same = before.clone();

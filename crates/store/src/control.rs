@@ -114,6 +114,7 @@ pub fn reap(store: &Store) -> crate::Result<Vec<String>> {
 /// what its journal holds.
 pub(crate) fn interrupt(conn: &Db, id: &str) -> crate::Result<()> {
     let tx = conn.write()?;
+    crate::exclusive::run(&tx, id)?;
     super::journal::fold_in(&tx, id)?;
     tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
     let n = tx.execute(
@@ -197,6 +198,7 @@ pub fn interrupted_since(store: &Store, since_ms: i64) -> crate::Result<Vec<Inte
 /// running or waiting are `interrupted`.
 fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<()> {
     let tx = conn.write()?;
+    crate::exclusive::run(&tx, id)?;
     super::journal::fold_in(&tx, id)?;
     tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
     let n = tx.execute(

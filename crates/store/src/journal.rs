@@ -188,6 +188,12 @@ pub(crate) fn fold_in(tx: &Db, run_id: &str) -> crate::Result<usize> {
     let Ok(mut file) = std::fs::File::open(&path) else {
         return Ok(0);
     };
+    // Two folds of one run take turns, and the second reads where the first
+    // stopped: SQLite's write transaction is one at a time already;
+    // PostgreSQL's are not, so the run's row is locked first, and the read
+    // below (a statement of its own, so a snapshot taken after the wait)
+    // sees what the other fold committed.
+    crate::exclusive::run(tx, run_id)?;
     let row: Option<(i64, i64, i64, String)> = tx
         .query_row(
             "SELECT COALESCE(j.batch, 0), COALESCE(j.bytes, 0), r.session, r.status

@@ -59,6 +59,7 @@ pub mod decisions;
 pub mod delete;
 pub mod deliveries;
 pub mod durations;
+mod exclusive;
 pub mod fires;
 pub mod history_estimator;
 pub mod ignored;
@@ -73,6 +74,7 @@ pub mod park;
 pub mod pause;
 pub mod place;
 pub mod plan_diff;
+pub mod pool;
 pub mod prior_attempts;
 pub mod query;
 pub mod record;
@@ -118,7 +120,9 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// An open store. Its connection is its own: every statement against the
 /// store's tables is one of this crate's functions.
 pub struct Store {
-    conn: db::Db,
+    /// (Given back to the folder's pool when the store is dropped, if the
+    /// process keeps one: [`pool::keep_open`].)
+    conn: pool::Conn,
     dir: PathBuf,
     /// How to open another connection to a database other than the SQLite
     /// file in `dir` ([`Store::open_db`]).
@@ -189,6 +193,9 @@ impl From<OpenError> for String {
 impl Store {
     /// Opens (creating it and the directory if needed) and migrates the store in `dir`.
     pub fn open(dir: &Path) -> std::result::Result<Store, OpenError> {
+        if let Some(store) = Store::kept(dir) {
+            return Ok(store);
+        }
         if let Some(b) = remote::bound(dir) {
             return b.open(dir);
         }
@@ -256,9 +263,19 @@ impl Store {
         let conn = again().map_err(|e| failed(e.to_string()))?.in_folder(dir);
         schema::postgres::migrate(&conn).map_err(failed)?;
         Ok(Store {
-            conn,
+            conn: pool::Conn::pooled(conn, pool::of(dir)),
             dir: dir.to_path_buf(),
             again: Some(again),
+        })
+    }
+
+    /// An idle connection of `dir`'s pool, if the process keeps one.
+    fn kept(dir: &Path) -> Option<Store> {
+        let conn = pool::of(dir)?.take()?;
+        Some(Store {
+            conn,
+            dir: dir.to_path_buf(),
+            again: remote::bound(dir).map(|b| b.again.clone()),
         })
     }
 
@@ -267,13 +284,15 @@ impl Store {
         let Some(again) = &self.again else {
             return Store::at(&self.dir);
         };
+        if let Some(store) = Store::kept(&self.dir) {
+            return Ok(store);
+        }
+        let db = again().map_err(|e| OpenError::Database {
+            shown: remote::bound(&self.dir).map_or_else(String::new, |b| b.shown.clone()),
+            why: e.to_string(),
+        })?;
         Ok(Store {
-            conn: again()
-                .map_err(|e| OpenError::Database {
-                    shown: String::new(),
-                    why: e.to_string(),
-                })?
-                .in_folder(&self.dir),
+            conn: pool::Conn::pooled(db.in_folder(&self.dir), pool::of(&self.dir)),
             dir: self.dir.clone(),
             again: Some(again.clone()),
         })
@@ -287,6 +306,9 @@ impl Store {
     /// A connection to the store in `dir`, which this process has opened
     /// (and so migrated) before.
     pub fn at(dir: &Path) -> std::result::Result<Store, OpenError> {
+        if let Some(store) = Store::kept(dir) {
+            return Ok(store);
+        }
         if let Some(b) = remote::bound(dir) {
             return Store::on_db(b.again.clone(), dir, &b.shown);
         }
@@ -305,7 +327,7 @@ impl Store {
             why: e.to_string(),
         })?;
         Ok(Store {
-            conn: conn.in_folder(dir),
+            conn: pool::Conn::pooled(conn.in_folder(dir), pool::of(dir)),
             dir: dir.to_path_buf(),
             again: Some(again),
         })
@@ -318,11 +340,12 @@ impl Store {
     /// A store over an open SQLite connection to the database in `dir`
     /// (unit tests: an in-memory database, in no folder).
     pub(crate) fn over(conn: Connection, dir: &Path) -> std::result::Result<Store, OpenError> {
+        let db = db::Db::sqlite(conn).map_err(|source| OpenError::Open {
+            path: dir.join("runs.db"),
+            source,
+        })?;
         Ok(Store {
-            conn: db::Db::sqlite(conn).map_err(|source| OpenError::Open {
-                path: dir.join("runs.db"),
-                source,
-            })?,
+            conn: pool::Conn::pooled(db, pool::of(dir)),
             dir: dir.to_path_buf(),
             again: None,
         })

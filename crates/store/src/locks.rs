@@ -38,6 +38,7 @@ pub struct Holder {
 pub fn try_take(store: &Store, key: &str, run_id: &str) -> crate::Result<Option<Holder>> {
     let conn = &store.conn;
     let tx = conn.write()?;
+    crate::exclusive::key(&tx, crate::exclusive::Space::RunLock, key)?;
     let held = held_by(&tx, key)?;
     if let Some((holder, start)) = held {
         if holder.run_id != run_id && alive(&tx, &holder, start)? {

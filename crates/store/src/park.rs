@@ -57,6 +57,7 @@ pub(crate) fn park_in(
 /// killed session's do (its attempts say when they began: a gate's
 /// timeout, a sleep and a backoff count on from them).
 pub(crate) fn unpark_in(tx: &Db, id: &str) -> crate::Result<bool> {
+    crate::exclusive::run(tx, id)?;
     let since: Option<i64> = tx
         .query_row(
             "DELETE FROM parked WHERE run_id = ?1 RETURNING since",

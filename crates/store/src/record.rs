@@ -386,6 +386,13 @@ fn attempt_ended(
 
 /// Appends an event to run `run_id`'s log (`detail`: JSON text), numbered
 /// after the run's last.
+///
+/// Events are numbered one after another per run (`MAX(seq) + 1`): on
+/// PostgreSQL, where two writers do not take turns by themselves, a
+/// transaction that adds one holds the run's row first
+/// ([`crate::exclusive::run`]: the folds, parking and waking, a session's
+/// start and end), and one added outside a transaction (a decision, a
+/// cancel, a pause) takes it in a transaction of its own.
 pub(crate) fn add_event(
     conn: &Db,
     run_id: &str,
@@ -394,6 +401,12 @@ pub(crate) fn add_event(
     step: Option<&str>,
     detail: Option<&str>,
 ) -> crate::Result<()> {
+    if conn.dialect() == crate::db::Dialect::Postgres && !conn.in_transaction() {
+        let tx = conn.write()?;
+        crate::exclusive::run(&tx, run_id)?;
+        add_event(&tx, run_id, at, kind, step, detail)?;
+        return tx.commit();
+    }
     conn.prepare_cached(
         "INSERT INTO events (run_id, seq, at, kind, step, detail)
          VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4, ?5)",

@@ -331,12 +331,12 @@ impl From<crate::Error> for Start {
 /// The recorder's connection, which the run's watch thread takes turns on
 /// (opaque outside the store).
 #[derive(Clone)]
-pub struct Shared(Arc<Mutex<Db>>);
+pub struct Shared(Arc<Mutex<crate::pool::Conn>>);
 
 impl Shared {
     /// Locks it (a thread that panicked holding it left it usable: SQLite
     /// rolls back a transaction left open).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Db> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, crate::pool::Conn> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -614,6 +614,7 @@ impl Recorder for StoreRecorder {
             None => (None, None),
         };
         let ended = self.write(|tx| {
+            crate::exclusive::run(tx, &id)?;
             journal::fold_in(tx, &id)?;
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
@@ -677,6 +678,7 @@ impl Recorder for StoreRecorder {
         let session = self.session;
         let plan = self.fingerprints(true);
         let done = self.write(|tx| {
+            crate::exclusive::run(tx, &id)?;
             journal::fold_in(tx, &id)?;
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;

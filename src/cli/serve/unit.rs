@@ -25,7 +25,13 @@ pub fn unit(args: &ServeArgs, user: bool) -> Result<String, String> {
     };
     flag("listen", args.listen.clone());
     flag("state-dir", path_word(&state)?);
+    // The database without its password: the service finds it as every
+    // wfc does ($PGPASSWORD in an `Environment=`, the user's ~/.pgpass).
+    if let Some(url) = args.store.database() {
+        flag("store", url);
+    }
     flag("max-runs", args.max_runs.to_string());
+    flag("store-connections", args.store_connections.to_string());
     if let Some(k) = &args.keys_file {
         flag("keys-file", path_word(&abs(k)?)?);
     }
