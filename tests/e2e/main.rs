@@ -227,19 +227,27 @@ fn on_postgres() -> bool {
 /// (`WFC_TEST_STORE`), bound in this process as `wfc` binds it.
 fn open_store(case: &Case, dir: &std::path::Path) -> wfc_store::Result<wfc_store::Store> {
     if let Some(url) = case.store() {
-        let wfc_store::location::Location::Postgres(pg) =
-            wfc_store::location::Location::parse(url, false).expect("a PostgreSQL URL")
-        else {
-            panic!("WFC_TEST_STORE is a PostgreSQL URL")
-        };
-        let shown = pg.shown();
-        wfc_store::remote::bind(
-            dir,
-            shown,
-            std::sync::Arc::new(move || wfc_store_postgres::connect(&pg)),
-        );
+        bind_store(url, dir);
     }
     wfc_store::Store::open(dir).map_err(|e| wfc_store::Error::Database(e.to_string()))
+}
+
+/// From now on in this process, the store of the state folder `dir` is
+/// the PostgreSQL schema `url` names (a [`wfc_testkit::test_store::fresh`]
+/// one), as `wfc --store URL` binds it: every `Store::open(dir)` of a test
+/// then reads what the test's `wfc` wrote there.
+fn bind_store(url: &str, dir: &std::path::Path) {
+    let wfc_store::location::Location::Postgres(pg) =
+        wfc_store::location::Location::parse(url, false).expect("a PostgreSQL URL")
+    else {
+        panic!("WFC_TEST_STORE is a PostgreSQL URL")
+    };
+    let shown = pg.shown();
+    wfc_store::remote::bind(
+        dir,
+        shown,
+        std::sync::Arc::new(move || wfc_store_postgres::connect(&pg)),
+    );
 }
 
 /// A fresh temporary directory to run [`WFC`] in.

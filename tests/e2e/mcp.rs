@@ -457,7 +457,8 @@ async fn serve_mcp_needs_a_key_and_an_operator_to_start() {
     );
     // `wfc history --trigger api` finds it, `wfc status` says where it came from.
     let wfc = |args: &[&str]| {
-        let out = Command::new(WFC)
+        let out = server
+            .wfc()
             .args(args)
             .arg("--state-dir")
             .arg(server.path("state"))

@@ -49,10 +49,18 @@ impl Server {
         flags: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
-        let env: Vec<(String, String)> = env
+        let mut env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        // On PostgreSQL (`WFC_TEST_STORE`): a schema of the server's own,
+        // which its restarts, the test's commands and this process's reads
+        // of the state folder share.
+        if let Some(url) = wfc_testkit::test_store::fresh() {
+            std::fs::create_dir_all(dir.path().join("state")).unwrap();
+            super::bind_store(&url, &dir.path().join("state"));
+            env.push(("WFC_STORE".into(), url));
+        }
         let d = dir.path().display().to_string();
         std::fs::create_dir_all(dir.path().join("flows")).unwrap();
         for (name, text) in files {
@@ -63,6 +71,7 @@ impl Server {
             let out = Command::new(WFC)
                 .args(["keys", "add", name, "--role", role, "--state-dir"])
                 .arg(dir.path().join("state"))
+                .envs(env.iter().map(|(k, v)| (k, v)))
                 .output()
                 .unwrap();
             assert!(out.status.success(), "{out:?}");
@@ -86,6 +95,14 @@ impl Server {
     pub(super) fn restart(&mut self, flags: &[&str], served: &Path) {
         let (child, base, log) = spawn(self.dir.path(), flags, served, &self.env);
         (self.child, self.base, self.log) = (child, base, log);
+    }
+
+    /// `wfc` with the server's environment (its store among it), for a
+    /// command on the server's state folder.
+    pub(super) fn wfc(&self) -> Command {
+        let mut c = Command::new(WFC);
+        c.envs(self.env.iter().map(|(k, v)| (k, v)));
+        c
     }
 
     pub(super) fn url(&self, path: &str) -> String {

@@ -4,9 +4,8 @@
 //! what the steps leave behind.
 
 use super::serve::{get, post, Server, GATED};
-use super::WFC;
 use serde_json::{json, Value};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 /// One step that prints, then sleeps `nap` seconds.
@@ -100,7 +99,8 @@ async fn keep_runs_prunes_ended_runs_and_their_logs_never_a_running_one() {
 
 /// `wfc ARGS` with `key` in $WFC_API_KEY, from the server's folder.
 fn wfc(server: &Server, key: &str, args: &[&str]) -> Output {
-    Command::new(WFC)
+    server
+        .wfc()
         .args(args)
         .current_dir(server.path(""))
         .env("WFC_API_KEY", key)
@@ -211,7 +211,8 @@ async fn status_logs_and_history_over_the_api_print_what_the_store_does() {
     // The key from a file, the server from $WFC_SERVER.
     let key_file = server.path("reader.key");
     std::fs::write(&key_file, format!("{}\n", server.reader)).unwrap();
-    let from_file = Command::new(WFC)
+    let from_file = server
+        .wfc()
         .args(["history", "--api-key-file"])
         .arg(&key_file)
         .env("WFC_SERVER", &server.base)

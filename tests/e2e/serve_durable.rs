@@ -6,11 +6,10 @@
 //! their steps write show, the waiting one visible through the API.
 
 use super::serve::{get, post, Server};
-use super::WFC;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Step one counts its runs, two says it started and sleeps (the server
@@ -238,7 +237,8 @@ async fn a_server_run_and_a_cli_run_of_one_key_never_overlap() {
     let http = reqwest::Client::new();
     let state = server.path("state");
     let cli = || {
-        Command::new(WFC)
+        server
+            .wfc()
             .args(["run", "--plain", "--state-dir"])
             .arg(&state)
             .arg(server.path("flows/locked.wf"))

@@ -264,7 +264,8 @@ async fn clients_that_reset_mid_start_leave_every_run_owned_to_its_end() {
     let log = server.log.lock().unwrap().clone();
     assert!(!log.contains("grace period over"), "{log}");
     // Read back by the CLI, from the store the server left.
-    let out = std::process::Command::new(super::WFC)
+    let out = server
+        .wfc()
         .args([
             "history",
             "--format",
@@ -319,7 +320,8 @@ impl Drop for Killed {
 /// `wfc serve` on `server`'s folder and state, its stderr read as it comes.
 fn second_server(server: &Server) -> Killed {
     Killed(
-        std::process::Command::new(super::WFC)
+        server
+            .wfc()
             .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
             .arg(server.path("state"))
             .arg(server.path("flows"))

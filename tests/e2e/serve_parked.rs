@@ -6,7 +6,6 @@
 
 use super::serve::{post, Server};
 use super::serve_runs::{parked, run_until as until, start_run as start};
-use super::WFC;
 use nix::sys::signal::Signal;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -143,7 +142,8 @@ async fn a_parked_run_outlives_kill_9_and_wfc_approve_in_a_terminal_wakes_it() {
     // Still waiting, in its first session: nothing was resumed or run.
     let run = until(&server, &http, &id, |r| r["status"] == "waiting").await;
     assert_eq!(run["sessions"], 1, "{run}");
-    let out = std::process::Command::new(WFC)
+    let out = server
+        .wfc()
         .args(["approve", &id, "g", "--state-dir"])
         .arg(server.path("state"))
         .output()
@@ -287,7 +287,8 @@ fn ids_in(server: &Server, name: &str) -> Vec<String> {
 
 /// `wfc approve` in a terminal, on the server's state folder.
 fn approve_in_terminal(server: &Server, id: &str) {
-    let out = std::process::Command::new(WFC)
+    let out = server
+        .wfc()
         .args(["approve", id, "g", "--state-dir"])
         .arg(server.path("state"))
         .output()

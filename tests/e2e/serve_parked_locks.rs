@@ -6,7 +6,6 @@
 
 use super::serve::{get, Server};
 use super::serve_runs::{parked, run_until as until, start_run as start};
-use super::WFC;
 use nix::sys::signal::Signal;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -61,7 +60,8 @@ fn order(server: &Server) -> Vec<String> {
 
 /// `wfc approve RUN g` in a terminal on the server's state folder.
 fn approve_in_terminal(server: &Server, id: &str) -> std::process::Output {
-    std::process::Command::new(WFC)
+    server
+        .wfc()
         .args(["approve", id, "g", "--state-dir"])
         .arg(server.path("state"))
         .output()

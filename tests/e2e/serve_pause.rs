@@ -9,10 +9,8 @@
 
 use super::serve::{get, post, Server};
 use super::serve_hooks::hook;
-use super::WFC;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// `one` waits for `go`; `two` follows it.
@@ -208,7 +206,8 @@ async fn paused_triggers_start_nothing_until_resumed() {
     .await;
 
     // Paused from the CLI on the same state folder: every kind.
-    let out = Command::new(WFC)
+    let out = server
+        .wfc()
         .args(["triggers", "pause", "fired", "--as", "ana", "--state-dir"])
         .arg(server.path("state"))
         .output()

@@ -6,10 +6,8 @@
 //! stream whose run keeps talking. Ordering and content, never timing.
 
 use super::serve::{post, Server};
-use super::WFC;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::process::Command;
 use std::time::Duration;
 
 /// One Server-Sent Event.
@@ -278,7 +276,8 @@ async fn revoking_a_key_ends_its_stream_while_lines_are_pushed() {
     let id = start(&server, "talks", json!({})).await;
     let mut run = Stream::open(&server, &format!("/runs/{id}/events"), &server.reader, None).await;
     run.until(|e| is_line(e, "line 3")).await;
-    let revoked = Command::new(WFC)
+    let revoked = server
+        .wfc()
         .args(["keys", "revoke", "dash", "--state-dir"])
         .arg(server.path("state"))
         .output()

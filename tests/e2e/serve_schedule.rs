@@ -198,6 +198,7 @@ impl Again {
             .arg(server.path("state"))
             .arg(server.path("flows"))
             .current_dir(server.dir.path())
+            .envs(server.env.iter().map(|(k, v)| (k, v)))
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();

@@ -3,9 +3,7 @@
 //! detail, `wfc status` and `wfc history --format json`.
 
 use super::serve::{get, post, Server};
-use super::WFC;
 use serde_json::{json, Value};
-use std::process::Command;
 
 const HELLO: &str = r#"
 workflow hello {
@@ -26,7 +24,8 @@ async fn each_run_says_who_started_it() {
     assert!(status.is_success(), "{status} {hooked}");
     let state = server.path("state");
     let file = server.path("flows/hello.wf");
-    let local = Command::new(WFC)
+    let local = server
+        .wfc()
         .args(["run", "--state-dir"])
         .arg(&state)
         .arg(&file)
@@ -50,7 +49,8 @@ async fn each_run_says_who_started_it() {
     assert_eq!(detail["started_by"], "ops", "{detail:#}");
 
     let wfc = |args: &[&str]| {
-        let out = Command::new(WFC)
+        let out = server
+            .wfc()
             .args(args)
             .arg("--state-dir")
             .arg(&state)

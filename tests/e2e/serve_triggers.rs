@@ -212,7 +212,8 @@ async fn on_busy_skip_starts_nothing_while_the_key_is_held_from_the_api_or_the_c
     );
 
     // `wfc run` on the same store: exit 75, naming the holder.
-    let out = Command::new(WFC)
+    let out = server
+        .wfc()
         .args(["run", "--state-dir"])
         .arg(server.path("state"))
         .arg(server.path("flows/deploy.wf"))
@@ -281,7 +282,8 @@ async fn on_busy_cancel_cancels_the_holder_whose_finally_runs_then_starts() {
 #[tokio::test]
 async fn on_busy_cancel_reaches_a_holder_that_wfc_run_started() {
     let server = Server::start(&[("ship.wf", SHIP)], &[]);
-    let mut cli = Command::new(WFC)
+    let mut cli = server
+        .wfc()
         .args(["run", "--state-dir"])
         .arg(server.path("state"))
         .arg(server.path("flows/ship.wf"))

@@ -9,7 +9,7 @@
 use crate::serve::{get, post, Server};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wfc_store::testing;
 use wfc_testkit::Case;
@@ -34,10 +34,12 @@ fn now_ms() -> u64 {
 }
 
 /// The store whose database is `db`, once there is one (opening it
-/// before would make it, racing the `wfc` that is about to).
+/// before would make it, racing the `wfc` that is about to), or the
+/// PostgreSQL schema its folder is bound to (`WFC_TEST_STORE`).
 fn store(db: &Path) -> Option<wfc_store::Store> {
-    db.exists()
-        .then(|| wfc_store::Store::open(db.parent()?).ok())
+    let dir = db.parent()?;
+    (db.exists() || wfc_store::remote::is_bound(dir))
+        .then(|| wfc_store::Store::open(dir).ok())
         .flatten()
 }
 
@@ -160,6 +162,10 @@ fn an_approval_at_the_deadline_is_taken_or_refused_never_lost() {
     for offset in OFFSETS {
         let case = crate::workflow(GATED);
         let db = case.path(".wfc/runs.db");
+        if let Some(url) = case.store() {
+            std::fs::create_dir_all(case.path(".wfc")).unwrap();
+            crate::bind_store(url, &case.path(".wfc"));
+        }
         let run = case.wfc(["run", "w.wf", "--plain"]).spawn();
         let (id, started) = gate_started(&db, 1);
         sleep_until(started + offset);
@@ -245,7 +251,7 @@ async fn an_approval_of_a_served_run_at_the_deadline_is_taken_or_refused() {
         };
         assert_eq!(waiting, id);
         let through_api = i % 2 == 1;
-        let mut cmd = Command::new(crate::WFC);
+        let mut cmd = server.wfc();
         cmd.args(["approve", &id, "g"])
             .current_dir(server.path(""))
             .env_remove("WFC_SERVER")

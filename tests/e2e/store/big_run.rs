@@ -109,7 +109,8 @@ async fn a_run_of_40k_steps_is_read_in_linear_time() {
     // `wfc status`, text and JSON.
     let status = |format: &str| {
         let t = Instant::now();
-        let out = std::process::Command::new(crate::WFC)
+        let out = server
+            .wfc()
             .args(["status", "big-1", "--format", format, "--state-dir"])
             .arg(&state)
             .output()
