@@ -15,6 +15,14 @@
 //! (accepted, but not stored as a succeeded run of ten steps within a
 //! minute). It then checks that no run was lost or duplicated.
 //!
+//! `--store postgres` (or `WFC_BENCH_STORE=postgres`; `both` for one and
+//! the other in one run) gives the server a PostgreSQL run store, a new
+//! database per way (`$WFC_BENCH_PG`, else a throwaway server that
+//! `scripts/start-postgres` starts): it also prints the statements the
+//! server ran per run (`pg_stat_statements`, BEGIN and COMMIT among them),
+//! its write transactions per run (transaction ids: the commits that wait
+//! for the disk) and the WAL flushes per run (`pg_stat_wal`).
+//!
 //! Knobs: `--runs N` (or `WFC_BENCH_RUNS=N`, default 1,000; 10,000 for the
 //! RSS figure), `WFC_BENCH_START=webhook|api` for one way only,
 //! `WFC_BENCH_BIN=PATH` to time another build with the same client,
@@ -30,6 +38,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wfc_store::{testing, Store};
 
+#[path = "support/postgres.rs"]
+mod postgres;
 #[path = "support/server.rs"]
 mod server;
 use server::{wfc, Server};
@@ -75,7 +85,14 @@ fn workflow() -> String {
     text
 }
 
-fn start(dir: &std::path::Path) -> (Server, String) {
+/// Where the server keeps its runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn start(dir: &std::path::Path, db: Option<&postgres::Database>) -> (Server, String) {
     std::fs::create_dir_all(dir.join("flows")).unwrap();
     std::fs::write(dir.join("flows/load.wf"), workflow()).unwrap();
     let state = dir.join("state");
@@ -95,7 +112,13 @@ fn start(dir: &std::path::Path) -> (Server, String) {
     ]
     .map(OsStr::new);
     let flows = dir.join("flows");
-    let args = [&args[..], &[flows.as_os_str()]].concat();
+    let store = db.map(|d| ["--store", d.server.as_str()].map(OsStr::new));
+    let args = [
+        &args[..],
+        store.as_ref().map_or(&[][..], |s| &s[..]),
+        &[flows.as_os_str()],
+    ]
+    .concat();
     (server::serve(&wfc(), &state, &args), key)
 }
 
@@ -237,9 +260,18 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// `total` runs started `way` on a fresh server; prints its figures and
 /// returns how many were refused or lost.
-fn measure(way: Way, total: usize) -> usize {
+fn measure(way: Way, total: usize, pg: Option<&postgres::Postgres>) -> usize {
     let dir = tempfile::tempdir().unwrap();
-    let (server, key) = start(dir.path());
+    let db = pg.map(|pg| pg.database());
+    if let Some(db) = &db {
+        std::fs::create_dir_all(dir.path().join("state")).unwrap();
+        db.bind(&dir.path().join("state"));
+    }
+    let (server, key) = start(dir.path(), db.as_ref());
+    if let Some(db) = &db {
+        db.reset();
+    }
+    let counts0 = db.as_ref().map(postgres::Database::counts);
     let pid = server.child.id().to_string();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -275,6 +307,11 @@ fn measure(way: Way, total: usize) -> usize {
     let (client1, _) = cpu_of("self");
     let rss = status_kib(server.child.id(), "VmHWM:");
     drop(server);
+    // (A backend reports its WAL counters when its session ends.)
+    let counts = db.as_ref().map(|db| {
+        std::thread::sleep(Duration::from_millis(1500));
+        (db.counts(), counts0.unwrap())
+    });
 
     let refused: Vec<&String> = seen.iter().flat_map(|s| &s.refused).collect();
     let posted: Vec<&Posted> = seen.iter().flat_map(|s| &s.posted).collect();
@@ -319,8 +356,9 @@ fn measure(way: Way, total: usize) -> usize {
         .collect();
     answers.sort_by(f64::total_cmp);
     let per_run = |d: Duration| d.as_secs_f64() * 1e3 / posted.len().max(1) as f64;
+    let on = if db.is_some() { "PostgreSQL" } else { "SQLite" };
     println!(
-        "{total} {} runs of {STEPS} steps, {IN_FLIGHT} in flight: {:.1} runs/s ({:.2} s); \
+        "{on}: {total} {} runs of {STEPS} steps, {IN_FLIGHT} in flight: {:.1} runs/s ({:.2} s); \
          start → first step p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
          202 answered p50 {:.1} ms, p99 {:.1} ms; \
          server CPU {:.2} ms/run (its steps' processes {:.2} ms/run, this client {:.2} ms/run); \
@@ -341,6 +379,17 @@ fn measure(way: Way, total: usize) -> usize {
         refused.len(),
         lost.len(),
     );
+    if let Some((after, before)) = counts {
+        let per = |a: i64, b: i64| (a - b) as f64 / posted.len().max(1) as f64;
+        println!(
+            "  PostgreSQL per run: {:.1} statements ({:.1} of them BEGIN/COMMIT/ROLLBACK), \
+             {:.2} write transactions, {:.2} WAL flushes",
+            per(after.statements, before.statements),
+            per(after.transaction, before.transaction),
+            per(after.commits, before.commits),
+            per(after.syncs, before.syncs),
+        );
+    }
     for r in refused.iter().take(5) {
         println!("  refused: {r}");
     }
@@ -366,6 +415,27 @@ fn main() {
         Ok(other) if !other.is_empty() => panic!("WFC_BENCH_START={other}: webhook or api"),
         _ => vec![Way::Webhook, Way::Api],
     };
-    let failed: usize = ways.into_iter().map(|w| measure(w, total)).sum();
+    let store = args
+        .iter()
+        .position(|a| a == "--store")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| std::env::var("WFC_BENCH_STORE").ok())
+        .unwrap_or_else(|| "sqlite".into());
+    let backends = match store.as_str() {
+        "sqlite" => vec![Backend::Sqlite],
+        "postgres" => vec![Backend::Postgres],
+        "both" => vec![Backend::Sqlite, Backend::Postgres],
+        other => panic!("--store {other}: sqlite, postgres or both"),
+    };
+    let pg = backends
+        .contains(&Backend::Postgres)
+        .then(postgres::Postgres::start);
+    let mut failed = 0;
+    for way in ways {
+        for &b in &backends {
+            let pg = pg.as_ref().filter(|_| b == Backend::Postgres);
+            failed += measure(way, total, pg);
+        }
+    }
     assert_eq!(failed, 0, "starts refused or runs lost");
 }
