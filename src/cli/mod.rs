@@ -46,6 +46,7 @@ mod serve;
 mod signals;
 mod stats;
 mod status;
+mod store_copy;
 mod term_echo;
 mod top;
 mod triggers;
@@ -219,6 +220,11 @@ enum Command {
         after_help = "Examples:\n  wfc runs delete last\n  wfc runs delete --before 30d --workflow deploy --yes"
     )]
     Runs(runs::RunsArgs),
+    /// Move a run history between stores: `wfc store copy FROM TO` (SQLite ⇄ PostgreSQL).
+    #[command(
+        after_help = "Examples:\n  wfc store copy .wfc postgres://wfc@db.internal/wfc\n  wfc store copy postgres://wfc@db.internal/wfc /srv/backup/state"
+    )]
+    Store(store_copy::StoreCommandArgs),
     /// Serve the workflows under PATHs: fire their schedules, webhooks and file triggers, and answer a REST API (API keys required).
     #[command(
         after_help = "Every API request needs `Authorization: Bearer KEY` (`wfc keys add NAME --role operator`); a webhook with a `secret` needs its HMAC signature instead. See docs/serve.md.\n\nExamples:\n  wfc keys add ci --role operator       # prints the key once\n  wfc serve examples/\n  wfc serve --listen 0.0.0.0:8080 --max-runs 4 --log-format json deploy/\n  curl -H \"Authorization: Bearer $KEY\" localhost:7878/api/v1/workflows\n  curl -H \"Authorization: Bearer $KEY\" -d '{\"version\":\"1.2.3\"}' 'localhost:7878/api/v1/workflows/deploy/runs?wait=30s'\n  curl -H \"X-Hub-Signature-256: sha256=$SIG\" -d \"$BODY\" localhost:7878/hooks/release\n  curl localhost:7878/readyz; curl localhost:7878/metrics   # no key needed\n  wfc serve --print-unit --state-dir /srv/wfc/state /srv/wfc/flows > /etc/systemd/system/wfc-serve.service\n\nExit status: 0 stopped by SIGTERM/SIGINT (runs drained), 2 bad flags, unreadable paths or keys file, or the address is taken."
@@ -332,6 +338,7 @@ pub fn main() -> ExitCode {
         Command::Reject(args) => act::decide(args, wfc_store::control::Decision::Rejected),
         Command::Stats(args) => stats::run(args),
         Command::Runs(args) => runs::run(args),
+        Command::Store(args) => store_copy::run(args),
         Command::Triggers(args) => triggers::run(args),
         Command::Alerts(args) => alerts::run(args),
         Command::Completions { shell } => {

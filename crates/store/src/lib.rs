@@ -54,6 +54,7 @@
 pub mod alerts;
 pub mod artifacts;
 pub mod control;
+pub mod copy;
 pub mod critical;
 pub mod decisions;
 pub mod delete;

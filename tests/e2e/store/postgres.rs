@@ -177,3 +177,74 @@ fn a_password_is_refused_on_the_command_line_and_never_printed() {
         .output();
     assert!(!out.stderr.contains("pg-s3cret-pw"), "{}", out.stderr);
 }
+
+/// `wfc store copy`: a SQLite history into PostgreSQL, where `history` and
+/// `logs` read it (the logs stay in the state folder), and back into a new
+/// folder; a copy into a store that holds runs is refused, writing nothing.
+#[test]
+fn a_history_is_copied_into_postgresql_and_back() {
+    let Some(pg) = server() else { return };
+    let env = super::Env::new(FLOW);
+    let dir = format!("dir={}", env.path().display());
+    std::fs::write(env.path().join("go"), "").unwrap();
+    // On SQLite whatever the suite's store (`--store` wins over WFC_STORE).
+    for _ in 0..2 {
+        env.case
+            .wfc(["run", "flow.wf", "--plain", "-p", &dir, "--store", ".wfc"])
+            .status(0)
+            .output();
+    }
+    let history = |store: &str| {
+        let out = env
+            .case
+            .wfc(["history", "--format", "json", "--store", store])
+            .status(0)
+            .output();
+        let runs: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let mut ids: Vec<String> = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{} {}", r["id"].as_str().unwrap(), r["status"]))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before = history(".wfc");
+    assert_eq!(before.len(), 2, "{before:?}");
+
+    let out = env
+        .case
+        .wfc(["store", "copy", ".wfc", &pg.url])
+        .status(0)
+        .output();
+    assert!(out.stderr.contains("copied 2 runs"), "{}", out.stderr);
+    assert_eq!(history(&pg.url), before);
+    assert_eq!(psql(&pg.url, "SELECT COUNT(*) FROM steps"), ["4"]);
+    // Its step logs, read from the folder beside the database.
+    let logs = env
+        .case
+        .wfc(["logs", "last", "a", "--state-dir", ".wfc"])
+        .env("WFC_STORE", &pg.url)
+        .status(0)
+        .output();
+    assert!(logs.stdout.contains("store:none"), "{}", logs.stdout);
+
+    let again = env
+        .case
+        .wfc(["store", "copy", ".wfc", &pg.url])
+        .status(1)
+        .output();
+    assert!(
+        again.stderr.contains("holds 2 runs already"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(psql(&pg.url, "SELECT COUNT(*) FROM runs"), ["2"]);
+
+    env.case
+        .wfc(["store", "copy", &pg.url, "back"])
+        .status(0)
+        .output();
+    assert_eq!(history("back"), before);
+}
