@@ -141,12 +141,7 @@ impl Database {
         let Location::Postgres(pg) = Location::parse(&self.client, false).unwrap() else {
             unreachable!()
         };
-        let shown = pg.shown();
-        wfc_store::remote::bind(
-            dir,
-            shown,
-            std::sync::Arc::new(move || wfc_store_postgres::connect(&pg)),
-        );
+        wfc_store::remote::bind_postgres(dir, pg, wfc_store_postgres::connect);
     }
 
     /// Zeroes `pg_stat_statements` (the counters of the other views only

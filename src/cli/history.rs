@@ -141,15 +141,9 @@ pub fn at_least_one(text: &str) -> Result<usize, String> {
 /// Binds the state folder `dir` to the database `url`, if one was given:
 /// every store this process opens there is that database.
 fn bind(dir: &std::path::Path, url: Option<store::location::PgUrl>) {
-    let Some(url) = url else {
-        return;
-    };
-    let shown = url.shown();
-    store::remote::bind(
-        dir,
-        shown,
-        std::sync::Arc::new(move || wfc_store_postgres::connect(&url)),
-    );
+    if let Some(url) = url {
+        store::remote::bind_postgres(dir, url, wfc_store_postgres::connect);
+    }
 }
 
 pub fn store_error(e: impl std::fmt::Display) -> ExitCode {

@@ -242,12 +242,7 @@ fn bind_store(url: &str, dir: &std::path::Path) {
     else {
         panic!("WFC_TEST_STORE is a PostgreSQL URL")
     };
-    let shown = pg.shown();
-    wfc_store::remote::bind(
-        dir,
-        shown,
-        std::sync::Arc::new(move || wfc_store_postgres::connect(&pg)),
-    );
+    wfc_store::remote::bind_postgres(dir, pg, wfc_store_postgres::connect);
 }
 
 /// A fresh temporary directory to run [`WFC`] in.

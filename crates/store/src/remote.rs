@@ -40,6 +40,17 @@ pub fn bind(dir: &Path, shown: String, again: Reconnect) {
         .insert(normal(dir), Arc::new(b));
 }
 
+/// [`bind`] to the PostgreSQL database `url` names, through `connect`
+/// (`wfc_store_postgres::connect`, which this crate does not link).
+pub fn bind_postgres(
+    dir: &Path,
+    url: crate::location::PgUrl,
+    connect: fn(&crate::location::PgUrl) -> crate::Result<crate::db::Db>,
+) {
+    let shown = url.shown();
+    bind(dir, shown, Arc::new(move || connect(&url)));
+}
+
 /// The database `dir`'s store is bound to, if any.
 pub(crate) fn bound(dir: &Path) -> Option<Arc<Binding>> {
     let bound = BOUND.lock().unwrap_or_else(|e| e.into_inner());
