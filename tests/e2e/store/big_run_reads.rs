@@ -83,6 +83,7 @@ async fn six_reads_of_a_40k_step_run_stay_within_bounded_memory() {
         }
     }
     assert!(whole >= 2, "only {whole} of {READERS} reads answered");
+    eprintln!("the server peaked at {peak} KiB for {READERS} reads");
     assert!(
         peak < PEAK_KIB,
         "the server peaked at {peak} KiB for {READERS} reads (bound {PEAK_KIB} KiB)"
