@@ -84,7 +84,7 @@ fn check_fixtures() {
 /// Codes the source constructs that no workflow file can provoke, so no
 /// fixture can show them, each with why. They still need a section in the
 /// docs.
-const NO_FIXTURE: [(&str, &str); 4] = [
+const NO_FIXTURE: [(&str, &str); 6] = [
     (
         "E0601",
         "a run store of an older schema that cannot be written: a store, not a \
@@ -104,6 +104,15 @@ const NO_FIXTURE: [(&str, &str); 4] = [
         "E0604",
         "a store URL with a password on the command line provokes it: \
          wfc_store_db::location's unit tests",
+    ),
+    (
+        "E0605",
+        "`wfc store copy` into a store that holds runs: wfc_store::copy's unit \
+         tests and tests/e2e/store/postgres.rs",
+    ),
+    (
+        "E0606",
+        "`wfc store copy` of a store with a run going on: wfc_store::copy's unit tests",
     ),
 ];
 
@@ -247,7 +256,7 @@ fn every_code_has_a_fixture_and_a_section() {
 }
 
 /// Pages of docs/diagnostics.md that have no ```wf example, each with why.
-const NO_EXAMPLE: [(&str, &str); 21] = [
+const NO_EXAMPLE: [(&str, &str); 23] = [
     ("E0232", "no longer reported"),
     ("E0724", "no longer reported"),
     ("E0233", "no longer reported"),
@@ -255,6 +264,8 @@ const NO_EXAMPLE: [(&str, &str); 21] = [
     ("E0602", "a run store provokes it, not a workflow file"),
     ("E0603", "a store location provokes it, not a workflow file"),
     ("E0604", "a store URL provokes it, not a workflow file"),
+    ("E0605", "`wfc store copy` provokes it, not a workflow file"),
+    ("E0606", "`wfc store copy` provokes it, not a workflow file"),
     ("E0739", "no longer reported"),
     ("E0736", "no longer reported"),
     ("E0755", "no longer reported"),

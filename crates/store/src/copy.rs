@@ -18,6 +18,11 @@
 use crate::db::{Db, Dialect, Value};
 use crate::Store;
 
+/// A copy into a store that holds runs.
+pub const NOT_EMPTY: &str = "E0605";
+/// A copy of a store with runs going on.
+pub const GOING: &str = "E0606";
+
 /// Tables a copy leaves out (see the module docs).
 const LEFT_OUT: [&str; 5] = ["counters", "run_locks", "journal", "parked", "wfc_schema"];
 
@@ -32,11 +37,13 @@ pub struct Copied {
 /// Why a copy did not happen (nothing was written).
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
-    #[error("the store to copy into holds {0} runs already: copy into an empty store")]
+    #[error(
+        "{NOT_EMPTY}: the store to copy into holds {0} runs already: copy into an empty store"
+    )]
     NotEmpty(i64),
     #[error(
-        "runs are going on in the store to copy from ({0}): copy once they ended, with no \
-         server or `wfc run` on it"
+        "{GOING}: runs are going on in the store to copy from ({0}): copy once they ended, with \
+         no server or `wfc run` on it"
     )]
     Going(String),
     #[error("{0}")]
