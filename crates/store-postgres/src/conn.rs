@@ -187,7 +187,7 @@ impl Remote for Conn {
                 let mut stream = std::pin::pin!(stream);
                 let mut out = Vec::new();
                 while let Some(r) = stream.try_next().await.map_err(error)? {
-                    if !(first && !out.is_empty()) {
+                    if !first || out.is_empty() {
                         out.push(row(&r)?);
                     }
                 }
