@@ -226,6 +226,7 @@ async fn start(
         meta: RunMeta {
             file_hash,
             plan: taken,
+            start: Default::default(),
         },
         trigger: trigger.clone(),
         origin,
@@ -428,27 +429,22 @@ impl Open {
             if matches!(estimates, Estimates::FromStore) {
                 self.launcher.inner.ahead.estimate(&mut plan, &store);
             }
-            // Before the run's own record: a listing never shows it
-            // untriggered. A resumed run keeps its first session's trigger;
-            // no row means `manual` (`wfc run`).
+            // Written with the run's own row (`StartRows`). A resumed run
+            // keeps its first session's trigger; no row means `manual`
+            // (`wfc run`).
             let manual = self.trigger == wfc_store::listing::MANUAL && self.origin.is_none();
-            if !self.resuming && !manual {
-                wfc_store::listing::record_trigger(
-                    &store,
-                    &self.id,
-                    &self.trigger,
-                    self.origin.as_deref(),
-                    self.started_by.as_deref(),
-                )
-                .map_err(|e| store_error(&e))?;
-            }
             if !self.resuming {
-                wfc_store::labels::record(&store, &self.id, plan.version.as_deref(), &plan.tags)
-                    .map_err(|e| store_error(&e))?;
-            }
-            if let Some(key) = self.delivery.as_deref().filter(|_| !self.resuming) {
-                wfc_store::deliveries::record(&store, key, &self.id)
-                    .map_err(|e| store_error(&e))?;
+                let start = &mut self.meta.start;
+                if !manual {
+                    start.trigger = Some((
+                        self.trigger.clone(),
+                        self.origin.clone(),
+                        self.started_by.clone(),
+                    ));
+                }
+                start.version.clone_from(&plan.version);
+                start.tags.clone_from(&plan.tags);
+                start.delivery.clone_from(&self.delivery);
             }
             // Before the session opens: what the earlier ones left, and
             // whether the run was paused (a restart keeps the pause).

@@ -46,6 +46,11 @@ pub trait Remote: Send {
     fn dialect(&self) -> Dialect;
     /// Runs one statement; how many rows it changed.
     fn execute(&self, sql: &str, params: &[Ref<'_>]) -> Result<usize>;
+    /// Sends one statement without waiting for its answer ([`Db::execute_later`]):
+    /// its error is the next call's. By default, runs it now.
+    fn execute_later(&self, sql: &str, params: &[Ref<'_>]) -> Result<()> {
+        self.execute(sql, params).map(drop)
+    }
     /// Every row one statement gives (`first` only the first).
     fn query(&self, sql: &str, params: &[Ref<'_>], first: bool) -> Result<Vec<Vec<Value>>>;
     /// Runs statements with no parameters, one after another.
@@ -130,6 +135,19 @@ impl Db {
                 .prepare_cached(&sql_text::to_question_marks(sql))?
                 .execute(rusqlite::params_from_iter(refs.iter()))?),
             Conn::Remote(r) => r.execute(sql, &refs),
+        }
+    }
+
+    /// Runs one statement whose answer the caller does not read, in a
+    /// transaction: on PostgreSQL it is sent without waiting (pipelined),
+    /// and an error it meets is the error of the connection's next call —
+    /// at the latest the transaction's commit, which then fails. So a
+    /// transaction's writes cost one round trip together, not one each.
+    /// Outside a transaction, and on SQLite, it runs at once.
+    pub fn execute_later<P: Params>(&self, sql: &str, params: P) -> Result<()> {
+        match &self.conn {
+            Conn::Remote(r) if r.in_transaction() => r.execute_later(sql, &params.refs()),
+            _ => self.execute(sql, params).map(drop),
         }
     }
 

@@ -115,8 +115,7 @@ pub fn reap(store: &Store) -> crate::Result<Vec<String>> {
 pub(crate) fn interrupt(conn: &Db, id: &str) -> crate::Result<()> {
     let tx = conn.write()?;
     crate::exclusive::run(&tx, id)?;
-    super::journal::fold_in(&tx, id)?;
-    tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
+    super::journal::fold_last(&tx, id, super::journal::Last::Stop)?;
     let n = tx.execute(
         "UPDATE runs SET status = 'interrupted', ended_at = heartbeat_at,
                 duration_ms = prior_ms + GREATEST(0, heartbeat_at - COALESCE(session_started_at, started_at))
@@ -199,8 +198,7 @@ pub fn interrupted_since(store: &Store, since_ms: i64) -> crate::Result<Vec<Inte
 fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<()> {
     let tx = conn.write()?;
     crate::exclusive::run(&tx, id)?;
-    super::journal::fold_in(&tx, id)?;
-    tx.execute("DELETE FROM journal WHERE run_id = ?1", [id])?;
+    super::journal::fold_last(&tx, id, super::journal::Last::Stop)?;
     let n = tx.execute(
         "UPDATE runs SET status = ?2, ended_at = ?3, duration_ms = ?4, failed_step = ?5,
                 failed_error = ?6, heartbeat_at = GREATEST(heartbeat_at, ?3)

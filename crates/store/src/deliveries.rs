@@ -16,7 +16,12 @@ pub const WINDOW: i64 = 24 * 60 * 60 * 1000;
 
 /// Records that the delivery `key` started run `run_id`, now.
 pub fn record(store: &Store, key: &str, run_id: &str) -> crate::Result<()> {
-    store.conn.execute(
+    record_in(&store.conn, key, run_id)
+}
+
+/// [`record`] on a connection (in a transaction).
+pub(crate) fn record_in(conn: &crate::db::Db, key: &str, run_id: &str) -> crate::Result<()> {
+    conn.execute_later(
         "INSERT INTO deliveries (key, run_id, at) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, at = excluded.at",
         params![key, run_id, now_ms()],
     )?;

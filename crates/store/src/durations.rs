@@ -37,9 +37,8 @@ impl Durations {
 
     /// Stores them as run `run_id`'s.
     pub(crate) fn store(&self, tx: &Db, run_id: &str) -> crate::Result<()> {
-        tx.prepare_cached("INSERT INTO durations (run_id, packed) VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET packed = excluded.packed")?
-            .execute(params![run_id, self.packed])
-            .map(drop)
+        tx.execute_later("INSERT INTO durations (run_id, packed) VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET packed = excluded.packed",
+            params![run_id, self.packed])
     }
 }
 

@@ -14,8 +14,8 @@
 //! durability point, as the commit was: the frame is in the OS page cache
 //! before the scheduler acts, so it survives wfc being killed.
 //!
-//! `fold` applies the turns the database does not have yet, record by
-//! record (`Record::apply`), in one transaction that also stores the
+//! `fold` applies the turns the database does not have yet, reduced to
+//! the rows they leave ([`Batch`]), in one transaction that also stores the
 //! number of the last turn applied and the bytes read (table `journal`):
 //! each turn is applied exactly once, whoever folds, however often. Many
 //! turns to a transaction is what makes this cheap: a page touched by a
@@ -28,6 +28,7 @@
 //!   interrupted: a torn last frame (wfc killed mid-write) is a turn that
 //!   never happened, since the scheduler had not acted on it.
 
+use super::record::batch::Batch;
 use super::record::Record;
 use super::wire;
 use crate::db::{Db, Optional};
@@ -182,10 +183,35 @@ impl Journal {
 /// before the first frame that is not whole ([`wire::frame`]): it is being
 /// written, or was torn by a crash.
 pub(crate) fn fold_in(tx: &Db, run_id: &str) -> crate::Result<usize> {
+    fold_last(tx, run_id, Last::No)
+}
+
+/// Whether a fold is the journal's last (its position not written, but
+/// deleted), and whether the caller writes the heartbeat after it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Last {
+    No,
+    /// The run parks, or is interrupted or finished for its process.
+    Stop,
+    /// The run ends: the caller sets the heartbeat to the end.
+    End,
+}
+
+/// [`fold_in`], and with [`Last::Stop`] or [`Last::End`] the journal's
+/// last: its position (table `journal`) deleted, nothing left to fold.
+pub(crate) fn fold_last(tx: &Db, run_id: &str, last_fold: Last) -> crate::Result<usize> {
+    let forget = || -> crate::Result<()> {
+        if last_fold != Last::No {
+            tx.execute("DELETE FROM journal WHERE run_id = ?1", [run_id])?;
+        }
+        Ok(())
+    };
     let Some(path) = path(tx, run_id) else {
+        forget()?;
         return Ok(0);
     };
     let Ok(mut file) = std::fs::File::open(&path) else {
+        forget()?;
         return Ok(0);
     };
     // Two folds of one run take turns, and the second reads where the first
@@ -194,17 +220,24 @@ pub(crate) fn fold_in(tx: &Db, run_id: &str) -> crate::Result<usize> {
     // below (a statement of its own, so a snapshot taken after the wait)
     // sees what the other fold committed.
     crate::exclusive::run(tx, run_id)?;
-    let row: Option<(i64, i64, i64, String)> = tx
+    // (With the run's last event: the fold numbers the events it adds.)
+    let row: Option<(i64, i64, i64, String, i64)> = tx
         .query_row(
-            "SELECT COALESCE(j.batch, 0), COALESCE(j.bytes, 0), r.session, r.status
+            "SELECT COALESCE(j.batch, 0), COALESCE(j.bytes, 0), r.session, r.status,
+                    (SELECT COALESCE(MAX(seq), 0) FROM events e WHERE e.run_id = r.id)
              FROM runs r LEFT JOIN journal j ON j.run_id = r.id WHERE r.id = ?1",
             [run_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((done, offset, session, status)) = row else {
+    let Some((done, offset, session, status, mut seq)) = row else {
         return Ok(0);
     };
+    // (A position is written with the first turn a fold applies: none
+    // before, no row to delete — the common case of a short run.)
+    if done > 0 {
+        forget()?;
+    }
     if status != "running" {
         return Ok(0);
     }
@@ -219,6 +252,7 @@ pub(crate) fn fold_in(tx: &Db, run_id: &str) -> crate::Result<usize> {
     }
     let (mut applied, mut last, mut at, mut latest) = (0, done, offset, 0);
     let (mut rest, mut records) = (&bytes[..], Vec::<Record>::new());
+    let mut batch = Batch::default();
     while let Some(frame) = wire::frame(rest) {
         records.clear();
         if wire::records(frame.records, &mut records).is_none() {
@@ -231,23 +265,29 @@ pub(crate) fn fold_in(tx: &Db, run_id: &str) -> crate::Result<usize> {
         }
         for r in &records {
             latest = latest.max(r.at());
-            r.apply(tx, run_id, session)?;
+            seq += 1;
+            batch.add(r, seq);
         }
         last = frame.n as i64;
         applied += 1;
     }
     if applied > 0 {
-        tx.prepare_cached(
+        batch.write(tx, run_id, session)?;
+    }
+    if applied > 0 && last_fold == Last::No {
+        tx.execute_later(
             "INSERT INTO journal (run_id, batch, bytes) VALUES (?1, ?2, ?3) ON CONFLICT (run_id) DO UPDATE SET batch = excluded.batch, bytes = excluded.bytes",
-        )?
-        .execute(params![run_id, last, at])?;
+            params![run_id, last, at],
+        )?;
+    }
+    if applied > 0 && last_fold != Last::End {
         // A record is a sign of life as good as a heartbeat: a run killed
         // between two heartbeats (one a second) is marked interrupted with
         // the time of its last record, not of its last heartbeat.
-        tx.prepare_cached(
+        tx.execute_later(
             "UPDATE runs SET heartbeat_at = GREATEST(heartbeat_at, ?2) WHERE id = ?1",
-        )?
-        .execute(params![run_id, latest])?;
+            params![run_id, latest],
+        )?;
     }
     Ok(applied)
 }

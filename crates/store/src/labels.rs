@@ -14,11 +14,21 @@ pub fn record(
     version: Option<&str>,
     tags: &[String],
 ) -> crate::Result<()> {
+    record_in(&store.conn, id, version, tags)
+}
+
+/// [`record`] on a connection (in a transaction).
+pub(crate) fn record_in(
+    conn: &crate::db::Db,
+    id: &str,
+    version: Option<&str>,
+    tags: &[String],
+) -> crate::Result<()> {
     if version.is_none() && tags.is_empty() {
         return Ok(());
     }
     let tags = serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned());
-    store.conn.execute(
+    conn.execute_later(
         "INSERT INTO run_labels (run_id, version, tags) VALUES (?1, ?2, ?3) ON CONFLICT (run_id) DO UPDATE SET version = excluded.version, tags = excluded.tags",
         params![id, version, tags],
     )?;

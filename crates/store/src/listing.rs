@@ -148,8 +148,18 @@ pub fn record_trigger(
     origin: Option<&str>,
     by: Option<&str>,
 ) -> crate::Result<()> {
-    let conn = &store.conn;
-    conn.execute(
+    record_trigger_in(&store.conn, id, trigger, origin, by)
+}
+
+/// [`record_trigger`] on a connection (in a transaction).
+pub(crate) fn record_trigger_in(
+    conn: &crate::db::Db,
+    id: &str,
+    trigger: &str,
+    origin: Option<&str>,
+    by: Option<&str>,
+) -> crate::Result<()> {
+    conn.execute_later(
         "INSERT INTO run_triggers (run_id, trigger, origin, started_by)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (run_id) DO UPDATE SET trigger = excluded.trigger, origin = excluded.origin, started_by = excluded.started_by",

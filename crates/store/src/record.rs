@@ -8,6 +8,8 @@ use crate::params;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+pub(crate) mod batch;
+
 /// A step instance in the store's key: `(graph, rollback_of, name)`.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub struct Key<'a> {
@@ -149,7 +151,7 @@ pub struct Inputs<'a> {
     pub forced: bool,
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
     /// When it happened (ms since the epoch).
     pub fn at(&self) -> i64 {
         match self {
@@ -181,16 +183,8 @@ impl Record<'_> {
         }
     }
 
-    /// Applies the record to run `run_id` (in its session `session`): its
-    /// rows, then its event.
-    pub(crate) fn apply(&self, tx: &Db, run_id: &str, session: i64) -> crate::Result<()> {
-        self.rows(tx, run_id, session)?;
-        let (kind, step, detail) = self.event();
-        add_event(tx, run_id, self.at(), kind, step, Some(&detail.to_string()))
-    }
-
     /// The record's event: its kind, step and detail.
-    fn event(&self) -> (&'static str, Option<&str>, serde_json::Value) {
+    fn event(&self) -> (&'static str, Option<&'a str>, serde_json::Value) {
         match self {
             Record::AttemptStarted { key, attempt, .. } => (
                 "attempt_started",
@@ -241,147 +235,6 @@ impl Record<'_> {
             ),
         }
     }
-
-    /// Writes the record's rows (`steps`, `attempts`); a skip and a phase
-    /// have none.
-    fn rows(&self, tx: &Db, run_id: &str, session: i64) -> crate::Result<()> {
-        match *self {
-            Record::AttemptStarted {
-                key,
-                kind,
-                seq,
-                attempt,
-                at,
-                log,
-            } => {
-                tx.prepare_cached(
-                    "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts, started_at, log_path)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, ?8, ?9)
-                     ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-                         status = 'running', attempts = excluded.attempts, detail = NULL,
-                         started_at = CASE WHEN excluded.attempts = 1 THEN excluded.started_at ELSE steps.started_at END,
-                         log_path = excluded.log_path",
-                )?
-                .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, attempt, at, log])?;
-                tx.prepare_cached(
-                    "INSERT INTO attempts (run_id, graph, rollback_of, step, session, number, status, started_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)
-                     ON CONFLICT (run_id, graph, rollback_of, step, session, number) DO UPDATE SET status = excluded.status, started_at = excluded.started_at, duration_ms = NULL, exit_code = NULL, error = NULL, outputs = NULL, cpu_us = NULL, peak_memory = NULL",
-                )?
-                .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt, at])?;
-            }
-            Record::AttemptEnded {
-                key,
-                attempt,
-                status,
-                outcome,
-                ..
-            } => attempt_ended(tx, (run_id, session), key, attempt, (status, outcome), None)?,
-            Record::AttemptEndedWithUsage {
-                key,
-                attempt,
-                status,
-                outcome,
-                usage,
-                ..
-            } => attempt_ended(
-                tx,
-                (run_id, session),
-                key,
-                attempt,
-                (status, outcome),
-                Some(usage),
-            )?,
-            Record::Waiting { key, why, .. } => {
-                tx.prepare_cached(
-                    "UPDATE steps SET status = 'waiting', detail = ?5
-                     WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND name = ?4",
-                )?
-                .execute(params![
-                    run_id,
-                    key.graph,
-                    key.rollback_of,
-                    key.name,
-                    why
-                ])?;
-            }
-            Record::StepEnded {
-                key,
-                kind,
-                seq,
-                status,
-                attempts,
-                started_at,
-                outcome: o,
-                optional,
-                ..
-            } => {
-                tx.prepare_cached(
-                    "INSERT INTO steps (run_id, graph, rollback_of, name, kind, seq, status, attempts,
-                                        started_at, duration_ms, exit_code, error, outputs, optional)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                     ON CONFLICT (run_id, graph, rollback_of, name) DO UPDATE SET
-                         status = excluded.status, attempts = excluded.attempts,
-                         started_at = COALESCE(excluded.started_at, steps.started_at),
-                         duration_ms = excluded.duration_ms, exit_code = excluded.exit_code,
-                         error = excluded.error, outputs = excluded.outputs,
-                         optional = excluded.optional, detail = NULL",
-                )?
-                .execute(params![run_id, key.graph, key.rollback_of, key.name, kind, seq, status,
-                                 attempts, started_at, o.duration_ms, o.exit_code, o.error,
-                                 o.outputs, optional])?;
-            }
-            Record::Artifact {
-                key,
-                name,
-                path,
-                size,
-                sha256,
-                first,
-                ..
-            } => crate::artifacts::record(tx, run_id, key, (name, path, size, sha256), first)?,
-            Record::StepInputs { step, inputs, at } => {
-                let i = inputs;
-                tx.prepare_cached(
-                    "INSERT INTO step_inputs
-                       (run_id, step, scope, key, sources, deps, gave, origin, forced, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                     ON CONFLICT (run_id, step) DO UPDATE SET scope = excluded.scope, key = excluded.key, sources = excluded.sources, deps = excluded.deps, gave = excluded.gave, origin = excluded.origin, forced = excluded.forced, at = excluded.at",
-                )?
-                .execute(params![
-                    run_id, step, i.scope, i.key, i.sources, i.deps, i.gave, i.origin, i.forced, at
-                ])?;
-            }
-            Record::Skipped { .. } | Record::Phase { .. } => {}
-        }
-        Ok(())
-    }
-}
-
-/// Writes how attempt `attempt` of step `key` ended, in run `run_id`'s
-/// session: its `attempts` row, with what it used where known.
-fn attempt_ended(
-    tx: &Db,
-    (run_id, session): (&str, i64),
-    key: Key<'_>,
-    attempt: u32,
-    (status, o): (&str, Outcome<'_>),
-    usage: Option<Usage>,
-) -> crate::Result<()> {
-    // SQLite's integers are signed: a figure past i64::MAX (never seen) is kept at it.
-    let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    let (cpu_us, peak) = match usage {
-        Some(u) => (Some(signed(u.cpu_us)), u.peak_memory.map(signed)),
-        None => (None, None),
-    };
-    tx.prepare_cached(
-        "UPDATE attempts SET status = ?7, duration_ms = ?8, exit_code = ?9, error = ?10, outputs = ?11,
-                             cpu_us = ?12, peak_memory = ?13
-         WHERE run_id = ?1 AND graph = ?2 AND rollback_of = ?3 AND step = ?4 AND session = ?5 AND number = ?6",
-    )?
-    .execute(params![run_id, key.graph, key.rollback_of, key.name, session, attempt,
-                     status, o.duration_ms, o.exit_code, o.error, o.outputs, cpu_us, peak])?;
-    Ok(())
 }
 
 /// Appends an event to run `run_id`'s log (`detail`: JSON text), numbered
@@ -407,12 +260,11 @@ pub(crate) fn add_event(
         add_event(&tx, run_id, at, kind, step, detail)?;
         return tx.commit();
     }
-    conn.prepare_cached(
+    conn.execute_later(
         "INSERT INTO events (run_id, seq, at, kind, step, detail)
          VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![run_id, at, kind, step, detail])
-    .map(drop)
+        params![run_id, at, kind, step, detail],
+    )
 }
 
 #[cfg(test)]

@@ -50,6 +50,36 @@ pub struct RunMeta {
     pub file_hash: String,
     /// The plan's fingerprints as stored ([`super::reuse::stored_fingerprints`]).
     pub plan: Vec<u8>,
+    /// What a new run's start writes with its row.
+    pub start: StartRows,
+}
+
+/// The rows of a new run besides its own, written in the transaction that
+/// inserts it: one commit for all, and no listing ever shows the run
+/// without them. A resumed session writes none (the first session's stay).
+#[derive(Clone, Debug, Default)]
+pub struct StartRows {
+    /// What started it (`run_triggers`): the trigger, the client it came
+    /// through, who. None for `wfc run` (no row means manual).
+    pub trigger: Option<(String, Option<String>, Option<String>)>,
+    /// Its workflow's `version` and `tags` (`run_labels`).
+    pub version: Option<String>,
+    pub tags: Vec<String>,
+    /// The webhook delivery that started it (`deliveries`).
+    pub delivery: Option<String>,
+}
+
+impl StartRows {
+    fn write(&self, tx: &Db, id: &str) -> crate::Result<()> {
+        if let Some((trigger, origin, by)) = &self.trigger {
+            super::listing::record_trigger_in(tx, id, trigger, origin.as_deref(), by.as_deref())?;
+        }
+        super::labels::record_in(tx, id, self.version.as_deref(), &self.tags)?;
+        if let Some(key) = &self.delivery {
+            super::deliveries::record_in(tx, key, id)?;
+        }
+        Ok(())
+    }
 }
 
 /// Records a run into the store.
@@ -405,9 +435,8 @@ impl Recorder for StoreRecorder {
             self.journal = Some(j);
         }
         let recorded = self.write(|tx| -> Result<(), Start> {
-            tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
             if session == 1 {
-                tx.execute(
+                tx.execute_later(
                     "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
                                        started_at, heartbeat_at, session, host, session_started_at, prior_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?9, 1, ?10, ?9, 0)",
@@ -415,9 +444,12 @@ impl Recorder for StoreRecorder {
                             run.steps as i64, pid, started, host],
                 )?;
                 store_plan(tx, &id, &meta.plan)?;
+                meta.start.write(tx, &id)?;
                 let listed = listed(tx, &id)?;
                 add_event(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file, "listed": listed }).to_string()))?;
             } else {
+                // (A new run has no position yet; a resumed one's restarts.)
+                tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
                 // Only a run no process runs: two resuming one run at once,
                 // the second finds it running and records nothing. A parked
                 // run is `running` with no process: waking it is its claim,
@@ -615,20 +647,19 @@ impl Recorder for StoreRecorder {
         };
         let ended = self.write(|tx| {
             crate::exclusive::run(tx, &id)?;
-            journal::fold_in(tx, &id)?;
+            journal::fold_last(tx, &id, journal::Last::End)?;
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
             }
             if let Some(d) = &durations {
                 d.store(tx, &id)?;
             }
-            tx.execute(
+            tx.execute_later(
                 "UPDATE runs SET status = ?2, ended_at = ?3, duration_ms = ?4, failed_step = ?5,
                         failed_error = ?6, heartbeat_at = ?3
                  WHERE id = ?1",
                 params![id, status.name(), ms(end.ended_at), total, fs, fe],
             )?;
-            tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
             // An event, not a column: a run's outputs are read by
             // `wfc status`, the latest session's winning (see docs/store.md).
             if let Some(o) = &outputs {
@@ -679,12 +710,11 @@ impl Recorder for StoreRecorder {
         let plan = self.fingerprints(true);
         let done = self.write(|tx| {
             crate::exclusive::run(tx, &id)?;
-            journal::fold_in(tx, &id)?;
+            journal::fold_last(tx, &id, journal::Last::Stop)?;
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
             }
             super::park::park_in(tx, &id, session, parked)?;
-            tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
             Ok::<(), crate::Error>(())
         });
         match done {
@@ -745,14 +775,13 @@ impl LatePlan {
 /// recorded one.
 fn store_plan(tx: &Db, id: &str, plan: &[u8]) -> crate::Result<()> {
     if plan.is_empty() {
-        tx.execute("DELETE FROM plans WHERE run_id = ?1", [id])
+        tx.execute_later("DELETE FROM plans WHERE run_id = ?1", [id])
     } else {
-        tx.execute(
+        tx.execute_later(
             "INSERT INTO plans (run_id, plan) VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET plan = excluded.plan",
             params![id, plan],
         )
     }
-    .map(drop)
 }
 
 /// This machine's name (for telling whether a run's pid can be checked here).

@@ -39,6 +39,7 @@ pub(super) fn record_big_run(state: &Path, id: &str, n: usize) {
     let meta = RunMeta {
         file_hash: "0".into(),
         plan: wfc_store::reuse::stored_fingerprints(&plan, &wf),
+        ..Default::default()
     };
     let store = Store::open(state).unwrap();
     let mut r = StoreRecorder::new(&store, id, meta).unwrap();

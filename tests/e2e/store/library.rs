@@ -498,6 +498,7 @@ fn approvals_are_checked_and_recorded() {
         RunMeta {
             file_hash: "h".into(),
             plan: plan.into(),
+            ..Default::default()
         },
     )
     .unwrap();

@@ -304,6 +304,7 @@ workflow w {
         let meta = RunMeta {
             file_hash: "0".into(),
             plan: crate::reuse::stored_fingerprints(&plan, &wf),
+            ..Default::default()
         };
         let mut r = StoreRecorder::new(&store, "r", meta).unwrap();
         r.run_started(&RunInfo {
