@@ -3,7 +3,10 @@
 use crate::values::{error, row, Param};
 use futures::TryStreamExt;
 use std::collections::HashMap;
-use std::sync::mpsc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{mpsc, Arc};
+use std::task::Poll;
 use std::time::Duration;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Statement};
@@ -14,12 +17,19 @@ use wfc_store_db::{sql_text, Db, Dialect, Error, Ref, Remote, Result, Value};
 /// `connect_timeout` says otherwise.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A statement sent and not yet answered ([`Remote::execute_later`]).
+type Pending = Pin<Box<dyn Future<Output = std::result::Result<u64, tokio_postgres::Error>>>>;
+
 /// What the connection's thread holds.
 struct Session {
     rt: tokio::runtime::Runtime,
-    client: Client,
+    client: Arc<Client>,
     /// Prepared once per statement text, as the store wrote it.
     statements: HashMap<String, Statement>,
+    /// Sent, in order, their answers not read yet.
+    pending: Vec<Pending>,
+    /// The first error of a statement sent for later (preparing it).
+    later_failed: Option<Error>,
 }
 
 impl Session {
@@ -33,6 +43,24 @@ impl Session {
             .map_err(error)?;
         self.statements.insert(sql.to_owned(), s.clone());
         Ok(s)
+    }
+
+    /// Waits for the answers of the statements sent for later: the first
+    /// error among them, if any.
+    fn settle(&mut self) -> Result<()> {
+        let failed = self.later_failed.take();
+        if self.pending.is_empty() {
+            return failed.map_or(Ok(()), Err);
+        }
+        let answers = self
+            .rt
+            .block_on(futures::future::join_all(self.pending.drain(..)));
+        match failed {
+            Some(e) => Err(e),
+            None => answers
+                .into_iter()
+                .try_for_each(|a| a.map(drop).map_err(error)),
+        }
     }
 }
 
@@ -112,8 +140,10 @@ pub fn connect(url: &PgUrl) -> Result<Db> {
             let _ = ready.send(Ok(()));
             let mut session = Session {
                 rt,
-                client,
+                client: Arc::new(client),
                 statements: HashMap::new(),
+                pending: Vec::new(),
+                later_failed: None,
             };
             while let Ok(job) = queue.recv() {
                 job(&mut session);
@@ -132,7 +162,10 @@ fn gone() -> Error {
 }
 
 impl Conn {
-    /// Runs `f` on the connection's thread and waits for its answer.
+    /// Runs `f` on the connection's thread and waits for its answer. The
+    /// statements sent for later are answered first (their error, if any,
+    /// is this call's); `f` runs all the same, so a `COMMIT` or `ROLLBACK`
+    /// still ends the transaction they failed.
     fn call<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Session) -> Result<T> + Send + 'static,
@@ -140,7 +173,9 @@ impl Conn {
         let (answer, answered) = mpsc::sync_channel(1);
         self.jobs
             .send(Box::new(move |s| {
-                let _ = answer.send(f(s));
+                let settled = s.settle();
+                let done = f(s);
+                let _ = answer.send(settled.and(done));
             }))
             .map_err(|_| gone())?;
         answered.recv().map_err(|_| gone())?
@@ -169,6 +204,43 @@ impl Remote for Conn {
                     .map_err(error)?;
             Ok(usize::try_from(n).unwrap_or(usize::MAX))
         })
+    }
+
+    fn execute_later(&self, sql: &str, params: &[Ref<'_>]) -> Result<()> {
+        let (sql, params) = (sql.to_owned(), owned(params));
+        let job = move |s: &mut Session| {
+            let st = match s.statement(&sql) {
+                Ok(st) => st,
+                Err(e) => {
+                    s.later_failed.get_or_insert(e);
+                    return;
+                }
+            };
+            let client = Arc::clone(&s.client);
+            let mut sent: Pending = Box::pin(async move {
+                let refs = refs(&params);
+                client.execute(&st, &refs).await
+            });
+            // Its first poll sends it, so statements go in the order
+            // called; its answer is read with the next call's.
+            // (Then the connection's task writes it out while the caller
+            // goes on.)
+            let first = s.rt.block_on(async {
+                let first = futures::poll!(sent.as_mut());
+                if first.is_pending() {
+                    tokio::task::yield_now().await;
+                }
+                first
+            });
+            match first {
+                Poll::Pending => s.pending.push(sent),
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => {
+                    s.later_failed.get_or_insert(error(e));
+                }
+            }
+        };
+        self.jobs.send(Box::new(job)).map_err(|_| gone())
     }
 
     fn query(&self, sql: &str, params: &[Ref<'_>], first: bool) -> Result<Vec<Vec<Value>>> {

@@ -227,3 +227,45 @@ fn folds_leave_the_same_rows_however_the_records_are_cut() {
     assert_eq!(seqs, (1..=18).map(Value::Int).collect::<Vec<_>>());
     assert_eq!((artifacts.len(), inputs.len()), (1, 1));
 }
+
+/// A write sent without waiting for its answer (PostgreSQL pipelines a
+/// transaction's writes) still runs in order, and its error fails the
+/// transaction: nothing of it stays, and the connection is left in none.
+#[test]
+fn writes_sent_for_later_run_in_order_and_their_error_fails_the_commit() {
+    let (_dir, store) = store();
+    let conn = &store.conn;
+    let event = |seq: i64| {
+        format!("INSERT INTO events (run_id, seq, at, kind) VALUES ('r1', {seq}, 0, 'k')")
+    };
+    let count = || -> i64 {
+        conn.query_row("SELECT COUNT(*) FROM events WHERE run_id = 'r1'", (), |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    let done = {
+        let tx = conn.write().unwrap();
+        tx.execute_later(&event(1), ()).unwrap();
+        let seen: i64 = tx
+            .query_row("SELECT COUNT(*) FROM events WHERE run_id = 'r1'", (), |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(seen, 1, "a later write is in before the next read");
+        tx.execute_later(&event(2), ()).unwrap();
+        // The same key again: SQLite refuses it now, PostgreSQL at the commit.
+        match tx.execute_later(&event(1), ()) {
+            Ok(()) => tx.commit(),
+            Err(e) => Err(e),
+        }
+    };
+    assert!(matches!(done, Err(crate::Error::Conflict(_))), "{done:?}");
+    assert!(!conn.in_transaction());
+    assert_eq!(count(), 0, "nothing of the transaction stays");
+    // The connection goes on.
+    let tx = conn.write().unwrap();
+    tx.execute_later(&event(1), ()).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(count(), 1);
+}
