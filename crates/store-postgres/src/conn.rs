@@ -274,6 +274,13 @@ impl Remote for Conn {
         let ends = ["COMMIT", "ROLLBACK", "END", "ABORT"]
             .iter()
             .any(|w| first.eq_ignore_ascii_case(w));
+        // A transaction's BEGIN goes with its first statement: nothing
+        // waits for its answer (an error in it is the next call's).
+        if begins && sql.trim().eq_ignore_ascii_case("BEGIN") {
+            let sent = self.execute_later("BEGIN", &[]);
+            self.in_transaction.set(sent.is_ok());
+            return sent;
+        }
         let owned = sql.to_owned();
         let done = self.call(move |s| s.rt.block_on(s.client.batch_execute(&owned)).map_err(error));
         if begins {

@@ -200,6 +200,11 @@ pub(crate) enum Last {
 /// [`fold_in`], and with [`Last::Stop`] or [`Last::End`] the journal's
 /// last: its position (table `journal`) deleted, nothing left to fold.
 pub(crate) fn fold_last(tx: &Db, run_id: &str, last_fold: Last) -> crate::Result<usize> {
+    // The last fold's transaction writes the run's end or parking after
+    // it: the run's row is locked before anything, journal or not.
+    if last_fold != Last::No {
+        crate::exclusive::run(tx, run_id)?;
+    }
     let forget = || -> crate::Result<()> {
         if last_fold != Last::No {
             tx.execute("DELETE FROM journal WHERE run_id = ?1", [run_id])?;
@@ -219,7 +224,9 @@ pub(crate) fn fold_last(tx: &Db, run_id: &str, last_fold: Last) -> crate::Result
     // PostgreSQL's are not, so the run's row is locked first, and the read
     // below (a statement of its own, so a snapshot taken after the wait)
     // sees what the other fold committed.
-    crate::exclusive::run(tx, run_id)?;
+    if last_fold == Last::No {
+        crate::exclusive::run(tx, run_id)?;
+    }
     // (With the run's last event: the fold numbers the events it adds.)
     let row: Option<(i64, i64, i64, String, i64)> = tx
         .query_row(

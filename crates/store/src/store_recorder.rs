@@ -646,7 +646,7 @@ impl Recorder for StoreRecorder {
             None => (None, None),
         };
         let ended = self.write(|tx| {
-            crate::exclusive::run(tx, &id)?;
+            // (The fold locks the run's row first.)
             journal::fold_last(tx, &id, journal::Last::End)?;
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
@@ -709,7 +709,6 @@ impl Recorder for StoreRecorder {
         let session = self.session;
         let plan = self.fingerprints(true);
         let done = self.write(|tx| {
-            crate::exclusive::run(tx, &id)?;
             journal::fold_last(tx, &id, journal::Last::Stop)?;
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
