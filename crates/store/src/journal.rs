@@ -15,7 +15,7 @@
 //! before the scheduler acts, so it survives wfc being killed.
 //!
 //! `fold` applies the turns the database does not have yet, reduced to
-//! the rows they leave ([`Batch`]), in one transaction that also stores the
+//! the rows they leave (`record::batch`), in one transaction that also stores the
 //! number of the last turn applied and the bytes read (table `journal`):
 //! each turn is applied exactly once, whoever folds, however often. Many
 //! turns to a transaction is what makes this cheap: a page touched by a

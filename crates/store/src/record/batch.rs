@@ -19,8 +19,8 @@
 use super::{Key, Outcome, Record, Usage};
 use crate::db::{Db, Dialect};
 use crate::params;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// [`StepRow::mask`]'s bits: the columns a batch may leave as they were.
 const ATTEMPTS: i64 = 1;
