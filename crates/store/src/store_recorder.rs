@@ -445,8 +445,10 @@ impl Recorder for StoreRecorder {
                 )?;
                 store_plan(tx, &id, &meta.plan)?;
                 meta.start.write(tx, &id)?;
-                let listed = listed(tx, &id)?;
-                add_event(tx, &id, now_ms(), "run_started", None, Some(&json!({ "pid": pid, "file": run.file, "listed": listed }).to_string()))?;
+                // {"file":…,"listed":N,"pid":…}, keys in serde_json's order.
+                let file = serde_json::Value::from(run.file.as_str());
+                let around = (format!(r#"{{"file":{file},"listed":"#), format!(r#","pid":{pid}}}"#));
+                add_listed_event(tx, &id, "run_started", around)?;
             } else {
                 // (A new run has no position yet; a resumed one's restarts.)
                 tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
@@ -470,8 +472,8 @@ impl Recorder for StoreRecorder {
                 }
                 store_plan(tx, &id, &meta.plan)?;
                 durations::forget(tx, &id)?;
-                let listed = listed(tx, &id)?;
-                add_event(tx, &id, now_ms(), "run_resumed", None, Some(&json!({ "pid": pid, "session": session, "listed": listed }).to_string()))?;
+                let around = (r#"{"listed":"#.to_owned(), format!(r#","pid":{pid},"session":{session}}}"#));
+                add_listed_event(tx, &id, "run_resumed", around)?;
             }
             Ok(())
         });
@@ -791,12 +793,24 @@ pub fn hostname() -> String {
         .unwrap_or_default()
 }
 
-/// The number the store gave run `id`'s session (`runs.listed`, set by a
-/// trigger as the session's start was written): its start event keeps it,
-/// so the all-runs stream knows each session's place
-/// ([`crate::tail::global`]).
-fn listed(tx: &Db, id: &str) -> crate::Result<Option<i64>> {
-    tx.query_row("SELECT listed FROM runs WHERE id = ?1", [id], |r| r.get(0))
+/// Adds run `id`'s `kind` event (its session's start), whose detail holds
+/// the number the store gave the session (`runs.listed`, set by a trigger
+/// as the start was written), so that the all-runs stream knows each
+/// session's place ([`crate::tail::global`]): the JSON `before` and `after`
+/// the number, the number read by the insert itself — no round trip
+/// before the start's commit on PostgreSQL.
+fn add_listed_event(
+    tx: &Db,
+    id: &str,
+    kind: &str,
+    (before, after): (String, String),
+) -> crate::Result<()> {
+    tx.execute_later(
+        "INSERT INTO events (run_id, seq, at, kind, step, detail)
+         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, NULL,
+                 ?4 || COALESCE(CAST((SELECT listed FROM runs WHERE id = ?1) AS TEXT), 'null') || ?5)",
+        params![id, now_ms(), kind, before, after],
+    )
 }
 
 #[cfg(test)]

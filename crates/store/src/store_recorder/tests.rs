@@ -260,3 +260,52 @@ fn what_attempts_used_is_kept_and_summed_per_step() {
         ]
     );
 }
+
+/// A session's start event says where the session stands among all
+/// (`listed`), read by its own insert: the same text it always had.
+#[test]
+fn a_sessions_start_event_holds_its_listed_number() {
+    let (_dir, store, mut r) = recorder("r6");
+    let mut run = info("r6");
+    run.file = "dir/a \"quoted\" w.wf".into();
+    r.run_started(&run).unwrap();
+    r.run_ended(&end(RunStatus::Failed)).unwrap();
+    let mut again = StoreRecorder::resuming(&store, "r6", RunMeta::default()).unwrap();
+    again.run_started(&run).unwrap();
+    again.run_ended(&end(RunStatus::Succeeded)).unwrap();
+    let listed: Vec<i64> =
+        crate::testing::rows(&store, "SELECT listed FROM runs WHERE id = 'r6'", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r[0].int().unwrap())
+            .collect();
+    let details: Vec<(String, String)> = crate::testing::rows(
+        &store,
+        "SELECT kind, detail FROM events WHERE run_id = 'r6' AND kind LIKE 'run_%' ORDER BY seq",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r[0].text().unwrap().to_owned(),
+            r[1].text().unwrap().to_owned(),
+        )
+    })
+    .collect();
+    let pid = std::process::id();
+    let want = [
+        (
+            "run_started",
+            json!({ "pid": pid, "file": run.file, "listed": listed[0] - 1 }),
+        ),
+        ("run_ended", json!({ "status": "failed" })),
+        (
+            "run_resumed",
+            json!({ "pid": pid, "session": 2, "listed": listed[0] }),
+        ),
+        ("run_ended", json!({ "status": "succeeded" })),
+    ]
+    .map(|(k, d)| (k.to_owned(), d.to_string()));
+    assert_eq!(details, want);
+}
