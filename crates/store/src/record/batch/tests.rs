@@ -19,6 +19,10 @@ fn started(key: Key<'static>, attempt: u32, at: i64, log: &'static str) -> Recor
     }
 }
 
+fn waiting(key: Key<'static>, why: &'static str, at: i64) -> Record<'static> {
+    Record::Waiting { key, why, at }
+}
+
 fn outcome(error: Option<&'static str>) -> Outcome<'static> {
     Outcome {
         duration_ms: 7,
@@ -57,11 +61,7 @@ fn sessions() -> [Vec<Record<'static>>; 2] {
     };
     let first = vec![
         started(key("a"), 1, 10, "logs/a.1"),
-        Record::Waiting {
-            key: key("a"),
-            why: "a lock",
-            at: 11,
-        },
+        waiting(key("a"), "a lock", 11),
         Record::AttemptEnded {
             key: key("a"),
             attempt: 1,
@@ -116,19 +116,11 @@ fn sessions() -> [Vec<Record<'static>>; 2] {
         },
         started(undo, 1, 18, "logs/undo"),
         step_ended(undo, "failed", None, 19),
-        Record::Waiting {
-            key: key("d"),
-            why: "never started",
-            at: 20,
-        },
+        waiting(key("d"), "never started", 20),
     ];
     let resumed = vec![
         started(key("a"), 3, 30, "logs/a.3"),
-        Record::Waiting {
-            key: key("a"),
-            why: "approval",
-            at: 31,
-        },
+        waiting(key("a"), "approval", 31),
         started(key("e"), 2, 32, "logs/e.2"),
         Record::AttemptEnded {
             key: key("e"),
@@ -194,32 +186,21 @@ fn folds_leave_the_same_rows_however_the_records_are_cut() {
     // started_at duration_ms exit_code error outputs optional log_path detail
     let text = |s: &str| Value::Text(s.into());
     assert_eq!(steps.len(), 4, "{steps:?}"); // a, b, e, undo; not d
-    assert_eq!(col(&steps, "a", 6), text("waiting"));
-    assert_eq!(col(&steps, "a", 7), Value::Int(3));
-    assert_eq!(
-        col(&steps, "a", 8),
-        Value::Int(10),
-        "a retry keeps the first start"
-    );
-    assert_eq!(
-        col(&steps, "a", 9),
-        Value::Int(7),
-        "a start keeps the last end"
-    );
-    assert_eq!(col(&steps, "a", 14), text("logs/a.3"));
-    assert_eq!(col(&steps, "a", 15), text("approval"));
-    assert_eq!(col(&steps, "b", 8), Value::Null);
-    assert_eq!(col(&steps, "b", 14), Value::Null);
-    assert_eq!(
-        col(&steps, "undo", 8),
-        Value::Int(18),
-        "an end without a start keeps it"
-    );
-    assert_eq!(
-        col(&steps, "e", 8),
-        Value::Int(32),
-        "a new row's first start"
-    );
+    let int = Value::Int;
+    for (step, i, want, why) in [
+        ("a", 6, text("waiting"), "the last record's status"),
+        ("a", 7, int(3), "the last start's attempt"),
+        ("a", 8, int(10), "a retry keeps the first start"),
+        ("a", 9, int(7), "a start keeps the last end"),
+        ("a", 14, text("logs/a.3"), "the last start's log"),
+        ("a", 15, text("approval"), "what it waits for"),
+        ("b", 8, Value::Null, "an end without a start, on no row"),
+        ("b", 14, Value::Null, "no log without a start"),
+        ("undo", 8, int(18), "an end without a start keeps it"),
+        ("e", 8, int(32), "a new row's first start"),
+    ] {
+        assert_eq!(col(&steps, step, i), want, "{step}: {why}");
+    }
     // a: 3 attempts (2 in session 1, 1 in session 2), e: 1.
     assert_eq!(attempts.len(), 5, "{attempts:?}");
     assert_eq!(events.len(), 18);
