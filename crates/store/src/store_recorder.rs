@@ -43,44 +43,9 @@ use wfc_contract::{
     StepStatus,
 };
 
-/// What the store keeps about a run besides what [`RunInfo`] says.
-#[derive(Clone, Debug, Default)]
-pub struct RunMeta {
-    /// [`super::file_hash`] of the workflow file.
-    pub file_hash: String,
-    /// The plan's fingerprints as stored ([`super::reuse::stored_fingerprints`]).
-    pub plan: Vec<u8>,
-    /// What a new run's start writes with its row.
-    pub start: StartRows,
-}
-
-/// The rows of a new run besides its own, written in the transaction that
-/// inserts it: one commit for all, and no listing ever shows the run
-/// without them. A resumed session writes none (the first session's stay).
-#[derive(Clone, Debug, Default)]
-pub struct StartRows {
-    /// What started it (`run_triggers`): the trigger, the client it came
-    /// through, who. None for `wfc run` (no row means manual).
-    pub trigger: Option<(String, Option<String>, Option<String>)>,
-    /// Its workflow's `version` and `tags` (`run_labels`).
-    pub version: Option<String>,
-    pub tags: Vec<String>,
-    /// The webhook delivery that started it (`deliveries`).
-    pub delivery: Option<String>,
-}
-
-impl StartRows {
-    fn write(&self, tx: &Db, id: &str) -> crate::Result<()> {
-        if let Some((trigger, origin, by)) = &self.trigger {
-            super::listing::record_trigger_in(tx, id, trigger, origin.as_deref(), by.as_deref())?;
-        }
-        super::labels::record_in(tx, id, self.version.as_deref(), &self.tags)?;
-        if let Some(key) = &self.delivery {
-            super::deliveries::record_in(tx, key, id)?;
-        }
-        Ok(())
-    }
-}
+mod start;
+use start::{add_listed_event, store_plan};
+pub use start::{RunMeta, StartRows};
 
 /// Records a run into the store.
 pub struct StoreRecorder {
@@ -771,46 +736,12 @@ impl LatePlan {
     }
 }
 
-/// Records run `id`'s fingerprints; none (they come later, from a thread)
-/// leaves the run with no recorded plan, also when a session before
-/// recorded one.
-fn store_plan(tx: &Db, id: &str, plan: &[u8]) -> crate::Result<()> {
-    if plan.is_empty() {
-        tx.execute_later("DELETE FROM plans WHERE run_id = ?1", [id])
-    } else {
-        tx.execute_later(
-            "INSERT INTO plans (run_id, plan) VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET plan = excluded.plan",
-            params![id, plan],
-        )
-    }
-}
-
 /// This machine's name (for telling whether a run's pid can be checked here).
 pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_owned())
         .or_else(|_| std::env::var("HOSTNAME"))
         .unwrap_or_default()
-}
-
-/// Adds run `id`'s `kind` event (its session's start), whose detail holds
-/// the number the store gave the session (`runs.listed`, set by a trigger
-/// as the start was written), so that the all-runs stream knows each
-/// session's place ([`crate::tail::global`]): the JSON `before` and `after`
-/// the number, the number read by the insert itself — no round trip
-/// before the start's commit on PostgreSQL.
-fn add_listed_event(
-    tx: &Db,
-    id: &str,
-    kind: &str,
-    (before, after): (String, String),
-) -> crate::Result<()> {
-    tx.execute_later(
-        "INSERT INTO events (run_id, seq, at, kind, step, detail)
-         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, NULL,
-                 ?4 || COALESCE(CAST((SELECT listed FROM runs WHERE id = ?1) AS TEXT), 'null') || ?5)",
-        params![id, now_ms(), kind, before, after],
-    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,78 @@
+//! What a run's start writes besides its own row: its metadata, the rows
+//! written with it, its plan, and its session's start event.
+
+use crate::db::Db;
+use crate::{now_ms, params};
+
+/// What the store keeps about a run besides what [`wfc_contract::RunInfo`] says.
+#[derive(Clone, Debug, Default)]
+pub struct RunMeta {
+    /// [`crate::file_hash`] of the workflow file.
+    pub file_hash: String,
+    /// The plan's fingerprints as stored ([`crate::reuse::stored_fingerprints`]).
+    pub plan: Vec<u8>,
+    /// What a new run's start writes with its row.
+    pub start: StartRows,
+}
+
+/// The rows of a new run besides its own, written in the transaction that
+/// inserts it: one commit for all, and no listing ever shows the run
+/// without them. A resumed session writes none (the first session's stay).
+#[derive(Clone, Debug, Default)]
+pub struct StartRows {
+    /// What started it (`run_triggers`): the trigger, the client it came
+    /// through, who. None for `wfc run` (no row means manual).
+    pub trigger: Option<(String, Option<String>, Option<String>)>,
+    /// Its workflow's `version` and `tags` (`run_labels`).
+    pub version: Option<String>,
+    pub tags: Vec<String>,
+    /// The webhook delivery that started it (`deliveries`).
+    pub delivery: Option<String>,
+}
+
+impl StartRows {
+    pub(super) fn write(&self, tx: &Db, id: &str) -> crate::Result<()> {
+        if let Some((trigger, origin, by)) = &self.trigger {
+            crate::listing::record_trigger_in(tx, id, trigger, origin.as_deref(), by.as_deref())?;
+        }
+        crate::labels::record_in(tx, id, self.version.as_deref(), &self.tags)?;
+        if let Some(key) = &self.delivery {
+            crate::deliveries::record_in(tx, key, id)?;
+        }
+        Ok(())
+    }
+}
+
+/// Records run `id`'s fingerprints; none (they come later, from a thread)
+/// leaves the run with no recorded plan, also when a session before
+/// recorded one.
+pub(super) fn store_plan(tx: &Db, id: &str, plan: &[u8]) -> crate::Result<()> {
+    if plan.is_empty() {
+        tx.execute_later("DELETE FROM plans WHERE run_id = ?1", [id])
+    } else {
+        tx.execute_later(
+            "INSERT INTO plans (run_id, plan) VALUES (?1, ?2) ON CONFLICT (run_id) DO UPDATE SET plan = excluded.plan",
+            params![id, plan],
+        )
+    }
+}
+
+/// Adds run `id`'s `kind` event (its session's start), whose detail holds
+/// the number the store gave the session (`runs.listed`, set by a trigger
+/// as the start was written), so that the all-runs stream knows each
+/// session's place ([`crate::tail::global`]): the JSON `before` and `after`
+/// the number, the number read by the insert itself — no round trip
+/// before the start's commit on PostgreSQL.
+pub(super) fn add_listed_event(
+    tx: &Db,
+    id: &str,
+    kind: &str,
+    (before, after): (String, String),
+) -> crate::Result<()> {
+    tx.execute_later(
+        "INSERT INTO events (run_id, seq, at, kind, step, detail)
+         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = ?1), ?2, ?3, NULL,
+                 ?4 || COALESCE(CAST((SELECT listed FROM runs WHERE id = ?1) AS TEXT), 'null') || ?5)",
+        params![id, now_ms(), kind, before, after],
+    )
+}
