@@ -37,6 +37,8 @@
 //! schedule's pattern); 19 numbers each run's sessions in the order they
 //! reached the store (`runs.listed`, from `counters`, set by triggers):
 //! the all-runs event stream's ids say where they stand by it.
+//! 23 adds `log_chunks` (step logs in the database, where a store on
+//! PostgreSQL keeps them).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -47,7 +49,7 @@ use rusqlite_migration::{Migrations, M};
 pub(crate) mod postgres;
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 22;
+pub const VERSION: i64 = 23;
 
 /// The oldest version `migrate` brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -79,6 +81,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V19),
         M::up(FROM_V20),
         M::up(FROM_V21),
+        M::up(FROM_V22),
     ])
 }
 
@@ -312,6 +315,16 @@ CREATE TABLE step_inputs (
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
+
+CREATE TABLE log_chunks (
+    run_id  TEXT NOT NULL REFERENCES runs (id),
+    log     TEXT NOT NULL,                -- the step's log, as `steps.log_path` names it
+    start   INTEGER NOT NULL,             -- the chunk's first byte in the log
+    bytes   BLOB NOT NULL,
+    err     TEXT,                         -- where its stderr lines start, from `start`: `0 12 …`
+    marks   TEXT,                         -- when lines came: `OFFSET MS` pairs, from `start`
+    PRIMARY KEY (run_id, log, start)
+) WITHOUT ROWID;
 "#;
 
 /// Version 16 to 17: what decided each step that declares `sources`.
@@ -330,6 +343,20 @@ CREATE TABLE step_inputs (
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
+"#;
+
+/// Version 22 to 23: step logs kept in the database, as chunks (a store
+/// on PostgreSQL writes them there; see `logs::chunks`).
+const FROM_V22: &str = r#"
+CREATE TABLE log_chunks (
+    run_id  TEXT NOT NULL REFERENCES runs (id),
+    log     TEXT NOT NULL,                -- the step's log, as `steps.log_path` names it
+    start   INTEGER NOT NULL,             -- the chunk's first byte in the log
+    bytes   BLOB NOT NULL,
+    err     TEXT,                         -- where its stderr lines start, from `start`: `0 12 …`
+    marks   TEXT,                         -- when lines came: `OFFSET MS` pairs, from `start`
+    PRIMARY KEY (run_id, log, start)
+) WITHOUT ROWID;
 "#;
 
 /// Version 21 to 22: runs parked waiting for a `lock` key (see `park`).

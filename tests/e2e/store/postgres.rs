@@ -119,7 +119,10 @@ fn four_processes_on_an_empty_database_migrate_it_once_and_all_run() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(psql(&pg.url, "SELECT version FROM wfc_schema"), ["22"]);
+    assert_eq!(
+        psql(&pg.url, "SELECT version FROM wfc_schema"),
+        [wfc_store::schema::VERSION.to_string()]
+    );
     assert_eq!(
         psql(
             &pg.url,

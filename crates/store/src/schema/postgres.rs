@@ -1,6 +1,8 @@
 //! The schema on PostgreSQL: the tables of [`super::TABLES`], in
-//! PostgreSQL's types, as one baseline at [`super::VERSION`]; later
-//! versions will be migrations from there, numbered as SQLite's.
+//! PostgreSQL's types, as one baseline at [`super::VERSION`] for a new
+//! database; a database made at an earlier version goes through the
+//! migrations since ([`LATER`], SQLite's, in PostgreSQL's types), numbered
+//! as SQLite's. The first PostgreSQL stores were made at version [`FIRST`].
 //!
 //! The version lives in the table `wfc_schema`. Every migration runs in one
 //! transaction under a transaction-scoped advisory lock, so that two
@@ -9,6 +11,13 @@
 //! schema as it was.
 
 use super::{check, TABLES, VERSION};
+
+/// The version the first PostgreSQL stores were made at.
+pub(crate) const FIRST: i64 = 22;
+
+/// The migrations since [`FIRST`]: the one at index `i` takes a database
+/// from version `FIRST + i` to the next.
+const LATER: [&str; (VERSION - FIRST) as usize] = [super::FROM_V22];
 use crate::db::{Db, Optional};
 
 /// The advisory lock's key (any number the database's other users do not
@@ -40,9 +49,17 @@ CREATE TRIGGER runs_listed_at_resume AFTER UPDATE OF session ON runs
 /// the order of SQLite's `rowid` (`ignored_firings`) gets a column of that
 /// name; the triggers are [`TRIGGERS`].
 pub(crate) fn baseline() -> String {
-    let mut out = String::with_capacity(TABLES.len() + TRIGGERS.len());
+    let mut out = translated(TABLES);
+    out.push_str(TRIGGERS);
+    out
+}
+
+/// SQLite's statements `sql` (tables, indexes) in PostgreSQL's types, its
+/// triggers left out (see [`baseline`]).
+fn translated(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + TRIGGERS.len());
     let mut trigger = false;
-    for line in TABLES.lines() {
+    for line in sql.lines() {
         if line.starts_with("CREATE TRIGGER") {
             trigger = true;
         }
@@ -61,7 +78,6 @@ pub(crate) fn baseline() -> String {
             out.push_str("    rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n");
         }
     }
-    out.push_str(TRIGGERS);
     out
 }
 
@@ -85,10 +101,16 @@ pub(crate) fn migrate(db: &Db) -> Result<i64, String> {
         tx.execute_batch(&baseline()).map_err(failed)?;
         tx.execute("INSERT INTO wfc_schema (version) VALUES (?1)", [VERSION])
             .map_err(failed)?;
-    } else if found < VERSION {
+    } else if found < FIRST {
         return Err(format!(
-            "the run store has schema version {found}; PostgreSQL stores start at {VERSION}"
+            "the run store has schema version {found}; PostgreSQL stores start at {FIRST}"
         ));
+    } else if found < VERSION {
+        for sql in &LATER[(found - FIRST) as usize..] {
+            tx.execute_batch(&translated(sql)).map_err(failed)?;
+        }
+        tx.execute("UPDATE wfc_schema SET version = ?1", [VERSION])
+            .map_err(failed)?;
     }
     tx.commit().map_err(failed)?;
     Ok(found)
@@ -109,5 +131,29 @@ mod tests {
         assert_eq!(tables(b), tables(TABLES));
         assert_eq!(all.matches("CREATE TRIGGER ").count(), 2);
         assert!(b.contains("    rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    at "));
+    }
+
+    #[test]
+    fn a_database_of_an_earlier_version_is_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::test_store::open(dir.path());
+        if store.dialect() != crate::db::Dialect::Postgres {
+            return;
+        }
+        let db = &store.conn;
+        db.execute_batch("DROP TABLE log_chunks; UPDATE wfc_schema SET version = 22")
+            .unwrap();
+        assert_eq!(migrate(db), Ok(22));
+        let version: i64 = db
+            .query_row("SELECT version FROM wfc_schema", (), |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, VERSION);
+        db.execute("SELECT start, bytes, err, marks FROM log_chunks", ())
+            .unwrap();
+        // Again: nothing left to do.
+        assert_eq!(migrate(db), Ok(VERSION));
+        db.execute_batch("UPDATE wfc_schema SET version = 21")
+            .unwrap();
+        assert!(migrate(db).unwrap_err().contains("start at 22"));
     }
 }
