@@ -13,9 +13,9 @@ use crate::cli::complete;
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wfc_store::control::{self, POLL};
+use wfc_store::logs::{read::Chain, Source};
 use wfc_store::Store;
 
 #[derive(Args)]
@@ -64,16 +64,16 @@ pub fn no_step(id: &str, step: &str, flag: &str) -> String {
 /// What is printed when no step of the run printed anything.
 pub const NO_OUTPUT: &str = "(no output recorded)";
 
-/// (step label, file) of a run's logs, in the order the steps started.
+/// (step label, log) of a run's logs, in the order the steps started.
 fn log_files(
     store: &Store,
     id: &str,
     step: Option<&str>,
-) -> wfc_store::Result<Vec<(String, PathBuf)>> {
+) -> wfc_store::Result<Vec<(String, Source)>> {
     let logs = wfc_store::logs::step_logs(store, id, step)?;
     Ok(logs
         .into_iter()
-        .map(|l| (label(l.name, &l.graph), l.path))
+        .map(|l| (label(l.name, &l.graph), l.source))
         .collect())
 }
 
@@ -124,7 +124,7 @@ pub fn run(args: LogsArgs) -> ExitCode {
         return recorded(&store, &id, &args);
     }
     let mut out = std::io::stdout().lock();
-    let mut offsets: Vec<(String, PathBuf, u64)> = Vec::new();
+    let mut offsets: Vec<(String, Source, u64)> = Vec::new();
     let mut printed_any = false;
     loop {
         let files = match log_files(&store, &id, args.step.as_deref()) {
@@ -205,7 +205,7 @@ fn recorded(store: &Store, id: &str, args: &LogsArgs) -> ExitCode {
             );
         }
         if let Some(l) = log {
-            let _ = copy_from(&l.path, &mut 0, &mut out, None, None);
+            let _ = copy_from(&l.source, &mut 0, &mut out, None, None);
         }
         for f in failures {
             let _ = writeln!(out, "{f}");
@@ -262,16 +262,16 @@ fn failure(a: &wfc_store::query::AttemptRow, error: &str) -> String {
 /// log of gigabytes costs a chunk. Clipboard accesses are left out
 /// ([`NoClipboard`]). Whether anything was copied.
 fn copy_from(
-    path: &Path,
+    log: &Source,
     offset: &mut u64,
     out: &mut impl Write,
     prefix: Option<&str>,
     head: Option<String>,
 ) -> std::io::Result<bool> {
-    let mut f = std::fs::File::open(path)?;
+    let mut f = Chain::open(std::slice::from_ref(log))?;
     let mut buf = vec![0u8; CHUNK];
     // The end of the last complete line, looked for backwards.
-    let mut end = f.metadata()?.len();
+    let mut end = f.len();
     loop {
         if end <= *offset {
             return Ok(false);

@@ -229,6 +229,11 @@ async fn until_run(
 
 #[tokio::test]
 async fn the_server_never_answers_succeeded_for_a_run_it_could_not_record() {
+    if crate::on_postgres() {
+        // (The disk that fills is the state folder's: on PostgreSQL the
+        // run's record and logs are in the database, and the run succeeds.)
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let Some(disk) = Tmpfs::mount(&state) else {

@@ -26,6 +26,14 @@ fn stored_runs(server: &Server) -> Vec<String> {
         .collect()
 }
 
+/// The rows of run `id`'s step logs in the store's database.
+fn chunks_of(server: &Server, id: &str) -> i64 {
+    let store = wfc_store::Store::open(&server.path("state")).unwrap();
+    let sql = "SELECT COUNT(*) FROM log_chunks WHERE run_id = ?1";
+    let rows = wfc_store::testing::rows(&store, sql, &[id.into()]).unwrap();
+    rows[0][0].int().unwrap()
+}
+
 /// Polls `check` until it holds (at most 15 s).
 fn eventually(mut check: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -62,9 +70,10 @@ async fn status_of(server: &Server, id: &str) -> Value {
 async fn keep_runs_prunes_ended_runs_and_their_logs_never_a_running_one() {
     let server = Server::start(&[("nap.wf", NAP)], &["--keep-runs", "2"]);
     let log_dir = |id: &str| server.path("state/logs").join(id);
+    let logged = |id: &str| server.step_log(id, "doze").is_some();
     // The oldest run sleeps through the others: never pruned while it runs.
     let sleeper = start(&server, "nap", json!({"nap": 30}), false).await;
-    assert!(eventually(|| log_dir(&sleeper).join("doze.log").exists()));
+    assert!(eventually(|| logged(&sleeper)));
     let mut ended = Vec::new();
     for _ in 0..4 {
         ended.push(start(&server, "nap", json!({}), true).await);
@@ -75,15 +84,16 @@ async fn keep_runs_prunes_ended_runs_and_their_logs_never_a_running_one() {
         "{:?} left, expected {kept:?}",
         stored_runs(&server)
     );
-    // The rows go first, the log folders a moment after.
+    // The rows go first (the logs' chunks among them, on PostgreSQL),
+    // the log folders a moment after.
     for id in &ended[..2] {
         assert!(
-            eventually(|| !log_dir(id).exists()),
+            eventually(|| !log_dir(id).exists() && chunks_of(&server, id) == 0),
             "the pruned run {id} kept its logs"
         );
     }
     for id in &kept {
-        assert!(log_dir(id).join("doze.log").exists(), "{id} lost its log");
+        assert!(logged(id), "{id} lost its log");
     }
     assert_eq!(status_of(&server, &sleeper).await["status"], "running");
     // Once it ends it is beyond the newest two, and goes.
@@ -243,8 +253,7 @@ async fn status_logs_and_history_over_the_api_print_what_the_store_does() {
 async fn cancel_and_approve_over_the_api_act_on_the_runs() {
     let server = Server::start(&[("nap.wf", NAP), ("gated.wf", GATED)], &[]);
     let sleeper = start(&server, "nap", json!({"nap": 30}), false).await;
-    let log = server.path("state/logs").join(&sleeper).join("doze.log");
-    assert!(eventually(|| log.exists()));
+    assert!(eventually(|| server.step_log(&sleeper, "doze").is_some()));
 
     // A read key may not cancel: API002, and the run goes on.
     let r = remote(&server, &["cancel", &sleeper]);

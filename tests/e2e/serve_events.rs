@@ -413,10 +413,9 @@ async fn a_stream_reads_a_huge_log_with_bounded_memory() {
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{started}");
     let id = started["id"].as_str().unwrap().to_owned();
-    let log = server.path("state").join(format!("logs/{id}/shout.log"));
     let printed = 60_000 * 1_001 + "the last line\n".len() as u64;
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while std::fs::metadata(&log).map_or(0, |m| m.len()) < printed {
+    while server.log_len(&id, "shout") < printed {
         assert!(
             std::time::Instant::now() < deadline,
             "the step printed too slowly"

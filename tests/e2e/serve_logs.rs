@@ -30,6 +30,107 @@ fn peak_rss_kib(pid: u32) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
+impl Server {
+    /// The length of run `id`'s step `step`'s log (a main-graph step of a
+    /// plain name), where the server keeps it.
+    pub(super) fn log_len(&self, id: &str, step: &str) -> u64 {
+        let Ok(store) = wfc_store::Store::open(&self.path("state")) else {
+            return 0;
+        };
+        let log = format!("logs/{id}/{step}.log");
+        let source = wfc_store::logs::source(&store, id, &log);
+        wfc_store::logs::read::Chain::open(&[source]).map_or(0, |c| c.len())
+    }
+
+    /// What run `id`'s step `step` logged so far, read as the server reads
+    /// it (its file, or its chunks on PostgreSQL); `None` while it has no
+    /// line, and once the run is gone.
+    pub(super) fn step_log(&self, id: &str, step: &str) -> Option<String> {
+        use std::io::Read;
+        let store = wfc_store::Store::open(&self.path("state")).ok()?;
+        let logs = wfc_store::logs::step_logs(&store, id, Some(step)).ok()?;
+        let sources: Vec<_> = logs.into_iter().map(|l| l.source).collect();
+        let mut text = String::new();
+        wfc_store::logs::read::Chain::open(&sources)
+            .ok()?
+            .read_to_string(&mut text)
+            .ok()?;
+        (!text.is_empty()).then_some(text)
+    }
+}
+
+/// Step `shout`'s log, appended to where the server keeps it: its file,
+/// or (on PostgreSQL) its chunks, a row a write.
+enum Log {
+    File(std::fs::File),
+    Chunks {
+        store: Box<wfc_store::Store>,
+        id: String,
+        end: u64,
+    },
+}
+
+impl Log {
+    fn open(server: &Server, id: &str) -> Log {
+        let store = wfc_store::Store::open(&server.path("state")).unwrap();
+        let log = format!("logs/{id}/shout.log");
+        match wfc_store::logs::source(&store, id, &log) {
+            wfc_store::logs::Source::File(path) => {
+                Log::File(std::fs::OpenOptions::new().append(true).open(path).unwrap())
+            }
+            source => {
+                let end = wfc_store::logs::read::Chain::open(&[source]).unwrap().len();
+                assert!(end > 0, "the step's own lines are there");
+                Log::Chunks {
+                    store: Box::new(store),
+                    id: id.to_owned(),
+                    end,
+                }
+            }
+        }
+    }
+
+    /// The log's length, everything written.
+    fn end(self) -> u64 {
+        match self {
+            Log::File(f) => {
+                f.sync_all().unwrap();
+                f.metadata().unwrap().len()
+            }
+            Log::Chunks { end, .. } => end,
+        }
+    }
+}
+
+impl Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Log::File(f) => f.write(buf),
+            Log::Chunks { store, id, end } => {
+                let sql =
+                    "INSERT INTO log_chunks (run_id, log, start, bytes) VALUES (?1, ?2, ?3, ?4)";
+                let log = format!("logs/{id}/shout.log");
+                let row = [
+                    id.as_str().into(),
+                    log.into(),
+                    (*end as i64).into(),
+                    buf.to_vec().into(),
+                ];
+                wfc_store::testing::execute(store, sql, &row).map_err(std::io::Error::other)?;
+                *end += buf.len() as u64;
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Log::File(f) => f.flush(),
+            Log::Chunks { .. } => Ok(()),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_huge_log_is_read_with_bounded_memory() {
     let server = Server::start(&[("noisy.wf", NOISY)], &[]);
@@ -40,9 +141,7 @@ async fn a_huge_log_is_read_with_bounded_memory() {
     let id = body["id"].as_str().unwrap().to_owned();
     // The step's log, grown as a step printing 200 MB would leave it
     // (printing it for real takes the runner far longer than a test may).
-    let log = server.path("state").join(format!("logs/{id}/shout.log"));
-    let mut f =
-        std::io::BufWriter::new(std::fs::OpenOptions::new().append(true).open(&log).unwrap());
+    let mut f = std::io::BufWriter::with_capacity(1 << 20, Log::open(&server, &id));
     for _ in 0..FILLER / FILLER_LINE.len() {
         f.write_all(FILLER_LINE.as_bytes()).unwrap();
     }
@@ -51,8 +150,7 @@ async fn a_huge_log_is_read_with_bounded_memory() {
     for i in 0..LAST {
         writeln!(f, "last line {i}").unwrap();
     }
-    f.into_inner().unwrap().sync_all().unwrap();
-    let size = std::fs::metadata(&log).unwrap().len();
+    let size = f.into_inner().map_err(|e| e.into_error()).unwrap().end();
     let pid = server.child.id();
     let before = peak_rss_kib(pid);
 

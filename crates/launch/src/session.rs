@@ -29,6 +29,8 @@ pub struct RunSession {
     late_plan: LatePlan,
     headers: wfc_store::logs::Headers,
     log_failure: wfc_store::logs::LogFailure,
+    /// The store's database, when it keeps the step logs.
+    log_chunks: Option<wfc_store::logs::chunks::Chunks>,
 }
 
 impl RunSession {
@@ -70,6 +72,7 @@ impl RunSession {
             run_id: run_id.to_owned(),
             headers: recorder.headers(),
             log_failure: recorder.log_failure(),
+            log_chunks: recorder.log_chunks(),
             conn: recorder.connection(),
             late_plan: recorder.late_plan(),
             recorder: Some(recorder),
@@ -92,15 +95,19 @@ impl RunSession {
         }
     }
 
-    /// Step lines go to the log files, then to `display`.
+    /// Step lines go to the logs (files, or the store's database), then to
+    /// `display`.
     pub fn lines(&self, display: Option<Arc<dyn LineOutput>>) -> Arc<dyn LineOutput> {
-        Arc::new(LogOutput::new(
-            &self.dir,
-            &self.run_id,
-            self.headers.clone(),
-            self.log_failure.clone(),
-            display,
-        ))
+        Arc::new(
+            LogOutput::new(
+                &self.dir,
+                &self.run_id,
+                self.headers.clone(),
+                self.log_failure.clone(),
+                display,
+            )
+            .in_chunks(self.log_chunks.clone()),
+        )
     }
 
     /// Gates wait for `cli` (`--approve`) or for `wfc approve`.

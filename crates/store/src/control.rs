@@ -379,7 +379,7 @@ pub struct Asks {
 }
 
 fn watch(
-    conn: &super::store_recorder::Shared,
+    shared: &super::store_recorder::Shared,
     id: &str,
     asks: Asks,
     late_plan: &super::store_recorder::LatePlan,
@@ -390,7 +390,7 @@ fn watch(
     let mut paused: Option<bool> = None;
     let mut last_beat = std::time::Instant::now();
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
-        let conn = conn.lock();
+        let conn = shared.lock();
         let asked: Option<(Option<i64>, bool)> = conn
             .prepare_cached(
                 "SELECT cancel_requested_at, paused_at IS NOT NULL FROM runs WHERE id = ?1",
@@ -425,7 +425,7 @@ fn watch(
         }
         // Often, so the run's end has little left to fold, and the work
         // falls in the gaps between steps rather than after the last one.
-        let _ = super::journal::fold(&conn, id);
+        let _ = shared.fold_on(&conn, id);
         // Not left for the scheduler's next turn, which a long step delays.
         let _ = late_plan.record(&conn, id);
         if last_beat.elapsed() >= HEARTBEAT {

@@ -302,9 +302,24 @@ pub(crate) fn fold_last(tx: &Db, run_id: &str, last_fold: Last) -> crate::Result
 /// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding
 /// the same run take turns, and the second finds nothing left to apply.
 pub(crate) fn fold(conn: &Db, run_id: &str) -> crate::Result<usize> {
+    fold_with(conn, run_id, None)
+}
+
+/// [`fold`], sending in its transaction the lines of the run's step logs
+/// that came by the time the journal was read (`chunks`, on a store in a
+/// database): a step's end is never in the store before its lines.
+pub(crate) fn fold_with(
+    conn: &Db,
+    run_id: &str,
+    chunks: Option<&crate::logs::chunks::Chunks>,
+) -> crate::Result<usize> {
     let tx = conn.write()?;
     let n = fold_in(&tx, run_id)?;
+    let sent = chunks.map(|c| c.send_in(&tx)).transpose()?;
     tx.commit()?;
+    if let (Some(c), Some(sent)) = (chunks, sent) {
+        c.sent(sent);
+    }
     Ok(n)
 }
 

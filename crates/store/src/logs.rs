@@ -23,6 +23,8 @@
 //! came a second or more after the last one marked (at most a write a
 //! second a step; a line's time is its last mark's, to the second).
 
+mod chain;
+pub mod chunks;
 pub mod read;
 
 use rustc_hash::FxHashMap;
@@ -173,7 +175,11 @@ pub struct LogFailure(Arc<std::sync::OnceLock<String>>);
 
 impl LogFailure {
     fn note(&self, path: &Path, e: &std::io::Error) {
-        let _ = self.0.set(format!("{}: {e}", path.display()));
+        self.set(format!("{}: {e}", path.display()));
+    }
+
+    pub(crate) fn set(&self, why: String) {
+        let _ = self.0.set(why);
     }
 
     /// What failed, if anything did.
@@ -182,13 +188,15 @@ impl LogFailure {
     }
 }
 
-/// Writes each step's lines to its log file, then to `inner`.
+/// Writes each step's lines to its log file (or, on a store in a
+/// database, to the run's [`chunks::Chunks`]), then to `inner`.
 pub struct LogOutput {
     /// Shared by the sinks: a step's full path is made only if it prints.
     root: Arc<Path>,
     paths: LogPaths,
     headers: Headers,
     failure: LogFailure,
+    chunks: Option<chunks::Chunks>,
     inner: Option<Arc<dyn LineOutput>>,
 }
 
@@ -206,13 +214,61 @@ impl LogOutput {
             paths: LogPaths::new(run_id),
             headers,
             failure,
+            chunks: None,
             inner,
         }
+    }
+
+    /// The lines go to `chunks` (the run's, [`crate::StoreRecorder::log_chunks`])
+    /// instead of files, if given.
+    pub fn in_chunks(mut self, chunks: Option<chunks::Chunks>) -> Self {
+        self.chunks = chunks;
+        self
+    }
+
+    /// A sink that appends to the run's chunks.
+    fn chunk_sink(&self, step: &StepKey, chunks: chunks::Chunks) -> LineSink {
+        let rel = self.paths.of(step);
+        let marked: Mutex<Option<SystemTime>> = Mutex::new(None);
+        let headers = self.headers.clone();
+        let inner = self.inner.as_ref().map(|o| o.sink(step));
+        Arc::new(move |stream: Stream, text: &str| {
+            let mut line = String::with_capacity(text.len() + 64);
+            if let Some(h) = headers.take(&rel) {
+                line.push_str(&header(h.n, h.session, h.at));
+                line.push('\n');
+            }
+            let text_at = line.len();
+            line.push_str(text);
+            line.push('\n');
+            let now = SystemTime::now();
+            let mark = marked.lock().ok().and_then(|mut last| {
+                let due =
+                    last.is_none_or(|l| now.duration_since(l).is_ok_and(|d| d.as_secs() >= 1));
+                due.then(|| {
+                    *last = Some(now);
+                    crate::ms(now)
+                })
+            });
+            chunks.append(
+                &rel,
+                line.as_bytes(),
+                text_at,
+                stream == Stream::Stderr,
+                mark,
+            );
+            if let Some(s) = &inner {
+                s(stream, text);
+            }
+        })
     }
 }
 
 impl LineOutput for LogOutput {
     fn sink(&self, step: &StepKey) -> LineSink {
+        if let Some(c) = &self.chunks {
+            return self.chunk_sink(step, c.clone());
+        }
         let rel = self.paths.of(step);
         let root = self.root.clone();
         // Opened at the first line: most short steps print nothing.
@@ -324,85 +380,11 @@ pub const ERR: &str = ".err";
 /// What a log's times file adds to its name.
 pub const TIMES: &str = ".t";
 
-/// When the lines of the log files `logs` (read as one) from offset
-/// `from` to `to` came: `(offset, ms since the epoch)` marks in order, the
-/// first at or before `from` when there is one; a line's time is that of
-/// the last mark at or before it. Read a line at a time, as
-/// [`stderr_in`] reads.
-pub fn times_in(logs: &[std::path::PathBuf], from: u64, to: u64) -> Vec<(u64, i64)> {
-    use std::io::BufRead;
-    let mut out: Vec<(u64, i64)> = Vec::new();
-    let mut before: Option<(u64, i64)> = None;
-    let mut base = 0u64;
-    for log in logs {
-        let len = std::fs::metadata(log).map_or(0, |m| m.len());
-        if base < to {
-            let mut t = log.clone().into_os_string();
-            t.push(TIMES);
-            if let Ok(f) = File::open(&t) {
-                for l in std::io::BufReader::new(f).lines().map_while(Result::ok) {
-                    let mut parts = l.split(' ');
-                    let (Some(Ok(at)), Some(Ok(ms))) = (
-                        parts.next().map(str::parse::<u64>),
-                        parts.next().map(str::parse::<i64>),
-                    ) else {
-                        continue;
-                    };
-                    let at = base + at;
-                    if at >= to {
-                        break;
-                    }
-                    if at <= from {
-                        before = Some((at, ms));
-                    } else {
-                        out.push((at, ms));
-                    }
-                }
-            }
-        }
-        base += len;
-    }
-    before.into_iter().chain(out).collect()
-}
-
 /// The time (ms) of the line at `offset`, from [`times_in`]'s marks
 /// (`None` before the first).
 pub fn time_of(marks: &[(u64, i64)], offset: u64) -> Option<i64> {
     let i = marks.partition_point(|m| m.0 <= offset);
     i.checked_sub(1).map(|i| marks[i].1)
-}
-
-/// The offsets in `[from, to)` of the lines of the log files `logs`
-/// (read as one, as [`read::Chain`] reads them) that came from stderr.
-/// The `.err` files are read a line at a time: the memory is what the
-/// range holds, however many lines the step wrote on stderr.
-pub fn stderr_in(logs: &[std::path::PathBuf], from: u64, to: u64) -> rustc_hash::FxHashSet<u64> {
-    use std::io::BufRead;
-    let mut out = rustc_hash::FxHashSet::default();
-    let mut base = 0u64;
-    for log in logs {
-        let len = std::fs::metadata(log).map_or(0, |m| m.len());
-        if base + len > from && base < to {
-            let mut err = log.clone().into_os_string();
-            err.push(ERR);
-            if let Ok(f) = File::open(&err) {
-                for l in std::io::BufReader::new(f).lines().map_while(Result::ok) {
-                    let Ok(at) = l.trim().parse::<u64>() else {
-                        continue;
-                    };
-                    let at = base + at;
-                    if at >= to {
-                        break;
-                    }
-                    if at >= from {
-                        out.insert(at);
-                    }
-                }
-            }
-        }
-        base += len;
-    }
-    out
 }
 
 /// The line before the first output line of attempt `n` of session
@@ -436,18 +418,61 @@ pub fn header_key(line: &str) -> Option<(u32, &str)> {
     Some((head[..digits].parse().ok()?, time))
 }
 
-/// A step's log file, as the store records it.
+/// Where a step's log is kept: a file in the state folder, or chunks in
+/// the store's database ([`chunks`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    File(std::path::PathBuf),
+    Chunks {
+        /// The state folder the store was opened for (what reopens it).
+        dir: std::path::PathBuf,
+        run: String,
+        /// The log's name, `steps.log_path`.
+        log: String,
+    },
+}
+
+impl From<std::path::PathBuf> for Source {
+    fn from(path: std::path::PathBuf) -> Source {
+        Source::File(path)
+    }
+}
+
+/// Where log `log` (`steps.log_path`) of run `run` is: its file when there
+/// is one (a store's logs before it kept them in its database, a run
+/// recorded to SQLite); else its chunks, when the store keeps logs in
+/// its database (PostgreSQL) or holds chunks of it (a history copied
+/// from PostgreSQL); else the file, not written yet.
+pub fn source(store: &crate::Store, run: &str, log: &str) -> Source {
+    let path = store.dir().join(log);
+    let chunks = || Source::Chunks {
+        dir: store.dir().to_path_buf(),
+        run: run.to_owned(),
+        log: log.to_owned(),
+    };
+    if path.exists() {
+        Source::File(path)
+    } else if store.dialect() != crate::db::Dialect::Sqlite
+        || chunks::holds(&store.conn, run, log).unwrap_or(false)
+    {
+        chunks()
+    } else {
+        Source::File(path)
+    }
+}
+
+/// A step's log, as the store records it.
 #[derive(Clone, Debug)]
 pub struct StepLog {
     /// The step's instance name.
     pub name: String,
     /// Its graph (`main`, `rollback`, `on_failure`, …).
     pub graph: String,
-    pub path: std::path::PathBuf,
+    pub source: Source,
 }
 
-/// The log files of run `id`'s steps (of `step` only, if given), in the
-/// order the steps started.
+/// The logs of run `id`'s steps (of `step` only, if given), in the order
+/// the steps started.
 pub fn step_logs(
     store: &crate::Store,
     id: &str,
@@ -458,14 +483,22 @@ pub fn step_logs(
            AND (CAST(?2 AS TEXT) IS NULL OR name = ?2) ORDER BY started_at, seq",
     )?;
     let rows = q.query_map(crate::params![id, step], |r| {
-        let path: String = r.get(2)?;
-        Ok(StepLog {
-            name: r.get(0)?,
-            graph: r.get(1)?,
-            path: store.dir().join(path),
-        })
+        Ok((
+            r.get::<String>(0)?,
+            r.get::<String>(1)?,
+            r.get::<String>(2)?,
+        ))
     })?;
-    rows.collect::<crate::Result<_>>()
+    let rows: Vec<_> = rows.collect::<crate::Result<_>>()?;
+    drop(q);
+    Ok(rows
+        .into_iter()
+        .map(|(name, graph, log)| StepLog {
+            name,
+            graph,
+            source: source(store, id, &log),
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -563,16 +596,16 @@ mod tests {
              ── attempt 1 (session 2, resumed) · 1970-01-01T00:01:00.000Z ──\nagain\nworse\n"
         );
         // The stderr lines, by where they start, read back as a page does.
-        let mut chain = read::Chain::open(std::slice::from_ref(&path)).unwrap();
+        let mut chain = read::Chain::files(std::slice::from_ref(&path)).unwrap();
         let page = read::page(&mut chain, 0, 100, usize::MAX).unwrap();
-        let err = stderr_in(std::slice::from_ref(&path), page.start, page.end);
+        let err = chain.stderr_in(page.start, page.end);
         let marked: Vec<&str> = (page.lines.iter().zip(&page.offsets))
             .filter(|(_, at)| err.contains(at))
             .map(|(l, _)| l.as_str())
             .collect();
         assert_eq!(marked, ["oops", "worse"]);
         // Lines that came within a second share the first one's mark.
-        let marks = times_in(std::slice::from_ref(&path), page.start, page.end);
+        let marks = chain.times_in(page.start, page.end);
         assert_eq!(marks.len(), 1, "{marks:?}");
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -591,9 +624,9 @@ mod tests {
         let other = dir.path().join("other.log");
         std::fs::write(&other, "x\ny\n").unwrap();
         std::fs::write(dir.path().join("other.log.err"), "2\n").unwrap();
-        let both = [path.clone(), other];
+        let both = read::Chain::files(&[path.clone(), other]).unwrap();
         let len = std::fs::metadata(&path).unwrap().len();
-        let err = stderr_in(&both, 0, u64::MAX);
+        let err = both.stderr_in(0, u64::MAX);
         assert!(err.contains(&(len + 2)) && err.len() == 3, "{err:?}");
     }
 

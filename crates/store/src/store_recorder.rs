@@ -36,14 +36,16 @@ use crate::db::{Db, Optional};
 use crate::params;
 use serde_json::json;
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use wfc_contract::{
     Attempt, GraphName, RecordError, Recorder, RunEnd, RunInfo, RunStatus, StepEnd, StepKey,
     StepStatus,
 };
 
+mod shared;
 mod start;
+pub use shared::Shared;
 use start::{add_listed_event, store_plan};
 pub use start::{RunMeta, StartRows};
 
@@ -115,8 +117,14 @@ impl StoreRecorder {
         if let Some(c) = conn.as_sqlite() {
             let _ = c.pragma_update(None, "foreign_keys", "OFF");
         }
+        let sqlite = conn.as_sqlite().is_some();
+        let conn = Arc::new(Mutex::new(conn));
+        let log_failure = logs::LogFailure::default();
+        // A store in a database keeps the logs there too (see `logs::chunks`).
+        let chunks =
+            (!sqlite).then(|| logs::chunks::Chunks::new(run_id, conn.clone(), log_failure.clone()));
         StoreRecorder {
-            conn: Shared(Arc::new(Mutex::new(conn))),
+            conn: Shared { conn, chunks },
             run_id: run_id.to_owned(),
             meta,
             session: 1,
@@ -128,7 +136,7 @@ impl StoreRecorder {
             journal: None,
             turn: Turn::default(),
             failed: None,
-            log_failure: logs::LogFailure::default(),
+            log_failure,
             session_started: 0,
             warned: false,
             plan_later: LatePlan::default(),
@@ -223,6 +231,12 @@ impl StoreRecorder {
     /// The attempt headers this recorder notes, for the [`logs::LogOutput`] of the run.
     pub fn headers(&self) -> logs::Headers {
         self.headers.clone()
+    }
+
+    /// Where the run's [`logs::LogOutput`] sends the lines, on a store in a
+    /// database ([`logs::LogOutput::in_chunks`]).
+    pub fn log_chunks(&self) -> Option<logs::chunks::Chunks> {
+        self.conn.chunks.clone()
     }
 
     /// Where the run's [`logs::LogOutput`] tells a log it could not write.
@@ -320,25 +334,6 @@ enum Start {
 impl From<crate::Error> for Start {
     fn from(e: crate::Error) -> Start {
         Start::Db(e)
-    }
-}
-
-/// The recorder's connection, which the run's watch thread takes turns on
-/// (opaque outside the store).
-#[derive(Clone)]
-pub struct Shared(Arc<Mutex<crate::pool::Conn>>);
-
-impl Shared {
-    /// Locks it (a thread that panicked holding it left it usable: SQLite
-    /// rolls back a transaction left open).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, crate::pool::Conn> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Folds run `run_id`'s journal into the store (see `journal::fold`);
-    /// how many turns it applied.
-    pub fn fold(&self, run_id: &str) -> crate::Result<usize> {
-        journal::fold(&self.lock(), run_id)
     }
 }
 
@@ -478,6 +473,11 @@ impl Recorder for StoreRecorder {
     fn attempt_ended(&mut self, step: &StepKey, a: &Attempt) {
         self.logs.write(step, &mut self.scratch);
         self.headers.ended(&self.scratch);
+        // The attempt's lines are in the database before its end is in the
+        // journal, which any reader may fold (as a file's are on disk).
+        if let Some(c) = &self.conn.chunks {
+            c.send_before_end(&self.scratch);
+        }
         let (key, attempt, status) = (key(step), a.number, a.status.name());
         let outputs = json_text(&a.outputs);
         let outcome = Outcome {
@@ -612,9 +612,12 @@ impl Recorder for StoreRecorder {
             Some((s, e)) => (Some(s.as_str()), Some(e.as_str())),
             None => (None, None),
         };
+        let mut logs_sent = None;
+        let shared = self.conn.clone();
         let ended = self.write(|tx| {
             // (The fold locks the run's row first.)
             journal::fold_last(tx, &id, journal::Last::End)?;
+            logs_sent = Some(shared.send_logs(tx)?);
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
             }
@@ -645,6 +648,9 @@ impl Recorder for StoreRecorder {
         match (ended, journal) {
             // Everything in the journal is in the store now.
             (Ok(()), _) => {
+                if let Some(sent) = logs_sent {
+                    self.conn.logs_sent(sent);
+                }
                 journal::remove(&self.conn.lock(), &self.run_id);
                 appended
             }
@@ -675,8 +681,11 @@ impl Recorder for StoreRecorder {
         let id = self.run_id.clone();
         let session = self.session;
         let plan = self.fingerprints(true);
+        let mut logs_sent = None;
+        let shared = self.conn.clone();
         let done = self.write(|tx| {
             journal::fold_last(tx, &id, journal::Last::Stop)?;
+            logs_sent = Some(shared.send_logs(tx)?);
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
             }
@@ -685,6 +694,9 @@ impl Recorder for StoreRecorder {
         });
         match done {
             Ok(()) => {
+                if let Some(sent) = logs_sent {
+                    self.conn.logs_sent(sent);
+                }
                 self.journal = None;
                 journal::remove(&self.conn.lock(), &id);
                 Ok(())

@@ -41,12 +41,10 @@ fn on_postgres(url: &str, dir: &Path) -> Store {
     let sep = if url.contains('?') { '&' } else { '?' };
     let pg = pg(&format!("{url}{sep}options=-csearch_path%3D{schema}"));
     let shown = pg.shown();
-    Store::open_db(
-        Arc::new(move || wfc_store_postgres::connect(&pg)),
-        dir,
-        &shown,
-    )
-    .unwrap()
+    let again: crate::Reconnect = Arc::new(move || wfc_store_postgres::connect(&pg));
+    // (What reopens the store by its folder, as a step log's reader does.)
+    crate::remote::bind(dir, shown.clone(), again.clone());
+    Store::open_db(again, dir, &shown).unwrap()
 }
 
 fn pg(url: &str) -> crate::db::location::PgUrl {

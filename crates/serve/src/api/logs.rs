@@ -104,7 +104,7 @@ async fn log_files(
     app: &App,
     typed: String,
     step: String,
-) -> Result<Vec<std::path::PathBuf>, Problem> {
+) -> Result<Vec<wfc_store::logs::Source>, Problem> {
     with_store(app, move |s| {
         let id = find_run(s, &typed)?;
         let logs = wfc_store::logs::step_logs(s, &id, Some(&step)).map_err(Problem::store)?;
@@ -114,7 +114,7 @@ async fn log_files(
                 format!("run {id} has no log of a step `{step}`"),
             ));
         }
-        Ok(logs.into_iter().map(|l| l.path).collect())
+        Ok(logs.into_iter().map(|l| l.source).collect())
     })
     .await
 }

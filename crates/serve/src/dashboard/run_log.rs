@@ -206,8 +206,8 @@ pub async fn download(
             let e = format!("run {id} has no log of a step `{asked}`");
             return Err((StatusCode::NOT_FOUND, NO_STEP, e));
         }
-        let paths: Vec<_> = logs.into_iter().map(|l| l.path).collect();
-        let chain = Chain::open(&paths)
+        let sources: Vec<_> = logs.into_iter().map(|l| l.source).collect();
+        let chain = Chain::open(&sources)
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, STORE, e.to_string()))?;
         Ok((id, chain))
     })

@@ -250,11 +250,10 @@ fn log_tail(
     n: usize,
     bytes: usize,
 ) -> std::io::Result<VecDeque<(String, bool, Option<i64>)>> {
-    let paths = std::slice::from_ref(&end.path);
-    let mut chain = Chain::open(paths)?.up_to(end.end);
+    let mut chain = Chain::open(std::slice::from_ref(&end.source))?.up_to(end.end);
     let read = wfc_store::logs::read::tail(&mut chain, n, bytes)?;
-    let err = wfc_store::logs::stderr_in(paths, read.start, read.end);
-    let marks = wfc_store::logs::times_in(paths, read.start, read.end);
+    let err = chain.stderr_in(read.start, read.end);
+    let marks = chain.times_in(read.start, read.end);
     Ok((read.lines.into_iter())
         .zip(read.offsets)
         .map(|(l, at)| (l, err.contains(&at), wfc_store::logs::time_of(&marks, at)))

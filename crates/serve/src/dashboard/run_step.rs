@@ -76,7 +76,7 @@ fn read(
     let paths: Vec<_> = wfc_store::logs::step_logs(&store, &id, Some(step))
         .map_err(|e| fail(e.to_string()))?
         .into_iter()
-        .map(|l| l.path)
+        .map(|l| l.source)
         .collect();
     let log = if paths.is_empty() {
         Vec::new()
@@ -84,8 +84,8 @@ fn read(
         let mut chain = Chain::open(&paths).map_err(|e| fail(e.to_string()))?;
         let read = wfc_store::logs::read::tail(&mut chain, LINES, LOG_BYTES)
             .map_err(|e| fail(e.to_string()))?;
-        let err = wfc_store::logs::stderr_in(&paths, read.start, read.end);
-        let marks = wfc_store::logs::times_in(&paths, read.start, read.end);
+        let err = chain.stderr_in(read.start, read.end);
+        let marks = chain.times_in(read.start, read.end);
         (read.lines.iter().zip(&read.offsets))
             .map(|(l, at)| {
                 let when = wfc_store::logs::time_of(&marks, *at);

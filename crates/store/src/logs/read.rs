@@ -12,9 +12,7 @@
 //! Offsets are bytes of the file (of the files of a step, one after the
 //! other, for [`Chain`]): an answer's `end` is where the next page starts.
 
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::PathBuf;
 
 /// What is read at once, backwards or forwards.
 pub const CHUNK: usize = 64 * 1024;
@@ -267,79 +265,7 @@ fn take(len: u64, count: &mut usize, bytes: &mut usize, max_bytes: usize) -> boo
     true
 }
 
-/// A step's log files read as one, in order, each as long as it was when
-/// opened (a file written meanwhile is read up to there); a file that is
-/// gone reads as empty.
-pub struct Chain {
-    files: Vec<(File, u64)>,
-    pos: u64,
-}
-
-impl Chain {
-    pub fn open(paths: &[PathBuf]) -> io::Result<Chain> {
-        let mut files = Vec::new();
-        for p in paths {
-            match File::open(p) {
-                Ok(f) => {
-                    let len = f.metadata()?.len();
-                    files.push((f, len));
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(Chain { files, pos: 0 })
-    }
-
-    /// The files read no further than offset `end` of them all.
-    pub fn up_to(mut self, end: u64) -> Chain {
-        let mut left = end;
-        for f in &mut self.files {
-            f.1 = f.1.min(left);
-            left -= f.1;
-        }
-        self
-    }
-
-    /// The bytes of every file.
-    pub fn len(&self) -> u64 {
-        self.files.iter().map(|f| f.1).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl Read for Chain {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut base = 0;
-        for (f, len) in &mut self.files {
-            if self.pos < base + *len {
-                let within = self.pos - base;
-                f.seek(SeekFrom::Start(within))?;
-                let want = buf.len().min((*len - within) as usize);
-                let got = f.read(&mut buf[..want])?;
-                self.pos += got as u64;
-                return Ok(got);
-            }
-            base += *len;
-        }
-        Ok(0)
-    }
-}
-
-impl Seek for Chain {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let pos = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.len().checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        self.pos = pos.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
-        Ok(self.pos)
-    }
-}
+pub use super::chain::Chain;
 
 #[cfg(test)]
 mod tests;

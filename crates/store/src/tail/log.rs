@@ -7,8 +7,8 @@
 //! sent cut at [`LINE_CAP`], as the API's log pages cut it).
 
 use super::{Out, RunTail};
-use crate::logs::header_key;
-use crate::logs::read::{line_text, LINE_CAP};
+use crate::logs::read::{line_text, Chain, LINE_CAP};
+use crate::logs::{header_key, Source};
 use serde_json::json;
 use std::io::{BufRead, Read, Seek, SeekFrom};
 
@@ -79,10 +79,20 @@ impl Open {
     /// Reads the starts of stderr lines from `log`'s `.err` file up to the
     /// first at or past `end` (kept for the next poll): what a poll holds
     /// is the lines it sends, however much the step wrote on stderr.
-    fn stderr_until(&mut self, log: &std::path::Path, end: u64) {
+    fn stderr_until(&mut self, log: &Source, chain: &Chain, from: u64, end: u64) {
         if self.err_next.back().is_some_and(|&b| b >= end) {
             return;
         }
+        let log = match log {
+            Source::File(path) => path,
+            // Chunks are read by range: the lines sent now, in one query.
+            Source::Chunks { .. } => {
+                let mut starts: Vec<u64> = chain.stderr_in(from, end).into_iter().collect();
+                starts.sort_unstable();
+                self.err_next = starts.into();
+                return;
+            }
+        };
         let mut err = log.as_os_str().to_owned();
         err.push(crate::logs::ERR);
         let Ok(mut f) = std::fs::File::open(&err) else {
@@ -138,16 +148,16 @@ impl RunTail {
     /// reading at most `budget` bytes (and taking them from it). Whether
     /// it read all there was: `false` when the budget ran out first.
     pub(super) fn read_log(&mut self, step: i64, budget: &mut usize, out: &mut Vec<Out>) -> bool {
-        let Some((name, path)) = self.step_file(step) else {
+        let Some((name, source)) = self.step_file(step) else {
             return true;
         };
         let Some(open) = self.open.get_mut(&step) else {
             return true;
         };
-        let Ok(mut f) = std::fs::File::open(&path) else {
+        let Ok(mut f) = Chain::open(std::slice::from_ref(&source)) else {
             return true;
         };
-        let len = f.metadata().map_or(0, |m| m.len());
+        let len = f.len();
         let start = open.partial.as_ref().map_or(open.offset, |p| p.at);
         if start >= len {
             return true;
@@ -160,7 +170,7 @@ impl RunTail {
             None => (Vec::new(), 0),
         };
         let want = (len - start).min(*budget as u64);
-        let mut r = f.take(want);
+        let mut r = (&mut f).take(want);
         let mut buf = vec![0u8; CHUNK.min(want as usize).max(1)];
         let mut at = start;
         let mut lines = Vec::new();
@@ -213,8 +223,8 @@ impl RunTail {
             });
         }
         let drained = stopped || at >= len;
-        if let Some(&(_, end, _, _)) = lines.last() {
-            open.stderr_until(&path, end);
+        if let (Some(&(from, ..)), Some(&(_, end, _, _))) = (lines.first(), lines.last()) {
+            open.stderr_until(&source, &f, from, end);
         }
         let streams: Vec<bool> = lines.iter().map(|l| open.is_stderr(l.0)).collect();
         for ((_, end, line, attempt), err) in lines.into_iter().zip(streams) {
@@ -234,10 +244,7 @@ impl RunTail {
     /// The end of the last complete line of step `step`'s log (read
     /// backwards from its end a chunk at a time).
     pub(super) fn complete_end(&self, step: i64) -> u64 {
-        let Some(mut f) = self
-            .log_file(step)
-            .and_then(|p| std::fs::File::open(p).ok())
-        else {
+        let Some(mut f) = self.log_file(step).and_then(|p| Chain::open(&[p]).ok()) else {
             return 0;
         };
         let mut pos = f.seek(SeekFrom::End(0)).unwrap_or(0);
@@ -261,10 +268,7 @@ impl RunTail {
     /// at a time, keeping of each line only what is compared: a log of
     /// gigabytes costs a chunk.
     pub(super) fn start_of(&self, step: i64, key: &Key) -> u64 {
-        let Some(f) = self
-            .log_file(step)
-            .and_then(|p| std::fs::File::open(p).ok())
-        else {
+        let Some(f) = self.log_file(step).and_then(|p| Chain::open(&[p]).ok()) else {
             return 0;
         };
         let mut r = std::io::BufReader::with_capacity(CHUNK, f);

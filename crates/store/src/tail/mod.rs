@@ -28,6 +28,7 @@ mod log;
 
 use super::Store;
 use crate::db::{Db, Optional};
+use crate::logs::{read::Chain, Source};
 use crate::params;
 pub use cursor::{GlobalCursor, RunCursor, Since};
 pub use fold::catch_up;
@@ -64,6 +65,9 @@ pub struct Out {
 /// keeps: the all-runs stream reads many runs on one).
 pub struct RunTail {
     dir: PathBuf,
+    /// The store keeps step logs in its database, or holds this run's
+    /// (copied from one that does; see `logs::source`).
+    logs_in_db: bool,
     pub run: String,
     /// With log lines (a run's own stream) or without (all runs).
     logs: bool,
@@ -105,16 +109,16 @@ impl RunTail {
         let (t, started) = Self::build(store, run, cursor, true, true)?;
         let mut ends = Vec::new();
         for step in started {
-            let Some((name, path)) = t.step_file(step) else {
+            let Some((name, source)) = t.step_file(step) else {
                 continue;
             };
             let end = match t.open.get(&step) {
                 Some(o) => o.offset,
-                None => std::fs::metadata(&path).map_or(0, |m| m.len()),
+                None => Chain::open(std::slice::from_ref(&source)).map_or(0, |c| c.len()),
             };
             ends.push(LogEnd {
                 step: name,
-                path,
+                source,
                 end,
             });
         }
@@ -134,6 +138,11 @@ impl RunTail {
         let conn = &store.conn;
         let mut t = RunTail {
             dir: store.dir().to_path_buf(),
+            logs_in_db: store.dialect() != crate::db::Dialect::Sqlite
+                || store
+                    .conn
+                    .prepare_cached("SELECT 1 FROM log_chunks WHERE run_id = ?1 LIMIT 1")?
+                    .exists([&run])?,
             run,
             logs,
             cursor: RunCursor::default(),
@@ -429,15 +438,26 @@ impl RunTail {
         Ok(())
     }
 
-    fn log_file(&self, step: i64) -> Option<PathBuf> {
-        let rel = self.steps.values().find(|s| s.0 == step)?.1.as_ref()?;
-        Some(self.dir.join(rel))
+    fn log_file(&self, step: i64) -> Option<Source> {
+        self.step_file(step).map(|s| s.1)
     }
 
-    /// Step `step`'s name and log file.
-    fn step_file(&self, step: i64) -> Option<(String, PathBuf)> {
+    /// Step `step`'s name and log: its file, else its chunks on a store
+    /// that keeps them (`logs::source`, without a query a poll).
+    fn step_file(&self, step: i64) -> Option<(String, Source)> {
         let (name, (_, rel)) = self.steps.iter().find(|(_, s)| s.0 == step)?;
-        Some((name.clone(), self.dir.join(rel.as_ref()?)))
+        let rel = rel.as_ref()?;
+        let path = self.dir.join(rel);
+        let source = if self.logs_in_db && !path.exists() {
+            Source::Chunks {
+                dir: self.dir.clone(),
+                run: self.run.clone(),
+                log: rel.clone(),
+            }
+        } else {
+            Source::File(path)
+        };
+        Some((name.clone(), source))
     }
 }
 
@@ -445,8 +465,8 @@ impl RunTail {
 #[derive(Debug)]
 pub struct LogEnd {
     pub step: String,
-    pub path: PathBuf,
-    /// The bytes of the file that are the stream's past.
+    pub source: Source,
+    /// The bytes of the log that are the stream's past.
     pub end: u64,
 }
 

@@ -105,6 +105,33 @@ fn each_session_s_lines_come_between_its_step_s_start_and_end() {
 }
 
 #[test]
+fn lines_kept_as_chunks_come_as_a_file_s_do() {
+    let (dir, store) = store();
+    std::fs::remove_file(dir.path().join("logs/r/a.log")).unwrap();
+    let one = format!("{}one\n", header_at(T1));
+    let two = format!("{}two\n", header_at(T2));
+    for (start, bytes) in [(0, one.clone()), (one.len(), two)] {
+        store
+            .conn
+            .execute(
+                "INSERT INTO log_chunks (run_id, log, start, bytes) VALUES ('r', 'logs/r/a.log', ?1, ?2)",
+                crate::params![start as i64, bytes.into_bytes()],
+            )
+            .unwrap();
+    }
+    let out = tail_from(&store, "0").poll(&store).unwrap();
+    let logged: Vec<String> = shown(&out)
+        .into_iter()
+        .filter(|l| l.starts_with("log"))
+        .collect();
+    assert_eq!(logged, ["log one", "log two"]);
+    for (i, o) in out.iter().enumerate() {
+        let rest = tail_from(&store, &o.id).poll(&store).unwrap();
+        assert_eq!(shown(&rest), shown(&out[i + 1..]), "after {}", o.id);
+    }
+}
+
+#[test]
 fn a_step_that_has_printed_nothing_yet_starts_after_what_is_there() {
     let (dir, store) = store();
     // The second session's attempt has not printed yet.

@@ -178,7 +178,7 @@ fn a_chain_reads_its_files_as_one() {
     std::fs::write(&a, "a1\na2\n").unwrap();
     std::fs::write(&b, "b1\nb2\n").unwrap();
     let gone = dir.path().join("gone.log");
-    let mut c = Chain::open(&[a, gone, b]).unwrap();
+    let mut c = Chain::files(&[a, gone, b]).unwrap();
     assert_eq!(c.len(), 12);
     assert_eq!(
         tail(&mut c, 3, usize::MAX).unwrap().lines,
@@ -197,7 +197,7 @@ fn tails_before_a_start_page_backwards_to_the_first_line() {
     let a = dir.path().join("a.log");
     let text: String = (0..25).map(|i| format!("l{i}\n")).collect();
     std::fs::write(&a, text).unwrap();
-    let open = || Chain::open(std::slice::from_ref(&a)).unwrap();
+    let open = || Chain::files(std::slice::from_ref(&a)).unwrap();
     let mut end = open().len();
     let mut all = Vec::new();
     while end > 0 {

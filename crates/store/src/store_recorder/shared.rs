@@ -1,0 +1,51 @@
+//! The run recorder's connection, shared with the run's watch thread, and
+//! the step logs' buffer each fold sends (on a store in a database).
+
+use super::journal;
+use crate::db::Db;
+use crate::logs;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The recorder's connection, which the run's watch thread takes turns on
+/// (opaque outside the store).
+#[derive(Clone)]
+pub struct Shared {
+    pub(super) conn: Arc<Mutex<crate::pool::Conn>>,
+    /// The run's step logs not yet in the database, which each fold sends.
+    pub(super) chunks: Option<logs::chunks::Chunks>,
+}
+
+impl Shared {
+    /// Locks it (a thread that panicked holding it left it usable: SQLite
+    /// rolls back a transaction left open).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, crate::pool::Conn> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Folds run `run_id`'s journal into the store (see `journal::fold`),
+    /// and sends the step logs' lines that came by then; how many turns it
+    /// applied.
+    pub fn fold(&self, run_id: &str) -> crate::Result<usize> {
+        self.fold_on(&self.lock(), run_id)
+    }
+
+    /// [`Shared::fold`] on `conn`, its connection, locked.
+    pub(crate) fn fold_on(&self, conn: &Db, run_id: &str) -> crate::Result<usize> {
+        journal::fold_with(conn, run_id, self.chunks.as_ref())
+    }
+
+    /// In the transaction `tx` that ends or parks the run: the logs' last
+    /// lines, after the last fold.
+    pub(super) fn send_logs(&self, tx: &Db) -> crate::Result<logs::chunks::Sent> {
+        match &self.chunks {
+            Some(c) => c.send_in(tx),
+            None => Ok(Default::default()),
+        }
+    }
+
+    pub(super) fn logs_sent(&self, sent: logs::chunks::Sent) {
+        if let Some(c) = &self.chunks {
+            c.sent(sent);
+        }
+    }
+}
