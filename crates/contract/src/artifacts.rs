@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// The folder of the state directory that holds every run's artifacts.
+/// The folder of the state directory that holds every run's artifacts
+/// (unless the store names another: `wfc_store::artifacts::root`).
 pub const ARTIFACTS_DIR: &str = "artifacts";
 
 /// One kept file.
@@ -20,11 +21,6 @@ pub struct ArtifactFile {
     pub size: u64,
     /// The content's SHA-256, in lower-case hex: the stored copy's name.
     pub sha256: String,
-}
-
-/// Run `run_id`'s artifact folder in state directory `state_dir`.
-pub fn run_folder(state_dir: &Path, run_id: &str) -> PathBuf {
-    state_dir.join(ARTIFACTS_DIR).join(run_id)
 }
 
 /// The stored copy of a file of content `sha256` in a run's folder.

@@ -288,7 +288,7 @@ async fn start(
     request.started = first_started;
     request.artifacts = session
         .as_ref()
-        .map(|_| wfc_contract::artifacts::run_folder(launcher.state_dir(), id));
+        .map(|_| wfc_store::artifacts::run_folder(launcher.state_dir(), id));
     request.base_dir = paths.base_dir;
     request.run_dir = Some(paths.run_dir.clone());
     // `wfc pause` reaches a recorded run through the store's watch.

@@ -1,5 +1,6 @@
 //! The files steps kept as artifacts: their rows (`artifacts`), their
-//! copies (`artifacts/RUN/SHA256`, written by the run), and what reads them
+//! copies (`artifacts/RUN/SHA256` in the state folder or the folder named
+//! for them, [`root`]; written by the run), and what reads them
 //! back — `wfc status`, `wfc artifacts`, the API, and `wfc resume`, which
 //! puts a restored step's files back where its dependents expect them.
 //! Every copy out is checked against the recorded SHA-256 as it streams:
@@ -112,9 +113,30 @@ pub fn of_main_step(store: &Store, run_id: &str, step: &str) -> crate::Result<Ve
     rows.collect::<crate::Result<_>>()
 }
 
+/// The folder of every run's artifacts for the store of state folder
+/// `state_dir`: `$WFC_ARTIFACTS`, else the store's `?artifacts=` (a
+/// PostgreSQL URL's: a folder every server sharing the database mounts),
+/// else `artifacts` in the state folder. A relative folder is the current
+/// folder's.
+pub fn root(state_dir: &Path) -> PathBuf {
+    let named = std::env::var_os("WFC_ARTIFACTS")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| crate::remote::bound(state_dir).and_then(|b| b.artifacts.clone()));
+    match named {
+        Some(dir) => std::path::absolute(&dir).unwrap_or(dir),
+        None => state_dir.join(wfc_contract::artifacts::ARTIFACTS_DIR),
+    }
+}
+
+/// Run `run_id`'s artifact folder (in [`root`]).
+pub fn run_folder(state_dir: &Path, run_id: &str) -> PathBuf {
+    root(state_dir).join(run_id)
+}
+
 /// The stored copy of `a`, a file of run `run_id`.
 pub fn stored_path(store: &Store, run_id: &str, a: &StoredArtifact) -> PathBuf {
-    let folder = wfc_contract::artifacts::run_folder(store.dir(), run_id);
+    let folder = run_folder(store.dir(), run_id);
     wfc_contract::artifacts::stored(&folder, &a.sha256)
 }
 

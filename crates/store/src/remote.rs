@@ -2,8 +2,9 @@
 //! postgres://…` (issue 71). The program binds the folder to the database
 //! once, where it reads its flags; from then on every [`Store::open`] of
 //! that folder, wherever in the process, connects to the database instead
-//! (the folder keeps what the store still keeps in files: step logs,
-//! journals, artifacts, the server's lock). So the launcher, the server
+//! (the folder keeps what the store still keeps in files: journals,
+//! artifacts unless the URL's `?artifacts=` names a folder of their own,
+//! the server's lock). So the launcher, the server
 //! and every command open their store as before, by its folder, and
 //! nothing is written to a `runs.db` there.
 
@@ -20,6 +21,9 @@ pub(crate) struct Binding {
     pub(crate) again: Reconnect,
     /// Whether this process has brought the schema up to date.
     migrated: AtomicBool,
+    /// Where the runs' artifacts are kept (`?artifacts=`), if not in the
+    /// state folder.
+    pub(crate) artifacts: Option<PathBuf>,
 }
 
 /// (A program binds one folder; a test process, one per test.)
@@ -28,10 +32,17 @@ static BOUND: Mutex<Option<HashMap<PathBuf, Arc<Binding>>>> = Mutex::new(None);
 /// From now on, the store of the state folder `dir` is the database that
 /// `again` connects to (`shown`: its URL without the password).
 pub fn bind(dir: &Path, shown: String, again: Reconnect) {
+    bind_with(dir, shown, again, None);
+}
+
+/// [`bind`], the run's artifacts kept in `artifacts` (the URL's
+/// `?artifacts=`) rather than the state folder's.
+fn bind_with(dir: &Path, shown: String, again: Reconnect, artifacts: Option<PathBuf>) {
     let b = Binding {
         shown,
         again,
         migrated: AtomicBool::new(false),
+        artifacts,
     };
     BOUND
         .lock()
@@ -48,7 +59,8 @@ pub fn bind_postgres(
     connect: fn(&crate::location::PgUrl) -> crate::Result<crate::db::Db>,
 ) {
     let shown = url.shown();
-    bind(dir, shown, Arc::new(move || connect(&url)));
+    let artifacts = url.param("artifacts").map(PathBuf::from);
+    bind_with(dir, shown, Arc::new(move || connect(&url)), artifacts);
 }
 
 /// The database `dir`'s store is bound to, if any.

@@ -81,7 +81,7 @@ pub fn prune(store: &Store, policy: &Policy, now_ms: i64) -> Result<Vec<String>,
 /// Removes run `id`'s log and artifact folders (once its rows are gone).
 pub(crate) fn remove_files(store: &Store, id: &str) -> Result<(), String> {
     let logs = store.dir().join(LogPaths::new(id).dir());
-    let artifacts = wfc_contract::artifacts::run_folder(store.dir(), id);
+    let artifacts = crate::artifacts::run_folder(store.dir(), id);
     for dir in [logs, artifacts] {
         if let Err(e) = std::fs::remove_dir_all(&dir) {
             if e.kind() != std::io::ErrorKind::NotFound {

@@ -231,3 +231,41 @@ fn a_command_gets_each_artifact_as_an_argument_of_its_own() {
     assert!(!c.path("pwned").exists());
     assert!(!c.path("dist/pwned").exists());
 }
+
+#[test]
+fn wfc_artifacts_names_the_folder_copies_are_kept_in() {
+    let c = workflow(
+        r#"workflow ship {
+  step build: shell {
+    run "mkdir -p dist && echo one > dist/a.tgz"
+    artifacts { bundle = "dist/a.tgz" }
+  }
+}
+"#,
+    );
+    let shared = c.path("shared");
+    let r = c
+        .wfc(["run", "w.wf", "--plain"])
+        .env("WFC_ARTIFACTS", &shared)
+        .output();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        !c.path(".wfc/artifacts").exists(),
+        "not in the state folder"
+    );
+    let runs: Vec<_> = std::fs::read_dir(&shared).unwrap().collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    // Read from there (checked), and not found without the setting.
+    std::fs::remove_dir_all(c.path("dist")).unwrap();
+    let out = c
+        .wfc(["artifacts", "last", "build", "-o", "out"])
+        .env("WFC_ARTIFACTS", &shared)
+        .output();
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(c.read("out/build/bundle/a.tgz"), "one\n");
+    let lost = c
+        .wfc(["artifacts", "last", "build", "-o", "again"])
+        .output();
+    assert_ne!(lost.code, 0, "{}", lost.all());
+    assert!(lost.stderr.contains("E0845"), "{}", lost.all());
+}

@@ -251,3 +251,78 @@ fn a_history_is_copied_into_postgresql_and_back() {
         .output();
     assert_eq!(history("back"), before);
 }
+
+/// `build` prints and keeps a file; `use` reads it.
+const ARTIFACTS: &str = r#"workflow ship {
+  step build: shell {
+    run "echo building; mkdir -p dist && echo one > dist/a.tgz"
+    artifacts { bundle = "dist/a.tgz" }
+  }
+  step use: shell { run "cat ${build.artifacts.bundle[0]}"  depends on build }
+}
+"#;
+
+#[test]
+fn the_url_names_the_artifacts_folder_and_the_logs_stay_in_the_database() {
+    let Some(pg) = server() else { return };
+    let env = super::Env::new(ARTIFACTS);
+    let shared = env.path().join("shared");
+    let sep = if pg.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}artifacts={}", pg.url, shared.display());
+    env.case
+        .wfc(["run", "flow.wf", "--plain"])
+        .env("WFC_STORE", &url)
+        .success()
+        .output();
+    let id = psql(&pg.url, "SELECT id FROM runs").remove(0);
+    // The copy is in the named folder, by content; nothing in the state
+    // folder but the (removed) journal's place: no logs, no artifacts.
+    let kept: Vec<_> = std::fs::read_dir(shared.join(&id))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].len(), 64, "named by its SHA-256: {kept:?}");
+    assert!(!env.path().join(".wfc/artifacts").exists());
+    assert!(!env
+        .path()
+        .join(".wfc/logs")
+        .join(&id)
+        .join("build.log")
+        .exists());
+    let logged = psql(
+        &pg.url,
+        "SELECT log, convert_from(bytes, 'UTF8') LIKE '%building%' FROM log_chunks ORDER BY log",
+    );
+    assert_eq!(
+        logged,
+        [
+            format!("logs/{id}/build.log|t"),
+            format!("logs/{id}/use.log|f")
+        ]
+    );
+    // Read back from there, checked by hash, by another command.
+    env.case
+        .wfc(["logs", "last", "build"])
+        .env("WFC_STORE", &url)
+        .success()
+        .stdout_has("building")
+        .output();
+    env.case
+        .wfc(["artifacts", "last", "build", "-o", "out"])
+        .env("WFC_STORE", &url)
+        .success()
+        .output();
+    assert_eq!(
+        std::fs::read_to_string(env.path().join("out/build/bundle/a.tgz")).unwrap(),
+        "one\n"
+    );
+    // Deleting the run deletes its rows, logs and copies.
+    env.case
+        .wfc(["runs", "delete", &id, "--yes"])
+        .env("WFC_STORE", &url)
+        .success()
+        .output();
+    assert!(!shared.join(&id).exists());
+    assert_eq!(psql(&pg.url, "SELECT COUNT(*) FROM log_chunks"), ["0"]);
+}
