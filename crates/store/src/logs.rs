@@ -164,6 +164,21 @@ impl Headers {
     fn take(&self, path: &str) -> Option<Header> {
         self.0.lock().ok()?.remove(path)
     }
+
+    /// What the log at `path` gets for the step's line `text`: its
+    /// attempt's header line first if not written yet, then `text`, each
+    /// with its `\n`; and where `text` starts in it.
+    fn line(&self, path: &str, text: &str) -> (String, usize) {
+        let mut line = String::with_capacity(text.len() + 64);
+        if let Some(h) = self.take(path) {
+            line.push_str(&header(h.n, h.session, h.at));
+            line.push('\n');
+        }
+        let text_at = line.len();
+        line.push_str(text);
+        line.push('\n');
+        (line, text_at)
+    }
 }
 
 /// The first log that could not be written, told to the run's recorder:
@@ -233,14 +248,7 @@ impl LogOutput {
         let headers = self.headers.clone();
         let inner = self.inner.as_ref().map(|o| o.sink(step));
         Arc::new(move |stream: Stream, text: &str| {
-            let mut line = String::with_capacity(text.len() + 64);
-            if let Some(h) = headers.take(&rel) {
-                line.push_str(&header(h.n, h.session, h.at));
-                line.push('\n');
-            }
-            let text_at = line.len();
-            line.push_str(text);
-            line.push('\n');
+            let (line, text_at) = headers.line(&rel, text);
             let now = SystemTime::now();
             let mark = marked.lock().ok().and_then(|mut last| {
                 let due =
@@ -277,14 +285,8 @@ impl LineOutput for LogOutput {
         let failure = self.failure.clone();
         let inner = self.inner.as_ref().map(|o| o.sink(step));
         Arc::new(move |stream: Stream, text: &str| {
-            let mut line = String::with_capacity(text.len() + 64);
-            if let Some(h) = headers.take(&rel) {
-                line.push_str(&header(h.n, h.session, h.at));
-                line.push('\n');
-            }
-            let text_at = line.len() as u64;
-            line.push_str(text);
-            line.push('\n');
+            let (line, text_at) = headers.line(&rel, text);
+            let text_at = text_at as u64;
             if let Ok(mut f) = file.lock() {
                 if f.is_none() {
                     let path = root.join(&rel);
@@ -501,6 +503,16 @@ pub fn step_logs(
         .collect())
 }
 
+/// The lines of `page` (of `chain`) that came from stderr.
+#[cfg(test)]
+pub(crate) fn stderr_lines<'a>(chain: &read::Chain, page: &'a read::Lines) -> Vec<&'a str> {
+    let err = chain.stderr_in(page.start, page.end);
+    (page.lines.iter().zip(&page.offsets))
+        .filter(|(_, at)| err.contains(at))
+        .map(|(l, _)| l.as_str())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,12 +610,7 @@ mod tests {
         // The stderr lines, by where they start, read back as a page does.
         let mut chain = read::Chain::files(std::slice::from_ref(&path)).unwrap();
         let page = read::page(&mut chain, 0, 100, usize::MAX).unwrap();
-        let err = chain.stderr_in(page.start, page.end);
-        let marked: Vec<&str> = (page.lines.iter().zip(&page.offsets))
-            .filter(|(_, at)| err.contains(at))
-            .map(|(l, _)| l.as_str())
-            .collect();
-        assert_eq!(marked, ["oops", "worse"]);
+        assert_eq!(stderr_lines(&chain, &page), ["oops", "worse"]);
         // Lines that came within a second share the first one's mark.
         let marks = chain.times_in(page.start, page.end);
         assert_eq!(marks.len(), 1, "{marks:?}");
