@@ -382,7 +382,7 @@ pub const ERR: &str = ".err";
 /// What a log's times file adds to its name.
 pub const TIMES: &str = ".t";
 
-/// The time (ms) of the line at `offset`, from [`times_in`]'s marks
+/// The time (ms) of the line at `offset`, from [`read::Chain::times_in`]'s marks
 /// (`None` before the first).
 pub fn time_of(marks: &[(u64, i64)], offset: u64) -> Option<i64> {
     let i = marks.partition_point(|m| m.0 <= offset);

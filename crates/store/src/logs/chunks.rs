@@ -9,7 +9,7 @@
 //!   thread, every [`crate::control::POLL`]), read after the journal, so a
 //!   step's end is never in the store before its lines;
 //! - when a step's attempt that printed ends, before its end is journaled
-//!   ([`Chunks::send_before_end`]): a reader that folds the journal itself
+//!   (`Chunks::send_before_end`): a reader that folds the journal itself
 //!   never finds the end before the lines;
 //! - in the transaction of the run's end, or of its parking;
 //! - at once, by the step that printed it, when the buffer holds
@@ -20,7 +20,7 @@
 //! a resumed session's lines follow the last one's). A kill -9 loses the
 //! lines of the last fold's interval at most (the files of a SQLite store
 //! lose the line being written). Readers ask for what a page needs: a
-//! range of bytes ([`read_at`]) and the side columns of the rows in it.
+//! range of bytes (`read_at`) and the side columns of the rows in it.
 
 use super::LogFailure;
 use crate::db::{Db, Optional};
@@ -61,7 +61,7 @@ struct Log {
 }
 
 /// What a send took: each log's bytes, stderr starts and marks, dropped
-/// from the buffer once their transaction committed ([`Chunks::sent`]).
+/// from the buffer once their transaction committed (`Chunks::sent`).
 #[derive(Default)]
 pub struct Sent(Vec<(String, usize, usize, usize)>);
 

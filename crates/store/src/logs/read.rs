@@ -24,7 +24,7 @@ pub const LINE_CAP: usize = 16 * 1024;
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Lines {
     pub lines: Vec<String>,
-    /// Where each line starts (to tell stderr's, see [`super::stderr_in`]).
+    /// Where each line starts (to tell stderr's, see [`Chain::stderr_in`]).
     pub offsets: Vec<u64>,
     /// The offset of the first line.
     pub start: u64,
