@@ -24,7 +24,7 @@ pub struct StoreArgs {
     /// Where the run store is: a state directory (as --state-dir), or a
     /// PostgreSQL database, `postgres://USER@HOST:PORT/DB` (its password from
     /// $PGPASSWORD or ~/.pgpass, never on the command line; or the whole URL
-    /// in $WFC_STORE). Step logs stay in the state directory.
+    /// in $WFC_STORE), which keeps the step logs too.
     #[arg(long, value_name = "URL|DIR")]
     pub store: Option<String>,
 }

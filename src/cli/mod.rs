@@ -43,6 +43,7 @@ mod sched;
 mod schedule;
 mod screen;
 mod serve;
+mod servers;
 mod signals;
 mod stats;
 mod status;
@@ -210,6 +211,8 @@ enum Command {
         after_help = "Rules are `alert NAME { when CONDITION  notify KIND { … } }` in workflow files (docs/language.md#alerts); `wfc run`, `wfc resume` and `wfc serve` decide them as recorded runs end.\n\nExamples:\n  wfc alerts\n  wfc alerts nightly --path flows/\n  wfc alerts --format json\n  wfc alerts --server http://127.0.0.1:7878   # the served workflows' rules (key: $WFC_API_KEY)\n  wfc alerts test nightly failing\n\nExit status: 0 listed, 1 the store cannot be read, 2 a path does not exist or no workflow has that name."
     )]
     Alerts(alerts::AlertsArgs),
+    /// List the `wfc serve` processes sharing a store in a database, with their leases.
+    Servers(servers::ServersArgs),
     /// Pause or resume a workflow's triggers under `wfc serve`; list the paused ones.
     #[command(
         after_help = "Examples:\n  wfc triggers pause nightly\n  wfc triggers pause deploy webhook\n  wfc triggers list\n  wfc triggers resume nightly"
@@ -341,6 +344,7 @@ pub fn main() -> ExitCode {
         Command::Store(args) => store_copy::run(args),
         Command::Triggers(args) => triggers::run(args),
         Command::Alerts(args) => alerts::run(args),
+        Command::Servers(args) => servers::run(args),
         Command::Completions { shell } => {
             let name = match shell {
                 Shell::Bash => "bash",

@@ -60,6 +60,24 @@ pub struct ServeArgs {
         default_value_t = 3600
     )]
     resume_within: u64,
+    /// Seconds between renewals of the server's lease on a store in a database (several servers
+    /// on one PostgreSQL: docs/serve.md, Several servers).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "WFC_HEARTBEAT",
+        default_value_t = 2.0
+    )]
+    heartbeat: f64,
+    /// Seconds after its last renewal (by the database's clock) that a server's lease expires;
+    /// at least twice `--heartbeat`.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "WFC_LEASE_TTL",
+        default_value_t = 10.0
+    )]
+    lease_ttl: f64,
     /// Keep the newest N runs of each workflow; older ones that ended are pruned with their logs (0: keep all).
     #[arg(long, value_name = "N", env = "WFC_KEEP_RUNS", default_value_t = 1000)]
     keep_runs: usize,
@@ -126,6 +144,12 @@ pub fn run(args: ServeArgs) -> ExitCode {
         args.slurm_account,
         &state_dir,
     );
+    if !(args.heartbeat > 0.0 && args.lease_ttl >= 2.0 * args.heartbeat) {
+        return super::usage_error(&format!(
+            "error: --lease-ttl ({}) must be at least twice --heartbeat ({}), which must be above 0",
+            args.lease_ttl, args.heartbeat
+        ));
+    }
     let config = wfc_serve::Config {
         paths: if args.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -146,6 +170,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
         poll_changes: args.poll_changes,
         slurm: Some(slurm),
         metrics_auth: args.metrics_auth,
+        lease: wfc_serve::lease::Timing {
+            heartbeat: Duration::from_secs_f64(args.heartbeat),
+            ttl: Duration::from_secs_f64(args.lease_ttl),
+        },
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,

@@ -56,7 +56,9 @@ impl Server {
         // On PostgreSQL (`WFC_TEST_STORE`): a schema of the server's own,
         // which its restarts, the test's commands and this process's reads
         // of the state folder share.
-        if let Some(url) = wfc_testkit::test_store::fresh() {
+        // (A test that names its store, as several servers on one do, keeps it.)
+        let named = env.iter().any(|(k, _)| k == "WFC_STORE");
+        if let Some(url) = wfc_testkit::test_store::fresh().filter(|_| !named) {
             std::fs::create_dir_all(dir.path().join("state")).unwrap();
             super::bind_store(&url, &dir.path().join("state"));
             env.push(("WFC_STORE".into(), url));

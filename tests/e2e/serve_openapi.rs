@@ -258,6 +258,7 @@ async fn every_documented_route_answers_as_the_document_says() {
         ("/api/v1/files/{path}", api("/files/hello.wf")),
         ("/api/v1/files/{path}", api("/files/nothing.wf")),
         ("/api/v1/runs", api("/runs")),
+        ("/api/v1/servers", api("/servers")),
         ("/api/v1/runs", api("/runs?status=waiting&limit=1")),
         ("/api/v1/runs", api("/runs?status=sleepy")),
         ("/api/v1/runs/{id}", run("")),

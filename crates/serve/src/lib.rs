@@ -40,6 +40,7 @@ pub mod hooks;
 pub mod ignored;
 pub mod keys;
 pub mod launch;
+pub mod lease;
 pub mod mcp;
 pub mod metrics;
 pub mod openapi;
@@ -86,6 +87,8 @@ pub struct Config {
     pub slurm: Option<wfc_run::exec::slurm::SlurmOptions>,
     /// `/metrics` asks for an API key (of any role) like the API.
     pub metrics_auth: bool,
+    /// The lease on a store in a database ([`lease`]).
+    pub lease: lease::Timing,
 }
 
 /// The log lines' format.
@@ -156,6 +159,9 @@ async fn run(config: Config) -> Result<(), String> {
     });
     let launcher = wfc_launch::Launcher::serving(manager, state_dir.clone(), config.max_runs)
         .parking(wfc_run::park::ParkPolicy::default());
+    // Taken here, before the server says it listens: a SIGTERM from then on
+    // stops it gracefully (its lease given up), never by the default action.
+    tokio::spawn(signals(launcher.stopping(), listen_for_signals()?));
     retention::spawn(state_dir, config.retention, &launcher);
     let scheduled = catalog.clone();
     let app = api::App {
@@ -185,10 +191,20 @@ async fn run(config: Config) -> Result<(), String> {
         config.max_body,
         launcher.stopping(),
     );
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // On a store in a database: this server joins the others there.
+    let (dir, timing, at) = (config.state_dir.clone(), config.lease, addr.to_string());
+    let lease = tokio::task::spawn_blocking(move || lease::Lease::start(&dir, timing, &at))
+        .await
+        .map_err(|e| e.to_string())??;
     let ops = ops::Ops {
         launcher: launcher.clone(),
         catalog: app.catalog.clone(),
         lock: held,
+        lease: lease.clone(),
         started,
     };
     let scrape = metrics::Scrape {
@@ -209,10 +225,6 @@ async fn run(config: Config) -> Result<(), String> {
             scrape,
             metrics::intercept,
         ));
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(
         "listening on http://{addr} (API under http://{addr}{})",
         api::PREFIX
@@ -221,7 +233,6 @@ async fn run(config: Config) -> Result<(), String> {
     schedule::start(scheduled, launcher.clone());
     api::alerts::spawn_timer(timed, launcher.stopping());
     let stopping = launcher.stopping();
-    tokio::spawn(signals(stopping.clone()));
     // With each connection's peer address: the dashboard's login limit is per client.
     let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, router)
@@ -243,20 +254,28 @@ async fn run(config: Config) -> Result<(), String> {
             tracing::warn!(error = %e, "cannot record the runs left to the next start");
         }
     }
+    if let Some(l) = lease {
+        let dir = launcher.state_dir().to_path_buf();
+        let _ = tokio::task::spawn_blocking(move || l.leave(&dir)).await;
+    }
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Turns the first SIGTERM or SIGINT into `stopping`.
-async fn signals(stopping: tokio_util::sync::CancellationToken) {
+type Signals = (tokio::signal::unix::Signal, tokio::signal::unix::Signal);
+
+/// SIGTERM and SIGINT, handled from now on.
+fn listen_for_signals() -> Result<Signals, String> {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::error!("cannot handle SIGTERM and SIGINT");
-        return;
-    };
+    let failed = |e: std::io::Error| format!("cannot handle SIGTERM and SIGINT: {e}");
+    Ok((
+        signal(SignalKind::terminate()).map_err(failed)?,
+        signal(SignalKind::interrupt()).map_err(failed)?,
+    ))
+}
+
+/// Turns the first SIGTERM or SIGINT into `stopping`.
+async fn signals(stopping: tokio_util::sync::CancellationToken, (mut term, mut int): Signals) {
     let which = tokio::select! {
         _ = term.recv() => "SIGTERM",
         _ = int.recv() => "SIGINT",

@@ -1,6 +1,7 @@
 //! What an operator's tools ask of the process: `GET /healthz` (it is up)
 //! and `GET /readyz` (it can take runs: not stopping, its state folder
-//! still locked by it, its store opens). Outside the API's key gate, so a
+//! still locked by it, its lease held on a store in a database, its store
+//! opens). Outside the API's key gate, so a
 //! load balancer or systemd's watchdog needs no key; they name no run,
 //! workflow or path.
 
@@ -20,6 +21,8 @@ pub struct Ops {
     pub launcher: Launcher,
     pub catalog: Arc<crate::catalog::Catalog>,
     pub lock: Arc<ServerLock>,
+    /// On a store in a database: this server's lease there.
+    pub lease: Option<crate::lease::Lease>,
     pub started: Instant,
 }
 
@@ -54,6 +57,11 @@ pub async fn ready(State(ops): State<Ops>) -> Result<Json<Health>, Problem> {
             "the state folder's lock file ({}) is no longer the one this server locked",
             wfc_store::server_lock::FILE
         )));
+    }
+    if ops.lease.as_ref().is_some_and(|l| !l.held()) {
+        return Err(not_ready(
+            "the server holds no lease on the store: it cannot reach the database, or joins it again".into(),
+        ));
     }
     let dir = ops.launcher.state_dir().to_path_buf();
     let opened = tokio::task::spawn_blocking(move || wfc_store::Store::open(&dir).map(drop))

@@ -86,6 +86,7 @@ pub mod reuse;
 pub mod run_graph;
 pub mod schema;
 pub mod server_lock;
+pub mod servers;
 pub mod stats;
 pub mod store_recorder;
 pub mod tail;

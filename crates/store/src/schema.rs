@@ -38,7 +38,8 @@
 //! reached the store (`runs.listed`, from `counters`, set by triggers):
 //! the all-runs event stream's ids say where they stand by it.
 //! 23 adds `log_chunks` (step logs in the database, where a store on
-//! PostgreSQL keeps them).
+//! PostgreSQL keeps them); 24 `servers` (the servers sharing a store in a
+//! database, and their leases).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -49,7 +50,7 @@ use rusqlite_migration::{Migrations, M};
 pub(crate) mod postgres;
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 23;
+pub const VERSION: i64 = 24;
 
 /// The oldest version `migrate` brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -82,6 +83,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V20),
         M::up(FROM_V21),
         M::up(FROM_V22),
+        M::up(FROM_V23),
     ])
 }
 
@@ -325,6 +327,18 @@ CREATE TABLE log_chunks (
     marks   TEXT,                         -- when lines came: `OFFSET MS` pairs, from `start`
     PRIMARY KEY (run_id, log, start)
 ) WITHOUT ROWID;
+
+CREATE TABLE servers (
+    id           TEXT PRIMARY KEY,        -- a UUID a `wfc serve` process takes when it joins
+    epoch        INTEGER NOT NULL,        -- the how-manyth join on this store
+    host         TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    version      TEXT NOT NULL,
+    listen       TEXT NOT NULL,           -- where it answers (`--listen`)
+    started_at   INTEGER NOT NULL,        -- the database's clock, ms
+    heartbeat_at INTEGER NOT NULL,        -- the database's clock, ms: its lease's last renewal
+    state        TEXT NOT NULL            -- `alive`, `left` (stopped), `dead` (its lease expired)
+) WITHOUT ROWID;
 "#;
 
 /// Version 16 to 17: what decided each step that declares `sources`.
@@ -343,6 +357,22 @@ CREATE TABLE step_inputs (
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
+"#;
+
+/// Version 23 to 24: the `wfc serve` processes sharing a store in a
+/// database, with their leases (see `servers`).
+const FROM_V23: &str = r#"
+CREATE TABLE servers (
+    id           TEXT PRIMARY KEY,        -- a UUID a `wfc serve` process takes when it joins
+    epoch        INTEGER NOT NULL,        -- the how-manyth join on this store
+    host         TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    version      TEXT NOT NULL,
+    listen       TEXT NOT NULL,           -- where it answers (`--listen`)
+    started_at   INTEGER NOT NULL,        -- the database's clock, ms
+    heartbeat_at INTEGER NOT NULL,        -- the database's clock, ms: its lease's last renewal
+    state        TEXT NOT NULL            -- `alive`, `left` (stopped), `dead` (its lease expired)
+) WITHOUT ROWID;
 "#;
 
 /// Version 22 to 23: step logs kept in the database, as chunks (a store

@@ -14,6 +14,7 @@ pub mod pause;
 pub mod resume;
 pub mod run_detail;
 pub mod runs;
+pub mod servers;
 pub mod step_pages;
 pub mod triggers;
 pub mod workflows;
@@ -74,6 +75,7 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/runs/{id}/gates/{gate}/approve", post(gates::approve))
         .route("/runs/{id}/gates/{gate}/reject", post(gates::reject))
         .route("/stats", get(runs::stats))
+        .route("/servers", get(servers::list))
         .route_layer(axum::middleware::from_fn_with_state(gate, auth::check))
         .with_state(app);
     let open = Router::new()

@@ -7,7 +7,7 @@ pub mod viewer;
 
 use crate::api::{
     alerts, artifacts, delete, files, gates, ignored, incremental, logs, pause, resume, run_detail,
-    runs, triggers, workflows,
+    runs, servers, triggers, workflows,
 };
 use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
@@ -27,13 +27,13 @@ use utoipa::{Modify, OpenApi};
         artifacts::list, artifacts::download, delete::delete,
         triggers::pause_triggers, triggers::resume_triggers, triggers::paused, alerts::list,
         files::read, files::write, files::delete,
-        crate::ops::health, crate::ops::ready, crate::metrics::metrics,
+        crate::ops::health, crate::ops::ready, crate::metrics::metrics, servers::list,
         crate::hooks::receive, mcp::message, mcp::stream, mcp::end,
     ),
     components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
         workflows::Validation, workflows::StartedRun, incremental::RunChanges,
         wfc_launch::incremental::Explanation, wfc_store::plan_diff::PlanDelta, wfc_store::plan_diff::StepDelta, wfc_store::plan_diff::FieldDelta, runs::RunPage, runs::Accepted,
-        artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health,
+        artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health, servers::Servers, wfc_store::servers::ServerRow,
         triggers::TriggerKind, triggers::TriggerState, triggers::PausedTriggerJson, alerts::AlertJson,
         crate::files::FileText, crate::files::Written, crate::files::Deleted, crate::files::versions::VersionInfo)),
     modifiers(&Bearer, &KeyAnswers),

@@ -17,7 +17,7 @@ pub(crate) const FIRST: i64 = 22;
 
 /// The migrations since [`FIRST`]: the one at index `i` takes a database
 /// from version `FIRST + i` to the next.
-const LATER: [&str; (VERSION - FIRST) as usize] = [super::FROM_V22];
+const LATER: [&str; (VERSION - FIRST) as usize] = [super::FROM_V22, super::FROM_V23];
 use crate::db::{Db, Optional};
 
 /// The advisory lock's key (any number the database's other users do not
@@ -141,14 +141,18 @@ mod tests {
             return;
         }
         let db = &store.conn;
-        db.execute_batch("DROP TABLE log_chunks; UPDATE wfc_schema SET version = 22")
-            .unwrap();
+        db.execute_batch(
+            "DROP TABLE log_chunks; DROP TABLE servers; UPDATE wfc_schema SET version = 22",
+        )
+        .unwrap();
         assert_eq!(migrate(db), Ok(22));
         let version: i64 = db
             .query_row("SELECT version FROM wfc_schema", (), |r| r.get(0))
             .unwrap();
         assert_eq!(version, VERSION);
         db.execute("SELECT start, bytes, err, marks FROM log_chunks", ())
+            .unwrap();
+        db.execute("SELECT id, epoch, heartbeat_at FROM servers", ())
             .unwrap();
         // Again: nothing left to do.
         assert_eq!(migrate(db), Ok(VERSION));

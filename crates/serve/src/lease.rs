@@ -1,0 +1,218 @@
+//! The server's lease on a store in a database (issue 72; docs/design/
+//! multi-server.md): it joins the store's `servers` ([`wfc_store::servers`])
+//! at start and renews its heartbeat every `heartbeat` on a connection of
+//! its own (a full pool never delays it). Its lease holds while the
+//! database saw a renewal within the TTL, by the database's clock.
+//!
+//! The server cannot see the database's clock when it cannot reach it, so
+//! it judges by its own monotonic clock, which no skew or jump moves: once
+//! no renewal succeeded for [`FENCE_AT`] of the TTL, before anyone else can
+//! judge its lease expired, it holds none — `/readyz` says so, and what
+//! acts on its behalf is told ([`Lease::on_lost`]). When the database
+//! answers again it joins anew, with the next epoch: the row it had may
+//! have been judged dead meanwhile, and is never renewed again.
+//!
+//! A SQLite store has no lease: one server per state folder, by
+//! `serve.lock`.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wfc_store::servers::{self, Joining};
+
+/// The part of the TTL after which a server that could not renew stops
+/// acting as if it held its lease (the rest is the margin for the
+/// database's view of it to expire after it stopped).
+pub const FENCE_AT: f64 = 0.6;
+
+/// How the lease is kept.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    pub heartbeat: Duration,
+    pub ttl: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Timing {
+        Timing {
+            heartbeat: Duration::from_secs(2),
+            ttl: Duration::from_secs(10),
+        }
+    }
+}
+
+/// This process's lease, once it has one ([`current`]).
+static CURRENT: std::sync::OnceLock<Lease> = std::sync::OnceLock::new();
+
+/// This process's lease, if its store is a database's.
+pub fn current() -> Option<Lease> {
+    CURRENT.get().cloned()
+}
+
+/// This server's lease, shared with what reads it.
+#[derive(Clone)]
+pub struct Lease {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    timing: Timing,
+    /// The row this process holds now, and its epoch.
+    id: Mutex<String>,
+    epoch: AtomicI64,
+    held: AtomicBool,
+    /// Told once each time the lease is lost.
+    on_lost: Mutex<Vec<Box<dyn Fn() + Send + Sync>>>,
+    stop: AtomicBool,
+}
+
+impl Lease {
+    /// Joins the store of state folder `dir`, if it is a database's, and
+    /// keeps the lease from a thread of its own; `None` on a SQLite store.
+    pub fn start(
+        dir: &std::path::Path,
+        timing: Timing,
+        listen: &str,
+    ) -> Result<Option<Lease>, String> {
+        if !wfc_store::remote::is_bound(dir) {
+            return Ok(None);
+        }
+        let store = wfc_store::Store::open(dir).map_err(|e| e.to_string())?;
+        // A connection of its own, for as long as the server runs.
+        let store = store.reopen().map_err(|e| e.to_string())?;
+        let listen = listen.to_owned();
+        let joining = move || Joining {
+            id: new_id(),
+            host: wfc_store::store_recorder::hostname(),
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            listen: listen.clone(),
+        };
+        let first = joining();
+        let epoch = servers::join(&store, &first).map_err(|e| e.to_string())?;
+        tracing::info!(server = %first.id, epoch, "joined the store's servers");
+        let lease = Lease {
+            inner: Arc::new(Inner {
+                timing,
+                id: Mutex::new(first.id),
+                epoch: AtomicI64::new(epoch),
+                held: AtomicBool::new(true),
+                on_lost: Mutex::new(Vec::new()),
+                stop: AtomicBool::new(false),
+            }),
+        };
+        let _ = CURRENT.set(lease.clone());
+        let kept = lease.clone();
+        std::thread::Builder::new()
+            .name("wfc-lease".into())
+            .spawn(move || kept.keep(&store, &joining))
+            .map_err(|e| e.to_string())?;
+        Ok(Some(lease))
+    }
+
+    /// Whether the server holds its lease now (by its own clock).
+    pub fn held(&self) -> bool {
+        self.inner.held.load(Ordering::Acquire)
+    }
+
+    /// The row this process holds (or held last) and its epoch.
+    pub fn id(&self) -> (String, i64) {
+        let id = self.inner.id.lock().unwrap_or_else(|e| e.into_inner());
+        (id.clone(), self.inner.epoch.load(Ordering::Acquire))
+    }
+
+    pub fn timing(&self) -> Timing {
+        self.inner.timing
+    }
+
+    /// Calls `f` each time the lease is lost.
+    pub fn on_lost(&self, f: impl Fn() + Send + Sync + 'static) {
+        let mut all = self.inner.on_lost.lock().unwrap_or_else(|e| e.into_inner());
+        all.push(Box::new(f));
+    }
+
+    /// Gives the lease up (the server stops): others see it gone at once.
+    pub fn leave(&self, dir: &std::path::Path) {
+        self.inner.stop.store(true, Ordering::Release);
+        let (id, _) = self.id();
+        if let Ok(store) = wfc_store::Store::open(dir) {
+            if let Err(e) = servers::leave(&store, &id) {
+                tracing::warn!(error = %e, "the server could not give up its lease");
+            }
+        }
+    }
+
+    /// The renewal loop.
+    fn keep(&self, store: &wfc_store::Store, joining: &dyn Fn() -> Joining) {
+        let Timing { heartbeat, ttl } = self.inner.timing;
+        let fence_after = ttl.mul_f64(FENCE_AT);
+        let mut renewed = Instant::now();
+        while !self.inner.stop.load(Ordering::Acquire) {
+            std::thread::sleep(heartbeat);
+            if self.inner.stop.load(Ordering::Acquire) {
+                return;
+            }
+            let (id, _) = self.id();
+            match servers::renew(store, &id) {
+                Ok(true) if self.held() => renewed = Instant::now(),
+                // Lost, or judged gone while unreachable: a new row (the
+                // old one given up, if it was still alive).
+                Ok(alive) => {
+                    self.lost(&format!("its lease {id} is no longer alive in the store"));
+                    if alive {
+                        let _ = servers::leave(store, &id);
+                    }
+                    let next = joining();
+                    match servers::join(store, &next) {
+                        Ok(epoch) => {
+                            tracing::info!(server = %next.id, epoch, "joined the store's servers again");
+                            *self.inner.id.lock().unwrap_or_else(|e| e.into_inner()) = next.id;
+                            self.inner.epoch.store(epoch, Ordering::Release);
+                            self.inner.held.store(true, Ordering::Release);
+                            renewed = Instant::now();
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the server cannot join the store again yet")
+                        }
+                    }
+                }
+                Err(e) if renewed.elapsed() >= fence_after => {
+                    self.lost(&format!(
+                        "no renewal for {:.1} s ({e})",
+                        renewed.elapsed().as_secs_f64()
+                    ));
+                }
+                Err(e) => tracing::warn!(error = %e, "the server's lease was not renewed"),
+            }
+        }
+    }
+
+    /// The lease is lost: said once, and told to whoever acts for it.
+    fn lost(&self, why: &str) {
+        if self.inner.held.swap(false, Ordering::AcqRel) {
+            tracing::error!(
+                "the server lost its lease on the store: {why}; it stops acting until it joins again"
+            );
+            for f in self
+                .inner
+                .on_lost
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+            {
+                f();
+            }
+        }
+    }
+}
+
+/// A fresh random id, 32 hex digits.
+fn new_id() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::fill(&mut b).is_err() {
+        // (No randomness: the time and pid still tell process starts apart.)
+        let t = wfc_store::now_ms() as u128 ^ (u128::from(std::process::id()) << 64);
+        b = t.to_le_bytes();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

@@ -1,0 +1,208 @@
+//! The `wfc serve` processes that share a store in a database (issue 72),
+//! and their leases: a row a process start (table `servers`), whose
+//! heartbeat the process renews; it holds its lease while that heartbeat is
+//! younger than the TTL **on the database's clock** — every time here is
+//! the database's, never a server's, so a server whose clock is off judges
+//! no one wrongly. A server that could not renew for most of the TTL stops
+//! acting on its own (it cannot know whether others still see it), and
+//! joins again as a new row, with the next epoch (docs/design/multi-server.md).
+
+use crate::db::{Db, Dialect, Optional};
+use crate::params;
+use crate::Store;
+use serde::Serialize;
+
+/// The database's clock, in ms since the epoch, as SQL.
+fn now_sql(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+        Dialect::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
+    }
+}
+
+/// The database's clock, now (ms since the epoch).
+pub(crate) fn db_now(db: &Db) -> crate::Result<i64> {
+    db.query_row(&format!("SELECT {}", now_sql(db.dialect())), (), |r| {
+        r.get(0)
+    })
+}
+
+/// What a server tells about itself when it joins.
+#[derive(Clone, Debug)]
+pub struct Joining {
+    /// A fresh random id (a process start).
+    pub id: String,
+    pub host: String,
+    pub pid: u32,
+    pub version: String,
+    /// Where it answers.
+    pub listen: String,
+}
+
+/// Adds server `s`, alive from now; its epoch (one more than any server
+/// of this store had, in the order the joins commit).
+pub fn join(store: &Store, s: &Joining) -> crate::Result<i64> {
+    let tx = store.conn.write()?;
+    let epoch: i64 = tx.query_row(
+        "INSERT INTO counters (name, n) VALUES ('servers', 1)
+         ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n",
+        (),
+        |r| r.get(0),
+    )?;
+    let now = now_sql(tx.dialect());
+    tx.execute(
+        &format!(
+            "INSERT INTO servers (id, epoch, host, pid, version, listen, started_at, heartbeat_at, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, {now}, {now}, 'alive')"
+        ),
+        params![s.id, epoch, s.host, s.pid, s.version, s.listen],
+    )?;
+    tx.commit()?;
+    Ok(epoch)
+}
+
+/// Renews server `id`'s lease: whether it still holds one (`false` once
+/// it left or was marked dead: it must join again).
+pub fn renew(store: &Store, id: &str) -> crate::Result<bool> {
+    let db = &store.conn;
+    let n = db.execute(
+        &format!(
+            "UPDATE servers SET heartbeat_at = {} WHERE id = ?1 AND state = 'alive'",
+            now_sql(db.dialect())
+        ),
+        [id],
+    )?;
+    Ok(n == 1)
+}
+
+/// Server `id` stops: its lease is given up at once.
+pub fn leave(store: &Store, id: &str) -> crate::Result<()> {
+    store.conn.execute(
+        "UPDATE servers SET state = 'left' WHERE id = ?1 AND state = 'alive'",
+        [id],
+    )?;
+    Ok(())
+}
+
+/// One server, as `wfc servers` and `GET /api/v1/servers` show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServerRow {
+    pub id: String,
+    pub epoch: i64,
+    pub host: String,
+    pub pid: i64,
+    pub version: String,
+    pub listen: String,
+    /// When it joined (ms since the epoch, the database's clock).
+    pub started_at: i64,
+    /// How long ago its lease was last renewed, in ms (the database's clock).
+    pub heartbeat_age_ms: i64,
+    /// `alive` (holds its lease), `expired` (alive, but not renewed
+    /// within the TTL), `left` or `dead`.
+    pub state: String,
+}
+
+/// The servers that joined the store, newest first: those alive, and
+/// those that stopped or died within the last hour. `ttl_ms`: how old a
+/// heartbeat may be for its lease to hold.
+pub fn list(store: &Store, ttl_ms: i64) -> crate::Result<Vec<ServerRow>> {
+    let db = &store.conn;
+    let now = db_now(db)?;
+    let mut q = db.prepare(
+        "SELECT id, epoch, host, pid, version, listen, started_at, heartbeat_at, state
+         FROM servers WHERE state = 'alive' OR heartbeat_at > ?1 ORDER BY epoch DESC",
+    )?;
+    let rows = q.query_map([now - 3_600_000], |r| {
+        let heartbeat: i64 = r.get(7)?;
+        let mut state: String = r.get(8)?;
+        if state == "alive" && now - heartbeat > ttl_ms {
+            state = "expired".into();
+        }
+        Ok(ServerRow {
+            id: r.get(0)?,
+            epoch: r.get(1)?,
+            host: r.get(2)?,
+            pid: r.get(3)?,
+            version: r.get(4)?,
+            listen: r.get(5)?,
+            started_at: r.get(6)?,
+            heartbeat_age_ms: (now - heartbeat).max(0),
+            state,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Server `id`'s row, if it has one.
+pub fn get(store: &Store, id: &str, ttl_ms: i64) -> crate::Result<Option<ServerRow>> {
+    Ok(list(store, ttl_ms)?.into_iter().find(|s| s.id == id))
+}
+
+/// Whether server `id` holds its lease now (by the database's clock).
+pub fn holds(store: &Store, id: &str, ttl_ms: i64) -> crate::Result<bool> {
+    let db = &store.conn;
+    let now = now_sql(db.dialect());
+    Ok(db
+        .query_row(
+            &format!(
+                "SELECT 1 FROM servers WHERE id = ?1 AND state = 'alive' AND heartbeat_at > {now} - ?2"
+            ),
+            params![id, ttl_ms],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joining(id: &str) -> Joining {
+        Joining {
+            id: id.into(),
+            host: "h".into(),
+            pid: 7,
+            version: "0".into(),
+            listen: "127.0.0.1:1".into(),
+        }
+    }
+
+    #[test]
+    fn a_lease_holds_while_renewed_on_the_database_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::test_store::open(dir.path());
+        let db = &store;
+        let before = db_now(&store.conn).unwrap();
+        assert!((before - crate::now_ms()).abs() < 5_000, "{before}");
+        assert_eq!(join(db, &joining("a")).unwrap(), 1);
+        assert_eq!(join(db, &joining("b")).unwrap(), 2);
+        assert!(holds(db, "a", 10_000).unwrap());
+        assert!(renew(db, "a").unwrap());
+        // Its heartbeat ten seconds old: expired, though still `alive`.
+        store
+            .conn
+            .execute(
+                "UPDATE servers SET heartbeat_at = heartbeat_at - 20000 WHERE id = 'b'",
+                (),
+            )
+            .unwrap();
+        assert!(!holds(db, "b", 10_000).unwrap());
+        let rows = list(&store, 10_000).unwrap();
+        let states: Vec<(&str, i64, &str)> = rows
+            .iter()
+            .map(|r| (r.id.as_str(), r.epoch, r.state.as_str()))
+            .collect();
+        assert_eq!(states, [("b", 2, "expired"), ("a", 1, "alive")]);
+        assert!(rows[0].heartbeat_age_ms >= 20_000, "{rows:?}");
+        // A renewal brings it back; one that left renews nothing.
+        assert!(renew(db, "b").unwrap());
+        assert!(holds(db, "b", 10_000).unwrap());
+        leave(db, "a").unwrap();
+        assert!(!renew(db, "a").unwrap());
+        assert!(!holds(db, "a", 10_000).unwrap());
+        assert_eq!(get(&store, "a", 10_000).unwrap().unwrap().state, "left");
+        assert_eq!(join(db, &joining("a2")).unwrap(), 3, "epochs only grow");
+    }
+}
