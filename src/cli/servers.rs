@@ -51,12 +51,12 @@ fn print(rows: &[wfc_store::servers::ServerRow], format: Format) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     println!(
-        "{:<6} {:<10} {:<9} {:<20} {:<8} {:<9} {:<22} HEARTBEAT",
-        "EPOCH", "ID", "STATE", "HOST", "PID", "VERSION", "LISTEN"
+        "{:<6} {:<10} {:<9} {:<20} {:<8} {:<9} {:<22} {:<5} HEARTBEAT",
+        "EPOCH", "ID", "STATE", "HOST", "PID", "VERSION", "LISTEN", "RUNS"
     );
     for r in rows {
         println!(
-            "{:<6} {:<10} {:<9} {:<20} {:<8} {:<9} {:<22} {:.1} s ago",
+            "{:<6} {:<10} {:<9} {:<20} {:<8} {:<9} {:<22} {:<5} {:.1} s ago",
             r.epoch,
             &r.id[..r.id.len().min(8)],
             r.state,
@@ -64,6 +64,7 @@ fn print(rows: &[wfc_store::servers::ServerRow], format: Format) -> ExitCode {
             r.pid,
             r.version,
             r.listen,
+            r.runs,
             r.heartbeat_age_ms as f64 / 1000.0
         );
     }

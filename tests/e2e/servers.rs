@@ -13,7 +13,8 @@ use wfc_testkit::{postgres, skip, Postgres};
 
 const NAP: &str = r#"
 workflow nap {
-  step doze: shell { run "true" }
+  param nap: int = 0
+  step doze: shell { run "sleep ${nap}" }
 }
 "#;
 
@@ -95,6 +96,35 @@ async fn servers_see_each_other_and_a_killed_one_expires_by_the_database_clock()
         .collect();
     assert_eq!(epochs, [2, 1], "newest first, one epoch each: {seen}");
 
+    // A run b started is b's: its session names b as its owner.
+    let http = reqwest::Client::new();
+    let (status, run) = post(
+        &http,
+        &b.url("/workflows/nap/runs"),
+        &b.operator,
+        json!({"nap": 30}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{run}");
+    let runs_of = |seen: &Value, who: &str| {
+        seen["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["listen"] == who)
+            .map(|s| s["runs"].as_i64().unwrap())
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen = servers(&a).await;
+        if runs_of(&seen, &listen(&b)) == Some(1) {
+            assert_eq!(runs_of(&seen, &listen(&a)), Some(0), "{seen}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "b's run never counted: {seen}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // kill -9: no goodbye; its lease expires after the TTL.
     let killed = Instant::now();
     b.child.kill().unwrap();
@@ -113,7 +143,6 @@ async fn servers_see_each_other_and_a_killed_one_expires_by_the_database_clock()
         "before its TTL"
     );
     // The survivor still holds its own, and says so.
-    let http = reqwest::Client::new();
     let ready = http.get(format!("{}/readyz", a.base)).send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
     assert_eq!(

@@ -91,6 +91,7 @@ impl Lease {
         let first = joining();
         let epoch = servers::join(&store, &first).map_err(|e| e.to_string())?;
         tracing::info!(server = %first.id, epoch, "joined the store's servers");
+        servers::set_this(Some(first.id.clone()));
         let lease = Lease {
             inner: Arc::new(Inner {
                 timing,
@@ -166,6 +167,7 @@ impl Lease {
                     match servers::join(store, &next) {
                         Ok(epoch) => {
                             tracing::info!(server = %next.id, epoch, "joined the store's servers again");
+                            servers::set_this(Some(next.id.clone()));
                             *self.inner.id.lock().unwrap_or_else(|e| e.into_inner()) = next.id;
                             self.inner.epoch.store(epoch, Ordering::Release);
                             self.inner.held.store(true, Ordering::Release);
@@ -190,6 +192,7 @@ impl Lease {
     /// The lease is lost: said once, and told to whoever acts for it.
     fn lost(&self, why: &str) {
         if self.inner.held.swap(false, Ordering::AcqRel) {
+            servers::set_this(None);
             tracing::error!(
                 "the server lost its lease on the store: {why}; it stops acting until it joins again"
             );

@@ -39,7 +39,8 @@
 //! the all-runs event stream's ids say where they stand by it.
 //! 23 adds `log_chunks` (step logs in the database, where a store on
 //! PostgreSQL keeps them); 24 `servers` (the servers sharing a store in a
-//! database, and their leases).
+//! database, and their leases) and `runs.owner` (the server a run's
+//! session is on).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -115,7 +116,8 @@ CREATE TABLE runs (
     paused_by           TEXT,
     pause_taken_at      INTEGER,           -- when the run's process took the pause
     listed              INTEGER,           -- its session's place in the order sessions reached the store
-    left_sessions       INTEGER NOT NULL DEFAULT 0  -- sessions a stopping server left to the next start
+    left_sessions       INTEGER NOT NULL DEFAULT 0, -- sessions a stopping server left to the next start
+    owner               TEXT               -- the `wfc serve` (servers.id) whose session this is, if one
 );
 -- A `running` run whose session parked: no process runs it; what wakes it.
 CREATE TABLE parked (
@@ -360,8 +362,10 @@ CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
 "#;
 
 /// Version 23 to 24: the `wfc serve` processes sharing a store in a
-/// database, with their leases (see `servers`).
+/// database, with their leases, and which one runs each run (see
+/// `servers`).
 const FROM_V23: &str = r#"
+ALTER TABLE runs ADD COLUMN owner TEXT;
 CREATE TABLE servers (
     id           TEXT PRIMARY KEY,        -- a UUID a `wfc serve` process takes when it joins
     epoch        INTEGER NOT NULL,        -- the how-manyth join on this store

@@ -27,6 +27,20 @@ pub(crate) fn db_now(db: &Db) -> crate::Result<i64> {
     })
 }
 
+/// The server this process is (its row's id), once it joined: what a run
+/// it records names as its owner (`runs.owner`).
+static THIS: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// This process is server `id` from now on (`None`: it holds no lease).
+pub fn set_this(id: Option<String>) {
+    *THIS.lock().unwrap_or_else(|e| e.into_inner()) = id;
+}
+
+/// The server this process is, if it holds a lease.
+pub fn this() -> Option<String> {
+    THIS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// What a server tells about itself when it joins.
 #[derive(Clone, Debug)]
 pub struct Joining {
@@ -101,6 +115,8 @@ pub struct ServerRow {
     /// `alive` (holds its lease), `expired` (alive, but not renewed
     /// within the TTL), `left` or `dead`.
     pub state: String,
+    /// Its runs going on (`running`, not parked).
+    pub runs: i64,
 }
 
 /// The servers that joined the store, newest first: those alive, and
@@ -110,8 +126,10 @@ pub fn list(store: &Store, ttl_ms: i64) -> crate::Result<Vec<ServerRow>> {
     let db = &store.conn;
     let now = db_now(db)?;
     let mut q = db.prepare(
-        "SELECT id, epoch, host, pid, version, listen, started_at, heartbeat_at, state
-         FROM servers WHERE state = 'alive' OR heartbeat_at > ?1 ORDER BY epoch DESC",
+        "SELECT id, epoch, host, pid, version, listen, started_at, heartbeat_at, state,
+                (SELECT COUNT(*) FROM runs r WHERE r.owner = s.id AND r.status = 'running'
+                   AND r.id NOT IN (SELECT run_id FROM parked))
+         FROM servers s WHERE state = 'alive' OR heartbeat_at > ?1 ORDER BY epoch DESC",
     )?;
     let rows = q.query_map([now - 3_600_000], |r| {
         let heartbeat: i64 = r.get(7)?;
@@ -129,6 +147,7 @@ pub fn list(store: &Store, ttl_ms: i64) -> crate::Result<Vec<ServerRow>> {
             started_at: r.get(6)?,
             heartbeat_age_ms: (now - heartbeat).max(0),
             state,
+            runs: r.get(9)?,
         })
     })?;
     rows.collect()
@@ -204,5 +223,16 @@ mod tests {
         assert!(!holds(db, "a", 10_000).unwrap());
         assert_eq!(get(&store, "a", 10_000).unwrap().unwrap().state, "left");
         assert_eq!(join(db, &joining("a2")).unwrap(), 3, "epochs only grow");
+        // A run a server runs counts as its own.
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
+                                   started_at, heartbeat_at, owner)
+                 VALUES ('r1', 'w', 'f', 'h', '{}', 'running', 1, 1, 1, 0, 0, 'a2'),
+                        ('r2', 'w', 'f', 'h', '{}', 'succeeded', 1, 1, 1, 0, 0, 'a2')",
+            )
+            .unwrap();
+        assert_eq!(get(&store, "a2", 10_000).unwrap().unwrap().runs, 1);
     }
 }

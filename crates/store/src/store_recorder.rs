@@ -394,14 +394,16 @@ impl Recorder for StoreRecorder {
                 .map_err(|e| RecordError(format!("{}: {e}", path.display())))?;
             self.journal = Some(j);
         }
+        // The server whose session this is (none for `wfc run`).
+        let owner = super::servers::this();
         let recorded = self.write(|tx| -> Result<(), Start> {
             if session == 1 {
                 tx.execute_later(
                     "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
-                                       started_at, heartbeat_at, session, host, session_started_at, prior_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?9, 1, ?10, ?9, 0)",
+                                       started_at, heartbeat_at, session, host, session_started_at, prior_ms, owner)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9, ?9, 1, ?10, ?9, 0, ?11)",
                     params![id, run.workflow, run.file, meta.file_hash, params, run.jobs as i64,
-                            run.steps as i64, pid, started, host],
+                            run.steps as i64, pid, started, host, owner],
                 )?;
                 store_plan(tx, &id, &meta.plan)?;
                 meta.start.write(tx, &id)?;
@@ -421,9 +423,10 @@ impl Recorder for StoreRecorder {
                     "UPDATE runs SET status = 'running', pid = ?2, heartbeat_at = ?3, session = ?4,
                             file_hash = ?5, host = ?6, session_started_at = ?3, prior_ms = ?7,
                             ended_at = NULL, duration_ms = NULL, failed_step = NULL, failed_error = NULL,
-                            cancel_requested_at = CASE WHEN ?9 THEN cancel_requested_at END, jobs = ?8
+                            cancel_requested_at = CASE WHEN ?9 THEN cancel_requested_at END, jobs = ?8,
+                            owner = ?10
                      WHERE id = ?1 AND (status != 'running' OR ?9)",
-                    params![id, pid, started, session, meta.file_hash, host, prior, run.jobs as i64, parked],
+                    params![id, pid, started, session, meta.file_hash, host, prior, run.jobs as i64, parked, owner],
                 )?;
                 if claimed == 0 {
                     return Err(Start::Claimed(format!(

@@ -142,7 +142,8 @@ mod tests {
         }
         let db = &store.conn;
         db.execute_batch(
-            "DROP TABLE log_chunks; DROP TABLE servers; UPDATE wfc_schema SET version = 22",
+            "DROP TABLE log_chunks; DROP TABLE servers; ALTER TABLE runs DROP COLUMN owner;
+             UPDATE wfc_schema SET version = 22",
         )
         .unwrap();
         assert_eq!(migrate(db), Ok(22));
