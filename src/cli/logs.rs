@@ -85,6 +85,10 @@ pub fn run(args: LogsArgs) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
+    // Logs kept in a database are read on a connection of their own
+    // (`Chain`), each time they are opened (each poll of `--follow`): kept
+    // open between them, not made again.
+    wfc_store::pool::keep_open(store.dir(), 2);
     if let Some(step) = &args.step {
         let started = wfc_store::query::has_step(&store, &id, step).unwrap_or(false);
         let planned = || {
