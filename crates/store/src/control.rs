@@ -115,7 +115,7 @@ pub fn reap(store: &Store) -> crate::Result<Vec<String>> {
 pub(crate) fn interrupt(conn: &Db, id: &str) -> crate::Result<()> {
     let tx = conn.write()?;
     crate::exclusive::run(&tx, id)?;
-    super::journal::fold_last(&tx, id, super::journal::Last::Stop)?;
+    super::journal::fold_last(&tx, id, super::journal::Last::Stop, None)?;
     let n = tx.execute(
         "UPDATE runs SET status = 'interrupted', ended_at = heartbeat_at,
                 duration_ms = prior_ms + GREATEST(0, heartbeat_at - COALESCE(session_started_at, started_at))
@@ -197,8 +197,16 @@ pub fn interrupted_since(store: &Store, since_ms: i64) -> crate::Result<Vec<Inte
 /// running or waiting are `interrupted`.
 fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<()> {
     let tx = conn.write()?;
-    crate::exclusive::run(&tx, id)?;
-    super::journal::fold_last(&tx, id, super::journal::Last::Stop)?;
+    // A slot a session left after another process took the run over is
+    // not the run's end: left alone.
+    if let Err(e) = crate::exclusive::fenced(&tx, id, end.session) {
+        if e.to_string().starts_with(crate::exclusive::TAKEN_OVER) {
+            tracing::debug!("{e} (its end slot is not applied)");
+            return Ok(());
+        }
+        return Err(e);
+    }
+    super::journal::fold_last(&tx, id, super::journal::Last::Stop, None)?;
     let n = tx.execute(
         "UPDATE runs SET status = ?2, ended_at = ?3, duration_ms = ?4, failed_step = ?5,
                 failed_error = ?6, heartbeat_at = GREATEST(heartbeat_at, ?3)

@@ -8,7 +8,10 @@
 //! end first, and reads after it in a statement of its own, which sees
 //! what the one before committed.
 
-use crate::db::{Db, Dialect};
+use crate::db::{Db, Dialect, Optional};
+
+/// A run's record written by a process whose session was taken over.
+pub const TAKEN_OVER: &str = "E0607";
 
 /// Run `id`'s row, locked until the transaction ends. `NO KEY UPDATE`,
 /// not `UPDATE`: the key share that a foreign key's check takes (an
@@ -22,6 +25,31 @@ pub(crate) fn run(tx: &Db, id: &str) -> crate::Result<()> {
             .for_each(drop);
     }
     Ok(())
+}
+
+/// [`run`], and the run's session must still be `session` when one is
+/// given (the recorder's own writes): a process whose run another took
+/// over (a resume elsewhere bumped `runs.session`) writes nothing more of
+/// it. The session is read by the statement that locks the row.
+pub(crate) fn fenced(tx: &Db, id: &str, session: Option<i64>) -> crate::Result<()> {
+    let Some(mine) = session else {
+        return run(tx, id);
+    };
+    let sql = match tx.dialect() {
+        Dialect::Postgres => "SELECT session FROM runs WHERE id = ?1 FOR NO KEY UPDATE",
+        Dialect::Sqlite => "SELECT session FROM runs WHERE id = ?1",
+    };
+    let now: Option<i64> = tx
+        .prepare_cached(sql)?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    match now {
+        Some(now) if now != mine => Err(crate::Error::Conflict(format!(
+            "{TAKEN_OVER}: run {id} is in session {now} now, not this process's {mine}: another \
+             process took it over, and this one records nothing more of it"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The name `key` (of a row that may not exist yet), locked until the

@@ -68,6 +68,10 @@ pub struct End {
     /// applied only once its process is gone.
     #[serde(rename = "final")]
     pub final_: bool,
+    /// The session that wrote it: applied only while the run is in that
+    /// session (absent in a slot written before sessions were fenced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<i64>,
 }
 
 /// The end slot's size: a JSON [`End`], its error cut to fit, then zeros.
@@ -177,15 +181,6 @@ impl Journal {
     }
 }
 
-/// Applies, inside `tx`, what run `run_id`'s journal holds beyond what the
-/// store has, if the run is `running`. Returns how many turns it applied.
-/// Reading starts where the last fold stopped (`journal.bytes`) and stops
-/// before the first frame that is not whole ([`wire::frame`]): it is being
-/// written, or was torn by a crash.
-pub(crate) fn fold_in(tx: &Db, run_id: &str) -> crate::Result<usize> {
-    fold_last(tx, run_id, Last::No)
-}
-
 /// Whether a fold is the journal's last (its position not written, but
 /// deleted), and whether the caller writes the heartbeat after it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -197,13 +192,25 @@ pub(crate) enum Last {
     End,
 }
 
-/// [`fold_in`], and with [`Last::Stop`] or [`Last::End`] the journal's
-/// last: its position (table `journal`) deleted, nothing left to fold.
-pub(crate) fn fold_last(tx: &Db, run_id: &str, last_fold: Last) -> crate::Result<usize> {
+/// Applies, inside `tx`, what run `run_id`'s journal holds beyond what the
+/// store has, if the run is `running`. Returns how many turns it applied.
+/// Reading starts where the last fold stopped (`journal.bytes`) and stops
+/// before the first frame that is not whole ([`wire::frame`]): it is being
+/// written, or was torn by a crash. With [`Last::Stop`] or [`Last::End`]
+/// the journal's last: its position (table `journal`) deleted, nothing
+/// left to fold.
+/// `session`: the run's recorder folds, and the run must still be in its
+/// session ([`crate::exclusive::fenced`]).
+pub(crate) fn fold_last(
+    tx: &Db,
+    run_id: &str,
+    last_fold: Last,
+    session: Option<i64>,
+) -> crate::Result<usize> {
     // The last fold's transaction writes the run's end or parking after
     // it: the run's row is locked before anything, journal or not.
     if last_fold != Last::No {
-        crate::exclusive::run(tx, run_id)?;
+        crate::exclusive::fenced(tx, run_id, session)?;
     }
     let forget = || -> crate::Result<()> {
         if last_fold != Last::No {
@@ -225,7 +232,7 @@ pub(crate) fn fold_last(tx: &Db, run_id: &str, last_fold: Last) -> crate::Result
     // below (a statement of its own, so a snapshot taken after the wait)
     // sees what the other fold committed.
     if last_fold == Last::No {
-        crate::exclusive::run(tx, run_id)?;
+        crate::exclusive::fenced(tx, run_id, session)?;
     }
     // (With the run's last event: the fold numbers the events it adds.)
     let row: Option<(i64, i64, i64, String, i64)> = tx
@@ -299,22 +306,24 @@ pub(crate) fn fold_last(tx: &Db, run_id: &str, last_fold: Last) -> crate::Result
     Ok(applied)
 }
 
-/// [`fold_in`] in a transaction of its own. IMMEDIATE: two processes folding
+/// [`fold_last`] in a transaction of its own. IMMEDIATE: two processes folding
 /// the same run take turns, and the second finds nothing left to apply.
 pub(crate) fn fold(conn: &Db, run_id: &str) -> crate::Result<usize> {
-    fold_with(conn, run_id, None)
+    fold_with(conn, run_id, None, None)
 }
 
 /// [`fold`], sending in its transaction the lines of the run's step logs
 /// that came by the time the journal was read (`chunks`, on a store in a
 /// database): a step's end is never in the store before its lines.
+/// `session`: the run's recorder folds ([`fold_last`]).
 pub(crate) fn fold_with(
     conn: &Db,
     run_id: &str,
     chunks: Option<&crate::logs::chunks::Chunks>,
+    session: Option<i64>,
 ) -> crate::Result<usize> {
     let tx = conn.write()?;
-    let n = fold_in(&tx, run_id)?;
+    let n = fold_last(&tx, run_id, Last::No, session)?;
     let sent = chunks.map(|c| c.send_in(&tx)).transpose()?;
     tx.commit()?;
     if let (Some(c), Some(sent)) = (chunks, sent) {

@@ -121,10 +121,16 @@ impl StoreRecorder {
         let conn = Arc::new(Mutex::new(conn));
         let log_failure = logs::LogFailure::default();
         // A store in a database keeps the logs there too (see `logs::chunks`).
-        let chunks =
-            (!sqlite).then(|| logs::chunks::Chunks::new(run_id, conn.clone(), log_failure.clone()));
+        let session = Arc::new(std::sync::atomic::AtomicI64::new(1));
+        let chunks = (!sqlite).then(|| {
+            logs::chunks::Chunks::new(run_id, conn.clone(), session.clone(), log_failure.clone())
+        });
         StoreRecorder {
-            conn: Shared { conn, chunks },
+            conn: Shared {
+                conn,
+                chunks,
+                session,
+            },
             run_id: run_id.to_owned(),
             meta,
             session: 1,
@@ -167,6 +173,9 @@ impl StoreRecorder {
         let (session, duration, seq) =
             row.ok_or_else(|| format!("no run `{run_id}` in the store"))?;
         r.session = session + 1;
+        r.conn
+            .session
+            .store(r.session, std::sync::atomic::Ordering::Release);
         r.prior_ms = duration.unwrap_or(0);
         r.next_seq = seq;
         Ok(r)
@@ -271,6 +280,7 @@ impl StoreRecorder {
                 failed_step: Some("wfc".into()),
                 failed_error: Some(e.to_string()),
                 final_: false,
+                session: Some(self.session),
             });
         }
         self.failed = Some(e.clone());
@@ -617,9 +627,10 @@ impl Recorder for StoreRecorder {
         };
         let mut logs_sent = None;
         let shared = self.conn.clone();
+        let session = self.session;
         let ended = self.write(|tx| {
             // (The fold locks the run's row first.)
-            journal::fold_last(tx, &id, journal::Last::End)?;
+            journal::fold_last(tx, &id, journal::Last::End, Some(session))?;
             logs_sent = Some(shared.send_logs(tx)?);
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;
@@ -649,6 +660,11 @@ impl Recorder for StoreRecorder {
         });
         let journal = self.journal.take();
         match (ended, journal) {
+            // Another process took the run over: its end is that
+            // process's to record, and this one reports no end.
+            (Err(e), _) if e.to_string().starts_with(crate::exclusive::TAKEN_OVER) => {
+                Err(self.give_up(e.to_string()))
+            }
             // Everything in the journal is in the store now.
             (Ok(()), _) => {
                 if let Some(sent) = logs_sent {
@@ -667,6 +683,7 @@ impl Recorder for StoreRecorder {
                     failed_step: fs.map(str::to_owned),
                     failed_error: fe.map(str::to_owned),
                     final_: true,
+                    session: Some(session),
                 };
                 match j.write_end(&slot) {
                     Ok(()) => appended,
@@ -687,7 +704,7 @@ impl Recorder for StoreRecorder {
         let mut logs_sent = None;
         let shared = self.conn.clone();
         let done = self.write(|tx| {
-            journal::fold_last(tx, &id, journal::Last::Stop)?;
+            journal::fold_last(tx, &id, journal::Last::Stop, Some(session))?;
             logs_sent = Some(shared.send_logs(tx)?);
             if let Some(plan) = &plan {
                 store_plan(tx, &id, plan)?;

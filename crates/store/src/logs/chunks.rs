@@ -42,6 +42,9 @@ pub struct Chunks {
     pending: Arc<Mutex<Pending>>,
     /// The run recorder's connection, for the sends [`SHIP_AT`] asks for.
     conn: Arc<Mutex<crate::pool::Conn>>,
+    /// The recorder's session: a send of its own checks the run is still
+    /// in it ([`crate::exclusive::fenced`]).
+    session: Arc<std::sync::atomic::AtomicI64>,
     failure: LogFailure,
 }
 
@@ -73,12 +76,14 @@ impl Chunks {
     pub(crate) fn new(
         run_id: &str,
         conn: Arc<Mutex<crate::pool::Conn>>,
+        session: Arc<std::sync::atomic::AtomicI64>,
         failure: LogFailure,
     ) -> Chunks {
         Chunks {
             run_id: Arc::from(run_id),
             pending: Arc::default(),
             conn,
+            session,
             failure,
         }
     }
@@ -147,10 +152,12 @@ impl Chunks {
     /// connection. A failure is the next send's to retry: the lines stay.
     fn send_now(&self) {
         let conn = lock(&self.conn);
+        let session = self.session.load(std::sync::atomic::Ordering::Acquire);
         let _ = conn.write().and_then(|tx| {
             if tx.dialect() == crate::db::Dialect::Postgres {
                 tx.execute_later("SET LOCAL synchronous_commit TO OFF", ())?;
             }
+            crate::exclusive::fenced(&tx, &self.run_id, Some(session))?;
             let sent = self.send_in(&tx)?;
             tx.commit()?;
             self.sent(sent);

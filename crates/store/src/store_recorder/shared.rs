@@ -13,6 +13,9 @@ pub struct Shared {
     pub(super) conn: Arc<Mutex<crate::pool::Conn>>,
     /// The run's step logs not yet in the database, which each fold sends.
     pub(super) chunks: Option<logs::chunks::Chunks>,
+    /// The session the recorder records: its folds write nothing once the
+    /// run is in another ([`crate::exclusive::fenced`]).
+    pub(super) session: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Shared {
@@ -31,7 +34,8 @@ impl Shared {
 
     /// [`Shared::fold`] on `conn`, its connection, locked.
     pub(crate) fn fold_on(&self, conn: &Db, run_id: &str) -> crate::Result<usize> {
-        journal::fold_with(conn, run_id, self.chunks.as_ref())
+        let session = self.session.load(std::sync::atomic::Ordering::Acquire);
+        journal::fold_with(conn, run_id, self.chunks.as_ref(), Some(session))
     }
 
     /// In the transaction `tx` that ends or parks the run: the logs' last

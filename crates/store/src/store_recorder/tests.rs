@@ -309,3 +309,46 @@ fn a_sessions_start_event_holds_its_listed_number() {
     .map(|(k, d)| (k.to_owned(), d.to_string()));
     assert_eq!(details, want);
 }
+
+#[test]
+fn a_session_another_process_took_over_records_nothing_more_and_no_end() {
+    let (dir, store, mut r) = recorder("r9");
+    r.run_started(&info("r9")).unwrap();
+    succeed(&mut r, "a").unwrap();
+    assert!(r.connection().fold("r9").unwrap() > 0);
+    // Another process resumes the run: its session moves on.
+    store
+        .conn
+        .execute("UPDATE runs SET session = 2 WHERE id = 'r9'", ())
+        .unwrap();
+    succeed(&mut r, "b").unwrap();
+    let e = r.connection().fold("r9").unwrap_err();
+    assert!(
+        e.to_string().starts_with("E0607: run r9 is in session 2"),
+        "{e}"
+    );
+    let e = r.run_ended(&end(RunStatus::Succeeded)).unwrap_err();
+    assert!(e.0.starts_with("E0607"), "{e}");
+    let d = query::detail(&store, "r9").unwrap().unwrap();
+    assert_eq!(d.run.status, "running", "not ended by the old session");
+    let names: Vec<&str> = d.step_list.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["a"], "b was never folded: {d:?}");
+    // An end slot the old session left is not the run's end either.
+    let slot = End {
+        status: "succeeded".into(),
+        at: now_ms(),
+        duration_ms: 5,
+        failed_step: None,
+        failed_error: None,
+        final_: true,
+        session: Some(1),
+    };
+    std::fs::create_dir_all(dir.path().join("journal")).unwrap();
+    Journal::create(dir.path().join("journal/r9.wfj"))
+        .unwrap()
+        .write_end(&slot)
+        .unwrap();
+    crate::control::reap(&store).unwrap();
+    let d = query::detail(&store, "r9").unwrap().unwrap();
+    assert_eq!(d.run.status, "running", "{d:?}");
+}
