@@ -19,7 +19,7 @@ pub enum StoreCommand {
     /// Copy every run, with its steps, attempts, events, decisions and the schedules' and
     /// webhooks' records, from the store FROM into the empty store TO.
     #[command(
-        after_help = "FROM and TO are state folders (their runs.db) or PostgreSQL URLs, `postgres://USER@HOST:PORT/DB` (the password from $PGPASSWORD or ~/.pgpass, never on the command line). All or nothing: one transaction on TO. Step logs and artifacts stay in the state folder: use it with TO (`--state-dir`).\n\nExamples:\n  wfc store copy .wfc postgres://wfc@db.internal/wfc\n  WFC_STORE=postgres://wfc@db.internal/wfc wfc history --state-dir .wfc\n\nExit status: 0 copied, 1 TO holds runs, FROM has runs going on, or a store failed, 2 bad arguments or no store at FROM."
+        after_help = "FROM and TO are state folders (their runs.db) or PostgreSQL URLs, `postgres://USER@HOST:PORT/DB` (the password from $PGPASSWORD or ~/.pgpass, never on the command line). All or nothing: one transaction on TO. Logs kept in a database are copied with their runs; step log files and artifacts stay in the state folder: use it with TO (`--state-dir`).\n\nExamples:\n  wfc store copy .wfc postgres://wfc@db.internal/wfc\n  WFC_STORE=postgres://wfc@db.internal/wfc wfc history --state-dir .wfc\n\nExit status: 0 copied, 1 TO holds runs, FROM has runs going on, or a store failed, 2 bad arguments or no store at FROM."
     )]
     Copy(CopyArgs),
 }
