@@ -84,7 +84,7 @@ fn check_fixtures() {
 /// Codes the source constructs that no workflow file can provoke, so no
 /// fixture can show them, each with why. They still need a section in the
 /// docs.
-const NO_FIXTURE: [(&str, &str); 6] = [
+const NO_FIXTURE: [(&str, &str); 7] = [
     (
         "E0601",
         "a run store of an older schema that cannot be written: a store, not a \
@@ -113,6 +113,11 @@ const NO_FIXTURE: [(&str, &str); 6] = [
     (
         "E0606",
         "`wfc store copy` of a store with a run going on: wfc_store::copy's unit tests",
+    ),
+    (
+        "E0607",
+        "a run taken over by another process (its session moved on): \
+         wfc_store::store_recorder's unit tests",
     ),
 ];
 
@@ -256,7 +261,7 @@ fn every_code_has_a_fixture_and_a_section() {
 }
 
 /// Pages of docs/diagnostics.md that have no ```wf example, each with why.
-const NO_EXAMPLE: [(&str, &str); 23] = [
+const NO_EXAMPLE: [(&str, &str); 24] = [
     ("E0232", "no longer reported"),
     ("E0724", "no longer reported"),
     ("E0233", "no longer reported"),
@@ -266,6 +271,10 @@ const NO_EXAMPLE: [(&str, &str); 23] = [
     ("E0604", "a store URL provokes it, not a workflow file"),
     ("E0605", "`wfc store copy` provokes it, not a workflow file"),
     ("E0606", "`wfc store copy` provokes it, not a workflow file"),
+    (
+        "E0607",
+        "a second process on a run provokes it, not a workflow file",
+    ),
     ("E0739", "no longer reported"),
     ("E0736", "no longer reported"),
     ("E0755", "no longer reported"),
