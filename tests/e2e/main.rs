@@ -184,6 +184,7 @@ mod serve_schedule_resumed;
 mod serve_started_by;
 mod serve_triggers;
 mod servers;
+mod servers_once;
 mod sql;
 mod sql_postgres;
 mod sql_postgres_tls;

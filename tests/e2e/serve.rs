@@ -49,6 +49,19 @@ impl Server {
         flags: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
+        Server::start_serving(dir, files, None, flags, env)
+    }
+
+    /// [`Server::start_with_env`], serving the folder `served` if given
+    /// (several servers serving one folder, as from one deployment) rather
+    /// than its own `flows/`.
+    pub(super) fn start_serving(
+        dir: tempfile::TempDir,
+        files: &[(&str, &str)],
+        served: Option<&Path>,
+        flags: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -80,7 +93,8 @@ impl Server {
             String::from_utf8(out.stdout).unwrap().trim().to_owned()
         };
         let (operator, reader) = (key("ops", "operator"), key("dash", "read"));
-        let (child, base, log) = spawn(dir.path(), flags, &dir.path().join("flows"), &env);
+        let flows = dir.path().join("flows");
+        let (child, base, log) = spawn(dir.path(), flags, served.unwrap_or(&flows), &env);
         Server {
             dir,
             child,

@@ -84,7 +84,7 @@ fn check_fixtures() {
 /// Codes the source constructs that no workflow file can provoke, so no
 /// fixture can show them, each with why. They still need a section in the
 /// docs.
-const NO_FIXTURE: [(&str, &str); 7] = [
+const NO_FIXTURE: [(&str, &str); 9] = [
     (
         "E0601",
         "a run store of an older schema that cannot be written: a store, not a \
@@ -118,6 +118,15 @@ const NO_FIXTURE: [(&str, &str); 7] = [
         "E0607",
         "a run taken over by another process (its session moved on): \
          wfc_store::store_recorder's unit tests",
+    ),
+    (
+        "E0608",
+        "a schedule's slot another server fired first: wfc_store::fires' unit \
+         tests and tests/e2e/servers_once.rs",
+    ),
+    (
+        "E0609",
+        "a webhook delivery another server started first: tests/e2e/servers_once.rs",
     ),
 ];
 
@@ -261,7 +270,7 @@ fn every_code_has_a_fixture_and_a_section() {
 }
 
 /// Pages of docs/diagnostics.md that have no ```wf example, each with why.
-const NO_EXAMPLE: [(&str, &str); 24] = [
+const NO_EXAMPLE: [(&str, &str); 26] = [
     ("E0232", "no longer reported"),
     ("E0724", "no longer reported"),
     ("E0233", "no longer reported"),
@@ -275,6 +284,8 @@ const NO_EXAMPLE: [(&str, &str); 24] = [
         "E0607",
         "a second process on a run provokes it, not a workflow file",
     ),
+    ("E0608", "a second server provokes it, not a workflow file"),
+    ("E0609", "a second server provokes it, not a workflow file"),
     ("E0739", "no longer reported"),
     ("E0736", "no longer reported"),
     ("E0755", "no longer reported"),

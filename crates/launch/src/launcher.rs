@@ -427,6 +427,17 @@ impl Launcher {
         }
     }
 
+    /// How many more runs it could start now: its free `--max-runs` slots
+    /// less the runs already queued for one.
+    pub fn room(&self) -> usize {
+        let queued = self
+            .owned()
+            .values()
+            .filter(|o| *o.state.lock().unwrap_or_else(|e| e.into_inner()) == State::Queued)
+            .count();
+        self.inner.slots.available_permits().saturating_sub(queued)
+    }
+
     /// Cancels run `id` gracefully, wherever it stands: queued or starting
     /// (it then starts nothing), or running (running steps stop, nothing new
     /// starts, compensations and `finally` still run). `false` when the

@@ -183,6 +183,7 @@ async fn start(
         origin,
         started_by,
         delivery,
+        slot,
         resume,
         record,
         reap,
@@ -226,7 +227,10 @@ async fn start(
         meta: RunMeta {
             file_hash,
             plan: taken,
-            start: Default::default(),
+            start: wfc_store::store_recorder::StartRows {
+                slot: slot.filter(|_| !resuming),
+                ..Default::default()
+            },
         },
         trigger: trigger.clone(),
         origin,
@@ -286,6 +290,7 @@ async fn start(
     }
     request.prior = prior;
     request.started = first_started;
+    request.session = session.as_ref().map_or(1, RunSession::number);
     request.artifacts = session
         .as_ref()
         .map(|_| wfc_store::artifacts::run_folder(launcher.state_dir(), id));
@@ -329,6 +334,14 @@ async fn start(
     // start that could not be recorded ran nothing: nothing was created.
     if let Err(e) = handle.recorded().await {
         let _ = handle.wait().await;
+        // Another server's start of the same slot or delivery came first.
+        let taken = [
+            wfc_store::fires::SLOT_TAKEN,
+            wfc_store::deliveries::DELIVERY_TAKEN,
+        ];
+        if taken.iter().any(|code| e.0.starts_with(code)) {
+            return Err(unmade(LaunchError::Conflict(e.0)));
+        }
         return Err(unmade(LaunchError::Store(e.to_string())));
     }
     tracing::trace!(target: "wfc::timing", "launch: start recorded");
@@ -338,8 +351,8 @@ async fn start(
         tokio::task::spawn_blocking(move || launcher.inner.ahead.fill(launcher.state_dir()));
     }
     let watch = session.as_ref().and_then(|s| {
-        let cancel = owned.cancel.clone();
-        s.watch(cancel, pause_tx)
+        let (cancel, force) = (owned.cancel.clone(), owned.force.clone());
+        s.watch(cancel, force, pause_tx)
             .map_err(|e| tracing::warn!(run = %id, "`wfc cancel` cannot reach this run: {e}"))
             .ok()
     });

@@ -84,6 +84,10 @@ pub struct Run {
     /// The webhook delivery that started it (the hook's path and the
     /// sender's delivery id), recorded with its trigger.
     pub delivery: Option<String>,
+    /// The schedule's slot it fires (the schedule, the slot in ms since
+    /// the epoch), claimed with its record: of several servers firing one
+    /// slot, the first to record it starts it.
+    pub slot: Option<(wfc_store::fires::ScheduleId, i64)>,
     /// Its id (default: a new one).
     pub id: Option<String>,
     /// Go on with a recorded run instead of starting a new one.
@@ -151,6 +155,7 @@ impl Run {
             origin: None,
             started_by: None,
             delivery: None,
+            slot: None,
             id: None,
             resume: None,
             admission: Admission::default(),

@@ -87,6 +87,12 @@ impl RunSession {
         }
     }
 
+    /// Which session of the run it records (1 for a new run); 1 once the
+    /// recorder was taken.
+    pub fn number(&self) -> i64 {
+        self.recorder.as_ref().map_or(1, StoreRecorder::session)
+    }
+
     /// The recorder (once).
     pub fn recorder(&mut self) -> Box<dyn Recorder> {
         match self.recorder.take() {
@@ -126,15 +132,23 @@ impl RunSession {
     }
 
     /// Starts the heartbeat and the watch that passes `wfc cancel` on to
-    /// `cancel` and `wfc pause` / `wfc resume` on to `pause` (stops when
-    /// dropped).
+    /// `cancel` and `wfc pause` / `wfc resume` on to `pause`, and stops the
+    /// run (`cancel` and `force`) once this process may no longer record
+    /// it (stops when dropped).
     pub fn watch(
         &self,
         cancel: CancellationToken,
+        force: CancellationToken,
         pause: tokio::sync::watch::Sender<bool>,
     ) -> Result<Watch, String> {
+        let (stop, id) = (cancel.clone(), self.run_id.clone());
         let asks = Asks {
             cancel: Box::new(move || cancel.cancel()),
+            taken: Box::new(move |why| {
+                tracing::error!(run = %id, "{why}: stopping its steps, without compensations");
+                stop.cancel();
+                force.cancel();
+            }),
             pause: Box::new(move |paused| {
                 pause.send_if_modified(|p| std::mem::replace(p, paused) != paused);
             }),

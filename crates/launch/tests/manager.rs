@@ -244,7 +244,11 @@ async fn fifty_concurrent_runs_are_started_cancelled_approved_and_recorded() {
         let id = format!("run-{i:02}");
         let (handle, session) = start(&manager, &dir, &id, kind);
         let watch = session
-            .watch(handle.cancel_token(), tokio::sync::watch::channel(false).0)
+            .watch(
+                handle.cancel_token(),
+                handle.cancel_token(),
+                tokio::sync::watch::channel(false).0,
+            )
             .unwrap();
         sessions.push((session, watch));
         runs.push((id, kind, handle));

@@ -43,6 +43,11 @@ use std::sync::Arc;
 
 /// The environment variable that tells a step which run it belongs to.
 pub const RUN_ID: &str = "WFC_RUN_ID";
+/// The variable that tells a step which session of its run this is (1,
+/// then one more each resume — after a crash, or on another server).
+pub const SESSION: &str = "WFC_SESSION";
+/// The variable that tells a step which attempt of it this is (1 first).
+pub const ATTEMPT: &str = "WFC_ATTEMPT";
 
 /// The environment variable that marks the processes of one wfc session.
 pub const TAG: &str = "WFC_REAPER_TAG";

@@ -72,6 +72,8 @@ pub struct RunOptions {
     pub trigger: String,
     /// When the run first started, if before this session (`wfc resume`).
     pub started: Option<SystemTime>,
+    /// Which session of the run this is (1, then one more each resume).
+    pub session: i64,
     /// `--executor slurm`: `shell` steps whose file names no executor are
     /// Slurm jobs, so their `cpus` take no slots here (scheduler's `slots`).
     pub slurm_by_default: bool,
@@ -548,6 +550,10 @@ impl<'p> Runner<'p> {
             }
         }
         out.push((super::reaper::RUN_ID.to_owned(), self.opts.run_id.clone()));
+        out.push((
+            super::reaper::SESSION.to_owned(),
+            self.opts.session.to_string(),
+        ));
         if let Some(dir) = &self.opts.run_dir {
             out.push((RUN_DIR.to_owned(), dir.display().to_string()));
         }

@@ -144,9 +144,9 @@ impl Incremental {
     }
 }
 
-/// The variables every run sets afresh (its id, its folder, its reaper's
-/// mark): what the step does is the same whatever their values.
-const PLUMBING: &[&str] = &["WFC_RUN_ID", "WFC_RUN_DIR", "WFC_REAPER_TAG"];
+/// The variables every run sets afresh (its id, its session, its folder,
+/// its reaper's mark): what the step does is the same whatever their values.
+const PLUMBING: &[&str] = &["WFC_RUN_ID", "WFC_SESSION", "WFC_RUN_DIR", "WFC_REAPER_TAG"];
 
 /// `spec` without [`PLUMBING`] in its workflow env.
 fn without_plumbing(spec: &StepSpec) -> std::borrow::Cow<'_, StepSpec> {

@@ -316,8 +316,23 @@ pub async fn receive(
     let mut run = wfc_launch::Run::from(compiled)
         .triggered_by(TRIGGER)
         .started_by(path.clone());
-    run.delivery = delivery;
-    let started = hooks.launcher.start(run).await?;
+    run.delivery = delivery.clone();
+    let started = match hooks.launcher.start(run).await {
+        Ok(started) => started,
+        // Another server's start of this delivery was recorded first: its
+        // run is the answer, as for a redelivery.
+        Err(wfc_launch::LaunchError::Conflict(e))
+            if e.starts_with(wfc_store::deliveries::DELIVERY_TAKEN) =>
+        {
+            let key = delivery.unwrap_or_default();
+            if let Claim::Started(id) = hooks.claim_seen(&key).await? {
+                tracing::info!(run = %id, hook = %path, "another server started this delivery's run");
+                return Ok(started_answer(id, true));
+            }
+            return Err(Problem::new(Code::Conflict, e));
+        }
+        Err(e) => return Err(e.into()),
+    };
     tracing::trace!(target: "wfc::timing", "hook: started");
     tracing::info!(run = %started.id, hook = %path, "run started by a webhook");
     Ok(started_answer(started.id, false))
@@ -355,11 +370,11 @@ fn delivery_key(path: &str, headers: &HeaderMap) -> Option<String> {
 }
 
 /// Whether a delivery may start a run.
-enum Claim {
+enum Claim<G = Delivering> {
     /// It did already: that run.
     Started(String),
     /// This request starts it; the guard lets a retry in once dropped.
-    Ours(Delivering),
+    Ours(G),
 }
 
 /// A delivery being started, until dropped.
@@ -399,6 +414,14 @@ impl Hooks {
             key: key.to_owned(),
             _taken: lock.lock_owned().await,
         };
+        Ok(match self.claim_seen(key).await? {
+            Claim::Started(id) => Claim::Started(id),
+            Claim::Ours(()) => Claim::Ours(guard),
+        })
+    }
+
+    /// The run delivery `key` started, if the store has one.
+    async fn claim_seen(&self, key: &str) -> Result<Claim<()>, Problem> {
         let dir = self.launcher.state_dir().to_path_buf();
         let owned = key.to_owned();
         let seen = tokio::task::spawn_blocking(move || {
@@ -413,7 +436,7 @@ impl Hooks {
         .map_err(Problem::store)??;
         Ok(match seen {
             Some(id) => Claim::Started(id),
-            None => Claim::Ours(guard),
+            None => Claim::Ours(()),
         })
     }
 }

@@ -64,6 +64,11 @@ struct Inner {
     /// Told once each time the lease is lost.
     on_lost: Mutex<Vec<Box<dyn Fn() + Send + Sync>>>,
     stop: AtomicBool,
+    /// When the database last took a renewal (or the join).
+    renewed: Mutex<Instant>,
+    /// Where the runs each sweep took go, and what [`Lease::swept`] takes.
+    swept: tokio::sync::mpsc::UnboundedSender<Vec<String>>,
+    to_resume: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Vec<String>>>>,
 }
 
 impl Lease {
@@ -91,7 +96,17 @@ impl Lease {
         let first = joining();
         let epoch = servers::join(&store, &first).map_err(|e| e.to_string())?;
         tracing::info!(server = %first.id, epoch, "joined the store's servers");
+        // (Measures this machine's clock against the database's before any
+        // schedule asks: `servers::clock_offset_ms`.)
+        let _ = servers::renew(&store, &first.id);
+        if servers::clock_offset_ms().abs() > 1_000 {
+            tracing::warn!(
+                offset_ms = servers::clock_offset_ms(),
+                "this machine's clock is off the database's: schedules follow the database's"
+            );
+        }
         servers::set_this(Some(first.id.clone()));
+        let (swept, to_resume) = tokio::sync::mpsc::unbounded_channel();
         let lease = Lease {
             inner: Arc::new(Inner {
                 timing,
@@ -100,9 +115,19 @@ impl Lease {
                 held: AtomicBool::new(true),
                 on_lost: Mutex::new(Vec::new()),
                 stop: AtomicBool::new(false),
+                renewed: Mutex::new(Instant::now()),
+                swept,
+                to_resume: Mutex::new(Some(to_resume)),
             }),
         };
         let _ = CURRENT.set(lease.clone());
+        // Before the server resumes its interrupted runs (`recover`): what
+        // a dead server left (its old self, restarted) is among them.
+        let ttl_ms = i64::try_from(timing.ttl.as_millis()).unwrap_or(i64::MAX);
+        let host = wfc_store::store_recorder::hostname();
+        if let Err(e) = wfc_store::sweep::sweep(&store, ttl_ms, &host).map(|s| lease.said(&s)) {
+            tracing::warn!(error = %e, "the sweep of dead servers failed");
+        }
         let kept = lease.clone();
         std::thread::Builder::new()
             .name("wfc-lease".into())
@@ -122,8 +147,27 @@ impl Lease {
         (id.clone(), self.inner.epoch.load(Ordering::Acquire))
     }
 
+    /// How long ago the database last took this server's renewal.
+    pub fn age(&self) -> Duration {
+        self.inner
+            .renewed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .elapsed()
+    }
+
     pub fn timing(&self) -> Timing {
         self.inner.timing
+    }
+
+    /// The runs of dead servers this server's sweeps took, a batch a
+    /// sweep ([`wfc_store::sweep`]), for it to resume (`None` once taken).
+    pub fn swept(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Vec<String>>> {
+        self.inner
+            .to_resume
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     /// Calls `f` each time the lease is lost.
@@ -135,6 +179,10 @@ impl Lease {
     /// Gives the lease up (the server stops): others see it gone at once.
     pub fn leave(&self, dir: &std::path::Path) {
         self.inner.stop.store(true, Ordering::Release);
+        // Nothing of its runs is written from here once its row says it
+        // left: another server may take them at once.
+        self.inner.held.store(false, Ordering::Release);
+        servers::set_this(None);
         let (id, _) = self.id();
         if let Ok(store) = wfc_store::Store::open(dir) {
             if let Err(e) = servers::leave(&store, &id) {
@@ -148,14 +196,21 @@ impl Lease {
         let Timing { heartbeat, ttl } = self.inner.timing;
         let fence_after = ttl.mul_f64(FENCE_AT);
         let mut renewed = Instant::now();
+        let host = wfc_store::store_recorder::hostname();
         while !self.inner.stop.load(Ordering::Acquire) {
             std::thread::sleep(heartbeat);
             if self.inner.stop.load(Ordering::Acquire) {
                 return;
             }
+            if self.held() {
+                self.sweep(store, ttl, &host);
+            }
             let (id, _) = self.id();
             match servers::renew(store, &id) {
-                Ok(true) if self.held() => renewed = Instant::now(),
+                Ok(true) if self.held() => {
+                    renewed = Instant::now();
+                    *self.inner.renewed.lock().unwrap_or_else(|e| e.into_inner()) = renewed;
+                }
                 // Lost, or judged gone while unreachable: a new row (the
                 // old one given up, if it was still alive).
                 Ok(alive) => {
@@ -172,6 +227,7 @@ impl Lease {
                             self.inner.epoch.store(epoch, Ordering::Release);
                             self.inner.held.store(true, Ordering::Release);
                             renewed = Instant::now();
+                            *self.inner.renewed.lock().unwrap_or_else(|e| e.into_inner()) = renewed;
                         }
                         Err(e) => {
                             tracing::warn!(error = %e, "the server cannot join the store again yet")
@@ -186,6 +242,31 @@ impl Lease {
                 }
                 Err(e) => tracing::warn!(error = %e, "the server's lease was not renewed"),
             }
+        }
+    }
+
+    /// Sweeps the store's servers ([`wfc_store::sweep`]) and hands the
+    /// runs it took to [`Lease::swept`]'s receiver.
+    fn sweep(&self, store: &wfc_store::Store, ttl: Duration, host: &str) {
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        match wfc_store::sweep::sweep(store, ttl_ms, host) {
+            Ok(s) => {
+                self.said(&s);
+                if !s.runs.is_empty() {
+                    let _ = self.inner.swept.send(s.runs);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the sweep of dead servers failed"),
+        }
+    }
+
+    /// Logs what a sweep did.
+    fn said(&self, s: &wfc_store::sweep::Swept) {
+        for id in &s.dead {
+            tracing::warn!(server = %id, "server {id} is dead: its lease expired (or its process is gone)");
+        }
+        if !s.runs.is_empty() {
+            tracing::warn!(runs = ?s.runs, "took over {} run(s) of servers that died or left", s.runs.len());
         }
     }
 

@@ -168,8 +168,6 @@ async fn run(config: Config) -> Result<(), String> {
         catalog,
         launcher: launcher.clone(),
     };
-    recover::resume_interrupted(&app, config.resume_within).await;
-    wake::start(app.clone()).await;
     let gate = auth::Gate {
         keys: key_cache,
         limiter: auth::limiter(config.rate, config.burst),
@@ -200,6 +198,24 @@ async fn run(config: Config) -> Result<(), String> {
     let lease = tokio::task::spawn_blocking(move || lease::Lease::start(&dir, timing, &at))
         .await
         .map_err(|e| e.to_string())??;
+    // Once this server holds its lease (on a store in a database): the
+    // runs it resumes are its own.
+    recover::resume_interrupted(&app, config.resume_within).await;
+    wake::start(app.clone()).await;
+    if let Some(l) = &lease {
+        // A dead server's runs, as this server's sweeps take them.
+        if let Some(swept) = l.swept() {
+            recover::resume_queued(app.clone(), l.clone(), swept, config.resume_within);
+        }
+        // Without its lease, this server's runs may be another's already:
+        // their steps stop at once (their record refuses every write).
+        let launcher = launcher.clone();
+        l.on_lost(move || {
+            for (id, _) in launcher.owned_runs() {
+                launcher.force_cancel(&id);
+            }
+        });
+    }
     let ops = ops::Ops {
         launcher: launcher.clone(),
         catalog: app.catalog.clone(),

@@ -65,15 +65,73 @@ pub async fn resume_interrupted(app: &App, within: Duration) {
             return;
         }
     };
+    resume_all(app, candidates, within).await;
+}
+
+/// Resumes, under the same rule, the runs of servers that died or left,
+/// from the store's queue ([`wfc_store::sweep`]): at each of `lease`'s
+/// sweeps that took runs and every heartbeat, while it holds its lease,
+/// as many as this server has room for (the others take the rest). A run
+/// the rule refuses leaves the queue, interrupted, with the reason logged.
+pub fn resume_queued(
+    app: App,
+    lease: crate::lease::Lease,
+    mut swept: tokio::sync::mpsc::UnboundedReceiver<Vec<String>>,
+    within: Duration,
+) {
+    tokio::spawn(async move {
+        let every = lease.timing().heartbeat;
+        let stopping = app.launcher.stopping();
+        loop {
+            tokio::select! {
+                _ = stopping.cancelled() => return,
+                got = swept.recv() => if got.is_none() { return },
+                _ = tokio::time::sleep(every) => {}
+            }
+            let room = app.launcher.room();
+            if !lease.held() || room == 0 {
+                continue;
+            }
+            let me = lease.id().0;
+            let dir = app.launcher.state_dir().to_path_buf();
+            let found = tokio::task::spawn_blocking(move || {
+                let store = Store::open(&dir)?;
+                let ids = wfc_store::sweep::claim(&store, &me, room).map_err(|e| e.to_string())?;
+                let mut rows = interrupted(&store, within)?;
+                rows.retain(|c| ids.contains(&c.id));
+                // Resumed meanwhile, or interrupted too long ago: done.
+                for id in ids.iter().filter(|id| !rows.iter().any(|c| &c.id == *id)) {
+                    tracing::info!(run = %id, "run {id} is no longer for a server to resume");
+                    wfc_store::sweep::unqueue(&store, id).map_err(|e| e.to_string())?;
+                }
+                Ok::<_, String>(rows)
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r);
+            match found {
+                Ok(c) if c.is_empty() => {}
+                Ok(candidates) => resume_all(&app, candidates, within).await,
+                Err(e) => tracing::warn!(error = %e, "cannot resume the runs of dead servers"),
+            }
+        }
+    });
+}
+
+/// Resumes the `candidates` the rule allows (queued, oldest first).
+async fn resume_all(app: &App, candidates: Vec<Candidate>, within: Duration) {
     let mut runs = Vec::new();
     for c in candidates {
         let id = c.id.clone();
         match resume_one(app, c, within).await {
             Ok(run) => runs.push(run),
-            Err(why) => tracing::info!(
-                run = %id,
-                "run {id} left interrupted: {why}; `wfc resume {id}` or POST /api/v1/runs/{id}/resume resumes it"
-            ),
+            Err(why) => {
+                tracing::info!(
+                    run = %id,
+                    "run {id} left interrupted: {why}; `wfc resume {id}` or POST /api/v1/runs/{id}/resume resumes it"
+                );
+                unqueue(app, &id).await;
+            }
         }
     }
     // Every one the rule allows is resumed, as capacity frees: oldest
@@ -91,18 +149,15 @@ fn candidates(dir: &std::path::Path, within: Duration) -> Result<Vec<Candidate>,
     for id in &reaped {
         tracing::info!(run = %id, "run {id} was interrupted: its process is gone");
     }
-    let now = wfc_store::now_ms();
-    let since = now.saturating_sub(i64::try_from(within.as_millis()).unwrap_or(i64::MAX));
-    let rows: Vec<Candidate> = wfc_store::control::interrupted_since(&store, since)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|r| Candidate {
-            id: r.id,
-            trigger: r.trigger,
-            ago_ms: now - r.last_ms,
-            crashed: r.sessions - r.left,
-        })
-        .collect();
+    let mut rows = interrupted(&store, within)?;
+    // On a store several servers share: the queued runs of dead servers
+    // this server claims are its own to resume; those another claimed are
+    // that server's.
+    if let Some(me) = wfc_store::servers::this() {
+        let mine = wfc_store::sweep::claim(&store, &me, 100_000).map_err(|e| e.to_string())?;
+        let queue = wfc_store::sweep::queue(&store).map_err(|e| e.to_string())?;
+        rows.retain(|c| !queue.iter().any(|(id, _)| *id == c.id) || mine.contains(&c.id));
+    }
     // A run reaped now but interrupted long ago is said to stay so.
     for id in reaped
         .iter()
@@ -115,6 +170,36 @@ fn candidates(dir: &std::path::Path, within: Duration) -> Result<Vec<Candidate>,
         );
     }
     Ok(rows)
+}
+
+/// Takes run `id` off the queue of dead servers' runs (a store that
+/// cannot is logged: the next claim finds it refused again).
+async fn unqueue(app: &App, id: &str) {
+    let (dir, id) = (app.launcher.state_dir().to_path_buf(), id.to_owned());
+    let done = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&dir)?;
+        wfc_store::sweep::unqueue(&store, &id).map_err(|e| e.to_string())
+    })
+    .await;
+    if let Ok(Err(e)) | Err(e) = done.map_err(|e| e.to_string()) {
+        tracing::warn!(error = %e, "cannot take a run off the resume queue");
+    }
+}
+
+/// The runs interrupted within `within`, oldest first.
+fn interrupted(store: &Store, within: Duration) -> Result<Vec<Candidate>, String> {
+    let now = wfc_store::now_ms();
+    let since = now.saturating_sub(i64::try_from(within.as_millis()).unwrap_or(i64::MAX));
+    Ok(wfc_store::control::interrupted_since(store, since)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|r| Candidate {
+            id: r.id,
+            trigger: r.trigger,
+            ago_ms: now - r.last_ms,
+            crashed: r.sessions - r.left,
+        })
+        .collect())
 }
 
 /// The new session of `c` if the rule allows; else why not.

@@ -72,8 +72,9 @@ pub fn reap(store: &Store) -> crate::Result<Vec<String>> {
     {
         let mut q = conn.prepare(
             // A parked run has no process: nothing to reap.
-            "SELECT id, pid, host, heartbeat_at FROM runs
-             WHERE status = 'running' AND id NOT IN (SELECT run_id FROM parked)",
+            "SELECT id, pid, host, heartbeat_at,
+                    CASE WHEN owner IN (SELECT id FROM servers) THEN 1 ELSE 0 END
+             FROM runs WHERE status = 'running' AND id NOT IN (SELECT run_id FROM parked)",
         )?;
         let rows = q.query_map((), |r| {
             Ok((
@@ -81,12 +82,16 @@ pub fn reap(store: &Store) -> crate::Result<Vec<String>> {
                 r.get::<i64>(1)?,
                 r.get::<String>(2)?,
                 r.get::<i64>(3)?,
+                r.get::<i64>(4)? == 1,
             ))
         })?;
         for row in rows {
-            let (id, pid, h, beat) = row?;
-            let stale = now - beat > STALE.as_millis() as i64;
-            let gone = h == host && pid as u32 != std::process::id() && !pid_alive(pid);
+            let (id, pid, h, beat, leased) = row?;
+            // A server's run on a store in a database lives while its
+            // server's lease does (by the database's clock, not this
+            // one's): the servers' sweep takes it (`servers::sweep`).
+            let stale = !leased && now - beat > STALE.as_millis() as i64;
+            let gone = !leased && h == host && pid as u32 != std::process::id() && !pid_alive(pid);
             match super::journal::End::read(conn, &id) {
                 // Its process has nothing left to record: its end is known.
                 Some(end) if end.final_ => ended.push((id, end)),
@@ -114,8 +119,16 @@ pub fn reap(store: &Store) -> crate::Result<Vec<String>> {
 /// what its journal holds.
 pub(crate) fn interrupt(conn: &Db, id: &str) -> crate::Result<()> {
     let tx = conn.write()?;
-    crate::exclusive::run(&tx, id)?;
-    super::journal::fold_last(&tx, id, super::journal::Last::Stop, None)?;
+    interrupt_in(&tx, id)?;
+    tx.commit()?;
+    super::journal::remove(conn, id);
+    Ok(())
+}
+
+/// [`interrupt`] in transaction `tx`; whether the run was `running`.
+pub(crate) fn interrupt_in(tx: &Db, id: &str) -> crate::Result<bool> {
+    crate::exclusive::run(tx, id)?;
+    super::journal::fold_last(tx, id, super::journal::Last::Stop, None)?;
     let n = tx.execute(
         "UPDATE runs SET status = 'interrupted', ended_at = heartbeat_at,
                 duration_ms = prior_ms + GREATEST(0, heartbeat_at - COALESCE(session_started_at, started_at))
@@ -135,11 +148,9 @@ pub(crate) fn interrupt(conn: &Db, id: &str) -> crate::Result<()> {
              WHERE run_id = ?1 AND status = 'running'",
             [id],
         )?;
-        add_event(&tx, id, now_ms(), "run_interrupted", None, None)?;
+        add_event(tx, id, now_ms(), "run_interrupted", None, None)?;
     }
-    tx.commit()?;
-    super::journal::remove(conn, id);
-    Ok(())
+    Ok(n > 0)
 }
 
 /// An interrupted run, as a server that starts considers resuming it.
@@ -384,6 +395,12 @@ pub struct Asks {
     /// Called with whether the run is paused (`wfc pause`), at the first
     /// look and at each change.
     pub pause: Box<dyn FnMut(bool) + Send>,
+    /// Called once, with why, when this process may no longer write the
+    /// run's record (E0607: its server lost the lease the run started
+    /// under, or another server took the run over): its steps must stop
+    /// at once — compensations and `finally` too, which are the new
+    /// owner's to run.
+    pub taken: Box<dyn FnOnce(String) + Send>,
 }
 
 fn watch(
@@ -393,11 +410,21 @@ fn watch(
     late_plan: &super::store_recorder::LatePlan,
     stop: &std::sync::mpsc::Receiver<()>,
 ) {
-    let Asks { cancel, mut pause } = asks;
+    let Asks {
+        cancel,
+        mut pause,
+        taken,
+    } = asks;
     let mut cancel = Some(cancel);
     let mut paused: Option<bool> = None;
     let mut last_beat = std::time::Instant::now();
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(POLL) {
+        // Before the database, which a server that lost its lease may
+        // not reach.
+        if let Err(e) = shared.held(id) {
+            taken(e.to_string());
+            break;
+        }
         let conn = shared.lock();
         let asked: Option<(Option<i64>, bool)> = conn
             .prepare_cached(
@@ -433,7 +460,12 @@ fn watch(
         }
         // Often, so the run's end has little left to fold, and the work
         // falls in the gaps between steps rather than after the last one.
-        let _ = shared.fold_on(&conn, id);
+        if let Err(e) = shared.fold_on(&conn, id) {
+            if e.to_string().starts_with(crate::exclusive::TAKEN_OVER) {
+                taken(e.to_string());
+                break;
+            }
+        }
         // Not left for the scheduler's next turn, which a long step delays.
         let _ = late_plan.record(&conn, id);
         if last_beat.elapsed() >= HEARTBEAT {

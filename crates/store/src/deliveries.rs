@@ -14,17 +14,34 @@ use crate::params;
 /// How long a delivery id counts: 24 hours, in milliseconds.
 pub const WINDOW: i64 = 24 * 60 * 60 * 1000;
 
+/// A webhook delivery's start that another start of it came before.
+pub const DELIVERY_TAKEN: &str = "E0609";
+
 /// Records that the delivery `key` started run `run_id`, now.
 pub fn record(store: &Store, key: &str, run_id: &str) -> crate::Result<()> {
     record_in(&store.conn, key, run_id)
 }
 
-/// [`record`] on a connection (in a transaction).
+/// [`record`] on a connection, in the transaction that records the run:
+/// the first of several servers to record a start of the delivery wins
+/// (the row is inserted first); the others' get [`DELIVERY_TAKEN`], and
+/// record nothing. A row counts while its run is in the store and for
+/// [`WINDOW`]; an older one is taken over.
 pub(crate) fn record_in(conn: &crate::db::Db, key: &str, run_id: &str) -> crate::Result<()> {
-    conn.execute_later(
-        "INSERT INTO deliveries (key, run_id, at) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, at = excluded.at",
-        params![key, run_id, now_ms()],
+    let now = now_ms();
+    let n = conn.execute(
+        "INSERT INTO deliveries (key, run_id, at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, at = excluded.at
+          WHERE deliveries.at < ?4 OR deliveries.run_id = excluded.run_id
+             OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = deliveries.run_id)",
+        params![key, run_id, now, now - WINDOW],
     )?;
+    if n == 0 {
+        return Err(crate::Error::Conflict(format!(
+            "{DELIVERY_TAKEN}: delivery `{key}` started a run already (on another server): run \
+             {run_id} is not started"
+        )));
+    }
     Ok(())
 }
 

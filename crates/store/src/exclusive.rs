@@ -9,9 +9,73 @@
 //! what the one before committed.
 
 use crate::db::{Db, Dialect, Optional};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// A run's record written by a process whose session was taken over.
 pub const TAKEN_OVER: &str = "E0607";
+
+/// What a run's recorder writes under: the session it records, and the
+/// server whose lease it runs under (none for `wfc run`). Shared by the
+/// recorder, its watch thread's folds and its step logs' sends.
+#[derive(Debug)]
+pub(crate) struct Fence {
+    session: AtomicI64,
+    owner: Option<String>,
+}
+
+impl Fence {
+    /// Session 1 (a resume sets its own), under this process's lease.
+    pub(crate) fn new() -> Fence {
+        Fence {
+            session: AtomicI64::new(1),
+            // A server between leases runs nothing: an owner no one is.
+            owner: crate::servers::this().or_else(|| crate::servers::serving().then(String::new)),
+        }
+    }
+
+    /// A fence under server `owner`'s lease (tests).
+    #[cfg(test)]
+    pub(crate) fn owned_by(owner: &str, session: i64) -> Fence {
+        Fence {
+            session: AtomicI64::new(session),
+            owner: Some(owner.to_owned()),
+        }
+    }
+
+    pub(crate) fn session(&self) -> i64 {
+        self.session.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_session(&self, session: i64) {
+        self.session.store(session, Ordering::Release);
+    }
+
+    /// The server the run is recorded as owned by.
+    pub(crate) fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+
+    /// Checked before a write of run `id`, without the database: once this
+    /// process no longer holds the lease the run started under (lost, or
+    /// held again as a new server), the run may be another server's
+    /// already, and nothing more of it is written from here.
+    pub(crate) fn held(&self, id: &str) -> crate::Result<()> {
+        match &self.owner {
+            Some(owner) if owner.is_empty() => Err(crate::Error::Conflict(format!(
+                "{TAKEN_OVER}: this server holds no lease on the store now: run {id} is not \
+                 recorded from here"
+            ))),
+            Some(owner) if crate::servers::this().as_deref() != Some(owner.as_str()) => {
+                Err(crate::Error::Conflict(format!(
+                    "{TAKEN_OVER}: run {id} ran under this server's lease {owner}, which it no \
+                     longer holds: another server may have taken it over, and this one \
+                     records nothing more of it"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+}
 
 /// Run `id`'s row, locked until the transaction ends. `NO KEY UPDATE`,
 /// not `UPDATE`: the key share that a foreign key's check takes (an
@@ -70,4 +134,20 @@ pub(crate) fn key(tx: &Db, space: Space, key: &str) -> crate::Result<()> {
 pub(crate) enum Space {
     RunLock = 0x7766_0001,
     Alert = 0x7766_0002,
+    /// The servers' sweep (`crate::sweep`): one at a time.
+    Sweep = 0x7766_0003,
+}
+
+/// Whether this transaction took `space`'s lock on `key` (held to its end),
+/// without waiting: `false` while another holds it. Always `true` on
+/// SQLite, whose write transactions take turns already.
+pub(crate) fn try_key(tx: &Db, space: Space, key: &str) -> crate::Result<bool> {
+    if tx.dialect() != Dialect::Postgres {
+        return Ok(true);
+    }
+    tx.query_row(
+        "SELECT pg_try_advisory_xact_lock(?1, hashtext(?2))",
+        crate::params![space as i64, key],
+        |r| r.get(0),
+    )
 }

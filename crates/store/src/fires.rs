@@ -5,9 +5,14 @@
 //! A row per schedule, named by its file, workflow and pattern (with its
 //! zone): `done_until` is the latest slot handled (fired or passed over),
 //! in milliseconds since the epoch, and `fired` counts the slots fired. Every slot at or before
-//! it is done; a restart sees the slots after it as missed. The server
-//! writes it *before* it starts the slot's run, so a crash between the two
-//! loses that slot rather than running it twice.
+//! it is done; a restart sees the slots after it as missed.
+//!
+//! With several servers on one store in a database, every server's
+//! schedule wakes for each slot, and the first to record the slot's run
+//! fires it: the slot is claimed (`claim_in`, a compare-and-set on
+//! `done_until`) in the transaction that inserts the run — one commit for
+//! both, so a crash never loses a claimed slot, and the others' starts of
+//! it record nothing ([`SLOT_TAKEN`]).
 //!
 //! The table, `schedule_fires`, is part of the schema since version 8.
 
@@ -32,7 +37,8 @@ pub struct Fires {
     pub id: ScheduleId,
     /// Every slot at or before this (ms since the epoch) is handled.
     pub done_until_ms: i64,
-    /// Slots that fired ([`record`]): a start that then failed counts too.
+    /// Slots claimed ([`claim`]): a run started, or a slot that started none
+    /// (turned down, or its start failed).
     pub fired: i64,
 }
 
@@ -63,20 +69,44 @@ pub fn skip_to(store: &Store, id: &ScheduleId, ms: i64) -> crate::Result<()> {
     .map(drop)
 }
 
-/// Records that slot `slot_ms` of `id` fires: written before its run
-/// starts. Never moves back: an older slot recorded late leaves a newer
-/// one in place.
-pub fn record(store: &Store, id: &ScheduleId, slot_ms: i64) -> crate::Result<()> {
-    let conn = &store.conn;
-    conn.execute(
+/// A scheduled run's start that another's took the slot of.
+pub const SLOT_TAKEN: &str = "E0608";
+
+/// Claims slot `slot_ms` of `id` for run `run`, in the transaction `tx`
+/// that records the run: an error ([`SLOT_TAKEN`]) when the slot is done
+/// already — another server fired it, or passed it over.
+pub(crate) fn claim_in(
+    tx: &crate::db::Db,
+    id: &ScheduleId,
+    slot_ms: i64,
+    run: &str,
+) -> crate::Result<()> {
+    let n = tx.execute(
         "INSERT INTO schedule_fires (file, workflow, schedule, done_until, fired)
          VALUES (?1, ?2, ?3, ?4, 1)
          ON CONFLICT (file, workflow, schedule) DO UPDATE
-            SET done_until = GREATEST(schedule_fires.done_until, excluded.done_until),
-                fired = schedule_fires.fired + 1",
+            SET done_until = excluded.done_until, fired = schedule_fires.fired + 1
+          WHERE schedule_fires.done_until < excluded.done_until",
         params![id.file, id.workflow, id.schedule, slot_ms],
-    )
-    .map(drop)
+    )?;
+    if n == 0 {
+        return Err(crate::Error::Conflict(format!(
+            "{SLOT_TAKEN}: slot {slot_ms} of schedule `{}` of `{}` was handled already (another \
+             server fired it first): run {run} is not started",
+            id.schedule, id.workflow
+        )));
+    }
+    Ok(())
+}
+
+/// `claim_in` on its own, for a slot that fires no run (its workflow's
+/// triggers paused, its `when` false): whether this server took it.
+pub fn claim(store: &Store, id: &ScheduleId, slot_ms: i64) -> crate::Result<bool> {
+    match claim_in(&store.conn, id, slot_ms, "(none)") {
+        Ok(()) => Ok(true),
+        Err(e) if e.to_string().starts_with(SLOT_TAKEN) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Every schedule's row, by file, workflow and pattern.
@@ -115,16 +145,21 @@ mod tests {
             schedule: "0 2 * * * UTC".into(),
         };
         assert_eq!(done_until(c, &id).unwrap(), None);
+        // A slot is claimed once: the second claim of it, or of an older
+        // one, takes nothing.
+        assert!(claim(c, &id, 500).unwrap());
+        assert!(!claim(c, &id, 500).unwrap());
+        assert!(!claim(c, &id, 400).unwrap());
         skip_to(c, &id, 1_000).unwrap();
-        record(c, &id, 3_000).unwrap();
-        record(c, &id, 2_000).unwrap();
+        assert!(claim(c, &id, 3_000).unwrap());
+        assert!(!claim(c, &id, 2_000).unwrap());
         skip_to(c, &id, 2_500).unwrap();
         assert_eq!(done_until(c, &id).unwrap(), Some(3_000), "never back");
         let other = ScheduleId {
             schedule: "0 3 * * * UTC".into(),
             ..id.clone()
         };
-        record(c, &other, 9_000).unwrap();
+        assert!(claim(c, &other, 9_000).unwrap());
         let rows = all(c).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].done_until_ms, rows[0].fired), (3_000, 2));

@@ -72,6 +72,38 @@ pub struct End {
     /// session (absent in a slot written before sessions were fenced).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<i64>,
+    /// The server whose lease the session ran under (none for `wfc run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+/// Who writes a journal: its session and the server whose lease it runs
+/// under, in the end slot from the journal's creation (an [`End`] written
+/// over it keeps both). A reader folds a journal only into the session
+/// that wrote it: after another server took the run over, a journal left
+/// on this machine is that of a session the run is no longer in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Writer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+impl Writer {
+    /// Run `run_id`'s journal's writer (`None`: no slot, or one written
+    /// before slots named it).
+    pub(crate) fn read(conn: &Db, run_id: &str) -> Option<Writer> {
+        let bytes = std::fs::read(end_path(conn, run_id)?).ok()?;
+        let json = &bytes[..bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len())];
+        serde_json::from_slice(json).ok()
+    }
+
+    /// Whether a reader may fold this journal into the run in `session`.
+    fn may_fold(&self, session: i64) -> bool {
+        self.session.is_none_or(|s| s == session)
+            && !self.owner.as_deref().is_some_and(crate::servers::lost)
+    }
 }
 
 /// The end slot's size: a JSON [`End`], its error cut to fit, then zeros.
@@ -126,6 +158,11 @@ impl Journal {
     /// Creates (empties) the journal at `path`, and its end slot: zeros,
     /// written now so that the slot's space is the run's from the start.
     pub fn create(path: PathBuf) -> std::io::Result<Journal> {
+        Journal::create_by(path, &Writer::default())
+    }
+
+    /// [`Journal::create`], its slot naming its `writer`.
+    pub fn create_by(path: PathBuf, writer: &Writer) -> std::io::Result<Journal> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -138,7 +175,9 @@ impl Journal {
         };
         let file = open(&path)?;
         let end = open(&path.with_extension("end"))?;
-        end.write_all_at(&[0; END_SIZE], 0)?;
+        let mut slot = serde_json::to_vec(writer).unwrap_or_default();
+        slot.resize(END_SIZE, 0);
+        end.write_all_at(&slot, 0)?;
         Ok(Journal {
             file,
             path,
@@ -226,6 +265,10 @@ pub(crate) fn fold_last(
         forget()?;
         return Ok(0);
     };
+    let reader = session
+        .is_none()
+        .then(|| Writer::read(tx, run_id))
+        .flatten();
     // Two folds of one run take turns, and the second reads where the first
     // stopped: SQLite's write transaction is one at a time already;
     // PostgreSQL's are not, so the run's row is locked first, and the read
@@ -247,6 +290,10 @@ pub(crate) fn fold_last(
     let Some((done, offset, session, status, mut seq)) = row else {
         return Ok(0);
     };
+    // A reader (not the recorder): only the journal's own session's.
+    if reader.is_some_and(|w| !w.may_fold(session)) {
+        return Ok(0);
+    }
     // (A position is written with the first turn a fold applies: none
     // before, no row to delete — the common case of a short run.)
     if done > 0 {

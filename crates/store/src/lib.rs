@@ -36,7 +36,9 @@
 //!   against the run's recorded plan, who, when and a comment;
 //! - [`retention`] — pruning old runs and their logs (`wfc serve --keep-runs`),
 //!   and [`delete`] — deleting runs on demand (`wfc runs delete`);
-//! - [`server_lock`] — one `wfc serve` per state folder;
+//! - [`server_lock`] — one `wfc serve` per state folder; [`servers`] — the
+//!   servers sharing a store in a database, and their leases; [`sweep`] —
+//!   what takes a dead server's runs;
 //! - [`reuse`] — plan fingerprints and what a resumed run restores;
 //! - [`artifacts`] — the files steps kept: listed, copied out checked, put back on resume.
 //!
@@ -89,6 +91,7 @@ pub mod server_lock;
 pub mod servers;
 pub mod stats;
 pub mod store_recorder;
+pub mod sweep;
 pub mod tail;
 #[cfg(test)]
 pub(crate) mod test_store;

@@ -31,9 +31,34 @@ pub(crate) fn db_now(db: &Db) -> crate::Result<i64> {
 /// it records names as its owner (`runs.owner`).
 static THIS: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
+/// Every server this process was (a lease lost makes it a new one).
+static WAS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 /// This process is server `id` from now on (`None`: it holds no lease).
 pub fn set_this(id: Option<String>) {
+    if let Some(id) = &id {
+        WAS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(id.clone());
+    }
     *THIS.lock().unwrap_or_else(|e| e.into_inner()) = id;
+}
+
+/// Whether this process is a server on a store in a database (it joined
+/// the store's servers once).
+pub fn serving() -> bool {
+    !WAS.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+}
+
+/// Whether this process was server `id` and no longer is: what it ran
+/// under that lease may be another server's now.
+pub fn lost(id: &str) -> bool {
+    this().as_deref() != Some(id)
+        && WAS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|w| w == id)
 }
 
 /// The server this process is, if it holds a lease.
@@ -76,17 +101,44 @@ pub fn join(store: &Store, s: &Joining) -> crate::Result<i64> {
 }
 
 /// Renews server `id`'s lease: whether it still holds one (`false` once
-/// it left or was marked dead: it must join again).
+/// it left or was marked dead: it must join again). It also learns how far
+/// this machine's clock is from the database's ([`clock_offset_ms`]).
 pub fn renew(store: &Store, id: &str) -> crate::Result<bool> {
     let db = &store.conn;
-    let n = db.execute(
-        &format!(
-            "UPDATE servers SET heartbeat_at = {} WHERE id = ?1 AND state = 'alive'",
-            now_sql(db.dialect())
-        ),
-        [id],
-    )?;
-    Ok(n == 1)
+    let before = crate::now_ms();
+    let at: Option<i64> = db
+        .query_row(
+            &format!(
+                "UPDATE servers SET heartbeat_at = {} WHERE id = ?1 AND state = 'alive'
+                 RETURNING heartbeat_at",
+                now_sql(db.dialect())
+            ),
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(at) = at {
+        // (The database read its clock between the two reads of ours.)
+        let here = before + (crate::now_ms() - before) / 2;
+        OFFSET.store(at - here, std::sync::atomic::Ordering::Release);
+    }
+    Ok(at.is_some())
+}
+
+/// See [`clock_offset_ms`].
+static OFFSET: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// How far the database's clock is ahead of this machine's, in ms, as the
+/// last renewal of this server's lease measured it (0 before any).
+pub fn clock_offset_ms() -> i64 {
+    OFFSET.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// The time by the database's clock, read on this machine's (ms since the
+/// epoch): what decides when a schedule's slot is due, so that servers whose
+/// clocks disagree fire each slot at the same moment.
+pub fn store_now_ms() -> i64 {
+    crate::now_ms() + clock_offset_ms()
 }
 
 /// Server `id` stops: its lease is given up at once.
@@ -156,6 +208,20 @@ pub fn list(store: &Store, ttl_ms: i64) -> crate::Result<Vec<ServerRow>> {
 /// Server `id`'s row, if it has one.
 pub fn get(store: &Store, id: &str, ttl_ms: i64) -> crate::Result<Option<ServerRow>> {
     Ok(list(store, ttl_ms)?.into_iter().find(|s| s.id == id))
+}
+
+/// Whether a server other than this process is `alive` on the store.
+pub fn others_alive(store: &Store) -> crate::Result<bool> {
+    let me = this().unwrap_or_default();
+    Ok(store
+        .conn
+        .query_row(
+            "SELECT 1 FROM servers WHERE state = 'alive' AND id != ?1 LIMIT 1",
+            [me],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 /// Whether server `id` holds its lease now (by the database's clock).

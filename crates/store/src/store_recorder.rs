@@ -35,7 +35,7 @@ use super::{ms, now_ms};
 use crate::db::{Db, Optional};
 use crate::params;
 use serde_json::json;
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use wfc_contract::{
@@ -121,15 +121,15 @@ impl StoreRecorder {
         let conn = Arc::new(Mutex::new(conn));
         let log_failure = logs::LogFailure::default();
         // A store in a database keeps the logs there too (see `logs::chunks`).
-        let session = Arc::new(std::sync::atomic::AtomicI64::new(1));
+        let fence = Arc::new(crate::exclusive::Fence::new());
         let chunks = (!sqlite).then(|| {
-            logs::chunks::Chunks::new(run_id, conn.clone(), session.clone(), log_failure.clone())
+            logs::chunks::Chunks::new(run_id, conn.clone(), fence.clone(), log_failure.clone())
         });
         StoreRecorder {
             conn: Shared {
                 conn,
                 chunks,
-                session,
+                fence,
             },
             run_id: run_id.to_owned(),
             meta,
@@ -173,9 +173,7 @@ impl StoreRecorder {
         let (session, duration, seq) =
             row.ok_or_else(|| format!("no run `{run_id}` in the store"))?;
         r.session = session + 1;
-        r.conn
-            .session
-            .store(r.session, std::sync::atomic::Ordering::Release);
+        r.conn.fence.set_session(r.session);
         r.prior_ms = duration.unwrap_or(0);
         r.next_seq = seq;
         Ok(r)
@@ -271,7 +269,9 @@ impl StoreRecorder {
             return e.clone();
         }
         let e = RecordError(why);
-        if let Some(j) = &self.journal {
+        // (Taken over: the run is another session's, which records its end.)
+        let taken = e.0.starts_with(crate::exclusive::TAKEN_OVER);
+        if let Some(j) = self.journal.as_ref().filter(|_| !taken) {
             let now = now_ms();
             let _ = j.write_end(&End {
                 status: "failed".into(),
@@ -281,6 +281,7 @@ impl StoreRecorder {
                 failed_error: Some(e.to_string()),
                 final_: false,
                 session: Some(self.session),
+                owner: self.conn.fence.owner().map(str::to_owned),
             });
         }
         self.failed = Some(e.clone());
@@ -327,6 +328,7 @@ impl StoreRecorder {
 
     /// Runs `f` in one IMMEDIATE transaction.
     fn write<E: From<crate::Error>>(&self, f: impl FnOnce(&Db) -> Result<(), E>) -> Result<(), E> {
+        self.conn.fence.held(&self.run_id)?;
         let conn = self.conn.lock();
         let tx = conn.write()?;
         f(&tx)?;
@@ -400,12 +402,16 @@ impl Recorder for StoreRecorder {
         // The journal exists (empty) before the run's row says `running`, so
         // a fold never misses a line; `journal.batch` restarts with it.
         if let Some(path) = journal::path(&self.conn.lock(), &id) {
-            let j = Journal::create(path.clone())
+            let writer = journal::Writer {
+                session: Some(session),
+                owner: self.conn.fence.owner().map(str::to_owned),
+            };
+            let j = Journal::create_by(path.clone(), &writer)
                 .map_err(|e| RecordError(format!("{}: {e}", path.display())))?;
             self.journal = Some(j);
         }
         // The server whose session this is (none for `wfc run`).
-        let owner = super::servers::this();
+        let owner = self.conn.fence.owner().map(str::to_owned);
         let recorded = self.write(|tx| -> Result<(), Start> {
             if session == 1 {
                 tx.execute_later(
@@ -424,6 +430,8 @@ impl Recorder for StoreRecorder {
             } else {
                 // (A new run has no position yet; a resumed one's restarts.)
                 tx.execute("DELETE FROM journal WHERE run_id = ?1", [&id])?;
+                // Resumed: off the queue of dead servers' runs (`sweep`).
+                tx.execute_later("DELETE FROM run_queue WHERE run_id = ?1", [&id])?;
                 // Only a run no process runs: two resuming one run at once,
                 // the second finds it running and records nothing. A parked
                 // run is `running` with no process: waking it is its claim,
@@ -435,7 +443,7 @@ impl Recorder for StoreRecorder {
                             ended_at = NULL, duration_ms = NULL, failed_step = NULL, failed_error = NULL,
                             cancel_requested_at = CASE WHEN ?9 THEN cancel_requested_at END, jobs = ?8,
                             owner = ?10
-                     WHERE id = ?1 AND (status != 'running' OR ?9)",
+                     WHERE id = ?1 AND session = ?4 - 1 AND (status != 'running' OR ?9)",
                     params![id, pid, started, session, meta.file_hash, host, prior, run.jobs as i64, parked, owner],
                 )?;
                 if claimed == 0 {
@@ -455,6 +463,13 @@ impl Recorder for StoreRecorder {
             self.journal = None;
             journal::remove(&self.conn.lock(), &id);
             return Err(RecordError(match e {
+                // (A start another server's came before: its code first.)
+                Start::Db(crate::Error::Conflict(why))
+                    if why.starts_with(crate::fires::SLOT_TAKEN)
+                        || why.starts_with(crate::deliveries::DELIVERY_TAKEN) =>
+                {
+                    why
+                }
                 Start::Db(e) => format!("the run store: {e}"),
                 Start::Claimed(why) => why,
             }));
@@ -684,6 +699,7 @@ impl Recorder for StoreRecorder {
                     failed_error: fe.map(str::to_owned),
                     final_: true,
                     session: Some(session),
+                    owner: self.conn.fence.owner().map(str::to_owned),
                 };
                 match j.write_end(&slot) {
                     Ok(()) => appended,
@@ -729,45 +745,6 @@ impl Recorder for StoreRecorder {
         self.append()
     }
 }
-
-/// The receiving end of the fingerprints' thread, while they have not come
-/// (see [`StoreRecorder::plan_later`]).
-#[derive(Clone, Default)]
-pub struct LatePlan(Arc<Mutex<Option<Receiver<Vec<u8>>>>>);
-
-impl LatePlan {
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Receiver<Vec<u8>>>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn pending(&self) -> bool {
-        self.slot().is_some()
-    }
-
-    /// The fingerprints if they came; the receiver is dropped once they
-    /// came or the thread is gone (here, or never).
-    fn try_take(&self) -> Option<Vec<u8>> {
-        let mut slot = self.slot();
-        match slot.as_ref()?.try_recv() {
-            Err(TryRecvError::Empty) => None,
-            got => {
-                *slot = None;
-                got.ok()
-            }
-        }
-    }
-
-    /// Records the fingerprints on `conn` if they came (the watch thread).
-    pub(crate) fn record(&self, conn: &Db, id: &str) -> crate::Result<()> {
-        let Some(plan) = self.try_take() else {
-            return Ok(());
-        };
-        let tx = conn.write()?;
-        store_plan(&tx, id, &plan)?;
-        tx.commit()
-    }
-}
-
 /// This machine's name (for telling whether a run's pid can be checked here).
 pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -775,6 +752,9 @@ pub fn hostname() -> String {
         .or_else(|_| std::env::var("HOSTNAME"))
         .unwrap_or_default()
 }
+
+mod late_plan;
+pub use late_plan::LatePlan;
 
 #[cfg(test)]
 mod tests;

@@ -29,6 +29,9 @@ pub fn unit(args: &ServeArgs, user: bool) -> Result<String, String> {
     // wfc does ($PGPASSWORD in an `Environment=`, the user's ~/.pgpass).
     if let Some(url) = args.store.database() {
         flag("store", url);
+        // Several servers on one database judge each other by these.
+        flag("heartbeat", args.heartbeat.to_string());
+        flag("lease-ttl", args.lease_ttl.to_string());
     }
     flag("max-runs", args.max_runs.to_string());
     flag("store-connections", args.store_connections.to_string());

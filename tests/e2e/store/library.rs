@@ -623,6 +623,7 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
     let asks = control::Asks {
         cancel: Box::new(|| {}),
         pause: Box::new(|_| {}),
+        taken: Box::new(|_| {}),
     };
     let watch = control::Watch::start_on(r.connection(), "watched", asks, r.late_plan()).unwrap();
     assert_eq!(plan_of("watched"), None);
@@ -646,4 +647,27 @@ fn fingerprints_from_a_thread_are_recorded_as_soon_as_they_come() {
     assert_eq!(plan_of("lost").filter(|p| !p.is_empty()), None);
     let status = one(&store, "SELECT status FROM runs WHERE id = 'lost'", &[]);
     assert_eq!(status.text(), Some("succeeded"));
+}
+
+/// A run another process took over (its session moved on in the store):
+/// the watch tells the run's side at its next poll, which stops its steps.
+#[test]
+fn the_watch_says_when_the_run_was_taken_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut r = StoreRecorder::new(&store, "t", RunMeta::default()).unwrap();
+    r.run_started(&info("t", "w", SystemTime::now())).unwrap();
+    let (said, told) = std::sync::mpsc::channel::<String>();
+    let asks = control::Asks {
+        cancel: Box::new(|| {}),
+        pause: Box::new(|_| {}),
+        taken: Box::new(move |why| said.send(why).unwrap()),
+    };
+    let watch = control::Watch::start_on(r.connection(), "t", asks, r.late_plan()).unwrap();
+    // Nothing said while the run is this process's.
+    assert!(told.recv_timeout(Duration::from_millis(500)).is_err());
+    testing::execute_batch(&store, "UPDATE runs SET session = 2 WHERE id = 't'").unwrap();
+    let why = told.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(why.starts_with("E0607: run t is in session 2"), "{why}");
+    drop(watch);
 }

@@ -105,6 +105,10 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         .map(|(k, v)| (OsStr::new(k), OsStr::new(v)))
         .collect();
     vars.push((OsStr::new("WF_OUTPUTS"), outputs_path.as_os_str()));
+    // Which attempt this is (with `WFC_RUN_ID` and `WFC_SESSION`: an
+    // idempotency key for work a resumed session may do again).
+    let attempt = std::ffi::OsString::from(ctx.attempt.to_string());
+    vars.push((OsStr::new(crate::reaper::ATTEMPT), &attempt));
     let nul = |s: &OsStr| s.as_encoded_bytes().contains(&0);
     if let Some((k, _)) = vars.iter().find(|(k, v)| nul(k) || nul(v)) {
         return Outcome::failed(format!(

@@ -101,6 +101,8 @@ pub struct RunRequest {
     pub trigger: String,
     /// When the run first started, for a resumed run (`run.started`).
     pub started: Option<std::time::SystemTime>,
+    /// Which session of the run this is (see [`RunOptions::session`]).
+    pub session: i64,
     /// Waited for before the first step (the server's `lock`).
     pub before_steps: Option<BeforeSteps>,
     /// The run's artifact folder (`None`: artifacts are checked, not kept).
@@ -141,6 +143,7 @@ impl RunRequest {
             prior: Vec::new(),
             trigger: "manual".into(),
             started: None,
+            session: 1,
             before_steps: None,
             artifacts: None,
             base_dir: None,
@@ -327,6 +330,7 @@ impl RunManager {
             reaper_tag: shared.reaper.as_ref().map(|r| r.tag().to_owned()),
             trigger: request.trigger,
             started: request.started,
+            session: request.session,
             slurm_by_default: shared.slurm_by_default,
             workflow_dir,
             artifacts: request.artifacts,

@@ -109,14 +109,19 @@ async fn exposition(ops: &Ops) -> Result<String, crate::problem::Problem> {
     let dir = ops.launcher.state_dir().to_path_buf();
     let since = wfc_store::now_ms() - WINDOW_HOURS * 3600 * 1000;
     let bounds_ms: Vec<i64> = BOUNDS.iter().map(|b| (b * 1000.0) as i64).collect();
-    let (figures, alerts) = tokio::task::spawn_blocking(move || {
+    let leased = ops.lease.is_some();
+    let (figures, alerts, queued) = tokio::task::spawn_blocking(move || {
         match wfc_store::Store::open_existing(&dir).map_err(|e| e.to_string())? {
             Some(store) => Ok((
                 wfc_store::metrics::figures(&store, since, &bounds_ms)
                     .map_err(|e| e.to_string())?,
                 wfc_store::alerts::list(&store, None).map_err(|e| e.to_string())?,
+                match leased {
+                    true => Some(wfc_store::sweep::queued(&store).map_err(|e| e.to_string())?),
+                    false => None,
+                },
             )),
-            None => Ok::<_, String>((Figures::default(), Vec::new())),
+            None => Ok::<_, String>((Figures::default(), Vec::new(), None)),
         }
     })
     .await
@@ -124,7 +129,35 @@ async fn exposition(ops: &Ops) -> Result<String, crate::problem::Problem> {
     .map_err(crate::problem::Problem::store)?;
     let mut body = render(ops, &figures);
     body.push_str(&alert_families(ops, &alerts));
+    if let (Some(lease), Some(queued)) = (&ops.lease, queued) {
+        body.push_str(&lease_families(lease, queued));
+    }
     Ok(body)
+}
+
+/// On a store in a database: this server's lease, and the runs of dead
+/// servers waiting for one to resume them.
+fn lease_families(lease: &crate::lease::Lease, queued: i64) -> String {
+    let mut e = Exposition::default();
+    e.family(
+        "wfc_lease_held",
+        Kind::Gauge,
+        "1 while this server holds its lease on the store (it runs nothing without one).",
+    );
+    e.sample("wfc_lease_held", &[], f64::from(u8::from(lease.held())));
+    e.family(
+        "wfc_lease_age_seconds",
+        Kind::Gauge,
+        "Seconds since the store last took this server's lease renewal.",
+    );
+    e.sample("wfc_lease_age_seconds", &[], lease.age().as_secs_f64());
+    e.family(
+        "wfc_resume_queue_depth",
+        Kind::Gauge,
+        "Runs of dead or stopped servers waiting for a server to resume them.",
+    );
+    e.sample("wfc_resume_queue_depth", &[], queued as f64);
+    e.finish()
 }
 
 /// `wfc_alert_firing`: 1 for each served workflow's rule that is firing,

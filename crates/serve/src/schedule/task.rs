@@ -34,6 +34,10 @@ pub const TRIGGER: &str = "schedule";
 /// (it may have been set, or the machine suspended).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
+/// How long before a server's start a slot is left for the servers
+/// already running to fire (the record starts there, not at now).
+const SLOT_GRACE: chrono::Duration = chrono::Duration::seconds(2);
+
 /// How often a start refused by `--max-runs` is tried again.
 const BUSY_RETRY: Duration = Duration::from_secs(1);
 
@@ -157,7 +161,7 @@ impl Task {
             let schedule = self.settings.borrow().clone();
             let next = slots::next_after(&schedule, cursor);
             let wait = next.map_or(MAX_SLEEP, |n| {
-                (n - Utc::now()).to_std().unwrap_or_default().min(MAX_SLEEP)
+                (n - now()).to_std().unwrap_or_default().min(MAX_SLEEP)
             });
             tokio::select! {
                 _ = self.stop.cancelled() => return,
@@ -172,7 +176,7 @@ impl Task {
                     }
                 }
                 _ = tokio::time::sleep(wait) => {
-                    let now = Utc::now();
+                    let now = now();
                     if next.is_none_or(|n| n > now) {
                         continue;
                     }
@@ -197,7 +201,7 @@ impl Task {
     /// missed while the server was down owed (at most `catch up`, the
     /// latest). `None`: the store cannot say, so it never fires.
     async fn begin(&mut self) -> Option<DateTime<Utc>> {
-        let now = Utc::now();
+        let now = now();
         let id = self.id.clone();
         let done = self.store(move |c| fires::done_until(c, &id)).await;
         let schedule = self.settings.borrow().clone();
@@ -231,7 +235,18 @@ impl Task {
             // Nothing owed: the record starts (or goes on) from now.
             let id = self.id.clone();
             let at = now.timestamp_millis();
-            if let Err(e) = self.store(move |c| fires::skip_to(c, &id, at)).await {
+            let graced = (now - SLOT_GRACE).timestamp_millis();
+            let skipped = self.store(move |c| {
+                // (A slot just before now stays another running server's
+                // to fire: it may not have woken for it yet.)
+                let at = if wfc_store::servers::others_alive(c)? {
+                    graced
+                } else {
+                    at
+                };
+                fires::skip_to(c, &id, at)
+            });
+            if let Err(e) = skipped.await {
                 tracing::error!(workflow = %wf, error = %e, "cannot record the schedule's start: it does not fire");
                 return None;
             }
@@ -338,22 +353,21 @@ impl Task {
         }
     }
 
-    /// Records `slot`, then starts its run with the params' defaults. A
-    /// start refused by `--max-runs` is tried again every second.
+    /// Starts `slot`'s run with the params' defaults, the slot claimed in
+    /// the transaction that records the run: of several servers firing
+    /// it, the first to record it starts it, and a crash never leaves the
+    /// slot claimed with no run. A start refused by `--max-runs` is tried
+    /// again every second (unless another server fires the slot meanwhile).
     async fn fire(&self, slot: DateTime<Utc>) -> Option<Current> {
         let wf = &self.id.workflow;
-        let id = self.id.clone();
         let at = slot.timestamp_millis();
-        if let Err(e) = self.store(move |c| fires::record(c, &id, at)).await {
-            // Unrecorded, a run could start again after a restart.
-            tracing::error!(workflow = %wf, %slot, error = %e, "cannot record the slot: no run");
-            return None;
-        }
         let paused = crate::ignored::paused(&self.ctx.launcher, wf, "schedule").await;
         if let Some(reason) = paused.or_else(|| self.turned_down()) {
-            let trigger = format!("{TRIGGER} {}", self.id.schedule);
-            let firing = crate::ignored::firing(&self.id.file, wf, trigger, reason);
-            crate::ignored::record(&self.ctx.launcher, firing).await;
+            if self.handled(slot).await {
+                let trigger = format!("{TRIGGER} {}", self.id.schedule);
+                let firing = crate::ignored::firing(&self.id.file, wf, trigger, reason);
+                crate::ignored::record(&self.ctx.launcher, firing).await;
+            }
             return None;
         }
         let mut told = false;
@@ -362,17 +376,15 @@ impl Task {
                 tracing::info!(workflow = %wf, %slot, "slot not started: the schedule stopped");
                 return None;
             }
-            let compiled = self.compile().await?;
-            match self
-                .ctx
-                .launcher
-                .start(
-                    Run::from(compiled)
-                        .triggered_by(TRIGGER)
-                        .started_by(self.id.schedule.clone()),
-                )
-                .await
-            {
+            let Some(compiled) = self.compile().await else {
+                self.handled(slot).await;
+                return None;
+            };
+            let mut run = Run::from(compiled)
+                .triggered_by(TRIGGER)
+                .started_by(self.id.schedule.clone());
+            run.slot = Some((self.id.clone(), at));
+            match self.ctx.launcher.start(run).await {
                 Ok(started) => {
                     tracing::info!(workflow = %wf, schedule = %self.id.schedule, %slot, run = %started.id, "schedule fired");
                     return Some(Current::started(started.id, started.ended));
@@ -387,17 +399,39 @@ impl Task {
                         _ = tokio::time::sleep(BUSY_RETRY) => {}
                     }
                 }
+                Err(wfc_launch::LaunchError::Conflict(e)) if e.starts_with(fires::SLOT_TAKEN) => {
+                    tracing::info!(workflow = %wf, schedule = %self.id.schedule, %slot, "slot fired by another server");
+                    return None;
+                }
                 Err(e @ wfc_launch::LaunchError::LockHeld { .. }) => {
-                    let trigger = format!("{TRIGGER} {}", self.id.schedule);
-                    let firing = crate::ignored::firing(&self.id.file, wf, trigger, e.to_string());
-                    crate::ignored::record(&self.ctx.launcher, firing).await;
+                    if self.handled(slot).await {
+                        let trigger = format!("{TRIGGER} {}", self.id.schedule);
+                        let firing =
+                            crate::ignored::firing(&self.id.file, wf, trigger, e.to_string());
+                        crate::ignored::record(&self.ctx.launcher, firing).await;
+                    }
                     return None;
                 }
                 Err(e) => {
                     let p = crate::problem::Problem::from(e);
                     tracing::error!(workflow = %wf, %slot, code = p.code.id(), "scheduled run not started: {}", p.detail);
+                    self.handled(slot).await;
                     return None;
                 }
+            }
+        }
+    }
+
+    /// Claims `slot`, which starts no run (turned down, or its start
+    /// failed): whether this server took it — `false` when another server
+    /// handled it first, or the store cannot say (logged).
+    async fn handled(&self, slot: DateTime<Utc>) -> bool {
+        let (id, at) = (self.id.clone(), slot.timestamp_millis());
+        match self.store(move |c| fires::claim(c, &id, at)).await {
+            Ok(ours) => ours,
+            Err(e) => {
+                tracing::error!(workflow = %self.id.workflow, %slot, error = %e, "cannot record the slot");
+                false
             }
         }
     }
@@ -459,6 +493,14 @@ impl Task {
         .await
         .map_err(|e| e.to_string())?
     }
+}
+
+/// The time now by the store's clock: on a store in a database, the
+/// database's (as this server's lease measured its clock against it), so
+/// that servers whose clocks disagree fire each slot at the same moment.
+fn now() -> DateTime<Utc> {
+    let offset = chrono::Duration::milliseconds(wfc_store::servers::clock_offset_ms());
+    Utc::now() + offset
 }
 
 /// `current`'s end (its status); never, when there is none.

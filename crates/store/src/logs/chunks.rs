@@ -42,9 +42,9 @@ pub struct Chunks {
     pending: Arc<Mutex<Pending>>,
     /// The run recorder's connection, for the sends [`SHIP_AT`] asks for.
     conn: Arc<Mutex<crate::pool::Conn>>,
-    /// The recorder's session: a send of its own checks the run is still
-    /// in it ([`crate::exclusive::fenced`]).
-    session: Arc<std::sync::atomic::AtomicI64>,
+    /// The recorder's session and lease: a send of its own checks the run
+    /// is still in them ([`crate::exclusive::fenced`]).
+    fence: Arc<crate::exclusive::Fence>,
     failure: LogFailure,
 }
 
@@ -76,14 +76,14 @@ impl Chunks {
     pub(crate) fn new(
         run_id: &str,
         conn: Arc<Mutex<crate::pool::Conn>>,
-        session: Arc<std::sync::atomic::AtomicI64>,
+        fence: Arc<crate::exclusive::Fence>,
         failure: LogFailure,
     ) -> Chunks {
         Chunks {
             run_id: Arc::from(run_id),
             pending: Arc::default(),
             conn,
-            session,
+            fence,
             failure,
         }
     }
@@ -151,8 +151,11 @@ impl Chunks {
     /// Sends the buffer in a transaction of its own, on the recorder's
     /// connection. A failure is the next send's to retry: the lines stay.
     fn send_now(&self) {
+        if self.fence.held(&self.run_id).is_err() {
+            return;
+        }
         let conn = lock(&self.conn);
-        let session = self.session.load(std::sync::atomic::Ordering::Acquire);
+        let session = self.fence.session();
         let _ = conn.write().and_then(|tx| {
             if tx.dialect() == crate::db::Dialect::Postgres {
                 tx.execute_later("SET LOCAL synchronous_commit TO OFF", ())?;

@@ -17,7 +17,8 @@ pub(crate) const FIRST: i64 = 22;
 
 /// The migrations since [`FIRST`]: the one at index `i` takes a database
 /// from version `FIRST + i` to the next.
-const LATER: [&str; (VERSION - FIRST) as usize] = [super::FROM_V22, super::FROM_V23];
+const LATER: [&str; (VERSION - FIRST) as usize] =
+    [super::FROM_V22, super::FROM_V23, super::FROM_V24];
 use crate::db::{Db, Optional};
 
 /// The advisory lock's key (any number the database's other users do not
@@ -142,7 +143,8 @@ mod tests {
         }
         let db = &store.conn;
         db.execute_batch(
-            "DROP TABLE log_chunks; DROP TABLE servers; ALTER TABLE runs DROP COLUMN owner;
+            "DROP TABLE log_chunks; DROP TABLE servers; DROP TABLE run_queue;
+             ALTER TABLE runs DROP COLUMN owner;
              UPDATE wfc_schema SET version = 22",
         )
         .unwrap();
@@ -154,6 +156,8 @@ mod tests {
         db.execute("SELECT start, bytes, err, marks FROM log_chunks", ())
             .unwrap();
         db.execute("SELECT id, epoch, heartbeat_at FROM servers", ())
+            .unwrap();
+        db.execute("SELECT run_id, kind, at, claimed_by FROM run_queue", ())
             .unwrap();
         // Again: nothing left to do.
         assert_eq!(migrate(db), Ok(VERSION));

@@ -13,9 +13,10 @@ pub struct Shared {
     pub(super) conn: Arc<Mutex<crate::pool::Conn>>,
     /// The run's step logs not yet in the database, which each fold sends.
     pub(super) chunks: Option<logs::chunks::Chunks>,
-    /// The session the recorder records: its folds write nothing once the
-    /// run is in another ([`crate::exclusive::fenced`]).
-    pub(super) session: Arc<std::sync::atomic::AtomicI64>,
+    /// The session the recorder records, and the lease it runs under: its
+    /// folds write nothing once the run is in another session
+    /// ([`crate::exclusive::fenced`]) or the lease is lost.
+    pub(super) fence: Arc<crate::exclusive::Fence>,
 }
 
 impl Shared {
@@ -34,8 +35,20 @@ impl Shared {
 
     /// [`Shared::fold`] on `conn`, its connection, locked.
     pub(crate) fn fold_on(&self, conn: &Db, run_id: &str) -> crate::Result<usize> {
-        let session = self.session.load(std::sync::atomic::Ordering::Acquire);
-        journal::fold_with(conn, run_id, self.chunks.as_ref(), Some(session))
+        self.fence.held(run_id)?;
+        journal::fold_with(
+            conn,
+            run_id,
+            self.chunks.as_ref(),
+            Some(self.fence.session()),
+        )
+    }
+
+    /// Whether this process may still write the run's record: `Err`
+    /// (E0607) once the lease it runs under is lost, checked without the
+    /// database (which a partitioned server cannot reach).
+    pub fn held(&self, run_id: &str) -> crate::Result<()> {
+        self.fence.held(run_id)
     }
 
     /// In the transaction `tx` that ends or parks the run: the logs' last

@@ -26,8 +26,12 @@ pub struct StartRows {
     /// Its workflow's `version` and `tags` (`run_labels`).
     pub version: Option<String>,
     pub tags: Vec<String>,
-    /// The webhook delivery that started it (`deliveries`).
+    /// The webhook delivery that started it (`deliveries`): first come,
+    /// first served ([`crate::deliveries::DELIVERY_TAKEN`]).
     pub delivery: Option<String>,
+    /// The schedule's slot it fires (`schedule_fires`): claimed with the
+    /// run, once ([`crate::fires::SLOT_TAKEN`]).
+    pub slot: Option<(crate::fires::ScheduleId, i64)>,
 }
 
 impl StartRows {
@@ -38,6 +42,9 @@ impl StartRows {
         crate::labels::record_in(tx, id, self.version.as_deref(), &self.tags)?;
         if let Some(key) = &self.delivery {
             crate::deliveries::record_in(tx, key, id)?;
+        }
+        if let Some((schedule, slot)) = &self.slot {
+            crate::fires::claim_in(tx, schedule, *slot, id)?;
         }
         Ok(())
     }

@@ -322,6 +322,8 @@ fn a_session_another_process_took_over_records_nothing_more_and_no_end() {
         .execute("UPDATE runs SET session = 2 WHERE id = 'r9'", ())
         .unwrap();
     succeed(&mut r, "b").unwrap();
+    // A reader folds no turn of a journal another session wrote.
+    assert_eq!(crate::journal::fold(&store.conn, "r9").unwrap(), 0);
     let e = r.connection().fold("r9").unwrap_err();
     assert!(
         e.to_string().starts_with("E0607: run r9 is in session 2"),
@@ -342,6 +344,7 @@ fn a_session_another_process_took_over_records_nothing_more_and_no_end() {
         failed_error: None,
         final_: true,
         session: Some(1),
+        owner: None,
     };
     std::fs::create_dir_all(dir.path().join("journal")).unwrap();
     Journal::create(dir.path().join("journal/r9.wfj"))
@@ -351,4 +354,26 @@ fn a_session_another_process_took_over_records_nothing_more_and_no_end() {
     crate::control::reap(&store).unwrap();
     let d = query::detail(&store, "r9").unwrap().unwrap();
     assert_eq!(d.run.status, "running", "{d:?}");
+}
+
+#[test]
+fn a_run_under_a_lease_this_process_no_longer_holds_writes_nothing_more() {
+    let (_dir, store, mut r) = recorder("r8");
+    r.run_started(&info("r8")).unwrap();
+    succeed(&mut r, "a").unwrap();
+    // As if it had started under lease `gone`, which this process lost.
+    r.conn.fence = Arc::new(crate::exclusive::Fence::owned_by("gone", 1));
+    let e = r.connection().fold("r8").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("E0607: run r8 ran under this server's lease gone"),
+        "{e}"
+    );
+    let e = r.run_ended(&end(RunStatus::Succeeded)).unwrap_err();
+    assert!(e.0.starts_with("E0607"), "{e}");
+    let d = query::detail(&store, "r8").unwrap().unwrap();
+    assert_eq!(d.run.status, "running", "no end from a lost lease");
+    assert!(d.step_list.is_empty(), "nothing folded: {d:?}");
+    // Nor an end slot for a reader to apply: the run is the sweep's.
+    assert_eq!(End::read(&store.conn, "r8"), None);
 }

@@ -150,7 +150,7 @@ async fn connect(ex: &Executor) -> Result<&Docker, String> {
 
 pub(crate) async fn run(ex: &Executor, spec: &DockerSpec, ctx: &StepContext) -> Outcome {
     let prepared = tokio::select! {
-        r = prepare(ex, spec) => r,
+        r = prepare(ex, spec, ctx.attempt) => r,
         stop = ctx.stopped() => return Outcome::stopped(stop),
     };
     let (docker, body, outputs) = match prepared {
@@ -364,6 +364,7 @@ fn exit_outcome(
 async fn prepare<'a>(
     ex: &'a Executor,
     spec: &DockerSpec,
+    attempt: u32,
 ) -> Result<(&'a Docker, ContainerCreateBody, OutputsDir), String> {
     let docker = connect(ex).await?;
     ensure_image(docker, &spec.image, spec.pull).await?;
@@ -382,6 +383,7 @@ async fn prepare<'a>(
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     env.push(format!("WF_OUTPUTS={OUTPUTS_MOUNT}/outputs"));
+    env.push(format!("{}={attempt}", crate::reaper::ATTEMPT));
     let mut host = HostConfig {
         binds: Some(binds),
         network_mode: Some(spec.network.clone().unwrap_or_else(|| "none".to_owned())),

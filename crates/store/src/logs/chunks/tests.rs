@@ -14,8 +14,8 @@ use wfc_contract::{GraphName, LineOutput, StepKey, Stream};
 fn output(store: &crate::Store, dir: &std::path::Path) -> (LogOutput, Chunks, Headers) {
     let conn = store.reopen().unwrap().conn;
     let failure = LogFailure::default();
-    let session = Arc::new(std::sync::atomic::AtomicI64::new(1));
-    let chunks = Chunks::new("r1", Arc::new(Mutex::new(conn)), session, failure.clone());
+    let fence = Arc::new(crate::exclusive::Fence::new());
+    let chunks = Chunks::new("r1", Arc::new(Mutex::new(conn)), fence, failure.clone());
     let headers = Headers::default();
     let out =
         LogOutput::new(dir, "r1", headers.clone(), failure, None).in_chunks(Some(chunks.clone()));
