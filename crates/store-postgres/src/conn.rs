@@ -28,8 +28,11 @@ struct Session {
     statements: HashMap<String, Statement>,
     /// Sent, in order, their answers not read yet.
     pending: Vec<Pending>,
-    /// The first error of a statement sent for later (preparing it).
-    later_failed: Option<Error>,
+    /// The first error of a statement sent for later (preparing it, or
+    /// its first poll), with how many were pending then: theirs, sent
+    /// before it, come first (a failed statement aborts the transaction,
+    /// and every later one fails for that reason only).
+    later_failed: Option<(usize, Error)>,
 }
 
 impl Session {
@@ -50,17 +53,27 @@ impl Session {
     fn settle(&mut self) -> Result<()> {
         let failed = self.later_failed.take();
         if self.pending.is_empty() {
-            return failed.map_or(Ok(()), Err);
+            return failed.map_or(Ok(()), |(_, e)| Err(e));
         }
         let answers = self
             .rt
             .block_on(futures::future::join_all(self.pending.drain(..)));
+        let before = failed.as_ref().map_or(answers.len(), |(n, _)| *n);
+        let mut answers = answers.into_iter();
+        answers
+            .by_ref()
+            .take(before)
+            .try_for_each(|a| a.map(drop).map_err(error))?;
         match failed {
-            Some(e) => Err(e),
-            None => answers
-                .into_iter()
-                .try_for_each(|a| a.map(drop).map_err(error)),
+            Some((_, e)) => Err(e),
+            None => answers.try_for_each(|a| a.map(drop).map_err(error)),
         }
+    }
+
+    /// Keeps `e` as the first error of a statement sent for later.
+    fn failed_later(&mut self, e: Error) {
+        let pending = self.pending.len();
+        self.later_failed.get_or_insert((pending, e));
     }
 }
 
@@ -212,7 +225,7 @@ impl Remote for Conn {
             let st = match s.statement(&sql) {
                 Ok(st) => st,
                 Err(e) => {
-                    s.later_failed.get_or_insert(e);
+                    s.failed_later(e);
                     return;
                 }
             };
@@ -235,9 +248,7 @@ impl Remote for Conn {
             match first {
                 Poll::Pending => s.pending.push(sent),
                 Poll::Ready(Ok(_)) => {}
-                Poll::Ready(Err(e)) => {
-                    s.later_failed.get_or_insert(error(e));
-                }
+                Poll::Ready(Err(e)) => s.failed_later(error(e)),
             }
         };
         self.jobs.send(Box::new(job)).map_err(|_| gone())

@@ -462,11 +462,16 @@ impl Recorder for StoreRecorder {
             // Nothing is recorded: no journal is left behind either.
             self.journal = None;
             journal::remove(&self.conn.lock(), &id);
+            let delivery = meta.start.delivery.as_deref().unwrap_or_default();
             return Err(RecordError(match e {
+                Start::Db(e) if crate::deliveries::is_taken(&e) => format!(
+                    "{}: delivery `{delivery}` started a run already (on another server): run \
+                     {id} is not started",
+                    crate::deliveries::DELIVERY_TAKEN
+                ),
                 // (A start another server's came before: its code first.)
                 Start::Db(crate::Error::Conflict(why))
-                    if why.starts_with(crate::fires::SLOT_TAKEN)
-                        || why.starts_with(crate::deliveries::DELIVERY_TAKEN) =>
+                    if why.starts_with(crate::fires::SLOT_TAKEN) =>
                 {
                     why
                 }
