@@ -247,3 +247,63 @@ async fn a_cancel_or_an_approval_sent_to_another_server_reaches_the_run() {
         asked.elapsed().as_secs_f64() * 1e3
     );
 }
+
+const LOCKED: &str = r#"
+workflow locked {
+  param dir: string
+  param tag: string
+  lock "deploy"
+  step work: shell {
+    run "s=$(date +%s%N); sleep 0.5; echo ${tag} $s $(date +%s%N) >> ${dir}/spans.txt"
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_key_is_held_by_one_run_across_servers() {
+    let Some(pg) = database() else { return };
+    let folder = flows(&[("locked.wf", LOCKED)]);
+    let servers: Vec<Server> = (0..3)
+        .map(|_| serving(folder.path(), &pg.url, &[]))
+        .collect();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().display().to_string();
+    let http = reqwest::Client::new();
+    // Two runs on each server, all at once.
+    let starts = servers.iter().enumerate().flat_map(|(i, s)| {
+        let (http, dir) = (http.clone(), dir.clone());
+        (0..2).map(move |j| {
+            let (http, dir) = (http.clone(), dir.clone());
+            async move {
+                let url = s.url("/workflows/locked/runs");
+                let tag = format!("s{i}r{j}");
+                post(&http, &url, &s.operator, json!({"dir": dir, "tag": tag})).await
+            }
+        })
+    });
+    for (status, run) in futures::future::join_all(starts).await {
+        assert_eq!(status, StatusCode::ACCEPTED, "{run}");
+    }
+    let spans = work.path().join("spans.txt");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        let text = std::fs::read_to_string(&spans).unwrap_or_default();
+        if text.lines().count() == 6 {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "not all ran: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // From the recorded times: no two holders overlap.
+    let mut held: Vec<(u128, u128)> = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[1].parse().unwrap(), f[2].parse().unwrap())
+        })
+        .collect();
+    held.sort_unstable();
+    for w in held.windows(2) {
+        assert!(w[0].1 <= w[1].0, "two runs held the lock at once:\n{text}");
+    }
+}
