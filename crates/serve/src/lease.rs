@@ -123,11 +123,9 @@ impl Lease {
         let _ = CURRENT.set(lease.clone());
         // Before the server resumes its interrupted runs (`recover`): what
         // a dead server left (its old self, restarted) is among them.
-        let ttl_ms = i64::try_from(timing.ttl.as_millis()).unwrap_or(i64::MAX);
         let host = wfc_store::store_recorder::hostname();
-        if let Err(e) = wfc_store::sweep::sweep(&store, ttl_ms, &host).map(|s| lease.said(&s)) {
-            tracing::warn!(error = %e, "the sweep of dead servers failed");
-        }
+        // (Its runs wait for `recover`, which claims them: not sent on.)
+        lease.sweep(&store, timing.ttl, &host, false);
         let kept = lease.clone();
         std::thread::Builder::new()
             .name("wfc-lease".into())
@@ -203,7 +201,7 @@ impl Lease {
                 return;
             }
             if self.held() {
-                self.sweep(store, ttl, &host);
+                self.sweep(store, ttl, &host, true);
             }
             let (id, _) = self.id();
             match servers::renew(store, &id) {
@@ -245,28 +243,23 @@ impl Lease {
         }
     }
 
-    /// Sweeps the store's servers ([`wfc_store::sweep`]) and hands the
-    /// runs it took to [`Lease::swept`]'s receiver.
-    fn sweep(&self, store: &wfc_store::Store, ttl: Duration, host: &str) {
+    /// Sweeps the store's servers ([`wfc_store::sweep`]), logging what it
+    /// did; with `send`, hands the runs it took to [`Lease::swept`]'s
+    /// receiver.
+    fn sweep(&self, store: &wfc_store::Store, ttl: Duration, host: &str, send: bool) {
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
-        match wfc_store::sweep::sweep(store, ttl_ms, host) {
-            Ok(s) => {
-                self.said(&s);
-                if !s.runs.is_empty() {
-                    let _ = self.inner.swept.send(s.runs);
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "the sweep of dead servers failed"),
-        }
-    }
-
-    /// Logs what a sweep did.
-    fn said(&self, s: &wfc_store::sweep::Swept) {
+        let s = match wfc_store::sweep::sweep(store, ttl_ms, host) {
+            Ok(s) => s,
+            Err(e) => return tracing::warn!(error = %e, "the sweep of dead servers failed"),
+        };
         for id in &s.dead {
             tracing::warn!(server = %id, "server {id} is dead: its lease expired (or its process is gone)");
         }
         if !s.runs.is_empty() {
             tracing::warn!(runs = ?s.runs, "took over {} run(s) of servers that died or left", s.runs.len());
+            if send {
+                let _ = self.inner.swept.send(s.runs);
+            }
         }
     }
 

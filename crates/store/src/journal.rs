@@ -94,9 +94,7 @@ impl Writer {
     /// Run `run_id`'s journal's writer (`None`: no slot, or one written
     /// before slots named it).
     pub(crate) fn read(conn: &Db, run_id: &str) -> Option<Writer> {
-        let bytes = std::fs::read(end_path(conn, run_id)?).ok()?;
-        let json = &bytes[..bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len())];
-        serde_json::from_slice(json).ok()
+        slot(conn, run_id)
     }
 
     /// Whether a reader may fold this journal into the run in `session`.
@@ -136,10 +134,16 @@ impl End {
 
     /// Reads run `run_id`'s end slot, if one was written.
     pub(crate) fn read(conn: &Db, run_id: &str) -> Option<End> {
-        let bytes = std::fs::read(end_path(conn, run_id)?).ok()?;
-        let json = &bytes[..bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len())];
-        serde_json::from_slice(json).ok()
+        slot(conn, run_id)
     }
+}
+
+/// Run `run_id`'s end slot read as a `T` (its JSON, up to the zeros):
+/// an [`End`] once one was written, a [`Writer`] from the start.
+fn slot<T: serde::de::DeserializeOwned>(conn: &Db, run_id: &str) -> Option<T> {
+    let bytes = std::fs::read(end_path(conn, run_id)?).ok()?;
+    let json = &bytes[..bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len())];
+    serde_json::from_slice(json).ok()
 }
 
 /// The journal of a running run, open for appending, and its end slot.

@@ -13,7 +13,7 @@ use crate::Store;
 use serde::Serialize;
 
 /// The database's clock, in ms since the epoch, as SQL.
-fn now_sql(d: Dialect) -> &'static str {
+pub(crate) fn now_sql(d: Dialect) -> &'static str {
     match d {
         Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
         Dialect::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",

@@ -45,10 +45,7 @@ pub fn sweep(store: &Store, ttl_ms: i64, host: &str) -> crate::Result<Swept> {
     if !try_key(&tx, Space::Sweep, "servers")? {
         return Ok(Swept::default());
     }
-    let now = match tx.dialect() {
-        Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
-        Dialect::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
-    };
+    let now = crate::servers::now_sql(tx.dialect());
     let alive: Vec<(String, String, i64, bool)> = tx
         .prepare(&format!(
             "SELECT id, host, pid, CASE WHEN heartbeat_at <= {now} - ?1 THEN 1 ELSE 0 END
