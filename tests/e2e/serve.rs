@@ -2,12 +2,13 @@
 //! (reqwest) with keys made by `wfc keys`, its runs checked in what their
 //! steps leave behind and in the run store.
 
+use super::serve_process::spawn;
+pub(super) use super::serve_process::GID_ENV;
 use super::WFC;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -166,66 +167,6 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
         None
-    }
-}
-
-/// `wfc serve` on `dir`'s state serving `served`: the process, its base
-/// URL once it listens, and its log as it comes.
-fn spawn(
-    dir: &Path,
-    flags: &[&str],
-    served: &Path,
-    env: &[(String, String)],
-) -> (Child, String, Arc<Mutex<String>>) {
-    let mut child = Command::new(WFC)
-        .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
-        .arg(dir.join("state"))
-        .args(flags)
-        .arg(served)
-        .current_dir(dir)
-        .env("WFC_LOG_FORMAT", "text")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let log = Arc::new(Mutex::new(String::new()));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    let kept = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let addr = line[at + "listening on ".len()..]
-                    .split(' ')
-                    .next()
-                    .unwrap();
-                let _ = tx.send(addr.to_owned());
-            }
-            kept.lock().unwrap().push_str(&(line + "\n"));
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(20))
-        .unwrap_or_else(|_| panic!("the server did not start: {}", log.lock().unwrap()));
-    (child, base, log)
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        // A failed test says what the server logged: a failure seen only
-        // on a loaded CI machine is then diagnosed from its output.
-        if std::thread::panicking() {
-            let log = self.log.lock().map(|l| l.clone()).unwrap_or_default();
-            let lines: Vec<&str> = log.lines().collect();
-            let tail = &lines[lines.len().saturating_sub(80)..];
-            eprintln!(
-                "--- the server's log (last {} lines):\n{}",
-                tail.len(),
-                tail.join("\n")
-            );
-        }
     }
 }
 

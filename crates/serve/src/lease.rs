@@ -129,7 +129,12 @@ impl Lease {
         let kept = lease.clone();
         std::thread::Builder::new()
             .name("wfc-lease".into())
-            .spawn(move || kept.keep(&store, &joining))
+            .spawn(move || kept.keep(store, &joining))
+            .map_err(|e| e.to_string())?;
+        let watched = lease.clone();
+        std::thread::Builder::new()
+            .name("wfc-lease-fence".into())
+            .spawn(move || watched.fence())
             .map_err(|e| e.to_string())?;
         Ok(Some(lease))
     }
@@ -190,7 +195,7 @@ impl Lease {
     }
 
     /// The renewal loop.
-    fn keep(&self, store: &wfc_store::Store, joining: &dyn Fn() -> Joining) {
+    fn keep(&self, mut store: wfc_store::Store, joining: &dyn Fn() -> Joining) {
         let Timing { heartbeat, ttl } = self.inner.timing;
         let fence_after = ttl.mul_f64(FENCE_AT);
         let mut renewed = Instant::now();
@@ -201,10 +206,17 @@ impl Lease {
                 return;
             }
             if self.held() {
-                self.sweep(store, ttl, &host, true);
+                self.sweep(&store, ttl, &host, true);
             }
             let (id, _) = self.id();
-            match servers::renew(store, &id) {
+            let renewal = servers::renew(&store, &id);
+            if renewal.is_err() {
+                // (Its connection may be broken: the next try takes a new one.)
+                if let Ok(again) = store.reopen() {
+                    store = again;
+                }
+            }
+            match renewal {
                 Ok(true) if self.held() => {
                     renewed = Instant::now();
                     *self.inner.renewed.lock().unwrap_or_else(|e| e.into_inner()) = renewed;
@@ -214,10 +226,10 @@ impl Lease {
                 Ok(alive) => {
                     self.lost(&format!("its lease {id} is no longer alive in the store"));
                     if alive {
-                        let _ = servers::leave(store, &id);
+                        let _ = servers::leave(&store, &id);
                     }
                     let next = joining();
-                    match servers::join(store, &next) {
+                    match servers::join(&store, &next) {
                         Ok(epoch) => {
                             tracing::info!(server = %next.id, epoch, "joined the store's servers again");
                             servers::set_this(Some(next.id.clone()));
@@ -239,6 +251,25 @@ impl Lease {
                     ));
                 }
                 Err(e) => tracing::warn!(error = %e, "the server's lease was not renewed"),
+            }
+        }
+    }
+
+    /// Self-fencing, on a thread of its own: a renewal cut off by the
+    /// network blocks the renewal loop until the connection breaks, and
+    /// the lease must be given up before anyone can judge it expired.
+    fn fence(&self) {
+        let Timing { heartbeat, ttl } = self.inner.timing;
+        let fence_after = ttl.mul_f64(FENCE_AT);
+        let tick = (heartbeat.min(fence_after) / 4).max(Duration::from_millis(5));
+        while !self.inner.stop.load(Ordering::Acquire) {
+            std::thread::sleep(tick);
+            let age = self.age();
+            if self.held() && age >= fence_after {
+                self.lost(&format!(
+                    "no renewal for {:.1} s (the database does not answer)",
+                    age.as_secs_f64()
+                ));
             }
         }
     }

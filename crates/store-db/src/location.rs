@@ -100,13 +100,16 @@ impl PgUrl {
             shown: redact_text(text),
             why,
         };
+        let text = &hosts_to_params(text);
         let mut url = url::Url::parse(text).map_err(|e| invalid(format!("not a URL: {e}")))?;
         let mut password = url
             .password()
             .map(|p| decode(p).map_err(&invalid))
             .transpose()?;
-        url.set_password(None)
-            .map_err(|()| invalid("it has no host".into()))?;
+        if password.is_some() {
+            url.set_password(None)
+                .map_err(|()| invalid("it has no host".into()))?;
+        }
         let mut kept = Vec::new();
         for (k, v) in url.query_pairs() {
             match k.as_ref() {
@@ -137,16 +140,47 @@ impl PgUrl {
         }
     }
 
-    /// The host (`localhost` when the URL names none, as libpq's socket).
+    /// The (first) host (`localhost` when the URL names none, as libpq's
+    /// socket).
     pub fn host(&self) -> String {
-        match self.url.host_str() {
-            None | Some("") => "localhost".into(),
-            Some(h) => h.to_owned(),
-        }
+        self.hosts()
+            .into_iter()
+            .next()
+            .map_or_else(|| "localhost".into(), |h| h.0)
     }
 
     pub fn port(&self) -> u16 {
-        self.url.port().unwrap_or(5432)
+        self.hosts().first().map_or(5432, |h| h.1)
+    }
+
+    /// Every host the URL names, with its port, in order: libpq's
+    /// `host=a,b&port=1,2` (or one port for all), or the URL's own host;
+    /// a URL with several hosts (`postgres://a:1,b:2/db`) is read as
+    /// those parameters. A connection tries them in turn
+    /// (`target_session_attrs=read-write` skips a standby).
+    pub fn hosts(&self) -> Vec<(String, u16)> {
+        let names: Vec<String> = match self.param("host") {
+            Some(list) => list.split(',').map(|h| h.trim().to_owned()).collect(),
+            None => vec![match self.url.host_str() {
+                None | Some("") => "localhost".into(),
+                Some(h) => h.to_owned(),
+            }],
+        };
+        let ports: Vec<u16> = match self.param("port") {
+            Some(list) => list
+                .split(',')
+                .map(|p| p.trim().parse().unwrap_or(5432))
+                .collect(),
+            None => vec![self.url.port().unwrap_or(5432)],
+        };
+        names
+            .into_iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+                (if h.is_empty() { "localhost".into() } else { h }, port)
+            })
+            .collect()
     }
 
     /// The database: the URL's path, else the user's name.
@@ -186,6 +220,43 @@ impl PgUrl {
         let want = [self.host(), port, self.dbname(env), self.user(env)];
         pgpass_lookup(&text, &want)
     }
+}
+
+/// `text` with a list of hosts in its authority (`postgres://u@a:1,b:2/db`,
+/// which no URL parser reads) moved into libpq's `host` and `port`
+/// parameters; any other text as it is.
+fn hosts_to_params(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_owned();
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (user, list) = match authority.rsplit_once('@') {
+        Some((u, l)) => (format!("{u}@"), l),
+        None => (String::new(), authority),
+    };
+    if !list.contains(',') {
+        return text.to_owned();
+    }
+    let (mut hosts, mut ports) = (Vec::new(), Vec::new());
+    for h in list.split(',') {
+        let (name, port) = match h.rsplit_once(':') {
+            Some((n, p)) if !n.ends_with(']') || h.starts_with('[') => (n, p),
+            _ => (h, "5432"),
+        };
+        hosts.push(name.trim_matches(['[', ']']));
+        ports.push(port);
+    }
+    let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
+    let path = if path.is_empty() { "/" } else { path };
+    let joined = |v: &[&str]| v.join(",");
+    let mut q = format!("host={}&port={}", joined(&hosts), joined(&ports));
+    if !query.is_empty() {
+        q = format!("{q}&{query}");
+    }
+    // (The first host stays the URL's own: what it shows.)
+    let first = list.split(',').next().unwrap_or("");
+    format!("{scheme}://{user}{first}{path}?{q}")
 }
 
 /// The password file's text, if it exists and only its owner may read it.

@@ -17,6 +17,19 @@ use wfc_store_db::{sql_text, Db, Dialect, Error, Ref, Remote, Result, Value};
 /// `connect_timeout` says otherwise.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long sent data may go unacknowledged before the connection is
+/// broken (the URL's `tcp_user_timeout`, in ms, says otherwise).
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long a connection is idle before TCP keepalives probe it (the
+/// URL's `keepalives_idle`, in seconds).
+const KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
+
+/// How long the database keeps a session idle inside a transaction (its
+/// client cut off) before ending it: the store's transactions are a few
+/// statements sent together, never waiting on anything but the database.
+const IDLE_IN_TRANSACTION: &str = "10s";
+
 /// A statement sent and not yet answered ([`Remote::execute_later`]).
 type Pending = Pin<Box<dyn Future<Output = std::result::Result<u64, tokio_postgres::Error>>>>;
 
@@ -93,24 +106,55 @@ pub fn connect(url: &PgUrl) -> Result<Db> {
     let env = |k: &str| std::env::var(k).ok();
     let shown = url.shown();
     let mut config = tokio_postgres::Config::new();
+    for (host, port) in url.hosts() {
+        config.host(host).port(port);
+    }
+    let secs = |name: &str, or: Duration| {
+        url.param(name)
+            .and_then(|t| t.parse().ok())
+            .map_or(or, Duration::from_secs)
+    };
     config
-        .host(url.param("host").unwrap_or_else(|| url.host()))
-        .port(url.port())
         .user(url.user(&env))
         .dbname(url.dbname(&env))
         .application_name("wfc")
-        .connect_timeout(
-            url.param("connect_timeout")
+        .connect_timeout(secs("connect_timeout", CONNECT_TIMEOUT))
+        // A database cut off mid-statement is an error within
+        // `tcp_user_timeout` (libpq's, in ms), not a call that hangs until
+        // the kernel gives up (~15 minutes).
+        .tcp_user_timeout(
+            url.param("tcp_user_timeout")
                 .and_then(|t| t.parse().ok())
-                .map_or(CONNECT_TIMEOUT, Duration::from_secs),
-        );
+                .map_or(TCP_USER_TIMEOUT, Duration::from_millis),
+        )
+        .keepalives(true)
+        .keepalives_idle(secs("keepalives_idle", KEEPALIVES_IDLE));
     if let Some(p) = url.password(&env) {
         config.password(p);
     }
-    // Server settings for the session, as libpq takes them (`-c name=value`).
-    if let Some(o) = url.param("options") {
-        config.options(o);
+    match url.param("target_session_attrs").as_deref() {
+        None | Some("any") => {}
+        Some("read-write" | "primary") => {
+            config.target_session_attrs(tokio_postgres::config::TargetSessionAttrs::ReadWrite);
+        }
+        Some(other) => {
+            return Err(Error::Database(format!(
+                "the store {shown}: target_session_attrs={other} is not supported (the store \
+                 writes: `read-write` picks the primary among the URL's hosts, `any` the first \
+                 that answers)"
+            )))
+        }
     }
+    // Server settings for the session, as libpq takes them (`-c name=value`),
+    // after ours: a session cut off inside a transaction lets go of its
+    // locks (a run's row, say) within a bound, whatever the server's TCP
+    // keepalives, so another server can take the run over.
+    let ours = format!("-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION}");
+    config.options(match url.param("options") {
+        Some(o) if o.contains("idle_in_transaction_session_timeout") => o,
+        Some(o) => format!("{ours} {o}"),
+        None => ours,
+    });
     match url.param("sslmode").as_deref() {
         None | Some("disable" | "allow" | "prefer") => {}
         Some(mode) => {

@@ -106,3 +106,32 @@ fn the_password_comes_from_the_environment_then_the_password_file() {
     ));
     assert_eq!(url.password(&with_home).as_deref(), Some("named"));
 }
+
+#[test]
+fn several_hosts_are_read_as_libpq_reads_them() {
+    let u = pg("postgres://wfc:pw@db1:5432,db2:5433/runs?target_session_attrs=read-write");
+    assert_eq!(
+        u.hosts(),
+        [("db1".to_owned(), 5432), ("db2".to_owned(), 5433)]
+    );
+    assert_eq!((u.host(), u.port()), ("db1".to_owned(), 5432));
+    assert_eq!(u.dbname(&env(&[])), "runs");
+    assert_eq!(
+        u.param("target_session_attrs").as_deref(),
+        Some("read-write")
+    );
+    assert!(!u.shown().contains("pw"), "{}", u.shown());
+    // A port left out is 5432; the parameters' form, one port for all.
+    assert_eq!(
+        pg("postgres://db1,db2:6000/runs").hosts(),
+        [("db1".to_owned(), 5432), ("db2".to_owned(), 6000)]
+    );
+    assert_eq!(
+        pg("postgres:///runs?host=a,b&port=7000").hosts(),
+        [("a".to_owned(), 7000), ("b".to_owned(), 7000)]
+    );
+    assert_eq!(
+        pg("postgres://one/runs").hosts(),
+        [("one".to_owned(), 5432)]
+    );
+}
