@@ -78,6 +78,11 @@ pub struct ServeArgs {
         default_value_t = 10.0
     )]
     lease_ttl: f64,
+    /// The served folders are one folder every server on the store serves (NFS, a synced
+    /// volume): workflow files may be written through the API and MCP. Without it, a server
+    /// sharing its store with others refuses to (API143): the others would not serve the file.
+    #[arg(long, env = "WFC_SHARED_FLOWS")]
+    shared_flows: bool,
     /// Keep the newest N runs of each workflow; older ones that ended are pruned with their logs (0: keep all).
     #[arg(long, value_name = "N", env = "WFC_KEEP_RUNS", default_value_t = 1000)]
     keep_runs: usize,
@@ -174,6 +179,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             heartbeat: Duration::from_secs_f64(args.heartbeat),
             ttl: Duration::from_secs_f64(args.lease_ttl),
         },
+        shared_flows: args.shared_flows,
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,

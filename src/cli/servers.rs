@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 #[command(
-    after_help = "Each server that joined the store (alive, or stopped or dead within the hour), newest first: its epoch, id, host and pid, version, address, and how long ago it renewed its lease. `expired`: alive by its row, but not renewed within --lease-ttl (by the database's clock): killed, or cut off from the database.\n\nExamples:\n  WFC_STORE=postgres://wfc@db.internal/wfc wfc servers\n  wfc servers --store postgres://wfc@db.internal/wfc --format json\n\nExit status: 0 listed (none on a SQLite store), 1 the store failed."
+    after_help = "Each server that joined the store (alive, or stopped or dead within the hour), newest first: its epoch, id, host and pid, version, address, and how long ago it renewed its lease, and what it serves: how many workflows, @ a digest of their files (servers with one digest serve the same versions). `expired`: alive by its row, but not renewed within --lease-ttl (by the database's clock): killed, or cut off from the database.\n\nExamples:\n  WFC_STORE=postgres://wfc@db.internal/wfc wfc servers\n  wfc servers --store postgres://wfc@db.internal/wfc --format json\n\nExit status: 0 listed (none on a SQLite store), 1 the store failed."
 )]
 pub struct ServersArgs {
     /// `text` (a table) or `json` (for tools).
@@ -51,12 +51,16 @@ fn print(rows: &[wfc_store::servers::ServerRow], format: Format) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     println!(
-        "{:<6} {:<10} {:<9} {:<20} {:<8} {:<9} {:<22} {:<5} HEARTBEAT",
-        "EPOCH", "ID", "STATE", "HOST", "PID", "VERSION", "LISTEN", "RUNS"
+        "{:<6} {:<10} {:<9} {:<20} {:<8} {:<9} {:<22} {:<5} {:<14} HEARTBEAT",
+        "EPOCH", "ID", "STATE", "HOST", "PID", "VERSION", "LISTEN", "RUNS", "SERVES"
     );
     for r in rows {
+        let serves = match r.workflows {
+            0 => "-".to_owned(),
+            n => format!("{n} @{}", &r.catalog[..r.catalog.len().min(8)]),
+        };
         println!(
-            "{:<6} {:<10} {:<9} {:<20} {:<8} {:<9} {:<22} {:<5} {:.1} s ago",
+            "{:<6} {:<10} {:<9} {:<20} {:<8} {:<9} {:<22} {:<5} {:<14} {:.1} s ago",
             r.epoch,
             &r.id[..r.id.len().min(8)],
             r.state,
@@ -65,7 +69,21 @@ fn print(rows: &[wfc_store::servers::ServerRow], format: Format) -> ExitCode {
             r.version,
             r.listen,
             r.runs,
+            serves,
             r.heartbeat_age_ms as f64 / 1000.0
+        );
+    }
+    // Servers that serve different versions resume each other's runs only
+    // where their versions agree: say so.
+    let alive: std::collections::BTreeSet<&str> = (rows.iter())
+        .filter(|r| r.state == "alive" && r.workflows > 0)
+        .map(|r| r.catalog.as_str())
+        .collect();
+    if alive.len() > 1 {
+        eprintln!(
+            "note: the live servers serve {} different sets of workflow files (SERVES after @); \
+             a run is resumed by a server that serves its version",
+            alive.len()
         );
     }
     ExitCode::SUCCESS

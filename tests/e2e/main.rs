@@ -185,6 +185,7 @@ mod serve_schedule_resumed;
 mod serve_started_by;
 mod serve_triggers;
 mod servers;
+mod servers_catalog;
 mod servers_once;
 mod servers_partition;
 mod sql;

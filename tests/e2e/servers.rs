@@ -312,7 +312,7 @@ fn chrono_ms(text: &str) -> i64 {
 }
 
 /// A first step, then a long one: the run a server dies in the middle of.
-const RELAY: &str = r#"
+pub(super) const RELAY: &str = r#"
 workflow relay {
   param dir: string
   step first: shell { run "echo once >> ${dir}/first" }

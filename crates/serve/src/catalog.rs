@@ -126,6 +126,9 @@ pub struct Catalog {
     /// what its files are written under, whatever link replaces it later.
     real_roots: Vec<Option<PathBuf>>,
     files: RwLock<BTreeMap<String, Entry>>,
+    /// The served folders are one folder every server sharing the store
+    /// serves (`--shared-flows`): files may be written through the API.
+    shared: std::sync::atomic::AtomicBool,
 }
 
 /// What checking a file's text found.
@@ -240,9 +243,22 @@ impl Catalog {
             roots,
             real_roots,
             files: RwLock::default(),
+            shared: Default::default(),
         };
         catalog.sync(&found.files);
         Ok(catalog)
+    }
+
+    /// Says whether the served folders are shared by every server on the
+    /// store (`wfc serve --shared-flows`).
+    pub fn set_shared(&self, shared: bool) {
+        self.shared
+            .store(shared, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the served folders are shared ([`Catalog::set_shared`]).
+    pub fn shared(&self) -> bool {
+        self.shared.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The folders and files served (for the watch).
@@ -413,6 +429,20 @@ impl Catalog {
                 out.push(w);
             }
         }
+        out
+    }
+
+    /// Every served workflow ([`Catalog::served`]) with its file and the
+    /// file's hash: what this server says it serves ([`crate::served`]).
+    pub fn published(&self) -> Vec<wfc_store::served::Served> {
+        let mut out: Vec<_> = (self.served().into_iter())
+            .map(|c| wfc_store::served::Served {
+                workflow: c.name().to_owned(),
+                file: c.file.clone(),
+                file_hash: c.file_hash.clone(),
+            })
+            .collect();
+        out.sort();
         out
     }
 

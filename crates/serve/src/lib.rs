@@ -20,6 +20,8 @@
 //! - [`retention`] — pruning old runs (`--keep-runs`, `--keep-days`);
 //! - [`dashboard`] — the HTML pages for people (login, workflows, runs);
 //! - [`mcp`] — the workflows as MCP tools (`wfc mcp`, `/mcp`);
+//! - [`lease`] — the server's lease on a store several servers share, and
+//!   [`served`] — what it serves, said there;
 //! - [`ops`] — `/healthz` and `/readyz`; [`metrics`] — `/metrics` for Prometheus;
 //! - [`problem`] — errors as problem+json.
 //!
@@ -49,6 +51,7 @@ pub mod problem;
 pub mod recover;
 pub mod retention;
 pub mod schedule;
+pub mod served;
 pub mod triggers;
 pub mod wake;
 pub mod watch;
@@ -89,6 +92,9 @@ pub struct Config {
     pub metrics_auth: bool,
     /// The lease on a store in a database ([`lease`]).
     pub lease: lease::Timing,
+    /// The served folders are one folder all the store's servers serve:
+    /// files may be written through the API ([`files`]).
+    pub shared_flows: bool,
 }
 
 /// The log lines' format.
@@ -140,6 +146,7 @@ async fn run(config: Config) -> Result<(), String> {
     let store = wfc_store::Store::open(&state_dir)?;
     drop(store);
     let catalog = Arc::new(catalog::Catalog::load(config.paths.clone())?);
+    catalog.set_shared(config.shared_flows);
     let _watch = watch::start(catalog.clone())
         .map_err(|e| tracing::warn!(error = %e, "changed files will not be read again"))
         .ok();
@@ -198,6 +205,23 @@ async fn run(config: Config) -> Result<(), String> {
     let lease = tokio::task::spawn_blocking(move || lease::Lease::start(&dir, timing, &at))
         .await
         .map_err(|e| e.to_string())??;
+    // What it serves, said before it claims a run to resume.
+    if let Some(l) = &lease {
+        let (dir, id, said) = (config.state_dir.clone(), l.id().0, app.catalog.published());
+        let kept = said.clone();
+        let done = tokio::task::spawn_blocking(move || served::publish(&dir, &id, &said)).await;
+        if let Err(e) = done.map_err(|e| e.to_string()).and_then(|r| r) {
+            tracing::warn!(error = %e, "cannot say in the store what this server serves");
+        }
+        let dir = config.state_dir.clone();
+        served::keep(
+            app.catalog.clone(),
+            l.clone(),
+            dir,
+            kept,
+            launcher.stopping(),
+        );
+    }
     // Once this server holds its lease (on a store in a database): the
     // runs it resumes are its own.
     recover::resume_interrupted(&app, config.resume_within).await;

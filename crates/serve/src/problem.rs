@@ -93,6 +93,9 @@ pub enum Code {
     FileExists,
     /// A run asked to `rerun` a step its plan does not have.
     UnknownStep,
+    /// A file written through a server that shares its store with others,
+    /// whose served folders are its own (no `--shared-flows`).
+    FolderNotShared,
 }
 
 impl Code {
@@ -122,6 +125,7 @@ impl Code {
             Code::NoVersion => "API141",
             Code::FileExists => "API142",
             Code::UnknownStep => "API022",
+            Code::FolderNotShared => "API143",
         }
     }
 
@@ -140,7 +144,8 @@ impl Code {
             | Code::NotResumable
             | Code::LockHeld
             | Code::TriggerPaused
-            | Code::FileExists => StatusCode::CONFLICT,
+            | Code::FileExists
+            | Code::FolderNotShared => StatusCode::CONFLICT,
             Code::RateLimited | Code::HookRateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::Busy | Code::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             Code::Store => StatusCode::INTERNAL_SERVER_ERROR,
@@ -175,6 +180,7 @@ impl Code {
             Code::NoVersion => "no such version of the file",
             Code::FileExists => "the file exists",
             Code::UnknownStep => "no such step in the workflow's plan",
+            Code::FolderNotShared => "the served folders are not shared by the servers",
         }
     }
 }

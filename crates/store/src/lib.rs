@@ -87,6 +87,7 @@ pub mod retention;
 pub mod reuse;
 pub mod run_graph;
 pub mod schema;
+pub mod served;
 pub mod server_lock;
 pub mod servers;
 pub mod stats;

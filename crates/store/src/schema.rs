@@ -41,7 +41,7 @@
 //! PostgreSQL keeps them); 24 `servers` (the servers sharing a store in a
 //! database, and their leases) and `runs.owner` (the server a run's
 //! session is on); 25 `run_queue` (dead servers' runs, for any server to
-//! resume).
+//! resume); 26 `served` (the workflows each server serves, as checked).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -55,7 +55,7 @@ mod steps;
 use steps::*;
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 25;
+pub const VERSION: i64 = 26;
 
 /// The oldest version `migrate` brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -90,6 +90,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V22),
         M::up(FROM_V23),
         M::up(FROM_V24),
+        M::up(FROM_V25),
     ])
 }
 
@@ -351,6 +352,13 @@ CREATE TABLE run_queue (
     kind       TEXT NOT NULL,             -- `resume`: a dead server's run, for any server to resume
     at         INTEGER NOT NULL,          -- when it was queued (the database's clock, ms)
     claimed_by TEXT                       -- the server resuming it; none, or a dead one: free
+) WITHOUT ROWID;
+CREATE TABLE served (
+    server    TEXT NOT NULL,              -- a server (`servers.id`)
+    workflow  TEXT NOT NULL,              -- a workflow it serves, as checked
+    file      TEXT NOT NULL,              -- its file, as runs record it
+    file_hash TEXT NOT NULL,              -- the file's hash (`runs.file_hash`)
+    PRIMARY KEY (server, workflow)
 ) WITHOUT ROWID;
 "#;
 

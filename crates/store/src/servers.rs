@@ -143,11 +143,13 @@ pub fn store_now_ms() -> i64 {
 
 /// Server `id` stops: its lease is given up at once.
 pub fn leave(store: &Store, id: &str) -> crate::Result<()> {
-    store.conn.execute(
+    let tx = store.conn.write()?;
+    tx.execute(
         "UPDATE servers SET state = 'left' WHERE id = ?1 AND state = 'alive'",
         [id],
     )?;
-    Ok(())
+    tx.execute_later("DELETE FROM served WHERE server = ?1", [id])?;
+    tx.commit()
 }
 
 /// One server, as `wfc servers` and `GET /api/v1/servers` show it.
@@ -169,6 +171,11 @@ pub struct ServerRow {
     pub state: String,
     /// Its runs going on (`running`, not parked).
     pub runs: i64,
+    /// How many workflows it serves ([`crate::served`]).
+    pub workflows: i64,
+    /// A digest of which workflows it serves, at which versions: servers
+    /// that serve the same files have the same.
+    pub catalog: String,
 }
 
 /// The servers that joined the store, newest first: those alive, and
@@ -200,9 +207,18 @@ pub fn list(store: &Store, ttl_ms: i64) -> crate::Result<Vec<ServerRow>> {
             heartbeat_age_ms: (now - heartbeat).max(0),
             state,
             runs: r.get(9)?,
+            workflows: 0,
+            catalog: String::new(),
         })
     })?;
-    rows.collect()
+    let mut rows: Vec<ServerRow> = rows.collect::<crate::Result<_>>()?;
+    let catalogs = crate::served::catalogs(store)?;
+    for row in &mut rows {
+        if let Some((n, digest)) = catalogs.get(&row.id) {
+            (row.workflows, row.catalog) = (*n, digest.clone());
+        }
+    }
+    Ok(rows)
 }
 
 /// Server `id`'s row, if it has one.

@@ -25,7 +25,7 @@
 
 use crate::db::Dialect;
 use crate::exclusive::{try_key, Space};
-use crate::Store;
+use crate::{params, Store};
 
 /// What one sweep did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,6 +46,20 @@ pub fn sweep(store: &Store, ttl_ms: i64, host: &str) -> crate::Result<Swept> {
         return Ok(Swept::default());
     }
     let now = crate::servers::now_sql(tx.dialect());
+    // A run whose row a server cut off mid-transaction still locks waits
+    // for the next sweep (its session ends within the database's idle
+    // limit), and nothing else waits long: this runs on the lease's
+    // thread, before its renewal.
+    let skip_locked = match tx.dialect() {
+        Dialect::Postgres => {
+            tx.execute(
+                &format!("SET LOCAL lock_timeout = {}", (ttl_ms / 5).max(50)),
+                (),
+            )?;
+            "FOR UPDATE OF r SKIP LOCKED"
+        }
+        Dialect::Sqlite => "",
+    };
     let alive: Vec<(String, String, i64, bool)> = tx
         .prepare(&format!(
             "SELECT id, host, pid, CASE WHEN heartbeat_at <= {now} - ?1 THEN 1 ELSE 0 END
@@ -67,16 +81,17 @@ pub fn sweep(store: &Store, ttl_ms: i64, host: &str) -> crate::Result<Swept> {
                 "UPDATE servers SET state = 'dead' WHERE id = ?1 AND state = 'alive'",
                 [&id],
             )?;
+            tx.execute("DELETE FROM served WHERE server = ?1", [&id])?;
             swept.dead.push(id);
         }
     }
     let orphans: Vec<String> = tx
-        .prepare(
+        .prepare(&format!(
             "SELECT r.id FROM runs r JOIN servers s ON s.id = r.owner
              WHERE r.status = 'running' AND s.state IN ('dead', 'left')
                AND r.id NOT IN (SELECT run_id FROM parked)
-             ORDER BY r.started_at, r.id",
-        )?
+             ORDER BY r.started_at, r.id {skip_locked}"
+        ))?
         .query_map((), |r| r.get(0))?
         .collect::<crate::Result<_>>()?;
     for id in orphans {
@@ -99,24 +114,27 @@ pub fn sweep(store: &Store, ttl_ms: i64, host: &str) -> crate::Result<Swept> {
 }
 
 /// Claims at most `n` queued runs for server `me` (this process): those
-/// no one claimed, or whose claimer is no longer alive; oldest first.
+/// no one claimed, or whose claimer is no longer alive, and whose
+/// workflow `me` serves ([`crate::served::CLAIMABLE`]); oldest first.
 pub fn claim(store: &Store, me: &str, n: usize) -> crate::Result<Vec<String>> {
     if n == 0 {
         return Ok(Vec::new());
     }
     let skip_locked = match store.conn.dialect() {
-        Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+        Dialect::Postgres => "FOR UPDATE OF q SKIP LOCKED",
         Dialect::Sqlite => "",
     };
+    let claimable = crate::served::CLAIMABLE;
     let tx = store.conn.write()?;
     let free: Vec<String> = tx
         .prepare(&format!(
-            "SELECT q.run_id FROM run_queue q
-             WHERE q.claimed_by IS NULL
-                OR q.claimed_by NOT IN (SELECT id FROM servers WHERE state = 'alive')
+            "SELECT q.run_id FROM run_queue q JOIN runs r ON r.id = q.run_id
+             WHERE (q.claimed_by IS NULL
+                OR q.claimed_by NOT IN (SELECT id FROM servers WHERE state = 'alive'))
+               AND {claimable}
              ORDER BY q.at, q.run_id LIMIT ?1 {skip_locked}"
         ))?
-        .query_map([n as i64], |r| r.get(0))?
+        .query_map(params![n as i64, me], |r| r.get(0))?
         .collect::<crate::Result<_>>()?;
     for id in &free {
         tx.execute(
@@ -180,6 +198,15 @@ mod tests {
             .unwrap();
     }
 
+    fn serves(store: &Store, server: &str, workflow: &str, hash: &str) {
+        let w = crate::served::Served {
+            workflow: workflow.into(),
+            file: "f".into(),
+            file_hash: hash.into(),
+        };
+        crate::served::publish(store, server, &[w]).unwrap();
+    }
+
     fn status(store: &Store, id: &str) -> String {
         store
             .conn
@@ -224,6 +251,9 @@ mod tests {
         // death frees what it claimed.
         assert_eq!(queued(&store).unwrap(), 4);
         join(&store, &joining("d", "here", std::process::id())).unwrap();
+        for who in ["d", "e"] {
+            serves(&store, who, "w", "h");
+        }
         assert_eq!(claim(&store, "d", 1).unwrap().len(), 1);
         let got = claim(&store, "d", 10).unwrap();
         assert_eq!(got.len(), 3, "{got:?}");
@@ -232,5 +262,40 @@ mod tests {
         assert_eq!(claim(&store, "e", 10).unwrap().len(), 4, "d left: free");
         unqueue(&store, "r-b").unwrap();
         assert_eq!(queued(&store).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_server_claims_only_the_runs_it_serves_at_their_version_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::test_store::open(dir.path());
+        join(&store, &joining("gone", "elsewhere", 7)).unwrap();
+        run(&store, "r", "gone", 1);
+        crate::servers::leave(&store, "gone").unwrap();
+        assert_eq!(sweep(&store, 10_000, "here").unwrap().runs, ["r"]);
+        // `old` serves the run's workflow at another version, `other`
+        // another workflow, `same` the run's version.
+        for id in ["old", "other", "same"] {
+            join(&store, &joining(id, "elsewhere", 9)).unwrap();
+        }
+        serves(&store, "old", "w", "h-edited");
+        serves(&store, "other", "x", "h");
+        serves(&store, "same", "w", "h");
+        assert!(claim(&store, "other", 10).unwrap().is_empty());
+        assert!(
+            claim(&store, "old", 10).unwrap().is_empty(),
+            "same serves h"
+        );
+        // Once no live server serves the run's version, another may try.
+        crate::servers::leave(&store, "same").unwrap();
+        assert_eq!(claim(&store, "old", 10).unwrap(), ["r"]);
+        // What a server says it serves replaces what it said before; one
+        // that left says nothing.
+        let cats = crate::served::catalogs(&store).unwrap();
+        assert!(!cats.contains_key("same"), "{cats:?}");
+        assert_ne!(cats["old"], cats["other"]);
+        serves(&store, "other", "w", "h-edited");
+        let cats = crate::served::catalogs(&store).unwrap();
+        assert_eq!(cats["old"], cats["other"]);
+        assert_eq!(cats["old"].0, 1);
     }
 }

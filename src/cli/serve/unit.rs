@@ -60,6 +60,9 @@ pub fn unit(args: &ServeArgs, user: bool) -> Result<String, String> {
     if args.metrics_auth {
         argv.push("--metrics-auth".into());
     }
+    if args.shared_flows {
+        argv.push("--shared-flows".into());
+    }
     argv.push("--".into());
     let served: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -404,6 +404,7 @@ pub fn write(
     text: &str,
     mode: Mode,
 ) -> Result<Written, Problem> {
+    writable(catalog)?;
     let workflows = check(catalog, target, text)?;
     let _one = changing(state_dir)?;
     let before = text_now(target)?;
@@ -450,6 +451,7 @@ pub fn write(
 
 /// Deletes `target`, its text kept as a version first.
 pub fn delete(catalog: &Catalog, state_dir: &Path, target: &Target) -> Result<Deleted, Problem> {
+    writable(catalog)?;
     let _one = changing(state_dir)?;
     let before = text_now(target)?.ok_or_else(|| {
         Problem::new(
@@ -473,6 +475,23 @@ pub fn delete(catalog: &Catalog, state_dir: &Path, target: &Target) -> Result<De
 }
 
 /// The lock of one change at a time on `state_dir`'s files.
+/// Refuses a change on a server that shares its store with others while
+/// its served folders are its own: the others would not serve the file,
+/// nor resume its runs.
+fn writable(catalog: &Catalog) -> Result<(), Problem> {
+    if catalog.shared() || crate::lease::current().is_none() {
+        return Ok(());
+    }
+    Err(Problem::new(
+        Code::FolderNotShared,
+        "this server shares its run store with other servers, and its served folders are its \
+         own (it was started without --shared-flows): a file changed here would be served by \
+         this server only, and its runs could not be resumed by the others. Change the files \
+         where every server's folders come from (a deployment, a checkout), or start every \
+         server with --shared-flows when they serve one shared folder; nothing was written",
+    ))
+}
+
 fn changing(state_dir: &Path) -> Result<versions::Changing, Problem> {
     versions::Changing::take(state_dir)
         .map_err(|e| Problem::store(format!("cannot lock the file versions: {e}")))

@@ -17,8 +17,12 @@ pub(crate) const FIRST: i64 = 22;
 
 /// The migrations since [`FIRST`]: the one at index `i` takes a database
 /// from version `FIRST + i` to the next.
-const LATER: [&str; (VERSION - FIRST) as usize] =
-    [super::FROM_V22, super::FROM_V23, super::FROM_V24];
+const LATER: [&str; (VERSION - FIRST) as usize] = [
+    super::FROM_V22,
+    super::FROM_V23,
+    super::FROM_V24,
+    super::FROM_V25,
+];
 use crate::db::{Db, Optional};
 
 /// The advisory lock's key (any number the database's other users do not
@@ -143,7 +147,7 @@ mod tests {
         }
         let db = &store.conn;
         db.execute_batch(
-            "DROP TABLE log_chunks; DROP TABLE servers; DROP TABLE run_queue;
+            "DROP TABLE log_chunks; DROP TABLE servers; DROP TABLE run_queue; DROP TABLE served;
              ALTER TABLE runs DROP COLUMN owner;
              UPDATE wfc_schema SET version = 22",
         )
@@ -158,6 +162,8 @@ mod tests {
         db.execute("SELECT id, epoch, heartbeat_at FROM servers", ())
             .unwrap();
         db.execute("SELECT run_id, kind, at, claimed_by FROM run_queue", ())
+            .unwrap();
+        db.execute("SELECT server, workflow, file, file_hash FROM served", ())
             .unwrap();
         // Again: nothing left to do.
         assert_eq!(migrate(db), Ok(VERSION));

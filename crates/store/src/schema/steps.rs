@@ -21,6 +21,18 @@ CREATE TABLE step_inputs (
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
 "#;
 
+/// Version 25 to 26: what each server serves, for the runs it claims to
+/// be those it can resume (see `servers::publish`).
+pub(super) const FROM_V25: &str = r#"
+CREATE TABLE served (
+    server    TEXT NOT NULL,
+    workflow  TEXT NOT NULL,
+    file      TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    PRIMARY KEY (server, workflow)
+) WITHOUT ROWID;
+"#;
+
 /// Version 24 to 25: the runs of dead servers, queued for any server to
 /// resume (see `sweep`).
 pub(super) const FROM_V24: &str = r#"
