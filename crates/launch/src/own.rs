@@ -101,14 +101,20 @@ pub(crate) async fn own(
         // Its folder and what waits for its end stay for the next session;
         // a cancel that came as it parked goes to the store, which wakes it.
         drop((watch, session, held));
-        if owned.cancel.is_cancelled() {
-            ask_cancel(&launcher, &id).await;
-        }
         drop(permit);
         tracing::info!(run = %id, "run parked: it waits, holding no slot");
         if launcher.wakes_parked() {
             launcher.parked(&id, waiting);
+            // Checked once it is marked parked: a cancel from then on goes
+            // to the store itself (the launcher's `cancel` passes parked
+            // runs by), and one that came before took only the token.
+            if owned.cancel.is_cancelled() {
+                ask_cancel(&launcher, &id).await;
+            }
         } else {
+            if owned.cancel.is_cancelled() {
+                ask_cancel(&launcher, &id).await;
+            }
             // Nothing here wakes it (`wfc run` left it): its caller is told.
             launcher.disown(&id);
             for ended in waiting {
