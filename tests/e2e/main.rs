@@ -188,6 +188,7 @@ mod servers;
 mod servers_catalog;
 mod servers_once;
 mod servers_partition;
+mod servers_standby;
 mod sql;
 mod sql_postgres;
 mod sql_postgres_tls;

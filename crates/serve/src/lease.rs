@@ -207,6 +207,7 @@ impl Lease {
             }
             if self.held() {
                 self.sweep(&store, ttl, &host, true);
+                self.settle(&store);
             }
             let (id, _) = self.id();
             let renewal = servers::renew(&store, &id);
@@ -291,6 +292,19 @@ impl Lease {
             if send {
                 let _ = self.inner.swept.send(s.runs);
             }
+        }
+    }
+
+    /// Applies the ends this server's runs could not write when they
+    /// ended ([`wfc_store::control::settle`]).
+    fn settle(&self, store: &wfc_store::Store) {
+        match wfc_store::control::settle(store) {
+            Ok(ids) => {
+                for id in ids {
+                    tracing::info!(run = %id, "run {id}'s end, kept while the store could not take it, is recorded");
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "the runs' kept ends wait for the store"),
         }
     }
 

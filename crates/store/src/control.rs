@@ -206,14 +206,14 @@ pub fn interrupted_since(store: &Store, since_ms: i64) -> crate::Result<Vec<Inte
 /// Records run `id`'s end from its end slot (if it is still `running`),
 /// after folding in what its journal holds: the steps its record left
 /// running or waiting are `interrupted`.
-fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<()> {
+fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<bool> {
     let tx = conn.write()?;
     // A slot a session left after another process took the run over is
     // not the run's end: left alone.
     if let Err(e) = crate::exclusive::fenced(&tx, id, end.session) {
         if e.to_string().starts_with(crate::exclusive::TAKEN_OVER) {
             tracing::debug!("{e} (its end slot is not applied)");
-            return Ok(());
+            return Ok(false);
         }
         return Err(e);
     }
@@ -255,7 +255,38 @@ fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<()> {
     }
     tx.commit()?;
     super::journal::remove(conn, id);
-    Ok(())
+    Ok(true)
+}
+
+/// Applies the final end slots this state folder's journals hold: the
+/// ends that runs' processes could not write when their runs ended (the
+/// database was cut off, or failing over to a standby; the disk full).
+/// A server calls it every heartbeat, so a run's end reaches the store as
+/// soon as the store takes it — never left `running` under a live owner,
+/// whom no sweep judges. A slot a session left after another took the run
+/// over is not applied ([`finish`]). The runs whose end it applied.
+pub fn settle(store: &Store) -> crate::Result<Vec<String>> {
+    let dir = super::journal::dir(&store.conn);
+    let Some(Ok(entries)) = dir.map(std::fs::read_dir) else {
+        return Ok(Vec::new());
+    };
+    let mut settled = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".end")) else {
+            continue;
+        };
+        let Some(end) = super::journal::End::read(&store.conn, id).filter(|e| e.final_) else {
+            continue;
+        };
+        if finish(&store.conn, id, &end)? {
+            settled.push(id.to_owned());
+        } else {
+            // Another session's run now, elsewhere: this journal is stale.
+            super::journal::remove(&store.conn, id);
+        }
+    }
+    Ok(settled)
 }
 
 /// A run's status, if it exists.

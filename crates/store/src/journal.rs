@@ -40,7 +40,12 @@ use std::path::{Path, PathBuf};
 /// The journal file of run `run_id`, in the state folder of `conn`'s store
 /// (`None` for an in-memory database).
 pub(crate) fn path(conn: &Db, run_id: &str) -> Option<PathBuf> {
-    Some(conn.folder()?.join("journal").join(format!("{run_id}.wfj")))
+    Some(dir(conn)?.join(format!("{run_id}.wfj")))
+}
+
+/// The folder of the journals of `conn`'s store.
+pub(crate) fn dir(conn: &Db) -> Option<PathBuf> {
+    Some(conn.folder()?.join("journal"))
 }
 
 /// The end slot of run `run_id` (see [`End`]), beside its journal.

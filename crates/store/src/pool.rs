@@ -103,6 +103,33 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// Replaces a connection to a database that the database closed (it
+    /// restarted, or failed over to a standby) by a new one; whether it
+    /// did. An open connection, or a SQLite one, is kept.
+    pub(crate) fn heal(&mut self) -> bool {
+        let Some(db) = &self.db else { return false };
+        if db.reusable() || db.in_transaction() {
+            return false;
+        }
+        let Some(dir) = db.folder().map(Path::to_path_buf) else {
+            return false;
+        };
+        let Some(bound) = crate::remote::bound(&dir) else {
+            return false;
+        };
+        match (bound.again)() {
+            Ok(fresh) => {
+                tracing::info!("the run store's connection was closed: connected again");
+                // (The closed one is dropped, not given back.)
+                self.db = Some(fresh.in_folder(&dir));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
 impl Deref for Conn {
     type Target = Db;
     fn deref(&self) -> &Db {

@@ -329,10 +329,16 @@ impl StoreRecorder {
     /// Runs `f` in one IMMEDIATE transaction.
     fn write<E: From<crate::Error>>(&self, f: impl FnOnce(&Db) -> Result<(), E>) -> Result<(), E> {
         self.conn.fence.held(&self.run_id)?;
-        let conn = self.conn.lock();
-        let tx = conn.write()?;
-        f(&tx)?;
-        Ok(tx.commit()?)
+        let written = {
+            let conn = self.conn.lock();
+            conn.write()
+                .map_err(E::from)
+                .and_then(|tx| f(&tx).and_then(|()| Ok(tx.commit()?)))
+        };
+        if written.is_err() {
+            self.conn.heal();
+        }
+        written
     }
 }
 

@@ -220,6 +220,64 @@ fn start_postgres(args: &[&str]) -> Result<Postgres, String> {
     })
 }
 
+impl Postgres {
+    /// A streaming standby of this server, to which it then commits
+    /// synchronously (`start-postgres --standby-of`).
+    pub fn standby(&self) -> Result<Postgres, String> {
+        start_postgres(&["--standby-of", &self.dir])
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        let authority = self.url.split('@').nth(1).unwrap_or("");
+        let host = authority.split('/').next().unwrap_or("");
+        host.rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5432)
+    }
+
+    /// Kills the server with SIGKILL, as a crash does (its children die
+    /// with it: the postmaster is gone, they exit at their next look).
+    pub fn kill(&self) -> Result<(), String> {
+        let pid = std::fs::read_to_string(format!("{}/data/postmaster.pid", self.dir))
+            .map_err(|e| format!("no postmaster.pid: {e}"))?;
+        let pid = pid.lines().next().unwrap_or("").trim().to_owned();
+        let ok = Command::new("kill").args(["-9", &pid]).status();
+        ok.map_err(|e| e.to_string())?
+            .success()
+            .then_some(())
+            .ok_or_else(|| format!("kill -9 {pid} failed"))
+    }
+
+    /// Promotes this standby to a primary, waiting until it takes writes.
+    pub fn promote(&self) -> Result<(), String> {
+        let data = format!("{}/data", self.dir);
+        let ctl = "/usr/lib/postgresql/15/bin/pg_ctl";
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--", ctl]);
+            c
+        } else {
+            Command::new(ctl)
+        };
+        let out = cmd
+            .args(["promote", "-w", "-D", &data])
+            .output()
+            .map_err(|e| e.to_string())?;
+        out.status
+            .success()
+            .then_some(())
+            .ok_or_else(|| String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// Whether this process runs as root (`/proc/self` is its effective user's).
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
 impl Drop for Postgres {
     fn drop(&mut self) {
         let _ = Command::new(repo().join("scripts/start-postgres"))

@@ -154,9 +154,9 @@ impl Chunks {
         if self.fence.held(&self.run_id).is_err() {
             return;
         }
-        let conn = lock(&self.conn);
+        let mut conn = lock(&self.conn);
         let session = self.fence.session();
-        let _ = conn.write().and_then(|tx| {
+        let sent = conn.write().and_then(|tx| {
             if tx.dialect() == crate::db::Dialect::Postgres {
                 tx.execute_later("SET LOCAL synchronous_commit TO OFF", ())?;
             }
@@ -166,6 +166,9 @@ impl Chunks {
             self.sent(sent);
             Ok(())
         });
+        if sent.is_err() {
+            conn.heal();
+        }
     }
 
     /// Sends what the buffer holds in transaction `tx`; once `tx`

@@ -30,7 +30,19 @@ impl Shared {
     /// and sends the step logs' lines that came by then; how many turns it
     /// applied.
     pub fn fold(&self, run_id: &str) -> crate::Result<usize> {
-        self.fold_on(&self.lock(), run_id)
+        let mut conn = self.lock();
+        let folded = self.fold_on(&conn, run_id);
+        if folded.is_err() {
+            // (A database that failed over: the next fold is on a new
+            // connection, the lines kept meanwhile go with it.)
+            conn.heal();
+        }
+        folded
+    }
+
+    /// A new connection in place of one the database closed.
+    pub(crate) fn heal(&self) {
+        self.lock().heal();
     }
 
     /// [`Shared::fold`] on `conn`, its connection, locked.

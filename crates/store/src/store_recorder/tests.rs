@@ -354,6 +354,42 @@ fn a_session_another_process_took_over_records_nothing_more_and_no_end() {
     crate::control::reap(&store).unwrap();
     let d = query::detail(&store, "r9").unwrap().unwrap();
     assert_eq!(d.run.status, "running", "{d:?}");
+    // A server's settling neither: it drops the stale journal.
+    assert!(crate::control::settle(&store).unwrap().is_empty());
+    assert_eq!(End::read(&store.conn, "r9"), None);
+    assert_eq!(
+        query::detail(&store, "r9").unwrap().unwrap().run.status,
+        "running"
+    );
+}
+
+#[test]
+fn an_end_the_database_could_not_take_is_settled_once_it_can() {
+    let (dir, store, mut r) = recorder("r7");
+    r.run_started(&info("r7")).unwrap();
+    succeed(&mut r, "a").unwrap();
+    r.flush().unwrap();
+    // As run_ended leaves it when its transaction fails: the final slot.
+    let slot = End {
+        status: "succeeded".into(),
+        at: now_ms(),
+        duration_ms: 7,
+        failed_step: None,
+        failed_error: None,
+        final_: true,
+        session: Some(1),
+        owner: None,
+    };
+    let j = r.journal.take().unwrap();
+    j.write_end(&slot).unwrap();
+    drop(r);
+    assert!(dir.path().join("journal/r7.end").exists());
+    assert_eq!(crate::control::settle(&store).unwrap(), ["r7"]);
+    let d = query::detail(&store, "r7").unwrap().unwrap();
+    assert_eq!(d.run.status, "succeeded", "{d:?}");
+    assert_eq!(d.step_list.len(), 1, "the journal folded in first: {d:?}");
+    assert!(!dir.path().join("journal/r7.end").exists());
+    assert!(crate::control::settle(&store).unwrap().is_empty(), "once");
 }
 
 #[test]
