@@ -134,6 +134,51 @@ async fn each_slot_fires_once_across_servers_one_killed_one_skewed() {
     assert!(recorded <= all.len() + 3, "{recorded} runs for {by:?}");
 }
 
+/// A run every 2 s that takes 3: every other slot meets the previous run.
+const SLOW: &str = r#"
+workflow slow {
+  on schedule "*/2 * * * * *" { overlap skip }
+  step s: shell { run "sleep 3" }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overlap_meets_the_previous_run_whichever_server_runs_it() {
+    let Some(pg) = database() else { return };
+    let folder = flows(&[("slow.wf", SLOW)]);
+    let servers: Vec<Server> = (0..3)
+        .map(|_| serving(folder.path(), &pg.url, &[]))
+        .collect();
+    tokio::time::sleep(Duration::from_secs(13)).await;
+    let dir = tempfile::tempdir().unwrap();
+    super::bind_store(&pg.url, dir.path());
+    let store = wfc_store::Store::open(dir.path()).unwrap();
+    let runs = wfc_store::testing::rows(
+        &store,
+        "SELECT started_at, COALESCE(ended_at, $1) FROM runs WHERE workflow = 'slow'
+          ORDER BY started_at",
+        &[wfc_store::now_ms().into()],
+    )
+    .unwrap();
+    let spans: Vec<(i64, i64)> = runs
+        .iter()
+        .map(|r| (r[0].int().unwrap(), r[1].int().unwrap()))
+        .collect();
+    let logs: Vec<String> = servers
+        .iter()
+        .map(|s| s.log.lock().unwrap().clone())
+        .collect();
+    assert!(spans.len() >= 3, "{spans:?}");
+    for w in spans.windows(2) {
+        assert!(w[1].0 >= w[0].1, "two runs overlapped: {spans:?}");
+    }
+    let skipped = logs
+        .iter()
+        .map(|l| l.matches("overlap skip").count())
+        .sum::<usize>();
+    assert!(skipped >= 2, "no slot was passed over");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn one_delivery_sent_to_every_server_starts_one_run() {
     let Some(pg) = database() else { return };

@@ -109,6 +109,22 @@ pub fn claim(store: &Store, id: &ScheduleId, slot_ms: i64) -> crate::Result<bool
     }
 }
 
+/// The runs of schedule `id` still going on (waiting ones too), whichever
+/// server runs them, oldest first: the previous run `overlap` meets when
+/// the server firing a slot is not the one that fired the last.
+pub fn going(store: &Store, id: &ScheduleId) -> crate::Result<Vec<String>> {
+    store
+        .conn
+        .prepare(
+            "SELECT r.id FROM runs r JOIN run_triggers t ON t.run_id = r.id
+             WHERE r.status = 'running' AND r.workflow = ?1 AND r.file = ?2
+               AND t.trigger = 'schedule' AND t.started_by = ?3
+             ORDER BY r.started_at, r.id",
+        )?
+        .query_map(params![id.workflow, id.file, id.schedule], |r| r.get(0))?
+        .collect()
+}
+
 /// Every schedule's row, by file, workflow and pattern.
 pub fn all(store: &Store) -> crate::Result<Vec<Fires>> {
     let conn = &store.conn;

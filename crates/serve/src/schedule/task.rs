@@ -38,6 +38,10 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// already running to fire (the record starts there, not at now).
 const SLOT_GRACE: chrono::Duration = chrono::Duration::seconds(2);
 
+/// How often the store is asked whether a previous run another server
+/// runs still goes.
+const ELSEWHERE_POLL: Duration = Duration::from_secs(1);
+
 /// How often a start refused by `--max-runs` is tried again.
 const BUSY_RETRY: Duration = Duration::from_secs(1);
 
@@ -56,6 +60,9 @@ pub(super) struct Ctx {
 struct Current {
     /// Its id (ids, for resumed runs: at most one in practice).
     runs: Vec<String>,
+    /// Another server runs it: asked of the store anew at each slot (its
+    /// end is polled, and may be a poll late).
+    elsewhere: bool,
     /// Its end, with its status's name.
     ended: Pin<Box<dyn Future<Output = String> + Send>>,
 }
@@ -65,6 +72,7 @@ impl Current {
     fn started(id: String, ended: oneshot::Receiver<wfc_run::RunResult>) -> Current {
         Current {
             runs: vec![id],
+            elsewhere: false,
             // A dropped sender: the run's task is gone, as good as ended.
             ended: Box::pin(async move {
                 ended
@@ -82,11 +90,39 @@ impl Current {
         let ids = runs.clone();
         Current {
             runs,
+            elsewhere: false,
             ended: Box::pin(async move {
                 while ids.iter().any(|id| launcher.state(id).is_some()) {
                     tokio::time::sleep(RESUMED_POLL).await;
                 }
                 "resumed run ended".to_owned()
+            }),
+        }
+    }
+
+    /// Runs another server runs (on a store several share): ended once
+    /// the store has none of them going on.
+    fn elsewhere(runs: Vec<String>, dir: std::path::PathBuf) -> Current {
+        let ids = runs.clone();
+        Current {
+            runs,
+            elsewhere: true,
+            ended: Box::pin(async move {
+                loop {
+                    tokio::time::sleep(ELSEWHERE_POLL).await;
+                    let (dir, ids) = (dir.clone(), ids.clone());
+                    let going = tokio::task::spawn_blocking(move || {
+                        let store = wfc_store::Store::open(&dir).ok()?;
+                        let status = |id: &String| wfc_store::control::run_status(&store, id);
+                        let going = ids.iter().map(status).collect::<Result<Vec<_>, _>>();
+                        Some(going.ok()?.iter().any(|s| s.as_deref() == Some("running")))
+                    })
+                    .await;
+                    // (A store that cannot say: asked again.)
+                    if let Ok(Some(false)) = going {
+                        return "ended on another server".to_owned();
+                    }
+                }
             }),
         }
     }
@@ -295,6 +331,10 @@ impl Task {
 
     /// A slot has come while `current` may still run.
     async fn on_slot(&mut self, slot: DateTime<Utc>, current: Option<Current>) -> Option<Current> {
+        let current = match current {
+            Some(c) if !c.elsewhere => Some(c),
+            _ => self.previous_elsewhere().await,
+        };
         let Some(run) = current else {
             return self.fire(slot).await;
         };
@@ -327,14 +367,50 @@ impl Task {
                 self.queued = None;
                 tracing::info!(workflow = %wf, schedule = %sched, %slot, previous = %run.id(), dropped,
                     "cancelling the previous run (overlap cancel)");
-                for id in &run.runs {
-                    self.ctx.launcher.cancel(id);
-                }
+                self.cancel(&run.runs).await;
                 tokio::select! {
                     _ = self.stop.cancelled() => return None,
                     _ = run.ended => {}
                 }
                 self.fire(slot).await
+            }
+        }
+    }
+
+    /// On a store several servers share: this schedule's run going on
+    /// there, which another server fired (or resumed) — `overlap` meets it
+    /// as this server's own previous run.
+    async fn previous_elsewhere(&self) -> Option<Current> {
+        if !wfc_store::servers::serving() {
+            return None;
+        }
+        let id = self.id.clone();
+        let going = match self.store(move |c| fires::going(c, &id)).await {
+            Ok(g) if g.is_empty() => return None,
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(workflow = %self.id.workflow, error = %e,
+                    "cannot tell whether the schedule's previous run goes on elsewhere");
+                return None;
+            }
+        };
+        let dir = self.ctx.launcher.state_dir().to_path_buf();
+        Some(Current::elsewhere(going, dir))
+    }
+
+    /// Cancels `runs`: through the launcher when this server runs it, else
+    /// through the store, for the server that does.
+    async fn cancel(&self, runs: &[String]) {
+        for id in runs {
+            if self.ctx.launcher.cancel(id) {
+                continue;
+            }
+            let id = id.clone();
+            let asked = self
+                .store(move |c| Ok(wfc_store::control::request_cancel(c, &id)))
+                .await;
+            if let Err(e) = asked.and_then(|r| r) {
+                tracing::warn!(workflow = %self.id.workflow, error = %e, "cannot cancel the previous run");
             }
         }
     }
