@@ -186,6 +186,7 @@ mod serve_started_by;
 mod serve_triggers;
 mod servers;
 mod servers_catalog;
+mod servers_changes;
 mod servers_once;
 mod servers_partition;
 mod servers_standby;

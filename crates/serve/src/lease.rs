@@ -173,6 +173,19 @@ impl Lease {
             .take()
     }
 
+    /// Whether this server leads `role` — what one server does for all
+    /// of the store's (`on change` triggers) — claiming it if its leader
+    /// is not alive (its lease expired, or it left). Asked when there is
+    /// something to do, so idle servers ask nothing; a server without its
+    /// lease leads nothing.
+    pub fn leads(&self, dir: &std::path::Path, role: &str) -> Result<bool, String> {
+        if !self.held() {
+            return Ok(false);
+        }
+        let store = wfc_store::Store::open(dir).map_err(|e| e.to_string())?;
+        servers::lead(&store, role, &self.id().0).map_err(|e| e.to_string())
+    }
+
     /// Calls `f` each time the lease is lost.
     pub fn on_lost(&self, f: impl Fn() + Send + Sync + 'static) {
         let mut all = self.inner.on_lost.lock().unwrap_or_else(|e| e.into_inner());

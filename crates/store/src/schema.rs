@@ -41,7 +41,8 @@
 //! PostgreSQL keeps them); 24 `servers` (the servers sharing a store in a
 //! database, and their leases) and `runs.owner` (the server a run's
 //! session is on); 25 `run_queue` (dead servers' runs, for any server to
-//! resume); 26 `served` (the workflows each server serves, as checked).
+//! resume); 26 `served` (the workflows each server serves, as checked) and
+//! `leaders` (the server that does what one does for all).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -359,6 +360,11 @@ CREATE TABLE served (
     file      TEXT NOT NULL,              -- its file, as runs record it
     file_hash TEXT NOT NULL,              -- the file's hash (`runs.file_hash`)
     PRIMARY KEY (server, workflow)
+) WITHOUT ROWID;
+CREATE TABLE leaders (
+    role   TEXT PRIMARY KEY,              -- what one server does for all: `changes` (on change triggers)
+    server TEXT NOT NULL,                 -- the server doing it; another takes it once it is not alive
+    at     INTEGER NOT NULL               -- its last claim (the database's clock, ms)
 ) WITHOUT ROWID;
 "#;
 

@@ -3,8 +3,9 @@
 //! hashes (`runs.file_hash`'s). A server says it at each join and each
 //! change of its catalog; a server claims only the queued runs whose
 //! workflow it serves ([`crate::sweep::claim`]), at the run's hash when
-//! any live server serves that version; and `wfc servers` shows whether
-//! the servers serve the same versions.
+//! any live server serves that version (a run no live server serves is
+//! anyone's to refuse); and `wfc servers` shows whether the servers serve
+//! the same versions.
 
 use crate::Store;
 use std::collections::BTreeMap;
@@ -56,9 +57,14 @@ pub fn catalogs(store: &Store) -> crate::Result<BTreeMap<String, (i64, String)>>
 /// The condition, on a queued run `r` (a `runs` row) and server `?2`,
 /// that the server may claim it: it serves the run's workflow, at the
 /// run's hash — or at another when no live server serves that one (the
-/// resume's check then says whether the steps that succeeded changed).
-pub(crate) const CLAIMABLE: &str = "EXISTS (
+/// resume's check then says whether the steps that succeeded changed);
+/// or no live server serves the workflow at all, and the claimer refuses
+/// it, saying why (a server that serves it resumes it when it starts).
+pub(crate) const CLAIMABLE: &str = "(EXISTS (
     SELECT 1 FROM served m WHERE m.server = ?2 AND m.workflow = r.workflow
       AND (m.file_hash = r.file_hash OR NOT EXISTS (
         SELECT 1 FROM served o JOIN servers v ON v.id = o.server AND v.state = 'alive'
-        WHERE o.workflow = r.workflow AND o.file_hash = r.file_hash)))";
+        WHERE o.workflow = r.workflow AND o.file_hash = r.file_hash)))
+  OR NOT EXISTS (
+    SELECT 1 FROM served o JOIN servers v ON v.id = o.server AND v.state = 'alive'
+    WHERE o.workflow = r.workflow))";

@@ -152,6 +152,29 @@ pub fn leave(store: &Store, id: &str) -> crate::Result<()> {
     tx.commit()
 }
 
+/// Server `id` claims role `role` (what one server does for all: `on
+/// change` triggers): it keeps it while it is alive, and takes it from a
+/// server that is not. Whether `id` holds it now. One statement: a
+/// follower asks every heartbeat at no more cost than the leader.
+pub fn lead(store: &Store, role: &str, id: &str) -> crate::Result<bool> {
+    let db = &store.conn;
+    let now = now_sql(db.dialect());
+    Ok(db
+        .query_row(
+            &format!(
+                "INSERT INTO leaders (role, server, at) VALUES (?1, ?2, {now})
+                 ON CONFLICT (role) DO UPDATE SET server = excluded.server, at = excluded.at
+                 WHERE leaders.server = excluded.server
+                    OR leaders.server NOT IN (SELECT id FROM servers WHERE state = 'alive')
+                 RETURNING server"
+            ),
+            [role, id],
+            |r| r.get::<String>(0),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// One server, as `wfc servers` and `GET /api/v1/servers` show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -115,7 +115,7 @@ pub fn sweep(store: &Store, ttl_ms: i64, host: &str) -> crate::Result<Swept> {
 
 /// Claims at most `n` queued runs for server `me` (this process): those
 /// no one claimed, or whose claimer is no longer alive, and whose
-/// workflow `me` serves ([`crate::served::CLAIMABLE`]); oldest first.
+/// workflow `me` serves (see [`crate::served`]); oldest first.
 pub fn claim(store: &Store, me: &str, n: usize) -> crate::Result<Vec<String>> {
     if n == 0 {
         return Ok(Vec::new());
@@ -207,6 +207,20 @@ mod tests {
         crate::served::publish(store, server, &[w]).unwrap();
     }
 
+    /// The queued runs `me` may claim, claiming none.
+    fn claimable(db: &crate::db::Db, me: &str) -> Vec<String> {
+        db.prepare(&format!(
+            "SELECT q.run_id FROM run_queue q JOIN runs r ON r.id = q.run_id
+             WHERE ?1 = ?1 AND {}",
+            crate::served::CLAIMABLE
+        ))
+        .unwrap()
+        .query_map(params![1, me], |r| r.get(0))
+        .unwrap()
+        .collect::<crate::Result<_>>()
+        .unwrap()
+    }
+
     fn status(store: &Store, id: &str) -> String {
         store
             .conn
@@ -277,8 +291,13 @@ mod tests {
         for id in ["old", "other", "same"] {
             join(&store, &joining(id, "elsewhere", 9)).unwrap();
         }
-        serves(&store, "old", "w", "h-edited");
+        // Served by no one yet: anyone's, to refuse.
         serves(&store, "other", "x", "h");
+        let tx = store.conn.write().unwrap();
+        let anyones = claimable(&tx, "other");
+        drop(tx);
+        assert_eq!(anyones, ["r"]);
+        serves(&store, "old", "w", "h-edited");
         serves(&store, "same", "w", "h");
         assert!(claim(&store, "other", 10).unwrap().is_empty());
         assert!(
@@ -297,5 +316,22 @@ mod tests {
         let cats = crate::served::catalogs(&store).unwrap();
         assert_eq!(cats["old"], cats["other"]);
         assert_eq!(cats["old"].0, 1);
+    }
+
+    #[test]
+    fn a_role_stays_with_its_leader_while_it_is_alive() {
+        use crate::servers::lead;
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::test_store::open(dir.path());
+        for id in ["a", "b"] {
+            join(&store, &joining(id, "elsewhere", 9)).unwrap();
+        }
+        assert!(lead(&store, "changes", "a").unwrap(), "the first takes it");
+        assert!(!lead(&store, "changes", "b").unwrap());
+        assert!(lead(&store, "changes", "a").unwrap(), "and keeps it");
+        assert!(lead(&store, "other", "b").unwrap(), "roles are apart");
+        crate::servers::leave(&store, "a").unwrap();
+        assert!(lead(&store, "changes", "b").unwrap(), "a left: b's");
+        assert!(!lead(&store, "changes", "a").unwrap());
     }
 }

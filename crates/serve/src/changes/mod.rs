@@ -395,6 +395,36 @@ impl Target {
     }
 }
 
+/// The role of the server that starts the runs of `on change` triggers
+/// when several share a store ([`crate::lease::Lease::leads`]).
+pub const LEAD: &str = "changes";
+
+/// Whether this server starts the runs of changes: the only one on its
+/// store, or the one that leads [`LEAD`]. The others drop what they see
+/// (they watch the same files, on one shared folder; or their own, which
+/// the leader's stand for).
+async fn leads(launcher: &Launcher) -> bool {
+    let Some(lease) = crate::lease::current() else {
+        return true;
+    };
+    let dir = launcher.state_dir().to_path_buf();
+    match tokio::task::spawn_blocking(move || lease.leads(&dir, LEAD)).await {
+        Ok(Ok(true)) => true,
+        Ok(Ok(false)) => {
+            tracing::debug!("a change seen here: another server leads `on change` triggers");
+            false
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot tell which server leads `on change` triggers: the change starts nothing here");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot tell which server leads `on change` triggers");
+            false
+        }
+    }
+}
+
 /// Starts a run for `changed`; `false` when it should be tried again
 /// (the server is at `--max-runs`). Other failures are logged: the batch
 /// is dropped.
@@ -434,6 +464,9 @@ async fn start_run(
         changed: changed.clone(),
         ..TriggerInputs::default()
     };
+    if !leads(launcher).await {
+        return true;
+    }
     let paused = crate::ignored::paused(launcher, &key.workflow, "change").await;
     let decided = match paused {
         Some(reason) => Err(reason),

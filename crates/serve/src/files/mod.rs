@@ -404,7 +404,7 @@ pub fn write(
     text: &str,
     mode: Mode,
 ) -> Result<Written, Problem> {
-    writable(catalog)?;
+    writable(catalog, state_dir)?;
     let workflows = check(catalog, target, text)?;
     let _one = changing(state_dir)?;
     let before = text_now(target)?;
@@ -451,7 +451,7 @@ pub fn write(
 
 /// Deletes `target`, its text kept as a version first.
 pub fn delete(catalog: &Catalog, state_dir: &Path, target: &Target) -> Result<Deleted, Problem> {
-    writable(catalog)?;
+    writable(catalog, state_dir)?;
     let _one = changing(state_dir)?;
     let before = text_now(target)?.ok_or_else(|| {
         Problem::new(
@@ -475,18 +475,23 @@ pub fn delete(catalog: &Catalog, state_dir: &Path, target: &Target) -> Result<De
 }
 
 /// The lock of one change at a time on `state_dir`'s files.
-/// Refuses a change on a server that shares its store with others while
-/// its served folders are its own: the others would not serve the file,
-/// nor resume its runs.
-fn writable(catalog: &Catalog) -> Result<(), Problem> {
+/// Refuses a change on a server that shares its store with other live
+/// servers while its served folders are its own: the others would not
+/// serve the file, nor resume its runs.
+fn writable(catalog: &Catalog, state_dir: &Path) -> Result<(), Problem> {
     if catalog.shared() || crate::lease::current().is_none() {
+        return Ok(());
+    }
+    let store = wfc_store::Store::open(state_dir).map_err(|e| Problem::store(e.to_string()))?;
+    let others = wfc_store::servers::others_alive(&store).map_err(Problem::store)?;
+    if !others {
         return Ok(());
     }
     Err(Problem::new(
         Code::FolderNotShared,
-        "this server shares its run store with other servers, and its served folders are its \
-         own (it was started without --shared-flows): a file changed here would be served by \
-         this server only, and its runs could not be resumed by the others. Change the files \
+        "this server shares its run store with other live servers, and its served folders are \
+         its own (it was started without --shared-flows): a file changed here would be served \
+         by this server only, and its runs could not be resumed by the others. Change the files \
          where every server's folders come from (a deployment, a checkout), or start every \
          server with --shared-flows when they serve one shared folder; nothing was written",
     ))

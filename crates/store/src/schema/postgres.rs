@@ -147,7 +147,7 @@ mod tests {
         }
         let db = &store.conn;
         db.execute_batch(
-            "DROP TABLE log_chunks; DROP TABLE servers; DROP TABLE run_queue; DROP TABLE served;
+            "DROP TABLE log_chunks; DROP TABLE servers; DROP TABLE run_queue; DROP TABLE served; DROP TABLE leaders;
              ALTER TABLE runs DROP COLUMN owner;
              UPDATE wfc_schema SET version = 22",
         )
@@ -164,6 +164,8 @@ mod tests {
         db.execute("SELECT run_id, kind, at, claimed_by FROM run_queue", ())
             .unwrap();
         db.execute("SELECT server, workflow, file, file_hash FROM served", ())
+            .unwrap();
+        db.execute("SELECT role, server, at FROM leaders", ())
             .unwrap();
         // Again: nothing left to do.
         assert_eq!(migrate(db), Ok(VERSION));

@@ -22,7 +22,8 @@ CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
 "#;
 
 /// Version 25 to 26: what each server serves, for the runs it claims to
-/// be those it can resume (see `servers::publish`).
+/// be those it can resume (see `served`), and which server leads what only
+/// one may do (see `servers::lead`).
 pub(super) const FROM_V25: &str = r#"
 CREATE TABLE served (
     server    TEXT NOT NULL,
@@ -30,6 +31,11 @@ CREATE TABLE served (
     file      TEXT NOT NULL,
     file_hash TEXT NOT NULL,
     PRIMARY KEY (server, workflow)
+) WITHOUT ROWID;
+CREATE TABLE leaders (
+    role   TEXT PRIMARY KEY,
+    server TEXT NOT NULL,
+    at     INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#;
 
