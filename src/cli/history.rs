@@ -142,7 +142,12 @@ pub fn at_least_one(text: &str) -> Result<usize, String> {
 /// every store this process opens there is that database.
 fn bind(dir: &std::path::Path, url: Option<store::location::PgUrl>) {
     if let Some(url) = url {
-        store::remote::bind_postgres(dir, url, wfc_store_postgres::connect);
+        store::remote::bind_postgres_listening(
+            dir,
+            url,
+            wfc_store_postgres::connect,
+            wfc_store_postgres::listen,
+        );
     }
 }
 

@@ -97,6 +97,9 @@ pub fn resume_queued(
             let found = tokio::task::spawn_blocking(move || {
                 let store = Store::open(&dir)?;
                 let ids = wfc_store::sweep::claim(&store, &me, room).map_err(|e| e.to_string())?;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let mut rows = interrupted(&store, within)?;
                 rows.retain(|c| ids.contains(&c.id));
                 // Resumed meanwhile, or interrupted too long ago: done.

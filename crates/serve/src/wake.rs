@@ -2,10 +2,12 @@
 //! they wait for happens — a decision, a deadline, a pause lifted, a
 //! cancel — whichever process wrote it (this server's API, `wfc approve` in
 //! a terminal, a clock). It reads the store's state, not a stream of
-//! changes ([`wfc_store::park::due`]): whenever the store changed (it asks
-//! every [`TICK`], which costs one page read when nothing did), at once when
-//! this server parked a run or took a decision
-//! ([`wfc_launch::Launcher::tell_parked`]), and at the earliest deadline.
+//! changes ([`wfc_store::park::due`]): whenever the store changed (on
+//! SQLite it asks every [`TICK`], which costs one page read when nothing
+//! did; a database tells it, `LISTEN`, and it looks anyway every
+//! [`SLOW_TICK`]), at once when this server parked a run or took a
+//! decision ([`wfc_launch::Launcher::tell_parked`]), and at the earliest
+//! deadline.
 //!
 //! A woken run is the run's next session, prepared as the API's resume
 //! prepares one (its recorded params, its file as served; what succeeded is
@@ -52,6 +54,11 @@ pub async fn start(app: App) {
 /// written by another process (`wfc approve`) is seen within this.
 pub const TICK: Duration = Duration::from_millis(25);
 
+/// How often the waker looks anyway on a store that tells it of changes
+/// (a database's `NOTIFY`, [`wfc_store::park::WAKE_CHANNEL`]): a notice
+/// lost with its connection is made up for within this.
+pub const SLOW_TICK: Duration = Duration::from_secs(2);
+
 /// What one look at the store found.
 struct Looked {
     /// The runs due, with when each parked.
@@ -65,6 +72,21 @@ struct Looked {
 
 async fn run(app: App) {
     let stopping = app.launcher.stopping();
+    // On a database, its triggers tell of changes: each notice is counted,
+    // and the count is the "version" the look compares.
+    let news = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let heard = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (n, h) = (news.clone(), heard.clone());
+    let told_by_store = wfc_store::remote::listen(
+        app.launcher.state_dir(),
+        wfc_store::park::WAKE_CHANNEL,
+        Box::new(move || {
+            n.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            h.notify_one();
+        }),
+    );
+    let tick = if told_by_store { SLOW_TICK } else { TICK };
+    let mut looked_at = tokio::time::Instant::now();
     let mut store: Option<Store> = None;
     // The store's `data_version` at the last look, and the deadline then.
     let (mut version, mut next) = (None::<i64>, None::<i64>);
@@ -81,15 +103,21 @@ async fn run(app: App) {
             .map(|(id, _)| id)
             .collect();
         let kept = store.take();
-        let force = std::mem::take(&mut told) || retries.due();
+        let force = std::mem::take(&mut told)
+            || retries.due()
+            || (told_by_store && looked_at.elapsed() >= SLOW_TICK);
         let (seen, deadline) = (version, next);
+        let news_now = told_by_store.then(|| news.load(std::sync::atomic::Ordering::Acquire));
         let looked = tokio::task::spawn_blocking(move || {
             let s = match kept {
                 Some(s) => s,
                 None => Store::open(&dir).map_err(|e| e.to_string())?,
             };
             let now = wfc_store::now_ms();
-            let changed = wfc_store::park::changes(&s).map_err(|e| e.to_string())?;
+            let changed = match news_now {
+                Some(n) => n,
+                None => wfc_store::park::changes(&s).map_err(|e| e.to_string())?,
+            };
             let quiet = !force && seen == Some(changed) && deadline.is_none_or(|t| t > now);
             if quiet {
                 return Ok::<_, String>((s, changed, None));
@@ -115,6 +143,7 @@ async fn run(app: App) {
                 store = Some(s);
                 version = Some(changed);
                 if let Some(found) = found {
+                    looked_at = tokio::time::Instant::now();
                     next = found.next;
                     for id in found.gone {
                         tracing::info!(run = %id, "parked run woken by another process");
@@ -139,10 +168,21 @@ async fn run(app: App) {
                 version = None;
             }
         }
+        // Until the next deadline, on a store that tells of changes.
+        let wait = match (told_by_store, next) {
+            (true, Some(t)) => {
+                let ms = u64::try_from(t - wfc_store::now_ms()).unwrap_or(0);
+                // (Not less than a tick: a wake that did not take waits
+                // for its retry, not in a loop.)
+                tick.min(Duration::from_millis(ms).max(TICK))
+            }
+            _ => tick,
+        };
         tokio::select! {
             _ = stopping.cancelled() => return,
             _ = app.launcher.parked_news() => told = true,
-            _ = tokio::time::sleep(TICK) => {}
+            _ = heard.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
         }
     }
 }

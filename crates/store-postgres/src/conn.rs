@@ -100,9 +100,9 @@ struct Conn {
     in_transaction: std::cell::Cell<bool>,
 }
 
-/// Connects to the database `url` names (its password as libpq finds
-/// it: [`PgUrl::password`]). Errors name the URL without its password.
-pub fn connect(url: &PgUrl) -> Result<Db> {
+/// The connection settings `url` names, with the store's own (timeouts,
+/// keepalives, the session's idle limit in a transaction).
+pub(crate) fn config(url: &PgUrl) -> Result<tokio_postgres::Config> {
     let env = |k: &str| std::env::var(k).ok();
     let shown = url.shown();
     let mut config = tokio_postgres::Config::new();
@@ -164,6 +164,14 @@ pub fn connect(url: &PgUrl) -> Result<Db> {
             )))
         }
     }
+    Ok(config)
+}
+
+/// Connects to the database `url` names (its password as libpq finds
+/// it: [`PgUrl::password`]). Errors name the URL without its password.
+pub fn connect(url: &PgUrl) -> Result<Db> {
+    let shown = url.shown();
+    let config = config(url)?;
     let (jobs, queue) = mpsc::channel::<Job>();
     let (ready, started) = mpsc::sync_channel::<Result<()>>(1);
     let failed =

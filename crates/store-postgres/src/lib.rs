@@ -14,6 +14,8 @@
 //! `BIGINT`, JSON is `TEXT`, bytes are `BYTEA`).
 
 mod conn;
+mod listen;
 mod values;
 
 pub use conn::connect;
+pub use listen::listen;

@@ -264,7 +264,7 @@ fn finish(conn: &Db, id: &str, end: &super::journal::End) -> crate::Result<bool>
 /// A server calls it every heartbeat, so a run's end reaches the store as
 /// soon as the store takes it — never left `running` under a live owner,
 /// whom no sweep judges. A slot a session left after another took the run
-/// over is not applied ([`finish`]). The runs whose end it applied.
+/// over is not applied (as [`reap`] leaves it). The runs whose end it applied.
 pub fn settle(store: &Store) -> crate::Result<Vec<String>> {
     let dir = super::journal::dir(&store.conn);
     let Some(Ok(entries)) = dir.map(std::fs::read_dir) else {

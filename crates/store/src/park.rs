@@ -180,6 +180,12 @@ fn woken(store: &Store, now: i64) -> crate::Result<Vec<(String, i64)>> {
     rows.collect()
 }
 
+/// The channel of a store in a database on which its triggers tell of
+/// what parked runs wait for (a run parked or woken, a decision, a cancel,
+/// a pause lifted, a lock let go): a server's waker listens on it
+/// ([`crate::remote::listen`]) instead of asking every [`changes`] tick.
+pub const WAKE_CHANNEL: &str = "wfc_wake";
+
 /// A number that changes whenever another connection committed to the
 /// store (`PRAGMA data_version`): what the waker reads before it looks.
 /// PostgreSQL has no such number: there it changes every time, and the

@@ -24,7 +24,18 @@ pub(crate) struct Binding {
     /// Where the runs' artifacts are kept (`?artifacts=`), if not in the
     /// state folder.
     pub(crate) artifacts: Option<PathBuf>,
+    /// Listens on a channel of the database ([`listen`]).
+    listen: Option<Listen>,
 }
+
+/// A listener of a database's channel, `wfc_store_postgres::listen`.
+pub type ListenOn =
+    fn(&crate::location::PgUrl, &str, Box<dyn Fn() + Send + Sync>) -> Result<(), String>;
+
+/// What listens on a channel of a bound database: its `NOTIFY`s call the
+/// callback, from a thread of the listener's.
+pub type Listen =
+    Arc<dyn Fn(&str, Box<dyn Fn() + Send + Sync>) -> Result<(), String> + Send + Sync>;
 
 /// (A program binds one folder; a test process, one per test.)
 static BOUND: Mutex<Option<HashMap<PathBuf, Arc<Binding>>>> = Mutex::new(None);
@@ -32,17 +43,24 @@ static BOUND: Mutex<Option<HashMap<PathBuf, Arc<Binding>>>> = Mutex::new(None);
 /// From now on, the store of the state folder `dir` is the database that
 /// `again` connects to (`shown`: its URL without the password).
 pub fn bind(dir: &Path, shown: String, again: Reconnect) {
-    bind_with(dir, shown, again, None);
+    bind_with(dir, shown, again, None, None);
 }
 
 /// [`bind`], the run's artifacts kept in `artifacts` (the URL's
 /// `?artifacts=`) rather than the state folder's.
-fn bind_with(dir: &Path, shown: String, again: Reconnect, artifacts: Option<PathBuf>) {
+fn bind_with(
+    dir: &Path,
+    shown: String,
+    again: Reconnect,
+    artifacts: Option<PathBuf>,
+    listen: Option<Listen>,
+) {
     let b = Binding {
         shown,
         again,
         migrated: AtomicBool::new(false),
         artifacts,
+        listen,
     };
     BOUND
         .lock()
@@ -60,7 +78,46 @@ pub fn bind_postgres(
 ) {
     let shown = url.shown();
     let artifacts = url.param("artifacts").map(PathBuf::from);
-    bind_with(dir, shown, Arc::new(move || connect(&url)), artifacts);
+    bind_with(dir, shown, Arc::new(move || connect(&url)), artifacts, None);
+}
+
+/// [`bind_postgres`], with `listen` (`wfc_store_postgres::listen`) for
+/// [`listen`]: what a server binds, whose waker is told of changes
+/// rather than asking.
+pub fn bind_postgres_listening(
+    dir: &Path,
+    url: crate::location::PgUrl,
+    connect: fn(&crate::location::PgUrl) -> crate::Result<crate::db::Db>,
+    listen: ListenOn,
+) {
+    let shown = url.shown();
+    let artifacts = url.param("artifacts").map(PathBuf::from);
+    let (again, heard) = (url.clone(), url);
+    let listen: Listen = Arc::new(move |channel, on| listen(&heard, channel, on));
+    bind_with(
+        dir,
+        shown,
+        Arc::new(move || connect(&again)),
+        artifacts,
+        Some(listen),
+    );
+}
+
+/// Listens on `channel` of the database `dir`'s store is bound to, `on`
+/// called at each `NOTIFY` (and each time the listening connection is
+/// made again); `false` when nothing listens: a SQLite store, or a
+/// binding made without a listener — the caller asks, then, as before.
+pub fn listen(dir: &Path, channel: &str, on: Box<dyn Fn() + Send + Sync>) -> bool {
+    let Some(listen) = bound(dir).and_then(|b| b.listen.clone()) else {
+        return false;
+    };
+    match listen(channel, on) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen to the store: it is asked instead");
+            false
+        }
+    }
 }
 
 /// The database `dir`'s store is bound to, if any.

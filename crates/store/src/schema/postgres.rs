@@ -49,6 +49,32 @@ CREATE TRIGGER runs_listed_at_resume AFTER UPDATE OF session ON runs
     EXECUTE FUNCTION wfc_runs_listed();
 "#;
 
+/// What a parked run waits for, told at commit to whoever listens on
+/// [`crate::park::WAKE_CHANNEL`]: a run parked or woken, a decision, a cancel, a pause
+/// lifted or taken, a lock let go (schema 26; PostgreSQL folds one
+/// transaction's notices into one).
+const WAKE_TRIGGERS: &str = r#"
+CREATE OR REPLACE FUNCTION wfc_wake() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('wfc_wake', '');
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS parked_wake ON parked;
+CREATE TRIGGER parked_wake AFTER INSERT OR UPDATE OR DELETE ON parked
+    FOR EACH STATEMENT EXECUTE FUNCTION wfc_wake();
+DROP TRIGGER IF EXISTS approvals_wake ON approvals;
+CREATE TRIGGER approvals_wake AFTER INSERT OR UPDATE OR DELETE ON approvals
+    FOR EACH STATEMENT EXECUTE FUNCTION wfc_wake();
+DROP TRIGGER IF EXISTS run_locks_wake ON run_locks;
+CREATE TRIGGER run_locks_wake AFTER DELETE ON run_locks
+    FOR EACH STATEMENT EXECUTE FUNCTION wfc_wake();
+DROP TRIGGER IF EXISTS runs_wake ON runs;
+CREATE TRIGGER runs_wake AFTER UPDATE OF cancel_requested_at, paused_at ON runs
+    FOR EACH ROW WHEN (NEW.cancel_requested_at IS DISTINCT FROM OLD.cancel_requested_at
+                       OR NEW.paused_at IS DISTINCT FROM OLD.paused_at)
+    EXECUTE FUNCTION wfc_wake();
+"#;
+
 /// [`TABLES`] for PostgreSQL: every integer a `BIGINT` (SQLite's are 64
 /// bits), bytes `BYTEA`, no `WITHOUT ROWID`; the one table that is read in
 /// the order of SQLite's `rowid` (`ignored_firings`) gets a column of that
@@ -56,6 +82,7 @@ CREATE TRIGGER runs_listed_at_resume AFTER UPDATE OF session ON runs
 pub(crate) fn baseline() -> String {
     let mut out = translated(TABLES);
     out.push_str(TRIGGERS);
+    out.push_str(WAKE_TRIGGERS);
     out
 }
 
@@ -114,6 +141,9 @@ pub(crate) fn migrate(db: &Db) -> Result<i64, String> {
         for sql in &LATER[(found - FIRST) as usize..] {
             tx.execute_batch(&translated(sql)).map_err(failed)?;
         }
+        if found < 26 {
+            tx.execute_batch(WAKE_TRIGGERS).map_err(failed)?;
+        }
         tx.execute("UPDATE wfc_schema SET version = ?1", [VERSION])
             .map_err(failed)?;
     }
@@ -128,13 +158,14 @@ mod tests {
     #[test]
     fn the_baseline_is_every_table_in_postgresql_types() {
         let all = baseline();
-        let b = &all[..all.len() - TRIGGERS.len()];
+        let b = &all[..all.len() - TRIGGERS.len() - WAKE_TRIGGERS.len()];
         for sqlite_only in ["WITHOUT ROWID", " INTEGER", " BLOB", "BEGIN\n    UPDATE"] {
             assert!(!b.contains(sqlite_only), "{sqlite_only} in\n{b}");
         }
         let tables = |s: &str| s.matches("CREATE TABLE ").count();
         assert_eq!(tables(b), tables(TABLES));
-        assert_eq!(all.matches("CREATE TRIGGER ").count(), 2);
+        assert_eq!(all.matches("CREATE TRIGGER ").count(), 6);
+        assert!(WAKE_TRIGGERS.contains(&format!("'{}'", crate::park::WAKE_CHANNEL)));
         assert!(b.contains("    rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    at "));
     }
 
