@@ -23,6 +23,11 @@
 //! its write transactions per run (transaction ids: the commits that wait
 //! for the disk) and the WAL flushes per run (`pg_stat_wal`).
 //!
+//! `--servers N` (with `--store postgres`) starts N servers on one
+//! database, serving one folder, each with `--max-runs 8`; client `i`
+//! posts to server `i mod N` (as a load balancer would spread them), so
+//! the figures are of the servers together: CPU summed, RSS the largest.
+//!
 //! Knobs: `--runs N` (or `WFC_BENCH_RUNS=N`, default 1,000; 10,000 for the
 //! RSS figure), `WFC_BENCH_START=webhook|api` for one way only,
 //! `WFC_BENCH_BIN=PATH` to time another build with the same client,
@@ -92,10 +97,20 @@ enum Backend {
     Postgres,
 }
 
-fn start(dir: &std::path::Path, db: Option<&postgres::Database>) -> (Server, String) {
+/// A server in `dir/state` (its key, its store bound to `db`) serving
+/// `dir/flows`, or `flows` when given (servers sharing one folder).
+fn start(
+    dir: &std::path::Path,
+    db: Option<&postgres::Database>,
+    flows: Option<&std::path::Path>,
+) -> (Server, String) {
     std::fs::create_dir_all(dir.join("flows")).unwrap();
     std::fs::write(dir.join("flows/load.wf"), workflow()).unwrap();
     let state = dir.join("state");
+    if let Some(db) = db {
+        std::fs::create_dir_all(&state).unwrap();
+        db.bind(&state);
+    }
     let key = server::add_key(&wfc(), &state);
     let (jobs, keep) = (IN_FLIGHT.to_string(), keep_runs());
     let args = [
@@ -111,7 +126,7 @@ fn start(dir: &std::path::Path, db: Option<&postgres::Database>) -> (Server, Str
         "0",
     ]
     .map(OsStr::new);
-    let flows = dir.join("flows");
+    let flows = flows.map_or_else(|| dir.join("flows"), std::path::Path::to_path_buf);
     let store = db.map(|d| ["--store", d.server.as_str()].map(OsStr::new));
     let args = [
         &args[..],
@@ -260,19 +275,37 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// `total` runs started `way` on a fresh server; prints its figures and
 /// returns how many were refused or lost.
-fn measure(way: Way, total: usize, pg: Option<&postgres::Postgres>) -> usize {
+fn measure(way: Way, total: usize, pg: Option<&postgres::Postgres>, n: usize) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let db = pg.map(|pg| pg.database());
-    if let Some(db) = &db {
-        std::fs::create_dir_all(dir.path().join("state")).unwrap();
-        db.bind(&dir.path().join("state"));
-    }
-    let (server, key) = start(dir.path(), db.as_ref());
+    let (server, key) = start(dir.path(), db.as_ref(), None);
+    // The others serve the first's folder, each with a state folder (and
+    // keys) of its own.
+    let others: Vec<(tempfile::TempDir, Server, String)> = (1..n)
+        .map(|_| {
+            let d = tempfile::tempdir().unwrap();
+            let (s, k) = start(d.path(), db.as_ref(), Some(&dir.path().join("flows")));
+            (d, s, k)
+        })
+        .collect();
+    let targets: Vec<(String, String)> = std::iter::once((server.base.clone(), key.clone()))
+        .chain(others.iter().map(|(_, s, k)| (s.base.clone(), k.clone())))
+        .collect();
     if let Some(db) = &db {
         db.reset();
     }
     let counts0 = db.as_ref().map(postgres::Database::counts);
-    let pid = server.child.id().to_string();
+    let pids: Vec<String> = std::iter::once(&server)
+        .chain(others.iter().map(|(_, s, _)| s))
+        .map(|s| s.child.id().to_string())
+        .collect();
+    let cpu_all = || {
+        pids.iter()
+            .map(|p| cpu_of(p))
+            .fold((Duration::ZERO, Duration::ZERO), |(a, b), (c, d)| {
+                (a + c, b + d)
+            })
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -280,15 +313,16 @@ fn measure(way: Way, total: usize, pg: Option<&postgres::Postgres>) -> usize {
         .unwrap();
     let http = reqwest::Client::new();
     let next = Arc::new(AtomicUsize::new(0));
-    let (cpu0, children0) = cpu_of(&pid);
+    let (cpu0, children0) = cpu_all();
     let (client0, _) = cpu_of("self");
     let began = Instant::now();
     let seen: Vec<Seen> = runtime.block_on(async {
         let clients: Vec<_> = (0..IN_FLIGHT)
-            .map(|_| {
+            .map(|i| {
+                let (base, key) = &targets[i % targets.len()];
                 tokio::spawn(client(Client {
                     http: http.clone(),
-                    url: way.url(&server.base),
+                    url: way.url(base),
                     key: key.clone(),
                     next: next.clone(),
                     total,
@@ -303,10 +337,15 @@ fn measure(way: Way, total: usize, pg: Option<&postgres::Postgres>) -> usize {
         all
     });
     let elapsed = began.elapsed();
-    let (cpu1, children1) = cpu_of(&pid);
+    let (cpu1, children1) = cpu_all();
     let (client1, _) = cpu_of("self");
-    let rss = status_kib(server.child.id(), "VmHWM:");
+    let rss = std::iter::once(&server)
+        .chain(others.iter().map(|(_, s, _)| s))
+        .map(|s| status_kib(s.child.id(), "VmHWM:"))
+        .max()
+        .unwrap_or(0);
     drop(server);
+    drop(others);
     // (A backend reports its WAL counters when its session ends.)
     let counts = db.as_ref().map(|db| {
         std::thread::sleep(Duration::from_millis(1500));
@@ -356,7 +395,11 @@ fn measure(way: Way, total: usize, pg: Option<&postgres::Postgres>) -> usize {
         .collect();
     answers.sort_by(f64::total_cmp);
     let per_run = |d: Duration| d.as_secs_f64() * 1e3 / posted.len().max(1) as f64;
-    let on = if db.is_some() { "PostgreSQL" } else { "SQLite" };
+    let on = match (&db, n) {
+        (None, _) => "SQLite".to_owned(),
+        (Some(_), 1) => "PostgreSQL".to_owned(),
+        (Some(_), n) => format!("PostgreSQL, {n} servers"),
+    };
     println!(
         "{on}: {total} {} runs of {STEPS} steps, {IN_FLIGHT} in flight: {:.1} runs/s ({:.2} s); \
          start → first step p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
@@ -427,6 +470,16 @@ fn main() {
         "both" => vec![Backend::Sqlite, Backend::Postgres],
         other => panic!("--store {other}: sqlite, postgres or both"),
     };
+    // `--servers N`: 1 to N servers on PostgreSQL, each in the same run.
+    let servers = args
+        .iter()
+        .position(|a| a == "--servers")
+        .and_then(|i| args.get(i + 1))
+        .map_or(1, |n| n.parse::<usize>().expect("--servers N: a number"));
+    assert!(
+        servers == 1 || backends.contains(&Backend::Postgres),
+        "--servers {servers}: several servers share a store in a database (--store postgres or both)"
+    );
     let pg = backends
         .contains(&Backend::Postgres)
         .then(postgres::Postgres::start);
@@ -434,7 +487,10 @@ fn main() {
     for way in ways {
         for &b in &backends {
             let pg = pg.as_ref().filter(|_| b == Backend::Postgres);
-            failed += measure(way, total, pg);
+            let counts = if pg.is_some() { 1..=servers } else { 1..=1 };
+            for n in counts {
+                failed += measure(way, total, pg, n);
+            }
         }
     }
     assert_eq!(failed, 0, "starts refused or runs lost");

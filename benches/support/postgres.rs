@@ -118,6 +118,7 @@ pub struct Database {
 
 /// What the server asked of its database between two [`Database::counts`].
 #[derive(Clone, Copy, Debug, Default)]
+#[allow(dead_code)] // not every benchmark reads every count
 pub struct Counts {
     /// Statements the server ran (`pg_stat_statements` calls, BEGIN and
     /// COMMIT among them).
