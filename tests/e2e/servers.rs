@@ -323,6 +323,22 @@ workflow relay {
 }
 "#;
 
+/// Starts `relay` on `server`, its files in `work`, and waits (at most
+/// 10 s) for its long step to start: the run's id.
+pub(super) async fn relay_until_long(server: &Server, work: &std::path::Path) -> String {
+    let http = reqwest::Client::new();
+    let dir = work.display().to_string();
+    let url = server.url("/workflows/relay/runs");
+    let (status, run) = post(&http, &url, &server.operator, json!({"dir": dir})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{run}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lines(work, "long") == 0 {
+        assert!(Instant::now() < deadline, "the long step never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    run["id"].as_str().unwrap().to_owned()
+}
+
 /// The lines of file `name` in `dir` (0 if it is not there).
 pub(super) fn lines(dir: &std::path::Path, name: &str) -> usize {
     std::fs::read_to_string(dir.join(name)).map_or(0, |t| t.lines().count())
@@ -462,21 +478,7 @@ async fn a_dead_servers_run_goes_to_a_server_with_room() {
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let work = tempfile::tempdir().unwrap();
-    let dir = work.path().display().to_string();
-    let (status, run) = post(
-        &http,
-        &a.url("/workflows/relay/runs"),
-        &a.operator,
-        json!({"dir": dir}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{run}");
-    let id = run["id"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while lines(work.path(), "long") == 0 {
-        assert!(Instant::now() < deadline, "the long step never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let id = relay_until_long(&a, work.path()).await;
     a.child.kill().unwrap();
     a.child.wait().unwrap();
     // Whoever swept it, c runs it: b has no room.

@@ -4,10 +4,10 @@
 //! and files are written through the API only where the served folder is
 //! shared.
 
-use super::serve::{get, post, Server};
-use super::servers::{database, lines, servers, FAST, RELAY};
+use super::serve::{get, Server};
+use super::servers::{database, lines, relay_until_long, servers, FAST, RELAY};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 const OTHER: &str = "workflow other {\n  step a: shell { run \"true\" }\n}\n";
@@ -71,20 +71,7 @@ async fn a_dead_servers_run_goes_to_a_server_that_serves_it() {
 
     let work = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
-    let (status, run) = post(
-        &http,
-        &a.url("/workflows/relay/runs"),
-        &a.operator,
-        json!({"dir": work.path().display().to_string()}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{run}");
-    let id = run["id"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while lines(work.path(), "long") == 0 {
-        assert!(Instant::now() < deadline, "the long step never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let id = relay_until_long(&a, work.path()).await;
     a.child.kill().unwrap();
     a.child.wait().unwrap();
     // b sweeps it, and no live server serves `relay`: b leaves it
