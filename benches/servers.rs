@@ -84,17 +84,38 @@ fn start(db: &postgres::Database, flows: &Path, flags: &[&str]) -> One {
     std::fs::create_dir_all(&state).unwrap();
     db.bind(&state);
     let key = server::add_key(&wfc(), &state);
-    let mut args: Vec<&OsStr> = vec![OsStr::new("--store"), OsStr::new(&db.server)];
-    args.extend(UNLIMITED.iter().map(OsStr::new));
-    args.extend(flags.iter().map(OsStr::new));
-    args.push(flows.as_os_str());
-    let server = server::serve(&wfc(), &state, &args);
+    let server = serve(db, &state, flows, flags);
     One {
         _dir: dir,
         state,
         key,
         server,
     }
+}
+
+/// `wfc serve` on `state` (bound to `db`) serving `flows`, with `flags`.
+fn serve(db: &postgres::Database, state: &Path, flows: &Path, flags: &[&str]) -> Server {
+    let mut args: Vec<&OsStr> = vec![OsStr::new("--store"), OsStr::new(&db.server)];
+    args.extend(UNLIMITED.iter().map(OsStr::new));
+    args.extend(flags.iter().map(OsStr::new));
+    args.push(flows.as_os_str());
+    server::serve(&wfc(), state, &args)
+}
+
+/// Each server's base URL and key, for the clients.
+fn targets(servers: &[One]) -> Vec<(String, String)> {
+    (servers.iter())
+        .map(|s| (s.server.base.clone(), s.key.clone()))
+        .collect()
+}
+
+/// The clients' runtime: one thread, beside the servers' CPUs.
+fn clients_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn flows(name: &str, text: &str) -> tempfile::TempDir {
@@ -201,13 +222,7 @@ fn failover(pg: &postgres::Postgres, kills: usize, how: Stop) -> Vec<f64> {
         let state = servers[i].state.clone();
         let _ = Command::new("kill").args(["-KILL", &pid]).status();
         let _ = servers[i].server.child.wait();
-        let key = servers[i].key.clone();
-        let mut args: Vec<&OsStr> = vec![OsStr::new("--store"), OsStr::new(&db.server)];
-        args.extend(UNLIMITED.iter().map(OsStr::new));
-        args.extend(flags.iter().map(OsStr::new));
-        args.push(folder.path().as_os_str());
-        servers[i].server = server::serve(&wfc(), &state, &args);
-        servers[i].key = key;
+        servers[i].server = serve(&db, &state, folder.path(), &flags);
         // The run goes on elsewhere: cancelled, to keep the slots free.
         let other = &servers[(i + 1) % servers.len()];
         let url = format!("{}/api/v1/runs/{id}/cancel", other.server.base);
@@ -223,15 +238,8 @@ fn slot_bound(pg: &postgres::Postgres, n: usize, secs: u64) -> (f64, f64) {
     let servers: Vec<One> = (0..n)
         .map(|_| start(&db, folder.path(), &["--max-runs", "32"]))
         .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let targets: Vec<(String, String)> = servers
-        .iter()
-        .map(|s| (s.server.base.clone(), s.key.clone()))
-        .collect();
+    let runtime = clients_runtime();
+    let targets = targets(&servers);
     let http = reqwest::Client::new();
     let began = Instant::now();
     let until = began + Duration::from_secs(secs);
@@ -304,15 +312,8 @@ fn many(pg: &postgres::Postgres, total: usize) {
         "8",
     ];
     let mut servers: Vec<One> = (0..3).map(|_| start(&db, folder.path(), &flags)).collect();
-    let targets: Vec<(String, String)> = servers
-        .iter()
-        .map(|s| (s.server.base.clone(), s.key.clone()))
-        .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let targets = targets(&servers);
+    let runtime = clients_runtime();
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let dead = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let http = reqwest::Client::new();
