@@ -259,6 +259,10 @@ fn slot_bound(pg: &postgres::Postgres, n: usize, secs: u64) -> (f64, f64) {
                             .await;
                         match r {
                             Ok(r) if r.status() == 200 => ended += 1,
+                            Ok(r) if r.status() != 503 => {
+                                let status = r.status();
+                                panic!("a start failed: {status} {}", r.text().await.unwrap())
+                            }
                             _ => {
                                 refused += 1;
                                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -320,7 +324,8 @@ fn many(pg: &postgres::Postgres, total: usize) {
     let dir = work.path().display().to_string();
     let began = Instant::now();
     let killed_pid = servers[0].server.child.id().to_string();
-    let ids: Vec<String> = runtime.block_on(async {
+    // Accepted ids, and starts cut off before their answer (stored or not).
+    let (ids, unanswered): (Vec<String>, usize) = runtime.block_on(async {
         let clients: Vec<_> = (0..24)
             .map(|c| {
                 let (targets, next, dead, http, dir) = (
@@ -333,11 +338,12 @@ fn many(pg: &postgres::Postgres, total: usize) {
                 let pid = killed_pid.clone();
                 tokio::spawn(async move {
                     let mut ids = Vec::new();
+                    let mut unanswered = 0;
                     let ordinal = std::sync::atomic::Ordering::Relaxed;
                     loop {
                         let n = next.fetch_add(1, ordinal);
                         if n >= total {
-                            return ids;
+                            return (ids, unanswered);
                         }
                         if n == total / 2 && !dead.swap(true, ordinal) {
                             let _ = Command::new("kill").args(["-KILL", &pid]).status();
@@ -363,9 +369,12 @@ fn many(pg: &postgres::Postgres, total: usize) {
                                 Ok(r) if r.status() == 503 => {
                                     tokio::time::sleep(Duration::from_millis(5)).await
                                 }
-                                // Killed mid-answer: a start that got no
-                                // 202 is not counted.
-                                Err(_) => break,
+                                // Killed mid-answer: the run may have been
+                                // recorded (and then runs to its end) or not.
+                                Err(_) => {
+                                    unanswered += 1;
+                                    break;
+                                }
                                 Ok(r) => panic!("a start refused: {}", r.status()),
                             }
                         }
@@ -373,11 +382,13 @@ fn many(pg: &postgres::Postgres, total: usize) {
                 })
             })
             .collect();
-        let mut all = Vec::new();
+        let (mut all, mut cut) = (Vec::new(), 0);
         for c in clients {
-            all.extend(c.await.unwrap());
+            let (ids, unanswered) = c.await.unwrap();
+            all.extend(ids);
+            cut += unanswered;
         }
-        all
+        (all, cut)
     });
     let _ = servers[0].server.child.wait();
     // Every accepted run ends (the killed server's through a takeover).
@@ -399,7 +410,14 @@ fn many(pg: &postgres::Postgres, total: usize) {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "a run id came twice");
-    let stored = one("SELECT COUNT(*) FROM runs") as usize;
+    let stored_ids: std::collections::BTreeSet<String> =
+        wfc_store::testing::rows(&store, "SELECT id FROM runs", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r[0].text().unwrap().to_owned())
+            .collect();
+    let stored = stored_ids.len();
+    let lost = ids.iter().filter(|id| !stored_ids.contains(*id)).count();
     let succeeded = one("SELECT COUNT(*) FROM runs WHERE status = 'succeeded'") as usize;
     let ends = one("SELECT COUNT(*) FROM events WHERE kind = 'run_ended'") as usize;
     let resumed = one("SELECT COUNT(*) FROM runs WHERE session > 1") as usize;
@@ -436,18 +454,21 @@ fn many(pg: &postgres::Postgres, total: usize) {
     drop(servers.remove(0));
     println!(
         "a kill among {total} runs (3 servers, one killed with kill -9 at half): {} accepted, \
-         {stored} stored, {succeeded} succeeded, {ends} ends recorded, {resumed} resumed, \
-         {twice} step(s) run twice (all in resumed runs), 0 lost, 0 started twice; {:.1} s",
+         {unanswered} cut off before their answer, {stored} stored, {succeeded} succeeded, \
+         {ends} ends recorded, {resumed} resumed, {twice} step(s) run twice (all in resumed \
+         runs), {lost} lost, 0 started twice; {:.1} s",
         ids.len(),
         elapsed
     );
-    assert_eq!(stored, ids.len(), "runs stored ≠ starts accepted");
-    assert_eq!(succeeded, ids.len(), "a run did not succeed");
-    assert_eq!(
-        ends,
-        ids.len(),
-        "a run's end was recorded twice or not at all"
+    assert_eq!(lost, 0, "an accepted start was never stored");
+    // A start cut off mid-answer may be stored; nothing else is.
+    assert!(
+        stored <= ids.len() + unanswered,
+        "{stored} runs stored for {} accepted and {unanswered} unanswered starts",
+        ids.len()
     );
+    assert_eq!(succeeded, stored, "a stored run did not succeed");
+    assert_eq!(ends, stored, "a run's end was recorded twice or not at all");
 }
 
 fn main() {
@@ -466,9 +487,22 @@ fn main() {
         .map_or(if full { 10_000 } else { 150 }, |n| {
             n.parse().expect("--runs N")
         });
-    many(&pg, runs);
-    idle(&pg);
+    // `--only many|idle|failover|slots`: one part, when working on it.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1));
+    let part = |name: &str| only.is_none_or(|o| o == name);
+    if part("many") {
+        many(&pg, runs);
+    }
+    if part("idle") {
+        idle(&pg);
+    }
     for (how, name) in [(Stop::Kill, "kill -9"), (Stop::Freeze, "SIGSTOP")] {
+        if !part("failover") {
+            break;
+        }
         let t = failover(&pg, kills, how);
         println!(
             "failover ({name}, --heartbeat 0.5 --lease-ttl 2.5, {} rounds): the step started \
@@ -484,6 +518,9 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(if full { 12 } else { 4 });
     for n in 1..=3 {
+        if !part("slots") {
+            break;
+        }
         let (rate, capacity) = slot_bound(&pg, n, secs);
         println!(
             "slot-bound: {n} server(s), --max-runs 32 each, runs of one `sleep 2`: {rate:.1} runs/s \
