@@ -187,6 +187,7 @@ mod serve_triggers;
 mod servers;
 mod servers_catalog;
 mod servers_changes;
+mod servers_connections;
 mod servers_once;
 mod servers_partition;
 mod servers_standby;

@@ -16,6 +16,8 @@ use wfc_plan::Plan;
 use wfc_store::history_estimator::{self, HistoryEstimator};
 use wfc_store::Store;
 
+use crate::LaunchError;
+
 /// How long a workflow's history estimates are reused. They only order the
 /// scheduler's priorities, so runs ending meanwhile change little; read
 /// once per run, they were 3 % of the server's CPU at 100 runs a second.
@@ -49,11 +51,21 @@ impl Ahead {
     }
 
     /// The store in `dir`: the spare if there is one, else opened now.
-    pub(crate) fn store(&self, dir: &Path) -> Result<Store, String> {
+    pub(crate) fn store(&self, dir: &Path) -> Result<Store, LaunchError> {
         let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).take();
         match spare {
             Some(store) if store.dir() == dir => Ok(store),
-            _ => Store::open(dir).map_err(|e| e.to_string()),
+            _ => Store::open(dir).map_err(|e| {
+                if e.is_busy() {
+                    // Out of connections is a full server, not a broken one.
+                    LaunchError::Busy(format!(
+                        "{e}: the database has no connection to spare (its `max_connections`); \
+                         try again later, or raise `max_connections` or lower `--max-runs`"
+                    ))
+                } else {
+                    LaunchError::Store(e.to_string())
+                }
+            }),
         }
     }
 

@@ -434,12 +434,7 @@ impl Open {
             self.meta.plan = wfc_store::reuse::stored_fingerprints_of(&plan, &ir, Some(&self.file));
         }
         let session = if self.record {
-            let store = self
-                .launcher
-                .inner
-                .ahead
-                .store(&self.dir)
-                .map_err(|e| store_error(&e))?;
+            let store = self.launcher.inner.ahead.store(&self.dir)?;
             tracing::trace!(target: "wfc::timing", "store: open");
             if self.reap {
                 let _ = wfc_store::control::reap(&store);

@@ -144,6 +144,7 @@ async fn run(config: Config) -> Result<(), String> {
     wfc_store::pool::keep_open(&state_dir, config.store_connections);
     // The store exists from the start: the API lists it, `wfc` commands read it.
     let store = wfc_store::Store::open(&state_dir)?;
+    warn_if_few_connections(&store, config.max_runs);
     drop(store);
     let catalog = Arc::new(catalog::Catalog::load(config.paths.clone())?);
     catalog.set_shared(config.shared_flows);
@@ -322,4 +323,31 @@ async fn signals(stopping: tokio_util::sync::CancellationToken, (mut term, mut i
     };
     tracing::info!(signal = which, "stopping: no new requests or runs");
     stopping.cancel();
+}
+
+/// The connections this server may hold at once beyond one per running run:
+/// its lease, its listener, the waker, a burst of API requests.
+const CONNECTIONS_BESIDE_RUNS: i64 = 8;
+
+/// Says at start when the database has fewer connections to spare than
+/// this server may take: starts beyond them are refused (503) until some
+/// close, which an operator should know before the first busy hour.
+fn warn_if_few_connections(store: &wfc_store::Store, max_runs: usize) {
+    let Ok(Some((allowed, open))) = wfc_store::servers::connections(store) else {
+        return;
+    };
+    let wants = max_runs as i64 + CONNECTIONS_BESIDE_RUNS;
+    // (`open` counts this server's first connection.)
+    if open - 1 + wants > allowed {
+        tracing::warn!(
+            allowed,
+            open,
+            wants,
+            "the run store's database takes {allowed} connections and {open} are open; this \
+             server may open {wants} (--max-runs {max_runs}, one per running run, and \
+             {CONNECTIONS_BESIDE_RUNS} more): starts beyond the database's connections are \
+             refused with 503 until some close. Raise PostgreSQL's max_connections or lower \
+             --max-runs (docs/serve.md, Several servers)"
+        );
+    }
 }

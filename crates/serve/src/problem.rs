@@ -211,6 +211,20 @@ impl Problem {
     pub fn store(e: impl std::fmt::Display) -> Problem {
         Problem::new(Code::Store, e.to_string())
     }
+
+    /// A store that could not be opened: `503` with `Retry-After` when the
+    /// database only has no connection to spare now, else [`Problem::store`].
+    pub fn open(e: wfc_store::OpenError) -> Problem {
+        if !e.is_busy() {
+            return Problem::store(e);
+        }
+        let mut p = Problem::new(
+            Code::Busy,
+            format!("{e}: the database has no connection to spare (its `max_connections`)"),
+        );
+        p.retry_after = Some(1);
+        p
+    }
 }
 
 impl IntoResponse for Problem {

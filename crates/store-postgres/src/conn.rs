@@ -174,8 +174,15 @@ pub fn connect(url: &PgUrl) -> Result<Db> {
     let config = config(url)?;
     let (jobs, queue) = mpsc::channel::<Job>();
     let (ready, started) = mpsc::sync_channel::<Result<()>>(1);
-    let failed =
-        move |e: String| Error::Database(format!("cannot connect to the store {shown}: {e}"));
+    // (A refusal for want of connections stays `Busy`: a start waits.)
+    let failed = move |e: Error| {
+        let text = format!("cannot connect to the store {shown}: {e}");
+        if e.is_busy() {
+            Error::Busy(text)
+        } else {
+            Error::Database(text)
+        }
+    };
     let failed2 = failed.clone();
     std::thread::Builder::new()
         .name("wfc-store-pg".into())
@@ -186,14 +193,14 @@ pub fn connect(url: &PgUrl) -> Result<Db> {
             {
                 Ok(rt) => rt,
                 Err(e) => {
-                    let _ = ready.send(Err(failed(e.to_string())));
+                    let _ = ready.send(Err(failed(Error::Database(e.to_string()))));
                     return;
                 }
             };
             let (client, connection) = match rt.block_on(config.connect(NoTls)) {
                 Ok(c) => c,
                 Err(e) => {
-                    let _ = ready.send(Err(failed(error(e).to_string())));
+                    let _ = ready.send(Err(failed(error(e))));
                     return;
                 }
             };
@@ -214,7 +221,7 @@ pub fn connect(url: &PgUrl) -> Result<Db> {
                 job(&mut session);
             }
         })
-        .map_err(|e| failed2(e.to_string()))?;
+        .map_err(|e| failed2(Error::Database(e.to_string())))?;
     started.recv().map_err(|_| gone())??;
     Ok(Db::remote(Box::new(Conn {
         jobs,

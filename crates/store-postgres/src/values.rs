@@ -139,7 +139,10 @@ pub(crate) fn error(e: tokio_postgres::Error) -> Error {
         Some(c)
             if *c == S::T_R_SERIALIZATION_FAILURE
                 || *c == S::T_R_DEADLOCK_DETECTED
-                || *c == S::LOCK_NOT_AVAILABLE =>
+                || *c == S::LOCK_NOT_AVAILABLE
+                // Its `max_connections` reached, or starting up: try later.
+                || *c == S::TOO_MANY_CONNECTIONS
+                || *c == S::CANNOT_CONNECT_NOW =>
         {
             Error::Busy(text)
         }

@@ -163,7 +163,13 @@ pub enum OpenError {
     /// A database other than SQLite's (named as shown, without a password)
     /// could not be reached or migrated.
     #[error("the run store {shown}: {why}")]
-    Database { shown: String, why: String },
+    Database {
+        shown: String,
+        why: String,
+        /// It refused for now (PostgreSQL's `max_connections` reached):
+        /// the caller may try again later.
+        busy: bool,
+    },
     /// Its schema is newer than this build's, too old, or its migration failed.
     #[error("{}: {why}", path.display())]
     Schema { path: PathBuf, why: String },
@@ -182,6 +188,14 @@ pub enum OpenError {
     /// It takes no writes and cannot be read as it is.
     #[error("{}: the run store {} cannot be read: {why}", UNREADABLE, path.display())]
     Unreadable { path: PathBuf, why: String },
+}
+
+impl OpenError {
+    /// Whether the database refused for now (out of connections): a start
+    /// may be tried again, unlike a store that cannot be opened at all.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, OpenError::Database { busy: true, .. })
+    }
 }
 
 /// The code of [`OpenError::NeedsMigration`] (docs/diagnostics.md).
@@ -260,14 +274,17 @@ impl Store {
         dir: &Path,
         shown: &str,
     ) -> std::result::Result<Store, OpenError> {
-        let failed = |why: String| OpenError::Database {
+        let failed = |why: String, busy: bool| OpenError::Database {
             shown: shown.to_owned(),
             why,
+            busy,
         };
         // (The folder is made by the first run recorded: a command that
         // only reads leaves none behind.)
-        let conn = again().map_err(|e| failed(e.to_string()))?.in_folder(dir);
-        schema::postgres::migrate(&conn).map_err(failed)?;
+        let conn = again()
+            .map_err(|e| failed(e.to_string(), e.is_busy()))?
+            .in_folder(dir);
+        schema::postgres::migrate(&conn).map_err(|why| failed(why, false))?;
         Ok(Store {
             conn: pool::Conn::pooled(conn, pool::of(dir)),
             dir: dir.to_path_buf(),
@@ -296,6 +313,7 @@ impl Store {
         let db = again().map_err(|e| OpenError::Database {
             shown: remote::bound(&self.dir).map_or_else(String::new, |b| b.shown.clone()),
             why: e.to_string(),
+            busy: e.is_busy(),
         })?;
         Ok(Store {
             conn: pool::Conn::pooled(db.in_folder(&self.dir), pool::of(&self.dir)),
@@ -331,6 +349,7 @@ impl Store {
         let conn = again().map_err(|e| OpenError::Database {
             shown: shown.to_owned(),
             why: e.to_string(),
+            busy: e.is_busy(),
         })?;
         Ok(Store {
             conn: pool::Conn::pooled(conn.in_folder(dir), pool::of(dir)),

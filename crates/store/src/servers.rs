@@ -279,6 +279,23 @@ pub fn holds(store: &Store, id: &str, ttl_ms: i64) -> crate::Result<bool> {
         .is_some())
 }
 
+/// The database's connections: how many it takes from clients (its
+/// `max_connections` less those kept for superusers) and how many are open
+/// now; `None` on SQLite, which has no such bound.
+pub fn connections(store: &Store) -> crate::Result<Option<(i64, i64)>> {
+    let db = &store.conn;
+    if db.dialect() != Dialect::Postgres {
+        return Ok(None);
+    }
+    db.query_row(
+        "SELECT current_setting('max_connections')::bigint
+                - current_setting('superuser_reserved_connections')::bigint,
+                (SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend')",
+        (),
+        |r| Ok(Some((r.get(0)?, r.get(1)?))),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,5 +356,23 @@ mod tests {
             )
             .unwrap();
         assert_eq!(get(&store, "a2", 10_000).unwrap().unwrap().runs, 1);
+    }
+
+    #[test]
+    fn the_database_says_how_many_connections_it_takes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::test_store::open(dir.path());
+        match connections(&store).unwrap() {
+            None => assert_eq!(store.conn.dialect(), Dialect::Sqlite),
+            Some((allowed, open)) => {
+                // (PostgreSQL's default is 100, 3 of them for superusers.)
+                assert!(allowed > 0, "{allowed}");
+                // This one at least, and the second (other tests' add more).
+                assert!(open >= 1, "{open}");
+                let _other = store.reopen().unwrap();
+                let (_, more) = connections(&store).unwrap().unwrap();
+                assert!(more >= 2, "{more}");
+            }
+        }
     }
 }

@@ -14,8 +14,8 @@ mod workflows;
 pub use case::{Case, Invocation, Output, WORKFLOW};
 pub use process::{alive, kill9, signal, wait_dead, wait_until};
 pub use services::{
-    docker_engine, free_port, postgres, postgres_tls, repo, slurm_cluster, DockerEngine, Postgres,
-    SmtpSink,
+    docker_engine, free_port, postgres, postgres_tls, postgres_with_connections, repo,
+    slurm_cluster, DockerEngine, Postgres, SmtpSink,
 };
 pub use workflows::{large_workflow, nested_calls, nested_loops, shell_dag, time_runs};
 

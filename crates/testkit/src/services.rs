@@ -190,6 +190,12 @@ pub fn postgres() -> Result<Postgres, String> {
     start_postgres(&[])
 }
 
+/// [`postgres`] taking only `n` connections (`start-postgres
+/// --max-connections`; 3 of them kept for superusers).
+pub fn postgres_with_connections(n: u32) -> Result<Postgres, String> {
+    start_postgres(&["--max-connections", &n.to_string()])
+}
+
 /// [`postgres`], serving TLS too (`start-postgres --tls`).
 pub fn postgres_tls() -> Result<Postgres, String> {
     start_postgres(&["--tls"])

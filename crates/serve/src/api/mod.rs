@@ -102,7 +102,7 @@ pub async fn with_store<T: Send + 'static>(
     let dir = app.launcher.state_dir().to_path_buf();
     tokio::task::spawn_blocking(move || {
         let store = Store::open_existing(&dir)
-            .map_err(Problem::store)?
+            .map_err(Problem::open)?
             .ok_or_else(|| Problem::new(Code::NotFound, "no runs recorded yet"))?;
         f(&store)
     })
