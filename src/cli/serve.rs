@@ -78,6 +78,17 @@ pub struct ServeArgs {
         default_value_t = 10.0
     )]
     lease_ttl: f64,
+    /// Seconds a start may wait in the store's queue for a server with room (several servers on
+    /// one PostgreSQL: a full server queues a start for the others); past it the run ends failed,
+    /// saying so.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "WFC_QUEUE_WAIT",
+        default_value_t = 600,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    queue_wait: u64,
     /// The served folders are one folder every server on the store serves (NFS, a synced
     /// volume): workflow files may be written through the API and MCP. Without it, a server
     /// sharing its store with others refuses to (API143): the others would not serve the file.
@@ -180,6 +191,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             ttl: Duration::from_secs_f64(args.lease_ttl),
         },
         shared_flows: args.shared_flows,
+        queue_wait: Duration::from_secs(args.queue_wait),
     };
     match wfc_serve::serve(config) {
         Ok(()) => ExitCode::SUCCESS,

@@ -190,6 +190,7 @@ mod servers_changes;
 mod servers_connections;
 mod servers_once;
 mod servers_partition;
+mod servers_queue;
 mod servers_standby;
 mod sql;
 mod sql_postgres;

@@ -73,6 +73,9 @@ pub(crate) struct Inner {
     pub(crate) parked_ends: Mutex<HashMap<String, Vec<oneshot::Sender<wfc_run::RunResult>>>>,
     /// Told when a run parks, or something may have woken one.
     pub(crate) parked_news: tokio::sync::Notify,
+    /// A start with no free slot is queued for the other servers
+    /// ([`crate::spill`]) instead of refused.
+    queue_starts: std::sync::atomic::AtomicBool,
 }
 
 /// What the launcher keeps of a run it owns.
@@ -132,6 +135,7 @@ impl Launcher {
                 park: None,
                 parked_ends: Mutex::default(),
                 parked_news: tokio::sync::Notify::new(),
+                queue_starts: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -283,6 +287,21 @@ impl Launcher {
         self.inner.ended.subscribe()
     }
 
+    /// From now on a start that finds no free slot is queued in the store
+    /// for another server ([`crate::spill`]) when one is alive, instead of
+    /// refused: for a server sharing its store with others.
+    pub fn queue_starts(&self, on: bool) {
+        self.inner
+            .queue_starts
+            .store(on, std::sync::atomic::Ordering::Release);
+    }
+
+    pub(crate) fn queues_starts(&self) -> bool {
+        self.inner
+            .queue_starts
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Cancelled once the launcher stops admitting runs.
     pub fn stopping(&self) -> CancellationToken {
         self.inner.stopping.clone()
@@ -312,7 +331,18 @@ impl Launcher {
             id: &id,
             armed: true,
         };
-        let permit = self.admit(run.admission, &owned).await?;
+        let permit = match self.admit(run.admission, &owned).await {
+            // Full, not stopping nor cancelled: another server may take it.
+            Err(LaunchError::Busy(why))
+                if crate::spill::may(self, &run)
+                    && !self.inner.stopping.is_cancelled()
+                    && !owned.cancel.is_cancelled() =>
+            {
+                // (Not this server's: `entry` gives its registration up.)
+                return crate::spill::queue(self, run, id.clone(), why).await;
+            }
+            admitted => admitted?,
+        };
         // From here the run's task owns the run: this call only waits for
         // the answer, and may be dropped without effect.
         entry.armed = false;

@@ -35,6 +35,7 @@ mod own;
 pub mod run;
 pub mod run_dir;
 pub mod session;
+pub mod spill;
 
 pub use compile::{compile, Checked, Compiled};
 pub use error::LaunchError;

@@ -88,6 +88,7 @@ pub(crate) async fn own(
     let _ = answer.send(Ok(Started {
         id: id.clone(),
         ended: end,
+        queued: false,
     }));
     let Live {
         handle,
@@ -202,6 +203,7 @@ async fn start(
         keep_run_dir,
         rerun,
         woken,
+        queued,
         ..
     } = run;
     // Only a recorded run whose approvals all go through the store can
@@ -235,6 +237,7 @@ async fn start(
             plan: taken,
             start: wfc_store::store_recorder::StartRows {
                 slot: slot.filter(|_| !resuming),
+                queued,
                 ..Default::default()
             },
         },

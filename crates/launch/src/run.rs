@@ -118,6 +118,9 @@ pub struct Run {
     pub rerun: Rerun,
     /// The next session of a parked run ([`crate::Launcher::wake`]).
     pub woken: bool,
+    /// A start another server queued ([`wfc_store::queued`]) under
+    /// [`Run::id`]: its row is there, and its start takes it off the queue.
+    pub queued: bool,
 }
 
 /// What runs even when up to date.
@@ -170,6 +173,7 @@ impl Run {
             keep_run_dir: false,
             rerun: Rerun::default(),
             woken: false,
+            queued: false,
         }
     }
 
@@ -196,5 +200,9 @@ impl From<Compiled> for Run {
 pub struct Started {
     pub id: String,
     /// The run's end (its record's last write done, its lock given back).
+    /// Closed at once for a start queued for another server.
     pub ended: oneshot::Receiver<RunResult>,
+    /// No slot was free here: the start is queued in the store for any
+    /// server to start ([`wfc_store::queued`]).
+    pub queued: bool,
 }

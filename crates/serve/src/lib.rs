@@ -48,6 +48,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
+pub mod queued;
 pub mod recover;
 pub mod retention;
 pub mod schedule;
@@ -95,6 +96,9 @@ pub struct Config {
     /// The served folders are one folder all the store's servers serve:
     /// files may be written through the API ([`files`]).
     pub shared_flows: bool,
+    /// How long a start queued for any server ([`wfc_store::queued`]) may
+    /// wait before it ends failed.
+    pub queue_wait: Duration,
 }
 
 /// The log lines' format.
@@ -230,7 +234,15 @@ async fn run(config: Config) -> Result<(), String> {
     if let Some(l) = &lease {
         // A dead server's runs, as this server's sweeps take them.
         if let Some(swept) = l.swept() {
-            recover::resume_queued(app.clone(), l.clone(), swept, config.resume_within);
+            // A start with no slot here is queued for the others.
+            launcher.queue_starts(true);
+            recover::resume_queued(
+                app.clone(),
+                l.clone(),
+                swept,
+                config.resume_within,
+                config.queue_wait,
+            );
         }
         // Without its lease, this server's runs may be another's already:
         // their steps stop at once (their record refuses every write).

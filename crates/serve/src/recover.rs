@@ -78,28 +78,81 @@ pub fn resume_queued(
     lease: crate::lease::Lease,
     mut swept: tokio::sync::mpsc::UnboundedReceiver<Vec<String>>,
     within: Duration,
+    queue_wait: Duration,
 ) {
+    // Told at once of what is queued (PostgreSQL's NOTIFY), and of a slot
+    // freed here; the heartbeat's look is the fallback.
+    let news = std::sync::Arc::new(tokio::sync::Notify::new());
+    let told = news.clone();
+    wfc_store::remote::listen(
+        app.launcher.state_dir(),
+        wfc_store::queued::CHANNEL,
+        Box::new(move || told.notify_one()),
+    );
     tokio::spawn(async move {
         let every = lease.timing().heartbeat;
         let stopping = app.launcher.stopping();
+        let mut ends = app.launcher.ends();
+        // Queued starts past their wait: looked for now and then.
+        let expiry = (queue_wait / 4).min(Duration::from_secs(30));
+        let mut expired_at = tokio::time::Instant::now();
+        // Whether the queue may hold runs this server could take: a slot
+        // freed here asks the store only then (not at every run's end).
+        let mut pending = true;
         loop {
-            tokio::select! {
+            let freed = tokio::select! {
                 _ = stopping.cancelled() => return,
-                got = swept.recv() => if got.is_none() { return },
-                _ = tokio::time::sleep(every) => {}
+                got = swept.recv() => if got.is_none() { return } else { false },
+                _ = news.notified() => { pending = true; false }
+                _ = ends.changed() => true,
+                _ = tokio::time::sleep(every) => false,
+            };
+            if !lease.held() || (freed && !pending) {
+                continue;
             }
             let room = app.launcher.room();
-            if !lease.held() || room == 0 {
+            let expire = expired_at.elapsed() >= expiry;
+            if expire {
+                expired_at = tokio::time::Instant::now();
+            }
+            if room == 0 && !expire {
                 continue;
             }
             let me = lease.id().0;
             let dir = app.launcher.state_dir().to_path_buf();
+            let claimed = tokio::task::spawn_blocking(move || {
+                let store = Store::open(&dir)?;
+                if expire {
+                    crate::queued::expire(&store, queue_wait);
+                }
+                wfc_store::sweep::claim(&store, &me, room).map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r);
+            let ids = match claimed {
+                Ok(ids) => {
+                    // As many as it had room for: there may be more.
+                    pending = room > 0 && ids.len() == room;
+                    if ids.is_empty() {
+                        continue;
+                    }
+                    ids
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot claim queued runs");
+                    continue;
+                }
+            };
+            // Starts other servers queued: started here; the rest are
+            // dead servers' runs to resume.
+            let ids = crate::queued::start_claimed(&app, ids).await;
+            if ids.is_empty() {
+                continue;
+            }
+            let dir = app.launcher.state_dir().to_path_buf();
             let found = tokio::task::spawn_blocking(move || {
                 let store = Store::open(&dir)?;
-                let ids = wfc_store::sweep::claim(&store, &me, room).map_err(|e| e.to_string())?;
-                if ids.is_empty() {
-                    return Ok(Vec::new());
-                }
                 let mut rows = interrupted(&store, within)?;
                 rows.retain(|c| ids.contains(&c.id));
                 // Resumed meanwhile, or interrupted too long ago: done.

@@ -38,7 +38,8 @@
 //!   and [`delete`] — deleting runs on demand (`wfc runs delete`);
 //! - [`server_lock`] — one `wfc serve` per state folder; [`servers`] — the
 //!   servers sharing a store in a database, and their leases; [`sweep`] —
-//!   what takes a dead server's runs;
+//!   what takes a dead server's runs; [`queued`] — starts a full server
+//!   queued for any server;
 //! - [`reuse`] — plan fingerprints and what a resumed run restores;
 //! - [`artifacts`] — the files steps kept: listed, copied out checked, put back on resume.
 //!
@@ -80,6 +81,7 @@ pub mod plan_diff;
 pub mod pool;
 pub mod prior_attempts;
 pub mod query;
+pub mod queued;
 pub mod record;
 pub mod remote;
 pub mod resume;

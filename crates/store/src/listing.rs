@@ -78,7 +78,8 @@ pub struct Page {
 }
 
 /// The statuses a run may have, as listings filter them.
-pub const STATUSES: [&str; 7] = [
+pub const STATUSES: [&str; 8] = [
+    "queued",
     "running",
     "waiting",
     "paused",

@@ -42,7 +42,8 @@
 //! database, and their leases) and `runs.owner` (the server a run's
 //! session is on); 25 `run_queue` (dead servers' runs, for any server to
 //! resume); 26 `served` (the workflows each server serves, as checked) and
-//! `leaders` (the server that does what one does for all).
+//! `leaders` (the server that does what one does for all); 27
+//! `run_queue.detail` (starts a full server queued for any server: `queued`).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -56,7 +57,7 @@ mod steps;
 use steps::*;
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 26;
+pub const VERSION: i64 = 27;
 
 /// The oldest version `migrate` brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -92,6 +93,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V23),
         M::up(FROM_V24),
         M::up(FROM_V25),
+        M::up(FROM_V26),
     ])
 }
 
@@ -104,7 +106,7 @@ CREATE TABLE runs (
     file                TEXT NOT NULL,
     file_hash           TEXT NOT NULL,
     params              TEXT NOT NULL,     -- JSON object, secrets masked
-    status              TEXT NOT NULL,     -- running | succeeded | failed | cancelled | interrupted
+    status              TEXT NOT NULL,     -- running | succeeded | failed | cancelled | interrupted | queued
     jobs                INTEGER NOT NULL,
     steps               INTEGER NOT NULL,  -- main-graph instances
     pid                 INTEGER NOT NULL,
@@ -350,9 +352,11 @@ CREATE TABLE servers (
 ) WITHOUT ROWID;
 CREATE TABLE run_queue (
     run_id     TEXT PRIMARY KEY REFERENCES runs (id),
-    kind       TEXT NOT NULL,             -- `resume`: a dead server's run, for any server to resume
+    kind       TEXT NOT NULL,             -- `resume`: a dead server's run, for any server to resume;
+                                          -- `start`: a start a full server queued (`runs.status` queued)
     at         INTEGER NOT NULL,          -- when it was queued (the database's clock, ms)
-    claimed_by TEXT                       -- the server resuming it; none, or a dead one: free
+    claimed_by TEXT,                      -- the server resuming it; none, or a dead one: free
+    detail     TEXT                       -- a start's options besides its row (JSON: `rerun`)
 ) WITHOUT ROWID;
 CREATE TABLE served (
     server    TEXT NOT NULL,              -- a server (`servers.id`)

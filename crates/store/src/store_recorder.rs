@@ -419,7 +419,21 @@ impl Recorder for StoreRecorder {
         // The server whose session this is (none for `wfc run`).
         let owner = self.conn.fence.owner().map(str::to_owned);
         let recorded = self.write(|tx| -> Result<(), Start> {
-            if session == 1 {
+            if session == 1 && meta.start.queued {
+                // Queued by a full server: the claim that starts it is the
+                // one that finds it still queued.
+                let row = start::Row { params: &params, jobs: run.jobs as i64, steps: run.steps as i64,
+                                       pid, started, host: &host, file_hash: &meta.file_hash, owner: owner.as_deref() };
+                if !start::claim_queued(tx, &id, &row)? {
+                    return Err(Start::Claimed(format!(
+                        "run {id} is no longer queued (another server started it, or it was cancelled)"
+                    )));
+                }
+                store_plan(tx, &id, &meta.plan)?;
+                let file = serde_json::Value::from(run.file.as_str());
+                let around = (format!(r#"{{"file":{file},"listed":"#), format!(r#","pid":{pid}}}"#));
+                add_listed_event(tx, &id, "run_started", around)?;
+            } else if session == 1 {
                 tx.execute_later(
                     "INSERT INTO runs (id, workflow, file, file_hash, params, status, jobs, steps, pid,
                                        started_at, heartbeat_at, session, host, session_started_at, prior_ms, owner)

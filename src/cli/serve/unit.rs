@@ -32,6 +32,7 @@ pub fn unit(args: &ServeArgs, user: bool) -> Result<String, String> {
         // Several servers on one database judge each other by these.
         flag("heartbeat", args.heartbeat.to_string());
         flag("lease-ttl", args.lease_ttl.to_string());
+        flag("queue-wait", args.queue_wait.to_string());
     }
     flag("max-runs", args.max_runs.to_string());
     flag("store-connections", args.store_connections.to_string());

@@ -39,6 +39,7 @@ pub async fn resume(
             id,
             url,
             status: None,
+            queued: false,
         }),
     )
         .into_response())

@@ -221,7 +221,8 @@ pub async fn cancel_run(app: &App, caller: &Caller, typed: String) -> Result<Str
     let launcher = app.launcher.clone();
     let id = with_store(app, move |s| {
         let id = find_run(s, &typed)?;
-        if !launcher.cancel(&id) {
+        // (A start queued in the store for any server ends there.)
+        if !launcher.cancel(&id) && !wfc_store::queued::cancel(s, &id).map_err(Problem::store)? {
             control::request_cancel(s, &id).map_err(|e| Problem::new(Code::Conflict, e))?;
         }
         Ok(id)

@@ -96,6 +96,10 @@ pub struct StartedRun {
     /// With `?wait=`: how the run ended, when it ended in time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// No slot was free on this server: the run is queued in the store for
+    /// any server sharing it to start (status `queued` until one does).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub queued: bool,
 }
 
 /// Starts a run of workflow `name`. The body is a JSON object of params,
@@ -133,15 +137,49 @@ pub async fn start(
         id: started.id,
         url: url.clone(),
         status: None,
+        queued: started.queued,
     };
     let mut status = StatusCode::ACCEPTED;
     if let Some(wait) = wait {
-        if let Ok(Ok(end)) = tokio::time::timeout(wait, started.ended).await {
-            answer.status = Some(end.status.name().to_owned());
+        let ended = if started.queued {
+            // Another server's to run: its end is read from the store.
+            ended_in_store(&app, &answer.id, wait).await
+        } else {
+            match tokio::time::timeout(wait, started.ended).await {
+                Ok(Ok(end)) => Some(end.status.name().to_owned()),
+                _ => None,
+            }
+        };
+        if let Some(end) = ended {
+            answer.status = Some(end);
             status = StatusCode::OK;
         }
     }
     Ok((status, [(header::LOCATION, url)], Json(answer)).into_response())
+}
+
+/// How run `id` ended, read from the store every 100 ms, if it ends
+/// within `wait`.
+async fn ended_in_store(app: &App, id: &str, wait: Duration) -> Option<String> {
+    let until = tokio::time::Instant::now() + wait;
+    loop {
+        let id = id.to_owned();
+        let status = super::with_store(app, move |s| {
+            wfc_store::queued::status(s, &id).map_err(Problem::store)
+        })
+        .await;
+        match status {
+            Ok(Some(s)) if !["queued", "running", "interrupted"].contains(&s.as_str()) => {
+                return Some(s)
+            }
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+        if tokio::time::Instant::now() >= until {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Compiles served workflow `name` with `params` (a JSON object's text),

@@ -157,7 +157,7 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
             object(
                 json!({
                     "workflow": {"type": "string"},
-                    "status": {"type": "string", "enum": ["running", "waiting", "paused", "succeeded", "failed", "cancelled", "interrupted"], "description": "`waiting`: running, held by a person (an approval); `paused`: running, paused by `pause_run`"},
+                    "status": {"type": "string", "enum": ["queued", "running", "waiting", "paused", "succeeded", "failed", "cancelled", "interrupted"], "description": "`queued`: a start a full server queued for any server; `waiting`: running, held by a person (an approval); `paused`: running, paused by `pause_run`"},
                     "trigger": {"type": "string", "description": "what started the run: `api` (the API, MCP, the dashboard), `manual` (`wfc run`), `schedule`, `webhook`, `change`"},
                     "tag": {"type": "string", "description": "runs whose workflow had this tag"},
                     "limit": {"type": "integer", "minimum": 1, "maximum": crate::api::runs::MAX_LIMIT, "description": "default 20"}

@@ -22,6 +22,7 @@ const LATER: [&str; (VERSION - FIRST) as usize] = [
     super::FROM_V23,
     super::FROM_V24,
     super::FROM_V25,
+    super::FROM_V26,
 ];
 use crate::db::{Db, Optional};
 
@@ -68,6 +69,14 @@ CREATE TRIGGER approvals_wake AFTER INSERT OR UPDATE OR DELETE ON approvals
 DROP TRIGGER IF EXISTS run_locks_wake ON run_locks;
 CREATE TRIGGER run_locks_wake AFTER DELETE ON run_locks
     FOR EACH STATEMENT EXECUTE FUNCTION wfc_wake();
+CREATE OR REPLACE FUNCTION wfc_queue_news() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('wfc_queue', '');
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS run_queue_news ON run_queue;
+CREATE TRIGGER run_queue_news AFTER INSERT ON run_queue
+    FOR EACH STATEMENT EXECUTE FUNCTION wfc_queue_news();
 DROP TRIGGER IF EXISTS runs_wake ON runs;
 CREATE TRIGGER runs_wake AFTER UPDATE OF cancel_requested_at, paused_at ON runs
     FOR EACH ROW WHEN (NEW.cancel_requested_at IS DISTINCT FROM OLD.cancel_requested_at
@@ -164,8 +173,9 @@ mod tests {
         }
         let tables = |s: &str| s.matches("CREATE TABLE ").count();
         assert_eq!(tables(b), tables(TABLES));
-        assert_eq!(all.matches("CREATE TRIGGER ").count(), 6);
+        assert_eq!(all.matches("CREATE TRIGGER ").count(), 7);
         assert!(WAKE_TRIGGERS.contains(&format!("'{}'", crate::park::WAKE_CHANNEL)));
+        assert!(WAKE_TRIGGERS.contains(&format!("'{}'", crate::queued::CHANNEL)));
         assert!(b.contains("    rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    at "));
     }
 
@@ -192,8 +202,11 @@ mod tests {
             .unwrap();
         db.execute("SELECT id, epoch, heartbeat_at FROM servers", ())
             .unwrap();
-        db.execute("SELECT run_id, kind, at, claimed_by FROM run_queue", ())
-            .unwrap();
+        db.execute(
+            "SELECT run_id, kind, at, claimed_by, detail FROM run_queue",
+            (),
+        )
+        .unwrap();
         db.execute("SELECT server, workflow, file, file_hash FROM served", ())
             .unwrap();
         db.execute("SELECT role, server, at FROM leaders", ())

@@ -39,6 +39,12 @@ CREATE TABLE leaders (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 26 to 27: what a queued start needs besides its run's row
+/// (`queued`).
+pub(super) const FROM_V26: &str = r#"
+ALTER TABLE run_queue ADD COLUMN detail TEXT;
+"#;
+
 /// Version 24 to 25: the runs of dead servers, queued for any server to
 /// resume (see `sweep`).
 pub(super) const FROM_V24: &str = r#"

@@ -32,10 +32,13 @@ pub struct StartRows {
     /// The schedule's slot it fires (`schedule_fires`): claimed with the
     /// run, once ([`crate::fires::SLOT_TAKEN`]).
     pub slot: Option<(crate::fires::ScheduleId, i64)>,
+    /// Its row and these rows were written when it was queued
+    /// ([`crate::queued`]): the start turns the row `running`, once.
+    pub queued: bool,
 }
 
 impl StartRows {
-    pub(super) fn write(&self, tx: &Db, id: &str) -> crate::Result<()> {
+    pub(crate) fn write(&self, tx: &Db, id: &str) -> crate::Result<()> {
         if let Some((trigger, origin, by)) = &self.trigger {
             crate::listing::record_trigger_in(tx, id, trigger, origin.as_deref(), by.as_deref())?;
         }
@@ -48,6 +51,45 @@ impl StartRows {
         }
         Ok(())
     }
+}
+
+/// A first session's row, as [`claim_queued`] writes it.
+pub(super) struct Row<'a> {
+    pub params: &'a str,
+    pub jobs: i64,
+    pub steps: i64,
+    pub pid: u32,
+    pub started: i64,
+    pub host: &'a str,
+    pub file_hash: &'a str,
+    pub owner: Option<&'a str>,
+}
+
+/// Turns queued run `id` (see [`crate::queued`]) `running` as `row` says,
+/// and takes it off the queue; `false` when it is no longer queued (another
+/// server started it, or it ended).
+pub(super) fn claim_queued(tx: &Db, id: &str, row: &Row) -> crate::Result<bool> {
+    let claimed = tx.execute(
+        "UPDATE runs SET status = 'running', params = ?2, jobs = ?3, steps = ?4, pid = ?5,
+                started_at = ?6, heartbeat_at = ?6, session = 1, host = ?7,
+                session_started_at = ?6, file_hash = ?8, owner = ?9
+         WHERE id = ?1 AND status = 'queued'",
+        params![
+            id,
+            row.params,
+            row.jobs,
+            row.steps,
+            row.pid,
+            row.started,
+            row.host,
+            row.file_hash,
+            row.owner
+        ],
+    )?;
+    if claimed > 0 {
+        tx.execute_later("DELETE FROM run_queue WHERE run_id = ?1", [id])?;
+    }
+    Ok(claimed > 0)
 }
 
 /// Records run `id`'s fingerprints; none (they come later, from a thread)
