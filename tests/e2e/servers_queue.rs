@@ -3,9 +3,12 @@
 //! before its `202` (`queued: true`) and started by a server with room,
 //! once — also when the receiving server is killed right after answering.
 //! A queued start no server takes within `--queue-wait` ends failed,
-//! saying why; one cancelled while queued never starts.
+//! saying why; one cancelled while queued never starts. A webhook's
+//! delivery queued by a full server is claimed with its queued row: sent
+//! again to another server, it is answered as a replay of that run.
 
 use super::serve::{get, post, Server};
+use super::serve_hooks::{hook, sign};
 use super::servers::{database, lines, FAST};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -21,6 +24,16 @@ workflow nap {
 workflow mark {
   param dir: string
   step note: shell { run "echo $WFC_RUN_ID $WFC_SESSION $(date +%s.%N) >> ${dir}/marks" }
+}
+
+workflow deploy {
+  on webhook "/deploy" {
+    secret hook_key
+    params { dir = request.json.dir }
+  }
+  secret hook_key: string = "hook-s3cret-2718"
+  param dir: string
+  step ship: shell { run "echo $WFC_RUN_ID >> ${dir}/shipped" }
 }
 "#;
 
@@ -165,4 +178,36 @@ async fn a_queued_start_no_server_takes_in_time_fails_and_a_cancelled_one_never_
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert_eq!(lines(work.path(), "marks"), 0);
     assert_eq!(lines(work2.path(), "marks"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_queued_by_a_full_server_starts_one_run_elsewhere() {
+    let Some(pg) = database() else { return };
+    let flows = flows();
+    let a = server(&pg.url, flows.path(), &["--max-runs", "1"]);
+    let b = server(&pg.url, flows.path(), &["--max-runs", "4"]);
+    let http = reqwest::Client::new();
+    fill(&http, &a, 20).await;
+    let work = tempfile::tempdir().unwrap();
+    let body = json!({"dir": work.path().display().to_string()}).to_string();
+    let sig = sign("hook-s3cret-2718", &body);
+    let headers = [
+        ("X-Hub-Signature-256", sig.as_str()),
+        ("X-GitHub-Delivery", "d-queued-1"),
+    ];
+    let (status, _, first) = hook(&a, "/deploy", &body, &headers).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{first}");
+    assert_ne!(first["replay"], true, "{first}");
+    let (status, _, again) = hook(&b, "/deploy", &body, &headers).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{again}");
+    assert_eq!(again["replay"], true, "{again}");
+    assert_eq!(again["id"], first["id"], "one run: {first} {again}");
+    let id = first["id"].as_str().unwrap();
+    let ended = until_not(&b, id, &["queued", "running"], Duration::from_secs(15)).await;
+    assert_eq!(ended["status"], "succeeded", "{ended}");
+    assert_eq!(ended["trigger"], "webhook", "{ended}");
+    assert_eq!(lines(work.path(), "shipped"), 1);
+    // The secret was bound again from its default, never stored.
+    let (_, detail) = get(&http, &b.url(&format!("/runs/{id}")), &b.reader).await;
+    assert!(!detail.to_string().contains("hook-s3cret-2718"), "{detail}");
 }

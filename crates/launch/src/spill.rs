@@ -5,34 +5,42 @@
 //! a full server refuses as it always did (`503`).
 //!
 //! Only starts whose record holds all a claimer needs are queued: a run
-//! started through the API (its params in the store, none of them secret —
-//! secrets are never stored), not a resume, a woken run, a webhook's or a
-//! schedule's (their deliveries and slots have their own rules).
+//! started through the API or by a webhook (its params in the store, no
+//! secret given with the start — secrets are never stored, and one from its
+//! default is bound again by the claimer; a delivery claimed with the
+//! queued row), not a resume, a woken run, a schedule's slot or a change
+//! batch (whose front ends wait on the run's end for `overlap`).
 
 use crate::run::{Admission, Run, Started};
 use crate::{LaunchError, Launcher};
 use wfc_store::queued::{self, QueuedStart};
 use wfc_store::store_recorder::StartRows;
 
-/// The trigger of the starts that may be queued (the API's, the MCP's and
-/// the dashboard's).
-const API: &str = "api";
+/// The triggers of the starts that may be queued: the API's (the MCP's and
+/// the dashboard's too) and webhooks'.
+const QUEUED_TRIGGERS: [&str; 2] = ["api", "webhook"];
 
 /// Whether `run`, refused a slot, may be queued for another server.
 pub(crate) fn may(launcher: &Launcher, run: &Run) -> bool {
     launcher.queues_starts()
-        && run.trigger == API
+        && QUEUED_TRIGGERS.contains(&run.trigger.as_str())
         && run.record
         && run.resume.is_none()
         && !run.woken
         && !run.queued
         && matches!(run.admission, Admission::Try(_))
-        && run.delivery.is_none()
         && run.slot.is_none()
         && run.approvals.is_none()
         && run.observer.is_none()
         && run.lines.is_none()
-        && !run.plan.params.iter().any(|p| p.secret)
+        // A secret given with the start is stored nowhere: no claimer could
+        // bind it. One from its default (`env(…)`) is bound again there.
+        && !run.plan.params.iter().any(|p| p.secret && given(&p.source))
+}
+
+fn given(source: &wfc_plan::params::ParamSource) -> bool {
+    use wfc_plan::params::ParamSource as S;
+    matches!(source, S::Cli | S::File)
 }
 
 /// Queues `run` as `id` when another server is alive to take it; `busy`
@@ -47,7 +55,14 @@ pub(crate) async fn queue(
         .plan
         .params
         .iter()
-        .map(|p| (p.name.clone(), p.value.to_json()))
+        .map(|p| {
+            let v = if p.secret {
+                serde_json::Value::from(wfc_contract::MASK)
+            } else {
+                p.value.to_json()
+            };
+            (p.name.clone(), v)
+        })
         .collect();
     let q = QueuedStart {
         id: id.clone(),
@@ -60,6 +75,7 @@ pub(crate) async fn queue(
             trigger: Some((run.trigger, run.origin, run.started_by)),
             version: run.plan.version.clone(),
             tags: run.plan.tags.clone(),
+            delivery: run.delivery,
             ..StartRows::default()
         },
         detail: serde_json::json!({
@@ -91,6 +107,10 @@ pub(crate) async fn queue(
             })
         }
         Ok(false) => Err(LaunchError::Busy(busy)),
+        // Another server's start of the same delivery came first.
+        Err(e) if e.starts_with(wfc_store::deliveries::DELIVERY_TAKEN) => {
+            Err(LaunchError::Conflict(e))
+        }
         // Not recorded: refused as a full server's start is.
         Err(e) => Err(LaunchError::Busy(format!(
             "{busy} (and it could not be queued for another server: {e})"

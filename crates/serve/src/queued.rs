@@ -62,7 +62,14 @@ async fn run_of(app: &App, id: &str, c: Claimed) -> Result<Run, String> {
         }
         Err(_) => return Err(format!("workflow `{}` is not served here", c.workflow)),
     };
-    let params = crate::launch::params_text(Some(c.params));
+    // Secrets were stored masked: bound again from their defaults.
+    let mut recorded: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&c.params).map_err(|e| format!("its recorded params: {e}"))?;
+    recorded.retain(|_, v| v.as_str() != Some(wfc_contract::MASK));
+    let params = wfc_plan::ParamInput {
+        values: Some(("the queued start's params".to_owned(), recorded)),
+        ..wfc_plan::ParamInput::default()
+    };
     let compiled = crate::launch::compile(workflow, params)
         .await
         .map_err(|p| p.detail)?;

@@ -9,7 +9,9 @@
 //! the wait a server allows ([`expire`]) ends `failed`, saying so.
 //!
 //! Its params are stored as every run's are, secrets masked: a start with
-//! a secret param is never queued (the claimer could not bind it).
+//! a secret param is never queued (the claimer could not bind it). A
+//! webhook's delivery is claimed with the queued row, as with a started
+//! run's: one run per delivery across servers.
 
 use crate::db::Optional;
 use crate::store_recorder::StartRows;
@@ -39,8 +41,24 @@ pub struct QueuedStart {
     pub detail: String,
 }
 
-/// Records start `q` as queued, for any server to claim.
+/// Records start `q` as queued, for any server to claim. A webhook
+/// delivery another start recorded first fails it with an error whose
+/// text starts with [`crate::deliveries::DELIVERY_TAKEN`].
 pub fn enqueue(store: &Store, q: &QueuedStart) -> crate::Result<()> {
+    write(store, q).map_err(|e| {
+        if crate::deliveries::is_taken(&e) {
+            crate::Error::Conflict(format!(
+                "{}: delivery `{}` started a run already (on another server)",
+                crate::deliveries::DELIVERY_TAKEN,
+                q.start.delivery.as_deref().unwrap_or_default()
+            ))
+        } else {
+            e
+        }
+    })
+}
+
+fn write(store: &Store, q: &QueuedStart) -> crate::Result<()> {
     let tx = store.conn.write()?;
     let now = now_ms();
     let db_now = crate::servers::now_sql(tx.dialect());
