@@ -127,8 +127,10 @@ fn translated(sql: &str) -> String {
 pub(crate) fn migrate(db: &Db) -> Result<i64, String> {
     let failed = |e: crate::Error| format!("migrating the run store to version {VERSION}: {e}");
     let tx = db.write().map_err(failed)?;
+    // (`DROP … IF EXISTS` of what is not there yet is no news for the log.)
     tx.execute_batch(&format!(
-        "SELECT pg_advisory_xact_lock({LOCK});
+        "SET LOCAL client_min_messages = warning;
+         SELECT pg_advisory_xact_lock({LOCK});
          CREATE TABLE IF NOT EXISTS wfc_schema (version BIGINT NOT NULL)"
     ))
     .map_err(failed)?;
@@ -150,9 +152,8 @@ pub(crate) fn migrate(db: &Db) -> Result<i64, String> {
         for sql in &LATER[(found - FIRST) as usize..] {
             tx.execute_batch(&translated(sql)).map_err(failed)?;
         }
-        if found < 26 {
-            tx.execute_batch(WAKE_TRIGGERS).map_err(failed)?;
-        }
+        // Every version may add one; each is dropped and made again.
+        tx.execute_batch(WAKE_TRIGGERS).map_err(failed)?;
         tx.execute("UPDATE wfc_schema SET version = ?1", [VERSION])
             .map_err(failed)?;
     }
@@ -213,6 +214,23 @@ mod tests {
             .unwrap();
         // Again: nothing left to do.
         assert_eq!(migrate(db), Ok(VERSION));
+        // From 26: the queue's column and its notice come with 27.
+        db.execute_batch(
+            "DROP TRIGGER run_queue_news ON run_queue; ALTER TABLE run_queue DROP COLUMN detail;
+             UPDATE wfc_schema SET version = 26",
+        )
+        .unwrap();
+        assert_eq!(migrate(db), Ok(26));
+        db.execute("SELECT detail FROM run_queue", ()).unwrap();
+        let news: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM pg_trigger
+                 WHERE tgname = 'run_queue_news' AND tgrelid = 'run_queue'::regclass",
+                (),
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(news, 1);
         db.execute_batch("UPDATE wfc_schema SET version = 21")
             .unwrap();
         assert!(migrate(db).unwrap_err().contains("start at 22"));
