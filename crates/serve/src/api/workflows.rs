@@ -160,7 +160,7 @@ pub async fn start(
 
 /// How run `id` ended, read from the store every 100 ms, if it ends
 /// within `wait`.
-async fn ended_in_store(app: &App, id: &str, wait: Duration) -> Option<String> {
+pub async fn ended_in_store(app: &App, id: &str, wait: Duration) -> Option<String> {
     let until = tokio::time::Instant::now() + wait;
     loop {
         let id = id.to_owned();

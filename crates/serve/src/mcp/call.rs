@@ -258,15 +258,25 @@ async fn start(app: &App, args: &Map<String, Value>, caller: &Caller) -> Result<
     )
     .await?;
     tracing::info!(run = %started.id, "run started through MCP");
-    let mut answer = json!({"id": started.id, "status": "running"});
+    let shown = if started.queued { "queued" } else { "running" };
+    let mut answer = json!({"id": started.id, "status": shown});
     if wait > 0 {
         // The run's end, or a person it waits for: an agent then says so
         // rather than sit out its whole wait.
         let id = started.id.clone();
-        let waits = super::assist::waits_for_person(app, id);
+        let waits = super::assist::waits_for_person(app, id.clone());
+        let limit = Duration::from_secs(wait);
+        let ended = async move {
+            if started.queued {
+                // Another server's to run: its end is read from the store.
+                crate::api::workflows::ended_in_store(app, &id, limit).await
+            } else {
+                started.ended.await.ok().map(|e| e.status.name().to_owned())
+            }
+        };
         tokio::select! {
-            end = started.ended => if let Ok(end) = end {
-                answer["status"] = end.status.name().into();
+            end = ended => if let Some(end) = end {
+                answer["status"] = end.into();
             },
             shown = waits => answer["status"] = shown.into(),
             _ = tokio::time::sleep(Duration::from_secs(wait)) => {}
