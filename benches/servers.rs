@@ -410,12 +410,14 @@ fn many(pg: &postgres::Postgres, total: usize) {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "a run id came twice");
-    let stored_ids: std::collections::BTreeSet<String> =
-        wfc_store::testing::rows(&store, "SELECT id FROM runs", &[])
+    let ids_of = |sql: &str| -> std::collections::BTreeSet<String> {
+        wfc_store::testing::rows(&store, sql, &[])
             .unwrap()
             .iter()
             .map(|r| r[0].text().unwrap().to_owned())
-            .collect();
+            .collect()
+    };
+    let stored_ids = ids_of("SELECT id FROM runs");
     let stored = stored_ids.len();
     let lost = ids.iter().filter(|id| !stored_ids.contains(*id)).count();
     let succeeded = one("SELECT COUNT(*) FROM runs WHERE status = 'succeeded'") as usize;
@@ -433,12 +435,7 @@ fn many(pg: &postgres::Postgres, total: usize) {
         }
         by
     };
-    let resumed_ids: std::collections::BTreeSet<String> =
-        wfc_store::testing::rows(&store, "SELECT id FROM runs WHERE session > 1", &[])
-            .unwrap()
-            .iter()
-            .map(|r| r[0].text().unwrap().to_owned())
-            .collect();
+    let resumed_ids = ids_of("SELECT id FROM runs WHERE session > 1");
     let mut twice = 0;
     for step in ["a", "b"] {
         for (id, sessions) in lines(step) {

@@ -56,6 +56,14 @@ fn flows() -> tempfile::TempDir {
     flows
 }
 
+/// A full server (its one slot taken for 20 s) and one with room.
+async fn full_and_free(url: &str, flows: &Path, http: &reqwest::Client) -> (Server, Server) {
+    let a = server(url, flows, &["--max-runs", "1"]);
+    let b = server(url, flows, &["--max-runs", "4"]);
+    fill(http, &a, 20).await;
+    (a, b)
+}
+
 /// Fills `server`'s one slot with a nap of `secs`.
 async fn fill(http: &reqwest::Client, server: &Server, secs: u64) -> String {
     let url = server.url("/workflows/nap/runs");
@@ -91,10 +99,8 @@ async fn until_not(server: &Server, id: &str, want_not: &[&str], within: Duratio
 async fn a_full_servers_start_runs_on_a_server_with_room_once() {
     let Some(pg) = database() else { return };
     let flows = flows();
-    let a = server(&pg.url, flows.path(), &["--max-runs", "1"]);
-    let b = server(&pg.url, flows.path(), &["--max-runs", "4"]);
     let http = reqwest::Client::new();
-    fill(&http, &a, 20).await;
+    let (a, b) = full_and_free(&pg.url, flows.path(), &http).await;
 
     // Queued at a, run by b: its step starts within a second of the 202.
     let work = tempfile::tempdir().unwrap();
@@ -184,10 +190,8 @@ async fn a_queued_start_no_server_takes_in_time_fails_and_a_cancelled_one_never_
 async fn a_delivery_queued_by_a_full_server_starts_one_run_elsewhere() {
     let Some(pg) = database() else { return };
     let flows = flows();
-    let a = server(&pg.url, flows.path(), &["--max-runs", "1"]);
-    let b = server(&pg.url, flows.path(), &["--max-runs", "4"]);
     let http = reqwest::Client::new();
-    fill(&http, &a, 20).await;
+    let (a, b) = full_and_free(&pg.url, flows.path(), &http).await;
     let work = tempfile::tempdir().unwrap();
     let body = json!({"dir": work.path().display().to_string()}).to_string();
     let sig = sign("hook-s3cret-2718", &body);
