@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use wfc_testkit::skip;
+use wfc_testkit::{in_ci, skip};
 
 const TICK: &str = r#"
 workflow tick {
@@ -99,11 +99,21 @@ async fn each_slot_fires_once_across_servers_one_killed_one_skewed() {
         ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
     ];
     let c = serving(folder.path(), &pg.url, &skewed);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Five minutes under CI (once: not again in the PostgreSQL pass), as
+    // issue 72 asks; a few seconds on a developer's machine.
+    let secs = std::env::var("WFC_TEST_SCHEDULE_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(if in_ci() && std::env::var_os("WFC_TEST_STORE").is_none() {
+            300
+        } else {
+            7
+        });
+    tokio::time::sleep(Duration::from_secs(secs * 2 / 5)).await;
     // kill -9 of one: the others go on firing every slot.
     b.child.kill().unwrap();
     b.child.wait().unwrap();
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    tokio::time::sleep(Duration::from_secs(secs - secs * 2 / 5)).await;
     let now = chrono::Utc::now().timestamp();
     let by: Vec<Vec<String>> = [&a, &b, &c]
         .iter()
@@ -112,7 +122,7 @@ async fn each_slot_fires_once_across_servers_one_killed_one_skewed() {
     let all: Vec<i64> = by.iter().flatten().map(|s| epoch(s)).collect();
     let once: BTreeSet<i64> = all.iter().copied().collect();
     assert_eq!(once.len(), all.len(), "a slot fired twice: {by:?}");
-    assert!(all.len() >= 5, "too few slots: {by:?}");
+    assert!(all.len() as u64 >= secs - 2, "too few slots: {by:?}");
     // None early: the skewed server fires by the database's clock.
     assert!(
         once.iter().all(|s| *s <= now),
