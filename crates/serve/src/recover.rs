@@ -131,9 +131,12 @@ pub fn resume_queued(
             .map_err(|e| e.to_string())
             .and_then(|r| r);
             let ids = match claimed {
-                Ok(ids) => {
+                Ok(mut ids) => {
                     // As many as it had room for: there may be more.
                     pending = room > 0 && ids.len() == room;
+                    // (Its own claims come again: those it is starting
+                    // already are left to that start.)
+                    ids.retain(|id| app.launcher.state(id).is_none());
                     if ids.is_empty() {
                         continue;
                     }

@@ -115,7 +115,11 @@ pub fn sweep(store: &Store, ttl_ms: i64, host: &str) -> crate::Result<Swept> {
 
 /// Claims at most `n` queued runs for server `me` (this process): those
 /// no one claimed, or whose claimer is no longer alive, and whose
-/// workflow `me` serves (see [`crate::served`]); oldest first.
+/// workflow `me` serves (see [`crate::served`]); oldest first. Those `me`
+/// claimed before come again: a claimer that failed to start what it
+/// claimed (its store cut off between the claim and the start) tries
+/// again rather than hold them for as long as it lives; it skips those it
+/// is starting already.
 pub fn claim(store: &Store, me: &str, n: usize) -> crate::Result<Vec<String>> {
     if n == 0 {
         return Ok(Vec::new());
@@ -129,7 +133,7 @@ pub fn claim(store: &Store, me: &str, n: usize) -> crate::Result<Vec<String>> {
     let free: Vec<String> = tx
         .prepare(&format!(
             "SELECT q.run_id FROM run_queue q JOIN runs r ON r.id = q.run_id
-             WHERE (q.claimed_by IS NULL
+             WHERE (q.claimed_by IS NULL OR q.claimed_by = ?2
                 OR q.claimed_by NOT IN (SELECT id FROM servers WHERE state = 'alive'))
                AND {claimable}
              ORDER BY q.at, q.run_id LIMIT ?1 {skip_locked}"
@@ -270,8 +274,13 @@ mod tests {
         }
         assert_eq!(claim(&store, "d", 1).unwrap().len(), 1);
         let got = claim(&store, "d", 10).unwrap();
-        assert_eq!(got.len(), 3, "{got:?}");
-        assert!(claim(&store, "d", 10).unwrap().is_empty(), "all claimed");
+        assert_eq!(got.len(), 4, "the one before and 3 more: {got:?}");
+        // All claimed by d: none for e while d lives; d's again for d (a
+        // claimer whose start failed tries again).
+        join(&store, &joining("e", "here", std::process::id())).unwrap();
+        serves(&store, "e", "w", "h");
+        assert!(claim(&store, "e", 10).unwrap().is_empty(), "all d's");
+        assert_eq!(claim(&store, "d", 10).unwrap().len(), 4);
         crate::servers::leave(&store, "d").unwrap();
         assert_eq!(claim(&store, "e", 10).unwrap().len(), 4, "d left: free");
         unqueue(&store, "r-b").unwrap();
