@@ -172,11 +172,9 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         }
     }
     crate::cli::say::err(&format!(
-        "wfc: resuming run {id} ({}): {} of {} succeeded before and {} not run again",
+        "wfc: resuming run {id} ({}): {}",
         rec.status,
-        r.restored.len(),
-        wfc_language::words::count(plan.main.len() as u64, "step"),
-        if r.restored.len() == 1 { "is" } else { "are" }
+        restored_summary(&r.restored, plan.main.len())
     ));
     for name in &r.compensated {
         crate::cli::say::err(&format!(
@@ -232,4 +230,51 @@ fn resumed_jobs(recorded: usize) -> Option<u32> {
     (recorded != cpus)
         .then(|| u32::try_from(recorded).ok())
         .flatten()
+}
+
+/// "2 of 3 steps succeeded before and are not run again", counting the
+/// plan's steps: a loop's instances (`build[eu]`) are its step's, and
+/// their count is said apart ("… (5 loop instances)").
+fn restored_summary(restored: &[(String, wfc_plan::Value)], steps: usize) -> String {
+    let base = |name: &str| name.split('[').next().unwrap_or(name).to_owned();
+    let of_steps: std::collections::BTreeSet<String> =
+        restored.iter().map(|(n, _)| base(n)).collect();
+    let instances = restored.iter().filter(|(n, _)| n.contains('[')).count();
+    let is = if of_steps.len() == 1 { "is" } else { "are" };
+    let loops = if instances > 0 {
+        format!(
+            " ({})",
+            wfc_language::words::count(instances as u64, "loop instance")
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{} of {} succeeded before{loops} and {is} not run again",
+        of_steps.len(),
+        wfc_language::words::count(steps as u64, "step"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::restored_summary;
+    use wfc_plan::Value;
+
+    fn named(names: &[&str]) -> Vec<(String, Value)> {
+        names.iter().map(|n| (n.to_string(), Value::Null)).collect()
+    }
+
+    #[test]
+    fn restored_steps_are_counted_as_the_plans_steps() {
+        assert_eq!(
+            restored_summary(&named(&["a"]), 3),
+            "1 of 3 steps succeeded before and is not run again"
+        );
+        // Issue 73: "4 of 2 steps" counted loop instances against steps.
+        assert_eq!(
+            restored_summary(&named(&["prep", "build[a]", "build[b]", "build[c]"]), 2),
+            "2 of 2 steps succeeded before (3 loop instances) and are not run again"
+        );
+    }
 }
