@@ -62,15 +62,17 @@ impl Checker<'_> {
 
     /// E0188 if a `${…}` of a command reads like a shell expansion that is
     /// also a `.wf` expression over unknown names: `${x%y}` (remainder),
-    /// `${x/y/z}` (division). Otherwise lowered as usual.
+    /// `${x/y/z}` (division), `${m[1]}` (a bash array's element, read as an
+    /// index). Otherwise lowered as usual.
     pub(super) fn shell_like(&mut self, e: &ast::Expr, ctx: &Ctx) -> bool {
         if !ctx.command {
             return false;
         }
-        let ast::ExprKind::Binary(ast::BinaryOp::Rem | ast::BinaryOp::Div, ..) = &e.kind else {
-            return false;
+        let mut left = match &e.kind {
+            ast::ExprKind::Binary(ast::BinaryOp::Rem | ast::BinaryOp::Div, ..) => e,
+            ast::ExprKind::Index(base, _) => base,
+            _ => return false,
         };
-        let mut left = e;
         while let ast::ExprKind::Binary(_, l, _) = &left.kind {
             left = l;
         }
@@ -106,6 +108,7 @@ fn shown(e: &ast::Expr) -> Option<String> {
         ast::ExprKind::Binary(op @ (ast::BinaryOp::Rem | ast::BinaryOp::Div), l, r) => {
             Some(format!("{}{}{}", shown(l)?, op.symbol(), shown(r)?))
         }
+        ast::ExprKind::Index(b, i) => Some(format!("{}[{}]", shown(b)?, shown(i)?)),
         _ => None,
     }
 }
