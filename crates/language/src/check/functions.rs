@@ -178,7 +178,12 @@ impl Checker<'_> {
             },
             Func::Default => {
                 let inner = types::non_optional(&xs[0].ty).clone();
+                // `default(a.outputs.names, [])`: an empty literal has no
+                // element type of its own; the value's is the result's.
+                let empty = matches!(&xs[1].kind, ExprKind::List(v) if v.is_empty())
+                    || matches!(&xs[1].kind, ExprKind::Map(v) if v.is_empty());
                 return match types::fits(&xs[1].ty, &inner) {
+                    Fit::Yes if empty => inner,
                     Fit::Yes => types::unify(&inner, &xs[1].ty).unwrap_or(inner),
                     _ => {
                         // `default(probe.status, 0)`: the fallback is not at fault.
