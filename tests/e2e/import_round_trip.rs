@@ -183,3 +183,40 @@ fn github_exports_import_back_to_the_same_dag() {
     assert!(tried >= 10, "only {tried} files export to GitHub");
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
+
+/// Issue 73: a step guarded by a run-time `bool` output ran after the
+/// round trip, the guard gone. Exported (`fromJSON(needs.decide.outputs.go)`)
+/// and imported back, it is an `if json(decide.outputs.go)`: skipped when
+/// `go` is false, run when true.
+#[test]
+fn a_run_time_condition_survives_the_round_trip() {
+    let c = case();
+    for go in ["false", "true"] {
+        let source = format!(
+            "workflow gated {{\n  step decide: shell {{\n    run \"echo go={go} >> $WF_OUTPUTS\"\n    \
+             outputs {{ go: bool }}\n  }}\n  if decide.outputs.go {{\n    \
+             step ship: shell {{ run \"echo shipped >> shipped.txt\" }}\n  }}\n}}\n"
+        );
+        std::fs::write(c.path("gated.wf"), source).unwrap();
+        std::fs::create_dir_all(c.path(".github/workflows")).unwrap();
+        c.wfc([
+            "export",
+            "github",
+            "gated.wf",
+            "-o",
+            ".github/workflows/g.yml",
+        ])
+        .success()
+        .output();
+        c.wfc(["import", ".github/workflows/g.yml", "-o", "back.wf"])
+            .success()
+            .output();
+        let back = std::fs::read_to_string(c.path("back.wf")).unwrap();
+        assert!(back.contains("if json(decide.outputs.go)"), "{back}");
+        c.wfc(["run", "back.wf"]).success().output();
+        let shipped = std::fs::read_to_string(c.path("shipped.txt")).unwrap_or_default();
+        let want = if go == "true" { 1 } else { 0 };
+        assert_eq!(shipped.lines().count(), want, "go={go}: {back}");
+        let _ = std::fs::remove_file(c.path("shipped.txt"));
+    }
+}

@@ -418,6 +418,9 @@ pub fn to_wf(
                 ("startswith", 2) => "starts_with",
                 ("endswith", 2) => "ends_with",
                 ("contains", 2) => "contains",
+                // `fromJSON(needs.decide.outputs.go)`: the text read as JSON
+                // (what `wfc export` writes for a `bool` output's condition).
+                ("fromjson", 1) => "json",
                 _ => return Err(format!("the function `{f}` with {} arguments", args.len())),
             };
             let args: Result<Vec<_>, _> = args.iter().map(|a| to_wf(a, path)).collect();
@@ -453,6 +456,8 @@ mod tests {
             wf("'it''s ${x}' == matrix.a").unwrap(),
             "(\"it's \\${x}\" == a)"
         );
+        // What `wfc export` writes for a `bool` output's condition.
+        assert_eq!(wf("${{ fromJSON(matrix.go) }}").unwrap(), "json(go)");
         assert!(wf("steps.x.outputs.y == 'a'").is_err());
         assert!(wf("hashFiles('**/x')").is_err());
         // (`^` is not read: the term is refused, the rest kept.)
