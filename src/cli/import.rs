@@ -4,7 +4,7 @@
 
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wfc_import::{Format, ImportError};
 use wfc_language::diag::{render, Diagnostic};
@@ -71,7 +71,8 @@ pub fn run(args: ImportArgs) -> ExitCode {
             }
         },
     };
-    match wfc_import::import(&name, &text, format) {
+    let base = folder_from_root(&args.file, args.output.as_deref());
+    match wfc_import::import_into(&name, &text, format, base.as_deref()) {
         Ok(imported) => {
             if !imported.warnings.is_empty() {
                 eprint!("{}", render::render_all(&imported.warnings, &source, color));
@@ -108,4 +109,30 @@ fn write(out: Option<&PathBuf>, text: &str) -> ExitCode {
             }
         },
     }
+}
+
+/// The folder the `.wf` text goes to (`out`'s, or the current one), from
+/// the root of the repository `input` is in (the folder with `.git`, or the
+/// one holding `.github/`): GitHub reads a `working-directory` from that
+/// root, `.wf` a `workdir` from the file's folder. `None` when the output
+/// is outside it, or no root is found.
+fn folder_from_root(input: &Path, out: Option<&Path>) -> Option<String> {
+    let input = std::path::absolute(input).ok()?;
+    let mut root = None;
+    for dir in input.ancestors().skip(1) {
+        if dir.join(".git").exists() || dir.file_name().is_some_and(|n| n == ".github") {
+            root = Some(if dir.file_name().is_some_and(|n| n == ".github") {
+                dir.parent()?.to_path_buf()
+            } else {
+                dir.to_path_buf()
+            });
+            break;
+        }
+    }
+    let folder = match out {
+        Some(o) => std::path::absolute(o).ok()?.parent()?.to_path_buf(),
+        None => std::env::current_dir().ok()?,
+    };
+    let rel = folder.strip_prefix(root?).ok()?;
+    Some(rel.to_string_lossy().into_owned())
 }

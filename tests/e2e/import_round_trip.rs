@@ -220,3 +220,43 @@ fn a_run_time_condition_survives_the_round_trip() {
         let _ = std::fs::remove_file(c.path("shipped.txt"));
     }
 }
+
+/// Issue 73: the round trip doubled a `workdir`: the export writes it from
+/// the repository's root (`proj/sub`), and the import read that from the
+/// `.wf` file's folder (`proj/proj/sub`). Imported next to the original,
+/// the step runs in the same folder.
+#[test]
+fn a_workdir_survives_the_round_trip() {
+    let c = case();
+    std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(c.path(""))
+        .status()
+        .unwrap();
+    std::fs::create_dir_all(c.path("proj/sub")).unwrap();
+    std::fs::create_dir_all(c.path(".github/workflows")).unwrap();
+    std::fs::write(
+        c.path("proj/w.wf"),
+        "workflow w {\n  step s: shell {\n    run \"pwd > here.txt\"\n    workdir \"sub\"\n  }\n}\n",
+    )
+    .unwrap();
+    c.wfc([
+        "export",
+        "github",
+        "proj/w.wf",
+        "-o",
+        ".github/workflows/w.yml",
+    ])
+    .success()
+    .output();
+    let yml = std::fs::read_to_string(c.path(".github/workflows/w.yml")).unwrap();
+    assert!(yml.contains("working-directory: proj/sub"), "{yml}");
+    c.wfc(["import", ".github/workflows/w.yml", "-o", "proj/back.wf"])
+        .success()
+        .output();
+    let back = std::fs::read_to_string(c.path("proj/back.wf")).unwrap();
+    assert!(back.contains("workdir \"sub\""), "{back}");
+    c.wfc(["run", "proj/back.wf"]).success().output();
+    let here = std::fs::read_to_string(c.path("proj/sub/here.txt")).unwrap();
+    assert!(here.trim_end().ends_with("proj/sub"), "{here}");
+}

@@ -96,6 +96,19 @@ pub fn detect(path: &Path, text: &str) -> Option<Format> {
 /// the checker accepts it; where it does not (a value inside a
 /// here-document, say), they reach the command through `env` instead.
 pub fn import(name: &str, text: &str, format: Format) -> Result<Imported, ImportError> {
+    import_into(name, text, format, None)
+}
+
+/// [`import`] for a `.wf` file whose folder is `base` from the repository's
+/// root (`proj/ci`; `None`: the root): a GitHub `working-directory`,
+/// relative to the root, becomes relative to that folder, as `.wf` reads a
+/// `workdir`.
+pub fn import_into(
+    name: &str,
+    text: &str,
+    format: Format,
+    base: Option<&str>,
+) -> Result<Imported, ImportError> {
     let root = yaml::parse(text)?;
     let path = Path::new(name);
     let stem = path
@@ -105,7 +118,7 @@ pub fn import(name: &str, text: &str, format: Format) -> Result<Imported, Import
     let convert = |env_route: bool| {
         let mut warn = Warnings::new(text);
         let mut workflow = match format {
-            Format::Github => github::convert(&root, &mut warn, &stem, env_route)?,
+            Format::Github => github::convert(&root, &mut warn, &stem, env_route, base)?,
             Format::Taskfile => {
                 let folder = path
                     .parent()

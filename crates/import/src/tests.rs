@@ -33,3 +33,28 @@ tasks:
         .count();
     assert_eq!(left_out, 2, "{w:#?}");
 }
+
+/// Issue 73: `working-directory` is read from the repository's root, a
+/// `workdir` from the `.wf` file's folder; a round trip doubled it.
+#[test]
+fn a_working_directory_is_made_relative_to_the_wf_files_folder() {
+    use crate::github::rebase;
+    assert_eq!(rebase("proj/sub", Some("proj")), "sub");
+    assert_eq!(rebase("./proj/sub/", Some("proj")), "sub");
+    assert_eq!(rebase("proj", Some("proj")), ".");
+    assert_eq!(rebase("lib", Some("proj/ci")), "../../lib");
+    assert_eq!(rebase("proj/lib", Some("proj/ci")), "../lib");
+    assert_eq!(rebase("sub", None), "sub");
+    assert_eq!(rebase("sub", Some("")), "sub");
+    assert_eq!(rebase("/abs/dir", Some("proj")), "/abs/dir");
+    assert_eq!(
+        rebase("${{ matrix.dir }}", Some("proj")),
+        "${{ matrix.dir }}"
+    );
+
+    let gh = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pwd\n        working-directory: proj/sub\n";
+    let wf = crate::import_into("w.yml", gh, Format::Github, Some("proj"))
+        .unwrap()
+        .wf;
+    assert!(wf.contains("workdir \"sub\""), "{wf}");
+}

@@ -61,6 +61,9 @@ pub(crate) struct Ctx<'w, 'a> {
     /// The workflow's `defaults.run`.
     pub shell: Option<String>,
     pub workdir: Option<Text>,
+    /// The `.wf` file's folder from the repository's root (`proj/ci`):
+    /// a `working-directory`, relative to the root, is made relative to it.
+    pub base: Option<String>,
     /// Where each `on schedule` came from.
     pub schedules: Vec<wfc_language::span::Span>,
 }
@@ -102,6 +105,7 @@ pub(crate) fn convert(
     warn: &mut Warnings,
     stem: &str,
     env_route: bool,
+    base: Option<&str>,
 ) -> Result<Workflow, ImportError> {
     let Some(top) = root.as_mapping() else {
         return Err(shape(warn, root, "a GitHub Actions workflow is a mapping"));
@@ -140,6 +144,7 @@ pub(crate) fn convert(
         job_outputs: BTreeMap::new(),
         shell: None,
         workdir: None,
+        base: base.map(str::to_owned),
         schedules: Vec::new(),
     };
     if ctx.wfc {
@@ -194,6 +199,40 @@ fn shape(warn: &Warnings, node: &Node, message: &str) -> ImportError {
     )
 }
 
+/// A `working-directory` (relative to the repository's root, as GitHub
+/// reads it) relative to the `.wf` file's folder `base` (from that root),
+/// as a `.wf` `workdir` is read: `proj/sub` from `proj` is `sub`, `lib`
+/// from `proj` is `../lib`. An absolute path, one with an expression, or
+/// no base: as written.
+pub(crate) fn rebase(w: &str, base: Option<&str>) -> String {
+    let Some(base) = base
+        .map(|b| b.trim_matches('/'))
+        .filter(|b| !b.is_empty() && *b != ".")
+    else {
+        return w.to_owned();
+    };
+    if w.starts_with('/') || w.contains("${{") {
+        return w.to_owned();
+    }
+    let w = w.trim_start_matches("./").trim_end_matches('/');
+    let from: Vec<&str> = base
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let to: Vec<&str> = w
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let same = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - same];
+    parts.extend(&to[same..]);
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
+}
+
 /// `defaults: run: { shell, working-directory }` of the workflow, or of a
 /// job (`scope`: its matrix values).
 pub(crate) fn run_defaults(
@@ -213,7 +252,8 @@ pub(crate) fn run_defaults(
         match k.as_str() {
             "shell" => found.0 = str_of(v).map(str::to_string),
             "working-directory" => {
-                found.1 = str_of(v).map(|w| text::value(ctx, scope.unwrap_or(&empty), w, v))
+                let w = str_of(v).map(|w| rebase(w, ctx.base.as_deref()));
+                found.1 = w.map(|w| text::value(ctx, scope.unwrap_or(&empty), &w, v))
             }
             other => ctx
                 .warn

@@ -105,7 +105,10 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
             "if" => guard = when::guard(ctx, scope, v, On::Step),
             "env" => own_env = text::env_map(ctx, v, Some(scope)),
             "shell" => shell = str_of(v).map(str::to_string),
-            "working-directory" => st.workdir = str_of(v).map(|w| text::value(ctx, scope, w, v)),
+            "working-directory" => {
+                let w = str_of(v).map(|w| super::rebase(w, ctx.base.as_deref()));
+                st.workdir = w.map(|w| text::value(ctx, scope, &w, v))
+            }
             "timeout-minutes" => st.timeout = timeout(ctx, v),
             "continue-on-error" => st.optional = flag(ctx, v),
             other => ctx.warn.key(
