@@ -41,9 +41,10 @@ impl CheckFailure {
     /// The step's error: `check` is the condition as written.
     pub fn describe(&self, names: &dyn Names, check: &str, masker: &Masker) -> String {
         let text = match &self.message {
-            // A check folded at plan time reads `false`: the message alone.
-            Some(m) if matches!(check, "false" | "") => m.clone(),
-            Some(m) => format!("{m} (the check `{check}` is false)"),
+            // The author's words stand for the check (issue 73: the check
+            // after them repeated what they said); `wfc plan` still shows
+            // the check.
+            Some(m) => m.clone(),
             None => {
                 let shown: Vec<String> = self
                     .operands
