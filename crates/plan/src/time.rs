@@ -19,6 +19,25 @@ pub fn call(f: Func, vs: &[Value]) -> Option<Eval> {
     };
     Some(match f {
         Func::Now => Unknown,
+        Func::Seconds => match vs.first() {
+            Some(Value::Duration(ms)) => Known(Value::Float(*ms as f64 / 1000.0)),
+            _ => Unknown,
+        },
+        Func::Duration => {
+            let secs = match vs.first() {
+                Some(Value::Int(n)) => *n as f64,
+                Some(Value::Float(x)) => *x,
+                _ => return Some(Unknown),
+            };
+            let ms = (secs * 1000.0).round();
+            if !ms.is_finite() || !(0.0..=9.0e15).contains(&ms) {
+                Error(format!(
+                    "duration(): {secs} seconds is not a duration (0 or more, finite)"
+                ))
+            } else {
+                Known(Value::Duration(ms as u64))
+            }
+        }
         Func::FormatTime => match (vs.first(), text(1)) {
             (Some(Value::Time(ms)), Some(format)) => {
                 let zone = match vs.get(2) {
@@ -68,4 +87,23 @@ pub fn binary(op: BinaryOp, a: &Value, b: &Value) -> Option<Eval> {
         },
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_and_durations_convert_both_ways() {
+        let secs = |ms| call(Func::Seconds, &[Value::Duration(ms)]);
+        assert_eq!(secs(90_000), Some(Known(Value::Float(90.0))));
+        assert_eq!(secs(250), Some(Known(Value::Float(0.25))));
+        let dur = |v| call(Func::Duration, &[v]);
+        assert_eq!(dur(Value::Int(90)), Some(Known(Value::Duration(90_000))));
+        assert_eq!(dur(Value::Float(1.5)), Some(Known(Value::Duration(1_500))));
+        assert_eq!(dur(Value::Float(0.0004)), Some(Known(Value::Duration(0))));
+        assert!(matches!(dur(Value::Int(-1)), Some(Error(_))));
+        assert!(matches!(dur(Value::Float(f64::NAN)), Some(Error(_))));
+        assert_eq!(dur(Value::Null), Some(Unknown));
+    }
 }

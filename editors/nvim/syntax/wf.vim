@@ -43,7 +43,7 @@ syn match   wfConstant "\(\<overlap\s\+\)\@<=\(skip\|queue\|cancel\)\>"
 " What the run provides: `run.id`, `failed.step`, `request.json` (webhooks).
 syn match   wfBuiltinVar "\<\(run\|failed\|request\)\ze\."
 " (`contains` cannot be a :syn-keyword, so functions are a match.)
-syn match   wfFunction "\<\(env\|len\|contains\|lower\|upper\|trim\|json\|default\|raw\|join\|starts_with\|ends_with\|replace\|split\|slice\|range\|keys\|values\|coalesce\|string\|int\|float\|matches\|flatten\|any\|all\|sum\|min\|max\|sort\|unique\|count\|now\|format_time\|parse_time\|require_env\)\>\ze\s*("
+syn match   wfFunction "\<\(env\|len\|contains\|lower\|upper\|trim\|json\|default\|raw\|join\|starts_with\|ends_with\|replace\|split\|slice\|range\|keys\|values\|coalesce\|string\|int\|float\|matches\|flatten\|any\|all\|sum\|min\|max\|sort\|unique\|count\|now\|format_time\|parse_time\|seconds\|duration\|require_env\)\>\ze\s*("
 " `step NAME: KIND`, with the kinds of docs/language.md; `step x: call rel.ship`.
 syn match   wfStepDecl "^\s*\zsstep\s\+[A-Za-z_][A-Za-z0-9_-]*\s*:\s*[A-Za-z_][A-Za-z0-9_-]*" contains=wfStorage,wfStepName,wfKind,wfCallKind
 syn match   wfStorage "\<step\>" contained

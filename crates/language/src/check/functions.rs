@@ -56,6 +56,8 @@ pub static FUNCTIONS: &[FuncInfo] = &[
     FuncInfo { func: Func::Now, name: "now", signature: "now() -> time", arity: 0, doc: "The time it is evaluated, while the run runs (never at plan time): `until now() >= deadline every 30s within 8h`." },
     FuncInfo { func: Func::FormatTime, name: "format_time", signature: "format_time(t: time, format: string, zone?: string) -> string", arity: 3, doc: "The time as text by strftime directives, in an IANA time zone (UTC by default): `format_time(run.started, \"%Y-%m-%d\", \"Europe/Berlin\")`." },
     FuncInfo { func: Func::ParseTime, name: "parse_time", signature: "parse_time(s: string, format?: string) -> time", arity: 2, doc: "Text as a time: RFC 3339 (`\"2026-05-01T09:30:00Z\"`), or by strftime directives (without an offset, UTC; a date alone, its midnight)." },
+    FuncInfo { func: Func::Seconds, name: "seconds", signature: "seconds(d: duration) -> float", arity: 1, doc: "The duration as a number of seconds: `seconds(1m30s)` is `90.0`, `seconds(250ms)` is `0.25`." },
+    FuncInfo { func: Func::Duration, name: "duration", signature: "duration(n: int | float) -> duration", arity: 1, doc: "A number of seconds as a duration (to the millisecond): `duration(90)` is `1m30s`; a negative number is an error." },
     FuncInfo { func: Func::RequireEnv, name: "require_env", signature: "require_env(name: string) -> string", arity: 1, doc: "The value of an environment variable of the machine running `wfc`, as `env(name)`; a run refuses to start (before anything runs) when it is unset or empty. The name is written out: `require_env(\"AWS_REGION\")`." },
 ];
 

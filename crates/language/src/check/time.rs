@@ -1,5 +1,5 @@
-//! Typing of `time`: `now()`, `format_time`, `parse_time` and the
-//! arithmetic of times and durations. Constant formats, zones and texts are
+//! Typing of `time`: `now()`, `format_time`, `parse_time`, `seconds` and
+//! `duration`, and the arithmetic of times and durations. Constant formats, zones and texts are
 //! checked here (E0343–E0345); computed ones when the run evaluates them.
 
 use super::functions::FuncInfo;
@@ -53,6 +53,17 @@ impl Checker<'_> {
         };
         let (ok, ty) = match info.func {
             Func::Now => (true, Type::Time),
+            Func::Seconds => (arg(self, &xs[0], &Type::Duration), Type::Float),
+            Func::Duration => {
+                let ok = matches!(
+                    xs[0].ty,
+                    Type::Int | Type::Float | Type::Json | Type::Invalid
+                );
+                if !ok {
+                    self.one_of(info, &xs[0], "an int or float (seconds)");
+                }
+                (ok, Type::Duration)
+            }
             Func::FormatTime => {
                 let mut ok = arg(self, &xs[0], &Type::Time);
                 for x in &xs[1..] {

@@ -40,6 +40,10 @@ pub enum Func {
     Now,
     FormatTime,
     ParseTime,
+    /// `seconds(d)`: a duration as a number of seconds.
+    Seconds,
+    /// `duration(n)`: a number of seconds as a duration.
+    Duration,
     /// `require_env(NAME)`: `env(NAME)`, and a run refuses to start without it.
     RequireEnv,
 }
