@@ -569,10 +569,16 @@ fn retry_again(
     }
     if let Some(within) = d.retry_passes(wait).or_else(|| d.until_passes(wait)) {
         let error = result.error.take().unwrap_or_else(|| "failed".into());
-        result.error = Some(format!(
-            "{error} (no retry: its deadline, `within {}`, has passed)",
-            super::exec::human(within)
-        ));
+        // An attempt stopped at that deadline says so already (issue 73:
+        // the same `within` was stated twice).
+        result.error = Some(if error.starts_with("stopped at the") {
+            error
+        } else {
+            format!(
+                "{error} (no retry: its deadline, `within {}`, has passed)",
+                super::exec::human(within)
+            )
+        });
         return None;
     }
     let why = format!(

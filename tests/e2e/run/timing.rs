@@ -147,6 +147,9 @@ fn retry_within_stops_retrying_at_the_deadline() {
     // The running attempt was cut at the deadline; none started after it.
     assert_eq!(c.lines("slow").len(), 1);
     assert!(r.all().contains("stopped at the retry deadline"), "{r}");
+    // Said once (issue 73: "… (`within 1s` of all attempts) (no retry: its
+    // deadline, `within 1s`, has passed)").
+    assert!(!r.all().contains("of all attempts) (no retry"), "{r}");
 }
 
 #[test]
