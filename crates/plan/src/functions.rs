@@ -291,6 +291,11 @@ mod tests {
             Known(s("1m30s"))
         );
         assert!(matches!(run(Func::String, &[Null]), Error(_)));
+        // A list or map: its JSON text.
+        let map = Value::Map(vec![("eu".into(), Int(2)), ("us".into(), Int(3))]);
+        assert_eq!(run(Func::String, &[map]), Known(s(r#"{"eu":2,"us":3}"#)));
+        let list = Value::List(vec![s("a"), Bool(false)]);
+        assert_eq!(run(Func::String, &[list]), Known(s(r#"["a",false]"#)));
         assert_eq!(run(Func::Int, &[s(" 42\n")]), Known(Int(42)));
         assert_eq!(run(Func::Int, &[s("-7")]), Known(Int(-7)));
         assert_eq!(run(Func::Int, &[Value::Float(-2.9)]), Known(Int(-2)));

@@ -61,11 +61,19 @@ impl Checker<'_> {
                 (true, Type::list(ty))
             }
             Func::String => {
-                let scalar = xs[0].ty.is_scalar() || xs[0].ty.is_invalid();
-                if !scalar {
-                    self.one_of(info, &xs[0], "a string, number, bool, duration or json");
+                // A list or map: its JSON text (issue 73: ports joined keys
+                // by hand for want of it).
+                let ok = xs[0].ty.is_scalar()
+                    || xs[0].ty.is_invalid()
+                    || matches!(xs[0].ty, Type::List(_) | Type::Map(_));
+                if !ok {
+                    self.one_of(
+                        info,
+                        &xs[0],
+                        "a string, number, bool, duration, time, json, list or map",
+                    );
                 }
-                (scalar, s)
+                (ok, s)
             }
             Func::Int | Func::Float => {
                 let ok = matches!(

@@ -40,7 +40,7 @@ pub static FUNCTIONS: &[FuncInfo] = &[
     FuncInfo { func: Func::Keys, name: "keys", signature: "keys(m: map<T>) -> list<string>", arity: 1, doc: "The map's keys, in order." },
     FuncInfo { func: Func::Values, name: "values", signature: "values(m: map<T>) -> list<T>", arity: 1, doc: "The map's values, in the order of its keys." },
     FuncInfo { func: Func::Coalesce, name: "coalesce", signature: "coalesce(a: T?, b: T?, …) -> T", arity: VARIADIC, doc: "The first argument that exists and is not the empty string." },
-    FuncInfo { func: Func::String, name: "string", signature: "string(x: string | int | float | bool | duration | time | json) -> string", arity: 1, doc: "The value as text, as `${x}` would write it." },
+    FuncInfo { func: Func::String, name: "string", signature: "string(x: string | int | float | bool | duration | time | json | list<T> | map<T>) -> string", arity: 1, doc: "The value as text, as `${x}` would write it outside a command; a list or map as its JSON text: `string({\"a\": 1})` is `{\"a\":1}`." },
     FuncInfo { func: Func::Int, name: "int", signature: "int(x: string | int | float) -> int", arity: 1, doc: "The value as an int: text is parsed (surrounding blanks ignored), a float is truncated toward zero." },
     FuncInfo { func: Func::Float, name: "float", signature: "float(x: string | int | float) -> float", arity: 1, doc: "The value as a float: text is parsed (surrounding blanks ignored)." },
     FuncInfo { func: Func::Matches, name: "matches", signature: "matches(s: string, re: string) -> bool", arity: 2, doc: "Whether the regular expression (Rust `regex` syntax) matches somewhere in the string; anchor it with `^…$` to match the whole." },
