@@ -15,7 +15,7 @@ pub fn schema(name: &str) -> Value {
     let maybe_int = json!({"type": ["integer", "null"]});
     let run = json!({
         "id": string, "workflow": string,
-        "status": {"type": "string", "description": "running, waiting (held by a person), paused, succeeded, failed, cancelled or interrupted"},
+        "status": {"type": "string", "description": "queued (a start a full server queued for any server), running, waiting (held by a person), paused, succeeded, failed, cancelled or interrupted"},
         "step_counts": object, "step_total": int, "step_list": array,
     });
     let written = json!({
