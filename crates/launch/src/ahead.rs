@@ -59,8 +59,9 @@ impl Ahead {
                 if e.is_busy() {
                     // Out of connections is a full server, not a broken one.
                     LaunchError::Busy(format!(
-                        "{e}: the database has no connection to spare (its `max_connections`); \
-                         try again later, or raise `max_connections` or lower `--max-runs`"
+                        "{e}: {}; try again later, or raise `max_connections` or lower \
+                         `--max-runs`",
+                        wfc_store::NO_CONNECTION
                     ))
                 } else {
                     LaunchError::Store(e.to_string())

@@ -218,10 +218,7 @@ impl Problem {
         if !e.is_busy() {
             return Problem::store(e);
         }
-        let mut p = Problem::new(
-            Code::Busy,
-            format!("{e}: the database has no connection to spare (its `max_connections`)"),
-        );
+        let mut p = Problem::new(Code::Busy, format!("{e}: {}", wfc_store::NO_CONNECTION));
         p.retry_after = Some(1);
         p
     }

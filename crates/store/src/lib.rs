@@ -192,6 +192,10 @@ pub enum OpenError {
     Unreadable { path: PathBuf, why: String },
 }
 
+/// What a start refused for want of a database connection says, after the
+/// error ([`OpenError::is_busy`]).
+pub const NO_CONNECTION: &str = "the database has no connection to spare (its `max_connections`)";
+
 impl OpenError {
     /// Whether the database refused for now (out of connections): a start
     /// may be tried again, unlike a store that cannot be opened at all.

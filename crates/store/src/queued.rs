@@ -140,14 +140,6 @@ pub fn is_queued(store: &Store, id: &str) -> crate::Result<bool> {
         .is_some())
 }
 
-/// Run `id`'s status, if it is in the store.
-pub fn status(store: &Store, id: &str) -> crate::Result<Option<String>> {
-    store
-        .conn
-        .query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
-        .optional()
-}
-
 /// Ends queued start `id` `failed` with `why`, unless a server started it
 /// meanwhile; whether it did. Takes it off the queue either way.
 pub fn fail(store: &Store, id: &str, why: &str) -> crate::Result<bool> {

@@ -165,7 +165,7 @@ pub async fn ended_in_store(app: &App, id: &str, wait: Duration) -> Option<Strin
     loop {
         let id = id.to_owned();
         let status = super::with_store(app, move |s| {
-            wfc_store::queued::status(s, &id).map_err(Problem::store)
+            wfc_store::control::run_status(s, &id).map_err(Problem::store)
         })
         .await;
         match status {
