@@ -281,7 +281,7 @@ fn secrets_stay_out() {
     let doc: serde_json::Value = serde_norway::from_str(&out.stdout).unwrap();
     assert_eq!(
         doc["spec"]["templates"][1]["container"]["command"][2],
-        "curl -H 'Authorization: '\"$WFC_SECRET_1\"'' x"
+        "set -e\ncurl -H 'Authorization: '\"$WFC_SECRET_1\"'' x"
     );
     for part in [
         "- name: WFC_SECRET_1\n        valueFrom:\n          secretKeyRef:\n            key: token\n            name: ship",
@@ -417,9 +417,13 @@ fn braces_argo_would_expand_are_refused() {
     let run = |t: usize| doc["spec"]["templates"][t]["container"]["command"][2].clone();
     assert_eq!(
         run(1),
-        r#"docker ps --format '{''{.ID}}' {''{a}} "{""{""{b}}" # {''{c}}"#
+        r#"set -e
+docker ps --format '{''{.ID}}' {''{a}} "{""{""{b}}" # {''{c}}"#
     );
-    assert_eq!(run(2), "docker image inspect --format '{''{.Id}}' app:dev");
+    assert_eq!(
+        run(2),
+        "set -e\ndocker image inspect --format '{''{.Id}}' app:dev"
+    );
     let shell = Command::new("sh")
         .args([
             "-c",

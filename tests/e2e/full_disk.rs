@@ -72,7 +72,7 @@ impl Drop for Tmpfs {
 /// `@STATE` is the store's folder, `@OUT` one on another disk.
 const FULL: &str = r#"
 workflow full {
-  step fill: shell { run "head -c 4000000 /dev/zero > @STATE/filler 2>/dev/null; true" }
+  step fill: shell { run "head -c 4000000 /dev/zero > @STATE/filler 2>/dev/null || true" }
   step talk: shell {
     run "echo spoken; echo talk >> @OUT/talk.txt"
     depends on fill

@@ -197,6 +197,7 @@ mod sql_postgres;
 mod sql_postgres_tls;
 mod stdlib;
 mod store;
+mod strict_shells;
 mod systemd_hostile;
 mod systemd_units;
 mod terminal_escapes;

@@ -15,6 +15,7 @@ mod secret_decided;
 mod shell_loops;
 mod sql;
 mod stdout_reads;
+mod strict_shell;
 mod yaml;
 
 /// The type a declared output is checked as once its step ran (`text`:

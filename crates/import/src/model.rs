@@ -72,6 +72,8 @@ pub struct Step {
     /// A check gate's condition and `on fail` mode.
     pub check: Option<(String, String)>,
     pub shell: Option<String>,
+    /// `strict false`: a shell run bare (`bash {0}`).
+    pub strict: Option<bool>,
     pub workdir: Option<Text>,
     pub env: Vec<(String, Text)>,
     pub deps: Vec<String>,
@@ -348,6 +350,9 @@ fn write_step(o: &mut Out, s: &Step) {
     }
     if let Some(sh) = s.shell.as_ref().filter(|_| kind == "shell") {
         o.line(&format!("shell {}", literal::string(sh)));
+    }
+    if s.strict == Some(false) && kind == "shell" {
+        o.line("strict false");
     }
     if let Some(w) = &s.workdir {
         o.line(&format!("workdir {}", literal::quoted(w)));

@@ -114,6 +114,9 @@ pub struct Workflow {
     /// `runner "LABEL"`: the GitHub Actions runner of every job (the
     /// export's `runs-on`); `wfc run` ignores it.
     pub runner: Option<Expr>,
+    /// `strict true|false`: whether its `shell` steps' shells stop at the
+    /// first failing command (each step's own `strict` wins; default true).
+    pub strict: Option<bool>,
 }
 
 /// Index into [`Workflow::lets`].

@@ -95,6 +95,12 @@ pub fn prepare(
             if let Some(sh) = f.expr("shell") {
                 s.shell = ev.text(sh)?;
             }
+            if let Some(strict) = f.expr("strict") {
+                s.strict = match ev.eval(strict)? {
+                    Value::Bool(b) => b,
+                    _ => return Err("`strict` has no value".into()),
+                };
+            }
             let workdir = f.expr("workdir").map(|w| ev.text(w)).transpose()?;
             s.workdir = crate::paths::workdir(base_dir, workdir);
             s.workflow_env = workflow_env.to_vec();

@@ -28,7 +28,7 @@ fn outputs_reach_readers_as_parameters_and_conditions_as_when() {
         "path: /tmp/wf-outputs/size".to_owned(),
         "- size:int\n      - ok:bool".to_owned(),
         // The value reaches the command as an env var, quoted in its context.
-        "- 'echo ''big: ''\"$WF_VALUE_1\"'''' > /tmp/x'".to_owned(),
+        "  set -e\n        echo 'big: '\"$WF_VALUE_1\"'' > /tmp/x".to_owned(),
         "value: '{{inputs.parameters.wf-value-1}}'".to_owned(),
         format!("value: '{size}'"),
         format!(

@@ -136,10 +136,12 @@ fn the_plan_shows_commands_quoted_as_they_run() {
     );
     let r = c.run(&["-p", x]);
     assert_eq!(r.code, 0, "{r}");
-    // sh -c COMMAND: the command is the third word of the shell's command line.
+    // sh -e -c COMMAND: the command is the fourth word of the shell's
+    // command line (a strict shell's option first).
     let ran = c.read("cmd");
     let words: Vec<&str> = ran.split('\n').collect();
-    assert_eq!(words[2], shown);
+    assert_eq!(words[1..3], ["-e", "-c"]);
+    assert_eq!(words[3], shown);
 }
 
 #[test]

@@ -189,6 +189,23 @@ fn container(
         }),
         None => "sh".into(),
     };
+    // A strict shell's options as the script's first line, so that every
+    // wrapper the export puts around it (retries, `until`, a kept stdout)
+    // runs it as `wfc run` would.
+    let run = match (s.kind, run) {
+        (StepKind::Shell, Some(run)) => match crate::strict_shell::of(wf, s) {
+            Ok(strict) => Some(crate::strict_shell::prefixed(&shell, strict, run)),
+            Err(span) => {
+                errors.push(diag::cannot_express(
+                    span,
+                    "a `strict` that is not a literal",
+                    "write `strict true` or `strict false`",
+                ));
+                None
+            }
+        },
+        (_, run) => run,
+    };
     // The env first: its entries add to the prelude the script starts with.
     let entries = env_entries(wf, wf_env, s, options, rt, &mut errors);
     let run = run.and_then(|run| script_text(wf, s, &shell, run, rt, &mut errors));

@@ -55,7 +55,7 @@ pub fn wrap(
             }
             Some(r) => {
                 let shell = run_step.get("shell").and_then(Json::as_str);
-                if !matches!(shell, None | Some("sh" | "bash")) {
+                if !shell.is_none_or(crate::strict_shell::github_is_posix) {
                     return Err(vec![super::jobs::refuse_step(
                         s,
                         "E0732",

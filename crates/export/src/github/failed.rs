@@ -193,7 +193,7 @@ pub fn finish(jobs: &mut Map<String, Json>, failed: &Failed) {
                 continue;
             }
             let shell = st.get("shell").and_then(Json::as_str).unwrap_or("bash");
-            if !matches!(shell, "sh" | "bash") {
+            if !crate::strict_shell::github_is_posix(shell) {
                 uncaptured = shell.replace(" {0}", "");
                 continue;
             }

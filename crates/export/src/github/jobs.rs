@@ -430,11 +430,31 @@ fn step_job(
                 super::fields::container(values, step, &mut job, &mut fail);
                 values.step_level.set(true);
             }
-            let shell = expr("shell")
+            let mut shell = expr("shell")
                 .and_then(|e| values.text(e).ok())
                 .unwrap_or_else(|| "sh".into());
+            let mut bare = false;
+            if s.kind == StepKind::Shell {
+                match crate::strict_shell::of(wf, s) {
+                    Ok(strict) => {
+                        bare = !strict;
+                        shell = crate::strict_shell::github(&shell, strict);
+                    }
+                    Err(_) => fail(refuse(
+                        "E0738",
+                        "mapping for a `strict` that is not a literal (the shell is chosen before the inputs are read)",
+                        "write `strict true` or `strict false`",
+                    )),
+                }
+            }
             run_step.insert("shell".into(), Json::String(shell));
             if let Some(text) = script(&mut env, &mut fail) {
+                // Whatever the export wraps the script in (`set -e` for
+                // GitHub's strict shells), a bare step's commands go on.
+                let text = match bare {
+                    true => format!("{}{text}", crate::strict_shell::BARE),
+                    false => text,
+                };
                 let text = match s.until.as_deref() {
                     Some(u) => super::polling::poll(&text, u, s.step, values, &mut env)
                         .map_err(&mut fail)

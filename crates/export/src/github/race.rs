@@ -214,6 +214,8 @@ fn raced(
             None => "bash -e",
             Some("bash") => "bash --noprofile --norc -eo pipefail",
             Some("sh") => "sh -e",
+            Some("bash --noprofile --norc {0}") => "bash --noprofile --norc",
+            Some("sh {0}") => "sh",
             Some("python") => "python",
             Some(other) => return Err((format!("the member runs in `{other}`"), m)),
         };

@@ -128,6 +128,15 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
         st.env.push((k, v));
     }
     let explicit = shell.or_else(|| defaults.shell.clone());
+    // `PROGRAM [OPTIONS] {0}`: the program, strict when its options stop
+    // at a failing command (`-e`, `-eo pipefail`) as `.wf`'s shells do.
+    let explicit = match explicit.as_deref().and_then(command_line) {
+        Some((program, strict)) => {
+            st.strict = Some(strict);
+            Some(program)
+        }
+        None => explicit,
+    };
     st.shell = Some(match explicit {
         Some(s)
             if s.chars()
@@ -156,6 +165,23 @@ fn step(ctx: &mut Ctx, name: String, map: &Map, defaults: &JobDefaults, scope: &
         item: Item::Step(Box::new(st)),
         guard,
     }
+}
+
+/// A custom shell's `PROGRAM [OPTIONS] {0}`: the program, and whether an
+/// option makes it stop at a failing command (`-e`, `-eo pipefail`);
+/// `--noprofile` and `--norc` are what `.wf` runs anyway.
+fn command_line(line: &str) -> Option<(String, bool)> {
+    let mut words = line.strip_suffix("{0}")?.split_whitespace();
+    let program = words.next()?.to_string();
+    let mut strict = false;
+    for w in words {
+        match w {
+            "--noprofile" | "--norc" | "pipefail" | "-o" => {}
+            w if w.starts_with('-') && !w.starts_with("--") && w.contains('e') => strict = true,
+            _ => return None,
+        }
+    }
+    Some((program, strict))
 }
 
 /// `text` with each `marker` in its literal pieces replaced by the

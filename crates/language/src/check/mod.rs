@@ -58,6 +58,7 @@ mod sources;
 mod sql;
 mod status_words;
 mod steps;
+mod strict;
 mod time;
 mod trigger_config;
 mod triggers;
@@ -308,6 +309,7 @@ impl<'a> Checker<'a> {
                 required_env: Vec::new(),
                 comp_vars: Vec::new(),
                 runner: None,
+                strict: None,
             },
             diags: Vec::new(),
             step_src: Vec::new(),

@@ -269,6 +269,7 @@ impl Checker<'_> {
                     self.wf.concurrency = n.map(|n| n as u32);
                 }
                 "runner" => self.wf.runner = self.lower_runner(e, &ctx),
+                "strict" => self.wf.strict = self.const_bool(name, e, &ctx),
                 _ => self.wf.timeout_ms = self.const_duration(name, e, &ctx),
             }
         }
@@ -591,6 +592,7 @@ impl Checker<'_> {
         }
         self.set_settings(id, own);
         self.inherit_env(id);
+        self.inherit_strict(id);
     }
 
     fn check_required(&mut self, id: usize, k: &KindInfo, seen: &FxHashMap<&str, Span>) {
@@ -737,10 +739,13 @@ impl Checker<'_> {
             FieldType::Duration => {
                 self.require(x, &Type::Duration, mismatch);
             }
-            FieldType::Bool => {
+            FieldType::Bool if name == "check" => {
                 self.require(x, &Type::Bool, |_, found| {
                     dc::condition_not_bool(x.span, "a gate `check`", found)
                 });
+            }
+            FieldType::Bool => {
+                self.require(x, &Type::Bool, mismatch);
             }
             FieldType::StrOrList | FieldType::StatusCodes => {
                 let (one, many) = if fi.ty == FieldType::StrOrList {

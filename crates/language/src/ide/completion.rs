@@ -334,7 +334,9 @@ pub fn field_snippet(f: &FieldInfo, n: &mut usize) -> String {
         FieldType::Str | FieldType::StrOrList => format!("{name} \"${}\"", next()),
         FieldType::Int => format!("{name} ${{{}:1}}", next()),
         FieldType::Duration => format!("{name} ${{{}:30s}}", next()),
-        FieldType::Bool => format!("{name} ${{{}:condition}}", next()),
+        FieldType::Bool if name == "check" => format!("{name} ${{{}:condition}}", next()),
+        // The others are switches whose default is `true`.
+        FieldType::Bool => format!("{name} ${{{}:false}}", next()),
         FieldType::Json => format!("{name} ${}", next()),
         FieldType::Map => format!("{name} {{\n\t${{{}:KEY}} = ${}\n}}", next(), next()),
         FieldType::StatusCodes => format!("{name} ${{{}:200}}", next()),

@@ -45,6 +45,7 @@
 pub mod bash;
 pub mod heads;
 mod scanner;
+pub mod strict;
 mod words;
 
 use scanner::Scanner;

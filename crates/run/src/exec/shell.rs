@@ -1,4 +1,7 @@
-//! The `shell` executor: `SHELL -c COMMAND` in its own process group.
+//! The `shell` executor: `SHELL -c COMMAND` in its own process group, with
+//! the shell's strict options first unless the step says `strict false`
+//! (`bash -e -o pipefail -c …`, `sh -e -c …`: a failing command fails the
+//! step, as in GitHub Actions).
 //!
 //! A simple command under `sh` starts its program directly, with what `sh`
 //! would have given it (`super::direct`).
@@ -34,6 +37,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::sync::CancellationToken;
+use wfc_language::shell_syntax::strict::strict_flags;
 
 /// How long output pipes may stay open after the process exited (a process
 /// that left the group may still hold them) before reading stops.
@@ -46,6 +50,8 @@ pub struct ShellSpec {
     pub command: String,
     /// The shell: `sh`, `bash`, or a path; run as `SHELL -c COMMAND`.
     pub shell: String,
+    /// Start the shell with its [`strict_flags`] (`-e`, `-o pipefail`).
+    pub strict: bool,
     /// The workflow's `env { … }`, applied first.
     pub workflow_env: Vec<(String, String)>,
     /// The step's `env { … }`, applied over the workflow's.
@@ -66,12 +72,25 @@ impl ShellSpec {
         ShellSpec {
             command: command.into(),
             shell: "sh".to_owned(),
+            strict: true,
             workflow_env: Vec::new(),
             env: Vec::new(),
             workdir: None,
             outputs_file: true,
             placement: None,
         }
+    }
+}
+
+impl ShellSpec {
+    /// The shell's arguments: its strict options, if any, then `-c COMMAND`.
+    pub fn args(&self) -> Vec<&str> {
+        let mut args = Vec::with_capacity(5);
+        if self.strict {
+            args.extend_from_slice(strict_flags(&self.shell));
+        }
+        args.extend(["-c", self.command.as_str()]);
+        args
     }
 }
 
@@ -117,10 +136,11 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         ));
     }
     let direct = without_shell(spec, &vars);
+    let args = spec.args();
     let shell_launch = Launch {
         program: &shell_path,
         arg0: None,
-        args: &["-c", spec.command.as_str()],
+        args: &args,
         vars,
         workdir: spec.workdir.as_deref(),
         supervised: ex.opts.supervise,
@@ -146,6 +166,7 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         Err(e) => return Outcome::failed(start_error(&spec.shell, &e)),
     };
     let mut outcome = follow(ex, child, ctx).await;
+    strict_hint(spec, &mut outcome);
     if let (Status::Succeeded, Some(outputs_file)) = (outcome.status, &outputs_file) {
         match outputs_file.read() {
             Ok(declared) => outcome.declared = declared,
@@ -156,6 +177,27 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         }
     }
     outcome
+}
+
+/// A strict shell running a list or a pipeline that failed saying nothing
+/// on stderr: the failing command may be one a script used to go
+/// past, so the message says how to.
+fn strict_hint(spec: &ShellSpec, outcome: &mut Outcome) {
+    let flags = strict_flags(&spec.shell);
+    let (Some(code @ 1..=125), Some(error)) = (outcome.exit_code, outcome.error.as_mut()) else {
+        return;
+    };
+    if spec.strict
+        && !flags.is_empty()
+        && *error == format!("exit code {code}")
+        && spec.command.contains([';', '\n', '|'])
+    {
+        let shell = spec.shell.rsplit('/').next().unwrap_or(&spec.shell);
+        error.push_str(&format!(
+            " (a command failed under `{shell} {}`; `strict false` lets the script go on)",
+            flags.join(" ")
+        ));
+    }
 }
 
 /// Why `program` could not start, and what to do about it.

@@ -57,11 +57,12 @@ pub(super) const SCRIPT: &str = concat!(
 # Written by wfc (the Slurm executor): runs one attempt of a shell step.
 wfc_dir=$WFC_SLURM_STEP_DIR
 wfc_shell=$WFC_SLURM_SHELL
+wfc_flags=$WFC_SLURM_FLAGS
 wfc_command=$WFC_SLURM_COMMAND
-unset WFC_SLURM_STEP_DIR WFC_SLURM_SHELL WFC_SLURM_COMMAND
+unset WFC_SLURM_STEP_DIR WFC_SLURM_SHELL WFC_SLURM_FLAGS WFC_SLURM_COMMAND
 "#,
     stop_trap!(),
-    r#"$wfc_setsid "$wfc_shell" -c "$wfc_command" </dev/null &
+    r#"$wfc_setsid "$wfc_shell" $wfc_flags -c "$wfc_command" </dev/null &
 wfc_pid=$!
 wait "$wfc_pid"
 wfc_code=$?
@@ -135,10 +136,14 @@ impl<'a> Request<'a> {
 /// The extra environment a job's script reads (its `WFC_SLURM_*` names).
 pub(super) type ScriptEnv = Vec<(&'static str, OsString)>;
 
-/// The script environment of a `shell` step: its shell and command.
+/// The script environment of a `shell` step: its shell, the shell's
+/// strict options (split by the script: they hold no spaces) and command.
 pub(super) fn shell_env(spec: &ShellSpec) -> ScriptEnv {
+    let args = spec.args();
+    let flags = args[..args.len() - 2].join(" ");
     vec![
         ("WFC_SLURM_SHELL", spec.shell.clone().into()),
+        ("WFC_SLURM_FLAGS", flags.into()),
         ("WFC_SLURM_COMMAND", spec.command.clone().into()),
     ]
 }
