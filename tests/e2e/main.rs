@@ -125,6 +125,7 @@ mod export_secret_decided;
 mod export_secret_if;
 mod export_sql;
 mod export_yaml_quoting;
+mod fail_fast;
 mod fifo_files;
 mod first_minutes;
 mod folder_links;

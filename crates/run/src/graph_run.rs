@@ -99,6 +99,8 @@ struct StepRun {
     approval: bool,
     /// Paused between attempts: its slots are free (see [`rest`]).
     resting: bool,
+    /// Cancelled because the run failed while it only waited ([`rest`]).
+    stopped_waiting: bool,
     /// What it waits for, while it only waits (see [`park`]).
     wake: Option<crate::park::Wake>,
     /// Skipped by a person after it failed (`on fail pause`): why. Its
@@ -512,6 +514,7 @@ impl Runner<'_> {
             Event::Waiting { id, why, wake } => {
                 self.rest(g, id);
                 g.steps[id].wake = wake;
+                self.stop_if_failed(g, id);
                 let key = self.key(g, id);
                 self.recorder.waiting(&key, &why);
                 false

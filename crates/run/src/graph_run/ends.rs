@@ -13,6 +13,7 @@ impl Runner<'_> {
             g.slots = g.slots.saturating_sub(held);
         }
         let cancelled = g.steps[v].cancel.take().is_some_and(|t| t.is_cancelled());
+        let attempted = g.steps[v].attempts;
         let (mut last, recorded) = match g.steps[v].last.take().map(|l| *l) {
             Some(Last {
                 result,
@@ -48,12 +49,20 @@ impl Runner<'_> {
                 error.unwrap_or_default()
             ));
         }
-        if status == StepStatus::Cancelled && g.steps[v].approval && !g.cancelled {
-            if let Some((failed, _)) = &g.failure {
-                error = Some(format!(
+        let waited = g.steps[v].approval || g.steps[v].stopped_waiting;
+        if let (StepStatus::Cancelled, true, false, Some((failed, _))) =
+            (status, waited, g.cancelled, &g.failure)
+        {
+            error = Some(match error.filter(|_| cancelled && attempted > 0) {
+                // Its attempt's error, and why there is no next one.
+                Some(e) if e.starts_with("cancelled ") => {
+                    format!("{e}; the run failed (`{failed}` failed)")
+                }
+                _ if g.steps[v].approval => format!(
                     "cancelled: the run failed while it waited for approval (`{failed}` failed)"
-                ));
-            }
+                ),
+                _ => format!("cancelled: the run failed while it waited (`{failed}` failed)"),
+            });
         }
         let any = g.topo.any_of[v];
         if status == StepStatus::Cancelled {
@@ -188,12 +197,7 @@ impl Runner<'_> {
             }
             if !keep_going {
                 g.stopping = true;
-                // The outcome is decided: no approval can change it now.
-                for s in g.steps.iter().filter(|s| s.approval) {
-                    if let Some(t) = &s.cancel {
-                        t.cancel();
-                    }
-                }
+                self.stop_waits(g);
             }
         }
     }

@@ -7,12 +7,14 @@
 //! back. Before each next attempt, after a wait or at once, it asks for
 //! them again ([`Event::Resume`]) and waits until the loop grants them,
 //! which it does before starting anything new (first come, first served),
-//! even while the run stops (the step is still running), never while the
-//! run is paused (`wfc pause`: no failed attempt is retried).
+//! while the run stops only for an `after` step (a failed run stops what
+//! only waits, see [`Runner::stop_waits`]), never while the run is paused
+//! (`wfc pause`: no failed attempt is retried).
 
-use super::{GraphRun, StepRun};
+use super::{GraphRun, Mode, StepRun};
 use crate::runner::Runner;
 use tokio::sync::oneshot;
+use wfc_language::ir::StepKind;
 use wfc_plan::InstanceId;
 
 impl Runner<'_> {
@@ -58,8 +60,53 @@ impl Runner<'_> {
         }
     }
 
-    /// `v` asks for its slots back to try again.
+    /// `v` asks for its slots back to try again. In a run that failed, only
+    /// an `after` step tries again: any other is stopped (it waited when the
+    /// run failed, or its wait ended as it failed).
     pub(super) fn wants_back(&self, g: &mut GraphRun, v: InstanceId, go: oneshot::Sender<()>) {
+        if self.stops_waiting(g) && !g.graph.steps[v].finally {
+            self.stop_waiting(g, v);
+            return;
+        }
         g.resuming.push_back((v, go));
+    }
+
+    /// The run failed (and `--keep-going` is not given): every step that only
+    /// waits — a `sleep`, a gate waiting for a person, the pause before a
+    /// retry or an `until`'s next try — is cancelled now, since nothing it
+    /// waits for can change the outcome, so that handlers and rollbacks
+    /// start at once. `after` steps wait on: they run whatever happened.
+    pub(super) fn stop_waits(&self, g: &mut GraphRun) {
+        for v in 0..g.steps.len() {
+            let s = &g.steps[v];
+            let sleeping = s.cancel.is_some() && g.graph.steps[v].kind == StepKind::Sleep;
+            let waits = s.approval || s.resting || s.wake.is_some() || sleeping;
+            // An approval is stopped even in an `after` step: no person can
+            // change the outcome now.
+            if waits && (s.approval || !g.graph.steps[v].finally) {
+                self.stop_waiting(g, v);
+            }
+        }
+    }
+
+    /// `v` began to wait in a run that failed: it stops at once (as
+    /// [`Self::stop_waits`] stops those that waited already).
+    pub(super) fn stop_if_failed(&self, g: &mut GraphRun, v: InstanceId) {
+        let person = g.steps[v].approval;
+        if self.stops_waiting(g) && !person && !g.graph.steps[v].finally {
+            self.stop_waiting(g, v);
+        }
+    }
+
+    fn stops_waiting(&self, g: &GraphRun) -> bool {
+        g.stopping && g.failure.is_some() && matches!(g.mode, Mode::Main { keep_going: false })
+    }
+
+    fn stop_waiting(&self, g: &mut GraphRun, v: InstanceId) {
+        let s = &mut g.steps[v];
+        if let Some(t) = &s.cancel {
+            t.cancel();
+            s.stopped_waiting = true;
+        }
     }
 }
