@@ -12,9 +12,9 @@ use crate::span::Span;
 
 /// One dependency as written or implied: `from` waits for `to`.
 #[derive(Clone, Copy, Debug)]
-struct Edge {
-    from: Named,
-    to: Named,
+pub(super) struct Edge {
+    pub from: Named,
+    pub to: Named,
     span: Span,
     how: OrderHow,
 }
@@ -25,7 +25,7 @@ impl Checker<'_> {
     /// An iterator rather than a list: the layers of a large workflow have
     /// ~100,000 edges, and a list of them was the check's largest allocation.
     /// With `sequences`, each member of a `sequence` waits for the one before.
-    fn edges(&self, sequences: bool) -> impl Iterator<Item = Edge> + '_ {
+    pub(super) fn edges(&self, sequences: bool) -> impl Iterator<Item = Edge> + '_ {
         let steps = self.wf.steps.iter().flat_map(move |s| {
             let after = s.after.iter().map(move |d| Edge {
                 from: Named::Step(s.id),
@@ -42,7 +42,7 @@ impl Checker<'_> {
             .wf
             .blocks
             .iter()
-            .filter(move |b| sequences && matches!(b.kind, BlockKind::Sequence { .. }))
+            .filter(move |b| sequences && self.wf.orders_members(b.id))
             .flat_map(move |b| self.sequence_edges(b.id));
         // `any(…)` members: dependencies like the others, for cycles.
         let any = self.wf.depends_any.iter().flat_map(|a| {
@@ -114,6 +114,7 @@ impl Checker<'_> {
         let backwards = self.check_order(&written);
         self.check_parallel_members();
         self.check_cycles(!backwards);
+        self.lint_unordered_gates();
     }
 
     fn check_parallel_members(&mut self) {

@@ -33,6 +33,7 @@ pub mod exprs;
 pub mod functions;
 mod gate_fields;
 mod gate_inputs;
+mod gate_order;
 mod graph;
 mod habits;
 mod inherit;

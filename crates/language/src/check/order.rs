@@ -230,9 +230,10 @@ fn shared_sequence(
     };
     let (from_node, from_chain) = chain(from);
     let (to_node, to_chain) = chain(to);
-    let q = from_chain.iter().copied().find(|&b| {
-        matches!(wf.blocks[b].kind, BlockKind::Sequence { .. }) && to_chain.contains(&b)
-    })?;
+    let q = from_chain
+        .iter()
+        .copied()
+        .find(|&b| wf.orders_members(b) && to_chain.contains(&b))?;
     // The node directly inside `q` on the way to `n`.
     let member_node = |node: Node, chain: &[BlockId]| {
         let i = chain.iter().position(|&x| x == q)?;

@@ -1,6 +1,9 @@
 //! The order `sequence` blocks put on their members, as every later stage
 //! reads it: members are the block's nodes in the order written, an
 //! `if … else` chain counting as one member (only one of its branches runs).
+//! A block nested in a sequence that runs its members in turn anyway — an
+//! `if` branch, a `for each` without `parallel` — orders them as written
+//! too; a `parallel` block (or `for each … parallel`) opts out.
 
 use super::{BlockId, BlockKind, Node, StepId, Workflow};
 use rustc_hash::FxHashMap;
@@ -38,11 +41,27 @@ impl Workflow {
         out
     }
 
-    /// The order of every sequence of the workflow, computed once.
+    /// Whether block `b` runs its members one after another, in the order
+    /// written: a `sequence`, and an `if` branch or a `for each` without
+    /// `parallel` directly inside one that does.
+    pub fn orders_members(&self, b: BlockId) -> bool {
+        match &self.blocks[b].kind {
+            BlockKind::Sequence { .. } => true,
+            BlockKind::IfBranch { .. } | BlockKind::ForEach { parallel: None, .. } => self.blocks
+                [b]
+                .parent
+                .is_some_and(|p| self.orders_members(p)),
+            _ => false,
+        }
+    }
+
+    /// The order of every sequence of the workflow (and of the blocks
+    /// nested in one that order their members, [`Self::orders_members`]),
+    /// computed once.
     pub fn sequence_order(&self) -> SequenceOrder {
         let mut order = SequenceOrder::default();
-        for (b, block) in self.blocks.iter().enumerate() {
-            if !matches!(block.kind, BlockKind::Sequence { .. }) {
+        for b in 0..self.blocks.len() {
+            if !self.orders_members(b) {
                 continue;
             }
             let members = self.sequence_members(b);

@@ -1,5 +1,5 @@
 //! Checker diagnostics about ordering (codes `E0170`–`E0174`, warnings
-//! `W0110`–`W0111`): `sequence` blocks, the `after` field and cycles through
+//! `W0110`–`W0112`): `sequence` blocks, the `after` field and cycles through
 //! the edges they make; and `x.status` read as an HTTP code (`E0176`).
 //! Re-exported from [`super`].
 
@@ -153,4 +153,16 @@ pub fn empty_sequence(span: Span, name: &str) -> Diagnostic {
     Diagnostic::warning("W0111", format!("sequence `{name}` is empty"))
         .primary(span, "nothing to run")
         .help("add steps or blocks to it, or remove it")
+}
+
+/// W0112: an approval gate nothing is ordered after.
+pub fn unordered_gate(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "W0112",
+        format!("approval gate `{name}` holds nothing back: no step waits for it"),
+    )
+    .primary(span, "the other steps run while this approval waits")
+    .help(format!(
+        "add `depends on {name}` to what it should hold back, or write them after it in a `sequence`"
+    ))
 }
