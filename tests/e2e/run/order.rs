@@ -41,6 +41,49 @@ fn a_sequence_runs_in_order_and_stops_at_its_failed_member() {
     assert!(r.stdout.contains("not run: `push` failed"), "{r}");
 }
 
+/// An `if` branch and a serial `for each` in a sequence run their steps
+/// as written too; a `parallel` block in it starts its members together.
+#[test]
+fn blocks_nested_in_a_sequence_keep_the_written_order() {
+    let c = workflow(
+        r#"workflow w {
+  param go: bool = true
+  sequence rollout {
+    step canary: shell { run "echo canary >> log" }
+    if go {
+      step ok: shell { run "sleep 0.3; echo ok >> log" }
+      step stable: shell { run "echo stable >> log" }
+    }
+    for each r in ["eu", "us"] {
+      step deploy: shell { run "sleep 0.2; echo deploy-${r} >> log" }
+      step verify: shell { run "echo verify-${r} >> log" }
+    }
+    parallel smoke {
+      step slow: shell { run "sleep 0.5; echo slow >> log" }
+      step fast: shell { run "echo fast >> log" }
+    }
+  }
+}"#,
+    );
+    let r = c.run(&["--output", "report.json", "--jobs", "4"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(
+        c.lines("log"),
+        [
+            "canary",
+            "ok",
+            "stable",
+            "deploy-eu",
+            "verify-eu",
+            "deploy-us",
+            "verify-us",
+            "fast",
+            "slow"
+        ],
+        "{r}"
+    );
+}
+
 #[test]
 fn a_member_skipped_by_its_branch_passes_the_order_on() {
     let c = workflow(
