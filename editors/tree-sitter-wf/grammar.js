@@ -254,19 +254,28 @@ module.exports = grammar({
     else_if: $ => seq('else', 'if', field('condition', $._expression), $.block),
     else: $ => seq('else', $.block),
 
-    // `for each NAME in LIST [parallel [N]] { … }`
+    // `for each NAME in LIST [parallel [N] [fail fast]] { … }`
     for_each: $ => seq(
       'for', 'each', field('variable', $.identifier), 'in', field('list', $._expression),
-      optional(seq('parallel', optional(field('limit', choice($.integer, $.identifier))))),
+      optional(seq(
+        'parallel',
+        optional(field('limit', choice($.integer, $.identifier))),
+        optional($.fail_fast),
+      )),
       $.block,
     ),
 
-    // `parallel [NAME] [wait all|any] { … }`
+    // `parallel [NAME] [wait all|any] [fail fast] { … }`
     parallel: $ => seq(
       'parallel', optional(field('name', $.identifier)),
       optional(seq('wait', field('mode', $.identifier))),
+      optional($.fail_fast),
       $.block,
     ),
+
+    // `fail fast` on a parallel block or loop (at workflow level it reads
+    // as the setting `fail` with the value `fast`).
+    fail_fast: $ => seq('fail', 'fast'),
 
     // `sequence [NAME] { … }`
     sequence: $ => seq('sequence', optional(field('name', $.identifier)), $.block),

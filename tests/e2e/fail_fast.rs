@@ -123,3 +123,85 @@ fn an_after_step_still_waits_and_keep_going_waits_for_everything() {
     let s = steps(&c);
     assert_eq!(s["nap"]["status"], "succeeded", "{}", s["nap"]);
 }
+
+/// `fail fast` on the workflow: a failure cancels the running commands too
+/// (their process trees), and the handler starts at once; `after` steps
+/// still run.
+#[test]
+fn fail_fast_cancels_the_running_commands_and_keep_going_wins() {
+    let c = workflow(
+        r#"workflow w {
+  fail fast
+  step long: shell { run "sleep 30 & echo $! > child; wait; touch long_done" }
+  step boom: shell { run "sleep 0.5; exit 1" }
+  step tidy: shell {
+    run "touch tidied"
+    after boom
+  }
+  on failure {
+    step tell: shell { run "touch told" }
+  }
+}
+"#,
+    );
+    let t = Instant::now();
+    let r = c
+        .wfc(["run", "w.wf", "--plain", "-o", "report.json"])
+        .output();
+    assert_eq!(r.code, 1, "{r}");
+    assert!(t.elapsed() < Duration::from_secs(15), "{r}");
+    let s = steps(&c);
+    assert_eq!(s["long"]["status"], "cancelled", "{}", s["long"]);
+    assert_eq!(
+        s["long"]["error"],
+        "cancelled: `boom` failed and the run fails fast"
+    );
+    assert!(!c.path("long_done").exists());
+    // Its background child went with it.
+    let child: i32 = c.read("child").trim().parse().unwrap();
+    assert!(
+        wfc_testkit::wait_dead(child, Duration::from_secs(5)),
+        "pid {child}"
+    );
+    assert!(c.path("told").exists() && c.path("tidied").exists(), "{r}");
+
+    // --keep-going: nothing is cancelled, `long` would run its 30 s; a
+    // shorter one shows it ran to its end.
+    let c = workflow(
+        r#"workflow w {
+  fail fast
+  step long: shell { run "sleep 1; touch long_done" }
+  step boom: shell { run "exit 1" }
+}
+"#,
+    );
+    let r = c.wfc(["run", "w.wf", "--plain", "--keep-going"]).output();
+    assert_eq!(r.code, 1, "{r}");
+    assert!(c.path("long_done").exists(), "{r}");
+}
+
+/// On a loop or a `parallel` block, `fail fast` cancels the members still
+/// running, and only them: a step outside goes on.
+#[test]
+fn fail_fast_on_a_block_cancels_its_members_only() {
+    let c = workflow(
+        r#"workflow w {
+  step outside: shell { run "sleep 2; touch outside_done" }
+  for each r in ["a", "b"] parallel fail fast {
+    step work: shell { run "if [ ${r} = b ]; then sleep 0.5; exit 1; fi; sleep 30; touch ${r}_done" }
+  }
+}
+"#,
+    );
+    let t = Instant::now();
+    let r = c
+        .wfc(["run", "w.wf", "--plain", "--jobs", "4", "-o", "report.json"])
+        .output();
+    assert_eq!(r.code, 1, "{r}");
+    assert!(t.elapsed() < Duration::from_secs(15), "{r}");
+    let s = steps(&c);
+    assert_eq!(s["work[a]"]["status"], "cancelled", "{}", s["work[a]"]);
+    assert_eq!(s["outside"]["status"], "succeeded", "{}", s["outside"]);
+    assert!(c.path("outside_done").exists());
+    assert!(!c.path("a_done").exists());
+}

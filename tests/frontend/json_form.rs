@@ -204,3 +204,30 @@ fn alert_rules_round_trip() {
     );
     assert!(to_wf_source(&broken).is_err());
 }
+
+#[test]
+fn fail_fast_and_strict_round_trip() {
+    for file in [
+        "tests/check/ok-fail-fast.wf",
+        "tests/check/ok-strict-shells.wf",
+    ] {
+        let text = std::fs::read_to_string(file).unwrap();
+        let json = to_json(&text).unwrap();
+        let back = to_wf_source(&json).unwrap();
+        assert_eq!(
+            without_blank_lines(&back),
+            without_blank_lines(&formatted_without_comments(&text)),
+            "{file}: {json}"
+        );
+    }
+    let text = std::fs::read_to_string("tests/check/ok-fail-fast.wf").unwrap();
+    let json: serde_json::Value = serde_json::from_str(&to_json(&text).unwrap()).unwrap();
+    let items = &json["workflows"][0]["items"];
+    assert_eq!(items[1]["fail_fast"], true, "{json}");
+    assert_eq!(items[2]["fail_fast"], true, "{json}");
+    // A `fail_fast` that is not a boolean is an error at its place.
+    let broken = json
+        .to_string()
+        .replacen("\"fail_fast\":true", "\"fail_fast\":\"yes\"", 1);
+    assert!(to_wf_source(&broken).is_err());
+}

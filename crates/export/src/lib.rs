@@ -6,6 +6,7 @@
 pub mod argo;
 mod curl;
 mod exit_error;
+mod fail_fast;
 pub mod github;
 pub mod jq;
 mod mail;

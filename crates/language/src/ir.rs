@@ -117,6 +117,9 @@ pub struct Workflow {
     /// `strict true|false`: whether its `shell` steps' shells stop at the
     /// first failing command (each step's own `strict` wins; default true).
     pub strict: Option<bool>,
+    /// `fail fast`: a required failure cancels every running step (not
+    /// only those that wait), with their process trees.
+    pub fail_fast: bool,
 }
 
 /// Index into [`Workflow::lets`].
@@ -579,6 +582,9 @@ pub struct Block {
     pub implied: Vec<StepId>,
     /// For if branches: from `if`/`else` to the closing brace; otherwise the whole block.
     pub span: Span,
+    /// `fail fast` on a `parallel` block or loop: a required failure inside
+    /// it cancels its members still running.
+    pub fail_fast: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

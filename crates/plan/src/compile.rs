@@ -153,6 +153,7 @@ pub fn compile(
         lets,
         concurrency: wf.concurrency,
         timeout_ms: wf.timeout_ms,
+        fail_fast: wf.fail_fast,
         main: main.graph,
         handlers,
         pruned: out.pruned,
@@ -317,6 +318,7 @@ impl<'a> Builder<'a> {
             // Holds the first member's index until `close_group`.
             members: vec![self.graph.steps.len()],
             span: self.wf.blocks[block].span,
+            fail_fast: self.wf.blocks[block].fail_fast,
         });
         self.graph.groups.len() - 1
     }

@@ -216,6 +216,7 @@ fn splice(
             depends_on: b.depends_on.iter().map(|d| rw.dep(d)).collect(),
             implied: b.implied.iter().map(|&s| rw.step(s)).collect(),
             span: rw.span(b.span),
+            fail_fast: b.fail_fast,
         });
     }
     // The wrapper: the callee's graph, the join, then its handlers.
@@ -234,6 +235,7 @@ fn splice(
         depends_on: site.depends_on.clone(),
         implied: site.implied.clone(),
         span: site.span,
+        fail_fast: false,
     });
     for s in &callee.steps {
         let mut step = s.clone();

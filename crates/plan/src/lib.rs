@@ -85,6 +85,9 @@ pub struct Plan {
     pub lets: Vec<lets::PlannedLet>,
     pub concurrency: Option<u32>,
     pub timeout_ms: Option<u64>,
+    /// The workflow's `fail fast`: a required failure cancels every step
+    /// running (see [`Group::fail_fast`] for a block's).
+    pub fail_fast: bool,
     /// The main graph.
     pub main: Graph,
     /// `on failure` / `on success` / `finally`, each its own graph.
@@ -371,6 +374,8 @@ pub struct Group {
     /// Every instance inside, at any depth.
     pub members: Vec<InstanceId>,
     pub span: Span,
+    /// `fail fast`: a required failure inside cancels the members running.
+    pub fail_fast: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -101,6 +101,8 @@ struct StepRun {
     resting: bool,
     /// Cancelled because the run failed while it only waited ([`rest`]).
     stopped_waiting: bool,
+    /// Cancelled while it ran by `fail fast` ([`rest`]).
+    stopped_fast: bool,
     /// What it waits for, while it only waits (see [`park`]).
     wake: Option<crate::park::Wake>,
     /// Skipped by a person after it failed (`on fail pause`): why. Its

@@ -49,6 +49,7 @@
   "success"
   "finally"
   "fail"
+  "fast"
   "rollback"
   "retry"
   "backoff"

@@ -103,6 +103,21 @@ pub fn resource(
 ) -> Result<(Json, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut warnings = Vec::new();
     let mut errors = unsupported(plan, options.approximate, &mut warnings);
+    let fast = crate::fail_fast::unmapped(wf, false);
+    let fast = crate::fail_fast::diagnostics(fast, |span, what| {
+        if options.approximate {
+            diag::approximated(span, what, crate::fail_fast::DIFFERS)
+        } else {
+            diag::cannot_express(
+                span,
+                what,
+                "Argo lets running pods finish when another fails (its `failFast` only stops scheduling): drop it, or pass --approximate to let them finish",
+            )
+        }
+    });
+    let (w, e): (Vec<_>, Vec<_>) = fast.into_iter().partition(|d| !d.is_error());
+    warnings.extend(w);
+    errors.extend(e);
     let mut names = names::Names::default();
     let mut templates = Vec::new();
     let mut ctx = Ctx {

@@ -94,6 +94,16 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
     change::fixed(wf, options.approximate, &mut errors);
     let (on, zoned) = triggers(plan, wf, change.as_ref().map(|(_, g)| g), &mut errors);
     alerts(plan, options.approximate, &mut errors);
+    let fast = crate::fail_fast::unmapped(wf, true);
+    errors.extend(crate::fail_fast::diagnostics(fast, |span, what| {
+        if options.approximate {
+            values::approximated("E0738", span, what, crate::fail_fast::DIFFERS)
+        } else {
+            Diagnostic::error("E0738", format!("GitHub Actions has no mapping for {what}"))
+                .primary(span, what.to_string())
+                .help("GitHub cancels running jobs only within a matrix (a `for each … parallel … fail fast`): drop it, or pass --approximate to let them finish")
+        }
+    }));
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
     let when = hook_when::guard(plan, wf, runs_on, &mut errors);
     let params = trigger_params::job(

@@ -325,6 +325,11 @@ pub static SETTINGS: &[FieldInfo] = &[
     ),
     field("strict", FieldType::Bool, STRICT_DOC),
     field(
+        "fail",
+        FieldType::Keyword(&["fast"]),
+        "`fail fast`: once the run has failed, the steps still running are cancelled too (their process trees, as `wfc cancel` does), so rollbacks and handlers start at once; `--keep-going` wins.",
+    ),
+    field(
         "concurrency",
         FieldType::Int,
         "At most this many steps run at once (default: CPU count).",

@@ -311,6 +311,7 @@ impl<'a> Checker<'a> {
                 comp_vars: Vec::new(),
                 runner: None,
                 strict: None,
+                fail_fast: false,
             },
             diags: Vec::new(),
             step_src: Vec::new(),

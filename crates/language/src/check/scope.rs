@@ -145,6 +145,7 @@ impl<'a> Checker<'a> {
                         Span::new(f.span.start as usize, f.iter.span.end as usize),
                         BlockSrc::ForEach(f),
                     );
+                    self.wf.blocks[b].fail_fast = f.fail_fast.is_some();
                     self.wf.blocks[b].members =
                         self.collect_items(&f.block.items, Some(b), role, false);
                     nodes.push(Node::Block(b));
@@ -166,6 +167,7 @@ impl<'a> Checker<'a> {
                         head,
                         BlockSrc::Parallel(p),
                     );
+                    self.wf.blocks[b].fail_fast = p.fail_fast.is_some();
                     if let Some(n) = &p.name {
                         self.register(n, Named::Block(b));
                     }
@@ -195,6 +197,7 @@ impl<'a> Checker<'a> {
             depends_on: Vec::new(),
             implied: Vec::new(),
             span,
+            fail_fast: false,
         });
         self.block_src.push(src);
         self.block_header.push(head);

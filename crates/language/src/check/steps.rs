@@ -270,6 +270,7 @@ impl Checker<'_> {
                 }
                 "runner" => self.wf.runner = self.lower_runner(e, &ctx),
                 "strict" => self.wf.strict = self.const_bool(name, e, &ctx),
+                "fail" => self.wf.fail_fast = self.fail_fast_setting(e),
                 _ => self.wf.timeout_ms = self.const_duration(name, e, &ctx),
             }
         }

@@ -1,4 +1,4 @@
-//! `strict true|false`: the workflow setting, a literal (a server reads a
+//! `fail fast`, the workflow setting, and `strict true|false`: the workflow setting, a literal (a server reads a
 //! workflow's settings without params), given to each of its `shell` steps
 //! that does not set its own `strict` field, so that an inlined call keeps
 //! its callee's choice (see `shell_syntax::strict`).
@@ -25,6 +25,17 @@ impl Checker<'_> {
             )),
         }
         None
+    }
+
+    /// `fail fast`, read as the setting `fail` with the bare word `fast`.
+    pub(super) fn fail_fast_setting(&mut self, e: &ast::Expr) -> bool {
+        match &e.kind {
+            ast::ExprKind::Name(id) if id.name == "fast" => true,
+            _ => {
+                self.report(dc::fail_not_fast(e.span));
+                false
+            }
+        }
     }
 
     /// Gives `shell` step `id` the workflow's `strict` when it sets none.

@@ -237,6 +237,17 @@ fn bad_keyword(
     )
 }
 
+/// E0100: `fail` at workflow level followed by something other than `fast`.
+pub fn fail_not_fast(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "E0100",
+        "unknown workflow setting: `fail` must be followed by `fast`",
+    )
+    .primary(span, "expected `fast`")
+    .help("`fail fast` cancels the running steps once the run has failed")
+    .fix(span, "fast", "replace with `fast`")
+}
+
 /// E0108: `pull` with something other than always/missing/never.
 pub fn invalid_pull(
     span: Span,

@@ -104,6 +104,9 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
                     Some(None) => p.push(" parallel"),
                     Some(Some(n)) => p.push(&format!(" parallel {}", expr(n, src))),
                 }
+                if f.fail_fast.is_some() {
+                    p.push(" fail fast");
+                }
                 block(p, &f.block);
             });
         }
@@ -117,6 +120,9 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
                 if let Some(mode) = &par.wait {
                     p.push(" wait ");
                     p.push(&mode.name);
+                }
+                if par.fail_fast.is_some() {
+                    p.push(" fail fast");
                 }
                 block(p, &par.block);
             });

@@ -132,8 +132,8 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
         "param" | "secret" => &[kind, "type", "in", "default", "doc"],
         "step" => &["step", "kind", "call", "doc", "fields"],
         "if" => &["if", "then", "else_if", "else"],
-        "for_each" => &["for_each", "in", "parallel", "do"],
-        "parallel" => &["parallel", "wait", "do"],
+        "for_each" => &["for_each", "in", "parallel", "fail_fast", "do"],
+        "parallel" => &["parallel", "wait", "fail_fast", "do"],
         "sequence" => &["sequence", "do"],
         "let" => &["let", "value", "doc"],
         "trigger" => &["trigger", "target", "fields"],
@@ -182,6 +182,7 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
                     l.value(p, "a `for_each`'s `parallel`", Syntax::Expr);
                 }
             }
+            fail_fast(l, &o);
             do_block(l, &o);
         }
         "parallel" | "sequence" => {
@@ -194,6 +195,7 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
                 l.put(" wait ", w.span);
                 l.value(w, "`wait`", Syntax::Name);
             }
+            fail_fast(l, &o);
             do_block(l, &o);
         }
         "on_failure" | "on_success" | "finally" => {
@@ -279,6 +281,22 @@ fn alert(l: &mut Lower, o: &super::lower::Obj<'_>, head: &Node) {
             super::fields::fields(l, f, "an alert's `fields`");
         }
     });
+}
+
+/// `"fail_fast": true`: ` fail fast` after a loop's or block's head.
+fn fail_fast(l: &mut Lower, o: &super::lower::Obj<'_>) {
+    if let Some(f) = o.get("fail_fast") {
+        match f.value {
+            Value::Bool(true) => l.put(" fail fast", f.span),
+            Value::Bool(false) => {}
+            _ => l.diags.push(crate::diag::json_form::wrong_type(
+                f.span,
+                "`fail_fast`",
+                "a boolean",
+                f.value.what(),
+            )),
+        }
+    }
 }
 
 fn do_block(l: &mut Lower, o: &super::lower::Obj<'_>) {

@@ -181,6 +181,9 @@ impl Writer<'_> {
                     Some(None) => o.push(("parallel".into(), J::Bool(true))),
                     None => {}
                 }
+                if f.fail_fast.is_some() {
+                    o.push(("fail_fast".into(), J::Bool(true)));
+                }
                 o.push(("do".into(), self.block(&f.block)));
                 J::Obj(o)
             }
@@ -188,6 +191,9 @@ impl Writer<'_> {
                 let mut o = vec![("parallel".into(), named(&p.name))];
                 if let Some(w) = &p.wait {
                     o.push(("wait".into(), s(w.name.as_str())));
+                }
+                if p.fail_fast.is_some() {
+                    o.push(("fail_fast".into(), J::Bool(true)));
                 }
                 o.push(("do".into(), self.block(&p.block)));
                 J::Obj(o)

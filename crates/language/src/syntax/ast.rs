@@ -537,6 +537,8 @@ pub struct ForEach {
     pub iter: Expr,
     /// `Some(None)` for `parallel`, `Some(Some(n))` for `parallel n`.
     pub parallel: Option<Option<Expr>>,
+    /// `fail fast` after `parallel [N]`, where written.
+    pub fail_fast: Option<Span>,
     pub block: Block,
     pub span: Span,
 }
@@ -547,6 +549,8 @@ pub struct Parallel {
     pub name: Option<Ident>,
     /// The mode as written (`all`/`any`; the checker validates it). None = all.
     pub wait: Option<Ident>,
+    /// `fail fast`, where written.
+    pub fail_fast: Option<Span>,
     pub block: Block,
     pub span: Span,
 }

@@ -49,6 +49,13 @@ impl Runner<'_> {
                 error.unwrap_or_default()
             ));
         }
+        if let (StepStatus::Cancelled, true, Some((failed, _))) =
+            (status, g.steps[v].stopped_fast, &g.failure)
+        {
+            error = Some(format!(
+                "cancelled: `{failed}` failed and the run fails fast"
+            ));
+        }
         let waited = g.steps[v].approval || g.steps[v].stopped_waiting;
         if let (StepStatus::Cancelled, true, false, Some((failed, _))) =
             (status, waited, g.cancelled, &g.failure)
@@ -198,6 +205,7 @@ impl Runner<'_> {
             if !keep_going {
                 g.stopping = true;
                 self.stop_waits(g);
+                self.fail_fast(g, v);
             }
         }
     }

@@ -11,7 +11,7 @@
 //! only waits, see [`Runner::stop_waits`]), never while the run is paused
 //! (`wfc pause`: no failed attempt is retried).
 
-use super::{GraphRun, Mode, StepRun};
+use super::{GraphName, GraphRun, Mode, StepRun};
 use crate::runner::Runner;
 use tokio::sync::oneshot;
 use wfc_language::ir::StepKind;
@@ -95,6 +95,36 @@ impl Runner<'_> {
         let person = g.steps[v].approval;
         if self.stops_waiting(g) && !person && !g.graph.steps[v].finally {
             self.stop_waiting(g, v);
+        }
+    }
+
+    /// `fail fast` after required step `v` failed: the workflow's cancels
+    /// every running step, a block's (or loop's) its members running; not
+    /// `after` steps, which run whatever happened.
+    pub(super) fn fail_fast(&self, g: &mut GraphRun, v: InstanceId) {
+        let whole = self.plan.fail_fast && g.name == GraphName::Main;
+        let mut scope: Vec<InstanceId> = Vec::new();
+        if !whole {
+            let mut group = g.graph.steps[v].group;
+            while let Some(gi) = group {
+                let grp = &g.graph.groups[gi];
+                if grp.fail_fast {
+                    scope.extend(&grp.members);
+                }
+                group = grp.parent;
+            }
+            if scope.is_empty() {
+                return;
+            }
+        }
+        for u in 0..g.steps.len() {
+            let s = &mut g.steps[u];
+            let Some(t) = &s.cancel else { continue };
+            if u == v || g.graph.steps[u].finally || !(whole || scope.contains(&u)) {
+                continue;
+            }
+            t.cancel();
+            s.stopped_fast = true;
         }
     }
 

@@ -82,12 +82,16 @@ impl Builder {
         let mut var = None;
         let mut iter = None;
         let mut parallel = None;
+        let mut fail_fast = None;
         let mut block = None;
         for p in kids(pair) {
             match p.as_rule() {
                 Rule::ident => var = Some(ident(p)),
                 Rule::expr => iter = Some(self.expr(p)),
                 Rule::parallel_spec => {
+                    fail_fast = kids(p.clone())
+                        .find(|q| q.as_rule() == Rule::fail_fast)
+                        .map(|q| span(&q));
                     parallel = Some(
                         kids(p)
                             .find(|q| matches!(q.as_rule(), Rule::int | Rule::name))
@@ -105,6 +109,7 @@ impl Builder {
             }),
             iter: iter.unwrap_or_else(|| self.invalid(sp)),
             parallel,
+            fail_fast,
             block: block.unwrap_or(Block {
                 depends_on: None,
                 items: Vec::new(),
@@ -118,6 +123,7 @@ impl Builder {
         let sp = span(&pair);
         let mut name = None;
         let mut wait = None;
+        let mut fail_fast = None;
         let mut block = None;
         for p in kids(pair) {
             match p.as_rule() {
@@ -125,6 +131,7 @@ impl Builder {
                 Rule::wait_mode => {
                     wait = kids(p).find(|q| q.as_rule() == Rule::ident).map(ident);
                 }
+                Rule::fail_fast => fail_fast = Some(span(&p)),
                 Rule::block => block = Some(self.block(p)),
                 _ => {}
             }
@@ -132,6 +139,7 @@ impl Builder {
         Parallel {
             name,
             wait,
+            fail_fast,
             block: block.unwrap_or(Block {
                 depends_on: None,
                 items: Vec::new(),
