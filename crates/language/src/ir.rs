@@ -87,6 +87,9 @@ pub struct Workflow {
     pub references: Vec<Reference>,
     /// Every `let`, in source order; `LetId` = index.
     pub lets: Vec<Let>,
+    /// Where each use of a let stands (its expression is inlined there, with
+    /// the use's span): what a reason shows by the let's name.
+    pub let_uses: rustc_hash::FxHashMap<Span, LetId>,
     /// The workflow's `outputs { … }`, in source order.
     pub outputs: Vec<WorkflowOutput>,
     /// `on schedule|webhook|change …`, in source order (read by `wfc serve`).
@@ -132,6 +135,10 @@ pub trait Names {
     fn step_name(&self, s: StepId) -> &str;
     /// The variable of a `for each` block; `None` for other blocks.
     fn loop_var(&self, b: BlockId) -> Option<&str>;
+    /// The let whose use stands at `span`, shown by its name.
+    fn let_at(&self, _span: Span) -> Option<&str> {
+        None
+    }
 }
 
 impl Names for Workflow {
@@ -146,6 +153,11 @@ impl Names for Workflow {
             BlockKind::ForEach { var, .. } => Some(var),
             _ => None,
         }
+    }
+    fn let_at(&self, span: Span) -> Option<&str> {
+        self.let_uses
+            .get(&span)
+            .map(|&l| self.lets[l].name.as_str())
     }
 }
 
@@ -633,6 +645,24 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// The operands of a chain of `&&` (itself when it is none), in order:
+    /// what a reason looks through for the part that is false. A let's use
+    /// stays whole: its name says more than its parts.
+    pub fn conjuncts<'a>(&'a self, lets: &dyn Names) -> Vec<&'a Expr> {
+        fn walk<'a>(e: &'a Expr, top: bool, lets: &dyn Names, out: &mut Vec<&'a Expr>) {
+            match &e.kind {
+                ExprKind::Binary(BinaryOp::And, a, b) if top || lets.let_at(e.span).is_none() => {
+                    walk(a, false, lets, out);
+                    walk(b, false, lets, out);
+                }
+                _ => out.push(e),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, true, lets, &mut out);
+        out
+    }
+
     pub fn invalid(span: Span) -> Expr {
         Expr {
             kind: ExprKind::Invalid,

@@ -11,7 +11,7 @@ use super::render::expr::show;
 use super::value::Value;
 use super::*;
 use rustc_hash::FxHashMap;
-use wfc_language::ir::{BinaryOp, BlockKind, ExprKind, Node, Role, Type, UnaryOp};
+use wfc_language::ir::{BinaryOp, BlockKind, ExprKind, Names, Node, Role, Type, UnaryOp};
 
 pub mod size;
 
@@ -368,6 +368,30 @@ impl<'a> Builder<'a> {
     }
 
     /// Why a condition has the value it has: the params it reads.
+    /// Why condition `c` is false, in a line: the let or the part of an
+    /// `&&` that is ("`deploy` is false: `build_code` is false"), with the
+    /// params and loop items it read.
+    fn why_false(&self, c: &Expr, scope: &Scope, items: &[(BlockId, Value)]) -> String {
+        let parts = c.conjuncts(self.wf);
+        let is_false = |x: &&&Expr| matches!(eval::eval(x, scope), Eval::Known(Value::Bool(false)));
+        if let Some(x) = parts.iter().find(is_false).filter(|_| parts.len() > 1) {
+            let inner = self.why_false(x, scope, items);
+            return match self.wf.let_at(c.span) {
+                Some(name) => format!("`{name}` is false: {inner}"),
+                None => inner,
+            };
+        }
+        if let Some(name) = self.wf.let_at(c.span) {
+            // A let's own `&&` is looked through too.
+            let def = &self.wf.lets[self.wf.let_uses[&c.span]].value;
+            let inner = def.conjuncts(self.wf);
+            if let Some(x) = inner.iter().find(is_false).filter(|_| inner.len() > 1) {
+                return format!("`{name}` is false: {}", self.why_false(x, scope, items));
+            }
+        }
+        format!("`{}` is false{}", show(self.wf, c), self.because(c, items))
+    }
+
     fn because(&self, e: &Expr, items: &[(BlockId, Value)]) -> String {
         let mut parts = Vec::new();
         e.walk(&mut |x| match &x.kind {
@@ -438,8 +462,7 @@ impl<'a> Builder<'a> {
                         ));
                     }
                     Eval::Known(Value::Bool(false)) => {
-                        let why =
-                            format!("`{}` is false{}", show(self.wf, c), self.because(c, &items));
+                        let why = self.why_false(c, &scope, &items);
                         self.prune(b, ctx, why, span, out);
                         continue;
                     }

@@ -25,9 +25,27 @@ pub fn decide(wf: &Workflow, when: Option<&Expr>, inputs: &TriggerInputs) -> Res
         pruned: &none,
     };
     let shown = crate::render::expr::show(wf, when);
-    match eval::eval(&with_inputs(when, wf.params.len()), &scope) {
+    let bound = with_inputs(when, wf.params.len());
+    match eval::eval(&bound, &scope) {
         Eval::Known(Value::Bool(true)) => Ok(()),
-        Eval::Known(Value::Bool(false)) => Err(format!("`when {shown}` is false")),
+        Eval::Known(Value::Bool(false)) => {
+            // The part of an `&&` that is false, shown as written (the
+            // bound expression has the same shape).
+            let parts = bound.conjuncts(wf);
+            let written = when.conjuncts(wf);
+            let false_part = parts
+                .iter()
+                .position(|x| matches!(eval::eval(x, &scope), Eval::Known(Value::Bool(false))));
+            Err(
+                match false_part.filter(|_| parts.len() > 1 && parts.len() == written.len()) {
+                    Some(i) => format!(
+                        "`when` is false: `{}` is false",
+                        crate::render::expr::show(wf, written[i])
+                    ),
+                    None => format!("`when {shown}` is false"),
+                },
+            )
+        }
         Eval::Known(other) => Err(format!(
             "{UNDECIDED}: `when {shown}` is {}, not a bool",
             other.to_text()
@@ -92,6 +110,23 @@ workflow w {
             "{no}"
         );
         let undecided = decide(&wf, Some(&when), &inputs(json!({"zen": "hi"}))).unwrap_err();
+        let (wf, when) = hook_when(
+            r#"
+workflow w {
+  on webhook "/pr" { when request.json.action == "closed" && request.json.merged }
+  step s: shell { run "true" }
+}
+"#,
+        );
+        let no = decide(
+            &wf,
+            Some(&when),
+            &inputs(json!({"action": "closed", "merged": false})),
+        );
+        assert_eq!(
+            no.unwrap_err(),
+            "`when` is false: `request.json.merged` is false"
+        );
         assert!(undecided.starts_with("E0810"), "{undecided}");
         assert_eq!(decide(&wf, None, &inputs(json!(null))), Ok(()));
     }

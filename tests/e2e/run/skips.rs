@@ -267,3 +267,42 @@ fn a_member_of_an_output_that_may_not_exist_takes_its_default() {
     assert_eq!(r.code, 0, "{r}");
     assert_eq!(c.lines("seen"), ["0 none", "7 a"], "{r}");
 }
+
+/// A skip decided at run time names the let, or the part of the joined
+/// conditions that is false, not the whole expression expanded.
+#[test]
+fn a_skip_names_the_let_or_the_part_that_is_false() {
+    let c = workflow(
+        r#"workflow w {
+  param env: string = "prod"
+  step detect: shell { run "echo no" }
+  let changed = trim(detect.stdout) == "yes" && starts_with(detect.stdout, "y")
+  if env == "prod" {
+    if changed {
+      step ship: shell { run "echo shipped" }
+    }
+  }
+  if detect.stdout != "" {
+    if detect.stdout == "maybe" {
+      step other: shell { run "echo other" }
+    }
+  }
+}"#,
+    );
+    let r = c.run(&["--output", "report.json"]);
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(
+        status(&c, "ship"),
+        (
+            "skipped".into(),
+            "`changed` is false: `trim(detect.stdout) == \"yes\"` is false".into()
+        )
+    );
+    assert_eq!(
+        status(&c, "other"),
+        (
+            "skipped".into(),
+            "`detect.stdout == \"maybe\"` is false".into()
+        )
+    );
+}

@@ -239,6 +239,7 @@ impl<'a> Checker<'a> {
             self.lifts.insert(span, l);
         }
         e.span = span;
+        self.wf.let_uses.insert(span, id);
         e
     }
 

@@ -299,6 +299,7 @@ impl<'a> Checker<'a> {
                 handlers: Vec::new(),
                 references: Vec::new(),
                 lets: Vec::new(),
+                let_uses: Default::default(),
                 outputs: Vec::new(),
                 triggers: Vec::new(),
                 lock: None,

@@ -10,6 +10,8 @@ pub struct NameTable {
     params: Vec<Box<str>>,
     steps: Vec<Box<str>>,
     loops: Vec<Option<Box<str>>>,
+    /// Where lets are used, by name (see [`Workflow::let_uses`]).
+    lets: rustc_hash::FxHashMap<crate::span::Span, Box<str>>,
 }
 
 impl From<&Workflow> for NameTable {
@@ -19,6 +21,11 @@ impl From<&Workflow> for NameTable {
             steps: wf.steps.iter().map(|s| s.name.as_str().into()).collect(),
             loops: (0..wf.blocks.len())
                 .map(|b| wf.loop_var(b).map(Into::into))
+                .collect(),
+            lets: wf
+                .let_uses
+                .iter()
+                .map(|(&span, &l)| (span, wf.lets[l].name.as_str().into()))
                 .collect(),
         }
     }
@@ -39,5 +46,8 @@ impl Names for NameTable {
     }
     fn loop_var(&self, b: BlockId) -> Option<&str> {
         self.loops[b].as_deref()
+    }
+    fn let_at(&self, span: crate::span::Span) -> Option<&str> {
+        self.lets.get(&span).map(|n| &**n)
     }
 }

@@ -169,6 +169,12 @@ fn write(wf: &dyn Names, e: &Expr, parent_prec: u8, out: &mut String) {
         out.push_str(MASK);
         return;
     }
+    // A let's use by its name, not its expression inlined there (a value
+    // the plan knows is still shown as the value).
+    if let Some(name) = wf.let_at(e.span).filter(|_| !is_literal(e)) {
+        out.push_str(name);
+        return;
+    }
     match &e.kind {
         ExprKind::Str(s) => out.push_str(&quote(s)),
         ExprKind::Int(i) => out.push_str(&i.to_string()),
@@ -347,5 +353,8 @@ impl Names for AttemptNames<'_> {
     }
     fn loop_var(&self, b: wfc_language::ir::BlockId) -> Option<&str> {
         self.inner.loop_var(b)
+    }
+    fn let_at(&self, span: wfc_language::span::Span) -> Option<&str> {
+        self.inner.let_at(span)
     }
 }

@@ -8,6 +8,7 @@ use crate::state::{Resolution, State};
 use std::time::Duration;
 use wfc_contract::GraphName;
 use wfc_contract::{StepEnd, StepStatus};
+use wfc_language::ir::Names;
 use wfc_plan::{InstanceId, Value};
 
 impl Runner<'_> {
@@ -164,7 +165,22 @@ impl Runner<'_> {
         };
         match cond {
             Ok(Value::Bool(false)) => {
-                Some((StepStatus::Skipped, format!("`{}` is false", shown())))
+                let c = step.condition.as_ref().expect("a condition was evaluated");
+                // The part of the conditions around it that is false (a
+                // let by its name): the step's condition joins them all.
+                let parts = c.conjuncts(&self.names);
+                let mut ev = self.evaluator(g, step, None);
+                let part = parts
+                    .iter()
+                    .find(|x| matches!(ev.eval(x), Ok(Value::Bool(false))))
+                    .filter(|_| parts.len() > 1);
+                let show = |x| wfc_plan::render::expr::show(&self.names, x);
+                let why = match (part, self.names.let_at(c.span)) {
+                    (Some(x), Some(name)) => format!("`{name}` is false: `{}` is false", show(x)),
+                    (Some(x), None) => format!("`{}` is false", show(x)),
+                    (None, _) => format!("`{}` is false", shown()),
+                };
+                Some((StepStatus::Skipped, why))
             }
             Ok(Value::Null) => self.unsuccessful_producer(g, v).map(|(p, ended)| {
                 let why = format!("`{}` has no value: `{p}` did not succeed", shown());
