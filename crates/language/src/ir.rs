@@ -20,7 +20,7 @@ pub use settings::{
 };
 mod name_table;
 mod order;
-pub use name_table::NameTable;
+pub use name_table::{NameTable, Names};
 pub use order::SequenceOrder;
 pub mod alerts;
 pub mod artifacts;
@@ -127,39 +127,6 @@ pub struct Workflow {
 
 /// Index into [`Workflow::lets`].
 pub type LetId = usize;
-
-/// The names an expression refers to by id: all that writing one back as
-/// source text needs (see `plan::render::expr`).
-pub trait Names {
-    fn param_name(&self, p: ParamId) -> &str;
-    fn step_name(&self, s: StepId) -> &str;
-    /// The variable of a `for each` block; `None` for other blocks.
-    fn loop_var(&self, b: BlockId) -> Option<&str>;
-    /// The let whose use stands at `span`, shown by its name.
-    fn let_at(&self, _span: Span) -> Option<&str> {
-        None
-    }
-}
-
-impl Names for Workflow {
-    fn param_name(&self, p: ParamId) -> &str {
-        &self.params[p].name
-    }
-    fn step_name(&self, s: StepId) -> &str {
-        &self.steps[s].name
-    }
-    fn loop_var(&self, b: BlockId) -> Option<&str> {
-        match &self.blocks[b].kind {
-            BlockKind::ForEach { var, .. } => Some(var),
-            _ => None,
-        }
-    }
-    fn let_at(&self, span: Span) -> Option<&str> {
-        self.let_uses
-            .get(&span)
-            .map(|&l| self.lets[l].name.as_str())
-    }
-}
 
 impl Workflow {
     /// One line saying what the workflow is for: its `description`
@@ -645,24 +612,6 @@ pub struct Expr {
 }
 
 impl Expr {
-    /// The operands of a chain of `&&` (itself when it is none), in order:
-    /// what a reason looks through for the part that is false. A let's use
-    /// stays whole: its name says more than its parts.
-    pub fn conjuncts<'a>(&'a self, lets: &dyn Names) -> Vec<&'a Expr> {
-        fn walk<'a>(e: &'a Expr, top: bool, lets: &dyn Names, out: &mut Vec<&'a Expr>) {
-            match &e.kind {
-                ExprKind::Binary(BinaryOp::And, a, b) if top || lets.let_at(e.span).is_none() => {
-                    walk(a, false, lets, out);
-                    walk(b, false, lets, out);
-                }
-                _ => out.push(e),
-            }
-        }
-        let mut out = Vec::new();
-        walk(self, true, lets, &mut out);
-        out
-    }
-
     pub fn invalid(span: Span) -> Expr {
         Expr {
             kind: ExprKind::Invalid,

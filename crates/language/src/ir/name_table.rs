@@ -1,6 +1,8 @@
+//! [`Names`]: what showing an expression needs of its workflow, and
 //! [`NameTable`]: the names a run keeps of its workflow.
 
-use super::{BlockId, Names, ParamId, StepId, Workflow};
+use super::{BinaryOp, BlockId, BlockKind, Expr, ExprKind, ParamId, StepId, Workflow};
+use crate::span::Span;
 
 /// A workflow's names without the rest of it. A run keeps this instead of
 /// the IR once its plan is compiled (the plan carries everything else): on a
@@ -49,5 +51,58 @@ impl Names for NameTable {
     }
     fn let_at(&self, span: crate::span::Span) -> Option<&str> {
         self.lets.get(&span).map(|n| &**n)
+    }
+}
+
+/// The names an expression refers to by id: all that writing one back as
+/// source text needs (see `plan::render::expr`).
+pub trait Names {
+    fn param_name(&self, p: ParamId) -> &str;
+    fn step_name(&self, s: StepId) -> &str;
+    /// The variable of a `for each` block; `None` for other blocks.
+    fn loop_var(&self, b: BlockId) -> Option<&str>;
+    /// The let whose use stands at `span`, shown by its name.
+    fn let_at(&self, _span: Span) -> Option<&str> {
+        None
+    }
+}
+
+impl Names for Workflow {
+    fn param_name(&self, p: ParamId) -> &str {
+        &self.params[p].name
+    }
+    fn step_name(&self, s: StepId) -> &str {
+        &self.steps[s].name
+    }
+    fn loop_var(&self, b: BlockId) -> Option<&str> {
+        match &self.blocks[b].kind {
+            BlockKind::ForEach { var, .. } => Some(var),
+            _ => None,
+        }
+    }
+    fn let_at(&self, span: Span) -> Option<&str> {
+        self.let_uses
+            .get(&span)
+            .map(|&l| self.lets[l].name.as_str())
+    }
+}
+
+impl Expr {
+    /// The operands of a chain of `&&` (itself when it is none), in order:
+    /// what a reason looks through for the part that is false. A let's use
+    /// stays whole: its name says more than its parts.
+    pub fn conjuncts<'a>(&'a self, lets: &dyn Names) -> Vec<&'a Expr> {
+        fn walk<'a>(e: &'a Expr, top: bool, lets: &dyn Names, out: &mut Vec<&'a Expr>) {
+            match &e.kind {
+                ExprKind::Binary(BinaryOp::And, a, b) if top || lets.let_at(e.span).is_none() => {
+                    walk(a, false, lets, out);
+                    walk(b, false, lets, out);
+                }
+                _ => out.push(e),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, true, lets, &mut out);
+        out
     }
 }
