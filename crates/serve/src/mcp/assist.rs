@@ -176,10 +176,18 @@ async fn wait_run(app: &App, run: String, args: &Map<String, Value>) -> Result<V
     };
     loop {
         let status = super::pages::run_status(app, id.clone(), &counts).await?;
-        let shown = status["status"].as_str().unwrap_or_default().to_owned();
         let timed_out = Instant::now() >= deadline;
-        if shown != "running" || timed_out {
+        if status["status"] != "running" || timed_out {
             let mut answer = super::pages::run_status(app, id.clone(), &Map::new()).await?;
+            // One read decides: the run may have moved on since the first.
+            let shown = answer["status"].as_str().unwrap_or_default().to_owned();
+            // A gate decided a moment ago still shows `waiting` until the
+            // run takes the decision in: that is no wait for a person.
+            let moving = shown == "running" || (shown == "waiting" && !undecided_wait(&answer));
+            if moving && !timed_out {
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
             let ended = !matches!(shown.as_str(), "running" | "waiting" | "paused");
             answer["ended"] = ended.into();
             answer["waiting_for_person"] = matches!(shown.as_str(), "waiting" | "paused").into();
@@ -189,6 +197,29 @@ async fn wait_run(app: &App, run: String, args: &Map<String, Value>) -> Result<V
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// Whether a step of run status `answer` waits with no decision taken
+/// since it began to (a decision is recorded before the run takes it in).
+fn undecided_wait(answer: &Value) -> bool {
+    let decisions = answer["decisions"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    let steps = answer["step_list"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    steps.iter().filter(|s| !s["waiting"].is_null()).any(|s| {
+        let since = s["attempt_log"]
+            .as_array()
+            .and_then(|a| a.last())
+            .and_then(|a| a["started_at"].as_str())
+            .or_else(|| s["started_at"].as_str())
+            .unwrap_or_default();
+        // RFC 3339 times in one format compare as text.
+        !decisions
+            .iter()
+            .any(|d| d["step"] == s["name"] && d["at"].as_str().is_some_and(|at| at >= since))
+    })
 }
 
 /// Returns once run `id` waits for a person (`waiting` or `paused`, as its
@@ -239,6 +270,28 @@ async fn pending(app: &App, workflow: Option<String>) -> Result<Value, Failure> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gate_decided_but_not_yet_taken_in_waits_for_nobody() {
+        let step = |since: &str| {
+            json!({"name": "ok", "waiting": "approval by ops",
+                   "attempt_log": [{"started_at": since}]})
+        };
+        let at = |d: &str| json!({"step": "ok", "at": d, "decision": "approved"});
+        let answer = |since, decisions: Vec<Value>| json!({"status": "waiting", "step_list": [step(since)], "decisions": decisions});
+        assert!(undecided_wait(&answer("2026-11-28T10:00:00.000Z", vec![])));
+        assert!(!undecided_wait(&answer(
+            "2026-11-28T10:00:00.000Z",
+            vec![at("2026-11-28T10:00:05.000Z")]
+        )));
+        // Decided before this wait began (an earlier ask): it waits.
+        assert!(undecided_wait(&answer(
+            "2026-11-28T10:00:10.000Z",
+            vec![at("2026-11-28T10:00:05.000Z")]
+        )));
+        let running = json!({"status": "running", "step_list": [{"name": "ok", "waiting": null}]});
+        assert!(!undecided_wait(&running));
+    }
 
     #[test]
     fn places_and_offsets_agree() {
