@@ -15,6 +15,7 @@ pub(crate) type Entry = (
 );
 
 pub(crate) const ALL: &[Entry] = &[
+    ("examples/canary.wf", &[], &[]),
     ("examples/deploy.wf", &["version=1.2.3"], &[]),
     ("examples/etl.wf", &[], &[]),
     ("examples/file-drop.wf", &[], &[]),
@@ -22,6 +23,7 @@ pub(crate) const ALL: &[Entry] = &[
     ("examples/incident.wf", &[], &[]),
     ("examples/ml-train.wf", &[], &[]),
     ("examples/nightly.wf", &[], &[]),
+    ("examples/reads.wf", &[], &[]),
     ("examples/quickstart.wf", &[], &[]),
     ("examples/release-webhook.wf", &["version=1.2.3"], &[]),
     ("examples/release-with-std.wf", &["version=1.2.3"], &[]),

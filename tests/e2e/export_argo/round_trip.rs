@@ -29,6 +29,8 @@ const FILES: &[(&str, &[&str], &[&str])] = &[
     // The handler reads main outputs (global parameters), the script's
     // `result` (an output parameter); its `sql` steps and the paused gate map.
     ("examples/etl.wf", &[], &[]),
+    ("examples/canary.wf", &[], &[]),
+    ("examples/reads.wf", &[], &[]),
     ("examples/file-drop.wf", &[], &[]),
     ("examples/health-poll.wf", &[], &[]),
     // Http steps' status codes and bodies read later: curl containers
