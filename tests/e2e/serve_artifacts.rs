@@ -122,21 +122,19 @@ async fn the_api_lists_and_streams_artifacts_and_retention_removes_them() {
     let sha = listed[0]["sha256"].as_str().unwrap();
     let stored = server.path("state/artifacts").join(&first).join(sha);
     std::fs::write(&stored, vec![b'b'; 307200]).unwrap();
-    let r = http
-        .get(&url)
-        .bearer_auth(&server.reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::OK,
-        "the size matched: streaming began"
-    );
-    assert!(
-        r.bytes().await.is_err(),
-        "a changed copy was handed on whole"
-    );
+    // The size matched, so streaming began; the change is found in the
+    // first chunk, which may be before the head reached the client (the
+    // request then fails as a whole) or after (the body is cut short).
+    match http.get(&url).bearer_auth(&server.reader).send().await {
+        Ok(r) => {
+            assert_eq!(r.status(), StatusCode::OK, "the size matched");
+            assert!(
+                r.bytes().await.is_err(),
+                "a changed copy was handed on whole"
+            );
+        }
+        Err(e) => assert!(e.is_request(), "{e}"),
+    }
     // One of another size is refused at once.
     std::fs::write(&stored, b"short").unwrap();
     let (status, problem) = get(&http, &url, &server.reader).await;
