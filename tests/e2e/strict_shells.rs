@@ -30,15 +30,6 @@ workflow relaxed {
 }
 "#;
 
-fn step<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == name)
-        .unwrap_or_else(|| panic!("no step {name} in {report}"))
-}
-
 #[test]
 fn a_failing_command_fails_a_strict_step_and_strict_false_goes_on() {
     let c = workflow(STRICT);
@@ -54,8 +45,9 @@ fn a_failing_command_fails_a_strict_step_and_strict_false_goes_on() {
         .output();
     assert_eq!(r.code, 1, "{r}");
     let report = c.report();
-    let status = |n: &str| step(&report, n)["status"].as_str().unwrap().to_string();
-    let error = |n: &str| step(&report, n)["error"].as_str().unwrap_or("").to_string();
+    let step = |n: &str| wfc_testkit::report_step(&report, n);
+    let status = |n: &str| step(n)["status"].as_str().unwrap().to_string();
+    let error = |n: &str| step(n)["error"].as_str().unwrap_or("").to_string();
 
     // `sh -e`: the list stops at `false`.
     assert_eq!(status("listed"), "failed");
